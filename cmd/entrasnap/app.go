@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes, decided here and nowhere else.
+const (
+	exitOK      = 0  // success; for diff/drift/plan: no changes
+	exitError   = 1  // an error: nothing was changed or the report says what was
+	exitChanges = 2  // success, and changes or drift were found (like terraform -detailed-exitcode)
+	exitPartial = 3  // finished but incomplete: a snapshot marked incomplete, a restore partly applied
+	exitUsage   = 64 // bad flags or arguments
+)
+
+const exitCodesHelp = `EXIT CODES:
+   0    success (diff, drift, restore --out: no changes)
+   1    error
+   2    success with changes or drift found
+   3    finished but incomplete (a snapshot with unread kinds, a partly applied restore)
+   64   bad flags or arguments`
+
+// exitError carries an exit code through urfave/cli to run.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &codedError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// env is what commands need from the outside world; tests swap it.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func newApp(e *env) *cli.App {
+	return &cli.App{
+		Name:    "entrasnap",
+		Usage:   "keep a Microsoft Entra ID tenant's configuration as code",
+		Version: version,
+		Description: `entrasnap exports every Entra ID object as one normalized YAML file into a git
+repository, shows history and drift from git, and restores objects from any
+snapshot through Microsoft Graph. graphsim, an emulated tenant, lets you try
+everything without an Azure account.`,
+		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitCodesHelp + "\n",
+		Reader:                e.stdin,
+		Writer:                e.stdout,
+		ErrWriter:             e.stderr,
+		HideHelpCommand:       true,
+		Commands: []*cli.Command{
+			graphsimCommand(e),
+		},
+		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
+			return &codedError{code: exitUsage, err: err}
+		},
+		ExitErrHandler: func(*cli.Context, error) {}, // run decides exit codes
+	}
+}
+
+// run executes the CLI and maps the outcome to an exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	err := newApp(e).RunContext(ctx, args)
+	return exitCode(err, stderr)
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ce *codedError
+	if errors.As(err, &ce) {
+		if ce.err != nil && ce.code != exitChanges {
+			fmt.Fprintf(stderr, "entrasnap: %v\n", ce.err)
+		}
+		return ce.code
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if ec.Error() != "" {
+			fmt.Fprintf(stderr, "entrasnap: %v\n", ec)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(stderr, "entrasnap: %v\n", err)
+	if errors.Is(err, context.Canceled) {
+		return exitError
+	}
+	return exitError
+}

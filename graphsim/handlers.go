@@ -1,0 +1,450 @@
+package graphsim
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// dispatch runs a routed request against the tenant.
+func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
+	t := s.tenant
+	switch rt.special {
+	case "dirDeleted", "caDeleted":
+		return s.deletedItems(req, rt)
+	case "directoryObjects":
+		if req.method != http.MethodGet {
+			return nil, methodNotAllowed()
+		}
+		t.mu.RLock()
+		defer t.mu.RUnlock()
+		r := t.dirObject(rt.key)
+		if r == nil {
+			return nil, notFound(rt.key)
+		}
+		return jsonResp(200, s.entityBody(req, r, "directoryObjects/$entity", true)), nil
+	case "getByIds":
+		return s.getByIDs(req)
+	}
+	k := rt.kind
+	if k.Singleton {
+		switch req.method {
+		case http.MethodGet:
+			t.mu.RLock()
+			defer t.mu.RUnlock()
+			r := s.singleton(k)
+			if r == nil {
+				return nil, notFound(k.Name)
+			}
+			return jsonResp(200, s.entityBody(req, r, k.Paths[0]+"/$entity", false)), nil
+		case http.MethodPatch:
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			r := s.singleton(k)
+			if r == nil {
+				return nil, notFound(k.Name)
+			}
+			return s.patch(req, r)
+		}
+		return nil, methodNotAllowed()
+	}
+	switch {
+	case rt.sub == "delta":
+		if req.method != http.MethodGet {
+			return nil, methodNotAllowed()
+		}
+		return s.delta(req, rt)
+	case rt.key == "" && rt.sub == "$count":
+		return s.count(req, rt)
+	case rt.key == "":
+		switch req.method {
+		case http.MethodGet:
+			return s.listKind(req, rt)
+		case http.MethodPost:
+			if k.NoCreate || rt.cast != "" {
+				return nil, methodNotAllowed()
+			}
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			return s.create(req, k, nil)
+		}
+		return nil, methodNotAllowed()
+	case rt.rel != "" && rt.relKind != nil:
+		return s.containedOp(req, rt)
+	case rt.rel != "":
+		return s.linkOp(req, rt)
+	}
+	// One entity.
+	switch req.method {
+	case http.MethodGet:
+		t.mu.RLock()
+		defer t.mu.RUnlock()
+		r := s.find(rt)
+		if r == nil {
+			return nil, notFound(rt.key)
+		}
+		return jsonResp(200, s.entityBody(req, r, k.Paths[0]+"/$entity", false)), nil
+	case http.MethodPatch:
+		if k.NoUpdate {
+			return nil, methodNotAllowed()
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		r := s.find(rt)
+		if r == nil {
+			return nil, notFound(rt.key)
+		}
+		return s.patch(req, r)
+	case http.MethodDelete:
+		if k.NoDelete {
+			return nil, methodNotAllowed()
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		r := s.find(rt)
+		if r == nil {
+			return nil, notFound(rt.key)
+		}
+		if aerr := s.beforeDelete(r); aerr != nil {
+			return nil, aerr
+		}
+		s.remove(r)
+		return noContent(), nil
+	}
+	return nil, methodNotAllowed()
+}
+
+// find resolves an entity route, by key or alternate key. Callers hold t.mu.
+func (s *Server) find(rt *route) *record {
+	t := s.tenant
+	if rt.altKey != "" {
+		prop := "appId"
+		if strings.EqualFold(rt.altKey, "uniqueName") {
+			prop = "uniqueName"
+		}
+		if idx := t.colls[rt.kind.Name].unique[prop]; idx != nil {
+			if r := idx[strings.ToLower(rt.key)]; r != nil && t.visible(r) {
+				return r
+			}
+			return nil
+		}
+		for _, r := range t.colls[rt.kind.Name].live() {
+			if !r.gone && strings.EqualFold(str(r.obj[prop]), rt.key) && t.visible(r) {
+				return r
+			}
+		}
+		return nil
+	}
+	return t.lookup(rt.kind, rt.key)
+}
+
+func (s *Server) singleton(k *Kind) *record {
+	for _, r := range s.tenant.colls[k.Name].live() {
+		if !r.gone {
+			return r
+		}
+	}
+	return nil
+}
+
+// ---- bodies ----
+
+// decodeBody parses a JSON object body keeping numbers exactly as sent.
+func decodeBody(b []byte) (map[string]any, *apiError) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return map[string]any{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, errf(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+	}
+	return m, nil
+}
+
+// view is what a client sees of r: write-only properties removed, secrets
+// never present, $select applied, @odata.type when asked.
+func (s *Server) view(r *record, sel []string, withType bool) map[string]any {
+	out := map[string]any{}
+	if withType || needsType(r) {
+		out["@odata.type"] = typeOf(r)
+	}
+	props := sel
+	if props == nil {
+		props = r.kind.DefaultSelect
+	}
+	if props == nil {
+		for k, v := range r.obj {
+			if r.kind.isWriteOnly(k) || k == "@odata.type" {
+				continue
+			}
+			out[k] = deepCopy(v)
+		}
+		return out
+	}
+	for _, p := range props {
+		if r.kind.isWriteOnly(p) {
+			continue
+		}
+		if v, ok := r.obj[p]; ok {
+			out[p] = deepCopy(v)
+		} else {
+			out[p] = nil
+		}
+	}
+	return out
+}
+
+func typeOf(r *record) string {
+	if t := str(r.obj["@odata.type"]); t != "" {
+		return t
+	}
+	return r.kind.ODataType
+}
+
+// needsType: derived types carry @odata.type in every answer.
+func needsType(r *record) bool {
+	t := str(r.obj["@odata.type"])
+	return t != "" && t != r.kind.ODataType
+}
+
+func parseSelect(q url.Values) []string {
+	v := q.Get("$select")
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *Server) metadata(req *request, suffix string) string {
+	return req.root + "/" + req.version + "/$metadata#" + suffix
+}
+
+func (s *Server) entityBody(req *request, r *record, ctx string, withType bool) map[string]any {
+	out := s.view(r, parseSelect(req.query), withType)
+	out["@odata.context"] = s.metadata(req, ctx)
+	return out
+}
+
+// ---- lists ----
+
+type listSpec struct {
+	recs     []*record // candidates in order (may contain gone records)
+	context  string    // @odata.context suffix
+	withType bool      // directoryObject collections carry @odata.type per item
+	kind     *Kind     // for $filter
+	maxTop   int
+	refs     bool // answer {"@odata.id": ...} items ($ref)
+}
+
+func advanced(req *request) bool {
+	return strings.EqualFold(req.header.Get("ConsistencyLevel"), "eventual")
+}
+
+// page answers a list request: $filter, $orderby, $count, $top, $skiptoken, $select.
+func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
+	q := req.query
+	adv := advanced(req) && strings.EqualFold(q.Get("$count"), "true")
+	var f filter
+	if fs := q.Get("$filter"); fs != "" {
+		var aerr *apiError
+		if f, aerr = parseFilter(fs, filterCtx{kind: ls.kind, advanced: adv}); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if q.Get("$search") != "" && !advanced(req) {
+		return nil, errf(400, "Request_UnsupportedQuery", "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'")
+	}
+	if q.Get("$skip") != "" {
+		return nil, errf(400, "Request_BadRequest", "'$skip' is not supported by the service.")
+	}
+	top := 100
+	maxTop := ls.maxTop
+	if maxTop == 0 {
+		maxTop = 999
+	}
+	if v := q.Get("$top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, badRequest("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", v, maxTop)
+		}
+		if n > maxTop {
+			return nil, badRequest("Invalid page size specified: '%d'. Must be between 1 and %d inclusive.", n, maxTop)
+		}
+		top = n
+	}
+	t := s.tenant
+	var matched []*record
+	for _, r := range ls.recs {
+		if r.gone || !t.visible(r) {
+			continue
+		}
+		if f != nil && !f.match(r.obj) {
+			continue
+		}
+		matched = append(matched, r)
+	}
+	if ob := q.Get("$orderby"); ob != "" {
+		parts := strings.Fields(ob)
+		prop := parts[0]
+		if prop != "displayName" && prop != "userPrincipalName" && !adv {
+			return nil, errf(400, "Request_UnsupportedQuery", "Sorting not supported for current query.")
+		}
+		desc := len(parts) > 1 && strings.EqualFold(parts[1], "desc")
+		sort.SliceStable(matched, func(i, j int) bool {
+			a, b := strings.ToLower(str(matched[i].obj[prop])), strings.ToLower(str(matched[j].obj[prop]))
+			if desc {
+				return a > b
+			}
+			return a < b
+		})
+	}
+	start := 0
+	if tok := q.Get("$skiptoken"); tok != "" {
+		n, ok := decodeSkipToken(tok)
+		if !ok || n > len(matched) {
+			return nil, errf(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
+		}
+		start = n
+	}
+	end := start + top
+	if end > len(matched) {
+		end = len(matched)
+	}
+	sel := parseSelect(q)
+	items := make([]any, 0, end-start)
+	for _, r := range matched[start:end] {
+		if ls.refs {
+			items = append(items, map[string]any{"@odata.id": req.root + "/" + req.version + "/directoryObjects/" + r.key()})
+			continue
+		}
+		items = append(items, s.view(r, sel, ls.withType))
+	}
+	body := map[string]any{"@odata.context": s.metadata(req, ls.context), "value": items}
+	if adv && q.Get("$skiptoken") == "" {
+		body["@odata.count"] = len(matched)
+	}
+	if end < len(matched) {
+		nq := url.Values{}
+		for k, v := range q {
+			if k != "$skiptoken" {
+				nq[k] = v
+			}
+		}
+		nq.Set("$skiptoken", encodeSkipToken(end))
+		body["@odata.nextLink"] = req.root + "/" + req.version + "/" + req.path + "?" + nq.Encode()
+	}
+	return jsonResp(200, body), nil
+}
+
+// Skip tokens are opaque to clients; graphsim's carry an offset.
+func encodeSkipToken(n int) string {
+	return "RFNwdAIAAQAAA" + base64.RawURLEncoding.EncodeToString([]byte("o:"+strconv.Itoa(n)))
+}
+
+func decodeSkipToken(tok string) (int, bool) {
+	tok = strings.TrimPrefix(tok, "RFNwdAIAAQAAA")
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || !strings.HasPrefix(string(b), "o:") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(b[2:]))
+	return n, err == nil && n >= 0
+}
+
+func (s *Server) listKind(req *request, rt *route) (*response, *apiError) {
+	t := s.tenant
+	t.mu.Lock()
+	recs := append([]*record(nil), t.colls[rt.kind.Name].live()...)
+	t.mu.Unlock()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	ctx := rt.kind.Paths[0]
+	if sel := req.query.Get("$select"); sel != "" {
+		ctx += "(" + sel + ")"
+	}
+	if rt.cast != "" {
+		var kept []*record
+		for _, r := range recs {
+			if strings.EqualFold(strings.TrimPrefix(typeOf(r), "#"), rt.cast) {
+				kept = append(kept, r)
+			}
+		}
+		recs = kept
+	}
+	return s.page(req, listSpec{recs: recs, context: ctx, kind: rt.kind, maxTop: rt.kind.MaxTop})
+}
+
+func (s *Server) count(req *request, rt *route) (*response, *apiError) {
+	if !advanced(req) {
+		return nil, badRequest("$count is not currently supported.")
+	}
+	t := s.tenant
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var f filter
+	if fs := req.query.Get("$filter"); fs != "" {
+		var aerr *apiError
+		if f, aerr = parseFilter(fs, filterCtx{kind: rt.kind, advanced: true}); aerr != nil {
+			return nil, aerr
+		}
+	}
+	n := 0
+	for _, r := range t.colls[rt.kind.Name].live() {
+		if !r.gone && t.visible(r) && (f == nil || f.match(r.obj)) {
+			n++
+		}
+	}
+	return &response{status: 200, header: http.Header{"Content-Type": {"text/plain"}}, body: []byte(strconv.Itoa(n))}, nil
+}
+
+// getByIDs answers POST /directoryObjects/getByIds.
+func (s *Server) getByIDs(req *request) (*response, *apiError) {
+	if req.method != http.MethodPost {
+		return nil, methodNotAllowed()
+	}
+	body, aerr := decodeBody(req.body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ids, _ := body["ids"].([]any)
+	if len(ids) > 1000 {
+		return nil, badRequest("Too many ids: at most 1000 are allowed.")
+	}
+	var types []string
+	for _, x := range asSlice(body["types"]) {
+		types = append(types, strings.ToLower(str(x)))
+	}
+	t := s.tenant
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	items := []any{}
+	for _, id := range ids {
+		r := t.dirObject(str(id))
+		if r == nil {
+			continue
+		}
+		if len(types) > 0 && !contains(types, strings.ToLower(r.kind.Name)) {
+			continue
+		}
+		items = append(items, s.view(r, parseSelect(req.query), true))
+	}
+	return jsonResp(200, map[string]any{"@odata.context": s.metadata(req, "directoryObjects"), "value": items}), nil
+}
+
+func asSlice(v any) []any {
+	a, _ := v.([]any)
+	return a
+}

@@ -1,0 +1,676 @@
+package graphsim
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+func strconvItoa(n int) string { return strconv.Itoa(n) }
+
+// Hooks add what Graph does for one kind beyond the generic rules: server-set
+// fields and reference checks on create, extra rules on update and delete.
+// They run with t.mu held for writing.
+var (
+	createHooks = map[string]func(s *Server, req *request, body map[string]any, parent *record) *apiError{}
+	patchHooks  = map[string]func(s *Server, r *record, body map[string]any) *apiError{}
+	deleteHooks = map[string]func(s *Server, r *record) *apiError{}
+)
+
+func init() {
+	createHooks["user"] = createUser
+	createHooks["group"] = createGroup
+	createHooks["application"] = createApplication
+	createHooks["servicePrincipal"] = createServicePrincipal
+	createHooks["appRoleAssignment"] = createAppRoleAssignment
+	createHooks["oAuth2PermissionGrant"] = createGrant
+	createHooks["conditionalAccessPolicy"] = createCAPolicy
+	createHooks["namedLocation"] = createNamedLocation
+	createHooks["authenticationStrengthPolicy"] = createAuthStrength
+	createHooks["administrativeUnit"] = stampCreated
+	createHooks["scopedRoleMembership"] = createScopedRoleMember
+	createHooks["unifiedRoleDefinition"] = createRoleDefinition
+	createHooks["unifiedRoleAssignment"] = createRoleAssignment
+	createHooks["unifiedRoleEligibilityScheduleRequest"] = createEligibilityRequest
+	createHooks["crossTenantAccessPolicyConfigurationPartner"] = createPartner
+	createHooks["groupSetting"] = createGroupSetting
+	createHooks["domain"] = createDomain
+
+	patchHooks["user"] = patchSynced
+	patchHooks["group"] = patchSynced
+	patchHooks["conditionalAccessPolicy"] = func(s *Server, r *record, body map[string]any) *apiError {
+		merged := deepCopy(r.obj).(map[string]any)
+		for k, v := range body {
+			merged[k] = v
+		}
+		return s.checkCARefs(merged)
+	}
+	patchHooks["authenticationStrengthPolicy"] = func(s *Server, r *record, body map[string]any) *apiError {
+		if str(r.obj["policyType"]) == "builtIn" {
+			return badRequest("Built-in authentication strength policies cannot be modified.")
+		}
+		return nil
+	}
+	patchHooks["unifiedRoleDefinition"] = func(s *Server, r *record, body map[string]any) *apiError {
+		if b, _ := r.obj["isBuiltIn"].(bool); b {
+			return badRequest("Built-in role definitions cannot be modified.")
+		}
+		return nil
+	}
+	deleteHooks["authenticationStrengthPolicy"] = func(s *Server, r *record) *apiError {
+		if str(r.obj["policyType"]) == "builtIn" {
+			return badRequest("Built-in authentication strength policies cannot be deleted.")
+		}
+		for _, p := range s.tenant.colls["conditionalAccessPolicy"].byKey {
+			if strings.EqualFold(str(lookupPath(p.obj, "grantControls/authenticationStrength/id")), r.key()) {
+				return badRequest("The authentication strength policy is referenced by Conditional Access policy '%s' and cannot be deleted.", str(p.obj["id"]))
+			}
+		}
+		return nil
+	}
+	deleteHooks["unifiedRoleDefinition"] = func(s *Server, r *record) *apiError {
+		if b, _ := r.obj["isBuiltIn"].(bool); b {
+			return badRequest("Built-in role definitions cannot be deleted.")
+		}
+		return nil
+	}
+	deleteHooks["application"] = func(s *Server, r *record) *apiError {
+		// Deleting an application deletes its service principal too (both
+		// to the recycle bin); restoring the application does not restore it.
+		t := s.tenant
+		if sp := t.colls["servicePrincipal"].unique["appId"][strings.ToLower(str(r.obj["appId"]))]; sp != nil {
+			s.remove(sp)
+		}
+		return nil
+	}
+	deleteHooks["namedLocation"] = func(s *Server, r *record) *apiError {
+		for _, p := range s.tenant.colls["conditionalAccessPolicy"].byKey {
+			for _, path := range []string{"conditions/locations/includeLocations", "conditions/locations/excludeLocations"} {
+				if containsFold(strs(lookupPath(p.obj, path)), r.key()) {
+					return badRequest("The named location is referenced by Conditional Access policy '%s' and cannot be deleted.", str(p.obj["id"]))
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range asSlice(v) {
+		out = append(out, str(x))
+	}
+	return out
+}
+
+func stampCreated(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	body["createdDateTime"] = graphTime(s.tenant.now())
+	return nil
+}
+
+// syncedOnlyCloud lists what may still be changed on an on-premises mastered object.
+var syncedOnlyCloud = map[string]bool{"usageLocation": true, "accountEnabled": false}
+
+func patchSynced(s *Server, r *record, body map[string]any) *apiError {
+	if !synced(r.obj) {
+		return nil
+	}
+	for p := range body {
+		if !syncedOnlyCloud[p] {
+			return badRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+		}
+	}
+	return nil
+}
+
+func createUser(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	upn := str(body["userPrincipalName"])
+	at := strings.LastIndexByte(upn, '@')
+	if at <= 0 || t.colls["domain"].byKey[strings.ToLower(upn[at+1:])] == nil {
+		return badRequest("Property userPrincipalName is invalid.")
+	}
+	pp, _ := body["passwordProfile"].(map[string]any)
+	if pp == nil || str(pp["password"]) == "" {
+		return badRequest("Invalid value specified for property 'passwordProfile' of resource 'User'.")
+	}
+	delete(body, "passwordProfile") // write-only: never stored, never returned
+	body["createdDateTime"] = graphTime(t.now())
+	if _, ok := body["userType"]; !ok {
+		body["userType"] = "Member"
+	}
+	body["creationType"] = nil
+	body["proxyAddresses"] = []any{}
+	body["securityIdentifier"] = "S-1-12-1-" + strconv.FormatUint(t.rng.Uint64()%4294967295, 10)
+	if _, ok := body["businessPhones"]; !ok {
+		body["businessPhones"] = []any{}
+	}
+	return nil
+}
+
+func createGroup(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	nick := str(body["mailNickname"])
+	if len(nick) > 64 || strings.ContainsAny(nick, "@()\\[]\";:<>, ") {
+		return badRequest("Invalid value specified for property 'mailNickname' of resource 'Group'.")
+	}
+	if isDynamic(body) && str(body["membershipRule"]) == "" {
+		return badRequest("A value is required for property 'membershipRule' of resource 'Group'.")
+	}
+	if b, _ := body["isAssignableToRole"].(bool); b {
+		if sec, _ := body["securityEnabled"].(bool); !sec || isDynamic(body) {
+			return badRequest("Role-assignable groups must be security enabled and cannot have dynamic membership.")
+		}
+	}
+	if isUnified(body) {
+		if me, _ := body["mailEnabled"].(bool); !me {
+			return badRequest("Microsoft 365 groups must be mail enabled.")
+		}
+	}
+	now := graphTime(t.now())
+	body["createdDateTime"] = now
+	body["renewedDateTime"] = now
+	body["securityIdentifier"] = "S-1-12-1-" + strconv.FormatUint(t.rng.Uint64()%4294967295, 10)
+	if me, _ := body["mailEnabled"].(bool); me {
+		body["mail"] = nick + "@" + t.domain
+		body["proxyAddresses"] = []any{"SMTP:" + nick + "@" + t.domain}
+	} else {
+		body["mail"] = nil
+		body["proxyAddresses"] = []any{}
+	}
+	if _, ok := body["groupTypes"]; !ok {
+		body["groupTypes"] = []any{}
+	}
+	if isDynamic(body) {
+		body["membershipRuleProcessingState"] = "On"
+	}
+	return nil
+}
+
+func createApplication(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	for _, uri := range strs(body["identifierUris"]) {
+		for _, a := range t.colls["application"].byKey {
+			if containsFold(strs(a.obj["identifierUris"]), uri) {
+				return badRequest(msgConflict, "identifierUris")
+			}
+		}
+	}
+	body["appId"] = t.newID()
+	body["createdDateTime"] = graphTime(t.now())
+	body["publisherDomain"] = t.domain
+	if _, ok := body["signInAudience"]; !ok {
+		body["signInAudience"] = "AzureADMyOrg"
+	}
+	body["passwordCredentials"] = []any{}
+	for _, p := range []string{"keyCredentials", "identifierUris", "tags"} {
+		if _, ok := body[p]; !ok {
+			body[p] = []any{}
+		}
+	}
+	for _, kc := range asSlice(body["keyCredentials"]) {
+		if m, ok := kc.(map[string]any); ok {
+			m["key"] = nil // key material is never returned
+		}
+	}
+	return nil
+}
+
+func createServicePrincipal(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	appID := str(body["appId"])
+	app := t.colls["application"].unique["appId"][strings.ToLower(appID)]
+	if app == nil {
+		return badRequest("The appId '%s' of the service principal does not reference a valid application object.", appID)
+	}
+	if t.colls["servicePrincipal"].unique["appId"][strings.ToLower(appID)] != nil {
+		return badRequest(msgConflict, "appId")
+	}
+	if _, ok := body["displayName"]; !ok {
+		body["displayName"] = app.obj["displayName"]
+	}
+	body["appDisplayName"] = app.obj["displayName"]
+	body["appOwnerOrganizationId"] = t.id
+	body["servicePrincipalType"] = "Application"
+	body["signInAudience"] = app.obj["signInAudience"]
+	body["servicePrincipalNames"] = append([]any{appID}, asSlice(deepCopy(app.obj["identifierUris"]))...)
+	body["appRoles"] = deepCopy(orEmpty(app.obj["appRoles"]))
+	body["oauth2PermissionScopes"] = deepCopy(orEmpty(lookupPath(app.obj, "api/oauth2PermissionScopes")))
+	body["passwordCredentials"] = []any{}
+	if _, ok := body["accountEnabled"]; !ok {
+		body["accountEnabled"] = true
+	}
+	if _, ok := body["tags"]; !ok {
+		body["tags"] = []any{}
+	}
+	return nil
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return []any{}
+	}
+	return v
+}
+
+// guidLE is the 16 bytes of a GUID in Microsoft's little-endian layout.
+func guidLE(id string) []byte {
+	h := strings.ReplaceAll(id, "-", "")
+	if len(h) != 32 {
+		return make([]byte, 16)
+	}
+	var b [16]byte
+	for i := 0; i < 16; i++ {
+		v, _ := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
+		b[i] = byte(v)
+	}
+	binary.LittleEndian.PutUint32(b[0:4], binary.BigEndian.Uint32(b[0:4]))
+	binary.LittleEndian.PutUint16(b[4:6], binary.BigEndian.Uint16(b[4:6]))
+	binary.LittleEndian.PutUint16(b[6:8], binary.BigEndian.Uint16(b[6:8]))
+	return b[:]
+}
+
+func b64id(parts ...[]byte) string {
+	var all []byte
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	return base64.RawURLEncoding.EncodeToString(all)
+}
+
+func createAppRoleAssignment(s *Server, req *request, body map[string]any, parent *record) *apiError {
+	t := s.tenant
+	if parent != nil {
+		spec := contained[parent.kind.Name]
+		if spec["appRoleAssignedTo"].field == "resourceId" && strings.HasSuffix(strings.ToLower(req.path), "/approleassignedto") {
+			if r := str(body["resourceId"]); r != "" && !strings.EqualFold(r, parent.key()) {
+				return badRequest("The resourceId in the body must match the service principal in the URL.")
+			}
+			body["resourceId"] = parent.key()
+		} else {
+			if p := str(body["principalId"]); p != "" && !strings.EqualFold(p, parent.key()) {
+				return badRequest("The principalId in the body must match the object in the URL.")
+			}
+			body["principalId"] = parent.key()
+		}
+	}
+	principal := t.dirObject(str(body["principalId"]))
+	if principal == nil || !contains([]string{"user", "group", "servicePrincipal"}, principal.kind.Name) {
+		return notFound(str(body["principalId"]))
+	}
+	resource := t.lookup(kindByName["servicePrincipal"], str(body["resourceId"]))
+	if resource == nil {
+		return notFound(str(body["resourceId"]))
+	}
+	roleID := str(body["appRoleId"])
+	if roleID != "00000000-0000-0000-0000-000000000000" {
+		found := false
+		for _, ar := range asSlice(resource.obj["appRoles"]) {
+			if m, ok := ar.(map[string]any); ok && strings.EqualFold(str(m["id"]), roleID) {
+				found = true
+			}
+		}
+		if !found {
+			return badRequest("Permission being assigned was not found on application '%s'.", str(resource.obj["appId"]))
+		}
+	}
+	for _, a := range t.colls["appRoleAssignment"].byKey {
+		if strings.EqualFold(str(a.obj["principalId"]), principal.key()) && strings.EqualFold(str(a.obj["resourceId"]), resource.key()) && strings.EqualFold(str(a.obj["appRoleId"]), roleID) {
+			return errf(http.StatusConflict, "Request_BadRequest", "Permission being assigned already exists on the object.")
+		}
+	}
+	rnd := make([]byte, 16)
+	for i := range rnd {
+		rnd[i] = byte(t.rng.Uint32())
+	}
+	body["id"] = b64id(guidLE(principal.key()), rnd)
+	body["createdDateTime"] = graphTime(t.now())
+	body["deletedDateTime"] = nil
+	body["principalDisplayName"] = principal.obj["displayName"]
+	body["principalType"] = strings.ToUpper(principal.kind.Name[:1]) + principal.kind.Name[1:]
+	body["resourceDisplayName"] = resource.obj["displayName"]
+	return nil
+}
+
+func createGrant(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	sp := kindByName["servicePrincipal"]
+	client := t.lookup(sp, str(body["clientId"]))
+	if client == nil {
+		return notFound(str(body["clientId"]))
+	}
+	resource := t.lookup(sp, str(body["resourceId"]))
+	if resource == nil {
+		return notFound(str(body["resourceId"]))
+	}
+	switch str(body["consentType"]) {
+	case "AllPrincipals":
+		if str(body["principalId"]) != "" {
+			return badRequest("principalId must be null when consentType is AllPrincipals.")
+		}
+		body["principalId"] = nil
+	case "Principal":
+		if u := t.lookup(kindByName["user"], str(body["principalId"])); u == nil {
+			return notFound(str(body["principalId"]))
+		}
+	default:
+		return badRequest("Invalid value specified for property 'consentType' of resource 'OAuth2PermissionGrant'.")
+	}
+	if len(str(body["scope"])) > 3850 {
+		return badRequest("The scope is too long.")
+	}
+	for _, g := range t.colls["oAuth2PermissionGrant"].byKey {
+		if strings.EqualFold(str(g.obj["clientId"]), client.key()) && strings.EqualFold(str(g.obj["resourceId"]), resource.key()) &&
+			str(g.obj["consentType"]) == str(body["consentType"]) && strings.EqualFold(str(g.obj["principalId"]), str(body["principalId"])) {
+			return errf(http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
+		}
+	}
+	id := b64id(guidLE(client.key()), guidLE(resource.key()))
+	if p := str(body["principalId"]); p != "" {
+		id += b64id(guidLE(p))
+	}
+	body["id"] = id
+	return nil
+}
+
+var caSpecialUsers = []string{"All", "None", "GuestsOrExternalUsers"}
+
+// checkCARefs validates that every group, user, role, named location and
+// authentication strength a CA policy names exists (Graph answers 400).
+func (s *Server) checkCARefs(p map[string]any) *apiError {
+	t := s.tenant
+	for _, side := range []string{"include", "exclude"} {
+		for _, g := range strs(lookupPath(p, "conditions/users/"+side+"Groups")) {
+			if r := t.lookup(kindByName["group"], g); r == nil {
+				return errf(400, "BadRequest", "1037: The policy contains invalid groups in conditions.users.%sGroups: %s.", side, g)
+			}
+		}
+		for _, u := range strs(lookupPath(p, "conditions/users/"+side+"Users")) {
+			if containsFold(caSpecialUsers, u) {
+				continue
+			}
+			if r := t.lookup(kindByName["user"], u); r == nil {
+				return errf(400, "BadRequest", "1037: The policy contains invalid users in conditions.users.%sUsers: %s.", side, u)
+			}
+		}
+		for _, role := range strs(lookupPath(p, "conditions/users/"+side+"Roles")) {
+			if !s.roleExists(role) {
+				return errf(400, "BadRequest", "1037: The policy contains invalid roles in conditions.users.%sRoles: %s.", side, role)
+			}
+		}
+		for _, loc := range strs(lookupPath(p, "conditions/locations/"+side+"Locations")) {
+			if loc == "All" || loc == "AllTrusted" || loc == "00000000-0000-0000-0000-000000000000" {
+				continue
+			}
+			if r := t.lookup(kindByName["namedLocation"], loc); r == nil {
+				return errf(400, "BadRequest", "1040: The policy contains invalid named locations in conditions.locations.%sLocations: %s.", side, loc)
+			}
+		}
+	}
+	if id := str(lookupPath(p, "grantControls/authenticationStrength/id")); id != "" {
+		if r := t.lookup(kindByName["authenticationStrengthPolicy"], id); r == nil {
+			return errf(400, "BadRequest", "The authentication strength policy '%s' does not exist.", id)
+		}
+	}
+	return nil
+}
+
+func (s *Server) roleExists(id string) bool {
+	for _, r := range s.tenant.colls["unifiedRoleDefinition"].byKey {
+		if strings.EqualFold(r.key(), id) || strings.EqualFold(str(r.obj["templateId"]), id) {
+			return true
+		}
+	}
+	return false
+}
+
+func createCAPolicy(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	switch str(body["state"]) {
+	case "enabled", "disabled", "enabledForReportingButNotEnforced":
+	default:
+		return errf(400, "BadRequest", "Invalid value specified for property 'state' of resource 'ConditionalAccessPolicy'.")
+	}
+	if lookupPath(body, "conditions/users") == nil && lookupPath(body, "conditions/clientApplications") == nil {
+		return errf(400, "BadRequest", "A Conditional Access policy must include a users or workload identities condition.")
+	}
+	if lookupPath(body, "conditions/applications") == nil {
+		return errf(400, "BadRequest", "A Conditional Access policy must include an applications condition.")
+	}
+	if body["grantControls"] == nil && body["sessionControls"] == nil {
+		return errf(400, "BadRequest", "A Conditional Access policy must include grant or session controls.")
+	}
+	if aerr := s.checkCARefs(body); aerr != nil {
+		return aerr
+	}
+	now := graphTime(s.tenant.now())
+	body["createdDateTime"] = now
+	body["modifiedDateTime"] = nil
+	return nil
+}
+
+func createNamedLocation(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	switch str(body["@odata.type"]) {
+	case "#microsoft.graph.ipNamedLocation":
+		if len(asSlice(body["ipRanges"])) == 0 {
+			return errf(400, "BadRequest", "An IP named location must contain at least one IP range.")
+		}
+	case "#microsoft.graph.countryNamedLocation":
+		if len(asSlice(body["countriesAndRegions"])) == 0 {
+			return errf(400, "BadRequest", "A country named location must contain at least one country or region.")
+		}
+	default:
+		return errf(400, "BadRequest", "The @odata.type of a named location must be #microsoft.graph.ipNamedLocation or #microsoft.graph.countryNamedLocation.")
+	}
+	body["createdDateTime"] = graphTime(s.tenant.now())
+	body["modifiedDateTime"] = graphTime(s.tenant.now())
+	return nil
+}
+
+func createAuthStrength(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	now := graphTime(s.tenant.now())
+	body["createdDateTime"] = now
+	body["modifiedDateTime"] = now
+	body["policyType"] = "custom"
+	body["requirementsSatisfied"] = "mfa"
+	return nil
+}
+
+func createScopedRoleMember(s *Server, _ *request, body map[string]any, parent *record) *apiError {
+	t := s.tenant
+	if !s.roleExists(str(body["roleId"])) {
+		return notFound(str(body["roleId"]))
+	}
+	info, _ := body["roleMemberInfo"].(map[string]any)
+	m := t.dirObject(str(info["id"]))
+	if m == nil {
+		return notFound(str(info["id"]))
+	}
+	info["displayName"] = m.obj["displayName"]
+	body["administrativeUnitId"] = parent.key()
+	for _, x := range t.colls["scopedRoleMembership"].byKey {
+		if str(x.obj["administrativeUnitId"]) == parent.key() && strings.EqualFold(str(x.obj["roleId"]), str(body["roleId"])) &&
+			strings.EqualFold(str(lookupPath(x.obj, "roleMemberInfo/id")), m.key()) {
+			return errf(http.StatusConflict, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.")
+		}
+	}
+	return nil
+}
+
+func createRoleDefinition(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	id := t.newID()
+	body["id"] = id
+	if str(body["templateId"]) == "" {
+		body["templateId"] = id
+	}
+	body["isBuiltIn"] = false
+	if _, ok := body["resourceScopes"]; !ok {
+		body["resourceScopes"] = []any{"/"}
+	}
+	if _, ok := body["version"]; !ok {
+		body["version"] = nil
+	}
+	body["inheritsPermissionsFrom"] = []any{}
+	return nil
+}
+
+// findRole resolves a role definition id or template id.
+func (s *Server) findRole(id string) *record {
+	for _, r := range s.tenant.colls["unifiedRoleDefinition"].byKey {
+		if strings.EqualFold(r.key(), id) || strings.EqualFold(str(r.obj["templateId"]), id) {
+			return r
+		}
+	}
+	return nil
+}
+
+func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	role := s.findRole(str(body["roleDefinitionId"]))
+	if role == nil {
+		return notFound(str(body["roleDefinitionId"]))
+	}
+	p := t.dirObject(str(body["principalId"]))
+	if p == nil {
+		return notFound(str(body["principalId"]))
+	}
+	if p.kind.Name == "group" {
+		if b, _ := p.obj["isAssignableToRole"].(bool); !b {
+			return badRequest("The group '%s' is not role-assignable: only groups created with isAssignableToRole can hold directory roles.", p.key())
+		}
+	} else if p.kind.Name != "user" && p.kind.Name != "servicePrincipal" {
+		return badRequest("Principal '%s' of type %s cannot be assigned a directory role.", p.key(), p.kind.Name)
+	}
+	scope := str(body["directoryScopeId"])
+	if scope == "" && str(body["appScopeId"]) == "" {
+		scope = "/"
+		body["directoryScopeId"] = "/"
+	}
+	if strings.HasPrefix(scope, "/administrativeUnits/") {
+		if t.lookup(kindByName["administrativeUnit"], strings.TrimPrefix(scope, "/administrativeUnits/")) == nil {
+			return notFound(strings.TrimPrefix(scope, "/administrativeUnits/"))
+		}
+	}
+	for _, a := range t.colls["unifiedRoleAssignment"].byKey {
+		if strings.EqualFold(str(a.obj["principalId"]), p.key()) && strings.EqualFold(str(a.obj["roleDefinitionId"]), role.key()) &&
+			str(a.obj["directoryScopeId"]) == scope {
+			return errf(http.StatusConflict, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.")
+		}
+	}
+	body["roleDefinitionId"] = role.key()
+	id := b64id(guidLE(role.key()), guidLE(p.key()))
+	if scope == "/" {
+		id += "-1"
+	} else {
+		id += "-" + strconv.FormatUint(t.rng.Uint64()%1000000, 10)
+	}
+	body["id"] = id
+	body["principalOrganizationId"] = t.id
+	body["resourceScope"] = scope
+	return nil
+}
+
+func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	role := s.findRole(str(body["roleDefinitionId"]))
+	if role == nil {
+		return notFound(str(body["roleDefinitionId"]))
+	}
+	p := t.dirObject(str(body["principalId"]))
+	if p == nil {
+		return notFound(str(body["principalId"]))
+	}
+	scope := str(body["directoryScopeId"])
+	if scope == "" {
+		scope = "/"
+		body["directoryScopeId"] = scope
+	}
+	now := graphTime(t.now())
+	body["createdDateTime"] = now
+	body["completedDateTime"] = now
+	body["approvalId"] = nil
+	body["createdBy"] = map[string]any{"application": nil, "device": nil, "user": nil}
+	sched := kindByName["unifiedRoleEligibilitySchedule"]
+	var existing *record
+	for _, r := range t.colls[sched.Name].byKey {
+		if strings.EqualFold(str(r.obj["principalId"]), p.key()) && strings.EqualFold(str(r.obj["roleDefinitionId"]), role.key()) &&
+			str(r.obj["directoryScopeId"]) == scope {
+			existing = r
+		}
+	}
+	switch str(body["action"]) {
+	case "adminAssign":
+		if existing != nil {
+			return badRequest("RoleAssignmentExists: The Role assignment already exists.")
+		}
+		info := body["scheduleInfo"]
+		if info == nil {
+			info = map[string]any{"startDateTime": now, "expiration": map[string]any{"type": "noExpiration", "endDateTime": nil, "duration": nil}}
+			body["scheduleInfo"] = info
+		}
+		id := t.newID()
+		t.insert(sched, map[string]any{
+			"id": id, "principalId": p.key(), "roleDefinitionId": role.key(), "directoryScopeId": scope,
+			"appScopeId": nil, "createdUsing": nil, "createdDateTime": now, "modifiedDateTime": nil,
+			"status": "Provisioned", "memberType": "Direct", "scheduleInfo": deepCopy(info),
+		})
+		body["targetScheduleId"] = id
+		body["status"] = "Provisioned"
+	case "adminRemove":
+		if existing == nil {
+			return badRequest("RoleAssignmentDoesNotExist: The Role assignment does not exist.")
+		}
+		body["targetScheduleId"] = existing.key()
+		s.remove(existing)
+		body["status"] = "Revoked"
+	default:
+		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign and adminRemove.")
+	}
+	return nil
+}
+
+func createPartner(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	tid := str(body["tenantId"])
+	if len(tid) != 36 || strings.Count(tid, "-") != 4 {
+		return badRequest("Invalid value specified for property 'tenantId'.")
+	}
+	if s.tenant.colls["crossTenantAccessPolicyConfigurationPartner"].byKey[strings.ToLower(tid)] != nil {
+		return errf(http.StatusConflict, "Request_BadRequest", "A configuration for partner tenant '%s' already exists.", tid)
+	}
+	body["isServiceProvider"] = nil
+	body["isInMultiTenantOrganization"] = false
+	return nil
+}
+
+func createGroupSetting(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	tmpl := t.lookup(kindByName["groupSettingTemplate"], str(body["templateId"]))
+	if tmpl == nil {
+		return notFound(str(body["templateId"]))
+	}
+	for _, g := range t.colls["groupSetting"].byKey {
+		if strings.EqualFold(str(g.obj["templateId"]), tmpl.key()) {
+			return badRequest("A conflicting object with one or more of the specified property values is present in the directory.")
+		}
+	}
+	body["displayName"] = tmpl.obj["displayName"]
+	return nil
+}
+
+func createDomain(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	name := strings.ToLower(str(body["id"]))
+	if !strings.Contains(name, ".") {
+		return badRequest("Invalid domain name '%s'.", name)
+	}
+	body["id"] = name
+	body["isVerified"] = false
+	body["isDefault"] = false
+	body["isInitial"] = false
+	body["isRoot"] = true
+	body["isAdminManaged"] = true
+	body["authenticationType"] = "Managed"
+	body["supportedServices"] = []any{}
+	return nil
+}

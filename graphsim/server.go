@@ -1,0 +1,343 @@
+package graphsim
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Server. The zero value is an empty tenant with no
+// throttling, faults or latency.
+type Options struct {
+	TenantID   string // default: derived from Seed
+	TenantName string // organization display name; default "Contoso"
+	Domain     string // initial domain; default "<name>.onmicrosoft.com"
+	Profile    string // "empty" (default), "demo" or "large"
+	Sizes      Sizes  // generator sizes; zero fields take the profile's defaults
+	Seed       uint64 // deterministic ids and data
+	Latency    time.Duration
+	Throttle   string  // "off" (default) or "realistic"
+	FaultRate  float64 // 0..1: share of requests answered 500/503/504 or dropped
+	// EventualConsistency hides a just-created object from reads for this long.
+	EventualConsistency time.Duration
+	// Now freezes the clock at this time when non-zero (deterministic tests).
+	Now time.Time
+	// State, when non-nil, is a saved tenant (Save) to start from instead of a profile.
+	State io.Reader
+}
+
+// Server is the emulator: an http.Handler for Graph paths, the token
+// endpoint and graphsim's own /_graphsim endpoints.
+type Server struct {
+	opts   Options
+	tenant *Tenant
+	clock  *Clock
+	stats  *stats
+	thr    *throttler
+	faults *faults
+
+	mu       sync.Mutex
+	tokens   map[string]*principal // bearer token → principal
+	godToken string
+}
+
+// principal is who a token speaks for: the app and its application permissions.
+type principal struct {
+	appID string
+	roles map[string]bool
+	all   bool // graphsim's own token: every permission
+}
+
+func (p *principal) has(perms []string) bool {
+	if p.all {
+		return true
+	}
+	for _, r := range perms {
+		if p.roles[r] {
+			return true
+		}
+	}
+	return false
+}
+
+// New builds a server with the tenant the options describe.
+func New(opts Options) (*Server, error) {
+	if opts.TenantName == "" {
+		opts.TenantName = "Contoso"
+	}
+	if opts.Profile == "" {
+		opts.Profile = "empty"
+	}
+	clock := NewClock()
+	if !opts.Now.IsZero() {
+		clock.Freeze(opts.Now)
+	}
+	s := &Server{opts: opts, clock: clock, stats: newStats(), tokens: map[string]*principal{}}
+	var err error
+	if opts.State != nil {
+		s.tenant, err = load(opts.State, clock)
+	} else {
+		s.tenant, err = buildTenant(opts, clock)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.tenant.eventualDelay = opts.EventualConsistency
+	s.thr = newThrottler(opts.Throttle, s.tenant, clock)
+	s.faults = newFaults(opts.FaultRate, opts.Seed)
+	s.godToken = "graphsim." + randomHex(24)
+	s.tokens[s.godToken] = &principal{appID: "graphsim", all: true}
+	return s, nil
+}
+
+// Tenant is the emulated tenant.
+func (s *Server) Tenant() *Tenant { return s.tenant }
+
+// Clock is the server's clock; tests move it with Advance.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// Token is a bearer token granted every permission.
+func (s *Server) Token() string { return s.godToken }
+
+// TenantID is the emulated tenant's id.
+func (s *Server) TenantID() string { return s.tenant.id }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// request is one Graph call, from HTTP or from a $batch item.
+type request struct {
+	method    string
+	version   string // "v1.0" or "beta"
+	path      string // relative to the version root, without leading '/'
+	query     url.Values
+	header    http.Header
+	body      []byte
+	root      string // "http://host:port", for @odata.context and nextLink
+	principal *principal
+	requestID string
+}
+
+// response is what a handler answers.
+type response struct {
+	status int
+	header http.Header
+	body   any // JSON value, or []byte for text/plain
+}
+
+func jsonResp(status int, body any) *response {
+	return &response{status: status, header: http.Header{}, body: body}
+}
+
+func noContent() *response { return &response{status: http.StatusNoContent, header: http.Header{}} }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := newRequestID()
+	w.Header().Set("request-id", reqID)
+	if crid := r.Header.Get("client-request-id"); crid != "" {
+		w.Header().Set("client-request-id", crid)
+	}
+	w.Header().Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"graphsim","Slice":"E","Ring":"1","ScaleUnit":"000","RoleInstance":"graphsim"}}`)
+	p := r.URL.EscapedPath()
+	switch {
+	case strings.HasPrefix(p, "/_graphsim/"):
+		s.serveControl(w, r)
+		return
+	case strings.Contains(p, "/oauth2/v2.0/token") || strings.Contains(p, "/.well-known/openid-configuration") ||
+		strings.Contains(p, "/discovery/"):
+		s.serveIdentity(w, r)
+		return
+	}
+	if s.opts.Latency > 0 {
+		time.Sleep(s.opts.Latency)
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	req := &request{method: r.Method, header: r.Header, root: scheme + "://" + r.Host, requestID: reqID}
+	version, rest, ok := splitVersion(p)
+	if !ok {
+		s.writeError(w, r, reqID, errf(http.StatusBadRequest, "BadRequest", "Invalid version: the path must start with /v1.0/ or /beta/."))
+		return
+	}
+	req.version, req.path = version, rest
+	req.query = r.URL.Query()
+	if r.Body != nil {
+		req.body, _ = io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	}
+	if drop, ferr := s.faults.inject(); drop {
+		s.stats.fault(req.method, templateOf(req.path))
+		hijackAndClose(w)
+		return
+	} else if ferr != nil {
+		s.stats.fault(req.method, templateOf(req.path))
+		s.writeError(w, r, reqID, ferr)
+		return
+	}
+	pr, aerr := s.authenticate(r.Header.Get("Authorization"))
+	if aerr != nil {
+		s.stats.record(req.method, templateOf(req.path), aerr.Status, 0)
+		s.writeError(w, r, reqID, aerr)
+		return
+	}
+	req.principal = pr
+	var resp *response
+	if strings.EqualFold(req.path, "$batch") && req.method == http.MethodPost {
+		resp = s.serveBatch(req)
+	} else {
+		resp = s.handle(req)
+	}
+	s.writeResponse(w, r, reqID, resp)
+}
+
+func splitVersion(p string) (version, rest string, ok bool) {
+	p = strings.TrimPrefix(p, "/")
+	i := strings.IndexByte(p, '/')
+	if i < 0 {
+		return "", "", false
+	}
+	v := p[:i]
+	if v != "v1.0" && v != "beta" {
+		return "", "", false
+	}
+	rest, err := url.PathUnescape(p[i+1:])
+	if err != nil {
+		return "", "", false
+	}
+	return v, strings.TrimSuffix(rest, "/"), true
+}
+
+func hijackAndClose(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	// Not hijackable (e.g. HTTP/2): abort the handler, which resets the stream.
+	panic(http.ErrAbortHandler)
+}
+
+// handle routes one request (from HTTP or a batch item) through permissions,
+// throttling and the handler, and returns the answer, errors included.
+func (s *Server) handle(req *request) *response {
+	rt, aerr := s.route(req)
+	tmpl := templateOf(req.path)
+	if aerr != nil {
+		s.stats.record(req.method, tmpl, aerr.Status, 0)
+		return s.errorResp(req, aerr)
+	}
+	if aerr := s.authorize(req); aerr != nil {
+		s.stats.record(req.method, tmpl, aerr.Status, 0)
+		return s.errorResp(req, aerr)
+	}
+	cost, aerr := s.thr.charge(req, rt)
+	if aerr != nil {
+		s.stats.record(req.method, tmpl, aerr.Status, cost)
+		return s.errorResp(req, aerr)
+	}
+	resp, aerr := s.dispatch(req, rt)
+	if aerr != nil {
+		resp = s.errorResp(req, aerr)
+	}
+	if rt.kind != nil && rt.kind.Throttle == "directory" && cost > 0 {
+		resp.header.Set("x-ms-resource-unit", fmt.Sprint(cost))
+	}
+	s.thr.annotate(req, rt, resp.header)
+	s.stats.record(req.method, tmpl, resp.status, cost)
+	return resp
+}
+
+func (s *Server) errorResp(req *request, e *apiError) *response {
+	h := http.Header{}
+	for k, v := range e.Header {
+		h[k] = v
+	}
+	if e.RetryAfter != "" {
+		h.Set("Retry-After", e.RetryAfter)
+	}
+	body := json.RawMessage(errorBody(e, req.requestID, req.header.Get("client-request-id"), s.clock.Now()))
+	return &response{status: e.Status, header: h, body: body}
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, reqID string, e *apiError) {
+	req := &request{header: r.Header, requestID: reqID}
+	s.writeResponse(w, r, reqID, s.errorResp(req, e))
+}
+
+func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, reqID string, resp *response) {
+	for k, v := range resp.header {
+		w.Header()[k] = v
+	}
+	switch b := resp.body.(type) {
+	case nil:
+		w.WriteHeader(resp.status)
+	case []byte:
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "text/plain")
+		}
+		w.WriteHeader(resp.status)
+		_, _ = w.Write(b)
+	default:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(b); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
+		w.WriteHeader(resp.status)
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// templateOf replaces id-like segments with {id}, for stats and permissions.
+func templateOf(path string) string {
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	segs := strings.Split(path, "/")
+	for i, sg := range segs {
+		if j := strings.IndexByte(sg, '('); j > 0 {
+			segs[i] = sg[:j] + "/{id}"
+			continue
+		}
+		if looksLikeID(sg) {
+			segs[i] = "{id}"
+		}
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+func looksLikeID(s string) bool {
+	if len(s) == 36 && strings.Count(s, "-") == 4 {
+		return true
+	}
+	// base64url composite ids (grants, app role assignments, role assignments),
+	// domain names and tenant ids of partners.
+	if len(s) >= 20 && strings.ContainsAny(s, "0123456789") && !strings.HasPrefix(s, "microsoft.graph.") {
+		return true
+	}
+	return strings.Contains(s, ".") && !strings.HasPrefix(s, "microsoft.graph.")
+}

@@ -1,0 +1,390 @@
+package graphsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// record is one stored object with its relationships.
+type record struct {
+	kind      *Kind
+	obj       map[string]any      // Graph JSON, without @odata.context
+	seq       uint64              // creation order; lists are returned in this order
+	links     map[string][]string // members/owners: ids in the order they were added
+	visibleAt time.Time           // eventual consistency: invisible to reads before this
+	deletedAt time.Time           // non-zero while in a recycle bin
+	gone      bool                // removed from its collection (deleted or purged)
+}
+
+func (r *record) key() string { return str(r.obj[r.kind.key()]) }
+
+type collection struct {
+	kind   *Kind
+	byKey  map[string]*record // lower-cased key → live record
+	order  []*record          // by seq; entries may be gone (compacted lazily)
+	gone   int
+	unique map[string]map[string]*record // property → lower-cased value → record
+}
+
+func (c *collection) live() []*record {
+	if c.gone > 0 && c.gone*4 > len(c.order) {
+		kept := c.order[:0]
+		for _, r := range c.order {
+			if !r.gone {
+				kept = append(kept, r)
+			}
+		}
+		for i := len(kept); i < len(c.order); i++ {
+			c.order[i] = nil
+		}
+		c.order, c.gone = kept, 0
+	}
+	return c.order
+}
+
+// change is one entry of the change log that delta queries read.
+type change struct {
+	Seq    uint64    `json:"seq"`
+	Kind   string    `json:"kind"`
+	ID     string    `json:"id"`
+	Op     string    `json:"op"` // "upsert", "softDelete", "purge", "link", "unlink"
+	Props  []string  `json:"props,omitempty"`
+	Rel    string    `json:"rel,omitempty"`
+	Target string    `json:"target,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Tenant is the emulated directory. All methods are safe for concurrent use.
+type Tenant struct {
+	mu       sync.RWMutex
+	id       string
+	name     string
+	domain   string
+	clock    *Clock
+	rng      *rand.Rand
+	colls    map[string]*collection
+	dirIndex map[string]*record // live directory objects by lower-cased id
+	bin      map[string]*record // soft-deleted objects (directory and CA) by lower-cased id
+	changes  []change
+	seq      uint64
+	// eventualDelay, when positive, hides a created object from reads for that long.
+	eventualDelay time.Duration
+	// clients are the app registrations that may obtain tokens: appId → secret.
+	clients map[string]string
+}
+
+func newTenant(id, name, domain string, clock *Clock, seed uint64) *Tenant {
+	t := &Tenant{
+		id: id, name: name, domain: domain, clock: clock,
+		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		colls:    map[string]*collection{},
+		dirIndex: map[string]*record{},
+		bin:      map[string]*record{},
+		clients:  map[string]string{},
+	}
+	for _, k := range kinds {
+		t.colls[k.Name] = &collection{kind: k, byKey: map[string]*record{}, unique: map[string]map[string]*record{}}
+		for _, u := range k.Unique {
+			t.colls[k.Name].unique[u] = map[string]*record{}
+		}
+	}
+	return t
+}
+
+// ID is the tenant id; Domain the initial domain.
+func (t *Tenant) ID() string     { return t.id }
+func (t *Tenant) Domain() string { return t.domain }
+func (t *Tenant) Name() string   { return t.name }
+
+// newID returns a random (seeded) GUID in Graph's lower-case form. Callers hold t.mu.
+func (t *Tenant) newID() string {
+	var b [16]byte
+	for i := 0; i < 16; i += 8 {
+		v := t.rng.Uint64()
+		for j := 0; j < 8; j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func (t *Tenant) now() time.Time { return t.clock.Now() }
+
+func graphTime(tm time.Time) string { return tm.UTC().Format("2006-01-02T15:04:05Z") }
+
+func (t *Tenant) logChange(c change) {
+	t.seq++
+	c.Seq = t.seq
+	c.At = t.now()
+	t.changes = append(t.changes, c)
+}
+
+// insert stores obj (which must carry its key) in kind k. Callers hold t.mu
+// and have validated uniqueness.
+func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
+	c := t.colls[k.Name]
+	t.seq++
+	r := &record{kind: k, obj: obj, seq: t.seq}
+	if t.eventualDelay > 0 {
+		r.visibleAt = t.now().Add(t.eventualDelay)
+	}
+	c.byKey[strings.ToLower(r.key())] = r
+	c.order = append(c.order, r)
+	for p, idx := range c.unique {
+		if v := str(obj[p]); v != "" {
+			idx[strings.ToLower(v)] = r
+		}
+	}
+	if k.Directory {
+		t.dirIndex[strings.ToLower(r.key())] = r
+	}
+	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
+	return r
+}
+
+// detach removes r from its collection's indexes (delete or soft delete).
+func (t *Tenant) detach(r *record) {
+	c := t.colls[r.kind.Name]
+	delete(c.byKey, strings.ToLower(r.key()))
+	for p, idx := range c.unique {
+		if v := str(r.obj[p]); v != "" && idx[strings.ToLower(v)] == r {
+			delete(idx, strings.ToLower(v))
+		}
+	}
+	if r.kind.Directory {
+		delete(t.dirIndex, strings.ToLower(r.key()))
+	}
+	r.gone = true
+	c.gone++
+}
+
+// reattach puts a restored record back with a new sequence number.
+func (t *Tenant) reattach(r *record) {
+	c := t.colls[r.kind.Name]
+	r.gone = false
+	r.deletedAt = time.Time{}
+	t.seq++
+	r.seq = t.seq
+	c.byKey[strings.ToLower(r.key())] = r
+	c.order = append(c.order, r)
+	for p, idx := range c.unique {
+		if v := str(r.obj[p]); v != "" {
+			idx[strings.ToLower(v)] = r
+		}
+	}
+	if r.kind.Directory {
+		t.dirIndex[strings.ToLower(r.key())] = r
+	}
+}
+
+// lookup finds a live, visible record of kind k by key. Callers hold t.mu.
+func (t *Tenant) lookup(k *Kind, key string) *record {
+	r := t.colls[k.Name].byKey[strings.ToLower(key)]
+	if r == nil || !t.visible(r) {
+		return nil
+	}
+	return r
+}
+
+func (t *Tenant) visible(r *record) bool {
+	return r.visibleAt.IsZero() || !t.now().Before(r.visibleAt)
+}
+
+// dirObject finds a live directory object of any kind by id.
+func (t *Tenant) dirObject(id string) *record {
+	r := t.dirIndex[strings.ToLower(id)]
+	if r == nil || !t.visible(r) {
+		return nil
+	}
+	return r
+}
+
+// purgeExpired hard-deletes recycle-bin entries older than 30 days.
+// Callers hold t.mu for writing.
+func (t *Tenant) purgeExpired() {
+	cutoff := t.now().Add(-30 * 24 * time.Hour)
+	for id, r := range t.bin {
+		if r.deletedAt.Before(cutoff) {
+			delete(t.bin, id)
+			t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "purge"})
+		}
+	}
+}
+
+// ---- Go API for generators, tests and the demo ----
+
+// Seed stores obj in kind without Graph's validation: generators and the
+// built-in objects use it. An id is assigned when obj has none. It returns the
+// stored key.
+func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
+	k := kindByName[kind]
+	if k == nil {
+		return "", fmt.Errorf("graphsim: unknown kind %q", kind)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if str(obj[k.key()]) == "" {
+		obj[k.key()] = t.newID()
+	}
+	if t.colls[k.Name].byKey[strings.ToLower(str(obj[k.key()]))] != nil {
+		return "", fmt.Errorf("graphsim: %s %s exists", kind, str(obj[k.key()]))
+	}
+	r := t.insert(k, obj)
+	r.visibleAt = time.Time{}
+	return r.key(), nil
+}
+
+// SeedLink adds target to the rel list (members, owners) of kind/id without
+// Graph's validation.
+func (t *Tenant) SeedLink(kind, id, rel, target string) error {
+	k := kindByName[kind]
+	if k == nil {
+		return fmt.Errorf("graphsim: unknown kind %q", kind)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.colls[k.Name].byKey[strings.ToLower(id)]
+	if r == nil {
+		return fmt.Errorf("graphsim: %s %s not found", kind, id)
+	}
+	if r.links == nil {
+		r.links = map[string][]string{}
+	}
+	r.links[rel] = append(r.links[rel], target)
+	t.logChange(change{Kind: k.Name, ID: id, Op: "link", Rel: rel, Target: target})
+	return nil
+}
+
+// Get returns a copy of the live object kind/key, all properties included.
+func (t *Tenant) Get(kind, key string) (map[string]any, bool) {
+	k := kindByName[kind]
+	if k == nil {
+		return nil, false
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r := t.colls[k.Name].byKey[strings.ToLower(key)]
+	if r == nil {
+		return nil, false
+	}
+	return deepCopy(r.obj).(map[string]any), true
+}
+
+// Links returns the ids in kind/key's relationship rel.
+func (t *Tenant) Links(kind, key, rel string) []string {
+	k := kindByName[kind]
+	if k == nil {
+		return nil
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r := t.colls[k.Name].byKey[strings.ToLower(key)]
+	if r == nil {
+		return nil
+	}
+	return append([]string(nil), r.links[rel]...)
+}
+
+// List returns copies of every live object of kind, in creation order.
+func (t *Tenant) List(kind string) []map[string]any {
+	k := kindByName[kind]
+	if k == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []map[string]any
+	for _, r := range t.colls[k.Name].live() {
+		if !r.gone {
+			out = append(out, deepCopy(r.obj).(map[string]any))
+		}
+	}
+	return out
+}
+
+// Count is the number of live objects of kind.
+func (t *Tenant) Count(kind string) int {
+	k := kindByName[kind]
+	if k == nil {
+		return 0
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.colls[k.Name].byKey)
+}
+
+// FindBy returns the key of the first live object of kind whose property prop
+// equals value (case-insensitive), or "".
+func (t *Tenant) FindBy(kind, prop, value string) string {
+	for _, o := range t.List(kind) {
+		if strings.EqualFold(str(o[prop]), value) {
+			k := kindByName[kind]
+			return str(o[k.key()])
+		}
+	}
+	return ""
+}
+
+// SetEventualConsistency makes newly created objects unreadable for d (0 turns it off).
+func (t *Tenant) SetEventualConsistency(d time.Duration) {
+	t.mu.Lock()
+	t.eventualDelay = d
+	t.mu.Unlock()
+}
+
+// ---- JSON helpers ----
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// deepCopy copies a value decoded from JSON.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = deepCopy(e)
+		}
+		return s
+	case []string:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = e
+		}
+		return s
+	default:
+		return v
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
