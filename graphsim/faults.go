@@ -1,10 +1,68 @@
 package graphsim
 
-// faults injects 500/503/504 answers and dropped connections at a rate.
-type faults struct{ rate float64 }
+import (
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+)
 
-func newFaults(rate float64, seed uint64) *faults { return &faults{rate: rate} }
+// faultKind is one way a request can fail before it reaches the tenant.
+type faultKind int
+
+const (
+	faultDrop faultKind = iota // the connection is closed without an answer
+	fault500                   // 500 generalException
+	fault503                   // 503 serviceNotAvailable, with Retry-After
+	fault504                   // 504 UnknownError, as Graph's gateway answers
+	faultKinds
+)
+
+// faults injects 500/503/504 answers and dropped connections at a rate, from
+// a source seeded by Options.Seed: the same seed and the same request order
+// give the same faults. Safe for concurrent use.
+type faults struct {
+	rate float64
+	mu   sync.Mutex
+	rng  *rand.Rand
+}
+
+func newFaults(rate float64, seed uint64) *faults {
+	return &faults{rate: rate, rng: rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908))}
+}
 
 // inject decides the fate of one request: drop the connection, answer an
-// error, or neither.
-func (f *faults) inject() (drop bool, err *apiError) { return false, nil }
+// error, or neither. Rate 0 never fails, rate 1 always does; each failure is
+// one of the four kinds with equal chance.
+func (f *faults) inject() (drop bool, err *apiError) {
+	if f == nil || f.rate <= 0 {
+		return false, nil
+	}
+	f.mu.Lock()
+	hit := f.rate >= 1 || f.rng.Float64() < f.rate
+	var kind faultKind
+	var retry int
+	if hit {
+		kind = faultKind(f.rng.IntN(int(faultKinds)))
+		retry = 1 + f.rng.IntN(5)
+	}
+	f.mu.Unlock()
+	if !hit {
+		return false, nil
+	}
+	switch kind {
+	case faultDrop:
+		return true, nil
+	case fault500:
+		return false, errf(http.StatusInternalServerError, "generalException", "General exception while processing.")
+	case fault503:
+		e := errf(http.StatusServiceUnavailable, "serviceNotAvailable",
+			"The service is temporarily unavailable. Please retry after some time.")
+		e.RetryAfter = strconv.Itoa(retry)
+		return false, e
+	default:
+		// Graph's gateway answers a timeout with code UnknownError and an
+		// empty message (observed: microsoftgraph/microsoft-graph-docs#2505).
+		return false, errf(http.StatusGatewayTimeout, "UnknownError", "")
+	}
+}

@@ -74,6 +74,17 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			return s.create(req, k, nil)
 		}
 		return nil, methodNotAllowed()
+	case rt.action != "":
+		if req.method != http.MethodPost {
+			return nil, methodNotAllowed()
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		r := s.find(rt)
+		if r == nil {
+			return nil, notFound(rt.key)
+		}
+		return actions[k.Name][rt.action](s, req, r)
 	case rt.rel != "" && rt.relKind != nil:
 		return s.containedOp(req, rt)
 	case rt.rel != "":
@@ -174,6 +185,9 @@ func (s *Server) view(r *record, sel []string, withType bool) map[string]any {
 	out := map[string]any{}
 	if withType || needsType(r) {
 		out["@odata.type"] = typeOf(r)
+	}
+	if !r.deletedAt.IsZero() {
+		defer func() { out["deletedDateTime"] = graphTime(r.deletedAt) }()
 	}
 	props := sel
 	if props == nil {

@@ -127,7 +127,8 @@ var kinds = []*Kind{
 	{
 		Name: "servicePrincipal", ODataType: "#microsoft.graph.servicePrincipal", Paths: []string{"servicePrincipals"},
 		Directory: true, SoftDelete: "directory", Delta: true, Throttle: "directory", ReadCost: 1,
-		ReadOnly: append([]string{"appId", "appOwnerOrganizationId", "applicationTemplateId", "createdByAppId",
+		CreateOnly: []string{"appId"},
+		ReadOnly: append([]string{"appOwnerOrganizationId", "applicationTemplateId", "createdByAppId",
 			"signInAudience", "servicePrincipalType", "resourceSpecificApplicationPermissions", "appDisplayName",
 			"appDescription", "servicePrincipalNames", "passwordCredentials", "appRoles",
 			"oauth2PermissionScopes"}, dirReadOnly...),

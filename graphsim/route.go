@@ -16,6 +16,7 @@ type route struct {
 	relKind  *Kind  // contained collection kind (appRoleAssignedTo → appRoleAssignment)
 	relKey   string
 	ref      bool   // the path ends in $ref
+	action   string // a bound action on the entity: addPassword, ...
 	special  string // "dirDeleted", "caDeleted", "directoryObjects", "getByIds", "restore"
 	cast     string // OData type cast segment, e.g. "microsoft.graph.user"
 	template string // the path with keys replaced by {id}, for stats
@@ -131,6 +132,10 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			return rt, nil
 		}
 		rel := rest[0]
+		if a, ok := actionName(pe.kind, rel); ok && len(rest) == 1 {
+			rt.action, rt.template = a, tmpl+"/"+a
+			return rt, nil
+		}
 		if k, ok := linkName(pe.kind, rel); ok {
 			rt.rel = k
 			tmpl += "/" + k
@@ -191,6 +196,19 @@ func equalSegs(a, b []string) bool {
 
 func linkName(k *Kind, seg string) (string, bool) {
 	for name := range k.Links {
+		if strings.EqualFold(name, seg) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// actions are the bound actions graphsim serves, per kind: POST
+// /{collection}/{id}/{action}. Handlers run with t.mu held for writing.
+var actions = map[string]map[string]func(s *Server, req *request, r *record) (*response, *apiError){}
+
+func actionName(k *Kind, seg string) (string, bool) {
+	for name := range actions[k.Name] {
 		if strings.EqualFold(name, seg) {
 			return name, true
 		}
