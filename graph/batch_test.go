@@ -1,0 +1,250 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeBatch is a $batch endpoint. answer decides each item's reply.
+type fakeBatch struct {
+	mu       sync.Mutex
+	sizes    []int
+	envelope []string // request paths of envelopes
+	seen     map[string]int
+	requests [][]wireItem
+	answer   func(it wireItem, times int) wireResponse
+}
+
+func (f *fakeBatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != "POST" || !strings.HasSuffix(r.URL.Path, "/$batch") {
+		graphError(w, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.", "r")
+		return
+	}
+	var env struct{ Requests []wireItem }
+	if err := json.NewDecoder(r.Body).Decode(&env); err != nil {
+		graphError(w, 400, "BadRequest", "Invalid batch payload format.", "r")
+		return
+	}
+	if len(env.Requests) > MaxBatchSize {
+		graphError(w, 400, "BadRequest", "Number of requests inside batch exceeds the limit.", "r")
+		return
+	}
+	ids := map[string]bool{}
+	for _, it := range env.Requests {
+		if ids[strings.ToLower(it.ID)] {
+			graphError(w, 400, "BadRequest", "Batch request contains duplicate id.", "r")
+			return
+		}
+		ids[strings.ToLower(it.ID)] = true
+	}
+	f.mu.Lock()
+	f.sizes = append(f.sizes, len(env.Requests))
+	f.envelope = append(f.envelope, r.URL.Path)
+	f.requests = append(f.requests, env.Requests)
+	var out []wireResponse
+	for _, it := range env.Requests {
+		f.seen[it.ID]++
+		resp := f.answer(it, f.seen[it.ID])
+		resp.ID = it.ID
+		out = append(out, resp)
+	}
+	f.mu.Unlock()
+	slices.Reverse(out) // Graph may answer out of order
+	writeJSON(w, 200, map[string]any{"responses": out})
+}
+
+func TestBatch45ChunkedRetriedAndOrdered(t *testing.T) {
+	fb := &fakeBatch{seen: map[string]int{}, answer: func(it wireItem, times int) wireResponse {
+		switch {
+		case it.URL == "/users/u7" && times == 1:
+			return wireResponse{Status: 429, Headers: map[string]string{"Retry-After": "4"},
+				Body: json.RawMessage(`{"error":{"code":"TooManyRequests","message":"Please retry again later."}}`)}
+		case it.URL == "/users/u13":
+			return wireResponse{Status: 404, Headers: map[string]string{"Content-Type": "application/json"},
+				Body: json.RawMessage(`{"error":{"code":"Request_ResourceNotFound","message":"Resource 'u13' does not exist.","innerError":{"request-id":"rid-13"}}}`)}
+		}
+		id := strings.TrimPrefix(it.URL, "/users/")
+		return wireResponse{Status: 200, Headers: map[string]string{"x-ms-resource-unit": "1"}, Body: json.RawMessage(`{"id":"` + id + `"}`)}
+	}}
+	c, rec, _ := newTestClient(t, fb, nil)
+	var reqs []BatchRequest
+	for i := range 45 {
+		reqs = append(reqs, BatchRequest{Method: "GET", URL: fmt.Sprintf("/v1.0/users/u%d", i+1)})
+	}
+	out, err := c.Batch(context.Background(), reqs)
+	if err != nil {
+		t.Fatalf("Batch: %v", err)
+	}
+	if len(out) != 45 {
+		t.Fatalf("%d responses", len(out))
+	}
+	sizes := slices.Clone(fb.sizes)
+	slices.Sort(sizes)
+	if diff := cmp.Diff([]int{1, 5, 20, 20}, sizes); diff != "" {
+		t.Errorf("envelope sizes (-want +got):\n%s", diff)
+	}
+	for _, p := range fb.envelope {
+		mustEqual(t, "envelope path", p, "/v1.0/$batch")
+	}
+	for i, r := range out {
+		mustEqual(t, "id", r.ID, fmt.Sprint(i+1))
+		switch i + 1 {
+		case 13:
+			mustEqual(t, "item 13 status", r.Status, 404)
+			if !IsNotFound(r.Err()) || AsError(r.Err()).RequestID != "rid-13" || !strings.Contains(r.Err().Error(), "GET /v1.0/users/u13") {
+				t.Errorf("item 13 Err() = %v", r.Err())
+			}
+		default:
+			if r.Status != 200 || r.Err() != nil || string(r.Body) != fmt.Sprintf(`{"id":"u%d"}`, i+1) {
+				t.Errorf("item %d: %d %s %v", i+1, r.Status, r.Body, r.Err())
+			}
+		}
+	}
+	mustEqual(t, "item 7 attempts", fb.seen["7"], 2)
+	if diff := cmp.Diff([]time.Duration{4 * time.Second}, rec.waits()); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	st := c.Stats()
+	mustEqual(t, "Requests", st.Requests, int64(4))
+	mustEqual(t, "BatchItems", st.BatchItems, int64(46))
+	mustEqual(t, "Retries", st.Retries, int64(1))
+	mustEqual(t, "Throttled", st.Throttled, int64(1))
+	mustEqual(t, "ResourceUnits", st.ResourceUnits, int64(44))
+	mustEqual(t, "item endpoint", st.Endpoints["GET /v1.0/users/{id}"].Requests, int64(46))
+	mustEqual(t, "envelope endpoint", st.Endpoints["POST /v1.0/$batch"].Requests, int64(4))
+}
+
+func TestBatchDependsOnAndRetryOfDependents(t *testing.T) {
+	fb := &fakeBatch{seen: map[string]int{}}
+	fb.answer = func(it wireItem, times int) wireResponse {
+		switch {
+		case it.ID == "create" && times == 1:
+			return wireResponse{Status: 429, Headers: map[string]string{}} // no Retry-After: backoff
+		case it.ID == "addOwner" && times == 1:
+			return wireResponse{Status: 424}
+		}
+		return wireResponse{Status: 204}
+	}
+	c, rec, _ := newTestClient(t, fb, nil)
+	var reqs []BatchRequest
+	for i := range 19 {
+		reqs = append(reqs, BatchRequest{Method: "GET", URL: fmt.Sprintf("/beta/groups/g%d", i)})
+	}
+	reqs = append(reqs,
+		BatchRequest{ID: "create", Method: "POST", URL: "/beta/groups", Body: map[string]any{"displayName": "G"}},
+		BatchRequest{ID: "addOwner", Method: "POST", URL: "/beta/groups/g0/owners/$ref", DependsOn: []string{"Create"},
+			Body: json.RawMessage(`{"@odata.id":"https://graph.microsoft.com/beta/users/u1"}`)},
+	)
+	out, err := c.Batch(context.Background(), reqs)
+	if err != nil {
+		t.Fatalf("Batch: %v", err)
+	}
+	// The linked pair does not fit next to 19 items: chunks 19 and 2, then
+	// both linked items again (the dependent failed 424 because of the 429).
+	if diff := cmp.Diff([]int{19, 2, 2}, sortedSizes(fb)); diff != "" {
+		t.Errorf("envelope sizes (-want +got):\n%s", diff)
+	}
+	for _, p := range fb.envelope {
+		mustEqual(t, "envelope path", p, "/beta/$batch")
+	}
+	mustEqual(t, "create status", out[19].Status, 204)
+	mustEqual(t, "addOwner status", out[20].Status, 204)
+	for _, env := range fb.requests {
+		for _, it := range env {
+			if it.ID == "addOwner" {
+				// dependsOn names the referenced item's own id.
+				if diff := cmp.Diff([]string{"create"}, it.DependsOn); diff != "" {
+					t.Errorf("dependsOn (-want +got):\n%s", diff)
+				}
+				mustEqual(t, "Content-Type", it.Headers["Content-Type"], "application/json")
+				mustEqual(t, "body", string(it.Body), `{"@odata.id":"https://graph.microsoft.com/beta/users/u1"}`)
+			}
+		}
+	}
+	if w := rec.waits(); len(w) != 1 || w[0] < time.Second || w[0] > 1500*time.Millisecond {
+		t.Errorf("waits %v, want one first backoff", w)
+	}
+}
+
+func sortedSizes(fb *fakeBatch) []int {
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	s := slices.Clone(fb.sizes)
+	slices.SortFunc(s, func(a, b int) int { return b - a })
+	return s
+}
+
+func TestBatchRetriesStopAtMaxRetries(t *testing.T) {
+	fb := &fakeBatch{seen: map[string]int{}, answer: func(it wireItem, times int) wireResponse {
+		return wireResponse{Status: 429, Headers: map[string]string{"Retry-After": "1"}}
+	}}
+	c, _, _ := newTestClient(t, fb, func(cfg *Config) { cfg.MaxRetries = 2 })
+	out, err := c.Batch(context.Background(), []BatchRequest{{Method: "GET", URL: "/v1.0/users/u1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "attempts", fb.seen["1"], 3)
+	if !IsThrottled(out[0].Err()) {
+		t.Errorf("item err %v", out[0].Err())
+	}
+}
+
+func TestBatchPostItemsNotRetriedOn5xx(t *testing.T) {
+	fb := &fakeBatch{seen: map[string]int{}, answer: func(it wireItem, times int) wireResponse {
+		return wireResponse{Status: 503}
+	}}
+	c, _, _ := newTestClient(t, fb, nil)
+	out, err := c.Batch(context.Background(), []BatchRequest{
+		{Method: "POST", URL: "/v1.0/users", Body: map[string]any{}},
+		{Method: "GET", URL: "/v1.0/users/u1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "POST attempts", fb.seen["1"], 1)
+	mustEqual(t, "GET attempts", fb.seen["2"], defaultMaxRetries+1)
+	mustEqual(t, "POST status", out[0].Status, 503)
+}
+
+func TestBatchValidation(t *testing.T) {
+	c, _, _ := newTestClient(t, &fakeBatch{seen: map[string]int{}}, nil)
+	linked := []BatchRequest{{ID: "a0", Method: "GET", URL: "/v1.0/users"}}
+	for i := 1; i <= MaxBatchSize; i++ {
+		linked = append(linked, BatchRequest{ID: fmt.Sprint("a", i), Method: "GET", URL: "/v1.0/users", DependsOn: []string{fmt.Sprint("a", i-1)}})
+	}
+	tests := map[string][]BatchRequest{
+		"duplicate ids":     {{ID: "x", Method: "GET", URL: "/v1.0/users"}, {ID: "X", Method: "GET", URL: "/v1.0/groups"}},
+		"unknown dependsOn": {{ID: "x", Method: "GET", URL: "/v1.0/users", DependsOn: []string{"y"}}},
+		"mixed versions":    {{Method: "GET", URL: "/v1.0/users"}, {Method: "GET", URL: "/beta/users"}},
+		"no version":        {{Method: "GET", URL: "/users"}},
+		"no method":         {{URL: "/v1.0/users"}},
+		"linked group > 20": linked,
+	}
+	for name, reqs := range tests {
+		if _, err := c.Batch(context.Background(), reqs); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestBatchEnvelopeFailure(t *testing.T) {
+	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		graphError(w, 400, "BadRequest", "Invalid batch payload format.", "rid-b")
+	}), nil)
+	out, err := c.Batch(context.Background(), []BatchRequest{{Method: "GET", URL: "/v1.0/users"}})
+	if AsError(err) == nil || AsError(err).Status != 400 {
+		t.Fatalf("err %v", err)
+	}
+	if len(out) != 1 || out[0].Status != 0 || out[0].Err() == nil {
+		t.Errorf("out %+v", out)
+	}
+}

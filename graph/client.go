@@ -1,0 +1,458 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+)
+
+// Client talks to Graph. It is safe for concurrent use.
+type Client struct {
+	base        *url.URL // Graph root, no trailing slash
+	baseStr     string
+	hc          *http.Client
+	tokens      *tokenSource // nil with a static token
+	staticToken string
+	userAgent   string
+	maxRetries  int
+	sem         chan struct{}
+	sleep       func(context.Context, time.Duration) error
+	log         *slog.Logger
+	progress    func(Event)
+	stats       *statsRecorder
+}
+
+// New builds a Client from cfg.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	ci, err := LookupCloud(cfg.Cloud)
+	if err != nil {
+		return nil, err
+	}
+	raw := cfg.BaseURL
+	if raw == "" {
+		raw = ci.GraphRoot
+	}
+	base, err := normalizeBaseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Credential != nil && base.Scheme != "https" && !isLoopback(base.Hostname()) {
+		return nil, fmt.Errorf("graph: BaseURL %q: a credential's tokens are only sent over https (or to a loopback host)", raw)
+	}
+	c := &Client{
+		base:        base,
+		baseStr:     base.String(),
+		staticToken: strings.TrimSpace(strings.TrimPrefix(cfg.AccessToken, "Bearer ")),
+		userAgent:   cfg.UserAgent,
+		maxRetries:  cfg.MaxRetries,
+		sleep:       cfg.Sleep,
+		log:         cfg.Logger,
+		progress:    cfg.Progress,
+		stats:       newStatsRecorder(),
+	}
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = defaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	n := cfg.Concurrency
+	if n <= 0 {
+		n = defaultConcurrency
+	}
+	c.sem = make(chan struct{}, n)
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Credential != nil {
+		scopes := cfg.Scopes
+		if len(scopes) == 0 {
+			scopes = []string{base.Scheme + "://" + base.Host + "/.default"}
+		}
+		c.tokens = &tokenSource{cred: cfg.Credential, scopes: scopes}
+	}
+	c.hc = newHTTPClient(cfg.HTTPClient, n)
+	return c, nil
+}
+
+// Stats returns a copy of the counters.
+func (c *Client) Stats() Stats { return c.stats.snapshot() }
+
+// BaseURL returns the Graph root the client talks to.
+func (c *Client) BaseURL() string { return c.baseStr }
+
+// Response is a completed HTTP exchange.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   json.RawMessage // as received; nil when empty (204)
+}
+
+// ReqOption adjusts one call (and every page of a List or Delta).
+type ReqOption func(*reqOptions)
+
+type reqOptions struct {
+	header      http.Header
+	retryUnsafe bool
+}
+
+// WithHeader sets a request header, resent on every retry and page.
+// Authorization cannot be set this way.
+func WithHeader(key, value string) ReqOption {
+	return func(o *reqOptions) {
+		if o.header == nil {
+			o.header = http.Header{}
+		}
+		o.header.Set(key, value)
+	}
+}
+
+// WithEventualConsistency sets "ConsistencyLevel: eventual", needed by
+// advanced queries ($count, $search, endsWith, ne/not, some $orderby).
+func WithEventualConsistency() ReqOption { return WithHeader("ConsistencyLevel", "eventual") }
+
+// RetryNonIdempotent lets a POST be retried after a 5xx or a dropped
+// connection (429s are always retried). Use it only for POSTs that are
+// safe to repeat, e.g. getByIds or a create with a client-chosen key.
+func RetryNonIdempotent() ReqOption { return func(o *reqOptions) { o.retryUnsafe = true } }
+
+func collect(opts []ReqOption) reqOptions {
+	var o reqOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// Get fetches path and returns the body of a 2xx answer as is.
+func (c *Client) Get(ctx context.Context, path string, opts ...ReqOption) (json.RawMessage, error) {
+	resp, err := c.Do(ctx, http.MethodGet, path, nil, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// Post sends body (marshalled to JSON; json.RawMessage and []byte as is).
+func (c *Client) Post(ctx context.Context, path string, body any, opts ...ReqOption) (*Response, error) {
+	return c.Do(ctx, http.MethodPost, path, body, opts...)
+}
+
+// Patch sends body; Graph treats PATCH idempotently, so it is retried.
+func (c *Client) Patch(ctx context.Context, path string, body any, opts ...ReqOption) (*Response, error) {
+	return c.Do(ctx, http.MethodPatch, path, body, opts...)
+}
+
+// Put sends body.
+func (c *Client) Put(ctx context.Context, path string, body any, opts ...ReqOption) (*Response, error) {
+	return c.Do(ctx, http.MethodPut, path, body, opts...)
+}
+
+// Delete deletes path.
+func (c *Client) Delete(ctx context.Context, path string, opts ...ReqOption) (*Response, error) {
+	return c.Do(ctx, http.MethodDelete, path, nil, opts...)
+}
+
+// Do sends one request with retries. path is relative to the Graph root and
+// starts with the version ("/v1.0/…", "/beta/…"), or is an absolute URL under
+// the Graph root. On a Graph error it returns the final *Response together
+// with an *Error; on a transport error the Response is nil.
+func (c *Client) Do(ctx context.Context, method, path string, body any, opts ...ReqOption) (*Response, error) {
+	data, err := marshalBody(body)
+	if err != nil {
+		return nil, fmt.Errorf("graph: %s %s: encoding body: %w", method, shortPath(path), err)
+	}
+	o := collect(opts)
+	return c.do(ctx, method, path, data, o)
+}
+
+func marshalBody(body any) ([]byte, error) {
+	switch b := body.(type) {
+	case nil:
+		return nil, nil
+	case json.RawMessage:
+		return b, nil
+	case []byte:
+		return b, nil
+	}
+	return json.Marshal(body)
+}
+
+// resolve turns a path or absolute URL into the request URL and the path
+// relative to the Graph root (for errors and stats).
+func (c *Client) resolve(p string) (*url.URL, string, error) {
+	var rel string
+	if strings.HasPrefix(p, "https://") || strings.HasPrefix(p, "http://") {
+		u, err := url.Parse(p)
+		if err != nil {
+			return nil, "", fmt.Errorf("graph: bad URL: %w", err)
+		}
+		prefix := c.base.Path
+		if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) ||
+			!strings.HasPrefix(u.Path, prefix+"/") {
+			return nil, "", fmt.Errorf("graph: refusing URL outside the Graph root %s: %s://%s%s", c.baseStr, u.Scheme, u.Host, shortPath(u.Path))
+		}
+		rel = strings.TrimPrefix(u.EscapedPath(), prefix)
+		if u.RawQuery != "" {
+			rel += "?" + u.RawQuery
+		}
+	} else {
+		rel = p
+		if !strings.HasPrefix(rel, "/") {
+			rel = "/" + rel
+		}
+	}
+	if !strings.HasPrefix(rel, "/v1.0/") && !strings.HasPrefix(rel, "/beta/") &&
+		rel != "/v1.0" && rel != "/beta" && !strings.HasPrefix(rel, "/v1.0?") && !strings.HasPrefix(rel, "/beta?") {
+		return nil, "", fmt.Errorf("graph: path %q must start with the version, /v1.0/ or /beta/", shortPath(p))
+	}
+	pathPart, query, _ := strings.Cut(rel, "?")
+	u, err := url.Parse(c.baseStr + escapeLoose(pathPart))
+	if err != nil {
+		return nil, "", fmt.Errorf("graph: bad path %q: %w", shortPath(p), err)
+	}
+	u.RawQuery = escapeLoose(query)
+	return u, rel, nil
+}
+
+// escapeLoose percent-encodes the bytes that cannot appear raw in a URL
+// (space, quotes, brackets, non-ASCII…) and leaves everything else, so
+// callers may write "$filter=startswith(displayName,'A B')" and pass
+// nextLinks through unchanged. '#' is encoded too: Graph URLs carry no
+// fragment, and an id or filter value may contain one.
+func escapeLoose(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		bad := ch <= ' ' || ch >= 0x7f || strings.IndexByte("\"#<>\\^`{|}", ch) >= 0
+		if bad {
+			b.WriteByte('%')
+			b.WriteByte(hex[ch>>4])
+			b.WriteByte(hex[ch&15])
+		} else {
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
+}
+
+// do runs the retry loop for one logical request.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, o reqOptions) (*Response, error) {
+	u, rel, err := c.resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := method + " " + EndpointTemplate(rel)
+	idem := idempotent(method) || o.retryUnsafe
+	maxRetries := c.maxRetries
+	var (
+		retries        int64
+		backoffs       int
+		tokenRefreshed bool
+	)
+	defer func() { c.stats.add(retries, 0) }()
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		resp, err := c.send(ctx, method, u, body, o.header)
+		elapsed := time.Since(start)
+		ev := Event{Method: method, Endpoint: endpoint[len(method)+1:], Attempt: attempt, Elapsed: elapsed}
+		if err != nil {
+			c.stats.record(endpoint, 0, 0, false)
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				c.stats.add(0, 1)
+				return nil, fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), ctxErr)
+			}
+			var te *tokenError
+			if errors.As(err, &te) || !idem || attempt >= maxRetries {
+				ev.Err = err
+				c.emit(ev)
+				c.stats.add(0, 1)
+				return nil, fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), err)
+			}
+			ev.Err, ev.RetryIn = err, backoff(backoffs)
+			backoffs++
+			c.emit(ev)
+			c.log.Info("graph: retrying after transport error", "method", method, "endpoint", ev.Endpoint, "attempt", attempt+1, "wait", ev.RetryIn, "err", err)
+			retries++
+			if err := c.sleep(ctx, ev.RetryIn); err != nil {
+				c.stats.add(0, 1)
+				return nil, fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), err)
+			}
+			continue
+		}
+		c.stats.record(endpoint, resp.Status, resourceUnits(resp.Header.Get("x-ms-resource-unit")), false)
+		ev.Status = resp.Status
+		if resp.Status < 400 {
+			c.emit(ev)
+			c.log.Debug("graph: request", "method", method, "endpoint", ev.Endpoint, "status", resp.Status, "elapsed", elapsed)
+			return resp, nil
+		}
+		gerr := parseError(resp.Status, resp.Header, resp.Body, method, rel)
+		ev.Err = gerr
+		if resp.Status == http.StatusUnauthorized && c.tokens != nil && !tokenRefreshed {
+			// A cached token may have been revoked or expired early: fetch a
+			// fresh one once.
+			tokenRefreshed = true
+			c.tokens.invalidate()
+			c.emit(ev)
+			retries++
+			continue
+		}
+		if attempt < maxRetries && retryableStatus(resp.Status, idem) {
+			wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			if !ok {
+				wait = backoff(backoffs)
+				backoffs++
+			}
+			ev.RetryIn = wait
+			c.emit(ev)
+			c.log.Info("graph: retrying", "method", method, "endpoint", ev.Endpoint, "status", resp.Status, "code", gerr.Code, "attempt", attempt+1, "wait", wait)
+			retries++
+			if err := c.sleep(ctx, wait); err != nil {
+				c.stats.add(0, 1)
+				return resp, fmt.Errorf("%w (retry abandoned: %w)", gerr, err)
+			}
+			continue
+		}
+		c.emit(ev)
+		c.stats.add(0, 1)
+		return resp, gerr
+	}
+}
+
+func (c *Client) emit(ev Event) {
+	if c.progress != nil {
+		c.progress(ev)
+	}
+}
+
+// send makes one HTTP attempt while holding a concurrency slot, and reads
+// the whole body.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte, extra http.Header) (*Response, error) {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-c.sem }()
+
+	auth, err := c.authorization(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range extra {
+		if strings.EqualFold(k, "Authorization") {
+			continue
+		}
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("User-Agent", c.userAgent)
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	hr, err := c.hc.Do(req)
+	if err != nil {
+		return nil, scrubURLError(err)
+	}
+	defer hr.Body.Close()
+	data, err := io.ReadAll(hr.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading response: %w", err)
+	}
+	resp := &Response{Status: hr.StatusCode, Header: hr.Header}
+	if len(data) > 0 {
+		resp.Body = data
+	}
+	return resp, nil
+}
+
+// scrubURLError drops *url.Error's repetition of method and URL (the caller
+// names them) and keeps the cause.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func (c *Client) authorization(ctx context.Context) (string, error) {
+	if c.tokens == nil {
+		return "Bearer " + c.staticToken, nil
+	}
+	tok, err := c.tokens.get(ctx)
+	if err != nil {
+		return "", err
+	}
+	return "Bearer " + tok, nil
+}
+
+// tokenSource caches a credential's token until five minutes before expiry
+// (or its RefreshOn).
+type tokenSource struct {
+	cred   azcore.TokenCredential
+	scopes []string
+	mu     sync.Mutex
+	tok    azcore.AccessToken
+}
+
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "acquiring a token: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+func (t *tokenSource) get(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	if t.tok.Token != "" && now.Add(5*time.Minute).Before(t.tok.ExpiresOn) &&
+		(t.tok.RefreshOn.IsZero() || now.Before(t.tok.RefreshOn)) {
+		return t.tok.Token, nil
+	}
+	tok, err := t.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: t.scopes})
+	if err != nil {
+		return "", &tokenError{err}
+	}
+	t.tok = tok
+	return tok.Token, nil
+}
+
+func (t *tokenSource) invalidate() {
+	t.mu.Lock()
+	t.tok = azcore.AccessToken{}
+	t.mu.Unlock()
+}

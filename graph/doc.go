@@ -1,0 +1,35 @@
+// Package graph is entrasnap's Microsoft Graph client.
+//
+// It owns everything between the product and Graph's HTTP surface:
+//
+//   - credentials: azidentity credentials chosen from the environment
+//     (CredentialFromEnv), per national cloud (LookupCloud), or a static
+//     bearer token for graphsim and prepared tokens;
+//   - the HTTP pipeline: msgraph-sdk-go-core's default middleware (telemetry,
+//     client-request-id, redirects, user agent, query-name decoding) on a
+//     kiota-http-go transport, minus kiota's retry and request-compression
+//     handlers, because this package retries on its own so it can count;
+//   - raw JSON in and out (json.RawMessage): payloads are never decoded into
+//     generated SDK models, so every property survives a round trip. The
+//     generated SDK (msgraph-sdk-go) must not be imported here;
+//   - paging (@odata.nextLink, custom headers resent on every page), delta
+//     rounds (@odata.deltaLink, 410 Gone → ErrResyncRequired) and JSON $batch
+//     (chunks of 20, dependsOn, per-item retry of throttled items);
+//   - the throttling budget: Retry-After (integer, fractional or HTTP date)
+//     or exponential backoff with jitter when Graph sends none (Conditional
+//     Access does not), bounded by Config.MaxRetries and the context; a
+//     semaphore bounding in-flight requests to Config.Concurrency;
+//   - typed errors (*Error, parsed from Graph's error JSON) whose text names
+//     method, path, status, Graph code, message and request-id, and never a
+//     token or an Authorization header;
+//   - run statistics (Stats): requests, retries, 429s, resource units from
+//     x-ms-resource-unit, per endpoint template.
+//
+// Paths passed to the client are relative to the Graph root and include the
+// version, e.g. "/v1.0/users?$select=id"; absolute URLs (nextLink, deltaLink)
+// are accepted when they point at the configured Graph root, and refused
+// otherwise so a credential is never sent to another host.
+//
+// The package knows nothing of git, snapshots or object kinds, and imports
+// no other package of this module.
+package graph

@@ -1,0 +1,114 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+type page struct {
+	Value     json.RawMessage `json:"value"`
+	NextLink  string          `json:"@odata.nextLink"`
+	DeltaLink string          `json:"@odata.deltaLink"`
+}
+
+// getPage fetches one collection page and splits its value array.
+func (c *Client) getPage(ctx context.Context, link string, o reqOptions) (items []json.RawMessage, p page, err error) {
+	resp, err := c.do(ctx, http.MethodGet, link, nil, o)
+	if err != nil {
+		return nil, page{}, err
+	}
+	if err := json.Unmarshal(resp.Body, &p); err != nil {
+		return nil, page{}, fmt.Errorf("graph: GET %s: decoding page: %w", shortPath(link), err)
+	}
+	v := strings.TrimSpace(string(p.Value))
+	if v == "" || v == "null" {
+		return nil, page{}, fmt.Errorf("graph: GET %s: answer is not a collection (no value array)", shortPath(link))
+	}
+	if err := json.Unmarshal(p.Value, &items); err != nil {
+		return nil, page{}, fmt.Errorf("graph: GET %s: decoding value: %w", shortPath(link), err)
+	}
+	return items, p, nil
+}
+
+// List reads a collection to its end, following @odata.nextLink. fn is
+// called once per page, in order, possibly with zero items (Graph may send
+// an empty page that still has a nextLink); an error from fn stops the walk
+// and is returned as is. Headers set with opts (e.g. ConsistencyLevel) are
+// sent on every page, since Graph does not carry them into nextLinks.
+//
+// If any page fails after its retries, List returns that error: callers
+// never see a silently short list.
+func (c *Client) List(ctx context.Context, path string, fn func(items []json.RawMessage) error, opts ...ReqOption) error {
+	o := collect(opts)
+	seen := map[string]bool{}
+	for link := path; link != ""; {
+		if seen[link] {
+			return fmt.Errorf("graph: GET %s: nextLink repeats an earlier page", shortPath(link))
+		}
+		seen[link] = true
+		items, p, err := c.getPage(ctx, link, o)
+		if err != nil {
+			return err
+		}
+		if err := fn(items); err != nil {
+			return err
+		}
+		link = p.NextLink
+	}
+	return nil
+}
+
+// Delta runs one delta round: from a delta function path (e.g.
+// "/v1.0/users/delta?$select=displayName") or a deltaLink saved from the
+// previous round, it follows nextLinks and returns the new deltaLink. fn is
+// called per page as in List.
+//
+// When Graph asks for a full resync (410 Gone, or codes resyncRequired /
+// syncStateNotFound for an expired token) Delta returns *ErrResyncRequired;
+// items already passed to fn belong to the abandoned round.
+func (c *Client) Delta(ctx context.Context, pathOrDeltaLink string, fn func(items []json.RawMessage) error, opts ...ReqOption) (deltaLink string, err error) {
+	o := collect(opts)
+	seen := map[string]bool{}
+	for link := pathOrDeltaLink; ; {
+		if seen[link] {
+			return "", fmt.Errorf("graph: GET %s: nextLink repeats an earlier page", shortPath(link))
+		}
+		seen[link] = true
+		items, p, err := c.getDeltaPage(ctx, link, o)
+		if err != nil {
+			return "", err
+		}
+		if err := fn(items); err != nil {
+			return "", err
+		}
+		switch {
+		case p.NextLink != "":
+			link = p.NextLink
+		case p.DeltaLink != "":
+			return p.DeltaLink, nil
+		default:
+			return "", fmt.Errorf("graph: GET %s: delta page has neither nextLink nor deltaLink", shortPath(link))
+		}
+	}
+}
+
+func (c *Client) getDeltaPage(ctx context.Context, link string, o reqOptions) ([]json.RawMessage, page, error) {
+	items, p, err := c.getPage(ctx, link, o)
+	if err == nil {
+		return items, p, nil
+	}
+	var ge *Error
+	if errors.As(err, &ge) && (ge.Status == http.StatusGone ||
+		strings.EqualFold(ge.Code, "resyncRequired") || strings.EqualFold(ge.Code, "syncStateNotFound")) {
+		r := &ErrResyncRequired{Err: ge}
+		if ge.Status == http.StatusGone {
+			r.Location = ge.location
+		}
+		return nil, page{}, r
+	}
+	return nil, page{}, err
+}
