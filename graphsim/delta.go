@@ -1,8 +1,568 @@
 package graphsim
 
-import "net/http"
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Delta queries (graph-semantics.md §2.3).
+//
+// A round starts with GET /{collection}/delta (every live object, in pages
+// linked by @odata.nextLink with a $skiptoken) and ends with a page that
+// carries @odata.deltaLink with a $deltatoken instead. Following the
+// deltaLink starts the next round: only the objects that changed since the
+// token, read from the tenant's change log (Tenant.changes).
+//
+// Tokens are opaque to clients: base64url JSON of deltaState. They carry the
+// tenant, the kind, the log position, $select and the $filter ids, and the
+// time they were issued; a token older than deltaTokenLifetime, or one that
+// cannot be read, answers 410 Gone with a Location to start over.
+
+// deltaTokenLifetime is how long a directory delta token stays valid.
+const deltaTokenLifetime = 7 * 24 * time.Hour
+
+// deltaMaxFilterIDs is the largest number of ids in a users/groups delta $filter.
+const deltaMaxFilterIDs = 50
+
+// deltaState is what a $deltatoken or $skiptoken carries.
+type deltaState struct {
+	Tenant string   `json:"tn"`
+	Kind   string   `json:"k"`
+	Since  uint64   `json:"s"`           // changes after this log position (later rounds; a deltatoken's state)
+	Upto   uint64   `json:"u,omitempty"` // the log position the round ends at
+	Page   bool     `json:"p,omitempty"` // a $skiptoken (next page), not a $deltatoken
+	Init   bool     `json:"i,omitempty"` // a page of an initial round
+	Cursor uint64   `json:"c,omitempty"` // initial round: sequence of the last record sent
+	Offset int      `json:"o,omitempty"` // later round: entries already sent
+	Select string   `json:"sel,omitempty"`
+	IDs    []string `json:"f,omitempty"` // $filter=id eq '…' or …
+	Issued int64    `json:"t"`           // unix seconds
+}
+
+func encodeDeltaState(st deltaState) string {
+	b, _ := json.Marshal(st)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeDeltaState(tok string) (deltaState, bool) {
+	var st deltaState
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return st, false
+	}
+	if err := json.Unmarshal(b, &st); err != nil || st.Kind == "" || st.Tenant == "" {
+		return st, false
+	}
+	return st, true
+}
+
+// deltaSel is a parsed $select of a delta query: tracked properties (nil =
+// the kind's default set) and tracked relationships (members, owners).
+type deltaSel struct {
+	raw   string
+	props []string
+	rels  []string
+}
+
+func parseDeltaSelect(k *Kind, raw string) deltaSel {
+	ds := deltaSel{raw: raw}
+	if strings.TrimSpace(raw) == "" {
+		if k.Name == "group" {
+			ds.rels = []string{"members"} // group delta tracks members by default
+		}
+		return ds
+	}
+	for _, p := range strings.Split(raw, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if rel, ok := linkName(k, p); ok {
+			if !contains(ds.rels, rel) {
+				ds.rels = append(ds.rels, rel)
+			}
+			continue
+		}
+		if !contains(ds.props, p) {
+			ds.props = append(ds.props, p)
+		}
+	}
+	if ds.props == nil {
+		ds.props = []string{"id"}
+	}
+	return ds
+}
+
+// tracked lists the properties whose changes a round reports; nil means all.
+func (ds deltaSel) tracked(k *Kind) []string {
+	if ds.props != nil {
+		return ds.props
+	}
+	return k.DefaultSelect
+}
+
+var (
+	deltaOrRe = regexp.MustCompile(`(?i)\s+or\s+`)
+	deltaIDRe = regexp.MustCompile(`(?i)^id\s+eq\s+'([^']+)'$`)
+)
+
+// parseDeltaFilter accepts only `id eq '…' or id eq '…'`.
+func parseDeltaFilter(k *Kind, f string) ([]string, *apiError) {
+	f = strings.TrimSpace(f)
+	if f == "" {
+		return nil, nil
+	}
+	var ids []string
+	for _, part := range deltaOrRe.Split(f, -1) {
+		part = strings.TrimSpace(part)
+		for strings.HasPrefix(part, "(") && strings.HasSuffix(part, ")") {
+			part = strings.TrimSpace(part[1 : len(part)-1])
+		}
+		m := deltaIDRe.FindStringSubmatch(part)
+		if m == nil {
+			return nil, errf(http.StatusBadRequest, "Request_UnsupportedQuery",
+				"Unsupported query filter for delta: only 'id eq' expressions combined with 'or' are supported.")
+		}
+		ids = append(ids, strings.ToLower(m[1]))
+	}
+	if (k.Name == "user" || k.Name == "group") && len(ids) > deltaMaxFilterIDs {
+		return nil, errf(http.StatusBadRequest, "Request_UnsupportedQuery",
+			"The number of ids in the filter exceeds the limit of %d.", deltaMaxFilterIDs)
+	}
+	return ids, nil
+}
+
+// deltaPrefer reads the Prefer header: return=minimal and odata.maxpagesize.
+func deltaPrefer(h http.Header) (minimal bool, pageSize int) {
+	pageSize = 100
+	for _, v := range h.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			switch {
+			case strings.EqualFold(p, "return=minimal"):
+				minimal = true
+			case strings.HasPrefix(strings.ToLower(p), "odata.maxpagesize="):
+				if n, err := strconv.Atoi(strings.TrimSpace(p[len("odata.maxpagesize="):])); err == nil && n >= 1 && n <= 999 {
+					pageSize = n
+				}
+			}
+		}
+	}
+	return minimal, pageSize
+}
 
 // delta answers GET /{collection}/delta.
 func (s *Server) delta(req *request, rt *route) (*response, *apiError) {
-	return nil, errf(http.StatusNotImplemented, "NotImplemented", "delta is not implemented yet")
+	k := rt.kind
+	q := req.query
+	_, hasDT := q["$deltatoken"]
+	skip := q.Get("$skiptoken")
+	switch {
+	case skip != "" && hasDT:
+		return nil, badRequest("A delta request cannot carry both $skiptoken and $deltatoken.")
+	case skip != "" && q.Get("$select") != "":
+		return nil, badRequest("Delta queries with both $select and $skiptoken are not supported.")
+	case q.Get("$expand") != "":
+		return nil, errf(http.StatusBadRequest, "Request_UnsupportedQuery", "$expand is not supported on delta queries.")
+	case q.Get("$orderby") != "":
+		return nil, errf(http.StatusBadRequest, "Request_UnsupportedQuery", "$orderby is not supported on delta queries.")
+	case q.Get("$search") != "":
+		return nil, errf(http.StatusBadRequest, "Request_UnsupportedQuery", "$search is not supported on delta queries.")
+	}
+	// $top is not supported on directory delta (the page size varies); it is
+	// ignored. Prefer: odata.maxpagesize=N sets the page size.
+	minimal, pageSize := deltaPrefer(req.header)
+
+	t := s.tenant
+	t.mu.Lock() // live() compacts, purgeExpired logs; the round reads one consistent state
+	defer t.mu.Unlock()
+	t.purgeExpired()
+	now := t.now()
+
+	var st deltaState
+	switch {
+	case skip != "":
+		var aerr *apiError
+		if st, aerr = s.readDeltaToken(req, k, skip); aerr != nil {
+			return nil, aerr
+		}
+		if !st.Page {
+			return nil, s.deltaGone(req, st, "resyncRequired", "The skip token is not valid for this request. A full resync is required.")
+		}
+	case hasDT && q.Get("$deltatoken") != "":
+		tok := q.Get("$deltatoken")
+		if strings.EqualFold(tok, "latest") {
+			ids, aerr := parseDeltaFilter(k, q.Get("$filter"))
+			if aerr != nil {
+				return nil, aerr
+			}
+			st = deltaState{Tenant: t.id, Kind: k.Name, Since: t.seq, Select: q.Get("$select"), IDs: ids}
+			return s.deltaPage(req, st, nil, false, now), nil
+		}
+		dt, aerr := s.readDeltaToken(req, k, tok)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if dt.Page {
+			return nil, s.deltaGone(req, dt, "resyncRequired", "The delta token is not valid for this request. A full resync is required.")
+		}
+		// $select may change what an existing deltaLink tracks.
+		if sel := q.Get("$select"); sel != "" {
+			dt.Select = sel
+		}
+		st = deltaState{Tenant: t.id, Kind: k.Name, Since: dt.Since, Upto: t.seq, Select: dt.Select, IDs: dt.IDs}
+	default: // initial round (also $deltatoken= empty, as in a 410's Location)
+		ids, aerr := parseDeltaFilter(k, q.Get("$filter"))
+		if aerr != nil {
+			return nil, aerr
+		}
+		st = deltaState{Tenant: t.id, Kind: k.Name, Init: true, Upto: t.seq, Select: q.Get("$select"), IDs: ids}
+	}
+	sel := parseDeltaSelect(k, st.Select)
+	var filter map[string]bool
+	if len(st.IDs) > 0 {
+		filter = map[string]bool{}
+		for _, id := range st.IDs {
+			filter[strings.ToLower(id)] = true
+		}
+	}
+
+	if st.Init {
+		recs := t.colls[k.Name].live()
+		i := sort.Search(len(recs), func(i int) bool { return recs[i].seq > st.Cursor })
+		items := []any{}
+		more := false
+		for ; i < len(recs); i++ {
+			r := recs[i]
+			if r.gone || (filter != nil && !filter[strings.ToLower(r.key())]) {
+				continue
+			}
+			if len(items) == pageSize {
+				more = true
+				break
+			}
+			items = append(items, s.deltaInitialItem(r, sel))
+			st.Cursor = r.seq
+		}
+		if more {
+			return s.deltaPage(req, st, items, true, now), nil
+		}
+		next := deltaState{Tenant: t.id, Kind: k.Name, Since: st.Upto, Select: st.Select, IDs: st.IDs}
+		return s.deltaPage(req, next, items, false, now), nil
+	}
+
+	entries := s.deltaEntries(k, st, sel, filter, minimal)
+	start := st.Offset
+	if start > len(entries) {
+		start = len(entries)
+	}
+	end := start + pageSize
+	if end > len(entries) {
+		end = len(entries)
+	}
+	items := make([]any, 0, end-start)
+	for _, e := range entries[start:end] {
+		items = append(items, e)
+	}
+	if end < len(entries) {
+		st.Offset = end
+		return s.deltaPage(req, st, items, true, now), nil
+	}
+	next := deltaState{Tenant: t.id, Kind: k.Name, Since: st.Upto, Select: st.Select, IDs: st.IDs}
+	return s.deltaPage(req, next, items, false, now), nil
+}
+
+// readDeltaToken decodes and checks a $skiptoken or $deltatoken. Callers hold t.mu.
+func (s *Server) readDeltaToken(req *request, k *Kind, tok string) (deltaState, *apiError) {
+	t := s.tenant
+	st, ok := decodeDeltaState(tok)
+	if !ok || st.Tenant != t.id || st.Kind != k.Name || st.Since > t.seq || st.Upto > t.seq {
+		return st, s.deltaGone(req, deltaState{}, "resyncRequired",
+			"The delta token is not valid or is not recognized. A full resync is required.")
+	}
+	if t.now().Sub(time.Unix(st.Issued, 0)) > deltaTokenLifetime {
+		return st, s.deltaGone(req, st, "syncStateNotFound",
+			"The sync state generation is not found or has expired. A full resync is required.")
+	}
+	return st, nil
+}
+
+// deltaGone is the 410 that tells a client to start a full resync at Location.
+func (s *Server) deltaGone(req *request, st deltaState, code, msg string) *apiError {
+	loc := req.root + "/" + req.version + "/" + req.path + "?$deltatoken="
+	if st.Select != "" {
+		loc += "&$select=" + escapeQuery(st.Select)
+	}
+	if len(st.IDs) > 0 {
+		parts := make([]string, len(st.IDs))
+		for i, id := range st.IDs {
+			parts[i] = "id eq '" + id + "'"
+		}
+		loc += "&$filter=" + escapeQuery(strings.Join(parts, " or "))
+	}
+	e := errf(http.StatusGone, code, "%s", msg)
+	e.Header = http.Header{"Location": {loc}}
+	return e
+}
+
+func escapeQuery(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+
+// deltaPage renders one page: the items and a nextLink (more) or a deltaLink.
+func (s *Server) deltaPage(req *request, st deltaState, items []any, more bool, now time.Time) *response {
+	st.Issued = now.Unix()
+	st.Page = more
+	if items == nil {
+		items = []any{}
+	}
+	base := req.root + "/" + req.version + "/" + req.path
+	ctx := req.path
+	if i := strings.LastIndexByte(ctx, '/'); i > 0 {
+		ctx = ctx[:i] // users/delta → users
+	}
+	body := map[string]any{"@odata.context": s.metadata(req, ctx), "value": items}
+	if more {
+		body["@odata.nextLink"] = base + "?$skiptoken=" + encodeDeltaState(st)
+	} else {
+		body["@odata.deltaLink"] = base + "?$deltatoken=" + encodeDeltaState(st)
+	}
+	return jsonResp(http.StatusOK, body)
+}
+
+// deltaInitialItem is an object as the initial round shows it: its selected
+// properties and, for tracked relationships, every current related object.
+// Callers hold t.mu.
+func (s *Server) deltaInitialItem(r *record, sel deltaSel) map[string]any {
+	out := s.view(r, sel.props, false)
+	out["id"] = r.key()
+	for _, rel := range sel.rels {
+		list := []any{}
+		for _, id := range r.links[rel] {
+			if m := s.tenant.dirIndex[strings.ToLower(id)]; m != nil {
+				list = append(list, s.deltaRef(id, false))
+			}
+		}
+		out[rel+"@delta"] = list
+	}
+	return out
+}
+
+// deltaRef is one entry of a rel@delta annotation. Callers hold t.mu.
+func (s *Server) deltaRef(id string, removed bool) map[string]any {
+	t := s.tenant
+	typ := "#microsoft.graph.directoryObject"
+	if m := t.dirIndex[strings.ToLower(id)]; m != nil {
+		typ = typeOf(m)
+	} else if m := t.bin[strings.ToLower(id)]; m != nil {
+		typ = typeOf(m)
+	}
+	ref := map[string]any{"@odata.type": typ, "id": id}
+	if removed {
+		ref["@removed"] = map[string]any{"reason": "deleted"}
+	}
+	return ref
+}
+
+// deltaAgg sums up one object's changes within a round's window.
+type deltaAgg struct {
+	id      string
+	last    uint64
+	full    bool            // created or restored: shown in full
+	removed bool            // soft-deleted or purged at some point in the window
+	props   map[string]bool // properties changed by PATCH
+	links   map[string]map[string]string
+	order   map[string][]string // rel → targets in first-seen order
+}
+
+func (a *deltaAgg) link(rel, target, op string) {
+	if a.links == nil {
+		a.links, a.order = map[string]map[string]string{}, map[string][]string{}
+	}
+	if a.links[rel] == nil {
+		a.links[rel] = map[string]string{}
+	}
+	lt := strings.ToLower(target)
+	if _, seen := a.links[rel][lt]; !seen {
+		a.order[rel] = append(a.order[rel], target)
+	}
+	a.links[rel][lt] = op
+}
+
+// deltaEntries lists what a later round reports, in the order of each
+// object's last change. Callers hold t.mu.
+func (s *Server) deltaEntries(k *Kind, st deltaState, sel deltaSel, filter map[string]bool, minimal bool) []map[string]any {
+	t := s.tenant
+	log := t.changes
+	from := sort.Search(len(log), func(i int) bool { return log[i].Seq > st.Since })
+	aggs := map[string]*deltaAgg{}
+	get := func(id string, seq uint64) *deltaAgg {
+		lid := strings.ToLower(id)
+		a := aggs[lid]
+		if a == nil {
+			a = &deltaAgg{id: id}
+			aggs[lid] = a
+		}
+		if seq > a.last {
+			a.last = seq
+		}
+		return a
+	}
+	// memberEvents: directory objects deleted or restored in the window; they
+	// leave or rejoin every group that lists them.
+	memberEvents := map[string]uint64{}
+	for _, c := range log[from:] {
+		if c.Seq > st.Upto {
+			break
+		}
+		if len(sel.rels) > 0 && (c.Op == "softDelete" || (c.Op == "upsert" && len(c.Props) == 0)) {
+			if kk := kindByName[c.Kind]; kk != nil && kk.Directory {
+				memberEvents[strings.ToLower(c.ID)] = c.Seq
+			}
+		}
+		if c.Kind != k.Name || (filter != nil && !filter[strings.ToLower(c.ID)]) {
+			continue
+		}
+		switch c.Op {
+		case "upsert":
+			a := get(c.ID, c.Seq)
+			if len(c.Props) == 0 {
+				a.full = true
+			} else {
+				if a.props == nil {
+					a.props = map[string]bool{}
+				}
+				for _, p := range c.Props {
+					a.props[p] = true
+				}
+			}
+		case "softDelete", "purge":
+			get(c.ID, c.Seq).removed = true
+		case "link", "unlink":
+			if contains(sel.rels, c.Rel) {
+				get(c.ID, c.Seq).link(c.Rel, c.Target, c.Op)
+			}
+		}
+	}
+	if len(memberEvents) > 0 {
+		for _, r := range t.colls[k.Name].live() {
+			if r.gone || (filter != nil && !filter[strings.ToLower(r.key())]) {
+				continue
+			}
+			for _, rel := range sel.rels {
+				for _, id := range r.links[rel] {
+					seq, ok := memberEvents[strings.ToLower(id)]
+					if !ok {
+						continue
+					}
+					op := "unlink"
+					if t.dirIndex[strings.ToLower(id)] != nil {
+						op = "link"
+					}
+					get(r.key(), seq).link(rel, id, op)
+				}
+			}
+		}
+	}
+
+	tracked := sel.tracked(k)
+	var list []*deltaAgg
+	for _, a := range aggs {
+		include := a.full || a.removed || len(a.links) > 0
+		if !include {
+			for p := range a.props {
+				if tracked == nil || contains(tracked, p) {
+					include = true
+					break
+				}
+			}
+		}
+		if include {
+			list = append(list, a)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].last < list[j].last })
+
+	out := make([]map[string]any, 0, len(list))
+	for _, a := range list {
+		lid := strings.ToLower(a.id)
+		r := t.colls[k.Name].byKey[lid]
+		if r == nil {
+			reason := "deleted"
+			if b := t.bin[lid]; b != nil && b.kind == k {
+				reason = "changed"
+			}
+			out = append(out, map[string]any{"id": a.id, "@removed": map[string]any{"reason": reason}})
+			continue
+		}
+		if a.full || a.removed {
+			out = append(out, s.deltaInitialItem(r, sel))
+			continue
+		}
+		var item map[string]any
+		if minimal {
+			item = map[string]any{"id": r.key()}
+			if needsType(r) {
+				item["@odata.type"] = typeOf(r)
+			}
+			for _, p := range sortedBoolKeys(a.props) {
+				if (tracked == nil || contains(tracked, p)) && !k.isWriteOnly(p) {
+					item[p] = deepCopy(r.obj[p])
+				}
+			}
+		} else {
+			item = s.deltaProps(r, tracked)
+		}
+		for _, rel := range sel.rels {
+			if len(a.order[rel]) == 0 {
+				continue
+			}
+			refs := []any{}
+			for _, target := range a.order[rel] {
+				refs = append(refs, s.deltaRef(target, a.links[rel][strings.ToLower(target)] == "unlink"))
+			}
+			item[rel+"@delta"] = refs
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+// deltaProps is an updated object in a later round without return=minimal:
+// id and the tracked properties that have a value (never-set ones are left
+// out). Callers hold t.mu.
+func (s *Server) deltaProps(r *record, tracked []string) map[string]any {
+	out := map[string]any{}
+	if needsType(r) {
+		out["@odata.type"] = typeOf(r)
+	}
+	if tracked == nil {
+		for p, v := range r.obj {
+			if !r.kind.isWriteOnly(p) && p != "@odata.type" {
+				out[p] = deepCopy(v)
+			}
+		}
+	} else {
+		for _, p := range tracked {
+			if v, ok := r.obj[p]; ok && !r.kind.isWriteOnly(p) {
+				out[p] = deepCopy(v)
+			}
+		}
+	}
+	out["id"] = r.key()
+	return out
+}
+
+func sortedBoolKeys(m map[string]bool) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }

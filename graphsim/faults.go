@@ -22,8 +22,8 @@ const (
 // a source seeded by Options.Seed: the same seed and the same request order
 // give the same faults. Safe for concurrent use.
 type faults struct {
-	rate float64
 	mu   sync.Mutex
+	rate float64 // read under mu, so tests may change it between requests
 	rng  *rand.Rand
 }
 
@@ -35,11 +35,11 @@ func newFaults(rate float64, seed uint64) *faults {
 // error, or neither. Rate 0 never fails, rate 1 always does; each failure is
 // one of the four kinds with equal chance.
 func (f *faults) inject() (drop bool, err *apiError) {
-	if f == nil || f.rate <= 0 {
+	if f == nil {
 		return false, nil
 	}
 	f.mu.Lock()
-	hit := f.rate >= 1 || f.rng.Float64() < f.rate
+	hit := f.rate > 0 && (f.rate >= 1 || f.rng.Float64() < f.rate)
 	var kind faultKind
 	var retry int
 	if hit {

@@ -57,6 +57,12 @@ func (s *Server) route(req *request) (*route, *apiError) {
 	segs := strings.Split(req.path, "/")
 	lower := make([]string, len(segs))
 	for i, sg := range segs {
+		// Graph accepts the namespace alias in casts: graph.user = microsoft.graph.user
+		// (the SDKs send the alias: /directory/deletedItems/graph.user).
+		if len(sg) > 6 && strings.EqualFold(sg[:6], "graph.") && kindForType("microsoft."+sg) != nil {
+			sg = "microsoft." + sg
+			segs[i] = sg
+		}
 		lower[i] = strings.ToLower(sg)
 	}
 	// Special roots first.

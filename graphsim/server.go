@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -176,6 +177,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req.query = r.URL.Query()
 	if r.Body != nil {
 		req.body, _ = io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	}
+	// The Graph SDKs gzip request bodies by default (kiota's compression handler).
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") && len(req.body) > 0 {
+		zr, err := gzip.NewReader(bytes.NewReader(req.body))
+		if err == nil {
+			req.body, err = io.ReadAll(io.LimitReader(zr, 16<<20))
+		}
+		if err != nil {
+			s.writeError(w, r, reqID, errf(http.StatusBadRequest, "BadRequest", "The request body is not valid gzip: %v", err))
+			return
+		}
 	}
 	if drop, ferr := s.faults.inject(); drop {
 		s.stats.fault(req.method, templateOf(req.path))

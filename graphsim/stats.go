@@ -68,7 +68,7 @@ func (s *stats) fault(method, tmpl string) {
 func (s *stats) snapshot() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out Stats
+	out := Stats{Endpoints: []EndpointStats{}} // [] rather than null in JSON
 	for _, e := range s.by {
 		out.Endpoints = append(out.Endpoints, *e)
 		out.Requests += e.Requests

@@ -74,8 +74,11 @@ type Tenant struct {
 	seq      uint64
 	// eventualDelay, when positive, hides a created object from reads for that long.
 	eventualDelay time.Duration
-	// clients are the app registrations that may obtain tokens: appId → secret.
-	clients map[string]string
+	// clients are the credentials the token endpoint checks, by application
+	// appId (credentials.go): SHA-256 hashes of client secrets with their
+	// keyIds and validity, and certificates added by AddClientCertificate.
+	// Save/load must carry it (clientCreds' JSON tags); it holds no secret text.
+	clients map[string]*clientCreds
 }
 
 func newTenant(id, name, domain string, clock *Clock, seed uint64) *Tenant {
@@ -85,7 +88,7 @@ func newTenant(id, name, domain string, clock *Clock, seed uint64) *Tenant {
 		colls:    map[string]*collection{},
 		dirIndex: map[string]*record{},
 		bin:      map[string]*record{},
-		clients:  map[string]string{},
+		clients:  map[string]*clientCreds{},
 	}
 	for _, k := range kinds {
 		t.colls[k.Name] = &collection{kind: k, byKey: map[string]*record{}, unique: map[string]map[string]*record{}}
@@ -168,6 +171,15 @@ func (t *Tenant) detach(r *record) {
 // reattach puts a restored record back with a new sequence number.
 func (t *Tenant) reattach(r *record) {
 	c := t.colls[r.kind.Name]
+	// Drop the record's old slot (unless compaction already did), or lists
+	// would return a restored object twice.
+	for i, x := range c.order {
+		if x == r {
+			c.order = append(c.order[:i:i], c.order[i+1:]...)
+			c.gone--
+			break
+		}
+	}
 	r.gone = false
 	r.deletedAt = time.Time{}
 	t.seq++

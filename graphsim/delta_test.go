@@ -1,0 +1,490 @@
+package graphsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// dlEnv is a graphsim server over HTTP for the delta and $batch tests.
+type dlEnv struct {
+	t  *testing.T
+	s  *Server
+	ts *httptest.Server
+}
+
+type dlResp struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func newDLEnv(t *testing.T) *dlEnv {
+	t.Helper()
+	s, err := New(Options{Seed: 1, Now: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newDLEnvFor(t, s)
+}
+
+// newDLEnvFor serves s over HTTP, with its initial domain seeded.
+func newDLEnvFor(t *testing.T, s *Server) *dlEnv {
+	t.Helper()
+	if _, ok := s.Tenant().Get("domain", s.Tenant().Domain()); !ok {
+		if _, err := s.Tenant().Seed("domain", map[string]any{"id": s.Tenant().Domain(), "isVerified": true, "isDefault": true, "isInitial": true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return &dlEnv{t: t, s: s, ts: ts}
+}
+
+// do sends a request; target is a path under the server or an absolute URL
+// (nextLink, deltaLink, Location). hdr is name, value pairs.
+func (e *dlEnv) do(method, target, body string, hdr ...string) dlResp {
+	e.t.Helper()
+	if !strings.HasPrefix(target, "http") {
+		target = e.ts.URL + target
+	}
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.s.Token())
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := dlResp{status: resp.StatusCode, header: resp.Header, raw: string(b)}
+	if strings.Contains(resp.Header.Get("Content-Type"), "json") && len(b) > 0 {
+		if err := json.Unmarshal(b, &r.body); err != nil {
+			e.t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, target, err, b)
+		}
+	}
+	return r
+}
+
+func (r dlResp) must(t *testing.T, status int) dlResp {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.raw)
+	}
+	return r
+}
+
+func (r dlResp) errCode() string {
+	e, _ := r.body["error"].(map[string]any)
+	return str(e["code"])
+}
+
+func (r dlResp) items() []map[string]any {
+	var out []map[string]any
+	for _, v := range asSlice(r.body["value"]) {
+		out = append(out, v.(map[string]any))
+	}
+	return out
+}
+
+// seedUsers stores n users and returns their ids in creation order.
+func (e *dlEnv) seedUsers(prefix string, n int) []string {
+	e.t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		nick := fmt.Sprintf("%s%03d", prefix, i)
+		id, err := e.s.Tenant().Seed("user", map[string]any{
+			"displayName": "User " + nick, "mailNickname": nick, "accountEnabled": true,
+			"userPrincipalName": nick + "@" + e.s.Tenant().Domain(), "jobTitle": "Engineer",
+			"businessPhones": []any{}, "userType": "Member",
+		})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		ids[i] = id
+	}
+	return ids
+}
+
+func (e *dlEnv) seedGroup(nick string, members ...string) string {
+	e.t.Helper()
+	id, err := e.s.Tenant().Seed("group", map[string]any{
+		"displayName": "Group " + nick, "mailNickname": nick, "mailEnabled": false, "securityEnabled": true,
+		"groupTypes": []any{},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range members {
+		if err := e.s.Tenant().SeedLink("group", id, "members", m); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return id
+}
+
+// dlRound follows nextLinks from start until a deltaLink and returns every
+// item, the page count and the deltaLink. It checks that each page carries
+// exactly one of nextLink and deltaLink, and an @odata.context.
+func (e *dlEnv) dlRound(start string, hdr ...string) (items []map[string]any, pages int, deltaLink string) {
+	e.t.Helper()
+	link := start
+	for pages = 1; ; pages++ {
+		if pages > 50 {
+			e.t.Fatalf("more than 50 pages from %s", start)
+		}
+		r := e.do("GET", link, "", hdr...).must(e.t, 200)
+		if str(r.body["@odata.context"]) == "" {
+			e.t.Errorf("page %d has no @odata.context: %s", pages, r.raw)
+		}
+		next, delta := str(r.body["@odata.nextLink"]), str(r.body["@odata.deltaLink"])
+		if (next == "") == (delta == "") {
+			e.t.Fatalf("page %d: want exactly one of nextLink %q and deltaLink %q", pages, next, delta)
+		}
+		items = append(items, r.items()...)
+		if delta != "" {
+			if !strings.Contains(delta, "$deltatoken=") {
+				e.t.Errorf("deltaLink %q has no $deltatoken", delta)
+			}
+			return items, pages, delta
+		}
+		if !strings.Contains(next, "$skiptoken=") {
+			e.t.Errorf("nextLink %q has no $skiptoken", next)
+		}
+		link = next
+	}
+}
+
+func dlByID(items []map[string]any) map[string]map[string]any {
+	m := map[string]map[string]any{}
+	for _, it := range items {
+		m[str(it["id"])] = it
+	}
+	return m
+}
+
+func dlKeys(m map[string]any) []string {
+	ks := sortedKeys(m)
+	sort.Strings(ks)
+	return ks
+}
+
+func TestDeltaUsersInitialRoundPagesAndLaterChanges(t *testing.T) {
+	e := newDLEnv(t)
+	ids := e.seedUsers("u", 250)
+	restored := ids[249]
+	e.do("DELETE", "/v1.0/users/"+restored, "").must(t, 204) // in the bin before the round starts
+
+	items, pages, deltaLink := e.dlRound("/v1.0/users/delta?$select=displayName,jobTitle")
+	want := e.s.Tenant().Count("user")
+	if len(items) != want || want < 249 {
+		t.Fatalf("initial round returned %d users, want %d (every live user)", len(items), want)
+	}
+	if wantPages := (want + 99) / 100; pages != wantPages {
+		t.Errorf("initial round took %d pages, want %d of at most 100", pages, wantPages)
+	}
+	seen := dlByID(items)
+	if len(seen) != len(items) {
+		t.Errorf("initial round repeated objects: %d items, %d distinct ids", len(items), len(seen))
+	}
+	if _, ok := seen[restored]; ok {
+		t.Errorf("soft-deleted user %s appears in the initial round", restored)
+	}
+	if got := dlKeys(seen[ids[0]]); !reflect.DeepEqual(got, []string{"displayName", "id", "jobTitle"}) {
+		t.Errorf("$select=displayName,jobTitle: item keys %v, want [displayName id jobTitle]", got)
+	}
+
+	// Changes between the rounds.
+	patched, unselected, softDel, purged := ids[0], ids[1], ids[2], ids[3]
+	e.do("PATCH", "/v1.0/users/"+patched, `{"jobTitle":"Director"}`).must(t, 204)
+	e.do("PATCH", "/v1.0/users/"+unselected, `{"department":"Sales"}`).must(t, 204) // not tracked by $select
+	e.do("DELETE", "/v1.0/users/"+softDel, "").must(t, 204)
+	e.do("DELETE", "/v1.0/users/"+purged, "").must(t, 204)
+	e.do("DELETE", "/v1.0/directory/deletedItems/"+purged, "").must(t, 204)
+	created := str(e.do("POST", "/v1.0/users", `{"accountEnabled":true,"displayName":"New Hire","mailNickname":"newhire",
+		"userPrincipalName":"newhire@`+e.s.Tenant().Domain()+`","passwordProfile":{"password":"Xx1!xxxxxxxx"},"jobTitle":"Intern"}`).must(t, 201).body["id"])
+	e.do("POST", "/v1.0/directory/deletedItems/"+restored+"/restore", "").must(t, 200)
+
+	wantRound := map[string]map[string]any{
+		patched:  {"id": patched, "displayName": "User u000", "jobTitle": "Director"},
+		softDel:  {"id": softDel, "@removed": map[string]any{"reason": "changed"}},
+		purged:   {"id": purged, "@removed": map[string]any{"reason": "deleted"}},
+		created:  {"id": created, "displayName": "New Hire", "jobTitle": "Intern"},
+		restored: {"id": restored, "displayName": "User u249", "jobTitle": "Engineer"},
+	}
+	wantMinimal := map[string]map[string]any{}
+	for k, v := range wantRound {
+		wantMinimal[k] = v
+	}
+	wantMinimal[patched] = map[string]any{"id": patched, "jobTitle": "Director"}
+
+	tests := []struct {
+		name string
+		hdr  []string
+		want map[string]map[string]any
+	}{
+		{"default: selected properties of changed objects", nil, wantRound},
+		{"Prefer return=minimal: only changed properties", []string{"Prefer", "return=minimal"}, wantMinimal},
+	}
+	var nextLink string
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, dl := e.dlRound(deltaLink, tc.hdr...)
+			nextLink = dl
+			if len(got) != len(tc.want) {
+				t.Errorf("round returned %d objects, want %d: %v", len(got), len(tc.want), got)
+			}
+			gotBy := dlByID(got)
+			for id, w := range tc.want {
+				if !reflect.DeepEqual(gotBy[id], w) {
+					t.Errorf("object %s:\n got %v\nwant %v", id, gotBy[id], w)
+				}
+			}
+			if _, ok := gotBy[unselected]; ok {
+				t.Errorf("user %s changed only an unselected property but was reported", unselected)
+			}
+		})
+	}
+
+	// A round with no changes: empty value and a fresh deltaLink.
+	r := e.do("GET", nextLink, "").must(t, 200)
+	if len(r.items()) != 0 || str(r.body["@odata.deltaLink"]) == "" || r.body["@odata.nextLink"] != nil {
+		t.Errorf("no-change round: want value [] and only a deltaLink, got %s", r.raw)
+	}
+}
+
+func TestDeltaUsersDefaultPropertiesAndMaxPageSize(t *testing.T) {
+	e := newDLEnv(t)
+	e.seedUsers("p", 12)
+	items, pages, _ := e.dlRound("/v1.0/users/delta?$top=2", "Prefer", "odata.maxpagesize=5")
+	n := e.s.Tenant().Count("user")
+	if len(items) != n {
+		t.Errorf("got %d users, want %d", len(items), n)
+	}
+	if want := (n + 4) / 5; pages != want {
+		t.Errorf("Prefer: odata.maxpagesize=5 gave %d pages for %d users, want %d ($top is ignored on delta)", pages, n, want)
+	}
+	it := items[0]
+	for _, p := range []string{"id", "displayName", "userPrincipalName", "jobTitle"} {
+		if _, ok := it[p]; !ok {
+			t.Errorf("default delta item lacks %s: %v", p, it)
+		}
+	}
+	if _, ok := it["accountEnabled"]; ok {
+		t.Errorf("default delta item has accountEnabled, which is outside the default property set: %v", it)
+	}
+}
+
+func TestDeltaGroupMembers(t *testing.T) {
+	e := newDLEnv(t)
+	u := e.seedUsers("m", 4)
+	g := e.seedGroup("team", u[0], u[1])
+	other := e.seedGroup("other", u[0])
+
+	tests := []struct {
+		name  string
+		start string
+	}{
+		{"$select=displayName,members", "/v1.0/groups/delta?$select=displayName,members"},
+		{"no $select tracks members by default", "/v1.0/groups/delta"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			items, _, _ := e.dlRound(tc.start)
+			got := dlByID(items)[g]
+			want := []any{
+				map[string]any{"@odata.type": "#microsoft.graph.user", "id": u[0]},
+				map[string]any{"@odata.type": "#microsoft.graph.user", "id": u[1]},
+			}
+			if !reflect.DeepEqual(got["members@delta"], want) {
+				t.Errorf("initial members@delta of %s:\n got %v\nwant %v", g, got["members@delta"], want)
+			}
+		})
+	}
+
+	_, _, deltaLink := e.dlRound("/v1.0/groups/delta?$select=displayName,members")
+	e.do("POST", "/v1.0/groups/"+g+"/members/$ref", `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/`+u[2]+`"}`).must(t, 204)
+	e.do("DELETE", "/v1.0/groups/"+g+"/members/"+u[0]+"/$ref", "").must(t, 204)
+
+	items, _, deltaLink := e.dlRound(deltaLink, "Prefer", "return=minimal")
+	if len(items) != 1 {
+		t.Fatalf("membership round: got %d groups, want only %s: %v", len(items), g, items)
+	}
+	want := map[string]any{"id": g, "members@delta": []any{
+		map[string]any{"@odata.type": "#microsoft.graph.user", "id": u[2]},
+		map[string]any{"@odata.type": "#microsoft.graph.user", "id": u[0], "@removed": map[string]any{"reason": "deleted"}},
+	}}
+	if !reflect.DeepEqual(items[0], want) {
+		t.Errorf("membership round:\n got %v\nwant %v", items[0], want)
+	}
+
+	// Deleting a member takes it out of every group that lists it.
+	e.do("DELETE", "/v1.0/users/"+u[1], "").must(t, 204)
+	items, _, _ = e.dlRound(deltaLink)
+	got := dlByID(items)
+	if len(got) != 1 {
+		t.Fatalf("member-deleted round: got %v, want only group %s (group %s does not list %s)", items, g, other, u[1])
+	}
+	wantRefs := []any{map[string]any{"@odata.type": "#microsoft.graph.user", "id": u[1], "@removed": map[string]any{"reason": "deleted"}}}
+	if !reflect.DeepEqual(got[g]["members@delta"], wantRefs) || got[g]["displayName"] != "Group team" {
+		t.Errorf("member-deleted round: got %v, want displayName and members@delta %v", got[g], wantRefs)
+	}
+}
+
+func TestDeltaLatestAndFilter(t *testing.T) {
+	e := newDLEnv(t)
+	ids := e.seedUsers("l", 5)
+
+	r := e.do("GET", "/v1.0/users/delta?$deltatoken=latest&$select=displayName", "").must(t, 200)
+	if len(r.items()) != 0 || str(r.body["@odata.deltaLink"]) == "" || r.body["@odata.nextLink"] != nil {
+		t.Fatalf("$deltatoken=latest: want no data and a deltaLink, got %s", r.raw)
+	}
+	e.do("PATCH", "/v1.0/users/"+ids[3], `{"displayName":"Renamed"}`).must(t, 204)
+	items, _, _ := e.dlRound(str(r.body["@odata.deltaLink"]))
+	if want := []map[string]any{{"id": ids[3], "displayName": "Renamed"}}; !reflect.DeepEqual(items, want) {
+		t.Errorf("round after latest:\n got %v\nwant %v", items, want)
+	}
+
+	f := url.QueryEscape(fmt.Sprintf("id eq '%s' or id eq '%s'", ids[1], ids[4]))
+	items, _, dl := e.dlRound("/v1.0/users/delta?$select=displayName&$filter=" + f)
+	var got []string
+	for _, it := range items {
+		got = append(got, str(it["id"]))
+	}
+	sort.Strings(got)
+	want := []string{ids[1], ids[4]}
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("$filter by id: got %v, want %v", got, want)
+	}
+	e.do("PATCH", "/v1.0/users/"+ids[0], `{"displayName":"Outside"}`).must(t, 204)
+	e.do("PATCH", "/v1.0/users/"+ids[4], `{"displayName":"Inside"}`).must(t, 204)
+	items, _, _ = e.dlRound(dl)
+	if want := []map[string]any{{"id": ids[4], "displayName": "Inside"}}; !reflect.DeepEqual(items, want) {
+		t.Errorf("filtered later round:\n got %v\nwant %v", items, want)
+	}
+
+	bad := e.do("GET", "/v1.0/users/delta?$filter="+url.QueryEscape("displayName eq 'x'"), "").must(t, 400)
+	if bad.errCode() != "Request_UnsupportedQuery" {
+		t.Errorf("filter on displayName: code %q, want Request_UnsupportedQuery", bad.errCode())
+	}
+}
+
+func TestDeltaTokenExpiryAndGarbage(t *testing.T) {
+	e := newDLEnv(t)
+	e.seedUsers("x", 3)
+	_, _, deltaLink := e.dlRound("/v1.0/users/delta?$select=displayName")
+
+	tests := []struct {
+		name     string
+		link     func() string
+		advance  time.Duration
+		wantCode string
+	}{
+		{"garbage token", func() string { return e.ts.URL + "/v1.0/users/delta?$deltatoken=not-a-token" }, 0, "resyncRequired"},
+		{"token of another collection", func() string { return strings.Replace(deltaLink, "/users/", "/groups/", 1) }, 0, "resyncRequired"},
+		{"6 days old is still valid", func() string { return deltaLink }, 6 * 24 * time.Hour, ""},
+		{"8 days old has expired", func() string { return deltaLink }, 2 * 24 * time.Hour, "syncStateNotFound"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e.s.Clock().Advance(tc.advance)
+			r := e.do("GET", tc.link(), "")
+			if tc.wantCode == "" {
+				r.must(t, 200)
+				return
+			}
+			r.must(t, http.StatusGone)
+			if r.errCode() != tc.wantCode {
+				t.Errorf("error code %q, want %q", r.errCode(), tc.wantCode)
+			}
+			loc := r.header.Get("Location")
+			u, err := url.Parse(loc)
+			if err != nil || !strings.HasSuffix(u.Path, "/delta") {
+				t.Fatalf("Location %q is not a delta URL", loc)
+			}
+			if v, ok := u.Query()["$deltatoken"]; !ok || v[0] != "" {
+				t.Errorf("Location %q: want an empty $deltatoken", loc)
+			}
+			// Following Location starts a full resync.
+			items, _, _ := e.dlRound(loc)
+			if len(items) != e.s.Tenant().Count(dlKindOfPath(u.Path)) {
+				t.Errorf("resync from Location returned %d objects, want every live one", len(items))
+			}
+		})
+	}
+}
+
+func dlKindOfPath(p string) string {
+	if strings.Contains(p, "/groups/") {
+		return "group"
+	}
+	return "user"
+}
+
+func TestDeltaOtherCollections(t *testing.T) {
+	e := newDLEnv(t)
+	tn := e.s.Tenant()
+	app, _ := tn.Seed("application", map[string]any{"displayName": "App", "appId": "11111111-1111-4111-8111-111111111111"})
+	sp, _ := tn.Seed("servicePrincipal", map[string]any{"displayName": "App", "appId": "11111111-1111-4111-8111-111111111111"})
+	au, _ := tn.Seed("administrativeUnit", map[string]any{"displayName": "Region"})
+	tests := []struct {
+		path, id, kind string
+	}{
+		{"/v1.0/applications/delta", app, "application"},
+		{"/v1.0/servicePrincipals/delta", sp, "servicePrincipal"},
+		{"/v1.0/administrativeUnits/delta", au, "administrativeUnit"},
+		{"/v1.0/directory/administrativeUnits/delta", au, "administrativeUnit"},
+		{"/beta/applications/delta", app, "application"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			items, _, dl := e.dlRound(tc.path)
+			if len(items) != tn.Count(tc.kind) || dlByID(items)[tc.id] == nil {
+				t.Errorf("%s: got %v, want every %s including %s", tc.path, items, tc.kind, tc.id)
+			}
+			if !strings.HasPrefix(dl, e.ts.URL+tc.path+"?") {
+				t.Errorf("deltaLink %q does not continue %s", dl, tc.path)
+			}
+		})
+	}
+	e.do("PATCH", "/v1.0/applications/"+app, `{"displayName":"App 2"}`).must(t, 204)
+	_, _, dl := e.dlRound("/v1.0/applications/delta?$deltatoken=latest")
+	e.do("PATCH", "/v1.0/applications/"+app, `{"displayName":"App 3"}`).must(t, 204)
+	items, _, _ := e.dlRound(dl, "Prefer", "return=minimal")
+	if want := []map[string]any{{"id": app, "displayName": "App 3"}}; !reflect.DeepEqual(items, want) {
+		t.Errorf("applications later round:\n got %v\nwant %v", items, want)
+	}
+}
+
+func TestDeltaRejectsUnsupportedOptions(t *testing.T) {
+	e := newDLEnv(t)
+	tests := []struct{ query string }{
+		{"$expand=manager"},
+		{"$orderby=displayName"},
+		{"$skiptoken=abc&$select=displayName"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			e.do("GET", "/v1.0/users/delta?"+tc.query, "").must(t, 400)
+		})
+	}
+	e.do("POST", "/v1.0/users/delta", "{}").must(t, 405)
+}

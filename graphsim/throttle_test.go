@@ -1,0 +1,494 @@
+package graphsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// thrEpoch freezes the clock so throttling windows move only with Advance.
+var thrEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// thrAnswer is what one HTTP call returned.
+type thrAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// graphError decodes Graph's error JSON.
+func (a thrAnswer) graphError(t *testing.T) (code, message string) {
+	t.Helper()
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(a.body, &e); err != nil {
+		t.Fatalf("error body %q is not Graph's error JSON: %v", a.body, err)
+	}
+	return e.Error.Code, e.Error.Message
+}
+
+// thrServer starts a frozen-clock server in the given throttle mode with a
+// domain and users users, and returns it with its HTTP front and the user ids.
+func thrServer(t *testing.T, mode string, users int) (*Server, *httptest.Server, []string) {
+	t.Helper()
+	s, err := New(Options{Seed: 1, Throttle: mode, Now: thrEpoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tenant().Seed("domain", map[string]any{"id": "contoso.onmicrosoft.com", "isVerified": true, "isDefault": true}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range users {
+		id, err := s.Tenant().Seed("user", map[string]any{
+			"displayName":       fmt.Sprintf("User %d", i),
+			"userPrincipalName": fmt.Sprintf("user%d@contoso.onmicrosoft.com", i),
+			"mailNickname":      fmt.Sprintf("user%d", i),
+			"accountEnabled":    true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return s, ts, ids
+}
+
+// thrDo sends one request with the bearer token and reads the whole answer.
+func thrDo(t *testing.T, ts *httptest.Server, token, method, path, body string) thrAnswer {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", method, path, err)
+	}
+	return thrAnswer{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// thrLimits changes the throttler's limits under its lock, so the change is
+// ordered before the requests that follow.
+func thrLimits(s *Server, set func(th *throttler)) {
+	s.thr.mu.Lock()
+	set(s.thr)
+	s.thr.mu.Unlock()
+}
+
+// thrAddApp grants a second app a token with every permission.
+func thrAddApp(s *Server, appID string) string {
+	tok := "test." + appID
+	s.mu.Lock()
+	s.tokens[tok] = &principal{appID: appID, all: true}
+	s.mu.Unlock()
+	return tok
+}
+
+// thrBurst sends GETs of path until the first non-200 answer (or max) and
+// returns how many succeeded and the answer that stopped the burst.
+func thrBurst(t *testing.T, ts *httptest.Server, token, path string, max int) (int, thrAnswer) {
+	t.Helper()
+	for n := 0; n < max; n++ {
+		a := thrDo(t, ts, token, http.MethodGet, path, "")
+		if a.status != http.StatusOK {
+			return n, a
+		}
+	}
+	return max, thrAnswer{}
+}
+
+func TestThrottleBurstExhaustsReadBucket(t *testing.T) {
+	s, ts, _ := thrServer(t, "realistic", 3)
+	tok := s.Token()
+	scope := "Tenant_Application/ReadWrite/graphsim/" + s.TenantID()
+
+	ok, stop := thrBurst(t, ts, tok, "/v1.0/users", 5000)
+	if want := 3500 / 2; ok != want {
+		t.Fatalf("GET /users succeeded %d times before throttling, want %d (3,500 RU at 2 RU each)", ok, want)
+	}
+	if stop.status != http.StatusTooManyRequests {
+		t.Fatalf("burst stopped with %d %s, want 429", stop.status, stop.body)
+	}
+	for _, h := range []struct{ name, want string }{
+		{"Retry-After", "1"}, // 2 RU refill in 5.7 ms, rounded up to whole seconds
+		{"x-ms-throttle-scope", scope},
+		{"x-ms-throttle-information", "ResourceUnitLimitExceeded"},
+	} {
+		if got := stop.header.Get(h.name); got != h.want {
+			t.Errorf("429 header %s = %q, want %q", h.name, got, h.want)
+		}
+	}
+	if code, msg := stop.graphError(t); code != "TooManyRequests" || msg != "Please retry again later." {
+		t.Errorf("429 error = %q %q, want TooManyRequests %q", code, msg, "Please retry again later.")
+	}
+
+	// Refused requests are not charged: still throttled at the same instant.
+	if a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", ""); a.status != http.StatusTooManyRequests {
+		t.Fatalf("second request after exhaustion: %d, want 429", a.status)
+	}
+	// One second refills 350 RU: 175 more list calls.
+	s.Clock().Advance(time.Second)
+	if ok, _ := thrBurst(t, ts, tok, "/v1.0/users", 5000); ok != 175 {
+		t.Errorf("after Advance(1s): %d calls succeeded, want 175", ok)
+	}
+	// The full window restores the whole bucket.
+	s.Clock().Advance(10 * time.Second)
+	if ok, _ := thrBurst(t, ts, tok, "/v1.0/users", 5000); ok != 1750 {
+		t.Errorf("after Advance(10s): %d calls succeeded, want 1750", ok)
+	}
+}
+
+func TestThrottleRetryAfterIsTimeToRefill(t *testing.T) {
+	s, ts, _ := thrServer(t, "realistic", 3)
+	// 100 RU per 10 s: 10 RU per second.
+	thrLimits(s, func(th *throttler) { th.ruSmall = 100 })
+	tok := s.Token()
+	if ok, _ := thrBurst(t, ts, tok, "/v1.0/users", 1000); ok != 50 {
+		t.Fatalf("%d list calls succeeded, want 50", ok)
+	}
+	// The next call needs 2 RU back: 0.2 s, rounded up to whole seconds.
+	a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", "")
+	if a.status != http.StatusTooManyRequests {
+		t.Fatalf("status %d, want 429", a.status)
+	}
+	if got := a.header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want 1", got)
+	}
+	s.Clock().Advance(time.Second)
+	if a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", ""); a.status != http.StatusOK {
+		t.Errorf("after waiting Retry-After: %d %s, want 200", a.status, a.body)
+	}
+
+	// Retry-After grows with the refill needed: with 10 RU per 100 s (0.1 RU/s)
+	// a 2 RU call on a full bucket waits 20 s.
+	thrLimits(s, func(th *throttler) { th.ruSmall, th.ruWindow = 10, 100*time.Second })
+	s.Clock().Advance(time.Hour)
+	if ok, _ := thrBurst(t, ts, tok, "/v1.0/users", 100); ok != 5 {
+		t.Fatalf("%d calls succeeded on a 10 RU bucket, want 5", ok)
+	}
+	a = thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", "")
+	if got := a.header.Get("Retry-After"); a.status != 429 || got != "20" {
+		t.Errorf("got %d with Retry-After %q, want 429 with 20", a.status, got)
+	}
+	s.Clock().Advance(19 * time.Second)
+	if a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", ""); a.status != 429 {
+		t.Errorf("after 19 s: %d, want still 429", a.status)
+	}
+	s.Clock().Advance(time.Second)
+	if a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", ""); a.status != 200 {
+		t.Errorf("after 20 s: %d %s, want 200", a.status, a.body)
+	}
+}
+
+func TestThrottleBucketSizeFollowsTenantSize(t *testing.T) {
+	for _, tc := range []struct {
+		users int
+		want  int // successful 1 RU calls in one burst
+	}{
+		{users: 49, want: 10},  // S: fewer than 50 users
+		{users: 50, want: 20},  // M: 50 to 500
+		{users: 500, want: 20}, // M
+		{users: 501, want: 40}, // L: more than 500
+	} {
+		t.Run(strconv.Itoa(tc.users), func(t *testing.T) {
+			s, ts, users := thrServer(t, "realistic", tc.users)
+			// The real sizes scaled down: S 3,500 → 10, M 5,000 → 20, L 8,000 → 40.
+			thrLimits(s, func(th *throttler) { th.ruSmall, th.ruMedium, th.ruLarge = 10, 20, 40 })
+			ok, stop := thrBurst(t, ts, s.Token(), "/v1.0/users/"+users[0], 1000)
+			if ok != tc.want || stop.status != 429 {
+				t.Errorf("%d users: %d calls succeeded then %d, want %d then 429", tc.users, ok, stop.status, tc.want)
+			}
+		})
+	}
+}
+
+func TestThrottleCosts(t *testing.T) {
+	for _, mode := range []string{"realistic", "off"} {
+		t.Run(mode, func(t *testing.T) {
+			s, ts, users := thrServer(t, mode, 2)
+			gid, err := s.Tenant().Seed("group", map[string]any{"displayName": "G", "mailEnabled": false, "mailNickname": "g", "securityEnabled": true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			spid, err := s.Tenant().Seed("servicePrincipal", map[string]any{"appId": "00000000-0000-0000-0000-0000000000aa", "displayName": "SP"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := users[0]
+			for _, tc := range []struct {
+				method, path, body string
+				want               string
+			}{
+				{"GET", "/v1.0/users", "", "2"},
+				{"GET", "/v1.0/users?$select=id,displayName", "", "1"},
+				{"GET", "/v1.0/users?$top=5", "", "1"},
+				{"GET", "/v1.0/users?$top=20", "", "2"},
+				{"GET", "/v1.0/users?$top=5&$select=id", "", "1"}, // never below 1
+				{"GET", "/v1.0/users/" + u, "", "1"},
+				{"GET", "/v1.0/users/" + u + "?$select=id", "", "1"},
+				{"GET", "/v1.0/groups", "", "1"},
+				{"GET", "/v1.0/groups/" + gid + "/members", "", "3"},
+				{"GET", "/v1.0/groups/" + gid + "/members?$select=id", "", "2"},
+				{"GET", "/v1.0/groups/" + gid + "/members?$expand=manager", "", "4"},
+				{"GET", "/v1.0/applications", "", "2"},
+				{"GET", "/v1.0/oauth2PermissionGrants", "", "2"},
+				{"GET", "/v1.0/servicePrincipals/" + spid + "/appRoleAssignments", "", "2"},
+				{"GET", "/v1.0/servicePrincipals/" + spid + "/appRoleAssignedTo", "", "1"},
+				{"GET", "/v1.0/directoryObjects/" + u, "", "1"},
+				{"POST", "/v1.0/directoryObjects/getByIds", `{"ids":["` + u + `"]}`, "5"},
+				{"PATCH", "/v1.0/users/" + u, `{"jobTitle":"Engineer"}`, "1"},
+				{"DELETE", "/v1.0/groups/" + gid, "", "1"},
+			} {
+				a := thrDo(t, ts, s.Token(), tc.method, tc.path, tc.body)
+				if got := a.header.Get("x-ms-resource-unit"); got != tc.want {
+					t.Errorf("%s %s: x-ms-resource-unit = %q, want %q (status %d)", tc.method, tc.path, got, tc.want, a.status)
+				}
+				if a.status >= 400 {
+					t.Errorf("%s %s: %d %s, want success", tc.method, tc.path, a.status, a.body)
+				}
+			}
+			// Kinds outside the directory model carry no resource units.
+			a := thrDo(t, ts, s.Token(), "GET", "/v1.0/identity/conditionalAccess/policies", "")
+			if got := a.header.Get("x-ms-resource-unit"); got != "" {
+				t.Errorf("CA policies: x-ms-resource-unit = %q, want none", got)
+			}
+		})
+	}
+}
+
+func TestThrottleLimitPercentageHeader(t *testing.T) {
+	s, ts, _ := thrServer(t, "realistic", 3)
+	// Request i of the burst leaves 2·i of 3,500 RU used.
+	want := map[int]string{1: "", 1400: "", 1401: "0.8", 1574: "0.8", 1575: "0.9", 1749: "0.9", 1750: "1.0"}
+	for i := 1; i <= 1750; i++ {
+		a := thrDo(t, ts, s.Token(), http.MethodGet, "/v1.0/users", "")
+		if a.status != 200 {
+			t.Fatalf("request %d: %d, want 200", i, a.status)
+		}
+		w, check := want[i]
+		got, present := a.header.Get("x-ms-throttle-limit-percentage"), len(a.header.Values("x-ms-throttle-limit-percentage")) > 0
+		if check && got != w {
+			t.Errorf("request %d: x-ms-throttle-limit-percentage = %q, want %q", i, got, w)
+		}
+		if i <= 1400 && present {
+			t.Fatalf("request %d (%d%% used): unexpected x-ms-throttle-limit-percentage %q", i, i*2*100/3500, got)
+		}
+	}
+}
+
+func TestThrottleLimitPercentageAboveOne(t *testing.T) {
+	s, ts, _ := thrServer(t, "realistic", 3)
+	thrLimits(s, func(th *throttler) { th.ruSmall = 10 }) // 1 RU per second
+	tok := s.Token()
+	if ok, _ := thrBurst(t, ts, tok, "/v1.0/users", 100); ok != 5 {
+		t.Fatalf("%d calls succeeded on a 10 RU bucket, want 5", ok)
+	}
+	// The call that stopped the burst and two more are refused: 6 RU of
+	// demand over the limit.
+	for range 2 {
+		if a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", ""); a.status != 429 {
+			t.Fatalf("status %d, want 429", a.status)
+		}
+	}
+	// 2 s later: 8 RU used, 4 RU refused demand left; the next call brings
+	// used to 10: (10+4)/10.
+	s.Clock().Advance(2 * time.Second)
+	a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", "")
+	if a.status != 200 {
+		t.Fatalf("status %d, want 200", a.status)
+	}
+	if got := a.header.Get("x-ms-throttle-limit-percentage"); got != "1.4" {
+		t.Errorf("x-ms-throttle-limit-percentage = %q, want 1.4", got)
+	}
+}
+
+func TestThrottleLimitPercentageFormat(t *testing.T) {
+	for _, tc := range []struct {
+		share float64
+		want  string
+	}{
+		{0, ""}, {0.8, ""}, {0.8001, "0.8"}, {0.9, "0.9"}, {0.99, "0.9"}, {1, "1.0"},
+		{1.25, "1.2"}, {1.8, "1.8"}, {2.5, "1.8"},
+	} {
+		got, ok := limitPercentage(tc.share)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("limitPercentage(%v) = %q, %v; want %q", tc.share, got, ok, tc.want)
+		}
+	}
+}
+
+func TestThrottleWriteQuota(t *testing.T) {
+	t.Run("per app and tenant", func(t *testing.T) {
+		s, ts, users := thrServer(t, "realistic", 3)
+		thrLimits(s, func(th *throttler) { th.appWrites = 3 }) // 3 writes / 150 s
+		tok, other := s.Token(), thrAddApp(s, "11111111-1111-1111-1111-111111111111")
+		patch := func(tok string) thrAnswer {
+			return thrDo(t, ts, tok, http.MethodPatch, "/v1.0/users/"+users[0], `{"jobTitle":"x"}`)
+		}
+		for i := range 3 {
+			if a := patch(tok); a.status >= 300 {
+				t.Fatalf("write %d: %d %s", i+1, a.status, a.body)
+			}
+		}
+		a := patch(tok)
+		if a.status != 429 {
+			t.Fatalf("4th write: %d, want 429", a.status)
+		}
+		for _, h := range []struct{ name, want string }{
+			{"Retry-After", "50"}, // one write back at 3 per 150 s
+			{"x-ms-throttle-scope", "Tenant_Application/Write/graphsim/" + s.TenantID()},
+			{"x-ms-throttle-information", "WriteLimitExceeded"},
+		} {
+			if got := a.header.Get(h.name); got != h.want {
+				t.Errorf("429 header %s = %q, want %q", h.name, got, h.want)
+			}
+		}
+		// Reads are not writes; another app has its own write quota.
+		if a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", ""); a.status != 200 {
+			t.Errorf("read after write quota exhausted: %d, want 200", a.status)
+		}
+		if a := patch(other); a.status >= 300 {
+			t.Errorf("write by another app: %d %s, want success", a.status, a.body)
+		}
+		s.Clock().Advance(50 * time.Second)
+		if a := patch(tok); a.status >= 300 {
+			t.Errorf("write after Retry-After: %d %s, want success", a.status, a.body)
+		}
+	})
+	t.Run("tenant wide", func(t *testing.T) {
+		s, ts, users := thrServer(t, "realistic", 3)
+		thrLimits(s, func(th *throttler) { th.tenantWrites = 2 }) // 2 writes / 5 min, all apps
+		apps := []string{s.Token(), thrAddApp(s, "22222222-2222-2222-2222-222222222222")}
+		for i, tok := range apps {
+			if a := thrDo(t, ts, tok, http.MethodPatch, "/v1.0/users/"+users[0], `{"jobTitle":"x"}`); a.status >= 300 {
+				t.Fatalf("write %d: %d %s", i+1, a.status, a.body)
+			}
+		}
+		a := thrDo(t, ts, apps[1], http.MethodDelete, "/v1.0/users/"+users[1], "")
+		if a.status != 429 {
+			t.Fatalf("3rd write in the tenant: %d, want 429", a.status)
+		}
+		if got, want := a.header.Get("x-ms-throttle-scope"), "Tenant/Write/22222222-2222-2222-2222-222222222222/"+s.TenantID(); got != want {
+			t.Errorf("x-ms-throttle-scope = %q, want %q", got, want)
+		}
+		if got := a.header.Get("Retry-After"); got != "150" {
+			t.Errorf("Retry-After = %q, want 150 (one write back at 2 per 300 s)", got)
+		}
+		if _, ok := s.Tenant().Get("user", users[1]); !ok {
+			t.Error("the throttled DELETE removed the user")
+		}
+	})
+	t.Run("write costs RU too", func(t *testing.T) {
+		s, ts, users := thrServer(t, "realistic", 3)
+		thrLimits(s, func(th *throttler) { th.ruSmall = 3 })
+		for i := range 3 {
+			if a := thrDo(t, ts, s.Token(), http.MethodPatch, "/v1.0/users/"+users[0], `{"jobTitle":"x"}`); a.status >= 300 {
+				t.Fatalf("write %d: %d %s", i+1, a.status, a.body)
+			}
+		}
+		a := thrDo(t, ts, s.Token(), http.MethodPatch, "/v1.0/users/"+users[0], `{"jobTitle":"x"}`)
+		if got := a.header.Get("x-ms-throttle-information"); a.status != 429 || got != "ResourceUnitLimitExceeded" {
+			t.Errorf("4th write on a 3 RU bucket: %d %q, want 429 ResourceUnitLimitExceeded", a.status, got)
+		}
+	})
+}
+
+func TestThrottleConditionalAccessOneRequestPerSecond(t *testing.T) {
+	paths := []string{
+		"/v1.0/identity/conditionalAccess/policies",
+		"/v1.0/identity/conditionalAccess/namedLocations",
+		"/v1.0/identity/conditionalAccess/deletedItems/policies",
+		"/beta/identity/conditionalAccess/deletedItems/namedLocations",
+	}
+	for _, p := range paths {
+		t.Run(p, func(t *testing.T) {
+			s, ts, _ := thrServer(t, "realistic", 3)
+			tok, other := s.Token(), thrAddApp(s, "33333333-3333-3333-3333-333333333333")
+			if a := thrDo(t, ts, tok, http.MethodGet, p, ""); a.status != 200 {
+				t.Fatalf("first GET: %d %s, want 200", a.status, a.body)
+			}
+			// Same clock second, another app: the limit is per tenant.
+			for _, tk := range []string{tok, other} {
+				a := thrDo(t, ts, tk, http.MethodGet, p, "")
+				if a.status != 429 {
+					t.Fatalf("second GET in the same second: %d, want 429", a.status)
+				}
+				if ra := a.header.Values("Retry-After"); len(ra) != 0 {
+					t.Errorf("CA 429 carries Retry-After %q; Graph sends none", ra)
+				}
+				if code, _ := a.graphError(t); code != "TooManyRequests" {
+					t.Errorf("error code %q, want TooManyRequests", code)
+				}
+			}
+			s.Clock().Advance(time.Second)
+			if a := thrDo(t, ts, other, http.MethodGet, p, ""); a.status != 200 {
+				t.Errorf("after Advance(1s): %d %s, want 200", a.status, a.body)
+			}
+		})
+	}
+	t.Run("shared across CA kinds, not with directory kinds", func(t *testing.T) {
+		s, ts, _ := thrServer(t, "realistic", 3)
+		if a := thrDo(t, ts, s.Token(), http.MethodGet, paths[0], ""); a.status != 200 {
+			t.Fatalf("policies: %d", a.status)
+		}
+		if a := thrDo(t, ts, s.Token(), http.MethodGet, "/v1.0/users", ""); a.status != 200 {
+			t.Errorf("users right after a CA call: %d, want 200", a.status)
+		}
+		if a := thrDo(t, ts, s.Token(), http.MethodGet, paths[1], ""); a.status != 429 {
+			t.Errorf("namedLocations in the same second as policies: %d, want 429", a.status)
+		}
+	})
+}
+
+func TestThrottleOff(t *testing.T) {
+	for _, mode := range []string{"off", ""} {
+		t.Run(fmt.Sprintf("%q", mode), func(t *testing.T) {
+			s, ts, users := thrServer(t, mode, 3)
+			for i := range 2000 {
+				a := thrDo(t, ts, s.Token(), http.MethodGet, "/v1.0/users", "")
+				if a.status != 200 {
+					t.Fatalf("request %d: %d, want 200", i+1, a.status)
+				}
+				if got := a.header.Get("x-ms-resource-unit"); got != "2" {
+					t.Fatalf("request %d: x-ms-resource-unit = %q, want 2", i+1, got)
+				}
+				if got := a.header.Get("x-ms-throttle-limit-percentage"); got != "" {
+					t.Fatalf("request %d: x-ms-throttle-limit-percentage = %q with throttling off", i+1, got)
+				}
+			}
+			for i := range 5 {
+				if a := thrDo(t, ts, s.Token(), http.MethodGet, "/v1.0/identity/conditionalAccess/policies", ""); a.status != 200 {
+					t.Fatalf("CA request %d: %d, want 200", i+1, a.status)
+				}
+				if a := thrDo(t, ts, s.Token(), http.MethodPatch, "/v1.0/users/"+users[0], `{"jobTitle":"x"}`); a.status >= 300 {
+					t.Fatalf("write %d: %d", i+1, a.status)
+				}
+			}
+			if st := s.Stats(); st.Throttled != 0 || st.ResourceUnits != 2000*2+5 {
+				t.Errorf("stats: %d throttled, %d RU; want 0 and %d", st.Throttled, st.ResourceUnits, 2000*2+5)
+			}
+		})
+	}
+}

@@ -1,0 +1,274 @@
+package layout
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Clean returns a copy of obj as it is stored: annotations other than
+// @odata.type removed (and @odata.type itself when it only repeats the
+// kind's type), volatile and secret properties removed, the embedded
+// collection removed, sets sorted. obj must be decoded with json.Number.
+func Clean(k *Kind, obj map[string]any) map[string]any {
+	out := stripAnnotations(obj, k.ODataType).(map[string]any)
+	for _, p := range k.Volatile {
+		removePath(out, strings.Split(p, "."))
+	}
+	for _, p := range k.Secret {
+		removePath(out, strings.Split(p, "."))
+	}
+	if k.Embedded != "" {
+		delete(out, k.Embedded)
+	}
+	for p, key := range k.Sets {
+		sortSetsAt(out, strings.Split(p, "."), key)
+	}
+	return out
+}
+
+func stripAnnotations(v any, topType string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			if strings.Contains(k, "@") && k != "@odata.type" {
+				continue
+			}
+			m[k] = stripAnnotations(e, "")
+		}
+		if topType != "" && m["@odata.type"] == topType {
+			delete(m, "@odata.type")
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = stripAnnotations(e, "")
+		}
+		return s
+	default:
+		return v
+	}
+}
+
+// walkPath calls fn on every map that holds the last segment of path;
+// "name[]" segments descend into each element of an array.
+func walkPath(v any, segs []string, fn func(m map[string]any, last string)) {
+	m, ok := v.(map[string]any)
+	if !ok || len(segs) == 0 {
+		return
+	}
+	seg := segs[0]
+	if len(segs) == 1 {
+		fn(m, seg)
+		return
+	}
+	if name, ok := strings.CutSuffix(seg, "[]"); ok {
+		for _, e := range asArray(m[name]) {
+			walkPath(e, segs[1:], fn)
+		}
+		return
+	}
+	walkPath(m[seg], segs[1:], fn)
+}
+
+func asArray(v any) []any { a, _ := v.([]any); return a }
+
+func removePath(obj map[string]any, segs []string) {
+	walkPath(obj, segs, func(m map[string]any, last string) { delete(m, last) })
+}
+
+func sortSetsAt(obj map[string]any, segs []string, key string) {
+	walkPath(obj, segs, func(m map[string]any, last string) {
+		arr := asArray(m[last])
+		if len(arr) < 2 {
+			return
+		}
+		sortKey := func(e any) string {
+			if mm, ok := e.(map[string]any); ok && key != "" {
+				return scalarString(mm[key])
+			}
+			return scalarString(e)
+		}
+		sort.SliceStable(arr, func(i, j int) bool {
+			a, b := sortKey(arr[i]), sortKey(arr[j])
+			if a != b {
+				return a < b
+			}
+			return canonicalJSON(arr[i]) < canonicalJSON(arr[j])
+		})
+	})
+}
+
+func scalarString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.ToLower(x)
+	case json.Number:
+		return x.String()
+	case nil:
+		return ""
+	default:
+		return canonicalJSON(v)
+	}
+}
+
+func canonicalJSON(v any) string {
+	b, _ := json.Marshal(v) // maps marshal with sorted keys
+	return string(b)
+}
+
+// Canonical is the file content for obj: Clean, then Encode.
+func Canonical(k *Kind, obj map[string]any) []byte {
+	return Encode(Clean(k, obj))
+}
+
+// Encode writes v (JSON values decoded with json.Number) as canonical YAML:
+// two-space indentation, keys sorted, every string double-quoted with JSON
+// escapes (so no value changes type on the way back: "yes", "0123" and "null"
+// stay strings), numbers exactly as decoded, empty collections as [] and {}.
+func Encode(v any) []byte {
+	var b bytes.Buffer
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString("{}\n")
+		} else {
+			encodeMap(&b, x, 0)
+		}
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]\n")
+		} else {
+			encodeList(&b, x, 0)
+		}
+	default:
+		b.WriteString(scalar(v))
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func indent(b *bytes.Buffer, n int) {
+	for i := 0; i < n; i++ {
+		b.WriteString("  ")
+	}
+}
+
+func encodeMap(b *bytes.Buffer, m map[string]any, depth int) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		indent(b, depth)
+		b.WriteString(yamlKey(k))
+		b.WriteByte(':')
+		encodeValue(b, m[k], depth)
+	}
+}
+
+func encodeList(b *bytes.Buffer, l []any, depth int) {
+	for _, e := range l {
+		indent(b, depth)
+		b.WriteString("-")
+		switch x := e.(type) {
+		case map[string]any:
+			if len(x) == 0 {
+				b.WriteString(" {}\n")
+				continue
+			}
+			// First key on the dash line, the rest aligned under it.
+			var inner bytes.Buffer
+			encodeMap(&inner, x, depth+1)
+			first := bytes.TrimLeft(inner.Bytes(), " ")
+			b.WriteByte(' ')
+			b.Write(first)
+		case []any:
+			if len(x) == 0 {
+				b.WriteString(" []\n")
+				continue
+			}
+			b.WriteByte('\n')
+			encodeList(b, x, depth+1)
+		default:
+			b.WriteByte(' ')
+			b.WriteString(scalar(e))
+			b.WriteByte('\n')
+		}
+	}
+}
+
+func encodeValue(b *bytes.Buffer, v any, depth int) {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString(" {}\n")
+			return
+		}
+		b.WriteByte('\n')
+		encodeMap(b, x, depth+1)
+	case []any:
+		if len(x) == 0 {
+			b.WriteString(" []\n")
+			return
+		}
+		b.WriteByte('\n')
+		encodeList(b, x, depth+1)
+	default:
+		b.WriteByte(' ')
+		b.WriteString(scalar(v))
+		b.WriteByte('\n')
+	}
+}
+
+func scalar(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case json.Number:
+		return x.String()
+	case string:
+		return quoteString(x)
+	case float64, int, int64:
+		return fmt.Sprint(x)
+	default:
+		return quoteString(fmt.Sprint(x))
+	}
+}
+
+func quoteString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// yamlKey writes a key plain when it is an identifier no YAML parser reads
+// as anything but a string, quoted otherwise ("@odata.type").
+func yamlKey(k string) string {
+	if k == "" {
+		return `""`
+	}
+	for i, c := range k {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || (i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '.'))
+		if !ok {
+			return quoteString(k)
+		}
+	}
+	switch strings.ToLower(k) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
+		return quoteString(k)
+	}
+	return k
+}

@@ -1,0 +1,472 @@
+package layout
+
+import (
+	"sort"
+	"strings"
+)
+
+// Kind is one kind of object entrasnap backs up.
+type Kind struct {
+	Name       string // CLI name and --kinds value: "conditional-access-policies"
+	Title      string // human name: "Conditional Access policies"
+	Folder     string // repository folder: "conditional-access/policies"
+	ODataType  string // "#microsoft.graph.conditionalAccessPolicy"
+	APIVersion string // "v1.0" or "beta"
+	// ListPath is the collection (or singleton) path under the version root.
+	ListPath  string
+	Singleton bool
+	// Key is the property that identifies an object (default "id").
+	Key string
+	// NameProp names the file: "<slug of NameProp>.<key>.yaml". Empty: "<key>.yaml".
+	NameProp string
+	// Select is the $select list for the read; nil reads Graph's default
+	// representation (every property for most kinds; users and groups return
+	// only a default subset, so they always name their properties).
+	Select []string
+	// Shard spreads files over subfolders named by the key's first two
+	// characters so no folder holds more than about a thousand files.
+	Shard bool
+	// Children are relationships read per object and stored with it.
+	Children []Child
+	// Embedded names a property whose value holds objects of another kind
+	// that are stored in their own files (the authentication methods policy's
+	// configurations); the parent file omits it.
+	Embedded string
+	// Refs are the properties that name other objects by id.
+	Refs []Ref
+	// Sets are arrays whose order carries no meaning, with the property that
+	// orders their elements ("" for arrays of scalars).
+	Sets map[string]string
+	// Volatile properties change without an admin acting; they are never written.
+	Volatile []string
+	// Secret properties are never written, wherever they appear (path with
+	// "[]" for array elements: "passwordCredentials[].secretText").
+	Secret []string
+	// ReadOnly properties are kept in files but never sent on restore.
+	ReadOnly []string
+	// BuiltIn tells whether an object is Microsoft's (not restorable, shown as such).
+	BuiltIn func(obj map[string]any) bool
+	// ReadPermissions and WritePermissions are the least application
+	// permissions to export and to restore this kind.
+	ReadPermissions  []string
+	WritePermissions []string
+	// SoftDelete is where deleted objects wait: "directory", "conditional-access" or "".
+	SoftDelete string
+}
+
+// Child is a relationship stored inside its parent's file.
+type Child struct {
+	Name string // property in the file: "members"
+	Path string // relative to the parent's item path: "members"
+	// Refs: the child list holds references ({id, @odata.type}), not objects.
+	Refs bool
+	// Key orders child objects (Refs: always by id).
+	Key string
+	// Select for the child read.
+	Select []string
+	// Drop are child properties not written (derived from the parent or volatile).
+	Drop []string
+	// ReadPermissions beyond the parent's.
+	ReadPermissions []string
+}
+
+// Ref is a property that names other objects.
+type Ref struct {
+	Path  string   // "conditions.users.includeGroups"; "[]" marks array elements
+	Kinds []string // kind names the ids may belong to
+	// Special values that are not ids ("All", "None", ...).
+	Special []string
+}
+
+func (k *Kind) KeyProp() string {
+	if k.Key == "" {
+		return "id"
+	}
+	return k.Key
+}
+
+// IsSet reports whether the array at path is a set, and its element key.
+func (k *Kind) IsSet(path string) (key string, ok bool) {
+	key, ok = k.Sets[path]
+	return key, ok
+}
+
+var dirVolatile = []string{"deletedDateTime"}
+
+var userSelect = []string{"id", "accountEnabled", "ageGroup", "businessPhones", "city", "companyName",
+	"consentProvidedForMinor", "country", "createdDateTime", "creationType", "department", "displayName",
+	"employeeHireDate", "employeeId", "employeeLeaveDateTime", "employeeOrgData", "employeeType", "externalUserState",
+	"faxNumber", "givenName", "identities", "jobTitle", "mail", "mailNickname", "mobilePhone", "officeLocation",
+	"onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesExtensionAttributes", "onPremisesImmutableId",
+	"onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName",
+	"otherMails", "passwordPolicies", "postalCode", "preferredDataLocation", "preferredLanguage", "proxyAddresses",
+	"securityIdentifier", "showInAddressList", "state", "streetAddress", "surname", "usageLocation",
+	"userPrincipalName", "userType"}
+
+var groupSelect = []string{"id", "classification", "createdDateTime", "description", "displayName",
+	"expirationDateTime", "groupTypes", "isAssignableToRole", "mail", "mailEnabled", "mailNickname",
+	"membershipRule", "membershipRuleProcessingState", "onPremisesDomainName", "onPremisesNetBiosName",
+	"onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation",
+	"preferredLanguage", "proxyAddresses", "renewedDateTime", "resourceBehaviorOptions",
+	"resourceProvisioningOptions", "securityEnabled", "securityIdentifier", "theme", "visibility"}
+
+var refList = []string{"id"}
+
+func isBuiltInFlag(obj map[string]any) bool { b, _ := obj["isBuiltIn"].(bool); return b }
+
+// kinds is the catalog, in export and restore dependency order: what others
+// reference comes first.
+var kinds = []*Kind{
+	{
+		Name: "organization", Title: "organization", Folder: "tenant/organization",
+		ODataType: "#microsoft.graph.organization", APIVersion: "v1.0", ListPath: "/organization",
+		NameProp:        "displayName",
+		Sets:            map[string]string{"verifiedDomains": "name", "technicalNotificationMails": "", "marketingNotificationEmails": "", "securityComplianceNotificationMails": "", "securityComplianceNotificationPhones": "", "businessPhones": ""},
+		Volatile:        []string{"onPremisesLastSyncDateTime", "assignedPlans", "provisionedPlans", "deletedDateTime", "onPremisesLastPasswordSyncDateTime"},
+		ReadOnly:        []string{"id", "createdDateTime", "verifiedDomains", "tenantType", "countryLetterCode", "displayName", "city", "country", "postalCode", "state", "street", "onPremisesSyncEnabled"},
+		ReadPermissions: []string{"Organization.Read.All"}, WritePermissions: []string{"Organization.ReadWrite.All"},
+	},
+	{
+		Name: "domains", Title: "domains", Folder: "tenant/domains",
+		ODataType: "#microsoft.graph.domain", APIVersion: "v1.0", ListPath: "/domains",
+		Sets:            map[string]string{"supportedServices": ""},
+		ReadOnly:        []string{"id", "isInitial", "isRoot", "isVerified", "isAdminManaged", "model", "state", "manufacturer"},
+		ReadPermissions: []string{"Domain.Read.All"}, WritePermissions: []string{"Domain.ReadWrite.All"},
+	},
+	{
+		Name: "users", Title: "users", Folder: "users",
+		ODataType: "#microsoft.graph.user", APIVersion: "v1.0", ListPath: "/users",
+		NameProp: "userPrincipalName", Select: userSelect, Shard: true,
+		Sets:            map[string]string{"businessPhones": "", "proxyAddresses": "", "otherMails": "", "identities": "issuerAssignedId"},
+		Volatile:        append([]string{"signInActivity", "lastPasswordChangeDateTime", "onPremisesLastSyncDateTime", "refreshTokensValidFromDateTime", "signInSessionsValidFromDateTime", "externalUserStateChangeDateTime", "assignedPlans", "provisionedPlans", "licenseAssignmentStates"}, dirVolatile...),
+		Secret:          []string{"passwordProfile"},
+		ReadOnly:        []string{"id", "createdDateTime", "creationType", "externalUserState", "proxyAddresses", "securityIdentifier", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "mail"},
+		ReadPermissions: []string{"User.Read.All"}, WritePermissions: []string{"User.ReadWrite.All", "User.DeleteRestore.All"},
+		SoftDelete: "directory",
+	},
+	{
+		Name: "groups", Title: "groups", Folder: "groups",
+		ODataType: "#microsoft.graph.group", APIVersion: "v1.0", ListPath: "/groups",
+		NameProp: "displayName", Select: groupSelect, Shard: true,
+		Children: []Child{
+			{Name: "members", Path: "members", Refs: true, Select: refList},
+			{Name: "owners", Path: "owners", Refs: true, Select: refList},
+		},
+		Refs: []Ref{
+			{Path: "members[].id", Kinds: []string{"users", "groups", "service-principals"}},
+			{Path: "owners[].id", Kinds: []string{"users", "service-principals"}},
+		},
+		Sets:            map[string]string{"groupTypes": "", "proxyAddresses": "", "resourceBehaviorOptions": "", "resourceProvisioningOptions": "", "members": "id", "owners": "id"},
+		Volatile:        append([]string{"renewedDateTime", "expirationDateTime", "onPremisesLastSyncDateTime", "membershipRuleProcessingStatus"}, dirVolatile...),
+		ReadOnly:        []string{"id", "createdDateTime", "mail", "proxyAddresses", "securityIdentifier", "onPremisesDomainName", "onPremisesNetBiosName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "isAssignableToRole", "resourceBehaviorOptions", "resourceProvisioningOptions"},
+		ReadPermissions: []string{"Group.Read.All", "GroupMember.Read.All"}, WritePermissions: []string{"Group.ReadWrite.All", "GroupMember.ReadWrite.All"},
+		SoftDelete: "directory",
+	},
+	{
+		Name: "named-locations", Title: "named locations", Folder: "conditional-access/named-locations",
+		ODataType: "#microsoft.graph.namedLocation", APIVersion: "v1.0", ListPath: "/identity/conditionalAccess/namedLocations",
+		NameProp:        "displayName",
+		Sets:            map[string]string{"ipRanges": "cidrAddress", "countriesAndRegions": ""},
+		Volatile:        []string{"modifiedDateTime"},
+		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"},
+		SoftDelete: "conditional-access",
+	},
+	{
+		Name: "authentication-strengths", Title: "authentication strength policies", Folder: "authentication/strengths",
+		ODataType: "#microsoft.graph.authenticationStrengthPolicy", APIVersion: "v1.0", ListPath: "/policies/authenticationStrengthPolicies",
+		NameProp:        "displayName",
+		Sets:            map[string]string{"allowedCombinations": ""},
+		Volatile:        []string{"modifiedDateTime"},
+		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied", "combinationConfigurations"},
+		BuiltIn:         func(o map[string]any) bool { return o["policyType"] == "builtIn" },
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess"},
+	},
+	{
+		Name: "authentication-methods-policy", Title: "authentication methods policy", Folder: "authentication/methods-policy",
+		ODataType: "#microsoft.graph.authenticationMethodsPolicy", APIVersion: "v1.0", ListPath: "/policies/authenticationMethodsPolicy",
+		Singleton: true, Embedded: "authenticationMethodConfigurations",
+		Volatile:        []string{"lastModifiedDateTime", "policyVersion"},
+		ReadOnly:        []string{"id", "lastModifiedDateTime", "policyVersion"},
+		ReadPermissions: []string{"Policy.Read.AuthenticationMethod"}, WritePermissions: []string{"Policy.ReadWrite.AuthenticationMethod"},
+	},
+	{
+		Name: "authentication-method-configurations", Title: "authentication method configurations", Folder: "authentication/methods",
+		ODataType: "#microsoft.graph.authenticationMethodConfiguration", APIVersion: "v1.0",
+		ListPath: "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations",
+		Sets:     map[string]string{"includeTargets": "id", "excludeTargets": "id"},
+		Refs: []Ref{
+			{Path: "includeTargets[].id", Kinds: []string{"groups"}, Special: []string{"all_users"}},
+			{Path: "excludeTargets[].id", Kinds: []string{"groups"}},
+		},
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"Policy.Read.AuthenticationMethod"}, WritePermissions: []string{"Policy.ReadWrite.AuthenticationMethod"},
+	},
+	{
+		Name: "conditional-access-policies", Title: "Conditional Access policies", Folder: "conditional-access/policies",
+		ODataType: "#microsoft.graph.conditionalAccessPolicy", APIVersion: "v1.0", ListPath: "/identity/conditionalAccess/policies",
+		NameProp: "displayName",
+		Refs: []Ref{
+			{Path: "conditions.users.includeUsers", Kinds: []string{"users"}, Special: []string{"All", "None", "GuestsOrExternalUsers"}},
+			{Path: "conditions.users.excludeUsers", Kinds: []string{"users"}, Special: []string{"GuestsOrExternalUsers"}},
+			{Path: "conditions.users.includeGroups", Kinds: []string{"groups"}},
+			{Path: "conditions.users.excludeGroups", Kinds: []string{"groups"}},
+			{Path: "conditions.users.includeRoles", Kinds: []string{"role-definitions"}},
+			{Path: "conditions.users.excludeRoles", Kinds: []string{"role-definitions"}},
+			{Path: "conditions.locations.includeLocations", Kinds: []string{"named-locations"}, Special: []string{"All", "AllTrusted"}},
+			{Path: "conditions.locations.excludeLocations", Kinds: []string{"named-locations"}, Special: []string{"AllTrusted"}},
+			{Path: "conditions.applications.includeApplications", Kinds: []string{"applications"}, Special: []string{"All", "None", "Office365", "MicrosoftAdminPortals"}},
+			{Path: "conditions.applications.excludeApplications", Kinds: []string{"applications"}, Special: []string{"Office365", "MicrosoftAdminPortals"}},
+			{Path: "grantControls.authenticationStrength.id", Kinds: []string{"authentication-strengths"}},
+		},
+		Sets: map[string]string{
+			"conditions.users.includeUsers": "", "conditions.users.excludeUsers": "",
+			"conditions.users.includeGroups": "", "conditions.users.excludeGroups": "",
+			"conditions.users.includeRoles": "", "conditions.users.excludeRoles": "",
+			"conditions.applications.includeApplications": "", "conditions.applications.excludeApplications": "",
+			"conditions.applications.includeUserActions": "", "conditions.applications.includeAuthenticationContextClassReferences": "",
+			"conditions.locations.includeLocations": "", "conditions.locations.excludeLocations": "",
+			"conditions.platforms.includePlatforms": "", "conditions.platforms.excludePlatforms": "",
+			"conditions.clientAppTypes": "", "conditions.signInRiskLevels": "", "conditions.userRiskLevels": "",
+			"conditions.servicePrincipalRiskLevels": "", "grantControls.builtInControls": "",
+			"grantControls.customAuthenticationFactors": "", "grantControls.termsOfUse": "",
+			"grantControls.authenticationStrength.allowedCombinations": "",
+		},
+		Volatile:        []string{"modifiedDateTime", "grantControls.authenticationStrength.modifiedDateTime", "grantControls.authenticationStrength.createdDateTime"},
+		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "templateId"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "Application.Read.All"},
+		SoftDelete: "conditional-access",
+	},
+	{
+		Name: "applications", Title: "app registrations", Folder: "applications",
+		ODataType: "#microsoft.graph.application", APIVersion: "v1.0", ListPath: "/applications",
+		NameProp: "displayName", Shard: true,
+		Children: []Child{{Name: "owners", Path: "owners", Refs: true, Select: refList}},
+		Refs:     []Ref{{Path: "owners[].id", Kinds: []string{"users", "service-principals"}}},
+		Sets: map[string]string{
+			"identifierUris": "", "tags": "", "web.redirectUris": "", "spa.redirectUris": "", "publicClient.redirectUris": "",
+			"requiredResourceAccess": "resourceAppId", "requiredResourceAccess[].resourceAccess": "id",
+			"appRoles": "id", "api.oauth2PermissionScopes": "id", "api.preAuthorizedApplications": "appId",
+			"api.knownClientApplications": "", "keyCredentials": "keyId", "passwordCredentials": "keyId",
+			"owners": "id", "web.redirectUriSettings": "uri",
+		},
+		Volatile:        dirVolatile,
+		Secret:          []string{"passwordCredentials[].secretText", "keyCredentials[].key"},
+		ReadOnly:        []string{"id", "appId", "applicationTemplateId", "createdByAppId", "createdDateTime", "publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials", "keyCredentials", "verifiedPublisher"},
+		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All"},
+		SoftDelete: "directory",
+	},
+	{
+		Name: "service-principals", Title: "service principals", Folder: "service-principals",
+		ODataType: "#microsoft.graph.servicePrincipal", APIVersion: "v1.0", ListPath: "/servicePrincipals",
+		NameProp: "displayName", Shard: true,
+		Children: []Child{
+			{Name: "owners", Path: "owners", Refs: true, Select: refList},
+			{Name: "appRoleAssignedTo", Path: "appRoleAssignedTo", Key: "id",
+				Drop: []string{"resourceDisplayName", "resourceId", "principalDisplayName", "deletedDateTime"}},
+			{Name: "oauth2PermissionGrants", Path: "oauth2PermissionGrants", Key: "id", Drop: []string{"clientId"},
+				ReadPermissions: []string{"Directory.Read.All"}},
+		},
+		Refs: []Ref{
+			{Path: "owners[].id", Kinds: []string{"users", "service-principals"}},
+			{Path: "appRoleAssignedTo[].principalId", Kinds: []string{"users", "groups", "service-principals"}},
+			{Path: "oauth2PermissionGrants[].resourceId", Kinds: []string{"service-principals"}},
+			{Path: "oauth2PermissionGrants[].principalId", Kinds: []string{"users"}},
+		},
+		Sets: map[string]string{
+			"servicePrincipalNames": "", "tags": "", "replyUrls": "", "notificationEmailAddresses": "", "alternativeNames": "",
+			"appRoles": "id", "oauth2PermissionScopes": "id", "keyCredentials": "keyId", "passwordCredentials": "keyId",
+			"owners": "id", "appRoleAssignedTo": "id", "oauth2PermissionGrants": "id", "resourceSpecificApplicationPermissions": "id",
+		},
+		Volatile: dirVolatile,
+		Secret:   []string{"passwordCredentials[].secretText", "keyCredentials[].key"},
+		ReadOnly: []string{"id", "appId", "appOwnerOrganizationId", "applicationTemplateId", "createdByAppId", "signInAudience", "servicePrincipalType", "resourceSpecificApplicationPermissions", "appDisplayName", "appDescription", "servicePrincipalNames", "passwordCredentials", "keyCredentials", "appRoles", "oauth2PermissionScopes", "createdDateTime"},
+		BuiltIn: func(o map[string]any) bool {
+			return o["appOwnerOrganizationId"] == "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+		},
+		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"},
+		SoftDelete: "directory",
+	},
+	{
+		Name: "administrative-units", Title: "administrative units", Folder: "administrative-units",
+		ODataType: "#microsoft.graph.administrativeUnit", APIVersion: "v1.0", ListPath: "/directory/administrativeUnits",
+		NameProp: "displayName",
+		Children: []Child{
+			{Name: "members", Path: "members", Refs: true, Select: refList},
+			{Name: "scopedRoleMembers", Path: "scopedRoleMembers", Key: "id", Drop: []string{"administrativeUnitId"},
+				ReadPermissions: []string{"RoleManagement.Read.Directory"}},
+		},
+		Refs: []Ref{
+			{Path: "members[].id", Kinds: []string{"users", "groups"}},
+			{Path: "scopedRoleMembers[].roleMemberInfo.id", Kinds: []string{"users", "groups", "service-principals"}},
+		},
+		Sets:            map[string]string{"members": "id", "scopedRoleMembers": "id"},
+		Volatile:        dirVolatile,
+		ReadOnly:        []string{"id", "isMemberManagementRestricted"},
+		ReadPermissions: []string{"AdministrativeUnit.Read.All"}, WritePermissions: []string{"AdministrativeUnit.ReadWrite.All", "RoleManagement.ReadWrite.Directory"},
+		SoftDelete: "directory",
+	},
+	{
+		Name: "role-definitions", Title: "role definitions", Folder: "roles/definitions",
+		ODataType: "#microsoft.graph.unifiedRoleDefinition", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleDefinitions",
+		NameProp:        "displayName",
+		Sets:            map[string]string{"resourceScopes": "", "rolePermissions[].allowedResourceActions": "", "rolePermissions[].excludedResourceActions": "", "inheritsPermissionsFrom": "id"},
+		ReadOnly:        []string{"id", "isBuiltIn", "inheritsPermissionsFrom", "templateId"},
+		BuiltIn:         isBuiltInFlag,
+		ReadPermissions: []string{"RoleManagement.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
+	},
+	{
+		Name: "role-assignments", Title: "role assignments", Folder: "roles/assignments",
+		ODataType: "#microsoft.graph.unifiedRoleAssignment", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleAssignments",
+		Refs: []Ref{
+			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},
+			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
+		},
+		ReadOnly:        []string{"id", "resourceScope", "principalOrganizationId"},
+		ReadPermissions: []string{"RoleManagement.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
+	},
+	{
+		Name: "role-eligibility-schedules", Title: "PIM role eligibility schedules", Folder: "roles/eligibility",
+		ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleEligibilitySchedules",
+		Refs: []Ref{
+			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},
+			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
+		},
+		Volatile:        []string{"modifiedDateTime"},
+		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "status", "createdUsing", "memberType"},
+		ReadPermissions: []string{"RoleEligibilitySchedule.Read.Directory"}, WritePermissions: []string{"RoleEligibilitySchedule.ReadWrite.Directory"},
+	},
+	{
+		Name: "authorization-policy", Title: "authorization policy", Folder: "policies/authorization",
+		ODataType: "#microsoft.graph.authorizationPolicy", APIVersion: "v1.0", ListPath: "/policies/authorizationPolicy",
+		Singleton:       true,
+		Sets:            map[string]string{"defaultUserRolePermissions.permissionGrantPoliciesAssigned": ""},
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.Authorization"},
+	},
+	{
+		Name: "security-defaults", Title: "security defaults", Folder: "policies/security-defaults",
+		ODataType: "#microsoft.graph.identitySecurityDefaultsEnforcementPolicy", APIVersion: "v1.0",
+		ListPath: "/policies/identitySecurityDefaultsEnforcementPolicy", Singleton: true,
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.SecurityDefaults"},
+	},
+	{
+		Name: "cross-tenant-access-policy", Title: "cross-tenant access policy", Folder: "policies/cross-tenant-access/policy",
+		ODataType: "#microsoft.graph.crossTenantAccessPolicy", APIVersion: "v1.0",
+		ListPath: "/policies/crossTenantAccessPolicy", Singleton: true,
+		Sets:            map[string]string{"allowedCloudEndpoints": ""},
+		ReadOnly:        []string{"id", "definition", "isOrganizationDefault"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.CrossTenantAccess"},
+	},
+	{
+		Name: "cross-tenant-access-default", Title: "cross-tenant access default settings", Folder: "policies/cross-tenant-access/default",
+		ODataType: "#microsoft.graph.crossTenantAccessPolicyConfigurationDefault", APIVersion: "v1.0",
+		ListPath: "/policies/crossTenantAccessPolicy/default", Singleton: true,
+		ReadOnly:        []string{"id", "isServiceDefault"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.CrossTenantAccess"},
+	},
+	{
+		Name: "cross-tenant-access-partners", Title: "cross-tenant access partner settings", Folder: "policies/cross-tenant-access/partners",
+		ODataType: "#microsoft.graph.crossTenantAccessPolicyConfigurationPartner", APIVersion: "v1.0",
+		ListPath: "/policies/crossTenantAccessPolicy/partners", Key: "tenantId",
+		ReadOnly:        []string{"tenantId", "isServiceProvider", "isInMultiTenantOrganization"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.CrossTenantAccess"},
+	},
+	{
+		Name: "token-lifetime-policies", Title: "token lifetime policies", Folder: "policies/token-lifetime",
+		ODataType: "#microsoft.graph.tokenLifetimePolicy", APIVersion: "v1.0", ListPath: "/policies/tokenLifetimePolicies",
+		NameProp: "displayName", Volatile: dirVolatile,
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+	},
+	{
+		Name: "claims-mapping-policies", Title: "claims mapping policies", Folder: "policies/claims-mapping",
+		ODataType: "#microsoft.graph.claimsMappingPolicy", APIVersion: "v1.0", ListPath: "/policies/claimsMappingPolicies",
+		NameProp: "displayName", Volatile: dirVolatile,
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+	},
+	{
+		Name: "group-settings", Title: "directory settings", Folder: "settings/group-settings",
+		ODataType: "#microsoft.graph.groupSetting", APIVersion: "v1.0", ListPath: "/groupSettings",
+		NameProp:        "displayName",
+		Sets:            map[string]string{"values": "name"},
+		ReadOnly:        []string{"id", "displayName", "templateId"},
+		ReadPermissions: []string{"Directory.Read.All"}, WritePermissions: []string{"Directory.ReadWrite.All"},
+	},
+}
+
+var byName = func() map[string]*Kind {
+	m := map[string]*Kind{}
+	for _, k := range kinds {
+		m[k.Name] = k
+	}
+	return m
+}()
+
+// Kinds returns the catalog in dependency order (referenced kinds first).
+func Kinds() []*Kind { return append([]*Kind(nil), kinds...) }
+
+// Lookup finds a kind by name.
+func Lookup(name string) (*Kind, bool) { k, ok := byName[name]; return k, ok }
+
+// Select resolves --kinds values: kind names, or folder prefixes such as
+// "conditional-access" or "policies" that name every kind under them.
+// Unknown values are an error listing what exists.
+func Select(values []string) ([]*Kind, error) {
+	if len(values) == 0 {
+		return Kinds(), nil
+	}
+	want := map[string]bool{}
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(strings.TrimSuffix(part, "/"))
+			if part == "" {
+				continue
+			}
+			matched := false
+			for _, k := range kinds {
+				if k.Name == part || k.Folder == part || strings.HasPrefix(k.Folder, part+"/") {
+					want[k.Name] = true
+					matched = true
+				}
+			}
+			if !matched {
+				return nil, &UnknownKindError{Value: part}
+			}
+		}
+	}
+	var out []*Kind
+	for _, k := range kinds {
+		if want[k.Name] {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// UnknownKindError names a --kinds value that matches nothing.
+type UnknownKindError struct{ Value string }
+
+func (e *UnknownKindError) Error() string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = k.Name
+	}
+	sort.Strings(names)
+	return "unknown kind " + quote(e.Value) + "; run `entrasnap kinds` to list them (" + strings.Join(names, ", ") + ")"
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+// ForPath returns the kind whose folder holds a repository path.
+func ForPath(p string) (*Kind, bool) {
+	var best *Kind
+	for _, k := range kinds {
+		if strings.HasPrefix(p, k.Folder+"/") && (best == nil || len(k.Folder) > len(best.Folder)) {
+			best = k
+		}
+	}
+	return best, best != nil
+}

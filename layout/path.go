@@ -1,0 +1,150 @@
+package layout
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+const maxSlug = 48
+
+// windowsReserved are file names Windows refuses whatever the extension.
+var windowsReserved = map[string]bool{
+	"con": true, "prn": true, "aux": true, "nul": true,
+	"com1": true, "com2": true, "com3": true, "com4": true, "com5": true, "com6": true, "com7": true, "com8": true, "com9": true,
+	"lpt1": true, "lpt2": true, "lpt3": true, "lpt4": true, "lpt5": true, "lpt6": true, "lpt7": true, "lpt8": true, "lpt9": true,
+}
+
+// Slug turns a display name into a file-name part: lower-case ASCII letters,
+// digits and single dashes, at most 48 characters; "object" when nothing is left.
+func Slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		default:
+			if b.Len() > 0 && !dash {
+				b.WriteByte('-')
+				dash = true
+			}
+		}
+		if b.Len() >= maxSlug {
+			break
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if len(s) > maxSlug {
+		s = strings.TrimRight(s[:maxSlug], "-")
+	}
+	if s == "" {
+		return "object"
+	}
+	if windowsReserved[s] {
+		s += "-"
+	}
+	return s
+}
+
+// escapeKey makes an object key safe as a file-name part: letters, digits,
+// '.', '_' and '-' stay (not a leading '.'); anything else becomes ~XX.
+func escapeKey(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || (c == '.' && i > 0)
+		if ok {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "~%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func unescapeKey(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '~' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", fmt.Errorf("bad escape in %q", s)
+		}
+		var c byte
+		if _, err := fmt.Sscanf(s[i+1:i+3], "%02X", &c); err != nil {
+			return "", fmt.Errorf("bad escape in %q", s)
+		}
+		b.WriteByte(c)
+		i += 2
+	}
+	return b.String(), nil
+}
+
+// Path is the repository path of obj, a kind k object:
+//
+//	<folder>.yaml                              singletons
+//	<folder>/[<shard>/]<slug>.<key>.yaml       kinds named by a property
+//	<folder>/[<shard>/]<key>.yaml              others
+//
+// The key makes paths unique; the slug keeps them readable; the shard (the
+// key's first two characters) keeps folders under about a thousand entries.
+func Path(k *Kind, obj map[string]any) (string, error) {
+	if k.Singleton {
+		return k.Folder + ".yaml", nil
+	}
+	key, _ := obj[k.KeyProp()].(string)
+	if key == "" {
+		return "", fmt.Errorf("%s object without %s", k.Name, k.KeyProp())
+	}
+	dir := k.Folder
+	ek := escapeKey(key)
+	if k.Shard {
+		dir += "/" + strings.ToLower(ek[:min(2, len(ek))])
+	}
+	if k.NameProp == "" {
+		return dir + "/" + ek + ".yaml", nil
+	}
+	name, _ := obj[k.NameProp].(string)
+	return dir + "/" + Slug(name) + "." + ek + ".yaml", nil
+}
+
+// Locate parses a repository path back into its kind and object key.
+func Locate(p string) (*Kind, string, error) {
+	for _, k := range kinds {
+		if k.Singleton && p == k.Folder+".yaml" {
+			return k, "", nil
+		}
+	}
+	k, ok := ForPath(p)
+	if !ok || !strings.HasSuffix(p, ".yaml") {
+		return nil, "", fmt.Errorf("%s is not an entrasnap object file", p)
+	}
+	rest := strings.TrimPrefix(p, k.Folder+"/")
+	if k.Shard {
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			return nil, "", fmt.Errorf("%s: %s files live in shard folders", p, k.Name)
+		}
+		rest = rest[i+1:]
+	}
+	if strings.Contains(rest, "/") {
+		return nil, "", fmt.Errorf("%s is not an entrasnap object file", p)
+	}
+	stem := strings.TrimSuffix(path.Base(rest), ".yaml")
+	if k.NameProp != "" {
+		i := strings.IndexByte(stem, '.')
+		if i < 0 {
+			return nil, "", fmt.Errorf("%s: want <name>.<id>.yaml", p)
+		}
+		stem = stem[i+1:]
+	}
+	key, err := unescapeKey(stem)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %v", p, err)
+	}
+	return k, key, nil
+}
