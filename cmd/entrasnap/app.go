@@ -65,6 +65,7 @@ everything without an Azure account.`,
 		ErrWriter:             e.stderr,
 		HideHelpCommand:       true,
 		Commands: []*cli.Command{
+			kindsCommand(e),
 			graphsimCommand(e),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/urfave/cli/v2"
+)
+
+func kindsCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "kinds",
+		Usage: "list the object kinds entrasnap backs up, with the Graph permissions each needs",
+		Description: `Each kind is one folder in the repository. --kinds on export, drift and
+restore takes kind names or folder prefixes (conditional-access, policies).
+
+Grant the READ permissions (application permissions on Microsoft Graph) to the
+app that runs the daily export; grant the WRITE permissions only to the app
+that restores. The daily job never needs write permissions.
+
+EXAMPLES:
+   entrasnap kinds
+   entrasnap kinds --permissions
+   entrasnap kinds --json`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "permissions", Usage: "print only the permission sets: read-only export, and restore"},
+			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
+		},
+		Action: func(c *cli.Context) error {
+			return runKinds(e, c.Bool("permissions"), c.Bool("json"))
+		},
+	}
+}
+
+type kindInfo struct {
+	Name             string   `json:"name"`
+	Title            string   `json:"title"`
+	Folder           string   `json:"folder"`
+	GraphPath        string   `json:"graphPath"`
+	ReadPermissions  []string `json:"readPermissions"`
+	WritePermissions []string `json:"writePermissions"`
+}
+
+func runKinds(e *env, permsOnly, asJSON bool) error {
+	var infos []kindInfo
+	read, write := map[string]bool{}, map[string]bool{}
+	for _, k := range layout.Kinds() {
+		ki := kindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
+			ReadPermissions: k.ReadPermissions, WritePermissions: k.WritePermissions}
+		for _, ch := range k.Children {
+			ki.ReadPermissions = appendNew(ki.ReadPermissions, ch.ReadPermissions...)
+		}
+		for _, p := range ki.ReadPermissions {
+			read[p] = true
+		}
+		for _, p := range ki.WritePermissions {
+			write[p] = true
+		}
+		infos = append(infos, ki)
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if permsOnly {
+			return enc.Encode(map[string][]string{"export": sortedSet(read), "restore": sortedSet(write)})
+		}
+		return enc.Encode(infos)
+	}
+	if permsOnly {
+		fmt.Fprintf(e.stdout, "Export (read-only), application permissions on Microsoft Graph:\n  %s\n\n", strings.Join(sortedSet(read), "\n  "))
+		fmt.Fprintf(e.stdout, "Restore (grant only to the restoring app, in addition to the export set):\n  %s\n", strings.Join(sortedSet(write), "\n  "))
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tFOLDER\tGRAPH PATH\tREAD\tRESTORE")
+	for _, ki := range infos {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ki.Name, ki.Folder, ki.GraphPath,
+			strings.Join(ki.ReadPermissions, ","), strings.Join(ki.WritePermissions, ","))
+	}
+	return tw.Flush()
+}
+
+func appendNew(list []string, add ...string) []string {
+	out := append([]string(nil), list...)
+	for _, a := range add {
+		found := false
+		for _, x := range out {
+			found = found || x == a
+		}
+		if !found {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}

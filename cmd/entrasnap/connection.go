@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/urfave/cli/v2"
+)
+
+// connectionFlags are the flags of every command that talks to Graph.
+func connectionFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "tenant-id", EnvVars: []string{"AZURE_TENANT_ID"}, Usage: "Entra tenant id or initial domain", Category: "Connection"},
+		&cli.StringFlag{Name: "client-id", EnvVars: []string{"AZURE_CLIENT_ID"}, Usage: "application (client) id of the app registration entrasnap signs in as", Category: "Connection"},
+		&cli.StringFlag{Name: "cloud", Value: "global", Usage: "national cloud: global, usgov, usgovdod or china", Category: "Connection"},
+		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one)", Category: "Connection"},
+		&cli.StringFlag{Name: "access-token", EnvVars: []string{"ENTRASNAP_ACCESS_TOKEN"}, Usage: "a prepared bearer token (graphsim prints one); prefer credentials from the environment for real tenants", Category: "Connection"},
+	}
+}
+
+// connection is what connectionFlags parsed.
+type connection struct {
+	tenantID, clientID, cloud, graphURL, accessToken string
+}
+
+func connectionFrom(c *cli.Context) connection {
+	return connection{
+		tenantID: c.String("tenant-id"), clientID: c.String("client-id"), cloud: c.String("cloud"),
+		graphURL: c.String("graph-url"), accessToken: c.String("access-token"),
+	}
+}
+
+// client builds the Graph client. Credentials come from the environment
+// (client secret, certificate, workload identity federation, managed
+// identity, Azure CLI) unless a prepared token is given.
+func (cn connection) client(userAgent string) (*graph.Client, error) {
+	cloudInfo, err := graph.LookupCloud(cn.cloud)
+	if err != nil {
+		return nil, usageErrorf("--cloud: %v", err)
+	}
+	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = cloudInfo.GraphRoot
+	}
+	if cn.accessToken != "" {
+		cfg.AccessToken = cn.accessToken
+	} else {
+		if cn.tenantID == "" && os.Getenv("AZURE_TENANT_ID") == "" {
+			return nil, usageErrorf("no credentials: give --tenant-id and --client-id with credentials in the environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, managed identity or `az login`), or --graph-url and --access-token for graphsim")
+		}
+		cred, err := graph.CredentialFromEnv(cn.tenantID, cn.clientID, cn.cloud)
+		if err != nil {
+			return nil, fmt.Errorf("credentials: %w", err)
+		}
+		cfg.Credential = cred
+	}
+	return graph.New(cfg)
+}
