@@ -57,10 +57,25 @@ type certCred struct {
 }
 
 func init() {
-	actions["application"] = map[string]func(s *Server, req *request, r *record) (*response, *apiError){
-		"addPassword":    addPasswordAction,
-		"removePassword": removePasswordAction,
+	if actions["application"] == nil {
+		actions["application"] = map[string]func(s *Server, req *request, r *record) (*response, *apiError){}
 	}
+	actions["application"]["addPassword"] = addPasswordAction
+	actions["application"]["removePassword"] = removePasswordAction
+}
+
+// credsFor returns appID's entry in t.clients, creating it. Callers hold t.mu
+// for writing.
+func (t *Tenant) credsFor(appID string) *clientCreds {
+	if t.clients == nil {
+		t.clients = map[string]*clientCreds{}
+	}
+	c := t.clients[appID]
+	if c == nil {
+		c = &clientCreds{}
+		t.clients[appID] = c
+	}
+	return c
 }
 
 // secretAlphabet is the character set of Entra client secrets.
@@ -97,11 +112,7 @@ func (t *Tenant) addPassword(app *record, displayName string, start, end time.Ti
 	secret := newSecretText()
 	keyID := t.newID()
 	appID := str(app.obj["appId"])
-	c := t.clients[appID]
-	if c == nil {
-		c = &clientCreds{}
-		t.clients[appID] = c
-	}
+	c := t.credsFor(appID)
 	c.Secrets = append(c.Secrets, secretCred{KeyID: keyID, SHA256: hashSecret(secret), Start: start, End: end})
 	meta := map[string]any{
 		"customKeyIdentifier": nil,
@@ -359,11 +370,7 @@ func (t *Tenant) AddClientCertificate(appID string, cert []byte) (keyID string, 
 		"type":                "AsymmetricX509Cert",
 		"usage":               "Verify",
 	})
-	cc := t.clients[appID]
-	if cc == nil {
-		cc = &clientCreds{}
-		t.clients[appID] = cc
-	}
+	cc := t.credsFor(appID)
 	cc.Certs = append(cc.Certs, certCred{KeyID: keyID, DER: append([]byte(nil), cert...)})
 	t.logChange(change{Kind: app.kind.Name, ID: app.key(), Op: "upsert", Props: []string{"keyCredentials"}})
 	return keyID, nil

@@ -238,7 +238,7 @@ func (s *Server) identityError(w http.ResponseWriter, r *http.Request, status in
 	}
 	writeIdentityJSON(w, status, map[string]any{
 		"error": code,
-		"error_description": fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
+		"error_description": fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
 			aadsts, desc, trace, corr, now.Format("2006-01-02 15:04:05Z")),
 		"error_codes":    []int{aadsts},
 		"timestamp":      now.Format("2006-01-02 15:04:05Z"),

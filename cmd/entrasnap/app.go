@@ -51,7 +51,7 @@ type env struct {
 }
 
 func newApp(e *env) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:    "entrasnap",
 		Usage:   "keep a Microsoft Entra ID tenant's configuration as code",
 		Version: version,
@@ -73,6 +73,12 @@ everything without an Azure account.`,
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run decides exit codes
 	}
+	for _, c := range app.Commands {
+		if c.OnUsageError == nil {
+			c.OnUsageError = app.OnUsageError
+		}
+	}
+	return app
 }
 
 // run executes the CLI and maps the outcome to an exit code.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(append([]string{"entrasnap"}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpVersionAndExitCodes(t *testing.T) {
+	code, out, _ := runCLI(t, "--help")
+	if code != exitOK || !strings.Contains(out, "EXIT CODES") || !strings.Contains(out, "graphsim") {
+		t.Errorf("--help: code %d, output:\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "--version")
+	if code != exitOK || !strings.Contains(out, "entrasnap version") {
+		t.Errorf("--version: %d %q", code, out)
+	}
+	code, _, errOut := runCLI(t, "graphsim", "--throttle", "sometimes")
+	if code != exitUsage || !strings.Contains(errOut, "--throttle") {
+		t.Errorf("bad flag value: code %d, stderr %q", code, errOut)
+	}
+	code, _, _ = runCLI(t, "graphsim", "--no-such-flag")
+	if code != exitUsage {
+		t.Errorf("unknown flag: code %d, want %d", code, exitUsage)
+	}
+	code, _, _ = runCLI(t, "no-such-command")
+	if code == exitOK {
+		t.Error("unknown command succeeded")
+	}
+}
+
+func TestKindsCommand(t *testing.T) {
+	code, out, _ := runCLI(t, "kinds", "--permissions", "--json")
+	if code != exitOK {
+		t.Fatalf("code %d", code)
+	}
+	var sets map[string][]string
+	if err := json.Unmarshal([]byte(out), &sets); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sets["export"] {
+		if strings.Contains(p, "ReadWrite") {
+			t.Errorf("export permission set holds a write permission: %s", p)
+		}
+	}
+	if len(sets["restore"]) == 0 {
+		t.Error("no restore permissions")
+	}
+}
+
+// TestGraphsimCommand starts `entrasnap graphsim`, reads its JSON line, calls
+// Graph through it, and stops it as SIGINT would, saving the tenant.
+func TestGraphsimCommand(t *testing.T) {
+	dir := t.TempDir()
+	save := filepath.Join(dir, "tenant.json")
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		o := graphsimOptions{listen: "127.0.0.1:0", saveFile: save}
+		o.sim.Profile, o.sim.Seed, o.sim.TenantName, o.sim.Throttle = "demo", 1, "Contoso", "off"
+		done <- runGraphsim(ctx, &env{stdout: pw, stderr: io.Discard}, o)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("graphsim started in %v", time.Since(start))
+	var info struct{ URL, TenantID, Token string }
+	if err := json.Unmarshal([]byte(line), &struct {
+		URL      *string `json:"url"`
+		TenantID *string `json:"tenant_id"`
+		Token    *string `json:"token"`
+	}{&info.URL, &info.TenantID, &info.Token}); err != nil {
+		t.Fatalf("start line %q: %v", line, err)
+	}
+	if !strings.HasPrefix(info.URL, "http://127.0.0.1:") || info.TenantID == "" || info.Token == "" {
+		t.Fatalf("start line = %q", line)
+	}
+	req, _ := http.NewRequest("GET", info.URL+"/v1.0/organization", nil)
+	req.Header.Set("Authorization", "Bearer "+info.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /v1.0/organization = %d", resp.StatusCode)
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(save); err != nil || st.Size() == 0 {
+		t.Fatalf("--save wrote nothing: %v", err)
+	}
+}
