@@ -211,9 +211,20 @@ func createApplication(s *Server, _ *request, body map[string]any, _ *record) *a
 		}
 	}
 	for _, kc := range asSlice(body["keyCredentials"]) {
-		if m, ok := kc.(map[string]any); ok {
-			m["key"] = nil // key material is never returned
+		m, ok := kc.(map[string]any)
+		if !ok {
+			continue
 		}
+		if str(m["keyId"]) == "" {
+			m["keyId"] = t.newID()
+		}
+		// The certificate is kept where the token endpoint looks for it;
+		// the key itself is never returned, as in Graph.
+		if der, err := base64.StdEncoding.DecodeString(str(m["key"])); err == nil && len(der) > 0 {
+			cc := t.credsFor(str(body["appId"]))
+			cc.Certs = append(cc.Certs, certCred{KeyID: str(m["keyId"]), DER: der})
+		}
+		m["key"] = nil
 	}
 	return nil
 }

@@ -821,3 +821,36 @@ func TestIdentityGrantAppRolesErrors(t *testing.T) {
 		}
 	}
 }
+
+// A certificate registered by POST /applications (keyCredentials with key)
+// signs client assertions, and the key is not returned.
+func TestIdentityCertificateRegisteredThroughGraph(t *testing.T) {
+	e := newIDEnv(t)
+	now := e.s.Clock().Now()
+	cert, key := newTestCert(t, now)
+	r := e.call("Bearer "+e.s.Token(), "POST", "/v1.0/applications", map[string]any{
+		"displayName": "cert through graph",
+		"keyCredentials": []any{map[string]any{"type": "AsymmetricX509Cert", "usage": "Verify",
+			"key": base64.StdEncoding.EncodeToString(cert.Raw)}},
+	})
+	if r.status != 201 {
+		t.Fatalf("create app: %d %s", r.status, r.raw)
+	}
+	if strings.Contains(r.raw, base64.StdEncoding.EncodeToString(cert.Raw)[:40]) {
+		t.Error("the key was returned")
+	}
+	appID := str(r.body["appId"])
+	if r := e.call("Bearer "+e.s.Token(), "POST", "/v1.0/servicePrincipals", map[string]any{"appId": appID}); r.status != 201 {
+		t.Fatalf("create SP: %d %s", r.status, r.raw)
+	}
+	tid := e.s.TenantID()
+	endpoint := e.url + "/" + tid + "/oauth2/v2.0/token"
+	assertion := signAssertion(t, cert, key, map[string]any{"aud": endpoint, "iss": appID, "sub": appID, "jti": "1",
+		"nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()})
+	tr := e.tokenRequest(tid, url.Values{"grant_type": {"client_credentials"}, "client_id": {appID},
+		"scope": {"https://graph.microsoft.com/.default"}, "client_assertion_type": {jwtBearerType},
+		"client_assertion": {assertion}})
+	if tr.status != 200 {
+		t.Fatalf("token with the registered certificate: %d %s", tr.status, tr.raw)
+	}
+}
