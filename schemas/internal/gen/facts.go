@@ -1,0 +1,57 @@
+package main
+
+import "bytes"
+
+// What Graph v1.0 sends that its CSDL does not say. Each entry is a payload
+// fact (Graph's docs examples; graphsim, built independently from them,
+// answers the same), so that files of real objects validate.
+var (
+	// graphExtraProps are properties Graph returns although the CSDL's
+	// type does not declare them. Clients never set them.
+	graphExtraProps = map[string][]Prop{
+		// POST and GET answers carry the creation time.
+		"microsoft.graph.administrativeUnit": {{Name: "createdDateTime", Type: "Edm.DateTimeOffset", Nullable: true, Computed: true}},
+		// A legacy property v1.0 still returns next to directoryScopeId.
+		"microsoft.graph.unifiedRoleAssignment": {{Name: "resourceScope", Type: "Edm.String", Nullable: true, Computed: true}},
+	}
+	// graphInlineNavs are navigation properties Graph returns inline
+	// without an AutoExpand annotation or a catalog entry naming them.
+	graphInlineNavs = map[string][]string{
+		"microsoft.graph.fido2AuthenticationMethodConfiguration": {"passkeyProfiles"},
+	}
+)
+
+// Load parses Graph's CSDL and adds the payload facts above.
+func Load(csdl []byte) (*Model, error) {
+	m, err := Parse(bytes.NewReader(csdl))
+	if err != nil {
+		return nil, err
+	}
+	for q, props := range graphExtraProps {
+		t := m.Types[q]
+		if t == nil {
+			continue
+		}
+	next:
+		for _, p := range props {
+			for _, have := range m.props(t) {
+				if have.Name == p.Name {
+					continue next
+				}
+			}
+			t.Props = append(t.Props, p)
+		}
+	}
+	for q, names := range graphInlineNavs {
+		if t := m.Types[q]; t != nil {
+			for i := range t.Navs {
+				for _, n := range names {
+					if t.Navs[i].Name == n {
+						t.Navs[i].AutoExpand = true
+					}
+				}
+			}
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,332 @@
+// Package schemas holds the JSON Schema (draft 2020-12) of every kind's
+// canonical file and checks files read back against them.
+//
+// The schemas are generated from Graph's CSDL and the layout catalog by
+// internal/gen and committed under generated/, one <kind>.schema.json per
+// kind, so nothing here needs the CSDL at build or test time. Each describes
+// the object as entrasnap writes it:
+//
+//   - the entity type's properties with its base chain, Edm types mapped to
+//     JSON types (nullable properties and every collection also take null,
+//     enums are checked, flags enums are comma-separated member names),
+//     complex types as $defs;
+//   - for a polymorphic kind (named locations, authentication method
+//     configurations) the properties of its derived types too, the value's
+//     @odata.type choosing which are allowed; nested values work the same,
+//     a value without @odata.type being of its declared type;
+//   - the kind's children stored in the file: reference lists as
+//     [{id, "@odata.type"}], object children (appRoleAssignedTo,
+//     oauth2PermissionGrants, scopedRoleMembers) as their Graph type;
+//   - readOnly on the catalog's read-only properties and on those the CSDL
+//     marks Computed or Immutable;
+//   - no secret or volatile property (the exporter never writes them), no
+//     @odata annotation but @odata.type, no unknown property; open types
+//     (user, group, application, ...) also take directory extension
+//     properties, extension_<32 hex>_<name>.
+//
+// Formats (uuid, date-time) are annotations only, not checked, and no
+// message carries a value from the object, so errors never echo a secret.
+// A few properties Graph sends beyond its CSDL (and any the layout catalog
+// names that the CSDL lacks) are allowed; see internal/gen/facts.go.
+package schemas
+
+//go:generate go run ./internal/gen -csdl ../../shared/graph-metadata/v1.0-Prod.csdl -out generated
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+)
+
+// generated holds the schemas. The whole folder is embedded (not a
+// *.schema.json pattern) so the package still builds while the folder has
+// no schema yet, as when the generator runs for the first time.
+//
+//go:embed generated
+var generated embed.FS
+
+const (
+	dir    = "generated"
+	suffix = ".schema.json"
+)
+
+// ErrUnknownKind is returned (wrapped) by For for a kind with no schema.
+var ErrUnknownKind = errors.New("no schema for kind")
+
+var kindNames = sync.OnceValue(func() []string {
+	entries, err := fs.ReadDir(generated, dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), suffix); ok && !e.IsDir() {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+})
+
+// Kinds lists the kinds that have a schema, sorted.
+func Kinds() []string { return append([]string(nil), kindNames()...) }
+
+// Schema is one kind's compiled schema. It is safe for concurrent use.
+type Schema struct {
+	kind string
+	raw  []byte
+	doc  map[string]any // the schema document, for readOnly and messages
+	sch  *jsonschema.Schema
+}
+
+type entry struct {
+	once sync.Once
+	s    *Schema
+	err  error
+}
+
+var cache sync.Map // kind name -> *entry
+
+// For returns the schema of a kind ("users", "conditional-access-policies"),
+// compiling it on first use.
+func For(kind string) (*Schema, error) {
+	i := sort.SearchStrings(kindNames(), kind)
+	if i == len(kindNames()) || kindNames()[i] != kind {
+		return nil, fmt.Errorf("schemas: %w %q", ErrUnknownKind, kind)
+	}
+	v, _ := cache.LoadOrStore(kind, &entry{})
+	e := v.(*entry)
+	e.once.Do(func() { e.s, e.err = load(kind) })
+	return e.s, e.err
+}
+
+func load(kind string) (*Schema, error) {
+	raw, err := generated.ReadFile(path.Join(dir, kind+suffix))
+	if err != nil {
+		return nil, fmt.Errorf("schemas: %s: %w", kind, err)
+	}
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("schemas: %s: %w", kind, err)
+	}
+	id, _ := doc["$id"].(string)
+	if id == "" {
+		id = "https://github.com/entrasnap/entrasnap/schemas/generated/" + kind + suffix
+	}
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	c.LoadURL = func(u string) (io.ReadCloser, error) {
+		return nil, fmt.Errorf("schemas: %s refers to %s, which is not embedded", kind, u)
+	}
+	if err := c.AddResource(id, bytes.NewReader(raw)); err != nil {
+		return nil, fmt.Errorf("schemas: %s: %w", kind, err)
+	}
+	sch, err := c.Compile(id)
+	if err != nil {
+		return nil, fmt.Errorf("schemas: %s: %w", kind, err)
+	}
+	return &Schema{kind: kind, raw: raw, doc: doc, sch: sch}, nil
+}
+
+// Kind is the kind the schema describes.
+func (s *Schema) Kind() string { return s.kind }
+
+// JSON returns the schema document, for editors and documentation.
+func (s *Schema) JSON() []byte { return append([]byte(nil), s.raw...) }
+
+// Validate checks one object (as decoded from a file: map[string]any with
+// JSON values, from encoding/json or sigs.k8s.io/yaml; other Go values are
+// converted through encoding/json). It returns nil or a *ValidationError
+// listing every problem.
+func (s *Schema) Validate(obj any) error {
+	v, err := normalize(obj)
+	if err != nil {
+		return fmt.Errorf("schemas: %s: %w", s.kind, err)
+	}
+	err = s.sch.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return fmt.Errorf("schemas: %s: %w", s.kind, err)
+	}
+	return &ValidationError{Kind: s.kind, Problems: s.problems(ve, v)}
+}
+
+// ReadOnly reports whether the property at a dotted path ("appId",
+// "passwordCredentials[].keyId", "api.oauth2PermissionScopes[0].value") is
+// read-only: restore never sends it. Anything inside a read-only property
+// is read-only too. Unknown paths are not read-only.
+func (s *Schema) ReadOnly(p string) bool {
+	nodes := []map[string]any{s.doc}
+	for _, name := range splitPath(p) {
+		var next []map[string]any
+		for _, n := range s.expand(nodes) {
+			props, _ := n["properties"].(map[string]any)
+			if ps, ok := props[name].(map[string]any); ok {
+				next = append(next, ps)
+			}
+		}
+		if len(next) == 0 {
+			return false
+		}
+		for _, n := range s.expand(next) {
+			if n["readOnly"] == true {
+				return true
+			}
+		}
+		nodes = next
+	}
+	return false
+}
+
+// expand follows $ref, anyOf branches and array items from schema nodes to
+// the object schemas that may hold properties.
+func (s *Schema) expand(nodes []map[string]any) []map[string]any {
+	var out []map[string]any
+	var walk func(n map[string]any, depth int)
+	walk = func(n map[string]any, depth int) {
+		if n == nil || depth > 16 {
+			return
+		}
+		out = append(out, n)
+		if ref, ok := n["$ref"].(string); ok {
+			walk(s.pointer(ref), depth+1)
+		}
+		if items, ok := n["items"].(map[string]any); ok {
+			walk(items, depth+1)
+		}
+		if alts, ok := n["anyOf"].([]any); ok {
+			for _, a := range alts {
+				m, _ := a.(map[string]any)
+				walk(m, depth+1)
+			}
+		}
+	}
+	for _, n := range nodes {
+		walk(n, 0)
+	}
+	return out
+}
+
+// pointer resolves a reference within the schema document ("#/$defs/x" or
+// an absolute location ending in such a fragment).
+func (s *Schema) pointer(ref string) map[string]any {
+	_, frag, ok := strings.Cut(ref, "#")
+	if !ok {
+		return nil
+	}
+	var cur any = s.doc
+	if frag == "" || frag == "/" {
+		return s.doc
+	}
+	for _, seg := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		seg = unescape(seg)
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[seg]
+		case []any:
+			i, err := atoi(seg)
+			if err != nil || i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	m, _ := cur.(map[string]any)
+	return m
+}
+
+// splitPath turns "a.b[].c" or "a.b[3].c" into ["a", "b", "c"].
+func splitPath(p string) []string {
+	var out []string
+	for _, seg := range strings.Split(p, ".") {
+		if i := strings.IndexByte(seg, '['); i >= 0 {
+			seg = seg[:i]
+		}
+		if seg != "" {
+			out = append(out, seg)
+		}
+	}
+	return out
+}
+
+func unescape(seg string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+}
+
+func atoi(s string) (int, error) {
+	if s == "" {
+		return 0, errors.New("empty index")
+	}
+	n := 0
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, fmt.Errorf("bad index %q", s)
+		}
+		n = n*10 + int(r-'0')
+		if n > 1<<30 {
+			return 0, fmt.Errorf("bad index %q", s)
+		}
+	}
+	return n, nil
+}
+
+// normalize turns obj into the JSON values the validator takes.
+func normalize(obj any) (any, error) {
+	switch x := obj.(type) {
+	case nil, bool, string, json.Number, float64, float32, int, int8, int32, int64, uint, uint8, uint32, uint64:
+		return x, nil
+	case int16:
+		return int(x), nil
+	case uint16:
+		return int(x), nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, v := range x {
+			n, err := normalize(v)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = n
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, v := range x {
+			n, err := normalize(v)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = n
+		}
+		return out, nil
+	default:
+		raw, err := json.Marshal(x)
+		if err != nil {
+			return nil, err
+		}
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+}
