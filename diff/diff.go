@@ -1,0 +1,295 @@
+package diff
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// Object is one decoded object file of a snapshot.
+type Object struct {
+	Path string
+	Kind *layout.Kind
+	Key  string
+	Data map[string]any
+}
+
+// Snapshot is the objects of one revision, by path.
+type Snapshot map[string]*Object
+
+// Load decodes files (path → YAML) into a Snapshot. Files that are not object
+// files (the manifest) are skipped; files that fail to decode are returned as
+// errors naming the path.
+func Load(files map[string][]byte) (Snapshot, error) {
+	s := Snapshot{}
+	var errs []string
+	for p, data := range files {
+		k, key, err := layout.Locate(p)
+		if err != nil {
+			continue
+		}
+		obj, err := layout.Decode(data)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", p, err))
+			continue
+		}
+		if k.Singleton {
+			key = k.Name
+		}
+		s[p] = &Object{Path: p, Kind: k, Key: key, Data: obj}
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return s, fmt.Errorf("%d files could not be read: %s", len(errs), strings.Join(errs, "; "))
+	}
+	return s, nil
+}
+
+// Action of an object or property change.
+type Action string
+
+const (
+	Added    Action = "added"
+	Removed  Action = "removed"
+	Changed  Action = "changed"
+	Replaced Action = "replaced" // a scalar or ordered value changed
+)
+
+// Change is one changed object.
+type Change struct {
+	Action  Action         `json:"action"`
+	Kind    string         `json:"kind"`
+	Key     string         `json:"id"`
+	Name    string         `json:"name"`
+	OldPath string         `json:"oldPath,omitempty"`
+	Path    string         `json:"path,omitempty"`
+	Props   []PropChange   `json:"properties,omitempty"`
+	Old     map[string]any `json:"-"`
+	New     map[string]any `json:"-"`
+}
+
+// PropChange is one changed property of a changed object. For sets, Added
+// and Removed hold the elements; for other values Old and New.
+type PropChange struct {
+	Path    string `json:"path"`
+	Action  Action `json:"action"`
+	Old     any    `json:"old,omitempty"`
+	New     any    `json:"new,omitempty"`
+	Added   []any  `json:"added,omitempty"`
+	Removed []any  `json:"removed,omitempty"`
+	// RefKinds is set when the values are ids of objects of these kinds.
+	RefKinds []string `json:"-"`
+}
+
+// Result is the difference between two snapshots.
+type Result struct {
+	Changes []Change `json:"changes"`
+	Names   *Names   `json:"-"`
+}
+
+func (r *Result) Empty() bool { return len(r.Changes) == 0 }
+
+// Count returns added, removed and changed objects.
+func (r *Result) Count() (added, removed, changed int) {
+	for _, c := range r.Changes {
+		switch c.Action {
+		case Added:
+			added++
+		case Removed:
+			removed++
+		default:
+			changed++
+		}
+	}
+	return
+}
+
+type objKey struct{ kind, key string }
+
+// Compare diffs from → to. Objects are matched by kind and id, so a renamed
+// object (new file name) is one change, not a removal and an addition.
+func Compare(from, to Snapshot) *Result {
+	names := NewNames(from, to)
+	index := func(s Snapshot) map[objKey]*Object {
+		m := make(map[objKey]*Object, len(s))
+		for _, o := range s {
+			m[objKey{o.Kind.Name, strings.ToLower(o.Key)}] = o
+		}
+		return m
+	}
+	a, b := index(from), index(to)
+	res := &Result{Names: names}
+	for k, o := range a {
+		n, ok := b[k]
+		if !ok {
+			res.Changes = append(res.Changes, Change{Action: Removed, Kind: o.Kind.Name, Key: o.Key, Name: displayName(o),
+				OldPath: o.Path, Old: o.Data})
+			continue
+		}
+		props := compareValues(o.Kind, "", o.Data, n.Data)
+		if len(props) == 0 && o.Path == n.Path {
+			continue
+		}
+		c := Change{Action: Changed, Kind: o.Kind.Name, Key: n.Key, Name: displayName(n), Path: n.Path, Props: props, Old: o.Data, New: n.Data}
+		if o.Path != n.Path {
+			c.OldPath = o.Path
+		}
+		res.Changes = append(res.Changes, c)
+	}
+	for k, n := range b {
+		if _, ok := a[k]; !ok {
+			res.Changes = append(res.Changes, Change{Action: Added, Kind: n.Kind.Name, Key: n.Key, Name: displayName(n), Path: n.Path, New: n.Data})
+		}
+	}
+	order := map[string]int{}
+	for i, k := range layout.Kinds() {
+		order[k.Name] = i
+	}
+	sort.Slice(res.Changes, func(i, j int) bool {
+		x, y := res.Changes[i], res.Changes[j]
+		if x.Kind != y.Kind {
+			return order[x.Kind] < order[y.Kind]
+		}
+		if x.Name != y.Name {
+			return strings.ToLower(x.Name) < strings.ToLower(y.Name)
+		}
+		return x.Key < y.Key
+	})
+	return res
+}
+
+func displayName(o *Object) string {
+	for _, p := range []string{"displayName", "userPrincipalName", "name"} {
+		if s, ok := o.Data[p].(string); ok && s != "" {
+			return s
+		}
+	}
+	return o.Key
+}
+
+// setPath turns "a.b[3].c" style walk paths into the catalog's set form "a.b[].c".
+func catalogPath(p string) string {
+	var b strings.Builder
+	skip := false
+	for _, r := range p {
+		switch {
+		case r == '[':
+			b.WriteString("[]")
+			skip = true
+		case r == ']':
+			skip = false
+		case !skip:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func join(base, key string) string {
+	if base == "" {
+		return key
+	}
+	return base + "." + key
+}
+
+func refKinds(k *layout.Kind, path string) []string {
+	cp := catalogPath(path)
+	for _, r := range k.Refs {
+		if r.Path == cp || r.Path == cp+"[].id" {
+			return r.Kinds
+		}
+	}
+	return nil
+}
+
+func compareValues(k *layout.Kind, path string, a, b any) []PropChange {
+	if reflect.DeepEqual(a, b) {
+		return nil
+	}
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if aok && bok {
+		keys := map[string]bool{}
+		for key := range am {
+			keys[key] = true
+		}
+		for key := range bm {
+			keys[key] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for key := range keys {
+			sorted = append(sorted, key)
+		}
+		sort.Strings(sorted)
+		var out []PropChange
+		for _, key := range sorted {
+			av, ain := am[key]
+			bv, bin := bm[key]
+			p := join(path, key)
+			switch {
+			case !ain:
+				out = append(out, PropChange{Path: p, Action: Added, New: bv, RefKinds: refKinds(k, p)})
+			case !bin:
+				out = append(out, PropChange{Path: p, Action: Removed, Old: av, RefKinds: refKinds(k, p)})
+			default:
+				out = append(out, compareValues(k, p, av, bv)...)
+			}
+		}
+		return out
+	}
+	aa, aok := a.([]any)
+	ba, bok := b.([]any)
+	if aok && bok {
+		if elemKey, isSet := k.IsSet(catalogPath(path)); isSet {
+			return compareSets(k, path, elemKey, aa, ba)
+		}
+	}
+	return []PropChange{{Path: path, Action: Replaced, Old: a, New: b, RefKinds: refKinds(k, path)}}
+}
+
+// compareSets reports added and removed elements, and for object elements
+// with the same key, their changed properties.
+func compareSets(k *layout.Kind, path, elemKey string, a, b []any) []PropChange {
+	keyOf := func(e any) string {
+		if m, ok := e.(map[string]any); ok && elemKey != "" {
+			if v, ok := m[elemKey]; ok {
+				return fmt.Sprint(v)
+			}
+		}
+		j, _ := json.Marshal(e)
+		return string(j)
+	}
+	am, bm := map[string]any{}, map[string]any{}
+	for _, e := range a {
+		am[keyOf(e)] = e
+	}
+	for _, e := range b {
+		bm[keyOf(e)] = e
+	}
+	pc := PropChange{Path: path, Action: Changed, RefKinds: refKinds(k, path)}
+	var nested []PropChange
+	for _, e := range b {
+		key := keyOf(e)
+		old, ok := am[key]
+		switch {
+		case !ok:
+			pc.Added = append(pc.Added, e)
+		case !reflect.DeepEqual(old, e):
+			nested = append(nested, compareValues(k, fmt.Sprintf("%s[%s=%s]", path, elemKey, key), old, e)...)
+		}
+	}
+	for _, e := range a {
+		if _, ok := bm[keyOf(e)]; !ok {
+			pc.Removed = append(pc.Removed, e)
+		}
+	}
+	var out []PropChange
+	if len(pc.Added) > 0 || len(pc.Removed) > 0 {
+		out = append(out, pc)
+	}
+	return append(out, nested...)
+}

@@ -1,0 +1,59 @@
+package diff
+
+import "strings"
+
+// Names resolves object ids to display names across the snapshots being
+// compared (the newer one wins), for annotating references.
+type Names struct {
+	byID map[string]nameEntry
+}
+
+type nameEntry struct {
+	name, kind string
+}
+
+// NewNames indexes every object of the snapshots by id, and role definitions
+// also by template id.
+func NewNames(snaps ...Snapshot) *Names {
+	n := &Names{byID: map[string]nameEntry{}}
+	for _, s := range snaps {
+		for _, o := range s {
+			e := nameEntry{name: displayName(o), kind: o.Kind.Name}
+			n.byID[strings.ToLower(o.Key)] = e
+			if t, ok := o.Data["templateId"].(string); ok && t != "" {
+				n.byID[strings.ToLower(t)] = e
+			}
+			if a, ok := o.Data["appId"].(string); ok && a != "" && o.Kind.Name == "applications" {
+				n.byID[strings.ToLower(a)] = e
+			}
+		}
+	}
+	return n
+}
+
+// Name returns the display name of the object with this id, and whether it
+// was found.
+func (n *Names) Name(id string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	e, ok := n.byID[strings.ToLower(id)]
+	return e.name, ok
+}
+
+// Annotate renders an id with its name: "Finance Admins (3f2a0b1c…)", or
+// "unknown (3f2a0b1c…)" when the id is not in the snapshots. Values that are
+// not ids (All, None, ...) are returned as they are.
+func (n *Names) Annotate(id string) string {
+	if len(id) < 20 {
+		return id
+	}
+	short := id
+	if len(short) > 8 {
+		short = short[:8] + "…"
+	}
+	if name, ok := n.Name(id); ok {
+		return name + " (" + short + ")"
+	}
+	return "unknown (" + short + ")"
+}

@@ -1,0 +1,270 @@
+package diff
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// RenderOptions control rendering.
+type RenderOptions struct {
+	Color bool   // ANSI colours (text, on a terminal)
+	Title string // heading line: "snapshot/20260320T… → snapshot/20260321T…"
+}
+
+func kindTitle(name string) string {
+	if k, ok := layout.Lookup(name); ok {
+		return strings.ToUpper(k.Title[:1]) + k.Title[1:]
+	}
+	return name
+}
+
+// describe renders one value for a human: ids with names, short JSON otherwise.
+func (r *Result) describe(v any, refs []string) string {
+	switch x := v.(type) {
+	case string:
+		if len(refs) > 0 {
+			return r.Names.Annotate(x)
+		}
+		return quote(x)
+	case map[string]any:
+		if id, ok := x["id"].(string); ok && len(x) <= 2 {
+			if _, typed := x["@odata.type"]; typed || len(x) == 1 {
+				return r.Names.Annotate(id)
+			}
+		}
+		// Child objects: name what they point at where we can.
+		parts := []string{}
+		for _, k := range []string{"principalId", "resourceId", "appRoleId", "consentType", "scope", "roleId"} {
+			if s, ok := x[k].(string); ok && s != "" {
+				val := s
+				if strings.HasSuffix(k, "Id") && k != "appRoleId" {
+					val = r.Names.Annotate(s)
+				}
+				parts = append(parts, k+"="+val)
+			}
+		}
+		if len(parts) > 0 {
+			return "{" + strings.Join(parts, ", ") + "}"
+		}
+		return compact(x)
+	case nil:
+		return "null"
+	default:
+		return compact(x)
+	}
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func compact(v any) string {
+	b, _ := json.Marshal(v)
+	s := string(b)
+	if len(s) > 160 {
+		s = s[:157] + "..."
+	}
+	return s
+}
+
+// propLines renders a property change as lines "path: ...".
+func (r *Result) propLines(p PropChange) []string {
+	switch p.Action {
+	case Added:
+		return []string{fmt.Sprintf("%s: (new) %s", p.Path, r.describeValue(p.New, p.RefKinds))}
+	case Removed:
+		return []string{fmt.Sprintf("%s: (removed, was %s)", p.Path, r.describeValue(p.Old, p.RefKinds))}
+	case Replaced:
+		return []string{fmt.Sprintf("%s: %s → %s", p.Path, r.describeValue(p.Old, p.RefKinds), r.describeValue(p.New, p.RefKinds))}
+	}
+	var out []string
+	for _, e := range p.Added {
+		out = append(out, fmt.Sprintf("%s: + %s", p.Path, r.describe(e, p.RefKinds)))
+	}
+	for _, e := range p.Removed {
+		out = append(out, fmt.Sprintf("%s: - %s", p.Path, r.describe(e, p.RefKinds)))
+	}
+	return out
+}
+
+func (r *Result) describeValue(v any, refs []string) string {
+	if arr, ok := v.([]any); ok {
+		if len(arr) == 0 {
+			return "[]"
+		}
+		parts := make([]string, len(arr))
+		for i, e := range arr {
+			parts[i] = r.describe(e, refs)
+		}
+		s := "[" + strings.Join(parts, ", ") + "]"
+		if len(s) > 200 {
+			s = s[:197] + "...]"
+		}
+		return s
+	}
+	return r.describe(v, refs)
+}
+
+const (
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiBold   = "\x1b[1m"
+	ansiReset  = "\x1b[0m"
+)
+
+// Summary is "2 added, 1 removed, 3 changed" or "no changes".
+func (r *Result) Summary() string {
+	a, d, c := r.Count()
+	if a+d+c == 0 {
+		return "no changes"
+	}
+	return fmt.Sprintf("%d added, %d removed, %d changed", a, d, c)
+}
+
+// Text writes the human form.
+func (r *Result) Text(w io.Writer, o RenderOptions) error {
+	paint := func(code, s string) string {
+		if o.Color {
+			return code + s + ansiReset
+		}
+		return s
+	}
+	if o.Title != "" {
+		fmt.Fprintln(w, paint(ansiBold, o.Title))
+	}
+	lastKind := ""
+	for _, c := range r.Changes {
+		if c.Kind != lastKind {
+			fmt.Fprintf(w, "\n%s\n", paint(ansiBold, kindTitle(c.Kind)))
+			lastKind = c.Kind
+		}
+		switch c.Action {
+		case Added:
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(ansiGreen, "+ added  "), c.Name, c.Path)
+		case Removed:
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(ansiRed, "- removed"), c.Name, c.OldPath)
+		default:
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(ansiYellow, "~ changed"), c.Name, c.Path)
+			if c.OldPath != "" {
+				fmt.Fprintf(w, "      file: %s → %s\n", c.OldPath, c.Path)
+			}
+			for _, p := range c.Props {
+				for _, l := range r.propLines(p) {
+					fmt.Fprintf(w, "      %s\n", l)
+				}
+			}
+		}
+	}
+	if len(r.Changes) > 0 {
+		fmt.Fprintln(w)
+	}
+	_, err := fmt.Fprintf(w, "%s\n", r.Summary())
+	return err
+}
+
+// Markdown writes a form for pull-request descriptions and CI job summaries.
+func (r *Result) Markdown(w io.Writer, o RenderOptions) error {
+	title := "entrasnap diff"
+	if o.Title != "" {
+		title += ": " + o.Title
+	}
+	fmt.Fprintf(w, "### %s\n\n**%s**\n", mdEscape(title), r.Summary())
+	lastKind := ""
+	for _, c := range r.Changes {
+		if c.Kind != lastKind {
+			fmt.Fprintf(w, "\n#### %s\n\n", kindTitle(c.Kind))
+			lastKind = c.Kind
+		}
+		path := c.Path
+		if c.Action == Removed {
+			path = c.OldPath
+		}
+		fmt.Fprintf(w, "- **%s** %s — `%s`\n", c.Action, mdEscape(c.Name), path)
+		for _, p := range c.Props {
+			for _, l := range r.propLines(p) {
+				fmt.Fprintf(w, "  - `%s`\n", strings.ReplaceAll(l, "`", "'"))
+			}
+		}
+	}
+	return nil
+}
+
+func mdEscape(s string) string {
+	r := strings.NewReplacer("*", `\*`, "_", `\_`, "`", "'", "<", "&lt;", ">", "&gt;", "|", `\|`, "[", `\[`, "]", `\]`)
+	return r.Replace(s)
+}
+
+// JSON writes the machine form: every change, with the names of the objects
+// that referenced ids point at.
+func (r *Result) JSON(w io.Writer) error {
+	names := map[string]string{}
+	var collect func(v any, refs bool)
+	collect = func(v any, refs bool) {
+		switch x := v.(type) {
+		case string:
+			if refs {
+				if n, ok := r.Names.Name(x); ok {
+					names[x] = n
+				}
+			}
+		case []any:
+			for _, e := range x {
+				collect(e, refs)
+			}
+		case map[string]any:
+			if id, ok := x["id"].(string); ok && refs {
+				collect(id, true)
+			}
+			for _, k := range []string{"principalId", "resourceId"} {
+				if s, ok := x[k].(string); ok {
+					collect(s, true)
+				}
+			}
+		}
+	}
+	for _, c := range r.Changes {
+		for _, p := range c.Props {
+			refs := len(p.RefKinds) > 0
+			collect(p.Old, refs)
+			collect(p.New, refs)
+			collect(p.Added, refs)
+			collect(p.Removed, refs)
+		}
+	}
+	a, d, ch := r.Count()
+	changes := r.Changes
+	if changes == nil {
+		changes = []Change{}
+	}
+	out := struct {
+		Added   int               `json:"added"`
+		Removed int               `json:"removed"`
+		Changed int               `json:"changed"`
+		Changes []Change          `json:"changes"`
+		Names   map[string]string `json:"names"`
+	}{a, d, ch, changes, names}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// Kinds lists the kinds with changes, sorted.
+func (r *Result) Kinds() []string {
+	seen := map[string]bool{}
+	for _, c := range r.Changes {
+		seen[c.Kind] = true
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
