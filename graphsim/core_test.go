@@ -198,6 +198,10 @@ func TestCoreApplicationsAndServicePrincipals(t *testing.T) {
 
 func TestCoreListsPagingSelectFilterCount(t *testing.T) {
 	e := newCoreEnv(t, Options{})
+	// Leave only the seeded users: the empty tenant's first admin goes.
+	for _, u := range e.s.Tenant().List("user") {
+		e.do("DELETE", "/v1.0/users/"+str(u["id"]), nil).must(t, 204)
+	}
 	for i := 0; i < 250; i++ {
 		_, err := e.s.Tenant().Seed("user", map[string]any{
 			"displayName": fmt.Sprintf("User %03d", i), "userPrincipalName": fmt.Sprintf("u%03d@%s", i, e.s.Tenant().Domain()),
@@ -426,5 +430,25 @@ func TestCoreRoutingErrors(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 {
 		t.Errorf("no token: %d", resp.StatusCode)
+	}
+}
+
+func TestCoreAuthenticationMethodsPolicyInline(t *testing.T) {
+	e := newCoreEnv(t, Options{})
+	r := e.do("GET", "/v1.0/policies/authenticationMethodsPolicy", nil).must(t, 200)
+	cfgs := asSlice(r.body["authenticationMethodConfigurations"])
+	if len(cfgs) < 5 {
+		t.Fatalf("inline configurations = %d: %s", len(cfgs), r.raw)
+	}
+	first := cfgs[0].(map[string]any)
+	if !strings.HasSuffix(str(first["@odata.type"]), "AuthenticationMethodConfiguration") {
+		t.Errorf("configuration without its derived @odata.type: %v", first)
+	}
+	id := str(first["id"])
+	e.do("PATCH", "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/"+id,
+		map[string]any{"@odata.type": first["@odata.type"], "state": "disabled"}).must(t, 204)
+	r = e.do("GET", "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/"+id, nil).must(t, 200)
+	if r.body["state"] != "disabled" {
+		t.Errorf("state after PATCH = %v", r.body["state"])
 	}
 }

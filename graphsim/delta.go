@@ -283,7 +283,8 @@ func (s *Server) delta(req *request, rt *route) (*response, *apiError) {
 func (s *Server) readDeltaToken(req *request, k *Kind, tok string) (deltaState, *apiError) {
 	t := s.tenant
 	st, ok := decodeDeltaState(tok)
-	if !ok || st.Tenant != t.id || st.Kind != k.Name || st.Since > t.seq || st.Upto > t.seq {
+	if !ok || st.Tenant != t.id || st.Kind != k.Name || st.Since > t.seq || st.Upto > t.seq ||
+		(!st.Init && st.Since < t.logFloor) {
 		return st, s.deltaGone(req, deltaState{}, "resyncRequired",
 			"The delta token is not valid or is not recognized. A full resync is required.")
 	}

@@ -41,7 +41,19 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			if r == nil {
 				return nil, notFound(k.Name)
 			}
-			return jsonResp(200, s.entityBody(req, r, k.Paths[0]+"/$entity", false)), nil
+			body := s.entityBody(req, r, k.Paths[0]+"/$entity", false)
+			if sel := parseSelect(req.query); k.Name == "authenticationMethodsPolicy" && (sel == nil || contains(sel, "authenticationMethodConfigurations")) {
+				// Graph returns the method configurations inline; they live
+				// (and are PATCHed) in their own collection.
+				cfgs := []any{}
+				for _, c := range t.colls["authenticationMethodConfiguration"].order {
+					if !c.gone && t.visible(c) {
+						cfgs = append(cfgs, s.view(c, nil, true))
+					}
+				}
+				body["authenticationMethodConfigurations"] = cfgs
+			}
+			return jsonResp(200, body), nil
 		case http.MethodPatch:
 			t.mu.Lock()
 			defer t.mu.Unlock()

@@ -47,6 +47,11 @@ func init() {
 		}
 		return s.checkCARefs(merged)
 	}
+	patchHooks["crossTenantAccessPolicyConfigurationDefault"] = func(s *Server, r *record, body map[string]any) *apiError {
+		// A customized default is no longer the service default.
+		body["isServiceDefault"] = false
+		return nil
+	}
 	patchHooks["authenticationStrengthPolicy"] = func(s *Server, r *record, body map[string]any) *apiError {
 		if str(r.obj["policyType"]) == "builtIn" {
 			return badRequest("Built-in authentication strength policies cannot be modified.")

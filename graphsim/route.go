@@ -115,7 +115,7 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			return rt, nil
 		}
 		switch strings.ToLower(rest[0]) {
-		case "delta":
+		case "delta", "delta()": // the SDKs call the function with parentheses
 			if len(rest) == 1 && pe.kind.Delta {
 				rt.sub, rt.template = "delta", tmpl+"/delta"
 				return rt, nil

@@ -79,12 +79,20 @@ type Tenant struct {
 	// keyIds and validity, and certificates added by AddClientCertificate.
 	// Save/load must carry it (clientCreds' JSON tags); it holds no secret text.
 	clients map[string]*clientCreds
+	// pcg is rng's source, kept so that Save can record its state (persist.go).
+	pcg *rand.PCG
+	// logFloor: changes up to this sequence number are not in the log (the
+	// generators drop the log of a tenant's construction; a saved log may be
+	// trimmed); delta tokens from before it need a full resync.
+	logFloor uint64
 }
 
 func newTenant(id, name, domain string, clock *Clock, seed uint64) *Tenant {
+	pcg := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
 	t := &Tenant{
 		id: id, name: name, domain: domain, clock: clock,
-		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		rng:      rand.New(pcg),
+		pcg:      pcg,
 		colls:    map[string]*collection{},
 		dirIndex: map[string]*record{},
 		bin:      map[string]*record{},

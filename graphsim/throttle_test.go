@@ -45,11 +45,17 @@ func thrServer(t *testing.T, mode string, users int) (*Server, *httptest.Server,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Tenant().Seed("domain", map[string]any{"id": "contoso.onmicrosoft.com", "isVerified": true, "isDefault": true}); err != nil {
-		t.Fatal(err)
+	if s.Tenant().Count("domain") == 0 {
+		if _, err := s.Tenant().Seed("domain", map[string]any{"id": "contoso.onmicrosoft.com", "isVerified": true, "isDefault": true}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// users is the tenant's total: it starts with its first admin.
 	var ids []string
-	for i := range users {
+	for _, u := range s.Tenant().List("user") {
+		ids = append(ids, str(u["id"]))
+	}
+	for i := len(ids); i < users; i++ {
 		id, err := s.Tenant().Seed("user", map[string]any{
 			"displayName":       fmt.Sprintf("User %d", i),
 			"userPrincipalName": fmt.Sprintf("user%d@contoso.onmicrosoft.com", i),

@@ -157,13 +157,17 @@ func (s *Server) patch(req *request, r *record) (*response, *apiError) {
 		if typ != typeOf(r) && typ != k.ODataType {
 			return nil, badRequest("Invalid @odata.type '%s' for this object.", typ)
 		}
-		delete(body, "@odata.type")
 	}
 	binds, aerr := bindsOf(k, body)
 	if aerr != nil {
 		return nil, aerr
 	}
-	if aerr := s.checkProps(kindWithType(k, typeOf(r)), body, false); aerr != nil {
+	// Validate against the object's own (possibly derived) type:
+	// ipNamedLocation.ipRanges, fido2AuthenticationMethodConfiguration.* ...
+	body["@odata.type"] = typeOf(r)
+	aerr = s.checkProps(kindWithType(k, typeOf(r)), body, false)
+	delete(body, "@odata.type")
+	if aerr != nil {
 		return nil, aerr
 	}
 	if h := patchHooks[k.Name]; h != nil {
