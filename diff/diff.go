@@ -88,7 +88,13 @@ type PropChange struct {
 // Result is the difference between two snapshots.
 type Result struct {
 	Changes []Change `json:"changes"`
-	Names   *Names   `json:"-"`
+	Names   Resolver `json:"-"`
+}
+
+// Resolver names the object an id points at. NewNames builds one from
+// snapshots in memory; the CLI passes one that reads only the files it needs.
+type Resolver interface {
+	Name(id string) (string, bool)
 }
 
 func (r *Result) Empty() bool { return len(r.Changes) == 0 }
@@ -112,8 +118,11 @@ type objKey struct{ kind, key string }
 
 // Compare diffs from → to. Objects are matched by kind and id, so a renamed
 // object (new file name) is one change, not a removal and an addition.
-func Compare(from, to Snapshot) *Result {
-	names := NewNames(from, to)
+// names resolves referenced ids; nil uses the two snapshots themselves.
+func Compare(from, to Snapshot, names Resolver) *Result {
+	if names == nil {
+		names = NewNames(from, to)
+	}
 	index := func(s Snapshot) map[objKey]*Object {
 		m := make(map[objKey]*Object, len(s))
 		for _, o := range s {

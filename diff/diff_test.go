@@ -83,18 +83,18 @@ func scenario(t *testing.T) (Snapshot, Snapshot) {
 
 func TestCompare(t *testing.T) {
 	from, to := scenario(t)
-	r := Compare(from, to)
+	r := Compare(from, to, nil)
 	a, d, c := r.Count()
 	if a != 1 || d != 1 || c != 4 {
 		t.Fatalf("counts added %d removed %d changed %d, want 1 1 4:\n%+v", a, d, c, r.Changes)
 	}
 	// The identical snapshot gives nothing; a reordered set gives nothing.
-	if r := Compare(from, from); !r.Empty() {
+	if r := Compare(from, from, nil); !r.Empty() {
 		t.Errorf("self-compare: %+v", r.Changes)
 	}
 	reordered := snap(obj(t, "groups", `{"id":"`+gFinance+`","displayName":"Finance Admins","members":[{"@odata.type":"#microsoft.graph.user","id":"`+uBen+`"},{"@odata.type":"#microsoft.graph.user","id":"`+uAdele+`"}]}`))
 	original := snap(obj(t, "groups", `{"id":"`+gFinance+`","displayName":"Finance Admins","members":[{"@odata.type":"#microsoft.graph.user","id":"`+uAdele+`"},{"@odata.type":"#microsoft.graph.user","id":"`+uBen+`"}]}`))
-	if r := Compare(original, reordered); !r.Empty() {
+	if r := Compare(original, reordered, nil); !r.Empty() {
 		t.Errorf("reordered members reported: %+v", r.Changes)
 	}
 	// The renamed application is one change with both paths.
@@ -124,7 +124,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestRender(t *testing.T) {
 	from, to := scenario(t)
-	r := Compare(from, to)
+	r := Compare(from, to, nil)
 	var text, md, js, color bytes.Buffer
 	if err := r.Text(&text, RenderOptions{Title: "snapshot/A → snapshot/B"}); err != nil {
 		t.Fatal(err)
@@ -166,7 +166,7 @@ func TestUnknownReference(t *testing.T) {
 	from := snap(obj(t, "conditional-access-policies", `{"id":"`+pMFA+`","displayName":"P","conditions":{"users":{"excludeGroups":[]}}}`))
 	to := snap(obj(t, "conditional-access-policies", `{"id":"`+pMFA+`","displayName":"P","conditions":{"users":{"excludeGroups":["99999999-0000-4000-8000-000000000009"]}}}`))
 	var b bytes.Buffer
-	_ = Compare(from, to).Text(&b, RenderOptions{})
+	_ = Compare(from, to, nil).Text(&b, RenderOptions{})
 	if !strings.Contains(b.String(), "+ unknown (99999999…)") {
 		t.Errorf("unknown id not marked:\n%s", b.String())
 	}

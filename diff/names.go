@@ -44,7 +44,7 @@ func (n *Names) Name(id string) (string, bool) {
 // Annotate renders an id with its name: "Finance Admins (3f2a0b1c…)", or
 // "unknown (3f2a0b1c…)" when the id is not in the snapshots. Values that are
 // not ids (All, None, ...) are returned as they are.
-func (n *Names) Annotate(id string) string {
+func Annotate(n Resolver, id string) string {
 	if len(id) < 20 {
 		return id
 	}
@@ -52,8 +52,15 @@ func (n *Names) Annotate(id string) string {
 	if len(short) > 8 {
 		short = short[:8] + "…"
 	}
-	if name, ok := n.Name(id); ok {
+	if name, ok := resolve(n, id); ok {
 		return name + " (" + short + ")"
 	}
 	return "unknown (" + short + ")"
+}
+
+func resolve(n Resolver, id string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	return n.Name(id)
 }

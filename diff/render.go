@@ -28,13 +28,13 @@ func (r *Result) describe(v any, refs []string) string {
 	switch x := v.(type) {
 	case string:
 		if len(refs) > 0 {
-			return r.Names.Annotate(x)
+			return Annotate(r.Names, x)
 		}
 		return quote(x)
 	case map[string]any:
 		if id, ok := x["id"].(string); ok && len(x) <= 2 {
 			if _, typed := x["@odata.type"]; typed || len(x) == 1 {
-				return r.Names.Annotate(id)
+				return Annotate(r.Names, id)
 			}
 		}
 		// Child objects: name what they point at where we can.
@@ -43,7 +43,7 @@ func (r *Result) describe(v any, refs []string) string {
 			if s, ok := x[k].(string); ok && s != "" {
 				val := s
 				if strings.HasSuffix(k, "Id") && k != "appRoleId" {
-					val = r.Names.Annotate(s)
+					val = Annotate(r.Names, s)
 				}
 				parts = append(parts, k+"="+val)
 			}
@@ -210,7 +210,7 @@ func (r *Result) JSON(w io.Writer) error {
 		switch x := v.(type) {
 		case string:
 			if refs {
-				if n, ok := r.Names.Name(x); ok {
+				if n, ok := resolve(r.Names, x); ok {
 					names[x] = n
 				}
 			}
