@@ -73,8 +73,8 @@ func compact(v any) string {
 	return s
 }
 
-// propLines renders a property change as lines "path: ...".
-func (r *Result) propLines(p PropChange) []string {
+// PropLines renders a property change as lines "path: ...".
+func (r *Result) PropLines(p PropChange) []string {
 	switch p.Action {
 	case Added:
 		return []string{fmt.Sprintf("%s: (new) %s", p.Path, r.describeValue(p.New, p.RefKinds))}
@@ -156,7 +156,7 @@ func (r *Result) Text(w io.Writer, o RenderOptions) error {
 				fmt.Fprintf(w, "      file: %s → %s\n", c.OldPath, c.Path)
 			}
 			for _, p := range c.Props {
-				for _, l := range r.propLines(p) {
+				for _, l := range r.PropLines(p) {
 					fmt.Fprintf(w, "      %s\n", l)
 				}
 			}
@@ -188,7 +188,7 @@ func (r *Result) Markdown(w io.Writer, o RenderOptions) error {
 		}
 		fmt.Fprintf(w, "- **%s** %s — `%s`\n", c.Action, mdEscape(c.Name), path)
 		for _, p := range c.Props {
-			for _, l := range r.propLines(p) {
+			for _, l := range r.PropLines(p) {
 				fmt.Fprintf(w, "  - `%s`\n", strings.ReplaceAll(l, "`", "'"))
 			}
 		}

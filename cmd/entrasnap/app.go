@@ -67,6 +67,11 @@ everything without an Azure account.`,
 		Commands: []*cli.Command{
 			kindsCommand(e),
 			graphsimCommand(e),
+			exportCommand(e),
+			snapshotsCommand(e),
+			diffCommand(e),
+			logCommand(e),
+			showCommand(e),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return &codedError{code: exitUsage, err: err}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/urfave/cli/v2"
+)
+
+func diffCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "diff",
+		Usage:     "show what changed between two snapshots, object by object",
+		ArgsUsage: "[FROM [TO]]",
+		Description: `FROM and TO are any git revision, a snapshot tag, or a date (2026-03-20 means
+the last snapshot on or before that day, UTC). The default compares the
+previous snapshot with the latest; with only FROM, FROM is compared with the
+latest.
+
+Changes are grouped by kind; a changed object lists its changed properties as
+paths, sets are compared as sets (a reordered list is no change, an added
+member is one line), and every id that names an object is shown with that
+object's name ("unknown" when it is not in the snapshot).
+
+EXAMPLES:
+   entrasnap diff --repo ./tenant-backup
+   entrasnap diff --repo ./tenant-backup 2026-03-20 2026-03-23
+   entrasnap diff --repo ./tenant-backup snapshot/20260320T020000Z HEAD --format markdown >> "$GITHUB_STEP_SUMMARY"
+   entrasnap diff --repo ./tenant-backup --kinds conditional-access --format json`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, markdown or json"},
+			&cli.StringSliceFlag{Name: "kinds", Usage: "only these kinds or folders (see `entrasnap kinds`)"},
+			&cli.BoolFlag{Name: "exit-code", Usage: "exit 2 when there are changes, 0 when there are none"},
+		},
+		Action: func(c *cli.Context) error {
+			from, to := "HEAD~1", "HEAD"
+			switch c.NArg() {
+			case 0:
+			case 1:
+				from = c.Args().Get(0)
+			case 2:
+				from, to = c.Args().Get(0), c.Args().Get(1)
+			default:
+				return usageErrorf("diff takes at most two revisions, got %d", c.NArg())
+			}
+			switch c.String("format") {
+			case "text", "markdown", "json":
+			default:
+				return usageErrorf("--format %q: want text, markdown or json", c.String("format"))
+			}
+			return runDiff(c.Context, e, c.String("repo"), from, to, c.String("format"), c.StringSlice("kinds"), c.Bool("exit-code"))
+		},
+	}
+}
+
+func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kinds []string, exitCode bool) error {
+	r, err := openRepo(repoPath)
+	if err != nil {
+		return err
+	}
+	var only map[string]bool
+	if len(kinds) > 0 {
+		ks, err := layout.Select(kinds)
+		if err != nil {
+			return usageErrorf("--kinds: %v", err)
+		}
+		only = map[string]bool{}
+		for _, k := range ks {
+			only[k.Name] = true
+		}
+	}
+	fromHash, err := r.Resolve(ctx, from)
+	if err != nil {
+		if from == "HEAD~1" {
+			return fmt.Errorf("the repository has only one snapshot: nothing to compare yet (export again after a change)")
+		}
+		return err
+	}
+	toHash, err := r.Resolve(ctx, to)
+	if err != nil {
+		return err
+	}
+	a, b, err := loadChanged(ctx, r, fromHash.String(), toHash.String())
+	if err != nil {
+		return err
+	}
+	filter := func(s diff.Snapshot) {
+		for p, o := range s {
+			if only != nil && !only[o.Kind.Name] {
+				delete(s, p)
+			}
+		}
+	}
+	filter(a)
+	filter(b)
+	newer, err := newRepoIndex(ctx, r, toHash.String())
+	if err != nil {
+		return err
+	}
+	older, err := newRepoIndex(ctx, r, fromHash.String())
+	if err != nil {
+		return err
+	}
+	res := diff.Compare(a, b, chainResolver{newer, older})
+	title := fmt.Sprintf("%s (%s) → %s (%s)", from, fromHash.String()[:12], to, toHash.String()[:12])
+	switch format {
+	case "markdown":
+		err = res.Markdown(e.stdout, diff.RenderOptions{Title: title})
+	case "json":
+		err = res.JSON(e.stdout)
+	default:
+		err = res.Text(e.stdout, diff.RenderOptions{Title: title, Color: isTerminal(e.stdout)})
+	}
+	if err != nil {
+		return err
+	}
+	if exitCode && !res.Empty() {
+		return &codedError{code: exitChanges}
+	}
+	return nil
+}

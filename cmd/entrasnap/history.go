@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// repoFlagUsage is shared by the commands that read a snapshot repository.
+const repoFlagUsage = "the snapshot repository (a folder made by `entrasnap export`)"
+
+// openRepo opens an existing snapshot repository with errors that say what to do.
+func openRepo(path string) (*snapshot.Repo, error) {
+	if path == "" {
+		return nil, usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
+	}
+	r, err := snapshot.Open(path)
+	if err != nil {
+		if errors.Is(err, snapshot.ErrNotRepository) {
+			return nil, fmt.Errorf("%v; run `entrasnap export --repo %s` first", err, path)
+		}
+		return nil, err
+	}
+	return r, nil
+}
+
+// isTerminal reports whether w is a terminal (colour and prompts only then).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// repoIndex knows every object file of one revision by id, from the tree's
+// paths alone, and reads a file only when a name is asked for.
+type repoIndex struct {
+	ctx   context.Context
+	repo  *snapshot.Repo
+	rev   string
+	byID  map[string]string // lower-case id → path
+	paths []string
+	names map[string]string
+}
+
+func newRepoIndex(ctx context.Context, r *snapshot.Repo, rev string) (*repoIndex, error) {
+	ix := &repoIndex{ctx: ctx, repo: r, rev: rev, byID: map[string]string{}, names: map[string]string{}}
+	err := r.Walk(ctx, rev, "", func(p string, _ plumbing.Hash) error {
+		k, key, err := layout.Locate(p)
+		if err != nil {
+			return nil
+		}
+		ix.paths = append(ix.paths, p)
+		if k.Singleton {
+			key = k.Name
+		}
+		ix.byID[strings.ToLower(key)] = p
+		return nil
+	})
+	return ix, err
+}
+
+// Name implements diff.Resolver, reading the object's file once.
+func (ix *repoIndex) Name(id string) (string, bool) {
+	id = strings.ToLower(id)
+	if n, ok := ix.names[id]; ok {
+		return n, n != ""
+	}
+	p, ok := ix.byID[id]
+	if !ok {
+		ix.names[id] = ""
+		return "", false
+	}
+	data, err := ix.repo.ReadFile(ix.ctx, ix.rev, p)
+	if err != nil {
+		ix.names[id] = ""
+		return "", false
+	}
+	obj, err := layout.Decode(data)
+	if err != nil {
+		ix.names[id] = ""
+		return "", false
+	}
+	for _, prop := range []string{"displayName", "userPrincipalName", "name"} {
+		if s, ok := obj[prop].(string); ok && s != "" {
+			ix.names[id] = s
+			return s, true
+		}
+	}
+	ix.names[id] = ""
+	return "", false
+}
+
+// chainResolver asks each resolver in turn (newer snapshot first).
+type chainResolver []diff.Resolver
+
+func (c chainResolver) Name(id string) (string, bool) {
+	for _, r := range c {
+		if n, ok := r.Name(id); ok {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// loadChanged reads only the files that differ between two revisions.
+func loadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.Snapshot, diff.Snapshot, error) {
+	changes, err := r.Diff(ctx, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	before, after := map[string][]byte{}, map[string][]byte{}
+	for _, c := range changes {
+		if _, _, err := layout.Locate(c.Path); err != nil {
+			continue
+		}
+		if c.Action != snapshot.Added {
+			data, err := r.ReadFile(ctx, from, c.Path)
+			if err != nil {
+				return nil, nil, err
+			}
+			before[c.Path] = data
+		}
+		if c.Action != snapshot.Deleted {
+			data, err := r.ReadFile(ctx, to, c.Path)
+			if err != nil {
+				return nil, nil, err
+			}
+			after[c.Path] = data
+		}
+	}
+	a, err := diff.Load(before)
+	if err != nil {
+		return nil, nil, fmt.Errorf("at %s: %w", from, err)
+	}
+	b, err := diff.Load(after)
+	if err != nil {
+		return nil, nil, fmt.Errorf("at %s: %w", to, err)
+	}
+	return a, b, nil
+}
+
+// findObject resolves OBJECT (an id, a file path, or kind/displayName) to its
+// path at rev.
+func findObject(ix *repoIndex, object string) (string, error) {
+	if p, ok := ix.byID[strings.ToLower(object)]; ok {
+		return p, nil
+	}
+	for _, p := range ix.paths {
+		if p == object {
+			return p, nil
+		}
+	}
+	if i := strings.IndexByte(object, '/'); i > 0 {
+		kindName, name := object[:i], object[i+1:]
+		kinds, err := layout.Select([]string{kindName})
+		if err == nil {
+			var matches []string
+			for _, k := range kinds {
+				for _, p := range ix.paths {
+					kk, key, err := layout.Locate(p)
+					if err != nil || kk != k {
+						continue
+					}
+					if n, ok := ix.Name(key); ok && strings.EqualFold(n, name) {
+						matches = append(matches, p)
+					} else if strings.HasPrefix(pathBase(p), layout.Slug(name)+".") {
+						if n, ok := ix.Name(key); ok && strings.EqualFold(n, name) {
+							matches = append(matches, p)
+						}
+					}
+				}
+			}
+			matches = uniqueSorted(matches)
+			switch len(matches) {
+			case 1:
+				return matches[0], nil
+			case 0:
+			default:
+				return "", fmt.Errorf("%q names %d objects: %s; use an id or a path", object, len(matches), strings.Join(matches, ", "))
+			}
+		}
+	}
+	return "", fmt.Errorf("no object %q at %s; give an id, a file path, or kind/displayName (e.g. conditional-access-policies/Require MFA)", object, ix.rev)
+}
+
+func pathBase(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func uniqueSorted(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,501 @@
+package exporter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// ManifestPath is the manifest's path in the repository.
+const ManifestPath = ".entrasnap/snapshot.yaml"
+
+// FormatVersion is the repository format the exporter writes.
+const FormatVersion = 1
+
+// Default mass-deletion guard: a kind may not lose more than half of its
+// objects and more than ten of them (or all of them) in one snapshot.
+const (
+	DefaultShrinkRatio = 0.5
+	DefaultShrinkMin   = 10
+)
+
+// Options configure Run.
+type Options struct {
+	Client *graph.Client
+	Repo   *snapshot.Repo
+	// Kinds to read; nil means every kind. Kinds not read are carried
+	// forward from the previous snapshot unchanged.
+	Kinds []*layout.Kind
+	// Branch to commit to; "" means the branch HEAD names, or main.
+	Branch string
+	// Message describes the snapshot (the first line of the commit
+	// becomes "entrasnap snapshot: <first line of Message>").
+	Message string
+	// AllowShrink lets a snapshot through the mass-deletion guard.
+	AllowShrink bool
+	// ShrinkRatio and ShrinkMin tune the guard; zero values take the defaults.
+	ShrinkRatio float64
+	ShrinkMin   int
+	// Author and Committer of the commit and tag (snapshot's defaults when empty).
+	Author, Committer snapshot.Signature
+	// Progress receives per-kind progress; nil means none.
+	Progress Progress
+	// Concurrency bounds the kinds read at once (default 4). The client
+	// bounds the requests in flight on its own.
+	Concurrency int
+	// Now is the clock for the snapshot time and tag name; nil means time.Now.
+	Now func() time.Time
+}
+
+// KindResult is one kind's outcome.
+type KindResult struct {
+	Kind   string `json:"kind"`
+	Title  string `json:"title"`
+	Folder string `json:"folder"`
+	// Objects in the snapshot: as read, or as carried when incomplete.
+	Objects int `json:"objects"`
+	// Previous is the count in the previous snapshot (0 when none).
+	Previous int  `json:"previous"`
+	Requests int  `json:"requests"`
+	Complete bool `json:"complete"`
+	// Reason says why the kind is incomplete (stable text, as in the manifest).
+	Reason string `json:"reason,omitempty"`
+	// Permissions to grant when a read was denied.
+	Permissions []string `json:"permissions,omitempty"`
+	// Err is the full error of an incomplete kind.
+	Err error `json:"-"`
+}
+
+// Warning is a problem that did not stop the export: a file that does not
+// match its kind's schema, or a secret-looking property removed.
+type Warning struct {
+	Path     string `json:"path"`
+	Kind     string `json:"kind"`
+	Property string `json:"property,omitempty"`
+	Message  string `json:"message"`
+}
+
+func (w Warning) String() string {
+	if w.Property != "" {
+		return w.Path + ": " + w.Property + ": " + w.Message
+	}
+	return w.Path + ": " + w.Message
+}
+
+// Result is what Run did.
+type Result struct {
+	TenantID string       `json:"tenantId"`
+	Time     time.Time    `json:"time"`
+	Branch   string       `json:"branch"`
+	Kinds    []KindResult `json:"kinds"`
+	Warnings []Warning    `json:"warnings,omitempty"`
+	// Files is the number of object files written this run.
+	Files int `json:"files"`
+	// Changed: a commit was made. Commit is the new commit, or the
+	// unchanged head; Tag the tag created ("" if none).
+	Changed bool   `json:"changed"`
+	Commit  string `json:"commit,omitempty"`
+	Tag     string `json:"tag,omitempty"`
+	// Added, Modified and Deleted count changed files against the previous snapshot.
+	Added    int `json:"added"`
+	Modified int `json:"modified"`
+	Deleted  int `json:"deleted"`
+	// Graph traffic of this run, from graph.Client.Stats.
+	Requests      int64 `json:"requests"`
+	ResourceUnits int64 `json:"resourceUnits"`
+	Retries       int64 `json:"retries"`
+	Throttled     int64 `json:"throttled"`
+	// WorktreeSkipped says why a working tree was not updated.
+	WorktreeSkipped string `json:"worktreeSkipped,omitempty"`
+
+	counted bool // Added, Modified and Deleted are known
+}
+
+// Incomplete lists the kinds that could not be read completely.
+func (r *Result) Incomplete() []KindResult {
+	var out []KindResult
+	for _, k := range r.Kinds {
+		if !k.Complete {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Complete reports whether every kind read was read completely.
+func (r *Result) Complete() bool { return len(r.Incomplete()) == 0 }
+
+// Objects is the total object count over the kinds read.
+func (r *Result) Objects() int {
+	n := 0
+	for _, k := range r.Kinds {
+		n += k.Objects
+	}
+	return n
+}
+
+// ShrinkError refuses a snapshot in which kinds lost too many objects.
+type ShrinkError struct{ Kinds []Shrink }
+
+// Shrink is one kind that lost too many objects.
+type Shrink struct {
+	Kind           string
+	Before, After  int
+	PercentDropped int
+}
+
+func (e *ShrinkError) Error() string {
+	parts := make([]string, len(e.Kinds))
+	for i, s := range e.Kinds {
+		parts[i] = fmt.Sprintf("%s fell from %d to %d objects (-%d%%)", s.Kind, s.Before, s.After, s.PercentDropped)
+	}
+	return "refusing to write the snapshot, nothing was committed: " + strings.Join(parts, ", ") +
+		"; if these deletions are real, run again with --allow-shrink"
+}
+
+// CollisionError: two objects map to one file.
+type CollisionError struct {
+	Path        string
+	Kind        string
+	Key1, Key2  string
+	CaseFolding bool
+}
+
+func (e *CollisionError) Error() string {
+	how := "the same file"
+	if e.CaseFolding {
+		how = "files whose names differ only in case (one file on Windows and macOS)"
+	}
+	return fmt.Sprintf("refusing to write the snapshot, nothing was committed: %s objects %q and %q map to %s %s; this is a bug in the layout catalog, please report it",
+		e.Kind, e.Key1, e.Key2, how, e.Path)
+}
+
+// TenantMismatchError: the repository holds another tenant's snapshots.
+type TenantMismatchError struct{ Repo, RepoTenant, Tenant string }
+
+func (e *TenantMismatchError) Error() string {
+	return fmt.Sprintf("%s holds snapshots of tenant %s, but Graph answers for tenant %s; give --repo a folder for this tenant",
+		e.Repo, e.RepoTenant, e.Tenant)
+}
+
+// previous is the branch head before this run.
+type previous struct {
+	rev      string                   // commit id; "" when the branch has no commit
+	blobs    map[string]plumbing.Hash // every file
+	perKind  map[string]int           // object files per kind
+	manifest *Manifest
+}
+
+// Run reads the tenant and writes a snapshot. It holds the repository lock
+// for the whole run, reads every selected kind before writing anything, and
+// commits only when the tree changed (tagging the head otherwise).
+//
+// Kinds that could not be read completely are carried forward and marked
+// in the manifest; Run still commits and returns a nil error (check
+// Result.Complete). It returns an error, and commits nothing, when the
+// context ends, when the mass-deletion guard or the collision check refuse,
+// or when the repository cannot be written; the Result is returned too when
+// the read got that far.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Client == nil || o.Repo == nil {
+		return nil, errors.New("exporter: Options.Client and Options.Repo are required")
+	}
+	if o.Progress == nil {
+		o.Progress = NoProgress{}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ShrinkRatio <= 0 {
+		o.ShrinkRatio = DefaultShrinkRatio
+	}
+	if o.ShrinkMin <= 0 {
+		o.ShrinkMin = DefaultShrinkMin
+	}
+	kinds := o.Kinds
+	if len(kinds) == 0 {
+		kinds = layout.Kinds()
+	}
+	unlock, err := o.Repo.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	branch := o.Branch
+	if branch == "" {
+		branch = headBranch(o.Repo)
+	}
+	branch = strings.TrimPrefix(branch, "refs/heads/")
+	prev, err := readPrevious(ctx, o.Repo, branch)
+	if err != nil {
+		return nil, err
+	}
+
+	start := o.Now().UTC().Truncate(time.Second)
+	stats0 := o.Client.Stats()
+	res := &Result{Time: start, Branch: branch}
+	res.TenantID, err = preflight(ctx, o.Client)
+	if err != nil {
+		return nil, err
+	}
+	if prev.manifest != nil && prev.manifest.TenantID != "" && res.TenantID != "" &&
+		!strings.EqualFold(prev.manifest.TenantID, res.TenantID) {
+		return nil, &TenantMismatchError{Repo: o.Repo.Path(), RepoTenant: prev.manifest.TenantID, Tenant: res.TenantID}
+	}
+	rd := &reader{c: o.Client, progress: o.Progress}
+	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
+	if err != nil {
+		return nil, err
+	}
+	if res.TenantID == "" {
+		for _, kr := range reads {
+			if kr.organizationID != "" {
+				res.TenantID = kr.organizationID
+			}
+		}
+	}
+	if res.TenantID == "" && prev.manifest != nil {
+		res.TenantID = prev.manifest.TenantID
+	}
+	st := o.Client.Stats()
+	res.Requests = st.Requests - stats0.Requests
+	res.ResourceUnits = st.ResourceUnits - stats0.ResourceUnits
+	res.Retries = st.Retries - stats0.Retries
+	res.Throttled = st.Throttled - stats0.Throttled
+
+	// Files, carried paths and the manifest.
+	b := newBuilder()
+	read := map[string]bool{}
+	var carry []string
+	for _, kr := range reads {
+		k := kr.kind
+		read[k.Name] = true
+		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Previous: prev.perKind[k.Name]}
+		if kr.err != nil {
+			r.Err = kr.err
+			r.Objects = prev.perKind[k.Name]
+			var ke *KindError
+			if errors.As(kr.err, &ke) {
+				r.Reason, r.Permissions = ke.Reason(), ke.Permissions
+			} else {
+				r.Reason = kr.err.Error()
+			}
+			carry = append(carry, kindPrefix(k))
+		} else {
+			r.Complete = true
+			r.Objects = kr.count
+			if err := b.add(kr); err != nil {
+				return res, err
+			}
+		}
+		res.Kinds = append(res.Kinds, r)
+	}
+	res.Warnings = b.warnings
+	res.Files = len(b.files)
+	for _, k := range layout.Kinds() {
+		if !read[k.Name] {
+			carry = append(carry, kindPrefix(k))
+		}
+	}
+	// Files of the previous snapshot that belong to no kind read this run
+	// (a README, CI files, kinds this version does not know) stay.
+	for p := range prev.blobs {
+		if p == ManifestPath || underAny(p, carry) {
+			continue
+		}
+		if k, _, err := layout.Locate(p); err == nil && read[k.Name] {
+			continue
+		}
+		carry = append(carry, p)
+	}
+	sort.Strings(carry)
+
+	// Mass-deletion guard.
+	if err := guard(res.Kinds, o); err != nil {
+		o.Progress.Done(res)
+		return res, err
+	}
+
+	man := buildManifest(res, prev.manifest, read)
+	b.files[ManifestPath] = man.Encode()
+	countChanges(res, b.files, carry, prev)
+
+	msg, tagMsg := messages(res, man, o.Message)
+	snap := snapshot.Snapshot{
+		Branch: branch, Files: b.files, Carry: carry,
+		Message: msg, TagMessage: tagMsg, TagWhenUnchanged: true,
+		Author: o.Author, Committer: o.Committer,
+	}
+	var wr *snapshot.Result
+	for attempt := 1; ; attempt++ {
+		snap.Tag = "snapshot/" + start.Format("20060102T150405Z")
+		if attempt > 1 {
+			snap.Tag += fmt.Sprintf("-%d", attempt)
+		}
+		wr, err = o.Repo.WriteSnapshot(ctx, snap)
+		if errors.Is(err, snapshot.ErrTagExists) && wr == nil && attempt < 10 {
+			continue // two runs within one second
+		}
+		break
+	}
+	if wr != nil {
+		res.Changed = wr.Changed
+		res.Commit = wr.Commit.String()
+		res.Tag = wr.Tag
+		res.WorktreeSkipped = wr.WorktreeSkipped
+		res.Added, res.Modified, res.Deleted = wr.Counts.Added, wr.Counts.Modified, wr.Counts.Deleted
+	}
+	o.Progress.Done(res)
+	if err != nil {
+		return res, fmt.Errorf("writing the snapshot to %s: %w", o.Repo.Path(), err)
+	}
+	return res, nil
+}
+
+// kindPrefix is the repository path holding a kind's files.
+func kindPrefix(k *layout.Kind) string {
+	if k.Singleton {
+		return k.Folder + ".yaml"
+	}
+	return k.Folder
+}
+
+func underAny(p string, prefixes []string) bool {
+	for _, c := range prefixes {
+		if p == c || strings.HasPrefix(p, c+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// headBranch is the branch HEAD names, or snapshot.DefaultBranch when HEAD
+// is detached or unreadable: the branch WriteSnapshot would pick.
+func headBranch(r *snapshot.Repo) string {
+	b, err := os.ReadFile(filepath.Join(r.GitDir(), "HEAD"))
+	if err == nil {
+		if ref, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "ref:"); ok {
+			if name, ok := strings.CutPrefix(strings.TrimSpace(ref), "refs/heads/"); ok && name != "" {
+				return name
+			}
+		}
+	}
+	return snapshot.DefaultBranch
+}
+
+func readPrevious(ctx context.Context, r *snapshot.Repo, branch string) (*previous, error) {
+	p := &previous{blobs: map[string]plumbing.Hash{}, perKind: map[string]int{}}
+	h, err := r.Resolve(ctx, "refs/heads/"+branch)
+	if errors.Is(err, snapshot.ErrUnknownRevision) {
+		return p, nil // no snapshot yet on this branch
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the previous snapshot on branch %s: %w", branch, err)
+	}
+	p.rev = h.String()
+	err = r.Walk(ctx, p.rev, "", func(path string, blob plumbing.Hash) error {
+		p.blobs[path] = blob
+		if k, _, err := layout.Locate(path); err == nil {
+			p.perKind[k.Name]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the previous snapshot on branch %s: %w", branch, err)
+	}
+	if _, ok := p.blobs[ManifestPath]; ok {
+		data, err := r.ReadFile(ctx, p.rev, ManifestPath)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", ManifestPath, err)
+		}
+		m, err := DecodeManifest(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s in %s (branch %s): %w; fix or delete it in a commit of its own", ManifestPath, r.Path(), branch, err)
+		}
+		p.manifest = m
+	}
+	return p, nil
+}
+
+// preflight reads the tenant id (GET /organization?$select=id) before the
+// long read, so that bad credentials, an unreachable Graph or another
+// tenant's repository stop the run at once. A 403 is not fatal: the app
+// may lack Organization.Read.All and still read other kinds.
+func preflight(ctx context.Context, c *graph.Client) (string, error) {
+	var id string
+	err := c.List(ctx, "/v1.0/organization?$select=id", func(items []json.RawMessage) error {
+		for _, it := range items {
+			if o, err := decodeObject(it); err == nil && id == "" {
+				id, _ = o["id"].(string)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return id, nil
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case graph.IsForbidden(err):
+		return "", nil
+	case graph.AsError(err) != nil && graph.AsError(err).Status == 401:
+		return "", fmt.Errorf("Graph does not accept the credentials: %w; check the access token, or the app's credentials and tenant", err)
+	}
+	return "", fmt.Errorf("cannot read from Graph at %s, nothing was read or committed: %w", c.BaseURL(), err)
+}
+
+// guard applies the mass-deletion rule to the kinds read completely.
+func guard(kinds []KindResult, o Options) error {
+	var shrinks []Shrink
+	for _, k := range kinds {
+		if !k.Complete || k.Previous == 0 {
+			continue
+		}
+		drop := k.Previous - k.Objects
+		if drop <= 0 {
+			continue
+		}
+		if k.Objects == 0 || (float64(drop) > o.ShrinkRatio*float64(k.Previous) && drop > o.ShrinkMin) {
+			shrinks = append(shrinks, Shrink{Kind: k.Kind, Before: k.Previous, After: k.Objects, PercentDropped: drop * 100 / k.Previous})
+		}
+	}
+	if len(shrinks) == 0 || o.AllowShrink {
+		return nil
+	}
+	return &ShrinkError{Kinds: shrinks}
+}
+
+// countChanges fills the added/modified/deleted counts the commit message
+// needs before WriteSnapshot computes them (the same rule: files compared
+// by blob id, carried paths unchanged).
+func countChanges(res *Result, files map[string][]byte, carry []string, prev *previous) {
+	res.Added, res.Modified, res.Deleted = 0, 0, 0
+	res.counted = true
+	for p, data := range files {
+		old, ok := prev.blobs[p]
+		switch {
+		case !ok:
+			res.Added++
+		case old != plumbing.ComputeHash(plumbing.BlobObject, data):
+			res.Modified++
+		}
+	}
+	for p := range prev.blobs {
+		if _, ok := files[p]; !ok && !underAny(p, carry) {
+			res.Deleted++
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package exporter
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// Manifest is .entrasnap/snapshot.yaml: what a snapshot holds. It carries no
+// time, so the same tenant state gives the same bytes and no change makes no
+// commit.
+type Manifest struct {
+	Format   int
+	TenantID string
+	Kinds    map[string]ManifestKind // by kind name
+}
+
+// ManifestKind is one kind in the manifest.
+type ManifestKind struct {
+	Folder   string
+	Objects  int
+	Complete bool
+	// Reason says why an incomplete kind could not be read (its files are
+	// those of an earlier snapshot).
+	Reason string
+}
+
+// Encode writes the manifest as canonical YAML.
+func (m *Manifest) Encode() []byte {
+	kinds := map[string]any{}
+	for name, k := range m.Kinds {
+		e := map[string]any{
+			"folder":   k.Folder,
+			"objects":  json.Number(strconv.Itoa(k.Objects)),
+			"complete": k.Complete,
+		}
+		if k.Reason != "" {
+			e["reason"] = k.Reason
+		}
+		kinds[name] = e
+	}
+	return layout.Encode(map[string]any{
+		"format":   json.Number(strconv.Itoa(m.Format)),
+		"tenantId": m.TenantID,
+		"kinds":    kinds,
+	})
+}
+
+// DecodeManifest reads a manifest written by Encode.
+func DecodeManifest(data []byte) (*Manifest, error) {
+	v, err := layout.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manifest{Kinds: map[string]ManifestKind{}}
+	f, err := intOf(v["format"])
+	if err != nil {
+		return nil, fmt.Errorf("format: %w", err)
+	}
+	if f > FormatVersion {
+		return nil, fmt.Errorf("format %d is newer than this entrasnap understands (%d): upgrade entrasnap", f, FormatVersion)
+	}
+	m.Format = f
+	m.TenantID, _ = v["tenantId"].(string)
+	kinds, _ := v["kinds"].(map[string]any)
+	for name, raw := range kinds {
+		e, ok := raw.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("kinds.%s: not a mapping", name)
+		}
+		n, err := intOf(e["objects"])
+		if err != nil {
+			return nil, fmt.Errorf("kinds.%s.objects: %w", name, err)
+		}
+		mk := ManifestKind{Objects: n}
+		mk.Folder, _ = e["folder"].(string)
+		mk.Complete, _ = e["complete"].(bool)
+		mk.Reason, _ = e["reason"].(string)
+		m.Kinds[name] = mk
+	}
+	return m, nil
+}
+
+func intOf(v any) (int, error) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, fmt.Errorf("want a number, got %v", v)
+	}
+	i, err := strconv.Atoi(n.String())
+	if err != nil {
+		return 0, fmt.Errorf("want a whole number, got %s", n)
+	}
+	return i, nil
+}
+
+// buildManifest describes the new snapshot: the kinds read this run, and
+// the previous entries of kinds not read (their files are carried).
+func buildManifest(res *Result, prev *Manifest, read map[string]bool) *Manifest {
+	m := &Manifest{Format: FormatVersion, TenantID: res.TenantID, Kinds: map[string]ManifestKind{}}
+	if prev != nil {
+		for name, k := range prev.Kinds {
+			if !read[name] {
+				m.Kinds[name] = k
+			}
+		}
+	}
+	for _, k := range res.Kinds {
+		m.Kinds[k.Kind] = ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason}
+	}
+	return m
+}
+
+// names returns the manifest's kind names in catalog order, unknown ones last.
+func (m *Manifest) names() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range layout.Kinds() {
+		if _, ok := m.Kinds[k.Name]; ok {
+			out = append(out, k.Name)
+			seen[k.Name] = true
+		}
+	}
+	var rest []string
+	for n := range m.Kinds {
+		if !seen[n] {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}

@@ -1,0 +1,104 @@
+package exporter
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// messages returns the commit and tag messages of a snapshot.
+//
+// Commit: "entrasnap snapshot <UTC time>" or "entrasnap snapshot: <first
+// line of the description>", then the description, the change counts, the
+// incomplete kinds and the objects per kind. The tag message is the same
+// summary with the Graph traffic of the run.
+func messages(res *Result, man *Manifest, description string) (commit, tag string) {
+	description = strings.TrimSpace(strings.ReplaceAll(description, "\r\n", "\n"))
+	subject := "entrasnap snapshot " + res.Time.UTC().Format(time.RFC3339)
+	if description != "" {
+		first, _, _ := strings.Cut(description, "\n")
+		subject = "entrasnap snapshot: " + strings.TrimSpace(first)
+	}
+	var b strings.Builder
+	b.WriteString(subject + "\n\n")
+	if description != "" {
+		b.WriteString(description + "\n\n")
+	}
+	b.WriteString(Summary(res, man))
+	commit = b.String()
+	tag = commit + "\n" + TrafficLine(res) + "\n"
+	return commit, tag
+}
+
+// TrafficLine is the Graph traffic of a run in one line.
+func TrafficLine(res *Result) string {
+	s := fmt.Sprintf("Graph: %d requests, %d resource units", res.Requests, res.ResourceUnits)
+	if res.Retries > 0 || res.Throttled > 0 {
+		s += fmt.Sprintf(" (%d retries, %d throttled)", res.Retries, res.Throttled)
+	}
+	return s + "."
+}
+
+// Summary describes a snapshot in a few lines: tenant and time, change
+// counts, incomplete kinds, objects per kind (man lists the kinds carried
+// from earlier snapshots too; it may be nil).
+func Summary(res *Result, man *Manifest) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tenant %s, read %s.\n", orUnknown(res.TenantID), res.Time.UTC().Format(time.RFC3339))
+	total := 0
+	kinds := 0
+	if man != nil {
+		for _, k := range man.Kinds {
+			total += k.Objects
+			kinds++
+		}
+	} else {
+		total, kinds = res.Objects(), len(res.Kinds)
+	}
+	changes := "no change since the previous snapshot"
+	if !res.counted {
+		changes = "nothing written"
+	} else if res.Added+res.Modified+res.Deleted > 0 {
+		changes = fmt.Sprintf("files: %d added, %d changed, %d removed", res.Added, res.Modified, res.Deleted)
+	}
+	fmt.Fprintf(&b, "%d objects in %d kinds; %s.\n", total, kinds, changes)
+	if inc := res.Incomplete(); len(inc) > 0 {
+		fmt.Fprintf(&b, "\nINCOMPLETE: %d kinds could not be read; their files are carried forward from the previous snapshot:\n", len(inc))
+		for _, k := range inc {
+			fmt.Fprintf(&b, "  %s: %s\n", k.Kind, k.Reason)
+		}
+	}
+	if len(res.Warnings) > 0 {
+		fmt.Fprintf(&b, "\n%d warnings (files that do not match their schema or had secret-looking properties removed).\n", len(res.Warnings))
+	}
+	if man == nil {
+		return b.String()
+	}
+	b.WriteString("\nObjects per kind:\n")
+	read := map[string]KindResult{}
+	for _, k := range res.Kinds {
+		read[k.Kind] = k
+	}
+	width := 0
+	for _, n := range man.names() {
+		width = max(width, len(n))
+	}
+	for _, n := range man.names() {
+		mk := man.Kinds[n]
+		note := ""
+		if kr, ok := read[n]; !ok {
+			note = "  (not read this run, carried)"
+		} else if !kr.Complete {
+			note = "  (INCOMPLETE, carried)"
+		}
+		fmt.Fprintf(&b, "  %-*s %6d%s\n", width, n, mk.Objects, note)
+	}
+	return b.String()
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}

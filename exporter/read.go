@@ -1,0 +1,616 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// kindRead is what one kind's read produced.
+type kindRead struct {
+	kind *layout.Kind
+	// objects are the objects as Graph sent them (json.Number for numbers),
+	// children attached under Child.Name, sorted by key. Nil when err is
+	// set, and once files are prepared.
+	objects []map[string]any
+	// count is the number of objects read.
+	count int
+	// files are the prepared files (prepare).
+	files []prepared
+	// organizationID is the id of the organization object, when read.
+	organizationID string
+	// requests counts the requests this kind's read sent: pages, single
+	// GETs and $batch envelopes (retries are counted in graph.Stats only).
+	requests int
+	// err is set when the kind could not be read completely; it is a
+	// *KindError.
+	err error
+	// warnings about the kind as a whole (no schema).
+	warnings []Warning
+}
+
+// KindError says why a kind is incomplete.
+type KindError struct {
+	Kind string
+	// What failed: "list", "get", "members of 3 of 40 groups", ...
+	What string
+	Err  error
+	// Status and Code of the Graph error, when there is one.
+	Status int
+	Code   string
+	// Permissions lists the least application permissions that read the
+	// kind (and the failed children), set on a 403.
+	Permissions []string
+}
+
+func (e *KindError) Error() string {
+	msg := fmt.Sprintf("%s: reading %s: %v", e.Kind, e.What, e.Err)
+	if len(e.Permissions) > 0 {
+		msg += "; grant the application permission " + strings.Join(e.Permissions, " and ") +
+			" to the app entrasnap signs in as (see `entrasnap kinds --permissions`)"
+	}
+	return msg
+}
+
+func (e *KindError) Unwrap() error { return e.Err }
+
+// Reason is a short, stable description (no request ids or dates), as
+// recorded in the manifest: the same failure gives the same text.
+func (e *KindError) Reason() string {
+	var b strings.Builder
+	b.WriteString(e.What + ": ")
+	switch {
+	case e.Status == 403:
+		b.WriteString("permission denied")
+		if len(e.Permissions) > 0 {
+			b.WriteString(" (needs " + strings.Join(e.Permissions, " and ") + ")")
+		}
+	case e.Status != 0:
+		fmt.Fprintf(&b, "Graph answered %d %s", e.Status, e.Code)
+	default:
+		b.WriteString("no usable answer from Graph")
+	}
+	return b.String()
+}
+
+func kindError(k *layout.Kind, what string, err error, perms []string) *KindError {
+	ke := &KindError{Kind: k.Name, What: what, Err: err}
+	if ge := graph.AsError(err); ge != nil {
+		ke.Status, ke.Code = ge.Status, ge.Code
+		if ge.Status == 403 {
+			ke.Permissions = perms
+		}
+	}
+	return ke
+}
+
+// topAllowed are the collections that take $top=999 (Graph's maximum page
+// size for directory collections, graph-semantics.md §2.1); the others keep
+// their default page size, as Graph documents no $top for them or refuses it.
+var topAllowed = map[string]bool{
+	"/users": true, "/groups": true, "/applications": true, "/servicePrincipals": true,
+	"/directory/administrativeUnits": true, "/oauth2PermissionGrants": true,
+}
+
+// childTop are the child relationships that take $top=999.
+var childTop = map[string]bool{"members": true, "owners": true, "appRoleAssignedTo": true}
+
+// topLevelChild names children read from one top-level collection instead
+// of one request per parent, grouped by the property naming the parent.
+//
+// service-principals' oauth2PermissionGrants: GET /oauth2PermissionGrants
+// (pages of 999) grouped by clientId costs a few requests for the whole
+// tenant instead of one per service principal, and needs the same
+// permission (Directory.Read.All or DelegatedPermissionGrant.Read.All).
+var topLevelChild = map[string]struct{ path, parentProp string }{
+	"service-principals/oauth2PermissionGrants": {"/oauth2PermissionGrants?$top=999", "clientId"},
+}
+
+// reader reads kinds from Graph.
+type reader struct {
+	c        *graph.Client
+	progress Progress
+}
+
+// unit is one read: a kind, or a kind whose GET also carries an embedded
+// kind (the authentication methods policy and its configurations).
+type unit struct {
+	primary *layout.Kind   // the kind whose path is read
+	emit    []*layout.Kind // the selected kinds this read produces
+}
+
+// embeddedOf returns the kind stored in k's Embedded property, if any.
+func embeddedOf(k *layout.Kind) *layout.Kind {
+	if k.Embedded == "" {
+		return nil
+	}
+	for _, e := range layout.Kinds() {
+		if e.APIVersion == k.APIVersion && e.ListPath == k.ListPath+"/"+k.Embedded {
+			return e
+		}
+	}
+	return nil
+}
+
+// planUnits groups the selected kinds into reads, in layout order.
+func planUnits(kinds []*layout.Kind) []*unit {
+	selected := map[string]bool{}
+	for _, k := range kinds {
+		selected[k.Name] = true
+	}
+	carrier := map[string]*layout.Kind{} // embedded kind name → kind that carries it
+	for _, k := range layout.Kinds() {
+		if e := embeddedOf(k); e != nil {
+			carrier[e.Name] = k
+		}
+	}
+	var units []*unit
+	byPrimary := map[string]*unit{}
+	for _, k := range kinds {
+		primary := k
+		if c, ok := carrier[k.Name]; ok {
+			primary = c
+		}
+		u := byPrimary[primary.Name]
+		if u == nil {
+			u = &unit{primary: primary}
+			byPrimary[primary.Name] = u
+			units = append(units, u)
+		}
+		u.emit = append(u.emit, k)
+	}
+	return units
+}
+
+// readAll reads every selected kind, at most concurrency units at once
+// (the client bounds requests in flight on its own). Results are in the
+// order of kinds. It returns ctx.Err() when the context ends.
+func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency int) ([]*kindRead, error) {
+	if concurrency <= 0 {
+		concurrency = 4
+	}
+	units := planUnits(kinds)
+	results := map[string]*kindRead{}
+	var mu sync.Mutex
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for _, u := range units {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			for _, k := range u.emit {
+				r.progress.KindStarted(k.Name)
+			}
+			reads := r.readUnit(ctx, u)
+			for _, kr := range reads {
+				kr.prepare()
+			}
+			mu.Lock()
+			for _, kr := range reads {
+				results[kr.kind.Name] = kr
+			}
+			mu.Unlock()
+			if ctx.Err() != nil {
+				return
+			}
+			for _, kr := range reads {
+				r.progress.KindDone(kr.kind.Name, kr.count, kr.requests, kr.err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*kindRead, 0, len(kinds))
+	for _, k := range kinds {
+		out = append(out, results[k.Name])
+	}
+	return out, nil
+}
+
+func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
+	k := u.primary
+	var (
+		objs     []map[string]any
+		requests atomic.Int64
+		err      error
+	)
+	if k.Singleton {
+		var obj map[string]any
+		obj, err = r.get(ctx, k, &requests)
+		if err == nil {
+			objs = []map[string]any{obj}
+		}
+	} else {
+		objs, err = r.list(ctx, k, &requests)
+		if err == nil {
+			err = r.children(ctx, k, objs, &requests)
+		}
+	}
+	var out []*kindRead
+	for i, ek := range u.emit {
+		kr := &kindRead{kind: ek}
+		if i == 0 {
+			kr.requests = int(requests.Load())
+		}
+		switch {
+		case err != nil:
+			// A failure of the shared read fails every kind it carries; a
+			// 403 names the permissions of the kind reported.
+			if ke, ok := err.(*KindError); ok && ek != k {
+				c := *ke
+				c.Kind = ek.Name
+				if c.Status == 403 {
+					c.Permissions = ek.ReadPermissions
+				}
+				kr.err = &c
+			} else {
+				kr.err = err
+			}
+		case ek == k:
+			kr.objects = objs
+		default:
+			kr.objects, kr.err = embedded(k, ek, objs)
+		}
+		if kr.err == nil {
+			kr.objects, kr.err = sortByKey(ek, kr.objects)
+		}
+		if kr.err != nil {
+			kr.objects = nil
+		}
+		kr.count = len(kr.objects)
+		out = append(out, kr)
+	}
+	return out
+}
+
+// embedded takes the objects of kind e out of the carrier's objects.
+func embedded(carrier, e *layout.Kind, objs []map[string]any) ([]map[string]any, error) {
+	var out []map[string]any
+	for _, o := range objs {
+		v, ok := o[carrier.Embedded]
+		if !ok {
+			return nil, &KindError{Kind: e.Name, What: "get " + carrier.ListPath,
+				Err: fmt.Errorf("the answer has no %s property", carrier.Embedded)}
+		}
+		arr, ok := v.([]any)
+		if !ok && v != nil {
+			return nil, &KindError{Kind: e.Name, What: "get " + carrier.ListPath,
+				Err: fmt.Errorf("%s is not an array", carrier.Embedded)}
+		}
+		for _, x := range arr {
+			m, ok := x.(map[string]any)
+			if !ok {
+				return nil, &KindError{Kind: e.Name, What: "get " + carrier.ListPath,
+					Err: fmt.Errorf("%s holds a value that is not an object", carrier.Embedded)}
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// sortByKey orders objects by key. An object repeated across pages (Graph
+// may do so while the collection changes) is kept once, as last read.
+func sortByKey(k *layout.Kind, objs []map[string]any) ([]map[string]any, error) {
+	if k.Singleton {
+		return objs, nil
+	}
+	kp := k.KeyProp()
+	for _, o := range objs {
+		if s, _ := o[kp].(string); s == "" {
+			return nil, &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned an object without %s", kp)}
+		}
+	}
+	sort.SliceStable(objs, func(i, j int) bool { return objs[i][kp].(string) < objs[j][kp].(string) })
+	out := objs[:0]
+	for i, o := range objs {
+		if i+1 < len(objs) && objs[i+1][kp].(string) == o[kp].(string) {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func query(parts ...string) string {
+	var q []string
+	for _, p := range parts {
+		if p != "" {
+			q = append(q, p)
+		}
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + strings.Join(q, "&")
+}
+
+func selectParam(props []string) string {
+	if len(props) == 0 {
+		return ""
+	}
+	return "$select=" + strings.Join(props, ",")
+}
+
+func (r *reader) get(ctx context.Context, k *layout.Kind, requests *atomic.Int64) (map[string]any, error) {
+	requests.Add(1)
+	body, err := r.c.Get(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select)))
+	if err != nil {
+		return nil, kindError(k, "get", err, k.ReadPermissions)
+	}
+	obj, err := decodeObject(body)
+	if err != nil {
+		return nil, kindError(k, "get", err, nil)
+	}
+	delete(obj, "@odata.context")
+	return obj, nil
+}
+
+func (r *reader) list(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error) {
+	top := ""
+	if topAllowed[k.ListPath] {
+		top = "$top=999"
+	}
+	var objs []map[string]any
+	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select), top), func(items []json.RawMessage) error {
+		requests.Add(1)
+		for _, it := range items {
+			o, err := decodeObject(it)
+			if err != nil {
+				return err
+			}
+			objs = append(objs, o)
+		}
+		return nil
+	})
+	if err != nil {
+		if graph.AsError(err) == nil && ctx.Err() == nil {
+			// A failed page counts as a request too.
+			requests.Add(1)
+		}
+		return nil, kindError(k, "list", err, k.ReadPermissions)
+	}
+	return objs, nil
+}
+
+func decodeObject(b []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decoding an object: %w", err)
+	}
+	if m == nil {
+		return nil, errors.New("Graph returned null where an object was expected")
+	}
+	return m, nil
+}
+
+// childFailure collects the failed child reads of one child relationship.
+type childFailure struct {
+	child  layout.Child
+	failed int
+	first  error
+}
+
+// children reads every child relationship of every object and attaches it.
+// Per-parent reads go through $batch, 20 GETs per envelope; a child list
+// longer than one page continues with List on its nextLink.
+func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
+	if len(k.Children) == 0 {
+		return nil
+	}
+	kp := k.KeyProp()
+	failures := map[string]*childFailure{}
+	var fmu sync.Mutex
+	fail := func(ch layout.Child, err error) {
+		fmu.Lock()
+		defer fmu.Unlock()
+		f := failures[ch.Name]
+		if f == nil {
+			f = &childFailure{child: ch}
+			failures[ch.Name] = f
+		}
+		f.failed++
+		if f.first == nil {
+			f.first = err
+		}
+	}
+	type target struct {
+		obj   map[string]any
+		child layout.Child
+	}
+	var reqs []graph.BatchRequest
+	var targets []target
+	for _, ch := range k.Children {
+		if tl, ok := topLevelChild[k.Name+"/"+ch.Name]; ok {
+			if err := r.topLevel(ctx, k, ch, tl.path, tl.parentProp, objs, requests); err != nil {
+				fail(ch, err)
+				// Every parent is missing this child.
+				failures[ch.Name].failed = len(objs)
+			}
+			continue
+		}
+		top := ""
+		if childTop[ch.Path] {
+			top = "$top=999"
+		}
+		q := query(selectParam(ch.Select), top)
+		for _, o := range objs {
+			key, _ := o[kp].(string)
+			if key == "" {
+				return &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned an object without %s", kp)}
+			}
+			o[ch.Name] = []any{}
+			reqs = append(reqs, graph.BatchRequest{
+				ID:     fmt.Sprintf("%d", len(reqs)+1),
+				Method: "GET",
+				URL:    "/" + k.APIVersion + k.ListPath + "/" + url.PathEscape(key) + "/" + ch.Path + q,
+			})
+			targets = append(targets, target{o, ch})
+		}
+	}
+	if len(reqs) > 0 {
+		requests.Add(int64((len(reqs) + graph.MaxBatchSize - 1) / graph.MaxBatchSize))
+		resps, berr := r.c.Batch(ctx, reqs)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if resps == nil && berr != nil {
+			for _, t := range targets {
+				fail(t.child, berr)
+			}
+		}
+		for i, resp := range resps {
+			t := targets[i]
+			if err := resp.Err(); err != nil {
+				fail(t.child, err)
+				continue
+			}
+			items, err := r.childPages(ctx, resp.Body, requests)
+			if err != nil {
+				fail(t.child, err)
+				continue
+			}
+			t.obj[t.child.Name] = childList(t.child, items)
+		}
+	}
+	if len(failures) == 0 {
+		return nil
+	}
+	// Report the first failed relationship in catalog order.
+	for _, ch := range k.Children {
+		f := failures[ch.Name]
+		if f == nil {
+			continue
+		}
+		perms := append(append([]string(nil), k.ReadPermissions...), ch.ReadPermissions...)
+		what := fmt.Sprintf("%s of %d of %d %s", ch.Name, f.failed, len(objs), k.Title)
+		return kindError(k, what, f.first, perms)
+	}
+	return nil
+}
+
+// childPages decodes a child collection page and follows its nextLink.
+func (r *reader) childPages(ctx context.Context, body []byte, requests *atomic.Int64) ([]map[string]any, error) {
+	var p struct {
+		Value    []json.RawMessage `json:"value"`
+		NextLink string            `json:"@odata.nextLink"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, fmt.Errorf("decoding a child page: %w", err)
+	}
+	if p.Value == nil {
+		return nil, errors.New("a child answer is not a collection (no value array)")
+	}
+	var out []map[string]any
+	add := func(items []json.RawMessage) error {
+		for _, it := range items {
+			o, err := decodeObject(it)
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return nil
+	}
+	if err := add(p.Value); err != nil {
+		return nil, err
+	}
+	if p.NextLink != "" {
+		err := r.c.List(ctx, p.NextLink, func(items []json.RawMessage) error {
+			requests.Add(1)
+			return add(items)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// topLevel reads a child relationship for every parent from one collection.
+func (r *reader) topLevel(ctx context.Context, k *layout.Kind, ch layout.Child, path, parentProp string, objs []map[string]any, requests *atomic.Int64) error {
+	byParent := map[string][]map[string]any{}
+	err := r.c.List(ctx, "/"+k.APIVersion+path, func(items []json.RawMessage) error {
+		requests.Add(1)
+		for _, it := range items {
+			o, err := decodeObject(it)
+			if err != nil {
+				return err
+			}
+			p, _ := o[parentProp].(string)
+			byParent[strings.ToLower(p)] = append(byParent[strings.ToLower(p)], o)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	kp := k.KeyProp()
+	for _, o := range objs {
+		key, _ := o[kp].(string)
+		o[ch.Name] = childList(ch, byParent[strings.ToLower(key)])
+	}
+	return nil
+}
+
+// childList shapes child items as stored: references as {id, @odata.type},
+// objects minus Child.Drop, sorted by key.
+func childList(ch layout.Child, items []map[string]any) []any {
+	key := ch.Key
+	if ch.Refs || key == "" {
+		key = "id"
+	}
+	out := make([]map[string]any, 0, len(items))
+	seen := map[string]bool{}
+	for _, it := range items {
+		var m map[string]any
+		if ch.Refs {
+			m = map[string]any{"id": it["id"]}
+			if t, ok := it["@odata.type"]; ok {
+				m["@odata.type"] = t
+			}
+		} else {
+			m = it
+			for _, d := range ch.Drop {
+				delete(m, d)
+			}
+			for p := range m {
+				if strings.HasPrefix(p, "@odata.") && p != "@odata.type" {
+					delete(m, p)
+				}
+			}
+		}
+		id := fmt.Sprint(m[key])
+		if seen[id] {
+			continue // repeated across pages
+		}
+		seen[id] = true
+		out = append(out, m)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return fmt.Sprint(out[i][key]) < fmt.Sprint(out[j][key]) })
+	res := make([]any, len(out))
+	for i, m := range out {
+		res[i] = m
+	}
+	return res
+}

@@ -1,0 +1,194 @@
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"testing"
+)
+
+// benchFiles is a tenant-like tree: n YAML files of ~600 bytes spread over
+// folders folders (kind/bucket/...).
+func benchFiles(n, folders int) map[string][]byte {
+	files := make(map[string][]byte, n)
+	for i := 0; i < n; i++ {
+		dir := fmt.Sprintf("kind%02d/bucket%03d", (i%folders)%20, i%folders)
+		files[fmt.Sprintf("%s/user %06d.%08x.yaml", dir, i, i*2654435761)] = benchContent(i, 0)
+	}
+	return files
+}
+
+func benchContent(i, version int) []byte {
+	return []byte(fmt.Sprintf(`accountEnabled: true
+businessPhones: []
+displayName: User %06d
+givenName: Given%d
+id: %08x-0000-4000-8000-%012x
+jobTitle: Engineer level %d
+mail: user%06d@contoso.example
+mailNickname: user%06d
+officeLocation: Building %d
+preferredLanguage: en-US
+surname: Surname%d
+userPrincipalName: user%06d@contoso.example
+version: %d
+memberOf:
+  - id: 3f2a0000-0000-4000-8000-%012x
+    kind: group
+  - id: 3f2a0000-0000-4000-8000-%012x
+    kind: group
+`, i, i, i, i, i%7, i, i, i%40, i, i, version, i%500, (i+1)%500))
+}
+
+// changeSome returns files with count files (chosen by round) rewritten.
+func changeSome(files map[string][]byte, keys []string, round, count int) map[string][]byte {
+	out := make(map[string][]byte, len(files))
+	for k, v := range files {
+		out[k] = v
+	}
+	step := len(keys) / count
+	for j := 0; j < count; j++ {
+		k := keys[(j*step+round*7919)%len(keys)]
+		out[k] = benchContent(j, round+1)
+	}
+	return out
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// BenchmarkWriteSnapshot100k: 100k files in 1000 folders. "first" writes
+// them into an empty repository (one pack); "second" commits 100 changed
+// files on top (loose objects, only the changed subtrees are touched).
+func BenchmarkWriteSnapshot100k(b *testing.B) {
+	files := benchFiles(100_000, 1000)
+	keys := sortedKeys(files)
+	ctx := context.Background()
+	for _, bare := range []bool{true, false} {
+		kind := "bare"
+		if !bare {
+			kind = "worktree"
+		}
+		b.Run("first/"+kind, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				r, err := Init(filepath.Join(b.TempDir(), "repo"), bare)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				res, err := r.WriteSnapshot(ctx, Snapshot{Files: files, Author: day(0), Tag: "snapshot/1"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(res.ObjectsWritten), "objects/op")
+				r.Close()
+			}
+		})
+		b.Run("second-100-changed/"+kind, func(b *testing.B) {
+			r, err := Init(filepath.Join(b.TempDir(), "repo"), bare)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close()
+			if _, err := r.WriteSnapshot(ctx, Snapshot{Files: files, Author: day(0)}); err != nil {
+				b.Fatal(err)
+			}
+			cur := files
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				next := changeSome(cur, keys, i, 100)
+				cur = next
+				b.StartTimer()
+				res, err := r.WriteSnapshot(ctx, Snapshot{Files: next, Author: day(i + 1), Tag: fmt.Sprintf("snapshot/%d", i+2)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Counts.Modified != 100 {
+					b.Fatalf("modified %d, want 100", res.Counts.Modified)
+				}
+				b.ReportMetric(float64(res.ObjectsWritten), "objects/op")
+			}
+		})
+	}
+}
+
+// BenchmarkDiff100k: Diff between two snapshots of 100k files that differ in
+// 100 files.
+func BenchmarkDiff100k(b *testing.B) {
+	files := benchFiles(100_000, 1000)
+	keys := sortedKeys(files)
+	ctx := context.Background()
+	r, err := Init(filepath.Join(b.TempDir(), "repo"), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	first, err := r.WriteSnapshot(ctx, Snapshot{Files: files, Author: day(0)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	second, err := r.WriteSnapshot(ctx, Snapshot{Files: changeSome(files, keys, 1, 100), Author: day(1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cs, err := r.Diff(ctx, first.Commit.String(), second.Commit.String())
+		if err != nil || len(cs) != 100 {
+			b.Fatalf("diff: %d changes, %v", len(cs), err)
+		}
+	}
+}
+
+// BenchmarkHistory365: a year of daily snapshots of 5,000 files in 100
+// folders, 20 files changing a day and the tracked file every 7th day;
+// History of that one file over all 365 commits.
+func BenchmarkHistory365(b *testing.B) {
+	files := benchFiles(5_000, 100)
+	keys := sortedKeys(files)
+	target := keys[1234]
+	keys = append(keys[:1234:1234], keys[1235:]...) // others change; target only every 7th day
+	ctx := context.Background()
+	r, err := Init(filepath.Join(b.TempDir(), "repo"), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	cur := files
+	for d := 0; d < 365; d++ {
+		cur = changeSome(cur, keys, d, 20)
+		if d%7 == 0 {
+			cur[target] = benchContent(1234, 1000+d)
+		}
+		if _, err := r.WriteSnapshot(ctx, Snapshot{Files: cur, Author: day(d), Tag: fmt.Sprintf("snapshot/%03d", d)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("history-one-file", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			n := 0
+			err := r.History(ctx, "HEAD", []string{target}, func(CommitInfo, []Change) error { n++; return nil })
+			if err != nil || n != 53 {
+				b.Fatalf("history: %d commits, %v", n, err)
+			}
+		}
+	})
+	b.Run("log-365", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			l, err := r.Log(ctx, "HEAD", 0)
+			if err != nil || len(l) != 365 {
+				b.Fatalf("log: %d, %v", len(l), err)
+			}
+		}
+	})
+}

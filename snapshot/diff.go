@@ -1,0 +1,350 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Action is what happened to a path between two trees.
+type Action string
+
+// The actions of a Change. A rename is a deletion and an addition.
+const (
+	Added    Action = "added"
+	Modified Action = "modified"
+	Deleted  Action = "deleted"
+)
+
+// Change is one file that differs between two trees. From is the blob id
+// before (zero when added), To the blob id after (zero when deleted).
+type Change struct {
+	Path   string
+	Action Action
+	From   plumbing.Hash
+	To     plumbing.Hash
+}
+
+// Counts tallies changes by action.
+type Counts struct {
+	Added, Modified, Deleted int
+}
+
+// Total is the number of changed paths.
+func (c Counts) Total() int { return c.Added + c.Modified + c.Deleted }
+
+// CountChanges tallies changes by action.
+func CountChanges(changes []Change) Counts {
+	var c Counts
+	for _, ch := range changes {
+		switch ch.Action {
+		case Added:
+			c.Added++
+		case Modified:
+			c.Modified++
+		case Deleted:
+			c.Deleted++
+		}
+	}
+	return c
+}
+
+func sortChanges(cs []Change) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Path < cs[j].Path })
+}
+
+// treeReader reads tree objects: from memory for trees being built, from
+// the object store otherwise. Callers hold r.mu.
+type treeReader struct {
+	r       *Repo
+	overlay map[plumbing.Hash]*dirNode
+}
+
+func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
+	if h.IsZero() || h == emptyTreeHash {
+		return nil, nil
+	}
+	if d, ok := t.overlay[h]; ok {
+		return d.entries, nil
+	}
+	tr, err := object.GetTree(t.r.repo.Storer, h)
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
+	}
+	es := make([]tEntry, len(tr.Entries))
+	for i, e := range tr.Entries {
+		es[i] = tEntry{name: e.Name, mode: e.Mode, hash: e.Hash}
+	}
+	return es, nil
+}
+
+// differ compares two trees by hash, descending only into subtrees whose
+// ids differ. newTree is called with every tree on the "to" side that differs
+// from the tree at the same path on the "from" side (candidates to write).
+type differ struct {
+	ctx     context.Context
+	tr      treeReader
+	changes []Change
+	newTree func(h plumbing.Hash)
+}
+
+// diffTrees compares tree a (zero: absent) with tree b under prefix.
+func (d *differ) diffTrees(prefix string, a, b plumbing.Hash) error {
+	if a == b {
+		return nil
+	}
+	if err := ctxErr(d.ctx); err != nil {
+		return err
+	}
+	if !b.IsZero() && d.newTree != nil {
+		d.newTree(b)
+	}
+	ea, err := d.tr.entries(a)
+	if err != nil {
+		return err
+	}
+	eb, err := d.tr.entries(b)
+	if err != nil {
+		return err
+	}
+	byName := make(map[string]tEntry, len(ea))
+	for _, e := range ea {
+		byName[e.name] = e
+	}
+	seen := make(map[string]bool, len(eb))
+	for _, e := range eb {
+		seen[e.name] = true
+		var old *tEntry
+		if o, ok := byName[e.name]; ok {
+			old = &o
+		}
+		e := e
+		if err := d.diffEntry(join(prefix, e.name), old, &e); err != nil {
+			return err
+		}
+	}
+	for _, e := range ea {
+		if seen[e.name] {
+			continue
+		}
+		e := e
+		if err := d.diffEntry(join(prefix, e.name), &e, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// diffEntry compares what is at path p on both sides (nil: absent).
+func (d *differ) diffEntry(p string, a, b *tEntry) error {
+	if a != nil && skipMode(a.mode) {
+		a = nil
+	}
+	if b != nil && skipMode(b.mode) {
+		b = nil
+	}
+	if a == nil && b == nil {
+		return nil
+	}
+	if a != nil && b != nil && a.hash == b.hash && a.mode == b.mode {
+		return nil
+	}
+	aFile := a != nil && !a.isTree()
+	bFile := b != nil && !b.isTree()
+	var aTree, bTree plumbing.Hash
+	if a != nil && a.isTree() {
+		aTree = a.hash
+	}
+	if b != nil && b.isTree() {
+		bTree = b.hash
+	}
+	switch {
+	case aFile && bFile:
+		d.changes = append(d.changes, Change{Path: p, Action: Modified, From: a.hash, To: b.hash})
+	case aFile:
+		d.changes = append(d.changes, Change{Path: p, Action: Deleted, From: a.hash})
+	case bFile:
+		d.changes = append(d.changes, Change{Path: p, Action: Added, To: b.hash})
+	}
+	return d.diffTrees(p, aTree, bTree)
+}
+
+// skipMode reports entries that are not files of this repository
+// (submodule commits): never reported, never walked.
+func skipMode(m filemode.FileMode) bool { return m == filemode.Submodule }
+
+func join(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "/" + name
+}
+
+// lookup finds the entry at path p (cleaned) below tree root. For p == ""
+// it returns the root itself as a tree entry.
+func (t treeReader) lookup(root plumbing.Hash, p string) (tEntry, bool, error) {
+	cur := tEntry{mode: filemode.Dir, hash: root}
+	if p == "" {
+		return cur, !root.IsZero(), nil
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if !cur.isTree() {
+			return tEntry{}, false, nil
+		}
+		es, err := t.entries(cur.hash)
+		if err != nil {
+			return tEntry{}, false, err
+		}
+		// Entries are in git order: a file sorts as its name, a tree as name+"/".
+		i := findEntry(es, seg)
+		if i < 0 {
+			i = findEntry(es, seg+"/")
+		}
+		if i < 0 {
+			return tEntry{}, false, nil
+		}
+		cur = es[i]
+	}
+	return cur, true, nil
+}
+
+func findEntry(es []tEntry, key string) int {
+	i := sort.Search(len(es), func(i int) bool { return es[i].sortKey() >= key })
+	if i < len(es) && es[i].sortKey() == key {
+		return i
+	}
+	return -1
+}
+
+// Diff lists the files that differ between two revisions, sorted by path.
+// Unchanged folders are skipped by comparing subtree ids. from may be ""
+// (the empty tree: everything in to is added). Renames are reported as a
+// deletion and an addition.
+func (r *Repo) Diff(ctx context.Context, from, to string) ([]Change, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+	var a plumbing.Hash
+	if from != "" {
+		c, err := r.resolveCommit(ctx, from)
+		if err != nil {
+			return nil, err
+		}
+		a = c.TreeHash
+	}
+	cb, err := r.resolveCommit(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	d := &differ{ctx: ctx, tr: treeReader{r: r}}
+	if err := d.diffTrees("", a, cb.TreeHash); err != nil {
+		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
+	}
+	sortChanges(d.changes)
+	return d.changes, nil
+}
+
+// History walks the first-parent history from rev (newest first) and calls
+// fn for every commit in which any of paths changed, with the changes below
+// those paths. A path names a file or a folder ("" or "/" is the whole
+// tree). Only the trees along the given paths are read, so unrelated files
+// cost nothing. A rename is reported as a deletion of the old path and an
+// addition of the new one, each only if asked for: following an object
+// across renames (by its id in the file name) is the caller's job. fn may
+// call other methods of r, and may return ErrStop to end the walk early.
+func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(CommitInfo, []Change) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+	if len(paths) == 0 {
+		return fmt.Errorf("history: no paths given")
+	}
+	ps := make([]string, len(paths))
+	for i, p := range paths {
+		ps[i] = cleanPrefix(p)
+	}
+	c, err := r.resolveCommit(ctx, rev)
+	if err != nil {
+		return err
+	}
+	tags, err := r.tagsByCommit()
+	if err != nil {
+		return err
+	}
+	tr := treeReader{r: r}
+	look := func(root plumbing.Hash) ([]*tEntry, error) {
+		out := make([]*tEntry, len(ps))
+		for i, p := range ps {
+			e, ok, err := tr.lookup(root, p)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				e := e
+				out[i] = &e
+			}
+		}
+		return out, nil
+	}
+	cur, err := look(c.TreeHash)
+	if err != nil {
+		return err
+	}
+	for {
+		if err := ctxErr(ctx); err != nil {
+			return err
+		}
+		var parent *object.Commit
+		prev := make([]*tEntry, len(ps))
+		if len(c.ParentHashes) > 0 {
+			parent, err = r.repo.CommitObject(c.ParentHashes[0])
+			if err != nil {
+				return fmt.Errorf("history: read parent of %s: %w", c.Hash, err)
+			}
+			if prev, err = look(parent.TreeHash); err != nil {
+				return err
+			}
+		}
+		d := &differ{ctx: ctx, tr: tr}
+		for i, p := range ps {
+			if err := d.diffEntry(p, prev[i], cur[i]); err != nil {
+				return err
+			}
+		}
+		if len(d.changes) > 0 {
+			changes := dedupeChanges(d.changes)
+			// fn runs unlocked so that it may call other methods of r.
+			r.mu.Unlock()
+			err := fn(commitInfo(c, tags), changes)
+			r.mu.Lock()
+			if err != nil {
+				if errors.Is(err, ErrStop) {
+					return nil
+				}
+				return err
+			}
+		}
+		if parent == nil {
+			return nil
+		}
+		c, cur = parent, prev
+	}
+}
+
+func dedupeChanges(cs []Change) []Change {
+	sortChanges(cs)
+	out := cs[:0]
+	for i, c := range cs {
+		if i > 0 && c.Path == cs[i-1].Path && c.Action == cs[i-1].Action {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,92 @@
+// Package snapshot owns entrasnap's git repository: it writes a snapshot of
+// files as one commit (and an annotated tag) directly in the object store,
+// and reads files, diffs, logs, tags and per-path history back at any
+// revision. It knows nothing of Graph or of object kinds: a snapshot is a
+// map from slash-separated path to bytes. It is built on go-git
+// (github.com/go-git/go-git/v5) and checked against the real git CLI.
+//
+// # Opening
+//
+//   - Open(path) opens an existing repository, bare or with a working tree;
+//     an error wrapping ErrNotRepository names the path otherwise.
+//   - Init(path, bare) creates one (and the folder), with HEAD on "main".
+//   - OpenOrInit(path) opens, or creates a repository with a working tree
+//     when path is missing or an empty folder.
+//
+// A *Repo is safe for concurrent use: a mutex guards the go-git repository,
+// which is not. Callbacks (Walk, History) run without that mutex held and
+// may call other methods.
+//
+// # Locking
+//
+// Lock(ctx) (unlock func(), err error) takes entrasnap.lock in the git
+// directory (O_EXCL; pid, host and time inside) for the length of a run.
+// When held it fails at once with a *LockError (errors.Is ErrLocked) whose
+// text says another entrasnap run holds the repository; a stale lock (its
+// pid is gone from this host, or older than StaleLockAge) is reported with
+// the rm command that removes it, never taken over.
+//
+// # Writing
+//
+// WriteSnapshot(ctx, Snapshot) (*Result, error) commits Snapshot.Files, the
+// complete desired tree, plus the paths listed in Snapshot.Carry copied by
+// tree id from the parent commit (kinds not read this run), onto
+// Snapshot.Branch (default: HEAD's branch, or main):
+//
+//  1. Blob ids are computed for all files (in parallel) and the trees are
+//     built bottom-up in memory, entries sorted as git requires (a tree sorts
+//     as name+"/"), so that every tree id is known before anything is read
+//     or written.
+//  2. If the root tree id equals the parent's, nothing is written
+//     (Result.Changed false); with TagWhenUnchanged the tag goes on the head.
+//  3. The new tree is compared with the parent's by subtree id, descending
+//     only where ids differ: this gives Result.Changes and Counts, and the
+//     candidate new objects. Objects already in the store are skipped.
+//  4. New objects (blobs, trees, the commit, the tag) are written durably:
+//     up to 100 as loose objects, more as one pack with its index, each file
+//     written to a temporary name, fsync'd, then renamed.
+//  5. For a repository with a working tree whose HEAD is on the branch, the
+//     working tree is checked against the old head (index equal to the old
+//     tree, tracked files unmodified by git's stat-then-content test, no
+//     untracked file in the way) while holding git's index.lock.
+//  6. The branch moves by compare-and-swap through git's own ref lock
+//     (refs/heads/B.lock, O_EXCL, fsync, rename): if it is no longer at the
+//     head read in step 1, the error wraps ErrBranchMoved and nothing is
+//     published (the objects written stay unreferenced until git gc).
+//  7. The tag ref is created (it must not exist; checked up front too).
+//  8. A clean working tree is updated: removed files deleted (and folders
+//     left empty), new and changed files written, the index rewritten
+//     sorted with the stat data of the files so `git status` is clean. A
+//     dirty one is left alone and Result.WorktreeSkipped says why.
+//
+// Objects first, refs last: a crash at any point leaves a repository that
+// `git fsck --strict` accepts and that the next run continues from (at
+// worst with unreferenced objects and temporary files git ignores). A
+// crash during step 8 leaves the working tree partly updated; git status
+// shows it and the next run reports the tree as dirty rather than touching
+// it.
+//
+// # Reading
+//
+//   - Resolve(ctx, rev) (plumbing.Hash, error): a branch, tag, full or short
+//     hash, HEAD~2, tag^{}, or a date YYYY-MM-DD (a UTC day) or RFC 3339
+//     time meaning the last first-parent commit from HEAD whose committer
+//     time is on or before it. Errors wrap ErrUnknownRevision and say what to
+//     try.
+//   - ReadFile(ctx, rev, path) ([]byte, error): ErrNotFound when absent.
+//   - Walk(ctx, rev, prefix, fn(path, blob) error) error and
+//     ReadAll(ctx, rev, prefix) (map[string][]byte, error): the files at or
+//     below a folder or file, in path order.
+//   - Diff(ctx, from, to) ([]Change, error): changed files, sorted by path,
+//     comparing subtree ids so unchanged folders are skipped.
+//   - Log(ctx, rev, max) ([]CommitInfo, error): first-parent history with
+//     the tags on each commit. Tags(ctx, prefix) ([]TagInfo, error): newest
+//     first.
+//   - History(ctx, rev, paths, fn(CommitInfo, []Change) error) error: the
+//     first-parent commits in which any of paths (files or folders) changed,
+//     reading only the trees along those paths.
+//
+// A rename is a deletion plus an addition everywhere in this package;
+// following an object through renames (by the id in its file name) is the
+// caller's job.
+package snapshot

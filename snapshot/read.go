@@ -1,0 +1,437 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// CommitInfo describes one commit.
+type CommitInfo struct {
+	Hash      plumbing.Hash
+	Parent    plumbing.Hash // first parent; zero for the first commit
+	Time      time.Time     // committer time
+	Author    Signature
+	Committer Signature
+	Message   string
+	Tags      []string // names of the tags that point at this commit, sorted
+}
+
+// TagInfo describes one tag.
+type TagInfo struct {
+	Name      string        // without refs/tags/
+	Commit    plumbing.Hash // the commit it points at (peeled)
+	Hash      plumbing.Hash // the tag object (annotated) or the commit (lightweight)
+	Annotated bool
+	Time      time.Time // tagger time; a lightweight tag's commit time
+	Tagger    Signature
+	Message   string
+}
+
+var dayRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// parseWhen recognises a date (YYYY-MM-DD, a UTC day) or an RFC 3339 time;
+// it returns the first instant after the period meant.
+func parseWhen(rev string) (time.Time, bool) {
+	if dayRe.MatchString(rev) {
+		d, err := time.Parse("2006-01-02", rev)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return d.AddDate(0, 0, 1), true
+	}
+	if strings.Contains(rev, "T") && strings.Contains(rev, ":") {
+		t, err := time.Parse(time.RFC3339Nano, rev)
+		if err == nil {
+			return t.Add(time.Nanosecond), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func (r *Repo) unknownRevision(rev string, cause error) error {
+	hint := "give a branch, a tag, a commit hash, HEAD~N or a date (YYYY-MM-DD or RFC 3339); `entrasnap snapshots` lists the snapshots"
+	if _, err := r.repo.ResolveRevision("HEAD"); err != nil {
+		hint = "the repository has no snapshots yet; run `entrasnap export` first"
+	}
+	if cause != nil && !errors.Is(cause, plumbing.ErrReferenceNotFound) && !errors.Is(cause, plumbing.ErrObjectNotFound) {
+		return fmt.Errorf("%w %q in %s (%v): %s", ErrUnknownRevision, rev, r.path, cause, hint)
+	}
+	return fmt.Errorf("%w %q in %s: %s", ErrUnknownRevision, rev, r.path, hint)
+}
+
+// resolveCommit resolves rev to a commit. Callers hold r.mu.
+func (r *Repo) resolveCommit(ctx context.Context, rev string) (*object.Commit, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	if rev == "" {
+		return nil, r.unknownRevision(rev, nil)
+	}
+	if before, ok := parseWhen(rev); ok {
+		return r.commitBefore(ctx, rev, before)
+	}
+	h, err := r.repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return nil, r.unknownRevision(rev, err)
+	}
+	c, err := r.repo.CommitObject(*h)
+	if err != nil {
+		return nil, r.unknownRevision(rev, err)
+	}
+	return c, nil
+}
+
+// commitBefore walks first-parent history from HEAD to the newest commit
+// whose committer time is before the given instant.
+func (r *Repo) commitBefore(ctx context.Context, rev string, before time.Time) (*object.Commit, error) {
+	h, err := r.repo.ResolveRevision("HEAD")
+	if err != nil {
+		return nil, r.unknownRevision(rev, err)
+	}
+	c, err := r.repo.CommitObject(*h)
+	if err != nil {
+		return nil, r.unknownRevision(rev, err)
+	}
+	for {
+		if err := ctxErr(ctx); err != nil {
+			return nil, err
+		}
+		if c.Committer.When.Before(before) {
+			return c, nil
+		}
+		if len(c.ParentHashes) == 0 {
+			return nil, fmt.Errorf("%w %q in %s: no snapshot on or before it (the oldest is from %s); `entrasnap snapshots` lists them",
+				ErrUnknownRevision, rev, r.path, c.Committer.When.UTC().Format(time.RFC3339))
+		}
+		if c, err = r.repo.CommitObject(c.ParentHashes[0]); err != nil {
+			return nil, fmt.Errorf("resolve %q: %w", rev, err)
+		}
+	}
+}
+
+// Resolve turns a revision into a commit id. rev is anything go-git
+// resolves (branch, tag, full or short hash, HEAD, HEAD~2, main^, tag^{}),
+// or a date "YYYY-MM-DD" (a UTC day) or RFC 3339 time meaning the last
+// commit, following first parents from HEAD, whose committer time is on or
+// before that day or instant. Tags are peeled to their commit. Errors wrap
+// ErrUnknownRevision and say what to try.
+func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+	c, err := r.resolveCommit(ctx, rev)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return c.Hash, nil
+}
+
+func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
+	obj, err := r.repo.Storer.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	defer rd.Close()
+	b := make([]byte, 0, obj.Size())
+	for {
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read blob %s: %w", h, err)
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// ReadFile returns the content of the file at path in revision rev. When
+// nothing (or a folder) is at that path, the error wraps ErrNotFound.
+func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+	c, err := r.resolveCommit(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	p := cleanPrefix(path)
+	if p == "" {
+		return nil, fmt.Errorf("read file: empty path")
+	}
+	e, ok, err := treeReader{r: r}.lookup(c.TreeHash, p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s at %s (%s)", ErrNotFound, p, rev, c.Hash.String()[:12])
+	}
+	if e.isTree() || skipMode(e.mode) {
+		return nil, fmt.Errorf("%w: %s at %s (%s) is a folder, not a file", ErrNotFound, p, rev, c.Hash.String()[:12])
+	}
+	return r.readBlob(e.hash)
+}
+
+type walkItem struct {
+	path string
+	hash plumbing.Hash
+}
+
+// collect lists the files at or below prefix in tree root, in path order.
+func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string) ([]walkItem, error) {
+	tr := treeReader{r: r}
+	e, ok, err := tr.lookup(root, prefix)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var out []walkItem
+	var walk func(p string, h plumbing.Hash) error
+	walk = func(p string, h plumbing.Hash) error {
+		if err := ctxErr(ctx); err != nil {
+			return err
+		}
+		es, err := tr.entries(h)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			switch {
+			case skipMode(e.mode):
+			case e.isTree():
+				if err := walk(join(p, e.name), e.hash); err != nil {
+					return err
+				}
+			default:
+				out = append(out, walkItem{join(p, e.name), e.hash})
+			}
+		}
+		return nil
+	}
+	switch {
+	case skipMode(e.mode):
+	case e.isTree():
+		err = walk(prefix, e.hash)
+	default:
+		out = append(out, walkItem{prefix, e.hash})
+	}
+	return out, err
+}
+
+// Walk calls fn for every file at or below prefix (a folder or a file; ""
+// is the whole tree) in revision rev, in path order, with its blob id. A
+// prefix that does not exist yields no calls. fn may call other methods of
+// r; returning ErrStop ends the walk without error, any other error ends it
+// and is returned.
+func (r *Repo) Walk(ctx context.Context, rev, prefix string, fn func(path string, blob plumbing.Hash) error) error {
+	r.mu.Lock()
+	c, err := r.resolveCommitLocked(ctx, rev)
+	if err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	items, err := r.collect(ctx, c.TreeHash, cleanPrefix(prefix))
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := fn(it.path, it.hash); err != nil {
+			if errors.Is(err, ErrStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Repo) resolveCommitLocked(ctx context.Context, rev string) (*object.Commit, error) {
+	r.refresh()
+	return r.resolveCommit(ctx, rev)
+}
+
+// ReadAll returns every file at or below prefix in revision rev, keyed by
+// path.
+func (r *Repo) ReadAll(ctx context.Context, rev, prefix string) (map[string][]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, err := r.resolveCommitLocked(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	items, err := r.collect(ctx, c.TreeHash, cleanPrefix(prefix))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(items))
+	for i, it := range items {
+		if i%256 == 0 {
+			if err := ctxErr(ctx); err != nil {
+				return nil, err
+			}
+		}
+		b, err := r.readBlob(it.hash)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", it.path, err)
+		}
+		out[it.path] = b
+	}
+	return out, nil
+}
+
+func sigOf(s object.Signature) Signature {
+	return Signature{Name: s.Name, Email: s.Email, When: s.When}
+}
+
+func commitInfo(c *object.Commit, tags map[plumbing.Hash][]string) CommitInfo {
+	ci := CommitInfo{
+		Hash:      c.Hash,
+		Time:      c.Committer.When,
+		Author:    sigOf(c.Author),
+		Committer: sigOf(c.Committer),
+		Message:   c.Message,
+		Tags:      tags[c.Hash],
+	}
+	if len(c.ParentHashes) > 0 {
+		ci.Parent = c.ParentHashes[0]
+	}
+	return ci
+}
+
+// Log lists up to max commits (all if max <= 0) following first parents from
+// rev ("" = HEAD), newest first, each with the tags pointing at it.
+func (r *Repo) Log(ctx context.Context, rev string, max int) ([]CommitInfo, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rev == "" {
+		rev = "HEAD"
+	}
+	c, err := r.resolveCommitLocked(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := r.tagsByCommit()
+	if err != nil {
+		return nil, err
+	}
+	var out []CommitInfo
+	for {
+		if err := ctxErr(ctx); err != nil {
+			return nil, err
+		}
+		out = append(out, commitInfo(c, tags))
+		if (max > 0 && len(out) >= max) || len(c.ParentHashes) == 0 {
+			return out, nil
+		}
+		if c, err = r.repo.CommitObject(c.ParentHashes[0]); err != nil {
+			return nil, fmt.Errorf("log: read parent: %w", err)
+		}
+	}
+}
+
+// Tags lists the tags whose name starts with prefix ("" = all; e.g.
+// "snapshot/"), newest first (by tagger time, then name). Tags of objects
+// other than commits are left out.
+func (r *Repo) Tags(ctx context.Context, prefix string) ([]TagInfo, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	return r.tagList(prefix)
+}
+
+func (r *Repo) tagList(prefix string) ([]TagInfo, error) {
+	iter, err := r.repo.Tags()
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	var out []TagInfo
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		name := strings.TrimPrefix(ref.Name().String(), "refs/tags/")
+		if !strings.HasPrefix(name, prefix) {
+			return nil
+		}
+		ti := TagInfo{Name: name, Hash: ref.Hash()}
+		h := ref.Hash()
+	peel:
+		for depth := 0; depth < 10; depth++ {
+			t, err := r.repo.TagObject(h)
+			if errors.Is(err, plumbing.ErrObjectNotFound) {
+				break // not a tag object: a lightweight tag, or peeled
+			}
+			if err != nil {
+				return fmt.Errorf("read tag %s: %w", name, err)
+			}
+			if depth == 0 {
+				ti.Annotated = true
+				ti.Tagger = sigOf(t.Tagger)
+				ti.Time = t.Tagger.When
+				ti.Message = t.Message
+			}
+			h = t.Target
+			switch t.TargetType {
+			case plumbing.CommitObject:
+				break peel
+			case plumbing.TagObject:
+			default:
+				return nil // a tag of a tree or blob: not a snapshot
+			}
+		}
+		c, err := r.repo.CommitObject(h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read tag %s: %w", name, err)
+		}
+		ti.Commit = c.Hash
+		if !ti.Annotated {
+			ti.Time = c.Committer.When
+		}
+		out = append(out, ti)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.After(out[j].Time)
+		}
+		return out[i].Name > out[j].Name
+	})
+	return out, nil
+}
+
+func (r *Repo) tagsByCommit() (map[plumbing.Hash][]string, error) {
+	tags, err := r.tagList("")
+	if err != nil {
+		return nil, err
+	}
+	m := map[plumbing.Hash][]string{}
+	for _, t := range tags {
+		m[t.Commit] = append(m[t.Commit], t.Name)
+	}
+	for _, v := range m {
+		sort.Strings(v)
+	}
+	return m, nil
+}

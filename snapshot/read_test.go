@@ -1,0 +1,213 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/google/go-cmp/cmp"
+)
+
+// threeDays writes snapshots on baseTime+0, +1 and +2 days, tagged
+// snapshot/d0..d2, and returns their results.
+func threeDays(t *testing.T, r *Repo) []*Result {
+	t.Helper()
+	var out []*Result
+	f := map[string][]byte{"users/a.yaml": []byte("v0\n"), "groups/g.yaml": []byte("g\n")}
+	for i := 0; i < 3; i++ {
+		f = edit(f, map[string][]byte{"users/a.yaml": []byte("v" + string(rune('0'+i)) + "\n")})
+		out = append(out, write(t, r, Snapshot{Files: f, Author: day(i), Message: "day " + string(rune('0'+i)), Tag: "snapshot/d" + string(rune('0'+i)), TagMessage: "tag d" + string(rune('0'+i))}))
+	}
+	return out
+}
+
+func TestResolve(t *testing.T) {
+	r := newTestRepo(t, true)
+	dir := r.Path()
+	res := threeDays(t, r)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		rev  string
+		want plumbing.Hash
+	}{
+		{"HEAD", res[2].Commit},
+		{"main", res[2].Commit},
+		{"snapshot/d1", res[1].Commit},
+		{"refs/tags/snapshot/d0", res[0].Commit},
+		{"snapshot/d1^{}", res[1].Commit},
+		{res[1].Commit.String(), res[1].Commit},
+		{res[0].Commit.String()[:8], res[0].Commit},
+		{res[1].TagHash.String(), res[1].Commit},
+		{"HEAD~1", res[1].Commit},
+		{"HEAD~2", res[0].Commit},
+		{"main^", res[1].Commit},
+		{"2026-03-21", res[1].Commit},                // day 1 is 2026-03-21 10:15Z
+		{"2026-03-25", res[2].Commit},                // after the last: the head
+		{"2026-03-21T10:15:00Z", res[1].Commit},      // exactly at the commit
+		{"2026-03-21T10:14:59Z", res[0].Commit},      // a second before it
+		{"2026-03-21T12:00:00+02:00", res[0].Commit}, // 10:00Z
+		{"2026-03-21T12:30:00+02:00", res[1].Commit}, // 10:30Z
+	} {
+		got, err := r.Resolve(ctx, tc.rev)
+		if err != nil {
+			t.Errorf("Resolve(%q): %v", tc.rev, err)
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("Resolve(%q) = %s, want %s", tc.rev, got, tc.want)
+		}
+		if !strings.HasPrefix(tc.rev, "2026-") {
+			if g := revParse(t, dir, tc.rev+"^{commit}"); g != got {
+				t.Errorf("git rev-parse %q = %s, we say %s", tc.rev, g, got)
+			}
+		}
+	}
+	for _, rev := range []string{"nope", "2026-03-19", "HEAD~9", "snapshot/none", ""} {
+		_, err := r.Resolve(ctx, rev)
+		if !errors.Is(err, ErrUnknownRevision) {
+			t.Errorf("Resolve(%q): err = %v, want ErrUnknownRevision", rev, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), "entrasnap snapshots") || !strings.Contains(err.Error(), rev) {
+			t.Errorf("Resolve(%q): error does not name the revision and what to try: %v", rev, err)
+		}
+	}
+	empty := newTestRepo(t, true)
+	if _, err := empty.Resolve(ctx, "HEAD"); err == nil || !strings.Contains(err.Error(), "no snapshots yet") {
+		t.Errorf("empty repo: %v", err)
+	}
+}
+
+func TestReadFileWalkReadAll(t *testing.T) {
+	r := newTestRepo(t, false)
+	dir := r.Path()
+	ctx := context.Background()
+	f1 := files0()
+	write(t, r, Snapshot{Files: f1, Author: day(0), Tag: "snapshot/1"})
+	f2 := edit(f1, map[string][]byte{"users/ann smith.11aa.yaml": []byte("new\n"), "README.md": nil})
+	write(t, r, Snapshot{Files: f2, Author: day(1)})
+
+	b, err := r.ReadFile(ctx, "HEAD~1", "users/ann smith.11aa.yaml")
+	if err != nil || string(b) != string(f1["users/ann smith.11aa.yaml"]) {
+		t.Errorf("ReadFile(HEAD~1) = %q, %v", b, err)
+	}
+	b, err = r.ReadFile(ctx, "HEAD", "/users/ann smith.11aa.yaml")
+	if err != nil || string(b) != "new\n" {
+		t.Errorf("ReadFile(HEAD) = %q, %v", b, err)
+	}
+	if b, err = r.ReadFile(ctx, "snapshot/1", "empty.yaml"); err != nil || len(b) != 0 {
+		t.Errorf("empty file = %q, %v", b, err)
+	}
+	for _, p := range []string{"README.md", "users", "users/nobody.yaml", "users/ann smith.11aa.yaml/x"} {
+		if _, err := r.ReadFile(ctx, "HEAD", p); !errors.Is(err, ErrNotFound) {
+			t.Errorf("ReadFile(HEAD, %q): err = %v, want ErrNotFound", p, err)
+		}
+	}
+
+	// Walk against git ls-tree -r.
+	for _, prefix := range []string{"", "users", "users/", "order", "deep/1/2", "empty.yaml", "absent"} {
+		var got []string
+		err := r.Walk(ctx, "HEAD", prefix, func(p string, h plumbing.Hash) error {
+			got = append(got, p+" "+h.String())
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"ls-tree", "-r", "-z", "--format=%(path) %(objectname)", "HEAD"}
+		if prefix != "" {
+			args = append(args, "--", prefix)
+		}
+		var want []string
+		for _, l := range strings.Split(strings.TrimSuffix(runGit(t, dir, args...), "\x00"), "\x00") {
+			if l != "" {
+				want = append(want, l)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Walk(%q) vs git ls-tree (-git +ours):\n%s", prefix, diff)
+		}
+		if !sort.StringsAreSorted(got) {
+			t.Errorf("Walk(%q) not in path order", prefix)
+		}
+	}
+	n := 0
+	if err := r.Walk(ctx, "HEAD", "", func(string, plumbing.Hash) error { n++; return ErrStop }); err != nil || n != 1 {
+		t.Errorf("ErrStop: n=%d err=%v", n, err)
+	}
+
+	all, err := r.ReadAll(ctx, "snapshot/1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(f1, all); diff != "" {
+		t.Errorf("ReadAll(snapshot/1) (-want +got):\n%s", diff)
+	}
+	users, err := r.ReadAll(ctx, "HEAD", "users")
+	if err != nil || len(users) != 2 || string(users["users/ann smith.11aa.yaml"]) != "new\n" {
+		t.Errorf("ReadAll(users) = %v, %v", users, err)
+	}
+}
+
+func TestLogAndTags(t *testing.T) {
+	r := newTestRepo(t, true)
+	dir := r.Path()
+	ctx := context.Background()
+	res := threeDays(t, r)
+	// an unchanged run tagged on the head, one day later
+	f := map[string][]byte{"users/a.yaml": []byte("v2\n"), "groups/g.yaml": []byte("g\n")}
+	write(t, r, Snapshot{Files: f, Author: day(3), Tag: "snapshot/d3", TagWhenUnchanged: true})
+	runGit(t, dir, "tag", "light", res[0].Commit.String())
+
+	log, err := r.Log(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range log {
+		got = append(got, c.Hash.String()+" "+c.Time.UTC().Format(time.RFC3339)+" "+strings.TrimSpace(c.Message)+" "+strings.Join(c.Tags, ","))
+	}
+	want := strings.Split(strings.TrimSpace(runGit(t, dir, "log", "--first-parent", "--format=%H %cd %s", "--date=format-local:%Y-%m-%dT%H:%M:%SZ")), "\n")
+	wantTags := []string{"snapshot/d2,snapshot/d3", "snapshot/d1", "light,snapshot/d0"}
+	for i := range want {
+		want[i] += " " + wantTags[i]
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Log vs git log (-git +ours):\n%s", diff)
+	}
+	if log[0].Author.Name != "Entra Snap" || log[0].Parent != res[1].Commit || !log[2].Parent.IsZero() {
+		t.Errorf("log[0] = %+v", log[0])
+	}
+	if two, _ := r.Log(ctx, "snapshot/d1", 1); len(two) != 1 || two[0].Hash != res[1].Commit {
+		t.Errorf("Log(d1, 1) = %+v", two)
+	}
+
+	tags, err := r.Tags(ctx, "snapshot/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tg := range tags {
+		names = append(names, tg.Name)
+	}
+	gitNames := strings.Fields(runGit(t, dir, "for-each-ref", "--sort=-taggerdate", "--format=%(refname:lstrip=2)", "refs/tags/snapshot/"))
+	if diff := cmp.Diff(gitNames, names); diff != "" {
+		t.Errorf("Tags vs git for-each-ref (-git +ours):\n%s", diff)
+	}
+	if tags[0].Commit != res[2].Commit || !tags[0].Annotated || tags[3].Message != "tag d0\n" || !tags[3].Time.Equal(day(0).When) {
+		t.Errorf("tags = %+v", tags)
+	}
+	all, _ := r.Tags(ctx, "")
+	if len(all) != 5 {
+		t.Errorf("all tags = %d, want 5", len(all))
+	}
+	for _, tg := range all {
+		if tg.Name == "light" && (tg.Annotated || tg.Commit != res[0].Commit) {
+			t.Errorf("lightweight tag = %+v", tg)
+		}
+	}
+}

@@ -1,0 +1,411 @@
+package snapshot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+)
+
+// Signature names who made a commit or tag and when.
+type Signature struct {
+	Name  string
+	Email string
+	When  time.Time
+}
+
+// Snapshot is what WriteSnapshot commits.
+type Snapshot struct {
+	// Branch to commit to ("main" or "refs/heads/main"); default: the branch
+	// HEAD names, or "main".
+	Branch string
+	// Files is the complete desired tree: slash-separated path → content.
+	// Every file gets mode 100644. A path absent here (and not carried) is
+	// deleted.
+	Files map[string][]byte
+	// Carry lists paths (folders or files; "groups" and "groups/" are the
+	// same folder) whose content is copied unchanged from the parent
+	// commit, by tree id, for kinds not read this run. A carried path absent
+	// from the parent stays absent. Files must hold nothing at or below a
+	// carried path.
+	Carry []string
+	// Message of the commit (a trailing newline is added).
+	Message string
+	// Author and Committer; empty fields default to "entrasnap",
+	// "entrasnap@localhost" and now. Committer defaults to Author.
+	Author, Committer Signature
+	// Tag, when not "", is the name of an annotated tag (e.g.
+	// "snapshot/20260323T101500Z") created on the new commit, with
+	// TagMessage (default Message), tagged by Committer. It is an error if it
+	// already exists.
+	Tag        string
+	TagMessage string
+	// TagWhenUnchanged tags the existing head when the tree did not change.
+	TagWhenUnchanged bool
+}
+
+// Result is what WriteSnapshot did.
+type Result struct {
+	Branch  string        // full ref name, e.g. refs/heads/main
+	Parent  plumbing.Hash // the branch head before (zero for the first commit)
+	Commit  plumbing.Hash // the new commit, or the unchanged head
+	Changed bool          // a commit was made
+	Tag     string        // the tag created ("" if none)
+	TagHash plumbing.Hash // the tag object
+	// Changes lists every changed file against the parent, sorted by path;
+	// Counts tallies them.
+	Changes []Change
+	Counts  Counts
+	// ObjectsWritten counts new objects (blobs, trees, commit, tag); Packed
+	// says they went into one pack file rather than loose files.
+	ObjectsWritten int
+	Packed         bool
+	// WorktreeUpdated: the working tree and index now match the commit.
+	// WorktreeSkipped says why a working tree was left alone (it had local
+	// changes, HEAD is on another branch, ...); "" for bare repositories.
+	WorktreeUpdated bool
+	WorktreeSkipped string
+}
+
+func (s Signature) withDefaults(now time.Time) Signature {
+	if s.Name == "" {
+		s.Name = "entrasnap"
+	}
+	if s.Email == "" {
+		s.Email = "entrasnap@localhost"
+	}
+	if s.When.IsZero() {
+		s.When = now
+	}
+	return s
+}
+
+func (s Signature) validate(role string) error {
+	if strings.ContainsAny(s.Name, "<>\n\x00") || strings.ContainsAny(s.Email, "<>\n\x00") {
+		return fmt.Errorf("%s %q <%s>: name and email must not contain <, >, newline or NUL", role, s.Name, s.Email)
+	}
+	return nil
+}
+
+// encode formats a signature as git does: "Name <email> 1700000000 +0100".
+func (s Signature) encode() string {
+	_, off := s.When.Zone()
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("%s <%s> %d %c%02d%02d", strings.TrimSpace(s.Name), strings.TrimSpace(s.Email), s.When.Unix(), sign, off/3600, (off%3600)/60)
+}
+
+func withNewline(s string) string {
+	if s == "" || strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
+}
+
+func encodeCommit(tree plumbing.Hash, parents []plumbing.Hash, author, committer Signature, msg string) []byte {
+	var b bytes.Buffer
+	b.WriteString("tree " + tree.String() + "\n")
+	for _, p := range parents {
+		b.WriteString("parent " + p.String() + "\n")
+	}
+	b.WriteString("author " + author.encode() + "\n")
+	b.WriteString("committer " + committer.encode() + "\n")
+	b.WriteString("\n")
+	b.WriteString(withNewline(msg))
+	return b.Bytes()
+}
+
+func encodeTag(target plumbing.Hash, name string, tagger Signature, msg string) []byte {
+	var b bytes.Buffer
+	b.WriteString("object " + target.String() + "\n")
+	b.WriteString("type commit\n")
+	b.WriteString("tag " + name + "\n")
+	b.WriteString("tagger " + tagger.encode() + "\n")
+	b.WriteString("\n")
+	b.WriteString(withNewline(msg))
+	return b.Bytes()
+}
+
+// WriteSnapshot commits in.Files (plus the carried paths) as one commit on
+// the branch, then tags it. See the package documentation for the steps and
+// guarantees. When the resulting tree equals the parent's, no commit is made
+// (Result.Changed is false) and, with TagWhenUnchanged, the tag goes on the
+// existing head. If the branch moved meanwhile, it returns an error wrapping
+// ErrBranchMoved and publishes nothing. If the commit was published but a
+// later step failed (tag ref, working tree), it returns both the Result and
+// the error.
+func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+
+	now := time.Now()
+	in.Author = in.Author.withDefaults(now)
+	if in.Committer == (Signature{}) {
+		in.Committer = in.Author
+	}
+	in.Committer = in.Committer.withDefaults(now)
+	if err := in.Author.validate("author"); err != nil {
+		return nil, err
+	}
+	if err := in.Committer.validate("committer"); err != nil {
+		return nil, err
+	}
+	if in.Message == "" {
+		in.Message = "entrasnap snapshot"
+	}
+	if in.TagMessage == "" {
+		in.TagMessage = in.Message
+	}
+
+	branch := in.Branch
+	if branch == "" {
+		hb, err := r.headBranch()
+		if err != nil {
+			return nil, err
+		}
+		branch = hb
+		if !strings.HasPrefix(branch, "refs/heads/") {
+			branch = DefaultBranch
+		}
+	}
+	bref := branchRef(branch)
+	if err := validRefName(bref); err != nil || !strings.HasPrefix(bref, "refs/heads/") {
+		return nil, fmt.Errorf("snapshot branch %q: not a valid branch name", in.Branch)
+	}
+	var tref string
+	if in.Tag != "" {
+		tref = "refs/tags/" + strings.TrimPrefix(in.Tag, "refs/tags/")
+		if err := validRefName(tref); err != nil {
+			return nil, fmt.Errorf("snapshot tag: %w", err)
+		}
+		if h, ok, err := r.readRef(tref); err != nil {
+			return nil, err
+		} else if ok {
+			return nil, fmt.Errorf("%w: %s already points at %s; choose another tag name", ErrTagExists, tref, h)
+		}
+	}
+
+	res := &Result{Branch: bref}
+	parent, hasParent, err := r.readRef(bref)
+	if err != nil {
+		return nil, err
+	}
+	var parentTree plumbing.Hash
+	if hasParent {
+		pc, err := r.repo.CommitObject(parent)
+		if err != nil {
+			return nil, fmt.Errorf("read head %s of %s: %w", parent, bref, err)
+		}
+		parentTree = pc.TreeHash
+		res.Parent = parent
+	}
+	tr := treeReader{r: r}
+
+	// Build the desired tree in memory.
+	paths := make([]string, 0, len(in.Files))
+	for p := range in.Files {
+		if err := validPath(p); err != nil {
+			return nil, fmt.Errorf("snapshot file: %w", err)
+		}
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	carry := make([]string, 0, len(in.Carry))
+	for _, c := range in.Carry {
+		c = cleanPrefix(c)
+		if c == "" {
+			return nil, fmt.Errorf("snapshot carry: an empty prefix would carry the whole tree; list folders instead")
+		}
+		if err := validPath(c); err != nil {
+			return nil, fmt.Errorf("snapshot carry: %w", err)
+		}
+		i := sort.SearchStrings(paths, c)
+		if i < len(paths) && (paths[i] == c || strings.HasPrefix(paths[i], c+"/")) {
+			return nil, fmt.Errorf("snapshot: %q is in Files but under Carry prefix %q; leave it out of one of them", paths[i], c)
+		}
+		carry = append(carry, c)
+	}
+	contents := make([][]byte, len(paths))
+	for i, p := range paths {
+		contents[i] = in.Files[p]
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	hashes := hashBlobs(contents)
+	blobs := make(map[plumbing.Hash][]byte, len(paths))
+	root := newDir()
+	for i, p := range paths {
+		if err := insertFile(root, p, tEntry{mode: filemode.Regular, hash: hashes[i]}); err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		blobs[hashes[i]] = contents[i]
+	}
+	sort.Strings(carry)
+	for _, c := range carry {
+		if !hasParent {
+			break
+		}
+		e, ok, err := tr.lookup(parentTree, c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if err := insertCarried(root, c, e); err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+	}
+	trees := map[plumbing.Hash]*dirNode{}
+	rootHash := hashTree(root, trees)
+	tr.overlay = trees
+
+	if hasParent && rootHash == parentTree {
+		res.Commit = parent
+		if tref != "" && in.TagWhenUnchanged {
+			if err := r.tag(res, tref, in); err != nil {
+				return res, err
+			}
+		}
+		return res, nil
+	}
+
+	// Compare with the parent by subtree ids; collect what is new.
+	var candidates []newObject
+	d := &differ{ctx: ctx, tr: tr, newTree: func(h plumbing.Hash) {
+		if n, ok := trees[h]; ok {
+			candidates = append(candidates, newObject{typ: plumbing.TreeObject, hash: h, data: n.data})
+		}
+	}}
+	if err := d.diffTrees("", parentTree, rootHash); err != nil {
+		return nil, fmt.Errorf("snapshot: compare with %s: %w", parent, err)
+	}
+	sortChanges(d.changes)
+	res.Changes = d.changes
+	res.Counts = CountChanges(d.changes)
+	for _, c := range d.changes {
+		if c.Action != Deleted {
+			if data, ok := blobs[c.To]; ok {
+				candidates = append(candidates, newObject{typ: plumbing.BlobObject, hash: c.To, data: data})
+			}
+		}
+	}
+	var objs []newObject
+	seen := make(map[plumbing.Hash]bool, len(candidates))
+	exists := r.hasObject
+	if len(candidates) >= bulkExistenceMin {
+		ex, err := r.newExistence()
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		exists = ex.has
+	}
+	for _, o := range candidates {
+		if seen[o.hash] {
+			continue
+		}
+		seen[o.hash] = true
+		has, err := exists(o.hash)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		if !has {
+			objs = append(objs, o)
+		}
+	}
+	var parents []plumbing.Hash
+	if hasParent {
+		parents = []plumbing.Hash{parent}
+	}
+	commitData := encodeCommit(rootHash, parents, in.Author, in.Committer, in.Message)
+	commitHash := objectHash(plumbing.CommitObject, commitData)
+	objs = append(objs, newObject{typ: plumbing.CommitObject, hash: commitHash, data: commitData})
+	var tagObj *newObject
+	if tref != "" {
+		data := encodeTag(commitHash, strings.TrimPrefix(tref, "refs/tags/"), in.Committer, in.TagMessage)
+		tagObj = &newObject{typ: plumbing.TagObject, hash: objectHash(plumbing.TagObject, data), data: data}
+		objs = append(objs, *tagObj)
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+
+	// 1. objects, durably.
+	if err := r.writeObjects(ctx, objs); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	res.ObjectsWritten = len(objs)
+	res.Packed = len(objs) > looseLimit
+
+	// 2. check the working tree against the old head (and lock its index).
+	var plan *worktreePlan
+	if r.workTree != "" {
+		plan = r.planWorktree(bref, parentTree, hasParent, res.Changes)
+		if plan.skip != "" {
+			res.WorktreeSkipped = plan.skip
+		}
+	}
+	releasePlan := func() {
+		if plan != nil {
+			plan.release()
+		}
+	}
+	if r.testBeforeRefUpdate != nil {
+		r.testBeforeRefUpdate()
+	}
+
+	// 3. publish: branch compare-and-swap, then the tag.
+	if err := r.updateRef(bref, parent, commitHash); err != nil {
+		releasePlan()
+		return nil, err
+	}
+	res.Commit = commitHash
+	res.Changed = true
+	var errs []error
+	if tagObj != nil {
+		if err := r.updateRef(tref, plumbing.ZeroHash, tagObj.hash); err != nil {
+			errs = append(errs, fmt.Errorf("snapshot %s committed, but tagging it failed: %w", commitHash, err))
+		} else {
+			res.Tag = strings.TrimPrefix(tref, "refs/tags/")
+			res.TagHash = tagObj.hash
+		}
+	}
+
+	// 4. the working tree.
+	if plan != nil && plan.skip == "" {
+		if err := plan.apply(in.Files); err != nil {
+			res.WorktreeSkipped = "updating the working tree failed: " + err.Error()
+			errs = append(errs, fmt.Errorf("snapshot %s committed, but updating the working tree %s failed (git status shows what differs; `git checkout -f` restores it): %w", commitHash, r.workTree, err))
+		} else {
+			res.WorktreeUpdated = true
+		}
+	}
+	releasePlan()
+	return res, errors.Join(errs...)
+}
+
+// tag creates the annotated tag tref on res.Commit (the unchanged head).
+func (r *Repo) tag(res *Result, tref string, in Snapshot) error {
+	data := encodeTag(res.Commit, strings.TrimPrefix(tref, "refs/tags/"), in.Committer, in.TagMessage)
+	h := objectHash(plumbing.TagObject, data)
+	if err := r.writeObjects(context.Background(), []newObject{{typ: plumbing.TagObject, hash: h, data: data}}); err != nil {
+		return fmt.Errorf("snapshot tag: %w", err)
+	}
+	res.ObjectsWritten = 1
+	if err := r.updateRef(tref, plumbing.ZeroHash, h); err != nil {
+		return err
+	}
+	res.Tag = strings.TrimPrefix(tref, "refs/tags/")
+	res.TagHash = h
+	return nil
+}
