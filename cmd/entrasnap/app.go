@@ -65,6 +65,7 @@ everything without an Azure account.`,
 		ErrWriter:             e.stderr,
 		HideHelpCommand:       true,
 		Commands: []*cli.Command{
+			demoCommand(e),
 			kindsCommand(e),
 			graphsimCommand(e),
 			exportCommand(e),

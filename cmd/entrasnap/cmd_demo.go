@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/urfave/cli/v2"
+)
+
+func demoCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "a guided tour on an emulated tenant: back up, break things, see the diff",
+		Description: `demo needs no Azure account. It starts graphsim with a small company's tenant
+in-process, exports a first snapshot into a new git repository, simulates the
+classic incidents (a Conditional Access policy deleted, a group's membership
+wiped, an app's redirect URIs changed, a named location deleted), exports
+again, and prints the object-level diff. The repository stays for you to
+explore with git and entrasnap; the end of the output says what to try.
+
+EXAMPLES:
+   entrasnap demo
+   entrasnap demo --dir /tmp/contoso-backup`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dir", Value: "entrasnap-demo", Usage: "where to create the demo repository (must not exist, or be empty)"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the demo tenant"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("demo takes no arguments; use --dir to choose the folder")
+			}
+			return runDemo(c.Context, e, c.String("dir"), c.Uint64("seed"))
+		},
+	}
+}
+
+func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
+	start := time.Now()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
+		return usageErrorf("--dir %s already exists and is not empty; remove it or choose another folder with --dir", abs)
+	}
+	say := func(format string, args ...any) { fmt.Fprintf(e.stdout, format+"\n", args...) }
+
+	// 1. The tenant.
+	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: seed, TenantName: "Contoso"})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	url := "http://" + ln.Addr().String()
+	say("1. Started graphsim with the demo tenant \"Contoso\" (%d users, %d groups, %d Conditional Access policies) at %s",
+		sim.Tenant().Count("user"), sim.Tenant().Count("group"), sim.Tenant().Count("conditionalAccessPolicy"), url)
+
+	client, err := connection{graphURL: url, accessToken: sim.Token(), cloud: "global"}.client("entrasnap-demo/" + version)
+	if err != nil {
+		return err
+	}
+	repo, err := snapshot.OpenOrInit(abs)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	export := func(msg string) (*exporter.Result, error) {
+		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg,
+			Author: snapshot.Signature{Name: "entrasnap demo", Email: "demo@entrasnap.invalid"}})
+		if err != nil {
+			return nil, err
+		}
+		if inc := res.Incomplete(); len(inc) > 0 {
+			return nil, fmt.Errorf("the demo export was incomplete (%d kinds); this is a bug, please report it", len(inc))
+		}
+		return res, nil
+	}
+
+	// 2. First snapshot.
+	first, err := export("demo: baseline before the incidents")
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, k := range first.Kinds {
+		total += k.Objects
+	}
+	say("2. Exported %d objects of %d kinds to %s and tagged %s (%d Graph requests).",
+		total, len(first.Kinds), abs, first.Tag, first.Requests)
+
+	// 3. Incidents, made through Microsoft Graph as an admin (or attacker) would.
+	say("3. Simulating incidents:")
+	inc, err := demoIncidents(ctx, client)
+	if err != nil {
+		return fmt.Errorf("simulating incidents: %w", err)
+	}
+	for _, in := range inc.lines {
+		say("   - %s", in)
+	}
+
+	// 4. Second snapshot and the diff.
+	second, err := export("demo: after the incidents")
+	if err != nil {
+		return err
+	}
+	say("4. Exported again and tagged %s. What changed, object by object:\n", second.Tag)
+	if err := runDiff(ctx, e, abs, first.Tag, second.Tag, "text", nil, false); err != nil {
+		return err
+	}
+
+	say("\nDone in %.1fs. The repository is %s. Try:", time.Since(start).Seconds(), abs)
+	for _, l := range []string{
+		"git -C " + abs + " log --oneline --decorate",
+		"git -C " + abs + " show --stat HEAD",
+		"entrasnap snapshots --repo " + abs,
+		"entrasnap diff --repo " + abs + " --format markdown",
+		"entrasnap log --repo " + abs + " \"applications/" + inc.app + "\"",
+		"entrasnap show --repo " + abs + " --at HEAD~1 \"conditional-access-policies/" + inc.policy + "\"",
+		"entrasnap graphsim --profile demo   # a tenant to point entrasnap at: --graph-url/--access-token",
+	} {
+		say("   %s", l)
+	}
+	return nil
+}
+
+// demoIncidentsDone says what demoIncidents broke.
+type demoIncidentsDone struct {
+	lines       []string // one per incident
+	policy, app string   // names of the deleted CA policy and the changed app
+}
+
+// demoIncidents breaks the tenant in the four classic ways, through Graph.
+func demoIncidents(ctx context.Context, c *graph.Client) (*demoIncidentsDone, error) {
+	var out []string
+	done := &demoIncidentsDone{}
+	list := func(path string) ([]map[string]any, error) {
+		var items []map[string]any
+		err := c.List(ctx, path, func(page []json.RawMessage) error {
+			for _, raw := range page {
+				var m map[string]any
+				if err := json.Unmarshal(raw, &m); err != nil {
+					return err
+				}
+				items = append(items, m)
+			}
+			return nil
+		})
+		return items, err
+	}
+	str := func(v any) string { s, _ := v.(string); return s }
+
+	// A Conditional Access policy deleted.
+	policies, err := list("/v1.0/identity/conditionalAccess/policies")
+	if err != nil {
+		return nil, err
+	}
+	var victim map[string]any
+	for _, p := range policies {
+		if p["state"] == "enabled" {
+			victim = p
+			break
+		}
+	}
+	if victim == nil {
+		return nil, errors.New("no enabled Conditional Access policy in the demo tenant")
+	}
+	if _, err := c.Delete(ctx, "/v1.0/identity/conditionalAccess/policies/"+str(victim["id"])); err != nil {
+		return nil, err
+	}
+	done.policy = str(victim["displayName"])
+	out = append(out, fmt.Sprintf("Conditional Access policy %q deleted", done.policy))
+
+	// A group's membership wiped.
+	groups, err := list("/v1.0/groups?$select=id,displayName,groupTypes,onPremisesSyncEnabled,membershipRule")
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		if len(g["groupTypes"].([]any)) != 0 || g["onPremisesSyncEnabled"] == true {
+			continue
+		}
+		members, err := list("/v1.0/groups/" + str(g["id"]) + "/members?$select=id")
+		if err != nil {
+			return nil, err
+		}
+		if len(members) < 3 {
+			continue
+		}
+		for _, m := range members {
+			if _, err := c.Delete(ctx, "/v1.0/groups/"+str(g["id"])+"/members/"+str(m["id"])+"/$ref"); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, fmt.Sprintf("group %q lost all %d members", str(g["displayName"]), len(members)))
+		break
+	}
+
+	// An app's redirect URIs changed.
+	apps, err := list("/v1.0/applications?$select=id,displayName,web")
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range apps {
+		web, _ := a["web"].(map[string]any)
+		if web == nil || len(web["redirectUris"].([]any)) == 0 {
+			continue
+		}
+		web["redirectUris"] = []string{"https://login.contoso-support.example/callback"}
+		if _, err := c.Patch(ctx, "/v1.0/applications/"+str(a["id"]), map[string]any{"web": web}); err != nil {
+			return nil, err
+		}
+		done.app = str(a["displayName"])
+		out = append(out, fmt.Sprintf("app %q now redirects sign-ins to https://login.contoso-support.example/callback", done.app))
+		break
+	}
+
+	// A named location deleted (one no remaining policy uses: Graph refuses the others).
+	locations, err := list("/v1.0/identity/conditionalAccess/namedLocations")
+	if err != nil {
+		return nil, err
+	}
+	remaining, err := list("/v1.0/identity/conditionalAccess/policies")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range locations {
+		id := str(l["id"])
+		used := false
+		for _, p := range remaining {
+			b, _ := json.Marshal(p["conditions"])
+			used = used || strings.Contains(string(b), id)
+		}
+		if used {
+			continue
+		}
+		if _, err := c.Delete(ctx, "/v1.0/identity/conditionalAccess/namedLocations/"+id); err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprintf("named location %q deleted", str(l["displayName"])))
+		break
+	}
+	done.lines = out
+	return done, nil
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDemo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	code, out, errOut := runCLI(t, "demo", "--dir", dir)
+	if code != exitOK {
+		t.Fatalf("demo: code %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"Conditional Access policy", "lost all", "redirects sign-ins", "named location",
+		"- removed", "web.redirectUris: + \"https://login.contoso-support.example/callback\"", "members: - ",
+		"2 removed, 2 changed", "The repository is " + dir,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, args := range [][]string{{"fsck", "--strict"}, {"status", "--porcelain"}} {
+		b, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput()
+		if err != nil || (args[0] == "status" && len(b) > 0) {
+			t.Errorf("git %v: %v\n%s", args, err, b)
+		}
+	}
+	b, err := exec.Command("git", "-C", dir, "log", "--format=%s").Output()
+	if err != nil || strings.Count(string(b), "\n") != 2 || !strings.Contains(string(b), "after the incidents") {
+		t.Errorf("git log: %v\n%s", err, b)
+	}
+	// The suggested next commands work.
+	if code, out, errOut := runCLI(t, "snapshots", "--repo", dir); code != exitOK || strings.Count(out, "snapshot/") != 2 {
+		t.Errorf("snapshots after demo: %d %s %s", code, out, errOut)
+	}
+	// A second run into the same folder refuses and says what to do.
+	code, _, errOut = runCLI(t, "demo", "--dir", dir)
+	if code != exitUsage || !strings.Contains(errOut, "not empty") {
+		t.Errorf("second demo: code %d, %q", code, errOut)
+	}
+}
