@@ -24,11 +24,12 @@ const ManifestPath = ".entrasnap/snapshot.yaml"
 // FormatVersion is the repository format the exporter writes.
 const FormatVersion = 1
 
-// Default mass-deletion guard: a kind may not lose more than half of its
-// objects and more than ten of them (or all of them) in one snapshot.
+// Default mass-deletion guard (issue 3): a kind may not lose more than 20 %
+// of its objects, or all of them, in one snapshot. ShrinkMin, when set,
+// also lets through drops of at most that many objects.
 const (
-	DefaultShrinkRatio = 0.5
-	DefaultShrinkMin   = 10
+	DefaultShrinkRatio = 0.2
+	DefaultShrinkMin   = 0
 )
 
 // Options configure Run.

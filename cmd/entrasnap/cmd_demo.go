@@ -82,8 +82,9 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 		return err
 	}
 	defer repo.Close()
+	allowShrink := false
 	export := func(msg string) (*exporter.Result, error) {
-		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg,
+		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg, AllowShrink: allowShrink,
 			Author: snapshot.Signature{Name: "entrasnap demo", Email: "demo@entrasnap.invalid"}})
 		if err != nil {
 			return nil, err
@@ -116,12 +117,24 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 		say("   - %s", in)
 	}
 
-	// 4. Second snapshot and the diff.
+	// 4. Second snapshot: the mass-deletion guard stops it first.
+	_, err = export("demo: after the incidents")
+	var shrink *exporter.ShrinkError
+	if !errors.As(err, &shrink) {
+		if err == nil {
+			return errors.New("the mass-deletion guard let a 25% drop of named locations through; this is a bug, please report it")
+		}
+		return err
+	}
+	say("4. Exported again. entrasnap refused to commit: %v", err)
+	say("   That is the mass-deletion guard: a kind that loses more than 20%% of its objects is not")
+	say("   recorded until someone confirms. The deletions are the incidents, so the demo confirms:")
+	allowShrink = true
 	second, err := export("demo: after the incidents")
 	if err != nil {
 		return err
 	}
-	say("4. Exported again and tagged %s. What changed, object by object:\n", second.Tag)
+	say("   exported again with --allow-shrink and tagged %s. What changed, object by object:\n", second.Tag)
 	if err := runDiff(ctx, e, abs, first.Tag, second.Tag, "text", nil, false); err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"Conditional Access policy", "lost all", "redirects sign-ins", "named location",
 		"- removed", "web.redirectUris: + \"https://login.contoso-support.example/callback\"", "members: - ",
-		"2 removed, 2 changed", "The repository is " + dir,
+		"2 removed, 2 changed", "The repository is " + dir, "mass-deletion guard", "named-locations fell from 4 to 3",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
