@@ -46,6 +46,9 @@ type Options struct {
 	Message string
 	// AllowShrink lets a snapshot through the mass-deletion guard.
 	AllowShrink bool
+	// RequireComplete turns an incomplete read into a failure with no
+	// commit (IncompleteError) instead of a snapshot marked incomplete.
+	RequireComplete bool
 	// ShrinkRatio and ShrinkMin tune the guard; zero values take the defaults.
 	ShrinkRatio float64
 	ShrinkMin   int
@@ -145,6 +148,18 @@ func (r *Result) Objects() int {
 		n += k.Objects
 	}
 	return n
+}
+
+// IncompleteError is Run's answer under RequireComplete when some kinds
+// could not be read: nothing was committed.
+type IncompleteError struct{ Kinds []KindResult }
+
+func (e *IncompleteError) Error() string {
+	parts := make([]string, len(e.Kinds))
+	for i, k := range e.Kinds {
+		parts[i] = k.Kind + " (" + k.Reason + ")"
+	}
+	return "not committing an incomplete snapshot (--require-complete): " + strings.Join(parts, "; ")
 }
 
 // ShrinkError refuses a snapshot in which kinds lost too many objects.
@@ -323,6 +338,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		carry = append(carry, p)
 	}
 	sort.Strings(carry)
+
+	if inc := res.Incomplete(); len(inc) > 0 && o.RequireComplete {
+		o.Progress.Done(res)
+		return res, &IncompleteError{Kinds: inc}
+	}
 
 	// Mass-deletion guard.
 	if err := guard(res.Kinds, o); err != nil {

@@ -837,3 +837,26 @@ func TestCollisionRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestRequireCompleteCommitsNothing(t *testing.T) {
+	sim := newSim(t, graphsim.Options{})
+	good := newClient(t, sim, nil, "")
+	r := newRepo(t, false)
+	mustExport(t, good, r, nil)
+	head := strings.TrimSpace(git(t, r.Path(), "rev-parse", "HEAD"))
+	tags := git(t, r.Path(), "tag")
+
+	bad := newClient(t, sim, failPaths(sim, "/identity/conditionalAccess/namedLocations"), "")
+	_, err := export(t, bad, r, func(o *Options) { o.RequireComplete = true })
+	var inc *IncompleteError
+	if !errors.As(err, &inc) || len(inc.Kinds) != 1 || inc.Kinds[0].Kind != "named-locations" {
+		t.Fatalf("err = %v, want IncompleteError naming named-locations", err)
+	}
+	if got := strings.TrimSpace(git(t, r.Path(), "rev-parse", "HEAD")); got != head {
+		t.Errorf("HEAD moved to %s", got)
+	}
+	if got := git(t, r.Path(), "tag"); got != tags {
+		t.Errorf("tags changed:\n%s\nwas:\n%s", got, tags)
+	}
+	fsck(t, r.Path())
+}
