@@ -50,19 +50,7 @@ type logEntry struct {
 }
 
 func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON bool) error {
-	r, err := openRepo(repoPath)
-	if err != nil {
-		return err
-	}
-	h, err := r.Resolve(ctx, at)
-	if err != nil {
-		return err
-	}
-	ix, err := newRepoIndex(ctx, r, h.String())
-	if err != nil {
-		return err
-	}
-	p, err := findObject(ix, object)
+	r, h, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
 		return err
 	}

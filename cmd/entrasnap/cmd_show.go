@@ -39,19 +39,7 @@ EXAMPLES:
 var idPattern = regexp.MustCompile(`"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"`)
 
 func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
-	r, err := openRepo(repoPath)
-	if err != nil {
-		return err
-	}
-	h, err := r.Resolve(ctx, at)
-	if err != nil {
-		return err
-	}
-	ix, err := newRepoIndex(ctx, r, h.String())
-	if err != nil {
-		return err
-	}
-	p, err := findObject(ix, object)
+	r, h, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
 		return err
 	}

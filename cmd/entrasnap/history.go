@@ -151,6 +151,28 @@ func loadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.S
 	return a, b, nil
 }
 
+// locateObject opens the repository, resolves the revision and finds OBJECT
+// (an id, a file path, or kind/displayName) in it.
+func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.Repo, plumbing.Hash, *repoIndex, string, error) {
+	r, err := openRepo(repoPath)
+	if err != nil {
+		return nil, plumbing.ZeroHash, nil, "", err
+	}
+	h, err := r.Resolve(ctx, at)
+	if err != nil {
+		return nil, plumbing.ZeroHash, nil, "", err
+	}
+	ix, err := newRepoIndex(ctx, r, h.String())
+	if err != nil {
+		return nil, plumbing.ZeroHash, nil, "", err
+	}
+	p, err := findObject(ix, object)
+	if err != nil {
+		return nil, plumbing.ZeroHash, nil, "", err
+	}
+	return r, h, ix, p, nil
+}
+
 // findObject resolves OBJECT (an id, a file path, or kind/displayName) to its
 // path at rev.
 func findObject(ix *repoIndex, object string) (string, error) {
@@ -166,21 +188,24 @@ func findObject(ix *repoIndex, object string) (string, error) {
 		kindName, name := object[:i], object[i+1:]
 		kinds, err := layout.Select([]string{kindName})
 		if err == nil {
+			// Files are named by the slug of their display name: read only
+			// those, unless none match (names the slug cannot carry).
 			var matches []string
-			for _, k := range kinds {
-				for _, p := range ix.paths {
-					kk, key, err := layout.Locate(p)
-					if err != nil || kk != k {
-						continue
-					}
-					if n, ok := ix.Name(key); ok && strings.EqualFold(n, name) {
-						matches = append(matches, p)
-					} else if strings.HasPrefix(pathBase(p), layout.Slug(name)+".") {
+			match := func(bySlug bool) {
+				for _, k := range kinds {
+					for _, p := range ix.paths {
+						kk, key, err := layout.Locate(p)
+						if err != nil || kk != k || (bySlug && !strings.HasPrefix(pathBase(p), layout.Slug(name)+".")) {
+							continue
+						}
 						if n, ok := ix.Name(key); ok && strings.EqualFold(n, name) {
 							matches = append(matches, p)
 						}
 					}
 				}
+			}
+			if match(true); len(matches) == 0 {
+				match(false)
 			}
 			matches = uniqueSorted(matches)
 			switch len(matches) {
