@@ -143,10 +143,16 @@ func BenchmarkDiff100k(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		cs, err := r.Diff(ctx, first.Commit.String(), second.Commit.String())
+		// a freshly opened repository: nothing cached
+		fresh, err := Open(r.Path())
+		if err != nil {
+			b.Fatal(err)
+		}
+		cs, err := fresh.Diff(ctx, first.Commit.String(), second.Commit.String())
 		if err != nil || len(cs) != 100 {
 			b.Fatalf("diff: %d changes, %v", len(cs), err)
 		}
+		fresh.Close()
 	}
 }
 
@@ -174,13 +180,27 @@ func BenchmarkHistory365(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	history := func(b *testing.B, r *Repo) {
+		n := 0
+		err := r.History(ctx, "HEAD", []string{target}, func(CommitInfo, []Change) error { n++; return nil })
+		if err != nil || n != 53 {
+			b.Fatalf("history: %d commits, %v", n, err)
+		}
+	}
 	b.Run("history-one-file", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			n := 0
-			err := r.History(ctx, "HEAD", []string{target}, func(CommitInfo, []Change) error { n++; return nil })
-			if err != nil || n != 53 {
-				b.Fatalf("history: %d commits, %v", n, err)
+			history(b, r)
+		}
+	})
+	// cold: a freshly opened repository each time (no cached trees or tags)
+	b.Run("history-one-file-cold", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			fresh, err := Open(r.Path())
+			if err != nil {
+				b.Fatal(err)
 			}
+			history(b, fresh)
+			fresh.Close()
 		}
 	})
 	b.Run("log-365", func(b *testing.B) {

@@ -73,7 +73,19 @@ func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
 	if d, ok := t.overlay[h]; ok {
 		return d.entries, nil
 	}
-	tr, err := object.GetTree(t.r.repo.Storer, h)
+	return t.r.treeEntries(h)
+}
+
+// treeCacheMax bounds the tree cache (in entries, ~100 bytes each).
+const treeCacheMax = 500_000
+
+// treeEntries reads and decodes a stored tree, through the cache.
+// Callers hold r.mu.
+func (r *Repo) treeEntries(h plumbing.Hash) ([]tEntry, error) {
+	if es, ok := r.treeCache[h]; ok {
+		return es, nil
+	}
+	tr, err := object.GetTree(r.repo.Storer, h)
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
 	}
@@ -81,6 +93,11 @@ func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
 	for i, e := range tr.Entries {
 		es[i] = tEntry{name: e.Name, mode: e.Mode, hash: e.Hash}
 	}
+	if r.treeCache == nil || r.treeCacheSize+len(es) > treeCacheMax {
+		r.treeCache, r.treeCacheSize = map[plumbing.Hash][]tEntry{}, 0
+	}
+	r.treeCache[h] = es
+	r.treeCacheSize += len(es) + 1
 	return es, nil
 }
 

@@ -44,7 +44,9 @@
 //     candidate new objects. Objects already in the store are skipped.
 //  4. New objects (blobs, trees, the commit, the tag) are written durably:
 //     up to 100 as loose objects, more as one pack with its index, each file
-//     written to a temporary name, fsync'd, then renamed.
+//     written to a temporary name, fsync'd, then renamed. Packs hold no
+//     deltas and use fast compression; `git gc` compacts a repository that
+//     has collected many runs.
 //  5. For a repository with a working tree whose HEAD is on the branch, the
 //     working tree is checked against the old head (index equal to the old
 //     tree, tracked files unmodified by git's stat-then-content test, no

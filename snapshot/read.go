@@ -369,44 +369,25 @@ func (r *Repo) tagList(prefix string) ([]TagInfo, error) {
 		if !strings.HasPrefix(name, prefix) {
 			return nil
 		}
-		ti := TagInfo{Name: name, Hash: ref.Hash()}
-		h := ref.Hash()
-	peel:
-		for depth := 0; depth < 10; depth++ {
-			t, err := r.repo.TagObject(h)
-			if errors.Is(err, plumbing.ErrObjectNotFound) {
-				break // not a tag object: a lightweight tag, or peeled
+		if ti, ok := r.tagCache[ref.Hash()]; ok {
+			if !ti.Commit.IsZero() {
+				ti.Name = name
+				out = append(out, ti)
 			}
-			if err != nil {
-				return fmt.Errorf("read tag %s: %w", name, err)
-			}
-			if depth == 0 {
-				ti.Annotated = true
-				ti.Tagger = sigOf(t.Tagger)
-				ti.Time = t.Tagger.When
-				ti.Message = t.Message
-			}
-			h = t.Target
-			switch t.TargetType {
-			case plumbing.CommitObject:
-				break peel
-			case plumbing.TagObject:
-			default:
-				return nil // a tag of a tree or blob: not a snapshot
-			}
-		}
-		c, err := r.repo.CommitObject(h)
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
 			return nil
 		}
+		ti, err := r.peelTag(ref.Hash())
 		if err != nil {
 			return fmt.Errorf("read tag %s: %w", name, err)
 		}
-		ti.Commit = c.Hash
-		if !ti.Annotated {
-			ti.Time = c.Committer.When
+		if r.tagCache == nil {
+			r.tagCache = map[plumbing.Hash]TagInfo{}
 		}
-		out = append(out, ti)
+		r.tagCache[ref.Hash()] = ti // objects never change: cache by id
+		if !ti.Commit.IsZero() {
+			ti.Name = name
+			out = append(out, ti)
+		}
 		return nil
 	})
 	if err != nil {
@@ -419,6 +400,48 @@ func (r *Repo) tagList(prefix string) ([]TagInfo, error) {
 		return out[i].Name > out[j].Name
 	})
 	return out, nil
+}
+
+// peelTag describes what the tag ref value h points at; Commit is zero when
+// it is not (eventually) a commit.
+func (r *Repo) peelTag(h plumbing.Hash) (TagInfo, error) {
+	ti := TagInfo{Hash: h}
+peel:
+	for depth := 0; depth < 10; depth++ {
+		t, err := r.repo.TagObject(h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			break // not a tag object: a lightweight tag, or peeled
+		}
+		if err != nil {
+			return ti, err
+		}
+		if depth == 0 {
+			ti.Annotated = true
+			ti.Tagger = sigOf(t.Tagger)
+			ti.Time = t.Tagger.When
+			ti.Message = t.Message
+		}
+		h = t.Target
+		switch t.TargetType {
+		case plumbing.CommitObject:
+			break peel
+		case plumbing.TagObject:
+		default:
+			return ti, nil // a tag of a tree or blob: not a snapshot
+		}
+	}
+	c, err := r.repo.CommitObject(h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return ti, nil
+	}
+	if err != nil {
+		return ti, err
+	}
+	ti.Commit = c.Hash
+	if !ti.Annotated {
+		ti.Time = c.Committer.When
+	}
+	return ti, nil
 }
 
 func (r *Repo) tagsByCommit() (map[plumbing.Hash][]string, error) {

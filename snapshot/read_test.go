@@ -211,3 +211,52 @@ func TestLogAndTags(t *testing.T) {
 		}
 	}
 }
+
+// One Repo shared by goroutines that read and write (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	r := newTestRepo(t, false)
+	ctx := context.Background()
+	f := files0()
+	write(t, r, Snapshot{Files: f, Author: day(0), Tag: "snapshot/0"})
+	errs := make(chan error, 64)
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 5; i++ {
+				switch g {
+				case 0:
+					next := edit(f, map[string][]byte{"users/ann smith.11aa.yaml": []byte{byte('a' + i)}})
+					if _, err := r.WriteSnapshot(ctx, Snapshot{Files: next, Author: day(i + 1)}); err != nil {
+						errs <- err
+					}
+				case 1:
+					if _, err := r.ReadFile(ctx, "snapshot/0", "README.md"); err != nil {
+						errs <- err
+					}
+				case 2:
+					if _, err := r.Log(ctx, "", 0); err != nil {
+						errs <- err
+					}
+				case 3:
+					err := r.History(ctx, "HEAD", []string{"users"}, func(c CommitInfo, _ []Change) error {
+						_, err := r.Diff(ctx, "", c.Hash.String())
+						return err
+					})
+					if err != nil {
+						errs <- err
+					}
+				}
+			}
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	fsck(t, r.Path())
+	statusClean(t, r.Path())
+}

@@ -54,6 +54,12 @@ type Repo struct {
 
 	packStamp packStamp
 
+	// Caches of immutable objects, by id: decoded trees (bounded by
+	// treeCacheMax entries in total) and peeled tags.
+	treeCache     map[plumbing.Hash][]tEntry
+	treeCacheSize int
+	tagCache      map[plumbing.Hash]TagInfo
+
 	// testBeforeRefUpdate, when set, runs after all objects of a snapshot
 	// are written and before the branch compare-and-swap.
 	testBeforeRefUpdate func()

@@ -2,12 +2,15 @@ package snapshot
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -123,14 +126,12 @@ func (p *worktreePlan) check(oldTree plumbing.Hash, hasParent bool) string {
 		trustMode = false
 	}
 	var dirty []string
-	ndirty := 0
 	for name, e := range p.entries {
 		if e.Mode == filemode.Submodule {
 			continue
 		}
 		why, refreshed := r.checkFile(name, e, indexMod, trustMode)
 		if why != "" {
-			ndirty++
 			dirty = append(dirty, why+" "+name)
 			continue
 		}
@@ -138,7 +139,7 @@ func (p *worktreePlan) check(oldTree plumbing.Hash, hasParent bool) string {
 			p.entries[name] = refreshed
 		}
 	}
-	if ndirty > 0 {
+	if len(dirty) > 0 {
 		sort.Strings(dirty)
 		more := ""
 		if len(dirty) > 3 {
@@ -431,15 +432,13 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 	for _, e := range entries {
 		p.entries[e.Name] = e
 	}
-	idx := &index.Index{Version: 2, Entries: make([]*index.Entry, 0, len(p.entries))}
+	all := make([]*index.Entry, 0, len(p.entries))
 	for _, e := range p.entries {
-		idx.Entries = append(idx.Entries, e)
+		all = append(all, e)
 	}
-	sort.Slice(idx.Entries, func(i, j int) bool { return idx.Entries[i].Name < idx.Entries[j].Name })
+	slices.SortFunc(all, func(a, b *index.Entry) int { return strings.Compare(a.Name, b.Name) })
 	var buf bytes.Buffer
-	if err := index.NewEncoder(&buf).Encode(idx); err != nil {
-		return fmt.Errorf("write index: %w", err)
-	}
+	encodeIndex(&buf, all)
 	if _, err := p.lock.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}
@@ -455,4 +454,52 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 		return fmt.Errorf("write index: %w", err)
 	}
 	return nil
+}
+
+// encodeIndex writes a version 2 index of entries (sorted by name, stage 0)
+// with no extensions, as git's read-cache.c reads it.
+func encodeIndex(w *bytes.Buffer, entries []*index.Entry) {
+	start := w.Len()
+	var u [4]byte
+	put := func(v uint32) {
+		binary.BigEndian.PutUint32(u[:], v)
+		w.Write(u[:])
+	}
+	putTime := func(t time.Time) {
+		if t.IsZero() || t.Unix() < 0 {
+			put(0)
+			put(0)
+			return
+		}
+		put(uint32(t.Unix()))
+		put(uint32(t.Nanosecond()))
+	}
+	w.WriteString("DIRC")
+	put(2)
+	put(uint32(len(entries)))
+	for _, e := range entries {
+		putTime(e.CreatedAt)
+		putTime(e.ModifiedAt)
+		put(e.Dev)
+		put(e.Inode)
+		put(uint32(e.Mode))
+		put(e.UID)
+		put(e.GID)
+		put(e.Size)
+		w.Write(e.Hash[:])
+		n := len(e.Name)
+		if n > 0xfff {
+			n = 0xfff
+		}
+		w.WriteByte(byte(n >> 8))
+		w.WriteByte(byte(n))
+		w.WriteString(e.Name)
+		// 62 bytes of fields and flags, the name, then 1-8 NULs to a multiple of 8.
+		pad := 8 - (62+len(e.Name))%8
+		for i := 0; i < pad; i++ {
+			w.WriteByte(0)
+		}
+	}
+	sum := sha1.Sum(w.Bytes()[start:])
+	w.Write(sum[:])
 }

@@ -1,13 +1,18 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -212,4 +217,24 @@ func TestLinkedWorktree(t *testing.T) {
 		t.Errorf("pr = %s, want %s", got, res.Commit)
 	}
 	_ = context.Background
+}
+
+func TestEncodeIndexMatchesGoGit(t *testing.T) {
+	var entries []*index.Entry
+	for i, name := range []string{"a", "a.b", "a/x", "dir/jürgen müller.yaml", strings.Repeat("n", 70), "z"} {
+		entries = append(entries, &index.Entry{
+			Name: name, Hash: plumbing.ComputeHash(plumbing.BlobObject, []byte(name)), Mode: filemode.Regular,
+			CreatedAt: time.Unix(1700000000+int64(i), 123), ModifiedAt: time.Unix(1700000100, 456789),
+			Dev: 1, Inode: uint32(100 + i), UID: 1000, GID: 1000, Size: uint32(i),
+		})
+	}
+	var ours bytes.Buffer
+	encodeIndex(&ours, entries)
+	var theirs bytes.Buffer
+	if err := index.NewEncoder(&theirs).Encode(&index.Index{Version: 2, Entries: entries}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours.Bytes(), theirs.Bytes()) {
+		t.Fatalf("encodeIndex differs from go-git's encoder:\nours   %x\ntheirs %x", ours.Bytes(), theirs.Bytes())
+	}
 }

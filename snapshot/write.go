@@ -228,8 +228,11 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		if err := validPath(c); err != nil {
 			return nil, fmt.Errorf("snapshot carry: %w", err)
 		}
-		i := sort.SearchStrings(paths, c)
-		if i < len(paths) && (paths[i] == c || strings.HasPrefix(paths[i], c+"/")) {
+		// ("c-x" sorts between "c" and "c/...": look for both separately)
+		if i := sort.SearchStrings(paths, c); i < len(paths) && paths[i] == c {
+			return nil, fmt.Errorf("snapshot: %q is in Files and in Carry; leave it out of one of them", c)
+		}
+		if i := sort.SearchStrings(paths, c+"/"); i < len(paths) && strings.HasPrefix(paths[i], c+"/") {
 			return nil, fmt.Errorf("snapshot: %q is in Files but under Carry prefix %q; leave it out of one of them", paths[i], c)
 		}
 		carry = append(carry, c)

@@ -259,9 +259,12 @@ func TestCarryKeepsParentFiles(t *testing.T) {
 	fsck(t, dir)
 	statusClean(t, dir)
 
-	_, err := r.WriteSnapshot(context.Background(), Snapshot{Files: f1, Carry: []string{"groups"}})
-	if err == nil || !strings.Contains(err.Error(), "Carry") {
-		t.Fatalf("files under a carried prefix: err = %v", err)
+	for _, carry := range []string{"groups", "groups/", "users/a.yaml", "users"} {
+		files := edit(f1, map[string][]byte{"groups-x/a": []byte("sorts between groups and groups/")})
+		_, err := r.WriteSnapshot(context.Background(), Snapshot{Files: files, Carry: []string{carry}})
+		if err == nil || !strings.Contains(err.Error(), "Carry") {
+			t.Errorf("files under carried %q: err = %v", carry, err)
+		}
 	}
 }
 
