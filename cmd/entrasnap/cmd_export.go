@@ -10,9 +10,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/urfave/cli/v2"
 )
 
@@ -23,6 +25,8 @@ type exportOptions struct {
 	branch      string
 	allowShrink bool
 	json        bool
+	push        string // remote to push the branch and tag to
+	prBody      string // file for the markdown pull-request body
 	conn        connection
 }
 
@@ -30,7 +34,7 @@ func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "read the tenant and commit every object as YAML to a git repository, as a tagged snapshot",
-		UsageText: "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--allow-shrink] [--json] [connection flags]",
+		UsageText: "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--json] [connection flags]",
 		Description: `export reads every object kind (see ` + "`entrasnap kinds`" + `) from Microsoft Graph and
 writes one normalized YAML file per object into the git repository DIR
 (created if missing; bare or with a working tree), then commits the tree as
@@ -44,6 +48,24 @@ forward from the previous snapshot, the snapshot says which kinds and why,
 and the exit code is 3. A kind that lost more than half of its objects (and
 more than 10), or all of them, stops the export with nothing committed
 unless --allow-shrink is given.
+
+--branch B commits to branch B; a branch that does not exist yet starts at
+HEAD's commit, so its snapshot is reviewed against HEAD's (a pull request from
+B into the default branch). If nothing changed, the new branch is not kept.
+
+--pr-body FILE writes what this snapshot changed (previous snapshot → new, as
+` + "`entrasnap diff --format markdown`" + `) to FILE, to use as a pull request
+description or CI job summary; FILE is empty when nothing was committed. The
+first snapshot (nothing to compare with) gets a summary of what it holds.
+Bodies longer than 60,000 characters are cut, with a note.
+
+--push REMOTE pushes, after the commit, the branch (when a commit was made)
+and the new snapshot tag to REMOTE: a configured remote (origin) or a URL.
+Pushes are fast-forward only. Credentials come from the environment:
+GIT_TOKEN (or GITHUB_TOKEN) over HTTPS, sent as user GIT_USERNAME (default
+x-access-token); for SSH, the key file GIT_SSH_KEY_FILE (passphrase in
+GIT_SSH_KEY_PASSPHRASE) or the agent at SSH_AUTH_SOCK. Tokens are never
+printed.
 
 Progress goes to stderr, one line per kind; with --json, JSON lines
 (kind_started, kind_done, summary) go to stdout instead. The commit author
@@ -66,12 +88,18 @@ EXAMPLES:
    entrasnap export --repo ./tenant-backup --tenant-id contoso.onmicrosoft.com --client-id APP_ID
 
    entrasnap export --repo ./tenant-backup --message "Before the CA change of 2026-03-23"
-   entrasnap export --repo ./tenant-backup --kinds conditional-access,groups --json`,
+   entrasnap export --repo ./tenant-backup --kinds conditional-access,groups --json
+
+   # in CI: commit to a review branch, push it, and describe it for a pull request
+   entrasnap export --repo . --branch entrasnap/snapshot-2026-03-23 --pr-body pr.md --push origin
+   test -s pr.md && gh pr create --head entrasnap/snapshot-2026-03-23 --title "Tenant changes" --body-file pr.md`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "git repository to write the snapshot to (created if missing)"},
 			&cli.StringFlag{Name: "message", Usage: "describe the snapshot; its first line goes into the commit title"},
 			&cli.StringSliceFlag{Name: "kinds", Usage: "kinds to read, by name or folder prefix (default: all); the others are carried forward unchanged"},
-			&cli.StringFlag{Name: "branch", Usage: "branch to commit to (default: the branch HEAD names, or main)"},
+			&cli.StringFlag{Name: "branch", Usage: "branch to commit to (default: the branch HEAD names, or main); a new branch starts at HEAD"},
+			&cli.StringFlag{Name: "push", Usage: "after the commit, push the branch and the snapshot tag to this remote (name or URL); credentials from the environment"},
+			&cli.StringFlag{Name: "pr-body", Usage: "write the changes (previous → new snapshot) as markdown to this file; empty when nothing changed"},
 			&cli.BoolFlag{Name: "allow-shrink", Usage: "commit even when a kind lost more than half of its objects"},
 			&cli.BoolFlag{Name: "json", Usage: "progress and summary as JSON lines on stdout"},
 		}, connectionFlags()...),
@@ -82,6 +110,7 @@ EXAMPLES:
 			o := exportOptions{
 				repo: c.String("repo"), message: c.String("message"), kinds: c.StringSlice("kinds"),
 				branch: c.String("branch"), allowShrink: c.Bool("allow-shrink"), json: c.Bool("json"),
+				push: c.String("push"), prBody: c.String("pr-body"),
 				conn: connectionFrom(c),
 			}
 			if strings.TrimSpace(o.repo) == "" {
@@ -93,6 +122,12 @@ EXAMPLES:
 }
 
 func runExport(ctx context.Context, e *env, o exportOptions) error {
+	if o.prBody != "" {
+		// Emptied first: a failed run never leaves an earlier run's body behind.
+		if err := os.WriteFile(o.prBody, nil, 0o644); err != nil {
+			return fmt.Errorf("--pr-body: %w", err)
+		}
+	}
 	kinds, err := layout.Select(o.kinds)
 	if err != nil {
 		return usageErrorf("--kinds: %v", err)
@@ -106,6 +141,18 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return fmt.Errorf("--repo %s: %w", o.repo, err)
 	}
 	defer repo.Close()
+	var started plumbing.Hash // the commit a branch created here starts at
+	if o.branch != "" {
+		if head, err := repo.Resolve(ctx, "HEAD"); err == nil {
+			created, err := repo.StartBranch(ctx, o.branch, head.String())
+			if err != nil {
+				return fmt.Errorf("--branch %s: %w", o.branch, err)
+			}
+			if created {
+				started = head
+			}
+		}
+	}
 
 	var progress exporter.Progress
 	if o.json {
@@ -119,11 +166,27 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
 		Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"),
 	})
+	if !started.IsZero() && (res == nil || !res.Changed) {
+		// Nothing was committed on the branch made for it: do not keep it.
+		if derr := repo.DeleteBranch(o.branch, started); derr != nil && err == nil {
+			fmt.Fprintf(e.stderr, "entrasnap: the branch %s was created but not used, and could not be removed: %v\n", o.branch, derr)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("export interrupted; nothing was committed")
 		}
 		return err
+	}
+	if o.prBody != "" && res.Changed {
+		if err := writePRBody(ctx, repo, res, o.prBody); err != nil {
+			return fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", exportShortHash(res.Commit), o.prBody, err)
+		}
+	}
+	if o.push != "" {
+		if err := pushSnapshot(ctx, e, repo, res, o.push); err != nil {
+			return err
+		}
 	}
 	if inc := res.Incomplete(); len(inc) > 0 {
 		names := make([]string, len(inc))
@@ -134,6 +197,124 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 			"snapshot %s is incomplete: %s could not be read and were carried forward unchanged (see above); fix the cause and export again",
 			exportShortHash(res.Commit), strings.Join(names, ", "))}
 	}
+	return nil
+}
+
+// prBodyMax bounds --pr-body (GitHub refuses pull request bodies over 65,536
+// characters).
+const prBodyMax = 60000
+
+// writePRBody writes the markdown of what the snapshot res.Commit changed
+// against its parent to file; for the first snapshot, a summary of it.
+func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result, file string) error {
+	log, err := repo.Log(ctx, res.Commit, 2)
+	if err != nil {
+		return err
+	}
+	name := func(ci snapshot.CommitInfo) string {
+		for _, t := range ci.Tags {
+			if strings.HasPrefix(t, "snapshot/") {
+				return t
+			}
+		}
+		return ci.Hash.String()[:12]
+	}
+	var b strings.Builder
+	newName := res.Tag
+	if newName == "" {
+		newName = exportShortHash(res.Commit)
+	}
+	isSnapshot := false
+	if len(log) > 1 {
+		_, err := repo.ReadFile(ctx, log[1].Hash.String(), exporter.ManifestPath)
+		isSnapshot = err == nil
+	}
+	if !isSnapshot {
+		kinds := 0
+		for _, k := range res.Kinds {
+			if k.Objects > 0 {
+				kinds++
+			}
+		}
+		fmt.Fprintf(&b, "### entrasnap: first snapshot %s\n\n**%d objects in %d kinds**; there is no earlier snapshot to compare with.\n\n",
+			newName, res.Objects(), kinds)
+		b.WriteString("| kind | objects |\n|---|---:|\n")
+		for _, k := range res.Kinds {
+			title := k.Title
+			if title != "" {
+				title = strings.ToUpper(title[:1]) + title[1:]
+			}
+			fmt.Fprintf(&b, "| %s | %d |\n", title, k.Objects)
+		}
+	} else {
+		from, to := log[1].Hash.String(), res.Commit
+		a, bb, err := loadChanged(ctx, repo, from, to)
+		if err != nil {
+			return err
+		}
+		newer, err := newRepoIndex(ctx, repo, to)
+		if err != nil {
+			return err
+		}
+		older, err := newRepoIndex(ctx, repo, from)
+		if err != nil {
+			return err
+		}
+		d := diff.Compare(a, bb, chainResolver{newer, older})
+		if err := d.Markdown(&b, diff.RenderOptions{Title: name(log[1]) + " → " + newName}); err != nil {
+			return err
+		}
+	}
+	if inc := res.Incomplete(); len(inc) > 0 {
+		names := make([]string, len(inc))
+		for i, k := range inc {
+			names[i] = k.Title + " (" + k.Reason + ")"
+		}
+		fmt.Fprintf(&b, "\n> **Incomplete snapshot:** these kinds could not be read and were carried forward unchanged: %s.\n",
+			strings.ReplaceAll(strings.Join(names, ", "), "`", "'"))
+	}
+	return os.WriteFile(file, []byte(capBody(b.String(), prBodyMax)), 0o644)
+}
+
+// capBody cuts s at a line end so that it fits max bytes with a note.
+func capBody(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	const note = "\n… cut here: %d more lines. Run `entrasnap diff` on the repository for the whole list.\n"
+	cut := strings.LastIndexByte(s[:max-len(note)-10], '\n')
+	if cut < 0 {
+		cut = max - len(note) - 10
+	}
+	rest := strings.Count(s[cut:], "\n")
+	return s[:cut+1] + fmt.Sprintf(note, rest)
+}
+
+// pushSnapshot pushes the branch (when a commit was made) and the new tag.
+func pushSnapshot(ctx context.Context, e *env, repo *snapshot.Repo, res *exporter.Result, remote string) error {
+	var refs []string
+	if res.Changed {
+		refs = append(refs, "refs/heads/"+res.Branch)
+	}
+	if res.Tag != "" {
+		refs = append(refs, "refs/tags/"+res.Tag)
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	u, err := repo.RemoteURL(remote)
+	if err != nil {
+		return fmt.Errorf("snapshot %s committed, but --push: %w", exportShortHash(res.Commit), err)
+	}
+	auth, err := snapshot.AuthFromEnv(u)
+	if err != nil {
+		return fmt.Errorf("snapshot %s committed, but --push: %w", exportShortHash(res.Commit), err)
+	}
+	if err := repo.Push(ctx, remote, refs, auth); err != nil {
+		return fmt.Errorf("snapshot %s committed to %s, but %w; push again with `git -C %s push %s %s`",
+			exportShortHash(res.Commit), repo.Path(), err, repo.Path(), remote, strings.Join(refs, " "))
+	}
+	fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), remote)
 	return nil
 }
 
