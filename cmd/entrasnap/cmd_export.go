@@ -12,6 +12,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -27,7 +28,10 @@ type exportOptions struct {
 	json        bool
 	push        string // remote to push the branch and tag to
 	prBody      string // file for the markdown pull-request body
-	conn        connection
+	// requireComplete fails an incomplete read instead of committing it.
+	requireComplete   bool
+	author, committer snapshot.Signature
+	conn              connection
 }
 
 func exportCommand(e *env) *cli.Command {
@@ -100,7 +104,10 @@ EXAMPLES:
 			&cli.StringFlag{Name: "branch", Usage: "branch to commit to (default: the branch HEAD names, or main); a new branch starts at HEAD"},
 			&cli.StringFlag{Name: "push", Usage: "after the commit, push the branch and the snapshot tag to this remote (name or URL); credentials from the environment"},
 			&cli.StringFlag{Name: "pr-body", Usage: "write the changes (previous → new snapshot) as markdown to this file; empty when nothing changed"},
-			&cli.BoolFlag{Name: "allow-shrink", Usage: "commit even when a kind lost more than half of its objects"},
+			&cli.BoolFlag{Name: "allow-shrink", Usage: "commit even when a kind lost more than 20% of its objects (or all of them)"},
+			&cli.BoolFlag{Name: "require-complete", Usage: "fail, committing nothing, when any kind cannot be read completely (default: carry it forward and exit 3)"},
+			&cli.StringFlag{Name: "author", Usage: "commit author as \"Name <email>\" (default: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, or entrasnap)"},
+			&cli.StringFlag{Name: "committer", Usage: "committer as \"Name <email>\" (default: GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL, or the author)"},
 			&cli.BoolFlag{Name: "json", Usage: "progress and summary as JSON lines on stdout"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
@@ -110,8 +117,15 @@ EXAMPLES:
 			o := exportOptions{
 				repo: c.String("repo"), message: c.String("message"), kinds: c.StringSlice("kinds"),
 				branch: c.String("branch"), allowShrink: c.Bool("allow-shrink"), json: c.Bool("json"),
-				push: c.String("push"), prBody: c.String("pr-body"),
+				push: c.String("push"), prBody: c.String("pr-body"), requireComplete: c.Bool("require-complete"),
 				conn: connectionFrom(c),
+			}
+			var err error
+			if o.author, err = parseSignature("--author", c.String("author"), "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"); err != nil {
+				return err
+			}
+			if o.committer, err = parseSignature("--committer", c.String("committer"), "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"); err != nil {
+				return err
 			}
 			if strings.TrimSpace(o.repo) == "" {
 				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
@@ -131,6 +145,23 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	kinds, err := layout.Select(o.kinds)
 	if err != nil {
 		return usageErrorf("--kinds: %v", err)
+	}
+	var jsonProgress *exportJSONProgress
+	if o.json {
+		jp := &exportJSONProgress{w: e.stdout}
+		jsonProgress = jp
+		o.conn.onEvent = func(ev graph.Event) {
+			if ev.RetryIn > 0 {
+				jp.emit(map[string]any{"event": "retry", "method": ev.Method, "endpoint": ev.Endpoint, "status": ev.Status,
+					"attempt": ev.Attempt + 1, "waitSeconds": ev.RetryIn.Seconds()})
+			}
+		}
+	} else {
+		o.conn.onEvent = func(ev graph.Event) {
+			if ev.RetryIn > 0 {
+				fmt.Fprintf(e.stderr, "  waiting %.1fs before retry %d of %s %s (%s)\n", ev.RetryIn.Seconds(), ev.Attempt+1, ev.Method, ev.Endpoint, retryReason(ev))
+			}
+		}
 	}
 	client, err := o.conn.client("entrasnap/" + version)
 	if err != nil {
@@ -156,15 +187,14 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 
 	var progress exporter.Progress
 	if o.json {
-		progress = &exportJSONProgress{w: e.stdout}
+		progress = jsonProgress
 	} else {
 		progress = &exportTermProgress{w: e.stderr, out: e.stdout, repo: repo.Path()}
 	}
 	res, err := exporter.Run(ctx, exporter.Options{
 		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
-		AllowShrink: o.allowShrink, Progress: progress,
-		Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
-		Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"),
+		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
+		Author: o.author, Committer: o.committer,
 	})
 	if !started.IsZero() && (res == nil || !res.Changed) {
 		// Nothing was committed on the branch made for it: do not keep it.
@@ -316,6 +346,31 @@ func pushSnapshot(ctx context.Context, e *env, repo *snapshot.Repo, res *exporte
 	}
 	fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), remote)
 	return nil
+}
+
+// retryReason names why a request is retried.
+func retryReason(ev graph.Event) string {
+	switch {
+	case ev.Status == 429:
+		return "throttled by Graph"
+	case ev.Status >= 500:
+		return fmt.Sprintf("Graph answered %d", ev.Status)
+	case ev.Status == 0:
+		return "connection failed"
+	}
+	return fmt.Sprintf("status %d", ev.Status)
+}
+
+// parseSignature reads "Name <email>" from a flag, or the git variables.
+func parseSignature(flag, value, nameVar, emailVar string) (snapshot.Signature, error) {
+	if value == "" {
+		return signatureFromEnv(nameVar, emailVar), nil
+	}
+	open, closing := strings.LastIndexByte(value, '<'), strings.LastIndexByte(value, '>')
+	if open <= 0 || closing != len(value)-1 || closing < open+2 {
+		return snapshot.Signature{}, usageErrorf("%s %q: want \"Name <email>\"", flag, value)
+	}
+	return snapshot.Signature{Name: strings.TrimSpace(value[:open]), Email: value[open+1 : closing]}, nil
 }
 
 func signatureFromEnv(nameVar, emailVar string) snapshot.Signature {

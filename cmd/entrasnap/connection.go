@@ -22,6 +22,8 @@ func connectionFlags() []cli.Flag {
 // connection is what connectionFlags parsed.
 type connection struct {
 	tenantID, clientID, cloud, graphURL, accessToken string
+	// onEvent, when set, sees every HTTP attempt (retries and waits included).
+	onEvent func(graph.Event)
 }
 
 func connectionFrom(c *cli.Context) connection {
@@ -39,7 +41,7 @@ func (cn connection) client(userAgent string) (*graph.Client, error) {
 	if err != nil {
 		return nil, usageErrorf("--cloud: %v", err)
 	}
-	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent}
+	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent, Progress: cn.onEvent}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = cloudInfo.GraphRoot
 	}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+)
+
+func TestExportAuthorAndRequireComplete(t *testing.T) {
+	sim, u := exportTestSim(t)
+	repo := filepath.Join(t.TempDir(), "backup")
+	code, _, errOut := runCLI(t, "export", "--repo", repo, "--graph-url", u, "--access-token", sim.Token(),
+		"--author", "Ada Admin <ada@contoso.com>")
+	if code != exitOK {
+		t.Fatalf("export: %d %s", code, errOut)
+	}
+	if got := exportTestGit(t, repo, "log", "-1", "--format=%an <%ae>"); strings.TrimSpace(got) != "Ada Admin <ada@contoso.com>" {
+		t.Errorf("author = %q", got)
+	}
+	if code, _, errOut := runCLI(t, "export", "--repo", repo, "--graph-url", u, "--access-token", sim.Token(), "--author", "no email"); code != exitUsage || !strings.Contains(errOut, "--author") {
+		t.Errorf("bad --author: %d %q", code, errOut)
+	}
+	head := exportTestGit(t, repo, "rev-parse", "HEAD")
+	// A token denied Policy.Read.All cannot read Conditional Access: with
+	// --require-complete nothing is committed.
+	tok := exportTestToken(t, sim, u, "Policy.Read.All")
+	code, _, errOut = runCLI(t, "export", "--repo", repo, "--graph-url", u, "--access-token", tok, "--require-complete")
+	if code != exitError || !strings.Contains(errOut, "--require-complete") {
+		t.Fatalf("--require-complete: code %d, stderr %q", code, errOut)
+	}
+	if got := exportTestGit(t, repo, "rev-parse", "HEAD"); got != head {
+		t.Errorf("HEAD moved: %s → %s", head, got)
+	}
+}
+
+func TestExportShowsRetryWaits(t *testing.T) {
+	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, FaultRate: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	repo := filepath.Join(t.TempDir(), "backup")
+	code, out, errOut := runCLI(t, "export", "--repo", repo, "--graph-url", srv.URL, "--access-token", sim.Token())
+	if code != exitOK {
+		t.Fatalf("export with faults: %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "waiting ") || !strings.Contains(errOut, "before retry") {
+		t.Errorf("no retry waits shown:\n%s", errOut)
+	}
+	code, out, _ = runCLI(t, "export", "--repo", filepath.Join(t.TempDir(), "b2"), "--graph-url", srv.URL, "--access-token", sim.Token(), "--json")
+	if code != exitOK || !strings.Contains(out, `"event":"retry"`) {
+		t.Errorf("--json retry events: %d\n%s", code, out)
+	}
+}
