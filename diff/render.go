@@ -14,6 +14,9 @@ import (
 type RenderOptions struct {
 	Color bool   // ANSI colours (text, on a terminal)
 	Title string // heading line: "snapshot/20260320T… → snapshot/20260321T…"
+	// Heading starts the markdown heading (default "entrasnap diff"):
+	// "### <Heading>: <Title>".
+	Heading string
 }
 
 func kindTitle(name string) string {
@@ -172,6 +175,9 @@ func (r *Result) Text(w io.Writer, o RenderOptions) error {
 // Markdown writes a form for pull-request descriptions and CI job summaries.
 func (r *Result) Markdown(w io.Writer, o RenderOptions) error {
 	title := "entrasnap diff"
+	if o.Heading != "" {
+		title = o.Heading
+	}
 	if o.Title != "" {
 		title += ": " + o.Title
 	}

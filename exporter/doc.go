@@ -35,4 +35,8 @@
 // count and completeness, with no timestamp, so the same tenant state gives
 // the same tree and an unchanged tenant makes no commit (the head is tagged
 // instead). The repository lock is held for the whole run.
+//
+// Read (live.go) runs the same preflight, reads and file preparation and
+// returns the files Run would write, with no repository, lock or commit:
+// drift compares them with a snapshot.
 package exporter

@@ -73,6 +73,9 @@ everything without an Azure account.`,
 			diffCommand(e),
 			logCommand(e),
 			showCommand(e),
+			driftCommand(e),
+			checkCommand(e),
+			validateCommand(e),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return &codedError{code: exitUsage, err: err}

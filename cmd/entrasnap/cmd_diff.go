@@ -32,7 +32,7 @@ EXAMPLES:
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, markdown or json"},
-			&cli.StringSliceFlag{Name: "kinds", Usage: "only these kinds or folders (see `entrasnap kinds`)"},
+			&cli.StringSliceFlag{Name: "kinds", Usage: "only these kinds or folders (see: entrasnap kinds)"},
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 2 when there are changes, 0 when there are none"},
 		},
 		Action: func(c *cli.Context) error {

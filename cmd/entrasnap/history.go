@@ -16,7 +16,7 @@ import (
 )
 
 // repoFlagUsage is shared by the commands that read a snapshot repository.
-const repoFlagUsage = "the snapshot repository (a folder made by `entrasnap export`)"
+const repoFlagUsage = "the snapshot repository (the folder entrasnap export writes)"
 
 // openRepo opens an existing snapshot repository with errors that say what to do.
 func openRepo(path string) (*snapshot.Repo, error) {

@@ -1,0 +1,108 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// ReadOptions configure Read.
+type ReadOptions struct {
+	Client *graph.Client
+	// Kinds to read; nil means every kind.
+	Kinds []*layout.Kind
+	// Progress receives per-kind progress (Done is not called); nil means none.
+	Progress Progress
+	// Concurrency bounds the kinds read at once (default 4).
+	Concurrency int
+}
+
+// Live is the tenant as Read saw it: each object's file exactly as Run would
+// commit it, by repository path. Kinds that could not be read completely
+// have no files (never an empty kind) and are listed by Incomplete.
+type Live struct {
+	TenantID string            `json:"tenantId"`
+	Files    map[string][]byte `json:"-"`
+	Kinds    []KindResult      `json:"kinds"`
+	Warnings []Warning         `json:"warnings,omitempty"`
+	// Graph traffic of the read, from graph.Client.Stats.
+	Requests      int64 `json:"requests"`
+	ResourceUnits int64 `json:"resourceUnits"`
+	Retries       int64 `json:"retries"`
+	Throttled     int64 `json:"throttled"`
+}
+
+// Incomplete lists the kinds that could not be read completely.
+func (l *Live) Incomplete() []KindResult {
+	var out []KindResult
+	for _, k := range l.Kinds {
+		if !k.Complete {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Read reads the selected kinds from Graph the way Run does (same requests,
+// same canonical files) and writes nothing: drift and restore compare the
+// live tenant with a snapshot through it. It returns an error when the
+// context ends or Graph cannot be reached or refuses the credentials; a kind
+// that fails is reported in Kinds, not as an error.
+func Read(ctx context.Context, o ReadOptions) (*Live, error) {
+	if o.Client == nil {
+		return nil, errors.New("exporter: ReadOptions.Client is required")
+	}
+	if o.Progress == nil {
+		o.Progress = NoProgress{}
+	}
+	kinds := o.Kinds
+	if len(kinds) == 0 {
+		kinds = layout.Kinds()
+	}
+	stats0 := o.Client.Stats()
+	live := &Live{Files: map[string][]byte{}}
+	var err error
+	live.TenantID, err = preflight(ctx, o.Client)
+	if err != nil {
+		return nil, err
+	}
+	rd := &reader{c: o.Client, progress: o.Progress}
+	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
+	if err != nil {
+		return nil, err
+	}
+	b := newBuilder()
+	for _, kr := range reads {
+		k := kr.kind
+		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests}
+		if live.TenantID == "" && kr.organizationID != "" {
+			live.TenantID = kr.organizationID
+		}
+		if kr.err != nil {
+			r.Err = kr.err
+			var ke *KindError
+			if errors.As(kr.err, &ke) {
+				r.Reason, r.Permissions = ke.Reason(), ke.Permissions
+			} else {
+				r.Reason = kr.err.Error()
+			}
+		} else {
+			r.Complete = true
+			r.Objects = kr.count
+			if err := b.add(kr); err != nil {
+				return nil, err
+			}
+		}
+		live.Kinds = append(live.Kinds, r)
+	}
+	live.Files = b.files
+	live.Warnings = b.warnings
+	st := o.Client.Stats()
+	live.Requests = st.Requests - stats0.Requests
+	live.ResourceUnits = st.ResourceUnits - stats0.ResourceUnits
+	live.Retries = st.Retries - stats0.Retries
+	live.Throttled = st.Throttled - stats0.Throttled
+	return live, nil
+}
