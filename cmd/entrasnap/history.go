@@ -55,8 +55,18 @@ type repoIndex struct {
 }
 
 func newRepoIndex(ctx context.Context, r *snapshot.Repo, rev string) (*repoIndex, error) {
-	ix := &repoIndex{ctx: ctx, repo: r, rev: rev, byID: map[string]string{}, names: map[string]string{}}
-	err := r.Walk(ctx, rev, "", func(p string, _ plumbing.Hash) error {
+	ix := &repoIndex{ctx: ctx, repo: r, rev: rev, names: map[string]string{}}
+	return ix, nil
+}
+
+// load walks the tree's paths once, on first use: a diff whose changes name
+// no other object never walks the older tree at all.
+func (ix *repoIndex) load() error {
+	if ix.byID != nil {
+		return nil
+	}
+	ix.byID = map[string]string{}
+	return ix.repo.Walk(ix.ctx, ix.rev, "", func(p string, _ plumbing.Hash) error {
 		k, key, err := layout.Locate(p)
 		if err != nil {
 			return nil
@@ -68,7 +78,6 @@ func newRepoIndex(ctx context.Context, r *snapshot.Repo, rev string) (*repoIndex
 		ix.byID[strings.ToLower(key)] = p
 		return nil
 	})
-	return ix, err
 }
 
 // Name implements diff.Resolver, reading the object's file once.
@@ -76,6 +85,9 @@ func (ix *repoIndex) Name(id string) (string, bool) {
 	id = strings.ToLower(id)
 	if n, ok := ix.names[id]; ok {
 		return n, n != ""
+	}
+	if err := ix.load(); err != nil {
+		return "", false
 	}
 	p, ok := ix.byID[id]
 	if !ok {
@@ -176,6 +188,9 @@ func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.R
 // findObject resolves OBJECT (an id, a file path, or kind/displayName) to its
 // path at rev.
 func findObject(ix *repoIndex, object string) (string, error) {
+	if err := ix.load(); err != nil {
+		return "", err
+	}
 	if p, ok := ix.byID[strings.ToLower(object)]; ok {
 		return p, nil
 	}
