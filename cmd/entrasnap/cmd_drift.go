@@ -517,6 +517,9 @@ func (w *watchList) kindCritical(k *layout.Kind, base *repoIndex) bool {
 			return true
 		}
 	}
+	if len(w.objects) > 0 && base.load() != nil {
+		return true // cannot tell: treat as critical
+	}
 	for id := range w.objects {
 		if p, ok := base.byID[id]; ok {
 			if kk, _, err := layout.Locate(p); err == nil && kk == k {
