@@ -61,6 +61,10 @@ type Options struct {
 	Concurrency int
 	// Now is the clock for the snapshot time and tag name; nil means time.Now.
 	Now func() time.Time
+	// Files are extra files written with the snapshot, by repository path
+	// (restore's id map .entrasnap/idmap.yaml). They must not be object
+	// files or the manifest; a path given replaces the previous snapshot's.
+	Files map[string][]byte
 }
 
 // KindResult is one kind's outcome.
@@ -329,7 +333,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// Files of the previous snapshot that belong to no kind read this run
 	// (a README, CI files, kinds this version does not know) stay.
 	for p := range prev.blobs {
-		if p == ManifestPath || underAny(p, carry) {
+		if _, extra := o.Files[p]; extra || p == ManifestPath || underAny(p, carry) {
 			continue
 		}
 		if k, _, err := layout.Locate(p); err == nil && read[k.Name] {
@@ -350,6 +354,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 
+	for p, data := range o.Files {
+		if _, _, err := layout.Locate(p); err == nil || p == ManifestPath {
+			return res, fmt.Errorf("exporter: Options.Files: %s is an object file or the manifest", p)
+		}
+		b.files[p] = data
+	}
 	man := buildManifest(res, prev.manifest, read)
 	b.files[ManifestPath] = man.Encode()
 	countChanges(res, b.files, carry, prev)

@@ -1,0 +1,491 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/importer"
+	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/urfave/cli/v2"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+type restoreOptions struct {
+	repo, at      string
+	selectors     []string
+	all           bool
+	confirmTenant string
+	out           string
+	yes           bool
+	noRemove      bool
+	caState       string
+	breakGlass    string
+	json          bool
+	conn          connection
+}
+
+func restoreCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "restore",
+		Usage:     "plan, review and apply the state of objects at a snapshot back to the tenant",
+		UsageText: "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--json] [connection flags]",
+		Description: `restore reads the selected objects as they were at REV (a revision, a snapshot
+tag or a date, as in diff), reads the same objects live from Microsoft Graph,
+and prints a plan: per object a restore from deleted items, a create, an
+update (each property change shown as in diff, names next to ids), the
+members, owners, app role assignments and grants to add, and separately what
+would be removed because it was not there at REV. Then:
+
+  - with --out FILE it saves the plan (JSON) and stops: exit 0 when there is
+    nothing to do, 2 when there are changes; ` + "`entrasnap apply FILE`" + ` applies
+    exactly that plan later, and refuses if the tenant changed meanwhile;
+  - otherwise it applies the plan after confirmation: --yes, or typing "yes"
+    on a terminal. It never prompts when standard input is not a terminal.
+
+SELECTOR is an object id, a file path in the repository, kind/displayName
+(conditional-access-policies/Require MFA), or a kind or folder
+(conditional-access, groups): a whole kind also removes live objects that
+were not there at REV. --all selects everything (a whole-tenant rollback) and
+asks for the tenant's name to be typed (or --confirm-tenant NAME).
+
+How objects come back: an existing object gets only the writable properties
+that differ; a deleted one is restored from the recycle bin (same id, every
+reference intact), then updated; one gone for good is created again, and
+references to its old id are rewritten in the objects restored with it (the
+plan lists the others) and kept in .entrasnap/idmap.yaml. A Conditional
+Access policy that would be created or re-enabled is written in report-only
+state unless --ca-state as-is; the accounts and groups in --break-glass
+(a YAML list of ids or user principal names) are never removed from
+policy exclusions; synced objects get only cloud-mastered properties;
+secrets and passwords cannot be restored, and the plan lists what to
+re-issue.
+
+After applying, restore reads every object back and compares it with REV,
+then exports the restored kinds as a new snapshot commit naming the restore.
+Re-running the same restore is safe: it plans only what is still to do.
+
+EXIT CODES:
+   0   done and verified (restore --out: nothing to do)
+   1   error, or refused (stale plan, other tenant, missing permission, no confirmation): nothing was written
+   2   restore --out: the plan has changes
+   3   partly applied, or verification found differences: the report says object by object
+
+EXAMPLES:
+   # A Conditional Access policy was deleted: back from the recycle bin, report-only first
+   entrasnap restore --repo ./tenant-backup --at 2026-03-20 "conditional-access-policies/CA001: Require MFA for admins"
+
+   # A group's membership was wiped
+   entrasnap restore --repo ./tenant-backup --at snapshot/20260320T020000Z "groups/Finance Admins" --yes
+
+   # An app registration's redirect URIs and API permissions were changed: review, then apply
+   entrasnap restore --repo ./tenant-backup --at HEAD~1 "applications/Contoso HR Portal" --out hr.plan.json
+   entrasnap apply hr.plan.json
+
+   # A service principal's delegated grants and app role assignments were changed
+   entrasnap restore --repo ./tenant-backup --at 2026-03-20 "service-principals/Contoso HR Portal"
+
+   # A named location was deleted (with the policies that used it), extras left alone
+   entrasnap restore --repo ./tenant-backup --at 2026-03-20 conditional-access --no-remove --break-glass break-glass.yaml`,
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
+			&cli.StringFlag{Name: "at", Usage: "the revision, snapshot tag or date (YYYY-MM-DD) to restore from (required)"},
+			&cli.BoolFlag{Name: "all", Usage: "restore every object (whole-tenant rollback); asks for the tenant's name"},
+			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all and no terminal: the tenant's name, as confirmation"},
+			&cli.StringFlag{Name: "out", Usage: "save the plan to this file and stop (exit 0: nothing to do, 2: changes)"},
+			&cli.BoolFlag{Name: "yes", Usage: "apply without asking"},
+			&cli.BoolFlag{Name: "no-remove", Usage: "keep what was not there at REV (extra members, assignments, grants, objects)"},
+			&cli.StringFlag{Name: "ca-state", Value: importer.CAStateReportOnly, Usage: "report-only: Conditional Access policies created or re-enabled are written report-only; as-is: as at REV"},
+			&cli.StringFlag{Name: "break-glass", Usage: "YAML file listing ids or user principal names never removed from CA exclusions"},
+			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
+		}, connectionFlags()...),
+		Action: func(c *cli.Context) error {
+			args, err := interspersed(c)
+			if err != nil {
+				return err
+			}
+			o := restoreOptions{
+				repo: c.String("repo"), at: c.String("at"), selectors: args, all: c.Bool("all"),
+				confirmTenant: c.String("confirm-tenant"), out: c.String("out"), yes: c.Bool("yes"), noRemove: c.Bool("no-remove"),
+				caState: c.String("ca-state"), breakGlass: c.String("break-glass"), json: c.Bool("json"), conn: connectionFrom(c),
+			}
+			switch {
+			case o.repo == "":
+				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
+			case o.at == "":
+				return usageErrorf("--at is required: the revision, snapshot tag or date to restore from (see `entrasnap snapshots`)")
+			}
+			if len(o.selectors) == 0 && !o.all {
+				return usageErrorf("restore needs at least one SELECTOR (an id, a file path, kind/displayName or a kind), or --all")
+			}
+			switch o.caState {
+			case importer.CAStateReportOnly, importer.CAStateAsIs:
+			default:
+				return usageErrorf("--ca-state %q: want report-only or as-is", o.caState)
+			}
+			return runRestore(c.Context, e, o)
+		},
+	}
+}
+
+// interspersed returns the positional arguments and applies the flags
+// given after them ("restore --repo R --at REV SELECTOR --yes"), which
+// urfave/cli v2 leaves among the arguments. "--" ends the flags.
+func interspersed(c *cli.Context) ([]string, error) {
+	args := c.Args().Slice()
+	var pos []string
+	isBool := func(name string) (known, boolean bool) {
+		for _, f := range c.Command.Flags {
+			for _, n := range f.Names() {
+				if n == name {
+					_, b := f.(*cli.BoolFlag)
+					return true, b
+				}
+			}
+		}
+		return false, false
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		known, boolean := isBool(name)
+		if !known {
+			return nil, usageErrorf("flag provided but not defined: %s", a)
+		}
+		switch {
+		case hasValue:
+		case boolean:
+			value = "true"
+		case i+1 < len(args):
+			value = args[i+1]
+			i++
+		default:
+			return nil, usageErrorf("flag needs an argument: %s", a)
+		}
+		if err := c.Set(name, value); err != nil {
+			return nil, usageErrorf("%s: %v", a, err)
+		}
+	}
+	return pos, nil
+}
+
+// stdinIsTerminal reports whether prompts may be shown; tests swap it.
+var stdinIsTerminal = func(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// readBreakGlass reads a YAML list of ids or UPNs (or a mapping whose
+// breakGlass key holds one).
+func readBreakGlass(path string) ([]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErrorf("--break-glass: %v", err)
+	}
+	var list []string
+	if err := yaml.Unmarshal(data, &list); err != nil {
+		var m struct {
+			BreakGlass []string `yaml:"breakGlass"`
+		}
+		if err2 := yaml.Unmarshal(data, &m); err2 != nil || len(m.BreakGlass) == 0 {
+			return nil, usageErrorf("--break-glass %s: want a YAML list of object ids or user principal names: %v", path, err)
+		}
+		list = m.BreakGlass
+	}
+	return list, nil
+}
+
+func runRestore(ctx context.Context, e *env, o restoreOptions) error {
+	bg, err := readBreakGlass(o.breakGlass)
+	if err != nil {
+		return err
+	}
+	repo, err := openRepo(o.repo)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	client, err := o.conn.client("entrasnap/" + version)
+	if err != nil {
+		return err
+	}
+	in, err := importer.Load(ctx, importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all,
+		Options: importer.Options{NoRemove: o.noRemove, CAState: o.caState, BreakGlass: bg}, Tool: "entrasnap " + version})
+	if err != nil {
+		var se *importer.SelectorError
+		if errors.As(err, &se) {
+			return usageErrorf("%v", err)
+		}
+		return err
+	}
+	plan, err := importer.Compute(in)
+	if err != nil {
+		return err
+	}
+	combined := o.json && o.yes && o.out == "" && !plan.Empty()
+	switch {
+	case combined: // one document with the plan and the result, after the apply
+	case o.json:
+		data, err := plan.Encode()
+		if err != nil {
+			return err
+		}
+		if _, err := e.stdout.Write(data); err != nil {
+			return err
+		}
+	default:
+		if err := plan.Render(e.stdout, importer.RenderOptions{Color: isTerminal(e.stdout)}); err != nil {
+			return err
+		}
+	}
+	if o.out != "" {
+		data, err := plan.Encode()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.out, data, 0o600); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		if plan.Empty() {
+			fmt.Fprintf(e.stderr, "Nothing to do; the plan is saved to %s.\n", o.out)
+			return nil
+		}
+		fmt.Fprintf(e.stderr, "Plan saved to %s. Review it, then apply exactly that plan with: entrasnap apply %s\n", o.out, o.out)
+		return &codedError{code: exitChanges}
+	}
+	if plan.Empty() {
+		fmt.Fprintln(e.stderr, "Nothing to do: the tenant matches the snapshot for what was selected.")
+		return nil
+	}
+	if err := confirmRestore(e, o, in); err != nil {
+		return err
+	}
+	return applyPlan(ctx, e, plan, client, repo, o.conn.tokenForCheck(ctx), o.json)
+}
+
+// tokenForCheck is the bearer token the client sends, for the permission
+// check before writing: the prepared token, or one from the environment's
+// credentials. "" (no check) when none can be had; it is never printed.
+func (cn connection) tokenForCheck(ctx context.Context) string {
+	if cn.accessToken != "" {
+		return cn.accessToken
+	}
+	ci, err := graph.LookupCloud(cn.cloud)
+	if err != nil {
+		return ""
+	}
+	root := cn.graphURL
+	if root == "" {
+		root = ci.GraphRoot
+	}
+	u, err := url.Parse(root)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	cred, err := graph.CredentialFromEnv(cn.tenantID, cn.clientID, cn.cloud)
+	if err != nil {
+		return ""
+	}
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{u.Scheme + "://" + u.Host + "/.default"}})
+	if err != nil {
+		return ""
+	}
+	return tok.Token
+}
+
+// confirmRestore asks for "yes" on a terminal (and the tenant's name for
+// --all), or takes --yes and --confirm-tenant; it never prompts otherwise.
+func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
+	tty := stdinIsTerminal(e.stdin)
+	rd := bufio.NewReader(e.stdin)
+	ask := func(prompt string) string {
+		fmt.Fprint(e.stderr, prompt)
+		line, _ := rd.ReadString('\n')
+		return strings.TrimSpace(line)
+	}
+	if o.all {
+		name := tenantName(in)
+		switch {
+		case o.confirmTenant != "":
+			if !strings.EqualFold(strings.TrimSpace(o.confirmTenant), name) {
+				return fmt.Errorf("--confirm-tenant %q is not this tenant's name (%q); nothing was written", o.confirmTenant, name)
+			}
+		case tty:
+			if got := ask(fmt.Sprintf("\nThis rolls back the whole tenant to %s. Type the tenant's name (%s) to continue: ", o.at, name)); !strings.EqualFold(got, name) {
+				return errors.New("the name does not match: restore cancelled, nothing was written")
+			}
+		default:
+			return fmt.Errorf("--all needs the tenant's name: run on a terminal, or add --confirm-tenant %q; nothing was written", name)
+		}
+	}
+	if o.yes {
+		return nil
+	}
+	if !tty {
+		return errors.New("not applying without confirmation: standard input is not a terminal; review the plan above and run again with --yes, or save it with --out and run `entrasnap apply`; nothing was written")
+	}
+	if ask("\nApply this plan? Only 'yes' will be accepted: ") != "yes" {
+		return errors.New("restore cancelled, nothing was written")
+	}
+	return nil
+}
+
+// tenantName is the organization's name at REV (or the tenant id).
+func tenantName(in *importer.Input) string {
+	for _, set := range [][]*importer.Object{in.Desired, in.Others} {
+		for _, o := range set {
+			if o.Kind.Name == "organization" {
+				if n, ok := o.Data["displayName"].(string); ok && n != "" {
+					return n
+				}
+			}
+		}
+	}
+	return in.TenantID
+}
+
+// applyPlan applies a plan and reports action by action; the exit code
+// says whether it was complete (0), partial (3) or refused (1).
+func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, token string, asJSON bool) error {
+	o := importer.ApplyOptions{
+		Client: client, Repo: repo, Token: token,
+		Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
+		Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"),
+	}
+	if !asJSON {
+		fmt.Fprintf(e.stderr, "\nApplying %d actions...\n", len(plan.Actions))
+		o.Progress = func(ar importer.ActionResult) { fmt.Fprintln(e.stderr, resultLine(plan, ar)) }
+	}
+	res, err := importer.Apply(ctx, plan, o)
+	if err != nil && res == nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if jerr := enc.Encode(struct {
+			Plan   *importer.Plan   `json:"plan"`
+			Result *importer.Result `json:"result"`
+		}{plan, res}); jerr != nil {
+			return jerr
+		}
+	} else {
+		reportResult(e.stdout, plan, res)
+	}
+	if err != nil {
+		return err
+	}
+	c := res.Count()
+	switch {
+	case res.Complete() && res.SnapshotErr == "":
+		return nil
+	case !res.Wrote() && c[importer.StatusAlready] == 0:
+		return fmt.Errorf("the restore failed: %d actions failed, %d were skipped, nothing was changed; see above", c[importer.StatusFailed], c[importer.StatusSkipped])
+	case res.Complete():
+		return &codedError{code: exitPartial, err: fmt.Errorf("the tenant was restored and verified, but the post-restore snapshot was not recorded: %s", res.SnapshotErr)}
+	}
+	what := fmt.Sprintf("%d actions failed, %d were skipped", c[importer.StatusFailed], c[importer.StatusSkipped])
+	if !res.Verified {
+		what += fmt.Sprintf(", verification found %d differences", len(res.Differences))
+	}
+	return &codedError{code: exitPartial, err: fmt.Errorf("the restore was partly applied (%s): fix the cause and run the same restore again, which only does what is still to do", what)}
+}
+
+// resultLine is one action's outcome.
+func resultLine(plan *importer.Plan, ar importer.ActionResult) string {
+	a := plan.Action(ar.ID)
+	what := string(ar.Op)
+	if a != nil {
+		what = describeAction(a, plan)
+	}
+	status := map[importer.Status]string{importer.StatusDone: "done   ", importer.StatusAlready: "already", importer.StatusFailed: "FAILED ", importer.StatusSkipped: "skipped"}[ar.Status]
+	line := fmt.Sprintf("  %s [%s] %s", status, ar.ID, what)
+	if ar.NewID != "" {
+		line += " → new id " + ar.NewID
+	}
+	if ar.Error != "" {
+		line += ": " + ar.Error
+	}
+	return line
+}
+
+func describeAction(a *importer.Action, plan *importer.Plan) string {
+	s := fmt.Sprintf("%s %s %q", a.Op, a.Kind, a.Name)
+	if a.Target != "" {
+		t := a.Target
+		if n, ok := plan.Names[strings.ToLower(t)]; ok {
+			t = fmt.Sprintf("%q (%s)", n, t)
+		}
+		s += " " + a.Relationship + " " + t
+	}
+	return s
+}
+
+// reportResult writes the summary after an apply.
+func reportResult(w io.Writer, plan *importer.Plan, res *importer.Result) {
+	c := res.Count()
+	fmt.Fprintf(w, "\nRestore: %d done, %d already in place, %d failed, %d skipped.\n",
+		c[importer.StatusDone], c[importer.StatusAlready], c[importer.StatusFailed], c[importer.StatusSkipped])
+	for _, ar := range res.Actions {
+		if ar.Status == importer.StatusFailed || ar.Status == importer.StatusSkipped {
+			fmt.Fprintln(w, resultLine(plan, ar))
+		}
+	}
+	switch {
+	case res.Verified:
+		fmt.Fprintln(w, "Verified: the tenant matches the snapshot for everything restored.")
+	case res.VerifyError != "":
+		fmt.Fprintf(w, "Verification could not read the tenant back: %s\n", res.VerifyError)
+	default:
+		fmt.Fprintf(w, "Verification: %d differences remain:\n", len(res.Differences))
+		for _, d := range res.Differences {
+			line := fmt.Sprintf("  %s %q (%s): %s", d.Kind, d.Name, d.Key, d.What)
+			if d.Target != "" {
+				line += " " + d.Target
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	if res.IDs != nil && res.IDs.Len() > 0 {
+		fmt.Fprintf(w, "Recreated under new ids (kept in %s):\n", importer.IDMapPath)
+		for old, en := range res.IDs.IDs {
+			fmt.Fprintf(w, "  %s %s → %s\n", en.Kind, old, en.New)
+		}
+	}
+	switch {
+	case res.Snapshot != nil && res.Snapshot.Changed:
+		fmt.Fprintf(w, "Post-restore snapshot %s committed", exportShortHash(res.Snapshot.Commit))
+		if res.Snapshot.Tag != "" {
+			fmt.Fprintf(w, ", tagged %s", res.Snapshot.Tag)
+		}
+		fmt.Fprintln(w, ".")
+	case res.Snapshot != nil:
+		fmt.Fprintf(w, "The post-restore state equals snapshot %s; tagged it %s.\n", exportShortHash(res.Snapshot.Commit), res.Snapshot.Tag)
+	case res.SnapshotErr != "":
+		fmt.Fprintf(w, "The post-restore snapshot was not recorded: %s\n", res.SnapshotErr)
+	}
+}

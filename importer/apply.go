@@ -1,0 +1,680 @@
+package importer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// ApplyOptions configure Apply.
+type ApplyOptions struct {
+	Client *graph.Client
+	// Repo holds the snapshot the plan was made from: apply reads it again
+	// to check that the plan is not stale, to verify, and to record.
+	Repo *snapshot.Repo
+	// Token is the bearer token the client sends, when known: a JWT's
+	// roles (or scp) claim is checked against the permissions the plan
+	// needs. Opaque tokens (graphsim's own) and "" skip the check.
+	Token string
+	// Parallel bounds the writes in flight (default 4).
+	Parallel int
+	// ConsistencyTimeout bounds the retries of reads and writes that fail
+	// with not-found after a create or restore (default 2 minutes).
+	ConsistencyTimeout time.Duration
+	// Sleep waits between such retries (default: a timer that ends with ctx).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Progress, when set, is called after each action (from several
+	// goroutines, one call at a time).
+	Progress func(ActionResult)
+	// NoRecord skips the post-restore snapshot.
+	NoRecord bool
+	// Author, Committer and Now are passed to the post-restore export.
+	Author, Committer snapshot.Signature
+	Now               func() time.Time
+}
+
+// Status of an action after Apply.
+type Status string
+
+const (
+	StatusDone    Status = "done"
+	StatusAlready Status = "already" // the tenant was already so (an ensure add, a removal of what is gone)
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped" // an action it depends on failed
+)
+
+// ActionResult is what happened to one action.
+type ActionResult struct {
+	ID           string `json:"id"`
+	Kind         string `json:"kind"`
+	Key          string `json:"key"`
+	Name         string `json:"name"`
+	Op           Op     `json:"op"`
+	Relationship string `json:"relationship,omitempty"`
+	Target       string `json:"target,omitempty"`
+	Status       Status `json:"status"`
+	// Error is the Graph error (or why the action was skipped).
+	Error       string `json:"error,omitempty"`
+	GraphStatus int    `json:"graphStatus,omitempty"`
+	GraphCode   string `json:"graphCode,omitempty"`
+	RequestID   string `json:"requestId,omitempty"`
+	// NewID and NewAppID: what a create got from Graph.
+	NewID    string `json:"newId,omitempty"`
+	NewAppID string `json:"newAppId,omitempty"`
+	Attempts int    `json:"attempts"`
+}
+
+// Difference is something verification found still unlike the snapshot.
+type Difference struct {
+	Kind    string   `json:"kind"`
+	Key     string   `json:"key"`
+	Name    string   `json:"name"`
+	What    string   `json:"what"`
+	Target  string   `json:"target,omitempty"`
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// Result is what Apply did.
+type Result struct {
+	Actions []ActionResult `json:"actions"`
+	// Verified: the tenant was read back and matches the snapshot for
+	// everything selected; otherwise Differences say what does not.
+	Verified    bool         `json:"verified"`
+	Differences []Difference `json:"differences,omitempty"`
+	VerifyError string       `json:"verifyError,omitempty"`
+	// IDs are the objects recreated under new ids.
+	IDs *IDMap `json:"-"`
+	// Snapshot is the post-restore snapshot (nil when not recorded).
+	Snapshot    *exporter.Result `json:"snapshot,omitempty"`
+	SnapshotErr string           `json:"snapshotError,omitempty"`
+}
+
+// Count returns the number of actions per status.
+func (r *Result) Count() map[Status]int {
+	m := map[Status]int{}
+	for _, a := range r.Actions {
+		m[a.Status]++
+	}
+	return m
+}
+
+// Wrote reports whether any action changed the tenant.
+func (r *Result) Wrote() bool { return r.Count()[StatusDone] > 0 }
+
+// Complete reports whether every action succeeded and verification passed.
+func (r *Result) Complete() bool {
+	c := r.Count()
+	return c[StatusFailed] == 0 && c[StatusSkipped] == 0 && r.Verified
+}
+
+// Check refuses a plan that must not be applied: its dependencies do not
+// form an order, the token lacks permissions, the tenant is another one, or
+// the live objects changed since planning (StaleError). It writes nothing.
+func Check(ctx context.Context, p *Plan, o ApplyOptions) error {
+	if err := checkOrder(p); err != nil {
+		return err
+	}
+	if err := CheckPermissions(p, o.Token); err != nil {
+		return err
+	}
+	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
+		Selection: &p.Selection, Options: p.Options})
+	if err != nil {
+		return err
+	}
+	if p.TenantID != "" && in.TenantID != "" && !strings.EqualFold(p.TenantID, in.TenantID) {
+		return &WrongTenantError{Plan: p.TenantID, Tenant: in.TenantID}
+	}
+	fresh, err := Compute(in)
+	if err != nil {
+		return err
+	}
+	if changed := staleObjects(p, fresh); len(changed) > 0 {
+		return &StaleError{Changed: changed}
+	}
+	return nil
+}
+
+// staleObjects compares the live fingerprints of two plans.
+func staleObjects(p, fresh *Plan) []string {
+	var out []string
+	describe := func(key, was, now string) string {
+		kind, id, _ := strings.Cut(key, "/")
+		name := kindTitle(kind) + " " + id
+		if n, ok := p.Names[strings.ToLower(id)]; ok {
+			name = fmt.Sprintf("%s %q (%s)", kindTitle(kind), n, id)
+		} else if n, ok := fresh.Names[strings.ToLower(id)]; ok {
+			name = fmt.Sprintf("%s %q (%s)", kindTitle(kind), n, id)
+		}
+		switch {
+		case was == "":
+			return name + " appeared"
+		case now == "" || now == fpAbsent:
+			return name + " is gone"
+		case was == fpAbsent:
+			return name + " exists now"
+		case strings.HasPrefix(now, "deleted:") && !strings.HasPrefix(was, "deleted:"):
+			return name + " was deleted"
+		case strings.HasPrefix(was, "deleted:") && !strings.HasPrefix(now, "deleted:"):
+			return name + " left the recycle bin"
+		}
+		return name + " changed"
+	}
+	for _, key := range sortedKeys(p.Live) {
+		if now := fresh.Live[key]; now != p.Live[key] {
+			out = append(out, describe(key, p.Live[key], now))
+		}
+	}
+	for _, key := range sortedKeys(fresh.Live) {
+		if _, ok := p.Live[key]; !ok {
+			out = append(out, describe(key, "", fresh.Live[key]))
+		}
+	}
+	return out
+}
+
+// checkOrder refuses unknown dependencies and cycles.
+func checkOrder(p *Plan) error {
+	ids := map[string]int{}
+	for i, a := range p.Actions {
+		ids[a.ID] = i
+	}
+	state := make([]int, len(p.Actions)) // 0 new, 1 visiting, 2 done
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch state[i] {
+		case 1:
+			return fmt.Errorf("the plan's actions depend on each other in a cycle (action %s)", p.Actions[i].ID)
+		case 2:
+			return nil
+		}
+		state[i] = 1
+		for _, d := range p.Actions[i].DependsOn {
+			j, ok := ids[d]
+			if !ok {
+				return fmt.Errorf("action %s depends on action %s, which the plan does not have", p.Actions[i].ID, d)
+			}
+			if err := visit(j); err != nil {
+				return err
+			}
+		}
+		state[i] = 2
+		return nil
+	}
+	for i := range p.Actions {
+		if err := visit(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TokenPermissions returns the permissions a JWT access token carries
+// (its roles claim, or the scopes of a delegated token); ok is false for a
+// token that is not a JWT or carries neither.
+func TokenPermissions(token string) (perms []string, ok bool) {
+	token = strings.TrimSpace(strings.TrimPrefix(token, "Bearer "))
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil, false
+	}
+	var claims struct {
+		Roles []string `json:"roles"`
+		Scp   string   `json:"scp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return nil, false
+	}
+	perms = append(perms, claims.Roles...)
+	perms = append(perms, strings.Fields(claims.Scp)...)
+	if len(perms) == 0 {
+		// A JWT without roles or scp: an app token with no permission at all.
+		var raw map[string]any
+		if json.Unmarshal(payload, &raw) != nil || raw["appid"] == nil && raw["azp"] == nil {
+			return nil, false
+		}
+	}
+	return perms, true
+}
+
+// CheckPermissions compares the permissions the plan's actions need with
+// those the token carries, when it is a JWT.
+func CheckPermissions(p *Plan, token string) error {
+	have, ok := TokenPermissions(token)
+	if !ok {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, h := range have {
+		set[strings.ToLower(h)] = true
+	}
+	var missing []string
+	seen := map[string]bool{}
+	for _, a := range p.Actions {
+		for _, need := range a.Permissions {
+			alts := strings.Split(need, "|")
+			okAny := false
+			for _, alt := range alts {
+				okAny = okAny || set[strings.ToLower(alt)]
+			}
+			if okAny || seen[alts[0]] {
+				continue
+			}
+			seen[alts[0]] = true
+			missing = append(missing, alts[0])
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	return &PermissionError{Missing: missing, Have: have}
+}
+
+// Apply checks the plan (Check), runs its actions in dependency order,
+// verifies the result and records the post-restore snapshot. An error is
+// returned, with nothing written, when the plan is refused; once writing
+// began, failures are in the Result (per action, and verification).
+func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
+	if o.Client == nil || o.Repo == nil {
+		return nil, errors.New("importer: ApplyOptions.Client and Repo are required")
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 4
+	}
+	if o.ConsistencyTimeout <= 0 {
+		o.ConsistencyTimeout = 2 * time.Minute
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if err := Check(ctx, p, o); err != nil {
+		return nil, err
+	}
+	r := newRunner(p, o)
+	res := &Result{IDs: NewIDMap()}
+	res.Actions = r.run(ctx)
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	restore := fmt.Sprintf("%s (%s)", p.Rev, shortHash(p.Commit))
+	for _, ar := range res.Actions {
+		a := p.Action(ar.ID)
+		if ar.Status != StatusDone || a == nil || a.Op != OpCreate {
+			continue
+		}
+		if ar.NewID != "" && a.Placeholder != "" {
+			res.IDs.Add(a.Kind, strings.TrimSuffix(strings.TrimPrefix(a.Placeholder, "{{new:"), "}}"), ar.NewID, restore)
+		}
+		if ar.NewAppID != "" && a.AppIDPlaceholder != "" {
+			res.IDs.AddAppID(strings.TrimSuffix(strings.TrimPrefix(a.AppIDPlaceholder, "{{newAppId:"), "}}"), ar.NewAppID)
+		}
+	}
+	verify(ctx, p, o, res)
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	if !o.NoRecord && res.Wrote() {
+		record(ctx, p, o, res)
+	}
+	return res, nil
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ---- running actions ----
+
+type runner struct {
+	p       *Plan
+	o       ApplyOptions
+	mu      sync.Mutex
+	values  map[string]string // placeholder → value
+	results []ActionResult
+	done    []chan struct{}
+	index   map[string]int
+	report  sync.Mutex
+}
+
+func newRunner(p *Plan, o ApplyOptions) *runner {
+	r := &runner{p: p, o: o, values: map[string]string{"{{graph}}": strings.TrimRight(o.Client.BaseURL(), "/")},
+		results: make([]ActionResult, len(p.Actions)), done: make([]chan struct{}, len(p.Actions)), index: map[string]int{}}
+	for i, a := range p.Actions {
+		r.index[a.ID] = i
+		r.done[i] = make(chan struct{})
+		r.results[i] = ActionResult{ID: a.ID, Kind: a.Kind, Key: a.Key, Name: a.Name, Op: a.Op, Relationship: a.Relationship, Target: a.Target}
+	}
+	return r
+}
+
+func (r *runner) run(ctx context.Context) []ActionResult {
+	sem := make(chan struct{}, r.o.Parallel)
+	var wg sync.WaitGroup
+	for i := range r.p.Actions {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer close(r.done[i])
+			a := &r.p.Actions[i]
+			res := &r.results[i]
+			for _, d := range a.DependsOn {
+				j := r.index[d]
+				select {
+				case <-r.done[j]:
+				case <-ctx.Done():
+					res.Status, res.Error = StatusSkipped, "interrupted"
+					return
+				}
+				if st := r.results[j].Status; st != StatusDone && st != StatusAlready {
+					res.Status, res.Error = StatusSkipped, fmt.Sprintf("not attempted: action %s (%s) %s", d, r.p.Actions[j].Name, st)
+					r.progress(*res)
+					return
+				}
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				res.Status, res.Error = StatusSkipped, "interrupted"
+				return
+			}
+			r.exec(ctx, a, res)
+			<-sem
+			r.progress(*res)
+		}(i)
+	}
+	wg.Wait()
+	return r.results
+}
+
+func (r *runner) progress(ar ActionResult) {
+	if r.o.Progress == nil {
+		return
+	}
+	r.report.Lock()
+	defer r.report.Unlock()
+	r.o.Progress(ar)
+}
+
+// fill replaces the placeholders of s.
+func (r *runner) fill(s string) (string, error) {
+	if !strings.Contains(s, "{{") {
+		return s, nil
+	}
+	r.mu.Lock()
+	for k, v := range r.values {
+		s = strings.ReplaceAll(s, k, v)
+	}
+	r.mu.Unlock()
+	if strings.Contains(s, "{{generated-password}}") {
+		pw, err := password()
+		if err != nil {
+			return "", err
+		}
+		s = strings.ReplaceAll(s, "{{generated-password}}", pw)
+	}
+	if i := strings.Index(s, "{{new"); i >= 0 {
+		end := strings.Index(s[i:], "}}")
+		if end < 0 {
+			end = len(s) - i - 2
+		}
+		return "", fmt.Errorf("the new id %s is not known: the action that creates it did not run", s[i:i+end+2])
+	}
+	return s, nil
+}
+
+// password is a random password that meets Entra's complexity rules; it is
+// sent once and never written anywhere.
+func password() (string, error) {
+	const sets = "ABCDEFGHJKLMNPQRSTUVWXYZ|abcdefghijkmnopqrstuvwxyz|23456789|!#%*+-=?@^_"
+	groups := strings.Split(sets, "|")
+	var b strings.Builder
+	for i := 0; i < 24; i++ {
+		g := groups[i%len(groups)]
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(g))))
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(g[n.Int64()])
+	}
+	return b.String(), nil
+}
+
+// followsWrite reports whether a depends directly on a create or restore,
+// so not-found answers may be Graph's replication lag.
+func (r *runner) followsWrite(a *Action) bool {
+	for _, d := range a.DependsOn {
+		if j, ok := r.index[d]; ok {
+			if op := r.p.Actions[j].Op; op == OpCreate || op == OpRestore {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// notYet reports whether err may be replication lag: a not-found, or a
+// reference Graph cannot resolve yet.
+func notYet(err error) bool {
+	ge := graph.AsError(err)
+	if ge == nil {
+		return false
+	}
+	if ge.Status == http.StatusNotFound || ge.Code == "Request_ResourceNotFound" {
+		return true
+	}
+	msg := strings.ToLower(ge.Message)
+	return ge.Status == http.StatusBadRequest && (strings.Contains(msg, "does not exist") || strings.Contains(msg, "invalid groups") ||
+		strings.Contains(msg, "invalid users") || strings.Contains(msg, "invalid named locations") ||
+		strings.Contains(msg, "does not reference a valid application") || strings.Contains(msg, "not present"))
+}
+
+// already reports whether err says the write's effect is in place.
+func already(a *Action, err error) bool {
+	ge := graph.AsError(err)
+	if ge == nil {
+		return false
+	}
+	msg := strings.ToLower(ge.Message)
+	switch a.Op {
+	case OpAddLink, OpAddChild:
+		return a.Ensure && (ge.Status == http.StatusConflict || strings.Contains(msg, "already exist"))
+	case OpRemoveLink, OpRemoveChild, OpDelete:
+		return ge.Status == http.StatusNotFound || strings.Contains(msg, "does not exist")
+	}
+	return false
+}
+
+func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
+	fail := func(err error) {
+		res.Status, res.Error = StatusFailed, err.Error()
+		if ge := graph.AsError(err); ge != nil {
+			res.GraphStatus, res.GraphCode, res.RequestID = ge.Status, ge.Code, ge.RequestID
+		}
+	}
+	path, err := r.fill(a.Request.Path)
+	if err != nil {
+		fail(err)
+		return
+	}
+	var payload any
+	if len(a.Request.Body) > 0 {
+		b, err := r.fill(string(a.Request.Body))
+		if err != nil {
+			fail(err)
+			return
+		}
+		payload = json.RawMessage(b)
+	}
+	retry := r.followsWrite(a)
+	deadline := time.Now().Add(r.o.ConsistencyTimeout)
+	wait := 500 * time.Millisecond
+	waited := time.Duration(0)
+	for {
+		res.Attempts++
+		resp, err := r.o.Client.Do(ctx, a.Request.Method, path, payload)
+		if err == nil {
+			res.Status = StatusDone
+			if a.Op == OpCreate && resp != nil {
+				var created struct {
+					ID    string `json:"id"`
+					AppID string `json:"appId"`
+				}
+				_ = json.Unmarshal(resp.Body, &created)
+				res.NewID, res.NewAppID = created.ID, created.AppID
+				r.mu.Lock()
+				if a.Placeholder != "" && created.ID != "" {
+					r.values[a.Placeholder] = created.ID
+				}
+				if a.AppIDPlaceholder != "" && created.AppID != "" {
+					r.values[a.AppIDPlaceholder] = created.AppID
+				}
+				r.mu.Unlock()
+			}
+			return
+		}
+		if already(a, err) {
+			res.Status = StatusAlready
+			return
+		}
+		if ctx.Err() != nil {
+			res.Status, res.Error = StatusSkipped, "interrupted"
+			return
+		}
+		if retry && notYet(err) && time.Now().Before(deadline) && waited < r.o.ConsistencyTimeout {
+			if serr := r.o.Sleep(ctx, wait); serr != nil {
+				fail(err)
+				return
+			}
+			waited += wait
+			wait = min(wait*2, 10*time.Second)
+			continue
+		}
+		fail(err)
+		return
+	}
+}
+
+// ---- verify and record ----
+
+// verify reads the tenant again and plans again: what is still to do is a
+// difference. Right after creates and restores, Graph may not show them
+// yet, so differences are read again for a bounded time.
+func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
+	// Objects created or restored now may not show yet; differences on
+	// others (or on objects with a failed action) will not go away by waiting.
+	fresh, failed := map[string]bool{}, map[string]bool{}
+	for _, ar := range res.Actions {
+		obj := ar.Kind + "/" + strings.ToLower(ar.Key)
+		switch {
+		case ar.Status == StatusDone && (ar.Op == OpCreate || ar.Op == OpRestore):
+			fresh[obj] = true
+		case ar.Status == StatusFailed || ar.Status == StatusSkipped:
+			failed[obj] = true
+		}
+	}
+	wait := 500 * time.Millisecond
+	var waited time.Duration
+	for {
+		in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
+			Selection: &p.Selection, Options: p.Options, IDs: res.IDs})
+		var again *Plan
+		if err == nil {
+			again, err = Compute(in)
+		}
+		if err != nil {
+			res.VerifyError = err.Error()
+			res.Verified = false
+			return
+		}
+		res.Differences = nil
+		for _, a := range again.Actions {
+			sign, word := opWord(&a)
+			res.Differences = append(res.Differences, Difference{Kind: a.Kind, Key: a.Key, Name: a.Name, What: sign + " " + word + " still to do",
+				Target: a.Target, Changes: a.Changes})
+		}
+		res.Verified = len(res.Differences) == 0
+		lagging := false
+		for _, d := range res.Differences {
+			obj := d.Kind + "/" + strings.ToLower(d.Key)
+			lagging = lagging || fresh[obj] && !failed[obj]
+		}
+		if res.Verified || !lagging || waited >= o.ConsistencyTimeout {
+			return
+		}
+		if o.Sleep(ctx, wait) != nil {
+			return
+		}
+		waited += wait
+		wait = min(wait*2, 10*time.Second)
+	}
+}
+
+// record exports the post-restore state of the kinds the plan wrote as a
+// snapshot commit naming the restore, with the id map.
+func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
+	ids := NewIDMap()
+	if data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
+		if m, err := DecodeIDMap(data); err == nil {
+			ids = m
+		}
+	}
+	ids.Merge(res.IDs)
+	var files map[string][]byte
+	if ids.Len() > 0 {
+		files = map[string][]byte{IDMapPath: ids.Encode()}
+	}
+	c := res.Count()
+	var msg strings.Builder
+	fmt.Fprintf(&msg, "restore of %s from %s (%s)\n\n", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
+	fmt.Fprintf(&msg, "Restored from %s (%s), plan of %s, tenant %s.\n", p.Rev, p.Commit, p.Created.UTC().Format(time.RFC3339), p.TenantID)
+	fmt.Fprintf(&msg, "Actions: %d done, %d already in place, %d failed, %d skipped.\n", c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
+	switch {
+	case res.Verified:
+		msg.WriteString("Verification: the tenant matches the snapshot for everything restored.\n")
+	case res.VerifyError != "":
+		fmt.Fprintf(&msg, "Verification failed: %s\n", res.VerifyError)
+	default:
+		fmt.Fprintf(&msg, "Verification: %d differences remain.\n", len(res.Differences))
+	}
+	if n := res.IDs.Len(); n > 0 {
+		fmt.Fprintf(&msg, "Recreated under new ids: %d (see %s).\n", n, IDMapPath)
+	}
+	er, err := exporter.Run(ctx, exporter.Options{Client: o.Client, Repo: o.Repo, Kinds: p.Kinds(), Message: msg.String(),
+		AllowShrink: true, Files: files, Author: o.Author, Committer: o.Committer, Now: o.Now})
+	res.Snapshot = er
+	if err != nil {
+		res.SnapshotErr = err.Error()
+	}
+}

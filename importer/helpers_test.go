@@ -1,0 +1,185 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// env is a graphsim tenant, a client, and a repository with a first snapshot.
+type env struct {
+	t     testing.TB
+	sim   *graphsim.Server
+	srv   *httptest.Server
+	c     *graph.Client
+	repo  *snapshot.Repo
+	first string // tag of the first snapshot
+	now   time.Time
+}
+
+// newEnv starts the demo tenant (wrapped by wrap when set) and exports it.
+func newEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handler) *env {
+	t.Helper()
+	if o.Profile == "" {
+		o.Profile = "demo"
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	sim, err := graphsim.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h http.Handler = sim
+	if wrap != nil {
+		h = wrap(sim)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	e := &env{t: t, sim: sim, srv: srv, now: time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC)}
+	e.c = e.client(sim.Token())
+	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	e.repo = r
+	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: r, Now: e.clock, Message: "baseline"})
+	if err != nil || !res.Complete() {
+		t.Fatalf("first export: %v %+v", err, res)
+	}
+	e.first = res.Tag
+	return e
+}
+
+func (e *env) clock() time.Time {
+	e.now = e.now.Add(time.Minute)
+	return e.now
+}
+
+// client is a Graph client of the server whose waits advance graphsim's clock.
+func (e *env) client(token string) *graph.Client {
+	c, err := graph.New(graph.Config{BaseURL: e.srv.URL, AccessToken: token, HTTPClient: e.srv.Client(),
+		Sleep: e.sleep})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+func (e *env) sleep(ctx context.Context, d time.Duration) error {
+	e.sim.Clock().Advance(d)
+	return ctx.Err()
+}
+
+// list reads a collection.
+func (e *env) list(path string) []map[string]any {
+	e.t.Helper()
+	var out []map[string]any
+	err := e.c.List(context.Background(), path, func(items []json.RawMessage) error {
+		for _, it := range items {
+			m, err := decode(it)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func (e *env) do(method, path string, body any) {
+	e.t.Helper()
+	if _, err := e.c.Do(context.Background(), method, path, body); err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+}
+
+// plan loads and computes a plan from REV.
+func (e *env) plan(rev string, sel []string, opts Options) *Plan {
+	e.t.Helper()
+	in, err := Load(context.Background(), LoadOptions{Client: e.c, Repo: e.repo, Rev: rev, Selectors: sel, Options: opts, Now: e.now})
+	if err != nil {
+		e.t.Fatalf("load: %v", err)
+	}
+	p, err := Compute(in)
+	if err != nil {
+		e.t.Fatalf("compute: %v", err)
+	}
+	return p
+}
+
+func (e *env) applyOpts() ApplyOptions {
+	return ApplyOptions{Client: e.c, Repo: e.repo, Sleep: e.sleep, Now: e.clock, ConsistencyTimeout: time.Minute}
+}
+
+// apply applies p and fails the test on a refusal.
+func (e *env) apply(p *Plan) *Result {
+	e.t.Helper()
+	res, err := Apply(context.Background(), p, e.applyOpts())
+	if err != nil {
+		e.t.Fatalf("apply: %v", err)
+	}
+	return res
+}
+
+func render(p *Plan) string {
+	var b bytes.Buffer
+	_ = p.Render(&b, RenderOptions{Requests: true})
+	return b.String()
+}
+
+func gitEnv() []string {
+	return append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "LC_ALL=C")
+}
+
+// git runs the real git CLI in dir.
+func git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = gitEnv()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("git %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+func fsck(t testing.TB, dir string) {
+	t.Helper()
+	out := git(t, dir, "fsck", "--strict", "--no-progress")
+	if strings.Contains(strings.ToLower(out), "error") || strings.Contains(strings.ToLower(out), "missing") {
+		t.Fatalf("git fsck --strict:\n%s", out)
+	}
+}
+
+// failing wraps h so that requests matching fn fail with 500 while *on.
+func failing(h http.Handler, fn func(r *http.Request) bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fn(r) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"error":{"code":"generalException","message":"injected failure"}}`))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,321 @@
+package importer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// FormatVersion is the plan format this package writes and reads. A plan
+// of a newer format is refused.
+const FormatVersion = 1
+
+// Op is what an action does.
+type Op string
+
+const (
+	OpCreate      Op = "create"
+	OpRestore     Op = "restore-from-deleted"
+	OpUpdate      Op = "update"
+	OpDelete      Op = "delete"
+	OpAddLink     Op = "add-link"
+	OpRemoveLink  Op = "remove-link"
+	OpAddChild    Op = "add-child"
+	OpRemoveChild Op = "remove-child"
+)
+
+// ops in the order summaries list them.
+var ops = []Op{OpRestore, OpCreate, OpUpdate, OpAddLink, OpAddChild, OpRemoveLink, OpRemoveChild, OpDelete}
+
+// CA states.
+const (
+	CAStateReportOnly = "report-only"
+	CAStateAsIs       = "as-is"
+	caReportOnly      = "enabledForReportingButNotEnforced"
+)
+
+// Selection is what a restore covers: whole kinds (their live objects that
+// are not at REV are removed) and single object files.
+type Selection struct {
+	Kinds []string `json:"kinds,omitempty"`
+	Paths []string `json:"paths,omitempty"`
+}
+
+// Options change what a plan does.
+type Options struct {
+	// NoRemove keeps what was not there at REV: extra members, owners,
+	// assignments and grants, and live objects of a selected kind.
+	NoRemove bool `json:"noRemove,omitempty"`
+	// CAState is "report-only" (default): a Conditional Access policy that
+	// would be created or re-enabled is written in report-only state; or
+	// "as-is": written as at REV.
+	CAState string `json:"caState"`
+	// BreakGlass are the ids or user principal names of accounts and groups
+	// never removed from Conditional Access exclusions.
+	BreakGlass []string `json:"breakGlass,omitempty"`
+}
+
+// Request is one Graph call, path relative to the Graph root with the
+// version. Strings of the form {{new:<old id>}}, {{newAppId:<old appId>}}
+// and {{graph}} are filled in by apply; {{generated-password}} becomes a
+// random password that is never written anywhere.
+type Request struct {
+	Method string          `json:"method"`
+	Path   string          `json:"path"`
+	Body   json.RawMessage `json:"body,omitempty"`
+}
+
+// Change is one property change of an action, for review: before is the
+// live value, after the value sent.
+type Change struct {
+	Path     string   `json:"path"`
+	Action   string   `json:"action"` // added, removed, changed (a set), replaced
+	Before   any      `json:"before,omitempty"`
+	After    any      `json:"after,omitempty"`
+	Added    []any    `json:"added,omitempty"`
+	Removed  []any    `json:"removed,omitempty"`
+	RefKinds []string `json:"refKinds,omitempty"`
+}
+
+// Action is one write.
+type Action struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	// Key is the object's key at REV; LiveKey its key in the tenant when
+	// they differ (an id map entry, a role assignment found by its natural
+	// key); empty for an object still to be created.
+	Key     string `json:"key"`
+	LiveKey string `json:"liveKey,omitempty"`
+	Name    string `json:"name"`
+	File    string `json:"file,omitempty"`
+	Op      Op     `json:"op"`
+	// Relationship and Target name the link or child an action adds,
+	// removes or updates ("members", the member's id).
+	Relationship string   `json:"relationship,omitempty"`
+	Target       string   `json:"target,omitempty"`
+	Request      Request  `json:"request"`
+	Changes      []Change `json:"changes,omitempty"`
+	DependsOn    []string `json:"dependsOn,omitempty"`
+	// Removal: the action takes away what was not there at REV.
+	Removal bool `json:"removal,omitempty"`
+	// Ensure: the action adds what may be there already (a relationship of
+	// an object restored from a recycle bin); "already exists" counts as done.
+	Ensure bool `json:"ensure,omitempty"`
+	// Placeholder is the string a create's new id replaces in later
+	// actions; AppIDPlaceholder the same for an application's appId.
+	Placeholder      string   `json:"placeholder,omitempty"`
+	AppIDPlaceholder string   `json:"appIdPlaceholder,omitempty"`
+	Warnings         []string `json:"warnings,omitempty"`
+	// Permissions are the application permissions the action needs (any
+	// one of each entry's alternatives, "A|B").
+	Permissions []string `json:"permissions,omitempty"`
+}
+
+// Kept is a removal left out by Options.NoRemove.
+type Kept struct {
+	Kind         string `json:"kind"`
+	Key          string `json:"key"`
+	Name         string `json:"name"`
+	Relationship string `json:"relationship,omitempty"`
+	Target       string `json:"target,omitempty"`
+}
+
+// Credential must be re-issued: secrets are never in a snapshot.
+type Credential struct {
+	Kind        string `json:"kind"`
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Type        string `json:"type"` // password, certificate, user password
+	KeyID       string `json:"keyId,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
+	Expires     string `json:"expires,omitempty"`
+}
+
+// Reference is a reference to a recreated object from an object that the
+// plan does not restore: it keeps the old id until that object is restored too.
+type Reference struct {
+	Kind     string `json:"kind"`
+	Key      string `json:"key"`
+	Name     string `json:"name"`
+	File     string `json:"file"`
+	Property string `json:"property"`
+	OldID    string `json:"oldId"`
+}
+
+// Plan is a restore plan.
+type Plan struct {
+	Format    int       `json:"format"`
+	Tool      string    `json:"tool,omitempty"`
+	TenantID  string    `json:"tenantId"`
+	Repo      string    `json:"repo"`
+	Rev       string    `json:"rev"`
+	Commit    string    `json:"commit"`
+	Selectors []string  `json:"selectors"`
+	Selection Selection `json:"selection"`
+	Options   Options   `json:"options"`
+	Created   time.Time `json:"created"`
+	Actions   []Action  `json:"actions"`
+	Kept      []Kept    `json:"kept,omitempty"`
+	// Credentials to re-issue, References left pointing at old ids, and
+	// plan-wide Warnings.
+	Credentials []Credential `json:"credentials,omitempty"`
+	References  []Reference  `json:"references,omitempty"`
+	Warnings    []string     `json:"warnings,omitempty"`
+	// BuiltIn counts built-in objects in the selection, never written.
+	BuiltIn int `json:"builtInSkipped,omitempty"`
+	// Live fingerprints: "kind/key" → "sha256:…" (the object as read),
+	// "deleted:sha256:…" (in a recycle bin) or "absent".
+	Live map[string]string `json:"liveFingerprints"`
+	// Names of the ids the plan mentions, for rendering.
+	Names map[string]string `json:"names,omitempty"`
+}
+
+// Empty reports whether the plan has nothing to do.
+func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
+
+// Counts returns the number of actions per operation.
+func (p *Plan) Counts() map[Op]int {
+	m := map[Op]int{}
+	for _, a := range p.Actions {
+		m[a.Op]++
+	}
+	return m
+}
+
+// Summary is one line: "1 to restore, 2 to update, 4 links to add" or
+// "nothing to do".
+func (p *Plan) Summary() string {
+	if p.Empty() {
+		return "nothing to do"
+	}
+	c := p.Counts()
+	words := map[Op]string{
+		OpRestore: "to restore from deleted items", OpCreate: "to create", OpUpdate: "to update",
+		OpAddLink: "links to add", OpAddChild: "assignments or grants to add",
+		OpRemoveLink: "links to remove", OpRemoveChild: "assignments or grants to remove", OpDelete: "to delete",
+	}
+	var parts []string
+	for _, op := range ops {
+		if c[op] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[op], words[op]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Kinds lists the kinds the plan writes, in catalog order.
+func (p *Plan) Kinds() []*layout.Kind {
+	seen := map[string]bool{}
+	for _, a := range p.Actions {
+		seen[a.Kind] = true
+	}
+	var out []*layout.Kind
+	for _, k := range layout.Kinds() {
+		if seen[k.Name] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Action returns the action with id, or nil.
+func (p *Plan) Action(id string) *Action {
+	for i := range p.Actions {
+		if p.Actions[i].ID == id {
+			return &p.Actions[i]
+		}
+	}
+	return nil
+}
+
+// Encode writes the plan as indented JSON.
+func (p *Plan) Encode() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// ErrNotAPlan is returned by Decode for data that is not a plan.
+var ErrNotAPlan = errors.New("not an entrasnap restore plan")
+
+// Decode reads a plan written by Encode, refusing newer formats.
+func Decode(data []byte) (*Plan, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var p Plan
+	if err := d.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotAPlan, err)
+	}
+	switch {
+	case p.Format == 0 || p.Live == nil:
+		return nil, fmt.Errorf("%w: no format or live fingerprints", ErrNotAPlan)
+	case p.Format > FormatVersion:
+		return nil, fmt.Errorf("plan format %d is newer than this entrasnap understands (%d): upgrade entrasnap", p.Format, FormatVersion)
+	}
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		if a.ID == "" || a.Request.Method == "" || a.Request.Path == "" {
+			return nil, fmt.Errorf("%w: action %d has no id, method or path", ErrNotAPlan, i+1)
+		}
+	}
+	return &p, nil
+}
+
+// fingerprint is the hash of an object's canonical form.
+func fingerprint(data map[string]any) string {
+	h := sha256.Sum256(layout.Encode(data))
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+const fpAbsent = "absent"
+
+// StaleError: the tenant changed since the plan was made.
+type StaleError struct {
+	// Changed names the objects whose live state differs ("kind name (id)").
+	Changed []string
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("the tenant changed since the plan was made (%s); nothing was written: make a new plan with `entrasnap restore`",
+		strings.Join(e.Changed, "; "))
+}
+
+// WrongTenantError: the plan was made for another tenant.
+type WrongTenantError struct{ Plan, Tenant string }
+
+func (e *WrongTenantError) Error() string {
+	return fmt.Sprintf("the plan was made for tenant %s, but Graph answers for tenant %s; nothing was written", e.Plan, e.Tenant)
+}
+
+// PermissionError: the token lacks permissions the plan needs.
+type PermissionError struct {
+	Missing []string
+	Have    []string
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("the access token lacks the application permission(s) %s that this plan needs; nothing was written: grant them to the app entrasnap signs in as (admin consent), get a new token and apply again",
+		strings.Join(e.Missing, ", "))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

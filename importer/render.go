@@ -1,0 +1,230 @@
+package importer
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// names resolves ids through the plan's own name table.
+type names map[string]string
+
+func (n names) Name(id string) (string, bool) {
+	s, ok := n[strings.ToLower(id)]
+	return s, ok
+}
+
+// RenderOptions control Render.
+type RenderOptions struct {
+	Color bool
+	// Requests shows each action's Graph request (method and path).
+	Requests bool
+}
+
+const (
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiBold   = "\x1b[1m"
+	ansiReset  = "\x1b[0m"
+)
+
+var relWords = map[string]string{
+	"members": "member", "owners": "owner", "appRoleAssignedTo": "app role assignment",
+	"oauth2PermissionGrants": "delegated permission grant", "scopedRoleMembers": "scoped role member",
+}
+
+// opWord is how an action is shown.
+func opWord(a *Action) (sign, word string) {
+	rel := relWords[a.Relationship]
+	switch a.Op {
+	case OpCreate:
+		return "+", "create"
+	case OpRestore:
+		return "+", "restore from deleted items"
+	case OpUpdate:
+		if rel != "" {
+			return "~", "update " + rel
+		}
+		return "~", "update"
+	case OpDelete:
+		return "-", "delete"
+	case OpAddLink, OpAddChild:
+		return "+", "add " + rel
+	case OpRemoveLink, OpRemoveChild:
+		return "-", "remove " + rel
+	}
+	return "?", string(a.Op)
+}
+
+func kindTitle(name string) string {
+	if k, ok := layout.Lookup(name); ok {
+		return strings.ToUpper(k.Title[:1]) + k.Title[1:]
+	}
+	return name
+}
+
+// Render writes the plan for a person: per kind, each action with its
+// property changes (names next to ids), dependencies and warnings; then
+// removals, what --no-remove keeps, credentials to re-issue, references
+// left pointing at old ids, warnings and the summary.
+func (p *Plan) Render(w io.Writer, o RenderOptions) error {
+	paint := func(code, s string) string {
+		if o.Color {
+			return code + s + ansiReset
+		}
+		return s
+	}
+	res := &diff.Result{Names: names(p.Names)}
+	short := p.Commit
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	fmt.Fprintf(w, "%s\n", paint(ansiBold, fmt.Sprintf("Restore plan for tenant %s from %s (%s)", orDash(p.TenantID), p.Rev, short)))
+	fmt.Fprintf(w, "Selected: %s\n", strings.Join(p.Selectors, ", "))
+	opts := []string{"Conditional Access state " + orDefault(p.Options.CAState, CAStateReportOnly)}
+	if p.Options.NoRemove {
+		opts = append(opts, "no removals (--no-remove)")
+	}
+	if n := len(p.Options.BreakGlass); n > 0 {
+		opts = append(opts, fmt.Sprintf("%d break-glass accounts or groups", n))
+	}
+	fmt.Fprintf(w, "Options: %s.\n", strings.Join(opts, ", "))
+
+	var main, removals []*Action
+	for i := range p.Actions {
+		if p.Actions[i].Removal {
+			removals = append(removals, &p.Actions[i])
+		} else {
+			main = append(main, &p.Actions[i])
+		}
+	}
+	section := func(list []*Action) {
+		last := ""
+		for _, a := range list {
+			if a.Kind != last {
+				fmt.Fprintf(w, "\n%s\n", paint(ansiBold, kindTitle(a.Kind)))
+				last = a.Kind
+			}
+			sign, word := opWord(a)
+			color := ansiGreen
+			switch sign {
+			case "~":
+				color = ansiYellow
+			case "-":
+				color = ansiRed
+			}
+			obj := a.Name
+			if key := a.Key; key != "" && key != a.Name && !strings.EqualFold(key, a.Kind) {
+				obj += " (" + shortID(key) + ")"
+			}
+			line := fmt.Sprintf("  %s %s", paint(color, sign+" "+word), obj)
+			if a.Target != "" {
+				line += " ← " + diff.Annotate(names(p.Names), a.Target)
+			}
+			if a.Ensure {
+				line += " (unless the restore brought it back)"
+			}
+			tag := "[" + a.ID
+			if len(a.DependsOn) > 0 {
+				tag += ", after " + strings.Join(a.DependsOn, ", ")
+			}
+			tag += "]"
+			fmt.Fprintf(w, "%s  %s\n", line, tag)
+			if o.Requests {
+				fmt.Fprintf(w, "      %s %s\n", a.Request.Method, a.Request.Path)
+			}
+			if a.Op == OpUpdate || a.Op == OpCreate {
+				for _, c := range a.Changes {
+					for _, l := range res.PropLines(propChange(c)) {
+						fmt.Fprintf(w, "      %s\n", l)
+					}
+				}
+			}
+			for _, warn := range a.Warnings {
+				fmt.Fprintf(w, "      %s %s\n", paint(ansiYellow, "!"), warn)
+			}
+		}
+	}
+	if len(main) == 0 && len(removals) == 0 {
+		fmt.Fprintln(w, "\nThe tenant already matches the snapshot for what was selected.")
+	}
+	section(main)
+	if len(removals) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "REMOVALS: what was not there at "+p.Rev+" (--no-remove leaves it)"))
+		section(removals)
+	}
+	if len(p.Kept) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Left in place (--no-remove):"))
+		for _, k := range p.Kept {
+			if k.Relationship != "" {
+				fmt.Fprintf(w, "  %s %s: %s %s\n", kindTitle(k.Kind), k.Name, relWords[k.Relationship], diff.Annotate(names(p.Names), k.Target))
+			} else {
+				fmt.Fprintf(w, "  %s %s (%s): not at %s\n", kindTitle(k.Kind), k.Name, shortID(k.Key), p.Rev)
+			}
+		}
+	}
+	if len(p.Credentials) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Credentials to re-issue (secrets are never in a snapshot and cannot be restored):"))
+		for _, c := range p.Credentials {
+			s := fmt.Sprintf("  %s %s: %s", kindTitle(c.Kind), c.Name, c.Type)
+			if c.DisplayName != "" {
+				s += fmt.Sprintf(" %q", c.DisplayName)
+			}
+			if c.KeyID != "" {
+				s += " (keyId " + c.KeyID
+				if c.Expires != "" {
+					s += ", expired or expires " + c.Expires
+				}
+				s += ")"
+			}
+			fmt.Fprintln(w, s)
+		}
+	}
+	if len(p.References) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Objects not being restored that name a recreated object by its old id:"))
+		for _, r := range p.References {
+			fmt.Fprintf(w, "  %s %s: %s → %s\n", kindTitle(r.Kind), r.Name, r.Property, diff.Annotate(names(p.Names), r.OldID))
+		}
+	}
+	if len(p.Warnings) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Warnings:"))
+		for _, warn := range p.Warnings {
+			fmt.Fprintf(w, "  %s %s\n", paint(ansiYellow, "!"), warn)
+		}
+	}
+	if p.BuiltIn > 0 {
+		fmt.Fprintf(w, "\n%d built-in objects in the selection are Microsoft's and never written.\n", p.BuiltIn)
+	}
+	_, err := fmt.Fprintf(w, "\nPlan: %s.\n", p.Summary())
+	return err
+}
+
+func propChange(c Change) diff.PropChange {
+	return diff.PropChange{Path: c.Path, Action: diff.Action(c.Action), Old: c.Before, New: c.After,
+		Added: c.Added, Removed: c.Removed, RefKinds: c.RefKinds}
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:8] + "…"
+	}
+	return id
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}

@@ -1,0 +1,216 @@
+package importer
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/schemas"
+)
+
+// Restore facts per kind that the layout catalog does not hold: what can be
+// set only on create, how objects are matched, which paths write them, and
+// the permissions each write needs (graph-semantics.md §3, §4, §5).
+
+// createOnly are read-only properties (never PATCHed) that a create sends.
+var createOnly = map[string][]string{
+	"groups":               {"isAssignableToRole", "resourceBehaviorOptions", "resourceProvisioningOptions"},
+	"administrative-units": {"isMemberManagementRestricted"},
+	"service-principals":   {"appId"},
+	"domains":              {"id"},
+}
+
+// cloudMastered are the properties of a synced (on-premises mastered)
+// object that may still be written in the cloud.
+var cloudMastered = map[string][]string{
+	"users":  {"usageLocation"},
+	"groups": {},
+}
+
+// noCreate are kinds whose objects cannot be created by restore.
+var noCreate = map[string]string{
+	"organization":                         "the organization cannot be created",
+	"domains":                              "a domain must be added and verified by its owner",
+	"authentication-method-configurations": "method configurations are built in; only their settings can be restored",
+}
+
+// noDelete are kinds whose objects restore never deletes.
+var noDelete = map[string]bool{
+	"organization": true, "domains": true, "authentication-method-configurations": true,
+}
+
+// noUpdate are kinds Graph does not PATCH: a difference means remove and add.
+var noUpdate = map[string]bool{"role-assignments": true, "role-eligibility-schedules": true}
+
+// remapped are the kinds whose objects get a new key from Graph when created.
+func remapped(k *layout.Kind) bool {
+	switch k.Name {
+	case "domains", "cross-tenant-access-partners":
+		return false
+	}
+	return !k.Singleton
+}
+
+// naturalKey identifies objects Graph may give a new id when they are
+// written again: role assignments and eligibilities by role, principal and
+// scope. Other kinds use their key.
+func naturalKey(k *layout.Kind, data map[string]any, key string) string {
+	switch k.Name {
+	case "role-assignments", "role-eligibility-schedules":
+		return strings.ToLower(str(data["roleDefinitionId"]) + "|" + str(data["principalId"]) + "|" + str(data["directoryScopeId"]))
+	}
+	return strings.ToLower(key)
+}
+
+// childKey identifies a child object by what it means, not by its id
+// (Graph gives a re-added assignment a new id).
+func childKey(kind string, ch layout.Child, item map[string]any) string {
+	switch kind + "/" + ch.Name {
+	case "service-principals/appRoleAssignedTo":
+		return strings.ToLower(str(item["principalId"]) + "|" + str(item["appRoleId"]))
+	case "service-principals/oauth2PermissionGrants":
+		return strings.ToLower(str(item["resourceId"]) + "|" + str(item["consentType"]) + "|" + str(item["principalId"]))
+	case "administrative-units/scopedRoleMembers":
+		info, _ := item["roleMemberInfo"].(map[string]any)
+		return strings.ToLower(str(item["roleId"]) + "|" + str(info["id"]))
+	}
+	return strings.ToLower(str(item["id"]))
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func itemPath(k *layout.Kind, key string) string {
+	if k.Singleton {
+		return "/" + k.APIVersion + k.ListPath
+	}
+	if strings.HasPrefix(key, "{{") { // a placeholder apply fills with an id
+		return "/" + k.APIVersion + k.ListPath + "/" + key
+	}
+	return "/" + k.APIVersion + k.ListPath + "/" + url.PathEscape(key)
+}
+
+func createPath(k *layout.Kind) string {
+	if k.Name == "role-eligibility-schedules" {
+		return "/" + k.APIVersion + "/roleManagement/directory/roleEligibilityScheduleRequests"
+	}
+	return "/" + k.APIVersion + k.ListPath
+}
+
+// restorePath is where an object in a recycle bin is restored.
+func restorePath(k *layout.Kind, id string) string {
+	switch k.SoftDelete {
+	case "directory":
+		return "/v1.0/directory/deletedItems/" + url.PathEscape(id) + "/restore"
+	case "conditional-access":
+		return "/v1.0/identity/conditionalAccess/deletedItems/" + caBin(k) + "/" + url.PathEscape(id) + "/restore"
+	}
+	return ""
+}
+
+// binListPath lists a kind's recycle bin.
+func binListPath(k *layout.Kind) string {
+	switch k.SoftDelete {
+	case "directory":
+		p := "/v1.0/directory/deletedItems/" + strings.TrimPrefix(k.ODataType, "#")
+		if len(k.Select) > 0 {
+			p += "?$select=" + strings.Join(append(append([]string(nil), k.Select...), "deletedDateTime"), ",")
+		}
+		return p
+	case "conditional-access":
+		return "/v1.0/identity/conditionalAccess/deletedItems/" + caBin(k)
+	}
+	return ""
+}
+
+func caBin(k *layout.Kind) string {
+	if k.Name == "named-locations" {
+		return "namedLocations"
+	}
+	return "policies"
+}
+
+// readOnly reports whether restore never sends the property at path on a
+// PATCH: the catalog's read-only properties and the schema's.
+func readOnly(k *layout.Kind, sch *schemas.Schema, path string) bool {
+	top, _, _ := strings.Cut(path, ".")
+	top = strings.TrimSuffix(top, "[]")
+	for _, p := range k.ReadOnly {
+		if p == top || p == path {
+			return true
+		}
+	}
+	return sch != nil && sch.ReadOnly(path)
+}
+
+func isCreateOnly(k *layout.Kind, prop string) bool {
+	for _, p := range createOnly[k.Name] {
+		if p == prop {
+			return true
+		}
+	}
+	return false
+}
+
+func isChild(k *layout.Kind, prop string) (layout.Child, bool) {
+	for _, c := range k.Children {
+		if c.Name == prop {
+			return c, true
+		}
+	}
+	return layout.Child{}, false
+}
+
+// synced reports whether an object is mastered on premises.
+func synced(data map[string]any) bool {
+	b, _ := data["onPremisesSyncEnabled"].(bool)
+	return b
+}
+
+// permissionsFor are the application permissions an action needs; each
+// entry is satisfied by any one of its "|"-separated alternatives (the
+// least privileged first).
+func permissionsFor(k *layout.Kind, op Op, rel string) []string {
+	switch k.Name {
+	case "users":
+		if op == OpRestore {
+			return []string{"User.DeleteRestore.All|User.ReadWrite.All|Directory.ReadWrite.All"}
+		}
+		return []string{"User.ReadWrite.All|Directory.ReadWrite.All"}
+	case "groups":
+		if rel != "" {
+			return []string{"GroupMember.ReadWrite.All|Group.ReadWrite.All|Directory.ReadWrite.All"}
+		}
+		return []string{"Group.ReadWrite.All|Directory.ReadWrite.All"}
+	case "named-locations", "conditional-access-policies", "authentication-strengths":
+		return []string{"Policy.ReadWrite.ConditionalAccess"}
+	case "applications":
+		return []string{"Application.ReadWrite.All|Application.ReadWrite.OwnedBy"}
+	case "service-principals":
+		switch rel {
+		case "appRoleAssignedTo":
+			return []string{"AppRoleAssignment.ReadWrite.All|Application.ReadWrite.All"}
+		case "oauth2PermissionGrants":
+			return []string{"DelegatedPermissionGrant.ReadWrite.All|Directory.ReadWrite.All"}
+		}
+		return []string{"Application.ReadWrite.All|Application.ReadWrite.OwnedBy"}
+	case "administrative-units":
+		if rel == "scopedRoleMembers" {
+			return []string{"RoleManagement.ReadWrite.Directory"}
+		}
+		return []string{"AdministrativeUnit.ReadWrite.All|Directory.ReadWrite.All"}
+	case "role-definitions", "role-assignments":
+		return []string{"RoleManagement.ReadWrite.Directory"}
+	case "role-eligibility-schedules":
+		return []string{"RoleEligibilitySchedule.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
+	}
+	var out []string
+	for _, p := range k.WritePermissions {
+		if !strings.Contains(p, ".Read.") {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,478 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// LoadOptions say what to read for a plan.
+type LoadOptions struct {
+	Client *graph.Client
+	Repo   *snapshot.Repo
+	// Rev is the revision to restore from (any revision, tag or date);
+	// Commit, when set, is used instead of resolving Rev.
+	Rev    string
+	Commit string
+	// Selectors are resolved against REV (ResolveSelectors) unless
+	// Selection is set (apply reads again with the plan's selection).
+	Selectors []string
+	All       bool
+	Selection *Selection
+	// IDs are id map entries not yet committed (apply's new objects),
+	// merged into the repository's id map.
+	IDs     *IDMap
+	Options Options
+	Tool    string
+	Now     time.Time
+}
+
+// Load reads the snapshot and the live tenant into an Input for Compute.
+func Load(ctx context.Context, o LoadOptions) (*Input, error) {
+	if o.Client == nil || o.Repo == nil {
+		return nil, errors.New("importer: LoadOptions.Client and Repo are required")
+	}
+	commit := o.Commit
+	if commit == "" {
+		h, err := o.Repo.Resolve(ctx, o.Rev)
+		if err != nil {
+			return nil, err
+		}
+		commit = h.String()
+	}
+	files, err := o.Repo.ReadAll(ctx, commit, "")
+	if err != nil {
+		return nil, err
+	}
+	snap, err := diff.Load(files)
+	if err != nil {
+		return nil, fmt.Errorf("the snapshot at %s: %w", o.Rev, err)
+	}
+	var sel Selection
+	if o.Selection != nil {
+		sel = *o.Selection
+	} else {
+		sel, err = ResolveSelectors(snap, o.Selectors, o.All)
+		if err != nil {
+			return nil, err
+		}
+	}
+	in := &Input{Repo: o.Repo.Path(), Rev: o.Rev, Commit: commit, Selectors: o.Selectors, Selection: sel,
+		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{}}
+	if o.All && len(in.Selectors) == 0 {
+		in.Selectors = []string{"--all"}
+	}
+	in.Desired, in.Others = split(snap, sel)
+
+	in.IDMap = NewIDMap()
+	if data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
+		if in.IDMap, err = DecodeIDMap(data); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, snapshot.ErrNotFound) && !errors.Is(err, snapshot.ErrUnknownRevision) {
+		return nil, err
+	}
+	in.IDMap.Merge(o.IDs)
+
+	// The live objects of every kind involved.
+	want := map[string]bool{}
+	for _, n := range sel.Kinds {
+		want[n] = true
+	}
+	for _, d := range in.Desired {
+		want[d.Kind.Name] = true
+		for _, r := range d.Kind.Refs {
+			for _, rk := range r.Kinds {
+				if rk == "named-locations" || rk == "authentication-strengths" {
+					want[rk] = true
+				}
+			}
+		}
+	}
+	var kinds []*layout.Kind
+	for _, k := range layout.Kinds() {
+		if want[k.Name] {
+			kinds = append(kinds, k)
+		}
+	}
+	live, err := exporter.Read(ctx, exporter.ReadOptions{Client: o.Client, Kinds: kinds})
+	if err != nil {
+		return nil, err
+	}
+	if inc := live.Incomplete(); len(inc) > 0 {
+		parts := make([]string, len(inc))
+		for i, k := range inc {
+			parts[i] = k.Kind + ": " + k.Reason
+			if len(k.Permissions) > 0 {
+				parts[i] += " (grant " + strings.Join(k.Permissions, " and ") + ")"
+			}
+		}
+		return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
+	}
+	in.TenantID = live.TenantID
+	liveSnap, err := diff.Load(live.Files)
+	if err != nil {
+		return nil, err
+	}
+	in.Live = map[string]map[string]*Object{}
+	for _, k := range kinds {
+		in.Live[k.Name] = map[string]*Object{}
+	}
+	for _, obj := range liveSnap {
+		if m := in.Live[obj.Kind.Name]; m != nil {
+			m[strings.ToLower(obj.Key)] = obj
+		}
+	}
+
+	// Recycle bins of the kinds with a selected object missing.
+	missing := map[string]bool{}
+	for _, d := range in.Desired {
+		key := d.Key
+		if n, ok := in.IDMap.Resolve(key); ok {
+			key = n
+		}
+		if in.Live[d.Kind.Name][strings.ToLower(key)] == nil && d.Kind.SoftDelete != "" {
+			missing[d.Kind.Name] = true
+		}
+	}
+	for _, k := range kinds {
+		if missing[k.Name] || (k.Name == "named-locations" && k.SoftDelete != "") {
+			if err := readBin(ctx, o.Client, k, in.Deleted); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := checkRefs(ctx, o.Client, in); err != nil {
+		return nil, err
+	}
+	in.BreakGlass, err = resolveBreakGlass(ctx, o.Client, o.Options.BreakGlass, snap, in.Live["users"])
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// split separates the selected objects from the rest of a snapshot.
+func split(snap diff.Snapshot, sel Selection) (desired, others []*Object) {
+	kinds := map[string]bool{}
+	for _, k := range sel.Kinds {
+		kinds[k] = true
+	}
+	paths := map[string]bool{}
+	for _, p := range sel.Paths {
+		paths[p] = true
+	}
+	for _, p := range sortedKeys(snap) {
+		o := snap[p]
+		if kinds[o.Kind.Name] || paths[p] {
+			desired = append(desired, o)
+		} else {
+			others = append(others, o)
+		}
+	}
+	return desired, others
+}
+
+// readBin lists a kind's recycle bin into bin, in the canonical form.
+func readBin(ctx context.Context, c *graph.Client, k *layout.Kind, bin map[string]*Object) error {
+	return c.List(ctx, binListPath(k), func(items []json.RawMessage) error {
+		for _, it := range items {
+			obj, err := decode(it)
+			if err != nil {
+				return err
+			}
+			data, err := layout.Decode(layout.Canonical(k, obj))
+			if err != nil {
+				return err
+			}
+			key := str(obj[k.KeyProp()])
+			if key == "" {
+				continue
+			}
+			data["deletedDateTime"] = obj["deletedDateTime"]
+			p, _ := layout.Path(k, obj)
+			bin[strings.ToLower(key)] = &Object{Path: p, Kind: k, Key: key, Data: data}
+		}
+		return nil
+	})
+}
+
+func decode(b []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+var directoryKinds = map[string]bool{"users": true, "groups": true, "service-principals": true, "administrative-units": true}
+
+// checkRefs finds out what became of directory objects referenced from
+// the selection that are neither selected nor among the live objects read.
+func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
+	known := map[string]bool{}
+	for _, d := range in.Desired {
+		known[strings.ToLower(d.Key)] = true
+	}
+	for _, objs := range in.Live {
+		for key := range objs {
+			known[key] = true
+		}
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, d := range in.Desired {
+		for _, r := range d.Kind.Refs {
+			dir, apps := false, false
+			for _, rk := range r.Kinds {
+				dir = dir || directoryKinds[rk]
+				apps = apps || rk == "applications" // CA policies name applications by appId
+			}
+			if apps {
+				continue
+			}
+			readKinds := true
+			for _, rk := range r.Kinds {
+				if _, ok := in.Live[rk]; !ok {
+					readKinds = false
+				}
+			}
+			walkRefs(deepCopy(d.Data), strings.Split(r.Path, "."), func(id string) string {
+				n, _ := in.IDMap.Resolve(id)
+				if n == "" {
+					n = id
+				}
+				l := strings.ToLower(n)
+				switch {
+				case known[l] || seen[l] || !guidRe.MatchString(n):
+				case in.Deleted[l] != nil:
+					in.Refs[l] = RefDeleted
+				case readKinds:
+					in.Refs[l] = RefGone // its kinds were read completely and it is not there
+				case dir:
+					seen[l] = true
+					ids = append(ids, n)
+				}
+				return id
+			})
+		}
+	}
+	sort.Strings(ids)
+	const maxProbe = 500
+	if len(ids) > maxProbe {
+		ids = ids[:maxProbe]
+	}
+	found := map[string]bool{}
+	for i := 0; i < len(ids); i += 1000 {
+		chunk := ids[i:min(i+1000, len(ids))]
+		resp, err := c.Post(ctx, "/v1.0/directoryObjects/getByIds?$select=id", map[string]any{"ids": chunk}, graph.RetryNonIdempotent())
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return nil // cannot tell: references are taken to exist
+		}
+		var page struct {
+			Value []struct {
+				ID string `json:"id"`
+			} `json:"value"`
+		}
+		if json.Unmarshal(resp.Body, &page) == nil {
+			for _, v := range page.Value {
+				found[strings.ToLower(v.ID)] = true
+			}
+		}
+	}
+	for _, id := range ids {
+		l := strings.ToLower(id)
+		if found[l] {
+			continue
+		}
+		_, err := c.Get(ctx, "/v1.0/directory/deletedItems/"+url.PathEscape(id)+"?$select=id")
+		switch {
+		case err == nil:
+			in.Refs[l] = RefDeleted
+		case graph.IsNotFound(err):
+			in.Refs[l] = RefGone
+		case ctx.Err() != nil:
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+var guidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// resolveBreakGlass turns ids and user principal names into lower-case ids.
+func resolveBreakGlass(ctx context.Context, c *graph.Client, entries []string, snap diff.Snapshot, liveUsers map[string]*Object) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, e := range entries {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if guidRe.MatchString(e) {
+			out[strings.ToLower(e)] = true
+			continue
+		}
+		id := ""
+		for _, o := range snap {
+			if o.Kind.Name == "users" && strings.EqualFold(str(o.Data["userPrincipalName"]), e) {
+				id = o.Key
+			}
+		}
+		for _, o := range liveUsers {
+			if strings.EqualFold(str(o.Data["userPrincipalName"]), e) {
+				id = o.Key
+			}
+		}
+		if id == "" {
+			b, err := c.Get(ctx, "/v1.0/users/"+url.PathEscape(e)+"?$select=id")
+			if err != nil {
+				return nil, fmt.Errorf("break-glass account %q: %w", e, err)
+			}
+			var u struct {
+				ID string `json:"id"`
+			}
+			if err := json.Unmarshal(b, &u); err != nil || u.ID == "" {
+				return nil, fmt.Errorf("break-glass account %q: no such user", e)
+			}
+			id = u.ID
+		}
+		out[strings.ToLower(id)] = true
+	}
+	return out, nil
+}
+
+// SelectorError: a selector names nothing at REV, or more than one object.
+type SelectorError struct{ Selector, Msg string }
+
+func (e *SelectorError) Error() string { return fmt.Sprintf("selector %q: %s", e.Selector, e.Msg) }
+
+// ResolveSelectors turns selectors into a Selection against the objects at
+// REV. A selector is a file path, a kind or folder (conditional-access,
+// groups), an object id (or an application's appId), or kind/displayName
+// (conditional-access-policies/Require MFA; the kind part may be a folder).
+// all selects every kind.
+func ResolveSelectors(snap diff.Snapshot, selectors []string, all bool) (Selection, error) {
+	var sel Selection
+	if all {
+		for _, k := range layout.Kinds() {
+			sel.Kinds = append(sel.Kinds, k.Name)
+		}
+	}
+	kinds := map[string]bool{}
+	paths := map[string]bool{}
+	for _, s := range selectors {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if _, ok := snap[s]; ok {
+			paths[s] = true
+			continue
+		}
+		if ks, err := layout.Select([]string{s}); err == nil && !strings.Contains(s, ",") {
+			for _, k := range ks {
+				kinds[k.Name] = true
+			}
+			continue
+		}
+		var byID []string
+		for p, o := range snap {
+			if strings.EqualFold(o.Key, s) || (o.Kind.Name == "applications" && strings.EqualFold(str(o.Data["appId"]), s)) {
+				byID = append(byID, p)
+			}
+		}
+		if len(byID) > 0 {
+			for _, p := range byID {
+				paths[p] = true
+			}
+			continue
+		}
+		// kind/displayName; the kind part may be a folder with slashes and
+		// the name may hold slashes too: the longest kind part that names
+		// something wins.
+		var matches []string
+		var kindErr error
+		kindPart, name := "", ""
+		for i := len(s) - 1; i > 0 && len(matches) == 0; i-- {
+			if s[i] != '/' {
+				continue
+			}
+			ks, err := layout.Select([]string{s[:i]})
+			if err != nil {
+				if kindErr == nil {
+					kindErr = err
+				}
+				continue
+			}
+			kindPart, name = s[:i], s[i+1:]
+			want := map[string]bool{}
+			for _, k := range ks {
+				want[k.Name] = true
+			}
+			for p, o := range snap {
+				if !want[o.Kind.Name] {
+					continue
+				}
+				for _, prop := range []string{"displayName", "userPrincipalName"} {
+					if strings.EqualFold(str(o.Data[prop]), name) {
+						matches = append(matches, p)
+						break
+					}
+				}
+			}
+		}
+		if kindPart == "" {
+			switch {
+			case !strings.Contains(s, "/"):
+				return sel, &SelectorError{Selector: s, Msg: "no object with this id, and no kind or folder of this name, at this revision; give an id, a file path, kind/displayName or a kind (see `entrasnap kinds`)"}
+			case strings.HasSuffix(s, ".yaml"):
+				return sel, &SelectorError{Selector: s, Msg: "no such file at this revision"}
+			}
+			return sel, &SelectorError{Selector: s, Msg: kindErr.Error()}
+		}
+		sort.Strings(matches)
+		switch len(matches) {
+		case 0:
+			return sel, &SelectorError{Selector: s, Msg: fmt.Sprintf("no %s named %q at this revision", kindPart, name)}
+		case 1:
+			paths[matches[0]] = true
+		default:
+			return sel, &SelectorError{Selector: s, Msg: fmt.Sprintf("names %d objects (%s); use an id or a file path", len(matches), strings.Join(matches, ", "))}
+		}
+	}
+	for _, k := range layout.Kinds() {
+		if kinds[k.Name] && !contains(sel.Kinds, k.Name) {
+			sel.Kinds = append(sel.Kinds, k.Name)
+		}
+	}
+	for p := range paths {
+		k, _, _ := layout.Locate(p)
+		if k != nil && contains(sel.Kinds, k.Name) {
+			continue
+		}
+		sel.Paths = append(sel.Paths, p)
+	}
+	sort.Strings(sel.Paths)
+	if len(sel.Kinds) == 0 && len(sel.Paths) == 0 {
+		return sel, &SelectorError{Selector: strings.Join(selectors, " "), Msg: "selects nothing: name at least one object or kind, or use --all"}
+	}
+	return sel, nil
+}
