@@ -22,13 +22,15 @@ import (
 func demoCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
-		Usage: "a guided tour on an emulated tenant: back up, break things, see the diff",
+		Usage: "a guided tour on an emulated tenant: back up, break things, see the diff, restore",
 		Description: `demo needs no Azure account. It starts graphsim with a small company's tenant
 in-process, exports a first snapshot into a new git repository, simulates the
 classic incidents (a Conditional Access policy deleted, a group's membership
 wiped, an app's redirect URIs changed, a named location deleted), exports
-again, and prints the object-level diff. The repository stays for you to
-explore with git and entrasnap; the end of the output says what to try.
+again, prints the object-level diff, then plans the restore of exactly those
+objects from the first snapshot, applies it, verifies it, and records the
+restored state as a new snapshot. The repository stays for you to explore
+with git and entrasnap; the end of the output says what to try.
 
 EXAMPLES:
    entrasnap demo
@@ -139,14 +141,30 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 		return err
 	}
 
+	// 5. Restore exactly those objects to the baseline: plan, apply, verify.
+	say("\n5. Restoring the %d broken objects to %s: the plan, then apply and verify.\n", len(inc.ids), first.Tag)
+	if err := runRestore(ctx, e, restoreOptions{
+		repo: abs, at: first.Tag, selectors: inc.ids, yes: true, caState: "report-only",
+		conn: connection{graphURL: url, accessToken: sim.Token(), cloud: "global"},
+	}); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	say("\n6. The restored Conditional Access policy came back in report-only mode, so a restore can")
+	say("   never lock anyone out; switch it on when you have checked it (or restore with --ca-state as-is).")
+	say("   What differs now from the baseline:\n")
+	if err := runDiff(ctx, e, abs, first.Tag, "HEAD", "text", nil, false); err != nil {
+		return err
+	}
+
 	say("\nDone in %.1fs. The repository is %s. Try:", time.Since(start).Seconds(), abs)
 	for _, l := range []string{
 		"git -C " + abs + " log --oneline --decorate",
 		"git -C " + abs + " show --stat HEAD",
 		"entrasnap snapshots --repo " + abs,
-		"entrasnap diff --repo " + abs + " --format markdown",
+		"entrasnap diff --repo " + abs + " --format markdown " + first.Tag + " " + second.Tag,
+		"entrasnap restore --repo " + abs + " --at " + first.Tag + " --out plan.json conditional-access   # plan only",
 		"entrasnap log --repo " + abs + " \"applications/" + inc.app + "\"",
-		"entrasnap show --repo " + abs + " --at HEAD~1 \"conditional-access-policies/" + inc.policy + "\"",
+		"entrasnap show --repo " + abs + " --at " + first.Tag + " \"conditional-access-policies/" + inc.policy + "\"",
 		"entrasnap graphsim --profile demo   # a tenant to point entrasnap at: --graph-url/--access-token",
 	} {
 		say("   %s", l)
@@ -158,6 +176,7 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 type demoIncidentsDone struct {
 	lines       []string // one per incident
 	policy, app string   // names of the deleted CA policy and the changed app
+	ids         []string // the objects broken, for the restore
 }
 
 // demoIncidents breaks the tenant in the four classic ways, through Graph.
@@ -199,6 +218,7 @@ func demoIncidents(ctx context.Context, c *graph.Client) (*demoIncidentsDone, er
 		return nil, err
 	}
 	done.policy = str(victim["displayName"])
+	done.ids = append(done.ids, str(victim["id"]))
 	out = append(out, fmt.Sprintf("Conditional Access policy %q deleted", done.policy))
 
 	// A group's membership wiped.
@@ -223,6 +243,7 @@ func demoIncidents(ctx context.Context, c *graph.Client) (*demoIncidentsDone, er
 			}
 		}
 		out = append(out, fmt.Sprintf("group %q lost all %d members", str(g["displayName"]), len(members)))
+		done.ids = append(done.ids, str(g["id"]))
 		break
 	}
 
@@ -241,6 +262,7 @@ func demoIncidents(ctx context.Context, c *graph.Client) (*demoIncidentsDone, er
 			return nil, err
 		}
 		done.app = str(a["displayName"])
+		done.ids = append(done.ids, str(a["id"]))
 		out = append(out, fmt.Sprintf("app %q now redirects sign-ins to https://login.contoso-support.example/callback", done.app))
 		break
 	}
@@ -268,6 +290,7 @@ func demoIncidents(ctx context.Context, c *graph.Client) (*demoIncidentsDone, er
 			return nil, err
 		}
 		out = append(out, fmt.Sprintf("named location %q deleted", str(l["displayName"])))
+		done.ids = append(done.ids, id)
 		break
 	}
 	done.lines = out

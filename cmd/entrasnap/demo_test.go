@@ -17,6 +17,8 @@ func TestDemo(t *testing.T) {
 		"Conditional Access policy", "lost all", "redirects sign-ins", "named location",
 		"- removed", "web.redirectUris: + \"https://login.contoso-support.example/callback\"", "members: - ",
 		"2 removed, 2 changed", "The repository is " + dir, "mass-deletion guard", "named-locations fell from 4 to 3",
+		"restore from deleted items", "Verified: the tenant matches the snapshot", "Post-restore snapshot",
+		"0 added, 0 removed, 1 changed", "report-only",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
@@ -29,11 +31,11 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	b, err := exec.Command("git", "-C", dir, "log", "--format=%s").Output()
-	if err != nil || strings.Count(string(b), "\n") != 2 || !strings.Contains(string(b), "after the incidents") {
+	if err != nil || strings.Count(string(b), "\n") != 3 || !strings.Contains(string(b), "after the incidents") || !strings.Contains(string(b), "restore") {
 		t.Errorf("git log: %v\n%s", err, b)
 	}
 	// The suggested next commands work.
-	if code, out, errOut := runCLI(t, "snapshots", "--repo", dir); code != exitOK || strings.Count(out, "snapshot/") != 2 {
+	if code, out, errOut := runCLI(t, "snapshots", "--repo", dir); code != exitOK || strings.Count(out, "\nsnapshot/") != 3 {
 		t.Errorf("snapshots after demo: %d %s %s", code, out, errOut)
 	}
 	// A second run into the same folder refuses and says what to do.
