@@ -463,6 +463,12 @@ func createCAPolicy(s *Server, _ *request, body map[string]any, _ *record) *apiE
 	now := graphTime(s.tenant.now())
 	body["createdDateTime"] = now
 	body["modifiedDateTime"] = nil
+	// Graph returns every control property, null when unset.
+	for _, p := range []string{"grantControls", "sessionControls"} {
+		if _, ok := body[p]; !ok {
+			body[p] = nil
+		}
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // These tests run restores end to end against graphsim: export the demo
@@ -838,4 +840,49 @@ func TestWholeTenantRollback(t *testing.T) {
 	if p, _ = Compute(in); !p.Empty() {
 		t.Errorf("second whole-tenant plan:\n%s", render(p))
 	}
+}
+
+// A Conditional Access policy purged from the CA recycle bin is recreated
+// with a new id, its references (groups, locations, roles) intact, and the id
+// map records the change.
+func TestRestorePurgedCAPolicyIsRecreatedWithReferences(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	victim := e.enabledPolicy()
+	id := str(victim["id"])
+	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
+	e.do("DELETE", "/v1.0/identity/conditionalAccess/deletedItems/policies/"+id, nil)
+	e.recordIncident()
+	sel := []string{id}
+	p := e.plan(e.first, sel, Options{CAState: CAStateAsIs})
+	if len(p.Actions) == 0 || p.Actions[0].Op != OpCreate {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v", res.Actions, res.Differences)
+	}
+	newID, ok := res.IDs.Resolve(id)
+	if !ok || strings.EqualFold(newID, id) {
+		t.Fatalf("id map %+v", res.IDs)
+	}
+	got := e.get("/v1.0/identity/conditionalAccess/policies/" + newID)
+	caKind, _ := layout.Lookup("conditional-access-policies")
+	canon := func(o map[string]any) map[string]any {
+		b, _ := json.Marshal(o)
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var m map[string]any
+		_ = d.Decode(&m)
+		return layout.Clean(caKind, m) // sets sorted
+	}
+	for _, path := range [][]string{{"conditions", "users"}, {"conditions", "locations"}, {"grantControls"}} {
+		want, have := dig(canon(victim), path...), dig(canon(got), path...)
+		if fmt.Sprint(want) != fmt.Sprint(have) {
+			t.Errorf("%v: recreated %v, want %v", path, have, want)
+		}
+	}
+	if got["state"] != "enabled" || got["displayName"] != victim["displayName"] {
+		t.Errorf("recreated policy = %v", got)
+	}
+	e.mustBeEmpty(sel, Options{CAState: CAStateAsIs})
 }
