@@ -90,14 +90,30 @@ func profileSizes(profile string, s Sizes) (Sizes, error) {
 // createdDateTime is then moved into the past for a believable history.
 // Everything is derived from opts.Seed and the clock: the same seed and frozen
 // time give the same tenant, byte for byte.
+func bareTenant(opts Options, clock *Clock) *Tenant {
+	t := newTenant("", opts.TenantName, "", clock, opts.Seed)
+	t.id = strings.ToLower(opts.TenantID)
+	if t.id == "" {
+		t.id = t.newID()
+	}
+	t.domain = strings.ToLower(opts.Domain)
+	t.logFloor = t.seq
+	return t
+}
+
 func buildTenant(opts Options, clock *Clock) (*Tenant, error) {
 	profile := opts.Profile
 	switch profile {
 	case "":
 		profile = "empty"
-	case "empty", "demo", "large":
+	case "empty", "demo", "large", "none":
 	default:
 		return nil, fmt.Errorf("graphsim: unknown profile %q (want empty, demo or large)", opts.Profile)
+	}
+	if profile == "none" {
+		// No objects at all: the caller fills the tenant (a snapshot loaded
+		// for a rehearsal) through Tenant.Seed and SeedLink.
+		return bareTenant(opts, clock), nil
 	}
 	sz, err := profileSizes(profile, opts.Sizes)
 	if err != nil {

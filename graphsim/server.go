@@ -21,7 +21,7 @@ type Options struct {
 	TenantID   string // default: derived from Seed
 	TenantName string // organization display name; default "Contoso"
 	Domain     string // initial domain; default "<name>.onmicrosoft.com"
-	Profile    string // "empty" (default), "demo" or "large"
+	Profile    string // "empty" (default), "demo", "large", or "none" (no objects: the caller seeds them)
 	Sizes      Sizes  // generator sizes; zero fields take the profile's defaults
 	Seed       uint64 // deterministic ids and data
 	Latency    time.Duration

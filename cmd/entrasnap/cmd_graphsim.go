@@ -15,10 +15,11 @@ import (
 )
 
 type graphsimOptions struct {
-	listen   string
-	sim      graphsim.Options
-	loadFile string
-	saveFile string
+	listen          string
+	sim             graphsim.Options
+	loadFile        string
+	saveFile        string
+	fromRepo, atRev string // rehearsal: a snapshot to load
 }
 
 func graphsimCommand(e *env) *cli.Command {
@@ -35,10 +36,15 @@ Point entrasnap at it with --graph-url URL --access-token TOKEN (or the
 ENTRASNAP_GRAPH_URL and ENTRASNAP_ACCESS_TOKEN variables). It serves until
 Ctrl-C or SIGTERM; with --save the tenant is written to a file on exit.
 
+Rehearsal: --from-repo R [--at REV] loads the tenant exactly as a snapshot
+holds it (same tenant id), so a restore runbook can be practised offline:
+break something through Graph, then run entrasnap restore against it.
+
 EXAMPLES:
    entrasnap graphsim --profile demo
    entrasnap graphsim --profile large --users 20000 --throttle realistic
-   entrasnap graphsim --load tenant.json --save tenant.json`,
+   entrasnap graphsim --load tenant.json --save tenant.json
+   entrasnap graphsim --from-repo ./tenant-backup --at 2026-03-20   # rehearse a restore offline`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "address to listen on (port 0 picks a free port)"},
 			&cli.StringFlag{Name: "profile", Value: "demo", Usage: "tenant to generate: empty, demo or large"},
@@ -55,12 +61,16 @@ EXAMPLES:
 			&cli.DurationFlag{Name: "eventual-consistency", Usage: "hide just-created objects from reads for this long, as Graph's replication does"},
 			&cli.StringFlag{Name: "load", Usage: "start from a tenant saved with --save instead of a profile"},
 			&cli.StringFlag{Name: "save", Usage: "write the tenant to this file on exit"},
+			&cli.StringFlag{Name: "from-repo", Usage: "rehearsal: load the tenant as a snapshot of this repository holds it (instead of a profile)"},
+			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "with --from-repo: the revision, snapshot tag or date to load"},
 		},
 		Action: func(c *cli.Context) error {
 			o := graphsimOptions{
 				listen:   c.String("listen"),
 				loadFile: c.String("load"),
 				saveFile: c.String("save"),
+				fromRepo: c.String("from-repo"),
+				atRev:    c.String("at"),
 				sim: graphsim.Options{
 					TenantName: c.String("tenant-name"),
 					Profile:    c.String("profile"),
@@ -74,6 +84,9 @@ EXAMPLES:
 					},
 					EventualConsistency: c.Duration("eventual-consistency"),
 				},
+			}
+			if o.fromRepo != "" && (o.loadFile != "" || c.IsSet("profile")) {
+				return usageErrorf("--from-repo loads a snapshot; it does not go with --load or --profile")
 			}
 			switch o.sim.Throttle {
 			case "off", "realistic":
@@ -97,8 +110,15 @@ func runGraphsim(ctx context.Context, e *env, o graphsimOptions) error {
 		defer f.Close()
 		o.sim.State = f
 	}
-	sim, err := graphsim.New(o.sim)
-	if err != nil {
+	var sim *graphsim.Server
+	var err error
+	if o.fromRepo != "" {
+		var n int
+		if sim, n, err = simFromSnapshot(ctx, o.fromRepo, o.atRev, o.sim); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "graphsim: loaded %d objects from %s at %s (tenant %s)\n", n, o.fromRepo, o.atRev, sim.TenantID())
+	} else if sim, err = graphsim.New(o.sim); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", o.listen)

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// simFromSnapshot builds a graphsim tenant holding exactly the objects of a
+// snapshot (REV of the repository), so a restore runbook can be practised
+// offline against the tenant as it was. The tenant keeps the snapshot's
+// tenant id, so plans made against it name the same tenant.
+//
+// graphsim knows nothing of snapshots: this file maps each file's kind to
+// graphsim's kind by Graph type name, and children (members, owners, app role
+// assignments, grants, scoped role members) back to what they are in Graph.
+func simFromSnapshot(ctx context.Context, repoPath, at string, opts graphsim.Options) (*graphsim.Server, int, error) {
+	r, err := openRepo(repoPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer r.Close()
+	h, err := r.Resolve(ctx, at)
+	if err != nil {
+		return nil, 0, err
+	}
+	files, err := r.ReadAll(ctx, h.String(), "")
+	if err != nil {
+		return nil, 0, err
+	}
+	data, ok := files[exporter.ManifestPath]
+	if !ok {
+		return nil, 0, fmt.Errorf("%s at %s has no %s: not an entrasnap snapshot", repoPath, at, exporter.ManifestPath)
+	}
+	man, err := exporter.DecodeManifest(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s at %s: %w", exporter.ManifestPath, at, err)
+	}
+	type item struct {
+		kind *layout.Kind
+		obj  map[string]any
+	}
+	var items []item
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		k, _, err := layout.Locate(p)
+		if err != nil {
+			continue
+		}
+		obj, err := layout.Decode(files[p])
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s at %s: %w (run entrasnap check)", p, at, err)
+		}
+		items = append(items, item{k, obj})
+		if k.Name == "organization" && opts.TenantName == "" {
+			opts.TenantName, _ = obj["displayName"].(string)
+		}
+		if k.Name == "domains" && obj["isInitial"] == true {
+			opts.Domain, _ = obj["id"].(string)
+		}
+	}
+	opts.Profile, opts.TenantID, opts.State = "none", man.TenantID, nil
+	sim, err := graphsim.New(opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	tn := sim.Tenant()
+	simKind := func(k *layout.Kind) string { return strings.TrimPrefix(k.ODataType, "#microsoft.graph.") }
+	type link struct{ kind, id, rel, target string }
+	var links []link
+	type child struct {
+		kind string
+		obj  map[string]any
+	}
+	var children []child
+	for _, it := range items {
+		id, _ := it.obj[it.kind.KeyProp()].(string)
+		for _, ch := range it.kind.Children {
+			v, ok := it.obj[ch.Name]
+			delete(it.obj, ch.Name)
+			if !ok {
+				continue
+			}
+			for _, e := range asList(v) {
+				m, _ := e.(map[string]any)
+				if m == nil {
+					continue
+				}
+				if ch.Refs {
+					target, _ := m["id"].(string)
+					links = append(links, link{simKind(it.kind), id, ch.Name, target})
+					continue
+				}
+				switch ch.Name {
+				case "appRoleAssignedTo":
+					m["resourceId"] = id
+					m["resourceDisplayName"] = it.obj["displayName"]
+					children = append(children, child{"appRoleAssignment", m})
+				case "oauth2PermissionGrants":
+					m["clientId"] = id
+					children = append(children, child{"oAuth2PermissionGrant", m})
+				case "scopedRoleMembers":
+					m["administrativeUnitId"] = id
+					children = append(children, child{"scopedRoleMembership", m})
+				}
+			}
+		}
+		if _, err := tn.Seed(simKind(it.kind), it.obj); err != nil {
+			return nil, 0, fmt.Errorf("loading %s %s: %w", it.kind.Name, id, err)
+		}
+	}
+	for _, c := range children {
+		if _, err := tn.Seed(c.kind, c.obj); err != nil {
+			return nil, 0, fmt.Errorf("loading %s: %w", c.kind, err)
+		}
+	}
+	for _, l := range links {
+		if err := tn.SeedLink(l.kind, l.id, l.rel, l.target); err != nil {
+			return nil, 0, fmt.Errorf("loading %s of %s: %w", l.rel, l.id, err)
+		}
+	}
+	return sim, len(items), nil
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
