@@ -172,12 +172,21 @@ func Compare(from, to Snapshot, names Resolver) *Result {
 }
 
 func displayName(o *Object) string {
-	for _, p := range []string{"displayName", "userPrincipalName", "name"} {
-		if s, ok := o.Data[p].(string); ok && s != "" {
-			return s
-		}
+	if n, ok := DisplayName(o.Data); ok {
+		return n
 	}
 	return o.Key
+}
+
+// DisplayName is the name people know an object by: its displayName, else
+// its userPrincipalName, else its name.
+func DisplayName(obj map[string]any) (string, bool) {
+	for _, p := range []string{"displayName", "userPrincipalName", "name"} {
+		if s, ok := obj[p].(string); ok && s != "" {
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // setPath turns "a.b[3].c" style walk paths into the catalog's set form "a.b[].c".

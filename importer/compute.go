@@ -159,7 +159,7 @@ func (pl *planner) tr(kinds []string, id string) string {
 // translate returns a copy of obj with its key and references mapped
 // through the id map.
 func (pl *planner) translate(o *Object) *Object {
-	data := deepCopy(o.Data).(map[string]any)
+	data := layout.Copy(o.Data).(map[string]any)
 	k := o.Kind
 	for _, r := range k.Refs {
 		walkRefs(data, strings.Split(r.Path, "."), func(id string) string { return pl.tr(r.Kinds, id) })
@@ -416,7 +416,7 @@ func (pl *planner) mapRefs(k *layout.Kind, data map[string]any) {
 func (pl *planner) depsOf(k *layout.Kind, b map[string]any) []string {
 	var deps []string
 	for _, r := range k.Refs {
-		walkRefs(deepCopy(b), strings.Split(r.Path, "."), func(id string) string {
+		walkRefs(layout.Copy(b), strings.Split(r.Path, "."), func(id string) string {
 			if strings.HasPrefix(id, "{{new") {
 				for _, s := range pl.creating {
 					if s.holder == id || s.appHold == id {
@@ -455,7 +455,7 @@ func (pl *planner) refName(id string) string {
 // safety and break-glass exclusions applied. current is the live (or
 // recycle bin) object, nil for a create.
 func (pl *planner) effective(s *objState, current *Object) (map[string]any, []string) {
-	data := deepCopy(s.d.Data).(map[string]any)
+	data := layout.Copy(s.d.Data).(map[string]any)
 	var warns []string
 	if s.k.Name != "conditional-access-policies" {
 		return data, warns
@@ -539,7 +539,7 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 			onPrem = append(onPrem, top)
 			continue
 		}
-		b[top] = stripReadOnly(k, sch, top, deepCopy(want[top]))
+		b[top] = stripReadOnly(k, sch, top, layout.Copy(want[top]))
 		for _, pc := range byTop[top] {
 			changes = append(changes, changeOf(pc))
 		}
@@ -600,7 +600,7 @@ func (pl *planner) restore(s *objState) {
 	}
 	// What the object names comes back first (named locations before the
 	// policies naming them).
-	named := deepCopy(s.d.Data).(map[string]any)
+	named := layout.Copy(s.d.Data).(map[string]any)
 	for _, ch := range k.Children {
 		delete(named, ch.Name)
 	}
@@ -635,7 +635,7 @@ func (pl *planner) create(s *objState) {
 		if p != "@odata.type" && readOnly(k, sch, p) && !isCreateOnly(k, p) {
 			continue
 		}
-		b[p] = stripReadOnly(k, sch, p, deepCopy(v))
+		b[p] = stripReadOnly(k, sch, p, layout.Copy(v))
 		changes = append(changes, Change{Path: p, Action: string(diff.Added), After: v, RefKinds: refKindsOf(k, p)})
 	}
 	var deps []string
@@ -678,7 +678,7 @@ func (pl *planner) danglingRefs(s *objState, data map[string]any, warns *[]strin
 		if _, child := isChild(s.k, topProp(r.Path)); child {
 			continue
 		}
-		walkRefs(deepCopy(data), strings.Split(r.Path, "."), func(id string) string {
+		walkRefs(layout.Copy(data), strings.Split(r.Path, "."), func(id string) string {
 			switch pl.refState(id) {
 			case RefDeleted:
 				*warns = append(*warns, fmt.Sprintf("%s names %s, which is in the recycle bin: add it to the selection, or Graph may refuse this write", r.Path, pl.refName(id)))
@@ -999,7 +999,7 @@ func (pl *planner) deletes() {
 func refsOf(k *layout.Kind, data map[string]any) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range k.Refs {
-		walkRefs(deepCopy(data), strings.Split(r.Path, "."), func(id string) string {
+		walkRefs(layout.Copy(data), strings.Split(r.Path, "."), func(id string) string {
 			out[strings.ToLower(id)] = true
 			return id
 		})
@@ -1026,7 +1026,7 @@ func (pl *planner) references() {
 	for _, o := range pl.in.Others {
 		k := o.Kind
 		for _, r := range k.Refs {
-			walkRefs(deepCopy(o.Data), strings.Split(r.Path, "."), func(id string) string {
+			walkRefs(layout.Copy(o.Data), strings.Split(r.Path, "."), func(id string) string {
 				if s := old[strings.ToLower(pl.tr(r.Kinds, id))]; s != nil {
 					pl.p.References = append(pl.p.References, Reference{Kind: k.Name, Key: o.Key, Name: displayName(o), File: o.Path, Property: r.Path, OldID: id})
 					referrers[s] = append(referrers[s], k.Name)
@@ -1289,24 +1289,6 @@ func stripReadOnly(k *layout.Kind, sch *schemas.Schema, path string, v any) any 
 		for i, e := range x {
 			x[i] = stripReadOnly(k, sch, path+"[]", e)
 		}
-	}
-	return v
-}
-
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = deepCopy(e)
-		}
-		return m
-	case []any:
-		s := make([]any, len(x))
-		for i, e := range x {
-			s[i] = deepCopy(e)
-		}
-		return s
 	}
 	return v
 }

@@ -252,7 +252,7 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 					readKinds = false
 				}
 			}
-			walkRefs(deepCopy(d.Data), strings.Split(r.Path, "."), func(id string) string {
+			walkRefs(layout.Copy(d.Data), strings.Split(r.Path, "."), func(id string) string {
 				n, _ := in.IDMap.Resolve(id)
 				if n == "" {
 					n = id

@@ -77,6 +77,25 @@ func walkPath(v any, segs []string, fn func(m map[string]any, last string)) {
 
 func asArray(v any) []any { a, _ := v.([]any); return a }
 
+// Copy deep-copies a value decoded from JSON or YAML (maps, arrays, scalars).
+func Copy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = Copy(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = Copy(e)
+		}
+		return s
+	}
+	return v
+}
+
 func removePath(obj map[string]any, segs []string) {
 	walkPath(obj, segs, func(m map[string]any, last string) { delete(m, last) })
 }

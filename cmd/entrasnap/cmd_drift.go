@@ -567,12 +567,7 @@ func (ix *filesIndex) Name(id string) (string, bool) {
 	n := ""
 	if p, ok := ix.byID[id]; ok {
 		if obj, err := layout.Decode(ix.files[p]); err == nil {
-			for _, prop := range []string{"displayName", "userPrincipalName", "name"} {
-				if s, ok := obj[prop].(string); ok && s != "" {
-					n = s
-					break
-				}
-			}
+			n, _ = diff.DisplayName(obj)
 		}
 	}
 	ix.names[id] = n

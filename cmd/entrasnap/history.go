@@ -104,14 +104,9 @@ func (ix *repoIndex) Name(id string) (string, bool) {
 		ix.names[id] = ""
 		return "", false
 	}
-	for _, prop := range []string{"displayName", "userPrincipalName", "name"} {
-		if s, ok := obj[prop].(string); ok && s != "" {
-			ix.names[id] = s
-			return s, true
-		}
-	}
-	ix.names[id] = ""
-	return "", false
+	n, ok := diff.DisplayName(obj)
+	ix.names[id] = n
+	return n, ok
 }
 
 // chainResolver asks each resolver in turn (newer snapshot first).
