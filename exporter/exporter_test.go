@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -859,4 +860,53 @@ func TestRequireCompleteCommitsNothing(t *testing.T) {
 		t.Errorf("tags changed:\n%s\nwas:\n%s", got, tags)
 	}
 	fsck(t, r.Path())
+}
+
+// throttleStorm answers 429 to the first three attempts of every distinct
+// request: with Retry-After on directory paths, without it on Conditional
+// Access paths (as Graph does there).
+func throttleStorm(h http.Handler) http.Handler {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Method + " " + r.URL.String()
+		mu.Lock()
+		seen[key]++
+		n := seen[key]
+		mu.Unlock()
+		if n <= 3 {
+			if !strings.Contains(r.URL.Path, "conditionalAccess") {
+				w.Header().Set("Retry-After", "2")
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"error":{"code":"TooManyRequests","message":"Please retry again later.","innerError":{"code":"429","status":"429"}}}`))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func TestThrottleStormStillGivesTheSameSnapshot(t *testing.T) {
+	sim := newSim(t, graphsim.Options{})
+	calm := newRepo(t, true)
+	mustExport(t, newClient(t, sim, nil, ""), calm, nil)
+
+	stormy := newRepo(t, true)
+	res := mustExport(t, newClient(t, sim, throttleStorm(sim), ""), stormy, nil)
+	if !res.Complete() {
+		t.Fatalf("incomplete under a 429 storm: %+v", res.Incomplete())
+	}
+	if res.Throttled == 0 || res.Retries == 0 {
+		t.Errorf("throttled %d, retries %d: the storm did not bite", res.Throttled, res.Retries)
+	}
+	a, b := tree(t, calm, "HEAD"), tree(t, stormy, "HEAD")
+	if len(a) != len(b) {
+		t.Fatalf("%d files calm, %d under the storm", len(a), len(b))
+	}
+	for p, data := range a {
+		if string(b[p]) != string(data) {
+			t.Errorf("%s differs under the storm", p)
+		}
+	}
 }
