@@ -78,6 +78,7 @@ everything without an Azure account.`,
 			driftCommand(e),
 			checkCommand(e),
 			validateCommand(e),
+			benchCommand(e),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return &codedError{code: exitUsage, err: err}
