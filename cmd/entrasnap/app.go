@@ -28,7 +28,8 @@ const exitCodesHelp = `EXIT CODES:
    0    success (diff, drift, restore --out: no changes)
    1    error
    2    success with changes or drift found
-   3    finished but incomplete (a snapshot with unread kinds, a partly applied restore)
+   3    finished but incomplete (a snapshot with unread kinds, drift with kinds not checked,
+        a partly applied or unverified restore)
    64   bad flags or arguments`
 
 // exitError carries an exit code through urfave/cli to run.
