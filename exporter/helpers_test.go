@@ -1,19 +1,17 @@
 package exporter
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -101,39 +99,9 @@ func mustExport(t testing.TB, c *graph.Client, r *snapshot.Repo, mutate func(*Op
 	return res
 }
 
-func gitEnv() []string {
-	return append(os.Environ(),
-		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.com",
-		"GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.com", "LC_ALL=C")
-}
-
-// git runs the real git CLI in dir.
-func git(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = gitEnv()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("git %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
-	}
-	return out.String()
-}
-
-func fsck(t testing.TB, dir string) {
-	t.Helper()
-	out := git(t, dir, "fsck", "--strict", "--no-progress")
-	for _, l := range strings.Split(strings.ToLower(out), "\n") {
-		if strings.HasPrefix(l, "error") || strings.HasPrefix(l, "warning") || strings.Contains(l, "missing") || strings.Contains(l, "broken") {
-			t.Fatalf("git fsck --strict:\n%s", out)
-		}
-	}
-}
-
 func runGit(dir string, args ...string) (string, error) {
 	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = gitEnv()
+	cmd.Env = gitcheck.Env()
 	out, err := cmd.Output()
 	return string(out), err
 }
@@ -159,4 +127,15 @@ func clientFor(t testing.TB, sim *graphsim.Server, srv *httptest.Server, token s
 		t.Fatal(err)
 	}
 	return c
+}
+
+// git and fsck check our repositories with the real git CLI.
+func git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	return gitcheck.Run(t, dir, args...)
+}
+
+func fsck(t testing.TB, dir string) {
+	t.Helper()
+	gitcheck.Fsck(t, dir)
 }

@@ -6,16 +6,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -146,31 +144,6 @@ func render(p *Plan) string {
 	return b.String()
 }
 
-func gitEnv() []string {
-	return append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "LC_ALL=C")
-}
-
-// git runs the real git CLI in dir.
-func git(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = gitEnv()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("git %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
-	}
-	return out.String()
-}
-
-func fsck(t testing.TB, dir string) {
-	t.Helper()
-	out := git(t, dir, "fsck", "--strict", "--no-progress")
-	if strings.Contains(strings.ToLower(out), "error") || strings.Contains(strings.ToLower(out), "missing") {
-		t.Fatalf("git fsck --strict:\n%s", out)
-	}
-}
-
 // failing wraps h so that requests matching fn fail with 500 while *on.
 func failing(h http.Handler, fn func(r *http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -182,4 +155,15 @@ func failing(h http.Handler, fn func(r *http.Request) bool) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// git and fsck check our repositories with the real git CLI.
+func git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	return gitcheck.Run(t, dir, args...)
+}
+
+func fsck(t testing.TB, dir string) {
+	t.Helper()
+	gitcheck.Fsck(t, dir)
 }

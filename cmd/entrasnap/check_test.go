@@ -4,28 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 )
 
 // gitCLI runs the real git CLI in dir, as a person editing the repository.
 func gitCLI(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "LC_ALL=C",
-		"GIT_AUTHOR_NAME=Admin", "GIT_AUTHOR_EMAIL=admin@example.com",
-		"GIT_COMMITTER_NAME=Admin", "GIT_COMMITTER_EMAIL=admin@example.com")
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("git %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
-	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(gitcheck.Run(t, dir, args...))
 }
 
 // firstFile is the first tracked file under dir whose content contains want.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/importer"
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 )
 
 // rstEnv is a demo tenant served in-process, a repository with a first
@@ -68,14 +68,7 @@ func (e *rstEnv) cli(want int, args ...string) (string, string) {
 
 func (e *rstEnv) git(args ...string) string {
 	e.t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", e.repo}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "LC_ALL=C")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		e.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, errb.String())
-	}
-	return out.String()
+	return gitcheck.Run(e.t, e.repo, args...)
 }
 
 func (e *rstEnv) list(path string) []map[string]any {
