@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/urfave/cli/v2"
@@ -51,6 +52,11 @@ func (cn connection) client(userAgent string) (*graph.Client, error) {
 		if cn.tenantID == "" && os.Getenv("AZURE_TENANT_ID") == "" {
 			return nil, usageErrorf("no credentials: give --tenant-id and --client-id with credentials in the environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, managed identity or `az login`), or --graph-url and --access-token for graphsim")
 		}
+		if graph.CredentialKind() == "azure-cli" {
+			if _, err := lookPath("az"); err != nil {
+				return nil, usageErrorf("no credentials in the environment and no Azure CLI on PATH: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE (or AZURE_USE_MSI=1 on Azure), or install the Azure CLI and run `az login`")
+			}
+		}
 		cred, err := graph.CredentialFromEnv(cn.tenantID, cn.clientID, cn.cloud)
 		if err != nil {
 			return nil, fmt.Errorf("credentials: %w", err)
@@ -59,3 +65,6 @@ func (cn connection) client(userAgent string) (*graph.Client, error) {
 	}
 	return graph.New(cfg)
 }
+
+// lookPath finds a program on PATH; tests replace it.
+var lookPath = exec.LookPath

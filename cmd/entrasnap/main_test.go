@@ -113,3 +113,17 @@ func TestGraphsimCommand(t *testing.T) {
 		t.Fatalf("--save wrote nothing: %v", err)
 	}
 }
+
+func TestNoCredentialsSaysWhatToSet(t *testing.T) {
+	for _, v := range []string{"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_USE_MSI", "IDENTITY_ENDPOINT", "ENTRASNAP_ACCESS_TOKEN", "ENTRASNAP_GRAPH_URL"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000001")
+	old := lookPath
+	lookPath = func(string) (string, error) { return "", os.ErrNotExist }
+	t.Cleanup(func() { lookPath = old })
+	code, _, errOut := runCLI(t, "export", "--repo", filepath.Join(t.TempDir(), "r"))
+	if code != exitUsage || !strings.Contains(errOut, "AZURE_CLIENT_SECRET") || !strings.Contains(errOut, "az login") {
+		t.Errorf("code %d, stderr %q", code, errOut)
+	}
+}
