@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
@@ -36,15 +37,19 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 2 when there are changes, 0 when there are none"},
 		},
 		Action: func(c *cli.Context) error {
+			args, err := interspersed(c)
+			if err != nil {
+				return err
+			}
 			from, to := "HEAD~1", "HEAD"
-			switch c.NArg() {
+			switch len(args) {
 			case 0:
 			case 1:
-				from = c.Args().Get(0)
+				from = args[0]
 			case 2:
-				from, to = c.Args().Get(0), c.Args().Get(1)
+				from, to = args[0], args[1]
 			default:
-				return usageErrorf("diff takes at most two revisions, got %d", c.NArg())
+				return usageErrorf("diff takes at most two revisions, got %d: %s", len(args), strings.Join(args, " "))
 			}
 			switch c.String("format") {
 			case "text", "markdown", "json":

@@ -32,10 +32,14 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
+			args, err := interspersed(c)
+			if err != nil {
+				return err
+			}
+			if len(args) != 1 {
 				return usageErrorf("log takes one OBJECT (an id, a path, or kind/displayName)")
 			}
-			return runLog(c.Context, e, c.String("repo"), c.String("at"), c.Args().First(), c.Bool("json"))
+			return runLog(c.Context, e, c.String("repo"), c.String("at"), args[0], c.Bool("json"))
 		},
 	}
 }

@@ -28,10 +28,14 @@ EXAMPLES:
 			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "revision, snapshot tag or date"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
+			args, err := interspersed(c)
+			if err != nil {
+				return err
+			}
+			if len(args) != 1 {
 				return usageErrorf("show takes one OBJECT (an id, a path, or kind/displayName)")
 			}
-			return runShow(c.Context, e, c.String("repo"), c.String("at"), c.Args().First())
+			return runShow(c.Context, e, c.String("repo"), c.String("at"), args[0])
 		},
 	}
 }

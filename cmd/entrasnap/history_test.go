@@ -203,3 +203,19 @@ func errOutOf(t *testing.T, args ...string) string {
 	_, _, e := runCLI(t, args...)
 	return e
 }
+
+// Flags may follow the arguments, as users type them.
+func TestHistoryFlagsAfterArguments(t *testing.T) {
+	f := newHistFixture(t)
+	code, out, errOut := runCLI(t, "diff", "--repo", f.repo, "HEAD~1", "HEAD", "--format", "json", "--exit-code")
+	if code != exitChanges || !strings.HasPrefix(strings.TrimSpace(out), "{") {
+		t.Errorf("diff with flags after revisions: %d %s\n%s", code, errOut, out)
+	}
+	code, out, errOut = runCLI(t, "show", "--repo", f.repo, f.caID, "--at", "HEAD~1")
+	if code != exitOK || !strings.Contains(out, "at HEAD~1") {
+		t.Errorf("show with --at after the object: %d %s\n%s", code, errOut, out)
+	}
+	if code, _, errOut := runCLI(t, "diff", "--repo", f.repo, "HEAD", "--no-such-flag"); code != exitUsage || !strings.Contains(errOut, "--no-such-flag") {
+		t.Errorf("unknown flag after arguments: %d %q", code, errOut)
+	}
+}
