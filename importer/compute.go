@@ -3,6 +3,7 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -503,6 +504,9 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	k := s.k
 	want, warns := pl.effective(s, current)
 	if noUpdate[k.Name] {
+		if k.Name == "role-eligibility-schedules" {
+			pl.replaceEligibility(s, current, want, dep)
+		}
 		return
 	}
 	pl.mapRefs(k, want)
@@ -566,6 +570,37 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(k, s.key), Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns})
+}
+
+// replaceEligibility brings an eligibility's expiration back to the
+// snapshot's. Graph does not PATCH schedules: the plan removes the live one
+// (adminRemove) and assigns it again (adminAssign) with the snapshot's
+// expiration, starting now (a start in the past is not Graph's to take).
+func (pl *planner) replaceEligibility(s *objState, current *Object, want map[string]any, dep string) {
+	expiration := func(d map[string]any) any {
+		si, _ := d["scheduleInfo"].(map[string]any)
+		return si["expiration"]
+	}
+	if want["scheduleInfo"] == nil || reflect.DeepEqual(expiration(want), expiration(current.Data)) {
+		return
+	}
+	k := s.k
+	ids := map[string]any{"principalId": current.Data["principalId"], "roleDefinitionId": current.Data["roleDefinitionId"],
+		"directoryScopeId": current.Data["directoryScopeId"]}
+	remove := map[string]any{"action": "adminRemove", "justification": "entrasnap restore"}
+	assign := map[string]any{"action": "adminAssign", "justification": "entrasnap restore",
+		"scheduleInfo": map[string]any{"expiration": layout.Copy(expiration(want))}}
+	for f, v := range ids {
+		remove[f], assign[f] = v, v
+	}
+	var deps []string
+	if dep != "" {
+		deps = append(deps, dep)
+	}
+	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: createPath(k), Body: body(remove)}, DependsOn: deps,
+		Changes:  []Change{{Path: "scheduleInfo.expiration", Action: string(diff.Replaced), Before: expiration(current.Data), After: expiration(want)}},
+		Warnings: []string{"Graph does not update eligibility schedules: the eligibility is removed and assigned again with the snapshot's expiration, starting now"}})
+	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(assign)}, DependsOn: []string{rm}})
 }
 
 // note attaches warnings about an object that needs no write.

@@ -583,3 +583,29 @@ func TestRecreatedApplicationServicePrincipalAndAppIDReferences(t *testing.T) {
 		t.Errorf("warnings %v", appCreate.Warnings)
 	}
 }
+
+func TestEligibilityExpirationIsRestoredByRemoveAndAssign(t *testing.T) {
+	el := func(id, end string) *Object {
+		return obj(t, "role-eligibility-schedules", id, map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/", "status": "Provisioned",
+			"scheduleInfo": map[string]any{"startDateTime": "2026-01-01T00:00:00Z", "expiration": map[string]any{"type": "afterDateTime", "endDateTime": end}}})
+	}
+	sel := func(in *Input) { in.Selection.Kinds = []string{"role-eligibility-schedules"} }
+	// Same expiration (another id, another start): nothing to do.
+	if p := compute(t, input([]*Object{el("el1", "2027-01-01T00:00:00Z")}, []*Object{el("el9", "2027-01-01T00:00:00Z")}, sel)); !p.Empty() {
+		t.Errorf("unchanged eligibility planned: %s", render(p))
+	}
+	// Shortened since the snapshot: remove, then assign with the snapshot's expiration.
+	p := compute(t, input([]*Object{el("el1", "2027-01-01T00:00:00Z")}, []*Object{el("el9", "2026-02-01T00:00:00Z")}, sel))
+	if opList(p) != "delete,create" {
+		t.Fatalf("ops %s:\n%s", opList(p), render(p))
+	}
+	rm, as := bodyOf(t, p.Actions[0]), bodyOf(t, p.Actions[1])
+	if rm["action"] != "adminRemove" || as["action"] != "adminAssign" || !contains(p.Actions[1].DependsOn, p.Actions[0].ID) {
+		t.Fatalf("actions %v %v deps %v", rm, as, p.Actions[1].DependsOn)
+	}
+	si, _ := as["scheduleInfo"].(map[string]any)
+	exp, _ := si["expiration"].(map[string]any)
+	if exp["endDateTime"] != "2027-01-01T00:00:00Z" || si["startDateTime"] != nil {
+		t.Errorf("assign scheduleInfo %v", si)
+	}
+}

@@ -886,3 +886,48 @@ func TestRestorePurgedCAPolicyIsRecreatedWithReferences(t *testing.T) {
 	}
 	e.mustBeEmpty(sel, Options{CAState: CAStateAsIs})
 }
+
+// A PIM eligibility whose expiration was shortened comes back to the
+// snapshot's expiration (remove and assign again: Graph has no PATCH).
+func TestRestoreEligibilityExpiration(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	schedules := e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules")
+	if len(schedules) == 0 {
+		t.Fatal("the demo tenant has no PIM eligibility")
+	}
+	el := schedules[0]
+	ids := map[string]any{"principalId": el["principalId"], "roleDefinitionId": el["roleDefinitionId"], "directoryScopeId": el["directoryScopeId"]}
+	req := func(action string, extra map[string]any) map[string]any {
+		b := map[string]any{"action": action, "justification": "incident"}
+		for k, v := range ids {
+			b[k] = v
+		}
+		for k, v := range extra {
+			b[k] = v
+		}
+		return b
+	}
+	e.do("POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", req("adminRemove", nil))
+	e.do("POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", req("adminAssign", map[string]any{
+		"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": "2026-12-01T00:00:00Z"}}}))
+	e.recordIncident()
+	sel := []string{"role-eligibility-schedules"}
+	p := e.plan(e.first, sel, Options{})
+	if opList(p) != "delete,create" {
+		t.Fatalf("ops %s:\n%s", opList(p), render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v", res.Actions, res.Differences)
+	}
+	var back map[string]any
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules") {
+		if s["principalId"] == ids["principalId"] && s["roleDefinitionId"] == ids["roleDefinitionId"] {
+			back = s
+		}
+	}
+	if back == nil || fmt.Sprint(dig(back, "scheduleInfo", "expiration")) != fmt.Sprint(dig(el, "scheduleInfo", "expiration")) {
+		t.Errorf("expiration after restore %v, want %v", dig(back, "scheduleInfo", "expiration"), dig(el, "scheduleInfo", "expiration"))
+	}
+	e.mustBeEmpty(sel, Options{})
+}
