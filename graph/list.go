@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -111,4 +112,23 @@ func (c *Client) getDeltaPage(ctx context.Context, link string, o reqOptions) ([
 		return nil, page{}, r
 	}
 	return nil, page{}, err
+}
+
+// ListObjects is List collecting every item as a JSON object, numbers kept
+// exactly as Graph sent them (json.Number).
+func (c *Client) ListObjects(ctx context.Context, path string, opts ...ReqOption) ([]map[string]any, error) {
+	var out []map[string]any
+	err := c.List(ctx, path, func(items []json.RawMessage) error {
+		for _, it := range items {
+			d := json.NewDecoder(bytes.NewReader(it))
+			d.UseNumber()
+			var m map[string]any
+			if err := d.Decode(&m); err != nil {
+				return fmt.Errorf("graph: GET %s: an item is not a JSON object: %w", shortPath(path), err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	}, opts...)
+	return out, err
 }

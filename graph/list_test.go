@@ -202,3 +202,22 @@ func TestDeltaWithoutDeltaLinkFails(t *testing.T) {
 		t.Fatal("a round without deltaLink succeeded")
 	}
 }
+
+func TestListObjectsDecodesEveryPage(t *testing.T) {
+	h, _ := pagedUsers(t, nil)
+	c, _, _ := newTestClient(t, h, nil)
+	objs, err := c.ListObjects(context.Background(), "/v1.0/users?$select=id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range objs {
+		got = append(got, o["id"].(string))
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, got); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	if _, err := c.ListObjects(context.Background(), "/v1.0/nowhere"); err == nil {
+		t.Error("a failing list gave no error")
+	}
+}

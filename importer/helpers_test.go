@@ -3,7 +3,6 @@ package importer
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -86,17 +85,7 @@ func (e *env) sleep(ctx context.Context, d time.Duration) error {
 // list reads a collection.
 func (e *env) list(path string) []map[string]any {
 	e.t.Helper()
-	var out []map[string]any
-	err := e.c.List(context.Background(), path, func(items []json.RawMessage) error {
-		for _, it := range items {
-			m, err := decode(it)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return nil
-	})
+	out, err := e.c.ListObjects(context.Background(), path)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -183,20 +183,7 @@ type demoIncidentsDone struct {
 func demoIncidents(ctx context.Context, c *graph.Client) (*demoIncidentsDone, error) {
 	var out []string
 	done := &demoIncidentsDone{}
-	list := func(path string) ([]map[string]any, error) {
-		var items []map[string]any
-		err := c.List(ctx, path, func(page []json.RawMessage) error {
-			for _, raw := range page {
-				var m map[string]any
-				if err := json.Unmarshal(raw, &m); err != nil {
-					return err
-				}
-				items = append(items, m)
-			}
-			return nil
-		})
-		return items, err
-	}
+	list := func(path string) ([]map[string]any, error) { return c.ListObjects(ctx, path) }
 	str := func(v any) string { s, _ := v.(string); return s }
 
 	// A Conditional Access policy deleted.

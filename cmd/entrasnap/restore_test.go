@@ -73,17 +73,7 @@ func (e *rstEnv) git(args ...string) string {
 
 func (e *rstEnv) list(path string) []map[string]any {
 	e.t.Helper()
-	var out []map[string]any
-	err := e.c.List(context.Background(), path, func(items []json.RawMessage) error {
-		for _, it := range items {
-			var m map[string]any
-			if err := json.Unmarshal(it, &m); err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return nil
-	})
+	out, err := e.c.ListObjects(context.Background(), path)
 	if err != nil {
 		e.t.Fatal(err)
 	}
