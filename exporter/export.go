@@ -290,36 +290,22 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if res.TenantID == "" && prev.manifest != nil {
 		res.TenantID = prev.manifest.TenantID
 	}
-	st := o.Client.Stats()
-	res.Requests = st.Requests - stats0.Requests
-	res.ResourceUnits = st.ResourceUnits - stats0.ResourceUnits
-	res.Retries = st.Retries - stats0.Retries
-	res.Throttled = st.Throttled - stats0.Throttled
+	res.Requests, res.ResourceUnits, res.Retries, res.Throttled = trafficSince(o.Client, stats0)
 
 	// Files, carried paths and the manifest.
-	b := newBuilder()
+	b, kindResults, err := results(reads)
+	if err != nil {
+		return res, err
+	}
 	read := map[string]bool{}
 	var carry []string
-	for _, kr := range reads {
-		k := kr.kind
+	for _, r := range kindResults {
+		k, _ := layout.Lookup(r.Kind)
 		read[k.Name] = true
-		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Previous: prev.perKind[k.Name]}
-		if kr.err != nil {
-			r.Err = kr.err
-			r.Objects = prev.perKind[k.Name]
-			var ke *KindError
-			if errors.As(kr.err, &ke) {
-				r.Reason, r.Permissions = ke.Reason(), ke.Permissions
-			} else {
-				r.Reason = kr.err.Error()
-			}
+		r.Previous = prev.perKind[k.Name]
+		if !r.Complete {
+			r.Objects = prev.perKind[k.Name] // carried forward
 			carry = append(carry, kindPrefix(k))
-		} else {
-			r.Complete = true
-			r.Objects = kr.count
-			if err := b.add(kr); err != nil {
-				return res, err
-			}
 		}
 		res.Kinds = append(res.Kinds, r)
 	}
@@ -529,4 +515,38 @@ func countChanges(res *Result, files map[string][]byte, carry []string, prev *pr
 			res.Deleted++
 		}
 	}
+}
+
+// results turns the reads into per-kind results and, for the kinds read
+// completely, their files: what Run commits and Read returns.
+func results(reads []*kindRead) (*builder, []KindResult, error) {
+	b := newBuilder()
+	out := make([]KindResult, 0, len(reads))
+	for _, kr := range reads {
+		k := kr.kind
+		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests}
+		if kr.err != nil {
+			r.Err = kr.err
+			var ke *KindError
+			if errors.As(kr.err, &ke) {
+				r.Reason, r.Permissions = ke.Reason(), ke.Permissions
+			} else {
+				r.Reason = kr.err.Error()
+			}
+		} else {
+			r.Complete = true
+			r.Objects = kr.count
+			if err := b.add(kr); err != nil {
+				return nil, nil, err
+			}
+		}
+		out = append(out, r)
+	}
+	return b, out, nil
+}
+
+// trafficSince is the Graph traffic of c since the stats s0.
+func trafficSince(c *graph.Client, s0 graph.Stats) (requests, resourceUnits, retries, throttled int64) {
+	st := c.Stats()
+	return st.Requests - s0.Requests, st.ResourceUnits - s0.ResourceUnits, st.Retries - s0.Retries, st.Throttled - s0.Throttled
 }

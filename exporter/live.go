@@ -73,36 +73,18 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := newBuilder()
 	for _, kr := range reads {
-		k := kr.kind
-		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests}
 		if live.TenantID == "" && kr.organizationID != "" {
 			live.TenantID = kr.organizationID
 		}
-		if kr.err != nil {
-			r.Err = kr.err
-			var ke *KindError
-			if errors.As(kr.err, &ke) {
-				r.Reason, r.Permissions = ke.Reason(), ke.Permissions
-			} else {
-				r.Reason = kr.err.Error()
-			}
-		} else {
-			r.Complete = true
-			r.Objects = kr.count
-			if err := b.add(kr); err != nil {
-				return nil, err
-			}
-		}
-		live.Kinds = append(live.Kinds, r)
 	}
+	b, kindResults, err := results(reads)
+	if err != nil {
+		return nil, err
+	}
+	live.Kinds = kindResults
 	live.Files = b.files
 	live.Warnings = b.warnings
-	st := o.Client.Stats()
-	live.Requests = st.Requests - stats0.Requests
-	live.ResourceUnits = st.ResourceUnits - stats0.ResourceUnits
-	live.Retries = st.Retries - stats0.Retries
-	live.Throttled = st.Throttled - stats0.Throttled
+	live.Requests, live.ResourceUnits, live.Retries, live.Throttled = trafficSince(o.Client, stats0)
 	return live, nil
 }
