@@ -19,7 +19,8 @@ type RenderOptions struct {
 	Heading string
 }
 
-func kindTitle(name string) string {
+// KindTitle is a kind's heading in rendered output: "Conditional Access policies".
+func KindTitle(name string) string {
 	if k, ok := layout.Lookup(name); ok {
 		return strings.ToUpper(k.Title[:1]) + k.Title[1:]
 	}
@@ -114,13 +115,22 @@ func (r *Result) describeValue(v any, refs []string) string {
 	return r.describe(v, refs)
 }
 
+// Terminal colours for Paint.
 const (
-	ansiRed    = "\x1b[31m"
-	ansiGreen  = "\x1b[32m"
-	ansiYellow = "\x1b[33m"
-	ansiBold   = "\x1b[1m"
-	ansiReset  = "\x1b[0m"
+	Red    = "\x1b[31m"
+	Green  = "\x1b[32m"
+	Yellow = "\x1b[33m"
+	Bold   = "\x1b[1m"
+	reset  = "\x1b[0m"
 )
+
+// Paint wraps s in an ANSI colour when on (a terminal), and leaves it alone otherwise.
+func Paint(on bool, color, s string) string {
+	if on {
+		return color + s + reset
+	}
+	return s
+}
 
 // Summary is "2 added, 1 removed, 3 changed" or "no changes".
 func (r *Result) Summary() string {
@@ -133,28 +143,23 @@ func (r *Result) Summary() string {
 
 // Text writes the human form.
 func (r *Result) Text(w io.Writer, o RenderOptions) error {
-	paint := func(code, s string) string {
-		if o.Color {
-			return code + s + ansiReset
-		}
-		return s
-	}
+	paint := func(color, s string) string { return Paint(o.Color, color, s) }
 	if o.Title != "" {
-		fmt.Fprintln(w, paint(ansiBold, o.Title))
+		fmt.Fprintln(w, paint(Bold, o.Title))
 	}
 	lastKind := ""
 	for _, c := range r.Changes {
 		if c.Kind != lastKind {
-			fmt.Fprintf(w, "\n%s\n", paint(ansiBold, kindTitle(c.Kind)))
+			fmt.Fprintf(w, "\n%s\n", paint(Bold, KindTitle(c.Kind)))
 			lastKind = c.Kind
 		}
 		switch c.Action {
 		case Added:
-			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(ansiGreen, "+ added  "), c.Name, c.Path)
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Green, "+ added  "), c.Name, c.Path)
 		case Removed:
-			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(ansiRed, "- removed"), c.Name, c.OldPath)
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Red, "- removed"), c.Name, c.OldPath)
 		default:
-			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(ansiYellow, "~ changed"), c.Name, c.Path)
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Yellow, "~ changed"), c.Name, c.Path)
 			if c.OldPath != "" {
 				fmt.Fprintf(w, "      file: %s → %s\n", c.OldPath, c.Path)
 			}
@@ -185,7 +190,7 @@ func (r *Result) Markdown(w io.Writer, o RenderOptions) error {
 	lastKind := ""
 	for _, c := range r.Changes {
 		if c.Kind != lastKind {
-			fmt.Fprintf(w, "\n#### %s\n\n", kindTitle(c.Kind))
+			fmt.Fprintf(w, "\n#### %s\n\n", KindTitle(c.Kind))
 			lastKind = c.Kind
 		}
 		path := c.Path

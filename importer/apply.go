@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -153,11 +154,11 @@ func staleObjects(p, fresh *Plan) []string {
 	var out []string
 	describe := func(key, was, now string) string {
 		kind, id, _ := strings.Cut(key, "/")
-		name := kindTitle(kind) + " " + id
+		name := diff.KindTitle(kind) + " " + id
 		if n, ok := p.Names[strings.ToLower(id)]; ok {
-			name = fmt.Sprintf("%s %q (%s)", kindTitle(kind), n, id)
+			name = fmt.Sprintf("%s %q (%s)", diff.KindTitle(kind), n, id)
 		} else if n, ok := fresh.Names[strings.ToLower(id)]; ok {
-			name = fmt.Sprintf("%s %q (%s)", kindTitle(kind), n, id)
+			name = fmt.Sprintf("%s %q (%s)", diff.KindTitle(kind), n, id)
 		}
 		switch {
 		case was == "":

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
-	"github.com/entrasnap/entrasnap/layout"
 )
 
 // names resolves ids through the plan's own name table.
@@ -23,14 +22,6 @@ type RenderOptions struct {
 	// Requests shows each action's Graph request (method and path).
 	Requests bool
 }
-
-const (
-	ansiRed    = "\x1b[31m"
-	ansiGreen  = "\x1b[32m"
-	ansiYellow = "\x1b[33m"
-	ansiBold   = "\x1b[1m"
-	ansiReset  = "\x1b[0m"
-)
 
 var relWords = map[string]string{
 	"members": "member", "owners": "owner", "appRoleAssignedTo": "app role assignment",
@@ -60,30 +51,18 @@ func opWord(a *Action) (sign, word string) {
 	return "?", string(a.Op)
 }
 
-func kindTitle(name string) string {
-	if k, ok := layout.Lookup(name); ok {
-		return strings.ToUpper(k.Title[:1]) + k.Title[1:]
-	}
-	return name
-}
-
 // Render writes the plan for a person: per kind, each action with its
 // property changes (names next to ids), dependencies and warnings; then
 // removals, what --no-remove keeps, credentials to re-issue, references
 // left pointing at old ids, warnings and the summary.
 func (p *Plan) Render(w io.Writer, o RenderOptions) error {
-	paint := func(code, s string) string {
-		if o.Color {
-			return code + s + ansiReset
-		}
-		return s
-	}
+	paint := func(color, s string) string { return diff.Paint(o.Color, color, s) }
 	res := &diff.Result{Names: names(p.Names)}
 	short := p.Commit
 	if len(short) > 12 {
 		short = short[:12]
 	}
-	fmt.Fprintf(w, "%s\n", paint(ansiBold, fmt.Sprintf("Restore plan for tenant %s from %s (%s)", orDash(p.TenantID), p.Rev, short)))
+	fmt.Fprintf(w, "%s\n", paint(diff.Bold, fmt.Sprintf("Restore plan for tenant %s from %s (%s)", orDash(p.TenantID), p.Rev, short)))
 	fmt.Fprintf(w, "Selected: %s\n", strings.Join(p.Selectors, ", "))
 	opts := []string{"Conditional Access state " + orDefault(p.Options.CAState, CAStateReportOnly)}
 	if p.Options.NoRemove {
@@ -106,16 +85,16 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 		last := ""
 		for _, a := range list {
 			if a.Kind != last {
-				fmt.Fprintf(w, "\n%s\n", paint(ansiBold, kindTitle(a.Kind)))
+				fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, diff.KindTitle(a.Kind)))
 				last = a.Kind
 			}
 			sign, word := opWord(a)
-			color := ansiGreen
+			color := diff.Green
 			switch sign {
 			case "~":
-				color = ansiYellow
+				color = diff.Yellow
 			case "-":
-				color = ansiRed
+				color = diff.Red
 			}
 			obj := a.Name
 			if key := a.Key; key != "" && key != a.Name && !strings.EqualFold(key, a.Kind) {
@@ -145,7 +124,7 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 				}
 			}
 			for _, warn := range a.Warnings {
-				fmt.Fprintf(w, "      %s %s\n", paint(ansiYellow, "!"), warn)
+				fmt.Fprintf(w, "      %s %s\n", paint(diff.Yellow, "!"), warn)
 			}
 		}
 	}
@@ -154,23 +133,23 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	}
 	section(main)
 	if len(removals) > 0 {
-		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "REMOVALS: what was not there at "+p.Rev+" (--no-remove leaves it)"))
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "REMOVALS: what was not there at "+p.Rev+" (--no-remove leaves it)"))
 		section(removals)
 	}
 	if len(p.Kept) > 0 {
-		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Left in place (--no-remove):"))
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Left in place (--no-remove):"))
 		for _, k := range p.Kept {
 			if k.Relationship != "" {
-				fmt.Fprintf(w, "  %s %s: %s %s\n", kindTitle(k.Kind), k.Name, relWords[k.Relationship], diff.Annotate(names(p.Names), k.Target))
+				fmt.Fprintf(w, "  %s %s: %s %s\n", diff.KindTitle(k.Kind), k.Name, relWords[k.Relationship], diff.Annotate(names(p.Names), k.Target))
 			} else {
-				fmt.Fprintf(w, "  %s %s (%s): not at %s\n", kindTitle(k.Kind), k.Name, shortID(k.Key), p.Rev)
+				fmt.Fprintf(w, "  %s %s (%s): not at %s\n", diff.KindTitle(k.Kind), k.Name, shortID(k.Key), p.Rev)
 			}
 		}
 	}
 	if len(p.Credentials) > 0 {
-		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Credentials to re-issue (secrets are never in a snapshot and cannot be restored):"))
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Credentials to re-issue (secrets are never in a snapshot and cannot be restored):"))
 		for _, c := range p.Credentials {
-			s := fmt.Sprintf("  %s %s: %s", kindTitle(c.Kind), c.Name, c.Type)
+			s := fmt.Sprintf("  %s %s: %s", diff.KindTitle(c.Kind), c.Name, c.Type)
 			if c.DisplayName != "" {
 				s += fmt.Sprintf(" %q", c.DisplayName)
 			}
@@ -185,15 +164,15 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 		}
 	}
 	if len(p.References) > 0 {
-		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Objects not being restored that name a recreated object by its old id:"))
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Objects not being restored that name a recreated object by its old id:"))
 		for _, r := range p.References {
-			fmt.Fprintf(w, "  %s %s: %s → %s\n", kindTitle(r.Kind), r.Name, r.Property, diff.Annotate(names(p.Names), r.OldID))
+			fmt.Fprintf(w, "  %s %s: %s → %s\n", diff.KindTitle(r.Kind), r.Name, r.Property, diff.Annotate(names(p.Names), r.OldID))
 		}
 	}
 	if len(p.Warnings) > 0 {
-		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Warnings:"))
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Warnings:"))
 		for _, warn := range p.Warnings {
-			fmt.Fprintf(w, "  %s %s\n", paint(ansiYellow, "!"), warn)
+			fmt.Fprintf(w, "  %s %s\n", paint(diff.Yellow, "!"), warn)
 		}
 	}
 	if p.BuiltIn > 0 {
