@@ -38,12 +38,12 @@ type Input struct {
 	// as it was at REV (carried forward, or not exported): live objects of
 	// such a kind that are missing from the snapshot are never deleted.
 	Incomplete map[string]string
-	Repo      string
-	Rev       string
-	Commit    string
-	Selectors []string
-	Selection Selection
-	Options   Options
+	Repo       string
+	Rev        string
+	Commit     string
+	Selectors  []string
+	Selection  Selection
+	Options    Options
 	// Desired are the selected objects at REV; Others the rest of REV.
 	Desired []*Object
 	Others  []*Object
