@@ -48,15 +48,26 @@ would be removed because it was not there at REV. Then:
 
   - with --out FILE it saves the plan (JSON) and stops: exit 0 when there is
     nothing to do, 2 when there are changes; ` + "`entrasnap apply FILE`" + ` applies
-    exactly that plan later, and refuses if the tenant changed meanwhile;
+    exactly that plan later, and refuses if the tenant changed meanwhile
+    or the file was edited;
   - otherwise it applies the plan after confirmation: --yes, or typing "yes"
     on a terminal. It never prompts when standard input is not a terminal.
 
 SELECTOR is an object id, a file path in the repository, kind/displayName
 (conditional-access-policies/Require MFA), or a kind or folder
 (conditional-access, groups): a whole kind also removes live objects that
-were not there at REV. --all selects everything (a whole-tenant rollback) and
-asks for the tenant's name to be typed (or --confirm-tenant NAME).
+were not there at REV, except for a kind the snapshot marks incomplete
+(carried forward from an earlier snapshot, or not exported): its removals
+are left out with a warning. --all selects everything (a whole-tenant
+rollback) and asks for the name of the tenant being written, as Graph
+reports it now, to be typed (or --confirm-tenant NAME).
+
+The right tenant: the snapshot's tenant (its .entrasnap/snapshot.yaml) must
+be the tenant Graph answers for (/organization, or the token's tid claim
+when /organization cannot be read); cross-tenant restore is not supported
+and is refused, and so is a write when the tenant cannot be told. A snapshot
+whose manifest is missing, unreadable or of an unknown format is refused.
+--show-requests shows each action's Graph request (method and path).
 
 How objects come back: an existing object gets only the writable properties
 that differ; a deleted one is restored from the recycle bin (same id, every
@@ -76,7 +87,7 @@ Re-running the same restore is safe: it plans only what is still to do.
 
 EXIT CODES:
    0   done and verified (restore --out: nothing to do)
-   1   error, or refused (stale plan, other tenant, missing permission, no confirmation): nothing was written
+   1   error, or refused (stale or edited plan, other or unknown tenant, missing permission, no confirmation): nothing was written
    2   restore --out: the plan has changes
    3   partly applied, or verification found differences: the report says object by object
 
