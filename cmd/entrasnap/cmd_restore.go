@@ -392,7 +392,7 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 		Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"),
 	}
 	if !asJSON {
-		fmt.Fprintf(e.stderr, "\nApplying %d actions...\n", len(plan.Actions))
+		fmt.Fprintf(e.stderr, "\nChecking the plan against the tenant, then applying %d actions...\n", len(plan.Actions))
 		o.Progress = func(ar importer.ActionResult) { fmt.Fprintln(e.stderr, resultLine(plan, ar)) }
 	}
 	res, err := importer.Apply(ctx, plan, o)
