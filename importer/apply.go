@@ -136,7 +136,10 @@ func Check(ctx context.Context, p *Plan, o ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	if p.TenantID != "" && in.TenantID != "" && !strings.EqualFold(p.TenantID, in.TenantID) {
+	if err := in.CheckTenant(); err != nil {
+		return err
+	}
+	if !strings.EqualFold(p.TenantID, in.TenantID) {
 		return &WrongTenantError{Plan: p.TenantID, Tenant: in.TenantID}
 	}
 	fresh, err := Compute(in)
@@ -146,7 +149,12 @@ func Check(ctx context.Context, p *Plan, o ApplyOptions) error {
 	if changed := staleObjects(p, fresh); len(changed) > 0 {
 		return &StaleError{Changed: changed}
 	}
-	return nil
+	// The plan applies exactly the requests restore makes now: an edited
+	// plan file is refused.
+	if differ := boundDiffs(p, fresh); len(differ) > 0 {
+		return &TamperedError{Differ: differ}
+	}
+	return CheckPermissions(fresh, o.Token)
 }
 
 // staleObjects compares the live fingerprints of two plans.

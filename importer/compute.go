@@ -29,13 +29,21 @@ const (
 // Input is everything Compute needs; Load builds it from a repository and
 // Graph, tests from plain values.
 type Input struct {
-	TenantID  string
-	Repo      string
-	Rev       string
-	Commit    string
-	Selectors []string
-	Selection Selection
-	Options   Options
+	// TenantID is the live tenant (from /organization, else the token's
+	// tid claim); SnapshotTenantID the one the snapshot was taken from
+	// (its manifest). "" when unknown: a write is then refused (CheckTenant).
+	TenantID         string
+	SnapshotTenantID string
+	// Incomplete names, by kind, why the snapshot does not hold that kind
+	// as it was at REV (carried forward, or not exported): live objects of
+	// such a kind that are missing from the snapshot are never deleted.
+	Incomplete map[string]string
+	Repo       string
+	Rev        string
+	Commit     string
+	Selectors  []string
+	Selection  Selection
+	Options    Options
 	// Desired are the selected objects at REV; Others the rest of REV.
 	Desired []*Object
 	Others  []*Object
@@ -124,6 +132,7 @@ func Compute(in *Input) (*Plan, error) {
 		pl.credentials(s)
 	}
 	pl.deletes()
+	pl.snapshotWarnings()
 	pl.references()
 	pl.finish()
 	return pl.p, nil
@@ -945,6 +954,26 @@ func (pl *planner) credentials(s *objState) {
 	}
 }
 
+// snapshotWarnings says when the selected objects of a kind are not as at
+// REV (the kind was carried forward) and when the live tenant is unknown.
+func (pl *planner) snapshotWarnings() {
+	counts := map[string]int{}
+	for _, s := range pl.states {
+		if _, ok := pl.in.Incomplete[s.k.Name]; ok {
+			counts[s.k.Name]++
+		}
+	}
+	for _, k := range layout.Kinds() {
+		if n := counts[k.Name]; n > 0 {
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: the selected objects (%d) may be older than %s: %s",
+				k.Title, n, pl.in.Rev, pl.in.Incomplete[k.Name]))
+		}
+	}
+	if pl.in.TenantID == "" {
+		pl.p.Warnings = append(pl.p.Warnings, "the tenant Graph answers for is unknown (/organization cannot be read and the token has no tid claim): this plan cannot be applied")
+	}
+}
+
 // deletes plans removing live objects of wholly selected kinds that were
 // not there at REV.
 func (pl *planner) deletes() {
@@ -972,6 +1001,8 @@ func (pl *planner) deletes() {
 			continue
 		}
 		live := pl.in.Live[k.Name]
+		why, incomplete := pl.in.Incomplete[k.Name]
+		spared := 0
 		for _, key := range sortedKeys(live) {
 			o := live[key]
 			if matched[k.Name+"/"+key] {
@@ -979,6 +1010,12 @@ func (pl *planner) deletes() {
 			}
 			pl.p.Live[k.Name+"/"+o.Key] = fingerprint(o.Data)
 			if k.BuiltIn != nil && k.BuiltIn(o.Data) {
+				continue
+			}
+			if incomplete {
+				// Missing from a kind the snapshot does not hold as at REV
+				// says nothing about whether it existed then.
+				spared++
 				continue
 			}
 			if pl.in.Options.NoRemove {
@@ -997,6 +1034,10 @@ func (pl *planner) deletes() {
 				a.Warnings = append(a.Warnings, "goes to the recycle bin, where it can be restored for 30 days")
 			}
 			dels = append(dels, del{k, o, pl.add(s, a)})
+		}
+		if spared > 0 {
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %d live objects not in the snapshot at %s are not deleted: %s",
+				k.Title, spared, pl.in.Rev, why))
 		}
 	}
 	// A delete waits for every write to an object whose live state names

@@ -50,8 +50,16 @@
 //
 // # Apply
 //
-// Apply (apply.go) refuses a plan of another tenant, a plan whose live
-// fingerprints changed (StaleError names the objects), and, when the
+// Load reads the manifest at REV (tenant.go): an unknown or unreadable one
+// is refused (ManifestError); the snapshot's tenant must be the live one
+// (/organization, else the token's tid claim), or CrossTenantError; kinds
+// the manifest marks incomplete or lacks are never the cause of a delete.
+//
+// Apply (apply.go) refuses a write where either tenant is unknown
+// (Input.CheckTenant), a plan of another tenant, a plan whose live
+// fingerprints changed (StaleError names the objects), a plan whose actions
+// differ from those planned again from its snapshot, selection and options
+// (TamperedError: a saved plan binds its requests), and, when the
 // token is a JWT with a roles claim, a token without the write
 // permissions the plan needs (PermissionError). It then runs the actions in
 // dependency order, independent ones in parallel within a small bound,

@@ -297,7 +297,10 @@ func (e *StaleError) Error() string {
 type WrongTenantError struct{ Plan, Tenant string }
 
 func (e *WrongTenantError) Error() string {
-	return fmt.Sprintf("the plan was made for tenant %s, but Graph answers for tenant %s; nothing was written", e.Plan, e.Tenant)
+	if e.Plan == "" {
+		return fmt.Sprintf("the plan does not name the tenant it was made for (Graph answers for tenant %s); nothing was written: make a new plan with `entrasnap restore`", bare(e.Tenant))
+	}
+	return fmt.Sprintf("the plan was made for tenant %s, but Graph answers for tenant %s; nothing was written", bare(e.Plan), bare(e.Tenant))
 }
 
 // PermissionError: the token lacks permissions the plan needs.

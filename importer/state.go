@@ -61,6 +61,10 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the snapshot at %s: %w", o.Rev, err)
 	}
+	man, err := readManifest(ctx, o.Repo, o.Rev, commit)
+	if err != nil {
+		return nil, err
+	}
 	var sel Selection
 	if o.Selection != nil {
 		sel = *o.Selection
@@ -71,7 +75,8 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		}
 	}
 	in := &Input{Repo: o.Repo.Path(), Rev: o.Rev, Commit: commit, Selectors: o.Selectors, Selection: sel,
-		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{}}
+		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{},
+		SnapshotTenantID: snapshotTenant(man, snap), Incomplete: incompleteKinds(man)}
 	if o.All && len(in.Selectors) == 0 {
 		in.Selectors = []string{"--all"}
 	}
@@ -112,6 +117,14 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The right tenant, before anything is planned: nothing of one tenant's
+	// snapshot is written to another.
+	if in.TenantID, err = liveTenant(ctx, o.Client, live.TenantID); err != nil {
+		return nil, err
+	}
+	if in.TenantID != "" && in.SnapshotTenantID != "" && !strings.EqualFold(in.TenantID, in.SnapshotTenantID) {
+		return nil, &CrossTenantError{Rev: o.Rev, Snapshot: in.SnapshotTenantID, Tenant: in.TenantID}
+	}
 	if inc := live.Incomplete(); len(inc) > 0 {
 		parts := make([]string, len(inc))
 		for i, k := range inc {
@@ -122,7 +135,6 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		}
 		return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
 	}
-	in.TenantID = live.TenantID
 	liveSnap, err := diff.Load(live.Files)
 	if err != nil {
 		return nil, err

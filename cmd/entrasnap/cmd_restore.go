@@ -30,6 +30,7 @@ type restoreOptions struct {
 	caState       string
 	breakGlass    string
 	json          bool
+	showRequests  bool
 	conn          connection
 }
 
@@ -37,7 +38,7 @@ func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "restore",
 		Usage:     "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText: "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--json] [connection flags]",
+		UsageText: "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [connection flags]",
 		Description: `restore reads the selected objects as they were at REV (a revision, a snapshot
 tag or a date, as in diff), reads the same objects live from Microsoft Graph,
 and prints a plan: per object a restore from deleted items, a create, an
@@ -47,15 +48,26 @@ would be removed because it was not there at REV. Then:
 
   - with --out FILE it saves the plan (JSON) and stops: exit 0 when there is
     nothing to do, 2 when there are changes; ` + "`entrasnap apply FILE`" + ` applies
-    exactly that plan later, and refuses if the tenant changed meanwhile;
+    exactly that plan later, and refuses if the tenant changed meanwhile
+    or the file was edited;
   - otherwise it applies the plan after confirmation: --yes, or typing "yes"
     on a terminal. It never prompts when standard input is not a terminal.
 
 SELECTOR is an object id, a file path in the repository, kind/displayName
 (conditional-access-policies/Require MFA), or a kind or folder
 (conditional-access, groups): a whole kind also removes live objects that
-were not there at REV. --all selects everything (a whole-tenant rollback) and
-asks for the tenant's name to be typed (or --confirm-tenant NAME).
+were not there at REV, except for a kind the snapshot marks incomplete
+(carried forward from an earlier snapshot, or not exported): its removals
+are left out with a warning. --all selects everything (a whole-tenant
+rollback) and asks for the name of the tenant being written, as Graph
+reports it now, to be typed (or --confirm-tenant NAME).
+
+The right tenant: the snapshot's tenant (its .entrasnap/snapshot.yaml) must
+be the tenant Graph answers for (/organization, or the token's tid claim
+when /organization cannot be read); cross-tenant restore is not supported
+and is refused, and so is a write when the tenant cannot be told. A snapshot
+whose manifest is missing, unreadable or of an unknown format is refused.
+--show-requests shows each action's Graph request (method and path).
 
 How objects come back: an existing object gets only the writable properties
 that differ; a deleted one is restored from the recycle bin (same id, every
@@ -75,7 +87,7 @@ Re-running the same restore is safe: it plans only what is still to do.
 
 EXIT CODES:
    0   done and verified (restore --out: nothing to do)
-   1   error, or refused (stale plan, other tenant, missing permission, no confirmation): nothing was written
+   1   error, or refused (stale or edited plan, other or unknown tenant, missing permission, no confirmation): nothing was written
    2   restore --out: the plan has changes
    3   partly applied, or verification found differences: the report says object by object
 
@@ -105,6 +117,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "no-remove", Usage: "keep what was not there at REV (extra members, assignments, grants, objects)"},
 			&cli.StringFlag{Name: "ca-state", Value: importer.CAStateReportOnly, Usage: "report-only: Conditional Access policies created or re-enabled are written report-only; as-is: as at REV"},
 			&cli.StringFlag{Name: "break-glass", Usage: "YAML file listing ids or user principal names never removed from CA exclusions"},
+			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
@@ -115,7 +128,8 @@ EXAMPLES:
 			o := restoreOptions{
 				repo: c.String("repo"), at: c.String("at"), selectors: args, all: c.Bool("all"),
 				confirmTenant: c.String("confirm-tenant"), out: c.String("out"), yes: c.Bool("yes"), noRemove: c.Bool("no-remove"),
-				caState: c.String("ca-state"), breakGlass: c.String("break-glass"), json: c.Bool("json"), conn: connectionFrom(c),
+				caState: c.String("ca-state"), breakGlass: c.String("break-glass"), json: c.Bool("json"), showRequests: c.Bool("show-requests"),
+				conn: connectionFrom(c),
 			}
 			switch {
 			case o.repo == "":
@@ -257,7 +271,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return err
 		}
 	default:
-		if err := plan.Render(e.stdout, importer.RenderOptions{Color: isTerminal(e.stdout)}); err != nil {
+		if err := plan.Render(e.stdout, importer.RenderOptions{Color: isTerminal(e.stdout), Requests: o.showRequests}); err != nil {
 			return err
 		}
 	}
@@ -279,6 +293,11 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if plan.Empty() {
 		fmt.Fprintln(e.stderr, "Nothing to do: the tenant matches the snapshot for what was selected.")
 		return nil
+	}
+	// Refused before asking: the snapshot's tenant and the live one must
+	// be known and the same (apply checks again).
+	if err := in.CheckTenant(); err != nil {
+		return err
 	}
 	if err := confirmRestore(e, o, in); err != nil {
 		return err
@@ -331,10 +350,10 @@ func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
 		switch {
 		case o.confirmTenant != "":
 			if !strings.EqualFold(strings.TrimSpace(o.confirmTenant), name) {
-				return fmt.Errorf("--confirm-tenant %q is not this tenant's name (%q); nothing was written", o.confirmTenant, name)
+				return fmt.Errorf("--confirm-tenant %q is not the name of the tenant being written (%q, tenant %s); nothing was written", o.confirmTenant, name, in.TenantID)
 			}
 		case tty:
-			if got := ask(fmt.Sprintf("\nThis rolls back the whole tenant to %s. Type the tenant's name (%s) to continue: ", o.at, name)); !strings.EqualFold(got, name) {
+			if got := ask(fmt.Sprintf("\nThis rolls back the whole tenant %s to %s. Type the name of the tenant being written (%q) to continue: ", in.TenantID, o.at, name)); !strings.EqualFold(got, name) {
 				return errors.New("the name does not match: restore cancelled, nothing was written")
 			}
 		default:
@@ -353,15 +372,12 @@ func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
 	return nil
 }
 
-// tenantName is the organization's name at REV (or the tenant id).
+// tenantName is the live organization's name (or the live tenant id): the
+// name of the tenant being written, not the snapshot's.
 func tenantName(in *importer.Input) string {
-	for _, set := range [][]*importer.Object{in.Desired, in.Others} {
-		for _, o := range set {
-			if o.Kind.Name == "organization" {
-				if n, ok := o.Data["displayName"].(string); ok && n != "" {
-					return n
-				}
-			}
+	for _, o := range in.Live["organization"] {
+		if n, ok := o.Data["displayName"].(string); ok && strings.TrimSpace(n) != "" {
+			return strings.TrimSpace(n)
 		}
 	}
 	return in.TenantID
@@ -376,7 +392,7 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 		Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"),
 	}
 	if !asJSON {
-		fmt.Fprintf(e.stderr, "\nApplying %d actions...\n", len(plan.Actions))
+		fmt.Fprintf(e.stderr, "\nChecking the plan against the tenant, then applying %d actions...\n", len(plan.Actions))
 		o.Progress = func(ar importer.ActionResult) { fmt.Fprintln(e.stderr, resultLine(plan, ar)) }
 	}
 	res, err := importer.Apply(ctx, plan, o)

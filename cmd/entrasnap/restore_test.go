@@ -402,7 +402,7 @@ func TestRestoreAllAsksForTheTenantName(t *testing.T) {
 		t.Errorf("--all without the name: %s", errOut)
 	}
 	_, errOut = e.cli(exitError, "restore", "--repo", e.repo, "--at", e.first, "--all", "--yes", "--confirm-tenant", "Fabrikam")
-	if !strings.Contains(errOut, "not this tenant's name") {
+	if !strings.Contains(errOut, "not the name of the tenant being written") {
 		t.Errorf("--all with another name: %s", errOut)
 	}
 	out, _ := e.cli(exitOK, "restore", "--repo", e.repo, "--at", e.first, "--all", "--yes", "--confirm-tenant", "contoso")

@@ -1,0 +1,247 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// ---- the snapshot's manifest ----
+
+// ManifestError: the manifest at REV is missing, unreadable or of a format
+// this entrasnap does not know, so restore cannot tell which tenant and
+// which kinds the snapshot holds.
+type ManifestError struct {
+	Rev, Commit string
+	Err         error
+}
+
+func (e *ManifestError) Error() string {
+	return fmt.Sprintf("%s at %s (%s): %v; restore needs it to know which tenant and which kinds the snapshot holds, nothing was written",
+		exporter.ManifestPath, e.Rev, shortHash(e.Commit), e.Err)
+}
+
+func (e *ManifestError) Unwrap() error { return e.Err }
+
+// readManifest reads and checks the manifest at commit.
+func readManifest(ctx context.Context, repo *snapshot.Repo, rev, commit string) (*exporter.Manifest, error) {
+	data, err := repo.ReadFile(ctx, commit, exporter.ManifestPath)
+	if err != nil {
+		if errors.Is(err, snapshot.ErrNotFound) {
+			return nil, &ManifestError{Rev: rev, Commit: commit, Err: errors.New("no such file: this commit is not a snapshot entrasnap wrote")}
+		}
+		return nil, err
+	}
+	m, err := exporter.DecodeManifest(data)
+	if err != nil {
+		return nil, &ManifestError{Rev: rev, Commit: commit, Err: err}
+	}
+	if m.Format < 1 || m.Format > exporter.FormatVersion {
+		return nil, &ManifestError{Rev: rev, Commit: commit, Err: fmt.Errorf("unknown format %d (this entrasnap reads format %d): upgrade entrasnap", m.Format, exporter.FormatVersion)}
+	}
+	return m, nil
+}
+
+// incompleteKinds lists, by kind name, why the snapshot does not hold a
+// kind as it was at REV: marked incomplete (its files were carried from an
+// earlier snapshot) or not in the manifest at all (never exported).
+func incompleteKinds(m *exporter.Manifest) map[string]string {
+	out := map[string]string{}
+	for _, k := range layout.Kinds() {
+		mk, ok := m.Kinds[k.Name]
+		switch {
+		case !ok:
+			out[k.Name] = "the snapshot does not include this kind"
+		case !mk.Complete:
+			why := "it could not be read completely when the snapshot was taken and its files were carried from an earlier snapshot"
+			if r := strings.TrimSpace(mk.Reason); r != "" {
+				why += " (" + r + ")"
+			}
+			out[k.Name] = why
+		}
+	}
+	return out
+}
+
+// snapshotTenant is the tenant the snapshot was taken from: the manifest's,
+// else the id of the organization object at REV; "" when unknown.
+func snapshotTenant(m *exporter.Manifest, snap diff.Snapshot) string {
+	if id := strings.TrimSpace(m.TenantID); id != "" {
+		return id
+	}
+	for _, o := range snap {
+		if o.Kind.Name == "organization" && guidRe.MatchString(o.Key) {
+			return o.Key
+		}
+	}
+	return ""
+}
+
+// ---- the live tenant ----
+
+// liveTenant is the tenant Graph answers for: read from /organization by
+// the live read, else the tid claim of the token the client sends.
+func liveTenant(ctx context.Context, c *graph.Client, fromOrg string) (string, error) {
+	if fromOrg != "" {
+		return fromOrg, nil
+	}
+	tid, err := c.TokenTenantID(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !guidRe.MatchString(tid) {
+		return "", nil
+	}
+	return tid, nil
+}
+
+// CrossTenantError: the snapshot was taken from another tenant than the
+// one Graph answers for.
+type CrossTenantError struct{ Rev, Snapshot, Tenant string }
+
+func (e *CrossTenantError) Error() string {
+	return fmt.Sprintf("the snapshot at %s was taken from tenant %s, but Graph answers for tenant %s: cross-tenant restore is not supported; nothing was written (connect to tenant %s to restore this snapshot)",
+		bare(e.Rev), bare(e.Snapshot), bare(e.Tenant), bare(e.Snapshot))
+}
+
+// UnknownTenantError: a write where the tenant cannot be told.
+type UnknownTenantError struct{ What string }
+
+func (e *UnknownTenantError) Error() string {
+	return e.What + "; nothing was written"
+}
+
+// CheckTenant refuses to write with this input unless both the snapshot's
+// tenant and the live tenant are known (and, as Load checked, the same).
+func (in *Input) CheckTenant() error {
+	switch {
+	case in.TenantID == "":
+		return &UnknownTenantError{What: "cannot tell which tenant Graph answers for: /organization cannot be read and the access token carries no tenant id (tid); grant Organization.Read.All (or use a token issued for the tenant) and try again"}
+	case in.SnapshotTenantID == "":
+		return &UnknownTenantError{What: fmt.Sprintf("the snapshot at %s does not record which tenant it was taken from (%s has no tenantId and there is no organization object), so restore cannot check it is this tenant (%s)",
+			in.Rev, exporter.ManifestPath, in.TenantID)}
+	case !strings.EqualFold(in.TenantID, in.SnapshotTenantID):
+		return &CrossTenantError{Rev: in.Rev, Snapshot: in.SnapshotTenantID, Tenant: in.TenantID}
+	}
+	return nil
+}
+
+// ---- a saved plan binds its requests ----
+
+// TamperedError: a saved plan's actions are not those restore plans now
+// from the same snapshot, selection and options against the same tenant.
+type TamperedError struct {
+	// Differ names the actions that differ and how.
+	Differ []string
+}
+
+func (e *TamperedError) Error() string {
+	return fmt.Sprintf("the plan's actions are not the ones restore makes from its snapshot, selection and options (%s): the plan file was edited or is corrupt; nothing was written: make a new plan with `entrasnap restore`",
+		strings.Join(e.Differ, "; "))
+}
+
+// boundDiffs compares what each action of a saved plan would send (and how
+// it is shown) with the plan computed again; it returns one line per
+// action that differs, added or missing.
+func boundDiffs(saved, fresh *Plan) []string {
+	byID := map[string]*Action{}
+	for i := range fresh.Actions {
+		byID[fresh.Actions[i].ID] = &fresh.Actions[i]
+	}
+	seen := map[string]bool{}
+	var out []string
+	label := func(a *Action) string {
+		return fmt.Sprintf("action %s (%s %s %q)", bare(a.ID), bare(string(a.Op)), bare(a.Kind), a.Name)
+	}
+	for i := range saved.Actions {
+		a := &saved.Actions[i]
+		if seen[a.ID] {
+			out = append(out, fmt.Sprintf("%s appears twice", label(a)))
+			continue
+		}
+		seen[a.ID] = true
+		f := byID[a.ID]
+		if f == nil {
+			out = append(out, fmt.Sprintf("%s sends %s, which restore does not plan", label(a), request(a.Request)))
+			continue
+		}
+		if what := actionDiff(a, f); what != "" {
+			out = append(out, fmt.Sprintf("%s %s", label(a), what))
+		}
+	}
+	for i := range fresh.Actions {
+		f := &fresh.Actions[i]
+		if !seen[f.ID] {
+			out = append(out, fmt.Sprintf("%s (%s) is missing from the plan", label(f), request(f.Request)))
+		}
+	}
+	return out
+}
+
+func request(r Request) string {
+	return bare(r.Method) + " " + bare(r.Path)
+}
+
+// bare is s when it is plain (printable, no spaces or quotes), else s quoted
+// with its controls escaped: strings from a plan file are data.
+func bare(s string) string {
+	q := strconv.Quote(s)
+	if s != "" && q[1:len(q)-1] == s && !strings.ContainsAny(s, " '`") {
+		return s
+	}
+	return q
+}
+
+// actionDiff says how a saved action differs from the fresh one, or "".
+func actionDiff(a, f *Action) string {
+	if a.Request.Method != f.Request.Method || a.Request.Path != f.Request.Path || !sameJSON(a.Request.Body, f.Request.Body) {
+		what := fmt.Sprintf("sends %s", request(a.Request))
+		if !sameJSON(a.Request.Body, f.Request.Body) {
+			what += " with another body"
+		}
+		return what + fmt.Sprintf(" where restore plans %s", request(f.Request))
+	}
+	var fields []string
+	check := func(name string, same bool) {
+		if !same {
+			fields = append(fields, name)
+		}
+	}
+	check("op", a.Op == f.Op)
+	check("kind", a.Kind == f.Kind)
+	check("key", a.Key == f.Key && a.LiveKey == f.LiveKey)
+	check("name", a.Name == f.Name)
+	check("relationship", a.Relationship == f.Relationship && a.Target == f.Target)
+	check("dependsOn", slices.Equal(a.DependsOn, f.DependsOn))
+	check("removal", a.Removal == f.Removal)
+	check("ensure", a.Ensure == f.Ensure)
+	check("placeholder", a.Placeholder == f.Placeholder && a.AppIDPlaceholder == f.AppIDPlaceholder)
+	if len(fields) == 0 {
+		return ""
+	}
+	return "differs in " + strings.Join(fields, ", ")
+}
+
+// sameJSON compares two bodies byte for byte once insignificant whitespace
+// is dropped (a saved plan is indented).
+func sameJSON(a, b json.RawMessage) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(bytes.TrimSpace(a)) == 0 && len(bytes.TrimSpace(b)) == 0
+	}
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return false
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
