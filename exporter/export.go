@@ -467,7 +467,14 @@ func preflight(ctx context.Context, c *graph.Client) (string, error) {
 	case ctx.Err() != nil:
 		return "", ctx.Err()
 	case graph.IsForbidden(err):
-		return "", nil
+		// No Organization.Read.All: the token's tid claim still says which
+		// tenant answered, so the manifest records it and a restore from
+		// this snapshot can check it is writing to the same tenant.
+		tid, terr := c.TokenTenantID(ctx)
+		if terr != nil {
+			return "", nil
+		}
+		return tid, nil
 	case graph.AsError(err) != nil && graph.AsError(err).Status == 401:
 		return "", fmt.Errorf("Graph does not accept the credentials: %w; check the access token, or the app's credentials and tenant", err)
 	}

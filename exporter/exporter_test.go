@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -908,5 +910,43 @@ func TestThrottleStormStillGivesTheSameSnapshot(t *testing.T) {
 		if string(b[p]) != string(data) {
 			t.Errorf("%s differs under the storm", p)
 		}
+	}
+}
+
+// Without Organization.Read.All the manifest still records the tenant,
+// from the token's tid claim, so a restore from the snapshot can tell
+// which tenant it was taken from.
+func TestExportRecordsTenantFromTokenWhenOrganizationIsForbidden(t *testing.T) {
+	sim := newSim(t, graphsim.Options{})
+	payload, _ := json.Marshal(map[string]any{"tid": sim.TenantID(), "roles": []string{"Policy.Read.All"}})
+	jwt := "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(payload) + ".c2ln"
+	var orgAsked atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+jwt {
+			http.Error(w, "unexpected token", http.StatusUnauthorized)
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "/organization") {
+			orgAsked.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
+			return
+		}
+		r.Header.Set("Authorization", "Bearer "+sim.Token())
+		sim.ServeHTTP(w, r)
+	})
+	c := newClient(t, sim, h, jwt)
+	r := newRepo(t, false)
+	kinds, err := layout.Select([]string{"named-locations"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExport(t, c, r, func(o *Options) { o.Kinds = kinds })
+	if orgAsked.Load() == 0 {
+		t.Fatal("the export never asked for /organization")
+	}
+	if m := manifestAt(t, r, "HEAD"); m.TenantID != sim.TenantID() {
+		t.Fatalf("manifest tenant %q, want the token's tid %q", m.TenantID, sim.TenantID())
 	}
 }
