@@ -29,6 +29,10 @@ const (
 // root. Such errors are not retried.
 var ErrLimit = errors.New("limit exceeded")
 
+// ErrPlainHTTP is wrapped by New's error for a Graph root with scheme http
+// on a host that is not loopback.
+var ErrPlainHTTP = errors.New("plain http to a non-loopback host")
+
 // limitError is an answer refused for its size or destination. It is
 // permanent: the request is not retried.
 type limitError struct{ msg string }
@@ -66,7 +70,7 @@ func checkPlainHTTP(raw string, base *url.URL) error {
 	if base.Scheme == "https" || isLoopback(base.Hostname()) {
 		return nil
 	}
-	return fmt.Errorf("graph: BaseURL %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost), since the access token would travel unencrypted; use https", raw)
+	return fmt.Errorf("graph: BaseURL %q: %w: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost), since the access token would travel unencrypted; use https", raw, ErrPlainHTTP)
 }
 
 // formatBytes renders a byte count for messages ("64 MiB", "1500 bytes").
@@ -80,4 +84,16 @@ func formatBytes(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// CheckBaseURL reports whether raw is usable as Config.BaseURL: an
+// absolute http(s) Graph root without version, query or user info, and
+// plain http only to a loopback host (the error then wraps ErrPlainHTTP).
+// New makes the same checks.
+func CheckBaseURL(raw string) error {
+	base, err := normalizeBaseURL(raw)
+	if err != nil {
+		return err
+	}
+	return checkPlainHTTP(raw, base)
 }

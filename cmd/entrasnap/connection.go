@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -45,6 +46,13 @@ func (cn connection) client(userAgent string) (*graph.Client, error) {
 	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent, Progress: cn.onEvent}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = cloudInfo.GraphRoot
+	}
+	if err := graphLimitsFromEnv(&cfg); err != nil {
+		return nil, err
+	}
+	if err := graph.CheckBaseURL(cfg.BaseURL); errors.Is(err, graph.ErrPlainHTTP) {
+		// Refused before any token is fetched or request made.
+		return nil, usageErrorf("--graph-url (ENTRASNAP_GRAPH_URL) %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost): the access token (--access-token, ENTRASNAP_ACCESS_TOKEN, or a credential's) would travel unencrypted; use an https URL", cfg.BaseURL)
 	}
 	if cn.accessToken != "" {
 		cfg.AccessToken = cn.accessToken

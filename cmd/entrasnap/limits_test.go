@@ -1,0 +1,106 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// zeros is an endless reader that counts the bytes handed out.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	clear(p)
+	z.n += int64(len(p))
+	return len(p), nil
+}
+
+func TestValidateRefusesDevZero(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	code, out, errOut := runCLI(t, "validate", "--kind", "groups", "/dev/zero")
+	if code != exitError || !strings.Contains(out, "/dev/zero: not a file but a character device") {
+		t.Fatalf("code %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestValidateStdinStopsAtLimit(t *testing.T) {
+	z := &zeros{}
+	var outb, errb strings.Builder
+	code := run([]string{"entrasnap", "validate", "--kind", "groups", "--max-file-size", "1MiB", "-"}, z, &outb, &errb)
+	if code != exitError || !strings.Contains(outb.String(), "<stdin>: larger than 1MiB, the limit on one object file") ||
+		!strings.Contains(outb.String(), "--max-file-size") {
+		t.Fatalf("code %d\n%s%s", code, outb.String(), errb.String())
+	}
+	if z.n > 1<<20+1 {
+		t.Errorf("read %d bytes from an endless standard input, want at most the limit + 1", z.n)
+	}
+}
+
+func TestValidateOversizedFile(t *testing.T) {
+	big := policyFile(t, validPolicy+"# "+strings.Repeat("x", 4096)+"\n")
+	code, out, _ := runCLI(t, "validate", "--max-file-size", "4KiB", big)
+	if code != exitError || !strings.Contains(out, big+": larger than 4KiB") {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+	t.Setenv(maxFileSizeEnv, "8KiB")
+	if code, out, errOut := runCLI(t, "validate", big); code != exitOK {
+		t.Errorf("with %s=8KiB: code %d\n%s%s", maxFileSizeEnv, code, out, errOut)
+	}
+	// A folder holding an oversized file names it.
+	t.Setenv(maxFileSizeEnv, "")
+	code, out, _ = runCLI(t, "validate", "--max-file-size", "4000", filepath.Dir(filepath.Dir(filepath.Dir(big))))
+	if code != exitError || !strings.Contains(out, big+": larger than 4000B") {
+		t.Errorf("folder: code %d\n%s", code, out)
+	}
+	for _, bad := range []string{"0", "-1", "lots", "12XB"} {
+		if code, _, errOut := runCLI(t, "validate", "--max-file-size", bad, big); code != exitUsage || !strings.Contains(errOut, "--max-file-size") {
+			t.Errorf("--max-file-size %s: code %d, %s", bad, code, errOut)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"64MiB": 64 << 20, "1 KiB": 1024, "5": 5, "2G": 2 << 30, "3mb": 3 << 20, "7B": 7} {
+		got, err := parseSize(in)
+		if err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+		if back, _ := parseSize(formatSize(want)); back != want {
+			t.Errorf("formatSize(%d) = %q does not read back", want, formatSize(want))
+		}
+	}
+	for _, bad := range []string{"", "MiB", "-5", "1.5MiB", "99999999999GiB"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestPlainHTTPGraphURLRefused(t *testing.T) {
+	const token = "tok-PLAIN-HTTP-SECRET"
+	for i, args := range [][]string{
+		{"export", "--repo", t.TempDir(), "--graph-url", "http://example.invalid", "--access-token", token},
+		{"export", "--repo", t.TempDir()}, // from the environment
+	} {
+		if i == 1 {
+			t.Setenv("ENTRASNAP_GRAPH_URL", "http://graph.example.com:8080/")
+			t.Setenv("ENTRASNAP_ACCESS_TOKEN", token)
+		}
+		code, out, errOut := runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, "--graph-url") || !strings.Contains(errOut, "loopback") {
+			t.Errorf("%s: code %d\n%s%s", args[0], code, out, errOut)
+		}
+		if strings.Contains(out+errOut, token) {
+			t.Errorf("%s: output shows the token", args[0])
+		}
+	}
+	t.Setenv("ENTRASNAP_GRAPH_URL", "")
+	t.Setenv("ENTRASNAP_MAX_PAGES", "many")
+	if code, _, errOut := runCLI(t, "export", "--repo", t.TempDir(), "--graph-url", "http://127.0.0.1:1", "--access-token", token); code != exitUsage || !strings.Contains(errOut, "ENTRASNAP_MAX_PAGES") {
+		t.Errorf("bad ENTRASNAP_MAX_PAGES: code %d %s", code, errOut)
+	}
+}
+
