@@ -103,4 +103,3 @@ func TestPlainHTTPGraphURLRefused(t *testing.T) {
 		t.Errorf("bad ENTRASNAP_MAX_PAGES: code %d %s", code, errOut)
 	}
 }
-
