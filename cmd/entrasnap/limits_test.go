@@ -3,8 +3,11 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // zeros is an endless reader that counts the bytes handed out.
@@ -101,5 +104,51 @@ func TestPlainHTTPGraphURLRefused(t *testing.T) {
 	t.Setenv("ENTRASNAP_MAX_PAGES", "many")
 	if code, _, errOut := runCLI(t, "export", "--repo", t.TempDir(), "--graph-url", "http://127.0.0.1:1", "--access-token", token); code != exitUsage || !strings.Contains(errOut, "ENTRASNAP_MAX_PAGES") {
 		t.Errorf("bad ENTRASNAP_MAX_PAGES: code %d %s", code, errOut)
+	}
+}
+
+func TestCheckReportsOversizedFile(t *testing.T) {
+	f := newDriftFixture(t, nil)
+	repo := f.repo
+	allocs := func(args ...string) (uint64, int, string) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		code, out, errOut := runCLI(t, append([]string{"check", "--repo", repo}, args...)...)
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, code, out + errOut
+	}
+	base, _, _ := allocs("--max-file-size", "64KiB")
+
+	grp := firstFile(t, repo, "groups", "members:")
+	_, id, err := layout.Locate(grp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 24 MiB of comment lines: valid YAML, far over a 64KiB limit.
+	const huge = 24 << 20
+	editFile(t, repo, grp, func(s string) string {
+		return s + strings.Repeat("# "+strings.Repeat("x", 1021)+"\n", huge>>10)
+	})
+	gitCLI(t, repo, "commit", "-q", "-am", "a huge group file")
+	for _, packed := range []bool{false, true} {
+		if packed {
+			gitCLI(t, repo, "repack", "-q", "-a", "-d")
+		}
+		n, code, out := allocs("--max-file-size", "64KiB")
+		if code != exitError || !strings.Contains(out, grp+": larger than 64KiB, the limit on one object file") {
+			t.Fatalf("packed %v: code %d\n%s", packed, code, out)
+		}
+		if strings.Contains(out, id+" names no object") {
+			t.Errorf("packed %v: references to the oversized group are reported as dangling:\n%s", packed, out)
+		}
+		// Loosely: the huge file was not read (it alone is 24 MiB).
+		if n > base+huge/2 {
+			t.Errorf("packed %v: check allocated %d MiB, %d MiB without the huge file: it was read", packed, n>>20, base>>20)
+		}
+	}
+	// Within the default limit the same file is read and passes.
+	if _, code, out := allocs(); code != exitOK {
+		t.Errorf("default limit: code %d\n%s", code, out)
 	}
 }
