@@ -16,7 +16,7 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tenant-id", EnvVars: []string{"AZURE_TENANT_ID"}, Usage: "Entra tenant id or initial domain", Category: "Connection"},
 		&cli.StringFlag{Name: "client-id", EnvVars: []string{"AZURE_CLIENT_ID"}, Usage: "application (client) id of the app registration entrasnap signs in as", Category: "Connection"},
 		&cli.StringFlag{Name: "cloud", Value: "global", Usage: "national cloud: global, usgov, usgovdod or china", Category: "Connection"},
-		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one)", Category: "Connection"},
+		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one); https, or http to a loopback host only", Category: "Connection"},
 		&cli.StringFlag{Name: "access-token", EnvVars: []string{"ENTRASNAP_ACCESS_TOKEN"}, Usage: "a prepared bearer token (graphsim prints one); prefer credentials from the environment for real tenants", Category: "Connection"},
 	}
 }
