@@ -300,9 +300,9 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		if err := json.Unmarshal(resp.Body, &env); err != nil {
 			return fmt.Errorf("graph: POST /%s/$batch: decoding answer: %w", version, err)
 		}
-		byKey := map[string]wireResponse{}
-		for _, r := range env.Responses {
-			byKey[strings.ToLower(r.ID)] = r
+		byKey, err := matchBatchAnswer(env.Responses, items, pending)
+		if err != nil {
+			return fmt.Errorf("graph: POST /%s/$batch: %w (batch items %s)", version, err, idRange(items, pending))
 		}
 		status := map[string]int{}
 		var missing []string
@@ -380,6 +380,37 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		}
 		pending = next
 	}
+}
+
+// matchBatchAnswer indexes a $batch answer by lower-case id, refusing an
+// answer that holds more responses than were sent, an id that was not sent
+// in this envelope, or one id twice: each item's answer must be the one
+// Graph gave for it.
+func matchBatchAnswer(resps []wireResponse, items []batchItem, pending []int) (map[string]wireResponse, error) {
+	if len(resps) > len(pending) {
+		return nil, fmt.Errorf("the answer holds %d responses for %d requests: %w", len(resps), len(pending), ErrLimit)
+	}
+	sent := make(map[string]bool, len(pending))
+	for _, i := range pending {
+		sent[items[i].key] = true
+	}
+	byKey := make(map[string]wireResponse, len(resps))
+	for _, r := range resps {
+		k := strings.ToLower(r.ID)
+		switch {
+		case !sent[k]:
+			return nil, fmt.Errorf("the answer holds a response for id %q, which was not sent", shortPath(r.ID))
+		case hasResp(byKey, k):
+			return nil, fmt.Errorf("the answer holds two responses for id %q", shortPath(r.ID))
+		}
+		byKey[k] = r
+	}
+	return byKey, nil
+}
+
+func hasResp(m map[string]wireResponse, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 func isJSONNull(b json.RawMessage) bool {

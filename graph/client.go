@@ -32,6 +32,8 @@ type Client struct {
 	log         *slog.Logger
 	progress    func(Event)
 	stats       *statsRecorder
+	maxBody     int64
+	maxPages    int
 }
 
 // New builds a Client from cfg.
@@ -51,8 +53,8 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Credential != nil && base.Scheme != "https" && !isLoopback(base.Hostname()) {
-		return nil, fmt.Errorf("graph: BaseURL %q: a credential's tokens are only sent over https (or to a loopback host)", raw)
+	if err := checkPlainHTTP(raw, base); err != nil {
+		return nil, err
 	}
 	c := &Client{
 		base:        base,
@@ -64,6 +66,14 @@ func New(cfg Config) (*Client, error) {
 		log:         cfg.Logger,
 		progress:    cfg.Progress,
 		stats:       newStatsRecorder(),
+		maxBody:     cfg.MaxResponseBytes,
+		maxPages:    cfg.MaxPages,
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxResponseBytes
+	}
+	if c.maxPages <= 0 {
+		c.maxPages = DefaultMaxPages
 	}
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent
@@ -285,7 +295,8 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, o req
 				return nil, fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), ctxErr)
 			}
 			var te *tokenError
-			if errors.As(err, &te) || !idem || attempt >= maxRetries {
+			var le *limitError
+			if errors.As(err, &te) || errors.As(err, &le) || !idem || attempt >= maxRetries {
 				ev.Err = err
 				c.emit(ev)
 				c.stats.add(0, 1)
@@ -304,6 +315,15 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, o req
 		}
 		c.stats.record(endpoint, resp.Status, resourceUnits(resp.Header.Get("x-ms-resource-unit")), false)
 		ev.Status = resp.Status
+		if resp.Status >= 300 && resp.Status < 400 {
+			// A redirect that was not followed (no Location, 300, 304):
+			// Graph answers API calls with 2xx or an error, never this.
+			err := fmt.Errorf("graph: %s %s: unexpected answer %d %s (a redirect entrasnap does not follow)", method, shortPath(rel), resp.Status, http.StatusText(resp.Status))
+			ev.Err = err
+			c.emit(ev)
+			c.stats.add(0, 1)
+			return nil, err
+		}
 		if resp.Status < 400 {
 			c.emit(ev)
 			c.log.Debug("graph: request", "method", method, "endpoint", ev.Endpoint, "status", resp.Status, "elapsed", elapsed)
@@ -389,9 +409,16 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 		return nil, scrubURLError(err)
 	}
 	defer hr.Body.Close()
-	data, err := io.ReadAll(hr.Body)
+	tooLarge := &limitError{fmt.Sprintf("the answer is larger than %s, the limit on one Graph response; it was refused, not cut short (raise the limit with ENTRASNAP_MAX_RESPONSE_SIZE only if Graph really sends this much)", formatBytes(c.maxBody))}
+	if hr.ContentLength > c.maxBody {
+		return nil, tooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(hr.Body, c.maxBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading response: %w", err)
+	}
+	if int64(len(data)) > c.maxBody {
+		return nil, tooLarge
 	}
 	resp := &Response{Status: hr.StatusCode, Header: hr.Header}
 	if len(data) > 0 {

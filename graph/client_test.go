@@ -312,8 +312,8 @@ func TestCredentialRequiresHTTPS(t *testing.T) {
 	if err == nil {
 		t.Fatal("a credential over plain http to a remote host was accepted")
 	}
-	if _, err := New(Config{BaseURL: "http://graphsim.internal:8080", AccessToken: "x"}); err != nil {
-		t.Errorf("static token over http: %v", err)
+	if _, err := New(Config{BaseURL: "http://graphsim.internal:8080", AccessToken: "x"}); err == nil {
+		t.Errorf("a static token over plain http to a remote host was accepted")
 	}
 	for _, cfg := range []Config{
 		{},

@@ -20,7 +20,9 @@ import (
 type Config struct {
 	// BaseURL is the Graph root without a version, e.g.
 	// "https://graph.microsoft.com" or graphsim's "http://127.0.0.1:8080".
-	// Empty means the root of Cloud.
+	// Empty means the root of Cloud. Plain http is refused unless the host
+	// is loopback (127.0.0.0/8, ::1, localhost): tokens are never sent
+	// unencrypted over a network.
 	BaseURL string
 
 	// Credential supplies tokens (see CredentialFromEnv). Exactly one of
@@ -44,6 +46,14 @@ type Config struct {
 	MaxRetries int
 	// Concurrency bounds the requests in flight at once. Default 4.
 	Concurrency int
+
+	// MaxResponseBytes bounds one response body; a larger answer is an
+	// error (wrapping ErrLimit), never a truncated success. 0 means
+	// DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// MaxPages bounds the pages one List or Delta round follows; a longer
+	// list is an error (wrapping ErrLimit). 0 means DefaultMaxPages.
+	MaxPages int
 
 	// HTTPClient, when set, provides the transport under the middleware
 	// pipeline (e.g. an httptest server's client) and its Timeout.
@@ -137,7 +147,7 @@ func normalizeBaseURL(raw string) (*url.URL, error) {
 }
 
 func isLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

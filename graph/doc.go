@@ -6,9 +6,15 @@
 //     (CredentialFromEnv), per national cloud (LookupCloud), or a static
 //     bearer token for graphsim and prepared tokens;
 //   - the HTTP pipeline: msgraph-sdk-go-core's default middleware (telemetry,
-//     client-request-id, redirects, user agent, query-name decoding) on a
-//     kiota-http-go transport, minus kiota's retry and request-compression
-//     handlers, because this package retries on its own so it can count;
+//     client-request-id, user agent, query-name decoding) on a kiota-http-go
+//     transport, minus kiota's retry and request-compression handlers,
+//     because this package retries on its own so it can count, and minus its
+//     redirect handler, which follows redirects to any host: redirects are
+//     followed only within the Graph root's scheme, host and port;
+//   - transport safety and limits: plain http only to a loopback host, a
+//     bounded response body (Config.MaxResponseBytes), a bounded number of
+//     pages per list (Config.MaxPages), $batch answers matched to their
+//     requests; errors for limits wrap ErrLimit and are not retried;
 //   - raw JSON in and out (json.RawMessage): payloads are never decoded into
 //     generated SDK models, so every property survives a round trip. The
 //     generated SDK (msgraph-sdk-go) must not be imported here;

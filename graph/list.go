@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,23 @@ type page struct {
 	Value     json.RawMessage `json:"value"`
 	NextLink  string          `json:"@odata.nextLink"`
 	DeltaLink string          `json:"@odata.deltaLink"`
+}
+
+// checkPage is called before following link, a page of the list that
+// starts at first: it refuses a nextLink that repeats an earlier page and a
+// list longer than Config.MaxPages, so a server that never ends a list
+// stops the walk with an error naming it.
+func (c *Client) checkPage(first, link string, seen map[string]bool) error {
+	sum := sha256.Sum256([]byte(link)) // bounded memory whatever the links' length
+	key := string(sum[:])
+	if seen[key] {
+		return fmt.Errorf("graph: GET %s: nextLink repeats an earlier page of %s; the server's paging loops", shortPath(link), shortPath(first))
+	}
+	if len(seen) >= c.maxPages {
+		return fmt.Errorf("graph: GET %s: the list has more than %d pages, the limit on one list; stopped (raise it with ENTRASNAP_MAX_PAGES only if the tenant really holds this much): %w", shortPath(first), c.maxPages, ErrLimit)
+	}
+	seen[key] = true
+	return nil
 }
 
 // getPage fetches one collection page and splits its value array.
@@ -47,10 +65,9 @@ func (c *Client) List(ctx context.Context, path string, fn func(items []json.Raw
 	o := collect(opts)
 	seen := map[string]bool{}
 	for link := path; link != ""; {
-		if seen[link] {
-			return fmt.Errorf("graph: GET %s: nextLink repeats an earlier page", shortPath(link))
+		if err := c.checkPage(path, link, seen); err != nil {
+			return err
 		}
-		seen[link] = true
 		items, p, err := c.getPage(ctx, link, o)
 		if err != nil {
 			return err
@@ -75,10 +92,9 @@ func (c *Client) Delta(ctx context.Context, pathOrDeltaLink string, fn func(item
 	o := collect(opts)
 	seen := map[string]bool{}
 	for link := pathOrDeltaLink; ; {
-		if seen[link] {
-			return "", fmt.Errorf("graph: GET %s: nextLink repeats an earlier page", shortPath(link))
+		if err := c.checkPage(pathOrDeltaLink, link, seen); err != nil {
+			return "", err
 		}
-		seen[link] = true
 		items, p, err := c.getDeltaPage(ctx, link, o)
 		if err != nil {
 			return "", err

@@ -15,7 +15,11 @@ import (
 //     sleeps and up to 3 times), hiding throttling from Stats and multiplying
 //     our own retries;
 //   - kiota's CompressionHandler: it gzips request bodies, which Graph
-//     accepts but emulators and proxies need not; our bodies are small.
+//     accepts but emulators and proxies need not; our bodies are small;
+//   - kiota's RedirectHandler: it follows a redirect to any host (only
+//     dropping Authorization) and hands back the other host's answer as if
+//     it were Graph's. net/http follows redirects instead, under
+//     checkRedirect, which refuses any that leave the Graph root's origin.
 //
 // The remaining handlers are ordered deterministically (kiota builds them
 // from a map).
@@ -23,7 +27,8 @@ func middlewares() []khttp.Middleware {
 	var kept []khttp.Middleware
 	for _, m := range msgraphgocore.GetDefaultMiddlewaresWithOptions(&msgraphgocore.GraphClientOptions{}) {
 		switch m.(type) {
-		case *khttp.RetryHandler, khttp.RetryHandler, *khttp.CompressionHandler:
+		case *khttp.RetryHandler, khttp.RetryHandler, *khttp.CompressionHandler,
+			*khttp.RedirectHandler, khttp.RedirectHandler:
 			continue
 		}
 		kept = append(kept, m)
@@ -52,8 +57,8 @@ func middlewareRank(m khttp.Middleware) int {
 
 // newHTTPClient builds the *http.Client that carries every request: the
 // middleware pipeline on top of base's transport (or kiota's default one).
-// Redirects are followed by kiota's RedirectHandler (which drops the
-// Authorization header on a change of host), not by net/http.
+// Redirects are followed by net/http under checkRedirect: within the Graph
+// root's scheme, host and port only.
 func newHTTPClient(base *http.Client, concurrency int) *http.Client {
 	var parent http.RoundTripper
 	timeout := defaultTimeout
@@ -70,10 +75,8 @@ func newHTTPClient(base *http.Client, concurrency int) *http.Client {
 		}
 	}
 	return &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(parent, middlewares()...),
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-		Timeout: timeout,
+		Transport:     khttp.NewCustomTransportWithParentTransport(parent, middlewares()...),
+		CheckRedirect: checkRedirect,
+		Timeout:       timeout,
 	}
 }

@@ -43,7 +43,8 @@ func checkCommand(e *env) *cli.Command {
   - every snapshot/* tag points at a commit that holds a manifest.
 
 By default the latest snapshot (HEAD) is checked; --all checks HEAD and every
-tagged snapshot. Problems are listed by file.
+tagged snapshot. Problems are listed by file. An object file larger than
+--max-file-size (default 64MiB) is reported as an error and not read.
 
 EXIT CODES:
    0   no errors (warnings may have been printed)
@@ -57,19 +58,25 @@ EXAMPLES:
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.BoolFlag{Name: "all", Usage: "check every tagged snapshot, not only the latest"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable report on stdout"},
+			maxFileSizeFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageErrorf("check takes no arguments (got %q); give the repository with --repo", c.Args().First())
 			}
-			return runCheck(c.Context, e, checkOptions{repo: c.String("repo"), all: c.Bool("all"), json: c.Bool("json")})
+			maxFileSize, err := maxFileSizeFrom(c)
+			if err != nil {
+				return err
+			}
+			return runCheck(c.Context, e, checkOptions{repo: c.String("repo"), all: c.Bool("all"), json: c.Bool("json"), maxFileSize: maxFileSize})
 		},
 	}
 }
 
 type checkOptions struct {
-	repo      string
-	all, json bool
+	repo        string
+	all, json   bool
+	maxFileSize int64 // the largest object file read; 0: the default
 }
 
 const (
@@ -125,7 +132,7 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 		return fmt.Errorf("%s has no commit yet: nothing to check; run `entrasnap export --repo %s` first", o.repo, o.repo)
 	}
 	rep := &checkReport{Repo: o.repo}
-	ck := &checker{r: r, cache: map[string]*fileFacts{}}
+	ck := &checker{r: r, cache: map[string]*fileFacts{}, maxFileSize: o.maxFileSize}
 
 	// Tags: listed and resolved one by one, so one broken tag does not hide
 	// the others.
@@ -239,8 +246,9 @@ func writeCheckText(w io.Writer, rep *checkReport) {
 // checker checks commits, analysing each distinct file (path and content)
 // once per run.
 type checker struct {
-	r     *snapshot.Repo
-	cache map[string]*fileFacts // path + "\x00" + blob id
+	r           *snapshot.Repo
+	cache       map[string]*fileFacts // path + "\x00" + blob id
+	maxFileSize int64                 // see check_limits.go
 }
 
 // fileFacts is what one object file says, read and checked this run.
@@ -588,7 +596,7 @@ func (ck *checker) analyse(ctx context.Context, rev string, files []blobFile) er
 	contents := make([][]byte, len(files))
 	readErrs := make([]error, len(files))
 	var all map[string][]byte
-	if len(files) > 256 {
+	if len(files) > 256 && !ck.anyTooLarge(files) {
 		// One pass over the tree; a damaged object falls back to reading
 		// files one by one so that the error names the file.
 		all, _ = ck.r.ReadAll(ctx, rev, "")
@@ -601,7 +609,7 @@ func (ck *checker) analyse(ctx context.Context, rev string, files []blobFile) er
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		contents[i], readErrs[i] = ck.r.ReadFile(ctx, rev, f.path)
+		contents[i], readErrs[i] = ck.readLimited(ctx, rev, f)
 	}
 	results := make([]*fileFacts, len(files))
 	var wg sync.WaitGroup
@@ -631,7 +639,18 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 	k, located, _ := objectKind(f.path)
 	ff := &fileFacts{kind: k, located: located}
 	if readErr != nil {
-		ff.issues = append(ff.issues, checkIssue{Severity: sevError, Message: "cannot read: " + readErr.Error()})
+		msg := "cannot read: " + readErr.Error()
+		if errors.Is(readErr, errFileTooLarge) {
+			msg = readErr.Error()
+			// Its id from the file name keeps references to it resolving.
+			if _, key, err := layout.Locate(f.path); err == nil {
+				ff.key = key
+				if k.Singleton {
+					ff.key = k.Name
+				}
+			}
+		}
+		ff.issues = append(ff.issues, checkIssue{Severity: sevError, Message: msg})
 		return ff
 	}
 	if plumbing.ComputeHash(plumbing.BlobObject, data) != f.blob {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -40,6 +39,10 @@ the path that is an entrasnap object path, so ./backup/groups/3f/... works),
 or from --kind. A folder is searched for object files (other files, such as
 CI workflows, are skipped).
 
+A file larger than --max-file-size (default 64MiB, far above the largest
+real object) is reported and not read; devices such as /dev/zero are
+refused unread.
+
 EXIT CODES:
    0   every file is valid
    1   a problem was found (each is printed as FILE:LINE: PROPERTY: MESSAGE)
@@ -53,9 +56,14 @@ EXAMPLES:
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kind", Usage: "the kind of every FILE, as entrasnap kinds names it; required for -"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, github (workflow annotations) or json"},
+			maxFileSizeFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			o := validateOptions{files: c.Args().Slice(), format: c.String("format")}
+			var err error
+			if o.maxFileSize, err = maxFileSizeFrom(c); err != nil {
+				return err
+			}
 			if len(o.files) == 0 {
 				return usageErrorf("validate needs at least one FILE (a folder, or - for standard input with --kind)")
 			}
@@ -80,6 +88,8 @@ type validateOptions struct {
 	files  []string
 	kind   *layout.Kind // from --kind; nil: from each path
 	format string
+	// maxFileSize bounds one file (and standard input); 0 means the default.
+	maxFileSize int64
 }
 
 // fileProblem is one problem in an object file.
@@ -105,6 +115,9 @@ func (p fileProblem) String() string {
 }
 
 func runValidate(ctx context.Context, e *env, o validateOptions) error {
+	if o.maxFileSize <= 0 {
+		o.maxFileSize = defaultMaxFileSize
+	}
 	var problems []fileProblem
 	checked := 0
 	validateOne := func(name, rel string, k *layout.Kind, data []byte) {
@@ -123,9 +136,14 @@ func runValidate(ctx context.Context, e *env, o validateOptions) error {
 			if o.kind == nil {
 				return usageErrorf("reading standard input (-) needs --kind: the kind cannot be told from a path")
 			}
-			data, err := io.ReadAll(e.stdin)
+			data, tooLarge, err := readLimited(e.stdin, o.maxFileSize)
 			if err != nil {
 				return fmt.Errorf("reading standard input: %w", err)
+			}
+			if tooLarge {
+				checked++
+				problems = append(problems, fileProblem{File: "<stdin>", Message: fileTooLargeMsg(o.maxFileSize)})
+				continue
 			}
 			validateOne("<stdin>", "", o.kind, data)
 			continue
@@ -154,10 +172,10 @@ func runValidate(ctx context.Context, e *env, o validateOptions) error {
 				if k == nil {
 					return nil // not an object file: a workflow, a config file
 				}
-				data, err := os.ReadFile(p)
-				if err != nil {
+				data, problem := readObjectFile(p, o.maxFileSize)
+				if problem != "" {
 					checked++
-					problems = append(problems, fileProblem{File: p, Message: "cannot read: " + unwrapPathError(err)})
+					problems = append(problems, fileProblem{File: p, Message: problem})
 					return nil
 				}
 				validateOne(p, rel, k, data)
@@ -174,10 +192,10 @@ func runValidate(ctx context.Context, e *env, o validateOptions) error {
 			problems = append(problems, fileProblem{File: arg, Message: "cannot tell the kind from the path (it is not below a kind's folder, see `entrasnap kinds`); give --kind"})
 			continue
 		}
-		data, err := os.ReadFile(arg)
-		if err != nil {
+		data, problem := readObjectFile(arg, o.maxFileSize)
+		if problem != "" {
 			checked++
-			problems = append(problems, fileProblem{File: arg, Message: "cannot read: " + unwrapPathError(err)})
+			problems = append(problems, fileProblem{File: arg, Message: problem})
 			continue
 		}
 		validateOne(arg, rel, k, data)

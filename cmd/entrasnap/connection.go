@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,7 +16,7 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tenant-id", EnvVars: []string{"AZURE_TENANT_ID"}, Usage: "Entra tenant id or initial domain", Category: "Connection"},
 		&cli.StringFlag{Name: "client-id", EnvVars: []string{"AZURE_CLIENT_ID"}, Usage: "application (client) id of the app registration entrasnap signs in as", Category: "Connection"},
 		&cli.StringFlag{Name: "cloud", Value: "global", Usage: "national cloud: global, usgov, usgovdod or china", Category: "Connection"},
-		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one)", Category: "Connection"},
+		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one); https, or http to a loopback host only", Category: "Connection"},
 		&cli.StringFlag{Name: "access-token", EnvVars: []string{"ENTRASNAP_ACCESS_TOKEN"}, Usage: "a prepared bearer token (graphsim prints one); prefer credentials from the environment for real tenants", Category: "Connection"},
 	}
 }
@@ -45,6 +46,13 @@ func (cn connection) client(userAgent string) (*graph.Client, error) {
 	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent, Progress: cn.onEvent}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = cloudInfo.GraphRoot
+	}
+	if err := graphLimitsFromEnv(&cfg); err != nil {
+		return nil, err
+	}
+	if err := graph.CheckBaseURL(cfg.BaseURL); errors.Is(err, graph.ErrPlainHTTP) {
+		// Refused before any token is fetched or request made.
+		return nil, usageErrorf("--graph-url (ENTRASNAP_GRAPH_URL) %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost): the access token (--access-token, ENTRASNAP_ACCESS_TOKEN, or a credential's) would travel unencrypted; use an https URL", cfg.BaseURL)
 	}
 	if cn.accessToken != "" {
 		cfg.AccessToken = cn.accessToken
