@@ -245,6 +245,20 @@ func TestApplyRefusesAnEditedPlan(t *testing.T) {
 			p.Actions = append(p.Actions, Action{ID: "99", Kind: "users", Name: "nobody", Op: OpDelete, Request: Request{Method: "DELETE", Path: "/v1.0/users/" + victim}})
 		}, "which restore does not plan"},
 		{"a relabelled action", func(p *Plan) { update(p).Name = "Dept - Finance" }, "differs in name"},
+		{"a change shown otherwise", func(p *Plan) {
+			a := update(p)
+			if len(a.Changes) == 0 {
+				t.Fatal("the update shows no change")
+			}
+			a.Changes[0].After = "harmless"
+		}, "differs in changes"},
+		{"a plan warning removed", func(p *Plan) {
+			p.Warnings = append(p.Warnings, "all good")
+		}, "the plan warnings differ"},
+		{"a warning hidden", func(p *Plan) {
+			a := update(p)
+			a.Warnings = append(a.Warnings, "reviewed by security")
+		}, "differs in warnings"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := edit(tc.edit)

@@ -186,6 +186,20 @@ func boundDiffs(saved, fresh *Plan) []string {
 			out = append(out, fmt.Sprintf("%s (%s) is missing from the plan", label(f), request(f.Request)))
 		}
 	}
+	// What the plan tells its reviewer besides the actions.
+	for _, part := range []struct {
+		name        string
+		saved, want any
+	}{
+		{"plan warnings", saved.Warnings, fresh.Warnings},
+		{"removals kept", saved.Kept, fresh.Kept},
+		{"credentials to re-issue", saved.Credentials, fresh.Credentials},
+		{"references left to old ids", saved.References, fresh.References},
+	} {
+		if !sameValue(part.saved, part.want) {
+			out = append(out, "the "+part.name+" differ")
+		}
+	}
 	return out
 }
 
@@ -227,6 +241,9 @@ func actionDiff(a, f *Action) string {
 	check("removal", a.Removal == f.Removal)
 	check("ensure", a.Ensure == f.Ensure)
 	check("placeholder", a.Placeholder == f.Placeholder && a.AppIDPlaceholder == f.AppIDPlaceholder)
+	// What a reviewer read: the property changes and warnings shown.
+	check("changes", sameValue(a.Changes, f.Changes))
+	check("warnings", slices.Equal(a.Warnings, f.Warnings))
 	if len(fields) == 0 {
 		return ""
 	}
@@ -244,4 +261,12 @@ func sameJSON(a, b json.RawMessage) bool {
 		return false
 	}
 	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+// sameValue compares two values as JSON: a saved plan's values were decoded
+// from its file, a fresh plan's are as computed.
+func sameValue(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
