@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // hostileScenario: a group whose name tries to repaint a removal as an
@@ -84,5 +86,29 @@ func TestMarkdownText(t *testing.T) {
 	}
 	if got := MarkdownCode("a`b\nc"); got != "`a'b\\nc`" {
 		t.Errorf("MarkdownCode = %q", got)
+	}
+}
+
+func TestLoadFilesSkipsUnreadableFiles(t *testing.T) {
+	good := obj(t, "groups", `{"id":"`+gFinance+`","displayName":"Finance","securityEnabled":true}`)
+	files := map[string][]byte{
+		good.Path: layout.Canonical(good.Kind, good.Data),
+		"groups/3f/broken.3f2a0b1c-2222-4000-8000-000000000002.yaml": []byte("displayName: \"a\x7fb\"\n"),
+		"manifest.yaml": []byte("not: [an object"),
+	}
+	s, skipped := LoadFiles(files)
+	if len(s) != 1 || s[good.Path] == nil {
+		t.Fatalf("objects %v", s)
+	}
+	if len(skipped) != 1 || skipped[0].Path != "groups/3f/broken.3f2a0b1c-2222-4000-8000-000000000002.yaml" || skipped[0].Reason == "" {
+		t.Fatalf("skipped %v", skipped)
+	}
+	if _, err := Load(files); err == nil || !strings.Contains(err.Error(), "broken.3f2a0b1c") {
+		t.Fatalf("Load: %v", err)
+	}
+	other := snap(obj(t, "groups", `{"id":"3f2a0b1c-2222-4000-8000-000000000002","displayName":"Sales renamed","securityEnabled":true}`), good)
+	other.Drop(skipped)
+	if len(other) != 1 || other[good.Path] == nil {
+		t.Fatalf("Drop left %v", other)
 	}
 }

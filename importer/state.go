@@ -57,21 +57,19 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, err := diff.Load(files)
-	if err != nil {
-		return nil, fmt.Errorf("the snapshot at %s: %w", o.Rev, err)
-	}
+	snap, skipped := diff.LoadFiles(files)
 	var sel Selection
 	if o.Selection != nil {
 		sel = *o.Selection
 	} else {
 		sel, err = ResolveSelectors(snap, o.Selectors, o.All)
-		if err != nil {
-			return nil, err
-		}
+	}
+	if err = checkSkipped(skipped, o.Selectors, sel, o.Rev, err); err != nil {
+		return nil, err
 	}
 	in := &Input{Repo: o.Repo.Path(), Rev: o.Rev, Commit: commit, Selectors: o.Selectors, Selection: sel,
-		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{}}
+		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{},
+		Skipped: skippedWarnings(skipped, o.Rev)}
 	if o.All && len(in.Selectors) == 0 {
 		in.Selectors = []string{"--all"}
 	}
