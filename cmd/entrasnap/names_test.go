@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,6 +144,35 @@ func TestUnreadableFileIsSkippedUnlessSelected(t *testing.T) {
 		_, errOut = e.cli(exitError, "restore", "--repo", e.repo, "--at", "snapshot/broken", sel, "--yes")
 		if !strings.Contains(errOut, broken) || !strings.Contains(errOut, "nothing was written") {
 			t.Errorf("restore %s:\n%s", sel, errOut)
+		}
+	}
+}
+
+// An undeclared property holding a secret never reaches a file, the
+// commit, the tag or anything export prints; the property is named.
+func TestExportDropsUndeclaredSecretsEverywhere(t *testing.T) {
+	e := newRstEnv(t, nil)
+	const leak = "Q9x8Q~undeclaredClientSecretValue0123456789"
+	if _, err := e.sim.Tenant().Seed("application", map[string]any{
+		"id": "7c3f6b9e-0000-4000-8000-0000000000c1", "appId": "7c3f6b9e-0000-4000-8000-00000000c001", "displayName": "Leaky Vendor App",
+		"clientSecret": leak, "web": map[string]any{"redirectUris": []any{}, "password": leak},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	js, errOut := e.cli(exitOK, "export", "--repo", e.repo, "--json")
+	e.do("PATCH", "/v1.0/applications/7c3f6b9e-0000-4000-8000-0000000000c1", map[string]any{"description": "changed"})
+	text, errOut2 := e.cli(exitOK, "export", "--repo", e.repo)
+	history := e.git("log", "--all", "--format=%B") + e.git("tag", "-l", "--format=%(contents)")
+	if all := js + errOut + text + errOut2 + history; strings.Contains(all, leak) {
+		t.Fatalf("the secret reached the output or the history:\n%s", all)
+	}
+	out, err := exec.Command("git", "-C", e.repo, "grep", "-I", "-F", leak, "HEAD", "HEAD~1").CombinedOutput()
+	if err == nil || len(out) > 0 {
+		t.Errorf("git grep finds the secret (%v): %s", err, out)
+	}
+	for _, prop := range []string{"clientSecret", "web.password"} {
+		if !strings.Contains(js, prop) || !strings.Contains(errOut2, prop) || !strings.Contains(history, ": "+prop+"\n") {
+			t.Errorf("export does not name %s:\n%s\n%s\n%s", prop, js, errOut2, history)
 		}
 	}
 }
