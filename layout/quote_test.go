@@ -169,3 +169,15 @@ func TestEncodeIsByteIdenticalForOrdinaryObjects(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestDecodeNamesTheLineOfAControlCharacter(t *testing.T) {
+	for data, want := range map[string]string{
+		"id: \"1\"\ndisplayName: \"a\x7fb\"\n": "line 2: character U+007F is not allowed in a YAML file: write it as \\u007f inside a double-quoted string",
+		"a: 1\nb: 2\nc: \"\xff\"\n":            "line 3: the file is not valid UTF-8",
+	} {
+		_, err := Decode([]byte(data))
+		if err == nil || err.Error() != want {
+			t.Errorf("Decode(%q) = %v, want %s", data, err, want)
+		}
+	}
+}

@@ -128,6 +128,16 @@ func TestUnreadableFileIsSkippedUnlessSelected(t *testing.T) {
 		t.Errorf("diff:\n%s", out)
 	}
 
+	// log and show of the unreadable file itself: shown, escaped, and named.
+	out, errOut = local(t, exitOK, "log", "--repo", e.repo, broken)
+	if !strings.Contains(errOut, "warning: "+broken) || !strings.Contains(out, "could not be read here") {
+		t.Errorf("log of %s:\n%s\nstderr:\n%s", broken, out, errOut)
+	}
+	out, _ = local(t, exitOK, "show", "--repo", e.repo, broken)
+	if !strings.Contains(out, `displayName: "Broken\x7f`) || strings.Contains(out, "\x7f") {
+		t.Errorf("show of %s:\n%s", broken, out)
+	}
+
 	out, _ = local(t, exitError, "check", "--repo", e.repo)
 	if !strings.Contains(out, broken) {
 		t.Errorf("check does not report %s:\n%s", broken, out)
