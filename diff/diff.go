@@ -21,12 +21,22 @@ type Object struct {
 // Snapshot is the objects of one revision, by path.
 type Snapshot map[string]*Object
 
-// Load decodes files (path → YAML) into a Snapshot. Files that are not object
-// files (the manifest) are skipped; files that fail to decode are returned as
-// errors naming the path.
-func Load(files map[string][]byte) (Snapshot, error) {
+// Skipped is a file LoadFiles could not read, and why.
+type Skipped struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+func (s Skipped) String() string { return s.Path + ": " + s.Reason }
+
+// LoadFiles decodes files (path → YAML) into a Snapshot. Files that are not
+// object files (the manifest) are ignored; files that fail to decode are
+// left out and returned, sorted by path, so one unreadable file does not
+// make the rest of a snapshot unreadable. Callers say which were skipped,
+// and refuse to act on a skipped file a user selected.
+func LoadFiles(files map[string][]byte) (Snapshot, []Skipped) {
 	s := Snapshot{}
-	var errs []string
+	var skipped []Skipped
 	for p, data := range files {
 		k, key, err := layout.Locate(p)
 		if err != nil {
@@ -34,7 +44,7 @@ func Load(files map[string][]byte) (Snapshot, error) {
 		}
 		obj, err := layout.Decode(data)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", p, err))
+			skipped = append(skipped, Skipped{Path: p, Reason: err.Error()})
 			continue
 		}
 		if k.Singleton {
@@ -42,11 +52,45 @@ func Load(files map[string][]byte) (Snapshot, error) {
 		}
 		s[p] = &Object{Path: p, Kind: k, Key: key, Data: obj}
 	}
-	if len(errs) > 0 {
-		sort.Strings(errs)
-		return s, fmt.Errorf("%d files could not be read: %s", len(errs), strings.Join(errs, "; "))
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
+	return s, skipped
+}
+
+// Load is LoadFiles for callers that need every file: the objects it could
+// read, and an error naming each file it could not.
+func Load(files map[string][]byte) (Snapshot, error) {
+	s, skipped := LoadFiles(files)
+	if len(skipped) > 0 {
+		return s, SkippedError(skipped)
 	}
 	return s, nil
+}
+
+// SkippedError is the error for files that could not be read.
+func SkippedError(skipped []Skipped) error {
+	parts := make([]string, len(skipped))
+	for i, sk := range skipped {
+		parts[i] = sk.String()
+	}
+	return fmt.Errorf("%d files could not be read: %s", len(skipped), strings.Join(parts, "; "))
+}
+
+// Drop removes from s the objects of the skipped files' kinds and ids
+// (whatever their path there), so comparing against a snapshot where the
+// file was unreadable reports nothing for that object rather than a
+// removal or an addition.
+func (s Snapshot) Drop(skipped []Skipped) {
+	for _, sk := range skipped {
+		k, key, err := layout.Locate(sk.Path)
+		if err != nil {
+			continue
+		}
+		for p, o := range s {
+			if o.Kind == k && (k.Singleton || strings.EqualFold(o.Key, key)) {
+				delete(s, p)
+			}
+		}
+	}
 }
 
 // Action of an object or property change.

@@ -1,6 +1,10 @@
 package diff
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
 
 // Names resolves object ids to display names across the snapshots being
 // compared (the newer one wins), for annotating references.
@@ -53,9 +57,9 @@ func Annotate(n Resolver, id string) string {
 		short = short[:8] + "…"
 	}
 	if name, ok := resolve(n, id); ok {
-		return name + " (" + short + ")"
+		return layout.Safe(name) + " (" + layout.Safe(short) + ")"
 	}
-	return "unknown (" + short + ")"
+	return "unknown (" + layout.Safe(short) + ")"
 }
 
 func resolve(n Resolver, id string) (string, bool) {

@@ -77,8 +77,17 @@ func compact(v any) string {
 	return s
 }
 
-// PropLines renders a property change as lines "path: ...".
+// PropLines renders a property change as lines "path: ...", with names,
+// paths and values escaped for a terminal (layout.Safe).
 func (r *Result) PropLines(p PropChange) []string {
+	lines := r.propLines(p)
+	for i, l := range lines {
+		lines[i] = layout.Safe(l)
+	}
+	return lines
+}
+
+func (r *Result) propLines(p PropChange) []string {
 	switch p.Action {
 	case Added:
 		return []string{fmt.Sprintf("%s: (new) %s", p.Path, r.describeValue(p.New, p.RefKinds))}
@@ -145,7 +154,7 @@ func (r *Result) Summary() string {
 func (r *Result) Text(w io.Writer, o RenderOptions) error {
 	paint := func(color, s string) string { return Paint(o.Color, color, s) }
 	if o.Title != "" {
-		fmt.Fprintln(w, paint(Bold, o.Title))
+		fmt.Fprintln(w, paint(Bold, layout.Safe(o.Title)))
 	}
 	lastKind := ""
 	for _, c := range r.Changes {
@@ -155,13 +164,13 @@ func (r *Result) Text(w io.Writer, o RenderOptions) error {
 		}
 		switch c.Action {
 		case Added:
-			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Green, "+ added  "), c.Name, c.Path)
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Green, "+ added  "), layout.Safe(c.Name), layout.Safe(c.Path))
 		case Removed:
-			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Red, "- removed"), c.Name, c.OldPath)
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Red, "- removed"), layout.Safe(c.Name), layout.Safe(c.OldPath))
 		default:
-			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Yellow, "~ changed"), c.Name, c.Path)
+			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Yellow, "~ changed"), layout.Safe(c.Name), layout.Safe(c.Path))
 			if c.OldPath != "" {
-				fmt.Fprintf(w, "      file: %s → %s\n", c.OldPath, c.Path)
+				fmt.Fprintf(w, "      file: %s → %s\n", layout.Safe(c.OldPath), layout.Safe(c.Path))
 			}
 			for _, p := range c.Props {
 				for _, l := range r.PropLines(p) {
@@ -186,7 +195,7 @@ func (r *Result) Markdown(w io.Writer, o RenderOptions) error {
 	if o.Title != "" {
 		title += ": " + o.Title
 	}
-	fmt.Fprintf(w, "### %s\n\n**%s**\n", mdEscape(title), r.Summary())
+	fmt.Fprintf(w, "### %s\n\n**%s**\n", MarkdownText(title), r.Summary())
 	lastKind := ""
 	for _, c := range r.Changes {
 		if c.Kind != lastKind {
@@ -197,19 +206,41 @@ func (r *Result) Markdown(w io.Writer, o RenderOptions) error {
 		if c.Action == Removed {
 			path = c.OldPath
 		}
-		fmt.Fprintf(w, "- **%s** %s — `%s`\n", c.Action, mdEscape(c.Name), path)
+		fmt.Fprintf(w, "- **%s** %s — %s\n", c.Action, MarkdownText(c.Name), MarkdownCode(path))
 		for _, p := range c.Props {
 			for _, l := range r.PropLines(p) {
-				fmt.Fprintf(w, "  - `%s`\n", strings.ReplaceAll(l, "`", "'"))
+				fmt.Fprintf(w, "  - %s\n", MarkdownCode(l))
 			}
 		}
 	}
 	return nil
 }
 
-func mdEscape(s string) string {
-	r := strings.NewReplacer("*", `\*`, "_", `\_`, "`", "'", "<", "&lt;", ">", "&gt;", "|", `\|`, "[", `\[`, "]", `\]`)
-	return r.Replace(s)
+// mdReplacer escapes every character that could start markdown syntax
+// inside a line of GitHub-flavoured markdown: emphasis, code, HTML tags and
+// entities, tables, links and images, headings, strikethrough, and
+// @-mentions of users and teams (a zero-width space after @ keeps the text
+// and stops the notification). Markers that only count at the start of a
+// line (lists, quotes, fences) cannot occur: names are never put there and
+// hold no line break after layout.Safe.
+var mdReplacer = strings.NewReplacer(
+	`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "&", "&amp;",
+	"|", `\|`, "[", `\[`, "]", `\]`, "#", `\#`, "~", `\~`, "@", "@\u200b",
+)
+
+// MarkdownText renders s (a name, a title) as literal text inside a line of
+// markdown: escaped for a terminal first (layout.Safe, so it holds no line
+// break), then every markdown character backslash-escaped, so a name cannot
+// start a heading, list, table row, quote, code block, HTML tag or link, or
+// mention anyone.
+func MarkdownText(s string) string {
+	return mdReplacer.Replace(layout.Safe(s))
+}
+
+// MarkdownCode renders s as an inline code span: escaped for a terminal
+// first, with backticks replaced so the span cannot be closed early.
+func MarkdownCode(s string) string {
+	return "`" + strings.ReplaceAll(layout.Safe(s), "`", "'") + "`"
 }
 
 // JSON writes the machine form: every change, with the names of the objects

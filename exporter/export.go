@@ -95,11 +95,18 @@ type Warning struct {
 	Message  string `json:"message"`
 }
 
+// String is the warning for a person, escaped for a terminal (layout.Safe).
 func (w Warning) String() string {
 	if w.Property != "" {
-		return w.Path + ": " + w.Property + ": " + w.Message
+		return layout.Safe(w.Path + ": " + w.Property + ": " + w.Message)
 	}
-	return w.Path + ": " + w.Message
+	return layout.Safe(w.Path + ": " + w.Message)
+}
+
+// SecretRemoved reports a warning for a secret-looking property that was
+// removed (its value is never reported).
+func (w Warning) SecretRemoved() bool {
+	return w.Message == msgUndeclaredSecret || w.Message == msgSecretRemoved
 }
 
 // Result is what Run did.

@@ -83,13 +83,17 @@ func prepareOne(k *layout.Kind, sch *schemas.Schema, obj map[string]any) (prepar
 	clean := layout.Clean(k, obj)
 	for _, prop := range scrubSecrets(clean, "") {
 		f.warnings = append(f.warnings, Warning{Path: p, Kind: k.Name, Property: prop,
-			Message: "secret-looking property removed; the layout catalog should list it as Secret"})
+			Message: msgSecretRemoved})
 	}
 	if sch != nil {
 		if err := sch.Validate(clean); err != nil {
 			var ve *schemas.ValidationError
 			if errors.As(err, &ve) {
-				for _, pr := range ve.Problems {
+				removed, rest := dropUndeclaredSecrets(clean, ve.Problems)
+				for _, prop := range removed {
+					f.warnings = append(f.warnings, Warning{Path: p, Kind: k.Name, Property: prop, Message: msgUndeclaredSecret})
+				}
+				for _, pr := range rest {
 					f.warnings = append(f.warnings, Warning{Path: p, Kind: k.Name, Property: pr.Path, Message: pr.Message})
 				}
 			} else {
@@ -131,6 +135,8 @@ func (b *builder) add(kr *kindRead) error {
 	}
 	return nil
 }
+
+const msgSecretRemoved = "secret-looking property removed; the layout catalog should list it as Secret"
 
 // secretNames are properties never written whatever the kind: the layout
 // catalog removes them per kind (Kind.Secret); this is the second line.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // messages returns the commit and tag messages of a snapshot.
@@ -29,6 +31,10 @@ func messages(res *Result, man *Manifest, description string) (commit, tag strin
 	tag = commit + "\n" + TrafficLine(res) + "\n"
 	return commit, tag
 }
+
+// maxRemovedListed bounds the removed secret-looking properties a commit
+// message names.
+const maxRemovedListed = 50
 
 // TrafficLine is the Graph traffic of a run in one line.
 func TrafficLine(res *Result) string {
@@ -70,6 +76,22 @@ func Summary(res *Result, man *Manifest) string {
 	}
 	if len(res.Warnings) > 0 {
 		fmt.Fprintf(&b, "\n%d warnings (files that do not match their schema or had secret-looking properties removed).\n", len(res.Warnings))
+	}
+	var removed []Warning
+	for _, w := range res.Warnings {
+		if w.SecretRemoved() {
+			removed = append(removed, w)
+		}
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(&b, "\nSecret-looking properties removed (their values are in no file):\n")
+		for i, w := range removed {
+			if i == maxRemovedListed {
+				fmt.Fprintf(&b, "  ... and %d more (entrasnap export --json lists them)\n", len(removed)-i)
+				break
+			}
+			fmt.Fprintf(&b, "  %s: %s\n", layout.Safe(w.Path), layout.Safe(w.Property))
+		}
 	}
 	if man == nil {
 		return b.String()

@@ -61,6 +61,9 @@ type Input struct {
 	BreakGlass map[string]bool
 	Now        time.Time
 	Tool       string
+	// Skipped are warnings for files of REV that could not be read and
+	// were not selected.
+	Skipped []string
 }
 
 // objState is one desired object being planned.
@@ -116,6 +119,7 @@ func Compute(in *Input) (*Plan, error) {
 		planned: map[string]bool{}, names: map[string]string{}, schemas: map[string]*schemas.Schema{},
 		byAction: map[string]int{}, objActions: map[string][]string{},
 	}
+	pl.p.Warnings = append(pl.p.Warnings, in.Skipped...)
 	if err := pl.classify(); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // names resolves ids through the plan's own name table.
@@ -62,8 +63,8 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	if len(short) > 12 {
 		short = short[:12]
 	}
-	fmt.Fprintf(w, "%s\n", paint(diff.Bold, fmt.Sprintf("Restore plan for tenant %s from %s (%s)", orDash(p.TenantID), p.Rev, short)))
-	fmt.Fprintf(w, "Selected: %s\n", strings.Join(p.Selectors, ", "))
+	fmt.Fprintf(w, "%s\n", paint(diff.Bold, fmt.Sprintf("Restore plan for tenant %s from %s (%s)", safe(orDash(p.TenantID)), safe(p.Rev), safe(short))))
+	fmt.Fprintf(w, "Selected: %s\n", safe(strings.Join(p.Selectors, ", ")))
 	opts := []string{"Conditional Access state " + orDefault(p.Options.CAState, CAStateReportOnly)}
 	if p.Options.NoRemove {
 		opts = append(opts, "no removals (--no-remove)")
@@ -71,7 +72,7 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	if n := len(p.Options.BreakGlass); n > 0 {
 		opts = append(opts, fmt.Sprintf("%d break-glass accounts or groups", n))
 	}
-	fmt.Fprintf(w, "Options: %s.\n", strings.Join(opts, ", "))
+	fmt.Fprintf(w, "Options: %s.\n", safe(strings.Join(opts, ", ")))
 
 	var main, removals []*Action
 	for i := range p.Actions {
@@ -96,9 +97,9 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 			case "-":
 				color = diff.Red
 			}
-			obj := a.Name
+			obj := safe(a.Name)
 			if key := a.Key; key != "" && key != a.Name && !strings.EqualFold(key, a.Kind) {
-				obj += " (" + shortID(key) + ")"
+				obj += " (" + safe(shortID(key)) + ")"
 			}
 			line := fmt.Sprintf("  %s %s", paint(color, sign+" "+word), obj)
 			if a.Target != "" {
@@ -111,10 +112,10 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 			if len(a.DependsOn) > 0 {
 				tag += ", after " + strings.Join(a.DependsOn, ", ")
 			}
-			tag += "]"
+			tag = safe(tag) + "]"
 			fmt.Fprintf(w, "%s  %s\n", line, tag)
 			if o.Requests {
-				fmt.Fprintf(w, "      %s %s\n", a.Request.Method, a.Request.Path)
+				fmt.Fprintf(w, "      %s %s\n", safe(a.Request.Method), safe(a.Request.Path))
 			}
 			if a.Op == OpUpdate || a.Op == OpCreate {
 				for _, c := range a.Changes {
@@ -124,7 +125,7 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 				}
 			}
 			for _, warn := range a.Warnings {
-				fmt.Fprintf(w, "      %s %s\n", paint(diff.Yellow, "!"), warn)
+				fmt.Fprintf(w, "      %s %s\n", paint(diff.Yellow, "!"), safe(warn))
 			}
 		}
 	}
@@ -133,16 +134,16 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	}
 	section(main)
 	if len(removals) > 0 {
-		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "REMOVALS: what was not there at "+p.Rev+" (--no-remove leaves it)"))
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "REMOVALS: what was not there at "+safe(p.Rev)+" (--no-remove leaves it)"))
 		section(removals)
 	}
 	if len(p.Kept) > 0 {
 		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Left in place (--no-remove):"))
 		for _, k := range p.Kept {
 			if k.Relationship != "" {
-				fmt.Fprintf(w, "  %s %s: %s %s\n", diff.KindTitle(k.Kind), k.Name, relWords[k.Relationship], diff.Annotate(names(p.Names), k.Target))
+				fmt.Fprintf(w, "  %s %s: %s %s\n", diff.KindTitle(k.Kind), safe(k.Name), relWords[k.Relationship], diff.Annotate(names(p.Names), k.Target))
 			} else {
-				fmt.Fprintf(w, "  %s %s (%s): not at %s\n", diff.KindTitle(k.Kind), k.Name, shortID(k.Key), p.Rev)
+				fmt.Fprintf(w, "  %s %s (%s): not at %s\n", diff.KindTitle(k.Kind), safe(k.Name), safe(shortID(k.Key)), safe(p.Rev))
 			}
 		}
 	}
@@ -160,19 +161,19 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 				}
 				s += ")"
 			}
-			fmt.Fprintln(w, s)
+			fmt.Fprintln(w, safe(s))
 		}
 	}
 	if len(p.References) > 0 {
 		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Objects not being restored that name a recreated object by its old id:"))
 		for _, r := range p.References {
-			fmt.Fprintf(w, "  %s %s: %s → %s\n", diff.KindTitle(r.Kind), r.Name, r.Property, diff.Annotate(names(p.Names), r.OldID))
+			fmt.Fprintf(w, "  %s %s: %s → %s\n", diff.KindTitle(r.Kind), safe(r.Name), safe(r.Property), diff.Annotate(names(p.Names), r.OldID))
 		}
 	}
 	if len(p.Warnings) > 0 {
 		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Warnings:"))
 		for _, warn := range p.Warnings {
-			fmt.Fprintf(w, "  %s %s\n", paint(diff.Yellow, "!"), warn)
+			fmt.Fprintf(w, "  %s %s\n", paint(diff.Yellow, "!"), safe(warn))
 		}
 	}
 	if p.BuiltIn > 0 {
@@ -181,6 +182,10 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	_, err := fmt.Fprintf(w, "\nPlan: %s.\n", p.Summary())
 	return err
 }
+
+// safe escapes a name or any other text from Graph or a file for the
+// terminal: one helper for every human rendering (layout.Safe).
+func safe(s string) string { return layout.Safe(s) }
 
 func propChange(c Change) diff.PropChange {
 	return diff.PropChange{Path: c.Path, Action: diff.Action(c.Action), Old: c.Before, New: c.After,

@@ -57,10 +57,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, err := diff.Load(files)
-	if err != nil {
-		return nil, fmt.Errorf("the snapshot at %s: %w", o.Rev, err)
-	}
+	snap, skipped := diff.LoadFiles(files)
 	man, err := readManifest(ctx, o.Repo, o.Rev, commit)
 	if err != nil {
 		return nil, err
@@ -70,13 +67,14 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		sel = *o.Selection
 	} else {
 		sel, err = ResolveSelectors(snap, o.Selectors, o.All)
-		if err != nil {
-			return nil, err
-		}
+	}
+	if err = checkSkipped(skipped, o.Selectors, sel, o.Rev, err); err != nil {
+		return nil, err
 	}
 	in := &Input{Repo: o.Repo.Path(), Rev: o.Rev, Commit: commit, Selectors: o.Selectors, Selection: sel,
 		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{},
-		SnapshotTenantID: snapshotTenant(man, snap), Incomplete: incompleteKinds(man)}
+		SnapshotTenantID: snapshotTenant(man, snap), Incomplete: incompleteKinds(man),
+		Skipped: skippedWarnings(skipped, o.Rev)}
 	if o.All && len(in.Selectors) == 0 {
 		in.Selectors = []string{"--all"}
 	}

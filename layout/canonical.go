@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Clean returns a copy of obj as it is stored: annotations other than
@@ -177,6 +178,10 @@ func indent(b *bytes.Buffer, n int) {
 	}
 }
 
+// maxImplicitKey is the longest key written as "key: value" (YAML allows
+// 1024 characters; bytes are counted, so this is conservative).
+const maxImplicitKey = 1024
+
 func encodeMap(b *bytes.Buffer, m map[string]any, depth int) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -185,7 +190,16 @@ func encodeMap(b *bytes.Buffer, m map[string]any, depth int) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		indent(b, depth)
-		b.WriteString(yamlKey(k))
+		if key := yamlKey(k); len(key) <= maxImplicitKey {
+			b.WriteString(key)
+		} else {
+			// YAML limits a "key:" line's key to 1024 characters; a
+			// longer one is written in the explicit "? key" form.
+			b.WriteString("? ")
+			b.WriteString(key)
+			b.WriteByte('\n')
+			indent(b, depth)
+		}
 		b.WriteByte(':')
 		encodeValue(b, m[k], depth)
 	}
@@ -265,12 +279,84 @@ func scalar(v any) string {
 	}
 }
 
+// quoteString writes s as a YAML double-quoted scalar that Decode reads back
+// as exactly s. Ordinary text is written as it is, with the escapes
+// encoding/json uses (\" \\ \n \r \t \b \f \u00XX for other C0 controls,
+// \u2028 \u2029), so files written before this encoder are unchanged.
+// Everything YAML does not allow unescaped (DEL, C1 controls, noncharacters)
+// and what would hide or reorder text for someone reading the file or a
+// pull request (bidi controls, U+FEFF) is escaped as \uXXXX or \UXXXXXXXX.
+//
+// A string that is not valid UTF-8 cannot reach a file unchanged: Graph
+// answers are JSON, and decoding them already replaces invalid bytes (and
+// lone surrogates) with U+FFFD; quoteString does the same for any invalid
+// byte left, so every file is valid UTF-8.
 func quoteString(s string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return strings.TrimSuffix(b.String(), "\n")
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(`\ufffd`)
+			i++
+			continue
+		}
+		i += size
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			switch {
+			case r < 0x20 || r >= 0x7f && r <= 0x9f || hiddenInFile(r):
+				fmt.Fprintf(&b, `\u%04x`, r)
+			case r > 0xffff && isNoncharacter(r):
+				fmt.Fprintf(&b, `\U%08x`, r)
+			default:
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// hiddenInFile reports the characters in the Basic Multilingual Plane that a
+// file writes escaped: line and paragraph separators (JSON escapes them
+// too), noncharacters (YAML refuses U+FFFE and U+FFFF), the byte order mark,
+// and the bidi controls that reorder what a reviewer sees.
+func hiddenInFile(r rune) bool {
+	switch {
+	case r == 0x2028 || r == 0x2029, r == 0xfeff:
+		return true
+	case r == 0x061c, r == 0x200e || r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return r <= 0xffff && isNoncharacter(r)
+}
+
+// isNoncharacter reports Unicode noncharacters: U+FDD0..U+FDEF and the last
+// two code points of every plane (U+FFFE, U+FFFF, U+1FFFE, ...).
+func isNoncharacter(r rune) bool {
+	return r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe
 }
 
 // yamlKey writes a key plain when it is an identifier no YAML parser reads

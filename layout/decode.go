@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -34,6 +35,17 @@ func Decode(data []byte) (map[string]any, error) {
 		line := 0
 		if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
 			msg = strings.TrimSpace(msg[strings.IndexByte(msg, ':')+1:])
+		}
+		if line == 0 {
+			// The reader's errors carry no line: find the character.
+			if l, r, ok := firstUnprintable(data); ok {
+				line = l
+				if r == utf8.RuneError {
+					msg = "the file is not valid UTF-8"
+				} else {
+					msg = fmt.Sprintf("character %U is not allowed in a YAML file: write it as \\u%04x inside a double-quoted string", r, r)
+				}
+			}
 		}
 		return nil, &DecodeError{Line: line, Msg: msg}
 	}
@@ -125,4 +137,27 @@ func scalarValue(n *yaml.Node, path string) (any, error) {
 		return n.Value, nil
 	}
 	return nil, &DecodeError{Line: n.Line, Path: path, Msg: fmt.Sprintf("tag %s is not allowed", n.Tag)}
+}
+
+// firstUnprintable finds the first character YAML does not allow in a file
+// (the set yaml.v3's reader refuses) and its line.
+func firstUnprintable(data []byte) (line int, r rune, ok bool) {
+	line = 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return line, r, true
+		}
+		if r == '\n' {
+			line++
+		}
+		if !(r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0x7e || r == 0x85 ||
+			r >= 0xa0 && r <= 0xd7ff || r >= 0xe000 && r <= 0xfffd || r >= 0x10000 && r <= 0x10ffff) {
+			if !(i == 0 && r == 0xfeff) {
+				return line, r, true
+			}
+		}
+		i += size
+	}
+	return 0, 0, false
 }

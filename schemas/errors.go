@@ -16,6 +16,12 @@ type Problem struct {
 	// "passwordCredentials[0].secretText". "" is the object itself.
 	Path    string `json:"path"`
 	Message string `json:"message"`
+	// Pointer is the JSON pointer of the offending value in the object
+	// ("/web/password"), exact where Path is ambiguous (names with dots).
+	Pointer string `json:"-"`
+	// Undeclared is set for a property the schema does not declare (an
+	// unknown property, or one not of the value's @odata.type).
+	Undeclared bool `json:"-"`
 }
 
 func (p Problem) String() string {
@@ -91,7 +97,7 @@ func (s *Schema) collect(e *jsonschema.ValidationError, inst any, out *[]Problem
 		if strings.Contains(name, "@") {
 			msg = msgAnnotation
 		}
-		*out = append(*out, Problem{dotted(inst, loc), msg})
+		*out = append(*out, Problem{Path: dotted(inst, loc), Message: msg, Pointer: loc, Undeclared: !strings.Contains(name, "@")})
 		return
 	}
 	if len(e.Causes) > 0 {
@@ -124,11 +130,11 @@ func (s *Schema) collect(e *jsonschema.ValidationError, inst any, out *[]Problem
 				if strings.Contains(name, "@") {
 					msg = msgAnnotation
 				}
-				*out = append(*out, Problem{dotted(inst, loc+"/"+escape(name)), msg})
+				*out = append(*out, Problem{Path: dotted(inst, loc+"/"+escape(name)), Message: msg, Pointer: loc + "/" + escape(name), Undeclared: msg == msgUnknown})
 			}
 		}
 		if !found {
-			*out = append(*out, Problem{dotted(inst, loc), e.Message})
+			*out = append(*out, Problem{Path: dotted(inst, loc), Message: e.Message, Pointer: loc})
 		}
 	case strings.HasSuffix(kw, "/not") || kw == "not":
 		node := s.pointer(strings.TrimSuffix(e.AbsoluteKeywordLocation, "/not"))
@@ -136,16 +142,16 @@ func (s *Schema) collect(e *jsonschema.ValidationError, inst any, out *[]Problem
 		if msg == "" {
 			msg = "not allowed"
 		}
-		*out = append(*out, Problem{dotted(inst, loc), msg})
+		*out = append(*out, Problem{Path: dotted(inst, loc), Message: msg, Pointer: loc})
 	case strings.HasSuffix(kw, "/required") || kw == "required":
 		names := strings.TrimPrefix(e.Message, "missing properties: ")
 		for _, n := range strings.Split(names, ", ") {
 			n = strings.Trim(n, "'")
-			*out = append(*out, Problem{dotted(inst, loc+"/"+escape(n)), msgRequired})
+			*out = append(*out, Problem{Path: dotted(inst, loc+"/"+escape(n)), Message: msgRequired, Pointer: loc + "/" + escape(n)})
 		}
 	default:
 		msg := strings.ReplaceAll(e.Message, ", <nil>", ", null")
-		*out = append(*out, Problem{dotted(inst, loc), msg})
+		*out = append(*out, Problem{Path: dotted(inst, loc), Message: msg, Pointer: loc})
 	}
 }
 

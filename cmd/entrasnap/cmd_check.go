@@ -204,7 +204,7 @@ func writeCheckText(w io.Writer, rep *checkReport) {
 	files := 0
 	for _, cs := range rep.Snapshots {
 		files += cs.Files
-		fmt.Fprintf(w, "%s %s: %d object files", strings.Join(cs.Names, ", "), cs.Commit[:12], cs.Files)
+		fmt.Fprintf(w, "%s %s: %d object files", layout.Safe(strings.Join(cs.Names, ", ")), cs.Commit[:12], cs.Files)
 		if cs.Errors+cs.Warnings == 0 {
 			fmt.Fprintln(w, ", ok")
 		} else {
@@ -221,7 +221,7 @@ func writeCheckText(w io.Writer, rep *checkReport) {
 					continue
 				}
 			}
-			fmt.Fprintf(w, "  %s\n", i)
+			fmt.Fprintf(w, "  %s\n", layout.Safe(i.String()))
 		}
 		if cs.Unchecked > 0 {
 			fmt.Fprintf(w, "  %d references name objects of kinds this snapshot does not hold completely, or that entrasnap does not back up (devices, contacts): not checked\n", cs.Unchecked)
@@ -234,7 +234,7 @@ func writeCheckText(w io.Writer, rep *checkReport) {
 		fmt.Fprintln(w)
 	}
 	for _, i := range rep.Tags {
-		fmt.Fprintf(w, "  %s\n", i)
+		fmt.Fprintf(w, "  %s\n", layout.Safe(i.String()))
 	}
 	if rep.Errors+rep.Warnings == 0 {
 		fmt.Fprintf(w, "No problems in %d %s (%d object files) and %d tags.\n", len(rep.Snapshots), plural(len(rep.Snapshots), "snapshot", "snapshots"), files, rep.TagsChecked)

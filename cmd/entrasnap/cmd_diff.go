@@ -88,7 +88,7 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	if err != nil {
 		return err
 	}
-	a, b, err := loadChanged(ctx, r, fromHash.String(), toHash.String())
+	a, b, skipped, err := loadChanged(ctx, r, fromHash.String(), toHash.String())
 	if err != nil {
 		return err
 	}
@@ -109,6 +109,7 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	if err != nil {
 		return err
 	}
+	defer func() { warnSkipped(e.stderr, append(append(skipped, newer.skipped...), older.skipped...)) }()
 	res := diff.Compare(a, b, chainResolver{newer, older})
 	title := fmt.Sprintf("%s (%s) → %s (%s)", from, fromHash.String()[:12], to, toHash.String()[:12])
 	switch format {

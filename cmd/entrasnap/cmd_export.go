@@ -278,10 +278,11 @@ func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result,
 		}
 	} else {
 		from, to := log[1].Hash.String(), res.Commit
-		a, bb, err := loadChanged(ctx, repo, from, to)
+		a, bb, skipped, err := loadChanged(ctx, repo, from, to)
 		if err != nil {
 			return err
 		}
+
 		newer, err := newRepoIndex(ctx, repo, to)
 		if err != nil {
 			return err
@@ -293,6 +294,9 @@ func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result,
 		d := diff.Compare(a, bb, chainResolver{newer, older})
 		if err := d.Markdown(&b, diff.RenderOptions{Title: name(log[1]) + " → " + newName}); err != nil {
 			return err
+		}
+		for _, s := range skipped {
+			fmt.Fprintf(&b, "\n> **Not compared:** %s at %s could not be read (run `entrasnap check`).\n", diff.MarkdownCode(s.Path), s.Rev)
 		}
 	}
 	if inc := res.Incomplete(); len(inc) > 0 {

@@ -66,6 +66,8 @@ func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON boo
 		dir = p
 	}
 	var entries []logEntry
+	var skipped []skippedFile
+	defer func() { warnSkipped(e.stderr, skipped) }()
 	err = r.History(ctx, h.String(), []string{dir}, func(ci snapshot.CommitInfo, changes []snapshot.Change) error {
 		var mine []snapshot.Change
 		for _, c := range changes {
@@ -97,13 +99,22 @@ func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON boo
 				entry.Path = c.Path
 			}
 		}
-		a, _ := diff.Load(before)
-		b, _ := diff.Load(after)
+		a, skipA := diff.LoadFiles(before)
+		b, skipB := diff.LoadFiles(after)
+		a.Drop(skipB)
+		b.Drop(skipA)
+		for _, s := range skipA {
+			skipped = append(skipped, skippedFile{Rev: shortRev(parent), Skipped: s})
+		}
+		for _, s := range skipB {
+			skipped = append(skipped, skippedFile{Rev: shortRev(ci.Hash.String()), Skipped: s})
+			entry.Summary = append(entry.Summary, "(the file could not be read here: not compared)")
+		}
 		res := diff.Compare(a, b, ix)
 		for _, ch := range res.Changes {
 			entry.Action = string(ch.Action)
 			if ch.OldPath != "" && ch.Path != "" {
-				entry.Summary = append(entry.Summary, fmt.Sprintf("renamed: %s → %s", ch.OldPath, ch.Path))
+				entry.Summary = append(entry.Summary, fmt.Sprintf("renamed: %s → %s", layout.Safe(ch.OldPath), layout.Safe(ch.Path)))
 			}
 			for _, pc := range ch.Props {
 				entry.Summary = append(entry.Summary, res.PropLines(pc)...)
@@ -123,11 +134,11 @@ func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON boo
 		enc.SetIndent("", "  ")
 		return enc.Encode(entries)
 	}
-	fmt.Fprintf(e.stdout, "History of %s (%s)\n", p, key)
+	fmt.Fprintf(e.stdout, "History of %s (%s)\n", layout.Safe(p), layout.Safe(key))
 	for _, en := range entries {
 		tags := ""
 		if len(en.Tags) > 0 {
-			tags = " " + strings.Join(en.Tags, ", ")
+			tags = " " + layout.Safe(strings.Join(en.Tags, ", "))
 		}
 		fmt.Fprintf(e.stdout, "\n%s %s%s  %s\n", en.Commit[:12], en.Time, tags, en.Action)
 		for _, s := range en.Summary {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -52,18 +53,20 @@ func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
 		return err
 	}
 	_, self, _ := strings.Cut(p, ".")
-	fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", p, at, h.String()[:12])
+	fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", layout.Safe(p), layout.Safe(at), h.String()[:12])
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
-		line := sc.Text()
+		// Files escape every control and bidi character, but a hand-edited
+		// one need not: show what is there, escaped for the terminal.
+		line := layout.Safe(sc.Text())
 		var names []string
 		for _, m := range idPattern.FindAllStringSubmatch(line, -1) {
 			if strings.Contains(self, m[1]) && strings.HasPrefix(strings.TrimSpace(line), "id:") {
 				continue
 			}
 			if n, ok := ix.Name(m[1]); ok {
-				names = append(names, n)
+				names = append(names, layout.Safe(n))
 			}
 		}
 		if len(names) > 0 {
@@ -71,5 +74,6 @@ func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
 		}
 		fmt.Fprintln(e.stdout, line)
 	}
+	warnSkipped(e.stderr, ix.skipped)
 	return sc.Err()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -89,7 +90,7 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 		if !si.Complete {
 			complete = "no: " + strings.Join(si.Incomplete, ",")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", si.Tag, si.Commit[:12], si.Time.Format("2006-01-02 15:04:05"), si.Objects, complete, si.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", layout.Safe(si.Tag), si.Commit[:12], si.Time.Format("2006-01-02 15:04:05"), si.Objects, layout.Safe(complete), layout.Safe(si.Description))
 	}
 	return tw.Flush()
 }

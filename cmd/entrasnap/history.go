@@ -52,6 +52,8 @@ type repoIndex struct {
 	byID  map[string]string // lower-case id → path
 	paths []string
 	names map[string]string
+	// skipped are the files Name could not read.
+	skipped []skippedFile
 }
 
 func newRepoIndex(ctx context.Context, r *snapshot.Repo, rev string) (*repoIndex, error) {
@@ -102,6 +104,7 @@ func (ix *repoIndex) Name(id string) (string, bool) {
 	obj, err := layout.Decode(data)
 	if err != nil {
 		ix.names[id] = ""
+		ix.skipped = append(ix.skipped, skippedFile{Rev: shortRev(ix.rev), Skipped: diff.Skipped{Path: p, Reason: err.Error()}})
 		return "", false
 	}
 	n, ok := diff.DisplayName(obj)
@@ -121,11 +124,30 @@ func (c chainResolver) Name(id string) (string, bool) {
 	return "", false
 }
 
-// loadChanged reads only the files that differ between two revisions.
-func loadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.Snapshot, diff.Snapshot, error) {
+// skippedFile is a file that could not be read at a revision.
+type skippedFile struct {
+	Rev string
+	diff.Skipped
+}
+
+// warnSkipped says on w (stderr) which files were left out and what to do.
+func warnSkipped(w io.Writer, skipped []skippedFile) {
+	for _, s := range skipped {
+		fmt.Fprintf(w, "warning: %s at %s could not be read and was left out: %s\n", layout.Safe(s.Path), layout.Safe(s.Rev), layout.Safe(s.Reason))
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintln(w, "warning: run `entrasnap check` for every unreadable file; fix or remove it with a commit")
+	}
+}
+
+// loadChanged reads only the files that differ between two revisions. A
+// file that cannot be read at either revision is left out of both sides
+// (so it is neither an addition nor a removal) and returned with its
+// revision.
+func loadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.Snapshot, diff.Snapshot, []skippedFile, error) {
 	changes, err := r.Diff(ctx, from, to)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	before, after := map[string][]byte{}, map[string][]byte{}
 	for _, c := range changes {
@@ -135,27 +157,37 @@ func loadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.S
 		if c.Action != snapshot.Added {
 			data, err := r.ReadFile(ctx, from, c.Path)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			before[c.Path] = data
 		}
 		if c.Action != snapshot.Deleted {
 			data, err := r.ReadFile(ctx, to, c.Path)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			after[c.Path] = data
 		}
 	}
-	a, err := diff.Load(before)
-	if err != nil {
-		return nil, nil, fmt.Errorf("at %s: %w", from, err)
+	a, skipA := diff.LoadFiles(before)
+	b, skipB := diff.LoadFiles(after)
+	a.Drop(skipB)
+	b.Drop(skipA)
+	var skipped []skippedFile
+	for _, s := range skipA {
+		skipped = append(skipped, skippedFile{Rev: shortRev(from), Skipped: s})
 	}
-	b, err := diff.Load(after)
-	if err != nil {
-		return nil, nil, fmt.Errorf("at %s: %w", to, err)
+	for _, s := range skipB {
+		skipped = append(skipped, skippedFile{Rev: shortRev(to), Skipped: s})
 	}
-	return a, b, nil
+	return a, b, skipped, nil
+}
+
+func shortRev(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }
 
 // locateObject opens the repository, resolves the revision and finds OBJECT
