@@ -224,10 +224,16 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		}
 		before[p] = data
 	}
-	a, err := diff.Load(before)
-	if err != nil {
-		return fmt.Errorf("the baseline %s (%s): %w; run `entrasnap check --repo %s`", o.baseline, rev[:12], err, o.repo)
+	// A baseline file that cannot be read is left out of both sides (it is
+	// neither drift nor "added"), and said so.
+	a, skipped := diff.LoadFiles(before)
+	var unread []skippedFile
+	for _, s := range skipped {
+		delete(after, s.Path)
+		unread = append(unread, skippedFile{Skipped: s, Rev: o.baseline})
+		rep.Notes = append(rep.Notes, fmt.Sprintf("not checked: %s could not be read at the baseline", s.Path))
 	}
+	warnSkipped(e.stderr, unread)
 	b, err := diff.Load(after)
 	if err != nil {
 		return fmt.Errorf("the live tenant: %w", err)

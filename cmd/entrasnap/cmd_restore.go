@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/importer"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 	yaml "go.yaml.in/yaml/v3"
@@ -441,10 +442,10 @@ func resultLine(plan *importer.Plan, ar importer.ActionResult) string {
 	status := map[importer.Status]string{importer.StatusDone: "done   ", importer.StatusAlready: "already", importer.StatusFailed: "FAILED ", importer.StatusSkipped: "skipped"}[ar.Status]
 	line := fmt.Sprintf("  %s [%s] %s", status, ar.ID, what)
 	if ar.NewID != "" {
-		line += " → new id " + ar.NewID
+		line += " → new id " + layout.Safe(ar.NewID)
 	}
 	if ar.Error != "" {
-		line += ": " + ar.Error
+		line += ": " + layout.Safe(ar.Error)
 	}
 	return line
 }
@@ -475,13 +476,13 @@ func reportResult(w io.Writer, plan *importer.Plan, res *importer.Result) {
 	case res.Verified:
 		fmt.Fprintln(w, "Verified: the tenant matches the snapshot for everything restored.")
 	case res.VerifyError != "":
-		fmt.Fprintf(w, "Verification could not read the tenant back: %s\n", res.VerifyError)
+		fmt.Fprintf(w, "Verification could not read the tenant back: %s\n", layout.Safe(res.VerifyError))
 	default:
 		fmt.Fprintf(w, "Verification: %d differences remain:\n", len(res.Differences))
 		for _, d := range res.Differences {
-			line := fmt.Sprintf("  %s %q (%s): %s", d.Kind, d.Name, d.Key, d.What)
+			line := fmt.Sprintf("  %s %q (%s): %s", d.Kind, d.Name, layout.Safe(d.Key), layout.Safe(d.What))
 			if d.Target != "" {
-				line += " " + d.Target
+				line += " " + layout.Safe(d.Target)
 			}
 			fmt.Fprintln(w, line)
 		}
@@ -489,7 +490,7 @@ func reportResult(w io.Writer, plan *importer.Plan, res *importer.Result) {
 	if res.IDs != nil && res.IDs.Len() > 0 {
 		fmt.Fprintf(w, "Recreated under new ids (kept in %s):\n", importer.IDMapPath)
 		for old, en := range res.IDs.IDs {
-			fmt.Fprintf(w, "  %s %s → %s\n", en.Kind, old, en.New)
+			fmt.Fprintf(w, "  %s %s → %s\n", en.Kind, layout.Safe(old), layout.Safe(en.New))
 		}
 	}
 	switch {

@@ -143,6 +143,13 @@ func TestUnreadableFileIsSkippedUnlessSelected(t *testing.T) {
 		t.Errorf("check does not report %s:\n%s", broken, out)
 	}
 
+	// drift against that baseline: the unreadable file is left out of both
+	// sides (not reported as an added group), and named.
+	out, errOut = e.cli(exitChanges, "drift", "--repo", e.repo, "--baseline", "snapshot/broken")
+	if !strings.Contains(errOut, "warning: "+broken+" at ") || strings.Contains(out, "+ added") || !strings.Contains(out, "Renamed ") {
+		t.Errorf("drift against a baseline with %s unreadable:\n%s\nstderr:\n%s", broken, out, errOut)
+	}
+
 	// An unrelated restore plans, with the skipped file named.
 	out, _ = e.cli(exitChanges, "restore", "--repo", e.repo, "--at", "snapshot/broken", "named-locations", "--out", filepath.Join(t.TempDir(), "p.json"))
 	if !strings.Contains(out, broken+" could not be read at snapshot/broken and was left out") {
