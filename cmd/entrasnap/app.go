@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -107,6 +108,9 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	// Every error is scrubbed before it is printed: credentials in a URL
+	// (a --push remote) and the values of GIT_TOKEN/GITHUB_TOKEN never show.
+	stderr = scrubWriter{stderr}
 	var ce *codedError
 	if errors.As(err, &ce) {
 		if ce.err != nil && ce.code != exitChanges {
@@ -126,4 +130,14 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitError
 	}
 	return exitError
+}
+
+// scrubWriter masks credentials (snapshot.Scrub) in what is written to w.
+type scrubWriter struct{ w io.Writer }
+
+func (s scrubWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, snapshot.Scrub(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

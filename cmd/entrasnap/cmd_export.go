@@ -334,17 +334,24 @@ func pushSnapshot(ctx context.Context, e *env, repo *snapshot.Repo, res *exporte
 	}
 	u, err := repo.RemoteURL(remote)
 	if err != nil {
-		return fmt.Errorf("snapshot %s committed, but --push: %w", exportShortHash(res.Commit), err)
+		return fmt.Errorf("snapshot %s committed, but --push: %s", exportShortHash(res.Commit), snapshot.Scrub(err.Error()))
 	}
 	auth, err := snapshot.AuthFromEnv(u)
 	if err != nil {
-		return fmt.Errorf("snapshot %s committed, but --push: %w", exportShortHash(res.Commit), err)
+		return fmt.Errorf("snapshot %s committed, but --push: %s", exportShortHash(res.Commit), snapshot.Scrub(err.Error()))
 	}
+	// A remote given as a URL may hold credentials (https://user:token@...):
+	// it is only ever shown redacted, and go-git's errors are scrubbed.
+	shown := snapshot.RedactURL(remote)
 	if err := repo.Push(ctx, remote, refs, auth); err != nil {
-		return fmt.Errorf("snapshot %s committed to %s, but %w; push again with `git -C %s push %s %s`",
-			exportShortHash(res.Commit), repo.Path(), err, repo.Path(), remote, strings.Join(refs, " "))
+		again := shown
+		if shown != remote {
+			again = "REMOTE" // the real URL holds credentials: not printed
+		}
+		return fmt.Errorf("snapshot %s committed to %s, but %s; push again with `git -C %s push %s %s`",
+			exportShortHash(res.Commit), repo.Path(), snapshot.Scrub(err.Error()), repo.Path(), again, strings.Join(refs, " "))
 	}
-	fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), remote)
+	fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), shown)
 	return nil
 }
 
