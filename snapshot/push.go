@@ -52,6 +52,25 @@ func (r *Repo) StartBranch(ctx context.Context, branch, rev string) (created boo
 	return true, nil
 }
 
+// ValidBranchName checks a branch name ("B" or "refs/heads/B") as
+// `git check-ref-format --branch` does, so that a bad name is refused before
+// any work: no "..", "@{", "//", control characters, spaces or any of
+// ~^:?*[\, no component starting with "." or ending with ".lock", no
+// leading "-", and not "HEAD".
+func ValidBranchName(branch string) error {
+	short := strings.TrimPrefix(branch, "refs/heads/")
+	if strings.HasPrefix(branch, "refs/") && !strings.HasPrefix(branch, "refs/heads/") {
+		return fmt.Errorf("%q is not a branch: a branch is a name under refs/heads/", branch)
+	}
+	if strings.HasPrefix(short, "-") {
+		return fmt.Errorf("invalid branch name %q: starts with -", branch)
+	}
+	if short == "HEAD" {
+		return fmt.Errorf("invalid branch name %q: HEAD is reserved", branch)
+	}
+	return validRefName("refs/heads/" + short)
+}
+
 // DeleteBranch removes branch if it still points at commit at (compare and
 // swap; otherwise the error wraps ErrBranchMoved). It is for undoing
 // StartBranch when nothing was committed: it removes only a loose ref, and

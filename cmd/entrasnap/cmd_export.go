@@ -130,6 +130,12 @@ EXAMPLES:
 			if strings.TrimSpace(o.repo) == "" {
 				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
 			}
+			if c.IsSet("branch") {
+				// Checked before anything is read from Graph.
+				if err := snapshot.ValidBranchName(o.branch); err != nil {
+					return usageErrorf("--branch: %v; git branch names may not hold spaces, \"..\", ~^:?*[\\, start with - or end with .lock", err)
+				}
+			}
 			return runExport(c.Context, e, o)
 		},
 	}
