@@ -471,7 +471,10 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*checkSnap
 			m = map[string][]string{}
 			byID[ff.kind.Name] = m
 		}
-		id := strings.ToLower(ff.key)
+		id := ff.key
+		if layout.IsGUID(id) { // GUIDs are case-insensitive; other keys ("Fido2", "fido2") are distinct
+			id = strings.ToLower(id)
+		}
 		m[id] = append(m[id], f.path)
 		for _, a := range ff.altIDs {
 			if alt[ff.kind.Name] == nil {
