@@ -60,6 +60,9 @@ type Repo struct {
 	treeCacheSize int
 	tagCache      map[plumbing.Hash]TagInfo
 
+	// notifyFn is told what the repository did on its own (SetNotify).
+	notifyFn func(msg string)
+
 	// testBeforeRefUpdate, when set, runs after all objects of a snapshot
 	// are written and before the branch compare-and-swap.
 	testBeforeRefUpdate func()

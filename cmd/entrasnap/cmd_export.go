@@ -178,6 +178,8 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return fmt.Errorf("--repo %s: %w", o.repo, err)
 	}
 	defer repo.Close()
+	// A stale lock taken over, leftovers of an interrupted run removed.
+	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	var started plumbing.Hash // the commit a branch created here starts at
 	if o.branch != "" {
 		if head, err := repo.Resolve(ctx, "HEAD"); err == nil {
