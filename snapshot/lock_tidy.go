@@ -2,6 +2,9 @@ package snapshot
 
 import (
 	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,6 +34,7 @@ type gitLock struct {
 	path  string
 	age   time.Duration
 	mod   time.Time
+	size  int64
 	index bool // the index.lock of the working tree
 	block bool // it would stop a snapshot (branch, tag, packed-refs, HEAD, index)
 }
@@ -44,7 +48,7 @@ func (r *Repo) findGitLocks(now time.Time) []gitLock {
 		if err != nil || !st.Mode().IsRegular() {
 			return
 		}
-		out = append(out, gitLock{path: p, age: now.Sub(st.ModTime()), mod: st.ModTime(), index: index, block: block})
+		out = append(out, gitLock{path: p, age: now.Sub(st.ModTime()), mod: st.ModTime(), size: st.Size(), index: index, block: block})
 	}
 	refs := filepath.Join(r.commonDir, "refs")
 	filepath.WalkDir(refs, func(p string, d fs.DirEntry, err error) error {
@@ -124,13 +128,16 @@ func (r *Repo) tidy(takenOver *LockError, repair bool) (*TidyReport, error) {
 	for _, l := range r.findGitLocks(now) {
 		// made while the dead run held the repository (git itself never
 		// holds a ref lock for more than moments)
-		byDead := takenOver != nil && !takenOver.Since.IsZero() && !l.mod.Before(takenOver.Since.Add(-time.Second)) && l.age > 10*time.Second
+		byDead := takenOver != nil && !takenOver.Since.IsZero() && !l.mod.Before(takenOver.Since.Add(-time.Second)) && l.age > 2*time.Second
 		stale := l.age > StaleGitLockAge
 		var remove bool
 		if l.index {
 			// git commit holds index.lock while the editor is open: only an
-			// old one of the dead run, or any old one on request.
-			remove = stale && (byDead || repair)
+			// old one of the dead run, or any old one on request. An empty
+			// one of the dead run is entrasnap's own (it writes the index
+			// into it only just before the rename; git writes at once), and
+			// one holding exactly the committed tree loses nothing.
+			remove = stale && (byDead || repair) || byDead && (l.size == 0 || r.lockHoldsHeadTree(l.path))
 		} else {
 			remove = stale || byDead
 		}
@@ -178,4 +185,38 @@ type GitLocksError struct {
 func (e *GitLocksError) Error() string {
 	return fmt.Sprintf("git lock files are in the way, left by a git command that is still running or by an interrupted one: %s; nothing was read or changed. If no git command is running in this repository, remove them with: %s (or run `entrasnap check --repair`, which removes them once they are %s old)",
 		strings.Join(e.Paths, ", "), e.Command, StaleGitLockAge)
+}
+
+// lockHoldsHeadTree reports whether the index file at p (an index.lock)
+// holds exactly the tree of the commit HEAD's branch points at: what an
+// interrupted entrasnap run was about to install.
+func (r *Repo) lockHoldsHeadTree(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	idx := &index.Index{Version: 2}
+	if err := index.NewDecoder(f).Decode(idx); err != nil {
+		return false
+	}
+	root := newDir()
+	for _, e := range idx.Entries {
+		if e.Stage != 0 || insertFile(root, e.Name, tEntry{mode: e.Mode, hash: e.Hash}) != nil {
+			return false
+		}
+	}
+	tree := hashTree(root, map[plumbing.Hash]*dirNode{})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	bref, err := r.headBranch()
+	if err != nil || bref == "" {
+		return false
+	}
+	h, ok, err := r.readRef(bref)
+	if err != nil || !ok {
+		return false
+	}
+	c, err := r.repo.CommitObject(h)
+	return err == nil && c.TreeHash == tree
 }
