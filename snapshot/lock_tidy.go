@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -219,4 +220,52 @@ func (r *Repo) lockHoldsHeadTree(p string) bool {
 	}
 	c, err := r.repo.CommitObject(h)
 	return err == nil && c.TreeHash == tree
+}
+
+// RepairReport is what Repair did.
+type RepairReport struct {
+	Removed  []string        // stale locks and temporary files removed, with why
+	Worktree *WorktreeReport // the index and working tree brought to HEAD
+}
+
+// Repair puts right what interrupted runs leave, for `entrasnap check
+// --repair`: it takes the repository lock (taking over a dead holder's),
+// removes temporary object and pack files older than StaleTempAge, git lock
+// files older than StaleGitLockAge (index.lock too, whoever made it; see
+// Tidy), and the temporary files of an interrupted working tree update,
+// then brings the index and working tree to HEAD's commit (SyncWorktree:
+// local edits are kept and reported). Lock files it must leave (younger:
+// a git command may be running) are named in the error, with the command
+// that removes them.
+func (r *Repo) Repair(ctx context.Context) (*RepairReport, error) {
+	unlock, takenOver, err := r.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	rep := &RepairReport{}
+	tr, err := r.tidy(takenOver, true)
+	rep.Removed = tr.Removed
+	if err != nil {
+		return rep, err
+	}
+	if r.workTree != "" {
+		filepath.WalkDir(r.workTree, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() && d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && strings.HasPrefix(d.Name(), ".") && strings.HasSuffix(d.Name(), tempSuffix) {
+				if os.Remove(p) == nil {
+					rep.Removed = append(rep.Removed, p+" (a file of an interrupted working tree update)")
+				}
+			}
+			return nil
+		})
+	}
+	wr, err := r.SyncWorktree(ctx)
+	rep.Worktree = wr
+	return rep, err
 }

@@ -45,6 +45,8 @@ func checkCommand(e *env) *cli.Command {
 By default the latest snapshot (HEAD) is checked; --all checks HEAD and every
 tagged snapshot. Problems are listed by file.
 
+` + repairHelp + `
+
 EXIT CODES:
    0   no errors (warnings may have been printed)
    1   errors were found, or the repository could not be read
@@ -52,15 +54,22 @@ EXIT CODES:
 
 EXAMPLES:
    entrasnap check --repo ./tenant-backup
-   entrasnap check --repo ./tenant-backup --all --json | jq '.snapshots[].issues[]'`,
+   entrasnap check --repo ./tenant-backup --all --json | jq '.snapshots[].issues[]'
+   entrasnap check --repo ./tenant-backup --repair   # after an interrupted export`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.BoolFlag{Name: "all", Usage: "check every tagged snapshot, not only the latest"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable report on stdout"},
+			&cli.BoolFlag{Name: "repair", Usage: "first remove stale locks and temporary files of interrupted runs and bring the index and working tree to HEAD (local edits kept)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageErrorf("check takes no arguments (got %q); give the repository with --repo", c.Args().First())
+			}
+			if c.Bool("repair") {
+				if err := runRepair(c.Context, e.stderr, c.String("repo")); err != nil {
+					return err
+				}
 			}
 			return runCheck(c.Context, e, checkOptions{repo: c.String("repo"), all: c.Bool("all"), json: c.Bool("json")})
 		},

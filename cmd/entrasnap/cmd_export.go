@@ -454,6 +454,17 @@ func (p *exportTermProgress) Done(res *exporter.Result) {
 	if res.WorktreeSkipped != "" {
 		fmt.Fprintf(p.w, "The working tree was not updated: %s\n", res.WorktreeSkipped)
 	}
+	if n := len(res.WorktreeKept); n > 0 {
+		const show = 10
+		fmt.Fprintf(p.w, "The index has the snapshot; %d file(s) in the working tree keep your local content (git status lists them as your changes):\n", n)
+		for i, k := range res.WorktreeKept {
+			if i == show {
+				fmt.Fprintf(p.w, "  ... and %d more\n", n-show)
+				break
+			}
+			fmt.Fprintf(p.w, "  %s\n", k)
+		}
+	}
 }
 
 // exportIncompleteText says in one line why a kind is incomplete and what to do.
