@@ -56,6 +56,8 @@ unless --allow-shrink is given.
 --branch B commits to branch B; a branch that does not exist yet starts at
 HEAD's commit, so its snapshot is reviewed against HEAD's (a pull request from
 B into the default branch). If nothing changed, the new branch is not kept.
+B must be a valid git branch name (no spaces, "..", ~^:?*[\, leading "-" or
+trailing ".lock"); a bad one is refused before anything is read.
 
 --pr-body FILE writes what this snapshot changed (previous snapshot → new, as
 ` + "`entrasnap diff --format markdown`" + `) to FILE, to use as a pull request
@@ -69,7 +71,17 @@ Pushes are fast-forward only. Credentials come from the environment:
 GIT_TOKEN (or GITHUB_TOKEN) over HTTPS, sent as user GIT_USERNAME (default
 x-access-token); for SSH, the key file GIT_SSH_KEY_FILE (passphrase in
 GIT_SSH_KEY_PASSPHRASE) or the agent at SSH_AUTH_SOCK. Tokens are never
-printed.
+printed: a remote URL with credentials (https://user:TOKEN@host/...) is
+shown as https://***@host/..., and token-like query parameters as xxxxx.
+
+With a working tree, the index always ends at the committed snapshot. Files
+are replaced only when their content is committed; your local edits are kept
+and listed (git status shows them as your changes, never as staged
+reversals). A run interrupted at any point (Ctrl-C exits 130, SIGTERM 143, or
+a crash) is continued by the next one: a lock whose process is gone from
+this host is taken over (said on stderr), stale git lock files and temporary
+packs are removed, and the index and working tree are brought to the
+commit; ` + "`entrasnap check --repair`" + ` does the same on request.
 
 Progress goes to stderr, one line per kind; with --json, JSON lines
 (kind_started, kind_done, summary) go to stdout instead. The commit author
@@ -80,6 +92,8 @@ EXIT CODES:
    0   snapshot complete (committed, or unchanged and tagged)
    1   error: nothing was committed (or the message says what was)
    3   snapshot committed, but some kinds are incomplete and were carried forward
+   64  bad flags or arguments (an invalid --branch)
+   130 interrupted by Ctrl-C (143: SIGTERM); nothing was committed unless it says so
 
 EXAMPLES:
    # try it against graphsim, the emulated tenant: in one terminal
