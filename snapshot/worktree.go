@@ -334,8 +334,8 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 		if c.Action != Deleted {
 			continue
 		}
+		h, fi, exists, ok := p.current(c.Path) // (uses the entry's stat data)
 		delete(p.entries, c.Path)
-		h, fi, exists, ok := p.current(c.Path)
 		switch {
 		case !exists:
 		case !ok:
