@@ -108,3 +108,43 @@ func TestExportDirtyWorktreeNoStagedReversal(t *testing.T) {
 	}
 	gitcheck.Fsck(t, repo)
 }
+
+// TestExportReportsAllGitLocksBeforeGraph: git lock files in the way (as a
+// crash leaves them, still young) are all named in one error, with the
+// command that removes them, before any request reaches Graph.
+func TestExportReportsAllGitLocksBeforeGraph(t *testing.T) {
+	sim, u := exportTestSim(t)
+	repo := filepath.Join(t.TempDir(), "backup")
+	conn := []string{"--kinds", "conditional-access", "--graph-url", u, "--access-token", sim.Token()}
+	if code, _, errOut := runCLI(t, append([]string{"export", "--repo", repo}, conn...)...); code != exitOK {
+		t.Fatalf("export: %d\n%s", code, errOut)
+	}
+	git := filepath.Join(repo, ".git")
+	locks := []string{filepath.Join(git, "refs", "heads", "main.lock"), filepath.Join(git, "refs", "tags", "snapshot", "x.lock"), filepath.Join(git, "index.lock")}
+	for _, p := range locks {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	before := sim.Stats().Requests
+	code, _, errOut := runCLI(t, append([]string{"export", "--repo", repo}, conn...)...)
+	if code != exitError {
+		t.Fatalf("code %d\n%s", code, errOut)
+	}
+	for _, p := range locks {
+		if !strings.Contains(errOut, p) {
+			t.Errorf("error does not name %s:\n%s", p, errOut)
+		}
+	}
+	if !strings.Contains(errOut, "rm -f") || !strings.Contains(errOut, "check --repair") {
+		t.Errorf("error does not say how to fix it:\n%s", errOut)
+	}
+	if n := sim.Stats().Requests - before; n != 0 {
+		t.Errorf("%d Graph requests before the lock error, want 0", n)
+	}
+	for _, p := range locks {
+		os.Remove(p)
+	}
+	if code, _, errOut := runCLI(t, append([]string{"export", "--repo", repo}, conn...)...); code != exitOK {
+		t.Fatalf("export after removing the locks: %d\n%s", code, errOut)
+	}
+}
