@@ -264,8 +264,8 @@ func tempName(fp string) string {
 // rename, so that a crash leaves the old or the new content.
 func writeFile(fp string, j writeJob) (*index.Entry, error) {
 	tmp := tempName(fp)
-	os.Remove(tmp) // a leftover of an interrupted run
 	if j.mode == filemode.Symlink {
+		os.Remove(tmp) // a leftover of an interrupted run
 		if err := os.Symlink(string(j.content), tmp); err != nil {
 			return nil, err
 		}
@@ -274,13 +274,17 @@ func writeFile(fp string, j writeJob) (*index.Entry, error) {
 		if j.mode == filemode.Executable {
 			perm = 0o755
 		}
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+		// (O_TRUNC: a leftover of an interrupted run is overwritten)
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
 		if err != nil {
 			return nil, err
 		}
 		_, err = f.Write(j.content)
 		if err == nil {
-			err = f.Chmod(perm) // whatever the umask
+			var fi os.FileInfo
+			if fi, err = f.Stat(); err == nil && fi.Mode().Perm()&0o111 != perm&0o111 {
+				err = f.Chmod(perm) // a leftover's mode, or the umask
+			}
 		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
@@ -294,6 +298,7 @@ func writeFile(fp string, j writeJob) (*index.Entry, error) {
 		os.Remove(tmp)
 		return nil, err
 	}
+	// stat after the rename: it changes the file's ctime, which git compares
 	fi, err := os.Lstat(fp)
 	if err != nil {
 		return nil, err
