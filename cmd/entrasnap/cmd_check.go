@@ -49,7 +49,8 @@ tagged snapshot. Problems are listed by file.
 
 EXIT CODES:
    0   no errors (warnings may have been printed)
-   1   errors were found, or the repository could not be read
+   1   errors were found, the repository could not be read, or --repair could not
+       finish (the message names what is left and the command that fixes it)
    64  bad flags or arguments
 
 EXAMPLES:
