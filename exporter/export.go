@@ -134,6 +134,10 @@ type Result struct {
 	Throttled     int64 `json:"throttled"`
 	// WorktreeSkipped says why a working tree was not updated.
 	WorktreeSkipped string `json:"worktreeSkipped,omitempty"`
+	// WorktreeKept lists the files of the working tree that kept local
+	// content instead of the snapshot's (the index has the snapshot's:
+	// git status shows them as unstaged changes), with why.
+	WorktreeKept []string `json:"worktreeKept,omitempty"`
 
 	counted bool // Added, Modified and Deleted are known
 }
@@ -380,6 +384,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Commit = wr.Commit.String()
 		res.Tag = wr.Tag
 		res.WorktreeSkipped = wr.WorktreeSkipped
+		res.WorktreeKept = wr.WorktreeKept
 		res.Added, res.Modified, res.Deleted = wr.Counts.Added, wr.Counts.Modified, wr.Counts.Deleted
 	}
 	o.Progress.Done(res)

@@ -63,14 +63,62 @@ func (kr *kindRead) prepare() {
 		}
 		wg.Wait()
 	}
-	kr.objects = nil
 	for _, err := range errs {
 		if err != nil {
+			kr.objects = nil
 			kr.err = &KindError{Kind: k.Name, What: "list", Err: err}
 			return
 		}
 	}
+	if err := caseDistinct(k, kr.objects, files); err != nil {
+		kr.objects = nil
+		kr.err = &KindError{Kind: k.Name, What: "list", Err: err}
+		return
+	}
+	kr.objects = nil
 	kr.files = files
+}
+
+// caseDistinct gives distinct paths to objects whose paths differ only in
+// case (keys such as "Fido2" and "fido2" with the same name): every one of
+// them whose key holds an upper-case letter moves to
+// layout.PathCaseDistinct. The result depends on the set of objects alone,
+// not on the order Graph returned them in.
+func caseDistinct(k *layout.Kind, objs []map[string]any, files []prepared) error {
+	folded := make(map[string]int, len(files))
+	var groups map[string][]int
+	for i, f := range files {
+		lp := strings.ToLower(f.path)
+		if j, ok := folded[lp]; ok {
+			if groups == nil {
+				groups = map[string][]int{}
+			}
+			if len(groups[lp]) == 0 {
+				groups[lp] = []int{j}
+			}
+			groups[lp] = append(groups[lp], i)
+			continue
+		}
+		folded[lp] = i
+	}
+	for _, idx := range groups {
+		for _, i := range idx {
+			if strings.ToLower(files[i].key) == files[i].key {
+				continue
+			}
+			p, err := layout.PathCaseDistinct(k, objs[i])
+			if err != nil {
+				return err
+			}
+			for w := range files[i].warnings {
+				if files[i].warnings[w].Path == files[i].path {
+					files[i].warnings[w].Path = p
+				}
+			}
+			files[i].path = p
+		}
+	}
+	return nil
 }
 
 func prepareOne(k *layout.Kind, sch *schemas.Schema, obj map[string]any) (prepared, error) {

@@ -327,7 +327,23 @@ func sortByKey(k *layout.Kind, objs []map[string]any) ([]map[string]any, error) 
 		}
 		out = append(out, o)
 	}
-	return out, nil
+	// Graph's GUIDs are case-insensitive: the same GUID in two cases is one
+	// object listed twice (the first in byte order is kept). Other keys
+	// that differ only in case are distinct objects (caseDistinct gives
+	// them distinct files).
+	seen := map[string]bool{}
+	dedup := out[:0]
+	for _, o := range out {
+		key := o[kp].(string)
+		if layout.IsGUID(key) {
+			if seen[strings.ToLower(key)] {
+				continue
+			}
+			seen[strings.ToLower(key)] = true
+		}
+		dedup = append(dedup, o)
+	}
+	return dedup, nil
 }
 
 func query(parts ...string) string {

@@ -50,11 +50,14 @@ func Slug(name string) string {
 
 // escapeKey makes an object key safe as a file-name part: letters, digits,
 // '.', '_' and '-' stay (not a leading '.'); anything else becomes ~XX.
-func escapeKey(key string) string {
+func escapeKey(key string) string { return escapeKeyAs(key, false) }
+
+// escapeKeyAs is escapeKey; with upper, upper-case letters are escaped too.
+func escapeKeyAs(key string, upper bool) string {
 	var b strings.Builder
 	for i := 0; i < len(key); i++ {
 		c := key[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || (c == '.' && i > 0)
+		ok := c >= 'a' && c <= 'z' || !upper && c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || (c == '.' && i > 0)
 		if ok {
 			b.WriteByte(c)
 		} else {
@@ -93,6 +96,20 @@ func unescapeKey(s string) (string, error) {
 // The key makes paths unique; the slug keeps them readable; the shard (the
 // key's first two characters) keeps folders under about a thousand entries.
 func Path(k *Kind, obj map[string]any) (string, error) {
+	return objectPath(k, obj, escapeKey)
+}
+
+// PathCaseDistinct is the path of an object whose Path differs from another
+// object's of its kind only in case (keys that are not case-insensitive
+// GUIDs, such as "Fido2" and "fido2"): Path with every upper-case letter of
+// the key escaped too (~41 for A), so that the two files stay distinct on
+// case-insensitive file systems (Windows, macOS). Locate reads both forms
+// back to the same key.
+func PathCaseDistinct(k *Kind, obj map[string]any) (string, error) {
+	return objectPath(k, obj, func(key string) string { return escapeKeyAs(key, true) })
+}
+
+func objectPath(k *Kind, obj map[string]any, escape func(string) string) (string, error) {
 	if k.Singleton {
 		return k.Folder + ".yaml", nil
 	}
@@ -101,9 +118,10 @@ func Path(k *Kind, obj map[string]any) (string, error) {
 		return "", fmt.Errorf("%s object without %s", k.Name, k.KeyProp())
 	}
 	dir := k.Folder
-	ek := escapeKey(key)
+	ek := escape(key)
 	if k.Shard {
-		dir += "/" + strings.ToLower(ek[:min(2, len(ek))])
+		sk := escapeKey(key) // the shard of Path also for PathCaseDistinct
+		dir += "/" + strings.ToLower(sk[:min(2, len(sk))])
 	}
 	if k.NameProp == "" {
 		return dir + "/" + ek + ".yaml", nil
@@ -147,4 +165,27 @@ func Locate(p string) (*Kind, string, error) {
 		return nil, "", fmt.Errorf("%s: %v", p, err)
 	}
 	return k, key, nil
+}
+
+// IsGUID reports whether s has the form of a GUID
+// (8-4-4-4-12 hexadecimal digits). Graph compares such ids without
+// regard to case; other keys are compared exactly.
+func IsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }

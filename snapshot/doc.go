@@ -22,9 +22,15 @@
 // Lock(ctx) (unlock func(), err error) takes entrasnap.lock in the git
 // directory (O_EXCL; pid, host and time inside) for the length of a run.
 // When held it fails at once with a *LockError (errors.Is ErrLocked) whose
-// text says another entrasnap run holds the repository; a stale lock (its
-// pid is gone from this host, or older than StaleLockAge) is reported with
-// the rm command that removes it, never taken over.
+// text says another entrasnap run holds the repository. A lock whose pid is
+// provably gone (not running on this host) is taken over, and SetNotify's
+// function is told so; one that is only old (StaleLockAge) or from another
+// host is reported with the rm command that removes it, never taken over.
+// With the lock held, Lock removes what interrupted runs leave (temporary
+// packs older than StaleTempAge, git ref locks older than StaleGitLockAge,
+// index.lock only when the dead run made it) and reports every git lock
+// file still in the way in one *GitLocksError. Repair (check --repair) does
+// that and also brings the index and working tree to HEAD (SyncWorktree).
 //
 // # Writing
 //
@@ -47,26 +53,32 @@
 //     written to a temporary name, fsync'd, then renamed. Packs hold no
 //     deltas and use fast compression; `git gc` compacts a repository that
 //     has collected many runs.
-//  5. For a repository with a working tree whose HEAD is on the branch, the
-//     working tree is checked against the old head (index equal to the old
-//     tree, tracked files unmodified by git's stat-then-content test, no
-//     untracked file in the way) while holding git's index.lock.
+//  5. For a repository with a working tree whose HEAD is on the branch,
+//     git's index.lock is taken and the index is compared with the new
+//     tree (not with the old head, so an index left behind by an
+//     interrupted run is caught up too).
 //  6. The branch moves by compare-and-swap through git's own ref lock
 //     (refs/heads/B.lock, O_EXCL, fsync, rename): if it is no longer at the
 //     head read in step 1, the error wraps ErrBranchMoved and nothing is
 //     published (the objects written stay unreferenced until git gc).
 //  7. The tag ref is created (it must not exist; checked up front too).
-//  8. A clean working tree is updated: removed files deleted (and folders
-//     left empty), new and changed files written, the index rewritten
-//     sorted with the stat data of the files so `git status` is clean. A
-//     dirty one is left alone and Result.WorktreeSkipped says why.
+//  8. The index and working tree are brought to the new tree: files whose
+//     content is committed (in the new commit or one of the branch's last
+//     three) are deleted or replaced, each written to a temporary file and
+//     renamed; any other content there (a local edit, an untracked file in
+//     the way, a staged file) is kept and listed in Result.WorktreeKept;
+//     then the index, with the stat data of the files written, is renamed
+//     into place. The index always ends at the new tree, so git status
+//     shows at most the user's own unstaged changes. When it cannot be done
+//     (index.lock held by git, merge conflicts) Result.WorktreeSkipped says
+//     why and what to run.
 //
 // Objects first, refs last: a crash at any point leaves a repository that
 // `git fsck --strict` accepts and that the next run continues from (at
-// worst with unreferenced objects and temporary files git ignores). A
-// crash during step 8 leaves the working tree partly updated; git status
-// shows it and the next run reports the tree as dirty rather than touching
-// it.
+// worst with unreferenced objects and temporary files, removed once old).
+// A crash after step 6 leaves the index and working tree behind the
+// branch; the next run (even one that commits nothing) or SyncWorktree
+// brings them to it by the same rule.
 //
 // # Reading
 //

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	git "github.com/go-git/go-git/v5"
@@ -49,6 +50,25 @@ func (r *Repo) StartBranch(ctx context.Context, branch, rev string) (created boo
 		return false, err
 	}
 	return true, nil
+}
+
+// ValidBranchName checks a branch name ("B" or "refs/heads/B") as
+// `git check-ref-format --branch` does, so that a bad name is refused before
+// any work: no "..", "@{", "//", control characters, spaces or any of
+// ~^:?*[\, no component starting with "." or ending with ".lock", no
+// leading "-", and not "HEAD".
+func ValidBranchName(branch string) error {
+	short := strings.TrimPrefix(branch, "refs/heads/")
+	if strings.HasPrefix(branch, "refs/") && !strings.HasPrefix(branch, "refs/heads/") {
+		return fmt.Errorf("%q is not a branch: a branch is a name under refs/heads/", branch)
+	}
+	if strings.HasPrefix(short, "-") {
+		return fmt.Errorf("invalid branch name %q: starts with -", branch)
+	}
+	if short == "HEAD" {
+		return fmt.Errorf("invalid branch name %q: HEAD is reserved", branch)
+	}
+	return validRefName("refs/heads/" + short)
 }
 
 // DeleteBranch removes branch if it still points at commit at (compare and
@@ -121,12 +141,12 @@ func (r *Repo) remoteURL(remote string) (string, error) {
 		if urls := rm.Config().URLs; len(urls) > 0 {
 			return urls[0], nil
 		}
-		return "", fmt.Errorf("remote %q has no URL", remote)
+		return "", fmt.Errorf("remote %q has no URL", RedactURL(remote))
 	} else if !errors.Is(err, git.ErrRemoteNotFound) {
-		return "", fmt.Errorf("remote %q: %w", remote, err)
+		return "", fmt.Errorf("remote %q: %s", RedactURL(remote), scrub(err.Error(), nil))
 	}
 	if !looksLikeURL(remote) {
-		return "", fmt.Errorf("no remote %q in %s: give a configured remote name (git remote -v lists them) or a URL", remote, r.path)
+		return "", fmt.Errorf("no remote %q in %s: give a configured remote name (git remote -v lists them) or a URL", RedactURL(remote), r.path)
 	}
 	return remote, nil
 }
@@ -208,7 +228,11 @@ func (r *Repo) Push(ctx context.Context, remote string, refs []string, auth tran
 		case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
 			hint = "; give credentials in the environment: GIT_TOKEN (or GITHUB_TOKEN) for HTTPS, GIT_SSH_KEY_FILE or an SSH agent for SSH"
 		}
-		return fmt.Errorf("push %s to %s (%s): %s%s", strings.Join(refs, ", "), remote, redactURL(u), msg, hint)
+		where := RedactURL(remote)
+		if ru := RedactURL(u); ru != where {
+			where += " (" + ru + ")"
+		}
+		return fmt.Errorf("push %s to %s: %s%s", strings.Join(refs, ", "), where, msg, hint)
 	}
 	return nil
 }
@@ -308,19 +332,61 @@ func sshAuth(user string) (transport.AuthMethod, error) {
 	return nil, nil
 }
 
-// redactURL drops the password (or token) from a URL's user information.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
+// RedactURL returns s, a remote URL or path, fit to print: the user
+// information of a URL ("https://user:token@host/...", where GitHub also
+// accepts the token as the user name) is replaced by "***", and the value
+// of any query parameter whose name looks like it holds a credential
+// (token, key, secret, password, sig, auth, code) by "xxxxx". Everything
+// else is kept, so the message still names the remote.
+func RedactURL(s string) string {
+	return urlPattern.ReplaceAllStringFunc(s, redactOne)
 }
 
-// scrub masks the secret of auth, and passwords in URLs, in a message.
+// urlPattern finds URLs in free text (as go-git's errors quote them).
+var urlPattern = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^\s"'<>` + "`" + `]*`)
+
+// secretParam matches query parameter names whose value may be a credential.
+var secretParam = regexp.MustCompile(`(?i)(token|key|secret|passw|pwd|sig|auth|code|credential)`)
+
+func redactOne(u string) string {
+	i := strings.Index(u, "://") + 3
+	rest := u[i:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		rest = "***" + rest[at:]
+	}
+	if q := strings.IndexByte(rest, '?'); q >= 0 {
+		query, frag, hasFrag := strings.Cut(rest[q+1:], "#")
+		params := strings.Split(query, "&")
+		for j, kv := range params {
+			if k, _, ok := strings.Cut(kv, "="); ok && secretParam.MatchString(k) {
+				params[j] = k + "=xxxxx"
+			}
+		}
+		rest = rest[:q+1] + strings.Join(params, "&")
+		if hasFrag {
+			rest += "#" + frag
+		}
+	}
+	return u[:i] + rest
+}
+
+// redactURL is RedactURL (kept for the callers in this package).
+func redactURL(s string) string { return RedactURL(s) }
+
+// secretEnv names the environment variables whose values are never shown.
+var secretEnv = []string{"GIT_TOKEN", "GITHUB_TOKEN", "GIT_SSH_KEY_PASSPHRASE"}
+
+// Scrub makes a message fit to print: it masks the values of GIT_TOKEN,
+// GITHUB_TOKEN and GIT_SSH_KEY_PASSPHRASE, and the credentials of every URL
+// in it (see RedactURL).
+func Scrub(msg string) string { return scrub(msg, nil) }
+
+// scrub masks the secret of auth, the secrets of the environment and the
+// credentials of URLs in a message.
 func scrub(msg string, auth transport.AuthMethod) string {
 	var secrets []string
 	switch a := auth.(type) {
@@ -329,21 +395,19 @@ func scrub(msg string, auth transport.AuthMethod) string {
 	case *githttp.TokenAuth:
 		secrets = append(secrets, a.Token)
 	}
-	for _, v := range []string{"GIT_TOKEN", "GITHUB_TOKEN"} {
+	for _, v := range secretEnv {
 		secrets = append(secrets, os.Getenv(v))
 	}
 	for _, s := range secrets {
 		if len(s) >= 4 {
 			msg = strings.ReplaceAll(msg, s, "xxxxx")
-		}
-	}
-	fields := strings.Fields(msg)
-	for _, f := range fields {
-		if strings.Contains(f, "://") && strings.Contains(f, "@") {
-			if r := redactURL(strings.Trim(f, `"'()<>,;`)); r != strings.Trim(f, `"'()<>,;`) {
-				msg = strings.ReplaceAll(msg, strings.Trim(f, `"'()<>,;`), r)
+			if e := url.QueryEscape(s); e != s {
+				msg = strings.ReplaceAll(msg, e, "xxxxx")
+			}
+			if e := url.PathEscape(s); e != s {
+				msg = strings.ReplaceAll(msg, e, "xxxxx")
 			}
 		}
 	}
-	return msg
+	return RedactURL(msg)
 }

@@ -280,11 +280,62 @@ func TestPushOverHTTPWithToken(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
-	if got := redactURL("https://user:tok3n@example.com/x.git"); strings.Contains(got, "tok3n") || !strings.Contains(got, "user") {
+	if got := redactURL("https://user:tok3n@example.com/x.git"); strings.Contains(got, "tok3n") || strings.Contains(got, "user") {
 		t.Errorf("redactURL = %s", got)
 	}
 	msg := scrub(`unexpected status for https://bot:abcdef123@example.com/x.git: 403 with abcdef123`, &githttp.BasicAuth{Username: "bot", Password: "abcdef123"})
 	if strings.Contains(msg, "abcdef123") {
 		t.Errorf("scrub = %s", msg)
+	}
+}
+
+func TestRedactURLAndScrub(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:tok3n@example.com/x.git":               "https://***@example.com/x.git",
+		"https://ghp_tokenAsUser@github.com/o/r.git":         "https://***@github.com/o/r.git",
+		"https://example.com/x.git?access_token=abc&ref=1#f": "https://example.com/x.git?access_token=xxxxx&ref=1#f",
+		"origin":                       "origin",
+		"git@github.com:o/r.git":       "git@github.com:o/r.git",
+		"/srv/git/remote.git":          "/srv/git/remote.git",
+		"https://example.com/a@b/c":    "https://example.com/a@b/c",
+		"https://u:p@h:8443/r?sig=zz9": "https://***@h:8443/r?sig=xxxxx",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	t.Setenv("GIT_TOKEN", "env/tok+en")
+	msg := Scrub(`Get "https://bot:p%40ss@host/info/refs?service=git-receive-pack": env/tok+en env%2Ftok%2Ben`)
+	for _, s := range []string{"p%40ss", "env/tok+en", "env%2Ftok%2Ben"} {
+		if strings.Contains(msg, s) {
+			t.Errorf("Scrub left %q: %s", s, msg)
+		}
+	}
+}
+
+// TestPushErrorsHideURLCredentials pushes to remotes whose URL holds a
+// password: unreachable and refused, the error never holds it.
+func TestPushErrorsHideURLCredentials(t *testing.T) {
+	r := newTestRepo(t, true)
+	write(t, r, Snapshot{Files: files0(), Author: day(0)})
+	const secret = "pw-in-url-0123"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+		http.Error(w, "denied "+req.URL.String(), http.StatusForbidden)
+	}))
+	defer srv.Close()
+	for _, u := range []string{
+		"http://bot:" + secret + "@127.0.0.1:1/r.git",
+		strings.Replace(srv.URL, "http://", "http://bot:"+secret+"@", 1) + "/r.git",
+		strings.Replace(srv.URL, "http://", "http://"+secret+"@", 1) + "/r.git",
+	} {
+		auth, _ := AuthFromEnv(u)
+		err := r.Push(context.Background(), u, []string{"main"}, auth)
+		if err == nil {
+			t.Fatalf("push to %s succeeded", RedactURL(u))
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error holds the secret: %v", err)
+		}
 	}
 }

@@ -60,6 +60,13 @@ type Repo struct {
 	treeCacheSize int
 	tagCache      map[plumbing.Hash]TagInfo
 
+	// notifyFn is told what the repository did on its own (SetNotify).
+	notifyFn func(msg string)
+
+	// testStep, when set, is called at each write step of WriteSnapshot
+	// (crash tests kill the process there).
+	testStep func(step string)
+
 	// testBeforeRefUpdate, when set, runs after all objects of a snapshot
 	// are written and before the branch compare-and-swap.
 	testBeforeRefUpdate func()
@@ -295,4 +302,11 @@ func ctxErr(ctx context.Context) error {
 		return nil
 	}
 	return ctx.Err()
+}
+
+// step marks a write step for crash tests.
+func (r *Repo) step(name string) {
+	if r.testStep != nil {
+		r.testStep(name)
+	}
 }

@@ -2,11 +2,11 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -22,16 +22,33 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
-// worktreePlan is the check of a working tree against the old head, made
-// before the branch moves, and what apply will do after. While a plan
-// exists it holds git's index.lock.
+// worktreePlan brings the index and the working tree of the branch HEAD
+// names to a commit's tree. It is made before the branch moves (holding
+// git's index.lock from then on) and applied after.
+//
+// The rule (README, "If a run was interrupted"): the index always ends at
+// the committed tree. A file in the working tree is replaced or removed
+// only when its content is committed (it is the file as the new commit or
+// one of the branch's last commits has it), so nothing replaced is lost. Any
+// other content at a path the snapshot changes (a local edit, an untracked
+// file in the way) is kept and reported; git status then shows it as the
+// user's own unstaged change. Staged changes are unstaged, their files
+// kept. Comparing the index with the new tree (not with the old head)
+// makes a run interrupted between the branch update and the working tree
+// update converge on the next run.
 type worktreePlan struct {
 	r         *Repo
 	skip      string // why the working tree is left alone ("" = update it)
 	indexPath string
+	indexMod  time.Time
 	lock      *os.File
-	entries   map[string]*index.Entry // the verified index, by path
-	changes   []Change
+	entries   map[string]*index.Entry // the index as read, by path
+	changes   []Change                // index tree → target tree
+	target    plumbing.Hash
+	recent    []plumbing.Hash // trees of the branch's last commits
+	tr        treeReader
+	// kept lists the paths whose local content was kept, with why.
+	kept []string
 }
 
 func (p *worktreePlan) release() {
@@ -42,11 +59,11 @@ func (p *worktreePlan) release() {
 	}
 }
 
-// planWorktree decides whether the working tree was clean at the old head
-// (index equal to the old tree, every tracked file unmodified, no untracked
-// file in the way of a new one) and, if so, takes index.lock.
-func (r *Repo) planWorktree(bref string, oldTree plumbing.Hash, hasParent bool, changes []Change) *worktreePlan {
-	p := &worktreePlan{r: r, indexPath: filepath.Join(r.gitDir, "index"), changes: changes}
+// planWorktree compares the index with target (the tree about to be
+// committed to bref; tr can read it) and takes index.lock. recent are the
+// trees of the branch's last commits, whose files may be replaced.
+func (r *Repo) planWorktree(bref string, target plumbing.Hash, tr treeReader, recent []plumbing.Hash) *worktreePlan {
+	p := &worktreePlan{r: r, indexPath: filepath.Join(r.gitDir, "index"), target: target, recent: recent}
 	head, err := r.headBranch()
 	if err != nil {
 		p.skip = err.Error()
@@ -62,172 +79,117 @@ func (r *Repo) planWorktree(bref string, oldTree plumbing.Hash, hasParent bool, 
 	lock, err := os.OpenFile(p.indexPath+".lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
-			p.skip = fmt.Sprintf("%s.lock exists: another git process is using the working tree", p.indexPath)
+			p.skip = fmt.Sprintf("%s.lock exists: a git command is using the index (or one was interrupted); the index and working tree still show the previous commit. Once no git command runs, `entrasnap check --repair` (or the next export) brings them to the commit", p.indexPath)
 		} else {
-			p.skip = fmt.Sprintf("cannot lock the index: %v", err)
+			p.skip = fmt.Sprintf("cannot lock the index %s: %v; the index and working tree still show the previous commit: fix that, then run `entrasnap check --repair`", p.indexPath, err)
 		}
 		return p
 	}
 	p.lock = lock
-	if why := p.check(oldTree, hasParent); why != "" {
+	if why := p.compare(tr); why != "" {
 		p.skip = why
 		p.release()
 	}
 	return p
 }
 
-func (p *worktreePlan) check(oldTree plumbing.Hash, hasParent bool) string {
-	r := p.r
+func (p *worktreePlan) compare(tr treeReader) string {
 	idx := &index.Index{Version: 2}
-	var indexMod time.Time
 	f, err := os.Open(p.indexPath)
 	switch {
 	case err == nil:
-		st, serr := f.Stat()
-		if serr == nil {
-			indexMod = st.ModTime()
+		if st, serr := f.Stat(); serr == nil {
+			p.indexMod = st.ModTime()
 		}
 		derr := index.NewDecoder(f).Decode(idx)
 		f.Close()
 		if derr != nil {
-			return fmt.Sprintf("cannot read the index %s: %v", p.indexPath, derr)
+			return fmt.Sprintf("cannot read the index %s: %v; the index and working tree still show the previous commit: remove it (rm %s; git reset) and run `entrasnap check --repair`", p.indexPath, derr, p.indexPath)
 		}
 	case errors.Is(err, os.ErrNotExist):
 	default:
-		return fmt.Sprintf("cannot read the index: %v", err)
+		return fmt.Sprintf("cannot read the index %s: %v", p.indexPath, err)
 	}
-
-	// The index must be the old head's tree.
 	root := newDir()
 	p.entries = make(map[string]*index.Entry, len(idx.Entries))
 	for _, e := range idx.Entries {
 		if e.Stage != 0 {
-			return fmt.Sprintf("the index has unresolved merge conflicts (%s)", e.Name)
+			return fmt.Sprintf("the index has unresolved merge conflicts (%s); the index and working tree still show the previous commit: resolve or abort the merge (git merge --abort), then run `entrasnap check --repair`", e.Name)
 		}
 		if e.SkipWorktree || e.IntentToAdd {
-			return fmt.Sprintf("the index marks %s skip-worktree or intent-to-add", e.Name)
+			return fmt.Sprintf("the index marks %s skip-worktree or intent-to-add; the index and working tree still show the previous commit: clear that (git update-index --no-skip-worktree, or git reset), then run `entrasnap check --repair`", e.Name)
 		}
 		if err := insertFile(root, e.Name, tEntry{mode: e.Mode, hash: e.Hash}); err != nil {
 			return fmt.Sprintf("the index is inconsistent: %v", err)
 		}
 		p.entries[e.Name] = e
 	}
-	if !hasParent {
-		if len(idx.Entries) > 0 {
-			return "the index has staged files but the branch has no commit yet"
-		}
-	} else if h := hashTree(root, map[plumbing.Hash]*dirNode{}); h != oldTree {
-		return "the index has staged changes (git diff --cached shows them)"
+	idxTrees := map[plumbing.Hash]*dirNode{}
+	idxRoot := hashTree(root, idxTrees)
+	overlay := make(map[plumbing.Hash]*dirNode, len(tr.overlay)+len(idxTrees))
+	for h, d := range tr.overlay {
+		overlay[h] = d
 	}
-
-	// Every tracked file must be unmodified.
-	trustMode := true
-	if cfg, err := r.repo.Config(); err == nil && cfg.Raw.Section("core").Option("filemode") == "false" {
-		trustMode = false
+	for h, d := range idxTrees {
+		overlay[h] = d
 	}
-	var dirty []string
-	for name, e := range p.entries {
-		if e.Mode == filemode.Submodule {
-			continue
-		}
-		why, refreshed := r.checkFile(name, e, indexMod, trustMode)
-		if why != "" {
-			dirty = append(dirty, why+" "+name)
-			continue
-		}
-		if refreshed != nil {
-			p.entries[name] = refreshed
-		}
+	p.tr = treeReader{r: p.r, overlay: overlay}
+	if idxRoot == p.target {
+		return ""
 	}
-	if len(dirty) > 0 {
-		sort.Strings(dirty)
-		more := ""
-		if len(dirty) > 3 {
-			more = fmt.Sprintf(" and %d more", len(dirty)-3)
-			dirty = dirty[:3]
-		}
-		return fmt.Sprintf("the working tree has local changes (%s%s); commit or discard them (git status shows them) and the next snapshot updates it", strings.Join(dirty, ", "), more)
+	d := &differ{tr: p.tr}
+	if err := d.diffTrees("", idxRoot, p.target); err != nil {
+		return fmt.Sprintf("cannot compare the index with the commit: %v", err)
 	}
-
-	// No untracked file or symlink may stand where a new file goes.
-	dirOK := map[string]bool{"": true}
-	deleted := map[string]bool{}
-	for _, c := range p.changes {
-		if c.Action == Deleted {
-			deleted[c.Path] = true
-		}
-	}
-	for _, c := range p.changes {
-		if c.Action != Added {
-			continue
-		}
-		parentGone := false // an ancestor is a tracked file being deleted
-		for dir := path.Dir(c.Path); dir != "."; dir = path.Dir(dir) {
-			if deleted[dir] {
-				parentGone = true
-			}
-			if dirOK[dir] {
-				continue
-			}
-			fi, err := os.Lstat(r.wtPath(dir))
-			switch {
-			case errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
-			case err != nil:
-				return fmt.Sprintf("cannot check %s: %v", dir, err)
-			case fi.IsDir():
-			case deleted[dir]:
-			default:
-				return fmt.Sprintf("untracked %s is in the way of new file %s; move it away", dir, c.Path)
-			}
-			dirOK[dir] = true
-		}
-		if parentGone {
-			continue
-		}
-		fi, err := os.Lstat(r.wtPath(c.Path))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return fmt.Sprintf("cannot check %s: %v", c.Path, err)
-		}
-		if fi.IsDir() {
-			// A folder becoming a file: fine if all it holds is being deleted.
-			if extra := r.untrackedBelow(c.Path, deleted); extra != "" {
-				return fmt.Sprintf("untracked %s is in the way of new file %s; move it away", extra, c.Path)
-			}
-			continue
-		}
-		if !fi.Mode().IsRegular() {
-			return fmt.Sprintf("untracked %s is in the way of the new file of that name; move it away", c.Path)
-		}
-		if h, err := hashFile(r.wtPath(c.Path)); err != nil || h != c.To {
-			return fmt.Sprintf("untracked file %s would be overwritten by the snapshot; move it away", c.Path)
-		}
-	}
+	sortChanges(d.changes)
+	p.changes = d.changes
 	return ""
 }
 
-// untrackedBelow returns a path under folder dir (slash form) that is not
-// in deleted, or "" when every file there is being deleted.
-func (r *Repo) untrackedBelow(dir string, deleted map[string]bool) string {
-	found := ""
-	filepath.WalkDir(r.wtPath(dir), func(fp string, de fs.DirEntry, err error) error {
+// committed reports whether blob h is the file at path in one of the
+// branch's recent trees (or the target): content that can be replaced
+// without losing anything.
+func (p *worktreePlan) committed(path string, h plumbing.Hash) bool {
+	for _, t := range append([]plumbing.Hash{p.target}, p.recent...) {
+		if t.IsZero() {
+			continue
+		}
+		if e, ok, err := p.tr.lookup(t, path); err == nil && ok && !e.isTree() && e.hash == h {
+			return true
+		}
+	}
+	return false
+}
+
+// current hashes what is at path in the working tree: exists is false when
+// nothing is there; isDir for a folder; ok false when it cannot be read.
+func (p *worktreePlan) current(path string) (h plumbing.Hash, fi os.FileInfo, exists, ok bool) {
+	fp := p.r.wtPath(path)
+	fi, err := os.Lstat(fp)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return h, nil, false, true
+		}
+		return h, nil, true, false
+	}
+	switch {
+	case fi.IsDir():
+		return h, fi, true, true
+	case fi.Mode()&os.ModeSymlink != 0:
+		target, err := os.Readlink(fp)
 		if err != nil {
-			found = dir
-			return filepath.SkipAll
+			return h, fi, true, false
 		}
-		if de.IsDir() {
-			return nil
+		return objectHash(plumbing.BlobObject, []byte(target)), fi, true, true
+	case fi.Mode().IsRegular():
+		// the index entry's stat data says the content without reading it
+		if e := p.entries[path]; e != nil && statMatches(e, fi) && e.ModifiedAt.Before(p.indexMod) {
+			return e.Hash, fi, true, true
 		}
-		rel, _ := filepath.Rel(r.workTree, fp)
-		if rel = filepath.ToSlash(rel); !deleted[rel] {
-			found = rel
-			return filepath.SkipAll
-		}
-		return nil
-	})
-	return found
+		h, err := hashFile(fp)
+		return h, fi, true, err == nil
+	}
+	return h, fi, true, false
 }
 
 func (r *Repo) wtPath(p string) string {
@@ -242,58 +204,20 @@ func hashFile(p string) (plumbing.Hash, error) {
 	return objectHash(plumbing.BlobObject, b), nil
 }
 
-// checkFile compares a tracked file with its index entry the way git does:
-// by stat data, re-reading the content when stat differs or the entry is
-// racily clean. It returns why the file is dirty ("" if clean) and, when
-// the content matched but stat did not, an entry with fresh stat data.
-func (r *Repo) checkFile(name string, e *index.Entry, indexMod time.Time, trustMode bool) (string, *index.Entry) {
-	p := r.wtPath(name)
-	fi, err := os.Lstat(p)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return "deleted", nil
-		}
-		return "unreadable", nil
-	}
-	switch {
-	case e.Mode == filemode.Symlink:
-		if fi.Mode()&os.ModeSymlink == 0 {
-			return "type changed", nil
-		}
-	case e.Mode == filemode.Regular || e.Mode == filemode.Executable:
-		if !fi.Mode().IsRegular() {
-			return "type changed", nil
-		}
-		if trustMode && (fi.Mode()&0o111 != 0) != (e.Mode == filemode.Executable) {
-			return "mode changed", nil
-		}
-	}
-	if statMatches(e, fi) && e.ModifiedAt.Before(indexMod) {
-		return "", nil
-	}
-	var h plumbing.Hash
-	if e.Mode == filemode.Symlink {
-		target, err := os.Readlink(p)
-		if err != nil {
-			return "unreadable", nil
-		}
-		h = objectHash(plumbing.BlobObject, []byte(target))
-	} else if h, err = hashFile(p); err != nil {
-		return "unreadable", nil
-	}
-	if h != e.Hash {
-		return "modified", nil
-	}
-	return "", entryFromStat(name, e.Hash, e.Mode, fi)
+// writeJob is one file apply writes.
+type writeJob struct {
+	path    string
+	hash    plumbing.Hash
+	mode    filemode.FileMode
+	content []byte
 }
 
-// writeFiles writes the files of changes (their folders exist) in
-// parallel, file creation being slow on many file systems, and returns
-// their index entries.
-func writeFiles(r *Repo, changes []Change, files map[string][]byte) ([]*index.Entry, error) {
-	out := make([]*index.Entry, len(changes))
+// writeFiles writes files (their folders exist) in parallel, file creation
+// being slow on many file systems, and returns their index entries.
+func writeFiles(r *Repo, jobs []writeJob) ([]*index.Entry, error) {
+	out := make([]*index.Entry, len(jobs))
 	workers := 8
-	if len(changes) < 64 {
+	if len(jobs) < 64 {
 		workers = 1
 	}
 	var (
@@ -307,12 +231,11 @@ func writeFiles(r *Repo, changes []Change, files map[string][]byte) ([]*index.En
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				c := changes[i]
-				e, err := writeFile(r.wtPath(c.Path), c, files[c.Path])
+				e, err := writeFile(r.wtPath(jobs[i].path), jobs[i])
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
-						firstErr = err
+						firstErr = fmt.Errorf("write %s: %w", jobs[i].path, err)
 					}
 					mu.Unlock()
 					continue
@@ -321,7 +244,7 @@ func writeFiles(r *Repo, changes []Change, files map[string][]byte) ([]*index.En
 			}
 		}()
 	}
-	for i := range changes {
+	for i := range jobs {
 		next <- i
 	}
 	close(next)
@@ -329,31 +252,58 @@ func writeFiles(r *Repo, changes []Change, files map[string][]byte) ([]*index.En
 	return out, firstErr
 }
 
-func writeFile(fp string, c Change, content []byte) (*index.Entry, error) {
-	f, err := os.OpenFile(fp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+// tempSuffix marks the temporary file a working tree file is written to
+// before it is renamed into place ("dir/.name.entrasnap-new").
+const tempSuffix = ".entrasnap-new"
+
+func tempName(fp string) string {
+	return filepath.Join(filepath.Dir(fp), "."+filepath.Base(fp)+tempSuffix)
+}
+
+// writeFile writes a file (or symlink) through a temporary file and a
+// rename, so that a crash leaves the old or the new content.
+func writeFile(fp string, j writeJob) (*index.Entry, error) {
+	tmp := tempName(fp)
+	if j.mode == filemode.Symlink {
+		os.Remove(tmp) // a leftover of an interrupted run
+		if err := os.Symlink(string(j.content), tmp); err != nil {
+			return nil, err
+		}
+	} else {
+		perm := os.FileMode(0o644)
+		if j.mode == filemode.Executable {
+			perm = 0o755
+		}
+		// (O_TRUNC: a leftover of an interrupted run is overwritten)
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+		if err != nil {
+			return nil, err
+		}
+		_, err = f.Write(j.content)
+		if err == nil {
+			var fi os.FileInfo
+			if fi, err = f.Stat(); err == nil && fi.Mode().Perm()&0o111 != perm&0o111 {
+				err = f.Chmod(perm) // a leftover's mode, or the umask
+			}
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(tmp)
+			return nil, err
+		}
+	}
+	if err := os.Rename(tmp, fp); err != nil {
+		os.Remove(tmp)
+		return nil, err
+	}
+	// stat after the rename: it changes the file's ctime, which git compares
+	fi, err := os.Lstat(fp)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	if _, err := f.Write(content); err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.Mode()&0o111 != 0 { // an executable file became a regular one
-		if err := f.Chmod(fi.Mode().Perm() &^ 0o111); err != nil {
-			return nil, err
-		}
-		if fi, err = f.Stat(); err != nil {
-			return nil, err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	return entryFromStat(c.Path, c.To, filemode.Regular, fi), nil
+	return entryFromStat(j.path, j.hash, j.mode, fi), nil
 }
 
 func statMatches(e *index.Entry, fi os.FileInfo) bool {
@@ -375,20 +325,37 @@ func entryFromStat(name string, h plumbing.Hash, mode filemode.FileMode, fi os.F
 	return e
 }
 
-// apply makes the working tree and index match the new commit: deletions
-// first (then folders left empty), then new and changed files, then the
-// index, written to index.lock and renamed over index.
+// apply brings the working tree and index to the target tree, by the rule
+// of worktreePlan: deletions first (then folders left empty), then new and
+// changed files (each written to a temporary file and renamed, so a crash
+// leaves the old or the new content, never a part), then the index, written
+// to index.lock and renamed over index. files holds the content of new
+// blobs by path; others are read from the repository.
 func (p *worktreePlan) apply(files map[string][]byte) error {
 	r := p.r
+	keep := func(path, why string) { p.kept = append(p.kept, path+": "+why) }
 	emptied := map[string]bool{}
 	for _, c := range p.changes {
 		if c.Action != Deleted {
 			continue
 		}
-		if err := os.Remove(r.wtPath(c.Path)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
+		h, fi, exists, ok := p.current(c.Path) // (uses the entry's stat data)
 		delete(p.entries, c.Path)
+		switch {
+		case !exists:
+		case !ok:
+			keep(c.Path, "unreadable; left in place, no longer tracked")
+			continue
+		case fi.IsDir():
+			continue
+		case !p.committed(c.Path, h):
+			keep(c.Path, "your file is kept, untracked: the commit does not have it (nothing of it was committed, so it was not removed)")
+			continue
+		default:
+			if err := os.Remove(r.wtPath(c.Path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
 		for dir := path.Dir(c.Path); dir != "."; dir = path.Dir(dir) {
 			emptied[dir] = true
 		}
@@ -408,30 +375,71 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 	for _, d := range dirs {
 		os.Remove(r.wtPath(d)) // fails, as it should, when not empty
 	}
-	var writes []Change
+	r.step("deleted")
+
+	var writes []writeJob
 	made := map[string]bool{}
 	for _, c := range p.changes {
 		if c.Action == Deleted {
 			continue
 		}
-		if _, ok := files[c.Path]; !ok {
-			return fmt.Errorf("no content for %s", c.Path)
+		mode := filemode.Regular
+		content, have := files[c.Path]
+		if !have {
+			e, ok, err := p.tr.lookup(p.target, c.Path)
+			if err != nil || !ok {
+				return fmt.Errorf("no content for %s", c.Path)
+			}
+			mode = e.mode
+		}
+		tracked := &index.Entry{Name: c.Path, Hash: c.To, Mode: mode} // no stat: git re-reads it
+		h, fi, exists, ok := p.current(c.Path)
+		switch {
+		case !ok:
+			keep(c.Path, "unreadable; left in place (git status shows it)")
+			p.entries[c.Path] = tracked
+			continue
+		case exists && fi.IsDir():
+			if os.Remove(r.wtPath(c.Path)) != nil {
+				keep(c.Path, "a folder with files of yours is where the snapshot has a file; move it away and run `entrasnap check --repair`")
+				p.entries[c.Path] = tracked
+				continue
+			}
+		case exists && h == c.To && (mode == filemode.Symlink) == (fi.Mode()&os.ModeSymlink != 0):
+			if e := entryFromStat(c.Path, c.To, mode, fi); mode != filemode.Regular || fi.Mode()&0o111 == 0 {
+				p.entries[c.Path] = e
+				continue
+			}
+		case exists && !p.committed(c.Path, h):
+			keep(c.Path, "your local version is kept; the snapshot's is committed (git diff shows the difference, `git checkout -- FILE` takes the snapshot's)")
+			p.entries[c.Path] = tracked
+			continue
 		}
 		if dir := path.Dir(c.Path); !made[dir] {
 			if err := os.MkdirAll(r.wtPath(dir), 0o755); err != nil {
-				return err
+				keep(c.Path, fmt.Sprintf("its folder cannot be made (%v): a file of yours may be in the way; move it and run `entrasnap check --repair`", err))
+				p.entries[c.Path] = tracked
+				continue
 			}
 			made[dir] = true
 		}
-		writes = append(writes, c)
+		if !have {
+			b, err := r.readBlob(c.To)
+			if err != nil {
+				return err
+			}
+			content = b
+		}
+		writes = append(writes, writeJob{path: c.Path, hash: c.To, mode: mode, content: content})
 	}
-	entries, err := writeFiles(r, writes, files)
+	entries, err := writeFiles(r, writes)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		p.entries[e.Name] = e
 	}
+	r.step("written")
 	all := make([]*index.Entry, 0, len(p.entries))
 	for _, e := range p.entries {
 		all = append(all, e)
@@ -449,6 +457,7 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 		return fmt.Errorf("write index: %w", err)
 	}
 	p.lock = nil
+	r.step("index")
 	if err := os.Rename(p.indexPath+".lock", p.indexPath); err != nil {
 		os.Remove(p.indexPath + ".lock")
 		return fmt.Errorf("write index: %w", err)
@@ -502,4 +511,97 @@ func encodeIndex(w *bytes.Buffer, entries []*index.Entry) {
 	}
 	sum := sha1.Sum(w.Bytes()[start:])
 	w.Write(sum[:])
+}
+
+// recentTrees returns the trees of commit and its first-parent ancestors,
+// n commits in all (fewer when the history is shorter).
+func (r *Repo) recentTrees(commit plumbing.Hash, n int) []plumbing.Hash {
+	var out []plumbing.Hash
+	for h := commit; !h.IsZero() && len(out) < n; {
+		c, err := r.repo.CommitObject(h)
+		if err != nil {
+			break
+		}
+		out = append(out, c.TreeHash)
+		if len(c.ParentHashes) == 0 {
+			break
+		}
+		h = c.ParentHashes[0]
+	}
+	return out
+}
+
+// recentDepth is how many of the branch's last commits count as "committed"
+// content that bringing the working tree to a new commit may replace: the
+// head before the run, and two before it (a run interrupted after moving
+// the branch left the working tree one commit behind).
+const recentDepth = 3
+
+// WorktreeReport is what SyncWorktree did.
+type WorktreeReport struct {
+	Branch  string   // the branch HEAD names
+	Changed []string // paths whose index entry or file was brought to HEAD
+	Kept    []string // local content kept, with why (see Result.WorktreeKept)
+	Skipped string   // why nothing was done ("" if it was)
+}
+
+// SyncWorktree brings the index and working tree to the commit of the
+// branch HEAD names, by the rule of WriteSnapshot (README, "If a run was
+// interrupted"): the index to the commit's tree; files whose content is
+// committed are replaced, local content is kept and reported. It is what
+// `entrasnap check --repair` runs after an interrupted export; a bare
+// repository or an unborn branch has nothing to do.
+func (r *Repo) SyncWorktree(ctx context.Context) (*WorktreeReport, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+	rep := &WorktreeReport{}
+	if r.workTree == "" {
+		rep.Skipped = "a bare repository has no working tree"
+		return rep, nil
+	}
+	bref, err := r.headBranch()
+	if err != nil {
+		return nil, err
+	}
+	rep.Branch = bref
+	if bref == "" {
+		rep.Skipped = "HEAD is detached: entrasnap leaves the working tree to git"
+		return rep, nil
+	}
+	head, ok, err := r.readRef(bref)
+	if err != nil {
+		return nil, err
+	}
+	var target plumbing.Hash
+	var recent []plumbing.Hash
+	if ok {
+		recent = r.recentTrees(head, recentDepth)
+		if len(recent) > 0 {
+			target = recent[0]
+		}
+	}
+	if target.IsZero() {
+		target = emptyTreeHash
+	}
+	plan := r.planWorktree(bref, target, treeReader{r: r}, recent)
+	defer plan.release()
+	if plan.skip != "" {
+		rep.Skipped = plan.skip
+		return rep, fmt.Errorf("the index and working tree of %s were not brought to %s: %s", r.workTree, bref, plan.skip)
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	for _, c := range plan.changes {
+		rep.Changed = append(rep.Changed, c.Path)
+	}
+	if len(plan.changes) == 0 {
+		return rep, nil
+	}
+	if err := plan.apply(nil); err != nil {
+		return rep, fmt.Errorf("bringing the working tree %s to %s: %w", r.workTree, bref, err)
+	}
+	rep.Kept = plan.kept
+	return rep, nil
 }

@@ -16,50 +16,96 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestDirtyWorktreeLeftAlone(t *testing.T) {
+// porcelain is `git status --porcelain` (untracked files listed one by one).
+func porcelain(t *testing.T, dir string) string {
+	t.Helper()
+	return runGit(t, dir, "status", "--porcelain", "--untracked-files=all")
+}
+
+// indexAtHead fails unless the real git sees no staged change.
+func indexAtHead(t *testing.T, dir string) {
+	t.Helper()
+	if out, err := gitErr(dir, "diff", "--cached", "--quiet"); err != nil {
+		t.Errorf("git diff --cached: the index is not the commit's tree (%v)\n%s\n%s", err, out, runGit(t, dir, "status", "--porcelain"))
+	}
+}
+
+// TestDirtyWorktreeIndexAtCommit: with local edits, the commit still
+// brings the index to the committed tree; files the user did not touch are
+// updated, edited files keep the user's content (reported) and show as the
+// user's own unstaged changes, never as staged reversals of the snapshot;
+// `git commit -am` then commits only the user's edit.
+func TestDirtyWorktreeIndexAtCommit(t *testing.T) {
 	r := newTestRepo(t, false)
 	dir := r.Path()
 	f := files0()
 	write(t, r, Snapshot{Files: f, Author: day(0)})
-	// the user edits a tracked file
+	// the user edits a tracked file the snapshot does not change, and one it changes
 	userEdit := []byte("displayName: edited by hand\n")
 	p := filepath.Join(dir, "users", "ann smith.11aa.yaml")
 	if err := os.WriteFile(p, userEdit, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f2 := edit(f, map[string][]byte{"users/new.yaml": []byte("new\n"), "README.md": nil})
+	var changed string
+	for name := range f {
+		if strings.HasPrefix(name, "groups/") {
+			changed = name
+			break
+		}
+	}
+	os.WriteFile(filepath.Join(dir, changed), []byte("mine\n"), 0o644)
+	f2 := edit(f, map[string][]byte{"users/new.yaml": []byte("new\n"), "README.md": nil, changed: []byte("snapshot v2\n")})
 	res := write(t, r, Snapshot{Files: f2, Author: day(1)})
-	if !res.Changed || res.WorktreeUpdated {
+	if !res.Changed || !res.WorktreeUpdated || res.WorktreeSkipped != "" {
 		t.Fatalf("result = %+v", res)
 	}
-	if !strings.Contains(res.WorktreeSkipped, "local changes") || !strings.Contains(res.WorktreeSkipped, "users/ann smith.11aa.yaml") {
-		t.Errorf("WorktreeSkipped = %q", res.WorktreeSkipped)
+	if len(res.WorktreeKept) != 1 || !strings.HasPrefix(res.WorktreeKept[0], changed+": your local version is kept") {
+		t.Errorf("WorktreeKept = %q", res.WorktreeKept)
 	}
 	if b, _ := os.ReadFile(p); string(b) != string(userEdit) {
 		t.Error("the user's edit was overwritten")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "users", "new.yaml")); !os.IsNotExist(err) {
-		t.Error("new file written into a dirty working tree")
+	if b, _ := os.ReadFile(filepath.Join(dir, changed)); string(b) != "mine\n" {
+		t.Error("the user's edit of a changed file was overwritten")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		t.Error("file deleted from a dirty working tree")
+	if b, err := os.ReadFile(filepath.Join(dir, "users", "new.yaml")); err != nil || string(b) != "new\n" {
+		t.Errorf("new file not written: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); !os.IsNotExist(err) {
+		t.Error("deleted file left in the working tree")
 	}
 	if _, err := os.Stat(filepath.Join(r.GitDir(), "index.lock")); !os.IsNotExist(err) {
 		t.Error("index.lock left behind")
 	}
-	fsck(t, dir)
-	if n := strings.TrimSpace(runGit(t, dir, "rev-list", "--count", "HEAD")); n != "2" {
-		t.Errorf("%s commits, want 2", n)
+	indexAtHead(t, dir)
+	want := " M " + changed + "\n M \"users/ann smith.11aa.yaml\"\n"
+	if got := porcelain(t, dir); got != want {
+		t.Errorf("git status --porcelain:\n%s\nwant:\n%s", got, want)
 	}
-	// Staged changes count as dirty too.
-	runGit(t, dir, "checkout", "-f", "HEAD")
+	fsck(t, dir)
+	// following git's advice commits the user's edits on top of the snapshot
+	runGit(t, dir, "commit", "-q", "-am", "my edits")
+	if out := runGit(t, dir, "show", "HEAD:users/new.yaml"); out != "new\n" {
+		t.Errorf("git commit -am reverted the snapshot: users/new.yaml = %q", out)
+	}
+	if _, err := gitErr(dir, "cat-file", "-e", "HEAD:README.md"); err == nil {
+		t.Error("git commit -am restored the deleted README.md")
+	}
+
+	// Staged changes are unstaged, their files kept.
+	runGit(t, dir, "reset", "-q", "--hard", "HEAD~1")
 	statusClean(t, dir)
 	os.WriteFile(filepath.Join(dir, "staged.txt"), []byte("s"), 0o644)
 	runGit(t, dir, "add", "staged.txt")
 	res = write(t, r, Snapshot{Files: edit(f2, map[string][]byte{"x": []byte("x")}), Author: day(2)})
-	if !strings.Contains(res.WorktreeSkipped, "staged") {
-		t.Errorf("staged change: WorktreeSkipped = %q", res.WorktreeSkipped)
+	if !res.WorktreeUpdated || len(res.WorktreeKept) != 1 || !strings.HasPrefix(res.WorktreeKept[0], "staged.txt:") {
+		t.Errorf("staged change: %+v", res)
 	}
+	indexAtHead(t, dir)
+	if got := porcelain(t, dir); got != "?? staged.txt\n" {
+		t.Errorf("status after a staged change:\n%s", got)
+	}
+	fsck(t, dir)
 }
 
 func TestUntrackedFilesKeptAndInTheWay(t *testing.T) {
@@ -74,17 +120,22 @@ func TestUntrackedFilesKeptAndInTheWay(t *testing.T) {
 	if !res.WorktreeUpdated {
 		t.Fatalf("skipped: %s", res.WorktreeSkipped)
 	}
-	if out := runGit(t, dir, "status", "--porcelain", "--untracked-files=all"); out != "?? notes.txt\n?? users/scratch.txt\n" {
+	if out := porcelain(t, dir); out != "?? notes.txt\n?? users/scratch.txt\n" {
 		t.Errorf("status:\n%s", out)
 	}
-	// an untracked file with other content where a new file goes
+	// an untracked file with other content where a new file goes: kept,
+	// reported; the index has the snapshot's file
 	os.WriteFile(filepath.Join(dir, "groups", "h.yaml"), []byte("mine"), 0o644)
 	res = write(t, r, Snapshot{Files: map[string][]byte{"groups/g.yaml": []byte("g\n"), "groups/h.yaml": []byte("h\n")}, Author: day(2)})
-	if res.WorktreeUpdated || !strings.Contains(res.WorktreeSkipped, "groups/h.yaml") {
+	if !res.WorktreeUpdated || len(res.WorktreeKept) != 1 || !strings.Contains(res.WorktreeKept[0], "groups/h.yaml") {
 		t.Errorf("untracked in the way: %+v", res)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "groups", "h.yaml")); string(b) != "mine" {
 		t.Error("untracked file overwritten")
+	}
+	indexAtHead(t, dir)
+	if out := porcelain(t, dir); out != " M groups/h.yaml\n?? notes.txt\n?? users/scratch.txt\n" {
+		t.Errorf("status:\n%s", out)
 	}
 	fsck(t, dir)
 }

@@ -71,6 +71,11 @@ type Result struct {
 	// changes, HEAD is on another branch, ...); "" for bare repositories.
 	WorktreeUpdated bool
 	WorktreeSkipped string
+	// WorktreeKept lists, with why, the paths where the working tree kept
+	// local content (an edit, an untracked file in the way) instead of the
+	// commit's: the index has the commit's version, so git status shows the
+	// user's content as an unstaged change. Nothing in it was overwritten.
+	WorktreeKept []string
 }
 
 func (s Signature) withDefaults(now time.Time) Signature {
@@ -280,6 +285,25 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 				return res, err
 			}
 		}
+		// No commit, but an earlier run may have been interrupted before
+		// its working tree update: bring index and working tree to the head.
+		if r.workTree != "" {
+			plan := r.planWorktree(bref, parentTree, tr, r.recentTrees(parent, recentDepth))
+			if plan.skip != "" {
+				if !strings.HasPrefix(plan.skip, "HEAD is on") {
+					res.WorktreeSkipped = plan.skip
+				}
+			} else if len(plan.changes) > 0 {
+				if err := plan.apply(in.Files); err != nil {
+					plan.release()
+					res.WorktreeSkipped = "updating the working tree failed: " + err.Error()
+					return res, fmt.Errorf("bringing the working tree %s to %s failed (run `entrasnap check --repair` once the cause is fixed): %w", r.workTree, parent, err)
+				}
+				res.WorktreeUpdated = true
+				res.WorktreeKept = plan.kept
+			}
+			plan.release()
+		}
 		return res, nil
 	}
 
@@ -349,11 +373,16 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	}
 	res.ObjectsWritten = len(objs)
 	res.Packed = len(objs) > looseLimit
+	r.step("objects")
 
 	// 2. check the working tree against the old head (and lock its index).
 	var plan *worktreePlan
 	if r.workTree != "" {
-		plan = r.planWorktree(bref, parentTree, hasParent, res.Changes)
+		var recent []plumbing.Hash
+		if hasParent {
+			recent = r.recentTrees(parent, recentDepth)
+		}
+		plan = r.planWorktree(bref, rootHash, tr, recent)
 		if plan.skip != "" {
 			res.WorktreeSkipped = plan.skip
 		}
@@ -366,6 +395,7 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	if r.testBeforeRefUpdate != nil {
 		r.testBeforeRefUpdate()
 	}
+	r.step("planned")
 
 	// 3. publish: branch compare-and-swap, then the tag.
 	if err := r.updateRef(bref, parent, commitHash); err != nil {
@@ -374,6 +404,7 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	}
 	res.Commit = commitHash
 	res.Changed = true
+	r.step("branch")
 	var errs []error
 	if tagObj != nil {
 		if err := r.updateRef(tref, plumbing.ZeroHash, tagObj.hash); err != nil {
@@ -384,13 +415,15 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		}
 	}
 
+	r.step("tag")
 	// 4. the working tree.
 	if plan != nil && plan.skip == "" {
 		if err := plan.apply(in.Files); err != nil {
 			res.WorktreeSkipped = "updating the working tree failed: " + err.Error()
-			errs = append(errs, fmt.Errorf("snapshot %s committed, but updating the working tree %s failed (git status shows what differs; `git checkout -f` restores it): %w", commitHash, r.workTree, err))
+			errs = append(errs, fmt.Errorf("snapshot %s committed, but updating the working tree %s failed: %w; once the cause is fixed, `entrasnap check --repair` (or the next export) brings the index and working tree to the commit, keeping local edits", commitHash, r.workTree, err))
 		} else {
 			res.WorktreeUpdated = true
+			res.WorktreeKept = plan.kept
 		}
 	}
 	releasePlan()

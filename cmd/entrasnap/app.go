@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -22,6 +24,9 @@ const (
 	exitChanges = 2  // success, and changes or drift were found (like terraform -detailed-exitcode)
 	exitPartial = 3  // finished but incomplete: a snapshot marked incomplete, a restore partly applied
 	exitUsage   = 64 // bad flags or arguments
+	// exitSignal + the signal number when a signal stopped the run: 130 for
+	// SIGINT (Ctrl-C), 143 for SIGTERM.
+	exitSignal = 128
 )
 
 const exitCodesHelp = `EXIT CODES:
@@ -30,7 +35,9 @@ const exitCodesHelp = `EXIT CODES:
    2    success with changes or drift found
    3    finished but incomplete (a snapshot with unread kinds, drift with kinds not checked,
         a partly applied or unverified restore)
-   64   bad flags or arguments`
+   64   bad flags or arguments
+   130  interrupted by Ctrl-C (SIGINT); 143 for SIGTERM. Nothing is half-written: the
+        next run continues (see "If a run was interrupted" in the README)`
 
 // exitError carries an exit code through urfave/cli to run.
 type codedError struct {
@@ -94,19 +101,77 @@ everything without an Azure account.`,
 	return app
 }
 
-// run executes the CLI and maps the outcome to an exit code.
+// run executes the CLI and maps the outcome to an exit code. SIGINT
+// (Ctrl-C) and SIGTERM cancel the command's context: the command stops at
+// its next safe point (nothing half-written: see "If a run was interrupted"
+// in the README) and the exit code is 130 or 143, as shells expect. A
+// second signal ends the process at once (also safe: every write step
+// survives a kill).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs) // a second signal has its default effect
+			cancel(interrupted{s})
+		case <-done:
+			signal.Stop(sigs)
+		}
+	}()
+	return runContext(ctx, args, stdin, stdout, stderr)
+}
+
+// runContext runs the CLI with ctx; a context cancelled with cause
+// interrupted{signal} exits as that signal asks.
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	err := newApp(e).RunContext(ctx, args)
+	var in interrupted
+	if errors.As(context.Cause(ctx), &in) {
+		msg := "interrupted by " + in.name()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			msg += ": " + err.Error()
+		} else if err != nil {
+			msg += ": " + strings.TrimSuffix(strings.TrimSuffix(err.Error(), ": context canceled"), "context canceled")
+		}
+		fmt.Fprintf(scrubWriter{stderr}, "entrasnap: %s\n", strings.TrimRight(msg, ": "))
+		return in.code()
+	}
 	return exitCode(err, stderr)
+}
+
+// interrupted is the cause of a context cancelled by a signal.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.name() }
+
+func (i interrupted) name() string {
+	if i.sig == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT (Ctrl-C)"
+}
+
+// code is 128 + the signal number: 130 for SIGINT, 143 for SIGTERM.
+func (i interrupted) code() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return exitSignal + int(s)
+	}
+	return exitSignal + int(syscall.SIGINT)
 }
 
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	// Every error is scrubbed before it is printed: credentials in a URL
+	// (a --push remote) and the values of GIT_TOKEN/GITHUB_TOKEN never show.
+	stderr = scrubWriter{stderr}
 	var ce *codedError
 	if errors.As(err, &ce) {
 		if ce.err != nil && ce.code != exitChanges {
@@ -126,4 +191,14 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitError
 	}
 	return exitError
+}
+
+// scrubWriter masks credentials (snapshot.Scrub) in what is written to w.
+type scrubWriter struct{ w io.Writer }
+
+func (s scrubWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, snapshot.Scrub(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -46,19 +46,24 @@ By default the latest snapshot (HEAD) is checked; --all checks HEAD and every
 tagged snapshot. Problems are listed by file. An object file larger than
 --max-file-size (default 64MiB) is reported as an error and not read.
 
+` + repairHelp + `
+
 EXIT CODES:
    0   no errors (warnings may have been printed)
-   1   errors were found, or the repository could not be read
+   1   errors were found, the repository could not be read, or --repair could not
+       finish (the message names what is left and the command that fixes it)
    64  bad flags or arguments
 
 EXAMPLES:
    entrasnap check --repo ./tenant-backup
-   entrasnap check --repo ./tenant-backup --all --json | jq '.snapshots[].issues[]'`,
+   entrasnap check --repo ./tenant-backup --all --json | jq '.snapshots[].issues[]'
+   entrasnap check --repo ./tenant-backup --repair   # after an interrupted export`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.BoolFlag{Name: "all", Usage: "check every tagged snapshot, not only the latest"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable report on stdout"},
 			maxFileSizeFlag(),
+			&cli.BoolFlag{Name: "repair", Usage: "first remove stale locks and temporary files of interrupted runs and bring the index and working tree to HEAD (local edits kept)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -67,6 +72,11 @@ EXAMPLES:
 			maxFileSize, err := maxFileSizeFrom(c)
 			if err != nil {
 				return err
+			}
+			if c.Bool("repair") {
+				if err := runRepair(c.Context, e.stderr, c.String("repo")); err != nil {
+					return err
+				}
 			}
 			return runCheck(c.Context, e, checkOptions{repo: c.String("repo"), all: c.Bool("all"), json: c.Bool("json"), maxFileSize: maxFileSize})
 		},
@@ -479,7 +489,10 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*checkSnap
 			m = map[string][]string{}
 			byID[ff.kind.Name] = m
 		}
-		id := strings.ToLower(ff.key)
+		id := ff.key
+		if layout.IsGUID(id) { // GUIDs are case-insensitive; other keys ("Fido2", "fido2") are distinct
+			id = strings.ToLower(id)
+		}
 		m[id] = append(m[id], f.path)
 		for _, a := range ff.altIDs {
 			if alt[ff.kind.Name] == nil {

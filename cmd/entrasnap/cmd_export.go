@@ -56,6 +56,8 @@ unless --allow-shrink is given.
 --branch B commits to branch B; a branch that does not exist yet starts at
 HEAD's commit, so its snapshot is reviewed against HEAD's (a pull request from
 B into the default branch). If nothing changed, the new branch is not kept.
+B must be a valid git branch name (no spaces, "..", ~^:?*[\, leading "-" or
+trailing ".lock"); a bad one is refused before anything is read.
 
 --pr-body FILE writes what this snapshot changed (previous snapshot → new, as
 ` + "`entrasnap diff --format markdown`" + `) to FILE, to use as a pull request
@@ -69,7 +71,17 @@ Pushes are fast-forward only. Credentials come from the environment:
 GIT_TOKEN (or GITHUB_TOKEN) over HTTPS, sent as user GIT_USERNAME (default
 x-access-token); for SSH, the key file GIT_SSH_KEY_FILE (passphrase in
 GIT_SSH_KEY_PASSPHRASE) or the agent at SSH_AUTH_SOCK. Tokens are never
-printed.
+printed: a remote URL with credentials (https://user:TOKEN@host/...) is
+shown as https://***@host/..., and token-like query parameters as xxxxx.
+
+With a working tree, the index always ends at the committed snapshot. Files
+are replaced only when their content is committed; your local edits are kept
+and listed (git status shows them as your changes, never as staged
+reversals). A run interrupted at any point (Ctrl-C exits 130, SIGTERM 143, or
+a crash) is continued by the next one: a lock whose process is gone from
+this host is taken over (said on stderr), stale git lock files and temporary
+packs are removed, and the index and working tree are brought to the
+commit; ` + "`entrasnap check --repair`" + ` does the same on request.
 
 Progress goes to stderr, one line per kind; with --json, JSON lines
 (kind_started, kind_done, summary) go to stdout instead. The commit author
@@ -80,6 +92,8 @@ EXIT CODES:
    0   snapshot complete (committed, or unchanged and tagged)
    1   error: nothing was committed (or the message says what was)
    3   snapshot committed, but some kinds are incomplete and were carried forward
+   64  bad flags or arguments (an invalid --branch)
+   130 interrupted by Ctrl-C (143: SIGTERM); nothing was committed unless it says so
 
 EXAMPLES:
    # try it against graphsim, the emulated tenant: in one terminal
@@ -130,6 +144,12 @@ EXAMPLES:
 			if strings.TrimSpace(o.repo) == "" {
 				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
 			}
+			if c.IsSet("branch") {
+				// Checked before anything is read from Graph.
+				if err := snapshot.ValidBranchName(o.branch); err != nil {
+					return usageErrorf("--branch: %v; git branch names may not hold spaces, \"..\", ~^:?*[\\, start with - or end with .lock", err)
+				}
+			}
 			return runExport(c.Context, e, o)
 		},
 	}
@@ -172,6 +192,8 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return fmt.Errorf("--repo %s: %w", o.repo, err)
 	}
 	defer repo.Close()
+	// A stale lock taken over, leftovers of an interrupted run removed.
+	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	var started plumbing.Hash // the commit a branch created here starts at
 	if o.branch != "" {
 		if head, err := repo.Resolve(ctx, "HEAD"); err == nil {
@@ -338,17 +360,24 @@ func pushSnapshot(ctx context.Context, e *env, repo *snapshot.Repo, res *exporte
 	}
 	u, err := repo.RemoteURL(remote)
 	if err != nil {
-		return fmt.Errorf("snapshot %s committed, but --push: %w", exportShortHash(res.Commit), err)
+		return fmt.Errorf("snapshot %s committed, but --push: %s", exportShortHash(res.Commit), snapshot.Scrub(err.Error()))
 	}
 	auth, err := snapshot.AuthFromEnv(u)
 	if err != nil {
-		return fmt.Errorf("snapshot %s committed, but --push: %w", exportShortHash(res.Commit), err)
+		return fmt.Errorf("snapshot %s committed, but --push: %s", exportShortHash(res.Commit), snapshot.Scrub(err.Error()))
 	}
+	// A remote given as a URL may hold credentials (https://user:token@...):
+	// it is only ever shown redacted, and go-git's errors are scrubbed.
+	shown := snapshot.RedactURL(remote)
 	if err := repo.Push(ctx, remote, refs, auth); err != nil {
-		return fmt.Errorf("snapshot %s committed to %s, but %w; push again with `git -C %s push %s %s`",
-			exportShortHash(res.Commit), repo.Path(), err, repo.Path(), remote, strings.Join(refs, " "))
+		again := shown
+		if shown != remote {
+			again = "REMOTE" // the real URL holds credentials: not printed
+		}
+		return fmt.Errorf("snapshot %s committed to %s, but %s; push again with `git -C %s push %s %s`",
+			exportShortHash(res.Commit), repo.Path(), snapshot.Scrub(err.Error()), repo.Path(), again, strings.Join(refs, " "))
 	}
-	fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), remote)
+	fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), shown)
 	return nil
 }
 
@@ -442,6 +471,17 @@ func (p *exportTermProgress) Done(res *exporter.Result) {
 	fmt.Fprintln(p.out, exporter.TrafficLine(res))
 	if res.WorktreeSkipped != "" {
 		fmt.Fprintf(p.w, "The working tree was not updated: %s\n", res.WorktreeSkipped)
+	}
+	if n := len(res.WorktreeKept); n > 0 {
+		const show = 10
+		fmt.Fprintf(p.w, "The index has the snapshot; %d file(s) in the working tree keep your local content (git status lists them as your changes):\n", n)
+		for i, k := range res.WorktreeKept {
+			if i == show {
+				fmt.Fprintf(p.w, "  ... and %d more\n", n-show)
+				break
+			}
+			fmt.Fprintf(p.w, "  %s\n", k)
+		}
 	}
 }
 

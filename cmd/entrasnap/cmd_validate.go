@@ -348,7 +348,7 @@ func inspectObject(k *layout.Kind, rel string, data []byte) (map[string]any, []f
 			if !hasProblemAt(out, k.KeyProp()) {
 				out = append(out, fileProblem{Property: k.KeyProp(), Message: "required: it names the object and its file"})
 			}
-		case want != rel:
+		case want != rel && !caseDistinctPath(k, obj, rel):
 			msg := "entrasnap keeps this object at " + want + "; rename the file (or fix its " + k.KeyProp()
 			if k.NameProp != "" {
 				msg += " or " + k.NameProp
@@ -430,4 +430,11 @@ func (y *yamlLines) of(path string) int {
 		n = n.Content[best+1]
 	}
 	return line
+}
+
+// caseDistinctPath: rel is the path export gives an object whose key
+// differs from another's only in case (layout.PathCaseDistinct).
+func caseDistinctPath(k *layout.Kind, obj map[string]any, rel string) bool {
+	alt, err := layout.PathCaseDistinct(k, obj)
+	return err == nil && alt == rel
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,5 +55,28 @@ func TestExportShowsRetryWaits(t *testing.T) {
 	code, out, _ = runCLI(t, "export", "--repo", filepath.Join(t.TempDir(), "b2"), "--graph-url", srv.URL, "--access-token", sim.Token(), "--json")
 	if code != exitOK || !strings.Contains(out, `"event":"retry"`) {
 		t.Errorf("--json retry events: %d\n%s", code, out)
+	}
+}
+
+// TestExportBadBranchRefusedBeforeGraph: an invalid --branch is a usage
+// error before any request reaches Graph (graphsim counts none).
+func TestExportBadBranchRefusedBeforeGraph(t *testing.T) {
+	sim, u := exportTestSim(t)
+	repo := filepath.Join(t.TempDir(), "backup")
+	for _, b := range []string{"a..b", "-x", "x.lock", "with space", "a/.hidden", "refs/tags/x", "HEAD", "a~1", "tab\there", "end/"} {
+		code, _, errOut := runCLI(t, "export", "--repo", repo, "--branch="+b, "--graph-url", u, "--access-token", sim.Token())
+		if code != exitUsage || !strings.Contains(errOut, "--branch") {
+			t.Errorf("--branch %q: code %d\n%s", b, code, errOut)
+		}
+	}
+	if n := sim.Stats().Requests; n != 0 {
+		t.Errorf("graphsim served %d requests for invalid branches, want 0", n)
+	}
+	if _, err := os.Stat(repo); !os.IsNotExist(err) {
+		t.Errorf("the repository was created for an invalid branch: %v", err)
+	}
+	code, _, errOut := runCLI(t, "export", "--repo", repo, "--branch", "entrasnap/review-1", "--kinds", "conditional-access", "--graph-url", u, "--access-token", sim.Token())
+	if code != exitOK {
+		t.Errorf("valid branch: %d\n%s", code, errOut)
 	}
 }
