@@ -1,0 +1,7 @@
+package reliability
+
+func lockAndDiskScenarios() []scenario { return nil }
+func brokenFileScenarios() []scenario { return nil }
+func hostileNameScenarios() []scenario { return nil }
+func refusalScenarios() []scenario    { return nil }
+func secretsScenario() scenario       { return scenario{name: "secrets", checks: "x", run: func(r *row) {}} }
