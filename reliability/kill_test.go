@@ -72,6 +72,7 @@ type watcher struct {
 	dirs   map[int32]string
 	events []fsEvent
 	killAt int
+	on     func(fsEvent) // called for each event, on the watcher's goroutine
 	proc   atomic.Pointer[os.Process]
 	done   chan struct{}
 	killed atomic.Bool
@@ -79,13 +80,16 @@ type watcher struct {
 
 const inMask = syscall.IN_CREATE | syscall.IN_MOVED_TO | syscall.IN_CLOSE_WRITE | syscall.IN_DELETE
 
-func newWatcher(t testing.TB, root string, killAt int) *watcher {
+func newWatcher(t testing.TB, root string, killAt int, on ...func(fsEvent)) *watcher {
 	t.Helper()
 	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := &watcher{fd: fd, root: root, dirs: map[int32]string{}, killAt: killAt, done: make(chan struct{})}
+	if len(on) > 0 {
+		w.on = on[0]
+	}
 	w.wake = t.TempDir()
 	w.add(w.wake)
 	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
@@ -134,6 +138,9 @@ func (w *watcher) loop() {
 			}
 			rel, _ := filepath.Rel(w.root, p)
 			w.events = append(w.events, fsEvent{n: len(w.events) + 1, class: classify(rel), path: rel})
+			if w.on != nil {
+				w.on(w.events[len(w.events)-1])
+			}
 			if w.killAt > 0 && len(w.events) == w.killAt {
 				if pr := w.proc.Load(); pr != nil {
 					pr.Kill()

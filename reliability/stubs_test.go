@@ -1,6 +1,5 @@
 package reliability
 
-func lockAndDiskScenarios() []scenario { return nil }
 func brokenFileScenarios() []scenario { return nil }
 func hostileNameScenarios() []scenario { return nil }
 func refusalScenarios() []scenario    { return nil }
