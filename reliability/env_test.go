@@ -117,6 +117,7 @@ type result struct {
 	code           int
 	stdout, stderr string
 	killed         bool
+	timedOut       bool
 }
 
 func (r result) out() string { return r.stdout + r.stderr }
@@ -127,12 +128,19 @@ type runOpts struct {
 	wrap  []string // run under this command (bash -c ... exec "$@")
 	cred  *syscall.Credential
 	start func(p *os.Process) // called once the process runs (kill hooks)
+	// timeout, when set, ends the run after it and reports timedOut
+	// instead of failing the test.
+	timeout time.Duration
 }
 
 // run runs the product binary against s (nil: no tenant) and keeps what it printed.
 func run(t testing.TB, s *sim, o runOpts, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	limit := 2 * time.Minute
+	if o.timeout > 0 {
+		limit = o.timeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	argv := append([]string{bin}, args...)
 	if len(o.wrap) > 0 {
@@ -160,6 +168,10 @@ func run(t testing.TB, s *sim, o runOpts, args ...string) result {
 	err := cmd.Wait()
 	res := result{stdout: out.String(), stderr: errb.String()}
 	keepOutput(out.Bytes(), errb.Bytes())
+	if ctx.Err() != nil && o.timeout > 0 {
+		res.timedOut = true
+		return res
+	}
 	if ctx.Err() != nil {
 		t.Fatalf("entrasnap %s: timed out\n%s", strings.Join(args, " "), res.out())
 	}
