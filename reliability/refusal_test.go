@@ -33,6 +33,11 @@ func refusalScenarios() []scenario {
 			run:    tamperedPlan,
 		},
 		{
+			name:   "odd selectors",
+			checks: "`restore` and `show` with selectors `/groups`, `/`, `//`, `../groups`, `users//x`: never panic; refused with the selector named, nothing written (found by FuzzResolveSelectors)",
+			run:    oddSelectors,
+		},
+		{
 			name:   "incomplete-snapshot restore",
 			checks: "whole-kind restore of named locations from a snapshot whose manifest marks them incomplete (403 while exporting) deletes no live named location",
 			run:    incompleteRestore,
@@ -140,5 +145,30 @@ func incompleteRestore(r *row) {
 	}
 	if res.code == 0 && !strings.Contains(strings.ToLower(res.out()), "incomplete") {
 		r.failf("restore from an incomplete kind succeeds without a word", "%s", short(res.out()))
+	}
+}
+
+func oddSelectors(r *row) {
+	repo := copyRepo(r, reference(r), "selectors")
+	s := newSim(r, graphsim.Options{}, nil)
+	before := s.state(r)
+	for _, sel := range []string{"/groups", "/", "//", "../groups", "users//x"} {
+		for _, args := range [][]string{
+			{"restore", "--repo", repo, "--at", "HEAD", sel, "--yes"},
+			{"show", "--repo", repo, sel},
+		} {
+			res := run(r, s, runOpts{}, args...)
+			switch {
+			case panicked(res.out()):
+				r.failf(fmt.Sprintf("`%s %s` panics", args[0], sel), "%s", short(res.out()))
+			case res.code == 0:
+				r.failf(fmt.Sprintf("`%s %s` succeeds", args[0], sel), "%s", short(res.out()))
+			case !strings.Contains(res.stderr, sel):
+				r.failf(fmt.Sprintf("`%s %s` does not name the selector", args[0], sel), "%s", short(res.stderr))
+			}
+		}
+	}
+	if !bytes.Equal(before, s.state(r)) {
+		r.failf("the tenant was written", "")
 	}
 }
