@@ -8,7 +8,7 @@
 //
 //	go test ./reliability              # run the suite; fails if a row fails or README's table differs
 //	go test ./reliability -update      # rewrite README's table from this run
-//	go test ./reliability -v -run 'TestReliability/kill'   # one group of rows (README is then not compared)
+//	go test ./reliability -v -run 'TestReliability/SIGKILL'  # some rows (README is then not compared)
 //
 // The table sits in README.md between <!-- reliability-table:start --> and
 // <!-- reliability-table:end -->; it is produced by the suite, never edited by
