@@ -13,4 +13,7 @@
 // The table sits in README.md between <!-- reliability-table:start --> and
 // <!-- reliability-table:end -->; it is produced by the suite, never edited by
 // hand.
+//
+// The suite runs on Linux (it watches repositories with inotify to kill the
+// binary at each write step); elsewhere the package has no tests.
 package reliability
