@@ -4,6 +4,8 @@ package reliability
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,6 +25,7 @@ var hostileNames = []struct{ name, value string }{
 	{"bidi overrides", "Admins\u202egnp.exe\u202c \u2066x\u2069"},
 	{"U+FFFE", "Group\uFFFEName"},
 	{"markdown heading", "# Approved by security"},
+	{"newline then heading", "Team\n# Approved by security"},
 	{"markdown mention", "@contoso/admins please approve"},
 	{"very long", strings.Repeat("Long name ", 100)},
 	{"path traversal", "../../../../etc/passwd"},
@@ -37,7 +40,7 @@ func hostileNameScenarios() []scenario {
 		i, h := i, h
 		out = append(out, scenario{
 			name:   "hostile name: " + h.name,
-			checks: fmt.Sprintf("a group named %s goes through export (exit 0, a safe path), check (exit 0), diff (no raw controls, CR, escapes or bidi in text; no heading or mention in markdown) and a restore from the file (exact name back)", quoteName(h.value)),
+			checks: fmt.Sprintf("a group named %s goes through export (exit 0, a safe path), check (exit 0), diff and `export --pr-body` (no raw controls, CR, escapes or bidi in text; no heading or mention in markdown) and a restore from the file (exact name back)", quoteName(h.value)),
 			run:    func(r *row) { hostileName(r, i, h.value) },
 		})
 	}
@@ -126,6 +129,15 @@ func hostileName(r *row, i int, name string) {
 	}
 	id := g["id"].(string)
 
+	// export --pr-body into a second copy: the pull request description.
+	prRepo := copyRepo(r, emptyReference(r), "hostile-pr")
+	prBody := filepath.Join(filepath.Dir(prRepo), "pr.md")
+	if pres := run(r, s, runOpts{}, "export", "--repo", prRepo, "--message", "reliability", "--pr-body", prBody); pres.code != 0 {
+		r.failf(fmt.Sprintf("export --pr-body exits %d", pres.code), "%s", short(pres.stderr))
+	}
+	pr, _ := os.ReadFile(prBody)
+	keepOutput(pr)
+
 	// export: exit 0, a safe path, valid UTF-8 content.
 	res := export(r, s, repo, runOpts{})
 	if res.code != 0 {
@@ -166,12 +178,14 @@ func hostileName(r *row, i int, name string) {
 		r.failf(fmt.Sprintf("diff exits %d", d.code), "%s", short(d.out()))
 	case strings.ContainsFunc(d.stdout, unsafeRune):
 		r.failf("diff prints the name raw (controls, escapes or bidi reach the terminal)", "%q", short(d.stdout))
+	case strings.Contains(d.stdout, "\n# Approved"):
+		r.failf("diff lets the name start a line of its own", "%q", short(d.stdout))
 	}
 	m := run(r, nil, runOpts{}, "diff", "--repo", repo, "--format", "markdown", "HEAD~1", "HEAD")
 	if m.code != 2 && m.code != 0 {
 		r.failf(fmt.Sprintf("diff --format markdown exits %d", m.code), "%s", short(m.out()))
 	}
-	for _, l := range strings.Split(m.stdout, "\n") {
+	for _, l := range strings.Split(m.stdout+"\n"+string(pr), "\n") {
 		if strings.HasPrefix(strings.TrimSpace(l), "# Approved") {
 			r.failf("markdown lets the name start a heading", "%q", l)
 		}
@@ -179,7 +193,7 @@ func hostileName(r *row, i int, name string) {
 			r.failf("markdown lets the name @-mention a team", "%q", l)
 		}
 	}
-	if strings.ContainsFunc(m.stdout, unsafeRune) {
+	if strings.ContainsFunc(m.stdout+string(pr), unsafeRune) {
 		r.failf("markdown holds the name's raw controls", "%q", short(m.stdout))
 	}
 
