@@ -969,7 +969,7 @@ func (pl *planner) snapshotWarnings() {
 	}
 	for _, k := range layout.Kinds() {
 		if n := counts[k.Name]; n > 0 {
-			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: the selected objects (%d) may be older than %s: %s",
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: the selected objects (%d) may be older than %s: the snapshot holds this kind incomplete (%s)",
 				k.Title, n, pl.in.Rev, pl.in.Incomplete[k.Name]))
 		}
 	}
@@ -1040,7 +1040,7 @@ func (pl *planner) deletes() {
 			dels = append(dels, del{k, o, pl.add(s, a)})
 		}
 		if spared > 0 {
-			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %d live objects not in the snapshot at %s are not deleted: %s",
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %d live objects not in the snapshot at %s are not deleted: the snapshot holds this kind incomplete (%s)",
 				k.Title, spared, pl.in.Rev, why))
 		}
 	}

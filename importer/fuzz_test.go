@@ -65,7 +65,7 @@ func selectorSnapshot(t testing.TB) diff.Snapshot {
 func FuzzResolveSelectors(f *testing.F) {
 	for _, s := range []string{"groups", "conditional-access", "groups/Finance Admins", "3f2a0b1c-1111-4000-8000-000000000001",
 		"99999999-0000-4000-8000-000000000001", "users/a1/adele-contoso-com.a1b2c3d4-0000-4000-8000-00000000000a.yaml",
-		"conditional-access-policies/Require MFA", "conditional-access/named-locations/HQ / Main", "groups,users", "/", "//", " ", "../x", "groups/"} { // "/groups" panics today (issue 9 report)
+		"conditional-access-policies/Require MFA", "conditional-access/named-locations/HQ / Main", "groups,users", "/", "//", " ", "../x", "groups/", "/groups", "/0"} {
 		f.Add(s)
 	}
 	snap := selectorSnapshot(f)

@@ -456,6 +456,9 @@ func ResolveSelectors(snap diff.Snapshot, selectors []string, all bool) (Selecti
 			case strings.HasSuffix(s, ".yaml"):
 				return sel, &SelectorError{Selector: s, Msg: "no such file at this revision"}
 			}
+			if kindErr == nil { // "/groups": nothing before the slash
+				return sel, &SelectorError{Selector: s, Msg: "no kind before the \"/\": give kind/displayName (e.g. groups/Finance Admins), an id, a file path or a kind (see `entrasnap kinds`)"}
+			}
 			return sel, &SelectorError{Selector: s, Msg: kindErr.Error()}
 		}
 		sort.Strings(matches)

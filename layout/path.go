@@ -124,6 +124,12 @@ func objectPath(k *Kind, obj map[string]any, escape func(string) string) (string
 		dir += "/" + strings.ToLower(sk[:min(2, len(sk))])
 	}
 	if k.NameProp == "" {
+		// A key Windows reserves as a file name ("CON", "nul.example")
+		// gets its first letter escaped; Locate reads it back the same.
+		base, _, _ := strings.Cut(strings.ToLower(ek), ".")
+		if windowsReserved[base] {
+			ek = fmt.Sprintf("~%02X", ek[0]) + ek[1:]
+		}
 		return dir + "/" + ek + ".yaml", nil
 	}
 	name, _ := obj[k.NameProp].(string)

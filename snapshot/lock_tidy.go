@@ -126,10 +126,25 @@ func (r *Repo) tidy(takenOver *LockError, repair bool) (*TidyReport, error) {
 	rep := &TidyReport{}
 	r.removeStaleTemps(now, rep)
 	var blocking []gitLock
-	for _, l := range r.findGitLocks(now) {
+	locks := r.findGitLocks(now)
+	if takenOver != nil && !takenOver.Since.IsZero() {
+		// A lock made moments ago may be a running git's (git status
+		// refreshes the index under index.lock): give it the moments it
+		// needs, then judge what is still there.
+		young := false
+		for _, l := range locks {
+			young = young || l.age <= deadLockSettle
+		}
+		if young {
+			time.Sleep(deadLockSettle + 100*time.Millisecond)
+			now = time.Now()
+			locks = r.findGitLocks(now)
+		}
+	}
+	for _, l := range locks {
 		// made while the dead run held the repository (git itself never
 		// holds a ref lock for more than moments)
-		byDead := takenOver != nil && !takenOver.Since.IsZero() && !l.mod.Before(takenOver.Since.Add(-time.Second)) && l.age > 2*time.Second
+		byDead := takenOver != nil && !takenOver.Since.IsZero() && !l.mod.Before(takenOver.Since.Add(-time.Second)) && l.age > deadLockSettle
 		stale := l.age > StaleGitLockAge
 		var remove bool
 		if l.index {
@@ -137,8 +152,10 @@ func (r *Repo) tidy(takenOver *LockError, repair bool) (*TidyReport, error) {
 			// old one of the dead run, or any old one on request. An empty
 			// one of the dead run is entrasnap's own (it writes the index
 			// into it only just before the rename; git writes at once), and
-			// one holding exactly the committed tree loses nothing.
-			remove = stale && (byDead || repair) || byDead && (l.size == 0 || r.lockHoldsHeadTree(l.path))
+			// one holding exactly the committed tree loses nothing; one that
+			// is not a whole index was cut short by the kill (git writes
+			// the index it holds whole, at once).
+			remove = stale && (byDead || repair) || byDead && (l.size == 0 || !r.lockIsWholeIndex(l.path) || r.lockHoldsHeadTree(l.path))
 		} else {
 			remove = stale || byDead
 		}
@@ -186,6 +203,21 @@ type GitLocksError struct {
 func (e *GitLocksError) Error() string {
 	return fmt.Sprintf("git lock files are in the way, left by a git command that is still running or by an interrupted one: %s; nothing was read or changed. If no git command is running in this repository, remove them with: %s (or run `entrasnap check --repair`, which removes them once they are %s old)",
 		strings.Join(e.Paths, ", "), e.Command, StaleGitLockAge)
+}
+
+// deadLockSettle is how old a git lock made during an interrupted run must
+// be before it counts as that run's: git holds its own locks for moments.
+const deadLockSettle = 2 * time.Second
+
+// lockIsWholeIndex reports whether the index.lock at p decodes as a whole
+// index file (with its checksum).
+func (r *Repo) lockIsWholeIndex(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return true // gone or unreadable: not ours to judge
+	}
+	defer f.Close()
+	return index.NewDecoder(f).Decode(&index.Index{Version: 2}) == nil
 }
 
 // lockHoldsHeadTree reports whether the index file at p (an index.lock)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -321,6 +322,9 @@ func inspectObject(k *layout.Kind, rel string, data []byte) (map[string]any, []f
 		return nil, []fileProblem{{Message: err.Error()}}
 	}
 	var out []fileProblem
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		out = append(out, fileProblem{Line: 1, Message: "the file starts with a byte order mark (BOM), which entrasnap never writes: save it as UTF-8 without BOM"})
+	}
 	sch, err := schemas.For(k.Name)
 	switch {
 	case err != nil:

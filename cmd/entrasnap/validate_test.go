@@ -73,6 +73,7 @@ func TestValidate(t *testing.T) {
 		{"id does not match the file name", strings.Replace(validPolicy, `id: "c0ffee00-0000-4000-8000-000000000001"`, `id: "c0ffee00-0000-4000-8000-000000000002"`, 1),
 			": entrasnap keeps this object at conditional-access/policies/require-mfa.c0ffee00-0000-4000-8000-000000000002.yaml; rename the file"},
 		{"not YAML", "displayName: [unclosed\n", ":1: "},
+		{"byte order mark", "\xef\xbb\xbf" + validPolicy, ":1: the file starts with a byte order mark"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := policyFile(t, tc.content)
