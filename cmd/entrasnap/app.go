@@ -36,8 +36,10 @@ const exitCodesHelp = `EXIT CODES:
    3    finished but incomplete (a snapshot with unread kinds, drift with kinds not checked,
         a partly applied or unverified restore)
    64   bad flags or arguments
-   130  interrupted by Ctrl-C (SIGINT); 143 for SIGTERM. Nothing is half-written: the
-        next run continues (see "If a run was interrupted" in the README)`
+   130  interrupted by Ctrl-C (SIGINT); 143 for SIGTERM. The repository is never left
+        half-written and the next run continues (see "If a run was interrupted" in
+        the README); an interrupted restore has listed each action it applied, and
+        running it again does only what is left`
 
 // exitError carries an exit code through urfave/cli to run.
 type codedError struct {
