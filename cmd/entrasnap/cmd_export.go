@@ -441,15 +441,8 @@ func (p *exportTermProgress) Done(res *exporter.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if n := len(res.Warnings); n > 0 {
-		const show = 20
 		fmt.Fprintf(p.w, "%d warnings:\n", n)
-		for i, w := range res.Warnings {
-			if i == show {
-				fmt.Fprintf(p.w, "  ... and %d more\n", n-show)
-				break
-			}
-			fmt.Fprintf(p.w, "  %s\n", w)
-		}
+		listSome(p.w, res.Warnings, 20)
 	}
 	switch {
 	case res.Commit == "":
@@ -473,15 +466,8 @@ func (p *exportTermProgress) Done(res *exporter.Result) {
 		fmt.Fprintf(p.w, "The working tree was not updated: %s\n", res.WorktreeSkipped)
 	}
 	if n := len(res.WorktreeKept); n > 0 {
-		const show = 10
 		fmt.Fprintf(p.w, "The index has the snapshot; %d file(s) in the working tree keep your local content (git status lists them as your changes):\n", n)
-		for i, k := range res.WorktreeKept {
-			if i == show {
-				fmt.Fprintf(p.w, "  ... and %d more\n", n-show)
-				break
-			}
-			fmt.Fprintf(p.w, "  %s\n", k)
-		}
+		listSome(p.w, res.WorktreeKept, 10)
 	}
 }
 
@@ -530,4 +516,15 @@ func (p *exportJSONProgress) Done(res *exporter.Result) {
 		*exporter.Result
 		Complete bool `json:"complete"`
 	}{"summary", res, res.Complete()})
+}
+
+// listSome writes the first show items, one a line, then how many more.
+func listSome[T any](w io.Writer, items []T, show int) {
+	for i, it := range items {
+		if i == show {
+			fmt.Fprintf(w, "  ... and %d more\n", len(items)-show)
+			return
+		}
+		fmt.Fprintf(w, "  %v\n", it)
+	}
 }

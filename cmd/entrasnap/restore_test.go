@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
@@ -35,21 +33,8 @@ type rstEnv struct {
 
 func newRstEnv(t *testing.T, wrap func(http.Handler) http.Handler) *rstEnv {
 	t.Helper()
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, Now: time.Date(2026, 3, 23, 10, 15, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = sim
-	if wrap != nil {
-		h = wrap(sim)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	c, err := graph.New(graph.Config{BaseURL: srv.URL, AccessToken: sim.Token(), HTTPClient: srv.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &rstEnv{t: t, sim: sim, url: srv.URL, repo: filepath.Join(t.TempDir(), "backup"), c: c}
+	sim, url, c := simTenant(t, graphsim.Options{Seed: 1}, wrap)
+	e := &rstEnv{t: t, sim: sim, url: url, repo: filepath.Join(t.TempDir(), "backup"), c: c}
 	e.cli(exitOK, "export", "--repo", e.repo, "--message", "baseline")
 	e.first = strings.TrimSpace(e.git("describe", "--tags", "--exact-match", "HEAD"))
 	return e
