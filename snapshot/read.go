@@ -140,6 +140,9 @@ func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
+	if limit := r.maxFileSize(); obj.Size() > limit {
+		return nil, &FileTooLargeError{Size: obj.Size(), Limit: limit}
+	}
 	rd, err := obj.Reader()
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
@@ -185,7 +188,11 @@ func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 	if e.isTree() || skipMode(e.mode) {
 		return nil, fmt.Errorf("%w: %s at %s (%s) is a folder, not a file", ErrNotFound, p, rev, c.Hash.String()[:12])
 	}
-	return r.readBlob(e.hash)
+	b, err := r.readBlob(e.hash)
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", p, rev, err)
+	}
+	return b, nil
 }
 
 type walkItem struct {

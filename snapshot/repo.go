@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
@@ -62,6 +63,9 @@ type Repo struct {
 
 	// notifyFn is told what the repository did on its own (SetNotify).
 	notifyFn func(msg string)
+
+	// maxFile bounds one file read (SetMaxFileSize); 0: DefaultMaxFileSize.
+	maxFile atomic.Int64
 
 	// testStep, when set, is called at each write step of WriteSnapshot
 	// (crash tests kill the process there).

@@ -26,3 +26,27 @@ func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
 	}
 	return obj.Size(), nil
 }
+
+// DefaultMaxFileSize bounds one file read from a snapshot: nothing read from
+// a repository is trusted to be small, and no object file entrasnap writes
+// comes near it (a group of 100,000 members is about 6 MiB).
+const DefaultMaxFileSize int64 = 64 << 20
+
+// SetMaxFileSize sets the largest file ReadFile and ReadAll read (n <= 0:
+// DefaultMaxFileSize); a larger one is a *FileTooLargeError.
+func (r *Repo) SetMaxFileSize(n int64) { r.maxFile.Store(n) }
+
+func (r *Repo) maxFileSize() int64 {
+	if n := r.maxFile.Load(); n > 0 {
+		return n
+	}
+	return DefaultMaxFileSize
+}
+
+// FileTooLargeError: a file in the repository is larger than the limit on
+// one file, and was not read.
+type FileTooLargeError struct{ Size, Limit int64 }
+
+func (e *FileTooLargeError) Error() string {
+	return fmt.Sprintf("%d bytes, larger than the limit of %d bytes on one file; not read (raise it with ENTRASNAP_MAX_FILE_SIZE if the file is meant to be this large)", e.Size, e.Limit)
+}

@@ -137,6 +137,9 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 		return err
 	}
 	defer r.Close()
+	if o.maxFileSize > 0 {
+		r.SetMaxFileSize(o.maxFileSize)
+	}
 	head, err := r.Resolve(ctx, "HEAD")
 	if err != nil {
 		return fmt.Errorf("%s has no commit yet: nothing to check; run `entrasnap export --repo %s` first", o.repo, o.repo)

@@ -30,6 +30,16 @@ func openRepo(path string) (*snapshot.Repo, error) {
 		}
 		return nil, err
 	}
+	// One file read from the repository is bounded (a file too large is
+	// an error naming it, never a read of unbounded size).
+	if v := os.Getenv(maxFileSizeEnv); v != "" {
+		n, err := parseSize(v)
+		if err != nil {
+			r.Close()
+			return nil, usageErrorf("%s: %v", maxFileSizeEnv, err)
+		}
+		r.SetMaxFileSize(n)
+	}
 	return r, nil
 }
 

@@ -152,3 +152,33 @@ func TestCheckReportsOversizedFile(t *testing.T) {
 		t.Errorf("default limit: code %d\n%s", code, out)
 	}
 }
+
+// Every command that reads a snapshot bounds one file: diff and show of an
+// oversized file name it and the limit instead of reading it whole.
+func TestSnapshotReadsAreBounded(t *testing.T) {
+	f := newDriftFixture(t, nil)
+	repo := f.repo
+	grp := firstFile(t, repo, "groups", "members:")
+	editFile(t, repo, grp, func(s string) string {
+		return s + strings.Repeat("# "+strings.Repeat("x", 1021)+"\n", 512) // 512 KiB
+	})
+	gitCLI(t, repo, "commit", "-q", "-am", "a large group file")
+	t.Setenv(maxFileSizeEnv, "64KiB")
+	for _, args := range [][]string{
+		{"diff", "--repo", repo, "HEAD~1", "HEAD"},
+		{"show", "--repo", repo, grp},
+	} {
+		code, out, errOut := runCLI(t, args...)
+		if code == exitOK || !strings.Contains(out+errOut, grp) || !strings.Contains(out+errOut, "larger than the limit of 65536 bytes") {
+			t.Errorf("%s with %s=64KiB: code %d\n%s%s", args[0], maxFileSizeEnv, code, out, errOut)
+		}
+	}
+	t.Setenv(maxFileSizeEnv, "1MiB")
+	if code, out, errOut := runCLI(t, "show", "--repo", repo, grp); code != exitOK {
+		t.Errorf("show within the limit: code %d\n%s%s", code, out, errOut)
+	}
+	t.Setenv(maxFileSizeEnv, "lots")
+	if code, _, errOut := runCLI(t, "show", "--repo", repo, grp); code != exitUsage || !strings.Contains(errOut, maxFileSizeEnv) {
+		t.Errorf("a bad %s: code %d\n%s", maxFileSizeEnv, code, errOut)
+	}
+}
