@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
 )
@@ -75,6 +76,33 @@ func faultScenarios() []scenario {
 			},
 		},
 		scenario{
+			name:   "realistic throttling",
+			checks: "graphsim --throttle realistic (Graph's resource-unit buckets, Conditional Access at 1 request per second answered 429 without Retry-After), with graphsim's clock following the wall clock: same snapshot, or honest exit 3",
+			run: func(r *row) {
+				var mu sync.Mutex
+				var last time.Time
+				follow := func(next http.Handler) http.Handler {
+					clock := next.(*graphsim.Server).Clock()
+					return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+						// The tenant's timestamps stay frozen; only the
+						// buckets see time pass, as they would on Graph.
+						mu.Lock()
+						now := time.Now()
+						if !last.IsZero() {
+							clock.Advance(now.Sub(last))
+						}
+						last = now
+						mu.Unlock()
+						next.ServeHTTP(w, req)
+					})
+				}
+				s := exportHonestSim(r, graphsim.Options{Throttle: "realistic"}, follow)
+				if st := s.srv.Stats(); st.Throttled == 0 {
+					r.failf("graphsim throttled nothing: the row proves nothing", "%d requests", st.Requests)
+				}
+			},
+		},
+		scenario{
 			name:   "429 storm without Retry-After",
 			checks: "12 consecutive requests answered 429 with no Retry-After (as Graph's global limit does): same snapshot, or honest exit 3",
 			run: func(r *row) {
@@ -88,6 +116,11 @@ func faultScenarios() []scenario {
 // exportHonest exports the demo tenant through faults and checks the result
 // against the reference: identical, or incomplete and saying so.
 func exportHonest(r *row, opts graphsim.Options, mw func(http.Handler) http.Handler) {
+	exportHonestSim(r, opts, mw)
+}
+
+// exportHonestSim is exportHonest, returning the tenant it exported.
+func exportHonestSim(r *row, opts graphsim.Options, mw func(http.Handler) http.Handler) *sim {
 	ref := reference(r)
 	s := newSim(r, opts, mw)
 	repo := newRepoDir(r, "faults")
@@ -127,11 +160,12 @@ func exportHonest(r *row, opts graphsim.Options, mw func(http.Handler) http.Hand
 		r.Logf("ended incomplete (exit 3), marked in the manifest")
 	default:
 		r.failf(fmt.Sprintf("export exit %d instead of a snapshot or an incomplete one", res.code), "%s", short(res.out()))
-		return
+		return s
 	}
 	if f := fsck(repo); f != "" {
 		r.failf("git fsck --strict", "%s", f)
 	}
+	return s
 }
 
 // graphPath reports whether a request is a Graph call (not the token endpoint).

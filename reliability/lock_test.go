@@ -52,8 +52,9 @@ func concurrentExports(r *row) {
 		if ev.class == "lock" {
 			lockEvents++
 		}
-		// The second event on the lock is its close after the holder was written.
-		if lockEvents == 2 && pa != nil && stopped != nil {
+		// The lock is linked into place with its holder written: its first
+		// event is the lock taken.
+		if lockEvents == 1 && pa != nil && stopped != nil {
 			pa.Signal(syscall.SIGSTOP)
 			close(stopped)
 			stopped = nil

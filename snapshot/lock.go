@@ -97,7 +97,7 @@ func (r *Repo) lock(ctx context.Context) (unlock func(), takenOver *LockError, e
 	host, _ := os.Hostname()
 	now := time.Now().UTC()
 	content := fmt.Sprintf("pid %d\nhost %s\nsince %s\n", os.Getpid(), host, now.Format(time.RFC3339Nano))
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	err = createLockFile(path, content)
 	if err != nil {
 		if !errors.Is(err, os.ErrExist) {
 			return nil, nil, fmt.Errorf("lock repository %s: %w", r.path, err)
@@ -106,24 +106,17 @@ func (r *Repo) lock(ctx context.Context) (unlock func(), takenOver *LockError, e
 		if !held.Dead {
 			return nil, nil, held
 		}
-		if f, err = r.takeOver(path, held); err != nil {
+		if err = r.takeOver(path, held, content); err != nil {
 			return nil, nil, err
 		}
 		takenOver = held
-		r.notify(fmt.Sprintf("took over the repository lock %s: its holder, pid %d on host %s (since %s), is no longer running",
-			path, held.PID, held.Host, held.Since.UTC().Format(time.RFC3339)))
+		who := fmt.Sprintf("its holder, pid %d on host %s (since %s), is no longer running", held.PID, held.Host, held.Since.UTC().Format(time.RFC3339))
+		if held.PID == 0 {
+			who = "it was left empty by a run killed while taking it"
+		}
+		r.notify(fmt.Sprintf("took over the repository lock %s: %s", path, who))
 	}
-	_, werr := f.WriteString(content)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(path)
-		return nil, nil, fmt.Errorf("lock repository %s: %w", r.path, werr)
-	}
+	removeDeadLockTemps(path)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -134,11 +127,50 @@ func (r *Repo) lock(ctx context.Context) (unlock func(), takenOver *LockError, e
 	}, takenOver, nil
 }
 
-// takeOver replaces the lock at path of a dead holder by a new, exclusive
-// one. Two runs taking over at once are serialised by a second lock file
+// createLockFile creates the lock at path holding content, exclusively and
+// whole: the content is written to a temporary file first and linked into
+// place, so a lock file is never seen empty or half-written (a run killed
+// while taking the lock leaves only its temporary file). It fails with an
+// error wrapping os.ErrExist when the lock is held.
+func createLockFile(path, content string) error {
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	_, werr := f.WriteString(content)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return werr
+	}
+	return os.Link(tmp, path)
+}
+
+// removeDeadLockTemps removes the temporary files of createLockFile left by
+// runs killed while taking the lock (their pid no longer runs, or they are
+// a minute old).
+func removeDeadLockTemps(path string) {
+	tmps, _ := filepath.Glob(path + ".*.tmp")
+	for _, t := range tmps {
+		pid, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(t, path+"."), ".tmp"))
+		st, serr := os.Stat(t)
+		if err == nil && pid != os.Getpid() && (!processAlive(pid) || serr == nil && time.Since(st.ModTime()) > time.Minute) {
+			os.Remove(t)
+		}
+	}
+}
+
+// takeOver replaces the lock at path of a dead holder by ours (content).
+// Two runs taking over at once are serialised by a second lock file
 // (entrasnap.lock.takeover); the dead lock is removed only if it is still
 // the one read, so a live run's fresh lock is never removed.
-func (r *Repo) takeOver(path string, dead *LockError) (*os.File, error) {
+func (r *Repo) takeOver(path string, dead *LockError, content string) error {
 	guard := path + ".takeover"
 	g, err := os.OpenFile(guard, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
@@ -147,7 +179,7 @@ func (r *Repo) takeOver(path string, dead *LockError) (*os.File, error) {
 			g, err = os.OpenFile(guard, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		}
 		if err != nil {
-			return nil, &LockError{Path: path, PID: dead.PID, Host: dead.Host, Since: dead.Since}
+			return &LockError{Path: path, PID: dead.PID, Host: dead.Host, Since: dead.Since}
 		}
 	}
 	defer func() {
@@ -155,19 +187,18 @@ func (r *Repo) takeOver(path string, dead *LockError) (*os.File, error) {
 		os.Remove(guard)
 	}()
 	if b, err := os.ReadFile(path); err == nil && string(b) != dead.content {
-		return nil, lockHolder(path, dead.Host, time.Now())
+		return lockHolder(path, dead.Host, time.Now())
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("take over the stale lock %s: %w", path, err)
+		return fmt.Errorf("take over the stale lock %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
+	if err := createLockFile(path, content); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return nil, lockHolder(path, dead.Host, time.Now())
+			return lockHolder(path, dead.Host, time.Now())
 		}
-		return nil, fmt.Errorf("lock repository %s: %w", r.path, err)
+		return fmt.Errorf("lock repository %s: %w", r.path, err)
 	}
-	return f, nil
+	return nil
 }
 
 // SetNotify sets the function told what the repository did on its own: a
@@ -184,6 +215,10 @@ func (r *Repo) notify(msg string) {
 		r.notifyFn(msg)
 	}
 }
+
+// emptyLockSettle is how old an empty lock file must be to count as left
+// by a killed run rather than one still being written.
+const emptyLockSettle = 2 * time.Second
 
 // lockHolder describes the existing lock at path.
 func lockHolder(path, host string, now time.Time) *LockError {
@@ -210,6 +245,12 @@ func lockHolder(path, host string, now time.Time) *LockError {
 		}
 	}
 	switch {
+	case err == nil && len(b) == 0 && now.Sub(e.Since) > emptyLockSettle:
+		// Written whole at creation (createLockFile), a lock is never
+		// empty; an empty one is an older entrasnap's, killed between
+		// creating and writing it.
+		e.Stale, e.StaleReason = true, "the lock file is empty: the run that made it was killed while taking it"
+		e.Dead = true
 	case e.PID > 0 && e.Host == host && !processAlive(e.PID):
 		e.Stale, e.StaleReason = true, fmt.Sprintf("process %d is not running on this host", e.PID)
 		e.Dead = true

@@ -212,3 +212,54 @@ func TestGitLocksAndTempsOfACrash(t *testing.T) {
 	fsck(t, dir)
 	statusClean(t, dir)
 }
+
+// A run killed while taking the lock leaves no empty lock behind (the lock
+// is linked into place whole), and an empty lock of an older entrasnap is
+// taken over once it is a moment old; its temporary file goes too.
+func TestLockKilledWhileTakingIt(t *testing.T) {
+	r := newTestRepo(t, true)
+	ctx := context.Background()
+	lockPath := filepath.Join(r.GitDir(), LockFile)
+	var notes []string
+	r.SetNotify(func(m string) { notes = append(notes, m) })
+
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("cannot run true:", err)
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", lockPath, cmd.Process.Pid)
+	if err := os.WriteFile(tmp, []byte("pid 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := r.Lock(ctx)
+	if err != nil {
+		t.Fatalf("a dead run's temporary lock file blocks: %v", err)
+	}
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dead run's temporary lock file is still there: %v", err)
+	}
+	unlock()
+
+	// An empty lock file: one being written is left alone; an old one is
+	// taken over, said so.
+	if err := os.WriteFile(lockPath, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var le *LockError
+	if _, err := r.Lock(ctx); !errors.As(err, &le) {
+		t.Fatalf("a fresh empty lock: %v", err)
+	}
+	past := time.Now().Add(-10 * time.Second)
+	os.Chtimes(lockPath, past, past)
+	unlock, err = r.Lock(ctx)
+	if err != nil {
+		t.Fatalf("an old empty lock is not taken over: %v", err)
+	}
+	defer unlock()
+	if len(notes) != 1 || !strings.Contains(notes[0], "left empty") {
+		t.Errorf("notices: %q", notes)
+	}
+	if b, _ := os.ReadFile(lockPath); !strings.Contains(string(b), fmt.Sprintf("pid %d\n", os.Getpid())) {
+		t.Errorf("lock now holds %q", b)
+	}
+}
