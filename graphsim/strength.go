@@ -39,7 +39,7 @@ const (
 // combinationTypes are the derived types of authenticationCombinationConfiguration
 // (v1.0 CSDL) with the properties each declares besides appliesToCombinations.
 var combinationTypes = map[string][]string{
-	"#microsoft.graph.fido2CombinationConfiguration":          {"allowedAAGUIDs"},
+	"#microsoft.graph.fido2CombinationConfiguration":           {"allowedAAGUIDs"},
 	"#microsoft.graph.x509CertificateCombinationConfiguration": {"allowedIssuerSkis", "allowedPolicyOIDs"},
 }
 
