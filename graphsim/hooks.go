@@ -502,6 +502,7 @@ func createAuthStrength(s *Server, _ *request, body map[string]any, _ *record) *
 	body["modifiedDateTime"] = now
 	body["policyType"] = "custom"
 	body["requirementsSatisfied"] = "mfa"
+	body["combinationConfigurations"] = []any{} // returned inline, empty until configured (strength.go)
 	return nil
 }
 
