@@ -544,6 +544,11 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		viaDeps = []string{dep}
 	}
 	s.via = pl.actionWrites(s, want, byTop, viaDeps)
+	for top, pcs := range byTop {
+		if byTop[top] = idOnlyChanges(k, pcs); len(byTop[top]) == 0 {
+			delete(byTop, top)
+		}
+	}
 	for _, top := range sortedKeys(byTop) {
 		if _, child := isChild(k, top); child || top == "@odata.type" || top == k.KeyProp() {
 			continue

@@ -151,3 +151,20 @@ func onlyReadOnly(k *layout.Kind, sch *schemas.Schema, pcs []diff.PropChange) bo
 	}
 	return true
 }
+
+// idOnlyChanges drops the differences inside an idOnly object other than
+// its id: the object is another one's (a strength inside a CA policy),
+// restored with that object, and the write sends only the id.
+func idOnlyChanges(k *layout.Kind, pcs []diff.PropChange) []diff.PropChange {
+	var out []diff.PropChange
+next:
+	for _, pc := range pcs {
+		for _, p := range idOnly[k.Name] {
+			if strings.HasPrefix(pc.Path, p+".") && pc.Path != p+".id" {
+				continue next
+			}
+		}
+		out = append(out, pc)
+	}
+	return out
+}

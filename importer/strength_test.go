@@ -153,7 +153,7 @@ func (e *env) strengthPolicy() (map[string]any, string) {
 // Graph returns a policy's authentication strength whole and refuses it
 // whole on a write: restore sends {"id"} only, on update and on recreate.
 func TestRestoreCAPolicyNamesItsStrengthByID(t *testing.T) {
-	for _, incident := range []string{"changed", "purged"} {
+	for _, incident := range []string{"changed", "purged", "strength renamed"} {
 		t.Run(incident, func(t *testing.T) {
 			e := newEnv(t, graphsim.Options{}, nil)
 			victim, strength := e.strengthPolicy()
@@ -165,9 +165,19 @@ func TestRestoreCAPolicyNamesItsStrengthByID(t *testing.T) {
 			case "purged":
 				e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
 				e.do("DELETE", "/v1.0/identity/conditionalAccess/deletedItems/policies/"+id, nil)
+			case "strength renamed":
+				// The strength is another object: the policy, which still
+				// names it, has nothing to restore.
+				e.do("PATCH", strengthsPath+"/"+strength, map[string]any{"displayName": "Renamed strength"})
 			}
 			sel := []string{id}
 			p := e.plan(e.first, sel, Options{CAState: CAStateAsIs})
+			if incident == "strength renamed" {
+				if !p.Empty() {
+					t.Errorf("plan for a policy whose strength was renamed:\n%s", render(p))
+				}
+				return
+			}
 			for _, a := range p.Actions {
 				if strings.Contains(string(a.Request.Body), "allowedCombinations") {
 					t.Errorf("action %s sends the whole strength: %s", a.ID, a.Request.Body)
