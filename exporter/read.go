@@ -102,6 +102,14 @@ var topAllowed = map[string]bool{
 	"/directory/administrativeUnits": true, "/oauth2PermissionGrants": true,
 }
 
+// childBase is the collection path of the parent a child is read through.
+func childBase(k *layout.Kind, ch layout.Child) string {
+	if ch.Base != "" {
+		return ch.Base
+	}
+	return k.ListPath
+}
+
 // childTop are the child relationships that take $top=999.
 var childTop = map[string]bool{"members": true, "owners": true, "appRoleAssignedTo": true}
 
@@ -479,7 +487,7 @@ func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string
 			reqs = append(reqs, graph.BatchRequest{
 				ID:     fmt.Sprintf("%d", len(reqs)+1),
 				Method: "GET",
-				URL:    "/" + k.APIVersion + k.ListPath + "/" + url.PathEscape(key) + "/" + ch.Path + q,
+				URL:    "/" + k.APIVersion + childBase(k, ch) + "/" + url.PathEscape(key) + "/" + ch.Path + q,
 			})
 			targets = append(targets, target{o, ch})
 		}

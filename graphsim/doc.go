@@ -14,6 +14,25 @@
 //     soft delete and restore, error JSON, permissions and throttling.
 //   - The generators for the empty, demo and large tenants, and JSON save/load.
 //
+// # Graph rule → documentation page → test
+//
+// Each row: the rule graphsim enforces, where Graph documents it (a
+// learn.microsoft.com/graph/api page name; "strict" where Graph is silent and
+// graphsim takes the refusing reading), and the graphsim test that holds it.
+// The product test that depends on the rule is named after the arrow.
+//
+// Authentication strengths, CA references to them, read-only nested fields (strength.go, readonly.go):
+//
+//	| PATCH of a strength with allowedCombinations → 405 methodNotAllowed "Combinations can only be updated using updateAllowedCombinations action." | authenticationstrengthpolicy-update ("You cannot update the allowed auth method combinations using this request"); answer as recorded in manicminer/hamilton#257 | TestStrengthAllowedCombinationsOnlyThroughAction → importer TestRestoreStrengthCombinationsAndConfigurations |
+//	| POST {strength}/updateAllowedCombinations replaces them, answers updateAllowedCombinationsResult; built-in strengths refused | authenticationstrengthpolicy-updateallowedcombinations, resources/updateallowedcombinationsresult | TestStrengthAllowedCombinationsOnlyThroughAction |
+//	| combinationConfigurations: list/get/create/update/delete only below /identity/conditionalAccess/authenticationStrength/policies/{id}; custom strengths only; @odata.type fido2CombinationConfiguration or x509CertificateCombinationConfiguration; appliesToCombinations must be allowed combinations; returned inline in the strength's GET | authenticationstrengthpolicy-post-combinationconfigurations, authenticationstrengthpolicy-list-combinationconfigurations, resources/authenticationcombinationconfiguration, resources/fido2combinationconfiguration | TestStrengthCombinationConfigurations → importer TestRestoreStrengthCombinationsAndConfigurations |
+//	| updateAllowedCombinations cannot drop a combination a configuration applies to (strict: undocumented) | resources/authenticationcombinationconfiguration ("must be an allowedCombinations object" of the policy) | TestStrengthCombinationConfigurations |
+//	| combinationConfigurations is not a property of a strength's POST or PATCH | authenticationstrengthroot-post-policies, authenticationstrengthpolicy-update (request body lists) | TestStrengthCombinationConfigurations |
+//	| CA GET returns grantControls.authenticationStrength whole; a CA POST/PATCH whose authenticationStrength carries more than id (and @odata.type) → 400 "1007: ..." (message strict: Graph's text is not documented) | conditionalaccessroot-post-policies and conditionalaccesspolicy-update examples write {"id"} only; resources/conditionalaccessgrantcontrols | TestCAAuthenticationStrengthIsWrittenAsIDOnly → importer TestRestoreCAPolicyNamesItsStrengthByID |
+//	| application and servicePrincipal info.logoUrl read-only (returned, null without a logo; any value in a write → 400) | resources/informationalurl ("Read-only"), application-put-logo | TestReadOnlyNestedAndOrganizationUpdateList → importer TestRestoreNeverSendsReadOnlyNestedFields |
+//	| application and servicePrincipal verifiedPublisher read-only (set by setVerifiedPublisher) | application-setverifiedpublisher, resources/verifiedpublisher | TestReadOnlyNestedAndOrganizationUpdateList → importer TestRestoreNeverSendsReadOnlyNestedFields |
+//	| organization PATCH takes only marketingNotificationEmails, onPremisesSyncEnabled, privacyProfile, securityComplianceNotificationMails/Phones, technicalNotificationMails (others → 400, strict) | organization-update (request body list) | TestReadOnlyNestedAndOrganizationUpdateList → importer TestOrganizationUpdateSendsOnlyItsUpdateList |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -466,6 +466,12 @@ func TestGenerateDemoObjectsMatchPOST(t *testing.T) {
 		for _, p := range append(append([]string(nil), k.ReadOnly...), drop...) {
 			delete(b, p)
 		}
+		for _, p := range nestedReadOnly[kind] { // info/logoUrl: returned, never written
+			parent, leaf, _ := strings.Cut(p, "/")
+			if m, ok := b[parent].(map[string]any); ok {
+				delete(m, leaf)
+			}
+		}
 		for p, v := range override {
 			b[p] = v
 		}

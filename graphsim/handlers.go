@@ -97,6 +97,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.key)
 		}
 		return actions[k.Name][rt.action](s, req, r)
+	case rt.nested:
+		return s.combinationOp(req, rt)
 	case rt.rel != "" && rt.relKind != nil:
 		return s.containedOp(req, rt)
 	case rt.rel != "":
@@ -194,6 +196,14 @@ func decodeBody(b []byte) (map[string]any, *apiError) {
 // view is what a client sees of r: write-only properties removed, secrets
 // never present, $select applied, @odata.type when asked.
 func (s *Server) view(r *record, sel []string, withType bool) map[string]any {
+	out := s.viewProps(r, sel, withType)
+	if r.kind.Name == "conditionalAccessPolicy" {
+		s.expandCAStrength(out)
+	}
+	return out
+}
+
+func (s *Server) viewProps(r *record, sel []string, withType bool) map[string]any {
 	out := map[string]any{}
 	if withType || needsType(r) {
 		out["@odata.type"] = typeOf(r)

@@ -41,6 +41,9 @@ func init() {
 	patchHooks["user"] = patchSynced
 	patchHooks["group"] = patchSynced
 	patchHooks["conditionalAccessPolicy"] = func(s *Server, r *record, body map[string]any) *apiError {
+		if aerr := checkCAStrength(body); aerr != nil {
+			return aerr
+		}
 		merged := deepCopy(r.obj).(map[string]any)
 		for k, v := range body {
 			merged[k] = v
@@ -56,7 +59,7 @@ func init() {
 		if str(r.obj["policyType"]) == "builtIn" {
 			return badRequest("Built-in authentication strength policies cannot be modified.")
 		}
-		return nil
+		return checkStrengthPatch(body)
 	}
 	patchHooks["unifiedRoleDefinition"] = func(s *Server, r *record, body map[string]any) *apiError {
 		if b, _ := r.obj["isBuiltIn"].(bool); b {
@@ -443,6 +446,9 @@ func (s *Server) roleExists(id string) bool {
 }
 
 func createCAPolicy(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	if aerr := checkCAStrength(body); aerr != nil {
+		return aerr
+	}
 	switch str(body["state"]) {
 	case "enabled", "disabled", "enabledForReportingButNotEnforced":
 	default:
@@ -496,6 +502,7 @@ func createAuthStrength(s *Server, _ *request, body map[string]any, _ *record) *
 	body["modifiedDateTime"] = now
 	body["policyType"] = "custom"
 	body["requirementsSatisfied"] = "mfa"
+	body["combinationConfigurations"] = []any{} // returned inline, empty until configured (strength.go)
 	return nil
 }
 

@@ -118,7 +118,8 @@ var kinds = []*Kind{
 		Name: "application", ODataType: "#microsoft.graph.application", Paths: []string{"applications"},
 		Directory: true, SoftDelete: "directory", Delta: true, Throttle: "directory", ReadCost: 2,
 		ReadOnly: append([]string{"appId", "applicationTemplateId", "createdByAppId", "createdDateTime",
-			"publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials"}, dirReadOnly...),
+			"publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials",
+			"verifiedPublisher"}, dirReadOnly...), // verifiedPublisher: setVerifiedPublisher only (readonly.go)
 		Required:   []string{"displayName"},
 		Unique:     []string{"appId"},
 		Filterable: []string{"id", "displayName", "appId", "identifierUris", "signInAudience", "publisherDomain"},
@@ -131,7 +132,7 @@ var kinds = []*Kind{
 		ReadOnly: append([]string{"appOwnerOrganizationId", "applicationTemplateId", "createdByAppId",
 			"signInAudience", "servicePrincipalType", "resourceSpecificApplicationPermissions", "appDisplayName",
 			"appDescription", "servicePrincipalNames", "passwordCredentials", "appRoles",
-			"oauth2PermissionScopes"}, dirReadOnly...),
+			"oauth2PermissionScopes", "verifiedPublisher"}, dirReadOnly...),
 		Required:   []string{"appId"},
 		Unique:     []string{"appId"},
 		Filterable: []string{"id", "displayName", "appId", "servicePrincipalType", "accountEnabled", "servicePrincipalNames"},

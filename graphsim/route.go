@@ -16,6 +16,7 @@ type route struct {
 	relKind  *Kind  // contained collection kind (appRoleAssignedTo → appRoleAssignment)
 	relKey   string
 	ref      bool   // the path ends in $ref
+	nested   bool   // rel is a collection kept inside its parent (strength.go)
 	action   string // a bound action on the entity: addPassword, ...
 	special  string // "dirDeleted", "caDeleted", "directoryObjects", "getByIds", "restore"
 	cast     string // OData type cast segment, e.g. "microsoft.graph.user"
@@ -174,6 +175,21 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			rt.rel = c
 			rt.relKind = kindByName[contained[pe.kind.Name][c].kind]
 			tmpl += "/" + c
+			rest = rest[1:]
+			switch len(rest) {
+			case 0:
+			case 1:
+				rt.relKey = rest[0]
+				tmpl += "/{id}"
+			default:
+				return nil, notFoundSegment(rest[len(rest)-1])
+			}
+			rt.template = tmpl
+			return rt, nil
+		}
+		if n, ok := nestedServed(pe.kind, pe.segs, rel); ok {
+			rt.rel, rt.nested = n, true
+			tmpl += "/" + n
 			rest = rest[1:]
 			switch len(rest) {
 			case 0:

@@ -17,6 +17,9 @@ func (s *Server) checkProps(k *Kind, body map[string]any, creating bool) *apiErr
 	if err := validateDeclared(typ, body); err != nil {
 		return err
 	}
+	if err := checkNestedReadOnly(k, body); err != nil {
+		return err
+	}
 	for p := range body {
 		if strings.Contains(p, "@") {
 			continue

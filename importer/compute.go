@@ -74,11 +74,12 @@ type objState struct {
 	key     string // translated key (the tenant's key when it exists)
 	live    *Object
 	bin     *Object
-	mode    string // live, bin, create, skip
-	main    string // id of the create or restore action
-	holder  string // placeholder of the new id
-	appHold string // placeholder of the new appId
-	appID   string // translated appId (applications, service principals)
+	mode    string   // live, bin, create, skip
+	main    string   // id of the create or restore action
+	holder  string   // placeholder of the new id
+	appHold string   // placeholder of the new appId
+	appID   string   // translated appId (applications, service principals)
+	via     []string // ids of the actions writing viaAction properties
 }
 
 type planner struct {
@@ -536,8 +537,18 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	}
 	b := map[string]any{}
 	var changes []Change
-	var onPrem, createOnlyDiff []string
+	var onPrem, createOnlyDiff, notWritten []string
 	isSynced := synced(current.Data) || synced(want)
+	var viaDeps []string
+	if dep != "" {
+		viaDeps = []string{dep}
+	}
+	s.via = pl.actionWrites(s, want, byTop, viaDeps)
+	for top, pcs := range byTop {
+		if byTop[top] = idOnlyChanges(k, pcs); len(byTop[top]) == 0 {
+			delete(byTop, top)
+		}
+	}
 	for _, top := range sortedKeys(byTop) {
 		if _, child := isChild(k, top); child || top == "@odata.type" || top == k.KeyProp() {
 			continue
@@ -549,7 +560,11 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 			createOnlyDiff = append(createOnlyDiff, top)
 			continue
 		}
-		if readOnly(k, sch, top) {
+		if readOnly(k, sch, top) || onlyReadOnly(k, sch, byTop[top]) {
+			continue
+		}
+		if notUpdatable(k, top) {
+			notWritten = append(notWritten, top)
 			continue
 		}
 		if isSynced && !contains(cloudMastered[k.Name], top) {
@@ -564,6 +579,9 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	if len(onPrem) > 0 {
 		warns = append(warns, fmt.Sprintf("synced from on-premises: %s differ from REV and must be fixed in the on-premises directory (sync would overwrite a cloud change)", strings.Join(onPrem, ", ")))
 	}
+	if len(notWritten) > 0 {
+		warns = append(warns, fmt.Sprintf("%s differ from REV but Graph's update of a %s does not write them", strings.Join(notWritten, ", "), k.Title))
+	}
 	if len(createOnlyDiff) > 0 {
 		warns = append(warns, fmt.Sprintf("%s differ from REV but can only be set when the object is created", strings.Join(createOnlyDiff, ", ")))
 	}
@@ -576,6 +594,7 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	if t, ok := want["@odata.type"]; ok {
 		b["@odata.type"] = t
 	}
+	sendIDOnly(k, b)
 	pl.danglingRefs(s, b, &warns)
 	deps := pl.depsOf(k, b)
 	if dep != "" {
@@ -686,6 +705,7 @@ func (pl *planner) create(s *objState) {
 		b[p] = stripReadOnly(k, sch, p, layout.Copy(v))
 		changes = append(changes, Change{Path: p, Action: string(diff.Added), After: v, RefKinds: refKindsOf(k, p)})
 	}
+	sendIDOnly(k, b)
 	var deps []string
 	switch k.Name {
 	case "users":
@@ -795,6 +815,12 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 		var adds []string
 		for _, ck := range wantKeys {
 			m := wantBy[ck]
+			if k.Name == "authentication-strengths" && ch.Name == "combinationConfigurations" {
+				if id := pl.combinationChild(s, ch, parent, have[ck], m, parentDeps); id != "" {
+					adds = append(adds, id)
+				}
+				continue
+			}
 			if old, ok := have[ck]; ok {
 				if k.Name == "service-principals" && ch.Name == "oauth2PermissionGrants" && normScope(str(old["scope"])) != normScope(str(m["scope"])) {
 					pl.add(s, Action{Op: OpUpdate, Relationship: ch.Name, Target: str(old["id"]),
@@ -814,6 +840,10 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			}
 			m := have[ck]
 			target := str(m["id"])
+			if k.Name == "authentication-strengths" && ch.Name == "combinationConfigurations" && !pl.in.Options.NoRemove {
+				pl.combinationChild(s, ch, parent, m, nil, parentDeps)
+				continue
+			}
 			if pl.in.Options.NoRemove {
 				pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: s.d.Key, Name: displayName(s.d), Relationship: ch.Name, Target: childTarget(ch, m)})
 				continue

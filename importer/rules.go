@@ -2,6 +2,7 @@ package importer
 
 import (
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -39,6 +40,35 @@ var noDelete = map[string]bool{
 	"organization": true, "domains": true, "authentication-method-configurations": true,
 }
 
+// viaAction are properties Graph does not PATCH: a bound action of the
+// object writes them (POST {item}/{action} with {prop: value}).
+// authenticationstrengthpolicy-update: allowedCombinations only through
+// updateAllowedCombinations (a PATCH of it is answered 405).
+var viaAction = map[string]map[string]string{
+	"authentication-strengths": {"allowedCombinations": "updateAllowedCombinations"},
+}
+
+// idOnly are nested objects Graph returns whole but takes on a write as a
+// reference: only their id is sent (conditionalaccessroot-post-policies
+// writes grantControls.authenticationStrength as {"id": ...}; the whole
+// strength read back is refused with error 1007).
+var idOnly = map[string][]string{
+	"conditional-access-policies": {"grantControls.authenticationStrength"},
+}
+
+// updatable lists, for kinds whose update page names the only properties a
+// PATCH sets, those properties; restore sends no other (organization-update).
+var updatable = map[string][]string{
+	"organization": {"marketingNotificationEmails", "onPremisesSyncEnabled", "privacyProfile",
+		"securityComplianceNotificationMails", "securityComplianceNotificationPhones", "technicalNotificationMails"},
+}
+
+// notUpdatable reports whether a PATCH of kind k never sends top.
+func notUpdatable(k *layout.Kind, top string) bool {
+	list, ok := updatable[k.Name]
+	return ok && !contains(list, top)
+}
+
 // noUpdate are kinds Graph does not PATCH: a difference means remove and add.
 var noUpdate = map[string]bool{"role-assignments": true, "role-eligibility-schedules": true}
 
@@ -70,6 +100,15 @@ func childKey(kind string, ch layout.Child, item map[string]any) string {
 		return strings.ToLower(str(item["principalId"]) + "|" + str(item["appRoleId"]))
 	case "service-principals/oauth2PermissionGrants":
 		return strings.ToLower(str(item["resourceId"]) + "|" + str(item["consentType"]) + "|" + str(item["principalId"]))
+	case "authentication-strengths/combinationConfigurations":
+		// Graph gives a recreated configuration a new id: one configuration
+		// per type and set of combinations.
+		var c []string
+		for _, x := range asSlice(item["appliesToCombinations"]) {
+			c = append(c, strings.ReplaceAll(str(x), " ", ""))
+		}
+		sort.Strings(c)
+		return strings.ToLower(str(item["@odata.type"]) + "|" + strings.Join(c, ";"))
 	case "administrative-units/scopedRoleMembers":
 		info, _ := item["roleMemberInfo"].(map[string]any)
 		return strings.ToLower(str(item["roleId"]) + "|" + str(info["id"]))

@@ -58,6 +58,12 @@ type Kind struct {
 type Child struct {
 	Name string // property in the file: "members"
 	Path string // relative to the parent's item path: "members"
+	// Base, when set, is the collection path (under the version root) of
+	// the parent through which Graph documents this child, used instead of
+	// the parent kind's ListPath: Graph documents an authentication
+	// strength's combinationConfigurations only below
+	// /identity/conditionalAccess/authenticationStrength/policies/{id}.
+	Base string
 	// Refs: the child list holds references ({id, @odata.type}), not objects.
 	Refs bool
 	// Key orders child objects (Refs: always by id).
@@ -175,10 +181,14 @@ var kinds = []*Kind{
 	{
 		Name: "authentication-strengths", Title: "authentication strength policies", Folder: "authentication/strengths",
 		ODataType: "#microsoft.graph.authenticationStrengthPolicy", APIVersion: "v1.0", ListPath: "/policies/authenticationStrengthPolicies",
-		NameProp:        "displayName",
-		Sets:            map[string]string{"allowedCombinations": ""},
+		NameProp: "displayName",
+		// FIDO2 AAGUID and certificate restrictions: their own collection,
+		// written by create, update and delete of its items.
+		Children: []Child{{Name: "combinationConfigurations", Path: "combinationConfigurations",
+			Base: "/identity/conditionalAccess/authenticationStrength/policies", Key: "id"}},
+		Sets:            map[string]string{"allowedCombinations": "", "combinationConfigurations": "id", "combinationConfigurations[].appliesToCombinations": "", "combinationConfigurations[].allowedAAGUIDs": "", "combinationConfigurations[].allowedIssuerSkis": "", "combinationConfigurations[].allowedPolicyOIDs": ""},
 		Volatile:        []string{"modifiedDateTime"},
-		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied", "combinationConfigurations"},
+		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"},
 		BuiltIn:         func(o map[string]any) bool { return o["policyType"] == "builtIn" },
 		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess"},
 	},
@@ -252,7 +262,7 @@ var kinds = []*Kind{
 		},
 		Volatile:        dirVolatile,
 		Secret:          []string{"passwordCredentials[].secretText", "keyCredentials[].key"},
-		ReadOnly:        []string{"id", "appId", "applicationTemplateId", "createdByAppId", "createdDateTime", "publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials", "keyCredentials", "verifiedPublisher"},
+		ReadOnly:        []string{"id", "appId", "applicationTemplateId", "createdByAppId", "createdDateTime", "publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials", "keyCredentials", "verifiedPublisher", "info.logoUrl"},
 		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All"},
 		SoftDelete: "directory",
 	},
@@ -280,7 +290,7 @@ var kinds = []*Kind{
 		},
 		Volatile: dirVolatile,
 		Secret:   []string{"passwordCredentials[].secretText", "keyCredentials[].key"},
-		ReadOnly: []string{"id", "appId", "appOwnerOrganizationId", "applicationTemplateId", "createdByAppId", "signInAudience", "servicePrincipalType", "resourceSpecificApplicationPermissions", "appDisplayName", "appDescription", "servicePrincipalNames", "passwordCredentials", "keyCredentials", "appRoles", "oauth2PermissionScopes", "createdDateTime"},
+		ReadOnly: []string{"id", "appId", "appOwnerOrganizationId", "applicationTemplateId", "createdByAppId", "signInAudience", "servicePrincipalType", "resourceSpecificApplicationPermissions", "appDisplayName", "appDescription", "servicePrincipalNames", "passwordCredentials", "keyCredentials", "appRoles", "oauth2PermissionScopes", "createdDateTime", "verifiedPublisher", "info.logoUrl"},
 		BuiltIn: func(o map[string]any) bool {
 			return o["appOwnerOrganizationId"] == "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 		},
