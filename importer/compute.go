@@ -134,6 +134,7 @@ func Compute(in *Input) (*Plan, error) {
 			pl.create(s)
 		}
 		pl.credentials(s)
+		pl.clientAssignments(s)
 	}
 	pl.deletes()
 	pl.snapshotWarnings()
@@ -189,6 +190,7 @@ func (pl *planner) translate(o *Object) *Object {
 		if a := str(data["appId"]); a != "" {
 			if n, ok := pl.in.IDMap.ResolveAppID(a); ok {
 				data["appId"] = n
+				rewriteAppID(data, a, n)
 			}
 		}
 	}
@@ -240,6 +242,10 @@ func (pl *planner) classify() error {
 	}
 	for _, o := range desired {
 		k := o.Kind
+		if by, why := managedBy(k, o.Data); by != "" {
+			pl.managed(o, by, why)
+			continue
+		}
 		if k.BuiltIn != nil && k.BuiltIn(o.Data) {
 			pl.p.BuiltIn++
 			continue
@@ -581,6 +587,9 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	if dep != "" {
 		deps = append(deps, dep)
 	}
+	if pre := pl.disableEntitlements(s, current, b, deps); pre != "" {
+		deps = append(deps, pre)
+	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(k, s.key), Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns})
 }
@@ -714,8 +723,10 @@ func (pl *planner) create(s *objState) {
 		warns = append(warns, "recreated with a new application (client) id: every client configured with the old one must be updated")
 	}
 	deps = append(deps, pl.depsOf(k, b)...)
+	oldURIs, newURIs := pl.splitAppIDURIs(s, b, changes)
 	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns, Placeholder: s.holder, AppIDPlaceholder: s.appHold})
+	pl.setAppIDURIs(s, oldURIs, newURIs)
 	pl.children(s, nil, false)
 }
 
@@ -1014,6 +1025,10 @@ func (pl *planner) deletes() {
 			}
 			pl.p.Live[k.Name+"/"+o.Key] = fingerprint(o.Data)
 			if k.BuiltIn != nil && k.BuiltIn(o.Data) {
+				continue
+			}
+			if by, why := managedBy(k, o.Data); by != "" {
+				pl.managed(o, by, why+"; not at REV, never deleted")
 				continue
 			}
 			if incomplete {
