@@ -252,24 +252,45 @@ func (pl *planner) clientAssignments(s *objState) {
 	if s.k.Name != "service-principals" || s.mode == "skip" {
 		return
 	}
+	if pl.held == nil {
+		pl.indexHeld()
+	}
+	for _, h := range pl.held[strings.ToLower(s.orig)] {
+		pl.clientAssignment(s, h.resource, h.item)
+	}
+}
+
+// heldAssignment is an app role assignment at REV on the service principal
+// resource, for a principal.
+type heldAssignment struct {
+	resource *Object
+	item     map[string]any
+}
+
+// indexHeld indexes, by principal, the app role assignments at REV on
+// service principals the plan does not restore itself (those restore their
+// own appRoleAssignedTo).
+func (pl *planner) indexHeld() {
+	pl.held = map[string][]heldAssignment{}
 	inPlan := map[string]bool{}
 	for _, st := range pl.states {
 		if st.k.Name == "service-principals" {
 			inPlan[strings.ToLower(st.orig)] = true
 		}
 	}
-	var all []*Object
-	all = append(append(all, pl.in.Desired...), pl.in.Others...)
-	for _, r := range all {
-		if r.Kind.Name != "service-principals" || strings.EqualFold(r.Key, s.orig) || inPlan[strings.ToLower(r.Key)] {
-			continue
-		}
-		for _, it := range asSlice(r.Data["appRoleAssignedTo"]) {
-			m, ok := it.(map[string]any)
-			if !ok || !strings.EqualFold(str(m["principalId"]), s.orig) {
+	for _, list := range [][]*Object{pl.in.Desired, pl.in.Others} {
+		for _, r := range list {
+			if r.Kind.Name != "service-principals" || inPlan[strings.ToLower(r.Key)] {
 				continue
 			}
-			pl.clientAssignment(s, r, m)
+			for _, it := range asSlice(r.Data["appRoleAssignedTo"]) {
+				m, ok := it.(map[string]any)
+				if !ok || strings.EqualFold(str(m["principalId"]), r.Key) {
+					continue
+				}
+				p := strings.ToLower(str(m["principalId"]))
+				pl.held[p] = append(pl.held[p], heldAssignment{resource: r, item: m})
+			}
 		}
 	}
 }

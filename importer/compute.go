@@ -92,8 +92,9 @@ type planner struct {
 	planned     map[string]bool      // lower keys of objects in the plan
 	names       map[string]string
 	schemas     map[string]*schemas.Schema
-	byAction    map[string]int      // action id → index in p.Actions
-	objActions  map[string][]string // kind/lower live key → action ids on it
+	byAction    map[string]int              // action id → index in p.Actions
+	objActions  map[string][]string         // kind/lower live key → action ids on it
+	held        map[string][]heldAssignment // lower principal id → app role assignments at REV it holds (apps.go)
 }
 
 // Compute turns an Input into a Plan. It does no I/O.
