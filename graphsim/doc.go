@@ -21,8 +21,10 @@
 // graphsim takes the refusing reading), and the graphsim test that holds it.
 // The product test that depends on the rule is named after the arrow.
 //
-// Authentication strengths, CA references to them, read-only nested fields (strength.go, readonly.go):
+// ## Authentication strengths, CA references to them, read-only nested fields (strength.go, readonly.go)
 //
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
 //	| PATCH of a strength with allowedCombinations → 405 methodNotAllowed "Combinations can only be updated using updateAllowedCombinations action." | authenticationstrengthpolicy-update ("You cannot update the allowed auth method combinations using this request"); answer as recorded in manicminer/hamilton#257 | TestStrengthAllowedCombinationsOnlyThroughAction → importer TestRestoreStrengthCombinationsAndConfigurations |
 //	| POST {strength}/updateAllowedCombinations replaces them, answers updateAllowedCombinationsResult; built-in strengths refused | authenticationstrengthpolicy-updateallowedcombinations, resources/updateallowedcombinationsresult | TestStrengthAllowedCombinationsOnlyThroughAction |
 //	| combinationConfigurations: list/get/create/update/delete only below /identity/conditionalAccess/authenticationStrength/policies/{id}; custom strengths only; @odata.type fido2CombinationConfiguration or x509CertificateCombinationConfiguration; appliesToCombinations must be allowed combinations; returned inline in the strength's GET | authenticationstrengthpolicy-post-combinationconfigurations, authenticationstrengthpolicy-list-combinationconfigurations, resources/authenticationcombinationconfiguration, resources/fido2combinationconfiguration | TestStrengthCombinationConfigurations → importer TestRestoreStrengthCombinationsAndConfigurations |
@@ -32,6 +34,14 @@
 //	| application and servicePrincipal info.logoUrl read-only (returned, null without a logo; any value in a write → 400) | resources/informationalurl ("Read-only"), application-put-logo | TestReadOnlyNestedAndOrganizationUpdateList → importer TestRestoreNeverSendsReadOnlyNestedFields |
 //	| application and servicePrincipal verifiedPublisher read-only (set by setVerifiedPublisher) | application-setverifiedpublisher, resources/verifiedpublisher | TestReadOnlyNestedAndOrganizationUpdateList → importer TestRestoreNeverSendsReadOnlyNestedFields |
 //	| organization PATCH takes only marketingNotificationEmails, onPremisesSyncEnabled, privacyProfile, securityComplianceNotificationMails/Phones, technicalNotificationMails (others → 400, strict) | organization-update (request body list) | TestReadOnlyNestedAndOrganizationUpdateList → importer TestOrganizationUpdateSendsOnlyItsUpdateList |
+//
+// ## Apps and service principals (hooks_apps.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| An enabled app role or OAuth2 permission scope of an application cannot be changed (other than isEnabled) or removed: 400 CannotDeleteOrUpdateEnabledEntitlement | learn:/graph/api/resources/approle, resources/permissionscope (isEnabled) | TestAppEnabledEntitlementsMustBeDisabledFirst |
+//	| identifierUris api://{guid}, api://{x}/{guid}: the GUID must be the application's own appId (strict reading), else 400 HostNameNotOnVerifiedDomain | learn:/entra/identity-platform/identifier-uri-restrictions | TestAppIdentifierURIMustNameItsOwnAppID |
+//	| Managed identities and Microsoft first-party service principals (appOwnerOrganizationId in MicrosoftOwnerTenants) cannot be PATCHed, deleted or given owners: 403 Authorization_RequestDenied (strict reading for Microsoft's); app role assignments naming them stay writable | learn:/graph/api/resources/serviceprincipal; learn:/troubleshoot/entra/entra-id/governance/verify-first-party-apps-sign-in; learn:/graph/api/serviceprincipal-post-approleassignedto | TestMicrosoftAndManagedIdentityServicePrincipalsAreNotWritable |
 //
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated

@@ -370,6 +370,9 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if r == nil {
 			return nil, notFound(rt.key)
 		}
+		if aerr := beforeLinkWrite(rt.kind, r.obj); aerr != nil {
+			return nil, aerr
+		}
 		if aerr := s.checkLinkTarget(rt.kind, r.obj, rt.rel, target); aerr != nil {
 			return nil, aerr
 		}
@@ -391,6 +394,9 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		r := s.find(rt)
 		if r == nil {
 			return nil, notFound(rt.key)
+		}
+		if aerr := beforeLinkWrite(rt.kind, r.obj); aerr != nil {
+			return nil, aerr
 		}
 		list := r.links[rt.rel]
 		i := indexFold(list, rt.relKey)

@@ -93,8 +93,9 @@ type planner struct {
 	planned     map[string]bool      // lower keys of objects in the plan
 	names       map[string]string
 	schemas     map[string]*schemas.Schema
-	byAction    map[string]int      // action id → index in p.Actions
-	objActions  map[string][]string // kind/lower live key → action ids on it
+	byAction    map[string]int              // action id → index in p.Actions
+	objActions  map[string][]string         // kind/lower live key → action ids on it
+	held        map[string][]heldAssignment // lower principal id → app role assignments at REV it holds (apps.go)
 }
 
 // Compute turns an Input into a Plan. It does no I/O.
@@ -135,6 +136,7 @@ func Compute(in *Input) (*Plan, error) {
 			pl.create(s)
 		}
 		pl.credentials(s)
+		pl.clientAssignments(s)
 	}
 	pl.deletes()
 	pl.snapshotWarnings()
@@ -190,6 +192,7 @@ func (pl *planner) translate(o *Object) *Object {
 		if a := str(data["appId"]); a != "" {
 			if n, ok := pl.in.IDMap.ResolveAppID(a); ok {
 				data["appId"] = n
+				rewriteAppID(data, a, n)
 			}
 		}
 	}
@@ -241,6 +244,10 @@ func (pl *planner) classify() error {
 	}
 	for _, o := range desired {
 		k := o.Kind
+		if by, why := managedBy(k, o.Data); by != "" {
+			pl.managed(o, by, why)
+			continue
+		}
 		if k.BuiltIn != nil && k.BuiltIn(o.Data) {
 			pl.p.BuiltIn++
 			continue
@@ -600,6 +607,9 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	if dep != "" {
 		deps = append(deps, dep)
 	}
+	if pre := pl.disableEntitlements(s, current, b, deps); pre != "" {
+		deps = append(deps, pre)
+	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(k, s.key), Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns})
 }
@@ -734,8 +744,10 @@ func (pl *planner) create(s *objState) {
 		warns = append(warns, "recreated with a new application (client) id: every client configured with the old one must be updated")
 	}
 	deps = append(deps, pl.depsOf(k, b)...)
+	oldURIs, newURIs := pl.splitAppIDURIs(s, b, changes)
 	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns, Placeholder: s.holder, AppIDPlaceholder: s.appHold})
+	pl.setAppIDURIs(s, oldURIs, newURIs)
 	pl.children(s, nil, false)
 }
 
@@ -1044,6 +1056,10 @@ func (pl *planner) deletes() {
 			}
 			pl.p.Live[k.Name+"/"+o.Key] = fingerprint(o.Data)
 			if k.BuiltIn != nil && k.BuiltIn(o.Data) {
+				continue
+			}
+			if by, why := managedBy(k, o.Data); by != "" {
+				pl.managed(o, by, why+"; not at REV, never deleted")
 				continue
 			}
 			if incomplete {

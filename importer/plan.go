@@ -169,6 +169,9 @@ type Plan struct {
 	Credentials []Credential `json:"credentials,omitempty"`
 	References  []Reference  `json:"references,omitempty"`
 	Warnings    []string     `json:"warnings,omitempty"`
+	// Managed are selected objects Graph does not let the tenant write
+	// (managed identities, Microsoft's service principals): never written.
+	Managed []Managed `json:"managed,omitempty"`
 	// BuiltIn counts built-in objects in the selection, never written.
 	BuiltIn int `json:"builtInSkipped,omitempty"`
 	// Live fingerprints: "kind/key" → "sha256:…" (the object as read),

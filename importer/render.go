@@ -27,6 +27,7 @@ type RenderOptions struct {
 var relWords = map[string]string{
 	"members": "member", "owners": "owner", "appRoleAssignedTo": "app role assignment",
 	"oauth2PermissionGrants": "delegated permission grant", "scopedRoleMembers": "scoped role member",
+	"appRoleAssignments": "application permission",
 }
 
 // opWord is how an action is shown.
@@ -174,6 +175,12 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Warnings:"))
 		for _, warn := range p.Warnings {
 			fmt.Fprintf(w, "  %s %s\n", paint(diff.Yellow, "!"), safe(warn))
+		}
+	}
+	if len(p.Managed) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Managed by Microsoft / Azure (Graph does not let the tenant write them; never written):"))
+		for _, m := range p.Managed {
+			fmt.Fprintf(w, "  %s %s (%s): managed by %s, %s\n", diff.KindTitle(m.Kind), safe(m.Name), safe(shortID(m.Key)), safe(m.By), safe(m.Reason))
 		}
 	}
 	if p.BuiltIn > 0 {
