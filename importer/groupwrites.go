@@ -1,6 +1,11 @@
 package importer
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
 
 // Groups whose membership Graph does not write (graph-semantics.md §3.4;
 // learn:/graph/api/group-post-members, group-post-groups,
@@ -29,4 +34,65 @@ func hasGroupType(data map[string]any, t string) bool {
 		}
 	}
 	return false
+}
+
+// membershipManaged reports whether the relationship ch of s is one Graph
+// does not write, so the plan neither compares nor writes it, and says so
+// once in the plan's warnings: members and owners of a group Exchange
+// manages, members of a dynamic group or administrative unit.
+func (pl *planner) membershipManaged(s *objState, current *Object, ch layout.Child) bool {
+	if !ch.Refs {
+		return false
+	}
+	any := func(f func(map[string]any) bool) bool {
+		return f(s.d.Data) || (current != nil && f(current.Data))
+	}
+	switch s.k.Name {
+	case "groups":
+		if any(exchangeManaged) {
+			if ch.Name == "members" {
+				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("group %s is a mail-enabled security group or distribution list: its members and owners are managed by Exchange (Graph does not write them) and were not compared", label(s.d)))
+			}
+			return true
+		}
+		if ch.Name == "members" && any(dynamicMembership) {
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("group %s has dynamic membership: its members are managed by the membership rule (Graph neither adds nor removes them) and were not compared", label(s.d)))
+			return true
+		}
+	case "administrative-units":
+		if ch.Name == "members" && any(dynamicMembership) {
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("administrative unit %s has dynamic membership: its members are managed by the membership rule (Graph neither adds nor removes them) and were not compared", label(s.d)))
+			return true
+		}
+	}
+	return false
+}
+
+// cannotCreate says why Graph will not create a gone object, or "".
+func cannotCreate(k *layout.Kind, data map[string]any) string {
+	if k.Name == "groups" && exchangeManaged(data) {
+		return "a mail-enabled security group or distribution list is managed by Exchange and cannot be created through Graph: recreate it in Exchange"
+	}
+	return ""
+}
+
+// exchangeReadOnly is the note for differences in a group Exchange manages.
+func exchangeReadOnly(props []string) string {
+	return fmt.Sprintf("%s differ from REV, but a mail-enabled security group or distribution list is managed by Exchange and read-only in Graph: change it in Exchange", strings.Join(props, ", "))
+}
+
+// keptOwner returns the key of the owner a plan must not remove because
+// Graph keeps the last owner of a group (learn:/graph/api/group-delete-owners):
+// every live owner is to go and none is added. "" when there is none.
+func keptOwner(k *layout.Kind, ch layout.Child, have map[string]map[string]any, want map[string]map[string]any, adds []string) string {
+	if k.Name != "groups" || ch.Name != "owners" || len(adds) > 0 || len(have) == 0 {
+		return ""
+	}
+	keys := sortedKeys(have)
+	for _, ck := range keys {
+		if _, ok := want[ck]; ok {
+			return "" // an owner stays
+		}
+	}
+	return keys[len(keys)-1]
 }

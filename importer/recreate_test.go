@@ -201,7 +201,17 @@ func TestRecreateOneObjectOfEveryCreatableKind(t *testing.T) {
 		}
 	}
 	if len(failed) > 0 || !res.Complete() {
-		t.Fatalf("apply did not complete:\n%s\ndifferences %+v\nverify %s\nplan:\n%s", strings.Join(failed, "\n"), res.Differences, res.VerifyError, render(p))
+		if len(failed) > 10 {
+			failed = append(failed[:10], fmt.Sprintf("... and %d more", len(failed)-10))
+		}
+		var diffs []string
+		for _, d := range res.Differences {
+			diffs = append(diffs, fmt.Sprintf("%s %s %s %s", d.Kind, d.Name, d.What, d.Target))
+		}
+		if len(diffs) > 10 {
+			diffs = append(diffs[:10], fmt.Sprintf("... and %d more", len(diffs)-10))
+		}
+		t.Fatalf("apply did not complete:\n%s\ndifferences:\n%s\nverify %s", strings.Join(failed, "\n"), strings.Join(diffs, "\n"), res.VerifyError)
 	}
 	// Each object is back: under its own key (partners) or the id map's.
 	for _, k := range kinds {
