@@ -37,35 +37,60 @@ func hasGroupType(data map[string]any, t string) bool {
 }
 
 // membershipManaged reports whether the relationship ch of s is one Graph
-// does not write, so the plan neither compares nor writes it, and says so
-// once in the plan's warnings: members and owners of a group Exchange
-// manages, members of a dynamic group or administrative unit.
+// does not write, so the plan neither compares nor writes it; where the
+// snapshot and the tenant differ there, the plan's warnings say who manages
+// it: members and owners of a group Exchange manages, members of a dynamic
+// group or administrative unit.
 func (pl *planner) membershipManaged(s *objState, current *Object, ch layout.Child) bool {
 	if !ch.Refs {
 		return false
 	}
-	any := func(f func(map[string]any) bool) bool {
+	either := func(f func(map[string]any) bool) bool {
 		return f(s.d.Data) || (current != nil && f(current.Data))
 	}
-	switch s.k.Name {
-	case "groups":
-		if any(exchangeManaged) {
-			if ch.Name == "members" {
-				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("group %s is a mail-enabled security group or distribution list: its members and owners are managed by Exchange (Graph does not write them) and were not compared", label(s.d)))
+	var who string
+	switch {
+	case s.k.Name == "groups" && either(exchangeManaged):
+		who = "it is a mail-enabled security group or distribution list: its " + ch.Name + " are managed by Exchange (Graph does not write them)"
+	case (s.k.Name == "groups" || s.k.Name == "administrative-units") && ch.Name == "members" && either(dynamicMembership):
+		who = "it has dynamic membership: its members are managed by the membership rule (Graph neither adds nor removes them)"
+	default:
+		return false
+	}
+	var have any
+	if current != nil {
+		have = current.Data[ch.Name]
+	}
+	switch {
+	case current == nil && len(asSlice(s.d.Data[ch.Name])) > 0:
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s are not added back: %s", s.k.Title, label(s.d), ch.Name, who))
+	case current != nil && !sameRefs(s.d.Data[ch.Name], have):
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s differ from REV, but %s; they were left as they are", s.k.Title, label(s.d), ch.Name, who))
+	}
+	return true
+}
+
+// sameRefs reports whether two reference lists ({id} objects) name the same ids.
+func sameRefs(a, b any) bool {
+	ids := func(v any) map[string]bool {
+		m := map[string]bool{}
+		for _, it := range asSlice(v) {
+			if o, ok := it.(map[string]any); ok {
+				m[strings.ToLower(str(o["id"]))] = true
 			}
-			return true
 		}
-		if ch.Name == "members" && any(dynamicMembership) {
-			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("group %s has dynamic membership: its members are managed by the membership rule (Graph neither adds nor removes them) and were not compared", label(s.d)))
-			return true
-		}
-	case "administrative-units":
-		if ch.Name == "members" && any(dynamicMembership) {
-			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("administrative unit %s has dynamic membership: its members are managed by the membership rule (Graph neither adds nor removes them) and were not compared", label(s.d)))
-			return true
+		return m
+	}
+	x, y := ids(a), ids(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for id := range x {
+		if !y[id] {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // cannotCreate says why Graph will not create a gone object, or "".
