@@ -43,6 +43,19 @@
 //	| identifierUris api://{guid}, api://{x}/{guid}: the GUID must be the application's own appId (strict reading), else 400 HostNameNotOnVerifiedDomain | learn:/entra/identity-platform/identifier-uri-restrictions | TestAppIdentifierURIMustNameItsOwnAppID |
 //	| Managed identities and Microsoft first-party service principals (appOwnerOrganizationId in MicrosoftOwnerTenants) cannot be PATCHed, deleted or given owners: 403 Authorization_RequestDenied (strict reading for Microsoft's); app role assignments naming them stay writable | learn:/graph/api/resources/serviceprincipal; learn:/troubleshoot/entra/entra-id/governance/verify-first-party-apps-sign-in; learn:/graph/api/serviceprincipal-post-approleassignedto | TestMicrosoftAndManagedIdentityServicePrincipalsAreNotWritable |
 //
+// ## Create bodies and groups Graph does not write (groupwrites.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| a partner configuration is created for its tenantId: POST without it is 400 | learn:/graph/api/crosstenantaccesspolicy-post-partners | TestCreateWithoutItsKeyIsRefused |
+//	| a group setting is created from a template: POST without templateId is 400 | learn:/graph/api/group-post-settings | TestCreateWithoutItsKeyIsRefused |
+//	| mail-enabled security groups and distribution lists are read-only: POST 400 "Cannot Create a mail-enabled security groups and or distribution list." | learn:/graph/api/resources/groups-overview (message: pnp/cli-microsoft365#5476) | TestMailEnabledSecurityGroupsAndDistributionListsAreReadOnly |
+//	| ... their members and owners: POST/DELETE $ref 403 | learn:/graph/api/group-post-members (403 for unsupported group types) | TestMailEnabledSecurityGroupsAndDistributionListsAreReadOnly |
+//	| ... PATCH and DELETE: 400 (undocumented status and message: strict reading) | learn:/graph/api/resources/groups-overview ("read-only through Microsoft Graph") | TestMailEnabledSecurityGroupsAndDistributionListsAreReadOnly |
+//	| members of a dynamic group are neither added nor removed (400); its rule and owners are written | learn:/graph/api/group-post-members, learn:/graph/api/resources/group (membershipRule) | TestDynamicMembershipIsNotWritten |
+//	| members of a dynamic administrative unit (membershipType Dynamic) are neither added nor removed (400; message is graphsim's) | learn:/graph/api/resources/administrativeunit | TestDynamicMembershipIsNotWritten |
+//	| the last owner of any group cannot be removed (400) | learn:/graph/api/group-delete-owners | TestLastOwnerOfAnyGroupStays, conformance TestGroupsMembershipAndOwners |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -39,7 +39,7 @@ func init() {
 	createHooks["domain"] = createDomain
 
 	patchHooks["user"] = patchSynced
-	patchHooks["group"] = patchSynced
+	patchHooks["group"] = patchGroup
 	patchHooks["conditionalAccessPolicy"] = func(s *Server, r *record, body map[string]any) *apiError {
 		if aerr := checkCAStrength(body); aerr != nil {
 			return aerr
@@ -159,6 +159,9 @@ func createUser(s *Server, _ *request, body map[string]any, _ *record) *apiError
 }
 
 func createGroup(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	if aerr := groupCreatable(body); aerr != nil {
+		return aerr
+	}
 	t := s.tenant
 	nick := str(body["mailNickname"])
 	if len(nick) > 64 || strings.ContainsAny(nick, "@()\\[]\";:<>, ") {

@@ -272,6 +272,9 @@ func (s *Server) checkLinkTarget(k *Kind, obj map[string]any, rel, target string
 	if !contains(k.Links[rel], tr.kind.Name) {
 		return badRequest("An object of type '%s' cannot be added to '%s' of a %s.", tr.kind.Name, rel, k.Name)
 	}
+	if aerr := checkLinkWrite(k, obj, rel); aerr != nil {
+		return aerr
+	}
 	if k.Name == "group" && rel == "members" {
 		if strings.EqualFold(str(obj["id"]), target) {
 			return badRequest("A group cannot be a member of itself.")
@@ -281,9 +284,6 @@ func (s *Server) checkLinkTarget(k *Kind, obj map[string]any, rel, target string
 		}
 		if tr.kind.Name == "group" && isUnified(tr.obj) {
 			return badRequest("A Microsoft 365 group cannot be a member of a security group.")
-		}
-		if isDynamic(obj) {
-			return badRequest("Insufficient privileges to complete the operation. Members of a dynamic group cannot be changed.")
 		}
 		if synced(obj) {
 			return badRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
@@ -406,8 +406,8 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if rt.kind.Name == "group" && synced(r.obj) {
 			return nil, badRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
 		}
-		if rt.rel == "owners" && len(list) == 1 && isUnified(r.obj) {
-			return nil, badRequest("The group must have at least one owner, hence this owner cannot be removed.")
+		if aerr := checkUnlink(r, rt.rel); aerr != nil {
+			return nil, aerr
 		}
 		r.links[rt.rel] = append(append([]string(nil), list[:i]...), list[i+1:]...)
 		t.logChange(change{Kind: rt.kind.Name, ID: r.key(), Op: "unlink", Rel: rt.rel, Target: list[i]})

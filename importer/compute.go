@@ -277,6 +277,9 @@ func (pl *planner) classify() error {
 				}
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
 				s.mode = "skip"
+			} else if why := cannotCreate(k, s.d.Data); why != "" {
+				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
+				s.mode = "skip"
 			} else if synced(s.d.Data) {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s was synced from on-premises and is gone: recreate it in the on-premises directory and let sync bring it back", k.Title, label(o)))
 				s.mode = "skip"
@@ -592,6 +595,10 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	if len(createOnlyDiff) > 0 {
 		warns = append(warns, fmt.Sprintf("%s differ from REV but can only be set when the object is created", strings.Join(createOnlyDiff, ", ")))
 	}
+	if len(b) > 0 && k.Name == "groups" && exchangeManaged(current.Data) {
+		warns = append(warns, exchangeReadOnly(sortedKeys(b)))
+		b = map[string]any{}
+	}
 	if len(b) == 0 {
 		if len(warns) > 0 {
 			pl.note(s, warns)
@@ -806,6 +813,9 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			}
 			continue
 		}
+		if pl.membershipManaged(s, current, ch) {
+			continue
+		}
 		have := map[string]map[string]any{}
 		if current != nil {
 			for _, it := range asSlice(current.Data[ch.Name]) {
@@ -846,11 +856,16 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 				adds = append(adds, id)
 			}
 		}
+		keep := keptOwner(k, ch, have, wantBy, adds)
 		for _, ck := range sortedKeys(have) {
 			if _, ok := wantBy[ck]; ok {
 				continue
 			}
 			m := have[ck]
+			if ck == keep && !pl.in.Options.NoRemove {
+				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: owner %s was not removed: Graph keeps the last owner of a group; add the owner it should have, then remove this one", k.Title, label(s.d), pl.refName(childTarget(ch, m))))
+				continue
+			}
 			target := str(m["id"])
 			if k.Name == "authentication-strengths" && ch.Name == "combinationConfigurations" && !pl.in.Options.NoRemove {
 				pl.combinationChild(s, ch, parent, m, nil, parentDeps)
@@ -1060,6 +1075,10 @@ func (pl *planner) deletes() {
 			}
 			if by, why := managedBy(k, o.Data); by != "" {
 				pl.managed(o, by, why+"; not at REV, never deleted")
+				continue
+			}
+			if k.Name == "groups" && exchangeManaged(o.Data) {
+				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("group %s was not in the snapshot at %s and is not deleted: a mail-enabled security group or distribution list is managed by Exchange; delete it there", label(o), pl.in.Rev))
 				continue
 			}
 			if incomplete {

@@ -14,11 +14,17 @@ import (
 // the permissions each write needs (graph-semantics.md §3, §4, §5).
 
 // createOnly are read-only properties (never PATCHed) that a create sends.
+// A partner configuration is created for its tenantId and a directory
+// setting from its templateId: Graph answers 400 to a create without them
+// (learn:/graph/api/crosstenantaccesspolicy-post-partners,
+// learn:/graph/api/group-post-settings).
 var createOnly = map[string][]string{
-	"groups":               {"isAssignableToRole", "resourceBehaviorOptions", "resourceProvisioningOptions"},
-	"administrative-units": {"isMemberManagementRestricted"},
-	"service-principals":   {"appId"},
-	"domains":              {"id"},
+	"groups":                       {"isAssignableToRole", "resourceBehaviorOptions", "resourceProvisioningOptions"},
+	"administrative-units":         {"isMemberManagementRestricted"},
+	"service-principals":           {"appId"},
+	"domains":                      {"id"},
+	"cross-tenant-access-partners": {"tenantId"},
+	"group-settings":               {"templateId"},
 }
 
 // cloudMastered are the properties of a synced (on-premises mastered)
