@@ -21,6 +21,15 @@ func Clean(k *Kind, obj map[string]any) map[string]any {
 	for _, p := range k.Secret {
 		removePath(out, strings.Split(p, "."))
 	}
+	for _, p := range k.IDOnly {
+		walkPath(out, strings.Split(p, "."), func(m map[string]any, last string) {
+			if o, ok := m[last].(map[string]any); ok {
+				if id, ok := o["id"]; ok {
+					m[last] = map[string]any{"id": id}
+				}
+			}
+		})
+	}
 	if k.Embedded != "" {
 		delete(out, k.Embedded)
 	}

@@ -42,6 +42,10 @@ type Kind struct {
 	// Secret properties are never written, wherever they appear (path with
 	// "[]" for array elements: "passwordCredentials[].secretText").
 	Secret []string
+	// IDOnly are properties holding another object that Graph expands on
+	// read (a CA policy's authentication strength): the file keeps only its
+	// id, so the other object's changes show in its own file alone.
+	IDOnly []string
 	// ReadOnly properties are kept in files but never sent on restore.
 	ReadOnly []string
 	// BuiltIn tells whether an object is Microsoft's (not restorable, shown as such).
@@ -240,9 +244,9 @@ var kinds = []*Kind{
 			"conditions.clientAppTypes": "", "conditions.signInRiskLevels": "", "conditions.userRiskLevels": "",
 			"conditions.servicePrincipalRiskLevels": "", "grantControls.builtInControls": "",
 			"grantControls.customAuthenticationFactors": "", "grantControls.termsOfUse": "",
-			"grantControls.authenticationStrength.allowedCombinations": "",
 		},
-		Volatile:        []string{"modifiedDateTime", "deletedDateTime", "grantControls.authenticationStrength.modifiedDateTime", "grantControls.authenticationStrength.createdDateTime"},
+		IDOnly:          []string{"grantControls.authenticationStrength"},
+		Volatile:        []string{"modifiedDateTime", "deletedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "templateId"},
 		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "Application.Read.All"},
 		SoftDelete: "conditional-access",

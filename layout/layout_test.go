@@ -220,3 +220,29 @@ func FuzzCanonicalRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// A CA policy's authentication strength, which Graph expands on read, is
+// kept as its id: the strength's own file holds the rest.
+func TestCanonicalKeepsIDOnlyOfExpandedReferences(t *testing.T) {
+	ca, _ := Lookup("conditional-access-policies")
+	obj := map[string]any{
+		"id": "c0ffee00-0000-4000-8000-000000000001", "displayName": "Phishing-resistant MFA for admins",
+		"grantControls": map[string]any{
+			"operator": "OR", "builtInControls": []any{},
+			"authenticationStrength": map[string]any{
+				"id": "00000000-0000-0000-0000-000000000004", "displayName": "Phishing-resistant MFA",
+				"allowedCombinations": []any{"windowsHelloForBusiness", "fido2"}, "modifiedDateTime": "2026-01-01T00:00:00Z",
+			},
+		},
+	}
+	got := Clean(ca, obj)
+	want := map[string]any{"id": "00000000-0000-0000-0000-000000000004"}
+	if s := got["grantControls"].(map[string]any)["authenticationStrength"]; !reflect.DeepEqual(s, want) {
+		t.Errorf("authenticationStrength = %v, want %v", s, want)
+	}
+	// A policy without one keeps null as Graph sent it.
+	obj["grantControls"].(map[string]any)["authenticationStrength"] = nil
+	if s, ok := Clean(ca, obj)["grantControls"].(map[string]any)["authenticationStrength"]; !ok || s != nil {
+		t.Errorf("null authenticationStrength = %v, %v", s, ok)
+	}
+}
