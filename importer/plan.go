@@ -184,6 +184,13 @@ type Plan struct {
 // Empty reports whether the plan has nothing to do.
 func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
 
+// Settled reports whether the plan has nothing to do and nothing to say:
+// no warnings, nothing left to Exchange, Microsoft or a membership rule,
+// no removal kept, so the tenant matches the snapshot for the selection.
+func (p *Plan) Settled() bool {
+	return p.Empty() && len(p.Warnings) == 0 && len(p.Managed) == 0 && len(p.Kept) == 0 && len(p.Credentials) == 0
+}
+
 // Counts returns the number of actions per operation.
 func (p *Plan) Counts() map[Op]int {
 	m := map[Op]int{}

@@ -27,3 +27,32 @@ func TestRenderEscapesHostileNames(t *testing.T) {
 		t.Errorf("the deletion is not shown as one, with the name escaped:\n%s", out)
 	}
 }
+
+// A plan with nothing to write does not claim the tenant matches when it
+// still has something to say (a membership left to its rule, a removal
+// kept, an incomplete kind).
+func TestRenderNothingToWriteIsNotAMatch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p    Plan
+		want string
+	}{
+		{"settled", Plan{}, "The tenant already matches the snapshot"},
+		{"a warning", Plan{Warnings: []string{"group X: membership is managed by the membership rule"}}, "Nothing to write; what still differs is listed below"},
+		{"a removal kept", Plan{Kept: []Kept{{Kind: "groups", Key: "k", Name: "G", Relationship: "members", Target: "t"}}}, "Nothing to write"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			tc.p.Live = map[string]string{}
+			if err := tc.p.Render(&b, RenderOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), tc.want) {
+				t.Errorf("plan renders:\n%s\nwant %q", b.String(), tc.want)
+			}
+			if tc.name != "settled" && strings.Contains(b.String(), "already matches") {
+				t.Errorf("a plan with notes says the tenant matches:\n%s", b.String())
+			}
+		})
+	}
+}
