@@ -80,7 +80,7 @@ func caBinRefused(a *Action, err error) string {
 	}
 	switch ge.Status {
 	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed:
-		return "; Graph refused the Conditional Access recycle bin (a beta API without application permissions, or the object left it): plan the restore again, and the new plan recreates it under a new id with its references remapped"
+		return "; Graph refused the restore from the Conditional Access recycle bin (a beta API that does not support application permissions, or the object left the bin): apply does not recreate it on its own; plan the restore again, and where the bin cannot be read or no longer holds it, the new plan recreates it under a new id with its references remapped"
 	}
 	return ""
 }
