@@ -15,8 +15,10 @@ import (
 //     ("List deleted policies", "Get deleted policy", "Restore", "Permanently delete")
 //   - https://learn.microsoft.com/graph/api/policydeletableitem-delete?view=graph-rest-beta
 //
-// graphsim serves it under /beta only (under /v1.0 the segment is unknown,
-// 400 like any unknown segment), and every graphsim token is an app-only
+// The v1.0 CSDL declares the navigation (graph-semantics.md §3.2), but no
+// v1.0 page documents it: the strict reading is beta only. graphsim serves
+// it under /beta only (under /v1.0 the segment is unknown, 400 like any
+// unknown segment), and every graphsim token is an app-only
 // (client credentials) token, so by default every call is refused with the
 // Conditional Access service's answer to a token lacking what the endpoint
 // needs. Graph does not document the exact body for an unsupported token
