@@ -56,6 +56,15 @@
 //	| members of a dynamic administrative unit (membershipType Dynamic) are neither added nor removed (400; message is graphsim's) | learn:/graph/api/resources/administrativeunit | TestDynamicMembershipIsNotWritten |
 //	| the last owner of any group cannot be removed (400) | learn:/graph/api/group-delete-owners | TestLastOwnerOfAnyGroupStays, conformance TestGroupsMembershipAndOwners |
 //
+// ## Conditional Access recycle bin and replication lag (cabin.go, write.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| CA deletedItems (list, get, restore, purge of policies and named locations) exists under /beta only; /v1.0 answers 400 "Resource not found for the segment" | learn.microsoft.com/graph/api/conditionalaccesspolicy-restore?view=graph-rest-beta; …/resources/conditionalaccesspolicy?view=graph-rest-beta | TestCARecycleBinBetaOnlyAndNotAppOnly |
+//	| CA deletedItems: "Application: Not supported" → an app-only token gets 403 AccessDenied (CA service's missing-scopes body; exact body undocumented, strict reading); Options.CARecycleBinAppOnly models a future Graph | same pages, Permissions table | TestCARecycleBinBetaOnlyAndNotAppOnly |
+//	| A reference write naming an object created less than the replication lag ago: 400 Request_BadRequest "One or more added object references do not exist for the following modified properties: '<rel>'."; a missing object stays 404 | learn.microsoft.com/graph/api/group-post-members (Errors: 400 when not yet replicated, 404 when the object does not exist) | TestCoreEventualConsistency |
+//	| A reference write on a group not yet replicated: 400 "The source resource object or one of the objects being referenced don't exist." | learn.microsoft.com/graph/api/group-post-members | TestCoreEventualConsistency |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -15,7 +15,12 @@ import (
 func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 	t := s.tenant
 	switch rt.special {
-	case "dirDeleted", "caDeleted":
+	case "caDeleted":
+		if aerr := s.caBinAllowed(req); aerr != nil {
+			return nil, aerr
+		}
+		return s.deletedItems(req, rt)
+	case "dirDeleted":
 		return s.deletedItems(req, rt)
 	case "directoryObjects":
 		if req.method != http.MethodGet {

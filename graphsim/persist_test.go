@@ -23,7 +23,7 @@ func psSave(t *testing.T, s *Server) []byte {
 // psLoad starts a server from a saved state with the clock frozen at now.
 func psLoad(t *testing.T, state []byte, now time.Time) *Server {
 	t.Helper()
-	s, err := New(Options{State: bytes.NewReader(state), Now: now})
+	s, err := New(Options{State: bytes.NewReader(state), Now: now, CARecycleBinAppOnly: true})
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
@@ -49,7 +49,7 @@ func psDeltaLink(t *testing.T, s *Server, path string) string {
 }
 
 func TestPersistRoundTripAnswersIdentically(t *testing.T) {
-	s := genServer(t, Options{Profile: "demo", Seed: 4})
+	s := genServer(t, Options{Profile: "demo", Seed: 4, CARecycleBinAppOnly: true})
 	tn := s.Tenant()
 	usersDelta := psDeltaLink(t, s, "/v1.0/users/delta")
 
@@ -111,7 +111,7 @@ func TestPersistRoundTripAnswersIdentically(t *testing.T) {
 		"/v1.0/oauth2PermissionGrants",
 		"/v1.0/identity/conditionalAccess/policies",
 		"/v1.0/identity/conditionalAccess/namedLocations",
-		"/v1.0/identity/conditionalAccess/deletedItems/policies",
+		"/beta/identity/conditionalAccess/deletedItems/policies",
 		"/v1.0/directory/deletedItems/microsoft.graph.user",
 		"/v1.0/directory/administrativeUnits",
 		"/v1.0/roleManagement/directory/roleAssignments",
@@ -150,7 +150,7 @@ func TestPersistRoundTripAnswersIdentically(t *testing.T) {
 	// Soft-deleted objects restore after a load.
 	genJSON(t, loaded, "POST", "/v1.0/directory/deletedItems/"+deletedUser+"/restore", nil, 200)
 	genJSON(t, loaded, "GET", "/v1.0/users/"+deletedUser, nil, 200)
-	genJSON(t, loaded, "POST", "/v1.0/identity/conditionalAccess/deletedItems/policies/"+deletedCA+"/restore", nil, 200)
+	genJSON(t, loaded, "POST", "/beta/identity/conditionalAccess/deletedItems/policies/"+deletedCA+"/restore", nil, 200)
 	genJSON(t, loaded, "GET", "/v1.0/identity/conditionalAccess/policies/"+deletedCA, nil, 200)
 }
 

@@ -71,6 +71,9 @@ func (s *Server) route(req *request) (*route, *apiError) {
 	case len(lower) >= 2 && lower[0] == "directory" && lower[1] == "deleteditems":
 		return routeDirDeleted(segs[2:])
 	case len(lower) >= 3 && lower[0] == "identity" && lower[1] == "conditionalaccess" && lower[2] == "deleteditems":
+		if req.version != "beta" { // documented for beta only (cabin.go)
+			return nil, notFoundSegment(segs[2])
+		}
 		return routeCADeleted(segs[3:])
 	case lower[0] == "directoryobjects":
 		if len(segs) == 2 && lower[1] == "getbyids" {

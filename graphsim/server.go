@@ -27,8 +27,14 @@ type Options struct {
 	Latency    time.Duration
 	Throttle   string  // "off" (default) or "realistic"
 	FaultRate  float64 // 0..1: share of requests answered 500/503/504 or dropped
-	// EventualConsistency hides a just-created object from reads for this long.
+	// EventualConsistency hides a just-created object from reads for this
+	// long, and a write naming it as a reference is answered 400 "... do
+	// not exist" until then (cabin.go).
 	EventualConsistency time.Duration
+	// CARecycleBinAppOnly lets app-only tokens use the Conditional Access
+	// recycle bin (beta), which Graph documents as not supporting
+	// application permissions: a future Graph (cabin.go).
+	CARecycleBinAppOnly bool
 	// Now freezes the clock at this time when non-zero (deterministic tests).
 	Now time.Time
 	// State, when non-nil, is a saved tenant (Save) to start from instead of a profile.

@@ -425,12 +425,13 @@ func TestThrottleConditionalAccessOneRequestPerSecond(t *testing.T) {
 	paths := []string{
 		"/v1.0/identity/conditionalAccess/policies",
 		"/v1.0/identity/conditionalAccess/namedLocations",
-		"/v1.0/identity/conditionalAccess/deletedItems/policies",
+		"/beta/identity/conditionalAccess/deletedItems/policies",
 		"/beta/identity/conditionalAccess/deletedItems/namedLocations",
 	}
 	for _, p := range paths {
 		t.Run(p, func(t *testing.T) {
 			s, ts, _ := thrServer(t, "realistic", 3)
+			s.opts.CARecycleBinAppOnly = true // the CA recycle bin as a Graph that allows app-only tokens
 			tok, other := s.Token(), thrAddApp(s, "33333333-3333-3333-3333-333333333333")
 			if a := thrDo(t, ts, tok, http.MethodGet, p, ""); a.status != 200 {
 				t.Fatalf("first GET: %d %s, want 200", a.status, a.body)

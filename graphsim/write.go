@@ -266,6 +266,9 @@ func (s *Server) remove(r *record) {
 func (s *Server) checkLinkTarget(k *Kind, obj map[string]any, rel, target string) *apiError {
 	t := s.tenant
 	tr := t.dirObject(target)
+	if tr == nil && t.lagging(target) {
+		return badRequest(msgRefNotReplicated, rel)
+	}
 	if tr == nil {
 		return notFound(target)
 	}
@@ -367,6 +370,9 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		r := s.find(rt)
+		if r == nil && rt.altKey == "" && t.hidden(t.colls[rt.kind.Name].byKey[strings.ToLower(rt.key)]) {
+			return nil, badRequest(msgSourceNotReplicated)
+		}
 		if r == nil {
 			return nil, notFound(rt.key)
 		}

@@ -480,19 +480,6 @@ func password() (string, error) {
 	return b.String(), nil
 }
 
-// followsWrite reports whether a depends directly on a create or restore,
-// so not-found answers may be Graph's replication lag.
-func (r *runner) followsWrite(a *Action) bool {
-	for _, d := range a.DependsOn {
-		if j, ok := r.index[d]; ok {
-			if op := r.p.Actions[j].Op; op == OpCreate || op == OpRestore {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // notYet reports whether err may be replication lag: a not-found, or a
 // reference Graph cannot resolve yet.
 func notYet(err error) bool {
@@ -504,7 +491,12 @@ func notYet(err error) bool {
 		return true
 	}
 	msg := strings.ToLower(ge.Message)
-	return ge.Status == http.StatusBadRequest && (strings.Contains(msg, "does not exist") || strings.Contains(msg, "invalid groups") ||
+	// "One or more added object references do not exist for the following
+	// modified properties: 'members'." (a reference not yet replicated);
+	// "The source resource object or one of the objects being referenced
+	// don't exist." (group-post-members: a group not yet replicated).
+	return ge.Status == http.StatusBadRequest && (strings.Contains(msg, "does not exist") || strings.Contains(msg, "do not exist") ||
+		strings.Contains(msg, "don't exist") || strings.Contains(msg, "invalid groups") ||
 		strings.Contains(msg, "invalid users") || strings.Contains(msg, "invalid named locations") ||
 		strings.Contains(msg, "does not reference a valid application") || strings.Contains(msg, "not present"))
 }
@@ -527,7 +519,7 @@ func already(a *Action, err error) bool {
 
 func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	fail := func(err error) {
-		res.Status, res.Error = StatusFailed, err.Error()
+		res.Status, res.Error = StatusFailed, err.Error()+caBinRefused(a, err)
 		if ge := graph.AsError(err); ge != nil {
 			res.GraphStatus, res.GraphCode, res.RequestID = ge.Status, ge.Code, ge.RequestID
 		}
@@ -546,7 +538,9 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 		}
 		payload = json.RawMessage(b)
 	}
-	retry := r.followsWrite(a)
+	// Only a request naming an object this plan just created or restored
+	// may be answered "not there yet" by Graph's replication lag.
+	retry := r.namesFresh(a, path, payload)
 	deadline := time.Now().Add(r.o.ConsistencyTimeout)
 	wait := 500 * time.Millisecond
 	waited := time.Duration(0)

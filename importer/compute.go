@@ -52,6 +52,10 @@ type Input struct {
 	Live map[string]map[string]*Object
 	// Deleted are objects in a recycle bin by lower-case key.
 	Deleted map[string]*Object
+	// BinUnread names, by kind, why its recycle bin could not be read (the
+	// Conditional Access bin: beta, no application permissions); deleted
+	// objects of such a kind are recreated, and the plan says why.
+	BinUnread map[string]string
 	// Refs is what became of ids referenced from the selection that are not
 	// in Live (lower-case id → state); an id not in Refs is taken to exist.
 	Refs map[string]RefState
@@ -138,6 +142,7 @@ func Compute(in *Input) (*Plan, error) {
 		pl.credentials(s)
 		pl.clientAssignments(s)
 	}
+	pl.binWarnings()
 	pl.deletes()
 	pl.snapshotWarnings()
 	pl.references()

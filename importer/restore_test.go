@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -177,42 +178,99 @@ func opList(p *Plan) string {
 	return strings.Join(s, ",")
 }
 
+// A deleted Conditional Access policy: Graph's CA recycle bin refuses
+// app-only tokens (beta, "Application: Not supported"), so the plan
+// recreates the policy and says why; with a Graph that allows it
+// (CARecycleBinAppOnly), it is restored from the bin with its id.
 func TestRestoreDeletedCAPolicyFromRecycleBin(t *testing.T) {
-	for _, state := range []string{CAStateReportOnly, CAStateAsIs} {
-		t.Run(state, func(t *testing.T) {
-			e := newEnv(t, graphsim.Options{}, nil)
-			victim := e.enabledPolicy()
-			id := str(victim["id"])
-			e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
-			e.recordIncident()
-			opts := Options{CAState: state}
-			sel := []string{"conditional-access-policies/" + str(victim["displayName"])}
-			p := e.plan(e.first, sel, opts)
-			wantOps := "restore-from-deleted"
-			if state == CAStateReportOnly {
-				wantOps += ",update"
+	for _, bin := range []bool{false, true} {
+		for _, state := range []string{CAStateReportOnly, CAStateAsIs} {
+			t.Run(fmt.Sprintf("bin-app-only-%v/%s", bin, state), func(t *testing.T) {
+				e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: bin}, nil)
+				victim := e.enabledPolicy()
+				id := str(victim["id"])
+				e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
+				e.recordIncident()
+				opts := Options{CAState: state}
+				sel := []string{"conditional-access-policies/" + str(victim["displayName"])}
+				p := e.plan(e.first, sel, opts)
+				wantOps := "create"
+				if bin {
+					wantOps = "restore-from-deleted"
+					if state == CAStateReportOnly {
+						wantOps += ",update"
+					}
+				}
+				if opList(p) != wantOps {
+					t.Fatalf("ops %s, plan:\n%s", opList(p), render(p))
+				}
+				if why := strings.Join(p.Actions[0].Warnings, "\n"); bin == strings.Contains(why, "Conditional Access recycle bin, which could not be read (Graph answered 403 AccessDenied") {
+					t.Errorf("why the policy is recreated: %q", why)
+				}
+				res := e.apply(p)
+				if !res.Complete() {
+					t.Fatalf("result %+v", res)
+				}
+				now := id
+				if !bin {
+					n, ok := res.IDs.Resolve(id)
+					if !ok || strings.EqualFold(n, id) {
+						t.Fatalf("id map %+v", res.IDs)
+					}
+					now = n
+				}
+				got := e.get("/v1.0/identity/conditionalAccess/policies/" + now)
+				wantState := "enabled"
+				if state == CAStateReportOnly {
+					wantState = caReportOnly
+				}
+				if got["state"] != wantState {
+					t.Errorf("state %v, want %s", got["state"], wantState)
+				}
+				e.checkRecorded(res, sel[0])
+				if state == CAStateAsIs && bin {
+					e.sameFiles("conditional-access", nil)
+				}
+				e.mustBeEmpty(sel, opts)
+			})
+		}
+	}
+}
+
+// A restore from the CA recycle bin that Graph refuses at apply time fails
+// clearly: apply does not recreate instead (the plan is bound); planning
+// again recreates it.
+func TestCARecycleBinRefusedAtApplyFailsClearly(t *testing.T) {
+	var refuse atomic.Bool
+	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if refuse.Load() && strings.Contains(r.URL.Path, "/conditionalAccess/deletedItems/") && r.Method == "POST" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = w.Write([]byte(`{"error":{"code":"AccessDenied","message":"You cannot perform the requested operation, required scopes are missing in the token."}}`))
+				return
 			}
-			if opList(p) != wantOps {
-				t.Fatalf("ops %s, plan:\n%s", opList(p), render(p))
-			}
-			res := e.apply(p)
-			if !res.Complete() {
-				t.Fatalf("result %+v", res)
-			}
-			got := e.get("/v1.0/identity/conditionalAccess/policies/" + id)
-			wantState := "enabled"
-			if state == CAStateReportOnly {
-				wantState = caReportOnly
-			}
-			if got["state"] != wantState {
-				t.Errorf("state %v, want %s", got["state"], wantState)
-			}
-			e.checkRecorded(res, sel[0])
-			if state == CAStateAsIs {
-				e.sameFiles("conditional-access", nil)
-			}
-			e.mustBeEmpty(sel, opts)
+			h.ServeHTTP(w, r)
 		})
+	})
+	victim := e.enabledPolicy()
+	id := str(victim["id"])
+	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
+	e.recordIncident()
+	sel := []string{id}
+	opts := Options{CAState: CAStateAsIs}
+	p := e.plan(e.first, sel, opts)
+	if opList(p) != "restore-from-deleted" {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	refuse.Store(true)
+	res := e.apply(p)
+	a := res.Actions[0]
+	if a.Status != StatusFailed || a.GraphStatus != 403 || !strings.Contains(a.Error, "plan the restore again") || res.Complete() {
+		t.Fatalf("refused restore: %+v", res.Actions)
+	}
+	if n := len(e.list("/v1.0/identity/conditionalAccess/policies?$filter=displayName eq '" + str(victim["displayName"]) + "'")); n != 0 {
+		t.Errorf("apply recreated the policy on its own (%d)", n)
 	}
 }
 
@@ -351,7 +409,16 @@ func sortLines(s string) string {
 }
 
 func TestRestoreDeletedNamedLocationAndPolicyUsingIt(t *testing.T) {
-	e := newEnv(t, graphsim.Options{}, nil)
+	for _, bin := range []bool{false, true} {
+		t.Run(fmt.Sprintf("bin-app-only-%v", bin), func(t *testing.T) { restoreLocationAndPolicy(t, bin) })
+	}
+}
+
+// restoreLocationAndPolicy: with the CA recycle bin readable (a Graph that
+// allows app-only access to it), both come back with their ids; without it
+// (Graph today), both are recreated and the policy names the new location.
+func restoreLocationAndPolicy(t *testing.T, bin bool) {
+	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: bin}, nil)
 	// A policy that names a location; deleting both (the policy first, as
 	// Graph refuses to delete a location in use).
 	var pol map[string]any
@@ -374,22 +441,36 @@ func TestRestoreDeletedNamedLocationAndPolicyUsingIt(t *testing.T) {
 	e.recordIncident()
 	opts := Options{CAState: CAStateAsIs}
 	p := e.plan(e.first, []string{"conditional-access"}, opts)
-	if opList(p) != "restore-from-deleted,restore-from-deleted" {
+	want := "create,create"
+	if bin {
+		want = "restore-from-deleted,restore-from-deleted"
+	}
+	if opList(p) != want {
 		t.Fatalf("plan:\n%s", render(p))
 	}
 	if pa := p.Actions[1]; pa.Kind != "conditional-access-policies" || len(pa.DependsOn) != 1 || pa.DependsOn[0] != p.Actions[0].ID {
 		t.Errorf("the policy's restore does not wait for the location's: %+v", pa)
 	}
+	if !bin && !strings.Contains(string(p.Actions[1].Request.Body), p.Actions[0].Placeholder) {
+		t.Errorf("the recreated policy does not name the recreated location: %s", p.Actions[1].Request.Body)
+	}
 	res := e.apply(p)
 	if !res.Complete() {
 		t.Fatalf("%+v", res)
 	}
-	got := e.get("/v1.0/identity/conditionalAccess/policies/" + str(pol["id"]))
+	pid := str(pol["id"])
+	if !bin {
+		pid, _ = res.IDs.Resolve(pid)
+		loc, _ = res.IDs.Resolve(loc)
+	}
+	got := e.get("/v1.0/identity/conditionalAccess/policies/" + pid)
 	if !strings.Contains(fmt.Sprint(got["conditions"]), loc) {
 		t.Errorf("restored policy lost its location: %v", got["conditions"])
 	}
 	e.checkRecorded(res, "conditional-access")
-	e.sameFiles("conditional-access", nil)
+	if bin {
+		e.sameFiles("conditional-access", nil)
+	}
 	e.mustBeEmpty([]string{"conditional-access"}, opts)
 }
 
@@ -708,8 +789,11 @@ func TestReadOnlyTokenNamesMissingPermissionsBeforeWriting(t *testing.T) {
 	if !errors.As(err, &pe) || len(pe.Missing) != 1 || pe.Missing[0] != "Policy.ReadWrite.ConditionalAccess" {
 		t.Fatalf("apply with a read-only token: %v", err)
 	}
-	if len(e.list("/v1.0/identity/conditionalAccess/deletedItems/policies")) != 1 {
-		t.Error("something was written")
+	if _, err := e.c.Get(context.Background(), "/v1.0/identity/conditionalAccess/policies/"+id); !graph.IsNotFound(err) {
+		t.Errorf("something was written: %v", err)
+	}
+	if n := len(e.list("/v1.0/identity/conditionalAccess/policies?$filter=displayName eq '" + str(victim["displayName"]) + "'")); n != 0 {
+		t.Errorf("something was written: %d policies named so", n)
 	}
 	// graphsim's own token is opaque: no check.
 	if _, ok := TokenPermissions(e.sim.Token()); ok {
@@ -721,7 +805,9 @@ func TestMidApplyFailureIsPartialAndRerunCompletes(t *testing.T) {
 	var fail atomic.Bool
 	var target atomic.Value
 	target.Store("")
-	e := newEnv(t, graphsim.Options{}, func(h http.Handler) http.Handler {
+	// A Graph whose CA recycle bin takes app-only tokens: a restore and the
+	// update that depends on it.
+	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, func(h http.Handler) http.Handler {
 		return failing(h, func(r *http.Request) bool {
 			return fail.Load() && r.Method == "POST" && strings.Contains(r.URL.Path, target.Load().(string))
 		})
@@ -846,11 +932,12 @@ func TestWholeTenantRollback(t *testing.T) {
 // with a new id, its references (groups, locations, roles) intact, and the id
 // map records the change.
 func TestRestorePurgedCAPolicyIsRecreatedWithReferences(t *testing.T) {
-	e := newEnv(t, graphsim.Options{}, nil)
+	// A Graph whose CA recycle bin takes app-only tokens, to purge it.
+	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, nil)
 	victim := e.enabledPolicy()
 	id := str(victim["id"])
 	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
-	e.do("DELETE", "/v1.0/identity/conditionalAccess/deletedItems/policies/"+id, nil)
+	e.do("DELETE", "/beta/identity/conditionalAccess/deletedItems/policies/"+id, nil)
 	e.recordIncident()
 	sel := []string{id}
 	p := e.plan(e.first, sel, Options{CAState: CAStateAsIs})

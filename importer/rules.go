@@ -150,7 +150,8 @@ func restorePath(k *layout.Kind, id string) string {
 	case "directory":
 		return "/v1.0/directory/deletedItems/" + url.PathEscape(id) + "/restore"
 	case "conditional-access":
-		return "/v1.0/identity/conditionalAccess/deletedItems/" + caBin(k) + "/" + url.PathEscape(id) + "/restore"
+		// Documented for beta only (conditionalaccesspolicy-restore).
+		return "/beta/identity/conditionalAccess/deletedItems/" + caBin(k) + "/" + url.PathEscape(id) + "/restore"
 	}
 	return ""
 }
@@ -165,7 +166,7 @@ func binListPath(k *layout.Kind) string {
 		}
 		return p
 	case "conditional-access":
-		return "/v1.0/identity/conditionalAccess/deletedItems/" + caBin(k)
+		return "/beta/identity/conditionalAccess/deletedItems/" + caBin(k)
 	}
 	return ""
 }

@@ -160,7 +160,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	for _, k := range kinds {
 		if missing[k.Name] || (k.Name == "named-locations" && k.SoftDelete != "") {
-			if err := readBin(ctx, o.Client, k, in.Deleted); err != nil {
+			if err := loadBin(ctx, o.Client, k, in); err != nil {
 				return nil, err
 			}
 		}

@@ -29,7 +29,9 @@ classic incidents (a Conditional Access policy deleted, a group's membership
 wiped, an app's redirect URIs changed, a named location deleted), exports
 again, prints the object-level diff, then plans the restore of exactly those
 objects from the first snapshot, applies it, verifies it, and records the
-restored state as a new snapshot. The repository stays for you to explore
+restored state as a new snapshot. Like Graph, the demo tenant refuses its
+Conditional Access recycle bin to application permissions, so the deleted
+policy and named location are recreated under new ids (the plan says why). The repository stays for you to explore
 with git and entrasnap; the end of the output says what to try.
 
 EXAMPLES:
@@ -149,9 +151,12 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	}); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	say("\n6. The restored Conditional Access policy came back in report-only mode, so a restore can")
-	say("   never lock anyone out; switch it on when you have checked it (or restore with --ca-state as-is).")
-	say("   What differs now from the baseline:\n")
+	say("\n6. Graph's Conditional Access recycle bin is a beta API that refuses application permissions, so")
+	say("   the deleted policy and named location were recreated under new ids, as the plan said; the id")
+	say("   map (.entrasnap/idmap.yaml) links each old id to its new one for later restores.")
+	say("   The recreated Conditional Access policy is in report-only mode, so a restore can never lock")
+	say("   anyone out; switch it on when you have checked it (or restore with --ca-state as-is).")
+	say("   What differs now from the baseline (recreated objects: removed, then added under a new id):\n")
 	if err := runDiff(ctx, e, abs, first.Tag, "HEAD", "text", nil, false); err != nil {
 		return err
 	}

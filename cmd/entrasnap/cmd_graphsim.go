@@ -58,7 +58,8 @@ EXAMPLES:
 			&cli.DurationFlag{Name: "latency", Usage: "added to every request, e.g. 50ms"},
 			&cli.StringFlag{Name: "throttle", Value: "off", Usage: "off, or realistic (Graph's resource-unit buckets and the Conditional Access 1 request/s limit)"},
 			&cli.Float64Flag{Name: "fault-rate", Usage: "share of requests (0..1) answered 500/503/504 or dropped"},
-			&cli.DurationFlag{Name: "eventual-consistency", Usage: "hide just-created objects from reads for this long, as Graph's replication does"},
+			&cli.DurationFlag{Name: "eventual-consistency", Usage: "hide just-created objects from reads for this long, and answer references to them 400, as Graph's replication does"},
+			&cli.BoolFlag{Name: "ca-recycle-bin-app-only", Usage: "let app-only tokens use the Conditional Access recycle bin (beta), which Graph documents as not supporting application permissions: models a future Graph"},
 			&cli.StringFlag{Name: "load", Usage: "start from a tenant saved with --save instead of a profile"},
 			&cli.StringFlag{Name: "save", Usage: "write the tenant to this file on exit"},
 			&cli.StringFlag{Name: "from-repo", Usage: "rehearsal: load the tenant as a snapshot of this repository holds it (instead of a profile)"},
@@ -83,6 +84,7 @@ EXAMPLES:
 						Apps: c.Int("apps"), CAPolicies: c.Int("ca-policies"),
 					},
 					EventualConsistency: c.Duration("eventual-consistency"),
+					CARecycleBinAppOnly: c.Bool("ca-recycle-bin-app-only"),
 				},
 			}
 			if o.fromRepo != "" && (o.loadFile != "" || c.IsSet("profile")) {

@@ -74,7 +74,11 @@ How objects come back: an existing object gets only the writable properties
 that differ; a deleted one is restored from the recycle bin (same id, every
 reference intact), then updated; one gone for good is created again, and
 references to its old id are rewritten in the objects restored with it (the
-plan lists the others) and kept in .entrasnap/idmap.yaml. A Conditional
+plan lists the others) and kept in .entrasnap/idmap.yaml. Conditional Access
+policies and named locations are created again too: Graph's Conditional
+Access recycle bin is a beta API that does not support application
+permissions, so the plan recreates them and says why (it restores them from
+the bin, with their ids, wherever Graph lets the token read it). A Conditional
 Access policy that would be created or re-enabled is written in report-only
 state unless --ca-state as-is; the accounts and groups in --break-glass
 (a YAML list of ids or user principal names) are never removed from
@@ -93,7 +97,7 @@ EXIT CODES:
    3   partly applied, or verification found differences: the report says object by object
 
 EXAMPLES:
-   # A Conditional Access policy was deleted: back from the recycle bin, report-only first
+   # A Conditional Access policy was deleted: created again (new id, references remapped), report-only first
    entrasnap restore --repo ./tenant-backup --at 2026-03-20 "conditional-access-policies/CA001: Require MFA for admins"
 
    # A group's membership was wiped

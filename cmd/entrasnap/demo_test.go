@@ -17,8 +17,9 @@ func TestDemo(t *testing.T) {
 		"Conditional Access policy", "lost all", "redirects sign-ins", "named location",
 		"- removed", "web.redirectUris: + \"https://login.contoso-support.example/callback\"", "members: - ",
 		"2 removed, 2 changed", "The repository is " + dir, "mass-deletion guard", "named-locations fell from 4 to 3",
-		"restore from deleted items", "Verified: the tenant matches the snapshot", "Post-restore snapshot",
-		"0 added, 0 removed, 1 changed", "report-only",
+		"not restored from the Conditional Access recycle bin, which could not be read (Graph answered 403 AccessDenied",
+		"Verified: the tenant matches the snapshot", "Post-restore snapshot", "Recreated under new ids",
+		"2 added, 2 removed, 0 changed", "report-only", "recreated under new ids",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

@@ -33,7 +33,13 @@ type rstEnv struct {
 
 func newRstEnv(t *testing.T, wrap func(http.Handler) http.Handler) *rstEnv {
 	t.Helper()
-	sim, url, c := simTenant(t, graphsim.Options{Seed: 1}, wrap)
+	return newRstEnvWith(t, graphsim.Options{Seed: 1}, wrap)
+}
+
+// newRstEnvWith is newRstEnv on a tenant with these options.
+func newRstEnvWith(t *testing.T, o graphsim.Options, wrap func(http.Handler) http.Handler) *rstEnv {
+	t.Helper()
+	sim, url, c := simTenant(t, o, wrap)
 	e := &rstEnv{t: t, sim: sim, url: url, repo: filepath.Join(t.TempDir(), "backup"), c: c}
 	e.cli(exitOK, "export", "--repo", e.repo, "--message", "baseline")
 	e.first = strings.TrimSpace(e.git("describe", "--tags", "--exact-match", "HEAD"))
@@ -122,8 +128,34 @@ func (e *rstEnv) againEmpty(args ...string) {
 func rstStr(v any) string { s, _ := v.(string); return s }
 
 func TestRestoreClassicIncidents(t *testing.T) {
-	t.Run("deleted conditional access policy", func(t *testing.T) {
+	// Graph today: its CA recycle bin refuses app-only tokens, so the policy
+	// is recreated under a new id, in report-only state, and the plan says why.
+	t.Run("deleted conditional access policy, recreated", func(t *testing.T) {
 		e := newRstEnv(t, nil)
+		var victim map[string]any
+		for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
+			if p["state"] == "enabled" {
+				victim = p
+				break
+			}
+		}
+		id := rstStr(victim["id"])
+		e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
+		e.recordIncident()
+		sel := "conditional-access-policies/" + rstStr(victim["displayName"])
+		out, _ := e.cli(exitOK, "restore", "--repo", e.repo, "--at", e.first, sel, "--yes")
+		for _, want := range []string{"+ create " + rstStr(victim["displayName"]), "not restored from the Conditional Access recycle bin, which could not be read",
+			`state: (new) "enabledForReportingButNotEnforced"`, "Verified", "Recreated under new ids", "Post-restore snapshot"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		e.againEmpty(sel)
+	})
+
+	// A Graph whose CA recycle bin takes app-only tokens: restored with its id.
+	t.Run("deleted conditional access policy", func(t *testing.T) {
+		e := newRstEnvWith(t, graphsim.Options{Seed: 1, CARecycleBinAppOnly: true}, nil)
 		var victim map[string]any
 		for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
 			if p["state"] == "enabled" {
@@ -234,7 +266,7 @@ func TestRestoreClassicIncidents(t *testing.T) {
 	})
 
 	t.Run("deleted named location", func(t *testing.T) {
-		e := newRstEnv(t, nil)
+		e := newRstEnvWith(t, graphsim.Options{Seed: 1, CARecycleBinAppOnly: true}, nil) // restored with their ids
 		var pol map[string]any
 		var loc string
 		for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
@@ -400,7 +432,9 @@ func TestRestorePartialFailureAndRerun(t *testing.T) {
 	var fail atomic.Bool
 	var target atomic.Value
 	target.Store("-")
-	e := newRstEnv(t, func(h http.Handler) http.Handler {
+	// A Graph whose CA recycle bin takes app-only tokens: a restore and the
+	// update that depends on it.
+	e := newRstEnvWith(t, graphsim.Options{Seed: 1, CARecycleBinAppOnly: true}, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if fail.Load() && r.Method == http.MethodPost && strings.Contains(r.URL.Path, target.Load().(string)) {
 				w.Header().Set("Content-Type", "application/json")

@@ -58,7 +58,13 @@ func (p staticToken) GetAllowedHostsValidator() *authentication.AllowedHostsVali
 // empty profile does not provide them yet), and an SDK client.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	s, err := graphsim.New(graphsim.Options{Seed: 1, Profile: "empty"})
+	return newEnvOpts(t, graphsim.Options{Seed: 1, Profile: "empty"})
+}
+
+// newEnvOpts is newEnv with these server options.
+func newEnvOpts(t *testing.T, o graphsim.Options) *env {
+	t.Helper()
+	s, err := graphsim.New(o)
 	if err != nil {
 		t.Fatalf("graphsim.New: %v", err)
 	}
