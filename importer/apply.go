@@ -375,11 +375,20 @@ type runner struct {
 	done    []chan struct{}
 	index   map[string]int
 	report  sync.Mutex
+	// pending are the ids created so far, noted in PendingIDsFile as each
+	// create answers (with the ids of an earlier, interrupted run).
+	pending *IDMap
+	restore string
 }
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
 	r := &runner{p: p, o: o, values: map[string]string{"{{graph}}": strings.TrimRight(o.Client.BaseURL(), "/")},
 		results: make([]ActionResult, len(p.Actions)), done: make([]chan struct{}, len(p.Actions)), index: map[string]int{}}
+	r.restore = fmt.Sprintf("%s (%s)", p.Rev, shortHash(p.Commit))
+	r.pending, _ = readPendingIDs(o.Repo)
+	if r.pending == nil {
+		r.pending = NewIDMap()
+	}
 	for i, a := range p.Actions {
 		r.index[a.ID] = i
 		r.done[i] = make(chan struct{})
@@ -425,6 +434,21 @@ func (r *runner) run(ctx context.Context) []ActionResult {
 	}
 	wg.Wait()
 	return r.results
+}
+
+// notePending writes a create's new ids to PendingIDsFile before anything
+// else happens (r.mu held).
+func (r *runner) notePending(a *Action, id, appID string) error {
+	if id == "" && appID == "" {
+		return nil
+	}
+	if id != "" && a.Placeholder != "" {
+		r.pending.Add(a.Kind, strings.TrimSuffix(strings.TrimPrefix(a.Placeholder, "{{new:"), "}}"), id, r.restore)
+	}
+	if appID != "" && a.AppIDPlaceholder != "" {
+		r.pending.AddAppID(strings.TrimSuffix(strings.TrimPrefix(a.AppIDPlaceholder, "{{newAppId:"), "}}"), appID)
+	}
+	return r.o.Repo.WriteState(PendingIDsFile, r.pending.Encode())
 }
 
 func (r *runner) progress(ar ActionResult) {
@@ -563,6 +587,9 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 				if a.AppIDPlaceholder != "" && created.AppID != "" {
 					r.values[a.AppIDPlaceholder] = created.AppID
 				}
+				if err := r.notePending(a, created.ID, created.AppID); err != nil {
+					res.Error = fmt.Sprintf("created as %s, but the new id could not be noted for a re-run (%v): if this restore is interrupted before it records its snapshot, a re-run creates the object again", created.ID, err)
+				}
 				r.mu.Unlock()
 			}
 			return
@@ -653,6 +680,9 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 			ids = m
 		}
 	}
+	if pending, err := readPendingIDs(o.Repo); err == nil {
+		ids.Merge(pending)
+	}
 	ids.Merge(res.IDs)
 	var files map[string][]byte
 	if ids.Len() > 0 {
@@ -679,5 +709,10 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	res.Snapshot = er
 	if err != nil {
 		res.SnapshotErr = err.Error()
+		return
+	}
+	// The id map is committed: the pending ids are no longer needed.
+	if err := o.Repo.RemoveState(PendingIDsFile); err != nil {
+		res.SnapshotErr = fmt.Sprintf("the snapshot is recorded, but %s could not be removed: %v", PendingIDsFile, err)
 	}
 }

@@ -88,6 +88,14 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	} else if !errors.Is(err, snapshot.ErrNotFound) && !errors.Is(err, snapshot.ErrUnknownRevision) {
 		return nil, err
 	}
+	// Ids a restore created but did not get to record (it was killed
+	// before its snapshot commit): a re-run finds those objects under
+	// them instead of creating them again.
+	pending, err := readPendingIDs(o.Repo)
+	if err != nil {
+		return nil, err
+	}
+	in.IDMap.Merge(pending)
 	in.IDMap.Merge(o.IDs)
 
 	// The live objects of every kind involved.

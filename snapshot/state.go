@@ -1,0 +1,78 @@
+package snapshot
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// State files are entrasnap's own small files in the git directory, outside
+// every commit: what a run must remember if it is killed before it commits
+// (the ids a restore has just created). They are written whole (a temporary
+// file renamed into place) and synced before WriteState returns.
+
+func (r *Repo) statePath(name string) (string, error) {
+	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+		return "", fmt.Errorf("state file name %q: a plain file name is needed", name)
+	}
+	return filepath.Join(r.commonDir, name), nil
+}
+
+// WriteState replaces the state file name with data, durably.
+func (r *Repo) WriteState(name string, data []byte) error {
+	p, err := r.statePath(name)
+	if err != nil {
+		return err
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", p, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, p)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", p, werr)
+	}
+	if d, err := os.Open(filepath.Dir(p)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// ReadState returns the state file name; an error wrapping ErrNotFound when
+// there is none.
+func (r *Repo) ReadState(name string) ([]byte, error) {
+	p, err := r.statePath(name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(p)
+	if os.IsNotExist(err) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, p)
+	}
+	return b, err
+}
+
+// RemoveState removes the state file name (gone already is fine).
+func (r *Repo) RemoveState(name string) error {
+	p, err := r.statePath(name)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
