@@ -379,6 +379,7 @@ type runner struct {
 	// create answers (with the ids of an earlier, interrupted run).
 	pending *IDMap
 	restore string
+	intents []createIntent // creates sent (CreateIntentsFile)
 }
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
@@ -386,6 +387,7 @@ func newRunner(p *Plan, o ApplyOptions) *runner {
 		results: make([]ActionResult, len(p.Actions)), done: make([]chan struct{}, len(p.Actions)), index: map[string]int{}}
 	r.restore = fmt.Sprintf("%s (%s)", p.Rev, shortHash(p.Commit))
 	r.pending, _ = readPendingIDs(o.Repo)
+	r.intents, _ = readIntents(o.Repo)
 	if r.pending == nil {
 		r.pending = NewIDMap()
 	}
@@ -565,6 +567,17 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	// Only a request naming an object this plan just created or restored
 	// may be answered "not there yet" by Graph's replication lag.
 	retry := r.namesFresh(a, path, payload)
+	if a.Op == OpCreate {
+		// Noted before it is sent: if the run dies before Graph's answer
+		// arrives, the next plan looks for what Graph may have made.
+		r.mu.Lock()
+		err := r.noteIntent(a)
+		r.mu.Unlock()
+		if err != nil {
+			fail(fmt.Errorf("not sent: the create could not be noted for a re-run: %w", err))
+			return
+		}
+	}
 	deadline := time.Now().Add(r.o.ConsistencyTimeout)
 	wait := 500 * time.Millisecond
 	waited := time.Duration(0)
@@ -712,6 +725,7 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 		return
 	}
 	// The id map is committed: the pending ids are no longer needed.
+	o.Repo.RemoveState(CreateIntentsFile)
 	if err := o.Repo.RemoveState(PendingIDsFile); err != nil {
 		res.SnapshotErr = fmt.Sprintf("the snapshot is recorded, but %s could not be removed: %v", PendingIDsFile, err)
 	}

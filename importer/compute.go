@@ -68,6 +68,9 @@ type Input struct {
 	// Skipped are warnings for files of REV that could not be read and
 	// were not selected.
 	Skipped []string
+	// Recovered says which in-doubt creates of an interrupted restore were
+	// found in the tenant (or could not be told apart).
+	Recovered []string
 }
 
 // objState is one desired object being planned.
@@ -126,6 +129,7 @@ func Compute(in *Input) (*Plan, error) {
 		byAction: map[string]int{}, objActions: map[string][]string{},
 	}
 	pl.p.Warnings = append(pl.p.Warnings, in.Skipped...)
+	pl.p.Warnings = append(pl.p.Warnings, in.Recovered...)
 	if err := pl.classify(); err != nil {
 		return nil, err
 	}

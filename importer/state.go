@@ -154,6 +154,15 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			m[strings.ToLower(obj.Key)] = obj
 		}
 	}
+	intents, err := readIntents(o.Repo)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, obj := range snap {
+		known[strings.ToLower(obj.Key)] = true
+	}
+	recoverInDoubt(in, intents, known)
 
 	// Recycle bins of the kinds with a selected object missing.
 	missing := map[string]bool{}

@@ -121,7 +121,8 @@ func objectPath(k *Kind, obj map[string]any, escape func(string) string) (string
 	ek := escape(key)
 	if k.Shard {
 		sk := escapeKey(key) // the shard of Path also for PathCaseDistinct
-		dir += "/" + strings.ToLower(sk[:min(2, len(sk))])
+		// A folder name may not end in a dot (Windows): "a." shards as "a_".
+		dir += "/" + strings.ReplaceAll(strings.ToLower(sk[:min(2, len(sk))]), ".", "_")
 	}
 	if k.NameProp == "" {
 		// A key Windows reserves as a file name ("CON", "nul.example")
