@@ -318,23 +318,10 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 		return nil, err
 	}
 	r := newRunner(p, o)
-	res := &Result{IDs: NewIDMap()}
+	res := &Result{IDs: r.created}
 	res.Actions = r.run(ctx)
 	if ctx.Err() != nil {
 		return res, ctx.Err()
-	}
-	restore := fmt.Sprintf("%s (%s)", p.Rev, shortHash(p.Commit))
-	for _, ar := range res.Actions {
-		a := p.Action(ar.ID)
-		if ar.Status != StatusDone || a == nil || a.Op != OpCreate {
-			continue
-		}
-		if ar.NewID != "" && a.Placeholder != "" {
-			res.IDs.Add(a.Kind, strings.TrimSuffix(strings.TrimPrefix(a.Placeholder, "{{new:"), "}}"), ar.NewID, restore)
-		}
-		if ar.NewAppID != "" && a.AppIDPlaceholder != "" {
-			res.IDs.AddAppID(strings.TrimSuffix(strings.TrimPrefix(a.AppIDPlaceholder, "{{newAppId:"), "}}"), ar.NewAppID)
-		}
 	}
 	verify(ctx, p, o, res)
 	if ctx.Err() != nil {
@@ -375,22 +362,19 @@ type runner struct {
 	done    []chan struct{}
 	index   map[string]int
 	report  sync.Mutex
-	// pending are the ids created so far, noted in PendingIDsFile as each
-	// create answers (with the ids of an earlier, interrupted run).
-	pending *IDMap
+	// created are this run's new ids; journal the creates sent, with an
+	// earlier, interrupted run's (JournalFile).
+	created *IDMap
+	journal []journalEntry
 	restore string
-	intents []createIntent // creates sent (CreateIntentsFile)
 }
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
 	r := &runner{p: p, o: o, values: map[string]string{"{{graph}}": strings.TrimRight(o.Client.BaseURL(), "/")},
 		results: make([]ActionResult, len(p.Actions)), done: make([]chan struct{}, len(p.Actions)), index: map[string]int{}}
 	r.restore = fmt.Sprintf("%s (%s)", p.Rev, shortHash(p.Commit))
-	r.pending, _ = readPendingIDs(o.Repo)
-	r.intents, _ = readIntents(o.Repo)
-	if r.pending == nil {
-		r.pending = NewIDMap()
-	}
+	r.created = NewIDMap()
+	r.journal, _ = readJournal(o.Repo)
 	for i, a := range p.Actions {
 		r.index[a.ID] = i
 		r.done[i] = make(chan struct{})
@@ -436,21 +420,6 @@ func (r *runner) run(ctx context.Context) []ActionResult {
 	}
 	wg.Wait()
 	return r.results
-}
-
-// notePending writes a create's new ids to PendingIDsFile before anything
-// else happens (r.mu held).
-func (r *runner) notePending(a *Action, id, appID string) error {
-	if id == "" && appID == "" {
-		return nil
-	}
-	if id != "" && a.Placeholder != "" {
-		r.pending.Add(a.Kind, strings.TrimSuffix(strings.TrimPrefix(a.Placeholder, "{{new:"), "}}"), id, r.restore)
-	}
-	if appID != "" && a.AppIDPlaceholder != "" {
-		r.pending.AddAppID(strings.TrimSuffix(strings.TrimPrefix(a.AppIDPlaceholder, "{{newAppId:"), "}}"), appID)
-	}
-	return r.o.Repo.WriteState(PendingIDsFile, r.pending.Encode())
 }
 
 func (r *runner) progress(ar ActionResult) {
@@ -571,7 +540,7 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 		// Noted before it is sent: if the run dies before Graph's answer
 		// arrives, the next plan looks for what Graph may have made.
 		r.mu.Lock()
-		err := r.noteIntent(a)
+		err := r.noteSent(a)
 		r.mu.Unlock()
 		if err != nil {
 			fail(fmt.Errorf("not sent: the create could not be noted for a re-run: %w", err))
@@ -600,7 +569,7 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 				if a.AppIDPlaceholder != "" && created.AppID != "" {
 					r.values[a.AppIDPlaceholder] = created.AppID
 				}
-				if err := r.notePending(a, created.ID, created.AppID); err != nil {
+				if err := r.noteCreated(a, created.ID, created.AppID); err != nil {
 					res.Error = fmt.Sprintf("created as %s, but the new id could not be noted for a re-run (%v): if this restore is interrupted before it records its snapshot, a re-run creates the object again", created.ID, err)
 				}
 				r.mu.Unlock()
@@ -693,8 +662,8 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 			ids = m
 		}
 	}
-	if pending, err := readPendingIDs(o.Repo); err == nil {
-		ids.Merge(pending)
+	if journal, err := readJournal(o.Repo); err == nil {
+		ids.Merge(journalIDs(journal))
 	}
 	ids.Merge(res.IDs)
 	var files map[string][]byte
@@ -725,8 +694,7 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 		return
 	}
 	// The id map is committed: the pending ids are no longer needed.
-	o.Repo.RemoveState(CreateIntentsFile)
-	if err := o.Repo.RemoveState(PendingIDsFile); err != nil {
-		res.SnapshotErr = fmt.Sprintf("the snapshot is recorded, but %s could not be removed: %v", PendingIDsFile, err)
+	if err := o.Repo.RemoveState(JournalFile); err != nil {
+		res.SnapshotErr = fmt.Sprintf("the snapshot is recorded, but %s could not be removed: %v", JournalFile, err)
 	}
 }

@@ -1,12 +1,10 @@
 package importer
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // IDMapPath is the id map's path in the repository: which objects restore
@@ -137,28 +135,6 @@ func DecodeIDMap(data []byte) (*IDMap, error) {
 			return nil, fmt.Errorf("%s: appIds.%s: want an appId", IDMapPath, old)
 		}
 		m.AppIDs[strings.ToLower(old)] = str(raw)
-	}
-	return m, nil
-}
-
-// PendingIDsFile is the state file (in the git directory, outside every
-// commit) where apply notes each object it creates the moment Graph answers,
-// until the post-restore snapshot records the id map: a restore killed in
-// between is re-run without creating the objects again.
-const PendingIDsFile = "entrasnap-restore-ids.yaml"
-
-// readPendingIDs reads the pending ids; none is an empty map.
-func readPendingIDs(r *snapshot.Repo) (*IDMap, error) {
-	data, err := r.ReadState(PendingIDsFile)
-	if errors.Is(err, snapshot.ErrNotFound) {
-		return NewIDMap(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("the ids of an interrupted restore: %w", err)
-	}
-	m, err := DecodeIDMap(data)
-	if err != nil {
-		return nil, fmt.Errorf("the ids of an interrupted restore (%s in the git directory): %w; if no restore was interrupted, remove the file", PendingIDsFile, err)
 	}
 	return m, nil
 }

@@ -1,70 +1,25 @@
 package importer
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"time"
-
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // A create whose answer never arrived (the run was killed after Graph
 // carried it out, before the new id could be noted) is "in doubt": Graph
-// may hold the object. Apply notes each create in CreateIntentsFile before
-// sending it; the next Load looks for the object Graph may have made and,
-// when exactly one live object fits, plans against it instead of creating
-// it again.
-
-// CreateIntentsFile is the state file (git directory) of creates sent.
-const CreateIntentsFile = "entrasnap-restore-creates.json"
-
-// createIntent is one create sent by apply.
-type createIntent struct {
-	Kind string    `json:"kind"`
-	Old  string    `json:"old"`  // the object's id at REV
-	Name string    `json:"name"` // its display name, as sent
-	At   time.Time `json:"at"`   // when it was sent
-}
-
-func readIntents(r *snapshot.Repo) ([]createIntent, error) {
-	data, err := r.ReadState(CreateIntentsFile)
-	if errors.Is(err, snapshot.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("the creates of an interrupted restore: %w", err)
-	}
-	var out []createIntent
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("the creates of an interrupted restore (%s in the git directory): %w; if no restore was interrupted, remove the file", CreateIntentsFile, err)
-	}
-	return out, nil
-}
-
-// noteIntent adds a create about to be sent to the intents (r.mu held).
-func (r *runner) noteIntent(a *Action) error {
-	old := strings.TrimSuffix(strings.TrimPrefix(a.Placeholder, "{{new:"), "}}")
-	if old == "" {
-		return nil
-	}
-	r.intents = append(r.intents, createIntent{Kind: a.Kind, Old: old, Name: a.Name, At: time.Now().UTC()})
-	data, err := json.Marshal(r.intents)
-	if err != nil {
-		return err
-	}
-	return r.o.Repo.WriteState(CreateIntentsFile, data)
-}
+// may hold the object. Apply journals each create before sending it
+// (JournalFile); the next Load looks for the object Graph may have made
+// and, when exactly one live object fits, plans against it instead of
+// creating it again.
 
 // recoverInDoubt maps each in-doubt create of the objects being restored to
 // the live object Graph made for it: the one of that kind with the same
 // display name that the snapshot does not know and no id map entry names
 // (creation times are not compared: the tenant's clock is not ours).
 // Several candidates are not guessed between: the plan says so.
-func recoverInDoubt(in *Input, intents []createIntent, known map[string]bool) {
-	if len(intents) == 0 {
+func recoverInDoubt(in *Input, journal []journalEntry, known map[string]bool) {
+	if len(journal) == 0 {
 		return
 	}
 	desired := map[string]*Object{}
@@ -75,7 +30,7 @@ func recoverInDoubt(in *Input, intents []createIntent, known map[string]bool) {
 	for _, e := range in.IDMap.IDs {
 		mapped[strings.ToLower(e.New)] = true
 	}
-	for _, it := range intents {
+	for _, it := range journal {
 		d := desired[strings.ToLower(it.Old)]
 		if d == nil || d.Kind.Name != it.Kind {
 			continue

@@ -36,9 +36,10 @@ func TestInDoubtCreateIsFoundNotRepeated(t *testing.T) {
 		t.Fatalf("plan before:\n%s", render(p))
 	}
 
-	// What the killed run left: its note, and the object Graph made.
-	intents, _ := json.Marshal([]createIntent{{Kind: "named-locations", Old: id, Name: name, At: time.Now().UTC()}})
-	if err := e.repo.WriteState(CreateIntentsFile, intents); err != nil {
+	// What the killed run left: its journal entry without an answer, and the
+	// object Graph made.
+	journal, _ := json.Marshal([]journalEntry{{Kind: "named-locations", Old: id, Name: name, Restore: "HEAD", At: time.Now().UTC()}})
+	if err := e.repo.WriteState(JournalFile, journal); err != nil {
 		t.Fatal(err)
 	}
 	body := map[string]any{}

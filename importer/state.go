@@ -91,11 +91,11 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	// Ids a restore created but did not get to record (it was killed
 	// before its snapshot commit): a re-run finds those objects under
 	// them instead of creating them again.
-	pending, err := readPendingIDs(o.Repo)
+	journal, err := readJournal(o.Repo)
 	if err != nil {
 		return nil, err
 	}
-	in.IDMap.Merge(pending)
+	in.IDMap.Merge(journalIDs(journal))
 	in.IDMap.Merge(o.IDs)
 
 	// The live objects of every kind involved.
@@ -154,15 +154,11 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			m[strings.ToLower(obj.Key)] = obj
 		}
 	}
-	intents, err := readIntents(o.Repo)
-	if err != nil {
-		return nil, err
-	}
 	known := map[string]bool{}
 	for _, obj := range snap {
 		known[strings.ToLower(obj.Key)] = true
 	}
-	recoverInDoubt(in, intents, known)
+	recoverInDoubt(in, journal, known)
 
 	// Recycle bins of the kinds with a selected object missing.
 	missing := map[string]bool{}
