@@ -133,21 +133,10 @@ func (r *Repo) lock(ctx context.Context) (unlock func(), takenOver *LockError, e
 // while taking the lock leaves only its temporary file). It fails with an
 // error wrapping os.ErrExist when the lock is held.
 func createLockFile(path, content string) error {
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	tmp, err := writeSyncedTemp(path, []byte(content))
+	defer os.Remove(tmp)
 	if err != nil {
 		return err
-	}
-	defer os.Remove(tmp)
-	_, werr := f.WriteString(content)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return werr
 	}
 	return os.Link(tmp, path)
 }
@@ -216,10 +205,6 @@ func (r *Repo) notify(msg string) {
 	}
 }
 
-// emptyLockSettle is how old an empty lock file must be to count as left
-// by a killed run rather than one still being written.
-const emptyLockSettle = 2 * time.Second
-
 // lockHolder describes the existing lock at path.
 func lockHolder(path, host string, now time.Time) *LockError {
 	e := &LockError{Path: path}
@@ -245,7 +230,7 @@ func lockHolder(path, host string, now time.Time) *LockError {
 		}
 	}
 	switch {
-	case err == nil && len(b) == 0 && now.Sub(e.Since) > emptyLockSettle:
+	case err == nil && len(b) == 0 && now.Sub(e.Since) > lockSettle:
 		// Written whole at creation (createLockFile), a lock is never
 		// empty; an empty one is an older entrasnap's, killed between
 		// creating and writing it.

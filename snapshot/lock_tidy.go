@@ -133,10 +133,10 @@ func (r *Repo) tidy(takenOver *LockError, repair bool) (*TidyReport, error) {
 		// needs, then judge what is still there.
 		young := false
 		for _, l := range locks {
-			young = young || l.age <= deadLockSettle
+			young = young || l.age <= lockSettle
 		}
 		if young {
-			time.Sleep(deadLockSettle + 100*time.Millisecond)
+			time.Sleep(lockSettle + 100*time.Millisecond)
 			now = time.Now()
 			locks = r.findGitLocks(now)
 		}
@@ -144,7 +144,7 @@ func (r *Repo) tidy(takenOver *LockError, repair bool) (*TidyReport, error) {
 	for _, l := range locks {
 		// made while the dead run held the repository (git itself never
 		// holds a ref lock for more than moments)
-		byDead := takenOver != nil && !takenOver.Since.IsZero() && !l.mod.Before(takenOver.Since.Add(-time.Second)) && l.age > deadLockSettle
+		byDead := takenOver != nil && !takenOver.Since.IsZero() && !l.mod.Before(takenOver.Since.Add(-time.Second)) && l.age > lockSettle
 		stale := l.age > StaleGitLockAge
 		var remove bool
 		if l.index {
@@ -205,9 +205,10 @@ func (e *GitLocksError) Error() string {
 		strings.Join(e.Paths, ", "), e.Command, StaleGitLockAge)
 }
 
-// deadLockSettle is how old a git lock made during an interrupted run must
-// be before it counts as that run's: git holds its own locks for moments.
-const deadLockSettle = 2 * time.Second
+// lockSettle is how old a lock file must be before it counts as left by an
+// interrupted run: git holds its own locks for moments, and an empty
+// entrasnap.lock of an older entrasnap was being written for moments.
+const lockSettle = 2 * time.Second
 
 // lockIsWholeIndex reports whether the index.lock at p decodes as a whole
 // index file (with its checksum).

@@ -28,8 +28,10 @@ func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
 }
 
 // DefaultMaxFileSize bounds one file read from a snapshot: nothing read from
-// a repository is trusted to be small, and no object file entrasnap writes
-// comes near it (a group of 100,000 members is about 6 MiB).
+// a repository is trusted to be small. The largest real objects are groups
+// listing their members: 100,000 members at about 60 bytes each are 6 MB,
+// so 64 MiB leaves room ten times over while keeping a huge file from
+// exhausting memory.
 const DefaultMaxFileSize int64 = 64 << 20
 
 // SetMaxFileSize sets the largest file ReadFile and ReadAll read (n <= 0:

@@ -25,24 +25,13 @@ func (r *Repo) WriteState(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", p, os.Getpid())
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	tmp, err := writeSyncedTemp(p, data)
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, p)
-	}
-	if werr != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", p, werr)
+		return fmt.Errorf("write %s: %w", p, err)
 	}
 	if d, err := os.Open(filepath.Dir(p)); err == nil {
 		d.Sync()
@@ -75,4 +64,22 @@ func (r *Repo) RemoveState(name string) error {
 		return err
 	}
 	return nil
+}
+
+// writeSyncedTemp writes data to "<p>.<pid>.tmp", synced and closed, for
+// the caller to rename or link into place (and remove).
+func writeSyncedTemp(p string, data []byte) (string, error) {
+	tmp := fmt.Sprintf("%s.%d.tmp", p, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return tmp, err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return tmp, err
 }

@@ -8,21 +8,19 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
 // Size limits (see README "Limits"). Each error names the file or request
 // and the limit, and says how to raise it.
 const (
-	// defaultMaxFileSize bounds one object file read by validate and check.
-	// The largest real objects are groups listing their members: 100,000
-	// members at about 60 bytes each are 6 MB, so 64 MiB leaves room ten
-	// times over while keeping a stray /dev/zero or a huge file from
-	// exhausting memory.
-	defaultMaxFileSize int64 = 64 << 20
-	maxFileSizeEnv           = "ENTRASNAP_MAX_FILE_SIZE"
-	maxResponseSizeEnv       = "ENTRASNAP_MAX_RESPONSE_SIZE"
-	maxPagesEnv              = "ENTRASNAP_MAX_PAGES"
+	// defaultMaxFileSize bounds one object file read by validate and check,
+	// as it bounds every file read from a snapshot (see there why 64 MiB).
+	defaultMaxFileSize = snapshot.DefaultMaxFileSize
+	maxFileSizeEnv     = "ENTRASNAP_MAX_FILE_SIZE"
+	maxResponseSizeEnv = "ENTRASNAP_MAX_RESPONSE_SIZE"
+	maxPagesEnv        = "ENTRASNAP_MAX_PAGES"
 )
 
 // parseSize reads a byte count: a number with an optional unit B, KiB, MiB,
