@@ -174,12 +174,11 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			rt.template = tmpl
 			return rt, nil
 		}
-		if c, ok := containedName(pe.kind, rel); ok {
-			rt.rel = c
-			rt.relKind = kindByName[contained[pe.kind.Name][c].kind]
-			tmpl += "/" + c
-			rest = rest[1:]
-			switch len(rest) {
+		// A collection held by the object: the collection or one item.
+		collection := func(name string) (*route, *apiError) {
+			rt.rel = name
+			tmpl += "/" + name
+			switch rest = rest[1:]; len(rest) {
 			case 0:
 			case 1:
 				rt.relKey = rest[0]
@@ -190,20 +189,13 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			rt.template = tmpl
 			return rt, nil
 		}
+		if c, ok := containedName(pe.kind, rel); ok {
+			rt.relKind = kindByName[contained[pe.kind.Name][c].kind]
+			return collection(c)
+		}
 		if n, ok := nestedServed(pe.kind, pe.segs, rel); ok {
-			rt.rel, rt.nested = n, true
-			tmpl += "/" + n
-			rest = rest[1:]
-			switch len(rest) {
-			case 0:
-			case 1:
-				rt.relKey = rest[0]
-				tmpl += "/{id}"
-			default:
-				return nil, notFoundSegment(rest[len(rest)-1])
-			}
-			rt.template = tmpl
-			return rt, nil
+			rt.nested = true
+			return collection(n)
 		}
 		return nil, notFoundSegment(rel)
 	}

@@ -27,15 +27,9 @@ type env struct {
 	now   time.Time
 }
 
-// newEnv starts the demo tenant (wrapped by wrap when set) and exports it.
-func newEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handler) *env {
+// startSim serves a graphsim tenant (wrapped by wrap when set) over httptest.
+func startSim(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handler) (*graphsim.Server, *httptest.Server) {
 	t.Helper()
-	if o.Profile == "" {
-		o.Profile = "demo"
-	}
-	if o.Seed == 0 {
-		o.Seed = 1
-	}
 	sim, err := graphsim.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +40,19 @@ func newEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handl
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	return sim, srv
+}
+
+// newEnv starts the demo tenant (wrapped by wrap when set) and exports it.
+func newEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handler) *env {
+	t.Helper()
+	if o.Profile == "" {
+		o.Profile = "demo"
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	sim, srv := startSim(t, o, wrap)
 	e := &env{t: t, sim: sim, srv: srv, now: time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC)}
 	e.c = e.client(sim.Token())
 	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), false)

@@ -24,16 +24,7 @@ import (
 // and name) and returns it with a client.
 func otherTenant(t *testing.T, wrap func(http.Handler) http.Handler) (*graphsim.Server, *httptest.Server, *graph.Client) {
 	t.Helper()
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 2, TenantName: "Fabrikam"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = sim
-	if wrap != nil {
-		h = wrap(sim)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	sim, srv := startSim(t, graphsim.Options{Profile: "demo", Seed: 2, TenantName: "Fabrikam"}, wrap)
 	c, err := graph.New(graph.Config{BaseURL: srv.URL, AccessToken: sim.Token(), HTTPClient: srv.Client()})
 	if err != nil {
 		t.Fatal(err)

@@ -18,21 +18,14 @@ func checkSkipped(skipped []diff.Skipped, selectors []string, sel Selection, rev
 	if len(skipped) == 0 {
 		return resolveErr
 	}
-	kinds := map[string]bool{}
-	for _, k := range sel.Kinds {
-		kinds[k] = true
-	}
-	paths := map[string]bool{}
-	for _, p := range sel.Paths {
-		paths[p] = true
-	}
+	covers := sel.matcher()
 	var hit []string
 	for _, s := range skipped {
 		k, key, err := layout.Locate(s.Path)
 		if err != nil {
 			continue
 		}
-		selected := kinds[k.Name] || paths[s.Path]
+		selected := covers(k.Name, s.Path)
 		for _, sr := range selectors {
 			sr = strings.TrimSpace(sr)
 			if sr == s.Path || strings.EqualFold(sr, key) {

@@ -188,8 +188,9 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	return in, nil
 }
 
-// split separates the selected objects from the rest of a snapshot.
-func split(snap diff.Snapshot, sel Selection) (desired, others []*Object) {
+// matcher reports whether the selection covers a file of a kind: the whole
+// kind, or the file itself.
+func (sel Selection) matcher() func(kind, path string) bool {
 	kinds := map[string]bool{}
 	for _, k := range sel.Kinds {
 		kinds[k] = true
@@ -198,9 +199,15 @@ func split(snap diff.Snapshot, sel Selection) (desired, others []*Object) {
 	for _, p := range sel.Paths {
 		paths[p] = true
 	}
+	return func(kind, path string) bool { return kinds[kind] || paths[path] }
+}
+
+// split separates the selected objects from the rest of a snapshot.
+func split(snap diff.Snapshot, sel Selection) (desired, others []*Object) {
+	selected := sel.matcher()
 	for _, p := range sortedKeys(snap) {
 		o := snap[p]
-		if kinds[o.Kind.Name] || paths[p] {
+		if selected(o.Kind.Name, p) {
 			desired = append(desired, o)
 		} else {
 			others = append(others, o)

@@ -96,7 +96,7 @@ func faultScenarios() []scenario {
 						next.ServeHTTP(w, req)
 					})
 				}
-				s := exportHonestSim(r, graphsim.Options{Throttle: "realistic"}, follow)
+				s := exportHonest(r, graphsim.Options{Throttle: "realistic"}, follow)
 				if st := s.srv.Stats(); st.Throttled == 0 {
 					r.failf("graphsim throttled nothing: the row proves nothing", "%d requests", st.Requests)
 				}
@@ -115,12 +115,8 @@ func faultScenarios() []scenario {
 
 // exportHonest exports the demo tenant through faults and checks the result
 // against the reference: identical, or incomplete and saying so.
-func exportHonest(r *row, opts graphsim.Options, mw func(http.Handler) http.Handler) {
-	exportHonestSim(r, opts, mw)
-}
-
-// exportHonestSim is exportHonest, returning the tenant it exported.
-func exportHonestSim(r *row, opts graphsim.Options, mw func(http.Handler) http.Handler) *sim {
+// It returns the tenant it exported.
+func exportHonest(r *row, opts graphsim.Options, mw func(http.Handler) http.Handler) *sim {
 	ref := reference(r)
 	s := newSim(r, opts, mw)
 	repo := newRepoDir(r, "faults")

@@ -127,22 +127,28 @@ func (e *rstEnv) againEmpty(args ...string) {
 
 func rstStr(v any) string { s, _ := v.(string); return s }
 
+// deleteEnabledPolicy deletes an enabled CA policy, records the incident
+// and returns the policy and its kind/displayName selector.
+func (e *rstEnv) deleteEnabledPolicy() (map[string]any, string) {
+	e.t.Helper()
+	var victim map[string]any
+	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
+		if p["state"] == "enabled" {
+			victim = p
+			break
+		}
+	}
+	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+rstStr(victim["id"]), nil)
+	e.recordIncident()
+	return victim, "conditional-access-policies/" + rstStr(victim["displayName"])
+}
+
 func TestRestoreClassicIncidents(t *testing.T) {
 	// Graph today: its CA recycle bin refuses app-only tokens, so the policy
 	// is recreated under a new id, in report-only state, and the plan says why.
 	t.Run("deleted conditional access policy, recreated", func(t *testing.T) {
 		e := newRstEnv(t, nil)
-		var victim map[string]any
-		for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
-			if p["state"] == "enabled" {
-				victim = p
-				break
-			}
-		}
-		id := rstStr(victim["id"])
-		e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
-		e.recordIncident()
-		sel := "conditional-access-policies/" + rstStr(victim["displayName"])
+		victim, sel := e.deleteEnabledPolicy()
 		out, _ := e.cli(exitOK, "restore", "--repo", e.repo, "--at", e.first, sel, "--yes")
 		for _, want := range []string{"+ create " + rstStr(victim["displayName"]), "not restored from the Conditional Access recycle bin, which could not be read",
 			`state: (new) "enabledForReportingButNotEnforced"`, "Verified", "Recreated under new ids", "Post-restore snapshot"} {
@@ -156,17 +162,7 @@ func TestRestoreClassicIncidents(t *testing.T) {
 	// A Graph whose CA recycle bin takes app-only tokens: restored with its id.
 	t.Run("deleted conditional access policy", func(t *testing.T) {
 		e := newRstEnvWith(t, graphsim.Options{Seed: 1, CARecycleBinAppOnly: true}, nil)
-		var victim map[string]any
-		for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
-			if p["state"] == "enabled" {
-				victim = p
-				break
-			}
-		}
-		id := rstStr(victim["id"])
-		e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
-		e.recordIncident()
-		sel := "conditional-access-policies/" + rstStr(victim["displayName"])
+		victim, sel := e.deleteEnabledPolicy()
 		out, _ := e.cli(exitOK, "restore", "--repo", e.repo, "--at", e.first, sel, "--yes")
 		for _, want := range []string{"+ restore from deleted items " + rstStr(victim["displayName"]), `state: "enabled" → "enabledForReportingButNotEnforced"`, "report-only", "Verified", "Post-restore snapshot"} {
 			if !strings.Contains(out, want) {
@@ -174,7 +170,7 @@ func TestRestoreClassicIncidents(t *testing.T) {
 			}
 		}
 		var got map[string]any
-		b, err := e.c.Get(context.Background(), "/v1.0/identity/conditionalAccess/policies/"+id)
+		b, err := e.c.Get(context.Background(), "/v1.0/identity/conditionalAccess/policies/"+rstStr(victim["id"]))
 		if err != nil || json.Unmarshal(b, &got) != nil || got["state"] != "enabledForReportingButNotEnforced" {
 			t.Fatalf("policy after restore: %v %v", err, got["state"])
 		}
