@@ -21,6 +21,7 @@ type KindSpec struct {
 	ReadOnly  []string // catalog paths marked readOnly
 	Secret    []string // catalog paths never written: not allowed
 	Volatile  []string // catalog paths never written: not allowed
+	IDOnly    []string // catalog paths of objects written as {id} only
 	// Paths are the kind's other catalog paths (sets, references). They
 	// must resolve, and a navigation they name is written inline.
 	Paths []string
@@ -42,6 +43,7 @@ const (
 	reasonVolatile = "volatile: never written to a file"
 	reasonEmbedded = "stored in its own files, not in this one"
 	reasonDropped  = "not written: derived from the parent object"
+	reasonIDOnly   = "id only: Graph expands this object on read; the file keeps its id, the object's own file holds the rest"
 )
 
 // ExtensionPattern matches directory extension properties on open types:
@@ -61,6 +63,7 @@ type builder struct {
 	root     *Type
 	readOnly map[mkey]bool
 	omit     map[mkey]string
+	idOnly   map[mkey]bool              // objects written as {id} only, by context type
 	inline   map[mkey]bool              // navigations written inline, by context type
 	extra    map[string]map[string]bool // catalog-named properties the CSDL lacks, by context type
 	children map[string]ChildSpec
@@ -85,7 +88,7 @@ func Build(m *Model, k KindSpec, comment string) (doc []byte, warnings []string,
 	}
 	b := &builder{
 		m: m, k: k, root: root,
-		readOnly: map[mkey]bool{}, omit: map[mkey]string{}, inline: map[mkey]bool{}, extra: map[string]map[string]bool{},
+		readOnly: map[mkey]bool{}, omit: map[mkey]string{}, idOnly: map[mkey]bool{}, inline: map[mkey]bool{}, extra: map[string]map[string]bool{},
 		children: map[string]ChildSpec{}, childTyp: map[string]string{},
 		defs: map[string]any{}, queued: map[string]bool{},
 	}
@@ -121,6 +124,7 @@ func Build(m *Model, k KindSpec, comment string) (doc []byte, warnings []string,
 	mark(k.ReadOnly, func(ctx *Type, name string) { b.readOnly[mkey{ctx.QName, name}] = true })
 	mark(k.Secret, func(ctx *Type, name string) { b.omit[mkey{ctx.QName, name}] = reasonSecret })
 	mark(k.Volatile, func(ctx *Type, name string) { b.omit[mkey{ctx.QName, name}] = reasonVolatile })
+	mark(k.IDOnly, func(ctx *Type, name string) { b.idOnly[mkey{ctx.QName, name}] = true })
 	mark(k.Paths, func(*Type, string) {})
 	mark(k.Select, func(*Type, string) {})
 	if k.Embedded != "" {
@@ -286,6 +290,10 @@ func (b *builder) members(d *Type, atRoot bool) map[string]any {
 			out[n.Name] = s
 			continue
 		}
+		if _, ok := marked(b, b.idOnly, d, n.Name); ok {
+			out[n.Name] = idOnlySchema(n.Nullable)
+			continue
+		}
 		// A navigation is in the file when Graph returns it inline: the
 		// catalog names it (combinationConfigurations, includeTargets),
 		// the CSDL says AutoExpand, or it is a contained navigation of a
@@ -332,6 +340,20 @@ func (b *builder) members(d *Type, atRoot bool) map[string]any {
 	return out
 }
 
+// idOnlySchema is an object the file names by id only ({id} and perhaps
+// @odata.type); any other property is refused with reasonIDOnly.
+func idOnlySchema(nullable bool) map[string]any {
+	return map[string]any{
+		"type": typeList("object", nullable),
+		"properties": map[string]any{
+			"id":          map[string]any{"type": "string"},
+			"@odata.type": map[string]any{"type": "string", "pattern": ODataTypePattern},
+		},
+		"required":             []string{"id"},
+		"additionalProperties": omitted(reasonIDOnly),
+	}
+}
+
 func omitted(reason string) map[string]any {
 	return map[string]any{"not": map[string]any{}, "$comment": reason}
 }
@@ -362,6 +384,8 @@ func (b *builder) propSchema(d *Type, p Prop) map[string]any {
 	var s map[string]any
 	if reason, ok := marked(b, b.omit, d, p.Name); ok {
 		s = omitted(reason)
+	} else if _, ok := marked(b, b.idOnly, d, p.Name); ok {
+		s = idOnlySchema(p.Nullable)
 	} else {
 		s = b.typeSchema(p.Type, p.Nullable)
 	}

@@ -116,7 +116,7 @@ func Specs(kinds []*layout.Kind) []KindSpec {
 		s := KindSpec{
 			Name: k.Name, Title: k.Title, ODataType: k.ODataType,
 			Key: k.KeyProp(), Singleton: k.Singleton, Embedded: k.Embedded,
-			ReadOnly: k.ReadOnly, Secret: k.Secret, Volatile: k.Volatile,
+			ReadOnly: k.ReadOnly, Secret: k.Secret, Volatile: k.Volatile, IDOnly: k.IDOnly,
 			Select: k.Select,
 		}
 		for _, c := range k.Children {
