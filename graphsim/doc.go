@@ -65,6 +65,14 @@
 //	| A reference write naming an object created less than the replication lag ago: 400 Request_BadRequest "One or more added object references do not exist for the following modified properties: '<rel>'."; a missing object stays 404 | learn.microsoft.com/graph/api/group-post-members (Errors: 400 when not yet replicated, 404 when the object does not exist) | TestCoreEventualConsistency |
 //	| A reference write on a group not yet replicated: 400 "The source resource object or one of the objects being referenced don't exist." | learn.microsoft.com/graph/api/group-post-members | TestCoreEventualConsistency |
 //
+// ## Licences (licence.go; Options.Licence, `graphsim --licence free|p1|p2`, default p2)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| Without Microsoft Entra ID P2 (or ID Governance) every PIM call (role eligibility and assignment schedules, their instances and requests, PIM for groups, role management policies), read or write → 400 AadPremiumLicenseRequired "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license." | learn:/entra/id-governance/privileged-identity-management/pim-configure (License requirements), resources/privilegedidentitymanagementv3-overview; the answer itself is not on a reference page (as recorded from real tenants) | TestLicenceGatesPIMAndConditionalAccess → exporter TestExportNotLicensedKindIsCarriedNotIncomplete, importer TestRestoreDoesNotTryANotLicensedKind |
+//	| Without P1, Conditional Access reads are served (the list is 200) and writes (POST/PATCH/DELETE) of policies → 403 AccessDenied "Your tenant is not licensed for this feature. Please upgrade your subscription to access it." | learn:/entra/identity/conditional-access/overview (License requirements); the answer as recorded from a real free tenant | TestLicenceGatesPIMAndConditionalAccess → importer TestApplyNamesAMissingConditionalAccessLicence |
+//	| ... the same for named locations and authentication strengths (strict: undocumented; both are parts of Conditional Access) | learn:/entra/identity/conditional-access/overview | TestLicenceGatesPIMAndConditionalAccess |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +36,11 @@ type Options struct {
 	// recycle bin (beta), which Graph documents as not supporting
 	// application permissions: a future Graph (cabin.go).
 	CARecycleBinAppOnly bool
+	// Licence is the tenant's Microsoft Entra ID licence: LicenceFree,
+	// LicenceP1 or LicenceP2 ("" is P2). Without P2, PIM answers 400
+	// AadPremiumLicenseRequired; without P1, Conditional Access writes
+	// answer 403 (licence.go).
+	Licence string
 	// Now freezes the clock at this time when non-zero (deterministic tests).
 	Now time.Time
 	// State, when non-nil, is a saved tenant (Save) to start from instead of a profile.
@@ -50,6 +56,8 @@ type Server struct {
 	stats  *stats
 	thr    *throttler
 	faults *faults
+	// licence is the tenant's licence level now (Options.Licence, SetLicence).
+	licence atomic.Value
 
 	mu       sync.Mutex
 	tokens   map[string]*principal // bearer token → principal
@@ -100,6 +108,9 @@ func New(opts Options) (*Server, error) {
 	s.tenant.eventualDelay = opts.EventualConsistency
 	s.thr = newThrottler(opts.Throttle, s.tenant, clock)
 	s.faults = newFaults(opts.FaultRate, opts.Seed)
+	if err := s.SetLicence(opts.Licence); err != nil {
+		return nil, err
+	}
 	s.godToken = "graphsim." + randomHex(24)
 	s.tokens[s.godToken] = &principal{appID: "graphsim", all: true}
 	return s, nil
@@ -258,6 +269,10 @@ func (s *Server) handle(req *request) *response {
 		return s.errorResp(req, aerr)
 	}
 	if aerr := s.authorize(req); aerr != nil {
+		s.stats.record(req.method, tmpl, aerr.Status, 0)
+		return s.errorResp(req, aerr)
+	}
+	if aerr := s.licenceGate(req); aerr != nil {
 		s.stats.record(req.method, tmpl, aerr.Status, 0)
 		return s.errorResp(req, aerr)
 	}

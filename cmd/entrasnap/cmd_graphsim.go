@@ -60,6 +60,7 @@ EXAMPLES:
 			&cli.Float64Flag{Name: "fault-rate", Usage: "share of requests (0..1) answered 500/503/504 or dropped"},
 			&cli.DurationFlag{Name: "eventual-consistency", Usage: "hide just-created objects from reads for this long, and answer references to them 400, as Graph's replication does"},
 			&cli.BoolFlag{Name: "ca-recycle-bin-app-only", Usage: "let app-only tokens use the Conditional Access recycle bin (beta), which Graph documents as not supporting application permissions: models a future Graph"},
+			&cli.StringFlag{Name: "licence", Value: "p2", Usage: "the tenant's Microsoft Entra ID licence: free, p1 or p2. Without p2, PIM answers 400 AadPremiumLicenseRequired; without p1, Conditional Access writes answer 403, as Graph does"},
 			&cli.StringFlag{Name: "load", Usage: "start from a tenant saved with --save instead of a profile"},
 			&cli.StringFlag{Name: "save", Usage: "write the tenant to this file on exit"},
 			&cli.StringFlag{Name: "from-repo", Usage: "rehearsal: load the tenant as a snapshot of this repository holds it (instead of a profile)"},
@@ -86,6 +87,10 @@ EXAMPLES:
 					EventualConsistency: c.Duration("eventual-consistency"),
 					CARecycleBinAppOnly: c.Bool("ca-recycle-bin-app-only"),
 				},
+			}
+			var err error
+			if o.sim.Licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
+				return usageErrorf("--%v", err)
 			}
 			if o.fromRepo != "" && (o.loadFile != "" || c.IsSet("profile")) {
 				return usageErrorf("--from-repo loads a snapshot; it does not go with --load or --profile")
