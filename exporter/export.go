@@ -82,6 +82,11 @@ type KindResult struct {
 	Reason string `json:"reason,omitempty"`
 	// Permissions to grant when a read was denied.
 	Permissions []string `json:"permissions,omitempty"`
+	// NotLicensed names the licence the tenant lacks for the kind (Graph
+	// refused it for that, licence.go). Such a kind is not Complete (its
+	// files are carried) and not Incomplete either: it is listed by
+	// NotLicensed, and a snapshot with it still exits 0.
+	NotLicensed string `json:"notLicensed,omitempty"`
 	// Err is the full error of an incomplete kind.
 	Err error `json:"-"`
 }
@@ -142,11 +147,27 @@ type Result struct {
 	counted bool // Added, Modified and Deleted are known
 }
 
-// Incomplete lists the kinds that could not be read completely.
-func (r *Result) Incomplete() []KindResult {
+// Incomplete lists the kinds that could not be read completely, except
+// those the tenant is not licensed for (NotLicensed).
+func (r *Result) Incomplete() []KindResult { return incomplete(r.Kinds) }
+
+// NotLicensed lists the kinds the tenant is not licensed for.
+func (r *Result) NotLicensed() []KindResult { return notLicensed(r.Kinds) }
+
+func incomplete(kinds []KindResult) []KindResult {
 	var out []KindResult
-	for _, k := range r.Kinds {
-		if !k.Complete {
+	for _, k := range kinds {
+		if !k.Complete && k.NotLicensed == "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func notLicensed(kinds []KindResult) []KindResult {
+	var out []KindResult
+	for _, k := range kinds {
+		if k.NotLicensed != "" {
 			out = append(out, k)
 		}
 	}
@@ -548,7 +569,7 @@ func results(reads []*kindRead) (*builder, []KindResult, error) {
 			r.Err = kr.err
 			var ke *KindError
 			if errors.As(kr.err, &ke) {
-				r.Reason, r.Permissions = ke.Reason(), ke.Permissions
+				r.Reason, r.Permissions, r.NotLicensed = ke.Reason(), ke.Permissions, ke.Licence
 			} else {
 				r.Reason = kr.err.Error()
 			}

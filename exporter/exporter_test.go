@@ -1029,3 +1029,84 @@ func keys(m map[string][]byte) []string {
 	sort.Strings(out)
 	return out
 }
+
+// A tenant that loses its P2 licence: Graph refuses PIM with 400
+// AadPremiumLicenseRequired. The kind is recorded as not licensed (manifest,
+// commit message, result), its files of the previous snapshot are carried,
+// nothing is recorded as deleted, and the snapshot is not incomplete.
+func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
+	sim := newSim(t, graphsim.Options{})
+	c := newClient(t, sim, nil, "")
+	r := newRepo(t, false)
+	mustExport(t, c, r, nil)
+	before := tree(t, r, "HEAD")
+	pim := 0
+	for p := range before {
+		if strings.HasPrefix(p, "roles/eligibility/") {
+			pim++
+		}
+	}
+	if pim == 0 {
+		t.Fatal("the demo tenant has no PIM eligibility files")
+	}
+
+	if err := sim.SetLicence(graphsim.LicenceP1); err != nil {
+		t.Fatal(err)
+	}
+	res := mustExport(t, c, r, nil)
+	if inc := res.Incomplete(); len(inc) != 0 {
+		t.Errorf("incomplete = %+v, want none (not licensed is not incomplete)", inc)
+	}
+	if !res.Complete() {
+		t.Error("Result.Complete() is false for a snapshot whose only gap is a licence")
+	}
+	nl := res.NotLicensed()
+	if len(nl) != 1 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != LicenceP2 || nl[0].Objects != pim {
+		t.Fatalf("not licensed = %+v", nl)
+	}
+	if res.Deleted != 0 {
+		t.Errorf("%d files recorded as deleted", res.Deleted)
+	}
+	after := tree(t, r, "HEAD")
+	for p, data := range before {
+		if strings.HasPrefix(p, "roles/eligibility/") && string(after[p]) != string(data) {
+			t.Errorf("%s was not carried forward", p)
+		}
+	}
+	man := manifestAt(t, r, "HEAD")
+	mk := man.Kinds["role-eligibility-schedules"]
+	if mk.Complete || mk.NotLicensed != LicenceP2 || mk.Incomplete() || mk.Objects != pim ||
+		mk.Reason != "list: "+NotLicensedReason(LicenceP2) {
+		t.Errorf("manifest role-eligibility-schedules = %+v", mk)
+	}
+	msg := git(t, r.Path(), "log", "-1", "--format=%B")
+	if strings.Contains(msg, "INCOMPLETE") || !strings.Contains(msg, "NOT LICENSED") || !strings.Contains(msg, "not licensed, carried") {
+		t.Errorf("commit message:\n%s", msg)
+	}
+	fsck(t, r.Path())
+
+	// The licence comes back: the kind is read again and complete.
+	if err := sim.SetLicence(graphsim.LicenceP2); err != nil {
+		t.Fatal(err)
+	}
+	res = mustExport(t, c, r, nil)
+	if len(res.NotLicensed()) != 0 || !res.Complete() {
+		t.Errorf("after the licence came back: %+v", res.Kinds)
+	}
+	if mk := manifestAt(t, r, "HEAD").Kinds["role-eligibility-schedules"]; !mk.Complete || mk.NotLicensed != "" || mk.Objects != pim {
+		t.Errorf("manifest after the licence came back = %+v", mk)
+	}
+}
+
+func TestManifestNotLicensedRoundTrip(t *testing.T) {
+	m := &Manifest{Format: FormatVersion, TenantID: "t", Kinds: map[string]ManifestKind{
+		"role-eligibility-schedules": {Folder: "roles/eligibility", Objects: 2, Reason: "list: " + NotLicensedReason(LicenceP2), NotLicensed: LicenceP2},
+	}}
+	back, err := DecodeManifest(m.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Kinds["role-eligibility-schedules"]; got != m.Kinds["role-eligibility-schedules"] {
+		t.Errorf("round trip: %+v, want %+v", got, m.Kinds["role-eligibility-schedules"])
+	}
+}

@@ -34,16 +34,12 @@ type Live struct {
 	Throttled     int64 `json:"throttled"`
 }
 
-// Incomplete lists the kinds that could not be read completely.
-func (l *Live) Incomplete() []KindResult {
-	var out []KindResult
-	for _, k := range l.Kinds {
-		if !k.Complete {
-			out = append(out, k)
-		}
-	}
-	return out
-}
+// Incomplete lists the kinds that could not be read completely, except
+// those the tenant is not licensed for.
+func (l *Live) Incomplete() []KindResult { return incomplete(l.Kinds) }
+
+// NotLicensed lists the kinds the tenant is not licensed for (no files).
+func (l *Live) NotLicensed() []KindResult { return notLicensed(l.Kinds) }
 
 // Read reads the selected kinds from Graph the way Run does (same requests,
 // same canonical files) and writes nothing: drift and restore compare the

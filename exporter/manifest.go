@@ -26,7 +26,15 @@ type ManifestKind struct {
 	// Reason says why an incomplete kind could not be read (its files are
 	// those of an earlier snapshot).
 	Reason string
+	// NotLicensed names the licence the tenant lacks for the kind: Graph
+	// refused the read for it. Complete is false and the files are those
+	// of an earlier snapshot, but the snapshot is not incomplete for it.
+	NotLicensed string
 }
+
+// Incomplete reports whether the kind could not be read for a reason
+// other than a licence the tenant does not have.
+func (k ManifestKind) Incomplete() bool { return !k.Complete && k.NotLicensed == "" }
 
 // Encode writes the manifest as canonical YAML.
 func (m *Manifest) Encode() []byte {
@@ -39,6 +47,9 @@ func (m *Manifest) Encode() []byte {
 		}
 		if k.Reason != "" {
 			e["reason"] = k.Reason
+		}
+		if k.NotLicensed != "" {
+			e["notLicensed"] = k.NotLicensed
 		}
 		kinds[name] = e
 	}
@@ -79,6 +90,7 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 		mk.Folder, _ = e["folder"].(string)
 		mk.Complete, _ = e["complete"].(bool)
 		mk.Reason, _ = e["reason"].(string)
+		mk.NotLicensed, _ = e["notLicensed"].(string)
 		m.Kinds[name] = mk
 	}
 	return m, nil
@@ -108,7 +120,7 @@ func buildManifest(res *Result, prev *Manifest, read map[string]bool) *Manifest 
 		}
 	}
 	for _, k := range res.Kinds {
-		m.Kinds[k.Kind] = ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason}
+		m.Kinds[k.Kind] = ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason, NotLicensed: k.NotLicensed}
 	}
 	return m
 }

@@ -74,6 +74,12 @@ func Summary(res *Result, man *Manifest) string {
 			fmt.Fprintf(&b, "  %s: %s\n", k.Kind, k.Reason)
 		}
 	}
+	if nl := res.NotLicensed(); len(nl) > 0 {
+		fmt.Fprintf(&b, "\nNOT LICENSED: %d kinds are not licensed in this tenant (Graph refused them for it); their files, if any, are carried forward from the previous snapshot:\n", len(nl))
+		for _, k := range nl {
+			fmt.Fprintf(&b, "  %s: needs %s\n", k.Kind, k.NotLicensed)
+		}
+	}
 	if len(res.Warnings) > 0 {
 		fmt.Fprintf(&b, "\n%d warnings (files that do not match their schema or had secret-looking properties removed).\n", len(res.Warnings))
 	}
@@ -110,6 +116,8 @@ func Summary(res *Result, man *Manifest) string {
 		note := ""
 		if kr, ok := read[n]; !ok {
 			note = "  (not read this run, carried)"
+		} else if kr.NotLicensed != "" {
+			note = "  (not licensed, carried)"
 		} else if !kr.Complete {
 			note = "  (INCOMPLETE, carried)"
 		}

@@ -51,10 +51,16 @@ type KindError struct {
 	// Permissions lists the least application permissions that read the
 	// kind (and the failed children), set on a 403.
 	Permissions []string
+	// Licence is the licence Graph refused the read for (licence.go): the
+	// tenant is not licensed for the kind.
+	Licence string
 }
 
 func (e *KindError) Error() string {
 	msg := fmt.Sprintf("%s: reading %s: %v", e.Kind, e.What, e.Err)
+	if e.Licence != "" {
+		return msg + "; the tenant is not licensed for it (needs " + e.Licence + ")"
+	}
 	if len(e.Permissions) > 0 {
 		msg += "; grant the application permission " + strings.Join(e.Permissions, " and ") +
 			" to the app entrasnap signs in as (see `entrasnap kinds --permissions`)"
@@ -70,6 +76,8 @@ func (e *KindError) Reason() string {
 	var b strings.Builder
 	b.WriteString(e.What + ": ")
 	switch {
+	case e.Licence != "":
+		b.WriteString(NotLicensedReason(e.Licence))
 	case e.Status == 403:
 		b.WriteString("permission denied")
 		if len(e.Permissions) > 0 {
@@ -87,6 +95,9 @@ func kindError(k *layout.Kind, what string, err error, perms []string) *KindErro
 	ke := &KindError{Kind: k.Name, What: what, Err: err}
 	if ge := graph.AsError(err); ge != nil {
 		ke.Status, ke.Code = ge.Status, ge.Code
+		if ke.Licence = LicenceNeeded(err, k.Name); ke.Licence != "" {
+			return ke
+		}
 		if ge.Status == 403 {
 			ke.Permissions = perms
 		}
