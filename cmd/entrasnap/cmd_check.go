@@ -449,7 +449,10 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*checkSnap
 				add(exporter.ManifestPath, checkIssue{Severity: sevError, Line: lines.of(prop + ".objects"), Property: prop + ".objects",
 					Message: fmt.Sprintf("says %d, but the snapshot holds %d %s files: files were added or removed by hand; export again to rewrite them", mk.Objects, perKind[k.Name], k.Title)})
 			}
-			if !mk.Complete {
+			if mk.NotLicensed != "" {
+				add(exporter.ManifestPath, checkIssue{Severity: sevWarning, Line: lines.of(prop + ".complete"), Property: prop + ".complete",
+					Message: fmt.Sprintf("%s are not licensed in this tenant (needs %s): not read; their files, if any, are carried from an earlier snapshot", k.Title, mk.NotLicensed)})
+			} else if !mk.Complete {
 				reason := mk.Reason
 				if reason == "" {
 					reason = "no reason recorded"

@@ -430,6 +430,11 @@ func (p *exportTermProgress) KindStarted(string) {}
 func (p *exportTermProgress) KindDone(kind string, objects, requests int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var ke *exporter.KindError
+	if errors.As(err, &ke) && ke.Licence != "" {
+		fmt.Fprintf(p.w, "  %-38s NOT LICENSED in this tenant (needs %s): not read, earlier files kept\n", kind, ke.Licence)
+		return
+	}
 	if err != nil {
 		fmt.Fprintf(p.w, "  %-38s INCOMPLETE: %s\n", kind, exportIncompleteText(kind, err))
 		return
@@ -500,6 +505,9 @@ func (p *exportJSONProgress) KindStarted(kind string) {
 
 func (p *exportJSONProgress) KindDone(kind string, objects, requests int, err error) {
 	ev := map[string]any{"event": "kind_done", "kind": kind, "objects": objects, "requests": requests, "complete": err == nil}
+	if ke := (*exporter.KindError)(nil); errors.As(err, &ke) && ke.Licence != "" {
+		ev["notLicensed"] = ke.Licence
+	}
 	if err != nil {
 		ev["error"] = err.Error()
 		var ke *exporter.KindError

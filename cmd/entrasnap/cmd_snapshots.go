@@ -44,6 +44,9 @@ type snapshotInfo struct {
 	Objects     int       `json:"objects"`
 	Complete    bool      `json:"complete"`
 	Incomplete  []string  `json:"incompleteKinds,omitempty"`
+	// NotLicensed are the kinds the tenant was not licensed for (their
+	// files are carried; the snapshot is complete without them).
+	NotLicensed []string `json:"notLicensedKinds,omitempty"`
 }
 
 func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, limit int) error {
@@ -68,12 +71,16 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 			if m, err := exporter.DecodeManifest(data); err == nil {
 				for name, k := range m.Kinds {
 					si.Objects += k.Objects
-					if !k.Complete {
+					switch {
+					case k.NotLicensed != "":
+						si.NotLicensed = append(si.NotLicensed, name)
+					case !k.Complete:
 						si.Complete = false
 						si.Incomplete = append(si.Incomplete, name)
 					}
 				}
 				sort.Strings(si.Incomplete)
+				sort.Strings(si.NotLicensed)
 			}
 		}
 		out = append(out, si)
@@ -89,6 +96,9 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 		complete := "yes"
 		if !si.Complete {
 			complete = "no: " + strings.Join(si.Incomplete, ",")
+		}
+		if len(si.NotLicensed) > 0 {
+			complete += " (not licensed: " + strings.Join(si.NotLicensed, ",") + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", layout.Safe(si.Tag), si.Commit[:12], si.Time.Format("2006-01-02 15:04:05"), si.Objects, layout.Safe(complete), layout.Safe(si.Description))
 	}

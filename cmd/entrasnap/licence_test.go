@@ -1,0 +1,59 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+)
+
+// A tenant that loses its P2 licence: export exits 0 and says the PIM kind
+// is not licensed (files carried), snapshots lists it as not licensed and
+// the snapshot as complete, check warns but passes, drift finds no drift
+// (no "everything removed") and exits 0 with a note.
+func TestNotLicensedKindAcrossCommands(t *testing.T) {
+	f := newDriftFixture(t, nil) // one export with P2 (the default)
+	if err := f.sim.SetLicence(graphsim.LicenceP1); err != nil {
+		t.Fatal(err)
+	}
+	conn := f.args[2:] // --graph-url URL --access-token TOKEN
+	code, out, errOut := runCLI(t, append([]string{"export", "--repo", f.repo, "--message", "lost P2"}, conn...)...)
+	if code != exitOK {
+		t.Fatalf("export: code %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "NOT LICENSED") || !strings.Contains(out, "role-eligibility-schedules: needs Microsoft Entra ID P2") || strings.Contains(out, "INCOMPLETE") {
+		t.Errorf("export summary:\n%s", out)
+	}
+	if strings.Contains(errOut, "incomplete") {
+		t.Errorf("export stderr calls the snapshot incomplete:\n%s", errOut)
+	}
+	man := exportTestGit(t, f.repo, "show", "HEAD:.entrasnap/snapshot.yaml")
+	if !strings.Contains(man, `notLicensed: "Microsoft Entra ID P2 or Microsoft Entra ID Governance"`) {
+		t.Errorf("manifest:\n%s", man)
+	}
+	if files := exportTestGit(t, f.repo, "diff", "--name-only", "HEAD~1", "HEAD"); strings.Contains(files, "roles/eligibility/") {
+		t.Errorf("the not-licensed read changed PIM files:\n%s", files)
+	}
+
+	code, out, errOut = runCLI(t, "snapshots", "--repo", f.repo)
+	if code != exitOK {
+		t.Fatalf("snapshots: code %d\n%s\n%s", code, out, errOut)
+	}
+	first := strings.SplitN(out, "\n", 3)[1] // newest snapshot
+	if !strings.Contains(first, "yes (not licensed: role-eligibility-schedules)") {
+		t.Errorf("snapshots:\n%s", out)
+	}
+
+	code, out, errOut = runCLI(t, "check", "--repo", f.repo)
+	if code != exitOK || !strings.Contains(out, "not licensed in this tenant") {
+		t.Errorf("check: code %d\n%s\n%s", code, out, errOut)
+	}
+
+	code, out, errOut = f.drift(t, "--baseline", "HEAD~1")
+	if code != exitOK {
+		t.Errorf("drift: code %d, want 0 (no drift; the PIM kind is not licensed)\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out, "removed") || strings.Contains(out, "NOT CHECKED") || !strings.Contains(out, "not licensed in this tenant") {
+		t.Errorf("drift:\n%s", out)
+	}
+}
