@@ -367,6 +367,9 @@ type runner struct {
 	created *IDMap
 	journal []journalEntry
 	restore string
+	// unlicensed are the kinds a write was refused for want of a licence
+	// (kind → licence, licence.go): no further write of them is sent.
+	unlicensed map[string]string
 }
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
@@ -411,6 +414,11 @@ func (r *runner) run(ctx context.Context) []ActionResult {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
 				res.Status, res.Error = StatusSkipped, "interrupted"
+				return
+			}
+			if r.licenceSkip(a, res) {
+				<-sem
+				r.progress(*res)
 				return
 			}
 			r.exec(ctx, a, res)
@@ -514,7 +522,7 @@ func already(a *Action, err error) bool {
 
 func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	fail := func(err error) {
-		res.Status, res.Error = StatusFailed, err.Error()+caBinRefused(a, err)
+		res.Status, res.Error = StatusFailed, err.Error()+caBinRefused(a, err)+r.licenceRefused(a, err)
 		if ge := graph.AsError(err); ge != nil {
 			res.GraphStatus, res.GraphCode, res.RequestID = ge.Status, ge.Code, ge.RequestID
 		}

@@ -71,6 +71,9 @@ type Input struct {
 	// Recovered says which in-doubt creates of an interrupted restore were
 	// found in the tenant (or could not be told apart).
 	Recovered []string
+	// NotLicensed names, by kind, the licence the live tenant lacks for it
+	// (Graph refused its read for that): its objects are not planned.
+	NotLicensed map[string]string
 }
 
 // objState is one desired object being planned.
@@ -133,6 +136,7 @@ func Compute(in *Input) (*Plan, error) {
 	if err := pl.classify(); err != nil {
 		return nil, err
 	}
+	pl.selectedNotLicensed()
 	for _, s := range pl.states {
 		switch s.mode {
 		case "live":
@@ -253,6 +257,10 @@ func (pl *planner) classify() error {
 	}
 	for _, o := range desired {
 		k := o.Kind
+		if lic := pl.in.NotLicensed[k.Name]; lic != "" {
+			pl.notLicensed(o, lic) // licence.go
+			continue
+		}
 		if by, why := managedBy(k, o.Data); by != "" {
 			pl.managed(o, by, why)
 			continue

@@ -172,6 +172,9 @@ type Plan struct {
 	// Managed are selected objects Graph does not let the tenant write
 	// (managed identities, Microsoft's service principals): never written.
 	Managed []Managed `json:"managed,omitempty"`
+	// NotLicensed are kinds of the selection the tenant is not licensed
+	// for (licence.go): nothing of them is written.
+	NotLicensed []NotLicensed `json:"notLicensed,omitempty"`
 	// BuiltIn counts built-in objects in the selection, never written.
 	BuiltIn int `json:"builtInSkipped,omitempty"`
 	// Live fingerprints: "kind/key" → "sha256:…" (the object as read),
@@ -188,7 +191,7 @@ func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
 // no warnings, nothing left to Exchange, Microsoft or a membership rule,
 // no removal kept, so the tenant matches the snapshot for the selection.
 func (p *Plan) Settled() bool {
-	return p.Empty() && len(p.Warnings) == 0 && len(p.Managed) == 0 && len(p.Kept) == 0 && len(p.Credentials) == 0
+	return p.Empty() && len(p.Warnings) == 0 && len(p.Managed) == 0 && len(p.NotLicensed) == 0 && len(p.Kept) == 0 && len(p.Credentials) == 0
 }
 
 // Counts returns the number of actions per operation.

@@ -187,6 +187,12 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 			fmt.Fprintf(w, "  %s %s (%s): managed by %s, %s\n", diff.KindTitle(m.Kind), safe(m.Name), safe(shortID(m.Key)), safe(m.By), safe(m.Reason))
 		}
 	}
+	if len(p.NotLicensed) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Not licensed in this tenant (never written):"))
+		for _, n := range p.NotLicensed {
+			fmt.Fprintf(w, "  %s\n", safe(n.String()))
+		}
+	}
 	if p.BuiltIn > 0 {
 		fmt.Fprintf(w, "\n%d built-in objects in the selection are Microsoft's and never written.\n", p.BuiltIn)
 	}

@@ -141,6 +141,12 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		}
 		return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
 	}
+	for _, k := range live.NotLicensed() {
+		if in.NotLicensed == nil {
+			in.NotLicensed = map[string]string{}
+		}
+		in.NotLicensed[k.Kind] = k.NotLicensed
+	}
 	liveSnap, err := diff.Load(live.Files)
 	if err != nil {
 		return nil, err

@@ -63,6 +63,8 @@ func incompleteKinds(m *exporter.Manifest) map[string]string {
 		switch {
 		case !ok:
 			out[k.Name] = "the snapshot does not include this kind"
+		case mk.NotLicensed != "":
+			out[k.Name] = "the tenant was not licensed for it when the snapshot was taken (needs " + mk.NotLicensed + ") and its files, if any, were carried from an earlier snapshot"
 		case !mk.Complete:
 			why := "it could not be read completely when the snapshot was taken and its files were carried from an earlier snapshot"
 			if r := strings.TrimSpace(mk.Reason); r != "" {
