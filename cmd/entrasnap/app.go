@@ -34,7 +34,8 @@ const exitCodesHelp = `EXIT CODES:
    1    error
    2    success with changes or drift found
    3    finished but incomplete (a snapshot with unread kinds, drift with kinds not checked,
-        a partly applied or unverified restore)
+        a partly applied or unverified restore); a kind the tenant is not licensed for
+        is not incomplete
    64   bad flags or arguments
    130  interrupted by Ctrl-C (SIGINT); 143 for SIGTERM. The repository is never left
         half-written and the next run continues (see "If a run was interrupted" in

@@ -49,7 +49,10 @@ current commit is tagged, so a daily run stays visible.
 A kind that cannot be read completely (a missing permission, errors that
 outlast the retries) is never recorded as deleted: its files are carried
 forward from the previous snapshot, the snapshot says which kinds and why,
-and the exit code is 3. A kind that lost more than half of its objects (and
+and the exit code is 3. A kind the tenant is not licensed for (PIM without
+Microsoft Entra ID P2: Graph answers AadPremiumLicenseRequired) is marked
+"not licensed" instead: its earlier files are kept and the exit code stays 0.
+A kind that lost more than half of its objects (and
 more than 10), or all of them, stops the export with nothing committed
 unless --allow-shrink is given.
 

@@ -57,3 +57,14 @@ func TestNotLicensedKindAcrossCommands(t *testing.T) {
 		t.Errorf("drift:\n%s", out)
 	}
 }
+
+func TestGraphsimLicenceFlag(t *testing.T) {
+	code, _, errOut := runCLI(t, "graphsim", "--licence", "E5")
+	if code != exitUsage || !strings.Contains(errOut, `--licence "E5": want free, p1 or p2`) {
+		t.Errorf("--licence E5: code %d, stderr %q", code, errOut)
+	}
+	code, out, _ := runCLI(t, "graphsim", "--help")
+	if code != exitOK || !strings.Contains(out, "--licence") {
+		t.Errorf("graphsim --help: code %d\n%s", code, out)
+	}
+}
