@@ -332,6 +332,13 @@ func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result,
 		fmt.Fprintf(&b, "\n> **Incomplete snapshot:** these kinds could not be read and were carried forward unchanged: %s.\n",
 			strings.ReplaceAll(strings.Join(names, ", "), "`", "'"))
 	}
+	if nl := res.NotLicensed(); len(nl) > 0 {
+		names := make([]string, len(nl))
+		for i, k := range nl {
+			names[i] = k.Title + " (needs " + k.NotLicensed + ")"
+		}
+		fmt.Fprintf(&b, "\n> **Not licensed in this tenant:** %s; earlier files, if any, were kept.\n", strings.Join(names, ", "))
+	}
 	return os.WriteFile(file, []byte(capBody(b.String(), prBodyMax)), 0o644)
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,7 +19,8 @@ func TestNotLicensedKindAcrossCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn := f.args[2:] // --graph-url URL --access-token TOKEN
-	code, out, errOut := runCLI(t, append([]string{"export", "--repo", f.repo, "--message", "lost P2"}, conn...)...)
+	body := filepath.Join(t.TempDir(), "pr.md")
+	code, out, errOut := runCLI(t, append([]string{"export", "--repo", f.repo, "--message", "lost P2", "--pr-body", body}, conn...)...)
 	if code != exitOK {
 		t.Fatalf("export: code %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -26,6 +29,9 @@ func TestNotLicensedKindAcrossCommands(t *testing.T) {
 	}
 	if strings.Contains(errOut, "incomplete") {
 		t.Errorf("export stderr calls the snapshot incomplete:\n%s", errOut)
+	}
+	if md, err := os.ReadFile(body); err != nil || !strings.Contains(string(md), "**Not licensed in this tenant:** PIM role eligibility schedules (needs Microsoft Entra ID P2") {
+		t.Errorf("--pr-body: %v\n%s", err, md)
 	}
 	man := exportTestGit(t, f.repo, "show", "HEAD:.entrasnap/snapshot.yaml")
 	if !strings.Contains(man, `notLicensed: "Microsoft Entra ID P2 or Microsoft Entra ID Governance"`) {
