@@ -74,3 +74,23 @@ func TestGraphsimLicenceFlag(t *testing.T) {
 		t.Errorf("graphsim --help: code %d\n%s", code, out)
 	}
 }
+
+// restore of a kind the tenant is not licensed for: the plan says so
+// instead of actions, nothing is written, exit 0.
+func TestRestoreNotLicensedKindCommand(t *testing.T) {
+	f := newDriftFixture(t, nil)
+	if err := f.sim.SetLicence(graphsim.LicenceFree); err != nil {
+		t.Fatal(err)
+	}
+	conn := f.args[2:]
+	code, out, errOut := runCLI(t, append([]string{"restore", "--repo", f.repo, "--at", "HEAD", "role-eligibility-schedules"}, conn...)...)
+	if code != exitOK {
+		t.Fatalf("restore: code %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	all := out + errOut
+	if !strings.Contains(all, "Not licensed in this tenant (never written)") ||
+		!strings.Contains(all, "PIM role eligibility schedules: not licensed in this tenant, needs Microsoft Entra ID P2") ||
+		!strings.Contains(all, "Nothing to write") {
+		t.Errorf("restore output:\n%s", all)
+	}
+}
