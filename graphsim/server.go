@@ -261,6 +261,10 @@ func (s *Server) handle(req *request) *response {
 		s.stats.record(req.method, tmpl, aerr.Status, 0)
 		return s.errorResp(req, aerr)
 	}
+	if aerr := s.authorizeObject(req, rt); aerr != nil {
+		s.stats.record(req.method, tmpl, aerr.Status, 0)
+		return s.errorResp(req, aerr)
+	}
 	cost, aerr := s.thr.charge(req, rt)
 	if aerr != nil {
 		s.stats.record(req.method, tmpl, aerr.Status, cost)
