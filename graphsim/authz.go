@@ -35,10 +35,12 @@ import (
 //   - resources/user, user-update: employeeLeaveDateTime is read with
 //     User-LifeCycleInfo.Read.All (or .ReadWrite.All) and written with
 //     User-LifeCycleInfo.ReadWrite.All; identities is written with
-//     User.ManageIdentities.All. Graph's answer to a $select without the
-//     permission is not documented: graphsim refuses it (403, strict
-//     reading) rather than leaving the property out, so a reader never takes
-//     a missing value for an empty one.
+//     User.ManageIdentities.All. Without the read permission Graph answers
+//     the $select with employeeLeaveDateTime null (Microsoft Q&A 1280030:
+//     "otherwise the property will return null"), not with a 403: graphsim
+//     does the same (nullUnreadable), the harsher answer for a backup,
+//     which cannot tell it from an unset date. A write without the
+//     permission is refused (403).
 //   - user-update "Who can perform sensitive actions": businessPhones,
 //     mobilePhone, otherMails, passwordProfile and accountEnabled of a user
 //     who holds a privileged directory role are changed only by a caller
@@ -132,13 +134,7 @@ func (s *Server) alsoRequired(req *request, rt *route) [][]string {
 			}
 		}
 	case "user":
-		if !write {
-			for _, p := range parseSelect(req.query) {
-				if strings.EqualFold(p, "employeeLeaveDateTime") {
-					need = append(need, []string{"User-LifeCycleInfo.Read.All", "User-LifeCycleInfo.ReadWrite.All"})
-				}
-			}
-		} else if rt.rel == "" && (req.method == http.MethodPost || req.method == http.MethodPatch) {
+		if write && rt.rel == "" && (req.method == http.MethodPost || req.method == http.MethodPatch) {
 			b := body()
 			if _, ok := b["employeeLeaveDateTime"]; ok {
 				need = append(need, []string{"User-LifeCycleInfo.ReadWrite.All"})
@@ -233,4 +229,35 @@ func (s *Server) holdsRoleID(id string, roles map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// lifeCycleRead grants reading employeeLeaveDateTime.
+var lifeCycleRead = []string{"User-LifeCycleInfo.Read.All", "User-LifeCycleInfo.ReadWrite.All"}
+
+// nullUnreadable sets employeeLeaveDateTime to null in a user answer when
+// the caller may not read it, as Graph does.
+func (s *Server) nullUnreadable(req *request, rt *route, resp *response) {
+	p := req.principal
+	if p == nil || p.all || rt == nil || rt.kind == nil || rt.kind.Name != "user" || rt.rel != "" ||
+		req.method != http.MethodGet || resp == nil || resp.status != http.StatusOK || p.has(lifeCycleRead) {
+		return
+	}
+	body, ok := resp.body.(map[string]any)
+	if !ok {
+		return
+	}
+	blank := func(o map[string]any) {
+		if _, ok := o["employeeLeaveDateTime"]; ok {
+			o["employeeLeaveDateTime"] = nil
+		}
+	}
+	if items, ok := body["value"].([]any); ok {
+		for _, it := range items {
+			if o, ok := it.(map[string]any); ok {
+				blank(o)
+			}
+		}
+		return
+	}
+	blank(body)
 }

@@ -164,12 +164,22 @@ func TestAuthzRecycleBinRestorePerType(t *testing.T) {
 func TestAuthzUserPropertyPermissions(t *testing.T) {
 	e := newAuthzEnv(t)
 	u := user(e, "cy")
+	e.want(e.s.Token(), "PATCH", "/v1.0/users/"+u, map[string]any{"employeeLeaveDateTime": "2030-06-30T00:00:00Z"}, 204)
 	r := e.token("e1", "User.Read.All")
-	e.want(r, "GET", "/v1.0/users?$select=id,displayName", nil, 200)
-	e.want(r, "GET", "/v1.0/users?$select=id,employeeLeaveDateTime", nil, 403)
-	e.want(r, "GET", "/v1.0/users/"+u+"?$select=employeeLeaveDateTime", nil, 403)
+	// Without User-LifeCycleInfo.Read.All the date reads as null.
+	if out := e.want(r, "GET", "/v1.0/users/"+u+"?$select=id,employeeLeaveDateTime", nil, 200); out["employeeLeaveDateTime"] != nil {
+		t.Errorf("employeeLeaveDateTime read without User-LifeCycleInfo.Read.All: %v", out)
+	}
+	out := e.want(r, "GET", "/v1.0/users?$select=id,employeeLeaveDateTime", nil, 200)
+	for _, it := range asSlice(out["value"]) {
+		if o := it.(map[string]any); o["id"] == u && o["employeeLeaveDateTime"] != nil {
+			t.Errorf("employeeLeaveDateTime listed without User-LifeCycleInfo.Read.All: %v", o)
+		}
+	}
 	rl := e.token("e2", "User.Read.All", "User-LifeCycleInfo.Read.All")
-	e.want(rl, "GET", "/v1.0/users?$select=id,employeeLeaveDateTime", nil, 200)
+	if out := e.want(rl, "GET", "/v1.0/users/"+u+"?$select=id,employeeLeaveDateTime", nil, 200); out["employeeLeaveDateTime"] == nil {
+		t.Errorf("employeeLeaveDateTime not read with User-LifeCycleInfo.Read.All: %v", out)
+	}
 	w := e.token("e3", "User.ReadWrite.All")
 	e.want(w, "PATCH", "/v1.0/users/"+u, map[string]any{"jobTitle": "x"}, 204)
 	e.want(w, "PATCH", "/v1.0/users/"+u, map[string]any{"employeeLeaveDateTime": "2030-01-01T00:00:00Z"}, 403)

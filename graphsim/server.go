@@ -274,6 +274,7 @@ func (s *Server) handle(req *request) *response {
 	if aerr != nil {
 		resp = s.errorResp(req, aerr)
 	}
+	s.nullUnreadable(req, rt, resp)
 	if rt.kind != nil && rt.kind.Throttle == "directory" && cost > 0 {
 		resp.header.Set("x-ms-resource-unit", fmt.Sprint(cost))
 	}
