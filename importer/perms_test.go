@@ -13,6 +13,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/graphsim/builtin"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -270,5 +271,72 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 			diffs = append(diffs, d.Kind+" "+d.Name+" "+d.What+" "+d.Target)
 		}
 		t.Fatalf("apply with exactly the listed permissions did not complete:\n%s\ndifferences: %s\nverify: %v", strings.Join(failed, "\n"), strings.Join(diffs, "; "), ares.VerifyError)
+	}
+}
+
+// Changing the mobile phone of a Global Administrator needs, for an
+// app-only caller, the Privileged Authentication Administrator role on its
+// service principal: the pre-flight check refuses the plan before any
+// write, and once the role is assigned the restore goes through.
+func TestRestoreSensitiveAttributesOfAnAdministrator(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	dom := e.sim.Tenant().Domain()
+	resp, err := e.c.Post(ctx, "/v1.0/users", map[string]any{"displayName": "Ada Admin", "userPrincipalName": "ada.admin@" + dom,
+		"mailNickname": "ada.admin", "accountEnabled": true, "mobilePhone": "+1 555 0100",
+		"passwordProfile": map[string]any{"password": "Xy!" + strings.Repeat("7", 12)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u struct{ ID string }
+	_ = json.Unmarshal(resp.Body, &u)
+	e.do("POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{
+		"roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "principalId": u.ID, "directoryScopeId": "/"})
+	res, err := exporter.Run(ctx, exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Message: "with the admin"})
+	if err != nil || !res.Complete() {
+		t.Fatalf("export: %v", err)
+	}
+	e.do("PATCH", "/v1.0/users/"+u.ID, map[string]any{"mobilePhone": "+1 555 0199"})
+
+	tok := e.token(append(layout.ExportPermissions(layout.Kinds()), layout.RestorePermissions(layout.Kinds())...)...)
+	limited := e.client(tok)
+	in, err := Load(ctx, LoadOptions{Client: limited, Repo: e.repo, Rev: res.Tag, Selectors: []string{u.ID}, Now: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compute(in)
+	if err != nil || len(sensitiveTargets(p)) != 1 {
+		t.Fatalf("plan: %v\n%s", err, render(p))
+	}
+	o := e.applyOpts()
+	o.Client, o.Token = limited, tok
+	_, err = Apply(ctx, p, o)
+	var re *DirectoryRoleError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "Privileged Authentication Administrator") || !strings.Contains(err.Error(), u.ID) {
+		t.Fatalf("apply without the role: %v", err)
+	}
+	if got := e.get("/v1.0/users/" + u.ID + "?$select=mobilePhone")["mobilePhone"]; got != "+1 555 0199" {
+		t.Fatalf("something was written: mobilePhone %v", got)
+	}
+	sp := e.sim.Tenant().FindBy("servicePrincipal", "appId", jwtClaim(tok, "appid"))
+	e.do("POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{
+		"roleDefinitionId": "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", "principalId": sp, "directoryScopeId": "/"})
+	ares, err := Apply(ctx, p, o)
+	if err != nil || !ares.Complete() {
+		t.Fatalf("apply with the role: %v %+v", err, ares)
+	}
+	if got := e.get("/v1.0/users/" + u.ID + "?$select=mobilePhone")["mobilePhone"]; got != "+1 555 0100" {
+		t.Errorf("mobilePhone after the restore: %v", got)
+	}
+}
+
+// The product's privileged roles are built-in roles graphsim knows by the
+// same name.
+func TestPrivilegedRolesAreBuiltInRoles(t *testing.T) {
+	for id, name := range privilegedRoles {
+		d, ok := builtin.RoleDefinition(id)
+		if !ok || d["displayName"] != name {
+			t.Errorf("%s: %v %v, want %s", id, ok, d["displayName"], name)
+		}
 	}
 }
