@@ -21,6 +21,13 @@ Grant the READ permissions (application permissions on Microsoft Graph) to the
 app that runs the daily export; grant the WRITE permissions only to the app
 that restores. The daily job never needs write permissions.
 
+--permissions prints the complete sets: an app holding exactly the export
+set reads every kind, and with the restore set added restores every kind;
+a permission a broader one in the set already grants is left out, so the
+sets differ from the union of the per-kind columns. Changing the phones,
+other mails, password or account state of an administrator also needs the
+Privileged Authentication Administrator role on the restoring app.
+
 EXAMPLES:
    entrasnap kinds
    entrasnap kinds --permissions
