@@ -261,3 +261,8 @@ func (s *Server) nullUnreadable(req *request, rt *route, resp *response) {
 	}
 	blank(body)
 }
+
+// PrivilegedRoleNames are the directory roles graphsim treats as
+// privileged for the sensitive-actions rule (for tests that check a
+// product against it).
+func PrivilegedRoleNames() []string { return append([]string(nil), privilegedRoleNames...) }

@@ -85,6 +85,10 @@ var privilegedRoles = map[string]string{
 	"3a2c62db-5318-420d-8d74-23affee5d9d5": "Intune Administrator",
 	"b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": "Conditional Access Administrator",
 	"8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": "Hybrid Identity Administrator",
+	"9360feb5-f418-4baa-8175-e2a00bac4301": "Directory Writers",
+	"8329153b-31d0-4727-b945-745eb3bc5f31": "Domain Name Administrator",
+	"be2f45a1-457d-42af-a067-6ec1fa63bc45": "External Identity Provider Administrator",
+	"e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8": "Partner Tier2 Support",
 }
 
 // sensitiveActorRoles may change those properties of any administrator

@@ -331,8 +331,20 @@ func TestRestoreSensitiveAttributesOfAnAdministrator(t *testing.T) {
 }
 
 // The product's privileged roles are built-in roles graphsim knows by the
-// same name.
+// same name, and the same roles graphsim treats as privileged
+// (graphsim.PrivilegedRoleNames): a user graphsim
+// protects is one the pre-flight check protects.
 func TestPrivilegedRolesAreBuiltInRoles(t *testing.T) {
+	sim := graphsim.PrivilegedRoleNames()
+	var ours []string
+	for _, n := range privilegedRoles {
+		ours = append(ours, n)
+	}
+	sort.Strings(sim)
+	sort.Strings(ours)
+	if strings.Join(sim, ",") != strings.Join(ours, ",") {
+		t.Errorf("privileged roles:\n ours     %v\n graphsim %v", ours, sim)
+	}
 	for id, name := range privilegedRoles {
 		d, ok := builtin.RoleDefinition(id)
 		if !ok || d["displayName"] != name {
