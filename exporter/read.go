@@ -139,6 +139,15 @@ var topLevelChild = map[string]struct{ path, parentProp string }{
 type reader struct {
 	c        *graph.Client
 	progress Progress
+	// granted is the permission set `entrasnap kinds --permissions` lists
+	// for the kinds read: a denied read names the permission of this set
+	// that grants it (Directory.Read.All rather than User.Read.All).
+	granted []string
+}
+
+// named maps a kind's least permissions to those of the listed set.
+func (r *reader) named(perms []string) []string {
+	return layout.NameInSet(perms, r.granted)
 }
 
 // unit is one read: a kind, or a kind whose GET also carries an embedded
@@ -199,6 +208,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 		concurrency = 4
 	}
 	units := planUnits(kinds)
+	r.granted = layout.ExportPermissions(kinds)
 	results := map[string]*kindRead{}
 	var mu sync.Mutex
 	sem := make(chan struct{}, concurrency)
@@ -251,7 +261,8 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		requests atomic.Int64
 		err      error
 	)
-	if k.Singleton {
+	if err = r.unreadableProperties(ctx, k); err != nil {
+	} else if k.Singleton {
 		var obj map[string]any
 		obj, err = r.get(ctx, k, &requests)
 		if err == nil {
@@ -277,7 +288,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 				c := *ke
 				c.Kind = ek.Name
 				if c.Status == 403 {
-					c.Permissions = ek.ReadPermissions
+					c.Permissions = r.named(ek.ReadPermissions)
 				}
 				kr.err = &c
 			} else {
@@ -389,7 +400,7 @@ func (r *reader) get(ctx context.Context, k *layout.Kind, requests *atomic.Int64
 	requests.Add(1)
 	body, err := r.c.Get(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select)))
 	if err != nil {
-		return nil, kindError(k, "get", err, k.ReadPermissions)
+		return nil, kindError(k, "get", err, r.named(k.ReadPermissions))
 	}
 	obj, err := decodeObject(body)
 	if err != nil {
@@ -421,7 +432,7 @@ func (r *reader) list(ctx context.Context, k *layout.Kind, requests *atomic.Int6
 			// A failed page counts as a request too.
 			requests.Add(1)
 		}
-		return nil, kindError(k, "list", err, k.ReadPermissions)
+		return nil, kindError(k, "list", err, r.named(k.ReadPermissions))
 	}
 	return objs, nil
 }
@@ -539,7 +550,7 @@ func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string
 		}
 		perms := append(append([]string(nil), k.ReadPermissions...), ch.ReadPermissions...)
 		what := fmt.Sprintf("%s of %d of %d %s", ch.Name, f.failed, len(objs), k.Title)
-		return kindError(k, what, f.first, perms)
+		return kindError(k, what, f.first, r.named(perms))
 	}
 	return nil
 }
@@ -648,4 +659,45 @@ func childList(ch layout.Child, items []map[string]any) []any {
 		res[i] = m
 	}
 	return res
+}
+
+// permissionNulled are properties Graph answers as null, not with a 403,
+// when the app lacks the permission that reads them: a snapshot would
+// record the value as unset and a restore clear it. resources/user:
+// employeeLeaveDateTime needs User-LifeCycleInfo.Read.All (Microsoft Q&A
+// 1280030: "otherwise the property will return null").
+var permissionNulled = map[string]map[string][]string{
+	"users": {"employeeLeaveDateTime": {"User-LifeCycleInfo.Read.All", "User-LifeCycleInfo.ReadWrite.All"}},
+}
+
+// unreadableProperties fails the read of a kind whose selected properties
+// the token cannot read (when the token says what it holds), naming the
+// permission, instead of recording them as empty.
+func (r *reader) unreadableProperties(ctx context.Context, k *layout.Kind) error {
+	props := permissionNulled[k.Name]
+	if len(props) == 0 {
+		return nil
+	}
+	roles, ok, err := r.c.TokenRoles(ctx)
+	if err != nil || !ok {
+		return nil // the read itself reports a credential failure
+	}
+	for _, p := range k.Select {
+		grants, ok := props[p]
+		if !ok {
+			continue
+		}
+		held := false
+		for _, g := range grants {
+			for _, h := range roles {
+				held = held || strings.EqualFold(g, h)
+			}
+		}
+		if !held {
+			return &KindError{Kind: k.Name, What: "property " + p, Status: 403,
+				Err:         fmt.Errorf("Graph answers %s as null without %s, which the token does not carry", p, grants[0]),
+				Permissions: []string{grants[0]}}
+		}
+	}
+	return nil
 }

@@ -39,3 +39,36 @@ func tokenClaim(token, name string) string {
 	s, _ := claims[name].(string)
 	return s
 }
+
+// TokenRoles returns the roles claim (the application permissions) of the
+// access token the client sends, read from the JWT's payload without
+// verifying it; ok is false when the token is not a JWT or carries no
+// roles claim (a delegated or opaque token), when callers cannot tell.
+// The token itself is never returned or put in an error.
+func (c *Client) TokenRoles(ctx context.Context) (roles []string, ok bool, err error) {
+	h, err := c.authorization(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	parts := strings.Split(strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), ".")
+	if len(parts) != 3 || len(parts[1]) > 64<<10 {
+		return nil, false, nil
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil, false, nil
+	}
+	var claims struct {
+		Roles *[]string `json:"roles"`
+		Scp   string    `json:"scp"`
+		AppID string    `json:"appid"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Scp != "" {
+		return nil, false, nil
+	}
+	if claims.Roles == nil {
+		// An app-only token without roles holds no permission at all.
+		return nil, claims.AppID != "", nil
+	}
+	return *claims.Roles, true, nil
+}

@@ -272,6 +272,10 @@ func (s *Server) handle(req *request) *response {
 		s.stats.record(req.method, tmpl, aerr.Status, 0)
 		return s.errorResp(req, aerr)
 	}
+	if aerr := s.authorizeObject(req, rt); aerr != nil {
+		s.stats.record(req.method, tmpl, aerr.Status, 0)
+		return s.errorResp(req, aerr)
+	}
 	if aerr := s.licenceGate(req); aerr != nil {
 		s.stats.record(req.method, tmpl, aerr.Status, 0)
 		return s.errorResp(req, aerr)
@@ -285,6 +289,7 @@ func (s *Server) handle(req *request) *response {
 	if aerr != nil {
 		resp = s.errorResp(req, aerr)
 	}
+	s.nullUnreadable(req, rt, resp)
 	if rt.kind != nil && rt.kind.Throttle == "directory" && cost > 0 {
 		resp.header.Set("x-ms-resource-unit", fmt.Sprint(cost))
 	}

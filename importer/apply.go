@@ -131,6 +131,9 @@ func Check(ctx context.Context, p *Plan, o ApplyOptions) error {
 	if err := CheckPermissions(p, o.Token); err != nil {
 		return err
 	}
+	if err := checkSensitiveAdmins(ctx, p, o); err != nil {
+		return err
+	}
 	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
 		Selection: &p.Selection, Options: p.Options})
 	if err != nil {

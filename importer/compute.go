@@ -389,7 +389,7 @@ func (pl *planner) add(s *objState, a Action) string {
 	}
 	a.File = s.d.Path
 	if len(a.Permissions) == 0 {
-		a.Permissions = permissionsFor(s.k, a.Op, a.Relationship)
+		a.Permissions = actionPermissions(s, &a)
 	}
 	a.DependsOn = uniq(a.DependsOn)
 	pl.p.Actions = append(pl.p.Actions, a)

@@ -221,16 +221,29 @@ func synced(data map[string]any) bool {
 func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 	switch k.Name {
 	case "users":
-		if op == OpRestore {
-			return []string{"User.DeleteRestore.All|User.ReadWrite.All|Directory.ReadWrite.All"}
+		if op == OpRestore { // directory-deleteditems-restore, per type
+			return []string{"User.DeleteRestore.All|User.ReadWrite.All"}
 		}
 		return []string{"User.ReadWrite.All|Directory.ReadWrite.All"}
 	case "groups":
+		if op == OpRestore {
+			return []string{"Group.ReadWrite.All"}
+		}
 		if rel != "" {
 			return []string{"GroupMember.ReadWrite.All|Group.ReadWrite.All|Directory.ReadWrite.All"}
 		}
 		return []string{"Group.ReadWrite.All|Directory.ReadWrite.All"}
-	case "named-locations", "conditional-access-policies", "authentication-strengths":
+	case "named-locations", "conditional-access-policies":
+		// Graph needs Policy.Read.All as well (conditionalaccessroot-post-policies,
+		// namedlocation-update, ...), and Application.Read.All for a policy.
+		if k.SoftDelete == "conditional-access" && op == OpRestore {
+			return []string{"Policy.ReadWrite.ConditionalAccess"}
+		}
+		if k.Name == "conditional-access-policies" {
+			return []string{"Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "Application.Read.All|Application.ReadWrite.All"}
+		}
+		return []string{"Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"}
+	case "authentication-strengths":
 		return []string{"Policy.ReadWrite.ConditionalAccess"}
 	case "applications":
 		return []string{"Application.ReadWrite.All|Application.ReadWrite.OwnedBy"}
@@ -245,6 +258,9 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 	case "administrative-units":
 		if rel == "scopedRoleMembers" {
 			return []string{"RoleManagement.ReadWrite.Directory"}
+		}
+		if op == OpRestore {
+			return []string{"AdministrativeUnit.ReadWrite.All"}
 		}
 		return []string{"AdministrativeUnit.ReadWrite.All|Directory.ReadWrite.All"}
 	case "role-definitions", "role-assignments":

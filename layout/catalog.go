@@ -151,7 +151,7 @@ var kinds = []*Kind{
 		Volatile:        append([]string{"signInActivity", "lastPasswordChangeDateTime", "onPremisesLastSyncDateTime", "refreshTokensValidFromDateTime", "signInSessionsValidFromDateTime", "externalUserStateChangeDateTime", "assignedPlans", "provisionedPlans", "licenseAssignmentStates"}, dirVolatile...),
 		Secret:          []string{"passwordProfile"},
 		ReadOnly:        []string{"id", "createdDateTime", "creationType", "externalUserState", "proxyAddresses", "securityIdentifier", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "mail"},
-		ReadPermissions: []string{"User.Read.All"}, WritePermissions: []string{"User.ReadWrite.All", "User.DeleteRestore.All"},
+		ReadPermissions: []string{"User.Read.All", "User-LifeCycleInfo.Read.All"}, WritePermissions: []string{"User.ReadWrite.All", "User-LifeCycleInfo.ReadWrite.All", "User.ManageIdentities.All"},
 		SoftDelete: "directory",
 	},
 	{
@@ -159,7 +159,7 @@ var kinds = []*Kind{
 		ODataType: "#microsoft.graph.group", APIVersion: "v1.0", ListPath: "/groups",
 		NameProp: "displayName", Select: groupSelect, Shard: true,
 		Children: []Child{
-			{Name: "members", Path: "members", Refs: true, Select: refList},
+			{Name: "members", Path: "members", Refs: true, Select: refList, ReadPermissions: []string{"Member.Read.Hidden"}},
 			{Name: "owners", Path: "owners", Refs: true, Select: refList},
 		},
 		Refs: []Ref{
@@ -169,7 +169,7 @@ var kinds = []*Kind{
 		Sets:            map[string]string{"groupTypes": "", "proxyAddresses": "", "resourceBehaviorOptions": "", "resourceProvisioningOptions": "", "members": "id", "owners": "id"},
 		Volatile:        append([]string{"renewedDateTime", "expirationDateTime", "onPremisesLastSyncDateTime", "membershipRuleProcessingStatus"}, dirVolatile...),
 		ReadOnly:        []string{"id", "createdDateTime", "mail", "proxyAddresses", "securityIdentifier", "onPremisesDomainName", "onPremisesNetBiosName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "isAssignableToRole", "resourceBehaviorOptions", "resourceProvisioningOptions"},
-		ReadPermissions: []string{"Group.Read.All", "GroupMember.Read.All"}, WritePermissions: []string{"Group.ReadWrite.All", "GroupMember.ReadWrite.All"},
+		ReadPermissions: []string{"Group.Read.All"}, WritePermissions: []string{"Group.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "Application.ReadWrite.All"},
 		SoftDelete: "directory",
 	},
 	{
@@ -298,7 +298,7 @@ var kinds = []*Kind{
 		BuiltIn: func(o map[string]any) bool {
 			return o["appOwnerOrganizationId"] == "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 		},
-		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"},
+		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"},
 		SoftDelete: "directory",
 	},
 	{
@@ -306,7 +306,7 @@ var kinds = []*Kind{
 		ODataType: "#microsoft.graph.administrativeUnit", APIVersion: "v1.0", ListPath: "/directory/administrativeUnits",
 		NameProp: "displayName",
 		Children: []Child{
-			{Name: "members", Path: "members", Refs: true, Select: refList},
+			{Name: "members", Path: "members", Refs: true, Select: refList, ReadPermissions: []string{"Member.Read.Hidden"}},
 			{Name: "scopedRoleMembers", Path: "scopedRoleMembers", Key: "id", Drop: []string{"administrativeUnitId"},
 				ReadPermissions: []string{"RoleManagement.Read.Directory"}},
 		},
@@ -407,7 +407,7 @@ var kinds = []*Kind{
 		NameProp:        "displayName",
 		Sets:            map[string]string{"values": "name"},
 		ReadOnly:        []string{"id", "displayName", "templateId"},
-		ReadPermissions: []string{"Directory.Read.All"}, WritePermissions: []string{"Directory.ReadWrite.All"},
+		ReadPermissions: []string{"GroupSettings.Read.All"}, WritePermissions: []string{"GroupSettings.ReadWrite.All"},
 	},
 }
 

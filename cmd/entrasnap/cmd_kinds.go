@@ -21,6 +21,13 @@ Grant the READ permissions (application permissions on Microsoft Graph) to the
 app that runs the daily export; grant the WRITE permissions only to the app
 that restores. The daily job never needs write permissions.
 
+--permissions prints the complete sets: an app holding exactly the export
+set reads every kind, and with the restore set added restores every kind;
+a permission a broader one in the set already grants is left out, so the
+sets differ from the union of the per-kind columns. Changing the phones,
+other mails, password or account state of an administrator also needs the
+Privileged Authentication Administrator role on the restoring app.
+
 EXAMPLES:
    entrasnap kinds
    entrasnap kinds --permissions
@@ -46,32 +53,24 @@ type kindInfo struct {
 
 func runKinds(e *env, permsOnly, asJSON bool) error {
 	var infos []kindInfo
-	read, write := map[string]bool{}, map[string]bool{}
 	for _, k := range layout.Kinds() {
-		ki := kindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
-			ReadPermissions: k.ReadPermissions, WritePermissions: k.WritePermissions}
-		for _, ch := range k.Children {
-			ki.ReadPermissions = appendNew(ki.ReadPermissions, ch.ReadPermissions...)
-		}
-		for _, p := range ki.ReadPermissions {
-			read[p] = true
-		}
-		for _, p := range ki.WritePermissions {
-			write[p] = true
-		}
-		infos = append(infos, ki)
+		infos = append(infos, kindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
+			ReadPermissions: layout.KindReadPermissions(k), WritePermissions: k.WritePermissions})
 	}
+	// The complete sets (layout/permissions.go): everything a run needs,
+	// without a permission a broader one listed already grants.
+	read, write := layout.ExportPermissions(layout.Kinds()), layout.RestorePermissions(layout.Kinds())
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if permsOnly {
-			return enc.Encode(map[string][]string{"export": sortedSet(read), "restore": sortedSet(write)})
+			return enc.Encode(map[string][]string{"export": read, "restore": write})
 		}
 		return enc.Encode(infos)
 	}
 	if permsOnly {
-		fmt.Fprintf(e.stdout, "Export (read-only), application permissions on Microsoft Graph:\n  %s\n\n", strings.Join(sortedSet(read), "\n  "))
-		fmt.Fprintf(e.stdout, "Restore (grant only to the restoring app, in addition to the export set):\n  %s\n", strings.Join(sortedSet(write), "\n  "))
+		fmt.Fprintf(e.stdout, "Export (read-only), application permissions on Microsoft Graph:\n  %s\n\n", strings.Join(read, "\n  "))
+		fmt.Fprintf(e.stdout, "Restore (grant only to the restoring app, in addition to the export set):\n  %s\n", strings.Join(write, "\n  "))
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)

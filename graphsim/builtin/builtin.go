@@ -108,6 +108,7 @@ func load() (*store, error) {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
+	addDocumentedAppRoles(s)
 	s.appRoleByKey = make(map[string]string, len(s.roleSources)+4)
 	for _, r := range s.roleSources {
 		s.appRoleByKey[strings.ToLower(r.Value)] = r.ID
@@ -331,4 +332,27 @@ func deepCopy(v any) any {
 	default:
 		return v
 	}
+}
+
+// documentedAppRoles are Microsoft Graph application permissions that
+// Graph's documentation names but permissions.json@6cbd6bbd does not (it
+// holds only empty "LifeCycleInfo.*" entries): the resource page of user
+// (employeeLeaveDateTime) and tutorial-lifecycle-workflows-set-employeeleavedatetime
+// name User-LifeCycleInfo.Read.All and User-LifeCycleInfo.ReadWrite.All.
+// Their ids are synthetic (SyntheticID).
+var documentedAppRoles = []struct{ value, description string }{
+	{"User-LifeCycleInfo.Read.All", "Allows the app to read the lifecycle information like employeeLeaveDateTime of users in your organization, without a signed-in user."},
+	{"User-LifeCycleInfo.ReadWrite.All", "Allows the app to read and write the lifecycle information like employeeLeaveDateTime of users in your organization, without a signed-in user."},
+}
+
+func addDocumentedAppRoles(s *store) {
+	roles, _ := s.graphSP["appRoles"].([]any)
+	for _, r := range documentedAppRoles {
+		id := SyntheticID("graphAppRole", r.value)
+		roles = append(roles, map[string]any{"allowedMemberTypes": []any{"Application"}, "description": r.description,
+			"displayName": r.value, "id": id, "isEnabled": true, "origin": "Application", "value": r.value})
+		s.roleSources = append(s.roleSources, AppRoleSource{Value: r.value, ID: id, IDSources: []string{"synthetic"}, Aliases: []string{}})
+		s.permNames = append(s.permNames, r.value)
+	}
+	s.graphSP["appRoles"] = roles
 }

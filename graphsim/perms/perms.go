@@ -14,10 +14,12 @@
 // ../shared, so tests never read permissions.json (one test does when it is
 // present, to check that table_gen.go is up to date).
 //
-// Known simplification: permissions.json sometimes says a permission works
-// only together with another (AlsoRequires=, e.g. a CA write also needs
-// Policy.Read.All). The table keeps "any one of" semantics and does not
-// enforce the second permission.
+// The table keeps "any one of" semantics. What Graph needs in addition (a
+// second permission, as permissions.json's AlsoRequires= says for CA writes;
+// a permission that depends on the object or the properties of the call;
+// the per-type permissions of the directory recycle bin, DeletedItem) is
+// checked by graphsim itself (graphsim/authz.go) once the table granted the
+// call.
 package perms
 
 //go:generate go run ./internal/gen -in ../../../shared/graph-metadata/permissions.json -out table_gen.go
@@ -204,4 +206,43 @@ func match(n *node, segs []string, method string) (set int, tmpl string, ok bool
 		return set, t, true
 	}
 	return via("{id}")
+}
+
+// deletedItem are the application permissions of the directory recycle bin
+// per type of the deleted object: directory-deleteditems-get (read) and
+// directory-deleteditems-restore / directory-deleteditems-delete (write),
+// the pages' per-resource permission tables. Directory.ReadWrite.All is
+// not listed there for a restore and is not accepted (strict reading).
+var deletedItem = map[string][2][]string{
+	"user": {
+		{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+		{"User.DeleteRestore.All", "User.ReadWrite.All"}},
+	"group": {
+		{"Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+		{"Group.ReadWrite.All"}},
+	"application": {
+		{"Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.Read.All", "Directory.ReadWrite.All"},
+		{"Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"}},
+	"servicePrincipal": {
+		{"Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.Read.All", "Directory.ReadWrite.All"},
+		{"Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"}},
+	"administrativeUnit": {
+		{"AdministrativeUnit.Read.All", "AdministrativeUnit.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+		{"AdministrativeUnit.ReadWrite.All"}},
+}
+
+// DeletedItem returns the application permissions, any one of which grants
+// reading (write false) or restoring and purging (write true) a deleted
+// directory object of the type ("user", "group", "application",
+// "servicePrincipal", "administrativeUnit"); ok is false for another type.
+func DeletedItem(typ string, write bool) (anyOf []string, ok bool) {
+	p, ok := deletedItem[typ]
+	if !ok {
+		return nil, false
+	}
+	i := 0
+	if write {
+		i = 1
+	}
+	return append([]string(nil), p[i]...), true
 }

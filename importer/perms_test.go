@@ -1,0 +1,354 @@
+package importer
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/graphsim/builtin"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// fakeToken is an unsigned app-only JWT carrying roles: enough for the
+// pre-flight check, which reads the claim without verifying it.
+func fakeToken(roles []string) string {
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return enc(map[string]string{"alg": "none"}) + "." + enc(map[string]any{"appid": "00000000-0000-4000-8000-000000000001", "roles": roles}) + ".x"
+}
+
+func without(list []string, drop string) []string {
+	var out []string
+	for _, x := range list {
+		if x != drop {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// seedRestoreCases adds what needs the object- and property-level
+// permissions of a restore: a user with a leave date and a sign-in
+// identity, a role-assignable group holding a service principal, and a
+// hidden-membership group. It returns their ids.
+func (e *env) seedRestoreCases() (user, roleGroup string) {
+	e.t.Helper()
+	ctx := context.Background()
+	dom := e.sim.Tenant().Domain()
+	resp, err := e.c.Post(ctx, "/v1.0/users", map[string]any{"displayName": "Lee Ver", "userPrincipalName": "lee.ver@" + dom,
+		"mailNickname": "lee.ver", "accountEnabled": true, "passwordProfile": map[string]any{"password": "Xy!" + strings.Repeat("9", 12)},
+		"employeeLeaveDateTime": "2030-06-30T00:00:00Z",
+		"identities":            []any{map[string]any{"signInType": "userPrincipalName", "issuer": dom, "issuerAssignedId": "lee.ver@" + dom}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var u struct{ ID string }
+	_ = json.Unmarshal(resp.Body, &u)
+	resp, err = e.c.Post(ctx, "/v1.0/groups", map[string]any{"displayName": "Tier0 operators", "mailNickname": "tier0ops",
+		"mailEnabled": false, "securityEnabled": true, "isAssignableToRole": true, "groupTypes": []any{}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var g struct{ ID string }
+	_ = json.Unmarshal(resp.Body, &g)
+	sps := e.list("/v1.0/servicePrincipals?$select=id,appOwnerOrganizationId,servicePrincipalType")
+	var sp string
+	for _, s := range sps {
+		if s["appOwnerOrganizationId"] == e.sim.TenantID() && s["servicePrincipalType"] == "Application" {
+			sp = str(s["id"])
+		}
+	}
+	if sp == "" {
+		e.t.Fatal("the demo tenant has no service principal of its own")
+	}
+	for _, m := range []string{u.ID, sp} {
+		e.do("POST", "/v1.0/groups/"+g.ID+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + m})
+	}
+	resp, err = e.c.Post(ctx, "/v1.0/groups", map[string]any{"displayName": "Board", "mailNickname": "board",
+		"mailEnabled": true, "securityEnabled": false, "groupTypes": []any{"Unified"}, "visibility": "HiddenMembership"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var h struct{ ID string }
+	_ = json.Unmarshal(resp.Body, &h)
+	e.do("POST", "/v1.0/groups/"+h.ID+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + u.ID})
+	return u.ID, g.ID
+}
+
+// An app holding exactly the export and restore sets that `entrasnap
+// kinds --permissions` lists exports the tenant, and restores one object
+// of every kind Graph can recreate (gone for good, with a user holding a
+// leave date and identities, and a role-assignable group with a service
+// principal member among them) plus a user and a group from the recycle
+// bin. Without any one permission of the restore set, the pre-flight check
+// names it and nothing is written.
+func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
+	// The Conditional Access bin is purged through /beta, which this tenant
+	// lets app-only tokens reach (as TestRecreateOneObjectOfEveryCreatableKind).
+	sim, srv := startSim(t, graphsim.Options{Profile: "demo", Seed: 1, CARecycleBinAppOnly: true}, nil)
+	e := &env{t: t, sim: sim, srv: srv, now: time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC)}
+	e.c = e.client(sim.Token())
+	userID, roleGroup := e.seedRestoreCases()
+	exportSet, restoreSet := layout.ExportPermissions(layout.Kinds()), layout.RestorePermissions(layout.Kinds())
+	for _, must := range []string{"Policy.ReadWrite.ConditionalAccess", "RoleManagement.ReadWrite.Directory", "Application.ReadWrite.All",
+		"User.ManageIdentities.All", "User-LifeCycleInfo.ReadWrite.All", "GroupSettings.ReadWrite.All"} {
+		if !contains(restoreSet, must) {
+			t.Fatalf("the restore set %v lacks %s", restoreSet, must)
+		}
+	}
+	exportClient := e.client(e.token(exportSet...))
+	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	e.repo = r
+	res, err := exporter.Run(context.Background(), exporter.Options{Client: exportClient, Repo: r, Now: e.clock, Message: "baseline"})
+	if err != nil || !res.Complete() {
+		t.Fatalf("export with exactly %v: %v %+v", exportSet, err, res.Incomplete())
+	}
+	e.first = res.Tag
+	snap := e.snapshotObjects(e.first)
+	byKind := map[string][]*Object{}
+	var paths []string
+	for p := range snap {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		byKind[snap[p].Kind.Name] = append(byKind[snap[p].Kind.Name], snap[p])
+	}
+	// The seeded user and role-assignable group are the ones purged.
+	first := func(kind, id string) {
+		sort.SliceStable(byKind[kind], func(i, j int) bool {
+			return strings.EqualFold(byKind[kind][i].Key, id) && !strings.EqualFold(byKind[kind][j].Key, id)
+		})
+	}
+	first("users", userID)
+	first("groups", roleGroup)
+	custom := map[string]bool{}
+	for _, o := range byKind["authentication-strengths"] {
+		if o.Data["policyType"] != "builtIn" {
+			custom[strings.ToLower(o.Key)] = true
+		}
+	}
+	sort.SliceStable(byKind["conditional-access-policies"], func(i, j int) bool {
+		ref := func(o *Object) bool {
+			return custom[strings.ToLower(str(dig(o.Data, "grantControls", "authenticationStrength", "id")))]
+		}
+		return ref(byKind["conditional-access-policies"][i]) && !ref(byKind["conditional-access-policies"][j])
+	})
+	kinds := creatableKinds()
+	var sel []string
+	picked := map[string]string{}
+	for i := len(kinds) - 1; i >= 0; i-- {
+		k := kinds[i]
+		if k.Name == "service-principals" {
+			continue
+		}
+		for _, o := range byKind[k.Name] {
+			if !candidate(k, o) {
+				continue
+			}
+			if k.Name == "applications" {
+				var sp *Object
+				for _, s := range byKind["service-principals"] {
+					if strings.EqualFold(str(s.Data["appId"]), str(o.Data["appId"])) {
+						sp = s
+					}
+				}
+				if sp == nil || e.purge(k, o) != nil {
+					continue
+				}
+				if _, err := e.c.Do(context.Background(), "DELETE", "/v1.0/directory/deletedItems/"+sp.Key, nil); err != nil {
+					t.Fatal(err)
+				}
+				sel = append(sel, sp.Path)
+			} else if e.purge(k, o) != nil {
+				continue
+			}
+			picked[k.Name] = o.Key
+			sel = append(sel, o.Path)
+			break
+		}
+		if picked[k.Name] == "" {
+			t.Fatalf("no %s could be purged", k.Title)
+		}
+	}
+	if !strings.EqualFold(picked["users"], userID) || !strings.EqualFold(picked["groups"], roleGroup) {
+		t.Fatalf("purged user %s and group %s, want the seeded %s and %s", picked["users"], picked["groups"], userID, roleGroup)
+	}
+	// A user and a Microsoft 365 group wait in the recycle bin.
+	for _, kind := range []string{"users", "groups"} {
+		k, _ := layout.Lookup(kind)
+		for _, o := range byKind[kind] {
+			if strings.EqualFold(o.Key, picked[kind]) || !candidate(k, o) || kind == "groups" && !containsFold(asSlice(o.Data["groupTypes"]), "Unified") {
+				continue
+			}
+			if _, err := e.c.Do(context.Background(), "DELETE", itemPath(k, o.Key), nil); err != nil {
+				continue
+			}
+			sel = append(sel, o.Path)
+			break
+		}
+	}
+	// Kinds restore updates but never creates: an administrator changed
+	// each of them since the snapshot.
+	org := e.list("/v1.0/organization")[0]
+	e.do("PATCH", "/v1.0/organization/"+str(org["id"]), map[string]any{"marketingNotificationEmails": []any{"changed@example.com"}})
+	dom := e.list("/v1.0/domains")[0]
+	e.do("PATCH", "/v1.0/domains/"+str(dom["id"]), map[string]any{"passwordValidityPeriodInDays": 42})
+	e.do("PATCH", "/v1.0/policies/authorizationPolicy", map[string]any{"allowedToUseSSPR": e.get("/v1.0/policies/authorizationPolicy")["allowedToUseSSPR"] != true})
+	e.do("PATCH", "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy", map[string]any{"isEnabled": e.get("/v1.0/policies/identitySecurityDefaultsEnforcementPolicy")["isEnabled"] != true})
+	fido := e.get("/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2")
+	state := "enabled"
+	if fido["state"] == "enabled" {
+		state = "disabled"
+	}
+	e.do("PATCH", "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2", map[string]any{"@odata.type": "#microsoft.graph.fido2AuthenticationMethodConfiguration", "state": state})
+	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations"} {
+		for _, o := range byKind[kind] {
+			sel = append(sel, o.Path)
+		}
+	}
+	e.recordIncident()
+
+	tok := e.token(append(append([]string(nil), exportSet...), restoreSet...)...)
+	limited := e.client(tok)
+	in, err := Load(context.Background(), LoadOptions{Client: limited, Repo: e.repo, Rev: e.first, Selectors: sel, Options: Options{CAState: CAStateAsIs}, Now: e.now})
+	if err != nil {
+		t.Fatalf("load with exactly the listed permissions: %v", err)
+	}
+	p, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[Op]int{}
+	for _, a := range p.Actions {
+		ops[a.Op]++
+	}
+	if ops[OpRestore] < 2 || ops[OpCreate] < len(kinds) {
+		t.Fatalf("plan: %v\n%s", ops, render(p))
+	}
+	// Pre-flight: without any one permission of the set, the check names it.
+	all := append(append([]string(nil), exportSet...), restoreSet...)
+	if err := CheckPermissions(p, fakeToken(all)); err != nil {
+		t.Fatalf("pre-flight with the whole set: %v", err)
+	}
+	for _, perm := range restoreSet {
+		err := CheckPermissions(p, fakeToken(without(all, perm)))
+		var pe *PermissionError
+		if !errors.As(err, &pe) || !contains(pe.Missing, perm) {
+			t.Errorf("without %s the pre-flight check says %v", perm, err)
+		}
+	}
+	o := e.applyOpts()
+	o.Client, o.Token = limited, tok
+	ares, err := Apply(context.Background(), p, o)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	var failed []string
+	for _, a := range ares.Actions {
+		if a.Status != StatusDone && a.Status != StatusAlready {
+			failed = append(failed, a.ID+" "+a.Kind+" "+string(a.Op)+": "+string(a.Status)+" "+a.Error)
+		}
+	}
+	if len(failed) > 0 || !ares.Complete() {
+		var diffs []string
+		for _, d := range ares.Differences {
+			diffs = append(diffs, d.Kind+" "+d.Name+" "+d.What+" "+d.Target)
+		}
+		t.Fatalf("apply with exactly the listed permissions did not complete:\n%s\ndifferences: %s\nverify: %v", strings.Join(failed, "\n"), strings.Join(diffs, "; "), ares.VerifyError)
+	}
+}
+
+// Changing the mobile phone of a Global Administrator needs, for an
+// app-only caller, the Privileged Authentication Administrator role on its
+// service principal: the pre-flight check refuses the plan before any
+// write, and once the role is assigned the restore goes through.
+func TestRestoreSensitiveAttributesOfAnAdministrator(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	dom := e.sim.Tenant().Domain()
+	resp, err := e.c.Post(ctx, "/v1.0/users", map[string]any{"displayName": "Ada Admin", "userPrincipalName": "ada.admin@" + dom,
+		"mailNickname": "ada.admin", "accountEnabled": true, "mobilePhone": "+1 555 0100",
+		"passwordProfile": map[string]any{"password": "Xy!" + strings.Repeat("7", 12)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u struct{ ID string }
+	_ = json.Unmarshal(resp.Body, &u)
+	e.do("POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{
+		"roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "principalId": u.ID, "directoryScopeId": "/"})
+	res, err := exporter.Run(ctx, exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Message: "with the admin"})
+	if err != nil || !res.Complete() {
+		t.Fatalf("export: %v", err)
+	}
+	e.do("PATCH", "/v1.0/users/"+u.ID, map[string]any{"mobilePhone": "+1 555 0199"})
+
+	tok := e.token(append(layout.ExportPermissions(layout.Kinds()), layout.RestorePermissions(layout.Kinds())...)...)
+	limited := e.client(tok)
+	in, err := Load(ctx, LoadOptions{Client: limited, Repo: e.repo, Rev: res.Tag, Selectors: []string{u.ID}, Now: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compute(in)
+	if err != nil || len(sensitiveTargets(p)) != 1 {
+		t.Fatalf("plan: %v\n%s", err, render(p))
+	}
+	o := e.applyOpts()
+	o.Client, o.Token = limited, tok
+	_, err = Apply(ctx, p, o)
+	var re *DirectoryRoleError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "Privileged Authentication Administrator") || !strings.Contains(err.Error(), u.ID) {
+		t.Fatalf("apply without the role: %v", err)
+	}
+	if got := e.get("/v1.0/users/" + u.ID + "?$select=mobilePhone")["mobilePhone"]; got != "+1 555 0199" {
+		t.Fatalf("something was written: mobilePhone %v", got)
+	}
+	sp := e.sim.Tenant().FindBy("servicePrincipal", "appId", jwtClaim(tok, "appid"))
+	e.do("POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{
+		"roleDefinitionId": "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", "principalId": sp, "directoryScopeId": "/"})
+	ares, err := Apply(ctx, p, o)
+	if err != nil || !ares.Complete() {
+		t.Fatalf("apply with the role: %v %+v", err, ares)
+	}
+	if got := e.get("/v1.0/users/" + u.ID + "?$select=mobilePhone")["mobilePhone"]; got != "+1 555 0100" {
+		t.Errorf("mobilePhone after the restore: %v", got)
+	}
+}
+
+// The product's privileged roles are built-in roles graphsim knows by the
+// same name, and the same roles graphsim treats as privileged
+// (graphsim.PrivilegedRoleNames): a user graphsim
+// protects is one the pre-flight check protects.
+func TestPrivilegedRolesAreBuiltInRoles(t *testing.T) {
+	sim := graphsim.PrivilegedRoleNames()
+	var ours []string
+	for _, n := range privilegedRoles {
+		ours = append(ours, n)
+	}
+	sort.Strings(sim)
+	sort.Strings(ours)
+	if strings.Join(sim, ",") != strings.Join(ours, ",") {
+		t.Errorf("privileged roles:\n ours     %v\n graphsim %v", ours, sim)
+	}
+	for id, name := range privilegedRoles {
+		d, ok := builtin.RoleDefinition(id)
+		if !ok || d["displayName"] != name {
+			t.Errorf("%s: %v %v, want %s", id, ok, d["displayName"], name)
+		}
+	}
+}

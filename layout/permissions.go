@@ -1,0 +1,137 @@
+package layout
+
+import "sort"
+
+// The permission sets entrasnap asks an administrator to grant: the one
+// place `entrasnap kinds --permissions` and the documentation take them
+// from, so that an app holding exactly this set exports, and restores, every
+// kind without a 403 part-way.
+//
+// Each kind lists the least application permissions that read it
+// (ReadPermissions, with its children's) and write it (WritePermissions,
+// every permission some restore action of the kind may need: Graph asks
+// for several at once, e.g. a Conditional Access policy write needs
+// Policy.ReadWrite.ConditionalAccess AND Policy.Read.All AND
+// Application.Read.All; a group needs RoleManagement.ReadWrite.Directory
+// for its role-assignable members and Application.ReadWrite.All for its
+// service-principal members). The union over the kinds holds permissions
+// that a broader one in the same union already grants for every call
+// entrasnap makes (Graph's permission tables list the broader one as a
+// "higher privileged permission" of the same calls); the set drops those,
+// so every permission it lists is one a run needs.
+var covers = map[string][]string{
+	// Directory.Read.All is needed anyway: it is the only application
+	// permission that lists delegated permission grants
+	// (oauth2permissiongrant-list, serviceprincipal-list-oauth2permissiongrants).
+	"Directory.Read.All": {"User.Read.All", "Group.Read.All", "GroupMember.Read.All", "Application.Read.All",
+		"AdministrativeUnit.Read.All", "Domain.Read.All", "Organization.Read.All", "RoleManagement.Read.Directory",
+		"GroupSettings.Read.All"},
+	// Policy.Read.All reads the authentication methods policy and its
+	// configurations (authenticationmethodspolicy-get).
+	"Policy.Read.All": {"Policy.Read.AuthenticationMethod"},
+	// RoleManagement.ReadWrite.Directory writes PIM eligibility requests
+	// (rbacapplication-post-roleeligibilityschedulerequests).
+	"RoleManagement.ReadWrite.Directory": {"RoleEligibilitySchedule.ReadWrite.Directory"},
+	// Group.ReadWrite.All writes memberships (group-post-members).
+	"Group.ReadWrite.All": {"GroupMember.ReadWrite.All"},
+	// Application.ReadWrite.All grants and removes app role assignments
+	// (serviceprincipal-post-approleassignedto) and restores deleted
+	// applications and service principals (directory-deleteditems-restore).
+	"Application.ReadWrite.All": {"AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.OwnedBy"},
+	// User.ReadWrite.All restores deleted users (directory-deleteditems-restore).
+	"User.ReadWrite.All": {"User.DeleteRestore.All"},
+}
+
+// ExportPermissions is the smallest complete set of application
+// permissions that exports the kinds, sorted.
+func ExportPermissions(kinds []*Kind) []string {
+	var all []string
+	for _, k := range kinds {
+		all = append(all, KindReadPermissions(k)...)
+	}
+	return reduce(all, nil)
+}
+
+// RestorePermissions is the set to grant, in addition to
+// ExportPermissions(kinds), to restore the kinds, sorted: restore reads
+// the tenant as export does, then writes.
+func RestorePermissions(kinds []*Kind) []string {
+	var all []string
+	for _, k := range kinds {
+		all = append(all, k.WritePermissions...)
+	}
+	return reduce(all, ExportPermissions(kinds))
+}
+
+// KindReadPermissions are a kind's read permissions and its children's.
+func KindReadPermissions(k *Kind) []string {
+	out := append([]string(nil), k.ReadPermissions...)
+	for _, ch := range k.Children {
+		for _, p := range ch.ReadPermissions {
+			if !contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// NameInSet names each permission as set grants it: itself when set holds
+// it, else the permission of set that covers it; the order is kept and
+// duplicates dropped. A report of a denied read uses it so that it names a
+// permission of the set the administrator was told to grant.
+func NameInSet(perms, set []string) []string {
+	var out []string
+	for _, p := range perms {
+		n := p
+		if !contains(set, p) {
+			for _, q := range set {
+				if contains(covers[q], p) {
+					n = q
+				}
+			}
+		}
+		if !contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// reduce returns the distinct permissions of list, less those in already
+// and those a permission of list or already covers, sorted.
+func reduce(list, already []string) []string {
+	have := map[string]bool{}
+	for _, p := range list {
+		have[p] = true
+	}
+	for _, p := range already {
+		have[p] = true
+	}
+	out := []string{}
+	seen := map[string]bool{}
+	for _, p := range list {
+		if seen[p] || contains(already, p) {
+			continue
+		}
+		seen[p] = true
+		covered := false
+		for broad, narrow := range covers {
+			covered = covered || have[broad] && contains(narrow, p)
+		}
+		if !covered {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
