@@ -56,6 +56,13 @@ func (s *Server) runBatch(req *request) *response {
 	for i, it := range items {
 		byID[strings.ToLower(it.ID)] = i
 	}
+	if !s.opts.BatchInOrder {
+		// Graph runs requests without dependsOn in no promised order and
+		// lists the answers in any order ("Responses to the batched requests
+		// might appear in a different order. The id property can be used to
+		// correlate individual requests and responses.": learn:/graph/json-batching).
+		order = batchOrder(items, s.batchPerm(len(items)))
+	}
 	status := make([]int, len(items))
 	out := make([]batchResponse, len(items))
 	for _, i := range order {
@@ -77,7 +84,56 @@ func (s *Server) runBatch(req *request) *response {
 		status[i] = r.status
 		out[i] = batchItemResponse(it.ID, r)
 	}
+	if !s.opts.BatchInOrder {
+		perm := s.batchPerm(len(out))
+		shuffled := make([]batchResponse, len(out))
+		for i, j := range perm {
+			shuffled[i] = out[j]
+		}
+		out = shuffled
+	}
 	return jsonResp(http.StatusOK, map[string]any{"responses": out})
+}
+
+// batchPerm is a permutation of 0..n-1 drawn from the server's seeded source.
+func (s *Server) batchPerm(n int) []int {
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
+	return s.batchRNG.Perm(n)
+}
+
+// batchOrder is an order to run items in that respects dependsOn: repeatedly
+// the first request in scan order whose dependencies have run. It is nil
+// when the dependencies form a cycle.
+func batchOrder(items []batchRequest, scan []int) []int {
+	done := make([]bool, len(items))
+	ran := map[string]bool{}
+	order := make([]int, 0, len(items))
+	for len(order) < len(items) {
+		progress := false
+		for _, i := range scan {
+			it := items[i]
+			if done[i] {
+				continue
+			}
+			ready := true
+			for _, d := range it.DependsOn {
+				if !ran[strings.ToLower(d)] {
+					ready = false
+					break
+				}
+			}
+			if ready {
+				done[i], progress = true, true
+				ran[strings.ToLower(it.ID)] = true
+				order = append(order, i)
+			}
+		}
+		if !progress {
+			return nil
+		}
+	}
+	return order
 }
 
 // parseBatch reads and checks the envelope, and returns the requests and an
@@ -126,31 +182,13 @@ func parseBatch(body []byte) ([]batchRequest, []int, *apiError) {
 		}
 	}
 	// Order: repeatedly take the first request whose dependencies have run.
-	done := make([]bool, len(items))
-	ran := map[string]bool{}
-	order := make([]int, 0, len(items))
-	for len(order) < len(items) {
-		progress := false
-		for i, it := range items {
-			if done[i] {
-				continue
-			}
-			ready := true
-			for _, d := range it.DependsOn {
-				if !ran[strings.ToLower(d)] {
-					ready = false
-					break
-				}
-			}
-			if ready {
-				done[i], progress = true, true
-				ran[strings.ToLower(it.ID)] = true
-				order = append(order, i)
-			}
-		}
-		if !progress {
-			return nil, nil, batchBad("Invalid batch payload format: the dependsOn references form a cycle.")
-		}
+	scan := make([]int, len(items))
+	for i := range scan {
+		scan[i] = i
+	}
+	order := batchOrder(items, scan)
+	if order == nil {
+		return nil, nil, batchBad("Invalid batch payload format: the dependsOn references form a cycle.")
 	}
 	return items, order, nil
 }

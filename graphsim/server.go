@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,6 +32,15 @@ type Options struct {
 	// long, and a write naming it as a reference is answered 400 "... do
 	// not exist" until then (cabin.go).
 	EventualConsistency time.Duration
+	// BatchInOrder runs a $batch's independent requests and lists their
+	// answers in request order. Graph promises neither: by default graphsim
+	// runs independent requests and lists the answers in an order drawn
+	// from Seed (batch.go).
+	BatchInOrder bool
+	// EmptyPages puts an empty page, carrying an @odata.nextLink, before
+	// every page of every list, as Graph may (learn:/graph/paging: "a page
+	// can contain zero items and still have a nextLink") (handlers.go).
+	EmptyPages bool
 	// CARecycleBinAppOnly lets app-only tokens use the Conditional Access
 	// recycle bin (beta), which Graph documents as not supporting
 	// application permissions: a future Graph (cabin.go).
@@ -44,12 +54,14 @@ type Options struct {
 // Server is the emulator: an http.Handler for Graph paths, the token
 // endpoint and graphsim's own /_graphsim endpoints.
 type Server struct {
-	opts   Options
-	tenant *Tenant
-	clock  *Clock
-	stats  *stats
-	thr    *throttler
-	faults *faults
+	opts     Options
+	tenant   *Tenant
+	clock    *Clock
+	stats    *stats
+	thr      *throttler
+	faults   *faults
+	batchMu  sync.Mutex
+	batchRNG *mrand.Rand // order of $batch execution and answers (batch.go)
 
 	mu       sync.Mutex
 	tokens   map[string]*principal // bearer token → principal
@@ -100,6 +112,7 @@ func New(opts Options) (*Server, error) {
 	s.tenant.eventualDelay = opts.EventualConsistency
 	s.thr = newThrottler(opts.Throttle, s.tenant, clock)
 	s.faults = newFaults(opts.FaultRate, opts.Seed)
+	s.batchRNG = mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0xbb67ae8584caa73b))
 	s.godToken = "graphsim." + randomHex(24)
 	s.tokens[s.godToken] = &principal{appID: "graphsim", all: true}
 	return s, nil
