@@ -65,6 +65,18 @@
 //	| A reference write naming an object created less than the replication lag ago: 400 Request_BadRequest "One or more added object references do not exist for the following modified properties: '<rel>'."; a missing object stays 404 | learn.microsoft.com/graph/api/group-post-members (Errors: 400 when not yet replicated, 404 when the object does not exist) | TestCoreEventualConsistency |
 //	| A reference write on a group not yet replicated: 400 "The source resource object or one of the objects being referenced don't exist." | learn.microsoft.com/graph/api/group-post-members | TestCoreEventualConsistency |
 //
+// ## API versions, $batch order, empty pages, lag after restores (versions.go, batch.go, handlers.go, tenant.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| A path is served only under the versions that have it; any other answers 400 BadRequest "Resource not found for the segment '<first segment the version lacks>'." (directly and as a $batch item) | v1.0 CSDL (shared/graph-metadata/v1.0-Prod.csdl); answer shape: microsoftgraph/microsoft-graph-docs#4900, microsoftgraph/msgraph-beta-sdk-python#764 | TestVersionsServeOnlyWhereGraphHasThem → importer TestRecreateOneObjectOfEveryCreatableKind, TestExportDriftRestoreAgainstRealisticGraph (no such answer to the product) |
+//	| Every path graphsim serves under /v1.0 exists in the v1.0 metadata (entity sets, singletons, navigation properties, casts, bound actions and functions) | v1.0-Prod.csdl | TestVersionsMatchV1Metadata (runs where shared/graph-metadata is present) |
+//	| /administrativeUnits (top level) is beta only; v1.0 has /directory/administrativeUnits | directory-list-administrativeunits, administrativeunit-get (v1.0: GET /directory/administrativeUnits); no administrativeUnits entity set in v1.0 CSDL | TestVersionsServeOnlyWhereGraphHasThem |
+//	| identity/conditionalAccess/deletedItems is beta only, although the v1.0 CSDL declares it (no v1.0 documentation page: strict reading) | conditionalaccesspolicy-restore?view=graph-rest-beta | TestVersionsServeOnlyWhereGraphHasThem, TestCARecycleBinBetaOnlyAndNotAppOnly |
+//	| $batch answers come in any order, and requests without dependsOn run in any order (seeded; Options.BatchInOrder turns it off); dependsOn still orders | learn:/graph/json-batching ("Responses to the batched requests might appear in a different order. The id property can be used to correlate individual requests and responses.") | TestBatchAnswersInAnyOrder → importer TestExportDriftRestoreAgainstRealisticGraph |
+//	| Options.EmptyPages: every list page is preceded by a page with no items and an @odata.nextLink; @odata.count stays on the first page | learn:/graph/paging ("a page can contain zero items and still have a nextLink"; graph-semantics.md §2.1) | TestEmptyPagesCarryNextLink → importer TestExportDriftRestoreAgainstRealisticGraph |
+//	| An object restored from the recycle bin is invisible to reads for the replication lag, like a created one (strict reading: Graph documents the lag for writes, not for restore in particular) | learn:/graph/api/group-post-members (replication), directory-deleteditems-restore | TestRestoredObjectAppearsAfterLag → importer TestExportDriftRestoreAgainstRealisticGraph |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).
