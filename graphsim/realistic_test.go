@@ -1,8 +1,10 @@
 package graphsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -122,4 +124,30 @@ func TestRestoredObjectAppearsAfterLag(t *testing.T) {
 	e.do("GET", "/v1.0/groups/"+g, nil).must(t, 404)
 	e.s.Clock().Advance(6 * time.Second)
 	e.do("GET", "/v1.0/groups/"+g, nil).must(t, 200)
+}
+
+// TestFaultsSometimesLoseTheAnswerOfADoneRequest: some dropped connections
+// and 504s come after the request was carried out, so a client cannot take
+// a lost answer for "nothing happened".
+func TestFaultsSometimesLoseTheAnswerOfADoneRequest(t *testing.T) {
+	e := newCoreEnv(t, Options{Seed: 11, FaultRate: 1})
+	before := e.s.Tenant().Count("group")
+	const n = 40
+	for i := 0; i < n; i++ {
+		b, _ := json.Marshal(map[string]any{"displayName": fmt.Sprintf("Lost %d", i), "mailNickname": fmt.Sprintf("lost%d", i),
+			"mailEnabled": false, "securityEnabled": true})
+		req, _ := http.NewRequest("POST", e.url+"/v1.0/groups", bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+e.s.Token())
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 500 {
+				t.Fatalf("rate 1 answered %d", resp.StatusCode)
+			}
+		}
+	}
+	if done := e.s.Tenant().Count("group") - before; done == 0 || done == n {
+		t.Errorf("%d of %d failed creates were carried out, want some but not all", done, n)
+	}
 }

@@ -208,13 +208,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if drop, ferr := s.faults.inject(); drop {
+	drop, ferr, after := s.faults.injectLost()
+	after = after && req.method != http.MethodGet // a read carried out or not looks the same
+	if (drop || ferr != nil) && !after {
 		s.stats.fault(req.method, templateOf(req.path))
-		hijackAndClose(w)
-		return
-	} else if ferr != nil {
-		s.stats.fault(req.method, templateOf(req.path))
-		s.writeError(w, r, reqID, ferr)
+		if drop {
+			hijackAndClose(w)
+		} else {
+			s.writeError(w, r, reqID, ferr)
+		}
 		return
 	}
 	pr, aerr := s.authenticate(r.Header.Get("Authorization"))
@@ -229,6 +231,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = s.serveBatch(req)
 	} else {
 		resp = s.handle(req)
+	}
+	if after {
+		// The request was carried out; its answer is lost (faults.go).
+		s.stats.lostAnswer(req.method, templateOf(req.path))
+		if drop {
+			hijackAndClose(w)
+		} else {
+			s.writeError(w, r, reqID, ferr)
+		}
+		return
 	}
 	s.writeResponse(w, r, reqID, resp)
 }

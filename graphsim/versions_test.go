@@ -111,6 +111,28 @@ func TestVersionsServeOnlyWhereGraphHasThem(t *testing.T) {
 	if it := env.Responses[0]; it.Status != 400 || !strings.Contains(string(it.Body), "Resource not found for the segment 'administrativeUnits'.") {
 		t.Errorf("v1.0 batch item /administrativeUnits: %d %s", it.Status, it.Body)
 	}
+	// A batch item runs under its envelope's version: another version in
+	// its url is not a way into that version.
+	for _, tc := range []struct {
+		envelope, url string
+		status        int
+	}{
+		{"v1.0", "/beta/administrativeUnits", 400},
+		{"beta", "/v1.0/users", 400},
+		{"v1.0", "/v1.0/users", 200},
+		{"beta", "/beta/administrativeUnits", 200},
+	} {
+		r := e.do("POST", "/"+tc.envelope+"/$batch", map[string]any{"requests": []any{
+			map[string]any{"id": "1", "method": "GET", "url": tc.url},
+		}}).must(t, 200)
+		env.Responses = nil
+		if err := json.Unmarshal([]byte(r.raw), &env); err != nil || len(env.Responses) != 1 {
+			t.Fatalf("batch: %v %s", err, r.raw)
+		}
+		if it := env.Responses[0]; it.Status != tc.status {
+			t.Errorf("%s batch item %s: %d, want %d: %s", tc.envelope, tc.url, it.Status, tc.status, it.Body)
+		}
+	}
 }
 
 // TestVersionsMatchV1Metadata walks every path graphsim serves under /v1.0
