@@ -315,3 +315,104 @@ func TestSegmentWatchSeesVersionErrors(t *testing.T) {
 		t.Errorf("watch saw %d answers, want 1: %v", len(sw.hits), sw.hits)
 	}
 }
+
+// loseFirst passes the first request that match accepts (once armed) to h,
+// then drops the connection: Graph did the work, the answer is lost.
+type loseFirst struct {
+	mu    sync.Mutex
+	armed bool
+	match func(r *http.Request) bool
+	lost  []string
+}
+
+func (lf *loseFirst) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lf.mu.Lock()
+		hit := lf.armed && lf.match(r)
+		if hit {
+			lf.armed = false
+			lf.lost = append(lf.lost, r.Method+" "+r.URL.Path)
+		}
+		lf.mu.Unlock()
+		if !hit {
+			h.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(&discard{header: http.Header{}}, r)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	})
+}
+
+func (lf *loseFirst) arm() {
+	lf.mu.Lock()
+	lf.armed = true
+	lf.mu.Unlock()
+}
+
+type discard struct{ header http.Header }
+
+func (d *discard) Header() http.Header         { return d.header }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// A member add or a recycle-bin restore that Graph carried out but whose
+// answer was lost is sent again, and the resend's "already exists" (the
+// member) or 404 (no longer in the bin) counts as done.
+func TestLostAnswerOfALinkOrRestoreIsSentAgain(t *testing.T) {
+	t.Run("member add", func(t *testing.T) {
+		lf := &loseFirst{match: func(r *http.Request) bool {
+			return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/members/$ref")
+		}}
+		e := newEnv(t, graphsim.Options{}, lf.wrap)
+		g, members := e.groupWithMembers(3)
+		gid := str(g["id"])
+		for _, m := range members {
+			e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
+		}
+		e.recordIncident()
+		p := e.plan(e.first, []string{gid}, Options{})
+		lf.arm()
+		res := e.apply(p)
+		if len(lf.lost) != 1 {
+			t.Fatalf("lost %v, want one member add", lf.lost)
+		}
+		if !res.Complete() {
+			t.Fatalf("restore not complete: %+v", res.Actions)
+		}
+		for _, a := range res.Actions {
+			if a.Status != StatusDone {
+				t.Errorf("%s %s: %s %s", a.ID, a.Op, a.Status, a.Error)
+			}
+		}
+		if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members) {
+			t.Errorf("%d members after restore, want %d", n, len(members))
+		}
+	})
+	t.Run("restore from the recycle bin", func(t *testing.T) {
+		lf := &loseFirst{match: func(r *http.Request) bool {
+			return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/restore")
+		}}
+		e := newEnv(t, graphsim.Options{}, lf.wrap)
+		g, _ := e.groupWithMembers(2)
+		gid := str(g["id"])
+		e.do("DELETE", "/v1.0/groups/"+gid, nil)
+		e.recordIncident()
+		p := e.plan(e.first, []string{gid}, Options{})
+		if p.Counts()[OpRestore] != 1 {
+			t.Fatalf("plan:\n%s", render(p))
+		}
+		lf.arm()
+		res := e.apply(p)
+		if len(lf.lost) != 1 {
+			t.Fatalf("lost %v, want the restore", lf.lost)
+		}
+		if !res.Complete() {
+			t.Fatalf("restore not complete: %+v", res.Actions)
+		}
+		if _, ok := e.sim.Tenant().Get("group", gid); !ok {
+			t.Error("the group is not back")
+		}
+	})
+}
