@@ -56,6 +56,13 @@ func (s *Server) runBatch(req *request) *response {
 	for i, it := range items {
 		byID[strings.ToLower(it.ID)] = i
 	}
+	if !s.opts.BatchInOrder {
+		// Graph runs requests without dependsOn in no promised order and
+		// lists the answers in any order ("Responses to the batched requests
+		// might appear in a different order. The id property can be used to
+		// correlate individual requests and responses.": learn:/graph/json-batching).
+		order = batchOrder(items, s.batchPerm(len(items)))
+	}
 	status := make([]int, len(items))
 	out := make([]batchResponse, len(items))
 	for _, i := range order {
@@ -77,7 +84,56 @@ func (s *Server) runBatch(req *request) *response {
 		status[i] = r.status
 		out[i] = batchItemResponse(it.ID, r)
 	}
+	if !s.opts.BatchInOrder {
+		perm := s.batchPerm(len(out))
+		shuffled := make([]batchResponse, len(out))
+		for i, j := range perm {
+			shuffled[i] = out[j]
+		}
+		out = shuffled
+	}
 	return jsonResp(http.StatusOK, map[string]any{"responses": out})
+}
+
+// batchPerm is a permutation of 0..n-1 drawn from the server's seeded source.
+func (s *Server) batchPerm(n int) []int {
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
+	return s.batchRNG.Perm(n)
+}
+
+// batchOrder is an order to run items in that respects dependsOn: repeatedly
+// the first request in scan order whose dependencies have run. It is nil
+// when the dependencies form a cycle.
+func batchOrder(items []batchRequest, scan []int) []int {
+	done := make([]bool, len(items))
+	ran := map[string]bool{}
+	order := make([]int, 0, len(items))
+	for len(order) < len(items) {
+		progress := false
+		for _, i := range scan {
+			it := items[i]
+			if done[i] {
+				continue
+			}
+			ready := true
+			for _, d := range it.DependsOn {
+				if !ran[strings.ToLower(d)] {
+					ready = false
+					break
+				}
+			}
+			if ready {
+				done[i], progress = true, true
+				ran[strings.ToLower(it.ID)] = true
+				order = append(order, i)
+			}
+		}
+		if !progress {
+			return nil
+		}
+	}
+	return order
 }
 
 // parseBatch reads and checks the envelope, and returns the requests and an
@@ -126,31 +182,13 @@ func parseBatch(body []byte) ([]batchRequest, []int, *apiError) {
 		}
 	}
 	// Order: repeatedly take the first request whose dependencies have run.
-	done := make([]bool, len(items))
-	ran := map[string]bool{}
-	order := make([]int, 0, len(items))
-	for len(order) < len(items) {
-		progress := false
-		for i, it := range items {
-			if done[i] {
-				continue
-			}
-			ready := true
-			for _, d := range it.DependsOn {
-				if !ran[strings.ToLower(d)] {
-					ready = false
-					break
-				}
-			}
-			if ready {
-				done[i], progress = true, true
-				ran[strings.ToLower(it.ID)] = true
-				order = append(order, i)
-			}
-		}
-		if !progress {
-			return nil, nil, batchBad("Invalid batch payload format: the dependsOn references form a cycle.")
-		}
+	scan := make([]int, len(items))
+	for i := range scan {
+		scan[i] = i
+	}
+	order := batchOrder(items, scan)
+	if order == nil {
+		return nil, nil, batchBad("Invalid batch payload format: the dependsOn references form a cycle.")
 	}
 	return items, order, nil
 }
@@ -182,7 +220,7 @@ func (s *Server) runBatchItem(env *request, it batchRequest) *response {
 	for k, v := range it.Headers {
 		sub.header.Set(k, str(v))
 	}
-	path, query, aerr := batchItemURL(it.URL)
+	path, query, aerr := batchItemURL(it.URL, env.version)
 	if aerr != nil {
 		return s.errorResp(sub, aerr)
 	}
@@ -193,12 +231,17 @@ func (s *Server) runBatchItem(env *request, it batchRequest) *response {
 	if hasBody(it.Body) {
 		sub.body = batchItemBody(it.Body, sub.header.Get("Content-Type"))
 	}
-	if drop, ferr := s.faults.inject(); drop || ferr != nil {
-		s.stats.fault(sub.method, templateOf(sub.path))
+	if drop, ferr, after := s.faults.injectLost(); drop || ferr != nil {
 		if ferr == nil {
 			// A dropped connection cannot happen inside a batch; Graph's gateway
 			// answers the item as a timeout instead.
 			ferr = errf(http.StatusGatewayTimeout, "UnknownError", "")
+		}
+		if after && sub.method != http.MethodGet {
+			s.handle(sub) // carried out, its answer lost (faults.go)
+			s.stats.lostAnswer(sub.method, templateOf(sub.path))
+		} else {
+			s.stats.fault(sub.method, templateOf(sub.path))
 		}
 		return s.errorResp(sub, ferr)
 	}
@@ -206,16 +249,23 @@ func (s *Server) runBatchItem(env *request, it batchRequest) *response {
 }
 
 // batchItemURL splits an item's url, relative to the version root ("/users"
-// or "users?$select=id"); a leading /v1.0 or /beta or an absolute Graph URL
-// is accepted too.
-func batchItemURL(raw string) (string, url.Values, *apiError) {
+// or "users?$select=id"); a leading version or an absolute Graph URL is
+// accepted when it names the envelope's version. Items run under the
+// envelope's version root, so another version there is a segment that root
+// does not have (strict reading: undocumented; versions.go).
+func batchItemURL(raw, version string) (string, url.Values, *apiError) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return "", nil, batchBad("Invalid request URL '%s'.", raw)
 	}
 	p := strings.TrimPrefix(u.EscapedPath(), "/")
-	for _, v := range []string{"v1.0/", "beta/"} {
-		p = strings.TrimPrefix(p, v)
+	for _, v := range []string{"v1.0", "beta"} {
+		if p == v || strings.HasPrefix(p, v+"/") {
+			if v != version {
+				return "", nil, notFoundSegment(v)
+			}
+			p = strings.TrimPrefix(strings.TrimPrefix(p, v), "/")
+		}
 	}
 	p, err = url.PathUnescape(p)
 	if err != nil || p == "" {

@@ -450,7 +450,7 @@ func TestDeltaOtherCollections(t *testing.T) {
 	}{
 		{"/v1.0/applications/delta", app, "application"},
 		{"/v1.0/servicePrincipals/delta", sp, "servicePrincipal"},
-		{"/v1.0/administrativeUnits/delta", au, "administrativeUnit"},
+		{"/beta/administrativeUnits/delta", au, "administrativeUnit"}, // beta only (versions.go)
 		{"/v1.0/directory/administrativeUnits/delta", au, "administrativeUnit"},
 		{"/beta/applications/delta", app, "application"},
 	}

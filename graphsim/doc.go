@@ -89,6 +89,20 @@
 //	| directory settings: GroupSettings.Read.All / GroupSettings.ReadWrite.All are the least privileged (the table also accepts what permissions.json lists) | group-list-settings, group-post-settings | importer TestRestoreWithExactlyTheListedPermissions |
 //	| User-LifeCycleInfo.Read.All and .ReadWrite.All are Microsoft Graph app roles (documented; missing from permissions.json; synthetic ids) | resources/user | builtin TestBuiltin* (builtin.documentedAppRoles) |
 //
+// ## API versions, $batch order, empty pages, lag after restores (versions.go, batch.go, handlers.go, tenant.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| A path is served only under the versions that have it; any other answers 400 BadRequest "Resource not found for the segment '<first segment the version lacks>'." (directly and as a $batch item) | v1.0 CSDL (shared/graph-metadata/v1.0-Prod.csdl); answer shape: microsoftgraph/microsoft-graph-docs#4900, microsoftgraph/msgraph-beta-sdk-python#764 | TestVersionsServeOnlyWhereGraphHasThem → importer TestRecreateOneObjectOfEveryCreatableKind, TestExportDriftRestoreAgainstRealisticGraph (no such answer to the product) |
+//	| Every path graphsim serves under /v1.0 exists in the v1.0 metadata (entity sets, singletons, navigation properties, casts, bound actions and functions) | v1.0-Prod.csdl | TestVersionsMatchV1Metadata (runs where shared/graph-metadata is present) |
+//	| /administrativeUnits (top level) is beta only; v1.0 has /directory/administrativeUnits | directory-list-administrativeunits, administrativeunit-get (v1.0: GET /directory/administrativeUnits); no administrativeUnits entity set in v1.0 CSDL | TestVersionsServeOnlyWhereGraphHasThem |
+//	| identity/conditionalAccess/deletedItems is beta only, although the v1.0 CSDL declares it (no v1.0 documentation page: strict reading) | conditionalaccesspolicy-restore?view=graph-rest-beta | TestVersionsServeOnlyWhereGraphHasThem, TestCARecycleBinBetaOnlyAndNotAppOnly |
+//	| $batch answers come in any order, and requests without dependsOn run in any order (seeded; Options.BatchInOrder turns it off); dependsOn still orders | learn:/graph/json-batching ("Responses to the batched requests might appear in a different order. The id property can be used to correlate individual requests and responses.") | TestBatchAnswersInAnyOrder → importer TestExportDriftRestoreAgainstRealisticGraph |
+//	| Options.EmptyPages: every list page is preceded by a page with no items and an @odata.nextLink; @odata.count stays on the first page | learn:/graph/paging ("a page can contain zero items and still have a nextLink"; graph-semantics.md §2.1) | TestEmptyPagesCarryNextLink → importer TestExportDriftRestoreAgainstRealisticGraph |
+//	| A $batch item runs under its envelope's version root: an item url naming the other version answers 400 "Resource not found for the segment 'v1.0'/'beta'." (strict reading: undocumented; SDKs strip the version from item urls) | learn:/graph/json-batching (url is relative to the version root) | TestVersionsServeOnlyWhereGraphHasThem |
+//	| Faults (Options.FaultRate): half of the dropped connections and 504s on writes come after the write was carried out, directly and as $batch items (strict reading: Graph documents no guarantee that a request without an answer was not carried out) | learn:/graph/best-practices-concept (retry on 5xx / transient errors; no statement either way); graph-semantics.md §8 | TestFaultsSometimesLoseTheAnswerOfADoneRequest → importer TestLostAnswerOfALinkOrRestoreIsSentAgain, TestExportDriftRestoreAgainstRealisticGraph |
+//	| An object restored from the recycle bin is invisible to reads for the replication lag, like a created one (strict reading: Graph documents the lag for writes, not for restore in particular) | learn:/graph/api/group-post-members (replication), directory-deleteditems-restore | TestRestoredObjectAppearsAfterLag → importer TestExportDriftRestoreAgainstRealisticGraph |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

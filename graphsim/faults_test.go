@@ -197,9 +197,9 @@ func TestFaultsOverHTTP(t *testing.T) {
 				t.Errorf("no %s among %d faulted requests: %v", k, n, seen)
 			}
 		}
-		if u, _ := s.Tenant().Get("user", uid); u["jobTitle"] != nil {
-			t.Errorf("a faulted PATCH reached the tenant: jobTitle = %v", u["jobTitle"])
-		}
+		// A dropped connection or a 504 may come after the PATCH was carried
+		// out (TestFaultsSometimesLoseTheAnswerOfADoneRequest); 500 and 503
+		// never reach the tenant.
 		if st := s.Stats(); st.Faults != n || st.Requests != n {
 			t.Errorf("stats: %d requests, %d faults; want %d and %d", st.Requests, st.Faults, n, n)
 		}

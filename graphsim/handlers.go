@@ -352,15 +352,23 @@ func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
 			return a < b
 		})
 	}
-	start := 0
+	start, afterEmpty := 0, false
 	if tok := q.Get("$skiptoken"); tok != "" {
-		n, ok := decodeSkipToken(tok)
+		n, empty, ok := decodeSkipToken(tok)
 		if !ok || n > len(matched) {
 			return nil, errf(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
 		}
-		start = n
+		start, afterEmpty = n, empty
 	}
+	// Options.EmptyPages: before each page, a page with no items and a
+	// nextLink to it ("A page can contain zero items and still have a
+	// nextLink": learn:/graph/paging). The empty page's token says so, so
+	// the page it leads to is not empty again.
+	emptyPage := s.opts.EmptyPages && !afterEmpty
 	end := start + top
+	if emptyPage {
+		end = start
+	}
 	if end > len(matched) {
 		end = len(matched)
 	}
@@ -377,32 +385,41 @@ func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
 	if adv && q.Get("$skiptoken") == "" {
 		body["@odata.count"] = len(matched)
 	}
-	if end < len(matched) {
+	if end < len(matched) || emptyPage {
 		nq := url.Values{}
 		for k, v := range q {
 			if k != "$skiptoken" {
 				nq[k] = v
 			}
 		}
-		nq.Set("$skiptoken", encodeSkipToken(end))
+		if emptyPage {
+			nq.Set("$skiptoken", encodeEmptySkipToken(end))
+		} else {
+			nq.Set("$skiptoken", encodeSkipToken(end))
+		}
 		body["@odata.nextLink"] = req.root + "/" + req.version + "/" + req.path + "?" + nq.Encode()
 	}
 	return jsonResp(200, body), nil
 }
 
-// Skip tokens are opaque to clients; graphsim's carry an offset.
+// Skip tokens are opaque to clients; graphsim's carry an offset ("o:N"), or
+// the offset after an empty page ("e:N", Options.EmptyPages).
 func encodeSkipToken(n int) string {
 	return "RFNwdAIAAQAAA" + base64.RawURLEncoding.EncodeToString([]byte("o:"+strconv.Itoa(n)))
 }
 
-func decodeSkipToken(tok string) (int, bool) {
+func encodeEmptySkipToken(n int) string {
+	return "RFNwdAIAAQAAA" + base64.RawURLEncoding.EncodeToString([]byte("e:"+strconv.Itoa(n)))
+}
+
+func decodeSkipToken(tok string) (n int, afterEmpty, ok bool) {
 	tok = strings.TrimPrefix(tok, "RFNwdAIAAQAAA")
 	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || !strings.HasPrefix(string(b), "o:") {
-		return 0, false
+	if err != nil || len(b) < 2 || (string(b[:2]) != "o:" && string(b[:2]) != "e:") {
+		return 0, false, false
 	}
-	n, err := strconv.Atoi(string(b[2:]))
-	return n, err == nil && n >= 0
+	n, err = strconv.Atoi(string(b[2:]))
+	return n, b[0] == 'e', err == nil && n >= 0
 }
 
 func (s *Server) listKind(req *request, rt *route) (*response, *apiError) {

@@ -66,15 +66,16 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		}
 		lower[i] = strings.ToLower(sg)
 	}
+	// A path the request's version lacks is an unknown segment (versions.go).
+	if seg := versionLacks(req.version, segs); seg != "" {
+		return nil, notFoundSegment(seg)
+	}
 	// Special roots first.
 	switch {
 	case len(lower) >= 2 && lower[0] == "directory" && lower[1] == "deleteditems":
 		return routeDirDeleted(segs[2:])
 	case len(lower) >= 3 && lower[0] == "identity" && lower[1] == "conditionalaccess" && lower[2] == "deleteditems":
-		if req.version != "beta" { // documented for beta only (cabin.go)
-			return nil, notFoundSegment(segs[2])
-		}
-		return routeCADeleted(segs[3:])
+		return routeCADeleted(segs[3:]) // beta only (versions.go, cabin.go)
 	case lower[0] == "directoryobjects":
 		if len(segs) == 2 && lower[1] == "getbyids" {
 			return &route{special: "getByIds", template: "/directoryObjects/getByIds"}, nil

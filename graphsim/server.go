@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,6 +33,15 @@ type Options struct {
 	// long, and a write naming it as a reference is answered 400 "... do
 	// not exist" until then (cabin.go).
 	EventualConsistency time.Duration
+	// BatchInOrder runs a $batch's independent requests and lists their
+	// answers in request order. Graph promises neither: by default graphsim
+	// runs independent requests and lists the answers in an order drawn
+	// from Seed (batch.go).
+	BatchInOrder bool
+	// EmptyPages puts an empty page, carrying an @odata.nextLink, before
+	// every page of every list, as Graph may (learn:/graph/paging: "a page
+	// can contain zero items and still have a nextLink") (handlers.go).
+	EmptyPages bool
 	// CARecycleBinAppOnly lets app-only tokens use the Conditional Access
 	// recycle bin (beta), which Graph documents as not supporting
 	// application permissions: a future Graph (cabin.go).
@@ -57,7 +67,9 @@ type Server struct {
 	thr    *throttler
 	faults *faults
 	// licence is the tenant's licence level now (Options.Licence, SetLicence).
-	licence atomic.Value
+	licence  atomic.Value
+	batchMu  sync.Mutex
+	batchRNG *mrand.Rand // order of $batch execution and answers (batch.go)
 
 	mu       sync.Mutex
 	tokens   map[string]*principal // bearer token → principal
@@ -111,6 +123,7 @@ func New(opts Options) (*Server, error) {
 	if err := s.SetLicence(opts.Licence); err != nil {
 		return nil, err
 	}
+	s.batchRNG = mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0xbb67ae8584caa73b))
 	s.godToken = "graphsim." + randomHex(24)
 	s.tokens[s.godToken] = &principal{appID: "graphsim", all: true}
 	return s, nil
@@ -206,13 +219,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if drop, ferr := s.faults.inject(); drop {
+	drop, ferr, after := s.faults.injectLost()
+	after = after && req.method != http.MethodGet // a read carried out or not looks the same
+	if (drop || ferr != nil) && !after {
 		s.stats.fault(req.method, templateOf(req.path))
-		hijackAndClose(w)
-		return
-	} else if ferr != nil {
-		s.stats.fault(req.method, templateOf(req.path))
-		s.writeError(w, r, reqID, ferr)
+		if drop {
+			hijackAndClose(w)
+		} else {
+			s.writeError(w, r, reqID, ferr)
+		}
 		return
 	}
 	pr, aerr := s.authenticate(r.Header.Get("Authorization"))
@@ -227,6 +242,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = s.serveBatch(req)
 	} else {
 		resp = s.handle(req)
+	}
+	if after {
+		// The request was carried out; its answer is lost (faults.go).
+		s.stats.lostAnswer(req.method, templateOf(req.path))
+		if drop {
+			hijackAndClose(w)
+		} else {
+			s.writeError(w, r, reqID, ferr)
+		}
+		return
 	}
 	s.writeResponse(w, r, reqID, resp)
 }

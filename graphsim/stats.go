@@ -65,6 +65,13 @@ func (s *stats) fault(method, tmpl string) {
 	e.Faults++
 }
 
+// lostAnswer counts a fault on a request that was carried out (and counted).
+func (s *stats) lostAnswer(method, tmpl string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.get(method, tmpl).Faults++
+}
+
 func (s *stats) snapshot() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -190,6 +190,12 @@ func (t *Tenant) reattach(r *record) {
 	}
 	r.gone = false
 	r.deletedAt = time.Time{}
+	// A restore replicates like a create: the restored object is invisible
+	// to reads until the lag has passed (strict reading: Graph documents the
+	// lag for writes in general, not for restore in particular).
+	if t.eventualDelay > 0 {
+		r.visibleAt = t.now().Add(t.eventualDelay)
+	}
 	t.seq++
 	r.seq = t.seq
 	c.byKey[strings.ToLower(r.key())] = r

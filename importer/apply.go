@@ -523,6 +523,37 @@ func already(a *Action, err error) bool {
 	return false
 }
 
+// resendable: the actions whose POST is safe to send again when its answer
+// was lost (a dropped connection) or was a server error: Graph either did
+// nothing or did what a second request would find done.
+func resendable(a *Action) bool { return a.Op == OpAddLink || a.Op == OpRestore }
+
+// lostAnswer: the request may or may not have been carried out: no answer
+// (dropped connection) or a 5xx that outlasted the client's retries.
+func lostAnswer(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	ge := graph.AsError(err)
+	return ge == nil || ge.Status >= 500
+}
+
+// sentEarlier: the answer to a resent request says an earlier attempt did
+// the work: the link exists, the object is no longer in the recycle bin.
+func sentEarlier(a *Action, err error) bool {
+	ge := graph.AsError(err)
+	if ge == nil {
+		return false
+	}
+	switch a.Op {
+	case OpAddLink:
+		return ge.Status == http.StatusConflict || strings.Contains(strings.ToLower(ge.Message), "already exist")
+	case OpRestore:
+		return ge.Status == http.StatusNotFound
+	}
+	return false
+}
+
 func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	fail := func(err error) {
 		res.Status, res.Error = StatusFailed, err.Error()+caBinRefused(a, err)+r.licenceRefused(a, err)
@@ -561,6 +592,7 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	deadline := time.Now().Add(r.o.ConsistencyTimeout)
 	wait := 500 * time.Millisecond
 	waited := time.Duration(0)
+	lost := 0 // attempts whose answer was lost or a server error (resend)
 	for {
 		res.Attempts++
 		resp, err := r.o.Client.Do(ctx, a.Request.Method, path, payload)
@@ -591,9 +623,25 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 			res.Status = StatusAlready
 			return
 		}
+		if lost > 0 && sentEarlier(a, err) {
+			// An earlier attempt whose answer was lost did the work.
+			res.Status = StatusDone
+			return
+		}
 		if ctx.Err() != nil {
 			res.Status, res.Error = StatusSkipped, "interrupted"
 			return
+		}
+		if resendable(a) && lostAnswer(err) && lost < 4 {
+			// The graph client does not repeat a POST; adding a link and
+			// restoring from the recycle bin are safe to repeat: a repeat
+			// of one that went through answers "already exists" / 404.
+			lost++
+			if serr := r.o.Sleep(ctx, time.Duration(lost)*time.Second); serr != nil {
+				fail(err)
+				return
+			}
+			continue
 		}
 		if retry && notYet(err) && time.Now().Before(deadline) && waited < r.o.ConsistencyTimeout {
 			if serr := r.o.Sleep(ctx, wait); serr != nil {

@@ -94,7 +94,10 @@ func candidate(k *layout.Kind, o *Object) bool {
 func TestRecreateOneObjectOfEveryCreatableKind(t *testing.T) {
 	// The Conditional Access bin is purged through /beta, which this tenant
 	// lets the test's app-only token reach; the restore recreates either way.
-	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, nil)
+	// Every request is watched for a path under a version that lacks it
+	// (graphsim/versions.go): the export, the purges and the restore.
+	sw := &segmentWatch{}
+	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, sw.wrap)
 	snap := e.snapshotObjects(e.first)
 	byKind := map[string][]*Object{}
 	var paths []string
@@ -239,6 +242,7 @@ func TestRecreateOneObjectOfEveryCreatableKind(t *testing.T) {
 		}
 	}
 	e.mustBeEmpty(sel, Options{CAState: CAStateAsIs})
+	sw.check(t)
 }
 
 // translated is o's data with its references mapped through ids.
