@@ -65,6 +65,17 @@
 //	| A reference write naming an object created less than the replication lag ago: 400 Request_BadRequest "One or more added object references do not exist for the following modified properties: '<rel>'."; a missing object stays 404 | learn.microsoft.com/graph/api/group-post-members (Errors: 400 when not yet replicated, 404 when the object does not exist) | TestCoreEventualConsistency |
 //	| A reference write on a group not yet replicated: 400 "The source resource object or one of the objects being referenced don't exist." | learn.microsoft.com/graph/api/group-post-members | TestCoreEventualConsistency |
 //
+// ## Guests, devices and organizational contacts (guests.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| POST /users that would make a guest (userType Guest, or an #EXT# user principal name) → 400: guests come through invitations (strict reading of the create-user page, which sends external users to the invitation API) | learn:/graph/api/user-post-users; learn:/graph/api/invitation-post | TestGuestsAreInvitedNotCreated → importer TestRestorePurgedGuestIsReinvited |
+//	| POST /invitations (v1.0 and beta; POST only): invitedUserEmailAddress and inviteRedirectUrl required, declared properties only, id/status/inviteRedeemUrl/invitedUser read-only; 201 with the invitation (status PendingAcceptance, inviteRedeemUrl, invitedUser {id}); the user it makes has userType Guest (or Member when asked), externalUserState PendingAcceptance, creationType Invitation, UPN {mail with @ as _}#EXT#@{initial domain} | learn:/graph/api/invitation-post, resources/invitation | TestGuestsAreInvitedNotCreated → importer TestRestorePurgedGuestIsReinvited |
+//	| an address of one of the tenant's domains is not invited; an address an existing guest has invites that guest again (no second user); resetRedemption is not modelled (refused) | strict: undocumented | TestGuestsAreInvitedNotCreated |
+//	| POST /invitations needs User.Invite.All (or User.ReadWrite.All, Directory.ReadWrite.All), delegated or application | learn:/graph/api/invitation-post (Permissions) | TestInvitationNeedsUserInvite |
+//	| security groups hold devices and organizational contacts as members; Microsoft 365 groups only users; administrative units hold devices, not contacts | learn:/graph/api/group-post-members, learn:/graph/api/administrativeunit-post-members | TestDevicesAndContactsAsMembers → importer TestRestoreGroupDeviceAndContactMembers |
+//	| /devices: no POST with application permissions (delegated only); DELETE is final (devices are not in /directory/deletedItems); /contacts (orgContact) is read only in v1.0 | learn:/graph/api/device-post-devices, device-delete, directory-deleteditems-list, resources/orgcontact | TestDevicesAndContactsAsMembers → importer TestRestoreGroupDeviceAndContactMembers |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -75,6 +75,8 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			return nil, notFoundSegment(segs[2])
 		}
 		return routeCADeleted(segs[3:])
+	case len(lower) == 1 && lower[0] == "invitations": // guests.go
+		return &route{special: "invitations", template: "/invitations"}, nil
 	case lower[0] == "directoryobjects":
 		if len(segs) == 2 && lower[1] == "getbyids" {
 			return &route{special: "getByIds", template: "/directoryObjects/getByIds"}, nil
