@@ -41,3 +41,12 @@ func TestCheckKeepsDeviceAndContactMembersAsExternalReferences(t *testing.T) {
 		}
 	}
 }
+
+// Re-inviting a purged guest needs User.Invite.All: the restore set says so.
+func TestKindsPermissionsNameUserInvite(t *testing.T) {
+	code, out, errOut := runCLI(t, "kinds", "--permissions")
+	_, restore, ok := strings.Cut(out, "Restore")
+	if code != exitOK || !ok || !strings.Contains(restore, "User.Invite.All") {
+		t.Errorf("kinds --permissions: code %d\n%s%s", code, out, errOut)
+	}
+}
