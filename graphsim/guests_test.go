@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -137,4 +138,22 @@ func TestDevicesAndContactsAsMembers(t *testing.T) {
 		}
 	}
 	wantError(t, s, "POST", "/v1.0/groups/"+secID+"/members/$ref", ref(dev), 404, "")
+}
+
+// An invitation is a directory write: it is priced (x-ms-resource-unit) and
+// counted against the app's write quota like POST /users (strict: the invitation service's own
+// limits are not documented).
+func TestInvitationIsThrottledAsADirectoryWrite(t *testing.T) {
+	s, err := New(Options{Profile: "empty", Seed: 3, Throttle: "realistic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"invitedUserEmailAddress":"g@fabrikam.com","inviteRedirectUrl":"https://myapplications.microsoft.com"}`
+	req := httptest.NewRequest("POST", "http://graph.test/v1.0/invitations", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 201 || rec.Header().Get("x-ms-resource-unit") != "1" {
+		t.Errorf("invitation: %d, x-ms-resource-unit %q: %s", rec.Code, rec.Header().Get("x-ms-resource-unit"), rec.Body)
+	}
 }

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -186,5 +187,35 @@ func TestGuestEmailRefusesOddStrings(t *testing.T) {
 		if plainEmail(s) {
 			t.Errorf("plainEmail(%q) = true", s)
 		}
+	}
+}
+
+// The invitation names its permissions: a token without them is refused
+// before anything is written, naming User.Invite.All; with exactly the
+// permissions the plan lists, the re-invitation goes through.
+func TestReinviteGuestWithListedPermissionsOnly(t *testing.T) {
+	e, tag, guest, group := guestFixture(t)
+	if err := e.purge(guest.Kind, guest); err != nil {
+		t.Fatal(err)
+	}
+	sel := []string{guest.Path, group.Path}
+	p := e.plan(tag, sel, Options{})
+	restrict := func(perms ...string) ApplyOptions {
+		tok := e.token(append(append([]string(nil), readPerms...), perms...)...)
+		o := e.applyOpts()
+		o.Client, o.Token = e.client(tok), tok
+		return o
+	}
+	_, err := Apply(context.Background(), p, restrict("GroupMember.ReadWrite.All"))
+	var pe *PermissionError
+	if !errors.As(err, &pe) || !contains(pe.Missing, "User.Invite.All") {
+		t.Fatalf("apply without User.Invite.All: %v", err)
+	}
+	if n := len(e.list("/v1.0/users?$filter=mail%20eq%20'" + url.QueryEscape(str(guest.Data["mail"])) + "'")); n != 0 {
+		t.Fatalf("something was written: %d users with the guest's mail", n)
+	}
+	res, err := Apply(context.Background(), p, restrict("User.Invite.All", "User.ReadWrite.All", "GroupMember.ReadWrite.All"))
+	if err != nil || !res.Complete() {
+		t.Fatalf("apply with the listed permissions: %v %+v %+v", err, res.Actions, res.Differences)
 	}
 }
