@@ -1055,11 +1055,15 @@ func (g *generator) demoUsers(n int, custom, label string) []*person {
 		accepted := invited.Add(time.Duration(g.rnd.IntN(48)) * time.Hour)
 		// Guests arrive through an invitation (guests.go): POST /users
 		// refuses them.
-		p.id = g.guest(local+"@"+org.Domain, p.given+" "+p.surname, map[string]any{
+		extra := map[string]any{
 			"givenName": p.given, "surname": p.surname, "companyName": org.Name,
 			"createdDateTime": graphTime(invited), "externalUserState": state,
 			"externalUserStateChangeDateTime": graphTime(accepted),
-		})
+		}
+		if state == "Accepted" {
+			extra["redeemed"] = true // generate_guests.go: the identity redemption adds
+		}
+		p.id = g.guest(local+"@"+org.Domain, p.given+" "+p.surname, extra)
 		out = append(out, p)
 	}
 	return out

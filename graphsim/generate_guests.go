@@ -14,8 +14,17 @@ func (g *generator) guest(email, displayName string, extra map[string]any) strin
 		return ""
 	}
 	obj := g.t.guestUser(email, displayName, "Guest")
+	redeemed, _ := extra["redeemed"].(bool)
 	for k, v := range extra {
-		obj[k] = v
+		if k != "redeemed" {
+			obj[k] = v
+		}
+	}
+	if redeemed {
+		// Redeeming with a work account of another Entra tenant adds its
+		// federated identity (resources/objectidentity: issuer ExternalAzureAD).
+		obj["identities"] = append(asSlice(obj["identities"]), map[string]any{
+			"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": nil})
 	}
 	if g.t.colls["user"].unique["userPrincipalName"][strings.ToLower(str(obj["userPrincipalName"]))] != nil {
 		g.fail("guest %q: another user has user principal name %q", email, obj["userPrincipalName"])

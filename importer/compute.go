@@ -586,6 +586,10 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 			notWritten = append(notWritten, top)
 			continue
 		}
+		if w := guestRedeemed(k, want, top); w != "" { // guests.go
+			warns = append(warns, w)
+			continue
+		}
 		if isSynced && !contains(cloudMastered[k.Name], top) {
 			onPrem = append(onPrem, top)
 			continue

@@ -135,6 +135,17 @@ func (pl *planner) createGuest(s *objState, b map[string]any, changes []Change, 
 	pl.children(s, nil, false)
 }
 
+// guestRedeemed says why a guest's property that differs from REV is not
+// written: a guest's sign-in identities are made when it redeems its
+// invitation (an Entra guest's ExternalAzureAD identity, a one-time passcode
+// guest's mail identity), not by restore; "" for anything else.
+func guestRedeemed(k *layout.Kind, data map[string]any, top string) string {
+	if k.Name != "users" || top != "identities" || !isGuest(data) {
+		return ""
+	}
+	return "identities differ from REV: a guest's sign-in identities are set when it redeems its invitation, not written by restore"
+}
+
 // createdID is the new id a create's answer names: the invited user's for
 // an invitation (its own id is the invitation's), else the object's.
 func createdID(answer []byte, id string) string {
