@@ -103,6 +103,18 @@
 //	| Faults (Options.FaultRate): half of the dropped connections and 504s on writes come after the write was carried out, directly and as $batch items (strict reading: Graph documents no guarantee that a request without an answer was not carried out) | learn:/graph/best-practices-concept (retry on 5xx / transient errors; no statement either way); graph-semantics.md §8 | TestFaultsSometimesLoseTheAnswerOfADoneRequest → importer TestLostAnswerOfALinkOrRestoreIsSentAgain, TestExportDriftRestoreAgainstRealisticGraph |
 //	| An object restored from the recycle bin is invisible to reads for the replication lag, like a created one (strict reading: Graph documents the lag for writes, not for restore in particular) | learn:/graph/api/group-post-members (replication), directory-deleteditems-restore | TestRestoredObjectAppearsAfterLag → importer TestExportDriftRestoreAgainstRealisticGraph |
 //
+// ## Guests, devices and organizational contacts (guests.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| POST /users that would make a guest (userType Guest, or an #EXT# user principal name) → 400: guests come through invitations (strict reading of the create-user page, which sends external users to the invitation API) | learn:/graph/api/user-post-users; learn:/graph/api/invitation-post | TestGuestsAreInvitedNotCreated → importer TestRestorePurgedGuestIsReinvited |
+//	| POST /invitations (v1.0 and beta; POST only): invitedUserEmailAddress and inviteRedirectUrl required, declared properties only, id/status/inviteRedeemUrl/invitedUser read-only; 201 with the invitation (status PendingAcceptance, inviteRedeemUrl, invitedUser {id}); the user it makes has userType Guest (or Member when asked), externalUserState PendingAcceptance, creationType Invitation, UPN {mail with @ as _}#EXT#@{initial domain} | learn:/graph/api/invitation-post, resources/invitation | TestGuestsAreInvitedNotCreated → importer TestRestorePurgedGuestIsReinvited |
+//	| an address of one of the tenant's domains is not invited; an address an existing guest has invites that guest again (no second user); resetRedemption is not modelled (refused) | strict: undocumented | TestGuestsAreInvitedNotCreated |
+//	| POST /invitations needs User.Invite.All (or User.ReadWrite.All, Directory.ReadWrite.All), delegated or application | learn:/graph/api/invitation-post (Permissions) | TestInvitationNeedsUserInvite → importer TestReinviteGuestWithListedPermissionsOnly |
+//	| an invitation is a directory write (resource units, write quota) | strict: the invitation service's limits are undocumented | TestInvitationIsThrottledAsADirectoryWrite |
+//	| security groups hold devices and organizational contacts as members; Microsoft 365 groups only users; administrative units hold devices, not contacts | learn:/graph/api/group-post-members, learn:/graph/api/administrativeunit-post-members | TestDevicesAndContactsAsMembers → importer TestRestoreGroupDeviceAndContactMembers |
+//	| /devices: no POST with application permissions (delegated only); DELETE is final (devices are not in /directory/deletedItems); /contacts (orgContact) is read only in v1.0 | learn:/graph/api/device-post-devices, device-delete, directory-deleteditems-list, resources/orgcontact | TestDevicesAndContactsAsMembers → importer TestRestoreGroupDeviceAndContactMembers |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

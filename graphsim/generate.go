@@ -902,6 +902,7 @@ func (g *generator) demo(sz Sizes) {
 	apps := g.demoApps(sz.Apps, people, gr, custom)
 	g.demoDirectoryRoles(people, gr, apps, emergency)
 	g.demoPolicies(people, gr, apps, custom)
+	g.demoDevices() // generate_guests.go
 }
 
 // customDomain adds a verified custom domain that becomes the default, as
@@ -1047,29 +1048,22 @@ func (g *generator) demoUsers(n int, custom, label string) []*person {
 		}
 		g.userNicks[strings.ToLower(ext)] = true
 		invited := g.past(10, 2*365)
-		body := g.userBody(p)
 		state := "Accepted"
 		if i%5 == 4 {
 			state = "PendingAcceptance"
 		}
-		for k, v := range map[string]any{
-			"userPrincipalName": ext + "@" + g.t.domain,
-			"mailNickname":      ext,
-			"mail":              local + "@" + org.Domain,
-			"companyName":       org.Name,
-			"userType":          "Guest",
-			"otherMails":        strList(local + "@" + org.Domain),
-		} {
-			body[k] = v
-		}
 		accepted := invited.Add(time.Duration(g.rnd.IntN(48)) * time.Hour)
-		if p.id = g.postAt("user", body, invited); p.id != "" {
-			// Guests arrive through an invitation, which records how; no
-			// POST /users can set these.
-			body["creationType"] = "Invitation"
-			body["externalUserState"] = state
-			body["externalUserStateChangeDateTime"] = graphTime(accepted)
+		// Guests arrive through an invitation (guests.go): POST /users
+		// refuses them.
+		extra := map[string]any{
+			"givenName": p.given, "surname": p.surname, "companyName": org.Name,
+			"createdDateTime": graphTime(invited), "externalUserState": state,
+			"externalUserStateChangeDateTime": graphTime(accepted),
 		}
+		if state == "Accepted" {
+			extra["redeemed"] = true // generate_guests.go: the identity redemption adds
+		}
+		p.id = g.guest(local+"@"+org.Domain, p.given+" "+p.surname, extra)
 		out = append(out, p)
 	}
 	return out

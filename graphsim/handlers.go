@@ -35,6 +35,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return jsonResp(200, s.entityBody(req, r, "directoryObjects/$entity", true)), nil
 	case "getByIds":
 		return s.getByIDs(req)
+	case "invitations":
+		return s.invite(req)
 	}
 	k := rt.kind
 	if k.Singleton {

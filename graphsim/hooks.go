@@ -134,6 +134,9 @@ func patchSynced(s *Server, r *record, body map[string]any) *apiError {
 }
 
 func createUser(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	if aerr := refuseGuestCreate(body); aerr != nil { // guests.go
+		return aerr
+	}
 	t := s.tenant
 	upn := str(body["userPrincipalName"])
 	at := strings.LastIndexByte(upn, '@')

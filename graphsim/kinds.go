@@ -110,7 +110,7 @@ var kinds = []*Kind{
 		Filterable: []string{"id", "displayName", "mailNickname", "mail", "securityEnabled", "mailEnabled",
 			"isAssignableToRole", "groupTypes"},
 		Links: map[string][]string{
-			"members": {"user", "group", "servicePrincipal"},
+			"members": {"user", "group", "servicePrincipal", "device", "orgContact"}, // devices and contacts: guests.go
 			"owners":  {"user", "servicePrincipal"},
 		},
 	},
@@ -294,6 +294,8 @@ var kinds = []*Kind{
 			"tenantType", "onPremisesLastSyncDateTime", "onPremisesSyncEnabled", "countryLetterCode",
 			"displayName", "city", "country", "postalCode", "state", "street"}, dirReadOnly...),
 	},
+	deviceKind,
+	orgContactKind,
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -76,6 +76,8 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		return routeDirDeleted(segs[2:])
 	case len(lower) >= 3 && lower[0] == "identity" && lower[1] == "conditionalaccess" && lower[2] == "deleteditems":
 		return routeCADeleted(segs[3:]) // beta only (versions.go, cabin.go)
+	case len(lower) == 1 && lower[0] == "invitations": // guests.go
+		return &route{special: "invitations", template: "/invitations"}, nil
 	case lower[0] == "directoryobjects":
 		if len(segs) == 2 && lower[1] == "getbyids" {
 			return &route{special: "getByIds", template: "/directoryObjects/getByIds"}, nil

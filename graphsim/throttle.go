@@ -119,7 +119,7 @@ func throttleScope(rt *route) string {
 		return rt.kind.Throttle
 	}
 	switch rt.special {
-	case "directoryObjects", "getByIds":
+	case "directoryObjects", "getByIds", "invitations": // an invitation writes a user (guests.go)
 		return "directory"
 	}
 	return ""

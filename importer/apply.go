@@ -604,6 +604,7 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 					AppID string `json:"appId"`
 				}
 				_ = json.Unmarshal(resp.Body, &created)
+				created.ID = createdID(resp.Body, created.ID) // an invitation names its user (guests.go)
 				res.NewID, res.NewAppID = created.ID, created.AppID
 				r.mu.Lock()
 				if a.Placeholder != "" && created.ID != "" {

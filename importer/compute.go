@@ -594,6 +594,10 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 			notWritten = append(notWritten, top)
 			continue
 		}
+		if w := guestRedeemed(k, want, top); w != "" { // guests.go
+			warns = append(warns, w)
+			continue
+		}
 		if isSynced && !contains(cloudMastered[k.Name], top) {
 			onPrem = append(onPrem, top)
 			continue
@@ -743,6 +747,10 @@ func (pl *planner) create(s *objState) {
 	var deps []string
 	switch k.Name {
 	case "users":
+		if isGuest(want) { // guests.go: invited again, not created
+			pl.createGuest(s, b, changes, warns)
+			return
+		}
 		b["passwordProfile"] = map[string]any{"forceChangePasswordNextSignIn": true, "password": "{{generated-password}}"}
 		warns = append(warns, "recreated without its password (passwords are never in a snapshot): apply sets a random one that nobody sees; reset it or issue a Temporary Access Pass, and re-register the user's MFA methods")
 		pl.p.Credentials = append(pl.p.Credentials, Credential{Kind: k.Name, Key: s.d.Key, Name: displayName(s.d), Type: "user password"})
@@ -951,7 +959,7 @@ func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[s
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s is in the recycle bin and was not added back: add it to the selection to restore it", k.Title, label(s.d), ch.Name, pl.refName(target)))
 		return ""
 	case RefGone:
-		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s no longer exists and was not added back", k.Title, label(s.d), ch.Name, pl.refName(target)))
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s no longer exists and was not added back", k.Title, label(s.d), ch.Name, pl.memberLabel(m, target)))
 		return ""
 	}
 	ref, deps := pl.ref(kinds, target)

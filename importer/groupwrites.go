@@ -98,7 +98,7 @@ func cannotCreate(k *layout.Kind, data map[string]any) string {
 	if k.Name == "groups" && exchangeManaged(data) {
 		return "a mail-enabled security group or distribution list is managed by Exchange and cannot be created through Graph: recreate it in Exchange"
 	}
-	return ""
+	return guestCannotCreate(k, data) // guests.go
 }
 
 // exchangeReadOnly is the note for differences in a group Exchange manages.

@@ -273,6 +273,9 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 	var ids []string
 	seen := map[string]bool{}
 	for _, d := range in.Desired {
+		// Devices and contacts among the members are not read as kinds:
+		// whether they still exist is asked (guests.go).
+		external := externalRefs(d)
 		for _, r := range d.Kind.Refs {
 			dir, apps := false, false
 			for _, rk := range r.Kinds {
@@ -298,9 +301,9 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 				case known[l] || seen[l] || !guidRe.MatchString(n):
 				case in.Deleted[l] != nil:
 					in.Refs[l] = RefDeleted
-				case readKinds:
+				case readKinds && !external[l]:
 					in.Refs[l] = RefGone // its kinds were read completely and it is not there
-				case dir:
+				case dir || external[l]:
 					seen[l] = true
 					ids = append(ids, n)
 				}

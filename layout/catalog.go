@@ -151,7 +151,7 @@ var kinds = []*Kind{
 		Volatile:        append([]string{"signInActivity", "lastPasswordChangeDateTime", "onPremisesLastSyncDateTime", "refreshTokensValidFromDateTime", "signInSessionsValidFromDateTime", "externalUserStateChangeDateTime", "assignedPlans", "provisionedPlans", "licenseAssignmentStates"}, dirVolatile...),
 		Secret:          []string{"passwordProfile"},
 		ReadOnly:        []string{"id", "createdDateTime", "creationType", "externalUserState", "proxyAddresses", "securityIdentifier", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "mail"},
-		ReadPermissions: []string{"User.Read.All", "User-LifeCycleInfo.Read.All"}, WritePermissions: []string{"User.ReadWrite.All", "User-LifeCycleInfo.ReadWrite.All", "User.ManageIdentities.All"},
+		ReadPermissions: []string{"User.Read.All", "User-LifeCycleInfo.Read.All"}, WritePermissions: []string{"User.ReadWrite.All", "User-LifeCycleInfo.ReadWrite.All", "User.ManageIdentities.All", "User.Invite.All"},
 		SoftDelete: "directory",
 	},
 	{

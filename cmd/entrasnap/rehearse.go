@@ -101,6 +101,16 @@ func simFromSnapshot(ctx context.Context, repoPath, at string, opts graphsim.Opt
 				if ch.Refs {
 					target, _ := m["id"].(string)
 					links = append(links, link{simKind(it.kind), id, ch.Name, target})
+					// Devices and contacts are members the snapshot keeps by
+					// id only: the rehearsal tenant gets them as bare objects.
+					if typ, _ := m["@odata.type"].(string); (typ == "#microsoft.graph.device" || typ == "#microsoft.graph.orgContact") && target != "" {
+						kind := strings.TrimPrefix(typ, "#microsoft.graph.")
+						if _, ok := tn.Get(kind, target); !ok {
+							if _, err := tn.Seed(kind, map[string]any{"id": target}); err != nil {
+								return nil, 0, fmt.Errorf("loading %s %s of %s: %w", kind, target, id, err)
+							}
+						}
+					}
 					continue
 				}
 				switch ch.Name {

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject"}
+var genRoots = []string{"user", "group", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -51,6 +51,11 @@ var genTypes = []*Type{
 		{"tag", "microsoft.graph.teamworkTagIdentity", true, false},
 	}},
 	{Name: "allowInvitesFrom", Kind: "enum", Members: []string{"none", "adminsAndGuestInviters", "adminsGuestInvitersAndAllMembers", "everyone", "unknownFutureValue"}},
+	{Name: "alternativeSecurityId", Kind: "complex", props: []Property{
+		{"identityProvider", "Edm.String", true, false},
+		{"key", "Edm.Binary", true, false},
+		{"type", "Edm.Int32", true, false},
+	}},
 	{Name: "apiApplication", Kind: "complex", props: []Property{
 		{"acceptMappedClaims", "Edm.Boolean", true, false},
 		{"knownClientApplications", "Collection(Edm.Guid)", true, true},
@@ -145,6 +150,14 @@ var genTypes = []*Type{
 		{"service", "Edm.String", true, false},
 		{"servicePlanId", "Edm.Guid", true, false},
 	}},
+	{Name: "attendee", Kind: "complex", BaseType: "attendeeBase", props: []Property{
+		{"proposedNewTime", "microsoft.graph.timeSlot", true, false},
+		{"status", "microsoft.graph.responseStatus", true, false},
+	}},
+	{Name: "attendeeBase", Kind: "complex", BaseType: "recipient", props: []Property{
+		{"type", "microsoft.graph.attendeeType", true, false},
+	}},
+	{Name: "attendeeType", Kind: "enum", Members: []string{"required", "optional", "resource"}},
 	{Name: "authenticationBehaviors", Kind: "complex", props: []Property{
 		{"blockAzureADGraphAccess", "Edm.Boolean", true, false},
 		{"removeUnverifiedEmailClaim", "Edm.Boolean", true, false},
@@ -475,6 +488,44 @@ var genTypes = []*Type{
 	}},
 	{Name: "delegateMeetingMessageDeliveryOptions", Kind: "enum", Members: []string{"sendToDelegateAndInformationToPrincipal", "sendToDelegateAndPrincipal", "sendToDelegateOnly"}},
 	{Name: "detailsInfo", Kind: "complex", Open: true},
+	{Name: "device", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
+		{"accountEnabled", "Edm.Boolean", true, false},
+		{"alternativeSecurityIds", "Collection(microsoft.graph.alternativeSecurityId)", false, true},
+		{"approximateLastSignInDateTime", "Edm.DateTimeOffset", true, false},
+		{"complianceExpirationDateTime", "Edm.DateTimeOffset", true, false},
+		{"deviceCategory", "Edm.String", true, false},
+		{"deviceId", "Edm.String", true, false},
+		{"deviceMetadata", "Edm.String", true, false},
+		{"deviceOwnership", "Edm.String", true, false},
+		{"deviceVersion", "Edm.Int32", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"enrollmentProfileName", "Edm.String", true, false},
+		{"enrollmentType", "Edm.String", true, false},
+		{"isCompliant", "Edm.Boolean", true, false},
+		{"isManaged", "Edm.Boolean", true, false},
+		{"isManagementRestricted", "Edm.Boolean", true, false},
+		{"isRooted", "Edm.Boolean", true, false},
+		{"managementType", "Edm.String", true, false},
+		{"manufacturer", "Edm.String", true, false},
+		{"mdmAppId", "Edm.String", true, false},
+		{"model", "Edm.String", true, false},
+		{"onPremisesLastSyncDateTime", "Edm.DateTimeOffset", true, false},
+		{"onPremisesSecurityIdentifier", "Edm.String", true, false},
+		{"onPremisesSyncEnabled", "Edm.Boolean", true, false},
+		{"operatingSystem", "Edm.String", true, false},
+		{"operatingSystemVersion", "Edm.String", true, false},
+		{"physicalIds", "Collection(Edm.String)", false, true},
+		{"profileType", "Edm.String", true, false},
+		{"registrationDateTime", "Edm.DateTimeOffset", true, false},
+		{"systemLabels", "Collection(Edm.String)", false, true},
+		{"trustType", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"extensions", "Collection(microsoft.graph.extension)", true, true},
+		{"memberOf", "Collection(microsoft.graph.directoryObject)", false, true},
+		{"registeredOwners", "Collection(microsoft.graph.directoryObject)", false, true},
+		{"registeredUsers", "Collection(microsoft.graph.directoryObject)", false, true},
+		{"transitiveMemberOf", "Collection(microsoft.graph.directoryObject)", false, true},
+	}},
 	{Name: "devicesFilter", Kind: "complex", props: []Property{
 		{"mode", "microsoft.graph.crossTenantAccessPolicyTargetConfigurationAccessType", true, false},
 		{"rule", "Edm.String", true, false},
@@ -507,6 +558,10 @@ var genTypes = []*Type{
 		{"lastActionDateTime", "Edm.DateTimeOffset", true, false},
 		{"operation", "Edm.String", true, false},
 		{"status", "Edm.String", true, false},
+	}},
+	{Name: "emailAddress", Kind: "complex", props: []Property{
+		{"address", "Edm.String", true, false},
+		{"name", "Edm.String", true, false},
 	}},
 	{Name: "emailAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", props: []Property{
 		{"allowExternalIdToUseEmailOtp", "microsoft.graph.externalEmailOtpState", true, false},
@@ -710,9 +765,28 @@ var genTypes = []*Type{
 		{"initiatorType", "microsoft.graph.initiatorType", true, false},
 	}},
 	{Name: "initiatorType", Kind: "enum", Members: []string{"user", "application", "system", "unknownFutureValue"}},
+	{Name: "invitation", Kind: "entity", BaseType: "entity", props: []Property{
+		{"invitedUserDisplayName", "Edm.String", true, false},
+		{"invitedUserEmailAddress", "Edm.String", false, false},
+		{"invitedUserMessageInfo", "microsoft.graph.invitedUserMessageInfo", true, false},
+		{"invitedUserType", "Edm.String", true, false},
+		{"inviteRedeemUrl", "Edm.String", true, false},
+		{"inviteRedirectUrl", "Edm.String", false, false},
+		{"resetRedemption", "Edm.Boolean", true, false},
+		{"sendInvitationMessage", "Edm.Boolean", true, false},
+		{"status", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"invitedUser", "microsoft.graph.user", false, false},
+		{"invitedUserSponsors", "Collection(microsoft.graph.directoryObject)", false, true},
+	}},
 	{Name: "invitationRedemptionIdentityProviderConfiguration", Kind: "complex", props: []Property{
 		{"fallbackIdentityProvider", "microsoft.graph.b2bIdentityProvidersType", true, false},
 		{"primaryIdentityProviderPrecedenceOrder", "Collection(microsoft.graph.b2bIdentityProvidersType)", true, true},
+	}},
+	{Name: "invitedUserMessageInfo", Kind: "complex", props: []Property{
+		{"ccRecipients", "Collection(microsoft.graph.recipient)", true, true},
+		{"customizedMessageBody", "Edm.String", true, false},
+		{"messageLanguage", "Edm.String", true, false},
 	}},
 	{Name: "ipNamedLocation", Kind: "entity", BaseType: "namedLocation", props: []Property{
 		{"ipRanges", "Collection(microsoft.graph.ipRange)", false, true},
@@ -827,6 +901,29 @@ var genTypes = []*Type{
 		{"idToken", "Collection(microsoft.graph.optionalClaim)", true, true},
 		{"saml2Token", "Collection(microsoft.graph.optionalClaim)", true, true},
 	}},
+	{Name: "orgContact", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
+		{"addresses", "Collection(microsoft.graph.physicalOfficeAddress)", true, true},
+		{"companyName", "Edm.String", true, false},
+		{"department", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"givenName", "Edm.String", true, false},
+		{"jobTitle", "Edm.String", true, false},
+		{"mail", "Edm.String", true, false},
+		{"mailNickname", "Edm.String", true, false},
+		{"onPremisesLastSyncDateTime", "Edm.DateTimeOffset", true, false},
+		{"onPremisesProvisioningErrors", "Collection(microsoft.graph.onPremisesProvisioningError)", true, true},
+		{"onPremisesSyncEnabled", "Edm.Boolean", true, false},
+		{"phones", "Collection(microsoft.graph.phone)", true, true},
+		{"proxyAddresses", "Collection(Edm.String)", false, true},
+		{"serviceProvisioningErrors", "Collection(microsoft.graph.serviceProvisioningError)", true, true},
+		{"surname", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"directReports", "Collection(microsoft.graph.directoryObject)", false, true},
+		{"manager", "microsoft.graph.directoryObject", false, false},
+		{"memberOf", "Collection(microsoft.graph.directoryObject)", false, true},
+		{"onPremisesSyncBehavior", "microsoft.graph.onPremisesSyncBehavior", true, false},
+		{"transitiveMemberOf", "Collection(microsoft.graph.directoryObject)", false, true},
+	}},
 	{Name: "organization", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
 		{"assignedPlans", "Collection(microsoft.graph.assignedPlan)", false, true},
 		{"businessPhones", "Collection(Edm.String)", false, true},
@@ -895,6 +992,21 @@ var genTypes = []*Type{
 		{"mode", "microsoft.graph.persistentBrowserSessionMode", true, false},
 	}},
 	{Name: "persistentBrowserSessionMode", Kind: "enum", Members: []string{"always", "never"}},
+	{Name: "phone", Kind: "complex", props: []Property{
+		{"language", "Edm.String", true, false},
+		{"number", "Edm.String", true, false},
+		{"region", "Edm.String", true, false},
+		{"type", "microsoft.graph.phoneType", true, false},
+	}},
+	{Name: "phoneType", Kind: "enum", Members: []string{"home", "business", "mobile", "other", "assistant", "homeFax", "businessFax", "otherFax", "pager", "radio"}},
+	{Name: "physicalOfficeAddress", Kind: "complex", props: []Property{
+		{"city", "Edm.String", true, false},
+		{"countryOrRegion", "Edm.String", true, false},
+		{"officeLocation", "Edm.String", true, false},
+		{"postalCode", "Edm.String", true, false},
+		{"state", "Edm.String", true, false},
+		{"street", "Edm.String", true, false},
+	}},
 	{Name: "policyBase", Kind: "entity", BaseType: "directoryObject", Abstract: true, props: []Property{
 		{"description", "Edm.String", true, false},
 		{"displayName", "Edm.String", true, false},
@@ -931,6 +1043,9 @@ var genTypes = []*Type{
 		{"standardQRCodeLifetimeInDays", "Edm.Int32", true, false},
 	}, navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},
+	}},
+	{Name: "recipient", Kind: "complex", props: []Property{
+		{"emailAddress", "microsoft.graph.emailAddress", true, false},
 	}},
 	{Name: "recurrencePattern", Kind: "complex", props: []Property{
 		{"dayOfMonth", "Edm.Int32", false, false},
@@ -989,6 +1104,11 @@ var genTypes = []*Type{
 		{"isEnabled", "Edm.Boolean", false, false},
 		{"value", "Edm.String", true, false},
 	}},
+	{Name: "responseStatus", Kind: "complex", props: []Property{
+		{"response", "microsoft.graph.responseType", true, false},
+		{"time", "Edm.DateTimeOffset", true, false},
+	}},
+	{Name: "responseType", Kind: "enum", Members: []string{"none", "organizer", "tentativelyAccepted", "accepted", "declined", "notResponded"}},
 	{Name: "riskLevel", Kind: "enum", Members: []string{"low", "medium", "high", "hidden", "none", "unknownFutureValue"}},
 	{Name: "samlSingleSignOnSettings", Kind: "complex", props: []Property{
 		{"relayState", "Edm.String", true, false},
@@ -1161,6 +1281,10 @@ var genTypes = []*Type{
 	{Name: "ticketInfo", Kind: "complex", props: []Property{
 		{"ticketNumber", "Edm.String", true, false},
 		{"ticketSystem", "Edm.String", true, false},
+	}},
+	{Name: "timeSlot", Kind: "complex", props: []Property{
+		{"end", "microsoft.graph.dateTimeTimeZone", false, false},
+		{"start", "microsoft.graph.dateTimeTimeZone", false, false},
 	}},
 	{Name: "timeZoneBase", Kind: "complex", props: []Property{
 		{"name", "Edm.String", true, false},

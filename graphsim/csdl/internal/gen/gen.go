@@ -39,6 +39,7 @@ var DefaultRoots = []string{
 	"crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy",
 	"claimsMappingPolicy", "groupSetting", "groupSettingTemplate",
 	"organization", "domain", "directoryObject",
+	"device", "orgContact", "invitation", // guests.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

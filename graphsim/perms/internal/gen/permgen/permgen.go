@@ -81,6 +81,9 @@ var ServedPrefixes = []string{
 	"/organization",
 	"/domains",
 	"/directoryobjects",
+	"/invitations", // guests.go: re-inviting a purged guest
+	"/devices",     // devices and organizational contacts as group members
+	"/contacts",
 	"/$batch", // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
 }
 
