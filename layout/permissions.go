@@ -38,8 +38,9 @@ var covers = map[string][]string{
 	// (serviceprincipal-post-approleassignedto) and restores deleted
 	// applications and service principals (directory-deleteditems-restore).
 	"Application.ReadWrite.All": {"AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.OwnedBy"},
-	// User.ReadWrite.All restores deleted users (directory-deleteditems-restore).
-	"User.ReadWrite.All": {"User.DeleteRestore.All"},
+	// User.ReadWrite.All restores deleted users (directory-deleteditems-restore)
+	// and invites guests (invitation-post).
+	"User.ReadWrite.All": {"User.DeleteRestore.All", "User.Invite.All"},
 }
 
 // ExportPermissions is the smallest complete set of application

@@ -80,7 +80,7 @@ Access recycle bin is a beta API that does not support application
 permissions, so the plan recreates them and says why (it restores them from
 the bin, with their ids, wherever Graph lets the token read it). A guest gone
 for good is re-invited (POST /invitations, no e-mail sent; it must redeem the
-invitation again; needs User.Invite.All), not created as a local account.
+invitation again; needs User.Invite.All or User.ReadWrite.All), not created as a local account.
 Devices and contacts among group members are added back when they still
 exist; the plan names the ones that do not. A Conditional
 Access policy that would be created or re-enabled is written in report-only
