@@ -188,7 +188,7 @@ func (pl *planner) translate(o *Object) *Object {
 	data := layout.Copy(o.Data).(map[string]any)
 	k := o.Kind
 	for _, r := range k.Refs {
-		walkRefs(data, strings.Split(r.Path, "."), func(id string) string { return pl.tr(r.Kinds, id) })
+		walkRef(data, r, func(id string) string { return pl.tr(r.Kinds, id) })
 	}
 	key := o.Key
 	if !k.Singleton {
@@ -438,7 +438,7 @@ func mainDep(s *objState) string {
 // file), the ids of objects being created by their placeholders.
 func (pl *planner) mapRefs(k *layout.Kind, data map[string]any) {
 	for _, r := range k.Refs {
-		walkRefs(data, strings.Split(r.Path, "."), func(id string) string {
+		walkRef(data, r, func(id string) string {
 			n, _ := pl.ref(r.Kinds, id)
 			return n
 		})
@@ -450,7 +450,7 @@ func (pl *planner) mapRefs(k *layout.Kind, data map[string]any) {
 func (pl *planner) depsOf(k *layout.Kind, b map[string]any) []string {
 	var deps []string
 	for _, r := range k.Refs {
-		walkRefs(layout.Copy(b), strings.Split(r.Path, "."), func(id string) string {
+		walkRef(layout.Copy(b), r, func(id string) string {
 			if strings.HasPrefix(id, "{{new") {
 				for _, s := range pl.creating {
 					if s.holder == id || s.appHold == id {
@@ -774,7 +774,7 @@ func (pl *planner) danglingRefs(s *objState, data map[string]any, warns *[]strin
 		if _, child := isChild(s.k, topProp(r.Path)); child {
 			continue
 		}
-		walkRefs(layout.Copy(data), strings.Split(r.Path, "."), func(id string) string {
+		walkRef(layout.Copy(data), r, func(id string) string {
 			switch pl.refState(id) {
 			case RefDeleted:
 				*warns = append(*warns, fmt.Sprintf("%s names %s, which is in the recycle bin: add it to the selection, or Graph may refuse this write", r.Path, pl.refName(id)))
@@ -1153,7 +1153,7 @@ func (pl *planner) deletes() {
 func refsOf(k *layout.Kind, data map[string]any) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range k.Refs {
-		walkRefs(layout.Copy(data), strings.Split(r.Path, "."), func(id string) string {
+		walkRef(layout.Copy(data), r, func(id string) string {
 			out[strings.ToLower(id)] = true
 			return id
 		})
@@ -1180,7 +1180,7 @@ func (pl *planner) references() {
 	for _, o := range pl.in.Others {
 		k := o.Kind
 		for _, r := range k.Refs {
-			walkRefs(layout.Copy(o.Data), strings.Split(r.Path, "."), func(id string) string {
+			walkRef(layout.Copy(o.Data), r, func(id string) string {
 				if s := old[strings.ToLower(pl.tr(r.Kinds, id))]; s != nil {
 					pl.p.References = append(pl.p.References, Reference{Kind: k.Name, Key: o.Key, Name: displayName(o), File: o.Path, Property: r.Path, OldID: id})
 					referrers[s] = append(referrers[s], k.Name)
@@ -1394,6 +1394,18 @@ func (pl *planner) names2() {
 }
 
 // ---- values ----
+
+// walkRef calls fn on every id a reference r names and stores what it
+// returns; values that name nothing (no r.Prefix) are left alone.
+func walkRef(v any, r layout.Ref, fn func(string) string) {
+	walkRefs(v, strings.Split(r.Path, "."), func(s string) string {
+		id, ok := r.ID(s)
+		if !ok {
+			return s
+		}
+		return r.Value(fn(id))
+	})
+}
 
 // walkRefs calls fn on every id at a reference path ("members[].id",
 // "conditions.users.includeGroups") and stores what it returns.

@@ -282,7 +282,7 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 					readKinds = false
 				}
 			}
-			walkRefs(layout.Copy(d.Data), strings.Split(r.Path, "."), func(id string) string {
+			walkRef(layout.Copy(d.Data), r, func(id string) string {
 				n, _ := in.IDMap.Resolve(id)
 				if n == "" {
 					n = id
