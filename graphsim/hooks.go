@@ -628,8 +628,8 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 	var existing *record
 	for _, r := range t.colls[sched.Name].byKey {
 		if strings.EqualFold(str(r.obj["principalId"]), p.key()) && strings.EqualFold(str(r.obj["roleDefinitionId"]), role.key()) &&
-			str(r.obj["directoryScopeId"]) == scope {
-			existing = r
+			str(r.obj["directoryScopeId"]) == scope && str(r.obj["memberType"]) == "Direct" {
+			existing = r // rows inherited through a group are not the principal's own (roles.go)
 		}
 	}
 	switch str(body["action"]) {
@@ -648,6 +648,7 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 			"appScopeId": nil, "createdUsing": nil, "createdDateTime": now, "modifiedDateTime": nil,
 			"status": "Provisioned", "memberType": "Direct", "scheduleInfo": deepCopy(info),
 		})
+		s.inheritEligibility(t.colls[sched.Name].byKey[id], p)
 		body["targetScheduleId"] = id
 		body["status"] = "Provisioned"
 	case "adminRemove":
@@ -655,6 +656,7 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 			return badRequest("RoleAssignmentDoesNotExist: The Role assignment does not exist.")
 		}
 		body["targetScheduleId"] = existing.key()
+		s.dropInherited(existing.key())
 		s.remove(existing)
 		body["status"] = "Revoked"
 	default:

@@ -54,3 +54,89 @@ func TestRestoreAssignmentScopedToRecreatedUnit(t *testing.T) {
 	}
 	e.mustBeEmpty(sel, Options{})
 }
+
+// A removed PIM eligibility is assigned again through a schedule request:
+// the id map records the new *schedule's* id (what the export keys the
+// file by), not the request's, which Graph answers with a different id.
+func TestRestoreEligibilityIDMapNamesTheSchedule(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	var el map[string]any
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules") {
+		if s["memberType"] == "Direct" {
+			el = s
+			break
+		}
+	}
+	if el == nil {
+		t.Fatal("the demo tenant has no direct PIM eligibility")
+	}
+	e.do("POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", map[string]any{"action": "adminRemove",
+		"principalId": el["principalId"], "roleDefinitionId": el["roleDefinitionId"], "directoryScopeId": el["directoryScopeId"], "justification": "incident"})
+	e.recordIncident()
+	sel := []string{str(el["id"])}
+	res := e.apply(e.plan(e.first, sel, Options{}))
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v", res.Actions, res.Differences)
+	}
+	var back string
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules") {
+		if s["principalId"] == el["principalId"] && s["roleDefinitionId"] == el["roleDefinitionId"] {
+			back = str(s["id"])
+		}
+	}
+	var last map[string]any
+	for _, r := range e.list("/v1.0/roleManagement/directory/roleEligibilityScheduleRequests") {
+		if back != "" && r["targetScheduleId"] == back && r["action"] == "adminAssign" {
+			last = r
+		}
+	}
+	if last == nil || str(last["id"]) == back {
+		t.Fatalf("graphsim: request %v for schedule %s (a request's id is not its schedule's)", last, back)
+	}
+	if got, ok := res.IDs.Resolve(str(el["id"])); !ok || got != back {
+		t.Fatalf("id map: %s → %q, want the new schedule %s (the request was %s)", el["id"], got, back, last["id"])
+	}
+	e.mustBeEmpty(sel, Options{})
+}
+
+// A group's eligibility is removed (its members' inherited rows go with
+// it): the restore assigns the group's again and never makes the members'
+// inherited rows direct eligibilities; the plan says why.
+func TestRestoreGroupEligibilityNotItsMembersRows(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	var group map[string]any
+	inherited := 0
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules") {
+		switch s["memberType"] {
+		case "Group":
+			inherited++
+		case "Direct":
+			if e.get("/v1.0/directoryObjects/"+str(s["principalId"]))["@odata.type"] == "#microsoft.graph.group" {
+				group = s
+			}
+		}
+	}
+	if group == nil || inherited == 0 {
+		t.Fatalf("the demo tenant has no group eligibility with inherited rows (%d)", inherited)
+	}
+	e.do("POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", map[string]any{"action": "adminRemove",
+		"principalId": group["principalId"], "roleDefinitionId": group["roleDefinitionId"], "directoryScopeId": "/", "justification": "incident"})
+	e.recordIncident()
+	sel := []string{"role-eligibility-schedules"}
+	p := e.plan(e.first, sel, Options{})
+	if opList(p) != "create" || len(p.Managed) != inherited || !strings.Contains(render(p), "eligible through a group's eligibility") {
+		t.Fatalf("ops %s, %d managed, want create and %d:\n%s", opList(p), len(p.Managed), inherited, render(p))
+	}
+	if b := bodyOf(t, p.Actions[0]); b["principalId"] != group["principalId"] {
+		t.Fatalf("create %v", b)
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v", res.Actions, res.Differences)
+	}
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules") {
+		if s["memberType"] == "Direct" && s["principalId"] != group["principalId"] && s["roleDefinitionId"] == group["roleDefinitionId"] {
+			t.Errorf("a member was made directly eligible: %v", s)
+		}
+	}
+}
