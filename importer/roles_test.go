@@ -111,7 +111,7 @@ func TestRestoreGroupEligibilityNotItsMembersRows(t *testing.T) {
 		case "Group":
 			inherited++
 		case "Direct":
-			if e.get("/v1.0/directoryObjects/"+str(s["principalId"]))["@odata.type"] == "#microsoft.graph.group" {
+			if e.get("/v1.0/directoryObjects/" + str(s["principalId"]))["@odata.type"] == "#microsoft.graph.group" {
 				group = s
 			}
 		}
