@@ -529,7 +529,7 @@ func TestGenerateDemoObjectsMatchPOST(t *testing.T) {
 			body: body("administrativeUnit", au, map[string]any{"displayName": "Posted AU"}, "createdDateTime")},
 		postCase{name: "scoped role member", kind: "scopedRoleMembership", generated: tn.List("scopedRoleMembership")[0],
 			path: "/v1.0/directory/administrativeUnits/" + str(au["id"]) + "/scopedRoleMembers",
-			body: map[string]any{"roleId": roleUserAdmin, "roleMemberInfo": map[string]any{"id": member["id"]}}},
+			body: map[string]any{"roleId": str(tn.List("scopedRoleMembership")[0]["roleId"]), "roleMemberInfo": map[string]any{"id": member["id"]}}},
 		postCase{name: "custom role", kind: "unifiedRoleDefinition", generated: named("unifiedRoleDefinition", "Contoso Helpdesk Tier 1"),
 			path: "/v1.0/roleManagement/directory/roleDefinitions",
 			body: body("unifiedRoleDefinition", named("unifiedRoleDefinition", "Contoso Helpdesk Tier 1"), map[string]any{"displayName": "Posted role"}, "templateId", "version", "resourceScopes")},
@@ -880,7 +880,7 @@ func genCheckIntegrity(t *testing.T, tn *Tenant) {
 		}
 	}
 	for _, m := range all["scopedRoleMembership"] {
-		if !has("administrativeUnit", str(m["administrativeUnitId"])) || !roleByIDOrTemplate(str(m["roleId"])) ||
+		if !has("administrativeUnit", str(m["administrativeUnitId"])) || !has("directoryRole", str(m["roleId"])) ||
 			dirKind(str(lookupPath(m, "roleMemberInfo/id"))) == "" {
 			fail("scoped role membership %s: unit, role or member missing: %v", m["id"], m)
 		}

@@ -33,6 +33,7 @@ func init() {
 	createHooks["scopedRoleMembership"] = createScopedRoleMember
 	createHooks["unifiedRoleDefinition"] = createRoleDefinition
 	createHooks["unifiedRoleAssignment"] = createRoleAssignment
+	createHooks["directoryRole"] = createDirectoryRole
 	createHooks["unifiedRoleEligibilityScheduleRequest"] = createEligibilityRequest
 	createHooks["crossTenantAccessPolicyConfigurationPartner"] = createPartner
 	createHooks["groupSetting"] = createGroupSetting
@@ -511,8 +512,8 @@ func createAuthStrength(s *Server, _ *request, body map[string]any, _ *record) *
 
 func createScopedRoleMember(s *Server, _ *request, body map[string]any, parent *record) *apiError {
 	t := s.tenant
-	if !s.roleExists(str(body["roleId"])) {
-		return notFound(str(body["roleId"]))
+	if aerr := s.checkScopedRoleID(str(body["roleId"])); aerr != nil {
+		return aerr
 	}
 	info, _ := body["roleMemberInfo"].(map[string]any)
 	m := t.dirObject(str(info["id"]))

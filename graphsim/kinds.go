@@ -212,6 +212,15 @@ var kinds = []*Kind{
 		Filterable: []string{"id", "displayName", "isBuiltIn", "templateId"},
 	},
 	{
+		// Activated directory roles (roles.go): their own object id per
+		// tenant, made by POST {roleTemplateId}; never updated or deleted.
+		Name: "directoryRole", ODataType: "#microsoft.graph.directoryRole", Paths: []string{"directoryRoles"},
+		Directory: true, Throttle: "directory", ReadCost: 1, NoUpdate: true, NoDelete: true,
+		ReadOnly:   append([]string{"displayName", "description"}, dirReadOnly...),
+		Required:   []string{"roleTemplateId"},
+		Filterable: []string{"id", "roleTemplateId", "displayName"},
+	},
+	{
 		Name: "unifiedRoleAssignment", ODataType: "#microsoft.graph.unifiedRoleAssignment",
 		Paths: []string{"roleManagement/directory/roleAssignments"}, NoUpdate: true,
 		ReadOnly:   []string{"id", "resourceScope", "principalOrganizationId"},

@@ -57,3 +57,40 @@ func TestEligibilityRequestsSchedulesAndGroupRows(t *testing.T) {
 		t.Fatalf("after removing the group's eligibility: %v", rows)
 	}
 }
+
+// Directory roles are activated from a template with their own id; a
+// scoped role member names that id, never the template.
+func TestDirectoryRolesAndScopedRoleMembers(t *testing.T) {
+	s, users := gwServer(t)
+	const helpdesk = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+	au := genJSON(t, s, "POST", "/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Unit"}, 201)
+	scoped := "/v1.0/directory/administrativeUnits/" + str(au["id"]) + "/scopedRoleMembers"
+	member := map[string]any{"id": users[0]}
+	wantError(t, s, "POST", scoped, map[string]any{"roleId": helpdesk, "roleMemberInfo": member}, 400, "not a role definition or template")
+	wantError(t, s, "POST", scoped, map[string]any{"roleId": "deadbeef-0000-4000-8000-000000000000", "roleMemberInfo": member}, 404, "")
+
+	roles := listValue(t, s, "/v1.0/directoryRoles")
+	if len(roles) != 1 || roles[0]["roleTemplateId"] != builtin.GlobalAdministratorRoleID || roles[0]["id"] == builtin.GlobalAdministratorRoleID {
+		t.Fatalf("activated roles of a new tenant: %v", roles)
+	}
+	dr := genJSON(t, s, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": helpdesk}, 201)
+	if dr["id"] == helpdesk || dr["roleTemplateId"] != helpdesk || dr["displayName"] != "Helpdesk Administrator" {
+		t.Fatalf("activated role %v", dr)
+	}
+	wantError(t, s, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": helpdesk}, 409, "conflicting object")
+	custom := genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleDefinitions", map[string]any{"displayName": "Custom", "isEnabled": true,
+		"rolePermissions": []any{map[string]any{"allowedResourceActions": []any{"microsoft.directory/users/standard/read"}}}}, 201)
+	wantError(t, s, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": custom["templateId"]}, 400, "not a built-in")
+	m := genJSON(t, s, "POST", scoped, map[string]any{"roleId": dr["id"], "roleMemberInfo": member}, 201)
+	if m["roleId"] != dr["id"] {
+		t.Fatalf("scoped role member %v", m)
+	}
+	// Another tenant activates the same template under another id.
+	s2, err := New(Options{Profile: "empty", Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dr2 := genJSON(t, s2, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": helpdesk}, 201); dr2["id"] == dr["id"] {
+		t.Errorf("two tenants share the directory role id %v", dr["id"])
+	}
+}

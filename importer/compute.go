@@ -103,6 +103,7 @@ type planner struct {
 	byAction    map[string]int              // action id → index in p.Actions
 	objActions  map[string][]string         // kind/lower live key → action ids on it
 	held        map[string][]heldAssignment // lower principal id → app role assignments at REV it holds (apps.go)
+	activating  map[string]string           // lower role template id → action activating it (roles.go)
 }
 
 // Compute turns an Input into a Plan. It does no I/O.
@@ -175,6 +176,11 @@ func (pl *planner) tr(kinds []string, id string) string {
 	for _, k := range kinds {
 		if k == "applications" {
 			if n, ok := pl.in.IDMap.ResolveAppID(id); ok {
+				return n
+			}
+		}
+		if k == "directory-roles" {
+			if n, ok := pl.liveDirectoryRole(id); ok { // roles.go
 				return n
 			}
 		}
@@ -973,8 +979,10 @@ func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[s
 			Body: body(map[string]any{"clientId": parent, "consentType": m["consentType"], "principalId": principal, "resourceId": res, "scope": m["scope"]})}
 	case k.Name == "administrative-units" && ch.Name == "scopedRoleMembers":
 		a.Op = OpAddChild
+		role, rdeps := pl.directoryRole(str(m["roleId"])) // roles.go: activated first if it must be
+		a.DependsOn = append(a.DependsOn, rdeps...)
 		a.Request = Request{Method: "POST", Path: itemPath(k, parent) + "/scopedRoleMembers",
-			Body: body(map[string]any{"roleId": m["roleId"], "roleMemberInfo": map[string]any{"id": ref}})}
+			Body: body(map[string]any{"roleId": role, "roleMemberInfo": map[string]any{"id": ref}})}
 	default:
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: restoring %s is not supported", k.Title, label(s.d), ch.Name))
 		return ""

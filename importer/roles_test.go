@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -138,5 +140,127 @@ func TestRestoreGroupEligibilityNotItsMembersRows(t *testing.T) {
 		if s["memberType"] == "Direct" && s["principalId"] != group["principalId"] && s["roleDefinitionId"] == group["roleDefinitionId"] {
 			t.Errorf("a member was made directly eligible: %v", s)
 		}
+	}
+}
+
+const helpdeskTemplate = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+
+// moveTenant restarts e on a copy of its tenant changed by edit (the saved
+// state's collections), as another tenant with the same objects would be.
+func (e *env) moveTenant(edit func(colls []any)) {
+	e.t.Helper()
+	var buf bytes.Buffer
+	if err := e.sim.Tenant().Save(&buf); err != nil {
+		e.t.Fatal(err)
+	}
+	// The members in their saved order (the loader checks it), collections edited.
+	d := json.NewDecoder(&buf)
+	d.UseNumber()
+	var out bytes.Buffer
+	out.WriteString("{")
+	if _, err := d.Token(); err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; d.More(); i++ {
+		key, _ := d.Token()
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			e.t.Fatal(err)
+		}
+		if key == "collections" {
+			var colls []any
+			dd := json.NewDecoder(bytes.NewReader(raw))
+			dd.UseNumber()
+			if err := dd.Decode(&colls); err != nil {
+				e.t.Fatal(err)
+			}
+			edit(colls)
+			raw, _ = json.Marshal(colls)
+		}
+		k, _ := json.Marshal(key)
+		if i > 0 {
+			out.WriteString(",")
+		}
+		out.Write(k)
+		out.WriteString(":")
+		out.Write(raw)
+	}
+	out.WriteString("}")
+	e.sim, e.srv = startSim(e.t, graphsim.Options{State: &out}, nil)
+	e.c = e.client(e.sim.Token())
+}
+
+// records returns the saved records of kind and a setter for them.
+func records(colls []any, kind string) ([]any, func([]any)) {
+	for _, c := range colls {
+		m := c.(map[string]any)
+		if m["kind"] == kind {
+			recs, _ := m["records"].([]any)
+			return recs, func(r []any) { m["records"] = r }
+		}
+	}
+	return nil, func([]any) {}
+}
+
+// An administrative unit's scoped role member names a directory role by
+// the role's object id, which is the tenant's own: restored into a tenant
+// where the template's directory role has another id, or is not activated
+// at all, the member names the live role (activated first when needed).
+func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		activated bool
+	}{{"role with another id", true}, {"role not activated", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, graphsim.Options{}, nil)
+			var au, roleAtRev, member string
+			for _, u := range e.list("/v1.0/directory/administrativeUnits") {
+				for _, m := range e.list("/v1.0/directory/administrativeUnits/" + str(u["id"]) + "/scopedRoleMembers") {
+					au, roleAtRev, member = str(u["id"]), str(m["roleId"]), str(dig(m, "roleMemberInfo", "id"))
+				}
+			}
+			if au == "" || strings.EqualFold(roleAtRev, helpdeskTemplate) {
+				t.Fatalf("the demo has no scoped role member naming a directory role (%q)", roleAtRev)
+			}
+			const otherID = "0d5c2b1a-9e8f-4a7b-8c6d-5e4f3a2b1c0d"
+			e.moveTenant(func(colls []any) {
+				_, set := records(colls, "scopedRoleMembership")
+				set(nil)
+				recs, set := records(colls, "directoryRole")
+				var keep []any
+				for _, r := range recs {
+					obj := r.(map[string]any)["obj"].(map[string]any)
+					if obj["roleTemplateId"] == helpdeskTemplate {
+						if !tc.activated {
+							continue
+						}
+						obj["id"] = otherID
+					}
+					keep = append(keep, r)
+				}
+				set(keep)
+			})
+			p := e.plan(e.first, []string{au}, Options{})
+			res := e.apply(p)
+			if !res.Complete() {
+				t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, render(p))
+			}
+			var live []map[string]any
+			for _, r := range e.list("/v1.0/directoryRoles") {
+				if r["roleTemplateId"] == helpdeskTemplate {
+					live = append(live, r)
+				}
+			}
+			got := e.list("/v1.0/directory/administrativeUnits/" + au + "/scopedRoleMembers")
+			if len(live) != 1 || len(got) != 1 || got[0]["roleId"] != live[0]["id"] || dig(got[0], "roleMemberInfo", "id") != member {
+				t.Fatalf("scoped role members %v, helpdesk directory roles %v\n%s", got, live, render(p))
+			}
+			if tc.activated && live[0]["id"] != otherID {
+				t.Errorf("the live role was activated again: %v", live)
+			}
+			if !tc.activated && !strings.Contains(render(p), "/directoryRoles") {
+				t.Errorf("the plan does not show the activation:\n%s", render(p))
+			}
+		})
 	}
 }

@@ -107,7 +107,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		want[d.Kind.Name] = true
 		for _, r := range d.Kind.Refs {
 			for _, rk := range r.Kinds {
-				if rk == "named-locations" || rk == "authentication-strengths" {
+				if rk == "named-locations" || rk == "authentication-strengths" || rk == "directory-roles" {
 					want[rk] = true
 				}
 			}

@@ -322,6 +322,19 @@ var kinds = []*Kind{
 		SoftDelete: "directory",
 	},
 	{
+		// Activated directory roles: each a role template's object in this
+		// tenant, with an id of its own that an administrative unit's
+		// scopedRoleMembers[].roleId names. Never written: a restore
+		// activates a template it needs (importer/roles.go).
+		Name: "directory-roles", Title: "directory roles (activated)", Folder: "roles/directory-roles",
+		ODataType: "#microsoft.graph.directoryRole", APIVersion: "v1.0", ListPath: "/directoryRoles",
+		NameProp:        "displayName",
+		Volatile:        dirVolatile,
+		ReadOnly:        []string{"id", "displayName", "description", "roleTemplateId"},
+		BuiltIn:         func(map[string]any) bool { return true },
+		ReadPermissions: []string{"RoleManagement.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
+	},
+	{
 		Name: "administrative-units", Title: "administrative units", Folder: "administrative-units",
 		ODataType: "#microsoft.graph.administrativeUnit", APIVersion: "v1.0", ListPath: "/directory/administrativeUnits",
 		NameProp: "displayName",
@@ -333,6 +346,7 @@ var kinds = []*Kind{
 		Refs: []Ref{
 			{Path: "members[].id", Kinds: []string{"users", "groups"}},
 			{Path: "scopedRoleMembers[].roleMemberInfo.id", Kinds: []string{"users", "groups", "service-principals"}},
+			{Path: "scopedRoleMembers[].roleId", Kinds: []string{"directory-roles"}},
 		},
 		Sets:            map[string]string{"members": "id", "scopedRoleMembers": "id"},
 		Volatile:        dirVolatile,

@@ -81,6 +81,7 @@ var ServedPrefixes = []string{
 	"/organization",
 	"/domains",
 	"/directoryobjects",
+	"/directoryroles",
 	"/$batch", // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
 }
 
