@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func strconvItoa(n int) string { return strconv.Itoa(n) }
@@ -34,6 +35,11 @@ func init() {
 	createHooks["unifiedRoleDefinition"] = createRoleDefinition
 	createHooks["unifiedRoleAssignment"] = createRoleAssignment
 	createHooks["directoryRole"] = createDirectoryRole
+	createHooks["unifiedRoleAssignmentScheduleRequest"] = createAssignmentRequest
+	deleteHooks["unifiedRoleAssignment"] = func(s *Server, r *record) *apiError {
+		s.dropInstance(r.key())
+		return nil
+	}
 	createHooks["unifiedRoleEligibilityScheduleRequest"] = createEligibilityRequest
 	createHooks["crossTenantAccessPolicyConfigurationPartner"] = createPartner
 	createHooks["groupSetting"] = createGroupSetting
@@ -586,6 +592,7 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 			return notFound(strings.TrimPrefix(scope, "/administrativeUnits/"))
 		}
 	}
+	s.dropExpired()
 	for _, a := range t.colls["unifiedRoleAssignment"].byKey {
 		if strings.EqualFold(str(a.obj["principalId"]), p.key()) && strings.EqualFold(str(a.obj["roleDefinitionId"]), role.key()) &&
 			str(a.obj["directoryScopeId"]) == scope {
@@ -602,6 +609,7 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 	body["id"] = id
 	body["principalOrganizationId"] = t.id
 	body["resourceScope"] = scope
+	s.addInstance(body, "Assigned", t.now(), time.Time{})
 	return nil
 }
 

@@ -228,6 +228,24 @@ var kinds = []*Kind{
 		Filterable: []string{"id", "roleDefinitionId", "principalId", "directoryScopeId"},
 	},
 	{
+		// PIM assignment requests (roles.go): adminAssign makes a standing
+		// assignment, selfActivate a time-bound one of an eligible principal.
+		Name: "unifiedRoleAssignmentScheduleRequest", ODataType: "#microsoft.graph.unifiedRoleAssignmentScheduleRequest",
+		Paths:    []string{"roleManagement/directory/roleAssignmentScheduleRequests"},
+		NoUpdate: true, NoDelete: true,
+		ReadOnly:   []string{"id", "status", "createdDateTime", "completedDateTime", "approvalId", "targetScheduleId", "createdBy"},
+		Required:   []string{"action", "principalId", "roleDefinitionId"},
+		Filterable: []string{"id", "principalId", "roleDefinitionId", "status", "action"},
+	},
+	{
+		// The active assignments, standing (assignmentType Assigned) and
+		// activated (Activated, gone at endDateTime); id = the assignment's.
+		Name: "unifiedRoleAssignmentScheduleInstance", ODataType: "#microsoft.graph.unifiedRoleAssignmentScheduleInstance",
+		Paths:    []string{"roleManagement/directory/roleAssignmentScheduleInstances"},
+		NoCreate: true, NoUpdate: true, NoDelete: true,
+		Filterable: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "assignmentType", "memberType", "roleAssignmentOriginId"},
+	},
+	{
 		Name: "unifiedRoleEligibilitySchedule", ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule",
 		Paths:    []string{"roleManagement/directory/roleEligibilitySchedules"},
 		NoCreate: true, NoUpdate: true, NoDelete: true,

@@ -3,6 +3,7 @@ package graphsim
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim/builtin"
 )
@@ -93,4 +94,52 @@ func TestDirectoryRolesAndScopedRoleMembers(t *testing.T) {
 	if dr2 := genJSON(t, s2, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": helpdesk}, 201); dr2["id"] == dr["id"] {
 		t.Errorf("two tenants share the directory role id %v", dr["id"])
 	}
+}
+
+// An eligible principal's activation (selfActivate, time-bound) is listed in
+// roleAssignments and as an Activated instance until its end on graphsim's
+// clock; a standing assignment is an Assigned instance. A principal that is
+// not eligible cannot activate, nor without an end.
+func TestActivatedAssignmentsListedUntilTheyEnd(t *testing.T) {
+	s, users := gwServer(t)
+	const reqs = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"
+	role := builtin.GlobalAdministratorRoleID
+	activate := func(principal string, exp map[string]any) map[string]any {
+		return map[string]any{"action": "selfActivate", "principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/",
+			"justification": "incident", "scheduleInfo": map[string]any{"expiration": exp}}
+	}
+	eightHours := map[string]any{"type": "afterDuration", "duration": "PT8H"}
+	wantError(t, s, "POST", reqs, activate(users[0], eightHours), 400, "not eligible")
+	genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminAssign", "principalId": users[0], "roleDefinitionId": role, "directoryScopeId": "/"}, 201)
+	wantError(t, s, "POST", reqs, activate(users[0], map[string]any{"type": "noExpiration"}), 400, "ExpirationRule")
+	req := genJSON(t, s, "POST", reqs, activate(users[0], eightHours), 201)
+	genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": users[1], "roleDefinitionId": role, "directoryScopeId": "/"}, 201)
+
+	byPrincipal := func() (map[string]string, map[string]string) {
+		ras, inst := map[string]string{}, map[string]string{}
+		for _, a := range listValue(t, s, "/v1.0/roleManagement/directory/roleAssignments") {
+			ras[str(a["principalId"])] = str(a["id"])
+		}
+		for _, i := range listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances") {
+			inst[str(i["principalId"])] = str(i["assignmentType"]) + "|" + str(i["roleAssignmentOriginId"])
+		}
+		return ras, inst
+	}
+	ras, inst := byPrincipal()
+	if ras[users[0]] == "" || inst[users[0]] != "Activated|"+ras[users[0]] || req["targetScheduleId"] != ras[users[0]] {
+		t.Fatalf("activation: assignments %v, instances %v, request %v", ras, inst, req)
+	}
+	if ras[users[1]] == "" || inst[users[1]] != "Assigned|"+ras[users[1]] {
+		t.Fatalf("standing assignment: assignments %v, instances %v", ras, inst)
+	}
+	filtered := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances?$filter=assignmentType%20eq%20'Activated'")
+	if len(filtered) != 1 || filtered[0]["principalId"] != users[0] {
+		t.Fatalf("$filter=assignmentType eq 'Activated': %v", filtered)
+	}
+	s.Clock().Advance(8*time.Hour + time.Second)
+	ras, inst = byPrincipal()
+	if ras[users[0]] != "" || inst[users[0]] != "" || ras[users[1]] == "" {
+		t.Fatalf("after the end: assignments %v, instances %v", ras, inst)
+	}
+	genJSON(t, s, "POST", reqs, activate(users[0], map[string]any{"type": "afterDuration", "duration": "PT1H"}), 201) // again
 }
