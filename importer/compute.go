@@ -295,6 +295,9 @@ func (pl *planner) classify() error {
 			} else if why := cannotCreate(k, s.d.Data); why != "" {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
 				s.mode = "skip"
+			} else if why := pl.pimActivation(o); why != "" { // roles.go
+				pl.managed(o, "PIM", why)
+				s.mode = "skip"
 			} else if synced(s.d.Data) {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s was synced from on-premises and is gone: recreate it in the on-premises directory and let sync bring it back", k.Title, label(o)))
 				s.mode = "skip"

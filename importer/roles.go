@@ -123,3 +123,31 @@ func (pl *planner) directoryRole(id string) (string, []string) {
 	pl.activating[strings.ToLower(tmpl)] = a
 	return holder, []string{a}
 }
+
+// ---- PIM activations ----
+//
+// Graph lists an assignment made by a PIM activation in
+// /roleManagement/directory/roleAssignments like a standing one, until it
+// ends (resources/unifiedroleassignmentscheduleinstance, assignmentType
+// "Activated"). The export leaves activations out (exporter/roles.go); a
+// snapshot taken before it did, or by a token that could not tell, may hold
+// one. A restore never makes such an assignment standing: an assignment at
+// REV that is gone and that an eligibility at REV also grants (same role,
+// principal and scope) is taken for an activation and not recreated; the
+// eligibility is what comes back, and the plan says so.
+
+// pimActivation says why the role assignment o at REV is not recreated, or "".
+func (pl *planner) pimActivation(o *Object) string {
+	if o.Kind.Name != "role-assignments" {
+		return ""
+	}
+	key := naturalKey(o.Kind, o.Data, o.Key)
+	for _, list := range [][]*Object{pl.in.Others, pl.in.Desired} {
+		for _, e := range list {
+			if e.Kind.Name == "role-eligibility-schedules" && naturalKey(e.Kind, e.Data, e.Key) == key {
+				return "the principal was eligible for this role at REV (eligibility " + e.Key + "): an assignment next to an eligibility is taken for a PIM activation, which Graph lists as an assignment until it ends; it is not made a standing assignment (activate the eligibility in PIM, or assign the role by hand if it was standing)"
+			}
+		}
+	}
+	return ""
+}

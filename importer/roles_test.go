@@ -2,9 +2,11 @@ package importer
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
 )
@@ -262,5 +264,66 @@ func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
 				t.Errorf("the plan does not show the activation:\n%s", render(p))
 			}
 		})
+	}
+}
+
+// A PIM activation is not a standing assignment: the export leaves it out
+// of roles/assignments (it is listed there by Graph until it ends), a
+// whole-kind restore neither deletes it while active nor makes it again
+// once it ended.
+func TestActivatedAssignmentIsNotBackedUpNorRestoredAsStanding(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	var el map[string]any
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules") {
+		if s["memberType"] == "Direct" && e.get("/v1.0/directoryObjects/" + str(s["principalId"]))["@odata.type"] == "#microsoft.graph.user" {
+			el = s
+			break
+		}
+	}
+	if el == nil {
+		t.Fatal("the demo tenant has no user eligible for a role")
+	}
+	req := e.post("/v1.0/roleManagement/directory/roleAssignmentScheduleRequests", map[string]any{"action": "selfActivate",
+		"principalId": el["principalId"], "roleDefinitionId": el["roleDefinitionId"], "directoryScopeId": el["directoryScopeId"],
+		"justification": "on call", "scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDuration", "duration": "PT8H"}}})
+	activated := str(req["targetScheduleId"])
+	if e.get("/v1.0/roleManagement/directory/roleAssignments/" + activated)["id"] != activated {
+		t.Fatal("graphsim does not list the activation among the role assignments")
+	}
+	during := e.snapshot("during the activation")
+	files, err := e.repo.ReadAll(context.Background(), during, "roles/assignments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, b := range files {
+		if strings.Contains(string(b), activated) {
+			t.Fatalf("the activation was backed up as a role assignment: %s", p)
+		}
+	}
+	sel := []string{"role-assignments"}
+	if p := e.plan(e.first, sel, Options{}); !p.Empty() {
+		t.Errorf("whole-kind plan while the activation is active:\n%s", render(p))
+	}
+	e.sim.Clock().Advance(9 * time.Hour)
+	if p := e.plan(during, sel, Options{}); !p.Empty() {
+		t.Errorf("whole-kind plan after the activation ended:\n%s", render(p))
+	}
+}
+
+// A snapshot that holds an activation as a role assignment (taken before
+// the export left them out): the restore takes an assignment that an
+// eligibility at REV also grants for an activation and does not make it a
+// standing assignment; the plan says why.
+func TestRestoreNeverMakesAnActivationStanding(t *testing.T) {
+	const gA, uA = "62e90394-69f5-4237-9190-012177145e10", "0f7b8c4e-5a6d-4e3f-9a1b-2c3d4e5f6a7b"
+	ra := obj(t, "role-assignments", "act1", map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/"})
+	el := obj(t, "role-eligibility-schedules", "el1", map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/",
+		"memberType": "Direct", "status": "Provisioned"})
+	p := compute(t, input([]*Object{ra}, nil, func(in *Input) {
+		in.Others = []*Object{el}
+		in.Live["role-eligibility-schedules"] = map[string]*Object{"el1": el}
+	}))
+	if len(p.Actions) != 0 || len(p.Managed) != 1 || !strings.Contains(p.Managed[0].Reason, "PIM activation") {
+		t.Fatalf("plan:\n%s", render(p))
 	}
 }
