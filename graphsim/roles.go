@@ -30,7 +30,7 @@ func (s *Server) inheritEligibility(sched, principal *record) {
 			continue
 		}
 		row := deepCopy(sched.obj).(map[string]any)
-		row["id"] = t.newID()
+		row["id"] = derivedID("eligibility|" + sched.key() + "|" + mr.key())
 		row["principalId"] = mr.key()
 		row["memberType"] = "Group"
 		row["createdUsing"] = sched.key()
@@ -90,7 +90,14 @@ func conflict() *apiError {
 // tenant id (a different id in every tenant, as in Graph) without drawing on
 // the tenant's random sequence, so activating a role moves no other id.
 func (s *Server) directoryRoleID(tmpl string) string {
-	h := sha256.Sum256([]byte("directoryRole|" + s.tenant.id + "|" + strings.ToLower(tmpl)))
+	return derivedID("directoryRole|" + s.tenant.id + "|" + strings.ToLower(tmpl))
+}
+
+// derivedID is a GUID made from seed, not from the tenant's random
+// sequence: objects graphsim adds beside another (an inherited eligibility
+// row, a directory role) leave every later generated id as it was.
+func derivedID(seed string) string {
+	h := sha256.Sum256([]byte(seed))
 	h[6] = h[6]&0x0f | 0x40
 	h[8] = h[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
