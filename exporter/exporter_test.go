@@ -41,6 +41,7 @@ var simKind = map[string]string{
 	"service-principals":                   "servicePrincipal",
 	"administrative-units":                 "administrativeUnit",
 	"role-definitions":                     "unifiedRoleDefinition",
+	"directory-roles":                      "directoryRole",
 	"role-assignments":                     "unifiedRoleAssignment",
 	"role-eligibility-schedules":           "unifiedRoleEligibilitySchedule",
 	"authorization-policy":                 "authorizationPolicy",

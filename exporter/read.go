@@ -273,6 +273,9 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		if err == nil {
 			err = r.children(ctx, k, objs, &requests)
 		}
+		if err == nil && k.Name == "role-assignments" {
+			objs, err = r.dropActivated(ctx, k, objs, &requests) // roles.go
+		}
 	}
 	var out []*kindRead
 	for i, ek := range u.emit {

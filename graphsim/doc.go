@@ -115,6 +115,18 @@
 //	| security groups hold devices and organizational contacts as members; Microsoft 365 groups only users; administrative units hold devices, not contacts | learn:/graph/api/group-post-members, learn:/graph/api/administrativeunit-post-members | TestDevicesAndContactsAsMembers → importer TestRestoreGroupDeviceAndContactMembers |
 //	| /devices: no POST with application permissions (delegated only); DELETE is final (devices are not in /directory/deletedItems); /contacts (orgContact) is read only in v1.0 | learn:/graph/api/device-post-devices, device-delete, directory-deleteditems-list, resources/orgcontact | TestDevicesAndContactsAsMembers → importer TestRestoreGroupDeviceAndContactMembers |
 //
+// ## Directory roles and PIM (roles.go, hooks.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| A role assignment's directoryScopeId /administrativeUnits/{id} must name a live unit (404 otherwise) | resources/unifiedroleassignment (directoryScopeId) | TestRestoreAssignmentScopedToRecreatedUnit (importer) |
+//	| POST roleEligibilityScheduleRequests answers with the request, whose id is not the schedule's; targetScheduleId names the schedule | rbacapplication-post-roleeligibilityschedulerequests, resources/unifiedroleeligibilityschedulerequest (targetScheduleId) | TestEligibilityRequestsSchedulesAndGroupRows → importer TestRestoreEligibilityIDMapNamesTheSchedule |
+//	| A group's eligibility lists its user members as eligible through it (memberType Group, createdUsing the group's schedule); adminRemove cannot take such a row; removing the group's eligibility removes them (which rows Graph lists: undocumented, strict reading; members added later get none: simplified) | resources/unifiedroleeligibilityschedule (memberType "Inherited, Direct, or Group") | TestEligibilityRequestsSchedulesAndGroupRows → importer TestRestoreGroupEligibilityNotItsMembersRows |
+//	| /directoryRoles: activated roles, POST {roleTemplateId} activates a built-in template (a custom one: 400, strict; twice: 409), with an object id of the tenant's own; Global Administrator is active in every tenant | resources/directoryrole, directoryrole-post-directoryroles | TestDirectoryRolesAndScopedRoleMembers |
+//	| scopedRoleMembers[].roleId is an activated directory role's id: a role definition or template id → 400 (message graphsim's), an unknown id → 404 | resources/scopedrolemembership ("the directory role that the member is in"), administrativeunit-post-scopedrolemembers | TestDirectoryRolesAndScopedRoleMembers → importer TestRestoreScopedRoleMemberMapsTheDirectoryRole |
+//	| roleAssignmentScheduleRequests: selfActivate only for an eligible principal and with an end (afterDuration or afterDateTime; none → 400, strict); the activation is listed in roleAssignments and as an Activated roleAssignmentScheduleInstance (roleAssignmentOriginId = the assignment) until endDateTime on graphsim's clock; a standing assignment is an Assigned instance | rbacapplication-post-roleassignmentschedulerequests, resources/unifiedroleassignmentscheduleinstance (assignmentType, memberType) | TestActivatedAssignmentsListedUntilTheyEnd → importer TestActivatedAssignmentIsNotBackedUpNorRestoredAsStanding |
+//	| A role assignment whose principal was deleted stays listed (undocumented; observed: maester365/maester#589, cisagov/ScubaGear#1288, Microsoft365DSC#5445 "up to 7 days"); graphsim keeps it (no clean-up modelled) | — (undocumented) | cmd/entrasnap TestCheckRoleAssignmentReferences |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -465,6 +465,7 @@ func (g *generator) empty() {
 	for _, rd := range builtin.RoleDefinitions() {
 		g.seed("unifiedRoleDefinition", rd)
 	}
+	g.s.activateRole(builtin.GlobalAdministratorRoleID) // every tenant has one
 	for _, sp := range builtin.FirstPartyServicePrincipals() {
 		id := g.seed("servicePrincipal", sp)
 		if str(sp["appId"]) == builtin.MicrosoftGraphAppID {
@@ -1595,7 +1596,7 @@ func (g *generator) demoDirectoryRoles(people []*person, gr demoGroupRefs, apps 
 	g.link("administrativeUnit", auEurope, "members", gr.dept["Legal"], false)
 	if au := g.record("administrativeUnit", auRedmond); au != nil {
 		g.post("scopedRoleMembership", map[string]any{
-			"roleId": roleHelpdeskAdmin, "roleMemberInfo": map[string]any{"id": who("Helpdesk Technician")},
+			"roleId": g.s.activateRole(roleHelpdeskAdmin), "roleMemberInfo": map[string]any{"id": who("Helpdesk Technician")},
 		}, au)
 	}
 

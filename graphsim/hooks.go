@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func strconvItoa(n int) string { return strconv.Itoa(n) }
@@ -33,6 +34,12 @@ func init() {
 	createHooks["scopedRoleMembership"] = createScopedRoleMember
 	createHooks["unifiedRoleDefinition"] = createRoleDefinition
 	createHooks["unifiedRoleAssignment"] = createRoleAssignment
+	createHooks["directoryRole"] = createDirectoryRole
+	createHooks["unifiedRoleAssignmentScheduleRequest"] = createAssignmentRequest
+	deleteHooks["unifiedRoleAssignment"] = func(s *Server, r *record) *apiError {
+		s.dropInstance(r.key())
+		return nil
+	}
 	createHooks["unifiedRoleEligibilityScheduleRequest"] = createEligibilityRequest
 	createHooks["crossTenantAccessPolicyConfigurationPartner"] = createPartner
 	createHooks["groupSetting"] = createGroupSetting
@@ -514,8 +521,8 @@ func createAuthStrength(s *Server, _ *request, body map[string]any, _ *record) *
 
 func createScopedRoleMember(s *Server, _ *request, body map[string]any, parent *record) *apiError {
 	t := s.tenant
-	if !s.roleExists(str(body["roleId"])) {
-		return notFound(str(body["roleId"]))
+	if aerr := s.checkScopedRoleID(str(body["roleId"])); aerr != nil {
+		return aerr
 	}
 	info, _ := body["roleMemberInfo"].(map[string]any)
 	m := t.dirObject(str(info["id"]))
@@ -588,6 +595,7 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 			return notFound(strings.TrimPrefix(scope, "/administrativeUnits/"))
 		}
 	}
+	s.dropExpired()
 	for _, a := range t.colls["unifiedRoleAssignment"].byKey {
 		if strings.EqualFold(str(a.obj["principalId"]), p.key()) && strings.EqualFold(str(a.obj["roleDefinitionId"]), role.key()) &&
 			str(a.obj["directoryScopeId"]) == scope {
@@ -604,6 +612,7 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 	body["id"] = id
 	body["principalOrganizationId"] = t.id
 	body["resourceScope"] = scope
+	s.addInstance(body, "Assigned", t.now(), time.Time{})
 	return nil
 }
 
@@ -631,8 +640,8 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 	var existing *record
 	for _, r := range t.colls[sched.Name].byKey {
 		if strings.EqualFold(str(r.obj["principalId"]), p.key()) && strings.EqualFold(str(r.obj["roleDefinitionId"]), role.key()) &&
-			str(r.obj["directoryScopeId"]) == scope {
-			existing = r
+			str(r.obj["directoryScopeId"]) == scope && str(r.obj["memberType"]) == "Direct" {
+			existing = r // rows inherited through a group are not the principal's own (roles.go)
 		}
 	}
 	switch str(body["action"]) {
@@ -651,6 +660,7 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 			"appScopeId": nil, "createdUsing": nil, "createdDateTime": now, "modifiedDateTime": nil,
 			"status": "Provisioned", "memberType": "Direct", "scheduleInfo": deepCopy(info),
 		})
+		s.inheritEligibility(t.colls[sched.Name].byKey[id], p)
 		body["targetScheduleId"] = id
 		body["status"] = "Provisioned"
 	case "adminRemove":
@@ -658,6 +668,7 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 			return badRequest("RoleAssignmentDoesNotExist: The Role assignment does not exist.")
 		}
 		body["targetScheduleId"] = existing.key()
+		s.dropInherited(existing.key())
 		s.remove(existing)
 		body["status"] = "Revoked"
 	default:

@@ -212,11 +212,38 @@ var kinds = []*Kind{
 		Filterable: []string{"id", "displayName", "isBuiltIn", "templateId"},
 	},
 	{
+		// Activated directory roles (roles.go): their own object id per
+		// tenant, made by POST {roleTemplateId}; never updated or deleted.
+		Name: "directoryRole", ODataType: "#microsoft.graph.directoryRole", Paths: []string{"directoryRoles"},
+		Directory: true, Throttle: "directory", ReadCost: 1, NoUpdate: true, NoDelete: true,
+		ReadOnly:   append([]string{"displayName", "description"}, dirReadOnly...),
+		Required:   []string{"roleTemplateId"},
+		Filterable: []string{"id", "roleTemplateId", "displayName"},
+	},
+	{
 		Name: "unifiedRoleAssignment", ODataType: "#microsoft.graph.unifiedRoleAssignment",
 		Paths: []string{"roleManagement/directory/roleAssignments"}, NoUpdate: true,
 		ReadOnly:   []string{"id", "resourceScope", "principalOrganizationId"},
 		Required:   []string{"roleDefinitionId", "principalId"},
 		Filterable: []string{"id", "roleDefinitionId", "principalId", "directoryScopeId"},
+	},
+	{
+		// PIM assignment requests (roles.go): adminAssign makes a standing
+		// assignment, selfActivate a time-bound one of an eligible principal.
+		Name: "unifiedRoleAssignmentScheduleRequest", ODataType: "#microsoft.graph.unifiedRoleAssignmentScheduleRequest",
+		Paths:    []string{"roleManagement/directory/roleAssignmentScheduleRequests"},
+		NoUpdate: true, NoDelete: true,
+		ReadOnly:   []string{"id", "status", "createdDateTime", "completedDateTime", "approvalId", "targetScheduleId", "createdBy"},
+		Required:   []string{"action", "principalId", "roleDefinitionId"},
+		Filterable: []string{"id", "principalId", "roleDefinitionId", "status", "action"},
+	},
+	{
+		// The active assignments, standing (assignmentType Assigned) and
+		// activated (Activated, gone at endDateTime); id = the assignment's.
+		Name: "unifiedRoleAssignmentScheduleInstance", ODataType: "#microsoft.graph.unifiedRoleAssignmentScheduleInstance",
+		Paths:    []string{"roleManagement/directory/roleAssignmentScheduleInstances"},
+		NoCreate: true, NoUpdate: true, NoDelete: true,
+		Filterable: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "assignmentType", "memberType", "roleAssignmentOriginId"},
 	},
 	{
 		Name: "unifiedRoleEligibilitySchedule", ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule",

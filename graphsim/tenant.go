@@ -220,7 +220,7 @@ func (t *Tenant) lookup(k *Kind, key string) *record {
 }
 
 func (t *Tenant) visible(r *record) bool {
-	return r.visibleAt.IsZero() || !t.now().Before(r.visibleAt)
+	return (r.visibleAt.IsZero() || !t.now().Before(r.visibleAt)) && !t.expired(r) // expired: roles.go
 }
 
 // dirObject finds a live directory object of any kind by id.

@@ -602,9 +602,15 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 				var created struct {
 					ID    string `json:"id"`
 					AppID string `json:"appId"`
+					// A PIM schedule request answers with its own id; the
+					// object made is the schedule it names (roles.go).
+					TargetScheduleID string `json:"targetScheduleId"`
 				}
 				_ = json.Unmarshal(resp.Body, &created)
 				created.ID = createdID(resp.Body, created.ID) // an invitation names its user (guests.go)
+				if created.TargetScheduleID != "" {
+					created.ID = created.TargetScheduleID
+				}
 				res.NewID, res.NewAppID = created.ID, created.AppID
 				r.mu.Lock()
 				if a.Placeholder != "" && created.ID != "" {

@@ -46,6 +46,9 @@ var microsoftTenants = map[string]bool{
 // managedBy says who manages a service principal the tenant cannot write
 // ("Microsoft" or "Azure", with the reason), or "" for the tenant's own.
 func managedBy(k *layout.Kind, data map[string]any) (by, reason string) {
+	if by, reason := roleManagedBy(k, data); by != "" {
+		return by, reason
+	}
 	if k.Name != "service-principals" {
 		return "", ""
 	}

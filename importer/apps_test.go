@@ -228,7 +228,7 @@ func TestManagedIdentitiesAndMicrosoftServicePrincipalsAreNeverWritten(t *testin
 	if by[mi] != "Azure" || by[ms] != "Microsoft" {
 		t.Errorf("managed %+v", p.Managed)
 	}
-	if r := render(p); !strings.Contains(r, "Managed by Microsoft / Azure") || !strings.Contains(r, "vm-backup") {
+	if r := render(p); !strings.Contains(r, "Managed elsewhere") || !strings.Contains(r, "vm-backup") {
 		t.Errorf("render:\n%s", r)
 	}
 	res := e.apply(p)

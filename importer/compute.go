@@ -106,6 +106,7 @@ type planner struct {
 	byAction    map[string]int              // action id → index in p.Actions
 	objActions  map[string][]string         // kind/lower live key → action ids on it
 	held        map[string][]heldAssignment // lower principal id → app role assignments at REV it holds (apps.go)
+	activating  map[string]string           // lower role template id → action activating it (roles.go)
 }
 
 // Compute turns an Input into a Plan. It does no I/O.
@@ -182,6 +183,11 @@ func (pl *planner) tr(kinds []string, id string) string {
 				return n
 			}
 		}
+		if k == "directory-roles" {
+			if n, ok := pl.liveDirectoryRole(id); ok { // roles.go
+				return n
+			}
+		}
 	}
 	return id
 }
@@ -192,7 +198,7 @@ func (pl *planner) translate(o *Object) *Object {
 	data := layout.Copy(o.Data).(map[string]any)
 	k := o.Kind
 	for _, r := range k.Refs {
-		walkRefs(data, strings.Split(r.Path, "."), func(id string) string { return pl.tr(r.Kinds, id) })
+		walkRef(data, r, func(id string) string { return pl.tr(r.Kinds, id) })
 	}
 	key := o.Key
 	if !k.Singleton {
@@ -296,6 +302,9 @@ func (pl *planner) classify() error {
 				s.mode = "skip"
 			} else if why := cannotCreate(k, s.d.Data); why != "" {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
+				s.mode = "skip"
+			} else if why := pl.pimActivation(o); why != "" { // roles.go
+				pl.managed(o, "PIM", why)
 				s.mode = "skip"
 			} else if synced(s.d.Data) {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s was synced from on-premises and is gone: recreate it in the on-premises directory and let sync bring it back", k.Title, label(o)))
@@ -446,7 +455,7 @@ func mainDep(s *objState) string {
 // file), the ids of objects being created by their placeholders.
 func (pl *planner) mapRefs(k *layout.Kind, data map[string]any) {
 	for _, r := range k.Refs {
-		walkRefs(data, strings.Split(r.Path, "."), func(id string) string {
+		walkRef(data, r, func(id string) string {
 			n, _ := pl.ref(r.Kinds, id)
 			return n
 		})
@@ -458,7 +467,7 @@ func (pl *planner) mapRefs(k *layout.Kind, data map[string]any) {
 func (pl *planner) depsOf(k *layout.Kind, b map[string]any) []string {
 	var deps []string
 	for _, r := range k.Refs {
-		walkRefs(layout.Copy(b), strings.Split(r.Path, "."), func(id string) string {
+		walkRef(layout.Copy(b), r, func(id string) string {
 			if strings.HasPrefix(id, "{{new") {
 				for _, s := range pl.creating {
 					if s.holder == id || s.appHold == id {
@@ -790,7 +799,7 @@ func (pl *planner) danglingRefs(s *objState, data map[string]any, warns *[]strin
 		if _, child := isChild(s.k, topProp(r.Path)); child {
 			continue
 		}
-		walkRefs(layout.Copy(data), strings.Split(r.Path, "."), func(id string) string {
+		walkRef(layout.Copy(data), r, func(id string) string {
 			switch pl.refState(id) {
 			case RefDeleted:
 				*warns = append(*warns, fmt.Sprintf("%s names %s, which is in the recycle bin: add it to the selection, or Graph may refuse this write", r.Path, pl.refName(id)))
@@ -989,8 +998,10 @@ func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[s
 			Body: body(map[string]any{"clientId": parent, "consentType": m["consentType"], "principalId": principal, "resourceId": res, "scope": m["scope"]})}
 	case k.Name == "administrative-units" && ch.Name == "scopedRoleMembers":
 		a.Op = OpAddChild
+		role, rdeps := pl.directoryRole(str(m["roleId"])) // roles.go: activated first if it must be
+		a.DependsOn = append(a.DependsOn, rdeps...)
 		a.Request = Request{Method: "POST", Path: itemPath(k, parent) + "/scopedRoleMembers",
-			Body: body(map[string]any{"roleId": m["roleId"], "roleMemberInfo": map[string]any{"id": ref}})}
+			Body: body(map[string]any{"roleId": role, "roleMemberInfo": map[string]any{"id": ref}})}
 	default:
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: restoring %s is not supported", k.Title, label(s.d), ch.Name))
 		return ""
@@ -1169,7 +1180,7 @@ func (pl *planner) deletes() {
 func refsOf(k *layout.Kind, data map[string]any) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range k.Refs {
-		walkRefs(layout.Copy(data), strings.Split(r.Path, "."), func(id string) string {
+		walkRef(layout.Copy(data), r, func(id string) string {
 			out[strings.ToLower(id)] = true
 			return id
 		})
@@ -1196,7 +1207,7 @@ func (pl *planner) references() {
 	for _, o := range pl.in.Others {
 		k := o.Kind
 		for _, r := range k.Refs {
-			walkRefs(layout.Copy(o.Data), strings.Split(r.Path, "."), func(id string) string {
+			walkRef(layout.Copy(o.Data), r, func(id string) string {
 				if s := old[strings.ToLower(pl.tr(r.Kinds, id))]; s != nil {
 					pl.p.References = append(pl.p.References, Reference{Kind: k.Name, Key: o.Key, Name: displayName(o), File: o.Path, Property: r.Path, OldID: id})
 					referrers[s] = append(referrers[s], k.Name)
@@ -1410,6 +1421,18 @@ func (pl *planner) names2() {
 }
 
 // ---- values ----
+
+// walkRef calls fn on every id a reference r names and stores what it
+// returns; values that name nothing (no r.Prefix) are left alone.
+func walkRef(v any, r layout.Ref, fn func(string) string) {
+	walkRefs(v, strings.Split(r.Path, "."), func(s string) string {
+		id, ok := r.ID(s)
+		if !ok {
+			return s
+		}
+		return r.Value(fn(id))
+	})
+}
 
 // walkRefs calls fn on every id at a reference path ("members[].id",
 // "conditions.users.includeGroups") and stores what it returns.

@@ -414,7 +414,9 @@ func TestAssignmentsGrantsAndRolesMatchByMeaning(t *testing.T) {
 	if !p.Empty() {
 		t.Errorf("role assignment with a new id: %+v", p.Actions)
 	}
-	el := obj(t, "role-eligibility-schedules", "el1", map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/", "status": "Provisioned",
+	// (an eligibility for another role: one for the same role would make the
+	// assignment look like its PIM activation, roles.go)
+	el := obj(t, "role-eligibility-schedules", "el1", map[string]any{"roleDefinitionId": gB, "principalId": uA, "directoryScopeId": "/", "status": "Provisioned",
 		"scheduleInfo": map[string]any{"startDateTime": "2026-01-01T00:00:00Z"}})
 	p = compute(t, input([]*Object{ra("old-id"), el}, nil, nil))
 	if opList(p) != "create,create" {

@@ -41,7 +41,11 @@
 //     grants, scoped role members) and role assignments and PIM
 //     eligibilities are brought to their state at REV: what is missing is
 //     added, what was not there is removed (removals are marked, and left
-//     out with Options.NoRemove);
+//     out with Options.NoRemove); directory roles and PIM (roles.go): a
+//     scoped role member's roleId goes through its role template to the
+//     live directory role (activated first when needed), eligibilities
+//     held through a group and assignments an eligibility at REV also
+//     grants (PIM activations) are never written;
 //   - Conditional Access policies that would be created or re-enabled are
 //     written in report-only state unless Options.CAState is "as-is";
 //     break-glass accounts and groups are never removed from CA

@@ -39,11 +39,12 @@ var noCreate = map[string]string{
 	"organization":                         "the organization cannot be created",
 	"domains":                              "a domain must be added and verified by its owner",
 	"authentication-method-configurations": "method configurations are built in; only their settings can be restored",
+	"directory-roles":                      "a directory role is activated from its template when a scoped role member needs it (roles.go)",
 }
 
 // noDelete are kinds whose objects restore never deletes.
 var noDelete = map[string]bool{
-	"organization": true, "domains": true, "authentication-method-configurations": true,
+	"organization": true, "domains": true, "authentication-method-configurations": true, "directory-roles": true,
 }
 
 // viaAction are properties Graph does not PATCH: a bound action of the

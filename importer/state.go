@@ -107,7 +107,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		want[d.Kind.Name] = true
 		for _, r := range d.Kind.Refs {
 			for _, rk := range r.Kinds {
-				if rk == "named-locations" || rk == "authentication-strengths" {
+				if rk == "named-locations" || rk == "authentication-strengths" || rk == "directory-roles" {
 					want[rk] = true
 				}
 			}
@@ -291,7 +291,7 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 					readKinds = false
 				}
 			}
-			walkRefs(layout.Copy(d.Data), strings.Split(r.Path, "."), func(id string) string {
+			walkRef(layout.Copy(d.Data), r, func(id string) string {
 				n, _ := in.IDMap.Resolve(id)
 				if n == "" {
 					n = id

@@ -86,7 +86,27 @@ type Ref struct {
 	Kinds []string // kind names the ids may belong to
 	// Special values that are not ids ("All", "None", ...).
 	Special []string
+	// Prefix, when set, is what a value holds before the id: a role
+	// assignment's directoryScopeId "/administrativeUnits/{id}" names an
+	// administrative unit; values without the prefix ("/", the tenant) name
+	// no object of Kinds.
+	Prefix string
 }
+
+// ID returns the id a value at r.Path names: the value itself, or the part
+// after r.Prefix. ok is false for a value without r.Prefix.
+func (r Ref) ID(v string) (id string, ok bool) {
+	if r.Prefix == "" {
+		return v, true
+	}
+	if len(v) <= len(r.Prefix) || !strings.EqualFold(v[:len(r.Prefix)], r.Prefix) {
+		return "", false
+	}
+	return v[len(r.Prefix):], true
+}
+
+// Value is the value of r.Path that names id (r.Prefix + id).
+func (r Ref) Value(id string) string { return r.Prefix + id }
 
 func (k *Kind) KeyProp() string {
 	if k.Key == "" {
@@ -302,6 +322,19 @@ var kinds = []*Kind{
 		SoftDelete: "directory",
 	},
 	{
+		// Activated directory roles: each a role template's object in this
+		// tenant, with an id of its own that an administrative unit's
+		// scopedRoleMembers[].roleId names. Never written: a restore
+		// activates a template it needs (importer/roles.go).
+		Name: "directory-roles", Title: "directory roles (activated)", Folder: "roles/directory-roles",
+		ODataType: "#microsoft.graph.directoryRole", APIVersion: "v1.0", ListPath: "/directoryRoles",
+		NameProp:        "displayName",
+		Volatile:        dirVolatile,
+		ReadOnly:        []string{"id", "displayName", "description", "roleTemplateId"},
+		BuiltIn:         func(map[string]any) bool { return true },
+		ReadPermissions: []string{"RoleManagement.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
+	},
+	{
 		Name: "administrative-units", Title: "administrative units", Folder: "administrative-units",
 		ODataType: "#microsoft.graph.administrativeUnit", APIVersion: "v1.0", ListPath: "/directory/administrativeUnits",
 		NameProp: "displayName",
@@ -313,6 +346,7 @@ var kinds = []*Kind{
 		Refs: []Ref{
 			{Path: "members[].id", Kinds: []string{"users", "groups"}},
 			{Path: "scopedRoleMembers[].roleMemberInfo.id", Kinds: []string{"users", "groups", "service-principals"}},
+			{Path: "scopedRoleMembers[].roleId", Kinds: []string{"directory-roles"}},
 		},
 		Sets:            map[string]string{"members": "id", "scopedRoleMembers": "id"},
 		Volatile:        dirVolatile,
@@ -335,6 +369,7 @@ var kinds = []*Kind{
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
+			{Path: "directoryScopeId", Kinds: []string{"administrative-units"}, Prefix: "/administrativeUnits/"},
 		},
 		ReadOnly:        []string{"id", "resourceScope", "principalOrganizationId"},
 		ReadPermissions: []string{"RoleManagement.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
@@ -345,6 +380,7 @@ var kinds = []*Kind{
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
+			{Path: "directoryScopeId", Kinds: []string{"administrative-units"}, Prefix: "/administrativeUnits/"},
 		},
 		Volatile:        []string{"modifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "status", "createdUsing", "memberType"},

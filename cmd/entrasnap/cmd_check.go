@@ -559,6 +559,9 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*checkSnap
 			if len(ru.targets) == 1 && ru.targets[0] == "applications" {
 				why = "a Microsoft application with no service principal in this tenant, or an app deleted since"
 			}
+			if k := facts[i].kind; k != nil && (k.Name == "role-assignments" || k.Name == "role-eligibility-schedules") {
+				why = "a deleted object: Graph keeps listing a role assignment for some days after its principal or scope is deleted; restore the object, or the assignment goes when Graph cleans it up"
+			}
 			is := checkIssue{Severity: sevWarning, Property: ru.prop,
 				Message: fmt.Sprintf("%s names no object in the snapshot (%s): %s", ru.id, strings.Join(titles, ", "), why)}
 			if ru.strict {
@@ -727,7 +730,10 @@ var typeKinds = func() map[string]string {
 // relationships, assignments): one that names nothing is then an error.
 func strictRef(k *layout.Kind, ref layout.Ref) bool {
 	if k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" {
-		return true
+		// Graph keeps listing an assignment for days after its principal
+		// (or scoping unit) is deleted (graphsim/doc.go, "Directory roles"):
+		// only the role definition is kept consistent.
+		return ref.Path == "roleDefinitionId"
 	}
 	first := ref.Path
 	if i := strings.IndexAny(first, ".["); i >= 0 {
@@ -749,8 +755,9 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 	for _, ref := range k.Refs {
 		strict := strictRef(k, ref)
 		collectRefs(obj, strings.Split(ref.Path, "."), "", func(prop, id, typ string) {
-			if id == "" {
-				return
+			var ok bool
+			if id, ok = ref.ID(id); !ok || id == "" {
+				return // "/" as a role's scope: the tenant, not an object
 			}
 			for _, s := range ref.Special {
 				if strings.EqualFold(s, id) {

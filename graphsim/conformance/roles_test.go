@@ -64,16 +64,30 @@ func TestAdministrativeUnits(t *testing.T) {
 		t.Errorf("AU members = %v", kinds)
 	}
 
-	// Scoped role membership: a helpdesk admin for this unit only.
+	// Scoped role membership: a helpdesk admin for this unit only. roleId is
+	// the activated directory role's id, not the template's.
 	admin := e.createUser("au.admin")
 	srm := models.NewScopedRoleMembership()
 	srm.SetRoleId(ptr(helpdeskAdminID))
+	srm.SetRoleMemberInfo(models.NewIdentity())
+	srm.GetRoleMemberInfo().SetId(admin.GetId())
+	_, err = aus.ByAdministrativeUnitId(auID).ScopedRoleMembers().Post(e.ctx, srm, nil)
+	requireODataError(t, err, http.StatusBadRequest, "Request_BadRequest")
+	dr := models.NewDirectoryRole()
+	dr.SetRoleTemplateId(ptr(helpdeskAdminID))
+	activated, err := e.client.DirectoryRoles().Post(e.ctx, dr, nil)
+	must(t, "activate Helpdesk Administrator", err)
+	helpdeskRoleID := deref(activated.GetId())
+	if helpdeskRoleID == helpdeskAdminID || deref(activated.GetRoleTemplateId()) != helpdeskAdminID {
+		t.Fatalf("activated directory role id %q template %q", helpdeskRoleID, deref(activated.GetRoleTemplateId()))
+	}
+	srm.SetRoleId(ptr(helpdeskRoleID))
 	info := models.NewIdentity()
 	info.SetId(admin.GetId())
 	srm.SetRoleMemberInfo(info)
 	got, err := aus.ByAdministrativeUnitId(auID).ScopedRoleMembers().Post(e.ctx, srm, nil)
 	must(t, "add scoped role member", err)
-	if deref(got.GetAdministrativeUnitId()) != auID || deref(got.GetRoleId()) != helpdeskAdminID || got.GetId() == nil {
+	if deref(got.GetAdministrativeUnitId()) != auID || deref(got.GetRoleId()) != helpdeskRoleID || got.GetId() == nil {
 		t.Errorf("scoped role membership AU %q role %q id %v", deref(got.GetAdministrativeUnitId()), deref(got.GetRoleId()), got.GetId())
 	}
 	if mi := got.GetRoleMemberInfo(); mi == nil || deref(mi.GetId()) != deref(admin.GetId()) || deref(mi.GetDisplayName()) != "User au.admin" {

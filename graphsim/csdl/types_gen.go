@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -532,6 +532,14 @@ var genTypes = []*Type{
 	}},
 	{Name: "directoryObject", Kind: "entity", BaseType: "entity", Open: true, props: []Property{
 		{"deletedDateTime", "Edm.DateTimeOffset", true, false},
+	}},
+	{Name: "directoryRole", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"roleTemplateId", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"members", "Collection(microsoft.graph.directoryObject)", false, true},
+		{"scopedMembers", "Collection(microsoft.graph.scopedRoleMembership)", true, true},
 	}},
 	{Name: "domain", Kind: "entity", BaseType: "entity", props: []Property{
 		{"authenticationType", "Edm.String", false, false},
@@ -1303,6 +1311,35 @@ var genTypes = []*Type{
 		{"principal", "microsoft.graph.directoryObject", false, false},
 		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
 	}},
+	{Name: "unifiedRoleAssignmentScheduleInstance", Kind: "entity", BaseType: "unifiedRoleScheduleInstanceBase", props: []Property{
+		{"assignmentType", "Edm.String", true, false},
+		{"endDateTime", "Edm.DateTimeOffset", true, false},
+		{"memberType", "Edm.String", true, false},
+		{"roleAssignmentOriginId", "Edm.String", true, false},
+		{"roleAssignmentScheduleId", "Edm.String", true, false},
+		{"startDateTime", "Edm.DateTimeOffset", true, false},
+	}, navs: []Navigation{
+		{"activatedUsing", "microsoft.graph.unifiedRoleEligibilityScheduleInstance", false, false},
+	}},
+	{Name: "unifiedRoleAssignmentScheduleRequest", Kind: "entity", BaseType: "request", props: []Property{
+		{"action", "microsoft.graph.unifiedRoleScheduleRequestActions", true, false},
+		{"appScopeId", "Edm.String", true, false},
+		{"directoryScopeId", "Edm.String", true, false},
+		{"isValidationOnly", "Edm.Boolean", true, false},
+		{"justification", "Edm.String", true, false},
+		{"principalId", "Edm.String", true, false},
+		{"roleDefinitionId", "Edm.String", true, false},
+		{"scheduleInfo", "microsoft.graph.requestSchedule", true, false},
+		{"targetScheduleId", "Edm.String", true, false},
+		{"ticketInfo", "microsoft.graph.ticketInfo", true, false},
+	}, navs: []Navigation{
+		{"activatedUsing", "microsoft.graph.unifiedRoleEligibilitySchedule", false, false},
+		{"appScope", "microsoft.graph.appScope", false, false},
+		{"directoryScope", "microsoft.graph.directoryObject", false, false},
+		{"principal", "microsoft.graph.directoryObject", false, false},
+		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
+		{"targetSchedule", "microsoft.graph.unifiedRoleAssignmentSchedule", false, false},
+	}},
 	{Name: "unifiedRoleDefinition", Kind: "entity", BaseType: "entity", props: []Property{
 		{"description", "Edm.String", true, false},
 		{"displayName", "Edm.String", true, false},
@@ -1351,6 +1388,17 @@ var genTypes = []*Type{
 		{"principalId", "Edm.String", true, false},
 		{"roleDefinitionId", "Edm.String", true, false},
 		{"status", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"appScope", "microsoft.graph.appScope", false, false},
+		{"directoryScope", "microsoft.graph.directoryObject", false, false},
+		{"principal", "microsoft.graph.directoryObject", false, false},
+		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
+	}},
+	{Name: "unifiedRoleScheduleInstanceBase", Kind: "entity", BaseType: "entity", props: []Property{
+		{"appScopeId", "Edm.String", true, false},
+		{"directoryScopeId", "Edm.String", true, false},
+		{"principalId", "Edm.String", true, false},
+		{"roleDefinitionId", "Edm.String", true, false},
 	}, navs: []Navigation{
 		{"appScope", "microsoft.graph.appScope", false, false},
 		{"directoryScope", "microsoft.graph.directoryObject", false, false},

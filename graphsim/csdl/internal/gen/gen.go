@@ -19,7 +19,7 @@ const graphNS = "microsoft.graph"
 // DefaultRoots are the types graphsim serves. Every complex, entity and enum
 // type reachable from their structural properties is emitted too.
 var DefaultRoots = []string{
-	"user", "group", "application", "servicePrincipal", "appRoleAssignment",
+	"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment",
 	"oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation",
 	"ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy",
 	"authenticationMethodsPolicy", "authenticationMethodConfiguration",

@@ -84,6 +84,7 @@ var ServedPrefixes = []string{
 	"/invitations", // guests.go: re-inviting a purged guest
 	"/devices",     // devices and organizational contacts as group members
 	"/contacts",
+	"/directoryroles",
 	"/$batch", // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
 }
 

@@ -1,0 +1,65 @@
+package exporter
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// activatedPath lists the active role assignments made by a PIM activation:
+// Graph lists them in /roleManagement/directory/roleAssignments too, next to
+// the standing ones, until they end
+// (learn.microsoft.com/graph/api/resources/unifiedroleassignmentscheduleinstance,
+// assignmentType "Activated").
+var activatedPath = "/roleManagement/directory/roleAssignmentScheduleInstances?" +
+	url.Values{"$filter": {"assignmentType eq 'Activated'"}, "$select": {"id,roleAssignmentOriginId"}}.Encode()
+
+// dropActivated leaves out the role assignments that are PIM activations: a
+// time-bound state of an eligibility (kept under roles/eligibility), not a
+// standing assignment a restore may make again. A tenant without the PIM
+// licence has no activations (Graph answers AadPremiumLicenseRequired); any
+// other failure fails the kind, as a snapshot that cannot tell an
+// activation from a standing assignment would let a restore make it
+// permanent.
+func (r *reader) dropActivated(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) ([]map[string]any, error) {
+	activated := map[string]bool{}
+	err := r.c.List(ctx, "/"+k.APIVersion+activatedPath, func(items []json.RawMessage) error {
+		requests.Add(1)
+		for _, it := range items {
+			var inst struct {
+				ID     string `json:"id"`
+				Origin string `json:"roleAssignmentOriginId"`
+			}
+			if err := json.Unmarshal(it, &inst); err != nil {
+				return err
+			}
+			for _, id := range []string{inst.Origin, inst.ID} {
+				if id != "" {
+					activated[strings.ToLower(id)] = true
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if ge := graph.AsError(err); ge != nil && ge.Code == "AadPremiumLicenseRequired" {
+			return objs, nil
+		}
+		return nil, kindError(k, "list PIM activations of", err, k.ReadPermissions)
+	}
+	if len(activated) == 0 {
+		return objs, nil
+	}
+	kept := objs[:0]
+	for _, o := range objs {
+		if id, _ := o["id"].(string); !activated[strings.ToLower(id)] {
+			kept = append(kept, o)
+		}
+	}
+	return kept, nil
+}

@@ -1,0 +1,350 @@
+package graphsim
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Directory roles and PIM beyond the generic rules (graphsim/doc.go,
+// "Directory roles and PIM").
+
+// inheritEligibility lists, next to a group's eligibility, one row per
+// member of the group with memberType "Group": the members are eligible
+// through the group, not on their own
+// (learn.microsoft.com/graph/api/resources/unifiedroleeligibilityschedule,
+// memberType "Inherited, Direct, or Group"). Which rows Graph lists is not
+// documented; graphsim takes the reading that lists them, which a restore
+// must not assign again as direct eligibilities. Members added to the group
+// later get no row (simplified). Callers hold t.mu.
+func (s *Server) inheritEligibility(sched, principal *record) {
+	if sched == nil || principal == nil || principal.kind.Name != "group" {
+		return
+	}
+	t := s.tenant
+	k := kindByName["unifiedRoleEligibilitySchedule"]
+	for _, m := range principal.links["members"] {
+		mr := t.dirObject(m)
+		if mr == nil || mr.kind.Name != "user" {
+			continue
+		}
+		row := deepCopy(sched.obj).(map[string]any)
+		row["id"] = derivedID("eligibility|" + sched.key() + "|" + mr.key())
+		row["principalId"] = mr.key()
+		row["memberType"] = "Group"
+		row["createdUsing"] = sched.key()
+		t.insert(k, row)
+	}
+}
+
+// dropInherited removes the rows inherited through the eligibility id.
+func (s *Server) dropInherited(id string) {
+	t := s.tenant
+	var rows []*record
+	for _, r := range t.colls["unifiedRoleEligibilitySchedule"].byKey {
+		if str(r.obj["memberType"]) != "Direct" && strings.EqualFold(str(r.obj["createdUsing"]), id) {
+			rows = append(rows, r)
+		}
+	}
+	for _, r := range rows {
+		s.remove(r)
+	}
+}
+
+// ---- directory roles ----
+//
+// learn.microsoft.com/graph/api/resources/directoryrole: a directory role
+// is activated from a role template (POST /directoryRoles {roleTemplateId},
+// directoryrole-post-directoryroles); its id is its own, different in every
+// tenant, and roleTemplateId names the template (the built-in role
+// definition's id). resources/scopedrolemembership: roleId is "the directory
+// role that the member is in", so a scoped role member names the activated
+// role's object id, never the template.
+
+func createDirectoryRole(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	tmpl := str(body["roleTemplateId"])
+	def := s.findRole(tmpl)
+	if def == nil || !strings.EqualFold(str(def.obj["templateId"]), tmpl) {
+		return notFound(tmpl)
+	}
+	if b, _ := def.obj["isBuiltIn"].(bool); !b {
+		// Strict reading: only built-in templates are directory roles.
+		return badRequest("Role template '%s' is not a built-in directory role template.", tmpl)
+	}
+	if s.directoryRoleFor(tmpl) != nil {
+		return conflict()
+	}
+	body["id"] = s.directoryRoleID(tmpl)
+	body["roleTemplateId"] = str(def.obj["templateId"])
+	body["displayName"] = def.obj["displayName"]
+	body["description"] = def.obj["description"]
+	return nil
+}
+
+func conflict() *apiError {
+	return errf(409, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.")
+}
+
+// directoryRoleID derives the object id of the activated template from the
+// tenant id (a different id in every tenant, as in Graph) without drawing on
+// the tenant's random sequence, so activating a role moves no other id.
+func (s *Server) directoryRoleID(tmpl string) string {
+	return derivedID("directoryRole|" + s.tenant.id + "|" + strings.ToLower(tmpl))
+}
+
+// derivedID is a GUID made from seed, not from the tenant's random
+// sequence: objects graphsim adds beside another (an inherited eligibility
+// row, a directory role) leave every later generated id as it was.
+func derivedID(seed string) string {
+	h := sha256.Sum256([]byte(seed))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// directoryRoleFor finds the activated role of a template. Callers hold t.mu.
+func (s *Server) directoryRoleFor(tmpl string) *record {
+	for _, r := range s.tenant.colls["directoryRole"].byKey {
+		if strings.EqualFold(str(r.obj["roleTemplateId"]), tmpl) {
+			return r
+		}
+	}
+	return nil
+}
+
+// activateRole activates a built-in role template (as POST /directoryRoles
+// would) and returns the directory role's id. Callers hold t.mu.
+func (s *Server) activateRole(tmpl string) string {
+	if r := s.directoryRoleFor(tmpl); r != nil {
+		return r.key()
+	}
+	body := map[string]any{"roleTemplateId": tmpl}
+	if createDirectoryRole(s, nil, body, nil) != nil {
+		return ""
+	}
+	body["deletedDateTime"] = nil
+	return s.tenant.insert(kindByName["directoryRole"], body).key()
+}
+
+// checkScopedRoleID refuses a scoped role member whose roleId is not an
+// activated directory role: a role definition or template id is 400
+// (graphsim's message; Graph's is not documented), an unknown id 404.
+func (s *Server) checkScopedRoleID(id string) *apiError {
+	if s.tenant.lookup(kindByName["directoryRole"], id) != nil {
+		return nil
+	}
+	if s.findRole(id) != nil {
+		return badRequest("Invalid roleId '%s': a scoped role member names an activated directory role (GET /directoryRoles; activate one with POST /directoryRoles {roleTemplateId}), not a role definition or template.", id)
+	}
+	return notFound(id)
+}
+
+// ---- active assignments: standing and activated ----
+//
+// learn.microsoft.com/graph/api/resources/unifiedroleassignmentscheduleinstance:
+// every active assignment is an instance, assignmentType "Assigned" (a
+// standing assignment) or "Activated" (a PIM activation of an eligibility,
+// rbacapplication-post-roleassignmentschedulerequests action selfActivate,
+// with an end); an activated assignment is listed in
+// /roleManagement/directory/roleAssignments too, until it ends. graphsim
+// keeps one instance per assignment, with the assignment's id
+// (roleAssignmentOriginId names it as well), and hides both once endDateTime
+// has passed on its clock.
+
+// addInstance records the instance of assignment a. Callers hold t.mu.
+func (s *Server) addInstance(a map[string]any, assignmentType string, start, end time.Time) {
+	t := s.tenant
+	k := kindByName["unifiedRoleAssignmentScheduleInstance"]
+	id := str(a["id"])
+	if r := t.colls[k.Name].byKey[strings.ToLower(id)]; r != nil {
+		t.detach(r)
+	}
+	var endV any
+	if !end.IsZero() {
+		endV = graphTime(end)
+	}
+	t.insert(k, map[string]any{
+		"id": id, "principalId": a["principalId"], "roleDefinitionId": a["roleDefinitionId"],
+		"directoryScopeId": a["directoryScopeId"], "appScopeId": nil,
+		"startDateTime": graphTime(start), "endDateTime": endV,
+		"assignmentType": assignmentType, "memberType": "Direct",
+		"roleAssignmentOriginId": id, "roleAssignmentScheduleId": id,
+	})
+}
+
+// dropInstance removes the instance of a deleted assignment.
+func (s *Server) dropInstance(id string) {
+	t := s.tenant
+	if r := t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(id)]; r != nil {
+		s.remove(r)
+	}
+}
+
+// expired says whether r is an activated assignment (or its instance)
+// whose end has passed.
+func (t *Tenant) expired(r *record) bool {
+	inst := r
+	switch r.kind.Name {
+	case "unifiedRoleAssignmentScheduleInstance":
+	case "unifiedRoleAssignment":
+		inst = t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(r.key())]
+		if inst == nil {
+			return false
+		}
+	default:
+		return false
+	}
+	end, err := time.Parse(time.RFC3339, str(inst.obj["endDateTime"]))
+	return err == nil && !t.now().Before(end)
+}
+
+// dropExpired removes ended activations for good, so the same assignment
+// can be made again. Callers hold t.mu for writing.
+func (s *Server) dropExpired() {
+	t := s.tenant
+	var gone []*record
+	for _, k := range []string{"unifiedRoleAssignment", "unifiedRoleAssignmentScheduleInstance"} {
+		for _, r := range t.colls[k].byKey {
+			if t.expired(r) {
+				gone = append(gone, r)
+			}
+		}
+	}
+	for _, r := range gone {
+		s.remove(r)
+	}
+}
+
+// createAssignmentRequest serves POST roleAssignmentScheduleRequests:
+// adminAssign (a standing assignment), selfActivate (an eligible principal's
+// time-bound activation), adminRemove and selfDeactivate.
+func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *record) *apiError {
+	t := s.tenant
+	s.dropExpired()
+	role := s.findRole(str(body["roleDefinitionId"]))
+	if role == nil {
+		return notFound(str(body["roleDefinitionId"]))
+	}
+	scope := str(body["directoryScopeId"])
+	if scope == "" {
+		scope = "/"
+		body["directoryScopeId"] = scope
+	}
+	now := t.now()
+	body["createdDateTime"], body["completedDateTime"] = graphTime(now), graphTime(now)
+	body["approvalId"] = nil
+	body["createdBy"] = map[string]any{"application": nil, "device": nil, "user": nil}
+	var existing *record
+	for _, a := range t.colls["unifiedRoleAssignment"].byKey {
+		if strings.EqualFold(str(a.obj["principalId"]), str(body["principalId"])) && strings.EqualFold(str(a.obj["roleDefinitionId"]), role.key()) &&
+			str(a.obj["directoryScopeId"]) == scope {
+			existing = a
+		}
+	}
+	a := map[string]any{"principalId": body["principalId"], "roleDefinitionId": role.key(), "directoryScopeId": scope}
+	switch action := str(body["action"]); action {
+	case "adminAssign", "selfActivate":
+		if existing != nil {
+			return badRequest("RoleAssignmentExists: The Role assignment already exists.")
+		}
+		var end time.Time
+		if action == "selfActivate" {
+			if !s.eligible(str(body["principalId"]), role.key(), scope) {
+				return badRequest("RoleAssignmentRequestPolicyValidationFailed: The principal is not eligible for the role at this scope.")
+			}
+			var aerr *apiError
+			if end, aerr = activationEnd(body["scheduleInfo"], now); aerr != nil {
+				return aerr
+			}
+		}
+		if aerr := createRoleAssignment(s, req, a, nil); aerr != nil {
+			return aerr
+		}
+		t.insert(kindByName["unifiedRoleAssignment"], a)
+		if action == "selfActivate" {
+			s.addInstance(a, "Activated", now, end)
+		}
+		body["targetScheduleId"] = a["id"]
+		body["status"] = "Provisioned"
+	case "adminRemove", "selfDeactivate":
+		if existing == nil {
+			return badRequest("RoleAssignmentDoesNotExist: The Role assignment does not exist.")
+		}
+		body["targetScheduleId"] = existing.key()
+		s.dropInstance(existing.key())
+		s.remove(existing)
+		body["status"] = "Revoked"
+	default:
+		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign, adminRemove, selfActivate and selfDeactivate.")
+	}
+	return nil
+}
+
+// eligible says whether principal holds an eligibility (its own or through
+// a group) for role at scope. Callers hold t.mu.
+func (s *Server) eligible(principal, role, scope string) bool {
+	for _, r := range s.tenant.colls["unifiedRoleEligibilitySchedule"].byKey {
+		if strings.EqualFold(str(r.obj["principalId"]), principal) && strings.EqualFold(str(r.obj["roleDefinitionId"]), role) &&
+			str(r.obj["directoryScopeId"]) == scope && s.tenant.visible(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// activationEnd reads an activation's end: afterDuration (ISO 8601,
+// PnDTnHnM) or afterDateTime. An activation without an end is refused
+// (strict reading: PIM activations are time-bound).
+func activationEnd(v any, now time.Time) (time.Time, *apiError) {
+	info, _ := v.(map[string]any)
+	exp, _ := lookupPath(info, "expiration").(map[string]any)
+	start := now
+	if st, err := time.Parse(time.RFC3339, str(lookupPath(info, "startDateTime"))); err == nil && st.After(now) {
+		start = st
+	}
+	switch str(exp["type"]) {
+	case "afterDuration":
+		if d, ok := isoDuration(str(exp["duration"])); ok && d > 0 {
+			return start.Add(d), nil
+		}
+	case "afterDateTime":
+		if end, err := time.Parse(time.RFC3339, str(exp["endDateTime"])); err == nil && end.After(start) {
+			return end, nil
+		}
+	}
+	return time.Time{}, badRequest("ExpirationRule: an activation needs scheduleInfo.expiration afterDuration (duration) or afterDateTime (endDateTime).")
+}
+
+// isoDuration parses the ISO 8601 durations PIM uses: P[nD][T[nH][nM][nS]].
+func isoDuration(v string) (time.Duration, bool) {
+	rest, ok := strings.CutPrefix(v, "P")
+	if !ok || rest == "" {
+		return 0, false
+	}
+	var d time.Duration
+	inTime := false
+	num := 0
+	digits := false
+	for _, c := range rest {
+		switch {
+		case c >= '0' && c <= '9':
+			num, digits = num*10+int(c-'0'), true
+			if num > 1_000_000 {
+				return 0, false
+			}
+		case c == 'T' && !inTime && !digits:
+			inTime = true
+		case digits && !inTime && c == 'D':
+			d += time.Duration(num) * 24 * time.Hour
+			num, digits = 0, false
+		case digits && inTime && (c == 'H' || c == 'M' || c == 'S'):
+			unit := map[rune]time.Duration{'H': time.Hour, 'M': time.Minute, 'S': time.Second}[c]
+			d += time.Duration(num) * unit
+			num, digits = 0, false
+		default:
+			return 0, false
+		}
+	}
+	return d, !digits
+}

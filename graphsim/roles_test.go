@@ -1,0 +1,145 @@
+package graphsim
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graphsim/builtin"
+)
+
+const pathEligibility = "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests"
+
+func listValue(t *testing.T, s *Server, path string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, v := range asSlice(genJSON(t, s, "GET", path, nil, 200)["value"]) {
+		out = append(out, v.(map[string]any))
+	}
+	return out
+}
+
+// A request's id is not its schedule's; a group's eligibility lists its
+// members as eligible through the group (memberType Group), rows a caller
+// cannot remove on their own; removing the group's eligibility removes them.
+func TestEligibilityRequestsSchedulesAndGroupRows(t *testing.T) {
+	s, users := gwServer(t)
+	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "PIM admins", "mailNickname": "pim", "mailEnabled": false,
+		"securityEnabled": true, "isAssignableToRole": true, "groupTypes": []any{}}, 201)
+	gid := str(g["id"])
+	for _, u := range users[:2] {
+		genDo(t, s, "POST", "/v1.0/groups/"+gid+"/members/$ref", ref(u))
+	}
+	req := genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminAssign", "justification": "x",
+		"principalId": gid, "roleDefinitionId": builtin.GlobalAdministratorRoleID, "directoryScopeId": "/"}, 201)
+	if str(req["targetScheduleId"]) == "" || strings.EqualFold(str(req["id"]), str(req["targetScheduleId"])) {
+		t.Fatalf("request %v: its id must differ from its schedule's", req)
+	}
+	rows := listValue(t, s, "/v1.0/roleManagement/directory/roleEligibilitySchedules")
+	byType := map[string][]string{}
+	for _, r := range rows {
+		byType[str(r["memberType"])] = append(byType[str(r["memberType"])], str(r["principalId"]))
+		if r["memberType"] == "Group" && r["createdUsing"] != req["targetScheduleId"] {
+			t.Errorf("inherited row %v does not name the group's schedule", r)
+		}
+	}
+	if len(byType["Direct"]) != 1 || byType["Direct"][0] != gid || len(byType["Group"]) != 2 {
+		t.Fatalf("schedules by memberType %v", byType)
+	}
+	wantError(t, s, "POST", pathEligibility, map[string]any{"action": "adminRemove", "principalId": users[0],
+		"roleDefinitionId": builtin.GlobalAdministratorRoleID, "directoryScopeId": "/"}, 400, "RoleAssignmentDoesNotExist")
+	// A direct eligibility of a member, next to the inherited one, is its own.
+	genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminAssign", "principalId": users[0],
+		"roleDefinitionId": builtin.GlobalAdministratorRoleID, "directoryScopeId": "/"}, 201)
+	genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminRemove", "principalId": gid,
+		"roleDefinitionId": builtin.GlobalAdministratorRoleID, "directoryScopeId": "/"}, 201)
+	rows = listValue(t, s, "/v1.0/roleManagement/directory/roleEligibilitySchedules")
+	if len(rows) != 1 || rows[0]["principalId"] != users[0] || rows[0]["memberType"] != "Direct" {
+		t.Fatalf("after removing the group's eligibility: %v", rows)
+	}
+}
+
+// Directory roles are activated from a template with their own id; a
+// scoped role member names that id, never the template.
+func TestDirectoryRolesAndScopedRoleMembers(t *testing.T) {
+	s, users := gwServer(t)
+	const helpdesk = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+	au := genJSON(t, s, "POST", "/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Unit"}, 201)
+	scoped := "/v1.0/directory/administrativeUnits/" + str(au["id"]) + "/scopedRoleMembers"
+	member := map[string]any{"id": users[0]}
+	wantError(t, s, "POST", scoped, map[string]any{"roleId": helpdesk, "roleMemberInfo": member}, 400, "not a role definition or template")
+	wantError(t, s, "POST", scoped, map[string]any{"roleId": "deadbeef-0000-4000-8000-000000000000", "roleMemberInfo": member}, 404, "")
+
+	roles := listValue(t, s, "/v1.0/directoryRoles")
+	if len(roles) != 1 || roles[0]["roleTemplateId"] != builtin.GlobalAdministratorRoleID || roles[0]["id"] == builtin.GlobalAdministratorRoleID {
+		t.Fatalf("activated roles of a new tenant: %v", roles)
+	}
+	dr := genJSON(t, s, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": helpdesk}, 201)
+	if dr["id"] == helpdesk || dr["roleTemplateId"] != helpdesk || dr["displayName"] != "Helpdesk Administrator" {
+		t.Fatalf("activated role %v", dr)
+	}
+	wantError(t, s, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": helpdesk}, 409, "conflicting object")
+	custom := genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleDefinitions", map[string]any{"displayName": "Custom", "isEnabled": true,
+		"rolePermissions": []any{map[string]any{"allowedResourceActions": []any{"microsoft.directory/users/standard/read"}}}}, 201)
+	wantError(t, s, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": custom["templateId"]}, 400, "not a built-in")
+	m := genJSON(t, s, "POST", scoped, map[string]any{"roleId": dr["id"], "roleMemberInfo": member}, 201)
+	if m["roleId"] != dr["id"] {
+		t.Fatalf("scoped role member %v", m)
+	}
+	// Another tenant activates the same template under another id.
+	s2, err := New(Options{Profile: "empty", Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dr2 := genJSON(t, s2, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": helpdesk}, 201); dr2["id"] == dr["id"] {
+		t.Errorf("two tenants share the directory role id %v", dr["id"])
+	}
+}
+
+// An eligible principal's activation (selfActivate, time-bound) is listed in
+// roleAssignments and as an Activated instance until its end on graphsim's
+// clock; a standing assignment is an Assigned instance. A principal that is
+// not eligible cannot activate, nor without an end.
+func TestActivatedAssignmentsListedUntilTheyEnd(t *testing.T) {
+	s, users := gwServer(t)
+	const reqs = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"
+	role := builtin.GlobalAdministratorRoleID
+	activate := func(principal string, exp map[string]any) map[string]any {
+		return map[string]any{"action": "selfActivate", "principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/",
+			"justification": "incident", "scheduleInfo": map[string]any{"expiration": exp}}
+	}
+	eightHours := map[string]any{"type": "afterDuration", "duration": "PT8H"}
+	wantError(t, s, "POST", reqs, activate(users[0], eightHours), 400, "not eligible")
+	genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminAssign", "principalId": users[0], "roleDefinitionId": role, "directoryScopeId": "/"}, 201)
+	wantError(t, s, "POST", reqs, activate(users[0], map[string]any{"type": "noExpiration"}), 400, "ExpirationRule")
+	req := genJSON(t, s, "POST", reqs, activate(users[0], eightHours), 201)
+	genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": users[1], "roleDefinitionId": role, "directoryScopeId": "/"}, 201)
+
+	byPrincipal := func() (map[string]string, map[string]string) {
+		ras, inst := map[string]string{}, map[string]string{}
+		for _, a := range listValue(t, s, "/v1.0/roleManagement/directory/roleAssignments") {
+			ras[str(a["principalId"])] = str(a["id"])
+		}
+		for _, i := range listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances") {
+			inst[str(i["principalId"])] = str(i["assignmentType"]) + "|" + str(i["roleAssignmentOriginId"])
+		}
+		return ras, inst
+	}
+	ras, inst := byPrincipal()
+	if ras[users[0]] == "" || inst[users[0]] != "Activated|"+ras[users[0]] || req["targetScheduleId"] != ras[users[0]] {
+		t.Fatalf("activation: assignments %v, instances %v, request %v", ras, inst, req)
+	}
+	if ras[users[1]] == "" || inst[users[1]] != "Assigned|"+ras[users[1]] {
+		t.Fatalf("standing assignment: assignments %v, instances %v", ras, inst)
+	}
+	filtered := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances?$filter=assignmentType%20eq%20'Activated'")
+	if len(filtered) != 1 || filtered[0]["principalId"] != users[0] {
+		t.Fatalf("$filter=assignmentType eq 'Activated': %v", filtered)
+	}
+	s.Clock().Advance(8*time.Hour + time.Second)
+	ras, inst = byPrincipal()
+	if ras[users[0]] != "" || inst[users[0]] != "" || ras[users[1]] == "" {
+		t.Fatalf("after the end: assignments %v, instances %v", ras, inst)
+	}
+	genJSON(t, s, "POST", reqs, activate(users[0], map[string]any{"type": "afterDuration", "duration": "PT1H"}), 201) // again
+}

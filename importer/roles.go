@@ -1,0 +1,153 @@
+package importer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// Directory roles and PIM: what a restore must not write as it reads.
+//
+//   - An eligibility a principal holds through a group's eligibility
+//     (memberType "Group" or "Inherited", learn.microsoft.com/graph/api/
+//     resources/unifiedroleeligibilityschedule) comes back with the group's;
+//     assigning it to the member directly would make a standing eligibility
+//     nobody granted. It is never created and never removed.
+//   - A schedule request answers with its own id; the object it makes is
+//     the schedule its targetScheduleId names, which is what the id map
+//     records (apply.go).
+
+// roleManagedBy says who writes a role object the restore leaves alone.
+func roleManagedBy(k *layout.Kind, data map[string]any) (by, reason string) {
+	if k.Name == "role-eligibility-schedules" {
+		if mt := str(data["memberType"]); mt != "" && !strings.EqualFold(mt, "Direct") {
+			return "PIM", "eligible through a group's eligibility (memberType " + mt + "): it comes back with the group's, never as a direct eligibility"
+		}
+	}
+	return "", ""
+}
+
+// ---- directory roles ----
+//
+// An administrative unit's scopedRoleMembers[].roleId is a directory role's
+// object id (learn.microsoft.com/graph/api/resources/scopedrolemembership):
+// the activated role of a template, with an id of its own in every tenant.
+// The snapshot keeps the activated roles (kind directory-roles), so a
+// roleId at REV is mapped through its roleTemplateId to the live tenant's
+// directory role; a template not activated there is activated first (POST
+// /directoryRoles {roleTemplateId}, directoryrole-post-directoryroles).
+
+// snapshotDirectoryRole finds the directory role id names at REV.
+func (pl *planner) snapshotDirectoryRole(id string) *Object {
+	for _, list := range [][]*Object{pl.in.Others, pl.in.Desired} {
+		for _, o := range list {
+			if o.Kind.Name == "directory-roles" && strings.EqualFold(o.Key, id) {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// templateOf is the role template a roleId at REV stands for: its directory
+// role's roleTemplateId, or the id itself when it is a template the live
+// tenant has activated (files written before directory roles were kept).
+func (pl *planner) templateOf(id string) (tmpl, name string) {
+	if o := pl.snapshotDirectoryRole(id); o != nil {
+		return str(o.Data["roleTemplateId"]), displayName(o)
+	}
+	for _, o := range pl.in.Live["directory-roles"] {
+		if strings.EqualFold(str(o.Data["roleTemplateId"]), id) {
+			return id, displayName(o)
+		}
+	}
+	return "", ""
+}
+
+// liveDirectoryRole maps a roleId at REV to the live directory role of the
+// same template.
+func (pl *planner) liveDirectoryRole(id string) (string, bool) {
+	live := pl.in.Live["directory-roles"]
+	if live == nil {
+		return "", false
+	}
+	if o := live[strings.ToLower(id)]; o != nil {
+		return o.Key, true
+	}
+	tmpl, _ := pl.templateOf(id)
+	if tmpl == "" {
+		return "", false
+	}
+	for _, o := range live {
+		if strings.EqualFold(str(o.Data["roleTemplateId"]), tmpl) {
+			return o.Key, true
+		}
+	}
+	return "", false
+}
+
+// directoryRole returns the roleId to send for a (translated) roleId and
+// the actions it waits for: the live role, or a placeholder for the role an
+// activation this plan adds makes.
+func (pl *planner) directoryRole(id string) (string, []string) {
+	if n, ok := pl.liveDirectoryRole(id); ok {
+		return n, nil
+	}
+	tmpl, name := pl.templateOf(id)
+	if tmpl == "" {
+		// Not a directory role of the snapshot: sent as it is, and Graph
+		// answers if it names nothing (the plan warns below).
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("scoped role member role %s is not a directory role of the snapshot at %s: sent as it is", id, pl.in.Rev))
+		return id, nil
+	}
+	holder := "{{new:" + id + "}}"
+	if a, ok := pl.activating[strings.ToLower(tmpl)]; ok {
+		return holder, []string{a}
+	}
+	k, _ := layout.Lookup("directory-roles")
+	o := &Object{Kind: k, Key: id, Data: map[string]any{"id": id, "roleTemplateId": tmpl, "displayName": name}}
+	if so := pl.snapshotDirectoryRole(id); so != nil {
+		o = so
+	}
+	s := &objState{d: o, k: k, key: id, orig: id, mode: "create", holder: holder}
+	pl.names[strings.ToLower(holder)] = "activated " + name
+	a := pl.add(s, Action{Op: OpCreate, Placeholder: holder,
+		Request:  Request{Method: "POST", Path: "/v1.0/directoryRoles", Body: body(map[string]any{"roleTemplateId": tmpl})},
+		Changes:  []Change{{Path: "roleTemplateId", Action: string(diff.Added), After: tmpl}},
+		Warnings: []string{"the role " + name + " is not activated in this tenant: a scoped role member needs its directory role, activated from its template first"}})
+	if pl.activating == nil {
+		pl.activating = map[string]string{}
+	}
+	pl.activating[strings.ToLower(tmpl)] = a
+	return holder, []string{a}
+}
+
+// ---- PIM activations ----
+//
+// Graph lists an assignment made by a PIM activation in
+// /roleManagement/directory/roleAssignments like a standing one, until it
+// ends (resources/unifiedroleassignmentscheduleinstance, assignmentType
+// "Activated"). The export leaves activations out (exporter/roles.go); a
+// snapshot taken before it did, or by a token that could not tell, may hold
+// one. A restore never makes such an assignment standing: an assignment at
+// REV that is gone and that an eligibility at REV also grants (same role,
+// principal and scope) is taken for an activation and not recreated; the
+// eligibility is what comes back, and the plan says so.
+
+// pimActivation says why the role assignment o at REV is not recreated, or "".
+func (pl *planner) pimActivation(o *Object) string {
+	if o.Kind.Name != "role-assignments" {
+		return ""
+	}
+	key := naturalKey(o.Kind, o.Data, o.Key)
+	for _, list := range [][]*Object{pl.in.Others, pl.in.Desired} {
+		for _, e := range list {
+			if e.Kind.Name == "role-eligibility-schedules" && naturalKey(e.Kind, e.Data, e.Key) == key {
+				return "the principal was eligible for this role at REV (eligibility " + e.Key + "): an assignment next to an eligibility is taken for a PIM activation, which Graph lists as an assignment until it ends; it is not made a standing assignment (activate the eligibility in PIM, or assign the role by hand if it was standing)"
+			}
+		}
+	}
+	return ""
+}
