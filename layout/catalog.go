@@ -371,8 +371,11 @@ var kinds = []*Kind{
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
 			{Path: "directoryScopeId", Kinds: []string{"administrative-units"}, Prefix: "/administrativeUnits/"},
 		},
-		ReadOnly:        []string{"id", "resourceScope", "principalOrganizationId"},
-		ReadPermissions: []string{"RoleManagement.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
+		ReadOnly: []string{"id", "resourceScope", "principalOrganizationId"},
+		// RoleAssignmentSchedule.Read.Directory: the export leaves PIM
+		// activations out, read from roleAssignmentScheduleInstances
+		// (Directory.Read.All does not read PIM schedules).
+		ReadPermissions: []string{"RoleManagement.Read.Directory", "RoleAssignmentSchedule.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
 	},
 	{
 		Name: "role-eligibility-schedules", Title: "PIM role eligibility schedules", Folder: "roles/eligibility",
