@@ -56,6 +56,8 @@ func usageErrorf(format string, args ...any) error {
 
 // env is what commands need from the outside world; tests swap it.
 type env struct {
+	// args is the command line as given (args[0] is the program name).
+	args           []string
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
@@ -131,7 +133,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // runContext runs the CLI with ctx; a context cancelled with cause
 // interrupted{signal} exits as that signal asks.
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{args: args, stdin: stdin, stdout: stdout, stderr: stderr}
 	err := newApp(e).RunContext(ctx, args)
 	var in interrupted
 	if errors.As(context.Cause(ctx), &in) {

@@ -32,7 +32,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		},
 		Action: func(c *cli.Context) error {
-			args, err := interspersed(c)
+			args, err := e.interspersed(c)
 			if err != nil {
 				return err
 			}

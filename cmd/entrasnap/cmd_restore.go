@@ -126,7 +126,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
-			args, err := interspersed(c)
+			args, err := e.interspersed(c)
 			if err != nil {
 				return err
 			}
@@ -157,8 +157,11 @@ EXAMPLES:
 
 // interspersed returns the positional arguments and applies the flags
 // given after them ("restore --repo R --at REV SELECTOR --yes"), which
-// urfave/cli v2 leaves among the arguments. "--" ends the flags.
-func interspersed(c *cli.Context) ([]string, error) {
+// urfave/cli v2 leaves among the arguments. "--" ends the flags, wherever
+// it is: Go's flag parser consumes a "--" that directly follows the flags
+// ("restore --repo R --at REV -- -AbC..."), so the raw command line tells
+// whether the arguments came after one.
+func (e *env) interspersed(c *cli.Context) ([]string, error) {
 	args := c.Args().Slice()
 	var pos []string
 	isBool := func(name string) (known, boolean bool) {
@@ -171,6 +174,14 @@ func interspersed(c *cli.Context) ([]string, error) {
 			}
 		}
 		return false, false
+	}
+	if n := len(e.args) - len(args) - 1; len(args) > 0 && n >= 1 && e.args[n] == "--" {
+		// The "--" is not the value of a flag before it ("--at --").
+		prev := e.args[n-1]
+		name, _, hasValue := strings.Cut(strings.TrimLeft(prev, "-"), "=")
+		if known, boolean := isBool(name); !strings.HasPrefix(prev, "-") || hasValue || !known || boolean {
+			return args, nil
+		}
 	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]

@@ -29,7 +29,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "revision, snapshot tag or date"},
 		},
 		Action: func(c *cli.Context) error {
-			args, err := interspersed(c)
+			args, err := e.interspersed(c)
 			if err != nil {
 				return err
 			}
@@ -74,6 +74,6 @@ func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
 		}
 		fmt.Fprintln(e.stdout, line)
 	}
-	warnSkipped(e.stderr, ix.skipped)
+	warnSkipped(e.stderr, ix.skipped())
 	return sc.Err()
 }
