@@ -14,9 +14,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // Exit codes, decided here and nowhere else.
 const (
 	exitOK      = 0  // success; for diff/drift/plan: no changes
@@ -91,6 +88,8 @@ everything without an Azure account.`,
 			kindsCommand(e),
 			graphsimCommand(e),
 			benchCommand(e),
+			versionCommand(e),
+			completionCommand(e),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return &codedError{code: exitUsage, err: err}
