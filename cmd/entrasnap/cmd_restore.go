@@ -319,7 +319,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := in.CheckTenant(); err != nil {
 		return err
 	}
-	if err := confirmRestore(e, o, in); err != nil {
+	if err := confirmRestore(ctx, e, o, in); err != nil {
 		return err
 	}
 	return applyPlan(ctx, e, plan, client, repo, o.conn.tokenForCheck(ctx), o.json)
@@ -357,13 +357,31 @@ func (cn connection) tokenForCheck(ctx context.Context) string {
 
 // confirmRestore asks for "yes" on a terminal (and the tenant's name for
 // --all), or takes --yes and --confirm-tenant; it never prompts otherwise.
-func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
+// Ctrl-C at a prompt ends it at once (exit 130), nothing written.
+func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.Input) error {
 	tty := stdinIsTerminal(e.stdin)
 	rd := bufio.NewReader(e.stdin)
+	cancelled := false
 	ask := func(prompt string) string {
 		fmt.Fprint(e.stderr, prompt)
-		line, _ := rd.ReadString('\n')
-		return strings.TrimSpace(line)
+		// A read of a terminal does not end on a signal: wait for the
+		// line or the context, whichever comes first.
+		lines := make(chan string, 1)
+		go func() {
+			line, _ := rd.ReadString('\n')
+			lines <- line
+		}()
+		select {
+		case line := <-lines:
+			return strings.TrimSpace(line)
+		case <-ctx.Done():
+			fmt.Fprintln(e.stderr)
+			cancelled = true
+			return ""
+		}
+	}
+	stopped := func() error {
+		return errors.New("restore cancelled at the prompt, nothing was written")
 	}
 	if o.all {
 		name := tenantName(in)
@@ -373,7 +391,11 @@ func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
 				return fmt.Errorf("--confirm-tenant %q is not the name of the tenant being written (%q, tenant %s); nothing was written", o.confirmTenant, name, in.TenantID)
 			}
 		case tty:
-			if got := ask(fmt.Sprintf("\nThis rolls back the whole tenant %s to %s. Type the name of the tenant being written (%q) to continue: ", in.TenantID, o.at, name)); !strings.EqualFold(got, name) {
+			got := ask(fmt.Sprintf("\nThis rolls back the whole tenant %s to %s. Type the name of the tenant being written (%q) to continue: ", in.TenantID, o.at, name))
+			if cancelled {
+				return stopped()
+			}
+			if !strings.EqualFold(got, name) {
 				return errors.New("the name does not match: restore cancelled, nothing was written")
 			}
 		default:
@@ -386,7 +408,11 @@ func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
 	if !tty {
 		return errors.New("not applying without confirmation: standard input is not a terminal; review the plan above and run again with --yes, or save it with --out and run `entrasnap apply`; nothing was written")
 	}
-	if ask("\nApply this plan? Only 'yes' will be accepted: ") != "yes" {
+	got := ask("\nApply this plan? Only 'yes' will be accepted: ")
+	if cancelled {
+		return stopped()
+	}
+	if got != "yes" {
 		return errors.New("restore cancelled, nothing was written")
 	}
 	return nil
