@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/internal/complete"
 )
 
 // The scripts list exactly the commands of the command table (so they
@@ -101,7 +103,7 @@ func TestCompletionScripts(t *testing.T) {
 func quoteAll(words []string) []string {
 	out := make([]string, len(words))
 	for i, w := range words {
-		out[i] = shQuote(w)
+		out[i] = complete.Quote(w)
 	}
 	return out
 }
