@@ -36,12 +36,13 @@ hold (it was not exported then) is not checked either.
 
 --watch FILE makes only some drift critical, so that CI alerts on what
 matters. FILE is YAML listing kinds (names or folders, as --kinds), paths in
-the repository (folders or files) and object ids:
+the repository (folders or files) and objects: ids, or any OBJECT as show
+takes it (an appId, kind/displayName), looked up in the baseline:
 
    # drift-watch.yaml
    kinds: [conditional-access, role-assignments]
    paths: [groups/3f/finance-admins.3f2a0b1c-1111-4000-8000-000000000001.yaml]
-   objects: [c0ffee00-0000-4000-8000-000000000001]
+   objects: [c0ffee00-0000-4000-8000-000000000001, "groups/Finance Admins"]
 
 Other drift is still printed, marked not critical, but does not change the
 exit code.

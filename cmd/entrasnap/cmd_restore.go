@@ -54,9 +54,13 @@ would be removed because it was not there at REV. Then:
   - otherwise it applies the plan after confirmation: --yes, or typing "yes"
     on a terminal. It never prompts when standard input is not a terminal.
 
-SELECTOR is an object id, a file path in the repository, kind/displayName
-(conditional-access-policies/Require MFA), or a kind or folder
-(conditional-access, groups): a whole kind also removes live objects that
+SELECTOR is an object id or an alias of one (an application's appId, a role
+definition's templateId), a file path in the repository, kind/displayName
+(conditional-access-policies/Require MFA; the kind may be a folder:
+conditional-access/policies/Require MFA), or a kind or folder
+(conditional-access, groups); show, log and drift's --watch read objects
+the same way. An id that begins with "-" (role assignment ids can) goes
+after "--": restore --repo R --at REV -- -AbC... A whole kind also removes live objects that
 were not there at REV, except for a kind the snapshot marks incomplete
 (carried forward from an earlier snapshot, or not exported): its removals
 are left out with a warning. --all selects everything (a whole-tenant
