@@ -204,3 +204,52 @@ func TestAppIDsAreNamedInShowDiffAndDrift(t *testing.T) {
 		t.Errorf("drift has unnamed ids:\n%s", out)
 	}
 }
+
+// A drift --watch file's objects take the same selectors: a policy by
+// folder/displayName and an application by its appId make their drift
+// critical; a name the baseline does not hold is a usage error naming it.
+func TestDriftWatchObjectsTakeSelectors(t *testing.T) {
+	e := newSelEnv(t)
+	dir := t.TempDir()
+	watch := func(name string, objects ...string) string {
+		file := filepath.Join(dir, name)
+		var b strings.Builder
+		b.WriteString("objects:\n")
+		for _, o := range objects {
+			data, _ := json.Marshal(o)
+			b.WriteString("  - " + string(data) + "\n")
+		}
+		if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	byName := watch("ca.yaml", "conditional-access/policies/"+strings.ToLower(e.caName))
+	byAppID := watch("app.yaml", e.appAppID)
+	kinds := []string{"--kinds", "conditional-access,applications"}
+
+	// No drift yet: both watch files are accepted.
+	for _, w := range []string{byName, byAppID} {
+		e.cli(exitOK, append([]string{"drift", "--repo", e.repo, "--watch", w}, kinds...)...)
+	}
+	e.do("PATCH", "/v1.0/identity/conditionalAccess/policies/"+e.caID, map[string]any{"state": "disabled"})
+	out, _ := e.cli(exitChanges, append([]string{"drift", "--repo", e.repo, "--watch", byName}, kinds...)...)
+	crit, _, _ := strings.Cut(out, "not critical")
+	if !strings.Contains(crit, layout.Safe(e.caName)) {
+		t.Errorf("the watched policy's drift is not critical:\n%s", out)
+	}
+	// The app has not changed: the policy's drift is not critical for it.
+	e.cli(exitOK, append([]string{"drift", "--repo", e.repo, "--watch", byAppID}, kinds...)...)
+	e.do("PATCH", "/v1.0/applications/"+e.appID, map[string]any{"notes": "changed"})
+	out, _ = e.cli(exitChanges, append([]string{"drift", "--repo", e.repo, "--watch", byAppID}, kinds...)...)
+	crit, _, _ = strings.Cut(out, "not critical")
+	if !strings.Contains(crit, layout.Safe(e.appName)) {
+		t.Errorf("the application watched by appId is not critical:\n%s", out)
+	}
+
+	nobody := watch("nobody.yaml", "groups/Nobody Here")
+	code, _, errOut := runCLI(t, append([]string{"drift", "--repo", e.repo, "--watch", nobody, "--graph-url", e.url, "--access-token", e.sim.Token()}, kinds...)...)
+	if code != exitUsage || !strings.Contains(errOut, "--watch "+nobody) || !strings.Contains(errOut, `no groups named "Nobody Here"`) {
+		t.Errorf("a watched name that names nothing: %d %s", code, errOut)
+	}
+}
