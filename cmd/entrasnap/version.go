@@ -1,10 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"runtime"
 	"runtime/debug"
+
+	"github.com/entrasnap/entrasnap/internal/buildinfo"
 
 	"github.com/urfave/cli/v2"
 )
@@ -20,50 +19,11 @@ var version string
 
 func init() {
 	bi, _ := debug.ReadBuildInfo()
-	version = moduleVersion(bi, version)
+	version = buildinfo.Version(bi, version)
 	cli.VersionPrinter = func(c *cli.Context) {
 		bi, _ := debug.ReadBuildInfo()
-		writeVersion(c.App.Writer, bi, version)
+		buildinfo.Write(c.App.Writer, "entrasnap", bi, version)
 	}
-}
-
-// moduleVersion is the -X value when set, else the main module's version.
-func moduleVersion(bi *debug.BuildInfo, set string) string {
-	switch {
-	case set != "":
-		return set
-	case bi != nil && bi.Main.Version != "":
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
-// writeVersion prints the version and, when the build recorded them, the
-// VCS revision, whether the work tree had changes, the commit time, and
-// the Go version and platform.
-func writeVersion(w io.Writer, bi *debug.BuildInfo, v string) {
-	fmt.Fprintf(w, "entrasnap version %s\n", v)
-	if bi == nil {
-		return
-	}
-	settings := map[string]string{}
-	for _, s := range bi.Settings {
-		settings[s.Key] = s.Value
-	}
-	if rev := settings["vcs.revision"]; rev != "" {
-		if settings["vcs.modified"] == "true" {
-			rev += " (modified: the work tree had uncommitted changes)"
-		}
-		fmt.Fprintf(w, "revision %s\n", rev)
-	}
-	if t := settings["vcs.time"]; t != "" {
-		fmt.Fprintf(w, "commit time %s\n", t)
-	}
-	gov := bi.GoVersion
-	if gov == "" {
-		gov = runtime.Version()
-	}
-	fmt.Fprintf(w, "built with %s for %s/%s\n", gov, runtime.GOOS, runtime.GOARCH)
 }
 
 func versionCommand(e *env) *cli.Command {
@@ -81,7 +41,7 @@ when the build recorded them, and the Go version.`,
 				return usageErrorf("version takes no arguments")
 			}
 			bi, _ := debug.ReadBuildInfo()
-			writeVersion(e.stdout, bi, version)
+			buildinfo.Write(e.stdout, "entrasnap", bi, version)
 			return nil
 		},
 	}

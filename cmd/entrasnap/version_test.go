@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/internal/buildinfo"
 )
 
 // A `go install ...@v1.2.3` build reports v1.2.3; a build from a checkout
@@ -27,12 +29,12 @@ func TestVersionFromBuildInfo(t *testing.T) {
 		{installed, "v9.9.9", "v9.9.9", []string{"entrasnap version v9.9.9\n"}, nil},
 		{nil, "", "(devel)", []string{"entrasnap version (devel)\n"}, []string{"built with"}},
 	} {
-		v := moduleVersion(tc.bi, tc.set)
+		v := buildinfo.Version(tc.bi, tc.set)
 		if v != tc.want {
 			t.Errorf("moduleVersion = %q, want %q", v, tc.want)
 		}
 		var b bytes.Buffer
-		writeVersion(&b, tc.bi, v)
+		buildinfo.Write(&b, "entrasnap", tc.bi, v)
 		for _, s := range tc.contains {
 			if !strings.Contains(b.String(), s) {
 				t.Errorf("version output lacks %q:\n%s", s, b.String())
