@@ -238,11 +238,20 @@ type NotFoundError struct{ Path string }
 
 func (e *NotFoundError) Error() string { return e.Path + " is not an object file of this revision" }
 
-// Chain asks each resolver in turn (the newer snapshot first).
+// Chain asks each resolver in turn (the newer snapshot first). An id that
+// is some index's key is named from its file before any index reads the
+// files that hold aliases.
 type Chain []diff.Resolver
 
 // Name implements diff.Resolver.
 func (c Chain) Name(id string) (string, bool) {
+	for _, r := range c {
+		if ix, ok := r.(*Index); ok && ix.load() == nil && len(ix.byKey[strings.ToLower(id)]) > 0 {
+			if n, ok := ix.Name(id); ok {
+				return n, true
+			}
+		}
+	}
 	for _, r := range c {
 		if n, ok := r.Name(id); ok {
 			return n, true

@@ -177,3 +177,22 @@ func TestIndexSkipsUnreadableFiles(t *testing.T) {
 		t.Errorf("Skipped = %+v", sk)
 	}
 }
+
+// A chain names an id from the index that has it as a key before any
+// index reads the files that hold aliases.
+func TestChainPrefersKeysOverAliases(t *testing.T) {
+	files, paths := fixture(t)
+	reads := 0
+	newer := newIndex(func() ([]string, error) { return []string{paths["app"], paths["sp"], paths["role"]}, nil },
+		func(p string) ([]byte, error) { reads++; return files[p], nil })
+	older := FromFiles(files)
+	if n, ok := (Chain{newer, older}).Name(grpA); !ok || n != "Finance Admins" {
+		t.Errorf("Name(grpA) = %q, %v", n, ok)
+	}
+	if reads != 0 {
+		t.Errorf("the newer index read %d files for an id the older one holds as a key", reads)
+	}
+	if n, _ := (Chain{newer, older}).Name(msAppID); n != "Office 365 Exchange Online" || reads == 0 {
+		t.Errorf("Name(appId) = %q after %d reads", n, reads)
+	}
+}
