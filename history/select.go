@@ -109,6 +109,9 @@ func ResolveOne(v View, selector string) (string, error) {
 		}
 		return "", &SelectorError{Selector: s, Msg: fmt.Sprintf("names a kind or folder (%s), not one object; give an id, a file path or kind/displayName (e.g. %s/Require MFA)", strings.Join(names, ", "), ks[0].Name)}
 	}
+	if len(ps) > 1 && sameKey(v, ps) {
+		return "", &SelectorError{Selector: s, Msg: fmt.Sprintf("%d files hold this id (%s); run `entrasnap check`, and give one file path", len(ps), strings.Join(ps, ", "))}
+	}
 	if len(ps) != 1 {
 		return "", ambiguous(s, ps)
 	}

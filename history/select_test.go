@@ -129,6 +129,20 @@ func TestSelectorKindsAndErrors(t *testing.T) {
 			t.Errorf("ResolveOne(%q) = %v; want a SelectorError with %q", tc.sel, err, tc.msg)
 		}
 	}
+	// Two files holding one id (one copied by hand into another kind's
+	// folder): show names both; restore takes both (check reports it).
+	k, _ := layout.Lookup("groups")
+	copied := "groups/a1/adele-vance.a1b2c3d4-0000-4000-8000-00000000000a.yaml"
+	if _, key, err := layout.Locate(copied); err != nil || k == nil || key != "a1b2c3d4-0000-4000-8000-00000000000a" {
+		t.Fatalf("%s: %v", copied, err)
+	}
+	twice := map[string][]byte{copied: files[paths["user"]]}
+	for p, d := range files {
+		twice[p] = d
+	}
+	if _, err := ResolveOne(FromFiles(twice), "a1b2c3d4-0000-4000-8000-00000000000a"); err == nil || !strings.Contains(err.Error(), "2 files hold this id") || !strings.Contains(err.Error(), copied) {
+		t.Errorf("ResolveOne of an id in two files: %v", err)
+	}
 	if _, err := Resolve(ix, []string{"groups/Finance Admins"}, false); err == nil || !strings.Contains(err.Error(), "names 2 objects") {
 		t.Errorf("Resolve of a shared name: %v", err)
 	}
