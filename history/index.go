@@ -22,7 +22,8 @@ type Index struct {
 	loaded  bool
 	listErr error
 	paths   []string            // object files, sorted
-	byKey   map[string][]string // lower-case key → paths
+	byKey   map[string][]string // normKey(key) → paths
+	byFold  map[string][]string // lower-case key → paths
 	kindOf  map[string]*layout.Kind
 	objects map[string]*diff.Object
 	failed  map[string]bool
@@ -84,6 +85,7 @@ func (ix *Index) load() error {
 		return err
 	}
 	ix.byKey = map[string][]string{}
+	ix.byFold = map[string][]string{}
 	ix.kindOf = map[string]*layout.Kind{}
 	for _, p := range all {
 		k, key, err := layout.Locate(p)
@@ -95,14 +97,26 @@ func (ix *Index) load() error {
 		}
 		ix.paths = append(ix.paths, p)
 		ix.kindOf[p] = k
-		lk := strings.ToLower(key)
-		ix.byKey[lk] = append(ix.byKey[lk], p)
+		ix.byKey[normKey(key)] = append(ix.byKey[normKey(key)], p)
+		ix.byFold[strings.ToLower(key)] = append(ix.byFold[strings.ToLower(key)], p)
 	}
 	sort.Strings(ix.paths)
-	for _, ps := range ix.byKey {
-		sort.Strings(ps)
+	for _, m := range []map[string][]string{ix.byKey, ix.byFold} {
+		for _, ps := range m {
+			sort.Strings(ps)
+		}
 	}
 	return nil
+}
+
+// normKey is how keys compare: GUIDs without regard to case, as Graph
+// compares them; other keys exactly (two users may have keys that differ
+// only in case).
+func normKey(key string) string {
+	if layout.IsGUID(key) {
+		return strings.ToLower(key)
+	}
+	return key
 }
 
 // Paths returns every object file of the revision, sorted.
@@ -133,17 +147,19 @@ func (ix *Index) Kind(p string) *layout.Kind {
 // Lookup returns the files of the objects whose key is id, or else (for a
 // GUID) whose alias is id: an application's appId, a role definition's
 // templateId, and a service principal's appId when no application has it.
-// Keys and aliases are compared without regard to case.
+// GUIDs compare without regard to case; another key compares exactly, or
+// without regard to case when no key is exactly id (then every key that
+// folds to it is returned).
 func (ix *Index) Lookup(id string) ([]string, error) {
 	if err := ix.load(); err != nil {
 		return nil, err
 	}
-	lid := strings.ToLower(id)
-	if ps := ix.byKey[lid]; len(ps) > 0 {
+	if ps := ix.byKey[normKey(id)]; len(ps) > 0 {
 		return ps, nil
 	}
+	lid := strings.ToLower(id)
 	if !layout.IsGUID(id) {
-		return nil, nil
+		return ix.byFold[lid], nil
 	}
 	if ix.aliases == nil {
 		ix.aliases = map[string][]string{}
@@ -216,7 +232,7 @@ func (ix *Index) Object(p string) (*diff.Object, error) {
 // Name implements diff.Resolver: the display name of the object an id
 // (or alias) names, reading its file once.
 func (ix *Index) Name(id string) (string, bool) {
-	lid := strings.ToLower(id)
+	lid := normKey(id)
 	if n, ok := ix.names[lid]; ok {
 		return n, n != ""
 	}
@@ -246,7 +262,7 @@ type Chain []diff.Resolver
 // Name implements diff.Resolver.
 func (c Chain) Name(id string) (string, bool) {
 	for _, r := range c {
-		if ix, ok := r.(*Index); ok && ix.load() == nil && len(ix.byKey[strings.ToLower(id)]) > 0 {
+		if ix, ok := r.(*Index); ok && ix.load() == nil && len(ix.byKey[normKey(id)]) > 0 {
 			if n, ok := ix.Name(id); ok {
 				return n, true
 			}

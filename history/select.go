@@ -133,7 +133,7 @@ func sameKey(v View, ps []string) bool {
 		}
 		if i == 0 {
 			first = key
-		} else if !strings.EqualFold(key, first) {
+		} else if normKey(key) != normKey(first) {
 			return false
 		}
 	}

@@ -51,6 +51,15 @@ func fixture(t testing.TB) (map[string][]byte, map[string]string) {
 	add("slash", "groups", map[string]any{"id": "3f2a0b1c-3333-4000-8000-000000000003", "displayName": "R&D / Labs"})
 	add("assign", "role-assignments", map[string]any{"id": assignID, "roleDefinitionId": roleTmpl, "principalId": grpA})
 	add("user", "users", map[string]any{"id": "a1b2c3d4-0000-4000-8000-00000000000a", "displayName": "Adele Vance", "userPrincipalName": "adele@contoso.com"})
+	add("fido", "authentication-method-configurations", map[string]any{"id": "Fido2", "state": "enabled"})
+	add("caseA", "users", map[string]any{"id": "case-key", "userPrincipalName": "a@contoso.com"})
+	k, _ := layout.Lookup("users")
+	if p, err := layout.PathCaseDistinct(k, map[string]any{"id": "Case-Key", "userPrincipalName": "b@contoso.com"}); err == nil {
+		files[p] = layout.Canonical(k, map[string]any{"id": "Case-Key", "userPrincipalName": "b@contoso.com"})
+		paths["caseB"] = p
+	} else {
+		t.Fatal(err)
+	}
 	add("org", "organization", map[string]any{"id": "7e000000-0000-4000-8000-000000000001", "displayName": "Contoso"})
 	add("amp", "authentication-methods-policy", map[string]any{"id": "authenticationMethodsPolicy", "displayName": "Authentication Methods Policy"})
 	files["README.md"] = []byte("not an object")
@@ -83,6 +92,10 @@ func TestSelectorForms(t *testing.T) {
 		{"authentication/methods-policy", "amp"},
 		{"organization/Contoso", "org"},
 		{"  " + caID + " ", "ca"},
+		{"Fido2", "fido"},
+		{"fido2", "fido"}, // no key is exactly "fido2": compared without case
+		{"case-key", "caseA"},
+		{"Case-Key", "caseB"}, // keys that are not GUIDs compare exactly first
 	} {
 		ix := FromFiles(files)
 		got, err := ResolveOne(ix, tc.sel)
@@ -122,6 +135,7 @@ func TestSelectorKindsAndErrors(t *testing.T) {
 		{"groups", "not one object"},
 		{"conditional-access", "not one object"},
 		{"", "empty"},
+		{"CASE-KEY", "names 2 objects"},
 	} {
 		_, err := ResolveOne(ix, tc.sel)
 		var se *SelectorError
