@@ -15,6 +15,7 @@ import (
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -399,122 +400,13 @@ func resolveBreakGlass(ctx context.Context, c *graph.Client, entries []string, s
 }
 
 // SelectorError: a selector names nothing at REV, or more than one object.
-type SelectorError struct{ Selector, Msg string }
-
-func (e *SelectorError) Error() string { return fmt.Sprintf("selector %q: %s", e.Selector, e.Msg) }
+type SelectorError = history.SelectorError
 
 // ResolveSelectors turns selectors into a Selection against the objects at
-// REV. A selector is a file path, a kind or folder (conditional-access,
-// groups), an object id (or an application's appId), or kind/displayName
-// (conditional-access-policies/Require MFA; the kind part may be a folder).
-// all selects every kind.
+// REV with the one selector grammar (history.Resolve): a file path, a kind
+// or folder, an object id or alias (an application's appId), or
+// kind/displayName. all selects every kind.
 func ResolveSelectors(snap diff.Snapshot, selectors []string, all bool) (Selection, error) {
-	var sel Selection
-	if all {
-		for _, k := range layout.Kinds() {
-			sel.Kinds = append(sel.Kinds, k.Name)
-		}
-	}
-	kinds := map[string]bool{}
-	paths := map[string]bool{}
-	for _, s := range selectors {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		if _, ok := snap[s]; ok {
-			paths[s] = true
-			continue
-		}
-		if ks, err := layout.Select([]string{s}); err == nil && !strings.Contains(s, ",") {
-			for _, k := range ks {
-				kinds[k.Name] = true
-			}
-			continue
-		}
-		var byID []string
-		for p, o := range snap {
-			if strings.EqualFold(o.Key, s) || (o.Kind.Name == "applications" && strings.EqualFold(str(o.Data["appId"]), s)) {
-				byID = append(byID, p)
-			}
-		}
-		if len(byID) > 0 {
-			for _, p := range byID {
-				paths[p] = true
-			}
-			continue
-		}
-		// kind/displayName; the kind part may be a folder with slashes and
-		// the name may hold slashes too: the longest kind part that names
-		// something wins.
-		var matches []string
-		var kindErr error
-		kindPart, name := "", ""
-		for i := len(s) - 1; i > 0 && len(matches) == 0; i-- {
-			if s[i] != '/' {
-				continue
-			}
-			ks, err := layout.Select([]string{s[:i]})
-			if err != nil {
-				if kindErr == nil {
-					kindErr = err
-				}
-				continue
-			}
-			kindPart, name = s[:i], s[i+1:]
-			want := map[string]bool{}
-			for _, k := range ks {
-				want[k.Name] = true
-			}
-			for p, o := range snap {
-				if !want[o.Kind.Name] {
-					continue
-				}
-				for _, prop := range []string{"displayName", "userPrincipalName"} {
-					if strings.EqualFold(str(o.Data[prop]), name) {
-						matches = append(matches, p)
-						break
-					}
-				}
-			}
-		}
-		if kindPart == "" {
-			switch {
-			case !strings.Contains(s, "/"):
-				return sel, &SelectorError{Selector: s, Msg: "no object with this id, and no kind or folder of this name, at this revision; give an id, a file path, kind/displayName or a kind (see `entrasnap kinds`)"}
-			case strings.HasSuffix(s, ".yaml"):
-				return sel, &SelectorError{Selector: s, Msg: "no such file at this revision"}
-			}
-			if kindErr == nil { // "/groups": nothing before the slash
-				return sel, &SelectorError{Selector: s, Msg: "no kind before the \"/\": give kind/displayName (e.g. groups/Finance Admins), an id, a file path or a kind (see `entrasnap kinds`)"}
-			}
-			return sel, &SelectorError{Selector: s, Msg: kindErr.Error()}
-		}
-		sort.Strings(matches)
-		switch len(matches) {
-		case 0:
-			return sel, &SelectorError{Selector: s, Msg: fmt.Sprintf("no %s named %q at this revision", kindPart, name)}
-		case 1:
-			paths[matches[0]] = true
-		default:
-			return sel, &SelectorError{Selector: s, Msg: fmt.Sprintf("names %d objects (%s); use an id or a file path", len(matches), strings.Join(matches, ", "))}
-		}
-	}
-	for _, k := range layout.Kinds() {
-		if kinds[k.Name] && !contains(sel.Kinds, k.Name) {
-			sel.Kinds = append(sel.Kinds, k.Name)
-		}
-	}
-	for p := range paths {
-		k, _, _ := layout.Locate(p)
-		if k != nil && contains(sel.Kinds, k.Name) {
-			continue
-		}
-		sel.Paths = append(sel.Paths, p)
-	}
-	sort.Strings(sel.Paths)
-	if len(sel.Kinds) == 0 && len(sel.Paths) == 0 {
-		return sel, &SelectorError{Selector: strings.Join(selectors, " "), Msg: "selects nothing: name at least one object or kind, or use --all"}
-	}
-	return sel, nil
+	s, err := history.Resolve(history.FromSnapshot(snap), selectors, all)
+	return Selection{Kinds: s.Kinds, Paths: s.Paths}, err
 }

@@ -14,9 +14,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // Exit codes, decided here and nowhere else.
 const (
 	exitOK      = 0  // success; for diff/drift/plan: no changes
@@ -57,6 +54,8 @@ func usageErrorf(format string, args ...any) error {
 
 // env is what commands need from the outside world; tests swap it.
 type env struct {
+	// args is the command line as given (args[0] is the program name).
+	args           []string
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
@@ -90,6 +89,8 @@ everything without an Azure account.`,
 			kindsCommand(e),
 			graphsimCommand(e),
 			benchCommand(e),
+			versionCommand(e),
+			completionCommand(e),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return &codedError{code: exitUsage, err: err}
@@ -132,7 +133,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // runContext runs the CLI with ctx; a context cancelled with cause
 // interrupted{signal} exits as that signal asks.
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{args: args, stdin: stdin, stdout: stdout, stderr: stderr}
 	err := newApp(e).RunContext(ctx, args)
 	var in interrupted
 	if errors.As(context.Cause(ctx), &in) {

@@ -53,7 +53,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "json", Usage: "the result as JSON on stdout"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
-			args, err := interspersed(c)
+			args, err := e.interspersed(c)
 			if err != nil {
 				return err
 			}

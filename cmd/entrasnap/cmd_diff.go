@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
@@ -37,7 +38,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 2 when there are changes, 0 when there are none"},
 		},
 		Action: func(c *cli.Context) error {
-			args, err := interspersed(c)
+			args, err := e.interspersed(c)
 			if err != nil {
 				return err
 			}
@@ -101,16 +102,9 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	}
 	filter(a)
 	filter(b)
-	newer, err := newRepoIndex(ctx, r, toHash.String())
-	if err != nil {
-		return err
-	}
-	older, err := newRepoIndex(ctx, r, fromHash.String())
-	if err != nil {
-		return err
-	}
-	defer func() { warnSkipped(e.stderr, append(append(skipped, newer.skipped...), older.skipped...)) }()
-	res := diff.Compare(a, b, chainResolver{newer, older})
+	newer, older := openIndex(ctx, r, toHash.String()), openIndex(ctx, r, fromHash.String())
+	defer func() { warnSkipped(e.stderr, append(append(skipped, newer.skipped()...), older.skipped()...)) }()
+	res := diff.Compare(a, b, history.Chain{newer, older})
 	title := fmt.Sprintf("%s (%s) → %s (%s)", from, fromHash.String()[:12], to, toHash.String()[:12])
 	switch format {
 	case "markdown":

@@ -9,11 +9,11 @@ import (
 	"io"
 	"os"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -36,12 +36,13 @@ hold (it was not exported then) is not checked either.
 
 --watch FILE makes only some drift critical, so that CI alerts on what
 matters. FILE is YAML listing kinds (names or folders, as --kinds), paths in
-the repository (folders or files) and object ids:
+the repository (folders or files) and objects: ids, or any OBJECT as show
+takes it (an appId, kind/displayName), looked up in the baseline:
 
    # drift-watch.yaml
    kinds: [conditional-access, role-assignments]
    paths: [groups/3f/finance-admins.3f2a0b1c-1111-4000-8000-000000000001.yaml]
-   objects: [c0ffee00-0000-4000-8000-000000000001]
+   objects: [c0ffee00-0000-4000-8000-000000000001, "groups/Finance Admins"]
 
 Other drift is still printed, marked not critical, but does not change the
 exit code.
@@ -141,6 +142,13 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	man, err := exporter.DecodeManifest(manData)
 	if err != nil {
 		return fmt.Errorf("%s in %s (%s): %w; run `entrasnap check --repo %s`", exporter.ManifestPath, o.baseline, rev[:12], err, o.repo)
+	}
+
+	baseIx := history.Open(ctx, r, rev)
+	if watch != nil {
+		if err := watch.resolveObjects(baseIx); err != nil {
+			return usageErrorf("--watch %s: %v", o.watch, err)
+		}
 	}
 
 	client, err := o.conn.client("entrasnap/" + version)
@@ -245,11 +253,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if err != nil {
 		return fmt.Errorf("the live tenant: %w", err)
 	}
-	baseIx, err := newRepoIndex(ctx, r, rev)
-	if err != nil {
-		return err
-	}
-	res := diff.Compare(a, b, chainResolver{newFilesIndex(live.Files), baseIx})
+	res := diff.Compare(a, b, history.Chain{history.FromFiles(live.Files), baseIx})
 	rep.Critical = &diff.Result{Names: res.Names}
 	rep.Other = &diff.Result{Names: res.Names}
 	for _, c := range res.Changes {
@@ -420,6 +424,9 @@ type watchList struct {
 	kinds   map[string]bool
 	paths   []string
 	objects map[string]bool // lower-case ids
+	// selectors are the objects as written, resolved against the baseline
+	// by resolveObjects.
+	selectors []string
 }
 
 // loadWatch reads a --watch file strictly: only kinds, paths and objects,
@@ -493,6 +500,7 @@ func loadWatch(file string) (*watchList, error) {
 	}
 	for _, id := range ids {
 		w.objects[strings.ToLower(id)] = true
+		w.selectors = append(w.selectors, id)
 	}
 	if len(w.kinds)+len(w.paths)+len(w.objects) == 0 {
 		return nil, errors.New("it names nothing to watch: list kinds, paths or objects")
@@ -520,7 +528,7 @@ func (w *watchList) critical(c diff.Change) bool {
 // kindCritical reports whether a kind that could not be checked may hold
 // watched drift: the kind is watched, a watched path is in its folder (or
 // holds it), or a watched object is of this kind in the baseline.
-func (w *watchList) kindCritical(k *layout.Kind, base *repoIndex) bool {
+func (w *watchList) kindCritical(k *layout.Kind, base *history.Index) bool {
 	if w.kinds[k.Name] {
 		return true
 	}
@@ -530,12 +538,13 @@ func (w *watchList) kindCritical(k *layout.Kind, base *repoIndex) bool {
 			return true
 		}
 	}
-	if len(w.objects) > 0 && base.load() != nil {
-		return true // cannot tell: treat as critical
-	}
 	for id := range w.objects {
-		if p, ok := base.byID[id]; ok {
-			if kk, _, err := layout.Locate(p); err == nil && kk == k {
+		ps, err := base.Lookup(id)
+		if err != nil {
+			return true // cannot tell: treat as critical
+		}
+		for _, p := range ps {
+			if base.Kind(p) == k {
 				return true
 			}
 		}
@@ -543,46 +552,28 @@ func (w *watchList) kindCritical(k *layout.Kind, base *repoIndex) bool {
 	return false
 }
 
-// filesIndex names objects from files in memory (the live read), decoding a
-// file only when its name is asked for.
-type filesIndex struct {
-	files map[string][]byte
-	byID  map[string]string // lower-case id → path
-	names map[string]string
-}
-
-func newFilesIndex(files map[string][]byte) *filesIndex {
-	ix := &filesIndex{files: files, byID: map[string]string{}, names: map[string]string{}}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		k, key, err := layout.Locate(p)
+// resolveObjects turns the list's objects (any selector naming one object:
+// an id, an alias such as an application's appId, a file path or
+// kind/displayName) into the ids of those objects in the baseline. An id
+// the baseline does not hold is kept as it is (the object may be new).
+func (w *watchList) resolveObjects(base *history.Index) error {
+	for _, s := range w.selectors {
+		p, err := history.ResolveOne(base, s)
 		if err != nil {
-			continue
+			var se *history.SelectorError
+			if errors.As(err, &se) && layout.IsGUID(s) {
+				continue
+			}
+			return fmt.Errorf("objects: %v", err)
 		}
-		if k.Singleton {
-			key = k.Name
-		}
-		ix.byID[strings.ToLower(key)] = p
-	}
-	return ix
-}
-
-// Name implements diff.Resolver.
-func (ix *filesIndex) Name(id string) (string, bool) {
-	id = strings.ToLower(id)
-	if n, ok := ix.names[id]; ok {
-		return n, n != ""
-	}
-	n := ""
-	if p, ok := ix.byID[id]; ok {
-		if obj, err := layout.Decode(ix.files[p]); err == nil {
-			n, _ = diff.DisplayName(obj)
+		if k := base.Kind(p); k != nil {
+			if _, key, err := layout.Locate(p); err == nil {
+				if k.Singleton {
+					key = k.Name
+				}
+				w.objects[strings.ToLower(key)] = true
+			}
 		}
 	}
-	ix.names[id] = n
-	return n, n != ""
+	return nil
 }

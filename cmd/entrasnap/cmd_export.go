@@ -13,6 +13,7 @@ import (
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -308,15 +309,7 @@ func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result,
 			return err
 		}
 
-		newer, err := newRepoIndex(ctx, repo, to)
-		if err != nil {
-			return err
-		}
-		older, err := newRepoIndex(ctx, repo, from)
-		if err != nil {
-			return err
-		}
-		d := diff.Compare(a, bb, chainResolver{newer, older})
+		d := diff.Compare(a, bb, history.Chain{history.Open(ctx, repo, to), history.Open(ctx, repo, from)})
 		if err := d.Markdown(&b, diff.RenderOptions{Title: name(log[1]) + " → " + newName}); err != nil {
 			return err
 		}

@@ -17,8 +17,9 @@ func logCommand(e *env) *cli.Command {
 		Name:      "log",
 		Usage:     "one object's history across snapshots, following renames",
 		ArgsUsage: "OBJECT",
-		Description: `OBJECT is an object id, a file path, or kind/displayName as it is in the
-latest snapshot. The object is followed by its id, so a rename (a new file
+		Description: `OBJECT is ` + objectHelp + `
+
+It is looked up in the snapshot given by --at (default: the latest). The object is followed by its id, so a rename (a new file
 name) stays one history. Each snapshot where it changed is listed with a
 summary of the change; only the object's folder is compared, so a year of
 daily snapshots reads quickly.
@@ -32,12 +33,12 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		},
 		Action: func(c *cli.Context) error {
-			args, err := interspersed(c)
+			args, err := e.interspersed(c)
 			if err != nil {
 				return err
 			}
 			if len(args) != 1 {
-				return usageErrorf("log takes one OBJECT (an id, a path, or kind/displayName)")
+				return usageErrorf("log takes one OBJECT (an id or appId, a path, or kind/displayName); put an id that begins with \"-\" after --")
 			}
 			return runLog(c.Context, e, c.String("repo"), c.String("at"), args[0], c.Bool("json"))
 		},

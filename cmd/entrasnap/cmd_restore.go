@@ -54,9 +54,13 @@ would be removed because it was not there at REV. Then:
   - otherwise it applies the plan after confirmation: --yes, or typing "yes"
     on a terminal. It never prompts when standard input is not a terminal.
 
-SELECTOR is an object id, a file path in the repository, kind/displayName
-(conditional-access-policies/Require MFA), or a kind or folder
-(conditional-access, groups): a whole kind also removes live objects that
+SELECTOR is an object id or an alias of one (an application's appId, a role
+definition's templateId), a file path in the repository, kind/displayName
+(conditional-access-policies/Require MFA; the kind may be a folder:
+conditional-access/policies/Require MFA), or a kind or folder
+(conditional-access, groups); show, log and drift's --watch read objects
+the same way. An id that begins with "-" (role assignment ids can) goes
+after "--": restore --repo R --at REV -- -AbC... A whole kind also removes live objects that
 were not there at REV, except for a kind the snapshot marks incomplete
 (carried forward from an earlier snapshot, or not exported): its removals
 are left out with a warning. --all selects everything (a whole-tenant
@@ -130,7 +134,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
-			args, err := interspersed(c)
+			args, err := e.interspersed(c)
 			if err != nil {
 				return err
 			}
@@ -161,8 +165,11 @@ EXAMPLES:
 
 // interspersed returns the positional arguments and applies the flags
 // given after them ("restore --repo R --at REV SELECTOR --yes"), which
-// urfave/cli v2 leaves among the arguments. "--" ends the flags.
-func interspersed(c *cli.Context) ([]string, error) {
+// urfave/cli v2 leaves among the arguments. "--" ends the flags, wherever
+// it is: Go's flag parser consumes a "--" that directly follows the flags
+// ("restore --repo R --at REV -- -AbC..."), so the raw command line tells
+// whether the arguments came after one.
+func (e *env) interspersed(c *cli.Context) ([]string, error) {
 	args := c.Args().Slice()
 	var pos []string
 	isBool := func(name string) (known, boolean bool) {
@@ -175,6 +182,14 @@ func interspersed(c *cli.Context) ([]string, error) {
 			}
 		}
 		return false, false
+	}
+	if n := len(e.args) - len(args) - 1; len(args) > 0 && n >= 1 && e.args[n] == "--" {
+		// The "--" is not the value of a flag before it ("--at --").
+		prev := e.args[n-1]
+		name, _, hasValue := strings.Cut(strings.TrimLeft(prev, "-"), "=")
+		if known, boolean := isBool(name); !strings.HasPrefix(prev, "-") || hasValue || !known || boolean {
+			return args, nil
+		}
 	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -312,7 +327,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := in.CheckTenant(); err != nil {
 		return err
 	}
-	if err := confirmRestore(e, o, in); err != nil {
+	if err := confirmRestore(ctx, e, o, in); err != nil {
 		return err
 	}
 	return applyPlan(ctx, e, plan, client, repo, o.conn.tokenForCheck(ctx), o.json)
@@ -350,13 +365,31 @@ func (cn connection) tokenForCheck(ctx context.Context) string {
 
 // confirmRestore asks for "yes" on a terminal (and the tenant's name for
 // --all), or takes --yes and --confirm-tenant; it never prompts otherwise.
-func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
+// Ctrl-C at a prompt ends it at once (exit 130), nothing written.
+func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.Input) error {
 	tty := stdinIsTerminal(e.stdin)
 	rd := bufio.NewReader(e.stdin)
+	cancelled := false
 	ask := func(prompt string) string {
 		fmt.Fprint(e.stderr, prompt)
-		line, _ := rd.ReadString('\n')
-		return strings.TrimSpace(line)
+		// A read of a terminal does not end on a signal: wait for the
+		// line or the context, whichever comes first.
+		lines := make(chan string, 1)
+		go func() {
+			line, _ := rd.ReadString('\n')
+			lines <- line
+		}()
+		select {
+		case line := <-lines:
+			return strings.TrimSpace(line)
+		case <-ctx.Done():
+			fmt.Fprintln(e.stderr)
+			cancelled = true
+			return ""
+		}
+	}
+	stopped := func() error {
+		return errors.New("restore cancelled at the prompt, nothing was written")
 	}
 	if o.all {
 		name := tenantName(in)
@@ -366,7 +399,11 @@ func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
 				return fmt.Errorf("--confirm-tenant %q is not the name of the tenant being written (%q, tenant %s); nothing was written", o.confirmTenant, name, in.TenantID)
 			}
 		case tty:
-			if got := ask(fmt.Sprintf("\nThis rolls back the whole tenant %s to %s. Type the name of the tenant being written (%q) to continue: ", in.TenantID, o.at, name)); !strings.EqualFold(got, name) {
+			got := ask(fmt.Sprintf("\nThis rolls back the whole tenant %s to %s. Type the name of the tenant being written (%q) to continue: ", in.TenantID, o.at, name))
+			if cancelled {
+				return stopped()
+			}
+			if !strings.EqualFold(got, name) {
 				return errors.New("the name does not match: restore cancelled, nothing was written")
 			}
 		default:
@@ -379,7 +416,11 @@ func confirmRestore(e *env, o restoreOptions, in *importer.Input) error {
 	if !tty {
 		return errors.New("not applying without confirmation: standard input is not a terminal; review the plan above and run again with --yes, or save it with --out and run `entrasnap apply`; nothing was written")
 	}
-	if ask("\nApply this plan? Only 'yes' will be accepted: ") != "yes" {
+	got := ask("\nApply this plan? Only 'yes' will be accepted: ")
+	if cancelled {
+		return stopped()
+	}
+	if got != "yes" {
 		return errors.New("restore cancelled, nothing was written")
 	}
 	return nil

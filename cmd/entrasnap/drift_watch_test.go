@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -24,10 +25,7 @@ func TestWatchedObjectMakesItsKindCritical(t *testing.T) {
 		Author: snapshot.Signature{Name: "t", Email: "t@example.com"}}); err != nil {
 		t.Fatal(err)
 	}
-	base, err := newRepoIndex(ctx, r, "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := history.Open(ctx, r, "HEAD")
 	w := &watchList{kinds: map[string]bool{}, objects: map[string]bool{"c0ffee00-0000-4000-8000-000000000001": true}}
 	if !w.kindCritical(ca, base) {
 		t.Error("the watched policy's kind is not critical")

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -53,85 +52,23 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// repoIndex knows every object file of one revision by id, from the tree's
-// paths alone, and reads a file only when a name is asked for.
-type repoIndex struct {
-	ctx   context.Context
-	repo  *snapshot.Repo
-	rev   string
-	byID  map[string]string // lower-case id → path
-	paths []string
-	names map[string]string
-	// skipped are the files Name could not read.
-	skipped []skippedFile
+// openIndex indexes the revision rev (a commit id) of r; skipped wraps
+// the files it could not decode with the revision, for warnSkipped.
+func openIndex(ctx context.Context, r *snapshot.Repo, rev string) *revIndex {
+	return &revIndex{Index: history.Open(ctx, r, rev), rev: rev}
 }
 
-func newRepoIndex(ctx context.Context, r *snapshot.Repo, rev string) (*repoIndex, error) {
-	ix := &repoIndex{ctx: ctx, repo: r, rev: rev, names: map[string]string{}}
-	return ix, nil
+type revIndex struct {
+	*history.Index
+	rev string
 }
 
-// load walks the tree's paths once, on first use: a diff whose changes name
-// no other object never walks the older tree at all.
-func (ix *repoIndex) load() error {
-	if ix.byID != nil {
-		return nil
+func (ix *revIndex) skipped() []skippedFile {
+	var out []skippedFile
+	for _, s := range ix.Skipped() {
+		out = append(out, skippedFile{Rev: shortRev(ix.rev), Skipped: s})
 	}
-	ix.byID = map[string]string{}
-	return ix.repo.Walk(ix.ctx, ix.rev, "", func(p string, _ plumbing.Hash) error {
-		k, key, err := layout.Locate(p)
-		if err != nil {
-			return nil
-		}
-		ix.paths = append(ix.paths, p)
-		if k.Singleton {
-			key = k.Name
-		}
-		ix.byID[strings.ToLower(key)] = p
-		return nil
-	})
-}
-
-// Name implements diff.Resolver, reading the object's file once.
-func (ix *repoIndex) Name(id string) (string, bool) {
-	id = strings.ToLower(id)
-	if n, ok := ix.names[id]; ok {
-		return n, n != ""
-	}
-	if err := ix.load(); err != nil {
-		return "", false
-	}
-	p, ok := ix.byID[id]
-	if !ok {
-		ix.names[id] = ""
-		return "", false
-	}
-	data, err := ix.repo.ReadFile(ix.ctx, ix.rev, p)
-	if err != nil {
-		ix.names[id] = ""
-		return "", false
-	}
-	obj, err := layout.Decode(data)
-	if err != nil {
-		ix.names[id] = ""
-		ix.skipped = append(ix.skipped, skippedFile{Rev: shortRev(ix.rev), Skipped: diff.Skipped{Path: p, Reason: err.Error()}})
-		return "", false
-	}
-	n, ok := diff.DisplayName(obj)
-	ix.names[id] = n
-	return n, ok
-}
-
-// chainResolver asks each resolver in turn (newer snapshot first).
-type chainResolver []diff.Resolver
-
-func (c chainResolver) Name(id string) (string, bool) {
-	for _, r := range c {
-		if n, ok := r.Name(id); ok {
-			return n, true
-		}
-	}
-	return "", false
+	return out
 }
 
 // skippedFile is a file that could not be read at a revision.
@@ -201,8 +138,8 @@ func shortRev(h string) string {
 }
 
 // locateObject opens the repository, resolves the revision and finds OBJECT
-// (an id, a file path, or kind/displayName) in it.
-func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.Repo, plumbing.Hash, *repoIndex, string, error) {
+// (any selector naming one object: history.ResolveOne) in it.
+func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.Repo, plumbing.Hash, *revIndex, string, error) {
 	r, err := openRepo(repoPath)
 	if err != nil {
 		return nil, plumbing.ZeroHash, nil, "", err
@@ -211,81 +148,14 @@ func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.R
 	if err != nil {
 		return nil, plumbing.ZeroHash, nil, "", err
 	}
-	ix, err := newRepoIndex(ctx, r, h.String())
+	ix := openIndex(ctx, r, h.String())
+	p, err := history.ResolveOne(ix, object)
 	if err != nil {
-		return nil, plumbing.ZeroHash, nil, "", err
-	}
-	p, err := findObject(ix, object)
-	if err != nil {
+		var se *history.SelectorError
+		if errors.As(err, &se) {
+			return nil, plumbing.ZeroHash, nil, "", fmt.Errorf("%v (at %s)", err, at)
+		}
 		return nil, plumbing.ZeroHash, nil, "", err
 	}
 	return r, h, ix, p, nil
-}
-
-// findObject resolves OBJECT (an id, a file path, or kind/displayName) to its
-// path at rev.
-func findObject(ix *repoIndex, object string) (string, error) {
-	if err := ix.load(); err != nil {
-		return "", err
-	}
-	if p, ok := ix.byID[strings.ToLower(object)]; ok {
-		return p, nil
-	}
-	for _, p := range ix.paths {
-		if p == object {
-			return p, nil
-		}
-	}
-	if i := strings.IndexByte(object, '/'); i > 0 {
-		kindName, name := object[:i], object[i+1:]
-		kinds, err := layout.Select([]string{kindName})
-		if err == nil {
-			// Files are named by the slug of their display name: read only
-			// those, unless none match (names the slug cannot carry).
-			var matches []string
-			match := func(bySlug bool) {
-				for _, k := range kinds {
-					for _, p := range ix.paths {
-						kk, key, err := layout.Locate(p)
-						if err != nil || kk != k || (bySlug && !strings.HasPrefix(pathBase(p), layout.Slug(name)+".")) {
-							continue
-						}
-						if n, ok := ix.Name(key); ok && strings.EqualFold(n, name) {
-							matches = append(matches, p)
-						}
-					}
-				}
-			}
-			if match(true); len(matches) == 0 {
-				match(false)
-			}
-			matches = uniqueSorted(matches)
-			switch len(matches) {
-			case 1:
-				return matches[0], nil
-			case 0:
-			default:
-				return "", fmt.Errorf("%q names %d objects: %s; use an id or a path", object, len(matches), strings.Join(matches, ", "))
-			}
-		}
-	}
-	return "", fmt.Errorf("no object %q at %s; give an id, a file path, or kind/displayName (e.g. conditional-access-policies/Require MFA)", object, ix.rev)
-}
-
-func pathBase(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
-}
-
-func uniqueSorted(s []string) []string {
-	sort.Strings(s)
-	out := s[:0]
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
 }

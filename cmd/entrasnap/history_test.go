@@ -174,7 +174,7 @@ func TestHistoryCommands(t *testing.T) {
 		t.Errorf("show by name: %d %s\n%s", code, errOut, out)
 	}
 	code, out, _ = runCLI(t, "show", "--repo", f.repo, "--at", "HEAD~1", "applications/Renamed App")
-	if code != exitError || !strings.Contains(errOutOf(t, "show", "--repo", f.repo, "--at", "HEAD~1", "applications/Renamed App"), "no object") {
+	if code != exitError || !strings.Contains(errOutOf(t, "show", "--repo", f.repo, "--at", "HEAD~1", "applications/Renamed App"), `no applications named "Renamed App" at this revision (at HEAD~1)`) {
 		t.Errorf("show by the new name at the old revision should not find it: %d\n%s", code, out)
 	}
 

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/internal/complete"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/urfave/cli/v2"
+)
+
+func completionCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print a shell completion script (bash, zsh or fish) for commands, flags and kind names",
+		ArgsUsage: "bash|zsh|fish",
+		Description: `The script completes command names, each command's flags, kind names and
+folders after --kinds and as restore, show and log arguments, and the values
+of --format and --ca-state. It is generated from the command table of this
+build, so it matches the commands and flags this entrasnap has.
+
+EXAMPLES:
+   # bash: now, and in every new shell
+   source <(entrasnap completion bash)
+   entrasnap completion bash > ~/.local/share/bash-completion/completions/entrasnap
+
+   # zsh: a file named _entrasnap in a folder of $fpath (compinit must run)
+   entrasnap completion zsh > "${fpath[1]}/_entrasnap"
+
+   # fish
+   entrasnap completion fish > ~/.config/fish/completions/entrasnap.fish`,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageErrorf("completion takes one shell: bash, zsh or fish")
+			}
+			spec := completionSpec(c.App)
+			switch c.Args().First() {
+			case "bash":
+				return complete.Bash(e.stdout, spec)
+			case "zsh":
+				return complete.Zsh(e.stdout, spec)
+			case "fish":
+				return complete.Fish(e.stdout, spec)
+			}
+			return usageErrorf("completion %q: want bash, zsh or fish", c.Args().First())
+		},
+	}
+}
+
+// completionSpec takes what the scripts complete from the command table
+// and the catalog.
+func completionSpec(app *cli.App) complete.Spec {
+	spec := complete.Spec{Values: map[string]string{
+		"format":   "text markdown json",
+		"ca-state": "report-only as-is",
+	}}
+	seen := map[string]bool{}
+	var kinds []string
+	for _, k := range layout.Kinds() {
+		for _, n := range append([]string{k.Name}, folderPrefixes(k.Folder)...) {
+			if !seen[n] {
+				seen[n] = true
+				kinds = append(kinds, n)
+			}
+		}
+	}
+	sort.Strings(kinds)
+	spec.Values["kinds"] = strings.Join(kinds, " ")
+	for _, c := range app.VisibleCommands() {
+		cc := complete.Command{Name: c.Name, Usage: c.Usage}
+		switch c.Name {
+		case "restore", "show", "log":
+			cc.KindArgs = true
+		case "completion":
+			cc.Args = []string{"bash", "zsh", "fish"}
+		}
+		for _, f := range c.VisibleFlags() {
+			_, isBool := f.(*cli.BoolFlag)
+			usage := ""
+			if df, ok := f.(cli.DocGenerationFlag); ok {
+				usage = df.GetUsage()
+			}
+			for _, n := range f.Names() {
+				if len(n) > 1 {
+					cc.Flags = append(cc.Flags, complete.Flag{Name: n, Usage: usage, TakesValue: !isBool})
+				}
+			}
+		}
+		spec.Commands = append(spec.Commands, cc)
+	}
+	return spec
+}
+
+// folderPrefixes: "policies/cross-tenant-access/policy" → "policies",
+// "policies/cross-tenant-access", "policies/cross-tenant-access/policy".
+func folderPrefixes(folder string) []string {
+	var out []string
+	for i := 0; i < len(folder); i++ {
+		if folder[i] == '/' {
+			out = append(out, folder[:i])
+		}
+	}
+	return append(out, folder)
+}

@@ -1,0 +1,65 @@
+// Package arrows holds the import-arrow guard that CI runs (as part of
+// go test ./...): the package dependencies ARCHITECTURE.md draws one way
+// stay one way. See Rules.
+package arrows
+
+import (
+	"sort"
+	"strings"
+)
+
+// Module is the module path.
+const Module = "github.com/entrasnap/entrasnap"
+
+// Rule: the packages matching From (a package path relative to Module;
+// "graphsim/..." for a tree) import no package of the module outside
+// Allow (the same forms).
+type Rule struct {
+	From  string
+	Allow []string
+	Why   string
+}
+
+// Rules are the arrows CI enforces. Not yet: "importer does not import
+// exporter" (it does today; see docs/design.md).
+var Rules = []Rule{
+	{From: "graphsim/...", Allow: []string{"graphsim/..."},
+		Why: "graphsim is an independent reference built from Graph's metadata and docs: a catalog shared with the product would let a wrong path or property be wrong on both sides while every test passes"},
+	{From: "snapshot", Allow: []string{"snapshot"}, Why: "snapshot knows git, not Graph or kinds"},
+	{From: "graph", Allow: []string{"graph"}, Why: "graph knows Graph, not git or kinds"},
+}
+
+// match reports whether the package path p (relative to Module) is pattern.
+func match(pattern, p string) bool {
+	if tree, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return p == tree || strings.HasPrefix(p, tree+"/")
+	}
+	return p == pattern
+}
+
+// Violations returns the packages of the module among deps (full import
+// paths) that r does not allow, sorted.
+func (r Rule) Violations(deps []string) []string {
+	var out []string
+	for _, d := range deps {
+		rel, ok := strings.CutPrefix(d, Module+"/")
+		if !ok {
+			if d == Module {
+				out = append(out, d)
+			}
+			continue
+		}
+		allowed := false
+		for _, a := range r.Allow {
+			if match(a, rel) {
+				allowed = true
+				break
+			}
+		}
+		if !allowed {
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
