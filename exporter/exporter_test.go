@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
@@ -404,6 +405,11 @@ func TestFailedKindIsCarriedForward(t *testing.T) {
 		t.Errorf("commit message does not flag the incomplete kind:\n%s", msg)
 	}
 	fsck(t, r.Path())
+	// check reads both snapshots back without errors (the incomplete kind
+	// is a warning), which also holds its manifest reader to the writer's.
+	if ps, err := check.Problems(context.Background(), r.Path()); err != nil || len(ps) > 0 {
+		t.Errorf("check after a partial snapshot: %v\n%s", err, strings.Join(ps, "\n"))
+	}
 
 	// Once the kind reads again, the deletion shows (one of four named
 	// locations is more than the guard lets through unasked).

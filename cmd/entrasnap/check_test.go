@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
 )
 
@@ -117,13 +118,13 @@ func TestCheck(t *testing.T) {
 		t.Errorf("stderr = %q", errOut)
 	}
 	code, out, _ = runCLI(t, "check", "--repo", repo, "--json")
-	var rep checkReport
+	var rep check.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string]bool{}
 	for _, is := range rep.Snapshots[0].Issues {
-		if is.Severity == sevError {
+		if is.Severity == check.SevError {
 			files[is.File] = true
 		}
 	}

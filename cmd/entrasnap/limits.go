@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
@@ -18,7 +18,7 @@ const (
 	// defaultMaxFileSize bounds one object file read by validate and check,
 	// as it bounds every file read from a snapshot (see there why 64 MiB).
 	defaultMaxFileSize = snapshot.DefaultMaxFileSize
-	maxFileSizeEnv     = "ENTRASNAP_MAX_FILE_SIZE"
+	maxFileSizeEnv     = check.MaxFileSizeEnv
 	maxResponseSizeEnv = "ENTRASNAP_MAX_RESPONSE_SIZE"
 	maxPagesEnv        = "ENTRASNAP_MAX_PAGES"
 )
@@ -53,19 +53,6 @@ func parseSize(s string) (int64, error) {
 	return n << shift, nil
 }
 
-// formatSize renders a byte count as parseSize reads it back.
-func formatSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%dGiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dKiB", n>>10)
-	}
-	return fmt.Sprintf("%dB", n)
-}
-
 // graphLimitsFromEnv sets the client's response-size and page limits from
 // ENTRASNAP_MAX_RESPONSE_SIZE and ENTRASNAP_MAX_PAGES when they are set.
 func graphLimitsFromEnv(cfg *graph.Config) error {
@@ -86,70 +73,9 @@ func graphLimitsFromEnv(cfg *graph.Config) error {
 	return nil
 }
 
-// fileTooLargeMsg is the problem reported for a file over the limit.
-func fileTooLargeMsg(limit int64) string {
-	return fmt.Sprintf("larger than %s, the limit on one object file; not read (raise it with --max-file-size or %s if the file is really meant to be this large)", formatSize(limit), maxFileSizeEnv)
-}
-
-// readLimited reads at most limit bytes from r; tooLarge is true when r
-// holds more (then limit+1 bytes have been read, no more).
-func readLimited(r io.Reader, limit int64) (data []byte, tooLarge bool, err error) {
-	data, err = io.ReadAll(io.LimitReader(r, limit+1))
-	if int64(len(data)) > limit {
-		return nil, true, err
-	}
-	return data, false, err
-}
-
-// readObjectFile reads a file for validate, at most limit bytes. Devices
-// (/dev/zero, /dev/urandom: endless) and sockets are refused unread; a
-// pipe (`validate <(git show REV:path)`) is read up to the limit. A
-// non-empty problem says why the file was not read.
-func readObjectFile(p string, limit int64) (data []byte, problem string) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, "cannot read: " + unwrapPathError(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, "cannot read: " + unwrapPathError(err)
-	}
-	if st.Mode()&(os.ModeDevice|os.ModeSocket|os.ModeIrregular) != 0 || st.IsDir() {
-		return nil, "not a file but " + fileType(st.Mode()) + "; validate reads object files only"
-	}
-	if st.Mode().IsRegular() && st.Size() > limit {
-		return nil, fileTooLargeMsg(limit)
-	}
-	data, tooLarge, err := readLimited(f, limit)
-	switch {
-	case err != nil:
-		return nil, "cannot read: " + unwrapPathError(err)
-	case tooLarge: // it grew while being read
-		return nil, fileTooLargeMsg(limit)
-	}
-	return data, ""
-}
-
-func fileType(m os.FileMode) string {
-	switch {
-	case m&os.ModeDevice != 0 && m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m.IsDir():
-		return "a folder"
-	}
-	return "mode " + m.String()
-}
-
 // maxFileSizeFlag is --max-file-size of validate and check.
 func maxFileSizeFlag() cli.Flag {
-	return &cli.StringFlag{Name: "max-file-size", EnvVars: []string{maxFileSizeEnv}, Value: formatSize(defaultMaxFileSize),
+	return &cli.StringFlag{Name: "max-file-size", EnvVars: []string{maxFileSizeEnv}, Value: check.FormatSize(defaultMaxFileSize),
 		Usage: "the largest object file read (B, KiB, MiB, GiB); a larger one is reported, not read"}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -71,8 +72,8 @@ func TestParseSize(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
-		if back, _ := parseSize(formatSize(want)); back != want {
-			t.Errorf("formatSize(%d) = %q does not read back", want, formatSize(want))
+		if back, _ := parseSize(check.FormatSize(want)); back != want {
+			t.Errorf("check.FormatSize(%d) = %q does not read back", want, check.FormatSize(want))
 		}
 	}
 	for _, bad := range []string{"", "MiB", "-5", "1.5MiB", "99999999999GiB"} {

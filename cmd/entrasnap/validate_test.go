@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/check"
 )
 
 const validPolicyPath = "conditional-access/policies/require-mfa.c0ffee00-0000-4000-8000-000000000001.yaml"
@@ -124,7 +126,7 @@ func TestValidate(t *testing.T) {
 	var js struct {
 		Files    int
 		Valid    bool
-		Problems []fileProblem
+		Problems []check.Problem
 	}
 	if err := json.Unmarshal([]byte(out), &js); err != nil || code != exitError || js.Files != 2 || js.Valid || len(js.Problems) != 1 || js.Problems[0].Line != 17 {
 		t.Errorf("json: code %d %v %+v", code, err, js)

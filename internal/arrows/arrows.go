@@ -27,6 +27,8 @@ var Rules = []Rule{
 		Why: "graphsim is an independent reference built from Graph's metadata and docs: a catalog shared with the product would let a wrong path or property be wrong on both sides while every test passes"},
 	{From: "snapshot", Allow: []string{"snapshot"}, Why: "snapshot knows git, not Graph or kinds"},
 	{From: "graph", Allow: []string{"graph"}, Why: "graph knows Graph, not git or kinds"},
+	{From: "check", Allow: []string{"check", "layout", "schemas", "snapshot"},
+		Why: "check verifies what writers wrote: it imports no exporter, importer or graph, so exporter and importer tests can call it"},
 }
 
 // match reports whether the package path p (relative to Module) is pattern.

@@ -1,0 +1,783 @@
+// Package check verifies snapshot repositories and object files as
+// entrasnap reads them back: strict YAML, the kind's schema, the path, unique
+// ids, references, the manifest and the snapshot tags. The CLI's check and
+// validate commands render its reports; tests of the packages that write
+// repositories call Problems after writing.
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// Severities of an Issue: an error fails the check, a warning does not.
+const (
+	SevError   = "error"
+	SevWarning = "warning"
+)
+
+// Issue is one problem: in a file of a snapshot, or with a tag.
+type Issue struct {
+	Severity string `json:"severity"`
+	File     string `json:"file,omitempty"` // path in the repository, or the tag
+	Line     int    `json:"line,omitempty"`
+	Property string `json:"property,omitempty"`
+	Message  string `json:"message"`
+}
+
+func (i Issue) String() string {
+	p := Problem{File: i.File, Line: i.Line, Property: i.Property, Message: i.Message}
+	return fmt.Sprintf("%-8s %s", i.Severity, p)
+}
+
+// Snapshot is the report of one checked commit.
+type Snapshot struct {
+	Commit   string   `json:"commit"`
+	Names    []string `json:"names"` // HEAD and the snapshot tags on it
+	Files    int      `json:"objectFiles"`
+	Errors   int      `json:"errors"`
+	Warnings int      `json:"warnings"`
+	Issues   []Issue  `json:"issues"`
+	// Unchecked counts references to objects outside the snapshot's
+	// complete kinds (not backed up, or not read completely).
+	Unchecked int `json:"uncheckedReferences"`
+}
+
+// Report is what Repo found; its slices are never nil.
+type Report struct {
+	Repo        string     `json:"repo"` // left for the caller to fill
+	Snapshots   []Snapshot `json:"snapshots"`
+	TagsChecked int        `json:"tagsChecked"`
+	Tags        []Issue    `json:"tagIssues"`
+	Errors      int        `json:"errors"`
+	Warnings    int        `json:"warnings"`
+	OK          bool       `json:"ok"`
+}
+
+// Options say what Repo checks.
+type Options struct {
+	All         bool  // HEAD and every tagged snapshot; false: HEAD only
+	MaxFileSize int64 // the largest object file read; 0: snapshot.DefaultMaxFileSize
+}
+
+// ErrNoCommit: the repository has no HEAD commit to check.
+var ErrNoCommit = errors.New("no commit yet: nothing to check")
+
+// Repo checks the repository r: the snapshot at HEAD (with o.All, every
+// tagged snapshot too) and the snapshot tags, reading everything afresh.
+// It sets r's file size limit to o.MaxFileSize when that is set. The error
+// is for a repository that cannot be read (ErrNoCommit when it is empty);
+// problems found are in the report.
+func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
+	if o.MaxFileSize > 0 {
+		r.SetMaxFileSize(o.MaxFileSize)
+	} else {
+		o.MaxFileSize = snapshot.DefaultMaxFileSize
+	}
+	head, err := r.Resolve(ctx, "HEAD")
+	if err != nil {
+		return nil, ErrNoCommit
+	}
+	rep := &Report{Snapshots: []Snapshot{}}
+	ck := &checker{r: r, cache: map[string]*fileFacts{}, limit: o.MaxFileSize}
+
+	// Tags: listed and resolved one by one, so one broken tag does not hide
+	// the others.
+	tagCommits, tagIssues := ck.checkTags(ctx)
+	rep.Tags = append([]Issue{}, tagIssues...)
+	rep.TagsChecked = len(tagCommits)
+	names := map[plumbing.Hash][]string{head: {"HEAD"}}
+	order := []plumbing.Hash{head}
+	for _, tc := range tagCommits {
+		if _, seen := names[tc.commit]; !seen {
+			order = append(order, tc.commit)
+		}
+		names[tc.commit] = append(names[tc.commit], tc.name)
+	}
+	if !o.All {
+		order = order[:1]
+	}
+	for _, h := range order {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		cs, err := ck.checkCommit(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		cs.Names = names[h]
+		rep.Snapshots = append(rep.Snapshots, *cs)
+		rep.Errors += cs.Errors
+		rep.Warnings += cs.Warnings
+	}
+	for _, i := range rep.Tags {
+		if i.Severity == SevError {
+			rep.Errors++
+		} else {
+			rep.Warnings++
+		}
+	}
+	rep.OK = rep.Errors == 0
+	return rep, nil
+}
+
+// Problems checks every snapshot and tag of the repository at path and
+// returns its errors, one line each (warnings are left out): the
+// post-condition tests of the packages that write repositories assert.
+func Problems(ctx context.Context, path string) ([]string, error) {
+	r, err := snapshot.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	rep, err := Repo(ctx, r, Options{All: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, cs := range rep.Snapshots {
+		for _, i := range cs.Issues {
+			if i.Severity == SevError {
+				out = append(out, cs.Commit[:12]+" "+i.String())
+			}
+		}
+	}
+	for _, i := range rep.Tags {
+		if i.Severity == SevError {
+			out = append(out, i.String())
+		}
+	}
+	return out, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// maxWarningsShown bounds the warnings printed per snapshot in text form.
+const maxWarningsShown = 50
+
+// WriteText writes the report for a person: per snapshot its issues (at
+// most maxWarningsShown warnings), then the tags and the totals.
+func (rep *Report) WriteText(w io.Writer) {
+	files := 0
+	for _, cs := range rep.Snapshots {
+		files += cs.Files
+		fmt.Fprintf(w, "%s %s: %d object files", layout.Safe(strings.Join(cs.Names, ", ")), cs.Commit[:12], cs.Files)
+		if cs.Errors+cs.Warnings == 0 {
+			fmt.Fprintln(w, ", ok")
+		} else {
+			fmt.Fprintf(w, ", %d %s, %d %s\n", cs.Errors, plural(cs.Errors, "error", "errors"), cs.Warnings, plural(cs.Warnings, "warning", "warnings"))
+		}
+		shown := 0
+		for _, i := range cs.Issues {
+			if i.Severity == SevWarning {
+				if shown == maxWarningsShown {
+					fmt.Fprintf(w, "  ... and %d more warnings (--json lists them all)\n", cs.Warnings-maxWarningsShown)
+				}
+				shown++
+				if shown > maxWarningsShown {
+					continue
+				}
+			}
+			fmt.Fprintf(w, "  %s\n", layout.Safe(i.String()))
+		}
+		if cs.Unchecked > 0 {
+			fmt.Fprintf(w, "  %d references name objects of kinds this snapshot does not hold completely, or that entrasnap does not back up (devices, contacts): not checked\n", cs.Unchecked)
+		}
+	}
+	fmt.Fprintf(w, "tags: %d snapshot %s", rep.TagsChecked, plural(rep.TagsChecked, "tag", "tags"))
+	if len(rep.Tags) == 0 {
+		fmt.Fprintln(w, ", each on a commit with a manifest")
+	} else {
+		fmt.Fprintln(w)
+	}
+	for _, i := range rep.Tags {
+		fmt.Fprintf(w, "  %s\n", layout.Safe(i.String()))
+	}
+	if rep.Errors+rep.Warnings == 0 {
+		fmt.Fprintf(w, "No problems in %d %s (%d object files) and %d tags.\n", len(rep.Snapshots), plural(len(rep.Snapshots), "snapshot", "snapshots"), files, rep.TagsChecked)
+	} else {
+		fmt.Fprintf(w, "%d %s, %d %s.\n", rep.Errors, plural(rep.Errors, "error", "errors"), rep.Warnings, plural(rep.Warnings, "warning", "warnings"))
+	}
+}
+
+// checker checks commits, analysing each distinct file (path and content)
+// once per run.
+type checker struct {
+	r     *snapshot.Repo
+	cache map[string]*fileFacts // path + "\x00" + blob id
+	limit int64                 // the largest object file read (limits.go)
+}
+
+// fileFacts is what one object file says, read and checked this run.
+type fileFacts struct {
+	kind    *layout.Kind
+	located bool   // the path is an object path (layout.Locate)
+	key     string // the object's id as its content gives it; "" when unreadable
+	altIDs  []string
+	refs    []refUse
+	issues  []Issue
+}
+
+// refUse is one id a file holds in a reference property.
+type refUse struct {
+	prop    string // concrete path: "members[3].id"
+	id      string
+	targets []string // kind names the id may name
+	strict  bool     // Graph keeps it consistent: unresolved is an error
+}
+
+type taggedCommit struct {
+	name   string
+	commit plumbing.Hash
+}
+
+// checkTags resolves every snapshot/* tag and reads its manifest.
+func (ck *checker) checkTags(ctx context.Context) ([]taggedCommit, []Issue) {
+	var issues []Issue
+	gr, err := git.PlainOpenWithOptions(ck.r.Path(), &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err != nil {
+		return nil, []Issue{{Severity: SevError, Message: "cannot list the tags: " + err.Error()}}
+	}
+	refs, err := gr.References()
+	if err != nil {
+		return nil, []Issue{{Severity: SevError, Message: "cannot list the tags: " + err.Error()}}
+	}
+	var names []string
+	_ = refs.ForEach(func(ref *plumbing.Reference) error {
+		if n, ok := strings.CutPrefix(ref.Name().String(), "refs/tags/"); ok && strings.HasPrefix(n, "snapshot/") {
+			names = append(names, n)
+		}
+		return nil
+	})
+	// Newest first: tag names are snapshot/<UTC time>.
+	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	var out []taggedCommit
+	for _, n := range names {
+		h, err := ck.r.Resolve(ctx, "refs/tags/"+n)
+		if err != nil {
+			issues = append(issues, Issue{Severity: SevError, File: n,
+				Message: "does not point at a commit; delete it (git tag -d " + n + ") if it is not a snapshot"})
+			continue
+		}
+		out = append(out, taggedCommit{n, h})
+		data, err := ck.r.ReadFile(ctx, h.String(), ManifestPath)
+		if errors.Is(err, snapshot.ErrNotFound) {
+			issues = append(issues, Issue{Severity: SevError, File: n,
+				Message: fmt.Sprintf("points at %s, which holds no %s: not a snapshot; delete the tag (git tag -d %s) or move it to a snapshot commit", h.String()[:12], ManifestPath, n)})
+			continue
+		}
+		if err != nil {
+			issues = append(issues, Issue{Severity: SevError, File: n, Message: fmt.Sprintf("cannot read %s at %s: %v", ManifestPath, h.String()[:12], err)})
+			continue
+		}
+		if _, err := decodeManifest(data); err != nil {
+			issues = append(issues, Issue{Severity: SevError, File: n, Message: fmt.Sprintf("points at %s, whose %s cannot be read: %v", h.String()[:12], ManifestPath, err)})
+		}
+	}
+	return out, issues
+}
+
+// objectKind tells whether a path belongs to a kind: an object path, or
+// any file below a kind's folder.
+func objectKind(p string) (*layout.Kind, bool, bool) {
+	if k, _, err := layout.Locate(p); err == nil {
+		return k, true, true
+	}
+	if k, ok := layout.ForPath(p); ok {
+		return k, false, true
+	}
+	return nil, false, false
+}
+
+type blobFile struct {
+	path string
+	blob plumbing.Hash
+}
+
+func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot, error) {
+	rev := h.String()
+	cs := &Snapshot{Commit: rev, Issues: []Issue{}}
+	var files []blobFile
+	manifestBlob := plumbing.ZeroHash
+	err := ck.r.Walk(ctx, rev, "", func(p string, blob plumbing.Hash) error {
+		if p == ManifestPath {
+			manifestBlob = blob
+			return nil
+		}
+		if _, _, ok := objectKind(p); ok {
+			files = append(files, blobFile{p, blob})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the tree of %s: %w", rev[:12], err)
+	}
+
+	// Read and analyse the files not seen yet in this run.
+	var missing []blobFile
+	for _, f := range files {
+		if ck.cache[f.path+"\x00"+f.blob.String()] == nil {
+			missing = append(missing, f)
+		}
+	}
+	if err := ck.analyse(ctx, rev, missing); err != nil {
+		return nil, err
+	}
+	facts := make([]*fileFacts, len(files))
+	for i, f := range files {
+		facts[i] = ck.cache[f.path+"\x00"+f.blob.String()]
+	}
+	issues := map[string][]Issue{} // by file
+	add := func(file string, i Issue) {
+		i.File = file
+		issues[file] = append(issues[file], i)
+	}
+	for i, f := range files {
+		for _, is := range facts[i].issues {
+			add(f.path, is)
+		}
+		if facts[i].located {
+			cs.Files++
+		}
+	}
+
+	// The manifest.
+	var man map[string]manifestKind
+	if manifestBlob.IsZero() {
+		add(ManifestPath, Issue{Severity: SevError, Message: "missing: this commit is not an entrasnap snapshot (export writes the manifest)"})
+	} else {
+		data, err := ck.r.ReadFile(ctx, rev, ManifestPath)
+		switch {
+		case err != nil:
+			add(ManifestPath, Issue{Severity: SevError, Message: "cannot read: " + err.Error()})
+		case plumbing.ComputeHash(plumbing.BlobObject, data) != manifestBlob:
+			add(ManifestPath, Issue{Severity: SevError, Message: "its content does not match its git object id: the object store is damaged; restore the repository from a clone"})
+		default:
+			m, err := decodeManifest(data)
+			if err != nil {
+				var de *layout.DecodeError
+				if errors.As(err, &de) {
+					add(ManifestPath, Issue{Severity: SevError, Line: de.Line, Property: de.Path, Message: de.Msg})
+				} else {
+					add(ManifestPath, Issue{Severity: SevError, Message: err.Error()})
+				}
+			} else {
+				man = m
+			}
+		}
+	}
+	perKind := map[string]int{}
+	for i := range files {
+		if facts[i].located {
+			perKind[facts[i].kind.Name]++
+		}
+	}
+	complete := map[string]bool{} // kinds the snapshot holds completely
+	if man != nil {
+		lines := newYAMLLines(readOrNil(ctx, ck.r, rev, ManifestPath))
+		for _, k := range layout.Kinds() {
+			mk, ok := man[k.Name]
+			if !ok {
+				if perKind[k.Name] > 0 {
+					add(ManifestPath, Issue{Severity: SevError, Property: "kinds." + k.Name,
+						Message: fmt.Sprintf("missing, but the snapshot holds %d %s files", perKind[k.Name], k.Title)})
+				}
+				continue
+			}
+			prop := "kinds." + k.Name
+			if mk.Folder != k.Folder {
+				add(ManifestPath, Issue{Severity: SevError, Line: lines.of(prop + ".folder"), Property: prop + ".folder",
+					Message: fmt.Sprintf("is %q, but entrasnap keeps %s in %s", mk.Folder, k.Title, k.Folder)})
+			}
+			if mk.Objects != perKind[k.Name] {
+				add(ManifestPath, Issue{Severity: SevError, Line: lines.of(prop + ".objects"), Property: prop + ".objects",
+					Message: fmt.Sprintf("says %d, but the snapshot holds %d %s files: files were added or removed by hand; export again to rewrite them", mk.Objects, perKind[k.Name], k.Title)})
+			}
+			if mk.NotLicensed != "" {
+				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.of(prop + ".complete"), Property: prop + ".complete",
+					Message: fmt.Sprintf("%s are not licensed in this tenant (needs %s): not read; their files, if any, are carried from an earlier snapshot", k.Title, mk.NotLicensed)})
+			} else if !mk.Complete {
+				reason := mk.Reason
+				if reason == "" {
+					reason = "no reason recorded"
+				}
+				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.of(prop + ".complete"), Property: prop + ".complete",
+					Message: fmt.Sprintf("%s could not be read completely (%s): its files are carried from an earlier snapshot", k.Title, reason)})
+			} else {
+				complete[k.Name] = true
+			}
+		}
+		var unknown []string
+		for name := range man {
+			if _, ok := layout.Lookup(name); !ok {
+				unknown = append(unknown, name)
+			}
+		}
+		sort.Strings(unknown)
+		for _, name := range unknown {
+			add(ManifestPath, Issue{Severity: SevWarning, Line: lines.of("kinds." + name), Property: "kinds." + name,
+				Message: "a kind this version of entrasnap does not know; its files were not checked"})
+		}
+	} else {
+		for name, n := range perKind {
+			if n > 0 {
+				complete[name] = true
+			}
+		}
+	}
+
+	// Unique ids per kind, and the index references resolve against.
+	byID := map[string]map[string][]string{} // kind → lower-case id → paths
+	alt := map[string]map[string]bool{}      // kind → lower-case templateId / appId
+	for i, f := range files {
+		ff := facts[i]
+		if ff.key == "" {
+			continue
+		}
+		m := byID[ff.kind.Name]
+		if m == nil {
+			m = map[string][]string{}
+			byID[ff.kind.Name] = m
+		}
+		id := ff.key
+		if layout.IsGUID(id) { // GUIDs are case-insensitive; other keys ("Fido2", "fido2") are distinct
+			id = strings.ToLower(id)
+		}
+		m[id] = append(m[id], f.path)
+		for _, a := range ff.altIDs {
+			if alt[ff.kind.Name] == nil {
+				alt[ff.kind.Name] = map[string]bool{}
+			}
+			alt[ff.kind.Name][strings.ToLower(a)] = true
+		}
+	}
+	for kind, m := range byID {
+		k, _ := layout.Lookup(kind)
+		for _, paths := range m {
+			if len(paths) < 2 || k.Singleton {
+				continue
+			}
+			for _, p := range paths {
+				var others []string
+				for _, q := range paths {
+					if q != p {
+						others = append(others, q)
+					}
+				}
+				add(p, Issue{Severity: SevError, Property: k.KeyProp(),
+					Message: "the same " + k.KeyProp() + " as " + strings.Join(others, ", ") + ": two files hold one object; delete the one that is not at its path"})
+			}
+		}
+	}
+	resolves := func(targets []string, id string) bool {
+		id = strings.ToLower(id)
+		for _, t := range targets {
+			if len(byID[t][id]) > 0 || alt[t][id] {
+				return true
+			}
+			if t == "applications" && alt["service-principals"][id] {
+				return true // first-party apps exist as service principals only
+			}
+		}
+		return false
+	}
+	for i, f := range files {
+		for _, ru := range facts[i].refs {
+			if resolves(ru.targets, ru.id) {
+				continue
+			}
+			covered := true
+			for _, t := range ru.targets {
+				covered = covered && complete[t]
+			}
+			if !covered {
+				cs.Unchecked++
+				continue
+			}
+			titles := make([]string, len(ru.targets))
+			for j, t := range ru.targets {
+				k, _ := layout.Lookup(t)
+				titles[j] = k.Title
+			}
+			why := "policies keep the ids of objects deleted since; remove it from the policy if it is gone"
+			if len(ru.targets) == 1 && ru.targets[0] == "applications" {
+				why = "a Microsoft application with no service principal in this tenant, or an app deleted since"
+			}
+			if k := facts[i].kind; k != nil && (k.Name == "role-assignments" || k.Name == "role-eligibility-schedules") {
+				why = "a deleted object: Graph keeps listing a role assignment for some days after its principal or scope is deleted; restore the object, or the assignment goes when Graph cleans it up"
+			}
+			is := Issue{Severity: SevWarning, Property: ru.prop,
+				Message: fmt.Sprintf("%s names no object in the snapshot (%s): %s", ru.id, strings.Join(titles, ", "), why)}
+			if ru.strict {
+				is.Severity = SevError
+				is.Message = fmt.Sprintf("%s names no object in the snapshot (%s): a dangling reference Graph would not return; export again, or remove it", ru.id, strings.Join(titles, ", "))
+			}
+			is.Line = ck.lineOf(ctx, rev, f.path, ru.prop)
+			add(f.path, is)
+		}
+	}
+
+	// Issues sorted by file, then line.
+	paths := make([]string, 0, len(issues))
+	for p := range issues {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		list := issues[p]
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Line < list[j].Line })
+		for _, is := range list {
+			if is.Severity == SevError {
+				cs.Errors++
+			} else {
+				cs.Warnings++
+			}
+			cs.Issues = append(cs.Issues, is)
+		}
+	}
+	return cs, nil
+}
+
+func readOrNil(ctx context.Context, r *snapshot.Repo, rev, p string) []byte {
+	data, _ := r.ReadFile(ctx, rev, p)
+	return data
+}
+
+// lineOf finds the line of a property in a file (read again: lines are
+// needed only for the few references that do not resolve).
+func (ck *checker) lineOf(ctx context.Context, rev, p, prop string) int {
+	data, err := ck.r.ReadFile(ctx, rev, p)
+	if err != nil {
+		return 0
+	}
+	return newYAMLLines(data).of(prop)
+}
+
+// analyse reads files and records their facts in the cache, spreading the
+// decoding and validation over the CPUs.
+func (ck *checker) analyse(ctx context.Context, rev string, files []blobFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	contents := make([][]byte, len(files))
+	readErrs := make([]error, len(files))
+	var all map[string][]byte
+	if len(files) > 256 && !ck.anyTooLarge(files) {
+		// One pass over the tree; a damaged object falls back to reading
+		// files one by one so that the error names the file.
+		all, _ = ck.r.ReadAll(ctx, rev, "")
+	}
+	for i, f := range files {
+		if data, ok := all[f.path]; ok {
+			contents[i] = data
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		contents[i], readErrs[i] = ck.readLimited(ctx, rev, f)
+	}
+	results := make([]*fileFacts, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = analyseFile(files[i], contents[i], readErrs[i])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, f := range files {
+		ck.cache[f.path+"\x00"+f.blob.String()] = results[i]
+	}
+	return ctx.Err()
+}
+
+// analyseFile checks one object file on its own.
+func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
+	k, located, _ := objectKind(f.path)
+	ff := &fileFacts{kind: k, located: located}
+	if readErr != nil {
+		msg := "cannot read: " + readErr.Error()
+		if errors.Is(readErr, errFileTooLarge) {
+			msg = readErr.Error()
+			// Its id from the file name keeps references to it resolving.
+			if _, key, err := layout.Locate(f.path); err == nil {
+				ff.key = key
+				if k.Singleton {
+					ff.key = k.Name
+				}
+			}
+		}
+		ff.issues = append(ff.issues, Issue{Severity: SevError, Message: msg})
+		return ff
+	}
+	if plumbing.ComputeHash(plumbing.BlobObject, data) != f.blob {
+		ff.issues = append(ff.issues, Issue{Severity: SevError, Message: "its content does not match its git object id: the object store is damaged; restore the repository from a clone"})
+		return ff
+	}
+	if !located && !strings.HasSuffix(f.path, ".yaml") {
+		ff.issues = append(ff.issues, Issue{Severity: SevWarning, Message: "not an object file, in the folder of " + k.Title + "; entrasnap ignores it"})
+		return ff
+	}
+	obj, problems := File(k, f.path, data)
+	for _, p := range problems {
+		ff.issues = append(ff.issues, Issue{Severity: SevError, Line: p.Line, Property: p.Property, Message: p.Message})
+	}
+	if obj == nil {
+		// Unreadable, but the object exists: its id from the file name
+		// keeps references to it from being reported too.
+		if _, key, err := layout.Locate(f.path); err == nil {
+			ff.key = key
+			if k.Singleton {
+				ff.key = k.Name
+			}
+		}
+		return ff
+	}
+	if k.Singleton {
+		ff.key = k.Name
+	} else {
+		ff.key, _ = obj[k.KeyProp()].(string)
+	}
+	switch k.Name {
+	case "role-definitions":
+		if t, ok := obj["templateId"].(string); ok && t != "" {
+			ff.altIDs = append(ff.altIDs, t)
+		}
+	case "applications", "service-principals":
+		if a, ok := obj["appId"].(string); ok && a != "" {
+			ff.altIDs = append(ff.altIDs, a)
+		}
+	}
+	ff.refs = objectRefs(k, obj)
+	return ff
+}
+
+// typeKinds maps an @odata.type to the kind that stores it.
+var typeKinds = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range layout.Kinds() {
+		m[k.ODataType] = k.Name
+	}
+	return m
+}()
+
+// strictRef reports whether Graph keeps a reference consistent (child
+// relationships, assignments): one that names nothing is then an error.
+func strictRef(k *layout.Kind, ref layout.Ref) bool {
+	if k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" {
+		// Graph keeps listing an assignment for days after its principal
+		// (or scoping unit) is deleted (graphsim/doc.go, "Directory roles"):
+		// only the role definition is kept consistent.
+		return ref.Path == "roleDefinitionId"
+	}
+	first := ref.Path
+	if i := strings.IndexAny(first, ".["); i >= 0 {
+		first = first[:i]
+	}
+	for _, ch := range k.Children {
+		if ch.Name == first {
+			return true
+		}
+	}
+	return false
+}
+
+// objectRefs lists the ids an object holds in its kind's reference
+// properties, minus the special values (All, None, ...). References to
+// objects entrasnap does not back up (a device in a group) are left out.
+func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
+	var out []refUse
+	for _, ref := range k.Refs {
+		strict := strictRef(k, ref)
+		collectRefs(obj, strings.Split(ref.Path, "."), "", func(prop, id, typ string) {
+			var ok bool
+			if id, ok = ref.ID(id); !ok || id == "" {
+				return // "/" as a role's scope: the tenant, not an object
+			}
+			for _, s := range ref.Special {
+				if strings.EqualFold(s, id) {
+					return
+				}
+			}
+			targets := ref.Kinds
+			if typ != "" {
+				kind, ok := typeKinds[typ]
+				if !ok {
+					return // a device, a contact, ...: not backed up
+				}
+				targets = []string{kind}
+			}
+			out = append(out, refUse{prop: prop, id: id, targets: targets, strict: strict})
+		})
+	}
+	return out
+}
+
+// collectRefs calls fn for every string at a catalog path ("members[].id",
+// "conditions.users.includeGroups") with its concrete path and, for
+// reference objects ({id, @odata.type}), the type.
+func collectRefs(v any, segs []string, path string, fn func(prop, id, typ string)) {
+	m, ok := v.(map[string]any)
+	if !ok || len(segs) == 0 {
+		return
+	}
+	seg := segs[0]
+	if name, ok := strings.CutSuffix(seg, "[]"); ok {
+		arr, _ := m[name].([]any)
+		for i, e := range arr {
+			collectRefs(e, segs[1:], fmt.Sprintf("%s[%d]", joinProp(path, name), i), fn)
+		}
+		return
+	}
+	p := joinProp(path, seg)
+	if len(segs) > 1 {
+		collectRefs(m[seg], segs[1:], p, fn)
+		return
+	}
+	typ := ""
+	if seg == "id" {
+		typ, _ = m["@odata.type"].(string)
+	}
+	switch x := m[seg].(type) {
+	case string:
+		fn(p, x, typ)
+	case []any:
+		for i, e := range x {
+			if s, ok := e.(string); ok {
+				fn(fmt.Sprintf("%s[%d]", p, i), s, "")
+			}
+		}
+	}
+}
+
+func joinProp(base, name string) string {
+	if base == "" {
+		return name
+	}
+	return base + "." + name
+}
