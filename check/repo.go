@@ -359,10 +359,12 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 
 	// The manifest.
 	var man map[string]manifestKind
+	var manData []byte
 	if manifestBlob.IsZero() {
 		add(ManifestPath, Issue{Severity: SevError, Message: "missing: this commit is not an entrasnap snapshot (export writes the manifest)"})
 	} else {
 		data, err := ck.r.ReadFile(ctx, rev, ManifestPath)
+		manData = data
 		switch {
 		case err != nil:
 			add(ManifestPath, Issue{Severity: SevError, Message: "cannot read: " + err.Error()})
@@ -390,7 +392,7 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 	}
 	complete := map[string]bool{} // kinds the snapshot holds completely
 	if man != nil {
-		lines := newYAMLLines(readOrNil(ctx, ck.r, rev, ManifestPath))
+		lines := newYAMLLines(manData)
 		for _, k := range layout.Kinds() {
 			mk, ok := man[k.Name]
 			if !ok {
@@ -554,11 +556,6 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 	return cs, nil
 }
 
-func readOrNil(ctx context.Context, r *snapshot.Repo, rev, p string) []byte {
-	data, _ := r.ReadFile(ctx, rev, p)
-	return data
-}
-
 // lineOf finds the line of a property in a file (read again: lines are
 // needed only for the few references that do not resolve).
 func (ck *checker) lineOf(ctx context.Context, rev, p, prop string) int {
@@ -624,13 +621,7 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 		msg := "cannot read: " + readErr.Error()
 		if errors.Is(readErr, errFileTooLarge) {
 			msg = readErr.Error()
-			// Its id from the file name keeps references to it resolving.
-			if _, key, err := layout.Locate(f.path); err == nil {
-				ff.key = key
-				if k.Singleton {
-					ff.key = k.Name
-				}
-			}
+			ff.key = keyFromPath(k, f.path) // references to it still resolve
 		}
 		ff.issues = append(ff.issues, Issue{Severity: SevError, Message: msg})
 		return ff
@@ -650,12 +641,7 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 	if obj == nil {
 		// Unreadable, but the object exists: its id from the file name
 		// keeps references to it from being reported too.
-		if _, key, err := layout.Locate(f.path); err == nil {
-			ff.key = key
-			if k.Singleton {
-				ff.key = k.Name
-			}
-		}
+		ff.key = keyFromPath(k, f.path)
 		return ff
 	}
 	if k.Singleton {
@@ -675,6 +661,19 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 	}
 	ff.refs = objectRefs(k, obj)
 	return ff
+}
+
+// keyFromPath is the object's id as its file name gives it ("" when the
+// path is no object path).
+func keyFromPath(k *layout.Kind, p string) string {
+	_, key, err := layout.Locate(p)
+	switch {
+	case err != nil:
+		return ""
+	case k.Singleton:
+		return k.Name
+	}
+	return key
 }
 
 // typeKinds maps an @odata.type to the kind that stores it.

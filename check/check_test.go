@@ -1,0 +1,266 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+func kind(t *testing.T, name string) *layout.Kind {
+	t.Helper()
+	k, ok := layout.Lookup(name)
+	if !ok {
+		t.Fatalf("no kind %s", name)
+	}
+	return k
+}
+
+// objectFile is the path and canonical content of obj.
+func objectFile(t *testing.T, k *layout.Kind, obj map[string]any) (string, []byte) {
+	t.Helper()
+	p, err := layout.Path(k, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, layout.Encode(obj)
+}
+
+func manifest(kinds map[string]int) []byte {
+	m := map[string]any{}
+	for name, n := range kinds {
+		k, _ := layout.Lookup(name)
+		m[name] = map[string]any{"folder": k.Folder, "objects": json.Number(itoa(n)), "complete": true}
+	}
+	return layout.Encode(map[string]any{"format": json.Number("1"), "tenantId": "t", "kinds": m})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+const (
+	groupA = "0a000000-0000-4000-8000-00000000000a"
+	groupB = "0b000000-0000-4000-8000-00000000000b"
+	dead   = "deadbeef-0000-4000-8000-000000000000"
+)
+
+func TestFileProblemsHaveLines(t *testing.T) {
+	k := kind(t, "groups")
+	rel, data := objectFile(t, k, map[string]any{"id": groupA, "displayName": "A"})
+	if _, ps := File(k, rel, data); len(ps) != 0 {
+		t.Fatalf("a canonical file: %v", ps)
+	}
+	cases := []struct {
+		name, rel, data string
+		want            Problem
+	}{
+		{"duplicate key", "", "id: \"" + groupA + "\"\ndisplayName: A\ndisplayName: B\n", Problem{Line: 3, Property: "displayName", Message: "duplicate key"}},
+		{"unknown property", "", "bogus: 1\nid: \"" + groupA + "\"\n", Problem{Line: 1, Property: "bogus", Message: "unknown property"}},
+		{"bom", "", "\xef\xbb\xbfid: \"" + groupA + "\"\n", Problem{Line: 1, Message: "byte order mark"}},
+		{"elsewhere", "groups/zz/A." + groupA + ".yaml", string(data), Problem{Message: "entrasnap keeps this object at " + rel + "; rename the file (or fix its id or displayName)"}},
+		{"no key", rel, "displayName: A\n", Problem{Property: "id", Message: "required"}},
+	}
+	for _, c := range cases {
+		_, ps := File(k, c.rel, []byte(c.data))
+		found := false
+		for _, p := range ps {
+			found = found || p.Line == c.want.Line && p.Property == c.want.Property && strings.Contains(p.Message, c.want.Message)
+		}
+		if !found {
+			t.Errorf("%s: problems %+v, want one like %+v", c.name, ps, c.want)
+		}
+	}
+}
+
+func TestYAMLLines(t *testing.T) {
+	y := newYAMLLines([]byte("a:\n  b:\n    - x\n    - y\n  \"@odata.type\": z\nc: 1\n"))
+	for path, want := range map[string]int{"a": 1, "a.b": 2, "a.b[1]": 4, "a.@odata.type": 5, "c": 6, "a.b[9]": 2, "a.missing": 1, "none": 0} {
+		if got := y.of(path); got != want {
+			t.Errorf("of(%q) = %d, want %d", path, got, want)
+		}
+	}
+}
+
+func TestProblemRendering(t *testing.T) {
+	p := Problem{File: "a,b:c.yaml", Line: 7, Property: "x", Message: "bad\r\n100%"}
+	if got, want := p.String(), "a,b:c.yaml:7: x: bad\r\n100%"; got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
+	if got, want := p.GitHub(), "::error file=a%2Cb%3Ac.yaml,line=7,title=entrasnap validate::x: bad%0D%0A100%25"; got != want {
+		t.Errorf("GitHub = %q, want %q", got, want)
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	groups, users := kind(t, "groups"), kind(t, "users")
+	p := filepath.Join("backup", "groups", "0a", "A."+groupA+".yaml")
+	if k, rel := KindOf(p, nil); k != groups || rel != "groups/0a/A."+groupA+".yaml" {
+		t.Errorf("KindOf(%s) = %v %q", p, k, rel)
+	}
+	if k, rel := KindOf(p, users); k != users || rel != "" {
+		t.Errorf("KindOf with another kind = %v %q, want the flag's kind and no path", k, rel)
+	}
+	if k, _ := KindOf("policy.yaml", nil); k != nil {
+		t.Errorf("KindOf(policy.yaml) = %v", k)
+	}
+}
+
+func TestFiles(t *testing.T) {
+	k := kind(t, "groups")
+	dir := t.TempDir()
+	rel, data := objectFile(t, k, map[string]any{"id": groupA, "displayName": "A"})
+	good := filepath.Join(dir, filepath.FromSlash(rel))
+	os.MkdirAll(filepath.Dir(good), 0o755)
+	os.WriteFile(good, data, 0o644)
+	os.WriteFile(filepath.Join(filepath.Dir(good), "ci.txt"), []byte("not yaml"), 0o644)
+	big := filepath.Join(filepath.Dir(good), "B."+groupB+".yaml")
+	os.WriteFile(big, bytes.Repeat([]byte("#"), 2048), 0o644)
+	ctx := context.Background()
+
+	rep, err := Files(ctx, []string{dir}, FileOptions{MaxFileSize: 1024})
+	if err != nil || rep.Files != 2 || rep.Valid || len(rep.Problems) != 1 || rep.Problems[0].File != big ||
+		rep.Problems[0].Message != TooLargeMessage(1024) {
+		t.Fatalf("Files(dir) = %+v, %v", rep, err)
+	}
+	rep, err = Files(ctx, []string{good, "-"}, FileOptions{Kind: k, Stdin: strings.NewReader("displayName: 1\n")})
+	if err != nil || rep.Files != 2 || len(rep.Problems) == 0 || rep.Problems[0].File != "<stdin>" {
+		t.Errorf("Files(good, -) = %+v, %v", rep, err)
+	}
+	if _, err := Files(ctx, []string{good, "-"}, FileOptions{}); !errors.Is(err, ErrStdinNeedsKind) {
+		t.Errorf("- without a kind: %v", err)
+	}
+	loose := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(loose, data, 0o644)
+	rep, err = Files(ctx, []string{filepath.Join(dir, "missing.yaml"), loose}, FileOptions{})
+	if err != nil || rep.Files != 2 || len(rep.Problems) != 2 || !strings.Contains(rep.Problems[0].Message, "cannot read: no such file") ||
+		!strings.Contains(rep.Problems[1].Message, "give --kind") {
+		t.Errorf("unreadable files: %+v, %v", rep, err)
+	}
+	rep, err = Files(ctx, []string{os.DevNull}, FileOptions{Kind: k})
+	if err != nil || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Message, "not a file but a character device") {
+		t.Errorf("%s: %+v, %v", os.DevNull, rep, err)
+	}
+}
+
+func TestDecodeManifest(t *testing.T) {
+	m, err := decodeManifest(manifest(map[string]int{"groups": 2}))
+	if err != nil || m["groups"].Objects != 2 || m["groups"].Folder != "groups" || !m["groups"].Complete {
+		t.Fatalf("decodeManifest = %+v, %v", m, err)
+	}
+	for data, want := range map[string]string{
+		"format: 2\nkinds: {}\n":                   "format 2 is newer than this entrasnap understands (1): upgrade entrasnap",
+		"format: x\n":                              "format: want a number, got x",
+		"format: 1\nkinds:\n  groups: 1\n":         "kinds.groups: not a mapping",
+		"format: 1\nkinds:\n  groups:\n    a: 1\n": "kinds.groups.objects: want a number, got <nil>",
+	} {
+		if _, err := decodeManifest([]byte(data)); err == nil || err.Error() != want {
+			t.Errorf("decodeManifest(%q) = %v, want %q", data, err, want)
+		}
+	}
+}
+
+// writeSnapshot commits files (plus a manifest of their kinds, unless
+// files holds one) to r, tagged tag when not "".
+func writeSnapshot(t *testing.T, r *snapshot.Repo, files map[string][]byte, tag string) string {
+	t.Helper()
+	if _, ok := files[ManifestPath]; !ok {
+		n := map[string]int{"users": 0}
+		for p := range files {
+			if k, _, err := layout.Locate(p); err == nil {
+				n[k.Name]++
+			}
+		}
+		files[ManifestPath] = manifest(n)
+	}
+	res, err := r.WriteSnapshot(context.Background(), snapshot.Snapshot{Files: files, Message: "test", Tag: tag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Commit.String()
+}
+
+func TestRepo(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "backup")
+	r, err := snapshot.Init(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := Repo(ctx, r, Options{}); !errors.Is(err, ErrNoCommit) {
+		t.Fatalf("an empty repository: %v", err)
+	}
+
+	k := kind(t, "groups")
+	pa, a := objectFile(t, k, map[string]any{"id": groupA, "displayName": "A"})
+	pb, b := objectFile(t, k, map[string]any{"id": groupB, "displayName": "B",
+		"members": []any{map[string]any{"@odata.type": "#microsoft.graph.group", "id": groupA}, map[string]any{"@odata.type": "#microsoft.graph.user", "id": dead}}})
+	first := writeSnapshot(t, r, map[string][]byte{pa: a, pb: b}, "snapshot/1")
+
+	rep, err := Repo(ctx, r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.Errors != 1 || rep.TagsChecked != 1 || len(rep.Snapshots) != 1 || rep.Snapshots[0].Files != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
+	is := rep.Snapshots[0].Issues[0]
+	if is.File != pb || is.Property != "members[1].id" || is.Line == 0 || is.Severity != SevError || !strings.HasPrefix(is.Message, dead+" names no object") {
+		t.Errorf("the dangling member: %+v", is)
+	}
+
+	// A manifest that miscounts.
+	writeSnapshot(t, r, map[string][]byte{pa: a, ManifestPath: manifest(map[string]int{"groups": 3})}, "snapshot/2")
+	rep, err = Repo(ctx, r, Options{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Snapshots) != 2 || rep.Snapshots[1].Commit != first || rep.Snapshots[1].Names[0] != "snapshot/1" || rep.Errors != 2 {
+		t.Fatalf("--all: %+v", rep)
+	}
+	if is := rep.Snapshots[0].Issues; len(is) != 1 || is[0].File != ManifestPath || is[0].Property != "kinds.groups.objects" ||
+		!strings.HasPrefix(is[0].Message, "says 3, but the snapshot holds 1 groups files") {
+		t.Errorf("the miscounting manifest: %+v", is)
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text)
+	for _, want := range []string{"HEAD, snapshot/2 ", "snapshot/1 " + first[:12] + ": 2 object files, 1 error, 0 warnings",
+		"  error    " + pb + ":", "tags: 2 snapshot tags, each on a commit with a manifest", "2 errors, 0 warnings."} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+
+	ps, err := Problems(ctx, path)
+	if err != nil || len(ps) != 2 || !strings.Contains(ps[0], "kinds.groups.objects") || !strings.Contains(ps[1], "members[1].id") {
+		t.Errorf("Problems = %q, %v", ps, err)
+	}
+}
+
+func TestRepoFileTooLarge(t *testing.T) {
+	ctx := context.Background()
+	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	k := kind(t, "groups")
+	pa, a := objectFile(t, k, map[string]any{"id": groupA, "displayName": "A", "description": strings.Repeat("x", 4096)})
+	pb, b := objectFile(t, k, map[string]any{"id": groupB, "displayName": "B", "members": []any{map[string]any{"@odata.type": "#microsoft.graph.group", "id": groupA}}})
+	writeSnapshot(t, r, map[string][]byte{pa: a, pb: b}, "")
+	rep, err := Repo(ctx, r, Options{MaxFileSize: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The large file is an error; the member naming it still resolves.
+	if is := rep.Snapshots[0].Issues; rep.Errors != 1 || len(is) != 1 || is[0].File != pa || is[0].Message != TooLargeMessage(1024) {
+		t.Errorf("issues: %+v", is)
+	}
+}
