@@ -27,6 +27,8 @@ var Rules = []Rule{
 		Why: "graphsim is an independent reference built from Graph's metadata and docs: a catalog shared with the product would let a wrong path or property be wrong on both sides while every test passes"},
 	{From: "snapshot", Allow: []string{"snapshot"}, Why: "snapshot knows git, not Graph or kinds"},
 	{From: "graph", Allow: []string{"graph"}, Why: "graph knows Graph, not git or kinds"},
+	{From: "drift", Allow: []string{"drift", "diff", "history", "layout", "snapshot", "exporter", "graph", "schemas"},
+		Why: "drift compares a live read with a baseline and imports no importer (exporter only for the tenant reader's result and the manifest until they move to live and layout; docs/design.md)"},
 }
 
 // match reports whether the package path p (relative to Module) is pattern.
