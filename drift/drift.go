@@ -1,16 +1,17 @@
 // Package drift compares the live tenant with a baseline snapshot, object by
 // object (as diff compares two snapshots), and decides with a watch list
-// which drift is critical. It reads nothing itself: the caller reads the
-// tenant (exporter.Read) and opens the baseline, so it is tested with plain
-// values.
+// which drift is critical. The caller reads the tenant (exporter.Read) and
+// opens the baseline, so it is tested with plain values.
 package drift
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -31,28 +32,13 @@ type NotChecked struct {
 
 // Report is drift's outcome, rendered as text, markdown or JSON.
 type Report struct {
-	Baseline   string
-	Commit     string
-	TenantID   string
-	Watch      string
-	Kinds      int // kinds compared
-	Critical   *diff.Result
-	Other      *diff.Result
-	NotChecked []NotChecked
-	Notes      []string
-	Skipped    []diff.Skipped // baseline files that could not be read (left out)
-}
-
-// Unchecked lists the kinds that could not be checked and may hold
-// critical drift.
-func (rep *Report) Unchecked() []string {
-	var names []string
-	for _, nc := range rep.NotChecked {
-		if nc.Critical {
-			names = append(names, nc.Kind)
-		}
-	}
-	return names
+	Baseline, Commit, TenantID, Watch string
+	Kinds                             int // kinds compared
+	Critical, Other                   *diff.Result
+	NotChecked                        []NotChecked
+	Unchecked                         []string // the kinds in NotChecked that may hold critical drift
+	Notes                             []string
+	Skipped                           []diff.Skipped // baseline files that could not be read (left out)
 }
 
 // Repo reads the baseline's files (a *snapshot.Repo).
@@ -74,11 +60,9 @@ type Input struct {
 }
 
 // Compare compares the kinds read completely live with the baseline. A
-// kind the tenant is not licensed for is not compared (a note says so); a
-// kind not read completely, or not in the baseline, is not checked and its
-// objects are never reported as removed. A baseline file that cannot be
-// read is left out of both sides (Report.Skipped, returned with the error
-// too if the live files then cannot be decoded).
+// kind not read completely, or not in the baseline, is not checked (never
+// reported as removed). A baseline file that cannot be read is left out of
+// both sides (Report.Skipped; the report comes with a later error too).
 func Compare(ctx context.Context, in Input) (*Report, error) {
 	live, man, watch := in.Live, in.Manifest, in.Watch
 	rep := &Report{Baseline: in.Baseline, Commit: in.Commit, TenantID: live.TenantID, Watch: in.WatchFile}
@@ -174,7 +158,9 @@ func Compare(ctx context.Context, in Input) (*Report, error) {
 	}
 	for i := range rep.NotChecked {
 		k, _ := layout.Lookup(rep.NotChecked[i].Kind)
-		rep.NotChecked[i].Critical = watch == nil || watch.kindCritical(k, in.Index)
+		if rep.NotChecked[i].Critical = watch == nil || watch.kindCritical(k, in.Index); rep.NotChecked[i].Critical {
+			rep.Unchecked = append(rep.Unchecked, k.Name)
+		}
 	}
 	return rep, nil
 }
@@ -300,4 +286,160 @@ func (rep *Report) JSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// Watch is a watch file (drift --watch): what drift is critical. Resolve
+// it against the baseline before Compare.
+type Watch struct {
+	kinds   map[string]bool
+	paths   []string
+	objects map[string]bool // lower-case ids
+	// selectors are the objects as written, resolved against the baseline
+	// by Resolve.
+	selectors []string
+}
+
+// ParseWatch reads a watch file strictly: only kinds, paths and objects,
+// each a list of strings.
+func ParseWatch(data []byte) (*Watch, error) {
+	v, err := layout.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	strs := func(key string) ([]string, error) {
+		raw, ok := v[key]
+		if !ok || raw == nil {
+			return nil, nil
+		}
+		list, ok := raw.([]any)
+		if !ok {
+			if s, ok := raw.(string); ok {
+				return []string{s}, nil
+			}
+			return nil, fmt.Errorf("%s: want a list of strings", key)
+		}
+		out := make([]string, 0, len(list))
+		for i, e := range list {
+			s, ok := e.(string)
+			if !ok || strings.TrimSpace(s) == "" {
+				return nil, fmt.Errorf("%s[%d]: want a string", key, i)
+			}
+			out = append(out, strings.TrimSpace(s))
+		}
+		return out, nil
+	}
+	for key := range v {
+		switch key {
+		case "kinds", "paths", "objects":
+		default:
+			return nil, fmt.Errorf("unknown key %q: a watch file lists kinds, paths and objects", key)
+		}
+	}
+	w := &Watch{kinds: map[string]bool{}, objects: map[string]bool{}}
+	ks, err := strs("kinds")
+	if err != nil {
+		return nil, err
+	}
+	if len(ks) > 0 {
+		sel, err := layout.Select(ks)
+		if err != nil {
+			return nil, fmt.Errorf("kinds: %v", err)
+		}
+		for _, k := range sel {
+			w.kinds[k.Name] = true
+		}
+	}
+	ps, err := strs("paths")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		p = strings.TrimSuffix(path.Clean(strings.TrimPrefix(p, "./")), "/")
+		if p == "." || p == "" {
+			return nil, errors.New("paths: \".\" would watch everything; list kinds or folders")
+		}
+		w.paths = append(w.paths, p)
+	}
+	ids, err := strs("objects")
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		w.objects[strings.ToLower(id)] = true
+		w.selectors = append(w.selectors, id)
+	}
+	if len(w.kinds)+len(w.paths)+len(w.objects) == 0 {
+		return nil, errors.New("it names nothing to watch: list kinds, paths or objects")
+	}
+	return w, nil
+}
+
+func (w *Watch) watchesPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	for _, q := range w.paths {
+		if p == q || strings.HasPrefix(p, q+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// critical reports whether a change touches what the list watches.
+func (w *Watch) critical(c diff.Change) bool {
+	return w.kinds[c.Kind] || w.objects[strings.ToLower(c.Key)] || w.watchesPath(c.Path) || w.watchesPath(c.OldPath)
+}
+
+// kindCritical reports whether a kind that could not be checked may hold
+// watched drift: the kind is watched, a watched path is in its folder (or
+// holds it), or a watched object is of this kind in the baseline.
+func (w *Watch) kindCritical(k *layout.Kind, base *history.Index) bool {
+	if w.kinds[k.Name] {
+		return true
+	}
+	root := kindRoot(k)
+	for _, q := range w.paths {
+		if q == root || strings.HasPrefix(q, root+"/") || strings.HasPrefix(root, q+"/") {
+			return true
+		}
+	}
+	for id := range w.objects {
+		ps, err := base.Lookup(id)
+		if err != nil {
+			return true // cannot tell: treat as critical
+		}
+		for _, p := range ps {
+			if base.Kind(p) == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Resolve turns the list's objects (any selector naming one object:
+// an id, an alias such as an application's appId, a file path or
+// kind/displayName) into the ids of those objects in the baseline. An id
+// the baseline does not hold is kept as it is (the object may be new).
+func (w *Watch) Resolve(base *history.Index) error {
+	for _, s := range w.selectors {
+		p, err := history.ResolveOne(base, s)
+		if err != nil {
+			var se *history.SelectorError
+			if errors.As(err, &se) && layout.IsGUID(s) {
+				continue
+			}
+			return fmt.Errorf("objects: %v", err)
+		}
+		if k := base.Kind(p); k != nil {
+			if _, key, err := layout.Locate(p); err == nil {
+				if k.Singleton {
+					key = k.Name
+				}
+				w.objects[strings.ToLower(key)] = true
+			}
+		}
+	}
+	return nil
 }

@@ -129,7 +129,7 @@ func TestCompare(t *testing.T) {
 	if !reflect.DeepEqual(rep.NotChecked, want) {
 		t.Errorf("not checked = %+v\nwant %+v", rep.NotChecked, want)
 	}
-	if got := rep.Unchecked(); !reflect.DeepEqual(got, []string{"named-locations", "applications"}) {
+	if got := rep.Unchecked; !reflect.DeepEqual(got, []string{"named-locations", "applications"}) {
 		t.Errorf("Unchecked = %q", got)
 	}
 	if len(rep.Skipped) != 1 || !strings.HasPrefix(rep.Skipped[0].Path, "groups/") {
@@ -175,7 +175,7 @@ func TestCompareWatch(t *testing.T) {
 		if got := changes(rep.Other); !reflect.DeepEqual(got, tc.other) {
 			t.Errorf("%q: other = %q, want %q", tc.watch, got, tc.other)
 		}
-		if got := rep.Unchecked(); !reflect.DeepEqual(got, tc.uncheckedCritical) {
+		if got := rep.Unchecked; !reflect.DeepEqual(got, tc.uncheckedCritical) {
 			t.Errorf("%q: unchecked critical = %q, want %q", tc.watch, got, tc.uncheckedCritical)
 		}
 	}

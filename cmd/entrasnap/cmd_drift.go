@@ -174,9 +174,9 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	switch {
 	case !rep.Critical.Empty():
 		return &codedError{code: exitChanges}
-	case len(rep.Unchecked()) > 0:
+	case len(rep.Unchecked) > 0:
 		return &codedError{code: exitPartial, err: fmt.Errorf(
-			"no drift found, but %s could not be checked (see above); fix the cause and run drift again", strings.Join(rep.Unchecked(), ", "))}
+			"no drift found, but %s could not be checked (see above); fix the cause and run drift again", strings.Join(rep.Unchecked, ", "))}
 	}
 	return nil
 }
