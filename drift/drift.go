@@ -279,7 +279,7 @@ func (rep *Report) JSON(w io.Writer) error {
 		CriticalDrift bool            `json:"criticalDrift"`
 		Critical      json.RawMessage `json:"critical"`
 		NotCritical   json.RawMessage `json:"notCritical"`
-		NotChecked    []NotChecked    `json:"NotChecked"`
+		NotChecked    []NotChecked    `json:"notChecked"`
 		Notes         []string        `json:"notes,omitempty"`
 	}{rep.Baseline, rep.Commit, rep.TenantID, rep.Watch, rep.Kinds,
 		!rep.Critical.Empty() || !rep.Other.Empty(), !rep.Critical.Empty(), crit, other, nc, rep.Notes}

@@ -209,6 +209,23 @@ func TestRender(t *testing.T) {
 		len(js.NotChecked) != 2 || !js.NotChecked[0].Critical || js.NotChecked[1].Critical {
 		t.Errorf("json: %+v\n%s", js, b.String())
 	}
+	// The keys are an interface: CI jobs read them (JSON decoding in Go
+	// ignores case, so compare the names as written).
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b.Bytes(), &keys); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for k := range keys {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	if want := []string{"baseline", "commit", "critical", "criticalDrift", "drift", "kindsCompared", "notChecked", "notCritical", "notes", "tenantId", "watch"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("json keys = %q, want %q", got, want)
+	}
+	if !strings.Contains(b.String(), `"kind": "named-locations",`) || !strings.Contains(b.String(), `"critical": true`) {
+		t.Errorf("json not-checked entries:\n%s", b.String())
+	}
 	b.Reset()
 	if err := rep.Text(&b, false); err != nil {
 		t.Fatal(err)
