@@ -53,10 +53,9 @@ type Input struct {
 	Repo             Repo               // reads the baseline's files at Commit
 	Index            *history.Index     // the baseline's objects
 	Manifest         *exporter.Manifest // the baseline's manifest
-	Live             *exporter.Live     // the tenant, as exporter.Read read Kinds
-	Kinds            []*layout.Kind
-	Watch            *Watch // nil: all drift is critical
-	WatchFile        string // the watch list's name, for the report
+	Live             *exporter.Live     // the tenant, as exporter.Read read it
+	Watch            *Watch             // nil: all drift is critical
+	WatchFile        string             // the watch list's name, for the report
 }
 
 // Compare compares the kinds read completely live with the baseline. A
@@ -66,13 +65,12 @@ type Input struct {
 func Compare(ctx context.Context, in Input) (*Report, error) {
 	live, man, watch := in.Live, in.Manifest, in.Watch
 	rep := &Report{Baseline: in.Baseline, Commit: in.Commit, TenantID: live.TenantID, Watch: in.WatchFile}
-	compared := map[string]bool{}
+	compared, baseBlobs := map[string]bool{}, map[string]plumbing.Hash{}
 	for _, kr := range live.Kinds {
 		k, _ := layout.Lookup(kr.Kind)
 		if kr.NotLicensed != "" {
-			// Not a gap in the check: the tenant has no such objects to
-			// drift. Never compared, so the baseline's files are not
-			// reported as deleted.
+			// Not a gap in the check: the tenant has no such objects to drift.
+			// Never compared, so the baseline's files are not reported as deleted.
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s are not licensed in this tenant (needs %s): not compared with the baseline's %d", k.Title, kr.NotLicensed, man.Kinds[k.Name].Objects))
 			continue
 		}
@@ -94,16 +92,8 @@ func Compare(ctx context.Context, in Input) (*Report, error) {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("the baseline's %s are carried from an earlier snapshot: they could not be read then (%s)", k.Title, mk.Reason))
 		}
 		compared[k.Name] = true
-	}
-	rep.Kinds = len(compared)
-
-	// Only the files that differ are decoded: blob ids of the live files
-	// against the baseline's tree.
-	baseBlobs := map[string]plumbing.Hash{}
-	for _, k := range in.Kinds {
-		if !compared[k.Name] {
-			continue
-		}
+		// Only the files that differ are decoded: blob ids of the live
+		// files against the baseline's tree.
 		err := in.Repo.Walk(ctx, in.Commit, kindRoot(k), func(p string, blob plumbing.Hash) error {
 			if kk, _, err := layout.Locate(p); err == nil && kk == k {
 				baseBlobs[p] = blob
@@ -114,6 +104,7 @@ func Compare(ctx context.Context, in Input) (*Report, error) {
 			return nil, err
 		}
 	}
+	rep.Kinds = len(compared)
 	before, after := map[string][]byte{}, map[string][]byte{}
 	for p, data := range live.Files {
 		k, _, err := layout.Locate(p)
@@ -193,10 +184,8 @@ func (rep *Report) Text(w io.Writer, color bool) error {
 	var err error
 	if rep.Watch == "" {
 		err = section("", rep.Critical, "No drift.")
-	} else {
-		if err = section("CRITICAL drift (watched in "+rep.Watch+"):", rep.Critical, "none"); err == nil {
-			err = section("Drift that is not critical (not watched in "+rep.Watch+"):", rep.Other, "none")
-		}
+	} else if err = section("CRITICAL drift (watched in "+rep.Watch+"):", rep.Critical, "none"); err == nil {
+		err = section("Drift that is not critical (not watched in "+rep.Watch+"):", rep.Other, "none")
 	}
 	if err != nil {
 		return err
@@ -222,12 +211,9 @@ func (rep *Report) Markdown(w io.Writer) error {
 	var err error
 	if rep.Watch == "" {
 		err = rep.Critical.Markdown(w, diff.RenderOptions{Heading: "entrasnap drift", Title: rep.title()})
-	} else {
-		err = rep.Critical.Markdown(w, diff.RenderOptions{Heading: "entrasnap drift (critical, watched in " + rep.Watch + ")", Title: rep.title()})
-		if err == nil {
-			fmt.Fprintln(w)
-			err = rep.Other.Markdown(w, diff.RenderOptions{Heading: "Drift that is not critical", Title: "not watched in " + rep.Watch})
-		}
+	} else if err = rep.Critical.Markdown(w, diff.RenderOptions{Heading: "entrasnap drift (critical, watched in " + rep.Watch + ")", Title: rep.title()}); err == nil {
+		fmt.Fprintln(w)
+		err = rep.Other.Markdown(w, diff.RenderOptions{Heading: "Drift that is not critical", Title: "not watched in " + rep.Watch})
 	}
 	if err != nil {
 		return err
@@ -250,24 +236,12 @@ func (rep *Report) Markdown(w io.Writer) error {
 
 // JSON renders the report as one JSON document.
 func (rep *Report) JSON(w io.Writer) error {
-	raw := func(res *diff.Result) (json.RawMessage, error) {
-		var b bytes.Buffer
-		if err := res.JSON(&b); err != nil {
-			return nil, err
-		}
-		return json.RawMessage(bytes.TrimSpace(b.Bytes())), nil
-	}
-	crit, err := raw(rep.Critical)
-	if err != nil {
+	var crit, other bytes.Buffer
+	if err := rep.Critical.JSON(&crit); err != nil {
 		return err
 	}
-	other, err := raw(rep.Other)
-	if err != nil {
+	if err := rep.Other.JSON(&other); err != nil {
 		return err
-	}
-	nc := rep.NotChecked
-	if nc == nil {
-		nc = []NotChecked{}
 	}
 	out := struct {
 		Baseline      string          `json:"baseline"`
@@ -282,7 +256,8 @@ func (rep *Report) JSON(w io.Writer) error {
 		NotChecked    []NotChecked    `json:"notChecked"`
 		Notes         []string        `json:"notes,omitempty"`
 	}{rep.Baseline, rep.Commit, rep.TenantID, rep.Watch, rep.Kinds,
-		!rep.Critical.Empty() || !rep.Other.Empty(), !rep.Critical.Empty(), crit, other, nc, rep.Notes}
+		!rep.Critical.Empty() || !rep.Other.Empty(), !rep.Critical.Empty(), bytes.TrimSpace(crit.Bytes()),
+		bytes.TrimSpace(other.Bytes()), append([]NotChecked{}, rep.NotChecked...), rep.Notes}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -148,7 +148,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	}
 
 	rep, err := drift.Compare(ctx, drift.Input{Baseline: o.baseline, Commit: rev, Repo: r, Index: baseIx,
-		Manifest: man, Live: live, Kinds: kinds, Watch: watch, WatchFile: o.watch})
+		Manifest: man, Live: live, Watch: watch, WatchFile: o.watch})
 	if rep != nil {
 		unread := make([]skippedFile, len(rep.Skipped))
 		for i, s := range rep.Skipped {
