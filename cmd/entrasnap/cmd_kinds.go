@@ -81,26 +81,3 @@ func runKinds(e *env, permsOnly, asJSON bool) error {
 	}
 	return tw.Flush()
 }
-
-func appendNew(list []string, add ...string) []string {
-	out := append([]string(nil), list...)
-	for _, a := range add {
-		found := false
-		for _, x := range out {
-			found = found || x == a
-		}
-		if !found {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sortStrings(out)
-	return out
-}

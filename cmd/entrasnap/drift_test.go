@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/graphsim"
 )
 
@@ -114,7 +115,7 @@ func TestDrift(t *testing.T) {
 			Changed int
 			Changes []struct{ Name, Kind string }
 		}
-		NotChecked []notChecked
+		NotChecked []drift.NotChecked
 	}
 	if err := json.Unmarshal([]byte(out), &js); err != nil {
 		t.Fatalf("json: %v\n%s", err, out)
@@ -204,7 +205,7 @@ func TestDriftKindNotReadIsNotChecked(t *testing.T) {
 	code, out, _ = f.drift(t, "--format", "json")
 	var js struct {
 		Drift      bool
-		NotChecked []notChecked
+		NotChecked []drift.NotChecked
 		Critical   struct{ Removed int }
 	}
 	if err := json.Unmarshal([]byte(out), &js); err != nil || js.Drift || len(js.NotChecked) != 1 || js.NotChecked[0].Kind != "named-locations" || js.Critical.Removed != 0 {

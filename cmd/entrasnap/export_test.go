@@ -252,3 +252,17 @@ func TestExportCommandUsage(t *testing.T) {
 		t.Errorf("the error takes %d lines", n+1)
 	}
 }
+
+func appendNew(list []string, add ...string) []string {
+	out := append([]string(nil), list...)
+	for _, a := range add {
+		found := false
+		for _, x := range out {
+			found = found || x == a
+		}
+		if !found {
+			out = append(out, a)
+		}
+	}
+	return out
+}

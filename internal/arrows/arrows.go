@@ -29,6 +29,8 @@ var Rules = []Rule{
 	{From: "graph", Allow: []string{"graph"}, Why: "graph knows Graph, not git or kinds"},
 	{From: "check", Allow: []string{"check", "layout", "schemas", "snapshot"},
 		Why: "check verifies what writers wrote: it imports no exporter, importer or graph, so exporter and importer tests can call it"},
+	{From: "drift", Allow: []string{"drift", "diff", "history", "layout", "snapshot", "exporter", "graph", "schemas"},
+		Why: "drift compares a live read with a baseline and imports no importer (exporter only for the tenant reader's result and the manifest until they move to live and layout; docs/design.md)"},
 }
 
 // match reports whether the package path p (relative to Module) is pattern.

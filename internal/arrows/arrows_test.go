@@ -51,4 +51,9 @@ func TestViolations(t *testing.T) {
 	if got := r.Violations([]string{Module + "/snapshot", Module + "/snapshot/internal"}); !reflect.DeepEqual(got, []string{Module + "/snapshot/internal"}) {
 		t.Errorf("Violations = %v", got)
 	}
+	for _, r := range Rules {
+		if r.From == "drift" && !reflect.DeepEqual(r.Violations([]string{Module + "/drift", Module + "/importer"}), []string{Module + "/importer"}) {
+			t.Error("the drift rule allows drift to import importer")
+		}
+	}
 }
