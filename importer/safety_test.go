@@ -88,7 +88,7 @@ func TestRestoreRefusesAnotherTenantsSnapshot(t *testing.T) {
 		t.Fatal("no plan")
 	}
 	o := a.applyOpts()
-	o.Client = cB
+	o.Client, o.Record = cB, a.recordWith(cB)
 	var ce *CrossTenantError
 	if _, err := Apply(context.Background(), p, o); !errors.As(err, &ce) {
 		t.Fatalf("apply of tenant A's plan with tenant B's connection: %v", err)
@@ -128,7 +128,7 @@ func TestRestoreTenantFromTokenWhenOrganizationIsUnreadable(t *testing.T) {
 		t.Fatalf("plan: %v\n%s", err, render(p))
 	}
 	o := a.applyOpts()
-	o.Client, o.Token, o.NoRecord = c, tok, true
+	o.Client, o.Token, o.Record = c, tok, nil
 	if res, err := Apply(context.Background(), p, o); err != nil || !res.Complete() {
 		t.Fatalf("apply with the token's tenant: %v %+v", err, res)
 	}
