@@ -8,7 +8,7 @@ import (
 	"github.com/entrasnap/entrasnap/live"
 )
 
-// Licences (exporter/licence.go): a kind Graph refuses to read for want of
+// Licences (live/licence.go): a kind Graph refuses to read for want of
 // a licence (PIM without Microsoft Entra ID P2) is "not licensed" in the
 // live tenant. A restore plans nothing for it: its selected objects are
 // listed under NotLicensed instead of actions, so apply never sends a
