@@ -1,6 +1,6 @@
 // Package drift compares the live tenant with a baseline snapshot, object by
 // object (as diff compares two snapshots), and decides with a watch list
-// which drift is critical. The caller reads the tenant (exporter.Read) and
+// which drift is critical. The caller reads the tenant (live.Read) and
 // opens the baseline, so it is tested with plain values.
 package drift
 
@@ -15,9 +15,9 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -49,13 +49,13 @@ type Repo interface {
 
 // Input is what Compare compares: the live read and the baseline.
 type Input struct {
-	Baseline, Commit string             // the baseline as given, and its commit id
-	Repo             Repo               // reads the baseline's files at Commit
-	Index            *history.Index     // the baseline's objects
-	Manifest         *exporter.Manifest // the baseline's manifest
-	Live             *exporter.Live     // the tenant, as exporter.Read read it
-	Watch            *Watch             // nil: all drift is critical
-	WatchFile        string             // the watch list's name, for the report
+	Baseline, Commit string           // the baseline as given, and its commit id
+	Repo             Repo             // reads the baseline's files at Commit
+	Index            *history.Index   // the baseline's objects
+	Manifest         *layout.Manifest // the baseline's manifest
+	Live             *live.Live       // the tenant, as live.Read read it
+	Watch            *Watch           // nil: all drift is critical
+	WatchFile        string           // the watch list's name, for the report
 }
 
 // Compare compares the kinds read completely live with the baseline. A

@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/entrasnap/entrasnap/diff"
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -54,29 +54,29 @@ func object(t *testing.T, fs files, kind string, obj map[string]any) string {
 // permission), applications read but not in the baseline, and a baseline
 // group file that cannot be decoded.
 func driftCase(t *testing.T) Input {
-	base, live := files{}, files{}
+	base, tenant := files{}, files{}
 	pol := map[string]any{"id": "c0ffee00-0000-4000-8000-000000000001", "displayName": "Require MFA", "state": "enabled"}
 	object(t, base, "conditional-access-policies", pol)
-	object(t, live, "conditional-access-policies", map[string]any{"id": pol["id"], "displayName": "Require MFA", "state": "disabled"})
+	object(t, tenant, "conditional-access-policies", map[string]any{"id": pol["id"], "displayName": "Require MFA", "state": "disabled"})
 	g1 := map[string]any{"id": "9a000000-0000-4000-8000-000000000001", "displayName": "Finance"}
 	object(t, base, "groups", g1)
-	object(t, live, "groups", g1)
-	object(t, live, "groups", map[string]any{"id": "9a000000-0000-4000-8000-000000000002", "displayName": "New group"})
+	object(t, tenant, "groups", g1)
+	object(t, tenant, "groups", map[string]any{"id": "9a000000-0000-4000-8000-000000000002", "displayName": "New group"})
 	broken := object(t, base, "groups", map[string]any{"id": "9a000000-0000-4000-8000-000000000003", "displayName": "Broken"})
 	base[broken] = []byte("displayName: [\n")
-	object(t, live, "groups", map[string]any{"id": "9a000000-0000-4000-8000-000000000003", "displayName": "Broken"})
+	object(t, tenant, "groups", map[string]any{"id": "9a000000-0000-4000-8000-000000000003", "displayName": "Broken"})
 	object(t, base, "users", map[string]any{"id": "5e000000-0000-4000-8000-000000000001", "displayName": "Ada"})
 	object(t, base, "named-locations", map[string]any{"id": "10c00000-0000-4000-8000-000000000001", "displayName": "Office"})
-	object(t, live, "applications", map[string]any{"id": "a0000000-0000-4000-8000-000000000001", "displayName": "App"})
+	object(t, tenant, "applications", map[string]any{"id": "a0000000-0000-4000-8000-000000000001", "displayName": "App"})
 	return Input{
 		Baseline: "HEAD", Commit: commit, Repo: base, Index: history.FromFiles(base),
-		Manifest: &exporter.Manifest{TenantID: "t", Kinds: map[string]exporter.ManifestKind{
+		Manifest: &layout.Manifest{TenantID: "t", Kinds: map[string]layout.ManifestKind{
 			"conditional-access-policies": {Complete: true, Objects: 1},
 			"groups":                      {Complete: false, Objects: 2, Reason: "throttled"},
 			"users":                       {Complete: true, Objects: 1},
 			"named-locations":             {Complete: true, Objects: 1},
 		}},
-		Live: &exporter.Live{TenantID: "t", Files: live, Kinds: []exporter.KindResult{
+		Live: &live.Live{TenantID: "t", Files: tenant, Kinds: []live.KindResult{
 			{Kind: "conditional-access-policies", Complete: true},
 			{Kind: "groups", Complete: true},
 			{Kind: "users", NotLicensed: "Microsoft Entra ID P1"},

@@ -2,7 +2,6 @@ package exporter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,14 +14,9 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
-
-// ManifestPath is the manifest's path in the repository.
-const ManifestPath = ".entrasnap/snapshot.yaml"
-
-// FormatVersion is the repository format the exporter writes.
-const FormatVersion = 1
 
 // Default mass-deletion guard (issue 3): a kind may not lose more than 20 %
 // of its objects, or all of them, in one snapshot. ShrinkMin, when set,
@@ -67,60 +61,13 @@ type Options struct {
 	Files map[string][]byte
 }
 
-// KindResult is one kind's outcome.
-type KindResult struct {
-	Kind   string `json:"kind"`
-	Title  string `json:"title"`
-	Folder string `json:"folder"`
-	// Objects in the snapshot: as read, or as carried when incomplete.
-	Objects int `json:"objects"`
-	// Previous is the count in the previous snapshot (0 when none).
-	Previous int  `json:"previous"`
-	Requests int  `json:"requests"`
-	Complete bool `json:"complete"`
-	// Reason says why the kind is incomplete (stable text, as in the manifest).
-	Reason string `json:"reason,omitempty"`
-	// Permissions to grant when a read was denied.
-	Permissions []string `json:"permissions,omitempty"`
-	// NotLicensed names the licence the tenant lacks for the kind (Graph
-	// refused it for that, licence.go). Such a kind is not Complete (its
-	// files are carried) and not Incomplete either: it is listed by
-	// NotLicensed, and a snapshot with it still exits 0.
-	NotLicensed string `json:"notLicensed,omitempty"`
-	// Err is the full error of an incomplete kind.
-	Err error `json:"-"`
-}
-
-// Warning is a problem that did not stop the export: a file that does not
-// match its kind's schema, or a secret-looking property removed.
-type Warning struct {
-	Path     string `json:"path"`
-	Kind     string `json:"kind"`
-	Property string `json:"property,omitempty"`
-	Message  string `json:"message"`
-}
-
-// String is the warning for a person, escaped for a terminal (layout.Safe).
-func (w Warning) String() string {
-	if w.Property != "" {
-		return layout.Safe(w.Path + ": " + w.Property + ": " + w.Message)
-	}
-	return layout.Safe(w.Path + ": " + w.Message)
-}
-
-// SecretRemoved reports a warning for a secret-looking property that was
-// removed (its value is never reported).
-func (w Warning) SecretRemoved() bool {
-	return w.Message == msgUndeclaredSecret || w.Message == msgSecretRemoved
-}
-
 // Result is what Run did.
 type Result struct {
-	TenantID string       `json:"tenantId"`
-	Time     time.Time    `json:"time"`
-	Branch   string       `json:"branch"`
-	Kinds    []KindResult `json:"kinds"`
-	Warnings []Warning    `json:"warnings,omitempty"`
+	TenantID string            `json:"tenantId"`
+	Time     time.Time         `json:"time"`
+	Branch   string            `json:"branch"`
+	Kinds    []live.KindResult `json:"kinds"`
+	Warnings []live.Warning    `json:"warnings,omitempty"`
 	// Files is the number of object files written this run.
 	Files int `json:"files"`
 	// Changed: a commit was made. Commit is the new commit, or the
@@ -149,30 +96,10 @@ type Result struct {
 
 // Incomplete lists the kinds that could not be read completely, except
 // those the tenant is not licensed for (NotLicensed).
-func (r *Result) Incomplete() []KindResult { return incomplete(r.Kinds) }
+func (r *Result) Incomplete() []live.KindResult { return live.Incomplete(r.Kinds) }
 
 // NotLicensed lists the kinds the tenant is not licensed for.
-func (r *Result) NotLicensed() []KindResult { return notLicensed(r.Kinds) }
-
-func incomplete(kinds []KindResult) []KindResult {
-	var out []KindResult
-	for _, k := range kinds {
-		if !k.Complete && k.NotLicensed == "" {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func notLicensed(kinds []KindResult) []KindResult {
-	var out []KindResult
-	for _, k := range kinds {
-		if k.NotLicensed != "" {
-			out = append(out, k)
-		}
-	}
-	return out
-}
+func (r *Result) NotLicensed() []live.KindResult { return live.NotLicensed(r.Kinds) }
 
 // Complete reports whether every kind read was read completely.
 func (r *Result) Complete() bool { return len(r.Incomplete()) == 0 }
@@ -188,7 +115,7 @@ func (r *Result) Objects() int {
 
 // IncompleteError is Run's answer under RequireComplete when some kinds
 // could not be read: nothing was committed.
-type IncompleteError struct{ Kinds []KindResult }
+type IncompleteError struct{ Kinds []live.KindResult }
 
 func (e *IncompleteError) Error() string {
 	parts := make([]string, len(e.Kinds))
@@ -217,23 +144,6 @@ func (e *ShrinkError) Error() string {
 		"; if these deletions are real, run again with --allow-shrink"
 }
 
-// CollisionError: two objects map to one file.
-type CollisionError struct {
-	Path        string
-	Kind        string
-	Key1, Key2  string
-	CaseFolding bool
-}
-
-func (e *CollisionError) Error() string {
-	how := "the same file"
-	if e.CaseFolding {
-		how = "files whose names differ only in case (one file on Windows and macOS)"
-	}
-	return fmt.Sprintf("refusing to write the snapshot, nothing was committed: %s objects %q and %q map to %s %s; this is a bug in the layout catalog, please report it",
-		e.Kind, e.Key1, e.Key2, how, e.Path)
-}
-
 // TenantMismatchError: the repository holds another tenant's snapshots.
 type TenantMismatchError struct{ Repo, RepoTenant, Tenant string }
 
@@ -247,7 +157,7 @@ type previous struct {
 	rev      string                   // commit id; "" when the branch has no commit
 	blobs    map[string]plumbing.Hash // every file
 	perKind  map[string]int           // object files per kind
-	manifest *Manifest
+	manifest *layout.Manifest
 }
 
 // Run reads the tenant and writes a snapshot. It holds the repository lock
@@ -297,61 +207,51 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	start := o.Now().UTC().Truncate(time.Second)
-	stats0 := o.Client.Stats()
 	res := &Result{Time: start, Branch: branch}
-	res.TenantID, err = preflight(ctx, o.Client)
-	if err != nil {
-		return nil, err
-	}
-	if prev.manifest != nil && prev.manifest.TenantID != "" && res.TenantID != "" &&
-		!strings.EqualFold(prev.manifest.TenantID, res.TenantID) {
-		return nil, &TenantMismatchError{Repo: o.Repo.Path(), RepoTenant: prev.manifest.TenantID, Tenant: res.TenantID}
-	}
-	rd := &reader{c: o.Client, progress: o.Progress}
-	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
-	if err != nil {
-		return nil, err
-	}
-	if res.TenantID == "" {
-		for _, kr := range reads {
-			if kr.organizationID != "" {
-				res.TenantID = kr.organizationID
+	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,
+		CheckTenant: func(tenant string) error {
+			if prev.manifest != nil && prev.manifest.TenantID != "" && tenant != "" && !strings.EqualFold(prev.manifest.TenantID, tenant) {
+				return &TenantMismatchError{Repo: o.Repo.Path(), RepoTenant: prev.manifest.TenantID, Tenant: tenant}
 			}
-		}
+			return nil
+		}})
+	if lv == nil {
+		return nil, err
 	}
+	res.TenantID = lv.TenantID
 	if res.TenantID == "" && prev.manifest != nil {
 		res.TenantID = prev.manifest.TenantID
 	}
-	res.Requests, res.ResourceUnits, res.Retries, res.Throttled = trafficSince(o.Client, stats0)
-
-	// Files, carried paths and the manifest.
-	b, kindResults, err := results(reads)
+	res.Requests, res.ResourceUnits, res.Retries, res.Throttled = lv.Requests, lv.ResourceUnits, lv.Retries, lv.Throttled
 	if err != nil {
 		return res, err
 	}
+
+	// Files, carried paths and the manifest.
+	files := lv.Files
 	read := map[string]bool{}
 	var carry []string
-	for _, r := range kindResults {
+	for _, r := range lv.Kinds {
 		k, _ := layout.Lookup(r.Kind)
 		read[k.Name] = true
 		r.Previous = prev.perKind[k.Name]
 		if !r.Complete {
 			r.Objects = prev.perKind[k.Name] // carried forward
-			carry = append(carry, kindPrefix(k))
+			carry = append(carry, live.KindPrefix(k))
 		}
 		res.Kinds = append(res.Kinds, r)
 	}
-	res.Warnings = b.warnings
-	res.Files = len(b.files)
+	res.Warnings = lv.Warnings
+	res.Files = len(files)
 	for _, k := range layout.Kinds() {
 		if !read[k.Name] {
-			carry = append(carry, kindPrefix(k))
+			carry = append(carry, live.KindPrefix(k))
 		}
 	}
 	// Files of the previous snapshot that belong to no kind read this run
 	// (a README, CI files, kinds this version does not know) stay.
 	for p := range prev.blobs {
-		if _, extra := o.Files[p]; extra || p == ManifestPath || underAny(p, carry) {
+		if _, extra := o.Files[p]; extra || p == layout.ManifestPath || underAny(p, carry) {
 			continue
 		}
 		if k, _, err := layout.Locate(p); err == nil && read[k.Name] {
@@ -373,18 +273,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	for p, data := range o.Files {
-		if _, _, err := layout.Locate(p); err == nil || p == ManifestPath {
+		if _, _, err := layout.Locate(p); err == nil || p == layout.ManifestPath {
 			return res, fmt.Errorf("exporter: Options.Files: %s is an object file or the manifest", p)
 		}
-		b.files[p] = data
+		files[p] = data
 	}
 	man := buildManifest(res, prev.manifest, read)
-	b.files[ManifestPath] = man.Encode()
-	countChanges(res, b.files, carry, prev)
+	files[layout.ManifestPath] = man.Encode()
+	countChanges(res, files, carry, prev)
 
 	msg, tagMsg := messages(res, man, o.Message)
 	snap := snapshot.Snapshot{
-		Branch: branch, Files: b.files, Carry: carry,
+		Branch: branch, Files: files, Carry: carry,
 		Message: msg, TagMessage: tagMsg, TagWhenUnchanged: true,
 		Author: o.Author, Committer: o.Committer,
 	}
@@ -413,14 +313,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, fmt.Errorf("writing the snapshot to %s: %w", o.Repo.Path(), err)
 	}
 	return res, nil
-}
-
-// kindPrefix is the repository path holding a kind's files.
-func kindPrefix(k *layout.Kind) string {
-	if k.Singleton {
-		return k.Folder + ".yaml"
-	}
-	return k.Folder
 }
 
 func underAny(p string, prefixes []string) bool {
@@ -466,56 +358,39 @@ func readPrevious(ctx context.Context, r *snapshot.Repo, branch string) (*previo
 	if err != nil {
 		return nil, fmt.Errorf("reading the previous snapshot on branch %s: %w", branch, err)
 	}
-	if _, ok := p.blobs[ManifestPath]; ok {
-		data, err := r.ReadFile(ctx, p.rev, ManifestPath)
+	if _, ok := p.blobs[layout.ManifestPath]; ok {
+		data, err := r.ReadFile(ctx, p.rev, layout.ManifestPath)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ManifestPath, err)
+			return nil, fmt.Errorf("reading %s: %w", layout.ManifestPath, err)
 		}
-		m, err := DecodeManifest(data)
+		m, err := layout.DecodeManifest(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s in %s (branch %s): %w; fix or delete it in a commit of its own", ManifestPath, r.Path(), branch, err)
+			return nil, fmt.Errorf("%s in %s (branch %s): %w; fix or delete it in a commit of its own", layout.ManifestPath, r.Path(), branch, err)
 		}
 		p.manifest = m
 	}
 	return p, nil
 }
 
-// preflight reads the tenant id (GET /organization?$select=id) before the
-// long read, so that bad credentials, an unreachable Graph or another
-// tenant's repository stop the run at once. A 403 is not fatal: the app
-// may lack Organization.Read.All and still read other kinds.
-func preflight(ctx context.Context, c *graph.Client) (string, error) {
-	var id string
-	err := c.List(ctx, "/v1.0/organization?$select=id", func(items []json.RawMessage) error {
-		for _, it := range items {
-			if o, err := decodeObject(it); err == nil && id == "" {
-				id, _ = o["id"].(string)
+// buildManifest describes the new snapshot: the kinds read this run, and
+// the previous entries of kinds not read (their files are carried).
+func buildManifest(res *Result, prev *layout.Manifest, read map[string]bool) *layout.Manifest {
+	m := &layout.Manifest{Format: layout.FormatVersion, TenantID: res.TenantID, Kinds: map[string]layout.ManifestKind{}}
+	if prev != nil {
+		for name, k := range prev.Kinds {
+			if !read[name] {
+				m.Kinds[name] = k
 			}
 		}
-		return nil
-	})
-	switch {
-	case err == nil:
-		return id, nil
-	case ctx.Err() != nil:
-		return "", ctx.Err()
-	case graph.IsForbidden(err):
-		// No Organization.Read.All: the token's tid claim still says which
-		// tenant answered, so the manifest records it and a restore from
-		// this snapshot can check it is writing to the same tenant.
-		tid, terr := c.TokenTenantID(ctx)
-		if terr != nil {
-			return "", nil
-		}
-		return tid, nil
-	case graph.AsError(err) != nil && graph.AsError(err).Status == 401:
-		return "", fmt.Errorf("Graph does not accept the credentials: %w; check the access token, or the app's credentials and tenant", err)
 	}
-	return "", fmt.Errorf("cannot read from Graph at %s, nothing was read or committed: %w", c.BaseURL(), err)
+	for _, k := range res.Kinds {
+		m.Kinds[k.Kind] = layout.ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason, NotLicensed: k.NotLicensed}
+	}
+	return m
 }
 
 // guard applies the mass-deletion rule to the kinds read completely.
-func guard(kinds []KindResult, o Options) error {
+func guard(kinds []live.KindResult, o Options) error {
 	var shrinks []Shrink
 	for _, k := range kinds {
 		if !k.Complete || k.Previous == 0 {
@@ -555,38 +430,4 @@ func countChanges(res *Result, files map[string][]byte, carry []string, prev *pr
 			res.Deleted++
 		}
 	}
-}
-
-// results turns the reads into per-kind results and, for the kinds read
-// completely, their files: what Run commits and Read returns.
-func results(reads []*kindRead) (*builder, []KindResult, error) {
-	b := newBuilder()
-	out := make([]KindResult, 0, len(reads))
-	for _, kr := range reads {
-		k := kr.kind
-		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests}
-		if kr.err != nil {
-			r.Err = kr.err
-			var ke *KindError
-			if errors.As(kr.err, &ke) {
-				r.Reason, r.Permissions, r.NotLicensed = ke.Reason(), ke.Permissions, ke.Licence
-			} else {
-				r.Reason = kr.err.Error()
-			}
-		} else {
-			r.Complete = true
-			r.Objects = kr.count
-			if err := b.add(kr); err != nil {
-				return nil, nil, err
-			}
-		}
-		out = append(out, r)
-	}
-	return b, out, nil
-}
-
-// trafficSince is the Graph traffic of c since the stats s0.
-func trafficSince(c *graph.Client, s0 graph.Stats) (requests, resourceUnits, retries, throttled int64) {
-	st := c.Stats()
-	return st.Requests - s0.Requests, st.ResourceUnits - s0.ResourceUnits, st.Retries - s0.Retries, st.Throttled - s0.Throttled
 }

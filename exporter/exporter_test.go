@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/schemas"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -65,13 +65,13 @@ func tree(t testing.TB, r *snapshot.Repo, rev string) map[string][]byte {
 	return files
 }
 
-func manifestAt(t testing.TB, r *snapshot.Repo, rev string) *Manifest {
+func manifestAt(t testing.TB, r *snapshot.Repo, rev string) *layout.Manifest {
 	t.Helper()
-	data, err := r.ReadFile(context.Background(), rev, ManifestPath)
+	data, err := r.ReadFile(context.Background(), rev, layout.ManifestPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := DecodeManifest(data)
+	m, err := layout.DecodeManifest(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestExportDemoTenant(t *testing.T) {
 			strings.Contains(string(data), "secretText") || strings.Contains(string(data), "passwordProfile") {
 			t.Errorf("%s holds secret material", p)
 		}
-		if p == ManifestPath {
+		if p == layout.ManifestPath {
 			continue
 		}
 		k, key, err := layout.Locate(p)
@@ -212,7 +212,7 @@ func TestExportDemoTenant(t *testing.T) {
 			t.Errorf("manifest %s = %+v, want %d objects, complete", k.Name, mk, len(want))
 		}
 	}
-	if man.TenantID != sim.TenantID() || man.Format != FormatVersion {
+	if man.TenantID != sim.TenantID() || man.Format != layout.FormatVersion {
 		t.Errorf("manifest tenant %q format %d", man.TenantID, man.Format)
 	}
 
@@ -223,7 +223,7 @@ func TestExportDemoTenant(t *testing.T) {
 		obj, _ := layout.Decode(files[p])
 		for _, rel := range []string{"members", "owners"} {
 			var got []string
-			for _, m := range asSlice(obj[rel]) {
+			for _, m := range obj[rel].([]any) {
 				got = append(got, m.(map[string]any)["id"].(string))
 			}
 			want := sim.Tenant().Links("group", g["id"].(string), rel)
@@ -393,7 +393,7 @@ func TestFailedKindIsCarriedForward(t *testing.T) {
 			t.Errorf("%s was not carried forward", p)
 		}
 	}
-	if got := strings.TrimSpace(git(t, r.Path(), "diff", "--name-only", "HEAD~1", "HEAD")); got != ManifestPath {
+	if got := strings.TrimSpace(git(t, r.Path(), "diff", "--name-only", "HEAD~1", "HEAD")); got != layout.ManifestPath {
 		t.Errorf("the partial snapshot changed %q, want only the manifest", got)
 	}
 	man := manifestAt(t, r, "HEAD")
@@ -476,7 +476,7 @@ func TestPermissionDeniedNamesThePermission(t *testing.T) {
 	if len(inc) != 1 || inc[0].Kind != "administrative-units" {
 		t.Fatalf("incomplete = %+v", inc)
 	}
-	var ke *KindError
+	var ke *live.KindError
 	if !errors.As(inc[0].Err, &ke) || ke.Status != 403 {
 		t.Fatalf("error = %v", inc[0].Err)
 	}
@@ -487,7 +487,7 @@ func TestPermissionDeniedNamesThePermission(t *testing.T) {
 	}
 	if res.Changed {
 		// Only the manifest may change: the folder is carried.
-		if got := strings.TrimSpace(git(t, r.Path(), "diff", "--name-only", "HEAD~1", "HEAD")); got != ManifestPath {
+		if got := strings.TrimSpace(git(t, r.Path(), "diff", "--name-only", "HEAD~1", "HEAD")); got != layout.ManifestPath {
 			t.Errorf("changed %q", got)
 		}
 	}
@@ -554,13 +554,13 @@ func TestGuardRule(t *testing.T) {
 		{1, 0, true}, {0, 0, false}, {10, 10, false}, {5, 50, false},
 	}
 	for _, tc := range cases {
-		err := guard([]KindResult{{Kind: "users", Complete: true, Previous: tc.before, Objects: tc.after}}, Options{ShrinkRatio: DefaultShrinkRatio, ShrinkMin: DefaultShrinkMin})
+		err := guard([]live.KindResult{{Kind: "users", Complete: true, Previous: tc.before, Objects: tc.after}}, Options{ShrinkRatio: DefaultShrinkRatio, ShrinkMin: DefaultShrinkMin})
 		if (err != nil) != tc.refuse {
 			t.Errorf("%d → %d: err %v, want refuse %v", tc.before, tc.after, err, tc.refuse)
 		}
 	}
 	// Incomplete kinds are carried, never guarded.
-	if err := guard([]KindResult{{Kind: "users", Previous: 100, Objects: 0}}, Options{ShrinkRatio: 0.5, ShrinkMin: 10}); err != nil {
+	if err := guard([]live.KindResult{{Kind: "users", Previous: 100, Objects: 0}}, Options{ShrinkRatio: 0.5, ShrinkMin: 10}); err != nil {
 		t.Error(err)
 	}
 }
@@ -717,42 +717,6 @@ func TestLockedRepoRefused(t *testing.T) {
 	}
 }
 
-func TestScrubSecrets(t *testing.T) {
-	obj := map[string]any{
-		"a": map[string]any{"secretText": "x", "keep": "y"},
-		"keyCredentials": []any{
-			map[string]any{"key": "material", "keyId": "1"},
-			map[string]any{"key": nil, "keyId": "2"},
-		},
-		"passwordProfile": map[string]any{"password": "p"},
-	}
-	got := scrubSecrets(obj, "")
-	want := []string{"a.secretText", "keyCredentials[0].key", "passwordProfile"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("scrub = %v, want %v", got, want)
-	}
-	if b, _ := json.Marshal(obj); strings.Contains(string(b), "material") || strings.Contains(string(b), `"x"`) {
-		t.Errorf("left: %s", b)
-	}
-}
-
-func TestManifestRoundTrip(t *testing.T) {
-	m := &Manifest{Format: 1, TenantID: "t", Kinds: map[string]ManifestKind{
-		"users":  {Folder: "users", Objects: 3, Complete: true},
-		"groups": {Folder: "groups", Objects: 2, Reason: "list: permission denied"},
-	}}
-	got, err := DecodeManifest(m.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(got) != fmt.Sprint(m) {
-		t.Errorf("round trip: %+v, want %+v", got, m)
-	}
-	if _, err := DecodeManifest([]byte("format: 99\nkinds: {}\n")); err == nil {
-		t.Error("a newer format was accepted")
-	}
-}
-
 func TestFailureMidPaging(t *testing.T) {
 	sim := newSim(t, graphsim.Options{})
 	r := newRepo(t, false)
@@ -770,7 +734,7 @@ func TestFailureMidPaging(t *testing.T) {
 	if len(inc) != 1 || inc[0].Kind != "role-definitions" || inc[0].Objects != 145 {
 		t.Fatalf("incomplete = %+v", inc)
 	}
-	if got := strings.TrimSpace(git(t, r.Path(), "diff", "--name-only", "HEAD~1", "HEAD")); got != ManifestPath {
+	if got := strings.TrimSpace(git(t, r.Path(), "diff", "--name-only", "HEAD~1", "HEAD")); got != layout.ManifestPath {
 		t.Errorf("a failure mid-paging changed %q", got)
 	}
 }
@@ -829,24 +793,6 @@ func TestCancelCommitsNothing(t *testing.T) {
 	}
 	// The lock was released: the next run works.
 	mustExport(t, newClient(t, sim, nil, ""), r, nil)
-}
-
-func TestCollisionRefused(t *testing.T) {
-	users, _ := layout.Lookup("users")
-	b := newBuilder()
-	kr := &kindRead{kind: users, files: []prepared{
-		{path: "users/ab/x.ab.yaml", key: "ab", data: []byte("a: 1\n")},
-		{path: "users/ab/X.AB.yaml", key: "AB", data: []byte("a: 2\n")},
-	}}
-	var ce *CollisionError
-	if err := b.add(kr); !errors.As(err, &ce) || !ce.CaseFolding {
-		t.Fatalf("err = %v", err)
-	}
-	b = newBuilder()
-	kr.files[1].path = kr.files[0].path
-	if err := b.add(kr); !errors.As(err, &ce) || ce.CaseFolding || !strings.Contains(err.Error(), "nothing was committed") {
-		t.Fatalf("err = %v", err)
-	}
 }
 
 func TestRequireCompleteCommitsNothing(t *testing.T) {
@@ -959,84 +905,6 @@ func TestExportRecordsTenantFromTokenWhenOrganizationIsForbidden(t *testing.T) {
 	}
 }
 
-// TestIDsDifferingOnlyInCase: keys that are not GUIDs and differ only in
-// case are distinct objects with distinct files (also on case-insensitive
-// file systems), whatever order Graph lists them in; the same GUID in two
-// cases is one object.
-func TestIDsDifferingOnlyInCase(t *testing.T) {
-	users, _ := layout.Lookup("users")
-	objs := func(order []int) []map[string]any {
-		all := []map[string]any{
-			{"id": "fido2", "displayName": "Same Name", "userPrincipalName": "same@x"},
-			{"id": "Fido2", "displayName": "Same Name", "userPrincipalName": "same@x"},
-			{"id": "FIDO2", "displayName": "Same Name", "userPrincipalName": "same@x"},
-			{"id": "fiDo2", "displayName": "Other", "userPrincipalName": "d@x"},
-			{"id": "0a0b0c0d-0000-4000-8000-00000000abcd", "displayName": "G", "userPrincipalName": "g@x"},
-			{"id": "0A0B0C0D-0000-4000-8000-00000000ABCD", "displayName": "G", "userPrincipalName": "g@x"},
-		}
-		var out []map[string]any
-		for _, i := range order {
-			out = append(out, all[i])
-		}
-		return out
-	}
-	build := func(order []int) map[string][]byte {
-		sorted, err := sortByKey(users, objs(order))
-		if err != nil {
-			t.Fatal(err)
-		}
-		kr := &kindRead{kind: users, objects: sorted}
-		kr.prepare()
-		if kr.err != nil {
-			t.Fatal(kr.err)
-		}
-		b := newBuilder()
-		if err := b.add(kr); err != nil {
-			t.Fatalf("case-differing ids refused: %v", err)
-		}
-		return b.files
-	}
-	a := build([]int{0, 1, 2, 3, 4, 5})
-	if len(a) != 5 {
-		t.Errorf("%d files, want 5 (4 keys + one GUID):\n%v", len(a), keys(a))
-	}
-	folded := map[string]string{}
-	keysSeen := map[string]bool{}
-	for p := range a {
-		if q, ok := folded[strings.ToLower(p)]; ok {
-			t.Errorf("%s and %s differ only in case", p, q)
-		}
-		folded[strings.ToLower(p)] = p
-		k, key, err := layout.Locate(p)
-		if err != nil || k != users {
-			t.Fatalf("Locate(%s): %v", p, err)
-		}
-		keysSeen[key] = true
-	}
-	for _, want := range []string{"fido2", "Fido2", "FIDO2", "fiDo2"} {
-		if !keysSeen[want] {
-			t.Errorf("no file for key %s: %v", want, keys(a))
-		}
-	}
-	// deterministic: the same files whatever the order
-	if b := build([]int{5, 3, 2, 4, 1, 0}); !reflect.DeepEqual(keys(a), keys(b)) {
-		t.Errorf("order changes the paths:\n%v\n%v", keys(a), keys(b))
-	}
-	// the lower-case key keeps its ordinary path
-	if _, ok := a["users/fi/same-x.fido2.yaml"]; !ok {
-		t.Errorf("fido2 moved: %v", keys(a))
-	}
-}
-
-func keys(m map[string][]byte) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // A tenant that loses its P2 licence: Graph refuses PIM with 400
 // AadPremiumLicenseRequired. The kind is recorded as not licensed (manifest,
 // commit message, result), its files of the previous snapshot are carried,
@@ -1068,7 +936,7 @@ func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
 		t.Error("Result.Complete() is false for a snapshot whose only gap is a licence")
 	}
 	nl := res.NotLicensed()
-	if len(nl) != 1 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != LicenceP2 || nl[0].Objects != pim {
+	if len(nl) != 1 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != live.LicenceP2 || nl[0].Objects != pim {
 		t.Fatalf("not licensed = %+v", nl)
 	}
 	if res.Deleted != 0 {
@@ -1082,8 +950,8 @@ func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
 	}
 	man := manifestAt(t, r, "HEAD")
 	mk := man.Kinds["role-eligibility-schedules"]
-	if mk.Complete || mk.NotLicensed != LicenceP2 || mk.Incomplete() || mk.Objects != pim ||
-		mk.Reason != "list: "+NotLicensedReason(LicenceP2) {
+	if mk.Complete || mk.NotLicensed != live.LicenceP2 || mk.Incomplete() || mk.Objects != pim ||
+		mk.Reason != "list: "+live.NotLicensedReason(live.LicenceP2) {
 		t.Errorf("manifest role-eligibility-schedules = %+v", mk)
 	}
 	msg := git(t, r.Path(), "log", "-1", "--format=%B")
@@ -1102,18 +970,5 @@ func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
 	}
 	if mk := manifestAt(t, r, "HEAD").Kinds["role-eligibility-schedules"]; !mk.Complete || mk.NotLicensed != "" || mk.Objects != pim {
 		t.Errorf("manifest after the licence came back = %+v", mk)
-	}
-}
-
-func TestManifestNotLicensedRoundTrip(t *testing.T) {
-	m := &Manifest{Format: FormatVersion, TenantID: "t", Kinds: map[string]ManifestKind{
-		"role-eligibility-schedules": {Folder: "roles/eligibility", Objects: 2, Reason: "list: " + NotLicensedReason(LicenceP2), NotLicensed: LicenceP2},
-	}}
-	back, err := DecodeManifest(m.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := back.Kinds["role-eligibility-schedules"]; got != m.Kinds["role-eligibility-schedules"] {
-		t.Errorf("round trip: %+v, want %+v", got, m.Kinds["role-eligibility-schedules"])
 	}
 }

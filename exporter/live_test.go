@@ -8,6 +8,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // TestReadGivesTheFilesRunCommits: Read and Run agree byte for byte, and a
@@ -18,34 +19,34 @@ func TestReadGivesTheFilesRunCommits(t *testing.T) {
 	r := newRepo(t, true)
 	mustExport(t, c, r, nil)
 	committed := tree(t, r, "HEAD")
-	delete(committed, ManifestPath)
+	delete(committed, layout.ManifestPath)
 
-	live, err := Read(context.Background(), ReadOptions{Client: c})
+	lv, err := live.Read(context.Background(), live.ReadOptions{Client: c})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if live.TenantID != sim.Tenant().ID() || len(live.Incomplete()) != 0 || live.Requests == 0 {
-		t.Fatalf("tenant %q, incomplete %+v, requests %d", live.TenantID, live.Incomplete(), live.Requests)
+	if lv.TenantID != sim.Tenant().ID() || len(lv.Incomplete()) != 0 || lv.Requests == 0 {
+		t.Fatalf("tenant %q, incomplete %+v, requests %d", lv.TenantID, lv.Incomplete(), lv.Requests)
 	}
-	if len(live.Files) != len(committed) {
-		t.Errorf("Read gave %d files, Run committed %d", len(live.Files), len(committed))
+	if len(lv.Files) != len(committed) {
+		t.Errorf("Read gave %d files, Run committed %d", len(lv.Files), len(committed))
 	}
 	for p, data := range committed {
-		if !bytes.Equal(live.Files[p], data) {
+		if !bytes.Equal(lv.Files[p], data) {
 			t.Errorf("%s differs between Read and Run", p)
 		}
 	}
 	bad := newClient(t, sim, failPaths(sim, "/identity/conditionalAccess/namedLocations"), "")
 	kinds, _ := layout.Select([]string{"conditional-access"})
-	live, err = Read(context.Background(), ReadOptions{Client: bad, Kinds: kinds})
+	lv, err = live.Read(context.Background(), live.ReadOptions{Client: bad, Kinds: kinds})
 	if err != nil {
 		t.Fatal(err)
 	}
-	inc := live.Incomplete()
+	inc := lv.Incomplete()
 	if len(inc) != 1 || inc[0].Kind != "named-locations" || !strings.Contains(inc[0].Reason, "500") {
 		t.Fatalf("incomplete = %+v", inc)
 	}
-	for p := range live.Files {
+	for p := range lv.Files {
 		if strings.HasPrefix(p, "conditional-access/named-locations/") {
 			t.Errorf("Read returned %s of a kind it could not read", p)
 		}
@@ -53,7 +54,7 @@ func TestReadGivesTheFilesRunCommits(t *testing.T) {
 			t.Errorf("Read returned %s of a kind not selected", p)
 		}
 	}
-	if len(live.Kinds) != 2 {
-		t.Errorf("kinds = %+v", live.Kinds)
+	if len(lv.Kinds) != 2 {
+		t.Errorf("kinds = %+v", lv.Kinds)
 	}
 }

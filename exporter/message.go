@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // messages returns the commit and tag messages of a snapshot.
@@ -14,7 +15,7 @@ import (
 // line of the description>", then the description, the change counts, the
 // incomplete kinds and the objects per kind. The tag message is the same
 // summary with the Graph traffic of the run.
-func messages(res *Result, man *Manifest, description string) (commit, tag string) {
+func messages(res *Result, man *layout.Manifest, description string) (commit, tag string) {
 	description = strings.TrimSpace(strings.ReplaceAll(description, "\r\n", "\n"))
 	subject := "entrasnap snapshot " + res.Time.UTC().Format(time.RFC3339)
 	if description != "" {
@@ -48,7 +49,7 @@ func TrafficLine(res *Result) string {
 // Summary describes a snapshot in a few lines: tenant and time, change
 // counts, incomplete kinds, objects per kind (man lists the kinds carried
 // from earlier snapshots too; it may be nil).
-func Summary(res *Result, man *Manifest) string {
+func Summary(res *Result, man *layout.Manifest) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Tenant %s, read %s.\n", orUnknown(res.TenantID), res.Time.UTC().Format(time.RFC3339))
 	total := 0
@@ -83,7 +84,7 @@ func Summary(res *Result, man *Manifest) string {
 	if len(res.Warnings) > 0 {
 		fmt.Fprintf(&b, "\n%d warnings (files that do not match their schema or had secret-looking properties removed).\n", len(res.Warnings))
 	}
-	var removed []Warning
+	var removed []live.Warning
 	for _, w := range res.Warnings {
 		if w.SecretRemoved() {
 			removed = append(removed, w)
@@ -103,15 +104,15 @@ func Summary(res *Result, man *Manifest) string {
 		return b.String()
 	}
 	b.WriteString("\nObjects per kind:\n")
-	read := map[string]KindResult{}
+	read := map[string]live.KindResult{}
 	for _, k := range res.Kinds {
 		read[k.Kind] = k
 	}
 	width := 0
-	for _, n := range man.names() {
+	for _, n := range man.Names() {
 		width = max(width, len(n))
 	}
-	for _, n := range man.names() {
+	for _, n := range man.Names() {
 		mk := man.Kinds[n]
 		note := ""
 		if kr, ok := read[n]; !ok {

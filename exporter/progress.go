@@ -1,21 +1,18 @@
 package exporter
 
-// Progress receives the export's progress. Methods may be called from
-// several goroutines at once; implementations serialise their output.
+import "github.com/entrasnap/entrasnap/live"
+
+// Progress receives the export's progress: the read's (live.Progress) and
+// its end. Methods may be called from several goroutines at once;
+// implementations serialise their output.
 type Progress interface {
-	// KindStarted: the read of a kind begins.
-	KindStarted(kind string)
-	// KindDone: a kind was read, with the objects found and the requests
-	// sent; err is a *KindError when the kind is incomplete.
-	KindDone(kind string, objects, requests int, err error)
+	live.Progress
 	// Done: the export ended with res (before the error, if any, is
 	// returned from Run; res may then be partial).
 	Done(res *Result)
 }
 
 // NoProgress discards progress.
-type NoProgress struct{}
+type NoProgress struct{ live.NoProgress }
 
-func (NoProgress) KindStarted(string)               {}
-func (NoProgress) KindDone(string, int, int, error) {}
-func (NoProgress) Done(*Result)                     {}
+func (NoProgress) Done(*Result) {}

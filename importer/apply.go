@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -24,7 +24,7 @@ import (
 type ApplyOptions struct {
 	Client *graph.Client
 	// Repo holds the snapshot the plan was made from: apply reads it again
-	// to check that the plan is not stale, to verify, and to record.
+	// to check that the plan is not stale and to verify.
 	Repo *snapshot.Repo
 	// Token is the bearer token the client sends, when known: a JWT's
 	// roles (or scp) claim is checked against the permissions the plan
@@ -40,11 +40,33 @@ type ApplyOptions struct {
 	// Progress, when set, is called after each action (from several
 	// goroutines, one call at a time).
 	Progress func(ActionResult)
-	// NoRecord skips the post-restore snapshot.
-	NoRecord bool
-	// Author, Committer and Now are passed to the post-restore export.
-	Author, Committer snapshot.Signature
-	Now               func() time.Time
+	// Record, when set, records the post-restore snapshot: the caller
+	// exports kinds (those the plan wrote) to Repo with message and the
+	// extra files (the id map). Nil records nothing.
+	Record func(ctx context.Context, kinds []*layout.Kind, message string, files map[string][]byte) (*SnapshotInfo, error)
+}
+
+// SnapshotInfo is the post-restore snapshot as Record made it.
+type SnapshotInfo struct {
+	// Changed: a commit was made; otherwise Commit is the unchanged head,
+	// tagged Tag.
+	Changed     bool
+	Commit, Tag string
+	// Detail is the recorder's full account, shown as the JSON of
+	// Result.Snapshot.
+	Detail any
+}
+
+// MarshalJSON is Detail's JSON, or Changed, Commit and Tag without one.
+func (s SnapshotInfo) MarshalJSON() ([]byte, error) {
+	if s.Detail != nil {
+		return json.Marshal(s.Detail)
+	}
+	return json.Marshal(struct {
+		Changed bool   `json:"changed"`
+		Commit  string `json:"commit,omitempty"`
+		Tag     string `json:"tag,omitempty"`
+	}{s.Changed, s.Commit, s.Tag})
 }
 
 // Status of an action after Apply.
@@ -99,8 +121,8 @@ type Result struct {
 	// IDs are the objects recreated under new ids.
 	IDs *IDMap `json:"-"`
 	// Snapshot is the post-restore snapshot (nil when not recorded).
-	Snapshot    *exporter.Result `json:"snapshot,omitempty"`
-	SnapshotErr string           `json:"snapshotError,omitempty"`
+	Snapshot    *SnapshotInfo `json:"snapshot,omitempty"`
+	SnapshotErr string        `json:"snapshotError,omitempty"`
 }
 
 // Count returns the number of actions per status.
@@ -330,7 +352,7 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	if ctx.Err() != nil {
 		return res, ctx.Err()
 	}
-	if !o.NoRecord && res.Wrote() {
+	if o.Record != nil && res.Wrote() {
 		record(ctx, p, o, res)
 	}
 	return res, nil
@@ -719,8 +741,8 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	}
 }
 
-// record exports the post-restore state of the kinds the plan wrote as a
-// snapshot commit naming the restore, with the id map.
+// record has the post-restore state of the kinds the plan wrote recorded
+// (o.Record) as a snapshot commit naming the restore, with the id map.
 func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	ids := NewIDMap()
 	if data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
@@ -752,9 +774,8 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	if n := res.IDs.Len(); n > 0 {
 		fmt.Fprintf(&msg, "Recreated under new ids: %d (see %s).\n", n, IDMapPath)
 	}
-	er, err := exporter.Run(ctx, exporter.Options{Client: o.Client, Repo: o.Repo, Kinds: p.Kinds(), Message: msg.String(),
-		AllowShrink: true, Files: files, Author: o.Author, Committer: o.Committer, Now: o.Now})
-	res.Snapshot = er
+	var err error
+	res.Snapshot, err = o.Record(ctx, p.Kinds(), msg.String(), files)
 	if err != nil {
 		res.SnapshotErr = err.Error()
 		return

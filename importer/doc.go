@@ -20,7 +20,7 @@
 // Load (state.go) reads what planning needs: the selected files at REV and
 // the rest of that revision (for references and names), the id map
 // (.entrasnap/idmap.yaml at the branch head), the live objects of the kinds
-// involved through exporter.Read (the same requests and canonical form as
+// involved through live.Read (the same requests and canonical form as
 // an export, so live and desired compare like two snapshots), the recycle
 // bins where a selected object is missing, and whether objects referenced
 // from outside the selection exist. Compute (compute.go) is pure: it turns
@@ -71,10 +71,11 @@
 // a bounded time (Graph is eventually consistent); a failed action skips
 // its dependents and lets independent ones run. Verification reads the
 // tenant again and plans again: whatever is still to do is a difference.
-// Finally Record exports the post-restore state as a snapshot commit whose
-// message names the restore, with the id map of recreated objects.
+// Finally ApplyOptions.Record (the caller: the CLI exports) records the
+// post-restore state as a snapshot commit whose message names the restore,
+// with the id map of recreated objects.
 //
 // The package imports graph, layout, schemas, snapshot, diff (rendering
-// property changes the way diffs do) and exporter (reading the live tenant
-// and recording the post-restore snapshot).
+// property changes the way diffs do), history and live (reading the live
+// tenant); not exporter.
 package importer

@@ -205,6 +205,7 @@ func TestReinviteGuestWithListedPermissionsOnly(t *testing.T) {
 		tok := e.token(append(layout.ExportPermissions(layout.Kinds()), perms...)...)
 		o := e.applyOpts()
 		o.Client, o.Token = e.client(tok), tok
+		o.Record = e.recordWith(o.Client)
 		return o
 	}
 	_, err := Apply(context.Background(), p, restrict("GroupMember.ReadWrite.All"))

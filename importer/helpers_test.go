@@ -13,6 +13,7 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -121,7 +122,19 @@ func (e *env) plan(rev string, sel []string, opts Options) *Plan {
 }
 
 func (e *env) applyOpts() ApplyOptions {
-	return ApplyOptions{Client: e.c, Repo: e.repo, Sleep: e.sleep, Now: e.clock, ConsistencyTimeout: time.Minute}
+	return ApplyOptions{Client: e.c, Repo: e.repo, Sleep: e.sleep, Record: e.recordWith(e.c), ConsistencyTimeout: time.Minute}
+}
+
+// recordWith records the post-restore snapshot as the CLI does: an export
+// through c (the client the restore wrote with) at e's clock.
+func (e *env) recordWith(c *graph.Client) func(context.Context, []*layout.Kind, string, map[string][]byte) (*SnapshotInfo, error) {
+	return func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*SnapshotInfo, error) {
+		res, err := exporter.Run(ctx, exporter.Options{Client: c, Repo: e.repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.clock})
+		if res == nil {
+			return nil, err
+		}
+		return &SnapshotInfo{Changed: res.Changed, Commit: res.Commit, Tag: res.Tag, Detail: res}, err
+	}
 }
 
 // apply applies p and fails the test on a refusal.

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 )
 
-// Licences (exporter/licence.go): a kind Graph refuses to read for want of
+// Licences (live/licence.go): a kind Graph refuses to read for want of
 // a licence (PIM without Microsoft Entra ID P2) is "not licensed" in the
 // live tenant. A restore plans nothing for it: its selected objects are
 // listed under NotLicensed instead of actions, so apply never sends a
@@ -78,7 +78,7 @@ func plural(n int, one, many string) string {
 // for want of a licence ("" for any other error); it also stops further
 // writes of the kind (licenceSkip).
 func (r *runner) licenceRefused(a *Action, err error) string {
-	lic := exporter.LicenceNeeded(err, a.Kind)
+	lic := live.LicenceNeeded(err, a.Kind)
 	if lic == "" {
 		return ""
 	}

@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // countWrites wraps h and counts the non-GET requests whose path holds part.
@@ -41,7 +41,7 @@ func TestRestoreDoesNotTryANotLicensedKind(t *testing.T) {
 	}
 	p := e.plan(e.first, []string{"role-eligibility-schedules", str(g["id"])}, Options{})
 	if len(p.NotLicensed) != 1 || p.NotLicensed[0].Kind != "role-eligibility-schedules" ||
-		p.NotLicensed[0].Licence != exporter.LicenceP2 || p.NotLicensed[0].Objects != atREV {
+		p.NotLicensed[0].Licence != live.LicenceP2 || p.NotLicensed[0].Objects != atREV {
 		t.Fatalf("plan.NotLicensed = %+v\n%s", p.NotLicensed, render(p))
 	}
 	for _, a := range p.Actions {

@@ -254,7 +254,7 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 		}
 	}
 	o := e.applyOpts()
-	o.Client, o.Token = limited, tok
+	o.Client, o.Token, o.Record = limited, tok, e.recordWith(limited)
 	ares, err := Apply(context.Background(), p, o)
 	if err != nil {
 		t.Fatalf("apply: %v", err)
@@ -309,7 +309,7 @@ func TestRestoreSensitiveAttributesOfAnAdministrator(t *testing.T) {
 		t.Fatalf("plan: %v\n%s", err, render(p))
 	}
 	o := e.applyOpts()
-	o.Client, o.Token = limited, tok
+	o.Client, o.Token, o.Record = limited, tok, e.recordWith(limited)
 	_, err = Apply(ctx, p, o)
 	var re *DirectoryRoleError
 	if !errors.As(err, &re) || !strings.Contains(err.Error(), "Privileged Authentication Administrator") || !strings.Contains(err.Error(), u.ID) {

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // Export, drift and restore against a Graph as hard as the real one:
@@ -94,16 +94,16 @@ func (e *env) treeOf(rev string) string {
 	return strings.TrimSpace(git(e.t, e.repo.Path(), "rev-parse", rev+"^{tree}"))
 }
 
-// driftFiles reads the live tenant as drift does (exporter.Read) and returns
+// driftFiles reads the live tenant as drift does (live.Read) and returns
 // how it differs from the files of rev: paths added, removed or changed.
 func (e *env) driftFiles(rev string) []string {
 	e.t.Helper()
 	ctx := context.Background()
-	live, err := exporter.Read(ctx, exporter.ReadOptions{Client: e.c})
+	lv, err := live.Read(ctx, live.ReadOptions{Client: e.c})
 	if err != nil {
 		e.t.Fatalf("drift read: %v", err)
 	}
-	if inc := live.Incomplete(); len(inc) > 0 {
+	if inc := lv.Incomplete(); len(inc) > 0 {
 		e.t.Fatalf("drift: kinds not checked: %+v", inc)
 	}
 	h, err := e.repo.Resolve(ctx, rev)
@@ -115,7 +115,7 @@ func (e *env) driftFiles(rev string) []string {
 		e.t.Fatal(err)
 	}
 	var out []string
-	for p, b := range live.Files {
+	for p, b := range lv.Files {
 		old, ok := base[p]
 		switch {
 		case !ok:
@@ -125,7 +125,7 @@ func (e *env) driftFiles(rev string) []string {
 		}
 	}
 	for p := range base {
-		if _, ok := live.Files[p]; !ok && strings.HasSuffix(p, ".yaml") && strings.Contains(p, "/") && !strings.HasPrefix(p, ".") {
+		if _, ok := lv.Files[p]; !ok && strings.HasSuffix(p, ".yaml") && strings.Contains(p, "/") && !strings.HasPrefix(p, ".") {
 			out = append(out, "- "+p)
 		}
 	}

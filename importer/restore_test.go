@@ -783,7 +783,7 @@ func TestReadOnlyTokenNamesMissingPermissionsBeforeWriting(t *testing.T) {
 		t.Fatalf("plan with a read-only token: %v\n%s", err, render(p))
 	}
 	o := e.applyOpts()
-	o.Client, o.Token = reader, tok
+	o.Client, o.Token, o.Record = reader, tok, e.recordWith(reader)
 	_, err = Apply(context.Background(), p, o)
 	var pe *PermissionError
 	if !errors.As(err, &pe) || len(pe.Missing) != 1 || pe.Missing[0] != "Policy.ReadWrite.ConditionalAccess" {

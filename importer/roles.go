@@ -129,7 +129,7 @@ func (pl *planner) directoryRole(id string) (string, []string) {
 // Graph lists an assignment made by a PIM activation in
 // /roleManagement/directory/roleAssignments like a standing one, until it
 // ends (resources/unifiedroleassignmentscheduleinstance, assignmentType
-// "Activated"). The export leaves activations out (exporter/roles.go); a
+// "Activated"). The export leaves activations out (live/roles.go); a
 // snapshot taken before it did, or by a token that could not tell, may hold
 // one. A restore never makes such an assignment standing: an assignment at
 // REV that is gone and that an eligibility at REV also grants (same role,

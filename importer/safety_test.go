@@ -15,6 +15,7 @@ import (
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // Issue 9, points 1 and 6: the right tenant, a saved plan binds its
@@ -88,7 +89,7 @@ func TestRestoreRefusesAnotherTenantsSnapshot(t *testing.T) {
 		t.Fatal("no plan")
 	}
 	o := a.applyOpts()
-	o.Client = cB
+	o.Client, o.Record = cB, a.recordWith(cB)
 	var ce *CrossTenantError
 	if _, err := Apply(context.Background(), p, o); !errors.As(err, &ce) {
 		t.Fatalf("apply of tenant A's plan with tenant B's connection: %v", err)
@@ -128,7 +129,7 @@ func TestRestoreTenantFromTokenWhenOrganizationIsUnreadable(t *testing.T) {
 		t.Fatalf("plan: %v\n%s", err, render(p))
 	}
 	o := a.applyOpts()
-	o.Client, o.Token, o.NoRecord = c, tok, true
+	o.Client, o.Token, o.Record = c, tok, nil
 	if res, err := Apply(context.Background(), p, o); err != nil || !res.Complete() {
 		t.Fatalf("apply with the token's tenant: %v %+v", err, res)
 	}
@@ -299,8 +300,8 @@ func TestRestoreRespectsIncompleteKinds(t *testing.T) {
 		t.Fatalf("export with named locations unreadable: %v %+v", err, res)
 	}
 	carried := res.Tag
-	if !strings.Contains(e.file(carried, exporter.ManifestPath), "complete: false") {
-		t.Fatalf("manifest:\n%s", e.file(carried, exporter.ManifestPath))
+	if !strings.Contains(e.file(carried, layout.ManifestPath), "complete: false") {
+		t.Fatalf("manifest:\n%s", e.file(carried, layout.ManifestPath))
 	}
 
 	// Whole kind: the new location is not in the (carried) files, and is not deleted.
@@ -333,18 +334,18 @@ func TestRestoreRefusesAnUnknownManifest(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	dir := e.repo.Path()
 	for _, tc := range []struct{ name, manifest, want string }{
-		{"newer format", strings.Replace(e.file("HEAD", exporter.ManifestPath), "format: 1", "format: 7", 1), "format 7 is newer"},
-		{"no format", strings.Replace(e.file("HEAD", exporter.ManifestPath), "format: 1", "format: 0", 1), "unknown format 0"},
-		{"unparseable", "format: [1\n", exporter.ManifestPath},
+		{"newer format", strings.Replace(e.file("HEAD", layout.ManifestPath), "format: 1", "format: 7", 1), "format 7 is newer"},
+		{"no format", strings.Replace(e.file("HEAD", layout.ManifestPath), "format: 1", "format: 0", 1), "unknown format 0"},
+		{"unparseable", "format: [1\n", layout.ManifestPath},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := os.WriteFile(filepath.Join(dir, exporter.ManifestPath), []byte(tc.manifest), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, layout.ManifestPath), []byte(tc.manifest), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			git(t, dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-am", tc.name)
 			_, err := Load(context.Background(), LoadOptions{Client: e.c, Repo: e.repo, Rev: "HEAD", Selectors: []string{"groups"}})
 			var me *ManifestError
-			if !errors.As(err, &me) || !strings.Contains(err.Error(), exporter.ManifestPath) || !strings.Contains(err.Error(), tc.want) {
+			if !errors.As(err, &me) || !strings.Contains(err.Error(), layout.ManifestPath) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("restore from a snapshot with a %s manifest: %v", tc.name, err)
 			}
 		})

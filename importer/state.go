@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
-	"github.com/entrasnap/entrasnap/exporter"
+
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -120,19 +121,19 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			kinds = append(kinds, k)
 		}
 	}
-	live, err := exporter.Read(ctx, exporter.ReadOptions{Client: o.Client, Kinds: kinds})
+	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds})
 	if err != nil {
 		return nil, err
 	}
 	// The right tenant, before anything is planned: nothing of one tenant's
 	// snapshot is written to another.
-	if in.TenantID, err = liveTenant(ctx, o.Client, live.TenantID); err != nil {
+	if in.TenantID, err = liveTenant(ctx, o.Client, lv.TenantID); err != nil {
 		return nil, err
 	}
 	if in.TenantID != "" && in.SnapshotTenantID != "" && !strings.EqualFold(in.TenantID, in.SnapshotTenantID) {
 		return nil, &CrossTenantError{Rev: o.Rev, Snapshot: in.SnapshotTenantID, Tenant: in.TenantID}
 	}
-	if inc := live.Incomplete(); len(inc) > 0 {
+	if inc := lv.Incomplete(); len(inc) > 0 {
 		parts := make([]string, len(inc))
 		for i, k := range inc {
 			parts[i] = k.Kind + ": " + k.Reason
@@ -142,13 +143,13 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		}
 		return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
 	}
-	for _, k := range live.NotLicensed() {
+	for _, k := range lv.NotLicensed() {
 		if in.NotLicensed == nil {
 			in.NotLicensed = map[string]string{}
 		}
 		in.NotLicensed[k.Kind] = k.NotLicensed
 	}
-	liveSnap, err := diff.Load(live.Files)
+	liveSnap, err := diff.Load(lv.Files)
 	if err != nil {
 		return nil, err
 	}

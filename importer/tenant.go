@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -29,26 +28,26 @@ type ManifestError struct {
 
 func (e *ManifestError) Error() string {
 	return fmt.Sprintf("%s at %s (%s): %v; restore needs it to know which tenant and which kinds the snapshot holds, nothing was written",
-		exporter.ManifestPath, e.Rev, shortHash(e.Commit), e.Err)
+		layout.ManifestPath, e.Rev, shortHash(e.Commit), e.Err)
 }
 
 func (e *ManifestError) Unwrap() error { return e.Err }
 
 // readManifest reads and checks the manifest at commit.
-func readManifest(ctx context.Context, repo *snapshot.Repo, rev, commit string) (*exporter.Manifest, error) {
-	data, err := repo.ReadFile(ctx, commit, exporter.ManifestPath)
+func readManifest(ctx context.Context, repo *snapshot.Repo, rev, commit string) (*layout.Manifest, error) {
+	data, err := repo.ReadFile(ctx, commit, layout.ManifestPath)
 	if err != nil {
 		if errors.Is(err, snapshot.ErrNotFound) {
 			return nil, &ManifestError{Rev: rev, Commit: commit, Err: errors.New("no such file: this commit is not a snapshot entrasnap wrote")}
 		}
 		return nil, err
 	}
-	m, err := exporter.DecodeManifest(data)
+	m, err := layout.DecodeManifest(data)
 	if err != nil {
 		return nil, &ManifestError{Rev: rev, Commit: commit, Err: err}
 	}
-	if m.Format < 1 || m.Format > exporter.FormatVersion {
-		return nil, &ManifestError{Rev: rev, Commit: commit, Err: fmt.Errorf("unknown format %d (this entrasnap reads format %d): upgrade entrasnap", m.Format, exporter.FormatVersion)}
+	if m.Format < 1 || m.Format > layout.FormatVersion {
+		return nil, &ManifestError{Rev: rev, Commit: commit, Err: fmt.Errorf("unknown format %d (this entrasnap reads format %d): upgrade entrasnap", m.Format, layout.FormatVersion)}
 	}
 	return m, nil
 }
@@ -56,7 +55,7 @@ func readManifest(ctx context.Context, repo *snapshot.Repo, rev, commit string) 
 // incompleteKinds lists, by kind name, why the snapshot does not hold a
 // kind as it was at REV: marked incomplete (its files were carried from an
 // earlier snapshot) or not in the manifest at all (never exported).
-func incompleteKinds(m *exporter.Manifest) map[string]string {
+func incompleteKinds(m *layout.Manifest) map[string]string {
 	out := map[string]string{}
 	for _, k := range layout.Kinds() {
 		mk, ok := m.Kinds[k.Name]
@@ -78,7 +77,7 @@ func incompleteKinds(m *exporter.Manifest) map[string]string {
 
 // snapshotTenant is the tenant the snapshot was taken from: the manifest's,
 // else the id of the organization object at REV; "" when unknown.
-func snapshotTenant(m *exporter.Manifest, snap diff.Snapshot) string {
+func snapshotTenant(m *layout.Manifest, snap diff.Snapshot) string {
 	if id := strings.TrimSpace(m.TenantID); id != "" {
 		return id
 	}
@@ -132,7 +131,7 @@ func (in *Input) CheckTenant() error {
 		return &UnknownTenantError{What: "cannot tell which tenant Graph answers for: /organization cannot be read and the access token carries no tenant id (tid); grant Organization.Read.All (or use a token issued for the tenant) and try again"}
 	case in.SnapshotTenantID == "":
 		return &UnknownTenantError{What: fmt.Sprintf("the snapshot at %s does not record which tenant it was taken from (%s has no tenantId and there is no organization object), so restore cannot check it is this tenant (%s)",
-			in.Rev, exporter.ManifestPath, in.TenantID)}
+			in.Rev, layout.ManifestPath, in.TenantID)}
 	case !strings.EqualFold(in.TenantID, in.SnapshotTenantID):
 		return &CrossTenantError{Rev: in.Rev, Snapshot: in.SnapshotTenantID, Tenant: in.TenantID}
 	}

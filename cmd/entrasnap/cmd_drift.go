@@ -11,6 +11,7 @@ import (
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -109,16 +110,16 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return err
 	}
 	rev := base.String()
-	manData, err := r.ReadFile(ctx, rev, exporter.ManifestPath)
+	manData, err := r.ReadFile(ctx, rev, layout.ManifestPath)
 	if errors.Is(err, snapshot.ErrNotFound) {
-		return fmt.Errorf("%s (%s) is not an entrasnap snapshot: it has no %s; give --baseline a snapshot (`entrasnap snapshots` lists them)", o.baseline, rev[:12], exporter.ManifestPath)
+		return fmt.Errorf("%s (%s) is not an entrasnap snapshot: it has no %s; give --baseline a snapshot (`entrasnap snapshots` lists them)", o.baseline, rev[:12], layout.ManifestPath)
 	}
 	if err != nil {
 		return err
 	}
-	man, err := exporter.DecodeManifest(manData)
+	man, err := layout.DecodeManifest(manData)
 	if err != nil {
-		return fmt.Errorf("%s in %s (%s): %w; run `entrasnap check --repo %s`", exporter.ManifestPath, o.baseline, rev[:12], err, o.repo)
+		return fmt.Errorf("%s in %s (%s): %w; run `entrasnap check --repo %s`", layout.ManifestPath, o.baseline, rev[:12], err, o.repo)
 	}
 
 	baseIx := history.Open(ctx, r, rev)
@@ -136,19 +137,19 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if isTerminal(e.stderr) {
 		progress = &exportTermProgress{w: e.stderr}
 	}
-	live, err := exporter.Read(ctx, exporter.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
+	tenant, err := live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("drift interrupted")
 		}
 		return err
 	}
-	if man.TenantID != "" && live.TenantID != "" && !strings.EqualFold(man.TenantID, live.TenantID) {
-		return fmt.Errorf("%s holds snapshots of tenant %s, but Graph answers for tenant %s; give --repo the repository of this tenant", o.repo, man.TenantID, live.TenantID)
+	if man.TenantID != "" && tenant.TenantID != "" && !strings.EqualFold(man.TenantID, tenant.TenantID) {
+		return fmt.Errorf("%s holds snapshots of tenant %s, but Graph answers for tenant %s; give --repo the repository of this tenant", o.repo, man.TenantID, tenant.TenantID)
 	}
 
 	rep, err := drift.Compare(ctx, drift.Input{Baseline: o.baseline, Commit: rev, Repo: r, Index: baseIx,
-		Manifest: man, Live: live, Watch: watch, WatchFile: o.watch})
+		Manifest: man, Live: tenant, Watch: watch, WatchFile: o.watch})
 	if rep != nil {
 		unread := make([]skippedFile, len(rep.Skipped))
 		for i, s := range rep.Skipped {

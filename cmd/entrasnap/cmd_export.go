@@ -15,6 +15,7 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/urfave/cli/v2"
@@ -282,7 +283,7 @@ func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result,
 	}
 	isSnapshot := false
 	if len(log) > 1 {
-		_, err := repo.ReadFile(ctx, log[1].Hash.String(), exporter.ManifestPath)
+		_, err := repo.ReadFile(ctx, log[1].Hash.String(), layout.ManifestPath)
 		isSnapshot = err == nil
 	}
 	if !isSnapshot {
@@ -433,7 +434,7 @@ func (p *exportTermProgress) KindStarted(string) {}
 func (p *exportTermProgress) KindDone(kind string, objects, requests int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var ke *exporter.KindError
+	var ke *live.KindError
 	if errors.As(err, &ke) && ke.Licence != "" {
 		fmt.Fprintf(p.w, "  %-38s NOT LICENSED in this tenant (needs %s): not read, earlier files kept\n", kind, ke.Licence)
 		return
@@ -481,7 +482,7 @@ func (p *exportTermProgress) Done(res *exporter.Result) {
 
 // exportIncompleteText says in one line why a kind is incomplete and what to do.
 func exportIncompleteText(kind string, err error) string {
-	var ke *exporter.KindError
+	var ke *live.KindError
 	if errors.As(err, &ke) && ke.Status == 403 && len(ke.Permissions) > 0 {
 		return fmt.Sprintf("%s; grant the application permission %s to the app entrasnap signs in as",
 			ke.Reason(), strings.Join(ke.Permissions, " and "))
@@ -508,12 +509,12 @@ func (p *exportJSONProgress) KindStarted(kind string) {
 
 func (p *exportJSONProgress) KindDone(kind string, objects, requests int, err error) {
 	ev := map[string]any{"event": "kind_done", "kind": kind, "objects": objects, "requests": requests, "complete": err == nil}
-	if ke := (*exporter.KindError)(nil); errors.As(err, &ke) && ke.Licence != "" {
+	if ke := (*live.KindError)(nil); errors.As(err, &ke) && ke.Licence != "" {
 		ev["notLicensed"] = ke.Licence
 	}
 	if err != nil {
 		ev["error"] = err.Error()
-		var ke *exporter.KindError
+		var ke *live.KindError
 		if errors.As(err, &ke) && len(ke.Permissions) > 0 {
 			ev["permissions"] = ke.Permissions
 		}

@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
@@ -67,8 +66,8 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 			break
 		}
 		si := snapshotInfo{Tag: tg.Name, Commit: tg.Commit.String(), Time: tg.Time.UTC(), Description: firstLine(tg.Message), Complete: true}
-		if data, err := r.ReadFile(ctx, tg.Commit.String(), exporter.ManifestPath); err == nil {
-			if m, err := exporter.DecodeManifest(data); err == nil {
+		if data, err := r.ReadFile(ctx, tg.Commit.String(), layout.ManifestPath); err == nil {
+			if m, err := layout.DecodeManifest(data); err == nil {
 				for name, k := range m.Kinds {
 					si.Objects += k.Objects
 					switch {

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -33,13 +32,13 @@ func simFromSnapshot(ctx context.Context, repoPath, at string, opts graphsim.Opt
 	if err != nil {
 		return nil, 0, err
 	}
-	data, ok := files[exporter.ManifestPath]
+	data, ok := files[layout.ManifestPath]
 	if !ok {
-		return nil, 0, fmt.Errorf("%s at %s has no %s: not an entrasnap snapshot", repoPath, at, exporter.ManifestPath)
+		return nil, 0, fmt.Errorf("%s at %s has no %s: not an entrasnap snapshot", repoPath, at, layout.ManifestPath)
 	}
-	man, err := exporter.DecodeManifest(data)
+	man, err := layout.DecodeManifest(data)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s at %s: %w", exporter.ManifestPath, at, err)
+		return nil, 0, fmt.Errorf("%s at %s: %w", layout.ManifestPath, at, err)
 	}
 	type item struct {
 		kind *layout.Kind

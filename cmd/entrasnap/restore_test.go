@@ -367,6 +367,16 @@ func TestRestoreOutThenApply(t *testing.T) {
 	if err := json.Unmarshal([]byte(jout), &doc); err != nil || len(doc.Plan.Actions) != 1 || !doc.Result.Verified || doc.Result.Actions[0].Status != importer.StatusDone {
 		t.Errorf("--yes --json: %v\n%s", err, jout)
 	}
+	// result.snapshot is the post-restore export's whole result, as
+	// `export --json` shows it (the recorder is the CLI's, not importer's).
+	var raw struct {
+		Result struct {
+			Snapshot map[string]any `json:"snapshot"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(jout), &raw); err != nil || raw.Result.Snapshot["commit"] == nil || raw.Result.Snapshot["branch"] == nil || raw.Result.Snapshot["kinds"] == nil {
+		t.Errorf("--yes --json: result.snapshot is not the export's result: %v\n%s", err, jout)
+	}
 	code, _, errOut := runCLI(t, "apply", filepath.Join(t.TempDir(), "missing.json"))
 	if code != exitUsage {
 		t.Errorf("apply of a missing file: %d %s", code, errOut)

@@ -1,13 +1,17 @@
-package exporter
+package layout
 
 import (
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
-
-	"github.com/entrasnap/entrasnap/layout"
 )
+
+// ManifestPath is the manifest's path in the repository.
+const ManifestPath = ".entrasnap/snapshot.yaml"
+
+// FormatVersion is the repository format entrasnap writes.
+const FormatVersion = 1
 
 // Manifest is .entrasnap/snapshot.yaml: what a snapshot holds. It carries no
 // time, so the same tenant state gives the same bytes and no change makes no
@@ -53,7 +57,7 @@ func (m *Manifest) Encode() []byte {
 		}
 		kinds[name] = e
 	}
-	return layout.Encode(map[string]any{
+	return Encode(map[string]any{
 		"format":   json.Number(strconv.Itoa(m.Format)),
 		"tenantId": m.TenantID,
 		"kinds":    kinds,
@@ -62,7 +66,7 @@ func (m *Manifest) Encode() []byte {
 
 // DecodeManifest reads a manifest written by Encode.
 func DecodeManifest(data []byte) (*Manifest, error) {
-	v, err := layout.Decode(data)
+	v, err := Decode(data)
 	if err != nil {
 		return nil, err
 	}
@@ -108,28 +112,11 @@ func intOf(v any) (int, error) {
 	return i, nil
 }
 
-// buildManifest describes the new snapshot: the kinds read this run, and
-// the previous entries of kinds not read (their files are carried).
-func buildManifest(res *Result, prev *Manifest, read map[string]bool) *Manifest {
-	m := &Manifest{Format: FormatVersion, TenantID: res.TenantID, Kinds: map[string]ManifestKind{}}
-	if prev != nil {
-		for name, k := range prev.Kinds {
-			if !read[name] {
-				m.Kinds[name] = k
-			}
-		}
-	}
-	for _, k := range res.Kinds {
-		m.Kinds[k.Kind] = ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason, NotLicensed: k.NotLicensed}
-	}
-	return m
-}
-
-// names returns the manifest's kind names in catalog order, unknown ones last.
-func (m *Manifest) names() []string {
+// Names returns the manifest's kind names in catalog order, unknown ones last.
+func (m *Manifest) Names() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, k := range layout.Kinds() {
+	for _, k := range Kinds() {
 		if _, ok := m.Kinds[k.Name]; ok {
 			out = append(out, k.Name)
 			seen[k.Name] = true

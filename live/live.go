@@ -1,0 +1,260 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// ReadOptions configure Read.
+type ReadOptions struct {
+	Client *graph.Client
+	// Kinds to read; nil means every kind.
+	Kinds []*layout.Kind
+	// Progress receives per-kind progress (Done is not called); nil means none.
+	Progress Progress
+	// Concurrency bounds the kinds read at once (default 4).
+	Concurrency int
+	// CheckTenant, when set, is called with the tenant id the first request
+	// found ("" when none) before the long read: an error stops Read.
+	CheckTenant func(tenantID string) error
+}
+
+// Live is the tenant as Read saw it: each object's file exactly as an
+// export commits it, by repository path. Kinds that could not be read completely
+// have no files (never an empty kind) and are listed by Incomplete.
+type Live struct {
+	TenantID string            `json:"tenantId"`
+	Files    map[string][]byte `json:"-"`
+	Kinds    []KindResult      `json:"kinds"`
+	Warnings []Warning         `json:"warnings,omitempty"`
+	// Graph traffic of the read, from graph.Client.Stats.
+	Requests      int64 `json:"requests"`
+	ResourceUnits int64 `json:"resourceUnits"`
+	Retries       int64 `json:"retries"`
+	Throttled     int64 `json:"throttled"`
+}
+
+// Incomplete lists the kinds that could not be read completely, except
+// those the tenant is not licensed for.
+func (l *Live) Incomplete() []KindResult { return Incomplete(l.Kinds) }
+
+// NotLicensed lists the kinds the tenant is not licensed for (no files).
+func (l *Live) NotLicensed() []KindResult { return NotLicensed(l.Kinds) }
+
+// Read reads the selected kinds from Graph and writes nothing: export
+// commits what it returns, drift and restore compare it with a snapshot. It
+// returns an error when the context ends, Graph cannot be reached or
+// refuses the credentials, or CheckTenant refuses; a kind that fails is
+// reported in Kinds, not as an error. Two objects mapping to one file are a
+// *CollisionError, returned with the Live read so far (tenant and traffic).
+func Read(ctx context.Context, o ReadOptions) (*Live, error) {
+	if o.Client == nil {
+		return nil, errors.New("live: ReadOptions.Client is required")
+	}
+	if o.Progress == nil {
+		o.Progress = NoProgress{}
+	}
+	kinds := o.Kinds
+	if len(kinds) == 0 {
+		kinds = layout.Kinds()
+	}
+	stats0 := o.Client.Stats()
+	live := &Live{Files: map[string][]byte{}}
+	var err error
+	live.TenantID, err = preflight(ctx, o.Client)
+	if err != nil {
+		return nil, err
+	}
+	if o.CheckTenant != nil {
+		if err := o.CheckTenant(live.TenantID); err != nil {
+			return nil, err
+		}
+	}
+	rd := &reader{c: o.Client, progress: o.Progress}
+	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
+	if err != nil {
+		return nil, err
+	}
+	for _, kr := range reads {
+		if live.TenantID == "" && kr.organizationID != "" {
+			live.TenantID = kr.organizationID
+		}
+	}
+	live.Requests, live.ResourceUnits, live.Retries, live.Throttled = trafficSince(o.Client, stats0)
+	b, kindResults, err := results(reads)
+	if err != nil {
+		return live, err
+	}
+	live.Kinds = kindResults
+	live.Files = b.files
+	live.Warnings = b.warnings
+	return live, nil
+}
+
+// KindResult is one kind's outcome.
+type KindResult struct {
+	Kind   string `json:"kind"`
+	Title  string `json:"title"`
+	Folder string `json:"folder"`
+	// Objects in the snapshot: as read, or as carried when incomplete.
+	Objects int `json:"objects"`
+	// Previous is the count in the previous snapshot (0 when none).
+	Previous int  `json:"previous"`
+	Requests int  `json:"requests"`
+	Complete bool `json:"complete"`
+	// Reason says why the kind is incomplete (stable text, as in the manifest).
+	Reason string `json:"reason,omitempty"`
+	// Permissions to grant when a read was denied.
+	Permissions []string `json:"permissions,omitempty"`
+	// NotLicensed names the licence the tenant lacks for the kind (Graph
+	// refused it for that, licence.go). Such a kind is not Complete (its
+	// files are carried) and not Incomplete either: it is listed by
+	// NotLicensed, and a snapshot with it still exits 0.
+	NotLicensed string `json:"notLicensed,omitempty"`
+	// Err is the full error of an incomplete kind.
+	Err error `json:"-"`
+}
+
+// Warning is a problem that did not stop the export: a file that does not
+// match its kind's schema, or a secret-looking property removed.
+type Warning struct {
+	Path     string `json:"path"`
+	Kind     string `json:"kind"`
+	Property string `json:"property,omitempty"`
+	Message  string `json:"message"`
+}
+
+// String is the warning for a person, escaped for a terminal (layout.Safe).
+func (w Warning) String() string {
+	if w.Property != "" {
+		return layout.Safe(w.Path + ": " + w.Property + ": " + w.Message)
+	}
+	return layout.Safe(w.Path + ": " + w.Message)
+}
+
+// SecretRemoved reports a warning for a secret-looking property that was
+// removed (its value is never reported).
+func (w Warning) SecretRemoved() bool {
+	return w.Message == msgUndeclaredSecret || w.Message == msgSecretRemoved
+}
+
+// Incomplete lists the kinds of kinds that could not be read completely,
+// except those the tenant is not licensed for.
+func Incomplete(kinds []KindResult) []KindResult {
+	var out []KindResult
+	for _, k := range kinds {
+		if !k.Complete && k.NotLicensed == "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// NotLicensed lists the kinds of kinds the tenant is not licensed for.
+func NotLicensed(kinds []KindResult) []KindResult {
+	var out []KindResult
+	for _, k := range kinds {
+		if k.NotLicensed != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// CollisionError: two objects map to one file.
+type CollisionError struct {
+	Path        string
+	Kind        string
+	Key1, Key2  string
+	CaseFolding bool
+}
+
+func (e *CollisionError) Error() string {
+	how := "the same file"
+	if e.CaseFolding {
+		how = "files whose names differ only in case (one file on Windows and macOS)"
+	}
+	return fmt.Sprintf("refusing to write the snapshot, nothing was committed: %s objects %q and %q map to %s %s; this is a bug in the layout catalog, please report it",
+		e.Kind, e.Key1, e.Key2, how, e.Path)
+}
+
+// kindPrefix is the repository path holding a kind's files.
+func KindPrefix(k *layout.Kind) string {
+	if k.Singleton {
+		return k.Folder + ".yaml"
+	}
+	return k.Folder
+}
+
+// preflight reads the tenant id (GET /organization?$select=id) before the
+// long read, so that bad credentials, an unreachable Graph or another
+// tenant's repository stop the run at once. A 403 is not fatal: the app
+// may lack Organization.Read.All and still read other kinds.
+func preflight(ctx context.Context, c *graph.Client) (string, error) {
+	var id string
+	err := c.List(ctx, "/v1.0/organization?$select=id", func(items []json.RawMessage) error {
+		for _, it := range items {
+			if o, err := decodeObject(it); err == nil && id == "" {
+				id, _ = o["id"].(string)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return id, nil
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case graph.IsForbidden(err):
+		// No Organization.Read.All: the token's tid claim still says which
+		// tenant answered, so the manifest records it and a restore from
+		// this snapshot can check it is writing to the same tenant.
+		tid, terr := c.TokenTenantID(ctx)
+		if terr != nil {
+			return "", nil
+		}
+		return tid, nil
+	case graph.AsError(err) != nil && graph.AsError(err).Status == 401:
+		return "", fmt.Errorf("Graph does not accept the credentials: %w; check the access token, or the app's credentials and tenant", err)
+	}
+	return "", fmt.Errorf("cannot read from Graph at %s, nothing was read or committed: %w", c.BaseURL(), err)
+}
+
+// results turns the reads into per-kind results and, for the kinds read
+// completely, their files: what Read returns.
+func results(reads []*kindRead) (*builder, []KindResult, error) {
+	b := newBuilder()
+	out := make([]KindResult, 0, len(reads))
+	for _, kr := range reads {
+		k := kr.kind
+		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests}
+		if kr.err != nil {
+			r.Err = kr.err
+			var ke *KindError
+			if errors.As(kr.err, &ke) {
+				r.Reason, r.Permissions, r.NotLicensed = ke.Reason(), ke.Permissions, ke.Licence
+			} else {
+				r.Reason = kr.err.Error()
+			}
+		} else {
+			r.Complete = true
+			r.Objects = kr.count
+			if err := b.add(kr); err != nil {
+				return nil, nil, err
+			}
+		}
+		out = append(out, r)
+	}
+	return b, out, nil
+}
+
+// trafficSince is the Graph traffic of c since the stats s0.
+func trafficSince(c *graph.Client, s0 graph.Stats) (requests, resourceUnits, retries, throttled int64) {
+	st := c.Stats()
+	return st.Requests - s0.Requests, st.ResourceUnits - s0.ResourceUnits, st.Retries - s0.Retries, st.Throttled - s0.Throttled
+}

@@ -1,0 +1,128 @@
+package live
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+func TestScrubSecrets(t *testing.T) {
+	obj := map[string]any{
+		"a": map[string]any{"secretText": "x", "keep": "y"},
+		"keyCredentials": []any{
+			map[string]any{"key": "material", "keyId": "1"},
+			map[string]any{"key": nil, "keyId": "2"},
+		},
+		"passwordProfile": map[string]any{"password": "p"},
+	}
+	got := scrubSecrets(obj, "")
+	want := []string{"a.secretText", "keyCredentials[0].key", "passwordProfile"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("scrub = %v, want %v", got, want)
+	}
+	if b, _ := json.Marshal(obj); strings.Contains(string(b), "material") || strings.Contains(string(b), `"x"`) {
+		t.Errorf("left: %s", b)
+	}
+}
+
+func TestCollisionRefused(t *testing.T) {
+	users, _ := layout.Lookup("users")
+	b := newBuilder()
+	kr := &kindRead{kind: users, files: []prepared{
+		{path: "users/ab/x.ab.yaml", key: "ab", data: []byte("a: 1\n")},
+		{path: "users/ab/X.AB.yaml", key: "AB", data: []byte("a: 2\n")},
+	}}
+	var ce *CollisionError
+	if err := b.add(kr); !errors.As(err, &ce) || !ce.CaseFolding {
+		t.Fatalf("err = %v", err)
+	}
+	b = newBuilder()
+	kr.files[1].path = kr.files[0].path
+	if err := b.add(kr); !errors.As(err, &ce) || ce.CaseFolding || !strings.Contains(err.Error(), "nothing was committed") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestIDsDifferingOnlyInCase: keys that are not GUIDs and differ only in
+// case are distinct objects with distinct files (also on case-insensitive
+// file systems), whatever order Graph lists them in; the same GUID in two
+// cases is one object.
+func TestIDsDifferingOnlyInCase(t *testing.T) {
+	users, _ := layout.Lookup("users")
+	objs := func(order []int) []map[string]any {
+		all := []map[string]any{
+			{"id": "fido2", "displayName": "Same Name", "userPrincipalName": "same@x"},
+			{"id": "Fido2", "displayName": "Same Name", "userPrincipalName": "same@x"},
+			{"id": "FIDO2", "displayName": "Same Name", "userPrincipalName": "same@x"},
+			{"id": "fiDo2", "displayName": "Other", "userPrincipalName": "d@x"},
+			{"id": "0a0b0c0d-0000-4000-8000-00000000abcd", "displayName": "G", "userPrincipalName": "g@x"},
+			{"id": "0A0B0C0D-0000-4000-8000-00000000ABCD", "displayName": "G", "userPrincipalName": "g@x"},
+		}
+		var out []map[string]any
+		for _, i := range order {
+			out = append(out, all[i])
+		}
+		return out
+	}
+	build := func(order []int) map[string][]byte {
+		sorted, err := sortByKey(users, objs(order))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kr := &kindRead{kind: users, objects: sorted}
+		kr.prepare()
+		if kr.err != nil {
+			t.Fatal(kr.err)
+		}
+		b := newBuilder()
+		if err := b.add(kr); err != nil {
+			t.Fatalf("case-differing ids refused: %v", err)
+		}
+		return b.files
+	}
+	a := build([]int{0, 1, 2, 3, 4, 5})
+	if len(a) != 5 {
+		t.Errorf("%d files, want 5 (4 keys + one GUID):\n%v", len(a), keys(a))
+	}
+	folded := map[string]string{}
+	keysSeen := map[string]bool{}
+	for p := range a {
+		if q, ok := folded[strings.ToLower(p)]; ok {
+			t.Errorf("%s and %s differ only in case", p, q)
+		}
+		folded[strings.ToLower(p)] = p
+		k, key, err := layout.Locate(p)
+		if err != nil || k != users {
+			t.Fatalf("Locate(%s): %v", p, err)
+		}
+		keysSeen[key] = true
+	}
+	for _, want := range []string{"fido2", "Fido2", "FIDO2", "fiDo2"} {
+		if !keysSeen[want] {
+			t.Errorf("no file for key %s: %v", want, keys(a))
+		}
+	}
+	// deterministic: the same files whatever the order
+	if b := build([]int{5, 3, 2, 4, 1, 0}); !reflect.DeepEqual(keys(a), keys(b)) {
+		t.Errorf("order changes the paths:\n%v\n%v", keys(a), keys(b))
+	}
+	// the lower-case key keeps its ordinary path
+	if _, ok := a["users/fi/same-x.fido2.yaml"]; !ok {
+		t.Errorf("fido2 moved: %v", keys(a))
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
