@@ -19,12 +19,13 @@ func (c *Client) TokenTenantID(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return tokenClaim(strings.TrimPrefix(h, "Bearer "), "tid"), nil
+	return TokenClaim(h, "tid"), nil
 }
 
-// tokenClaim returns a string claim of a JWT's payload, or "".
-func tokenClaim(token, name string) string {
-	parts := strings.Split(strings.TrimSpace(token), ".")
+// TokenClaim returns a string claim of a JWT's payload (with or without
+// "Bearer "), read without verifying it, or "".
+func TokenClaim(token, name string) string {
+	parts := strings.Split(strings.TrimSpace(strings.TrimPrefix(token, "Bearer ")), ".")
 	if len(parts) != 3 || len(parts[1]) > 64<<10 {
 		return ""
 	}

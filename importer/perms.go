@@ -2,10 +2,11 @@ package importer
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/entrasnap/entrasnap/graph"
 )
 
 // actionPermissions are the application permissions an action needs: the
@@ -141,7 +142,7 @@ func checkSensitiveAdmins(ctx context.Context, p *Plan, o ApplyOptions) error {
 	if len(targets) == 0 || o.Client == nil {
 		return nil
 	}
-	caller := jwtClaim(o.Token, "oid")
+	caller := graph.TokenClaim(o.Token, "oid")
 	if caller == "" {
 		return nil
 	}
@@ -194,22 +195,4 @@ func checkSensitiveAdmins(ctx context.Context, p *Plan, o ApplyOptions) error {
 		return nil
 	}
 	return &DirectoryRoleError{Users: users}
-}
-
-// jwtClaim returns a string claim of a JWT without verifying it, or "".
-func jwtClaim(token, name string) string {
-	parts := strings.Split(strings.TrimSpace(strings.TrimPrefix(token, "Bearer ")), ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ""
-	}
-	var claims map[string]any
-	if json.Unmarshal(payload, &claims) != nil {
-		return ""
-	}
-	s, _ := claims[name].(string)
-	return s
 }

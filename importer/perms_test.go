@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/graphsim/builtin"
 	"github.com/entrasnap/entrasnap/layout"
@@ -318,7 +319,7 @@ func TestRestoreSensitiveAttributesOfAnAdministrator(t *testing.T) {
 	if got := e.get("/v1.0/users/" + u.ID + "?$select=mobilePhone")["mobilePhone"]; got != "+1 555 0199" {
 		t.Fatalf("something was written: mobilePhone %v", got)
 	}
-	sp := e.sim.Tenant().FindBy("servicePrincipal", "appId", jwtClaim(tok, "appid"))
+	sp := e.sim.Tenant().FindBy("servicePrincipal", "appId", graph.TokenClaim(tok, "appid"))
 	e.do("POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{
 		"roleDefinitionId": "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", "principalId": sp, "directoryScopeId": "/"})
 	ares, err := Apply(ctx, p, o)
