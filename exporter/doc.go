@@ -15,8 +15,8 @@
 // long read (live's preflight yields the tenant id).
 //
 // Guards, checked after the whole read and before anything is written: the
-// mass-deletion guard refuses a snapshot in which a kind lost more than half
-// of its objects and more than ten (or all of them) unless AllowShrink; two
+// mass-deletion guard refuses a snapshot in which a kind lost more than 20%
+// of its objects (DefaultShrinkRatio), or all of them, unless AllowShrink; two
 // objects mapping to one path (or to paths equal but for case) are refused.
 //
 // Writing: the files live prepared, and the manifest .entrasnap/snapshot.yaml

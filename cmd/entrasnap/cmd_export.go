@@ -54,9 +54,9 @@ forward from the previous snapshot, the snapshot says which kinds and why,
 and the exit code is 3. A kind the tenant is not licensed for (PIM without
 Microsoft Entra ID P2: Graph answers AadPremiumLicenseRequired) is marked
 "not licensed" instead: its earlier files are kept and the exit code stays 0.
-A kind that lost more than half of its objects (and
-more than 10), or all of them, stops the export with nothing committed
-unless --allow-shrink is given.
+A kind that lost more than 20% of its objects, or
+all of them, stops the export with nothing committed unless --allow-shrink
+is given.
 
 --branch B commits to branch B; a branch that does not exist yet starts at
 HEAD's commit, so its snapshot is reviewed against HEAD's (a pull request from

@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
@@ -265,4 +268,24 @@ func appendNew(list []string, add ...string) []string {
 		}
 	}
 	return out
+}
+
+// The mass-deletion rule is described where users look with the threshold
+// the code applies (exporter.DefaultShrinkRatio), in --help and the README.
+func TestMassDeletionRuleDescribedAsApplied(t *testing.T) {
+	want := fmt.Sprintf("more than %d%% of its", int(exporter.DefaultShrinkRatio*100))
+	_, out, errOut := runCLI(t, "export", "--help")
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"export --help": out + errOut, "README.md": string(readme)} {
+		flat := strings.Join(strings.Fields(text), " ")
+		if !strings.Contains(flat, "lost "+want) {
+			t.Errorf("%s does not describe the mass-deletion rule as %q", name, "lost "+want)
+		}
+		if strings.Contains(flat, "lost more than half") {
+			t.Errorf("%s still says 'lost more than half'", name)
+		}
+	}
 }
