@@ -197,11 +197,11 @@ func (rep *Report) Text(w io.Writer, color bool) error {
 			if rep.Watch != "" && nc.Critical {
 				mark = " [watched]"
 			}
-			fmt.Fprintf(w, "  %s%s: %s\n", nc.Title, mark, nc.Reason)
+			fmt.Fprintf(w, "  %s%s: %s\n", nc.Title, mark, layout.Safe(nc.Reason))
 		}
 	}
 	for _, n := range rep.Notes {
-		fmt.Fprintf(w, "\nNote: %s\n", n)
+		fmt.Fprintf(w, "\nNote: %s\n", layout.Safe(n))
 	}
 	return nil
 }
@@ -225,11 +225,11 @@ func (rep *Report) Markdown(w io.Writer) error {
 			if rep.Watch != "" && nc.Critical {
 				mark = " (watched)"
 			}
-			fmt.Fprintf(w, "- **%s**%s: %s\n", nc.Title, mark, strings.ReplaceAll(nc.Reason, "`", "'"))
+			fmt.Fprintf(w, "- **%s**%s: %s\n", nc.Title, mark, strings.ReplaceAll(layout.Safe(nc.Reason), "`", "'"))
 		}
 	}
 	for _, n := range rep.Notes {
-		fmt.Fprintf(w, "\n> Note: %s\n", n)
+		fmt.Fprintf(w, "\n> Note: %s\n", layout.Safe(n))
 	}
 	return nil
 }
