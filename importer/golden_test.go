@@ -1,0 +1,67 @@
+package importer
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name; -update rewrites the file.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./importer -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (if the change is intended, run go test ./importer -update and review the diff):\n--- got\n%s\n--- want\n%s", p, got, want)
+	}
+}
+
+// A plan with a create, a member link, a remapped policy update, a
+// reference left at an old id and a removal, whose names are hostile
+// (newline, CR, ESC, bidi override), is pinned byte for byte: the text
+// without and with requests, and the JSON plan file. The input is plain
+// values with a fixed clock, so nothing in it varies between runs.
+func TestPlanGolden(t *testing.T) {
+	g := group(t, gA, "Break glass\n\u202eevil", uA)
+	pol := policy(t, pA, "Require MFA \x1b[31mred", "enabled", strs(gA), strs())
+	other := policy(t, pB, "Other\r~ update", "enabled", strs(gA), strs())
+	stale := obj(t, "groups", gB, map[string]any{"displayName": "Temp\x1b[2K\r  \x1b[33m~ update\x1b[0m Keep \u202eevil", "securityEnabled": true,
+		"mailEnabled": false, "mailNickname": "temp"})
+	in := input([]*Object{g, pol}, []*Object{pol, stale}, func(in *Input) {
+		in.Others = []*Object{other}
+		in.Options.CAState = CAStateAsIs
+		in.Selectors = []string{"groups", "conditional-access/policies/Require MFA \x1b[31mred"}
+		in.Selection.Kinds = []string{"groups"}
+		in.Tool = "entrasnap (test)"
+	})
+	delete(in.Live["groups"], gA)
+	p := compute(t, in)
+	for _, o := range []RenderOptions{{}, {Requests: true}} {
+		var b bytes.Buffer
+		if err := p.Render(&b, o); err != nil {
+			t.Fatal(err)
+		}
+		name := "plan.txt"
+		if o.Requests {
+			name = "plan-requests.txt"
+		}
+		golden(t, name, b.Bytes())
+	}
+	js, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan.json", js)
+}
