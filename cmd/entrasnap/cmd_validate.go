@@ -94,11 +94,11 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 		}
 	case "github":
 		for _, p := range rep.Problems {
-			fmt.Fprintln(e.stdout, p.GitHub())
+			fmt.Fprintln(e.stdout, layout.Safe(p.GitHub()))
 		}
 	default:
 		for _, p := range rep.Problems {
-			fmt.Fprintln(e.stdout, p.String())
+			fmt.Fprintln(e.stdout, layout.Safe(p.String()))
 		}
 	}
 	if n := len(rep.Problems); n > 0 {

@@ -156,3 +156,19 @@ func TestValidateExportedRepository(t *testing.T) {
 		t.Errorf("validate of an exported repository: code %d\n%s%s", code, out, errOut)
 	}
 }
+
+// A property name holding an escape sequence and a bidi override is
+// reported escaped, in text and in GitHub annotations: validate's output
+// goes to terminals and CI logs.
+func TestValidateEscapesHostileNames(t *testing.T) {
+	bad := policyFile(t, validPolicy+"\"evil\\x1b[31m\\u202eboom\": 1\n")
+	for _, args := range [][]string{{"validate", bad}, {"validate", "--format", "github", bad}} {
+		code, out, errOut := runCLI(t, args...)
+		if code == exitOK || !strings.Contains(out, "evil") {
+			t.Fatalf("%v: code %d, want a problem naming the property\n%s%s", args, code, out, errOut)
+		}
+		if strings.ContainsAny(out+errOut, "\x1b\u202e") {
+			t.Errorf("%v: raw control or bidi character in the output: %q", args, out+errOut)
+		}
+	}
+}
