@@ -621,7 +621,7 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 		msg := "cannot read: " + readErr.Error()
 		if errors.Is(readErr, errFileTooLarge) {
 			msg = readErr.Error()
-			ff.key = keyFromPath(k, f.path) // references to it still resolve
+			_, ff.key, _ = layout.Locate(f.path) // references to it still resolve
 		}
 		ff.issues = append(ff.issues, Issue{Severity: SevError, Message: msg})
 		return ff
@@ -641,7 +641,7 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 	if obj == nil {
 		// Unreadable, but the object exists: its id from the file name
 		// keeps references to it from being reported too.
-		ff.key = keyFromPath(k, f.path)
+		_, ff.key, _ = layout.Locate(f.path)
 		return ff
 	}
 	if k.Singleton {
@@ -649,31 +649,13 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 	} else {
 		ff.key, _ = obj[k.KeyProp()].(string)
 	}
-	switch k.Name {
-	case "role-definitions":
-		if t, ok := obj["templateId"].(string); ok && t != "" {
-			ff.altIDs = append(ff.altIDs, t)
-		}
-	case "applications", "service-principals":
-		if a, ok := obj["appId"].(string); ok && a != "" {
+	for _, p := range k.Aliases {
+		if a, ok := obj[p].(string); ok && a != "" {
 			ff.altIDs = append(ff.altIDs, a)
 		}
 	}
 	ff.refs = objectRefs(k, obj)
 	return ff
-}
-
-// keyFromPath is the object's id as its file name gives it ("" when the
-// path is no object path).
-func keyFromPath(k *layout.Kind, p string) string {
-	_, key, err := layout.Locate(p)
-	switch {
-	case err != nil:
-		return ""
-	case k.Singleton:
-		return k.Name
-	}
-	return key
 }
 
 // typeKinds maps an @odata.type to the kind that stores it.

@@ -47,9 +47,6 @@ func LoadFiles(files map[string][]byte) (Snapshot, []Skipped) {
 			skipped = append(skipped, Skipped{Path: p, Reason: err.Error()})
 			continue
 		}
-		if k.Singleton {
-			key = k.Name
-		}
 		s[p] = &Object{Path: p, Kind: k, Key: key, Data: obj}
 	}
 	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
@@ -86,7 +83,7 @@ func (s Snapshot) Drop(skipped []Skipped) {
 			continue
 		}
 		for p, o := range s {
-			if o.Kind == k && (k.Singleton || strings.EqualFold(o.Key, key)) {
+			if o.Kind == k && strings.EqualFold(o.Key, key) {
 				delete(s, p)
 			}
 		}

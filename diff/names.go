@@ -16,31 +16,8 @@ type nameEntry struct {
 	name, kind string
 }
 
-// AliasKinds are the kinds whose objects other objects may name by an
-// alias instead of their id, in order of precedence: an application by
-// its appId (a Conditional Access policy's includeApplications), a role
-// definition by its templateId (role assignments may name either), and a
-// service principal by its appId (Microsoft's applications have only a
-// service principal in a tenant).
-var AliasKinds = []string{"applications", "role-definitions", "service-principals"}
-
-// Aliases returns the other ids an object is named by (see AliasKinds).
-func Aliases(o *Object) []string {
-	prop := ""
-	switch o.Kind.Name {
-	case "applications", "service-principals":
-		prop = "appId"
-	case "role-definitions":
-		prop = "templateId"
-	}
-	if a, ok := o.Data[prop].(string); ok && a != "" && !strings.EqualFold(a, o.Key) {
-		return []string{a}
-	}
-	return nil
-}
-
 // NewNames indexes every object of the snapshots by id, and by its aliases
-// (an id wins over an alias, and aliases follow AliasKinds' order).
+// (an id wins over an alias, and aliases follow layout.AliasKinds' order).
 func NewNames(snaps ...Snapshot) *Names {
 	n := &Names{byID: map[string]nameEntry{}}
 	for _, s := range snaps {
@@ -48,13 +25,13 @@ func NewNames(snaps ...Snapshot) *Names {
 			n.byID[strings.ToLower(o.Key)] = nameEntry{name: displayName(o), kind: o.Kind.Name}
 		}
 	}
-	for _, kind := range AliasKinds {
+	for _, kind := range layout.AliasKinds() {
 		for i := len(snaps) - 1; i >= 0; i-- { // the newer snapshot first
 			for _, o := range snaps[i] {
-				if o.Kind.Name != kind {
+				if o.Kind != kind {
 					continue
 				}
-				for _, a := range Aliases(o) {
+				for _, a := range kind.AliasesOf(o.Key, o.Data) {
 					if _, ok := n.byID[strings.ToLower(a)]; !ok {
 						n.byID[strings.ToLower(a)] = nameEntry{name: displayName(o), kind: o.Kind.Name}
 					}

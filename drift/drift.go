@@ -94,7 +94,7 @@ func Compare(ctx context.Context, in Input) (*Report, error) {
 		compared[k.Name] = true
 		// Only the files that differ are decoded: blob ids of the live
 		// files against the baseline's tree.
-		err := in.Repo.Walk(ctx, in.Commit, kindRoot(k), func(p string, blob plumbing.Hash) error {
+		err := in.Repo.Walk(ctx, in.Commit, k.Root(), func(p string, blob plumbing.Hash) error {
 			if kk, _, err := layout.Locate(p); err == nil && kk == k {
 				baseBlobs[p] = blob
 			}
@@ -154,14 +154,6 @@ func Compare(ctx context.Context, in Input) (*Report, error) {
 		}
 	}
 	return rep, nil
-}
-
-// kindRoot is the repository path holding a kind's files.
-func kindRoot(k *layout.Kind) string {
-	if k.Singleton {
-		return k.Folder + ".yaml"
-	}
-	return k.Folder
 }
 
 func (rep *Report) title() string {
@@ -373,7 +365,7 @@ func (w *Watch) kindCritical(k *layout.Kind, base *history.Index) bool {
 	if w.kinds[k.Name] {
 		return true
 	}
-	root := kindRoot(k)
+	root := k.Root()
 	for _, q := range w.paths {
 		if q == root || strings.HasPrefix(q, root+"/") || strings.HasPrefix(root, q+"/") {
 			return true
@@ -409,9 +401,6 @@ func (w *Watch) Resolve(base *history.Index) error {
 		}
 		if k := base.Kind(p); k != nil {
 			if _, key, err := layout.Locate(p); err == nil {
-				if k.Singleton {
-					key = k.Name
-				}
 				w.objects[strings.ToLower(key)] = true
 			}
 		}

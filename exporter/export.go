@@ -237,7 +237,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.Previous = prev.perKind[k.Name]
 		if !r.Complete {
 			r.Objects = prev.perKind[k.Name] // carried forward
-			carry = append(carry, live.KindPrefix(k))
+			carry = append(carry, k.Root())
 		}
 		res.Kinds = append(res.Kinds, r)
 	}
@@ -245,7 +245,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Files = len(files)
 	for _, k := range layout.Kinds() {
 		if !read[k.Name] {
-			carry = append(carry, live.KindPrefix(k))
+			carry = append(carry, k.Root())
 		}
 	}
 	// Files of the previous snapshot that belong to no kind read this run

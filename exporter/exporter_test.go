@@ -197,7 +197,7 @@ func TestExportDemoTenant(t *testing.T) {
 		want := map[string]bool{}
 		for _, o := range sim.Tenant().List(sk) {
 			if k.Singleton {
-				want[""] = true
+				want[k.Name] = true // Locate's key for a singleton
 			} else {
 				want[o[k.KeyProp()].(string)] = true
 			}

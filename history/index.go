@@ -92,9 +92,6 @@ func (ix *Index) load() error {
 		if err != nil {
 			continue
 		}
-		if k.Singleton {
-			key = k.Name
-		}
 		ix.paths = append(ix.paths, p)
 		ix.kindOf[p] = k
 		ix.byKey[normKey(key)] = append(ix.byKey[normKey(key)], p)
@@ -163,16 +160,16 @@ func (ix *Index) Lookup(id string) ([]string, error) {
 	}
 	if ix.aliases == nil {
 		ix.aliases = map[string][]string{}
-		for _, kind := range diff.AliasKinds {
+		for _, kind := range layout.AliasKinds() {
 			for _, p := range ix.paths {
-				if ix.kindOf[p].Name != kind {
+				if ix.kindOf[p] != kind {
 					continue
 				}
 				o, err := ix.Object(p)
 				if err != nil {
 					continue
 				}
-				for _, a := range diff.Aliases(o) {
+				for _, a := range kind.AliasesOf(o.Key, o.Data) {
 					la := strings.ToLower(a)
 					ix.aliases[la] = append(ix.aliases[la], p)
 				}
@@ -221,9 +218,6 @@ func (ix *Index) Object(p string) (*diff.Object, error) {
 		return nil, err
 	}
 	_, key, _ := layout.Locate(p)
-	if k.Singleton {
-		key = k.Name
-	}
 	o := &diff.Object{Path: p, Kind: k, Key: key, Data: obj}
 	ix.objects[p] = o
 	return o, nil

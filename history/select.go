@@ -97,7 +97,7 @@ func ResolveOne(v View, selector string) (string, error) {
 	}
 	if len(ks) > 0 {
 		if len(ks) == 1 && ks[0].Singleton {
-			p := ks[0].Folder + ".yaml"
+			p := ks[0].Root()
 			if v.Kind(p) != nil {
 				return p, nil
 			}

@@ -56,6 +56,15 @@ type Kind struct {
 	WritePermissions []string
 	// SoftDelete is where deleted objects wait: "directory", "conditional-access" or "".
 	SoftDelete string
+	// Aliases are properties holding another id other objects may name this
+	// one by: an application's appId (a Conditional Access policy's
+	// includeApplications), a role definition's templateId (role assignments
+	// may name either). AliasFallback kinds' aliases yield to every other
+	// kind's: a service principal's appId names it only when no application
+	// has that appId (Microsoft's applications have only a service
+	// principal in a tenant). See AliasKinds.
+	Aliases       []string
+	AliasFallback bool
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -274,7 +283,7 @@ var kinds = []*Kind{
 	{
 		Name: "applications", Title: "app registrations", Folder: "applications",
 		ODataType: "#microsoft.graph.application", APIVersion: "v1.0", ListPath: "/applications",
-		NameProp: "displayName", Shard: true,
+		NameProp: "displayName", Shard: true, Aliases: []string{"appId"},
 		Children: []Child{{Name: "owners", Path: "owners", Refs: true, Select: refList}},
 		Refs:     []Ref{{Path: "owners[].id", Kinds: []string{"users", "service-principals"}}},
 		Sets: map[string]string{
@@ -293,7 +302,7 @@ var kinds = []*Kind{
 	{
 		Name: "service-principals", Title: "service principals", Folder: "service-principals",
 		ODataType: "#microsoft.graph.servicePrincipal", APIVersion: "v1.0", ListPath: "/servicePrincipals",
-		NameProp: "displayName", Shard: true,
+		NameProp: "displayName", Shard: true, Aliases: []string{"appId"}, AliasFallback: true,
 		Children: []Child{
 			{Name: "owners", Path: "owners", Refs: true, Select: refList},
 			{Name: "appRoleAssignedTo", Path: "appRoleAssignedTo", Key: "id",
@@ -357,7 +366,7 @@ var kinds = []*Kind{
 	{
 		Name: "role-definitions", Title: "role definitions", Folder: "roles/definitions",
 		ODataType: "#microsoft.graph.unifiedRoleDefinition", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleDefinitions",
-		NameProp:        "displayName",
+		NameProp: "displayName", Aliases: []string{"templateId"},
 		Sets:            map[string]string{"resourceScopes": "", "rolePermissions[].allowedResourceActions": "", "rolePermissions[].excludedResourceActions": "", "inheritsPermissionsFrom": "id"},
 		ReadOnly:        []string{"id", "isBuiltIn", "inheritsPermissionsFrom", "templateId"},
 		BuiltIn:         isBuiltInFlag,
@@ -460,6 +469,43 @@ var byName = func() map[string]*Kind {
 
 // Kinds returns the catalog in dependency order (referenced kinds first).
 func Kinds() []*Kind { return append([]*Kind(nil), kinds...) }
+
+// AliasKinds are the kinds with Aliases, in order of precedence: catalog
+// order, AliasFallback kinds last.
+func AliasKinds() []*Kind {
+	var out, fallback []*Kind
+	for _, k := range kinds {
+		switch {
+		case len(k.Aliases) == 0:
+		case k.AliasFallback:
+			fallback = append(fallback, k)
+		default:
+			out = append(out, k)
+		}
+	}
+	return append(out, fallback...)
+}
+
+// AliasesOf returns the other ids (see Aliases) the object obj with this
+// key is named by.
+func (k *Kind) AliasesOf(key string, obj map[string]any) []string {
+	var out []string
+	for _, p := range k.Aliases {
+		if a, ok := obj[p].(string); ok && a != "" && !strings.EqualFold(a, key) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Root is the repository path holding a kind's files: its folder, or
+// for a singleton its one file.
+func (k *Kind) Root() string {
+	if k.Singleton {
+		return k.Folder + ".yaml"
+	}
+	return k.Folder
+}
 
 // Lookup finds a kind by name.
 func Lookup(name string) (*Kind, bool) { k, ok := byName[name]; return k, ok }

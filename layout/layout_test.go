@@ -246,3 +246,31 @@ func TestCanonicalKeepsIDOnlyOfExpandedReferences(t *testing.T) {
 		t.Errorf("null authenticationStrength = %v, %v", s, ok)
 	}
 }
+
+// The id aliases are declared once, in the catalog: an application's appId
+// before a service principal's (the fallback), a role definition's
+// templateId; an alias equal to the key is no alias.
+func TestAliasKinds(t *testing.T) {
+	var names []string
+	for _, k := range AliasKinds() {
+		names = append(names, k.Name)
+	}
+	if got := strings.Join(names, " "); got != "applications role-definitions service-principals" {
+		t.Errorf("AliasKinds() = %s", got)
+	}
+	rd, _ := Lookup("role-definitions")
+	if got := rd.AliasesOf("k1", map[string]any{"templateId": "t1"}); len(got) != 1 || got[0] != "t1" {
+		t.Errorf("AliasesOf = %v; want [t1]", got)
+	}
+	if got := rd.AliasesOf("K1", map[string]any{"templateId": "k1"}); got != nil {
+		t.Errorf("AliasesOf(templateId = key) = %v; want none", got)
+	}
+	for _, k := range Kinds() {
+		if !k.Singleton {
+			continue
+		}
+		if kk, key, err := Locate(k.Root()); err != nil || kk != k || key != k.Name {
+			t.Errorf("Locate(%s) = %v, %q, %v; want the kind and its name", k.Root(), kk, key, err)
+		}
+	}
+}

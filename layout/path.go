@@ -111,7 +111,7 @@ func PathCaseDistinct(k *Kind, obj map[string]any) (string, error) {
 
 func objectPath(k *Kind, obj map[string]any, escape func(string) string) (string, error) {
 	if k.Singleton {
-		return k.Folder + ".yaml", nil
+		return k.Root(), nil
 	}
 	key, _ := obj[k.KeyProp()].(string)
 	if key == "" {
@@ -137,11 +137,12 @@ func objectPath(k *Kind, obj map[string]any, escape func(string) string) (string
 	return dir + "/" + Slug(name) + "." + ek + ".yaml", nil
 }
 
-// Locate parses a repository path back into its kind and object key.
+// Locate parses a repository path back into its kind and object key (a
+// singleton's key is its kind's name).
 func Locate(p string) (*Kind, string, error) {
 	for _, k := range kinds {
-		if k.Singleton && p == k.Folder+".yaml" {
-			return k, "", nil
+		if k.Singleton && p == k.Root() {
+			return k, k.Name, nil
 		}
 	}
 	k, ok := ForPath(p)

@@ -38,7 +38,7 @@ func (kr *kindRead) prepare() {
 		if errors.Is(err, schemas.ErrUnknownKind) {
 			msg = "not validated: package schemas has no schema for this kind yet"
 		}
-		kr.warnings = append(kr.warnings, Warning{Path: KindPrefix(k), Kind: k.Name, Message: msg})
+		kr.warnings = append(kr.warnings, Warning{Path: k.Root(), Kind: k.Name, Message: msg})
 		sch = nil
 	}
 	files := make([]prepared, len(kr.objects))

@@ -183,14 +183,6 @@ func (e *CollisionError) Error() string {
 		e.Kind, e.Key1, e.Key2, how, e.Path)
 }
 
-// kindPrefix is the repository path holding a kind's files.
-func KindPrefix(k *layout.Kind) string {
-	if k.Singleton {
-		return k.Folder + ".yaml"
-	}
-	return k.Folder
-}
-
 // preflight reads the tenant id (GET /organization?$select=id) before the
 // long read, so that bad credentials, an unreachable Graph or another
 // tenant's repository stop the run at once. A 403 is not fatal: the app
