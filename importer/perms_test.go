@@ -120,16 +120,7 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 		t.Fatalf("export with exactly %v: %v %+v", exportSet, err, res.Incomplete())
 	}
 	e.first = res.Tag
-	snap := e.snapshotObjects(e.first)
-	byKind := map[string][]*Object{}
-	var paths []string
-	for p := range snap {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		byKind[snap[p].Kind.Name] = append(byKind[snap[p].Kind.Name], snap[p])
-	}
+	byKind := objectsByKind(e.snapshotObjects(e.first))
 	// The seeded user and role-assignable group are the ones purged.
 	first := func(kind, id string) {
 		sort.SliceStable(byKind[kind], func(i, j int) bool {
@@ -138,63 +129,16 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	}
 	first("users", userID)
 	first("groups", roleGroup)
-	custom := map[string]bool{}
-	for _, o := range byKind["authentication-strengths"] {
-		if o.Data["policyType"] != "builtIn" {
-			custom[strings.ToLower(o.Key)] = true
-		}
-	}
-	sort.SliceStable(byKind["conditional-access-policies"], func(i, j int) bool {
-		ref := func(o *Object) bool {
-			return custom[strings.ToLower(str(dig(o.Data, "grantControls", "authenticationStrength", "id")))]
-		}
-		return ref(byKind["conditional-access-policies"][i]) && !ref(byKind["conditional-access-policies"][j])
-	})
-	kinds := creatableKinds()
-	var sel []string
-	picked := map[string]string{}
-	for i := len(kinds) - 1; i >= 0; i-- {
-		k := kinds[i]
-		if k.Name == "service-principals" {
-			continue
-		}
-		for _, o := range byKind[k.Name] {
-			if !candidate(k, o) {
-				continue
-			}
-			if k.Name == "applications" {
-				var sp *Object
-				for _, s := range byKind["service-principals"] {
-					if strings.EqualFold(str(s.Data["appId"]), str(o.Data["appId"])) {
-						sp = s
-					}
-				}
-				if sp == nil || e.purge(k, o) != nil {
-					continue
-				}
-				if _, err := e.c.Do(context.Background(), "DELETE", "/v1.0/directory/deletedItems/"+sp.Key, nil); err != nil {
-					t.Fatal(err)
-				}
-				sel = append(sel, sp.Path)
-			} else if e.purge(k, o) != nil {
-				continue
-			}
-			picked[k.Name] = o.Key
-			sel = append(sel, o.Path)
-			break
-		}
-		if picked[k.Name] == "" {
-			t.Fatalf("no %s could be purged", k.Title)
-		}
-	}
-	if !strings.EqualFold(picked["users"], userID) || !strings.EqualFold(picked["groups"], roleGroup) {
-		t.Fatalf("purged user %s and group %s, want the seeded %s and %s", picked["users"], picked["groups"], userID, roleGroup)
+	policiesNamingCustomStrengthsFirst(byKind)
+	picked, sel := e.purgeOneOfEachCreatableKind(byKind)
+	if !strings.EqualFold(picked["users"].Key, userID) || !strings.EqualFold(picked["groups"].Key, roleGroup) {
+		t.Fatalf("purged user %s and group %s, want the seeded %s and %s", picked["users"].Key, picked["groups"].Key, userID, roleGroup)
 	}
 	// A user and a Microsoft 365 group wait in the recycle bin.
 	for _, kind := range []string{"users", "groups"} {
 		k, _ := layout.Lookup(kind)
 		for _, o := range byKind[kind] {
-			if strings.EqualFold(o.Key, picked[kind]) || !candidate(k, o) || kind == "groups" && !containsFold(asSlice(o.Data["groupTypes"]), "Unified") {
+			if strings.EqualFold(o.Key, picked[kind].Key) || !candidate(k, o) || kind == "groups" && !containsFold(asSlice(o.Data["groupTypes"]), "Unified") {
 				continue
 			}
 			if _, err := e.c.Do(context.Background(), "DELETE", itemPath(k, o.Key), nil); err != nil {
@@ -239,7 +183,7 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	for _, a := range p.Actions {
 		ops[a.Op]++
 	}
-	if ops[OpRestore] < 2 || ops[OpCreate] < len(kinds) {
+	if ops[OpRestore] < 2 || ops[OpCreate] < len(creatableKinds()) {
 		t.Fatalf("plan: %v\n%s", ops, render(p))
 	}
 	// Pre-flight: without any one permission of the set, the check names it.

@@ -98,86 +98,15 @@ func TestRecreateOneObjectOfEveryCreatableKind(t *testing.T) {
 	// (graphsim/versions.go): the export, the purges and the restore.
 	sw := &segmentWatch{}
 	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, sw.wrap)
-	snap := e.snapshotObjects(e.first)
-	byKind := map[string][]*Object{}
-	var paths []string
-	for p := range snap {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		o := snap[p]
-		byKind[o.Kind.Name] = append(byKind[o.Kind.Name], o)
-	}
-	// The Conditional Access policy that names a custom authentication
-	// strength goes first: the strength can only be purged once no policy
-	// names it, and recreating both checks the reference is remapped.
-	custom := map[string]bool{}
-	for _, o := range byKind["authentication-strengths"] {
-		if o.Data["policyType"] != "builtIn" {
-			custom[strings.ToLower(o.Key)] = true
-		}
-	}
-	sort.SliceStable(byKind["conditional-access-policies"], func(i, j int) bool {
-		ref := func(o *Object) bool {
-			return custom[strings.ToLower(str(dig(o.Data, "grantControls", "authenticationStrength", "id")))]
-		}
-		return ref(byKind["conditional-access-policies"][i]) && !ref(byKind["conditional-access-policies"][j])
-	})
+	byKind := objectsByKind(e.snapshotObjects(e.first))
+	policiesNamingCustomStrengthsFirst(byKind)
 	// A dynamic group first: recreating one must not try to write the
 	// members its rule manages.
 	sort.SliceStable(byKind["groups"], func(i, j int) bool {
 		return dynamicMembership(byKind["groups"][i].Data) && !dynamicMembership(byKind["groups"][j].Data)
 	})
 	kinds := creatableKinds()
-	picked := map[string]*Object{}
-	var sel []string
-	// Reverse catalog order: what names others goes first (a CA policy
-	// before the named location it names). A candidate Graph will not let
-	// go (still referenced) is passed over for the next one.
-	for i := len(kinds) - 1; i >= 0; i-- {
-		k := kinds[i]
-		if k.Name == "service-principals" {
-			continue // purged with its application, below
-		}
-		var errs []string
-		for _, o := range byKind[k.Name] {
-			if !candidate(k, o) {
-				continue
-			}
-			if k.Name == "applications" {
-				var sp *Object
-				for _, s := range byKind["service-principals"] {
-					if strings.EqualFold(str(s.Data["appId"]), str(o.Data["appId"])) {
-						sp = s
-					}
-				}
-				if sp == nil {
-					continue
-				}
-				// Deleting an application deletes its service principal.
-				if err := e.purge(k, o); err != nil {
-					errs = append(errs, err.Error())
-					continue
-				}
-				if _, err := e.c.Do(context.Background(), "DELETE", "/v1.0/directory/deletedItems/"+sp.Key, nil); err != nil {
-					t.Fatalf("purging service principal %s: %v", sp.Key, err)
-				}
-				picked["service-principals"] = sp
-				sel = append(sel, sp.Path)
-			} else if err := e.purge(k, o); err != nil {
-				errs = append(errs, err.Error())
-				continue
-			}
-			picked[k.Name] = o
-			sel = append(sel, o.Path)
-			break
-		}
-		if picked[k.Name] == nil {
-			t.Fatalf("the demo tenant has no %s that can be purged (%d in the snapshot; %s): the test must cover every creatable kind",
-				k.Title, len(byKind[k.Name]), strings.Join(errs, "; "))
-		}
-	}
+	picked, sel := e.purgeOneOfEachCreatableKind(byKind)
 	for _, k := range kinds {
 		if picked[k.Name] == nil {
 			t.Fatalf("no %s picked", k.Title)
@@ -279,4 +208,96 @@ func TestCreateSendsTheKeyGraphCreatesFor(t *testing.T) {
 			}
 		}
 	}
+}
+
+// objectsByKind groups a snapshot's objects by kind, each kind in path order.
+func objectsByKind(snap diff.Snapshot) map[string][]*Object {
+	var paths []string
+	for p := range snap {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	byKind := map[string][]*Object{}
+	for _, p := range paths {
+		o := snap[p]
+		byKind[o.Kind.Name] = append(byKind[o.Kind.Name], o)
+	}
+	return byKind
+}
+
+// policiesNamingCustomStrengthsFirst puts the Conditional Access policies
+// that name a custom authentication strength first: the strength can only
+// be purged once no policy names it, and recreating both checks the
+// reference is remapped.
+func policiesNamingCustomStrengthsFirst(byKind map[string][]*Object) {
+	custom := map[string]bool{}
+	for _, o := range byKind["authentication-strengths"] {
+		if o.Data["policyType"] != "builtIn" {
+			custom[strings.ToLower(o.Key)] = true
+		}
+	}
+	pols := byKind["conditional-access-policies"]
+	ref := func(o *Object) bool {
+		return custom[strings.ToLower(str(dig(o.Data, "grantControls", "authenticationStrength", "id")))]
+	}
+	sort.SliceStable(pols, func(i, j int) bool { return ref(pols[i]) && !ref(pols[j]) })
+}
+
+// purgeOneOfEachCreatableKind deletes, and purges from any recycle bin, the
+// first object of each creatable kind (in byKind's order) that Graph lets
+// go, an application with its service principal, and returns them by kind
+// and their paths as a restore selection. A kind with none fails the test.
+func (e *env) purgeOneOfEachCreatableKind(byKind map[string][]*Object) (map[string]*Object, []string) {
+	t := e.t
+	t.Helper()
+	kinds := creatableKinds()
+	picked := map[string]*Object{}
+	var sel []string
+	// Reverse catalog order: what names others goes first (a CA policy
+	// before the named location it names). A candidate Graph will not let
+	// go (still referenced) is passed over for the next one.
+	for i := len(kinds) - 1; i >= 0; i-- {
+		k := kinds[i]
+		if k.Name == "service-principals" {
+			continue // purged with its application, below
+		}
+		var errs []string
+		for _, o := range byKind[k.Name] {
+			if !candidate(k, o) {
+				continue
+			}
+			if k.Name == "applications" {
+				var sp *Object
+				for _, s := range byKind["service-principals"] {
+					if strings.EqualFold(str(s.Data["appId"]), str(o.Data["appId"])) {
+						sp = s
+					}
+				}
+				if sp == nil {
+					continue
+				}
+				// Deleting an application deletes its service principal.
+				if err := e.purge(k, o); err != nil {
+					errs = append(errs, err.Error())
+					continue
+				}
+				if _, err := e.c.Do(context.Background(), "DELETE", "/v1.0/directory/deletedItems/"+sp.Key, nil); err != nil {
+					t.Fatalf("purging service principal %s: %v", sp.Key, err)
+				}
+				picked["service-principals"] = sp
+				sel = append(sel, sp.Path)
+			} else if err := e.purge(k, o); err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			picked[k.Name] = o
+			sel = append(sel, o.Path)
+			break
+		}
+		if picked[k.Name] == nil {
+			t.Fatalf("the demo tenant has no %s that can be purged (%d in the snapshot; %s): the test must cover every creatable kind",
+				k.Title, len(byKind[k.Name]), strings.Join(errs, "; "))
+		}
+	}
+	return picked, sel
 }
