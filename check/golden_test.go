@@ -3,35 +3,11 @@ package check
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name; -update rewrites the file.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./check -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (if the change is intended, run go test ./check -update and review the diff):\n--- got\n%s\n--- want\n%s", p, got, want)
-	}
-}
 
 // hostile is a name as a file or a tenant may hold it: newline, CR, ESC,
 // a bidi override.
@@ -68,8 +44,8 @@ func TestRenderGolden(t *testing.T) {
 	if err := enc.Encode(rep); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "check.txt", text.Bytes())
-	golden(t, "check.json", js.Bytes())
+	golden.Check(t, "check.txt", text.Bytes())
+	golden.Check(t, "check.json", js.Bytes())
 
 	problems := []Problem{
 		{File: "groups/ev/" + hostile + ".yaml", Line: 3, Property: "display,Name:x", Message: "not a string: 100% " + hostile},
@@ -80,6 +56,6 @@ func TestRenderGolden(t *testing.T) {
 		fmt.Fprintln(&plain, p.String())
 		fmt.Fprintln(&gh, p.GitHub())
 	}
-	golden(t, "validate.txt", plain.Bytes())
-	golden(t, "validate.github", gh.Bytes())
+	golden.Check(t, "validate.txt", plain.Bytes())
+	golden.Check(t, "validate.github", gh.Bytes())
 }

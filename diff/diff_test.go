@@ -3,16 +3,12 @@ package diff
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/internal/golden"
 	"github.com/entrasnap/entrasnap/layout"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
 	gFinance = "3f2a0b1c-1111-4000-8000-000000000001"
@@ -105,23 +101,6 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./diff -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 func TestRender(t *testing.T) {
 	from, to := scenario(t)
 	r := Compare(from, to, nil)
@@ -135,9 +114,9 @@ func TestRender(t *testing.T) {
 	if err := r.JSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "scenario.txt", text.Bytes())
-	golden(t, "scenario.md", md.Bytes())
-	golden(t, "scenario.json", js.Bytes())
+	golden.Check(t, "scenario.txt", text.Bytes())
+	golden.Check(t, "scenario.md", md.Bytes())
+	golden.Check(t, "scenario.json", js.Bytes())
 	// Names next to ids, set changes one line each.
 	for _, want := range []string{
 		"conditions.users.excludeGroups: + Finance Admins (3f2a0b1c…)",

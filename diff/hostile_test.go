@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/internal/golden"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -62,8 +63,8 @@ func TestRenderEscapesHostileNames(t *testing.T) {
 			t.Errorf("markdown holds %q:\n%s", bad, m)
 		}
 	}
-	golden(t, "hostile.txt", []byte(out))
-	golden(t, "hostile.md", []byte(m))
+	golden.Check(t, "hostile.txt", []byte(out))
+	golden.Check(t, "hostile.md", []byte(m))
 }
 
 func TestMarkdownText(t *testing.T) {

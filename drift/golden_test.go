@@ -3,36 +3,11 @@ package drift
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/internal/golden"
 	"github.com/entrasnap/entrasnap/layout"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name; -update rewrites the file.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./drift -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (if the change is intended, run go test ./drift -update and review the diff):\n--- got\n%s\n--- want\n%s", p, got, want)
-	}
-}
 
 // The three renderings of one report are pinned byte for byte, including
 // how hostile names (newline, ESC, bidi override) from the tenant appear.
@@ -57,7 +32,7 @@ func TestRenderGolden(t *testing.T) {
 	if err := rep.JSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.txt", text.Bytes())
-	golden(t, "report.md", md.Bytes())
-	golden(t, "report.json", js.Bytes())
+	golden.Check(t, "report.txt", text.Bytes())
+	golden.Check(t, "report.md", md.Bytes())
+	golden.Check(t, "report.json", js.Bytes())
 }

@@ -2,31 +2,10 @@ package importer
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name; -update rewrites the file.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./importer -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (if the change is intended, run go test ./importer -update and review the diff):\n--- got\n%s\n--- want\n%s", p, got, want)
-	}
-}
 
 // A plan with a create, a member link, a remapped policy update, a
 // reference left at an old id and a removal, whose names are hostile
@@ -57,11 +36,11 @@ func TestPlanGolden(t *testing.T) {
 		if o.Requests {
 			name = "plan-requests.txt"
 		}
-		golden(t, name, b.Bytes())
+		golden.Check(t, name, b.Bytes())
 	}
 	js, err := p.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "plan.json", js)
+	golden.Check(t, "plan.json", js)
 }
