@@ -221,13 +221,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	drop, ferr, after := s.faults.injectLost()
 	after = after && req.method != http.MethodGet // a read carried out or not looks the same
-	if (drop || ferr != nil) && !after {
-		s.stats.fault(req.method, templateOf(req.path))
+	fault := func() {
 		if drop {
 			hijackAndClose(w)
 		} else {
 			s.writeError(w, r, reqID, ferr)
 		}
+	}
+	if (drop || ferr != nil) && !after {
+		s.stats.fault(req.method, templateOf(req.path))
+		fault()
 		return
 	}
 	pr, aerr := s.authenticate(r.Header.Get("Authorization"))
@@ -246,11 +249,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if after {
 		// The request was carried out; its answer is lost (faults.go).
 		s.stats.lostAnswer(req.method, templateOf(req.path))
-		if drop {
-			hijackAndClose(w)
-		} else {
-			s.writeError(w, r, reqID, ferr)
-		}
+		fault()
 		return
 	}
 	s.writeResponse(w, r, reqID, resp)
