@@ -6,14 +6,7 @@ import "testing"
 // app-only tokens (every graphsim token) unless the server models a Graph
 // that allows them.
 func TestCARecycleBinBetaOnlyAndNotAppOnly(t *testing.T) {
-	policy := map[string]any{
-		"displayName": "Block legacy", "state": "disabled",
-		"conditions": map[string]any{
-			"users":        map[string]any{"includeUsers": []string{"All"}},
-			"applications": map[string]any{"includeApplications": []string{"All"}},
-		},
-		"grantControls": map[string]any{"operator": "OR", "builtInControls": []string{"block"}},
-	}
+	policy := blockPolicy()
 	for _, allow := range []bool{false, true} {
 		e := newCoreEnv(t, Options{CARecycleBinAppOnly: allow})
 		pid := str(e.do("POST", "/v1.0/identity/conditionalAccess/policies", policy).must(t, 201).body["id"])
@@ -52,5 +45,18 @@ func TestCARecycleBinBetaOnlyAndNotAppOnly(t *testing.T) {
 			want = 200 // restored
 		}
 		e.do("GET", "/v1.0/identity/conditionalAccess/policies/"+pid, nil).must(t, want)
+	}
+}
+
+// blockPolicy is a disabled Conditional Access policy that blocks everyone
+// from every application: the smallest body Graph takes.
+func blockPolicy() map[string]any {
+	return map[string]any{
+		"displayName": "Block legacy", "state": "disabled",
+		"conditions": map[string]any{
+			"users":        map[string]any{"includeUsers": []string{"All"}},
+			"applications": map[string]any{"includeApplications": []string{"All"}},
+		},
+		"grantControls": map[string]any{"operator": "OR", "builtInControls": []string{"block"}},
 	}
 }

@@ -6,14 +6,7 @@ import "testing"
 // Conditional Access writes are 403 AccessDenied and its reads are served;
 // P2 (the default) serves everything; the level can change at run time.
 func TestLicenceGatesPIMAndConditionalAccess(t *testing.T) {
-	policy := map[string]any{
-		"displayName": "Block legacy", "state": "disabled",
-		"conditions": map[string]any{
-			"users":        map[string]any{"includeUsers": []string{"All"}},
-			"applications": map[string]any{"includeApplications": []string{"All"}},
-		},
-		"grantControls": map[string]any{"operator": "OR", "builtInControls": []string{"block"}},
-	}
+	policy := blockPolicy()
 	location := map[string]any{
 		"@odata.type": "#microsoft.graph.ipNamedLocation", "displayName": "HQ", "isTrusted": true,
 		"ipRanges": []any{map[string]any{"@odata.type": "#microsoft.graph.iPv4CidrRange", "cidrAddress": "10.0.0.0/8"}},
