@@ -621,18 +621,7 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 		if err == nil {
 			res.Status = StatusDone
 			if a.Op == OpCreate && resp != nil {
-				var created struct {
-					ID    string `json:"id"`
-					AppID string `json:"appId"`
-					// A PIM schedule request answers with its own id; the
-					// object made is the schedule it names (roles.go).
-					TargetScheduleID string `json:"targetScheduleId"`
-				}
-				_ = json.Unmarshal(resp.Body, &created)
-				created.ID = createdID(resp.Body, created.ID) // an invitation names its user (guests.go)
-				if created.TargetScheduleID != "" {
-					created.ID = created.TargetScheduleID
-				}
+				created := createdBy(resp.Body)
 				res.NewID, res.NewAppID = created.ID, created.AppID
 				r.mu.Lock()
 				if a.Placeholder != "" && created.ID != "" {
@@ -684,6 +673,33 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 		fail(err)
 		return
 	}
+}
+
+// createdIDs is what a create's answer names: the new object's id and, for
+// an application, its appId.
+type createdIDs struct{ ID, AppID string }
+
+// createdBy reads a create's answer. The object made is not always the one
+// answered: an invitation names the user it made (invitedUser, guests.go),
+// a PIM schedule request the schedule (targetScheduleId, roles.go).
+func createdBy(answer []byte) createdIDs {
+	var a struct {
+		ID          string `json:"id"`
+		AppID       string `json:"appId"`
+		InvitedUser struct {
+			ID string `json:"id"`
+		} `json:"invitedUser"`
+		TargetScheduleID string `json:"targetScheduleId"`
+	}
+	_ = json.Unmarshal(answer, &a)
+	c := createdIDs{ID: a.ID, AppID: a.AppID}
+	switch {
+	case a.InvitedUser.ID != "":
+		c.ID = a.InvitedUser.ID
+	case a.TargetScheduleID != "":
+		c.ID = a.TargetScheduleID
+	}
+	return c
 }
 
 // ---- verify and record ----

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode"
@@ -144,20 +143,6 @@ func guestRedeemed(k *layout.Kind, data map[string]any, top string) string {
 		return ""
 	}
 	return "identities differ from REV: a guest's sign-in identities are set when it redeems its invitation, not written by restore"
-}
-
-// createdID is the new id a create's answer names: the invited user's for
-// an invitation (its own id is the invitation's), else the object's.
-func createdID(answer []byte, id string) string {
-	var inv struct {
-		InvitedUser struct {
-			ID string `json:"id"`
-		} `json:"invitedUser"`
-	}
-	if json.Unmarshal(answer, &inv) == nil && inv.InvitedUser.ID != "" {
-		return inv.InvitedUser.ID
-	}
-	return id
 }
 
 // ---- devices and organizational contacts ----
