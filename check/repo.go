@@ -161,13 +161,6 @@ func Problems(ctx context.Context, path string) ([]string, error) {
 	return out, nil
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // maxWarningsShown bounds the warnings printed per snapshot in text form.
 const maxWarningsShown = 50
 
@@ -181,7 +174,7 @@ func (rep *Report) WriteText(w io.Writer) {
 		if cs.Errors+cs.Warnings == 0 {
 			fmt.Fprintln(w, ", ok")
 		} else {
-			fmt.Fprintf(w, ", %d %s, %d %s\n", cs.Errors, plural(cs.Errors, "error", "errors"), cs.Warnings, plural(cs.Warnings, "warning", "warnings"))
+			fmt.Fprintf(w, ", %d %s, %d %s\n", cs.Errors, layout.Plural(cs.Errors, "error", "errors"), cs.Warnings, layout.Plural(cs.Warnings, "warning", "warnings"))
 		}
 		shown := 0
 		for _, i := range cs.Issues {
@@ -200,7 +193,7 @@ func (rep *Report) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  %d references name objects of kinds this snapshot does not hold completely, or that entrasnap does not back up (devices, contacts): not checked\n", cs.Unchecked)
 		}
 	}
-	fmt.Fprintf(w, "tags: %d snapshot %s", rep.TagsChecked, plural(rep.TagsChecked, "tag", "tags"))
+	fmt.Fprintf(w, "tags: %d snapshot %s", rep.TagsChecked, layout.Plural(rep.TagsChecked, "tag", "tags"))
 	if len(rep.Tags) == 0 {
 		fmt.Fprintln(w, ", each on a commit with a manifest")
 	} else {
@@ -210,9 +203,9 @@ func (rep *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  %s\n", layout.Safe(i.String()))
 	}
 	if rep.Errors+rep.Warnings == 0 {
-		fmt.Fprintf(w, "No problems in %d %s (%d object files) and %d tags.\n", len(rep.Snapshots), plural(len(rep.Snapshots), "snapshot", "snapshots"), files, rep.TagsChecked)
+		fmt.Fprintf(w, "No problems in %d %s (%d object files) and %d tags.\n", len(rep.Snapshots), layout.Plural(len(rep.Snapshots), "snapshot", "snapshots"), files, rep.TagsChecked)
 	} else {
-		fmt.Fprintf(w, "%d %s, %d %s.\n", rep.Errors, plural(rep.Errors, "error", "errors"), rep.Warnings, plural(rep.Warnings, "warning", "warnings"))
+		fmt.Fprintf(w, "%d %s, %d %s.\n", rep.Errors, layout.Plural(rep.Errors, "error", "errors"), rep.Warnings, layout.Plural(rep.Warnings, "warning", "warnings"))
 	}
 }
 

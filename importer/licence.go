@@ -59,19 +59,8 @@ func (pl *planner) selectedNotLicensed() {
 
 // String is the plan's line for the kind.
 func (n NotLicensed) String() string {
-	title := n.Kind
-	if k, ok := layout.Lookup(n.Kind); ok {
-		title = k.Title
-	}
 	return fmt.Sprintf("%s: not licensed in this tenant, needs %s; %d selected %s not restored (nothing is sent for them)",
-		title, n.Licence, n.Objects, plural(n.Objects, "object", "objects"))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+		kindTitle(n.Kind), n.Licence, n.Objects, layout.Plural(n.Objects, "object", "objects"))
 }
 
 // licenceRefused is what apply adds to the error of a write Graph refused

@@ -76,3 +76,12 @@ func unsafeRune(r rune) bool {
 	}
 	return isNoncharacter(r)
 }
+
+// Plural is one when n is 1, else many: the one word choice of the
+// product's messages ("1 error", "2 errors").
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

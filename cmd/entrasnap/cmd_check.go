@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -99,7 +100,7 @@ func runCheck(ctx context.Context, e *env, repo string, asJSON bool, o check.Opt
 	if rep.Errors > 0 {
 		return &codedError{code: exitError, err: fmt.Errorf(
 			"check found %d %s in %s (listed above); fix the files in a commit, or run `entrasnap export` to rewrite the objects",
-			rep.Errors, plural(rep.Errors, "error", "errors"), repo)}
+			rep.Errors, layout.Plural(rep.Errors, "error", "errors"), repo)}
 	}
 	return nil
 }

@@ -107,24 +107,17 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 			files[p.File] = true
 		}
 		return &codedError{code: exitError, err: fmt.Errorf("%d %s in %d of %d %s; fix %s and run validate again",
-			n, plural(n, "problem", "problems"), len(files), rep.Files,
-			plural(rep.Files, "file", "files"), plural(len(files), "it", "them"))}
+			n, layout.Plural(n, "problem", "problems"), len(files), rep.Files,
+			layout.Plural(rep.Files, "file", "files"), layout.Plural(len(files), "it", "them"))}
 	}
 	if format == "text" {
 		if rep.Files == 0 {
 			fmt.Fprintln(e.stdout, "no object files found")
 		} else {
-			fmt.Fprintf(e.stdout, "%d %s valid\n", rep.Files, plural(rep.Files, "file", "files"))
+			fmt.Fprintf(e.stdout, "%d %s valid\n", rep.Files, layout.Plural(rep.Files, "file", "files"))
 		}
 	}
 	return nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // unwrapPathError is err without the path an *fs.PathError repeats.
