@@ -28,6 +28,14 @@ import (
 // deltaTokenLifetime is how long a directory delta token stays valid.
 const deltaTokenLifetime = 7 * 24 * time.Hour
 
+// deltaRefsPerItem is the most relationship entries (members@delta,
+// owners@delta) one item of an initial round carries: a larger group is
+// repeated, each time with id and the next slice, possibly across pages
+// (graph-semantics.md §2.3: "a large group can repeat across pages, each
+// with a different slice of members@delta; clients must merge"). Graph does
+// not document the slice size; a small one is the strict reading.
+const deltaRefsPerItem = 20
+
 // deltaMaxFilterIDs is the largest number of ids in a users/groups delta $filter.
 const deltaMaxFilterIDs = 50
 
@@ -40,6 +48,7 @@ type deltaState struct {
 	Page   bool     `json:"p,omitempty"` // a $skiptoken (next page), not a $deltatoken
 	Init   bool     `json:"i,omitempty"` // a page of an initial round
 	Cursor uint64   `json:"c,omitempty"` // initial round: sequence of the last record sent
+	Part   int      `json:"pt,omitempty"` // initial round: items of the record after Cursor already sent
 	Offset int      `json:"o,omitempty"` // later round: entries already sent
 	Select string   `json:"sel,omitempty"`
 	IDs    []string `json:"f,omitempty"` // $filter=id eq '…' or …
@@ -239,16 +248,24 @@ func (s *Server) delta(req *request, rt *route) (*response, *apiError) {
 		i := sort.Search(len(recs), func(i int) bool { return recs[i].seq > st.Cursor })
 		items := []any{}
 		more := false
+		part := st.Part // items of recs[i] already sent on earlier pages
+		st.Part = 0
+	recLoop:
 		for ; i < len(recs); i++ {
 			r := recs[i]
 			if r.gone || (filter != nil && !filter[strings.ToLower(r.key())]) {
 				continue
 			}
-			if len(items) == pageSize {
-				more = true
-				break
+			parts := s.deltaInitialParts(r, sel)
+			for j := part; j < len(parts); j++ {
+				if len(items) == pageSize {
+					more = true
+					st.Part = j
+					break recLoop
+				}
+				items = append(items, parts[j])
 			}
-			items = append(items, s.deltaInitialItem(r, sel))
+			part = 0
 			st.Cursor = r.seq
 		}
 		if more {
@@ -352,6 +369,38 @@ func (s *Server) deltaInitialItem(r *record, sel deltaSel) map[string]any {
 		out[rel+"@delta"] = list
 	}
 	return out
+}
+
+// deltaInitialParts is an object of an initial round as one or more items:
+// the first with its properties, the relationships sliced deltaRefsPerItem
+// entries at a time; the following items carry id and the next slices.
+// Callers hold t.mu.
+func (s *Server) deltaInitialParts(r *record, sel deltaSel) []any {
+	full := s.deltaInitialItem(r, sel)
+	n := 1
+	lists := map[string][]any{}
+	for _, rel := range sel.rels {
+		lists[rel] = full[rel+"@delta"].([]any)
+		n = max(n, (len(lists[rel])+deltaRefsPerItem-1)/deltaRefsPerItem)
+	}
+	parts := make([]any, n)
+	for i := range parts {
+		var item map[string]any
+		if i == 0 {
+			item = full
+		} else {
+			item = map[string]any{"id": r.key()}
+		}
+		for _, rel := range sel.rels {
+			all := lists[rel]
+			lo, hi := min(i*deltaRefsPerItem, len(all)), min((i+1)*deltaRefsPerItem, len(all))
+			if i == 0 || lo < hi {
+				item[rel+"@delta"] = all[lo:hi:hi]
+			}
+		}
+		parts[i] = item
+	}
+	return parts
 }
 
 // deltaRef is one entry of a rel@delta annotation. Callers hold t.mu.

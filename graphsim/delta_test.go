@@ -488,3 +488,43 @@ func TestDeltaRejectsUnsupportedOptions(t *testing.T) {
 	}
 	e.do("POST", "/v1.0/users/delta", "{}").must(t, 405)
 }
+
+// TestDeltaLargeGroupRepeatsWithSlices: an initial round sends a group with
+// more than deltaRefsPerItem members as several items, each with id and a
+// different slice of members@delta, across page boundaries; only the first
+// carries the properties. The slices together are the members.
+func TestDeltaLargeGroupRepeatsWithSlices(t *testing.T) {
+	e := newDLEnv(t)
+	users := e.seedUsers("slice", 2*deltaRefsPerItem+5)
+	big := e.seedGroup("big", users...)
+	small := e.seedGroup("small", users[:3]...)
+	items, pages, _ := e.dlRound("/v1.0/groups/delta?$select=displayName,members", "Prefer", "odata.maxpagesize=2")
+	if pages < 2 {
+		t.Fatalf("pages = %d, want the big group across pages", pages)
+	}
+	var parts []map[string]any
+	got := map[string]bool{}
+	for _, it := range items {
+		if str(it["id"]) == small {
+			if n := len(asSlice(it["members@delta"])); n != 3 {
+				t.Errorf("small group: %d members in its one item", n)
+			}
+		}
+		if str(it["id"]) != big {
+			continue
+		}
+		parts = append(parts, it)
+		for _, m := range asSlice(it["members@delta"]) {
+			got[str(m.(map[string]any)["id"])] = true
+		}
+	}
+	if len(parts) != 3 {
+		t.Fatalf("big group came as %d items, want 3", len(parts))
+	}
+	if str(parts[0]["displayName"]) != "Group big" || parts[1]["displayName"] != nil {
+		t.Errorf("properties: first %v, second %v", parts[0]["displayName"], parts[1]["displayName"])
+	}
+	if len(got) != len(users) {
+		t.Errorf("slices hold %d distinct members, want %d", len(got), len(users))
+	}
+}

@@ -127,6 +127,12 @@
 //	| roleAssignmentScheduleRequests: selfActivate only for an eligible principal and with an end (afterDuration or afterDateTime; none → 400, strict); the activation is listed in roleAssignments and as an Activated roleAssignmentScheduleInstance (roleAssignmentOriginId = the assignment) until endDateTime on graphsim's clock; a standing assignment is an Assigned instance | rbacapplication-post-roleassignmentschedulerequests, resources/unifiedroleassignmentscheduleinstance (assignmentType, memberType) | TestActivatedAssignmentsListedUntilTheyEnd → importer TestActivatedAssignmentIsNotBackedUpNorRestoredAsStanding |
 //	| A role assignment whose principal was deleted stays listed (undocumented; observed: maester365/maester#589, cisagov/ScubaGear#1288, Microsoft365DSC#5445 "up to 7 days"); graphsim keeps it (no clean-up modelled) | — (undocumented) | cmd/entrasnap TestCheckRoleAssignmentReferences |
 //
+// ## Delta rounds (delta.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| An initial groups delta round repeats a large group, each item with id and a different slice of members@delta / owners@delta (20 entries per item: the slice size is undocumented, a small one is the strict reading); clients merge | learn:/graph/delta-query-groups, learn:/graph/api/group-delta | TestDeltaLargeGroupRepeatsWithSlices → live TestGroupsDeltaReadEqualsPerGroupRead |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

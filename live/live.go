@@ -22,6 +22,14 @@ type ReadOptions struct {
 	// CheckTenant, when set, is called with the tenant id the first request
 	// found ("" when none) before the long read: an error stops Read.
 	CheckTenant func(tenantID string) error
+	// Delta resumes kinds of DeltaKinds from the previous run's deltaLink
+	// and files instead of reading them in full (delta.go). A link Graph no
+	// longer knows (410) falls back to a full read of the kind, said with
+	// NoteProgress and KindResult.Note.
+	Delta map[string]DeltaFrom
+	// TrackDelta asks for Live.DeltaLinks: a deltaLink for every kind of
+	// DeltaKinds read completely, to resume from next time.
+	TrackDelta bool
 }
 
 // Live is the tenant as Read saw it: each object's file exactly as an
@@ -32,6 +40,10 @@ type Live struct {
 	Files    map[string][]byte `json:"-"`
 	Kinds    []KindResult      `json:"kinds"`
 	Warnings []Warning         `json:"warnings,omitempty"`
+	// DeltaLinks are the links to resume from next time, by kind, relative
+	// to the Graph root (ReadOptions.TrackDelta). They hold only Graph's
+	// opaque tokens, never a credential.
+	DeltaLinks map[string]string `json:"-"`
 	// Graph traffic of the read, from graph.Client.Stats.
 	Requests      int64 `json:"requests"`
 	ResourceUnits int64 `json:"resourceUnits"`
@@ -75,7 +87,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 			return nil, err
 		}
 	}
-	rd := &reader{c: o.Client, progress: o.Progress}
+	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta}
 	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
 	if err != nil {
 		return nil, err
@@ -92,6 +104,14 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	}
 	live.Kinds = kindResults
 	live.Files = b.files
+	for _, kr := range reads {
+		if kr.err == nil && kr.deltaLink != "" {
+			if live.DeltaLinks == nil {
+				live.DeltaLinks = map[string]string{}
+			}
+			live.DeltaLinks[kr.kind.Name] = kr.deltaLink
+		}
+	}
 	live.Warnings = b.warnings
 	return live, nil
 }
@@ -107,6 +127,11 @@ type KindResult struct {
 	Previous int  `json:"previous"`
 	Requests int  `json:"requests"`
 	Complete bool `json:"complete"`
+	// Read is how a kind of DeltaKinds was read: "delta" (changes since
+	// the previous run applied to its files) or "full"; "" for other kinds.
+	Read string `json:"read,omitempty"`
+	// Note says why a kind of DeltaKinds was read in full.
+	Note string `json:"note,omitempty"`
 	// Reason says why the kind is incomplete (stable text, as in the manifest).
 	Reason string `json:"reason,omitempty"`
 	// Permissions to grant when a read was denied.
@@ -224,7 +249,10 @@ func results(reads []*kindRead) (*builder, []KindResult, error) {
 	out := make([]KindResult, 0, len(reads))
 	for _, kr := range reads {
 		k := kr.kind
-		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests}
+		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note}
+		if kr.err == nil {
+			r.Read = kr.mode
+		}
 		if kr.err != nil {
 			r.Err = kr.err
 			var ke *KindError

@@ -37,6 +37,12 @@ type kindRead struct {
 	err error
 	// warnings about the kind as a whole (no schema).
 	warnings []Warning
+	// carried are files of the previous snapshot kept as they are (a delta
+	// round did not mention their objects); prepare leaves them alone.
+	carried []prepared
+	// deltaLink resumes the kind next time (delta.go); mode is "delta" or
+	// "full" for the kinds of deltaKinds; note says why a resume fell back.
+	deltaLink, mode, note string
 }
 
 // KindError says why a kind is incomplete.
@@ -139,6 +145,9 @@ var topLevelChild = map[string]struct{ path, parentProp string }{
 type reader struct {
 	c        *graph.Client
 	progress Progress
+	// delta: kinds to resume from a deltaLink; track: keep deltaLinks.
+	delta map[string]DeltaFrom
+	track bool
 	// granted is the permission set `entrasnap kinds --permissions` lists
 	// for the kinds read: a denied read names the permission of this set
 	// that grants it (Directory.Read.All rather than User.Read.All).
@@ -229,6 +238,10 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 			reads := r.readUnit(ctx, u)
 			for _, kr := range reads {
 				kr.prepare()
+				if kr.err == nil {
+					kr.files = append(kr.files, kr.carried...)
+				}
+				kr.carried = nil
 			}
 			mu.Lock()
 			for _, kr := range reads {
@@ -260,8 +273,15 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		objs     []map[string]any
 		requests atomic.Int64
 		err      error
+		dr       *deltaRead
 	)
+	spec, isDelta := deltaKinds[k.Name]
 	if err = r.unreadableProperties(ctx, k); err != nil {
+	} else if isDelta && !k.Singleton {
+		dr, err = r.readDelta(ctx, k, spec, &requests) // delta.go
+		if err == nil {
+			objs = dr.objs
+		}
 	} else if k.Singleton {
 		var obj map[string]any
 		obj, err = r.get(ctx, k, &requests)
@@ -309,6 +329,10 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 			kr.objects = nil
 		}
 		kr.count = len(kr.objects)
+		if dr != nil && kr.err == nil && ek == k {
+			kr.carried, kr.deltaLink, kr.mode, kr.note = dr.carried, dr.link, dr.mode, dr.note
+			kr.count += len(kr.carried)
+		}
 		out = append(out, kr)
 	}
 	return out
