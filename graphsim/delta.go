@@ -43,13 +43,13 @@ const deltaMaxFilterIDs = 50
 type deltaState struct {
 	Tenant string   `json:"tn"`
 	Kind   string   `json:"k"`
-	Since  uint64   `json:"s"`           // changes after this log position (later rounds; a deltatoken's state)
-	Upto   uint64   `json:"u,omitempty"` // the log position the round ends at
-	Page   bool     `json:"p,omitempty"` // a $skiptoken (next page), not a $deltatoken
-	Init   bool     `json:"i,omitempty"` // a page of an initial round
-	Cursor uint64   `json:"c,omitempty"` // initial round: sequence of the last record sent
+	Since  uint64   `json:"s"`            // changes after this log position (later rounds; a deltatoken's state)
+	Upto   uint64   `json:"u,omitempty"`  // the log position the round ends at
+	Page   bool     `json:"p,omitempty"`  // a $skiptoken (next page), not a $deltatoken
+	Init   bool     `json:"i,omitempty"`  // a page of an initial round
+	Cursor uint64   `json:"c,omitempty"`  // initial round: sequence of the last record sent
 	Part   int      `json:"pt,omitempty"` // initial round: items of the record after Cursor already sent
-	Offset int      `json:"o,omitempty"` // later round: entries already sent
+	Offset int      `json:"o,omitempty"`  // later round: entries already sent
 	Select string   `json:"sel,omitempty"`
 	IDs    []string `json:"f,omitempty"` // $filter=id eq '…' or …
 	Issued int64    `json:"t"`           // unix seconds

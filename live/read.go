@@ -148,6 +148,9 @@ type reader struct {
 	// delta: kinds to resume from a deltaLink; track: keep deltaLinks.
 	delta map[string]DeltaFrom
 	track bool
+	// perParent reads groups' members and owners per group, as before
+	// delta.go (tests compare both paths).
+	perParent bool
 	// granted is the permission set `entrasnap kinds --permissions` lists
 	// for the kinds read: a denied read names the permission of this set
 	// that grants it (Directory.Read.All rather than User.Read.All).
@@ -277,7 +280,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 	)
 	spec, isDelta := deltaKinds[k.Name]
 	if err = r.unreadableProperties(ctx, k); err != nil {
-	} else if isDelta && !k.Singleton {
+	} else if isDelta && !k.Singleton && !r.perParent {
 		dr, err = r.readDelta(ctx, k, spec, &requests) // delta.go
 		if err == nil {
 			objs = dr.objs

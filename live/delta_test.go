@@ -1,0 +1,240 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+func deltaSim(t *testing.T, sizes graphsim.Sizes) (*graphsim.Server, *graph.Client) {
+	t.Helper()
+	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, Sizes: sizes,
+		Now: time.Date(2026, 3, 23, 10, 15, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	c, err := graph.New(graph.Config{BaseURL: srv.URL, AccessToken: sim.Token(), HTTPClient: srv.Client(),
+		Sleep: func(ctx context.Context, d time.Duration) error { sim.Clock().Advance(d); return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, c
+}
+
+// readWith reads kinds with rd and returns the files and results.
+func readWith(t *testing.T, rd *reader, kinds []*layout.Kind) (map[string][]byte, []KindResult) {
+	t.Helper()
+	reads, err := rd.readAll(context.Background(), kinds, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, res, err := results(reads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if !r.Complete {
+			t.Fatalf("%s incomplete: %v", r.Kind, r.Err)
+		}
+	}
+	return b.files, res
+}
+
+func sameFiles(t *testing.T, what string, got, want map[string][]byte) {
+	t.Helper()
+	var paths []string
+	for p := range want {
+		paths = append(paths, p)
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	bad := 0
+	for _, p := range paths {
+		if !bytes.Equal(got[p], want[p]) {
+			if bad < 5 {
+				t.Errorf("%s: %s differs:\n--- got\n%s--- want\n%s", what, p, got[p], want[p])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d of %d files differ", what, bad, len(paths))
+	}
+}
+
+// TestGroupsDeltaReadEqualsPerGroupRead: groups read through one
+// /groups/delta round (members and owners as members@delta / owners@delta,
+// large groups repeated in slices across pages and merged) give the same
+// files, byte for byte, as the per-group member and owner reads, on a
+// tenant whose groups hold more members than one page of either (1,100 >
+// 999 per member page, > 20 per delta slice), and with far fewer requests.
+func TestGroupsDeltaReadEqualsPerGroupRead(t *testing.T) {
+	_, c := deltaSim(t, graphsim.Sizes{Users: 1200, Groups: 12, MembersPerGroup: 1100})
+	groups, _ := layout.Lookup("groups")
+	kinds := []*layout.Kind{groups}
+
+	old, oldRes := readWith(t, &reader{c: c, progress: NoProgress{}, perParent: true}, kinds)
+	s0 := c.Stats()
+	got, res := readWith(t, &reader{c: c, progress: NoProgress{}}, kinds)
+	units := c.Stats().ResourceUnits - s0.ResourceUnits
+	sameFiles(t, "delta read vs per-group read", got, old)
+	big := 0
+	for _, data := range got {
+		if n := bytes.Count(data, []byte("\n    id: ")) + bytes.Count(data, []byte("\n  - id: ")); n > 999 {
+			big++
+		}
+	}
+	if big == 0 {
+		t.Fatalf("no group holds more than 999 members: the test does not cover paging")
+	}
+	if res[0].Read != "full" || res[0].Requests >= oldRes[0].Requests {
+		t.Errorf("delta read: mode %q, %d requests (%d units); per-group read: %d requests", res[0].Read, res[0].Requests, units, oldRes[0].Requests)
+	}
+	t.Logf("groups: per-group read %d requests, delta read %d requests (%d units)", oldRes[0].Requests, res[0].Requests, units)
+}
+
+// TestResumeAppliesChangesLikeAFullRead: a later round applied to the
+// previous files gives the files of a full read of the changed tenant.
+func TestResumeAppliesChangesLikeAFullRead(t *testing.T) {
+	sim, c := deltaSim(t, graphsim.Sizes{Users: 60, Groups: 10, MembersPerGroup: 30})
+	users, _ := layout.Lookup("users")
+	groups, _ := layout.Lookup("groups")
+	kinds := []*layout.Kind{users, groups}
+	rd := &reader{c: c, progress: NoProgress{}, track: true}
+	reads, err := rd.readAll(context.Background(), kinds, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{}
+	for _, kr := range reads {
+		links[kr.kind.Name] = kr.deltaLink
+	}
+	b, _, err := results(reads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := b.files
+	if links["users"] == "" || links["groups"] == "" {
+		t.Fatalf("links = %v", links)
+	}
+
+	// Changes: a rename, an edit, a membership removal and addition, a
+	// deleted user (leaves its groups), a deleted group.
+	tn := sim.Tenant()
+	var userIDs, groupIDs []string
+	for p := range first {
+		if k, key, err := layout.Locate(p); err == nil {
+			if k == users {
+				userIDs = append(userIDs, key)
+			} else {
+				groupIDs = append(groupIDs, key)
+			}
+		}
+	}
+	sort.Strings(userIDs)
+	sort.Strings(groupIDs)
+	mustDo(t, c, "PATCH", "/v1.0/users/"+userIDs[0], `{"userPrincipalName":"renamed@`+tn.Domain()+`","jobTitle":"Boss"}`)
+	mustDo(t, c, "PATCH", "/v1.0/groups/"+groupIDs[0], `{"description":"changed"}`)
+	mustDo(t, c, "DELETE", "/v1.0/users/"+userIDs[1], "")
+	mustDo(t, c, "DELETE", "/v1.0/groups/"+groupIDs[1], "")
+
+	files := func(k *layout.Kind) map[string][]byte {
+		out := map[string][]byte{}
+		for p, d := range first {
+			if fk, _, _ := layout.Locate(p); fk == k {
+				out[p] = d
+			}
+		}
+		return out
+	}
+	s0 := c.Stats()
+	inc, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true, delta: map[string]DeltaFrom{
+		"users":  {Link: links["users"], Files: files(users)},
+		"groups": {Link: links["groups"], Files: files(groups)},
+	}}, kinds)
+	reqs := c.Stats().Requests - s0.Requests
+	full, _ := readWith(t, &reader{c: c, progress: NoProgress{}}, kinds)
+	sameFiles(t, "resumed vs full", inc, full)
+	changed := 0
+	for p := range full {
+		if !bytes.Equal(full[p], first[p]) {
+			changed++
+		}
+	}
+	if changed < 3 || len(full) != len(first)-2 {
+		t.Errorf("the changes changed %d files, %d → %d files: the test does not exercise them", changed, len(first), len(full))
+	}
+	for _, r := range res {
+		if r.Read != "delta" {
+			t.Errorf("%s read %q, want delta", r.Kind, r.Read)
+		}
+	}
+	if reqs > 4 {
+		t.Errorf("the resumed read sent %d requests, want one round per kind", reqs)
+	}
+}
+
+// TestResumeFallsBackOnGone: a deltaLink Graph no longer knows (expired)
+// makes the kind read in full, with a note; a link to another path is
+// refused the same way without being sent.
+func TestResumeFallsBackOnGone(t *testing.T) {
+	sim, c := deltaSim(t, graphsim.Sizes{Users: 20, Groups: 8})
+	groups, _ := layout.Lookup("groups")
+	kinds := []*layout.Kind{groups}
+	rd := &reader{c: c, progress: NoProgress{}, track: true}
+	reads, err := rd.readAll(context.Background(), kinds, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := reads[0].deltaLink
+	full, _ := readWith(t, &reader{c: c, progress: NoProgress{}}, kinds)
+	sim.Clock().Advance(8 * 24 * time.Hour) // past the 7-day token lifetime
+	notes := &noteRecorder{}
+	got, res := readWith(t, &reader{c: c, progress: notes, track: true, delta: map[string]DeltaFrom{
+		"groups": {Link: link, Files: map[string][]byte{}},
+	}}, kinds)
+	sameFiles(t, "after 410", got, full)
+	if res[0].Read != "full" || !strings.Contains(res[0].Note, "410") || len(notes.notes) != 1 {
+		t.Errorf("read %q, note %q, progress notes %v", res[0].Read, res[0].Note, notes.notes)
+	}
+	for _, bad := range []string{"https://evil.example/v1.0/groups/delta?$deltatoken=x", "/v1.0/users/delta?$deltatoken=x",
+		"/v1.0/groups/delta?$deltatoken=x&access_token=y", "/v1.0/groups/delta?$select=id"} {
+		if err := CheckDeltaLink("groups", bad); !errors.Is(err, ErrBadDeltaLink) {
+			t.Errorf("CheckDeltaLink(%q) = %v", bad, err)
+		}
+	}
+}
+
+type noteRecorder struct {
+	NoProgress
+	notes []string
+}
+
+func (n *noteRecorder) KindNote(kind, note string) { n.notes = append(n.notes, kind+": "+note) }
+
+func mustDo(t *testing.T, c *graph.Client, method, path, body string) {
+	t.Helper()
+	var b any
+	if body != "" {
+		b = json.RawMessage(body)
+	}
+	if _, err := c.Do(context.Background(), method, path, b); err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+}
