@@ -59,6 +59,12 @@ type Options struct {
 	// (restore's id map .entrasnap/idmap.yaml). They must not be object
 	// files or the manifest; a path given replaces the previous snapshot's.
 	Files map[string][]byte
+	// Full reads every kind in full instead of resuming users and groups
+	// from the delta state (state.go).
+	Full bool
+	// FullEvery is the period of the safety-net full read of the kinds
+	// read with delta; zero keeps the state's, or DefaultFullEvery.
+	FullEvery time.Duration
 }
 
 // Result is what Run did.
@@ -208,7 +214,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	start := o.Now().UTC().Truncate(time.Second)
 	res := &Result{Time: start, Branch: branch}
+	state, stateData, stateErr := readState(ctx, o.Repo, prev)
+	deltaFrom, why, err := planDelta(ctx, o, kinds, prev, state, stateErr, start)
+	if err != nil {
+		return nil, err
+	}
+	if np, ok := o.Progress.(live.NoteProgress); ok {
+		for _, k := range kinds {
+			if w := why[k.Name]; w != "" && state != nil {
+				np.KindNote(k.Name, w)
+			}
+		}
+	}
 	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,
+		Delta: deltaFrom, TrackDelta: true,
 		CheckTenant: func(tenant string) error {
 			if prev.manifest != nil && prev.manifest.TenantID != "" && tenant != "" && !strings.EqualFold(prev.manifest.TenantID, tenant) {
 				return &TenantMismatchError{Repo: o.Repo.Path(), RepoTenant: prev.manifest.TenantID, Tenant: tenant}
@@ -235,6 +254,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		k, _ := layout.Lookup(r.Kind)
 		read[k.Name] = true
 		r.Previous = prev.perKind[k.Name]
+		if r.Note == "" && r.Read == "full" {
+			r.Note = why[k.Name]
+		}
 		if !r.Complete {
 			r.Objects = prev.perKind[k.Name] // carried forward
 			carry = append(carry, k.Root())
@@ -251,7 +273,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// Files of the previous snapshot that belong to no kind read this run
 	// (a README, CI files, kinds this version does not know) stay.
 	for p := range prev.blobs {
-		if _, extra := o.Files[p]; extra || p == layout.ManifestPath || underAny(p, carry) {
+		if _, extra := o.Files[p]; extra || p == layout.ManifestPath || p == StatePath || underAny(p, carry) {
 			continue
 		}
 		if k, _, err := layout.Locate(p); err == nil && read[k.Name] {
@@ -273,13 +295,27 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	for p, data := range o.Files {
-		if _, _, err := layout.Locate(p); err == nil || p == layout.ManifestPath {
+		if _, _, err := layout.Locate(p); err == nil || p == layout.ManifestPath || p == StatePath {
 			return res, fmt.Errorf("exporter: Options.Files: %s is an object file or the manifest", p)
 		}
 		files[p] = data
 	}
 	man := buildManifest(res, prev.manifest, read)
 	files[layout.ManifestPath] = man.Encode()
+	every := o.FullEvery
+	if every <= 0 && state != nil && state.FullEvery > 0 {
+		every = state.FullEvery
+	}
+	if every <= 0 {
+		every = DefaultFullEvery
+	}
+	next, material := nextState(state, every, lv, res.Kinds, start)
+	switch {
+	case material && (len(next.Kinds) > 0 || stateData != nil):
+		files[StatePath] = next.Encode()
+	case stateData != nil:
+		files[StatePath] = stateData // the stored links stay (state.go)
+	}
 	countChanges(res, files, carry, prev)
 
 	msg, tagMsg := messages(res, man, o.Message)

@@ -20,6 +20,7 @@ func TestReadGivesTheFilesRunCommits(t *testing.T) {
 	mustExport(t, c, r, nil)
 	committed := tree(t, r, "HEAD")
 	delete(committed, layout.ManifestPath)
+	delete(committed, StatePath) // Run's delta state (state.go)
 
 	lv, err := live.Read(context.Background(), live.ReadOptions{Client: c})
 	if err != nil {

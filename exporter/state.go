@@ -1,0 +1,239 @@
+package exporter
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// Delta state (incremental export).
+//
+// StatePath holds, per kind read with delta (live.DeltaKinds: users and
+// groups), the deltaLink Graph gave at the end of the kind's last read and
+// the time of its last full read, plus the period of the safety-net full
+// read. It is committed with the snapshot, so a run in a fresh clone (CI)
+// resumes. A deltaLink holds only Graph's opaque tokens: it is stored
+// relative to the Graph root, and one read back must be the kind's delta
+// function with only $-parameters (live.CheckDeltaLink), so no host or
+// credential can come from, or land in, the file.
+//
+// The next run resumes such a kind: Graph returns the changes since the
+// link, which live applies to the kind's files in the previous snapshot
+// (read from the repository at the branch head). The kind is read in full
+// instead when --full is given, when its state is missing or unusable, when
+// the kind was incomplete (or not read) in the previous snapshot, when its
+// last full read is --full-every old (default 7 days), or when Graph no
+// longer knows the link (410 / syncStateNotFound; said in progress).
+//
+// Graph gives a new link with every round, but the state file is rewritten
+// only when a kind was read in full, lost its state, or holds a link older
+// than linkRefresh (3 days; Graph keeps directory delta tokens 7 days): a
+// day without changes makes no commit, and a day with changes commits the
+// changed objects without new tokens. The next round starts from the older
+// link again and replays the changes since, which apply idempotently (the
+// current values of changed properties, the current membership).
+
+// StatePath is the delta state file in the repository.
+const StatePath = ".entrasnap/state.yaml"
+
+// DefaultFullEvery is the period of the safety-net full read.
+const DefaultFullEvery = 7 * 24 * time.Hour
+
+// linkRefresh is the age at which a kind's stored link is replaced by the
+// one of this run's round.
+const linkRefresh = 72 * time.Hour
+
+// State is the delta state.
+type State struct {
+	FullEvery time.Duration
+	Kinds     map[string]KindState
+}
+
+// KindState is one kind's delta state.
+type KindState struct {
+	DeltaLink string
+	LinkAt    time.Time // when Graph gave DeltaLink
+	LastFull  time.Time // the last full read of the kind
+}
+
+// Encode renders the state as canonical YAML.
+func (s *State) Encode() []byte {
+	kinds := map[string]any{}
+	for name, k := range s.Kinds {
+		kinds[name] = map[string]any{"deltaLink": k.DeltaLink, "deltaLinkTime": k.LinkAt.UTC().Format(time.RFC3339),
+			"lastFullRead": k.LastFull.UTC().Format(time.RFC3339)}
+	}
+	return layout.Encode(map[string]any{
+		"about":     "entrasnap delta state: where the next export resumes each kind (see README, Daily backup in CI). Delete this file to read everything in full.",
+		"fullEvery": FormatEvery(s.FullEvery),
+		"kinds":     kinds,
+	})
+}
+
+// DecodeState reads a state file.
+func DecodeState(data []byte) (*State, error) {
+	m, err := layout.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	s := &State{Kinds: map[string]KindState{}}
+	if v, ok := m["fullEvery"].(string); ok {
+		if s.FullEvery, err = ParseEvery(v); err != nil {
+			return nil, fmt.Errorf("fullEvery: %w", err)
+		}
+	}
+	kinds, _ := m["kinds"].(map[string]any)
+	for name, v := range kinds {
+		e, _ := v.(map[string]any)
+		link, _ := e["deltaLink"].(string)
+		if err := live.CheckDeltaLink(name, link); err != nil {
+			return nil, err
+		}
+		ks := KindState{DeltaLink: link}
+		for prop, dst := range map[string]*time.Time{"lastFullRead": &ks.LastFull, "deltaLinkTime": &ks.LinkAt} {
+			t, _ := e[prop].(string)
+			if *dst, err = time.Parse(time.RFC3339, t); err != nil {
+				return nil, fmt.Errorf("%s: %s: want a time such as 2026-12-05T20:00:00Z", name, prop)
+			}
+		}
+		s.Kinds[name] = ks
+	}
+	return s, nil
+}
+
+// ParseEvery reads a --full-every value: "7d", "36h", a Go duration.
+func ParseEvery(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if d, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q: want a positive number of days (7d) or hours (36h)", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	dur, err := time.ParseDuration(v)
+	if err != nil || dur <= 0 {
+		return 0, fmt.Errorf("%q: want a positive number of days (7d) or hours (36h)", v)
+	}
+	return dur, nil
+}
+
+// FormatEvery writes a period as ParseEvery reads it.
+func FormatEvery(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
+
+// planDelta decides which kinds resume from the state, and why the others
+// are read in full. It reads the previous files of the kinds that resume.
+func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previous, st *State, stateErr error, now time.Time) (map[string]live.DeltaFrom, map[string]string, error) {
+	from := map[string]live.DeltaFrom{}
+	why := map[string]string{}
+	every := o.FullEvery
+	if every <= 0 && st != nil && st.FullEvery > 0 {
+		every = st.FullEvery
+	}
+	if every <= 0 {
+		every = DefaultFullEvery
+	}
+	for _, k := range kinds {
+		if !isDeltaKind(k.Name) {
+			continue
+		}
+		var ks KindState
+		ok := false
+		if st != nil {
+			ks, ok = st.Kinds[k.Name]
+		}
+		var mk layout.ManifestKind
+		inPrev := false
+		if prev.manifest != nil {
+			mk, inPrev = prev.manifest.Kinds[k.Name]
+		}
+		switch {
+		case o.Full:
+			why[k.Name] = "full read: --full"
+		case stateErr != nil:
+			why[k.Name] = "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
+		case !ok:
+			why[k.Name] = "full read: no delta state yet"
+		case !inPrev || !mk.Complete:
+			why[k.Name] = "full read: the previous snapshot does not hold the kind complete"
+		case now.Sub(ks.LastFull) >= every:
+			why[k.Name] = "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
+		default:
+			files, err := o.Repo.ReadAll(ctx, prev.rev, k.Root())
+			if err != nil {
+				return nil, nil, fmt.Errorf("reading the previous %s files: %w", k.Name, err)
+			}
+			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Files: files}
+		}
+	}
+	return from, why, nil
+}
+
+func isDeltaKind(name string) bool {
+	for _, d := range live.DeltaKinds() {
+		if d == name {
+			return true
+		}
+	}
+	return false
+}
+
+// readState reads the previous snapshot's state file, if any.
+func readState(ctx context.Context, r *snapshot.Repo, prev *previous) (*State, []byte, error) {
+	if _, ok := prev.blobs[StatePath]; !ok || prev.rev == "" {
+		return nil, nil, nil
+	}
+	data, err := r.ReadFile(ctx, prev.rev, StatePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := DecodeState(data)
+	return st, data, err
+}
+
+// nextState is the state after this run: the kinds read now take their new
+// link (a kind read incompletely loses its state: read in full next time);
+// kinds not read keep theirs.
+func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, now time.Time) (*State, bool) {
+	s := &State{FullEvery: every, Kinds: map[string]KindState{}}
+	material := old == nil || old.FullEvery != every
+	if old != nil {
+		for name, k := range old.Kinds {
+			s.Kinds[name] = k
+		}
+	}
+	for _, r := range kinds {
+		if !isDeltaKind(r.Kind) {
+			continue
+		}
+		link := lv.DeltaLinks[r.Kind]
+		if !r.Complete || link == "" {
+			if _, had := s.Kinds[r.Kind]; had {
+				material = true
+			}
+			delete(s.Kinds, r.Kind)
+			continue
+		}
+		ks := s.Kinds[r.Kind]
+		if r.Read != "delta" {
+			ks.LastFull = now
+		} else if now.Sub(ks.LinkAt) < linkRefresh {
+			continue // keep the stored link
+		}
+		ks.DeltaLink, ks.LinkAt = link, now
+		s.Kinds[r.Kind] = ks
+		material = true
+	}
+	return s, material
+}
