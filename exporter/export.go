@@ -309,7 +309,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if every <= 0 {
 		every = DefaultFullEvery
 	}
-	next, material := nextState(state, every, lv, res.Kinds, start)
+	next, material := nextState(state, every, lv, res.Kinds, kindsChanged(files, prev), start)
 	switch {
 	case material && (len(next.Kinds) > 0 || stateData != nil):
 		files[StatePath] = next.Encode()
@@ -343,6 +343,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.WorktreeSkipped = wr.WorktreeSkipped
 		res.WorktreeKept = wr.WorktreeKept
 		res.Added, res.Modified, res.Deleted = wr.Counts.Added, wr.Counts.Modified, wr.Counts.Deleted
+		// The delta state is bookkeeping, not a change of the tenant.
+		if data, ok := files[StatePath]; ok && wr.Changed {
+			old, had := prev.blobs[StatePath]
+			switch {
+			case !had:
+				res.Added--
+			case old != plumbing.ComputeHash(plumbing.BlobObject, data):
+				res.Modified--
+			}
+		}
 	}
 	o.Progress.Done(res)
 	if err != nil {
@@ -453,6 +463,9 @@ func countChanges(res *Result, files map[string][]byte, carry []string, prev *pr
 	res.Added, res.Modified, res.Deleted = 0, 0, 0
 	res.counted = true
 	for p, data := range files {
+		if p == StatePath {
+			continue // bookkeeping (state.go)
+		}
 		old, ok := prev.blobs[p]
 		switch {
 		case !ok:

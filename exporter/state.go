@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -31,13 +33,16 @@ import (
 // last full read is --full-every old (default 7 days), or when Graph no
 // longer knows the link (410 / syncStateNotFound; said in progress).
 //
-// Graph gives a new link with every round, but the state file is rewritten
-// only when a kind was read in full, lost its state, or holds a link older
-// than linkRefresh (3 days; Graph keeps directory delta tokens 7 days): a
-// day without changes makes no commit, and a day with changes commits the
-// changed objects without new tokens. The next round starts from the older
-// link again and replays the changes since, which apply idempotently (the
-// current values of changed properties, the current membership).
+// Graph gives a new link with every round, but a kind's link is replaced
+// only when the kind's files changed, it was read in full, or its link is
+// older than linkRefresh (3 days; Graph keeps directory delta tokens 7
+// days): a day without changes makes no commit. When the files did not
+// change, the next round replays the changes since the older link onto
+// files that already hold their outcome, which gives the same files (an
+// object created in the window comes in full, with all its current members,
+// and is merged with its file). When they did change, the replay could
+// merge such a full object with a file that holds members removed since,
+// so the link must move.
 
 // StatePath is the delta state file in the repository.
 const StatePath = ".entrasnap/state.yaml"
@@ -205,7 +210,7 @@ func readState(ctx context.Context, r *snapshot.Repo, prev *previous) (*State, [
 // nextState is the state after this run: the kinds read now take their new
 // link (a kind read incompletely loses its state: read in full next time);
 // kinds not read keep theirs.
-func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, now time.Time) (*State, bool) {
+func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, changed map[string]bool, now time.Time) (*State, bool) {
 	s := &State{FullEvery: every, Kinds: map[string]KindState{}}
 	material := old == nil || old.FullEvery != every
 	if old != nil {
@@ -228,7 +233,7 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 		ks := s.Kinds[r.Kind]
 		if r.Read != "delta" {
 			ks.LastFull = now
-		} else if now.Sub(ks.LinkAt) < linkRefresh {
+		} else if !changed[r.Kind] && now.Sub(ks.LinkAt) < linkRefresh {
 			continue // keep the stored link
 		}
 		ks.DeltaLink, ks.LinkAt = link, now
@@ -236,4 +241,30 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 		material = true
 	}
 	return s, material
+}
+
+// kindsChanged tells, per kind read with delta, whether its files differ
+// from the previous snapshot's.
+func kindsChanged(files map[string][]byte, prev *previous) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range live.DeltaKinds() {
+		k, _ := layout.Lookup(name)
+		root := k.Root() + "/"
+		for p, data := range files {
+			if strings.HasPrefix(p, root) && prev.blobs[p] != plumbing.ComputeHash(plumbing.BlobObject, data) {
+				out[name] = true
+				break
+			}
+		}
+		if out[name] {
+			continue
+		}
+		for p := range prev.blobs {
+			if _, ok := files[p]; strings.HasPrefix(p, root) && !ok {
+				out[name] = true
+				break
+			}
+		}
+	}
+	return out
 }

@@ -1,0 +1,336 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/live"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// changer scripts tenant changes through Graph.
+type changer struct {
+	t   *testing.T
+	c   *graph.Client
+	sim *graphsim.Server
+	n   int
+}
+
+func (ch *changer) do(method, path string, body map[string]any) map[string]any {
+	ch.t.Helper()
+	var b any
+	if body != nil {
+		b = body
+	}
+	resp, err := ch.c.Do(context.Background(), method, path, b)
+	if err != nil {
+		ch.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	var out map[string]any
+	_ = json.Unmarshal(resp.Body, &out)
+	return out
+}
+
+func (ch *changer) newUser() string {
+	ch.n++
+	nick := fmt.Sprintf("delta%d", ch.n)
+	u := ch.do("POST", "/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Delta " + nick,
+		"mailNickname": nick, "userPrincipalName": nick + "@" + ch.sim.Tenant().Domain(),
+		"passwordProfile": map[string]any{"password": "Xy!" + nick + "-8Ab#", "forceChangePasswordNextSignIn": true}})
+	return u["id"].(string)
+}
+
+func (ch *changer) newGroup(members, owners []string) string {
+	ch.n++
+	nick := fmt.Sprintf("deltagroup%d", ch.n)
+	body := map[string]any{"displayName": "Delta group " + nick, "mailEnabled": false, "mailNickname": nick,
+		"securityEnabled": true, "groupTypes": []any{}}
+	g := ch.do("POST", "/v1.0/groups", body)
+	id := g["id"].(string)
+	for _, o := range owners {
+		ch.link(id, "owners", o)
+	}
+	for _, m := range members {
+		ch.link(id, "members", m)
+	}
+	return id
+}
+
+func (ch *changer) link(group, rel, id string) {
+	ch.t.Helper()
+	ch.do("POST", "/v1.0/groups/"+group+"/"+rel+"/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + id})
+}
+
+func (ch *changer) unlink(group, rel, id string) {
+	ch.t.Helper()
+	ch.do("DELETE", "/v1.0/groups/"+group+"/"+rel+"/"+id+"/$ref", nil)
+}
+
+// plainGroups are groups whose members and owners Graph lets us write.
+func plainGroups(sim *graphsim.Server) []map[string]any {
+	var out []map[string]any
+	for _, g := range sim.Tenant().List("group") {
+		if g["membershipRule"] == nil && g["mailEnabled"] != true && len(sim.Tenant().Links("group", g["id"].(string), "members")) >= 2 {
+			out = append(out, g)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i]["id"].(string) < out[j]["id"].(string) })
+	return out
+}
+
+// sameTree checks that two snapshots hold the same files, byte for byte,
+// but for the delta state (Graph's tokens, not tenant state).
+func sameTree(t *testing.T, what string, inc, full map[string][]byte) {
+	t.Helper()
+	delete(inc, StatePath)
+	delete(full, StatePath)
+	var paths []string
+	for p := range full {
+		paths = append(paths, p)
+	}
+	for p := range inc {
+		if _, ok := full[p]; !ok {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	bad := 0
+	for _, p := range paths {
+		if !bytes.Equal(inc[p], full[p]) {
+			if bad < 4 {
+				t.Errorf("%s: %s differs\n--- incremental\n%s--- full\n%s", what, p, inc[p], full[p])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%s: %d of %d files differ", what, bad, len(paths))
+	}
+}
+
+func kindResult(res *Result, kind string) live.KindResult {
+	for _, k := range res.Kinds {
+		if k.Kind == kind {
+			return k
+		}
+	}
+	return live.KindResult{}
+}
+
+// TestIncrementalExportEqualsFullExport is THE test of the incremental
+// export: after scripted changes (creates, edits, soft deletes, restores
+// from the recycle bin, purges, membership churn, owner changes, renames),
+// the snapshot an incremental export commits (users and groups resumed
+// from the delta state and applied to the previous files) holds exactly
+// the files a full export of the same tenant state commits into a fresh
+// repository. Then: a day without changes costs one request per delta kind
+// and makes no commit; the state resumes from a fresh clone; --full reads
+// in full; an expired token (410) falls back to a full read, said so.
+func TestIncrementalExportEqualsFullExport(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 200, Groups: 30, MembersPerGroup: 40}})
+	c := newClient(t, sim, nil, "")
+	inc := newRepo(t, false)
+	first := mustExport(t, c, inc, nil)
+	for _, k := range []string{"users", "groups"} {
+		if r := kindResult(first, k); r.Read != "full" || r.Note != "full read: no delta state yet" {
+			t.Errorf("first export, %s: read %q, note %q", k, r.Read, r.Note)
+		}
+	}
+	st, _, err := readState(context.Background(), inc, mustPrevious(t, inc))
+	if err != nil || st == nil || st.Kinds["users"].DeltaLink == "" || st.Kinds["groups"].DeltaLink == "" || st.FullEvery != DefaultFullEvery {
+		t.Fatalf("state after the first export: %+v, %v", st, err)
+	}
+	stateFile := tree(t, inc, "HEAD")[StatePath]
+	if bytes.Contains(stateFile, []byte(sim.Token())) || bytes.Contains(bytes.ToLower(stateFile), []byte("bearer")) || bytes.Contains(stateFile, []byte("http")) {
+		t.Errorf("the state file holds a token or a host:\n%s", stateFile)
+	}
+
+	ch := &changer{t: t, c: c, sim: sim}
+	compare := func(day string) *Result {
+		t.Helper()
+		res := mustExport(t, c, inc, nil)
+		if !res.Complete() {
+			t.Fatalf("%s: incomplete %+v", day, res.Incomplete())
+		}
+		for _, k := range []string{"users", "groups"} {
+			if r := kindResult(res, k); r.Read != "delta" {
+				t.Errorf("%s: %s read %q (%s), want delta", day, k, r.Read, r.Note)
+			}
+		}
+		full := newRepo(t, true)
+		mustExport(t, c, full, nil)
+		sameTree(t, day, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+		return res
+	}
+
+	// Day 1.
+	groups := plainGroups(sim)
+	if len(groups) < 3 {
+		t.Fatalf("only %d plain groups", len(groups))
+	}
+	var users []string
+	for _, u := range sim.Tenant().List("user") {
+		if u["userType"] == "Member" && !strings.Contains(fmt.Sprint(u["userPrincipalName"]), "admin") {
+			users = append(users, u["id"].(string))
+		}
+	}
+	sort.Strings(users)
+	u1 := ch.newUser()
+	g1 := ch.newGroup([]string{u1, users[0], users[1]}, []string{users[2]})
+	ch.do("PATCH", "/v1.0/users/"+users[3], map[string]any{"jobTitle": "Delta tester", "department": "Backups"})
+	ch.do("PATCH", "/v1.0/users/"+users[4], map[string]any{"userPrincipalName": "renamed4@" + sim.Tenant().Domain()})
+	ch.do("PATCH", "/v1.0/groups/"+groups[0]["id"].(string), map[string]any{"displayName": "Renamed group", "description": "now described"})
+	gx := groups[1]["id"].(string)
+	members := sim.Tenant().Links("group", gx, "members")
+	ch.unlink(gx, "members", members[0])
+	ch.link(gx, "members", users[5])
+	ch.link(gx, "owners", users[6])
+	for _, o := range sim.Tenant().Links("group", gx, "owners") {
+		if !strings.EqualFold(o, users[6]) {
+			ch.unlink(gx, "owners", o)
+		}
+	}
+	// A user in several groups is soft-deleted (leaves them); a group too.
+	uDel := members[1]
+	ch.do("DELETE", "/v1.0/users/"+uDel, nil)
+	gDel := groups[2]["id"].(string)
+	ch.do("DELETE", "/v1.0/groups/"+gDel, nil)
+	day1 := compare("day 1")
+	if day1.Modified == 0 || day1.Deleted == 0 || day1.Added == 0 {
+		t.Errorf("day 1 changed %d/%d/%d files: the changes did not show", day1.Added, day1.Modified, day1.Deleted)
+	}
+
+	// Day 2: the user comes back from the recycle bin (and into its
+	// groups), the group is purged, churn on the new group, a user created
+	// and deleted within the day.
+	ch.do("POST", "/v1.0/directory/deletedItems/"+uDel+"/restore", nil)
+	ch.do("DELETE", "/v1.0/directory/deletedItems/"+gDel, nil)
+	ch.unlink(g1, "members", u1)
+	ch.link(g1, "members", users[7])
+	ch.link(g1, "owners", users[8])
+	ch.unlink(g1, "owners", users[2])
+	u2 := ch.newUser()
+	ch.link(g1, "members", u2)
+	ch.do("DELETE", "/v1.0/users/"+u2, nil)
+	ch.do("PATCH", "/v1.0/users/"+u1, map[string]any{"displayName": "Delta renamed", "jobTitle": nil})
+	compare("day 2")
+
+	// A day without changes: one request per delta kind, no commit.
+	head := git(t, inc.Path(), "rev-parse", "HEAD")
+	quiet := mustExport(t, c, inc, nil)
+	deltaReqs := kindResult(quiet, "users").Requests + kindResult(quiet, "groups").Requests
+	if quiet.Changed || git(t, inc.Path(), "rev-parse", "HEAD") != head || deltaReqs > 2 {
+		t.Errorf("no-change day: changed %v, users+groups requests %d", quiet.Changed, deltaReqs)
+	}
+	t.Logf("no-change day: %d requests in all (%d for users and groups), %d resource units; first export: %d requests, %d units",
+		quiet.Requests, deltaReqs, quiet.ResourceUnits, first.Requests, first.ResourceUnits)
+
+	// A fresh clone resumes from the committed state.
+	dir := filepath.Join(t.TempDir(), "clone")
+	if out, err := runGit(filepath.Dir(dir), "clone", "-q", inc.Path(), dir); err != nil {
+		t.Fatalf("git clone: %v %s", err, out)
+	}
+	clone, err := snapshot.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clone.Close()
+	ch.do("PATCH", "/v1.0/users/"+users[9], map[string]any{"officeLocation": "Clone street"})
+	cres := mustExport(t, c, clone, nil)
+	changed := strings.Fields(git(t, dir, "diff", "--name-only", "HEAD~1", "HEAD"))
+	if r := kindResult(cres, "users"); r.Read != "delta" || len(changed) != 2 || !strings.HasPrefix(changed[1], "users/") || changed[0] != StatePath {
+		t.Errorf("clone: users read %q (%s), changed %q", r.Read, r.Note, changed)
+	}
+
+	// --full reads in full.
+	fres := mustExport(t, c, inc, func(o *Options) { o.Full = true })
+	if r := kindResult(fres, "groups"); r.Read != "full" || r.Note != "full read: --full" {
+		t.Errorf("--full: groups read %q, note %q", r.Read, r.Note)
+	}
+
+	// A token Graph no longer knows: the kind is read in full, said so.
+	ch.do("PATCH", "/v1.0/users/"+users[10], map[string]any{"officeLocation": "Later"})
+	sim.Clock().Advance(8 * 24 * time.Hour)
+	notes := &notes{}
+	gone := mustExport(t, c, inc, func(o *Options) { o.Progress = notes })
+	if r := kindResult(gone, "users"); r.Read != "full" || !strings.Contains(r.Note, "410") || !strings.Contains(strings.Join(notes.got, "\n"), "users: Graph no longer knows") {
+		t.Errorf("after expiry: users read %q, note %q, progress %q", r.Read, r.Note, notes.got)
+	}
+	full := newRepo(t, true)
+	mustExport(t, c, full, nil)
+	sameTree(t, "after 410", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+}
+
+type notes struct {
+	NoProgress
+	got []string
+}
+
+func (n *notes) KindNote(kind, note string) { n.got = append(n.got, kind+": "+note) }
+
+func mustPrevious(t *testing.T, r *snapshot.Repo) *previous {
+	t.Helper()
+	p, err := readPrevious(context.Background(), r, headBranch(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestFailedDeltaRoundIsCarriedNotDeleted: a delta round that fails is
+// never recorded as deletions: the kind is carried forward, marked
+// incomplete, and read in full next time. A wave of deletions through
+// delta still meets the mass-deletion guard.
+func TestFailedDeltaRoundIsCarriedNotDeleted(t *testing.T) {
+	sim := newSim(t, graphsim.Options{})
+	c := newClient(t, sim, nil, "")
+	r := newRepo(t, true)
+	mustExport(t, c, r, nil)
+	before := tree(t, r, "HEAD")
+	g := plainGroups(sim)[0]["id"].(string)
+	if _, err := c.Delete(context.Background(), "/v1.0/groups/"+g); err != nil {
+		t.Fatal(err)
+	}
+	bad := newClient(t, sim, failPaths(sim, "/groups/delta"), "")
+	res := mustExport(t, bad, r, nil)
+	if gr := kindResult(res, "groups"); gr.Complete || gr.Objects != kindResult(res, "groups").Previous {
+		t.Fatalf("groups after a failed round: %+v", gr)
+	}
+	after := tree(t, r, "HEAD")
+	for p, data := range before {
+		if strings.HasPrefix(p, "groups/") && !bytes.Equal(after[p], data) {
+			t.Errorf("%s was not carried forward", p)
+		}
+	}
+	st, _, _ := readState(context.Background(), r, mustPrevious(t, r))
+	if _, ok := st.Kinds["groups"]; ok {
+		t.Error("the incomplete kind kept its delta state")
+	}
+	next := mustExport(t, c, r, nil)
+	if gr := kindResult(next, "groups"); gr.Read != "full" || !gr.Complete || next.Deleted != 1 {
+		t.Errorf("next run: groups %+v, %d deleted", gr, next.Deleted)
+	}
+
+	// Most users deleted: the resumed read meets the guard.
+	n := 0
+	for _, u := range sim.Tenant().List("user") {
+		if n*10 < len(sim.Tenant().List("user"))*4 {
+			if _, err := c.Delete(context.Background(), "/v1.0/users/"+u["id"].(string)); err == nil {
+				n++
+			}
+		}
+	}
+	_, err := export(t, c, r, nil)
+	if _, ok := err.(*ShrinkError); !ok {
+		t.Fatalf("after deleting %d users: err = %v, want the mass-deletion guard", n, err)
+	}
+}
