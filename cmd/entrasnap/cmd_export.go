@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
@@ -32,6 +33,8 @@ type exportOptions struct {
 	prBody      string // file for the markdown pull-request body
 	// requireComplete fails an incomplete read instead of committing it.
 	requireComplete   bool
+	full              bool          // --full: no delta resume
+	fullEvery         time.Duration // --full-every; 0: the state's or the default
 	author, committer snapshot.Signature
 	conn              connection
 }
@@ -40,7 +43,7 @@ func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "read the tenant and commit every object as YAML to a git repository, as a tagged snapshot",
-		UsageText: "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--json] [connection flags]",
+		UsageText: "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--full] [--full-every 7d] [--json] [connection flags]",
 		Description: `export reads every object kind (see ` + "`entrasnap kinds`" + `) from Microsoft Graph and
 writes one normalized YAML file per object into the git repository DIR
 (created if missing; bare or with a working tree), then commits the tree as
@@ -57,6 +60,17 @@ Microsoft Entra ID P2: Graph answers AadPremiumLicenseRequired) is marked
 A kind that lost more than 20% of its objects, or
 all of them, stops the export with nothing committed unless --allow-shrink
 is given.
+
+Incremental runs: users and groups are read through Graph's delta queries.
+The deltaLinks are kept in .entrasnap/state.yaml, committed with the
+snapshot (so a run in a fresh CI clone resumes; the file holds only Graph's
+opaque tokens). The next run asks Graph for the changes since and applies
+them to the previous snapshot's users and groups, instead of reading them
+again; the files are the same as a full read's. A kind is read in full when
+--full is given, when its last full read is --full-every old (default 7d),
+when its state is missing or was incomplete, or when Graph no longer knows
+the token (410, said in progress). The other kinds are read in full every
+run. Delete the state file to start over.
 
 --branch B commits to branch B; a branch that does not exist yet starts at
 HEAD's commit, so its snapshot is reviewed against HEAD's (a pull request from
@@ -127,6 +141,8 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "require-complete", Usage: "fail, committing nothing, when any kind cannot be read completely (default: carry it forward and exit 3)"},
 			&cli.StringFlag{Name: "author", Usage: "commit author as \"Name <email>\" (default: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, or entrasnap)"},
 			&cli.StringFlag{Name: "committer", Usage: "committer as \"Name <email>\" (default: GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL, or the author)"},
+			&cli.BoolFlag{Name: "full", Usage: "read users and groups in full instead of resuming from the delta state in .entrasnap/state.yaml"},
+			&cli.StringFlag{Name: "full-every", Usage: "read users and groups in full when the last full read is this old: 7d, 36h (default 7d; recorded in the state)"},
 			&cli.BoolFlag{Name: "json", Usage: "progress and summary as JSON lines on stdout"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
@@ -137,9 +153,14 @@ EXAMPLES:
 				repo: c.String("repo"), message: c.String("message"), kinds: c.StringSlice("kinds"),
 				branch: c.String("branch"), allowShrink: c.Bool("allow-shrink"), json: c.Bool("json"),
 				push: c.String("push"), prBody: c.String("pr-body"), requireComplete: c.Bool("require-complete"),
-				conn: connectionFrom(c),
+				conn: connectionFrom(c), full: c.Bool("full"),
 			}
 			var err error
+			if v := c.String("full-every"); v != "" {
+				if o.fullEvery, err = exporter.ParseEvery(v); err != nil {
+					return usageErrorf("--full-every %v", err)
+				}
+			}
 			if o.author, err = parseSignature("--author", c.String("author"), "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"); err != nil {
 				return err
 			}
@@ -221,7 +242,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	res, err := exporter.Run(ctx, exporter.Options{
 		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
 		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
-		Author: o.author, Committer: o.committer,
+		Author: o.author, Committer: o.committer, Full: o.full, FullEvery: o.fullEvery,
 	})
 	if !started.IsZero() && (res == nil || !res.Changed) {
 		// Nothing was committed on the branch made for it: do not keep it.
@@ -446,6 +467,13 @@ func (p *exportTermProgress) KindDone(kind string, objects, requests int, err er
 	fmt.Fprintf(p.w, "  %-38s %6d objects  %4d requests\n", kind, objects, requests)
 }
 
+// KindNote says why a kind is read in full instead of from the delta state.
+func (p *exportTermProgress) KindNote(kind, note string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "  %-38s %s\n", kind, layout.Safe(note))
+}
+
 func (p *exportTermProgress) Done(res *exporter.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -520,6 +548,10 @@ func (p *exportJSONProgress) KindDone(kind string, objects, requests int, err er
 		}
 	}
 	p.emit(ev)
+}
+
+func (p *exportJSONProgress) KindNote(kind, note string) {
+	p.emit(map[string]any{"event": "kind_note", "kind": kind, "note": note})
 }
 
 func (p *exportJSONProgress) Done(res *exporter.Result) {
