@@ -24,4 +24,16 @@
 // completeness, with no timestamp, so the same tenant state gives
 // the same tree and an unchanged tenant makes no commit (the head is tagged
 // instead). The repository lock is held for the whole run.
+//
+// Delta state (state.go): users and groups resume from the deltaLinks in
+// .entrasnap/state.yaml (committed with the snapshot): live applies the
+// changes since to the kind's files in the previous snapshot. A kind is
+// read in full with Options.Full, when its last full read is
+// Options.FullEvery old (default 7 days, recorded in the state), when its
+// state is missing or unusable, when it was incomplete (or absent) in the
+// previous snapshot, or when Graph no longer knows the link (410). A kind
+// read incompletely loses its state. A kind's link moves when its files
+// changed, it was read in full, or the link is 3 days old; otherwise the
+// old link stays and a day without changes makes no commit. The state file
+// is bookkeeping: it is not counted as a changed file.
 package exporter

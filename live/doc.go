@@ -5,10 +5,24 @@
 // Reading (read.go): collections are listed with the catalog's $select and,
 // for directory collections, $top=999; singletons take one GET; the
 // authentication methods policy's GET also yields the method configurations
-// (one request for both kinds). Children are read per parent through JSON
-// $batch, 20 GETs per envelope ($select=id for member and owner lists), with
-// any child nextLink followed; service principals' oauth2PermissionGrants
-// come from one top-level /oauth2PermissionGrants list grouped by clientId.
+// (one request for both kinds). Groups, with their members and owners,
+// come from one /groups/delta round ($select of the stored properties plus
+// members,owners; a group repeated across pages is merged; delta.go) rather
+// than two requests per group. Other children are read per parent through
+// JSON $batch, 20 GETs per envelope ($select=id for member and owner
+// lists), with any child nextLink followed; service principals'
+// oauth2PermissionGrants come from one top-level /oauth2PermissionGrants
+// list grouped by clientId.
+//
+// Incremental reads (delta.go): with ReadOptions.Delta, users and groups
+// resume from a deltaLink and the previous snapshot's files: objects the
+// round does not mention keep their file's bytes, changed ones are their
+// file overlaid with the round's properties and relationship changes,
+// @removed ones are dropped; a 410 falls back to a full read of the kind
+// (NoteProgress, KindResult.Note). ReadOptions.TrackDelta returns the
+// links to resume from (Live.DeltaLinks). Applications, service principals
+// and administrative units keep their full read (Graph tracks neither app
+// owners, app role assignments nor unit members in their delta).
 // Up to ReadOptions.Concurrency kinds are read at once; the graph.Client
 // bounds the requests in flight and retries throttled and failed requests.
 //
