@@ -13,6 +13,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -332,5 +333,49 @@ func TestFailedDeltaRoundIsCarriedNotDeleted(t *testing.T) {
 	_, err := export(t, c, r, nil)
 	if _, ok := err.(*ShrinkError); !ok {
 		t.Fatalf("after deleting %d users: err = %v, want the mass-deletion guard", n, err)
+	}
+}
+
+// TestStateFileIsCheckedOnRead: the state file comes from a repository
+// anyone may edit: a link to another host or path, or with other
+// parameters, is refused (the kind is read in full, said so); a link made
+// for other properties than today's is not resumed; the file round-trips.
+func TestStateFileIsCheckedOnRead(t *testing.T) {
+	now := time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC)
+	good := &State{FullEvery: 36 * time.Hour, Kinds: map[string]KindState{
+		"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc", Query: live.DeltaQuery("groups"), LinkAt: now, LastFull: now},
+	}}
+	back, err := DecodeState(good.Encode())
+	if err != nil || back.FullEvery != good.FullEvery || back.Kinds["groups"] != good.Kinds["groups"] {
+		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+	for _, bad := range []string{
+		"https://evil.example/v1.0/groups/delta?$deltatoken=abc",
+		"/v1.0/users/delta?$deltatoken=abc",
+		"/v1.0/groups/delta?$deltatoken=abc&access_token=eyJ0",
+		"/v1.0/groups/delta?$select=id",
+	} {
+		st := &State{FullEvery: time.Hour, Kinds: map[string]KindState{"groups": {DeltaLink: bad, LinkAt: now, LastFull: now}}}
+		if _, err := DecodeState(st.Encode()); err == nil {
+			t.Errorf("link %q accepted", bad)
+		}
+	}
+	if _, err := DecodeState([]byte("fullEvery: \"soon\"\n")); err == nil {
+		t.Error("a bad fullEvery was accepted")
+	}
+
+	groups, _ := layout.Lookup("groups")
+	prev := &previous{manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{"groups": {Complete: true}}}}
+	stale := &State{Kinds: map[string]KindState{"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc",
+		Query: "/v1.0/groups/delta?$select=id,members", LinkAt: now, LastFull: now}}}
+	from, why, err := planDelta(context.Background(), Options{}, []*layout.Kind{groups}, prev, stale, nil, now)
+	if err != nil || len(from) != 0 || !strings.Contains(why["groups"], "other properties") {
+		t.Errorf("a link for other properties: from %v, why %q, %v", from, why, err)
+	}
+	old := &State{Kinds: map[string]KindState{"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc",
+		Query: live.DeltaQuery("groups"), LinkAt: now, LastFull: now.Add(-8 * 24 * time.Hour)}}}
+	_, why, _ = planDelta(context.Background(), Options{}, []*layout.Kind{groups}, prev, old, nil, now)
+	if !strings.Contains(why["groups"], "--full-every 7d") {
+		t.Errorf("an 8-day-old full read: why %q", why["groups"])
 	}
 }

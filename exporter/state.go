@@ -63,15 +63,19 @@ type State struct {
 // KindState is one kind's delta state.
 type KindState struct {
 	DeltaLink string
-	LinkAt    time.Time // when Graph gave DeltaLink
-	LastFull  time.Time // the last full read of the kind
+	// Query is live.DeltaQuery when the link was made: the properties it
+	// tracks. Another query today (entrasnap stores other properties) means
+	// a full read.
+	Query    string
+	LinkAt   time.Time // when Graph gave DeltaLink
+	LastFull time.Time // the last full read of the kind
 }
 
 // Encode renders the state as canonical YAML.
 func (s *State) Encode() []byte {
 	kinds := map[string]any{}
 	for name, k := range s.Kinds {
-		kinds[name] = map[string]any{"deltaLink": k.DeltaLink, "deltaLinkTime": k.LinkAt.UTC().Format(time.RFC3339),
+		kinds[name] = map[string]any{"deltaLink": k.DeltaLink, "query": k.Query, "deltaLinkTime": k.LinkAt.UTC().Format(time.RFC3339),
 			"lastFullRead": k.LastFull.UTC().Format(time.RFC3339)}
 	}
 	return layout.Encode(map[string]any{
@@ -100,7 +104,8 @@ func DecodeState(data []byte) (*State, error) {
 		if err := live.CheckDeltaLink(name, link); err != nil {
 			return nil, err
 		}
-		ks := KindState{DeltaLink: link}
+		q, _ := e["query"].(string)
+		ks := KindState{DeltaLink: link, Query: q}
 		for prop, dst := range map[string]*time.Time{"lastFullRead": &ks.LastFull, "deltaLinkTime": &ks.LinkAt} {
 			t, _ := e[prop].(string)
 			if *dst, err = time.Parse(time.RFC3339, t); err != nil {
@@ -170,6 +175,8 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 			why[k.Name] = "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
 		case !ok:
 			why[k.Name] = "full read: no delta state yet"
+		case ks.Query != live.DeltaQuery(k.Name):
+			why[k.Name] = "full read: entrasnap stores other properties than when the delta state was made"
 		case !inPrev || !mk.Complete:
 			why[k.Name] = "full read: the previous snapshot does not hold the kind complete"
 		case now.Sub(ks.LastFull) >= every:
@@ -223,6 +230,9 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 			continue
 		}
 		link := lv.DeltaLinks[r.Kind]
+		if live.CheckDeltaLink(r.Kind, link) != nil {
+			link = "" // not a link of the kind's delta function: never stored
+		}
 		if !r.Complete || link == "" {
 			if _, had := s.Kinds[r.Kind]; had {
 				material = true
@@ -237,6 +247,9 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 			continue // keep the stored link
 		}
 		ks.DeltaLink, ks.LinkAt = link, now
+		if r.Read != "delta" {
+			ks.Query = live.DeltaQuery(r.Kind)
+		}
 		s.Kinds[r.Kind] = ks
 		material = true
 	}

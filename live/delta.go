@@ -94,6 +94,18 @@ func deltaPath(k *layout.Kind, spec deltaSpec) string {
 	return "/" + k.APIVersion + k.ListPath + "/delta" + query(selectParam(sel))
 }
 
+// DeltaQuery is the request a full delta read of kind starts with: its
+// $select names the properties a link tracks. A link kept from a read with
+// another query (the catalog changed) must not be resumed.
+func DeltaQuery(kind string) string {
+	k, ok := layout.Lookup(kind)
+	spec, delta := deltaKinds[kind]
+	if !ok || !delta {
+		return ""
+	}
+	return deltaPath(k, spec)
+}
+
 // CheckDeltaLink checks that link (relative to the Graph root) is a
 // deltaLink of kind: the kind's delta function with only $-parameters
 // (Graph's $deltatoken, $select, ...). A state file is read from a
