@@ -373,9 +373,15 @@ func TestStateFileIsCheckedOnRead(t *testing.T) {
 		t.Errorf("a link for other properties: from %v, why %q, %v", from, why, err)
 	}
 	old := &State{Kinds: map[string]KindState{"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc",
-		Query: live.DeltaQuery("groups"), LinkAt: now, LastFull: now.Add(-8 * 24 * time.Hour)}}}
+		Query: live.DeltaQuery("groups"), Files: fingerprint(groups, nil), LinkAt: now, LastFull: now.Add(-8 * 24 * time.Hour)}}}
 	_, why, _ = planDelta(context.Background(), Options{}, []*layout.Kind{groups}, prev, old, nil, now)
 	if !strings.Contains(why["groups"], "--full-every 7d") {
 		t.Errorf("an 8-day-old full read: why %q", why["groups"])
+	}
+	edited := &State{Kinds: map[string]KindState{"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc",
+		Query: live.DeltaQuery("groups"), Files: "another", LinkAt: now, LastFull: now}}}
+	_, why, _ = planDelta(context.Background(), Options{}, []*layout.Kind{groups}, prev, edited, nil, now)
+	if !strings.Contains(why["groups"], "files changed") {
+		t.Errorf("files edited since: why %q", why["groups"])
 	}
 }

@@ -31,7 +31,9 @@
 // read in full with Options.Full, when its last full read is
 // Options.FullEvery old (default 7 days, recorded in the state), when its
 // state is missing or unusable, when it was incomplete (or absent) in the
-// previous snapshot, or when Graph no longer knows the link (410). A kind
+// previous snapshot, when its files are not those the link was made for (a
+// fingerprint of paths and blob ids: edited by hand) or the stored
+// properties changed, or when Graph no longer knows the link (410). A kind
 // read incompletely loses its state. A kind's link moves when its files
 // changed, it was read in full, or the link is 3 days old; otherwise the
 // old link stays and a day without changes makes no commit. The state file

@@ -309,7 +309,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if every <= 0 {
 		every = DefaultFullEvery
 	}
-	next, material := nextState(state, every, lv, res.Kinds, kindsChanged(files, prev), start)
+	next, material := nextState(state, every, lv, res.Kinds, files, kindsChanged(files, prev), start)
 	switch {
 	case material && (len(next.Kinds) > 0 || stateData != nil):
 		files[StatePath] = next.Encode()

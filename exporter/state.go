@@ -2,7 +2,10 @@ package exporter
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -66,7 +69,12 @@ type KindState struct {
 	// Query is live.DeltaQuery when the link was made: the properties it
 	// tracks. Another query today (entrasnap stores other properties) means
 	// a full read.
-	Query    string
+	Query string
+	// Files fingerprints the kind's files (paths and blob ids) in the
+	// snapshot the link belongs to: files edited or replaced since (by hand,
+	// by another tool) mean a full read, so the link is applied only to the
+	// files it was made for.
+	Files    string
 	LinkAt   time.Time // when Graph gave DeltaLink
 	LastFull time.Time // the last full read of the kind
 }
@@ -75,7 +83,7 @@ type KindState struct {
 func (s *State) Encode() []byte {
 	kinds := map[string]any{}
 	for name, k := range s.Kinds {
-		kinds[name] = map[string]any{"deltaLink": k.DeltaLink, "query": k.Query, "deltaLinkTime": k.LinkAt.UTC().Format(time.RFC3339),
+		kinds[name] = map[string]any{"deltaLink": k.DeltaLink, "query": k.Query, "files": k.Files, "deltaLinkTime": k.LinkAt.UTC().Format(time.RFC3339),
 			"lastFullRead": k.LastFull.UTC().Format(time.RFC3339)}
 	}
 	return layout.Encode(map[string]any{
@@ -105,7 +113,8 @@ func DecodeState(data []byte) (*State, error) {
 			return nil, err
 		}
 		q, _ := e["query"].(string)
-		ks := KindState{DeltaLink: link, Query: q}
+		fp, _ := e["files"].(string)
+		ks := KindState{DeltaLink: link, Query: q, Files: fp}
 		for prop, dst := range map[string]*time.Time{"lastFullRead": &ks.LastFull, "deltaLinkTime": &ks.LinkAt} {
 			t, _ := e[prop].(string)
 			if *dst, err = time.Parse(time.RFC3339, t); err != nil {
@@ -177,6 +186,8 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 			why[k.Name] = "full read: no delta state yet"
 		case ks.Query != live.DeltaQuery(k.Name):
 			why[k.Name] = "full read: entrasnap stores other properties than when the delta state was made"
+		case ks.Files != fingerprint(k, prev.blobs):
+			why[k.Name] = "full read: its files changed since the delta state was made (edited by hand, or by another tool)"
 		case !inPrev || !mk.Complete:
 			why[k.Name] = "full read: the previous snapshot does not hold the kind complete"
 		case now.Sub(ks.LastFull) >= every:
@@ -217,7 +228,7 @@ func readState(ctx context.Context, r *snapshot.Repo, prev *previous) (*State, [
 // nextState is the state after this run: the kinds read now take their new
 // link (a kind read incompletely loses its state: read in full next time);
 // kinds not read keep theirs.
-func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, changed map[string]bool, now time.Time) (*State, bool) {
+func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, files map[string][]byte, changed map[string]bool, now time.Time) (*State, bool) {
 	s := &State{FullEvery: every, Kinds: map[string]KindState{}}
 	material := old == nil || old.FullEvery != every
 	if old != nil {
@@ -247,6 +258,8 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 			continue // keep the stored link
 		}
 		ks.DeltaLink, ks.LinkAt = link, now
+		k, _ := layout.Lookup(r.Kind)
+		ks.Files = fingerprint(k, blobIDs(k, files))
 		if r.Read != "delta" {
 			ks.Query = live.DeltaQuery(r.Kind)
 		}
@@ -277,6 +290,32 @@ func kindsChanged(files map[string][]byte, prev *previous) map[string]bool {
 				out[name] = true
 				break
 			}
+		}
+	}
+	return out
+}
+
+// fingerprint is a digest of the kind's (path, blob id) pairs.
+func fingerprint(k *layout.Kind, blobs map[string]plumbing.Hash) string {
+	root := k.Root() + "/"
+	var lines []string
+	for p, h := range blobs {
+		if strings.HasPrefix(p, root) {
+			lines = append(lines, p+"\x00"+h.String())
+		}
+	}
+	sort.Strings(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+// blobIDs are the blob ids of the kind's files.
+func blobIDs(k *layout.Kind, files map[string][]byte) map[string]plumbing.Hash {
+	root := k.Root() + "/"
+	out := map[string]plumbing.Hash{}
+	for p, data := range files {
+		if strings.HasPrefix(p, root) {
+			out[p] = plumbing.ComputeHash(plumbing.BlobObject, data)
 		}
 	}
 	return out
