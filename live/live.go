@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -22,6 +23,14 @@ type ReadOptions struct {
 	// CheckTenant, when set, is called with the tenant id the first request
 	// found ("" when none) before the long read: an error stops Read.
 	CheckTenant func(tenantID string) error
+	// Sink, when set, receives each object's file (repository path and
+	// canonical bytes, exactly as Files would hold it) as soon as its kind
+	// is read, from several goroutines at once, and Read keeps only its
+	// path: Live.Files then holds no object files. Files of a kind that
+	// turns out incomplete, or of a read that fails, may have been given to
+	// Sink already: the caller commits only what Read returns as complete.
+	// An error from Sink stops Read with that error.
+	Sink func(path string, data []byte) error
 }
 
 // Live is the tenant as Read saw it: each object's file exactly as an
@@ -30,8 +39,11 @@ type ReadOptions struct {
 type Live struct {
 	TenantID string            `json:"tenantId"`
 	Files    map[string][]byte `json:"-"`
-	Kinds    []KindResult      `json:"kinds"`
-	Warnings []Warning         `json:"warnings,omitempty"`
+	// Paths lists the files given to ReadOptions.Sink for the kinds read
+	// completely (nil without a sink), sorted.
+	Paths    []string     `json:"-"`
+	Kinds    []KindResult `json:"kinds"`
+	Warnings []Warning    `json:"warnings,omitempty"`
 	// Graph traffic of the read, from graph.Client.Stats.
 	Requests      int64 `json:"requests"`
 	ResourceUnits int64 `json:"resourceUnits"`
@@ -75,7 +87,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 			return nil, err
 		}
 	}
-	rd := &reader{c: o.Client, progress: o.Progress}
+	rd := &reader{c: o.Client, progress: o.Progress, sink: o.Sink}
 	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
 	if err != nil {
 		return nil, err
@@ -92,6 +104,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	}
 	live.Kinds = kindResults
 	live.Files = b.files
+	live.Paths = b.sunk
 	live.Warnings = b.warnings
 	return live, nil
 }
@@ -222,9 +235,13 @@ func preflight(ctx context.Context, c *graph.Client) (string, error) {
 func results(reads []*kindRead) (*builder, []KindResult, error) {
 	b := newBuilder()
 	out := make([]KindResult, 0, len(reads))
+	defer func() { sort.Strings(b.sunk) }()
 	for _, kr := range reads {
 		k := kr.kind
 		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests}
+		if se, ok := kr.err.(*sinkError); ok {
+			return nil, nil, se.err
+		}
 		if kr.err != nil {
 			r.Err = kr.err
 			var ke *KindError

@@ -143,6 +143,8 @@ type reader struct {
 	// for the kinds read: a denied read names the permission of this set
 	// that grants it (Directory.Read.All rather than User.Read.All).
 	granted []string
+	// sink is ReadOptions.Sink (prepare).
+	sink func(path string, data []byte) error
 }
 
 // named maps a kind's least permissions to those of the listed set.
@@ -228,7 +230,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 			}
 			reads := r.readUnit(ctx, u)
 			for _, kr := range reads {
-				kr.prepare()
+				kr.prepare(r.sink)
 			}
 			mu.Lock()
 			for _, kr := range reads {

@@ -210,6 +210,8 @@ type writeJob struct {
 	hash    plumbing.Hash
 	mode    filemode.FileMode
 	content []byte
+	// fromStore: content is read from the object store by writeFiles.
+	fromStore bool
 }
 
 // writeFiles writes files (their folders exist) in parallel, file creation
@@ -225,13 +227,14 @@ func writeFiles(r *Repo, jobs []writeJob) ([]*index.Entry, error) {
 		mu       sync.Mutex
 		firstErr error
 	)
-	next := make(chan int)
+	next := make(chan writeTask, 2*workers)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				e, err := writeFile(r.wtPath(jobs[i].path), jobs[i])
+			for t := range next {
+				i := t.i
+				e, err := writeFile(r.wtPath(jobs[i].path), t.job)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -244,12 +247,30 @@ func writeFiles(r *Repo, jobs []writeJob) ([]*index.Entry, error) {
 			}
 		}()
 	}
-	for i := range jobs {
-		next <- i
+	var readErr error
+	for i, j := range jobs {
+		if j.fromStore {
+			// read here, one at a time: go-git is not safe for concurrent use
+			b, err := r.readBlob(j.hash)
+			if err != nil {
+				readErr = err
+				break
+			}
+			j.content = b
+		}
+		next <- writeTask{i: i, job: j}
 	}
 	close(next)
 	wg.Wait()
+	if readErr != nil {
+		return out, readErr
+	}
 	return out, firstErr
+}
+
+type writeTask struct {
+	i   int
+	job writeJob
 }
 
 // tempSuffix marks the temporary file a working tree file is written to
@@ -423,14 +444,9 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 			}
 			made[dir] = true
 		}
-		if !have {
-			b, err := r.readBlob(c.To)
-			if err != nil {
-				return err
-			}
-			content = b
-		}
-		writes = append(writes, writeJob{path: c.Path, hash: c.To, mode: mode, content: content})
+		// (content not given is read from the store as it is written, so
+		// that a large snapshot's files are not all held at once)
+		writes = append(writes, writeJob{path: c.Path, hash: c.To, mode: mode, content: content, fromStore: !have})
 	}
 	entries, err := writeFiles(r, writes)
 	if err != nil {
