@@ -42,6 +42,14 @@ type Stage struct {
 	err     error       // the first write error: the stage is unusable
 	closed  bool
 	busy    time.Duration // time spent in Add
+
+	// After commit: where the blobs went, for reading them back (the
+	// working tree) without go-git: the pack and each blob's offset, or
+	// the loose blobs themselves.
+	packPath string
+	offsets  map[plumbing.Hash]uint64
+	loose    map[plumbing.Hash][]byte
+	rf       *os.File
 }
 
 // NewStage starts a stage for r. It reads the list of objects in the store
@@ -191,6 +199,10 @@ func (s *Stage) commit(ctx context.Context, objs []newObject) (int, bool, error)
 	s.closed = true
 	if s.pack == nil {
 		all := append(s.pending, objs...)
+		s.loose = map[plumbing.Hash][]byte{}
+		for _, o := range s.pending {
+			s.loose[o.hash] = o.data
+		}
 		s.pending = nil
 		if err := s.r.writeObjects(ctx, all); err != nil {
 			return 0, false, err
@@ -210,11 +222,89 @@ func (s *Stage) commit(ctx context.Context, objs []newObject) (int, bool, error)
 		}
 	}
 	n := len(p.entries)
-	if err := p.finish(); err != nil {
+	path, err := p.finish()
+	if err != nil {
 		return 0, false, err
 	}
 	s.r.reindex()
+	s.packPath = path
+	s.offsets = make(map[plumbing.Hash]uint64, len(p.entries))
+	for _, e := range p.entries {
+		s.offsets[e.hash] = e.offset
+	}
 	return n, true, nil
+}
+
+// reader reads blobs back after commit: those the stage wrote straight
+// from its pack (no delta, one zlib stream each), others with fallback.
+// Not safe for concurrent use.
+func (s *Stage) reader(fallback func(plumbing.Hash) ([]byte, error)) func(plumbing.Hash) ([]byte, error) {
+	return func(h plumbing.Hash) ([]byte, error) {
+		if b, ok := s.loose[h]; ok {
+			return b, nil
+		}
+		off, ok := s.offsets[h]
+		if !ok {
+			return fallback(h)
+		}
+		if s.rf == nil {
+			f, err := os.Open(s.packPath)
+			if err != nil {
+				return fallback(h)
+			}
+			s.rf = f
+		}
+		b, err := readPackBlob(s.rf, off)
+		if err != nil {
+			return nil, fmt.Errorf("read blob %s from %s: %w", h, s.packPath, err)
+		}
+		if objectHash(plumbing.BlobObject, b) != h {
+			return nil, fmt.Errorf("read blob %s from %s: the content does not match its id", h, s.packPath)
+		}
+		return b, nil
+	}
+}
+
+func (s *Stage) closeReader() {
+	if s.rf != nil {
+		s.rf.Close()
+		s.rf = nil
+	}
+	s.loose, s.offsets = nil, nil
+}
+
+// readPackBlob reads the undeltified blob entry at off of a pack.
+func readPackBlob(f *os.File, off uint64) ([]byte, error) {
+	var hdr [16]byte
+	n, err := f.ReadAt(hdr[:], int64(off))
+	if n == 0 {
+		return nil, err
+	}
+	c := hdr[0]
+	if plumbing.ObjectType((c>>4)&7) != plumbing.BlobObject {
+		return nil, errors.New("not a whole blob")
+	}
+	size := uint64(c & 0x0f)
+	shift, i := uint(4), 1
+	for c&0x80 != 0 {
+		if i >= n || shift > 56 {
+			return nil, errors.New("bad entry header")
+		}
+		c = hdr[i]
+		size |= uint64(c&0x7f) << shift
+		shift += 7
+		i++
+	}
+	zr, err := zlib.NewReader(io.NewSectionReader(f, int64(off)+int64(i), 1<<62))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	b := make([]byte, size)
+	if _, err := io.ReadFull(zr, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // deflate is the zlib stream of data, as a pack entry holds it.
@@ -311,7 +401,7 @@ func (p *packStream) abort() {
 // finish sets the object count, appends the checksum, writes the index and
 // publishes both as writePack does (index first, then the pack, each
 // fsync'd and renamed; then the folder is fsync'd).
-func (p *packStream) finish() (err error) {
+func (p *packStream) finish() (path string, err error) {
 	defer func() {
 		if err != nil {
 			p.abort()
@@ -319,34 +409,34 @@ func (p *packStream) finish() (err error) {
 		}
 	}()
 	if err = p.bw.Flush(); err != nil {
-		return err
+		return "", err
 	}
 	var n [4]byte
 	binary.BigEndian.PutUint32(n[:], uint32(len(p.entries)))
 	if _, err = p.f.WriteAt(n[:], 8); err != nil {
-		return err
+		return "", err
 	}
 	if _, err = p.f.Seek(0, io.SeekStart); err != nil {
-		return err
+		return "", err
 	}
 	sum := sha1.New()
 	if _, err = io.Copy(sum, bufio.NewReaderSize(io.LimitReader(p.f, int64(p.offset)), 1<<20)); err != nil {
-		return err
+		return "", err
 	}
 	var checksum plumbing.Hash
 	copy(checksum[:], sum.Sum(nil))
 	if _, err = p.f.Seek(int64(p.offset), io.SeekStart); err != nil {
-		return err
+		return "", err
 	}
 	if _, err = p.f.Write(checksum[:]); err != nil {
-		return err
+		return "", err
 	}
 	if err = p.f.Sync(); err != nil {
-		return err
+		return "", err
 	}
 	tmpPack := p.f.Name()
 	if err = p.f.Close(); err != nil {
-		return err
+		return "", err
 	}
 	p.f = nil
 	defer func() {
@@ -356,35 +446,35 @@ func (p *packStream) finish() (err error) {
 	}()
 	iw := new(idxfile.Writer)
 	if err = iw.OnHeader(uint32(len(p.entries))); err != nil {
-		return err
+		return "", err
 	}
 	for _, e := range p.entries {
 		iw.Add(e.hash, e.offset, e.crc)
 	}
 	if err = iw.OnFooter(checksum); err != nil {
-		return err
+		return "", err
 	}
 	idx, err := iw.Index()
 	if err != nil {
-		return err
+		return "", err
 	}
 	var ib bytes.Buffer
 	if _, err = idxfile.NewEncoder(&ib).Encode(idx); err != nil {
-		return err
+		return "", err
 	}
 	base := filepath.Join(p.dir, "pack-"+checksum.String())
 	if _, statErr := os.Stat(base + ".pack"); statErr == nil {
 		os.Remove(tmpPack) // the same pack exists already
-		return nil
+		return base + ".pack", nil
 	}
 	if err = writeFileAtomic(p.dir, "tmp_idx_", base+".idx", ib.Bytes(), 0o444); err != nil {
-		return err
+		return "", err
 	}
 	if err = os.Chmod(tmpPack, 0o444); err != nil {
-		return err
+		return "", err
 	}
 	if err = os.Rename(tmpPack, base+".pack"); err != nil {
-		return err
+		return "", err
 	}
-	return syncDir(p.dir)
+	return base + ".pack", syncDir(p.dir)
 }

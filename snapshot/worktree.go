@@ -49,6 +49,8 @@ type worktreePlan struct {
 	tr        treeReader
 	// kept lists the paths whose local content was kept, with why.
 	kept []string
+	// readBlob reads content not given to apply; nil means r.readBlob.
+	readBlob func(plumbing.Hash) ([]byte, error)
 }
 
 func (p *worktreePlan) release() {
@@ -216,7 +218,10 @@ type writeJob struct {
 
 // writeFiles writes files (their folders exist) in parallel, file creation
 // being slow on many file systems, and returns their index entries.
-func writeFiles(r *Repo, jobs []writeJob) ([]*index.Entry, error) {
+func writeFiles(r *Repo, jobs []writeJob, readBlob func(plumbing.Hash) ([]byte, error)) ([]*index.Entry, error) {
+	if readBlob == nil {
+		readBlob = r.readBlob
+	}
 	out := make([]*index.Entry, len(jobs))
 	workers := 8
 	if len(jobs) < 64 {
@@ -251,7 +256,7 @@ func writeFiles(r *Repo, jobs []writeJob) ([]*index.Entry, error) {
 	for i, j := range jobs {
 		if j.fromStore {
 			// read here, one at a time: go-git is not safe for concurrent use
-			b, err := r.readBlob(j.hash)
+			b, err := readBlob(j.hash)
 			if err != nil {
 				readErr = err
 				break
@@ -448,7 +453,7 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 		// that a large snapshot's files are not all held at once)
 		writes = append(writes, writeJob{path: c.Path, hash: c.To, mode: mode, content: content, fromStore: !have})
 	}
-	entries, err := writeFiles(r, writes)
+	entries, err := writeFiles(r, writes, p.readBlob)
 	if err != nil {
 		return err
 	}

@@ -454,6 +454,10 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 			recent = r.recentTrees(parent, recentDepth)
 		}
 		plan = r.planWorktree(bref, rootHash, tr, recent)
+		if in.Stage != nil {
+			plan.readBlob = in.Stage.reader(r.readBlob)
+			defer in.Stage.closeReader()
+		}
 		if plan.skip != "" {
 			res.WorktreeSkipped = plan.skip
 		}
