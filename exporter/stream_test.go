@@ -1,0 +1,70 @@
+package exporter
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/live"
+)
+
+// packWatch records, when a kind's read is reported done, what the
+// object store's pack folder holds.
+type packWatch struct {
+	live.NoProgress
+	dir  string
+	mu   sync.Mutex
+	seen map[string][]string // kind → temporary packs at its KindDone
+}
+
+func (w *packWatch) KindDone(kind string, objects, requests int, err error) {
+	m, _ := filepath.Glob(filepath.Join(w.dir, "tmp_pack_*"))
+	w.mu.Lock()
+	w.seen[kind] = m
+	w.mu.Unlock()
+}
+func (w *packWatch) Done(*Result) {}
+
+// The exporter does not keep the objects' files until the end of the read:
+// each kind's files are in the object store (a temporary pack) by the time
+// the kind is reported read, long before the commit; the commit publishes
+// them (no temporary file left, fsck-clean), and a run in which nothing
+// changed writes no pack at all.
+func TestExportStreamsFilesIntoTheStoreDuringTheRead(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Profile: "large", Sizes: graphsim.Sizes{Users: 400, Groups: 20, Apps: 10}})
+	c := newClient(t, sim, nil, "")
+	r := newRepo(t, false)
+	packDir := filepath.Join(r.GitDir(), "objects", "pack")
+	w := &packWatch{dir: packDir, seen: map[string][]string{}}
+	res := mustExport(t, c, r, func(o *Options) { o.Progress = w })
+	if !res.Complete() || !res.Changed {
+		t.Fatalf("first export: complete=%v changed=%v", res.Complete(), res.Changed)
+	}
+	if len(w.seen["users"]) != 1 {
+		t.Errorf("when users were reported read (%d objects), the store's pack folder had temporary packs %v; want the users' files streamed into one", res.Objects(), w.seen["users"])
+	}
+	if m, _ := filepath.Glob(filepath.Join(packDir, "tmp_*")); len(m) != 0 {
+		t.Errorf("temporary files left after the commit: %v", m)
+	}
+	if res.WriteSeconds <= 0 {
+		t.Errorf("WriteSeconds = %v", res.WriteSeconds)
+	}
+	fsck(t, r.Path())
+	packs, _ := filepath.Glob(filepath.Join(packDir, "pack-*.pack"))
+
+	w2 := &packWatch{dir: packDir, seen: map[string][]string{}}
+	res2 := mustExport(t, c, r, func(o *Options) { o.Progress = w2 })
+	if res2.Changed {
+		t.Fatalf("second export of an unchanged tenant made a commit")
+	}
+	for kind, m := range w2.seen {
+		if len(m) != 0 {
+			t.Errorf("unchanged tenant: %s's read wrote a temporary pack %v", kind, m)
+		}
+	}
+	if packs2, _ := filepath.Glob(filepath.Join(packDir, "pack-*.pack")); len(packs2) != len(packs) {
+		t.Errorf("unchanged tenant: %d packs after, %d before", len(packs2), len(packs))
+	}
+	fsck(t, r.Path())
+}
