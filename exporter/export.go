@@ -85,10 +85,14 @@ type Result struct {
 	ResourceUnits int64 `json:"resourceUnits"`
 	Retries       int64 `json:"retries"`
 	Throttled     int64 `json:"throttled"`
-	// WriteSeconds is the time spent writing the repository: storing the
-	// objects' files as they were read (summed over the readers, which
-	// store them in parallel) plus the commit, tag and working tree update.
+	// WriteSeconds is the time spent writing the repository: StageSeconds
+	// plus the wall time of the commit (trees, commit, tag, refs, working
+	// tree and index) after the read.
 	WriteSeconds float64 `json:"writeSeconds"`
+	// StageSeconds is the part of WriteSeconds spent storing the objects'
+	// files while they were read (hashing, compressing, writing them to the
+	// pack), summed over the readers, which do it in parallel.
+	StageSeconds float64 `json:"stageSeconds"`
 	// WorktreeSkipped says why a working tree was not updated.
 	WorktreeSkipped string `json:"worktreeSkipped,omitempty"`
 	// WorktreeKept lists the files of the working tree that kept local
@@ -336,7 +340,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		break
 	}
-	res.WriteSeconds = (stage.Busy() + time.Since(writeStart)).Seconds()
+	res.StageSeconds = stage.Busy().Seconds()
+	res.WriteSeconds = res.StageSeconds + time.Since(writeStart).Seconds()
 	if wr != nil {
 		res.Changed = wr.Changed
 		res.Commit = wr.Commit.String()
