@@ -1,7 +1,12 @@
 package exporter
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"sync"
 	"testing"
 
@@ -67,4 +72,49 @@ func TestExportStreamsFilesIntoTheStoreDuringTheRead(t *testing.T) {
 		t.Errorf("unchanged tenant: %d packs after, %d before", len(packs2), len(packs))
 	}
 	fsck(t, r.Path())
+}
+
+// live.Read with a Sink gives the sink exactly the files a read without
+// one returns, keeps only their paths, and stops at the sink's first error.
+func TestReadSinkGetsEveryFileAndStopsOnItsError(t *testing.T) {
+	sim := newSim(t, graphsim.Options{})
+	c := newClient(t, sim, nil, "")
+	want, err := live.Read(context.Background(), live.ReadOptions{Client: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	got := map[string][]byte{}
+	lv, err := live.Read(context.Background(), live.ReadOptions{Client: c, Sink: func(p string, data []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, dup := got[p]; dup {
+			t.Errorf("%s given to the sink twice", p)
+		}
+		got[p] = bytes.Clone(data)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lv.Files) != 0 {
+		t.Errorf("with a sink, Live.Files holds %d files", len(lv.Files))
+	}
+	if !reflect.DeepEqual(got, want.Files) {
+		t.Errorf("the sink got %d files, a read without one %d (or their content differs)", len(got), len(want.Files))
+	}
+	var paths []string
+	for p := range want.Files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	if !reflect.DeepEqual(lv.Paths, paths) {
+		t.Errorf("Live.Paths has %d paths, want the %d files' paths, sorted", len(lv.Paths), len(paths))
+	}
+
+	boom := errors.New("disk full")
+	_, err = live.Read(context.Background(), live.ReadOptions{Client: c, Sink: func(string, []byte) error { return boom }})
+	if !errors.Is(err, boom) {
+		t.Errorf("a failing sink: Read returned %v, want its error", err)
+	}
 }
