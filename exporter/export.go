@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -90,6 +91,14 @@ type Result struct {
 	ResourceUnits int64 `json:"resourceUnits"`
 	Retries       int64 `json:"retries"`
 	Throttled     int64 `json:"throttled"`
+	// WriteSeconds is the time spent writing the repository: StageSeconds
+	// plus the wall time of the commit (trees, commit, tag, refs, working
+	// tree and index) after the read.
+	WriteSeconds float64 `json:"writeSeconds"`
+	// StageSeconds is the part of WriteSeconds spent storing the objects'
+	// files while they were read (hashing, compressing, writing them to the
+	// pack), summed over the readers, which do it in parallel.
+	StageSeconds float64 `json:"stageSeconds"`
 	// WorktreeSkipped says why a working tree was not updated.
 	WorktreeSkipped string `json:"worktreeSkipped,omitempty"`
 	// WorktreeKept lists the files of the working tree that kept local
@@ -212,6 +221,28 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 
+	// Each object's file goes into the object store as soon as its kind is
+	// read; only (path, blob id) is kept (stage.go in snapshot).
+	stage, err := o.Repo.NewStage()
+	if err != nil {
+		return nil, fmt.Errorf("writing to %s: %w", o.Repo.Path(), err)
+	}
+	defer stage.Discard() // (a no-op once committed)
+	var (
+		sunkMu sync.Mutex
+		sunk   = map[string]plumbing.Hash{}
+	)
+	sink := func(path string, data []byte) error {
+		h, err := stage.Add(data)
+		if err != nil {
+			return fmt.Errorf("writing %s to %s: %w", path, o.Repo.Path(), err)
+		}
+		sunkMu.Lock()
+		sunk[path] = h
+		sunkMu.Unlock()
+		return nil
+	}
+
 	start := o.Now().UTC().Truncate(time.Second)
 	res := &Result{Time: start, Branch: branch}
 	state, stateData, stateErr := readState(ctx, o.Repo, prev)
@@ -227,7 +258,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,
-		Delta: deltaFrom, TrackDelta: true,
+		Delta: deltaFrom, TrackDelta: true, Sink: sink,
 		CheckTenant: func(tenant string) error {
 			if prev.manifest != nil && prev.manifest.TenantID != "" && tenant != "" && !strings.EqualFold(prev.manifest.TenantID, tenant) {
 				return &TenantMismatchError{Repo: o.Repo.Path(), RepoTenant: prev.manifest.TenantID, Tenant: tenant}
@@ -246,8 +277,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 
-	// Files, carried paths and the manifest.
+	// Files, carried paths and the manifest. The object files are in the
+	// stage; only those of the kinds read completely (lv.Paths) are kept.
 	files := lv.Files
+	blobs := make(map[string]plumbing.Hash, len(lv.Paths))
+	for _, p := range lv.Paths {
+		blobs[p] = sunk[p]
+	}
+	sunk = nil
 	read := map[string]bool{}
 	var carry []string
 	for _, r := range lv.Kinds {
@@ -264,7 +301,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Kinds = append(res.Kinds, r)
 	}
 	res.Warnings = lv.Warnings
-	res.Files = len(files)
+	res.Files = len(files) + len(blobs)
 	for _, k := range layout.Kinds() {
 		if !read[k.Name] {
 			carry = append(carry, k.Root())
@@ -298,6 +335,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if _, _, err := layout.Locate(p); err == nil || p == layout.ManifestPath || p == StatePath {
 			return res, fmt.Errorf("exporter: Options.Files: %s is an object file or the manifest", p)
 		}
+		delete(blobs, p)
 		files[p] = data
 	}
 	man := buildManifest(res, prev.manifest, read)
@@ -309,22 +347,23 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if every <= 0 {
 		every = DefaultFullEvery
 	}
-	next, material := nextState(state, every, lv, res.Kinds, files, kindsChanged(files, prev), start)
+	next, material := nextState(state, every, lv, res.Kinds, blobs, kindsChanged(blobs, prev), start)
 	switch {
 	case material && (len(next.Kinds) > 0 || stateData != nil):
 		files[StatePath] = next.Encode()
 	case stateData != nil:
 		files[StatePath] = stateData // the stored links stay (state.go)
 	}
-	countChanges(res, files, carry, prev)
+	countChanges(res, files, blobs, carry, prev)
 
 	msg, tagMsg := messages(res, man, o.Message)
 	snap := snapshot.Snapshot{
-		Branch: branch, Files: files, Carry: carry,
+		Branch: branch, Files: files, Blobs: blobs, Stage: stage, Carry: carry,
 		Message: msg, TagMessage: tagMsg, TagWhenUnchanged: true,
 		Author: o.Author, Committer: o.Committer,
 	}
 	var wr *snapshot.Result
+	writeStart := time.Now()
 	for attempt := 1; ; attempt++ {
 		snap.Tag = "snapshot/" + start.Format("20060102T150405Z")
 		if attempt > 1 {
@@ -336,6 +375,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		break
 	}
+	res.StageSeconds = stage.Busy().Seconds()
+	res.WriteSeconds = res.StageSeconds + time.Since(writeStart).Seconds()
 	if wr != nil {
 		res.Changed = wr.Changed
 		res.Commit = wr.Commit.String()
@@ -459,23 +500,31 @@ func guard(kinds []live.KindResult, o Options) error {
 // countChanges fills the added/modified/deleted counts the commit message
 // needs before WriteSnapshot computes them (the same rule: files compared
 // by blob id, carried paths unchanged).
-func countChanges(res *Result, files map[string][]byte, carry []string, prev *previous) {
+func countChanges(res *Result, files map[string][]byte, blobs map[string]plumbing.Hash, carry []string, prev *previous) {
 	res.Added, res.Modified, res.Deleted = 0, 0, 0
 	res.counted = true
-	for p, data := range files {
+	count := func(p string, h plumbing.Hash) {
 		if p == StatePath {
-			continue // bookkeeping (state.go)
+			return // bookkeeping (state.go)
 		}
 		old, ok := prev.blobs[p]
 		switch {
 		case !ok:
 			res.Added++
-		case old != plumbing.ComputeHash(plumbing.BlobObject, data):
+		case old != h:
 			res.Modified++
 		}
 	}
+	for p, data := range files {
+		count(p, plumbing.ComputeHash(plumbing.BlobObject, data))
+	}
+	for p, h := range blobs {
+		count(p, h)
+	}
 	for p := range prev.blobs {
-		if _, ok := files[p]; !ok && !underAny(p, carry) {
+		_, inFiles := files[p]
+		_, inBlobs := blobs[p]
+		if !inFiles && !inBlobs && p != StatePath && !underAny(p, carry) {
 			res.Deleted++
 		}
 	}

@@ -228,7 +228,7 @@ func readState(ctx context.Context, r *snapshot.Repo, prev *previous) (*State, [
 // nextState is the state after this run: the kinds read now take their new
 // link (a kind read incompletely loses its state: read in full next time);
 // kinds not read keep theirs.
-func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, files map[string][]byte, changed map[string]bool, now time.Time) (*State, bool) {
+func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, blobs map[string]plumbing.Hash, changed map[string]bool, now time.Time) (*State, bool) {
 	s := &State{FullEvery: every, Kinds: map[string]KindState{}}
 	material := old == nil || old.FullEvery != every
 	if old != nil {
@@ -259,7 +259,7 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 		}
 		ks.DeltaLink, ks.LinkAt = link, now
 		k, _ := layout.Lookup(r.Kind)
-		ks.Files = fingerprint(k, blobIDs(k, files))
+		ks.Files = fingerprint(k, blobs)
 		if r.Read != "delta" {
 			ks.Query = live.DeltaQuery(r.Kind)
 		}
@@ -269,15 +269,15 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 	return s, material
 }
 
-// kindsChanged tells, per kind read with delta, whether its files differ
-// from the previous snapshot's.
-func kindsChanged(files map[string][]byte, prev *previous) map[string]bool {
+// kindsChanged tells, per kind read with delta, whether its files (blob
+// ids by path) differ from the previous snapshot's.
+func kindsChanged(blobs map[string]plumbing.Hash, prev *previous) map[string]bool {
 	out := map[string]bool{}
 	for _, name := range live.DeltaKinds() {
 		k, _ := layout.Lookup(name)
 		root := k.Root() + "/"
-		for p, data := range files {
-			if strings.HasPrefix(p, root) && prev.blobs[p] != plumbing.ComputeHash(plumbing.BlobObject, data) {
+		for p, h := range blobs {
+			if strings.HasPrefix(p, root) && prev.blobs[p] != h {
 				out[name] = true
 				break
 			}
@@ -286,7 +286,7 @@ func kindsChanged(files map[string][]byte, prev *previous) map[string]bool {
 			continue
 		}
 		for p := range prev.blobs {
-			if _, ok := files[p]; strings.HasPrefix(p, root) && !ok {
+			if _, ok := blobs[p]; strings.HasPrefix(p, root) && !ok {
 				out[name] = true
 				break
 			}
@@ -307,16 +307,4 @@ func fingerprint(k *layout.Kind, blobs map[string]plumbing.Hash) string {
 	sort.Strings(lines)
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	return hex.EncodeToString(sum[:])
-}
-
-// blobIDs are the blob ids of the kind's files.
-func blobIDs(k *layout.Kind, files map[string][]byte) map[string]plumbing.Hash {
-	root := k.Root() + "/"
-	out := map[string]plumbing.Hash{}
-	for p, data := range files {
-		if strings.HasPrefix(p, root) {
-			out[p] = plumbing.ComputeHash(plumbing.BlobObject, data)
-		}
-	}
-	return out
 }

@@ -15,16 +15,25 @@ import (
 // prepared is one object's file.
 type prepared struct {
 	path, key string
-	data      []byte
+	data      []byte // nil once given to the sink
+	sunk      bool   // data went to ReadOptions.Sink
 	warnings  []Warning
 }
 
-// prepare turns the objects read into files: layout.Path, layout.Clean, a
-// second pass for secret-looking properties, the schema check, and the
-// canonical bytes. It runs in the reading goroutine, so files are prepared
-// while other kinds are still being read, and spreads large kinds over the
-// CPUs. The objects are released afterwards.
-func (kr *kindRead) prepare() {
+// sinkError is a ReadOptions.Sink failure: it stops Read (results).
+type sinkError struct{ err error }
+
+func (e *sinkError) Error() string { return e.err.Error() }
+func (e *sinkError) Unwrap() error { return e.err }
+
+// prepare turns the objects read into files: layout.Path (made distinct
+// in case, caseDistinct), layout.Clean, a second pass for secret-looking
+// properties, the schema check, and the canonical bytes. It runs in the
+// reading goroutine, so files are prepared while other kinds are still
+// being read, and spreads large kinds over the CPUs. Each object is
+// released once its file is made; with a sink, each file goes to it at
+// once and only its path is kept.
+func (kr *kindRead) prepare(sink func(path string, data []byte) error) {
 	if kr.err != nil {
 		return
 	}
@@ -41,41 +50,67 @@ func (kr *kindRead) prepare() {
 		kr.warnings = append(kr.warnings, Warning{Path: k.Root(), Kind: k.Name, Message: msg})
 		sch = nil
 	}
-	files := make([]prepared, len(kr.objects))
-	errs := make([]error, len(kr.objects))
-	work := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			files[i], errs[i] = prepareOne(k, sch, kr.objects[i])
-		}
-	}
-	workers := min(runtime.GOMAXPROCS(0), 8)
-	if len(kr.objects) < 256 || workers < 2 {
-		work(0, len(kr.objects))
-	} else {
-		var wg sync.WaitGroup
-		chunk := (len(kr.objects) + workers - 1) / workers
-		for lo := 0; lo < len(kr.objects); lo += chunk {
-			wg.Add(1)
-			go func(lo, hi int) {
-				defer wg.Done()
-				work(lo, hi)
-			}(lo, min(lo+chunk, len(kr.objects)))
-		}
-		wg.Wait()
-	}
-	for _, err := range errs {
+	objs := kr.objects
+	files := make([]prepared, len(objs))
+	for i, obj := range objs {
+		p, err := layout.Path(k, obj)
 		if err != nil {
 			kr.objects = nil
 			kr.err = &KindError{Kind: k.Name, What: "list", Err: err}
 			return
 		}
+		files[i].path = p
+		files[i].key, _ = obj[k.KeyProp()].(string)
 	}
-	if err := caseDistinct(k, kr.objects, files); err != nil {
+	if err := caseDistinct(k, objs, files); err != nil {
 		kr.objects = nil
 		kr.err = &KindError{Kind: k.Name, What: "list", Err: err}
 		return
 	}
 	kr.objects = nil
+	var (
+		mu      sync.Mutex
+		sinkErr error
+	)
+	work := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f := &files[i]
+			f.data, f.warnings = prepareOne(k, sch, objs[i], f.path)
+			objs[i] = nil // (the object is no longer needed)
+			if sink == nil {
+				continue
+			}
+			err := sink(f.path, f.data)
+			f.data, f.sunk = nil, true
+			if err != nil {
+				mu.Lock()
+				if sinkErr == nil {
+					sinkErr = err
+				}
+				mu.Unlock()
+				return
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	if len(objs) < 256 || workers < 2 {
+		work(0, len(objs))
+	} else {
+		var wg sync.WaitGroup
+		chunk := (len(objs) + workers - 1) / workers
+		for lo := 0; lo < len(objs); lo += chunk {
+			wg.Add(1)
+			go func(lo, hi int) {
+				defer wg.Done()
+				work(lo, hi)
+			}(lo, min(lo+chunk, len(objs)))
+		}
+		wg.Wait()
+	}
+	if sinkErr != nil {
+		kr.err = &sinkError{err: sinkErr}
+		return
+	}
 	kr.files = files
 }
 
@@ -110,27 +145,19 @@ func caseDistinct(k *layout.Kind, objs []map[string]any, files []prepared) error
 			if err != nil {
 				return err
 			}
-			for w := range files[i].warnings {
-				if files[i].warnings[w].Path == files[i].path {
-					files[i].warnings[w].Path = p
-				}
-			}
 			files[i].path = p
 		}
 	}
 	return nil
 }
 
-func prepareOne(k *layout.Kind, sch *schemas.Schema, obj map[string]any) (prepared, error) {
-	p, err := layout.Path(k, obj)
-	if err != nil {
-		return prepared{}, err
-	}
-	f := prepared{path: p}
-	f.key, _ = obj[k.KeyProp()].(string)
+// prepareOne makes the file of obj at path p: its canonical bytes and the
+// warnings about it.
+func prepareOne(k *layout.Kind, sch *schemas.Schema, obj map[string]any, p string) ([]byte, []Warning) {
+	var warnings []Warning
 	clean := layout.Clean(k, obj)
 	for _, prop := range scrubSecrets(clean, "") {
-		f.warnings = append(f.warnings, Warning{Path: p, Kind: k.Name, Property: prop,
+		warnings = append(warnings, Warning{Path: p, Kind: k.Name, Property: prop,
 			Message: msgSecretRemoved})
 	}
 	if sch != nil {
@@ -139,18 +166,17 @@ func prepareOne(k *layout.Kind, sch *schemas.Schema, obj map[string]any) (prepar
 			if errors.As(err, &ve) {
 				removed, rest := dropUndeclaredSecrets(clean, ve.Problems)
 				for _, prop := range removed {
-					f.warnings = append(f.warnings, Warning{Path: p, Kind: k.Name, Property: prop, Message: msgUndeclaredSecret})
+					warnings = append(warnings, Warning{Path: p, Kind: k.Name, Property: prop, Message: msgUndeclaredSecret})
 				}
 				for _, pr := range rest {
-					f.warnings = append(f.warnings, Warning{Path: p, Kind: k.Name, Property: pr.Path, Message: pr.Message})
+					warnings = append(warnings, Warning{Path: p, Kind: k.Name, Property: pr.Path, Message: pr.Message})
 				}
 			} else {
-				f.warnings = append(f.warnings, Warning{Path: p, Kind: k.Name, Message: err.Error()})
+				warnings = append(warnings, Warning{Path: p, Kind: k.Name, Message: err.Error()})
 			}
 		}
 	}
-	f.data = layout.Encode(clean)
-	return f, nil
+	return layout.Encode(clean), warnings
 }
 
 // builder collects the files of the kinds read completely and refuses
@@ -159,6 +185,7 @@ type builder struct {
 	files    map[string][]byte
 	owner    map[string]string // path → object key
 	folded   map[string]string // lower-cased path → path
+	sunk     []string          // paths given to the sink
 	warnings []Warning
 }
 
@@ -176,7 +203,11 @@ func (b *builder) add(kr *kindRead) error {
 		if other, ok := b.folded[strings.ToLower(f.path)]; ok {
 			return &CollisionError{Path: f.path + " and " + other, Kind: kr.kind.Name, Key1: b.owner[other], Key2: f.key, CaseFolding: true}
 		}
-		b.files[f.path] = f.data
+		if f.sunk {
+			b.sunk = append(b.sunk, f.path)
+		} else {
+			b.files[f.path] = f.data
+		}
 		b.owner[f.path] = f.key
 		b.folded[strings.ToLower(f.path)] = f.path
 		b.warnings = append(b.warnings, f.warnings...)
@@ -231,3 +262,20 @@ func scrubSecrets(v any, path string) []string {
 }
 
 func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+// carry appends the files kept from the previous snapshot (a delta resume,
+// delta.go) to the kind's files, giving each to the sink as prepare does.
+func (kr *kindRead) carry(sink func(path string, data []byte) error) {
+	for i := range kr.carried {
+		f := &kr.carried[i]
+		if sink == nil {
+			continue
+		}
+		if err := sink(f.path, f.data); err != nil {
+			kr.err = &sinkError{err: err}
+			return
+		}
+		f.data, f.sunk = nil, true
+	}
+	kr.files = append(kr.files, kr.carried...)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -30,6 +31,14 @@ type ReadOptions struct {
 	// TrackDelta asks for Live.DeltaLinks: a deltaLink for every kind of
 	// DeltaKinds read completely, to resume from next time.
 	TrackDelta bool
+	// Sink, when set, receives each object's file (repository path and
+	// canonical bytes, exactly as Files would hold it) as soon as its kind
+	// is read, from several goroutines at once, and Read keeps only its
+	// path: Live.Files then holds no object files. Files of a kind that
+	// turns out incomplete, or of a read that fails, may have been given to
+	// Sink already: the caller commits only what Read returns as complete.
+	// An error from Sink stops Read with that error.
+	Sink func(path string, data []byte) error
 }
 
 // Live is the tenant as Read saw it: each object's file exactly as an
@@ -38,8 +47,11 @@ type ReadOptions struct {
 type Live struct {
 	TenantID string            `json:"tenantId"`
 	Files    map[string][]byte `json:"-"`
-	Kinds    []KindResult      `json:"kinds"`
-	Warnings []Warning         `json:"warnings,omitempty"`
+	// Paths lists the files given to ReadOptions.Sink for the kinds read
+	// completely (nil without a sink), sorted.
+	Paths    []string     `json:"-"`
+	Kinds    []KindResult `json:"kinds"`
+	Warnings []Warning    `json:"warnings,omitempty"`
 	// DeltaLinks are the links to resume from next time, by kind, relative
 	// to the Graph root (ReadOptions.TrackDelta). They hold only Graph's
 	// opaque tokens, never a credential.
@@ -87,7 +99,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 			return nil, err
 		}
 	}
-	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta}
+	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink}
 	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
 	if err != nil {
 		return nil, err
@@ -112,6 +124,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 			live.DeltaLinks[kr.kind.Name] = kr.deltaLink
 		}
 	}
+	live.Paths = b.sunk
 	live.Warnings = b.warnings
 	return live, nil
 }
@@ -247,9 +260,13 @@ func preflight(ctx context.Context, c *graph.Client) (string, error) {
 func results(reads []*kindRead) (*builder, []KindResult, error) {
 	b := newBuilder()
 	out := make([]KindResult, 0, len(reads))
+	defer func() { sort.Strings(b.sunk) }()
 	for _, kr := range reads {
 		k := kr.kind
 		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note}
+		if se, ok := kr.err.(*sinkError); ok {
+			return nil, nil, se.err
+		}
 		if kr.err == nil {
 			r.Read = kr.mode
 		}

@@ -70,13 +70,13 @@ func TestIDsDifferingOnlyInCase(t *testing.T) {
 		}
 		return out
 	}
-	build := func(order []int) map[string][]byte {
+	buildWith := func(order []int, sink func(string, []byte) error) *builder {
 		sorted, err := sortByKey(users, objs(order))
 		if err != nil {
 			t.Fatal(err)
 		}
 		kr := &kindRead{kind: users, objects: sorted}
-		kr.prepare()
+		kr.prepare(sink)
 		if kr.err != nil {
 			t.Fatal(kr.err)
 		}
@@ -84,9 +84,20 @@ func TestIDsDifferingOnlyInCase(t *testing.T) {
 		if err := b.add(kr); err != nil {
 			t.Fatalf("case-differing ids refused: %v", err)
 		}
-		return b.files
+		return b
 	}
+	build := func(order []int) map[string][]byte { return buildWith(order, nil).files }
 	a := build([]int{0, 1, 2, 3, 4, 5})
+	// With a sink, the sink gets the same files (case-distinct paths
+	// included) and the builder keeps only their paths.
+	sunk := map[string][]byte{}
+	bs := buildWith([]int{0, 1, 2, 3, 4, 5}, func(p string, data []byte) error { sunk[p] = data; return nil })
+	if !reflect.DeepEqual(sunk, a) {
+		t.Errorf("the sink got\n%v\nwant\n%v", keys(sunk), keys(a))
+	}
+	if len(bs.files) != 0 || len(bs.sunk) != len(a) {
+		t.Errorf("with a sink the builder holds %d files and %d paths, want 0 and %d", len(bs.files), len(bs.sunk), len(a))
+	}
 	if len(a) != 5 {
 		t.Errorf("%d files, want 5 (4 keys + one GUID):\n%v", len(a), keys(a))
 	}

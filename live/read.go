@@ -155,6 +155,8 @@ type reader struct {
 	// for the kinds read: a denied read names the permission of this set
 	// that grants it (Directory.Read.All rather than User.Read.All).
 	granted []string
+	// sink is ReadOptions.Sink (prepare).
+	sink func(path string, data []byte) error
 }
 
 // named maps a kind's least permissions to those of the listed set.
@@ -240,9 +242,9 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 			}
 			reads := r.readUnit(ctx, u)
 			for _, kr := range reads {
-				kr.prepare()
+				kr.prepare(r.sink)
 				if kr.err == nil {
-					kr.files = append(kr.files, kr.carried...)
+					kr.carry(r.sink)
 				}
 				kr.carried = nil
 			}

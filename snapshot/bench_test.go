@@ -3,9 +3,16 @@ package snapshot
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // benchFiles is a tenant-like tree: n YAML files of ~600 bytes spread over
@@ -211,4 +218,98 @@ func BenchmarkHistory365(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkWriteVsGit writes the same n files (ENTRASNAP_BENCH_FILES,
+// default 20,000, in n/100 folders) both ways and reports the ratio:
+//
+//   - ours: the exporter's path (every file through a Stage from two
+//     goroutines, then WriteSnapshot by blob id, working tree and index
+//     included), into a fresh repository with a working tree;
+//   - git: `git add -A && git commit` of the same files already in a
+//     working tree (writing them there is not timed);
+//   - ours-unchanged: the same files again (the no-change daily run).
+//
+// go test ./snapshot -run '^$' -bench WriteVsGit -benchtime 1x
+func BenchmarkWriteVsGit(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("no git")
+	}
+	n := 20_000
+	if s := os.Getenv("ENTRASNAP_BENCH_FILES"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil && v > 0 {
+			n = v
+		}
+	}
+	files := benchFiles(n, max(n/100, 1))
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		r, err := Init(filepath.Join(b.TempDir(), "ours"), false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stageWrite := func(tag string, when int) (time.Duration, *Result) {
+			start := time.Now()
+			st, err := r.NewStage()
+			if err != nil {
+				b.Fatal(err)
+			}
+			keys := sortedKeys(files)
+			blobs := make(map[string]plumbing.Hash, len(keys))
+			hs := make([]plumbing.Hash, len(keys))
+			var wg sync.WaitGroup
+			for w := 0; w < 2; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					for j := w; j < len(keys); j += 2 {
+						h, err := st.Add(files[keys[j]])
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						hs[j] = h
+					}
+				}(w)
+			}
+			wg.Wait()
+			for j, k := range keys {
+				blobs[k] = hs[j]
+			}
+			res, err := r.WriteSnapshot(ctx, Snapshot{Blobs: blobs, Stage: st, Author: day(when), Tag: tag, TagWhenUnchanged: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return time.Since(start), res
+		}
+		ours, res := stageWrite("snapshot/1", 0)
+		if !res.Changed || !res.WorktreeUpdated {
+			b.Fatalf("ours: %+v", res)
+		}
+		again, res2 := stageWrite("snapshot/2", 1)
+		if res2.Changed {
+			b.Fatal("the unchanged run committed")
+		}
+		r.Close()
+
+		dir := filepath.Join(b.TempDir(), "git")
+		for p, c := range files {
+			fp := filepath.Join(dir, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(fp, c, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runGit(b, dir, "init", "-q", "-b", "main")
+		start := time.Now()
+		runGit(b, dir, "add", "-A")
+		runGit(b, dir, "commit", "-q", "-m", "snapshot")
+		cgit := time.Since(start)
+		b.ReportMetric(ours.Seconds(), "ours-s")
+		b.ReportMetric(cgit.Seconds(), "git-s")
+		b.ReportMetric(ours.Seconds()/cgit.Seconds(), "ratio")
+		b.ReportMetric(again.Seconds(), "ours-unchanged-s")
+	}
 }

@@ -73,6 +73,16 @@
 //     (index.lock held by git, merge conflicts) Result.WorktreeSkipped says
 //     why and what to run.
 //
+// A large snapshot need not be held in memory: Repo.NewStage returns a
+// Stage whose Add stores one blob and returns its id (blobs already in the
+// repository are skipped; after the first 100 new ones, the rest are
+// streamed into a temporary pack, tmp_pack_*, that git ignores). Snapshot.Blobs
+// then gives files by id and Snapshot.Stage the stage: WriteSnapshot adds
+// the trees, commit and tag to the stage's pack and publishes it in step 4
+// (fsync, index, renames), reads the working tree's files back from it in
+// step 8, and discards it when the tree did not change. A stage not
+// committed is removed by Discard, or after a crash by Lock once old.
+//
 // Objects first, refs last: a crash at any point leaves a repository that
 // `git fsck --strict` accepts and that the next run continues from (at
 // worst with unreferenced objects and temporary files, removed once old).

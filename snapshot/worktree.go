@@ -49,6 +49,8 @@ type worktreePlan struct {
 	tr        treeReader
 	// kept lists the paths whose local content was kept, with why.
 	kept []string
+	// readBlob reads content not given to apply; nil means r.readBlob.
+	readBlob func(plumbing.Hash) ([]byte, error)
 }
 
 func (p *worktreePlan) release() {
@@ -210,11 +212,16 @@ type writeJob struct {
 	hash    plumbing.Hash
 	mode    filemode.FileMode
 	content []byte
+	// fromStore: content is read from the object store by writeFiles.
+	fromStore bool
 }
 
 // writeFiles writes files (their folders exist) in parallel, file creation
 // being slow on many file systems, and returns their index entries.
-func writeFiles(r *Repo, jobs []writeJob) ([]*index.Entry, error) {
+func writeFiles(r *Repo, jobs []writeJob, readBlob func(plumbing.Hash) ([]byte, error)) ([]*index.Entry, error) {
+	if readBlob == nil {
+		readBlob = r.readBlob
+	}
 	out := make([]*index.Entry, len(jobs))
 	workers := 8
 	if len(jobs) < 64 {
@@ -225,13 +232,14 @@ func writeFiles(r *Repo, jobs []writeJob) ([]*index.Entry, error) {
 		mu       sync.Mutex
 		firstErr error
 	)
-	next := make(chan int)
+	next := make(chan writeTask, 2*workers)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				e, err := writeFile(r.wtPath(jobs[i].path), jobs[i])
+			for t := range next {
+				i := t.i
+				e, err := writeFile(r.wtPath(jobs[i].path), t.job)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -244,12 +252,30 @@ func writeFiles(r *Repo, jobs []writeJob) ([]*index.Entry, error) {
 			}
 		}()
 	}
-	for i := range jobs {
-		next <- i
+	var readErr error
+	for i, j := range jobs {
+		if j.fromStore {
+			// read here, one at a time: go-git is not safe for concurrent use
+			b, err := readBlob(j.hash)
+			if err != nil {
+				readErr = err
+				break
+			}
+			j.content = b
+		}
+		next <- writeTask{i: i, job: j}
 	}
 	close(next)
 	wg.Wait()
+	if readErr != nil {
+		return out, readErr
+	}
 	return out, firstErr
+}
+
+type writeTask struct {
+	i   int
+	job writeJob
 }
 
 // tempSuffix marks the temporary file a working tree file is written to
@@ -423,16 +449,11 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 			}
 			made[dir] = true
 		}
-		if !have {
-			b, err := r.readBlob(c.To)
-			if err != nil {
-				return err
-			}
-			content = b
-		}
-		writes = append(writes, writeJob{path: c.Path, hash: c.To, mode: mode, content: content})
+		// (content not given is read from the store as it is written, so
+		// that a large snapshot's files are not all held at once)
+		writes = append(writes, writeJob{path: c.Path, hash: c.To, mode: mode, content: content, fromStore: !have})
 	}
-	entries, err := writeFiles(r, writes)
+	entries, err := writeFiles(r, writes, p.readBlob)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,17 @@ type Snapshot struct {
 	// Every file gets mode 100644. A path absent here (and not carried) is
 	// deleted.
 	Files map[string][]byte
+	// Blobs are more files of the tree, by blob id instead of content: ids
+	// Stage.Add returned (Stage must then be the stage) or of blobs already
+	// in the repository. A path must not be in both Files and Blobs. This is
+	// how a large snapshot is committed without holding its content.
+	Blobs map[string]plumbing.Hash
+	// Stage holds the new blobs of Blobs; WriteSnapshot writes them with the
+	// trees and commit and closes the stage, or discards it when the tree
+	// is unchanged. When WriteSnapshot fails before writing objects the
+	// stage stays open (the caller may try again, e.g. with another tag
+	// name): the caller Discards it when done (a no-op once closed).
+	Stage *Stage
 	// Carry lists paths (folders or files; "groups" and "groups/" are the
 	// same folder) whose content is copied unchanged from the parent
 	// commit, by tree id, for kinds not read this run. A carried path absent
@@ -148,6 +159,11 @@ func encodeTag(target plumbing.Hash, name string, tagger Signature, msg string) 
 // later step failed (tag ref, working tree), it returns both the Result and
 // the error.
 func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) {
+	if in.Stage != nil {
+		if in.Stage.r != r {
+			return nil, errors.New("snapshot: Snapshot.Stage belongs to another repository")
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.refresh()
@@ -216,10 +232,19 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	tr := treeReader{r: r}
 
 	// Build the desired tree in memory.
-	paths := make([]string, 0, len(in.Files))
+	paths := make([]string, 0, len(in.Files)+len(in.Blobs))
 	for p := range in.Files {
 		if err := validPath(p); err != nil {
 			return nil, fmt.Errorf("snapshot file: %w", err)
+		}
+		paths = append(paths, p)
+	}
+	for p := range in.Blobs {
+		if err := validPath(p); err != nil {
+			return nil, fmt.Errorf("snapshot file: %w", err)
+		}
+		if _, both := in.Files[p]; both {
+			return nil, fmt.Errorf("snapshot: %q is in Files and in Blobs; leave it out of one of them", p)
 		}
 		paths = append(paths, p)
 	}
@@ -242,21 +267,32 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		}
 		carry = append(carry, c)
 	}
-	contents := make([][]byte, len(paths))
-	for i, p := range paths {
-		contents[i] = in.Files[p]
+	contents := make([][]byte, 0, len(in.Files))
+	for _, p := range paths {
+		if c, ok := in.Files[p]; ok {
+			contents = append(contents, c)
+		}
 	}
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	hashes := hashBlobs(contents)
-	blobs := make(map[plumbing.Hash][]byte, len(paths))
+	blobs := make(map[plumbing.Hash][]byte, len(contents))
+	byID := map[plumbing.Hash]string{} // Blobs: one path per id, for errors
 	root := newDir()
-	for i, p := range paths {
-		if err := insertFile(root, p, tEntry{mode: filemode.Regular, hash: hashes[i]}); err != nil {
+	for i, j := 0, 0; i < len(paths); i++ {
+		p := paths[i]
+		h, byBlob := in.Blobs[p]
+		if !byBlob {
+			h = hashes[j]
+			blobs[h] = contents[j]
+			j++
+		} else {
+			byID[h] = p
+		}
+		if err := insertFile(root, p, tEntry{mode: filemode.Regular, hash: h}); err != nil {
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
-		blobs[hashes[i]] = contents[i]
 	}
 	sort.Strings(carry)
 	for _, c := range carry {
@@ -279,6 +315,9 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	tr.overlay = trees
 
 	if hasParent && rootHash == parentTree {
+		if in.Stage != nil {
+			in.Stage.Discard() // every blob is in the parent already
+		}
 		res.Commit = parent
 		if tref != "" && in.TagWhenUnchanged {
 			if err := r.tag(res, tref, in); err != nil {
@@ -320,10 +359,13 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	sortChanges(d.changes)
 	res.Changes = d.changes
 	res.Counts = CountChanges(d.changes)
+	var byBlob []plumbing.Hash // new or changed files given by id
 	for _, c := range d.changes {
 		if c.Action != Deleted {
 			if data, ok := blobs[c.To]; ok {
 				candidates = append(candidates, newObject{typ: plumbing.BlobObject, hash: c.To, data: data})
+			} else if _, ok := byID[c.To]; ok {
+				byBlob = append(byBlob, c.To)
 			}
 		}
 	}
@@ -337,8 +379,16 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		}
 		exists = ex.has
 	}
+	staged := func(h plumbing.Hash) bool {
+		if in.Stage == nil {
+			return false
+		}
+		in.Stage.mu.Lock()
+		defer in.Stage.mu.Unlock()
+		return in.Stage.seen[h]
+	}
 	for _, o := range candidates {
-		if seen[o.hash] {
+		if seen[o.hash] || staged(o.hash) {
 			continue
 		}
 		seen[o.hash] = true
@@ -348,6 +398,19 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		}
 		if !has {
 			objs = append(objs, o)
+		}
+	}
+	for _, h := range byBlob {
+		if seen[h] || staged(h) {
+			continue
+		}
+		seen[h] = true
+		has, err := exists(h)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		if !has {
+			return nil, fmt.Errorf("snapshot: %s: blob %s is neither in the repository nor in Snapshot.Stage", byID[h], h)
 		}
 	}
 	var parents []plumbing.Hash
@@ -368,11 +431,19 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	}
 
 	// 1. objects, durably.
-	if err := r.writeObjects(ctx, objs); err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
+	if in.Stage != nil {
+		n, packed, err := in.Stage.commit(ctx, objs)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		res.ObjectsWritten, res.Packed = n, packed
+	} else {
+		if err := r.writeObjects(ctx, objs); err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		res.ObjectsWritten = len(objs)
+		res.Packed = len(objs) > looseLimit
 	}
-	res.ObjectsWritten = len(objs)
-	res.Packed = len(objs) > looseLimit
 	r.step("objects")
 
 	// 2. check the working tree against the old head (and lock its index).
@@ -383,6 +454,10 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 			recent = r.recentTrees(parent, recentDepth)
 		}
 		plan = r.planWorktree(bref, rootHash, tr, recent)
+		if in.Stage != nil {
+			plan.readBlob = in.Stage.reader(r.readBlob)
+			defer in.Stage.closeReader()
+		}
 		if plan.skip != "" {
 			res.WorktreeSkipped = plan.skip
 		}
