@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/graph"
+)
+
+// Exec runs one child export: it sends stdin (a childRequest) to a new
+// process and returns what the process wrote on stdout and its peak
+// resident memory in KiB (0 where the platform does not say).
+type Exec func(ctx context.Context, stdin []byte) (stdout []byte, peakRSSKiB int64, err error)
+
+// ReExec runs path with args (and extra environment entries) as the child:
+// the entrasnap binary itself with "bench --child", or a test binary whose
+// TestMain calls Child.
+func ReExec(path string, args, env []string) Exec {
+	return func(ctx context.Context, stdin []byte) ([]byte, int64, error) {
+		cmd := exec.CommandContext(ctx, path, args...)
+		cmd.Env = append(cmd.Environ(), env...)
+		cmd.Stdin = bytes.NewReader(stdin)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		var rss int64
+		if cmd.ProcessState != nil {
+			rss = maxRSSKiB(cmd.ProcessState)
+		}
+		if err != nil {
+			return nil, rss, fmt.Errorf("child export (%s): %w: %s", path, err, strings.TrimSpace(errb.String()))
+		}
+		return out.Bytes(), rss, nil
+	}
+}
+
+// childRequest is what the parent sends a child on stdin (not on the
+// command line, where other users of the machine could read the token).
+type childRequest struct {
+	GraphURL  string `json:"graphUrl"`
+	Token     string `json:"token"`
+	Repo      string `json:"repo"`
+	Message   string `json:"message"`
+	UserAgent string `json:"userAgent"`
+}
+
+// Child runs the export a parent asked for on r and writes its result as
+// JSON on w. `entrasnap bench --child` calls it.
+func Child(ctx context.Context, r io.Reader, w io.Writer) error {
+	var req childRequest
+	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&req); err != nil {
+		return fmt.Errorf("bench --child: reading the request on stdin: %w", err)
+	}
+	client, err := graph.New(graph.Config{BaseURL: req.GraphURL, AccessToken: req.Token, UserAgent: req.UserAgent})
+	if err != nil {
+		return fmt.Errorf("bench --child: %w", err)
+	}
+	res := export(ctx, client, req.Repo, req.Message, benchAuthor)
+	return json.NewEncoder(w).Encode(res)
+}
+
+// childExport runs an export through o.Exec and reads its result.
+func (b *runner) childExport(ctx context.Context, s *sim, dir, message string) exportResult {
+	req, _ := json.Marshal(childRequest{GraphURL: s.url, Token: s.Token(), Repo: dir, Message: message, UserAgent: b.o.UserAgent})
+	out, rss, err := b.o.Exec(ctx, req)
+	if err != nil {
+		return exportResult{Error: err.Error(), PeakRSSKiB: rss}
+	}
+	var res exportResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		return exportResult{Error: fmt.Sprintf("child export: reading its result: %v", err)}
+	}
+	res.PeakRSSKiB = rss
+	return res
+}
