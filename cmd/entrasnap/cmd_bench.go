@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"text/tabwriter"
 
@@ -66,9 +67,10 @@ EXAMPLES:
 			if !c.Bool("in-process") {
 				self, err := os.Executable()
 				if err != nil {
-					return fmt.Errorf("bench: finding this program to run the export in a child process (or use --in-process): %w", err)
+					return fmt.Errorf("bench: finding this program to run the exports and commands in child processes (or use --in-process): %w", err)
 				}
 				o.Exec = bench.ReExec(self, []string{"bench", "--child"}, nil)
+				o.CLI = childCLI(self)
 			}
 			t, err := bench.Run(c.Context, o)
 			if err != nil {
@@ -84,9 +86,38 @@ EXAMPLES:
 	}
 }
 
-// benchCLI runs an entrasnap command in this process for the bench,
-// discarding its output.
-func benchCLI(_ context.Context, args ...string) error {
+// childCLI runs an entrasnap command as its own process, as users run
+// it, discarding its output.
+func childCLI(self string) func(ctx context.Context, env map[string]string, args ...string) error {
+	return func(ctx context.Context, env map[string]string, args ...string) error {
+		cmd := exec.CommandContext(ctx, self, args...)
+		cmd.Env = cmd.Environ()
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		var errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = io.Discard, &errb
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("entrasnap %s: %w: %s", args[0], err, strings.TrimSpace(errb.String()))
+		}
+		return nil
+	}
+}
+
+// benchCLI runs an entrasnap command in this process for the bench
+// (--in-process), discarding its output.
+func benchCLI(_ context.Context, env map[string]string, args ...string) error {
+	for k, v := range env {
+		old, had := os.LookupEnv(k)
+		os.Setenv(k, v)
+		defer func() {
+			if had {
+				os.Setenv(k, old)
+			} else {
+				os.Unsetenv(k)
+			}
+		}()
+	}
 	var errb bytes.Buffer
 	if code := run(append([]string{"entrasnap"}, args...), strings.NewReader(""), io.Discard, &errb); code != exitOK {
 		return fmt.Errorf("entrasnap %s: exit %d: %s", args[0], code, strings.TrimSpace(errb.String()))
@@ -98,7 +129,8 @@ func renderBench(w io.Writer, t *bench.Table) error {
 	m := t.Machine
 	fmt.Fprintf(w, "Tenant: %d users, %d groups, %d apps (%d objects). Machine: %d CPUs, %s, %s, %s, Go %s.\n",
 		t.Users, t.Groups, t.Apps, t.Objects, m.CPUs, layout.Safe(m.CPU), m.Memory, m.OS, m.Go)
-	fmt.Fprintf(w, "Floor: %d resource units in %d requests. Clock: %s. Peak RSS: %s.\n\n", t.Floor.Units, t.Floor.Requests, t.Clock, t.RSS)
+	fmt.Fprintf(w, "Floor: %d resource units in %d requests. Clock: %s. Peak RSS: %s. Processes: %s.\n\n",
+		t.Floor.Units, t.Floor.Requests, t.Clock, t.RSS, t.Processes)
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROW\tRUN\tMEASURE\tRESULT\tTARGET\tMET")
 	for _, r := range t.Rows {

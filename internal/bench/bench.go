@@ -37,9 +37,10 @@ type Options struct {
 	// measure its peak RSS apart from graphsim's. nil runs it in this
 	// process and leaves peak RSS unmeasured.
 	Exec Exec
-	// CLI runs an entrasnap command (diff, log, check, restore) with
-	// args and discards its output. Required.
-	CLI func(ctx context.Context, args ...string) error
+	// CLI runs an entrasnap command (diff, log, check, restore) with args
+	// and extra environment variables (the access token travels there, not
+	// on a command line) and discards its output. Required.
+	CLI func(ctx context.Context, env map[string]string, args ...string) error
 	// UserAgent of the bench's Graph clients.
 	UserAgent string
 	// Log receives progress lines; nil discards them.
@@ -53,9 +54,11 @@ type Table struct {
 	Apps    int     `json:"apps"`
 	Objects int     `json:"objects"`
 	Machine Machine `json:"machine"`
-	// Clock says how throttled runs were timed; RSS how peak memory was.
-	Clock string `json:"clock"`
-	RSS   string `json:"rss"`
+	// Clock says how throttled runs were timed; RSS how peak memory was;
+	// Processes where the exports and commands ran.
+	Clock     string `json:"clock"`
+	RSS       string `json:"rss"`
+	Processes string `json:"processes"`
 	Floor Floor  `json:"floor"`
 	Rows  []Row  `json:"rows"`
 }
@@ -166,9 +169,11 @@ func Run(ctx context.Context, o Options) (*Table, error) {
 	b.tmp = tmp
 	t := &Table{Machine: thisMachine(), Clock: o.Clock}
 	if o.Exec != nil {
-		t.RSS = "child process (getrusage ru_maxrss of a re-executed entrasnap running the export; graphsim stays in the parent)"
+		t.RSS = "ru_maxrss of the child process running the export"
+		t.Processes = "each export and command in its own process; graphsim in the bench's"
 	} else {
 		t.RSS = "not measured (no child process)"
+		t.Processes = "exports in the bench's process, beside graphsim"
 	}
 	if err := b.offRuns(ctx, t); err != nil {
 		return nil, err
@@ -211,23 +216,47 @@ func (b *runner) client(s *sim, sleep func(context.Context, time.Duration) error
 	return graph.New(graph.Config{BaseURL: s.url, AccessToken: s.Token(), UserAgent: b.o.UserAgent, Sleep: sleep})
 }
 
-// virtualSleep makes a client's waits move graphsim's clock instead of
-// passing real time. Waits that overlap (several requests throttled at
-// once) move it to the latest end, not by their sum, as parallel sleeps would.
-func virtualSleep(c *graphsim.Clock) func(context.Context, time.Duration) error {
+// virtualSleep makes a client's waits move graphsim's clock (now reads it,
+// advance moves it forward) instead of passing real time. Waits that
+// overlap (several requests throttled at once) move it to the latest end,
+// not by their sum, as parallel sleeps would.
+func virtualSleep(now func() time.Time, advance func(time.Duration) error) func(context.Context, time.Duration) error {
 	var mu sync.Mutex
 	return func(ctx context.Context, d time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		target := c.Now().Add(d)
+		target := now().Add(d)
 		mu.Lock()
-		if now := c.Now(); now.Before(target) {
-			c.Advance(target.Sub(now))
+		defer mu.Unlock()
+		if n := now(); n.Before(target) {
+			return advance(target.Sub(n))
 		}
-		mu.Unlock()
 		return nil
 	}
+}
+
+// simSleep is virtualSleep on a graphsim clock in this process.
+func simSleep(c *graphsim.Clock) func(context.Context, time.Duration) error {
+	return virtualSleep(c.Now, func(d time.Duration) error { c.Advance(d); return nil })
+}
+
+// runExport runs one export into dir: in a child process when Options.Exec
+// is set (graphsim's heap then slows neither its run nor its garbage
+// collector), else here. virtual waits on graphsim's clock.
+func (b *runner) runExport(ctx context.Context, s *sim, dir, message string, virtual bool) exportResult {
+	if b.o.Exec != nil {
+		return b.childExport(ctx, s, dir, message, virtual)
+	}
+	var sleep func(context.Context, time.Duration) error
+	if virtual {
+		sleep = simSleep(s.Clock())
+	}
+	client, err := b.client(s, sleep)
+	if err != nil {
+		return exportResult{Error: err.Error()}
+	}
+	return export(ctx, client, dir, message, benchAuthor)
 }
 
 // counts is graphsim's object count per kind.

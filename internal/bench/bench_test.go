@@ -38,7 +38,7 @@ func TestChildExport(t *testing.T) {
 	if err := initBare(dir); err != nil {
 		t.Fatal(err)
 	}
-	res := b.childExport(context.Background(), s, dir, "child")
+	res := b.childExport(context.Background(), s, dir, "child", false)
 	if res.Error != "" || res.Commit == "" || res.Objects < s.Tenant().Count("user") || res.Requests == 0 || res.ResourceUnits == 0 {
 		t.Fatalf("child export: %+v", res)
 	}
@@ -57,7 +57,7 @@ func TestChildExport(t *testing.T) {
 	// A child that fails says why, and the token never appears in the error.
 	b.o.Exec = ReExec(os.Args[0], []string{"-test.run=^$"}, []string{"ENTRASNAP_BENCH_CHILD=1"})
 	s.url = "http://graph.example.invalid" // plain http off loopback: refused before any request
-	res = b.childExport(context.Background(), s, dir, "child")
+	res = b.childExport(context.Background(), s, dir, "child", false)
 	if res.Error == "" || strings.Contains(res.Error, s.Token()) {
 		t.Errorf("failed child: %+v", res)
 	}
@@ -67,7 +67,7 @@ func TestVirtualSleep(t *testing.T) {
 	c := graphsim.NewClock()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c.Freeze(start)
-	sleep := virtualSleep(c)
+	sleep := simSleep(c)
 	ctx := context.Background()
 	// A wait moves the clock by its length, one after another by both.
 	if err := sleep(ctx, 2*time.Second); err != nil {
@@ -84,5 +84,27 @@ func TestVirtualSleep(t *testing.T) {
 	before := c.Now()
 	if err := sleep(canceled, time.Hour); err == nil || !c.Now().Equal(before) {
 		t.Errorf("canceled wait: err %v, clock moved %v", err, c.Now().Sub(before))
+	}
+}
+
+func TestRemoteSleep(t *testing.T) {
+	b := &runner{o: Options{Users: 60, Groups: 10, Apps: 5}, log: os.Stderr}
+	s, err := b.newSim("realistic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	sleep := remoteSleep(s.url, s.Token())
+	before := s.Clock().Now()
+	if err := sleep(context.Background(), 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The clock follows the wall clock besides: allow for the request's time.
+	if moved := s.Clock().Now().Sub(before); moved < 90*time.Second || moved > 100*time.Second {
+		t.Errorf("graphsim's clock moved %v, want 90 s", moved)
+	}
+	bad := remoteSleep(s.url, "not-the-token")
+	if err := bad(context.Background(), time.Second); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("a refused move: %v", err)
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 )
@@ -47,6 +49,9 @@ type childRequest struct {
 	Repo      string `json:"repo"`
 	Message   string `json:"message"`
 	UserAgent string `json:"userAgent"`
+	// Virtual: the client's waits move graphsim's clock (through its
+	// /_graphsim/clock/advance endpoint) instead of passing real time.
+	Virtual bool `json:"virtual,omitempty"`
 }
 
 // Child runs the export a parent asked for on r and writes its result as
@@ -56,7 +61,11 @@ func Child(ctx context.Context, r io.Reader, w io.Writer) error {
 	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&req); err != nil {
 		return fmt.Errorf("bench --child: reading the request on stdin: %w", err)
 	}
-	client, err := graph.New(graph.Config{BaseURL: req.GraphURL, AccessToken: req.Token, UserAgent: req.UserAgent})
+	cfg := graph.Config{BaseURL: req.GraphURL, AccessToken: req.Token, UserAgent: req.UserAgent}
+	if req.Virtual {
+		cfg.Sleep = remoteSleep(req.GraphURL, req.Token)
+	}
+	client, err := graph.New(cfg)
 	if err != nil {
 		return fmt.Errorf("bench --child: %w", err)
 	}
@@ -64,9 +73,37 @@ func Child(ctx context.Context, r io.Reader, w io.Writer) error {
 	return json.NewEncoder(w).Encode(res)
 }
 
+// remoteSleep is virtualSleep on the clock of the graphsim at graphURL:
+// only this process moves it during the run, so it keeps the sum of its
+// moves and reads the clock as the wall clock plus that sum.
+func remoteSleep(graphURL, token string) func(context.Context, time.Duration) error {
+	var moved time.Duration // under virtualSleep's lock
+	now := func() time.Time { return time.Now().Add(moved) }
+	return virtualSleep(now, func(d time.Duration) error {
+		body := fmt.Sprintf(`{"seconds": %.6f}`, d.Seconds())
+		req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(graphURL, "/")+"/_graphsim/clock/advance", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("moving graphsim's clock: %w", err)
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("moving graphsim's clock: %s", resp.Status)
+		}
+		moved += d
+		return nil
+	})
+}
+
 // childExport runs an export through o.Exec and reads its result.
-func (b *runner) childExport(ctx context.Context, s *sim, dir, message string) exportResult {
-	req, _ := json.Marshal(childRequest{GraphURL: s.url, Token: s.Token(), Repo: dir, Message: message, UserAgent: b.o.UserAgent})
+func (b *runner) childExport(ctx context.Context, s *sim, dir, message string, virtual bool) exportResult {
+	req, _ := json.Marshal(childRequest{GraphURL: s.url, Token: s.Token(), Repo: dir, Message: message, UserAgent: b.o.UserAgent, Virtual: virtual})
 	out, rss, err := b.o.Exec(ctx, req)
 	if err != nil {
 		return exportResult{Error: err.Error(), PeakRSSKiB: rss}

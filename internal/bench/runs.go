@@ -44,16 +44,7 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	const runA = "full export, throttling off"
 	b.logf("(a) %s", runA)
 	s.ResetStats()
-	var first exportResult
-	if b.o.Exec != nil {
-		first = b.childExport(ctx, s, dir, "bench: full export")
-	} else {
-		client, err := b.client(s, nil)
-		if err != nil {
-			return err
-		}
-		first = export(ctx, client, dir, "bench: full export", benchAuthor)
-	}
+	first := b.runExport(ctx, s, dir, "bench: full export", false)
 	st := s.Stats()
 	if first.Error != "" || first.Commit == "" {
 		return fmt.Errorf("the full export failed: %s", first.Error)
@@ -86,7 +77,7 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	const runC = "daily run"
 	b.logf("(c) no-change run")
 	s.ResetStats()
-	same := export(ctx, client, dir, "bench: no change", benchAuthor)
+	same := b.runExport(ctx, s, dir, "bench: no change", false)
 	if same.Error != "" {
 		t.Rows = append(t.Rows, failed("c2", runC+", nothing changed", "wall time", 5, "s", errors.New(same.Error), ""))
 	} else {
@@ -100,7 +91,7 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	var daily exportResult
 	if err == nil {
 		s.ResetStats()
-		daily = export(ctx, client, dir, "bench: daily run", benchAuthor)
+		daily = b.runExport(ctx, s, dir, "bench: daily run", false)
 		if daily.Error != "" {
 			err = errors.New(daily.Error)
 		}
@@ -209,9 +200,9 @@ func (b *runner) snapshots(ctx context.Context, dir string) int {
 // cliRow times an entrasnap command.
 func (b *runner) cliRow(id, run string, target float64, note string, args ...string) Row {
 	t0 := time.Now()
-	err := b.o.CLI(context.Background(), args...)
+	err := b.o.CLI(context.Background(), nil, args...)
 	secs := time.Since(t0).Seconds()
-	detail := "entrasnap " + args[0] + ", in process"
+	detail := "entrasnap " + args[0]
 	if note != "" {
 		detail += ", " + note
 	}
@@ -294,9 +285,9 @@ func (b *runner) throttledRuns(ctx context.Context, t *Table) error {
 	defer s.close()
 	var sleep func(context.Context, time.Duration) error
 	if b.o.Clock == "virtual" {
-		sleep = virtualSleep(s.Clock())
+		sleep = simSleep(s.Clock())
 	}
-	client, err := b.client(s, sleep)
+	client, err := b.client(s, sleep) // deletes before the restore
 	if err != nil {
 		return err
 	}
@@ -311,7 +302,7 @@ func (b *runner) throttledRuns(ctx context.Context, t *Table) error {
 	b.logf("(b) %s (%s clock)", runB, b.o.Clock)
 	s.ResetStats()
 	c0, r0 := s.Clock().Now(), time.Now()
-	res := export(ctx, client, dir, "bench: throttled export", benchAuthor)
+	res := b.runExport(ctx, s, dir, "bench: throttled export", b.o.Clock == "virtual")
 	elapsed, real := s.Clock().Now().Sub(c0).Seconds(), time.Since(r0).Seconds()
 	st := s.Stats()
 	bound := BudgetBound(users, int64(st.ResourceUnits), 0, caRequests(st))
@@ -347,9 +338,9 @@ func (b *runner) throttledRuns(ctx context.Context, t *Table) error {
 	}
 	s.Clock().Advance(time.Hour)
 	s.ResetStats()
-	args := append([]string{"restore", "--repo", dir, "--at", res.Commit, "--yes", "--graph-url", s.url, "--access-token", s.Token()}, victims...)
+	args := append([]string{"restore", "--repo", dir, "--at", res.Commit, "--yes", "--graph-url", s.url}, victims...)
 	c0 = s.Clock().Now()
-	err = b.o.CLI(ctx, args...)
+	err = b.o.CLI(ctx, map[string]string{"ENTRASNAP_ACCESS_TOKEN": s.Token()}, args...)
 	elapsed = s.Clock().Now().Sub(c0).Seconds()
 	st = s.Stats()
 	writes := writeRequests(st)
