@@ -34,14 +34,20 @@ target of issue 12, with met / not met and the distance:
   e  diff of two snapshots, log of one object, check of the repository
   f  restore plan+apply of 1,000 deleted users under realistic throttling
      ÷ its write-budget bound
-With --clock virtual (the default) the throttled runs wait on graphsim's
-clock, not the real one: their times are simulated and marked so.
-The large size takes minutes; --users 300 --groups 60 --apps 20 takes seconds.
+Each export and timed command runs as its own entrasnap process (graphsim
+stays in this one), so peak RSS is the export's alone. graphsim's clock
+follows the real one; with --clock virtual (the default) a throttled
+export's waits move it forward instead of sleeping, and the row reports
+simulated time (real time plus the waits). The restore sleeps for real.
+The large size takes tens of minutes on 2 cores and several GB of memory;
+--users 300 --groups 60 --apps 20 takes seconds. The 1.2M-user run (where
+EntraExporter users report time-outs) needs about 10 times the memory:
+   entrasnap bench --users 1200000 --groups 200000
 
 EXAMPLES:
    entrasnap bench
    entrasnap bench --users 20000 --groups 4000 --apps 400 --json
-   entrasnap bench --users 1200000 --groups 200000`,
+   entrasnap bench --users 300 --groups 60 --apps 20 --days 30`,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "users", Usage: "users in the tenant (0: the large profile's 100,000)"},
 			&cli.IntFlag{Name: "groups", Usage: "groups (0: 20,000)"},
