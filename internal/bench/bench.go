@@ -59,8 +59,8 @@ type Table struct {
 	Clock     string `json:"clock"`
 	RSS       string `json:"rss"`
 	Processes string `json:"processes"`
-	Floor Floor  `json:"floor"`
-	Rows  []Row  `json:"rows"`
+	Floor     Floor  `json:"floor"`
+	Rows      []Row  `json:"rows"`
 }
 
 // Row is one measure against its target (every target is an upper bound).
