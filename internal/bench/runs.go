@@ -105,8 +105,12 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	}
 
 	// (e) diff, log and check on the large repository.
-	if daily.Commit != "" {
-		b.logf("(e) diff, log, check")
+	b.logf("(e) diff, log, check")
+	if daily.Commit == "" {
+		noDaily := errors.New("no daily snapshot to compare or follow: see row c1")
+		t.Rows = append(t.Rows, failed("e1", "diff of two snapshots with the changes", "wall time", 0.3, "s", noDaily, ""),
+			failed("e2", "log of one object", "wall time", 1, "s", noDaily, ""))
+	} else {
 		t.Rows = append(t.Rows, b.cliRow("e1", "diff of two snapshots with the changes", 0.3, "",
 			"diff", "--repo", dir, first.Commit, daily.Commit))
 	}
