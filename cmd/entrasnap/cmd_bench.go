@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"text/tabwriter"
 
@@ -76,7 +75,7 @@ EXAMPLES:
 					return fmt.Errorf("bench: finding this program to run the exports and commands in child processes (or use --in-process): %w", err)
 				}
 				o.Exec = bench.ReExec(self, []string{"bench", "--child"}, nil)
-				o.CLI = childCLI(self)
+				o.CLI = bench.ExecCLI(self)
 			}
 			t, err := bench.Run(c.Context, o)
 			if err != nil {
@@ -89,24 +88,6 @@ EXAMPLES:
 			}
 			return renderBench(e.stdout, t)
 		},
-	}
-}
-
-// childCLI runs an entrasnap command as its own process, as users run
-// it, discarding its output.
-func childCLI(self string) func(ctx context.Context, env map[string]string, args ...string) error {
-	return func(ctx context.Context, env map[string]string, args ...string) error {
-		cmd := exec.CommandContext(ctx, self, args...)
-		cmd.Env = cmd.Environ()
-		for k, v := range env {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-		var errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = io.Discard, &errb
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("entrasnap %s: %w: %s", args[0], err, strings.TrimSpace(errb.String()))
-		}
-		return nil
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,23 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if v := os.Getenv("ENTRASNAP_BENCH_EXIT"); v != "" { // TestExecCLI's child
+		code, _ := strconv.Atoi(v)
+		os.Stderr.WriteString("told to exit " + v + "\n")
+		os.Exit(code)
+	}
 	os.Exit(m.Run())
+}
+
+func TestExecCLI(t *testing.T) {
+	cli := ExecCLI(os.Args[0])
+	if err := cli(context.Background(), map[string]string{"ENTRASNAP_BENCH_EXIT": "0"}, "check"); err != nil {
+		t.Errorf("exit 0: %v", err)
+	}
+	err := cli(context.Background(), map[string]string{"ENTRASNAP_BENCH_EXIT": "3"}, "check")
+	if err == nil || !strings.Contains(err.Error(), "entrasnap check") || !strings.Contains(err.Error(), "told to exit 3") {
+		t.Errorf("exit 3: %v", err)
+	}
 }
 
 func TestChildExport(t *testing.T) {

@@ -115,3 +115,22 @@ func (b *runner) childExport(ctx context.Context, s *sim, dir, message string, v
 	res.PeakRSSKiB = rss
 	return res
 }
+
+// ExecCLI runs entrasnap commands as the program at path, each in its own
+// process as users run them, with extra environment variables, discarding
+// their output: the Options.CLI of `entrasnap bench`.
+func ExecCLI(path string) func(ctx context.Context, env map[string]string, args ...string) error {
+	return func(ctx context.Context, env map[string]string, args ...string) error {
+		cmd := exec.CommandContext(ctx, path, args...)
+		cmd.Env = cmd.Environ()
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		var errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = io.Discard, &errb
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("entrasnap %s: %w: %s", args[0], err, strings.TrimSpace(errb.String()))
+		}
+		return nil
+	}
+}
