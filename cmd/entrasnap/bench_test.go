@@ -4,26 +4,79 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/internal/bench"
 )
 
-func TestBenchCommand(t *testing.T) {
-	code, out, errOut := runCLI(t, "bench", "--profiles", "demo", "--json")
+// TestBenchSmoke runs the whole bench table at a small size (the large
+// sizes are run by hand: see the README's Development section).
+func TestBenchSmoke(t *testing.T) {
+	args := []string{"bench", "--users", "300", "--groups", "60", "--apps", "20", "--changes", "20", "--restore", "30", "--days", "20", "--in-process"}
+	code, out, errOut := runCLI(t, append(args, "--json")...)
 	if code != exitOK {
-		t.Fatalf("bench: %d %s", code, errOut)
+		t.Fatalf("bench: exit %d\n%s", code, errOut)
 	}
-	var rows []benchRow
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r benchRow
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("%q: %v", line, err)
+	var tab bench.Table
+	if err := json.Unmarshal([]byte(out), &tab); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if tab.Users != 300 || tab.Groups != 60 || tab.Apps != 20 || tab.Objects < 400 || tab.Floor.Units <= 0 || tab.Machine.CPUs <= 0 {
+		t.Errorf("table header: %+v", tab)
+	}
+	var ids []string
+	row := map[string]bench.Row{}
+	for _, r := range tab.Rows {
+		ids = append(ids, r.ID)
+		row[r.ID] = r
+	}
+	if got := strings.Join(ids, " "); got != "a1 a2 b1 b2 c1 c2 d e1 e2 e3 f" {
+		t.Fatalf("rows %s", got)
+	}
+	for _, r := range tab.Rows {
+		if r.ID == "a2" { // --in-process: no child, no RSS
+			if r.Error == "" {
+				t.Errorf("a2 measured RSS in process: %+v", r)
+			}
+			continue
 		}
-		rows = append(rows, r)
+		if r.Error != "" || r.Value < 0 || (r.Value == 0 && r.ID != "b2") || r.Target <= 0 || r.Met != (r.Value <= r.Target) {
+			t.Errorf("row %s: %+v", r.ID, r)
+		}
 	}
-	if len(rows) != 2 || !rows[0].Committed || rows[1].Committed || rows[0].Requests == 0 || rows[0].ResourceUnits == 0 || rows[0].Objects < 300 {
-		t.Errorf("rows = %+v", rows)
+	if r := row["c1"]; r.Value > 100 || !strings.Contains(r.Detail, "5 user edits, 5 user creates, 5 user deletes, 3 members added, 2 removed") {
+		t.Errorf("daily run: %+v", r)
 	}
-	code, out, _ = runCLI(t, "bench", "--profiles", "empty")
-	if code != exitOK || !strings.Contains(out, "RESOURCE UNITS") || !strings.Contains(out, "no change") {
-		t.Errorf("table: %d\n%s", code, out)
+	if r := row["e2"]; !strings.Contains(r.Run, "over 20 snapshots") {
+		t.Errorf("log row: %+v", r)
+	}
+	if r := row["f"]; !strings.Contains(r.Run, "30 deleted users") || !strings.Contains(r.Detail, "30 of 30 users back") {
+		t.Errorf("restore row: %+v", r)
+	}
+
+	code, out, errOut = runCLI(t, "bench", "--users", "300", "--groups", "60", "--apps", "20", "--clock", "sometimes")
+	if code != exitUsage || !strings.Contains(errOut, "--clock") {
+		t.Errorf("bad --clock: exit %d, %s%s", code, out, errOut)
+	}
+}
+
+func TestRenderBench(t *testing.T) {
+	tab := &bench.Table{Users: 10, Floor: bench.Floor{Units: 20}, Clock: "virtual", Machine: bench.Machine{CPUs: 2, CPU: "evil\x1b[2J\u202ecpu"},
+		Rows: []bench.Row{
+			{ID: "a1", Run: "full export", Measure: "units ÷ floor", Value: 2.5, Target: 1.15, Unit: "×", Detail: "50 units"},
+			{ID: "e3", Run: "check", Measure: "wall time", Target: 10, Unit: "s", Error: "exit 1: bad\x1b]0;x\x07name"},
+			{ID: "d", Run: "git", Measure: "÷ C git", Value: 0.5, Target: 1, Unit: "×", Met: true},
+		}}
+	var b strings.Builder
+	if err := renderBench(&b, tab); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"2.50 ×", "no: 2.17× the target", "no: not measured", "e3: failed: exit 1:", "yes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.ContainsAny(out, "\x1b\x07\u202e") {
+		t.Errorf("raw controls in\n%q", out)
 	}
 }

@@ -1,142 +1,146 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
-	"github.com/entrasnap/entrasnap/exporter"
-	"github.com/entrasnap/entrasnap/graphsim"
-	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/entrasnap/entrasnap/internal/bench"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
 func benchCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "bench",
-		Usage: "measure what an export costs on graphsim tenants: Graph requests, resource units, time",
-		Description: `bench builds graphsim tenants in-process, exports each twice into a temporary
-repository (a first snapshot, then a run with no change), and prints one row
-per run: objects, files, Graph requests, throttling resource units, retries,
-429s and seconds. These are the figures entrasnap reports per export and
-drives down; use them to compare changes. For the fine-grained Go benchmarks:
-go test -run XXX -bench . ./exporter ./snapshot ./cmd/entrasnap
+		Usage: "measure a large-tenant export, daily run, git write, diff/log/check and restore against their targets",
+		Description: `bench builds graphsim's large tenant (100,000 users, 20,000 groups × 50
+members, 2,000 apps by default) in-process and prints one table row per
+target of issue 12, with met / not met and the distance:
+  a  full export, throttling off: resource units ÷ the floor (every
+     collection read in 999-item pages at Graph's documented cost), peak RSS
+     (the export runs in a child entrasnap process)
+  b  full export under realistic throttling: time ÷ the budget bound
+     (units ÷ the tenant's read rate), throttled answers ÷ requests
+  c  a daily run after 100 scripted changes: units ÷ the full run's; a
+     no-change run's wall time
+  d  the snapshot write ÷ C git's "git add -A && git commit" of the same files
+  e  diff of two snapshots, log of one object, check of the repository
+  f  restore plan+apply of 1,000 deleted users under realistic throttling
+     ÷ its write-budget bound
+Each export and timed command runs as its own entrasnap process (graphsim
+stays in this one), so peak RSS is the export's alone. graphsim's clock
+follows the real one; with --clock virtual (the default) a throttled
+export's waits move it forward instead of sleeping, and the row reports
+simulated time (real time plus the waits). The restore sleeps for real.
+The large size takes tens of minutes on 2 cores and several GB of memory;
+--users 300 --groups 60 --apps 20 takes seconds. The 1.2M-user run (where
+EntraExporter users report time-outs) needs about 10 times the memory:
+   entrasnap bench --users 1200000 --groups 200000
 
 EXAMPLES:
    entrasnap bench
-   entrasnap bench --profiles demo,large --users 20000 --groups 2000
-   entrasnap bench --throttle realistic --fault-rate 0.05 --json`,
+   entrasnap bench --users 20000 --groups 4000 --apps 400 --json
+   entrasnap bench --users 300 --groups 60 --apps 20 --days 30`,
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "profiles", Value: cli.NewStringSlice("demo"), Usage: "graphsim profiles to export: empty, demo, large"},
-			&cli.IntFlag{Name: "users", Usage: "users in the large profile (0: its default, 100,000)"},
-			&cli.IntFlag{Name: "groups", Usage: "groups in the large profile (0: its default, 20,000)"},
-			&cli.IntFlag{Name: "apps", Usage: "app registrations in the large profile (0: its default, 2,000)"},
-			&cli.StringFlag{Name: "throttle", Value: "off", Usage: "off or realistic"},
-			&cli.Float64Flag{Name: "fault-rate", Usage: "share of requests answered 500/503/504 or dropped"},
-			&cli.BoolFlag{Name: "json", Usage: "one JSON object per run"},
+			&cli.IntFlag{Name: "users", Usage: "users in the tenant (0: the large profile's 100,000)"},
+			&cli.IntFlag{Name: "groups", Usage: "groups (0: 20,000)"},
+			&cli.IntFlag{Name: "apps", Usage: "app registrations (0: 2,000)"},
+			&cli.IntFlag{Name: "changes", Value: 100, Usage: "scripted changes before the daily run"},
+			&cli.IntFlag{Name: "restore", Value: 1000, Usage: "users deleted and restored (at most a third of the users)"},
+			&cli.IntFlag{Name: "days", Value: 365, Usage: "daily snapshots the log of one object walks"},
+			&cli.StringFlag{Name: "clock", Value: "virtual", Usage: "virtual: throttled runs wait on graphsim's clock (simulated time); real: they sleep"},
+			&cli.BoolFlag{Name: "in-process", Usage: "run the full export in this process (peak RSS is then not measured)"},
+			&cli.BoolFlag{Name: "json", Usage: "the table as one JSON object"},
+			&cli.BoolFlag{Name: "child", Hidden: true, Usage: "run one export as asked on stdin (the bench's own child process)"},
 		},
 		Action: func(c *cli.Context) error {
-			sizes := graphsim.Sizes{Users: c.Int("users"), Groups: c.Int("groups"), Apps: c.Int("apps")}
-			return runBench(c.Context, e, c.StringSlice("profiles"), sizes, c.String("throttle"), c.Float64("fault-rate"), c.Bool("json"))
+			if c.Bool("child") {
+				return bench.Child(c.Context, e.stdin, e.stdout)
+			}
+			if cl := c.String("clock"); cl != "virtual" && cl != "real" {
+				return usageErrorf("--clock %q: use virtual or real", cl)
+			}
+			o := bench.Options{Users: c.Int("users"), Groups: c.Int("groups"), Apps: c.Int("apps"),
+				Changes: c.Int("changes"), RestoreObjects: c.Int("restore"), Days: c.Int("days"), Clock: c.String("clock"),
+				UserAgent: "entrasnap-bench/" + version, Log: e.stderr, CLI: benchCLI}
+			if !c.Bool("in-process") {
+				self, err := os.Executable()
+				if err != nil {
+					return fmt.Errorf("bench: finding this program to run the exports and commands in child processes (or use --in-process): %w", err)
+				}
+				o.Exec = bench.ReExec(self, []string{"bench", "--child"}, nil)
+				o.CLI = bench.ExecCLI(self)
+			}
+			t, err := bench.Run(c.Context, o)
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(t)
+			}
+			return renderBench(e.stdout, t)
 		},
 	}
 }
 
-type benchRow struct {
-	Profile       string  `json:"profile"`
-	Run           string  `json:"run"`
-	Objects       int     `json:"objects"`
-	Files         int     `json:"files"`
-	Requests      int64   `json:"requests"`
-	ResourceUnits int64   `json:"resourceUnits"`
-	Retries       int64   `json:"retries"`
-	Throttled     int64   `json:"throttled"`
-	Seconds       float64 `json:"seconds"`
-	Committed     bool    `json:"committed"`
+// benchCLI runs an entrasnap command in this process for the bench
+// (--in-process), discarding its output.
+func benchCLI(_ context.Context, env map[string]string, args ...string) error {
+	for k, v := range env {
+		old, had := os.LookupEnv(k)
+		os.Setenv(k, v)
+		defer func() {
+			if had {
+				os.Setenv(k, old)
+			} else {
+				os.Unsetenv(k)
+			}
+		}()
+	}
+	var errb bytes.Buffer
+	if code := run(append([]string{"entrasnap"}, args...), strings.NewReader(""), io.Discard, &errb); code != exitOK {
+		return fmt.Errorf("entrasnap %s: exit %d: %s", args[0], code, strings.TrimSpace(errb.String()))
+	}
+	return nil
 }
 
-func runBench(ctx context.Context, e *env, profiles []string, sizes graphsim.Sizes, throttle string, faultRate float64, asJSON bool) error {
-	var rows []benchRow
-	for _, profile := range profiles {
-		for _, p := range strings.Split(profile, ",") {
-			r, err := benchProfile(ctx, e, strings.TrimSpace(p), sizes, throttle, faultRate)
-			if err != nil {
-				return fmt.Errorf("bench %s: %w", p, err)
-			}
-			rows = append(rows, r...)
+func renderBench(w io.Writer, t *bench.Table) error {
+	m := t.Machine
+	fmt.Fprintf(w, "Tenant: %d users, %d groups, %d apps (%d objects). Machine: %d CPUs, %s, %s, %s, Go %s.\n",
+		t.Users, t.Groups, t.Apps, t.Objects, m.CPUs, layout.Safe(m.CPU), m.Memory, m.OS, m.Go)
+	fmt.Fprintf(w, "Floor: %d resource units in %d requests. Clock: %s. Peak RSS: %s. Processes: %s.\n\n",
+		t.Floor.Units, t.Floor.Requests, t.Clock, t.RSS, t.Processes)
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROW\tRUN\tMEASURE\tRESULT\tTARGET\tMET")
+	for _, r := range t.Rows {
+		result := "-"
+		if r.Error == "" {
+			result = fmt.Sprintf("%.2f %s", r.Value, r.Unit)
 		}
-	}
-	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		for _, r := range rows {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
+		met := "yes"
+		if !r.Met {
+			met = "no: " + r.Distance()
 		}
-		return nil
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t≤ %g %s\t%s\n", r.ID, r.Run, r.Measure, result, r.Target, r.Unit, met)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "PROFILE\tRUN\tOBJECTS\tREQUESTS\tRESOURCE UNITS\tRETRIES\t429s\tSECONDS\tCOMMITTED\t")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.2f\t%v\t\n", r.Profile, r.Run, r.Objects, r.Requests, r.ResourceUnits, r.Retries, r.Throttled, r.Seconds, r.Committed)
+	if err := tw.Flush(); err != nil {
+		return err
 	}
-	return tw.Flush()
-}
-
-func benchProfile(ctx context.Context, e *env, profile string, sizes graphsim.Sizes, throttle string, faultRate float64) ([]benchRow, error) {
-	opts := graphsim.Options{Profile: profile, Seed: 1, Throttle: throttle, FaultRate: faultRate}
-	if profile == "large" {
-		opts.Sizes = sizes
-	}
-	start := time.Now()
-	sim, err := graphsim.New(opts)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(e.stderr, "bench: %s tenant built in %.1fs (%d users, %d groups, %d apps)\n", profile, time.Since(start).Seconds(),
-		sim.Tenant().Count("user"), sim.Tenant().Count("group"), sim.Tenant().Count("application"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	dir, err := os.MkdirTemp("", "entrasnap-bench-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	repo, err := snapshot.Init(dir, true)
-	if err != nil {
-		return nil, err
-	}
-	defer repo.Close()
-	var rows []benchRow
-	for _, run := range []string{"first", "no change"} {
-		client, err := connection{graphURL: "http://" + ln.Addr().String(), accessToken: sim.Token(), cloud: "global"}.client("entrasnap-bench/" + version)
-		if err != nil {
-			return nil, err
+	fmt.Fprintln(w)
+	for _, r := range t.Rows {
+		line := r.Detail
+		if r.Error != "" {
+			line = "failed: " + r.Error + "; " + line
 		}
-		t0 := time.Now()
-		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: "bench " + run,
-			Author: snapshot.Signature{Name: "entrasnap bench", Email: "bench@entrasnap.invalid"}})
-		if err != nil {
-			return nil, err
-		}
-		objects := 0
-		for _, k := range res.Kinds {
-			objects += k.Objects
-		}
-		rows = append(rows, benchRow{Profile: profile, Run: run, Objects: objects, Files: res.Files, Requests: res.Requests,
-			ResourceUnits: res.ResourceUnits, Retries: res.Retries, Throttled: res.Throttled,
-			Seconds: time.Since(t0).Seconds(), Committed: res.Changed})
+		fmt.Fprintf(w, "%s: %s\n", r.ID, layout.Safe(line))
 	}
-	return rows, nil
+	return nil
 }

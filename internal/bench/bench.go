@@ -1,0 +1,361 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// Options configure a bench run.
+type Options struct {
+	// Users, Groups and Apps size graphsim's large profile; zero takes its
+	// defaults (100,000 users, 20,000 groups × 50 members, 2,000 apps).
+	Users, Groups, Apps int
+	// Changes is the number of scripted changes before the daily run
+	// (default 100); RestoreObjects the objects restored (default 1,000,
+	// at most a third of the users); Days the snapshots `log` walks
+	// (default 365).
+	Changes, RestoreObjects, Days int
+	// Clock is "virtual" (default: graphsim's clock moves when the client
+	// sleeps, so a throttled run reports simulated time) or "real".
+	Clock string
+	// Exec runs one export in a child process (see ReExec and Child), to
+	// measure its peak RSS apart from graphsim's. nil runs it in this
+	// process and leaves peak RSS unmeasured.
+	Exec Exec
+	// CLI runs an entrasnap command (diff, log, check, restore) with args
+	// and extra environment variables (the access token travels there, not
+	// on a command line) and discards its output. Required.
+	CLI func(ctx context.Context, env map[string]string, args ...string) error
+	// UserAgent of the bench's Graph clients.
+	UserAgent string
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// Table is the bench's result: one Row per target of issue 12.
+type Table struct {
+	Users   int     `json:"users"`
+	Groups  int     `json:"groups"`
+	Apps    int     `json:"apps"`
+	Objects int     `json:"objects"`
+	Machine Machine `json:"machine"`
+	// Clock says how throttled runs were timed; RSS how peak memory was;
+	// Processes where the exports and commands ran.
+	Clock     string `json:"clock"`
+	RSS       string `json:"rss"`
+	Processes string `json:"processes"`
+	Floor     Floor  `json:"floor"`
+	Rows      []Row  `json:"rows"`
+}
+
+// Row is one measure against its target (every target is an upper bound).
+type Row struct {
+	ID      string  `json:"id"`      // "a1", "b2", …: the run (a–f) and the target
+	Run     string  `json:"run"`     // "full export, throttling off"
+	Measure string  `json:"measure"` // "resource units ÷ floor"
+	Value   float64 `json:"value"`
+	Target  float64 `json:"target"`
+	Unit    string  `json:"unit"` // "×", "s", "%", "MB"
+	Met     bool    `json:"met"`
+	// Detail holds the figures behind Value; Error why the run failed
+	// (then Value is meaningless and Met false).
+	Detail string `json:"detail"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Distance is how far Value is from Target, in words.
+func (r Row) Distance() string {
+	switch {
+	case r.Error != "":
+		return "not measured"
+	case r.Met:
+		return "met"
+	case r.Target > 0:
+		return fmt.Sprintf("%.2f× the target", r.Value/r.Target)
+	}
+	return "over"
+}
+
+// Machine is where the bench ran.
+type Machine struct {
+	CPUs   int    `json:"cpus"`
+	CPU    string `json:"cpu,omitempty"`
+	OS     string `json:"os"`
+	Go     string `json:"go"`
+	Memory string `json:"memory,omitempty"`
+}
+
+func thisMachine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			var kb int64
+			if _, err := fmt.Sscanf(l, "MemTotal: %d kB", &kb); err == nil {
+				m.Memory = fmt.Sprintf("%.1f GB", float64(kb)/1024/1024)
+				break
+			}
+		}
+	}
+	return m
+}
+
+var benchAuthor = snapshot.Signature{Name: "entrasnap bench", Email: "bench@entrasnap.invalid"}
+
+type runner struct {
+	o   Options
+	log io.Writer
+	tmp string
+}
+
+func (b *runner) logf(format string, args ...any) {
+	fmt.Fprintf(b.log, "bench: "+format+"\n", args...)
+}
+
+// Run builds graphsim tenants, measures every row and returns the table.
+// A run that fails becomes a row with Error; Run itself fails only when the
+// bench cannot start (a tenant, a listener, a temporary directory).
+func Run(ctx context.Context, o Options) (*Table, error) {
+	if o.CLI == nil {
+		return nil, errors.New("bench: Options.CLI is required")
+	}
+	if o.Changes <= 0 {
+		o.Changes = 100
+	}
+	if o.Days <= 0 {
+		o.Days = 365
+	}
+	if o.RestoreObjects <= 0 {
+		o.RestoreObjects = 1000
+	}
+	switch o.Clock {
+	case "":
+		o.Clock = "virtual"
+	case "virtual", "real":
+	default:
+		return nil, fmt.Errorf("bench: clock %q: use virtual or real", o.Clock)
+	}
+	b := &runner{o: o, log: o.Log}
+	if b.log == nil {
+		b.log = io.Discard
+	}
+	tmp, err := os.MkdirTemp("", "entrasnap-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	b.tmp = tmp
+	t := &Table{Machine: thisMachine(), Clock: o.Clock}
+	if o.Exec != nil {
+		t.RSS = "ru_maxrss of the child process running the export"
+		t.Processes = "each export and command in its own process; graphsim in the bench's"
+	} else {
+		t.RSS = "not measured (no child process)"
+		t.Processes = "exports in the bench's process, beside graphsim"
+	}
+	if err := b.offRuns(ctx, t); err != nil {
+		return nil, err
+	}
+	if err := b.throttledRuns(ctx, t); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(t.Rows, func(i, j int) bool { return t.Rows[i].ID < t.Rows[j].ID })
+	return t, nil
+}
+
+// sim is a graphsim tenant served on a loopback port.
+type sim struct {
+	*graphsim.Server
+	url   string
+	close func()
+}
+
+func (b *runner) newSim(throttle string) (*sim, error) {
+	t0 := time.Now()
+	s, err := graphsim.New(graphsim.Options{Profile: "large", Seed: 1, Throttle: throttle,
+		Sizes: graphsim.Sizes{Users: b.o.Users, Groups: b.o.Groups, Apps: b.o.Apps}})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	tn := s.Tenant()
+	b.logf("tenant built in %.1fs (throttling %s): %d users, %d groups, %d apps", time.Since(t0).Seconds(), throttle,
+		tn.Count("user"), tn.Count("group"), tn.Count("application"))
+	return &sim{Server: s, url: "http://" + ln.Addr().String(), close: func() { _ = srv.Close() }}, nil
+}
+
+// client is a Graph client for s; sleep nil means the real timer.
+func (b *runner) client(s *sim, sleep func(context.Context, time.Duration) error) (*graph.Client, error) {
+	return graph.New(graph.Config{BaseURL: s.url, AccessToken: s.Token(), UserAgent: b.o.UserAgent, Sleep: sleep})
+}
+
+// virtualSleep makes a client's waits move graphsim's clock (now reads it,
+// advance moves it forward) instead of passing real time. Waits that
+// overlap (several requests throttled at once) move it to the latest end,
+// not by their sum, as parallel sleeps would.
+func virtualSleep(now func() time.Time, advance func(time.Duration) error) func(context.Context, time.Duration) error {
+	var mu sync.Mutex
+	return func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		target := now().Add(d)
+		mu.Lock()
+		defer mu.Unlock()
+		if n := now(); n.Before(target) {
+			return advance(target.Sub(n))
+		}
+		return nil
+	}
+}
+
+// simSleep is virtualSleep on a graphsim clock in this process.
+func simSleep(c *graphsim.Clock) func(context.Context, time.Duration) error {
+	return virtualSleep(c.Now, func(d time.Duration) error { c.Advance(d); return nil })
+}
+
+// runExport runs one export into dir: in a child process when Options.Exec
+// is set (graphsim's heap then slows neither its run nor its garbage
+// collector), else here. virtual waits on graphsim's clock.
+func (b *runner) runExport(ctx context.Context, s *sim, dir, message string, virtual bool) exportResult {
+	if b.o.Exec != nil {
+		return b.childExport(ctx, s, dir, message, virtual)
+	}
+	var sleep func(context.Context, time.Duration) error
+	if virtual {
+		sleep = simSleep(s.Clock())
+	}
+	client, err := b.client(s, sleep)
+	if err != nil {
+		return exportResult{Error: err.Error()}
+	}
+	return export(ctx, client, dir, message, benchAuthor)
+}
+
+// counts is graphsim's object count per kind.
+func counts(s *sim) map[string]int {
+	out := map[string]int{}
+	for _, k := range graphsim.KindNames() {
+		if n := s.Tenant().Count(k); n > 0 {
+			out[k] = n
+		}
+	}
+	return out
+}
+
+// exportResult is what one export run measured.
+type exportResult struct {
+	Requests      int64   `json:"requests"` // HTTP requests (a $batch is one)
+	ResourceUnits int64   `json:"resourceUnits"`
+	Retries       int64   `json:"retries"`
+	Throttled     int64   `json:"throttled"`
+	Objects       int     `json:"objects"`
+	Files         int     `json:"files"`
+	Changed       bool    `json:"changed"`
+	Commit        string  `json:"commit"`
+	Seconds       float64 `json:"seconds"`
+	ReadSeconds   float64 `json:"readSeconds"`
+	WriteSeconds  float64 `json:"writeSeconds"` // from the last kind read to the end of the snapshot write
+	PeakRSSKiB    int64   `json:"peakRssKiB,omitempty"`
+	Error         string  `json:"error,omitempty"`
+}
+
+// timing records when the read ended and the export finished.
+type timing struct {
+	exporter.NoProgress
+	mu       sync.Mutex
+	lastKind time.Time
+	done     time.Time
+}
+
+func (p *timing) KindDone(string, int, int, error) {
+	p.mu.Lock()
+	p.lastKind = time.Now()
+	p.mu.Unlock()
+}
+
+func (p *timing) Done(*exporter.Result) {
+	p.mu.Lock()
+	p.done = time.Now()
+	p.mu.Unlock()
+}
+
+// export runs one export of client's tenant into the repository at dir
+// (bare: the write is the object store's alone, as C git's is compared with).
+func export(ctx context.Context, client *graph.Client, dir, message string, author snapshot.Signature) exportResult {
+	repo, err := snapshot.Open(dir)
+	if err != nil {
+		return exportResult{Error: err.Error()}
+	}
+	defer repo.Close()
+	p := &timing{}
+	t0 := time.Now()
+	res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: message, Author: author, Progress: p})
+	end := time.Now()
+	var r exportResult
+	if res != nil {
+		r = exportResult{Requests: res.Requests, ResourceUnits: res.ResourceUnits, Retries: res.Retries, Throttled: res.Throttled,
+			Files: res.Files, Changed: res.Changed, Commit: res.Commit}
+		for _, k := range res.Kinds {
+			r.Objects += k.Objects
+		}
+	}
+	r.Seconds = end.Sub(t0).Seconds()
+	if !p.lastKind.IsZero() {
+		r.ReadSeconds = p.lastKind.Sub(t0).Seconds()
+		if !p.done.IsZero() {
+			r.WriteSeconds = p.done.Sub(p.lastKind).Seconds()
+		}
+	}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	return r
+}
+
+func fmtInt(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + fmtInt(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// upTo is a row whose Value must not exceed Target.
+func upTo(id, run, measure string, value, target float64, unit, detail string) Row {
+	return Row{ID: id, Run: run, Measure: measure, Value: value, Target: target, Unit: unit, Met: value <= target, Detail: detail}
+}
+
+func failed(id, run, measure string, target float64, unit string, err error, detail string) Row {
+	return Row{ID: id, Run: run, Measure: measure, Target: target, Unit: unit, Error: err.Error(), Detail: detail}
+}

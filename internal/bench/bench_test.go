@@ -1,0 +1,127 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// TestMain lets the test binary be the bench's child process: ReExec runs
+// it again with ENTRASNAP_BENCH_CHILD=1, as `entrasnap bench` runs itself
+// with --child.
+func TestMain(m *testing.M) {
+	if os.Getenv("ENTRASNAP_BENCH_CHILD") == "1" {
+		if err := Child(context.Background(), os.Stdin, os.Stdout); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if v := os.Getenv("ENTRASNAP_BENCH_EXIT"); v != "" { // TestExecCLI's child
+		code, _ := strconv.Atoi(v)
+		os.Stderr.WriteString("told to exit " + v + "\n")
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+func TestExecCLI(t *testing.T) {
+	cli := ExecCLI(os.Args[0])
+	if err := cli(context.Background(), map[string]string{"ENTRASNAP_BENCH_EXIT": "0"}, "check"); err != nil {
+		t.Errorf("exit 0: %v", err)
+	}
+	err := cli(context.Background(), map[string]string{"ENTRASNAP_BENCH_EXIT": "3"}, "check")
+	if err == nil || !strings.Contains(err.Error(), "entrasnap check") || !strings.Contains(err.Error(), "told to exit 3") {
+		t.Errorf("exit 3: %v", err)
+	}
+}
+
+func TestChildExport(t *testing.T) {
+	b := &runner{o: Options{Users: 60, Groups: 10, Apps: 5, Exec: ReExec(os.Args[0], []string{"-test.run=^$"}, []string{"ENTRASNAP_BENCH_CHILD=1"})}, log: os.Stderr, tmp: t.TempDir()}
+	s, err := b.newSim("off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	dir := filepath.Join(b.tmp, "r.git")
+	if err := initBare(dir); err != nil {
+		t.Fatal(err)
+	}
+	res := b.childExport(context.Background(), s, dir, "child", false)
+	if res.Error != "" || res.Commit == "" || res.Objects < s.Tenant().Count("user") || res.Requests == 0 || res.ResourceUnits == 0 {
+		t.Fatalf("child export: %+v", res)
+	}
+	if runtime.GOOS == "linux" && res.PeakRSSKiB < 1024 {
+		t.Errorf("peak RSS %d KiB: not measured", res.PeakRSSKiB)
+	}
+	r, err := snapshot.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if h, err := r.Resolve(context.Background(), "HEAD"); err != nil || h.String() != res.Commit {
+		t.Errorf("HEAD %v %v, child said %s", h, err, res.Commit)
+	}
+
+	// A child that fails says why, and the token never appears in the error.
+	b.o.Exec = ReExec(os.Args[0], []string{"-test.run=^$"}, []string{"ENTRASNAP_BENCH_CHILD=1"})
+	s.url = "http://graph.example.invalid" // plain http off loopback: refused before any request
+	res = b.childExport(context.Background(), s, dir, "child", false)
+	if res.Error == "" || strings.Contains(res.Error, s.Token()) {
+		t.Errorf("failed child: %+v", res)
+	}
+}
+
+func TestVirtualSleep(t *testing.T) {
+	c := graphsim.NewClock()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.Freeze(start)
+	sleep := simSleep(c)
+	ctx := context.Background()
+	// A wait moves the clock by its length, one after another by both.
+	if err := sleep(ctx, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := sleep(ctx, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Now().Sub(start); got != 5*time.Second {
+		t.Errorf("after 2 s then 3 s: %v", got)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	before := c.Now()
+	if err := sleep(canceled, time.Hour); err == nil || !c.Now().Equal(before) {
+		t.Errorf("canceled wait: err %v, clock moved %v", err, c.Now().Sub(before))
+	}
+}
+
+func TestRemoteSleep(t *testing.T) {
+	b := &runner{o: Options{Users: 60, Groups: 10, Apps: 5}, log: os.Stderr}
+	s, err := b.newSim("realistic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	sleep := remoteSleep(s.url, s.Token())
+	before := s.Clock().Now()
+	if err := sleep(context.Background(), 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The clock follows the wall clock besides: allow for the request's time.
+	if moved := s.Clock().Now().Sub(before); moved < 90*time.Second || moved > 100*time.Second {
+		t.Errorf("graphsim's clock moved %v, want 90 s", moved)
+	}
+	bad := remoteSleep(s.url, "not-the-token")
+	if err := bad(context.Background(), time.Second); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("a refused move: %v", err)
+	}
+}

@@ -1,0 +1,152 @@
+package bench
+
+import "sort"
+
+// MaxPage is the largest page Graph documents for directory lists and
+// delta rounds ($top=999, Prefer: odata.maxpagesize=999; graph-semantics.md §2.1).
+const MaxPage = 999
+
+// FloorLine is one read of the floor: a collection read in maximum pages,
+// or a relationship read once per parent object.
+type FloorLine struct {
+	Read     string `json:"read"`     // the request, e.g. "GET /users?$select=…&$top=999"
+	Objects  int    `json:"objects"`  // objects (or parents) it covers
+	Requests int    `json:"requests"` // pages, or one per parent
+	UnitCost int    `json:"unitCost"` // resource units per request
+	Units    int    `json:"units"`    // Requests × UnitCost
+	Why      string `json:"why,omitempty"`
+}
+
+// Floor is the least a complete export can cost in Graph's directory
+// resource units: every collection read in maximum pages at Graph's
+// documented cost, computed from the tenant's counts.
+type Floor struct {
+	Lines    []FloorLine `json:"lines"`
+	Requests int         `json:"requests"`
+	Units    int         `json:"units"`
+}
+
+// Pages is the number of requests a list of n objects takes in pages of
+// size: at least one (an empty list is still one answer).
+func Pages(n, size int) int {
+	if n <= 0 || size <= 0 {
+		return 1
+	}
+	return (n + size - 1) / size
+}
+
+// UnitCost is a directory request's resource units as Graph documents them
+// (learn:/graph/throttling-limits, graph-semantics.md §1.1): the
+// endpoint's base cost, $select −1, $expand +1, $top below 20 −1, never
+// below 1.
+func UnitCost(base int, selected, expanded, smallTop bool) int {
+	c := base
+	if selected {
+		c--
+	}
+	if expanded {
+		c++
+	}
+	if smallTop {
+		c--
+	}
+	return max(c, 1)
+}
+
+// ComputeFloor builds the floor for a tenant from its object counts, keyed
+// by graphsim kind name ("user", "group", "application",
+// "servicePrincipal", "administrativeUnit", "domain", ...). The reads are
+// the cheapest complete pattern Graph documents for what entrasnap stores:
+//
+//   - users, applications, service principals, administrative units and the
+//     small directory collections: one list in pages of 999 with $select
+//     (GET users and GET applications cost 2, $select −1; anything else 1);
+//   - groups with their members and owners: /groups/delta with
+//     $select=…,members,owners in pages of 999 (1 unit a page; the
+//     relationship comes as members@delta in the same pages; the floor
+//     assumes no group is split across pages);
+//   - application and service principal owners, a service principal's
+//     appRoleAssignedTo, an administrative unit's members and scoped role
+//     members: one request per parent (1 unit with $select). No cheaper
+//     complete pattern is documented: $expand on a list returns at most 20
+//     related objects, and a $batch item costs what the request costs;
+//   - singletons (organization, policies): one request each, 1 unit;
+//   - Conditional Access, authentication methods and role management
+//     reads are outside the directory resource-unit budget (graphsim and
+//     Graph do not charge them to it): 0.
+func ComputeFloor(counts map[string]int) Floor {
+	var f Floor
+	add := func(read string, objects, requests, cost int, why string) {
+		f.Lines = append(f.Lines, FloorLine{Read: read, Objects: objects, Requests: requests, UnitCost: cost, Units: requests * cost, Why: why})
+	}
+	list := func(path, kind string, base int) {
+		n := counts[kind]
+		add("GET "+path+"?$select=…&$top=999", n, Pages(n, MaxPage), UnitCost(base, true, false, false), "")
+	}
+	perParent := func(path, kind string) {
+		if n := counts[kind]; n > 0 {
+			add("GET "+path+"?$select=…", n, n, UnitCost(1, true, false, false), "one request per parent")
+		}
+	}
+	list("/users", "user", 2)
+	n := counts["group"]
+	add("GET /groups/delta?$select=…,members,owners", n, Pages(n, MaxPage), UnitCost(1, true, false, false), "members and owners in the same pages")
+	list("/applications", "application", 2)
+	perParent("/applications/{id}/owners", "application")
+	list("/servicePrincipals", "servicePrincipal", 1)
+	perParent("/servicePrincipals/{id}/owners", "servicePrincipal")
+	perParent("/servicePrincipals/{id}/appRoleAssignedTo", "servicePrincipal")
+	list("/directory/administrativeUnits", "administrativeUnit", 1)
+	perParent("/directory/administrativeUnits/{id}/members", "administrativeUnit")
+	perParent("/directory/administrativeUnits/{id}/scopedRoleMembers", "administrativeUnit")
+	list("/domains", "domain", 1)
+	list("/directoryRoles", "directoryRole", 1)
+	list("/policies/tokenLifetimePolicies", "tokenLifetimePolicy", 1)
+	list("/policies/claimsMappingPolicies", "claimsMappingPolicy", 1)
+	list("/groupSettings", "groupSetting", 1)
+	list("/policies/crossTenantAccessPolicy/partners", "crossTenantAccessPolicyConfigurationPartner", 1)
+	for _, s := range []string{"/organization", "/policies/authorizationPolicy", "/policies/identitySecurityDefaultsEnforcementPolicy",
+		"/policies/crossTenantAccessPolicy", "/policies/crossTenantAccessPolicy/default"} {
+		add("GET "+s, 1, 1, 1, "singleton")
+	}
+	for _, s := range []string{"/identity/conditionalAccess/policies", "/identity/conditionalAccess/namedLocations",
+		"/policies/authenticationMethodsPolicy", "/policies/authenticationStrengthPolicies", "/roleManagement/directory/*"} {
+		add("GET "+s, 0, 0, 0, "outside the directory resource-unit budget")
+	}
+	sort.SliceStable(f.Lines, func(i, j int) bool { return f.Lines[i].Units > f.Lines[j].Units })
+	for _, l := range f.Lines {
+		f.Requests += l.Requests
+		f.Units += l.Units
+	}
+	return f
+}
+
+// ReadRate is the directory read budget per second for an app in a tenant
+// of users users: 3,500 (<50), 5,000 (50–500) or 8,000 (>500) resource
+// units per 10 s (graph-semantics.md §1.1).
+func ReadRate(users int) float64 {
+	switch {
+	case users < 50:
+		return 350
+	case users <= 500:
+		return 500
+	default:
+		return 800
+	}
+}
+
+// WriteRate is the write budget per second of one app in one tenant:
+// 3,000 writes per 2 min 30 s (graph-semantics.md §1.1); the tenant-wide
+// 18,000 per 5 min is higher.
+const WriteRate = 3000.0 / 150
+
+// CARate is Conditional Access's budget: 1 request per second per tenant
+// (graph-semantics.md §1.2).
+const CARate = 1.0
+
+// BudgetBound is the least time a run can take under Graph's budgets:
+// the longest of its resource units at the read rate, its writes at the
+// write rate and its Conditional Access requests at theirs, in seconds.
+func BudgetBound(users int, units, writes, caRequests int64) float64 {
+	return max(float64(units)/ReadRate(users), float64(writes)/WriteRate, float64(caRequests)/CARate)
+}

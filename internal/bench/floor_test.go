@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"math"
+	"testing"
+)
+
+func TestPagesAndUnitCost(t *testing.T) {
+	for _, tc := range []struct{ n, size, want int }{{0, 999, 1}, {1, 999, 1}, {999, 999, 1}, {1000, 999, 2}, {100000, 999, 101}} {
+		if got := Pages(tc.n, tc.size); got != tc.want {
+			t.Errorf("Pages(%d, %d) = %d, want %d", tc.n, tc.size, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		base                       int
+		selected, expanded, smallT bool
+		want                       int
+	}{
+		{2, true, false, false, 1},  // GET /users?$select
+		{2, false, false, false, 2}, // GET /users
+		{1, true, false, false, 1},  // never below 1
+		{3, false, true, false, 4},  // GET /groups/{id}/members?$expand
+		{3, true, false, true, 1},   // $select and $top=10
+		{5, true, true, true, 4},
+	} {
+		if got := UnitCost(tc.base, tc.selected, tc.expanded, tc.smallT); got != tc.want {
+			t.Errorf("UnitCost(%d, %v, %v, %v) = %d, want %d", tc.base, tc.selected, tc.expanded, tc.smallT, got, tc.want)
+		}
+	}
+}
+
+func TestComputeFloor(t *testing.T) {
+	// The large profile's shape: 100,000 users, 20,000 groups, 2,000 apps.
+	f := ComputeFloor(map[string]int{"user": 100000, "group": 20000, "application": 2000, "servicePrincipal": 2004,
+		"domain": 1, "directoryRole": 1})
+	// users 101 pages; groups by delta 21 pages; applications 3 pages + 2,000
+	// owner reads; service principals 3 pages + 2,004 owner reads + 2,004
+	// appRoleAssignedTo reads; administrative units, domains, directory
+	// roles, token lifetime and claims mapping policies, group settings and
+	// cross-tenant partners one page each (7); five singletons.
+	want := 101 + 21 + 3 + 2000 + 3 + 2004 + 2004 + 7 + 5
+	if f.Units != want || f.Requests != want {
+		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, want, f.Lines)
+	}
+	if f.Lines[0].Units < f.Lines[len(f.Lines)-1].Units {
+		t.Errorf("lines not sorted by units: %+v", f.Lines)
+	}
+	// One more user past a page boundary costs one more page; one more
+	// group within the last delta page costs nothing.
+	g := ComputeFloor(map[string]int{"user": 100899 + 1, "group": 20001, "application": 2000, "servicePrincipal": 2004, "domain": 1, "directoryRole": 1})
+	if g.Units != want+1 {
+		t.Errorf("floor with a 102nd user page = %d, want %d", g.Units, want+1)
+	}
+	// Administrative units add a page and two reads each.
+	h := ComputeFloor(map[string]int{"administrativeUnit": 10})
+	if e := ComputeFloor(nil); h.Units != e.Units+20 {
+		t.Errorf("10 administrative units: %d units, empty tenant %d: want 20 more", h.Units, e.Units)
+	}
+}
+
+func TestBudgetBound(t *testing.T) {
+	for _, tc := range []struct {
+		users             int
+		units, writes, ca int64
+		want              float64
+	}{
+		{100000, 66355, 0, 2, 66355.0 / 800}, // the export: 83 s
+		{300, 1000, 0, 2, 2},                 // 5,000 units / 10 s below 500 users
+		{10, 350, 0, 0, 1},                   // 3,500 / 10 s below 50 users
+		{100000, 800, 1000, 0, 50},           // 1,000 writes at 3,000 / 150 s
+		{100000, 8, 0, 60, 60},               // Conditional Access: 1 request a second
+	} {
+		if got := BudgetBound(tc.users, tc.units, tc.writes, tc.ca); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("BudgetBound(%d, %d, %d, %d) = %v, want %v", tc.users, tc.units, tc.writes, tc.ca, got, tc.want)
+		}
+	}
+}

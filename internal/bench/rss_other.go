@@ -1,0 +1,7 @@
+//go:build !unix
+
+package bench
+
+import "os"
+
+func maxRSSKiB(*os.ProcessState) int64 { return 0 }
