@@ -89,7 +89,7 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	if err != nil {
 		return err
 	}
-	a, b, skipped, err := loadChanged(ctx, r, fromHash.String(), toHash.String())
+	a, b, skipped, err := history.LoadChanged(ctx, r, fromHash.String(), toHash.String())
 	if err != nil {
 		return err
 	}

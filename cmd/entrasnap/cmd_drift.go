@@ -151,9 +151,9 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	rep, err := drift.Compare(ctx, drift.Input{Baseline: o.baseline, Commit: rev, Repo: r, Index: baseIx,
 		Manifest: man, Live: tenant, Watch: watch, WatchFile: o.watch})
 	if rep != nil {
-		unread := make([]skippedFile, len(rep.Skipped))
+		unread := make([]history.Skipped, len(rep.Skipped))
 		for i, s := range rep.Skipped {
-			unread[i] = skippedFile{Skipped: s, Rev: o.baseline}
+			unread[i] = history.Skipped{Skipped: s, Rev: o.baseline}
 		}
 		warnSkipped(e.stderr, unread)
 	}

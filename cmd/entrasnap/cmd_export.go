@@ -305,7 +305,7 @@ func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result,
 		}
 	} else {
 		from, to := log[1].Hash.String(), res.Commit
-		a, bb, skipped, err := loadChanged(ctx, repo, from, to)
+		a, bb, skipped, err := history.LoadChanged(ctx, repo, from, to)
 		if err != nil {
 			return err
 		}
@@ -414,12 +414,7 @@ func signatureFromEnv(nameVar, emailVar string) snapshot.Signature {
 	return snapshot.Signature{Name: os.Getenv(nameVar), Email: os.Getenv(emailVar)}
 }
 
-func exportShortHash(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
-}
+var exportShortHash = history.ShortRev
 
 // exportTermProgress prints a line per kind on stderr and the summary on stdout.
 type exportTermProgress struct {

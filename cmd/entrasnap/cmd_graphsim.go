@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/rehearse"
 	"github.com/urfave/cli/v2"
 )
 
@@ -120,8 +121,14 @@ func runGraphsim(ctx context.Context, e *env, o graphsimOptions) error {
 	var sim *graphsim.Server
 	var err error
 	if o.fromRepo != "" {
+		r, err := openRepo(o.fromRepo)
+		if err != nil {
+			return err
+		}
 		var n int
-		if sim, n, err = simFromSnapshot(ctx, o.fromRepo, o.atRev, o.sim); err != nil {
+		sim, n, err = rehearse.Load(ctx, r, o.atRev, o.sim)
+		r.Close()
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "graphsim: loaded %d objects from %s at %s (tenant %s)\n", n, o.fromRepo, o.atRev, sim.TenantID())

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -226,7 +227,7 @@ func BenchmarkLog365(b *testing.B) {
 	if err := runLog(context.Background(), e, repo, "HEAD", id, true); err != nil {
 		b.Fatal(err)
 	}
-	var entries []logEntry
+	var entries []history.Entry
 	if err := json.Unmarshal(out.Bytes(), &entries); err != nil {
 		b.Fatal(err)
 	}
