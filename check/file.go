@@ -189,16 +189,12 @@ func KindOf(p string, flag *layout.Kind) (*layout.Kind, string) {
 // kind's folder (rel then says where it is, for the file name check).
 func locateFile(p string) (k *layout.Kind, rel string, ok bool) {
 	parts := strings.Split(filepath.ToSlash(filepath.Clean(p)), "/")
-	for i := range parts {
-		tail := strings.Join(parts[i:], "/")
-		if k, _, err := layout.Locate(tail); err == nil {
-			return k, tail, true
-		}
-	}
-	for i := range parts {
-		tail := strings.Join(parts[i:], "/")
-		if k, ok := layout.ForPath(tail); ok && strings.HasSuffix(tail, ".yaml") {
-			return k, tail, true
+	for _, objectOnly := range []bool{true, false} {
+		for i := range parts {
+			tail := strings.Join(parts[i:], "/")
+			if k, object, ok := layout.KindOf(tail); object || ok && !objectOnly && strings.HasSuffix(tail, ".yaml") {
+				return k, tail, true
+			}
 		}
 	}
 	return nil, "", false

@@ -219,10 +219,14 @@ func displayName(o *Object) string {
 	return o.Key
 }
 
+// NameProps are the properties that name an object, in order: the one
+// display-name rule of diff, history's selectors, drift and the CLI.
+var NameProps = []string{"displayName", "userPrincipalName", "name"}
+
 // DisplayName is the name people know an object by: its displayName, else
 // its userPrincipalName, else its name.
 func DisplayName(obj map[string]any) (string, bool) {
-	for _, p := range []string{"displayName", "userPrincipalName", "name"} {
+	for _, p := range NameProps {
 		if s, ok := obj[p].(string); ok && s != "" {
 			return s, true
 		}

@@ -77,7 +77,7 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	say("1. Started graphsim with the demo tenant \"Contoso\" (%d users, %d groups, %d Conditional Access policies) at %s",
 		sim.Tenant().Count("user"), sim.Tenant().Count("group"), sim.Tenant().Count("conditionalAccessPolicy"), url)
 
-	client, err := connection{graphURL: url, accessToken: sim.Token(), cloud: "global"}.client("entrasnap-demo/" + version)
+	client, err := e.client(connection{graphURL: url, accessToken: sim.Token(), cloud: "global"}, "entrasnap-demo/"+version)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	defer repo.Close()
 	allowShrink := false
 	export := func(msg string) (*exporter.Result, error) {
-		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg, AllowShrink: allowShrink,
+		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg, AllowShrink: allowShrink, Now: e.now,
 			Author: snapshot.Signature{Name: "entrasnap demo", Email: "demo@entrasnap.invalid"}})
 		if err != nil {
 			return nil, err

@@ -112,7 +112,7 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	case "json":
 		err = res.JSON(e.stdout)
 	default:
-		err = res.Text(e.stdout, diff.RenderOptions{Title: title, Color: isTerminal(e.stdout)})
+		err = res.Text(e.stdout, diff.RenderOptions{Title: title, Color: e.color})
 	}
 	if err != nil {
 		return err

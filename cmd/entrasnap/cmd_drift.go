@@ -129,12 +129,12 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		}
 	}
 
-	client, err := o.conn.client("entrasnap/" + version)
+	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
 	}
 	var progress exporter.Progress
-	if isTerminal(e.stderr) {
+	if e.errTTY {
 		progress = &exportTermProgress{w: e.stderr}
 	}
 	tenant, err := live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
@@ -167,7 +167,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	case "markdown":
 		err = rep.Markdown(e.stdout)
 	default:
-		err = rep.Text(e.stdout, isTerminal(e.stdout))
+		err = rep.Text(e.stdout, e.color)
 	}
 	if err != nil {
 		return err

@@ -188,7 +188,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 			}
 		}
 	}
-	client, err := o.conn.client("entrasnap/" + version)
+	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	res, err := exporter.Run(ctx, exporter.Options{
 		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
 		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
-		Author: o.author, Committer: o.committer,
+		Author: o.author, Committer: o.committer, Now: e.now,
 	})
 	if !started.IsZero() && (res == nil || !res.Changed) {
 		// Nothing was committed on the branch made for it: do not keep it.

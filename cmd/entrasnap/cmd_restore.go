@@ -224,16 +224,6 @@ func (e *env) interspersed(c *cli.Context) ([]string, error) {
 	return pos, nil
 }
 
-// stdinIsTerminal reports whether prompts may be shown; tests swap it.
-var stdinIsTerminal = func(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // readBreakGlass reads a YAML list of ids or UPNs (or a mapping whose
 // breakGlass key holds one).
 func readBreakGlass(path string) ([]string, error) {
@@ -267,7 +257,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	defer repo.Close()
-	client, err := o.conn.client("entrasnap/" + version)
+	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
 	}
@@ -296,7 +286,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return err
 		}
 	default:
-		if err := plan.Render(e.stdout, importer.RenderOptions{Color: isTerminal(e.stdout), Requests: o.showRequests}); err != nil {
+		if err := plan.Render(e.stdout, importer.RenderOptions{Color: e.color, Requests: o.showRequests}); err != nil {
 			return err
 		}
 	}
@@ -368,7 +358,7 @@ func (cn connection) tokenForCheck(ctx context.Context) string {
 // --all), or takes --yes and --confirm-tenant; it never prompts otherwise.
 // Ctrl-C at a prompt ends it at once (exit 130), nothing written.
 func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.Input) error {
-	tty := stdinIsTerminal(e.stdin)
+	tty := e.canPrompt
 	rd := bufio.NewReader(e.stdin)
 	cancelled := false
 	ask := func(prompt string) string {
@@ -441,9 +431,9 @@ func tenantName(in *importer.Input) string {
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
 func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, token string, asJSON bool) error {
-	o := importer.ApplyOptions{Client: client, Repo: repo, Token: token,
+	o := importer.ApplyOptions{Client: client, Repo: repo, Token: token, Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
-			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files,
+			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.now,
 				Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
 				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")})
 			if res == nil {

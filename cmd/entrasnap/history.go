@@ -41,16 +41,6 @@ func openRepo(path string) (*snapshot.Repo, error) {
 	return r, nil
 }
 
-// isTerminal reports whether w is a terminal (colour and prompts only then).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // openIndex indexes the revision rev (a commit id) of r; skipped tags
 // the files it could not decode with the revision, for warnSkipped.
 func openIndex(ctx context.Context, r *snapshot.Repo, rev string) *revIndex {
