@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -210,6 +211,15 @@ func Compare(from, to Snapshot, names Resolver) *Result {
 		return x.Key < y.Key
 	})
 	return res
+}
+
+// Keep drops the objects of kinds other than ks (none when ks is empty).
+func (s Snapshot) Keep(ks []*layout.Kind) {
+	for p, o := range s {
+		if len(ks) > 0 && !slices.ContainsFunc(ks, func(k *layout.Kind) bool { return k.Name == o.Kind.Name }) {
+			delete(s, p)
+		}
+	}
 }
 
 func displayName(o *Object) string {

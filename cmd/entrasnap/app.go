@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -237,6 +239,21 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitError
 	}
 	return exitError
+}
+
+// oneOf refuses a flag's value v unless it is one of want (two or more).
+func oneOf(flag, v string, want ...string) error {
+	if slices.Contains(want, v) {
+		return nil
+	}
+	return usageErrorf("--%s %q: want %s or %s", flag, v, strings.Join(want[:len(want)-1], ", "), want[len(want)-1])
+}
+
+// writeJSON writes v as indented JSON: the --json output of commands.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // scrubWriter masks credentials (snapshot.Scrub) in what is written to w.

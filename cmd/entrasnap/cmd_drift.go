@@ -69,10 +69,8 @@ EXAMPLES:
 				repo: c.String("repo"), baseline: c.String("baseline"), kinds: c.StringSlice("kinds"),
 				watch: c.String("watch"), format: c.String("format"), conn: connectionFrom(c),
 			}
-			switch o.format {
-			case "text", "markdown", "json":
-			default:
-				return usageErrorf("--format %q: want text, markdown or json", o.format)
+			if err := oneOf("format", o.format, "text", "markdown", "json"); err != nil {
+				return err
 			}
 			return runDrift(c.Context, e, o)
 		},

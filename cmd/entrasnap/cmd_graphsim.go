@@ -96,10 +96,8 @@ EXAMPLES:
 			if o.fromRepo != "" && (o.loadFile != "" || c.IsSet("profile")) {
 				return usageErrorf("--from-repo loads a snapshot; it does not go with --load or --profile")
 			}
-			switch o.sim.Throttle {
-			case "off", "realistic":
-			default:
-				return usageErrorf("--throttle %q: want off or realistic", o.sim.Throttle)
+			if err := oneOf("throttle", o.sim.Throttle, "off", "realistic"); err != nil {
+				return err
 			}
 			if o.sim.FaultRate < 0 || o.sim.FaultRate > 1 {
 				return usageErrorf("--fault-rate %v: want a number from 0 to 1", o.sim.FaultRate)

@@ -154,10 +154,8 @@ EXAMPLES:
 			if len(o.selectors) == 0 && !o.all {
 				return usageErrorf("restore needs at least one SELECTOR (an id, a file path, kind/displayName or a kind), or --all")
 			}
-			switch o.caState {
-			case importer.CAStateReportOnly, importer.CAStateAsIs:
-			default:
-				return usageErrorf("--ca-state %q: want report-only or as-is", o.caState)
+			if err := oneOf("ca-state", o.caState, importer.CAStateReportOnly, importer.CAStateAsIs); err != nil {
+				return err
 			}
 			return runRestore(c.Context, e, o)
 		},
