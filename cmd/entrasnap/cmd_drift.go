@@ -133,7 +133,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	}
 	var progress exporter.Progress
 	if e.errTTY {
-		progress = &exportTermProgress{w: e.stderr}
+		progress = &exporter.TermProgress{W: e.stderr}
 	}
 	tenant, err := live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
 	if err != nil {

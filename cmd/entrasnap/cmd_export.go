@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
-	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/urfave/cli/v2"
@@ -171,23 +167,16 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	if err != nil {
 		return usageErrorf("--kinds: %v", err)
 	}
-	var jsonProgress *exportJSONProgress
-	if o.json {
-		jp := &exportJSONProgress{w: e.stdout}
-		jsonProgress = jp
-		o.conn.onEvent = func(ev graph.Event) {
-			if ev.RetryIn > 0 {
-				jp.emit(map[string]any{"event": "retry", "method": ev.Method, "endpoint": ev.Endpoint, "status": ev.Status,
-					"attempt": ev.Attempt + 1, "waitSeconds": ev.RetryIn.Seconds()})
-			}
-		}
-	} else {
-		o.conn.onEvent = func(ev graph.Event) {
-			if ev.RetryIn > 0 {
-				fmt.Fprintf(e.stderr, "  waiting %.1fs before retry %d of %s %s (%s)\n", ev.RetryIn.Seconds(), ev.Attempt+1, ev.Method, ev.Endpoint, retryReason(ev))
-			}
-		}
+	var progress interface {
+		exporter.Progress
+		Retry(graph.Event)
 	}
+	term := &exporter.TermProgress{W: e.stderr, Out: e.stdout}
+	progress = term
+	if o.json {
+		progress = &exporter.JSONProgress{W: e.stdout}
+	}
+	o.conn.onEvent = progress.Retry
 	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
@@ -197,6 +186,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return fmt.Errorf("--repo %s: %w", o.repo, err)
 	}
 	defer repo.Close()
+	term.Repo = repo.Path()
 	// A stale lock taken over, leftovers of an interrupted run removed.
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	var started plumbing.Hash // the commit a branch created here starts at
@@ -212,12 +202,6 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		}
 	}
 
-	var progress exporter.Progress
-	if o.json {
-		progress = jsonProgress
-	} else {
-		progress = &exportTermProgress{w: e.stderr, out: e.stdout, repo: repo.Path()}
-	}
 	res, err := exporter.Run(ctx, exporter.Options{
 		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
 		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
@@ -385,19 +369,6 @@ func pushSnapshot(ctx context.Context, e *env, repo *snapshot.Repo, res *exporte
 	return nil
 }
 
-// retryReason names why a request is retried.
-func retryReason(ev graph.Event) string {
-	switch {
-	case ev.Status == 429:
-		return "throttled by Graph"
-	case ev.Status >= 500:
-		return fmt.Sprintf("Graph answered %d", ev.Status)
-	case ev.Status == 0:
-		return "connection failed"
-	}
-	return fmt.Sprintf("status %d", ev.Status)
-}
-
 // parseSignature reads "Name <email>" from a flag, or the git variables.
 func parseSignature(flag, value, nameVar, emailVar string) (snapshot.Signature, error) {
 	if value == "" {
@@ -415,123 +386,3 @@ func signatureFromEnv(nameVar, emailVar string) snapshot.Signature {
 }
 
 var exportShortHash = history.ShortRev
-
-// exportTermProgress prints a line per kind on stderr and the summary on stdout.
-type exportTermProgress struct {
-	mu   sync.Mutex
-	w    io.Writer // progress
-	out  io.Writer // summary
-	repo string
-}
-
-func (p *exportTermProgress) KindStarted(string) {}
-
-func (p *exportTermProgress) KindDone(kind string, objects, requests int, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var ke *live.KindError
-	if errors.As(err, &ke) && ke.Licence != "" {
-		fmt.Fprintf(p.w, "  %-38s NOT LICENSED in this tenant (needs %s): not read, earlier files kept\n", kind, ke.Licence)
-		return
-	}
-	if err != nil {
-		fmt.Fprintf(p.w, "  %-38s INCOMPLETE: %s\n", kind, exportIncompleteText(kind, err))
-		return
-	}
-	fmt.Fprintf(p.w, "  %-38s %6d objects  %4d requests\n", kind, objects, requests)
-}
-
-func (p *exportTermProgress) Done(res *exporter.Result) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if n := len(res.Warnings); n > 0 {
-		fmt.Fprintf(p.w, "%d warnings:\n", n)
-		listSome(p.w, res.Warnings, 20)
-	}
-	switch {
-	case res.Commit == "":
-		fmt.Fprintln(p.out, "Nothing was committed.")
-	case res.Changed:
-		fmt.Fprintf(p.out, "Snapshot %s committed to %s (branch %s)", exportShortHash(res.Commit), p.repo, res.Branch)
-		if res.Tag != "" {
-			fmt.Fprintf(p.out, ", tagged %s", res.Tag)
-		}
-		fmt.Fprintln(p.out, ".")
-	default:
-		fmt.Fprintf(p.out, "No change since snapshot %s in %s", exportShortHash(res.Commit), p.repo)
-		if res.Tag != "" {
-			fmt.Fprintf(p.out, "; tagged it %s", res.Tag)
-		}
-		fmt.Fprintln(p.out, ".")
-	}
-	fmt.Fprint(p.out, exporter.Summary(res, nil))
-	fmt.Fprintln(p.out, exporter.TrafficLine(res))
-	if res.WorktreeSkipped != "" {
-		fmt.Fprintf(p.w, "The working tree was not updated: %s\n", res.WorktreeSkipped)
-	}
-	if n := len(res.WorktreeKept); n > 0 {
-		fmt.Fprintf(p.w, "The index has the snapshot; %d file(s) in the working tree keep your local content (git status lists them as your changes):\n", n)
-		listSome(p.w, res.WorktreeKept, 10)
-	}
-}
-
-// exportIncompleteText says in one line why a kind is incomplete and what to do.
-func exportIncompleteText(kind string, err error) string {
-	var ke *live.KindError
-	if errors.As(err, &ke) && ke.Status == 403 && len(ke.Permissions) > 0 {
-		return fmt.Sprintf("%s; grant the application permission %s to the app entrasnap signs in as",
-			ke.Reason(), strings.Join(ke.Permissions, " and "))
-	}
-	return strings.TrimPrefix(err.Error(), kind+": ")
-}
-
-// exportJSONProgress writes JSON lines on stdout.
-type exportJSONProgress struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (p *exportJSONProgress) emit(v any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b, _ := json.Marshal(v)
-	fmt.Fprintln(p.w, string(b))
-}
-
-func (p *exportJSONProgress) KindStarted(kind string) {
-	p.emit(map[string]any{"event": "kind_started", "kind": kind})
-}
-
-func (p *exportJSONProgress) KindDone(kind string, objects, requests int, err error) {
-	ev := map[string]any{"event": "kind_done", "kind": kind, "objects": objects, "requests": requests, "complete": err == nil}
-	if ke := (*live.KindError)(nil); errors.As(err, &ke) && ke.Licence != "" {
-		ev["notLicensed"] = ke.Licence
-	}
-	if err != nil {
-		ev["error"] = err.Error()
-		var ke *live.KindError
-		if errors.As(err, &ke) && len(ke.Permissions) > 0 {
-			ev["permissions"] = ke.Permissions
-		}
-	}
-	p.emit(ev)
-}
-
-func (p *exportJSONProgress) Done(res *exporter.Result) {
-	p.emit(struct {
-		Event string `json:"event"`
-		*exporter.Result
-		Complete bool `json:"complete"`
-	}{"summary", res, res.Complete()})
-}
-
-// listSome writes the first show items, one a line, then how many more.
-func listSome[T any](w io.Writer, items []T, show int) {
-	for i, it := range items {
-		if i == show {
-			fmt.Fprintf(w, "  ... and %d more\n", len(items)-show)
-			return
-		}
-		fmt.Fprintf(w, "  %v\n", it)
-	}
-}
