@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/history"
@@ -248,90 +247,18 @@ const prBodyMax = 60000
 // writePRBody writes the markdown of what the snapshot res.Commit changed
 // against its parent to file; for the first snapshot, a summary of it.
 func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result, file string) error {
-	log, err := repo.Log(ctx, res.Commit, 2)
-	if err != nil {
-		return err
-	}
-	name := func(ci snapshot.CommitInfo) string {
-		for _, t := range ci.Tags {
-			if strings.HasPrefix(t, "snapshot/") {
-				return t
-			}
-		}
-		return ci.Hash.String()[:12]
+	name := res.Tag
+	if name == "" {
+		name = exportShortHash(res.Commit)
 	}
 	var b strings.Builder
-	newName := res.Tag
-	if newName == "" {
-		newName = exportShortHash(res.Commit)
+	if ok, err := history.ChangesMarkdown(ctx, &b, repo, res.Commit, name); err != nil {
+		return err
+	} else if !ok {
+		res.FirstMarkdown(&b, name)
 	}
-	isSnapshot := false
-	if len(log) > 1 {
-		_, err := repo.ReadFile(ctx, log[1].Hash.String(), layout.ManifestPath)
-		isSnapshot = err == nil
-	}
-	if !isSnapshot {
-		kinds := 0
-		for _, k := range res.Kinds {
-			if k.Objects > 0 {
-				kinds++
-			}
-		}
-		fmt.Fprintf(&b, "### entrasnap: first snapshot %s\n\n**%d objects in %d kinds**; there is no earlier snapshot to compare with.\n\n",
-			newName, res.Objects(), kinds)
-		b.WriteString("| kind | objects |\n|---|---:|\n")
-		for _, k := range res.Kinds {
-			title := k.Title
-			if title != "" {
-				title = strings.ToUpper(title[:1]) + title[1:]
-			}
-			fmt.Fprintf(&b, "| %s | %d |\n", title, k.Objects)
-		}
-	} else {
-		from, to := log[1].Hash.String(), res.Commit
-		a, bb, skipped, err := history.LoadChanged(ctx, repo, from, to)
-		if err != nil {
-			return err
-		}
-
-		d := diff.Compare(a, bb, history.Chain{history.Open(ctx, repo, to), history.Open(ctx, repo, from)})
-		if err := d.Markdown(&b, diff.RenderOptions{Title: name(log[1]) + " → " + newName}); err != nil {
-			return err
-		}
-		for _, s := range skipped {
-			fmt.Fprintf(&b, "\n> **Not compared:** %s at %s could not be read (run `entrasnap check`).\n", diff.MarkdownCode(s.Path), s.Rev)
-		}
-	}
-	if inc := res.Incomplete(); len(inc) > 0 {
-		names := make([]string, len(inc))
-		for i, k := range inc {
-			names[i] = k.Title + " (" + k.Reason + ")"
-		}
-		fmt.Fprintf(&b, "\n> **Incomplete snapshot:** these kinds could not be read and were carried forward unchanged: %s.\n",
-			strings.ReplaceAll(strings.Join(names, ", "), "`", "'"))
-	}
-	if nl := res.NotLicensed(); len(nl) > 0 {
-		names := make([]string, len(nl))
-		for i, k := range nl {
-			names[i] = k.Title + " (needs " + k.NotLicensed + ")"
-		}
-		fmt.Fprintf(&b, "\n> **Not licensed in this tenant:** %s; earlier files, if any, were kept.\n", strings.Join(names, ", "))
-	}
-	return os.WriteFile(file, []byte(capBody(b.String(), prBodyMax)), 0o644)
-}
-
-// capBody cuts s at a line end so that it fits max bytes with a note.
-func capBody(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	const note = "\n… cut here: %d more lines. Run `entrasnap diff` on the repository for the whole list.\n"
-	cut := strings.LastIndexByte(s[:max-len(note)-10], '\n')
-	if cut < 0 {
-		cut = max - len(note) - 10
-	}
-	rest := strings.Count(s[cut:], "\n")
-	return s[:cut+1] + fmt.Sprintf(note, rest)
+	res.NotesMarkdown(&b)
+	return os.WriteFile(file, []byte(history.CapMarkdown(b.String(), prBodyMax)), 0o644)
 }
 
 // pushSnapshot pushes the branch (when a commit was made) and the new tag.
