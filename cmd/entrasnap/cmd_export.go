@@ -224,8 +224,12 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		}
 	}
 	if o.push != "" {
-		if err := pushSnapshot(ctx, e, repo, res, o.push); err != nil {
+		refs, shown, err := res.Push(ctx, repo, o.push)
+		if err != nil {
 			return err
+		}
+		if len(refs) > 0 {
+			fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), shown)
 		}
 	}
 	if inc := res.Incomplete(); len(inc) > 0 {
@@ -259,41 +263,6 @@ func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result,
 	}
 	res.NotesMarkdown(&b)
 	return os.WriteFile(file, []byte(history.CapMarkdown(b.String(), prBodyMax)), 0o644)
-}
-
-// pushSnapshot pushes the branch (when a commit was made) and the new tag.
-func pushSnapshot(ctx context.Context, e *env, repo *snapshot.Repo, res *exporter.Result, remote string) error {
-	var refs []string
-	if res.Changed {
-		refs = append(refs, "refs/heads/"+res.Branch)
-	}
-	if res.Tag != "" {
-		refs = append(refs, "refs/tags/"+res.Tag)
-	}
-	if len(refs) == 0 {
-		return nil
-	}
-	u, err := repo.RemoteURL(remote)
-	if err != nil {
-		return fmt.Errorf("snapshot %s committed, but --push: %s", exportShortHash(res.Commit), snapshot.Scrub(err.Error()))
-	}
-	auth, err := snapshot.AuthFromEnv(u)
-	if err != nil {
-		return fmt.Errorf("snapshot %s committed, but --push: %s", exportShortHash(res.Commit), snapshot.Scrub(err.Error()))
-	}
-	// A remote given as a URL may hold credentials (https://user:token@...):
-	// it is only ever shown redacted, and go-git's errors are scrubbed.
-	shown := snapshot.RedactURL(remote)
-	if err := repo.Push(ctx, remote, refs, auth); err != nil {
-		again := shown
-		if shown != remote {
-			again = "REMOTE" // the real URL holds credentials: not printed
-		}
-		return fmt.Errorf("snapshot %s committed to %s, but %s; push again with `git -C %s push %s %s`",
-			exportShortHash(res.Commit), repo.Path(), snapshot.Scrub(err.Error()), repo.Path(), again, strings.Join(refs, " "))
-	}
-	fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), shown)
-	return nil
 }
 
 // parseSignature reads "Name <email>" from a flag, or the git variables.
