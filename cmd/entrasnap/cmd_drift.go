@@ -12,7 +12,6 @@ import (
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
-	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -108,18 +107,10 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return err
 	}
 	rev := base.String()
-	manData, err := r.ReadFile(ctx, rev, layout.ManifestPath)
-	if errors.Is(err, snapshot.ErrNotFound) {
-		return fmt.Errorf("%s (%s) is not an entrasnap snapshot: it has no %s; give --baseline a snapshot (`entrasnap snapshots` lists them)", o.baseline, rev[:12], layout.ManifestPath)
-	}
+	man, err := drift.ReadManifest(ctx, r, o.baseline, rev, o.repo)
 	if err != nil {
 		return err
 	}
-	man, err := layout.DecodeManifest(manData)
-	if err != nil {
-		return fmt.Errorf("%s in %s (%s): %w; run `entrasnap check --repo %s`", layout.ManifestPath, o.baseline, rev[:12], err, o.repo)
-	}
-
 	baseIx := history.Open(ctx, r, rev)
 	if watch != nil {
 		if err := watch.Resolve(baseIx); err != nil {
@@ -142,12 +133,8 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		}
 		return err
 	}
-	if man.TenantID != "" && tenant.TenantID != "" && !strings.EqualFold(man.TenantID, tenant.TenantID) {
-		return fmt.Errorf("%s holds snapshots of tenant %s, but Graph answers for tenant %s; give --repo the repository of this tenant", o.repo, man.TenantID, tenant.TenantID)
-	}
-
 	rep, err := drift.Compare(ctx, drift.Input{Baseline: o.baseline, Commit: rev, Repo: r, Index: baseIx,
-		Manifest: man, Live: tenant, Watch: watch, WatchFile: o.watch})
+		Manifest: man, Live: tenant, Watch: watch, WatchFile: o.watch, RepoDir: o.repo})
 	if rep != nil {
 		unread := make([]history.Skipped, len(rep.Skipped))
 		for i, s := range rep.Skipped {
