@@ -100,5 +100,5 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 			return err
 		}
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.conn.tokenForCheck(ctx), o.json)
+	return applyPlan(ctx, e, plan, client, repo, o.json)
 }

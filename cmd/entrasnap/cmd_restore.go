@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/importer"
@@ -300,37 +298,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, in); err != nil {
 		return err
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.conn.tokenForCheck(ctx), o.json)
-}
-
-// tokenForCheck is the bearer token the client sends, for the permission
-// check before writing: the prepared token, or one from the environment's
-// credentials. "" (no check) when none can be had; it is never printed.
-func (cn connection) tokenForCheck(ctx context.Context) string {
-	if cn.accessToken != "" {
-		return cn.accessToken
-	}
-	ci, err := graph.LookupCloud(cn.cloud)
-	if err != nil {
-		return ""
-	}
-	root := cn.graphURL
-	if root == "" {
-		root = ci.GraphRoot
-	}
-	u, err := url.Parse(root)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	cred, err := graph.CredentialFromEnv(cn.tenantID, cn.clientID, cn.cloud)
-	if err != nil {
-		return ""
-	}
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{u.Scheme + "://" + u.Host + "/.default"}})
-	if err != nil {
-		return ""
-	}
-	return tok.Token
+	return applyPlan(ctx, e, plan, client, repo, o.json)
 }
 
 // confirmRestore asks for "yes" on a terminal (and the tenant's name for
@@ -398,8 +366,8 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, token string, asJSON bool) error {
-	o := importer.ApplyOptions{Client: client, Repo: repo, Token: token, Sleep: e.sleep,
+func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, asJSON bool) error {
+	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.now,
 				Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
