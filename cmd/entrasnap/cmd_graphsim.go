@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/rehearse"
@@ -133,51 +131,25 @@ func runGraphsim(ctx context.Context, e *env, o graphsimOptions) error {
 	} else if sim, err = graphsim.New(o.sim); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.listen)
+	ln, err := sim.Listen(o.listen)
 	if err != nil {
 		return usageErrorf("--listen %s: %v", o.listen, err)
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	line, _ := json.Marshal(map[string]string{
-		"url": "http://" + ln.Addr().String(), "tenant_id": sim.TenantID(), "token": sim.Token(),
-	})
+	line, _ := json.Marshal(map[string]string{"url": ln.URL, "tenant_id": sim.TenantID(), "token": sim.Token()})
 	fmt.Fprintln(e.stdout, string(line))
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
+	case err := <-ln.Err():
 		if !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdownCtx)
+	_ = ln.Close()
 	if o.saveFile != "" {
-		if err := saveTenant(sim, o.saveFile); err != nil {
+		if err := sim.Tenant().SaveFile(o.saveFile); err != nil {
 			return fmt.Errorf("--save %s: %w", o.saveFile, err)
 		}
 		fmt.Fprintf(e.stderr, "graphsim: tenant saved to %s\n", o.saveFile)
 	}
 	return nil
-}
-
-// saveTenant writes the tenant to path atomically (temp file, then rename).
-func saveTenant(sim *graphsim.Server, path string) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := sim.Tenant().Save(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
