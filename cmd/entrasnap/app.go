@@ -235,9 +235,6 @@ func exitCode(err error, stderr io.Writer) int {
 		return ec.ExitCode()
 	}
 	fmt.Fprintf(stderr, "entrasnap: %v\n", err)
-	if errors.Is(err, context.Canceled) {
-		return exitError
-	}
 	return exitError
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/history"
@@ -91,7 +92,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if o.watch != "" {
 		data, err := os.ReadFile(o.watch)
 		if err != nil {
-			return usageErrorf("--watch %s: %s", o.watch, unwrapPathError(err))
+			return usageErrorf("--watch %s: %s", o.watch, check.PathErrorText(err))
 		}
 		if watch, err = drift.ParseWatch(data); err != nil {
 			return usageErrorf("--watch %s: %v", o.watch, err)

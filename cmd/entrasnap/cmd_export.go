@@ -220,7 +220,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	}
 	if o.prBody != "" && res.Changed {
 		if err := writePRBody(ctx, repo, res, o.prBody); err != nil {
-			return fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", exportShortHash(res.Commit), o.prBody, err)
+			return fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", history.ShortRev(res.Commit), o.prBody, err)
 		}
 	}
 	if o.push != "" {
@@ -239,7 +239,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		}
 		return &codedError{code: exitPartial, err: fmt.Errorf(
 			"snapshot %s is incomplete: %s could not be read and were carried forward unchanged (see above); fix the cause and export again",
-			exportShortHash(res.Commit), strings.Join(names, ", "))}
+			history.ShortRev(res.Commit), strings.Join(names, ", "))}
 	}
 	return nil
 }
@@ -253,7 +253,7 @@ const prBodyMax = 60000
 func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result, file string) error {
 	name := res.Tag
 	if name == "" {
-		name = exportShortHash(res.Commit)
+		name = history.ShortRev(res.Commit)
 	}
 	var b strings.Builder
 	if ok, err := history.ChangesMarkdown(ctx, &b, repo, res.Commit, name); err != nil {
@@ -281,4 +281,3 @@ func signatureFromEnv(nameVar, emailVar string) snapshot.Signature {
 	return snapshot.Signature{Name: os.Getenv(nameVar), Email: os.Getenv(emailVar)}
 }
 
-var exportShortHash = history.ShortRev

@@ -114,6 +114,3 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 	}
 	return nil
 }
-
-// unwrapPathError is err without the path an *fs.PathError repeats.
-var unwrapPathError = check.PathErrorText
