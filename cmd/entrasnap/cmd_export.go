@@ -280,4 +280,3 @@ func parseSignature(flag, value, nameVar, emailVar string) (snapshot.Signature, 
 func signatureFromEnv(nameVar, emailVar string) snapshot.Signature {
 	return snapshot.Signature{Name: os.Getenv(nameVar), Email: os.Getenv(emailVar)}
 }
-
