@@ -14,11 +14,7 @@ import (
 // not touch it, newest first.
 func TestLogFollowsRenames(t *testing.T) {
 	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "repo"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newRepo(t)
 	groups, _ := layout.Lookup("groups")
 	const id, other = "3f2a0b1c-1111-4000-8000-000000000001", "3f2a0b1c-2222-4000-8000-000000000002"
 	file := func(id, name string) (string, []byte) {
@@ -57,4 +53,15 @@ func TestLogFollowsRenames(t *testing.T) {
 	if entries[1].Action != "added" {
 		t.Errorf("oldest entry = %+v, want added", entries[1])
 	}
+}
+
+// newRepo is a new bare snapshot repository, closed when the test ends.
+func newRepo(t *testing.T) *snapshot.Repo {
+	t.Helper()
+	r, err := snapshot.Init(filepath.Join(t.TempDir(), "repo"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }

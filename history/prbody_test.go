@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,11 +28,7 @@ func TestCapMarkdown(t *testing.T) {
 // snapshot (has a manifest), naming it by its snapshot tag.
 func TestChangesMarkdown(t *testing.T) {
 	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "repo"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newRepo(t)
 	groups, _ := layout.Lookup("groups")
 	obj := map[string]any{"id": "3f2a0b1c-1111-4000-8000-000000000001", "displayName": "Finance"}
 	p, _ := layout.Path(groups, obj)
