@@ -189,16 +189,12 @@ func KindOf(p string, flag *layout.Kind) (*layout.Kind, string) {
 // kind's folder (rel then says where it is, for the file name check).
 func locateFile(p string) (k *layout.Kind, rel string, ok bool) {
 	parts := strings.Split(filepath.ToSlash(filepath.Clean(p)), "/")
-	for i := range parts {
-		tail := strings.Join(parts[i:], "/")
-		if k, _, err := layout.Locate(tail); err == nil {
-			return k, tail, true
-		}
-	}
-	for i := range parts {
-		tail := strings.Join(parts[i:], "/")
-		if k, ok := layout.ForPath(tail); ok && strings.HasSuffix(tail, ".yaml") {
-			return k, tail, true
+	for _, objectOnly := range []bool{true, false} {
+		for i := range parts {
+			tail := strings.Join(parts[i:], "/")
+			if k, object, ok := layout.KindOf(tail); object || ok && !objectOnly && strings.HasSuffix(tail, ".yaml") {
+				return k, tail, true
+			}
 		}
 	}
 	return nil, "", false
@@ -343,6 +339,36 @@ func (y *yamlLines) of(path string) int {
 // TooLargeMessage is the problem reported for a file over the limit.
 func TooLargeMessage(limit int64) string {
 	return fmt.Sprintf("larger than %s, the limit on one object file; not read (raise it with --max-file-size or %s if the file is really meant to be this large)", FormatSize(limit), MaxFileSizeEnv)
+}
+
+// ParseSize reads a byte count: a number with an optional unit B, KiB, MiB,
+// GiB (or K, M, G, KB, MB, GB, all powers of 1024), e.g. "64MiB", "128 MB".
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q: want a positive size such as 64MiB", s)
+	}
+	var shift uint
+	switch strings.ToLower(strings.TrimSpace(t[i:])) {
+	case "", "b":
+	case "k", "kb", "kib":
+		shift = 10
+	case "m", "mb", "mib":
+		shift = 20
+	case "g", "gb", "gib":
+		shift = 30
+	default:
+		return 0, fmt.Errorf("%q: unknown unit (want B, KiB, MiB or GiB)", s)
+	}
+	if n > (1<<62)>>shift {
+		return 0, fmt.Errorf("%q: too large", s)
+	}
+	return n << shift, nil
 }
 
 // FormatSize renders a byte count as 64MiB, 3KiB, 100B (whole units only).

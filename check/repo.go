@@ -286,18 +286,6 @@ func (ck *checker) checkTags(ctx context.Context) ([]taggedCommit, []Issue) {
 	return out, issues
 }
 
-// objectKind tells whether a path belongs to a kind: an object path, or
-// any file below a kind's folder.
-func objectKind(p string) (*layout.Kind, bool, bool) {
-	if k, _, err := layout.Locate(p); err == nil {
-		return k, true, true
-	}
-	if k, ok := layout.ForPath(p); ok {
-		return k, false, true
-	}
-	return nil, false, false
-}
-
 type blobFile struct {
 	path string
 	blob plumbing.Hash
@@ -313,7 +301,7 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 			manifestBlob = blob
 			return nil
 		}
-		if _, _, ok := objectKind(p); ok {
+		if _, _, ok := layout.KindOf(p); ok {
 			files = append(files, blobFile{p, blob})
 		}
 		return nil
@@ -608,7 +596,7 @@ func (ck *checker) analyse(ctx context.Context, rev string, files []blobFile) er
 
 // analyseFile checks one object file on its own.
 func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
-	k, located, _ := objectKind(f.path)
+	k, located, _ := layout.KindOf(f.path)
 	ff := &fileFacts{kind: k, located: located}
 	if readErr != nil {
 		msg := "cannot read: " + readErr.Error()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -212,6 +213,15 @@ func Compare(from, to Snapshot, names Resolver) *Result {
 	return res
 }
 
+// Keep drops the objects of kinds other than ks (none when ks is empty).
+func (s Snapshot) Keep(ks []*layout.Kind) {
+	for p, o := range s {
+		if len(ks) > 0 && !slices.ContainsFunc(ks, func(k *layout.Kind) bool { return k.Name == o.Kind.Name }) {
+			delete(s, p)
+		}
+	}
+}
+
 func displayName(o *Object) string {
 	if n, ok := DisplayName(o.Data); ok {
 		return n
@@ -219,10 +229,14 @@ func displayName(o *Object) string {
 	return o.Key
 }
 
+// NameProps are the properties that name an object, in order: the one
+// display-name rule of diff, history's selectors, drift and the CLI.
+var NameProps = []string{"displayName", "userPrincipalName", "name"}
+
 // DisplayName is the name people know an object by: its displayName, else
 // its userPrincipalName, else its name.
 func DisplayName(obj map[string]any) (string, bool) {
-	for _, p := range []string{"displayName", "userPrincipalName", "name"} {
+	for _, p := range NameProps {
 		if s, ok := obj[p].(string); ok && s != "" {
 			return s, true
 		}

@@ -56,14 +56,19 @@ type Input struct {
 	Live             *live.Live       // the tenant, as live.Read read it
 	Watch            *Watch           // nil: all drift is critical
 	WatchFile        string           // the watch list's name, for the report
+	RepoDir          string           // the repository's folder, for errors
 }
 
 // Compare compares the kinds read completely live with the baseline. A
 // kind not read completely, or not in the baseline, is not checked (never
 // reported as removed). A baseline file that cannot be read is left out of
 // both sides (Report.Skipped; the report comes with a later error too).
+// A baseline of another tenant is refused.
 func Compare(ctx context.Context, in Input) (*Report, error) {
 	live, man, watch := in.Live, in.Manifest, in.Watch
+	if man.TenantID != "" && live.TenantID != "" && !strings.EqualFold(man.TenantID, live.TenantID) {
+		return nil, fmt.Errorf("%s holds snapshots of tenant %s, but Graph answers for tenant %s; give --repo the repository of this tenant", in.RepoDir, man.TenantID, live.TenantID)
+	}
 	rep := &Report{Baseline: in.Baseline, Commit: in.Commit, TenantID: live.TenantID, Watch: in.WatchFile}
 	compared, baseBlobs := map[string]bool{}, map[string]plumbing.Hash{}
 	for _, kr := range live.Kinds {

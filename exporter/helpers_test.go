@@ -3,73 +3,33 @@ package exporter
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
-// simNow freezes graphsim's clock so two instances with one seed agree.
-var simNow = time.Date(2026, 3, 23, 10, 15, 0, 0, time.UTC)
+// The graphsim fixture is internal/simtest's, under this package's names.
+var (
+	newSim    = simtest.New
+	newServer = simtest.Serve
+	clientFor = simtest.Client
+	newRepo   = simtest.Repo
+)
 
-// newSim starts a graphsim tenant with the demo profile unless o says otherwise.
-func newSim(t testing.TB, o graphsim.Options) *graphsim.Server {
-	t.Helper()
-	if o.Profile == "" {
-		o.Profile = "demo"
-	}
-	if o.Seed == 0 {
-		o.Seed = 1
-	}
-	if o.Now.IsZero() {
-		o.Now = simNow
-	}
-	s, err := graphsim.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// newClient serves h (graphsim, possibly wrapped) over httptest and returns
-// a client whose retry waits advance sim's clock instead of sleeping.
+// newClient serves h (sim when nil, or sim wrapped) and returns a client
+// whose retry waits advance sim's clock instead of sleeping.
 func newClient(t testing.TB, sim *graphsim.Server, h http.Handler, token string) *graph.Client {
 	t.Helper()
 	if h == nil {
 		h = sim
 	}
-	if token == "" {
-		token = sim.Token()
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	c, err := graph.New(graph.Config{
-		BaseURL: srv.URL, AccessToken: token, HTTPClient: srv.Client(),
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			sim.Clock().Advance(d)
-			return ctx.Err()
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func newRepo(t testing.TB, bare bool) *snapshot.Repo {
-	t.Helper()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), bare)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r
+	return simtest.Client(t, sim, simtest.Serve(t, h), token)
 }
 
 // clock returns successive times a minute apart, so tags differ.
@@ -104,29 +64,6 @@ func runGit(dir string, args ...string) (string, error) {
 	cmd.Env = gitcheck.Env()
 	out, err := cmd.Output()
 	return string(out), err
-}
-
-func newServer(t testing.TB, h http.Handler) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// clientFor is a client of an already started server.
-func clientFor(t testing.TB, sim *graphsim.Server, srv *httptest.Server, token string) *graph.Client {
-	t.Helper()
-	c, err := graph.New(graph.Config{
-		BaseURL: srv.URL, AccessToken: token, HTTPClient: srv.Client(),
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			sim.Clock().Advance(d)
-			return ctx.Err()
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // git and fsck check our repositories with the real git CLI.

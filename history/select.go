@@ -195,9 +195,6 @@ func resolve(v View, s string) ([]*layout.Kind, []string, error) {
 	return nil, nil, &SelectorError{Selector: s, Msg: kindErr.Error()}
 }
 
-// nameProps are the properties a kind/displayName selector compares.
-var nameProps = []string{"displayName", "userPrincipalName", "name"}
-
 // byName returns the files of the objects of kinds called name. Files are
 // named by the slug of their name: those are read first, and every file
 // of the kinds only when none of them matches (a name the slug cannot
@@ -223,7 +220,7 @@ func byName(v View, kinds []*layout.Kind, name string) ([]string, error) {
 			if err != nil {
 				continue // listed by the index as skipped
 			}
-			for _, prop := range nameProps {
+			for _, prop := range diff.NameProps { // any of them: a user by name or UPN
 				if n, ok := o.Data[prop].(string); ok && strings.EqualFold(n, name) {
 					matches = append(matches, p)
 					break

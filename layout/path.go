@@ -137,6 +137,17 @@ func objectPath(k *Kind, obj map[string]any, escape func(string) string) (string
 	return dir + "/" + Slug(name) + "." + ek + ".yaml", nil
 }
 
+// KindOf is the kind of a repository path: the kind whose object file p
+// is (object), else the kind whose folder holds p (ok); the one answer to
+// "what kind is this file" for check, validate, history, diff and drift.
+func KindOf(p string) (k *Kind, object, ok bool) {
+	if k, _, err := Locate(p); err == nil {
+		return k, true, true
+	}
+	k, ok = ForPath(p)
+	return k, false, ok
+}
+
 // Locate parses a repository path back into its kind and object key (a
 // singleton's key is its kind's name).
 func Locate(p string) (*Kind, string, error) {

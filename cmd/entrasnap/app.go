@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -52,12 +56,52 @@ func usageErrorf(format string, args ...any) error {
 	return &codedError{code: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
-// env is what commands need from the outside world; tests swap it.
+// env is what commands need from the outside world, injected: the command
+// line as given (args[0] is the program name), the standard streams and
+// the factory. Tests build their own.
 type env struct {
-	// args is the command line as given (args[0] is the program name).
-	args           []string
-	stdin          io.Reader
-	stdout, stderr io.Writer
+	args []string
+	streams
+	factory
+}
+
+// streams are the standard streams and the decisions made from them once:
+// colour only when stdout is a terminal, live progress lines only when
+// stderr is one, prompts only when stdin is one.
+type streams struct {
+	stdin                    io.Reader
+	stdout, stderr           io.Writer
+	color, errTTY, canPrompt bool
+}
+
+func newStreams(stdin io.Reader, stdout, stderr io.Writer) streams {
+	return streams{stdin: stdin, stdout: stdout, stderr: stderr,
+		color: isTerminal(stdout), errTTY: isTerminal(stderr), canPrompt: isTerminal(stdin)}
+}
+
+// isTerminal reports whether f is an *os.File on a terminal.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := file.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// factory makes what commands take from the world besides the streams:
+// Graph clients, the clock (commit times and tags) and the wait between
+// retries. nil fields mean the real clock and timer; tests use graphsim's.
+type factory struct {
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// client builds the Graph client for cn (connection.client) with the
+// factory's wait between retries.
+func (f factory) client(cn connection, userAgent string) (*graph.Client, error) {
+	cn.sleep = f.sleep
+	return cn.client(userAgent)
 }
 
 func newApp(e *env) *cli.App {
@@ -127,14 +171,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			signal.Stop(sigs)
 		}
 	}()
-	return runContext(ctx, args, stdin, stdout, stderr)
+	return runContext(ctx, &env{args: args, streams: newStreams(stdin, stdout, stderr)})
 }
 
-// runContext runs the CLI with ctx; a context cancelled with cause
+// runContext runs the CLI of e with ctx; a context cancelled with cause
 // interrupted{signal} exits as that signal asks.
-func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{args: args, stdin: stdin, stdout: stdout, stderr: stderr}
-	err := newApp(e).RunContext(ctx, args)
+func runContext(ctx context.Context, e *env) int {
+	stderr := e.stderr
+	err := newApp(e).RunContext(ctx, e.args)
 	var in interrupted
 	if errors.As(context.Cause(ctx), &in) {
 		msg := "interrupted by " + in.name()
@@ -191,10 +235,22 @@ func exitCode(err error, stderr io.Writer) int {
 		return ec.ExitCode()
 	}
 	fmt.Fprintf(stderr, "entrasnap: %v\n", err)
-	if errors.Is(err, context.Canceled) {
-		return exitError
-	}
 	return exitError
+}
+
+// oneOf refuses a flag's value v unless it is one of want (two or more).
+func oneOf(flag, v string, want ...string) error {
+	if slices.Contains(want, v) {
+		return nil
+	}
+	return usageErrorf("--%s %q: want %s or %s", flag, v, strings.Join(want[:len(want)-1], ", "), want[len(want)-1])
+}
+
+// writeJSON writes v as indented JSON: the --json output of commands.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // scrubWriter masks credentials (snapshot.Scrub) in what is written to w.

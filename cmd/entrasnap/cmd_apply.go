@@ -91,14 +91,14 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		fmt.Fprintln(e.stderr, "The plan has nothing to do.")
 		return nil
 	}
-	client, err := o.conn.client("entrasnap/" + version)
+	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
 	}
 	if !o.json {
-		if err := plan.Render(e.stdout, importer.RenderOptions{Color: isTerminal(e.stdout), Requests: o.showRequests}); err != nil {
+		if err := plan.Render(e.stdout, importer.RenderOptions{Color: e.color, Requests: o.showRequests}); err != nil {
 			return err
 		}
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.conn.tokenForCheck(ctx), o.json)
+	return applyPlan(ctx, e, plan, client, repo, o.json)
 }

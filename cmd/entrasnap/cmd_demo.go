@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
-	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/demo"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -66,18 +62,16 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := sim.Listen("127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	url := "http://" + ln.Addr().String()
+	defer ln.Close()
+	url := ln.URL
 	say("1. Started graphsim with the demo tenant \"Contoso\" (%d users, %d groups, %d Conditional Access policies) at %s",
 		sim.Tenant().Count("user"), sim.Tenant().Count("group"), sim.Tenant().Count("conditionalAccessPolicy"), url)
 
-	client, err := connection{graphURL: url, accessToken: sim.Token(), cloud: "global"}.client("entrasnap-demo/" + version)
+	client, err := e.client(connection{graphURL: url, accessToken: sim.Token(), cloud: "global"}, "entrasnap-demo/"+version)
 	if err != nil {
 		return err
 	}
@@ -88,7 +82,7 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	defer repo.Close()
 	allowShrink := false
 	export := func(msg string) (*exporter.Result, error) {
-		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg, AllowShrink: allowShrink,
+		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg, AllowShrink: allowShrink, Now: e.now,
 			Author: snapshot.Signature{Name: "entrasnap demo", Email: "demo@entrasnap.invalid"}})
 		if err != nil {
 			return nil, err
@@ -113,11 +107,11 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 
 	// 3. Incidents, made through Microsoft Graph as an admin (or attacker) would.
 	say("3. Simulating incidents:")
-	inc, err := demoIncidents(ctx, client)
+	inc, err := demo.Break(ctx, client)
 	if err != nil {
 		return fmt.Errorf("simulating incidents: %w", err)
 	}
-	for _, in := range inc.lines {
+	for _, in := range inc.Lines {
 		say("   - %s", in)
 	}
 
@@ -144,9 +138,9 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	}
 
 	// 5. Restore exactly those objects to the baseline: plan, apply, verify.
-	say("\n5. Restoring the %d broken objects to %s: the plan, then apply and verify.\n", len(inc.ids), first.Tag)
+	say("\n5. Restoring the %d broken objects to %s: the plan, then apply and verify.\n", len(inc.IDs), first.Tag)
 	if err := runRestore(ctx, e, restoreOptions{
-		repo: abs, at: first.Tag, selectors: inc.ids, yes: true, caState: "report-only",
+		repo: abs, at: first.Tag, selectors: inc.IDs, yes: true, caState: "report-only",
 		conn: connection{graphURL: url, accessToken: sim.Token(), cloud: "global"},
 	}); err != nil {
 		return fmt.Errorf("restore: %w", err)
@@ -168,123 +162,11 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 		"entrasnap snapshots --repo " + abs,
 		"entrasnap diff --repo " + abs + " --format markdown " + first.Tag + " " + second.Tag,
 		"entrasnap restore --repo " + abs + " --at " + first.Tag + " --out plan.json conditional-access   # plan only",
-		"entrasnap log --repo " + abs + " \"applications/" + inc.app + "\"",
-		"entrasnap show --repo " + abs + " --at " + first.Tag + " \"conditional-access-policies/" + inc.policy + "\"",
+		"entrasnap log --repo " + abs + " \"applications/" + inc.App + "\"",
+		"entrasnap show --repo " + abs + " --at " + first.Tag + " \"conditional-access-policies/" + inc.Policy + "\"",
 		"entrasnap graphsim --profile demo   # a tenant to point entrasnap at: --graph-url/--access-token",
 	} {
 		say("   %s", l)
 	}
 	return nil
-}
-
-// demoIncidentsDone says what demoIncidents broke.
-type demoIncidentsDone struct {
-	lines       []string // one per incident
-	policy, app string   // names of the deleted CA policy and the changed app
-	ids         []string // the objects broken, for the restore
-}
-
-// demoIncidents breaks the tenant in the four classic ways, through Graph.
-func demoIncidents(ctx context.Context, c *graph.Client) (*demoIncidentsDone, error) {
-	var out []string
-	done := &demoIncidentsDone{}
-	list := func(path string) ([]map[string]any, error) { return c.ListObjects(ctx, path) }
-	str := func(v any) string { s, _ := v.(string); return s }
-
-	// A Conditional Access policy deleted.
-	policies, err := list("/v1.0/identity/conditionalAccess/policies")
-	if err != nil {
-		return nil, err
-	}
-	var victim map[string]any
-	for _, p := range policies {
-		if p["state"] == "enabled" {
-			victim = p
-			break
-		}
-	}
-	if victim == nil {
-		return nil, errors.New("no enabled Conditional Access policy in the demo tenant")
-	}
-	if _, err := c.Delete(ctx, "/v1.0/identity/conditionalAccess/policies/"+str(victim["id"])); err != nil {
-		return nil, err
-	}
-	done.policy = str(victim["displayName"])
-	done.ids = append(done.ids, str(victim["id"]))
-	out = append(out, fmt.Sprintf("Conditional Access policy %q deleted", done.policy))
-
-	// A group's membership wiped.
-	groups, err := list("/v1.0/groups?$select=id,displayName,groupTypes,onPremisesSyncEnabled,membershipRule")
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range groups {
-		if len(g["groupTypes"].([]any)) != 0 || g["onPremisesSyncEnabled"] == true {
-			continue
-		}
-		members, err := list("/v1.0/groups/" + str(g["id"]) + "/members?$select=id")
-		if err != nil {
-			return nil, err
-		}
-		if len(members) < 3 {
-			continue
-		}
-		for _, m := range members {
-			if _, err := c.Delete(ctx, "/v1.0/groups/"+str(g["id"])+"/members/"+str(m["id"])+"/$ref"); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, fmt.Sprintf("group %q lost all %d members", str(g["displayName"]), len(members)))
-		done.ids = append(done.ids, str(g["id"]))
-		break
-	}
-
-	// An app's redirect URIs changed.
-	apps, err := list("/v1.0/applications?$select=id,displayName,web")
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range apps {
-		web, _ := a["web"].(map[string]any)
-		if web == nil || len(web["redirectUris"].([]any)) == 0 {
-			continue
-		}
-		web["redirectUris"] = []string{"https://login.contoso-support.example/callback"}
-		if _, err := c.Patch(ctx, "/v1.0/applications/"+str(a["id"]), map[string]any{"web": web}); err != nil {
-			return nil, err
-		}
-		done.app = str(a["displayName"])
-		done.ids = append(done.ids, str(a["id"]))
-		out = append(out, fmt.Sprintf("app %q now redirects sign-ins to https://login.contoso-support.example/callback", done.app))
-		break
-	}
-
-	// A named location deleted (one no remaining policy uses: Graph refuses the others).
-	locations, err := list("/v1.0/identity/conditionalAccess/namedLocations")
-	if err != nil {
-		return nil, err
-	}
-	remaining, err := list("/v1.0/identity/conditionalAccess/policies")
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range locations {
-		id := str(l["id"])
-		used := false
-		for _, p := range remaining {
-			b, _ := json.Marshal(p["conditions"])
-			used = used || strings.Contains(string(b), id)
-		}
-		if used {
-			continue
-		}
-		if _, err := c.Delete(ctx, "/v1.0/identity/conditionalAccess/namedLocations/"+id); err != nil {
-			return nil, err
-		}
-		out = append(out, fmt.Sprintf("named location %q deleted", str(l["displayName"])))
-		done.ids = append(done.ids, id)
-		break
-	}
-	done.lines = out
-	return done, nil
 }

@@ -52,10 +52,8 @@ EXAMPLES:
 			default:
 				return usageErrorf("diff takes at most two revisions, got %d: %s", len(args), strings.Join(args, " "))
 			}
-			switch c.String("format") {
-			case "text", "markdown", "json":
-			default:
-				return usageErrorf("--format %q: want text, markdown or json", c.String("format"))
+			if err := oneOf("format", c.String("format"), "text", "markdown", "json"); err != nil {
+				return err
 			}
 			return runDiff(c.Context, e, c.String("repo"), from, to, c.String("format"), c.StringSlice("kinds"), c.Bool("exit-code"))
 		},
@@ -67,15 +65,10 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	if err != nil {
 		return err
 	}
-	var only map[string]bool
+	var only []*layout.Kind
 	if len(kinds) > 0 {
-		ks, err := layout.Select(kinds)
-		if err != nil {
+		if only, err = layout.Select(kinds); err != nil {
 			return usageErrorf("--kinds: %v", err)
-		}
-		only = map[string]bool{}
-		for _, k := range ks {
-			only[k.Name] = true
 		}
 	}
 	fromHash, err := r.Resolve(ctx, from)
@@ -89,19 +82,12 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	if err != nil {
 		return err
 	}
-	a, b, skipped, err := loadChanged(ctx, r, fromHash.String(), toHash.String())
+	a, b, skipped, err := history.LoadChanged(ctx, r, fromHash.String(), toHash.String())
 	if err != nil {
 		return err
 	}
-	filter := func(s diff.Snapshot) {
-		for p, o := range s {
-			if only != nil && !only[o.Kind.Name] {
-				delete(s, p)
-			}
-		}
-	}
-	filter(a)
-	filter(b)
+	a.Keep(only)
+	b.Keep(only)
 	newer, older := openIndex(ctx, r, toHash.String()), openIndex(ctx, r, fromHash.String())
 	defer func() { warnSkipped(e.stderr, append(append(skipped, newer.skipped()...), older.skipped()...)) }()
 	res := diff.Compare(a, b, history.Chain{newer, older})
@@ -112,7 +98,7 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	case "json":
 		err = res.JSON(e.stdout)
 	default:
-		err = res.Text(e.stdout, diff.RenderOptions{Title: title, Color: isTerminal(e.stdout)})
+		err = res.Text(e.stdout, diff.RenderOptions{Title: title, Color: e.color})
 	}
 	if err != nil {
 		return err

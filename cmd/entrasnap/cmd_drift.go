@@ -7,12 +7,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
-	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -69,10 +69,8 @@ EXAMPLES:
 				repo: c.String("repo"), baseline: c.String("baseline"), kinds: c.StringSlice("kinds"),
 				watch: c.String("watch"), format: c.String("format"), conn: connectionFrom(c),
 			}
-			switch o.format {
-			case "text", "markdown", "json":
-			default:
-				return usageErrorf("--format %q: want text, markdown or json", o.format)
+			if err := oneOf("format", o.format, "text", "markdown", "json"); err != nil {
+				return err
 			}
 			return runDrift(c.Context, e, o)
 		},
@@ -94,7 +92,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if o.watch != "" {
 		data, err := os.ReadFile(o.watch)
 		if err != nil {
-			return usageErrorf("--watch %s: %s", o.watch, unwrapPathError(err))
+			return usageErrorf("--watch %s: %s", o.watch, check.PathErrorText(err))
 		}
 		if watch, err = drift.ParseWatch(data); err != nil {
 			return usageErrorf("--watch %s: %v", o.watch, err)
@@ -110,18 +108,10 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return err
 	}
 	rev := base.String()
-	manData, err := r.ReadFile(ctx, rev, layout.ManifestPath)
-	if errors.Is(err, snapshot.ErrNotFound) {
-		return fmt.Errorf("%s (%s) is not an entrasnap snapshot: it has no %s; give --baseline a snapshot (`entrasnap snapshots` lists them)", o.baseline, rev[:12], layout.ManifestPath)
-	}
+	man, err := drift.ReadManifest(ctx, r, o.baseline, rev, o.repo)
 	if err != nil {
 		return err
 	}
-	man, err := layout.DecodeManifest(manData)
-	if err != nil {
-		return fmt.Errorf("%s in %s (%s): %w; run `entrasnap check --repo %s`", layout.ManifestPath, o.baseline, rev[:12], err, o.repo)
-	}
-
 	baseIx := history.Open(ctx, r, rev)
 	if watch != nil {
 		if err := watch.Resolve(baseIx); err != nil {
@@ -129,13 +119,13 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		}
 	}
 
-	client, err := o.conn.client("entrasnap/" + version)
+	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
 	}
 	var progress exporter.Progress
-	if isTerminal(e.stderr) {
-		progress = &exportTermProgress{w: e.stderr}
+	if e.errTTY {
+		progress = &exporter.TermProgress{W: e.stderr}
 	}
 	tenant, err := live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
 	if err != nil {
@@ -144,16 +134,12 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		}
 		return err
 	}
-	if man.TenantID != "" && tenant.TenantID != "" && !strings.EqualFold(man.TenantID, tenant.TenantID) {
-		return fmt.Errorf("%s holds snapshots of tenant %s, but Graph answers for tenant %s; give --repo the repository of this tenant", o.repo, man.TenantID, tenant.TenantID)
-	}
-
 	rep, err := drift.Compare(ctx, drift.Input{Baseline: o.baseline, Commit: rev, Repo: r, Index: baseIx,
-		Manifest: man, Live: tenant, Watch: watch, WatchFile: o.watch})
+		Manifest: man, Live: tenant, Watch: watch, WatchFile: o.watch, RepoDir: o.repo})
 	if rep != nil {
-		unread := make([]skippedFile, len(rep.Skipped))
+		unread := make([]history.Skipped, len(rep.Skipped))
 		for i, s := range rep.Skipped {
-			unread[i] = skippedFile{Skipped: s, Rev: o.baseline}
+			unread[i] = history.Skipped{Skipped: s, Rev: o.baseline}
 		}
 		warnSkipped(e.stderr, unread)
 	}
@@ -167,7 +153,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	case "markdown":
 		err = rep.Markdown(e.stdout)
 	default:
-		err = rep.Text(e.stdout, isTerminal(e.stdout))
+		err = rep.Text(e.stdout, e.color)
 	}
 	if err != nil {
 		return err

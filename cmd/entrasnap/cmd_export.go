@@ -2,21 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
-	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/urfave/cli/v2"
@@ -192,24 +187,17 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	if err != nil {
 		return usageErrorf("--kinds: %v", err)
 	}
-	var jsonProgress *exportJSONProgress
-	if o.json {
-		jp := &exportJSONProgress{w: e.stdout}
-		jsonProgress = jp
-		o.conn.onEvent = func(ev graph.Event) {
-			if ev.RetryIn > 0 {
-				jp.emit(map[string]any{"event": "retry", "method": ev.Method, "endpoint": ev.Endpoint, "status": ev.Status,
-					"attempt": ev.Attempt + 1, "waitSeconds": ev.RetryIn.Seconds()})
-			}
-		}
-	} else {
-		o.conn.onEvent = func(ev graph.Event) {
-			if ev.RetryIn > 0 {
-				fmt.Fprintf(e.stderr, "  waiting %.1fs before retry %d of %s %s (%s)\n", ev.RetryIn.Seconds(), ev.Attempt+1, ev.Method, ev.Endpoint, retryReason(ev))
-			}
-		}
+	var progress interface {
+		exporter.Progress
+		Retry(graph.Event)
 	}
-	client, err := o.conn.client("entrasnap/" + version)
+	term := &exporter.TermProgress{W: e.stderr, Out: e.stdout}
+	progress = term
+	if o.json {
+		progress = &exporter.JSONProgress{W: e.stdout}
+	}
+	o.conn.onEvent = progress.Retry
+	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
 	}
@@ -218,6 +206,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return fmt.Errorf("--repo %s: %w", o.repo, err)
 	}
 	defer repo.Close()
+	term.Repo = repo.Path()
 	// A stale lock taken over, leftovers of an interrupted run removed.
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	var started plumbing.Hash // the commit a branch created here starts at
@@ -233,16 +222,10 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		}
 	}
 
-	var progress exporter.Progress
-	if o.json {
-		progress = jsonProgress
-	} else {
-		progress = &exportTermProgress{w: e.stderr, out: e.stdout, repo: repo.Path()}
-	}
 	res, err := exporter.Run(ctx, exporter.Options{
 		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
 		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
-		Author: o.author, Committer: o.committer, Full: o.full, FullEvery: o.fullEvery,
+		Author: o.author, Committer: o.committer, Full: o.full, FullEvery: o.fullEvery, Now: e.now,
 	})
 	if !started.IsZero() && (res == nil || !res.Changed) {
 		// Nothing was committed on the branch made for it: do not keep it.
@@ -258,12 +241,16 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	}
 	if o.prBody != "" && res.Changed {
 		if err := writePRBody(ctx, repo, res, o.prBody); err != nil {
-			return fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", exportShortHash(res.Commit), o.prBody, err)
+			return fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", history.ShortRev(res.Commit), o.prBody, err)
 		}
 	}
 	if o.push != "" {
-		if err := pushSnapshot(ctx, e, repo, res, o.push); err != nil {
+		refs, shown, err := res.Push(ctx, repo, o.push)
+		if err != nil {
 			return err
+		}
+		if len(refs) > 0 {
+			fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), shown)
 		}
 	}
 	if inc := res.Incomplete(); len(inc) > 0 {
@@ -273,7 +260,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		}
 		return &codedError{code: exitPartial, err: fmt.Errorf(
 			"snapshot %s is incomplete: %s could not be read and were carried forward unchanged (see above); fix the cause and export again",
-			exportShortHash(res.Commit), strings.Join(names, ", "))}
+			history.ShortRev(res.Commit), strings.Join(names, ", "))}
 	}
 	return nil
 }
@@ -285,138 +272,18 @@ const prBodyMax = 60000
 // writePRBody writes the markdown of what the snapshot res.Commit changed
 // against its parent to file; for the first snapshot, a summary of it.
 func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result, file string) error {
-	log, err := repo.Log(ctx, res.Commit, 2)
-	if err != nil {
-		return err
-	}
-	name := func(ci snapshot.CommitInfo) string {
-		for _, t := range ci.Tags {
-			if strings.HasPrefix(t, "snapshot/") {
-				return t
-			}
-		}
-		return ci.Hash.String()[:12]
+	name := res.Tag
+	if name == "" {
+		name = history.ShortRev(res.Commit)
 	}
 	var b strings.Builder
-	newName := res.Tag
-	if newName == "" {
-		newName = exportShortHash(res.Commit)
+	if ok, err := history.ChangesMarkdown(ctx, &b, repo, res.Commit, name); err != nil {
+		return err
+	} else if !ok {
+		res.FirstMarkdown(&b, name)
 	}
-	isSnapshot := false
-	if len(log) > 1 {
-		_, err := repo.ReadFile(ctx, log[1].Hash.String(), layout.ManifestPath)
-		isSnapshot = err == nil
-	}
-	if !isSnapshot {
-		kinds := 0
-		for _, k := range res.Kinds {
-			if k.Objects > 0 {
-				kinds++
-			}
-		}
-		fmt.Fprintf(&b, "### entrasnap: first snapshot %s\n\n**%d objects in %d kinds**; there is no earlier snapshot to compare with.\n\n",
-			newName, res.Objects(), kinds)
-		b.WriteString("| kind | objects |\n|---|---:|\n")
-		for _, k := range res.Kinds {
-			title := k.Title
-			if title != "" {
-				title = strings.ToUpper(title[:1]) + title[1:]
-			}
-			fmt.Fprintf(&b, "| %s | %d |\n", title, k.Objects)
-		}
-	} else {
-		from, to := log[1].Hash.String(), res.Commit
-		a, bb, skipped, err := loadChanged(ctx, repo, from, to)
-		if err != nil {
-			return err
-		}
-
-		d := diff.Compare(a, bb, history.Chain{history.Open(ctx, repo, to), history.Open(ctx, repo, from)})
-		if err := d.Markdown(&b, diff.RenderOptions{Title: name(log[1]) + " → " + newName}); err != nil {
-			return err
-		}
-		for _, s := range skipped {
-			fmt.Fprintf(&b, "\n> **Not compared:** %s at %s could not be read (run `entrasnap check`).\n", diff.MarkdownCode(s.Path), s.Rev)
-		}
-	}
-	if inc := res.Incomplete(); len(inc) > 0 {
-		names := make([]string, len(inc))
-		for i, k := range inc {
-			names[i] = k.Title + " (" + k.Reason + ")"
-		}
-		fmt.Fprintf(&b, "\n> **Incomplete snapshot:** these kinds could not be read and were carried forward unchanged: %s.\n",
-			strings.ReplaceAll(strings.Join(names, ", "), "`", "'"))
-	}
-	if nl := res.NotLicensed(); len(nl) > 0 {
-		names := make([]string, len(nl))
-		for i, k := range nl {
-			names[i] = k.Title + " (needs " + k.NotLicensed + ")"
-		}
-		fmt.Fprintf(&b, "\n> **Not licensed in this tenant:** %s; earlier files, if any, were kept.\n", strings.Join(names, ", "))
-	}
-	return os.WriteFile(file, []byte(capBody(b.String(), prBodyMax)), 0o644)
-}
-
-// capBody cuts s at a line end so that it fits max bytes with a note.
-func capBody(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	const note = "\n… cut here: %d more lines. Run `entrasnap diff` on the repository for the whole list.\n"
-	cut := strings.LastIndexByte(s[:max-len(note)-10], '\n')
-	if cut < 0 {
-		cut = max - len(note) - 10
-	}
-	rest := strings.Count(s[cut:], "\n")
-	return s[:cut+1] + fmt.Sprintf(note, rest)
-}
-
-// pushSnapshot pushes the branch (when a commit was made) and the new tag.
-func pushSnapshot(ctx context.Context, e *env, repo *snapshot.Repo, res *exporter.Result, remote string) error {
-	var refs []string
-	if res.Changed {
-		refs = append(refs, "refs/heads/"+res.Branch)
-	}
-	if res.Tag != "" {
-		refs = append(refs, "refs/tags/"+res.Tag)
-	}
-	if len(refs) == 0 {
-		return nil
-	}
-	u, err := repo.RemoteURL(remote)
-	if err != nil {
-		return fmt.Errorf("snapshot %s committed, but --push: %s", exportShortHash(res.Commit), snapshot.Scrub(err.Error()))
-	}
-	auth, err := snapshot.AuthFromEnv(u)
-	if err != nil {
-		return fmt.Errorf("snapshot %s committed, but --push: %s", exportShortHash(res.Commit), snapshot.Scrub(err.Error()))
-	}
-	// A remote given as a URL may hold credentials (https://user:token@...):
-	// it is only ever shown redacted, and go-git's errors are scrubbed.
-	shown := snapshot.RedactURL(remote)
-	if err := repo.Push(ctx, remote, refs, auth); err != nil {
-		again := shown
-		if shown != remote {
-			again = "REMOTE" // the real URL holds credentials: not printed
-		}
-		return fmt.Errorf("snapshot %s committed to %s, but %s; push again with `git -C %s push %s %s`",
-			exportShortHash(res.Commit), repo.Path(), snapshot.Scrub(err.Error()), repo.Path(), again, strings.Join(refs, " "))
-	}
-	fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), shown)
-	return nil
-}
-
-// retryReason names why a request is retried.
-func retryReason(ev graph.Event) string {
-	switch {
-	case ev.Status == 429:
-		return "throttled by Graph"
-	case ev.Status >= 500:
-		return fmt.Sprintf("Graph answered %d", ev.Status)
-	case ev.Status == 0:
-		return "connection failed"
-	}
-	return fmt.Sprintf("status %d", ev.Status)
+	res.NotesMarkdown(&b)
+	return os.WriteFile(file, []byte(history.CapMarkdown(b.String(), prBodyMax)), 0o644)
 }
 
 // parseSignature reads "Name <email>" from a flag, or the git variables.
@@ -433,142 +300,4 @@ func parseSignature(flag, value, nameVar, emailVar string) (snapshot.Signature, 
 
 func signatureFromEnv(nameVar, emailVar string) snapshot.Signature {
 	return snapshot.Signature{Name: os.Getenv(nameVar), Email: os.Getenv(emailVar)}
-}
-
-func exportShortHash(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
-}
-
-// exportTermProgress prints a line per kind on stderr and the summary on stdout.
-type exportTermProgress struct {
-	mu   sync.Mutex
-	w    io.Writer // progress
-	out  io.Writer // summary
-	repo string
-}
-
-func (p *exportTermProgress) KindStarted(string) {}
-
-func (p *exportTermProgress) KindDone(kind string, objects, requests int, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var ke *live.KindError
-	if errors.As(err, &ke) && ke.Licence != "" {
-		fmt.Fprintf(p.w, "  %-38s NOT LICENSED in this tenant (needs %s): not read, earlier files kept\n", kind, ke.Licence)
-		return
-	}
-	if err != nil {
-		fmt.Fprintf(p.w, "  %-38s INCOMPLETE: %s\n", kind, exportIncompleteText(kind, err))
-		return
-	}
-	fmt.Fprintf(p.w, "  %-38s %6d objects  %4d requests\n", kind, objects, requests)
-}
-
-// KindNote says why a kind is read in full instead of from the delta state.
-func (p *exportTermProgress) KindNote(kind, note string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "  %-38s %s\n", kind, layout.Safe(note))
-}
-
-func (p *exportTermProgress) Done(res *exporter.Result) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if n := len(res.Warnings); n > 0 {
-		fmt.Fprintf(p.w, "%d warnings:\n", n)
-		listSome(p.w, res.Warnings, 20)
-	}
-	switch {
-	case res.Commit == "":
-		fmt.Fprintln(p.out, "Nothing was committed.")
-	case res.Changed:
-		fmt.Fprintf(p.out, "Snapshot %s committed to %s (branch %s)", exportShortHash(res.Commit), p.repo, res.Branch)
-		if res.Tag != "" {
-			fmt.Fprintf(p.out, ", tagged %s", res.Tag)
-		}
-		fmt.Fprintln(p.out, ".")
-	default:
-		fmt.Fprintf(p.out, "No change since snapshot %s in %s", exportShortHash(res.Commit), p.repo)
-		if res.Tag != "" {
-			fmt.Fprintf(p.out, "; tagged it %s", res.Tag)
-		}
-		fmt.Fprintln(p.out, ".")
-	}
-	fmt.Fprint(p.out, exporter.Summary(res, nil))
-	fmt.Fprintln(p.out, exporter.TrafficLine(res))
-	if res.WorktreeSkipped != "" {
-		fmt.Fprintf(p.w, "The working tree was not updated: %s\n", res.WorktreeSkipped)
-	}
-	if n := len(res.WorktreeKept); n > 0 {
-		fmt.Fprintf(p.w, "The index has the snapshot; %d file(s) in the working tree keep your local content (git status lists them as your changes):\n", n)
-		listSome(p.w, res.WorktreeKept, 10)
-	}
-}
-
-// exportIncompleteText says in one line why a kind is incomplete and what to do.
-func exportIncompleteText(kind string, err error) string {
-	var ke *live.KindError
-	if errors.As(err, &ke) && ke.Status == 403 && len(ke.Permissions) > 0 {
-		return fmt.Sprintf("%s; grant the application permission %s to the app entrasnap signs in as",
-			ke.Reason(), strings.Join(ke.Permissions, " and "))
-	}
-	return strings.TrimPrefix(err.Error(), kind+": ")
-}
-
-// exportJSONProgress writes JSON lines on stdout.
-type exportJSONProgress struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (p *exportJSONProgress) emit(v any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b, _ := json.Marshal(v)
-	fmt.Fprintln(p.w, string(b))
-}
-
-func (p *exportJSONProgress) KindStarted(kind string) {
-	p.emit(map[string]any{"event": "kind_started", "kind": kind})
-}
-
-func (p *exportJSONProgress) KindDone(kind string, objects, requests int, err error) {
-	ev := map[string]any{"event": "kind_done", "kind": kind, "objects": objects, "requests": requests, "complete": err == nil}
-	if ke := (*live.KindError)(nil); errors.As(err, &ke) && ke.Licence != "" {
-		ev["notLicensed"] = ke.Licence
-	}
-	if err != nil {
-		ev["error"] = err.Error()
-		var ke *live.KindError
-		if errors.As(err, &ke) && len(ke.Permissions) > 0 {
-			ev["permissions"] = ke.Permissions
-		}
-	}
-	p.emit(ev)
-}
-
-func (p *exportJSONProgress) KindNote(kind, note string) {
-	p.emit(map[string]any{"event": "kind_note", "kind": kind, "note": note})
-}
-
-func (p *exportJSONProgress) Done(res *exporter.Result) {
-	p.emit(struct {
-		Event string `json:"event"`
-		*exporter.Result
-		Complete bool `json:"complete"`
-	}{"summary", res, res.Complete()})
-}
-
-// listSome writes the first show items, one a line, then how many more.
-func listSome[T any](w io.Writer, items []T, show int) {
-	for i, it := range items {
-		if i == show {
-			fmt.Fprintf(w, "  ... and %d more\n", len(items)-show)
-			return
-		}
-		fmt.Fprintf(w, "  %v\n", it)
-	}
 }

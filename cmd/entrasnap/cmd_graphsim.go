@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/rehearse"
 	"github.com/urfave/cli/v2"
 )
 
@@ -95,10 +94,8 @@ EXAMPLES:
 			if o.fromRepo != "" && (o.loadFile != "" || c.IsSet("profile")) {
 				return usageErrorf("--from-repo loads a snapshot; it does not go with --load or --profile")
 			}
-			switch o.sim.Throttle {
-			case "off", "realistic":
-			default:
-				return usageErrorf("--throttle %q: want off or realistic", o.sim.Throttle)
+			if err := oneOf("throttle", o.sim.Throttle, "off", "realistic"); err != nil {
+				return err
 			}
 			if o.sim.FaultRate < 0 || o.sim.FaultRate > 1 {
 				return usageErrorf("--fault-rate %v: want a number from 0 to 1", o.sim.FaultRate)
@@ -120,59 +117,39 @@ func runGraphsim(ctx context.Context, e *env, o graphsimOptions) error {
 	var sim *graphsim.Server
 	var err error
 	if o.fromRepo != "" {
+		r, err := openRepo(o.fromRepo)
+		if err != nil {
+			return err
+		}
 		var n int
-		if sim, n, err = simFromSnapshot(ctx, o.fromRepo, o.atRev, o.sim); err != nil {
+		sim, n, err = rehearse.Load(ctx, r, o.atRev, o.sim)
+		r.Close()
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "graphsim: loaded %d objects from %s at %s (tenant %s)\n", n, o.fromRepo, o.atRev, sim.TenantID())
 	} else if sim, err = graphsim.New(o.sim); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.listen)
+	ln, err := sim.Listen(o.listen)
 	if err != nil {
 		return usageErrorf("--listen %s: %v", o.listen, err)
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	line, _ := json.Marshal(map[string]string{
-		"url": "http://" + ln.Addr().String(), "tenant_id": sim.TenantID(), "token": sim.Token(),
-	})
+	line, _ := json.Marshal(map[string]string{"url": ln.URL, "tenant_id": sim.TenantID(), "token": sim.Token()})
 	fmt.Fprintln(e.stdout, string(line))
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
+	case err := <-ln.Err():
 		if !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdownCtx)
+	_ = ln.Close()
 	if o.saveFile != "" {
-		if err := saveTenant(sim, o.saveFile); err != nil {
+		if err := sim.Tenant().SaveFile(o.saveFile); err != nil {
 			return fmt.Errorf("--save %s: %w", o.saveFile, err)
 		}
 		fmt.Fprintf(e.stderr, "graphsim: tenant saved to %s\n", o.saveFile)
 	}
 	return nil
-}
-
-// saveTenant writes the tenant to path atomically (temp file, then rename).
-func saveTenant(sim *graphsim.Server, path string) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := sim.Tenant().Save(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }

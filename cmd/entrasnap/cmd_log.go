@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
-	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
-	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -45,95 +43,19 @@ EXAMPLES:
 	}
 }
 
-type logEntry struct {
-	Commit  string   `json:"commit"`
-	Time    string   `json:"time"`
-	Tags    []string `json:"tags,omitempty"`
-	Action  string   `json:"action"`
-	Path    string   `json:"path"`
-	Summary []string `json:"summary,omitempty"`
-}
-
 func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON bool) error {
 	r, h, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
 		return err
 	}
-	k, key, _ := layout.Locate(p)
-	// The folder that holds the object whatever its name: the shard folder
-	// for sharded kinds, the kind's folder otherwise.
-	dir := p[:strings.LastIndexByte(p, '/')]
-	if k.Singleton {
-		dir = p
-	}
-	var entries []logEntry
-	var skipped []skippedFile
-	defer func() { warnSkipped(e.stderr, skipped) }()
-	err = r.History(ctx, h.String(), []string{dir}, func(ci snapshot.CommitInfo, changes []snapshot.Change) error {
-		var mine []snapshot.Change
-		for _, c := range changes {
-			if kk, kkey, err := layout.Locate(c.Path); err == nil && kk == k && (k.Singleton || strings.EqualFold(kkey, key)) {
-				mine = append(mine, c)
-			}
-		}
-		if len(mine) == 0 {
-			return nil
-		}
-		parent := ""
-		if !ci.Parent.IsZero() {
-			parent = ci.Parent.String()
-		}
-		before, after := map[string][]byte{}, map[string][]byte{}
-		entry := logEntry{Commit: ci.Hash.String(), Time: ci.Time.UTC().Format("2006-01-02 15:04:05"), Tags: ci.Tags}
-		for _, c := range mine {
-			if c.Action != snapshot.Added && parent != "" {
-				if data, err := r.ReadFile(ctx, parent, c.Path); err == nil {
-					before[c.Path] = data
-				}
-			}
-			if c.Action != snapshot.Deleted {
-				if data, err := r.ReadFile(ctx, ci.Hash.String(), c.Path); err == nil {
-					after[c.Path] = data
-				}
-				entry.Path = c.Path
-			} else if entry.Path == "" {
-				entry.Path = c.Path
-			}
-		}
-		a, skipA := diff.LoadFiles(before)
-		b, skipB := diff.LoadFiles(after)
-		a.Drop(skipB)
-		b.Drop(skipA)
-		for _, s := range skipA {
-			skipped = append(skipped, skippedFile{Rev: shortRev(parent), Skipped: s})
-		}
-		for _, s := range skipB {
-			skipped = append(skipped, skippedFile{Rev: shortRev(ci.Hash.String()), Skipped: s})
-			entry.Summary = append(entry.Summary, "(the file could not be read here: not compared)")
-		}
-		res := diff.Compare(a, b, ix)
-		for _, ch := range res.Changes {
-			entry.Action = string(ch.Action)
-			if ch.OldPath != "" && ch.Path != "" {
-				entry.Summary = append(entry.Summary, fmt.Sprintf("renamed: %s → %s", layout.Safe(ch.OldPath), layout.Safe(ch.Path)))
-			}
-			for _, pc := range ch.Props {
-				entry.Summary = append(entry.Summary, res.PropLines(pc)...)
-			}
-		}
-		if entry.Action == "" {
-			entry.Action = string(diff.Changed)
-		}
-		entries = append(entries, entry)
-		return nil
-	})
+	_, key, _ := layout.Locate(p)
+	entries, skipped, err := history.Log(ctx, r, h.String(), p, ix.Index)
+	warnSkipped(e.stderr, skipped)
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return writeJSON(e.stdout, entries)
 	}
 	fmt.Fprintf(e.stdout, "History of %s (%s)\n", layout.Safe(p), layout.Safe(key))
 	for _, en := range entries {

@@ -6,19 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/url"
 	"os"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 type restoreOptions struct {
@@ -154,10 +150,8 @@ EXAMPLES:
 			if len(o.selectors) == 0 && !o.all {
 				return usageErrorf("restore needs at least one SELECTOR (an id, a file path, kind/displayName or a kind), or --all")
 			}
-			switch o.caState {
-			case importer.CAStateReportOnly, importer.CAStateAsIs:
-			default:
-				return usageErrorf("--ca-state %q: want report-only or as-is", o.caState)
+			if err := oneOf("ca-state", o.caState, importer.CAStateReportOnly, importer.CAStateAsIs); err != nil {
+				return err
 			}
 			return runRestore(c.Context, e, o)
 		},
@@ -224,50 +218,23 @@ func (e *env) interspersed(c *cli.Context) ([]string, error) {
 	return pos, nil
 }
 
-// stdinIsTerminal reports whether prompts may be shown; tests swap it.
-var stdinIsTerminal = func(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// readBreakGlass reads a YAML list of ids or UPNs (or a mapping whose
-// breakGlass key holds one).
-func readBreakGlass(path string) ([]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, usageErrorf("--break-glass: %v", err)
-	}
-	var list []string
-	if err := yaml.Unmarshal(data, &list); err != nil {
-		var m struct {
-			BreakGlass []string `yaml:"breakGlass"`
-		}
-		if err2 := yaml.Unmarshal(data, &m); err2 != nil || len(m.BreakGlass) == 0 {
-			return nil, usageErrorf("--break-glass %s: want a YAML list of object ids or user principal names: %v", path, err)
-		}
-		list = m.BreakGlass
-	}
-	return list, nil
-}
-
 func runRestore(ctx context.Context, e *env, o restoreOptions) error {
-	bg, err := readBreakGlass(o.breakGlass)
-	if err != nil {
-		return err
+	var bg []string
+	if o.breakGlass != "" {
+		data, err := os.ReadFile(o.breakGlass)
+		if err != nil {
+			return usageErrorf("--break-glass: %v", err)
+		}
+		if bg, err = importer.ParseBreakGlass(data); err != nil {
+			return usageErrorf("--break-glass %s: %v", o.breakGlass, err)
+		}
 	}
 	repo, err := openRepo(o.repo)
 	if err != nil {
 		return err
 	}
 	defer repo.Close()
-	client, err := o.conn.client("entrasnap/" + version)
+	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
 	}
@@ -296,7 +263,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return err
 		}
 	default:
-		if err := plan.Render(e.stdout, importer.RenderOptions{Color: isTerminal(e.stdout), Requests: o.showRequests}); err != nil {
+		if err := plan.Render(e.stdout, importer.RenderOptions{Color: e.color, Requests: o.showRequests}); err != nil {
 			return err
 		}
 	}
@@ -331,44 +298,14 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, in); err != nil {
 		return err
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.conn.tokenForCheck(ctx), o.json)
-}
-
-// tokenForCheck is the bearer token the client sends, for the permission
-// check before writing: the prepared token, or one from the environment's
-// credentials. "" (no check) when none can be had; it is never printed.
-func (cn connection) tokenForCheck(ctx context.Context) string {
-	if cn.accessToken != "" {
-		return cn.accessToken
-	}
-	ci, err := graph.LookupCloud(cn.cloud)
-	if err != nil {
-		return ""
-	}
-	root := cn.graphURL
-	if root == "" {
-		root = ci.GraphRoot
-	}
-	u, err := url.Parse(root)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	cred, err := graph.CredentialFromEnv(cn.tenantID, cn.clientID, cn.cloud)
-	if err != nil {
-		return ""
-	}
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{u.Scheme + "://" + u.Host + "/.default"}})
-	if err != nil {
-		return ""
-	}
-	return tok.Token
+	return applyPlan(ctx, e, plan, client, repo, o.json)
 }
 
 // confirmRestore asks for "yes" on a terminal (and the tenant's name for
 // --all), or takes --yes and --confirm-tenant; it never prompts otherwise.
 // Ctrl-C at a prompt ends it at once (exit 130), nothing written.
 func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.Input) error {
-	tty := stdinIsTerminal(e.stdin)
+	tty := e.canPrompt
 	rd := bufio.NewReader(e.stdin)
 	cancelled := false
 	ask := func(prompt string) string {
@@ -393,7 +330,7 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 		return errors.New("restore cancelled at the prompt, nothing was written")
 	}
 	if o.all {
-		name := tenantName(in)
+		name := in.TenantName()
 		switch {
 		case o.confirmTenant != "":
 			if !strings.EqualFold(strings.TrimSpace(o.confirmTenant), name) {
@@ -427,23 +364,12 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 	return nil
 }
 
-// tenantName is the live organization's name (or the live tenant id): the
-// name of the tenant being written, not the snapshot's.
-func tenantName(in *importer.Input) string {
-	for _, o := range in.Live["organization"] {
-		if n, ok := o.Data["displayName"].(string); ok && strings.TrimSpace(n) != "" {
-			return strings.TrimSpace(n)
-		}
-	}
-	return in.TenantID
-}
-
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, token string, asJSON bool) error {
-	o := importer.ApplyOptions{Client: client, Repo: repo, Token: token,
+func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, asJSON bool) error {
+	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
-			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files,
+			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.now,
 				Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
 				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")})
 			if res == nil {
@@ -453,7 +379,7 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 		}}
 	if !asJSON {
 		fmt.Fprintf(e.stderr, "\nChecking the plan against the tenant, then applying %d actions...\n", len(plan.Actions))
-		o.Progress = func(ar importer.ActionResult) { fmt.Fprintln(e.stderr, resultLine(plan, ar)) }
+		o.Progress = func(ar importer.ActionResult) { fmt.Fprintln(e.stderr, plan.ResultLine(ar)) }
 	}
 	res, err := importer.Apply(ctx, plan, o)
 	if err != nil && res == nil {
@@ -470,7 +396,7 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 			return jerr
 		}
 	} else {
-		reportResult(e.stdout, plan, res)
+		res.Report(e.stdout, plan)
 	}
 	if err != nil {
 		return err
@@ -489,79 +415,4 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 		what += fmt.Sprintf(", verification found %d differences", len(res.Differences))
 	}
 	return &codedError{code: exitPartial, err: fmt.Errorf("the restore was partly applied (%s): fix the cause and run the same restore again, which only does what is still to do", what)}
-}
-
-// resultLine is one action's outcome.
-func resultLine(plan *importer.Plan, ar importer.ActionResult) string {
-	a := plan.Action(ar.ID)
-	what := string(ar.Op)
-	if a != nil {
-		what = describeAction(a, plan)
-	}
-	status := map[importer.Status]string{importer.StatusDone: "done   ", importer.StatusAlready: "already", importer.StatusFailed: "FAILED ", importer.StatusSkipped: "skipped"}[ar.Status]
-	line := fmt.Sprintf("  %s [%s] %s", status, ar.ID, what)
-	if ar.NewID != "" {
-		line += " → new id " + layout.Safe(ar.NewID)
-	}
-	if ar.Error != "" {
-		line += ": " + layout.Safe(ar.Error)
-	}
-	return line
-}
-
-func describeAction(a *importer.Action, plan *importer.Plan) string {
-	s := fmt.Sprintf("%s %s %q", a.Op, a.Kind, a.Name)
-	if a.Target != "" {
-		t := a.Target
-		if n, ok := plan.Names[strings.ToLower(t)]; ok {
-			t = fmt.Sprintf("%q (%s)", n, t)
-		}
-		s += " " + a.Relationship + " " + t
-	}
-	return s
-}
-
-// reportResult writes the summary after an apply.
-func reportResult(w io.Writer, plan *importer.Plan, res *importer.Result) {
-	c := res.Count()
-	fmt.Fprintf(w, "\nRestore: %d done, %d already in place, %d failed, %d skipped.\n",
-		c[importer.StatusDone], c[importer.StatusAlready], c[importer.StatusFailed], c[importer.StatusSkipped])
-	for _, ar := range res.Actions {
-		if ar.Status == importer.StatusFailed || ar.Status == importer.StatusSkipped {
-			fmt.Fprintln(w, resultLine(plan, ar))
-		}
-	}
-	switch {
-	case res.Verified:
-		fmt.Fprintln(w, "Verified: the tenant matches the snapshot for everything restored.")
-	case res.VerifyError != "":
-		fmt.Fprintf(w, "Verification could not read the tenant back: %s\n", layout.Safe(res.VerifyError))
-	default:
-		fmt.Fprintf(w, "Verification: %d differences remain:\n", len(res.Differences))
-		for _, d := range res.Differences {
-			line := fmt.Sprintf("  %s %q (%s): %s", d.Kind, d.Name, layout.Safe(d.Key), layout.Safe(d.What))
-			if d.Target != "" {
-				line += " " + layout.Safe(d.Target)
-			}
-			fmt.Fprintln(w, line)
-		}
-	}
-	if res.IDs != nil && res.IDs.Len() > 0 {
-		fmt.Fprintf(w, "Recreated under new ids (kept in %s):\n", importer.IDMapPath)
-		for old, en := range res.IDs.IDs {
-			fmt.Fprintf(w, "  %s %s → %s\n", en.Kind, layout.Safe(old), layout.Safe(en.New))
-		}
-	}
-	switch {
-	case res.Snapshot != nil && res.Snapshot.Changed:
-		fmt.Fprintf(w, "Post-restore snapshot %s committed", exportShortHash(res.Snapshot.Commit))
-		if res.Snapshot.Tag != "" {
-			fmt.Fprintf(w, ", tagged %s", res.Snapshot.Tag)
-		}
-		fmt.Fprintln(w, ".")
-	case res.Snapshot != nil:
-		fmt.Fprintf(w, "The post-restore state equals snapshot %s; tagged it %s.\n", exportShortHash(res.Snapshot.Commit), res.Snapshot.Tag)
-	case res.SnapshotErr != "":
-		fmt.Fprintf(w, "The post-restore snapshot was not recorded: %s\n", res.SnapshotErr)
-	}
 }

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
@@ -55,8 +51,6 @@ conditional-access/policies/Require MFA; names compare without regard to
 case), or a one-object kind (authentication-methods-policy). An id that
 begins with "-" (role assignment ids can) goes after "--".`
 
-var idPattern = regexp.MustCompile(`"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"`)
-
 func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
 	r, h, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
@@ -66,28 +60,8 @@ func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
 	if err != nil {
 		return err
 	}
-	_, self, _ := strings.Cut(p, ".")
 	fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", layout.Safe(p), layout.Safe(at), h.String()[:12])
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		// Files escape every control and bidi character, but a hand-edited
-		// one need not: show what is there, escaped for the terminal.
-		line := layout.Safe(sc.Text())
-		var names []string
-		for _, m := range idPattern.FindAllStringSubmatch(line, -1) {
-			if strings.Contains(self, m[1]) && strings.HasPrefix(strings.TrimSpace(line), "id:") {
-				continue
-			}
-			if n, ok := ix.Name(m[1]); ok {
-				names = append(names, layout.Safe(n))
-			}
-		}
-		if len(names) > 0 {
-			line += "  # " + strings.Join(names, ", ")
-		}
-		fmt.Fprintln(e.stdout, line)
-	}
+	err = ix.Annotate(e.stdout, p, data)
 	warnSkipped(e.stderr, ix.skipped())
-	return sc.Err()
+	return err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -60,10 +59,8 @@ EXAMPLES:
 			if c.NArg() == 0 {
 				return usageErrorf("validate needs at least one FILE (a folder, or - for standard input with --kind)")
 			}
-			switch format {
-			case "text", "github", "json":
-			default:
-				return usageErrorf("--format %q: want text, github or json", format)
+			if err := oneOf("format", format, "text", "github", "json"); err != nil {
+				return err
 			}
 			if name := c.String("kind"); name != "" {
 				k, ok := layout.Lookup(name)
@@ -87,9 +84,7 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 	}
 	switch format {
 	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(e.stdout, rep); err != nil {
 			return err
 		}
 	case "github":
@@ -119,6 +114,3 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 	}
 	return nil
 }
-
-// unwrapPathError is err without the path an *fs.PathError repeats.
-var unwrapPathError = check.PathErrorText

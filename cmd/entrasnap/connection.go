@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/urfave/cli/v2"
@@ -26,6 +28,8 @@ type connection struct {
 	tenantID, clientID, cloud, graphURL, accessToken string
 	// onEvent, when set, sees every HTTP attempt (retries and waits included).
 	onEvent func(graph.Event)
+	// sleep waits between retries (nil: a real timer); see factory.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 func connectionFrom(c *cli.Context) connection {
@@ -43,7 +47,7 @@ func (cn connection) client(userAgent string) (*graph.Client, error) {
 	if err != nil {
 		return nil, usageErrorf("--cloud: %v", err)
 	}
-	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent, Progress: cn.onEvent}
+	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent, Progress: cn.onEvent, Sleep: cn.sleep}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = cloudInfo.GraphRoot
 	}

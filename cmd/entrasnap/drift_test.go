@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // driftFixture is a demo tenant in graphsim and a repository with one
@@ -23,20 +23,14 @@ type driftFixture struct {
 
 func newDriftFixture(t *testing.T, wrap func(http.Handler) http.Handler) *driftFixture {
 	t.Helper()
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
+	sim := simtest.New(t, graphsim.Options{})
+	ts := simtest.Serve(t, sim)
 	f := &driftFixture{histFixture: histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: ts.URL}}
 	histExport(t, &f.histFixture, "baseline")
 	url := ts.URL
 	if wrap != nil {
 		// A second server over the same tenant, whose answers the test shapes.
-		ws := httptest.NewServer(wrap(sim))
-		t.Cleanup(ws.Close)
-		url = ws.URL
+		url = simtest.Serve(t, wrap(sim)).URL
 	}
 	f.args = []string{"--repo", f.repo, "--graph-url", url, "--access-token", sim.Token()}
 	return f
@@ -44,7 +38,8 @@ func newDriftFixture(t *testing.T, wrap func(http.Handler) http.Handler) *driftF
 
 func (f *driftFixture) drift(t *testing.T, extra ...string) (int, string, string) {
 	t.Helper()
-	return runCLI(t, append(append([]string{"drift"}, f.args...), extra...)...)
+	// Retry waits advance graphsim's clock: no real back-off.
+	return runWith(t, factory{sleep: simtest.Sleep(f.sim)}, "", false, append(append([]string{"drift"}, f.args...), extra...)...)
 }
 
 func writeFile(t *testing.T, name, content string) string {
@@ -161,7 +156,7 @@ func TestDrift(t *testing.T) {
 
 // failPaths answers 500 for requests whose path contains one of the
 // fragments, as Graph might for one kind while the others work. Retry-After
-// 0 keeps the client's retries (which the CLI's client sleeps for) instant.
+// 0 asks for no wait (and the fixture's waits advance graphsim's clock).
 func failPaths(h http.Handler, fragments ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, f := range fragments {

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 func TestExportAuthorAndRequireComplete(t *testing.T) {
@@ -38,21 +38,22 @@ func TestExportAuthorAndRequireComplete(t *testing.T) {
 }
 
 func TestExportShowsRetryWaits(t *testing.T) {
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, FaultRate: 0.2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
+	sim := simtest.New(t, graphsim.Options{FaultRate: 0.2})
+	srv := simtest.Serve(t, sim)
+	// The retry waits advance graphsim's clock: no real back-off.
+	f := factory{sleep: simtest.Sleep(sim)}
 	repo := filepath.Join(t.TempDir(), "backup")
-	code, out, errOut := runCLI(t, "export", "--repo", repo, "--graph-url", srv.URL, "--access-token", sim.Token())
+	code, out, errOut := runWith(t, f, "", false, "export", "--repo", repo, "--graph-url", srv.URL, "--access-token", sim.Token())
 	if code != exitOK {
 		t.Fatalf("export with faults: %d\n%s\n%s", code, out, errOut)
 	}
 	if !strings.Contains(errOut, "waiting ") || !strings.Contains(errOut, "before retry") {
 		t.Errorf("no retry waits shown:\n%s", errOut)
 	}
-	code, out, _ = runCLI(t, "export", "--repo", filepath.Join(t.TempDir(), "b2"), "--graph-url", srv.URL, "--access-token", sim.Token(), "--json")
+	if !sim.Clock().Now().After(simtest.Now) {
+		t.Errorf("the retry waits did not go through the factory's sleep (graphsim's clock is still at %s): they slept for real", sim.Clock().Now())
+	}
+	code, out, _ = runWith(t, f, "", false, "export", "--repo", filepath.Join(t.TempDir(), "b2"), "--graph-url", srv.URL, "--access-token", sim.Token(), "--json")
 	if code != exitOK || !strings.Contains(out, `"event":"retry"`) {
 		t.Errorf("--json retry events: %d\n%s", code, out)
 	}

@@ -233,18 +233,3 @@ func TestExportPRBodyEmptiedOnError(t *testing.T) {
 		t.Errorf("a failed export left the body %q", b)
 	}
 }
-
-func TestCapBody(t *testing.T) {
-	var b strings.Builder
-	for i := 0; b.Len() < 3000; i++ {
-		b.WriteString("- **changed** something with a long enough line\n")
-	}
-	s := b.String()
-	if capBody(s, 5000) != s {
-		t.Error("a short body was changed")
-	}
-	got := capBody(s, 1000)
-	if len(got) > 1000 || !strings.Contains(got, "more lines") || !strings.HasPrefix(s, got[:strings.LastIndex(got, "\n…")]) {
-		t.Errorf("capBody (%d bytes):\n%s", len(got), got)
-	}
-}

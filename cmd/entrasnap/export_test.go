@@ -6,18 +6,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -25,13 +24,8 @@ import (
 // exportTestSim serves a demo tenant and returns it with its URL.
 func exportTestSim(t *testing.T) (*graphsim.Server, string) {
 	t.Helper()
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, Now: time.Date(2026, 3, 23, 10, 15, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	return sim, srv.URL
+	sim := simtest.New(t, graphsim.Options{})
+	return sim, simtest.Serve(t, sim).URL
 }
 
 func exportTestGit(t *testing.T, dir string, args ...string) string {

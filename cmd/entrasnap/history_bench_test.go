@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -93,7 +94,7 @@ func BenchmarkDiffLarge(b *testing.B) {
 	}
 
 	b.Run("text", func(b *testing.B) {
-		e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+		e := &env{streams: streams{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}}
 		ctx := context.Background()
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
@@ -103,7 +104,7 @@ func BenchmarkDiffLarge(b *testing.B) {
 		}
 	})
 	b.Run("json", func(b *testing.B) {
-		e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+		e := &env{streams: streams{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}}
 		ctx := context.Background()
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
@@ -222,11 +223,11 @@ func log365(b *testing.B) (repo, policyID string) {
 func BenchmarkLog365(b *testing.B) {
 	repo, id := log365(b)
 	var out bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard}
+	e := &env{streams: streams{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard}}
 	if err := runLog(context.Background(), e, repo, "HEAD", id, true); err != nil {
 		b.Fatal(err)
 	}
-	var entries []logEntry
+	var entries []history.Entry
 	if err := json.Unmarshal(out.Bytes(), &entries); err != nil {
 		b.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func BenchmarkLog365(b *testing.B) {
 		b.Fatalf("log found %d entries (renamed: %v), want 53 with the rename", len(entries), renamed)
 	}
 	b.Run("text", func(b *testing.B) {
-		e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+		e := &env{streams: streams{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}}
 		ctx := context.Background()
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

@@ -3,13 +3,14 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/history"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // histFixture exports the demo tenant twice from graphsim with incidents in
@@ -56,13 +57,8 @@ func histExport(t *testing.T, f *histFixture, msg string) {
 
 func newHistFixture(t *testing.T) *histFixture {
 	t.Helper()
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	f := &histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: ts.URL}
+	sim := simtest.New(t, graphsim.Options{Seed: 3})
+	f := &histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: simtest.Serve(t, sim).URL}
 	histExport(t, f, "first")
 	tn := sim.Tenant()
 	// Pick objects from the tenant.
@@ -112,7 +108,7 @@ func TestHistoryCommands(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("snapshots: %d %s", code, errOut)
 	}
-	var snaps []snapshotInfo
+	var snaps []history.Tagged
 	if err := json.Unmarshal([]byte(out), &snaps); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -23,35 +22,7 @@ const (
 	maxPagesEnv        = "ENTRASNAP_MAX_PAGES"
 )
 
-// parseSize reads a byte count: a number with an optional unit B, KiB, MiB,
-// GiB (or K, M, G, KB, MB, GB, all powers of 1024), e.g. "64MiB", "128 MB".
-func parseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := 0
-	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
-		i++
-	}
-	n, err := strconv.ParseInt(t[:i], 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q: want a positive size such as 64MiB", s)
-	}
-	var shift uint
-	switch strings.ToLower(strings.TrimSpace(t[i:])) {
-	case "", "b":
-	case "k", "kb", "kib":
-		shift = 10
-	case "m", "mb", "mib":
-		shift = 20
-	case "g", "gb", "gib":
-		shift = 30
-	default:
-		return 0, fmt.Errorf("%q: unknown unit (want B, KiB, MiB or GiB)", s)
-	}
-	if n > (1<<62)>>shift {
-		return 0, fmt.Errorf("%q: too large", s)
-	}
-	return n << shift, nil
-}
+var parseSize = check.ParseSize
 
 // graphLimitsFromEnv sets the client's response-size and page limits from
 // ENTRASNAP_MAX_RESPONSE_SIZE and ENTRASNAP_MAX_PAGES when they are set.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -62,23 +61,6 @@ func TestValidateOversizedFile(t *testing.T) {
 	for _, bad := range []string{"0", "-1", "lots", "12XB"} {
 		if code, _, errOut := runCLI(t, "validate", "--max-file-size", bad, big); code != exitUsage || !strings.Contains(errOut, "--max-file-size") {
 			t.Errorf("--max-file-size %s: code %d, %s", bad, code, errOut)
-		}
-	}
-}
-
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"64MiB": 64 << 20, "1 KiB": 1024, "5": 5, "2G": 2 << 30, "3mb": 3 << 20, "7B": 7} {
-		got, err := parseSize(in)
-		if err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-		if back, _ := parseSize(check.FormatSize(want)); back != want {
-			t.Errorf("check.FormatSize(%d) = %q does not read back", want, check.FormatSize(want))
-		}
-	}
-	for _, bad := range []string{"", "MiB", "-5", "1.5MiB", "99999999999GiB"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) succeeded", bad)
 		}
 	}
 }

@@ -16,9 +16,17 @@ import (
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runWith(t, factory{}, "", false, args...)
+}
+
+// runWith runs entrasnap with the factory f and stdin; prompt says whether
+// stdin counts as a terminal.
+func runWith(t *testing.T, f factory, stdin string, prompt bool, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(append([]string{"entrasnap"}, args...), strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
+	e := &env{args: append([]string{"entrasnap"}, args...), factory: f,
+		streams: streams{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, canPrompt: prompt}}
+	return runContext(context.Background(), e), out.String(), errb.String()
 }
 
 func TestHelpVersionAndExitCodes(t *testing.T) {
@@ -75,7 +83,7 @@ func TestGraphsimCommand(t *testing.T) {
 	go func() {
 		o := graphsimOptions{listen: "127.0.0.1:0", saveFile: save}
 		o.sim.Profile, o.sim.Seed, o.sim.TenantName, o.sim.Throttle = "demo", 1, "Contoso", "off"
-		done <- runGraphsim(ctx, &env{stdout: pw, stderr: io.Discard}, o)
+		done <- runGraphsim(ctx, &env{streams: streams{stdout: pw, stderr: io.Discard}}, o)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

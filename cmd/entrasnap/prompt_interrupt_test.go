@@ -41,9 +41,6 @@ func TestCtrlCAtThePromptExits130(t *testing.T) {
 	g, members := rstGroupWithMembers(e, 2)
 	gid := rstStr(g["id"])
 	e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+members[0]+"/$ref", nil)
-	old := stdinIsTerminal
-	stdinIsTerminal = func(io.Reader) bool { return true }
-	defer func() { stdinIsTerminal = old }()
 
 	for _, tc := range []struct {
 		name, prompt string
@@ -61,7 +58,9 @@ func TestCtrlCAtThePromptExits130(t *testing.T) {
 			args := append([]string{"entrasnap", "restore", "--repo", e.repo, "--at", e.first, "--graph-url", e.url, "--access-token", e.sim.Token()}, tc.args...)
 			done := make(chan int, 1)
 			var out bytes.Buffer
-			go func() { done <- runContext(ctx, args, stdin, &out, errw) }()
+			go func() {
+				done <- runContext(ctx, &env{args: args, streams: streams{stdin: stdin, stdout: &out, stderr: errw, canPrompt: true}})
+			}()
 			select {
 			case code := <-done:
 				if code != 130 || !strings.Contains(errw.String(), "interrupted by SIGINT (Ctrl-C): restore cancelled at the prompt, nothing was written") {

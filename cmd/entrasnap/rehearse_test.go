@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/rehearse"
 )
 
 // A tenant loaded from a snapshot exports back to the same files: the
@@ -18,7 +19,12 @@ func TestGraphsimFromRepoRoundTrip(t *testing.T) {
 	if code, _, errOut := runCLI(t, "export", "--repo", repo, "--graph-url", u, "--access-token", sim.Token()); code != exitOK {
 		t.Fatalf("export: %d %s", code, errOut)
 	}
-	rehearsal, n, err := simFromSnapshot(context.Background(), repo, "HEAD", graphsim.Options{Seed: 9})
+	r, err := openRepo(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rehearsal, n, err := rehearse.Load(context.Background(), r, "HEAD", graphsim.Options{Seed: 9})
 	if err != nil {
 		t.Fatal(err)
 	}

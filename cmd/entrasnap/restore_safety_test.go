@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // Issue 9, points 1 and 6, through the CLI.
@@ -24,25 +22,13 @@ import (
 // and a client.
 func simTenant(t *testing.T, o graphsim.Options, wrap func(http.Handler) http.Handler) (*graphsim.Server, string, *graph.Client) {
 	t.Helper()
-	o.Now = time.Date(2026, 3, 23, 10, 15, 0, 0, time.UTC)
-	if o.State == nil {
-		o.Profile = "demo"
-	}
-	sim, err := graphsim.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := simtest.New(t, o)
 	var h http.Handler = sim
 	if wrap != nil {
 		h = wrap(sim)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	c, err := graph.New(graph.Config{BaseURL: srv.URL, AccessToken: sim.Token(), HTTPClient: srv.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sim, srv.URL, c
+	srv := simtest.Serve(t, h)
+	return sim, srv.URL, simtest.Client(t, sim, srv, "")
 }
 
 // against runs entrasnap against another tenant.
@@ -106,13 +92,9 @@ func TestRestoreAllConfirmsTheLiveTenantsName(t *testing.T) {
 		t.Fatalf("--confirm-tenant with the snapshot's name: %d %s", code, errOut)
 	}
 	// On a terminal, the prompt names the live tenant and the snapshot's name is refused.
-	old := stdinIsTerminal
-	stdinIsTerminal = func(io.Reader) bool { return true }
-	var out, errb bytes.Buffer
-	code = run(append(append([]string{"entrasnap"}, args...), "--graph-url", urlB, "--access-token", simB.Token()), strings.NewReader("Contoso\n"), &out, &errb)
-	stdinIsTerminal = old
-	if code != exitError || !strings.Contains(errb.String(), `"Fabrikam"`) || !strings.Contains(errb.String(), "does not match") {
-		t.Fatalf("prompt answered with the snapshot's name: %d %s", code, errb.String())
+	code, _, errOut = runWith(t, factory{}, "Contoso\n", true, append(args, "--graph-url", urlB, "--access-token", simB.Token())...)
+	if code != exitError || !strings.Contains(errOut, `"Fabrikam"`) || !strings.Contains(errOut, "does not match") {
+		t.Fatalf("prompt answered with the snapshot's name: %d %s", code, errOut)
 	}
 	if n := count(t, cB, "/v1.0/groups/"+gid+"/members?$select=id"); n != len(members)-1 {
 		t.Fatal("written without the live tenant's name")

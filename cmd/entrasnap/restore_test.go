@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // rstEnv is a demo tenant served in-process, a repository with a first
@@ -50,12 +49,15 @@ func newRstEnvWith(t *testing.T, o graphsim.Options, wrap func(http.Handler) htt
 func (e *rstEnv) cli(want int, args ...string) (string, string) {
 	e.t.Helper()
 	args = append(args, "--graph-url", e.url, "--access-token", e.sim.Token())
-	code, out, errOut := runCLI(e.t, args...)
+	code, out, errOut := runWith(e.t, e.factory(), "", false, args...)
 	if code != want {
 		e.t.Fatalf("entrasnap %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args[:len(args)-4], " "), code, want, out, errOut)
 	}
 	return out, errOut
 }
+
+// factory makes the CLI's retry waits advance the tenant's clock.
+func (e *rstEnv) factory() factory { return factory{sleep: simtest.Sleep(e.sim)} }
 
 func (e *rstEnv) git(args ...string) string {
 	e.t.Helper()
@@ -396,20 +398,15 @@ func TestRestoreConfirmation(t *testing.T) {
 		t.Errorf("stderr: %s", errOut)
 	}
 	// A terminal: only "yes" applies.
-	old := stdinIsTerminal
-	stdinIsTerminal = func(io.Reader) bool { return true }
-	defer func() { stdinIsTerminal = old }()
-	conn := []string{"--graph-url", e.url, "--access-token", e.sim.Token()}
-	var out, errb bytes.Buffer
-	if code := run(append(append([]string{"entrasnap"}, args...), conn...), strings.NewReader("no\n"), &out, &errb); code != exitError || !strings.Contains(errb.String(), "cancelled") {
-		t.Errorf("answer no: %d %s", code, errb.String())
+	args = append(args, "--graph-url", e.url, "--access-token", e.sim.Token())
+	if code, _, errOut := runWith(t, e.factory(), "no\n", true, args...); code != exitError || !strings.Contains(errOut, "cancelled") {
+		t.Errorf("answer no: %d %s", code, errOut)
 	}
 	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members)-1 {
 		t.Fatal("written without a yes")
 	}
-	errb.Reset()
-	if code := run(append(append([]string{"entrasnap"}, args...), conn...), strings.NewReader("yes\n"), &out, &errb); code != exitOK || !strings.Contains(errb.String(), "Only 'yes' will be accepted") {
-		t.Errorf("answer yes: %d %s", code, errb.String())
+	if code, _, errOut := runWith(t, e.factory(), "yes\n", true, args...); code != exitOK || !strings.Contains(errOut, "Only 'yes' will be accepted") {
+		t.Errorf("answer yes: %d %s", code, errOut)
 	}
 	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members) {
 		t.Errorf("%d members after a yes", n)

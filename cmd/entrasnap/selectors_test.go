@@ -253,3 +253,5 @@ func TestDriftWatchObjectsTakeSelectors(t *testing.T) {
 		t.Errorf("a watched name that names nothing: %d %s", code, errOut)
 	}
 }
+
+func firstLine(s string) string { line, _, _ := strings.Cut(strings.TrimSpace(s), "\n"); return line }

@@ -30,6 +30,8 @@ var Rules = []Rule{
 		Why: "check verifies what writers wrote: it imports no exporter, importer or graph, so exporter and importer tests can call it"},
 	{From: "drift", Allow: []string{"drift", "diff", "history", "layout", "live", "snapshot", "graph", "schemas"},
 		Why: "drift compares a live read with a baseline: it imports no exporter or importer"},
+	{From: "internal/rehearse", Allow: []string{"internal/rehearse", "graphsim/...", "layout", "snapshot"},
+		Why: "the rehearsal loader is the one place where the repository format and the emulator meet: no reader of Graph, no writer"},
 	{From: "layout", Allow: []string{"layout"}, Why: "layout is the catalog and the repository format: pure, no I/O"},
 	{From: "live", Allow: []string{"live", "graph", "layout", "schemas"}, Why: "live reads the tenant and writes nothing: no exporter, importer or snapshot"},
 	{From: "importer", Allow: []string{"importer", "diff", "graph", "history", "layout", "live", "schemas", "snapshot"},

@@ -1,4 +1,9 @@
-package main
+// Package rehearse loads a snapshot into graphsim for the rehearsal mode
+// (entrasnap graphsim --from-repo R --at REV): the one place where the
+// product's repository format and the emulator meet. graphsim learns
+// nothing of snapshots: this package maps each file's kind to graphsim's by
+// Graph type name and seeds the tenant through graphsim's Go API.
+package rehearse
 
 import (
 	"context"
@@ -8,22 +13,17 @@ import (
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
-// simFromSnapshot builds a graphsim tenant holding exactly the objects of a
-// snapshot (REV of the repository), so a restore runbook can be practised
-// offline against the tenant as it was. The tenant keeps the snapshot's
-// tenant id, so plans made against it name the same tenant.
-//
-// graphsim knows nothing of snapshots: this file maps each file's kind to
-// graphsim's kind by Graph type name, and children (members, owners, app role
-// assignments, grants, scoped role members) back to what they are in Graph.
-func simFromSnapshot(ctx context.Context, repoPath, at string, opts graphsim.Options) (*graphsim.Server, int, error) {
-	r, err := openRepo(repoPath)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer r.Close()
+// Load builds a graphsim tenant (profile none, opts otherwise) holding
+// exactly the objects of revision at of r, so a restore runbook can be
+// practised offline against the tenant as it was, and returns it with the
+// number of objects loaded. The tenant keeps the snapshot's tenant id, so
+// plans made against it name the same tenant. Children (members, owners,
+// app role assignments, grants, scoped role members) go back to what they
+// are in Graph.
+func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Options) (*graphsim.Server, int, error) {
 	h, err := r.Resolve(ctx, at)
 	if err != nil {
 		return nil, 0, err
@@ -34,7 +34,7 @@ func simFromSnapshot(ctx context.Context, repoPath, at string, opts graphsim.Opt
 	}
 	data, ok := files[layout.ManifestPath]
 	if !ok {
-		return nil, 0, fmt.Errorf("%s at %s has no %s: not an entrasnap snapshot", repoPath, at, layout.ManifestPath)
+		return nil, 0, fmt.Errorf("%s at %s has no %s: not an entrasnap snapshot", r.Path(), at, layout.ManifestPath)
 	}
 	man, err := layout.DecodeManifest(data)
 	if err != nil {

@@ -1,0 +1,156 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// Skipped is a file that could not be read at a revision (Rev, shortened).
+type Skipped struct {
+	Rev string
+	diff.Skipped
+}
+
+// SkippedAt tags files left out at revision rev with it.
+func SkippedAt(rev string, files []diff.Skipped) []Skipped {
+	out := make([]Skipped, 0, len(files))
+	for _, s := range files {
+		out = append(out, Skipped{Rev: ShortRev(rev), Skipped: s})
+	}
+	return out
+}
+
+// ShortRev is the 12-digit form of a commit id.
+func ShortRev(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// LoadChanged reads only the files that differ between two revisions of r.
+// A file that cannot be read at either revision is left out of both sides
+// (so it is neither an addition nor a removal) and returned with its
+// revision.
+func LoadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.Snapshot, diff.Snapshot, []Skipped, error) {
+	changes, err := r.Diff(ctx, from, to)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	before, after := map[string][]byte{}, map[string][]byte{}
+	for _, c := range changes {
+		if _, _, err := layout.Locate(c.Path); err != nil {
+			continue
+		}
+		if c.Action != snapshot.Added {
+			if before[c.Path], err = r.ReadFile(ctx, from, c.Path); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		if c.Action != snapshot.Deleted {
+			if after[c.Path], err = r.ReadFile(ctx, to, c.Path); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+	}
+	a, b, skipA, skipB := loadPair(before, after)
+	return a, b, append(SkippedAt(from, skipA), SkippedAt(to, skipB)...), nil
+}
+
+// loadPair decodes both sides; a file unreadable on one side is dropped
+// from the other too.
+func loadPair(before, after map[string][]byte) (a, b diff.Snapshot, skipA, skipB []diff.Skipped) {
+	a, skipA = diff.LoadFiles(before)
+	b, skipB = diff.LoadFiles(after)
+	a.Drop(skipB)
+	b.Drop(skipA)
+	return a, b, skipA, skipB
+}
+
+// Entry is one snapshot where an object changed.
+type Entry struct {
+	Commit  string   `json:"commit"`
+	Time    string   `json:"time"`
+	Tags    []string `json:"tags,omitempty"`
+	Action  string   `json:"action"`
+	Path    string   `json:"path"`
+	Summary []string `json:"summary,omitempty"`
+}
+
+// Log is the history of the object file p (of revision rev of r), newest
+// first: each commit where it changed, with a summary of the change. The
+// object is followed by its kind and key, so a rename (a new file name)
+// stays one history; only the object's folder is compared, so a year of
+// daily snapshots reads quickly. names names the ids in summaries.
+func Log(ctx context.Context, r *snapshot.Repo, rev, p string, names diff.Resolver) ([]Entry, []Skipped, error) {
+	k, key, err := layout.Locate(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The folder that holds the object whatever its name: the shard folder
+	// for sharded kinds, the kind's folder otherwise.
+	dir := p[:strings.LastIndexByte(p, '/')]
+	if k.Singleton {
+		dir = p
+	}
+	var entries []Entry
+	var skipped []Skipped
+	err = r.History(ctx, rev, []string{dir}, func(ci snapshot.CommitInfo, changes []snapshot.Change) error {
+		var mine []snapshot.Change
+		for _, c := range changes {
+			if kk, kkey, err := layout.Locate(c.Path); err == nil && kk == k && (k.Singleton || strings.EqualFold(kkey, key)) {
+				mine = append(mine, c)
+			}
+		}
+		if len(mine) == 0 {
+			return nil
+		}
+		parent := ""
+		if !ci.Parent.IsZero() {
+			parent = ci.Parent.String()
+		}
+		before, after := map[string][]byte{}, map[string][]byte{}
+		entry := Entry{Commit: ci.Hash.String(), Time: ci.Time.UTC().Format("2006-01-02 15:04:05"), Tags: ci.Tags}
+		for _, c := range mine {
+			if c.Action != snapshot.Added && parent != "" {
+				if data, err := r.ReadFile(ctx, parent, c.Path); err == nil {
+					before[c.Path] = data
+				}
+			}
+			if c.Action != snapshot.Deleted {
+				if data, err := r.ReadFile(ctx, ci.Hash.String(), c.Path); err == nil {
+					after[c.Path] = data
+				}
+				entry.Path = c.Path
+			} else if entry.Path == "" {
+				entry.Path = c.Path
+			}
+		}
+		a, b, skipA, skipB := loadPair(before, after)
+		skipped = append(append(skipped, SkippedAt(parent, skipA)...), SkippedAt(ci.Hash.String(), skipB)...)
+		for range skipB {
+			entry.Summary = append(entry.Summary, "(the file could not be read here: not compared)")
+		}
+		res := diff.Compare(a, b, names)
+		for _, ch := range res.Changes {
+			entry.Action = string(ch.Action)
+			if ch.OldPath != "" && ch.Path != "" {
+				entry.Summary = append(entry.Summary, fmt.Sprintf("renamed: %s → %s", layout.Safe(ch.OldPath), layout.Safe(ch.Path)))
+			}
+			for _, pc := range ch.Props {
+				entry.Summary = append(entry.Summary, res.PropLines(pc)...)
+			}
+		}
+		if entry.Action == "" {
+			entry.Action = string(diff.Changed)
+		}
+		entries = append(entries, entry)
+		return nil
+	})
+	return entries, skipped, err
+}

@@ -1,0 +1,61 @@
+package history
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// Tagged is one snapshot: its snapshot/* tag and what its manifest says.
+type Tagged struct {
+	Tag         string    `json:"tag"`
+	Commit      string    `json:"commit"`
+	Time        time.Time `json:"time"`
+	Description string    `json:"description"`
+	Objects     int       `json:"objects"`
+	Complete    bool      `json:"complete"`
+	Incomplete  []string  `json:"incompleteKinds,omitempty"`
+	// NotLicensed are the kinds the tenant was not licensed for (their
+	// files are carried; the snapshot is complete without them).
+	NotLicensed []string `json:"notLicensedKinds,omitempty"`
+}
+
+// Snapshots lists the snapshots of r (its snapshot/* tags), newest first,
+// at most limit of them (0: all). A snapshot whose manifest cannot be read
+// counts no objects and no incomplete kinds.
+func Snapshots(ctx context.Context, r *snapshot.Repo, limit int) ([]Tagged, error) {
+	tags, err := r.Tags(ctx, "snapshot/")
+	if err != nil {
+		return nil, err
+	}
+	var out []Tagged
+	for i, tg := range tags {
+		if limit > 0 && i >= limit {
+			break
+		}
+		desc, _, _ := strings.Cut(strings.TrimSpace(tg.Message), "\n")
+		si := Tagged{Tag: tg.Name, Commit: tg.Commit.String(), Time: tg.Time.UTC(), Description: desc, Complete: true}
+		if data, err := r.ReadFile(ctx, tg.Commit.String(), layout.ManifestPath); err == nil {
+			if m, err := layout.DecodeManifest(data); err == nil {
+				for name, k := range m.Kinds {
+					si.Objects += k.Objects
+					switch {
+					case k.NotLicensed != "":
+						si.NotLicensed = append(si.NotLicensed, name)
+					case !k.Complete:
+						si.Complete = false
+						si.Incomplete = append(si.Incomplete, name)
+					}
+				}
+				sort.Strings(si.Incomplete)
+				sort.Strings(si.NotLicensed)
+			}
+		}
+		out = append(out, si)
+	}
+	return out, nil
+}

@@ -1,0 +1,82 @@
+package importer
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/history"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// ResultLine is one action's outcome, for a person: status, action id,
+// what it did, a new id, the error.
+func (p *Plan) ResultLine(ar ActionResult) string {
+	what := string(ar.Op)
+	if a := p.Action(ar.ID); a != nil {
+		what = fmt.Sprintf("%s %s %q", a.Op, a.Kind, a.Name)
+		if t := a.Target; t != "" {
+			if n, ok := p.Names[strings.ToLower(t)]; ok {
+				t = fmt.Sprintf("%q (%s)", n, t)
+			}
+			what += " " + a.Relationship + " " + t
+		}
+	}
+	status := map[Status]string{StatusDone: "done   ", StatusAlready: "already", StatusFailed: "FAILED ", StatusSkipped: "skipped"}[ar.Status]
+	line := fmt.Sprintf("  %s [%s] %s", status, ar.ID, what)
+	if ar.NewID != "" {
+		line += " → new id " + layout.Safe(ar.NewID)
+	}
+	if ar.Error != "" {
+		line += ": " + layout.Safe(ar.Error)
+	}
+	return line
+}
+
+// Report writes the summary of applying plan for a person: the counts,
+// the failed and skipped actions, the verification, the new ids and the
+// post-restore snapshot. The recreated objects are listed by old id.
+func (res *Result) Report(w io.Writer, plan *Plan) {
+	c := res.Count()
+	fmt.Fprintf(w, "\nRestore: %d done, %d already in place, %d failed, %d skipped.\n",
+		c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
+	for _, ar := range res.Actions {
+		if ar.Status == StatusFailed || ar.Status == StatusSkipped {
+			fmt.Fprintln(w, plan.ResultLine(ar))
+		}
+	}
+	switch {
+	case res.Verified:
+		fmt.Fprintln(w, "Verified: the tenant matches the snapshot for everything restored.")
+	case res.VerifyError != "":
+		fmt.Fprintf(w, "Verification could not read the tenant back: %s\n", layout.Safe(res.VerifyError))
+	default:
+		fmt.Fprintf(w, "Verification: %d differences remain:\n", len(res.Differences))
+		for _, d := range res.Differences {
+			line := fmt.Sprintf("  %s %q (%s): %s", d.Kind, d.Name, layout.Safe(d.Key), layout.Safe(d.What))
+			if d.Target != "" {
+				line += " " + layout.Safe(d.Target)
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	if res.IDs != nil && res.IDs.Len() > 0 {
+		fmt.Fprintf(w, "Recreated under new ids (kept in %s):\n", IDMapPath)
+		for _, old := range sortedKeys(res.IDs.IDs) {
+			en := res.IDs.IDs[old]
+			fmt.Fprintf(w, "  %s %s → %s\n", en.Kind, layout.Safe(old), layout.Safe(en.New))
+		}
+	}
+	switch {
+	case res.Snapshot != nil && res.Snapshot.Changed:
+		fmt.Fprintf(w, "Post-restore snapshot %s committed", history.ShortRev(res.Snapshot.Commit))
+		if res.Snapshot.Tag != "" {
+			fmt.Fprintf(w, ", tagged %s", res.Snapshot.Tag)
+		}
+		fmt.Fprintln(w, ".")
+	case res.Snapshot != nil:
+		fmt.Fprintf(w, "The post-restore state equals snapshot %s; tagged it %s.\n", history.ShortRev(res.Snapshot.Commit), res.Snapshot.Tag)
+	case res.SnapshotErr != "":
+		fmt.Fprintf(w, "The post-restore snapshot was not recorded: %s\n", res.SnapshotErr)
+	}
+}
