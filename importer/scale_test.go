@@ -1,0 +1,124 @@
+package importer
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// Planning at scale (restore --all of a large tenant), with plain values:
+// n objects at REV (users, groups naming users, Conditional Access
+// policies naming groups); a quarter gone for good (created again, with
+// every reference remapped), a quarter in the recycle bin, the rest live
+// (half of them changed), and live users not at REV that are deleted
+// after the group writes naming them.
+
+func scaleObj(tb testing.TB, kind, key string, data map[string]any) *Object {
+	k, ok := layout.Lookup(kind)
+	if !ok {
+		tb.Fatalf("no kind %s", kind)
+	}
+	data[k.KeyProp()] = key
+	p, err := layout.Path(k, data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &Object{Path: p, Kind: k, Key: key, Data: data}
+}
+
+func scaleID(prefix byte, i int) string {
+	return fmt.Sprintf("%c%07x-0000-4000-8000-%012x", prefix, i, i)
+}
+
+func scaleRefs(ids ...string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = map[string]any{"@odata.type": "#microsoft.graph.user", "id": id}
+	}
+	return out
+}
+
+// scaleInput builds the Input of a restore --all of n objects.
+func scaleInput(tb testing.TB, n int) *Input {
+	users, groups := n*3/4, n/5
+	policies := n - users - groups
+	in := &Input{TenantID: "t", Rev: "snapshot/1", Commit: "c0ffee", Selectors: []string{"--all"},
+		Selection: Selection{Kinds: []string{"users", "groups", "conditional-access-policies"}},
+		Live:      map[string]map[string]*Object{"users": {}, "groups": {}, "conditional-access-policies": {}},
+		Deleted:   map[string]*Object{}, Refs: map[string]RefState{}, Options: Options{CAState: CAStateAsIs},
+		Now: time.Date(2026, 3, 23, 0, 0, 0, 0, time.UTC)}
+	// place puts the object at REV and, by i, in the tenant as it is now.
+	place := func(i int, o *Object, changed func() *Object) {
+		in.Desired = append(in.Desired, o)
+		switch i % 4 {
+		case 0: // gone for good
+		case 1:
+			in.Deleted[strings.ToLower(o.Key)] = o
+		case 2:
+			in.Live[o.Kind.Name][strings.ToLower(o.Key)] = changed()
+		default:
+			in.Live[o.Kind.Name][strings.ToLower(o.Key)] = o
+		}
+	}
+	user := func(i int, title string) *Object {
+		return scaleObj(tb, "users", scaleID('a', i), map[string]any{"displayName": fmt.Sprintf("User %d", i),
+			"userPrincipalName": fmt.Sprintf("u%d@contoso.com", i), "accountEnabled": true, "jobTitle": title})
+	}
+	for i := 0; i < users; i++ {
+		place(i, user(i, "Clerk"), func() *Object { return user(i, "CFO") })
+	}
+	extra := users / 100 // live users not at REV: deleted
+	for i := users; i < users+extra; i++ {
+		o := user(i, "Intruder")
+		in.Live["users"][strings.ToLower(o.Key)] = o
+	}
+	group := func(i int, desc string, extraMember bool) *Object {
+		var members []string
+		for j := 0; j < 5; j++ {
+			members = append(members, scaleID('a', (i*7+j*13)%users))
+		}
+		if extraMember && extra > 0 {
+			members = append(members, scaleID('a', users+i%extra))
+		}
+		return scaleObj(tb, "groups", scaleID('b', i), map[string]any{"displayName": fmt.Sprintf("Group %d", i),
+			"mailNickname": fmt.Sprintf("g%d", i), "securityEnabled": true, "mailEnabled": false, "groupTypes": []any{},
+			"description": desc, "members": scaleRefs(members...), "owners": scaleRefs()})
+	}
+	for i := 0; i < groups; i++ {
+		place(i, group(i, "d", false), func() *Object { return group(i, "changed", true) })
+	}
+	policy := func(i int, state string) *Object {
+		var excl []any
+		for j := 0; j < 3; j++ {
+			excl = append(excl, scaleID('b', (i*11+j*5)%groups))
+		}
+		return scaleObj(tb, "conditional-access-policies", scaleID('c', i), map[string]any{"displayName": fmt.Sprintf("Policy %d", i), "state": state,
+			"conditions": map[string]any{
+				"users":        map[string]any{"includeUsers": []any{"All"}, "excludeUsers": []any{}, "excludeGroups": excl},
+				"applications": map[string]any{"includeApplications": []any{"All"}},
+			},
+			"grantControls": map[string]any{"operator": "OR", "builtInControls": []any{"mfa"}}})
+	}
+	for i := 0; i < policies; i++ {
+		place(i, policy(i, "enabled"), func() *Object { return policy(i, "disabled") })
+	}
+	return in
+}
+
+func BenchmarkComputeAll(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				in := scaleInput(b, n)
+				b.StartTimer()
+				if _, err := Compute(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
