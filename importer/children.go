@@ -16,7 +16,7 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 	k := s.k
 	parent := s.key
 	var parentDeps []string
-	if s.mode == "create" {
+	if s.mode == modeCreate {
 		parent = s.holder
 		if parent == "" {
 			parent = s.key
@@ -69,8 +69,8 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			if old, ok := have[ck]; ok {
 				if k.Name == "service-principals" && ch.Name == "oauth2PermissionGrants" && normScope(str(old["scope"])) != normScope(str(m["scope"])) {
 					pl.add(s, Action{Op: OpUpdate, Relationship: ch.Name, Target: str(old["id"]),
-						Request:   Request{Method: "PATCH", Path: "/v1.0/oauth2PermissionGrants/" + str(old["id"]), Body: body(map[string]any{"scope": m["scope"]})},
-						Changes:   []Change{{Path: "oauth2PermissionGrants[resourceId=" + str(m["resourceId"]) + "].scope", Action: string(diff.Replaced), Before: old["scope"], After: m["scope"]}},
+						Request:   Request{Method: "PATCH", Path: childPath(k, ch, parent) + "/" + str(old["id"]), Body: body(map[string]any{"scope": m["scope"]})},
+						Changes:   []Change{{Path: "oauth2PermissionGrants[resourceId=" + str(m["resourceId"]) + "].scope", Action: diff.Replaced, Before: old["scope"], After: m["scope"]}},
 						DependsOn: parentDeps})
 				}
 				continue
@@ -86,7 +86,7 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			}
 			m := have[ck]
 			if ck == keep && !pl.in.Options.NoRemove {
-				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: owner %s was not removed: Graph keeps the last owner of a group; add the owner it should have, then remove this one", k.Title, label(s.d), pl.refName(childTarget(ch, m))))
+				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: owner %s was not removed: Graph keeps the last owner of a group; add the owner it should have, then remove this one", k.Title, label(s.d), pl.refName(childTarget(k, ch, m))))
 				continue
 			}
 			target := str(m["id"])
@@ -95,41 +95,21 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 				continue
 			}
 			if pl.in.Options.NoRemove {
-				pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: s.d.Key, Name: displayName(s.d), Relationship: ch.Name, Target: childTarget(ch, m)})
+				pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: s.d.Key, Name: displayName(s.d), Relationship: ch.Name, Target: childTarget(k, ch, m)})
 				continue
 			}
-			a := Action{Relationship: ch.Name, Target: childTarget(ch, m), Removal: true, DependsOn: parentDeps}
+			a := Action{Relationship: ch.Name, Target: childTarget(k, ch, m), Removal: true, DependsOn: parentDeps}
 			if ch.Name == "owners" {
 				a.DependsOn = append(a.DependsOn, adds...) // never leave an object without owners on the way
 			}
-			switch {
-			case ch.Refs:
-				a.Op = OpRemoveLink
-				a.Request = Request{Method: "DELETE", Path: itemPath(k, parent) + "/" + ch.Path + "/" + target + "/$ref"}
-			case k.Name == "service-principals" && ch.Name == "oauth2PermissionGrants":
-				a.Op = OpRemoveChild
-				a.Request = Request{Method: "DELETE", Path: "/v1.0/oauth2PermissionGrants/" + target}
-			default:
-				a.Op = OpRemoveChild
-				a.Request = Request{Method: "DELETE", Path: itemPath(k, parent) + "/" + ch.Path + "/" + target}
+			a.Op, a.Request = OpRemoveChild, Request{Method: "DELETE", Path: childPath(k, ch, parent) + "/" + target}
+			if ch.Refs {
+				a.Op, a.Request.Path = OpRemoveLink, a.Request.Path+"/$ref"
 			}
-			a.Changes = []Change{{Path: ch.Name, Action: string(diff.Changed), Removed: []any{m}, RefKinds: childRefKinds(k, ch)}}
+			a.Changes = []Change{{Path: ch.Name, Action: diff.Changed, Removed: []any{m}, RefKinds: childRefKinds(k, ch)}}
 			pl.add(s, a)
 		}
 	}
-}
-
-func childTarget(ch layout.Child, m map[string]any) string {
-	switch ch.Name {
-	case "appRoleAssignedTo":
-		return str(m["principalId"])
-	case "oauth2PermissionGrants":
-		return str(m["resourceId"])
-	case "scopedRoleMembers":
-		info, _ := m["roleMemberInfo"].(map[string]any)
-		return str(info["id"])
-	}
-	return str(m["id"])
 }
 
 func childRefKinds(k *layout.Kind, ch layout.Child) []string {
@@ -150,7 +130,7 @@ func normScope(s string) string {
 // addChild plans adding one relationship, unless its target is gone.
 func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[string]any, parentDeps []string, ensure bool) string {
 	k := s.k
-	target := childTarget(ch, m)
+	target := childTarget(k, ch, m)
 	kinds := childRefKinds(k, ch)
 	switch pl.refState(target) {
 	case RefDeleted:
@@ -163,34 +143,17 @@ func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[s
 	ref, deps := pl.ref(kinds, target)
 	deps = append(deps, parentDeps...)
 	a := Action{Relationship: ch.Name, Target: target, Ensure: ensure, DependsOn: deps,
-		Changes: []Change{{Path: ch.Name, Action: string(diff.Changed), Added: []any{m}, RefKinds: kinds}}}
+		Changes: []Change{{Path: ch.Name, Action: diff.Changed, Added: []any{m}, RefKinds: kinds}}}
+	w, ok := childWrites[k.Name+"/"+ch.Name]
 	switch {
 	case ch.Refs:
 		a.Op = OpAddLink
-		a.Request = Request{Method: "POST", Path: itemPath(k, parent) + "/" + ch.Path + "/$ref",
+		a.Request = Request{Method: "POST", Path: childPath(k, ch, parent) + "/$ref",
 			Body: body(map[string]any{"@odata.id": "{{graph}}/v1.0/directoryObjects/" + ref})}
-	case k.Name == "service-principals" && ch.Name == "appRoleAssignedTo":
-		a.Op = OpAddChild
-		a.Request = Request{Method: "POST", Path: itemPath(k, parent) + "/appRoleAssignedTo",
-			Body: body(map[string]any{"principalId": ref, "resourceId": parent, "appRoleId": m["appRoleId"]})}
-	case k.Name == "service-principals" && ch.Name == "oauth2PermissionGrants":
-		a.Op = OpAddChild
-		res, rdeps := pl.ref([]string{"service-principals"}, str(m["resourceId"]))
-		a.DependsOn = append(a.DependsOn, rdeps...)
-		var principal any
-		if p := str(m["principalId"]); p != "" {
-			pr, pdeps := pl.ref([]string{"users"}, p)
-			principal = pr
-			a.DependsOn = append(a.DependsOn, pdeps...)
-		}
-		a.Request = Request{Method: "POST", Path: "/v1.0/oauth2PermissionGrants",
-			Body: body(map[string]any{"clientId": parent, "consentType": m["consentType"], "principalId": principal, "resourceId": res, "scope": m["scope"]})}
-	case k.Name == "administrative-units" && ch.Name == "scopedRoleMembers":
-		a.Op = OpAddChild
-		role, rdeps := pl.directoryRole(str(m["roleId"])) // roles.go: activated first if it must be
-		a.DependsOn = append(a.DependsOn, rdeps...)
-		a.Request = Request{Method: "POST", Path: itemPath(k, parent) + "/scopedRoleMembers",
-			Body: body(map[string]any{"roleId": role, "roleMemberInfo": map[string]any{"id": ref}})}
+	case ok:
+		b, more := w.body(pl, parent, ref, m)
+		a.Op, a.Request = OpAddChild, Request{Method: "POST", Path: childPath(k, ch, parent), Body: body(b)}
+		a.DependsOn = append(a.DependsOn, more...)
 	default:
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: restoring %s is not supported", k.Title, label(s.d), ch.Name))
 		return ""

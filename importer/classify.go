@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -74,38 +75,40 @@ func (pl *planner) classify() error {
 		pl.planned[strings.ToLower(s.key)] = true
 		pl.planned[strings.ToLower(o.Key)] = true
 		if live := natural[k.Name][naturalKey(k, s.d.Data, s.key)]; live != nil {
-			s.mode, s.live = "live", live
+			s.mode, s.live = modeLive, live
 			s.key = live.Key
 		} else if bin := pl.in.Deleted[strings.ToLower(s.key)]; bin != nil && bin.Kind.Name == k.Name {
-			s.mode, s.bin = "bin", bin
+			s.mode, s.bin = modeBin, bin
 			pl.restoring[strings.ToLower(s.key)] = s
 			if k.Name == "applications" && s.appID != "" {
 				pl.restoringAp[strings.ToLower(s.appID)] = s
 			}
 		} else {
-			s.mode = "create"
+			s.mode = modeCreate
 			if why, ok := noCreate[k.Name]; ok || k.Singleton {
 				if k.Singleton {
 					why = "a singleton cannot be created"
 				}
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
-				s.mode = "skip"
+				s.mode = modeSkip
 			} else if why := cannotCreate(k, s.d.Data); why != "" {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
-				s.mode = "skip"
+				s.mode = modeSkip
 			} else if why := pl.pimActivation(o); why != "" { // roles.go
 				pl.managed(o, "PIM", why)
-				s.mode = "skip"
+				s.mode = modeSkip
 			} else if synced(s.d.Data) {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s was synced from on-premises and is gone: recreate it in the on-premises directory and let sync bring it back", k.Title, label(o)))
-				s.mode = "skip"
+				s.mode = modeSkip
 			} else if remapped(k) {
 				s.holder = "{{new:" + s.key + "}}"
 				pl.creating[strings.ToLower(s.key)] = s
+				pl.holders[s.holder] = s
 				pl.names[strings.ToLower(s.holder)] = "new " + displayName(s.d)
 				if k.Name == "applications" && s.appID != "" {
 					s.appHold = "{{newAppId:" + s.appID + "}}"
 					pl.creatingApp[strings.ToLower(s.appID)] = s
+					pl.holders[s.appHold] = s
 					pl.names[strings.ToLower(s.appHold)] = "new " + displayName(s.d)
 				}
 			}
@@ -118,40 +121,34 @@ func (pl *planner) classify() error {
 
 func (pl *planner) fingerprint(s *objState) {
 	switch s.mode {
-	case "live":
+	case modeLive:
 		pl.p.Live[s.k.Name+"/"+s.live.Key] = fingerprint(s.live.Data)
-	case "bin":
+	case modeBin:
 		pl.p.Live[s.k.Name+"/"+s.bin.Key] = "deleted:" + fingerprint(s.bin.Data)
-	case "create":
+	case modeCreate:
 		pl.p.Live[s.k.Name+"/"+s.key] = fpAbsent
 	}
 }
 
+// nameOf records o's name for its key and for the other ids the catalog
+// says name it (layout.Kind.Aliases: an application's appId, a role
+// definition's templateId); the first object to claim an id keeps it.
 func (pl *planner) nameOf(o *Object) {
 	n := displayName(o)
 	if n == o.Key {
 		return
 	}
-	if _, ok := pl.names[strings.ToLower(o.Key)]; !ok {
-		pl.names[strings.ToLower(o.Key)] = n
-	}
-	if o.Kind.Name == "applications" {
-		if a := str(o.Data["appId"]); a != "" {
-			pl.names[strings.ToLower(a)] = n
-		}
-	}
-	if t := str(o.Data["templateId"]); t != "" {
-		if _, ok := pl.names[strings.ToLower(t)]; !ok {
-			pl.names[strings.ToLower(t)] = n
+	for _, id := range append(o.Kind.AliasesOf(o.Key, o.Data), o.Key) {
+		if _, ok := pl.names[strings.ToLower(id)]; !ok {
+			pl.names[strings.ToLower(id)] = n
 		}
 	}
 }
 
+// displayName is the name people know o by (diff.DisplayName), else its key.
 func displayName(o *Object) string {
-	for _, p := range []string{"displayName", "userPrincipalName", "name"} {
-		if s, ok := o.Data[p].(string); ok && s != "" {
-			return s
-		}
+	if n, ok := diff.DisplayName(o.Data); ok {
+		return n
 	}
 	return o.Key
 }

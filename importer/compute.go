@@ -82,7 +82,7 @@ type objState struct {
 	key     string // translated key (the tenant's key when it exists)
 	live    *Object
 	bin     *Object
-	mode    string   // live, bin, create, skip
+	mode    mode
 	main    string   // id of the create or restore action
 	holder  string   // placeholder of the new id
 	appHold string   // placeholder of the new appId
@@ -90,12 +90,23 @@ type objState struct {
 	via     []string // ids of the actions writing viaAction properties
 }
 
+// mode is what becomes of a desired object.
+type mode uint8
+
+const (
+	modeLive   mode = iota + 1 // in the tenant: updated
+	modeBin                    // in a recycle bin: restored, then updated
+	modeCreate                 // gone for good: created
+	modeSkip                   // gone and cannot be created (the plan says why)
+)
+
 type planner struct {
 	in          *Input
 	p           *Plan
 	states      []*objState
 	creating    map[string]*objState // lower translated key → state (create)
 	creatingApp map[string]*objState // lower appId → application being created
+	holders     map[string]*objState // placeholder (new id or appId) → state (create)
 	restoring   map[string]*objState // lower key → state (bin)
 	restoringAp map[string]*objState // lower appId → application being restored
 	planned     map[string]bool      // lower keys of objects in the plan
@@ -105,6 +116,7 @@ type planner struct {
 	objActions  map[string][]string         // kind/lower live key → action ids on it
 	held        map[string][]heldAssignment // lower principal id → app role assignments at REV it holds (apps.go)
 	activating  map[string]string           // lower role template id → action activating it (roles.go)
+	rev         map[string]*Object          // directory roles and eligibilities at REV (roles.go)
 }
 
 // Compute turns an Input into a Plan. It does no I/O.
@@ -125,7 +137,7 @@ func Compute(in *Input) (*Plan, error) {
 			Selectors: in.Selectors, Selection: in.Selection, Options: in.Options, Created: in.Now.UTC().Truncate(time.Second),
 			Actions: []Action{}, Live: map[string]string{},
 		},
-		creating: map[string]*objState{}, creatingApp: map[string]*objState{},
+		creating: map[string]*objState{}, creatingApp: map[string]*objState{}, holders: map[string]*objState{},
 		restoring: map[string]*objState{}, restoringAp: map[string]*objState{},
 		planned: map[string]bool{}, names: map[string]string{}, schemas: map[string]*schemas.Schema{},
 		byAction: map[string]int{}, objActions: map[string][]string{},
@@ -138,12 +150,12 @@ func Compute(in *Input) (*Plan, error) {
 	pl.selectedNotLicensed()
 	for _, s := range pl.states {
 		switch s.mode {
-		case "live":
+		case modeLive:
 			pl.update(s, s.live, "")
 			pl.children(s, s.live, false)
-		case "bin":
+		case modeBin:
 			pl.restore(s)
-		case "create":
+		case modeCreate:
 			pl.create(s)
 		}
 		pl.credentials(s)
@@ -185,7 +197,7 @@ func (pl *planner) add(s *objState, a Action) string {
 	if a.Key == "" {
 		a.Key = s.orig
 	}
-	if a.LiveKey == "" && s.mode != "create" && !strings.EqualFold(s.key, a.Key) {
+	if a.LiveKey == "" && s.mode != modeCreate && !strings.EqualFold(s.key, a.Key) {
 		a.LiveKey = s.key
 	}
 	if a.Name == "" {

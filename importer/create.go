@@ -29,7 +29,7 @@ func (pl *planner) restore(s *objState) {
 		warns = append(warns, "restoring an application does not restore its service principal: select the service principal too if it was deleted")
 	}
 	s.main = pl.add(s, Action{Op: OpRestore, Request: Request{Method: "POST", Path: restorePath(k, s.bin.Key)}, DependsOn: deps, Warnings: warns,
-		Changes: []Change{{Path: "(object)", Action: "replaced", Before: "in the recycle bin since " + str(s.bin.Data["deletedDateTime"]), After: "restored with its id"}}})
+		Changes: []Change{{Path: "(object)", Action: diff.Replaced, Before: "in the recycle bin since " + str(s.bin.Data["deletedDateTime"]), After: "restored with its id"}}})
 	pl.update(s, s.bin, s.main)
 	pl.children(s, nil, true)
 }
@@ -55,7 +55,7 @@ func (pl *planner) create(s *objState) {
 			continue
 		}
 		b[p] = stripReadOnly(k, sch, p, layout.Copy(v))
-		changes = append(changes, Change{Path: p, Action: string(diff.Added), After: v, RefKinds: refKindsOf(k, p)})
+		changes = append(changes, Change{Path: p, Action: diff.Added, After: v, RefKinds: refKindsOf(k, p)})
 	}
 	sendIDOnly(k, b)
 	var deps []string
@@ -80,8 +80,7 @@ func (pl *planner) create(s *objState) {
 			}
 		}
 	case "role-eligibility-schedules":
-		b = map[string]any{"action": "adminAssign", "justification": "entrasnap restore",
-			"principalId": want["principalId"], "roleDefinitionId": want["roleDefinitionId"], "directoryScopeId": want["directoryScopeId"]}
+		b = scheduleRequest(k, "adminAssign", want)
 		if si, ok := want["scheduleInfo"]; ok && si != nil {
 			b["scheduleInfo"] = si
 		}

@@ -64,13 +64,11 @@ func (pl *planner) deletes() {
 				pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: o.Key, Name: displayName(o)})
 				continue
 			}
-			s := &objState{d: o, k: k, key: o.Key, orig: o.Key, live: o, mode: "live"}
+			s := &objState{d: o, k: k, key: o.Key, orig: o.Key, live: o, mode: modeLive}
 			a := Action{Op: OpDelete, Removal: true, Request: Request{Method: "DELETE", Path: itemPath(k, o.Key)},
-				Changes: []Change{{Path: "(object)", Action: string(diff.Removed), Before: "not in the snapshot at REV"}}}
-			if k.Name == "role-eligibility-schedules" {
-				a.Request = Request{Method: "POST", Path: createPath(k), Body: body(map[string]any{"action": "adminRemove",
-					"principalId": o.Data["principalId"], "roleDefinitionId": o.Data["roleDefinitionId"], "directoryScopeId": o.Data["directoryScopeId"],
-					"justification": "entrasnap restore"})}
+				Changes: []Change{{Path: "(object)", Action: diff.Removed, Before: "not in the snapshot at REV"}}}
+			if _, ok := scheduled[k.Name]; ok {
+				a.Request = Request{Method: "POST", Path: createPath(k), Body: body(scheduleRequest(k, "adminRemove", o.Data))}
 			}
 			if k.SoftDelete != "" {
 				a.Warnings = append(a.Warnings, "goes to the recycle bin, where it can be restored for 30 days")

@@ -17,11 +17,11 @@ func (pl *planner) effective(s *objState, current *Object) (map[string]any, []st
 		return data, warns
 	}
 	if pl.in.Options.CAState != CAStateAsIs && str(data["state"]) == "enabled" {
-		wasOn := current != nil && s.mode == "live" && str(current.Data["state"]) == "enabled"
+		wasOn := current != nil && s.mode == modeLive && str(current.Data["state"]) == "enabled"
 		if !wasOn {
 			data["state"] = caReportOnly
 			switch {
-			case s.mode == "bin":
+			case s.mode == modeBin:
 				warns = append(warns, "restored in report-only state (it was enabled at REV): Graph restores it as it was deleted, and the next request sets report-only; review its sign-in logs, then enable it or restore again with --ca-state as-is")
 			case current != nil && str(current.Data["state"]) == caReportOnly:
 				warns = append(warns, "kept in report-only state (it was enabled at REV): enable it after review, or restore again with --ca-state as-is")

@@ -14,11 +14,11 @@ func (pl *planner) credentials(s *objState) {
 	}
 	var current *Object
 	switch s.mode {
-	case "live":
+	case modeLive:
 		current = s.live
-	case "bin":
+	case modeBin:
 		current = s.bin
-	case "create":
+	case modeCreate:
 	default:
 		return
 	}

@@ -1,8 +1,9 @@
 package importer
 
 import (
-	"fmt"
+	"container/heap"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -104,45 +105,10 @@ func (pl *planner) order() {
 		}
 	}
 	sort.SliceStable(main, func(i, j int) bool { return rank[main[i].Kind] < rank[main[j].Kind] })
-	acts := append(main, removals...)
-	index := map[string]int{}
-	for i, a := range acts {
-		index[a.ID] = i
-	}
-	placed := make([]bool, len(acts))
-	var out []Action
-	for len(out) < len(acts) {
-		progress := false
-		for i, a := range acts {
-			if placed[i] {
-				continue
-			}
-			ready := true
-			for _, d := range a.DependsOn {
-				if j, ok := index[d]; ok && !placed[j] {
-					ready = false
-					break
-				}
-			}
-			if ready {
-				placed[i] = true
-				out = append(out, a)
-				progress = true
-				break // restart from the top: earlier actions first
-			}
-		}
-		if !progress { // a cycle: keep the rest as they are; apply refuses it
-			for i, a := range acts {
-				if !placed[i] {
-					out = append(out, a)
-					placed[i] = true
-				}
-			}
-		}
-	}
-	renum := map[string]string{}
+	out := topological(append(main, removals...))
+	renum := make(map[string]string, len(out))
 	for i := range out {
-		renum[out[i].ID] = fmt.Sprintf("%d", i+1)
+		renum[out[i].ID] = strconv.Itoa(i + 1)
 	}
 	for i := range out {
 		out[i].ID = renum[out[i].ID]
@@ -156,11 +122,65 @@ func (pl *planner) order() {
 	pl.p.Actions = out
 }
 
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
+// topological returns acts so that each follows the actions it depends on,
+// choosing at every step the earliest action in acts whose dependencies are
+// placed (Kahn's algorithm with a min-heap of positions: O(n log n) in
+// actions plus dependencies). Actions in a cycle keep their order at the
+// end; apply refuses such a plan.
+func topological(acts []Action) []Action {
+	index := make(map[string]int, len(acts))
+	for i, a := range acts {
+		index[a.ID] = i
 	}
+	waits := make([]int, len(acts))  // unplaced dependencies of each action
+	next := make([][]int, len(acts)) // actions waiting for each action
+	ready := &minHeap{}
+	for i, a := range acts {
+		for _, d := range a.DependsOn {
+			if j, ok := index[d]; ok {
+				waits[i]++
+				next[j] = append(next[j], i)
+			}
+		}
+		if waits[i] == 0 {
+			heap.Push(ready, i)
+		}
+	}
+	placed := make([]bool, len(acts))
+	out := make([]Action, 0, len(acts))
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
+		placed[i] = true
+		out = append(out, acts[i])
+		for _, j := range next[i] {
+			if waits[j]--; waits[j] == 0 {
+				heap.Push(ready, j)
+			}
+		}
+	}
+	for i, a := range acts { // a cycle: the rest as they are
+		if !placed[i] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+type minHeap []int
+
+func (h minHeap) Len() int           { return len(h) }
+func (h minHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h minHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *minHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *minHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
 	return n
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -76,13 +77,13 @@ type Request struct {
 // Change is one property change of an action, for review: before is the
 // live value, after the value sent.
 type Change struct {
-	Path     string   `json:"path"`
-	Action   string   `json:"action"` // added, removed, changed (a set), replaced
-	Before   any      `json:"before,omitempty"`
-	After    any      `json:"after,omitempty"`
-	Added    []any    `json:"added,omitempty"`
-	Removed  []any    `json:"removed,omitempty"`
-	RefKinds []string `json:"refKinds,omitempty"`
+	Path     string      `json:"path"`
+	Action   diff.Action `json:"action"` // added, removed, changed (a set), replaced
+	Before   any         `json:"before,omitempty"`
+	After    any         `json:"after,omitempty"`
+	Added    []any       `json:"added,omitempty"`
+	Removed  []any       `json:"removed,omitempty"`
+	RefKinds []string    `json:"refKinds,omitempty"`
 }
 
 // Action is one write.

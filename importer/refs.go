@@ -34,7 +34,7 @@ func (pl *planner) translate(o *Object) *Object {
 	data := layout.Copy(o.Data).(map[string]any)
 	k := o.Kind
 	for _, r := range k.Refs {
-		walkRef(data, r, func(id string) string { return pl.tr(r.Kinds, id) })
+		r.Walk(data, func(id string) string { return pl.tr(r.Kinds, id) })
 	}
 	key := o.Key
 	if !k.Singleton {
@@ -93,7 +93,7 @@ func mainDep(s *objState) string {
 // file), the ids of objects being created by their placeholders.
 func (pl *planner) mapRefs(k *layout.Kind, data map[string]any) {
 	for _, r := range k.Refs {
-		walkRef(data, r, func(id string) string {
+		r.Walk(data, func(id string) string {
 			n, _ := pl.ref(r.Kinds, id)
 			return n
 		})
@@ -105,12 +105,10 @@ func (pl *planner) mapRefs(k *layout.Kind, data map[string]any) {
 func (pl *planner) depsOf(k *layout.Kind, b map[string]any) []string {
 	var deps []string
 	for _, r := range k.Refs {
-		walkRef(layout.Copy(b), r, func(id string) string {
+		r.Walk(b, func(id string) string {
 			if strings.HasPrefix(id, "{{new") {
-				for _, s := range pl.creating {
-					if s.holder == id || s.appHold == id {
-						deps = append(deps, mainDep(s))
-					}
+				if s := pl.holders[id]; s != nil {
+					deps = append(deps, mainDep(s))
 				}
 				return id
 			}
@@ -147,7 +145,7 @@ func (pl *planner) danglingRefs(s *objState, data map[string]any, warns *[]strin
 		if _, child := isChild(s.k, topProp(r.Path)); child {
 			continue
 		}
-		walkRef(layout.Copy(data), r, func(id string) string {
+		r.Walk(data, func(id string) string {
 			switch pl.refState(id) {
 			case RefDeleted:
 				*warns = append(*warns, fmt.Sprintf("%s names %s, which is in the recycle bin: add it to the selection, or Graph may refuse this write", r.Path, pl.refName(id)))
@@ -172,7 +170,7 @@ func refKindsOf(k *layout.Kind, p string) []string {
 func refsOf(k *layout.Kind, data map[string]any) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range k.Refs {
-		walkRef(layout.Copy(data), r, func(id string) string {
+		r.Walk(data, func(id string) string {
 			out[strings.ToLower(id)] = true
 			return id
 		})
@@ -191,7 +189,7 @@ func (pl *planner) references() {
 		old[strings.ToLower(s.key)] = s
 	}
 	for _, s := range pl.states {
-		if s.mode == "create" && s.holder != "" {
+		if s.mode == modeCreate && s.holder != "" {
 			old[strings.ToLower(s.d.Key)] = s
 		}
 	}
@@ -199,7 +197,7 @@ func (pl *planner) references() {
 	for _, o := range pl.in.Others {
 		k := o.Kind
 		for _, r := range k.Refs {
-			walkRef(layout.Copy(o.Data), r, func(id string) string {
+			r.Walk(o.Data, func(id string) string {
 				if s := old[strings.ToLower(pl.tr(r.Kinds, id))]; s != nil {
 					pl.p.References = append(pl.p.References, Reference{Kind: k.Name, Key: o.Key, Name: displayName(o), File: o.Path, Property: r.Path, OldID: id})
 					referrers[s] = append(referrers[s], k.Name)

@@ -79,6 +79,75 @@ func notUpdatable(k *layout.Kind, top string) bool {
 // noUpdate are kinds Graph does not PATCH: a difference means remove and add.
 var noUpdate = map[string]bool{"role-assignments": true, "role-eligibility-schedules": true}
 
+// scheduled are kinds Graph writes only through schedule requests (POST to
+// createPath with an action: adminAssign, adminRemove), with the properties
+// naming the schedule (unifiedroleeligibilityschedulerequest-post-...).
+var scheduled = map[string][]string{"role-eligibility-schedules": {"principalId", "roleDefinitionId", "directoryScopeId"}}
+
+// scheduleRequest is the body of a schedule request of kind k for the
+// schedule data names.
+func scheduleRequest(k *layout.Kind, action string, data map[string]any) map[string]any {
+	b := map[string]any{"action": action, "justification": "entrasnap restore"}
+	for _, p := range scheduled[k.Name] {
+		b[p] = data[p]
+	}
+	return b
+}
+
+// childWrite is how restore writes the items of a child collection that
+// holds objects, not references (a reference is added with POST
+// {collection}/$ref and removed with DELETE {collection}/{id}/$ref).
+type childWrite struct {
+	// target is the property naming what an item grants or links to
+	// ("principalId"; dotted when nested).
+	target string
+	// root, when set, is the collection the items are written in instead
+	// of the parent's (delegated grants: oauth2permissiongrant-post).
+	root string
+	// body is what adds item m to parent, ref being its target as the
+	// request names it, with the actions it waits for besides the target's.
+	body func(pl *planner, parent, ref string, m map[string]any) (map[string]any, []string)
+}
+
+// childWrites are, by "kind/child", the child collections restore writes.
+var childWrites = map[string]childWrite{
+	"service-principals/appRoleAssignedTo": {target: "principalId", // serviceprincipal-post-approleassignedto
+		body: func(_ *planner, parent, ref string, m map[string]any) (map[string]any, []string) {
+			return map[string]any{"principalId": ref, "resourceId": parent, "appRoleId": m["appRoleId"]}, nil
+		}},
+	"service-principals/oauth2PermissionGrants": {target: "resourceId", root: "/v1.0/oauth2PermissionGrants",
+		body: func(pl *planner, parent, _ string, m map[string]any) (map[string]any, []string) {
+			res, deps := pl.ref([]string{"service-principals"}, str(m["resourceId"]))
+			var principal any
+			if p := str(m["principalId"]); p != "" {
+				pr, pdeps := pl.ref([]string{"users"}, p)
+				principal, deps = pr, append(deps, pdeps...)
+			}
+			return map[string]any{"clientId": parent, "consentType": m["consentType"], "principalId": principal, "resourceId": res, "scope": m["scope"]}, deps
+		}},
+	"administrative-units/scopedRoleMembers": {target: "roleMemberInfo.id", // administrativeunit-post-scopedrolemembers
+		body: func(pl *planner, _, ref string, m map[string]any) (map[string]any, []string) {
+			role, deps := pl.directoryRole(str(m["roleId"])) // roles.go: activated first if it must be
+			return map[string]any{"roleId": role, "roleMemberInfo": map[string]any{"id": ref}}, deps
+		}},
+}
+
+// childPath is the collection the items of child ch of parent are written in.
+func childPath(k *layout.Kind, ch layout.Child, parent string) string {
+	if w := childWrites[k.Name+"/"+ch.Name]; w.root != "" {
+		return w.root
+	}
+	return childColl(k, ch, parent)
+}
+
+// childTarget is what an item of child ch grants or links to.
+func childTarget(k *layout.Kind, ch layout.Child, m map[string]any) string {
+	if w, ok := childWrites[k.Name+"/"+ch.Name]; ok {
+		return str(dig(m, strings.Split(w.target, ".")...))
+	}
+	return str(m["id"])
+}
+
 // remapped are the kinds whose objects get a new key from Graph when created.
 func remapped(k *layout.Kind) bool {
 	switch k.Name {

@@ -81,7 +81,7 @@ func scaleInput(tb testing.TB, n int) *Input {
 			members = append(members, scaleID('a', (i*7+j*13)%users))
 		}
 		if extraMember && extra > 0 {
-			members = append(members, scaleID('a', users+i%extra))
+			members = append(members, scaleID('a', users+(i/4)%extra))
 		}
 		return scaleObj(tb, "groups", scaleID('b', i), map[string]any{"displayName": fmt.Sprintf("Group %d", i),
 			"mailNickname": fmt.Sprintf("g%d", i), "securityEnabled": true, "mailEnabled": false, "groupTypes": []any{},
@@ -120,5 +120,70 @@ func BenchmarkComputeAll(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestComputeAllScale plans a restore --all of 100,000 objects: every
+// action follows what it depends on, each object gone for good is created
+// once, and each live user not at REV is deleted after the writes to the
+// groups that name it. (Ordering the actions was quadratic: this took
+// minutes.)
+func TestComputeAllScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plans 100,000 objects")
+	}
+	const n = 100_000
+	in := scaleInput(t, n)
+	gone := 0
+	for _, o := range in.Desired {
+		if in.Live[o.Kind.Name][strings.ToLower(o.Key)] == nil && in.Deleted[strings.ToLower(o.Key)] == nil {
+			gone++
+		}
+	}
+	p, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkOrder(p); err != nil {
+		t.Fatal(err)
+	}
+	pos := map[string]int{}
+	for i, a := range p.Actions {
+		pos[a.ID] = i
+		for _, d := range a.DependsOn {
+			if j, ok := pos[d]; !ok || j >= i {
+				t.Fatalf("action %s (%s %s) comes before action %s it depends on", a.ID, a.Op, a.Key, d)
+			}
+		}
+	}
+	c := p.Counts()
+	if c[OpCreate] != gone || c[OpRestore] != len(in.Deleted) || c[OpDelete] != n*3/4/100 {
+		t.Errorf("counts %v: want %d creates, %d restores, %d deletes", c, gone, len(in.Deleted), n*3/4/100)
+	}
+	for _, a := range p.Actions {
+		if a.Op != OpDelete {
+			continue
+		}
+		waitsForGroup := false
+		for _, d := range a.DependsOn {
+			waitsForGroup = waitsForGroup || p.Actions[pos[d]].Kind == "groups"
+		}
+		if !waitsForGroup {
+			t.Fatalf("delete of %s does not wait for the group writes naming it: %v", a.Key, a.DependsOn)
+		}
+	}
+}
+
+// topological takes, at each step, the earliest action whose dependencies
+// are placed, and leaves actions in a cycle at the end in their order.
+func TestTopologicalEarliestReadyFirst(t *testing.T) {
+	acts := []Action{{ID: "a", DependsOn: []string{"c"}}, {ID: "b"}, {ID: "c", DependsOn: []string{"b", "x"}},
+		{ID: "d"}, {ID: "e", DependsOn: []string{"f"}}, {ID: "f", DependsOn: []string{"e"}}, {ID: "g", DependsOn: []string{"a"}}}
+	var got []string
+	for _, a := range topological(acts) {
+		got = append(got, a.ID)
+	}
+	if s := strings.Join(got, ","); s != "b,c,a,d,g,e,f" {
+		t.Errorf("order %s, want b,c,a,d,g,e,f", s)
 	}
 }

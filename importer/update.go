@@ -125,20 +125,14 @@ func (pl *planner) replaceEligibility(s *objState, current *Object, want map[str
 		return
 	}
 	k := s.k
-	ids := map[string]any{"principalId": current.Data["principalId"], "roleDefinitionId": current.Data["roleDefinitionId"],
-		"directoryScopeId": current.Data["directoryScopeId"]}
-	remove := map[string]any{"action": "adminRemove", "justification": "entrasnap restore"}
-	assign := map[string]any{"action": "adminAssign", "justification": "entrasnap restore",
-		"scheduleInfo": map[string]any{"expiration": layout.Copy(expiration(want))}}
-	for f, v := range ids {
-		remove[f], assign[f] = v, v
-	}
+	remove, assign := scheduleRequest(k, "adminRemove", current.Data), scheduleRequest(k, "adminAssign", current.Data)
+	assign["scheduleInfo"] = map[string]any{"expiration": layout.Copy(expiration(want))}
 	var deps []string
 	if dep != "" {
 		deps = append(deps, dep)
 	}
 	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: createPath(k), Body: body(remove)}, DependsOn: deps,
-		Changes:  []Change{{Path: "scheduleInfo.expiration", Action: string(diff.Replaced), Before: expiration(current.Data), After: expiration(want)}},
+		Changes:  []Change{{Path: "scheduleInfo.expiration", Action: diff.Replaced, Before: expiration(current.Data), After: expiration(want)}},
 		Warnings: []string{"Graph does not update eligibility schedules: the eligibility is removed and assigned again with the snapshot's expiration, starting now"}})
 	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(assign)}, DependsOn: []string{rm}})
 }
@@ -151,7 +145,7 @@ func (pl *planner) note(s *objState, warns []string) {
 }
 
 func changeOf(pc diff.PropChange) Change {
-	return Change{Path: pc.Path, Action: string(pc.Action), Before: pc.Old, After: pc.New,
+	return Change{Path: pc.Path, Action: pc.Action, Before: pc.Old, After: pc.New,
 		Added: pc.Added, Removed: pc.Removed, RefKinds: pc.RefKinds}
 }
 

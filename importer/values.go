@@ -8,50 +8,6 @@ import (
 	"github.com/entrasnap/entrasnap/schemas"
 )
 
-// walkRef calls fn on every id a reference r names and stores what it
-// returns; values that name nothing (no r.Prefix) are left alone.
-func walkRef(v any, r layout.Ref, fn func(string) string) {
-	walkRefs(v, strings.Split(r.Path, "."), func(s string) string {
-		id, ok := r.ID(s)
-		if !ok {
-			return s
-		}
-		return r.Value(fn(id))
-	})
-}
-
-// walkRefs calls fn on every id at a reference path ("members[].id",
-// "conditions.users.includeGroups") and stores what it returns.
-func walkRefs(v any, segs []string, fn func(string) string) {
-	m, ok := v.(map[string]any)
-	if !ok || len(segs) == 0 {
-		return
-	}
-	name, arr := strings.CutSuffix(segs[0], "[]")
-	if len(segs) == 1 {
-		switch x := m[name].(type) {
-		case string:
-			if x != "" {
-				m[name] = fn(x)
-			}
-		case []any:
-			for i, e := range x {
-				if s, ok := e.(string); ok && s != "" {
-					x[i] = fn(s)
-				}
-			}
-		}
-		return
-	}
-	if arr {
-		for _, e := range asSlice(m[name]) {
-			walkRefs(e, segs[1:], fn)
-		}
-		return
-	}
-	walkRefs(m[name], segs[1:], fn)
-}
-
 // stripReadOnly removes the read-only parts of a value sent whole.
 func stripReadOnly(k *layout.Kind, sch *schemas.Schema, path string, v any) any {
 	switch x := v.(type) {
