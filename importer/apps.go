@@ -334,3 +334,46 @@ func (pl *planner) clientAssignment(s *objState, r *Object, m map[string]any) {
 	}
 	pl.add(s, a)
 }
+
+// ---- credentials ----
+
+// credentials lists the secrets and certificates that must be re-issued.
+func (pl *planner) credentials(s *objState) {
+	if s.k.Name != "applications" && s.k.Name != "service-principals" {
+		return
+	}
+	var current *Object
+	switch s.mode {
+	case modeLive:
+		current = s.live
+	case modeBin:
+		current = s.bin
+	case modeCreate:
+	default:
+		return
+	}
+	have := map[string]bool{}
+	if current != nil {
+		for _, p := range []string{"passwordCredentials", "keyCredentials"} {
+			for _, c := range asSlice(current.Data[p]) {
+				if m, ok := c.(map[string]any); ok {
+					have[strings.ToLower(str(m["keyId"]))] = true
+				}
+			}
+		}
+	}
+	for _, p := range []string{"passwordCredentials", "keyCredentials"} {
+		typ := "client secret"
+		if p == "keyCredentials" {
+			typ = "certificate"
+		}
+		for _, c := range asSlice(s.d.Data[p]) {
+			m, ok := c.(map[string]any)
+			if !ok || have[strings.ToLower(str(m["keyId"]))] {
+				continue
+			}
+			pl.p.Credentials = append(pl.p.Credentials, Credential{Kind: s.k.Name, Key: s.d.Key, Name: displayName(s.d), Type: typ,
+				KeyID: str(m["keyId"]), DisplayName: str(m["displayName"]), Expires: str(m["endDateTime"])})
+		}
+	}
+}

@@ -106,19 +106,10 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			if ch.Refs {
 				a.Op, a.Request.Path = OpRemoveLink, a.Request.Path+"/$ref"
 			}
-			a.Changes = []Change{{Path: ch.Name, Action: diff.Changed, Removed: []any{m}, RefKinds: childRefKinds(k, ch)}}
+			a.Changes = []Change{{Path: ch.Name, Action: diff.Changed, Removed: []any{m}, RefKinds: refKindsOf(k, ch.Name)}}
 			pl.add(s, a)
 		}
 	}
-}
-
-func childRefKinds(k *layout.Kind, ch layout.Child) []string {
-	for _, r := range k.Refs {
-		if strings.HasPrefix(r.Path, ch.Name+"[]") {
-			return r.Kinds
-		}
-	}
-	return nil
 }
 
 func normScope(s string) string {
@@ -131,7 +122,7 @@ func normScope(s string) string {
 func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[string]any, parentDeps []string, ensure bool) string {
 	k := s.k
 	target := childTarget(k, ch, m)
-	kinds := childRefKinds(k, ch)
+	kinds := refKindsOf(k, ch.Name)
 	switch pl.refState(target) {
 	case RefDeleted:
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s is in the recycle bin and was not added back: add it to the selection to restore it", k.Title, label(s.d), ch.Name, pl.refName(target)))

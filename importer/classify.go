@@ -27,25 +27,14 @@ func (pl *planner) classify() error {
 		}
 		return a.Key < b.Key
 	})
+	for _, o := range append(append([]*Object(nil), pl.in.Others...), desired...) {
+		pl.nameOf(o)
+	}
 	natural := map[string]map[string]*Object{}
 	for kind, objs := range pl.in.Live {
-		k, _ := layout.Lookup(kind)
-		m := map[string]*Object{}
+		natural[kind] = map[string]*Object{}
 		for _, o := range objs {
-			if k != nil {
-				m[naturalKey(k, o.Data, o.Key)] = o
-			}
-		}
-		natural[kind] = m
-	}
-	for _, o := range pl.in.Others {
-		pl.nameOf(o)
-	}
-	for _, o := range desired {
-		pl.nameOf(o)
-	}
-	for _, objs := range pl.in.Live {
-		for _, o := range objs {
+			natural[kind][naturalKey(o.Kind, o.Data, o.Key)] = o
 			pl.nameOf(o)
 		}
 	}
@@ -85,13 +74,7 @@ func (pl *planner) classify() error {
 			}
 		} else {
 			s.mode = modeCreate
-			if why, ok := noCreate[k.Name]; ok || k.Singleton {
-				if k.Singleton {
-					why = "a singleton cannot be created"
-				}
-				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
-				s.mode = modeSkip
-			} else if why := cannotCreate(k, s.d.Data); why != "" {
+			if why := cannotCreate(k, s.d.Data); why != "" {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
 				s.mode = modeSkip
 			} else if why := pl.pimActivation(o); why != "" { // roles.go

@@ -222,3 +222,23 @@ func body(v any) json.RawMessage {
 	}
 	return b
 }
+
+// snapshotWarnings says when the selected objects of a kind are not as at
+// REV (the kind was carried forward) and when the live tenant is unknown.
+func (pl *planner) snapshotWarnings() {
+	counts := map[string]int{}
+	for _, s := range pl.states {
+		if _, ok := pl.in.Incomplete[s.k.Name]; ok {
+			counts[s.k.Name]++
+		}
+	}
+	for _, k := range layout.Kinds() {
+		if n := counts[k.Name]; n > 0 {
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: the selected objects (%d) may be older than %s: the snapshot holds this kind incomplete (%s)",
+				k.Title, n, pl.in.Rev, pl.in.Incomplete[k.Name]))
+		}
+	}
+	if pl.in.TenantID == "" {
+		pl.p.Warnings = append(pl.p.Warnings, "the tenant Graph answers for is unknown (/organization cannot be read and the token has no tid claim): this plan cannot be applied")
+	}
+}

@@ -45,7 +45,7 @@ func (pl *planner) create(s *objState) {
 	var changes []Change
 	for _, p := range sortedKeys(want) {
 		v := want[p]
-		if _, child := isChild(k, p); child || v == nil {
+		if isChild(k, p) || v == nil {
 			continue
 		}
 		if p == k.KeyProp() && remapped(k) {

@@ -23,12 +23,7 @@ func (pl *planner) deletes() {
 	for _, n := range pl.in.Selection.Kinds {
 		selected[n] = true
 	}
-	type del struct {
-		k  *layout.Kind
-		o  *Object
-		id string
-	}
-	var dels []del
+	var dels [][2]string // lower key of the deleted object, id of its delete
 	for i := len(kinds) - 1; i >= 0; i-- {
 		k := kinds[i]
 		if !selected[k.Name] || noDelete[k.Name] || k.Singleton {
@@ -73,7 +68,7 @@ func (pl *planner) deletes() {
 			if k.SoftDelete != "" {
 				a.Warnings = append(a.Warnings, "goes to the recycle bin, where it can be restored for 30 days")
 			}
-			dels = append(dels, del{k, o, pl.add(s, a)})
+			dels = append(dels, [2]string{strings.ToLower(o.Key), pl.add(s, a)})
 		}
 		if spared > 0 {
 			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %d live objects not in the snapshot at %s are not deleted: the snapshot holds this kind incomplete (%s)",
@@ -88,21 +83,17 @@ func (pl *planner) deletes() {
 	}
 	referrers := map[string][]string{} // lower id → "kind/lower key" of live objects naming it
 	for kind, objs := range pl.in.Live {
-		k, _ := layout.Lookup(kind)
-		if k == nil {
-			continue
-		}
 		for _, o := range objs {
-			for id := range refsOf(k, o.Data) {
+			for id := range refsOf(o.Kind, o.Data) {
 				referrers[id] = append(referrers[id], kind+"/"+strings.ToLower(o.Key))
 			}
 		}
 	}
 	for _, d := range dels {
-		a := pl.action(d.id)
-		for _, obj := range referrers[strings.ToLower(d.o.Key)] {
+		a := pl.action(d[1])
+		for _, obj := range referrers[d[0]] {
 			for _, id := range pl.objActions[obj] {
-				if id != d.id {
+				if id != d[1] {
 					a.DependsOn = append(a.DependsOn, id)
 				}
 			}

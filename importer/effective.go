@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -40,7 +41,7 @@ func (pl *planner) effective(s *objState, current *Object) (map[string]any, []st
 			want := asSlice(users[p])
 			for _, v := range cur {
 				id := str(v)
-				if !pl.in.BreakGlass[strings.ToLower(id)] || containsFold(want, id) {
+				if !pl.in.BreakGlass[strings.ToLower(id)] || slices.ContainsFunc(want, func(w any) bool { return strings.EqualFold(str(w), id) }) {
 					continue
 				}
 				want = append(want, id)

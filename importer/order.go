@@ -30,7 +30,7 @@ func (pl *planner) finish() {
 		a.DependsOn = uniq(a.DependsOn)
 	}
 	pl.order()
-	pl.names2()
+	pl.collectNames()
 }
 
 // order puts the actions in dependency order and renumbers them: kinds
@@ -38,63 +38,36 @@ func (pl *planner) finish() {
 // otherwise), each kind's actions together, removals last; then a stable
 // topological pass guarantees every action follows what it depends on.
 func (pl *planner) order() {
-	kindOf := map[string]string{}
-	for _, a := range pl.p.Actions {
-		kindOf[a.ID] = a.Kind
+	kinds, pos := layout.Kinds(), map[string]int{}
+	for i, k := range kinds {
+		pos[k.Name] = i
+	}
+	deps := func(acts []Action) func(i int) []int {
+		index := make(map[string]int, len(acts))
+		for i, a := range acts {
+			index[a.ID] = i
+		}
+		return func(i int) (out []int) {
+			for _, d := range acts[i].DependsOn {
+				if j, ok := index[d]; ok {
+					out = append(out, j)
+				}
+			}
+			return out
+		}
+	}
+	after := make([][]int, len(kinds)) // kinds each kind's writes wait for
+	of := deps(pl.p.Actions)
+	for i, a := range pl.p.Actions {
+		for _, j := range of(i) {
+			if k := pl.p.Actions[j].Kind; !a.Removal && k != a.Kind {
+				after[pos[a.Kind]] = append(after[pos[a.Kind]], pos[k])
+			}
+		}
 	}
 	rank := map[string]int{}
-	for i, k := range layout.Kinds() {
-		rank[k.Name] = i
-	}
-	after := map[string]map[string]bool{} // kind → kinds it waits for
-	for _, a := range pl.p.Actions {
-		if a.Removal {
-			continue
-		}
-		for _, d := range a.DependsOn {
-			if k := kindOf[d]; k != "" && k != a.Kind {
-				if after[a.Kind] == nil {
-					after[a.Kind] = map[string]bool{}
-				}
-				after[a.Kind][k] = true
-			}
-		}
-	}
-	var kinds []string
-	for _, k := range layout.Kinds() {
-		kinds = append(kinds, k.Name)
-	}
-	done := map[string]bool{}
-	var korder []string
-	for len(korder) < len(kinds) {
-		picked := false
-		for _, k := range kinds {
-			if done[k] {
-				continue
-			}
-			ready := true
-			for w := range after[k] {
-				if !done[w] {
-					ready = false
-				}
-			}
-			if ready {
-				done[k], picked = true, true
-				korder = append(korder, k)
-				break
-			}
-		}
-		if !picked { // kinds waiting on each other: catalog order for the rest
-			for _, k := range kinds {
-				if !done[k] {
-					done[k] = true
-					korder = append(korder, k)
-				}
-			}
-		}
-	}
-	for i, k := range korder {
-		rank[k] = i
+	for r, i := range topological(len(kinds), func(i int) []int { return after[i] }) {
+		rank[kinds[i].Name] = r
 	}
 	var main, removals []Action
 	for _, a := range pl.p.Actions {
@@ -105,7 +78,11 @@ func (pl *planner) order() {
 		}
 	}
 	sort.SliceStable(main, func(i, j int) bool { return rank[main[i].Kind] < rank[main[j].Kind] })
-	out := topological(append(main, removals...))
+	acts := append(main, removals...)
+	out := make([]Action, 0, len(acts))
+	for _, i := range topological(len(acts), deps(acts)) {
+		out = append(out, acts[i])
+	}
 	renum := make(map[string]string, len(out))
 	for i := range out {
 		renum[out[i].ID] = strconv.Itoa(i + 1)
@@ -122,45 +99,34 @@ func (pl *planner) order() {
 	pl.p.Actions = out
 }
 
-// topological returns acts so that each follows the actions it depends on,
-// choosing at every step the earliest action in acts whose dependencies are
-// placed (Kahn's algorithm with a min-heap of positions: O(n log n) in
-// actions plus dependencies). Actions in a cycle keep their order at the
-// end; apply refuses such a plan.
-func topological(acts []Action) []Action {
-	index := make(map[string]int, len(acts))
-	for i, a := range acts {
-		index[a.ID] = i
-	}
-	waits := make([]int, len(acts))  // unplaced dependencies of each action
-	next := make([][]int, len(acts)) // actions waiting for each action
-	ready := &minHeap{}
-	for i, a := range acts {
-		for _, d := range a.DependsOn {
-			if j, ok := index[d]; ok {
-				waits[i]++
-				next[j] = append(next[j], i)
-			}
+// topological orders 0..n-1 so that each follows its deps, taking at every
+// step the smallest whose deps are placed (Kahn's algorithm with a
+// min-heap: O((n+e) log n)); those in a cycle come last, in order (apply
+// refuses a plan with one).
+func topological(n int, deps func(i int) []int) []int {
+	waits, next, ready := make([]int, n), make([][]int, n), &minHeap{}
+	for i := 0; i < n; i++ {
+		for _, j := range deps(i) {
+			waits[i]++
+			next[j] = append(next[j], i)
 		}
 		if waits[i] == 0 {
 			heap.Push(ready, i)
 		}
 	}
-	placed := make([]bool, len(acts))
-	out := make([]Action, 0, len(acts))
+	out, placed := make([]int, 0, n), make([]bool, n)
 	for ready.Len() > 0 {
 		i := heap.Pop(ready).(int)
-		placed[i] = true
-		out = append(out, acts[i])
+		out, placed[i] = append(out, i), true
 		for _, j := range next[i] {
 			if waits[j]--; waits[j] == 0 {
 				heap.Push(ready, j)
 			}
 		}
 	}
-	for i, a := range acts { // a cycle: the rest as they are
+	for i := 0; i < n; i++ {
 		if !placed[i] {
-			out = append(out, a)
+			out = append(out, i)
 		}
 	}
 	return out
@@ -184,8 +150,8 @@ func atoi(s string) int {
 	return n
 }
 
-// names2 collects the names the plan mentions.
-func (pl *planner) names2() {
+// collectNames collects the names the plan mentions.
+func (pl *planner) collectNames() {
 	names := map[string]string{}
 	var visit func(v any)
 	visit = func(v any) {
@@ -205,14 +171,9 @@ func (pl *planner) names2() {
 		}
 	}
 	for _, a := range pl.p.Actions {
-		visit(a.Key)
-		visit(a.LiveKey)
-		visit(a.Target)
+		visit([]any{a.Key, a.LiveKey, a.Target})
 		for _, c := range a.Changes {
-			visit(c.Before)
-			visit(c.After)
-			visit(c.Added)
-			visit(c.Removed)
+			visit([]any{c.Before, c.After, c.Added, c.Removed})
 		}
 	}
 	for _, k := range pl.p.Kept {

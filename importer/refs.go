@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -14,15 +15,15 @@ func (pl *planner) tr(kinds []string, id string) string {
 		return n
 	}
 	for _, k := range kinds {
-		if k == "applications" {
-			if n, ok := pl.in.IDMap.ResolveAppID(id); ok {
-				return n
-			}
+		n, ok := "", false
+		switch k {
+		case "applications":
+			n, ok = pl.in.IDMap.ResolveAppID(id)
+		case "directory-roles":
+			n, ok = pl.liveDirectoryRole(id) // roles.go
 		}
-		if k == "directory-roles" {
-			if n, ok := pl.liveDirectoryRole(id); ok { // roles.go
-				return n
-			}
+		if ok {
+			return n
 		}
 	}
 	return id
@@ -57,13 +58,7 @@ func (pl *planner) translate(o *Object) *Object {
 // ref maps a referenced id for a request: a placeholder when the object
 // is being created, with the actions the request must wait for.
 func (pl *planner) ref(kinds []string, id string) (string, []string) {
-	isApp := false
-	for _, k := range kinds {
-		if k == "applications" {
-			isApp = true
-		}
-	}
-	if isApp {
+	if slices.Contains(kinds, "applications") {
 		if s := pl.creatingApp[strings.ToLower(id)]; s != nil {
 			return s.appHold, []string{mainDep(s)}
 		}
@@ -142,7 +137,7 @@ func (pl *planner) refName(id string) string {
 // being restored.
 func (pl *planner) danglingRefs(s *objState, data map[string]any, warns *[]string) {
 	for _, r := range s.k.Refs {
-		if _, child := isChild(s.k, topProp(r.Path)); child {
+		if isChild(s.k, topProp(r.Path)) {
 			continue
 		}
 		r.Walk(data, func(id string) string {

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -73,7 +74,7 @@ var updatable = map[string][]string{
 // notUpdatable reports whether a PATCH of kind k never sends top.
 func notUpdatable(k *layout.Kind, top string) bool {
 	list, ok := updatable[k.Name]
-	return ok && !contains(list, top)
+	return ok && !slices.Contains(list, top)
 }
 
 // noUpdate are kinds Graph does not PATCH: a difference means remove and add.
@@ -253,30 +254,13 @@ func caBin(k *layout.Kind) string {
 func readOnly(k *layout.Kind, sch *schemas.Schema, path string) bool {
 	top, _, _ := strings.Cut(path, ".")
 	top = strings.TrimSuffix(top, "[]")
-	for _, p := range k.ReadOnly {
-		if p == top || p == path {
-			return true
-		}
-	}
-	return sch != nil && sch.ReadOnly(path)
+	return slices.Contains(k.ReadOnly, top) || slices.Contains(k.ReadOnly, path) || sch != nil && sch.ReadOnly(path)
 }
 
-func isCreateOnly(k *layout.Kind, prop string) bool {
-	for _, p := range createOnly[k.Name] {
-		if p == prop {
-			return true
-		}
-	}
-	return false
-}
+func isCreateOnly(k *layout.Kind, prop string) bool { return slices.Contains(createOnly[k.Name], prop) }
 
-func isChild(k *layout.Kind, prop string) (layout.Child, bool) {
-	for _, c := range k.Children {
-		if c.Name == prop {
-			return c, true
-		}
-	}
-	return layout.Child{}, false
+func isChild(k *layout.Kind, prop string) bool {
+	return slices.ContainsFunc(k.Children, func(c layout.Child) bool { return c.Name == prop })
 }
 
 // synced reports whether an object is mastered on premises.
@@ -342,6 +326,60 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 	for _, p := range k.WritePermissions {
 		if !strings.Contains(p, ".Read.") {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ---- values ----
+
+// stripReadOnly removes the read-only parts of a value sent whole.
+func stripReadOnly(k *layout.Kind, sch *schemas.Schema, path string, v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for key, e := range x {
+			p := path + "." + key
+			if key != "@odata.type" && readOnly(k, sch, p) {
+				delete(x, key)
+				continue
+			}
+			x[key] = stripReadOnly(k, sch, p, e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = stripReadOnly(k, sch, path+"[]", e)
+		}
+	}
+	return v
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func sortAny(a []any) {
+	sort.SliceStable(a, func(i, j int) bool { return strings.ToLower(str(a[i])) < strings.ToLower(str(a[j])) })
+}
+
+func uniq(s []string) []string {
+	if len(s) < 2 {
+		return s
+	}
+	seen := map[string]bool{}
+	out := s[:0:0]
+	for _, x := range s {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
 		}
 	}
 	return out

@@ -180,8 +180,19 @@ func TestTopologicalEarliestReadyFirst(t *testing.T) {
 	acts := []Action{{ID: "a", DependsOn: []string{"c"}}, {ID: "b"}, {ID: "c", DependsOn: []string{"b", "x"}},
 		{ID: "d"}, {ID: "e", DependsOn: []string{"f"}}, {ID: "f", DependsOn: []string{"e"}}, {ID: "g", DependsOn: []string{"a"}}}
 	var got []string
-	for _, a := range topological(acts) {
-		got = append(got, a.ID)
+	index := map[string]int{}
+	for i, a := range acts {
+		index[a.ID] = i
+	}
+	for _, i := range topological(len(acts), func(i int) (out []int) {
+		for _, d := range acts[i].DependsOn {
+			if j, ok := index[d]; ok {
+				out = append(out, j)
+			}
+		}
+		return out
+	}) {
+		got = append(got, acts[i].ID)
 	}
 	if s := strings.Join(got, ","); s != "b,c,a,d,g,e,f" {
 		t.Errorf("order %s, want b,c,a,d,g,e,f", s)

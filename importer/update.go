@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -47,7 +48,7 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		}
 	}
 	for _, top := range sortedKeys(byTop) {
-		if _, child := isChild(k, top); child || top == "@odata.type" || top == k.KeyProp() {
+		if isChild(k, top) || top == "@odata.type" || top == k.KeyProp() {
 			continue
 		}
 		if _, inDesired := want[top]; !inDesired {
@@ -68,7 +69,7 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 			warns = append(warns, w)
 			continue
 		}
-		if isSynced && !contains(cloudMastered[k.Name], top) {
+		if isSynced && !slices.Contains(cloudMastered[k.Name], top) {
 			onPrem = append(onPrem, top)
 			continue
 		}
