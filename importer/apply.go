@@ -464,16 +464,42 @@ func (r *runner) progress(ar ActionResult) {
 	r.o.Progress(ar)
 }
 
-// fill replaces the placeholders of s.
+// maxPlaceholder bounds the placeholders fill looks up ({{newAppId:<id>}}).
+const maxPlaceholder = 256
+
+// fill replaces the placeholders of s, looking each "{{...}}" up (not
+// trying every known placeholder on every request: a restore of many
+// objects would be quadratic).
 func (r *runner) fill(s string) (string, error) {
 	if !strings.Contains(s, "{{") {
 		return s, nil
 	}
+	var b strings.Builder
 	r.mu.Lock()
-	for k, v := range r.values {
-		s = strings.ReplaceAll(s, k, v)
+	done, end := 0, -1 // s[:done] is written; s[end:] starts with the "}}" closing s[i:]
+	for i := 0; ; i++ {
+		k := strings.Index(s[i:], "{{")
+		if k < 0 {
+			break
+		}
+		if i += k; end < i {
+			e := strings.Index(s[i:], "}}")
+			if e < 0 {
+				break
+			}
+			end = i + e
+		}
+		if end+2-i > maxPlaceholder {
+			continue
+		}
+		if v, ok := r.values[s[i:end+2]]; ok {
+			b.WriteString(s[done:i] + v)
+			done, i = end+2, end+1
+		}
 	}
 	r.mu.Unlock()
+	b.WriteString(s[done:])
+	s = b.String()
 	if strings.Contains(s, "{{generated-password}}") {
 		pw, err := password()
 		if err != nil {

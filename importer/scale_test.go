@@ -198,3 +198,50 @@ func TestTopologicalEarliestReadyFirst(t *testing.T) {
 		t.Errorf("order %s, want b,c,a,d,g,e,f", s)
 	}
 }
+
+// fill looks each placeholder up: known ones are replaced (also after a
+// stray brace), unknown new ids refused, the generated password filled,
+// and a hostile body of braces is passed through.
+func TestFillLooksPlaceholdersUp(t *testing.T) {
+	r := &runner{values: map[string]string{"{{graph}}": "https://g", "{{new:a}}": "A", "{{newAppId:b}}": "B"}}
+	for in, want := range map[string]string{
+		"{{graph}}/v1.0/directoryObjects/{{new:a}}":              "https://g/v1.0/directoryObjects/A",
+		`{"x":"{{{new:a}}}","y":["{{newAppId:b}}","{{new:a}}"]}`: `{"x":"{A}","y":["B","A"]}`,
+		"{{other}} {{graph}":                                     "{{other}} {{graph}",
+		"plain":                                                  "plain",
+	} {
+		if got, err := r.fill(in); err != nil || got != want {
+			t.Errorf("fill(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := r.fill("/v1.0/users/{{new:zz}}"); err == nil || !strings.Contains(err.Error(), "{{new:zz}} is not known") {
+		t.Errorf("unknown placeholder: %v", err)
+	}
+	if got, err := r.fill(`{"password":"{{generated-password}}"}`); err != nil || strings.Contains(got, "{{") || len(got) < 30 {
+		t.Errorf("password: %q %v", got, err)
+	}
+	hostile := strings.Repeat("{", 1<<20) + "}}" + strings.Repeat("{{x", 1<<18)
+	if got, err := r.fill(hostile); err != nil || got != hostile {
+		t.Errorf("hostile body changed (%v)", err)
+	}
+}
+
+// BenchmarkFill fills one request per placeholder of a large restore.
+func BenchmarkFill(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			r := &runner{values: map[string]string{"{{graph}}": "https://graph.microsoft.com"}}
+			for i := 0; i < n; i++ {
+				r.values["{{new:"+scaleID('a', i)+"}}"] = scaleID('f', i)
+			}
+			b.ResetTimer()
+			for k := 0; k < b.N; k++ {
+				for i := 0; i < n; i++ {
+					if _, err := r.fill(`{"@odata.id":"{{graph}}/v1.0/directoryObjects/{{new:` + scaleID('a', i) + `}}"}`); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
