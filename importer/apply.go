@@ -464,16 +464,10 @@ func (r *runner) progress(ar ActionResult) {
 	r.o.Progress(ar)
 }
 
-// maxPlaceholder bounds the placeholders fill looks up ({{newAppId:<id>}}).
-const maxPlaceholder = 256
-
-// fill replaces the placeholders of s, looking each "{{...}}" up (not
-// trying every known placeholder on every request: a restore of many
-// objects would be quadratic).
+// fill replaces the placeholders of s, looking each "{{...}}" of up to 256
+// bytes up (not trying every known placeholder on every request: a restore
+// of many objects would be quadratic).
 func (r *runner) fill(s string) (string, error) {
-	if !strings.Contains(s, "{{") {
-		return s, nil
-	}
 	var b strings.Builder
 	r.mu.Lock()
 	done, end := 0, -1 // s[:done] is written; s[end:] starts with the "}}" closing s[i:]
@@ -489,10 +483,7 @@ func (r *runner) fill(s string) (string, error) {
 			}
 			end = i + e
 		}
-		if end+2-i > maxPlaceholder {
-			continue
-		}
-		if v, ok := r.values[s[i:end+2]]; ok {
+		if v, ok := r.values[s[i:min(end+2, i+256)]]; ok && end+2-i <= 256 {
 			b.WriteString(s[done:i] + v)
 			done, i = end+2, end+1
 		}

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,14 +15,8 @@ import (
 // marks adds that may find the relationship there already.
 func (pl *planner) children(s *objState, current *Object, ensure bool) {
 	k := s.k
-	parent := s.key
+	parent := cmp.Or(s.holder, s.key) // a placeholder only when s is created
 	var parentDeps []string
-	if s.mode == modeCreate {
-		parent = s.holder
-		if parent == "" {
-			parent = s.key
-		}
-	}
 	if s.main != "" {
 		parentDeps = []string{s.main}
 	}

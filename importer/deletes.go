@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -19,14 +20,10 @@ func (pl *planner) deletes() {
 	}
 	// Kinds in reverse catalog order: what references others goes first.
 	kinds := layout.Kinds()
-	selected := map[string]bool{}
-	for _, n := range pl.in.Selection.Kinds {
-		selected[n] = true
-	}
 	var dels [][2]string // lower key of the deleted object, id of its delete
 	for i := len(kinds) - 1; i >= 0; i-- {
 		k := kinds[i]
-		if !selected[k.Name] || noDelete[k.Name] || k.Singleton {
+		if !slices.Contains(pl.in.Selection.Kinds, k.Name) || noDelete[k.Name] || k.Singleton {
 			continue
 		}
 		live := pl.in.Live[k.Name]
