@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -240,8 +241,12 @@ func (p *Plan) Kinds() []*layout.Kind {
 	return out
 }
 
-// Action returns the action with id, or nil.
+// Action returns the action with id, or nil. Compute numbers actions 1..n
+// in order, so that place is tried first (one lookup per action's result).
 func (p *Plan) Action(id string) *Action {
+	if i, err := strconv.Atoi(id); err == nil && i > 0 && i <= len(p.Actions) && p.Actions[i-1].ID == id {
+		return &p.Actions[i-1]
+	}
 	for i := range p.Actions {
 		if p.Actions[i].ID == id {
 			return &p.Actions[i]

@@ -245,3 +245,19 @@ func BenchmarkFill(b *testing.B) {
 		})
 	}
 }
+
+// Plan.Action finds an action by id where Compute puts it and, in a plan
+// numbered otherwise (a decoded file), anywhere.
+func TestPlanActionByID(t *testing.T) {
+	p := &Plan{Actions: []Action{{ID: "1"}, {ID: "2"}, {ID: "7"}, {ID: "3"}, {ID: "01"}}}
+	for _, id := range []string{"1", "2", "7", "3", "01"} {
+		if a := p.Action(id); a == nil || a.ID != id {
+			t.Errorf("Action(%q) = %+v", id, a)
+		}
+	}
+	for _, id := range []string{"4", "0", "-1", "", "x", "99999999999999999999"} {
+		if a := p.Action(id); a != nil {
+			t.Errorf("Action(%q) = %+v, want nil", id, a)
+		}
+	}
+}
