@@ -38,50 +38,57 @@ func (pl *planner) finish() {
 // otherwise), each kind's actions together, removals last; then a stable
 // topological pass guarantees every action follows what it depends on.
 func (pl *planner) order() {
-	kinds, pos := layout.Kinds(), map[string]int{}
+	acts, kinds, pos := pl.p.Actions, layout.Kinds(), map[string]int{}
 	for i, k := range kinds {
 		pos[k.Name] = i
 	}
-	deps := func(acts []Action) func(i int) []int {
-		index := make(map[string]int, len(acts))
-		for i, a := range acts {
-			index[a.ID] = i
-		}
-		return func(i int) (out []int) {
-			for _, d := range acts[i].DependsOn {
-				if j, ok := index[d]; ok {
-					out = append(out, j)
-				}
+	index := make(map[string]int, len(acts)) // action id → its index in acts
+	for i, a := range acts {
+		index[a.ID] = i
+	}
+	deps := func(i int) (out []int) {
+		for _, d := range acts[i].DependsOn {
+			if j, ok := index[d]; ok {
+				out = append(out, j)
 			}
-			return out
 		}
+		return out
 	}
 	after := make([][]int, len(kinds)) // kinds each kind's writes wait for
-	of := deps(pl.p.Actions)
-	for i, a := range pl.p.Actions {
-		for _, j := range of(i) {
-			if k := pl.p.Actions[j].Kind; !a.Removal && k != a.Kind {
+	for i, a := range acts {
+		for _, j := range deps(i) {
+			if k := acts[j].Kind; !a.Removal && k != a.Kind {
 				after[pos[a.Kind]] = append(after[pos[a.Kind]], pos[k])
 			}
 		}
 	}
-	rank := map[string]int{}
+	rank := make([]int, len(kinds)) // by catalog index
 	for r, i := range topological(len(kinds), func(i int) []int { return after[i] }) {
-		rank[kinds[i].Name] = r
+		rank[i] = r
 	}
-	var main, removals []Action
-	for _, a := range pl.p.Actions {
-		if a.Removal {
-			removals = append(removals, a)
-		} else {
-			main = append(main, a)
+	key := func(i int) int { // removals last
+		if acts[i].Removal {
+			return len(kinds)
 		}
+		return rank[pos[acts[i].Kind]]
 	}
-	sort.SliceStable(main, func(i, j int) bool { return rank[main[i].Kind] < rank[main[j].Kind] })
-	acts := append(main, removals...)
+	seq, place := make([]int, len(acts)), make([]int, len(acts)) // place → action, action → place
+	for i := range seq {
+		seq[i] = i
+	}
+	sort.SliceStable(seq, func(x, y int) bool { return key(seq[x]) < key(seq[y]) })
+	for p, i := range seq {
+		place[i] = p
+	}
 	out := make([]Action, 0, len(acts))
-	for _, i := range topological(len(acts), deps(acts)) {
-		out = append(out, acts[i])
+	for _, p := range topological(len(seq), func(p int) []int {
+		ds := deps(seq[p])
+		for k, j := range ds {
+			ds[k] = place[j]
+		}
+		return ds
+	}) {
+		out = append(out, acts[seq[p]])
 	}
 	renum := make(map[string]string, len(out))
 	for i := range out {
