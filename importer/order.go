@@ -66,17 +66,14 @@ func (pl *planner) order() {
 	for r, i := range topological(len(kinds), func(i int) []int { return after[i] }) {
 		rank[i] = r
 	}
-	key := func(i int) int { // removals last
-		if acts[i].Removal {
-			return len(kinds)
+	seq, place, key := make([]int, len(acts)), make([]int, len(acts)), make([]int, len(acts)) // place → action, action → place
+	for i, a := range acts {
+		seq[i], key[i] = i, len(kinds) // removals last
+		if !a.Removal {
+			key[i] = rank[pos[a.Kind]]
 		}
-		return rank[pos[acts[i].Kind]]
 	}
-	seq, place := make([]int, len(acts)), make([]int, len(acts)) // place → action, action → place
-	for i := range seq {
-		seq[i] = i
-	}
-	sort.SliceStable(seq, func(x, y int) bool { return key(seq[x]) < key(seq[y]) })
+	sort.SliceStable(seq, func(x, y int) bool { return key[seq[x]] < key[seq[y]] })
 	for p, i := range seq {
 		place[i] = p
 	}
@@ -145,12 +142,7 @@ func (h minHeap) Len() int           { return len(h) }
 func (h minHeap) Less(i, j int) bool { return h[i] < h[j] }
 func (h minHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *minHeap) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *minHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
+func (h *minHeap) Pop() any          { x := (*h)[len(*h)-1]; *h = (*h)[:len(*h)-1]; return x }
 
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
