@@ -464,16 +464,33 @@ func (r *runner) progress(ar ActionResult) {
 	r.o.Progress(ar)
 }
 
-// fill replaces the placeholders of s.
+// fill replaces the placeholders of s, looking each "{{...}}" of up to 256
+// bytes up (not trying every known placeholder on every request: a restore
+// of many objects would be quadratic).
 func (r *runner) fill(s string) (string, error) {
-	if !strings.Contains(s, "{{") {
-		return s, nil
-	}
+	var b strings.Builder
 	r.mu.Lock()
-	for k, v := range r.values {
-		s = strings.ReplaceAll(s, k, v)
+	done, end := 0, -1 // s[:done] is written; s[end:] starts with the "}}" closing s[i:]
+	for i := 0; ; i++ {
+		k := strings.Index(s[i:], "{{")
+		if k < 0 {
+			break
+		}
+		if i += k; end < i {
+			e := strings.Index(s[i:], "}}")
+			if e < 0 {
+				break
+			}
+			end = i + e
+		}
+		if v, ok := r.values[s[i:min(end+2, i+256)]]; ok && end+2-i <= 256 {
+			b.WriteString(s[done:i] + v)
+			done, i = end+2, end+1
+		}
 	}
 	r.mu.Unlock()
+	b.WriteString(s[done:])
+	s = b.String()
 	if strings.Contains(s, "{{generated-password}}") {
 		pw, err := password()
 		if err != nil {

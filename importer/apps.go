@@ -83,7 +83,7 @@ func (pl *planner) disableEntitlements(s *objState, current *Object, b map[strin
 		live := stripReadOnly(k, sch, "appRoles", layout.Copy(orEmpty(current.Data["appRoles"]))).([]any)
 		if off := toDisable(live, asSlice(want)); len(off) > 0 {
 			step["appRoles"] = live
-			changes = append(changes, Change{Path: "appRoles", Action: string(diff.Replaced), Before: "enabled", After: "disabled: " + strings.Join(off, ", ")})
+			changes = append(changes, Change{Path: "appRoles", Action: diff.Replaced, Before: "enabled", After: "disabled: " + strings.Join(off, ", ")})
 			names = append(names, "app roles "+strings.Join(off, ", "))
 		}
 	}
@@ -93,7 +93,7 @@ func (pl *planner) disableEntitlements(s *objState, current *Object, b map[strin
 			live := asSlice(cp["oauth2PermissionScopes"])
 			if off := toDisable(live, asSlice(api["oauth2PermissionScopes"])); len(off) > 0 {
 				step["api"] = cp
-				changes = append(changes, Change{Path: "api.oauth2PermissionScopes", Action: string(diff.Replaced), Before: "enabled", After: "disabled: " + strings.Join(off, ", ")})
+				changes = append(changes, Change{Path: "api.oauth2PermissionScopes", Action: diff.Replaced, Before: "enabled", After: "disabled: " + strings.Join(off, ", ")})
 				names = append(names, "permission scopes "+strings.Join(off, ", "))
 			}
 		}
@@ -238,7 +238,7 @@ func (pl *planner) setAppIDURIs(s *objState, old, uris []any) {
 	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(s.k, s.holder), Body: body(map[string]any{"identifierUris": uris})},
 		DependsOn: []string{s.main},
-		Changes:   []Change{{Path: "identifierUris", Action: string(diff.Replaced), Before: old, After: uris}},
+		Changes:   []Change{{Path: "identifierUris", Action: diff.Replaced, Before: old, After: uris}},
 		Warnings: []string{"the identifier URIs named the old application (client) id: they are set with the new one once Graph has given it " +
 			"(Graph accepts api://{guid} only with the application's own id); clients that request tokens for the old URI must be updated"}})
 }
@@ -252,7 +252,7 @@ func (pl *planner) setAppIDURIs(s *objState, old, uris []any) {
 // recreated client gets them back under its new id; a live one gets back
 // what is missing.
 func (pl *planner) clientAssignments(s *objState) {
-	if s.k.Name != "service-principals" || s.mode == "skip" {
+	if s.k.Name != "service-principals" || s.mode == modeSkip {
 		return
 	}
 	if pl.held == nil {
@@ -311,13 +311,13 @@ func (pl *planner) clientAssignment(s *objState, r *Object, m map[string]any) {
 	var deps []string
 	ensure := false
 	switch s.mode {
-	case "create":
+	case modeCreate:
 		principal = s.holder
 		deps = []string{s.main}
-	case "bin":
+	case modeBin:
 		deps, ensure = []string{s.main}, true
 	}
-	if s.mode != "create" {
+	if s.mode != modeCreate {
 		for _, it := range asSlice(live.Data["appRoleAssignedTo"]) {
 			if h, ok := it.(map[string]any); ok && strings.EqualFold(str(h["principalId"]), s.key) && strings.EqualFold(str(h["appRoleId"]), role) {
 				return
@@ -327,10 +327,53 @@ func (pl *planner) clientAssignment(s *objState, r *Object, m map[string]any) {
 	a := Action{Op: OpAddChild, Relationship: "appRoleAssignments", Target: rk, Ensure: ensure, DependsOn: deps,
 		Request: Request{Method: "POST", Path: itemPath(s.k, rk) + "/appRoleAssignedTo",
 			Body: body(map[string]any{"principalId": principal, "resourceId": rk, "appRoleId": role})},
-		Changes:     []Change{{Path: "appRoleAssignments", Action: string(diff.Changed), Added: []any{map[string]any{"resourceId": rk, "appRoleId": role}}, RefKinds: []string{"service-principals"}}},
+		Changes:     []Change{{Path: "appRoleAssignments", Action: diff.Changed, Added: []any{map[string]any{"resourceId": rk, "appRoleId": role}}, RefKinds: []string{"service-principals"}}},
 		Permissions: []string{"AppRoleAssignment.ReadWrite.All|Application.ReadWrite.All"}}
-	if s.mode == "create" {
+	if s.mode == modeCreate {
 		a.Warnings = []string{fmt.Sprintf("application permission held on %s at REV (in its appRoleAssignedTo), granted again to the new service principal", pl.refName(rk))}
 	}
 	pl.add(s, a)
+}
+
+// ---- credentials ----
+
+// credentials lists the secrets and certificates that must be re-issued.
+func (pl *planner) credentials(s *objState) {
+	if s.k.Name != "applications" && s.k.Name != "service-principals" {
+		return
+	}
+	var current *Object
+	switch s.mode {
+	case modeLive:
+		current = s.live
+	case modeBin:
+		current = s.bin
+	case modeCreate:
+	default:
+		return
+	}
+	have := map[string]bool{}
+	if current != nil {
+		for _, p := range []string{"passwordCredentials", "keyCredentials"} {
+			for _, c := range asSlice(current.Data[p]) {
+				if m, ok := c.(map[string]any); ok {
+					have[strings.ToLower(str(m["keyId"]))] = true
+				}
+			}
+		}
+	}
+	for _, p := range []string{"passwordCredentials", "keyCredentials"} {
+		typ := "client secret"
+		if p == "keyCredentials" {
+			typ = "certificate"
+		}
+		for _, c := range asSlice(s.d.Data[p]) {
+			m, ok := c.(map[string]any)
+			if !ok || have[strings.ToLower(str(m["keyId"]))] {
+				continue
+			}
+			pl.p.Credentials = append(pl.p.Credentials, Credential{Kind: s.k.Name, Key: s.d.Key, Name: displayName(s.d), Type: typ,
+				KeyID: str(m["keyId"]), DisplayName: str(m["displayName"]), Expires: str(m["endDateTime"])})
+		}
+	}
 }

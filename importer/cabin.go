@@ -61,7 +61,7 @@ func binRefusal(err error) string {
 func (pl *planner) binWarnings() {
 	for _, s := range pl.states {
 		why, ok := pl.in.BinUnread[s.k.Name]
-		if !ok || s.mode != "create" || s.main == "" {
+		if !ok || s.mode != modeCreate || s.main == "" {
 			continue
 		}
 		if a := pl.action(s.main); a != nil {

@@ -24,7 +24,9 @@
 // an export, so live and desired compare like two snapshots), the recycle
 // bins where a selected object is missing, and whether objects referenced
 // from outside the selection exist. Compute (compute.go) is pure: it turns
-// that Input into a Plan, following the rules of issue 5:
+// that Input into a Plan (one file per step: classify, refs, effective,
+// update, create, children, deletes, order; per-kind facts and request
+// builders in rules.go), following the rules of issue 5:
 //
 //   - an object that exists is PATCHed with the writable top-level
 //     properties that differ, each sent whole (collections and complex

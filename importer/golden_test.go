@@ -2,8 +2,11 @@ package importer
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/internal/golden"
 )
 
@@ -43,4 +46,25 @@ func TestPlanGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "plan.json", js)
+}
+
+// A plan saved by an earlier entrasnap (the golden plan file, written
+// before plan modes and change actions were typed) decodes and encodes to
+// the same bytes: the types changed, the format did not.
+func TestSavedPlanStillDecodes(t *testing.T) {
+	saved, err := os.ReadFile(filepath.Join("testdata", "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Decode(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := p.Encode()
+	if err != nil || !bytes.Equal(again, saved) {
+		t.Fatalf("re-encoded plan differs (%v):\n%s", err, again)
+	}
+	if p.Actions[0].Changes[0].Action != diff.Added {
+		t.Errorf("first change %q, want %q", p.Actions[0].Changes[0].Action, diff.Added)
+	}
 }

@@ -95,6 +95,12 @@ func sameRefs(a, b any) bool {
 
 // cannotCreate says why Graph will not create a gone object, or "".
 func cannotCreate(k *layout.Kind, data map[string]any) string {
+	if k.Singleton {
+		return "a singleton cannot be created"
+	}
+	if why, ok := noCreate[k.Name]; ok {
+		return why
+	}
 	if k.Name == "groups" && exchangeManaged(data) {
 		return "a mail-enabled security group or distribution list is managed by Exchange and cannot be created through Graph: recreate it in Exchange"
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,4 +177,10 @@ func git(t testing.TB, dir string, args ...string) string {
 func fsck(t testing.TB, dir string) {
 	t.Helper()
 	gitcheck.Fsck(t, dir)
+}
+
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+func containsFold(list []any, s string) bool {
+	return slices.ContainsFunc(list, func(e any) bool { return strings.EqualFold(str(e), s) })
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -29,11 +30,9 @@ type NotLicensed struct {
 // notLicensed records o, of a kind the tenant is not licensed for, in the
 // plan instead of planning it.
 func (pl *planner) notLicensed(o *Object, licence string) {
-	for i := range pl.p.NotLicensed {
-		if pl.p.NotLicensed[i].Kind == o.Kind.Name {
-			pl.p.NotLicensed[i].Objects++
-			return
-		}
+	if i := slices.IndexFunc(pl.p.NotLicensed, func(n NotLicensed) bool { return n.Kind == o.Kind.Name }); i >= 0 {
+		pl.p.NotLicensed[i].Objects++
+		return
 	}
 	pl.p.NotLicensed = append(pl.p.NotLicensed, NotLicensed{Kind: o.Kind.Name, Licence: licence, Objects: 1})
 }
@@ -47,11 +46,7 @@ func (pl *planner) selectedNotLicensed() {
 		if lic == "" {
 			continue
 		}
-		found := false
-		for _, n := range pl.p.NotLicensed {
-			found = found || n.Kind == name
-		}
-		if !found {
+		if !slices.ContainsFunc(pl.p.NotLicensed, func(n NotLicensed) bool { return n.Kind == name }) {
 			pl.p.NotLicensed = append(pl.p.NotLicensed, NotLicensed{Kind: name, Licence: lic})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -23,12 +24,9 @@ import (
 func actionPermissions(s *objState, a *Action) []string {
 	out := permissionsFor(s.k, a.Op, a.Relationship)
 	add := func(p string) {
-		for _, x := range out {
-			if x == p {
-				return
-			}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
 		}
-		out = append(out, p)
 	}
 	switch s.k.Name {
 	case "users":

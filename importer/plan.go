@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -76,13 +78,13 @@ type Request struct {
 // Change is one property change of an action, for review: before is the
 // live value, after the value sent.
 type Change struct {
-	Path     string   `json:"path"`
-	Action   string   `json:"action"` // added, removed, changed (a set), replaced
-	Before   any      `json:"before,omitempty"`
-	After    any      `json:"after,omitempty"`
-	Added    []any    `json:"added,omitempty"`
-	Removed  []any    `json:"removed,omitempty"`
-	RefKinds []string `json:"refKinds,omitempty"`
+	Path     string      `json:"path"`
+	Action   diff.Action `json:"action"` // added, removed, changed (a set), replaced
+	Before   any         `json:"before,omitempty"`
+	After    any         `json:"after,omitempty"`
+	Added    []any       `json:"added,omitempty"`
+	Removed  []any       `json:"removed,omitempty"`
+	RefKinds []string    `json:"refKinds,omitempty"`
 }
 
 // Action is one write.
@@ -239,8 +241,12 @@ func (p *Plan) Kinds() []*layout.Kind {
 	return out
 }
 
-// Action returns the action with id, or nil.
+// Action returns the action with id, or nil. Compute numbers actions 1..n
+// in order, so that place is tried first (one lookup per action's result).
 func (p *Plan) Action(id string) *Action {
+	if i, err := strconv.Atoi(id); err == nil && i > 0 && i <= len(p.Actions) && p.Actions[i-1].ID == id {
+		return &p.Actions[i-1]
+	}
 	for i := range p.Actions {
 		if p.Actions[i].ID == id {
 			return &p.Actions[i]

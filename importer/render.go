@@ -205,7 +205,7 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 func safe(s string) string { return layout.Safe(s) }
 
 func propChange(c Change) diff.PropChange {
-	return diff.PropChange{Path: c.Path, Action: diff.Action(c.Action), Old: c.Before, New: c.After,
+	return diff.PropChange{Path: c.Path, Action: c.Action, Old: c.Before, New: c.After,
 		Added: c.Added, Removed: c.Removed, RefKinds: c.RefKinds}
 }
 

@@ -41,14 +41,34 @@ func roleManagedBy(k *layout.Kind, data map[string]any) (by, reason string) {
 
 // snapshotDirectoryRole finds the directory role id names at REV.
 func (pl *planner) snapshotDirectoryRole(id string) *Object {
+	return pl.atREV()["directory-roles/"+strings.ToLower(id)]
+}
+
+// atREV indexes the directory roles at REV by lower key and the
+// eligibilities by natural key ("kind/key"), the first of each found in
+// Others, then Desired: built once, not searched per question.
+func (pl *planner) atREV() map[string]*Object {
+	if pl.rev != nil {
+		return pl.rev
+	}
+	pl.rev = map[string]*Object{}
 	for _, list := range [][]*Object{pl.in.Others, pl.in.Desired} {
 		for _, o := range list {
-			if o.Kind.Name == "directory-roles" && strings.EqualFold(o.Key, id) {
-				return o
+			key := ""
+			switch o.Kind.Name {
+			case "directory-roles":
+				key = o.Kind.Name + "/" + strings.ToLower(o.Key)
+			case "role-eligibility-schedules":
+				key = o.Kind.Name + "/" + naturalKey(o.Kind, o.Data, o.Key)
+			default:
+				continue
+			}
+			if _, ok := pl.rev[key]; !ok {
+				pl.rev[key] = o
 			}
 		}
 	}
-	return nil
+	return pl.rev
 }
 
 // templateOf is the role template a roleId at REV stands for: its directory
@@ -111,11 +131,11 @@ func (pl *planner) directoryRole(id string) (string, []string) {
 	if so := pl.snapshotDirectoryRole(id); so != nil {
 		o = so
 	}
-	s := &objState{d: o, k: k, key: id, orig: id, mode: "create", holder: holder}
+	s := &objState{d: o, k: k, key: id, orig: id, mode: modeCreate, holder: holder}
 	pl.names[strings.ToLower(holder)] = "activated " + name
 	a := pl.add(s, Action{Op: OpCreate, Placeholder: holder,
 		Request:  Request{Method: "POST", Path: "/v1.0/directoryRoles", Body: body(map[string]any{"roleTemplateId": tmpl})},
-		Changes:  []Change{{Path: "roleTemplateId", Action: string(diff.Added), After: tmpl}},
+		Changes:  []Change{{Path: "roleTemplateId", Action: diff.Added, After: tmpl}},
 		Warnings: []string{"the role " + name + " is not activated in this tenant: a scoped role member needs its directory role, activated from its template first"}})
 	if pl.activating == nil {
 		pl.activating = map[string]string{}
@@ -141,13 +161,9 @@ func (pl *planner) pimActivation(o *Object) string {
 	if o.Kind.Name != "role-assignments" {
 		return ""
 	}
-	key := naturalKey(o.Kind, o.Data, o.Key)
-	for _, list := range [][]*Object{pl.in.Others, pl.in.Desired} {
-		for _, e := range list {
-			if e.Kind.Name == "role-eligibility-schedules" && naturalKey(e.Kind, e.Data, e.Key) == key {
-				return "the principal was eligible for this role at REV (eligibility " + e.Key + "): an assignment next to an eligibility is taken for a PIM activation, which Graph lists as an assignment until it ends; it is not made a standing assignment (activate the eligibility in PIM, or assign the role by hand if it was standing)"
-			}
-		}
+	e := pl.atREV()["role-eligibility-schedules/"+naturalKey(o.Kind, o.Data, o.Key)]
+	if e == nil {
+		return ""
 	}
-	return ""
+	return "the principal was eligible for this role at REV (eligibility " + e.Key + "): an assignment next to an eligibility is taken for a PIM activation, which Graph lists as an assignment until it ends; it is not made a standing assignment (activate the eligibility in PIM, or assign the role by hand if it was standing)"
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -73,11 +74,80 @@ var updatable = map[string][]string{
 // notUpdatable reports whether a PATCH of kind k never sends top.
 func notUpdatable(k *layout.Kind, top string) bool {
 	list, ok := updatable[k.Name]
-	return ok && !contains(list, top)
+	return ok && !slices.Contains(list, top)
 }
 
 // noUpdate are kinds Graph does not PATCH: a difference means remove and add.
 var noUpdate = map[string]bool{"role-assignments": true, "role-eligibility-schedules": true}
+
+// scheduled are kinds Graph writes only through schedule requests (POST to
+// createPath with an action: adminAssign, adminRemove), with the properties
+// naming the schedule (unifiedroleeligibilityschedulerequest-post-...).
+var scheduled = map[string][]string{"role-eligibility-schedules": {"principalId", "roleDefinitionId", "directoryScopeId"}}
+
+// scheduleRequest is the body of a schedule request of kind k for the
+// schedule data names.
+func scheduleRequest(k *layout.Kind, action string, data map[string]any) map[string]any {
+	b := map[string]any{"action": action, "justification": "entrasnap restore"}
+	for _, p := range scheduled[k.Name] {
+		b[p] = data[p]
+	}
+	return b
+}
+
+// childWrite is how restore writes the items of a child collection that
+// holds objects, not references (a reference is added with POST
+// {collection}/$ref and removed with DELETE {collection}/{id}/$ref).
+type childWrite struct {
+	// target is the property naming what an item grants or links to
+	// ("principalId"; dotted when nested).
+	target string
+	// root, when set, is the collection the items are written in instead
+	// of the parent's (delegated grants: oauth2permissiongrant-post).
+	root string
+	// body is what adds item m to parent, ref being its target as the
+	// request names it, with the actions it waits for besides the target's.
+	body func(pl *planner, parent, ref string, m map[string]any) (map[string]any, []string)
+}
+
+// childWrites are, by "kind/child", the child collections restore writes.
+var childWrites = map[string]childWrite{
+	"service-principals/appRoleAssignedTo": {target: "principalId", // serviceprincipal-post-approleassignedto
+		body: func(_ *planner, parent, ref string, m map[string]any) (map[string]any, []string) {
+			return map[string]any{"principalId": ref, "resourceId": parent, "appRoleId": m["appRoleId"]}, nil
+		}},
+	"service-principals/oauth2PermissionGrants": {target: "resourceId", root: "/v1.0/oauth2PermissionGrants",
+		body: func(pl *planner, parent, _ string, m map[string]any) (map[string]any, []string) {
+			res, deps := pl.ref([]string{"service-principals"}, str(m["resourceId"]))
+			var principal any
+			if p := str(m["principalId"]); p != "" {
+				pr, pdeps := pl.ref([]string{"users"}, p)
+				principal, deps = pr, append(deps, pdeps...)
+			}
+			return map[string]any{"clientId": parent, "consentType": m["consentType"], "principalId": principal, "resourceId": res, "scope": m["scope"]}, deps
+		}},
+	"administrative-units/scopedRoleMembers": {target: "roleMemberInfo.id", // administrativeunit-post-scopedrolemembers
+		body: func(pl *planner, _, ref string, m map[string]any) (map[string]any, []string) {
+			role, deps := pl.directoryRole(str(m["roleId"])) // roles.go: activated first if it must be
+			return map[string]any{"roleId": role, "roleMemberInfo": map[string]any{"id": ref}}, deps
+		}},
+}
+
+// childPath is the collection the items of child ch of parent are written in.
+func childPath(k *layout.Kind, ch layout.Child, parent string) string {
+	if w := childWrites[k.Name+"/"+ch.Name]; w.root != "" {
+		return w.root
+	}
+	return childColl(k, ch, parent)
+}
+
+// childTarget is what an item of child ch grants or links to.
+func childTarget(k *layout.Kind, ch layout.Child, m map[string]any) string {
+	if w, ok := childWrites[k.Name+"/"+ch.Name]; ok {
+		return str(dig(m, strings.Split(w.target, ".")...))
+	}
+	return str(m["id"])
+}
 
 // remapped are the kinds whose objects get a new key from Graph when created.
 func remapped(k *layout.Kind) bool {
@@ -184,30 +254,13 @@ func caBin(k *layout.Kind) string {
 func readOnly(k *layout.Kind, sch *schemas.Schema, path string) bool {
 	top, _, _ := strings.Cut(path, ".")
 	top = strings.TrimSuffix(top, "[]")
-	for _, p := range k.ReadOnly {
-		if p == top || p == path {
-			return true
-		}
-	}
-	return sch != nil && sch.ReadOnly(path)
+	return slices.Contains(k.ReadOnly, top) || slices.Contains(k.ReadOnly, path) || sch != nil && sch.ReadOnly(path)
 }
 
-func isCreateOnly(k *layout.Kind, prop string) bool {
-	for _, p := range createOnly[k.Name] {
-		if p == prop {
-			return true
-		}
-	}
-	return false
-}
+func isCreateOnly(k *layout.Kind, prop string) bool { return slices.Contains(createOnly[k.Name], prop) }
 
-func isChild(k *layout.Kind, prop string) (layout.Child, bool) {
-	for _, c := range k.Children {
-		if c.Name == prop {
-			return c, true
-		}
-	}
-	return layout.Child{}, false
+func isChild(k *layout.Kind, prop string) bool {
+	return slices.ContainsFunc(k.Children, func(c layout.Child) bool { return c.Name == prop })
 }
 
 // synced reports whether an object is mastered on premises.
@@ -273,6 +326,60 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 	for _, p := range k.WritePermissions {
 		if !strings.Contains(p, ".Read.") {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ---- values ----
+
+// stripReadOnly removes the read-only parts of a value sent whole.
+func stripReadOnly(k *layout.Kind, sch *schemas.Schema, path string, v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for key, e := range x {
+			p := path + "." + key
+			if key != "@odata.type" && readOnly(k, sch, p) {
+				delete(x, key)
+				continue
+			}
+			x[key] = stripReadOnly(k, sch, p, e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = stripReadOnly(k, sch, path+"[]", e)
+		}
+	}
+	return v
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func sortAny(a []any) {
+	sort.SliceStable(a, func(i, j int) bool { return strings.ToLower(str(a[i])) < strings.ToLower(str(a[j])) })
+}
+
+func uniq(s []string) []string {
+	if len(s) < 2 {
+		return s
+	}
+	seen := map[string]bool{}
+	out := s[:0:0]
+	for _, x := range s {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
 		}
 	}
 	return out

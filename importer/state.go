@@ -293,7 +293,7 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 					readKinds = false
 				}
 			}
-			walkRef(layout.Copy(d.Data), r, func(id string) string {
+			r.Walk(d.Data, func(id string) string {
 				n, _ := in.IDMap.Resolve(id)
 				if n == "" {
 					n = id

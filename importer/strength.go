@@ -121,15 +121,15 @@ func (pl *planner) combinationChild(s *objState, ch layout.Child, parent string,
 		}
 		return pl.add(s, Action{Op: OpUpdate, Relationship: ch.Name, Target: str(old["id"]), DependsOn: deps,
 			Request: Request{Method: "PATCH", Path: childColl(k, ch, parent) + "/" + str(old["id"]), Body: body(combinationBody(m))},
-			Changes: []Change{{Path: ch.Name, Action: string(diff.Changed), Removed: []any{old}, Added: []any{m}}}})
+			Changes: []Change{{Path: ch.Name, Action: diff.Changed, Removed: []any{old}, Added: []any{m}}}})
 	case m != nil:
 		return pl.add(s, Action{Op: OpAddChild, Relationship: ch.Name, Target: str(m["id"]), DependsOn: deps,
 			Request: Request{Method: "POST", Path: childColl(k, ch, parent), Body: body(combinationBody(m))},
-			Changes: []Change{{Path: ch.Name, Action: string(diff.Changed), Added: []any{m}}}})
+			Changes: []Change{{Path: ch.Name, Action: diff.Changed, Added: []any{m}}}})
 	}
 	id := pl.add(s, Action{Op: OpRemoveChild, Relationship: ch.Name, Target: str(old["id"]), Removal: true, DependsOn: parentDeps,
 		Request: Request{Method: "DELETE", Path: childColl(k, ch, parent) + "/" + str(old["id"])},
-		Changes: []Change{{Path: ch.Name, Action: string(diff.Changed), Removed: []any{old}}}})
+		Changes: []Change{{Path: ch.Name, Action: diff.Changed, Removed: []any{old}}}})
 	for _, v := range s.via {
 		if a := pl.action(v); a != nil {
 			a.DependsOn = append(a.DependsOn, id)

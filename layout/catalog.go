@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -116,6 +117,40 @@ func (r Ref) ID(v string) (id string, ok bool) {
 
 // Value is the value of r.Path that names id (r.Prefix + id).
 func (r Ref) Value(id string) string { return r.Prefix + id }
+
+// Walk calls fn on every id r names in obj (strings or string arrays at
+// r.Path; "[]" segments descend into each element), skipping values that
+// name no object (without r.Prefix, or one of r.Special), and stores what
+// fn returns in the value's place when it differs from the id.
+func (r Ref) Walk(obj any, fn func(id string) string) {
+	one := func(v string) string {
+		id, ok := r.ID(v)
+		if !ok || id == "" || slices.ContainsFunc(r.Special, func(s string) bool { return strings.EqualFold(s, id) }) {
+			return v
+		}
+		if n := fn(id); n != id {
+			return r.Value(n)
+		}
+		return v
+	}
+	walkPath(obj, strings.Split(r.Path, "."), func(m map[string]any, last string) {
+		last = strings.TrimSuffix(last, "[]")
+		switch x := m[last].(type) {
+		case string:
+			if n := one(x); n != x {
+				m[last] = n
+			}
+		case []any:
+			for i, e := range x {
+				if s, ok := e.(string); ok {
+					if n := one(s); n != s {
+						x[i] = n
+					}
+				}
+			}
+		}
+	})
+}
 
 func (k *Kind) KeyProp() string {
 	if k.Key == "" {

@@ -1,0 +1,97 @@
+package importer
+
+import (
+	"strings"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// restore plans the restore of an object in a recycle bin, then the PATCH
+// to its state at REV and its relationships.
+func (pl *planner) restore(s *objState) {
+	k := s.k
+	var deps []string
+	if k.Name == "service-principals" && s.appID != "" {
+		if a := pl.restoringAp[strings.ToLower(s.appID)]; a != nil {
+			deps = append(deps, mainDep(a))
+		}
+	}
+	// What the object names comes back first (named locations before the
+	// policies naming them).
+	named := layout.Copy(s.d.Data).(map[string]any)
+	for _, ch := range k.Children {
+		delete(named, ch.Name)
+	}
+	deps = append(deps, pl.depsOf(k, named)...)
+	var warns []string
+	if k.Name == "applications" {
+		warns = append(warns, "restoring an application does not restore its service principal: select the service principal too if it was deleted")
+	}
+	s.main = pl.add(s, Action{Op: OpRestore, Request: Request{Method: "POST", Path: restorePath(k, s.bin.Key)}, DependsOn: deps, Warnings: warns,
+		Changes: []Change{{Path: "(object)", Action: diff.Replaced, Before: "in the recycle bin since " + str(s.bin.Data["deletedDateTime"]), After: "restored with its id"}}})
+	pl.update(s, s.bin, s.main)
+	pl.children(s, nil, true)
+}
+
+// create plans a new object and its relationships.
+func (pl *planner) create(s *objState) {
+	k := s.k
+	want, warns := pl.effective(s, nil)
+	pl.danglingRefs(s, want, &warns)
+	pl.mapRefs(k, want)
+	sch := pl.schema(k)
+	b := map[string]any{}
+	var changes []Change
+	for _, p := range sortedKeys(want) {
+		v := want[p]
+		if isChild(k, p) || v == nil {
+			continue
+		}
+		if p == k.KeyProp() && remapped(k) {
+			continue
+		}
+		if p != "@odata.type" && readOnly(k, sch, p) && !isCreateOnly(k, p) {
+			continue
+		}
+		b[p] = stripReadOnly(k, sch, p, layout.Copy(v))
+		changes = append(changes, Change{Path: p, Action: diff.Added, After: v, RefKinds: refKindsOf(k, p)})
+	}
+	sendIDOnly(k, b)
+	var deps []string
+	switch k.Name {
+	case "users":
+		if isGuest(want) { // guests.go: invited again, not created
+			pl.createGuest(s, b, changes, warns)
+			return
+		}
+		b["passwordProfile"] = map[string]any{"forceChangePasswordNextSignIn": true, "password": "{{generated-password}}"}
+		warns = append(warns, "recreated without its password (passwords are never in a snapshot): apply sets a random one that nobody sees; reset it or issue a Temporary Access Pass, and re-register the user's MFA methods")
+		pl.p.Credentials = append(pl.p.Credentials, Credential{Kind: k.Name, Key: s.d.Key, Name: displayName(s.d), Type: "user password"})
+	case "service-principals":
+		if s.appID != "" {
+			n, d := pl.ref([]string{"applications"}, s.appID)
+			b["appId"] = n
+			deps = append(deps, d...)
+			for i := range changes {
+				if changes[i].Path == "appId" {
+					changes[i].After = n
+				}
+			}
+		}
+	case "role-eligibility-schedules":
+		b = scheduleRequest(k, "adminAssign", want)
+		if si, ok := want["scheduleInfo"]; ok && si != nil {
+			b["scheduleInfo"] = si
+		}
+	}
+	if k.Name == "applications" {
+		warns = append(warns, "recreated with a new application (client) id: every client configured with the old one must be updated")
+	}
+	deps = append(deps, pl.depsOf(k, b)...)
+	oldURIs, newURIs := pl.splitAppIDURIs(s, b, changes)
+	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(b)},
+		Changes: changes, DependsOn: deps, Warnings: warns, Placeholder: s.holder, AppIDPlaceholder: s.appHold})
+	pl.setAppIDURIs(s, oldURIs, newURIs)
+	pl.children(s, nil, false)
+}

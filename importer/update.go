@@ -1,0 +1,159 @@
+package importer
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// update PATCHes the writable properties of current that differ from the
+// snapshot. dep is the restore it follows, if any.
+func (pl *planner) update(s *objState, current *Object, dep string) {
+	k := s.k
+	want, warns := pl.effective(s, current)
+	if noUpdate[k.Name] {
+		if k.Name == "role-eligibility-schedules" {
+			pl.replaceEligibility(s, current, want, dep)
+		}
+		return
+	}
+	pl.mapRefs(k, want)
+	sch := pl.schema(k)
+	from := &Object{Path: s.d.Path, Kind: k, Key: s.key, Data: current.Data}
+	to := &Object{Path: s.d.Path, Kind: k, Key: s.key, Data: want}
+	res := diff.Compare(diff.Snapshot{from.Path: from}, diff.Snapshot{to.Path: to}, nil)
+	byTop := map[string][]diff.PropChange{}
+	for _, c := range res.Changes {
+		for _, pc := range c.Props {
+			top := topProp(pc.Path)
+			byTop[top] = append(byTop[top], pc)
+		}
+	}
+	b := map[string]any{}
+	var changes []Change
+	var onPrem, createOnlyDiff, notWritten []string
+	isSynced := synced(current.Data) || synced(want)
+	var viaDeps []string
+	if dep != "" {
+		viaDeps = []string{dep}
+	}
+	s.via = pl.actionWrites(s, want, byTop, viaDeps)
+	for top, pcs := range byTop {
+		if byTop[top] = idOnlyChanges(k, pcs); len(byTop[top]) == 0 {
+			delete(byTop, top)
+		}
+	}
+	for _, top := range sortedKeys(byTop) {
+		if isChild(k, top) || top == "@odata.type" || top == k.KeyProp() {
+			continue
+		}
+		if _, inDesired := want[top]; !inDesired {
+			continue // the snapshot has no opinion (a property newer than it)
+		}
+		if isCreateOnly(k, top) {
+			createOnlyDiff = append(createOnlyDiff, top)
+			continue
+		}
+		if readOnly(k, sch, top) || onlyReadOnly(k, sch, byTop[top]) {
+			continue
+		}
+		if notUpdatable(k, top) {
+			notWritten = append(notWritten, top)
+			continue
+		}
+		if w := guestRedeemed(k, want, top); w != "" { // guests.go
+			warns = append(warns, w)
+			continue
+		}
+		if isSynced && !slices.Contains(cloudMastered[k.Name], top) {
+			onPrem = append(onPrem, top)
+			continue
+		}
+		b[top] = stripReadOnly(k, sch, top, layout.Copy(want[top]))
+		for _, pc := range byTop[top] {
+			changes = append(changes, changeOf(pc))
+		}
+	}
+	if len(onPrem) > 0 {
+		warns = append(warns, fmt.Sprintf("synced from on-premises: %s differ from REV and must be fixed in the on-premises directory (sync would overwrite a cloud change)", strings.Join(onPrem, ", ")))
+	}
+	if len(notWritten) > 0 {
+		warns = append(warns, fmt.Sprintf("%s differ from REV but Graph's update of a %s does not write them", strings.Join(notWritten, ", "), k.Title))
+	}
+	if len(createOnlyDiff) > 0 {
+		warns = append(warns, fmt.Sprintf("%s differ from REV but can only be set when the object is created", strings.Join(createOnlyDiff, ", ")))
+	}
+	if len(b) > 0 && k.Name == "groups" && exchangeManaged(current.Data) {
+		warns = append(warns, exchangeReadOnly(sortedKeys(b)))
+		b = map[string]any{}
+	}
+	if len(b) == 0 {
+		if len(warns) > 0 {
+			pl.note(s, warns)
+		}
+		return
+	}
+	if t, ok := want["@odata.type"]; ok {
+		b["@odata.type"] = t
+	}
+	sendIDOnly(k, b)
+	pl.danglingRefs(s, b, &warns)
+	deps := pl.depsOf(k, b)
+	if dep != "" {
+		deps = append(deps, dep)
+	}
+	if pre := pl.disableEntitlements(s, current, b, deps); pre != "" {
+		deps = append(deps, pre)
+	}
+	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(k, s.key), Body: body(b)},
+		Changes: changes, DependsOn: deps, Warnings: warns})
+}
+
+// replaceEligibility brings an eligibility's expiration back to the
+// snapshot's. Graph does not PATCH schedules: the plan removes the live one
+// (adminRemove) and assigns it again (adminAssign) with the snapshot's
+// expiration, starting now (a start in the past is not Graph's to take).
+func (pl *planner) replaceEligibility(s *objState, current *Object, want map[string]any, dep string) {
+	expiration := func(d map[string]any) any {
+		si, _ := d["scheduleInfo"].(map[string]any)
+		return si["expiration"]
+	}
+	if want["scheduleInfo"] == nil || reflect.DeepEqual(expiration(want), expiration(current.Data)) {
+		return
+	}
+	k := s.k
+	remove, assign := scheduleRequest(k, "adminRemove", current.Data), scheduleRequest(k, "adminAssign", current.Data)
+	assign["scheduleInfo"] = map[string]any{"expiration": layout.Copy(expiration(want))}
+	var deps []string
+	if dep != "" {
+		deps = append(deps, dep)
+	}
+	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: createPath(k), Body: body(remove)}, DependsOn: deps,
+		Changes:  []Change{{Path: "scheduleInfo.expiration", Action: diff.Replaced, Before: expiration(current.Data), After: expiration(want)}},
+		Warnings: []string{"Graph does not update eligibility schedules: the eligibility is removed and assigned again with the snapshot's expiration, starting now"}})
+	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(assign)}, DependsOn: []string{rm}})
+}
+
+// note attaches warnings about an object that needs no write.
+func (pl *planner) note(s *objState, warns []string) {
+	for _, w := range warns {
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s", s.k.Title, label(s.d), w))
+	}
+}
+
+func changeOf(pc diff.PropChange) Change {
+	return Change{Path: pc.Path, Action: pc.Action, Before: pc.Old, After: pc.New,
+		Added: pc.Added, Removed: pc.Removed, RefKinds: pc.RefKinds}
+}
+
+func topProp(p string) string {
+	i := strings.IndexAny(p, ".[")
+	if i < 0 {
+		return p
+	}
+	return p[:i]
+}
