@@ -228,6 +228,8 @@ func BenchmarkHistory365(b *testing.B) {
 //     included), into a fresh repository with a working tree;
 //   - git: `git add -A && git commit` of the same files already in a
 //     working tree (writing them there is not timed);
+//   - ours-bare: the same into a bare repository (objects and refs only,
+//     what git add and git commit write);
 //   - ours-unchanged: the same files again (the no-change daily run).
 //
 // go test ./snapshot -run '^$' -bench WriteVsGit -benchtime 1x
@@ -244,10 +246,7 @@ func BenchmarkWriteVsGit(b *testing.B) {
 	files := benchFiles(n, max(n/100, 1))
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		r, err := Init(filepath.Join(b.TempDir(), "ours"), false)
-		if err != nil {
-			b.Fatal(err)
-		}
+		var r *Repo
 		stageWrite := func(tag string, when int) (time.Duration, *Result) {
 			start := time.Now()
 			st, err := r.NewStage()
@@ -282,6 +281,16 @@ func BenchmarkWriteVsGit(b *testing.B) {
 			}
 			return time.Since(start), res
 		}
+		// objects only (a bare repository), then with the working tree
+		var err error
+		if r, err = Init(filepath.Join(b.TempDir(), "bare"), true); err != nil {
+			b.Fatal(err)
+		}
+		bare, _ := stageWrite("snapshot/1", 0)
+		r.Close()
+		if r, err = Init(filepath.Join(b.TempDir(), "ours"), false); err != nil {
+			b.Fatal(err)
+		}
 		ours, res := stageWrite("snapshot/1", 0)
 		if !res.Changed || !res.WorktreeUpdated {
 			b.Fatalf("ours: %+v", res)
@@ -305,11 +314,15 @@ func BenchmarkWriteVsGit(b *testing.B) {
 		runGit(b, dir, "init", "-q", "-b", "main")
 		start := time.Now()
 		runGit(b, dir, "add", "-A")
-		runGit(b, dir, "commit", "-q", "-m", "snapshot")
+		// (no automatic gc: with this many loose objects it would start in
+		// the background and race the removal of the folder)
+		runGit(b, dir, "-c", "gc.auto=0", "commit", "-q", "-m", "snapshot")
 		cgit := time.Since(start)
 		b.ReportMetric(ours.Seconds(), "ours-s")
 		b.ReportMetric(cgit.Seconds(), "git-s")
 		b.ReportMetric(ours.Seconds()/cgit.Seconds(), "ratio")
+		b.ReportMetric(bare.Seconds(), "ours-bare-s")
+		b.ReportMetric(bare.Seconds()/cgit.Seconds(), "bare-ratio")
 		b.ReportMetric(again.Seconds(), "ours-unchanged-s")
 	}
 }
