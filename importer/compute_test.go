@@ -188,7 +188,10 @@ func TestCreateOnlyAndSyncedPropertiesAreNotPatched(t *testing.T) {
 func TestConditionalAccessStateSafety(t *testing.T) {
 	pol := func(state string) *Object { return policy(t, pA, "Require MFA", state, strs(), strs()) }
 	// Gone: created in report-only, or as it was with --ca-state as-is.
-	for _, tc := range []struct{ opt, want string }{{"", caReportOnly}, {CAStateAsIs, "enabled"}} {
+	for _, tc := range []struct {
+		opt  CAState
+		want string
+	}{{"", caReportOnly}, {CAStateAsIs, "enabled"}} {
 		p := compute(t, input([]*Object{pol("enabled")}, nil, func(in *Input) { in.Options.CAState = tc.opt }))
 		if len(p.Actions) != 1 || p.Actions[0].Op != OpCreate {
 			t.Fatalf("%+v", p.Actions)

@@ -37,11 +37,15 @@ const (
 // ops in the order summaries list them.
 var ops = []Op{OpRestore, OpCreate, OpUpdate, OpAddLink, OpAddChild, OpRemoveLink, OpRemoveChild, OpDelete}
 
+// CAState is what a restore does with a Conditional Access policy that
+// would be created or re-enabled.
+type CAState string
+
 // CA states.
 const (
-	CAStateReportOnly = "report-only"
-	CAStateAsIs       = "as-is"
-	caReportOnly      = "enabledForReportingButNotEnforced"
+	CAStateReportOnly CAState = "report-only"
+	CAStateAsIs       CAState = "as-is"
+	caReportOnly              = "enabledForReportingButNotEnforced"
 )
 
 // Selection is what a restore covers: whole kinds (their live objects that
@@ -59,7 +63,7 @@ type Options struct {
 	// CAState is "report-only" (default): a Conditional Access policy that
 	// would be created or re-enabled is written in report-only state; or
 	// "as-is": written as at REV.
-	CAState string `json:"caState"`
+	CAState CAState `json:"caState"`
 	// BreakGlass are the ids or user principal names of accounts and groups
 	// never removed from Conditional Access exclusions.
 	BreakGlass []string `json:"breakGlass,omitempty"`

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -66,7 +67,7 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	}
 	fmt.Fprintf(w, "%s\n", paint(diff.Bold, fmt.Sprintf("Restore plan for tenant %s from %s (%s)", safe(orDash(p.TenantID)), safe(p.Rev), safe(short))))
 	fmt.Fprintf(w, "Selected: %s\n", safe(strings.Join(p.Selectors, ", ")))
-	opts := []string{"Conditional Access state " + orDefault(p.Options.CAState, CAStateReportOnly)}
+	opts := []string{"Conditional Access state " + string(cmp.Or(p.Options.CAState, CAStateReportOnly))}
 	if p.Options.NoRemove {
 		opts = append(opts, "no removals (--no-remove)")
 	}
@@ -219,13 +220,6 @@ func shortID(id string) string {
 func orDash(s string) string {
 	if s == "" {
 		return "(unknown)"
-	}
-	return s
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
 	}
 	return s
 }

@@ -184,7 +184,7 @@ func opList(p *Plan) string {
 // (CARecycleBinAppOnly), it is restored from the bin with its id.
 func TestRestoreDeletedCAPolicyFromRecycleBin(t *testing.T) {
 	for _, bin := range []bool{false, true} {
-		for _, state := range []string{CAStateReportOnly, CAStateAsIs} {
+		for _, state := range []CAState{CAStateReportOnly, CAStateAsIs} {
 			t.Run(fmt.Sprintf("bin-app-only-%v/%s", bin, state), func(t *testing.T) {
 				e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: bin}, nil)
 				victim := e.enabledPolicy()

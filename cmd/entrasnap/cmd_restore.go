@@ -125,7 +125,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: "out", Usage: "save the plan to this file and stop (exit 0: nothing to do, 2: changes)"},
 			&cli.BoolFlag{Name: "yes", Usage: "apply without asking"},
 			&cli.BoolFlag{Name: "no-remove", Usage: "keep what was not there at REV (extra members, assignments, grants, objects)"},
-			&cli.StringFlag{Name: "ca-state", Value: importer.CAStateReportOnly, Usage: "report-only: Conditional Access policies created or re-enabled are written report-only; as-is: as at REV"},
+			&cli.StringFlag{Name: "ca-state", Value: string(importer.CAStateReportOnly), Usage: "report-only: Conditional Access policies created or re-enabled are written report-only; as-is: as at REV"},
 			&cli.StringFlag{Name: "break-glass", Usage: "YAML file listing ids or user principal names never removed from CA exclusions"},
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
@@ -150,7 +150,7 @@ EXAMPLES:
 			if len(o.selectors) == 0 && !o.all {
 				return usageErrorf("restore needs at least one SELECTOR (an id, a file path, kind/displayName or a kind), or --all")
 			}
-			if err := oneOf("ca-state", o.caState, importer.CAStateReportOnly, importer.CAStateAsIs); err != nil {
+			if err := oneOf("ca-state", o.caState, string(importer.CAStateReportOnly), string(importer.CAStateAsIs)); err != nil {
 				return err
 			}
 			return runRestore(c.Context, e, o)
@@ -239,7 +239,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	in, err := importer.Load(ctx, importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all,
-		Options: importer.Options{NoRemove: o.noRemove, CAState: o.caState, BreakGlass: bg}, Tool: "entrasnap " + version})
+		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.caState), BreakGlass: bg}, Tool: "entrasnap " + version})
 	if err != nil {
 		var se *importer.SelectorError
 		if errors.As(err, &se) {
