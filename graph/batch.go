@@ -419,7 +419,7 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		c.stats.add(int64(len(next)), 0)
 		c.log.Info("graph: retrying batch items", "version", version, "items", len(next), "round", round+1, "wait", wait)
 		c.emit(Event{Method: http.MethodPost, Endpoint: "/" + version + "/$batch", Status: http.StatusTooManyRequests, Attempt: round, RetryIn: wait})
-		if err := c.sleep(ctx, wait); err != nil {
+		if err := c.wait(ctx, wait); err != nil {
 			return fmt.Errorf("graph: POST /%s/$batch: retrying items %s: %w", version, idRange(items, next), err)
 		}
 		pending = next

@@ -314,7 +314,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, o req
 		return fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), err)
 	}
 	for attempt := 0; ; attempt++ {
-		tk, err := c.pace.admit(ctx, cst, c.sleep, c.deadline, func(d time.Duration, budget string) {
+		tk, err := c.pace.admit(ctx, cst, c.wait, c.deadline, func(d time.Duration, budget string) {
 			c.emit(Event{Method: method, Endpoint: endpoint[len(method)+1:], Attempt: attempt, Paced: d, Budget: budget})
 			c.log.Info("graph: pacing to Graph's throttling budget", "method", method, "endpoint", endpoint[len(method)+1:], "wait", d, "budget", budget)
 		})
@@ -354,7 +354,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, o req
 			c.emit(ev)
 			c.log.Info("graph: retrying after transport error", "method", method, "endpoint", ev.Endpoint, "attempt", attempt+1, "wait", ev.RetryIn, "err", err)
 			retries++
-			if err := c.sleep(ctx, ev.RetryIn); err != nil {
+			if err := c.wait(ctx, ev.RetryIn); err != nil {
 				return nil, fail(err)
 			}
 			continue
@@ -413,7 +413,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, o req
 			c.emit(ev)
 			c.log.Info("graph: retrying", "method", method, "endpoint", ev.Endpoint, "status", resp.Status, "code", gerr.Code, "attempt", attempt+1, "wait", wait)
 			retries++
-			if err := c.sleep(ctx, wait); err != nil {
+			if err := c.wait(ctx, wait); err != nil {
 				c.stats.add(0, 1)
 				return resp, fmt.Errorf("%w (retry abandoned: %w)", gerr, err)
 			}

@@ -205,6 +205,12 @@ type ticket struct {
 	cost cost
 	gen  int64
 	ca   bool // holds p.ca
+	// floor and floorAt: the lower bound of Graph's bucket when the attempt
+	// was sent. Answers arrive out of order, so only what was answered
+	// before this attempt left is known to be in Graph's bucket when Graph
+	// answered it.
+	floor   float64
+	floorAt time.Time
 }
 
 // wait reports a wait before an attempt, for Config.Progress.
@@ -249,6 +255,8 @@ func (p *pacer) admit(ctx context.Context, c cost, sleep func(context.Context, t
 	p.mu.Lock()
 	now := p.now()
 	at := p.ru.reserve(now, c.ru)
+	p.drainFloor(now)
+	t.floor, t.floorAt = p.floor, now
 	if c.writes > 0 {
 		at = maxTime(at, p.writes.reserve(now, c.writes))
 	}
@@ -343,8 +351,10 @@ func (p *pacer) done(t *ticket, a answer) {
 			// Refused writes did not count; resent ones reserve again.
 			p.writes.adjust(now, -math.Min(t.cost.writes, float64(a.throttle)))
 		}
-		if a.directory {
-			p.learn(now, a.confirmed, a.percent)
+		p.drainFloor(now)
+		p.floor += a.confirmed
+		if a.directory && !p.fixed && a.percent == 0 {
+			p.learn(now, t, a.confirmed)
 		}
 		if a.percent > 0 {
 			// Graph's bucket is this full: ours is at least as full.
@@ -367,21 +377,31 @@ func (p *pacer) done(t *ticket, a answer) {
 	}
 }
 
-// learn raises the quota estimate when Graph's answers prove it larger.
-// Callers hold p.mu.
-func (p *pacer) learn(now time.Time, charged, percent float64) {
-	if !p.floorAt.IsZero() {
+// drainFloor drains the lower bound of Graph's bucket to now at the
+// fastest documented rate. Callers hold p.mu.
+func (p *pacer) drainFloor(now time.Time) {
+	if !p.floorAt.IsZero() && now.After(p.floorAt) {
 		drained := now.Sub(p.floorAt).Seconds() * ReadQuotaLarge / ruWindow.Seconds()
 		p.floor = math.Max(0, p.floor-drained)
 	}
-	p.floor += charged
 	p.floorAt = now
-	if p.fixed || percent > 0 || p.floor <= 0.8*p.ru.capacity {
+}
+
+// learn raises the quota estimate when an answer without
+// x-ms-throttle-limit-percentage (Graph sends it above 80%) proves it
+// larger: Graph's bucket held at least what was answered before the
+// attempt was sent (drained since at the fastest documented rate) plus
+// the attempt's own units, so the quota is at least that ÷ 0.8. Callers
+// hold p.mu.
+func (p *pacer) learn(now time.Time, t *ticket, units float64) {
+	held := units
+	if !t.floorAt.IsZero() {
+		held += math.Max(0, t.floor-now.Sub(t.floorAt).Seconds()*ReadQuotaLarge/ruWindow.Seconds())
+	}
+	if held <= 0.8*p.ru.capacity {
 		return
 	}
-	// No x-ms-throttle-limit-percentage (Graph sends it above 80%) while
-	// Graph holds at least floor units: the quota is at least floor/0.8.
-	need := p.floor / 0.8
+	need := held / 0.8
 	next := readTiers[len(readTiers)-1]
 	for _, q := range readTiers {
 		if q >= need {
@@ -652,4 +672,20 @@ func (v *virtualClock) wrap(sleep func(context.Context, time.Duration) error) fu
 		}
 		return sleep(ctx, d)
 	}
+}
+
+type wakeKey struct{}
+
+// WakeAt is the time, on the client's clock (Config.Now), at which the
+// wait Config.Sleep was called for ends. Tests that simulate time use it to
+// move a shared clock to the latest wake-up of overlapping waits rather
+// than by their sum.
+func WakeAt(ctx context.Context) (time.Time, bool) {
+	t, ok := ctx.Value(wakeKey{}).(time.Time)
+	return t, ok
+}
+
+// wait sleeps d through Config.Sleep, its context carrying the wake-up time.
+func (c *Client) wait(ctx context.Context, d time.Duration) error {
+	return c.sleep(context.WithValue(ctx, wakeKey{}, c.now().Add(d)), d)
 }
