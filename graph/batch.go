@@ -389,11 +389,15 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		var next []int
 		var wait time.Duration
 		haveRetryAfter, caThrottled := false, false
+		evStatus := 0 // for the event: 429 when any item was throttled
 		for _, i := range pending {
 			if !retry[items[i].key] {
 				continue
 			}
 			next = append(next, i)
+			if evStatus != http.StatusTooManyRequests {
+				evStatus = status[items[i].key]
+			}
 			if status[items[i].key] != http.StatusTooManyRequests {
 				continue
 			}
@@ -418,7 +422,7 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		}
 		c.stats.add(int64(len(next)), 0)
 		c.log.Info("graph: retrying batch items", "version", version, "items", len(next), "round", round+1, "wait", wait)
-		c.emit(Event{Method: http.MethodPost, Endpoint: "/" + version + "/$batch", Status: http.StatusTooManyRequests, Attempt: round, RetryIn: wait})
+		c.emit(Event{Method: http.MethodPost, Endpoint: "/" + version + "/$batch", Status: evStatus, Attempt: round, RetryIn: wait})
 		if err := c.wait(ctx, wait); err != nil {
 			return fmt.Errorf("graph: POST /%s/$batch: retrying items %s: %w", version, idRange(items, next), err)
 		}
