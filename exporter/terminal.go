@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -46,21 +47,43 @@ func (p *TermProgress) KindNote(kind, note string) {
 	fmt.Fprintf(p.W, "  %-38s %s\n", kind, layout.Safe(note))
 }
 
-// Retry says on W that a request waits before it is retried.
+// Retry says on W that a request waits: paced to Graph's budget, throttled
+// (429), or before a retry.
 func (p *TermProgress) Retry(ev graph.Event) {
-	if ev.RetryIn <= 0 {
-		return
+	switch {
+	case ev.Paced > 0:
+		fmt.Fprintf(p.W, "  throttled by Graph, resuming in %s (pacing to Graph's budget of %s)\n", WaitText(ev.Paced), ev.Budget)
+	case ev.RetryIn > 0 && ev.Status == 429:
+		fmt.Fprintf(p.W, "  throttled by Graph, resuming in %s (%s %s answered 429)\n", WaitText(ev.RetryIn), ev.Method, ev.Endpoint)
+	case ev.RetryIn > 0:
+		fmt.Fprintf(p.W, "  waiting %.1fs before retry %d of %s %s (%s)\n", ev.RetryIn.Seconds(), ev.Attempt+1, ev.Method, ev.Endpoint, retryReason(ev))
 	}
-	reason := fmt.Sprintf("status %d", ev.Status)
+}
+
+// WaitText renders a wait in whole seconds ("8 s"), or in minutes and
+// seconds from a minute on ("2 min 5 s").
+func WaitText(d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 60 {
+		return fmt.Sprintf("%d s", secs)
+	}
+	if secs%60 == 0 {
+		return fmt.Sprintf("%d min", secs/60)
+	}
+	return fmt.Sprintf("%d min %d s", secs/60, secs%60)
+}
+
+// retryReason names why a request is retried.
+func retryReason(ev graph.Event) string {
 	switch {
 	case ev.Status == 429:
-		reason = "throttled by Graph"
+		return "throttled by Graph"
 	case ev.Status >= 500:
-		reason = fmt.Sprintf("Graph answered %d", ev.Status)
+		return fmt.Sprintf("Graph answered %d", ev.Status)
 	case ev.Status == 0:
-		reason = "connection failed"
+		return "connection failed"
 	}
-	fmt.Fprintf(p.W, "  waiting %.1fs before retry %d of %s %s (%s)\n", ev.RetryIn.Seconds(), ev.Attempt+1, ev.Method, ev.Endpoint, reason)
+	return fmt.Sprintf("status %d", ev.Status)
 }
 
 func (p *TermProgress) Done(res *Result) {
@@ -161,7 +184,10 @@ func (p *JSONProgress) KindNote(kind, note string) {
 }
 
 func (p *JSONProgress) Retry(ev graph.Event) {
-	if ev.RetryIn > 0 {
+	switch {
+	case ev.Paced > 0:
+		p.emit(map[string]any{"event": "throttled", "budget": ev.Budget, "waitSeconds": ev.Paced.Seconds()})
+	case ev.RetryIn > 0:
 		p.emit(map[string]any{"event": "retry", "method": ev.Method, "endpoint": ev.Endpoint, "status": ev.Status,
 			"attempt": ev.Attempt + 1, "waitSeconds": ev.RetryIn.Seconds()})
 	}

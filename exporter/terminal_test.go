@@ -18,20 +18,24 @@ func TestTermProgressLines(t *testing.T) {
 	p.KindDone("pim", 0, 1, &live.KindError{Kind: "pim", What: "list", Err: errors.New("x"), Licence: "Microsoft Entra ID P2"})
 	p.KindDone("groups", 0, 1, &live.KindError{Kind: "groups", What: "list", Err: errors.New("denied"), Status: 403, Permissions: []string{"Group.Read.All"}})
 	p.Retry(graph.Event{Method: "GET", Endpoint: "/v1.0/users", Status: 429, Attempt: 1, RetryIn: 2 * time.Second})
+	p.Retry(graph.Event{Method: "GET", Endpoint: "/v1.0/groups", Status: 503, Attempt: 0, RetryIn: time.Second})
+	p.Retry(graph.Event{Paced: 8 * time.Second, Budget: "8000 units per 10 s"})
 	p.Retry(graph.Event{Method: "GET", Endpoint: "/v1.0/users", Status: 200}) // not retried: no line
 	p.Done(&Result{Commit: "0123456789abcdef", Changed: true, Branch: "main", Tag: "snapshot/x", Warnings: []live.Warning{{Path: "u.yaml", Message: "w1"}}})
 	for _, want := range []string{
 		"  users                                       3 objects     1 requests\n",
 		"NOT LICENSED in this tenant (needs Microsoft Entra ID P2)",
 		"INCOMPLETE: list: permission denied (needs Group.Read.All); grant the application permission Group.Read.All to the app entrasnap signs in as\n",
-		"  waiting 2.0s before retry 2 of GET /v1.0/users (throttled by Graph)\n",
+		"  throttled by Graph, resuming in 2 s (GET /v1.0/users answered 429)\n",
+		"  waiting 1.0s before retry 1 of GET /v1.0/groups (Graph answered 503)\n",
+		"  throttled by Graph, resuming in 8 s (pacing to Graph's budget of 8000 units per 10 s)\n",
 		"1 warnings:\n  ",
 	} {
 		if !strings.Contains(w.String(), want) {
 			t.Errorf("progress lacks %q:\n%s", want, w.String())
 		}
 	}
-	if strings.Count(w.String(), "waiting") != 1 {
+	if strings.Count(w.String(), "waiting")+strings.Count(w.String(), "resuming") != 3 {
 		t.Errorf("a request that is not retried was announced:\n%s", w.String())
 	}
 	if want := "Snapshot 0123456789ab committed to /r (branch main), tagged snapshot/x.\n"; !strings.HasPrefix(out.String(), want) {
@@ -45,15 +49,26 @@ func TestJSONProgressEvents(t *testing.T) {
 	p.KindStarted("users")
 	p.KindDone("groups", 0, 1, &live.KindError{Kind: "groups", What: "list", Err: errors.New("denied"), Status: 403, Permissions: []string{"Group.Read.All"}})
 	p.Retry(graph.Event{Method: "GET", Endpoint: "/v1.0/users", Status: 503, RetryIn: time.Second})
+	p.Retry(graph.Event{Paced: 3 * time.Second, Budget: "3500 units per 10 s"})
 	p.Done(&Result{})
 	lines := strings.Split(strings.TrimSpace(w.String()), "\n")
-	want := []string{`"event":"kind_started"`, `"permissions":["Group.Read.All"]`, `"event":"retry"`, `"event":"summary"`}
+	want := []string{`"event":"kind_started"`, `"permissions":["Group.Read.All"]`, `"event":"retry"`, `"event":"throttled"`, `"event":"summary"`}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), w.String())
 	}
 	for i, s := range want {
 		if !strings.Contains(lines[i], s) {
 			t.Errorf("line %d = %s, want %s in it", i+1, lines[i], s)
+		}
+	}
+}
+
+func TestWaitText(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		8 * time.Second: "8 s", 7200 * time.Millisecond: "8 s", 90 * time.Second: "1 min 30 s", 2 * time.Minute: "2 min",
+	} {
+		if got := WaitText(d); got != want {
+			t.Errorf("WaitText(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

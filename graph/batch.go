@@ -259,16 +259,26 @@ func chunkBatch(items []batchItem) ([][]int, error) {
 	return chunks, nil
 }
 
-// runChunk sends one chunk and re-sends its retryable items.
+// runChunk sends one chunk and re-sends its retryable items: throttled
+// ones while the context and Config.Timeout leave time, those that failed
+// 5xx at most MaxRetries times each.
 func (c *Client) runChunk(ctx context.Context, version string, items []batchItem, chunk []int, out []BatchResponse, o reqOptions) error {
 	pending := chunk
 	backoffs := 0
+	failures := map[string]int{} // 5xx retries per item
 	for round := 0; ; round++ {
 		inPending := map[string]bool{}
 		allIdem := true
+		var envCost cost
+		itemCost := map[string]cost{}
 		for _, i := range pending {
 			inPending[items[i].key] = true
 			allIdem = allIdem && items[i].idempotent
+			ic := requestCost(items[i].method, items[i].path)
+			itemCost[items[i].key] = ic
+			envCost.ru += ic.ru
+			envCost.writes += ic.writes
+			envCost.ca += ic.ca
 		}
 		wire := make([]wireItem, 0, len(pending))
 		for _, i := range pending {
@@ -288,17 +298,32 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		if err != nil {
 			return fmt.Errorf("graph: batch: encoding: %w", err)
 		}
+		var env struct {
+			Responses []wireResponse `json:"responses"`
+		}
+		var envErr error
+		decoded := false
 		eo := o
 		eo.retryUnsafe = allIdem // the envelope may be resent after 5xx only if every item may
+		eo.cost = &envCost
+		eo.settle = func(r *Response) answer {
+			if r.Status != http.StatusOK {
+				return throttleAnswer(r.Status, r.Header)
+			}
+			env.Responses = nil
+			envErr = json.Unmarshal(r.Body, &env)
+			decoded = true
+			return batchAnswer(env.Responses, itemCost, envCost)
+		}
 		resp, err := c.do(ctx, http.MethodPost, "/"+version+"/$batch", body, eo)
 		if err != nil {
 			return fmt.Errorf("%w (batch items %s)", err, idRange(items, pending))
 		}
-		var env struct {
-			Responses []wireResponse `json:"responses"`
+		if !decoded {
+			envErr = json.Unmarshal(resp.Body, &env)
 		}
-		if err := json.Unmarshal(resp.Body, &env); err != nil {
-			return fmt.Errorf("graph: POST /%s/$batch: decoding answer: %w", version, err)
+		if envErr != nil {
+			return fmt.Errorf("graph: POST /%s/$batch: decoding answer: %w", version, envErr)
 		}
 		byKey, err := matchBatchAnswer(env.Responses, items, pending)
 		if err != nil {
@@ -327,15 +352,20 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		if len(missing) > 0 {
 			return fmt.Errorf("graph: POST /%s/$batch: no answer for items %s", version, strings.Join(missing, ", "))
 		}
-		if round >= c.maxRetries {
+		if c.noRetry {
 			return nil
 		}
 		// Retry set: throttled or transiently failed items, plus those that
 		// failed 424 because of them.
 		retry := map[string]bool{}
 		for _, i := range pending {
-			if retryableStatus(status[items[i].key], items[i].idempotent) {
-				retry[items[i].key] = true
+			k := items[i].key
+			switch st := status[k]; {
+			case st == http.StatusTooManyRequests:
+				retry[k] = true
+			case retryableStatus(st, items[i].idempotent) && failures[k] < c.maxRetries:
+				retry[k] = true
+				failures[k]++
 			}
 		}
 		for changed := len(retry) > 0; changed; {
@@ -358,28 +388,78 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		}
 		var next []int
 		var wait time.Duration
-		haveRetryAfter := false
+		haveRetryAfter, caThrottled := false, false
+		evStatus := 0 // for the event: 429 when any item was throttled
 		for _, i := range pending {
 			if !retry[items[i].key] {
 				continue
 			}
 			next = append(next, i)
-			if d, ok := parseRetryAfter(out[i].Header.Get("Retry-After"), time.Now()); ok && status[items[i].key] == http.StatusTooManyRequests {
+			if evStatus != http.StatusTooManyRequests {
+				evStatus = status[items[i].key]
+			}
+			if status[items[i].key] != http.StatusTooManyRequests {
+				continue
+			}
+			if d, ok := parseRetryAfter(out[i].Header.Get("Retry-After"), time.Now()); ok {
 				haveRetryAfter = true
 				wait = max(wait, d)
+			} else if itemCost[items[i].key].ca > 0 {
+				caThrottled = true
 			}
 		}
 		if !haveRetryAfter {
 			wait = backoff(backoffs)
 			backoffs++
+			if caThrottled {
+				c.pace.caPause(wait)
+			}
+		}
+		if !c.deadline.IsZero() && c.now().Add(wait).After(c.deadline) {
+			// Items keep their last answer (429): the caller sees them.
+			c.log.Info("graph: batch items still throttled at the run's time limit", "version", version, "items", len(next), "wait", wait)
+			return nil
 		}
 		c.stats.add(int64(len(next)), 0)
 		c.log.Info("graph: retrying batch items", "version", version, "items", len(next), "round", round+1, "wait", wait)
-		if err := c.sleep(ctx, wait); err != nil {
+		c.emit(Event{Method: http.MethodPost, Endpoint: "/" + version + "/$batch", Status: evStatus, Attempt: round, RetryIn: wait})
+		if err := c.wait(ctx, wait); err != nil {
 			return fmt.Errorf("graph: POST /%s/$batch: retrying items %s: %w", version, idRange(items, next), err)
 		}
 		pending = next
 	}
+}
+
+// batchAnswer is what a $batch answer says of the throttling budget: the
+// items' resource units (their expected cost where an item carries none),
+// the highest x-ms-throttle-limit-percentage, and the items' 429s.
+func batchAnswer(resps []wireResponse, itemCost map[string]cost, env cost) answer {
+	a := answer{status: http.StatusOK}
+	for _, r := range resps {
+		h := http.Header{}
+		for k, v := range r.Headers {
+			h.Set(k, v)
+		}
+		ia := throttleAnswer(r.Status, h)
+		a.percent = max(a.percent, ia.percent)
+		if ia.throttle > 0 {
+			a.throttle++
+			a.retry = max(a.retry, ia.retry)
+			a.write429 = a.write429 || ia.write429
+			continue
+		}
+		if ia.directory {
+			a.units += ia.units
+			a.confirmed += ia.confirmed
+			a.directory = true
+		} else {
+			a.units += itemCost[strings.ToLower(r.ID)].ru
+		}
+	}
+	if len(resps) == 0 {
+		a.units = env.ru
+	}
+	return a
 }
 
 // matchBatchAnswer indexes a $batch answer by lower-case id, refusing an

@@ -183,9 +183,27 @@ func sortedSizes(fb *fakeBatch) []int {
 	return s
 }
 
-func TestBatchRetriesStopAtMaxRetries(t *testing.T) {
+// A throttled item is sent again whatever MaxRetries says, until the run's
+// time limit; then it keeps its 429.
+func TestBatchThrottledItemsRetriedUntilTimeLimit(t *testing.T) {
 	fb := &fakeBatch{seen: map[string]int{}, answer: func(it wireItem, times int) wireResponse {
-		return wireResponse{Status: 429, Headers: map[string]string{"Retry-After": "1"}}
+		return wireResponse{Status: 429, Headers: map[string]string{"Retry-After": "10"}}
+	}}
+	c, _, _ := newTestClient(t, fb, func(cfg *Config) { cfg.MaxRetries = 2; cfg.Timeout = 95 * time.Second })
+	out, err := c.Batch(context.Background(), []BatchRequest{{Method: "GET", URL: "/v1.0/users/u1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sent at 0, 10, …, 90 s; the next wait would end past 95 s.
+	mustEqual(t, "attempts", fb.seen["1"], 10)
+	if !IsThrottled(out[0].Err()) {
+		t.Errorf("item err %v", out[0].Err())
+	}
+}
+
+func TestBatch5xxItemsStopAtMaxRetries(t *testing.T) {
+	fb := &fakeBatch{seen: map[string]int{}, answer: func(it wireItem, times int) wireResponse {
+		return wireResponse{Status: 503}
 	}}
 	c, _, _ := newTestClient(t, fb, func(cfg *Config) { cfg.MaxRetries = 2 })
 	out, err := c.Batch(context.Background(), []BatchRequest{{Method: "GET", URL: "/v1.0/users/u1"}})
@@ -193,9 +211,7 @@ func TestBatchRetriesStopAtMaxRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustEqual(t, "attempts", fb.seen["1"], 3)
-	if !IsThrottled(out[0].Err()) {
-		t.Errorf("item err %v", out[0].Err())
-	}
+	mustEqual(t, "status", out[0].Status, 503)
 }
 
 func TestBatchPostItemsNotRetriedOn5xx(t *testing.T) {

@@ -27,7 +27,10 @@ type Client struct {
 	staticToken string
 	userAgent   string
 	maxRetries  int
-	sem         chan struct{}
+	noRetry     bool // MaxRetries < 0: not even 429s
+	pace        *pacer
+	now         func() time.Time
+	deadline    time.Time // Config.Timeout from New; zero: none
 	sleep       func(context.Context, time.Duration) error
 	log         *slog.Logger
 	progress    func(Event)
@@ -82,15 +85,25 @@ func New(cfg Config) (*Client, error) {
 	case c.maxRetries == 0:
 		c.maxRetries = defaultMaxRetries
 	case c.maxRetries < 0:
-		c.maxRetries = 0
+		c.maxRetries, c.noRetry = 0, true
 	}
 	n := cfg.Concurrency
 	if n <= 0 {
 		n = defaultConcurrency
 	}
-	c.sem = make(chan struct{}, n)
+	c.now = cfg.Now
 	if c.sleep == nil {
 		c.sleep = sleepCtx
+	} else if c.now == nil {
+		vc := &virtualClock{}
+		c.sleep, c.now = vc.wrap(c.sleep), vc.now
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.pace = newPacer(c.now, n, cfg.TenantUsers)
+	if cfg.Timeout > 0 {
+		c.deadline = c.now().Add(cfg.Timeout)
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -125,6 +138,10 @@ type ReqOption func(*reqOptions)
 type reqOptions struct {
 	header      http.Header
 	retryUnsafe bool
+	// cost and settle, for $batch envelopes: what the items draw on the
+	// throttling budget, and what the answer says of it.
+	cost   *cost
+	settle func(*Response) answer
 }
 
 // WithHeader sets a request header, resent on every retry and page.
@@ -268,7 +285,11 @@ func escapeLoose(s string) string {
 	return b.String()
 }
 
-// do runs the retry loop for one logical request.
+// do runs the retry loop for one logical request. Each attempt waits for
+// its turn in the throttling budget first (pace.go). A 429 is sent again
+// after Graph's Retry-After (or a backoff where Graph sends none) for as
+// long as the context and Config.Timeout leave time; other retryable
+// failures at most MaxRetries times.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, o reqOptions) (*Response, error) {
 	u, rel, err := c.resolve(path)
 	if err != nil {
@@ -276,40 +297,65 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, o req
 	}
 	endpoint := method + " " + EndpointTemplate(rel)
 	idem := idempotent(method) || o.retryUnsafe
-	maxRetries := c.maxRetries
+	cst := requestCost(method, rel)
+	if o.cost != nil {
+		cst = *o.cost
+	}
 	var (
 		retries        int64
+		failures       int // retried failures other than 429
 		backoffs       int
+		caBackoffs     int
 		tokenRefreshed bool
 	)
 	defer func() { c.stats.add(retries, 0) }()
+	fail := func(err error) error {
+		c.stats.add(0, 1)
+		return fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), err)
+	}
 	for attempt := 0; ; attempt++ {
+		tk, err := c.pace.admit(ctx, cst, c.wait, c.deadline, func(d time.Duration, budget string) {
+			c.emit(Event{Method: method, Endpoint: endpoint[len(method)+1:], Attempt: attempt, Paced: d, Budget: budget})
+			c.log.Info("graph: pacing to Graph's throttling budget", "method", method, "endpoint", endpoint[len(method)+1:], "wait", d, "budget", budget)
+		})
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, fail(ctxErr)
+			}
+			return nil, fail(err)
+		}
 		start := time.Now()
 		resp, err := c.send(ctx, method, u, body, o.header)
 		elapsed := time.Since(start)
+		switch {
+		case err != nil:
+			c.pace.done(tk, answer{units: -1})
+		case o.settle != nil:
+			c.pace.done(tk, o.settle(resp))
+		default:
+			c.pace.done(tk, throttleAnswer(resp.Status, resp.Header))
+		}
 		ev := Event{Method: method, Endpoint: endpoint[len(method)+1:], Attempt: attempt, Elapsed: elapsed}
 		if err != nil {
 			c.stats.record(endpoint, 0, 0, false)
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				c.stats.add(0, 1)
-				return nil, fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), ctxErr)
+				return nil, fail(ctxErr)
 			}
 			var te *tokenError
 			var le *limitError
-			if errors.As(err, &te) || errors.As(err, &le) || !idem || attempt >= maxRetries {
+			if errors.As(err, &te) || errors.As(err, &le) || !idem || failures >= c.maxRetries {
 				ev.Err = err
 				c.emit(ev)
-				c.stats.add(0, 1)
-				return nil, fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), err)
+				return nil, fail(err)
 			}
 			ev.Err, ev.RetryIn = err, backoff(backoffs)
 			backoffs++
+			failures++
 			c.emit(ev)
 			c.log.Info("graph: retrying after transport error", "method", method, "endpoint", ev.Endpoint, "attempt", attempt+1, "wait", ev.RetryIn, "err", err)
 			retries++
-			if err := c.sleep(ctx, ev.RetryIn); err != nil {
-				c.stats.add(0, 1)
-				return nil, fmt.Errorf("graph: %s %s: %w", method, shortPath(rel), err)
+			if err := c.wait(ctx, ev.RetryIn); err != nil {
+				return nil, fail(err)
 			}
 			continue
 		}
@@ -340,17 +386,34 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, o req
 			retries++
 			continue
 		}
-		if attempt < maxRetries && retryableStatus(resp.Status, idem) {
+		throttled := resp.Status == http.StatusTooManyRequests
+		if !c.noRetry && retryableStatus(resp.Status, idem) && (throttled || failures < c.maxRetries) {
 			wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			if !ok {
-				wait = backoff(backoffs)
-				backoffs++
+				if throttled && cst.ca > 0 {
+					// Conditional Access sends no Retry-After: back off,
+					// and hold every Conditional Access request back.
+					wait = backoff(caBackoffs)
+					caBackoffs++
+					c.pace.caPause(wait)
+				} else {
+					wait = backoff(backoffs)
+					backoffs++
+				}
+			}
+			if !throttled {
+				failures++
+			} else if !c.deadline.IsZero() && c.now().Add(wait).After(c.deadline) {
+				c.emit(ev)
+				c.stats.add(0, 1)
+				return resp, fmt.Errorf("%w; Graph asks to wait %s, past the run's time limit: %w", gerr, wait.Round(time.Second),
+					&timeLimitError{wait: wait, budget: "Retry-After"})
 			}
 			ev.RetryIn = wait
 			c.emit(ev)
 			c.log.Info("graph: retrying", "method", method, "endpoint", ev.Endpoint, "status", resp.Status, "code", gerr.Code, "attempt", attempt+1, "wait", wait)
 			retries++
-			if err := c.sleep(ctx, wait); err != nil {
+			if err := c.wait(ctx, wait); err != nil {
 				c.stats.add(0, 1)
 				return resp, fmt.Errorf("%w (retry abandoned: %w)", gerr, err)
 			}
@@ -368,16 +431,9 @@ func (c *Client) emit(ev Event) {
 	}
 }
 
-// send makes one HTTP attempt while holding a concurrency slot, and reads
-// the whole body.
+// send makes one HTTP attempt (the caller holds a concurrency slot, see
+// pacer.admit) and reads the whole body.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte, extra http.Header) (*Response, error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-c.sem }()
-
 	auth, err := c.authorization(ctx)
 	if err != nil {
 		return nil, err

@@ -71,17 +71,26 @@ func TestRetryAfterHandling(t *testing.T) {
 	}
 }
 
-func TestThrottledAfterRetriesExhausted(t *testing.T) {
+// A 429 is retried past MaxRetries, for as long as the run's time limit
+// leaves time; then the error is the 429, wrapping ErrTimeLimit.
+func TestThrottledUntilTimeLimit(t *testing.T) {
+	var n atomic.Int32
 	c, rec, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
 		w.Header().Set("Retry-After", "3")
 		graphError(w, 429, "TooManyRequests", "Please retry again later.", "rid-429")
-	}), func(cfg *Config) { cfg.MaxRetries = 3 })
+	}), func(cfg *Config) { cfg.MaxRetries = 3; cfg.Timeout = time.Minute })
 	_, err := c.Get(context.Background(), "/v1.0/users")
-	if !IsThrottled(err) {
-		t.Fatalf("err %v, want throttled", err)
+	if !IsThrottled(err) || !errors.Is(err, ErrTimeLimit) {
+		t.Fatalf("err %v, want throttled past the time limit", err)
 	}
 	mustEqual(t, "RetryAfter", AsError(err).RetryAfter, 3*time.Second)
-	mustEqual(t, "waits", len(rec.waits()), 3)
+	// Sent at 0, 3, …, 57 s: 20 attempts, 19 waits; 60 s would be past the limit.
+	mustEqual(t, "requests", n.Load(), int32(20))
+	mustEqual(t, "waits", len(rec.waits()), 19)
+	if !strings.Contains(err.Error(), "--timeout") {
+		t.Errorf("error %q does not say how to raise the limit", err)
+	}
 }
 
 func TestRetryPolicyByMethod(t *testing.T) {
@@ -99,7 +108,7 @@ func TestRetryPolicyByMethod(t *testing.T) {
 		{"POST", 503, nil, 1},
 		{"POST", 500, nil, 1},
 		{"POST", 503, []ReqOption{RetryNonIdempotent()}, 3},
-		{"POST", 429, nil, 3},
+		{"POST", 429, nil, 4},
 		{"GET", 400, nil, 1},
 		{"GET", 404, nil, 1},
 	}
@@ -108,8 +117,18 @@ func TestRetryPolicyByMethod(t *testing.T) {
 			var n atomic.Int32
 			c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				n.Add(1)
+				if tt.status == 429 {
+					w.Header().Set("Retry-After", "4")
+				}
 				graphError(w, tt.status, "x", "y", "rid")
-			}), func(cfg *Config) { cfg.MaxRetries = 2 })
+			}), func(cfg *Config) {
+				cfg.MaxRetries = 2
+				if tt.status == 429 {
+					// 429s are not counted against MaxRetries: sent at 0, 4,
+					// 8 and 12 s, then the time limit stops them.
+					cfg.Timeout = 14 * time.Second
+				}
+			})
 			var body any
 			if tt.method == "POST" || tt.method == "PATCH" {
 				body = map[string]any{"displayName": "x"}

@@ -41,11 +41,26 @@ type Config struct {
 	// UserAgent is sent as the User-Agent product token. Default "entrasnap".
 	UserAgent string
 
-	// MaxRetries bounds the retries of one request (and of one $batch item).
-	// 0 means the default (6); a negative value disables retries.
+	// MaxRetries bounds the retries of one request (and of one $batch item)
+	// after a 5xx or a dropped connection. A 429 is not counted: a throttled
+	// request is sent again, when Graph says, for as long as the context
+	// and Timeout leave time. 0 means the default (6); a negative value
+	// disables every retry, 429s included.
 	MaxRetries int
-	// Concurrency bounds the requests in flight at once. Default 4.
+	// Concurrency bounds the requests in flight at once. Default 4. The
+	// client lowers the bound itself when Graph throttles (halved on a 429)
+	// and raises it again, one at a time, after a run of clean answers.
 	Concurrency int
+	// Timeout is the run's time limit, from New: a request that Graph
+	// throttles, or that the client's pacing would hold back, past it
+	// fails (wrapping ErrTimeLimit) instead of waiting. 0 means none (the
+	// context still bounds every wait).
+	Timeout time.Duration
+	// TenantUsers, when known (> 0), sizes the resource-unit budget the
+	// client paces directory requests to: Graph's quota for the tenant
+	// size (ReadQuotaFor). 0 starts at the smallest tenant's quota and
+	// learns a larger one from Graph's answers.
+	TenantUsers int
 
 	// MaxResponseBytes bounds one response body; a larger answer is an
 	// error (wrapping ErrLimit), never a truncated success. 0 means
@@ -59,9 +74,15 @@ type Config struct {
 	// pipeline (e.g. an httptest server's client) and its Timeout.
 	HTTPClient *http.Client
 
-	// Sleep waits between retries. nil means a timer that returns early with
-	// ctx.Err() when ctx ends. Tests inject a recorder.
+	// Sleep waits between retries and for the throttling budget. nil means a
+	// timer that returns early with ctx.Err() when ctx ends. Tests inject a
+	// recorder, or one that moves graphsim's clock.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock the pacing and Timeout run on. nil means the wall
+	// clock, moved on by every wait when Sleep is injected (so a Sleep that
+	// returns at once still lets the budget refill). Tests that move
+	// graphsim's clock in Sleep set Now to graphsim's Clock().Now.
+	Now func() time.Time
 
 	// Logger receives retries and throttling at Info and every request at
 	// Debug. Tokens and headers are never logged. nil means no logging.
@@ -71,15 +92,22 @@ type Config struct {
 	Progress func(Event)
 }
 
-// Event describes one HTTP attempt, for Config.Progress.
+// Event describes one HTTP attempt, for Config.Progress, or a wait for
+// Graph's throttling budget before one (Paced > 0).
 type Event struct {
 	Method   string
 	Endpoint string // path template, e.g. "/v1.0/users/{id}"
 	Status   int    // 0 when the request failed before a response arrived
 	Attempt  int    // 0 for the first attempt
 	Elapsed  time.Duration
-	RetryIn  time.Duration // > 0 when the request will be retried after this wait
+	RetryIn  time.Duration // > 0 when the request will be retried after this wait (429: Graph's Retry-After)
 	Err      error         // nil on success
+	// Paced > 0 marks an event that is no attempt: the client holds its
+	// next request back this long to stay within Graph's throttling budget,
+	// named by Budget (e.g. "8000 resource units per 10 s"). Waits shorter
+	// than a second are not reported, and longer ones at most every 5 s.
+	Paced  time.Duration
+	Budget string
 }
 
 const (

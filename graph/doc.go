@@ -21,10 +21,23 @@
 //   - paging (@odata.nextLink, custom headers resent on every page), delta
 //     rounds (@odata.deltaLink, 410 Gone → ErrResyncRequired) and JSON $batch
 //     (chunks of 20, dependsOn, per-item retry of throttled items);
-//   - the throttling budget: Retry-After (integer, fractional or HTTP date)
-//     or exponential backoff with jitter when Graph sends none (Conditional
-//     Access does not), bounded by Config.MaxRetries and the context; a
-//     semaphore bounding in-flight requests to Config.Concurrency;
+//   - the throttling budget (pace.go): the client paces itself instead of
+//     letting Graph refuse it. Directory requests draw their documented
+//     cost (requestCost) on a resource-unit bucket per app and tenant
+//     (3,500 / 5,000 / 8,000 units per 10 s by tenant size: from
+//     Config.TenantUsers, or learned upward from the smallest when an answer
+//     without x-ms-throttle-limit-percentage proves the quota larger),
+//     corrected from each answer's x-ms-resource-unit, raised to Graph's
+//     x-ms-throttle-limit-percentage and reset from a 429's Retry-After;
+//     writes also draw on 3,000 per 2 min 30 s; Conditional Access paths
+//     (/identity/conditionalAccess/…) go one at a time, one a second. The
+//     requests in flight are bounded by an AIMD limit: halved on a 429,
+//     +1 after a run of clean answers, at most Config.Concurrency. A 429
+//     is retried after Retry-After (or exponential backoff with jitter when
+//     Graph sends none, as Conditional Access does not) for as long as the
+//     context and Config.Timeout leave time (then ErrTimeLimit); other
+//     retryable failures at most Config.MaxRetries times. Waits of a
+//     second or more are reported as Events with Paced set;
 //   - typed errors (*Error, parsed from Graph's error JSON) whose text names
 //     method, path, status, Graph code, message and request-id, and never a
 //     token or an Authorization header;

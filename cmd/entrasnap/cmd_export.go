@@ -97,6 +97,14 @@ this host is taken over (said on stderr), stale git lock files and temporary
 packs are removed, and the index and working tree are brought to the
 commit; ` + "`entrasnap check --repair`" + ` does the same on request.
 
+Large tenants: entrasnap paces its requests to Graph's throttling budget
+(resource units per 10 s for the app and tenant, learned from Graph's
+answers; 3,000 writes per 2 min 30 s; Conditional Access one request per
+second) instead of letting Graph refuse them, and waits out a 429 for as
+long as --timeout (default 6h) allows, never giving up earlier. Waits show
+on stderr as "throttled by Graph, resuming in 8 s" (--json: "throttled" and
+"retry" events).
+
 Progress goes to stderr, one line per kind; with --json, JSON lines
 (kind_started, kind_done, summary) go to stdout instead. The commit author
 and committer come from GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL and

@@ -20,12 +20,19 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cloud", Value: "global", Usage: "national cloud: global, usgov, usgovdod or china", Category: "Connection"},
 		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one); https, or http to a loopback host only", Category: "Connection"},
 		&cli.StringFlag{Name: "access-token", EnvVars: []string{"ENTRASNAP_ACCESS_TOKEN"}, Usage: "a prepared bearer token (graphsim prints one); prefer credentials from the environment for real tenants", Category: "Connection"},
+		&cli.DurationFlag{Name: "timeout", Value: defaultGraphTimeout, EnvVars: []string{"ENTRASNAP_TIMEOUT"}, Usage: "time limit for the run's Graph requests: entrasnap paces itself to Graph's throttling budget and waits out throttling (429) until then, never giving up earlier; e.g. 90m, 12h", Category: "Connection"},
 	}
 }
+
+// defaultGraphTimeout is --timeout's default: generous, since a large
+// tenant read at Graph's throttling budget can take hours.
+const defaultGraphTimeout = 6 * time.Hour
 
 // connection is what connectionFlags parsed.
 type connection struct {
 	tenantID, clientID, cloud, graphURL, accessToken string
+	// timeout is --timeout: the run's time limit for Graph (0: none).
+	timeout time.Duration
 	// onEvent, when set, sees every HTTP attempt (retries and waits included).
 	onEvent func(graph.Event)
 	// sleep waits between retries (nil: a real timer); see factory.
@@ -36,6 +43,7 @@ func connectionFrom(c *cli.Context) connection {
 	return connection{
 		tenantID: c.String("tenant-id"), clientID: c.String("client-id"), cloud: c.String("cloud"),
 		graphURL: c.String("graph-url"), accessToken: c.String("access-token"),
+		timeout: c.Duration("timeout"),
 	}
 }
 
@@ -47,7 +55,10 @@ func (cn connection) client(userAgent string) (*graph.Client, error) {
 	if err != nil {
 		return nil, usageErrorf("--cloud: %v", err)
 	}
-	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent, Progress: cn.onEvent, Sleep: cn.sleep}
+	if cn.timeout < 0 {
+		return nil, usageErrorf("--timeout %v: want a positive duration such as 6h or 90m", cn.timeout)
+	}
+	cfg := graph.Config{BaseURL: cn.graphURL, Cloud: cn.cloud, UserAgent: userAgent, Progress: cn.onEvent, Sleep: cn.sleep, Timeout: cn.timeout}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = cloudInfo.GraphRoot
 	}

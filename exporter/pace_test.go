@@ -1,0 +1,127 @@
+package exporter
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// pacedClient is a client of sim whose waits move sim's clock, the way
+// time passes for concurrent sleepers: to the latest wake-up, not by the
+// sum of the waits. Its pacing runs on sim's clock.
+func pacedClient(t testing.TB, sim *graphsim.Server, mutate func(*graph.Config)) *graph.Client {
+	t.Helper()
+	srv := newServer(t, sim)
+	clk := sim.Clock()
+	var mu sync.Mutex
+	cfg := graph.Config{
+		BaseURL: srv.URL, AccessToken: sim.Token(), HTTPClient: srv.Client(),
+		Now: clk.Now,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			// Overlapping waits end at the latest wake-up, not after their sum.
+			if at, ok := graph.WakeAt(ctx); ok {
+				mu.Lock()
+				if now := clk.Now(); at.After(now) {
+					clk.Advance(at.Sub(now))
+				}
+				mu.Unlock()
+			}
+			return ctx.Err()
+		},
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	c, err := graph.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestRealisticThrottlingExportStaysWithinTheBudget exports a tenant whose
+// reads cost more than Graph's resource-unit bucket holds, under graphsim's
+// realistic throttling (Graph's documented quotas): the export completes,
+// at most 2% of its requests are throttled, and it takes at most 1.2 × the
+// budget bound (resource units ÷ the quota's rate) of simulated time. The
+// tenant has 400 users (Graph's medium quota, 5,000 units per 10 s), which
+// the client learns, starting from the smallest.
+func TestRealisticThrottlingExportStaysWithinTheBudget(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Profile: "large", Throttle: "realistic",
+		Sizes: graphsim.Sizes{Users: 400, Groups: 3000, MembersPerGroup: 5, Apps: 50, CAPolicies: 5}})
+	c := pacedClient(t, sim, nil)
+	start := sim.Clock().Now()
+	res := mustExport(t, c, newRepo(t, true), nil)
+	took := sim.Clock().Now().Sub(start)
+	if !res.Complete() {
+		t.Fatalf("incomplete: %+v", res.Incomplete())
+	}
+	const rate = 5000.0 / 10 // Graph's quota for 50–500 users, units per second
+	bound := time.Duration(float64(res.ResourceUnits) / rate * float64(time.Second))
+	// Requests Graph answered: $batch items count, their envelopes do not.
+	st := c.Stats()
+	sent := st.Requests - st.Endpoints["POST /v1.0/$batch"].Requests + st.BatchItems
+	t.Logf("%d requests (%d HTTP), %d resource units, %d throttled (%v), %d retries; %v simulated, budget bound %v",
+		sent, st.Requests, res.ResourceUnits, res.Throttled, throttledEndpoints(c), res.Retries, took.Round(time.Millisecond), bound.Round(time.Millisecond))
+	if res.ResourceUnits < 3*5000/2 {
+		t.Fatalf("the export cost %d resource units, not 1.5 × the bucket: the test would not show pacing", res.ResourceUnits)
+	}
+	if res.Throttled*50 > sent {
+		t.Errorf("%d of %d requests throttled, want at most 2%%", res.Throttled, sent)
+	}
+	if took > bound*12/10 {
+		t.Errorf("took %v of simulated time, want at most 1.2 × the budget bound %v", took, bound)
+	}
+}
+
+func throttledEndpoints(c *graph.Client) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range c.Stats().Endpoints {
+		if v.Throttled > 0 {
+			out[k] = v.Throttled
+		}
+	}
+	return out
+}
+
+// TestConditionalAccessPacedToOneRequestPerSecond: Graph allows one
+// Conditional Access request per second per tenant and sends no
+// Retry-After; reading policies and named locations (two kinds read at
+// once) under realistic throttling gets no 429, and takes about a second
+// per request.
+func TestConditionalAccessPacedToOneRequestPerSecond(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Throttle: "realistic"})
+	c := pacedClient(t, sim, nil)
+	kinds, err := layout.Select([]string{"conditional-access-policies", "named-locations"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := sim.Clock().Now()
+	res := mustExport(t, c, newRepo(t, true), func(o *Options) { o.Kinds = kinds })
+	took := sim.Clock().Now().Sub(start)
+	if !res.Complete() {
+		t.Fatalf("incomplete: %+v", res.Incomplete())
+	}
+	var ca, throttled int64
+	for ep, st := range c.Stats().Endpoints {
+		if strings.Contains(ep, "/identity/conditionalAccess/") {
+			ca += st.Requests
+			throttled += st.Throttled
+		}
+	}
+	if ca < 2 {
+		t.Fatalf("%d Conditional Access requests; the test needs two or more", ca)
+	}
+	if throttled > 0 {
+		t.Errorf("%d of %d Conditional Access requests throttled, want none", throttled, ca)
+	}
+	if want := time.Duration(ca-1) * time.Second; took < want {
+		t.Errorf("%d Conditional Access requests in %v, want at least %v apart", ca, took, want)
+	}
+}

@@ -1,0 +1,285 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
+
+func TestBucketBurstThenRate(t *testing.T) {
+	b := gcra{capacity: 5000, window: 10 * time.Second} // 500 units/s
+	// The burst: 98% of the bucket goes at once.
+	for i := 0; i < 49; i++ {
+		if at := b.reserve(t0, 100); !at.Equal(t0) {
+			t.Fatalf("request %d of the burst waits until %v", i, at)
+		}
+	}
+	// Then 100 units every 0.2 s.
+	for i := 1; i <= 5; i++ {
+		at := b.reserve(t0, 100)
+		if want := t0.Add(time.Duration(i) * 200 * time.Millisecond); at.Sub(want).Abs() > time.Millisecond {
+			t.Errorf("request %d after the burst at %v, want %v", i, at.Sub(t0), want.Sub(t0))
+		}
+	}
+	// A request dearer than the bucket goes once the bucket is empty.
+	e := gcra{capacity: 10, window: 10 * time.Second}
+	if at := e.reserve(t0, 50); !at.Equal(t0) {
+		t.Errorf("an empty bucket refused a large request until %v", at)
+	}
+}
+
+func TestBucketCorrectedFromAnswers(t *testing.T) {
+	b := gcra{capacity: 1000, window: 10 * time.Second}
+	b.reserve(t0, 500)
+	b.adjust(t0, -300) // Graph charged 200
+	if l := b.level(t0); l < 199 || l > 201 {
+		t.Errorf("level %v after the correction, want 200", l)
+	}
+	b.atLeast(t0, 900) // x-ms-throttle-limit-percentage 0.9
+	if l := b.level(t0); l < 899 || l > 901 {
+		t.Errorf("level %v after percentage 0.9, want 900", l)
+	}
+	// Retry-After 7 s: the next request of 10 units goes then, not before.
+	b.blockUntil(t0.Add(7*time.Second), 10)
+	if at := b.reserve(t0, 10); at.Sub(t0.Add(7*time.Second)).Abs() > time.Millisecond {
+		t.Errorf("after Retry-After 7s the request goes at +%v", at.Sub(t0))
+	}
+	// resize keeps the level in units.
+	b2 := gcra{capacity: 3500, window: 10 * time.Second}
+	b2.reserve(t0, 3000)
+	b2.resize(t0, 8000)
+	if l := b2.level(t0); l < 2999 || l > 3001 {
+		t.Errorf("level %v after resize, want 3000", l)
+	}
+}
+
+func TestAIMD(t *testing.T) {
+	a := newAIMD(8)
+	ctx := context.Background()
+	var gens []int64
+	for i := 0; i < 8; i++ {
+		g, err := a.acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gens = append(gens, g)
+	}
+	// Three 429s from requests sent under one limit halve it once.
+	a.throttled(gens[0])
+	a.throttled(gens[1])
+	a.throttled(gens[2])
+	mustEqual(t, "limit after a round of 429s", a.current(), 4)
+	// A 429 from a request sent under the new limit halves it again.
+	for i := 0; i < 8; i++ {
+		a.release()
+	}
+	g, _ := a.acquire(ctx)
+	a.throttled(g)
+	a.release()
+	mustEqual(t, "limit after a second round", a.current(), 2)
+	a.throttled(a.gen)
+	a.throttled(a.gen)
+	mustEqual(t, "limit floor", a.current(), 1)
+	// +1 after aimdRun clean answers, never above max.
+	for i := 0; i < aimdRun; i++ {
+		a.ok()
+	}
+	mustEqual(t, "limit after a clean run", a.current(), 2)
+	for i := 0; i < 100*aimdRun; i++ {
+		a.ok()
+	}
+	mustEqual(t, "limit ceiling", a.current(), 8)
+}
+
+func TestAIMDBoundsInFlight(t *testing.T) {
+	a := newAIMD(4)
+	a.throttled(a.gen) // limit 2
+	ctx := context.Background()
+	a.acquire(ctx)
+	a.acquire(ctx)
+	got := make(chan struct{})
+	go func() { a.acquire(ctx); close(got) }()
+	select {
+	case <-got:
+		t.Fatal("a third request went while the limit is 2")
+	case <-time.After(50 * time.Millisecond):
+	}
+	a.release()
+	<-got
+	// A waiter whose context ends leaves the queue.
+	cctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error)
+	go func() { _, err := a.acquire(cctx); errc <- err }()
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v", err)
+	}
+}
+
+// The quota is learned: a tenant whose answers carry no
+// x-ms-throttle-limit-percentage while more than 80% of the estimate is
+// in Graph's bucket has a larger quota; one that does, does not.
+func TestQuotaLearnedFromAnswers(t *testing.T) {
+	now := t0
+	p := newPacer(func() time.Time { return now }, 4, 0)
+	mustEqual(t, "starting quota", p.readQuota(), ReadQuotaSmall)
+	send := func(units float64, percent float64) {
+		tk, err := p.admit(context.Background(), cost{ru: units}, func(context.Context, time.Duration) error { return nil }, time.Time{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.done(tk, answer{status: 200, units: units, confirmed: units, directory: true, percent: percent})
+	}
+	for i := 0; i < 29; i++ { // 2,900 units, no percentage: > 80% of 3,500
+		send(100, 0)
+	}
+	mustEqual(t, "quota after 2,900 units without percentage", p.readQuota(), ReadQuotaMedium)
+	for i := 0; i < 15; i++ { // Graph says it is above 80% of its quota
+		send(100, 0.8)
+	}
+	mustEqual(t, "quota after percentages", p.readQuota(), ReadQuotaMedium)
+
+	// Answers that arrive out of order prove nothing beyond what was
+	// answered before their request left.
+	q := newPacer(func() time.Time { return now }, 100, 0)
+	noSleep := func(context.Context, time.Duration) error { return nil }
+	var tks []*ticket
+	for i := 0; i < 30; i++ {
+		tk, _ := q.admit(context.Background(), cost{ru: 100}, noSleep, time.Time{}, nil)
+		tks = append(tks, tk)
+	}
+	for _, tk := range tks {
+		q.done(tk, answer{status: 200, units: 100, confirmed: 100, directory: true})
+	}
+	mustEqual(t, "quota from concurrent answers", q.readQuota(), ReadQuotaSmall)
+
+	// A known tenant size is not learned.
+	k := newPacer(func() time.Time { return now }, 4, 40000)
+	mustEqual(t, "quota of a large tenant", k.readQuota(), ReadQuotaLarge)
+}
+
+func TestRequestCost(t *testing.T) {
+	tests := []struct {
+		method, path string
+		want         cost
+	}{
+		{"GET", "/v1.0/users", cost{ru: 2}},
+		{"GET", "/v1.0/users?$select=id,displayName&$top=999", cost{ru: 1}},
+		{"GET", "/v1.0/applications?$top=999", cost{ru: 2}},
+		{"GET", "/v1.0/groups/0f4a/members?$select=id", cost{ru: 2}},
+		{"GET", "/v1.0/groups/0f4a/members", cost{ru: 3}},
+		{"GET", "/v1.0/groups/0f4a/transitiveMembers", cost{ru: 5}},
+		{"GET", "/v1.0/groups/0f4a/owners?$select=id", cost{ru: 1}},
+		{"GET", "/v1.0/groups?$expand=owners", cost{ru: 2}},
+		{"GET", "/v1.0/groups?$top=5", cost{ru: 1}},
+		{"GET", "/v1.0/subscribedSkus", cost{ru: 3}},
+		{"GET", "/v1.0/servicePrincipals/1/appRoleAssignments", cost{ru: 2}},
+		{"GET", "/v1.0/users/1/memberOf", cost{ru: 2}},
+		{"POST", "/v1.0/directoryObjects/getByIds", cost{ru: 5}},
+		{"POST", "/v1.0/directoryObjects/getByIds?$select=id", cost{ru: 2}},
+		{"POST", "/v1.0/groups", cost{ru: 1, writes: 1}},
+		{"PATCH", "/v1.0/users/1", cost{ru: 1, writes: 1}},
+		{"DELETE", "/v1.0/groups/1/members/2/$ref", cost{ru: 1, writes: 1}},
+		{"GET", "/v1.0/identity/conditionalAccess/policies", cost{ca: 1}},
+		{"POST", "/beta/identity/conditionalAccess/namedLocations", cost{ca: 1}},
+	}
+	for _, tt := range tests {
+		if got := requestCost(tt.method, tt.path); got != tt.want {
+			t.Errorf("%s %s: cost %+v, want %+v", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+// The client holds requests back once its estimate of Graph's bucket is
+// spent, says so through Progress, and refuses a wait past Timeout.
+func TestClientPacesAndReportsTheWait(t *testing.T) {
+	var mu sync.Mutex
+	var events []Event
+	c, rec, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-ms-resource-unit", "1000")
+		writeJSON(w, 200, map[string]any{"id": "u"})
+	}), func(cfg *Config) {
+		cfg.TenantUsers = 10 // the small tenant's quota, not learned
+		cfg.Progress = func(ev Event) {
+			mu.Lock()
+			events = append(events, ev)
+			mu.Unlock()
+		}
+	})
+	ctx := context.Background()
+	for i := 0; i < 6; i++ {
+		// Expected 1 unit each, answered 1,000: the bucket (3,500 per 10 s)
+		// follows the answers.
+		if _, err := c.Get(ctx, "/v1.0/users/u"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var total time.Duration
+	for _, w := range rec.waits() {
+		total += w
+	}
+	// Before the sixth request 5,000 units were answered; 98% of 3,500
+	// may be in use and the rest refills at 350 per second: (5,001 −
+	// 3,430) ÷ 350 ≈ 4.5 s of waits.
+	if total < 4*time.Second || total > 5*time.Second {
+		t.Errorf("waited %v in all (%v), want about 4.5 s", total, rec.waits())
+	}
+	var paced []Event
+	mu.Lock()
+	for _, ev := range events {
+		if ev.Paced > 0 {
+			paced = append(paced, ev)
+		}
+	}
+	mu.Unlock()
+	if len(paced) == 0 || !strings.Contains(paced[0].Budget, "3500 resource units per 10 s") {
+		t.Errorf("no pacing event naming the budget: %+v", paced)
+	}
+
+	// With a time limit the same waits are refused.
+	c2, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-ms-resource-unit", "3000")
+		writeJSON(w, 200, map[string]any{"id": "u"})
+	}), func(cfg *Config) { cfg.Timeout = 2 * time.Second; cfg.TenantUsers = 10 })
+	var err error
+	for i := 0; i < 3 && err == nil; i++ {
+		_, err = c2.Get(ctx, "/v1.0/users/u")
+	}
+	if !errors.Is(err, ErrTimeLimit) {
+		t.Errorf("err %v, want ErrTimeLimit", err)
+	}
+}
+
+// A write 429 (WriteLimitExceeded) holds writes back for its Retry-After.
+func TestWriteThrottleRecognised(t *testing.T) {
+	h := http.Header{}
+	h.Set("x-ms-throttle-scope", "Tenant_Application/Write/app/tenant")
+	h.Set("x-ms-throttle-information", "WriteLimitExceeded")
+	h.Set("Retry-After", "30")
+	a := throttleAnswer(429, h)
+	if !a.write429 || a.retry != 30*time.Second || a.throttle != 1 {
+		t.Errorf("answer %+v", a)
+	}
+	h2 := http.Header{}
+	h2.Set("x-ms-throttle-scope", "Tenant_Application/ReadWrite/app/tenant")
+	if throttleAnswer(429, h2).write429 {
+		t.Error("a ReadWrite scope taken for the write quota")
+	}
+	now := t0
+	p := newPacer(func() time.Time { return now }, 4, 0)
+	noSleep := func(context.Context, time.Duration) error { return nil }
+	tk, _ := p.admit(context.Background(), cost{ru: 1, writes: 1}, noSleep, time.Time{}, nil)
+	p.done(tk, a)
+	var waited time.Duration
+	tk, _ = p.admit(context.Background(), cost{ru: 1, writes: 1}, func(_ context.Context, d time.Duration) error { waited = d; return nil }, time.Time{}, nil)
+	p.done(tk, answer{status: 204, units: -1})
+	if waited < 29*time.Second || waited > 31*time.Second {
+		t.Errorf("the next write waited %v, want Retry-After's 30 s", waited)
+	}
+}
