@@ -536,7 +536,16 @@ func (s *Server) deltaEntries(k *Kind, st deltaState, sel deltaSel, filter map[s
 			list = append(list, a)
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].last < list[j].last })
+	// Ordered by last change, then by id: one event (a member deleted) changes
+	// many objects at the same position of the log, and every page of the
+	// round recomputes this list, so it must be the same list each time or
+	// a $skiptoken skips some objects and repeats others.
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].last != list[j].last {
+			return list[i].last < list[j].last
+		}
+		return strings.ToLower(list[i].id) < strings.ToLower(list[j].id)
+	})
 
 	out := make([]map[string]any, 0, len(list))
 	for _, a := range list {

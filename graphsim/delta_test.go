@@ -528,3 +528,40 @@ func TestDeltaLargeGroupRepeatsWithSlices(t *testing.T) {
 		t.Errorf("slices hold %d distinct members, want %d", len(got), len(users))
 	}
 }
+
+// TestDeltaRoundPagesKeepEveryChange: one user deleted leaves thirty
+// groups at once (the same change for each), and the round that reports it
+// is read in pages of five: every group comes with the user's removal, none
+// is skipped or repeated. The page a $skiptoken continues from must be the
+// same list each time, so objects changed by one event are ordered by id.
+func TestDeltaRoundPagesKeepEveryChange(t *testing.T) {
+	e := newDLEnv(t)
+	u := e.seedUsers("leaver", 2)
+	groups := map[string]bool{}
+	for i := 0; i < 30; i++ {
+		groups[e.seedGroup(fmt.Sprintf("team%02d", i), u[0], u[1])] = true
+	}
+	_, _, link := e.dlRound("/v1.0/groups/delta?$select=displayName,members")
+	e.do("DELETE", "/v1.0/users/"+u[0], "").must(t, 204)
+	for try := 0; try < 5; try++ {
+		items, pages, _ := e.dlRound(link, "Prefer", "odata.maxpagesize=5")
+		if pages < 6 {
+			t.Fatalf("%d pages, want at least 6 of 5 items", pages)
+		}
+		seen := map[string]int{}
+		for _, it := range items {
+			id := str(it["id"])
+			for _, m := range it["members@delta"].([]any) {
+				ref := m.(map[string]any)
+				if _, gone := ref["@removed"]; gone && ref["id"] == u[0] {
+					seen[id]++
+				}
+			}
+		}
+		for g := range groups {
+			if seen[g] != 1 {
+				t.Errorf("try %d: group %s reports the removal of %s %d times, want once", try, g, u[0], seen[g])
+			}
+		}
+	}
+}
