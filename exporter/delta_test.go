@@ -13,6 +13,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -94,28 +95,7 @@ func sameTree(t *testing.T, what string, inc, full map[string][]byte) {
 	t.Helper()
 	delete(inc, StatePath)
 	delete(full, StatePath)
-	var paths []string
-	for p := range full {
-		paths = append(paths, p)
-	}
-	for p := range inc {
-		if _, ok := full[p]; !ok {
-			paths = append(paths, p)
-		}
-	}
-	sort.Strings(paths)
-	bad := 0
-	for _, p := range paths {
-		if !bytes.Equal(inc[p], full[p]) {
-			if bad < 4 {
-				t.Errorf("%s: %s differs\n--- incremental\n%s--- full\n%s", what, p, inc[p], full[p])
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		t.Fatalf("%s: %d of %d files differ", what, bad, len(paths))
-	}
+	simtest.SameFiles(t, what, inc, full)
 }
 
 func kindResult(res *Result, kind string) live.KindResult {

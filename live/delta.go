@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -204,7 +205,7 @@ func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, re
 					ch.props[p] = v
 					continue
 				}
-				if !contains(spec.rels, name) {
+				if !slices.Contains(spec.rels, name) {
 					continue
 				}
 				if err := ch.relate(name, v); err != nil {
@@ -260,15 +261,6 @@ func (ch *deltaChange) relate(rel string, v any) error {
 		rc.add[lid] = m
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // apply is the object after ch, from its previous state base (nil when new).
@@ -343,7 +335,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		if err != nil {
 			perms := append([]string(nil), k.ReadPermissions...)
 			for _, c := range k.Children {
-				if contains(spec.rels, c.Name) {
+				if slices.Contains(spec.rels, c.Name) {
 					perms = append(perms, c.ReadPermissions...)
 				}
 			}

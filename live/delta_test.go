@@ -13,6 +13,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -52,32 +53,6 @@ func readWith(t *testing.T, rd *reader, kinds []*layout.Kind) (map[string][]byte
 	return b.files, res
 }
 
-func sameFiles(t *testing.T, what string, got, want map[string][]byte) {
-	t.Helper()
-	var paths []string
-	for p := range want {
-		paths = append(paths, p)
-	}
-	for p := range got {
-		if _, ok := want[p]; !ok {
-			paths = append(paths, p)
-		}
-	}
-	sort.Strings(paths)
-	bad := 0
-	for _, p := range paths {
-		if !bytes.Equal(got[p], want[p]) {
-			if bad < 5 {
-				t.Errorf("%s: %s differs:\n--- got\n%s--- want\n%s", what, p, got[p], want[p])
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		t.Errorf("%s: %d of %d files differ", what, bad, len(paths))
-	}
-}
-
 // TestGroupsDeltaReadEqualsPerGroupRead: groups read through one
 // /groups/delta round (members and owners as members@delta / owners@delta,
 // large groups repeated in slices across pages and merged) give the same
@@ -93,7 +68,7 @@ func TestGroupsDeltaReadEqualsPerGroupRead(t *testing.T) {
 	s0 := c.Stats()
 	got, res := readWith(t, &reader{c: c, progress: NoProgress{}}, kinds)
 	units := c.Stats().ResourceUnits - s0.ResourceUnits
-	sameFiles(t, "delta read vs per-group read", got, old)
+	simtest.SameFiles(t, "delta read vs per-group read", got, old)
 	big := 0
 	for _, data := range got {
 		if n := bytes.Count(data, []byte("\n    id: ")) + bytes.Count(data, []byte("\n  - id: ")); n > 999 {
@@ -170,7 +145,7 @@ func TestResumeAppliesChangesLikeAFullRead(t *testing.T) {
 	}}, kinds)
 	reqs := c.Stats().Requests - s0.Requests
 	full, _ := readWith(t, &reader{c: c, progress: NoProgress{}}, kinds)
-	sameFiles(t, "resumed vs full", inc, full)
+	simtest.SameFiles(t, "resumed vs full", inc, full)
 	changed := 0
 	for p := range full {
 		if !bytes.Equal(full[p], first[p]) {
@@ -209,7 +184,7 @@ func TestResumeFallsBackOnGone(t *testing.T) {
 	got, res := readWith(t, &reader{c: c, progress: notes, track: true, delta: map[string]DeltaFrom{
 		"groups": {Link: link, Files: map[string][]byte{}},
 	}}, kinds)
-	sameFiles(t, "after 410", got, full)
+	simtest.SameFiles(t, "after 410", got, full)
 	if res[0].Read != "full" || !strings.Contains(res[0].Note, "410") || len(notes.notes) != 1 {
 		t.Errorf("read %q, note %q, progress notes %v", res[0].Read, res[0].Note, notes.notes)
 	}

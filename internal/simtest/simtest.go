@@ -5,10 +5,12 @@
 package simtest
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -80,4 +82,32 @@ func Repo(t testing.TB, bare bool) *snapshot.Repo {
 	}
 	t.Cleanup(func() { r.Close() })
 	return r
+}
+
+// SameFiles fails t when got and want (files by path) differ in any path or
+// byte, naming the first few files that differ and how many do.
+func SameFiles(t testing.TB, what string, got, want map[string][]byte) {
+	t.Helper()
+	var paths []string
+	for p := range want {
+		paths = append(paths, p)
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	bad := 0
+	for _, p := range paths {
+		if !bytes.Equal(got[p], want[p]) {
+			if bad < 5 {
+				t.Errorf("%s: %s differs:\n--- got\n%s--- want\n%s", what, p, got[p], want[p])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%s: %d of %d files differ", what, bad, len(paths))
+	}
 }
