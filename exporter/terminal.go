@@ -52,17 +52,17 @@ func (p *TermProgress) KindNote(kind, note string) {
 func (p *TermProgress) Retry(ev graph.Event) {
 	switch {
 	case ev.Paced > 0:
-		fmt.Fprintf(p.W, "  throttled by Graph, resuming in %s (pacing to Graph's budget of %s)\n", WaitText(ev.Paced), ev.Budget)
+		fmt.Fprintf(p.W, "  throttled by Graph, resuming in %s (pacing to Graph's budget of %s)\n", waitText(ev.Paced), ev.Budget)
 	case ev.RetryIn > 0 && ev.Status == 429:
-		fmt.Fprintf(p.W, "  throttled by Graph, resuming in %s (%s %s answered 429)\n", WaitText(ev.RetryIn), ev.Method, ev.Endpoint)
+		fmt.Fprintf(p.W, "  throttled by Graph, resuming in %s (%s %s answered 429)\n", waitText(ev.RetryIn), ev.Method, ev.Endpoint)
 	case ev.RetryIn > 0:
 		fmt.Fprintf(p.W, "  waiting %.1fs before retry %d of %s %s (%s)\n", ev.RetryIn.Seconds(), ev.Attempt+1, ev.Method, ev.Endpoint, retryReason(ev))
 	}
 }
 
-// WaitText renders a wait in whole seconds ("8 s"), or in minutes and
+// waitText renders a wait in whole seconds ("8 s"), or in minutes and
 // seconds from a minute on ("2 min 5 s").
-func WaitText(d time.Duration) string {
+func waitText(d time.Duration) string {
 	secs := int((d + time.Second - 1) / time.Second)
 	if secs < 60 {
 		return fmt.Sprintf("%d s", secs)

@@ -67,8 +67,8 @@ func TestWaitText(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		8 * time.Second: "8 s", 7200 * time.Millisecond: "8 s", 90 * time.Second: "1 min 30 s", 2 * time.Minute: "2 min",
 	} {
-		if got := WaitText(d); got != want {
-			t.Errorf("WaitText(%v) = %q, want %q", d, got, want)
+		if got := waitText(d); got != want {
+			t.Errorf("waitText(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -266,16 +266,15 @@ func asSlice(v any) []any { s, _ := v.([]any); return s }
 // carry appends the files kept from the previous snapshot (a delta resume,
 // delta.go) to the kind's files, giving each to the sink as prepare does.
 func (kr *kindRead) carry(sink func(path string, data []byte) error) {
-	for i := range kr.carried {
-		f := &kr.carried[i]
-		if sink == nil {
-			continue
+	if sink != nil {
+		for i := range kr.carried {
+			f := &kr.carried[i]
+			if err := sink(f.path, f.data); err != nil {
+				kr.err = &sinkError{err: err}
+				return
+			}
+			f.data, f.sunk = nil, true
 		}
-		if err := sink(f.path, f.data); err != nil {
-			kr.err = &sinkError{err: err}
-			return
-		}
-		f.data, f.sunk = nil, true
 	}
 	kr.files = append(kr.files, kr.carried...)
 }
