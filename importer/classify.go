@@ -35,10 +35,12 @@ func (pl *planner) classify() error {
 		natural[kind] = map[string]*Object{}
 		for _, o := range objs {
 			natural[kind][naturalKey(o.Kind, o.Data, o.Key)] = o
-			pl.nameOf(o)
 		}
 	}
-	for _, o := range pl.in.Deleted {
+	// Live and deleted objects claim names in a fixed order, so an id two
+	// objects answer to (an appId of an application and of its service
+	// principal) gets the same name in every run.
+	for _, o := range byPrecedence(pl.in.Live, pl.in.Deleted) {
 		pl.nameOf(o)
 	}
 	for _, o := range desired {
@@ -126,6 +128,40 @@ func (pl *planner) nameOf(o *Object) {
 			pl.names[strings.ToLower(id)] = n
 		}
 	}
+}
+
+// byPrecedence returns the objects of live (by kind, then key) and then of
+// deleted in the order in which they claim names: kinds in catalog order,
+// the kinds whose aliases yield to others' (layout.Kind.AliasFallback)
+// last, and by key within a kind.
+func byPrecedence(live map[string]map[string]*Object, deleted map[string]*Object) []*Object {
+	rank := map[string]int{}
+	for i, k := range layout.Kinds() {
+		rank[k.Name] = i
+		if k.AliasFallback {
+			rank[k.Name] += 1 << 20
+		}
+	}
+	sorted := func(objs []*Object) []*Object {
+		sort.Slice(objs, func(i, j int) bool {
+			a, b := objs[i], objs[j]
+			if a.Kind.Name != b.Kind.Name {
+				return rank[a.Kind.Name] < rank[b.Kind.Name]
+			}
+			return a.Key < b.Key
+		})
+		return objs
+	}
+	var l, d []*Object
+	for _, objs := range live {
+		for _, o := range objs {
+			l = append(l, o)
+		}
+	}
+	for _, o := range deleted {
+		d = append(d, o)
+	}
+	return append(sorted(l), sorted(d)...)
 }
 
 // displayName is the name people know o by (diff.DisplayName), else its key.

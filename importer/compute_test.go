@@ -614,3 +614,24 @@ func TestEligibilityExpirationIsRestoredByRemoveAndAssign(t *testing.T) {
 		t.Errorf("assign scheduleInfo %v", si)
 	}
 }
+
+// An appId that a live application and its service principal both answer
+// to is named by the application in every run (the service principal's
+// aliases yield, layout.Kind.AliasFallback), whatever the order in which
+// Go walks the maps of live objects.
+func TestAliasNamesDoNotDependOnMapOrder(t *testing.T) {
+	const appID = "9a000000-0000-4000-8000-000000000001"
+	for i := 0; i < 30; i++ {
+		app := obj(t, "applications", app1, map[string]any{"displayName": "Payroll app", "appId": appID, "owners": refs()})
+		sp := obj(t, "service-principals", sp1, map[string]any{"displayName": "Payroll enterprise app", "appId": appID,
+			"appOwnerOrganizationId": "t", "accountEnabled": true, "tags": strs(), "owners": refs()})
+		pol := policy(t, pA, "Payroll needs MFA", "disabled", strs(), strs())
+		pol.Data["conditions"].(map[string]any)["applications"].(map[string]any)["includeApplications"] = strs(appID)
+		live := policy(t, pA, "Payroll needs MFA", "disabled", strs(), strs())
+		live.Data["conditions"].(map[string]any)["applications"].(map[string]any)["includeApplications"] = strs("None")
+		p := compute(t, input([]*Object{pol}, []*Object{live, sp, app}, nil))
+		if got := p.Names[appID]; got != "Payroll app" {
+			t.Fatalf("run %d: %s is named %q, want the application's name %q\n%s", i, appID, got, "Payroll app", render(p))
+		}
+	}
+}
