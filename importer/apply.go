@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"container/heap"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -384,7 +385,6 @@ type runner struct {
 	mu      sync.Mutex
 	values  map[string]string // placeholder → value
 	results []ActionResult
-	done    []chan struct{}
 	index   map[string]int
 	report  sync.Mutex
 	// created are this run's new ids; journal the creates sent, with an
@@ -399,60 +399,109 @@ type runner struct {
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
 	r := &runner{p: p, o: o, values: map[string]string{"{{graph}}": strings.TrimRight(o.Client.BaseURL(), "/")},
-		results: make([]ActionResult, len(p.Actions)), done: make([]chan struct{}, len(p.Actions)), index: map[string]int{}}
+		results: make([]ActionResult, len(p.Actions)), index: map[string]int{}}
 	r.restore = fmt.Sprintf("%s (%s)", p.Rev, shortHash(p.Commit))
 	r.created = NewIDMap()
 	r.journal, _ = readJournal(o.Repo)
 	for i, a := range p.Actions {
 		r.index[a.ID] = i
-		r.done[i] = make(chan struct{})
 		r.results[i] = ActionResult{ID: a.ID, Kind: a.Kind, Key: a.Key, Name: a.Name, Op: a.Op, Relationship: a.Relationship, Target: a.Target}
 	}
 	return r
 }
 
+// run executes the plan's actions, each once every action it depends on
+// has ended, with at most Parallel in flight: Parallel workers take the
+// ready actions in plan order, so a restore of 100,000 objects holds
+// Parallel goroutines, not one per action. An action whose dependency did
+// not end done (or already so) is skipped; once ctx ends, nothing more
+// starts and what has not started ends "interrupted".
 func (r *runner) run(ctx context.Context) []ActionResult {
-	sem := make(chan struct{}, r.o.Parallel)
+	n := len(r.p.Actions)
+	waiting := make([]int, n)      // dependencies not yet ended
+	dependents := make([][]int, n) // actions waiting for this one
+	ready := &minHeap{}
+	for i, a := range r.p.Actions {
+		for _, d := range a.DependsOn {
+			j, ok := r.index[d]
+			if !ok { // ValidatePlan refuses such a plan; never wait for it
+				continue
+			}
+			waiting[i]++
+			dependents[j] = append(dependents[j], i)
+		}
+		if waiting[i] == 0 {
+			*ready = append(*ready, i)
+		}
+	}
+	heap.Init(ready)
+	var mu sync.Mutex
+	wake := sync.NewCond(&mu)
+	stop := context.AfterFunc(ctx, func() { mu.Lock(); wake.Broadcast(); mu.Unlock() })
+	defer stop()
+	running := 0
 	var wg sync.WaitGroup
-	for i := range r.p.Actions {
+	for w := 0; w < r.o.Parallel; w++ {
 		wg.Add(1)
-		go func(i int) {
+		go func() {
 			defer wg.Done()
-			defer close(r.done[i])
-			a := &r.p.Actions[i]
-			res := &r.results[i]
-			for _, d := range a.DependsOn {
-				j := r.index[d]
-				select {
-				case <-r.done[j]:
-				case <-ctx.Done():
-					res.Status, res.Error = StatusSkipped, "interrupted"
+			mu.Lock()
+			defer mu.Unlock()
+			for {
+				for ready.Len() == 0 && running > 0 && ctx.Err() == nil {
+					wake.Wait()
+				}
+				if ready.Len() == 0 || ctx.Err() != nil {
+					wake.Broadcast() // nothing more will start: let the others see it
 					return
 				}
-				if st := r.results[j].Status; st != StatusDone && st != StatusAlready {
-					res.Status, res.Error = StatusSkipped, fmt.Sprintf("not attempted: action %s (%s) %s", d, r.p.Actions[j].Name, st)
-					r.progress(*res)
-					return
+				i := heap.Pop(ready).(int)
+				running++
+				mu.Unlock()
+				r.one(ctx, i)
+				mu.Lock()
+				running--
+				for _, k := range dependents[i] {
+					if waiting[k]--; waiting[k] == 0 {
+						heap.Push(ready, k)
+					}
 				}
+				wake.Broadcast()
 			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				res.Status, res.Error = StatusSkipped, "interrupted"
-				return
-			}
-			if r.licenceSkip(a, res) {
-				<-sem
-				r.progress(*res)
-				return
-			}
-			r.exec(ctx, a, res)
-			<-sem
-			r.progress(*res)
-		}(i)
+		}()
 	}
 	wg.Wait()
+	for i := range r.results {
+		if res := &r.results[i]; res.Status == "" {
+			res.Status, res.Error = StatusSkipped, "interrupted"
+			if ctx.Err() == nil {
+				res.Error = "not attempted: it waits on an action that never ended"
+				r.progress(*res)
+			}
+		}
+	}
 	return r.results
+}
+
+// one runs action i, whose dependencies have all ended.
+func (r *runner) one(ctx context.Context, i int) {
+	a := &r.p.Actions[i]
+	res := &r.results[i]
+	for _, d := range a.DependsOn {
+		j := r.index[d]
+		if st := r.results[j].Status; st != StatusDone && st != StatusAlready {
+			res.Status, res.Error = StatusSkipped, fmt.Sprintf("not attempted: action %s (%s) %s", d, r.p.Actions[j].Name, st)
+			r.progress(*res)
+			return
+		}
+	}
+	if ctx.Err() != nil {
+		return // ends "interrupted" (run)
+	}
+	if !r.licenceSkip(a, res) {
+		r.exec(ctx, a, res)
+	}
+	r.progress(*res)
 }
 
 func (r *runner) progress(ar ActionResult) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -299,6 +300,45 @@ func TestRestoreWipedGroupMembership(t *testing.T) {
 	e.checkRecorded(res, gid)
 	e.sameFiles("groups", nil)
 	e.mustBeEmpty([]string{gid}, Options{})
+}
+
+// Apply holds about Parallel goroutines whatever the plan's size, not one
+// per action: sampled at every reported action of a 200-member restore,
+// the process never runs more than a few dozen goroutines above what it ran
+// before the apply (one goroutine per action would be about 200 more).
+func TestApplyHoldsParallelGoroutinesNotOnePerAction(t *testing.T) {
+	e := newEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 300, Groups: 7, MembersPerGroup: 200}}, nil)
+	g, members := e.groupWithMembers(200)
+	gid := str(g["id"])
+	for _, m := range members {
+		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
+	}
+	e.recordIncident()
+	p := e.plan(e.first, []string{gid}, Options{})
+	if len(p.Actions) != len(members) {
+		t.Fatalf("%d actions for %d members:\n%s", len(p.Actions), len(members), render(p))
+	}
+	o := e.applyOpts()
+	o.Parallel = 2
+	base := runtime.NumGoroutine()
+	most, reported := 0, 0
+	o.Progress = func(ActionResult) {
+		reported++
+		most = max(most, runtime.NumGoroutine())
+	}
+	res, err := Apply(context.Background(), p, o)
+	if err != nil || !res.Complete() {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	if reported != len(p.Actions) {
+		t.Errorf("%d actions reported, want %d", reported, len(p.Actions))
+	}
+	if most > base+40 {
+		t.Errorf("up to %d goroutines during the apply of %d actions with Parallel 2, %d before it: one per action?", most, len(p.Actions), base)
+	}
+	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members) {
+		t.Errorf("%d members after restore, want %d", n, len(members))
+	}
 }
 
 func TestRestoreAppRedirectURIsAndPermissions(t *testing.T) {
