@@ -248,6 +248,7 @@ func TestGoneObjectIsCreatedAndReferencesRemapped(t *testing.T) {
 	g := group(t, gA, "Break glass", uA)
 	pol := policy(t, pA, "Require MFA", "enabled", strs(gA), strs())
 	other := policy(t, pB, "Other", "enabled", strs(gA), strs())
+	other.Data["conditions"].(map[string]any)["users"].(map[string]any)["includeGroups"] = strs(gA) // named twice: one object
 	in := input([]*Object{g, pol}, []*Object{pol}, func(in *Input) {
 		in.Others = []*Object{other}
 		in.Options.CAState = CAStateAsIs
@@ -268,7 +269,7 @@ func TestGoneObjectIsCreatedAndReferencesRemapped(t *testing.T) {
 	if ex := asSlice(dig(bodyOf(t, upd), "conditions", "users", "excludeGroups")); len(ex) != 1 || ex[0] != create.Placeholder || upd.DependsOn[0] != create.ID {
 		t.Errorf("policy not remapped: %+v", upd)
 	}
-	if len(p.References) != 1 || p.References[0].Key != pB || !strings.Contains(strings.Join(create.Warnings, " "), "1 objects not being restored") {
+	if len(p.References) != 2 || p.References[0].Key != pB || p.References[1].Key != pB || !strings.Contains(strings.Join(create.Warnings, " "), "1 object not being restored") {
 		t.Errorf("reference from a policy not restored: %+v %v", p.References, create.Warnings)
 	}
 	if p.Live["groups/"+gA] != fpAbsent {

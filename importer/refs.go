@@ -188,7 +188,8 @@ func (pl *planner) references() {
 			old[strings.ToLower(s.d.Key)] = s
 		}
 	}
-	referrers := map[*objState][]string{}
+	referrers := map[*objState][]string{}    // kinds of the objects naming s
+	named := map[*objState]map[string]bool{} // those objects, once each
 	for _, o := range pl.in.Others {
 		k := o.Kind
 		for _, r := range k.Refs {
@@ -196,6 +197,10 @@ func (pl *planner) references() {
 				if s := old[strings.ToLower(pl.tr(r.Kinds, id))]; s != nil {
 					pl.p.References = append(pl.p.References, Reference{Kind: k.Name, Key: o.Key, Name: displayName(o), File: o.Path, Property: r.Path, OldID: id})
 					referrers[s] = append(referrers[s], k.Name)
+					if named[s] == nil {
+						named[s] = map[string]bool{}
+					}
+					named[s][k.Name+"/"+o.Key] = true
 				}
 				return id
 			})
@@ -203,8 +208,16 @@ func (pl *planner) references() {
 	}
 	for s, kinds := range referrers {
 		if a := pl.action(s.main); a != nil {
-			a.Warnings = append(a.Warnings, fmt.Sprintf("%d objects not being restored name its old id (listed below) and keep pointing at nothing until restored too: add them to the selection (e.g. %s)",
-				len(kinds), strings.Join(uniq(kinds), ", ")))
+			a.Warnings = append(a.Warnings, fmt.Sprintf("%s not being restored name its old id (listed below) and keep pointing at nothing until restored too: add them to the selection (e.g. %s)",
+				countObjects(len(named[s])), strings.Join(uniq(kinds), ", ")))
 		}
 	}
+}
+
+// countObjects is "1 object" or "N objects".
+func countObjects(n int) string {
+	if n == 1 {
+		return "1 object"
+	}
+	return fmt.Sprintf("%d objects", n)
 }
