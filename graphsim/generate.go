@@ -904,6 +904,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoDirectoryRoles(people, gr, apps, emergency)
 	g.demoPolicies(people, gr, apps, custom)
 	g.demoDevices() // generate_guests.go
+	g.demoCAReferences(refs) // generate_ca.go
 }
 
 // customDomain adds a verified custom domain that becomes the default, as
