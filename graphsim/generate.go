@@ -903,7 +903,7 @@ func (g *generator) demo(sz Sizes) {
 	apps := g.demoApps(sz.Apps, people, gr, custom)
 	g.demoDirectoryRoles(people, gr, apps, emergency)
 	g.demoPolicies(people, gr, apps, custom)
-	g.demoDevices() // generate_guests.go
+	g.demoDevices()          // generate_guests.go
 	g.demoCAReferences(refs) // generate_ca.go
 }
 
