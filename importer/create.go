@@ -39,6 +39,7 @@ func (pl *planner) create(s *objState) {
 	k := s.k
 	want, warns := pl.effective(s, nil)
 	pl.danglingRefs(s, want, &warns)
+	warns = append(warns, unbackedWarnings(k, want)...) // termsofuse.go
 	pl.mapRefs(k, want)
 	sch := pl.schema(k)
 	b := map[string]any{}
