@@ -81,3 +81,17 @@ func TestAuthContextPermissionsAndLicence(t *testing.T) {
 		t.Errorf("write without P1: %d, want 403", r.status)
 	}
 }
+
+// TestCAPolicyNamingTermsOfUseIsRefused: graphsim holds no agreement (the
+// agreement API takes no application token), so a policy requiring one
+// names nothing.
+func TestCAPolicyNamingTermsOfUseIsRefused(t *testing.T) {
+	e := newCoreEnv(t, Options{})
+	p := blockPolicy()
+	p["grantControls"] = map[string]any{"operator": "OR", "builtInControls": []string{}, "termsOfUse": []string{"0ec9f6a6-159d-4dd8-a563-1f0b5935e80b"}}
+	if r := e.do("POST", "/v1.0/identity/conditionalAccess/policies", p); r.status != 400 || !strings.Contains(r.errMsg(), "terms of use") {
+		t.Fatalf("policy naming an agreement: %d %s", r.status, r.raw)
+	}
+	p["grantControls"] = map[string]any{"operator": "OR", "builtInControls": []string{"block"}, "termsOfUse": []string{}}
+	e.do("POST", "/v1.0/identity/conditionalAccess/policies", p).must(t, 201)
+}
