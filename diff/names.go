@@ -57,6 +57,11 @@ func (n *Names) Name(id string) (string, bool) {
 // not ids (All, None, ...) are returned as they are.
 func Annotate(n Resolver, id string) string {
 	if len(id) < 20 {
+		// Short keys the snapshots hold (an authentication context's
+		// c1..c25) are named too; other short values stay as they are.
+		if name, ok := resolve(n, id); ok && name != "" && !strings.EqualFold(name, id) {
+			return layout.Safe(name) + " (" + layout.Safe(id) + ")"
+		}
 		return id
 	}
 	short := id

@@ -39,6 +39,7 @@ var simKind = map[string]string{
 	"authentication-strengths":             "authenticationStrengthPolicy",
 	"authentication-methods-policy":        "authenticationMethodsPolicy",
 	"authentication-method-configurations": "authenticationMethodConfiguration",
+	"authentication-contexts":              "authenticationContextClassReference",
 	"conditional-access-policies":          "conditionalAccessPolicy",
 	"applications":                         "application",
 	"service-principals":                   "servicePrincipal",

@@ -38,7 +38,7 @@ func TestReadGivesTheFilesRunCommits(t *testing.T) {
 		}
 	}
 	bad := newClient(t, sim, failPaths(sim, "/identity/conditionalAccess/namedLocations"), "")
-	kinds, _ := layout.Select([]string{"conditional-access"})
+	kinds, _ := layout.Select([]string{"named-locations", "conditional-access-policies"})
 	lv, err = live.Read(context.Background(), live.ReadOptions{Client: bad, Kinds: kinds})
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,16 @@
 //	| application and servicePrincipal verifiedPublisher read-only (set by setVerifiedPublisher) | application-setverifiedpublisher, resources/verifiedpublisher | TestReadOnlyNestedAndOrganizationUpdateList → importer TestRestoreNeverSendsReadOnlyNestedFields |
 //	| organization PATCH takes only marketingNotificationEmails, onPremisesSyncEnabled, privacyProfile, securityComplianceNotificationMails/Phones, technicalNotificationMails (others → 400, strict) | organization-update (request body list) | TestReadOnlyNestedAndOrganizationUpdateList → importer TestOrganizationUpdateSendsOnlyItsUpdateList |
 //
+// ## Authentication contexts and CA references to them (authcontext.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| PATCH .../authenticationContextClassReferences/{id} creates the context when the id is unused, else updates it; 204; v1.0 has no POST (405, strict: only beta documents Create) | authenticationcontextclassreference-update, resources/authenticationcontextclassreference | TestAuthContextsAsGraphDocuments → importer TestRestorePurgedAuthContextAndPolicyRequiringIt |
+//	| the id is c1 through c25 (anything else → 400) and is not a body property (read-only) | resources/authenticationcontextclassreference ("The allowed values are c1 through c25") | TestAuthContextsAsGraphDocuments |
+//	| a CA policy naming a context that does not exist → 400; deleting a context a policy names → 400 (both strict: undocumented) | resources/conditionalaccessapplications, authenticationcontextclassreference-delete | TestAuthContextsAsGraphDocuments → importer TestRestorePurgedAuthContextAndPolicyRequiringIt |
+//	| terms of use agreements are not emulated (every agreement page: "Application: Not supported"; graphsim's tokens are application tokens), so a CA policy whose grantControls.termsOfUse names an agreement names nothing → 400 (strict: text undocumented) | agreement-list, termsofusecontainer-post-agreements, resources/conditionalaccessgrantcontrols | TestCAPolicyNamingTermsOfUseIsRefused → importer TestRecreatedPolicyRequiringTermsOfUseIsWarnedAbout |
+//	| read needs AuthenticationContext.Read.All (Policy.Read.All is not listed); DELETE needs AuthenticationContext.ReadWrite.All (Policy.ReadWrite.ConditionalAccess takes only PATCH); writes need P1 (strict: part of Conditional Access) | permissions.json; learn:/entra/identity/conditional-access/overview | TestAuthContextPermissionsAndLicence |
+//
 // ## Apps and service principals (hooks_apps.go)
 //
 //	| Graph rule | documentation page | test |

@@ -179,6 +179,8 @@ type generator struct {
 	rnd *rand.Rand
 	now time.Time
 	err error
+	// lastCA, when set, is the template of the last CA policy (generate_ca.go).
+	lastCA *caTemplate
 	// strict checks every link as POST .../$ref would (the demo; the large
 	// profile skips it for speed: it builds its links to be valid).
 	strict bool
@@ -748,6 +750,9 @@ var caTemplates = []caTemplate{
 func (g *generator) caPolicies(n int, refsFor func(i int) caRefs) {
 	for i := 0; i < n && g.err == nil; i++ {
 		tm := caTemplates[i%len(caTemplates)]
+		if i == n-1 && g.lastCA != nil {
+			tm = *g.lastCA
+		}
 		cond, grant, session := tm.build(refsFor(i))
 		body := map[string]any{
 			"displayName":     fmt.Sprintf("CA%03d: %s", i+1, tm.name),
@@ -899,6 +904,7 @@ func (g *generator) demo(sz Sizes) {
 	}
 	gr := g.demoGroups(sz, people, refs.breakGlass)
 	refs.pilot, refs.finance, refs.helpdesk = gr.pilot, gr.finance, gr.helpdesk
+	g.lastCA = g.demoAuthContexts() // generate_ca.go
 	g.caPolicies(sz.CAPolicies, func(int) caRefs { return refs })
 	apps := g.demoApps(sz.Apps, people, gr, custom)
 	g.demoDirectoryRoles(people, gr, apps, emergency)

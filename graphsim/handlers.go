@@ -128,6 +128,9 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		r := s.find(rt)
+		if r == nil && k.Upsert && rt.altKey == "" {
+			return s.upsert(req, k, rt.key)
+		}
 		if r == nil {
 			return nil, notFound(rt.key)
 		}

@@ -441,6 +441,12 @@ func (s *Server) checkCARefs(p map[string]any) *apiError {
 			}
 		}
 	}
+	if aerr := s.authContextsExist(p); aerr != nil { // authcontext.go
+		return aerr
+	}
+	if aerr := s.termsOfUseExist(p); aerr != nil { // termsofuse.go
+		return aerr
+	}
 	if id := str(lookupPath(p, "grantControls/authenticationStrength/id")); id != "" {
 		if r := t.lookup(kindByName["authenticationStrengthPolicy"], id); r == nil {
 			return errf(400, "BadRequest", "The authentication strength policy '%s' does not exist.", id)

@@ -19,6 +19,7 @@ type Kind struct {
 	NoCreate   bool     // POST is not allowed
 	NoDelete   bool     // DELETE is not allowed
 	NoUpdate   bool     // PATCH is not allowed
+	Upsert     bool     // PATCH of an unused key creates the object (authcontext.go)
 	ReadOnly   []string // properties that POST ignores/rejects and PATCH rejects
 	CreateOnly []string // settable on POST, rejected on PATCH
 	WriteOnly  []string // accepted, never returned (passwordProfile)
@@ -323,6 +324,7 @@ var kinds = []*Kind{
 	},
 	deviceKind,
 	orgContactKind,
+	authContextKind,
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

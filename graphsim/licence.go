@@ -81,6 +81,7 @@ var caPrefixes = []string{
 	"identity/conditionalAccess/authenticationStrengths",
 	"policies/authenticationStrengthPolicies",
 	"identity/conditionalAccess/deletedItems",
+	"identity/conditionalAccess/authenticationContextClassReferences", // authcontext.go
 }
 
 func underPrefix(path string, prefixes []string) bool {

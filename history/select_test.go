@@ -117,7 +117,7 @@ func TestSelectorKindsAndErrors(t *testing.T) {
 	files, paths := fixture(t)
 	ix := FromFiles(files)
 	sel, err := Resolve(ix, []string{"conditional-access", paths["ca"], "groups/R&D / Labs"}, false)
-	want := Selection{Kinds: []string{"named-locations", "conditional-access-policies"}, Paths: []string{paths["slash"]}}
+	want := Selection{Kinds: []string{"named-locations", "authentication-contexts", "conditional-access-policies"}, Paths: []string{paths["slash"]}}
 	if err != nil || !reflect.DeepEqual(sel, want) {
 		t.Errorf("Resolve = %+v, %v; want %+v", sel, err, want)
 	}

@@ -85,6 +85,11 @@ func (pl *planner) classify() error {
 			} else if synced(s.d.Data) {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s was synced from on-premises and is gone: recreate it in the on-premises directory and let sync bring it back", k.Title, label(o)))
 				s.mode = modeSkip
+			} else if upsertCreate[k.Name] {
+				if pl.keyedNew == nil {
+					pl.keyedNew = map[string]*objState{}
+				}
+				pl.keyedNew[k.Name+"/"+strings.ToLower(s.key)] = s
 			} else if remapped(k) {
 				s.holder = "{{new:" + s.key + "}}"
 				pl.creating[strings.ToLower(s.key)] = s

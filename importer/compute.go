@@ -109,6 +109,7 @@ type planner struct {
 	holders     map[string]*objState // placeholder (new id or appId) → state (create)
 	restoring   map[string]*objState // lower key → state (bin)
 	restoringAp map[string]*objState // lower appId → application being restored
+	keyedNew    map[string]*objState // kind/lower key → state (create keeping its key: upsertCreate)
 	planned     map[string]bool      // lower keys of objects in the plan
 	names       map[string]string
 	schemas     map[string]*schemas.Schema

@@ -536,7 +536,7 @@ func TestResolveSelectors(t *testing.T) {
 		{sel: []string{"conditional-access-policies/require mfa"}, paths: []string{pol.Path}},
 		{sel: []string{"conditional-access/policies/Require MFA"}, paths: []string{pol.Path}},
 		{sel: []string{"users/ann@contoso.com"}, paths: []string{u.Path}},
-		{sel: []string{"conditional-access"}, kinds: "named-locations,conditional-access-policies"},
+		{sel: []string{"conditional-access"}, kinds: "named-locations,authentication-contexts,conditional-access-policies"},
 		{sel: []string{"groups", gA}, kinds: "groups"},
 		{sel: []string{"groups/Finance"}, err: "names 2 objects"},
 		{sel: []string{"groups/Nobody"}, err: `no groups named "Nobody"`},

@@ -39,6 +39,7 @@ func (pl *planner) create(s *objState) {
 	k := s.k
 	want, warns := pl.effective(s, nil)
 	pl.danglingRefs(s, want, &warns)
+	warns = append(warns, unbackedWarnings(k, want)...) // termsofuse.go
 	pl.mapRefs(k, want)
 	sch := pl.schema(k)
 	b := map[string]any{}
@@ -90,7 +91,8 @@ func (pl *planner) create(s *objState) {
 	}
 	deps = append(deps, pl.depsOf(k, b)...)
 	oldURIs, newURIs := pl.splitAppIDURIs(s, b, changes)
-	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(b)},
+	method, path := createRequest(k, s.key)
+	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: method, Path: path, Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns, Placeholder: s.holder, AppIDPlaceholder: s.appHold})
 	pl.setAppIDURIs(s, oldURIs, newURIs)
 	pl.children(s, nil, false)

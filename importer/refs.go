@@ -72,6 +72,11 @@ func (pl *planner) ref(kinds []string, id string) (string, []string) {
 	if s := pl.restoring[strings.ToLower(id)]; s != nil {
 		return id, []string{mainDep(s)}
 	}
+	for _, k := range kinds { // created with the key it had (upsertCreate)
+		if s := pl.keyedNew[k+"/"+strings.ToLower(id)]; s != nil {
+			return id, []string{mainDep(s)}
+		}
+	}
 	return id, nil
 }
 

@@ -149,8 +149,26 @@ func childTarget(k *layout.Kind, ch layout.Child, m map[string]any) string {
 	return str(m["id"])
 }
 
+// upsertCreate are kinds Graph creates by a PATCH of the item with the key
+// the caller chose, not by a POST (authenticationcontextclassreference-update:
+// "Create an authenticationContextClassReference object, if the ID has not
+// been used"); their key stays the snapshot's.
+var upsertCreate = map[string]bool{"authentication-contexts": true}
+
+// createRequest is the method and path that create an object of kind k
+// with the given key.
+func createRequest(k *layout.Kind, key string) (method, path string) {
+	if upsertCreate[k.Name] {
+		return "PATCH", itemPath(k, key)
+	}
+	return "POST", createPath(k)
+}
+
 // remapped are the kinds whose objects get a new key from Graph when created.
 func remapped(k *layout.Kind) bool {
+	if upsertCreate[k.Name] {
+		return false
+	}
 	switch k.Name {
 	case "domains", "cross-tenant-access-partners":
 		return false

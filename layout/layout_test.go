@@ -55,7 +55,7 @@ func TestSelect(t *testing.T) {
 	for _, k := range ks {
 		names = append(names, k.Name)
 	}
-	if want := []string{"named-locations", "conditional-access-policies"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"named-locations", "authentication-contexts", "conditional-access-policies"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("Select(conditional-access) = %v, want %v", names, want)
 	}
 	if _, err := Select([]string{"userz"}); err == nil || !strings.Contains(err.Error(), "entrasnap kinds") {

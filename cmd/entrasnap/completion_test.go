@@ -89,7 +89,7 @@ func TestCompletionScripts(t *testing.T) {
 	}{
 		{[]string{"entrasnap", "res"}, []string{"restore"}},
 		{[]string{"entrasnap", "drift", "--wa"}, []string{"--watch"}},
-		{[]string{"entrasnap", "export", "--kinds", "conditional-access/"}, []string{"conditional-access/named-locations", "conditional-access/policies"}},
+		{[]string{"entrasnap", "export", "--kinds", "conditional-access/"}, []string{"conditional-access/authentication-contexts", "conditional-access/named-locations", "conditional-access/policies"}},
 		{[]string{"entrasnap", "restore", "--repo", "r", "role-a"}, []string{"role-assignments"}},
 		{[]string{"entrasnap", "diff", "--format", "m"}, []string{"markdown"}},
 		{[]string{"entrasnap", "completion", "f"}, []string{"fish"}},

@@ -40,6 +40,7 @@ var DefaultRoots = []string{
 	"claimsMappingPolicy", "groupSetting", "groupSettingTemplate",
 	"organization", "domain", "directoryObject",
 	"device", "orgContact", "invitation", // guests.go
+	"authenticationContextClassReference", // authcontext.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in
