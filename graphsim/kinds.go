@@ -323,6 +323,9 @@ var kinds = []*Kind{
 	},
 	deviceKind,
 	orgContactKind,
+	stsPolicyKinds[0], stsPolicyKinds[1], stsPolicyKinds[2], // policies.go
+	permissionGrantPolicyKind,
+	adminConsentRequestPolicyKind,
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

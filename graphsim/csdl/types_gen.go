@@ -6,17 +6,31 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
 
 // genTypes is every emitted type, sorted by qualified name.
 var genTypes = []*Type{
+	{Name: "accessReviewReviewerScope", Kind: "complex", props: []Property{
+		{"query", "Edm.String", true, false},
+		{"queryRoot", "Edm.String", true, false},
+		{"queryType", "Edm.String", true, false},
+	}},
+	{Name: "activityBasedTimeoutPolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "addIn", Kind: "complex", props: []Property{
 		{"id", "Edm.Guid", true, false},
 		{"properties", "Collection(microsoft.graph.keyValue)", false, true},
 		{"type", "Edm.String", false, false},
+	}},
+	{Name: "adminConsentRequestPolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"isEnabled", "Edm.Boolean", false, false},
+		{"notifyReviewers", "Edm.Boolean", false, false},
+		{"remindersEnabled", "Edm.Boolean", false, false},
+		{"requestDurationInDays", "Edm.Int32", false, false},
+		{"reviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"version", "Edm.Int32", false, false},
 	}},
 	{Name: "administrativeUnit", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
 		{"description", "Edm.String", true, false},
@@ -724,6 +738,7 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"values", "Collection(microsoft.graph.settingTemplateValue)", false, true},
 	}},
+	{Name: "homeRealmDiscoveryPolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "iPv4CidrRange", Kind: "complex", BaseType: "ipRange", props: []Property{
 		{"cidrAddress", "Edm.String", false, false},
 	}},
@@ -985,6 +1000,20 @@ var genTypes = []*Type{
 		{"pattern", "microsoft.graph.recurrencePattern", true, false},
 		{"range", "microsoft.graph.recurrenceRange", true, false},
 	}},
+	{Name: "permissionGrantConditionSet", Kind: "entity", BaseType: "entity", props: []Property{
+		{"clientApplicationIds", "Collection(Edm.String)", true, true},
+		{"clientApplicationPublisherIds", "Collection(Edm.String)", true, true},
+		{"clientApplicationsFromVerifiedPublisherOnly", "Edm.Boolean", true, false},
+		{"clientApplicationTenantIds", "Collection(Edm.String)", true, true},
+		{"permissionClassification", "Edm.String", true, false},
+		{"permissions", "Collection(Edm.String)", true, true},
+		{"permissionType", "microsoft.graph.permissionType", true, false},
+		{"resourceApplication", "Edm.String", true, false},
+	}},
+	{Name: "permissionGrantPolicy", Kind: "entity", BaseType: "policyBase", navs: []Navigation{
+		{"excludes", "Collection(microsoft.graph.permissionGrantConditionSet)", true, true},
+		{"includes", "Collection(microsoft.graph.permissionGrantConditionSet)", true, true},
+	}},
 	{Name: "permissionScope", Kind: "complex", props: []Property{
 		{"adminConsentDescription", "Edm.String", true, false},
 		{"adminConsentDisplayName", "Edm.String", true, false},
@@ -996,6 +1025,7 @@ var genTypes = []*Type{
 		{"userConsentDisplayName", "Edm.String", true, false},
 		{"value", "Edm.String", true, false},
 	}},
+	{Name: "permissionType", Kind: "enum", Members: []string{"delegatedUserConsentable", "delegated", "application"}},
 	{Name: "persistentBrowserSessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl", props: []Property{
 		{"mode", "microsoft.graph.persistentBrowserSessionMode", true, false},
 	}},
@@ -1297,6 +1327,7 @@ var genTypes = []*Type{
 	{Name: "timeZoneBase", Kind: "complex", props: []Property{
 		{"name", "Edm.String", true, false},
 	}},
+	{Name: "tokenIssuancePolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "tokenLifetimePolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "unifiedRoleAssignment", Kind: "entity", BaseType: "entity", props: []Property{
 		{"appScopeId", "Edm.String", true, false},

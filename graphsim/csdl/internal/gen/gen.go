@@ -40,6 +40,8 @@ var DefaultRoots = []string{
 	"claimsMappingPolicy", "groupSetting", "groupSettingTemplate",
 	"organization", "domain", "directoryObject",
 	"device", "orgContact", "invitation", // guests.go
+	"tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", // policies.go
+	"permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

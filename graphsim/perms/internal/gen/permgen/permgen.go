@@ -72,6 +72,11 @@ var ServedPrefixes = []string{
 	"/policies/crosstenantaccesspolicy",
 	"/policies/tokenlifetimepolicies",
 	"/policies/claimsmappingpolicies",
+	"/policies/tokenissuancepolicies", // policies.go
+	"/policies/homerealmdiscoverypolicies",
+	"/policies/activitybasedtimeoutpolicies",
+	"/policies/permissiongrantpolicies",
+	"/policies/adminconsentrequestpolicy",
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",
