@@ -55,6 +55,11 @@ var simKind = map[string]string{
 	"token-lifetime-policies":              "tokenLifetimePolicy",
 	"claims-mapping-policies":              "claimsMappingPolicy",
 	"group-settings":                       "groupSetting",
+	"token-issuance-policies":              "tokenIssuancePolicy",
+	"home-realm-discovery-policies":        "homeRealmDiscoveryPolicy",
+	"activity-based-timeout-policies":      "activityBasedTimeoutPolicy",
+	"permission-grant-policies":            "permissionGrantPolicy",
+	"admin-consent-request-policy":         "adminConsentRequestPolicy",
 }
 
 // tree reads every file at rev.

@@ -37,8 +37,12 @@ func TestComputeFloor(t *testing.T) {
 	// owner reads; service principals 3 pages + 2,004 owner reads + 2,004
 	// appRoleAssignedTo reads; administrative units, domains, directory
 	// roles, token lifetime and claims mapping policies, group settings and
-	// cross-tenant partners one page each (7); five singletons.
-	want := 101 + 21 + 3 + 2000 + 3 + 2004 + 2004 + 7 + 5
+	// cross-tenant partners one page each (7); token issuance, home realm
+	// discovery, activity-based timeout and permission grant policies one
+	// page each (4; a permission grant policy's two condition set reads are
+	// per policy, none here); six singletons (with the admin consent
+	// request policy).
+	want := 101 + 21 + 3 + 2000 + 3 + 2004 + 2004 + 7 + 4 + 6
 	if f.Units != want || f.Requests != want {
 		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, want, f.Lines)
 	}
