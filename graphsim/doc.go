@@ -133,6 +133,18 @@
 //	|---|---|---|
 //	| An initial groups delta round repeats a large group, each item with id and a different slice of members@delta / owners@delta (20 entries per item: the slice size is undocumented, a small one is the strict reading); clients merge | learn:/graph/delta-query-groups, learn:/graph/api/group-delta | TestDeltaLargeGroupRepeatsWithSlices → live TestGroupsDeltaReadEqualsPerGroupRead |
 //
+// ## Policies: permission grant, admin consent request, token issuance, home realm discovery, activity-based timeout (policies.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| token issuance, home realm discovery and activity-based timeout policies: POST/GET/PATCH/DELETE; displayName and definition required on POST | tokenissuancepolicy-post-tokenissuancepolicies, homerealmdiscoverypolicy-post-homerealmdiscoverypolicies, activitybasedtimeoutpolicy-post-activitybasedtimeoutpolicies | TestSTSPolicyCollections → importer TestRestoreSTSPolicies |
+//	| A permission grant policy is created with the caller's id (required; a taken one → 409) | permissiongrantpolicy-post-permissiongrantpolicies (id in the request body) | TestPermissionGrantPolicies → importer TestRestorePermissionGrantPolicies |
+//	| "microsoft-" ids are the built-in policies': not taken by a POST, not PATCHed or DELETEd, their condition sets not written (400; Graph's answer is undocumented, strict) | resources/permissiongrantpolicy, learn:/entra/identity/enterprise-apps/manage-app-consent-policies | TestPermissionGrantPolicies → importer TestBuiltInPermissionGrantPoliciesAreNotWritten |
+//	| includes/excludes: expanded inline on GET; POST and DELETE only below /policies/permissionGrantPolicies/{id}/includes or /excludes (no PATCH: 405); not properties of the policy's POST or PATCH (400) | v1.0 CSDL ("Automatically expanded on GET"), permissiongrantpolicy-post-includes, permissiongrantpolicy-delete-includes, permissiongrantpolicy-post-excludes, permissiongrantpolicy-delete-excludes | TestPermissionGrantPolicies → importer TestRestorePermissionGrantPolicies |
+//	| A condition set takes "all" for its lists and classification, false for clientApplicationsFromVerifiedPublisherOnly, "any" resourceApplication; permissionType has no documented default (required, strict); undeclared properties and id → 400 | resources/permissiongrantconditionset | TestPermissionGrantPolicies |
+//	| Listing permission grant policies takes Policy.Read.PermissionGrant (Policy.Read.All does not) | permissiongrantpolicy-list (permissions table), permissions.json | TestPermissionGrantPolicyPermissions → importer TestRestoreWithExactlyTheListedPermissions |
+//	| adminConsentRequestPolicy: PUT only (PATCH → 405, strict: only PUT is documented) with isEnabled, notifyReviewers, remindersEnabled, requestDurationInDays, reviewers required; version read-only, +1 per update; a "/users/{id}" reviewer must exist (strict) | adminconsentrequestpolicy-update, resources/adminconsentrequestpolicy | TestAdminConsentRequestPolicyPutOnly → importer TestRestoreAdminConsentRequestPolicyByPut |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -198,11 +198,17 @@ func TestRestoreAdminConsentRequestPolicyByPut(t *testing.T) {
 func TestRestoreSTSPolicies(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	sel := []string{"policies/token-issuance", "policies/home-realm-discovery", "policies/activity-based-timeout"}
-	for i, coll := range []string{"tokenIssuancePolicies", "homeRealmDiscoveryPolicies", "activityBasedTimeoutPolicies"} {
+	colls := []string{"tokenIssuancePolicies", "homeRealmDiscoveryPolicies", "activityBasedTimeoutPolicies"}
+	for _, coll := range colls {
 		l := e.list("/v1.0/policies/" + coll)
 		if len(l) == 0 {
 			t.Fatalf("the demo tenant has no %s", coll)
 		}
+		e.do("PATCH", "/v1.0/policies/"+coll+"/"+str(l[0]["id"]), map[string]any{"displayName": hostileName + coll})
+	}
+	e.first = e.baseline("hostile names")
+	for i, coll := range colls {
+		l := e.list("/v1.0/policies/" + coll)
 		if i == 1 {
 			e.do("PATCH", "/v1.0/policies/"+coll+"/"+str(l[0]["id"]), map[string]any{"definition": []any{`{"HomeRealmDiscoveryPolicy":{"AccelerateToFederatedDomain":false}}`}})
 			continue
@@ -217,6 +223,12 @@ func TestRestoreSTSPolicies(t *testing.T) {
 	res := e.apply(p)
 	if !res.Complete() {
 		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	for _, coll := range colls {
+		l := e.list("/v1.0/policies/" + coll)
+		if len(l) != 1 || l[0]["displayName"] != hostileName+coll {
+			t.Errorf("%s after the restore: %v", coll, l)
+		}
 	}
 	e.mustBeEmpty(sel, Options{})
 }
