@@ -60,6 +60,10 @@ var simKind = map[string]string{
 	"activity-based-timeout-policies":      "activityBasedTimeoutPolicy",
 	"permission-grant-policies":            "permissionGrantPolicy",
 	"admin-consent-request-policy":         "adminConsentRequestPolicy",
+	"app-management-policies":              "appManagementPolicy",
+	"tenant-app-management-policy":         "tenantAppManagementPolicy",
+	"authentication-flows-policy":          "authenticationFlowsPolicy",
+	"device-registration-policy":           "deviceRegistrationPolicy",
 }
 
 // tree reads every file at rev.

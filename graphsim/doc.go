@@ -133,7 +133,7 @@
 //	|---|---|---|
 //	| An initial groups delta round repeats a large group, each item with id and a different slice of members@delta / owners@delta (20 entries per item: the slice size is undocumented, a small one is the strict reading); clients merge | learn:/graph/delta-query-groups, learn:/graph/api/group-delta | TestDeltaLargeGroupRepeatsWithSlices → live TestGroupsDeltaReadEqualsPerGroupRead |
 //
-// ## Policies: permission grant, admin consent request, token issuance, home realm discovery, activity-based timeout (policies.go)
+// ## Policies: permission grant, admin consent request, token issuance, home realm discovery, activity-based timeout, app management, authentication flows, device registration, group lifecycle (policies.go)
 //
 //	| Graph rule | documentation page | test |
 //	|---|---|---|
@@ -144,6 +144,10 @@
 //	| A condition set takes "all" for its lists and classification, false for clientApplicationsFromVerifiedPublisherOnly, "any" resourceApplication; permissionType has no documented default (required, strict); undeclared properties and id → 400 | resources/permissiongrantconditionset | TestPermissionGrantPolicies |
 //	| Listing permission grant policies takes Policy.Read.PermissionGrant (Policy.Read.All does not) | permissiongrantpolicy-list (permissions table), permissions.json | TestPermissionGrantPolicyPermissions → importer TestRestoreWithExactlyTheListedPermissions |
 //	| adminConsentRequestPolicy: PUT only (PATCH → 405, strict: only PUT is documented) with isEnabled, notifyReviewers, remindersEnabled, requestDurationInDays, reviewers required; version read-only, +1 per update; a "/users/{id}" reviewer must exist (strict) | adminconsentrequestpolicy-update, resources/adminconsentrequestpolicy | TestAdminConsentRequestPolicyPutOnly → importer TestRestoreAdminConsentRequestPolicyByPut |
+//	| appManagementPolicies: POST/GET/PATCH/DELETE, displayName required (strict), appliesTo not a property of a write; defaultAppManagementPolicy (tenantAppManagementPolicy) a PATCHed singleton | appmanagementpolicy-post-appmanagementpolicies, appmanagementpolicy-update, tenantappmanagementpolicy-update | TestAppManagementAndAuthenticationFlowsPolicies → importer TestRestoreAppManagementPolicies, TestRestorePolicySingletons |
+//	| authenticationFlowsPolicy: PATCH of selfServiceSignUp only (displayName, description → 400, strict); no POST | authenticationflowspolicy-update | TestAppManagementAndAuthenticationFlowsPolicies → importer TestRestorePolicySingletons |
+//	| deviceRegistrationPolicy: PUT only (PATCH → 405, strict) with userDeviceQuota, multiFactorAuthConfiguration, azureADRegistration, azureADJoin required (strict); azureADRegistration.allowedToRegister only allDeviceRegistrationMembership; isAdminConfigurable is Microsoft's (refused in a PUT, kept: strict) | deviceregistrationpolicy-update, resources/azureadregistrationpolicy | TestDeviceRegistrationPolicyPutOnly → importer TestRestorePolicySingletons |
+//	| groupLifecyclePolicies: groupLifetimeInDays and managedGroupTypes (All, Selected, None) required; one per tenant (second POST → 409, strict: undocumented); written with Directory.ReadWrite.All only (not in the product's catalog yet) | grouplifecyclepolicy-post-grouplifecyclepolicies, resources/grouplifecyclepolicy | TestGroupLifecyclePolicies |
 //
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated

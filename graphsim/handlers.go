@@ -70,8 +70,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			}
 			return s.patch(req, r)
 		case http.MethodPut:
-			if k.Name == adminConsentKind { // policies.go
-				return s.putAdminConsent(req, k)
+			if putOnly[k.Name] != nil { // policies.go
+				return s.putSingleton(req, k)
 			}
 		}
 		return nil, methodNotAllowed()

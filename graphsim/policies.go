@@ -39,10 +39,12 @@ import (
 //     strict reading).
 
 const (
-	grantPolicyKind  = "permissionGrantPolicy"
-	conditionSetType = "#microsoft.graph.permissionGrantConditionSet"
-	adminConsentKind = "adminConsentRequestPolicy"
-	builtInGrantPref = "microsoft-"
+	deviceRegistrationKind = "deviceRegistrationPolicy"
+	lifecycleKind          = "groupLifecyclePolicy"
+	grantPolicyKind        = "permissionGrantPolicy"
+	conditionSetType       = "#microsoft.graph.permissionGrantConditionSet"
+	adminConsentKind       = "adminConsentRequestPolicy"
+	builtInGrantPref       = "microsoft-"
 )
 
 var conditionSetRels = []string{"includes", "excludes"}
@@ -84,6 +86,69 @@ var adminConsentRequestPolicyKind = &Kind{
 	Required: []string{"isEnabled", "notifyReviewers", "remindersEnabled", "requestDurationInDays", "reviewers"},
 }
 
+var appManagementPolicyKind = &Kind{
+	Name: "appManagementPolicy", ODataType: "#microsoft.graph.appManagementPolicy",
+	Paths: []string{"policies/appManagementPolicies"}, Directory: true, Throttle: "directory", ReadCost: 1,
+	ReadOnly: append([]string{"appliesTo"}, dirReadOnly...), Required: []string{"displayName"},
+	Filterable: []string{"id", "displayName"},
+}
+
+var tenantAppManagementPolicyKind = &Kind{
+	Name: "tenantAppManagementPolicy", ODataType: "#microsoft.graph.tenantAppManagementPolicy",
+	Paths: []string{"policies/defaultAppManagementPolicy"}, Singleton: true, Throttle: "directory",
+	ReadOnly: []string{"id", "deletedDateTime"},
+}
+
+// authenticationFlowsPolicyKind: authenticationflowspolicy-update names
+// selfServiceSignUp as the one property it updates; displayName and
+// description are refused (strict reading).
+var authenticationFlowsPolicyKind = &Kind{
+	Name: "authenticationFlowsPolicy", ODataType: "#microsoft.graph.authenticationFlowsPolicy",
+	Paths: []string{"policies/authenticationFlowsPolicy"}, Singleton: true, Throttle: "directory",
+	ReadOnly: []string{"id", "displayName", "description"},
+}
+
+var deviceRegistrationPolicyKind = &Kind{
+	Name: deviceRegistrationKind, ODataType: "#microsoft.graph.deviceRegistrationPolicy",
+	Paths: []string{"policies/deviceRegistrationPolicy"}, Singleton: true, Throttle: "directory",
+	ReadOnly: []string{"id", "displayName", "description"},
+	Required: []string{"userDeviceQuota", "multiFactorAuthConfiguration", "azureADRegistration", "azureADJoin"},
+}
+
+// groupLifecyclePolicyKind: grouplifecyclepolicy-post-grouplifecyclepolicies;
+// managedGroupTypes is All, Selected or None (resources/grouplifecyclepolicy).
+// A tenant has one expiration policy: a second POST is refused with 409
+// (the portal shows one; Graph's answer is undocumented, strict reading).
+var groupLifecyclePolicyKind = &Kind{
+	Name: lifecycleKind, ODataType: "#microsoft.graph.groupLifecyclePolicy",
+	Paths: []string{"groupLifecyclePolicies"}, Throttle: "directory", ReadCost: 1,
+	ReadOnly: []string{"id"}, Required: []string{"groupLifetimeInDays", "managedGroupTypes"},
+	Filterable: []string{"id"},
+}
+
+func checkManagedGroupTypes(body map[string]any) *apiError {
+	if v, ok := body["managedGroupTypes"]; ok {
+		switch str(v) {
+		case "All", "Selected", "None":
+		default:
+			return badRequest("Invalid value '%v' for property 'managedGroupTypes': All, Selected or None.", v)
+		}
+	}
+	return nil
+}
+
+func createLifecyclePolicy(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	if aerr := checkManagedGroupTypes(body); aerr != nil {
+		return aerr
+	}
+	for _, r := range s.tenant.colls[lifecycleKind].live() {
+		if !r.gone {
+			return errf(http.StatusConflict, "Request_BadRequest", "A group lifecycle policy already exists for this tenant.")
+		}
+	}
+	return nil
+}
+
 func isBuiltInGrantPolicy(id string) bool {
 	return len(id) >= len(builtInGrantPref) && strings.EqualFold(id[:len(builtInGrantPref)], builtInGrantPref)
 }
@@ -108,9 +173,50 @@ func init() {
 		}
 		return nil
 	}
-	patchHooks[adminConsentKind] = func(*Server, *record, map[string]any) *apiError {
-		return methodNotAllowed() // PUT only (adminconsentrequestpolicy-update)
+	for name := range putOnly {
+		patchHooks[name] = func(*Server, *record, map[string]any) *apiError {
+			return methodNotAllowed() // PUT only (adminconsentrequestpolicy-update, deviceregistrationpolicy-update)
+		}
 	}
+	createHooks[lifecycleKind] = createLifecyclePolicy
+	patchHooks[lifecycleKind] = func(s *Server, r *record, body map[string]any) *apiError {
+		return checkManagedGroupTypes(body)
+	}
+}
+
+// putOnly are the singletons Graph updates by PUT only, with what a PUT
+// must also satisfy beyond the kind's Required properties.
+var putOnly = map[string]func(s *Server, body map[string]any) *apiError{
+	adminConsentKind: func(s *Server, body map[string]any) *apiError {
+		for _, rv := range asSlice(body["reviewers"]) {
+			m, _ := rv.(map[string]any)
+			q := str(m["query"])
+			if id, ok := strings.CutPrefix(q, "/users/"); ok {
+				if u := s.tenant.lookup(kindByName["user"], id); u == nil {
+					return badRequest("Reviewer query '%s' names no user of this tenant.", q)
+				}
+			}
+		}
+		return nil
+	},
+	deviceRegistrationKind: func(s *Server, body map[string]any) *apiError {
+		// deviceregistrationpolicy-update: azureADRegistration can only be
+		// "all" users (allowedToRegister of type enumeratedDeviceRegistrationMembership
+		// or noDeviceRegistrationMembership is refused); isAdminConfigurable
+		// is Microsoft's (refused in a PUT and kept: strict reading).
+		reg, _ := body["azureADRegistration"].(map[string]any)
+		for _, part := range []string{"azureADRegistration", "azureADJoin"} {
+			m, _ := body[part].(map[string]any)
+			if _, ok := m["isAdminConfigurable"]; ok {
+				return badRequest(msgReadOnly, part+".isAdminConfigurable")
+			}
+		}
+		atr, _ := reg["allowedToRegister"].(map[string]any)
+		if t := str(atr["@odata.type"]); t != "" && t != "#microsoft.graph.allDeviceRegistrationMembership" {
+			return badRequest("azureADRegistration.allowedToRegister can only be #microsoft.graph.allDeviceRegistrationMembership.")
+		}
+		return nil
+	},
 }
 
 // grantNested reports whether rel below a permission grant policy is one
@@ -219,8 +325,8 @@ func (s *Server) conditionSetOp(req *request, rt *route) (*response, *apiError) 
 	return nil, methodNotAllowed() // no PATCH of a condition set is documented
 }
 
-// putAdminConsent replaces the admin consent request policy (PUT).
-func (s *Server) putAdminConsent(req *request, k *Kind) (*response, *apiError) {
+// putSingleton replaces a putOnly singleton (PUT).
+func (s *Server) putSingleton(req *request, k *Kind) (*response, *apiError) {
 	t := s.tenant
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -244,18 +350,28 @@ func (s *Server) putAdminConsent(req *request, k *Kind) (*response, *apiError) {
 			return nil, badRequest("A value is required for property '%s' of resource '%s'.", p, resourceName(k))
 		}
 	}
-	for _, rv := range asSlice(body["reviewers"]) {
-		m, _ := rv.(map[string]any)
-		q := str(m["query"])
-		if id, ok := strings.CutPrefix(q, "/users/"); ok {
-			if u := t.lookup(kindByName["user"], id); u == nil {
-				return nil, badRequest("Reviewer query '%s' names no user of this tenant.", q)
+	if aerr := putOnly[k.Name](s, body); aerr != nil {
+		return nil, aerr
+	}
+	for _, p := range k.ReadOnly { // kept: Graph's own
+		if v, ok := r.obj[p]; ok {
+			body[p] = v
+		}
+	}
+	switch k.Name {
+	case adminConsentKind:
+		v, _ := asInt(r.obj["version"])
+		body["version"] = v + 1
+	case deviceRegistrationKind: // Microsoft's, kept
+		for _, part := range []string{"azureADRegistration", "azureADJoin"} {
+			old, _ := r.obj[part].(map[string]any)
+			if m, ok := body[part].(map[string]any); ok && old != nil {
+				if v, ok := old["isAdminConfigurable"]; ok {
+					m["isAdminConfigurable"] = v
+				}
 			}
 		}
 	}
-	v, _ := asInt(r.obj["version"])
-	body["id"] = r.obj["id"]
-	body["version"] = v + 1
 	r.obj = body
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
 	return noContent(), nil
@@ -296,6 +412,22 @@ func (g *generator) seedPolicyDefaults() {
 	for _, p := range builtInGrantPolicies() {
 		g.seed(grantPolicyKind, p)
 	}
+	g.seed("tenantAppManagementPolicy", map[string]any{"id": "00000000-0000-0000-0000-000000000000",
+		"displayName": "Default app management tenant policy",
+		"description": "Default tenant policy that enforces app management restrictions on applications and service principals. To apply policy to targeted resources, create a new policy under appManagementPolicies collection.",
+		"isEnabled":   false, "applicationRestrictions": map[string]any{"passwordCredentials": []any{}, "keyCredentials": []any{}},
+		"servicePrincipalRestrictions": map[string]any{"passwordCredentials": []any{}, "keyCredentials": []any{}}})
+	g.seed("authenticationFlowsPolicy", map[string]any{"id": "authenticationFlowsPolicy", "displayName": "Authentication flows policy",
+		"description":       "Authentication flows policy allows modification of settings related to authentication flows in AAD tenant, such as self-service sign up configuration.",
+		"selfServiceSignUp": map[string]any{"isEnabled": false}})
+	all := map[string]any{"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+	g.seed(deviceRegistrationKind, map[string]any{"id": "deviceRegistrationPolicy", "displayName": "Device Registration Policy",
+		"description":     "Tenant-wide policy that manages initial provisioning controls using quota restrictions, additional authentication and authorization checks",
+		"userDeviceQuota": 50, "multiFactorAuthConfiguration": "notRequired",
+		"azureADRegistration": map[string]any{"isAdminConfigurable": false, "allowedToRegister": all},
+		"azureADJoin": map[string]any{"isAdminConfigurable": true, "allowedToJoin": all,
+			"localAdmins": map[string]any{"enableGlobalAdmins": true, "registeringUsers": all}},
+		"localAdminPassword": map[string]any{"isEnabled": false}})
 	g.seed(adminConsentKind, map[string]any{"id": "policy", "isEnabled": false, "notifyReviewers": false,
 		"remindersEnabled": false, "requestDurationInDays": 0, "reviewers": []any{}, "version": 0})
 }
@@ -331,6 +463,28 @@ func (g *generator) demoPolicyKinds(reviewer, custom string) {
 			"permissions":          []any{"e383f46e-2787-4529-855e-0e479a3ffac0", "024d486e-b451-40bb-833d-3e66d98c5c73"},
 			"clientApplicationIds": []any{"all"}, "clientApplicationTenantIds": []any{"all"}, "clientApplicationPublisherIds": []any{"all"},
 			"clientApplicationsFromVerifiedPublisherOnly": false, "resourceApplication": "00000003-0000-0000-c000-000000000000"}}
+	}
+	g.post("appManagementPolicy", map[string]any{
+		"displayName": g.t.name + " credential lifetime for line-of-business apps",
+		"description": "Client secrets of at most 90 days; no new symmetric keys.",
+		"isEnabled":   true,
+		"restrictions": map[string]any{
+			"passwordCredentials": []any{map[string]any{"restrictionType": "passwordLifetime", "state": "enabled", "maxLifetime": "P90D",
+				"restrictForAppsCreatedAfterDateTime": "2024-01-01T00:00:00Z"}},
+			"keyCredentials": []any{},
+		},
+	}, nil)
+	g.post(lifecycleKind, map[string]any{"groupLifetimeInDays": 365, "managedGroupTypes": "Selected",
+		"alternateNotificationEmails": "groups-admins@" + custom}, nil)
+	if r := g.singletonRecord("tenantAppManagementPolicy"); r != nil {
+		r.obj["isEnabled"] = true
+		r.obj["applicationRestrictions"] = map[string]any{"keyCredentials": []any{}, "passwordCredentials": []any{
+			map[string]any{"restrictionType": "passwordAddition", "state": "enabled", "maxLifetime": nil,
+				"restrictForAppsCreatedAfterDateTime": "2025-01-01T00:00:00Z"}}}
+	}
+	if r := g.singletonRecord(deviceRegistrationKind); r != nil {
+		r.obj["userDeviceQuota"] = 20
+		r.obj["multiFactorAuthConfiguration"] = "required"
 	}
 	if r := g.singletonRecord(adminConsentKind); r != nil && reviewer != "" {
 		r.obj["isEnabled"], r.obj["notifyReviewers"], r.obj["remindersEnabled"] = true, true, true

@@ -113,3 +113,82 @@ func TestPermissionGrantPolicyPermissions(t *testing.T) {
 	e.want(e.token("app-d", "Policy.Read.All"), "GET", adminConsentPath, nil, 200)
 	e.want(e.token("app-e", "Policy.Read.All"), "PUT", adminConsentPath, map[string]any{}, 403)
 }
+
+// App management policies are a collection (displayName required;
+// appliesTo is not a property of a write); the tenant's default app
+// management policy and the authentication flows policy are PATCHed
+// singletons, the second on selfServiceSignUp only.
+func TestAppManagementAndAuthenticationFlowsPolicies(t *testing.T) {
+	e := newCoreEnv(t, Options{})
+	coll := "/v1.0/policies/appManagementPolicies"
+	e.do("POST", coll, map[string]any{"isEnabled": true}).must(t, 400)
+	e.do("POST", coll, map[string]any{"displayName": "x", "appliesTo": []any{}}).must(t, 400)
+	r := e.do("POST", coll, map[string]any{"displayName": "lifetime", "isEnabled": true, "restrictions": map[string]any{
+		"passwordCredentials": []any{map[string]any{"restrictionType": "passwordLifetime", "state": "enabled", "maxLifetime": "P30D"}}}}).must(t, 201)
+	id := str(r.body["id"])
+	e.do("PATCH", coll+"/"+id, map[string]any{"isEnabled": false}).must(t, 204)
+	e.do("DELETE", coll+"/"+id, nil).must(t, 204)
+
+	def := "/v1.0/policies/defaultAppManagementPolicy"
+	e.do("PATCH", def, map[string]any{"isEnabled": true}).must(t, 204)
+	e.do("PATCH", def, map[string]any{"id": "other"}).must(t, 400)
+	if got := e.do("GET", def, nil).must(t, 200); got.body["isEnabled"] != true {
+		t.Errorf("default app management policy %v", got.body)
+	}
+	flows := "/v1.0/policies/authenticationFlowsPolicy"
+	e.do("PATCH", flows, map[string]any{"displayName": "mine"}).must(t, 400)
+	e.do("PATCH", flows, map[string]any{"selfServiceSignUp": map[string]any{"isEnabled": true}}).must(t, 204)
+	if got := e.do("GET", flows, nil).must(t, 200); fmt.Sprint(got.body["selfServiceSignUp"]) != "map[isEnabled:true]" {
+		t.Errorf("authentication flows policy %v", got.body)
+	}
+	e.do("POST", flows, map[string]any{}).must(t, 405)
+}
+
+// The device registration policy is written by PUT only, whole; Microsoft's
+// isAdminConfigurable and a registration scope other than all are refused.
+func TestDeviceRegistrationPolicyPutOnly(t *testing.T) {
+	e := newCoreEnv(t, Options{})
+	path := "/v1.0/policies/deviceRegistrationPolicy"
+	e.do("PATCH", path, map[string]any{"userDeviceQuota": 10}).must(t, 405)
+	all := map[string]any{"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+	body := func() map[string]any {
+		return map[string]any{"userDeviceQuota": 10, "multiFactorAuthConfiguration": "required",
+			"azureADRegistration": map[string]any{"allowedToRegister": all},
+			"azureADJoin":         map[string]any{"allowedToJoin": all, "localAdmins": map[string]any{"enableGlobalAdmins": false, "registeringUsers": all}},
+			"localAdminPassword":  map[string]any{"isEnabled": true}}
+	}
+	b := body()
+	delete(b, "azureADJoin")
+	e.do("PUT", path, b).must(t, 400)
+	b = body()
+	b["azureADRegistration"] = map[string]any{"isAdminConfigurable": true, "allowedToRegister": all}
+	e.do("PUT", path, b).must(t, 400)
+	b = body()
+	b["azureADRegistration"] = map[string]any{"allowedToRegister": map[string]any{"@odata.type": "#microsoft.graph.noDeviceRegistrationMembership"}}
+	e.do("PUT", path, b).must(t, 400)
+	e.do("PUT", path, body()).must(t, 204)
+	b = body()
+	b["azureADJoin"].(map[string]any)["isAdminConfigurable"] = false
+	e.do("PUT", path, b).must(t, 400)
+	got := e.do("GET", path, nil).must(t, 200)
+	if fmt.Sprint(got.body["userDeviceQuota"]) != "10" || got.body["displayName"] != "Device Registration Policy" ||
+		fmt.Sprint(lookupPath(got.body, "azureADJoin/isAdminConfigurable")) != "true" || fmt.Sprint(lookupPath(got.body, "azureADRegistration/isAdminConfigurable")) != "false" {
+		t.Errorf("after PUT: %v", got.body)
+	}
+}
+
+// Group lifecycle (expiration) policies: groupLifetimeInDays and
+// managedGroupTypes (All, Selected, None) required; one per tenant.
+func TestGroupLifecyclePolicies(t *testing.T) {
+	e := newCoreEnv(t, Options{})
+	coll := "/v1.0/groupLifecyclePolicies"
+	e.do("POST", coll, map[string]any{"groupLifetimeInDays": 180}).must(t, 400)
+	e.do("POST", coll, map[string]any{"groupLifetimeInDays": 180, "managedGroupTypes": "Some"}).must(t, 400)
+	r := e.do("POST", coll, map[string]any{"groupLifetimeInDays": 180, "managedGroupTypes": "All", "alternateNotificationEmails": "a@b.example"}).must(t, 201)
+	e.do("POST", coll, map[string]any{"groupLifetimeInDays": 90, "managedGroupTypes": "None"}).must(t, 409)
+	id := str(r.body["id"])
+	e.do("PATCH", coll+"/"+id, map[string]any{"managedGroupTypes": "Any"}).must(t, 400)
+	e.do("PATCH", coll+"/"+id, map[string]any{"groupLifetimeInDays": 365}).must(t, 204)
+	e.do("DELETE", coll+"/"+id, nil).must(t, 204)
+	e.do("POST", coll, map[string]any{"groupLifetimeInDays": 90, "managedGroupTypes": "None"}).must(t, 201)
+}

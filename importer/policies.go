@@ -18,11 +18,12 @@ import (
 // conditions, a missing one is added with POST and one the snapshot does
 // not hold is removed with DELETE.
 //
-// The admin consent request policy is written whole with PUT
-// (adminconsentrequestpolicy-update documents no PATCH).
+// The admin consent request policy and the device registration policy are
+// written whole with PUT (adminconsentrequestpolicy-update,
+// deviceregistrationpolicy-update document no PATCH).
 
 // putWhole are singletons Graph updates with PUT of every writable property.
-var putWhole = map[string]bool{"admin-consent-request-policy": true}
+var putWhole = map[string]bool{"admin-consent-request-policy": true, "device-registration-policy": true}
 
 // isConditionSet reports whether ch is a permission grant policy's
 // includes or excludes.

@@ -232,3 +232,113 @@ func TestRestoreSTSPolicies(t *testing.T) {
 	}
 	e.mustBeEmpty(sel, Options{})
 }
+
+// changeNewPolicySingletons changes each policy singleton of
+// catalog_policies.go as an administrator would, each to a value the demo
+// tenant does not have.
+func changeNewPolicySingletons(e *env) {
+	e.t.Helper()
+	e.do("PUT", adminConsent, map[string]any{"isEnabled": false, "notifyReviewers": false, "remindersEnabled": false,
+		"requestDurationInDays": 30, "reviewers": []any{}})
+	e.do("PATCH", "/v1.0/policies/defaultAppManagementPolicy", map[string]any{"isEnabled": false})
+	e.do("PATCH", "/v1.0/policies/authenticationFlowsPolicy", map[string]any{"selfServiceSignUp": map[string]any{"isEnabled": true}})
+	all := map[string]any{"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
+	e.do("PUT", "/v1.0/policies/deviceRegistrationPolicy", map[string]any{"userDeviceQuota": 500, "multiFactorAuthConfiguration": "notRequired",
+		"azureADRegistration": map[string]any{"allowedToRegister": all},
+		"azureADJoin":         map[string]any{"allowedToJoin": all, "localAdmins": map[string]any{"enableGlobalAdmins": true, "registeringUsers": all}},
+		"localAdminPassword":  map[string]any{"isEnabled": false}})
+}
+
+// The policy singletons come back from the snapshot: the default app
+// management and authentication flows policies by PATCH of what changed,
+// the admin consent request and device registration policies by one PUT
+// each (never a PATCH, which Graph does not serve) without their read-only
+// parts (version, isAdminConfigurable); a second plan is empty.
+func TestRestorePolicySingletons(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	paths := map[string]string{"admin-consent-request-policy": adminConsent,
+		"tenant-app-management-policy": "/v1.0/policies/defaultAppManagementPolicy",
+		"authentication-flows-policy":  "/v1.0/policies/authenticationFlowsPolicy",
+		"device-registration-policy":   "/v1.0/policies/deviceRegistrationPolicy"}
+	before := map[string]map[string]any{}
+	for k, p := range paths {
+		before[k] = e.get(p)
+	}
+	changeNewPolicySingletons(e)
+	e.recordIncident()
+	sel := []string{"policies/admin-consent-request.yaml", "policies/app-management-default.yaml", "policies/authentication-flows.yaml", "policies/device-registration.yaml"}
+	p := e.plan(e.first, sel, Options{})
+	methods := map[string]string{}
+	for _, a := range p.Actions {
+		methods[a.Kind] += a.Request.Method
+		if a.Kind == "device-registration-policy" && strings.Contains(string(a.Request.Body), "isAdminConfigurable") {
+			t.Errorf("the device registration policy's PUT sends isAdminConfigurable: %s", a.Request.Body)
+		}
+	}
+	want := map[string]string{"admin-consent-request-policy": "PUT", "tenant-app-management-policy": "PATCH",
+		"authentication-flows-policy": "PATCH", "device-registration-policy": "PUT"}
+	if fmt.Sprint(methods) != fmt.Sprint(want) {
+		t.Fatalf("writes %v, want %v\n%s", methods, want, render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	for k, path := range paths {
+		got := e.get(path)
+		delete(got, "version")
+		delete(before[k], "version")
+		delete(got, "@odata.context")
+		delete(before[k], "@odata.context")
+		if fmt.Sprint(got) != fmt.Sprint(before[k]) {
+			t.Errorf("%s after the restore:\n%v\nwant\n%v", k, got, before[k])
+		}
+	}
+	e.mustBeEmpty(sel, Options{})
+}
+
+// An app management policy whose restrictions were loosened is PATCHed
+// back, a deleted one created again.
+func TestRestoreAppManagementPolicies(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	amp := e.list("/v1.0/policies/appManagementPolicies")
+	if len(amp) != 1 {
+		t.Fatalf("demo tenant: %d app management policies", len(amp))
+	}
+	e.do("POST", "/v1.0/policies/appManagementPolicies", map[string]any{"displayName": hostileName, "isEnabled": false})
+	e.first = e.baseline("a second app management policy")
+	l := e.list("/v1.0/policies/appManagementPolicies")
+	var other string
+	for _, x := range l {
+		if x["displayName"] == hostileName {
+			other = str(x["id"])
+		}
+	}
+	e.do("PATCH", "/v1.0/policies/appManagementPolicies/"+str(amp[0]["id"]), map[string]any{"isEnabled": false,
+		"restrictions": map[string]any{"passwordCredentials": []any{}, "keyCredentials": []any{}}})
+	e.do("DELETE", "/v1.0/policies/appManagementPolicies/"+other, nil)
+	e.recordIncident()
+	sel := []string{"policies/app-management"}
+	p := e.plan(e.first, sel, Options{})
+	if ops := opList(p); ops != "update,create" && ops != "create,update" {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	got := e.get("/v1.0/policies/appManagementPolicies/" + str(amp[0]["id"]))
+	if fmt.Sprint(got["restrictions"]) != fmt.Sprint(amp[0]["restrictions"]) || got["isEnabled"] != true {
+		t.Errorf("app management policy after the restore: %v", got)
+	}
+	names := 0
+	for _, x := range e.list("/v1.0/policies/appManagementPolicies") {
+		if x["displayName"] == hostileName {
+			names++
+		}
+	}
+	if names != 1 {
+		t.Errorf("the recreated policy's hostile name: %d matches", names)
+	}
+	e.mustBeEmpty(sel, Options{})
+}

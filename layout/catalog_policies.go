@@ -6,6 +6,12 @@ import "strings"
 // ("Policies"), after every kind they name (users). Kept apart from
 // catalog.go so the catalog's other additions do not collide with them.
 //
+// Group lifecycle (expiration) policies are not here although graphsim
+// serves them: the only application permission that writes them is
+// Directory.ReadWrite.All (grouplifecyclepolicy-post-grouplifecyclepolicies),
+// which would grant the restore app nearly everything; whether to ask for it
+// (or keep the kind export-only) is left to a decision of its own.
+//
 // Policy assignments (an application's or service principal's
 // tokenIssuancePolicies, homeRealmDiscoveryPolicies, ... links) are not
 // here: they belong to the applications and service principals, as
@@ -68,5 +74,45 @@ var policyKinds = []*Kind{
 		Volatile:        []string{"version"},
 		ReadOnly:        []string{"id", "version"},
 		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConsentRequest"},
+	},
+	{
+		Name: "app-management-policies", Title: "app management policies", Folder: "policies/app-management",
+		ODataType: "#microsoft.graph.appManagementPolicy", APIVersion: "v1.0", ListPath: "/policies/appManagementPolicies",
+		NameProp: "displayName",
+		Sets: map[string]string{
+			"restrictions.passwordCredentials": "restrictionType", "restrictions.keyCredentials": "restrictionType",
+		},
+		Volatile:        dirVolatile,
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+	},
+	{
+		Name: "tenant-app-management-policy", Title: "default app management policy", Folder: "policies/app-management-default",
+		ODataType: "#microsoft.graph.tenantAppManagementPolicy", APIVersion: "v1.0", ListPath: "/policies/defaultAppManagementPolicy",
+		Singleton: true,
+		Sets: map[string]string{
+			"applicationRestrictions.passwordCredentials": "restrictionType", "applicationRestrictions.keyCredentials": "restrictionType",
+			"servicePrincipalRestrictions.passwordCredentials": "restrictionType", "servicePrincipalRestrictions.keyCredentials": "restrictionType",
+		},
+		Volatile:        dirVolatile,
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+	},
+	{
+		// authenticationflowspolicy-update writes selfServiceSignUp only.
+		Name: "authentication-flows-policy", Title: "authentication flows policy", Folder: "policies/authentication-flows",
+		ODataType: "#microsoft.graph.authenticationFlowsPolicy", APIVersion: "v1.0", ListPath: "/policies/authenticationFlowsPolicy",
+		Singleton:       true,
+		ReadOnly:        []string{"id", "displayName", "description"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.AuthenticationFlows"},
+	},
+	{
+		// Written whole by PUT (deviceregistrationpolicy-update);
+		// isAdminConfigurable is Microsoft's.
+		Name: "device-registration-policy", Title: "device registration policy", Folder: "policies/device-registration",
+		ODataType: "#microsoft.graph.deviceRegistrationPolicy", APIVersion: "v1.0", ListPath: "/policies/deviceRegistrationPolicy",
+		Singleton:       true,
+		ReadOnly:        []string{"id", "displayName", "description", "azureADRegistration.isAdminConfigurable", "azureADJoin.isAdminConfigurable"},
+		ReadPermissions: []string{"Policy.Read.DeviceConfiguration"}, WritePermissions: []string{"Policy.ReadWrite.DeviceConfiguration"},
 	},
 }

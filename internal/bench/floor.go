@@ -110,9 +110,11 @@ func ComputeFloor(counts map[string]int) Floor {
 	list("/policies/permissionGrantPolicies", "permissionGrantPolicy", 1)
 	perParent("/policies/permissionGrantPolicies/{id}/includes", "permissionGrantPolicy")
 	perParent("/policies/permissionGrantPolicies/{id}/excludes", "permissionGrantPolicy")
+	list("/policies/appManagementPolicies", "appManagementPolicy", 1)
 	list("/policies/crossTenantAccessPolicy/partners", "crossTenantAccessPolicyConfigurationPartner", 1)
 	for _, s := range []string{"/organization", "/policies/authorizationPolicy", "/policies/identitySecurityDefaultsEnforcementPolicy",
-		"/policies/crossTenantAccessPolicy", "/policies/crossTenantAccessPolicy/default", "/policies/adminConsentRequestPolicy"} {
+		"/policies/crossTenantAccessPolicy", "/policies/crossTenantAccessPolicy/default", "/policies/adminConsentRequestPolicy",
+		"/policies/defaultAppManagementPolicy", "/policies/authenticationFlowsPolicy", "/policies/deviceRegistrationPolicy"} {
 		add("GET "+s, 1, 1, 1, "singleton")
 	}
 	for _, s := range []string{"/identity/conditionalAccess/policies", "/identity/conditionalAccess/namedLocations",

@@ -38,11 +38,12 @@ func TestComputeFloor(t *testing.T) {
 	// appRoleAssignedTo reads; administrative units, domains, directory
 	// roles, token lifetime and claims mapping policies, group settings and
 	// cross-tenant partners one page each (7); token issuance, home realm
-	// discovery, activity-based timeout and permission grant policies one
-	// page each (4; a permission grant policy's two condition set reads are
-	// per policy, none here); six singletons (with the admin consent
-	// request policy).
-	want := 101 + 21 + 3 + 2000 + 3 + 2004 + 2004 + 7 + 4 + 6
+	// discovery, activity-based timeout, permission grant and app
+	// management policies one page each (5; a permission grant
+	// policy's two condition set reads are per policy, none here); nine
+	// singletons (with the admin consent request, default app management,
+	// authentication flows and device registration policies).
+	want := 101 + 21 + 3 + 2000 + 3 + 2004 + 2004 + 7 + 5 + 9
 	if f.Units != want || f.Requests != want {
 		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, want, f.Lines)
 	}

@@ -42,6 +42,8 @@ var DefaultRoots = []string{
 	"device", "orgContact", "invitation", // guests.go
 	"tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", // policies.go
 	"permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy",
+	"appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy",
+	"deviceRegistrationPolicy", "groupLifecyclePolicy",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in
