@@ -56,6 +56,15 @@ var simKind = map[string]string{
 	"token-lifetime-policies":              "tokenLifetimePolicy",
 	"claims-mapping-policies":              "claimsMappingPolicy",
 	"group-settings":                       "groupSetting",
+	"token-issuance-policies":              "tokenIssuancePolicy",
+	"home-realm-discovery-policies":        "homeRealmDiscoveryPolicy",
+	"activity-based-timeout-policies":      "activityBasedTimeoutPolicy",
+	"permission-grant-policies":            "permissionGrantPolicy",
+	"admin-consent-request-policy":         "adminConsentRequestPolicy",
+	"app-management-policies":              "appManagementPolicy",
+	"tenant-app-management-policy":         "tenantAppManagementPolicy",
+	"authentication-flows-policy":          "authenticationFlowsPolicy",
+	"device-registration-policy":           "deviceRegistrationPolicy",
 }
 
 // tree reads every file at rev.

@@ -498,6 +498,7 @@ func (g *generator) empty() {
 	for _, tm := range builtin.GroupSettingTemplates() {
 		g.seed("groupSettingTemplate", tm)
 	}
+	g.seedPolicyDefaults() // policies.go
 
 	g.adminID = g.post("user", map[string]any{
 		"accountEnabled":    true,
@@ -910,6 +911,8 @@ func (g *generator) demo(sz Sizes) {
 	g.demoDirectoryRoles(people, gr, apps, emergency)
 	g.demoPolicies(people, gr, apps, custom)
 	g.demoDevices() // generate_guests.go
+	// policies.go
+	g.demoPolicyKinds(reviewerOf(people), custom)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -69,6 +69,10 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 				return nil, notFound(k.Name)
 			}
 			return s.patch(req, r)
+		case http.MethodPut:
+			if putOnly[k.Name] != nil { // policies.go
+				return s.putSingleton(req, k)
+			}
 		}
 		return nil, methodNotAllowed()
 	}
@@ -104,6 +108,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.key)
 		}
 		return actions[k.Name][rt.action](s, req, r)
+	case rt.nested && k.Name == grantPolicyKind:
+		return s.conditionSetOp(req, rt) // policies.go
 	case rt.nested:
 		return s.combinationOp(req, rt)
 	case rt.rel != "" && rt.relKind != nil:

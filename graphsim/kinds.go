@@ -325,6 +325,11 @@ var kinds = []*Kind{
 	deviceKind,
 	orgContactKind,
 	authContextKind,
+	stsPolicyKinds[0], stsPolicyKinds[1], stsPolicyKinds[2], // policies.go
+	permissionGrantPolicyKind,
+	adminConsentRequestPolicyKind,
+	appManagementPolicyKind, tenantAppManagementPolicyKind, authenticationFlowsPolicyKind,
+	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -53,6 +53,9 @@ func init() {
 // through path (the kind path as the request spelled it, lower case) is one
 // graphsim serves by a nested handler.
 func nestedServed(k *Kind, path []string, rel string) (string, bool) {
+	if n, ok := grantNested(k, rel); ok { // policies.go
+		return n, true
+	}
 	if k.Name != strengthKind || !strings.EqualFold(rel, combinationConfig) {
 		return "", false
 	}

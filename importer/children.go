@@ -61,6 +61,12 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 				}
 				continue
 			}
+			if isConditionSet(k.Name, ch) { // policies.go
+				if _, ok := have[ck]; !ok {
+					adds = append(adds, pl.conditionSetChild(s, ch, parent, nil, m, parentDeps))
+				}
+				continue
+			}
 			if old, ok := have[ck]; ok {
 				if k.Name == "service-principals" && ch.Name == "oauth2PermissionGrants" && normScope(str(old["scope"])) != normScope(str(m["scope"])) {
 					pl.add(s, Action{Op: OpUpdate, Relationship: ch.Name, Target: str(old["id"]),
@@ -87,6 +93,10 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			target := str(m["id"])
 			if k.Name == "authentication-strengths" && ch.Name == "combinationConfigurations" && !pl.in.Options.NoRemove {
 				pl.combinationChild(s, ch, parent, m, nil, parentDeps)
+				continue
+			}
+			if isConditionSet(k.Name, ch) && !pl.in.Options.NoRemove {
+				pl.conditionSetChild(s, ch, parent, m, nil, append(parentDeps, adds...))
 				continue
 			}
 			if pl.in.Options.NoRemove {

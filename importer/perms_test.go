@@ -162,7 +162,9 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 		state = "disabled"
 	}
 	e.do("PATCH", "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2", map[string]any{"@odata.type": "#microsoft.graph.fido2AuthenticationMethodConfiguration", "state": state})
-	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations"} {
+	changeNewPolicySingletons(e) // policies_test.go
+	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
+		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy"} {
 		for _, o := range byKind[kind] {
 			sel = append(sel, o.Path)
 		}

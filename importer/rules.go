@@ -26,6 +26,7 @@ var createOnly = map[string][]string{
 	"domains":                      {"id"},
 	"cross-tenant-access-partners": {"tenantId"},
 	"group-settings":               {"templateId"},
+	"permission-grant-policies":    {"id"}, // permissiongrantpolicy-post-permissiongrantpolicies: the id is the caller's
 }
 
 // cloudMastered are the properties of a synced (on-premises mastered)
@@ -170,7 +171,7 @@ func remapped(k *layout.Kind) bool {
 		return false
 	}
 	switch k.Name {
-	case "domains", "cross-tenant-access-partners":
+	case "domains", "cross-tenant-access-partners", "permission-grant-policies":
 		return false
 	}
 	return !k.Singleton
@@ -207,6 +208,8 @@ func childKey(kind string, ch layout.Child, item map[string]any) string {
 	case "administrative-units/scopedRoleMembers":
 		info, _ := item["roleMemberInfo"].(map[string]any)
 		return strings.ToLower(str(item["roleId"]) + "|" + str(info["id"]))
+	case "permission-grant-policies/includes", "permission-grant-policies/excludes":
+		return conditionSetKey(item) // policies.go: a recreated set has a new id
 	}
 	return strings.ToLower(str(item["id"]))
 }

@@ -109,7 +109,11 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	if pre := pl.disableEntitlements(s, current, b, deps); pre != "" {
 		deps = append(deps, pre)
 	}
-	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(k, s.key), Body: body(b)},
+	method := "PATCH"
+	if putWhole[k.Name] { // policies.go
+		method, b = "PUT", wholeBody(pl, k, want, b)
+	}
+	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: method, Path: itemPath(k, s.key), Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns})
 }
 

@@ -190,7 +190,7 @@ func isBuiltInFlag(obj map[string]any) bool { b, _ := obj["isBuiltIn"].(bool); r
 
 // kinds is the catalog, in export and restore dependency order: what others
 // reference comes first.
-var kinds = []*Kind{
+var kinds = append([]*Kind{
 	{
 		Name: "organization", Title: "organization", Folder: "tenant/organization",
 		ODataType: "#microsoft.graph.organization", APIVersion: "v1.0", ListPath: "/organization",
@@ -492,7 +492,7 @@ var kinds = []*Kind{
 		ReadOnly:        []string{"id", "displayName", "templateId"},
 		ReadPermissions: []string{"GroupSettings.Read.All"}, WritePermissions: []string{"GroupSettings.ReadWrite.All"},
 	},
-}
+}, policyKinds...) // catalog_policies.go
 
 var byName = func() map[string]*Kind {
 	m := map[string]*Kind{}

@@ -6,17 +6,31 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
 
 // genTypes is every emitted type, sorted by qualified name.
 var genTypes = []*Type{
+	{Name: "accessReviewReviewerScope", Kind: "complex", props: []Property{
+		{"query", "Edm.String", true, false},
+		{"queryRoot", "Edm.String", true, false},
+		{"queryType", "Edm.String", true, false},
+	}},
+	{Name: "activityBasedTimeoutPolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "addIn", Kind: "complex", props: []Property{
 		{"id", "Edm.Guid", true, false},
 		{"properties", "Collection(microsoft.graph.keyValue)", false, true},
 		{"type", "Edm.String", false, false},
+	}},
+	{Name: "adminConsentRequestPolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"isEnabled", "Edm.Boolean", false, false},
+		{"notifyReviewers", "Edm.Boolean", false, false},
+		{"remindersEnabled", "Edm.Boolean", false, false},
+		{"requestDurationInDays", "Edm.Int32", false, false},
+		{"reviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"version", "Edm.Int32", false, false},
 	}},
 	{Name: "administrativeUnit", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
 		{"description", "Edm.String", true, false},
@@ -50,6 +64,7 @@ var genTypes = []*Type{
 		{"conversation", "microsoft.graph.teamworkConversationIdentity", true, false},
 		{"tag", "microsoft.graph.teamworkTagIdentity", true, false},
 	}},
+	{Name: "allDeviceRegistrationMembership", Kind: "complex", BaseType: "deviceRegistrationMembership"},
 	{Name: "allowInvitesFrom", Kind: "enum", Members: []string{"none", "adminsAndGuestInviters", "adminsGuestInvitersAndAllMembers", "everyone", "unknownFutureValue"}},
 	{Name: "alternativeSecurityId", Kind: "complex", props: []Property{
 		{"identityProvider", "Edm.String", true, false},
@@ -63,6 +78,26 @@ var genTypes = []*Type{
 		{"preAuthorizedApplications", "Collection(microsoft.graph.preAuthorizedApplication)", true, true},
 		{"requestedAccessTokenVersion", "Edm.Int32", true, false},
 	}},
+	{Name: "appCredentialRestrictionType", Kind: "enum", Members: []string{"passwordAddition", "passwordLifetime", "symmetricKeyAddition", "symmetricKeyLifetime", "customPasswordAddition", "unknownFutureValue"}},
+	{Name: "appKeyCredentialRestrictionType", Kind: "enum", Members: []string{"asymmetricKeyLifetime", "unknownFutureValue"}},
+	{Name: "appManagementApplicationConfiguration", Kind: "complex", BaseType: "appManagementConfiguration", props: []Property{
+		{"identifierUris", "microsoft.graph.identifierUriConfiguration", true, false},
+	}},
+	{Name: "appManagementConfiguration", Kind: "complex", Abstract: true, props: []Property{
+		{"keyCredentials", "Collection(microsoft.graph.keyCredentialConfiguration)", true, true},
+		{"passwordCredentials", "Collection(microsoft.graph.passwordCredentialConfiguration)", true, true},
+	}},
+	{Name: "appManagementPolicy", Kind: "entity", BaseType: "policyBase", props: []Property{
+		{"isEnabled", "Edm.Boolean", false, false},
+		{"restrictions", "microsoft.graph.customAppManagementConfiguration", true, false},
+	}, navs: []Navigation{
+		{"appliesTo", "Collection(microsoft.graph.directoryObject)", false, true},
+	}},
+	{Name: "appManagementPolicyActorExemptions", Kind: "complex", props: []Property{
+		{"customSecurityAttributes", "Collection(microsoft.graph.customSecurityAttributeExemption)", true, true},
+	}},
+	{Name: "appManagementRestrictionState", Kind: "enum", Members: []string{"enabled", "disabled", "unknownFutureValue"}},
+	{Name: "appManagementServicePrincipalConfiguration", Kind: "complex", BaseType: "appManagementConfiguration"},
 	{Name: "appRole", Kind: "complex", props: []Property{
 		{"allowedMemberTypes", "Collection(Edm.String)", false, true},
 		{"description", "Edm.String", true, false},
@@ -168,6 +203,11 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"isAvailable", "Edm.Boolean", true, false},
 	}},
+	{Name: "authenticationFlowsPolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"selfServiceSignUp", "microsoft.graph.selfServiceSignUpAuthenticationFlowConfiguration", true, false},
+	}},
 	{Name: "authenticationMethodConfiguration", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
 		{"excludeTargets", "Collection(microsoft.graph.excludeTarget)", true, true},
 		{"state", "microsoft.graph.authenticationMethodState", true, false},
@@ -238,6 +278,15 @@ var genTypes = []*Type{
 		{"status", "microsoft.graph.automaticRepliesStatus", true, false},
 	}},
 	{Name: "automaticRepliesStatus", Kind: "enum", Members: []string{"disabled", "alwaysEnabled", "scheduled"}},
+	{Name: "azureADJoinPolicy", Kind: "complex", props: []Property{
+		{"allowedToJoin", "microsoft.graph.deviceRegistrationMembership", true, false},
+		{"isAdminConfigurable", "Edm.Boolean", true, false},
+		{"localAdmins", "microsoft.graph.localAdminSettings", true, false},
+	}},
+	{Name: "azureADRegistrationPolicy", Kind: "complex", props: []Property{
+		{"allowedToRegister", "microsoft.graph.deviceRegistrationMembership", true, false},
+		{"isAdminConfigurable", "Edm.Boolean", true, false},
+	}},
 	{Name: "azureCommunicationServicesUserIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"azureCommunicationServicesResourceId", "Edm.String", true, false},
 	}},
@@ -468,6 +517,20 @@ var genTypes = []*Type{
 	{Name: "crossTenantAccessPolicyTenantRestrictions", Kind: "complex", BaseType: "crossTenantAccessPolicyB2BSetting", props: []Property{
 		{"devices", "microsoft.graph.devicesFilter", true, false},
 	}},
+	{Name: "customAppManagementApplicationConfiguration", Kind: "complex", props: []Property{
+		{"identifierUris", "microsoft.graph.identifierUriConfiguration", true, false},
+	}},
+	{Name: "customAppManagementConfiguration", Kind: "complex", BaseType: "appManagementConfiguration", props: []Property{
+		{"applicationRestrictions", "microsoft.graph.customAppManagementApplicationConfiguration", true, false},
+	}},
+	{Name: "customSecurityAttributeComparisonOperator", Kind: "enum", Members: []string{"equals", "unknownFutureValue"}},
+	{Name: "customSecurityAttributeExemption", Kind: "complex", Abstract: true, props: []Property{
+		{"id", "Edm.String", false, false},
+		{"operator", "microsoft.graph.customSecurityAttributeComparisonOperator", false, false},
+	}},
+	{Name: "customSecurityAttributeStringValueExemption", Kind: "complex", BaseType: "customSecurityAttributeExemption", props: []Property{
+		{"value", "Edm.String", true, false},
+	}},
 	{Name: "customSecurityAttributeValue", Kind: "complex", Open: true},
 	{Name: "customTimeZone", Kind: "complex", BaseType: "timeZoneBase", props: []Property{
 		{"bias", "Edm.Int32", true, false},
@@ -530,6 +593,16 @@ var genTypes = []*Type{
 		{"registeredOwners", "Collection(microsoft.graph.directoryObject)", false, true},
 		{"registeredUsers", "Collection(microsoft.graph.directoryObject)", false, true},
 		{"transitiveMemberOf", "Collection(microsoft.graph.directoryObject)", false, true},
+	}},
+	{Name: "deviceRegistrationMembership", Kind: "complex"},
+	{Name: "deviceRegistrationPolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"azureADJoin", "microsoft.graph.azureADJoinPolicy", true, false},
+		{"azureADRegistration", "microsoft.graph.azureADRegistrationPolicy", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"localAdminPassword", "microsoft.graph.localAdminPasswordSettings", true, false},
+		{"multiFactorAuthConfiguration", "microsoft.graph.multiFactorAuthConfiguration", false, false},
+		{"userDeviceQuota", "Edm.Int32", false, false},
 	}},
 	{Name: "devicesFilter", Kind: "complex", props: []Property{
 		{"mode", "microsoft.graph.crossTenantAccessPolicyTargetConfigurationAccessType", true, false},
@@ -595,6 +668,10 @@ var genTypes = []*Type{
 	}},
 	{Name: "entity", Kind: "entity", Abstract: true, props: []Property{
 		{"id", "Edm.String", false, false},
+	}},
+	{Name: "enumeratedDeviceRegistrationMembership", Kind: "complex", BaseType: "deviceRegistrationMembership", props: []Property{
+		{"groups", "Collection(Edm.String)", true, true},
+		{"users", "Collection(Edm.String)", true, true},
 	}},
 	{Name: "excludeTarget", Kind: "complex", props: []Property{
 		{"id", "Edm.String", false, false},
@@ -719,6 +796,11 @@ var genTypes = []*Type{
 		{"transitiveMembers", "Collection(microsoft.graph.directoryObject)", false, true},
 	}},
 	{Name: "groupAccessType", Kind: "enum", Members: []string{"none", "private", "secret", "public", "unknownFutureValue"}},
+	{Name: "groupLifecyclePolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"alternateNotificationEmails", "Edm.String", true, false},
+		{"groupLifetimeInDays", "Edm.Int32", true, false},
+		{"managedGroupTypes", "Edm.String", true, false},
+	}},
 	{Name: "groupSetting", Kind: "entity", BaseType: "entity", Open: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"templateId", "Edm.String", true, false},
@@ -729,6 +811,7 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"values", "Collection(microsoft.graph.settingTemplateValue)", false, true},
 	}},
+	{Name: "homeRealmDiscoveryPolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "iPv4CidrRange", Kind: "complex", BaseType: "ipRange", props: []Property{
 		{"cidrAddress", "Edm.String", false, false},
 	}},
@@ -742,6 +825,18 @@ var genTypes = []*Type{
 	{Name: "iPv6Range", Kind: "complex", BaseType: "ipRange", props: []Property{
 		{"lowerAddress", "Edm.String", false, false},
 		{"upperAddress", "Edm.String", false, false},
+	}},
+	{Name: "identifierUriConfiguration", Kind: "complex", props: []Property{
+		{"nonDefaultUriAddition", "microsoft.graph.identifierUriRestriction", true, false},
+		{"uriAdditionWithoutUniqueTenantIdentifier", "microsoft.graph.identifierUriRestriction", true, false},
+	}},
+	{Name: "identifierUriRestriction", Kind: "complex", props: []Property{
+		{"excludeActors", "microsoft.graph.appManagementPolicyActorExemptions", true, false},
+		{"excludeAppsReceivingV2Tokens", "Edm.Boolean", true, false},
+		{"excludeSaml", "Edm.Boolean", true, false},
+		{"isStateSetByMicrosoft", "Edm.Boolean", false, false},
+		{"restrictForAppsCreatedAfterDateTime", "Edm.DateTimeOffset", true, false},
+		{"state", "microsoft.graph.appManagementRestrictionState", false, false},
 	}},
 	{Name: "identity", Kind: "complex", Open: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
@@ -816,6 +911,13 @@ var genTypes = []*Type{
 		{"type", "Edm.String", true, false},
 		{"usage", "Edm.String", true, false},
 	}},
+	{Name: "keyCredentialConfiguration", Kind: "complex", props: []Property{
+		{"excludeActors", "microsoft.graph.appManagementPolicyActorExemptions", true, false},
+		{"maxLifetime", "Edm.Duration", true, false},
+		{"restrictForAppsCreatedAfterDateTime", "Edm.DateTimeOffset", true, false},
+		{"restrictionType", "microsoft.graph.appKeyCredentialRestrictionType", true, false},
+		{"state", "microsoft.graph.appManagementRestrictionState", false, false},
+	}},
 	{Name: "keyValue", Kind: "complex", props: []Property{
 		{"key", "Edm.String", true, false},
 		{"value", "Edm.String", true, false},
@@ -830,6 +932,13 @@ var genTypes = []*Type{
 	}},
 	{Name: "licenseProcessingState", Kind: "complex", props: []Property{
 		{"state", "Edm.String", true, false},
+	}},
+	{Name: "localAdminPasswordSettings", Kind: "complex", props: []Property{
+		{"isEnabled", "Edm.Boolean", true, false},
+	}},
+	{Name: "localAdminSettings", Kind: "complex", props: []Property{
+		{"enableGlobalAdmins", "Edm.Boolean", true, false},
+		{"registeringUsers", "microsoft.graph.deviceRegistrationMembership", true, false},
 	}},
 	{Name: "localeInfo", Kind: "complex", props: []Property{
 		{"displayName", "Edm.String", true, false},
@@ -857,6 +966,7 @@ var genTypes = []*Type{
 		{"displayAppInformationRequiredState", "microsoft.graph.authenticationMethodFeatureConfiguration", true, false},
 		{"displayLocationInformationRequiredState", "microsoft.graph.authenticationMethodFeatureConfiguration", true, false},
 	}},
+	{Name: "multiFactorAuthConfiguration", Kind: "enum", Members: []string{"notRequired", "required", "unknownFutureValue"}},
 	{Name: "namedLocation", Kind: "entity", BaseType: "policyDeletableItem", props: []Property{
 		{"createdDateTime", "Edm.DateTimeOffset", true, false},
 		{"displayName", "Edm.String", false, false},
@@ -864,6 +974,7 @@ var genTypes = []*Type{
 		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
 	}},
 	{Name: "nativeAuthenticationApisEnabled", Kind: "enum", IsFlags: true, Members: []string{"none", "all", "unknownFutureValue"}},
+	{Name: "noDeviceRegistrationMembership", Kind: "complex", BaseType: "deviceRegistrationMembership"},
 	{Name: "oAuth2PermissionGrant", Kind: "entity", BaseType: "entity", props: []Property{
 		{"clientId", "Edm.String", false, false},
 		{"consentType", "Edm.String", true, false},
@@ -981,6 +1092,13 @@ var genTypes = []*Type{
 		{"secretText", "Edm.String", true, false},
 		{"startDateTime", "Edm.DateTimeOffset", true, false},
 	}},
+	{Name: "passwordCredentialConfiguration", Kind: "complex", props: []Property{
+		{"excludeActors", "microsoft.graph.appManagementPolicyActorExemptions", true, false},
+		{"maxLifetime", "Edm.Duration", true, false},
+		{"restrictForAppsCreatedAfterDateTime", "Edm.DateTimeOffset", true, false},
+		{"restrictionType", "microsoft.graph.appCredentialRestrictionType", true, false},
+		{"state", "microsoft.graph.appManagementRestrictionState", false, false},
+	}},
 	{Name: "passwordProfile", Kind: "complex", props: []Property{
 		{"forceChangePasswordNextSignIn", "Edm.Boolean", true, false},
 		{"forceChangePasswordNextSignInWithMfa", "Edm.Boolean", true, false},
@@ -989,6 +1107,20 @@ var genTypes = []*Type{
 	{Name: "patternedRecurrence", Kind: "complex", props: []Property{
 		{"pattern", "microsoft.graph.recurrencePattern", true, false},
 		{"range", "microsoft.graph.recurrenceRange", true, false},
+	}},
+	{Name: "permissionGrantConditionSet", Kind: "entity", BaseType: "entity", props: []Property{
+		{"clientApplicationIds", "Collection(Edm.String)", true, true},
+		{"clientApplicationPublisherIds", "Collection(Edm.String)", true, true},
+		{"clientApplicationsFromVerifiedPublisherOnly", "Edm.Boolean", true, false},
+		{"clientApplicationTenantIds", "Collection(Edm.String)", true, true},
+		{"permissionClassification", "Edm.String", true, false},
+		{"permissions", "Collection(Edm.String)", true, true},
+		{"permissionType", "microsoft.graph.permissionType", true, false},
+		{"resourceApplication", "Edm.String", true, false},
+	}},
+	{Name: "permissionGrantPolicy", Kind: "entity", BaseType: "policyBase", navs: []Navigation{
+		{"excludes", "Collection(microsoft.graph.permissionGrantConditionSet)", true, true},
+		{"includes", "Collection(microsoft.graph.permissionGrantConditionSet)", true, true},
 	}},
 	{Name: "permissionScope", Kind: "complex", props: []Property{
 		{"adminConsentDescription", "Edm.String", true, false},
@@ -1001,6 +1133,7 @@ var genTypes = []*Type{
 		{"userConsentDisplayName", "Edm.String", true, false},
 		{"value", "Edm.String", true, false},
 	}},
+	{Name: "permissionType", Kind: "enum", Members: []string{"delegatedUserConsentable", "delegated", "application"}},
 	{Name: "persistentBrowserSessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl", props: []Property{
 		{"mode", "microsoft.graph.persistentBrowserSessionMode", true, false},
 	}},
@@ -1132,6 +1265,9 @@ var genTypes = []*Type{
 		{"roleMemberInfo", "microsoft.graph.identity", false, false},
 	}},
 	{Name: "secureSignInSessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl"},
+	{Name: "selfServiceSignUpAuthenticationFlowConfiguration", Kind: "complex", props: []Property{
+		{"isEnabled", "Edm.Boolean", false, false},
+	}},
 	{Name: "servicePrincipal", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
 		{"accountEnabled", "Edm.Boolean", true, false},
 		{"addIns", "Collection(microsoft.graph.addIn)", false, true},
@@ -1291,6 +1427,11 @@ var genTypes = []*Type{
 	}, navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},
 	}},
+	{Name: "tenantAppManagementPolicy", Kind: "entity", BaseType: "policyBase", props: []Property{
+		{"applicationRestrictions", "microsoft.graph.appManagementApplicationConfiguration", true, false},
+		{"isEnabled", "Edm.Boolean", false, false},
+		{"servicePrincipalRestrictions", "microsoft.graph.appManagementServicePrincipalConfiguration", true, false},
+	}},
 	{Name: "ticketInfo", Kind: "complex", props: []Property{
 		{"ticketNumber", "Edm.String", true, false},
 		{"ticketSystem", "Edm.String", true, false},
@@ -1302,6 +1443,7 @@ var genTypes = []*Type{
 	{Name: "timeZoneBase", Kind: "complex", props: []Property{
 		{"name", "Edm.String", true, false},
 	}},
+	{Name: "tokenIssuancePolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "tokenLifetimePolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "unifiedRoleAssignment", Kind: "entity", BaseType: "entity", props: []Property{
 		{"appScopeId", "Edm.String", true, false},

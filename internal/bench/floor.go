@@ -104,9 +104,17 @@ func ComputeFloor(counts map[string]int) Floor {
 	list("/policies/tokenLifetimePolicies", "tokenLifetimePolicy", 1)
 	list("/policies/claimsMappingPolicies", "claimsMappingPolicy", 1)
 	list("/groupSettings", "groupSetting", 1)
+	list("/policies/tokenIssuancePolicies", "tokenIssuancePolicy", 1)
+	list("/policies/homeRealmDiscoveryPolicies", "homeRealmDiscoveryPolicy", 1)
+	list("/policies/activityBasedTimeoutPolicies", "activityBasedTimeoutPolicy", 1)
+	list("/policies/permissionGrantPolicies", "permissionGrantPolicy", 1)
+	perParent("/policies/permissionGrantPolicies/{id}/includes", "permissionGrantPolicy")
+	perParent("/policies/permissionGrantPolicies/{id}/excludes", "permissionGrantPolicy")
+	list("/policies/appManagementPolicies", "appManagementPolicy", 1)
 	list("/policies/crossTenantAccessPolicy/partners", "crossTenantAccessPolicyConfigurationPartner", 1)
 	for _, s := range []string{"/organization", "/policies/authorizationPolicy", "/policies/identitySecurityDefaultsEnforcementPolicy",
-		"/policies/crossTenantAccessPolicy", "/policies/crossTenantAccessPolicy/default"} {
+		"/policies/crossTenantAccessPolicy", "/policies/crossTenantAccessPolicy/default", "/policies/adminConsentRequestPolicy",
+		"/policies/defaultAppManagementPolicy", "/policies/authenticationFlowsPolicy", "/policies/deviceRegistrationPolicy"} {
 		add("GET "+s, 1, 1, 1, "singleton")
 	}
 	for _, s := range []string{"/identity/conditionalAccess/policies", "/identity/conditionalAccess/namedLocations",

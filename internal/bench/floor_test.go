@@ -37,8 +37,13 @@ func TestComputeFloor(t *testing.T) {
 	// owner reads; service principals 3 pages + 2,004 owner reads + 2,004
 	// appRoleAssignedTo reads; administrative units, domains, directory
 	// roles, token lifetime and claims mapping policies, group settings and
-	// cross-tenant partners one page each (7); five singletons.
-	want := 101 + 21 + 3 + 2000 + 3 + 2004 + 2004 + 7 + 5
+	// cross-tenant partners one page each (7); token issuance, home realm
+	// discovery, activity-based timeout, permission grant and app
+	// management policies one page each (5; a permission grant
+	// policy's two condition set reads are per policy, none here); nine
+	// singletons (with the admin consent request, default app management,
+	// authentication flows and device registration policies).
+	want := 101 + 21 + 3 + 2000 + 3 + 2004 + 2004 + 7 + 5 + 9
 	if f.Units != want || f.Requests != want {
 		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, want, f.Lines)
 	}

@@ -84,8 +84,8 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	for _, it := range items {
 		id, _ := it.obj[it.kind.KeyProp()].(string)
 		for _, ch := range it.kind.Children {
-			if ch.Name == "combinationConfigurations" {
-				continue // graphsim keeps a strength's configurations inside it, as Graph's GET returns them
+			if ch.Name == "combinationConfigurations" || it.kind.Name == "permission-grant-policies" {
+				continue // graphsim keeps a strength's configurations and a grant policy's condition sets inside it, as Graph's GET returns them
 			}
 			v, ok := it.obj[ch.Name]
 			delete(it.obj, ch.Name)

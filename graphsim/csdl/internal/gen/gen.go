@@ -40,7 +40,11 @@ var DefaultRoots = []string{
 	"claimsMappingPolicy", "groupSetting", "groupSettingTemplate",
 	"organization", "domain", "directoryObject",
 	"device", "orgContact", "invitation", // guests.go
-	"authenticationContextClassReference", // authcontext.go
+	"authenticationContextClassReference",                                           // authcontext.go
+	"tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", // policies.go
+	"permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy",
+	"appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy",
+	"deviceRegistrationPolicy", "groupLifecyclePolicy",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in
