@@ -49,7 +49,11 @@ func (p *TermProgress) KindNote(kind, note string) {
 
 // Retry says on W that a request waits: paced to Graph's budget, throttled
 // (429), or before a retry.
+// Retry is called from the Graph client's request goroutines, beside
+// KindDone from the kind readers': it takes the lock too.
 func (p *TermProgress) Retry(ev graph.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	switch {
 	case ev.Paced > 0:
 		fmt.Fprintf(p.W, "  throttled by Graph, resuming in %s (pacing to Graph's budget of %s)\n", waitText(ev.Paced), ev.Budget)

@@ -72,3 +72,39 @@ func TestWaitText(t *testing.T) {
 		}
 	}
 }
+
+// The Graph client calls Retry from its request goroutines while the kind
+// readers call KindDone: TermProgress takes its lock in both, so lines never
+// mix and the race detector (go test -race, run by .ci/run) finds no
+// unsynchronized write to W (it found one in Retry before it took the lock).
+func TestTermProgressRetryBesideKindDone(t *testing.T) {
+	var w bytes.Buffer
+	p := &TermProgress{W: &w, Out: &bytes.Buffer{}}
+	const n = 50
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < n; i++ {
+			p.Retry(graph.Event{Paced: time.Second, Budget: "1 request per second"})
+		}
+	}()
+	for i := 0; i < n; i++ {
+		p.KindDone("users", i, 1, nil)
+	}
+	<-done
+	lines := strings.Split(strings.TrimSuffix(w.String(), "\n"), "\n")
+	paced, kinds := 0, 0
+	for _, l := range lines {
+		switch {
+		case l == "  throttled by Graph, resuming in 1 s (pacing to Graph's budget of 1 request per second)":
+			paced++
+		case strings.HasPrefix(l, "  users ") && strings.HasSuffix(l, " requests"):
+			kinds++
+		default:
+			t.Errorf("mixed or unknown line %q", l)
+		}
+	}
+	if paced != n || kinds != n {
+		t.Errorf("%d paced and %d kind lines, want %d of each", paced, kinds, n)
+	}
+}

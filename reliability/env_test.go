@@ -139,6 +139,9 @@ type runOpts struct {
 func run(t testing.TB, s *sim, o runOpts, args ...string) result {
 	t.Helper()
 	limit := 2 * time.Minute
+	if raceBuild {
+		limit = 6 * time.Minute // the product under the race detector, beside other rows
+	}
 	if o.timeout > 0 {
 		limit = o.timeout
 	}

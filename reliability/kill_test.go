@@ -223,8 +223,10 @@ func killExport(r *row) {
 	}
 	points, steps := killPoints(evs)
 	r.Logf("write steps: %s; killing at events %v", strings.Join(steps, " "), points)
-	killedRuns := 0
-	for _, k := range points {
+	var killedRuns atomic.Int64
+	// Each kill point has its own tenant and repository copy: they run at once.
+	r.each(len(points), func(i int) string { return fmt.Sprintf("kill at event %d", points[i]) }, func(r *row, i int) {
+		k := points[i]
 		repo := copyRepo(r, base, fmt.Sprintf("kill-export-%d", k))
 		s := newSim(r, graphsim.Options{}, nil)
 		dailyChange(r, s)
@@ -232,9 +234,9 @@ func killExport(r *row) {
 		res := export(r, s, repo, runOpts{start: func(p *os.Process) { w.proc.Store(p) }})
 		w.stop()
 		if !res.killed {
-			continue // finished before the kill landed: nothing to check
+			return // finished before the kill landed: nothing to check
 		}
-		killedRuns++
+		killedRuns.Add(1)
 		at := fmt.Sprintf("event %d (%s)", k, evs[k-1].path)
 		if f := fsck(repo); f != "" {
 			r.failf("git fsck --strict fails after the kill", "%s: %s", at, f)
@@ -251,7 +253,7 @@ func killExport(r *row) {
 		}
 		if res2.code != 0 {
 			r.failf("the next export does not converge", "%s: exit %d: %s", at, res2.code, short(res2.stderr))
-			continue
+			return
 		}
 		if d := diffKeys(want, objectBlobs(r, repo, "HEAD")); len(d) > 0 {
 			r.failf("the next export's snapshot differs from the uninterrupted one", "%s: %v", at, firstN(d, 5))
@@ -266,11 +268,11 @@ func killExport(r *row) {
 		if f := fsck(repo); f != "" {
 			r.failf("git fsck --strict fails after the next export", "%s: %s", at, f)
 		}
-	}
-	if killedRuns == 0 {
+	})
+	if killedRuns.Load() == 0 {
 		r.failf("no run was killed", "points %v", points)
 	}
-	r.Logf("%d of %d runs killed", killedRuns, len(points))
+	r.Logf("%d of %d runs killed", killedRuns.Load(), len(points))
 }
 
 // ---- restore ----
@@ -396,7 +398,9 @@ func killRestore(r *row, simOpts graphsim.Options) {
 	}
 	sort.Ints(points)
 	r.Logf("%d writes; killing after writes %v", writes, points)
-	for _, k := range points {
+	// Each kill point has its own tenant and repository copy: they run at once.
+	r.each(len(points), func(i int) string { return fmt.Sprintf("kill after write %d", points[i]) }, func(r *row, i int) {
+		k := points[i]
 		wk := &writeKiller{k: k}
 		s := newSim(r, simOpts, wk.mw)
 		sel := restoreCase(r, s)
@@ -404,7 +408,7 @@ func killRestore(r *row, simOpts graphsim.Options) {
 		res := run(r, s, runOpts{start: func(p *os.Process) { wk.proc.Store(p) }}, restoreArgs(repo, sel)...)
 		if !res.killed {
 			r.failf("a run was not killed", "write %d: exit %d", k, res.code)
-			continue
+			return
 		}
 		at := fmt.Sprintf("after write %d of %d", k, writes)
 		if f := fsck(repo); f != "" {
@@ -421,7 +425,7 @@ func killRestore(r *row, simOpts graphsim.Options) {
 		if f := fsck(repo); f != "" {
 			r.failf("git fsck --strict fails after the re-run", "%s: %s", at, f)
 		}
-	}
+	})
 }
 
 // deleteLocation deletes the first named location no policy references.

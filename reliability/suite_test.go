@@ -35,7 +35,11 @@ func TestMain(m *testing.M) {
 	os.Chmod(dir, 0o755)
 	suiteDir = dir
 	bin = filepath.Join(dir, "entrasnap")
-	build := exec.Command("go", "build", "-o", bin, "github.com/entrasnap/entrasnap/cmd/entrasnap")
+	args := []string{"build", "-o", bin}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/entrasnap/entrasnap/cmd/entrasnap")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "reliability: building cmd/entrasnap:", err)
@@ -59,6 +63,7 @@ type scenario struct {
 // in a short, stable form for the table (details go to the test log).
 type row struct {
 	*testing.T
+	mu      sync.Mutex // reasons and notes: a row's parts run at once (each)
 	reasons []string
 	notes   []string
 }
@@ -66,6 +71,8 @@ type row struct {
 // failf fails the row with a stable reason for the table and details for the log.
 func (r *row) failf(reason, format string, args ...any) {
 	r.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, x := range r.reasons {
 		if x == reason {
 			r.Errorf("%s: "+format, append([]any{reason}, args...)...)
@@ -78,12 +85,63 @@ func (r *row) failf(reason, format string, args ...any) {
 
 // note adds a stable remark shown after the result ("holds; diff names the file").
 func (r *row) note(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, x := range r.notes {
 		if x == s {
 			return
 		}
 	}
 	r.notes = append(r.notes, s)
+}
+
+// concurrency is how many rows, and how many parts of one row (each), run
+// at once. The suite's time is mostly waiting (Graph's pacing and
+// Retry-After waits in the product, git and process start-up), not CPU.
+const concurrency = 4
+
+// each runs part(i) for i in 0..n-1 as subtests of r named name(i), up to
+// concurrency at once, and adds their reasons and notes to r's, in order
+// of i (so the table does not depend on which part ended first).
+func (r *row) each(n int, name func(i int) string, part func(p *row, i int)) {
+	parts := make([]*row, n)
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r.Run(name(i), func(t *testing.T) {
+				parts[i] = &row{T: t}
+				part(parts[i], i)
+			})
+		}()
+	}
+	wg.Wait()
+	for _, p := range parts {
+		if p == nil { // filtered out by -run
+			continue
+		}
+		for _, x := range p.reasons {
+			r.addReason(x)
+		}
+		for _, x := range p.notes {
+			r.note(x)
+		}
+	}
+}
+
+// addReason records a part's reason on its row (the part already failed).
+func (r *row) addReason(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.reasons {
+		if x == reason {
+			return
+		}
+	}
+	r.reasons = append(r.reasons, reason)
 }
 
 func (r *row) result() string {
@@ -123,21 +181,37 @@ func TestReliability(t *testing.T) {
 	}
 	var rows []done
 	all := scenarios()
-	ran := 0
-	for _, sc := range all {
-		var res string
+	results := make([]done, len(all))
+	runRow := func(i int) {
+		sc := all[i]
 		start := time.Now()
-		ok := t.Run(sc.name, func(t *testing.T) {
+		t.Run(sc.name, func(t *testing.T) {
 			r := &row{T: t}
-			defer func() { res = r.result() }()
+			defer func() { results[i] = done{sc.name, sc.checks, r.result(), time.Since(start)} }()
 			sc.run(r)
 		})
-		if res == "" { // filtered out by -run
+	}
+	// Every row but the last (the secrets row, which reads what the others
+	// wrote) runs beside others, up to concurrency at once; then the last.
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i := 0; i < len(all)-1; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			runRow(i)
+		}()
+	}
+	wg.Wait()
+	runRow(len(all) - 1)
+	ran := 0
+	for _, d := range results {
+		if d.result == "" { // filtered out by -run
 			continue
 		}
-		_ = ok
 		ran++
-		rows = append(rows, done{sc.name, sc.checks, res, time.Since(start)})
+		rows = append(rows, d)
 	}
 	for _, d := range rows {
 		t.Logf("%-45s %6.1fs  %s", d.name, d.took.Seconds(), d.result)

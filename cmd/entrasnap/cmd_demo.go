@@ -68,6 +68,14 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	}
 	defer ln.Close()
 	url := ln.URL
+	// The tenant runs in this process, so Graph's pacing and retry waits
+	// move its clock instead of sleeping (as bench --clock virtual does).
+	de := *e
+	de.sleep = func(ctx context.Context, d time.Duration) error {
+		sim.Clock().Advance(d)
+		return ctx.Err()
+	}
+	e = &de
 	say("1. Started graphsim with the demo tenant \"Contoso\" (%d users, %d groups, %d Conditional Access policies) at %s",
 		sim.Tenant().Count("user"), sim.Tenant().Count("group"), sim.Tenant().Count("conditionalAccessPolicy"), url)
 

@@ -24,13 +24,12 @@ type driftFixture struct {
 func newDriftFixture(t *testing.T, wrap func(http.Handler) http.Handler) *driftFixture {
 	t.Helper()
 	sim := simtest.New(t, graphsim.Options{})
-	ts := simtest.Serve(t, sim)
-	f := &driftFixture{histFixture: histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: ts.URL}}
+	f := &driftFixture{histFixture: histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: serveSim(t, sim, sim).URL}}
 	histExport(t, &f.histFixture, "baseline")
-	url := ts.URL
+	url := f.url
 	if wrap != nil {
 		// A second server over the same tenant, whose answers the test shapes.
-		url = simtest.Serve(t, wrap(sim)).URL
+		url = serveSim(t, sim, wrap(sim)).URL
 	}
 	f.args = []string{"--repo", f.repo, "--graph-url", url, "--access-token", sim.Token()}
 	return f

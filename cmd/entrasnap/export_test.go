@@ -25,7 +25,7 @@ import (
 func exportTestSim(t *testing.T) (*graphsim.Server, string) {
 	t.Helper()
 	sim := simtest.New(t, graphsim.Options{})
-	return sim, simtest.Serve(t, sim).URL
+	return sim, serveSim(t, sim, sim).URL
 }
 
 func exportTestGit(t *testing.T, dir string, args ...string) string {

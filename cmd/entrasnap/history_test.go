@@ -58,7 +58,7 @@ func histExport(t *testing.T, f *histFixture, msg string) {
 func newHistFixture(t *testing.T) *histFixture {
 	t.Helper()
 	sim := simtest.New(t, graphsim.Options{Seed: 3})
-	f := &histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: simtest.Serve(t, sim).URL}
+	f := &histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: serveSim(t, sim, sim).URL}
 	histExport(t, f, "first")
 	tn := sim.Tenant()
 	// Pick objects from the tenant.

@@ -7,11 +7,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -23,10 +28,37 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // stdin counts as a terminal.
 func runWith(t *testing.T, f factory, stdin string, prompt bool, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	if f.sleep == nil {
+		// Against a tenant of this test (served with serveSim), the retry
+		// and pacing waits advance its clock instead of sleeping.
+		for i := 0; i+1 < len(args); i++ {
+			if args[i] == "--graph-url" {
+				if sim, ok := servedSims.Load(args[i+1]); ok {
+					f.sleep = simtest.Sleep(sim.(*graphsim.Server))
+				}
+			}
+		}
+	}
 	var out, errb bytes.Buffer
 	e := &env{args: append([]string{"entrasnap"}, args...), factory: f,
 		streams: streams{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, canPrompt: prompt}}
 	return runContext(context.Background(), e), out.String(), errb.String()
+}
+
+// servedSims maps the URL of each tenant served with serveSim to the tenant.
+var servedSims sync.Map
+
+// serveSim serves h (sim, or a handler in front of it) until the test ends
+// and records that its waits may move sim's clock: runWith then gives a
+// command run with --graph-url <its URL> a sleep that advances sim's clock
+// (Graph's pacing and Retry-After waits cost no real time, as in
+// simtest.Client).
+func serveSim(t *testing.T, sim *graphsim.Server, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := simtest.Serve(t, h)
+	servedSims.Store(srv.URL, sim)
+	t.Cleanup(func() { servedSims.Delete(srv.URL) })
+	return srv
 }
 
 func TestHelpVersionAndExitCodes(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,8 +30,7 @@ func TestGraphsimFromRepoRoundTrip(t *testing.T) {
 	if n < 300 || rehearsal.TenantID() != sim.TenantID() {
 		t.Fatalf("loaded %d objects, tenant %s (want %s)", n, rehearsal.TenantID(), sim.TenantID())
 	}
-	srv := httptest.NewServer(rehearsal)
-	t.Cleanup(srv.Close)
+	srv := serveSim(t, rehearsal, rehearsal)
 	repo2 := filepath.Join(t.TempDir(), "again")
 	if code, _, errOut := runCLI(t, "export", "--repo", repo2, "--graph-url", srv.URL, "--access-token", rehearsal.Token()); code != exitOK {
 		t.Fatalf("export of the rehearsal tenant: %d %s", code, errOut)

@@ -27,7 +27,7 @@ func simTenant(t *testing.T, o graphsim.Options, wrap func(http.Handler) http.Ha
 	if wrap != nil {
 		h = wrap(sim)
 	}
-	srv := simtest.Serve(t, h)
+	srv := serveSim(t, sim, h)
 	return sim, srv.URL, simtest.Client(t, sim, srv, "")
 }
 
