@@ -17,36 +17,9 @@ import (
 
 func benchCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "bench",
-		Usage: "measure a large-tenant export, daily run, git write, diff/log/check and restore against their targets",
-		Description: `bench builds graphsim's large tenant (100,000 users, 20,000 groups × 50
-members, 2,000 apps by default) in-process and prints one table row per
-target of issue 12, with met / not met and the distance:
-  a  full export, throttling off: resource units ÷ the floor (every
-     collection read in 999-item pages at Graph's documented cost), peak RSS
-     (the export runs in a child entrasnap process)
-  b  full export under realistic throttling: time ÷ the budget bound
-     (units ÷ the tenant's read rate), throttled answers ÷ requests
-  c  a daily run after 100 scripted changes: units ÷ the full run's; a
-     no-change run's wall time
-  d  the snapshot write ÷ C git's "git add -A && git commit" of the same files
-  e  diff of two snapshots, log of one object, check of the repository
-  f  restore plan+apply of 1,000 deleted users under realistic throttling
-     ÷ its write-budget bound
-Each export and timed command runs as its own entrasnap process (graphsim
-stays in this one), so peak RSS is the export's alone. graphsim's clock
-follows the real one; with --clock virtual (the default) a throttled
-export's waits move it forward instead of sleeping, and the row reports
-simulated time (real time plus the waits). The restore sleeps for real.
-The large size takes tens of minutes on 2 cores and several GB of memory;
---users 300 --groups 60 --apps 20 takes seconds. The 1.2M-user run (where
-EntraExporter users report time-outs) needs about 10 times the memory:
-   entrasnap bench --users 1200000 --groups 200000
-
-EXAMPLES:
-   entrasnap bench
-   entrasnap bench --users 20000 --groups 4000 --apps 400 --json
-   entrasnap bench --users 300 --groups 60 --apps 20 --days 30`,
+		Name:        "bench",
+		Usage:       "measure a large-tenant export, daily run, git write, diff/log/check and restore against their targets",
+		Description: helpText("bench"),
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "users", Usage: "users in the tenant (0: the large profile's 100,000)"},
 			&cli.IntFlag{Name: "groups", Usage: "groups (0: 20,000)"},

@@ -11,24 +11,10 @@ import (
 
 func completionCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "completion",
-		Usage:     "print a shell completion script (bash, zsh or fish) for commands, flags and kind names",
-		ArgsUsage: "bash|zsh|fish",
-		Description: `The script completes command names, each command's flags, kind names and
-folders after --kinds and as restore, show and log arguments, and the values
-of --format and --ca-state. It is generated from the command table of this
-build, so it matches the commands and flags this entrasnap has.
-
-EXAMPLES:
-   # bash: now, and in every new shell
-   source <(entrasnap completion bash)
-   entrasnap completion bash > ~/.local/share/bash-completion/completions/entrasnap
-
-   # zsh: a file named _entrasnap in a folder of $fpath (compinit must run)
-   entrasnap completion zsh > "${fpath[1]}/_entrasnap"
-
-   # fish
-   entrasnap completion fish > ~/.config/fish/completions/entrasnap.fish`,
+		Name:        "completion",
+		Usage:       "print a shell completion script (bash, zsh or fish) for commands, flags and kind names",
+		ArgsUsage:   "bash|zsh|fish",
+		Description: helpText("completion"),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usageErrorf("completion takes one shell: bash, zsh or fish")

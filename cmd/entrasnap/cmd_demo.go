@@ -17,22 +17,9 @@ import (
 
 func demoCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "demo",
-		Usage: "a guided tour on an emulated tenant: back up, break things, see the diff, restore",
-		Description: `demo needs no Azure account. It starts graphsim with a small company's tenant
-in-process, exports a first snapshot into a new git repository, simulates the
-classic incidents (a Conditional Access policy deleted, a group's membership
-wiped, an app's redirect URIs changed, a named location deleted), exports
-again, prints the object-level diff, then plans the restore of exactly those
-objects from the first snapshot, applies it, verifies it, and records the
-restored state as a new snapshot. Like Graph, the demo tenant refuses its
-Conditional Access recycle bin to application permissions, so the deleted
-policy and named location are recreated under new ids (the plan says why). The repository stays for you to explore
-with git and entrasnap; the end of the output says what to try.
-
-EXAMPLES:
-   entrasnap demo
-   entrasnap demo --dir /tmp/contoso-backup`,
+		Name:        "demo",
+		Usage:       "a guided tour on an emulated tenant: back up, break things, see the diff, restore",
+		Description: helpText("demo"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Value: "entrasnap-demo", Usage: "where to create the demo repository (must not exist, or be empty)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the demo tenant"},

@@ -23,27 +23,9 @@ type graphsimOptions struct {
 
 func graphsimCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "graphsim",
-		Usage: "serve an emulated Entra tenant over Microsoft Graph on loopback",
-		Description: `graphsim is an in-memory Entra ID tenant that speaks Microsoft Graph over HTTP:
-paging, $select/$filter/$count, $batch, delta, soft delete and restore, Graph's
-error JSON, permissions and (optionally) throttling. It prints one JSON line:
-
-   {"url": "http://127.0.0.1:PORT", "tenant_id": "...", "token": "..."}
-
-Point entrasnap at it with --graph-url URL --access-token TOKEN (or the
-ENTRASNAP_GRAPH_URL and ENTRASNAP_ACCESS_TOKEN variables). It serves until
-Ctrl-C or SIGTERM; with --save the tenant is written to a file on exit.
-
-Rehearsal: --from-repo R [--at REV] loads the tenant exactly as a snapshot
-holds it (same tenant id), so a restore runbook can be practised offline:
-break something through Graph, then run entrasnap restore against it.
-
-EXAMPLES:
-   entrasnap graphsim --profile demo
-   entrasnap graphsim --profile large --users 20000 --throttle realistic
-   entrasnap graphsim --load tenant.json --save tenant.json
-   entrasnap graphsim --from-repo ./tenant-backup --at 2026-03-20   # rehearse a restore offline`,
+		Name:        "graphsim",
+		Usage:       "serve an emulated Entra tenant over Microsoft Graph on loopback",
+		Description: helpText("graphsim"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "address to listen on (port 0 picks a free port)"},
 			&cli.StringFlag{Name: "profile", Value: "demo", Usage: "tenant to generate: empty, demo or large"},

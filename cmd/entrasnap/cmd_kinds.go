@@ -12,26 +12,9 @@ import (
 
 func kindsCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "kinds",
-		Usage: "list the object kinds entrasnap backs up, with the Graph permissions each needs",
-		Description: `Each kind is one folder in the repository. --kinds on export, drift and
-restore takes kind names or folder prefixes (conditional-access, policies).
-
-Grant the READ permissions (application permissions on Microsoft Graph) to the
-app that runs the daily export; grant the WRITE permissions only to the app
-that restores. The daily job never needs write permissions.
-
---permissions prints the complete sets: an app holding exactly the export
-set reads every kind, and with the restore set added restores every kind;
-a permission a broader one in the set already grants is left out, so the
-sets differ from the union of the per-kind columns. Changing the phones,
-other mails, password or account state of an administrator also needs the
-Privileged Authentication Administrator role on the restoring app.
-
-EXAMPLES:
-   entrasnap kinds
-   entrasnap kinds --permissions
-   entrasnap kinds --json`,
+		Name:        "kinds",
+		Usage:       "list the object kinds entrasnap backs up, with the Graph permissions each needs",
+		Description: helpText("kinds"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "permissions", Usage: "print only the permission sets: read-only export, and restore"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},

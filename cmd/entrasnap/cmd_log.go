@@ -12,19 +12,10 @@ import (
 
 func logCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "log",
-		Usage:     "one object's history across snapshots, following renames",
-		ArgsUsage: "OBJECT",
-		Description: `OBJECT is ` + objectHelp + `
-
-It is looked up in the snapshot given by --at (default: the latest). The object is followed by its id, so a rename (a new file
-name) stays one history. Each snapshot where it changed is listed with a
-summary of the change; only the object's folder is compared, so a year of
-daily snapshots reads quickly.
-
-EXAMPLES:
-   entrasnap log --repo ./tenant-backup "conditional-access-policies/Require MFA"
-   entrasnap log --repo ./tenant-backup 3f2a0b1c-... --json`,
+		Name:        "log",
+		Usage:       "one object's history across snapshots, following renames",
+		ArgsUsage:   "OBJECT",
+		Description: helpText("log"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "start from this revision"},

@@ -8,18 +8,6 @@ import (
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
-// repairHelp is the --repair paragraph of check's description.
-const repairHelp = `--repair first puts right what an interrupted run (a crash, a kill, a full
-disk) left, then checks: it takes over the repository lock of an entrasnap
-run that is no longer running on this host, removes git lock files
-(refs/**.lock, packed-refs.lock, index.lock) older than 5 minutes and
-temporary pack files older than 30 minutes, and brings the index and working
-tree to the commit HEAD names. Files in the working tree are replaced only
-when their content is committed; local edits are kept and listed (git status
-then shows them as your own changes). Younger lock files are named with the
-command that removes them: a git command may still be using them. export
-does most of this on its own; --repair is for what it reports.`
-
 // runRepair runs snapshot.Repair on the repository at path and says what
 // it did on w.
 func runRepair(ctx context.Context, w io.Writer, path string) error {
