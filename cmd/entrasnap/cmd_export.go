@@ -13,7 +13,6 @@ import (
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/urfave/cli/v2"
 )
 
@@ -124,30 +123,11 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	term.Repo = repo.Path()
 	// A stale lock taken over, leftovers of an interrupted run removed.
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
-	var started plumbing.Hash // the commit a branch created here starts at
-	if o.branch != "" {
-		if head, err := repo.Resolve(ctx, "HEAD"); err == nil {
-			created, err := repo.StartBranch(ctx, o.branch, head.String())
-			if err != nil {
-				return fmt.Errorf("--branch %s: %w", o.branch, err)
-			}
-			if created {
-				started = head
-			}
-		}
-	}
-
 	res, err := exporter.Run(ctx, exporter.Options{
 		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
 		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
 		Author: o.author, Committer: o.committer, Full: o.full, FullEvery: o.fullEvery, Now: e.now,
 	})
-	if !started.IsZero() && (res == nil || !res.Changed) {
-		// Nothing was committed on the branch made for it: do not keep it.
-		if derr := repo.DeleteBranch(o.branch, started); derr != nil && err == nil {
-			fmt.Fprintf(e.stderr, "entrasnap: the branch %s was created but not used, and could not be removed: %v\n", o.branch, derr)
-		}
-	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("export interrupted; nothing was committed")
