@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/entrasnap/entrasnap/internal/bench"
-	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -41,7 +36,9 @@ func benchCommand(e *env) *cli.Command {
 			}
 			o := bench.Options{Users: c.Int("users"), Groups: c.Int("groups"), Apps: c.Int("apps"),
 				Changes: c.Int("changes"), RestoreObjects: c.Int("restore"), Days: c.Int("days"), Clock: c.String("clock"),
-				UserAgent: "entrasnap-bench/" + version, Log: e.stderr, CLI: benchCLI}
+				UserAgent: "entrasnap-bench/" + version, Log: e.stderr, CLI: bench.InProcessCLI(func(args []string, stderr io.Writer) int {
+					return run(args, strings.NewReader(""), io.Discard, stderr)
+				})}
 			if !c.Bool("in-process") {
 				self, err := os.Executable()
 				if err != nil {
@@ -55,65 +52,9 @@ func benchCommand(e *env) *cli.Command {
 				return err
 			}
 			if c.Bool("json") {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(t)
+				return writeJSON(e.stdout, t)
 			}
-			return renderBench(e.stdout, t)
+			return t.WriteText(e.stdout)
 		},
 	}
-}
-
-// benchCLI runs an entrasnap command in this process for the bench
-// (--in-process), discarding its output.
-func benchCLI(_ context.Context, env map[string]string, args ...string) error {
-	for k, v := range env {
-		old, had := os.LookupEnv(k)
-		os.Setenv(k, v)
-		defer func() {
-			if had {
-				os.Setenv(k, old)
-			} else {
-				os.Unsetenv(k)
-			}
-		}()
-	}
-	var errb bytes.Buffer
-	if code := run(append([]string{"entrasnap"}, args...), strings.NewReader(""), io.Discard, &errb); code != exitOK {
-		return fmt.Errorf("entrasnap %s: exit %d: %s", args[0], code, strings.TrimSpace(errb.String()))
-	}
-	return nil
-}
-
-func renderBench(w io.Writer, t *bench.Table) error {
-	m := t.Machine
-	fmt.Fprintf(w, "Tenant: %d users, %d groups, %d apps (%d objects). Machine: %d CPUs, %s, %s, %s, Go %s.\n",
-		t.Users, t.Groups, t.Apps, t.Objects, m.CPUs, layout.Safe(m.CPU), m.Memory, m.OS, m.Go)
-	fmt.Fprintf(w, "Floor: %d resource units in %d requests. Clock: %s. Peak RSS: %s. Processes: %s.\n\n",
-		t.Floor.Units, t.Floor.Requests, t.Clock, t.RSS, t.Processes)
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROW\tRUN\tMEASURE\tRESULT\tTARGET\tMET")
-	for _, r := range t.Rows {
-		result := "-"
-		if r.Error == "" {
-			result = fmt.Sprintf("%.2f %s", r.Value, r.Unit)
-		}
-		met := "yes"
-		if !r.Met {
-			met = "no: " + r.Distance()
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t≤ %g %s\t%s\n", r.ID, r.Run, r.Measure, result, r.Target, r.Unit, met)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	for _, r := range t.Rows {
-		line := r.Detail
-		if r.Error != "" {
-			line = "failed: " + r.Error + "; " + line
-		}
-		fmt.Fprintf(w, "%s: %s\n", r.ID, layout.Safe(line))
-	}
-	return nil
 }
