@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -74,8 +75,10 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	}
 	a.Keep(only)
 	b.Keep(only)
-	newer, older := openIndex(ctx, r, toHash.String()), openIndex(ctx, r, fromHash.String())
-	defer func() { warnSkipped(e.stderr, append(append(skipped, newer.skipped()...), older.skipped()...)) }()
+	newer, older := history.Open(ctx, r, toHash.String()), history.Open(ctx, r, fromHash.String())
+	defer func() {
+		warnSkipped(e.stderr, slices.Concat(skipped, history.SkippedAt(toHash.String(), newer.Skipped()), history.SkippedAt(fromHash.String(), older.Skipped())))
+	}()
 	res := diff.Compare(a, b, history.Chain{newer, older})
 	title := fmt.Sprintf("%s (%s) → %s (%s)", from, fromHash.String()[:12], to, toHash.String()[:12])
 	switch format {

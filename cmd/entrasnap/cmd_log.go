@@ -35,12 +35,13 @@ func logCommand(e *env) *cli.Command {
 }
 
 func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON bool) error {
-	r, h, ix, p, err := locateObject(ctx, repoPath, at, object)
+	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
 		return err
 	}
+	defer r.Close()
 	_, key, _ := layout.Locate(p)
-	entries, skipped, err := history.Log(ctx, r, h.String(), p, ix.Index)
+	entries, skipped, err := history.Log(ctx, r, rev, p, ix)
 	warnSkipped(e.stderr, skipped)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
@@ -32,16 +33,17 @@ func showCommand(e *env) *cli.Command {
 }
 
 func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
-	r, h, ix, p, err := locateObject(ctx, repoPath, at, object)
+	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
 		return err
 	}
-	data, err := r.ReadFile(ctx, h.String(), p)
+	defer r.Close()
+	data, err := r.ReadFile(ctx, rev, p)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", layout.Safe(p), layout.Safe(at), h.String()[:12])
+	fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", layout.Safe(p), layout.Safe(at), rev[:12])
 	err = ix.Annotate(e.stdout, p, data)
-	warnSkipped(e.stderr, ix.skipped())
+	warnSkipped(e.stderr, history.SkippedAt(rev, ix.Skipped()))
 	return err
 }
