@@ -1,7 +1,6 @@
 package main
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/internal/complete"
@@ -40,18 +39,7 @@ func completionSpec(app *cli.App) complete.Spec {
 		"format":   "text markdown json",
 		"ca-state": "report-only as-is",
 	}}
-	seen := map[string]bool{}
-	var kinds []string
-	for _, k := range layout.Kinds() {
-		for _, n := range append([]string{k.Name}, folderPrefixes(k.Folder)...) {
-			if !seen[n] {
-				seen[n] = true
-				kinds = append(kinds, n)
-			}
-		}
-	}
-	sort.Strings(kinds)
-	spec.Values["kinds"] = strings.Join(kinds, " ")
+	spec.Values["kinds"] = strings.Join(layout.SelectNames(), " ")
 	for _, c := range app.VisibleCommands() {
 		cc := complete.Command{Name: c.Name, Usage: c.Usage}
 		switch c.Name {
@@ -75,16 +63,4 @@ func completionSpec(app *cli.App) complete.Spec {
 		spec.Commands = append(spec.Commands, cc)
 	}
 	return spec
-}
-
-// folderPrefixes: "policies/cross-tenant-access/policy" → "policies",
-// "policies/cross-tenant-access", "policies/cross-tenant-access/policy".
-func folderPrefixes(folder string) []string {
-	var out []string
-	for i := 0; i < len(folder); i++ {
-		if folder[i] == '/' {
-			out = append(out, folder[:i])
-		}
-	}
-	return append(out, folder)
 }

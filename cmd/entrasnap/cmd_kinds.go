@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -25,31 +24,16 @@ func kindsCommand(e *env) *cli.Command {
 	}
 }
 
-type kindInfo struct {
-	Name             string   `json:"name"`
-	Title            string   `json:"title"`
-	Folder           string   `json:"folder"`
-	GraphPath        string   `json:"graphPath"`
-	ReadPermissions  []string `json:"readPermissions"`
-	WritePermissions []string `json:"writePermissions"`
-}
-
 func runKinds(e *env, permsOnly, asJSON bool) error {
-	var infos []kindInfo
-	for _, k := range layout.Kinds() {
-		infos = append(infos, kindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
-			ReadPermissions: layout.KindReadPermissions(k), WritePermissions: k.WritePermissions})
-	}
+	infos := layout.KindInfos()
 	// The complete sets (layout/permissions.go): everything a run needs,
 	// without a permission a broader one listed already grants.
 	read, write := layout.ExportPermissions(layout.Kinds()), layout.RestorePermissions(layout.Kinds())
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
 		if permsOnly {
-			return enc.Encode(map[string][]string{"export": read, "restore": write})
+			return writeJSON(e.stdout, map[string][]string{"export": read, "restore": write})
 		}
-		return enc.Encode(infos)
+		return writeJSON(e.stdout, infos)
 	}
 	if permsOnly {
 		fmt.Fprintf(e.stdout, "Export (read-only), application permissions on Microsoft Graph:\n  %s\n\n", strings.Join(read, "\n  "))
