@@ -70,39 +70,22 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return err
 	}
 	defer r.Close()
-	base, err := r.Resolve(ctx, o.baseline)
-	if err != nil {
-		return err
+	rep, err := drift.Run(ctx, drift.Options{Repo: r, RepoDir: o.repo, Baseline: o.baseline, Watch: watch, WatchFile: o.watch,
+		Read: func(ctx context.Context) (*live.Live, error) {
+			client, err := e.client(o.conn, "entrasnap/"+version)
+			if err != nil {
+				return nil, err
+			}
+			var progress exporter.Progress
+			if e.errTTY {
+				progress = &exporter.TermProgress{W: e.stderr}
+			}
+			return live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
+		}})
+	var we *drift.WatchError
+	if errors.As(err, &we) {
+		return usageErrorf("--watch %s: %v", o.watch, we.Err)
 	}
-	rev := base.String()
-	man, err := drift.ReadManifest(ctx, r, o.baseline, rev, o.repo)
-	if err != nil {
-		return err
-	}
-	baseIx := history.Open(ctx, r, rev)
-	if watch != nil {
-		if err := watch.Resolve(baseIx); err != nil {
-			return usageErrorf("--watch %s: %v", o.watch, err)
-		}
-	}
-
-	client, err := e.client(o.conn, "entrasnap/"+version)
-	if err != nil {
-		return err
-	}
-	var progress exporter.Progress
-	if e.errTTY {
-		progress = &exporter.TermProgress{W: e.stderr}
-	}
-	tenant, err := live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("drift interrupted")
-		}
-		return err
-	}
-	rep, err := drift.Compare(ctx, drift.Input{Baseline: o.baseline, Commit: rev, Repo: r, Index: baseIx,
-		Manifest: man, Live: tenant, Watch: watch, WatchFile: o.watch, RepoDir: o.repo})
 	if rep != nil {
 		unread := make([]history.Skipped, len(rep.Skipped))
 		for i, s := range rep.Skipped {
@@ -110,7 +93,9 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		}
 		warnSkipped(e.stderr, unread)
 	}
-	if err != nil {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("drift interrupted")
+	} else if err != nil {
 		return err
 	}
 
