@@ -676,16 +676,7 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 	var out []refUse
 	for _, ref := range k.Refs {
 		strict := strictRef(k, ref)
-		collectRefs(obj, strings.Split(ref.Path, "."), "", func(prop, id, typ string) {
-			var ok bool
-			if id, ok = ref.ID(id); !ok || id == "" {
-				return // "/" as a role's scope: the tenant, not an object
-			}
-			for _, s := range ref.Special {
-				if strings.EqualFold(s, id) {
-					return
-				}
-			}
+		ref.Uses(obj, func(prop, id, typ string) {
 			targets := ref.Kinds
 			if typ != "" {
 				kind, ok := typeKinds[typ]
@@ -698,50 +689,6 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 		})
 	}
 	return out
-}
-
-// collectRefs calls fn for every string at a catalog path ("members[].id",
-// "conditions.users.includeGroups") with its concrete path and, for
-// reference objects ({id, @odata.type}), the type.
-func collectRefs(v any, segs []string, path string, fn func(prop, id, typ string)) {
-	m, ok := v.(map[string]any)
-	if !ok || len(segs) == 0 {
-		return
-	}
-	seg := segs[0]
-	if name, ok := strings.CutSuffix(seg, "[]"); ok {
-		arr, _ := m[name].([]any)
-		for i, e := range arr {
-			collectRefs(e, segs[1:], fmt.Sprintf("%s[%d]", joinProp(path, name), i), fn)
-		}
-		return
-	}
-	p := joinProp(path, seg)
-	if len(segs) > 1 {
-		collectRefs(m[seg], segs[1:], p, fn)
-		return
-	}
-	typ := ""
-	if seg == "id" {
-		typ, _ = m["@odata.type"].(string)
-	}
-	switch x := m[seg].(type) {
-	case string:
-		fn(p, x, typ)
-	case []any:
-		for i, e := range x {
-			if s, ok := e.(string); ok {
-				fn(fmt.Sprintf("%s[%d]", p, i), s, "")
-			}
-		}
-	}
-}
-
-func joinProp(base, name string) string {
-	if base == "" {
-		return name
-	}
-	return base + "." + name
 }
 
 // errFileTooLarge marks an object file check refused to read for its size.
