@@ -23,24 +23,14 @@ func runRepair(ctx context.Context, w io.Writer, path string) error {
 		fmt.Fprintf(w, "repair: %s\n", msg)
 	})
 	rep, err := repo.Repair(ctx)
-	did := false
-	if rep != nil {
-		for _, r := range rep.Removed {
-			fmt.Fprintf(w, "repair: removed %s\n", r)
-			did = true
-		}
-		if wr := rep.Worktree; wr != nil && len(wr.Changed) > 0 {
-			did = true
-			fmt.Fprintf(w, "repair: brought %d path(s) of the index and working tree to %s\n", len(wr.Changed), wr.Branch)
-			for _, k := range wr.Kept {
-				fmt.Fprintf(w, "repair: kept %s\n", k)
-			}
-		}
+	lines := rep.Lines()
+	for _, l := range lines {
+		fmt.Fprintf(w, "repair: %s\n", l)
 	}
 	if err != nil {
 		return fmt.Errorf("--repair: %w", err)
 	}
-	if !did {
+	if len(lines) == 0 {
 		fmt.Fprintln(w, "repair: nothing to repair.")
 	}
 	return nil
