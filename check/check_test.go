@@ -79,15 +79,6 @@ func TestFileProblemsHaveLines(t *testing.T) {
 	}
 }
 
-func TestYAMLLines(t *testing.T) {
-	y := newYAMLLines([]byte("a:\n  b:\n    - x\n    - y\n  \"@odata.type\": z\nc: 1\n"))
-	for path, want := range map[string]int{"a": 1, "a.b": 2, "a.b[1]": 4, "a.@odata.type": 5, "c": 6, "a.b[9]": 2, "a.missing": 1, "none": 0} {
-		if got := y.of(path); got != want {
-			t.Errorf("of(%q) = %d, want %d", path, got, want)
-		}
-	}
-}
-
 func TestProblemRendering(t *testing.T) {
 	p := Problem{File: "a,b:c.yaml", Line: 7, Property: "x", Message: "bad\r\n100%"}
 	if got, want := p.String(), "a,b:c.yaml:7: x: bad\r\n100%"; got != want {

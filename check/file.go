@@ -16,7 +16,6 @@ import (
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/schemas"
 	"github.com/entrasnap/entrasnap/snapshot"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // MaxFileSizeEnv names the environment variable that raises the limit on
@@ -226,12 +225,12 @@ func File(k *layout.Kind, rel string, data []byte) (map[string]any, []Problem) {
 		if err := sch.Validate(obj); err != nil {
 			var ve *schemas.ValidationError
 			if errors.As(err, &ve) {
-				var lines *yamlLines
+				var lines *layout.Lines
 				for _, pr := range ve.Problems {
 					if lines == nil {
-						lines = newYAMLLines(data)
+						lines = layout.NewLines(data)
 					}
-					out = append(out, Problem{Line: lines.of(pr.Path), Property: pr.Path, Message: pr.Message})
+					out = append(out, Problem{Line: lines.Of(pr.Path), Property: pr.Path, Message: pr.Message})
 				}
 			} else {
 				out = append(out, Problem{Message: err.Error()})
@@ -278,62 +277,6 @@ func hasProblemAt(ps []Problem, prop string) bool {
 func caseDistinctPath(k *layout.Kind, obj map[string]any, rel string) bool {
 	alt, err := layout.PathCaseDistinct(k, obj)
 	return err == nil && alt == rel
-}
-
-// yamlLines finds the lines of properties in a YAML document.
-type yamlLines struct{ root *yaml.Node }
-
-func newYAMLLines(data []byte) *yamlLines {
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return &yamlLines{}
-	}
-	return &yamlLines{root: doc.Content[0]}
-}
-
-// of returns the line of the property at a dotted path
-// ("conditions.users.includeGroups[2]", "web.@odata.type"): the key's line
-// for a property, the element's for an array element, and the deepest line
-// found when the path goes further than the document (a missing property:
-// its parent's line). 0 when nothing matches.
-func (y *yamlLines) of(path string) int {
-	n, line, rest := y.root, 0, path
-	for n != nil && rest != "" {
-		if rest[0] == '[' {
-			j := strings.IndexByte(rest, ']')
-			if j < 0 || n.Kind != yaml.SequenceNode {
-				return line
-			}
-			i, err := strconv.Atoi(rest[1:j])
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return line
-			}
-			n = n.Content[i]
-			line = n.Line
-			rest = strings.TrimPrefix(rest[j+1:], ".")
-			continue
-		}
-		if n.Kind != yaml.MappingNode {
-			return line
-		}
-		// Keys may hold dots (@odata.type): take the longest key that the
-		// path continues after.
-		best := -1
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key := n.Content[i].Value
-			if strings.HasPrefix(rest, key) && (len(rest) == len(key) || rest[len(key)] == '.' || rest[len(key)] == '[') &&
-				(best < 0 || len(key) > len(n.Content[best].Value)) {
-				best = i
-			}
-		}
-		if best < 0 {
-			return line
-		}
-		line = n.Content[best].Line
-		rest = strings.TrimPrefix(rest[len(n.Content[best].Value):], ".")
-		n = n.Content[best+1]
-	}
-	return line
 }
 
 // TooLargeMessage is the problem reported for a file over the limit.

@@ -373,7 +373,7 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 	}
 	complete := map[string]bool{} // kinds the snapshot holds completely
 	if man != nil {
-		lines := newYAMLLines(manData)
+		lines := layout.NewLines(manData)
 		for _, k := range layout.Kinds() {
 			mk, ok := man[k.Name]
 			if !ok {
@@ -385,22 +385,22 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 			}
 			prop := "kinds." + k.Name
 			if mk.Folder != k.Folder {
-				add(ManifestPath, Issue{Severity: SevError, Line: lines.of(prop + ".folder"), Property: prop + ".folder",
+				add(ManifestPath, Issue{Severity: SevError, Line: lines.Of(prop + ".folder"), Property: prop + ".folder",
 					Message: fmt.Sprintf("is %q, but entrasnap keeps %s in %s", mk.Folder, k.Title, k.Folder)})
 			}
 			if mk.Objects != perKind[k.Name] {
-				add(ManifestPath, Issue{Severity: SevError, Line: lines.of(prop + ".objects"), Property: prop + ".objects",
+				add(ManifestPath, Issue{Severity: SevError, Line: lines.Of(prop + ".objects"), Property: prop + ".objects",
 					Message: fmt.Sprintf("says %d, but the snapshot holds %d %s files: files were added or removed by hand; export again to rewrite them", mk.Objects, perKind[k.Name], k.Title)})
 			}
 			if mk.NotLicensed != "" {
-				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.of(prop + ".complete"), Property: prop + ".complete",
+				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of(prop + ".complete"), Property: prop + ".complete",
 					Message: fmt.Sprintf("%s are not licensed in this tenant (needs %s): not read; their files, if any, are carried from an earlier snapshot", k.Title, mk.NotLicensed)})
 			} else if !mk.Complete {
 				reason := mk.Reason
 				if reason == "" {
 					reason = "no reason recorded"
 				}
-				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.of(prop + ".complete"), Property: prop + ".complete",
+				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of(prop + ".complete"), Property: prop + ".complete",
 					Message: fmt.Sprintf("%s could not be read completely (%s): its files are carried from an earlier snapshot", k.Title, reason)})
 			} else {
 				complete[k.Name] = true
@@ -414,7 +414,7 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 		}
 		sort.Strings(unknown)
 		for _, name := range unknown {
-			add(ManifestPath, Issue{Severity: SevWarning, Line: lines.of("kinds." + name), Property: "kinds." + name,
+			add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of("kinds." + name), Property: "kinds." + name,
 				Message: "a kind this version of entrasnap does not know; its files were not checked"})
 		}
 	} else {
@@ -544,7 +544,7 @@ func (ck *checker) lineOf(ctx context.Context, rev, p, prop string) int {
 	if err != nil {
 		return 0
 	}
-	return newYAMLLines(data).of(prop)
+	return layout.NewLines(data).Of(prop)
 }
 
 // analyse reads files and records their facts in the cache, spreading the
@@ -676,16 +676,7 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 	var out []refUse
 	for _, ref := range k.Refs {
 		strict := strictRef(k, ref)
-		collectRefs(obj, strings.Split(ref.Path, "."), "", func(prop, id, typ string) {
-			var ok bool
-			if id, ok = ref.ID(id); !ok || id == "" {
-				return // "/" as a role's scope: the tenant, not an object
-			}
-			for _, s := range ref.Special {
-				if strings.EqualFold(s, id) {
-					return
-				}
-			}
+		ref.Uses(obj, func(prop, id, typ string) {
 			targets := ref.Kinds
 			if typ != "" {
 				kind, ok := typeKinds[typ]
@@ -698,50 +689,6 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 		})
 	}
 	return out
-}
-
-// collectRefs calls fn for every string at a catalog path ("members[].id",
-// "conditions.users.includeGroups") with its concrete path and, for
-// reference objects ({id, @odata.type}), the type.
-func collectRefs(v any, segs []string, path string, fn func(prop, id, typ string)) {
-	m, ok := v.(map[string]any)
-	if !ok || len(segs) == 0 {
-		return
-	}
-	seg := segs[0]
-	if name, ok := strings.CutSuffix(seg, "[]"); ok {
-		arr, _ := m[name].([]any)
-		for i, e := range arr {
-			collectRefs(e, segs[1:], fmt.Sprintf("%s[%d]", joinProp(path, name), i), fn)
-		}
-		return
-	}
-	p := joinProp(path, seg)
-	if len(segs) > 1 {
-		collectRefs(m[seg], segs[1:], p, fn)
-		return
-	}
-	typ := ""
-	if seg == "id" {
-		typ, _ = m["@odata.type"].(string)
-	}
-	switch x := m[seg].(type) {
-	case string:
-		fn(p, x, typ)
-	case []any:
-		for i, e := range x {
-			if s, ok := e.(string); ok {
-				fn(fmt.Sprintf("%s[%d]", p, i), s, "")
-			}
-		}
-	}
-}
-
-func joinProp(base, name string) string {
-	if base == "" {
-		return name
-	}
-	return base + "." + name
 }
 
 // errFileTooLarge marks an object file check refused to read for its size.

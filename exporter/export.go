@@ -34,7 +34,8 @@ type Options struct {
 	// Kinds to read; nil means every kind. Kinds not read are carried
 	// forward from the previous snapshot unchanged.
 	Kinds []*layout.Kind
-	// Branch to commit to; "" means the branch HEAD names, or main.
+	// Branch to commit to; "" means the branch HEAD names, or main. A
+	// branch that does not exist yet starts at HEAD's commit (branch.go).
 	Branch string
 	// Message describes the snapshot (the first line of the commit
 	// becomes "entrasnap snapshot: <first line of Message>").
@@ -66,6 +67,8 @@ type Options struct {
 	// FullEvery is the period of the safety-net full read of the kinds
 	// read with delta; zero keeps the state's, or DefaultFullEvery.
 	FullEvery time.Duration
+
+	branchStarted bool // runOnBranch made sure Branch exists
 }
 
 // Result is what Run did.
@@ -188,6 +191,9 @@ type previous struct {
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Client == nil || o.Repo == nil {
 		return nil, errors.New("exporter: Options.Client and Options.Repo are required")
+	}
+	if o.Branch != "" && !o.branchStarted {
+		return runOnBranch(ctx, o)
 	}
 	if o.Progress == nil {
 		o.Progress = NoProgress{}

@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,7 +219,7 @@ func TestExportDemoTenant(t *testing.T) {
 		if len(want) == 0 {
 			t.Errorf("kind %s: the demo tenant has no object; the test proves nothing", k.Name)
 		}
-		if fmt.Sprint(sortedKeys(keys[k.Name])) != fmt.Sprint(sortedKeys(want)) {
+		if fmt.Sprint(slices.Sorted(maps.Keys(keys[k.Name]))) != fmt.Sprint(slices.Sorted(maps.Keys(want))) {
 			t.Errorf("kind %s: files for %d objects, graphsim holds %d", k.Name, len(keys[k.Name]), len(want))
 		}
 		if mk := man.Kinds[k.Name]; !mk.Complete || mk.Objects != len(want) || mk.Folder != k.Folder {
@@ -250,15 +252,6 @@ func TestExportDemoTenant(t *testing.T) {
 func gitGrep(dir, pattern string) (string, error) {
 	out, err := runGit(dir, "grep", "-I", "-F", pattern, "HEAD")
 	return out, err
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestNoChangeNoCommit(t *testing.T) {

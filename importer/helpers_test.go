@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -41,9 +41,7 @@ func startSim(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Han
 	if wrap != nil {
 		h = wrap(sim)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return sim, srv
+	return sim, simtest.Serve(t, h)
 }
 
 // newEnv starts the demo tenant (wrapped by wrap when set) and exports it.
@@ -58,11 +56,7 @@ func newEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handl
 	sim, srv := startSim(t, o, wrap)
 	e := &env{t: t, sim: sim, srv: srv, now: time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC)}
 	e.c = e.client(sim.Token())
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := simtest.Repo(t, false)
 	e.repo = r
 	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: r, Now: e.clock, Message: "baseline"})
 	if err != nil || !res.Complete() {
@@ -78,19 +72,7 @@ func (e *env) clock() time.Time {
 }
 
 // client is a Graph client of the server whose waits advance graphsim's clock.
-func (e *env) client(token string) *graph.Client {
-	c, err := graph.New(graph.Config{BaseURL: e.srv.URL, AccessToken: token, HTTPClient: e.srv.Client(),
-		Sleep: e.sleep})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return c
-}
-
-func (e *env) sleep(ctx context.Context, d time.Duration) error {
-	e.sim.Clock().Advance(d)
-	return ctx.Err()
-}
+func (e *env) client(token string) *graph.Client { return simtest.Client(e.t, e.sim, e.srv, token) }
 
 // list reads a collection.
 func (e *env) list(path string) []map[string]any {
@@ -124,7 +106,7 @@ func (e *env) plan(rev string, sel []string, opts Options) *Plan {
 }
 
 func (e *env) applyOpts() ApplyOptions {
-	return ApplyOptions{Client: e.c, Repo: e.repo, Sleep: e.sleep, Record: e.recordWith(e.c), ConsistencyTimeout: time.Minute}
+	return ApplyOptions{Client: e.c, Repo: e.repo, Sleep: simtest.Sleep(e.sim), Record: e.recordWith(e.c), ConsistencyTimeout: time.Minute}
 }
 
 // recordWith records the post-restore snapshot as the CLI does: an export

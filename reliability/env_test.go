@@ -22,6 +22,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // frozen is graphsim's clock in every scenario: the same seed gives the same
@@ -40,26 +41,16 @@ type sim struct {
 
 func newSim(t testing.TB, opts graphsim.Options, mw func(http.Handler) http.Handler) *sim {
 	t.Helper()
-	if opts.Profile == "" {
-		opts.Profile = "demo"
-	}
-	if opts.Seed == 0 {
-		opts.Seed = 1
-	}
 	if opts.Now.IsZero() {
 		opts.Now = frozen
 	}
-	srv, err := graphsim.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := simtest.New(t, opts) // the demo profile, seed 1 unless opts say otherwise
 	s := &sim{srv: srv, token: srv.Token(), mw: mw}
 	var h http.Handler = srv
 	if mw != nil {
 		h = mw(srv)
 	}
-	s.hs = httptest.NewServer(h)
-	t.Cleanup(s.hs.Close)
+	s.hs = simtest.Serve(t, h)
 	s.url = s.hs.URL
 	keepSecret(s.token, "graphsim access token")
 	return s

@@ -3,10 +3,11 @@ package snapshot
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -62,21 +63,12 @@ func changeSome(files map[string][]byte, keys []string, round, count int) map[st
 	return out
 }
 
-func sortedKeys(m map[string][]byte) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // BenchmarkWriteSnapshot100k: 100k files in 1000 folders. "first" writes
 // them into an empty repository (one pack); "second" commits 100 changed
 // files on top (loose objects, only the changed subtrees are touched).
 func BenchmarkWriteSnapshot100k(b *testing.B) {
 	files := benchFiles(100_000, 1000)
-	keys := sortedKeys(files)
+	keys := slices.Sorted(maps.Keys(files))
 	ctx := context.Background()
 	for _, bare := range []bool{true, false} {
 		kind := "bare"
@@ -133,7 +125,7 @@ func BenchmarkWriteSnapshot100k(b *testing.B) {
 // 100 files.
 func BenchmarkDiff100k(b *testing.B) {
 	files := benchFiles(100_000, 1000)
-	keys := sortedKeys(files)
+	keys := slices.Sorted(maps.Keys(files))
 	ctx := context.Background()
 	r, err := Init(filepath.Join(b.TempDir(), "repo"), true)
 	if err != nil {
@@ -168,7 +160,7 @@ func BenchmarkDiff100k(b *testing.B) {
 // History of that one file over all 365 commits.
 func BenchmarkHistory365(b *testing.B) {
 	files := benchFiles(5_000, 100)
-	keys := sortedKeys(files)
+	keys := slices.Sorted(maps.Keys(files))
 	target := keys[1234]
 	keys = append(keys[:1234:1234], keys[1235:]...) // others change; target only every 7th day
 	ctx := context.Background()
@@ -253,7 +245,7 @@ func BenchmarkWriteVsGit(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			keys := sortedKeys(files)
+			keys := slices.Sorted(maps.Keys(files))
 			blobs := make(map[string]plumbing.Hash, len(keys))
 			hs := make([]plumbing.Hash, len(keys))
 			var wg sync.WaitGroup

@@ -199,6 +199,17 @@ func (r *Repo) SetNotify(f func(msg string)) {
 	r.notifyFn = f
 }
 
+// Notify tells msg to the function SetNotify set, for a caller that acted
+// on the repository on its own (an export removing the branch it made).
+func (r *Repo) Notify(msg string) {
+	r.mu.Lock()
+	f := r.notifyFn
+	r.mu.Unlock()
+	if f != nil {
+		f(msg)
+	}
+}
+
 func (r *Repo) notify(msg string) {
 	if r.notifyFn != nil {
 		r.notifyFn(msg)

@@ -263,3 +263,20 @@ func TestLockKilledWhileTakingIt(t *testing.T) {
 		t.Errorf("lock now holds %q", b)
 	}
 }
+
+// A repair report says what was done, a line each, and nothing when
+// nothing was.
+func TestRepairReportLines(t *testing.T) {
+	var none *RepairReport
+	if l := none.Lines(); len(l) != 0 {
+		t.Errorf("nil report: %q", l)
+	}
+	if l := (&RepairReport{Worktree: &WorktreeReport{Branch: "main"}}).Lines(); len(l) != 0 {
+		t.Errorf("nothing changed: %q", l)
+	}
+	rep := &RepairReport{Removed: []string{"index.lock (2h old)"}, Worktree: &WorktreeReport{Branch: "main", Changed: []string{"a", "b"}, Kept: []string{"c: local edit"}}}
+	want := []string{"removed index.lock (2h old)", "brought 2 path(s) of the index and working tree to main", "kept c: local edit"}
+	if got := rep.Lines(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Lines = %q, want %q", got, want)
+	}
+}

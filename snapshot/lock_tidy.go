@@ -261,6 +261,26 @@ type RepairReport struct {
 	Worktree *WorktreeReport // the index and working tree brought to HEAD
 }
 
+// Lines says what the repair did, a line each: what it removed, the paths
+// it brought to HEAD and the local content it kept; none when there was
+// nothing to repair.
+func (rep *RepairReport) Lines() []string {
+	if rep == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range rep.Removed {
+		out = append(out, "removed "+r)
+	}
+	if wr := rep.Worktree; wr != nil && len(wr.Changed) > 0 {
+		out = append(out, fmt.Sprintf("brought %d path(s) of the index and working tree to %s", len(wr.Changed), wr.Branch))
+		for _, k := range wr.Kept {
+			out = append(out, "kept "+k)
+		}
+	}
+	return out
+}
+
 // Repair puts right what interrupted runs leave, for `entrasnap check
 // --repair`: it takes the repository lock (taking over a dead holder's),
 // removes temporary object and pack files older than StaleTempAge, git lock

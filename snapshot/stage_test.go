@@ -3,9 +3,11 @@ package snapshot
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +26,7 @@ func stageAll(t *testing.T, r *Repo, files map[string][]byte) Snapshot {
 	blobs := map[string]plumbing.Hash{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	paths := sortedKeys(files)
+	paths := slices.Sorted(maps.Keys(files))
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func(w int) {

@@ -30,19 +30,6 @@ const (
 	exitSignal = 128
 )
 
-const exitCodesHelp = `EXIT CODES:
-   0    success (diff, drift, restore --out: no changes)
-   1    error
-   2    success with changes or drift found
-   3    finished but incomplete (a snapshot with unread kinds, drift with kinds not checked,
-        a partly applied or unverified restore); a kind the tenant is not licensed for
-        is not incomplete
-   64   bad flags or arguments
-   130  interrupted by Ctrl-C (SIGINT); 143 for SIGTERM. The repository is never left
-        half-written and the next run continues (see "If a run was interrupted" in
-        the README); an interrupted restore has listed each action it applied, and
-        running it again does only what is left`
-
 // exitError carries an exit code through urfave/cli to run.
 type codedError struct {
 	code int
@@ -106,14 +93,11 @@ func (f factory) client(cn connection, userAgent string) (*graph.Client, error) 
 
 func newApp(e *env) *cli.App {
 	app := &cli.App{
-		Name:    "entrasnap",
-		Usage:   "keep a Microsoft Entra ID tenant's configuration as code",
-		Version: version,
-		Description: `entrasnap exports every Entra ID object as one normalized YAML file into a git
-repository, shows history and drift from git, and restores objects from any
-snapshot through Microsoft Graph. graphsim, an emulated tenant, lets you try
-everything without an Azure account.`,
-		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitCodesHelp + "\n",
+		Name:                  "entrasnap",
+		Usage:                 "keep a Microsoft Entra ID tenant's configuration as code",
+		Version:               version,
+		Description:           helpText("entrasnap"),
+		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + helpText("exit-codes") + "\n",
 		Reader:                e.stdin,
 		Writer:                e.stdout,
 		ErrWriter:             e.stderr,

@@ -1,52 +1,20 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/entrasnap/entrasnap/internal/bench"
-	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
 func benchCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "bench",
-		Usage: "measure a large-tenant export, daily run, git write, diff/log/check and restore against their targets",
-		Description: `bench builds graphsim's large tenant (100,000 users, 20,000 groups × 50
-members, 2,000 apps by default) in-process and prints one table row per
-target of issue 12, with met / not met and the distance:
-  a  full export, throttling off: resource units ÷ the floor (every
-     collection read in 999-item pages at Graph's documented cost), peak RSS
-     (the export runs in a child entrasnap process)
-  b  full export under realistic throttling: time ÷ the budget bound
-     (units ÷ the tenant's read rate), throttled answers ÷ requests
-  c  a daily run after 100 scripted changes: units ÷ the full run's; a
-     no-change run's wall time
-  d  the snapshot write ÷ C git's "git add -A && git commit" of the same files
-  e  diff of two snapshots, log of one object, check of the repository
-  f  restore plan+apply of 1,000 deleted users under realistic throttling
-     ÷ its write-budget bound
-Each export and timed command runs as its own entrasnap process (graphsim
-stays in this one), so peak RSS is the export's alone. graphsim's clock
-follows the real one; with --clock virtual (the default) a throttled
-export's waits move it forward instead of sleeping, and the row reports
-simulated time (real time plus the waits). The restore sleeps for real.
-The large size takes tens of minutes on 2 cores and several GB of memory;
---users 300 --groups 60 --apps 20 takes seconds. The 1.2M-user run (where
-EntraExporter users report time-outs) needs about 10 times the memory:
-   entrasnap bench --users 1200000 --groups 200000
-
-EXAMPLES:
-   entrasnap bench
-   entrasnap bench --users 20000 --groups 4000 --apps 400 --json
-   entrasnap bench --users 300 --groups 60 --apps 20 --days 30`,
+		Name:        "bench",
+		Usage:       "measure a large-tenant export, daily run, git write, diff/log/check and restore against their targets",
+		Description: helpText("bench"),
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "users", Usage: "users in the tenant (0: the large profile's 100,000)"},
 			&cli.IntFlag{Name: "groups", Usage: "groups (0: 20,000)"},
@@ -68,7 +36,9 @@ EXAMPLES:
 			}
 			o := bench.Options{Users: c.Int("users"), Groups: c.Int("groups"), Apps: c.Int("apps"),
 				Changes: c.Int("changes"), RestoreObjects: c.Int("restore"), Days: c.Int("days"), Clock: c.String("clock"),
-				UserAgent: "entrasnap-bench/" + version, Log: e.stderr, CLI: benchCLI}
+				UserAgent: "entrasnap-bench/" + version, Log: e.stderr, CLI: bench.InProcessCLI(func(args []string, stderr io.Writer) int {
+					return run(args, strings.NewReader(""), io.Discard, stderr)
+				})}
 			if !c.Bool("in-process") {
 				self, err := os.Executable()
 				if err != nil {
@@ -82,65 +52,9 @@ EXAMPLES:
 				return err
 			}
 			if c.Bool("json") {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(t)
+				return writeJSON(e.stdout, t)
 			}
-			return renderBench(e.stdout, t)
+			return t.WriteText(e.stdout)
 		},
 	}
-}
-
-// benchCLI runs an entrasnap command in this process for the bench
-// (--in-process), discarding its output.
-func benchCLI(_ context.Context, env map[string]string, args ...string) error {
-	for k, v := range env {
-		old, had := os.LookupEnv(k)
-		os.Setenv(k, v)
-		defer func() {
-			if had {
-				os.Setenv(k, old)
-			} else {
-				os.Unsetenv(k)
-			}
-		}()
-	}
-	var errb bytes.Buffer
-	if code := run(append([]string{"entrasnap"}, args...), strings.NewReader(""), io.Discard, &errb); code != exitOK {
-		return fmt.Errorf("entrasnap %s: exit %d: %s", args[0], code, strings.TrimSpace(errb.String()))
-	}
-	return nil
-}
-
-func renderBench(w io.Writer, t *bench.Table) error {
-	m := t.Machine
-	fmt.Fprintf(w, "Tenant: %d users, %d groups, %d apps (%d objects). Machine: %d CPUs, %s, %s, %s, Go %s.\n",
-		t.Users, t.Groups, t.Apps, t.Objects, m.CPUs, layout.Safe(m.CPU), m.Memory, m.OS, m.Go)
-	fmt.Fprintf(w, "Floor: %d resource units in %d requests. Clock: %s. Peak RSS: %s. Processes: %s.\n\n",
-		t.Floor.Units, t.Floor.Requests, t.Clock, t.RSS, t.Processes)
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROW\tRUN\tMEASURE\tRESULT\tTARGET\tMET")
-	for _, r := range t.Rows {
-		result := "-"
-		if r.Error == "" {
-			result = fmt.Sprintf("%.2f %s", r.Value, r.Unit)
-		}
-		met := "yes"
-		if !r.Met {
-			met = "no: " + r.Distance()
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t≤ %g %s\t%s\n", r.ID, r.Run, r.Measure, result, r.Target, r.Unit, met)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	for _, r := range t.Rows {
-		line := r.Detail
-		if r.Error != "" {
-			line = "failed: " + r.Error + "; " + line
-		}
-		fmt.Fprintf(w, "%s: %s\n", r.ID, layout.Safe(line))
-	}
-	return nil
 }

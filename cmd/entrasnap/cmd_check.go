@@ -12,43 +12,9 @@ import (
 
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "check",
-		Usage: "verify a snapshot repository: files, schemas, paths, ids, references, manifest and tags",
-		Description: `check reads the repository afresh, trusting nothing it did not just read:
-
-  - every object file's content matches its git object id, parses as strict
-    YAML, validates against its kind's schema, and sits at the path its id
-    and name give it;
-  - ids are unique per kind;
-  - every reference (CA policy conditions, group members and owners, role
-    assignments, app role assignments, ...) names an object in the snapshot:
-    role template ids resolve through role definitions' templateId, app ids
-    through app registrations' and service principals' appId. A reference
-    Graph keeps consistent (members, owners, assignments) that resolves to
-    nothing is an error; an id in a policy condition is a warning (policies
-    can keep the ids of deleted objects); references to kinds the snapshot
-    does not hold completely, and to objects entrasnap does not back up
-    (devices, contacts), are counted, not checked;
-  - the manifest (.entrasnap/snapshot.yaml) matches the files: the object
-    count and folder of every kind;
-  - every snapshot/* tag points at a commit that holds a manifest.
-
-By default the latest snapshot (HEAD) is checked; --all checks HEAD and every
-tagged snapshot. Problems are listed by file. An object file larger than
---max-file-size (default 64MiB) is reported as an error and not read.
-
-` + repairHelp + `
-
-EXIT CODES:
-   0   no errors (warnings may have been printed)
-   1   errors were found, the repository could not be read, or --repair could not
-       finish (the message names what is left and the command that fixes it)
-   64  bad flags or arguments
-
-EXAMPLES:
-   entrasnap check --repo ./tenant-backup
-   entrasnap check --repo ./tenant-backup --all --json | jq '.snapshots[].issues[]'
-   entrasnap check --repo ./tenant-backup --repair   # after an interrupted export`,
+		Name:        "check",
+		Usage:       "verify a snapshot repository: files, schemas, paths, ids, references, manifest and tags",
+		Description: helpText("check"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.BoolFlag{Name: "all", Usage: "check every tagged snapshot, not only the latest"},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/internal/complete"
@@ -11,24 +10,10 @@ import (
 
 func completionCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "completion",
-		Usage:     "print a shell completion script (bash, zsh or fish) for commands, flags and kind names",
-		ArgsUsage: "bash|zsh|fish",
-		Description: `The script completes command names, each command's flags, kind names and
-folders after --kinds and as restore, show and log arguments, and the values
-of --format and --ca-state. It is generated from the command table of this
-build, so it matches the commands and flags this entrasnap has.
-
-EXAMPLES:
-   # bash: now, and in every new shell
-   source <(entrasnap completion bash)
-   entrasnap completion bash > ~/.local/share/bash-completion/completions/entrasnap
-
-   # zsh: a file named _entrasnap in a folder of $fpath (compinit must run)
-   entrasnap completion zsh > "${fpath[1]}/_entrasnap"
-
-   # fish
-   entrasnap completion fish > ~/.config/fish/completions/entrasnap.fish`,
+		Name:        "completion",
+		Usage:       "print a shell completion script (bash, zsh or fish) for commands, flags and kind names",
+		ArgsUsage:   "bash|zsh|fish",
+		Description: helpText("completion"),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usageErrorf("completion takes one shell: bash, zsh or fish")
@@ -54,18 +39,7 @@ func completionSpec(app *cli.App) complete.Spec {
 		"format":   "text markdown json",
 		"ca-state": "report-only as-is",
 	}}
-	seen := map[string]bool{}
-	var kinds []string
-	for _, k := range layout.Kinds() {
-		for _, n := range append([]string{k.Name}, folderPrefixes(k.Folder)...) {
-			if !seen[n] {
-				seen[n] = true
-				kinds = append(kinds, n)
-			}
-		}
-	}
-	sort.Strings(kinds)
-	spec.Values["kinds"] = strings.Join(kinds, " ")
+	spec.Values["kinds"] = strings.Join(layout.SelectNames(), " ")
 	for _, c := range app.VisibleCommands() {
 		cc := complete.Command{Name: c.Name, Usage: c.Usage}
 		switch c.Name {
@@ -89,16 +63,4 @@ func completionSpec(app *cli.App) complete.Spec {
 		spec.Commands = append(spec.Commands, cc)
 	}
 	return spec
-}
-
-// folderPrefixes: "policies/cross-tenant-access/policy" → "policies",
-// "policies/cross-tenant-access", "policies/cross-tenant-access/policy".
-func folderPrefixes(folder string) []string {
-	var out []string
-	for i := 0; i < len(folder); i++ {
-		if folder[i] == '/' {
-			out = append(out, folder[:i])
-		}
-	}
-	return append(out, folder)
 }

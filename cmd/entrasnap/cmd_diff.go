@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -13,24 +14,10 @@ import (
 
 func diffCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "diff",
-		Usage:     "show what changed between two snapshots, object by object",
-		ArgsUsage: "[FROM [TO]]",
-		Description: `FROM and TO are any git revision, a snapshot tag, or a date (2026-03-20 means
-the last snapshot on or before that day, UTC). The default compares the
-previous snapshot with the latest; with only FROM, FROM is compared with the
-latest.
-
-Changes are grouped by kind; a changed object lists its changed properties as
-paths, sets are compared as sets (a reordered list is no change, an added
-member is one line), and every id that names an object is shown with that
-object's name ("unknown" when it is not in the snapshot).
-
-EXAMPLES:
-   entrasnap diff --repo ./tenant-backup
-   entrasnap diff --repo ./tenant-backup 2026-03-20 2026-03-23
-   entrasnap diff --repo ./tenant-backup snapshot/20260320T020000Z HEAD --format markdown >> "$GITHUB_STEP_SUMMARY"
-   entrasnap diff --repo ./tenant-backup --kinds conditional-access --format json`,
+		Name:        "diff",
+		Usage:       "show what changed between two snapshots, object by object",
+		ArgsUsage:   "[FROM [TO]]",
+		Description: helpText("diff"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, markdown or json"},
@@ -88,8 +75,10 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	}
 	a.Keep(only)
 	b.Keep(only)
-	newer, older := openIndex(ctx, r, toHash.String()), openIndex(ctx, r, fromHash.String())
-	defer func() { warnSkipped(e.stderr, append(append(skipped, newer.skipped()...), older.skipped()...)) }()
+	newer, older := history.Open(ctx, r, toHash.String()), history.Open(ctx, r, fromHash.String())
+	defer func() {
+		warnSkipped(e.stderr, slices.Concat(skipped, history.SkippedAt(toHash.String(), newer.Skipped()), history.SkippedAt(fromHash.String(), older.Skipped())))
+	}()
 	res := diff.Compare(a, b, history.Chain{newer, older})
 	title := fmt.Sprintf("%s (%s) → %s (%s)", from, fromHash.String()[:12], to, toHash.String()[:12])
 	switch format {

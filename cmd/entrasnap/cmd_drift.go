@@ -18,42 +18,9 @@ import (
 
 func driftCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "drift",
-		Usage: "compare the live tenant with a snapshot, object by object, without committing",
-		Description: `drift reads the tenant exactly as export does (the same requests, the same
-canonical files) but commits nothing, and compares it with the baseline
-snapshot (default: HEAD, the latest snapshot) as diff does: added, removed
-and changed objects with their changed properties, ids shown with names.
-
-A kind that cannot be read completely (a missing permission, errors that
-outlast the retries) is reported as NOT CHECKED: nothing is known about it,
-and its objects are never reported as removed. A kind the baseline does not
-hold (it was not exported then) is not checked either.
-
---watch FILE makes only some drift critical, so that CI alerts on what
-matters. FILE is YAML listing kinds (names or folders, as --kinds), paths in
-the repository (folders or files) and objects: ids, or any OBJECT as show
-takes it (an appId, kind/displayName), looked up in the baseline:
-
-   # drift-watch.yaml
-   kinds: [conditional-access, role-assignments]
-   paths: [groups/3f/finance-admins.3f2a0b1c-1111-4000-8000-000000000001.yaml]
-   objects: [c0ffee00-0000-4000-8000-000000000001, "groups/Finance Admins"]
-
-Other drift is still printed, marked not critical, but does not change the
-exit code.
-
-EXIT CODES:
-   0   no drift (with --watch: no critical drift)
-   1   error: the tenant or the repository could not be read
-   2   drift found (with --watch: critical drift)
-   3   no drift found, but some kinds (with --watch: watched kinds) could not be checked
-   64  bad flags or arguments
-
-EXAMPLES:
-   entrasnap drift --repo ./tenant-backup --tenant-id contoso.onmicrosoft.com --client-id APP_ID
-   entrasnap drift --repo ./tenant-backup --kinds conditional-access --baseline snapshot/20260320T020000Z
-   entrasnap drift --repo ./tenant-backup --watch drift-watch.yaml --format markdown >> "$GITHUB_STEP_SUMMARY"`,
+		Name:        "drift",
+		Usage:       "compare the live tenant with a snapshot, object by object, without committing",
+		Description: helpText("drift"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.StringFlag{Name: "baseline", Value: "HEAD", Usage: "the snapshot to compare with: a revision, snapshot tag or date"},
@@ -103,39 +70,22 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return err
 	}
 	defer r.Close()
-	base, err := r.Resolve(ctx, o.baseline)
-	if err != nil {
-		return err
+	rep, err := drift.Run(ctx, drift.Options{Repo: r, RepoDir: o.repo, Baseline: o.baseline, Watch: watch, WatchFile: o.watch,
+		Read: func(ctx context.Context) (*live.Live, error) {
+			client, err := e.client(o.conn, "entrasnap/"+version)
+			if err != nil {
+				return nil, err
+			}
+			var progress exporter.Progress
+			if e.errTTY {
+				progress = &exporter.TermProgress{W: e.stderr}
+			}
+			return live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
+		}})
+	var we *drift.WatchError
+	if errors.As(err, &we) {
+		return usageErrorf("--watch %s: %v", o.watch, we.Err)
 	}
-	rev := base.String()
-	man, err := drift.ReadManifest(ctx, r, o.baseline, rev, o.repo)
-	if err != nil {
-		return err
-	}
-	baseIx := history.Open(ctx, r, rev)
-	if watch != nil {
-		if err := watch.Resolve(baseIx); err != nil {
-			return usageErrorf("--watch %s: %v", o.watch, err)
-		}
-	}
-
-	client, err := e.client(o.conn, "entrasnap/"+version)
-	if err != nil {
-		return err
-	}
-	var progress exporter.Progress
-	if e.errTTY {
-		progress = &exporter.TermProgress{W: e.stderr}
-	}
-	tenant, err := live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("drift interrupted")
-		}
-		return err
-	}
-	rep, err := drift.Compare(ctx, drift.Input{Baseline: o.baseline, Commit: rev, Repo: r, Index: baseIx,
-		Manifest: man, Live: tenant, Watch: watch, WatchFile: o.watch, RepoDir: o.repo})
 	if rep != nil {
 		unread := make([]history.Skipped, len(rep.Skipped))
 		for i, s := range rep.Skipped {
@@ -143,7 +93,9 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		}
 		warnSkipped(e.stderr, unread)
 	}
-	if err != nil {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("drift interrupted")
+	} else if err != nil {
 		return err
 	}
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,37 +12,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-type graphsimOptions struct {
-	listen          string
-	sim             graphsim.Options
-	loadFile        string
-	saveFile        string
-	fromRepo, atRev string // rehearsal: a snapshot to load
-}
-
 func graphsimCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "graphsim",
-		Usage: "serve an emulated Entra tenant over Microsoft Graph on loopback",
-		Description: `graphsim is an in-memory Entra ID tenant that speaks Microsoft Graph over HTTP:
-paging, $select/$filter/$count, $batch, delta, soft delete and restore, Graph's
-error JSON, permissions and (optionally) throttling. It prints one JSON line:
-
-   {"url": "http://127.0.0.1:PORT", "tenant_id": "...", "token": "..."}
-
-Point entrasnap at it with --graph-url URL --access-token TOKEN (or the
-ENTRASNAP_GRAPH_URL and ENTRASNAP_ACCESS_TOKEN variables). It serves until
-Ctrl-C or SIGTERM; with --save the tenant is written to a file on exit.
-
-Rehearsal: --from-repo R [--at REV] loads the tenant exactly as a snapshot
-holds it (same tenant id), so a restore runbook can be practised offline:
-break something through Graph, then run entrasnap restore against it.
-
-EXAMPLES:
-   entrasnap graphsim --profile demo
-   entrasnap graphsim --profile large --users 20000 --throttle realistic
-   entrasnap graphsim --load tenant.json --save tenant.json
-   entrasnap graphsim --from-repo ./tenant-backup --at 2026-03-20   # rehearse a restore offline`,
+		Name:        "graphsim",
+		Usage:       "serve an emulated Entra tenant over Microsoft Graph on loopback",
+		Description: helpText("graphsim"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "address to listen on (port 0 picks a free port)"},
 			&cli.StringFlag{Name: "profile", Value: "demo", Usage: "tenant to generate: empty, demo or large"},
@@ -66,74 +39,63 @@ EXAMPLES:
 			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "with --from-repo: the revision, snapshot tag or date to load"},
 		},
 		Action: func(c *cli.Context) error {
-			o := graphsimOptions{
-				listen:   c.String("listen"),
-				loadFile: c.String("load"),
-				saveFile: c.String("save"),
-				fromRepo: c.String("from-repo"),
-				atRev:    c.String("at"),
-				sim: graphsim.Options{
-					TenantName: c.String("tenant-name"),
-					Profile:    c.String("profile"),
-					Seed:       c.Uint64("seed"),
-					Latency:    c.Duration("latency"),
-					Throttle:   c.String("throttle"),
-					FaultRate:  c.Float64("fault-rate"),
-					Sizes: graphsim.Sizes{
-						Users: c.Int("users"), Groups: c.Int("groups"), MembersPerGroup: c.Int("members-per-group"),
-						Apps: c.Int("apps"), CAPolicies: c.Int("ca-policies"),
-					},
-					EventualConsistency: c.Duration("eventual-consistency"),
-					CARecycleBinAppOnly: c.Bool("ca-recycle-bin-app-only"),
-				},
+			o := graphsim.Options{
+				TenantName: c.String("tenant-name"), Profile: c.String("profile"), Seed: c.Uint64("seed"),
+				Latency: c.Duration("latency"), Throttle: c.String("throttle"), FaultRate: c.Float64("fault-rate"),
+				Sizes: graphsim.Sizes{Users: c.Int("users"), Groups: c.Int("groups"), MembersPerGroup: c.Int("members-per-group"),
+					Apps: c.Int("apps"), CAPolicies: c.Int("ca-policies")},
+				EventualConsistency: c.Duration("eventual-consistency"), CARecycleBinAppOnly: c.Bool("ca-recycle-bin-app-only"),
 			}
 			var err error
-			if o.sim.Licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
+			if o.Licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
 				return usageErrorf("--%v", err)
 			}
-			if o.fromRepo != "" && (o.loadFile != "" || c.IsSet("profile")) {
+			if c.String("from-repo") != "" && (c.String("load") != "" || c.IsSet("profile")) {
 				return usageErrorf("--from-repo loads a snapshot; it does not go with --load or --profile")
 			}
-			if err := oneOf("throttle", o.sim.Throttle, "off", "realistic"); err != nil {
+			if err := oneOf("throttle", o.Throttle, "off", "realistic"); err != nil {
 				return err
 			}
-			if o.sim.FaultRate < 0 || o.sim.FaultRate > 1 {
-				return usageErrorf("--fault-rate %v: want a number from 0 to 1", o.sim.FaultRate)
+			if o.FaultRate < 0 || o.FaultRate > 1 {
+				return usageErrorf("--fault-rate %v: want a number from 0 to 1", o.FaultRate)
 			}
-			return runGraphsim(c.Context, e, o)
+			return runGraphsim(c, e, o)
 		},
 	}
 }
 
-func runGraphsim(ctx context.Context, e *env, o graphsimOptions) error {
-	if o.loadFile != "" {
-		f, err := os.Open(o.loadFile)
+// runGraphsim serves the tenant o describes, or the one --load or
+// --from-repo gives, until the context ends, then saves it for --save.
+func runGraphsim(c *cli.Context, e *env, o graphsim.Options) error {
+	ctx, fromRepo, atRev, saveFile := c.Context, c.String("from-repo"), c.String("at"), c.String("save")
+	if load := c.String("load"); load != "" {
+		f, err := os.Open(load)
 		if err != nil {
 			return fmt.Errorf("--load: %w", err)
 		}
 		defer f.Close()
-		o.sim.State = f
+		o.State = f
 	}
 	var sim *graphsim.Server
 	var err error
-	if o.fromRepo != "" {
-		r, err := openRepo(o.fromRepo)
+	if fromRepo != "" {
+		r, err := openRepo(fromRepo)
 		if err != nil {
 			return err
 		}
 		var n int
-		sim, n, err = rehearse.Load(ctx, r, o.atRev, o.sim)
+		sim, n, err = rehearse.Load(ctx, r, atRev, o)
 		r.Close()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "graphsim: loaded %d objects from %s at %s (tenant %s)\n", n, o.fromRepo, o.atRev, sim.TenantID())
-	} else if sim, err = graphsim.New(o.sim); err != nil {
+		fmt.Fprintf(e.stderr, "graphsim: loaded %d objects from %s at %s (tenant %s)\n", n, fromRepo, atRev, sim.TenantID())
+	} else if sim, err = graphsim.New(o); err != nil {
 		return err
 	}
-	ln, err := sim.Listen(o.listen)
+	ln, err := sim.Listen(c.String("listen"))
 	if err != nil {
-		return usageErrorf("--listen %s: %v", o.listen, err)
+		return usageErrorf("--listen %s: %v", c.String("listen"), err)
 	}
 	line, _ := json.Marshal(map[string]string{"url": ln.URL, "tenant_id": sim.TenantID(), "token": sim.Token()})
 	fmt.Fprintln(e.stdout, string(line))
@@ -145,11 +107,11 @@ func runGraphsim(ctx context.Context, e *env, o graphsimOptions) error {
 		}
 	}
 	_ = ln.Close()
-	if o.saveFile != "" {
-		if err := sim.Tenant().SaveFile(o.saveFile); err != nil {
-			return fmt.Errorf("--save %s: %w", o.saveFile, err)
+	if saveFile != "" {
+		if err := sim.Tenant().SaveFile(saveFile); err != nil {
+			return fmt.Errorf("--save %s: %w", saveFile, err)
 		}
-		fmt.Fprintf(e.stderr, "graphsim: tenant saved to %s\n", o.saveFile)
+		fmt.Fprintf(e.stderr, "graphsim: tenant saved to %s\n", saveFile)
 	}
 	return nil
 }

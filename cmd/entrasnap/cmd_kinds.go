@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -12,26 +11,9 @@ import (
 
 func kindsCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "kinds",
-		Usage: "list the object kinds entrasnap backs up, with the Graph permissions each needs",
-		Description: `Each kind is one folder in the repository. --kinds on export, drift and
-restore takes kind names or folder prefixes (conditional-access, policies).
-
-Grant the READ permissions (application permissions on Microsoft Graph) to the
-app that runs the daily export; grant the WRITE permissions only to the app
-that restores. The daily job never needs write permissions.
-
---permissions prints the complete sets: an app holding exactly the export
-set reads every kind, and with the restore set added restores every kind;
-a permission a broader one in the set already grants is left out, so the
-sets differ from the union of the per-kind columns. Changing the phones,
-other mails, password or account state of an administrator also needs the
-Privileged Authentication Administrator role on the restoring app.
-
-EXAMPLES:
-   entrasnap kinds
-   entrasnap kinds --permissions
-   entrasnap kinds --json`,
+		Name:        "kinds",
+		Usage:       "list the object kinds entrasnap backs up, with the Graph permissions each needs",
+		Description: helpText("kinds"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "permissions", Usage: "print only the permission sets: read-only export, and restore"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
@@ -42,31 +24,16 @@ EXAMPLES:
 	}
 }
 
-type kindInfo struct {
-	Name             string   `json:"name"`
-	Title            string   `json:"title"`
-	Folder           string   `json:"folder"`
-	GraphPath        string   `json:"graphPath"`
-	ReadPermissions  []string `json:"readPermissions"`
-	WritePermissions []string `json:"writePermissions"`
-}
-
 func runKinds(e *env, permsOnly, asJSON bool) error {
-	var infos []kindInfo
-	for _, k := range layout.Kinds() {
-		infos = append(infos, kindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
-			ReadPermissions: layout.KindReadPermissions(k), WritePermissions: k.WritePermissions})
-	}
+	infos := layout.KindInfos()
 	// The complete sets (layout/permissions.go): everything a run needs,
 	// without a permission a broader one listed already grants.
 	read, write := layout.ExportPermissions(layout.Kinds()), layout.RestorePermissions(layout.Kinds())
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
 		if permsOnly {
-			return enc.Encode(map[string][]string{"export": read, "restore": write})
+			return writeJSON(e.stdout, map[string][]string{"export": read, "restore": write})
 		}
-		return enc.Encode(infos)
+		return writeJSON(e.stdout, infos)
 	}
 	if permsOnly {
 		fmt.Fprintf(e.stdout, "Export (read-only), application permissions on Microsoft Graph:\n  %s\n\n", strings.Join(read, "\n  "))

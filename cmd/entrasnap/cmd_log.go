@@ -12,19 +12,10 @@ import (
 
 func logCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "log",
-		Usage:     "one object's history across snapshots, following renames",
-		ArgsUsage: "OBJECT",
-		Description: `OBJECT is ` + objectHelp + `
-
-It is looked up in the snapshot given by --at (default: the latest). The object is followed by its id, so a rename (a new file
-name) stays one history. Each snapshot where it changed is listed with a
-summary of the change; only the object's folder is compared, so a year of
-daily snapshots reads quickly.
-
-EXAMPLES:
-   entrasnap log --repo ./tenant-backup "conditional-access-policies/Require MFA"
-   entrasnap log --repo ./tenant-backup 3f2a0b1c-... --json`,
+		Name:        "log",
+		Usage:       "one object's history across snapshots, following renames",
+		ArgsUsage:   "OBJECT",
+		Description: helpText("log"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "start from this revision"},
@@ -44,12 +35,13 @@ EXAMPLES:
 }
 
 func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON bool) error {
-	r, h, ix, p, err := locateObject(ctx, repoPath, at, object)
+	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
 		return err
 	}
+	defer r.Close()
 	_, key, _ := layout.Locate(p)
-	entries, skipped, err := history.Log(ctx, r, h.String(), p, ix.Index)
+	entries, skipped, err := history.Log(ctx, r, rev, p, ix)
 	warnSkipped(e.stderr, skipped)
 	if err != nil {
 		return err

@@ -34,89 +34,10 @@ type restoreOptions struct {
 
 func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "restore",
-		Usage:     "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText: "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [connection flags]",
-		Description: `restore reads the selected objects as they were at REV (a revision, a snapshot
-tag or a date, as in diff), reads the same objects live from Microsoft Graph,
-and prints a plan: per object a restore from deleted items, a create, an
-update (each property change shown as in diff, names next to ids), the
-members, owners, app role assignments and grants to add, and separately what
-would be removed because it was not there at REV. Then:
-
-  - with --out FILE it saves the plan (JSON) and stops: exit 0 when there is
-    nothing to do, 2 when there are changes; ` + "`entrasnap apply FILE`" + ` applies
-    exactly that plan later, and refuses if the tenant changed meanwhile
-    or the file was edited;
-  - otherwise it applies the plan after confirmation: --yes, or typing "yes"
-    on a terminal. It never prompts when standard input is not a terminal.
-
-SELECTOR is an object id or an alias of one (an application's appId, a role
-definition's templateId), a file path in the repository, kind/displayName
-(conditional-access-policies/Require MFA; the kind may be a folder:
-conditional-access/policies/Require MFA), or a kind or folder
-(conditional-access, groups); show, log and drift's --watch read objects
-the same way. An id that begins with "-" (role assignment ids can) goes
-after "--": restore --repo R --at REV -- -AbC... A whole kind also removes live objects that
-were not there at REV, except for a kind the snapshot marks incomplete
-(carried forward from an earlier snapshot, or not exported): its removals
-are left out with a warning. --all selects everything (a whole-tenant
-rollback) and asks for the name of the tenant being written, as Graph
-reports it now, to be typed (or --confirm-tenant NAME).
-
-The right tenant: the snapshot's tenant (its .entrasnap/snapshot.yaml) must
-be the tenant Graph answers for (/organization, or the token's tid claim
-when /organization cannot be read); cross-tenant restore is not supported
-and is refused, and so is a write when the tenant cannot be told. A snapshot
-whose manifest is missing, unreadable or of an unknown format is refused.
---show-requests shows each action's Graph request (method and path).
-
-How objects come back: an existing object gets only the writable properties
-that differ; a deleted one is restored from the recycle bin (same id, every
-reference intact), then updated; one gone for good is created again, and
-references to its old id are rewritten in the objects restored with it (the
-plan lists the others) and kept in .entrasnap/idmap.yaml. Conditional Access
-policies and named locations are created again too: Graph's Conditional
-Access recycle bin is a beta API that does not support application
-permissions, so the plan recreates them and says why (it restores them from
-the bin, with their ids, wherever Graph lets the token read it). A guest gone
-for good is re-invited (POST /invitations, no e-mail sent; it must redeem the
-invitation again; needs User.Invite.All or User.ReadWrite.All), not created as a local account.
-Devices and contacts among group members are added back when they still
-exist; the plan names the ones that do not. A Conditional
-Access policy that would be created or re-enabled is written in report-only
-state unless --ca-state as-is; the accounts and groups in --break-glass
-(a YAML list of ids or user principal names) are never removed from
-policy exclusions; synced objects get only cloud-mastered properties;
-secrets and passwords cannot be restored, and the plan lists what to
-re-issue.
-
-After applying, restore reads every object back and compares it with REV,
-then exports the restored kinds as a new snapshot commit naming the restore.
-Re-running the same restore is safe: it plans only what is still to do.
-
-EXIT CODES:
-   0   done and verified (restore --out: nothing to do)
-   1   error, or refused (stale or edited plan, other or unknown tenant, missing permission, no confirmation): nothing was written
-   2   restore --out: the plan has changes
-   3   partly applied, or verification found differences: the report says object by object
-
-EXAMPLES:
-   # A Conditional Access policy was deleted: created again (new id, references remapped), report-only first
-   entrasnap restore --repo ./tenant-backup --at 2026-03-20 "conditional-access-policies/CA001: Require MFA for admins"
-
-   # A group's membership was wiped
-   entrasnap restore --repo ./tenant-backup --at snapshot/20260320T020000Z "groups/Finance Admins" --yes
-
-   # An app registration's redirect URIs and API permissions were changed: review, then apply
-   entrasnap restore --repo ./tenant-backup --at HEAD~1 "applications/Contoso HR Portal" --out hr.plan.json
-   entrasnap apply hr.plan.json
-
-   # A service principal's delegated grants and app role assignments were changed
-   entrasnap restore --repo ./tenant-backup --at 2026-03-20 "service-principals/Contoso HR Portal"
-
-   # A named location was deleted (with the policies that used it), extras left alone
-   entrasnap restore --repo ./tenant-backup --at 2026-03-20 conditional-access --no-remove --break-glass break-glass.yaml`,
+		Name:        "restore",
+		Usage:       "plan, review and apply the state of objects at a snapshot back to the tenant",
+		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [connection flags]",
+		Description: helpText("restore"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
 			&cli.StringFlag{Name: "at", Usage: "the revision, snapshot tag or date (YYYY-MM-DD) to restore from (required)"},

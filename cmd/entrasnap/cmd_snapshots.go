@@ -13,15 +13,9 @@ import (
 
 func snapshotsCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "snapshots",
-		Usage: "list the snapshots in a repository, newest first",
-		Description: `Each export tags its commit snapshot/<UTC time>. This lists the tags with
-their commit, time, description, object count and completeness (kinds that
-could not be read are carried forward from the previous snapshot and listed).
-
-EXAMPLES:
-   entrasnap snapshots --repo ./tenant-backup
-   entrasnap snapshots --repo ./tenant-backup --json | jq '.[0].tag'`,
+		Name:        "snapshots",
+		Usage:       "list the snapshots in a repository, newest first",
+		Description: helpText("snapshots"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},

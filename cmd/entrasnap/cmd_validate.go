@@ -12,39 +12,10 @@ import (
 
 func validateCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "validate",
-		Usage:     "check hand-edited object files: strict YAML, the kind's schema, the file name",
-		ArgsUsage: "FILE... (a folder: every object file below it; -: standard input, with --kind)",
-		Description: `validate reads object files as entrasnap reads them back, for pull-request
-checks on a configuration-as-code repository:
-
-  - strict YAML: duplicate keys, anchors, tags, and yes/no/on/off (booleans
-    only in YAML 1.1) are errors, with the line;
-  - the kind's JSON Schema: unknown properties, wrong types, values outside
-    an enum, each with its property path and line;
-  - the file name: entrasnap keeps an object at one path (folder, shard,
-    name and id); a file elsewhere, or whose id or name no longer matches
-    its name, is reported with the path it belongs at.
-
-The kind comes from the file's path in the repository (the longest tail of
-the path that is an entrasnap object path, so ./backup/groups/3f/... works),
-or from --kind. A folder is searched for object files (other files, such as
-CI workflows, are skipped).
-
-A file larger than --max-file-size (default 64MiB, far above the largest
-real object) is reported and not read; devices such as /dev/zero are
-refused unread.
-
-EXIT CODES:
-   0   every file is valid
-   1   a problem was found (each is printed as FILE:LINE: PROPERTY: MESSAGE)
-   64  bad flags or arguments
-
-EXAMPLES:
-   entrasnap validate conditional-access/policies/require-mfa.c0ffee00-....yaml
-   entrasnap validate .
-   git diff --name-only origin/main -- '*.yaml' | xargs entrasnap validate --format github
-   cat policy.yaml | entrasnap validate --kind conditional-access-policies -`,
+		Name:        "validate",
+		Usage:       "check hand-edited object files: strict YAML, the kind's schema, the file name",
+		ArgsUsage:   "FILE... (a folder: every object file below it; -: standard input, with --kind)",
+		Description: helpText("validate"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kind", Usage: "the kind of every FILE, as entrasnap kinds names it; required for -"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, github (workflow annotations) or json"},

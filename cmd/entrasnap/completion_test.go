@@ -107,3 +107,58 @@ func quoteAll(words []string) []string {
 	}
 	return out
 }
+
+// zsh and fish accept their scripts (when they are on this machine: CI
+// images may lack them, the test then says so): zsh parses the script and,
+// (compdef stubbed, as compinit would provide it) defines _entrasnap; fish completes with it as bash does.
+func TestCompletionScriptsZshFish(t *testing.T) {
+	for _, sh := range []string{"zsh", "fish"} {
+		t.Run(sh, func(t *testing.T) {
+			bin, err := exec.LookPath(sh)
+			if err != nil {
+				t.Skipf("no %s on PATH: its completion script is not syntax-checked here", sh)
+			}
+			code, script, errOut := runCLI(t, "completion", sh)
+			if code != exitOK {
+				t.Fatalf("completion %s: %d %s", sh, code, errOut)
+			}
+			file := filepath.Join(t.TempDir(), "entrasnap."+sh)
+			if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if sh == "zsh" {
+				if out, err := exec.Command(bin, "-n", file).CombinedOutput(); err != nil {
+					t.Fatalf("zsh -n: %v\n%s", err, out)
+				}
+				out, err := exec.Command(bin, "-fc", "compdef() { :; }; source "+complete.Quote(file)+"; whence -w _entrasnap").CombinedOutput()
+				if err != nil || strings.TrimSpace(string(out)) != "_entrasnap: function" {
+					t.Fatalf("zsh, sourcing the script: %v\n%s", err, out)
+				}
+				return
+			}
+			if out, err := exec.Command(bin, "--no-execute", file).CombinedOutput(); err != nil {
+				t.Fatalf("fish --no-execute: %v\n%s", err, out)
+			}
+			for line, want := range map[string]string{
+				"entrasnap res":        "restore",
+				"entrasnap drift --wa": "--watch",
+				"entrasnap export --kinds conditional-access/": "conditional-access/named-locations conditional-access/policies",
+				"entrasnap restore --repo r role-a":            "role-assignments",
+				"entrasnap diff --format m":                    "markdown",
+				"entrasnap completion f":                       "fish",
+			} {
+				out, err := exec.Command(bin, "--no-config", "-c", "source "+complete.Quote(file)+"; complete -C "+complete.Quote(line)).CombinedOutput()
+				if err != nil {
+					t.Fatalf("fish completing %q: %v\n%s", line, err, out)
+				}
+				var got []string
+				for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+					got = append(got, strings.SplitN(l, "\t", 2)[0])
+				}
+				if strings.Join(got, " ") != want {
+					t.Errorf("fish completing %q: %q, want %q", line, got, want)
+				}
+			}
+		})
+	}
+}

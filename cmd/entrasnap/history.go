@@ -10,7 +10,6 @@ import (
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
-	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // repoFlagUsage is shared by the commands that read a snapshot repository.
@@ -41,19 +40,6 @@ func openRepo(path string) (*snapshot.Repo, error) {
 	return r, nil
 }
 
-// openIndex indexes the revision rev (a commit id) of r; skipped tags
-// the files it could not decode with the revision, for warnSkipped.
-func openIndex(ctx context.Context, r *snapshot.Repo, rev string) *revIndex {
-	return &revIndex{Index: history.Open(ctx, r, rev), rev: rev}
-}
-
-type revIndex struct {
-	*history.Index
-	rev string
-}
-
-func (ix *revIndex) skipped() []history.Skipped { return history.SkippedAt(ix.rev, ix.Skipped()) }
-
 // warnSkipped says on w (stderr) which files were left out and what to do.
 func warnSkipped(w io.Writer, skipped []history.Skipped) {
 	for _, s := range skipped {
@@ -64,25 +50,17 @@ func warnSkipped(w io.Writer, skipped []history.Skipped) {
 	}
 }
 
-// locateObject opens the repository, resolves the revision and finds OBJECT
-// (any selector naming one object: history.ResolveOne) in it.
-func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.Repo, plumbing.Hash, *revIndex, string, error) {
+// locateObject opens the repository and finds OBJECT at the revision at
+// (history.Locate); the caller closes the repository.
+func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.Repo, string, *history.Index, string, error) {
 	r, err := openRepo(repoPath)
 	if err != nil {
-		return nil, plumbing.ZeroHash, nil, "", err
+		return nil, "", nil, "", err
 	}
-	h, err := r.Resolve(ctx, at)
+	rev, ix, p, err := history.Locate(ctx, r, at, object)
 	if err != nil {
-		return nil, plumbing.ZeroHash, nil, "", err
+		r.Close()
+		return nil, "", nil, "", err
 	}
-	ix := openIndex(ctx, r, h.String())
-	p, err := history.ResolveOne(ix, object)
-	if err != nil {
-		var se *history.SelectorError
-		if errors.As(err, &se) {
-			return nil, plumbing.ZeroHash, nil, "", fmt.Errorf("%v (at %s)", err, at)
-		}
-		return nil, plumbing.ZeroHash, nil, "", err
-	}
-	return r, h, ix, p, nil
+	return r, rev, ix, p, nil
 }

@@ -110,12 +110,11 @@ func TestGraphsimCommand(t *testing.T) {
 	save := filepath.Join(dir, "tenant.json")
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan int, 1)
 	start := time.Now()
 	go func() {
-		o := graphsimOptions{listen: "127.0.0.1:0", saveFile: save}
-		o.sim.Profile, o.sim.Seed, o.sim.TenantName, o.sim.Throttle = "demo", 1, "Contoso", "off"
-		done <- runGraphsim(ctx, &env{streams: streams{stdout: pw, stderr: io.Discard}}, o)
+		done <- runContext(ctx, &env{args: []string{"entrasnap", "graphsim", "--listen", "127.0.0.1:0", "--save", save, "--profile", "demo"},
+			streams: streams{stdout: pw, stderr: io.Discard}})
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -146,8 +145,8 @@ func TestGraphsimCommand(t *testing.T) {
 	}
 	cancel()
 	go io.Copy(io.Discard, pr)
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	if code := <-done; code != exitOK {
+		t.Fatalf("graphsim ended with exit %d", code)
 	}
 	if st, err := os.Stat(save); err != nil || st.Size() == 0 {
 		t.Fatalf("--save wrote nothing: %v", err)

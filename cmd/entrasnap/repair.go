@@ -8,18 +8,6 @@ import (
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
-// repairHelp is the --repair paragraph of check's description.
-const repairHelp = `--repair first puts right what an interrupted run (a crash, a kill, a full
-disk) left, then checks: it takes over the repository lock of an entrasnap
-run that is no longer running on this host, removes git lock files
-(refs/**.lock, packed-refs.lock, index.lock) older than 5 minutes and
-temporary pack files older than 30 minutes, and brings the index and working
-tree to the commit HEAD names. Files in the working tree are replaced only
-when their content is committed; local edits are kept and listed (git status
-then shows them as your own changes). Younger lock files are named with the
-command that removes them: a git command may still be using them. export
-does most of this on its own; --repair is for what it reports.`
-
 // runRepair runs snapshot.Repair on the repository at path and says what
 // it did on w.
 func runRepair(ctx context.Context, w io.Writer, path string) error {
@@ -35,24 +23,14 @@ func runRepair(ctx context.Context, w io.Writer, path string) error {
 		fmt.Fprintf(w, "repair: %s\n", msg)
 	})
 	rep, err := repo.Repair(ctx)
-	did := false
-	if rep != nil {
-		for _, r := range rep.Removed {
-			fmt.Fprintf(w, "repair: removed %s\n", r)
-			did = true
-		}
-		if wr := rep.Worktree; wr != nil && len(wr.Changed) > 0 {
-			did = true
-			fmt.Fprintf(w, "repair: brought %d path(s) of the index and working tree to %s\n", len(wr.Changed), wr.Branch)
-			for _, k := range wr.Kept {
-				fmt.Fprintf(w, "repair: kept %s\n", k)
-			}
-		}
+	lines := rep.Lines()
+	for _, l := range lines {
+		fmt.Fprintf(w, "repair: %s\n", l)
 	}
 	if err != nil {
 		return fmt.Errorf("--repair: %w", err)
 	}
-	if !did {
+	if len(lines) == 0 {
 		fmt.Fprintln(w, "repair: nothing to repair.")
 	}
 	return nil

@@ -28,14 +28,9 @@ func init() {
 
 func versionCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "version",
-		Usage: "print the version, the VCS revision it was built from, and the Go version (as --version)",
-		Description: `The version is the module version a release or ` + "`go install ...@v1.2.3`" + ` build
-records ("v1.2.3"); a build from a checkout reports the pseudo-version Go
-derives from git (v0.0.0-DATE-REVISION, "+dirty" with uncommitted changes) or
-"(devel)" when it recorded no VCS information (-buildvcs=false). Then the git
-revision, whether the work tree had uncommitted changes, and the commit time,
-when the build recorded them, and the Go version.`,
+		Name:        "version",
+		Usage:       "print the version, the VCS revision it was built from, and the Go version (as --version)",
+		Description: helpText("version"),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageErrorf("version takes no arguments")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -130,6 +131,31 @@ func ExecCLI(path string) func(ctx context.Context, env map[string]string, args 
 		cmd.Stdout, cmd.Stderr = io.Discard, &errb
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("entrasnap %s: %w: %s", args[0], err, strings.TrimSpace(errb.String()))
+		}
+		return nil
+	}
+}
+
+// InProcessCLI runs an entrasnap command in this process (bench
+// --in-process) through run, which runs the command line args (args[0] is
+// the program's name) and returns its exit code; env is set for the
+// command's time.
+func InProcessCLI(run func(args []string, stderr io.Writer) int) func(ctx context.Context, env map[string]string, args ...string) error {
+	return func(_ context.Context, env map[string]string, args ...string) error {
+		for k, v := range env {
+			old, had := os.LookupEnv(k)
+			os.Setenv(k, v)
+			defer func() {
+				if had {
+					os.Setenv(k, old)
+				} else {
+					os.Unsetenv(k)
+				}
+			}()
+		}
+		var errb bytes.Buffer
+		if code := run(append([]string{"entrasnap"}, args...), &errb); code != 0 {
+			return fmt.Errorf("entrasnap %s: exit %d: %s", args[0], code, strings.TrimSpace(errb.String()))
 		}
 		return nil
 	}

@@ -6,7 +6,8 @@ package complete
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -90,7 +91,7 @@ _entrasnap() {
     fi
     case "$prev" in
 `)
-	for _, f := range sortedKeys(spec.Values) {
+	for _, f := range slices.Sorted(maps.Keys(spec.Values)) {
 		fmt.Fprintf(&b, "    --%s) COMPREPLY=($(compgen -W %s -- \"$cur\")); return ;;\n", f, Quote(spec.Values[f]))
 	}
 	b.WriteString("    esac\n    case \"$cmd\" in\n")
@@ -136,7 +137,7 @@ _entrasnap() {
     prev=${words[CURRENT-1]}
     case $prev in
 `)
-	for _, f := range sortedKeys(spec.Values) {
+	for _, f := range slices.Sorted(maps.Keys(spec.Values)) {
 		fmt.Fprintf(&b, "    --%s) compadd -- %s; return ;;\n", f, spec.Values[f])
 	}
 	b.WriteString("    esac\n    case $cmd in\n")
@@ -190,13 +191,4 @@ func Fish(w io.Writer, spec Spec) error {
 // single quote written as '"'"' (each shell joins adjacent quoted words).
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

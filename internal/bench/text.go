@@ -1,0 +1,45 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// WriteText writes the table for a person: the tenant, the machine, one
+// line per row (met, or the distance), then each row's detail; text from
+// outside (the CPU's name, errors) is escaped (layout.Safe).
+func (t *Table) WriteText(w io.Writer) error {
+	m := t.Machine
+	fmt.Fprintf(w, "Tenant: %d users, %d groups, %d apps (%d objects). Machine: %d CPUs, %s, %s, %s, Go %s.\n",
+		t.Users, t.Groups, t.Apps, t.Objects, m.CPUs, layout.Safe(m.CPU), m.Memory, m.OS, m.Go)
+	fmt.Fprintf(w, "Floor: %d resource units in %d requests. Clock: %s. Peak RSS: %s. Processes: %s.\n\n",
+		t.Floor.Units, t.Floor.Requests, t.Clock, t.RSS, t.Processes)
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROW\tRUN\tMEASURE\tRESULT\tTARGET\tMET")
+	for _, r := range t.Rows {
+		result := "-"
+		if r.Error == "" {
+			result = fmt.Sprintf("%.2f %s", r.Value, r.Unit)
+		}
+		met := "yes"
+		if !r.Met {
+			met = "no: " + r.Distance()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t≤ %g %s\t%s\n", r.ID, r.Run, r.Measure, result, r.Target, r.Unit, met)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for _, r := range t.Rows {
+		line := r.Detail
+		if r.Error != "" {
+			line = "failed: " + r.Error + "; " + line
+		}
+		fmt.Fprintf(w, "%s: %s\n", r.ID, layout.Safe(line))
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTableWriteText(t *testing.T) {
+	tab := &Table{Users: 10, Floor: Floor{Units: 20}, Clock: "virtual", Machine: Machine{CPUs: 2, CPU: "evil\x1b[2J\u202ecpu"},
+		Rows: []Row{
+			{ID: "a1", Run: "full export", Measure: "units ÷ floor", Value: 2.5, Target: 1.15, Unit: "×", Detail: "50 units"},
+			{ID: "e3", Run: "check", Measure: "wall time", Target: 10, Unit: "s", Error: "exit 1: bad\x1b]0;x\x07name"},
+			{ID: "d", Run: "git", Measure: "÷ C git", Value: 0.5, Target: 1, Unit: "×", Met: true},
+		}}
+	var b strings.Builder
+	if err := tab.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"2.50 ×", "no: 2.17× the target", "no: not measured", "e3: failed: exit 1:", "yes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.ContainsAny(out, "\x1b\x07\u202e") {
+		t.Errorf("raw controls in\n%q", out)
+	}
+}
