@@ -61,7 +61,9 @@ func TestDiffReadsOnlyTheChangedFiles(t *testing.T) {
 		return k
 	}
 	users, groups, apps, sps, cas := kind("users"), kind("groups"), kind("applications"), kind("service-principals"), kind("conditional-access-policies")
-	id := func(prefix, i int) string { return fmt.Sprintf("%02x%06x-0000-4000-8000-%012x", (i*37)&0xff, prefix, i) }
+	id := func(prefix, i int) string {
+		return fmt.Sprintf("%02x%06x-0000-4000-8000-%012x", (i*37)&0xff, prefix, i)
+	}
 	type object struct {
 		k   *layout.Kind
 		obj map[string]any
