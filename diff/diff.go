@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -35,24 +38,61 @@ func (s Skipped) String() string { return s.Path + ": " + s.Reason }
 // left out and returned, sorted by path, so one unreadable file does not
 // make the rest of a snapshot unreadable. Callers say which were skipped,
 // and refuse to act on a skipped file a user selected.
+//
+// The files are decoded on up to GOMAXPROCS goroutines (decoding is most of
+// the time a diff of two snapshots takes); the result does not depend on
+// their order.
 func LoadFiles(files map[string][]byte) (Snapshot, []Skipped) {
-	s := Snapshot{}
-	var skipped []Skipped
-	for p, data := range files {
+	type job struct {
+		path string
+		kind *layout.Kind
+		key  string
+		obj  map[string]any
+		err  error
+	}
+	jobs := make([]job, 0, len(files))
+	for p := range files {
 		k, key, err := layout.Locate(p)
 		if err != nil {
 			continue
 		}
-		obj, err := layout.Decode(data)
-		if err != nil {
-			skipped = append(skipped, Skipped{Path: p, Reason: err.Error()})
+		jobs = append(jobs, job{path: p, kind: k, key: key})
+	}
+	decode := func(j *job) { j.obj, j.err = layout.Decode(files[j.path]) }
+	workers := min(runtime.GOMAXPROCS(0), len(jobs)/decodeBatch)
+	if workers <= 1 {
+		for i := range jobs {
+			decode(&jobs[i])
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1)) - 1; i < len(jobs); i = int(next.Add(1)) - 1 {
+					decode(&jobs[i])
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	s := make(Snapshot, len(jobs))
+	var skipped []Skipped
+	for _, j := range jobs {
+		if j.err != nil {
+			skipped = append(skipped, Skipped{Path: j.path, Reason: j.err.Error()})
 			continue
 		}
-		s[p] = &Object{Path: p, Kind: k, Key: key, Data: obj}
+		s[j.path] = &Object{Path: j.path, Kind: j.kind, Key: j.key, Data: j.obj}
 	}
 	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
 	return s, skipped
 }
+
+// decodeBatch is the fewest files per goroutine LoadFiles starts one for.
+const decodeBatch = 16
 
 // Load is LoadFiles for callers that need every file: the objects it could
 // read, and an error naming each file it could not.

@@ -263,6 +263,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 		}
 	}
+	sizeBudget(ctx, o.Client, kinds)
 	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,
 		Delta: deltaFrom, TrackDelta: true, Sink: sink,
 		CheckTenant: func(tenant string) error {
@@ -532,6 +533,23 @@ func countChanges(res *Result, files map[string][]byte, blobs map[string]plumbin
 		_, inBlobs := blobs[p]
 		if !inFiles && !inBlobs && p != StatePath && !underAny(p, carry) {
 			res.Deleted++
+		}
+	}
+}
+
+// sizeBudget tells the client the tenant's size before the read when the
+// run reads users (so the count's permission, User.Read.All, is one the
+// run needs anyway): Graph's read quota grows with the tenant (3,500,
+// 5,000 or 8,000 resource units per 10 s), and a client that starts from
+// the smallest learns the larger one only from Graph's answers, slowly when
+// requests are slow. One request (GET /users/$count, one unit); when it
+// fails the client learns the quota as before, so the error is not the
+// run's.
+func sizeBudget(ctx context.Context, c *graph.Client, kinds []*layout.Kind) {
+	for _, k := range kinds {
+		if k.Name == "users" {
+			_, _ = c.SizeBudget(ctx)
+			return
 		}
 	}
 }

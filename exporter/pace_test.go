@@ -127,3 +127,46 @@ func TestConditionalAccessPacedToOneRequestPerSecond(t *testing.T) {
 		t.Errorf("%d Conditional Access requests in %v, want at least %v apart", ca, took, want)
 	}
 }
+
+// An export that reads users first asks Graph for the tenant's size (GET
+// /users/$count, eventual consistency: one request) so that its pacing
+// starts at Graph's quota for that size (8,000 units per 10 s above 500
+// users) instead of learning it from the smallest; an export that reads no
+// users does not (it may lack the permission, and needs no large budget).
+func TestExportSizesTheBudgetFirst(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Profile: "large", Throttle: "realistic",
+		Sizes: graphsim.Sizes{Users: 600, Groups: 20, MembersPerGroup: 5, Apps: 10, CAPolicies: 2}})
+	var mu sync.Mutex
+	var first []string
+	c := pacedClient(t, sim, func(cfg *graph.Config) {
+		cfg.Progress = func(e graph.Event) {
+			mu.Lock()
+			if e.Paced == 0 && len(first) < 3 {
+				first = append(first, e.Method+" "+e.Endpoint)
+			}
+			mu.Unlock()
+		}
+	})
+	res := mustExport(t, c, newRepo(t, true), nil)
+	if !res.Complete() {
+		t.Fatalf("incomplete: %+v", res.Incomplete())
+	}
+	if len(first) == 0 || first[0] != "GET /v1.0/users/$count" {
+		t.Errorf("first requests %v, want GET /v1.0/users/$count first", first)
+	}
+	if q := c.ReadQuota(); q != graph.ReadQuotaLarge {
+		t.Errorf("quota %d after the export of a 600-user tenant, want %d", q, graph.ReadQuotaLarge)
+	}
+
+	kinds, err := layout.Select([]string{"named-locations"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := pacedClient(t, sim, nil)
+	mustExport(t, c2, newRepo(t, true), func(o *Options) { o.Kinds = kinds })
+	for ep := range c2.Stats().Endpoints {
+		if strings.Contains(ep, "$count") {
+			t.Errorf("an export of named locations only sent %s", ep)
+		}
+	}
+}

@@ -25,8 +25,9 @@
 //     letting Graph refuse it. Directory requests draw their documented
 //     cost (requestCost) on a resource-unit bucket per app and tenant
 //     (3,500 / 5,000 / 8,000 units per 10 s by tenant size: from
-//     Config.TenantUsers, or learned upward from the smallest when an answer
-//     without x-ms-throttle-limit-percentage proves the quota larger),
+//     Config.TenantUsers or Client.SizeBudget's user count, and learned
+//     upward from the smallest when an answer without
+//     x-ms-throttle-limit-percentage proves the quota larger),
 //     corrected from each answer's x-ms-resource-unit, raised to Graph's
 //     x-ms-throttle-limit-percentage and reset from a 429's Retry-After;
 //     writes also draw on 3,000 per 2 min 30 s; Conditional Access paths

@@ -193,6 +193,19 @@ func newPacer(now func() time.Time, concurrency, tenantUsers int) *pacer {
 	return p
 }
 
+// sizeFor raises the resource-unit quota estimate to Graph's quota for a
+// tenant of users users (ReadQuotaFor), keeping the units in use; a quota
+// fixed by Config.TenantUsers, or a larger one already learned, stays.
+// Learning from answers goes on: a count that lags the tenant only ever
+// starts the estimate too low.
+func (p *pacer) sizeFor(users int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if q := float64(ReadQuotaFor(users)); !p.fixed && q > p.ru.capacity {
+		p.ru.resize(p.now(), q)
+	}
+}
+
 // readQuota is the current resource-unit quota estimate per 10 s.
 func (p *pacer) readQuota() int {
 	p.mu.Lock()

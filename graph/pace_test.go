@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -282,4 +283,104 @@ func TestWriteThrottleRecognised(t *testing.T) {
 	if waited < 29*time.Second || waited > 31*time.Second {
 		t.Errorf("the next write waited %v, want Retry-After's 30 s", waited)
 	}
+}
+
+// A tenant's size known before the heavy reads starts the budget at
+// Graph's quota for it: a tenant above 500 users spends 98% of 8,000 units
+// without a wait, where a client that does not know the size starts from
+// the smallest tenant's 3,500 and waits once 98% of those are spent.
+// A count never lowers the quota, nor overrides Config.TenantUsers.
+func TestTenantSizeStartsTheBudget(t *testing.T) {
+	now := t0
+	clock := func() time.Time { return now }
+	// Requests of 100 units, each answered 150 ms after it is sent (667
+	// units a second: slower than Graph's bucket drains for a large
+	// tenant, so answers alone never prove the larger quota); waits move
+	// the clock.
+	spend := func(p *pacer, n int) (waited time.Duration) {
+		for i := 0; i < n; i++ {
+			tk, err := p.admit(context.Background(), cost{ru: 100}, func(_ context.Context, d time.Duration) error {
+				waited += d
+				now = now.Add(d)
+				return nil
+			}, time.Time{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(150 * time.Millisecond)
+			p.done(tk, answer{status: 200, units: 100, confirmed: 100, directory: true})
+		}
+		return waited
+	}
+	sized := newPacer(clock, 4, 0)
+	sized.sizeFor(20000)
+	mustEqual(t, "quota of a 20,000-user tenant", sized.readQuota(), ReadQuotaLarge)
+	if w := spend(sized, 78); w != 0 {
+		t.Errorf("7,800 units waited %v with the tenant's size known, want no wait", w)
+	}
+	unknown := newPacer(clock, 4, 0)
+	if w := spend(unknown, 78); w < 500*time.Millisecond {
+		t.Errorf("7,800 units waited only %v from the smallest quota: the test shows no difference", w)
+	}
+	// Other sizes, and what a count does not change.
+	for _, tc := range []struct {
+		users, fixed, learned, want int
+	}{
+		{users: 30, want: ReadQuotaSmall},
+		{users: 50, want: ReadQuotaMedium},
+		{users: 500, want: ReadQuotaMedium},
+		{users: 501, want: ReadQuotaLarge},
+		{users: 30, learned: ReadQuotaMedium, want: ReadQuotaMedium}, // never lowered
+		{users: 20000, fixed: 10, want: ReadQuotaSmall},              // Config.TenantUsers wins
+	} {
+		p := newPacer(clock, 4, tc.fixed)
+		if tc.learned > 0 {
+			p.ru.resize(now, float64(tc.learned))
+		}
+		p.sizeFor(tc.users)
+		mustEqual(t, fmt.Sprintf("quota for %d users (fixed %d, learned %d)", tc.users, tc.fixed, tc.learned), p.readQuota(), tc.want)
+	}
+}
+
+// SizeBudget counts the users the way Graph documents (/users/$count needs
+// ConsistencyLevel: eventual and answers text/plain) and sizes the budget
+// from the count; a failed count leaves the budget to be learned.
+func TestSizeBudgetCountsUsers(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	status := 200
+	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path)
+		st := status
+		mu.Unlock()
+		switch {
+		case r.URL.Path != "/v1.0/users/$count":
+			graphError(w, 404, "Request_ResourceNotFound", "no", "r-1")
+		case r.Header.Get("ConsistencyLevel") != "eventual":
+			graphError(w, 400, "Request_BadRequest", "$count is not currently supported.", "r-2")
+		case st != 200:
+			graphError(w, st, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", "r-3")
+		default:
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("x-ms-resource-unit", "1")
+			_, _ = w.Write([]byte("\ufeff1234"))
+		}
+	}), nil)
+	ctx := context.Background()
+	mustEqual(t, "quota before the count", c.ReadQuota(), ReadQuotaSmall)
+	n, err := c.SizeBudget(ctx)
+	if err != nil || n != 1234 {
+		t.Fatalf("SizeBudget = %d, %v; want 1234", n, err)
+	}
+	mustEqual(t, "quota after counting 1,234 users", c.ReadQuota(), ReadQuotaLarge)
+	mustEqual(t, "requests", strings.Join(seen, ", "), "GET /v1.0/users/$count")
+
+	c2, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		graphError(w, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", "r-3")
+	}), nil)
+	if _, err := c2.SizeBudget(ctx); err == nil {
+		t.Error("SizeBudget after a 403: no error")
+	}
+	mustEqual(t, "quota after a failed count", c2.ReadQuota(), ReadQuotaSmall)
 }

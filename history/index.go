@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"path"
 	"sort"
 	"strings"
 
@@ -12,12 +13,21 @@ import (
 )
 
 // Index knows the object files of one revision by key and by alias. It
-// lists the paths on first use and decodes a file only when its object is
-// asked for, so a diff that names nothing never reads the older tree. An
-// Index is not safe for concurrent use.
+// decodes a file only when its object is asked for. An Index of a
+// repository revision (Open) finds an id's files by listing only the
+// folders a file with that key can be in (a kind's folder, or its shard
+// folder), so naming the ids of a diff reads a few small folders, not the
+// whole tree; Paths, Has and Kind list every path on first use. An Index is
+// not safe for concurrent use.
 type Index struct {
 	list func() ([]string, error) // every file path of the revision
 	read func(path string) ([]byte, error)
+	// folder, when set, lists the file paths at or below one folder (or
+	// the one file) of the revision, for lookups by key without list.
+	folder func(dir string) ([]string, error)
+	dirs   map[string][]located // folder → its object files, from folder
+	keys   map[string]keyMatch  // id → keyPaths' answer, from folder
+	known  map[string]*layout.Kind
 
 	loaded  bool
 	listErr error
@@ -32,20 +42,34 @@ type Index struct {
 	skipped []diff.Skipped
 }
 
+// located is an object file found by folder: its path, kind and key.
+type located struct {
+	path      string
+	kind      *layout.Kind
+	key, fold string // fold: the key in lower case
+}
+
+// keyMatch is what keyPaths found for one id.
+type keyMatch struct{ exact, fold []string }
+
 func newIndex(list func() ([]string, error), read func(string) ([]byte, error)) *Index {
 	return &Index{list: list, read: read, objects: map[string]*diff.Object{}, failed: map[string]bool{}, names: map[string]string{}}
 }
 
 // Open indexes the revision rev (a commit id) of r.
 func Open(ctx context.Context, r *snapshot.Repo, rev string) *Index {
-	return newIndex(func() ([]string, error) {
+	walk := func(prefix string) ([]string, error) {
 		var paths []string
-		err := r.Walk(ctx, rev, "", func(p string, _ plumbing.Hash) error {
+		err := r.Walk(ctx, rev, prefix, func(p string, _ plumbing.Hash) error {
 			paths = append(paths, p)
 			return nil
 		})
 		return paths, err
-	}, func(p string) ([]byte, error) { return r.ReadFile(ctx, rev, p) })
+	}
+	ix := newIndex(func() ([]string, error) { return walk("") },
+		func(p string) ([]byte, error) { return r.ReadFile(ctx, rev, p) })
+	ix.folder = walk
+	return ix
 }
 
 // FromFiles indexes files in memory (path → YAML), such as a live read.
@@ -148,33 +172,36 @@ func (ix *Index) Kind(p string) *layout.Kind {
 // without regard to case when no key is exactly id (then every key that
 // folds to it is returned).
 func (ix *Index) Lookup(id string) ([]string, error) {
-	if err := ix.load(); err != nil {
+	exact, fold, err := ix.keyPaths(id)
+	if err != nil {
 		return nil, err
 	}
-	if ps := ix.byKey[normKey(id)]; len(ps) > 0 {
-		return ps, nil
+	if len(exact) > 0 {
+		return exact, nil
 	}
 	lid := strings.ToLower(id)
 	if !layout.IsGUID(id) {
-		return ix.byFold[lid], nil
+		return fold, nil
 	}
 	if ix.aliases == nil {
-		ix.aliases = map[string][]string{}
+		aliases := map[string][]string{}
 		for _, kind := range layout.AliasKinds() {
-			for _, p := range ix.paths {
-				if ix.kindOf[p] != kind {
-					continue
-				}
+			ps, err := ix.kindPaths(kind)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range ps {
 				o, err := ix.Object(p)
 				if err != nil {
 					continue
 				}
 				for _, a := range kind.AliasesOf(o.Key, o.Data) {
 					la := strings.ToLower(a)
-					ix.aliases[la] = append(ix.aliases[la], p)
+					aliases[la] = append(aliases[la], p)
 				}
 			}
 		}
+		ix.aliases = aliases
 	}
 	// The first alias kind that has the id wins (an application before
 	// its service principal).
@@ -182,14 +209,134 @@ func (ix *Index) Lookup(id string) ([]string, error) {
 	if len(ps) == 0 {
 		return nil, nil
 	}
-	first := ix.kindOf[ps[0]]
+	first := ix.kindAt(ps[0])
 	var out []string
 	for _, p := range ps {
-		if ix.kindOf[p] == first {
+		if ix.kindAt(p) == first {
 			out = append(out, p)
 		}
 	}
 	return out, nil
+}
+
+// keyPaths returns the files of the objects whose key is id (GUIDs
+// without regard to case), and, for another key, those whose key folds to
+// id's. Without the full list it looks only where a file keyed id can be:
+// each kind's folder, or its shard folder for id (layout.Path).
+func (ix *Index) keyPaths(id string) (exact, fold []string, err error) {
+	if ix.loaded || ix.folder == nil {
+		if err := ix.load(); err != nil {
+			return nil, nil, err
+		}
+		return ix.byKey[normKey(id)], ix.byFold[strings.ToLower(id)], nil
+	}
+	if m, ok := ix.keys[id]; ok {
+		return m.exact, m.fold, nil
+	}
+	guid, lid := layout.IsGUID(id), strings.ToLower(id)
+	for _, k := range layout.Kinds() {
+		probe := map[string]any{k.KeyProp(): id}
+		if k.NameProp != "" {
+			probe[k.NameProp] = "x"
+		}
+		p, err := layout.Path(k, probe)
+		if err != nil {
+			continue
+		}
+		dir := p
+		if !k.Singleton {
+			dir = path.Dir(p)
+		}
+		files, err := ix.dir(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range files {
+			if f.kind != k || f.fold != lid {
+				continue
+			}
+			// normKey: GUIDs compare without regard to case, other keys
+			// exactly.
+			if f.key == id || guid && layout.IsGUID(f.key) {
+				exact = append(exact, f.path)
+			}
+			fold = append(fold, f.path)
+		}
+	}
+	sort.Strings(exact)
+	sort.Strings(fold)
+	if ix.keys == nil {
+		ix.keys = map[string]keyMatch{}
+	}
+	ix.keys[id] = keyMatch{exact, fold}
+	return exact, fold, nil
+}
+
+// dir lists the object files at or below dir (a folder or one file) once.
+func (ix *Index) dir(dir string) ([]located, error) {
+	if fs, ok := ix.dirs[dir]; ok {
+		return fs, nil
+	}
+	paths, err := ix.folder(dir)
+	if err != nil {
+		return nil, err
+	}
+	var fs []located
+	for _, p := range paths {
+		k, key, err := layout.Locate(p)
+		if err != nil {
+			continue
+		}
+		fs = append(fs, located{path: p, kind: k, key: key, fold: strings.ToLower(key)})
+		if ix.known == nil {
+			ix.known = map[string]*layout.Kind{}
+		}
+		ix.known[p] = k
+	}
+	if ix.dirs == nil {
+		ix.dirs = map[string][]located{}
+	}
+	ix.dirs[dir] = fs
+	return fs, nil
+}
+
+// kindPaths returns the object files of kind k, sorted.
+func (ix *Index) kindPaths(k *layout.Kind) ([]string, error) {
+	var out []string
+	if ix.loaded || ix.folder == nil {
+		if err := ix.load(); err != nil {
+			return nil, err
+		}
+		for _, p := range ix.paths {
+			if ix.kindOf[p] == k {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	}
+	dir := k.Folder
+	if k.Singleton {
+		dir = k.Root()
+	}
+	files, err := ix.dir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if f.kind == k {
+			out = append(out, f.path)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// kindAt is the kind of an object file found by any lookup.
+func (ix *Index) kindAt(p string) *layout.Kind {
+	if k, ok := ix.known[p]; ok {
+		return k
+	}
+	return ix.Kind(p)
 }
 
 // Object decodes the object file at p. A file that cannot be decoded is
@@ -198,10 +345,13 @@ func (ix *Index) Object(p string) (*diff.Object, error) {
 	if o, ok := ix.objects[p]; ok {
 		return o, nil
 	}
-	if err := ix.load(); err != nil {
-		return nil, err
+	k, ok := ix.known[p]
+	if !ok {
+		if err := ix.load(); err != nil {
+			return nil, err
+		}
+		k, ok = ix.kindOf[p]
 	}
-	k, ok := ix.kindOf[p]
 	if !ok || ix.read == nil {
 		return nil, &NotFoundError{Path: p}
 	}
@@ -240,6 +390,12 @@ func (ix *Index) Name(id string) (string, bool) {
 	return n, n != ""
 }
 
+// hasKey reports whether an object of the revision has the key id.
+func (ix *Index) hasKey(id string) bool {
+	exact, _, err := ix.keyPaths(id)
+	return err == nil && len(exact) > 0
+}
+
 // Skipped lists the files Object could not decode, in the order met.
 func (ix *Index) Skipped() []diff.Skipped { return ix.skipped }
 
@@ -253,11 +409,14 @@ func (e *NotFoundError) Error() string { return e.Path + " is not an object file
 // files that hold aliases.
 type Chain []diff.Resolver
 
+// keyed is an *Index, or a type that embeds one.
+type keyed interface{ hasKey(id string) bool }
+
 // Name implements diff.Resolver.
 func (c Chain) Name(id string) (string, bool) {
 	for _, r := range c {
-		if ix, ok := r.(*Index); ok && ix.load() == nil && len(ix.byKey[normKey(id)]) > 0 {
-			if n, ok := ix.Name(id); ok {
+		if ix, ok := r.(keyed); ok && ix.hasKey(id) {
+			if n, ok := r.Name(id); ok {
 				return n, true
 			}
 		}

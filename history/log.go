@@ -8,6 +8,7 @@ import (
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // Skipped is a file that could not be read at a revision (Rev, shortened).
@@ -34,6 +35,8 @@ func ShortRev(h string) string {
 }
 
 // LoadChanged reads only the files that differ between two revisions of r.
+// The trees are compared by blob id (subtrees with equal ids are not
+// entered), and each changed file is read by its blob id and decoded once.
 // A file that cannot be read at either revision is left out of both sides
 // (so it is neither an addition nor a removal) and returned with its
 // revision.
@@ -42,18 +45,37 @@ func LoadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.S
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	return loadChanges(ctx, r, from, to, changes)
+}
+
+// blobReader reads a file's content by its blob id (snapshot.Repo).
+type blobReader interface {
+	ReadBlob(ctx context.Context, h plumbing.Hash) ([]byte, error)
+}
+
+// loadChanges reads and decodes the object files of changes, the tree
+// difference between revisions from and to.
+func loadChanges(ctx context.Context, r blobReader, from, to string, changes []snapshot.Change) (diff.Snapshot, diff.Snapshot, []Skipped, error) {
+	read := func(rev, p string, h plumbing.Hash) ([]byte, error) {
+		b, err := r.ReadBlob(ctx, h)
+		if err != nil {
+			return nil, fmt.Errorf("read %s at %s: %w", p, ShortRev(rev), err)
+		}
+		return b, nil
+	}
 	before, after := map[string][]byte{}, map[string][]byte{}
+	var err error
 	for _, c := range changes {
 		if _, _, err := layout.Locate(c.Path); err != nil {
 			continue
 		}
 		if c.Action != snapshot.Added {
-			if before[c.Path], err = r.ReadFile(ctx, from, c.Path); err != nil {
+			if before[c.Path], err = read(from, c.Path, c.From); err != nil {
 				return nil, nil, nil, err
 			}
 		}
 		if c.Action != snapshot.Deleted {
-			if after[c.Path], err = r.ReadFile(ctx, to, c.Path); err != nil {
+			if after[c.Path], err = read(to, c.Path, c.To); err != nil {
 				return nil, nil, nil, err
 			}
 		}

@@ -79,6 +79,22 @@ func (r *Repo) resolveCommit(ctx context.Context, rev string) (*object.Commit, e
 	if before, ok := parseWhen(rev); ok {
 		return r.commitBefore(ctx, rev, before)
 	}
+	if full, ok := fullHash(rev); ok {
+		// The full id of a commit names it, as git reads one, without
+		// looking for a ref of that name first; such commits are cached (a
+		// diff reads many files and folders of the same two). Other ids (a
+		// tag's) are resolved below.
+		if c, ok := r.commitCache[full]; ok {
+			return c, nil
+		}
+		if c, err := r.repo.CommitObject(full); err == nil {
+			if r.commitCache == nil || len(r.commitCache) >= 64 {
+				r.commitCache = map[plumbing.Hash]*object.Commit{}
+			}
+			r.commitCache[full] = c
+			return c, nil
+		}
+	}
 	h, err := r.repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
 		return nil, r.unknownRevision(rev, err)
@@ -88,6 +104,20 @@ func (r *Repo) resolveCommit(ctx context.Context, rev string) (*object.Commit, e
 		return nil, r.unknownRevision(rev, err)
 	}
 	return c, nil
+}
+
+// fullHash parses a full 40-digit hexadecimal object id.
+func fullHash(rev string) (plumbing.Hash, bool) {
+	if len(rev) != 40 {
+		return plumbing.ZeroHash, false
+	}
+	for i := 0; i < len(rev); i++ {
+		c := rev[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return plumbing.ZeroHash, false
+		}
+	}
+	return plumbing.NewHash(rev), true
 }
 
 // commitBefore walks first-parent history from HEAD to the newest commit
@@ -193,6 +223,18 @@ func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s at %s: %w", p, rev, err)
 	}
 	return b, nil
+}
+
+// ReadBlob returns the content of the blob h: a file's content by its id,
+// as Walk and Diff give it, without resolving a revision or a path.
+func (r *Repo) ReadBlob(ctx context.Context, h plumbing.Hash) ([]byte, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+	return r.readBlob(h)
 }
 
 type walkItem struct {

@@ -14,6 +14,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // DefaultBranch is the branch a new repository starts on and the branch a
@@ -60,6 +61,7 @@ type Repo struct {
 	treeCache     map[plumbing.Hash][]tEntry
 	treeCacheSize int
 	tagCache      map[plumbing.Hash]TagInfo
+	commitCache   map[plumbing.Hash]*object.Commit // commits named by a full id
 
 	// notifyFn is told what the repository did on its own (SetNotify).
 	notifyFn func(msg string)
