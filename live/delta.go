@@ -34,13 +34,37 @@ import (
 // is replayed by the next round, which is harmless: changes apply
 // idempotently.
 //
-// Kinds not read through delta, with why (strict reading of the docs):
-// applications (application delta documents $select of properties only,
-// not owners), service principals (appRoleAssignedTo and
-// oauth2PermissionGrants are not tracked by servicePrincipal delta) and
-// administrative units (Graph documents no members@delta for
-// administrativeUnit delta, and scopedRoleMembers are not tracked) keep
-// their full read; the other kinds are small.
+// applications, service principals and administrative units are read
+// through their delta functions too (GET /applications/delta,
+// /servicePrincipals/delta, /directory/administrativeUnits/delta, no
+// $select: every property, as the list without $select), but those track
+// properties only. What Graph documents (graphsim/doc.go "Delta rounds"):
+//   - application delta and servicePrincipal delta (learn:/graph/api/
+//     application-delta, serviceprincipal-delta): $select of properties, id
+//     always returned, $filter by id only; @removed changed/deleted as for
+//     every directory object. The delta overview (learn:/graph/
+//     delta-query-overview) documents relationships as rel@delta for users
+//     and groups only and says "navigation properties are not supported":
+//     an app's owners, a service principal's owners, appRoleAssignedTo and
+//     oauth2PermissionGrants are not tracked (graphsim refuses them in
+//     $select), so a change to them does not show the parent.
+//   - administrativeUnit delta (learn:/graph/api/administrativeunit-delta):
+//     its example shows members@delta on an initial round; nothing says a
+//     later round reports member changes, nor scopedRoleMembers (strict:
+//     not reported).
+//   - /oauth2PermissionGrants/delta is documented (v1.0), but the grants are
+//     already read for the whole tenant in a few pages (topLevelChild).
+//   - Nothing documented tells which apps or service principals had an
+//     owner or an app role assignment added or removed (audit logs are
+//     neither complete nor immediate, and need AuditLog.Read.All).
+// So for these kinds the round gives the properties and the deletions, and
+// every child relationship (spec.rels are none) is read again in full for
+// every object, each run, as in a full read: owners per app and per
+// service principal, appRoleAssignedTo per service principal, members and
+// scopedRoleMembers per unit (through $batch), the grants from
+// /oauth2PermissionGrants. The daily run saves the kind's list pages only;
+// README "Large tenants" says so (c1 stays above its target for that
+// reason).
 //
 // A later round (ReadOptions.Delta) applies the changes to the previous
 // snapshot's files of the kind: an object listed with @removed is dropped;
@@ -65,6 +89,27 @@ type deltaSpec struct {
 var deltaKinds = map[string]deltaSpec{
 	"groups": {rels: []string{"members", "owners"}, round: true},
 	"users":  {},
+	// Properties only: their children are read in full each run (untracked).
+	"applications":         {round: true},
+	"service-principals":   {round: true},
+	"administrative-units": {round: true},
+}
+
+// untracked is k with only the children spec's round does not track (read
+// in full for every object after the round); nil when there are none.
+func untracked(k *layout.Kind, spec deltaSpec) *layout.Kind {
+	var rest []layout.Child
+	for _, c := range k.Children {
+		if !slices.Contains(spec.rels, c.Name) {
+			rest = append(rest, c)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	kk := *k
+	kk.Children = rest
+	return &kk
 }
 
 // DeltaKinds are the kinds that can resume from a deltaLink (ReadOptions.Delta).
@@ -322,6 +367,8 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 			note = "Graph no longer knows the delta token (410 Gone or expired): read in full"
 		case errors.Is(err, ErrBadDeltaLink), errors.As(err, new(*layout.DecodeError)):
 			note = "the delta state cannot be used (" + err.Error() + "): read in full"
+		case errors.As(err, new(*KindError)):
+			return nil, err // a child read after the round, already described
 		default:
 			return nil, kindError(k, "delta round", err, r.named(k.ReadPermissions))
 		}
@@ -344,6 +391,11 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		for _, ch := range changes {
 			if !ch.removed {
 				res.objs = append(res.objs, apply(k, spec, nil, ch))
+			}
+		}
+		if uk := untracked(k, spec); uk != nil {
+			if err := r.children(ctx, uk, res.objs, requests); err != nil {
+				return nil, err
 			}
 		}
 		if r.track {
@@ -403,20 +455,25 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 		keys = append(keys, lid)
 	}
 	sort.Strings(keys)
+	uk := untracked(k, spec)
 	for _, lid := range keys {
 		f := prev[lid]
 		ch := changed[lid]
-		if ch == nil {
+		if ch == nil && uk == nil {
 			_, key, _ := layout.Locate(f.path)
 			res.carried = append(res.carried, prepared{path: f.path, key: key, data: f.data})
 			continue
 		}
-		if ch.removed {
+		if ch != nil && ch.removed {
 			continue
 		}
 		base, err := layout.Decode(f.data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.path, err)
+		}
+		if ch == nil {
+			// Unchanged properties; its untracked children are read below.
+			ch = &deltaChange{id: lid}
 		}
 		res.objs = append(res.objs, apply(k, spec, base, ch))
 	}
@@ -425,6 +482,14 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			continue
 		}
 		res.objs = append(res.objs, apply(k, spec, nil, ch))
+	}
+	if uk != nil {
+		// Graph's round does not tell which objects' children changed:
+		// every object's are read again (a failure fails the kind, which
+		// is then carried forward whole, as any incomplete kind).
+		if err := r.children(ctx, uk, res.objs, requests); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

@@ -213,3 +213,35 @@ func mustDo(t *testing.T, c *graph.Client, method, path, body string) {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 }
+
+// TestAppsSPsAUsDeltaReadEqualsListRead: applications, service principals
+// and administrative units read through their delta functions (properties)
+// plus their children read in full give the files of the list read, byte
+// for byte, on a tenant whose apps have owners, assignments and grants and
+// whose units have members (the demo profile).
+func TestAppsSPsAUsDeltaReadEqualsListRead(t *testing.T) {
+	_, c := deltaSim(t, graphsim.Sizes{Users: 40, Groups: 8, Apps: 12})
+	var kinds []*layout.Kind
+	for _, name := range []string{"applications", "service-principals", "administrative-units"} {
+		k, _ := layout.Lookup(name)
+		kinds = append(kinds, k)
+	}
+	old, _ := readWith(t, &reader{c: c, progress: NoProgress{}, perParent: true}, kinds)
+	got, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
+	simtest.SameFiles(t, "delta read vs list read", got, old)
+	for _, r := range res {
+		if r.Read != "full" || r.Objects == 0 {
+			t.Errorf("%s: read %q, %d objects", r.Kind, r.Read, r.Objects)
+		}
+	}
+	withChildren := 0
+	for _, data := range old {
+		if bytes.Contains(data, []byte("\nowners:\n  - ")) || bytes.Contains(data, []byte("\nmembers:\n  - ")) ||
+			bytes.Contains(data, []byte("\nappRoleAssignedTo:\n  - ")) {
+			withChildren++
+		}
+	}
+	if withChildren == 0 {
+		t.Fatal("no object has owners, members or assignments: the test does not cover children")
+	}
+}
