@@ -56,12 +56,15 @@ A kind that lost more than 20% of its objects, or
 all of them, stops the export with nothing committed unless --allow-shrink
 is given.
 
-Incremental runs: users and groups are read through Graph's delta queries.
+Incremental runs: users, groups, applications, service principals and
+administrative units are read through Graph's delta queries.
 The deltaLinks are kept in .entrasnap/state.yaml, committed with the
 snapshot (so a run in a fresh CI clone resumes; the file holds only Graph's
 opaque tokens). The next run asks Graph for the changes since and applies
-them to the previous snapshot's users and groups, instead of reading them
-again; the files are the same as a full read's. A kind is read in full when
+them to the previous snapshot's files, instead of reading them again; the
+files are the same as a full read's. Graph's delta does not track app and
+service principal owners, app role assignments, grants or unit members:
+those are read in full every run. A kind is read in full when
 --full is given, when its last full read is --full-every old (default 7d),
 when its state is missing or was incomplete, or when Graph no longer knows
 the token (410, said in progress). The other kinds are read in full every
@@ -144,8 +147,8 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "require-complete", Usage: "fail, committing nothing, when any kind cannot be read completely (default: carry it forward and exit 3)"},
 			&cli.StringFlag{Name: "author", Usage: "commit author as \"Name <email>\" (default: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, or entrasnap)"},
 			&cli.StringFlag{Name: "committer", Usage: "committer as \"Name <email>\" (default: GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL, or the author)"},
-			&cli.BoolFlag{Name: "full", Usage: "read users and groups in full instead of resuming from the delta state in .entrasnap/state.yaml"},
-			&cli.StringFlag{Name: "full-every", Usage: "read users and groups in full when the last full read is this old: 7d, 36h (default 7d; recorded in the state)"},
+			&cli.BoolFlag{Name: "full", Usage: "read every kind in full instead of resuming from the delta state in .entrasnap/state.yaml"},
+			&cli.StringFlag{Name: "full-every", Usage: "read the delta kinds in full when the last full read is this old: 7d, 36h (default 7d; recorded in the state)"},
 			&cli.BoolFlag{Name: "json", Usage: "progress and summary as JSON lines on stdout"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
