@@ -57,14 +57,19 @@ import (
 //   - Nothing documented tells which apps or service principals had an
 //     owner or an app role assignment added or removed (audit logs are
 //     neither complete nor immediate, and need AuditLog.Read.All).
+//   - The application and servicePrincipal lists take $expand=owners, which
+//     returns at most 20 owners per object and no nextLink (known issue
+//     13635): one list of 100 objects a page gives every owner list shorter
+//     than 20 (untrackedChildren, expandRefs).
 // So for these kinds the round gives the properties and the deletions, and
 // every child relationship (spec.rels are none) is read again in full for
-// every object, each run, as in a full read: owners per app and per
-// service principal, appRoleAssignedTo per service principal, members and
-// scopedRoleMembers per unit (through $batch), the grants from
-// /oauth2PermissionGrants. The daily run saves the kind's list pages only;
-// README "Large tenants" says so (c1 stays above its target for that
-// reason).
+// every object, each run: owners of apps and service principals through
+// the list's $expand (per parent for one that shows 20), appRoleAssignedTo
+// per service principal and members and scopedRoleMembers per unit
+// (through $batch; Graph documents no $expand limit for these, so none is
+// relied on), the grants from /oauth2PermissionGrants. README "Large
+// tenants" says what this leaves (c1 stays above its target: the
+// appRoleAssignedTo reads).
 //
 // A later round (ReadOptions.Delta) applies the changes to the previous
 // snapshot's files of the kind: an object listed with @removed is dropped;
@@ -394,7 +399,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 			}
 		}
 		if uk := untracked(k, spec); uk != nil {
-			if err := r.children(ctx, uk, res.objs, requests); err != nil {
+			if err := r.untrackedChildren(ctx, uk, res.objs, requests); err != nil {
 				return nil, err
 			}
 		}
@@ -487,7 +492,7 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 		// Graph's round does not tell which objects' children changed:
 		// every object's are read again (a failure fails the kind, which
 		// is then carried forward whole, as any incomplete kind).
-		if err := r.children(ctx, uk, res.objs, requests); err != nil {
+		if err := r.untrackedChildren(ctx, uk, res.objs, requests); err != nil {
 			return nil, err
 		}
 	}
@@ -498,4 +503,95 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 // (a delta token Graph no longer knows, so the kind is read in full).
 type NoteProgress interface {
 	KindNote(kind, note string)
+}
+
+// expandable are the untracked reference children read with $expand on the
+// kind's list: Graph documents $expand on the application and
+// servicePrincipal lists, returning at most 20 related objects per item
+// with no nextLink (known issue 13635, graphsim/doc.go); a parent that
+// shows 20 may have more and is read on its own.
+var expandable = map[string]bool{"applications/owners": true, "service-principals/owners": true}
+
+// expandLimit is the most related objects Graph's $expand returns.
+const expandLimit = 20
+
+// untrackedChildren reads the children of uk (a kind narrowed to the
+// relationships its delta round does not track) for every object: owners
+// from the list's $expand where that is complete, the rest per parent
+// (children).
+func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
+	var rest []layout.Child
+	kp := uk.KeyProp()
+	for _, ch := range uk.Children {
+		if !expandable[uk.Name+"/"+ch.Name] || !ch.Refs {
+			rest = append(rest, ch)
+			continue
+		}
+		got, err := r.expandRefs(ctx, uk, ch, requests)
+		if err != nil {
+			perms := append(append([]string(nil), uk.ReadPermissions...), ch.ReadPermissions...)
+			return kindError(uk, ch.Name+" of "+uk.Title+" ($expand)", err, r.named(perms))
+		}
+		var left []map[string]any
+		for _, o := range objs {
+			key, _ := o[kp].(string)
+			items, ok := got[strings.ToLower(key)]
+			if !ok || len(items) >= expandLimit {
+				left = append(left, o) // not listed (created since), or maybe more than shown
+				continue
+			}
+			o[ch.Name] = childList(ch, items)
+		}
+		if len(left) > 0 {
+			one := *uk
+			one.Children = []layout.Child{ch}
+			if err := r.children(ctx, &one, left, requests); err != nil {
+				return err
+			}
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	others := *uk
+	others.Children = rest
+	return r.children(ctx, &others, objs, requests)
+}
+
+// expandRefs lists the kind's ids with ch expanded, in pages of 100 (the
+// most Graph serves with $expand), by lower-case key.
+func (r *reader) expandRefs(ctx context.Context, k *layout.Kind, ch layout.Child, requests *atomic.Int64) (map[string][]map[string]any, error) {
+	out := map[string][]map[string]any{}
+	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+"?$select=id&$expand="+ch.Path+"&$top=100", func(items []json.RawMessage) error {
+		requests.Add(1)
+		for _, it := range items {
+			o, err := decodeObject(it)
+			if err != nil {
+				return err
+			}
+			id, _ := o["id"].(string)
+			v, present := o[ch.Name]
+			list, isList := v.([]any)
+			if id == "" || !present || (!isList && v != nil) {
+				return fmt.Errorf("Graph answered an item without id or %s", ch.Name)
+			}
+			refs := make([]map[string]any, 0, len(list))
+			for _, x := range list {
+				m, ok := x.(map[string]any)
+				if !ok {
+					return fmt.Errorf("%s holds a value that is not an object", ch.Name)
+				}
+				refs = append(refs, m)
+			}
+			out[strings.ToLower(id)] = refs
+		}
+		return nil
+	})
+	if err != nil {
+		if graph.AsError(err) == nil && ctx.Err() == nil {
+			requests.Add(1)
+		}
+		return nil, err
+	}
+	return out, nil
 }
