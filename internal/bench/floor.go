@@ -65,11 +65,16 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //     $select=…,members,owners in pages of 999 (1 unit a page; the
 //     relationship comes as members@delta in the same pages; the floor
 //     assumes no group is split across pages);
-//   - application and service principal owners, a service principal's
-//     appRoleAssignedTo, an administrative unit's members and scoped role
-//     members: one request per parent (1 unit with $select). No cheaper
-//     complete pattern is documented: $expand on a list returns at most 20
-//     related objects, and a $batch item costs what the request costs;
+//   - application and service principal owners: the list again with
+//     $select=id&$expand=owners in pages of 100 (base cost, $select −1,
+//     $expand +1). $expand shows at most 20 related objects (known issue
+//     13635); the floor assumes no object has 20 or more owners (one that
+//     does is read on its own);
+//   - a service principal's appRoleAssignedTo, an administrative unit's
+//     members and scoped role members: one request per parent (1 unit
+//     with $select). No cheaper complete pattern is documented (no $expand
+//     limit is documented for them), and a $batch item costs what the
+//     request costs;
 //   - singletons (organization, policies): one request each, 1 unit;
 //   - Conditional Access, authentication methods and role management
 //     reads are outside the directory resource-unit budget (graphsim and
@@ -83,6 +88,11 @@ func ComputeFloor(counts map[string]int) Floor {
 		n := counts[kind]
 		add("GET "+path+"?$select=…&$top=999", n, Pages(n, MaxPage), UnitCost(base, true, false, false), "")
 	}
+	expandOwners := func(path, kind string, base int) {
+		if n := counts[kind]; n > 0 {
+			add("GET "+path+"?$select=id&$expand=owners&$top=100", n, Pages(n, 100), UnitCost(base, true, true, false), "owners: at most 20 shown per object")
+		}
+	}
 	perParent := func(path, kind string) {
 		if n := counts[kind]; n > 0 {
 			add("GET "+path+"?$select=…", n, n, UnitCost(1, true, false, false), "one request per parent")
@@ -92,9 +102,9 @@ func ComputeFloor(counts map[string]int) Floor {
 	n := counts["group"]
 	add("GET /groups/delta?$select=…,members,owners", n, Pages(n, MaxPage), UnitCost(1, true, false, false), "members and owners in the same pages")
 	list("/applications", "application", 2)
-	perParent("/applications/{id}/owners", "application")
+	expandOwners("/applications", "application", 2)
 	list("/servicePrincipals", "servicePrincipal", 1)
-	perParent("/servicePrincipals/{id}/owners", "servicePrincipal")
+	expandOwners("/servicePrincipals", "servicePrincipal", 1)
 	perParent("/servicePrincipals/{id}/appRoleAssignedTo", "servicePrincipal")
 	list("/directory/administrativeUnits", "administrativeUnit", 1)
 	perParent("/directory/administrativeUnits/{id}/members", "administrativeUnit")
