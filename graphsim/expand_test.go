@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -37,6 +38,19 @@ func TestListExpandOwners(t *testing.T) {
 		if m := o.(map[string]any); m["@odata.type"] != "#microsoft.graph.user" || str(m["id"]) == "" {
 			t.Errorf("expanded owner without @odata.type or id: %v", m)
 		}
+	}
+	// A contained collection: a service principal's appRoleAssignedTo.
+	roleID := "88888888-8888-4888-8888-888888888888"
+	sp, _ := tn.Seed("servicePrincipal", map[string]any{"displayName": "Res", "appId": "99999999-9999-4999-8999-999999999999",
+		"appRoles": []any{map[string]any{"id": roleID, "allowedMemberTypes": []any{"User"}, "value": "r", "displayName": "R", "description": "R", "isEnabled": true}}})
+	for _, u := range users[:3] {
+		e.do("POST", "/v1.0/servicePrincipals/"+sp+"/appRoleAssignedTo", `{"principalId":"`+u+`","resourceId":"`+sp+`","appRoleId":"`+roleID+`"}`).must(t, 201)
+	}
+	r = e.do("GET", "/v1.0/servicePrincipals?$expand=appRoleAssignedTo", "").must(t, 200)
+	as := asSlice(dlByID(r.items())[sp]["appRoleAssignedTo"])
+	direct := e.do("GET", "/v1.0/servicePrincipals/"+sp+"/appRoleAssignedTo", "").must(t, 200).items()
+	if len(as) != 3 || len(direct) != 3 || !reflect.DeepEqual(as[0], any(direct[0])) {
+		t.Errorf("expanded appRoleAssignedTo %v, want the 3 items the collection lists %v", as, direct)
 	}
 	for _, q := range []string{"$expand=owners($select=id)", "$expand=nothing", "$expand=owners&$top=101"} {
 		if r := e.do("GET", "/v1.0/applications?"+q, ""); r.status != 400 {

@@ -57,19 +57,19 @@ import (
 //   - Nothing documented tells which apps or service principals had an
 //     owner or an app role assignment added or removed (audit logs are
 //     neither complete nor immediate, and need AuditLog.Read.All).
-//   - The application and servicePrincipal lists take $expand=owners, which
-//     returns at most 20 owners per object and no nextLink (known issue
-//     13635): one list of 100 objects a page gives every owner list shorter
-//     than 20 (untrackedChildren, expandRefs).
+//   - The application and servicePrincipal lists take $expand=owners (and
+//     appRoleAssignedTo), which returns at most 20 related objects per
+//     object and no nextLink (known issue 13635): one list of 100 objects a
+//     page gives every such list shorter than 20 (untrackedChildren,
+//     expandRefs).
 // So for these kinds the round gives the properties and the deletions, and
 // every child relationship (spec.rels are none) is read again in full for
-// every object, each run: owners of apps and service principals through
-// the list's $expand (per parent for one that shows 20), appRoleAssignedTo
-// per service principal and members and scopedRoleMembers per unit
-// (through $batch; Graph documents no $expand limit for these, so none is
-// relied on), the grants from /oauth2PermissionGrants. README "Large
-// tenants" says what this leaves (c1 stays above its target: the
-// appRoleAssignedTo reads).
+// every object, each run: owners of apps and service principals and
+// service principals' appRoleAssignedTo through the lists' $expand (per
+// parent for one that shows 20), members and scopedRoleMembers per unit
+// (through $batch: units are few, and a unit's members may need
+// Member.Read.Hidden), the grants from /oauth2PermissionGrants. README
+// "Large tenants" gives what a daily run costs.
 //
 // A later round (ReadOptions.Delta) applies the changes to the previous
 // snapshot's files of the kind: an object listed with @removed is dropped;
@@ -505,12 +505,14 @@ type NoteProgress interface {
 	KindNote(kind, note string)
 }
 
-// expandable are the untracked reference children read with $expand on the
-// kind's list: Graph documents $expand on the application and
-// servicePrincipal lists, returning at most 20 related objects per item
-// with no nextLink (known issue 13635, graphsim/doc.go); a parent that
-// shows 20 may have more and is read on its own.
-var expandable = map[string]bool{"applications/owners": true, "service-principals/owners": true}
+// expandable are the untracked children read with $expand on the kind's
+// list: Graph documents $expand on the application and servicePrincipal
+// lists; on relationships of directory objects it returns at most 20
+// related objects per item with no nextLink (known issue 13635,
+// graphsim/doc.go): a parent that shows 20 may have more and is read on
+// its own.
+var expandable = map[string]bool{"applications/owners": true, "service-principals/owners": true,
+	"service-principals/appRoleAssignedTo": true}
 
 // expandLimit is the most related objects Graph's $expand returns.
 const expandLimit = 20
@@ -523,7 +525,7 @@ func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []
 	var rest []layout.Child
 	kp := uk.KeyProp()
 	for _, ch := range uk.Children {
-		if !expandable[uk.Name+"/"+ch.Name] || !ch.Refs {
+		if !expandable[uk.Name+"/"+ch.Name] {
 			rest = append(rest, ch)
 			continue
 		}
