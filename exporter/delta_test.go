@@ -365,3 +365,180 @@ func TestStateFileIsCheckedOnRead(t *testing.T) {
 		t.Errorf("files edited since: why %q", why["groups"])
 	}
 }
+
+// TestIncrementalExportAppsSPsAUs: applications, service principals and
+// administrative units resume from the delta state (their properties and
+// deletions through Graph's delta; their owners, app role assignments,
+// grants, members and scoped role members read in full each run, as Graph
+// documents no tracking of them), and after scripted changes (creates,
+// edits, soft deletes, restores, purges, owner/assignment/grant/member
+// churn, a hostile display name) the incremental snapshot is byte-identical
+// to a full export of the same tenant state. An expired token reads the
+// kinds in full, said so.
+func TestIncrementalExportAppsSPsAUs(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 60, Groups: 8, Apps: 10}})
+	c := newClient(t, sim, nil, "")
+	inc := newRepo(t, false)
+	kinds := []string{"applications", "service-principals", "administrative-units"}
+	mustExport(t, c, inc, nil)
+	st, _, err := readState(context.Background(), inc, mustPrevious(t, inc))
+	if err != nil || st == nil {
+		t.Fatalf("state after the first export: %+v, %v", st, err)
+	}
+	for _, k := range kinds {
+		if st.Kinds[k].DeltaLink == "" {
+			t.Errorf("no deltaLink kept for %s: %+v", k, st.Kinds[k])
+		}
+	}
+	ch := &changer{t: t, c: c, sim: sim}
+	compare := func(day string) *Result {
+		t.Helper()
+		// A few units: one deleted is more than the mass-deletion guard lets through.
+		res := mustExport(t, c, inc, func(o *Options) { o.AllowShrink = true })
+		if !res.Complete() {
+			t.Fatalf("%s: incomplete %+v", day, res.Incomplete())
+		}
+		for _, k := range kinds {
+			if r := kindResult(res, k); r.Read != "delta" {
+				t.Errorf("%s: %s read %q (%s), want delta", day, k, r.Read, r.Note)
+			}
+		}
+		full := newRepo(t, true)
+		mustExport(t, c, full, nil)
+		sameTree(t, day, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+		return res
+	}
+	tn := sim.Tenant()
+	var users []string
+	for _, u := range tn.List("user") {
+		if u["userType"] == "Member" {
+			users = append(users, u["id"].(string))
+		}
+	}
+	sort.Strings(users)
+	// A service principal with an app role users can hold, and an existing
+	// assignment and grant to remove or change.
+	var resSP, roleID string
+	for _, sp := range tn.List("servicePrincipal") {
+		for _, r := range asList(sp["appRoles"]) {
+			role, _ := r.(map[string]any)
+			if slicesHas(asList(role["allowedMemberTypes"]), "User") && resSP == "" {
+				resSP, roleID = sp["id"].(string), role["id"].(string)
+			}
+		}
+	}
+	assignments := tn.List("appRoleAssignment")
+	grants := tn.List("oAuth2PermissionGrant")
+	if resSP == "" || len(assignments) == 0 || len(grants) < 2 {
+		t.Fatalf("the tenant has no service principal with a user app role (%q), %d assignments, %d grants", resSP, len(assignments), len(grants))
+	}
+	roles := ch.do("GET", "/v1.0/directoryRoles", nil)
+	roleList := asList(roles["value"])
+	if len(roleList) == 0 {
+		t.Fatal("no activated directory role")
+	}
+	dirRole := roleList[0].(map[string]any)["id"].(string)
+
+	// Day 1: creates (one with a hostile name), edits, churn, soft deletes.
+	hostile := "Evil \x1b[31m\u202eeman\r\nnext\x00\xff\u200f app"
+	app := ch.do("POST", "/v1.0/applications", map[string]any{"displayName": hostile})
+	appID := app["id"].(string)
+	sp := ch.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": app["appId"]})
+	spID := sp["id"].(string)
+	ch.do("POST", "/v1.0/applications/"+appID+"/owners/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + users[0]})
+	ch.do("POST", "/v1.0/servicePrincipals/"+spID+"/owners/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + users[1]})
+	apps := tn.List("application")
+	sort.Slice(apps, func(i, j int) bool { return apps[i]["id"].(string) < apps[j]["id"].(string) })
+	oldApp := ""
+	for _, a := range apps {
+		if a["id"] != appID && oldApp == "" {
+			oldApp = a["id"].(string)
+		}
+	}
+	ch.do("PATCH", "/v1.0/applications/"+oldApp, map[string]any{"notes": "edited by the delta test", "tags": []any{"x", "a"}})
+	ch.do("POST", "/v1.0/applications/"+oldApp+"/owners/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + users[2]})
+	ch.do("POST", "/v1.0/servicePrincipals/"+resSP+"/appRoleAssignedTo", map[string]any{"principalId": users[3], "resourceId": resSP, "appRoleId": roleID})
+	a0 := assignments[0]
+	ch.do("DELETE", "/v1.0/servicePrincipals/"+a0["resourceId"].(string)+"/appRoleAssignedTo/"+a0["id"].(string), nil)
+	ch.do("PATCH", "/v1.0/oauth2PermissionGrants/"+grants[0]["id"].(string), map[string]any{"scope": "User.Read Mail.Read"})
+	ch.do("DELETE", "/v1.0/oauth2PermissionGrants/"+grants[1]["id"].(string), nil)
+	ch.do("POST", "/v1.0/oauth2PermissionGrants", map[string]any{"clientId": spID, "consentType": "AllPrincipals", "resourceId": resSP, "scope": "User.Read"})
+	au := ch.do("POST", "/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Delta unit \u202e", "description": "d"})
+	auID := au["id"].(string)
+	ch.do("POST", "/v1.0/directory/administrativeUnits/"+auID+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + users[4]})
+	ch.do("POST", "/v1.0/directory/administrativeUnits/"+auID+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + users[5]})
+	ch.do("POST", "/v1.0/directory/administrativeUnits/"+auID+"/scopedRoleMembers", map[string]any{"roleId": dirRole, "roleMemberInfo": map[string]any{"id": users[6]}})
+	var delApp, delSP string
+	for _, a := range apps {
+		if id := a["id"].(string); id != appID && id != oldApp {
+			delApp = id
+			break
+		}
+	}
+	for _, s := range tn.List("servicePrincipal") {
+		if id := s["id"].(string); id != spID && id != resSP && s["appOwnerOrganizationId"] != "f8cdef31-a31e-4b4a-93e4-5f571e91255a" {
+			delSP = id
+			break
+		}
+	}
+	ch.do("DELETE", "/v1.0/applications/"+delApp, nil)
+	ch.do("DELETE", "/v1.0/servicePrincipals/"+delSP, nil)
+	day1 := compare("day 1")
+	if day1.Added == 0 || day1.Modified == 0 || day1.Deleted == 0 {
+		t.Errorf("day 1 changed %d/%d/%d files: the changes did not show", day1.Added, day1.Modified, day1.Deleted)
+	}
+	files := tree(t, inc, "HEAD")
+	found := false
+	for p, data := range files {
+		if strings.HasPrefix(p, "applications/") && strings.Contains(p, strings.ToLower(appID)) {
+			found = true
+			if !bytes.Contains(bytes.ToLower(data), []byte(`evil \u001b[31m\u202eeman\r\nnext\u0000`)) {
+				t.Errorf("%s does not hold the hostile name:\n%s", p, data)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no file for the created application %s", appID)
+	}
+
+	// Day 2: restore the app, purge the service principal, churn on the new
+	// objects, the unit deleted and restored, members out and in.
+	ch.do("POST", "/v1.0/directory/deletedItems/"+delApp+"/restore", nil)
+	ch.do("DELETE", "/v1.0/directory/deletedItems/"+delSP, nil)
+	ch.do("DELETE", "/v1.0/applications/"+appID+"/owners/"+users[0]+"/$ref", nil)
+	ch.do("POST", "/v1.0/applications/"+appID+"/owners/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + users[7]})
+	ch.do("PATCH", "/v1.0/servicePrincipals/"+spID, map[string]any{"notes": "sp edited", "tags": []any{"HideApp"}})
+	ch.do("DELETE", "/v1.0/directory/administrativeUnits/"+auID+"/members/"+users[4]+"/$ref", nil)
+	ch.do("POST", "/v1.0/directory/administrativeUnits/"+auID+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + users[8]})
+	ch.do("DELETE", "/v1.0/users/"+users[5], nil) // a member deleted: leaves the unit
+	ch.do("PATCH", "/v1.0/applications/"+oldApp, map[string]any{"notes": nil})
+	compare("day 2")
+	ch.do("DELETE", "/v1.0/directory/administrativeUnits/"+auID, nil)
+	compare("day 3")
+	ch.do("POST", "/v1.0/directory/deletedItems/"+auID+"/restore", nil)
+	compare("day 4")
+
+	// A token Graph no longer knows: read in full, said so.
+	ch.do("PATCH", "/v1.0/applications/"+oldApp, map[string]any{"notes": "later"})
+	sim.Clock().Advance(8 * 24 * time.Hour)
+	gone := mustExport(t, c, inc, nil)
+	for _, k := range kinds {
+		if r := kindResult(gone, k); r.Read != "full" || !strings.Contains(r.Note, "410") {
+			t.Errorf("after expiry: %s read %q, note %q", k, r.Read, r.Note)
+		}
+	}
+	full := newRepo(t, true)
+	mustExport(t, c, full, nil)
+	sameTree(t, "after 410", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
+
+func slicesHas(l []any, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -25,7 +25,8 @@
 // the same tree and an unchanged tenant makes no commit (the head is tagged
 // instead). The repository lock is held for the whole run.
 //
-// Delta state (state.go): users and groups resume from the deltaLinks in
+// Delta state (state.go): users, groups, applications, service principals
+// and administrative units (live.DeltaKinds) resume from the deltaLinks in
 // .entrasnap/state.yaml (committed with the snapshot): live applies the
 // changes since to the kind's files in the previous snapshot. A kind is
 // read in full with Options.Full, when its last full read is

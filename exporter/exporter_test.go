@@ -492,8 +492,9 @@ func TestPermissionDeniedNamesThePermission(t *testing.T) {
 		t.Errorf("reason %q, error %q", inc[0].Reason, ke.Error())
 	}
 	if res.Changed {
-		// Only the manifest may change: the folder is carried.
-		if got := strings.TrimSpace(git(t, r.Path(), "diff", "--name-only", "HEAD~1", "HEAD")); got != layout.ManifestPath {
+		// Only the manifest may change (and the delta state, which drops
+		// the incomplete kind's link): the folder is carried.
+		if got := strings.TrimSpace(git(t, r.Path(), "diff", "--name-only", "HEAD~1", "HEAD")); got != layout.ManifestPath && got != layout.ManifestPath+"\n"+StatePath {
 			t.Errorf("changed %q", got)
 		}
 	}
@@ -668,9 +669,10 @@ func TestDeterminism(t *testing.T) {
 	if rev, _ := exportTree(graphsim.Options{}, reverseOrder); rev != base {
 		t.Errorf("Graph answering in reverse order gives files %s, want %s", rev, base)
 	}
-	// Throttling as Graph does it and 5% of requests failing (500/503/504
-	// or a dropped connection): retries give the same, complete snapshot.
-	faulty, res := exportTree(graphsim.Options{Throttle: "realistic", FaultRate: 0.05}, nil)
+	// Throttling as Graph does it and 15% of requests failing (500/503/504
+	// or a dropped connection; the demo export is a few dozen requests):
+	// retries give the same, complete snapshot.
+	faulty, res := exportTree(graphsim.Options{Throttle: "realistic", FaultRate: 0.15}, nil)
 	if faulty != base {
 		t.Errorf("with throttling and faults the files are %s, want %s", faulty, base)
 	}

@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -51,12 +52,18 @@ func pacedClient(t testing.TB, sim *graphsim.Server, mutate func(*graph.Config))
 // at most 2% of its requests are throttled, and it takes at most 1.2 × the
 // budget bound (resource units ÷ the quota's rate) of simulated time. The
 // tenant has 400 users (Graph's medium quota, 5,000 units per 10 s), which
-// the client learns, starting from the smallest, and 2,600 app registrations:
-// their owners and their service principals' assignments cost one request
-// per parent (groups' members come with the groups delta, a unit a page).
+// the client learns, starting from the smallest, and 4,000 administrative
+// units: their members and scoped role members cost one request per unit
+// (groups' members come with the groups delta, a unit a page; apps' owners
+// and assignments with the lists' $expand).
 func TestRealisticThrottlingExportStaysWithinTheBudget(t *testing.T) {
 	sim := newSim(t, graphsim.Options{Profile: "large", Throttle: "realistic",
-		Sizes: graphsim.Sizes{Users: 400, Groups: 100, MembersPerGroup: 5, Apps: 2600, CAPolicies: 5}})
+		Sizes: graphsim.Sizes{Users: 400, Groups: 100, MembersPerGroup: 5, Apps: 100, CAPolicies: 5}})
+	for i := 0; i < 4000; i++ {
+		if _, err := sim.Tenant().Seed("administrativeUnit", map[string]any{"displayName": fmt.Sprintf("Unit %04d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	c := pacedClient(t, sim, nil)
 	start := sim.Clock().Now()
 	res := mustExport(t, c, newRepo(t, true), nil)

@@ -19,8 +19,8 @@ import (
 
 // Delta state (incremental export).
 //
-// StatePath holds, per kind read with delta (live.DeltaKinds: users and
-// groups), the deltaLink Graph gave at the end of the kind's last read and
+// StatePath holds, per kind read with delta (live.DeltaKinds: users,
+// groups, applications, service principals, administrative units), the deltaLink Graph gave at the end of the kind's last read and
 // the time of its last full read, plus the period of the safety-net full
 // read. It is committed with the snapshot, so a run in a fresh clone (CI)
 // resumes. A deltaLink holds only Graph's opaque tokens: it is stored

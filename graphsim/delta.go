@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/entrasnap/entrasnap/graphsim/csdl"
 )
 
 // Delta queries (graph-semantics.md §2.3).
@@ -80,20 +82,81 @@ type deltaSel struct {
 	rels  []string
 }
 
-func parseDeltaSelect(k *Kind, raw string) deltaSel {
+// deltaRelRules are the relationships the delta functions of applications,
+// service principals and administrative units return, as Graph documents
+// them (graph-semantics.md §2.3, doc.go "Delta rounds"): the delta overview
+// documents relationships as rel@delta annotations for users and groups
+// only, and "navigation properties are not supported"; the v1.0
+// administrativeUnit delta page's example shows members@delta on an
+// initial round without $select. So: application and servicePrincipal
+// delta track no relationship, and a $select naming one of their
+// navigation properties (owners, appRoleAssignedTo,
+// oauth2PermissionGrants, ...) is refused (Graph's answer is undocumented:
+// refusing is the strict reading, a client never takes a silently empty
+// list for the relationship). administrativeUnit delta returns
+// members@delta wherever it shows an object in full (the initial round, a
+// created or restored unit), by default or when members is selected; a
+// later round does not report a member added or removed (undocumented:
+// the strict reading), nor scopedRoleMembers (refused in $select).
+var deltaRelRules = map[string]struct {
+	def, selectable []string
+	later           bool // later rounds report link changes
+}{
+	"application":        {},
+	"servicePrincipal":   {},
+	"administrativeUnit": {def: []string{"members"}, selectable: []string{"members"}},
+}
+
+// deltaLaterLinks tells whether later rounds of k's delta report
+// relationship changes (users and groups: members@delta with @removed).
+func deltaLaterLinks(k *Kind) bool {
+	rule, ok := deltaRelRules[k.Name]
+	return !ok || rule.later
+}
+
+// deltaNavigation tells whether p is a navigation property of k (Graph's CSDL).
+func deltaNavigation(k *Kind, p string) bool {
+	t, ok := csdl.Lookup(strings.TrimPrefix(k.ODataType, "#"))
+	if !ok {
+		return false
+	}
+	_, nav := t.Navigation(p)
+	return nav
+}
+
+func parseDeltaSelect(k *Kind, raw string) (deltaSel, *apiError) {
 	ds := deltaSel{raw: raw}
+	rule, ruled := deltaRelRules[k.Name]
 	if strings.TrimSpace(raw) == "" {
 		if k.Name == "group" {
 			ds.rels = []string{"members"} // group delta tracks members by default
 		}
-		return ds
+		if ruled {
+			ds.rels = append([]string(nil), rule.def...)
+		}
+		return ds, nil
 	}
 	for _, p := range strings.Split(raw, ",") {
 		p = strings.TrimSpace(p)
 		if p == "" {
 			continue
 		}
-		if rel, ok := linkName(k, p); ok {
+		if ruled {
+			name := p
+			if rel, ok := linkName(k, p); ok {
+				name = rel
+			}
+			if contains(rule.selectable, name) {
+				if !contains(ds.rels, name) {
+					ds.rels = append(ds.rels, name)
+				}
+				continue
+			}
+			if _, isLink := linkName(k, p); isLink || deltaNavigation(k, p) {
+				return ds, errf(http.StatusBadRequest, "Request_UnsupportedQuery",
+					"Navigation property '%s' is not supported in a delta query of %s.", p, k.Paths[0])
+			}
+		} else if rel, ok := linkName(k, p); ok {
 			if !contains(ds.rels, rel) {
 				ds.rels = append(ds.rels, rel)
 			}
@@ -106,7 +169,7 @@ func parseDeltaSelect(k *Kind, raw string) deltaSel {
 	if ds.props == nil {
 		ds.props = []string{"id"}
 	}
-	return ds
+	return ds, nil
 }
 
 // tracked lists the properties whose changes a round reports; nil means all.
@@ -212,6 +275,9 @@ func (s *Server) delta(req *request, rt *route) (*response, *apiError) {
 			if aerr != nil {
 				return nil, aerr
 			}
+			if _, aerr := parseDeltaSelect(k, q.Get("$select")); aerr != nil {
+				return nil, aerr
+			}
 			st = deltaState{Tenant: t.id, Kind: k.Name, Since: t.seq, Select: q.Get("$select"), IDs: ids}
 			return s.deltaPage(req, st, nil, false, now), nil
 		}
@@ -234,7 +300,10 @@ func (s *Server) delta(req *request, rt *route) (*response, *apiError) {
 		}
 		st = deltaState{Tenant: t.id, Kind: k.Name, Init: true, Upto: t.seq, Select: q.Get("$select"), IDs: ids}
 	}
-	sel := parseDeltaSelect(k, st.Select)
+	sel, aerr := parseDeltaSelect(k, st.Select)
+	if aerr != nil {
+		return nil, aerr
+	}
 	var filter map[string]bool
 	if len(st.IDs) > 0 {
 		filter = map[string]bool{}
@@ -470,7 +539,7 @@ func (s *Server) deltaEntries(k *Kind, st deltaState, sel deltaSel, filter map[s
 		if c.Seq > st.Upto {
 			break
 		}
-		if len(sel.rels) > 0 && (c.Op == "softDelete" || (c.Op == "upsert" && len(c.Props) == 0)) {
+		if len(sel.rels) > 0 && deltaLaterLinks(k) && (c.Op == "softDelete" || (c.Op == "upsert" && len(c.Props) == 0)) {
 			if kk := kindByName[c.Kind]; kk != nil && kk.Directory {
 				memberEvents[strings.ToLower(c.ID)] = c.Seq
 			}
@@ -494,7 +563,7 @@ func (s *Server) deltaEntries(k *Kind, st deltaState, sel deltaSel, filter map[s
 		case "softDelete", "purge":
 			get(c.ID, c.Seq).removed = true
 		case "link", "unlink":
-			if contains(sel.rels, c.Rel) {
+			if contains(sel.rels, c.Rel) && deltaLaterLinks(k) {
 				get(c.ID, c.Seq).link(c.Rel, c.Target, c.Op)
 			}
 		}

@@ -565,3 +565,103 @@ func TestDeltaRoundPagesKeepEveryChange(t *testing.T) {
 		}
 	}
 }
+
+// TestDeltaAppsAndServicePrincipalsTrackNoRelationships: application and
+// servicePrincipal delta track properties only (delta overview: relationship
+// annotations are documented for users and groups; navigation properties are
+// not supported). A $select naming a navigation property is refused (strict
+// reading), and owner, app-role-assignment and grant changes do not show the
+// parent in a later round; a property change does.
+func TestDeltaAppsAndServicePrincipalsTrackNoRelationships(t *testing.T) {
+	e := newDLEnv(t)
+	tn := e.s.Tenant()
+	u := e.seedUsers("own", 2)
+	appID := "22222222-2222-4222-8222-222222222222"
+	app, _ := tn.Seed("application", map[string]any{"displayName": "App", "appId": appID})
+	sp, _ := tn.Seed("servicePrincipal", map[string]any{"displayName": "App", "appId": appID,
+		"appRoles": []any{map[string]any{"id": "33333333-3333-4333-8333-333333333333", "allowedMemberTypes": []any{"User"},
+			"value": "r", "displayName": "R", "description": "R", "isEnabled": true}}})
+	for _, q := range []string{
+		"/v1.0/applications/delta?$select=displayName,owners",
+		"/v1.0/servicePrincipals/delta?$select=displayName,owners",
+		"/v1.0/servicePrincipals/delta?$select=appRoleAssignedTo",
+		"/v1.0/servicePrincipals/delta?$select=oauth2PermissionGrants",
+		"/v1.0/applications/delta?$deltatoken=latest&$select=owners",
+	} {
+		if r := e.do("GET", q, ""); r.status != 400 || r.errCode() != "Request_UnsupportedQuery" {
+			t.Errorf("GET %s: %d %s, want 400 Request_UnsupportedQuery", q, r.status, r.errCode())
+		}
+	}
+	items, _, appLink := e.dlRound("/v1.0/applications/delta")
+	if _, has := dlByID(items)[app]["owners@delta"]; has {
+		t.Errorf("application delta returned owners@delta: %v", dlByID(items)[app])
+	}
+	_, _, spLink := e.dlRound("/v1.0/servicePrincipals/delta")
+
+	e.do("POST", "/v1.0/applications/"+app+"/owners/$ref", `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/`+u[0]+`"}`).must(t, 204)
+	e.do("POST", "/v1.0/servicePrincipals/"+sp+"/owners/$ref", `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/`+u[0]+`"}`).must(t, 204)
+	e.do("POST", "/v1.0/servicePrincipals/"+sp+"/appRoleAssignedTo",
+		`{"principalId":"`+u[1]+`","resourceId":"`+sp+`","appRoleId":"33333333-3333-4333-8333-333333333333"}`).must(t, 201)
+	e.do("POST", "/v1.0/oauth2PermissionGrants",
+		`{"clientId":"`+sp+`","consentType":"AllPrincipals","resourceId":"`+sp+`","scope":"User.Read"}`).must(t, 201)
+	if items, _, _ := e.dlRound(appLink); len(items) != 0 {
+		t.Errorf("application round after an owner change: %v, want none (owners are not tracked)", items)
+	}
+	if items, _, _ := e.dlRound(spLink); len(items) != 0 {
+		t.Errorf("servicePrincipal round after owner, assignment and grant changes: %v, want none", items)
+	}
+	e.do("PATCH", "/v1.0/servicePrincipals/"+sp, `{"notes":"changed"}`).must(t, 204)
+	items, _, _ = e.dlRound(spLink)
+	if len(items) != 1 || items[0]["id"] != sp || items[0]["notes"] != "changed" {
+		t.Errorf("servicePrincipal round after a property change: %v, want %s with notes", items, sp)
+	}
+	if _, has := items[0]["owners@delta"]; has {
+		t.Errorf("servicePrincipal round returned owners@delta: %v", items[0])
+	}
+}
+
+// TestDeltaAdministrativeUnitMembers: administrativeUnit delta shows
+// members@delta where it shows a unit in full (the v1.0 page's example, an
+// initial round without $select); a later round does not report member
+// changes (undocumented: strict), nor scopedRoleMembers, which $select
+// refuses; a restored unit comes in full with its members.
+func TestDeltaAdministrativeUnitMembers(t *testing.T) {
+	e := newDLEnv(t)
+	tn := e.s.Tenant()
+	u := e.seedUsers("aum", 3)
+	au, _ := tn.Seed("administrativeUnit", map[string]any{"displayName": "Region"})
+	for _, m := range u[:2] {
+		if err := tn.SeedLink("administrativeUnit", au, "members", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := e.do("GET", "/v1.0/directory/administrativeUnits/delta?$select=displayName,scopedRoleMembers", ""); r.status != 400 {
+		t.Errorf("$select=scopedRoleMembers: %d, want 400", r.status)
+	}
+	items, _, link := e.dlRound("/v1.0/directory/administrativeUnits/delta")
+	want := []any{
+		map[string]any{"@odata.type": "#microsoft.graph.user", "id": u[0]},
+		map[string]any{"@odata.type": "#microsoft.graph.user", "id": u[1]},
+	}
+	if got := dlByID(items)[au]["members@delta"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("initial members@delta:\n got %v\nwant %v", got, want)
+	}
+	e.do("POST", "/v1.0/directory/administrativeUnits/"+au+"/members/$ref", `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/`+u[2]+`"}`).must(t, 204)
+	e.do("DELETE", "/v1.0/directory/administrativeUnits/"+au+"/members/"+u[0]+"/$ref", "").must(t, 204)
+	e.do("DELETE", "/v1.0/users/"+u[1], "").must(t, 204)
+	items, _, link = e.dlRound(link)
+	if len(items) != 0 {
+		t.Errorf("round after member changes: %v, want none (not documented as tracked)", items)
+	}
+	e.do("DELETE", "/v1.0/directory/administrativeUnits/"+au, "").must(t, 204)
+	items, _, link = e.dlRound(link)
+	if len(items) != 1 || !reflect.DeepEqual(items[0]["@removed"], map[string]any{"reason": "changed"}) {
+		t.Errorf("round after a soft delete: %v, want %s @removed changed", items, au)
+	}
+	e.do("POST", "/v1.0/directory/deletedItems/"+au+"/restore", "").must(t, 200)
+	items, _, _ = e.dlRound(link)
+	want = []any{map[string]any{"@odata.type": "#microsoft.graph.user", "id": u[2]}}
+	if len(items) != 1 || items[0]["displayName"] != "Region" || !reflect.DeepEqual(items[0]["members@delta"], want) {
+		t.Errorf("round after a restore: %v, want the unit in full with members@delta %v", items, want)
+	}
+}

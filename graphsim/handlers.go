@@ -337,6 +337,10 @@ func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
 		}
 		top = n
 	}
+	expand, aerr := listExpand(q, ls, &top)
+	if aerr != nil {
+		return nil, aerr
+	}
 	t := s.tenant
 	var matched []*record
 	for _, r := range ls.recs {
@@ -390,7 +394,11 @@ func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
 			items = append(items, map[string]any{"@odata.id": req.root + "/" + req.version + "/directoryObjects/" + r.key()})
 			continue
 		}
-		items = append(items, s.view(r, sel, ls.withType))
+		item := s.view(r, sel, ls.withType)
+		if expand != "" {
+			item[expand] = s.expandLinks(r, expand)
+		}
+		items = append(items, item)
 	}
 	body := map[string]any{"@odata.context": s.metadata(req, ls.context), "value": items}
 	if adv && q.Get("$skiptoken") == "" {

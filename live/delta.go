@@ -34,13 +34,42 @@ import (
 // is replayed by the next round, which is harmless: changes apply
 // idempotently.
 //
-// Kinds not read through delta, with why (strict reading of the docs):
-// applications (application delta documents $select of properties only,
-// not owners), service principals (appRoleAssignedTo and
-// oauth2PermissionGrants are not tracked by servicePrincipal delta) and
-// administrative units (Graph documents no members@delta for
-// administrativeUnit delta, and scopedRoleMembers are not tracked) keep
-// their full read; the other kinds are small.
+// applications, service principals and administrative units are read
+// through their delta functions too (GET /applications/delta,
+// /servicePrincipals/delta, /directory/administrativeUnits/delta, no
+// $select: every property, as the list without $select), but those track
+// properties only. What Graph documents (graphsim/doc.go "Delta rounds"):
+//   - application delta and servicePrincipal delta (learn:/graph/api/
+//     application-delta, serviceprincipal-delta): $select of properties, id
+//     always returned, $filter by id only; @removed changed/deleted as for
+//     every directory object. The delta overview (learn:/graph/
+//     delta-query-overview) documents relationships as rel@delta for users
+//     and groups only and says "navigation properties are not supported":
+//     an app's owners, a service principal's owners, appRoleAssignedTo and
+//     oauth2PermissionGrants are not tracked (graphsim refuses them in
+//     $select), so a change to them does not show the parent.
+//   - administrativeUnit delta (learn:/graph/api/administrativeunit-delta):
+//     its example shows members@delta on an initial round; nothing says a
+//     later round reports member changes, nor scopedRoleMembers (strict:
+//     not reported).
+//   - /oauth2PermissionGrants/delta is documented (v1.0), but the grants are
+//     already read for the whole tenant in a few pages (topLevelChild).
+//   - Nothing documented tells which apps or service principals had an
+//     owner or an app role assignment added or removed (audit logs are
+//     neither complete nor immediate, and need AuditLog.Read.All).
+//   - The application and servicePrincipal lists take $expand=owners (and
+//     appRoleAssignedTo), which returns at most 20 related objects per
+//     object and no nextLink (known issue 13635): one list of 100 objects a
+//     page gives every such list shorter than 20 (untrackedChildren,
+//     expandRefs).
+// So for these kinds the round gives the properties and the deletions, and
+// every child relationship (spec.rels are none) is read again in full for
+// every object, each run: owners of apps and service principals and
+// service principals' appRoleAssignedTo through the lists' $expand (per
+// parent for one that shows 20), members and scopedRoleMembers per unit
+// (through $batch: units are few, and a unit's members may need
+// Member.Read.Hidden), the grants from /oauth2PermissionGrants. README
+// "Large tenants" gives what a daily run costs.
 //
 // A later round (ReadOptions.Delta) applies the changes to the previous
 // snapshot's files of the kind: an object listed with @removed is dropped;
@@ -65,6 +94,27 @@ type deltaSpec struct {
 var deltaKinds = map[string]deltaSpec{
 	"groups": {rels: []string{"members", "owners"}, round: true},
 	"users":  {},
+	// Properties only: their children are read in full each run (untracked).
+	"applications":         {round: true},
+	"service-principals":   {round: true},
+	"administrative-units": {round: true},
+}
+
+// untracked is k with only the children spec's round does not track (read
+// in full for every object after the round); nil when there are none.
+func untracked(k *layout.Kind, spec deltaSpec) *layout.Kind {
+	var rest []layout.Child
+	for _, c := range k.Children {
+		if !slices.Contains(spec.rels, c.Name) {
+			rest = append(rest, c)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	kk := *k
+	kk.Children = rest
+	return &kk
 }
 
 // DeltaKinds are the kinds that can resume from a deltaLink (ReadOptions.Delta).
@@ -322,6 +372,8 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 			note = "Graph no longer knows the delta token (410 Gone or expired): read in full"
 		case errors.Is(err, ErrBadDeltaLink), errors.As(err, new(*layout.DecodeError)):
 			note = "the delta state cannot be used (" + err.Error() + "): read in full"
+		case errors.As(err, new(*KindError)):
+			return nil, err // a child read after the round, already described
 		default:
 			return nil, kindError(k, "delta round", err, r.named(k.ReadPermissions))
 		}
@@ -344,6 +396,11 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		for _, ch := range changes {
 			if !ch.removed {
 				res.objs = append(res.objs, apply(k, spec, nil, ch))
+			}
+		}
+		if uk := untracked(k, spec); uk != nil {
+			if err := r.untrackedChildren(ctx, uk, res.objs, requests); err != nil {
+				return nil, err
 			}
 		}
 		if r.track {
@@ -403,20 +460,25 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 		keys = append(keys, lid)
 	}
 	sort.Strings(keys)
+	uk := untracked(k, spec)
 	for _, lid := range keys {
 		f := prev[lid]
 		ch := changed[lid]
-		if ch == nil {
+		if ch == nil && uk == nil {
 			_, key, _ := layout.Locate(f.path)
 			res.carried = append(res.carried, prepared{path: f.path, key: key, data: f.data})
 			continue
 		}
-		if ch.removed {
+		if ch != nil && ch.removed {
 			continue
 		}
 		base, err := layout.Decode(f.data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.path, err)
+		}
+		if ch == nil {
+			// Unchanged properties; its untracked children are read below.
+			ch = &deltaChange{id: lid}
 		}
 		res.objs = append(res.objs, apply(k, spec, base, ch))
 	}
@@ -426,6 +488,14 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 		}
 		res.objs = append(res.objs, apply(k, spec, nil, ch))
 	}
+	if uk != nil {
+		// Graph's round does not tell which objects' children changed:
+		// every object's are read again (a failure fails the kind, which
+		// is then carried forward whole, as any incomplete kind).
+		if err := r.untrackedChildren(ctx, uk, res.objs, requests); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -433,4 +503,97 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 // (a delta token Graph no longer knows, so the kind is read in full).
 type NoteProgress interface {
 	KindNote(kind, note string)
+}
+
+// expandable are the untracked children read with $expand on the kind's
+// list: Graph documents $expand on the application and servicePrincipal
+// lists; on relationships of directory objects it returns at most 20
+// related objects per item with no nextLink (known issue 13635,
+// graphsim/doc.go): a parent that shows 20 may have more and is read on
+// its own.
+var expandable = map[string]bool{"applications/owners": true, "service-principals/owners": true,
+	"service-principals/appRoleAssignedTo": true}
+
+// expandLimit is the most related objects Graph's $expand returns.
+const expandLimit = 20
+
+// untrackedChildren reads the children of uk (a kind narrowed to the
+// relationships its delta round does not track) for every object: owners
+// from the list's $expand where that is complete, the rest per parent
+// (children).
+func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
+	var rest []layout.Child
+	kp := uk.KeyProp()
+	for _, ch := range uk.Children {
+		if !expandable[uk.Name+"/"+ch.Name] {
+			rest = append(rest, ch)
+			continue
+		}
+		got, err := r.expandRefs(ctx, uk, ch, requests)
+		if err != nil {
+			perms := append(append([]string(nil), uk.ReadPermissions...), ch.ReadPermissions...)
+			return kindError(uk, ch.Name+" of "+uk.Title+" ($expand)", err, r.named(perms))
+		}
+		var left []map[string]any
+		for _, o := range objs {
+			key, _ := o[kp].(string)
+			items, ok := got[strings.ToLower(key)]
+			if !ok || len(items) >= expandLimit {
+				left = append(left, o) // not listed (created since), or maybe more than shown
+				continue
+			}
+			o[ch.Name] = childList(ch, items)
+		}
+		if len(left) > 0 {
+			one := *uk
+			one.Children = []layout.Child{ch}
+			if err := r.children(ctx, &one, left, requests); err != nil {
+				return err
+			}
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	others := *uk
+	others.Children = rest
+	return r.children(ctx, &others, objs, requests)
+}
+
+// expandRefs lists the kind's ids with ch expanded, in pages of 100 (the
+// most Graph serves with $expand), by lower-case key.
+func (r *reader) expandRefs(ctx context.Context, k *layout.Kind, ch layout.Child, requests *atomic.Int64) (map[string][]map[string]any, error) {
+	out := map[string][]map[string]any{}
+	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+"?$select=id&$expand="+ch.Path+"&$top=100", func(items []json.RawMessage) error {
+		requests.Add(1)
+		for _, it := range items {
+			o, err := decodeObject(it)
+			if err != nil {
+				return err
+			}
+			id, _ := o["id"].(string)
+			v, present := o[ch.Name]
+			list, isList := v.([]any)
+			if id == "" || !present || (!isList && v != nil) {
+				return fmt.Errorf("Graph answered an item without id or %s", ch.Name)
+			}
+			refs := make([]map[string]any, 0, len(list))
+			for _, x := range list {
+				m, ok := x.(map[string]any)
+				if !ok {
+					return fmt.Errorf("%s holds a value that is not an object", ch.Name)
+				}
+				refs = append(refs, m)
+			}
+			out[strings.ToLower(id)] = refs
+		}
+		return nil
+	})
+	if err != nil {
+		if graph.AsError(err) == nil && ctx.Err() == nil {
+			requests.Add(1)
+		}
+		return nil, err
+	}
+	return out, nil
 }

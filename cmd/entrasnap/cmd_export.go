@@ -50,8 +50,8 @@ func exportCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "require-complete", Usage: "fail, committing nothing, when any kind cannot be read completely (default: carry it forward and exit 3)"},
 			&cli.StringFlag{Name: "author", Usage: "commit author as \"Name <email>\" (default: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, or entrasnap)"},
 			&cli.StringFlag{Name: "committer", Usage: "committer as \"Name <email>\" (default: GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL, or the author)"},
-			&cli.BoolFlag{Name: "full", Usage: "read users and groups in full instead of resuming from the delta state in .entrasnap/state.yaml"},
-			&cli.StringFlag{Name: "full-every", Usage: "read users and groups in full when the last full read is this old: 7d, 36h (default 7d; recorded in the state)"},
+			&cli.BoolFlag{Name: "full", Usage: "read every kind in full instead of resuming from the delta state in .entrasnap/state.yaml"},
+			&cli.StringFlag{Name: "full-every", Usage: "read the delta kinds in full when the last full read is this old: 7d, 36h (default 7d; recorded in the state)"},
 			&cli.BoolFlag{Name: "json", Usage: "progress and summary as JSON lines on stdout"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {

@@ -66,10 +66,13 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //     relationship comes as members@delta in the same pages; the floor
 //     assumes no group is split across pages);
 //   - application and service principal owners, a service principal's
-//     appRoleAssignedTo, an administrative unit's members and scoped role
-//     members: one request per parent (1 unit with $select). No cheaper
-//     complete pattern is documented: $expand on a list returns at most 20
-//     related objects, and a $batch item costs what the request costs;
+//     appRoleAssignedTo: the list again with $select=id&$expand=… in pages
+//     of 100 (base cost, $select −1, $expand +1). $expand shows at most 20
+//     related objects (known issue 13635); the floor assumes no object has
+//     20 or more (one that does is read on its own);
+//   - an administrative unit's members and scoped role members: one
+//     request per parent (1 unit with $select), as entrasnap reads them
+//     (units are few), and a $batch item costs what the request costs;
 //   - singletons (organization, policies): one request each, 1 unit;
 //   - Conditional Access, authentication methods and role management
 //     reads are outside the directory resource-unit budget (graphsim and
@@ -83,6 +86,11 @@ func ComputeFloor(counts map[string]int) Floor {
 		n := counts[kind]
 		add("GET "+path+"?$select=…&$top=999", n, Pages(n, MaxPage), UnitCost(base, true, false, false), "")
 	}
+	expand := func(path, kind, rel string, base int) {
+		if n := counts[kind]; n > 0 {
+			add("GET "+path+"?$select=id&$expand="+rel+"&$top=100", n, Pages(n, 100), UnitCost(base, true, true, false), rel+": at most 20 shown per object")
+		}
+	}
 	perParent := func(path, kind string) {
 		if n := counts[kind]; n > 0 {
 			add("GET "+path+"?$select=…", n, n, UnitCost(1, true, false, false), "one request per parent")
@@ -92,10 +100,10 @@ func ComputeFloor(counts map[string]int) Floor {
 	n := counts["group"]
 	add("GET /groups/delta?$select=…,members,owners", n, Pages(n, MaxPage), UnitCost(1, true, false, false), "members and owners in the same pages")
 	list("/applications", "application", 2)
-	perParent("/applications/{id}/owners", "application")
+	expand("/applications", "application", "owners", 2)
 	list("/servicePrincipals", "servicePrincipal", 1)
-	perParent("/servicePrincipals/{id}/owners", "servicePrincipal")
-	perParent("/servicePrincipals/{id}/appRoleAssignedTo", "servicePrincipal")
+	expand("/servicePrincipals", "servicePrincipal", "owners", 1)
+	expand("/servicePrincipals", "servicePrincipal", "appRoleAssignedTo", 1)
 	list("/directory/administrativeUnits", "administrativeUnit", 1)
 	perParent("/directory/administrativeUnits/{id}/members", "administrativeUnit")
 	perParent("/directory/administrativeUnits/{id}/scopedRoleMembers", "administrativeUnit")

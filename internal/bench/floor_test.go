@@ -33,19 +33,21 @@ func TestComputeFloor(t *testing.T) {
 	// The large profile's shape: 100,000 users, 20,000 groups, 2,000 apps.
 	f := ComputeFloor(map[string]int{"user": 100000, "group": 20000, "application": 2000, "servicePrincipal": 2004,
 		"domain": 1, "directoryRole": 1})
-	// users 101 pages; groups by delta 21 pages; applications 3 pages + 2,000
-	// owner reads; service principals 3 pages + 2,004 owner reads + 2,004
-	// appRoleAssignedTo reads; administrative units, domains, directory
-	// roles, token lifetime and claims mapping policies, group settings and
-	// cross-tenant partners one page each (7); token issuance, home realm
-	// discovery, activity-based timeout, permission grant and app
-	// management policies one page each (5; a permission grant
-	// policy's two condition set reads are per policy, none here); nine
-	// singletons (with the admin consent request, default app management,
-	// authentication flows and device registration policies).
-	want := 101 + 21 + 3 + 2000 + 3 + 2004 + 2004 + 7 + 5 + 9
-	if f.Units != want || f.Requests != want {
-		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, want, f.Lines)
+	// users 101 pages; groups by delta 21 pages; applications 3 pages + 20
+	// pages of 100 with $expand=owners (2 units each); service principals 3
+	// pages + 21 pages with $expand=owners + 21 with $expand=appRoleAssignedTo;
+	// administrative units, domains, directory roles, token lifetime and
+	// claims mapping policies, group settings and cross-tenant partners one
+	// page each (7); token issuance, home realm discovery, activity-based
+	// timeout, permission grant and app management policies one page each
+	// (5; a permission grant policy's two condition set reads are per
+	// policy, none here); nine singletons (with the admin consent request,
+	// default app management, authentication flows and device registration
+	// policies).
+	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9
+	wantReqs := want - 20
+	if f.Units != want || f.Requests != wantReqs {
+		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, wantReqs, f.Lines)
 	}
 	if f.Lines[0].Units < f.Lines[len(f.Lines)-1].Units {
 		t.Errorf("lines not sorted by units: %+v", f.Lines)
