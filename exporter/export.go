@@ -280,9 +280,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// Files, carried paths and the manifest. The object files are in the
 	// stage; only those of the kinds read completely (lv.Paths) are kept.
 	files := lv.Files
-	blobs := make(map[string]plumbing.Hash, len(lv.Paths))
+	blobs := make(map[string]plumbing.Hash, len(lv.Paths)+len(lv.Kept))
 	for _, p := range lv.Paths {
 		blobs[p] = sunk[p]
+	}
+	for _, p := range lv.Kept {
+		blobs[p] = prev.blobs[p] // a delta read's unchanged files
 	}
 	sunk = nil
 	read := map[string]bool{}

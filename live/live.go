@@ -49,7 +49,11 @@ type Live struct {
 	Files    map[string][]byte `json:"-"`
 	// Paths lists the files given to ReadOptions.Sink for the kinds read
 	// completely (nil without a sink), sorted.
-	Paths    []string     `json:"-"`
+	Paths []string `json:"-"`
+	// Kept lists the previous snapshot's files that a delta read kept as
+	// they are without reading them (DeltaFrom.Read, with a sink), sorted:
+	// the caller has their content.
+	Kept     []string     `json:"-"`
 	Kinds    []KindResult `json:"kinds"`
 	Warnings []Warning    `json:"warnings,omitempty"`
 	// DeltaLinks are the links to resume from next time, by kind, relative
@@ -125,6 +129,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 		}
 	}
 	live.Paths = b.sunk
+	live.Kept = b.kept
 	live.Warnings = b.warnings
 	return live, nil
 }
@@ -260,7 +265,7 @@ func preflight(ctx context.Context, c *graph.Client) (string, error) {
 func results(reads []*kindRead) (*builder, []KindResult, error) {
 	b := newBuilder()
 	out := make([]KindResult, 0, len(reads))
-	defer func() { sort.Strings(b.sunk) }()
+	defer func() { sort.Strings(b.sunk); sort.Strings(b.kept) }()
 	for _, kr := range reads {
 		k := kr.kind
 		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note}
