@@ -32,12 +32,15 @@ type ReadOptions struct {
 	// DeltaKinds read completely, to resume from next time.
 	TrackDelta bool
 	// Sink, when set, receives each object's file (repository path and
-	// canonical bytes, exactly as Files would hold it) as soon as its kind
-	// is read, from several goroutines at once, and Read keeps only its
-	// path: Live.Files then holds no object files. Files of a kind that
-	// turns out incomplete, or of a read that fails, may have been given to
-	// Sink already: the caller commits only what Read returns as complete.
-	// An error from Sink stops Read with that error.
+	// canonical bytes, exactly as Files would hold it) as soon as it is
+	// made: a collection's page at a time (a delta round's objects when the
+	// round ends), from several goroutines at once; Read keeps only its
+	// path: Live.Files then holds no object files. An object Graph repeats
+	// across pages is given again (the later bytes count; the path may
+	// differ if its name changed, and only Live.Paths counts). Files of a
+	// kind that turns out incomplete, or of a read that fails, may have
+	// been given to Sink already: the caller commits only what Read returns
+	// as complete. An error from Sink stops Read with that error.
 	Sink func(path string, data []byte) error
 }
 
