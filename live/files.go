@@ -178,7 +178,7 @@ func (w *writer) run(jobs []job) {
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), 8)
-	if len(jobs) < 256 || workers < 2 {
+	if len(jobs) < 64 || workers < 2 {
 		w.wg.Add(1)
 		go work(jobs)
 		return
