@@ -169,12 +169,13 @@ type deltaChange struct {
 	id      string
 	removed bool
 	props   []byte // a JSON object; nil when none
-	rels    map[string]*relChange
+	rels    []*relChange // one per relationship read, in the order first seen
 }
 
 // relChange is a relationship's changes in the order read: ids added or
 // removed (@removed).
 type relChange struct {
+	name   string
 	tab    *refTable
 	events []ref
 }
@@ -357,14 +358,12 @@ func (ch *deltaChange) relate(tab *refTable, rel string, v any) error {
 	if !ok {
 		return fmt.Errorf("%s@delta is not an array", rel)
 	}
-	if ch.rels == nil {
-		ch.rels = map[string]*relChange{}
-	}
-	rc := ch.rels[rel]
+	rc := ch.rel(rel)
 	if rc == nil {
-		rc = &relChange{tab: tab}
-		ch.rels[rel] = rc
+		rc = &relChange{name: rel, tab: tab}
+		ch.rels = append(ch.rels, rc)
 	}
+	rc.events = slices.Grow(rc.events, len(refs))
 	for _, x := range refs {
 		m, ok := x.(map[string]any)
 		if !ok {
@@ -377,6 +376,16 @@ func (ch *deltaChange) relate(tab *refTable, rel string, v any) error {
 		_, gone := m["@removed"]
 		typ, hasType := m["@odata.type"]
 		rc.events = append(rc.events, tab.put(id, typ, hasType, gone))
+	}
+	return nil
+}
+
+// rel is the changes of the relationship named rel, nil when none.
+func (ch *deltaChange) rel(rel string) *relChange {
+	for _, rc := range ch.rels {
+		if rc.name == rel {
+			return rc
+		}
 	}
 	return nil
 }
@@ -423,7 +432,7 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 		var items []map[string]any
 		var add map[string]map[string]any
 		var remove map[string]bool
-		if rc := ch.rels[rel]; rc != nil {
+		if rc := ch.rel(rel); rc != nil {
 			add, remove = rc.replay()
 		}
 		prev, _ := base[rel].([]any)
