@@ -168,7 +168,7 @@ type deltaRead struct {
 type deltaChange struct {
 	id      string
 	removed bool
-	props   []byte // a JSON object; nil when none
+	props   []byte       // a JSON object; nil when none
 	rels    []*relChange // one per relationship read, in the order first seen
 }
 
