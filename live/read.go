@@ -20,12 +20,14 @@ import (
 type kindRead struct {
 	kind *layout.Kind
 	// objects are the objects as Graph sent them (json.Number for numbers),
-	// children attached under Child.Name, sorted by key. Nil when err is
-	// set, and once files are prepared.
+	// children attached under Child.Name, sorted by key, of a kind read
+	// whole (not streams: singletons, embedded kinds, role assignments).
+	// Nil when err is set, and once files are prepared.
 	objects []map[string]any
 	// count is the number of objects read.
 	count int
-	// files are the prepared files (prepare).
+	// files are the kind's files (prepare, or readStreamed's writer),
+	// sorted by path.
 	files []prepared
 	// organizationID is the id of the organization object, when read.
 	organizationID string
