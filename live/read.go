@@ -27,7 +27,7 @@ type kindRead struct {
 	// count is the number of objects read.
 	count int
 	// files are the kind's files (prepare, or readStreamed's writer),
-	// sorted by path.
+	// sorted by path, then the carried ones (carry).
 	files []prepared
 	// organizationID is the id of the organization object, when read.
 	organizationID string
