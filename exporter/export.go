@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -286,10 +287,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// Files, carried paths and the manifest. The object files are in the
 	// stage; only those of the kinds read completely (lv.Paths) are kept.
+	// (sunk becomes blobs in place: a second map of every path would
+	// double what the largest tenants hold here.)
 	files := lv.Files
-	blobs := make(map[string]plumbing.Hash, len(lv.Paths))
-	for _, p := range lv.Paths {
-		blobs[p] = sunk[p]
+	blobs := sunk
+	for p := range blobs {
+		if _, ok := slices.BinarySearch(lv.Paths, p); !ok {
+			delete(blobs, p)
+		}
+	}
+	for _, p := range lv.Kept {
+		blobs[p] = prev.blobs[p] // a delta read's unchanged files
 	}
 	sunk = nil
 	read := map[string]bool{}

@@ -193,11 +193,18 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		case now.Sub(ks.LastFull) >= every:
 			why[k.Name] = "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
 		default:
-			files, err := o.Repo.ReadAll(ctx, prev.rev, k.Root())
-			if err != nil {
-				return nil, nil, fmt.Errorf("reading the previous %s files: %w", k.Name, err)
+			// Only the files of the objects the round changes are read;
+			// the others keep their blob ids (Live.Kept).
+			var paths []string
+			for p := range prev.blobs {
+				if underAny(p, []string{k.Root()}) {
+					paths = append(paths, p)
+				}
 			}
-			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Files: files}
+			sort.Strings(paths)
+			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Paths: paths, Read: func(p string) ([]byte, error) {
+				return o.Repo.ReadFile(ctx, prev.rev, p)
+			}}
 		}
 	}
 	return from, why, nil

@@ -132,8 +132,13 @@ type DeltaFrom struct {
 	// Link is the deltaLink the previous run kept, relative to the Graph
 	// root ("/v1.0/groups/delta?$deltatoken=...").
 	Link string
-	// Files are the kind's files in the previous snapshot, by path.
+	// Files are the kind's files in the previous snapshot, by path. When
+	// nil, Paths lists them and Read reads one (only the files of objects
+	// the round changed are read; the others are kept as they are, listed
+	// in Live.Kept when there is a sink).
 	Files map[string][]byte
+	Paths []string
+	Read  func(path string) ([]byte, error)
 }
 
 // ErrBadDeltaLink: a stored deltaLink is not one Graph gave for the kind.
@@ -195,27 +200,139 @@ func (r *reader) relative(link string) (string, error) {
 	return "", errors.New("Graph sent a deltaLink outside its own root")
 }
 
-// deltaRead is what a delta-aware read of one kind produced.
+// deltaRead is what a delta-aware read of one kind produced (its objects
+// went to the writer).
 type deltaRead struct {
-	objs    []map[string]any // objects to prepare
-	carried []prepared       // unchanged files of the previous snapshot
-	link    string           // the next deltaLink, relative ("" when none)
-	mode    string           // "delta" or "full"
-	note    string           // why a resume fell back to a full read
+	carried []prepared // unchanged files of the previous snapshot
+	link    string     // the next deltaLink, relative ("" when none)
+	mode    string     // "delta" or "full"
+	note    string     // why a resume fell back to a full read
+	// read reads a previous file that carried holds without its bytes.
+	read func(path string) ([]byte, error)
 }
 
-// deltaChange is one object's merged items in a round.
+// deltaChange is one object's merged items in a round, held in compact
+// form until the round ends (an object may come back on a later page with
+// more of its relationships): its properties as JSON, its relationships as
+// a log of compact references (refs).
 type deltaChange struct {
 	id      string
 	removed bool
-	props   map[string]any
-	rels    map[string]*relChange
+	props   []byte       // a JSON object; nil when none
+	rels    []*relChange // one per relationship read, in the order first seen
 }
 
-// relChange is a relationship's changes: ids added (with their refs) or removed.
+// relChange is a relationship's changes in the order read: ids added or
+// removed (@removed).
 type relChange struct {
-	add    map[string]map[string]any // lower-case id → ref
-	remove map[string]bool
+	name   string
+	tab    *refTable
+	events []ref
+}
+
+// ref is one relationship entry of a delta round, 28 bytes instead of a
+// decoded map: a lower-case GUID id as 16 bytes, any other id in the
+// round's table; the @odata.type in the table too.
+type ref struct {
+	g       [16]byte
+	odd     uint32 // 1 + index of the id in refTable.odd; 0: g is the id
+	typ     uint32 // 1 + index of the @odata.type in refTable.types; 0: none
+	removed bool
+}
+
+// refTable holds the ids that are not lower-case GUIDs and the @odata.type
+// values of one round, each once.
+type refTable struct {
+	odd     []string
+	types   []any
+	typeIdx map[string]uint32
+}
+
+func newRefTable() *refTable { return &refTable{typeIdx: map[string]uint32{}} }
+
+// put makes the ref of id (with its @odata.type, when present).
+func (t *refTable) put(id string, typ any, hasType, removed bool) ref {
+	r := ref{removed: removed}
+	if g, ok := parseLowerGUID(id); ok {
+		r.g = g
+	} else {
+		t.odd = append(t.odd, id)
+		r.odd = uint32(len(t.odd))
+	}
+	if hasType {
+		if s, ok := typ.(string); ok {
+			if i, ok := t.typeIdx[s]; ok {
+				r.typ = i
+			} else {
+				t.types = append(t.types, s)
+				r.typ = uint32(len(t.types))
+				t.typeIdx[s] = r.typ
+			}
+		} else {
+			t.types = append(t.types, typ)
+			r.typ = uint32(len(t.types))
+		}
+	}
+	return r
+}
+
+// id is r's id as Graph sent it.
+func (t *refTable) id(r ref) string {
+	if r.odd != 0 {
+		return t.odd[r.odd-1]
+	}
+	const hexd = "0123456789abcdef"
+	var b [36]byte
+	j := 0
+	for i, x := range r.g {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = hexd[x>>4], hexd[x&15]
+		j += 2
+	}
+	return string(b[:])
+}
+
+// object is r as stored: {id, @odata.type}.
+func (t *refTable) object(r ref) map[string]any {
+	m := map[string]any{"id": t.id(r)}
+	if r.typ != 0 {
+		m["@odata.type"] = t.types[r.typ-1]
+	}
+	return m
+}
+
+// parseLowerGUID parses a GUID written in lower case (as Graph writes
+// ids); any other form is kept as a string, exactly.
+func parseLowerGUID(s string) (g [16]byte, ok bool) {
+	if !layout.IsGUID(s) {
+		return g, false
+	}
+	j := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '-' {
+			continue
+		}
+		var v byte
+		switch {
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		default:
+			return g, false
+		}
+		if j%2 == 0 {
+			g[j/2] = v << 4
+		} else {
+			g[j/2] |= v
+		}
+		j++
+	}
+	return g, true
 }
 
 // deltaRound runs one round from link and merges the items per object, in
@@ -223,6 +340,7 @@ type relChange struct {
 func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, requests *atomic.Int64) ([]*deltaChange, string, error) {
 	byID := map[string]*deltaChange{}
 	var order []*deltaChange
+	tab := newRefTable()
 	next, err := r.c.Delta(ctx, link, func(items []json.RawMessage) error {
 		requests.Add(1)
 		for _, it := range items {
@@ -246,21 +364,27 @@ func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, re
 				continue
 			}
 			ch.removed = false
-			if ch.props == nil {
-				ch.props = map[string]any{}
+			props := map[string]any{}
+			if ch.props != nil {
+				if props, err = decodeObject(ch.props); err != nil {
+					return err
+				}
 			}
 			for p, v := range o {
 				name, isRel := strings.CutSuffix(p, "@delta")
 				if !isRel {
-					ch.props[p] = v
+					props[p] = v
 					continue
 				}
 				if !slices.Contains(spec.rels, name) {
 					continue
 				}
-				if err := ch.relate(name, v); err != nil {
+				if err := ch.relate(tab, name, v); err != nil {
 					return err
 				}
+			}
+			if ch.props, err = json.Marshal(props); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -279,19 +403,17 @@ func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, re
 }
 
 // relate merges one rel@delta slice.
-func (ch *deltaChange) relate(rel string, v any) error {
+func (ch *deltaChange) relate(tab *refTable, rel string, v any) error {
 	refs, ok := v.([]any)
 	if !ok {
 		return fmt.Errorf("%s@delta is not an array", rel)
 	}
-	if ch.rels == nil {
-		ch.rels = map[string]*relChange{}
-	}
-	rc := ch.rels[rel]
+	rc := ch.rel(rel)
 	if rc == nil {
-		rc = &relChange{add: map[string]map[string]any{}, remove: map[string]bool{}}
-		ch.rels[rel] = rc
+		rc = &relChange{name: rel, tab: tab}
+		ch.rels = append(ch.rels, rc)
 	}
+	rc.events = slices.Grow(rc.events, len(refs))
 	for _, x := range refs {
 		m, ok := x.(map[string]any)
 		if !ok {
@@ -301,26 +423,54 @@ func (ch *deltaChange) relate(rel string, v any) error {
 		if id == "" {
 			return fmt.Errorf("%s@delta holds an entry without id", rel)
 		}
-		lid := strings.ToLower(id)
-		if _, gone := m["@removed"]; gone {
-			delete(rc.add, lid)
-			rc.remove[lid] = true
-			continue
-		}
-		delete(rc.remove, lid)
-		rc.add[lid] = m
+		_, gone := m["@removed"]
+		typ, hasType := m["@odata.type"]
+		rc.events = append(rc.events, tab.put(id, typ, hasType, gone))
 	}
 	return nil
 }
 
+// rel is the changes of the relationship named rel, nil when none.
+func (ch *deltaChange) rel(rel string) *relChange {
+	for _, rc := range ch.rels {
+		if rc.name == rel {
+			return rc
+		}
+	}
+	return nil
+}
+
+// replay is the relationship's changes: refs added (by lower-case id) and
+// ids removed, the last event of an id counting.
+func (rc *relChange) replay() (add map[string]map[string]any, remove map[string]bool) {
+	add, remove = map[string]map[string]any{}, map[string]bool{}
+	for _, e := range rc.events {
+		lid := strings.ToLower(rc.tab.id(e))
+		if e.removed {
+			delete(add, lid)
+			remove[lid] = true
+			continue
+		}
+		delete(remove, lid)
+		add[lid] = rc.tab.object(e)
+	}
+	return add, remove
+}
+
 // apply is the object after ch, from its previous state base (nil when new).
-func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange) map[string]any {
+func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange) (map[string]any, error) {
 	obj := map[string]any{}
 	for p, v := range base {
 		obj[p] = v
 	}
-	for p, v := range ch.props {
-		obj[p] = v
+	if ch.props != nil {
+		props, err := decodeObject(ch.props)
+		if err != nil {
+			return nil, err
+		}
+		for p, v := range props {
+			obj[p] = v
+		}
 	}
 	for _, rel := range spec.rels {
 		var child layout.Child
@@ -330,7 +480,11 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 			}
 		}
 		var items []map[string]any
-		rc := ch.rels[rel]
+		var add map[string]map[string]any
+		var remove map[string]bool
+		if rc := ch.rel(rel); rc != nil {
+			add, remove = rc.replay()
+		}
 		prev, _ := base[rel].([]any)
 		for _, x := range prev {
 			m, ok := x.(map[string]any)
@@ -338,32 +492,65 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 				continue
 			}
 			id := fmt.Sprint(m["id"])
-			if rc != nil && (rc.remove[strings.ToLower(id)] || rc.add[strings.ToLower(id)] != nil) {
+			if remove[strings.ToLower(id)] || add[strings.ToLower(id)] != nil {
 				continue // removed, or replaced by the round's ref below
 			}
 			items = append(items, m)
 		}
-		if rc != nil {
-			ids := make([]string, 0, len(rc.add))
-			for lid := range rc.add {
-				ids = append(ids, lid)
-			}
-			sort.Strings(ids)
-			for _, lid := range ids {
-				items = append(items, rc.add[lid])
-			}
+		ids := make([]string, 0, len(add))
+		for lid := range add {
+			ids = append(ids, lid)
+		}
+		sort.Strings(ids)
+		for _, lid := range ids {
+			items = append(items, add[lid])
 		}
 		obj[rel] = childList(child, items)
 	}
-	return obj
+	return obj, nil
+}
+
+// applyBatch is how many objects a delta read hands to the writer at once.
+const applyBatch = 100
+
+// feed gives w the objects of the changes a page (applyBatch) at a time,
+// releasing each change once its object is made; base, when set, is the
+// previous state of a change's object.
+func feed(w *writer, k *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error)) error {
+	batch := make([]map[string]any, 0, applyBatch)
+	for i, ch := range changes {
+		changes[i] = nil
+		var b map[string]any
+		if base != nil {
+			var keep bool
+			var err error
+			if b, keep, err = base(ch); err != nil {
+				return err
+			} else if !keep {
+				continue
+			}
+		}
+		obj, err := apply(k, spec, b, ch)
+		if err != nil {
+			return err
+		}
+		batch = append(batch, obj)
+		if len(batch) == applyBatch {
+			if err := w.add(batch); err != nil {
+				return err
+			}
+			batch = make([]map[string]any, 0, applyBatch)
+		}
+	}
+	return w.add(batch)
 }
 
 // readDelta reads a kind of deltaKinds: resuming from r.delta when given,
 // else in full.
-func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, requests *atomic.Int64) (*deltaRead, error) {
+func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, requests *atomic.Int64, w *writer) (*deltaRead, error) {
 	note := ""
 	if from, ok := r.delta[k.Name]; ok {
-		res, err := r.resume(ctx, k, spec, from, requests)
+		res, err := r.resume(ctx, k, spec, from, requests, w)
 		var rs *graph.ErrResyncRequired
 		switch {
 		case err == nil:
@@ -380,6 +567,9 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		if np, ok := r.progress.(NoteProgress); ok {
 			np.KindNote(k.Name, note)
 		}
+		if err := w.reset(); err != nil {
+			return nil, err
+		}
 	}
 	res := &deltaRead{mode: "full", note: note}
 	if spec.round {
@@ -393,15 +583,14 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 			}
 			return nil, kindError(k, "delta round", err, r.named(perms))
 		}
-		for _, ch := range changes {
-			if !ch.removed {
-				res.objs = append(res.objs, apply(k, spec, nil, ch))
-			}
-		}
+		keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
 		if uk := untracked(k, spec); uk != nil {
-			if err := r.untrackedChildren(ctx, uk, res.objs, requests); err != nil {
-				return nil, err
-			}
+			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests)
+		} else {
+			err = feed(w, k, spec, changes, keep)
+		}
+		if err != nil {
+			return nil, deltaObjectError(k, err)
 		}
 		if r.track {
 			res.link = link
@@ -420,40 +609,60 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 			return nil, kindError(k, "delta token", err, nil)
 		}
 	}
-	objs, err := r.list(ctx, k, requests)
-	if err != nil {
+	if err := r.listInto(ctx, k, requests, w); err != nil {
 		return nil, err
 	}
-	res.objs = objs
 	return res, nil
 }
 
-// resume runs a later round from from.Link and applies it to from.Files.
-func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, from DeltaFrom, requests *atomic.Int64) (*deltaRead, error) {
+// deltaObjectError is the error of a delta round's object that cannot be
+// made: the writer's own errors as they are.
+func deltaObjectError(k *layout.Kind, err error) error {
+	var ke *KindError
+	var se *sinkError
+	if errors.As(err, &ke) || errors.As(err, &se) {
+		return err
+	}
+	return &KindError{Kind: k.Name, What: "delta round", Err: err}
+}
+
+// resume runs a later round from from.Link and applies it to the
+// previous files: only those of the objects the round changed are read;
+// the others are carried as they are.
+func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, from DeltaFrom, requests *atomic.Int64, w *writer) (*deltaRead, error) {
 	if err := CheckDeltaLink(k.Name, from.Link); err != nil {
 		return nil, err
 	}
-	// The previous files by key; every path must be one of the kind's.
-	type file struct {
-		path string
-		data []byte
+	paths := from.Paths
+	read := from.Read
+	if from.Files != nil {
+		paths = make([]string, 0, len(from.Files))
+		for p := range from.Files {
+			paths = append(paths, p)
+		}
+		read = func(p string) ([]byte, error) { return from.Files[p], nil }
 	}
-	prev := make(map[string]file, len(from.Files))
-	for p, data := range from.Files {
+	if read == nil {
+		read = func(p string) ([]byte, error) { return nil, fmt.Errorf("%s: no way to read the previous file", p) }
+	}
+	// The previous files by key; every path must be one of the kind's.
+	type file struct{ path, key string }
+	prev := make(map[string]file, len(paths))
+	for _, p := range paths {
 		fk, key, err := layout.Locate(p)
 		if err != nil || fk != k {
 			return nil, fmt.Errorf("%s: %w (previous file %s is not a %s file)", k.Name, ErrBadDeltaLink, layout.Safe(p), k.Name)
 		}
-		prev[strings.ToLower(key)] = file{p, data}
+		prev[strings.ToLower(key)] = file{p, key}
 	}
 	changes, link, err := r.deltaRound(ctx, from.Link, spec, requests)
 	if err != nil {
 		return nil, err
 	}
-	res := &deltaRead{mode: "delta", link: link}
-	changed := map[string]*deltaChange{}
+	res := &deltaRead{mode: "delta", link: link, read: read}
+	changed := make(map[string]bool, len(changes))
 	for _, ch := range changes {
-		changed[strings.ToLower(ch.id)] = ch
+		changed[strings.ToLower(ch.id)] = true
 	}
 	keys := make([]string, 0, len(prev))
 	for lid := range prev {
@@ -462,41 +671,101 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	sort.Strings(keys)
 	uk := untracked(k, spec)
 	for _, lid := range keys {
-		f := prev[lid]
-		ch := changed[lid]
-		if ch == nil && uk == nil {
-			_, key, _ := layout.Locate(f.path)
-			res.carried = append(res.carried, prepared{path: f.path, key: key, data: f.data})
-			continue
+		if f := prev[lid]; !changed[lid] && uk == nil {
+			c := prepared{path: f.path, key: f.key}
+			if from.Files != nil {
+				c.data = from.Files[f.path]
+			}
+			res.carried = append(res.carried, c)
 		}
-		if ch != nil && ch.removed {
-			continue
-		}
-		base, err := layout.Decode(f.data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.path, err)
-		}
-		if ch == nil {
-			// Unchanged properties; its untracked children are read below.
-			ch = &deltaChange{id: lid}
-		}
-		res.objs = append(res.objs, apply(k, spec, base, ch))
 	}
+	// Changed objects in key order of their previous files, then the new
+	// ones in the order read.
+	var ordered, added []*deltaChange
+	byKey := map[string]*deltaChange{}
 	for _, ch := range changes {
-		if _, had := prev[strings.ToLower(ch.id)]; had || ch.removed {
-			continue
+		lid := strings.ToLower(ch.id)
+		if _, had := prev[lid]; had {
+			byKey[lid] = ch
+		} else if !ch.removed {
+			added = append(added, ch)
 		}
-		res.objs = append(res.objs, apply(k, spec, nil, ch))
+	}
+	for _, lid := range keys {
+		if ch := byKey[lid]; ch != nil {
+			ordered = append(ordered, ch)
+		} else if uk != nil {
+			// Unchanged properties; its untracked children are read again.
+			ordered = append(ordered, &deltaChange{id: prev[lid].key})
+		}
+	}
+	ordered = append(ordered, added...)
+	base := func(ch *deltaChange) (map[string]any, bool, error) {
+		f, had := prev[strings.ToLower(ch.id)]
+		if !had {
+			return nil, true, nil
+		}
+		if ch.removed {
+			return nil, false, nil
+		}
+		data, err := read(f.path)
+		if err != nil {
+			return nil, false, fmt.Errorf("reading the previous %s: %w", f.path, err)
+		}
+		base, err := layout.Decode(data)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", f.path, err)
+		}
+		return base, true, nil
 	}
 	if uk != nil {
 		// Graph's round does not tell which objects' children changed:
 		// every object's are read again (a failure fails the kind, which
 		// is then carried forward whole, as any incomplete kind).
-		if err := r.untrackedChildren(ctx, uk, res.objs, requests); err != nil {
-			return nil, err
-		}
+		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests)
+	} else {
+		err = feed(w, k, spec, ordered, base)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// feedWithChildren is feed for a kind whose round leaves the children uk
+// untracked: its objects are held until those children are read for all
+// of them, then handed to w (these are the smaller kinds: applications,
+// service principals, administrative units).
+func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64) error {
+	var objs []map[string]any
+	for i, ch := range changes {
+		changes[i] = nil
+		var b map[string]any
+		if base != nil {
+			var keep bool
+			var err error
+			if b, keep, err = base(ch); err != nil {
+				return err
+			} else if !keep {
+				continue
+			}
+		}
+		obj, err := apply(k, spec, b, ch)
+		if err != nil {
+			return err
+		}
+		objs = append(objs, obj)
+	}
+	if err := r.untrackedChildren(ctx, uk, objs, requests); err != nil {
+		return err
+	}
+	for len(objs) > applyBatch {
+		if err := w.add(objs[:applyBatch]); err != nil {
+			return err
+		}
+		objs = objs[applyBatch:]
+	}
+	return w.add(objs)
 }
 
 // NoteProgress is a Progress that also takes notes about a kind's read

@@ -16,7 +16,7 @@
 //
 // Incremental reads (delta.go): with ReadOptions.Delta, users and groups
 // resume from a deltaLink and the previous snapshot's files: objects the
-// round does not mention keep their file's bytes, changed ones are their
+// round does not mention keep their file (unread), changed ones are their
 // file overlaid with the round's properties and relationship changes,
 // @removed ones are dropped; a 410 falls back to a full read of the kind
 // (NoteProgress, KindResult.Note). ReadOptions.TrackDelta returns the
@@ -40,4 +40,12 @@
 // validates every object (problems are warnings naming file and property);
 // two objects mapping to one path (or to paths equal but for case) are a
 // CollisionError.
+//
+// Memory (issue 12): a collection is turned into files a page at a time
+// (its children read per page), each page's objects released before the
+// next page is decoded, and each file handed to ReadOptions.Sink at once; a
+// delta round holds its objects' properties as JSON and their member and
+// owner ids as 28-byte refs until the round ends; a resumed read reads a
+// previous file only for an object the round changed (DeltaFrom.Read,
+// Live.Kept). What grows with the tenant is each object's path and key.
 package live

@@ -17,7 +17,10 @@ type prepared struct {
 	path, key string
 	data      []byte // nil once given to the sink
 	sunk      bool   // data went to ReadOptions.Sink
-	warnings  []Warning
+	// kept: a previous snapshot's file carried as it is without its bytes
+	// (DeltaFrom.Read); with a sink it is listed in Live.Kept.
+	kept     bool
+	warnings []Warning
 }
 
 // sinkError is a ReadOptions.Sink failure: it stops Read (results).
@@ -26,20 +29,47 @@ type sinkError struct{ err error }
 func (e *sinkError) Error() string { return e.err.Error() }
 func (e *sinkError) Unwrap() error { return e.err }
 
-// prepare turns the objects read into files: layout.Path (made distinct
-// in case, caseDistinct), layout.Clean, a second pass for secret-looking
-// properties, the schema check, and the canonical bytes. It runs in the
-// reading goroutine, so files are prepared while other kinds are still
-// being read, and spreads large kinds over the CPUs. Each object is
-// released once its file is made; with a sink, each file goes to it at
-// once and only its path is kept.
-func (kr *kindRead) prepare(sink func(path string, data []byte) error) {
-	if kr.err != nil {
-		return
-	}
-	k := kr.kind
-	if k.Name == "organization" && len(kr.objects) > 0 {
-		kr.organizationID, _ = kr.objects[0]["id"].(string)
+// writer turns one kind's objects into files as they are read, a page at a
+// time: layout.Path (made distinct in case, caseDistinct), layout.Clean, a
+// second pass for secret-looking properties, the schema check, and the
+// canonical bytes, spread over the CPUs. With a sink each file goes to it
+// at once and only its path is kept; the decoded objects of a page are
+// released once their files are made, so a kind's read holds one or two
+// pages of objects, not the kind (issue 12, "streaming memory").
+//
+// Objects are told apart by key as sortByKey does: an object Graph repeats
+// across pages is kept once, as last read (its file is made again; a sink
+// may get a path twice, the later bytes count), and the same GUID in two
+// cases is one object (the first in byte order). Objects whose key is not a
+// GUID (a few small kinds) are held to the end of the kind, where
+// caseDistinct needs all of them.
+type writer struct {
+	k    *layout.Kind
+	sch  *schemas.Schema
+	sink func(path string, data []byte) error
+	// index: lower-cased GUID key → the object's file.
+	index map[string]*entry
+	// held are the objects whose key is not a GUID (or of a singleton).
+	held []map[string]any
+	// files are the files made, without a sink.
+	files    map[string][]byte
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	err      error // the first sink error (a *sinkError) or path error
+	orgID    string
+	warnings []Warning // about the kind as a whole (no schema)
+}
+
+// entry is one object's file.
+type entry struct {
+	key, path string
+	warnings  []Warning
+}
+
+func newWriter(k *layout.Kind, sink func(path string, data []byte) error) *writer {
+	w := &writer{k: k, sink: sink, index: map[string]*entry{}}
+	if sink == nil {
+		w.files = map[string][]byte{}
 	}
 	sch, err := schemas.For(k.Name)
 	if err != nil {
@@ -47,71 +77,219 @@ func (kr *kindRead) prepare(sink func(path string, data []byte) error) {
 		if errors.Is(err, schemas.ErrUnknownKind) {
 			msg = "not validated: package schemas has no schema for this kind yet"
 		}
-		kr.warnings = append(kr.warnings, Warning{Path: k.Root(), Kind: k.Name, Message: msg})
+		w.warnings = append(w.warnings, Warning{Path: k.Root(), Kind: k.Name, Message: msg})
 		sch = nil
 	}
-	objs := kr.objects
-	files := make([]prepared, len(objs))
-	for i, obj := range objs {
-		p, err := layout.Path(k, obj)
-		if err != nil {
-			kr.objects = nil
-			kr.err = &KindError{Kind: k.Name, What: "list", Err: err}
-			return
+	w.sch = sch
+	return w
+}
+
+// job is one object whose file is to be made.
+type job struct {
+	obj map[string]any
+	e   *entry
+}
+
+// add takes a page of objects (in the order read) and starts making their
+// files; it first waits for the previous page's, so that a later read of an
+// object always wins. It returns the first error of the kind so far: a
+// *KindError, or a *sinkError.
+func (w *writer) add(objs []map[string]any) error {
+	w.wg.Wait()
+	if w.err != nil {
+		return w.err
+	}
+	k := w.k
+	if k.Name == "organization" && w.orgID == "" && len(objs) > 0 {
+		w.orgID, _ = objs[0]["id"].(string)
+	}
+	kp := k.KeyProp()
+	var jobs []job
+	inPage := map[string]int{} // lower-cased key → index in jobs
+	for _, obj := range objs {
+		if k.Singleton {
+			w.held = append(w.held, obj)
+			continue
 		}
-		files[i].path = p
-		files[i].key, _ = obj[k.KeyProp()].(string)
+		key, _ := obj[kp].(string)
+		if key == "" {
+			w.err = &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned an object without %s", kp)}
+			return w.err
+		}
+		if !layout.IsGUID(key) {
+			w.held = append(w.held, obj)
+			continue
+		}
+		lk := strings.ToLower(key)
+		if i, ok := inPage[lk]; ok {
+			if prev := jobs[i].e.key; key == prev || key < prev {
+				jobs[i] = job{obj: obj, e: &entry{key: key}}
+			}
+			continue
+		}
+		if e := w.index[lk]; e != nil && key != e.key && key > e.key {
+			continue // the same GUID in another case: the first in byte order stays
+		}
+		inPage[lk] = len(jobs)
+		jobs = append(jobs, job{obj: obj, e: &entry{key: key}})
 	}
-	if err := caseDistinct(k, objs, files); err != nil {
-		kr.objects = nil
-		kr.err = &KindError{Kind: k.Name, What: "list", Err: err}
-		return
+	for i := range jobs {
+		j := &jobs[i]
+		p, err := layout.Path(k, j.obj)
+		if err != nil {
+			w.err = &KindError{Kind: k.Name, What: "list", Err: err}
+			return w.err
+		}
+		j.e.path = p
+		lk := strings.ToLower(j.e.key)
+		if old := w.index[lk]; old != nil && old.path != p && w.files != nil {
+			delete(w.files, old.path)
+		}
+		w.index[lk] = j.e
 	}
-	kr.objects = nil
-	var (
-		mu      sync.Mutex
-		sinkErr error
-	)
-	work := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			f := &files[i]
-			f.data, f.warnings = prepareOne(k, sch, objs[i], f.path)
-			objs[i] = nil // (the object is no longer needed)
-			if sink == nil {
+	w.run(jobs)
+	return nil
+}
+
+// run makes the files of jobs, over several goroutines when there are
+// many; add and finish wait for them.
+func (w *writer) run(jobs []job) {
+	work := func(jobs []job) {
+		defer w.wg.Done()
+		for i := range jobs {
+			j := &jobs[i]
+			data, warnings := prepareOne(w.k, w.sch, j.obj, j.e.path)
+			j.obj = nil // (the object is no longer needed)
+			j.e.warnings = warnings
+			if w.sink == nil {
+				w.mu.Lock()
+				w.files[j.e.path] = data
+				w.mu.Unlock()
 				continue
 			}
-			err := sink(f.path, f.data)
-			f.data, f.sunk = nil, true
-			if err != nil {
-				mu.Lock()
-				if sinkErr == nil {
-					sinkErr = err
+			if err := w.sink(j.e.path, data); err != nil {
+				w.mu.Lock()
+				if w.err == nil {
+					w.err = &sinkError{err: err}
 				}
-				mu.Unlock()
+				w.mu.Unlock()
 				return
 			}
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), 8)
-	if len(objs) < 256 || workers < 2 {
-		work(0, len(objs))
-	} else {
-		var wg sync.WaitGroup
-		chunk := (len(objs) + workers - 1) / workers
-		for lo := 0; lo < len(objs); lo += chunk {
-			wg.Add(1)
-			go func(lo, hi int) {
-				defer wg.Done()
-				work(lo, hi)
-			}(lo, min(lo+chunk, len(objs)))
-		}
-		wg.Wait()
-	}
-	if sinkErr != nil {
-		kr.err = &sinkError{err: sinkErr}
+	if len(jobs) < 64 || workers < 2 {
+		w.wg.Add(1)
+		go work(jobs)
 		return
 	}
-	kr.files = files
+	chunk := (len(jobs) + workers - 1) / workers
+	for lo := 0; lo < len(jobs); lo += chunk {
+		w.wg.Add(1)
+		go work(jobs[lo:min(lo+chunk, len(jobs))])
+	}
+}
+
+// reset forgets the files made so far (a resumed read that falls back to
+// a full one); files already given to the sink are not listed.
+func (w *writer) reset() error {
+	w.wg.Wait()
+	if _, ok := w.err.(*sinkError); ok {
+		return w.err
+	}
+	w.err, w.held, w.index = nil, nil, map[string]*entry{}
+	if w.files != nil {
+		w.files = map[string][]byte{}
+	}
+	return nil
+}
+
+// wait waits for the files being made and returns the kind's error so far.
+func (w *writer) wait() error {
+	w.wg.Wait()
+	return w.err
+}
+
+// finish makes the files of the held objects and returns every file of the
+// kind, sorted by path.
+func (w *writer) finish() ([]prepared, error) {
+	if err := w.wait(); err != nil {
+		return nil, err
+	}
+	k := w.k
+	held, err := sortByKey(k, w.held)
+	w.held = nil
+	if err != nil {
+		w.err = err
+		return nil, err
+	}
+	hf := make([]prepared, len(held))
+	for i, obj := range held {
+		p, err := layout.Path(k, obj)
+		if err != nil {
+			w.err = &KindError{Kind: k.Name, What: "list", Err: err}
+			return nil, w.err
+		}
+		hf[i].path = p
+		hf[i].key, _ = obj[k.KeyProp()].(string)
+	}
+	if err := caseDistinct(k, held, hf); err != nil {
+		w.err = &KindError{Kind: k.Name, What: "list", Err: err}
+		return nil, w.err
+	}
+	jobs := make([]job, len(held))
+	for i := range held {
+		jobs[i] = job{obj: held[i], e: &entry{key: hf[i].key, path: hf[i].path}}
+	}
+	held = nil
+	w.run(jobs)
+	if err := w.wait(); err != nil {
+		return nil, err
+	}
+	files := make([]prepared, 0, len(w.index)+len(jobs))
+	add := func(e *entry) {
+		f := prepared{path: e.path, key: e.key, warnings: e.warnings, sunk: w.sink != nil}
+		if w.files != nil {
+			f.data = w.files[e.path]
+		}
+		files = append(files, f)
+	}
+	for _, e := range w.index {
+		add(e)
+	}
+	w.index = nil
+	for i := range jobs {
+		add(jobs[i].e)
+	}
+	w.files = nil
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	return files, nil
+}
+
+// prepare makes the files of kr.objects (read whole, not a page at a time:
+// the small kinds and the embedded ones) with sink as a writer does.
+func (kr *kindRead) prepare(sink func(path string, data []byte) error) {
+	if kr.err != nil {
+		return
+	}
+	w := newWriter(kr.kind, sink)
+	objs := kr.objects
+	kr.objects = nil
+	if err := w.add(objs); err == nil {
+		kr.files, err = w.finish()
+	}
+	kr.take(w)
+}
+
+// take records the outcome of w in kr.
+func (kr *kindRead) take(w *writer) {
+	if kr.organizationID == "" {
+		kr.organizationID = w.orgID
+	}
+	kr.warnings = append(kr.warnings, w.warnings...)
+	if w.err != nil {
+		kr.files, kr.err = nil, w.err
+	}
 }
 
 // caseDistinct gives distinct paths to objects whose paths differ only in
@@ -186,6 +364,7 @@ type builder struct {
 	owner    map[string]string // path → object key
 	folded   map[string]string // lower-cased path → path
 	sunk     []string          // paths given to the sink
+	kept     []string          // previous files kept without their bytes
 	warnings []Warning
 }
 
@@ -203,7 +382,9 @@ func (b *builder) add(kr *kindRead) error {
 		if other, ok := b.folded[strings.ToLower(f.path)]; ok {
 			return &CollisionError{Path: f.path + " and " + other, Kind: kr.kind.Name, Key1: b.owner[other], Key2: f.key, CaseFolding: true}
 		}
-		if f.sunk {
+		if f.kept {
+			b.kept = append(b.kept, f.path)
+		} else if f.sunk {
 			b.sunk = append(b.sunk, f.path)
 		} else {
 			b.files[f.path] = f.data
@@ -264,16 +445,28 @@ func scrubSecrets(v any, path string) []string {
 func asSlice(v any) []any { s, _ := v.([]any); return s }
 
 // carry appends the files kept from the previous snapshot (a delta resume,
-// delta.go) to the kind's files, giving each to the sink as prepare does.
+// delta.go) to the kind's files: with a sink, those read with their bytes
+// are given to it as prepare does, and the others are listed as kept (the
+// caller has them); without one, each file's bytes are read.
 func (kr *kindRead) carry(sink func(path string, data []byte) error) {
-	if sink != nil {
-		for i := range kr.carried {
-			f := &kr.carried[i]
+	for i := range kr.carried {
+		f := &kr.carried[i]
+		switch {
+		case sink != nil && f.data == nil:
+			f.kept = true
+		case sink != nil:
 			if err := sink(f.path, f.data); err != nil {
 				kr.err = &sinkError{err: err}
 				return
 			}
 			f.data, f.sunk = nil, true
+		case f.data == nil:
+			data, err := kr.readPrev(f.path)
+			if err != nil {
+				kr.err = &KindError{Kind: kr.kind.Name, What: "previous file " + layout.Safe(f.path), Err: err}
+				return
+			}
+			f.data = data
 		}
 	}
 	kr.files = append(kr.files, kr.carried...)

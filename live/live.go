@@ -32,12 +32,15 @@ type ReadOptions struct {
 	// DeltaKinds read completely, to resume from next time.
 	TrackDelta bool
 	// Sink, when set, receives each object's file (repository path and
-	// canonical bytes, exactly as Files would hold it) as soon as its kind
-	// is read, from several goroutines at once, and Read keeps only its
-	// path: Live.Files then holds no object files. Files of a kind that
-	// turns out incomplete, or of a read that fails, may have been given to
-	// Sink already: the caller commits only what Read returns as complete.
-	// An error from Sink stops Read with that error.
+	// canonical bytes, exactly as Files would hold it) as soon as it is
+	// made: a collection's page at a time (a delta round's objects when the
+	// round ends), from several goroutines at once; Read keeps only its
+	// path: Live.Files then holds no object files. An object Graph repeats
+	// across pages is given again (the later bytes count; the path may
+	// differ if its name changed, and only Live.Paths counts). Files of a
+	// kind that turns out incomplete, or of a read that fails, may have
+	// been given to Sink already: the caller commits only what Read returns
+	// as complete. An error from Sink stops Read with that error.
 	Sink func(path string, data []byte) error
 }
 
@@ -49,7 +52,11 @@ type Live struct {
 	Files    map[string][]byte `json:"-"`
 	// Paths lists the files given to ReadOptions.Sink for the kinds read
 	// completely (nil without a sink), sorted.
-	Paths    []string     `json:"-"`
+	Paths []string `json:"-"`
+	// Kept lists the previous snapshot's files that a delta read kept as
+	// they are without reading them (DeltaFrom.Read, with a sink), sorted:
+	// the caller has their content.
+	Kept     []string     `json:"-"`
 	Kinds    []KindResult `json:"kinds"`
 	Warnings []Warning    `json:"warnings,omitempty"`
 	// DeltaLinks are the links to resume from next time, by kind, relative
@@ -125,6 +132,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 		}
 	}
 	live.Paths = b.sunk
+	live.Kept = b.kept
 	live.Warnings = b.warnings
 	return live, nil
 }
@@ -260,7 +268,7 @@ func preflight(ctx context.Context, c *graph.Client) (string, error) {
 func results(reads []*kindRead) (*builder, []KindResult, error) {
 	b := newBuilder()
 	out := make([]KindResult, 0, len(reads))
-	defer func() { sort.Strings(b.sunk) }()
+	defer func() { sort.Strings(b.sunk); sort.Strings(b.kept) }()
 	for _, kr := range reads {
 		k := kr.kind
 		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note}

@@ -20,12 +20,14 @@ import (
 type kindRead struct {
 	kind *layout.Kind
 	// objects are the objects as Graph sent them (json.Number for numbers),
-	// children attached under Child.Name, sorted by key. Nil when err is
-	// set, and once files are prepared.
+	// children attached under Child.Name, sorted by key, of a kind read
+	// whole (not streams: singletons, embedded kinds, role assignments).
+	// Nil when err is set, and once files are prepared.
 	objects []map[string]any
 	// count is the number of objects read.
 	count int
-	// files are the prepared files (prepare).
+	// files are the kind's files (prepare, or readStreamed's writer),
+	// sorted by path, then the carried ones (carry).
 	files []prepared
 	// organizationID is the id of the organization object, when read.
 	organizationID string
@@ -43,6 +45,8 @@ type kindRead struct {
 	// deltaLink resumes the kind next time (delta.go); mode is "delta" or
 	// "full" for the kinds of deltaKinds; note says why a resume fell back.
 	deltaLink, mode, note string
+	// readPrev reads a carried file kept without its bytes.
+	readPrev func(path string) ([]byte, error)
 }
 
 // KindError says why a kind is incomplete.
@@ -242,11 +246,11 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 			}
 			reads := r.readUnit(ctx, u)
 			for _, kr := range reads {
-				kr.prepare(r.sink)
 				if kr.err == nil {
 					kr.carry(r.sink)
 				}
 				kr.carried = nil
+				kr.count = len(kr.files)
 			}
 			mu.Lock()
 			for _, kr := range reads {
@@ -272,21 +276,57 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 	return out, nil
 }
 
+// streams says whether k is read a page at a time (readStreamed): the
+// collections, except role assignments (dropActivated needs them all).
+func streams(u *unit) bool {
+	k := u.primary
+	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments"
+}
+
+// readStreamed reads a collection kind a page at a time, each page's
+// objects (with their children) turned into files and released before the
+// next page is decoded; a delta round's objects are held in compact form
+// until the round ends (delta.go).
+func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
+	kr := &kindRead{kind: k}
+	var requests atomic.Int64
+	w := newWriter(k, r.sink)
+	spec, isDelta := deltaKinds[k.Name]
+	err := r.unreadableProperties(ctx, k)
+	if err == nil && isDelta && !r.perParent {
+		var dr *deltaRead
+		dr, err = r.readDelta(ctx, k, spec, &requests, w) // delta.go
+		if err == nil {
+			kr.carried, kr.deltaLink, kr.mode, kr.note, kr.readPrev = dr.carried, dr.link, dr.mode, dr.note, dr.read
+		}
+	} else if err == nil {
+		err = r.listInto(ctx, k, &requests, w)
+	}
+	if err == nil {
+		kr.files, err = w.finish()
+	}
+	if werr := w.wait(); werr != nil {
+		err = werr
+	}
+	kr.requests = int(requests.Load())
+	kr.take(w)
+	if err != nil {
+		kr.files, kr.carried, kr.err = nil, nil, err
+	}
+	return kr
+}
+
 func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
+	if streams(u) {
+		return []*kindRead{r.readStreamed(ctx, u.primary)}
+	}
 	k := u.primary
 	var (
 		objs     []map[string]any
 		requests atomic.Int64
 		err      error
-		dr       *deltaRead
 	)
-	spec, isDelta := deltaKinds[k.Name]
 	if err = r.unreadableProperties(ctx, k); err != nil {
-	} else if isDelta && !k.Singleton && !r.perParent {
-		dr, err = r.readDelta(ctx, k, spec, &requests) // delta.go
-		if err == nil {
-			objs = dr.objs
-		}
 	} else if k.Singleton {
 		var obj map[string]any
 		obj, err = r.get(ctx, k, &requests)
@@ -333,12 +373,10 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		if kr.err != nil {
 			kr.objects = nil
 		}
-		kr.count = len(kr.objects)
-		if dr != nil && kr.err == nil && ek == k {
-			kr.carried, kr.deltaLink, kr.mode, kr.note = dr.carried, dr.link, dr.mode, dr.note
-			kr.count += len(kr.carried)
-		}
 		out = append(out, kr)
+	}
+	for _, kr := range out {
+		kr.prepare(r.sink)
 	}
 	return out
 }
@@ -443,30 +481,73 @@ func (r *reader) get(ctx context.Context, k *layout.Kind, requests *atomic.Int64
 }
 
 func (r *reader) list(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error) {
+	var objs []map[string]any
+	err := r.listPages(ctx, k, requests, func(page []map[string]any) error {
+		objs = append(objs, page...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return objs, nil
+}
+
+// listPages lists k, calling fn with each page's objects. An error of fn
+// is returned as it is; a failed read as a *KindError.
+func (r *reader) listPages(ctx context.Context, k *layout.Kind, requests *atomic.Int64, fn func([]map[string]any) error) error {
 	top := ""
 	if topAllowed[k.ListPath] {
 		top = "$top=999"
 	}
-	var objs []map[string]any
+	var stop error
 	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select), top), func(items []json.RawMessage) error {
 		requests.Add(1)
+		page := make([]map[string]any, 0, len(items))
 		for _, it := range items {
 			o, err := decodeObject(it)
 			if err != nil {
 				return err
 			}
-			objs = append(objs, o)
+			page = append(page, o)
 		}
-		return nil
+		stop = fn(page)
+		return stop
 	})
+	if stop != nil {
+		return stop
+	}
 	if err != nil {
 		if graph.AsError(err) == nil && ctx.Err() == nil {
 			// A failed page counts as a request too.
 			requests.Add(1)
 		}
-		return nil, kindError(k, "list", err, r.named(k.ReadPermissions))
+		return kindError(k, "list", err, r.named(k.ReadPermissions))
 	}
-	return objs, nil
+	return nil
+}
+
+// listInto lists k a page at a time: each page's children are read and its
+// objects given to w before the next page is decoded, so the read holds a
+// page of objects, not the kind. Once a child read failed (the kind is
+// incomplete) no more files are made, but the pages are still read, to
+// report how many parents failed.
+func (r *reader) listInto(ctx context.Context, k *layout.Kind, requests *atomic.Int64, w *writer) error {
+	cr := r.newChildReads(ctx, k, requests)
+	total := 0
+	err := r.listPages(ctx, k, requests, func(objs []map[string]any) error {
+		total += len(objs)
+		if err := r.childrenPage(ctx, k, objs, requests, cr); err != nil {
+			return err
+		}
+		if len(cr.failures) > 0 || len(cr.topErr) > 0 {
+			return nil
+		}
+		return w.add(objs)
+	})
+	if err != nil {
+		return err
+	}
+	return cr.err(r, k, total)
 }
 
 func decodeObject(b []byte) (map[string]any, error) {
@@ -489,29 +570,93 @@ type childFailure struct {
 	first  error
 }
 
+// childReads is the state of one kind's child reads across its pages: the
+// children read from one top-level collection, and the failures.
+type childReads struct {
+	mu       sync.Mutex
+	failures map[string]*childFailure
+	// top: child name → lower-cased parent key → items (topLevelChild);
+	// topErr: the child's top-level read failed (every parent misses it).
+	top    map[string]map[string][]map[string]any
+	topErr map[string]error
+}
+
+func (cr *childReads) fail(ch layout.Child, err error) {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	f := cr.failures[ch.Name]
+	if f == nil {
+		f = &childFailure{child: ch}
+		cr.failures[ch.Name] = f
+	}
+	f.failed++
+	if f.first == nil {
+		f.first = err
+	}
+}
+
+// newChildReads reads the children of k that come from one top-level
+// collection (topLevelChild), before the parents are listed.
+func (r *reader) newChildReads(ctx context.Context, k *layout.Kind, requests *atomic.Int64) *childReads {
+	cr := &childReads{failures: map[string]*childFailure{}, top: map[string]map[string][]map[string]any{}, topErr: map[string]error{}}
+	for _, ch := range k.Children {
+		tl, ok := topLevelChild[k.Name+"/"+ch.Name]
+		if !ok {
+			continue
+		}
+		byParent, err := r.topLevel(ctx, k, tl.path, tl.parentProp, requests)
+		if err != nil {
+			cr.topErr[ch.Name] = err
+			continue
+		}
+		cr.top[ch.Name] = byParent
+	}
+	return cr
+}
+
+// err is the kind's error once its total parents were read: the first
+// failed relationship in catalog order.
+func (cr *childReads) err(r *reader, k *layout.Kind, total int) error {
+	for name, err := range cr.topErr {
+		for _, ch := range k.Children {
+			if ch.Name == name {
+				cr.failures[name] = &childFailure{child: ch, failed: total, first: err}
+			}
+		}
+	}
+	for _, ch := range k.Children {
+		f := cr.failures[ch.Name]
+		if f == nil {
+			continue
+		}
+		perms := append(append([]string(nil), k.ReadPermissions...), ch.ReadPermissions...)
+		what := fmt.Sprintf("%s of %d of %d %s", ch.Name, f.failed, total, k.Title)
+		return kindError(k, what, f.first, r.named(perms))
+	}
+	return nil
+}
+
 // children reads every child relationship of every object and attaches it.
-// Per-parent reads go through $batch, 20 GETs per envelope; a child list
-// longer than one page continues with List on its nextLink.
 func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
 	if len(k.Children) == 0 {
 		return nil
 	}
-	kp := k.KeyProp()
-	failures := map[string]*childFailure{}
-	var fmu sync.Mutex
-	fail := func(ch layout.Child, err error) {
-		fmu.Lock()
-		defer fmu.Unlock()
-		f := failures[ch.Name]
-		if f == nil {
-			f = &childFailure{child: ch}
-			failures[ch.Name] = f
-		}
-		f.failed++
-		if f.first == nil {
-			f.first = err
-		}
+	cr := r.newChildReads(ctx, k, requests)
+	if err := r.childrenPage(ctx, k, objs, requests, cr); err != nil {
+		return err
 	}
+	return cr.err(r, k, len(objs))
+}
+
+// childrenPage reads the child relationships of objs (a page of parents)
+// and attaches them; failures are collected in cr. Per-parent reads go
+// through $batch, 20 GETs per envelope; a child list longer than one page
+// continues with List on its nextLink.
+func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64, cr *childReads) error {
+	if len(k.Children) == 0 {
+		return nil
+	}
+	kp := k.KeyProp()
 	type target struct {
 		obj   map[string]any
 		child layout.Child
@@ -519,11 +664,11 @@ func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string
 	var reqs []graph.BatchRequest
 	var targets []target
 	for _, ch := range k.Children {
-		if tl, ok := topLevelChild[k.Name+"/"+ch.Name]; ok {
-			if err := r.topLevel(ctx, k, ch, tl.path, tl.parentProp, objs, requests); err != nil {
-				fail(ch, err)
-				// Every parent is missing this child.
-				failures[ch.Name].failed = len(objs)
+		if _, ok := topLevelChild[k.Name+"/"+ch.Name]; ok {
+			byParent := cr.top[ch.Name]
+			for _, o := range objs {
+				key, _ := o[kp].(string)
+				o[ch.Name] = childList(ch, byParent[strings.ToLower(key)])
 			}
 			continue
 		}
@@ -546,43 +691,31 @@ func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string
 			targets = append(targets, target{o, ch})
 		}
 	}
-	if len(reqs) > 0 {
-		requests.Add(int64((len(reqs) + graph.MaxBatchSize - 1) / graph.MaxBatchSize))
-		resps, berr := r.c.Batch(ctx, reqs)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if resps == nil && berr != nil {
-			for _, t := range targets {
-				fail(t.child, berr)
-			}
-		}
-		for i, resp := range resps {
-			t := targets[i]
-			if err := resp.Err(); err != nil {
-				fail(t.child, err)
-				continue
-			}
-			items, err := r.childPages(ctx, resp.Body, requests)
-			if err != nil {
-				fail(t.child, err)
-				continue
-			}
-			t.obj[t.child.Name] = childList(t.child, items)
-		}
-	}
-	if len(failures) == 0 {
+	if len(reqs) == 0 {
 		return nil
 	}
-	// Report the first failed relationship in catalog order.
-	for _, ch := range k.Children {
-		f := failures[ch.Name]
-		if f == nil {
+	requests.Add(int64((len(reqs) + graph.MaxBatchSize - 1) / graph.MaxBatchSize))
+	resps, berr := r.c.Batch(ctx, reqs)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if resps == nil && berr != nil {
+		for _, t := range targets {
+			cr.fail(t.child, berr)
+		}
+	}
+	for i, resp := range resps {
+		t := targets[i]
+		if err := resp.Err(); err != nil {
+			cr.fail(t.child, err)
 			continue
 		}
-		perms := append(append([]string(nil), k.ReadPermissions...), ch.ReadPermissions...)
-		what := fmt.Sprintf("%s of %d of %d %s", ch.Name, f.failed, len(objs), k.Title)
-		return kindError(k, what, f.first, r.named(perms))
+		items, err := r.childPages(ctx, resp.Body, requests)
+		if err != nil {
+			cr.fail(t.child, err)
+			continue
+		}
+		t.obj[t.child.Name] = childList(t.child, items)
 	}
 	return nil
 }
@@ -625,8 +758,9 @@ func (r *reader) childPages(ctx context.Context, body []byte, requests *atomic.I
 	return out, nil
 }
 
-// topLevel reads a child relationship for every parent from one collection.
-func (r *reader) topLevel(ctx context.Context, k *layout.Kind, ch layout.Child, path, parentProp string, objs []map[string]any, requests *atomic.Int64) error {
+// topLevel reads a child relationship for every parent from one
+// collection, by lower-cased parent key.
+func (r *reader) topLevel(ctx context.Context, k *layout.Kind, path, parentProp string, requests *atomic.Int64) (map[string][]map[string]any, error) {
 	byParent := map[string][]map[string]any{}
 	err := r.c.List(ctx, "/"+k.APIVersion+path, func(items []json.RawMessage) error {
 		requests.Add(1)
@@ -641,14 +775,9 @@ func (r *reader) topLevel(ctx context.Context, k *layout.Kind, ch layout.Child, 
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	kp := k.KeyProp()
-	for _, o := range objs {
-		key, _ := o[kp].(string)
-		o[ch.Name] = childList(ch, byParent[strings.ToLower(key)])
-	}
-	return nil
+	return byParent, nil
 }
 
 // childList shapes child items as stored: references as {id, @odata.type},
