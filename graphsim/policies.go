@@ -249,29 +249,9 @@ func (s *Server) conditionSetOp(req *request, rt *route) (*response, *apiError) 
 	}
 	list := asSlice(p.obj[rt.rel])
 	ctx := rt.kind.Paths0() + "('" + p.key() + "')/" + rt.rel
-	find := func() (int, map[string]any) {
-		for i, c := range list {
-			if m, ok := c.(map[string]any); ok && strings.EqualFold(str(m["id"]), rt.relKey) {
-				return i, m
-			}
-		}
-		return -1, nil
-	}
 	switch {
-	case req.method == http.MethodGet && rt.relKey == "":
-		items := []any{}
-		for _, c := range list {
-			items = append(items, deepCopy(c))
-		}
-		return jsonResp(http.StatusOK, map[string]any{"@odata.context": s.metadata(req, ctx), "value": items}), nil
 	case req.method == http.MethodGet:
-		_, m := find()
-		if m == nil {
-			return nil, notFound(rt.relKey)
-		}
-		out := deepCopy(m).(map[string]any)
-		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
-		return jsonResp(http.StatusOK, out), nil
+		return s.containedGet(req, ctx, list, rt.relKey)
 	case req.method == http.MethodPost && rt.relKey == "":
 		if isBuiltInGrantPolicy(p.key()) {
 			return nil, badRequest("Built-in permission grant policies cannot be modified.")
@@ -314,7 +294,7 @@ func (s *Server) conditionSetOp(req *request, rt *route) (*response, *apiError) 
 		if isBuiltInGrantPolicy(p.key()) {
 			return nil, badRequest("Built-in permission grant policies cannot be modified.")
 		}
-		i, m := find()
+		i, m := findContained(list, rt.relKey)
 		if m == nil {
 			return nil, notFound(rt.relKey)
 		}

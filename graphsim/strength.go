@@ -195,30 +195,10 @@ func (s *Server) combinationOp(req *request, rt *route) (*response, *apiError) {
 	}
 	list := asSlice(p.obj[combinationConfig])
 	ctx := rt.kind.Paths0() + "('" + p.key() + "')/" + combinationConfig
-	find := func() (int, map[string]any) {
-		for i, c := range list {
-			if m, ok := c.(map[string]any); ok && strings.EqualFold(str(m["id"]), rt.relKey) {
-				return i, m
-			}
-		}
-		return -1, nil
-	}
 	custom := str(p.obj["policyType"]) != "builtIn"
 	switch {
-	case req.method == http.MethodGet && rt.relKey == "":
-		items := []any{}
-		for _, c := range list {
-			items = append(items, deepCopy(c))
-		}
-		return jsonResp(http.StatusOK, map[string]any{"@odata.context": s.metadata(req, ctx), "value": items}), nil
 	case req.method == http.MethodGet:
-		_, m := find()
-		if m == nil {
-			return nil, notFound(rt.relKey)
-		}
-		out := deepCopy(m).(map[string]any)
-		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
-		return jsonResp(http.StatusOK, out), nil
+		return s.containedGet(req, ctx, list, rt.relKey)
 	case req.method == http.MethodPost && rt.relKey == "":
 		if !custom {
 			return nil, badRequest("Combination configurations can only be created for custom authentication strength policies.")
@@ -245,7 +225,7 @@ func (s *Server) combinationOp(req *request, rt *route) (*response, *apiError) {
 		resp.header.Set("Location", req.root+"/"+req.version+"/"+req.path+"/"+str(body["id"]))
 		return resp, nil
 	case req.method == http.MethodPatch && rt.relKey != "":
-		i, m := find()
+		i, m := findContained(list, rt.relKey)
 		if m == nil {
 			return nil, notFound(rt.relKey)
 		}
@@ -270,7 +250,7 @@ func (s *Server) combinationOp(req *request, rt *route) (*response, *apiError) {
 		s.touchStrength(p)
 		return noContent(), nil
 	case req.method == http.MethodDelete && rt.relKey != "":
-		i, m := find()
+		i, m := findContained(list, rt.relKey)
 		if m == nil {
 			return nil, notFound(rt.relKey)
 		}
@@ -326,4 +306,36 @@ func sameCombinations(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// findContained is the element of list (a collection held inside its
+// parent's object: a strength's combinationConfigurations, a permission
+// grant policy's includes and excludes) whose id is relKey, and its index;
+// -1 when there is none.
+func findContained(list []any, relKey string) (int, map[string]any) {
+	for i, c := range list {
+		if m, ok := c.(map[string]any); ok && strings.EqualFold(str(m["id"]), relKey) {
+			return i, m
+		}
+	}
+	return -1, nil
+}
+
+// containedGet answers a GET of such a collection (relKey "") or of one
+// of its elements; ctx is the collection's @odata.context path.
+func (s *Server) containedGet(req *request, ctx string, list []any, relKey string) (*response, *apiError) {
+	if relKey == "" {
+		items := []any{}
+		for _, c := range list {
+			items = append(items, deepCopy(c))
+		}
+		return jsonResp(http.StatusOK, map[string]any{"@odata.context": s.metadata(req, ctx), "value": items}), nil
+	}
+	_, m := findContained(list, relKey)
+	if m == nil {
+		return nil, notFound(relKey)
+	}
+	out := deepCopy(m).(map[string]any)
+	out["@odata.context"] = s.metadata(req, ctx+"/$entity")
+	return jsonResp(http.StatusOK, out), nil
 }

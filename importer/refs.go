@@ -213,16 +213,11 @@ func (pl *planner) references() {
 	}
 	for s, kinds := range referrers {
 		if a := pl.action(s.main); a != nil {
-			a.Warnings = append(a.Warnings, fmt.Sprintf("%s not being restored name its old id (listed below) and keep pointing at nothing until restored too: add them to the selection (e.g. %s)",
-				countObjects(len(named[s])), strings.Join(uniq(kinds), ", ")))
+			msg := "%d objects not being restored name its old id (listed below) and keep pointing at nothing until restored too: add them to the selection (e.g. %s)"
+			if len(named[s]) == 1 {
+				msg = "%d object not being restored names its old id (listed below) and keeps pointing at nothing until restored too: add it to the selection (e.g. %s)"
+			}
+			a.Warnings = append(a.Warnings, fmt.Sprintf(msg, len(named[s]), strings.Join(uniq(kinds), ", ")))
 		}
 	}
-}
-
-// countObjects is "1 object" or "N objects".
-func countObjects(n int) string {
-	if n == 1 {
-		return "1 object"
-	}
-	return fmt.Sprintf("%d objects", n)
 }

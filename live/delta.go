@@ -517,6 +517,12 @@ const applyBatch = 100
 // releasing each change once its object is made; base, when set, is the
 // previous state of a change's object.
 func feed(w *writer, k *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error)) error {
+	return build(k, spec, changes, base, w.add)
+}
+
+// build makes the objects of the changes and hands them to add a page
+// (applyBatch) at a time, in a new slice each time.
+func build(k *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), add func([]map[string]any) error) error {
 	batch := make([]map[string]any, 0, applyBatch)
 	for i, ch := range changes {
 		changes[i] = nil
@@ -536,13 +542,13 @@ func feed(w *writer, k *layout.Kind, spec deltaSpec, changes []*deltaChange, bas
 		}
 		batch = append(batch, obj)
 		if len(batch) == applyBatch {
-			if err := w.add(batch); err != nil {
+			if err := add(batch); err != nil {
 				return err
 			}
 			batch = make([]map[string]any, 0, applyBatch)
 		}
 	}
-	return w.add(batch)
+	return add(batch)
 }
 
 // readDelta reads a kind of deltaKinds: resuming from r.delta when given,
@@ -737,35 +743,27 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 // of them, then handed to w (these are the smaller kinds: applications,
 // service principals, administrative units).
 func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64) error {
+	var pages [][]map[string]any
+	err := build(k, spec, changes, base, func(page []map[string]any) error {
+		pages = append(pages, page)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	var objs []map[string]any
-	for i, ch := range changes {
-		changes[i] = nil
-		var b map[string]any
-		if base != nil {
-			var keep bool
-			var err error
-			if b, keep, err = base(ch); err != nil {
-				return err
-			} else if !keep {
-				continue
-			}
-		}
-		obj, err := apply(k, spec, b, ch)
-		if err != nil {
-			return err
-		}
-		objs = append(objs, obj)
+	for _, p := range pages {
+		objs = append(objs, p...)
 	}
 	if err := r.untrackedChildren(ctx, uk, objs, requests); err != nil {
 		return err
 	}
-	for len(objs) > applyBatch {
-		if err := w.add(objs[:applyBatch]); err != nil {
+	for _, p := range pages {
+		if err := w.add(p); err != nil {
 			return err
 		}
-		objs = objs[applyBatch:]
 	}
-	return w.add(objs)
+	return nil
 }
 
 // NoteProgress is a Progress that also takes notes about a kind's read

@@ -142,7 +142,7 @@ func TestCompletionScriptsZshFish(t *testing.T) {
 			for line, want := range map[string]string{
 				"entrasnap res":        "restore",
 				"entrasnap drift --wa": "--watch",
-				"entrasnap export --kinds conditional-access/": "conditional-access/named-locations conditional-access/policies",
+				"entrasnap export --kinds conditional-access/": "conditional-access/authentication-contexts conditional-access/named-locations conditional-access/policies",
 				"entrasnap restore --repo r role-a":            "role-assignments",
 				"entrasnap diff --format m":                    "markdown",
 				"entrasnap completion f":                       "fish",
