@@ -53,7 +53,14 @@ func TestStrengthCombinationConfigurations(t *testing.T) {
 	c := e.do("POST", coll, fido).must(t, 201)
 	cid := str(c.body["id"])
 	e.do("POST", coll, fido).must(t, 409)
-	e.do("POST", strengthsIDPath+"/00000000-0000-0000-0000-000000000004/combinationConfigurations", fido).must(t, 400)
+	// Built-in strengths have none: every method is refused, reads included
+	// (strict reading, Graph's answer is not documented).
+	builtIn := strengthsIDPath + "/00000000-0000-0000-0000-000000000004/combinationConfigurations"
+	e.do("POST", builtIn, fido).must(t, 400)
+	e.do("GET", builtIn, nil).must(t, 400)
+	e.do("GET", builtIn+"/"+cid, nil).must(t, 400)
+	e.do("PATCH", builtIn+"/"+cid, fido).must(t, 400)
+	e.do("DELETE", builtIn+"/"+cid, nil).must(t, 400)
 	e.do("PATCH", coll+"/"+cid, map[string]any{"@odata.type": "#microsoft.graph.fido2CombinationConfiguration",
 		"allowedAAGUIDs": []string{"de1e552d-db1d-4423-a619-566b625cdc84"}}).must(t, 204)
 	got := e.do("GET", strengthsPath+"/"+id, nil).must(t, 200)

@@ -88,6 +88,13 @@ type Child struct {
 	Drop []string
 	// ReadPermissions beyond the parent's.
 	ReadPermissions []string
+	// Skip, when set, reports from the parent as listed that Graph holds
+	// none of this child for it: the child is not read and the parent's
+	// file holds the empty list a read would give. A built-in
+	// authentication strength has no combinationConfigurations (Graph
+	// supports them only for custom strengths), and each read is a paced
+	// Conditional Access request.
+	Skip func(parent map[string]any) bool
 }
 
 // Ref is a property that names other objects.
@@ -253,7 +260,8 @@ var kinds = append([]*Kind{
 		// FIDO2 AAGUID and certificate restrictions: their own collection,
 		// written by create, update and delete of its items.
 		Children: []Child{{Name: "combinationConfigurations", Path: "combinationConfigurations",
-			Base: "/identity/conditionalAccess/authenticationStrength/policies", Key: "id"}},
+			Base: "/identity/conditionalAccess/authenticationStrength/policies", Key: "id",
+			Skip: func(o map[string]any) bool { return o["policyType"] == "builtIn" }}},
 		Sets:            map[string]string{"allowedCombinations": "", "combinationConfigurations": "id", "combinationConfigurations[].appliesToCombinations": "", "combinationConfigurations[].allowedAAGUIDs": "", "combinationConfigurations[].allowedIssuerSkis": "", "combinationConfigurations[].allowedPolicyOIDs": ""},
 		Volatile:        []string{"modifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"},

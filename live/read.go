@@ -683,6 +683,9 @@ func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[st
 				return &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned an object without %s", kp)}
 			}
 			o[ch.Name] = []any{}
+			if ch.Skip != nil && ch.Skip(o) {
+				continue // Graph holds none: the empty list a read would give
+			}
 			reqs = append(reqs, graph.BatchRequest{
 				ID:     fmt.Sprintf("%d", len(reqs)+1),
 				Method: "GET",
