@@ -322,18 +322,11 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 	if err != nil {
 		return err
 	}
-	c := res.Count()
-	switch {
-	case res.Complete() && res.SnapshotErr == "":
+	switch res.Outcome() {
+	case importer.Applied:
 		return nil
-	case !res.Wrote() && c[importer.StatusAlready] == 0:
-		return fmt.Errorf("the restore failed: %d actions failed, %d were skipped, nothing was changed; see above", c[importer.StatusFailed], c[importer.StatusSkipped])
-	case res.Complete():
-		return &codedError{code: exitPartial, err: fmt.Errorf("the tenant was restored and verified, but the post-restore snapshot was not recorded: %s", res.SnapshotErr)}
+	case importer.Failed:
+		return res.Err()
 	}
-	what := fmt.Sprintf("%d actions failed, %d were skipped", c[importer.StatusFailed], c[importer.StatusSkipped])
-	if !res.Verified {
-		what += fmt.Sprintf(", verification found %d differences", len(res.Differences))
-	}
-	return &codedError{code: exitPartial, err: fmt.Errorf("the restore was partly applied (%s): fix the cause and run the same restore again, which only does what is still to do", what)}
+	return &codedError{code: exitPartial, err: res.Err()}
 }
