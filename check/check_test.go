@@ -121,8 +121,8 @@ func TestFiles(t *testing.T) {
 		t.Fatalf("Files(dir) = %+v, %v", rep, err)
 	}
 	rep, err = Files(ctx, []string{good, "-"}, FileOptions{Kind: k, Stdin: strings.NewReader("displayName: 1\n")})
-	if err != nil || rep.Files != 2 || len(rep.Problems) == 0 || rep.Problems[0].File != "<stdin>" {
-		t.Errorf("Files(good, -) = %+v, %v", rep, err)
+	if err != nil || rep.Files != 2 || len(rep.Problems) == 0 || rep.Problems[0].File != "<stdin>" || rep.ProblemFiles() != 1 {
+		t.Errorf("Files(good, -) = %+v (%d files with problems, want 1), %v", rep, rep.ProblemFiles(), err)
 	}
 	if _, err := Files(ctx, []string{good, "-"}, FileOptions{}); !errors.Is(err, ErrStdinNeedsKind) {
 		t.Errorf("- without a kind: %v", err)
@@ -131,7 +131,7 @@ func TestFiles(t *testing.T) {
 	os.WriteFile(loose, data, 0o644)
 	rep, err = Files(ctx, []string{filepath.Join(dir, "missing.yaml"), loose}, FileOptions{})
 	if err != nil || rep.Files != 2 || len(rep.Problems) != 2 || !strings.Contains(rep.Problems[0].Message, "cannot read: no such file") ||
-		!strings.Contains(rep.Problems[1].Message, "give --kind") {
+		!strings.Contains(rep.Problems[1].Message, "give --kind") || rep.ProblemFiles() != 2 {
 		t.Errorf("unreadable files: %+v, %v", rep, err)
 	}
 	rep, err = Files(ctx, []string{os.DevNull}, FileOptions{Kind: k})

@@ -73,6 +73,15 @@ type FilesReport struct {
 	Problems []Problem `json:"problems"`
 }
 
+// ProblemFiles is how many files have problems.
+func (r *FilesReport) ProblemFiles() int {
+	files := map[string]bool{}
+	for _, p := range r.Problems {
+		files[p.File] = true
+	}
+	return len(files)
+}
+
 // ErrStdinNeedsKind: "-" was given without FileOptions.Kind.
 var ErrStdinNeedsKind = errors.New("reading standard input (-) needs --kind: the kind cannot be told from a path")
 

@@ -126,6 +126,9 @@ func TestCompare(t *testing.T) {
 	if len(rep.Skipped) != 1 || !strings.HasPrefix(rep.Skipped[0].Path, "groups/") {
 		t.Errorf("skipped = %+v, want the broken group", rep.Skipped)
 	}
+	if u := rep.Unread(); len(u) != 1 || u[0].Path != rep.Skipped[0].Path || u[0].Rev != in.Baseline || in.Baseline == "" {
+		t.Errorf("Unread = %+v, want the broken group at the baseline %q", u, in.Baseline)
+	}
 	notes := strings.Join(rep.Notes, "\n")
 	for _, w := range []string{"not licensed in this tenant (needs Microsoft Entra ID P1): not compared with the baseline's 1", "carried from an earlier snapshot: they could not be read then (throttled)", "not checked: " + rep.Skipped[0].Path} {
 		if !strings.Contains(notes, w) {

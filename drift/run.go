@@ -53,3 +53,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return Compare(ctx, Input{Baseline: o.Baseline, Commit: rev, Repo: o.Repo, Index: ix, Manifest: man, Live: tenant,
 		Watch: o.Watch, WatchFile: o.WatchFile, RepoDir: o.RepoDir})
 }
+
+// Unread are the baseline files left out because they could not be read
+// (Skipped), each at the baseline revision as it was given.
+func (r *Report) Unread() []history.Skipped {
+	out := make([]history.Skipped, len(r.Skipped))
+	for i, s := range r.Skipped {
+		out[i] = history.Skipped{Skipped: s, Rev: r.Baseline}
+	}
+	return out
+}

@@ -22,4 +22,8 @@
 // through a View, so the same code runs over a repository revision read
 // lazily (Open), files in memory (FromFiles) or decoded objects
 // (FromSnapshot).
+//
+// Compare is the diff of two revisions (the diff command's model): it
+// decodes only the files that changed and names the ids in them from the
+// newer revision, then the older, reading only the files it needs.
 package history

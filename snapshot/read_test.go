@@ -3,6 +3,7 @@ package snapshot
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -259,4 +260,19 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	fsck(t, r.Path())
 	statusClean(t, r.Path())
+}
+
+// Closed says whether Close was called.
+func TestClosed(t *testing.T) {
+	r, err := Init(filepath.Join(t.TempDir(), "repo"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Closed() {
+		t.Error("a repository just opened reports Closed")
+	}
+	r.Close()
+	if !r.Closed() {
+		t.Error("a closed repository does not report Closed")
+	}
 }

@@ -66,6 +66,8 @@ type Repo struct {
 	// notifyFn is told what the repository did on its own (SetNotify).
 	notifyFn func(msg string)
 
+	closed bool // Close was called
+
 	// maxFile bounds one file read (SetMaxFileSize); 0: DefaultMaxFileSize.
 	maxFile atomic.Int64
 
@@ -264,10 +266,19 @@ func (r *Repo) Bare() bool { return r.workTree == "" }
 func (r *Repo) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.closed = true
 	if c, ok := r.repo.Storer.(io.Closer); ok {
 		return c.Close()
 	}
 	return nil
+}
+
+// Closed reports whether Close was called: callers' tests check that
+// every repository they open is closed.
+func (r *Repo) Closed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
 }
 
 // refresh makes go-git see pack files written or removed by other processes

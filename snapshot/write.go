@@ -102,6 +102,22 @@ func (s Signature) withDefaults(now time.Time) Signature {
 	return s
 }
 
+// ParseSignature reads a git identity written "Name <email>" (as git's
+// --author takes it). Name and email must be non-empty and hold no <, >,
+// newline or NUL: what WriteSnapshot would refuse is refused here, before
+// any work is done.
+func ParseSignature(s string) (Signature, error) {
+	open, closing := strings.LastIndexByte(s, '<'), strings.LastIndexByte(s, '>')
+	if open <= 0 || closing != len(s)-1 || closing < open+2 || strings.TrimSpace(s[:open]) == "" {
+		return Signature{}, errors.New(`want "Name <email>"`)
+	}
+	sig := Signature{Name: strings.TrimSpace(s[:open]), Email: s[open+1 : closing]}
+	if err := sig.validate("identity"); err != nil {
+		return Signature{}, err
+	}
+	return sig, nil
+}
+
 func (s Signature) validate(role string) error {
 	if strings.ContainsAny(s.Name, "<>\n\x00") || strings.ContainsAny(s.Email, "<>\n\x00") {
 		return fmt.Errorf("%s %q <%s>: name and email must not contain <, >, newline or NUL", role, s.Name, s.Email)

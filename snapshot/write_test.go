@@ -406,3 +406,24 @@ func TestLeftoversOfACrashAreIgnoredByGit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// ParseSignature takes "Name <email>" and refuses what a commit could not
+// hold, before any work is done.
+func TestParseSignature(t *testing.T) {
+	for in, want := range map[string]Signature{
+		"Ada Admin <ada@contoso.com>":     {Name: "Ada Admin", Email: "ada@contoso.com"},
+		"  Ada   <ada@contoso.com>":       {Name: "Ada", Email: "ada@contoso.com"},
+		"Ops (nightly) <ops@contoso.com>": {Name: "Ops (nightly)", Email: "ops@contoso.com"},
+	} {
+		got, err := ParseSignature(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSignature(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "no email", "<ada@contoso.com>", "   <ada@contoso.com>", "Ada <>", "Ada <ada@contoso.com> trailing",
+		"Ad\na <ada@contoso.com>", "Ada\r\n <ada@contoso.com>x", "Ada <ada\n@contoso.com>", "A<b <ada@contoso.com>", "Ada \x00 <ada@contoso.com>"} {
+		if got, err := ParseSignature(in); err == nil {
+			t.Errorf("ParseSignature(%q) = %+v, want an error", in, got)
+		}
+	}
+}

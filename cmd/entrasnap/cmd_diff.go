@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -52,47 +52,35 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	if err != nil {
 		return err
 	}
+	defer r.Close()
 	var only []*layout.Kind
 	if len(kinds) > 0 {
 		if only, err = layout.Select(kinds); err != nil {
 			return usageErrorf("--kinds: %v", err)
 		}
 	}
-	fromHash, err := r.Resolve(ctx, from)
+	cmp, err := history.Compare(ctx, r, from, to, only)
 	if err != nil {
-		if from == "HEAD~1" {
+		var re *history.RevisionError
+		if errors.As(err, &re) && re.Rev == "HEAD~1" && from == "HEAD~1" {
 			return fmt.Errorf("the repository has only one snapshot: nothing to compare yet (export again after a change)")
 		}
 		return err
 	}
-	toHash, err := r.Resolve(ctx, to)
-	if err != nil {
-		return err
-	}
-	a, b, skipped, err := history.LoadChanged(ctx, r, fromHash.String(), toHash.String())
-	if err != nil {
-		return err
-	}
-	a.Keep(only)
-	b.Keep(only)
-	newer, older := history.Open(ctx, r, toHash.String()), history.Open(ctx, r, fromHash.String())
-	defer func() {
-		warnSkipped(e.stderr, slices.Concat(skipped, history.SkippedAt(toHash.String(), newer.Skipped()), history.SkippedAt(fromHash.String(), older.Skipped())))
-	}()
-	res := diff.Compare(a, b, history.Chain{newer, older})
-	title := fmt.Sprintf("%s (%s) → %s (%s)", from, fromHash.String()[:12], to, toHash.String()[:12])
+	defer func() { warnSkipped(e.stderr, cmp.Skipped()) }()
+	title := fmt.Sprintf("%s (%s) → %s (%s)", from, cmp.From[:12], to, cmp.To[:12])
 	switch format {
 	case "markdown":
-		err = res.Markdown(e.stdout, diff.RenderOptions{Title: title})
+		err = cmp.Markdown(e.stdout, diff.RenderOptions{Title: title})
 	case "json":
-		err = res.JSON(e.stdout)
+		err = cmp.JSON(e.stdout)
 	default:
-		err = res.Text(e.stdout, diff.RenderOptions{Title: title, Color: e.color})
+		err = cmp.Text(e.stdout, diff.RenderOptions{Title: title, Color: e.color})
 	}
 	if err != nil {
 		return err
 	}
-	if exitCode && !res.Empty() {
+	if exitCode && !cmp.Empty() {
 		return &codedError{code: exitChanges}
 	}
 	return nil

@@ -10,7 +10,6 @@ import (
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/exporter"
-	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/urfave/cli/v2"
@@ -87,11 +86,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return usageErrorf("--watch %s: %v", o.watch, we.Err)
 	}
 	if rep != nil {
-		unread := make([]history.Skipped, len(rep.Skipped))
-		for i, s := range rep.Skipped {
-			unread[i] = history.Skipped{Skipped: s, Rev: o.baseline}
-		}
-		warnSkipped(e.stderr, unread)
+		warnSkipped(e.stderr, rep.Unread())
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("drift interrupted")

@@ -186,11 +186,11 @@ func parseSignature(flag, value, nameVar, emailVar string) (snapshot.Signature, 
 	if value == "" {
 		return signatureFromEnv(nameVar, emailVar), nil
 	}
-	open, closing := strings.LastIndexByte(value, '<'), strings.LastIndexByte(value, '>')
-	if open <= 0 || closing != len(value)-1 || closing < open+2 {
-		return snapshot.Signature{}, usageErrorf("%s %q: want \"Name <email>\"", flag, value)
+	sig, err := snapshot.ParseSignature(value)
+	if err != nil {
+		return snapshot.Signature{}, usageErrorf("%s %q: %v", flag, value, err)
 	}
-	return snapshot.Signature{Name: strings.TrimSpace(value[:open]), Email: value[open+1 : closing]}, nil
+	return sig, nil
 }
 
 func signatureFromEnv(nameVar, emailVar string) snapshot.Signature {

@@ -12,6 +12,7 @@ import (
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/importer"
+	"github.com/entrasnap/entrasnap/internal/cliargs"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
@@ -80,15 +81,10 @@ func restoreCommand(e *env) *cli.Command {
 }
 
 // interspersed returns the positional arguments and applies the flags
-// given after them ("restore --repo R --at REV SELECTOR --yes"), which
-// urfave/cli v2 leaves among the arguments. "--" ends the flags, wherever
-// it is: Go's flag parser consumes a "--" that directly follows the flags
-// ("restore --repo R --at REV -- -AbC..."), so the raw command line tells
-// whether the arguments came after one.
+// given after them ("restore --repo R --at REV SELECTOR --yes"); "--" ends
+// the flags wherever it is (cliargs.Split).
 func (e *env) interspersed(c *cli.Context) ([]string, error) {
-	args := c.Args().Slice()
-	var pos []string
-	isBool := func(name string) (known, boolean bool) {
+	pos, set, err := cliargs.Split(e.args, c.Args().Slice(), func(name string) (known, boolean bool) {
 		for _, f := range c.Command.Flags {
 			for _, n := range f.Names() {
 				if n == name {
@@ -98,42 +94,13 @@ func (e *env) interspersed(c *cli.Context) ([]string, error) {
 			}
 		}
 		return false, false
+	})
+	if err != nil {
+		return nil, usageErrorf("%v", err)
 	}
-	if n := len(e.args) - len(args) - 1; len(args) > 0 && n >= 1 && e.args[n] == "--" {
-		// The "--" is not the value of a flag before it ("--at --").
-		prev := e.args[n-1]
-		name, _, hasValue := strings.Cut(strings.TrimLeft(prev, "-"), "=")
-		if known, boolean := isBool(name); !strings.HasPrefix(prev, "-") || hasValue || !known || boolean {
-			return args, nil
-		}
-	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			pos = append(pos, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		known, boolean := isBool(name)
-		if !known {
-			return nil, usageErrorf("flag provided but not defined: %s", a)
-		}
-		switch {
-		case hasValue:
-		case boolean:
-			value = "true"
-		case i+1 < len(args):
-			value = args[i+1]
-			i++
-		default:
-			return nil, usageErrorf("flag needs an argument: %s", a)
-		}
-		if err := c.Set(name, value); err != nil {
-			return nil, usageErrorf("%s: %v", a, err)
+	for _, s := range set {
+		if err := c.Set(s.Name, s.Value); err != nil {
+			return nil, usageErrorf("%s: %v", s.Arg, err)
 		}
 	}
 	return pos, nil
@@ -322,18 +289,11 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 	if err != nil {
 		return err
 	}
-	c := res.Count()
-	switch {
-	case res.Complete() && res.SnapshotErr == "":
+	switch res.Outcome() {
+	case importer.Applied:
 		return nil
-	case !res.Wrote() && c[importer.StatusAlready] == 0:
-		return fmt.Errorf("the restore failed: %d actions failed, %d were skipped, nothing was changed; see above", c[importer.StatusFailed], c[importer.StatusSkipped])
-	case res.Complete():
-		return &codedError{code: exitPartial, err: fmt.Errorf("the tenant was restored and verified, but the post-restore snapshot was not recorded: %s", res.SnapshotErr)}
+	case importer.Failed:
+		return res.Err()
 	}
-	what := fmt.Sprintf("%d actions failed, %d were skipped", c[importer.StatusFailed], c[importer.StatusSkipped])
-	if !res.Verified {
-		what += fmt.Sprintf(", verification found %d differences", len(res.Differences))
-	}
-	return &codedError{code: exitPartial, err: fmt.Errorf("the restore was partly applied (%s): fix the cause and run the same restore again, which only does what is still to do", what)}
+	return &codedError{code: exitPartial, err: res.Err()}
 }

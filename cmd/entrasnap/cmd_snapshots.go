@@ -32,6 +32,7 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 	if err != nil {
 		return err
 	}
+	defer r.Close()
 	out, err := history.Snapshots(ctx, r, limit)
 	if err != nil {
 		return err

@@ -67,14 +67,10 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 			fmt.Fprintln(e.stdout, layout.Safe(p.String()))
 		}
 	}
-	if n := len(rep.Problems); n > 0 {
-		files := map[string]bool{}
-		for _, p := range rep.Problems {
-			files[p.File] = true
-		}
+	if n, nf := len(rep.Problems), rep.ProblemFiles(); n > 0 {
 		return &codedError{code: exitError, err: fmt.Errorf("%d %s in %d of %d %s; fix %s and run validate again",
-			n, layout.Plural(n, "problem", "problems"), len(files), rep.Files,
-			layout.Plural(rep.Files, "file", "files"), layout.Plural(len(files), "it", "them"))}
+			n, layout.Plural(n, "problem", "problems"), nf, rep.Files,
+			layout.Plural(rep.Files, "file", "files"), layout.Plural(nf, "it", "them"))}
 	}
 	if format == "text" {
 		if rep.Files == 0 {

@@ -37,8 +37,14 @@ func openRepo(path string) (*snapshot.Repo, error) {
 		}
 		r.SetMaxFileSize(n)
 	}
+	if repoOpened != nil {
+		repoOpened(r)
+	}
 	return r, nil
 }
+
+// repoOpened, when set (by tests), sees every repository openRepo opens.
+var repoOpened func(*snapshot.Repo)
 
 // warnSkipped says on w (stderr) which files were left out and what to do.
 func warnSkipped(w io.Writer, skipped []history.Skipped) {

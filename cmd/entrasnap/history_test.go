@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // histFixture exports the demo tenant twice from graphsim with incidents in
@@ -180,6 +183,19 @@ func TestHistoryCommands(t *testing.T) {
 		t.Errorf("log: %d %s\n%s", code, errOut, out)
 	}
 
+	// Every command that reads the repository closes it.
+	for _, args := range [][]string{
+		{"snapshots", "--repo", f.repo},
+		{"diff", "--repo", f.repo},
+		{"diff", "--repo", f.repo, "--format", "json", "--exit-code"},
+		{"diff", "--repo", f.repo, "no-such-rev"},
+		{"show", "--repo", f.repo, f.caID},
+		{"log", "--repo", f.repo, f.appID},
+		{"check", "--repo", f.repo},
+	} {
+		runClosing(t, args...)
+	}
+
 	// Errors are one line and say what to do.
 	for _, args := range [][]string{
 		{"diff", "--repo", t.TempDir()},
@@ -191,6 +207,61 @@ func TestHistoryCommands(t *testing.T) {
 		if code == exitOK || strings.Count(strings.TrimSpace(errOut), "\n") > 0 || errOut == "" {
 			t.Errorf("%v: code %d, stderr %q", args, code, errOut)
 		}
+	}
+}
+
+// runClosing runs entrasnap with args and fails the test unless every
+// repository the command opened is closed when it returns.
+func runClosing(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var opened []*snapshot.Repo
+	repoOpened = func(r *snapshot.Repo) { opened = append(opened, r) }
+	defer func() { repoOpened = nil }()
+	code, stdout, stderr = runCLI(t, args...)
+	if len(opened) == 0 {
+		t.Errorf("%v opened no repository", args)
+	}
+	for _, r := range opened {
+		if !r.Closed() {
+			t.Errorf("%v left the repository %s open", args, r.Path())
+		}
+	}
+	return code, stdout, stderr
+}
+
+// diff with no revisions on a repository of one snapshot says there is
+// nothing to compare yet; diff and snapshots close the repository.
+func TestDiffOfOneSnapshot(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "backup")
+	r, err := snapshot.Init(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _ := layout.Lookup("groups")
+	obj := map[string]any{"id": "3f2a0b1c-1111-4000-8000-000000000001", "displayName": "Finance"}
+	p, err := layout.Path(groups, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.WriteSnapshot(context.Background(), snapshot.Snapshot{Files: map[string][]byte{p: layout.Canonical(groups, obj)}, Message: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	code, _, errOut := runClosing(t, "diff", "--repo", dir)
+	if code != exitError || !strings.Contains(errOut, "only one snapshot: nothing to compare yet") {
+		t.Errorf("diff of one snapshot: code %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runClosing(t, "diff", "--repo", dir, "HEAD~3", "HEAD")
+	if code != exitError || strings.Contains(errOut, "only one snapshot") || !strings.Contains(errOut, "HEAD~3") {
+		t.Errorf("diff HEAD~3 HEAD: code %d, stderr %q (want the revision error)", code, errOut)
+	}
+	code, _, errOut = runClosing(t, "diff", "--repo", dir, "HEAD", "HEAD")
+	if code != exitOK {
+		t.Errorf("diff HEAD HEAD: code %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runClosing(t, "snapshots", "--repo", dir)
+	if code != exitError || !strings.Contains(errOut, "no snapshots") {
+		t.Errorf("snapshots of an untagged repository: code %d, stderr %q", code, errOut)
 	}
 }
 

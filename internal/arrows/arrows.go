@@ -36,6 +36,7 @@ var Rules = []Rule{
 	{From: "live", Allow: []string{"live", "graph", "layout", "schemas"}, Why: "live reads the tenant and writes nothing: no exporter, importer or snapshot"},
 	{From: "importer", Allow: []string{"importer", "diff", "graph", "history", "layout", "live", "schemas", "snapshot"},
 		Why: "importer does not import exporter: it reads through live, and the caller records the post-restore snapshot (ApplyOptions.Record)"},
+	{From: "internal/cliargs", Allow: []string{"internal/cliargs"}, Why: "the command-line split is pure: no product package, no CLI library"},
 	{From: "internal/bench", Allow: []string{"internal/bench", "exporter", "live", "graph", "layout", "schemas", "snapshot", "graphsim/..."},
 		Why: "the bench drives exports itself and times diff, log, check and restore through the CLI as users run them (Options.CLI), so it imports no importer, history, diff or check"},
 }

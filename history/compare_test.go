@@ -1,0 +1,116 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// Compare diffs two revisions by name, keeps only the kinds asked for,
+// names ids from the revisions, reports unreadable files and says which
+// revision does not exist.
+func TestCompare(t *testing.T) {
+	ctx := context.Background()
+	r := newRepo(t)
+	groups, _ := layout.Lookup("groups")
+	users, _ := layout.Lookup("users")
+	const gid, uid, uid2 = "3f2a0b1c-1111-4000-8000-000000000001", "3f2a0b1c-2222-4000-8000-000000000002", "3f2a0b1c-3333-4000-8000-000000000003"
+	file := func(k *layout.Kind, obj map[string]any) (string, []byte) {
+		p, err := layout.Path(k, obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, layout.Canonical(k, obj)
+	}
+	snap := func(msg string, objs ...any) {
+		files := map[string][]byte{}
+		for i := 0; i < len(objs); i += 2 {
+			p, data := file(objs[i].(*layout.Kind), objs[i+1].(map[string]any))
+			files[p] = data
+		}
+		if _, err := r.WriteSnapshot(ctx, snapshot.Snapshot{Files: files, Message: msg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := map[string]any{"id": uid, "displayName": "Alice Example", "userPrincipalName": "alice@contoso.example"}
+	snap("one", users, alice, groups, map[string]any{"id": gid, "displayName": "Finance"})
+	// The newer revision drops Alice and adds her to the group's members
+	// (named from the older revision), and adds a user.
+	snap("two", users, map[string]any{"id": uid2, "displayName": "Bob Example", "userPrincipalName": "bob@contoso.example"},
+		groups, map[string]any{"id": gid, "displayName": "Finance", "members": []any{map[string]any{"id": uid, "@odata.type": "#microsoft.graph.user"}}})
+
+	c, err := Compare(ctx, r, "HEAD~1", "HEAD", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := r.Resolve(ctx, "HEAD")
+	if c.To != head.String() || len(c.From) != 40 || c.From == c.To {
+		t.Errorf("compared %s → %s, want HEAD~1 → %s", c.From, c.To, head)
+	}
+	added, removed, changed := c.Count()
+	if added != 1 || removed != 1 || changed != 1 {
+		t.Errorf("added %d, removed %d, changed %d; want 1 each: %+v", added, removed, changed, c.Changes)
+	}
+	var text bytes.Buffer
+	if err := c.Text(&text, diff.RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "Alice Example") {
+		t.Errorf("the new member is not named from the older revision:\n%s", text.String())
+	}
+	if s := c.Skipped(); len(s) > 0 {
+		t.Errorf("skipped %v, want none", s)
+	}
+
+	c, err = Compare(ctx, r, "HEAD~1", "HEAD", []*layout.Kind{groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Changes) != 1 || c.Changes[0].Kind != "groups" {
+		t.Errorf("only groups: %+v, want the group's change alone", c.Changes)
+	}
+
+	for _, tc := range [][2]string{{"HEAD~5", "HEAD"}, {"HEAD", "no-such-rev"}} {
+		_, err := Compare(ctx, r, tc[0], tc[1], nil)
+		var re *RevisionError
+		bad := tc[0]
+		if tc[0] == "HEAD" {
+			bad = tc[1]
+		}
+		if !errors.As(err, &re) || re.Rev != bad {
+			t.Errorf("Compare(%s, %s) = %v, want a RevisionError naming %s", tc[0], tc[1], err, bad)
+		}
+	}
+}
+
+// A changed file that cannot be decoded is left out and reported, with
+// its revision.
+func TestCompareReportsUnreadableFiles(t *testing.T) {
+	ctx := context.Background()
+	r := newRepo(t)
+	groups, _ := layout.Lookup("groups")
+	obj := map[string]any{"id": "3f2a0b1c-1111-4000-8000-000000000001", "displayName": "Finance"}
+	p, err := layout.Path(groups, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range [][]byte{layout.Canonical(groups, obj), []byte("id: [unclosed\n")} {
+		if _, err := r.WriteSnapshot(ctx, snapshot.Snapshot{Files: map[string][]byte{p: data}, Message: "s"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := Compare(ctx, r, "HEAD~1", "HEAD", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Skipped()
+	if len(s) != 1 || s[0].Path != p || s[0].Rev != ShortRev(c.To) {
+		t.Errorf("skipped %+v, want %s at %s", s, p, ShortRev(c.To))
+	}
+}
