@@ -236,13 +236,7 @@ func grantNested(k *Kind, rel string) (string, bool) {
 // conditionSetOp serves /policies/permissionGrantPolicies/{id}/includes|excludes[/{id}].
 func (s *Server) conditionSetOp(req *request, rt *route) (*response, *apiError) {
 	t := s.tenant
-	if req.method == http.MethodGet {
-		t.mu.RLock()
-		defer t.mu.RUnlock()
-	} else {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-	}
+	defer t.lockFor(req.method)()
 	p := s.find(rt)
 	if p == nil {
 		return nil, notFound(rt.key)

@@ -182,13 +182,7 @@ func hasCombination(list []string, c string) bool {
 // policies/{id}/combinationConfigurations[/{id}].
 func (s *Server) combinationOp(req *request, rt *route) (*response, *apiError) {
 	t := s.tenant
-	if req.method == http.MethodGet {
-		t.mu.RLock()
-		defer t.mu.RUnlock()
-	} else {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-	}
+	defer t.lockFor(req.method)()
 	p := s.find(rt)
 	if p == nil {
 		return nil, notFound(rt.key)
@@ -343,4 +337,15 @@ func (s *Server) containedGet(req *request, ctx string, list []any, relKey strin
 	out := deepCopy(m).(map[string]any)
 	out["@odata.context"] = s.metadata(req, ctx+"/$entity")
 	return jsonResp(http.StatusOK, out), nil
+}
+
+// lockFor takes the tenant's lock for a request of method (shared for a
+// GET) and returns its release.
+func (t *Tenant) lockFor(method string) (unlock func()) {
+	if method == http.MethodGet {
+		t.mu.RLock()
+		return t.mu.RUnlock
+	}
+	t.mu.Lock()
+	return t.mu.Unlock
 }
