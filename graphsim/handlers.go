@@ -37,6 +37,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.getByIDs(req)
 	case "invitations":
 		return s.invite(req)
+	case "directoryAudits":
+		return s.serveDirectoryAudits(req, rt)
 	}
 	k := rt.kind
 	if k.Singleton {

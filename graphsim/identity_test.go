@@ -37,6 +37,7 @@ var idGraphRoles = map[string]string{
 	"Policy.Read.All":                    "246dd0d5-5bd0-4def-940b-0421030a5b68",
 	"Policy.ReadWrite.ConditionalAccess": "01c0a623-fc9b-48e9-b794-0756f8e8f067",
 	"Application.ReadWrite.All":          "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+	"AuditLog.Read.All":                  "b0afded3-3588-46d8-8b3d-9842eff778da", // audit_test.go
 }
 
 // idEnv is a graphsim server on httptest (TLS) with Microsoft Graph's service

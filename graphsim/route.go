@@ -76,6 +76,12 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		return routeDirDeleted(segs[2:])
 	case len(lower) >= 3 && lower[0] == "identity" && lower[1] == "conditionalaccess" && lower[2] == "deleteditems":
 		return routeCADeleted(segs[3:]) // beta only (versions.go, cabin.go)
+	case len(lower) >= 2 && len(lower) <= 3 && lower[0] == "auditlogs" && lower[1] == "directoryaudits": // audit.go
+		rt := &route{special: "directoryAudits", template: "/auditLogs/directoryAudits"}
+		if len(segs) == 3 {
+			rt.key, rt.template = segs[2], rt.template+"/{id}"
+		}
+		return rt, nil
 	case len(lower) == 1 && lower[0] == "invitations": // guests.go
 		return &route{special: "invitations", template: "/invitations"}, nil
 	case lower[0] == "directoryobjects":

@@ -51,6 +51,10 @@ type Options struct {
 	// AadPremiumLicenseRequired; without P1, Conditional Access writes
 	// answer 403 (licence.go).
 	Licence string
+	// AuditLag is how long a directory audit record takes to appear in
+	// GET /auditLogs/directoryAudits: zero is DefaultAuditLag (5 minutes),
+	// a negative value none (audit.go).
+	AuditLag time.Duration
 	// Now freezes the clock at this time when non-zero (deterministic tests).
 	Now time.Time
 	// State, when non-nil, is a saved tenant (Save) to start from instead of a profile.
@@ -67,8 +71,11 @@ type Server struct {
 	thr    *throttler
 	faults *faults
 	// licence is the tenant's licence level now (Options.Licence, SetLicence).
-	licence  atomic.Value
-	batchMu  sync.Mutex
+	licence atomic.Value
+	batchMu sync.Mutex
+	// auditMu makes each write and the audit records it leaves one step
+	// (audit.go).
+	auditMu  sync.Mutex
 	batchRNG *mrand.Rand // order of $batch execution and answers (batch.go)
 
 	mu       sync.Mutex
@@ -309,7 +316,18 @@ func (s *Server) handle(req *request) *response {
 		s.stats.record(req.method, tmpl, aerr.Status, cost)
 		return s.errorResp(req, aerr)
 	}
+	var aud *auditCapture
+	if isWriteMethod(req.method) {
+		s.auditMu.Lock()
+		aud = s.auditBefore(req, rt)
+	}
 	resp, aerr := s.dispatch(req, rt)
+	if aud != nil {
+		if aerr == nil && resp != nil && resp.status < 300 {
+			s.auditAfter(req, rt, aud)
+		}
+		s.auditMu.Unlock()
+	}
 	if aerr != nil {
 		resp = s.errorResp(req, aerr)
 	}

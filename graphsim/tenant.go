@@ -85,6 +85,8 @@ type Tenant struct {
 	// generators drop the log of a tenant's construction; a saved log may be
 	// trimmed); delta tokens from before it need a full resync.
 	logFloor uint64
+	// audits is the directory audit log (audit.go), oldest first.
+	audits []auditRecord
 }
 
 func newTenant(id, name, domain string, clock *Clock, seed uint64) *Tenant {

@@ -95,7 +95,8 @@ var ServedPrefixes = []string{
 	"/devices",     // devices and organizational contacts as group members
 	"/contacts",
 	"/directoryroles",
-	"/$batch", // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
+	"/auditlogs/directoryaudits", // audit.go: who changed it
+	"/$batch",                    // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
 }
 
 // readActions are POST actions that only read. Graph lists *.Read.*
