@@ -69,6 +69,10 @@ type Options struct {
 	// read with delta; zero keeps the state's, or DefaultFullEvery.
 	FullEvery time.Duration
 
+	// NoAudit skips reading the directory audit log (who changed it,
+	// attribution.go).
+	NoAudit bool
+
 	branchStarted bool // runOnBranch made sure Branch exists
 }
 
@@ -109,6 +113,10 @@ type Result struct {
 	// content instead of the snapshot's (the index has the snapshot's:
 	// git status shows them as unstaged changes), with why.
 	WorktreeKept []string `json:"worktreeKept,omitempty"`
+	// Attribution are the directory audit records this snapshot keeps
+	// (ChangesFile), who changed what (attribution.go).
+	Attribution []layout.ChangeRecord `json:"-"`
+	ChangesFile string                `json:"changesFile,omitempty"`
 
 	counted bool // Added, Modified and Deleted are known
 }
@@ -370,6 +378,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		files[StatePath] = stateData // the stored links stay (state.go)
 	}
 	countChanges(res, files, blobs, carry, prev)
+	if p, data, kept, w := o.attribution(ctx, prev, files, blobs, carry, start); w != nil {
+		res.Warnings = append(res.Warnings, *w)
+	} else if p != "" {
+		files[p] = data
+		res.ChangesFile, res.Attribution = p, kept
+	}
 
 	msg, tagMsg := messages(res, man, o.Message)
 	snap := snapshot.Snapshot{
@@ -399,7 +413,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.WorktreeSkipped = wr.WorktreeSkipped
 		res.WorktreeKept = wr.WorktreeKept
 		res.Added, res.Modified, res.Deleted = wr.Counts.Added, wr.Counts.Modified, wr.Counts.Deleted
-		// The delta state is bookkeeping, not a change of the tenant.
+		// The delta state and the audit records are bookkeeping, not a
+		// change of the tenant.
+		if res.ChangesFile != "" && wr.Changed {
+			res.Added--
+		}
 		if data, ok := files[StatePath]; ok && wr.Changed {
 			old, had := prev.blobs[StatePath]
 			switch {

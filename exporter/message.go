@@ -30,6 +30,9 @@ func messages(res *Result, man *layout.Manifest, description string) (commit, ta
 	b.WriteString(Summary(res, man))
 	commit = b.String()
 	tag = commit + "\n" + TrafficLine(res) + "\n"
+	if a := AttributionText(res.Attribution); a != "" {
+		tag += "\n" + a
+	}
 	return commit, tag
 }
 
@@ -132,4 +135,36 @@ func orUnknown(s string) string {
 		return "(unknown)"
 	}
 	return s
+}
+
+// maxAttributionLines bounds the audit records a tag message lists.
+const maxAttributionLines = 50
+
+// AttributionText lists who changed what, one line per kept audit record
+// and object ("Who changed it:" and "  conditional-access-policies/MFA:
+// changed by ..."), every string made safe (layout.Safe); "" when there
+// are none.
+func AttributionText(recs []layout.ChangeRecord) string {
+	var lines []string
+	for _, r := range recs {
+		for _, t := range r.Targets {
+			if t.Kind == "" {
+				continue
+			}
+			name := t.Name
+			if name == "" {
+				name = t.ID
+			}
+			lines = append(lines, "  "+t.Kind+"/"+layout.Safe(name)+": "+r.Describe())
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	more := ""
+	if len(lines) > maxAttributionLines {
+		more = fmt.Sprintf("  ... and %d more (see %s)\n", len(lines)-maxAttributionLines, layout.ChangesDir)
+		lines = lines[:maxAttributionLines]
+	}
+	return "Who changed it:\n" + strings.Join(lines, "\n") + "\n" + more
 }

@@ -164,6 +164,17 @@
 //	| deviceRegistrationPolicy: PUT only (PATCH → 405, strict) with userDeviceQuota, multiFactorAuthConfiguration, azureADRegistration, azureADJoin required (strict); azureADRegistration.allowedToRegister only allDeviceRegistrationMembership; isAdminConfigurable is Microsoft's (refused in a PUT, kept: strict) | deviceregistrationpolicy-update, resources/azureadregistrationpolicy | TestDeviceRegistrationPolicyPutOnly → importer TestRestorePolicySingletons |
 //	| groupLifecyclePolicies: groupLifetimeInDays and managedGroupTypes (All, Selected, None) required; one per tenant (second POST → 409, strict: undocumented); written with Directory.ReadWrite.All only (not in the product's catalog yet) | grouplifecyclepolicy-post-grouplifecyclepolicies, resources/grouplifecyclepolicy | TestGroupLifecyclePolicies |
 //
+// ## Directory audit log (audit.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /auditLogs/directoryAudits[/{id}]: directoryAudit records (id, category, correlationId, result, activityDisplayName, activityDateTime, loggedByService, operationType, initiatedBy user or app, targetResources with modifiedProperties whose oldValue/newValue are JSON texts), newest first | resources/directoryaudit, resources/targetresource, resources/modifiedproperty, directoryaudit-list | TestDirectoryAuditsAsGraphDocuments → exporter TestExportStoresWhoChangedIt |
+//	| one record per object a successful write changes (create, update, delete, restore, hard delete, $ref add/remove) with Graph's activity names ("Add user", "Update conditional access policy", "Add member to group"; other kinds "<Verb> <kind in words>", strict); a refused write leaves none; the actor is the token's app (user for delegated tokens, which graphsim does not issue yet) | learn:/entra/identity/monitoring-health/reference-audit-activities | TestDirectoryAuditsAsGraphDocuments |
+//	| $filter: activityDateTime eq/ge/le, activityDisplayName eq/startswith, targetResources/any(t: t/id eq), initiatedBy/app/appId eq, ... joined by and; other clauses (category, gt, or) → 400 (strict: undocumented); $top 1..999, default 100 (strict); $skiptoken | directoryaudit-list ("Attributes supported by $filter parameter") | TestDirectoryAuditsAsGraphDocuments → live TestReadAuditsWindow |
+//	| needs AuditLog.Read.All: Directory.Read.All alone → 403 (strict: the page has listed both over time) | directoryaudit-list (Permissions) | TestDirectoryAuditsAsGraphDocuments → exporter TestExportWithoutAuditPermissionWarnsOnce |
+//	| retention 7 days without Microsoft Entra ID P1/P2, 30 days with them | learn:/entra/identity/monitoring-health/reference-reports-data-retention | TestDirectoryAuditsAsGraphDocuments |
+//	| a record appears Options.AuditLag after the change (default 5 minutes, the 99th percentile Microsoft published; strict: the current pages promise nothing) | reference-reports-latencies (archived), reference-log-latency | TestDirectoryAuditLagIsConfigurable → exporter TestLateAuditRecordIsPickedUpNext |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).
