@@ -17,6 +17,10 @@ type RenderOptions struct {
 	// Heading starts the markdown heading (default "entrasnap diff"):
 	// "### <Heading>: <Title>".
 	Heading string
+	// Attribution, when set, gives the lines printed under each change:
+	// who changed it, from the directory audit records the repository
+	// keeps (history.Comparison.Attribution). The renderers escape them.
+	Attribution func(Change) []string
 }
 
 // KindTitle is a kind's heading in rendered output: "Conditional Access policies".
@@ -130,6 +134,7 @@ const (
 	Green  = "\x1b[32m"
 	Yellow = "\x1b[33m"
 	Bold   = "\x1b[1m"
+	Dim    = "\x1b[2m"
 	reset  = "\x1b[0m"
 )
 
@@ -165,10 +170,13 @@ func (r *Result) Text(w io.Writer, o RenderOptions) error {
 		switch c.Action {
 		case Added:
 			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Green, "+ added  "), layout.Safe(c.Name), layout.Safe(c.Path))
+			attribution(w, o, c, "      ")
 		case Removed:
 			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Red, "- removed"), layout.Safe(c.Name), layout.Safe(c.OldPath))
+			attribution(w, o, c, "      ")
 		default:
 			fmt.Fprintf(w, "  %s %s  (%s)\n", paint(Yellow, "~ changed"), layout.Safe(c.Name), layout.Safe(c.Path))
+			attribution(w, o, c, "      ")
 			if c.OldPath != "" {
 				fmt.Fprintf(w, "      file: %s → %s\n", layout.Safe(c.OldPath), layout.Safe(c.Path))
 			}
@@ -207,6 +215,11 @@ func (r *Result) Markdown(w io.Writer, o RenderOptions) error {
 			path = c.OldPath
 		}
 		fmt.Fprintf(w, "- **%s** %s — %s\n", c.Action, MarkdownText(c.Name), MarkdownCode(path))
+		if o.Attribution != nil {
+			for _, l := range o.Attribution(c) {
+				fmt.Fprintf(w, "  - _%s_\n", MarkdownText(l))
+			}
+		}
 		for _, p := range c.Props {
 			for _, l := range r.PropLines(p) {
 				fmt.Fprintf(w, "  - %s\n", MarkdownCode(l))
@@ -309,4 +322,14 @@ func (r *Result) Kinds() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// attribution writes the who-changed-it lines of c (RenderOptions.Attribution).
+func attribution(w io.Writer, o RenderOptions, c Change, indent string) {
+	if o.Attribution == nil {
+		return
+	}
+	for _, l := range o.Attribution(c) {
+		fmt.Fprintf(w, "%s%s\n", indent, Paint(o.Color, Dim, layout.Safe(l)))
+	}
 }

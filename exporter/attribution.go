@@ -77,7 +77,7 @@ func (o Options) attribution(ctx context.Context, prev *previous, files map[stri
 	if err != nil || len(log) == 0 {
 		return "", nil, nil, nil
 	}
-	prevTime := snapshotTime(log[0].Tags, log[0].Time)
+	prevTime := layout.SnapshotTime(log[0].Tags, log[0].Time)
 	// Records from before the first snapshot explain no change the
 	// repository shows: only later snapshots take late records.
 	lateOK := !log[0].Parent.IsZero()
@@ -206,21 +206,4 @@ func storedProperties(k *layout.Kind, props []layout.ChangeProperty) []layout.Ch
 		out = append(out, p)
 	}
 	return out
-}
-
-// snapshotTime is when the snapshot that made a commit was taken: the time
-// in the name of its first snapshot tag (later tags are runs that found no
-// change), else the commit's time.
-func snapshotTime(tags []string, commitTime time.Time) time.Time {
-	for _, t := range tags {
-		name, ok := strings.CutPrefix(t, "snapshot/")
-		if !ok {
-			continue
-		}
-		name, _, _ = strings.Cut(name, "-")
-		if tm, err := time.Parse("20060102T150405Z", name); err == nil {
-			return tm.UTC()
-		}
-	}
-	return commitTime.UTC()
 }

@@ -102,6 +102,9 @@ type Entry struct {
 	Action  string   `json:"action"`
 	Path    string   `json:"path"`
 	Summary []string `json:"summary,omitempty"`
+	// ChangedBy says who made the change, from the directory audit records
+	// the repository keeps (Attribution.Lines); empty when it keeps none.
+	ChangedBy []string `json:"changedBy,omitempty"`
 }
 
 // Log is the history of the object file p (of revision rev of r), newest
@@ -122,6 +125,7 @@ func Log(ctx context.Context, r *snapshot.Repo, rev, p string, names diff.Resolv
 	}
 	var entries []Entry
 	var skipped []Skipped
+	att := LoadAttribution(ctx, r, "HEAD", rev)
 	err = r.History(ctx, rev, []string{dir}, func(ci snapshot.CommitInfo, changes []snapshot.Change) error {
 		var mine []snapshot.Change
 		for _, c := range changes {
@@ -170,6 +174,11 @@ func Log(ctx context.Context, r *snapshot.Repo, rev, p string, names diff.Resolv
 		}
 		if entry.Action == "" {
 			entry.Action = string(diff.Changed)
+		}
+		if parent != "" {
+			if from, ok := snapshotTimeOf(ctx, r, parent); ok {
+				entry.ChangedBy = att.Lines(key, from, layout.SnapshotTime(ci.Tags, ci.Time))
+			}
 		}
 		entries = append(entries, entry)
 		return nil

@@ -38,7 +38,8 @@ func ChangesMarkdown(ctx context.Context, w io.Writer, r *snapshot.Repo, commit,
 		return true, err
 	}
 	d := diff.Compare(a, b, Chain{Open(ctx, r, commit), Open(ctx, r, from)})
-	if err := d.Markdown(w, diff.RenderOptions{Title: parentName + " → " + name}); err != nil {
+	cmp := &Comparison{From: from, To: commit}
+	if err := d.Markdown(w, diff.RenderOptions{Title: parentName + " → " + name, Attribution: cmp.Attribution(ctx, r)}); err != nil {
 		return true, err
 	}
 	for _, s := range skipped {

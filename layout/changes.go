@@ -265,3 +265,20 @@ func DecodeChanges(data []byte) ([]ChangeRecord, error) {
 	}
 	return out, nil
 }
+
+// SnapshotTime is when the snapshot that made a commit was taken: the time
+// in the name of its first snapshot tag ("snapshot/20260320T101500Z"; later
+// tags are runs that found no change), else the commit's time.
+func SnapshotTime(tags []string, commitTime time.Time) time.Time {
+	for _, t := range tags {
+		name, ok := strings.CutPrefix(t, "snapshot/")
+		if !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(name, "-")
+		if tm, err := time.Parse("20060102T150405Z", name); err == nil {
+			return tm.UTC()
+		}
+	}
+	return commitTime.UTC()
+}

@@ -69,13 +69,14 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	}
 	defer func() { warnSkipped(e.stderr, cmp.Skipped()) }()
 	title := fmt.Sprintf("%s (%s) → %s (%s)", from, cmp.From[:12], to, cmp.To[:12])
+	who := cmp.Attribution(ctx, r) // who changed it (history/attribution.go)
 	switch format {
 	case "markdown":
-		err = cmp.Markdown(e.stdout, diff.RenderOptions{Title: title})
+		err = cmp.Markdown(e.stdout, diff.RenderOptions{Title: title, Attribution: who})
 	case "json":
 		err = cmp.JSON(e.stdout)
 	default:
-		err = cmp.Text(e.stdout, diff.RenderOptions{Title: title, Color: e.color})
+		err = cmp.Text(e.stdout, diff.RenderOptions{Title: title, Color: e.color, Attribution: who})
 	}
 	if err != nil {
 		return err

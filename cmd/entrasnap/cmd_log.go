@@ -56,6 +56,9 @@ func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON boo
 			tags = " " + layout.Safe(strings.Join(en.Tags, ", "))
 		}
 		fmt.Fprintf(e.stdout, "\n%s %s%s  %s\n", en.Commit[:12], en.Time, tags, en.Action)
+		for _, s := range en.ChangedBy {
+			fmt.Fprintf(e.stdout, "    %s\n", layout.Safe(s))
+		}
 		for _, s := range en.Summary {
 			fmt.Fprintf(e.stdout, "    %s\n", s)
 		}
