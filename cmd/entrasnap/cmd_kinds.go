@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/urfave/cli/v2"
 )
 
@@ -31,13 +32,14 @@ func runKinds(e *env, permsOnly, asJSON bool) error {
 	read, write := layout.ExportPermissions(layout.Kinds()), layout.RestorePermissions(layout.Kinds())
 	if asJSON {
 		if permsOnly {
-			return writeJSON(e.stdout, map[string][]string{"export": read, "restore": write})
+			return writeJSON(e.stdout, map[string][]string{"export": read, "restore": write, "audit": {live.AuditPermission}})
 		}
 		return writeJSON(e.stdout, infos)
 	}
 	if permsOnly {
 		fmt.Fprintf(e.stdout, "Export (read-only), application permissions on Microsoft Graph:\n  %s\n\n", strings.Join(read, "\n  "))
 		fmt.Fprintf(e.stdout, "Restore (grant only to the restoring app, in addition to the export set):\n  %s\n", strings.Join(write, "\n  "))
+		fmt.Fprintf(e.stdout, "\nWho changed it (optional, read-only; without it export warns and keeps no audit records):\n  %s\n", live.AuditPermission)
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)

@@ -102,4 +102,12 @@ func TestDiffAndLogSayWhoChangedIt(t *testing.T) {
 	if !strings.Contains(out, "no audit record") {
 		t.Errorf("a change without an audit record does not say so:\n%s", out)
 	}
+	// The kept records are part of a valid repository.
+	if code, out, errOut := runWith(t, f, "", false, "check", "--repo", repo); code != exitOK {
+		t.Errorf("check: code %d\n%s\n%s", code, out, errOut)
+	}
+	_, out, _ = runCLI(t, "kinds", "--permissions")
+	if !strings.Contains(out, "Who changed it") || !strings.Contains(out, "AuditLog.Read.All") {
+		t.Errorf("kinds --permissions does not name AuditLog.Read.All:\n%s", out)
+	}
 }
