@@ -122,9 +122,11 @@ func (o Options) attribution(ctx context.Context, prev *previous, files map[stri
 				t.Properties = nil // an object we do not back up: its name only
 				continue
 			}
-			keep = true
 			t.Kind = k.Name
-			t.Properties = storedProperties(k, t.Properties)
+			var explains bool
+			if t.Properties, explains = targetProperties(k, t.Properties); explains {
+				keep = true
+			}
 		}
 		if keep {
 			seen[r.ID] = true
@@ -166,13 +168,30 @@ func (o Options) keptAuditIDs(ctx context.Context, prev *previous, since time.Ti
 // whatever the kind declares.
 var credentialWords = []string{"password", "secret", "credential", "certificate", "keyvalue", "key description", "keydescription", "token"}
 
+// targetProperties are the modified properties kept of a record's target
+// of kind k, and whether the record explains a change of the target's
+// file: an update of properties the file does not store (sign-in
+// bookkeeping, sync timestamps) explains none.
+func targetProperties(k *layout.Kind, props []layout.ChangeProperty) ([]layout.ChangeProperty, bool) {
+	kept, whole := storedProperties(k, props)
+	return kept, len(props) == 0 || whole || len(kept) > 0
+}
+
 // storedProperties keeps the modified properties the kind's files store
 // (compared without regard to case: Graph's audit names are often
-// PascalCase), never volatile, secret or credential-looking ones.
-func storedProperties(k *layout.Kind, props []layout.ChangeProperty) []layout.ChangeProperty {
-	var out []layout.ChangeProperty
+// PascalCase), never volatile, secret or credential-looking ones. whole
+// reports a property named after the object's type, which Graph uses for
+// the whole object ("ConditionalAccessPolicy" in "Update conditional
+// access policy"): the change is one the file shows, its values (the
+// whole object, both sides) are not kept.
+func storedProperties(k *layout.Kind, props []layout.ChangeProperty) (out []layout.ChangeProperty, whole bool) {
+	typ := k.ODataType[strings.LastIndexByte(k.ODataType, '.')+1:]
 	for _, p := range props {
 		name := strings.ToLower(strings.TrimSpace(p.Name))
+		if typ != "" && strings.EqualFold(name, typ) {
+			whole = true
+			continue
+		}
 		if name == "" || strings.ContainsAny(name, " .") {
 			continue // "Included Updated Properties", "Group.ObjectID": not properties of the file
 		}
@@ -205,5 +224,5 @@ func storedProperties(k *layout.Kind, props []layout.ChangeProperty) []layout.Ch
 		}
 		out = append(out, p)
 	}
-	return out
+	return out, whole
 }

@@ -218,3 +218,40 @@ func TestHostileActorNamesAreKeptExactlyAndPrintedSafely(t *testing.T) {
 		t.Errorf("attribution %q: want one safe line", line)
 	}
 }
+
+func TestTargetPropertiesKeepOnlyWhatFilesStore(t *testing.T) {
+	kind := func(n string) *layout.Kind { k, _ := layout.Lookup(n); return k }
+	names := func(ps []layout.ChangeProperty) string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	p := func(ns ...string) []layout.ChangeProperty {
+		var out []layout.ChangeProperty
+		for _, n := range ns {
+			out = append(out, layout.ChangeProperty{Name: n, Old: "[]", New: `["x"]`})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		kind     string
+		props    []layout.ChangeProperty
+		kept     string
+		explains bool
+	}{
+		{"users", p("JobTitle", "passwordProfile", "Included Updated Properties", "LastDirSyncTime", "StrongAuthenticationMethod"), "JobTitle", true},
+		{"users", p("LastDirSyncTime", "Included Updated Properties"), "", false}, // sync bookkeeping: not our change
+		{"users", nil, "", true},                                                   // add member, delete: no properties
+		{"applications", p("displayName", "passwordCredentials", "KeyDescription", "keyCredentials", "web"), "displayName,web", true},
+		{"applications", p("KeyDescription", "Included Updated Properties"), "", false},
+		{"conditional-access-policies", p("ConditionalAccessPolicy"), "", true}, // Graph's whole-object entry
+		{"groups", p("Group.ObjectID", "Group.DisplayName"), "", false},
+	} {
+		kept, explains := targetProperties(kind(c.kind), c.props)
+		if names(kept) != c.kept || explains != c.explains {
+			t.Errorf("%s %s: kept %q explains %v, want %q %v", c.kind, names(c.props), names(kept), explains, c.kept, c.explains)
+		}
+	}
+}
