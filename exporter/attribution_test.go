@@ -243,7 +243,7 @@ func TestTargetPropertiesKeepOnlyWhatFilesStore(t *testing.T) {
 	}{
 		{"users", p("JobTitle", "passwordProfile", "Included Updated Properties", "LastDirSyncTime", "StrongAuthenticationMethod"), "JobTitle", true},
 		{"users", p("LastDirSyncTime", "Included Updated Properties"), "", false}, // sync bookkeeping: not our change
-		{"users", nil, "", true},                                                   // add member, delete: no properties
+		{"users", nil, "", true}, // add member, delete: no properties
 		{"applications", p("displayName", "passwordCredentials", "KeyDescription", "keyCredentials", "web"), "displayName,web", true},
 		{"applications", p("KeyDescription", "Included Updated Properties"), "", false},
 		{"conditional-access-policies", p("ConditionalAccessPolicy"), "", true}, // Graph's whole-object entry
