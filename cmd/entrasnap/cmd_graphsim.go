@@ -33,6 +33,7 @@ func graphsimCommand(e *env) *cli.Command {
 			&cli.DurationFlag{Name: "eventual-consistency", Usage: "hide just-created objects from reads for this long, and answer references to them 400, as Graph's replication does"},
 			&cli.BoolFlag{Name: "ca-recycle-bin-app-only", Usage: "let app-only tokens use the Conditional Access recycle bin (beta), which Graph documents as not supporting application permissions: models a future Graph"},
 			&cli.StringFlag{Name: "licence", Value: "p2", Usage: "the tenant's Microsoft Entra ID licence: free, p1 or p2. Without p2, PIM answers 400 AadPremiumLicenseRequired; without p1, Conditional Access writes answer 403, as Graph does"},
+			&cli.DurationFlag{Name: "audit-lag", Value: graphsim.DefaultAuditLag, Usage: "how long a directory audit record takes to appear in /auditLogs/directoryAudits (0: at once)"},
 			&cli.StringFlag{Name: "load", Usage: "start from a tenant saved with --save instead of a profile"},
 			&cli.StringFlag{Name: "save", Usage: "write the tenant to this file on exit"},
 			&cli.StringFlag{Name: "from-repo", Usage: "rehearsal: load the tenant as a snapshot of this repository holds it (instead of a profile)"},
@@ -45,6 +46,10 @@ func graphsimCommand(e *env) *cli.Command {
 				Sizes: graphsim.Sizes{Users: c.Int("users"), Groups: c.Int("groups"), MembersPerGroup: c.Int("members-per-group"),
 					Apps: c.Int("apps"), CAPolicies: c.Int("ca-policies")},
 				EventualConsistency: c.Duration("eventual-consistency"), CARecycleBinAppOnly: c.Bool("ca-recycle-bin-app-only"),
+				AuditLag: c.Duration("audit-lag"),
+			}
+			if o.AuditLag == 0 {
+				o.AuditLag = -1 // graphsim's zero is its default lag; the flag's 0 is none
 			}
 			var err error
 			if o.Licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
