@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,9 +25,9 @@ func TestDiffAndLogSayWhoChangedIt(t *testing.T) {
 	srv := serveSim(t, sim, sim)
 	repo := filepath.Join(t.TempDir(), "backup")
 	f := factory{now: sim.Clock().Now}
-	export := func() {
+	export := func(extra ...string) {
 		t.Helper()
-		code, out, errOut := runWith(t, f, "", false, "export", "--repo", repo, "--graph-url", srv.URL, "--access-token", sim.Token())
+		code, out, errOut := runWith(t, f, "", false, append([]string{"export", "--repo", repo, "--graph-url", srv.URL, "--access-token", sim.Token()}, extra...)...)
 		if code != exitOK {
 			t.Fatalf("export: code %d\n%s\n%s", code, out, errOut)
 		}
@@ -75,7 +77,8 @@ func TestDiffAndLogSayWhoChangedIt(t *testing.T) {
 	}
 	patch(tok.AccessToken, user, "Synced by HR")
 	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
-	export()
+	prBody := filepath.Join(t.TempDir(), "pr.md")
+	export("--pr-body", prBody)
 	// A change the log does not show (a user put into the tenant behind
 	// Graph's back, as one whose record is past the log's retention).
 	sim.Clock().Advance(20 * time.Minute)
@@ -86,6 +89,13 @@ func TestDiffAndLogSayWhoChangedIt(t *testing.T) {
 	export()
 
 	who := "changed by app HR sync (appId " + appID + "), "
+	if b, err := os.ReadFile(prBody); err != nil || !strings.Contains(string(b), "  - _"+who) {
+		t.Errorf("--pr-body does not say who changed it (%v):\n%s", err, b)
+	}
+	tag, _ := exec.Command("git", "-C", repo, "tag", "-l", "--sort=-refname", "--format=%(contents)", "snapshot/*").Output()
+	if !strings.Contains(string(tag), "Who changed it:\n  users/") || !strings.Contains(string(tag), who) {
+		t.Errorf("the tag messages do not say who changed it:\n%s", tag)
+	}
 	code, out, errOut := runWith(t, f, "", false, "diff", "--repo", repo, "HEAD~2", "HEAD~1")
 	if code != exitOK || !strings.Contains(out, who) || !strings.Contains(out, "Update user") {
 		t.Errorf("diff: code %d, want %q:\n%s\n%s", code, who, out, errOut)
