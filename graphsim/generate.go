@@ -908,6 +908,7 @@ func (g *generator) demo(sz Sizes) {
 	g.lastCA = g.demoAuthContexts() // generate_ca.go
 	g.caPolicies(sz.CAPolicies, func(int) caRefs { return refs })
 	apps := g.demoApps(sz.Apps, people, gr, custom)
+	g.demoAppHeld(apps) // generate_appheld.go
 	g.demoDirectoryRoles(people, gr, apps, emergency)
 	g.demoPolicies(people, gr, apps, custom)
 	g.demoDevices() // generate_guests.go
@@ -1851,6 +1852,7 @@ func (g *generator) large(sz Sizes) {
 	g.reserve("servicePrincipal", sz.Apps)
 	for i := 0; i < sz.Apps && g.err == nil; i++ {
 		a := g.lobApp(i, t.domain, g.pick(users))
+		g.largeAppHeld(i, a) // generate_appheld.go
 		if i%10 == 0 {
 			g.assignAppRole(a.spID, g.graphSPID, g.graphRole("User.Read.All"), g.past(1, 365))
 		}

@@ -81,6 +81,17 @@ func heldName(k *Kind, rel string) (string, bool) {
 // isHeldProp reports whether a stored property is a held collection (never returned).
 func isHeldProp(p string) bool { return strings.HasPrefix(p, heldPrefix) }
 
+// stripHeld removes the held collections from a copy of a stored object
+// (Tenant.Get and List return properties only).
+func stripHeld(m map[string]any) map[string]any {
+	for k := range m {
+		if isHeldProp(k) {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
 // heldList is r's items of the held collection rel. Callers hold t.mu.
 func heldList(r *record, rel string) []any { return asSlice(r.obj[heldPrefix+rel]) }
 
