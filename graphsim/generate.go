@@ -908,12 +908,12 @@ func (g *generator) demo(sz Sizes) {
 	g.lastCA = g.demoAuthContexts() // generate_ca.go
 	g.caPolicies(sz.CAPolicies, func(int) caRefs { return refs })
 	apps := g.demoApps(sz.Apps, people, gr, custom)
-	g.demoAppHeld(apps) // generate_appheld.go
 	g.demoDirectoryRoles(people, gr, apps, emergency)
 	g.demoPolicies(people, gr, apps, custom)
 	g.demoDevices() // generate_guests.go
 	// policies.go
 	g.demoPolicyKinds(reviewerOf(people), custom)
+	g.demoAppHeld(apps) // generate_appheld.go (last: earlier objects keep their ids)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as
@@ -1852,7 +1852,6 @@ func (g *generator) large(sz Sizes) {
 	g.reserve("servicePrincipal", sz.Apps)
 	for i := 0; i < sz.Apps && g.err == nil; i++ {
 		a := g.lobApp(i, t.domain, g.pick(users))
-		g.largeAppHeld(i, a) // generate_appheld.go
 		if i%10 == 0 {
 			g.assignAppRole(a.spID, g.graphSPID, g.graphRole("User.Read.All"), g.past(1, 365))
 		}
@@ -1866,4 +1865,5 @@ func (g *generator) large(sz Sizes) {
 		r.pilot, r.finance, r.helpdesk = g.pick(security), g.pick(security), g.pick(security)
 		return r
 	})
+	g.largeAppHeld() // generate_appheld.go (last: earlier objects keep their ids)
 }

@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"crypto/sha1"
 	"fmt"
 	"strings"
 )
@@ -21,7 +22,12 @@ func (g *generator) heldItem(kind, id, rel string, item map[string]any) {
 		g.fail("%s of %s: %v", rel, id, aerr)
 		return
 	}
-	item["id"] = g.guid()
+	// An id derived from the parent and the item, not drawn from the
+	// tenant's sequence: the objects created after generation keep the ids
+	// they had before these items existed.
+	sum := sha1.Sum([]byte(id + "/" + rel + "/" + fmt.Sprint(item["name"], item["permissionId"])))
+	sum[6], sum[8] = sum[6]&0x0f|0x50, sum[8]&0x3f|0x80
+	item["id"] = fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
 	if spec.fill != nil {
 		spec.fill(r, item)
 	}
@@ -50,7 +56,7 @@ func (g *generator) demoAppHeld(apps []app) {
 			g.heldItem("application", a.id, "extensionProperties", map[string]any{"name": "badgeIds", "dataType": "String", "targetObjects": []any{"User"}, "isMultiValued": true})
 		case strings.HasSuffix(a.name, " Inventory API"):
 			g.heldItem("application", a.id, "federatedIdentityCredentials", map[string]any{"name": "aks-inventory",
-				"issuer": "https://westeurope.oic.prod-aks.azure.com/" + g.guid() + "/", "subject": "system:serviceaccount:inventory:inventory-api",
+				"issuer": "https://westeurope.oic.prod-aks.azure.com/" + g.t.id + "/", "subject": "system:serviceaccount:inventory:inventory-api",
 				"audiences": []any{"api://AzureADTokenExchange"}})
 			for _, s := range asSlice(lookupPath(a.obj, "api/oauth2PermissionScopes")) {
 				if m, _ := s.(map[string]any); m != nil && m["value"] == "Inventory.Read" {
@@ -68,9 +74,11 @@ func (g *generator) demoAppHeld(apps []app) {
 	}
 }
 
-// largeAppHeld: one line-of-business app in 20 deploys from GitHub Actions.
-func (g *generator) largeAppHeld(i int, a app) {
-	if i%20 == 0 {
-		g.heldItem("application", a.id, "federatedIdentityCredentials", githubCredential("github-main", fmt.Sprintf("lob/app-%d", i), "ref:refs/heads/main"))
+// largeAppHeld: one application in 20 deploys from GitHub Actions.
+func (g *generator) largeAppHeld() {
+	for i, r := range g.t.colls["application"].live() {
+		if i%20 == 0 && !r.gone {
+			g.heldItem("application", r.key(), "federatedIdentityCredentials", githubCredential("github-main", fmt.Sprintf("lob/app-%d", i), "ref:refs/heads/main"))
+		}
 	}
 }
