@@ -129,13 +129,36 @@ func (pl *planner) appHeldChildren(s *objState, ch layout.Child, parent string, 
 	coll := childColl(k, ch, parent)
 	what := func(m map[string]any) string {
 		if ch.Name == dpcChild {
-			return str(m["permissionName"]) + " (" + str(m["permissionId"]) + ")"
+			return str(m["permissionName"])
 		}
 		return str(m["name"])
 	}
+	// target is the item's id, named in the plan's names (escaped when
+	// rendered) by what it is.
+	describe := func(m map[string]any) string {
+		var n string
+		switch ch.Name {
+		case ficChild:
+			n = "federated identity credential " + what(m)
+		case extChild:
+			short, _ := extensionShort(what(m))
+			n = "extension property " + short
+		default:
+			n = "classification " + str(m["classification"]) + " of " + what(m)
+		}
+		return n
+	}
+	target := func(m map[string]any) string {
+		id, n := str(m["id"]), describe(m)
+		if id == "" {
+			return layout.Safe(n)
+		}
+		pl.names[strings.ToLower(id)] = n
+		return id
+	}
 	synced := func(m map[string]any) bool { return ch.Name == extChild && m["isSyncedFromOnPremises"] == true }
 	remove := func(old map[string]any, warn []string) string {
-		return pl.add(s, Action{Op: OpRemoveChild, Relationship: ch.Name, Target: what(old), Removal: true, DependsOn: parentDeps,
+		return pl.add(s, Action{Op: OpRemoveChild, Relationship: ch.Name, Target: target(old), Removal: true, DependsOn: parentDeps,
 			Request:  Request{Method: "DELETE", Path: coll + "/" + str(old["id"])},
 			Changes:  []Change{{Path: ch.Name, Action: diff.Changed, Removed: []any{old}}},
 			Warnings: warn})
@@ -148,13 +171,13 @@ func (pl *planner) appHeldChildren(s *objState, ch layout.Child, parent string, 
 		}
 		switch {
 		case synced(old):
-			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: extension property %s is synced from on-premises and is not removed (Graph does not delete synced extension properties)", k.Title, label(s.d), layout.Safe(what(old))))
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: extension property %s is synced from on-premises and is not removed (Graph does not delete synced extension properties)", k.Title, label(s.d), what(old)))
 		case pl.in.Options.NoRemove:
-			pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: s.d.Key, Name: displayName(s.d), Relationship: ch.Name, Target: what(old)})
+			pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: s.d.Key, Name: displayName(s.d), Relationship: ch.Name, Target: target(old)})
 		default:
 			var warn []string
 			if ch.Name == extChild {
-				warn = []string{"removing extension property " + what(old) + " also removes the values users and other objects hold in it"}
+				warn = []string{"removing " + describe(old) + " also removes the values users and other objects hold in it"}
 			}
 			removals = append(removals, remove(old, warn))
 		}
@@ -164,7 +187,7 @@ func (pl *planner) appHeldChildren(s *objState, ch layout.Child, parent string, 
 		m, old := want[ck], have[ck]
 		if synced(m) || (old != nil && synced(old)) {
 			if old == nil || !heldSame(ch, old, m) {
-				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: extension property %s is synced from on-premises: it is written by the sync, not restored", k.Title, label(s.d), layout.Safe(what(m))))
+				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: extension property %s is synced from on-premises: it is written by the sync, not restored", k.Title, label(s.d), what(m)))
 			}
 			continue
 		}
@@ -178,7 +201,7 @@ func (pl *planner) appHeldChildren(s *objState, ch layout.Child, parent string, 
 			if _, ok := b["description"]; !ok {
 				b["description"] = nil
 			}
-			pl.add(s, Action{Op: OpUpdate, Relationship: ch.Name, Target: what(m), DependsOn: deps,
+			pl.add(s, Action{Op: OpUpdate, Relationship: ch.Name, Target: target(m), DependsOn: deps,
 				Request: Request{Method: "PATCH", Path: coll + "/" + str(old["id"]), Body: body(b)},
 				Changes: []Change{{Path: ch.Name, Action: diff.Changed, Removed: []any{old}, Added: []any{m}}}})
 			continue
@@ -186,7 +209,7 @@ func (pl *planner) appHeldChildren(s *objState, ch layout.Child, parent string, 
 		var warn []string
 		if old != nil {
 			// No update in Graph: removed, then created again.
-			w := []string{ch.Name + " " + what(m) + " cannot be changed in Graph: it is removed and created again"}
+			w := []string{describe(old) + " cannot be changed in Graph: it is removed and created again"}
 			if ch.Name == extChild {
 				w[0] += "; the values users and other objects hold in it are lost"
 			}
@@ -197,12 +220,12 @@ func (pl *planner) appHeldChildren(s *objState, ch layout.Child, parent string, 
 			short, nameApp := extensionShort(str(m["name"]))
 			switch {
 			case s.mode == modeCreate || s.appHold != "":
-				warn = append(warn, fmt.Sprintf("extension property %s is created on a new application with a new appId, so its name changes to extension_{new appId}_%s: values stored under the old name are not restored, and whatever names it (claims mapping, provisioning, apps) must be updated", what(m), short))
+				warn = append(warn, fmt.Sprintf("extension property %s is created on a new application with a new appId, so its name changes to extension_{new appId without dashes}_%s: values stored under the old name are not restored, and whatever names it (claims mapping, provisioning, apps) must be updated", what(m), short))
 			case nameApp != "" && nameApp != wantApp:
 				warn = append(warn, fmt.Sprintf("extension property %s is created as extension_%s_%s (the application's appId is not the snapshot's): values stored under the old name are not restored", what(m), wantApp, short))
 			}
 		}
-		pl.add(s, Action{Op: OpAddChild, Relationship: ch.Name, Target: what(m), DependsOn: uniq(deps), Ensure: ensure,
+		pl.add(s, Action{Op: OpAddChild, Relationship: ch.Name, Target: target(m), DependsOn: uniq(deps), Ensure: ensure,
 			Request:  Request{Method: "POST", Path: coll, Body: body(heldBody(ch, m))},
 			Changes:  []Change{{Path: ch.Name, Action: diff.Changed, Added: []any{m}}},
 			Warnings: warn})
