@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -352,5 +353,30 @@ func checkPermissionClassification(p *record, list []any, _, c map[string]any) *
 			return errf(http.StatusConflict, "Request_BadRequest", "Delegated permission '%s' is already classified.", pid)
 		}
 	}
+	return nil
+}
+
+// SeedHeld adds item, as given (its id included), to the held collection
+// rel of kind/id without Graph's validation (loading a snapshot: rehearse).
+// What Graph derives from the parent (an extension property's
+// appDisplayName) is set from it.
+func (t *Tenant) SeedHeld(kind, id, rel string, item map[string]any) error {
+	if _, ok := held[kind][rel]; !ok {
+		return fmt.Errorf("graphsim: %s has no collection %q", kind, rel)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.colls[kind].byKey[strings.ToLower(id)]
+	if r == nil {
+		return fmt.Errorf("graphsim: no %s %s", kind, id)
+	}
+	item = deepCopy(item).(map[string]any)
+	if rel == "extensionProperties" {
+		item["appDisplayName"] = r.obj["displayName"]
+		if _, ok := item["deletedDateTime"]; !ok {
+			item["deletedDateTime"] = nil
+		}
+	}
+	r.obj[heldPrefix+rel] = append(heldList(r, rel), item)
 	return nil
 }
