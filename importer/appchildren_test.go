@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // hostileSubject is a credential subject and description with a bidi
@@ -105,8 +108,18 @@ func TestRestoreAppCredentialsExtensionsAndClassifications(t *testing.T) {
 		t.Fatal("the incident changed nothing")
 	}
 
+	// The restore runs with exactly the permissions `entrasnap kinds
+	// --permissions` lists; the classifications need
+	// Policy.ReadWrite.PermissionGrant, and the pre-flight check says so.
+	exact := append(layout.ExportPermissions(layout.Kinds()), layout.RestorePermissions(layout.Kinds())...)
+	tok := e.token(exact...)
+	e.c = e.client(tok)
 	sel := []string{appID, spID}
 	p := e.plan(base, sel, Options{})
+	var pe *PermissionError
+	if err := CheckPermissions(p, fakeToken(without(exact, "Policy.ReadWrite.PermissionGrant"))); !errors.As(err, &pe) || !contains(pe.Missing, "Policy.ReadWrite.PermissionGrant") {
+		t.Errorf("without Policy.ReadWrite.PermissionGrant the pre-flight check says %v", err)
+	}
 	ops := map[string]int{}
 	byID := map[string]Action{}
 	for _, a := range p.Actions {
@@ -141,9 +154,11 @@ func TestRestoreAppCredentialsExtensionsAndClassifications(t *testing.T) {
 			}
 		}
 	}
-	res := e.apply(p)
-	if !res.Complete() {
-		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	o := e.applyOpts()
+	o.Token = tok
+	res, err := Apply(context.Background(), p, o)
+	if err != nil || !res.Complete() {
+		t.Fatalf("%v %+v\n%+v\n%s", err, res.Actions, res.Differences, res.VerifyError)
 	}
 	if got := e.heldState(appID, spID); got != want {
 		t.Errorf("after the restore:\n%s\nwant\n%s", got, want)
