@@ -221,3 +221,38 @@ func TestRecreatedAppGetsItsCredentialsAndExtensionProperties(t *testing.T) {
 	e.heldItem("/v1.0/applications/"+newID+"/extensionProperties", "name", "extension_"+strings.ReplaceAll(newAppID, "-", "")+"_costCenter")
 	e.mustBeEmpty(sel, Options{})
 }
+
+// An application restored from the recycle bin: whether Graph brings its
+// credentials back with it is not documented, so each is added again as
+// an "ensure" (a 409 for one that came back counts as done) and the
+// restore completes either way.
+func TestBinRestoredAppEnsuresItsCredentials(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	app := e.appNamed("Nightly Sync")
+	aid := str(app["id"])
+	want := e.heldState(aid, "")
+	e.do("DELETE", "/v1.0/applications/"+aid, nil)
+	e.recordIncident()
+	sel := []string{aid}
+	p := e.plan(e.first, sel, Options{})
+	ensured := 0
+	for _, a := range p.Actions {
+		if (a.Relationship == "federatedIdentityCredentials" || a.Relationship == "extensionProperties") && a.Request.Method == "POST" {
+			if !a.Ensure {
+				t.Errorf("add after a bin restore is not an ensure: %+v", a)
+			}
+			ensured++
+		}
+	}
+	if ensured != 4 || p.Actions[0].Op != OpRestore {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	if got := e.heldState(aid, ""); got != want {
+		t.Errorf("after the bin restore:\n%s\nwant\n%s", got, want)
+	}
+	e.mustBeEmpty(sel, Options{})
+}
