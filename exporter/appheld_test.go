@@ -62,6 +62,11 @@ func TestIncrementalExportAppHeldCollections(t *testing.T) {
 		ch.do("POST", "/v1.0/applications/"+full20+"/federatedIdentityCredentials", map[string]any{"name": fmt.Sprintf("env-%02d", i),
 			"issuer": "https://token.actions.githubusercontent.com", "subject": fmt.Sprintf("repo:o/r:environment:e%d", i), "audiences": []any{"api://AzureADTokenExchange"}})
 	}
+	// 25 extension properties: $expand shows 20, the rest come from the
+	// app's own read.
+	for i := 0; i < 25; i++ {
+		ch.do("POST", "/v1.0/applications/"+full20+"/extensionProperties", map[string]any{"name": fmt.Sprintf("attr%02d", i), "dataType": "String", "targetObjects": []any{"User"}})
+	}
 	ext := ch.do("POST", "/v1.0/applications/"+apiID+"/extensionProperties", map[string]any{"name": "costCenter", "dataType": "String", "targetObjects": []any{"User"}})
 	dpc := ch.do("POST", "/v1.0/servicePrincipals/"+spID+"/delegatedPermissionClassifications", map[string]any{"permissionId": scope, "classification": "low"})
 	compare("day 1")
@@ -85,6 +90,9 @@ func TestIncrementalExportAppHeldCollections(t *testing.T) {
 	}
 	if n := bytes.Count(twentyFile, []byte(`name: "env-`)); n != 20 {
 		t.Errorf("the app with 20 credentials shows %d in its file", n)
+	}
+	if n := bytes.Count(twentyFile, []byte(`_attr`)); n != 25 {
+		t.Errorf("the app with 25 extension properties shows %d in its file", n)
 	}
 	if !bytes.Contains(spFile, []byte("Things.Read")) {
 		t.Errorf("service principal file lacks the classification:\n%s", spFile)
