@@ -16,7 +16,9 @@ import (
 // earlier text: "returns a maximum of 100 objects"; strict). The $ref
 // relationships of Kind.Links and the contained collections (a service
 // principal's appRoleAssignedTo: a relationship of a directory object too)
-// are served; nested options, several
+// are served, and so are the collections held below an application or
+// service principal (its federatedIdentityCredentials, extensionProperties,
+// delegatedPermissionClassifications: hooks_appheld.go); nested options, several
 // relationships, or a relationship the kind does not have answer 400
 // (strict). Other $expand values on other kinds keep their own handling
 // (a Conditional Access policy's authentication strength is always
@@ -32,7 +34,7 @@ const expandPageMax = 100
 // when there is none to serve; top is lowered to expandPageMax.
 func listExpand(q url.Values, ls listSpec, top *int) (string, *apiError) {
 	e := strings.TrimSpace(q.Get("$expand"))
-	if e == "" || ls.kind == nil || ls.refs || (len(ls.kind.Links) == 0 && len(contained[ls.kind.Name]) == 0) {
+	if e == "" || ls.kind == nil || ls.refs || (len(ls.kind.Links) == 0 && len(contained[ls.kind.Name]) == 0 && len(held[ls.kind.Name]) == 0) {
 		return "", nil
 	}
 	if strings.ContainsAny(e, "(),/") {
@@ -46,6 +48,9 @@ func listExpand(q url.Values, ls listSpec, top *int) (string, *apiError) {
 				rel, ok = name, true
 			}
 		}
+	}
+	if !ok {
+		rel, ok = heldName(ls.kind, e) // hooks_appheld.go
 	}
 	if !ok {
 		return "", badRequest("Could not find a property named '%s' on type '%s'.", e, strings.TrimPrefix(ls.kind.ODataType, "#"))
@@ -63,6 +68,16 @@ func listExpand(q url.Values, ls listSpec, top *int) (string, *apiError) {
 // @odata.type. Callers hold t.mu.
 func (s *Server) expandLinks(r *record, rel string) []any {
 	out := []any{}
+	if _, ok := held[r.kind.Name][rel]; ok {
+		// A held collection (hooks_appheld.go): its items in creation order.
+		for _, c := range heldList(r, rel) {
+			if len(out) == expandMax {
+				break
+			}
+			out = append(out, deepCopy(c))
+		}
+		return out
+	}
 	if spec, ok := contained[r.kind.Name][rel]; ok {
 		// A contained collection (appRoleAssignedTo): its items naming r,
 		// in creation order, as the collection's own list shows them.

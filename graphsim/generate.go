@@ -913,6 +913,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoDevices() // generate_guests.go
 	// policies.go
 	g.demoPolicyKinds(reviewerOf(people), custom)
+	g.demoAppHeld(apps) // generate_appheld.go (last: earlier objects keep their ids)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as
@@ -1864,4 +1865,5 @@ func (g *generator) large(sz Sizes) {
 		r.pilot, r.finance, r.helpdesk = g.pick(security), g.pick(security), g.pick(security)
 		return r
 	})
+	g.largeAppHeld() // generate_appheld.go (last: earlier objects keep their ids)
 }

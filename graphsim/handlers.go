@@ -110,6 +110,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.key)
 		}
 		return actions[k.Name][rt.action](s, req, r)
+	case rt.nested && len(held[k.Name]) > 0:
+		return s.heldOp(req, rt) // hooks_appheld.go
 	case rt.nested && k.Name == grantPolicyKind:
 		return s.conditionSetOp(req, rt) // policies.go
 	case rt.nested:
@@ -235,7 +237,7 @@ func (s *Server) viewProps(r *record, sel []string, withType bool) map[string]an
 	}
 	if props == nil {
 		for k, v := range r.obj {
-			if r.kind.isWriteOnly(k) || k == "@odata.type" {
+			if r.kind.isWriteOnly(k) || k == "@odata.type" || isHeldProp(k) {
 				continue
 			}
 			out[k] = deepCopy(v)
@@ -243,7 +245,7 @@ func (s *Server) viewProps(r *record, sel []string, withType bool) map[string]an
 		return out
 	}
 	for _, p := range props {
-		if r.kind.isWriteOnly(p) {
+		if r.kind.isWriteOnly(p) || isHeldProp(p) {
 			continue
 		}
 		if v, ok := r.obj[p]; ok {

@@ -56,6 +56,9 @@ func nestedServed(k *Kind, path []string, rel string) (string, bool) {
 	if n, ok := grantNested(k, rel); ok { // policies.go
 		return n, true
 	}
+	if n, ok := heldName(k, rel); ok { // hooks_appheld.go
+		return n, true
+	}
 	if k.Name != strengthKind || !strings.EqualFold(rel, combinationConfig) {
 		return "", false
 	}

@@ -302,7 +302,7 @@ func (t *Tenant) Get(kind, key string) (map[string]any, bool) {
 	if r == nil {
 		return nil, false
 	}
-	return deepCopy(r.obj).(map[string]any), true
+	return stripHeld(deepCopy(r.obj).(map[string]any)), true
 }
 
 // Links returns the ids in kind/key's relationship rel.
@@ -331,7 +331,7 @@ func (t *Tenant) List(kind string) []map[string]any {
 	var out []map[string]any
 	for _, r := range t.colls[k.Name].live() {
 		if !r.gone {
-			out = append(out, deepCopy(r.obj).(map[string]any))
+			out = append(out, stripHeld(deepCopy(r.obj).(map[string]any)))
 		}
 	}
 	return out

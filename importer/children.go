@@ -52,6 +52,10 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			}
 		}
 		sort.Strings(wantKeys)
+		if isAppHeld(k.Name, ch) { // appchildren.go
+			pl.appHeldChildren(s, ch, parent, have, wantBy, wantKeys, parentDeps, ensure)
+			continue
+		}
 		var adds []string
 		for _, ck := range wantKeys {
 			m := wantBy[ck]

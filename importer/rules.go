@@ -191,6 +191,9 @@ func naturalKey(k *layout.Kind, data map[string]any, key string) string {
 // childKey identifies a child object by what it means, not by its id
 // (Graph gives a re-added assignment a new id).
 func childKey(kind string, ch layout.Child, item map[string]any) string {
+	if key, ok := appHeldKey(kind, ch, item); ok { // appchildren.go
+		return key
+	}
 	switch kind + "/" + ch.Name {
 	case "service-principals/appRoleAssignedTo":
 		return strings.ToLower(str(item["principalId"]) + "|" + str(item["appRoleId"]))
@@ -328,6 +331,8 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 			return []string{"AppRoleAssignment.ReadWrite.All|Application.ReadWrite.All"}
 		case "oauth2PermissionGrants":
 			return []string{"DelegatedPermissionGrant.ReadWrite.All|Directory.ReadWrite.All"}
+		case "delegatedPermissionClassifications": // serviceprincipal-post-delegatedpermissionclassifications
+			return []string{"Policy.ReadWrite.PermissionGrant"}
 		}
 		return []string{"Application.ReadWrite.All|Application.ReadWrite.OwnedBy"}
 	case "administrative-units":

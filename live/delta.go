@@ -779,7 +779,11 @@ type NoteProgress interface {
 // graphsim/doc.go): a parent that shows 20 may have more and is read on
 // its own.
 var expandable = map[string]bool{"applications/owners": true, "service-principals/owners": true,
-	"service-principals/appRoleAssignedTo": true}
+	"service-principals/appRoleAssignedTo": true,
+	// layout/catalog_apps.go: at most 20 credentials per app, so the list's
+	// $expand gives them all for nearly every app.
+	"applications/federatedIdentityCredentials": true, "applications/extensionProperties": true,
+	"service-principals/delegatedPermissionClassifications": true}
 
 // expandLimit is the most related objects Graph's $expand returns.
 const expandLimit = 20

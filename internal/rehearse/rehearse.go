@@ -21,8 +21,9 @@ import (
 // practised offline against the tenant as it was, and returns it with the
 // number of objects loaded. The tenant keeps the snapshot's tenant id, so
 // plans made against it name the same tenant. Children (members, owners,
-// app role assignments, grants, scoped role members) go back to what they
-// are in Graph.
+// app role assignments, grants, scoped role members, federated identity
+// credentials, extension properties, permission classifications) go back
+// to what they are in Graph.
 func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Options) (*graphsim.Server, int, error) {
 	h, err := r.Resolve(ctx, at)
 	if err != nil {
@@ -81,6 +82,11 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 		obj  map[string]any
 	}
 	var children []child
+	type heldItem struct {
+		kind, id, rel string
+		obj           map[string]any
+	}
+	var helds []heldItem
 	for _, it := range items {
 		id, _ := it.obj[it.kind.KeyProp()].(string)
 		for _, ch := range it.kind.Children {
@@ -123,6 +129,9 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				case "scopedRoleMembers":
 					m["administrativeUnitId"] = id
 					children = append(children, child{"scopedRoleMembership", m})
+				case "federatedIdentityCredentials", "extensionProperties", "delegatedPermissionClassifications":
+					// Kept below their parent (graphsim/hooks_appheld.go).
+					helds = append(helds, heldItem{simKind(it.kind), id, ch.Name, m})
 				}
 			}
 		}
@@ -133,6 +142,11 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	for _, c := range children {
 		if _, err := tn.Seed(c.kind, c.obj); err != nil {
 			return nil, 0, fmt.Errorf("loading %s: %w", c.kind, err)
+		}
+	}
+	for _, h := range helds {
+		if err := tn.SeedHeld(h.kind, h.id, h.rel, h.obj); err != nil {
+			return nil, 0, fmt.Errorf("loading %s of %s: %w", h.rel, h.id, err)
 		}
 	}
 	for _, l := range links {
