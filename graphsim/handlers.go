@@ -37,6 +37,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.getByIDs(req)
 	case "invitations":
 		return s.invite(req)
+	case "appliesTo":
+		return s.appliesTo(req, rt) // assign.go
 	}
 	k := rt.kind
 	if k.Singleton {

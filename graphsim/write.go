@@ -385,6 +385,9 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if containsFold(r.links[rt.rel], target) {
 			return nil, badRequest(msgDuplicateLink, rt.rel)
 		}
+		if aerr := s.checkPolicyLimit(r, rt.rel); aerr != nil { // assign.go
+			return nil, aerr
+		}
 		if rt.rel == "owners" && len(r.links["owners"]) >= 100 {
 			return nil, badRequest("The maximum number of owners has been reached.")
 		}
