@@ -482,6 +482,7 @@ var kinds = append([]*Kind{
 		Name: "token-lifetime-policies", Title: "token lifetime policies", Folder: "policies/token-lifetime",
 		ODataType: "#microsoft.graph.tokenLifetimePolicy", APIVersion: "v1.0", ListPath: "/policies/tokenLifetimePolicies",
 		NameProp: "displayName", Volatile: dirVolatile,
+		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets, // catalog_policies.go
 		ReadOnly:        []string{"id"},
 		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
 	},
@@ -489,6 +490,7 @@ var kinds = append([]*Kind{
 		Name: "claims-mapping-policies", Title: "claims mapping policies", Folder: "policies/claims-mapping",
 		ODataType: "#microsoft.graph.claimsMappingPolicy", APIVersion: "v1.0", ListPath: "/policies/claimsMappingPolicies",
 		NameProp: "displayName", Volatile: dirVolatile,
+		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets, // catalog_policies.go
 		ReadOnly:        []string{"id"},
 		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
 	},
