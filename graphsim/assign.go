@@ -179,3 +179,45 @@ func permPath(method, path string) string {
 	}
 	return path
 }
+
+// demoPolicyAssignments gives the demo tenant's policies their
+// applications and service principals: the token lifetime policy an
+// application and a service principal, the claims mapping policy the HR
+// portal's service principal, the token issuance policy its application,
+// the home realm discovery policy a service principal, the app management
+// policy every other line-of-business application.
+func (g *generator) demoPolicyAssignments(apps []app) {
+	if len(apps) < 2 || g.err != nil {
+		return
+	}
+	first := func(kind string) string {
+		for _, r := range g.t.colls[kind].live() {
+			if !r.gone {
+				return r.key()
+			}
+		}
+		return ""
+	}
+	hr := apps[0]
+	for _, a := range apps {
+		if strings.Contains(a.name, "HR Portal") {
+			hr = a
+		}
+	}
+	other := apps[1]
+	if other.id == hr.id {
+		other = apps[0]
+	}
+	tl := first("tokenLifetimePolicy")
+	g.link("application", other.id, "tokenLifetimePolicies", tl, false)
+	g.link("servicePrincipal", hr.spID, "tokenLifetimePolicies", tl, false)
+	g.link("servicePrincipal", hr.spID, "claimsMappingPolicies", first("claimsMappingPolicy"), false)
+	g.link("application", hr.id, "tokenIssuancePolicies", first("tokenIssuancePolicy"), false)
+	g.link("servicePrincipal", other.spID, "homeRealmDiscoveryPolicies", first("homeRealmDiscoveryPolicy"), false)
+	amp := first("appManagementPolicy")
+	for i, a := range apps {
+		if i%2 == 0 {
+			g.link("application", a.id, "appManagementPolicies", amp, false)
+		}
+	}
+}

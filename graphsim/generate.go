@@ -913,6 +913,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoDevices() // generate_guests.go
 	// policies.go
 	g.demoPolicyKinds(reviewerOf(people), custom)
+	g.demoPolicyAssignments(apps) // assign.go
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

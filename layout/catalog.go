@@ -484,7 +484,7 @@ var kinds = append([]*Kind{
 		NameProp: "displayName", Volatile: dirVolatile,
 		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets, // catalog_policies.go
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.ReadWrite.All"},
 	},
 	{
 		Name: "claims-mapping-policies", Title: "claims mapping policies", Folder: "policies/claims-mapping",
@@ -492,7 +492,7 @@ var kinds = append([]*Kind{
 		NameProp: "displayName", Volatile: dirVolatile,
 		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets, // catalog_policies.go
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.ReadWrite.All"},
 	},
 	{
 		Name: "group-settings", Title: "directory settings", Folder: "settings/group-settings",

@@ -27,7 +27,7 @@ var policyKinds = []*Kind{
 		NameProp: "displayName", Volatile: dirVolatile,
 		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets,
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.ReadWrite.All"},
 	},
 	{
 		Name: "home-realm-discovery-policies", Title: "home realm discovery policies", Folder: "policies/home-realm-discovery",
@@ -35,7 +35,7 @@ var policyKinds = []*Kind{
 		NameProp: "displayName", Volatile: dirVolatile,
 		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets,
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.ReadWrite.All"},
 	},
 	{
 		Name: "activity-based-timeout-policies", Title: "activity-based timeout policies", Folder: "policies/activity-based-timeout",
@@ -92,7 +92,7 @@ var policyKinds = []*Kind{
 		},
 		Volatile:        dirVolatile,
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.Read.All"},
 	},
 	{
 		Name: "tenant-app-management-policy", Title: "default app management policy", Folder: "policies/app-management-default",
