@@ -139,6 +139,19 @@ func (pl *planner) removeAssignment(s *objState, ch layout.Child, parent string,
 func (pl *planner) assignmentOrder() {
 	removals := map[string][]string{} // lower-case collection path → removal action ids
 	for _, a := range pl.p.Actions {
+		if a.Op == OpDelete && assignNav[a.Kind] != nil {
+			// A deleted policy no longer holds its objects' place.
+			k, _ := layout.Lookup(a.Kind)
+			if o := pl.in.Live[a.Kind][strings.ToLower(a.Key)]; o != nil && k != nil {
+				for _, it := range asSlice(o.Data[appliesTo]) {
+					m, _ := it.(map[string]any)
+					if coll, ok := assignmentColl(k, assignTargetKind(m), str(m["id"])); ok {
+						removals[strings.ToLower(coll)] = append(removals[strings.ToLower(coll)], a.ID)
+					}
+				}
+			}
+			continue
+		}
 		if a.Op != OpRemoveLink || a.Relationship != appliesTo || assignNav[a.Kind] == nil {
 			continue
 		}
