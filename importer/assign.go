@@ -47,6 +47,13 @@ func isAssignment(k *layout.Kind, ch layout.Child) bool {
 	return ok && ch.Name == appliesTo
 }
 
+// isAppliesToRef reports whether r is a policy's appliesTo reference
+// (object ids of applications and service principals, not appIds).
+func isAppliesToRef(k *layout.Kind, r layout.Ref) bool {
+	_, ok := assignNav[k.Name]
+	return ok && r.Path == appliesTo+"[].id"
+}
+
 // assignmentPermissions are the permissions an assignment write of a
 // policy of kind k needs: an application permission and a policy
 // permission (least privileged first).

@@ -153,3 +153,60 @@ func TestRestorePolicyAssignments(t *testing.T) {
 	}
 	e.mustBeEmpty(sel, Options{})
 }
+
+// An application in the recycle bin that had a token lifetime policy: the
+// plan restores it and assigns the policy again with "already exists"
+// counting as done (Graph may bring the assignment back with the object;
+// graphsim does); the policy applies to it afterwards and a second plan is
+// empty.
+func TestRestorePolicyAssignmentOfARestoredApplication(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	const tlp = "/v1.0/policies/tokenLifetimePolicies"
+	tl := str(e.list(tlp)[0]["id"])
+	var app map[string]any
+	for _, a := range e.list("/v1.0/applications") {
+		if len(e.list("/v1.0/applications/"+str(a["id"])+"/tokenLifetimePolicies")) == 0 {
+			app = a
+			break
+		}
+	}
+	if app == nil {
+		t.Fatal("no application without a token lifetime policy")
+	}
+	id := str(app["id"])
+	spID := strings.ToLower(str(e.spOf(str(app["appId"]))["id"])) // deleted with the application
+	e.do("POST", "/v1.0/applications/"+id+"/tokenLifetimePolicies/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/policies/tokenLifetimePolicies/" + tl})
+	e.first = e.baseline("assigned")
+	want := e.appliesToOf(tlp + "/" + tl)
+	e.do("DELETE", "/v1.0/applications/"+id, nil)
+	e.recordIncident()
+	if got := e.appliesToOf(tlp + "/" + tl); slices.Contains(got, "application "+strings.ToLower(id)) {
+		t.Fatalf("a deleted application is listed: %v", got)
+	}
+	sel := []string{"policies/token-lifetime"}
+	for p := range e.files(e.first) {
+		if strings.HasPrefix(p, "applications/") && strings.Contains(p, strings.ToLower(id)) ||
+			strings.HasPrefix(p, "service-principals/") && strings.Contains(p, spID) {
+			sel = append(sel, p)
+		}
+	}
+	sort.Strings(sel)
+	p := e.plan(e.first, sel, Options{})
+	ensured := false
+	for _, a := range p.Actions {
+		if a.Op == OpAddLink && a.Relationship == "appliesTo" && strings.EqualFold(a.Target, id) {
+			ensured = a.Ensure
+		}
+	}
+	if !ensured {
+		t.Fatalf("the assignment of the restored application is not planned as ensured:\n%s", render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s\n%s", res.Actions, res.Differences, res.VerifyError, render(p))
+	}
+	if got := e.appliesToOf(tlp + "/" + tl); !slices.Equal(got, want) {
+		t.Errorf("the policy applies to %v, want %v", got, want)
+	}
+	e.mustBeEmpty(sel, Options{})
+}
