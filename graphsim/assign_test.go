@@ -48,6 +48,10 @@ func TestPolicyAssignments(t *testing.T) {
 	e.want(all, "POST", "/v1.0/applications/"+app+"/appManagementPolicies/$ref", ref("appManagementPolicies", amp), 204)
 	e.want(all, "POST", "/v1.0/servicePrincipals/"+sp+"/appManagementPolicies/$ref", ref("appManagementPolicies", amp), 400)
 
+	// Not through @odata.bind in an application's write (strict: only $ref is documented).
+	e.want(all, "PATCH", "/v1.0/applications/"+app, map[string]any{"tokenIssuancePolicies@odata.bind": []any{"https://graph.microsoft.com/v1.0/policies/tokenLifetimePolicies/" + tl2}}, 400)
+	e.want(all, "POST", "/v1.0/applications", map[string]any{"displayName": "bound", "tokenLifetimePolicies@odata.bind": []any{"https://graph.microsoft.com/v1.0/policies/tokenLifetimePolicies/" + tl2}}, 400)
+
 	// appliesTo from the policy's side: Policy.Read.All and Application.Read.All.
 	reader := e.token("reader", "Policy.Read.All", "Application.Read.All")
 	e.want(e.token("policyreader", "Policy.Read.All"), "GET", "/v1.0/policies/tokenLifetimePolicies/"+tl1+"/appliesTo", nil, 403)
