@@ -221,3 +221,31 @@ func (g *generator) demoPolicyAssignments(apps []app) {
 		}
 	}
 }
+
+// largePolicyAssignments gives the large tenant a token lifetime policy
+// assigned to every tenth line-of-business application's service principal
+// and an app management policy assigned to every fifth application: a few
+// policies, many assignments (what the export reads per policy).
+func (g *generator) largePolicyAssignments(apps []app) {
+	if len(apps) == 0 || g.err != nil {
+		return
+	}
+	tl := g.post("tokenLifetimePolicy", map[string]any{
+		"displayName":           "Line-of-business APIs: 4-hour access tokens",
+		"definition":            strList(`{"TokenLifetimePolicy":{"Version":1,"AccessTokenLifetime":"04:00:00"}}`),
+		"isOrganizationDefault": false,
+	}, nil)
+	amp := g.post("appManagementPolicy", map[string]any{
+		"displayName": "Line-of-business apps: secrets of at most 180 days", "isEnabled": true,
+		"restrictions": map[string]any{"passwordCredentials": []any{map[string]any{"restrictionType": "passwordLifetime",
+			"state": "enabled", "maxLifetime": "P180D", "restrictForAppsCreatedAfterDateTime": "2024-01-01T00:00:00Z"}}, "keyCredentials": []any{}},
+	}, nil)
+	for i, a := range apps {
+		if i%10 == 0 {
+			g.link("servicePrincipal", a.spID, "tokenLifetimePolicies", tl, false)
+		}
+		if i%5 == 0 {
+			g.link("application", a.id, "appManagementPolicies", amp, false)
+		}
+	}
+}

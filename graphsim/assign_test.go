@@ -98,3 +98,35 @@ func TestPolicyAssignments(t *testing.T) {
 		t.Errorf("tl2 appliesTo after app delete %v", got)
 	}
 }
+
+// The demo and large tenants assign their policies: the large one a token
+// lifetime policy to every tenth line-of-business service principal and an
+// app management policy to every fifth application.
+func TestGeneratedTenantsAssignPolicies(t *testing.T) {
+	tn := genServer(t, Options{Profile: "large", Seed: 9, Sizes: Sizes{Users: 100, Groups: 10, MembersPerGroup: 3, Apps: 20, CAPolicies: 2}}).Tenant()
+	count := func(kind, rel string) int {
+		n := 0
+		for _, o := range tn.List(kind) {
+			n += len(tn.Links(kind, str(o["id"]), rel))
+		}
+		return n
+	}
+	if got := count("servicePrincipal", "tokenLifetimePolicies"); got != 2 {
+		t.Errorf("large: %d service principals with a token lifetime policy, want 2", got)
+	}
+	if got := count("application", "appManagementPolicies"); got != 4 {
+		t.Errorf("large: %d applications with an app management policy, want 4", got)
+	}
+	demo := genServer(t, Options{Profile: "demo", Seed: 1}).Tenant()
+	for _, c := range []struct{ kind, rel string }{{"application", "tokenLifetimePolicies"}, {"servicePrincipal", "tokenLifetimePolicies"},
+		{"servicePrincipal", "claimsMappingPolicies"}, {"application", "tokenIssuancePolicies"},
+		{"servicePrincipal", "homeRealmDiscoveryPolicies"}, {"application", "appManagementPolicies"}} {
+		n := 0
+		for _, o := range demo.List(c.kind) {
+			n += len(demo.Links(c.kind, str(o["id"]), c.rel))
+		}
+		if n == 0 {
+			t.Errorf("demo: no %s has %s", c.kind, c.rel)
+		}
+	}
+}
