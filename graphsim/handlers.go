@@ -39,6 +39,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.invite(req)
 	case "appliesTo":
 		return s.appliesTo(req, rt) // assign.go
+	case "manager":
+		return s.manager(req, rt) // manager.go
 	}
 	k := rt.kind
 	if k.Singleton {

@@ -43,7 +43,7 @@ func bindsOf(k *Kind, body map[string]any) (map[string][]string, *apiError) {
 		}
 		delete(body, p)
 		name, ok := linkName(k, rel)
-		if !ok || isPolicyLink(k, name) { // assign.go: assignments are written by $ref only
+		if !ok || noBind(k, name) { // manager.go: assignments and sponsors are written by $ref only
 			return nil, badRequest("Property '%s' does not exist as a declared property or extension property.", rel)
 		}
 		for _, ref := range asSlice(v) {
