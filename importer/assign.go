@@ -97,6 +97,10 @@ func (pl *planner) addAssignment(s *objState, ch layout.Child, parent string, m 
 	target := str(m["id"])
 	tk := assignTargetKind(m)
 	coll, ok := assignmentColl(k, tk, "x")
+	if tk == "" {
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s has no @odata.type (an application or a service principal) and was not added: export again, or add the type to the file", k.Title, label(s.d), ch.Name, pl.memberLabel(m, target)))
+		return ""
+	}
 	if !ok {
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s cannot be given this policy through Graph v1.0 and was not added", k.Title, label(s.d), ch.Name, pl.memberLabel(m, target)))
 		return ""

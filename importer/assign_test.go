@@ -210,3 +210,44 @@ func TestRestorePolicyAssignmentOfARestoredApplication(t *testing.T) {
 	}
 	e.mustBeEmpty(sel, Options{})
 }
+
+// Planned with plain values: an app management policy that names a
+// service principal (v1.0 has no $ref for it) and an item without a type
+// are warned about and not written; removals and adds name the object's
+// side of the assignment and carry the permission pair.
+func TestComputePolicyAssignmentsWarnings(t *testing.T) {
+	const amp = "99999999-0000-4000-8000-000000000001"
+	mk := func(items ...any) *Object {
+		return obj(t, "app-management-policies", amp, map[string]any{"displayName": "AMP \u202e", "isEnabled": true, "appliesTo": items})
+	}
+	desired := mk(map[string]any{"@odata.type": "#microsoft.graph.servicePrincipal", "id": sp1},
+		map[string]any{"id": sp2},
+		map[string]any{"@odata.type": "#microsoft.graph.application", "id": app1})
+	live := mk(map[string]any{"@odata.type": "#microsoft.graph.application", "id": uA})
+	p := compute(t, input([]*Object{desired}, []*Object{live}, nil))
+	var adds, removes []Action
+	for _, a := range p.Actions {
+		switch a.Op {
+		case OpAddLink:
+			adds = append(adds, a)
+		case OpRemoveLink:
+			removes = append(removes, a)
+		}
+	}
+	if len(adds) != 1 || adds[0].Request.Path != "/v1.0/applications/"+app1+"/appManagementPolicies/$ref" ||
+		!strings.Contains(string(adds[0].Request.Body), "/v1.0/policies/appManagementPolicies/"+amp) {
+		t.Errorf("adds: %+v", adds)
+	}
+	if len(removes) != 1 || removes[0].Request.Method != "DELETE" || removes[0].Request.Path != "/v1.0/applications/"+uA+"/appManagementPolicies/"+amp+"/$ref" {
+		t.Errorf("removes: %+v", removes)
+	}
+	for _, a := range append(adds, removes...) {
+		if strings.Join(a.Permissions, " ") != "Application.Read.All|Application.ReadWrite.All Policy.ReadWrite.ApplicationConfiguration" {
+			t.Errorf("%s permissions %v", a.ID, a.Permissions)
+		}
+	}
+	w := strings.Join(p.Warnings, "\n")
+	if !strings.Contains(w, "cannot be given this policy through Graph v1.0") || !strings.Contains(w, "has no @odata.type") {
+		t.Errorf("warnings:\n%s", w)
+	}
+}
