@@ -122,8 +122,9 @@ func (s *Server) alsoRequired(req *request, rt *route) [][]string {
 		}
 		return need
 	}
+	need = append(need, assignmentRequired(req, rt)...) // assign.go
 	if rt.special != "" || rt.kind == nil {
-		return nil
+		return need
 	}
 	switch rt.kind.Name {
 	case "conditionalAccessPolicy", "namedLocation":

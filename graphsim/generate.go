@@ -913,6 +913,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoDevices() // generate_guests.go
 	// policies.go
 	g.demoPolicyKinds(reviewerOf(people), custom)
+	g.demoPolicyAssignments(apps) // assign.go
 	g.demoAppHeld(apps) // generate_appheld.go (last: earlier objects keep their ids)
 }
 
@@ -1850,12 +1851,15 @@ func (g *generator) large(sz Sizes) {
 
 	g.reserve("application", sz.Apps)
 	g.reserve("servicePrincipal", sz.Apps)
+	var lob []app
 	for i := 0; i < sz.Apps && g.err == nil; i++ {
 		a := g.lobApp(i, t.domain, g.pick(users))
 		if i%10 == 0 {
 			g.assignAppRole(a.spID, g.graphSPID, g.graphRole("User.Read.All"), g.past(1, 365))
 		}
+		lob = append(lob, a)
 	}
+	g.largePolicyAssignments(lob) // assign.go
 	if len(security) == 0 {
 		security = []string{refs.breakGlass}
 	}

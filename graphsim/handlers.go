@@ -39,6 +39,10 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.invite(req)
 	case "directoryAudits":
 		return s.serveDirectoryAudits(req, rt)
+	case "appliesTo":
+		return s.appliesTo(req, rt) // assign.go
+	case "manager":
+		return s.manager(req, rt) // manager.go
 	}
 	k := rt.kind
 	if k.Singleton {

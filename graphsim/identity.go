@@ -174,7 +174,7 @@ func (s *Server) authorize(req *request) *apiError {
 	if p.all {
 		return nil
 	}
-	anyOf, known := perms.Required(req.method, "/"+req.path)
+	anyOf, known := perms.Required(req.method, permPath(req.method, "/"+req.path)) // permPath: assign.go
 	if !known || !p.has(anyOf) {
 		return denied()
 	}

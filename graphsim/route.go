@@ -155,6 +155,12 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			rt.action, rt.template = a, tmpl+"/"+a
 			return rt, nil
 		}
+		if r, ok := routeAppliesTo(pe.kind, rt, rest, tmpl); ok { // assign.go
+			return r, nil
+		}
+		if r, ok := routeManager(pe.kind, rt, rest, tmpl); ok { // manager.go
+			return r, nil
+		}
 		if k, ok := linkName(pe.kind, rel); ok {
 			rt.rel = k
 			tmpl += "/" + k

@@ -43,7 +43,7 @@ func bindsOf(k *Kind, body map[string]any) (map[string][]string, *apiError) {
 		}
 		delete(body, p)
 		name, ok := linkName(k, rel)
-		if !ok {
+		if !ok || noBind(k, name) { // manager.go: assignments and sponsors are written by $ref only
 			return nil, badRequest("Property '%s' does not exist as a declared property or extension property.", rel)
 		}
 		for _, ref := range asSlice(v) {
@@ -384,6 +384,9 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		}
 		if containsFold(r.links[rt.rel], target) {
 			return nil, badRequest(msgDuplicateLink, rt.rel)
+		}
+		if aerr := s.checkPolicyLimit(r, rt.rel); aerr != nil { // assign.go
+			return nil, aerr
 		}
 		if rt.rel == "owners" && len(r.links["owners"]) >= 100 {
 			return nil, badRequest("The maximum number of owners has been reached.")

@@ -107,6 +107,10 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 				pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: s.d.Key, Name: displayName(s.d), Relationship: ch.Name, Target: childTarget(k, ch, m)})
 				continue
 			}
+			if isAssignment(k, ch) { // assign.go
+				pl.removeAssignment(s, ch, parent, m, parentDeps)
+				continue
+			}
 			a := Action{Relationship: ch.Name, Target: childTarget(k, ch, m), Removal: true, DependsOn: parentDeps}
 			if ch.Name == "owners" {
 				a.DependsOn = append(a.DependsOn, adds...) // never leave an object without owners on the way
@@ -130,6 +134,9 @@ func normScope(s string) string {
 // addChild plans adding one relationship, unless its target is gone.
 func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[string]any, parentDeps []string, ensure bool) string {
 	k := s.k
+	if isAssignment(k, ch) { // assign.go
+		return pl.addAssignment(s, ch, parent, m, parentDeps, ensure)
+	}
 	target := childTarget(k, ch, m)
 	kinds := refKindsOf(k, ch.Name)
 	switch pl.refState(target) {

@@ -166,6 +166,7 @@ func Compute(in *Input) (*Plan, error) {
 	pl.deletes()
 	pl.snapshotWarnings()
 	pl.references()
+	pl.assignmentOrder() // assign.go
 	pl.finish()
 	return pl.p, nil
 }

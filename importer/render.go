@@ -29,6 +29,7 @@ var relWords = map[string]string{
 	"members": "member", "owners": "owner", "appRoleAssignedTo": "app role assignment",
 	"oauth2PermissionGrants": "delegated permission grant", "scopedRoleMembers": "scoped role member",
 	"appRoleAssignments": "application permission",
+	"appliesTo":          "assignment", // assign.go: the policy given to an application or service principal
 }
 
 // opWord is how an action is shown.

@@ -348,6 +348,12 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 	case "role-eligibility-schedules":
 		return []string{"RoleEligibilitySchedule.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
 	}
+	if _, ok := assignNav[k.Name]; ok { // assign.go
+		if rel == appliesTo {
+			return assignmentPermissions(k)
+		}
+		return []string{"Policy.ReadWrite.ApplicationConfiguration"}
+	}
 	var out []string
 	for _, p := range k.WritePermissions {
 		if !strings.Contains(p, ".Read.") {

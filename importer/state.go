@@ -284,9 +284,10 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 				dir = dir || directoryKinds[rk]
 				apps = apps || rk == "applications" // CA policies name applications by appId
 			}
-			if apps {
+			if apps && !isAppliesToRef(d.Kind, r) { // assign.go: appliesTo names applications by object id
 				continue
 			}
+			dir = dir || apps
 			readKinds := true
 			for _, rk := range r.Kinds {
 				if _, ok := in.Live[rk]; !ok {

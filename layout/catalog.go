@@ -482,15 +482,17 @@ var kinds = append([]*Kind{
 		Name: "token-lifetime-policies", Title: "token lifetime policies", Folder: "policies/token-lifetime",
 		ODataType: "#microsoft.graph.tokenLifetimePolicy", APIVersion: "v1.0", ListPath: "/policies/tokenLifetimePolicies",
 		NameProp: "displayName", Volatile: dirVolatile,
+		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets, // catalog_policies.go
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.ReadWrite.All"},
 	},
 	{
 		Name: "claims-mapping-policies", Title: "claims mapping policies", Folder: "policies/claims-mapping",
 		ODataType: "#microsoft.graph.claimsMappingPolicy", APIVersion: "v1.0", ListPath: "/policies/claimsMappingPolicies",
 		NameProp: "displayName", Volatile: dirVolatile,
+		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets, // catalog_policies.go
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.ReadWrite.All"},
 	},
 	{
 		Name: "group-settings", Title: "directory settings", Folder: "settings/group-settings",

@@ -13,23 +13,29 @@ import "strings"
 // (or keep the kind export-only) is left to a decision of its own.
 //
 // Policy assignments (an application's or service principal's
-// tokenIssuancePolicies, homeRealmDiscoveryPolicies, ... links) are not
-// here: they belong to the applications and service principals, as
-// reference children naming these kinds.
+// tokenLifetimePolicies, tokenIssuancePolicies, claimsMappingPolicies,
+// homeRealmDiscoveryPolicies and appManagementPolicies) are stored in the
+// policy's file as its appliesTo reference list: read once per policy
+// (GET /policies/{kind}/{id}/appliesTo, a few policies) instead of five
+// reads per application and service principal (thousands). Graph writes
+// them only on the application's or service principal's side ($ref), which
+// restore does (importer/assign.go).
 var policyKinds = []*Kind{
 	{
 		Name: "token-issuance-policies", Title: "token issuance policies", Folder: "policies/token-issuance",
 		ODataType: "#microsoft.graph.tokenIssuancePolicy", APIVersion: "v1.0", ListPath: "/policies/tokenIssuancePolicies",
 		NameProp: "displayName", Volatile: dirVolatile,
+		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets,
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.ReadWrite.All"},
 	},
 	{
 		Name: "home-realm-discovery-policies", Title: "home realm discovery policies", Folder: "policies/home-realm-discovery",
 		ODataType: "#microsoft.graph.homeRealmDiscoveryPolicy", APIVersion: "v1.0", ListPath: "/policies/homeRealmDiscoveryPolicies",
 		NameProp: "displayName", Volatile: dirVolatile,
+		Children: appliesToChildren, Refs: appliesToRefs, Sets: appliesToSets,
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.ReadWrite.All"},
 	},
 	{
 		Name: "activity-based-timeout-policies", Title: "activity-based timeout policies", Folder: "policies/activity-based-timeout",
@@ -79,12 +85,14 @@ var policyKinds = []*Kind{
 		Name: "app-management-policies", Title: "app management policies", Folder: "policies/app-management",
 		ODataType: "#microsoft.graph.appManagementPolicy", APIVersion: "v1.0", ListPath: "/policies/appManagementPolicies",
 		NameProp: "displayName",
+		Children: appliesToChildren, Refs: appliesToRefs,
 		Sets: map[string]string{
 			"restrictions.passwordCredentials": "restrictionType", "restrictions.keyCredentials": "restrictionType",
+			"appliesTo": "id",
 		},
 		Volatile:        dirVolatile,
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration"},
+		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ApplicationConfiguration", "Application.Read.All"},
 	},
 	{
 		Name: "tenant-app-management-policy", Title: "default app management policy", Folder: "policies/app-management-default",
@@ -116,3 +124,16 @@ var policyKinds = []*Kind{
 		ReadPermissions: []string{"Policy.Read.DeviceConfiguration"}, WritePermissions: []string{"Policy.ReadWrite.DeviceConfiguration"},
 	},
 }
+
+// The appliesTo reference list of the policies applications and service
+// principals are assigned (token lifetime, token issuance, claims mapping,
+// home realm discovery, app management): {id, @odata.type} per application
+// or service principal. Reading it needs Application.Read.All besides the
+// policy's permission (tokenlifetimepolicy-list-appliesto: "Policy.Read.All
+// and Application.Read.All").
+var (
+	appliesToChildren = []Child{{Name: "appliesTo", Path: "appliesTo", Refs: true, Select: refList,
+		ReadPermissions: []string{"Application.Read.All"}}}
+	appliesToRefs = []Ref{{Path: "appliesTo[].id", Kinds: []string{"applications", "service-principals"}}}
+	appliesToSets = map[string]string{"appliesTo": "id"}
+)

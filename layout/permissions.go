@@ -43,14 +43,29 @@ var covers = map[string][]string{
 	"User.ReadWrite.All": {"User.DeleteRestore.All", "User.Invite.All"},
 }
 
+// exactly are, per kind, read permissions that no broader permission of
+// the set grants for that kind's calls: an app management policy's
+// appliesTo takes Application.Read.All and Policy.Read.All, not
+// Directory.Read.All (appmanagementpolicy-list-appliesto), although
+// Directory.Read.All reads applications everywhere else.
+var exactly = map[string][]string{"app-management-policies": {"Application.Read.All"}}
+
 // ExportPermissions is the smallest complete set of application
 // permissions that exports the kinds, sorted.
 func ExportPermissions(kinds []*Kind) []string {
-	var all []string
+	var all, keep []string
 	for _, k := range kinds {
 		all = append(all, KindReadPermissions(k)...)
+		keep = append(keep, exactly[k.Name]...)
 	}
-	return reduce(all, nil)
+	out := reduce(all, nil)
+	for _, p := range keep {
+		if !contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // RestorePermissions is the set to grant, in addition to

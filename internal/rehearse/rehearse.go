@@ -103,6 +103,15 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				if m == nil {
 					continue
 				}
+				if ch.Refs && ch.Name == "appliesTo" {
+					// A policy's assignments live on the application's or
+					// service principal's side (tokenLifetimePolicies, ...).
+					target, _ := m["id"].(string)
+					typ, _ := m["@odata.type"].(string)
+					nav := strings.TrimSuffix(simKind(it.kind), "y") + "ies"
+					links = append(links, link{strings.TrimPrefix(typ, "#microsoft.graph."), target, nav, id})
+					continue
+				}
 				if ch.Refs {
 					target, _ := m["id"].(string)
 					links = append(links, link{simKind(it.kind), id, ch.Name, target})
