@@ -542,3 +542,29 @@ func newFilesRecorded(p *Plan, res *Result, ids *IDMap) map[string][]byte {
 	}
 	return files
 }
+
+// Summary is one line: "2 edited, 1 new, 1 deleted (deletes), 1 deleted file ignored".
+func (f *Files) Summary() string {
+	var parts []string
+	add := func(n int, what string) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+		}
+	}
+	add(len(f.Changed), "edited")
+	add(len(f.New), "new")
+	add(len(f.Deleted), "deleted (to delete)")
+	add(len(f.Ignored), layout.Plural(len(f.Ignored), "deleted file ignored", "deleted files ignored"))
+	if len(parts) == 0 {
+		return "no object file changed"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// removalsTitle heads the removals of a plan.
+func removalsTitle(p *Plan) string {
+	if p.Files != nil {
+		return "REMOVALS: objects whose files were deleted, and what the files no longer hold"
+	}
+	return "REMOVALS: what was not there at " + safe(p.Rev) + " (--no-remove leaves it)"
+}
