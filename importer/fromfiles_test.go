@@ -172,7 +172,6 @@ func TestFilesNewObject(t *testing.T) {
 	fsck(t, e.repo.WorkTree())
 }
 
-
 // TestFilesDeletes: a deleted file is ignored (and listed) without
 // AllowDeletes, and deletes the object with it.
 func TestFilesDeletes(t *testing.T) {
