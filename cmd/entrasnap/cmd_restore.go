@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,13 +33,18 @@ type restoreOptions struct {
 	json          bool
 	showRequests  bool
 	conn          connection
+	// Plans from files (importer.Files): --changed FROM..TO or --worktree.
+	changed      string
+	worktree     bool
+	allowDeletes bool
+	markdown     string
 }
 
 func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "restore",
 		Usage:       "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [connection flags]",
+		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [--markdown FILE] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
 		Description: helpText("restore"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
@@ -51,6 +58,10 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "break-glass", Usage: "YAML file listing ids or user principal names never removed from CA exclusions"},
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
+			&cli.StringFlag{Name: "changed", Usage: "plan from files: the object files that differ between FROM and TO (a pull request's base and head, e.g. origin/main..HEAD), as TO has them"},
+			&cli.BoolFlag{Name: "worktree", Usage: "plan from files: the object files of the working tree that differ from HEAD"},
+			&cli.BoolFlag{Name: "allow-deletes", Usage: "with --changed or --worktree: a deleted object file deletes its object (otherwise it is listed as ignored)"},
+			&cli.StringFlag{Name: "markdown", Usage: "also write the plan as markdown to FILE (a pull request comment, size-bounded)"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := e.interspersed(c)
@@ -61,11 +72,29 @@ func restoreCommand(e *env) *cli.Command {
 				repo: c.String("repo"), at: c.String("at"), selectors: args, all: c.Bool("all"),
 				confirmTenant: c.String("confirm-tenant"), out: c.String("out"), yes: c.Bool("yes"), noRemove: c.Bool("no-remove"),
 				caState: c.String("ca-state"), breakGlass: c.String("break-glass"), json: c.Bool("json"), showRequests: c.Bool("show-requests"),
-				conn: connectionFrom(c),
+				conn: connectionFrom(c), changed: c.String("changed"), worktree: c.Bool("worktree"), allowDeletes: c.Bool("allow-deletes"),
+				markdown: c.String("markdown"),
 			}
+			fromFiles := o.changed != "" || o.worktree
 			switch {
 			case o.repo == "":
 				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
+			case o.changed != "" && o.worktree:
+				return usageErrorf("--changed and --worktree are two sources of files: give one")
+			case fromFiles && (o.at != "" || len(o.selectors) > 0 || o.all):
+				return usageErrorf("--changed and --worktree plan what the files change: give no --at, SELECTOR or --all")
+			case o.allowDeletes && !fromFiles:
+				return usageErrorf("--allow-deletes goes with --changed or --worktree (a restore from a snapshot deletes with a whole kind selected)")
+			case fromFiles:
+				if o.changed != "" {
+					if _, _, err := importer.ParseRange(o.changed); err != nil {
+						return usageErrorf("--changed %v", err)
+					}
+				}
+				if err := oneOf("ca-state", o.caState, string(importer.CAStateReportOnly), string(importer.CAStateAsIs)); err != nil {
+					return err
+				}
+				return runRestore(c.Context, e, o)
 			case o.at == "":
 				return usageErrorf("--at is required: the revision, snapshot tag or date to restore from (see `entrasnap snapshots`)")
 			}
@@ -126,8 +155,16 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
-	in, err := importer.Load(ctx, importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all,
-		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.caState), BreakGlass: bg}, Tool: "entrasnap " + version})
+	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all,
+		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.caState), BreakGlass: bg, AllowDeletes: o.allowDeletes}, Tool: "entrasnap " + version}
+	switch {
+	case o.worktree:
+		lo.Files = &importer.Files{From: "HEAD", Worktree: true}
+	case o.changed != "":
+		from, to, _ := importer.ParseRange(o.changed)
+		lo.Files = &importer.Files{From: from, To: to}
+	}
+	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
 		if errors.As(err, &se) {
@@ -138,6 +175,15 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	plan, err := importer.Compute(in)
 	if err != nil {
 		return err
+	}
+	if o.markdown != "" {
+		var md bytes.Buffer
+		if err := plan.Markdown(&md, importer.MarkdownOptions{PlanFile: cmp.Or(o.out, "PLAN.json")}); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.markdown, md.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("--markdown: %w", err)
+		}
 	}
 	combined := o.json && o.yes && o.out == "" && !plan.Empty()
 	switch {
