@@ -14,9 +14,9 @@ const hostile = "[click](https://evil.example) <img src=x onerror=alert(1)> @eve
 
 func hostilePlan(n int) *Plan {
 	p := &Plan{Format: FormatFiles, TenantID: "11111111-1111-1111-1111-111111111111", Rev: "origin/main..HEAD", Commit: "0123456789abcdef0123",
-		Options: Options{CAState: CAStateReportOnly},
-		Files:   &Files{From: "origin/main", To: "HEAD", Changed: []string{"groups/x.yaml"}, Ignored: []string{"groups/" + hostile + ".yaml"}},
-		Names:   map[string]string{"22222222-2222-2222-2222-222222222222": hostile},
+		Options:  Options{CAState: CAStateReportOnly},
+		Files:    &Files{From: "origin/main", To: "HEAD", Changed: []string{"groups/x.yaml"}, Ignored: []string{"groups/" + hostile + ".yaml"}},
+		Names:    map[string]string{"22222222-2222-2222-2222-222222222222": hostile},
 		Warnings: []string{"warning about " + hostile}}
 	for i := range n {
 		p.Actions = append(p.Actions, Action{ID: fmt.Sprint(i + 1), Kind: "conditional-access-policies", Key: "33333333-3333-3333-3333-333333333333",
