@@ -877,4 +877,7 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	if err := o.Repo.RemoveState(JournalFile); err != nil {
 		res.SnapshotErr = fmt.Sprintf("the snapshot is recorded, but %s could not be removed: %v", JournalFile, err)
 	}
+	if err := removeCreatedWorktreeFiles(o.Repo, p, res); err != nil { // fromfiles.go
+		res.SnapshotErr = err.Error()
+	}
 }

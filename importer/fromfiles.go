@@ -258,6 +258,20 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 			bad(p, readOnlyEdits(k, old, obj, head[p])...)
 		}
 	}
+	// One object, one file: a copied file keeps its id.
+	holders := map[string][]string{}
+	for p, o := range snap {
+		holders[o.Kind.Name+"/"+o.Key] = append(holders[o.Kind.Name+"/"+o.Key], p)
+	}
+	for _, p := range changed {
+		if o := snap[p]; o != nil {
+			for _, other := range holders[o.Kind.Name+"/"+o.Key] {
+				if other != p {
+					bad(p, check.Problem{Property: o.Kind.KeyProp(), Message: "the object " + o.Key + " is in " + other + " too: one object, one file; for a new object write new-NAME.yaml without an id"})
+				}
+			}
+		}
+	}
 	if len(problems) > 0 {
 		return nil, &FilesError{Problems: problems}
 	}
@@ -517,8 +531,20 @@ func (pl *planner) fileDeletes() [][2]string {
 // ids (it is no id: a later new-NAME.yaml must not find this object).
 func newFilesRecorded(p *Plan, res *Result, ids *IDMap) map[string][]byte {
 	files := map[string][]byte{}
+	for _, fp := range createdNewFiles(p, res) {
+		delete(ids.IDs, strings.ToLower(strings.TrimSuffix(path.Base(fp), ".yaml")))
+		if _, _, err := layout.Locate(fp); err != nil && !p.Files.Worktree {
+			files[fp] = nil // a kind keyed by the file name drops it with its export
+		}
+	}
+	return files
+}
+
+// createdNewFiles are the hand-written new objects' files whose create
+// was done.
+func createdNewFiles(p *Plan, res *Result) []string {
 	if p.Files == nil {
-		return files
+		return nil
 	}
 	created := map[string]bool{}
 	for _, ar := range res.Actions {
@@ -526,21 +552,33 @@ func newFilesRecorded(p *Plan, res *Result, ids *IDMap) map[string][]byte {
 			created[ar.Kind+"/"+strings.ToLower(ar.Key)] = true
 		}
 	}
+	var out []string
 	for _, fp := range p.Files.New {
-		k, ok := newObjectFile(fp)
-		if !ok {
-			continue
-		}
-		key := strings.TrimSuffix(path.Base(fp), ".yaml")
-		if !created[k.Name+"/"+strings.ToLower(key)] {
-			continue
-		}
-		delete(ids.IDs, strings.ToLower(key))
-		if _, _, err := layout.Locate(fp); err != nil {
-			files[fp] = nil // a kind keyed by the file name drops it with its export
+		if k, ok := newObjectFile(fp); ok && created[k.Name+"/"+strings.ToLower(strings.TrimSuffix(path.Base(fp), ".yaml"))] {
+			out = append(out, fp)
 		}
 	}
-	return files
+	return out
+}
+
+// removeCreatedWorktreeFiles removes, after a plan from the working tree
+// was applied and recorded, the new-NAME.yaml files whose objects were
+// created: the recorded snapshot holds them at their canonical paths, and a
+// file left behind would plan the same object again.
+func removeCreatedWorktreeFiles(r *snapshot.Repo, p *Plan, res *Result) error {
+	if p.Files == nil || !p.Files.Worktree || r.Bare() {
+		return nil
+	}
+	var failed []string
+	for _, fp := range createdNewFiles(p, res) {
+		if err := os.Remove(filepath.Join(r.WorkTree(), filepath.FromSlash(fp))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			failed = append(failed, layout.Safe(fp)+": "+check.PathErrorText(err))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("the objects are created and recorded, but these hand-written files could not be removed; remove them, or the next plan creates them again: %s", strings.Join(failed, "; "))
+	}
+	return nil
 }
 
 // Summary is one line: "2 edited, 1 new, 1 deleted (deletes), 1 deleted file ignored".

@@ -273,3 +273,46 @@ func TestFilesStaleRefused(t *testing.T) {
 		t.Fatalf("want the edited working tree refused, got %v", err)
 	}
 }
+
+// TestFilesNewObjectFromWorktree: a new-NAME.yaml in the working tree is
+// created, recorded at its canonical path, and removed from the working
+// tree, so planning the working tree again finds nothing to do.
+func TestFilesNewObjectFromWorktree(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	newFile := "conditional-access/policies/new-mfa-for-guests.yaml"
+	e.writeWT(newFile, "conditions:\n  applications:\n    includeApplications:\n      - \"All\"\n  users:\n    includeUsers:\n      - \"GuestsOrExternalUsers\"\n"+
+		"displayName: \"CA011: MFA for guests\"\ngrantControls:\n  builtInControls:\n    - \"mfa\"\n  operator: \"OR\"\nstate: \"disabled\"\n")
+	p := e.mustPlanFiles(Files{From: "HEAD", Worktree: true}, Options{})
+	if len(p.Actions) != 1 || p.Actions[0].Op != OpCreate {
+		t.Fatalf("want one create:\n%s", render(p))
+	}
+	res := e.apply(roundTrip(t, p))
+	if !res.Complete() || res.SnapshotErr != "" {
+		t.Fatalf("apply: %+v", res)
+	}
+	if _, err := os.Stat(e.wt(newFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the hand-written file is still in the working tree: %v", err)
+	}
+	canonical := "conditional-access/policies/ca011-mfa-for-guests." + res.Actions[0].NewID + ".yaml"
+	if _, err := os.Stat(e.wt(canonical)); err != nil {
+		t.Fatalf("the working tree lacks %s: %v", canonical, err)
+	}
+	if again := e.mustPlanFiles(Files{From: "HEAD", Worktree: true}, Options{}); !again.Empty() || len(again.Files.New) != 0 {
+		t.Fatalf("planning the working tree again is not empty:\n%s", render(again))
+	}
+	if st := git(t, e.repo.WorkTree(), "status", "--porcelain"); st != "" {
+		t.Fatalf("git status: %s", st)
+	}
+}
+
+// TestFilesCopiedFileRefused: a copy of an object's file (same id) under
+// another name is refused, not planned as a second write of one object.
+func TestFilesCopiedFileRefused(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	e.writeWT(strings.Replace(ca002, "ca002-block-legacy-authentication", "ca002-block-legacy-authentication-copy", 1),
+		strings.Replace(e.readWT(ca002), `displayName: "CA002: Block legacy authentication"`, `displayName: "CA002: Block legacy authentication copy"`, 1))
+	_, err := e.planFiles(Files{From: "HEAD", Worktree: true}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "one object, one file") {
+		t.Fatalf("want the copy refused, got %v", err)
+	}
+}
