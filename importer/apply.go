@@ -850,7 +850,7 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	c := res.Count()
 	var msg strings.Builder
 	if p.Files != nil {
-		fmt.Fprintf(&msg, "change from files: %s (%s)\n\nFiles: %s.\n", p.Rev, shortHash(p.Commit), strings.Join(p.Selectors, ", "))
+		fmt.Fprintf(&msg, "change from files: %s (%s)\n\nFiles: %s.\n", layout.Safe(p.Rev), shortHash(p.Commit), filesLine(p.Selectors))
 	} else {
 		fmt.Fprintf(&msg, "restore of %s from %s (%s)\n\n", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
 	}

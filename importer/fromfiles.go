@@ -606,3 +606,17 @@ func removalsTitle(p *Plan) string {
 	}
 	return "REMOVALS: what was not there at " + safe(p.Rev) + " (--no-remove leaves it)"
 }
+
+// filesLine names the files of a plan in a commit message: escaped, at
+// most 20 of them.
+func filesLine(paths []string) string {
+	var out []string
+	for i, p := range paths {
+		if i == 20 {
+			out = append(out, fmt.Sprintf("and %d more", len(paths)-20))
+			break
+		}
+		out = append(out, layout.Safe(p))
+	}
+	return strings.Join(out, ", ")
+}

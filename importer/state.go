@@ -138,6 +138,10 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	for _, d := range in.Removed {
 		want[d.Kind.Name] = true
 	}
+	if df != nil {
+		// The tenant's name, which applying many deletes asks for (TenantName).
+		want["organization"] = true
+	}
 	for _, d := range in.Desired {
 		want[d.Kind.Name] = true
 		for _, r := range d.Kind.Refs {

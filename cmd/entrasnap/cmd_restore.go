@@ -38,7 +38,14 @@ type restoreOptions struct {
 	worktree     bool
 	allowDeletes bool
 	markdown     string
+	// massDeletes: a plan from files deletes more than massDeleteLimit
+	// objects; applying it asks for the tenant's name, as --all does.
+	massDeletes int
 }
+
+// massDeleteLimit is the most objects a plan from files deletes without
+// the tenant's name typed (or --confirm-tenant).
+const massDeleteLimit = 10
 
 func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -50,7 +57,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
 			&cli.StringFlag{Name: "at", Usage: "the revision, snapshot tag or date (YYYY-MM-DD) to restore from (required)"},
 			&cli.BoolFlag{Name: "all", Usage: "restore every object (whole-tenant rollback); asks for the tenant's name"},
-			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all and no terminal: the tenant's name, as confirmation"},
+			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all (or a plan from files deleting more than 10 objects) and no terminal: the tenant's name, as confirmation"},
 			&cli.StringFlag{Name: "out", Usage: "save the plan to this file and stop (exit 0: nothing to do, 2: changes)"},
 			&cli.BoolFlag{Name: "yes", Usage: "apply without asking"},
 			&cli.BoolFlag{Name: "no-remove", Usage: "keep what was not there at REV (extra members, assignments, grants, objects)"},
@@ -229,6 +236,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := in.CheckTenant(); err != nil {
 		return err
 	}
+	if n := plan.Counts()[importer.OpDelete]; plan.Files != nil && n > massDeleteLimit {
+		o.massDeletes = n
+	}
 	if err := confirmRestore(ctx, e, o, in); err != nil {
 		return err
 	}
@@ -263,23 +273,29 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 	stopped := func() error {
 		return errors.New("restore cancelled at the prompt, nothing was written")
 	}
-	if o.all {
+	if o.all || o.massDeletes > 0 {
 		name := in.TenantName()
+		what := fmt.Sprintf("This rolls back the whole tenant %s to %s.", in.TenantID, o.at)
+		if !o.all {
+			what = fmt.Sprintf("This deletes %d objects from tenant %s.", o.massDeletes, in.TenantID)
+		}
 		switch {
 		case o.confirmTenant != "":
 			if !strings.EqualFold(strings.TrimSpace(o.confirmTenant), name) {
 				return fmt.Errorf("--confirm-tenant %q is not the name of the tenant being written (%q, tenant %s); nothing was written", o.confirmTenant, name, in.TenantID)
 			}
 		case tty:
-			got := ask(fmt.Sprintf("\nThis rolls back the whole tenant %s to %s. Type the name of the tenant being written (%q) to continue: ", in.TenantID, o.at, name))
+			got := ask(fmt.Sprintf("\n%s Type the name of the tenant being written (%q) to continue: ", what, name))
 			if cancelled {
 				return stopped()
 			}
 			if !strings.EqualFold(got, name) {
 				return errors.New("the name does not match: restore cancelled, nothing was written")
 			}
-		default:
+		case o.all:
 			return fmt.Errorf("--all needs the tenant's name: run on a terminal, or add --confirm-tenant %q; nothing was written", name)
+		default:
+			return fmt.Errorf("the plan deletes %d objects (more than %d): confirm with the tenant's name, on a terminal or with --confirm-tenant %q; nothing was written", o.massDeletes, massDeleteLimit, name)
 		}
 	}
 	if o.yes {

@@ -56,3 +56,32 @@ func TestRestoreFromPullRequestFiles(t *testing.T) {
 		t.Fatalf("the refusal does not name the file and property:\n%s", errOut)
 	}
 }
+
+// TestRestoreFromFilesMassDeleteConfirmation: a plan from files that deletes
+// more than 10 objects is applied only with the tenant's name, as --all.
+func TestRestoreFromFilesMassDeleteConfirmation(t *testing.T) {
+	e := newRstEnv(t, nil)
+	users := strings.Fields(e.git("ls-files", "users"))
+	if len(users) < 12 {
+		t.Fatalf("want 12 users, got %d", len(users))
+	}
+	for _, f := range users[len(users)-11:] {
+		if err := os.Remove(filepath.Join(e.repo, filepath.FromSlash(f))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(e.list("/v1.0/users"))
+	_, errOut := e.cli(exitError, "restore", "--repo", e.repo, "--worktree", "--allow-deletes", "--yes")
+	if !strings.Contains(errOut, "deletes 11 objects") || !strings.Contains(errOut, "--confirm-tenant") {
+		t.Fatalf("want the mass delete refused without the tenant's name:\n%s", errOut)
+	}
+	e.cli(exitError, "restore", "--repo", e.repo, "--worktree", "--allow-deletes", "--yes", "--confirm-tenant", "Not The Tenant")
+	if n := len(e.list("/v1.0/users")); n != before {
+		t.Fatalf("a refused plan deleted users: %d → %d", before, n)
+	}
+	name, _ := e.list("/v1.0/organization")[0]["displayName"].(string)
+	e.cli(exitOK, "restore", "--repo", e.repo, "--worktree", "--allow-deletes", "--yes", "--confirm-tenant", name)
+	if n := len(e.list("/v1.0/users")); n != before-11 {
+		t.Fatalf("users %d → %d, want 11 deleted", before, n)
+	}
+}
