@@ -13,7 +13,6 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -120,18 +119,9 @@ func (e *FilesChangedError) Error() string {
 	return fmt.Sprintf("the plan was made from %s, and %s since; nothing was written: make a new plan from the files as they are now", layout.Safe(e.Source), what)
 }
 
-// newFileRe names a hand-written new object's file: new-NAME.yaml.
-var newFileRe = regexp.MustCompile(`^new-[A-Za-z0-9][A-Za-z0-9_-]{0,100}\.yaml$`)
-
 // newObjectFile reports whether p is where a new object's file goes: a
-// new-NAME.yaml directly in the folder of a kind whose objects Graph keys.
-func newObjectFile(p string) (*layout.Kind, bool) {
-	k, ok := layout.ForPath(p)
-	if !ok || k.Singleton || path.Dir(p) != k.Folder || !newFileRe.MatchString(path.Base(p)) {
-		return nil, false
-	}
-	return k, true
-}
+// new-NAME.yaml directly in a kind's folder (check.NewObjectPath).
+func newObjectFile(p string) (*layout.Kind, bool) { return check.NewObjectPath(p) }
 
 // IsNewKey reports whether key is a hand-written new object's (the file
 // name without .yaml, "new-NAME"), which Graph replaces with an id.
@@ -225,21 +215,19 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 	newObjs := map[string]*Object{}
 	for _, p := range changed {
 		if k, ok := newObjectFile(p); ok {
-			if _, wasThere := base[p]; !wasThere {
-				obj, ps := validateNew(k, head[p])
-				bad(p, ps...)
-				key := strings.TrimSuffix(path.Base(p), ".yaml")
-				if other, dup := newKeys[strings.ToLower(key)]; dup {
-					bad(p, check.Problem{Message: "another new object's file has the same name (" + other + "): rename one of them"})
-				}
-				newKeys[strings.ToLower(key)] = p
-				if obj != nil && len(ps) == 0 {
-					obj[k.KeyProp()] = key
-					newObjs[p] = &Object{Path: p, Kind: k, Key: key, Data: obj}
-				}
-				delete(snap, p) // a kind keyed by the file name reads it as an object
-				continue
+			obj, ps := validateNew(k, p, head[p])
+			bad(p, ps...)
+			key := strings.TrimSuffix(path.Base(p), ".yaml")
+			if other, dup := newKeys[strings.ToLower(key)]; dup {
+				bad(p, check.Problem{Message: "another new object's file has the same name (" + other + "): rename one of them"})
 			}
+			newKeys[strings.ToLower(key)] = p
+			if obj != nil && len(ps) == 0 {
+				obj[k.KeyProp()] = key
+				newObjs[p] = &Object{Path: p, Kind: k, Key: key, Data: obj}
+			}
+			delete(snap, p) // a kind keyed by the file name reads it as an object
+			continue
 		}
 		k, object, ok := layout.KindOf(p)
 		if !ok || !strings.HasSuffix(p, ".yaml") {
@@ -290,7 +278,7 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 	for _, p := range deleted {
 		o := baseSnap[p]
 		switch {
-		case o == nil: // not an object file at the base, or unreadable there
+		case o == nil || IsNewKey(o.Key): // not an object file at the base (or unreadable there, or a new object's)
 			continue
 		case keys[o.Kind.Name+"/"+strings.ToLower(o.Key)]:
 			continue // renamed: planned through its new path
@@ -335,23 +323,12 @@ func onlyPaths(files map[string][]byte, paths []string) map[string][]byte {
 // validateNew checks a new object's file: as check.File does without the
 // file name (the object has no id yet), with no id, and with no read-only
 // property (Graph sets those; a create never sends them).
-func validateNew(k *layout.Kind, data []byte) (map[string]any, []check.Problem) {
-	obj, ps := check.File(k, "", data)
+func validateNew(k *layout.Kind, p string, data []byte) (map[string]any, []check.Problem) {
+	obj, out := check.File(k, p, data) // no id required, and none allowed
 	if obj == nil {
-		return nil, ps
-	}
-	var out []check.Problem
-	for _, p := range ps {
-		if p.Property == k.KeyProp() && obj[k.KeyProp()] == nil {
-			continue // required by the schema: Graph assigns it
-		}
-		out = append(out, p)
+		return nil, out
 	}
 	lines := layout.NewLines(data)
-	if v, ok := obj[k.KeyProp()]; ok && v != nil {
-		out = append(out, check.Problem{Line: lines.Of(k.KeyProp()), Property: k.KeyProp(),
-			Message: "a new object's file has no " + k.KeyProp() + " (Graph assigns it): remove this line, or, for an existing object, name the file as entrasnap does"})
-	}
 	if !remapped(k) {
 		out = append(out, check.Problem{Message: k.Title + " are not created from a new-NAME.yaml file: their key is not assigned by Graph; write the file as entrasnap names it"})
 	}

@@ -218,7 +218,7 @@ func TestFilesInvalidRefused(t *testing.T) {
 		t.Fatalf("want a FilesError, got %v", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{ca002 + ":", "notAProperty", "conditional-access/policies/new-x.yaml:2: id: a new object's file has no id", "nothing was planned", "entrasnap validate"} {
+	for _, want := range []string{ca002 + ":", "notAProperty", "conditional-access/policies/new-x.yaml:2: id: a new object's file (new-NAME.yaml) has no id", "nothing was planned", "entrasnap validate"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the error does not say %q:\n%s", want, msg)
 		}
