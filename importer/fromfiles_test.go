@@ -108,6 +108,20 @@ func TestFilesEditRoundTrip(t *testing.T) {
 	if len(p.Actions) != 1 || p.Actions[0].Op != OpUpdate || p.Actions[0].Changes[0].Path != "conditions.clientAppTypes" {
 		t.Fatalf("want one update of clientAppTypes:\n%s", render(p))
 	}
+	// The same safety as a restore: an edited plan, or one whose files
+	// source was edited, is refused.
+	tampered := roundTrip(t, p)
+	tampered.Actions[0].Request.Body = []byte(`{"conditions":{"clientAppTypes":["all"]}}`)
+	var te *TamperedError
+	if _, err := Apply(context.Background(), tampered, e.applyOpts()); !errors.As(err, &te) {
+		t.Fatalf("an edited plan: want TamperedError, got %v", err)
+	}
+	tampered = roundTrip(t, p)
+	tampered.Files.Digest = "sha256:00"
+	var fc *FilesChangedError
+	if _, err := Apply(context.Background(), tampered, e.applyOpts()); !errors.As(err, &fc) {
+		t.Fatalf("an edited files source: want FilesChangedError, got %v", err)
+	}
 	res := e.apply(roundTrip(t, p))
 	if !res.Complete() || res.Snapshot == nil { // the export finds the edit as committed: no new commit needed
 		t.Fatalf("apply: %+v", res)
