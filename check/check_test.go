@@ -66,6 +66,11 @@ func TestFileProblemsHaveLines(t *testing.T) {
 		{"bom", "", "\xef\xbb\xbfid: \"" + groupA + "\"\n", Problem{Line: 1, Message: "byte order mark"}},
 		{"elsewhere", "groups/zz/A." + groupA + ".yaml", string(data), Problem{Message: "entrasnap keeps this object at " + rel + "; rename the file (or fix its id or displayName)"}},
 		{"no key", rel, "displayName: A\n", Problem{Property: "id", Message: "required"}},
+		{"new object with an id", "groups/new-a.yaml", "displayName: A\nid: \"" + groupA + "\"\n", Problem{Line: 2, Property: "id", Message: "a new object's file (new-NAME.yaml) has no id"}},
+	}
+	// A new object's file has no id, and its name is not the canonical one.
+	if _, ps := File(k, "groups/new-a.yaml", []byte("displayName: A\n")); len(ps) != 0 {
+		t.Errorf("a new object's file: %v", ps)
 	}
 	for _, c := range cases {
 		_, ps := File(k, c.rel, []byte(c.data))

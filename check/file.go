@@ -8,7 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -246,7 +249,15 @@ func File(k *layout.Kind, rel string, data []byte) (map[string]any, []Problem) {
 			}
 		}
 	}
-	if rel != "" {
+	if nk, isNew := NewObjectPath(rel); isNew && nk == k {
+		// A new object's file: no id yet (Graph assigns it when a plan from
+		// files creates it), so the id is neither required nor in the name.
+		out = slices.DeleteFunc(out, func(p Problem) bool { return p.Property == k.KeyProp() && obj[k.KeyProp()] == nil })
+		if v, ok := obj[k.KeyProp()]; ok && v != nil {
+			out = append(out, Problem{Line: layout.NewLines(data).Of(k.KeyProp()), Property: k.KeyProp(),
+				Message: "a new object's file (new-NAME.yaml) has no " + k.KeyProp() + ": Graph assigns it; remove this line, or, for an existing object, name the file as entrasnap does"})
+		}
+	} else if rel != "" {
 		want, err := layout.Path(k, obj)
 		switch {
 		case err != nil:
@@ -270,6 +281,21 @@ func File(k *layout.Kind, rel string, data []byte) (map[string]any, []Problem) {
 		return li < lj
 	})
 	return obj, out
+}
+
+// newObjectRe names a new object's file: new-NAME.yaml.
+var newObjectRe = regexp.MustCompile(`^new-[A-Za-z0-9][A-Za-z0-9_-]{0,100}\.yaml$`)
+
+// NewObjectPath reports whether p, a repository path, is where a new
+// object's file goes (README, "Change the tenant through pull requests"): a
+// file new-NAME.yaml directly in the folder of a kind that is not a
+// singleton, with no id yet; and of which kind.
+func NewObjectPath(p string) (*layout.Kind, bool) {
+	k, ok := layout.ForPath(p)
+	if !ok || k.Singleton || path.Dir(p) != k.Folder || !newObjectRe.MatchString(path.Base(p)) {
+		return nil, false
+	}
+	return k, true
 }
 
 func hasProblemAt(ps []Problem, prop string) bool {

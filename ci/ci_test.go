@@ -39,6 +39,8 @@ func TestMain(m *testing.M) {
 const (
 	githubWorkflow = "github/entrasnap-backup.yml"
 	azurePipeline  = "azure-pipelines/entrasnap-backup.yml"
+	githubChanges  = "github/entrasnap-changes.yml"
+	azureChanges   = "azure-pipelines/entrasnap-changes.yml"
 	gitlabCI       = "gitlab/.gitlab-ci.yml"
 	watchFile      = "watch.yaml"
 	ciReadme       = "README.md"
@@ -75,12 +77,14 @@ func TestGitHubWorkflowLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs, err := l.Lint(".github/workflows/entrasnap-backup.yml", readTemplate(t, githubWorkflow), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range errs {
-		t.Errorf("actionlint: %s", e)
+	for name, path := range map[string]string{githubWorkflow: ".github/workflows/entrasnap-backup.yml", githubChanges: ".github/workflows/entrasnap-changes.yml"} {
+		errs, err := l.Lint(path, readTemplate(t, name), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range errs {
+			t.Errorf("actionlint: %s: %s", name, e)
+		}
 	}
 }
 
@@ -98,6 +102,7 @@ type ghWorkflow struct {
 }
 
 type ghJob struct {
+	Environment string            `yaml:"environment"`
 	Permissions map[string]string `yaml:"permissions"`
 	Env         map[string]string `yaml:"env"`
 	If          string            `yaml:"if"`
@@ -355,6 +360,12 @@ func templateScripts(t *testing.T) map[string]string {
 			}
 		}
 	}
+	// The pull request templates: every run, script and inlineScript, wherever it is.
+	for _, f := range []string{githubChanges, azureChanges} {
+		var doc yaml.Node
+		decodeYAML(t, f, &doc)
+		collectScripts(&doc, f, out)
+	}
 	raw := map[string]yaml.Node{}
 	decodeYAML(t, gitlabCI, &raw)
 	doc := map[string]glJob{}
@@ -373,6 +384,21 @@ func templateScripts(t *testing.T) map[string]string {
 		}
 	}
 	return out
+}
+
+// collectScripts adds the scripts (run, script, inlineScript) below n.
+func collectScripts(n *yaml.Node, where string, out map[string]string) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if (k.Value == "run" || k.Value == "script" || k.Value == "inlineScript") && v.Kind == yaml.ScalarNode {
+				out[fmt.Sprintf("%s:%d (%s)", where, v.Line, k.Value)] = v.Value
+			}
+		}
+	}
+	for _, c := range n.Content {
+		collectScripts(c, where, out)
+	}
 }
 
 // TestScriptsParse checks every script of every template with bash -n, and
@@ -463,7 +489,7 @@ func commandArgs(s string) string {
 func templateSources(t *testing.T) map[string]string {
 	t.Helper()
 	src := map[string]string{}
-	for _, f := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile, ciReadme} {
+	for _, f := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile, ciReadme, githubChanges, azureChanges} {
 		src["ci/"+f] = string(readTemplate(t, f))
 	}
 	root, err := os.ReadFile("../README.md")
@@ -561,7 +587,8 @@ func TestTemplateCommandsAreTheCLIs(t *testing.T) {
 	}
 	// The extraction finds what the templates are about (so it cannot pass by finding nothing).
 	for _, want := range []string{"export --repo", "export --branch", "export --pr-body", "export --push", "export --message",
-		"drift --baseline", "drift --watch", "diff --format", "kinds --permissions"} {
+		"drift --baseline", "drift --watch", "diff --format", "kinds --permissions",
+		"restore --changed", "restore --out", "restore --markdown", "apply --repo"} {
 		if !seen[want] {
 			t.Errorf("no template or doc runs `entrasnap %s ...`", want)
 		}
@@ -599,12 +626,112 @@ func TestExtractCommands(t *testing.T) {
 // TestReadmeCoversSetup checks that ci/README.md says what a user must set up.
 func TestReadmeCoversSetup(t *testing.T) {
 	text := string(readTemplate(t, ciReadme))
-	for _, want := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile,
+	for _, want := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile, githubChanges, azureChanges,
+		"entrasnap-apply", "AZURE_APPLY_CLIENT_ID", "APPLY_CONNECTION", "repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:environment:entrasnap-apply",
 		"entrasnap kinds --permissions", "federated credential", "repo:OWNER/REPO:ref:refs/heads/main",
 		"api://AzureADTokenExchange", "https://token.actions.githubusercontent.com", "project_path:",
 		"sc://", "restore", "least privilege", "kinds:", "paths:", "objects:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("ci/README.md does not mention %q", want)
 		}
+	}
+}
+
+// TestChangesWorkflowStructure: the pull request workflow plans with the
+// read-only identity (no write but the comment), keeps the plan as an
+// artifact, and applies it only in the protected environment, with the
+// write identity, on a push to the default branch.
+func TestChangesWorkflowStructure(t *testing.T) {
+	var w ghWorkflow
+	decodeYAML(t, githubChanges, &w)
+	if _, ok := w.On["pull_request"]; !ok {
+		t.Error("no pull_request trigger")
+	}
+	if _, ok := w.On["push"]; !ok {
+		t.Error("no push trigger (the apply after merge)")
+	}
+	plan, apply := w.Jobs["plan"], w.Jobs["apply"]
+	if len(plan.Steps) == 0 || len(apply.Steps) == 0 {
+		t.Fatal("a job has no steps")
+	}
+	for scope, level := range plan.Permissions {
+		if level == "write" && scope != "id-token" && scope != "pull-requests" {
+			t.Errorf("the plan job may write %s", scope)
+		}
+	}
+	if plan.Env["AZURE_CLIENT_ID"] != "${{ vars.AZURE_CLIENT_ID }}" || plan.Environment != "" {
+		t.Errorf("the plan job must sign in as the read-only app, outside the apply environment: %v %q", plan.Env, plan.Environment)
+	}
+	if apply.Environment != "entrasnap-apply" || apply.Env["AZURE_CLIENT_ID"] != "${{ vars.AZURE_APPLY_CLIENT_ID }}" {
+		t.Errorf("the apply job must run in the protected environment as the write app: %q %v", apply.Environment, apply.Env)
+	}
+	if !strings.Contains(plan.If, "pull_request") || !strings.Contains(apply.If, "push") {
+		t.Errorf("plan runs on pull requests, apply on push: %q, %q", plan.If, apply.If)
+	}
+	for name, job := range w.Jobs {
+		for _, s := range job.Steps {
+			if strings.Contains(s.Run, "${{") {
+				t.Errorf("job %s step %s: an expression inside run:", name, s.ID)
+			}
+		}
+	}
+	text := string(readTemplate(t, githubChanges))
+	for _, banned := range []string{"AZURE_CLIENT_SECRET", "client-secret", "secrets."} {
+		if strings.Contains(text, banned) {
+			t.Errorf("the workflow mentions %q: it signs in with workload identity federation only", banned)
+		}
+	}
+	for _, want := range []string{"entrasnap restore --repo . --changed", "--markdown", "actions/upload-artifact", "gh run download",
+		"entrasnap apply --repo .", "gh pr comment", "GITHUB_STEP_SUMMARY", "refs/pull/", "--follow-tags"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the workflow lacks %q", want)
+		}
+	}
+}
+
+// TestAzureChangesStructure: the same for Azure Pipelines: plan on pull
+// request builds with the read-only connection, apply in a deployment job of
+// the protected environment with the write connection.
+func TestAzureChangesStructure(t *testing.T) {
+	var p struct {
+		Variables map[string]string
+		Stages    []struct {
+			Stage     string
+			Condition string
+			Jobs      []struct {
+				Job         string
+				Deployment  string
+				Environment string
+			}
+		}
+	}
+	decodeYAML(t, azureChanges, &p)
+	stages := map[string]int{}
+	for i, s := range p.Stages {
+		stages[s.Stage] = i
+	}
+	pi, okp := stages["plan"]
+	ai, oka := stages["apply"]
+	if !okp || !oka {
+		t.Fatalf("want stages plan and apply: %+v", p.Stages)
+	}
+	if !strings.Contains(p.Stages[pi].Condition, "PullRequest") || !strings.Contains(p.Stages[ai].Condition, "refs/heads/main") {
+		t.Errorf("conditions: plan %q, apply %q", p.Stages[pi].Condition, p.Stages[ai].Condition)
+	}
+	if j := p.Stages[ai].Jobs; len(j) != 1 || j[0].Deployment == "" || j[0].Environment != "entrasnap-apply" {
+		t.Errorf("the apply stage must be a deployment job of environment entrasnap-apply: %+v", j)
+	}
+	if p.Variables["PLAN_CONNECTION"] == "" || p.Variables["APPLY_CONNECTION"] == "" || p.Variables["PLAN_CONNECTION"] == p.Variables["APPLY_CONNECTION"] {
+		t.Errorf("plan and apply need two service connections: %v", p.Variables)
+	}
+	text := string(readTemplate(t, azureChanges))
+	for _, want := range []string{"azureSubscription: ${{ variables.PLAN_CONNECTION }}", "azureSubscription: ${{ variables.APPLY_CONNECTION }}",
+		"entrasnap restore --repo . --changed", "--markdown", "artifact: entrasnap-plan", "entrasnap apply --repo .", "/threads", "--follow-tags"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the pipeline lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "servicePrincipalKey") {
+		t.Error("the pipeline uses a service principal key: federation only")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -78,17 +79,26 @@ type ghRunner struct {
 	tokenURL string
 	secrets  []string          // must never appear in any output
 	skip     map[string]string // step id → why this machine cannot run it
+	// cond, when set, evaluates the if: of jobs and steps (the test's own
+	// table of the expressions it knows); nil: an if: fails the test.
+	cond func(expr string, outputs map[string]map[string]string) bool
+	// artifacts, when set, is where actions/upload-artifact puts files
+	// (artifacts/<name>/<file>).
+	artifacts string
 }
 
 // ghJobResult is what one run of a job did.
 type ghJobResult struct {
 	failedStep string // "" when every step passed
+	skipped    bool   // the job's if: was false
 	exit       int
 	summary    string
 	output     string // stdout and stderr of every step
 	outputs    map[string]map[string]string
 	runnerTemp string
 }
+
+var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 var exprRe = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
 
@@ -150,11 +160,18 @@ func (r *ghRunner) runJob(name, event string, ctx map[string]string) *ghJobResul
 		t.Fatalf("no job %s", name)
 	}
 	if job.If != "" {
-		t.Fatalf("job %s has if: %q, which the local runner does not evaluate", name, job.If)
+		if r.cond == nil {
+			t.Fatalf("job %s has if: %q, which the local runner does not evaluate", name, job.If)
+		}
+		if !r.cond(job.If, nil) {
+			return &ghJobResult{skipped: true}
+		}
 	}
 	root := t.TempDir()
 	work := filepath.Join(root, "work")
 	res := &ghJobResult{outputs: map[string]map[string]string{}, runnerTemp: filepath.Join(root, "runner-temp")}
+	ctx = maps.Clone(ctx)
+	ctx["runner.temp"] = res.runnerTemp
 	os.MkdirAll(res.runnerTemp, 0o755)
 	githubEnv := filepath.Join(root, "github-env")
 	os.WriteFile(githubEnv, nil, 0o644)
@@ -164,7 +181,12 @@ func (r *ghRunner) runJob(name, event string, ctx map[string]string) *ghJobResul
 	for i, s := range job.Steps {
 		label := fmt.Sprintf("%s.steps[%d] %s", name, i, s.ID)
 		if s.If != "" {
-			t.Fatalf("%s has if: %q, which the local runner does not evaluate", label, s.If)
+			if r.cond == nil {
+				t.Fatalf("%s has if: %q, which the local runner does not evaluate", label, s.If)
+			}
+			if !r.cond(s.If, res.outputs) {
+				continue
+			}
 		}
 		switch {
 		case strings.HasPrefix(s.Uses, "actions/checkout@"):
@@ -177,9 +199,21 @@ func (r *ghRunner) runJob(name, event string, ctx map[string]string) *ghJobResul
 				}
 			}
 			gitRun(t, root, append(args, r.remote, work)...)
-			if ref := r.expand(s.With["ref"], ctx, res.outputs); ref != "" {
+			if ref := r.expand(s.With["ref"], ctx, res.outputs); fullSHA.MatchString(ref) {
+				gitRun(t, work, "checkout", "-q", "--detach", ref)
+			} else if ref != "" {
 				gitRun(t, work, "checkout", "-q", "-B", ref, "origin/"+ref)
 			}
+			continue
+		case strings.HasPrefix(s.Uses, "actions/upload-artifact@") && r.artifacts != "":
+			dir := filepath.Join(r.artifacts, r.expand(s.With["name"], ctx, res.outputs))
+			src := r.expand(s.With["path"], ctx, res.outputs)
+			os.MkdirAll(dir, 0o755)
+			b, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatalf("%s: upload-artifact: %v", label, err)
+			}
+			os.WriteFile(filepath.Join(dir, filepath.Base(src)), b, 0o644)
 			continue
 		case strings.HasPrefix(s.Uses, "actions/setup-go@"):
 			continue // Go is on PATH

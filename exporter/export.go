@@ -60,7 +60,9 @@ type Options struct {
 	Now func() time.Time
 	// Files are extra files written with the snapshot, by repository path
 	// (restore's id map .entrasnap/idmap.yaml). They must not be object
-	// files or the manifest; a path given replaces the previous snapshot's.
+	// files or the manifest; a path given replaces the previous snapshot's,
+	// and a path given with nil content is removed (the hand-written file of
+	// an object a plan from files created, now at its canonical path).
 	Files map[string][]byte
 	// Full reads every kind in full instead of resuming users and groups
 	// from the delta state (state.go).
@@ -359,6 +361,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return res, fmt.Errorf("exporter: Options.Files: %s is an object file or the manifest", p)
 		}
 		delete(blobs, p)
+		if data == nil {
+			continue // removed: neither carried nor written
+		}
 		files[p] = data
 	}
 	man := buildManifest(res, prev.manifest, read)

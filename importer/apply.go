@@ -157,8 +157,12 @@ func Check(ctx context.Context, p *Plan, o ApplyOptions) error {
 	if err := checkSensitiveAdmins(ctx, p, o); err != nil {
 		return err
 	}
+	// A plan from files: the files reviewed must be those merged.
+	if err := checkHeadFiles(ctx, o.Repo, p); err != nil {
+		return err
+	}
 	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
-		Selection: &p.Selection, Options: p.Options})
+		Selection: &p.Selection, Options: p.Options, Files: p.Files})
 	if err != nil {
 		return err
 	}
@@ -790,7 +794,7 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	var waited time.Duration
 	for {
 		in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
-			Selection: &p.Selection, Options: p.Options, IDs: res.IDs})
+			Selection: &p.Selection, Options: p.Options, IDs: res.IDs, Files: p.Files})
 		var again *Plan
 		if err == nil {
 			again, err = Compute(in)
@@ -836,13 +840,20 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 		ids.Merge(journalIDs(journal))
 	}
 	ids.Merge(res.IDs)
-	var files map[string][]byte
+	files := newFilesRecorded(p, res, ids) // fromfiles.go
 	if ids.Len() > 0 {
-		files = map[string][]byte{IDMapPath: ids.Encode()}
+		files[IDMapPath] = ids.Encode()
+	}
+	if len(files) == 0 {
+		files = nil
 	}
 	c := res.Count()
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "restore of %s from %s (%s)\n\n", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
+	if p.Files != nil {
+		fmt.Fprintf(&msg, "change from files: %s (%s)\n\nFiles: %s.\n", layout.Safe(p.Rev), shortHash(p.Commit), filesLine(p.Selectors))
+	} else {
+		fmt.Fprintf(&msg, "restore of %s from %s (%s)\n\n", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
+	}
 	fmt.Fprintf(&msg, "Restored from %s (%s), plan of %s, tenant %s.\n", p.Rev, p.Commit, p.Created.UTC().Format(time.RFC3339), p.TenantID)
 	fmt.Fprintf(&msg, "Actions: %d done, %d already in place, %d failed, %d skipped.\n", c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
 	switch {
@@ -865,5 +876,8 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	// The id map is committed: the pending ids are no longer needed.
 	if err := o.Repo.RemoveState(JournalFile); err != nil {
 		res.SnapshotErr = fmt.Sprintf("the snapshot is recorded, but %s could not be removed: %v", JournalFile, err)
+	}
+	if err := removeCreatedWorktreeFiles(o.Repo, p, res); err != nil { // fromfiles.go
+		res.SnapshotErr = err.Error()
 	}
 }

@@ -72,6 +72,10 @@ type Input struct {
 	// NotLicensed names, by kind, the licence the live tenant lacks for it
 	// (Graph refused its read for that): its objects are not planned.
 	NotLicensed map[string]string
+	// Files: the plan is made from object files (fromfiles.go); Removed
+	// are the objects of deleted files to delete (Options.AllowDeletes).
+	Files   *Files
+	Removed []*Object
 }
 
 // objState is one desired object being planned.
@@ -136,12 +140,15 @@ func Compute(in *Input) (*Plan, error) {
 		p: &Plan{
 			Format: FormatVersion, Tool: in.Tool, TenantID: in.TenantID, Repo: in.Repo, Rev: in.Rev, Commit: in.Commit,
 			Selectors: in.Selectors, Selection: in.Selection, Options: in.Options, Created: in.Now.UTC().Truncate(time.Second),
-			Actions: []Action{}, Live: map[string]string{},
+			Actions: []Action{}, Live: map[string]string{}, Files: in.Files,
 		},
 		creating: map[string]*objState{}, creatingApp: map[string]*objState{}, holders: map[string]*objState{},
 		restoring: map[string]*objState{}, restoringAp: map[string]*objState{},
 		planned: map[string]bool{}, names: map[string]string{}, schemas: map[string]*schemas.Schema{},
 		byAction: map[string]int{}, objActions: map[string][]string{},
+	}
+	if in.Files != nil {
+		pl.p.Format = FormatFiles
 	}
 	pl.p.Warnings = append(pl.p.Warnings, in.Skipped...)
 	pl.p.Warnings = append(pl.p.Warnings, in.Recovered...)

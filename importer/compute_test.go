@@ -463,10 +463,15 @@ func TestPlanRoundTripsAsJSON(t *testing.T) {
 	}
 	var v map[string]any
 	_ = json.Unmarshal(data, &v)
-	v["format"] = FormatVersion + 1
+	v["format"] = FormatFiles + 1 // the newest format known is that of plans from files
 	newer, _ := json.Marshal(v)
 	if _, err := Decode(newer); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("newer format: %v", err)
+	}
+	v["format"] = FormatFiles // a plan from files without its files source
+	odd, _ := json.Marshal(v)
+	if _, err := Decode(odd); !errors.Is(err, ErrNotAPlan) {
+		t.Errorf("format %d without files: %v", FormatFiles, err)
 	}
 	if _, err := Decode([]byte(`{"hello":1}`)); !errors.Is(err, ErrNotAPlan) {
 		t.Errorf("not a plan: %v", err)

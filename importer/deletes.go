@@ -56,22 +56,14 @@ func (pl *planner) deletes() {
 				pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: o.Key, Name: displayName(o)})
 				continue
 			}
-			s := &objState{d: o, k: k, key: o.Key, orig: o.Key, live: o, mode: modeLive}
-			a := Action{Op: OpDelete, Removal: true, Request: Request{Method: "DELETE", Path: itemPath(k, o.Key)},
-				Changes: []Change{{Path: "(object)", Action: diff.Removed, Before: "not in the snapshot at REV"}}}
-			if _, ok := scheduled[k.Name]; ok {
-				a.Request = Request{Method: "POST", Path: createPath(k), Body: body(scheduleRequest(k, "adminRemove", o.Data))}
-			}
-			if k.SoftDelete != "" {
-				a.Warnings = append(a.Warnings, "goes to the recycle bin, where it can be restored for 30 days")
-			}
-			dels = append(dels, [2]string{strings.ToLower(o.Key), pl.add(s, a)})
+			dels = append(dels, [2]string{strings.ToLower(o.Key), pl.deleteLive(k, o, "not in the snapshot at REV")})
 		}
 		if spared > 0 {
 			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %d live objects not in the snapshot at %s are not deleted: the snapshot holds this kind incomplete (%s)",
 				k.Title, spared, pl.in.Rev, why))
 		}
 	}
+	dels = append(dels, pl.fileDeletes()...) // fromfiles.go
 	// A delete waits for every write to an object whose live state names
 	// the deleted object (the CA policy dropping a named location, a group
 	// dropping a member), and for the deletes of such objects.
@@ -97,4 +89,18 @@ func (pl *planner) deletes() {
 		}
 		a.DependsOn = uniq(a.DependsOn)
 	}
+}
+
+// deleteLive plans the delete of a live object, why saying why.
+func (pl *planner) deleteLive(k *layout.Kind, o *Object, why string) string {
+	s := &objState{d: o, k: k, key: o.Key, orig: o.Key, live: o, mode: modeLive}
+	a := Action{Op: OpDelete, Removal: true, Request: Request{Method: "DELETE", Path: itemPath(k, o.Key)},
+		Changes: []Change{{Path: "(object)", Action: diff.Removed, Before: why}}}
+	if _, ok := scheduled[k.Name]; ok {
+		a.Request = Request{Method: "POST", Path: createPath(k), Body: body(scheduleRequest(k, "adminRemove", o.Data))}
+	}
+	if k.SoftDelete != "" {
+		a.Warnings = append(a.Warnings, "goes to the recycle bin, where it can be restored for 30 days")
+	}
+	return pl.add(s, a)
 }

@@ -21,6 +21,11 @@ import (
 // of a newer format is refused.
 const FormatVersion = 1
 
+// FormatFiles is the format of a plan made from files (Plan.Files): an
+// entrasnap that does not know it refuses the plan rather than apply it
+// as a restore.
+const FormatFiles = 2
+
 // Op is what an action does.
 type Op string
 
@@ -68,6 +73,9 @@ type Options struct {
 	// BreakGlass are the ids or user principal names of accounts and groups
 	// never removed from Conditional Access exclusions.
 	BreakGlass []string `json:"breakGlass,omitempty"`
+	// AllowDeletes: in a plan from files, a deleted object file plans the
+	// object's delete (otherwise the plan lists it as ignored).
+	AllowDeletes bool `json:"allowDeletes,omitempty"`
 }
 
 // Request is one Graph call, path relative to the Graph root with the
@@ -189,6 +197,9 @@ type Plan struct {
 	Live map[string]string `json:"liveFingerprints"`
 	// Names of the ids the plan mentions, for rendering.
 	Names map[string]string `json:"names,omitempty"`
+	// Files: the plan's desired state is object files (fromfiles.go), not
+	// a recorded snapshot; such a plan has format FormatFiles.
+	Files *Files `json:"files,omitempty"`
 }
 
 // Empty reports whether the plan has nothing to do.
@@ -286,8 +297,10 @@ func Decode(data []byte) (*Plan, error) {
 	switch {
 	case p.Format == 0 || p.Live == nil:
 		return nil, fmt.Errorf("%w: no format or live fingerprints", ErrNotAPlan)
-	case p.Format > FormatVersion:
-		return nil, fmt.Errorf("plan format %d is newer than this entrasnap understands (%d): upgrade entrasnap", p.Format, FormatVersion)
+	case p.Format > FormatFiles:
+		return nil, fmt.Errorf("plan format %d is newer than this entrasnap understands (%d): upgrade entrasnap", p.Format, FormatFiles)
+	case (p.Format == FormatFiles) != (p.Files != nil):
+		return nil, fmt.Errorf("%w: format %d with%s a files source", ErrNotAPlan, p.Format, map[bool]string{true: "", false: "out"}[p.Files != nil])
 	}
 	for i := range p.Actions {
 		a := &p.Actions[i]

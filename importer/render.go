@@ -66,11 +66,19 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	if len(short) > 12 {
 		short = short[:12]
 	}
-	fmt.Fprintf(w, "%s\n", paint(diff.Bold, fmt.Sprintf("Restore plan for tenant %s from %s (%s)", safe(orDash(p.TenantID)), safe(p.Rev), safe(short))))
-	fmt.Fprintf(w, "Selected: %s\n", safe(strings.Join(p.Selectors, ", ")))
+	if p.Files != nil {
+		fmt.Fprintf(w, "%s\n", paint(diff.Bold, fmt.Sprintf("Plan for tenant %s from the files of %s (%s)", safe(orDash(p.TenantID)), safe(p.Rev), safe(short))))
+		fmt.Fprintf(w, "Files: %s\n", safe(p.Files.Summary()))
+	} else {
+		fmt.Fprintf(w, "%s\n", paint(diff.Bold, fmt.Sprintf("Restore plan for tenant %s from %s (%s)", safe(orDash(p.TenantID)), safe(p.Rev), safe(short))))
+		fmt.Fprintf(w, "Selected: %s\n", safe(strings.Join(p.Selectors, ", ")))
+	}
 	opts := []string{"Conditional Access state " + string(cmp.Or(p.Options.CAState, CAStateReportOnly))}
 	if p.Options.NoRemove {
 		opts = append(opts, "no removals (--no-remove)")
+	}
+	if p.Options.AllowDeletes {
+		opts = append(opts, "deleted files delete their objects (--allow-deletes)")
 	}
 	if n := len(p.Options.BreakGlass); n > 0 {
 		opts = append(opts, fmt.Sprintf("%d break-glass accounts or groups", n))
@@ -101,7 +109,9 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 				color = diff.Red
 			}
 			obj := safe(a.Name)
-			if key := a.Key; key != "" && key != a.Name && !strings.EqualFold(key, a.Kind) {
+			if key := a.Key; IsNewKey(key) {
+				obj += " (new file " + safe(a.File) + ")"
+			} else if key != "" && key != a.Name && !strings.EqualFold(key, a.Kind) {
 				obj += " (" + safe(shortID(key)) + ")"
 			}
 			line := fmt.Sprintf("  %s %s", paint(color, sign+" "+word), obj)
@@ -141,8 +151,14 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	}
 	section(main)
 	if len(removals) > 0 {
-		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "REMOVALS: what was not there at "+safe(p.Rev)+" (--no-remove leaves it)"))
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, removalsTitle(p)))
 		section(removals)
+	}
+	if p.Files != nil && len(p.Files.Ignored) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Deleted files ignored (the objects stay; --allow-deletes deletes them):"))
+		for _, f := range p.Files.Ignored {
+			fmt.Fprintf(w, "  deleted file ignored: %s\n", safe(f))
+		}
 	}
 	if len(p.Kept) > 0 {
 		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Left in place (--no-remove):"))

@@ -40,6 +40,11 @@ type LoadOptions struct {
 	Options Options
 	Tool    string
 	Now     time.Time
+	// Files, when set, plans from object files (fromfiles.go): the files
+	// at Files.To (Commit, when set) or in the working tree that differ
+	// from Files.From; Rev, Selectors and Selection are then not used.
+	// With Files.Digest set (apply), files that differ are refused.
+	Files *Files
 }
 
 // Load reads the snapshot and the live tenant into an Input for Compute.
@@ -47,36 +52,61 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if o.Client == nil || o.Repo == nil {
 		return nil, errors.New("importer: LoadOptions.Client and Repo are required")
 	}
-	commit := o.Commit
-	if commit == "" {
-		h, err := o.Repo.Resolve(ctx, o.Rev)
+	var (
+		commit  = o.Commit
+		snap    diff.Snapshot
+		skipped []diff.Skipped
+		sel     Selection
+		man     *layout.Manifest
+		df      *desiredFiles
+		err     error
+	)
+	if o.Files != nil {
+		if df, err = loadFiles(ctx, o.Repo, o.Files, o.Commit, o.Options.AllowDeletes); err != nil {
+			return nil, err
+		}
+		if o.Files.Digest != "" && df.files.Digest != o.Files.Digest {
+			return nil, &FilesChangedError{Source: o.Files.Range()}
+		}
+		commit, snap, skipped, sel = df.commit, df.snap, df.skipped, df.sel
+		o.Rev = df.files.Range()
+		o.Selectors = append(append(append([]string{}, df.files.Changed...), df.files.New...), df.files.Deleted...)
+		// The manifest of the base: the recorded snapshot the files change.
+		if man, err = readManifest(ctx, o.Repo, df.files.From, df.files.FromCommit); err != nil {
+			return nil, err
+		}
+	} else {
+		if commit == "" {
+			h, err := o.Repo.Resolve(ctx, o.Rev)
+			if err != nil {
+				return nil, err
+			}
+			commit = h.String()
+		}
+		files, err := o.Repo.ReadAll(ctx, commit, "")
 		if err != nil {
 			return nil, err
 		}
-		commit = h.String()
-	}
-	files, err := o.Repo.ReadAll(ctx, commit, "")
-	if err != nil {
-		return nil, err
-	}
-	snap, skipped := diff.LoadFiles(files)
-	man, err := readManifest(ctx, o.Repo, o.Rev, commit)
-	if err != nil {
-		return nil, err
-	}
-	var sel Selection
-	if o.Selection != nil {
-		sel = *o.Selection
-	} else {
-		sel, err = ResolveSelectors(snap, o.Selectors, o.All)
-	}
-	if err = checkSkipped(skipped, o.Selectors, sel, o.Rev, err); err != nil {
-		return nil, err
+		snap, skipped = diff.LoadFiles(files)
+		if man, err = readManifest(ctx, o.Repo, o.Rev, commit); err != nil {
+			return nil, err
+		}
+		if o.Selection != nil {
+			sel = *o.Selection
+		} else {
+			sel, err = ResolveSelectors(snap, o.Selectors, o.All)
+		}
+		if err = checkSkipped(skipped, o.Selectors, sel, o.Rev, err); err != nil {
+			return nil, err
+		}
 	}
 	in := &Input{Repo: o.Repo.Path(), Rev: o.Rev, Commit: commit, Selectors: o.Selectors, Selection: sel,
 		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{},
 		SnapshotTenantID: snapshotTenant(man, snap), Incomplete: incompleteKinds(man),
 		Skipped: skippedWarnings(skipped, o.Rev)}
+	if df != nil {
+		in.Files, in.Removed = df.files, df.removed
+	}
 	if o.All && len(in.Selectors) == 0 {
 		in.Selectors = []string{"--all"}
 	}
@@ -104,6 +134,13 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	want := map[string]bool{}
 	for _, n := range sel.Kinds {
 		want[n] = true
+	}
+	for _, d := range in.Removed {
+		want[d.Kind.Name] = true
+	}
+	if df != nil {
+		// The tenant's name, which applying many deletes asks for (TenantName).
+		want["organization"] = true
 	}
 	for _, d := range in.Desired {
 		want[d.Kind.Name] = true

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 
@@ -54,6 +55,17 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 		},
 		Restore: func(ctx context.Context, rev string, ids []string, url, token string, sleep demo.Sleep) error {
 			return runRestore(ctx, waiting(sleep), restoreOptions{repo: abs, at: rev, selectors: ids, yes: true, caState: "report-only", conn: sim(url, token)})
+		},
+		PlanFiles: func(ctx context.Context, rng, out, url, token string, sleep demo.Sleep) error {
+			err := runRestore(ctx, waiting(sleep), restoreOptions{repo: abs, changed: rng, out: out, caState: "report-only", conn: sim(url, token)})
+			var ce *codedError
+			if errors.As(err, &ce) && ce.code == exitChanges {
+				return nil // saved, with changes: what a pull request's check expects
+			}
+			return err
+		},
+		Apply: func(ctx context.Context, plan, url, token string, sleep demo.Sleep) error {
+			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, conn: sim(url, token)})
 		},
 	}.Run(ctx)
 }

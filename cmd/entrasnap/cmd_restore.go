@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,19 +33,31 @@ type restoreOptions struct {
 	json          bool
 	showRequests  bool
 	conn          connection
+	// Plans from files (importer.Files): --changed FROM..TO or --worktree.
+	changed      string
+	worktree     bool
+	allowDeletes bool
+	markdown     string
+	// massDeletes: a plan from files deletes more than massDeleteLimit
+	// objects; applying it asks for the tenant's name, as --all does.
+	massDeletes int
 }
+
+// massDeleteLimit is the most objects a plan from files deletes without
+// the tenant's name typed (or --confirm-tenant).
+const massDeleteLimit = 10
 
 func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "restore",
 		Usage:       "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [connection flags]",
+		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [--markdown FILE] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
 		Description: helpText("restore"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
 			&cli.StringFlag{Name: "at", Usage: "the revision, snapshot tag or date (YYYY-MM-DD) to restore from (required)"},
 			&cli.BoolFlag{Name: "all", Usage: "restore every object (whole-tenant rollback); asks for the tenant's name"},
-			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all and no terminal: the tenant's name, as confirmation"},
+			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all (or a plan from files deleting more than 10 objects) and no terminal: the tenant's name, as confirmation"},
 			&cli.StringFlag{Name: "out", Usage: "save the plan to this file and stop (exit 0: nothing to do, 2: changes)"},
 			&cli.BoolFlag{Name: "yes", Usage: "apply without asking"},
 			&cli.BoolFlag{Name: "no-remove", Usage: "keep what was not there at REV (extra members, assignments, grants, objects)"},
@@ -51,6 +65,10 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "break-glass", Usage: "YAML file listing ids or user principal names never removed from CA exclusions"},
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
+			&cli.StringFlag{Name: "changed", Usage: "plan from files: the object files that differ between FROM and TO (a pull request's base and head, e.g. origin/main..HEAD), as TO has them"},
+			&cli.BoolFlag{Name: "worktree", Usage: "plan from files: the object files of the working tree that differ from HEAD"},
+			&cli.BoolFlag{Name: "allow-deletes", Usage: "with --changed or --worktree: a deleted object file deletes its object (otherwise it is listed as ignored)"},
+			&cli.StringFlag{Name: "markdown", Usage: "also write the plan as markdown to FILE (a pull request comment, size-bounded)"},
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := e.interspersed(c)
@@ -61,11 +79,29 @@ func restoreCommand(e *env) *cli.Command {
 				repo: c.String("repo"), at: c.String("at"), selectors: args, all: c.Bool("all"),
 				confirmTenant: c.String("confirm-tenant"), out: c.String("out"), yes: c.Bool("yes"), noRemove: c.Bool("no-remove"),
 				caState: c.String("ca-state"), breakGlass: c.String("break-glass"), json: c.Bool("json"), showRequests: c.Bool("show-requests"),
-				conn: connectionFrom(c),
+				conn: connectionFrom(c), changed: c.String("changed"), worktree: c.Bool("worktree"), allowDeletes: c.Bool("allow-deletes"),
+				markdown: c.String("markdown"),
 			}
+			fromFiles := o.changed != "" || o.worktree
 			switch {
 			case o.repo == "":
 				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
+			case o.changed != "" && o.worktree:
+				return usageErrorf("--changed and --worktree are two sources of files: give one")
+			case fromFiles && (o.at != "" || len(o.selectors) > 0 || o.all):
+				return usageErrorf("--changed and --worktree plan what the files change: give no --at, SELECTOR or --all")
+			case o.allowDeletes && !fromFiles:
+				return usageErrorf("--allow-deletes goes with --changed or --worktree (a restore from a snapshot deletes with a whole kind selected)")
+			case fromFiles:
+				if o.changed != "" {
+					if _, _, err := importer.ParseRange(o.changed); err != nil {
+						return usageErrorf("--changed %v", err)
+					}
+				}
+				if err := oneOf("ca-state", o.caState, string(importer.CAStateReportOnly), string(importer.CAStateAsIs)); err != nil {
+					return err
+				}
+				return runRestore(c.Context, e, o)
 			case o.at == "":
 				return usageErrorf("--at is required: the revision, snapshot tag or date to restore from (see `entrasnap snapshots`)")
 			}
@@ -126,8 +162,16 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
-	in, err := importer.Load(ctx, importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all,
-		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.caState), BreakGlass: bg}, Tool: "entrasnap " + version})
+	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all,
+		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.caState), BreakGlass: bg, AllowDeletes: o.allowDeletes}, Tool: "entrasnap " + version}
+	switch {
+	case o.worktree:
+		lo.Files = &importer.Files{From: "HEAD", Worktree: true}
+	case o.changed != "":
+		from, to, _ := importer.ParseRange(o.changed)
+		lo.Files = &importer.Files{From: from, To: to}
+	}
+	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
 		if errors.As(err, &se) {
@@ -138,6 +182,15 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	plan, err := importer.Compute(in)
 	if err != nil {
 		return err
+	}
+	if o.markdown != "" {
+		var md bytes.Buffer
+		if err := plan.Markdown(&md, importer.MarkdownOptions{PlanFile: cmp.Or(o.out, "PLAN.json")}); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.markdown, md.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("--markdown: %w", err)
+		}
 	}
 	combined := o.json && o.yes && o.out == "" && !plan.Empty()
 	switch {
@@ -183,6 +236,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := in.CheckTenant(); err != nil {
 		return err
 	}
+	if n := plan.Counts()[importer.OpDelete]; plan.Files != nil && n > massDeleteLimit {
+		o.massDeletes = n
+	}
 	if err := confirmRestore(ctx, e, o, in); err != nil {
 		return err
 	}
@@ -217,23 +273,29 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 	stopped := func() error {
 		return errors.New("restore cancelled at the prompt, nothing was written")
 	}
-	if o.all {
+	if o.all || o.massDeletes > 0 {
 		name := in.TenantName()
+		what := fmt.Sprintf("This rolls back the whole tenant %s to %s.", in.TenantID, o.at)
+		if !o.all {
+			what = fmt.Sprintf("This deletes %d objects from tenant %s.", o.massDeletes, in.TenantID)
+		}
 		switch {
 		case o.confirmTenant != "":
 			if !strings.EqualFold(strings.TrimSpace(o.confirmTenant), name) {
 				return fmt.Errorf("--confirm-tenant %q is not the name of the tenant being written (%q, tenant %s); nothing was written", o.confirmTenant, name, in.TenantID)
 			}
 		case tty:
-			got := ask(fmt.Sprintf("\nThis rolls back the whole tenant %s to %s. Type the name of the tenant being written (%q) to continue: ", in.TenantID, o.at, name))
+			got := ask(fmt.Sprintf("\n%s Type the name of the tenant being written (%q) to continue: ", what, name))
 			if cancelled {
 				return stopped()
 			}
 			if !strings.EqualFold(got, name) {
 				return errors.New("the name does not match: restore cancelled, nothing was written")
 			}
-		default:
+		case o.all:
 			return fmt.Errorf("--all needs the tenant's name: run on a terminal, or add --confirm-tenant %q; nothing was written", name)
+		default:
+			return fmt.Errorf("the plan deletes %d objects (more than %d): confirm with the tenant's name, on a terminal or with --confirm-tenant %q; nothing was written", o.massDeletes, massDeleteLimit, name)
 		}
 	}
 	if o.yes {

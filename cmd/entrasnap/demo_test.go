@@ -20,6 +20,9 @@ func TestDemo(t *testing.T) {
 		"not restored from the Conditional Access recycle bin, which could not be read (Graph answered 403 AccessDenied",
 		"Verified: the tenant matches the snapshot", "Post-restore snapshot", "Recreated under new ids",
 		"2 added, 2 removed, 0 changed", "report-only", "recreated under new ids",
+		// 7. A change by pull request: planned from the branch's files, merged, applied, recorded.
+		"7. A change by pull request", "from the files of main..change/ca-report-only", "Files: 1 edited",
+		"state: \"enabled\" → \"enabledForReportingButNotEnforced\"", "0 added, 0 removed, 1 changed",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
@@ -32,11 +35,12 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	b, err := exec.Command("git", "-C", dir, "log", "--format=%s").Output()
-	if err != nil || strings.Count(string(b), "\n") != 3 || !strings.Contains(string(b), "after the incidents") || !strings.Contains(string(b), "restore") {
+	if err != nil || strings.Count(string(b), "\n") != 4 || !strings.Contains(string(b), "after the incidents") || !strings.Contains(string(b), "restore") ||
+		!strings.Contains(string(b), "report-only while its sign-ins are checked (#1)") {
 		t.Errorf("git log: %v\n%s", err, b)
 	}
 	// The suggested next commands work.
-	if code, out, errOut := runCLI(t, "snapshots", "--repo", dir); code != exitOK || strings.Count(out, "\nsnapshot/") != 3 {
+	if code, out, errOut := runCLI(t, "snapshots", "--repo", dir); code != exitOK || strings.Count(out, "\nsnapshot/") != 4 {
 		t.Errorf("snapshots after demo: %d %s %s", code, out, errOut)
 	}
 	// A second run into the same folder refuses and says what to do.

@@ -1,10 +1,15 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
@@ -29,6 +34,12 @@ type Tour struct {
 	// Restore plans, applies and verifies the restore of ids at rev from
 	// Dir to graphsim at url, without asking.
 	Restore func(ctx context.Context, rev string, ids []string, url, token string, sleep Sleep) error
+	// PlanFiles plans what the object files of Dir changed between the
+	// revisions of rng (FROM..TO) and saves the plan to out, as a pull
+	// request's check does; Apply applies a saved plan, as the apply job
+	// after merge does. Nil: the tour has no "change by pull request" step.
+	PlanFiles func(ctx context.Context, rng, out, url, token string, sleep Sleep) error
+	Apply     func(ctx context.Context, plan, url, token string, sleep Sleep) error
 }
 
 // Sleep waits d (or until ctx ends). The tour's tenant runs in this
@@ -138,6 +149,14 @@ func (t Tour) Run(ctx context.Context) error {
 		return err
 	}
 
+	// 7. A change by pull request: a policy file edited in a branch,
+	// planned, merged, applied, recorded.
+	if t.PlanFiles != nil && t.Apply != nil {
+		if err := t.changeByPullRequest(ctx, repo, url, sim.Token(), sleep, say); err != nil {
+			return fmt.Errorf("change by pull request: %w", err)
+		}
+	}
+
 	dir := t.Dir
 	say("\nDone in %.1fs. The repository is %s. Try:", time.Since(start).Seconds(), dir)
 	for _, l := range []string{
@@ -151,6 +170,98 @@ func (t Tour) Run(ctx context.Context) error {
 		"entrasnap graphsim --profile demo   # a tenant to point entrasnap at: --graph-url/--access-token",
 	} {
 		say("   %s", l)
+	}
+	return nil
+}
+
+// changeBranch is the branch of the tour's pull request.
+const changeBranch = "change/ca-report-only"
+
+var displayNameRe = regexp.MustCompile(`(?m)^displayName: "([^"\\]*)"$`)
+
+// changeByPullRequest edits an enabled Conditional Access policy's file in
+// a branch (report-only while its sign-ins are checked), plans it as a pull
+// request's check would, merges the branch, applies exactly the reviewed
+// plan and shows the recorded change.
+func (t Tour) changeByPullRequest(ctx context.Context, repo *snapshot.Repo, url, token string, sleep Sleep, say func(string, ...any)) error {
+	const folder = "conditional-access/policies"
+	files, err := repo.ReadAll(ctx, "HEAD", folder)
+	if err != nil {
+		return err
+	}
+	var paths []string
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var file string
+	var edited []byte
+	for _, p := range paths {
+		if bytes.Contains(files[p], []byte("\nstate: \"enabled\"\n")) {
+			file = p
+			edited = bytes.Replace(files[p], []byte("\nstate: \"enabled\"\n"), []byte("\nstate: \"enabledForReportingButNotEnforced\"\n"), 1)
+			break
+		}
+	}
+	if file == "" {
+		return errors.New("the demo tenant has no enabled Conditional Access policy; this is a bug, please report it")
+	}
+	name := file
+	if m := displayNameRe.FindSubmatch(files[file]); m != nil {
+		name = string(m[1])
+	}
+	before, err := repo.Resolve(ctx, "HEAD")
+	if err != nil {
+		return err
+	}
+	// The edit, committed as a person would: everything else as it is.
+	commit := func(branch, msg string) error {
+		all, err := repo.ReadAll(ctx, "HEAD", "")
+		if err != nil {
+			return err
+		}
+		var carry []string
+		for p := range all {
+			if p != file {
+				carry = append(carry, p)
+			}
+		}
+		sort.Strings(carry)
+		_, err = repo.WriteSnapshot(ctx, snapshot.Snapshot{Branch: branch, Files: map[string][]byte{file: edited}, Carry: carry, Message: msg,
+			Author: snapshot.Signature{Name: "Alex (identity team)", Email: "alex@contoso.invalid"}})
+		return err
+	}
+	msg := fmt.Sprintf("%s: report-only while its sign-ins are checked", name)
+	if _, err := repo.StartBranch(ctx, changeBranch, "HEAD"); err != nil {
+		return err
+	}
+	if err := commit(changeBranch, msg); err != nil {
+		return err
+	}
+	say("\n7. A change by pull request. On the branch %s, %s is edited", changeBranch, file)
+	say("   (state: \"enabled\" → \"enabledForReportingButNotEnforced\") and committed. The pull request's")
+	say("   check plans exactly what the changed files change (entrasnap restore --changed main..%s --out plan.json):\n", changeBranch)
+	tmp, err := os.MkdirTemp("", "entrasnap-demo-plan-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	plan := filepath.Join(tmp, "plan.json")
+	if err := t.PlanFiles(ctx, "main.."+changeBranch, plan, url, token, sleep); err != nil {
+		return err
+	}
+	// Merged (as a squash merge would: the same files on main).
+	if err := commit("main", msg+" (#1)"); err != nil {
+		return err
+	}
+	say("\n   The pull request is reviewed and merged; the apply job applies exactly that plan")
+	say("   (entrasnap apply plan.json), refusing it if the tenant or the files changed meanwhile:\n")
+	if err := t.Apply(ctx, plan, url, token, sleep); err != nil {
+		return err
+	}
+	say("\n   The merged change is in the tenant and in the repository; what it changed since before the merge:\n")
+	if err := t.Diff(ctx, before.String(), "HEAD"); err != nil {
+		return err
 	}
 	return nil
 }

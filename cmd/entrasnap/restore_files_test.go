@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRestoreFromPullRequestFiles: the pull request flow through the CLI:
+// a CA policy file edited in a branch, `restore --changed` saves the plan and
+// its markdown, `apply` applies exactly that plan, and drift against the
+// recorded head finds nothing.
+func TestRestoreFromPullRequestFiles(t *testing.T) {
+	e := newRstEnv(t, nil)
+	const file = "conditional-access/policies/ca002-block-legacy-authentication.37d3a33f-9060-464e-844d-dab8699bd355.yaml"
+	e.git("checkout", "-q", "-b", "change")
+	p := filepath.Join(e.repo, filepath.FromSlash(file))
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "    - \"exchangeActiveSync\"\n    - \"other\"\n", "    - \"exchangeActiveSync\"\n", 1)
+	if edited == string(data) {
+		t.Fatal("the fixture changed: no clientAppTypes to edit")
+	}
+	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.git("commit", "-q", "-am", "CA002: block only Exchange ActiveSync")
+
+	// Usage: files plans take no --at or selector; --allow-deletes needs them.
+	e.cli(exitUsage, "restore", "--repo", e.repo, "--changed", "main..HEAD", "--at", "HEAD")
+	e.cli(exitUsage, "restore", "--repo", e.repo, "--changed", "main...HEAD")
+	e.cli(exitUsage, "restore", "--repo", e.repo, "--at", "HEAD", "groups", "--allow-deletes")
+
+	dir := t.TempDir()
+	plan, md := filepath.Join(dir, "plan.json"), filepath.Join(dir, "plan.md")
+	out, _ := e.cli(exitChanges, "restore", "--repo", e.repo, "--changed", "main..HEAD", "--out", plan, "--markdown", md)
+	if !strings.Contains(out, "from the files of main..HEAD") || !strings.Contains(out, "1 edited") {
+		t.Fatalf("the plan does not say its files:\n%s", out)
+	}
+	mdText, err := os.ReadFile(md)
+	if err != nil || !strings.Contains(string(mdText), "CA002: Block legacy authentication") || !strings.Contains(string(mdText), "entrasnap apply "+plan) {
+		t.Fatalf("markdown: %v\n%s", err, mdText)
+	}
+	e.cli(exitOK, "apply", plan)
+	e.cli(exitOK, "drift", "--repo", e.repo, "--baseline", "HEAD")
+
+	// An invalid file is refused with its name and line; nothing planned.
+	if err := os.WriteFile(p, []byte(edited+"notAProperty: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut := e.cli(exitError, "restore", "--repo", e.repo, "--worktree", "--out", plan)
+	if !strings.Contains(errOut, file+":") || !strings.Contains(errOut, "notAProperty") || !strings.Contains(errOut, "nothing was planned") {
+		t.Fatalf("the refusal does not name the file and property:\n%s", errOut)
+	}
+}
+
+// TestRestoreFromFilesMassDeleteConfirmation: a plan from files that deletes
+// more than 10 objects is applied only with the tenant's name, as --all.
+func TestRestoreFromFilesMassDeleteConfirmation(t *testing.T) {
+	e := newRstEnv(t, nil)
+	users := strings.Fields(e.git("ls-files", "users"))
+	if len(users) < 12 {
+		t.Fatalf("want 12 users, got %d", len(users))
+	}
+	for _, f := range users[len(users)-11:] {
+		if err := os.Remove(filepath.Join(e.repo, filepath.FromSlash(f))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(e.list("/v1.0/users"))
+	_, errOut := e.cli(exitError, "restore", "--repo", e.repo, "--worktree", "--allow-deletes", "--yes")
+	if !strings.Contains(errOut, "deletes 11 objects") || !strings.Contains(errOut, "--confirm-tenant") {
+		t.Fatalf("want the mass delete refused without the tenant's name:\n%s", errOut)
+	}
+	e.cli(exitError, "restore", "--repo", e.repo, "--worktree", "--allow-deletes", "--yes", "--confirm-tenant", "Not The Tenant")
+	if n := len(e.list("/v1.0/users")); n != before {
+		t.Fatalf("a refused plan deleted users: %d → %d", before, n)
+	}
+	name, _ := e.list("/v1.0/organization")[0]["displayName"].(string)
+	e.cli(exitOK, "restore", "--repo", e.repo, "--worktree", "--allow-deletes", "--yes", "--confirm-tenant", name)
+	if n := len(e.list("/v1.0/users")); n != before-11 {
+		t.Fatalf("users %d → %d, want 11 deleted", before, n)
+	}
+}
