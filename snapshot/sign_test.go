@@ -310,11 +310,11 @@ func TestParseAllowedSigners(t *testing.T) {
 		t.Fatalf("entries = %+v", a.entries)
 	}
 	for in, want := range map[string]string{
-		"":                                    "lists no key",
-		"a@x.com\n":                           "line 1",
-		"a@x.com ssh-ed25519 !!!\n":           "line 1",
-		"# c\na@x.com bogus=1 " + pub:         "line 2: unknown option \"bogus\"",
-		"a@x.com valid-after=2026 " + pub:     "valid-after",
+		"":                                     "lists no key",
+		"a@x.com\n":                            "line 1",
+		"a@x.com ssh-ed25519 !!!\n":            "line 1",
+		"# c\na@x.com bogus=1 " + pub:          "line 2: unknown option \"bogus\"",
+		"a@x.com valid-after=2026 " + pub:      "valid-after",
 		"a@x.com valid-before=tomorrow " + pub: "valid-before",
 	} {
 		if _, err := ParseAllowedSigners("as", []byte(in)); err == nil || !strings.Contains(err.Error(), want) {
