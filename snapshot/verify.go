@@ -202,8 +202,12 @@ type Verification struct {
 // AllowedSigners is a parsed allowed-signers file (ssh-keygen(1), ALLOWED
 // SIGNERS; git's gpg.ssh.allowedSignersFile).
 type AllowedSigners struct {
+	name    string
 	entries []allowedSigner
 }
+
+// Name is the name ParseAllowedSigners was given (the file).
+func (a *AllowedSigners) Name() string { return a.name }
 
 type allowedSigner struct {
 	line       int
@@ -225,7 +229,7 @@ func ParseAllowedSigners(name string, data []byte) (*AllowedSigners, error) {
 	if len(data) > maxKeyFile {
 		return nil, fmt.Errorf("allowed signers %s is larger than %d bytes", name, maxKeyFile)
 	}
-	a := &AllowedSigners{}
+	a := &AllowedSigners{name: name}
 	for n, raw := range strings.Split(string(data), "\n") {
 		line := strings.TrimSpace(strings.TrimSuffix(raw, "\r"))
 		if line == "" || strings.HasPrefix(line, "#") {
