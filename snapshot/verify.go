@@ -131,7 +131,7 @@ func parseSignedTag(h plumbing.Hash, data []byte) (*SignedObject, error) {
 	// git's parse_signed_buffer: the last line that opens a signature.
 	at := -1
 	for off := 0; off < len(data); {
-		if bytes.HasPrefix(data[off:], []byte(sshsigBegin)) || bytes.HasPrefix(data[off:], []byte("-----BEGIN PGP ")) {
+		if bytes.HasPrefix(data[off:], []byte(sshsigBegin)) || bytes.HasPrefix(data[off:], []byte("-----BEGIN PGP ")) || bytes.HasPrefix(data[off:], []byte("-----BEGIN SIGNED MESSAGE-----")) {
 			at = off
 		}
 		nl := bytes.IndexByte(data[off:], '\n')
@@ -184,7 +184,7 @@ const (
 	SigBad         SigStatus = "bad"         // the signature does not verify: changed after signing, or damaged
 	SigUnknown     SigStatus = "unknown-key" // a valid signature by a key the allowed-signers file does not list
 	SigNotAllowed  SigStatus = "not-allowed" // the key is listed, but not for this signer, namespace or time
-	SigUnsupported SigStatus = "unsupported" // an OpenPGP signature: entrasnap verifies SSH signatures
+	SigUnsupported SigStatus = "unsupported" // an OpenPGP or X.509 signature: entrasnap verifies SSH signatures
 )
 
 // Verification says whether an object's signature is good and why not.
@@ -246,6 +246,16 @@ func ParseAllowedSigners(name string, data []byte) (*AllowedSigners, error) {
 		return nil, fmt.Errorf("allowed signers %s lists no key; add lines \"email namespaces=\\\"git\\\" ssh-ed25519 AAAA...\"", name)
 	}
 	return a, nil
+}
+
+// ReadAllowedSigners reads and parses the allowed-signers file (at most
+// 1 MiB).
+func ReadAllowedSigners(file string) (*AllowedSigners, error) {
+	data, err := readSmall(file)
+	if err != nil {
+		return nil, fmt.Errorf("allowed signers %s: %w", file, err)
+	}
+	return ParseAllowedSigners(file, data)
 }
 
 // nextField splits off the first whitespace-separated field, keeping
@@ -352,8 +362,8 @@ func (a *AllowedSigners) Verify(o *SignedObject) Verification {
 		v.Status, v.Detail = SigUnsigned, "not signed"
 		return v
 	}
-	if bytes.HasPrefix(o.Signature, []byte("-----BEGIN PGP ")) {
-		v.Status, v.Detail = SigUnsupported, "an OpenPGP signature; entrasnap verifies SSH signatures (verify this one with git verify-commit/verify-tag)"
+	if !bytes.HasPrefix(o.Signature, []byte(sshsigBegin)) {
+		v.Status, v.Detail = SigUnsupported, "an OpenPGP or X.509 signature; entrasnap verifies SSH signatures (verify this one with git verify-commit/verify-tag)"
 		return v
 	}
 	pub, err := verifySSHSig(o.Signature, o.Payload)

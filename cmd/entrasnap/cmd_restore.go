@@ -30,6 +30,7 @@ type restoreOptions struct {
 	breakGlass    string
 	json          bool
 	showRequests  bool
+	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
 	conn          connection
 }
 
@@ -37,7 +38,7 @@ func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "restore",
 		Usage:       "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [connection flags]",
+		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--signing-key FILE] [--json] [connection flags]",
 		Description: helpText("restore"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
@@ -51,6 +52,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "break-glass", Usage: "YAML file listing ids or user principal names never removed from CA exclusions"},
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
+			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := e.interspersed(c)
@@ -73,6 +75,9 @@ func restoreCommand(e *env) *cli.Command {
 				return usageErrorf("restore needs at least one SELECTOR (an id, a file path, kind/displayName or a kind), or --all")
 			}
 			if err := oneOf("ca-state", o.caState, string(importer.CAStateReportOnly), string(importer.CAStateAsIs)); err != nil {
+				return err
+			}
+			if o.signer, err = signerFrom(c); err != nil {
 				return err
 			}
 			return runRestore(c.Context, e, o)
@@ -186,7 +191,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, in); err != nil {
 		return err
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.json)
+	return applyPlan(ctx, e, plan, client, repo, o.signer, o.json)
 }
 
 // confirmRestore asks for "yes" on a terminal (and the tenant's name for
@@ -254,12 +259,12 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, asJSON bool) error {
+func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, asJSON bool) error {
 	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.now,
 				Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
-				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")})
+				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"), Signer: signer})
 			if res == nil {
 				return nil, err
 			}
