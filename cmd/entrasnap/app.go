@@ -20,18 +20,19 @@ import (
 
 // Exit codes, decided here and nowhere else.
 const (
-	exitOK      = 0 // success; for diff/drift/plan: no changes
-	exitError   = 1 // an error: nothing was changed or the report says what was
-	exitChanges = 2 // success, and changes or drift were found (like terraform -detailed-exitcode)
-	exitPartial = 3 // finished but incomplete: a snapshot marked incomplete, a restore partly applied
-	// exitUntrusted: check --verify-signatures found a commit or snapshot
-	// tag unsigned, or not signed by an allowed signer.
-	exitUntrusted = 4
-	exitUsage     = 64 // bad flags or arguments
+	exitOK      = 0  // success; for diff/drift/plan: no changes
+	exitError   = 1  // an error: nothing was changed or the report says what was
+	exitChanges = 2  // success, and changes or drift were found (like terraform -detailed-exitcode)
+	exitPartial = 3  // finished but incomplete: a snapshot marked incomplete, a restore partly applied
+	exitUsage   = 64 // bad flags or arguments
 	// exitSignal + the signal number when a signal stopped the run: 130 for
 	// SIGINT (Ctrl-C), 143 for SIGTERM.
 	exitSignal = 128
 )
+
+// exitUntrusted: check --verify-signatures found a commit or snapshot tag
+// unsigned, or not signed by an allowed signer.
+const exitUntrusted = 4
 
 // exitError carries an exit code through urfave/cli to run.
 type codedError struct {
