@@ -28,7 +28,9 @@ type SignatureReport struct {
 	AllowedSigners string `json:"allowedSigners"` // the file's name
 	Commits        int    `json:"commits"`
 	Tags           int    `json:"tags"`
-	Good           int    `json:"good"`
+	Good           int    `json:"good"` // trusted, Merges included
+	// Merges counts the merge commits trusted as SigMerge.
+	Merges int `json:"merges"`
 	Failed         int    `json:"failed"`
 	// Before counts the commits older than SignedSince and the snapshot tags
 	// on them: not required to be signed, and not in Results.
@@ -40,7 +42,9 @@ type SignatureReport struct {
 // from HEAD or from a snapshot/* tag (all parents) and every snapshot/*
 // tag object. A commit must be signed by a key listed for its committer's
 // email, a tag by one listed for its tagger's; a lightweight snapshot tag
-// has nothing to sign and fails. With signedSince (a revision) set, the
+// has nothing to sign and fails. A merge commit not itself trusted whose
+// files (tree) are exactly those of a trusted parent is trusted as SigMerge
+// (the merge of a snapshot's pull request). With signedSince (a revision) set, the
 // commits before it (its ancestors, not itself) and their tags are counted
 // in Before and not required to be signed: the series a repository began
 // signing at.
@@ -79,13 +83,16 @@ func Signatures(ctx context.Context, r *snapshot.Repo, a *snapshot.AllowedSigner
 		rep.Before = len(before)
 	}
 	var results []SigResult
+	var commits []*snapshot.SignedObject
 	err = walkCommits(ctx, r, starts, before, func(o *snapshot.SignedObject) {
 		rep.Commits++
+		commits = append(commits, o)
 		results = append(results, SigResult{Object: o.Hash.String(), Type: "commit", Names: names[o.Hash], Time: o.Signer.When, Verification: a.Verify(o)})
 	})
 	if err != nil {
 		return nil, err
 	}
+	trustMerges(commits, results)
 	for _, t := range tags {
 		if before[t.Commit] {
 			rep.Before++
@@ -114,7 +121,10 @@ func Signatures(ctx context.Context, r *snapshot.Repo, a *snapshot.AllowedSigner
 		return results[i].Object < results[j].Object
 	})
 	for _, res := range results {
-		if res.Status == snapshot.SigGood {
+		if res.Status == snapshot.SigMerge {
+			rep.Merges++
+		}
+		if res.Status == snapshot.SigGood || res.Status == snapshot.SigMerge {
 			rep.Good++
 		} else {
 			rep.Failed++
@@ -122,6 +132,35 @@ func Signatures(ctx context.Context, r *snapshot.Repo, a *snapshot.AllowedSigner
 	}
 	rep.Results = results
 	return rep, nil
+}
+
+// trustMerges marks the merge commits that are not trusted themselves but
+// whose tree is a trusted parent's (SigMerge): a pull request of a signed
+// snapshot merged by a forge that signs with its own key, or not at all,
+// adds no content, so the files are still the signed snapshot's. A parent
+// before --signed-since does not vouch. commits[i] is results[i].
+func trustMerges(commits []*snapshot.SignedObject, results []SigResult) {
+	byHash := make(map[plumbing.Hash]int, len(commits))
+	for i, c := range commits {
+		byHash[c.Hash] = i
+	}
+	for changed := true; changed; {
+		changed = false
+		for i, c := range commits {
+			if len(c.Parents) < 2 || results[i].Status == snapshot.SigGood || results[i].Status == snapshot.SigMerge {
+				continue
+			}
+			for _, p := range c.Parents {
+				j, ok := byHash[p]
+				if ok && commits[j].Tree == c.Tree && (results[j].Status == snapshot.SigGood || results[j].Status == snapshot.SigMerge) {
+					results[i].Detail = fmt.Sprintf("a merge whose files are exactly those of its trusted parent %s (its own signature: %s)", p.String()[:12], results[i].Status)
+					results[i].Status = snapshot.SigMerge
+					changed = true
+					break
+				}
+			}
+		}
+	}
 }
 
 // walkCommits reads every commit reachable from starts (all parents) once,
@@ -154,7 +193,7 @@ func walkCommits(ctx context.Context, r *snapshot.Repo, starts []plumbing.Hash, 
 // signature is not good, one line each, then the totals.
 func (s *SignatureReport) WriteText(w io.Writer) {
 	for _, res := range s.Results {
-		if res.Status == snapshot.SigGood {
+		if res.Status == snapshot.SigGood || res.Status == snapshot.SigMerge {
 			continue
 		}
 		name := strings.Join(res.Names, ", ")
@@ -175,6 +214,9 @@ func (s *SignatureReport) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "signatures: %d %s and %d snapshot %s verified against %s: %d good",
 		s.Commits, layout.Plural(s.Commits, "commit", "commits"), s.Tags, layout.Plural(s.Tags, "tag", "tags"), layout.Safe(s.AllowedSigners), s.Good)
+	if s.Merges > 0 {
+		fmt.Fprintf(w, " (%d of them %s whose files are a signed parent's)", s.Merges, layout.Plural(s.Merges, "a merge", "merges"))
+	}
 	if s.Failed > 0 {
 		fmt.Fprintf(w, ", %d not trusted (listed above)", s.Failed)
 	}

@@ -179,3 +179,41 @@ func TestRewrittenHistoryFails(t *testing.T) {
 		t.Fatalf("git verify-commit accepted the forged commit:\n%s", out)
 	}
 }
+
+// The merge of a signed snapshot's pull request, made unsigned (or signed
+// by the forge's own key) with the snapshot's files, is trusted as a merge
+// of a signed commit; a merge that changes files is not.
+func TestMergeOfSignedSnapshot(t *testing.T) {
+	s := newSigRepo(t)
+	signer, pub := s.key("ci")
+	s.snap(signer)
+	dir := s.r.Path()
+	gitcheck.Run(t, dir, "checkout", "-q", "-b", "review")
+	s.snap(signer)
+	gitcheck.Run(t, dir, "checkout", "-q", "main")
+	gitcheck.Run(t, dir, "merge", "-q", "--no-ff", "-m", "Merge pull request #1", "review")
+	rep := s.check("backup@example.com " + pub)
+	if !rep.OK || rep.Signatures.Merges != 1 || rep.Signatures.Good != 5 {
+		t.Fatalf("signed snapshot merged: %v\n%+v", statuses(rep), rep.Signatures)
+	}
+	// A merge that also changes a file adds unsigned content.
+	gitcheck.Run(t, dir, "checkout", "-q", "-b", "review2")
+	s.snap(signer)
+	gitcheck.Run(t, dir, "checkout", "-q", "main")
+	gitcheck.Run(t, dir, "merge", "-q", "--no-ff", "--no-commit", "review2")
+	if err := os.WriteFile(filepath.Join(dir, "extra.txt"), []byte("slipped in\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitcheck.Run(t, dir, "add", "extra.txt")
+	gitcheck.Run(t, dir, "commit", "-q", "-m", "Merge pull request #2")
+	rep = s.check("backup@example.com " + pub)
+	head := strings.TrimSpace(gitcheck.Run(t, dir, "rev-parse", "HEAD"))
+	for _, r := range rep.Signatures.Results {
+		if r.Object == head && r.Status != snapshot.SigUnsigned {
+			t.Fatalf("a merge adding a file: %s", r.Status)
+		}
+	}
+	if rep.OK || rep.Signatures.Failed != 1 || rep.Signatures.Merges != 1 {
+		t.Fatalf("%v\n%+v", statuses(rep), rep.Signatures)
+	}
+}

@@ -31,7 +31,8 @@ type SignedObject struct {
 	// Signer is the committer (commit) or tagger (tag): the principal the
 	// signature must be allowed for.
 	Signer Signature
-	// Parents of a commit; Target of a tag.
+	// Tree and Parents of a commit; Target of a tag.
+	Tree    plumbing.Hash
 	Parents []plumbing.Hash
 	Target  plumbing.Hash
 }
@@ -97,6 +98,8 @@ func parseSignedCommit(h plumbing.Hash, data []byte) (*SignedObject, error) {
 		}
 		payload.Write(line)
 		switch k, v, _ := bytes.Cut(bytes.TrimSuffix(line, []byte("\n")), []byte(" ")); string(k) {
+		case "tree":
+			so.Tree, _ = parseHash(string(v))
 		case "parent":
 			if p, ok := parseHash(string(v)); ok {
 				so.Parents = append(so.Parents, p)
@@ -185,6 +188,10 @@ const (
 	SigUnknown     SigStatus = "unknown-key" // a valid signature by a key the allowed-signers file does not list
 	SigNotAllowed  SigStatus = "not-allowed" // the key is listed, but not for this signer, namespace or time
 	SigUnsupported SigStatus = "unsupported" // an OpenPGP or X.509 signature: entrasnap verifies SSH signatures
+	// SigMerge (check's, not Verify's): a merge commit not itself
+	// trusted whose tree is exactly that of a trusted parent, such as the
+	// merge of a snapshot's pull request: it adds no content of its own.
+	SigMerge SigStatus = "merge-of-signed"
 )
 
 // Verification says whether an object's signature is good and why not.
