@@ -31,7 +31,7 @@ type SignatureReport struct {
 	Good           int    `json:"good"` // trusted, Merges included
 	// Merges counts the merge commits trusted as SigMerge.
 	Merges int `json:"merges"`
-	Failed         int    `json:"failed"`
+	Failed int `json:"failed"`
 	// Before counts the commits older than SignedSince and the snapshot tags
 	// on them: not required to be signed, and not in Results.
 	Before  int         `json:"beforeSignedSince,omitempty"`
