@@ -70,13 +70,13 @@ func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error
 	if pub, _, _, _, perr := ssh.ParseAuthorizedKey(trimmed); perr == nil && !bytes.Contains(trimmed, []byte("PRIVATE KEY")) {
 		return agentSigner(file, pub, agentSock)
 	}
-	var key any
-	if len(passphrase) > 0 {
-		key, err = ssh.ParseRawPrivateKeyWithPassphrase(data, passphrase)
-	} else {
-		key, err = ssh.ParseRawPrivateKey(data)
-	}
+	// A passphrase given for a key that is not encrypted is not needed (a
+	// CI may set the variable for every run).
+	key, err := ssh.ParseRawPrivateKey(data)
 	var missing *ssh.PassphraseMissingError
+	if errors.As(err, &missing) && len(passphrase) > 0 {
+		key, err = ssh.ParseRawPrivateKeyWithPassphrase(data, passphrase)
+	}
 	switch {
 	case errors.As(err, &missing):
 		return nil, fmt.Errorf("signing key %s is encrypted: give its passphrase in the environment (ENTRASNAP_SIGNING_KEY_PASSPHRASE): %w", file, ErrPassphrase)
