@@ -166,9 +166,30 @@ func TestGitHubWorkflowStructure(t *testing.T) {
 		}
 	}
 	text := string(readTemplate(t, githubWorkflow))
+	// The only secrets are the optional signing key and its passphrase.
+	signing := regexp.MustCompile(`\$\{\{ secrets\.ENTRASNAP_SIGNING_KEY(_PASSPHRASE)? \}\}`)
+	if n := len(signing.FindAllString(text, -1)); n != 2 {
+		t.Errorf("the workflow reads the signing key's secrets %d times, want 2 (key and passphrase, in the export step's env)", n)
+	}
 	for _, banned := range []string{"AZURE_CLIENT_SECRET", "client-secret", "secrets."} {
-		if strings.Contains(text, banned) {
+		if strings.Contains(signing.ReplaceAllString(text, ""), banned) {
 			t.Errorf("the workflow mentions %q: it signs in with workload identity federation only", banned)
+		}
+	}
+	// The key goes to a 0600 temporary file removed when the step ends,
+	// and the variable holding it is unset before entrasnap runs.
+	for _, s := range backup.Steps {
+		if s.ID != "export" {
+			continue
+		}
+		if s.Env["SIGNING_KEY"] == "" || !strings.Contains(s.Env["ENTRASNAP_SIGNING_KEY_PASSPHRASE"], "secrets.") {
+			t.Errorf("export step env: %v", s.Env)
+		}
+		head, _, _ := strings.Cut(s.Run, "entrasnap export")
+		for _, want := range []string{"mktemp \"$RUNNER_TEMP/", "trap 'rm -f \"$key_file\"' EXIT", "chmod 600", "export ENTRASNAP_SIGNING_KEY=\"$key_file\"", "unset SIGNING_KEY"} {
+			if !strings.Contains(head, want) {
+				t.Errorf("the export step does not %q before running entrasnap", want)
+			}
 		}
 	}
 	for _, want := range []string{"AZURE_FEDERATED_TOKEN_FILE", "ACTIONS_ID_TOKEN_REQUEST_URL", "api://AzureADTokenExchange",
