@@ -283,7 +283,8 @@ func TestAzurePipelinesStructure(t *testing.T) {
 		t.Error("backup: the first step should check out the repository")
 	}
 	text := string(readTemplate(t, azurePipeline))
-	for _, want := range []string{"pullrequests", "--pr-body", "--push origin", "task.uploadsummary", "exit 2"} {
+	for _, want := range []string{"pullrequests", "--pr-body", "--push origin", "task.uploadsummary", "exit 2",
+		"SIGNING_KEY_B64: $(ENTRASNAP_SIGNING_KEY_B64)", "ENTRASNAP_SIGNING_KEY_PASSPHRASE: $(ENTRASNAP_SIGNING_KEY_PASSPHRASE)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the pipeline lacks %q", want)
 		}
@@ -623,7 +624,8 @@ func TestReadmeCoversSetup(t *testing.T) {
 	for _, want := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile,
 		"entrasnap kinds --permissions", "federated credential", "repo:OWNER/REPO:ref:refs/heads/main",
 		"api://AzureADTokenExchange", "https://token.actions.githubusercontent.com", "project_path:",
-		"sc://", "restore", "least privilege", "kinds:", "paths:", "objects:"} {
+		"sc://", "restore", "least privilege", "kinds:", "paths:", "objects:",
+		"ENTRASNAP_SIGNING_KEY", "ENTRASNAP_SIGNING_KEY_B64", "--verify-signatures", "allowed_signers"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("ci/README.md does not mention %q", want)
 		}
