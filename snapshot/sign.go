@@ -54,9 +54,10 @@ var ErrPassphrase = errors.New("signing key passphrase missing or wrong")
 
 // LoadSigner reads the signing key in file: an OpenSSH private key
 // (ed25519, ecdsa or rsa; "-----BEGIN OPENSSH PRIVATE KEY-----" or PEM),
-// encrypted ones with passphrase; or a public key ("ssh-ed25519 AAAA..."),
+// encrypted ones with passphrase; a public key ("ssh-ed25519 AAAA..."),
 // whose private half the SSH agent at agentSock (SSH_AUTH_SOCK) holds, as
-// git's user.signingKey does. Errors name the file and what to do; they
+// git's user.signingKey does; or an armored OpenPGP secret key
+// (sign_pgp.go: git verifies those with gpg; AllowedSigners does not). Errors name the file and what to do; they
 // never hold key material or the passphrase.
 func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error) {
 	data, err := readSmall(file)
@@ -65,7 +66,7 @@ func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error
 	}
 	trimmed := bytes.TrimSpace(data)
 	if bytes.HasPrefix(trimmed, []byte("-----BEGIN PGP")) {
-		return nil, fmt.Errorf("signing key %s is an OpenPGP key: entrasnap signs with SSH keys (ed25519, ecdsa, rsa); make one with ssh-keygen -t ed25519 (README, Signed snapshots)", file)
+		return loadPGPSigner(file, data, passphrase)
 	}
 	if pub, _, _, _, perr := ssh.ParseAuthorizedKey(trimmed); perr == nil && !bytes.Contains(trimmed, []byte("PRIVATE KEY")) {
 		return agentSigner(file, pub, agentSock)
