@@ -218,7 +218,10 @@ func (rep *Report) WriteText(w io.Writer) {
 	if rep.Signatures != nil {
 		rep.Signatures.WriteText(w)
 	}
-	if rep.Errors+rep.Warnings == 0 {
+	if rep.Errors+rep.Warnings == 0 && rep.Signatures != nil && rep.Signatures.Failed > 0 {
+		fmt.Fprintf(w, "No problems in the files of %d %s (%d object files) and %d tags, but %d %s not trusted (above).\n", len(rep.Snapshots), layout.Plural(len(rep.Snapshots), "snapshot", "snapshots"), files, rep.TagsChecked,
+			rep.Signatures.Failed, layout.Plural(rep.Signatures.Failed, "signature is", "signatures are"))
+	} else if rep.Errors+rep.Warnings == 0 {
 		fmt.Fprintf(w, "No problems in %d %s (%d object files) and %d tags.\n", len(rep.Snapshots), layout.Plural(len(rep.Snapshots), "snapshot", "snapshots"), files, rep.TagsChecked)
 	} else {
 		fmt.Fprintf(w, "%d %s, %d %s.\n", rep.Errors, layout.Plural(rep.Errors, "error", "errors"), rep.Warnings, layout.Plural(rep.Warnings, "warning", "warnings"))
