@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
 )
 
@@ -142,5 +144,67 @@ func TestSigningFlagsRefused(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errOut, c.want) {
 			t.Errorf("check %v: %d %s", c.args, code, errOut)
 		}
+	}
+}
+
+// Tampering, through the CLI: a snapshot signed with a key the allowed
+// signers do not list, and a commit rewritten with a changed file but the
+// same message and signature, each fail check --verify-signatures (exit 4)
+// and are named.
+func TestCheckVerifySignaturesTampering(t *testing.T) {
+	t.Setenv(envSigningKey, "")
+	t.Setenv(envSigningPassphrase, "")
+	t.Setenv(envAllowedSigners, "")
+	t.Setenv("GIT_COMMITTER_EMAIL", "backup@example.com")
+	sim, u, c := simTenant(t, graphsim.Options{}, nil)
+	repo := filepath.Join(t.TempDir(), "backup")
+	conn := []string{"--graph-url", u, "--access-token", sim.Token()}
+	keys := t.TempDir()
+	good, pub := gitcheck.SSHKey(t, keys, "good", "ed25519", "")
+	wrong, _ := gitcheck.SSHKey(t, keys, "wrong", "ed25519", "")
+	allowed := gitcheck.AllowedSigners(t, keys, "backup@example.com "+pub)
+	verify := func() (int, string, string) {
+		return runCLI(t, "check", "--repo", repo, "--verify-signatures", "--allowed-signers", allowed)
+	}
+	if code, out, errOut := runCLI(t, append([]string{"export", "--repo", repo, "--signing-key", good}, conn...)...); code != exitOK {
+		t.Fatalf("export: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := verify(); code != exitOK || !strings.Contains(out, "2 good") {
+		t.Fatalf("a signed snapshot: %d\n%s\n%s", code, out, errOut)
+	}
+
+	// The file a snapshot holds is changed and the commit rewritten with
+	// the same message and signature; the branch moved to it.
+	orig := gitCLI(t, repo, "rev-parse", "HEAD")
+	p := firstFile(t, repo, "groups", "displayName:")
+	editFile(t, repo, p, func(s string) string {
+		return strings.Replace(s, "displayName:", "description: \"forged\"\ndisplayName:", 1)
+	})
+	gitCLI(t, repo, "add", p)
+	tree := gitCLI(t, repo, "write-tree")
+	raw := gitcheck.Run(t, repo, "cat-file", "commit", "HEAD")
+	forged := "tree " + tree + "\n" + strings.SplitN(raw, "\n", 2)[1]
+	h := gitCLI(t, repo, "hash-object", "-t", "commit", "-w", writeFile(t, "forged", forged))
+	gitCLI(t, repo, "update-ref", "refs/heads/main", h)
+	code, out, errOut := verify()
+	if code != exitUntrusted || !strings.Contains(out, "commit "+h[:12]+" HEAD: bad: the signature does not match the content") {
+		t.Fatalf("a rewritten commit: %d\n%s\n%s", code, out, errOut)
+	}
+	gitCLI(t, repo, "reset", "-q", "--hard", orig)
+	if code, out, errOut := verify(); code != exitOK {
+		t.Fatalf("back at the signed snapshot: %d\n%s\n%s", code, out, errOut)
+	}
+
+	// A snapshot signed with another key.
+	u0 := sim.Tenant().List("user")[0]
+	if _, err := c.Patch(context.Background(), "/v1.0/users/"+u0["id"].(string), map[string]any{"jobTitle": "Signed by another key"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, append([]string{"export", "--repo", repo, "--signing-key", wrong}, conn...)...); code != exitOK {
+		t.Fatalf("export: %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = verify()
+	if code != exitUntrusted || strings.Count(out, "unknown-key: signed by a key the allowed signers do not list") != 2 {
+		t.Fatalf("a snapshot signed with another key: %d\n%s\n%s", code, out, errOut)
 	}
 }
