@@ -57,8 +57,9 @@ var ErrPassphrase = errors.New("signing key passphrase missing or wrong")
 // encrypted ones with passphrase; a public key ("ssh-ed25519 AAAA..."),
 // whose private half the SSH agent at agentSock (SSH_AUTH_SOCK) holds, as
 // git's user.signingKey does; or an armored OpenPGP secret key
-// (sign_pgp.go: git verifies those with gpg; AllowedSigners does not). Errors name the file and what to do; they
-// never hold key material or the passphrase.
+// (sign_pgp.go: git verifies those with gpg; AllowedSigners does not).
+// Errors name the file and what to do; they never hold key material or
+// the passphrase.
 func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error) {
 	data, err := readSmall(file)
 	if err != nil {
@@ -75,14 +76,13 @@ func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error
 	// CI may set the variable for every run).
 	key, err := ssh.ParseRawPrivateKey(data)
 	var missing *ssh.PassphraseMissingError
-	if errors.As(err, &missing) && len(passphrase) > 0 {
-		key, err = ssh.ParseRawPrivateKeyWithPassphrase(data, passphrase)
-	}
 	switch {
-	case errors.As(err, &missing):
+	case errors.As(err, &missing) && len(passphrase) == 0:
 		return nil, fmt.Errorf("signing key %s is encrypted: give its passphrase in the environment (ENTRASNAP_SIGNING_KEY_PASSPHRASE): %w", file, ErrPassphrase)
-	case err != nil && len(passphrase) > 0 && isWrongPassphrase(err):
-		return nil, fmt.Errorf("signing key %s: the passphrase does not decrypt it: %w", file, ErrPassphrase)
+	case errors.As(err, &missing):
+		if key, err = ssh.ParseRawPrivateKeyWithPassphrase(data, passphrase); err != nil {
+			return nil, fmt.Errorf("signing key %s: the passphrase does not decrypt it: %w", file, ErrPassphrase)
+		}
 	case err != nil:
 		// The parser's errors name formats, never key bytes.
 		return nil, fmt.Errorf("signing key %s is not an SSH private or public key (%v); make one with ssh-keygen -t ed25519", file, err)
@@ -92,12 +92,6 @@ func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error
 		return nil, fmt.Errorf("signing key %s: %v; use an ed25519, ecdsa or rsa key", file, err)
 	}
 	return newSSHSigner(file, s)
-}
-
-func isWrongPassphrase(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "decryption password incorrect") || strings.Contains(msg, "passphrase") ||
-		strings.Contains(msg, "checkint") || strings.Contains(msg, "bcrypt")
 }
 
 func readSmall(file string) ([]byte, error) {
