@@ -48,6 +48,7 @@ func (r *Repo) ReadSigned(ctx context.Context, h plumbing.Hash) (*SignedObject, 
 		return nil, err
 	}
 	r.mu.Lock()
+	r.refresh()
 	obj, err := r.repo.Storer.EncodedObject(plumbing.AnyObject, h)
 	if err != nil {
 		r.mu.Unlock()
