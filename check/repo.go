@@ -62,13 +62,21 @@ type Report struct {
 	Tags        []Issue    `json:"tagIssues"`
 	Errors      int        `json:"errors"`
 	Warnings    int        `json:"warnings"`
-	OK          bool       `json:"ok"`
+	// Signatures is the signature verification (Options.Signers), nil
+	// when not asked for. Its failures are not counted in Errors.
+	Signatures *SignatureReport `json:"signatures,omitempty"`
+	OK         bool             `json:"ok"`
 }
 
 // Options say what Repo checks.
 type Options struct {
 	All         bool  // HEAD and every tagged snapshot; false: HEAD only
 	MaxFileSize int64 // the largest object file read; 0: snapshot.DefaultMaxFileSize
+	// Signers, when set, verifies the signatures of every commit and
+	// snapshot tag against these allowed signers (Signatures), with
+	// SignedSince.
+	Signers     *snapshot.AllowedSigners
+	SignedSince string
 }
 
 // ErrNoCommit: the repository has no HEAD commit to check.
@@ -128,7 +136,12 @@ func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 			rep.Warnings++
 		}
 	}
-	rep.OK = rep.Errors == 0
+	if o.Signers != nil {
+		if rep.Signatures, err = Signatures(ctx, r, o.Signers, o.SignedSince); err != nil {
+			return nil, err
+		}
+	}
+	rep.OK = rep.Errors == 0 && (rep.Signatures == nil || rep.Signatures.Failed == 0)
 	return rep, nil
 }
 
@@ -202,7 +215,13 @@ func (rep *Report) WriteText(w io.Writer) {
 	for _, i := range rep.Tags {
 		fmt.Fprintf(w, "  %s\n", layout.Safe(i.String()))
 	}
-	if rep.Errors+rep.Warnings == 0 {
+	if rep.Signatures != nil {
+		rep.Signatures.WriteText(w)
+	}
+	if rep.Errors+rep.Warnings == 0 && rep.Signatures != nil && rep.Signatures.Failed > 0 {
+		fmt.Fprintf(w, "No problems in the files of %d %s (%d object files) and %d tags, but %d %s not trusted (above).\n", len(rep.Snapshots), layout.Plural(len(rep.Snapshots), "snapshot", "snapshots"), files, rep.TagsChecked,
+			rep.Signatures.Failed, layout.Plural(rep.Signatures.Failed, "signature is", "signatures are"))
+	} else if rep.Errors+rep.Warnings == 0 {
 		fmt.Fprintf(w, "No problems in %d %s (%d object files) and %d tags.\n", len(rep.Snapshots), layout.Plural(len(rep.Snapshots), "snapshot", "snapshots"), files, rep.TagsChecked)
 	} else {
 		fmt.Fprintf(w, "%d %s, %d %s.\n", rep.Errors, layout.Plural(rep.Errors, "error", "errors"), rep.Warnings, layout.Plural(rep.Warnings, "warning", "warnings"))

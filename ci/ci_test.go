@@ -171,9 +171,30 @@ func TestGitHubWorkflowStructure(t *testing.T) {
 		}
 	}
 	text := string(readTemplate(t, githubWorkflow))
+	// The only secrets are the optional signing key and its passphrase.
+	signing := regexp.MustCompile(`\$\{\{ secrets\.ENTRASNAP_SIGNING_KEY(_PASSPHRASE)? \}\}`)
+	if n := len(signing.FindAllString(text, -1)); n != 2 {
+		t.Errorf("the workflow reads the signing key's secrets %d times, want 2 (key and passphrase, in the export step's env)", n)
+	}
 	for _, banned := range []string{"AZURE_CLIENT_SECRET", "client-secret", "secrets."} {
-		if strings.Contains(text, banned) {
+		if strings.Contains(signing.ReplaceAllString(text, ""), banned) {
 			t.Errorf("the workflow mentions %q: it signs in with workload identity federation only", banned)
+		}
+	}
+	// The key goes to a 0600 temporary file removed when the step ends,
+	// and the variable holding it is unset before entrasnap runs.
+	for _, s := range backup.Steps {
+		if s.ID != "export" {
+			continue
+		}
+		if s.Env["SIGNING_KEY"] == "" || !strings.Contains(s.Env["ENTRASNAP_SIGNING_KEY_PASSPHRASE"], "secrets.") {
+			t.Errorf("export step env: %v", s.Env)
+		}
+		head, _, _ := strings.Cut(s.Run, "entrasnap export")
+		for _, want := range []string{"mktemp \"$RUNNER_TEMP/", "trap 'rm -f \"$key_file\"' EXIT", "chmod 600", "export ENTRASNAP_SIGNING_KEY=\"$key_file\"", "unset SIGNING_KEY"} {
+			if !strings.Contains(head, want) {
+				t.Errorf("the export step does not %q before running entrasnap", want)
+			}
 		}
 	}
 	for _, want := range []string{"AZURE_FEDERATED_TOKEN_FILE", "ACTIONS_ID_TOKEN_REQUEST_URL", "api://AzureADTokenExchange",
@@ -267,7 +288,8 @@ func TestAzurePipelinesStructure(t *testing.T) {
 		t.Error("backup: the first step should check out the repository")
 	}
 	text := string(readTemplate(t, azurePipeline))
-	for _, want := range []string{"pullrequests", "--pr-body", "--push origin", "task.uploadsummary", "exit 2"} {
+	for _, want := range []string{"pullrequests", "--pr-body", "--push origin", "task.uploadsummary", "exit 2",
+		"SIGNING_KEY_B64: $(ENTRASNAP_SIGNING_KEY_B64)", "ENTRASNAP_SIGNING_KEY_PASSPHRASE: $(ENTRASNAP_SIGNING_KEY_PASSPHRASE)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the pipeline lacks %q", want)
 		}
@@ -630,7 +652,8 @@ func TestReadmeCoversSetup(t *testing.T) {
 		"entrasnap-apply", "AZURE_APPLY_CLIENT_ID", "APPLY_CONNECTION", "repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:environment:entrasnap-apply",
 		"entrasnap kinds --permissions", "federated credential", "repo:OWNER/REPO:ref:refs/heads/main",
 		"api://AzureADTokenExchange", "https://token.actions.githubusercontent.com", "project_path:",
-		"sc://", "restore", "least privilege", "kinds:", "paths:", "objects:"} {
+		"sc://", "restore", "least privilege", "kinds:", "paths:", "objects:",
+		"ENTRASNAP_SIGNING_KEY", "ENTRASNAP_SIGNING_KEY_B64", "--verify-signatures", "allowed_signers"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("ci/README.md does not mention %q", want)
 		}

@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 )
 
 // This file runs the GitHub workflow's jobs on this machine: each run: step
@@ -484,8 +486,24 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 		"ENTRASNAP_GRAPH_URL=" + graphURL, "ENTRASNAP_ACCESS_TOKEN=" + graphToken,
 		"GH_LOG=" + r.ghLog, "GH_STATE=" + r.ghState,
 	}
+	// The signing key in the repository's secrets, from run 2 on (run 1
+	// makes an unsigned baseline, as a repository that turns signing on
+	// later has).
+	keyDir := t.TempDir()
+	keyFile, keyPub := gitcheck.SSHKey(t, keyDir, "ci-signing", "ed25519", "")
+	keyBytes, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(keyBytes), "\n") {
+		if len(l) > 20 && !strings.HasPrefix(l, "-----") {
+			r.secrets = append(r.secrets, l) // no line of the key is ever printed
+		}
+	}
+	signingKey := ""
 	ctx := func(description string) map[string]string {
 		return map[string]string{
+			"secrets.ENTRASNAP_SIGNING_KEY": signingKey, "secrets.ENTRASNAP_SIGNING_KEY_PASSPHRASE": "",
 			"vars.AZURE_TENANT_ID": "", "vars.AZURE_CLIENT_ID": "",
 			"inputs.description":                     description,
 			"github.event.repository.default_branch": "main",
@@ -545,10 +563,20 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 	graphCall(t, graphURL, graphToken, "PATCH", "/v1.0/identity/conditionalAccess/policies/"+policy["id"].(string), map[string]any{"state": newState})
 	policyName := policy["displayName"].(string)
 
-	// Run 2, by hand: a review branch pushed, a pull request opened with the diff.
+	// Run 2, by hand: a review branch pushed, a pull request opened with
+	// the diff; signed from now on.
+	signingKey = string(keyBytes)
 	res = r.runJob("backup", "workflow_dispatch", ctx("pre-change snapshot"))
 	mustPass(res, "run with a change")
 	branch := res.outputs["export"]["branch"]
+	if left, _ := filepath.Glob(filepath.Join(res.runnerTemp, "signing-key*")); len(left) > 0 {
+		t.Errorf("the signing key file was left behind: %v", left)
+	}
+	allowed := gitcheck.AllowedSigners(t, keyDir, `41898282+github-actions[bot]@users.noreply.github.com namespaces="git" `+keyPub)
+	if out, ok := gitcheck.Verify(t, remote, allowed, "verify-commit", "refs/heads/"+branch); !ok {
+		t.Errorf("git verify-commit of the pushed snapshot:\n%s", out)
+	}
+	firstSigned := strings.TrimSpace(gitRun(t, remote, "rev-parse", "refs/heads/"+branch))
 	if !regexp.MustCompile(`^entrasnap/snapshot-\d{4}-\d{2}-\d{2}$`).MatchString(branch) {
 		t.Fatalf("branch output %q", branch)
 	}
@@ -644,4 +672,29 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 		t.Errorf("drift after the merge failed (%s, exit %d):\n%s", d.failedStep, d.exit, d.output)
 	}
 	gitRun(t, remote, "fsck", "--strict", "--no-progress")
+
+	// The remote's history verifies from the first signed snapshot on: the
+	// signed commits and tags, and the pull request's merge (unsigned, with
+	// the signed snapshot's files); the unsigned baseline before is exempt.
+	check := exec.Command(entrasnapBin, "check", "--repo", remote, "--verify-signatures", "--allowed-signers", allowed, "--signed-since", firstSigned)
+	check.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+	out, err := check.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "merges whose files are a signed parent's") && !strings.Contains(string(out), "a merge whose files are a signed parent's") {
+		t.Errorf("check --verify-signatures of the remote: %v\n%s", err, out)
+	}
+	check = exec.Command(entrasnapBin, "check", "--repo", remote, "--verify-signatures", "--allowed-signers", allowed)
+	if out, err := check.CombinedOutput(); !strings.Contains(string(out), "unsigned") || exitCode(err) != 4 {
+		t.Errorf("check --verify-signatures without --signed-since: %v (want exit 4 for the unsigned baseline)\n%s", err, out)
+	}
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
 }

@@ -51,6 +51,8 @@ type Options struct {
 	ShrinkMin   int
 	// Author and Committer of the commit and tag (snapshot's defaults when empty).
 	Author, Committer snapshot.Signature
+	// Signer, when set, signs the commit and the tag (snapshot.LoadSigner).
+	Signer snapshot.Signer
 	// Progress receives per-kind progress; nil means none.
 	Progress Progress
 	// Concurrency bounds the kinds read at once (default 4). The client
@@ -394,7 +396,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	snap := snapshot.Snapshot{
 		Branch: branch, Files: files, Blobs: blobs, Stage: stage, Carry: carry,
 		Message: msg, TagMessage: tagMsg, TagWhenUnchanged: true,
-		Author: o.Author, Committer: o.Committer,
+		Author: o.Author, Committer: o.Committer, Signer: o.Signer,
 	}
 	var wr *snapshot.Result
 	writeStart := time.Now()

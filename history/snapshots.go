@@ -22,6 +22,9 @@ type Tagged struct {
 	// NotLicensed are the kinds the tenant was not licensed for (their
 	// files are carried; the snapshot is complete without them).
 	NotLicensed []string `json:"notLicensedKinds,omitempty"`
+	// Signed: the tag and its commit carry signatures (check
+	// --verify-signatures verifies them).
+	Signed bool `json:"signed"`
 }
 
 // Snapshots lists the snapshots of r (its snapshot/* tags), newest first,
@@ -38,7 +41,7 @@ func Snapshots(ctx context.Context, r *snapshot.Repo, limit int) ([]Tagged, erro
 			break
 		}
 		desc, _, _ := strings.Cut(strings.TrimSpace(tg.Message), "\n")
-		si := Tagged{Tag: tg.Name, Commit: tg.Commit.String(), Time: tg.Time.UTC(), Description: desc, Complete: true}
+		si := Tagged{Tag: tg.Name, Commit: tg.Commit.String(), Time: tg.Time.UTC(), Description: desc, Complete: true, Signed: tg.Signed}
 		if data, err := r.ReadFile(ctx, tg.Commit.String(), layout.ManifestPath); err == nil {
 			if m, err := layout.DecodeManifest(data); err == nil {
 				for name, k := range m.Kinds {

@@ -110,6 +110,18 @@
 //     first-parent commits in which any of paths (files or folders) changed,
 //     reading only the trees along those paths.
 //
+// # Signing
+//
+// Snapshot.Signer (LoadSigner: an SSH private key file, encrypted ones with
+// a passphrase, or a public key whose private half the SSH agent holds)
+// signs the commit and the tag as git does with gpg.format=ssh: an SSHSIG
+// signature (namespace "git", sha512) in the commit's gpgsig header and
+// after the tag's message (sign.go). ReadSigned splits a stored commit or
+// tag into what was signed and the signature, and AllowedSigners.Verify
+// (ParseAllowedSigners, git's allowed-signers format) checks it against
+// the committer's or tagger's email and time (verify.go). Both are checked
+// against git verify-commit / verify-tag in the tests.
+//
 // A rename is a deletion plus an addition everywhere in this package;
 // following an object through renames (by the id in its file name) is the
 // caller's job.

@@ -34,6 +34,9 @@ type TagInfo struct {
 	Time      time.Time // tagger time; a lightweight tag's commit time
 	Tagger    Signature
 	Message   string
+	// Signed: the tag and its commit both carry a signature (not verified:
+	// AllowedSigners.Verify does that).
+	Signed bool
 }
 
 var dayRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
@@ -466,6 +469,7 @@ peel:
 		}
 		if depth == 0 {
 			ti.Annotated = true
+			ti.Signed = t.PGPSignature != ""
 			ti.Tagger = sigOf(t.Tagger)
 			ti.Time = t.Tagger.When
 			ti.Message = t.Message
@@ -487,6 +491,7 @@ peel:
 		return ti, err
 	}
 	ti.Commit = c.Hash
+	ti.Signed = ti.Signed && c.PGPSignature != ""
 	if !ti.Annotated {
 		ti.Time = c.Committer.When
 	}

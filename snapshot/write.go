@@ -59,6 +59,8 @@ type Snapshot struct {
 	TagMessage string
 	// TagWhenUnchanged tags the existing head when the tree did not change.
 	TagWhenUnchanged bool
+	// Signer, when set, signs the commit and the tag (sign.go).
+	Signer Signer
 }
 
 // Result is what WriteSnapshot did.
@@ -434,11 +436,21 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		parents = []plumbing.Hash{parent}
 	}
 	commitData := encodeCommit(rootHash, parents, in.Author, in.Committer, in.Message)
+	if in.Signer != nil {
+		if commitData, err = signCommit(commitData, in.Signer); err != nil {
+			return nil, fmt.Errorf("snapshot: signing the commit: %w", err)
+		}
+	}
 	commitHash := objectHash(plumbing.CommitObject, commitData)
 	objs = append(objs, newObject{typ: plumbing.CommitObject, hash: commitHash, data: commitData})
 	var tagObj *newObject
 	if tref != "" {
 		data := encodeTag(commitHash, strings.TrimPrefix(tref, "refs/tags/"), in.Committer, in.TagMessage)
+		if in.Signer != nil {
+			if data, err = signTag(data, in.Signer); err != nil {
+				return nil, fmt.Errorf("snapshot: signing the tag: %w", err)
+			}
+		}
 		tagObj = &newObject{typ: plumbing.TagObject, hash: objectHash(plumbing.TagObject, data), data: data}
 		objs = append(objs, *tagObj)
 	}
@@ -524,6 +536,12 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 // tag creates the annotated tag tref on res.Commit (the unchanged head).
 func (r *Repo) tag(res *Result, tref string, in Snapshot) error {
 	data := encodeTag(res.Commit, strings.TrimPrefix(tref, "refs/tags/"), in.Committer, in.TagMessage)
+	if in.Signer != nil {
+		var err error
+		if data, err = signTag(data, in.Signer); err != nil {
+			return fmt.Errorf("snapshot: signing the tag: %w", err)
+		}
+	}
 	h := objectHash(plumbing.TagObject, data)
 	if err := r.writeObjects(context.Background(), []newObject{{typ: plumbing.TagObject, hash: h, data: data}}); err != nil {
 		return fmt.Errorf("snapshot tag: %w", err)

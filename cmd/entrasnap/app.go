@@ -30,6 +30,10 @@ const (
 	exitSignal = 128
 )
 
+// exitUntrusted: check --verify-signatures found a commit or snapshot tag
+// unsigned, or not signed by an allowed signer.
+const exitUntrusted = 4
+
 // exitError carries an exit code through urfave/cli to run.
 type codedError struct {
 	code int

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/entrasnap/entrasnap/importer"
+	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -15,6 +16,7 @@ type applyOptions struct {
 	repo         string
 	json         bool
 	showRequests bool
+	signer       snapshot.Signer // --signing-key: signs the post-restore snapshot
 	conn         connection
 }
 
@@ -22,12 +24,13 @@ func applyCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "apply",
 		Usage:       "apply a restore plan saved by `entrasnap restore --out`, exactly as reviewed",
-		UsageText:   "entrasnap apply [--repo DIR] [--show-requests] [--json] PLAN.json [connection flags]",
+		UsageText:   "entrasnap apply [--repo DIR] [--show-requests] [--signing-key FILE] [--json] PLAN.json [connection flags]",
 		Description: helpText("apply"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "the snapshot repository (default: the one the plan names)"},
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the result as JSON on stdout"},
+			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := e.interspersed(c)
@@ -37,8 +40,12 @@ func applyCommand(e *env) *cli.Command {
 			if len(args) != 1 {
 				return usageErrorf("apply takes one PLAN file (from `entrasnap restore --out`), got %d arguments", len(args))
 			}
+			signer, err := signerFrom(c)
+			if err != nil {
+				return err
+			}
 			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), json: c.Bool("json"),
-				showRequests: c.Bool("show-requests"), conn: connectionFrom(c)})
+				showRequests: c.Bool("show-requests"), signer: signer, conn: connectionFrom(c)})
 		},
 	}
 }
@@ -77,5 +84,5 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 			return err
 		}
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.json)
+	return applyPlan(ctx, e, plan, client, repo, o.signer, o.json)
 }

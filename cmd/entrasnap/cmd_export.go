@@ -30,6 +30,7 @@ type exportOptions struct {
 	full              bool          // --full: no delta resume
 	fullEvery         time.Duration // --full-every; 0: the state's or the default
 	author, committer snapshot.Signature
+	signer            snapshot.Signer // --signing-key
 	conn              connection
 }
 
@@ -37,7 +38,7 @@ func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "export",
 		Usage:       "read the tenant and commit every object as YAML to a git repository, as a tagged snapshot",
-		UsageText:   "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--full] [--full-every 7d] [--json] [connection flags]",
+		UsageText:   "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--full] [--full-every 7d] [--signing-key FILE] [--json] [connection flags]",
 		Description: helpText("export"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "git repository to write the snapshot to (created if missing)"},
@@ -53,6 +54,7 @@ func exportCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "full", Usage: "read every kind in full instead of resuming from the delta state in .entrasnap/state.yaml"},
 			&cli.StringFlag{Name: "full-every", Usage: "read the delta kinds in full when the last full read is this old: 7d, 36h (default 7d; recorded in the state)"},
 			&cli.BoolFlag{Name: "json", Usage: "progress and summary as JSON lines on stdout"},
+			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -78,6 +80,9 @@ func exportCommand(e *env) *cli.Command {
 			}
 			if strings.TrimSpace(o.repo) == "" {
 				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
+			}
+			if o.signer, err = signerFrom(c); err != nil {
+				return err
 			}
 			if c.IsSet("branch") {
 				// Checked before anything is read from Graph.
@@ -126,7 +131,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	res, err := exporter.Run(ctx, exporter.Options{
 		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
 		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
-		Author: o.author, Committer: o.committer, Full: o.full, FullEvery: o.fullEvery, Now: e.now,
+		Author: o.author, Committer: o.committer, Signer: o.signer, Full: o.full, FullEvery: o.fullEvery, Now: e.now,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

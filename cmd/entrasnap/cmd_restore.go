@@ -32,6 +32,7 @@ type restoreOptions struct {
 	breakGlass    string
 	json          bool
 	showRequests  bool
+	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
 	conn          connection
 	// Plans from files (importer.Files): --changed FROM..TO or --worktree.
 	changed      string
@@ -51,7 +52,7 @@ func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "restore",
 		Usage:       "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--json] [--markdown FILE] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
+		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--signing-key FILE] [--json] [--markdown FILE] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
 		Description: helpText("restore"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
@@ -69,6 +70,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "worktree", Usage: "plan from files: the object files of the working tree that differ from HEAD"},
 			&cli.BoolFlag{Name: "allow-deletes", Usage: "with --changed or --worktree: a deleted object file deletes its object (otherwise it is listed as ignored)"},
 			&cli.StringFlag{Name: "markdown", Usage: "also write the plan as markdown to FILE (a pull request comment, size-bounded)"},
+			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
 			args, err := e.interspersed(c)
@@ -109,6 +111,9 @@ func restoreCommand(e *env) *cli.Command {
 				return usageErrorf("restore needs at least one SELECTOR (an id, a file path, kind/displayName or a kind), or --all")
 			}
 			if err := oneOf("ca-state", o.caState, string(importer.CAStateReportOnly), string(importer.CAStateAsIs)); err != nil {
+				return err
+			}
+			if o.signer, err = signerFrom(c); err != nil {
 				return err
 			}
 			return runRestore(c.Context, e, o)
@@ -242,7 +247,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, in); err != nil {
 		return err
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.json)
+	return applyPlan(ctx, e, plan, client, repo, o.signer, o.json)
 }
 
 // confirmRestore asks for "yes" on a terminal (and the tenant's name for
@@ -316,12 +321,12 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, asJSON bool) error {
+func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, asJSON bool) error {
 	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.now,
 				Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
-				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")})
+				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"), Signer: signer})
 			if res == nil {
 				return nil, err
 			}

@@ -44,7 +44,7 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 		return writeJSON(e.stdout, out)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "TAG\tCOMMIT\tTIME (UTC)\tOBJECTS\tCOMPLETE\tDESCRIPTION")
+	fmt.Fprintln(tw, "TAG\tCOMMIT\tTIME (UTC)\tOBJECTS\tCOMPLETE\tSIGNED\tDESCRIPTION")
 	for _, si := range out {
 		complete := "yes"
 		if !si.Complete {
@@ -53,7 +53,11 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 		if len(si.NotLicensed) > 0 {
 			complete += " (not licensed: " + strings.Join(si.NotLicensed, ",") + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", layout.Safe(si.Tag), si.Commit[:12], si.Time.Format("2006-01-02 15:04:05"), si.Objects, layout.Safe(complete), layout.Safe(si.Description))
+		signed := "no"
+		if si.Signed {
+			signed = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", layout.Safe(si.Tag), si.Commit[:12], si.Time.Format("2006-01-02 15:04:05"), si.Objects, layout.Safe(complete), signed, layout.Safe(si.Description))
 	}
 	return tw.Flush()
 }
