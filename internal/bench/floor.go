@@ -1,6 +1,11 @@
 package bench
 
-import "sort"
+import (
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+)
 
 // MaxPage is the largest page Graph documents for directory lists and
 // delta rounds ($top=999, Prefer: odata.maxpagesize=999; graph-semantics.md §2.1).
@@ -165,4 +170,60 @@ const CARate = 1.0
 // write rate and its Conditional Access requests at theirs, in seconds.
 func BudgetBound(users int, units, writes, caRequests int64) float64 {
 	return max(float64(units)/ReadRate(users), float64(writes)/WriteRate, float64(caRequests)/CARate)
+}
+
+// Spend is what one path cost in a run next to what the floor counts for
+// it: the requests and resource units graphsim recorded for the path (all
+// methods, $batch items counted one by one) and the floor's lines for the
+// same path (a list and its $expand read are two lines of one path).
+type Spend struct {
+	Path          string `json:"path"`
+	Requests      int    `json:"requests"`
+	Units         int    `json:"units"`
+	FloorRequests int    `json:"floorRequests"`
+	FloorUnits    int    `json:"floorUnits"`
+}
+
+// Breakdown sets a run's per-endpoint stats beside the floor, one Spend per
+// path either of them has (the $batch envelopes, which cost nothing of
+// their own, left out), the largest excess over the floor first.
+func Breakdown(endpoints []graphsim.EndpointStats, f Floor) []Spend {
+	by := map[string]*Spend{}
+	get := func(path string) *Spend {
+		s := by[path]
+		if s == nil {
+			s = &Spend{Path: path}
+			by[path] = s
+		}
+		return s
+	}
+	for _, e := range endpoints {
+		if e.Path == "/$batch" {
+			continue
+		}
+		s := get(e.Path)
+		s.Requests += e.Requests
+		s.Units += e.ResourceUnits
+	}
+	for _, l := range f.Lines {
+		path, _, _ := strings.Cut(strings.TrimPrefix(l.Read, "GET "), "?")
+		if strings.HasSuffix(path, "/*") || l.Requests == 0 {
+			continue // outside the budget: nothing to set beside
+		}
+		s := get(path)
+		s.FloorRequests += l.Requests
+		s.FloorUnits += l.Units
+	}
+	out := make([]Spend, 0, len(by))
+	for _, s := range by {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		di, dj := out[i].Units-out[i].FloorUnits, out[j].Units-out[j].FloorUnits
+		if di != dj {
+			return di > dj
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out
 }

@@ -41,5 +41,17 @@ func (t *Table) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%s: %s\n", r.ID, layout.Safe(line))
 	}
-	return nil
+	if len(t.Breakdown) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nWhere the full export's (a1) resource units went, beside the floor (largest excess first):\n")
+	tw = tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "UNITS\tREQUESTS\tFLOOR UNITS\tFLOOR REQUESTS\tPATH\t")
+	for _, s := range t.Breakdown {
+		if s.Units == 0 && s.FloorUnits == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t\n", s.Units, s.Requests, s.FloorUnits, s.FloorRequests, layout.Safe(s.Path))
+	}
+	return tw.Flush()
 }
