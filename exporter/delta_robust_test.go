@@ -221,9 +221,9 @@ func TestIncrementalExportUnderThrottlingFaultsAndLag(t *testing.T) {
 	settle()
 	compare("day 2")
 
-	// Day 3: objects created (and a user restored) just before the run, not
-	// yet replicated when it reads: that run may not show them, but the
-	// next one must, as a full read does then.
+	// Day 3: objects created, then (once they replicated) a user restored
+	// just before the run: the restore has not replicated when it reads;
+	// the next run, once it has, equals a full read.
 	ch.do("POST", "/v1.0/users", map[string]any{"accountEnabled": true, "displayName": hostile(11),
 		"mailNickname": "robust11", "userPrincipalName": "robust11@" + tn.Domain(),
 		"passwordProfile": map[string]any{"password": "Xy!robust11-8Ab#", "forceChangePasswordNextSignIn": true}})
