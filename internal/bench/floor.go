@@ -78,6 +78,8 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //   - an administrative unit's members and scoped role members: one
 //     request per parent (1 unit with $select), as entrasnap reads them
 //     (units are few), and a $batch item costs what the request costs;
+//   - the delegated permission grants: one list of the whole tenant in
+//     pages of 999 at GET oauth2PermissionGrants' cost, 2 (no $select);
 //   - singletons (organization, policies): one request each, 1 unit;
 //   - Conditional Access, authentication methods and role management
 //     reads are outside the directory resource-unit budget (graphsim and
@@ -106,6 +108,12 @@ func ComputeFloor(counts map[string]int) Floor {
 	add("GET /groups/delta?$select=…,members,owners", n, Pages(n, MaxPage), UnitCost(1, true, false, false), "members and owners in the same pages")
 	list("/applications", "application", 2)
 	expand("/applications", "application", "owners", 2)
+	// The service principals' delegated grants, from the whole tenant's
+	// list: GET oauth2PermissionGrants costs 2 (learn:/graph/throttling-limits,
+	// graph-semantics.md §1.1), pages of 999; no $select is counted, as the
+	// list's page documents none.
+	ng := counts["oAuth2PermissionGrant"]
+	add("GET /oauth2PermissionGrants?$top=999", ng, Pages(ng, MaxPage), UnitCost(2, false, false, false), "service principals' delegated grants, whole tenant")
 	list("/servicePrincipals", "servicePrincipal", 1)
 	expand("/servicePrincipals", "servicePrincipal", "owners", 1)
 	expand("/servicePrincipals", "servicePrincipal", "appRoleAssignedTo", 1)

@@ -45,9 +45,9 @@ func TestComputeFloor(t *testing.T) {
 	// (5; a permission grant policy's two condition set reads are per
 	// policy, none here); nine singletons (with the admin consent request,
 	// default app management, authentication flows and device registration
-	// policies).
-	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9
-	wantReqs := want - 20
+	// policies); the tenant's delegated grants, one page at 2 units.
+	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9 + 2
+	wantReqs := want - 20 - 1
 	if f.Units != want || f.Requests != wantReqs {
 		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, wantReqs, f.Lines)
 	}
@@ -90,7 +90,7 @@ func TestBudgetBound(t *testing.T) {
 // envelopes and reads outside the budget are left out, and the largest
 // excess over the floor comes first.
 func TestBreakdown(t *testing.T) {
-	f := ComputeFloor(map[string]int{"user": 2000, "group": 100, "application": 150})
+	f := ComputeFloor(map[string]int{"user": 2000, "group": 100, "application": 150, "oAuth2PermissionGrant": 5})
 	got := Breakdown([]graphsim.EndpointStats{
 		{Method: "GET", Path: "/groups/delta", Requests: 30, ResourceUnits: 30},
 		{Method: "GET", Path: "/users", Requests: 3, ResourceUnits: 3},
@@ -113,6 +113,9 @@ func TestBreakdown(t *testing.T) {
 	}
 	if s := by["/applications/delta"]; s.Units != 2 || s.FloorUnits != 0 {
 		t.Errorf("applications delta: %+v", s)
+	}
+	if s := by["/oauth2PermissionGrants"]; s.FloorUnits != 2 || s.FloorRequests != 1 {
+		t.Errorf("grants: %+v", s)
 	}
 	if _, ok := by["/$batch"]; ok {
 		t.Error("the $batch envelopes are listed")
