@@ -205,14 +205,7 @@ func Breakdown(endpoints []graphsim.EndpointStats, f Floor) []Spend {
 		}
 		return s
 	}
-	for _, e := range endpoints {
-		if e.Path == "/$batch" {
-			continue
-		}
-		s := get(e.Path)
-		s.Requests += e.Requests
-		s.Units += e.ResourceUnits
-	}
+	var patterns []string // floor paths with {id} segments
 	for _, l := range f.Lines {
 		path, _, _ := strings.Cut(strings.TrimPrefix(l.Read, "GET "), "?")
 		if strings.HasSuffix(path, "/*") || l.Requests == 0 {
@@ -221,6 +214,24 @@ func Breakdown(endpoints []graphsim.EndpointStats, f Floor) []Spend {
 		s := get(path)
 		s.FloorRequests += l.Requests
 		s.FloorUnits += l.Units
+		if strings.Contains(path, "{id}") {
+			patterns = append(patterns, path)
+		}
+	}
+	for _, e := range endpoints {
+		if e.Path == "/$batch" {
+			continue
+		}
+		path := e.Path
+		for _, p := range patterns {
+			if samePattern(p, path) {
+				path = p // graphsim keeps ids that do not look like one (microsoft-user-default-low)
+				break
+			}
+		}
+		s := get(path)
+		s.Requests += e.Requests
+		s.Units += e.ResourceUnits
 	}
 	out := make([]Spend, 0, len(by))
 	for _, s := range by {
@@ -234,4 +245,19 @@ func Breakdown(endpoints []graphsim.EndpointStats, f Floor) []Spend {
 		return out[i].Path < out[j].Path
 	})
 	return out
+}
+
+// samePattern tells whether path matches pattern, whose {id} segments
+// match any one segment.
+func samePattern(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if ps[i] != xs[i] && ps[i] != "{id}" {
+			return false
+		}
+	}
+	return true
 }

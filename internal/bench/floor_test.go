@@ -90,13 +90,15 @@ func TestBudgetBound(t *testing.T) {
 // envelopes and reads outside the budget are left out, and the largest
 // excess over the floor comes first.
 func TestBreakdown(t *testing.T) {
-	f := ComputeFloor(map[string]int{"user": 2000, "group": 100, "application": 150, "oAuth2PermissionGrant": 5})
+	f := ComputeFloor(map[string]int{"user": 2000, "group": 100, "application": 150, "oAuth2PermissionGrant": 5, "permissionGrantPolicy": 2})
 	got := Breakdown([]graphsim.EndpointStats{
 		{Method: "GET", Path: "/groups/delta", Requests: 30, ResourceUnits: 30},
 		{Method: "GET", Path: "/users", Requests: 3, ResourceUnits: 3},
 		{Method: "GET", Path: "/applications", Requests: 2, ResourceUnits: 4},
 		{Method: "GET", Path: "/applications/delta", Requests: 2, ResourceUnits: 2},
 		{Method: "POST", Path: "/$batch", Requests: 5},
+		{Method: "GET", Path: "/policies/permissionGrantPolicies/microsoft-user-default-low/includes", Requests: 1, ResourceUnits: 1},
+		{Method: "GET", Path: "/policies/permissionGrantPolicies/{id}/includes", Requests: 1, ResourceUnits: 1},
 		{Method: "GET", Path: "/roleManagement/directory/roleAssignments", Requests: 1},
 	}, f)
 	by := map[string]Spend{}
@@ -116,6 +118,9 @@ func TestBreakdown(t *testing.T) {
 	}
 	if s := by["/oauth2PermissionGrants"]; s.FloorUnits != 2 || s.FloorRequests != 1 {
 		t.Errorf("grants: %+v", s)
+	}
+	if s := by["/policies/permissionGrantPolicies/{id}/includes"]; s.Units != 2 || s.FloorUnits != 2 {
+		t.Errorf("a policy's includes, by its name and by an id: %+v", s)
 	}
 	if _, ok := by["/$batch"]; ok {
 		t.Error("the $batch envelopes are listed")

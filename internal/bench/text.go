@@ -45,13 +45,12 @@ func (t *Table) WriteText(w io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(w, "\nWhere the full export's (a1) resource units went, beside the floor (largest excess first):\n")
-	tw = tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "UNITS\tREQUESTS\tFLOOR UNITS\tFLOOR REQUESTS\tPATH\t")
+	fmt.Fprintf(w, "%6s %9s %12s %15s  %s\n", "UNITS", "REQUESTS", "FLOOR UNITS", "FLOOR REQUESTS", "PATH")
 	for _, s := range t.Breakdown {
 		if s.Units == 0 && s.FloorUnits == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t\n", s.Units, s.Requests, s.FloorUnits, s.FloorRequests, layout.Safe(s.Path))
+		fmt.Fprintf(w, "%6d %9d %12d %15d  %s\n", s.Units, s.Requests, s.FloorUnits, s.FloorRequests, layout.Safe(s.Path))
 	}
-	return tw.Flush()
+	return nil
 }

@@ -20,7 +20,7 @@ func TestTableWriteText(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{"2.50 ×", "no: 2.17× the target", "no: not measured", "e3: failed: exit 1:", "yes",
-		"Where the full export's (a1) resource units went", "40        40            1               1  /groups/delta"} {
+		"Where the full export's (a1) resource units went", "    40        40            1               1  /groups/delta\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
