@@ -581,6 +581,20 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		}
 	}
 	res := &deltaRead{mode: "full", note: note}
+	if (r.track || !spec.listUntracked) && len(spec.rels) == 0 && untracked(k, spec) == nil {
+		// Nothing to merge across pages (no relationship slices, no
+		// children to read after the round): each page goes to the writer
+		// as it comes, as a list's does (users: memory does not grow with
+		// them).
+		link, err := r.streamRound(ctx, k, spec, requests, w)
+		if err != nil {
+			return nil, err
+		}
+		if r.track {
+			res.link = link
+		}
+		return res, nil
+	}
 	if r.track || !spec.listUntracked {
 		changes, link, err := r.deltaRound(ctx, deltaPath(k, spec), spec, requests)
 		if err != nil {
@@ -610,6 +624,46 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		return nil, err
 	}
 	return res, nil
+}
+
+// streamRound runs an initial round of a kind whose items need no merging
+// and hands each page to w. An item marked @removed (an object that went
+// during the round) is left out: the next round reports it again. An
+// object repeated across pages is written once (the writer keeps one file
+// per key).
+func (r *reader) streamRound(ctx context.Context, k *layout.Kind, spec deltaSpec, requests *atomic.Int64, w *writer) (string, error) {
+	var stop error
+	next, err := r.c.Delta(ctx, deltaPath(k, spec), func(items []json.RawMessage) error {
+		requests.Add(1)
+		page := make([]map[string]any, 0, len(items))
+		for _, it := range items {
+			o, err := decodeObject(it)
+			if err != nil {
+				stop = &KindError{Kind: k.Name, What: "delta round", Err: err}
+				return stop
+			}
+			if _, gone := o["@removed"]; gone {
+				continue
+			}
+			page = append(page, o)
+		}
+		stop = w.add(page)
+		return stop
+	})
+	if stop != nil {
+		return "", deltaObjectError(k, stop)
+	}
+	if err != nil {
+		if graph.AsError(err) == nil && ctx.Err() == nil {
+			requests.Add(1)
+		}
+		return "", kindError(k, "delta round", err, r.named(k.ReadPermissions))
+	}
+	link, err := r.relative(next)
+	if err != nil {
+		return "", kindError(k, "delta round", err, nil)
+	}
+	return link, nil
 }
 
 // deltaObjectError is the error of a delta round's object that cannot be
