@@ -411,6 +411,9 @@ func templateOf(path string) string {
 }
 
 func looksLikeID(s string) bool {
+	if collectionSegment(s) {
+		return false // oauth2PermissionGrants: long, with a digit, but a collection
+	}
 	if len(s) == 36 && strings.Count(s, "-") == 4 {
 		return true
 	}
@@ -421,3 +424,18 @@ func looksLikeID(s string) bool {
 	}
 	return strings.Contains(s, ".") && !strings.HasPrefix(s, "microsoft.graph.")
 }
+
+// collectionSegments are the path segments of the catalog's collections.
+var collectionSegments = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for _, k := range kinds {
+		for _, p := range k.Paths {
+			for _, sg := range strings.Split(p, "/") {
+				out[sg] = true
+			}
+		}
+	}
+	return out
+})
+
+func collectionSegment(s string) bool { return collectionSegments()[s] }

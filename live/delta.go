@@ -27,12 +27,15 @@ import (
 // another slice: the slices are merged. Graph documents no $top for delta
 // (it is not sent; the page size is Graph's).
 //
-// users are listed in pages of 999 as before; when the caller keeps delta
-// state (ReadOptions.TrackDelta) a GET /users/delta?$deltatoken=latest
-// before the list ("sync from now", documented for users and groups) gives
-// the deltaLink of the next run. A change between that request and the list
-// is replayed by the next round, which is harmless: changes apply
-// idempotently.
+// users are read through GET /users/delta too when the caller keeps delta
+// state (ReadOptions.TrackDelta): the round's deltaLink is where the next
+// run resumes. (A GET /users/delta?$deltatoken=latest before a list in
+// pages of 999, "sync from now", costs fewer pages but loses a user created
+// just before it: the token is past the user's creation while the list,
+// read from replicas that lag, may not show the user yet; graph-semantics.md
+// §2.3 "replication delays apply". Nothing would show that user until the
+// next full read. TestIncrementalExportUnderThrottlingFaultsAndLag.)
+// Without delta state (drift, restore) users are listed in pages of 999.
 //
 // applications, service principals and administrative units are read
 // through their delta functions too (GET /applications/delta,
@@ -85,19 +88,19 @@ import (
 type deltaSpec struct {
 	// rels are the relationships the round tracks (Refs children).
 	rels []string
-	// round: the full read itself is a delta round (it yields the
-	// relationships); otherwise the kind is listed and, when tracking,
-	// $deltatoken=latest gives the deltaLink.
-	round bool
+	// listUntracked: a full read without delta state is a list in pages of
+	// 999 (cheaper than the round, whose pages Graph sizes); otherwise, and
+	// always when tracking, the full read is the kind's initial round.
+	listUntracked bool
 }
 
 var deltaKinds = map[string]deltaSpec{
-	"groups": {rels: []string{"members", "owners"}, round: true},
-	"users":  {},
+	"groups": {rels: []string{"members", "owners"}},
+	"users":  {listUntracked: true},
 	// Properties only: their children are read in full each run (untracked).
-	"applications":         {round: true},
-	"service-principals":   {round: true},
-	"administrative-units": {round: true},
+	"applications":         {},
+	"service-principals":   {},
+	"administrative-units": {},
 }
 
 // untracked is k with only the children spec's round does not track (read
@@ -578,7 +581,21 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		}
 	}
 	res := &deltaRead{mode: "full", note: note}
-	if spec.round {
+	if (r.track || !spec.listUntracked) && len(spec.rels) == 0 && untracked(k, spec) == nil {
+		// Nothing to merge across pages (no relationship slices, no
+		// children to read after the round): each page goes to the writer
+		// as it comes, as a list's does (users: memory does not grow with
+		// them).
+		link, err := r.streamRound(ctx, k, spec, requests, w)
+		if err != nil {
+			return nil, err
+		}
+		if r.track {
+			res.link = link
+		}
+		return res, nil
+	}
+	if r.track || !spec.listUntracked {
 		changes, link, err := r.deltaRound(ctx, deltaPath(k, spec), spec, requests)
 		if err != nil {
 			perms := append([]string(nil), k.ReadPermissions...)
@@ -603,22 +620,50 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		}
 		return res, nil
 	}
-	if r.track {
-		link, err := r.c.Delta(ctx, deltaPath(k, spec)+"&$deltatoken=latest", func(items []json.RawMessage) error {
-			requests.Add(1)
-			return nil
-		})
-		if err != nil {
-			return nil, kindError(k, "delta token", err, r.named(k.ReadPermissions))
-		}
-		if res.link, err = r.relative(link); err != nil {
-			return nil, kindError(k, "delta token", err, nil)
-		}
-	}
 	if err := r.listInto(ctx, k, requests, w); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// streamRound runs an initial round of a kind whose items need no merging
+// and hands each page to w. An item marked @removed (an object that went
+// during the round) is left out: the next round reports it again. An
+// object repeated across pages is written once (the writer keeps one file
+// per key).
+func (r *reader) streamRound(ctx context.Context, k *layout.Kind, spec deltaSpec, requests *atomic.Int64, w *writer) (string, error) {
+	var stop error
+	next, err := r.c.Delta(ctx, deltaPath(k, spec), func(items []json.RawMessage) error {
+		requests.Add(1)
+		page := make([]map[string]any, 0, len(items))
+		for _, it := range items {
+			o, err := decodeObject(it)
+			if err != nil {
+				stop = &KindError{Kind: k.Name, What: "delta round", Err: err}
+				return stop
+			}
+			if _, gone := o["@removed"]; gone {
+				continue
+			}
+			page = append(page, o)
+		}
+		stop = w.add(page)
+		return stop
+	})
+	if stop != nil {
+		return "", deltaObjectError(k, stop)
+	}
+	if err != nil {
+		if graph.AsError(err) == nil && ctx.Err() == nil {
+			requests.Add(1)
+		}
+		return "", kindError(k, "delta round", err, r.named(k.ReadPermissions))
+	}
+	link, err := r.relative(next)
+	if err != nil {
+		return "", kindError(k, "delta round", err, nil)
+	}
+	return link, nil
 }
 
 // deltaObjectError is the error of a delta round's object that cannot be

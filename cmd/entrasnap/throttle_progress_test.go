@@ -21,7 +21,9 @@ func TestExportShowsThrottlingWaits(t *testing.T) {
 	}
 	var once atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/users") && once.CompareAndSwap(false, true) {
+		// The users read: a list, or its delta round when the export keeps delta state.
+		users := strings.HasSuffix(r.URL.Path, "/users") || strings.HasSuffix(r.URL.Path, "/users/delta")
+		if users && once.CompareAndSwap(false, true) {
 			w.Header().Set("Retry-After", "1")
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(429)

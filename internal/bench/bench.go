@@ -60,7 +60,10 @@ type Table struct {
 	RSS       string `json:"rss"`
 	Processes string `json:"processes"`
 	Floor     Floor  `json:"floor"`
-	Rows      []Row  `json:"rows"`
+	// Breakdown is where the full export's (row a1) resource units went,
+	// path by path, beside the floor's.
+	Breakdown []Spend `json:"breakdown,omitempty"`
+	Rows      []Row   `json:"rows"`
 }
 
 // Row is one measure against its target (every target is an upper bound).

@@ -1,6 +1,11 @@
 package bench
 
-import "sort"
+import (
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+)
 
 // MaxPage is the largest page Graph documents for directory lists and
 // delta rounds ($top=999, Prefer: odata.maxpagesize=999; graph-semantics.md §2.1).
@@ -73,6 +78,8 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //   - an administrative unit's members and scoped role members: one
 //     request per parent (1 unit with $select), as entrasnap reads them
 //     (units are few), and a $batch item costs what the request costs;
+//   - the delegated permission grants: one list of the whole tenant in
+//     pages of 999 at GET oauth2PermissionGrants' cost, 2 (no $select);
 //   - singletons (organization, policies): one request each, 1 unit;
 //   - Conditional Access, authentication methods and role management
 //     reads are outside the directory resource-unit budget (graphsim and
@@ -101,6 +108,12 @@ func ComputeFloor(counts map[string]int) Floor {
 	add("GET /groups/delta?$select=…,members,owners", n, Pages(n, MaxPage), UnitCost(1, true, false, false), "members and owners in the same pages")
 	list("/applications", "application", 2)
 	expand("/applications", "application", "owners", 2)
+	// The service principals' delegated grants, from the whole tenant's
+	// list: GET oauth2PermissionGrants costs 2 (learn:/graph/throttling-limits,
+	// graph-semantics.md §1.1), pages of 999; no $select is counted, as the
+	// list's page documents none.
+	ng := counts["oAuth2PermissionGrant"]
+	add("GET /oauth2PermissionGrants?$top=999", ng, Pages(ng, MaxPage), UnitCost(2, false, false, false), "service principals' delegated grants, whole tenant")
 	list("/servicePrincipals", "servicePrincipal", 1)
 	expand("/servicePrincipals", "servicePrincipal", "owners", 1)
 	expand("/servicePrincipals", "servicePrincipal", "appRoleAssignedTo", 1)
@@ -165,4 +178,86 @@ const CARate = 1.0
 // write rate and its Conditional Access requests at theirs, in seconds.
 func BudgetBound(users int, units, writes, caRequests int64) float64 {
 	return max(float64(units)/ReadRate(users), float64(writes)/WriteRate, float64(caRequests)/CARate)
+}
+
+// Spend is what one path cost in a run next to what the floor counts for
+// it: the requests and resource units graphsim recorded for the path (all
+// methods, $batch items counted one by one) and the floor's lines for the
+// same path (a list and its $expand read are two lines of one path).
+type Spend struct {
+	Path          string `json:"path"`
+	Requests      int    `json:"requests"`
+	Units         int    `json:"units"`
+	FloorRequests int    `json:"floorRequests"`
+	FloorUnits    int    `json:"floorUnits"`
+}
+
+// Breakdown sets a run's per-endpoint stats beside the floor, one Spend per
+// path either of them has (the $batch envelopes, which cost nothing of
+// their own, left out), the largest excess over the floor first.
+func Breakdown(endpoints []graphsim.EndpointStats, f Floor) []Spend {
+	by := map[string]*Spend{}
+	get := func(path string) *Spend {
+		s := by[path]
+		if s == nil {
+			s = &Spend{Path: path}
+			by[path] = s
+		}
+		return s
+	}
+	var patterns []string // floor paths with {id} segments
+	for _, l := range f.Lines {
+		path, _, _ := strings.Cut(strings.TrimPrefix(l.Read, "GET "), "?")
+		if strings.HasSuffix(path, "/*") || l.Requests == 0 {
+			continue // outside the budget: nothing to set beside
+		}
+		s := get(path)
+		s.FloorRequests += l.Requests
+		s.FloorUnits += l.Units
+		if strings.Contains(path, "{id}") {
+			patterns = append(patterns, path)
+		}
+	}
+	for _, e := range endpoints {
+		if e.Path == "/$batch" {
+			continue
+		}
+		path := e.Path
+		for _, p := range patterns {
+			if samePattern(p, path) {
+				path = p // graphsim keeps ids that do not look like one (microsoft-user-default-low)
+				break
+			}
+		}
+		s := get(path)
+		s.Requests += e.Requests
+		s.Units += e.ResourceUnits
+	}
+	out := make([]Spend, 0, len(by))
+	for _, s := range by {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		di, dj := out[i].Units-out[i].FloorUnits, out[j].Units-out[j].FloorUnits
+		if di != dj {
+			return di > dj
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out
+}
+
+// samePattern tells whether path matches pattern, whose {id} segments
+// match any one segment.
+func samePattern(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if ps[i] != xs[i] && ps[i] != "{id}" {
+			return false
+		}
+	}
+	return true
 }

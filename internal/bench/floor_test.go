@@ -3,6 +3,8 @@ package bench
 import (
 	"math"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/graphsim"
 )
 
 func TestPagesAndUnitCost(t *testing.T) {
@@ -43,9 +45,9 @@ func TestComputeFloor(t *testing.T) {
 	// (5; a permission grant policy's two condition set reads are per
 	// policy, none here); nine singletons (with the admin consent request,
 	// default app management, authentication flows and device registration
-	// policies).
-	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9
-	wantReqs := want - 20
+	// policies); the tenant's delegated grants, one page at 2 units.
+	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9 + 2
+	wantReqs := want - 20 - 1
 	if f.Units != want || f.Requests != wantReqs {
 		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, wantReqs, f.Lines)
 	}
@@ -79,6 +81,59 @@ func TestBudgetBound(t *testing.T) {
 	} {
 		if got := BudgetBound(tc.users, tc.units, tc.writes, tc.ca); math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("BudgetBound(%d, %d, %d, %d) = %v, want %v", tc.users, tc.units, tc.writes, tc.ca, got, tc.want)
+		}
+	}
+}
+
+// TestBreakdown: a run's endpoints are set beside the floor's lines by
+// path (a list and its $expand line add up under one path), $batch
+// envelopes and reads outside the budget are left out, and the largest
+// excess over the floor comes first.
+func TestBreakdown(t *testing.T) {
+	f := ComputeFloor(map[string]int{"user": 2000, "group": 100, "application": 150, "oAuth2PermissionGrant": 5, "permissionGrantPolicy": 2})
+	got := Breakdown([]graphsim.EndpointStats{
+		{Method: "GET", Path: "/groups/delta", Requests: 30, ResourceUnits: 30},
+		{Method: "GET", Path: "/users", Requests: 3, ResourceUnits: 3},
+		{Method: "GET", Path: "/applications", Requests: 2, ResourceUnits: 4},
+		{Method: "GET", Path: "/applications/delta", Requests: 2, ResourceUnits: 2},
+		{Method: "POST", Path: "/$batch", Requests: 5},
+		{Method: "GET", Path: "/policies/permissionGrantPolicies/microsoft-user-default-low/includes", Requests: 1, ResourceUnits: 1},
+		{Method: "GET", Path: "/policies/permissionGrantPolicies/{id}/includes", Requests: 1, ResourceUnits: 1},
+		{Method: "GET", Path: "/roleManagement/directory/roleAssignments", Requests: 1},
+	}, f)
+	by := map[string]Spend{}
+	for _, s := range got {
+		by[s.Path] = s
+	}
+	if s := by["/groups/delta"]; s.Units != 30 || s.FloorUnits != 1 || s.FloorRequests != 1 {
+		t.Errorf("groups delta: %+v", s)
+	}
+	// The floor lists applications (1 page, 1 unit) and reads their owners
+	// with $expand (2 pages of 100, 2 units each).
+	if s := by["/applications"]; s.Units != 4 || s.FloorUnits != 1+4 || s.FloorRequests != 3 {
+		t.Errorf("applications: %+v", s)
+	}
+	if s := by["/applications/delta"]; s.Units != 2 || s.FloorUnits != 0 {
+		t.Errorf("applications delta: %+v", s)
+	}
+	if s := by["/oauth2PermissionGrants"]; s.FloorUnits != 2 || s.FloorRequests != 1 {
+		t.Errorf("grants: %+v", s)
+	}
+	if s := by["/policies/permissionGrantPolicies/{id}/includes"]; s.Units != 2 || s.FloorUnits != 2 {
+		t.Errorf("a policy's includes, by its name and by an id: %+v", s)
+	}
+	if _, ok := by["/$batch"]; ok {
+		t.Error("the $batch envelopes are listed")
+	}
+	if _, ok := by["/roleManagement/directory"]; ok {
+		t.Error("a read outside the budget is listed as a floor path")
+	}
+	if got[0].Path != "/groups/delta" {
+		t.Errorf("first line %+v, want the largest excess (groups delta)", got[0])
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i-1].Units-got[i-1].FloorUnits < got[i].Units-got[i].FloorUnits {
+			t.Errorf("not ordered by excess: %+v before %+v", got[i-1], got[i])
 		}
 	}
 }

@@ -50,6 +50,7 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 		return fmt.Errorf("the full export failed: %s", first.Error)
 	}
 	t.Objects = first.Objects
+	t.Breakdown = Breakdown(st.Endpoints, t.Floor)
 	detail := fmt.Sprintf("%s requests (%s with $batch items), %s units, floor %s units; %.1f s (read %.1f s, then write %.1f s); %s objects",
 		fmtInt(first.Requests), fmtInt(int64(st.Requests)), fmtInt(int64(st.ResourceUnits)), fmtInt(int64(t.Floor.Units)),
 		first.Seconds, first.ReadSeconds, first.WriteSeconds, fmtInt(int64(first.Objects)))

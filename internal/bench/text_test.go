@@ -11,16 +11,22 @@ func TestTableWriteText(t *testing.T) {
 			{ID: "a1", Run: "full export", Measure: "units ÷ floor", Value: 2.5, Target: 1.15, Unit: "×", Detail: "50 units"},
 			{ID: "e3", Run: "check", Measure: "wall time", Target: 10, Unit: "s", Error: "exit 1: bad\x1b]0;x\x07name"},
 			{ID: "d", Run: "git", Measure: "÷ C git", Value: 0.5, Target: 1, Unit: "×", Met: true},
-		}}
+		},
+		Breakdown: []Spend{{Path: "/groups/delta", Requests: 40, Units: 40, FloorRequests: 1, FloorUnits: 1},
+			{Path: "/evil\x1b[2J", Units: 1}, {Path: "/quiet"}}}
 	var b strings.Builder
 	if err := tab.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"2.50 ×", "no: 2.17× the target", "no: not measured", "e3: failed: exit 1:", "yes"} {
+	for _, want := range []string{"2.50 ×", "no: 2.17× the target", "no: not measured", "e3: failed: exit 1:", "yes",
+		"Where the full export's (a1) resource units went", "    40        40            1               1  /groups/delta\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "/quiet") {
+		t.Errorf("a path that cost nothing on either side is listed:\n%s", out)
 	}
 	if strings.ContainsAny(out, "\x1b\x07\u202e") {
 		t.Errorf("raw controls in\n%q", out)
