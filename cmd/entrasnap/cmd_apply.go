@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/entrasnap/entrasnap/importer"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/urfave/cli/v2"
 )
 
@@ -15,7 +16,7 @@ type applyOptions struct {
 	repo         string
 	json         bool
 	showRequests bool
-	conn         connection
+	conn         live.Connection
 }
 
 func applyCommand(e *env) *cli.Command {

@@ -12,6 +12,7 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -30,7 +31,7 @@ type exportOptions struct {
 	full              bool          // --full: no delta resume
 	fullEvery         time.Duration // --full-every; 0: the state's or the default
 	author, committer snapshot.Signature
-	conn              connection
+	conn              live.Connection
 }
 
 func exportCommand(e *env) *cli.Command {
@@ -110,7 +111,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	if o.json {
 		progress = &exporter.JSONProgress{W: e.stdout}
 	}
-	o.conn.onEvent = progress.Retry
+	o.conn.Progress = progress.Retry
 	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err

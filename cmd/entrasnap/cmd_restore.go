@@ -14,6 +14,7 @@ import (
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/cliargs"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -30,7 +31,7 @@ type restoreOptions struct {
 	breakGlass    string
 	json          bool
 	showRequests  bool
-	conn          connection
+	conn          live.Connection
 }
 
 func restoreCommand(e *env) *cli.Command {
