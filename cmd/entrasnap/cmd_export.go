@@ -136,7 +136,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return err
 	}
 	if o.prBody != "" && res.Changed {
-		if err := writePRBody(ctx, repo, res, o.prBody); err != nil {
+		if err := res.WritePRBody(ctx, repo, o.prBody); err != nil {
 			return fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", history.ShortRev(res.Commit), o.prBody, err)
 		}
 	}
@@ -159,27 +159,6 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 			history.ShortRev(res.Commit), strings.Join(names, ", "))}
 	}
 	return nil
-}
-
-// prBodyMax bounds --pr-body (GitHub refuses pull request bodies over 65,536
-// characters).
-const prBodyMax = 60000
-
-// writePRBody writes the markdown of what the snapshot res.Commit changed
-// against its parent to file; for the first snapshot, a summary of it.
-func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result, file string) error {
-	name := res.Tag
-	if name == "" {
-		name = history.ShortRev(res.Commit)
-	}
-	var b strings.Builder
-	if ok, err := history.ChangesMarkdown(ctx, &b, repo, res.Commit, name); err != nil {
-		return err
-	} else if !ok {
-		res.FirstMarkdown(&b, name)
-	}
-	res.NotesMarkdown(&b)
-	return os.WriteFile(file, []byte(history.CapMarkdown(b.String(), prBodyMax)), 0o644)
 }
 
 // parseSignature reads "Name <email>" from a flag, or the git variables.

@@ -258,9 +258,9 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, asJSON bool) error {
 	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
-			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.now,
+			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
 				Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
-				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")})
+				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")}.Record(ctx, kinds, msg, files)
 			if res == nil {
 				return nil, err
 			}
