@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -275,13 +274,7 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if jerr := enc.Encode(struct {
-			Plan   *importer.Plan   `json:"plan"`
-			Result *importer.Result `json:"result"`
-		}{plan, res}); jerr != nil {
+		if jerr := res.WriteJSON(e.stdout, plan); jerr != nil {
 			return jerr
 		}
 	} else {
