@@ -1,10 +1,49 @@
 package exporter
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/entrasnap/entrasnap/history"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
+
+// PRBodyMax bounds the pull-request body (GitHub refuses pull request
+// bodies over 65,536 characters).
+const PRBodyMax = 60000
+
+// WritePRBody writes to file (export --pr-body) the markdown of what the
+// snapshot res.Commit changed against its parent snapshot in repo
+// (history.ChangesMarkdown); for the first snapshot, a summary of it
+// (FirstMarkdown); then the kinds not read (NotesMarkdown), all cut to
+// PRBodyMax.
+func (res *Result) WritePRBody(ctx context.Context, repo *snapshot.Repo, file string) error {
+	name := res.Tag
+	if name == "" {
+		name = history.ShortRev(res.Commit)
+	}
+	var b strings.Builder
+	if ok, err := history.ChangesMarkdown(ctx, &b, repo, res.Commit, name); err != nil {
+		return err
+	} else if !ok {
+		res.FirstMarkdown(&b, name)
+	}
+	res.NotesMarkdown(&b)
+	return os.WriteFile(file, []byte(history.CapMarkdown(b.String(), PRBodyMax)), 0o644)
+}
+
+// Record commits the snapshot after a restore (importer.ApplyOptions.Record):
+// an export, through o.Client to o.Repo, of the kinds the restore wrote
+// with message and files (the id map), past the mass-deletion guard (the
+// restore's own deletions are what the snapshot records).
+func (o Options) Record(ctx context.Context, kinds []*layout.Kind, message string, files map[string][]byte) (*Result, error) {
+	o.Kinds, o.Message, o.Files, o.AllowShrink = kinds, message, files, true
+	return Run(ctx, o)
+}
 
 // FirstMarkdown writes a summary of res, the first snapshot (named name),
 // as markdown: objects per kind.

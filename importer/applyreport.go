@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -79,4 +80,17 @@ func (res *Result) Report(w io.Writer, plan *Plan) {
 	case res.SnapshotErr != "":
 		fmt.Fprintf(w, "The post-restore snapshot was not recorded: %s\n", res.SnapshotErr)
 	}
+}
+
+// WriteJSON writes plan and res, the result of applying it, as one
+// indented JSON document {"plan": ..., "result": ...} (restore --json
+// --yes), with <, > and & as they are.
+func (res *Result) WriteJSON(w io.Writer, plan *Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(struct {
+		Plan   *Plan   `json:"plan"`
+		Result *Result `json:"result"`
+	}{plan, res})
 }

@@ -113,7 +113,7 @@ func (e *env) applyOpts() ApplyOptions {
 // through c (the client the restore wrote with) at e's clock.
 func (e *env) recordWith(c *graph.Client) func(context.Context, []*layout.Kind, string, map[string][]byte) (*SnapshotInfo, error) {
 	return func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*SnapshotInfo, error) {
-		res, err := exporter.Run(ctx, exporter.Options{Client: c, Repo: e.repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.clock})
+		res, err := exporter.Options{Client: c, Repo: e.repo, Now: e.clock}.Record(ctx, kinds, msg, files)
 		if res == nil {
 			return nil, err
 		}

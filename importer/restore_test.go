@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -428,10 +429,14 @@ func TestRestoreServicePrincipalGrantsAndAssignments(t *testing.T) {
 		want = strings.ReplaceAll(want, str(assigned[0]["id"]), en.New)
 		_ = old
 	}
+	// Only the re-added assignment's time: another assignment may have been
+	// created at the same instant.
 	created := str(assigned[0]["createdDateTime"])
+	newID := ids.IDs[strings.ToLower(str(assigned[0]["id"]))].New
 	for _, a := range after {
-		if str(a["id"]) == ids.IDs[strings.ToLower(str(assigned[0]["id"]))].New {
-			want = strings.ReplaceAll(want, created, str(a["createdDateTime"]))
+		if str(a["id"]) == newID {
+			item := regexp.MustCompile(`createdDateTime: "` + regexp.QuoteMeta(created) + `"(\n\s*id: "` + regexp.QuoteMeta(newID) + `")`)
+			want = item.ReplaceAllString(want, `createdDateTime: "`+str(a["createdDateTime"])+`"$1`)
 		}
 	}
 	if sortLines(want) != sortLines(got) {

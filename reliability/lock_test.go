@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,7 +45,8 @@ func concurrentExports(r *row) {
 	s := newSim(r, graphsim.Options{}, nil)
 	dailyChange(r, s)
 	before := head(repo)
-	var pa *os.Process
+	// pa is set by the export's start and read by the watcher's goroutine.
+	var pa atomic.Pointer[os.Process]
 	stopped := make(chan struct{})
 	resB := make(chan result, 1)
 	lockEvents := 0
@@ -54,8 +56,8 @@ func concurrentExports(r *row) {
 		}
 		// The lock is linked into place with its holder written: its first
 		// event is the lock taken.
-		if lockEvents == 1 && pa != nil && stopped != nil {
-			pa.Signal(syscall.SIGSTOP)
+		if p := pa.Load(); lockEvents == 1 && p != nil && stopped != nil {
+			p.Signal(syscall.SIGSTOP)
 			close(stopped)
 			stopped = nil
 		}
@@ -67,7 +69,7 @@ func concurrentExports(r *row) {
 	}()
 	var waitStop = stopped
 	resA := export(r, s, repo, runOpts{start: func(p *os.Process) {
-		pa = p
+		pa.Store(p)
 		go func() {
 			select {
 			case <-waitStop:
@@ -89,8 +91,8 @@ func concurrentExports(r *row) {
 		r.failf("the second export ran while the first held the lock", "%s", short(b.out()))
 	case panicked(b.out()):
 		r.failf("the second export panicked", "%s", short(b.out()))
-	case !strings.Contains(b.stderr, "pid "+strconv.Itoa(pa.Pid)):
-		r.failf("the refusal does not name the holder", "holder pid %d; stderr: %s", pa.Pid, short(b.stderr))
+	case !strings.Contains(b.stderr, "pid "+strconv.Itoa(pa.Load().Pid)):
+		r.failf("the refusal does not name the holder", "holder pid %d; stderr: %s", pa.Load().Pid, short(b.stderr))
 	}
 	if resA.code != 0 {
 		r.failf("the first export failed", "exit %d: %s", resA.code, short(resA.out()))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -88,11 +89,15 @@ type factory struct {
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
-// client builds the Graph client for cn (connection.client) with the
-// factory's wait between retries.
-func (f factory) client(cn connection, userAgent string) (*graph.Client, error) {
-	cn.sleep = f.sleep
-	return cn.client(userAgent)
+// client builds the Graph client for cn (live.Connection.Client) with the
+// factory's wait between retries; what the user gave wrong exits 64.
+func (f factory) client(cn live.Connection, userAgent string) (*graph.Client, error) {
+	cn.UserAgent, cn.Sleep, cn.LookPath = userAgent, f.sleep, lookPath
+	c, err := cn.Client()
+	if ue := (*live.UsageError)(nil); errors.As(err, &ue) {
+		return nil, &codedError{code: exitUsage, err: err}
+	}
+	return c, err
 }
 
 func newApp(e *env) *cli.App {

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/entrasnap/entrasnap/importer"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -17,7 +18,7 @@ type applyOptions struct {
 	json         bool
 	showRequests bool
 	signer       snapshot.Signer // --signing-key: signs the post-restore snapshot
-	conn         connection
+	conn         live.Connection
 }
 
 func applyCommand(e *env) *cli.Command {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/internal/demo"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/urfave/cli/v2"
 )
 
@@ -37,8 +38,8 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
 		return usageErrorf("--dir %s already exists and is not empty; remove it or choose another folder with --dir", abs)
 	}
-	sim := func(url, token string) connection {
-		return connection{graphURL: url, accessToken: token, cloud: "global"}
+	sim := func(url, token string) live.Connection {
+		return live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}
 	}
 	// The tour's waits move its in-process tenant's clock (demo.Sleep).
 	waiting := func(sleep demo.Sleep) *env {

@@ -46,7 +46,7 @@ func driftCommand(e *env) *cli.Command {
 type driftOptions struct {
 	repo, baseline, watch, format string
 	kinds                         []string
-	conn                          connection
+	conn                          live.Connection
 }
 
 func runDrift(ctx context.Context, e *env, o driftOptions) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -31,7 +32,7 @@ type exportOptions struct {
 	fullEvery         time.Duration // --full-every; 0: the state's or the default
 	author, committer snapshot.Signature
 	signer            snapshot.Signer // --signing-key
-	conn              connection
+	conn              live.Connection
 }
 
 func exportCommand(e *env) *cli.Command {
@@ -115,7 +116,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	if o.json {
 		progress = &exporter.JSONProgress{W: e.stdout}
 	}
-	o.conn.onEvent = progress.Retry
+	o.conn.Progress = progress.Retry
 	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
@@ -140,7 +141,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return err
 	}
 	if o.prBody != "" && res.Changed {
-		if err := writePRBody(ctx, repo, res, o.prBody); err != nil {
+		if err := res.WritePRBody(ctx, repo, o.prBody); err != nil {
 			return fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", history.ShortRev(res.Commit), o.prBody, err)
 		}
 	}
@@ -163,27 +164,6 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 			history.ShortRev(res.Commit), strings.Join(names, ", "))}
 	}
 	return nil
-}
-
-// prBodyMax bounds --pr-body (GitHub refuses pull request bodies over 65,536
-// characters).
-const prBodyMax = 60000
-
-// writePRBody writes the markdown of what the snapshot res.Commit changed
-// against its parent to file; for the first snapshot, a summary of it.
-func writePRBody(ctx context.Context, repo *snapshot.Repo, res *exporter.Result, file string) error {
-	name := res.Tag
-	if name == "" {
-		name = history.ShortRev(res.Commit)
-	}
-	var b strings.Builder
-	if ok, err := history.ChangesMarkdown(ctx, &b, repo, res.Commit, name); err != nil {
-		return err
-	} else if !ok {
-		res.FirstMarkdown(&b, name)
-	}
-	res.NotesMarkdown(&b)
-	return os.WriteFile(file, []byte(history.CapMarkdown(b.String(), prBodyMax)), 0o644)
 }
 
 // parseSignature reads "Name <email>" from a flag, or the git variables.

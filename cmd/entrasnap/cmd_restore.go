@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/cliargs"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -33,7 +33,7 @@ type restoreOptions struct {
 	json          bool
 	showRequests  bool
 	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
-	conn          connection
+	conn          live.Connection
 	// Plans from files (importer.Files): --changed FROM..TO or --worktree.
 	changed      string
 	worktree     bool
@@ -324,9 +324,9 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.
 func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, asJSON bool) error {
 	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
-			res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Kinds: kinds, Message: msg, AllowShrink: true, Files: files, Now: e.now,
+			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
 				Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
-				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"), Signer: signer})
+				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"), Signer: signer}.Record(ctx, kinds, msg, files)
 			if res == nil {
 				return nil, err
 			}
@@ -341,13 +341,7 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if jerr := enc.Encode(struct {
-			Plan   *importer.Plan   `json:"plan"`
-			Result *importer.Result `json:"result"`
-		}{plan, res}); jerr != nil {
+		if jerr := res.WriteJSON(e.stdout, plan); jerr != nil {
 			return jerr
 		}
 	} else {

@@ -34,11 +34,13 @@ var Rules = []Rule{
 		Why: "the rehearsal loader is the one place where the repository format and the emulator meet: no reader of Graph, no writer"},
 	{From: "layout", Allow: []string{"layout"}, Why: "layout is the catalog and the repository format: pure, no I/O"},
 	{From: "live", Allow: []string{"live", "graph", "layout", "schemas"}, Why: "live reads the tenant and writes nothing: no exporter, importer or snapshot"},
+	{From: "exporter", Allow: []string{"exporter", "live", "graph", "layout", "schemas", "snapshot", "history", "diff"},
+		Why: "exporter writes snapshots from the live read; it renders --pr-body with history's changes (history reads, never writes) and imports no importer, check or drift"},
 	{From: "importer", Allow: []string{"importer", "check", "diff", "graph", "history", "layout", "live", "schemas", "snapshot"},
 		Why: "importer does not import exporter: it reads through live, and the caller records the post-restore snapshot (ApplyOptions.Record); it validates hand-edited files with check (plans from files)"},
 	{From: "internal/cliargs", Allow: []string{"internal/cliargs"}, Why: "the command-line split is pure: no product package, no CLI library"},
-	{From: "internal/bench", Allow: []string{"internal/bench", "exporter", "live", "graph", "layout", "schemas", "snapshot", "graphsim/..."},
-		Why: "the bench drives exports itself and times diff, log, check and restore through the CLI as users run them (Options.CLI), so it imports no importer, history, diff or check"},
+	{From: "internal/bench", Allow: []string{"internal/bench", "exporter", "live", "graph", "layout", "schemas", "snapshot", "graphsim/...", "history", "diff"},
+		Why: "the bench drives exports itself and times diff, log, check and restore through the CLI as users run them (Options.CLI), so it imports no importer or check (history and diff come with exporter, for --pr-body; the bench calls neither)"},
 }
 
 // match reports whether the package path p (relative to Module) is pattern.

@@ -1,0 +1,119 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// The environment variables that bound what one Graph answer may hold
+// (graph.Config's MaxResponseBytes and MaxPages; README "Limits").
+const (
+	MaxResponseSizeEnv = "ENTRASNAP_MAX_RESPONSE_SIZE"
+	MaxPagesEnv        = "ENTRASNAP_MAX_PAGES"
+)
+
+// Connection is how to reach the tenant: the CLI's connection flags
+// (--tenant-id, --client-id, --cloud, --graph-url, --access-token,
+// --timeout) with the environment. Client builds the Graph client from it.
+type Connection struct {
+	TenantID, ClientID, Cloud, GraphURL, AccessToken string
+	// Timeout is the run's time limit for Graph (0: none; negative is refused).
+	Timeout time.Duration
+	// UserAgent is sent as the User-Agent product token.
+	UserAgent string
+	// Progress, when set, sees every HTTP attempt (retries and waits included).
+	Progress func(graph.Event)
+	// Sleep waits between retries (nil: a real timer).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// LookPath finds a program on PATH (nil: exec.LookPath).
+	LookPath func(string) (string, error)
+}
+
+// UsageError is Client's error for a flag or environment value that cannot
+// work; its message names the flag or variable and says what to give.
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{fmt.Sprintf(format, args...)}
+}
+
+// Config is the graph.Config cn describes, without credentials: the
+// cloud's Graph root unless GraphURL is set, and the response-size and
+// page limits from ENTRASNAP_MAX_RESPONSE_SIZE and ENTRASNAP_MAX_PAGES when
+// they are set.
+func (cn Connection) Config() (graph.Config, error) {
+	cloudInfo, err := graph.LookupCloud(cn.Cloud)
+	if err != nil {
+		return graph.Config{}, usagef("--cloud: %v", err)
+	}
+	if cn.Timeout < 0 {
+		return graph.Config{}, usagef("--timeout %v: want a positive duration such as 6h or 90m", cn.Timeout)
+	}
+	cfg := graph.Config{BaseURL: cn.GraphURL, Cloud: cn.Cloud, UserAgent: cn.UserAgent, Progress: cn.Progress, Sleep: cn.Sleep, Timeout: cn.Timeout}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = cloudInfo.GraphRoot
+	}
+	if v := os.Getenv(MaxResponseSizeEnv); v != "" {
+		n, err := layout.ParseSize(v)
+		if err != nil {
+			return graph.Config{}, usagef("%s: %v", MaxResponseSizeEnv, err)
+		}
+		cfg.MaxResponseBytes = n
+	}
+	if v := os.Getenv(MaxPagesEnv); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n <= 0 {
+			return graph.Config{}, usagef("%s: %q: want a positive number of pages", MaxPagesEnv, v)
+		}
+		cfg.MaxPages = n
+	}
+	return cfg, nil
+}
+
+// Client builds the Graph client. Credentials come from the environment
+// (client secret, certificate, workload identity federation, managed
+// identity, Azure CLI) unless AccessToken is given. Errors from what the
+// user gave are *UsageError.
+func (cn Connection) Client() (*graph.Client, error) {
+	cfg, err := cn.Config()
+	if err != nil {
+		return nil, err
+	}
+	if err := graph.CheckBaseURL(cfg.BaseURL); errors.Is(err, graph.ErrPlainHTTP) {
+		// Refused before any token is fetched or request made.
+		return nil, usagef("--graph-url (ENTRASNAP_GRAPH_URL) %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost): the access token (--access-token, ENTRASNAP_ACCESS_TOKEN, or a credential's) would travel unencrypted; use an https URL", cfg.BaseURL)
+	}
+	if cn.AccessToken != "" {
+		cfg.AccessToken = cn.AccessToken
+		return graph.New(cfg)
+	}
+	if cn.TenantID == "" && os.Getenv("AZURE_TENANT_ID") == "" {
+		return nil, usagef("no credentials: give --tenant-id and --client-id with credentials in the environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, managed identity or `az login`), or --graph-url and --access-token for graphsim")
+	}
+	if graph.CredentialKind() == "azure-cli" {
+		lookPath := cn.LookPath
+		if lookPath == nil {
+			lookPath = exec.LookPath
+		}
+		if _, err := lookPath("az"); err != nil {
+			return nil, usagef("no credentials in the environment and no Azure CLI on PATH: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE (or AZURE_USE_MSI=1 on Azure), or install the Azure CLI and run `az login`")
+		}
+	}
+	cred, err := graph.CredentialFromEnv(cn.TenantID, cn.ClientID, cn.Cloud)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	cfg.Credential = cred
+	return graph.New(cfg)
+}
