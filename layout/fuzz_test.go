@@ -97,6 +97,9 @@ func FuzzPath(f *testing.F) {
 				obj[k.NameProp] = name
 			}
 			p, err := Path(k, obj)
+			if err != nil && !k.Singleton && len(escapeKey(key1))+len("x..yaml") > maxFileName {
+				continue // a key no file name can hold whole: refused, as TestPathKeyTooLong checks
+			}
 			if err != nil {
 				t.Fatalf("%s: Path(%q, %q): %v", k.Name, name, key1, err)
 			}
@@ -113,6 +116,9 @@ func FuzzPath(f *testing.F) {
 			}
 			obj[k.KeyProp()] = key2
 			p2, err := Path(k, obj)
+			if err != nil && len(escapeKey(key2))+len("x..yaml") > maxFileName {
+				continue
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,5 +154,28 @@ func checkSafePath(t *testing.T, p string) {
 				t.Fatalf("path %q: character %U", p, r)
 			}
 		}
+	}
+}
+
+// TestPathKeyTooLong: a key whose escaped form leaves no room in a file
+// name is refused with an error naming the kind; a long key that fits
+// shortens the slug instead, and Locate reads the key back whole.
+func TestPathKeyTooLong(t *testing.T) {
+	k, ok := Lookup("groups")
+	if !ok || k.NameProp == "" {
+		t.Fatal("groups kind with a name property expected")
+	}
+	fits := strings.Repeat("\x03", 80) // 240 bytes escaped
+	p, err := Path(k, map[string]any{k.KeyProp(): fits, k.NameProp: strings.Repeat("console ", 10)})
+	if err != nil {
+		t.Fatalf("Path of an 80-byte key: %v", err)
+	}
+	checkSafePath(t, p)
+	if _, key, err := Locate(p); err != nil || key != fits {
+		t.Fatalf("Locate(%q) = %q, %v", p, key, err)
+	}
+	_, err = Path(k, map[string]any{k.KeyProp(): strings.Repeat("\x03", 90), k.NameProp: "x"})
+	if err == nil || !strings.Contains(err.Error(), "groups object") || !strings.Contains(err.Error(), "255") {
+		t.Fatalf("Path of a 90-byte control key: err = %v, want the kind and the limit named", err)
 	}
 }

@@ -131,10 +131,42 @@ func objectPath(k *Kind, obj map[string]any, escape func(string) string) (string
 		if windowsReserved[base] {
 			ek = fmt.Sprintf("~%02X", ek[0]) + ek[1:]
 		}
+		if len(ek)+len(".yaml") > maxFileName {
+			return "", keyTooLong(k, key, len(ek)+len(".yaml"))
+		}
 		return dir + "/" + ek + ".yaml", nil
 	}
+	// The slug gives way to the key: a file name holds at most
+	// maxFileName bytes, and the key (escaped, up to three bytes for one)
+	// must stay whole for Locate to read it back.
+	room := maxFileName - len(ek) - len("..yaml")
+	if room < 1 {
+		return "", keyTooLong(k, key, len(ek)+len("x..yaml"))
+	}
 	name, _ := obj[k.NameProp].(string)
-	return dir + "/" + Slug(name) + "." + ek + ".yaml", nil
+	slug := Slug(name)
+	if len(slug) > room {
+		slug = strings.TrimRight(slug[:room], "-") // starts with a letter or digit: never empty
+		if windowsReserved[slug] {
+			slug = slug[:len(slug)-1] // "con" → "co": "com" and "lpt" alone are not reserved
+		}
+	}
+	return dir + "/" + slug + "." + ek + ".yaml", nil
+}
+
+// maxFileName is the longest file name (in bytes) the file systems a
+// snapshot is checked out on allow (ext4, APFS, NTFS: 255).
+const maxFileName = 255
+
+// keyTooLong is the error for an object whose key, escaped for a file
+// name, leaves no room in maxFileName bytes: Graph's ids are far shorter,
+// so such a key is not one Graph gives; the object is not written.
+func keyTooLong(k *Kind, key string, n int) error {
+	shown := key
+	if len(shown) > 40 {
+		shown = shown[:40] + "..."
+	}
+	return fmt.Errorf("%s object with %s %q: the file name would be %d bytes, more than the %d a file system allows; an id this long is not one Graph gives: check the object in Graph", k.Name, k.KeyProp(), shown, n, maxFileName)
 }
 
 // KindOf is the kind of a repository path: the kind whose object file p
