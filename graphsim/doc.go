@@ -185,6 +185,7 @@
 //	| needs AuditLog.Read.All: Directory.Read.All alone → 403 (strict: the page has listed both over time) | directoryaudit-list (Permissions) | TestDirectoryAuditsAsGraphDocuments → exporter TestExportWithoutAuditPermissionWarnsOnce |
 //	| retention 7 days without Microsoft Entra ID P1/P2, 30 days with them | learn:/entra/identity/monitoring-health/reference-reports-data-retention | TestDirectoryAuditsAsGraphDocuments |
 //	| a record appears Options.AuditLag after the change (default 5 minutes, the 99th percentile Microsoft published; strict: the current pages promise nothing) | reference-reports-latencies (archived), reference-log-latency | TestDirectoryAuditLagIsConfigurable → exporter TestLateAuditRecordIsPickedUpNext |
+//
 // ## Policy assignments of applications and service principals (assign.go)
 //
 //	| Graph rule | documentation page | test |

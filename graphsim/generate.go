@@ -914,7 +914,7 @@ func (g *generator) demo(sz Sizes) {
 	// policies.go
 	g.demoPolicyKinds(reviewerOf(people), custom)
 	g.demoPolicyAssignments(apps) // assign.go
-	g.demoAppHeld(apps) // generate_appheld.go (last: earlier objects keep their ids)
+	g.demoAppHeld(apps)           // generate_appheld.go (last: earlier objects keep their ids)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as
