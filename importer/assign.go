@@ -105,12 +105,7 @@ func (pl *planner) addAssignment(s *objState, ch layout.Child, parent string, m 
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s cannot be given this policy through Graph v1.0 and was not added", k.Title, label(s.d), ch.Name, pl.memberLabel(m, target)))
 		return ""
 	}
-	switch pl.refState(target) {
-	case RefDeleted:
-		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s is in the recycle bin and was not added back: add it to the selection to restore it", k.Title, label(s.d), ch.Name, pl.refName(target)))
-		return ""
-	case RefGone:
-		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s no longer exists and was not added back", k.Title, label(s.d), ch.Name, pl.memberLabel(m, target)))
+	if pl.targetMissing(s, ch, m, target) {
 		return ""
 	}
 	ref, deps := pl.ref([]string{tk}, target)

@@ -139,12 +139,7 @@ func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[s
 	}
 	target := childTarget(k, ch, m)
 	kinds := refKindsOf(k, ch.Name)
-	switch pl.refState(target) {
-	case RefDeleted:
-		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s is in the recycle bin and was not added back: add it to the selection to restore it", k.Title, label(s.d), ch.Name, pl.refName(target)))
-		return ""
-	case RefGone:
-		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s no longer exists and was not added back", k.Title, label(s.d), ch.Name, pl.memberLabel(m, target)))
+	if pl.targetMissing(s, ch, m, target) {
 		return ""
 	}
 	ref, deps := pl.ref(kinds, target)
@@ -167,4 +162,20 @@ func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[s
 	}
 	a.DependsOn = uniq(a.DependsOn)
 	return pl.add(s, a)
+}
+
+// targetMissing warns, and reports true, when a link's target at REV is
+// in the recycle bin or gone from the tenant, so the link is not added
+// back (members, owners and policy assignments alike).
+func (pl *planner) targetMissing(s *objState, ch layout.Child, m map[string]any, target string) bool {
+	k := s.k
+	switch pl.refState(target) {
+	case RefDeleted:
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s is in the recycle bin and was not added back: add it to the selection to restore it", k.Title, label(s.d), ch.Name, pl.refName(target)))
+		return true
+	case RefGone:
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s no longer exists and was not added back", k.Title, label(s.d), ch.Name, pl.memberLabel(m, target)))
+		return true
+	}
+	return false
 }
