@@ -113,3 +113,48 @@ func TestLoadFilesSkipsUnreadableFiles(t *testing.T) {
 		t.Fatalf("Drop left %v", other)
 	}
 }
+
+// A short reference value (a CA policy's special values sit beside ids) and
+// a grant's consentType and scope are printed as read: controls in them
+// must be escaped like names are.
+func TestRenderEscapesHostileShortValues(t *testing.T) {
+	const sp = "5b000000-0000-4000-8000-000000000001"
+	polOld := obj(t, "conditional-access-policies", `{"id":"`+pMFA+`","displayName":"MFA","state":"enabled",
+		"conditions":{"users":{"includeGroups":[]}}}`)
+	polNew := obj(t, "conditional-access-policies", `{"id":"`+pMFA+`","displayName":"MFA","state":"enabled",
+		"conditions":{"users":{"includeGroups":["\u001b[2J\u202e"]}}}`)
+	spOld := obj(t, "service-principals", `{"id":"`+sp+`","appId":"5b000000-0000-4000-8000-0000000000aa","displayName":"api"}`)
+	spNew := obj(t, "service-principals", `{"id":"`+sp+`","appId":"5b000000-0000-4000-8000-0000000000aa","displayName":"api",
+		"oauth2PermissionGrants":[{"id":"g1","consentType":"AllPrincipals\u001b]0;owned\u0007","scope":"User.Read\r\u001b[1A~ harmless","resourceId":"`+sp+`"}]}`)
+	res := Compare(snap(polOld, spOld), snap(polNew, spNew), nil)
+	var txt bytes.Buffer
+	if err := res.Text(&txt, RenderOptions{Title: "a → b"}); err != nil {
+		t.Fatal(err)
+	}
+	out := txt.String()
+	for _, bad := range []string{"\x1b", "\r", "\u202e", "\a"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("rendered diff holds %q:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{`\x1b[2J`, `consentType=AllPrincipals\x1b]0;owned\x07`, `scope=User.Read\r\x1b[1A~ harmless`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rendered diff lacks the escaped %q:\n%s", want, out)
+		}
+	}
+}
+
+// Annotate's result is printed by callers that do not escape whole lines
+// (the restore plan's "← target" notes): a short unnamed value is escaped
+// like a name.
+func TestAnnotateEscapesShortValues(t *testing.T) {
+	for _, v := range []string{"\x1b[2J", "All\u202e", "c1\r", "\xff"} {
+		got := Annotate(nil, v)
+		if got != layout.Safe(v) || got == v {
+			t.Errorf("Annotate(%q) = %q, want %q", v, got, layout.Safe(v))
+		}
+	}
+	if got := Annotate(nil, "All"); got != "All" {
+		t.Errorf("Annotate(All) = %q", got)
+	}
+}

@@ -62,7 +62,7 @@ func Annotate(n Resolver, id string) string {
 		if name, ok := resolve(n, id); ok && name != "" && !strings.EqualFold(name, id) {
 			return layout.Safe(name) + " (" + layout.Safe(id) + ")"
 		}
-		return id
+		return layout.Safe(id)
 	}
 	short := id
 	if len(short) > 8 {
