@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -120,11 +121,35 @@ func ParseSignature(s string) (Signature, error) {
 	return sig, nil
 }
 
+// Validate says whether a commit can hold s: role names it in the error
+// ("author", "GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL").
+func (s Signature) Validate(role string) error { return s.validate(role) }
+
 func (s Signature) validate(role string) error {
-	if strings.ContainsAny(s.Name, "<>\n\x00") || strings.ContainsAny(s.Email, "<>\n\x00") {
-		return fmt.Errorf("%s %q <%s>: name and email must not contain <, >, newline or NUL", role, s.Name, s.Email)
+	if !printableIdent(s.Name) || !printableIdent(s.Email) {
+		return fmt.Errorf("%s %q <%q>: name and email must be printable text without <, >, control characters (newline, CR, escape), bidi controls or invalid UTF-8", role, s.Name, s.Email)
 	}
 	return nil
+}
+
+// printableIdent: git refuses <, > and newline in an identity; the rest
+// (CR, escape sequences, bidi overrides, invalid UTF-8) git would store,
+// and every `git log` would print it to a terminal as it is.
+func printableIdent(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '<' || r == '>':
+			return false
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+			return false
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return false
+		}
+	}
+	return true
 }
 
 // encode formats a signature as git does: "Name <email> 1700000000 +0100".

@@ -414,6 +414,7 @@ func TestParseSignature(t *testing.T) {
 		"Ada Admin <ada@contoso.com>":     {Name: "Ada Admin", Email: "ada@contoso.com"},
 		"  Ada   <ada@contoso.com>":       {Name: "Ada", Email: "ada@contoso.com"},
 		"Ops (nightly) <ops@contoso.com>": {Name: "Ops (nightly)", Email: "ops@contoso.com"},
+		"Zoë Ωmega 山田 <zoe@contoso.com>":  {Name: "Zoë Ωmega 山田", Email: "zoe@contoso.com"},
 	} {
 		got, err := ParseSignature(in)
 		if err != nil || got != want {
@@ -421,7 +422,9 @@ func TestParseSignature(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "no email", "<ada@contoso.com>", "   <ada@contoso.com>", "Ada <>", "Ada <ada@contoso.com> trailing",
-		"Ad\na <ada@contoso.com>", "Ada\r\n <ada@contoso.com>x", "Ada <ada\n@contoso.com>", "A<b <ada@contoso.com>", "Ada \x00 <ada@contoso.com>"} {
+		"Ad\na <ada@contoso.com>", "Ada\r\n <ada@contoso.com>x", "Ada <ada\n@contoso.com>", "A<b <ada@contoso.com>", "Ada \x00 <ada@contoso.com>",
+		"Ad\ra <ada@contoso.com>", "Ada\x1b[2J <ada@contoso.com>", "Ada \u202eatad <ada@contoso.com>", "Ada\xff <ada@contoso.com>",
+		"Ada <ada\x1b]0;x\x07@contoso.com>", "Ada\tAdmin <ada@contoso.com>", "Ad\u0085a <ada@contoso.com>"} {
 		if got, err := ParseSignature(in); err == nil {
 			t.Errorf("ParseSignature(%q) = %+v, want an error", in, got)
 		}

@@ -169,7 +169,11 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 // parseSignature reads "Name <email>" from a flag, or the git variables.
 func parseSignature(flag, value, nameVar, emailVar string) (snapshot.Signature, error) {
 	if value == "" {
-		return signatureFromEnv(nameVar, emailVar), nil
+		sig := signatureFromEnv(nameVar, emailVar)
+		if err := sig.Validate(nameVar + "/" + emailVar); err != nil {
+			return snapshot.Signature{}, usageErrorf("%v (or give %s)", err, flag)
+		}
+		return sig, nil
 	}
 	sig, err := snapshot.ParseSignature(value)
 	if err != nil {

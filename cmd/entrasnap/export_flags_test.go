@@ -25,6 +25,19 @@ func TestExportAuthorAndRequireComplete(t *testing.T) {
 		t.Errorf("bad --author: %d %q", code, errOut)
 	}
 	head := exportTestGit(t, repo, "rev-parse", "HEAD")
+	// An author from the environment with an escape sequence is refused
+	// before Graph is read, naming the variables; nothing is committed.
+	t.Setenv("GIT_AUTHOR_NAME", "Ada\x1b[2J")
+	t.Setenv("GIT_AUTHOR_EMAIL", "ada@contoso.com")
+	if code, _, errOut := runCLI(t, "export", "--repo", repo, "--graph-url", u, "--access-token", sim.Token()); code != exitUsage ||
+		!strings.Contains(errOut, "GIT_AUTHOR_NAME") || strings.Contains(errOut, "\x1b") {
+		t.Errorf("hostile GIT_AUTHOR_NAME: %d %q", code, errOut)
+	}
+	os.Unsetenv("GIT_AUTHOR_NAME")
+	os.Unsetenv("GIT_AUTHOR_EMAIL")
+	if got := exportTestGit(t, repo, "rev-parse", "HEAD"); got != head {
+		t.Errorf("HEAD moved: %s → %s", head, got)
+	}
 	// A token denied Policy.Read.All cannot read Conditional Access: with
 	// --require-complete nothing is committed.
 	tok := exportTestToken(t, sim, u, "Policy.Read.All")
