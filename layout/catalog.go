@@ -108,6 +108,22 @@ type Ref struct {
 	// administrative unit; values without the prefix ("/", the tenant) name
 	// no object of Kinds.
 	Prefix string
+	// Where, when set, limits the reference to objects at r.Path's parent
+	// whose properties hold these values (case-insensitive): a directory
+	// setting's values[].value names a group only where its name is
+	// GroupCreationAllowedGroupId.
+	Where map[string]string
+}
+
+// holds reports whether m, the object that holds r.Path's last segment,
+// meets r.Where.
+func (r Ref) holds(m map[string]any) bool {
+	for k, want := range r.Where {
+		if got, _ := m[k].(string); !strings.EqualFold(got, want) {
+			return false
+		}
+	}
+	return true
 }
 
 // ID returns the id a value at r.Path names: the value itself, or the part
@@ -141,6 +157,9 @@ func (r Ref) Walk(obj any, fn func(id string) string) {
 		return v
 	}
 	walkPath(obj, strings.Split(r.Path, "."), func(m map[string]any, last string) {
+		if !r.holds(m) {
+			return
+		}
 		last = strings.TrimSuffix(last, "[]")
 		switch x := m[last].(type) {
 		case string:
@@ -497,8 +516,14 @@ var kinds = append([]*Kind{
 	{
 		Name: "group-settings", Title: "directory settings", Folder: "settings/group-settings",
 		ODataType: "#microsoft.graph.groupSetting", APIVersion: "v1.0", ListPath: "/groupSettings",
-		NameProp:        "displayName",
-		Sets:            map[string]string{"values": "name"},
+		NameProp: "displayName",
+		Sets:     map[string]string{"values": "name"},
+		// Settings that name a group (learn.microsoft.com/en-us/entra/identity/users/groups-settings-cmdlets:
+		// GroupCreationAllowedGroupId; ConstrainGroupSpecificConsentToMembersOfGroupId of Consent Policy Settings).
+		Refs: []Ref{
+			{Path: "values[].value", Kinds: []string{"groups"}, Where: map[string]string{"name": "GroupCreationAllowedGroupId"}},
+			{Path: "values[].value", Kinds: []string{"groups"}, Where: map[string]string{"name": "ConstrainGroupSpecificConsentToMembersOfGroupId"}},
+		},
 		ReadOnly:        []string{"id", "displayName", "templateId"},
 		ReadPermissions: []string{"GroupSettings.Read.All"}, WritePermissions: []string{"GroupSettings.ReadWrite.All"},
 	},

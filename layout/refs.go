@@ -11,7 +11,7 @@ import (
 // the value in obj ("members[3].id", "conditions.users.includeGroups[0]")
 // and, for a reference object ({id, @odata.type}), its @odata.type.
 func (r Ref) Uses(obj any, fn func(prop, id, odataType string)) {
-	uses(obj, strings.Split(r.Path, "."), "", func(prop, v, typ string) {
+	uses(obj, strings.Split(r.Path, "."), "", r.holds, func(prop, v, typ string) {
 		id, ok := r.ID(v)
 		if !ok || id == "" || slices.ContainsFunc(r.Special, func(s string) bool { return strings.EqualFold(s, id) }) {
 			return
@@ -20,7 +20,7 @@ func (r Ref) Uses(obj any, fn func(prop, id, odataType string)) {
 	})
 }
 
-func uses(v any, segs []string, path string, fn func(prop, value, typ string)) {
+func uses(v any, segs []string, path string, holds func(map[string]any) bool, fn func(prop, value, typ string)) {
 	m, ok := v.(map[string]any)
 	if !ok || len(segs) == 0 {
 		return
@@ -28,13 +28,16 @@ func uses(v any, segs []string, path string, fn func(prop, value, typ string)) {
 	seg := segs[0]
 	if name, ok := strings.CutSuffix(seg, "[]"); ok {
 		for i, e := range asArray(m[name]) {
-			uses(e, segs[1:], fmt.Sprintf("%s[%d]", joinProp(path, name), i), fn)
+			uses(e, segs[1:], fmt.Sprintf("%s[%d]", joinProp(path, name), i), holds, fn)
 		}
 		return
 	}
 	p := joinProp(path, seg)
 	if len(segs) > 1 {
-		uses(m[seg], segs[1:], p, fn)
+		uses(m[seg], segs[1:], p, holds, fn)
+		return
+	}
+	if !holds(m) {
 		return
 	}
 	typ := ""

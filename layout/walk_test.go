@@ -43,3 +43,30 @@ func TestRefWalk(t *testing.T) {
 	Ref{Path: "members[].id"}.Walk(nil, upper)
 	Ref{Path: "members[].id"}.Walk([]any{1}, upper)
 }
+
+// A reference with Where names ids only in the objects whose properties
+// match: a directory setting's value is a group id only under one name.
+func TestRefWalkWhere(t *testing.T) {
+	obj := map[string]any{"values": []any{
+		map[string]any{"name": "EnableGroupCreation", "value": "false"},
+		map[string]any{"name": "groupCreationAllowedGroupId", "value": "g1"},
+		map[string]any{"name": "UsageGuidelinesUrl", "value": "g1"},
+	}}
+	r := Ref{Path: "values[].value", Where: map[string]string{"name": "GroupCreationAllowedGroupId"}}
+	var props []string
+	r.Uses(obj, func(prop, id, _ string) { props = append(props, prop+"="+id) })
+	if want := []string{"values[1].value=g1"}; !reflect.DeepEqual(props, want) {
+		t.Errorf("Uses found %q, want %q", props, want)
+	}
+	r.Walk(obj, func(id string) string { return id + "-new" })
+	vals := obj["values"].([]any)
+	if got := vals[1].(map[string]any)["value"]; got != "g1-new" {
+		t.Errorf("named value = %v, want g1-new", got)
+	}
+	if got := vals[2].(map[string]any)["value"]; got != "g1" {
+		t.Errorf("a value under another name was rewritten: %v", got)
+	}
+	if got := vals[0].(map[string]any)["value"]; got != "false" {
+		t.Errorf("EnableGroupCreation rewritten: %v", got)
+	}
+}
