@@ -57,6 +57,21 @@ type Files struct {
 	New     []string `json:"new,omitempty"`
 	Deleted []string `json:"deleted,omitempty"`
 	Ignored []string `json:"ignoredDeletes,omitempty"`
+	// live holds the tenant's files at the planned paths as Load read them
+	// (checkHeadFiles), not saved with the plan.
+	live map[string][]byte
+}
+
+// keepLive keeps the tenant's files (live.Read) at the paths f plans.
+func (f *Files) keepLive(files map[string][]byte) {
+	f.live = map[string][]byte{}
+	for _, list := range [][]string{f.Changed, f.New, f.Deleted} {
+		for _, p := range list {
+			if data, ok := files[p]; ok {
+				f.live[p] = data
+			}
+		}
+	}
 }
 
 // Range is how a files plan names its source: "FROM..TO", or "the working
@@ -442,8 +457,12 @@ func readWorktree(root string, base map[string][]byte) (map[string][]byte, error
 
 // checkHeadFiles refuses a plan from FROM..TO whose files differ at the
 // repository's HEAD (the branch the plan is applied from, after the pull
-// request was merged) from those reviewed at TO.
-func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan) error {
+// request was merged) from those reviewed at TO: another change was merged
+// over them. A file HEAD holds exactly as the tenant has it now (live, the
+// files Load read) is no such change: a snapshot recorded the tenant over
+// it - the one recorded after an apply of this range that failed part-way
+// - so a new plan of the same range finishes what is left.
+func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan, live *Files) error {
 	f := p.Files
 	if f == nil || f.Worktree {
 		return nil
@@ -455,7 +474,10 @@ func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan) error {
 			now, nerr := r.ReadFile(ctx, "HEAD", fp)
 			switch {
 			case errors.Is(aerr, snapshot.ErrNotFound) && errors.Is(nerr, snapshot.ErrNotFound):
-			case aerr != nil || nerr != nil || !bytes.Equal(at, now):
+			case aerr == nil && nerr == nil && bytes.Equal(at, now):
+			case nerr == nil && live != nil && live.live[fp] != nil && bytes.Equal(live.live[fp], now):
+				// HEAD records the tenant as it is: no edit merged over it.
+			default:
 				differ = append(differ, fp)
 			}
 		}

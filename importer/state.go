@@ -186,6 +186,9 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		}
 		in.NotLicensed[k.Kind] = k.NotLicensed
 	}
+	if in.Files != nil {
+		in.Files.keepLive(lv.Files) // fromfiles.go
+	}
 	liveSnap, err := diff.Load(lv.Files)
 	if err != nil {
 		return nil, err
