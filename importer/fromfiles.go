@@ -74,6 +74,10 @@ func (f *Files) keepLive(files map[string][]byte) {
 	}
 }
 
+// MassDeleteLimit is the most objects a plan from files deletes without
+// the tenant's name typed (or --confirm-tenant) when it is applied.
+const MassDeleteLimit = 10
+
 // Range is how a files plan names its source: "FROM..TO", or "the working
 // tree (against FROM)".
 func (f *Files) Range() string {

@@ -138,8 +138,10 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	for _, d := range in.Removed {
 		want[d.Kind.Name] = true
 	}
-	if df != nil {
-		// The tenant's name, which applying many deletes asks for (TenantName).
+	if df != nil && len(df.removed) > MassDeleteLimit {
+		// The tenant's name, which applying many deletes asks for
+		// (TenantName); read only then: a pull request's plan reads only
+		// the kinds it touches (the read-only identity may hold no more).
 		want["organization"] = true
 	}
 	for _, d := range in.Desired {

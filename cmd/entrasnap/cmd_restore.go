@@ -46,7 +46,7 @@ type restoreOptions struct {
 
 // massDeleteLimit is the most objects a plan from files deletes without
 // the tenant's name typed (or --confirm-tenant).
-const massDeleteLimit = 10
+const massDeleteLimit = importer.MassDeleteLimit
 
 func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
