@@ -623,3 +623,11 @@ func filesLine(paths []string) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// settledLine says why a plan from files has nothing to do.
+func (f *Files) settledLine() string {
+	if len(f.Changed)+len(f.New)+len(f.Deleted)+len(f.Ignored) == 0 {
+		return "No object file differs in " + layout.Safe(f.Range()) + ": nothing to plan."
+	}
+	return "The tenant already matches the files for what changed."
+}
