@@ -252,6 +252,10 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 		if !ok || !strings.HasSuffix(p, ".yaml") {
 			continue // not below a kind's folder as a YAML file
 		}
+		if msg, misnamed := badNewName(k, p); misnamed {
+			bad(p, check.Problem{Message: msg})
+			continue
+		}
 		if !object {
 			bad(p, check.Problem{Message: "not an object file: an existing object's file is named as entrasnap writes it (see the other files of " + k.Folder + "), a new object's file is " + k.Folder + "/new-NAME.yaml, without an id"})
 			continue
@@ -630,4 +634,23 @@ func (f *Files) settledLine() string {
 		return "No object file differs in " + layout.Safe(f.Range()) + ": nothing to plan."
 	}
 	return "The tenant already matches the files for what changed."
+}
+
+// badNewName: p looks meant as a new object's file (its name has "new"
+// before a dash, or it is new-NAME.yaml in a subfolder) but is not one
+// NewObjectPath accepts; the message says what the name must be.
+func badNewName(k *layout.Kind, p string) (string, bool) {
+	base := strings.TrimSuffix(path.Base(p), ".yaml")
+	if !strings.HasPrefix(strings.ToLower(strings.TrimLeft(base, "-_ ")), "new-") || k.Singleton {
+		return "", false
+	}
+	if _, ok := newObjectFile(p); ok {
+		return "", false
+	}
+	if _, key, err := layout.Locate(p); err == nil && !IsNewKey(key) {
+		return "", false // an existing object's file, its name starting "new-" ("New hires")
+	}
+	name := strings.TrimPrefix(strings.ToLower(strings.TrimLeft(base, "-_ ")), "new-")
+	return fmt.Sprintf("a new object's file is %s/new-NAME.yaml, directly in that folder, NAME of at most 101 ASCII letters, digits, '-' and '_', starting with a letter or digit: rename it, e.g. to %s/new-%s.yaml",
+		k.Folder, k.Folder, layout.Slug(name)), true
 }
