@@ -170,7 +170,7 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions) (*Input, error) {
 		return nil, err
 	}
 	// A plan from files: the files reviewed must be those merged.
-	if err := checkHeadFiles(ctx, o.Repo, p, in.Files); err != nil {
+	if err := checkHeadFiles(ctx, o.Repo, p, in.Files, in.IDMap); err != nil {
 		return nil, err
 	}
 	if err := in.CheckTenant(); err != nil {

@@ -463,6 +463,16 @@ func readWorktree(root string, base map[string][]byte) (map[string][]byte, error
 	return out, nil
 }
 
+// created reports whether fp is a new object's file whose object an apply
+// of the same files created (its key in ids, scopeNewKeys).
+func created(ids *IDMap, fp string) bool {
+	if _, ok := newObjectFile(fp); !ok || ids == nil {
+		return false
+	}
+	_, ok := ids.IDs[strings.ToLower(strings.TrimSuffix(path.Base(fp), ".yaml"))]
+	return ok
+}
+
 // checkHeadFiles refuses a plan from FROM..TO whose files differ at the
 // repository's HEAD (the branch the plan is applied from, after the pull
 // request was merged) from those reviewed at TO: another change was merged
@@ -470,7 +480,7 @@ func readWorktree(root string, base map[string][]byte) (map[string][]byte, error
 // files Load read) is no such change: a snapshot recorded the tenant over
 // it - the one recorded after an apply of this range that failed part-way
 // - so a new plan of the same range finishes what is left.
-func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan, live *Files) error {
+func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan, live *Files, ids *IDMap) error {
 	f := p.Files
 	if f == nil || f.Worktree {
 		return nil
@@ -485,6 +495,9 @@ func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan, live *Files)
 			case aerr == nil && nerr == nil && bytes.Equal(at, now):
 			case nerr == nil && live != nil && live.live[fp] != nil && bytes.Equal(live.live[fp], now):
 				// HEAD records the tenant as it is: no edit merged over it.
+			case errors.Is(nerr, snapshot.ErrNotFound) && created(ids, fp):
+				// A new object's file the post-apply snapshot of these
+				// files replaced with the object's own.
 			default:
 				differ = append(differ, fp)
 			}
@@ -534,17 +547,30 @@ func (pl *planner) fileDeletes() [][2]string {
 // newFilesRecorded are the extra files of the snapshot recorded after a
 // plan from files: each hand-written new object that was created leaves
 // the repository (nil: the recorder drops the file; the export writes the
-// object at its canonical path), and its "new-NAME" key leaves the id map
-// ids (it is no id: a later new-NAME.yaml must not find this object).
+// object at its canonical path). Its "new-NAME" key stays in the id map,
+// naming the plan's commit (IDEntry.Restore): a plan of the same files
+// again (after an apply that failed part-way) finds the object instead of
+// creating it twice; any other plan ignores the key (scopeNewKeys), so a
+// later new-NAME.yaml of the same name is a new object.
 func newFilesRecorded(p *Plan, res *Result, ids *IDMap) map[string][]byte {
 	files := map[string][]byte{}
 	for _, fp := range createdNewFiles(p, res) {
-		delete(ids.IDs, strings.ToLower(strings.TrimSuffix(path.Base(fp), ".yaml")))
 		if _, _, err := layout.Locate(fp); err != nil && !p.Files.Worktree {
 			files[fp] = nil // a kind keyed by the file name drops it with its export
 		}
 	}
 	return files
+}
+
+// scopeNewKeys drops the id map's "new-NAME" keys noted by a plan of
+// files other than those at commit: a new-NAME.yaml is the object created
+// from it only when planned from the same files again.
+func scopeNewKeys(ids *IDMap, commit string) {
+	for key, en := range ids.IDs {
+		if IsNewKey(key) && (commit == "" || !strings.HasSuffix(en.Restore, "("+shortHash(commit)+")")) {
+			delete(ids.IDs, key)
+		}
+	}
 }
 
 // createdNewFiles are the hand-written new objects' files whose create

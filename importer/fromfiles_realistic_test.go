@@ -76,10 +76,12 @@ func (e *env) prGroup(rev string, skip string) *Object {
 // (settleInDoubt), not sent twice; the new group exists exactly once, the
 // recorded snapshot holds it at its canonical path, and drift against the
 // recorded head finds nothing. A second pull request fails part-way (the
-// policy's update answers 500 throughout): applying the same plan file
-// again is refused with nothing written; the same range planned again plans
-// only the policy, applies on the default branch (whose post-apply
-// snapshot recorded the policy as the tenant has it) and completes.
+// policy's update answers 500 throughout, a new group is created):
+// applying the same plan file again is refused with nothing written; the
+// same range planned again on the default branch plans only the policy
+// (the group is found through the id map), applies (although the post-apply
+// snapshot recorded the policy as the tenant has it and the group at its
+// canonical path) and completes, the group created once.
 func TestPullRequestFlowAgainstRealisticGraph(t *testing.T) {
 	lf := &loseFirst{match: func(r *http.Request) bool { return r.Method == "POST" && r.URL.Path == "/v1.0/groups" }}
 	fs := &failSwitch{match: func(r *http.Request) bool {
@@ -220,6 +222,7 @@ func TestPullRequestFlowAgainstRealisticGraph(t *testing.T) {
 	git(t, wt, "checkout", "-q", "-b", "second")
 	e.editWT(ca002, `state: "enabled"`, `state: "disabled"`)
 	e.writeWT(edited.Path, replaceLine(e.readWT(edited.Path), "description: ", `description: "Owned by the identity team"`))
+	e.writeWT("groups/new-identity-team.yaml", "displayName: \"Identity team\"\ngroupTypes: []\nmailEnabled: false\nmailNickname: \"identity-team\"\nsecurityEnabled: true\n")
 	e.commitAll("CA002 off; identity team")
 	base = strings.TrimSpace(git(t, wt, "rev-parse", "main"))
 	head = strings.TrimSpace(git(t, wt, "rev-parse", "HEAD"))
@@ -253,9 +256,11 @@ func TestPullRequestFlowAgainstRealisticGraph(t *testing.T) {
 	if _, err := Apply(ctx, p, e.applyOpts()); err == nil || !strings.Contains(err.Error(), "nothing was written") {
 		t.Fatalf("applying the same plan file again: %v", err)
 	}
-	// The same range planned again (the plan job run again) plans what
-	// is left, and applies on the default branch, whose post-apply
-	// snapshot recorded the policy as the tenant still has it.
+	// The same range planned again on the default branch plans what is
+	// left - the policy; the group created before the failure is found
+	// through the id map, not created again - and applies, although the
+	// post-apply snapshot recorded the policy as the tenant still has it
+	// and replaced the new group's file with its canonical one.
 	p = plan()
 	if c := p.Counts(); len(p.Actions) != 1 || c[OpUpdate] != 1 || p.Actions[0].Kind != "conditional-access-policies" {
 		t.Fatalf("re-plan: want the policy's update only:\n%s", render(p))
@@ -271,6 +276,18 @@ func TestPullRequestFlowAgainstRealisticGraph(t *testing.T) {
 	}
 	if n := len(countNew()); n != 1 {
 		t.Errorf("%d groups named Platform reviewers, want 1", n)
+	}
+	n := 0
+	for _, g := range e.sim.Tenant().List("group") {
+		if g["displayName"] == "Identity team" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d groups named Identity team, want 1", n)
+	}
+	if _, left := e.files("HEAD")["groups/new-identity-team.yaml"]; left {
+		t.Error("the second pull request's hand-written file is still recorded")
 	}
 	sw.check(t)
 }

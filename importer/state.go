@@ -129,6 +129,9 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	in.IDMap.Merge(journalIDs(journal))
 	in.IDMap.Merge(o.IDs)
+	if df != nil {
+		scopeNewKeys(in.IDMap, df.commit) // fromfiles.go
+	}
 
 	// The live objects of every kind involved.
 	want := map[string]bool{}
