@@ -167,24 +167,38 @@ func TestPullRequestFlowAgainstRealisticGraph(t *testing.T) {
 			t.Errorf("%s %s %s: %s %s", a.ID, a.Kind, a.Op, a.Status, a.Error)
 		}
 	}
-	if n := len(countNew()); n != 1 {
+	// Graph made the group (unless its own injected fault came first, 1
+	// time in 20): the lost answer's create is done, found by its name.
+	switch n := len(countNew()); n {
+	case 1:
+		for _, a := range res.Actions {
+			if a.Op == OpCreate && (a.Status != StatusDone || a.NewID != countNew()[0]) {
+				t.Errorf("the create whose answer was lost is %s (%s), want done as %s", a.Status, a.Error, countNew()[0])
+			}
+		}
+	case 0:
+		t.Log("graphsim's own fault came before the create: nothing made")
+	default:
 		t.Fatalf("%d groups named Platform reviewers after the first apply, want 1", n)
 	}
-	if !res.Complete() {
-		t.Logf("first apply not complete:\n%s", strings.Join(lines, "\n"))
+	for run := 1; !res.Complete(); run++ {
+		t.Logf("apply %d not complete:\n%s", run, strings.Join(lines, "\n"))
 		// The same plan file again: refused, nothing written.
 		if _, err := Apply(ctx, p, e.applyOpts()); err == nil || !strings.Contains(err.Error(), "nothing was written") {
 			t.Fatalf("applying the same plan file again: %v", err)
 		}
-		// The same range planned again: the group Graph made is found.
+		// The same range planned again: a group Graph made is not
+		// created again.
+		made := len(countNew())
 		p = plan()
-		if p.Counts()[OpCreate] > 0 {
-			t.Fatalf("the create in doubt is planned again:\n%s", render(p))
+		if made > 0 && p.Counts()[OpCreate] > 0 {
+			t.Fatalf("the group is planned again:\n%s", render(p))
 		}
-		if !p.Empty() {
-			if res, err = Apply(ctx, p, e.applyOpts()); err != nil || !res.Complete() {
-				t.Fatalf("re-run: %v %+v\n%s", err, res, render(p))
-			}
+		if p.Empty() || run == 3 {
+			t.Fatalf("apply %d: not complete, and the plan:\n%s", run, render(p))
+		}
+		if res, err = Apply(ctx, p, e.applyOpts()); err != nil {
+			t.Fatalf("re-run: %v\n%s", err, render(p))
 		}
 	}
 	ids := countNew()
@@ -261,8 +275,20 @@ func TestPullRequestFlowAgainstRealisticGraph(t *testing.T) {
 	// through the id map, not created again - and applies, although the
 	// post-apply snapshot recorded the policy as the tenant still has it
 	// and replaced the new group's file with its canonical one.
+	identity := func() (n int) {
+		for _, g := range e.sim.Tenant().List("group") {
+			if g["displayName"] == "Identity team" {
+				n++
+			}
+		}
+		return n
+	}
 	p = plan()
-	if c := p.Counts(); len(p.Actions) != 1 || c[OpUpdate] != 1 || p.Actions[0].Kind != "conditional-access-policies" {
+	creates := 0
+	if identity() == 0 { // graphsim's own fault came before the create (1 time in 20)
+		creates = 1
+	}
+	if c := p.Counts(); len(p.Actions) != 1+creates || c[OpUpdate] != 1 || c[OpCreate] != creates {
 		t.Fatalf("re-plan: want the policy's update only:\n%s", render(p))
 	}
 	if res, err = Apply(ctx, p, e.applyOpts()); err != nil || !res.Complete() {
@@ -277,13 +303,7 @@ func TestPullRequestFlowAgainstRealisticGraph(t *testing.T) {
 	if n := len(countNew()); n != 1 {
 		t.Errorf("%d groups named Platform reviewers, want 1", n)
 	}
-	n := 0
-	for _, g := range e.sim.Tenant().List("group") {
-		if g["displayName"] == "Identity team" {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := identity(); n != 1 {
 		t.Errorf("%d groups named Identity team, want 1", n)
 	}
 	if _, left := e.files("HEAD")["groups/new-identity-team.yaml"]; left {
