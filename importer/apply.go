@@ -148,43 +148,50 @@ func (r *Result) Complete() bool {
 // form an order, the token lacks permissions, the tenant is another one, or
 // the live objects changed since planning (StaleError). It writes nothing.
 func Check(ctx context.Context, p *Plan, o ApplyOptions) error {
+	_, err := checkPlan(ctx, p, o)
+	return err
+}
+
+// checkPlan is Check, returning the tenant as read for it (settleInDoubt
+// compares the tenant after the run with it).
+func checkPlan(ctx context.Context, p *Plan, o ApplyOptions) (*Input, error) {
 	if err := checkOrder(p); err != nil {
-		return err
+		return nil, err
 	}
 	if err := CheckPermissions(p, o.Token); err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkSensitiveAdmins(ctx, p, o); err != nil {
-		return err
-	}
-	// A plan from files: the files reviewed must be those merged.
-	if err := checkHeadFiles(ctx, o.Repo, p); err != nil {
-		return err
+		return nil, err
 	}
 	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
 		Selection: &p.Selection, Options: p.Options, Files: p.Files})
 	if err != nil {
-		return err
+		return nil, err
+	}
+	// A plan from files: the files reviewed must be those merged.
+	if err := checkHeadFiles(ctx, o.Repo, p, in.Files, in.IDMap); err != nil {
+		return nil, err
 	}
 	if err := in.CheckTenant(); err != nil {
-		return err
+		return nil, err
 	}
 	if !strings.EqualFold(p.TenantID, in.TenantID) {
-		return &WrongTenantError{Plan: p.TenantID, Tenant: in.TenantID}
+		return nil, &WrongTenantError{Plan: p.TenantID, Tenant: in.TenantID}
 	}
 	fresh, err := Compute(in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if changed := staleObjects(p, fresh); len(changed) > 0 {
-		return &StaleError{Changed: changed}
+		return nil, &StaleError{Changed: changed}
 	}
 	// The plan applies exactly the requests restore makes now: an edited
 	// plan file is refused.
 	if differ := boundDiffs(p, fresh); len(differ) > 0 {
-		return &TamperedError{Differ: differ}
+		return nil, &TamperedError{Differ: differ}
 	}
-	return CheckPermissions(fresh, o.Token)
+	return in, CheckPermissions(fresh, o.Token)
 }
 
 // staleObjects compares the live fingerprints of two plans.
@@ -344,12 +351,17 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
 	}
-	if err := Check(ctx, p, o); err != nil {
+	before, err := checkPlan(ctx, p, o)
+	if err != nil {
 		return nil, err
 	}
 	r := newRunner(p, o)
 	res := &Result{IDs: r.created}
 	res.Actions = r.run(ctx)
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	r.settleInDoubt(ctx, before) // indoubt.go
 	if ctx.Err() != nil {
 		return res, ctx.Err()
 	}
@@ -399,6 +411,9 @@ type runner struct {
 	// unlicensed are the kinds a write was refused for want of a licence
 	// (kind → licence, licence.go): no further write of them is sent.
 	unlicensed map[string]string
+	// inDoubt are the actions (indexes) of the creates whose answer was
+	// lost: Graph may have made the object (settleInDoubt).
+	inDoubt []int
 }
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
@@ -741,6 +756,11 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 			continue
 		}
 		fail(err)
+		if a.Op == OpCreate && lostAnswer(err) {
+			r.mu.Lock()
+			r.inDoubt = append(r.inDoubt, r.index[a.ID])
+			r.mu.Unlock()
+		}
 		return
 	}
 }

@@ -39,8 +39,13 @@ func (p *Plan) ResultLine(ar ActionResult) string {
 // post-restore snapshot. The recreated objects are listed by old id.
 func (res *Result) Report(w io.Writer, plan *Plan) {
 	c := res.Count()
-	fmt.Fprintf(w, "\nRestore: %d done, %d already in place, %d failed, %d skipped.\n",
-		c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
+	// A plan from files (a pull request's) is applied, not restored.
+	what, matches, post := "Restore", "the snapshot for everything restored", "Post-restore"
+	if plan.Files != nil {
+		what, matches, post = "Apply", "the files for everything applied", "Post-apply"
+	}
+	fmt.Fprintf(w, "\n%s: %d done, %d already in place, %d failed, %d skipped.\n",
+		what, c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
 	for _, ar := range res.Actions {
 		if ar.Status == StatusFailed || ar.Status == StatusSkipped {
 			fmt.Fprintln(w, plan.ResultLine(ar))
@@ -48,7 +53,7 @@ func (res *Result) Report(w io.Writer, plan *Plan) {
 	}
 	switch {
 	case res.Verified:
-		fmt.Fprintln(w, "Verified: the tenant matches the snapshot for everything restored.")
+		fmt.Fprintf(w, "Verified: the tenant matches %s.\n", matches)
 	case res.VerifyError != "":
 		fmt.Fprintf(w, "Verification could not read the tenant back: %s\n", layout.Safe(res.VerifyError))
 	default:
@@ -62,7 +67,11 @@ func (res *Result) Report(w io.Writer, plan *Plan) {
 		}
 	}
 	if res.IDs != nil && res.IDs.Len() > 0 {
-		fmt.Fprintf(w, "Recreated under new ids (kept in %s):\n", IDMapPath)
+		if plan.Files != nil {
+			fmt.Fprintf(w, "Created (new files become <name>.<id>.yaml; ids kept in %s):\n", IDMapPath)
+		} else {
+			fmt.Fprintf(w, "Recreated under new ids (kept in %s):\n", IDMapPath)
+		}
 		for _, old := range sortedKeys(res.IDs.IDs) {
 			en := res.IDs.IDs[old]
 			fmt.Fprintf(w, "  %s %s → %s\n", en.Kind, layout.Safe(old), layout.Safe(en.New))
@@ -70,15 +79,15 @@ func (res *Result) Report(w io.Writer, plan *Plan) {
 	}
 	switch {
 	case res.Snapshot != nil && res.Snapshot.Changed:
-		fmt.Fprintf(w, "Post-restore snapshot %s committed", history.ShortRev(res.Snapshot.Commit))
+		fmt.Fprintf(w, "%s snapshot %s committed", post, history.ShortRev(res.Snapshot.Commit))
 		if res.Snapshot.Tag != "" {
 			fmt.Fprintf(w, ", tagged %s", res.Snapshot.Tag)
 		}
 		fmt.Fprintln(w, ".")
 	case res.Snapshot != nil:
-		fmt.Fprintf(w, "The post-restore state equals snapshot %s; tagged it %s.\n", history.ShortRev(res.Snapshot.Commit), res.Snapshot.Tag)
+		fmt.Fprintf(w, "The %s state equals snapshot %s; tagged it %s.\n", strings.ToLower(post), history.ShortRev(res.Snapshot.Commit), res.Snapshot.Tag)
 	case res.SnapshotErr != "":
-		fmt.Fprintf(w, "The post-restore snapshot was not recorded: %s\n", res.SnapshotErr)
+		fmt.Fprintf(w, "The %s snapshot was not recorded: %s\n", strings.ToLower(post), res.SnapshotErr)
 	}
 }
 

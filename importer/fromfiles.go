@@ -57,7 +57,26 @@ type Files struct {
 	New     []string `json:"new,omitempty"`
 	Deleted []string `json:"deleted,omitempty"`
 	Ignored []string `json:"ignoredDeletes,omitempty"`
+	// live holds the tenant's files at the planned paths as Load read them
+	// (checkHeadFiles), not saved with the plan.
+	live map[string][]byte
 }
+
+// keepLive keeps the tenant's files (live.Read) at the paths f plans.
+func (f *Files) keepLive(files map[string][]byte) {
+	f.live = map[string][]byte{}
+	for _, list := range [][]string{f.Changed, f.New, f.Deleted} {
+		for _, p := range list {
+			if data, ok := files[p]; ok {
+				f.live[p] = data
+			}
+		}
+	}
+}
+
+// MassDeleteLimit is the most objects a plan from files deletes without
+// the tenant's name typed (or --confirm-tenant) when it is applied.
+const MassDeleteLimit = 10
 
 // Range is how a files plan names its source: "FROM..TO", or "the working
 // tree (against FROM)".
@@ -232,6 +251,10 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 		k, object, ok := layout.KindOf(p)
 		if !ok || !strings.HasSuffix(p, ".yaml") {
 			continue // not below a kind's folder as a YAML file
+		}
+		if msg, misnamed := badNewName(k, p); misnamed {
+			bad(p, check.Problem{Message: msg})
+			continue
 		}
 		if !object {
 			bad(p, check.Problem{Message: "not an object file: an existing object's file is named as entrasnap writes it (see the other files of " + k.Folder + "), a new object's file is " + k.Folder + "/new-NAME.yaml, without an id"})
@@ -440,10 +463,24 @@ func readWorktree(root string, base map[string][]byte) (map[string][]byte, error
 	return out, nil
 }
 
+// created reports whether fp is a new object's file whose object an apply
+// of the same files created (its key in ids, scopeNewKeys).
+func created(ids *IDMap, fp string) bool {
+	if _, ok := newObjectFile(fp); !ok || ids == nil {
+		return false
+	}
+	_, ok := ids.IDs[strings.ToLower(strings.TrimSuffix(path.Base(fp), ".yaml"))]
+	return ok
+}
+
 // checkHeadFiles refuses a plan from FROM..TO whose files differ at the
 // repository's HEAD (the branch the plan is applied from, after the pull
-// request was merged) from those reviewed at TO.
-func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan) error {
+// request was merged) from those reviewed at TO: another change was merged
+// over them. A file HEAD holds exactly as the tenant has it now (live, the
+// files Load read) is no such change: a snapshot recorded the tenant over
+// it - the one recorded after an apply of this range that failed part-way
+// - so a new plan of the same range finishes what is left.
+func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan, live *Files, ids *IDMap) error {
 	f := p.Files
 	if f == nil || f.Worktree {
 		return nil
@@ -455,7 +492,13 @@ func checkHeadFiles(ctx context.Context, r *snapshot.Repo, p *Plan) error {
 			now, nerr := r.ReadFile(ctx, "HEAD", fp)
 			switch {
 			case errors.Is(aerr, snapshot.ErrNotFound) && errors.Is(nerr, snapshot.ErrNotFound):
-			case aerr != nil || nerr != nil || !bytes.Equal(at, now):
+			case aerr == nil && nerr == nil && bytes.Equal(at, now):
+			case nerr == nil && live != nil && live.live[fp] != nil && bytes.Equal(live.live[fp], now):
+				// HEAD records the tenant as it is: no edit merged over it.
+			case errors.Is(nerr, snapshot.ErrNotFound) && created(ids, fp):
+				// A new object's file the post-apply snapshot of these
+				// files replaced with the object's own.
+			default:
 				differ = append(differ, fp)
 			}
 		}
@@ -504,17 +547,30 @@ func (pl *planner) fileDeletes() [][2]string {
 // newFilesRecorded are the extra files of the snapshot recorded after a
 // plan from files: each hand-written new object that was created leaves
 // the repository (nil: the recorder drops the file; the export writes the
-// object at its canonical path), and its "new-NAME" key leaves the id map
-// ids (it is no id: a later new-NAME.yaml must not find this object).
+// object at its canonical path). Its "new-NAME" key stays in the id map,
+// naming the plan's commit (IDEntry.Restore): a plan of the same files
+// again (after an apply that failed part-way) finds the object instead of
+// creating it twice; any other plan ignores the key (scopeNewKeys), so a
+// later new-NAME.yaml of the same name is a new object.
 func newFilesRecorded(p *Plan, res *Result, ids *IDMap) map[string][]byte {
 	files := map[string][]byte{}
 	for _, fp := range createdNewFiles(p, res) {
-		delete(ids.IDs, strings.ToLower(strings.TrimSuffix(path.Base(fp), ".yaml")))
 		if _, _, err := layout.Locate(fp); err != nil && !p.Files.Worktree {
 			files[fp] = nil // a kind keyed by the file name drops it with its export
 		}
 	}
 	return files
+}
+
+// scopeNewKeys drops the id map's "new-NAME" keys noted by a plan of
+// files other than those at commit: a new-NAME.yaml is the object created
+// from it only when planned from the same files again.
+func scopeNewKeys(ids *IDMap, commit string) {
+	for key, en := range ids.IDs {
+		if IsNewKey(key) && (commit == "" || !strings.HasSuffix(en.Restore, "("+shortHash(commit)+")")) {
+			delete(ids.IDs, key)
+		}
+	}
 }
 
 // createdNewFiles are the hand-written new objects' files whose create
@@ -596,4 +652,31 @@ func filesLine(paths []string) string {
 		out = append(out, layout.Safe(p))
 	}
 	return strings.Join(out, ", ")
+}
+
+// settledLine says why a plan from files has nothing to do.
+func (f *Files) settledLine() string {
+	if len(f.Changed)+len(f.New)+len(f.Deleted)+len(f.Ignored) == 0 {
+		return "No object file differs in " + layout.Safe(f.Range()) + ": nothing to plan."
+	}
+	return "The tenant already matches the files for what changed."
+}
+
+// badNewName: p looks meant as a new object's file (its name has "new"
+// before a dash, or it is new-NAME.yaml in a subfolder) but is not one
+// NewObjectPath accepts; the message says what the name must be.
+func badNewName(k *layout.Kind, p string) (string, bool) {
+	base := strings.TrimSuffix(path.Base(p), ".yaml")
+	if !strings.HasPrefix(strings.ToLower(strings.TrimLeft(base, "-_ ")), "new-") || k.Singleton {
+		return "", false
+	}
+	if _, ok := newObjectFile(p); ok {
+		return "", false
+	}
+	if _, key, err := layout.Locate(p); err == nil && !IsNewKey(key) {
+		return "", false // an existing object's file, its name starting "new-" ("New hires")
+	}
+	name := strings.TrimPrefix(strings.ToLower(strings.TrimLeft(base, "-_ ")), "new-")
+	return fmt.Sprintf("a new object's file is %s/new-NAME.yaml, directly in that folder, NAME of at most 101 ASCII letters, digits, '-' and '_', starting with a letter or digit: rename it, e.g. to %s/new-%s.yaml",
+		k.Folder, k.Folder, layout.Slug(name)), true
 }

@@ -1,9 +1,15 @@
 package importer
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // A create whose answer never arrived (the run was killed after Graph
@@ -71,4 +77,97 @@ func recoverInDoubt(in *Input, journal []journalEntry, known map[string]bool) {
 				d.Kind.Title, label(d), len(fits), strings.Join(ids, ", ")))
 		}
 	}
+}
+
+// settleInDoubt looks, once the actions have run, for the objects of the
+// creates whose answer was lost (no answer, or a server error the client
+// gave up on: Graph may have carried the create out). The object Graph
+// made is the one of the kind with the create's display name that was not
+// in the tenant when the plan was checked (before); a new object takes a
+// while to show in lists (replication), so the tenant is read again until
+// ApplyOptions.ConsistencyTimeout. Exactly one: the create is done, its id
+// noted as an answered create's (journal, id map, recorded snapshot), so
+// neither this run nor a re-run sends it twice. None: it stays failed (a
+// re-run creates it; its journal entry stays, recoverInDoubt). Several:
+// not guessed between; the error names them.
+func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
+	r.mu.Lock()
+	pending := append([]int(nil), r.inDoubt...)
+	r.mu.Unlock()
+	if len(pending) == 0 || before == nil {
+		return
+	}
+	sort.Ints(pending)
+	deadline := r.o.ConsistencyTimeout
+	wait, waited := time.Second, time.Duration(0)
+	for len(pending) > 0 {
+		var left []int
+		for _, i := range pending {
+			a, res := &r.p.Actions[i], &r.results[i]
+			k, ok := layout.Lookup(a.Kind)
+			if !ok || before.Live[k.Name] == nil || a.Name == "" {
+				continue
+			}
+			fits, err := r.madeSince(ctx, k, before.Live[k.Name], a.Name)
+			switch {
+			case err != nil:
+				res.Error += fmt.Sprintf(" (its answer was lost, and the tenant could not be read to find whether Graph made it: %s; a re-run looks again)", layout.Safe(err.Error()))
+			case len(fits) == 1:
+				o := fits[0]
+				appID, _ := o.Data["appId"].(string)
+				res.Status, res.NewID, res.NewAppID = StatusDone, o.Key, appID
+				res.Error = "its answer was lost; Graph made it: found by its name, not in the tenant before"
+				r.mu.Lock()
+				if a.Placeholder != "" {
+					r.values[a.Placeholder] = o.Key
+				}
+				if err := r.noteCreated(a, o.Key, appID); err != nil {
+					res.Error += fmt.Sprintf("; the new id could not be noted for a re-run (%v)", err)
+				}
+				r.mu.Unlock()
+				r.progress(*res)
+			case len(fits) > 1:
+				ids := make([]string, len(fits))
+				for j, o := range fits {
+					ids[j] = layout.Safe(o.Key)
+				}
+				res.Error += fmt.Sprintf(" (its answer was lost, and %d new objects have its name: %s; find the one made, delete the others, then plan again)", len(fits), strings.Join(ids, ", "))
+			default:
+				left = append(left, i)
+			}
+		}
+		pending = left
+		if len(pending) == 0 || waited >= deadline {
+			break
+		}
+		if err := r.o.Sleep(ctx, wait); err != nil {
+			return
+		}
+		waited += wait
+		wait = min(wait*2, 10*time.Second)
+	}
+}
+
+// madeSince reads kind k of the tenant and returns its objects named name
+// that known (the kind's objects when the plan was checked) does not hold.
+func (r *runner) madeSince(ctx context.Context, k *layout.Kind, known map[string]*Object, name string) ([]*Object, error) {
+	lv, err := live.Read(ctx, live.ReadOptions{Client: r.o.Client, Kinds: []*layout.Kind{k}})
+	if err != nil {
+		return nil, err
+	}
+	if inc := lv.Incomplete(); len(inc) > 0 {
+		return nil, fmt.Errorf("%s: %s", inc[0].Kind, inc[0].Reason)
+	}
+	snap, err := diff.Load(lv.Files)
+	if err != nil {
+		return nil, err
+	}
+	var fits []*Object
+	for _, o := range snap {
+		if o.Kind.Name == k.Name && known[strings.ToLower(o.Key)] == nil && displayName(o) == name {
+			fits = append(fits, o)
+		}
+	}
+	sort.Slice(fits, func(i, j int) bool { return fits[i].Key < fits[j].Key })
+	return fits, nil
 }

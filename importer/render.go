@@ -143,7 +143,9 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 		}
 	}
 	if len(main) == 0 && len(removals) == 0 {
-		if p.Settled() {
+		if p.Settled() && p.Files != nil {
+			fmt.Fprintln(w, "\n"+p.Files.settledLine()) // fromfiles.go
+		} else if p.Settled() {
 			fmt.Fprintln(w, "\nThe tenant already matches the snapshot for what was selected.")
 		} else {
 			fmt.Fprintln(w, "\nNothing to write; what still differs is listed below (left as it is, or for another tool to change).")

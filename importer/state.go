@@ -129,6 +129,9 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	in.IDMap.Merge(journalIDs(journal))
 	in.IDMap.Merge(o.IDs)
+	if df != nil {
+		scopeNewKeys(in.IDMap, df.commit) // fromfiles.go
+	}
 
 	// The live objects of every kind involved.
 	want := map[string]bool{}
@@ -138,8 +141,10 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	for _, d := range in.Removed {
 		want[d.Kind.Name] = true
 	}
-	if df != nil {
-		// The tenant's name, which applying many deletes asks for (TenantName).
+	if df != nil && len(df.removed) > MassDeleteLimit {
+		// The tenant's name, which applying many deletes asks for
+		// (TenantName); read only then: a pull request's plan reads only
+		// the kinds it touches (the read-only identity may hold no more).
 		want["organization"] = true
 	}
 	for _, d := range in.Desired {
@@ -185,6 +190,9 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			in.NotLicensed = map[string]string{}
 		}
 		in.NotLicensed[k.Kind] = k.NotLicensed
+	}
+	if in.Files != nil {
+		in.Files.keepLive(lv.Files) // fromfiles.go
 	}
 	liveSnap, err := diff.Load(lv.Files)
 	if err != nil {

@@ -13,24 +13,26 @@ import (
 )
 
 type applyOptions struct {
-	plan         string
-	repo         string
-	json         bool
-	showRequests bool
-	signer       snapshot.Signer // --signing-key: signs the post-restore snapshot
-	conn         live.Connection
+	plan          string
+	confirmTenant string
+	repo          string
+	json          bool
+	showRequests  bool
+	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
+	conn          live.Connection
 }
 
 func applyCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "apply",
 		Usage:       "apply a restore plan saved by `entrasnap restore --out`, exactly as reviewed",
-		UsageText:   "entrasnap apply [--repo DIR] [--show-requests] [--signing-key FILE] [--json] PLAN.json [connection flags]",
+		UsageText:   "entrasnap apply [--repo DIR] [--show-requests] [--confirm-tenant NAME] [--signing-key FILE] [--json] PLAN.json [connection flags]",
 		Description: helpText("apply"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "the snapshot repository (default: the one the plan names)"},
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the result as JSON on stdout"},
+			&cli.StringFlag{Name: "confirm-tenant", Usage: "a plan from files deleting more than 10 objects, and no terminal: the tenant's name, as confirmation"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
@@ -45,7 +47,7 @@ func applyCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), json: c.Bool("json"),
+			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), json: c.Bool("json"), confirmTenant: c.String("confirm-tenant"),
 				showRequests: c.Bool("show-requests"), signer: signer, conn: connectionFrom(c)})
 		},
 	}
@@ -82,6 +84,21 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	}
 	if !o.json {
 		if err := plan.Render(e.stdout, importer.RenderOptions{Color: e.color, Requests: o.showRequests}); err != nil {
+			return err
+		}
+	}
+	// A plan from files deleting many objects: the tenant's name, as
+	// restore asks for it (a plan saved with --out is no way around it).
+	if n := plan.Counts()[importer.OpDelete]; plan.Files != nil && n > massDeleteLimit {
+		in, err := importer.Load(ctx, importer.LoadOptions{Client: client, Repo: repo, Rev: plan.Rev, Commit: plan.Commit,
+			Selection: &plan.Selection, Options: plan.Options, Files: plan.Files})
+		if err != nil {
+			return err
+		}
+		if err := in.CheckTenant(); err != nil {
+			return err
+		}
+		if err := confirmRestore(ctx, e, restoreOptions{massDeletes: n, confirmTenant: o.confirmTenant, yes: true}, in); err != nil {
 			return err
 		}
 	}

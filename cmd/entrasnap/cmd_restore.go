@@ -46,7 +46,7 @@ type restoreOptions struct {
 
 // massDeleteLimit is the most objects a plan from files deletes without
 // the tenant's name typed (or --confirm-tenant).
-const massDeleteLimit = 10
+const massDeleteLimit = importer.MassDeleteLimit
 
 func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -69,7 +69,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "changed", Usage: "plan from files: the object files that differ between FROM and TO (a pull request's base and head, e.g. origin/main..HEAD), as TO has them"},
 			&cli.BoolFlag{Name: "worktree", Usage: "plan from files: the object files of the working tree that differ from HEAD"},
 			&cli.BoolFlag{Name: "allow-deletes", Usage: "with --changed or --worktree: a deleted object file deletes its object (otherwise it is listed as ignored)"},
-			&cli.StringFlag{Name: "markdown", Usage: "also write the plan as markdown to FILE (a pull request comment, size-bounded)"},
+			&cli.StringFlag{Name: "markdown", Usage: "also write the plan as markdown to FILE, or to standard output with - (the text plan then goes to standard error); a pull request comment, size-bounded"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
@@ -94,6 +94,8 @@ func restoreCommand(e *env) *cli.Command {
 				return usageErrorf("--changed and --worktree plan what the files change: give no --at, SELECTOR or --all")
 			case o.allowDeletes && !fromFiles:
 				return usageErrorf("--allow-deletes goes with --changed or --worktree (a restore from a snapshot deletes with a whole kind selected)")
+			case o.markdown == "-" && o.json:
+				return usageErrorf("--markdown - and --json both write to standard output: give --markdown a FILE")
 			case fromFiles:
 				if o.changed != "" {
 					if _, _, err := importer.ParseRange(o.changed); err != nil {
@@ -188,12 +190,18 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
+	planOut := e.stdout // the plan as text; stderr when --markdown - takes stdout
 	if o.markdown != "" {
 		var md bytes.Buffer
 		if err := plan.Markdown(&md, importer.MarkdownOptions{PlanFile: cmp.Or(o.out, "PLAN.json")}); err != nil {
 			return err
 		}
-		if err := os.WriteFile(o.markdown, md.Bytes(), 0o644); err != nil {
+		if o.markdown == "-" {
+			if _, err := e.stdout.Write(md.Bytes()); err != nil {
+				return err
+			}
+			planOut = e.stderr
+		} else if err := os.WriteFile(o.markdown, md.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("--markdown: %w", err)
 		}
 	}
@@ -209,7 +217,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return err
 		}
 	default:
-		if err := plan.Render(e.stdout, importer.RenderOptions{Color: e.color, Requests: o.showRequests}); err != nil {
+		if err := plan.Render(planOut, importer.RenderOptions{Color: e.color && planOut == e.stdout, Requests: o.showRequests}); err != nil {
 			return err
 		}
 	}
@@ -229,7 +237,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return &codedError{code: exitChanges}
 	}
 	if plan.Empty() {
-		if plan.Settled() {
+		if plan.Settled() && plan.Files != nil {
+			fmt.Fprintln(e.stderr, "Nothing to do.")
+		} else if plan.Settled() {
 			fmt.Fprintln(e.stderr, "Nothing to do: the tenant matches the snapshot for what was selected.")
 		} else {
 			fmt.Fprintln(e.stderr, "Nothing to write; read the plan's notes above for what still differs.")

@@ -85,3 +85,66 @@ func TestRestoreFromFilesMassDeleteConfirmation(t *testing.T) {
 		t.Fatalf("users %d → %d, want 11 deleted", before, n)
 	}
 }
+
+// TestRestoreFromFilesSmallGaps: a range without object changes says so
+// and exits 0; --markdown - writes the markdown to standard output (the
+// text plan to standard error); applying a plan from files reports
+// "Apply:"; a plan saved with --out that deletes more than 10 objects is
+// applied only with the tenant's name.
+func TestRestoreFromFilesSmallGaps(t *testing.T) {
+	e := newRstEnv(t, nil)
+	out, _ := e.cli(exitOK, "restore", "--repo", e.repo, "--changed", "HEAD..HEAD")
+	if !strings.Contains(out, "No object file differs in HEAD..HEAD: nothing to plan.") || strings.Contains(out, "matches the snapshot") {
+		t.Fatalf("an empty range does not say so:\n%s", out)
+	}
+	e.cli(exitUsage, "restore", "--repo", e.repo, "--changed", "HEAD..HEAD", "--markdown", "-", "--json")
+
+	const file = "conditional-access/policies/ca002-block-legacy-authentication.37d3a33f-9060-464e-844d-dab8699bd355.yaml"
+	p := filepath.Join(e.repo, filepath.FromSlash(file))
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(data), `state: "enabled"`, `state: "disabled"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.json")
+	out, errOut := e.cli(exitChanges, "restore", "--repo", e.repo, "--worktree", "--out", plan, "--markdown", "-")
+	if !strings.Contains(out, "CA002: Block legacy authentication") || !strings.Contains(out, "entrasnap apply "+plan) || strings.Contains(out, "Plan for tenant") {
+		t.Fatalf("--markdown - does not write the markdown alone to stdout:\n%s", out)
+	}
+	if !strings.Contains(errOut, "Plan for tenant") {
+		t.Fatalf("the text plan is not on stderr:\n%s", errOut)
+	}
+	if _, err := os.Stat(filepath.Join(e.repo, "-")); err == nil {
+		t.Fatal("--markdown - wrote a file named -")
+	}
+	out, _ = e.cli(exitOK, "apply", plan)
+	if !strings.Contains(out, "Apply: 1 done") || strings.Contains(out, "Restore:") || !strings.Contains(out, "Verified: the tenant matches the files") {
+		t.Fatalf("the apply result of a plan from files:\n%s", out)
+	}
+
+	// Mass deletes through a saved plan.
+	users := strings.Fields(e.git("ls-files", "users"))
+	for _, f := range users[len(users)-11:] {
+		if err := os.Remove(filepath.Join(e.repo, filepath.FromSlash(f))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(e.list("/v1.0/users"))
+	e.cli(exitChanges, "restore", "--repo", e.repo, "--worktree", "--allow-deletes", "--out", plan)
+	_, errOut = e.cli(exitError, "apply", plan)
+	if !strings.Contains(errOut, "deletes 11 objects") || !strings.Contains(errOut, "--confirm-tenant") {
+		t.Fatalf("want the saved mass delete refused without the tenant's name:\n%s", errOut)
+	}
+	e.cli(exitError, "apply", plan, "--confirm-tenant", "Not The Tenant")
+	if n := len(e.list("/v1.0/users")); n != before {
+		t.Fatalf("a refused plan deleted users: %d → %d", before, n)
+	}
+	name, _ := e.list("/v1.0/organization")[0]["displayName"].(string)
+	e.cli(exitOK, "apply", plan, "--confirm-tenant", name)
+	if n := len(e.list("/v1.0/users")); n != before-11 {
+		t.Fatalf("users %d → %d, want 11 deleted", before, n)
+	}
+}
