@@ -62,6 +62,9 @@ type Options struct {
 	// LicenceP2; "" is P2): rehearse as the tenant is licensed (without P1,
 	// Graph refuses Conditional Access writes, so those restores fail).
 	Licence string
+	// Tenant, when set, is called with the rehearsal tenant once it is
+	// loaded (tests look at it afterwards).
+	Tenant func(*graphsim.Server)
 }
 
 // scenario is one classic incident: stage breaks the tenant through Graph
@@ -174,6 +177,9 @@ func Run(ctx context.Context, o Options) (*layout.Rehearsal, error) {
 		return nil, fmt.Errorf("loading %s into graphsim: %w", what, err)
 	}
 	r.sim = sim
+	if o.Tenant != nil {
+		o.Tenant(sim)
+	}
 	ln, err := sim.Listen("127.0.0.1:0")
 	if err != nil {
 		return nil, err
