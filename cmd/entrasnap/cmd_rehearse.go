@@ -77,7 +77,7 @@ func runRehearse(ctx context.Context, e *env, o rehearseOptions) error {
 		now = time.Now
 	}
 	rec, err := drill.Run(ctx, drill.Options{Repo: repo, At: o.at, Scenarios: o.scenarios, Throttle: o.throttle, Licence: o.licence, Tool: "entrasnap " + version,
-		Progress: e.stderr, Now: now, Freeze: e.now != nil,
+		Progress: e.stderr, Now: now,
 		Client: func(url, token string, sleep drill.Sleep) (*graph.Client, error) {
 			de := *e
 			de.sleep = sleep // the rehearsal tenant's waits move its clock

@@ -56,7 +56,7 @@ type Options struct {
 	Now func() time.Time
 	// Freeze stops the tenant's clock at Now but for the waits (tests: the
 	// times recorded are then the waits alone, deterministic). Otherwise
-	// it is the real clock plus the waits.
+	// it runs from Now with the real time, plus the waits.
 	Freeze bool
 	// Licence of the rehearsal tenant (graphsim.LicenceFree, LicenceP1,
 	// LicenceP2; "" is P2): rehearse as the tenant is licensed (without P1,
@@ -175,6 +175,10 @@ func Run(ctx context.Context, o Options) (*layout.Rehearsal, error) {
 	sim, n, err := rehearse.Load(ctx, o.Repo, r.commit, gopts)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s into graphsim: %w", what, err)
+	}
+	if !o.Freeze {
+		// The run clock: from start, with the real time and the waits.
+		sim.Clock().Advance(start.Sub(sim.Clock().Now()))
 	}
 	r.sim = sim
 	if o.Tenant != nil {
