@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,27 @@ func TestRehearsalsRead(t *testing.T) {
 	}
 	if recs, errs := Rehearsals(nil); len(recs) != 0 || len(errs) != 0 {
 		t.Errorf("no files: %v %v", recs, errs)
+	}
+}
+
+// The evidence report reads these keys: exactly these, no others.
+func TestRehearsalKeys(t *testing.T) {
+	v, err := Decode(sampleRehearsal().Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := func(m map[string]any) string {
+		var k []string
+		for key := range m {
+			k = append(k, key)
+		}
+		sort.Strings(k)
+		return strings.Join(k, " ")
+	}
+	if got := keys(v); got != "commit failed finishedAt passed scenarios skipped snapshot startedAt throttle tool version" {
+		t.Errorf("keys %s", got)
+	}
+	if got := keys(v["scenarios"].([]any)[0].(map[string]any)); got != "detail name objects restoreSeconds result" {
+		t.Errorf("scenario keys %s", got)
 	}
 }
