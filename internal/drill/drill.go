@@ -213,9 +213,9 @@ func Run(ctx context.Context, o Options) (*layout.Rehearsal, error) {
 		case layout.RehearsalPass:
 			r.say("%s: pass, %d %s restored in %.1fs", sc.name, res.Objects, layout.Plural(res.Objects, "object", "objects"), res.RestoreSeconds)
 		case layout.RehearsalSkipped:
-			r.say("%s: skipped (%s)", sc.name, res.Detail)
+			r.say("%s: skipped (%s)", sc.name, layout.RehearsalDetail(res.Detail))
 		default:
-			r.say("%s: FAIL: %s", sc.name, res.Detail)
+			r.say("%s: FAIL: %s", sc.name, layout.RehearsalDetail(res.Detail))
 		}
 	}
 	rec.Count()

@@ -1,10 +1,14 @@
 package drill
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +24,14 @@ import (
 )
 
 // backup exports a graphsim tenant of profile into a new repository.
-func backup(t *testing.T, profile string) (*snapshot.Repo, *graphsim.Server, *graph.Client, *exporter.Result) {
+func backup(t *testing.T, profile string, prep func(*graph.Client, *graphsim.Server)) (*snapshot.Repo, *graphsim.Server, *graph.Client, *exporter.Result) {
 	t.Helper()
 	sim := simtest.New(t, graphsim.Options{Profile: profile})
 	srv := simtest.Serve(t, sim)
 	c := simtest.Client(t, sim, srv, "")
+	if prep != nil {
+		prep(c, sim)
+	}
 	repo := simtest.Repo(t, false)
 	res, err := exporter.Run(context.Background(), exporter.Options{Client: c, Repo: repo, AllowShrink: true, Now: func() time.Time { return sim.Clock().Now() }})
 	if err != nil {
@@ -44,7 +51,22 @@ func testOptions(repo *snapshot.Repo, seen **graphsim.Server) Options {
 
 func TestRehearsal(t *testing.T) {
 	ctx := context.Background()
-	repo, sim, client, first := backup(t, "demo")
+	// The policy the first scenario deletes (the enabled one of lowest id)
+	// has a hostile name.
+	const hostile = "CA \x1b[31mred\u202egnp.exe\r\nsecond line"
+	repo, sim, client, first := backup(t, "demo", func(c *graph.Client, sim *graphsim.Server) {
+		ps := sim.Tenant().List("conditionalAccessPolicy")
+		sort.Slice(ps, func(i, j int) bool { return ps[i]["id"].(string) < ps[j]["id"].(string) })
+		for _, p := range ps {
+			if p["state"] == "enabled" {
+				if _, err := c.Patch(context.Background(), "/v1.0/identity/conditionalAccess/policies/"+p["id"].(string), map[string]any{"displayName": hostile}); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+		}
+		t.Fatal("no enabled policy")
+	})
 	var tenant *graphsim.Server
 	rec, err := Run(ctx, testOptions(repo, &tenant))
 	if err != nil {
@@ -73,6 +95,14 @@ func TestRehearsal(t *testing.T) {
 		if s.Name != layout.RehearsalScenarios[i] || s.Result != layout.RehearsalPass || s.Objects != w.objects || !strings.Contains(s.Detail, w.detail) || s.RestoreSeconds < 0 {
 			t.Errorf("scenario %d: %+v, want %d objects and %q", i, s, w.objects, w.detail)
 		}
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, rec); err != nil {
+		t.Fatal(err)
+	}
+	if d := rec.Scenarios[0].Detail; !strings.Contains(d, `"CA \x1b[31mred\u202egnp.exe\r\nsecond line"`) || strings.ContainsAny(d+table.String(), "\x1b\u202e\r") ||
+		strings.Count(table.String(), "\n") != 9 {
+		t.Errorf("a hostile name reached the record or the table as it is:\n%q\n%s", d, table.String())
 	}
 	// The incidents were made through Graph: the rehearsal tenant's audit
 	// log has them, by the app that made them.
@@ -112,6 +142,10 @@ func TestRehearsal(t *testing.T) {
 	if path != layout.RehearsalPath(rec.StartedAt) || res.Tag != "" || !res.Changed || len(res.Changes) != 1 || res.Changes[0].Path != path {
 		t.Fatalf("commit: %s %+v", path, res)
 	}
+	// A second record of the same second is refused, nothing written.
+	if _, _, err := Commit(ctx, repo, rec, CommitOptions{}); err == nil || !strings.Contains(err.Error(), "same second") {
+		t.Errorf("a second record at the same time: %v", err)
+	}
 	log, _ := repo.Log(ctx, "HEAD", 1)
 	if !strings.HasPrefix(log[0].Message, "rehearsal: 6 of 6 passed at "+first.Tag+"\n") {
 		t.Errorf("message %q", log[0].Message)
@@ -142,7 +176,7 @@ func TestRehearsal(t *testing.T) {
 // why; a scenario that cannot be done fails.
 func TestRehearsalSkipsAndFails(t *testing.T) {
 	ctx := context.Background()
-	repo, _, _, _ := backup(t, "empty")
+	repo, _, _, _ := backup(t, "empty", nil)
 	var tenant *graphsim.Server
 	o := testOptions(repo, &tenant)
 	rec, err := Run(ctx, o)
@@ -164,12 +198,20 @@ func TestRehearsalSkipsAndFails(t *testing.T) {
 	}
 
 	// Without a P1 licence Graph refuses Conditional Access writes.
-	repo, _, _, _ = backup(t, "demo")
+	repo, _, _, _ = backup(t, "demo", nil)
 	o = testOptions(repo, &tenant)
 	o.Licence, o.Scenarios = graphsim.LicenceFree, []string{"ca-policy-deleted", "app-redirect-uris-changed"}
 	rec, err = Run(ctx, o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A detached HEAD has no branch to record on: refused, nothing written.
+	h, _ := repo.Resolve(ctx, "HEAD")
+	if err := os.WriteFile(filepath.Join(repo.GitDir(), "HEAD"), []byte(h.String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Commit(ctx, repo, rec, CommitOptions{}); err == nil || !strings.Contains(err.Error(), "detached") || !strings.Contains(err.Error(), "--no-record") {
+		t.Errorf("detached HEAD: %v", err)
 	}
 	if len(rec.Scenarios) != 2 || rec.Failed != 1 || rec.Passed != 1 || rec.Scenarios[0].Result != layout.RehearsalFail ||
 		!strings.Contains(rec.Scenarios[0].Detail, "403") {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -53,16 +55,29 @@ func Commit(ctx context.Context, repo *snapshot.Repo, rec *layout.Rehearsal, o C
 	}
 	defer unlock()
 	path = layout.RehearsalPath(rec.StartedAt)
+	// The record goes on the branch HEAD names; a detached HEAD has none
+	// (a commit there would land on a branch nobody checked out).
+	head, err := os.ReadFile(filepath.Join(repo.GitDir(), "HEAD"))
+	if err != nil {
+		return "", nil, fmt.Errorf("reading the HEAD of %s: %w", repo.Path(), err)
+	}
+	branch, ok := strings.CutPrefix(strings.TrimSpace(string(head)), "ref: ")
+	if !ok || !strings.HasPrefix(branch, "refs/heads/") {
+		return "", nil, fmt.Errorf("the HEAD of %s is detached (at %s): check out the branch the snapshots are on (git checkout main) and run again, or rehearse with --no-record",
+			repo.Path(), layout.Safe(strings.TrimSpace(string(head))))
+	}
 	// The head's tree, carried: top-level folders whole, the files of
 	// .entrasnap/ (where the record goes) one by one.
 	blobs := map[string]plumbing.Hash{}
 	seen := map[string]bool{}
 	var carry []string
-	err = repo.Walk(ctx, "HEAD", "", func(p string, h plumbing.Hash) error {
+	exists := false
+	err = repo.Walk(ctx, branch, "", func(p string, h plumbing.Hash) error {
 		if strings.HasPrefix(p, ".entrasnap/") || !strings.Contains(p, "/") {
-			if p != path {
-				blobs[p] = h
+			if p == path {
+				exists = true
 			}
+			blobs[p] = h
 			return nil
 		}
 		top, _, _ := strings.Cut(p, "/")
@@ -73,10 +88,13 @@ func Commit(ctx context.Context, repo *snapshot.Repo, rec *layout.Rehearsal, o C
 		return nil
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("reading the head of %s: %w", repo.Path(), err)
+		return "", nil, fmt.Errorf("reading %s of %s: %w", strings.TrimPrefix(branch, "refs/heads/"), repo.Path(), err)
+	}
+	if exists {
+		return "", nil, fmt.Errorf("%s already holds a rehearsal record started at the same second (%s): run again", repo.Path(), path)
 	}
 	res, err = repo.WriteSnapshot(ctx, snapshot.Snapshot{
-		Files: map[string][]byte{path: rec.Encode()}, Blobs: blobs, Carry: carry,
+		Branch: branch, Files: map[string][]byte{path: rec.Encode()}, Blobs: blobs, Carry: carry,
 		Message: Message(rec), Author: o.Author, Committer: o.Committer, Signer: o.Signer,
 	})
 	if err != nil {
