@@ -41,6 +41,8 @@ const (
 	azurePipeline  = "azure-pipelines/entrasnap-backup.yml"
 	githubChanges  = "github/entrasnap-changes.yml"
 	azureChanges   = "azure-pipelines/entrasnap-changes.yml"
+	githubRehearse = "github/entrasnap-rehearse.yml"
+	azureRehearse  = "azure-pipelines/entrasnap-rehearse.yml"
 	gitlabCI       = "gitlab/.gitlab-ci.yml"
 	watchFile      = "watch.yaml"
 	ciReadme       = "README.md"
@@ -77,7 +79,8 @@ func TestGitHubWorkflowLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, path := range map[string]string{githubWorkflow: ".github/workflows/entrasnap-backup.yml", githubChanges: ".github/workflows/entrasnap-changes.yml"} {
+	for name, path := range map[string]string{githubWorkflow: ".github/workflows/entrasnap-backup.yml", githubChanges: ".github/workflows/entrasnap-changes.yml",
+		githubRehearse: ".github/workflows/entrasnap-rehearse.yml"} {
 		errs, err := l.Lint(path, readTemplate(t, name), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -383,7 +386,7 @@ func templateScripts(t *testing.T) map[string]string {
 		}
 	}
 	// The pull request templates: every run, script and inlineScript, wherever it is.
-	for _, f := range []string{githubChanges, azureChanges} {
+	for _, f := range []string{githubChanges, azureChanges, githubRehearse, azureRehearse} {
 		var doc yaml.Node
 		decodeYAML(t, f, &doc)
 		collectScripts(&doc, f, out)
@@ -511,7 +514,7 @@ func commandArgs(s string) string {
 func templateSources(t *testing.T) map[string]string {
 	t.Helper()
 	src := map[string]string{}
-	for _, f := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile, ciReadme, githubChanges, azureChanges} {
+	for _, f := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile, ciReadme, githubChanges, azureChanges, githubRehearse, azureRehearse} {
 		src["ci/"+f] = string(readTemplate(t, f))
 	}
 	root, err := os.ReadFile("../README.md")
@@ -610,7 +613,7 @@ func TestTemplateCommandsAreTheCLIs(t *testing.T) {
 	// The extraction finds what the templates are about (so it cannot pass by finding nothing).
 	for _, want := range []string{"export --repo", "export --branch", "export --pr-body", "export --push", "export --message",
 		"drift --baseline", "drift --watch", "diff --format", "kinds --permissions",
-		"restore --changed", "restore --out", "restore --markdown", "apply --repo"} {
+		"restore --changed", "restore --out", "restore --markdown", "apply --repo", "rehearse --repo"} {
 		if !seen[want] {
 			t.Errorf("no template or doc runs `entrasnap %s ...`", want)
 		}
@@ -648,7 +651,7 @@ func TestExtractCommands(t *testing.T) {
 // TestReadmeCoversSetup checks that ci/README.md says what a user must set up.
 func TestReadmeCoversSetup(t *testing.T) {
 	text := string(readTemplate(t, ciReadme))
-	for _, want := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile, githubChanges, azureChanges,
+	for _, want := range []string{githubWorkflow, azurePipeline, gitlabCI, watchFile, githubChanges, azureChanges, githubRehearse, azureRehearse,
 		"entrasnap-apply", "AZURE_APPLY_CLIENT_ID", "APPLY_CONNECTION", "repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:environment:entrasnap-apply",
 		"entrasnap kinds --permissions", "federated credential", "repo:OWNER/REPO:ref:refs/heads/main",
 		"api://AzureADTokenExchange", "https://token.actions.githubusercontent.com", "project_path:",

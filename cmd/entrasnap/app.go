@@ -123,6 +123,7 @@ func newApp(e *env) *cli.App {
 			validateCommand(e),
 			restoreCommand(e),
 			applyCommand(e),
+			rehearseCommand(e),
 			kindsCommand(e),
 			graphsimCommand(e),
 			benchCommand(e),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/internal/demo"
@@ -41,13 +42,18 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 	sim := func(url, token string) live.Connection {
 		return live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}
 	}
-	// The tour's waits move its in-process tenant's clock (demo.Sleep).
+	// The tour's waits move its in-process tenant's clock (demo.Sleep),
+	// and its commands take their times from the tour's clock.
+	var clock func() time.Time
 	waiting := func(sleep demo.Sleep) *env {
 		de := *e
 		de.sleep = sleep
+		if clock != nil {
+			de.now = clock
+		}
 		return &de
 	}
-	return demo.Tour{Dir: abs, Seed: seed, Out: e.stdout, Now: e.now,
+	return demo.Tour{Dir: abs, Seed: seed, Out: e.stdout, Now: e.now, Clock: func(now func() time.Time) { clock = now },
 		Client: func(url, token string, sleep demo.Sleep) (*graph.Client, error) {
 			return waiting(sleep).client(sim(url, token), "entrasnap-demo/"+version)
 		},
@@ -67,6 +73,9 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 		},
 		Apply: func(ctx context.Context, plan, url, token string, sleep demo.Sleep) error {
 			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, conn: sim(url, token)})
+		},
+		Rehearse: func(ctx context.Context) error {
+			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{repo: abs, throttle: "realistic"})
 		},
 	}.Run(ctx)
 }

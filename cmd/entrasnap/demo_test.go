@@ -23,6 +23,11 @@ func TestDemo(t *testing.T) {
 		// 7. A change by pull request: planned from the branch's files, merged, applied, recorded.
 		"7. A change by pull request", "from the files of main..change/ca-report-only", "Files: 1 edited",
 		"state: \"enabled\" → \"enabledForReportingButNotEnforced\"", "0 added, 0 removed, 1 changed",
+		// Who changed it: the audit records kept with the second snapshot, next to each change.
+		"and who\n   changed it (from Graph's audit log, kept in .entrasnap/changes/",
+		"changed by app graphsim (appId graphsim), ", ", Delete conditional access policy\n", ", Remove member from group\n", ", Update application\n", ", Delete named location\n",
+		// 8. A rehearsal, recorded.
+		"8. A rehearsal (entrasnap rehearse)", "SCENARIO  ", "user-attributes-corrupted  50 ", "6 passed, 0 failed, 0 skipped (snapshot/", "throttling realistic",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
@@ -35,8 +40,8 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	b, err := exec.Command("git", "-C", dir, "log", "--format=%s").Output()
-	if err != nil || strings.Count(string(b), "\n") != 4 || !strings.Contains(string(b), "after the incidents") || !strings.Contains(string(b), "restore") ||
-		!strings.Contains(string(b), "report-only while its sign-ins are checked (#1)") {
+	if err != nil || strings.Count(string(b), "\n") != 5 || !strings.Contains(string(b), "after the incidents") || !strings.Contains(string(b), "restore") ||
+		!strings.Contains(string(b), "report-only while its sign-ins are checked (#1)") || !strings.HasPrefix(string(b), "rehearsal: 6 of 6 passed at snapshot/") {
 		t.Errorf("git log: %v\n%s", err, b)
 	}
 	// The suggested next commands work.

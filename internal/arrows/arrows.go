@@ -32,6 +32,8 @@ var Rules = []Rule{
 		Why: "drift compares a live read with a baseline: it imports no exporter or importer"},
 	{From: "internal/rehearse", Allow: []string{"internal/rehearse", "graphsim/...", "layout", "snapshot"},
 		Why: "the rehearsal loader is the one place where the repository format and the emulator meet: no reader of Graph, no writer"},
+	{From: "internal/drill", Allow: []string{"internal/drill", "internal/rehearse", "graphsim/...", "importer", "check", "diff", "graph", "history", "layout", "live", "schemas", "snapshot"},
+		Why: "the rehearsal runner restores with importer (as restore does) against the graphsim it loads; it imports no exporter: the restores record no snapshot, only the rehearsal record is committed"},
 	{From: "layout", Allow: []string{"layout"}, Why: "layout is the catalog and the repository format: pure, no I/O"},
 	{From: "live", Allow: []string{"live", "graph", "layout", "schemas"}, Why: "live reads the tenant and writes nothing: no exporter, importer or snapshot"},
 	{From: "exporter", Allow: []string{"exporter", "live", "graph", "layout", "schemas", "snapshot", "history", "diff"},

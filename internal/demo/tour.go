@@ -25,7 +25,12 @@ type Tour struct {
 	Dir  string // the new repository (absolute)
 	Seed uint64 // of the demo tenant
 	Out  io.Writer
-	Now  func() time.Time // snapshot times; nil: the real clock
+	Now  func() time.Time // snapshot times; nil: the tenant's clock
+	// Clock, when set, is called with the tour's clock (Now, or the
+	// tenant's) before the first snapshot: the commands the tour runs take
+	// their times from it, so snapshot times and the tenant's audit log
+	// agree.
+	Clock func(now func() time.Time)
 	// Client makes a Graph client for graphsim at url with token that
 	// waits with sleep between retries and for Graph's pacing.
 	Client func(url, token string, sleep Sleep) (*graph.Client, error)
@@ -40,6 +45,10 @@ type Tour struct {
 	// after merge does. Nil: the tour has no "change by pull request" step.
 	PlanFiles func(ctx context.Context, rng, out, url, token string, sleep Sleep) error
 	Apply     func(ctx context.Context, plan, url, token string, sleep Sleep) error
+	// Rehearse rehearses the classic incidents on the newest snapshot of
+	// Dir and records the outcome (entrasnap rehearse). Nil: no rehearsal
+	// step.
+	Rehearse func(ctx context.Context) error
 }
 
 // Sleep waits d (or until ctx ends). The tour's tenant runs in this
@@ -82,8 +91,17 @@ func (t Tour) Run(ctx context.Context) error {
 	}
 	defer repo.Close()
 	allowShrink := false
+	now := t.Now
+	if now == nil {
+		// The tenant's clock: the waits for Graph's pacing move it, and its
+		// audit records carry its times.
+		now = sim.Clock().Now
+	}
+	if t.Clock != nil {
+		t.Clock(now)
+	}
 	export := func(msg string) (*exporter.Result, error) {
-		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg, AllowShrink: allowShrink, Now: t.Now,
+		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg, AllowShrink: allowShrink, Now: now,
 			Author: snapshot.Signature{Name: "entrasnap demo", Email: "demo@entrasnap.invalid"}})
 		if err != nil {
 			return nil, err
@@ -112,7 +130,10 @@ func (t Tour) Run(ctx context.Context) error {
 		say("   - %s", in)
 	}
 
-	// 4. Second snapshot: the mass-deletion guard stops it first.
+	// 4. Second snapshot: the mass-deletion guard stops it first. Graph's
+	// audit log shows a change minutes after it: the tenant's clock moves
+	// on, so the export can say who made each change.
+	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
 	_, err = export("demo: after the incidents")
 	var shrink *exporter.ShrinkError
 	if !errors.As(err, &shrink) {
@@ -129,7 +150,8 @@ func (t Tour) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	say("   exported again with --allow-shrink and tagged %s. What changed, object by object:\n", second.Tag)
+	say("   exported again with --allow-shrink and tagged %s. What changed, object by object, and who", second.Tag)
+	say("   changed it (from Graph's audit log, kept in %s: Graph forgets after 7 to 30 days):\n", second.ChangesFile)
 	if err := t.Diff(ctx, first.Tag, second.Tag); err != nil {
 		return err
 	}
@@ -157,6 +179,18 @@ func (t Tour) Run(ctx context.Context) error {
 		}
 	}
 
+	// 8. A rehearsal: the classic incidents again, on a copy of the tenant
+	// loaded from the newest snapshot, each restored and verified; the
+	// outcome is recorded for auditors.
+	if t.Rehearse != nil {
+		say("\n8. A rehearsal (entrasnap rehearse): the newest snapshot is loaded into a second, private graphsim;")
+		say("   the classic incidents are made there and each is restored and verified, with Graph's throttling,")
+		say("   so the times are honest. The outcome is committed as .entrasnap/rehearsals/<time>.yaml:\n")
+		if err := t.Rehearse(ctx); err != nil {
+			return fmt.Errorf("rehearsal: %w", err)
+		}
+	}
+
 	dir := t.Dir
 	say("\nDone in %.1fs. The repository is %s. Try:", time.Since(start).Seconds(), dir)
 	for _, l := range []string{
@@ -166,6 +200,7 @@ func (t Tour) Run(ctx context.Context) error {
 		"entrasnap diff --repo " + dir + " --format markdown " + first.Tag + " " + second.Tag,
 		"entrasnap restore --repo " + dir + " --at " + first.Tag + " --out plan.json conditional-access   # plan only",
 		"entrasnap log --repo " + dir + " \"applications/" + inc.App + "\"",
+		"entrasnap rehearse --repo " + dir + " --throttle off --no-record   # the rehearsal again, fast, unrecorded",
 		"entrasnap show --repo " + dir + " --at " + first.Tag + " \"conditional-access-policies/" + inc.Policy + "\"",
 		"entrasnap graphsim --profile demo   # a tenant to point entrasnap at: --graph-url/--access-token",
 	} {
