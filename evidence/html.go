@@ -21,16 +21,17 @@ func (rep *Report) HTML(w io.Writer) error {
 }
 
 var htmlPage = template.Must(template.New("evidence").Funcs(template.FuncMap{
-	"safe":   layout.Safe,
-	"human":  Human,
-	"stamp":  stamp,
-	"short":  short,
-	"list":   func(l []string) string { return layout.Safe(list(l)) },
-	"join":   func(l []string) string { return layout.Safe(strings.Join(l, ", ")) },
-	"window": func(r *Report) string { return r.windowText() },
-	"lines":  linesOf,
-	"inc":    func(i int) int { return i + 1 },
-	"yesno":  yesNo,
+	"safe":        layout.Safe,
+	"human":       Human,
+	"stamp":       stamp,
+	"short":       short,
+	"list":        func(l []string) string { return layout.Safe(list(l)) },
+	"join":        func(l []string) string { return layout.Safe(strings.Join(l, ", ")) },
+	"window":      func(r *Report) string { return r.windowText() },
+	"lines":       linesOf,
+	"inc":         func(i int) int { return i + 1 },
+	"notExported": func(c Completeness) string { return layout.Safe(strings.Join(c.notExported(), ", ")) },
+	"yesno":       yesNo,
 	"status": func(s string) string {
 		switch s {
 		case StatusOK, StatusAttention:
@@ -47,8 +48,8 @@ var htmlPage = template.Must(template.New("evidence").Funcs(template.FuncMap{
 <style>
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;margin:2rem auto;max-width:70rem;padding:0 1rem}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}h3{font-size:1rem}
-table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
+table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+th{background:#f6f8fa;white-space:nowrap}td.num{text-align:right;white-space:nowrap}
 .meta{color:#57606a}.status{font-weight:600;white-space:nowrap;border-radius:4px;padding:0 .4rem}
 .ok{background:#dafbe1;color:#116329}.attention{background:#fff8c5;color:#7d4e00}.missing{background:#ffebe9;color:#a40e26}
 code{background:#f6f8fa;padding:0 .2rem}
@@ -80,8 +81,8 @@ code{background:#f6f8fa;padding:0 .2rem}
 <h2 id="completeness">2. Completeness per kind</h2>
 {{with .Completeness}}{{if .Snapshot}}<p>From the manifest of {{safe .Snapshot}} ({{short .Commit}}): {{.Complete}} complete, {{.Incomplete}} incomplete, {{.NotLicensed}} not licensed, {{.NotExported}} not exported; {{.Objects}} objects.</p>
 <table id="kinds"><thead><tr><th>Kind</th><th>Folder</th><th>Objects</th><th>Status</th><th>Reason</th></tr></thead><tbody>
-{{range .Kinds}}<tr><td>{{safe .Kind}}</td><td>{{safe .Folder}}</td><td class="num">{{.Objects}}</td><td>{{.Status}}</td><td>{{safe .Reason}}</td></tr>
-{{end}}</tbody></table>{{else}}<p>No snapshot to read a manifest from.</p>{{end}}{{end}}
+{{range .Kinds}}{{if ne .Status "not-exported"}}<tr><td>{{safe .Kind}}</td><td>{{safe .Folder}}</td><td class="num">{{.Objects}}</td><td>{{.Status}}</td><td>{{safe .Reason}}</td></tr>
+{{end}}{{end}}</tbody></table>{{with notExported .}}<p id="not-exported">Not exported (in the catalog, not in this repository: an export with --kinds, or an older entrasnap): {{.}}.</p>{{end}}{{else}}<p>No snapshot to read a manifest from.</p>{{end}}{{end}}
 
 <h2 id="integrity">3. Integrity</h2>
 {{with .Integrity.Check}}<p>Repository check: <strong id="check-result">{{if .OK}}passed{{else}}failed{{end}}</strong> ({{.Snapshots}} snapshots, {{.Files}} object files, {{.TagsChecked}} tags checked; {{.Errors}} errors, {{.Warnings}} warnings).{{if not .All}} The latest snapshot was checked; <code>--check-all</code> checks every tagged snapshot.{{end}}</p>

@@ -95,7 +95,12 @@ func (rep *Report) Markdown(w io.Writer) error {
 			md(c.Snapshot), md(short(c.Commit)), c.Complete, c.Incomplete, c.NotLicensed, c.NotExported, c.Objects)
 		p("| Kind | Folder | Objects | Status | Reason |\n|---|---|---|---|---|\n")
 		for _, k := range c.Kinds {
-			p("| %s | %s | %d | %s | %s |\n", md(k.Kind), md(k.Folder), k.Objects, md(k.Status), md(k.Reason))
+			if k.Status != "not-exported" {
+				p("| %s | %s | %d | %s | %s |\n", md(k.Kind), md(k.Folder), k.Objects, md(k.Status), md(k.Reason))
+			}
+		}
+		if ne := c.notExported(); len(ne) > 0 {
+			p("\nNot exported (in the catalog, not in this repository: an export with --kinds, or an older entrasnap): %s.\n", md(strings.Join(ne, ", ")))
 		}
 	}
 
@@ -182,6 +187,17 @@ func (rep *Report) Markdown(w io.Writer) error {
 		p("| %s | %s | %s | %s |\n", md(ct.ID), md(ct.Framework), md(ct.Title), linesOf(rep, ct.ID))
 	}
 	return b.Flush()
+}
+
+// notExported names the catalog kinds the repository does not hold.
+func (c Completeness) notExported() []string {
+	var out []string
+	for _, k := range c.Kinds {
+		if k.Status == "not-exported" {
+			out = append(out, k.Kind)
+		}
+	}
+	return out
 }
 
 func linesOf(rep *Report, control string) string {
