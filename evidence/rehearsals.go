@@ -94,7 +94,7 @@ func readRehearsals(ctx context.Context, r *snapshot.Repo, w Window) (Rehearsals
 			continue
 		}
 		rh.File = p
-		if !w.From.IsZero() && rh.StartedAt.Before(w.From) || rh.StartedAt.After(w.To) {
+		if !w.From.IsZero() && rh.StartedAt.Before(w.From) {
 			out.Older++
 			continue
 		}

@@ -277,10 +277,9 @@ func series(tagged []history.Tagged, w Window, maxGap time.Duration) Series {
 	})
 	for i := range all {
 		sn := all[i]
-		switch {
-		case sn.Time.After(w.To):
-			continue // after the report's time (a clock ahead): not in the window
-		case !w.From.IsZero() && sn.Time.Before(w.From):
+		// (A snapshot after the report's time, from a clock ahead of this
+		// one, is in the window: it is a backup all the same.)
+		if !w.From.IsZero() && sn.Time.Before(w.From) {
 			s.Before = &all[i]
 			continue
 		}
@@ -310,9 +309,9 @@ func series(tagged []history.Tagged, w Window, maxGap time.Duration) Series {
 	if s.Count > 0 {
 		first, last := s.List[0], s.List[s.Count-1]
 		s.First, s.Last = &first, &last
-		s.SinceLastSeconds = w.To.Sub(last.Time).Seconds()
+		s.SinceLastSeconds = max(0, w.To.Sub(last.Time).Seconds())
 	} else if s.Before != nil {
-		s.SinceLastSeconds = w.To.Sub(s.Before.Time).Seconds()
+		s.SinceLastSeconds = max(0, w.To.Sub(s.Before.Time).Seconds())
 	}
 	return s
 }
