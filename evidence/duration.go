@@ -61,10 +61,19 @@ func Human(seconds float64) string {
 	return strings.Join(parts, " ")
 }
 
-// stamp writes a time for the report: UTC, to the minute.
+// stamp writes a time for the report: UTC, to the second.
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// gapText writes the --max-gap bar as it was most likely given: whole
+// hours as hours ("26h"), else as Human.
+func gapText(d time.Duration) string {
+	if d%time.Hour == 0 && d < 100*24*time.Hour {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return Human(d.Seconds())
 }

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -32,6 +33,8 @@ var htmlPage = template.Must(template.New("evidence").Funcs(template.FuncMap{
 	"inc":         func(i int) int { return i + 1 },
 	"notExported": func(c Completeness) string { return layout.Safe(strings.Join(c.notExported(), ", ")) },
 	"yesno":       yesNo,
+	"gaptext":     func(sec float64) string { return gapText(time.Duration(sec * float64(time.Second))) },
+	"plural":      pl,
 	"status": func(s string) string {
 		switch s {
 		case StatusOK, StatusAttention:
@@ -66,11 +69,11 @@ code{background:#f6f8fa;padding:0 .2rem}
 {{end}}</tbody></table>
 
 <h2 id="series">1. Snapshot series</h2>
-{{with .Snapshots}}<p>{{.Count}} snapshots ({{.Complete}} complete, {{.Partial}} partial).
+{{with .Snapshots}}<p>{{.Count}} {{plural .Count "snapshot" "snapshots"}} ({{.Complete}} complete, {{.Partial}} partial).
 {{with .LargestGap}}Largest gap between consecutive snapshots (recovery point objective achieved): <strong id="largest-gap">{{human .Seconds}}</strong> ({{safe .From}} to {{safe .To}}).{{end}}
 {{with .Before}}The first gap is counted from {{safe .Tag}}, the last snapshot before the window.{{end}}
 {{if or .Last .Before}}Age of the last snapshot at report time: {{human .SinceLastSeconds}}.{{end}}</p>
-<p>Gaps longer than {{human .MaxGapSeconds}}: <span id="gaps-over">{{len .GapsOver}}</span>.</p>
+<p>Gaps longer than {{gaptext .MaxGapSeconds}}: <span id="gaps-over">{{len .GapsOver}}</span>.</p>
 {{if .GapsOver}}<table id="gaps"><thead><tr><th>From</th><th>To</th><th>Gap</th></tr></thead><tbody>
 {{range .GapsOver}}<tr><td>{{safe .From}} ({{stamp .FromTime}})</td><td>{{safe .To}} ({{stamp .ToTime}})</td><td class="num">{{human .Seconds}}</td></tr>
 {{end}}</tbody></table>{{end}}{{end}}
@@ -85,7 +88,7 @@ code{background:#f6f8fa;padding:0 .2rem}
 {{end}}{{end}}</tbody></table>{{with notExported .}}<p id="not-exported">Not exported (in the catalog, not in this repository: an export with --kinds, or an older entrasnap): {{.}}.</p>{{end}}{{else}}<p>No snapshot to read a manifest from.</p>{{end}}{{end}}
 
 <h2 id="integrity">3. Integrity</h2>
-{{with .Integrity.Check}}<p>Repository check: <strong id="check-result">{{if .OK}}passed{{else}}failed{{end}}</strong> ({{.Snapshots}} snapshots, {{.Files}} object files, {{.TagsChecked}} tags checked; {{.Errors}} errors, {{.Warnings}} warnings).{{if not .All}} The latest snapshot was checked; <code>--check-all</code> checks every tagged snapshot.{{end}}</p>
+{{with .Integrity.Check}}<p>Repository check: <strong id="check-result">{{if .OK}}passed{{else}}failed{{end}}</strong> ({{.Snapshots}} {{plural .Snapshots "snapshot" "snapshots"}}, {{.Files}} object files, {{.TagsChecked}} {{plural .TagsChecked "tag" "tags"}} checked; {{.Errors}} {{plural .Errors "error" "errors"}}, {{.Warnings}} {{plural .Warnings "warning" "warnings"}}).{{if not .All}} The latest snapshot was checked; <code>--check-all</code> checks every tagged snapshot.{{end}}</p>
 {{if .Issues}}<ul>{{range .Issues}}<li>{{safe .String}}</li>{{end}}</ul>{{end}}{{end}}
 {{with .Integrity.Signatures}}{{if .Verified}}<p id="signatures">Signatures, against {{safe .AllowedSigners}}: {{.Commits}} commits and {{.Tags}} snapshot tags, {{.Good}} good, {{.Failed}} not trusted{{if .Before}}, {{.Before}} before --signed-since{{end}}.</p>
 {{if .Failures}}<ul>{{range .Failures}}<li>{{safe .Type}} {{short .Object}} {{join .Names}}: {{safe .Status}} {{safe .Detail}}</li>{{end}}</ul>{{end}}

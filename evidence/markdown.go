@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
 )
@@ -54,7 +55,7 @@ func (rep *Report) Markdown(w io.Writer) error {
 
 	s := rep.Snapshots
 	p("\n## 1. Snapshot series\n\n")
-	p("%d snapshots (%d complete, %d partial). ", s.Count, s.Complete, s.Partial)
+	p("%d %s (%d complete, %d partial). ", s.Count, pl(s.Count, "snapshot", "snapshots"), s.Complete, s.Partial)
 	if s.LargestGap != nil {
 		p("Largest gap between consecutive snapshots (recovery point objective achieved): **%s** (%s to %s). ", Human(s.LargestGap.Seconds), md(s.LargestGap.From), md(s.LargestGap.To))
 	}
@@ -64,7 +65,7 @@ func (rep *Report) Markdown(w io.Writer) error {
 	if s.Last != nil || s.Before != nil {
 		p("Age of the last snapshot at report time: %s.", Human(s.SinceLastSeconds))
 	}
-	p("\n\nGaps longer than %s: %d.\n", Human(s.MaxGapSeconds), len(s.GapsOver))
+	p("\n\nGaps longer than %s: %d.\n", gapText(time.Duration(s.MaxGapSeconds*float64(time.Second))), len(s.GapsOver))
 	if len(s.GapsOver) > 0 {
 		p("\n| From | To | Gap |\n|---|---|---|\n")
 		for _, g := range s.GapsOver {
@@ -111,7 +112,8 @@ func (rep *Report) Markdown(w io.Writer) error {
 	} else {
 		p("Repository check: **failed**")
 	}
-	p(" (%d snapshots, %d object files, %d tags checked; %d errors, %d warnings).", in.Check.Snapshots, in.Check.Files, in.Check.TagsChecked, in.Check.Errors, in.Check.Warnings)
+	p(" (%d %s, %d object files, %d %s checked; %d %s, %d %s).", in.Check.Snapshots, pl(in.Check.Snapshots, "snapshot", "snapshots"), in.Check.Files,
+		in.Check.TagsChecked, pl(in.Check.TagsChecked, "tag", "tags"), in.Check.Errors, pl(in.Check.Errors, "error", "errors"), in.Check.Warnings, pl(in.Check.Warnings, "warning", "warnings"))
 	if !in.Check.All {
 		p(" The latest snapshot was checked; `--check-all` checks every tagged snapshot.")
 	}

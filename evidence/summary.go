@@ -22,7 +22,7 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 	}
 	switch {
 	case s.Count == 0 && s.Before == nil:
-		add("snapshots", "Snapshots taken", "none: run `entrasnap export --repo R` daily (the CI templates in ci/ do)", StatusMissing)
+		add("snapshots", "Snapshots taken", "none: run entrasnap export --repo R daily (the CI templates in ci/ do)", StatusMissing)
 	case s.Count == 0:
 		add("snapshots", "Snapshots taken", fmt.Sprintf("none %s; the last was %s (%s)", window, s.Before.Tag, stamp(s.Before.Time)), StatusAttention)
 	default:
@@ -49,7 +49,7 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 	if s.Count+len(s.GapsOver) == 0 && s.Before == nil {
 		st = StatusMissing
 	}
-	add("gaps", "Gaps longer than "+Human(maxGap.Seconds()), fmt.Sprintf("%d%s", len(s.GapsOver), open), st)
+	add("gaps", "Gaps longer than "+gapText(maxGap), fmt.Sprintf("%d%s", len(s.GapsOver), open), st)
 	if s.Count == 0 {
 		add("partial", "Complete snapshots", "no snapshot "+window, StatusMissing)
 	} else {
@@ -91,7 +91,7 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 		what = fmt.Sprintf("%d snapshots", ck.Snapshots)
 	}
 	if ck.OK {
-		add("check", "Repository check (entrasnap check)", fmt.Sprintf("passed: %s, %d object files, %d tags, %d %s", what, ck.Files, ck.TagsChecked, ck.Warnings, layout.Plural(ck.Warnings, "warning", "warnings")), StatusOK)
+		add("check", "Repository check (entrasnap check)", fmt.Sprintf("passed: %s, %d object files, %d %s, %d %s", what, ck.Files, ck.TagsChecked, layout.Plural(ck.TagsChecked, "tag", "tags"), ck.Warnings, layout.Plural(ck.Warnings, "warning", "warnings")), StatusOK)
 	} else {
 		add("check", "Repository check (entrasnap check)", fmt.Sprintf("failed: %d %s in %s", ck.Errors, layout.Plural(ck.Errors, "error", "errors"), what), StatusAttention)
 	}
@@ -107,7 +107,7 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 
 	rh := rep.Rehearsals
 	if len(rh.Records) == 0 {
-		res := "none " + window + ": run `entrasnap rehearse --repo R`"
+		res := "none " + window + ": run entrasnap rehearse --repo R"
 		if len(rh.Broken) > 0 {
 			res += fmt.Sprintf(" (%d %s could not be read)", len(rh.Broken), layout.Plural(len(rh.Broken), "record", "records"))
 		}
@@ -139,7 +139,7 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 	a := rep.Access
 	switch {
 	case !a.Recorded:
-		add("access", "Backup app's permissions", "not recorded in the manifest (an export token that is not a JWT, or an export by an entrasnap before 2026-12); grant exactly `entrasnap kinds --permissions`", StatusMissing)
+		add("access", "Backup app's permissions", "not recorded in the manifest (an export token that is not a JWT, or an export by an entrasnap before 2026-12); grant exactly what entrasnap kinds --permissions lists", StatusMissing)
 	case !a.ReadOnly:
 		add("access", "Backup app's permissions", fmt.Sprintf("not read-only: %s (%s token)", strings.Join(a.Writes, ", "), a.Type), StatusAttention)
 	case !a.LeastPrivilege:

@@ -78,7 +78,7 @@ func TestEvidenceCommand(t *testing.T) {
 	// The default: markdown on stdout; a window after the series.
 	code, out, _ = runWith(t, at(48*time.Hour), "", false, "evidence", "--repo", repo, "--since", "2h")
 	if code != exitOK || !strings.Contains(out, "# Backup evidence: Microsoft Entra tenant") || !strings.Contains(out, "| 1 | Snapshots taken | none in the window; the last was snapshot/") ||
-		!strings.Contains(out, "| 3 | Gaps longer than 1d 2h | 0; the last snapshot is 2d old") {
+		!strings.Contains(out, "| 3 | Gaps longer than 26h | 0; the last snapshot is 2d old") {
 		t.Errorf("markdown: %d\n%s", code, out)
 	}
 
