@@ -206,6 +206,7 @@ func Build(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
+	o.Now = o.Now.UTC().Truncate(time.Second)
 	if o.MaxGap <= 0 {
 		o.MaxGap = DefaultMaxGap
 	}
