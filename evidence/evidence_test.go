@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -23,6 +24,7 @@ type snap struct {
 	kinds map[string]layout.ManifestKind
 	files map[string]string // more files (rehearsal records)
 	acc   *layout.ManifestAccess
+	sign  snapshot.Signer // nil: unsigned
 }
 
 func complete() map[string]layout.ManifestKind {
@@ -60,14 +62,14 @@ func newRepo(t *testing.T, snaps ...snap) *snapshot.Repo {
 		if tag == "" {
 			tag = "snapshot/" + s.at.UTC().Format("20060102T150405Z")
 		}
-		sig := snapshot.Signature{Name: "entrasnap", Email: "entrasnap@localhost", When: s.at}
+		sig := snapshot.Signature{Name: "Backup", Email: "backup@example.com", When: s.at}
 		// (a copy: WriteSnapshot may keep the map)
 		cp := map[string][]byte{}
 		for p, c := range files {
 			cp[p] = c
 		}
 		if _, err := r.WriteSnapshot(context.Background(), snapshot.Snapshot{Files: cp, Message: fmt.Sprintf("snapshot %d", i),
-			Author: sig, Committer: sig, Tag: tag, TagWhenUnchanged: true}); err != nil {
+			Author: sig, Committer: sig, Tag: tag, TagWhenUnchanged: true, Signer: s.sign}); err != nil {
 			t.Fatalf("snapshot %d: %v", i, err)
 		}
 	}
@@ -381,4 +383,35 @@ func mustKind(name string) *layout.Kind {
 		panic(name)
 	}
 	return k
+}
+
+// Signatures: verified with the allowed signers, every commit and tag
+// good; one unsigned snapshot is listed and the line needs attention.
+func TestSignatures(t *testing.T) {
+	keys := t.TempDir()
+	priv, pub := gitcheck.SSHKey(t, keys, "ci", "ed25519", "")
+	signer, err := snapshot.LoadSigner(priv, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed, err := snapshot.ParseAllowedSigners("allowed_signers", []byte("backup@example.com "+pub+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := time.Hour
+	r := newRepo(t, snap{at: t0, sign: signer}, snap{at: t0.Add(24 * h), sign: signer, kinds: partial()})
+	rep := build(t, r, Options{Now: t0.Add(25 * h), Signers: allowed})
+	if l := line(t, rep, "signatures"); l.Status != StatusOK || l.Result != "all 4 good (against allowed_signers)" {
+		t.Errorf("signed series: %+v", l)
+	}
+	r = newRepo(t, snap{at: t0, sign: signer}, snap{at: t0.Add(24 * h), kinds: partial()})
+	rep = build(t, r, Options{Now: t0.Add(25 * h), Signers: allowed})
+	sg := rep.Integrity.Signatures
+	if l := line(t, rep, "signatures"); l.Status != StatusAttention || !strings.HasPrefix(l.Result, "2 of 4 not trusted") ||
+		len(sg.Failures) != 2 || sg.Failures[0].Status != "unsigned" {
+		t.Errorf("an unsigned snapshot: %+v %+v", l, sg)
+	}
+	if l := line(t, build(t, r, Options{Now: t0.Add(25 * h)}), "signatures"); l.Status != StatusMissing || !strings.HasPrefix(l.Result, "not verified") {
+		t.Errorf("without allowed signers: %+v", l)
+	}
 }
