@@ -264,12 +264,21 @@ func TestParseRehearsalCountsFromScenarios(t *testing.T) {
 	if rh.Passed != 1 || rh.Failed != 1 || rh.Skipped != 1 {
 		t.Errorf("counts from scenarios: %+v", rh)
 	}
-	// Totals that hide a failed scenario do not win.
+	// Totals that hide a failed scenario do not win; without scenarios the
+	// totals are the counts.
+	if rh, err := ParseRehearsal([]byte("version: 1\nstartedAt: \"2026-09-02T03:00:00Z\"\npassed: 4\nfailed: 2\n")); err != nil || rh.Passed != 4 || rh.Failed != 2 {
+		t.Errorf("totals only: %+v, %v", rh, err)
+	}
 	rh, err = ParseRehearsal([]byte(strings.Replace(goodRecord, "failed: 1", "failed: 0", 1)))
 	if err != nil || rh.Failed != 1 {
 		t.Errorf("failed %d, %v: a failed scenario counts", rh.Failed, err)
 	}
-	for _, bad := range []string{"startedAt: x\nversion: 1\n", "version: 1\n", strings.Replace(goodRecord, "result: pass", "result: maybe", 1),
+	// A result this entrasnap does not know is not a pass.
+	rh, err = ParseRehearsal([]byte(strings.Replace(goodRecord, "result: pass", "result: maybe", 1)))
+	if err != nil || rh.Failed != 2 || rh.Passed != 0 || rh.Scenarios[0].Result != "maybe" {
+		t.Errorf("an unknown result: %+v, %v", rh, err)
+	}
+	for _, bad := range []string{"startedAt: x\nversion: 1\n", "version: 1\n", "version: 1\nstartedAt: \"2026-09-02T03:00:00Z\"\nscenarios: [1]\n",
 		strings.Replace(goodRecord, "restoreSeconds: 12.5", "restoreSeconds: -3", 1)} {
 		if _, err := ParseRehearsal([]byte(bad)); err == nil {
 			t.Errorf("accepted %q", bad)

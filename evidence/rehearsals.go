@@ -114,8 +114,9 @@ func readRehearsals(ctx context.Context, r *snapshot.Repo, w Window) (Rehearsals
 }
 
 // ParseRehearsal reads one record, tolerantly: unknown keys are ignored,
-// a missing count is computed from the scenarios; a file that is not
-// YAML, of a newer version, or without its start time is an error.
+// the counts are the scenarios' (the totals when none are listed), a scenario result other
+// than pass or skipped counts as failed; a file that is not YAML, of a
+// newer version, or without its start time is an error.
 func ParseRehearsal(data []byte) (*Rehearsal, error) {
 	if len(data) > maxRehearsalFile {
 		return nil, fmt.Errorf("%d bytes, more than a record holds (%d)", len(data), maxRehearsalFile)
@@ -174,25 +175,27 @@ func ParseRehearsal(data []byte) (*Rehearsal, error) {
 		case "skipped":
 			counted[2]++
 		default:
-			return nil, fmt.Errorf("scenarios[%d].result: want pass, fail or skipped, got %q", i, sc.Result)
+			counted[1]++ // a result this entrasnap does not know is not a pass
 		}
 		if sc.RestoreSeconds > rh.RestoreSeconds {
 			rh.RestoreSeconds = sc.RestoreSeconds
 		}
 		rh.Scenarios = append(rh.Scenarios, sc)
 	}
+	// The counts are the scenarios' when the record lists them (a total
+	// that disagrees cannot hide a failed scenario), else its totals.
 	for i, key := range []string{"passed", "failed", "skipped"} {
 		n := counted[i]
 		if _, ok := v[key]; ok {
-			if n, err = intIn(v, key); err != nil {
+			total, err := intIn(v, key)
+			if err != nil {
 				return nil, err
+			}
+			if len(list) == 0 {
+				n = total
 			}
 		}
 		*[]*int{&rh.Passed, &rh.Failed, &rh.Skipped}[i] = n
-	}
-	// A failed scenario counts even when the totals say otherwise.
-	if counted[1] > rh.Failed {
-		rh.Failed = counted[1]
 	}
 	return rh, nil
 }
