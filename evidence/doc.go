@@ -39,7 +39,10 @@
 //	integrity     {check: {ok, all, snapshotsChecked, objectFiles,
 //	              tagsChecked, errors, warnings, errorsShown[]},
 //	              signatures: {verified, allowedSigners, commits, tags, good,
-//	              failed, beforeSignedSince, failuresShown[]}}
+//	              failed, beforeSignedSince, failuresShown[]}}: an error shown
+//	              is check's issue {severity, file, line, property, message}
+//	              (empty ones left out), a failure {object, type (commit or
+//	              tag), names[], status, detail}; at most 20 of each
 //	rehearsals    {records[], olderThanWindow, broken[] {file, error}, hint}:
 //	              a record is {file, version, startedAt, finishedAt, snapshot,
 //	              commit, tool, throttle, scenarios[] {name, result, objects,

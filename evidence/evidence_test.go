@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
@@ -422,5 +425,55 @@ func TestSignatures(t *testing.T) {
 	}
 	if l := line(t, build(t, r, Options{Now: t0.Add(25 * h)}), "signatures"); l.Status != StatusMissing || !strings.HasPrefix(l.Result, "not verified") {
 		t.Errorf("without allowed signers: %+v", l)
+	}
+}
+
+// Every key of the JSON form is documented in doc.go's schema, so the
+// schema a user reads is the one written.
+func TestJSONKeysDocumented(t *testing.T) {
+	rep, _, _ := hostileRepo(t) // every section filled: gaps, a rehearsal, a broken record, access
+	rep.Integrity.Check.Issues = append(rep.Integrity.Check.Issues, check.Issue{Severity: "error", File: "f", Line: 1, Property: "p", Message: "m"})
+	rep.Integrity.Signatures.Failures = append(rep.Integrity.Signatures.Failures, SigFailed{Object: "o", Type: "tag", Names: []string{"n"}, Status: "unsigned", Detail: "d"})
+	var b bytes.Buffer
+	if err := rep.JSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(b.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				keys[k] = true
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := string(doc)[strings.Index(string(doc), "# JSON schema"):]
+	word := regexp.MustCompile(`[A-Za-z]+`)
+	documented := map[string]bool{}
+	for _, w := range word.FindAllString(schema, -1) {
+		documented[w] = true
+	}
+	for k := range keys {
+		if !documented[k] {
+			t.Errorf("the JSON key %q is not in doc.go's schema", k)
+		}
+	}
+	if len(keys) < 60 {
+		t.Errorf("only %d keys: the report was not filled", len(keys))
 	}
 }
