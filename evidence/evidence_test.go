@@ -110,8 +110,8 @@ func TestGaps(t *testing.T) {
 		snap{at: t0.Add(30 * h)},                       // 30h after the one before: over 26h
 		snap{at: t0.Add(54 * h)},                       // 24h
 		snap{at: t0.Add(80 * h)},                       // 26h: not over
-		snap{at: t0.Add(80*h + 26*h + 1)},              // 26h and 1ns: over (tag times are whole seconds: 26h)
-		snap{at: t0.Add(80*h + 26*h + 61*time.Minute)}, // 61 minutes later... see below
+		snap{at: t0.Add(80*h + 26*h + 1)},              // 26h and 1ns, which git keeps as 26h: not over
+		snap{at: t0.Add(80*h + 26*h + 61*time.Minute)}, // 1h 1m
 	)
 	now := t0.Add(200 * h)
 	rep := build(t, r, Options{Now: now, Since: now.Sub(t0.Add(h))})
