@@ -321,6 +321,7 @@ func TestAccess(t *testing.T) {
 		{"a write", &layout.ManifestAccess{Type: "application", Permissions: append(append([]string{}, need...), "Group.ReadWrite.All")}, StatusAttention, false, false, "not read-only: Group.ReadWrite.All"},
 		{"extra read", &layout.ManifestAccess{Type: "application", Permissions: append(append([]string{}, need...), "Mail.Read")}, StatusAttention, true, false, "1 beyond the least set: Mail.Read"},
 		{"global admin role", &layout.ManifestAccess{Type: "delegated", Permissions: need, DirectoryRoles: []string{"62e90394-69f5-4237-9190-012177145e10"}}, StatusAttention, false, false, "directory role 62e90394"},
+		{"one missing", &layout.ManifestAccess{Type: "application", Permissions: need[1:]}, StatusAttention, true, true, "1 needed not held: " + need[0]},
 		{"global reader role", &layout.ManifestAccess{Type: "delegated", Permissions: need, DirectoryRoles: []string{"f2ef992c-3afb-46b9-b7cf-a126ee74c451"}}, StatusOK, true, true, "delegated token"},
 	} {
 		rep := build(t, newRepo(t, snap{at: t0, kinds: kinds, acc: c.acc}), Options{Now: t0.Add(time.Hour)})

@@ -146,10 +146,13 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 		add("access", "Backup app's permissions", fmt.Sprintf("read-only, %d beyond the least set: %s", len(a.Extra), strings.Join(a.Extra, ", ")), StatusAttention)
 	default:
 		res := fmt.Sprintf("read-only and least privilege: %d permissions (%s token)", len(a.Permissions), a.Type)
+		st := StatusOK
 		if len(a.Missing) > 0 {
+			// (the kinds they read are incomplete: line "kinds" says which)
 			res += fmt.Sprintf("; %d needed not held: %s", len(a.Missing), strings.Join(a.Missing, ", "))
+			st = StatusAttention
 		}
-		add("access", "Backup app's permissions", res, StatusOK)
+		add("access", "Backup app's permissions", res, st)
 	}
 	return out
 }
