@@ -20,8 +20,10 @@
 // objects mapping to one path (or to paths equal but for case) are refused.
 //
 // Writing: the files live prepared, and the manifest .entrasnap/snapshot.yaml
-// (layout.Manifest) records format, tenant id and each kind's count and
-// completeness, with no timestamp, so the same tenant state gives
+// (layout.Manifest) records format, tenant id, each kind's count and
+// completeness and the access the export ran with (access.go: the token's
+// roles or scopes, for the evidence report), with no timestamp, so the same
+// tenant state gives
 // the same tree and an unchanged tenant makes no commit (the head is tagged
 // instead). The repository lock is held for the whole run.
 //

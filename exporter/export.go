@@ -369,6 +369,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		files[p] = data
 	}
 	man := buildManifest(res, prev.manifest, read)
+	man.Access = tokenAccess(ctx, o.Client)
 	files[layout.ManifestPath] = man.Encode()
 	every := o.FullEvery
 	if every <= 0 && state != nil && state.FullEvery > 0 {

@@ -20,6 +20,25 @@ type Manifest struct {
 	Format   int
 	TenantID string
 	Kinds    map[string]ManifestKind // by kind name
+	// Access is what the export's access token said it may do (nil: not
+	// recorded, e.g. a token that is not a JWT, or an older entrasnap).
+	Access *ManifestAccess
+}
+
+// ManifestAccess records the access an export ran with, read from its
+// access token's claims (not verified: Graph verified them): the evidence
+// report compares it with the read permissions `entrasnap kinds` lists.
+// It changes only when the app's grants change, so it makes no commit of
+// its own otherwise.
+type ManifestAccess struct {
+	// Type is "application" (an app-only token: Permissions are its roles
+	// claim) or "delegated" (a user's token: Permissions are its scp
+	// scopes).
+	Type        string
+	Permissions []string // sorted
+	// DirectoryRoles are the directory role template ids the token holds
+	// (its wids claim), sorted; empty when it names none.
+	DirectoryRoles []string
 }
 
 // ManifestKind is one kind in the manifest.
@@ -57,11 +76,38 @@ func (m *Manifest) Encode() []byte {
 		}
 		kinds[name] = e
 	}
-	return Encode(map[string]any{
+	top := map[string]any{
 		"format":   json.Number(strconv.Itoa(m.Format)),
 		"tenantId": m.TenantID,
 		"kinds":    kinds,
-	})
+	}
+	if a := m.Access; a != nil {
+		e := map[string]any{"type": a.Type, "permissions": stringList(a.Permissions)}
+		if len(a.DirectoryRoles) > 0 {
+			e["directoryRoles"] = stringList(a.DirectoryRoles)
+		}
+		top["access"] = e
+	}
+	return Encode(top)
+}
+
+func stringList(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
+	}
+	return out
+}
+
+func stringsOf(v any) []string {
+	l, _ := v.([]any)
+	var out []string
+	for _, e := range l {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // DecodeManifest reads a manifest written by Encode.
@@ -96,6 +142,10 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 		mk.Reason, _ = e["reason"].(string)
 		mk.NotLicensed, _ = e["notLicensed"].(string)
 		m.Kinds[name] = mk
+	}
+	if a, ok := v["access"].(map[string]any); ok {
+		m.Access = &ManifestAccess{Permissions: stringsOf(a["permissions"]), DirectoryRoles: stringsOf(a["directoryRoles"])}
+		m.Access.Type, _ = a["type"].(string)
 	}
 	return m, nil
 }

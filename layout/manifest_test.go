@@ -34,3 +34,21 @@ func TestManifestNotLicensedRoundTrip(t *testing.T) {
 		t.Errorf("round trip: %+v, want %+v", got, m.Kinds["role-eligibility-schedules"])
 	}
 }
+
+func TestManifestAccessRoundTrip(t *testing.T) {
+	m := &Manifest{Format: FormatVersion, TenantID: "t", Kinds: map[string]ManifestKind{"users": {Folder: "users", Objects: 1, Complete: true}},
+		Access: &ManifestAccess{Type: "application", Permissions: []string{"Directory.Read.All", "Policy.Read.All"}, DirectoryRoles: []string{"88d8e3e3-8f55-4a1e-953a-9b9898b8876b"}}}
+	data := m.Encode()
+	back, err := DecodeManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(back.Access) != fmt.Sprint(m.Access) {
+		t.Errorf("access round trip: %+v, want %+v\n%s", back.Access, m.Access, data)
+	}
+	// No access recorded: the manifest is the one older versions wrote.
+	m.Access = nil
+	if back, err := DecodeManifest(m.Encode()); err != nil || back.Access != nil {
+		t.Errorf("no access: %+v, %v", back, err)
+	}
+}

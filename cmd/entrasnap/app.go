@@ -120,6 +120,7 @@ func newApp(e *env) *cli.App {
 			showCommand(e),
 			driftCommand(e),
 			checkCommand(e),
+			evidenceCommand(e),
 			validateCommand(e),
 			restoreCommand(e),
 			applyCommand(e),

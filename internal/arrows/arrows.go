@@ -40,6 +40,8 @@ var Rules = []Rule{
 		Why: "exporter writes snapshots from the live read; it renders --pr-body with history's changes (history reads, never writes) and imports no importer, check or drift"},
 	{From: "importer", Allow: []string{"importer", "check", "diff", "graph", "history", "layout", "live", "schemas", "snapshot"},
 		Why: "importer does not import exporter: it reads through live, and the caller records the post-restore snapshot (ApplyOptions.Record); it validates hand-edited files with check (plans from files)"},
+	{From: "evidence", Allow: []string{"evidence", "check", "history", "diff", "layout", "schemas", "snapshot"},
+		Why: "the evidence report is computed from the repository alone: it reads (history, check, layout, snapshot) and renders (diff's markdown escaping), and imports no graph, live, exporter or importer, so it needs no tenant access"},
 	{From: "internal/cliargs", Allow: []string{"internal/cliargs"}, Why: "the command-line split is pure: no product package, no CLI library"},
 	{From: "internal/bench", Allow: []string{"internal/bench", "exporter", "live", "graph", "layout", "schemas", "snapshot", "graphsim/...", "history", "diff"},
 		Why: "the bench drives exports itself and times diff, log, check and restore through the CLI as users run them (Options.CLI), so it imports no importer or check (history and diff come with exporter, for --pr-body; the bench calls neither)"},

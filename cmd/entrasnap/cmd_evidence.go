@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/evidence"
+	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/urfave/cli/v2"
+)
+
+func evidenceCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "evidence",
+		Usage:       "write a backup evidence report an auditor can file (snapshots and gaps, completeness, integrity, rehearsals, permissions)",
+		Description: helpText("evidence"),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
+			&cli.StringFlag{Name: "since", Value: "90d", Usage: "the window, back from now: days (90d), weeks (13w), a duration (2160h), or \"all\""},
+			&cli.StringFlag{Name: "max-gap", Value: "26h", Usage: "list the gaps between consecutive snapshots longer than this"},
+			&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown, html (one self-contained page) or json"},
+			&cli.StringFlag{Name: "out", Usage: "write the report to this file (default: standard output)"},
+			&cli.StringFlag{Name: "allowed-signers", EnvVars: []string{envAllowedSigners}, Usage: "verify every commit and snapshot tag against git's allowed-signers file (as check --verify-signatures); without it signatures are reported \"not verified\""},
+			&cli.StringFlag{Name: "signed-since", Usage: "with --allowed-signers: the first signed commit; older commits and their tags need not be signed"},
+			&cli.BoolFlag{Name: "check-all", Usage: "check every tagged snapshot (check --all), not only the latest"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("evidence takes no arguments (got %q); give the repository with --repo", c.Args().First())
+			}
+			o := evidence.Options{CheckAll: c.Bool("check-all"), SignedSince: c.String("signed-since"), Tool: version}
+			if s := c.String("since"); s != "all" {
+				d, err := evidence.ParseAge(s)
+				if err != nil {
+					return usageErrorf("--since %v", err)
+				}
+				o.Since = d
+			}
+			d, err := evidence.ParseAge(c.String("max-gap"))
+			if err != nil {
+				return usageErrorf("--max-gap %v", err)
+			}
+			o.MaxGap = d
+			format := c.String("format")
+			switch format {
+			case "markdown", "md", "html", "json":
+			default:
+				return usageErrorf("--format %q: want markdown, html or json", format)
+			}
+			if f := c.String("allowed-signers"); f != "" {
+				if o.Signers, err = snapshot.ReadAllowedSigners(f); err != nil {
+					return usageErrorf("--allowed-signers: %v", err)
+				}
+			} else if o.SignedSince != "" {
+				return usageErrorf("--signed-since goes with --allowed-signers; add it")
+			}
+			o.Now = time.Now()
+			if e.now != nil {
+				o.Now = e.now()
+			}
+			r, err := openRepo(c.String("repo"))
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			rep, err := evidence.Build(c.Context, r, o)
+			if errors.Is(err, evidence.ErrNoCommit) {
+				return fmt.Errorf("%s has no commit yet: nothing to report on; run `entrasnap export --repo %s` first", c.String("repo"), c.String("repo"))
+			} else if err != nil {
+				return err
+			}
+			rep.Repo = c.String("repo")
+			var b bytes.Buffer
+			switch format {
+			case "html":
+				err = rep.HTML(&b)
+			case "json":
+				err = rep.JSON(&b)
+			default:
+				err = rep.Markdown(&b)
+			}
+			if err != nil {
+				return err
+			}
+			out := c.String("out")
+			if out == "" {
+				_, err := e.stdout.Write(b.Bytes())
+				return err
+			}
+			if err := writeFileAtomic(out, b.Bytes()); err != nil {
+				return fmt.Errorf("--out: %w", err)
+			}
+			fmt.Fprintf(e.stderr, "wrote the evidence report (%s) to %s\n", format, out)
+			return nil
+		},
+	}
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// folder, so a reader never sees half a report.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+strings.TrimPrefix(filepath.Base(path), ".")+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
