@@ -2,13 +2,9 @@ package evidence
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -17,11 +13,8 @@ import (
 )
 
 // RehearsalsDir is where `entrasnap rehearse` records its runs, one file
-// each, committed in the repository.
-const RehearsalsDir = ".entrasnap/rehearsals"
-
-// maxRehearsalFile bounds one record read (a record is a few kilobytes).
-const maxRehearsalFile = 1 << 20
+// each, committed in the repository (the format: layout/rehearsal.go).
+const RehearsalsDir = layout.RehearsalsDir
 
 // Rehearsal is one recorded rehearsal (format version 1, written by
 // `entrasnap rehearse`).
@@ -73,7 +66,7 @@ func readRehearsals(ctx context.Context, r *snapshot.Repo, w Window) (Rehearsals
 	var files []string
 	var blobs []plumbing.Hash
 	err := r.Walk(ctx, "HEAD", RehearsalsDir, func(p string, blob plumbing.Hash) error {
-		if strings.HasSuffix(p, ".yaml") && path.Dir(p) == RehearsalsDir {
+		if layout.IsRehearsalPath(p) {
 			files = append(files, p)
 			blobs = append(blobs, blob)
 		}
@@ -113,124 +106,33 @@ func readRehearsals(ctx context.Context, r *snapshot.Repo, w Window) (Rehearsals
 	return out, nil
 }
 
-// ParseRehearsal reads one record, tolerantly: unknown keys are ignored,
-// the counts are the scenarios' (the totals when none are listed), a scenario result other
-// than pass or skipped counts as failed; a file that is not YAML, of a
-// newer version, or without its start time is an error.
+// ParseRehearsal reads one record with the format's own decoder
+// (layout.DecodeRehearsal: unknown keys ignored; a file that is not YAML,
+// of a newer version, or with a malformed time or count is an error). The
+// counts are the scenarios' when the record lists them (a total that
+// disagrees cannot hide a failed scenario; a result this entrasnap does not
+// know is not a pass), else its totals.
 func ParseRehearsal(data []byte) (*Rehearsal, error) {
-	if len(data) > maxRehearsalFile {
-		return nil, fmt.Errorf("%d bytes, more than a record holds (%d)", len(data), maxRehearsalFile)
+	if len(data) > layout.MaxRehearsalFile {
+		return nil, fmt.Errorf("%d bytes, more than a record holds (%d)", len(data), layout.MaxRehearsalFile)
 	}
-	v, err := layout.Decode(data)
+	lr, err := layout.DecodeRehearsal(data)
 	if err != nil {
 		return nil, err
 	}
-	rh := &Rehearsal{Scenarios: []Scenario{}}
-	if rh.Version, err = intIn(v, "version"); err != nil {
-		return nil, err
+	if len(lr.Scenarios) > 0 {
+		lr.Count()
 	}
-	if rh.Version != 1 {
-		return nil, fmt.Errorf("version %d: this entrasnap reads version 1 (upgrade entrasnap)", rh.Version)
-	}
-	if rh.StartedAt, err = timeIn(v, "startedAt"); err != nil {
-		return nil, err
-	}
-	if _, ok := v["finishedAt"]; ok {
-		if rh.FinishedAt, err = timeIn(v, "finishedAt"); err != nil {
-			return nil, err
+	rh := &Rehearsal{Version: lr.Version, StartedAt: lr.StartedAt.UTC(), FinishedAt: lr.FinishedAt.UTC(),
+		Snapshot: lr.Snapshot, Commit: lr.Commit, Tool: lr.Tool, Throttle: lr.Throttle,
+		Passed: lr.Passed, Failed: lr.Failed, Skipped: lr.Skipped, Scenarios: []Scenario{}}
+	for i, sc := range lr.Scenarios {
+		if sc.Objects < 0 || sc.RestoreSeconds < 0 {
+			return nil, fmt.Errorf("scenarios[%d]: negative objects or restoreSeconds", i)
 		}
-	}
-	rh.Snapshot, _ = v["snapshot"].(string)
-	rh.Commit, _ = v["commit"].(string)
-	rh.Tool, _ = v["tool"].(string)
-	rh.Throttle, _ = v["throttle"].(string)
-	list, _ := v["scenarios"].([]any)
-	var counted [3]int
-	for i, e := range list {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("scenarios[%d]: not a mapping", i)
-		}
-		var sc Scenario
-		sc.Name, _ = m["name"].(string)
-		sc.Result, _ = m["result"].(string)
-		sc.Detail, _ = m["detail"].(string)
-		if _, ok := m["objects"]; ok {
-			if sc.Objects, err = intIn(m, "objects"); err != nil {
-				return nil, fmt.Errorf("scenarios[%d].%w", i, err)
-			}
-		}
-		if n, ok := m["restoreSeconds"].(json.Number); ok {
-			f, err := strconv.ParseFloat(n.String(), 64)
-			if err != nil || f < 0 {
-				return nil, fmt.Errorf("scenarios[%d].restoreSeconds: want a number of seconds, got %s", i, n)
-			}
-			sc.RestoreSeconds = f
-		}
-		switch sc.Result {
-		case "pass":
-			counted[0]++
-		case "fail":
-			counted[1]++
-		case "skipped":
-			counted[2]++
-		default:
-			counted[1]++ // a result this entrasnap does not know is not a pass
-		}
-		if sc.RestoreSeconds > rh.RestoreSeconds {
-			rh.RestoreSeconds = sc.RestoreSeconds
-		}
-		rh.Scenarios = append(rh.Scenarios, sc)
-	}
-	// The counts are the scenarios' when the record lists them (a total
-	// that disagrees cannot hide a failed scenario), else its totals.
-	for i, key := range []string{"passed", "failed", "skipped"} {
-		n := counted[i]
-		if _, ok := v[key]; ok {
-			total, err := intIn(v, key)
-			if err != nil {
-				return nil, err
-			}
-			if len(list) == 0 {
-				n = total
-			}
-		}
-		*[]*int{&rh.Passed, &rh.Failed, &rh.Skipped}[i] = n
+		rh.RestoreSeconds = max(rh.RestoreSeconds, sc.RestoreSeconds)
+		rh.Scenarios = append(rh.Scenarios, Scenario{Name: sc.Name, Result: sc.Result, Objects: sc.Objects,
+			RestoreSeconds: sc.RestoreSeconds, Detail: sc.Detail})
 	}
 	return rh, nil
-}
-
-func intIn(v map[string]any, key string) (int, error) {
-	n, ok := v[key].(json.Number)
-	if !ok {
-		return 0, fmt.Errorf("%s: want a whole number, got %s", key, describe(v[key]))
-	}
-	i, err := strconv.Atoi(n.String())
-	if err != nil || i < 0 {
-		return 0, fmt.Errorf("%s: want a whole number, got %s", key, n)
-	}
-	return i, nil
-}
-
-func timeIn(v map[string]any, key string) (time.Time, error) {
-	s, ok := v[key].(string)
-	if !ok {
-		return time.Time{}, fmt.Errorf("%s: want an RFC 3339 time, got %s", key, describe(v[key]))
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s: want an RFC 3339 time, got %q", key, layout.Safe(s))
-	}
-	return t.UTC(), nil
-}
-
-func describe(v any) string {
-	if v == nil {
-		return "nothing"
-	}
-	s := fmt.Sprintf("%v", v)
-	if len(s) > 40 {
-		s = s[:40] + "..."
-	}
-	return strconv.Quote(s)
 }

@@ -139,8 +139,10 @@ func (r *Rehearsal) Encode() []byte {
 }
 
 // DecodeRehearsal reads a rehearsal record. Keys it does not know are
-// ignored (a later version may add some); a newer version, a missing or
-// malformed time or count is an error naming the key.
+// ignored (a later version may add some); finishedAt and the totals may be
+// absent (a stopped run; Count gives them from the scenarios); a newer
+// version, a missing start time, a malformed time or a malformed or
+// negative number is an error naming the key.
 func DecodeRehearsal(data []byte) (*Rehearsal, error) {
 	v, err := Decode(data)
 	if err != nil {
@@ -150,6 +152,9 @@ func DecodeRehearsal(data []byte) (*Rehearsal, error) {
 	if r.Version, err = intOf(v["version"]); err != nil {
 		return nil, fmt.Errorf("version: %w", err)
 	}
+	if r.Version < 1 {
+		return nil, fmt.Errorf("version %d: want 1", r.Version)
+	}
 	if r.Version > RehearsalFormat {
 		return nil, fmt.Errorf("version %d is newer than this entrasnap understands (%d): upgrade entrasnap", r.Version, RehearsalFormat)
 	}
@@ -157,6 +162,9 @@ func DecodeRehearsal(data []byte) (*Rehearsal, error) {
 		key string
 		t   *time.Time
 	}{{"startedAt", &r.StartedAt}, {"finishedAt", &r.FinishedAt}} {
+		if _, ok := v[f.key]; !ok && f.key == "finishedAt" {
+			continue // a run that was stopped may not say when it ended
+		}
 		s, _ := v[f.key].(string)
 		if *f.t, err = time.Parse(time.RFC3339, s); err != nil {
 			return nil, fmt.Errorf("%s: want an RFC 3339 time, got %q", f.key, Safe(s))
@@ -170,8 +178,11 @@ func DecodeRehearsal(data []byte) (*Rehearsal, error) {
 		key string
 		n   *int
 	}{{"passed", &r.Passed}, {"failed", &r.Failed}, {"skipped", &r.Skipped}} {
-		if *f.n, err = intOf(v[f.key]); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.key, err)
+		if _, ok := v[f.key]; !ok {
+			continue // counted from the scenarios by the reader that needs them (Count)
+		}
+		if *f.n, err = intOf(v[f.key]); err != nil || *f.n < 0 {
+			return nil, fmt.Errorf("%s: want a whole number of scenarios, got %v", f.key, Safe(fmt.Sprint(v[f.key])))
 		}
 	}
 	raw, ok := v["scenarios"].([]any)
@@ -187,14 +198,14 @@ func DecodeRehearsal(data []byte) (*Rehearsal, error) {
 		s.Name, _ = m["name"].(string)
 		s.Result, _ = m["result"].(string)
 		s.Detail, _ = m["detail"].(string)
-		if s.Objects, err = intOf(m["objects"]); err != nil {
-			return nil, fmt.Errorf("scenarios[%d].objects: %w", i, err)
+		if s.Objects, err = intOf(m["objects"]); err != nil || s.Objects < 0 {
+			return nil, fmt.Errorf("scenarios[%d].objects: want a whole number, got %v", i, Safe(fmt.Sprint(m["objects"])))
 		}
 		n, ok := m["restoreSeconds"].(json.Number)
 		if !ok {
 			return nil, fmt.Errorf("scenarios[%d].restoreSeconds: want a number, got %v", i, m["restoreSeconds"])
 		}
-		if s.RestoreSeconds, err = n.Float64(); err != nil {
+		if s.RestoreSeconds, err = n.Float64(); err != nil || s.RestoreSeconds < 0 {
 			return nil, fmt.Errorf("scenarios[%d].restoreSeconds: want a number, got %s", i, n)
 		}
 		r.Scenarios = append(r.Scenarios, s)
