@@ -176,6 +176,9 @@ func Check(ctx context.Context, p *Plan, o ApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	if len(fresh.OutOfScope) > 0 { // scope.go: before the first write
+		return &ScopeError{User: fresh.SignedIn, Notes: fresh.OutOfScope}
+	}
 	if changed := staleObjects(p, fresh); len(changed) > 0 {
 		return &StaleError{Changed: changed}
 	}
