@@ -70,7 +70,11 @@ type ScopeError struct {
 
 func (e *ScopeError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d actions of this plan lie outside what %s may change (their directory roles and the administrative units those are scoped to); nothing was written:", len(e.Notes), safe(e.User))
+	what := fmt.Sprintf("%d actions of this plan lie", len(e.Notes))
+	if len(e.Notes) == 1 {
+		what = "1 action of this plan lies"
+	}
+	fmt.Fprintf(&b, "%s outside what %s may change (their directory roles and the administrative units those are scoped to); nothing was written:", what, safe(e.User))
 	for _, n := range e.Notes {
 		fmt.Fprintf(&b, "\n  %s [%s]", safe(n.String()), safe(n.Action))
 	}
