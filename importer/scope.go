@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -16,8 +17,9 @@ import (
 // signed-in user's directory roles allow, at the scope each role is
 // assigned at (learn:/graph/permissions-overview, delegated permissions;
 // learn:/entra/identity/role-based-access-control/administrative-units).
-// Load reads the user's role assignments (with directoryScopeId) and the
-// members of each administrative unit a role is scoped to; Compute lists
+// Load reads the user's role assignments (with directoryScopeId; direct, or
+// through a role-assignable group the user is a member of) and the members
+// of each administrative unit a role is scoped to; Compute lists
 // every action that lies outside (Plan.OutOfScope); apply refuses such a
 // plan before its first write (ScopeError). The rules are our reading of
 // the built-in roles' permissions (permissions-reference) and mirror what
@@ -136,10 +138,41 @@ func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*Sign
 	if u.Name == "" {
 		u.Name = oid
 	}
-	as, err := c.ListObjects(ctx, "/v1.0/roleManagement/directory/roleAssignments?$filter="+
-		url.QueryEscape("principalId eq '"+oid+"'")+"&$select=roleDefinitionId,directoryScopeId")
+	all, err := c.ListObjects(ctx, "/v1.0/roleManagement/directory/roleAssignments?$select=principalId,roleDefinitionId,directoryScopeId")
 	if err != nil {
 		return nil, fmt.Errorf("reading the directory roles of the signed-in user %s, to check the plan against them: %w", safe(u.Name), err)
+	}
+	// The user's own assignments, and those of role-assignable groups the
+	// user is a member of (a role held through a group counts in Graph).
+	var as []map[string]any
+	memberOf := map[string]bool{}
+	for _, a := range all {
+		pid := strings.ToLower(str(a["principalId"]))
+		def := strings.ToLower(str(a["roleDefinitionId"]))
+		if pid == strings.ToLower(oid) {
+			as = append(as, a)
+			continue
+		}
+		if _, known := roleManages[builtinRoles[def]]; !known {
+			continue // a role that writes nothing a restore does
+		}
+		in, seen := memberOf[pid]
+		if !seen {
+			ms, err := c.ListObjects(ctx, "/v1.0/groups/"+url.PathEscape(pid)+"/members?$select=id")
+			var ge *graph.Error
+			switch {
+			case errors.As(err, &ge) && ge.Status == 404: // not a group
+			case err != nil:
+				return nil, fmt.Errorf("reading the members of group %s, which holds a directory role, to check the plan against your roles: %w", safe(pid), err)
+			}
+			for _, m := range ms {
+				in = in || strings.EqualFold(str(m["id"]), oid)
+			}
+			memberOf[pid] = in
+		}
+		if in {
+			as = append(as, a)
+		}
 	}
 	units := map[string]*ScopedRole{}
 	for _, a := range as {

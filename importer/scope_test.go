@@ -2,7 +2,10 @@ package importer
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -234,5 +237,59 @@ func TestOutOfScopeReasons(t *testing.T) {
 	}
 	if outOfScope(nil, p) != nil {
 		t.Error("an app-only token (no signed-in user) is checked against roles")
+	}
+}
+
+// TestSignedInUserRolesThroughGroup: the roles read for the pre-check
+// include those held through a role-assignable group, and a unit scope
+// comes with the unit's name and members.
+func TestSignedInUserRolesThroughGroup(t *testing.T) {
+	sim, srv := startSim(t, graphsim.Options{Profile: "demo", Seed: 1}, nil)
+	c := simtest.Client(t, sim, srv, "")
+	ctx := context.Background()
+	post := func(path string, body any) map[string]any {
+		t.Helper()
+		r, err := c.Do(ctx, "POST", path, body)
+		if err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+		m, err := decode(r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	op := post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Op", "mailNickname": "op",
+		"userPrincipalName": "op@" + sim.Tenant().Domain(), "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
+	g := post("/v1.0/groups", map[string]any{"displayName": "Group admins", "mailNickname": "groupadmins", "mailEnabled": false,
+		"securityEnabled": true, "isAssignableToRole": true, "groupTypes": []any{}})
+	if _, err := c.Do(ctx, "POST", "/v1.0/groups/"+str(g["id"])+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + str(op["id"])}); err != nil {
+		t.Fatal(err)
+	}
+	au := post("/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Helpdesk-EU"})
+	if _, err := c.Do(ctx, "POST", "/v1.0/directory/administrativeUnits/"+str(au["id"])+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + str(g["id"])}); err != nil {
+		t.Fatal(err)
+	}
+	post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": g["id"], "roleDefinitionId": "fdd7a751-b60b-444a-984c-02652fe8fa1c", "directoryScopeId": "/"})
+	post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": userAdminRole, "directoryScopeId": "/administrativeUnits/" + str(au["id"])})
+
+	// A delegated token's claims (loadSignedInUser reads them unverified;
+	// the reads go through graphsim's own token).
+	claims, _ := json.Marshal(map[string]any{"idtyp": "user", "oid": op["id"], "upn": "op@x", "scp": "Directory.Read.All"})
+	token := "e30." + base64.RawURLEncoding.EncodeToString(claims) + ".sig"
+	u, err := loadSignedInUser(ctx, c, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range u.Roles {
+		got = append(got, r.Role+" at "+r.Scope+" "+r.Unit+fmt.Sprint(len(r.Members)))
+	}
+	want := []string{"Groups Administrator at / 0", "User Administrator at /administrativeUnits/" + str(au["id"]) + " Helpdesk-EU1"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("roles = %q, want %q", got, want)
+	}
+	if u2, err := loadSignedInUser(ctx, c, sim.Token()); u2 != nil || err != nil {
+		t.Errorf("an opaque token: %+v %v, want no signed-in user", u2, err)
 	}
 }
