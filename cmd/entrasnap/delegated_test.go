@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // TestGraphsimApproveAsOverTLS starts `entrasnap graphsim --tls-cert F
@@ -93,5 +94,31 @@ func TestGraphsimApproveAsOverTLS(t *testing.T) {
 	at, _ := tok["access_token"].(string)
 	if got := graph.TokenClaim(at, "upn"); got != upn || graph.TokenClaim(at, "scp") != "User.Read.All" {
 		t.Errorf("token for %q (scp %q), want %s approved by --approve-as", got, graph.TokenClaim(at, "scp"), upn)
+	}
+}
+
+// TestAuthFlagsReachTheConnection: --auth and --authority-host are wired to
+// the connection: what cannot work is a usage error (exit 64) naming the
+// flag, before any request.
+func TestAuthFlagsReachTheConnection(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "backup")
+	r, err := snapshot.Init(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--auth", "browser"}, "--auth \"browser\""},
+		{[]string{"--auth", "device-code", "--tenant-id", "contoso.onmicrosoft.com"}, "--client-id"},
+		{[]string{"--auth", "device-code", "--tenant-id", "t", "--client-id", "c", "--authority-host", "http://127.0.0.1:9"}, "--authority-host"},
+	} {
+		args := append([]string{"restore", "--repo", dir, "--at", "HEAD", "users"}, c.args...)
+		code, _, errOut := runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %q; want %d naming %s", c.args, code, errOut, exitUsage, c.want)
+		}
 	}
 }
