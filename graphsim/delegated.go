@@ -27,7 +27,9 @@ import (
 //     at a scope that holds the object. A user without such a role gets 403,
 //     whatever the scopes say (graph API pages: "the signed-in user must be
 //     assigned a supported Microsoft Entra role"). Reads are left to the
-//     default user permissions (members read the directory).
+//     default user permissions (members read the directory), except
+//     Conditional Access and the audit log, which need a reader or
+//     administrator role at the tenant's scope (readerRoles).
 //  3. Scope of an assignment (directoryScopeId): "/" is the tenant;
 //     "/administrativeUnits/{id}" holds the users and groups that are members
 //     of that administrative unit - and not the members of a member group
@@ -246,11 +248,50 @@ func (s *Server) inScope(g userGrant, w delegatedWrite) bool {
 	return !w.restore && w.target != "" && strings.EqualFold(strings.TrimPrefix(g.scope, "/"), w.target) && len(w.others) == 0
 }
 
-// authorizeUser is the role check of a delegated write. Callers hold t.mu.
+// readerRoles are the roles whose holders may read what members may not:
+// Conditional Access (conditionalaccessroot-list-policies,
+// conditionalaccessroot-list-namedlocations, authenticationstrengthroot-list-policies:
+// "the signed-in user must be assigned a supported Microsoft Entra role")
+// and the directory audit log (directoryaudit-list). Assigned at "/" only.
+var readerRoles = map[string]map[string]bool{
+	"conditionalAccess": {"Global Administrator": true, "Global Reader": true, "Security Administrator": true,
+		"Security Reader": true, "Security Operator": true, "Conditional Access Administrator": true},
+	"audit": {"Global Administrator": true, "Global Reader": true, "Security Administrator": true,
+		"Security Reader": true, "Security Operator": true, "Reports Reader": true},
+}
+
+// readArea names the readerRoles entry a read needs ("" for the reads the
+// default user permissions allow).
+func readArea(rt *route) string {
+	switch {
+	case rt.special == "directoryAudits":
+		return "audit"
+	case rt.special == "caDeleted":
+		return "conditionalAccess"
+	case rt.kind == nil:
+		return ""
+	}
+	switch rt.kind.Name {
+	case "conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy", "authenticationContextClassReference":
+		return "conditionalAccess"
+	}
+	return ""
+}
+
+// authorizeUser is the role check of a delegated call. Callers hold t.mu.
 func (s *Server) authorizeUser(req *request, rt *route) *apiError {
 	w, ok := s.describeWrite(req, rt)
 	if !ok {
-		return nil
+		area := readArea(rt)
+		if area == "" {
+			return nil
+		}
+		for _, g := range s.userGrants(req.principal.userID) {
+			if g.scope == "/" && readerRoles[area][g.role] {
+				return nil
+			}
+		}
+		return denied()
 	}
 	for _, g := range s.userGrants(req.principal.userID) {
 		if roleAllows(g.role, w) && s.inScope(g, w) {

@@ -204,7 +204,7 @@ func TestDelegatedAUScopedRoles(t *testing.T) {
 		}
 		return id
 	}
-	alice, bob, carol, dave := seedUser("alice"), seedUser("bob"), seedUser("carol"), seedUser("dave")
+	alice, bob, carol, dave, erin := seedUser("alice"), seedUser("bob"), seedUser("carol"), seedUser("dave"), seedUser("erin")
 	grp, err := tn.Seed("group", map[string]any{"displayName": "EU staff", "mailNickname": "eustaff", "mailEnabled": false,
 		"securityEnabled": true, "groupTypes": []any{}})
 	if err != nil {
@@ -234,10 +234,11 @@ func TestDelegatedAUScopedRoles(t *testing.T) {
 	assign(alice, roleUserAdmin, "/administrativeUnits/"+au)
 	assign(carol, roleHelpdeskAdmin, "/")
 	assign(dave, roleGroupsAdmin, "/administrativeUnits/"+au)
+	assign(erin, roleSecurityReader, "/")
 
-	app := e.newPublicClient("entrasnap restore", "User.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All")
+	app := e.newPublicClient("entrasnap restore", "User.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All", "Policy.Read.All")
 	tok := func(user string) string { return "Bearer " + e.delegatedToken(app, user+"@"+tn.Domain()) }
-	aliceTok, carolTok, daveTok, bobTok := tok("alice"), tok("carol"), tok("dave"), tok("bob")
+	aliceTok, carolTok, daveTok, bobTok, erinTok := tok("alice"), tok("carol"), tok("dave"), tok("bob"), tok("erin")
 	patch := map[string]any{"jobTitle": "Restored"}
 	ref := func(id string) map[string]any {
 		return map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + id}
@@ -248,6 +249,9 @@ func TestDelegatedAUScopedRoles(t *testing.T) {
 		want                     int
 	}{
 		{"reads need no role", bobTok, "GET", "/v1.0/users/" + carol, nil, 200},
+		{"Conditional Access reads need a role", aliceTok, "GET", "/v1.0/identity/conditionalAccess/policies", nil, 403},
+		{"Security Reader reads Conditional Access", erinTok, "GET", "/v1.0/identity/conditionalAccess/policies", nil, 200},
+		{"Security Reader writes nothing", erinTok, "PATCH", "/v1.0/users/" + bob, patch, 403},
 		{"no role: no write", bobTok, "PATCH", "/v1.0/users/" + bob, patch, 403},
 		{"AU-scoped User Administrator, user in the unit", aliceTok, "PATCH", "/v1.0/users/" + bob, patch, 204},
 		{"AU-scoped User Administrator, user outside the unit", aliceTok, "PATCH", "/v1.0/users/" + carol, patch, 403},
