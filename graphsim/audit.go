@@ -421,6 +421,14 @@ func (s *Server) initiator(p *principal) map[string]any {
 		app["displayName"] = "graphsim"
 		return map[string]any{"user": nil, "app": app}
 	}
+	if p.userID != "" { // delegated: the signed-in user is the actor
+		user := map[string]any{"id": p.userID, "displayName": nil, "userPrincipalName": nil, "ipAddress": nil}
+		if u := s.tenant.findUser(p.userID); u != nil {
+			user["displayName"] = nullable(str(u.obj["displayName"]))
+			user["userPrincipalName"] = nullable(str(u.obj["userPrincipalName"]))
+		}
+		return map[string]any{"user": user, "app": nil}
+	}
 	if c := s.tenant.colls["servicePrincipal"]; c != nil {
 		if r := c.unique["appId"][strings.ToLower(p.appID)]; r != nil {
 			app["displayName"] = nullable(str(r.obj["displayName"]))

@@ -100,6 +100,9 @@ func (s *Server) authorizeObject(req *request, rt *route) *apiError {
 	if s.sensitiveAdminWrite(req, rt) && !s.holdsRole(p, sensitiveActorRoles) {
 		return denied()
 	}
+	if p.userID != "" {
+		return s.authorizeUser(req, rt) // delegated.go: the signed-in user's roles and their scopes
+	}
 	return nil
 }
 
@@ -204,6 +207,9 @@ func (s *Server) sensitiveAdminWrite(req *request, rt *route) bool {
 // holdsRole reports whether the caller's service principal holds one of
 // the roles. Callers hold t.mu.
 func (s *Server) holdsRole(p *principal, roles map[string]bool) bool {
+	if p.userID != "" { // delegated: the signed-in user must hold it
+		return s.holdsRoleID(p.userID, roles)
+	}
 	sp := s.tenant.spByAppID(p.appID)
 	return sp != nil && s.holdsRoleID(sp.key(), roles)
 }

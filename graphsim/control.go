@@ -14,6 +14,7 @@ import (
 //	POST /_graphsim/clock/advance  {"seconds": N} or ?by=720h: move the clock
 //	GET  /_graphsim/clock          {"now": "..."}
 //	GET  /_graphsim/state          the tenant as saved JSON (Save)
+//	POST /_graphsim/devicelogin    {"user_code": C, "user": UPN}: sign in on a device code (devicecode.go)
 //
 // They need the server's own token, so a Graph client cannot reach them by accident.
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -32,6 +33,27 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	case p == "stats/reset" && r.Method == http.MethodPost:
 		s.ResetStats()
 		writeJSON(200, map[string]string{"status": "reset"})
+	case p == "devicelogin" && r.Method == http.MethodPost: // devicecode.go
+		var body struct {
+			UserCode string `json:"user_code"`
+			User     string `json:"user"`
+			Decline  bool   `json:"decline"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.UserCode == "" || (body.User == "" && !body.Decline) {
+			writeJSON(400, map[string]string{"error": `body must be {"user_code": "...", "user": "alice@..."} (or "decline": true)`})
+			return
+		}
+		var err error
+		if body.Decline {
+			err = s.DeclineDeviceCode(body.UserCode)
+		} else {
+			err = s.ApproveDeviceCode(body.UserCode, body.User)
+		}
+		if err != nil {
+			writeJSON(400, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(200, map[string]string{"status": "approved"})
 	case p == "clock" && r.Method == http.MethodGet:
 		writeJSON(200, map[string]string{"now": s.clock.Now().Format(time.RFC3339)})
 	case p == "clock/advance" && r.Method == http.MethodPost:

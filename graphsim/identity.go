@@ -88,6 +88,9 @@ type accessClaims struct {
 	IdTyp          string   `json:"idtyp"`
 	Oid            string   `json:"oid"`
 	Roles          []string `json:"roles,omitempty"`
+	Scp            string   `json:"scp,omitempty"`  // delegated: the granted scopes
+	Upn            string   `json:"upn,omitempty"`  // delegated: the user's userPrincipalName
+	Name           string   `json:"name,omitempty"` // delegated: the user's displayName
 	Sub            string   `json:"sub"`
 	Tid            string   `json:"tid"`
 	Uti            string   `json:"uti"`
@@ -159,6 +162,12 @@ func (s *Server) validateAccessToken(tok string) (*principal, *apiError) {
 	for _, r := range c.Roles {
 		p.roles[r] = true
 	}
+	if c.IdTyp == "user" {
+		p.userID, p.scopes = c.Oid, map[string]bool{}
+		for _, sc := range strings.Fields(c.Scp) {
+			p.scopes[sc] = true
+		}
+	}
 	return p, nil
 }
 
@@ -173,6 +182,9 @@ func (s *Server) authorize(req *request) *apiError {
 	}
 	if p.all {
 		return nil
+	}
+	if p.userID != "" {
+		return s.authorizeDelegated(req) // delegated.go
 	}
 	anyOf, known := perms.Required(req.method, permPath(req.method, "/"+req.path)) // permPath: assign.go
 	if !known || !p.has(anyOf) {
@@ -194,6 +206,8 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rest == "oauth2/v2.0/token":
 		s.serveToken(w, r, tenant)
+	case rest == "oauth2/v2.0/devicecode":
+		s.serveDeviceCode(w, r, tenant) // devicecode.go
 	case rest == "v2.0/.well-known/openid-configuration" || rest == ".well-known/openid-configuration":
 		if r.Method != http.MethodGet {
 			s.identityError(w, r, http.StatusMethodNotAllowed, "invalid_request", 900561, "The endpoint only accepts GET requests.")
@@ -385,6 +399,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenantSeg st
 		}
 	}
 	grant := form.Get("grant_type")
+	if grant == deviceCodeGrant || grant == "device_code" || grant == "refresh_token" {
+		s.serveDelegatedToken(w, r, form, clientID, grant) // devicecode.go
+		return
+	}
 	switch {
 	case grant == "":
 		fail(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")

@@ -81,21 +81,32 @@ type Server struct {
 	mu       sync.Mutex
 	tokens   map[string]*principal // bearer token → principal
 	godToken string
+	deleg    delegState // device codes and refresh tokens (devicecode.go)
 }
 
-// principal is who a token speaks for: the app and its application permissions.
+// principal is who a token speaks for: the app and its application
+// permissions, or (a delegated token) the signed-in user and the app's
+// delegated permissions (scopes).
 type principal struct {
 	appID string
 	roles map[string]bool
 	all   bool // graphsim's own token: every permission
+	// userID is the signed-in user of a delegated token ("" for app-only);
+	// scopes are then its scp claim (delegated.go).
+	userID string
+	scopes map[string]bool
 }
 
 func (p *principal) has(perms []string) bool {
 	if p.all {
 		return true
 	}
+	held := p.roles
+	if p.userID != "" {
+		held = p.scopes
+	}
 	for _, r := range perms {
-		if p.roles[r] {
+		if held[r] {
 			return true
 		}
 	}
@@ -192,7 +203,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, "/_graphsim/"):
 		s.serveControl(w, r)
 		return
-	case strings.Contains(p, "/oauth2/v2.0/token") || strings.Contains(p, "/.well-known/openid-configuration") ||
+	case strings.Contains(p, "/oauth2/v2.0/token") || strings.Contains(p, "/oauth2/v2.0/devicecode") || strings.Contains(p, "/.well-known/openid-configuration") ||
 		strings.Contains(p, "/discovery/"):
 		s.serveIdentity(w, r)
 		return

@@ -76,6 +76,9 @@ type Input struct {
 	// are the objects of deleted files to delete (Options.AllowDeletes).
 	Files   *Files
 	Removed []*Object
+	// SignedIn is the person a delegated token speaks for, with their
+	// directory roles (scope.go); nil for an app-only token.
+	SignedIn *SignedInUser
 }
 
 // objState is one desired object being planned.
@@ -175,6 +178,10 @@ func Compute(in *Input) (*Plan, error) {
 	pl.references()
 	pl.assignmentOrder() // assign.go
 	pl.finish()
+	pl.p.OutOfScope = outOfScope(in.SignedIn, pl.p) // scope.go
+	if in.SignedIn != nil {
+		pl.p.SignedIn = in.SignedIn.Name
+	}
 	return pl.p, nil
 }
 

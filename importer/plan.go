@@ -200,6 +200,11 @@ type Plan struct {
 	// Files: the plan's desired state is object files (fromfiles.go), not
 	// a recorded snapshot; such a plan has format FormatFiles.
 	Files *Files `json:"files,omitempty"`
+	// SignedIn is the person restoring with a delegated sign-in, and
+	// OutOfScope the actions their directory roles do not cover
+	// (scope.go): apply refuses the plan while there are any.
+	SignedIn   string      `json:"signedIn,omitempty"`
+	OutOfScope []ScopeNote `json:"outOfScope,omitempty"`
 }
 
 // Empty reports whether the plan has nothing to do.

@@ -195,6 +195,12 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 			fmt.Fprintf(w, "  %s %s: %s → %s\n", diff.KindTitle(r.Kind), safe(r.Name), safe(r.Property), diff.Annotate(names(p.Names), r.OldID))
 		}
 	}
+	if len(p.OutOfScope) > 0 { // scope.go
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, fmt.Sprintf("Outside what %s may change (apply refuses the plan until the selection leaves these out):", safe(p.SignedIn))))
+		for _, n := range p.OutOfScope {
+			fmt.Fprintf(w, "  %s %s  [%s]\n", paint(diff.Yellow, "✗"), safe(n.String()), safe(n.Action))
+		}
+	}
 	if len(p.Warnings) > 0 {
 		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Warnings:"))
 		for _, warn := range p.Warnings {

@@ -238,6 +238,10 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Delegated sign-in: the user's roles and their scopes (scope.go).
+	if in.SignedIn, err = loadSignedInUser(ctx, o.Client, o.Client.BearerToken(ctx)); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -36,6 +37,13 @@ type Connection struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// LookPath finds a program on PATH (nil: exec.LookPath).
 	LookPath func(string) (string, error)
+	// Auth is the sign-in method: AuthEnv ("" too) or AuthDeviceCode
+	// (delegated.go); AuthorityHost replaces the cloud's sign-in service
+	// (graphsim's); Prompt shows a device code to the person signing in;
+	// HTTPClient, when set, carries the sign-in and Graph requests (tests).
+	Auth, AuthorityHost string
+	Prompt              func(context.Context, DeviceCode) error
+	HTTPClient          *http.Client
 }
 
 // UsageError is Client's error for a flag or environment value that cannot
@@ -93,6 +101,21 @@ func (cn Connection) Client() (*graph.Client, error) {
 	if err := graph.CheckBaseURL(cfg.BaseURL); errors.Is(err, graph.ErrPlainHTTP) {
 		// Refused before any token is fetched or request made.
 		return nil, usagef("--graph-url (ENTRASNAP_GRAPH_URL) %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost): the access token (--access-token, ENTRASNAP_ACCESS_TOKEN, or a credential's) would travel unencrypted; use an https URL", cfg.BaseURL)
+	}
+	switch cn.Auth {
+	case "", AuthEnv:
+	case AuthDeviceCode:
+		if cn.AccessToken != "" {
+			return nil, usagef("--auth device-code and --access-token (ENTRASNAP_ACCESS_TOKEN) are two ways to sign in: give one")
+		}
+		cred, err := cn.deviceCodeCredential() // delegated.go
+		if err != nil {
+			return nil, err
+		}
+		cfg.Credential, cfg.HTTPClient = cred, cn.HTTPClient
+		return graph.New(cfg)
+	default:
+		return nil, usagef("--auth %q: want env (credentials from the environment, the default) or device-code (sign in as yourself)", cn.Auth)
 	}
 	if cn.AccessToken != "" {
 		cfg.AccessToken = cn.AccessToken

@@ -38,6 +38,8 @@ func graphsimCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "save", Usage: "write the tenant to this file on exit"},
 			&cli.StringFlag{Name: "from-repo", Usage: "rehearsal: load the tenant as a snapshot of this repository holds it (instead of a profile)"},
 			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "with --from-repo: the revision, snapshot tag or date to load"},
+			&cli.StringFlag{Name: "approve-as", Usage: "delegated sign-in: approve every device code sign-in (restore --auth device-code) as this user of the tenant (userPrincipalName or id); without it, approve each with POST /_graphsim/devicelogin"},
+			&cli.StringFlag{Name: "tls-cert", Usage: "serve https with a new self-signed certificate written to this PEM file (trust it with SSL_CERT_FILE=FILE); sign-in libraries (--auth device-code) need https"},
 		},
 		Action: func(c *cli.Context) error {
 			o := graphsim.Options{
@@ -98,7 +100,17 @@ func runGraphsim(c *cli.Context, e *env, o graphsim.Options) error {
 	} else if sim, err = graphsim.New(o); err != nil {
 		return err
 	}
-	ln, err := sim.Listen(c.String("listen"))
+	if u := c.String("approve-as"); u != "" {
+		if err := sim.ApproveDeviceCodesAs(u); err != nil {
+			return usageErrorf("--approve-as: %v", err)
+		}
+	}
+	var ln *graphsim.Listener
+	if cf := c.String("tls-cert"); cf != "" {
+		ln, err = sim.ListenTLS(c.String("listen"), cf)
+	} else {
+		ln, err = sim.Listen(c.String("listen"))
+	}
 	if err != nil {
 		return usageErrorf("--listen %s: %v", c.String("listen"), err)
 	}

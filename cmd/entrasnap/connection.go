@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os/exec"
 	"time"
 
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/urfave/cli/v2"
 )
@@ -16,6 +19,8 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cloud", Value: "global", Usage: "national cloud: global, usgov, usgovdod or china", Category: "Connection"},
 		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one); https, or http to a loopback host only", Category: "Connection"},
 		&cli.StringFlag{Name: "access-token", EnvVars: []string{"ENTRASNAP_ACCESS_TOKEN"}, Usage: "a prepared bearer token (graphsim prints one); prefer credentials from the environment for real tenants", Category: "Connection"},
+		&cli.StringFlag{Name: "auth", Value: live.AuthEnv, EnvVars: []string{"ENTRASNAP_AUTH"}, Usage: "how to sign in: env (an app's credentials from the environment, or `az login`) or device-code (sign in as yourself: open the page shown, type the code; Graph then allows only what your directory roles allow, and restore checks its plan against them first)", Category: "Connection"},
+		&cli.StringFlag{Name: "authority-host", EnvVars: []string{"AZURE_AUTHORITY_HOST"}, Usage: "with --auth device-code: the https root of the sign-in service instead of the cloud's (a private cloud, or graphsim over TLS)", Category: "Connection"},
 		&cli.DurationFlag{Name: "timeout", Value: defaultGraphTimeout, EnvVars: []string{"ENTRASNAP_TIMEOUT"}, Usage: "time limit for the run's Graph requests: entrasnap paces itself to Graph's throttling budget and waits out throttling (429) until then, never giving up earlier; e.g. 90m, 12h", Category: "Connection"},
 	}
 }
@@ -28,7 +33,13 @@ func connectionFrom(c *cli.Context) live.Connection {
 	return live.Connection{
 		TenantID: c.String("tenant-id"), ClientID: c.String("client-id"), Cloud: c.String("cloud"),
 		GraphURL: c.String("graph-url"), AccessToken: c.String("access-token"),
-		Timeout: c.Duration("timeout"),
+		Timeout: c.Duration("timeout"), Auth: c.String("auth"), AuthorityHost: c.String("authority-host"),
+		// The device code sign-in's instructions go to stderr (stdout may
+		// be JSON); the text comes from the sign-in service: escaped.
+		Prompt: func(_ context.Context, dc live.DeviceCode) error {
+			_, err := fmt.Fprintln(c.App.ErrWriter, layout.Safe(dc.Message))
+			return err
+		},
 	}
 }
 

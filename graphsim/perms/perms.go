@@ -23,6 +23,7 @@
 package perms
 
 //go:generate go run ./internal/gen -in ../../../shared/graph-metadata/permissions.json -out table_gen.go
+//go:generate go run ./internal/gen -in ../../../shared/graph-metadata/permissions.json -scheme DelegatedWork -out delegated_gen.go
 
 import (
 	"net/url"
@@ -44,13 +45,14 @@ type node struct {
 }
 
 var (
-	root    = buildTrie()
-	allPerm = buildAll()
+	root          = buildTrie(tableRows[:])
+	delegatedRoot = buildTrie(delegatedTableRows[:])
+	allPerm       = buildAll()
 )
 
-func buildTrie() *node {
+func buildTrie(rows []tableRow) *node {
 	r := &node{}
-	for _, row := range tableRows {
+	for _, row := range rows {
 		n := r
 		for _, seg := range strings.Split(strings.TrimPrefix(row.path, "/"), "/") {
 			if n.next == nil {
@@ -123,6 +125,20 @@ func Required(method, path string) (anyOf []string, known bool) {
 		return nil, false
 	}
 	return append([]string(nil), permSets[set]...), true
+}
+
+// RequiredDelegated is Required for a delegated token: the delegated
+// permissions (scopes) of a work or school account, any one of which grants
+// method on path, from permissions.json's DelegatedWork scheme
+// (delegated_gen.go). A scope only bounds what the app may do on the user's
+// behalf; graphsim checks the signed-in user's own directory roles
+// separately (graphsim/delegated.go).
+func RequiredDelegated(method, path string) (anyOf []string, known bool) {
+	set, _, ok := match(delegatedRoot, splitPath(path), strings.ToUpper(method))
+	if !ok {
+		return nil, false
+	}
+	return append([]string(nil), delegatedPermSets[set]...), true
 }
 
 // resolve returns the permSets index and the table path that a call matches.

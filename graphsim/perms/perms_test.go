@@ -355,3 +355,36 @@ func TestTableUpToDate(t *testing.T) {
 		t.Error("table_gen.go is stale: run go generate ./graphsim/perms")
 	}
 }
+
+// TestDelegatedTableUpToDate is TestTableUpToDate for delegated_gen.go, and
+// checks a few delegated rows: scopes differ from application permissions
+// (User.ReadWrite, the signed-in user's own profile, is delegated only).
+func TestDelegatedTableUpToDate(t *testing.T) {
+	anyOf, ok := RequiredDelegated("PATCH", "/users/3f2a")
+	if !ok || !slices.Contains(anyOf, "User.ReadWrite.All") || !slices.Contains(anyOf, "User.ReadWrite") {
+		t.Errorf("RequiredDelegated(PATCH /users/{id}) = %v %v, want User.ReadWrite.All and User.ReadWrite", anyOf, ok)
+	}
+	if app, _ := Required("PATCH", "/users/3f2a"); slices.Contains(app, "User.ReadWrite") {
+		t.Errorf("the application table grants PATCH /users/{id} to the delegated-only User.ReadWrite: %v", app)
+	}
+	if anyOf, _ := RequiredDelegated("PATCH", "/users/3f2a"); slices.Contains(anyOf, "User.Read.All") {
+		t.Errorf("a read-only scope grants a write: %v", anyOf)
+	}
+	in := filepath.Join("..", "..", "..", "shared", "graph-metadata", "permissions.json")
+	f, err := os.Open(in)
+	if err != nil {
+		t.Skipf("permissions.json not available: %v", err)
+	}
+	defer f.Close()
+	want, _, err := permgen.GenerateScheme(f, filepath.Base(in), permgen.DelegatedWork)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("delegated_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("delegated_gen.go is stale: run go generate ./graphsim/perms")
+	}
+}

@@ -19,24 +19,25 @@ func main() {
 	in := flag.String("in", "", "path of permissions.json")
 	out := flag.String("out", "table_gen.go", "output Go file")
 	verbose := flag.Bool("v", false, "list every change the generator made to the json")
+	scheme := flag.String("scheme", permgen.Application, "permission scheme: Application or DelegatedWork")
 	flag.Parse()
 	if *in == "" {
 		fmt.Fprintln(os.Stderr, "gen: -in is required")
 		os.Exit(2)
 	}
-	if err := run(*in, *out, *verbose); err != nil {
+	if err := run(*in, *out, *scheme, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out string, verbose bool) error {
+func run(in, out, scheme string, verbose bool) error {
 	f, err := os.Open(in)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	src, lg, err := permgen.Generate(f, filepath.Base(in))
+	src, lg, err := permgen.GenerateScheme(f, filepath.Base(in), scheme)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,302 @@
+package graphsim
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/graphsim/builtin"
+	"github.com/entrasnap/entrasnap/graphsim/perms"
+)
+
+// Delegated permissions, enforced as Graph does
+// (learn:/graph/permissions-overview, "Delegated permissions": the app can
+// act only on the signed-in user's behalf and never with more privilege
+// than the user; "effective permissions" are the intersection of the
+// delegated permissions granted to the app and the privileges of the user).
+//
+//  1. The scope: the token's scp must hold one of the delegated permissions
+//     permissions.json lists for the call (perms.RequiredDelegated), and the
+//     further permissions authz.go requires (alsoRequired) are looked up in
+//     scp too.
+//  2. The user: a write (POST/PATCH/PUT/DELETE other than a read-only
+//     action) needs a directory role of the signed-in user, active,
+//     assigned directly or through a role-assignable group, that manages
+//     the object (roleWrites below, from the built-in roles' permissions,
+//     learn:/entra/identity/role-based-access-control/permissions-reference),
+//     at a scope that holds the object. A user without such a role gets 403,
+//     whatever the scopes say (graph API pages: "the signed-in user must be
+//     assigned a supported Microsoft Entra role"). Reads are left to the
+//     default user permissions (members read the directory), except
+//     Conditional Access and the audit log, which need a reader or
+//     administrator role at the tenant's scope (readerRoles).
+//  3. Scope of an assignment (directoryScopeId): "/" is the tenant;
+//     "/administrativeUnits/{id}" holds the users and groups that are members
+//     of that administrative unit - and not the members of a member group
+//     (learn:/entra/identity/role-based-access-control/administrative-units:
+//     "Adding a group to an administrative unit brings the group itself into
+//     the management scope of the administrative unit, but not the members
+//     of the group"); "/{objectId}" holds that object.
+//
+// Strict readings where the pages are silent: an administrative-unit scope
+// never covers creating an object through its collection (POST /users,
+// POST /groups: the pages have scoped admins create inside the unit), nor
+// restoring a deleted object from the recycle bin (a deleted object is in no
+// unit); adding or removing a member of a group needs the member to be in
+// the unit too, not only the group. Only the built-in roles below grant
+// writes; any other role (custom roles included) grants none.
+
+// roleWrites lists, by built-in role name, what a holder may write: a kind
+// ("user"), a relation of a kind ("group/members"), or "*" for everything.
+// "user:passwordProfile" allows a PATCH of a user that changes only the
+// password profile (Helpdesk and Password Administrators reset passwords).
+var roleWrites = map[string][]string{
+	"Global Administrator":             {"*"},
+	"User Administrator":               {"user", "group", "group/members", "group/owners", "user/manager"},
+	"Groups Administrator":             {"group", "group/members", "group/owners"},
+	"Helpdesk Administrator":           {"user:passwordProfile"},
+	"Password Administrator":           {"user:passwordProfile"},
+	"Conditional Access Administrator": {"conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy"},
+	"Security Administrator":           {"conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy"},
+	"Application Administrator": {"application", "servicePrincipal", "application/owners", "servicePrincipal/owners",
+		"application/addPassword", "application/removePassword", "appRoleAssignment", "oAuth2PermissionGrant"},
+	"Cloud Application Administrator": {"application", "servicePrincipal", "application/owners", "servicePrincipal/owners",
+		"application/addPassword", "application/removePassword", "appRoleAssignment", "oAuth2PermissionGrant"},
+	"Privileged Role Administrator": {"unifiedRoleAssignment", "unifiedRoleEligibilityScheduleRequest",
+		"unifiedRoleAssignmentScheduleRequest", "administrativeUnit", "administrativeUnit/members", "scopedRoleMembership",
+		"oAuth2PermissionGrant", "appRoleAssignment"},
+}
+
+// auScopable are the roles that take effect when assigned at an
+// administrative unit's scope (learn:/entra/identity/role-based-access-control/admin-units-assign-roles);
+// any other role assigned there grants nothing.
+var auScopable = map[string]bool{
+	"User Administrator": true, "Groups Administrator": true, "Helpdesk Administrator": true,
+	"Password Administrator": true, "Authentication Administrator": true, "License Administrator": true,
+}
+
+// roleNameByID maps a built-in role's id (== templateId), lower case, to its name.
+var roleNameByID = func() map[string]string {
+	m := map[string]string{}
+	for _, d := range builtin.RoleDefinitions() {
+		m[strings.ToLower(str(d["id"]))] = str(d["displayName"])
+		if tid := str(d["templateId"]); tid != "" {
+			m[strings.ToLower(tid)] = str(d["displayName"])
+		}
+	}
+	return m
+}()
+
+// authorizeDelegated is authorize for a delegated token: the scope check.
+func (s *Server) authorizeDelegated(req *request) *apiError {
+	anyOf, known := perms.RequiredDelegated(req.method, permPath(req.method, "/"+req.path))
+	if !known || !req.principal.has(anyOf) {
+		return denied()
+	}
+	return nil
+}
+
+// userGrant is one role the signed-in user holds and where.
+type userGrant struct {
+	role, scope string
+}
+
+// userGrants lists the active role assignments of user id, direct or through
+// a role-assignable group it is a member of. Callers hold t.mu.
+func (s *Server) userGrants(id string) []userGrant {
+	t := s.tenant
+	coll := t.colls["unifiedRoleAssignment"]
+	if coll == nil {
+		return nil
+	}
+	var out []userGrant
+	for _, a := range coll.live() {
+		if a.gone || !t.visible(a) {
+			continue
+		}
+		pid := str(a.obj["principalId"])
+		if !strings.EqualFold(pid, id) {
+			g := t.dirObject(pid)
+			if g == nil || g.kind.Name != "group" || !containsFold(g.links["members"], id) {
+				continue
+			}
+		}
+		name := roleNameByID[strings.ToLower(str(a.obj["roleDefinitionId"]))]
+		if name == "" {
+			continue
+		}
+		scope := str(a.obj["directoryScopeId"])
+		if scope == "" {
+			scope = "/"
+		}
+		out = append(out, userGrant{role: name, scope: scope})
+	}
+	return out
+}
+
+// delegatedWrite describes a write for the role check: what is written
+// (roleWrites' vocabulary), the object it is written to ("" for a creation),
+// and the other directory objects it touches (a member added or removed).
+type delegatedWrite struct {
+	what    string
+	target  string
+	others  []string
+	restore bool // from the directory recycle bin
+	// passwordOnly: a PATCH of a user that changes only passwordProfile.
+	passwordOnly bool
+}
+
+// describeWrite maps a write request to a delegatedWrite. ok is false for a
+// request that only reads. Callers hold t.mu.
+func (s *Server) describeWrite(req *request, rt *route) (w delegatedWrite, ok bool) {
+	if req.method == http.MethodGet || !perms.IsWrite(req.method) {
+		return w, false
+	}
+	last := strings.ToLower(req.path[strings.LastIndexByte(req.path, '/')+1:])
+	switch last {
+	case "getbyids", "checkmembergroups", "checkmemberobjects", "getmembergroups", "getmemberobjects",
+		"validateproperties", "getavailableextensionproperties", "getuserownedobjects", "evaluate":
+		return w, false
+	}
+	t := s.tenant
+	switch {
+	case rt.special == "dirDeleted":
+		w.restore = true
+		w.target = rt.key
+		if r := t.bin[strings.ToLower(rt.key)]; r != nil {
+			w.what = r.kind.Name
+		}
+		return w, true
+	case rt.special != "" || rt.kind == nil:
+		w.what = "special:" + rt.special
+		return w, true
+	}
+	w.what = rt.kind.Name
+	if rt.key != "" {
+		if r := s.find(rt); r != nil {
+			w.target = r.key()
+		} else {
+			w.target = rt.key
+		}
+	}
+	switch {
+	case rt.action != "":
+		w.what += "/" + rt.action
+	case rt.relKind != nil:
+		w.what = rt.relKind.Name
+	case rt.rel != "":
+		w.what += "/" + rt.rel
+		var body map[string]any
+		_ = json.Unmarshal(req.body, &body)
+		if id := idFromRef(str(body["@odata.id"])); id != "" {
+			w.others = append(w.others, id)
+		}
+		if rt.relKey != "" {
+			w.others = append(w.others, rt.relKey)
+		}
+	case req.method == http.MethodPatch && rt.kind.Name == "user":
+		var body map[string]any
+		_ = json.Unmarshal(req.body, &body)
+		_, pw := body["passwordProfile"]
+		w.passwordOnly = pw && len(body) == 1
+	}
+	if rt.kind.Name == "group" && rt.rel == "" {
+		var body map[string]any
+		_ = json.Unmarshal(req.body, &body)
+		for _, ref := range asSlice(body["members@odata.bind"]) {
+			w.others = append(w.others, idFromRef(str(ref)))
+		}
+	}
+	return w, true
+}
+
+// roleAllows reports whether role manages what.
+func roleAllows(role string, w delegatedWrite) bool {
+	for _, x := range roleWrites[role] {
+		switch {
+		case x == "*", x == w.what:
+			return true
+		case x == "user:passwordProfile" && w.what == "user" && w.passwordOnly:
+			return true
+		}
+	}
+	return false
+}
+
+// inScope reports whether the directory scope holds the write. Callers hold t.mu.
+func (s *Server) inScope(g userGrant, w delegatedWrite) bool {
+	if g.scope == "/" {
+		return true
+	}
+	t := s.tenant
+	if au, ok := strings.CutPrefix(g.scope, "/administrativeUnits/"); ok {
+		if !auScopable[g.role] || w.target == "" || w.restore {
+			return false
+		}
+		unit := t.colls["administrativeUnit"].byKey[strings.ToLower(au)]
+		if unit == nil || unit.gone {
+			return false
+		}
+		for _, id := range append([]string{w.target}, w.others...) {
+			if !containsFold(unit.links["members"], id) {
+				return false
+			}
+		}
+		return true
+	}
+	// An object scope: that object only.
+	return !w.restore && w.target != "" && strings.EqualFold(strings.TrimPrefix(g.scope, "/"), w.target) && len(w.others) == 0
+}
+
+// readerRoles are the roles whose holders may read what members may not:
+// Conditional Access (conditionalaccessroot-list-policies,
+// conditionalaccessroot-list-namedlocations, authenticationstrengthroot-list-policies:
+// "the signed-in user must be assigned a supported Microsoft Entra role")
+// and the directory audit log (directoryaudit-list). Assigned at "/" only.
+var readerRoles = map[string]map[string]bool{
+	"conditionalAccess": {"Global Administrator": true, "Global Reader": true, "Security Administrator": true,
+		"Security Reader": true, "Security Operator": true, "Conditional Access Administrator": true},
+	"audit": {"Global Administrator": true, "Global Reader": true, "Security Administrator": true,
+		"Security Reader": true, "Security Operator": true, "Reports Reader": true},
+}
+
+// readArea names the readerRoles entry a read needs ("" for the reads the
+// default user permissions allow).
+func readArea(rt *route) string {
+	switch {
+	case rt.special == "directoryAudits":
+		return "audit"
+	case rt.special == "caDeleted":
+		return "conditionalAccess"
+	case rt.kind == nil:
+		return ""
+	}
+	switch rt.kind.Name {
+	case "conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy", "authenticationContextClassReference":
+		return "conditionalAccess"
+	}
+	return ""
+}
+
+// authorizeUser is the role check of a delegated call. Callers hold t.mu.
+func (s *Server) authorizeUser(req *request, rt *route) *apiError {
+	w, ok := s.describeWrite(req, rt)
+	if !ok {
+		area := readArea(rt)
+		if area == "" {
+			return nil
+		}
+		for _, g := range s.userGrants(req.principal.userID) {
+			if g.scope == "/" && readerRoles[area][g.role] {
+				return nil
+			}
+		}
+		return denied()
+	}
+	for _, g := range s.userGrants(req.principal.userID) {
+		if roleAllows(g.role, w) && s.inScope(g, w) {
+			return nil
+		}
+	}
+	return denied()
+}

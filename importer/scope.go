@@ -1,0 +1,344 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/graph"
+)
+
+// Restore as yourself: with a delegated token (a person signed in with
+// --auth device-code or az login), Graph lets the app do only what the
+// signed-in user's directory roles allow, at the scope each role is
+// assigned at (learn:/graph/permissions-overview, delegated permissions;
+// learn:/entra/identity/role-based-access-control/administrative-units).
+// Load reads the user's role assignments (with directoryScopeId; direct, or
+// through a role-assignable group the user is a member of) and the members
+// of each administrative unit a role is scoped to; Compute lists
+// every action that lies outside (Plan.OutOfScope); apply refuses such a
+// plan before its first write (ScopeError). The rules are our reading of
+// the built-in roles' permissions (permissions-reference) and mirror what
+// graphsim enforces (graphsim/delegated.go) without sharing its code:
+//
+//   - a write needs a role that manages the object's kind (roleManages);
+//   - a role assigned at "/" covers the tenant; at "/administrativeUnits/{id}"
+//     only users and groups that are members of that unit, and only for
+//     the roles that can be scoped to a unit (auRoles); at "/{objectId}"
+//     that object;
+//   - a unit scope never covers creating an object or restoring one from
+//     the recycle bin, and a member added to or removed from a group must
+//     be in the unit as well as the group (strict readings).
+
+// SignedInUser is the person a delegated token speaks for, with their
+// directory roles (Load fills it; nil for an app-only token).
+type SignedInUser struct {
+	ID    string       `json:"id"`
+	Name  string       `json:"name,omitempty"` // userPrincipalName from the token
+	Roles []ScopedRole `json:"roles,omitempty"`
+}
+
+// ScopedRole is one directory role assignment of the signed-in user.
+type ScopedRole struct {
+	Role  string `json:"role"`  // built-in role name, or the role definition id
+	Scope string `json:"scope"` // directoryScopeId: "/", "/administrativeUnits/{id}", "/{objectId}"
+	// Unit is the administrative unit's display name and Members the
+	// lower-case ids of its members (a unit scope only).
+	Unit    string          `json:"unit,omitempty"`
+	Members map[string]bool `json:"-"`
+}
+
+// ScopeNote is one action the signed-in user may not carry out.
+type ScopeNote struct {
+	Action string `json:"action"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// String is "users/alice@contoso.com: not in administrative unit …".
+func (n ScopeNote) String() string { return n.Kind + "/" + n.Name + ": " + n.Reason }
+
+// ScopeError refuses a plan with actions outside the signed-in user's
+// roles; nothing was written.
+type ScopeError struct {
+	User  string
+	Notes []ScopeNote
+}
+
+func (e *ScopeError) Error() string {
+	var b strings.Builder
+	what := fmt.Sprintf("%d actions of this plan lie", len(e.Notes))
+	if len(e.Notes) == 1 {
+		what = "1 action of this plan lies"
+	}
+	fmt.Fprintf(&b, "%s outside what %s may change (their directory roles and the administrative units those are scoped to); nothing was written:", what, safe(e.User))
+	for _, n := range e.Notes {
+		fmt.Fprintf(&b, "\n  %s [%s]", safe(n.String()), safe(n.Action))
+	}
+	b.WriteString("\nnarrow the selection to the objects in your scope, or ask an administrator whose role covers them")
+	return b.String()
+}
+
+// builtinRoles are the built-in directory roles by template id
+// (learn:/entra/identity/role-based-access-control/permissions-reference).
+var builtinRoles = map[string]string{
+	"62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
+	"fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+	"fdd7a751-b60b-444a-984c-02652fe8fa1c": "Groups Administrator",
+	"729827e3-9c14-49f7-bb1b-9608f156bbb8": "Helpdesk Administrator",
+	"966707d0-3269-4727-9be2-8c3a10f19b9d": "Password Administrator",
+	"c4e39bd9-1100-46d3-8c65-fb160da0071f": "Authentication Administrator",
+	"4d6ac14f-3453-41d0-bef9-a3e0c569773a": "License Administrator",
+	"b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": "Conditional Access Administrator",
+	"194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+	"158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+	"e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+}
+
+// roleManages lists, per role, the kinds (layout names) it writes, "kind/
+// relationship" for links and children, "*" for all; "users:password" is a
+// user update that only resets the password.
+var roleManages = map[string][]string{
+	"Global Administrator":             {"*"},
+	"User Administrator":               {"users", "groups", "groups/members", "groups/owners"},
+	"Groups Administrator":             {"groups", "groups/members", "groups/owners"},
+	"Helpdesk Administrator":           {"users:password"},
+	"Password Administrator":           {"users:password"},
+	"Conditional Access Administrator": {"conditional-access-policies", "named-locations", "authentication-strengths"},
+	"Security Administrator":           {"conditional-access-policies", "named-locations", "authentication-strengths"},
+	"Application Administrator":        {"applications", "service-principals", "applications/owners", "service-principals/owners"},
+	"Cloud Application Administrator":  {"applications", "service-principals", "applications/owners", "service-principals/owners"},
+	"Privileged Role Administrator":    {"role-assignments", "role-eligibility-schedules", "administrative-units", "administrative-units/members"},
+}
+
+// auRoles are the roles that take effect at an administrative unit's scope
+// (learn:/entra/identity/role-based-access-control/admin-units-assign-roles).
+var auRoles = map[string]bool{
+	"User Administrator": true, "Groups Administrator": true, "Helpdesk Administrator": true,
+	"Password Administrator": true, "Authentication Administrator": true, "License Administrator": true,
+}
+
+// loadSignedInUser reads the signed-in user's roles when token is a
+// delegated token; nil, nil for an app-only or opaque token.
+func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*SignedInUser, error) {
+	if graph.TokenClaim(token, "idtyp") != "user" && graph.TokenClaim(token, "scp") == "" {
+		return nil, nil
+	}
+	oid := graph.TokenClaim(token, "oid")
+	if oid == "" {
+		return nil, nil
+	}
+	u := &SignedInUser{ID: oid, Name: graph.TokenClaim(token, "upn")}
+	if u.Name == "" {
+		u.Name = oid
+	}
+	all, err := c.ListObjects(ctx, "/v1.0/roleManagement/directory/roleAssignments?$select=principalId,roleDefinitionId,directoryScopeId")
+	if err != nil {
+		return nil, fmt.Errorf("reading the directory roles of the signed-in user %s, to check the plan against them: %w", safe(u.Name), err)
+	}
+	// The user's own assignments, and those of role-assignable groups the
+	// user is a member of (a role held through a group counts in Graph).
+	var as []map[string]any
+	memberOf := map[string]bool{}
+	for _, a := range all {
+		pid := strings.ToLower(str(a["principalId"]))
+		def := strings.ToLower(str(a["roleDefinitionId"]))
+		if pid == strings.ToLower(oid) {
+			as = append(as, a)
+			continue
+		}
+		if _, known := roleManages[builtinRoles[def]]; !known {
+			continue // a role that writes nothing a restore does
+		}
+		in, seen := memberOf[pid]
+		if !seen {
+			ms, err := c.ListObjects(ctx, "/v1.0/groups/"+url.PathEscape(pid)+"/members?$select=id")
+			var ge *graph.Error
+			switch {
+			case errors.As(err, &ge) && ge.Status == 404: // not a group
+			case err != nil:
+				return nil, fmt.Errorf("reading the members of group %s, which holds a directory role, to check the plan against your roles: %w", safe(pid), err)
+			}
+			for _, m := range ms {
+				in = in || strings.EqualFold(str(m["id"]), oid)
+			}
+			memberOf[pid] = in
+		}
+		if in {
+			as = append(as, a)
+		}
+	}
+	units := map[string]*ScopedRole{}
+	for _, a := range as {
+		def := strings.ToLower(str(a["roleDefinitionId"]))
+		r := ScopedRole{Role: builtinRoles[def], Scope: str(a["directoryScopeId"])}
+		if r.Role == "" {
+			r.Role = "role " + def
+		}
+		if r.Scope == "" {
+			r.Scope = "/"
+		}
+		if au, ok := strings.CutPrefix(r.Scope, "/administrativeUnits/"); ok {
+			if prev := units[strings.ToLower(au)]; prev != nil {
+				r.Unit, r.Members = prev.Unit, prev.Members
+			} else {
+				raw, err := c.Get(ctx, "/v1.0/directory/administrativeUnits/"+url.PathEscape(au)+"?$select=id,displayName")
+				if err != nil {
+					return nil, fmt.Errorf("reading administrative unit %s (the scope of your %s role): %w", safe(au), r.Role, err)
+				}
+				var unit map[string]any
+				_ = json.Unmarshal(raw, &unit)
+				r.Unit = str(unit["displayName"])
+				ms, err := c.ListObjects(ctx, "/v1.0/directory/administrativeUnits/"+url.PathEscape(au)+"/members?$select=id")
+				if err != nil {
+					return nil, fmt.Errorf("reading the members of administrative unit %s (the scope of your %s role): %w", safe(r.Unit), r.Role, err)
+				}
+				r.Members = map[string]bool{}
+				for _, m := range ms {
+					r.Members[strings.ToLower(str(m["id"]))] = true
+				}
+				units[strings.ToLower(au)] = &r
+			}
+		}
+		u.Roles = append(u.Roles, r)
+	}
+	sort.SliceStable(u.Roles, func(i, j int) bool { return u.Roles[i].Role+u.Roles[i].Scope < u.Roles[j].Role+u.Roles[j].Scope })
+	return u, nil
+}
+
+// manages reports whether role writes what a does.
+func manages(role string, a *Action) bool {
+	what := a.Kind
+	if a.Relationship != "" && a.Op != OpUpdate && a.Op != OpCreate {
+		what += "/" + a.Relationship
+	}
+	for _, m := range roleManages[role] {
+		switch {
+		case m == "*", m == what:
+			return true
+		case m == "users:password" && a.Kind == "users" && a.Op == OpUpdate && passwordOnly(a):
+			return true
+		}
+	}
+	return false
+}
+
+func passwordOnly(a *Action) bool {
+	var b map[string]json.RawMessage
+	_ = json.Unmarshal(a.Request.Body, &b)
+	_, ok := b["passwordProfile"]
+	return ok && len(b) == 1
+}
+
+// opWords says what an action does, for a note.
+func opWords(a *Action) string {
+	switch a.Op {
+	case OpCreate:
+		return "create"
+	case OpRestore:
+		return "restore"
+	case OpDelete:
+		return "delete"
+	case OpAddLink, OpAddChild:
+		return "add " + a.Relationship + " to"
+	case OpRemoveLink, OpRemoveChild:
+		return "remove " + a.Relationship + " from"
+	}
+	return "update"
+}
+
+// outOfScope lists the actions of p that the signed-in user's roles do not
+// cover, with the precise reason. names maps lower-case ids to names.
+func outOfScope(u *SignedInUser, p *Plan) []ScopeNote {
+	if u == nil {
+		return nil
+	}
+	name := func(id string) string {
+		if n := p.Names[strings.ToLower(id)]; n != "" {
+			return n
+		}
+		return id
+	}
+	var notes []ScopeNote
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		target := a.LiveKey
+		if target == "" {
+			target = a.Key
+		}
+		var others []string
+		if a.Relationship != "" && a.Target != "" && (a.Op == OpAddLink || a.Op == OpRemoveLink) {
+			others = append(others, a.Target)
+		}
+		var reasons []string
+		ok := false
+		managing := false
+		for _, r := range u.Roles {
+			if !manages(r.Role, a) {
+				continue
+			}
+			managing = true
+			switch {
+			case r.Scope == "/":
+				ok = true
+			case strings.HasPrefix(r.Scope, "/administrativeUnits/"):
+				switch {
+				case !auRoles[r.Role]:
+					reasons = append(reasons, fmt.Sprintf("your %s role is scoped to administrative unit %s, where that role grants nothing", r.Role, r.Unit))
+				case a.Op == OpCreate:
+					reasons = append(reasons, fmt.Sprintf("creating it needs a role over the whole directory: your %s role is scoped to administrative unit %s", r.Role, r.Unit))
+				case a.Op == OpRestore:
+					reasons = append(reasons, fmt.Sprintf("restoring it from the recycle bin needs a role over the whole directory (a deleted object is in no administrative unit): your %s role is scoped to administrative unit %s", r.Role, r.Unit))
+				case !r.Members[strings.ToLower(target)]:
+					reasons = append(reasons, fmt.Sprintf("not in administrative unit %s that your %s role is scoped to", r.Unit, r.Role))
+				default:
+					inside := true
+					for _, o := range others {
+						if !r.Members[strings.ToLower(o)] {
+							inside = false
+							reasons = append(reasons, fmt.Sprintf("cannot %s it: %s is not in administrative unit %s that your %s role is scoped to", opWords(a), name(o), r.Unit, r.Role))
+						}
+					}
+					ok = ok || inside
+				}
+			default: // an object scope
+				if strings.EqualFold(strings.TrimPrefix(r.Scope, "/"), target) && a.Op != OpCreate && a.Op != OpRestore && len(others) == 0 {
+					ok = true
+				} else {
+					reasons = append(reasons, fmt.Sprintf("your %s role is scoped to another object (%s)", r.Role, r.Scope))
+				}
+			}
+			if ok {
+				break
+			}
+		}
+		if ok {
+			continue
+		}
+		if !managing {
+			reasons = []string{fmt.Sprintf("none of your directory roles may %s %s", opWords(a), kindWords(a.Kind))}
+		}
+		notes = append(notes, ScopeNote{Action: a.ID, Kind: a.Kind, Name: a.Name, Reason: strings.Join(dedupe(reasons), "; ")})
+	}
+	return notes
+}
+
+func kindWords(kind string) string { return strings.ReplaceAll(kind, "-", " ") }
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,83 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+)
+
+// TestDeviceCodeConnection signs in with --auth device-code against
+// graphsim's identity platform (over TLS, as azidentity requires): the
+// prompt sees graphsim's code, the person approves it, and the client's
+// token is a delegated one for that person.
+func TestDeviceCodeConnection(t *testing.T) {
+	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewTLSServer(sim)
+	t.Cleanup(ts.Close)
+	tn := sim.Tenant()
+	const appID = "6f1e2d3c-0000-4000-8000-00000000d0c0"
+	if _, err := tn.Seed("application", map[string]any{"appId": appID, "displayName": "entrasnap restore", "isFallbackPublicClient": true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.Seed("servicePrincipal", map[string]any{"appId": appID, "displayName": "entrasnap restore", "accountEnabled": true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.GrantDelegated(appID, "User.Read.All", "Directory.Read.All"); err != nil {
+		t.Fatal(err)
+	}
+	upn := "helpdesk.op@" + tn.Domain()
+	uid, err := tn.Seed("user", map[string]any{"displayName": "Helpdesk operator", "userPrincipalName": upn, "mailNickname": "helpdesk.op", "accountEnabled": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown []DeviceCode
+	cn := Connection{Auth: AuthDeviceCode, TenantID: sim.TenantID(), ClientID: appID, GraphURL: ts.URL, AuthorityHost: ts.URL,
+		HTTPClient: ts.Client(), Prompt: func(ctx context.Context, dc DeviceCode) error {
+			shown = append(shown, dc)
+			return sim.ApproveDeviceCode(dc.UserCode, upn)
+		}}
+	c, err := cn.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := c.ListObjects(t.Context(), "/v1.0/users?$select=id")
+	if err != nil {
+		t.Fatalf("list users signed in as %s: %v", upn, err)
+	}
+	if len(users) == 0 || len(shown) != 1 || !strings.Contains(shown[0].Message, shown[0].UserCode) {
+		t.Errorf("users %d, prompts %+v", len(users), shown)
+	}
+	tok := c.BearerToken(t.Context())
+	if graph.TokenClaim(tok, "oid") != uid || graph.TokenClaim(tok, "idtyp") != "user" || graph.TokenClaim(tok, "scp") != "Directory.Read.All User.Read.All" {
+		t.Errorf("token: oid %q idtyp %q scp %q, want a delegated token for %s", graph.TokenClaim(tok, "oid"), graph.TokenClaim(tok, "idtyp"), graph.TokenClaim(tok, "scp"), uid)
+	}
+	if len(shown) != 1 {
+		t.Errorf("prompted %d times, want once", len(shown))
+	}
+
+	// What the user gave wrong is a usage error naming the flag.
+	for _, c := range []struct {
+		cn   Connection
+		want string
+	}{
+		{Connection{Auth: AuthDeviceCode, TenantID: "t"}, "--client-id"},
+		{Connection{Auth: AuthDeviceCode, ClientID: "c"}, "--tenant-id"},
+		{Connection{Auth: AuthDeviceCode, TenantID: "t", ClientID: "c", AuthorityHost: "http://127.0.0.1:1"}, "--authority-host"},
+		{Connection{Auth: AuthDeviceCode, TenantID: "t", ClientID: "c", AccessToken: "x"}, "--access-token"},
+		{Connection{Auth: "browser"}, "--auth"},
+	} {
+		_, err := c.cn.Client()
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err = %v, want a usage error naming %s", c.cn, err, c.want)
+		}
+	}
+}
