@@ -184,7 +184,7 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions) (*Input, error) {
 		return nil, err
 	}
 	if len(fresh.OutOfScope) > 0 { // scope.go: before the first write
-		return &ScopeError{User: fresh.SignedIn, Notes: fresh.OutOfScope}
+		return nil, &ScopeError{User: fresh.SignedIn, Notes: fresh.OutOfScope}
 	}
 	if changed := staleObjects(p, fresh); len(changed) > 0 {
 		return nil, &StaleError{Changed: changed}
