@@ -74,7 +74,9 @@ func ExportPermissions(kinds []*Kind) []string {
 func RestorePermissions(kinds []*Kind) []string {
 	var all []string
 	for _, k := range kinds {
-		all = append(all, k.WritePermissions...)
+		if k.ExportOnly == "" {
+			all = append(all, k.WritePermissions...)
+		}
 	}
 	return reduce(all, ExportPermissions(kinds))
 }
