@@ -67,6 +67,7 @@ var simKind = map[string]string{
 	"tenant-app-management-policy":         "tenantAppManagementPolicy",
 	"authentication-flows-policy":          "authenticationFlowsPolicy",
 	"device-registration-policy":           "deviceRegistrationPolicy",
+	"group-lifecycle-policies":             "groupLifecyclePolicy",
 }
 
 // tree reads every file at rev.

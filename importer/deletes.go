@@ -27,6 +27,10 @@ func (pl *planner) deletes() {
 			continue
 		}
 		live := pl.in.Live[k.Name]
+		if k.ExportOnly != "" {
+			pl.exportOnlyLive(k, live) // exportonly.go
+			continue
+		}
 		why, incomplete := pl.in.Incomplete[k.Name]
 		spared := 0
 		for _, key := range sortedKeys(live) {
