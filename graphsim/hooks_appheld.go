@@ -51,6 +51,11 @@ type heldSpec struct {
 	// fill sets what Graph adds to a created item.
 	fill func(p *record, item map[string]any)
 	max  int // most items per parent (0: no limit modelled)
+	// callerID: the create names the item's id (an allowed value's id is
+	// the value itself, customsec.go); otherwise Graph gives one.
+	callerID bool
+	// noDelete: Graph documents no DELETE of an item (405).
+	noDelete bool
 }
 
 var held = map[string]map[string]heldSpec{
@@ -136,7 +141,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		if aerr != nil {
 			return nil, aerr
 		}
-		if _, ok := body["id"]; ok {
+		if _, ok := body["id"]; ok && !spec.callerID {
 			return nil, badRequest(msgReadOnly, "id")
 		}
 		if spec.max > 0 && len(list) >= spec.max {
@@ -145,7 +150,9 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		if aerr := spec.check(p, list, nil, body); aerr != nil {
 			return nil, aerr
 		}
-		body["id"] = t.newID()
+		if !spec.callerID {
+			body["id"] = t.newID()
+		}
 		if spec.fill != nil {
 			spec.fill(p, body)
 		}
@@ -180,7 +187,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		}
 		list[i] = merged
 		return noContent(), nil
-	case req.method == http.MethodDelete && rt.relKey != "":
+	case req.method == http.MethodDelete && rt.relKey != "" && !spec.noDelete:
 		i, m := findContained(list, rt.relKey)
 		if m == nil {
 			return nil, notFound(rt.relKey)

@@ -330,6 +330,7 @@ var kinds = []*Kind{
 	adminConsentRequestPolicyKind,
 	appManagementPolicyKind, tenantAppManagementPolicyKind, authenticationFlowsPolicyKind,
 	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
+	attributeSetKindDef, csaDefKindDef, // customsec.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -66,6 +66,9 @@ var genTypes = []*Type{
 	}},
 	{Name: "allDeviceRegistrationMembership", Kind: "complex", BaseType: "deviceRegistrationMembership"},
 	{Name: "allowInvitesFrom", Kind: "enum", Members: []string{"none", "adminsAndGuestInviters", "adminsGuestInvitersAndAllMembers", "everyone", "unknownFutureValue"}},
+	{Name: "allowedValue", Kind: "entity", BaseType: "entity", props: []Property{
+		{"isActive", "Edm.Boolean", true, false},
+	}},
 	{Name: "alternativeSecurityId", Kind: "complex", props: []Property{
 		{"identityProvider", "Edm.String", true, false},
 		{"key", "Edm.Binary", true, false},
@@ -193,6 +196,10 @@ var genTypes = []*Type{
 		{"type", "microsoft.graph.attendeeType", true, false},
 	}},
 	{Name: "attendeeType", Kind: "enum", Members: []string{"required", "optional", "resource"}},
+	{Name: "attributeSet", Kind: "entity", BaseType: "entity", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"maxAttributesPerSet", "Edm.Int32", true, false},
+	}},
 	{Name: "authenticationBehaviors", Kind: "complex", props: []Property{
 		{"blockAzureADGraphAccess", "Edm.Boolean", true, false},
 		{"removeUnverifiedEmailClaim", "Edm.Boolean", true, false},
@@ -524,6 +531,18 @@ var genTypes = []*Type{
 		{"applicationRestrictions", "microsoft.graph.customAppManagementApplicationConfiguration", true, false},
 	}},
 	{Name: "customSecurityAttributeComparisonOperator", Kind: "enum", Members: []string{"equals", "unknownFutureValue"}},
+	{Name: "customSecurityAttributeDefinition", Kind: "entity", BaseType: "entity", props: []Property{
+		{"attributeSet", "Edm.String", false, false},
+		{"description", "Edm.String", true, false},
+		{"isCollection", "Edm.Boolean", false, false},
+		{"isSearchable", "Edm.Boolean", true, false},
+		{"name", "Edm.String", false, false},
+		{"status", "Edm.String", false, false},
+		{"type", "Edm.String", false, false},
+		{"usePreDefinedValuesOnly", "Edm.Boolean", true, false},
+	}, navs: []Navigation{
+		{"allowedValues", "Collection(microsoft.graph.allowedValue)", true, true},
+	}},
 	{Name: "customSecurityAttributeExemption", Kind: "complex", Abstract: true, props: []Property{
 		{"id", "Edm.String", false, false},
 		{"operator", "microsoft.graph.customSecurityAttributeComparisonOperator", false, false},

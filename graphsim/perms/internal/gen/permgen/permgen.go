@@ -82,6 +82,8 @@ var ServedPrefixes = []string{
 	"/policies/authenticationflowspolicy",
 	"/policies/deviceregistrationpolicy",
 	"/grouplifecyclepolicies",
+	"/directory/attributesets", // customsec.go
+	"/directory/customsecurityattributedefinitions",
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",
