@@ -68,6 +68,8 @@ var simKind = map[string]string{
 	"authentication-flows-policy":          "authenticationFlowsPolicy",
 	"device-registration-policy":           "deviceRegistrationPolicy",
 	"group-lifecycle-policies":             "groupLifecyclePolicy",
+	"attribute-sets":                       "attributeSet",
+	"custom-security-attributes":           "customSecurityAttributeDefinition",
 }
 
 // tree reads every file at rev.

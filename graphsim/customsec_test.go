@@ -69,6 +69,11 @@ func TestCustomSecurityAttributes(t *testing.T) {
 	e.do("POST", vals, map[string]any{"id": "Alpine", "isActive": true}).must(t, 201)
 	e.do("POST", vals, map[string]any{"id": "Alpine", "isActive": false}).must(t, 409)
 	e.do("POST", vals, map[string]any{"id": "alpine", "isActive": true}).must(t, 201) // case sensitive
+	e.do("PATCH", vals+"/alpine", map[string]any{"isActive": false}).must(t, 204)
+	if got := e.do("GET", vals+"/Alpine", nil).must(t, 200); got.body["isActive"] != true || got.body["id"] != "Alpine" {
+		t.Errorf("PATCH of alpine changed Alpine (ids are case sensitive): %v", got.body)
+	}
+	e.do("PATCH", vals+"/alpine", map[string]any{"isActive": true}).must(t, 204)
 	e.do("PATCH", vals+"/Alpine", map[string]any{"isActive": false}).must(t, 204)
 	e.do("DELETE", vals+"/Alpine", nil).must(t, 405)
 	list := e.do("GET", vals, nil).must(t, 200)

@@ -133,7 +133,17 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 	store := heldPrefix + rt.rel
 	list := asSlice(p.obj[store])
 	ctx := rt.kind.Paths0() + "('" + p.key() + "')/" + rt.rel
+	findContained := findContained
+	if spec.callerID {
+		findContained = findContainedExact // a caller's id is case sensitive (an allowed value's)
+	}
 	switch {
+	case req.method == http.MethodGet && rt.relKey != "" && spec.callerID:
+		_, m := findContained(list, rt.relKey)
+		if m == nil {
+			return nil, notFound(rt.relKey)
+		}
+		return s.containedGet(req, ctx, []any{m}, str(m["id"]))
 	case req.method == http.MethodGet:
 		return s.containedGet(req, ctx, list, rt.relKey)
 	case req.method == http.MethodPost && rt.relKey == "":

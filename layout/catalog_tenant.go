@@ -21,4 +21,28 @@ var tenantKinds = []*Kind{
 			"which would let the restore app write nearly the whole directory; set the policy again in the Entra admin center " +
 			"(Groups > Expiration) from the file's groupLifetimeInDays, managedGroupTypes and alternateNotificationEmails",
 	},
+	{
+		// Custom security attribute sets: the id is the set's name, the
+		// administrator's (directory-post-attributesets). Graph has no
+		// DELETE of a set: restore creates and updates, never deletes.
+		Name: "attribute-sets", Title: "custom security attribute sets", Folder: "custom-security-attributes/sets",
+		ODataType: "#microsoft.graph.attributeSet", APIVersion: "v1.0", ListPath: "/directory/attributeSets",
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"CustomSecAttributeDefinition.Read.All"}, WritePermissions: []string{"CustomSecAttributeDefinition.ReadWrite.All"},
+	},
+	{
+		// Custom security attribute definitions, id {attributeSet}_{name}
+		// (Graph's). attributeSet, isCollection, isSearchable, name and type
+		// cannot be changed once created. Graph deletes neither a
+		// definition nor a predefined value (allowedValues): they are
+		// deactivated (status Deprecated, isActive false), which is what a
+		// restore does to ones not at REV (importer/customsec.go).
+		Name: "custom-security-attributes", Title: "custom security attribute definitions", Folder: "custom-security-attributes/definitions",
+		ODataType: "#microsoft.graph.customSecurityAttributeDefinition", APIVersion: "v1.0", ListPath: "/directory/customSecurityAttributeDefinitions",
+		Children:        []Child{{Name: "allowedValues", Path: "allowedValues", Key: "id"}},
+		Refs:            []Ref{{Path: "attributeSet", Kinds: []string{"attribute-sets"}}},
+		Sets:            map[string]string{"allowedValues": "id"},
+		ReadOnly:        []string{"id", "attributeSet", "isCollection", "isSearchable", "name", "type"},
+		ReadPermissions: []string{"CustomSecAttributeDefinition.Read.All"}, WritePermissions: []string{"CustomSecAttributeDefinition.ReadWrite.All"},
+	},
 }
