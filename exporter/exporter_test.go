@@ -70,6 +70,7 @@ var simKind = map[string]string{
 	"group-lifecycle-policies":             "groupLifecyclePolicy",
 	"attribute-sets":                       "attributeSet",
 	"custom-security-attributes":           "customSecurityAttributeDefinition",
+	"identity-providers":                   "identityProviderBase",
 }
 
 // tree reads every file at rev.
@@ -197,7 +198,7 @@ func TestExportDemoTenant(t *testing.T) {
 		keys[k.Name][key] = true
 	}
 	// The real git CLI finds no secret either.
-	for _, pat := range []string{secret, keyMaterial, "secretText", "passwordProfile", "password:"} {
+	for _, pat := range []string{secret, keyMaterial, "secretText", "passwordProfile", "password:", "clientSecret", "demo-google-client-secret"} {
 		if out, _ := gitGrep(dir, pat); out != "" {
 			t.Errorf("git grep %s:\n%s", pat, out)
 		}

@@ -185,6 +185,15 @@
 //	| allowedValues: POST with the caller's id (the value; up to 64 characters, case sensitive) and isActive, both required (strict); PATCH of isActive only; no DELETE (405); at most 100 per definition; none for a Boolean attribute (strict); not returned by the definition's GET and not written with it (POST or PATCH of the definition naming allowedValues → 400: the OData 4.01 @delta form is not modelled, strict) | resources/allowedvalue, customsecurityattributedefinition-post-allowedvalues, allowedvalue-update | TestCustomSecurityAttributes → importer TestRestoreCustomSecurityAttributes |
 //	| Read needs CustomSecAttributeDefinition.Read.All (Directory.Read.All does not read them), writes CustomSecAttributeDefinition.ReadWrite.All | attributeset-get, directory-post-attributesets (permissions tables), permissions.json | TestCustomSecurityAttributePermissions → exporter TestExportWithExactlyTheListedPermissions |
 //
+// ## Identity providers (identityproviders.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /identity/identityProviders lists socialIdentityProvider and builtInIdentityProvider objects (@odata.type in each) of a Microsoft Entra tenant | identitycontainer-list-identityproviders, resources/identityproviderbase | TestIdentityProviders → exporter TestExportDemoTenant |
+//	| POST of a socialIdentityProvider with displayName, identityProviderType (Google or Facebook), clientId and clientSecret (all required: strict); id {type}-OAUTH, one per type (409, strict); a built-in provider is never created, PATCHed or deleted (400, strict) | identitycontainer-post-identityproviders, resources/socialidentityprovider, resources/builtinidentityprovider | TestIdentityProviders → importer TestRestoreIdentityProviders |
+//	| clientSecret is write-only: every read returns "****"; a PATCH writes displayName, clientId, clientSecret (identityProviderType → 400, strict); DELETE removes a social provider | resources/socialidentityprovider ("A read operation returns ****"), identityproviderbase-update, identityproviderbase-delete | TestIdentityProviders → importer TestRestoreIdentityProviders |
+//	| Read needs IdentityProvider.Read.All (Policy.Read.All does not), writes IdentityProvider.ReadWrite.All | identitycontainer-list-identityproviders (permissions table), permissions.json | TestIdentityProviderPermissions → exporter TestExportWithExactlyTheListedPermissions |
+//
 // ## Directory audit log (audit.go)
 //
 //	| Graph rule | documentation page | test |

@@ -916,6 +916,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoPolicyAssignments(apps) // assign.go
 	g.demoAppHeld(apps)           // generate_appheld.go (last: earlier objects keep their ids)
 	g.demoCustomSecurity()        // customsec.go (caller's ids only)
+	g.demoIdentityProviders()     // identityproviders.go (given ids only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -45,4 +45,20 @@ var tenantKinds = []*Kind{
 		ReadOnly:        []string{"id", "attributeSet", "isCollection", "isSearchable", "name", "type"},
 		ReadPermissions: []string{"CustomSecAttributeDefinition.Read.All"}, WritePermissions: []string{"CustomSecAttributeDefinition.ReadWrite.All"},
 	},
+	{
+		// Identity providers for B2B guests: Microsoft's built-in ones
+		// (read only) and social ones (Google, Facebook). A social
+		// provider's clientSecret is write-only (Graph reads it as "****"):
+		// never stored, so a restore that needs it says what to re-enter
+		// (importer/identityproviders.go).
+		Name: "identity-providers", Title: "identity providers", Folder: "external-identities/identity-providers",
+		ODataType: "#microsoft.graph.identityProviderBase", APIVersion: "v1.0", ListPath: "/identity/identityProviders",
+		NameProp: "displayName",
+		Secret:   []string{"clientSecret"},
+		ReadOnly: []string{"id", "identityProviderType"},
+		BuiltIn: func(o map[string]any) bool {
+			return o["@odata.type"] == "#microsoft.graph.builtInIdentityProvider"
+		},
+		ReadPermissions: []string{"IdentityProvider.Read.All"}, WritePermissions: []string{"IdentityProvider.ReadWrite.All"},
+	},
 }

@@ -46,6 +46,7 @@ var DefaultRoots = []string{
 	"appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy",
 	"deviceRegistrationPolicy", "groupLifecyclePolicy",
 	"attributeSet", "customSecurityAttributeDefinition", "allowedValue", // customsec.go
+	"identityProviderBase", // identityproviders.go (and its derived types)
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

@@ -84,6 +84,7 @@ var ServedPrefixes = []string{
 	"/grouplifecyclepolicies",
 	"/directory/attributesets", // customsec.go
 	"/directory/customsecurityattributedefinitions",
+	"/identity/identityproviders", // identityproviders.go
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",
