@@ -71,6 +71,7 @@ var simKind = map[string]string{
 	"attribute-sets":                       "attributeSet",
 	"custom-security-attributes":           "customSecurityAttributeDefinition",
 	"identity-providers":                   "identityProviderBase",
+	"organizational-contacts":              "orgContact",
 }
 
 // tree reads every file at rev.

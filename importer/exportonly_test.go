@@ -86,3 +86,23 @@ func TestExportOnlyGroupLifecyclePolicy(t *testing.T) {
 		t.Errorf("the tenant's policies after planning: %v", after)
 	}
 }
+
+// Organizational contacts are export-only (Graph reads them only): a
+// contact added since REV is listed with the reason, never deleted, and an
+// unchanged one is not mentioned.
+func TestExportOnlyOrganizationalContacts(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	sel := []string{"contacts"}
+	if p := e.plan(e.first, sel, Options{}); !p.Empty() || len(p.Managed) != 0 {
+		t.Fatalf("unchanged contacts:\n%s", render(p))
+	}
+	id, err := e.sim.Tenant().Seed("orgContact", map[string]any{"displayName": "Added \u202eLater", "mail": "later@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.plan(e.first, sel, Options{})
+	if !p.Empty() || len(p.Managed) != 1 || p.Managed[0].Key != id || !strings.Contains(p.Managed[0].Reason, "never deleted") ||
+		!strings.Contains(p.Managed[0].Reason, "Exchange Online") {
+		t.Errorf("a contact not at REV: %+v\n%s", p.Managed, render(p))
+	}
+}

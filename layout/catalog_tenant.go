@@ -61,4 +61,20 @@ var tenantKinds = []*Kind{
 		},
 		ReadPermissions: []string{"IdentityProvider.Read.All"}, WritePermissions: []string{"IdentityProvider.ReadWrite.All"},
 	},
+	{
+		// Organizational contacts (mail contacts), kept so group members
+		// that are contacts resolve (check) and their details survive.
+		// Graph reads them only (resources/orgcontact: no create, update
+		// or delete in v1.0).
+		Name: "organizational-contacts", Title: "organizational contacts", Folder: "contacts",
+		ODataType: "#microsoft.graph.orgContact", APIVersion: "v1.0", ListPath: "/contacts",
+		NameProp:        "displayName",
+		Sets:            map[string]string{"proxyAddresses": ""},
+		Volatile:        append([]string{"onPremisesLastSyncDateTime", "onPremisesProvisioningErrors", "serviceProvisioningErrors"}, dirVolatile...),
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"OrgContact.Read.All"},
+		ExportOnly: "Graph does not create, change or delete organizational contacts (resources/orgcontact: read only); " +
+			"they come from Exchange Online or directory synchronization: recreate one there (New-MailContact) from its file's " +
+			"displayName, mail and proxyAddresses, then add it back to its groups",
+	},
 }

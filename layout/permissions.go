@@ -25,7 +25,7 @@ var covers = map[string][]string{
 	// (oauth2permissiongrant-list, serviceprincipal-list-oauth2permissiongrants).
 	"Directory.Read.All": {"User.Read.All", "Group.Read.All", "GroupMember.Read.All", "Application.Read.All",
 		"AdministrativeUnit.Read.All", "Domain.Read.All", "Organization.Read.All", "RoleManagement.Read.Directory",
-		"GroupSettings.Read.All"},
+		"GroupSettings.Read.All", "OrgContact.Read.All"},
 	// Policy.Read.All reads the authentication methods policy and its
 	// configurations (authenticationmethodspolicy-get).
 	"Policy.Read.All": {"Policy.Read.AuthenticationMethod"},
