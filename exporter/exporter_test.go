@@ -67,6 +67,11 @@ var simKind = map[string]string{
 	"tenant-app-management-policy":         "tenantAppManagementPolicy",
 	"authentication-flows-policy":          "authenticationFlowsPolicy",
 	"device-registration-policy":           "deviceRegistrationPolicy",
+	"group-lifecycle-policies":             "groupLifecyclePolicy",
+	"attribute-sets":                       "attributeSet",
+	"custom-security-attributes":           "customSecurityAttributeDefinition",
+	"identity-providers":                   "identityProviderBase",
+	"organizational-contacts":              "orgContact",
 }
 
 // tree reads every file at rev.
@@ -194,7 +199,7 @@ func TestExportDemoTenant(t *testing.T) {
 		keys[k.Name][key] = true
 	}
 	// The real git CLI finds no secret either.
-	for _, pat := range []string{secret, keyMaterial, "secretText", "passwordProfile", "password:"} {
+	for _, pat := range []string{secret, keyMaterial, "secretText", "passwordProfile", "password:", "clientSecret", "demo-google-client-secret"} {
 		if out, _ := gitGrep(dir, pat); out != "" {
 			t.Errorf("git grep %s:\n%s", pat, out)
 		}

@@ -915,6 +915,8 @@ func (g *generator) demo(sz Sizes) {
 	g.demoPolicyKinds(reviewerOf(people), custom)
 	g.demoPolicyAssignments(apps) // assign.go
 	g.demoAppHeld(apps)           // generate_appheld.go (last: earlier objects keep their ids)
+	g.demoCustomSecurity()        // customsec.go (caller's ids only)
+	g.demoIdentityProviders()     // identityproviders.go (given ids only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -25,9 +25,11 @@ func (g *generator) heldItem(kind, id, rel string, item map[string]any) {
 	// An id derived from the parent and the item, not drawn from the
 	// tenant's sequence: the objects created after generation keep the ids
 	// they had before these items existed.
-	sum := sha1.Sum([]byte(id + "/" + rel + "/" + fmt.Sprint(item["name"], item["permissionId"])))
-	sum[6], sum[8] = sum[6]&0x0f|0x50, sum[8]&0x3f|0x80
-	item["id"] = fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	if !spec.callerID {
+		sum := sha1.Sum([]byte(id + "/" + rel + "/" + fmt.Sprint(item["name"], item["permissionId"])))
+		sum[6], sum[8] = sum[6]&0x0f|0x50, sum[8]&0x3f|0x80
+		item["id"] = fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	}
 	if spec.fill != nil {
 		spec.fill(r, item)
 	}

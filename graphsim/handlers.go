@@ -224,6 +224,9 @@ func (s *Server) view(r *record, sel []string, withType bool) map[string]any {
 	if r.kind.Name == "conditionalAccessPolicy" {
 		s.expandCAStrength(out)
 	}
+	if r.kind.Name == idpKind {
+		maskClientSecret(r, out) // identityproviders.go
+	}
 	return out
 }
 

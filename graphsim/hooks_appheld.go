@@ -51,6 +51,11 @@ type heldSpec struct {
 	// fill sets what Graph adds to a created item.
 	fill func(p *record, item map[string]any)
 	max  int // most items per parent (0: no limit modelled)
+	// callerID: the create names the item's id (an allowed value's id is
+	// the value itself, customsec.go); otherwise Graph gives one.
+	callerID bool
+	// noDelete: Graph documents no DELETE of an item (405).
+	noDelete bool
 }
 
 var held = map[string]map[string]heldSpec{
@@ -128,7 +133,17 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 	store := heldPrefix + rt.rel
 	list := asSlice(p.obj[store])
 	ctx := rt.kind.Paths0() + "('" + p.key() + "')/" + rt.rel
+	findContained := findContained
+	if spec.callerID {
+		findContained = findContainedExact // a caller's id is case sensitive (an allowed value's)
+	}
 	switch {
+	case req.method == http.MethodGet && rt.relKey != "" && spec.callerID:
+		_, m := findContained(list, rt.relKey)
+		if m == nil {
+			return nil, notFound(rt.relKey)
+		}
+		return s.containedGet(req, ctx, []any{m}, str(m["id"]))
 	case req.method == http.MethodGet:
 		return s.containedGet(req, ctx, list, rt.relKey)
 	case req.method == http.MethodPost && rt.relKey == "":
@@ -136,7 +151,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		if aerr != nil {
 			return nil, aerr
 		}
-		if _, ok := body["id"]; ok {
+		if _, ok := body["id"]; ok && !spec.callerID {
 			return nil, badRequest(msgReadOnly, "id")
 		}
 		if spec.max > 0 && len(list) >= spec.max {
@@ -145,7 +160,9 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		if aerr := spec.check(p, list, nil, body); aerr != nil {
 			return nil, aerr
 		}
-		body["id"] = t.newID()
+		if !spec.callerID {
+			body["id"] = t.newID()
+		}
 		if spec.fill != nil {
 			spec.fill(p, body)
 		}
@@ -180,7 +197,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		}
 		list[i] = merged
 		return noContent(), nil
-	case req.method == http.MethodDelete && rt.relKey != "":
+	case req.method == http.MethodDelete && rt.relKey != "" && !spec.noDelete:
 		i, m := findContained(list, rt.relKey)
 		if m == nil {
 			return nil, notFound(rt.relKey)

@@ -330,6 +330,8 @@ var kinds = []*Kind{
 	adminConsentRequestPolicyKind,
 	appManagementPolicyKind, tenantAppManagementPolicyKind, authenticationFlowsPolicyKind,
 	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
+	attributeSetKindDef, csaDefKindDef, // customsec.go
+	identityProviderKind, // identityproviders.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,
@@ -371,6 +373,8 @@ func kindForType(odataType string) *Kind {
 		return kindByName["namedLocation"]
 	case strings.HasSuffix(t, "AuthenticationMethodConfiguration"):
 		return kindByName["authenticationMethodConfiguration"]
+	case strings.HasSuffix(t, "IdentityProvider"): // identityproviders.go
+		return kindByName[idpKind]
 	}
 	return nil
 }

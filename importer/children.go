@@ -34,6 +34,10 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 		if pl.membershipManaged(s, current, ch) {
 			continue
 		}
+		if isAllowedValues(k.Name, ch) { // customsec.go
+			pl.allowedValues(s, ch, parent, current, want, parentDeps)
+			continue
+		}
 		have := map[string]map[string]any{}
 		if current != nil {
 			for _, it := range asSlice(current.Data[ch.Name]) {

@@ -49,6 +49,10 @@ func (pl *planner) classify() error {
 			pl.notLicensed(o, lic) // licence.go
 			continue
 		}
+		if k.ExportOnly != "" { // exportonly.go
+			pl.exportOnly(o)
+			continue
+		}
 		if by, why := managedBy(k, o.Data); by != "" {
 			pl.managed(o, by, why)
 			continue

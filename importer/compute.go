@@ -170,6 +170,7 @@ func Compute(in *Input) (*Plan, error) {
 			pl.create(s)
 		}
 		pl.credentials(s)
+		pl.providerSecret(s) // identityproviders.go
 		pl.clientAssignments(s)
 	}
 	pl.binWarnings()

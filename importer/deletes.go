@@ -23,10 +23,17 @@ func (pl *planner) deletes() {
 	var dels [][2]string // lower key of the deleted object, id of its delete
 	for i := len(kinds) - 1; i >= 0; i-- {
 		k := kinds[i]
-		if !slices.Contains(pl.in.Selection.Kinds, k.Name) || noDelete[k.Name] || k.Singleton {
+		if !slices.Contains(pl.in.Selection.Kinds, k.Name) || k.Singleton {
 			continue
 		}
 		live := pl.in.Live[k.Name]
+		if pl.undeletable(k, live, matched) || noDelete[k.Name] { // customsec.go
+			continue
+		}
+		if k.ExportOnly != "" {
+			pl.exportOnlyLive(k, live) // exportonly.go
+			continue
+		}
 		why, incomplete := pl.in.Incomplete[k.Name]
 		spared := 0
 		for _, key := range sortedKeys(live) {

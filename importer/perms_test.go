@@ -163,8 +163,13 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	}
 	e.do("PATCH", "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2", map[string]any{"@odata.type": "#microsoft.graph.fido2AuthenticationMethodConfiguration", "state": state})
 	changeNewPolicySingletons(e) // policies_test.go
+	// Custom security attributes are never deleted in Graph: one changed (customsec_test.go).
+	e.do("PATCH", csaDefs+"/HR_CostCenter", map[string]any{"description": "changed"})
+	// An identity provider is not created without its secret (identityproviders_test.go): one changed.
+	e.do("PATCH", "/v1.0/identity/identityProviders/Google-OAUTH", map[string]any{"displayName": "changed"})
 	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
-		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy"} {
+		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy",
+		"custom-security-attributes", "identity-providers"} {
 		for _, o := range byKind[kind] {
 			sel = append(sel, o.Path)
 		}

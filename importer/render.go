@@ -208,7 +208,7 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 		}
 	}
 	if len(p.Managed) > 0 {
-		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Managed elsewhere (Microsoft, Azure, PIM: never written by a restore):"))
+		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, "Managed elsewhere (Microsoft, Azure, PIM, export-only kinds: never written by a restore):"))
 		for _, m := range p.Managed {
 			fmt.Fprintf(w, "  %s %s (%s): managed by %s, %s\n", diff.KindTitle(m.Kind), safe(m.Name), safe(shortID(m.Key)), safe(m.By), safe(m.Reason))
 		}

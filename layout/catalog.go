@@ -66,6 +66,12 @@ type Kind struct {
 	// principal in a tenant). See AliasKinds.
 	Aliases       []string
 	AliasFallback bool
+	// ExportOnly, when set, says why restore never writes this kind (a
+	// write Graph refuses to application permissions, or one only a
+	// permission far broader than the kind grants): export and check keep
+	// it, and a restore plan lists its objects as not written with this
+	// reason. `entrasnap kinds` shows it.
+	ExportOnly string
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -527,7 +533,7 @@ var kinds = append([]*Kind{
 		ReadOnly:        []string{"id", "displayName", "templateId"},
 		ReadPermissions: []string{"GroupSettings.Read.All"}, WritePermissions: []string{"GroupSettings.ReadWrite.All"},
 	},
-}, policyKinds...) // catalog_policies.go
+}, append(policyKinds, tenantKinds...)...) // catalog_policies.go, catalog_tenant.go
 
 var byName = func() map[string]*Kind {
 	m := map[string]*Kind{}

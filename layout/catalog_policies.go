@@ -6,11 +6,10 @@ import "strings"
 // ("Policies"), after every kind they name (users). Kept apart from
 // catalog.go so the catalog's other additions do not collide with them.
 //
-// Group lifecycle (expiration) policies are not here although graphsim
-// serves them: the only application permission that writes them is
+// Group lifecycle (expiration) policies are in catalog_tenant.go, export-only:
+// the only application permission that writes them is
 // Directory.ReadWrite.All (grouplifecyclepolicy-post-grouplifecyclepolicies),
-// which would grant the restore app nearly everything; whether to ask for it
-// (or keep the kind export-only) is left to a decision of its own.
+// which would grant the restore app nearly everything.
 //
 // Policy assignments (an application's or service principal's
 // tokenLifetimePolicies, tokenIssuancePolicies, claimsMappingPolicies,

@@ -29,22 +29,41 @@ func SelectNames() []string {
 	return out
 }
 
-// KindInfo is a kind as `entrasnap kinds` lists it.
+// KindInfo is a kind as `entrasnap kinds` lists it (and `kinds --json`
+// prints it: the field names are part of the CLI's interface).
 type KindInfo struct {
-	Name             string   `json:"name"`
-	Title            string   `json:"title"`
-	Folder           string   `json:"folder"`
-	GraphPath        string   `json:"graphPath"`
-	ReadPermissions  []string `json:"readPermissions"`
-	WritePermissions []string `json:"writePermissions"`
+	Name   string `json:"kind"`
+	Title  string `json:"title"`
+	Folder string `json:"folder"`
+	// GraphPath is the collection (or singleton) read, with its version
+	// root: "/v1.0/policies/tokenIssuancePolicies".
+	GraphPath  string `json:"graphPath"`
+	APIVersion string `json:"apiVersion"` // "v1.0" or "beta"
+	// Restore is "restorable" or "export-only"; an export-only kind says
+	// why in ExportOnlyReason and has no restore permissions.
+	Restore            string   `json:"restore"`
+	ExportOnlyReason   string   `json:"exportOnlyReason,omitempty"`
+	ReadPermissions    []string `json:"readPermissions"`
+	RestorePermissions []string `json:"restorePermissions"`
 }
+
+// The values of KindInfo.Restore.
+const (
+	Restorable     = "restorable"
+	ExportOnlyKind = "export-only"
+)
 
 // KindInfos describes every kind, in catalog order.
 func KindInfos() []KindInfo {
 	var out []KindInfo
 	for _, k := range kinds {
-		out = append(out, KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
-			ReadPermissions: KindReadPermissions(k), WritePermissions: k.WritePermissions})
+		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
+			APIVersion: k.APIVersion, Restore: Restorable,
+			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...)}
+		if k.ExportOnly != "" {
+			ki.Restore, ki.ExportOnlyReason, ki.RestorePermissions = ExportOnlyKind, k.ExportOnly, []string{}
+		}
+		out = append(out, ki)
 	}
 	return out
 }

@@ -25,7 +25,7 @@ var covers = map[string][]string{
 	// (oauth2permissiongrant-list, serviceprincipal-list-oauth2permissiongrants).
 	"Directory.Read.All": {"User.Read.All", "Group.Read.All", "GroupMember.Read.All", "Application.Read.All",
 		"AdministrativeUnit.Read.All", "Domain.Read.All", "Organization.Read.All", "RoleManagement.Read.Directory",
-		"GroupSettings.Read.All"},
+		"GroupSettings.Read.All", "OrgContact.Read.All"},
 	// Policy.Read.All reads the authentication methods policy and its
 	// configurations (authenticationmethodspolicy-get).
 	"Policy.Read.All": {"Policy.Read.AuthenticationMethod"},
@@ -74,7 +74,9 @@ func ExportPermissions(kinds []*Kind) []string {
 func RestorePermissions(kinds []*Kind) []string {
 	var all []string
 	for _, k := range kinds {
-		all = append(all, k.WritePermissions...)
+		if k.ExportOnly == "" {
+			all = append(all, k.WritePermissions...)
+		}
 	}
 	return reduce(all, ExportPermissions(kinds))
 }

@@ -9,8 +9,10 @@ import (
 )
 
 // Devices and organizational contacts are group members the export keeps
-// as references ({id, @odata.type}) without backing them up: check does not
-// report them as dangling references (the demo has both).
+// as references ({id, @odata.type}); devices are not backed up, contacts
+// are (export-only kind organizational-contacts, folder contacts/): check
+// reports neither as a dangling reference (the demo has both), and
+// resolves a contact member to its file.
 func TestCheckKeepsDeviceAndContactMembersAsExternalReferences(t *testing.T) {
 	f := newDriftFixture(t, nil)
 	var ids []string
@@ -26,10 +28,15 @@ func TestCheckKeepsDeviceAndContactMembersAsExternalReferences(t *testing.T) {
 		}
 		ids = append(ids, m[1])
 	}
+	contactFile := false
 	for _, p := range strings.Fields(gitCLI(t, f.repo, "ls-files")) {
-		if strings.HasPrefix(p, "devices/") || strings.HasPrefix(p, "contacts/") || strings.HasPrefix(p, "org-contacts/") {
-			t.Errorf("%s: devices and contacts are not exported as objects", p)
+		if strings.HasPrefix(p, "devices/") {
+			t.Errorf("%s: devices are not exported as objects", p)
 		}
+		contactFile = contactFile || strings.HasPrefix(p, "contacts/") && strings.HasSuffix(p, "."+ids[1]+".yaml")
+	}
+	if !contactFile {
+		t.Errorf("the contact member %s has no file under contacts/", ids[1])
 	}
 	code, out, errOut := runCLI(t, "check", "--repo", f.repo)
 	if code != exitOK {

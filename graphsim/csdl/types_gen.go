@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -66,6 +66,9 @@ var genTypes = []*Type{
 	}},
 	{Name: "allDeviceRegistrationMembership", Kind: "complex", BaseType: "deviceRegistrationMembership"},
 	{Name: "allowInvitesFrom", Kind: "enum", Members: []string{"none", "adminsAndGuestInviters", "adminsGuestInvitersAndAllMembers", "everyone", "unknownFutureValue"}},
+	{Name: "allowedValue", Kind: "entity", BaseType: "entity", props: []Property{
+		{"isActive", "Edm.Boolean", true, false},
+	}},
 	{Name: "alternativeSecurityId", Kind: "complex", props: []Property{
 		{"identityProvider", "Edm.String", true, false},
 		{"key", "Edm.Binary", true, false},
@@ -115,6 +118,12 @@ var genTypes = []*Type{
 		{"principalType", "Edm.String", true, false},
 		{"resourceDisplayName", "Edm.String", true, false},
 		{"resourceId", "Edm.Guid", true, false},
+	}},
+	{Name: "appleManagedIdentityProvider", Kind: "entity", BaseType: "identityProviderBase", props: []Property{
+		{"certificateData", "Edm.String", true, false},
+		{"developerId", "Edm.String", true, false},
+		{"keyId", "Edm.String", true, false},
+		{"serviceId", "Edm.String", true, false},
 	}},
 	{Name: "application", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
 		{"addIns", "Collection(microsoft.graph.addIn)", false, true},
@@ -193,6 +202,10 @@ var genTypes = []*Type{
 		{"type", "microsoft.graph.attendeeType", true, false},
 	}},
 	{Name: "attendeeType", Kind: "enum", Members: []string{"required", "optional", "resource"}},
+	{Name: "attributeSet", Kind: "entity", BaseType: "entity", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"maxAttributesPerSet", "Edm.Int32", true, false},
+	}},
 	{Name: "authenticationBehaviors", Kind: "complex", props: []Property{
 		{"blockAzureADGraphAccess", "Edm.Boolean", true, false},
 		{"removeUnverifiedEmailClaim", "Edm.Boolean", true, false},
@@ -243,6 +256,7 @@ var genTypes = []*Type{
 		{"targetedAuthenticationMethod", "Edm.String", true, false},
 		{"targetType", "microsoft.graph.authenticationMethodTargetType", false, false},
 	}},
+	{Name: "authenticationProtocol", Kind: "enum", Members: []string{"wsFed", "saml", "unknownFutureValue"}},
 	{Name: "authenticationStrengthPolicy", Kind: "entity", BaseType: "entity", props: []Property{
 		{"allowedCombinations", "Collection(microsoft.graph.authenticationMethodModes)", false, true},
 		{"createdDateTime", "Edm.DateTimeOffset", false, false},
@@ -291,6 +305,9 @@ var genTypes = []*Type{
 		{"azureCommunicationServicesResourceId", "Edm.String", true, false},
 	}},
 	{Name: "b2bIdentityProvidersType", Kind: "enum", Members: []string{"azureActiveDirectory", "externalFederation", "socialIdentityProviders", "emailOneTimePasscode", "microsoftAccount", "defaultConfiguredIdp", "unknownFutureValue"}},
+	{Name: "builtInIdentityProvider", Kind: "entity", BaseType: "identityProviderBase", props: []Property{
+		{"identityProviderType", "Edm.String", true, false},
+	}},
 	{Name: "microsoft.graph.callRecords.userIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"userPrincipalName", "Edm.String", true, false},
 	}},
@@ -524,6 +541,18 @@ var genTypes = []*Type{
 		{"applicationRestrictions", "microsoft.graph.customAppManagementApplicationConfiguration", true, false},
 	}},
 	{Name: "customSecurityAttributeComparisonOperator", Kind: "enum", Members: []string{"equals", "unknownFutureValue"}},
+	{Name: "customSecurityAttributeDefinition", Kind: "entity", BaseType: "entity", props: []Property{
+		{"attributeSet", "Edm.String", false, false},
+		{"description", "Edm.String", true, false},
+		{"isCollection", "Edm.Boolean", false, false},
+		{"isSearchable", "Edm.Boolean", true, false},
+		{"name", "Edm.String", false, false},
+		{"status", "Edm.String", false, false},
+		{"type", "Edm.String", false, false},
+		{"usePreDefinedValuesOnly", "Edm.Boolean", true, false},
+	}, navs: []Navigation{
+		{"allowedValues", "Collection(microsoft.graph.allowedValue)", true, true},
+	}},
 	{Name: "customSecurityAttributeExemption", Kind: "complex", Abstract: true, props: []Property{
 		{"id", "Edm.String", false, false},
 		{"operator", "microsoft.graph.customSecurityAttributeComparisonOperator", false, false},
@@ -697,6 +726,7 @@ var genTypes = []*Type{
 		{"targetType", "microsoft.graph.featureTargetType", true, false},
 	}},
 	{Name: "featureTargetType", Kind: "enum", Members: []string{"group", "administrativeUnit", "role", "unknownFutureValue"}},
+	{Name: "federatedIdpMfaBehavior", Kind: "enum", Members: []string{"acceptIfMfaDoneByFederatedIdp", "enforceMfaByFederatedIdp", "rejectMfaByFederatedIdp", "unknownFutureValue"}},
 	{Name: "fido2AuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", props: []Property{
 		{"defaultPasskeyProfile", "Edm.String", true, false},
 		{"isAttestationEnforced", "Edm.Boolean", true, false},
@@ -842,6 +872,9 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"id", "Edm.String", true, false},
 	}},
+	{Name: "identityProviderBase", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
+		{"displayName", "Edm.String", true, false},
+	}},
 	{Name: "identitySecurityDefaultsEnforcementPolicy", Kind: "entity", BaseType: "policyBase", props: []Property{
 		{"isEnabled", "Edm.Boolean", false, false},
 	}},
@@ -873,6 +906,16 @@ var genTypes = []*Type{
 		{"initiatorType", "microsoft.graph.initiatorType", true, false},
 	}},
 	{Name: "initiatorType", Kind: "enum", Members: []string{"user", "application", "system", "unknownFutureValue"}},
+	{Name: "internalDomainFederation", Kind: "entity", BaseType: "samlOrWsFedProvider", props: []Property{
+		{"activeSignInUri", "Edm.String", true, false},
+		{"federatedIdpMfaBehavior", "microsoft.graph.federatedIdpMfaBehavior", true, false},
+		{"isSignedAuthenticationRequestRequired", "Edm.Boolean", true, false},
+		{"nextSigningCertificate", "Edm.String", true, false},
+		{"passwordResetUri", "Edm.String", true, false},
+		{"promptLoginBehavior", "microsoft.graph.promptLoginBehavior", true, false},
+		{"signingCertificateUpdateStatus", "microsoft.graph.signingCertificateUpdateStatus", true, false},
+		{"signOutUri", "Edm.String", true, false},
+	}},
 	{Name: "invitation", Kind: "entity", BaseType: "entity", props: []Property{
 		{"invitedUserDisplayName", "Edm.String", true, false},
 		{"invitedUserEmailAddress", "Edm.String", false, false},
@@ -987,6 +1030,39 @@ var genTypes = []*Type{
 		{"issuerAssignedId", "Edm.String", true, false},
 		{"signInType", "Edm.String", true, false},
 	}},
+	{Name: "oidcAddressInboundClaims", Kind: "complex", props: []Property{
+		{"country", "Edm.String", true, false},
+		{"locality", "Edm.String", true, false},
+		{"postal_code", "Edm.String", true, false},
+		{"region", "Edm.String", true, false},
+		{"street_address", "Edm.String", true, false},
+	}},
+	{Name: "oidcClientAuthentication", Kind: "complex", Abstract: true},
+	{Name: "oidcClientSecretAuthentication", Kind: "complex", BaseType: "oidcClientAuthentication", props: []Property{
+		{"clientSecret", "Edm.String", false, false},
+	}},
+	{Name: "oidcIdentityProvider", Kind: "entity", BaseType: "identityProviderBase", props: []Property{
+		{"clientAuthentication", "microsoft.graph.oidcClientAuthentication", false, false},
+		{"clientId", "Edm.String", false, false},
+		{"inboundClaimMapping", "microsoft.graph.oidcInboundClaimMappingOverride", true, false},
+		{"issuer", "Edm.String", false, false},
+		{"responseType", "microsoft.graph.oidcResponseType", false, false},
+		{"scope", "Edm.String", false, false},
+		{"wellKnownEndpoint", "Edm.String", true, false},
+	}},
+	{Name: "oidcInboundClaimMappingOverride", Kind: "complex", props: []Property{
+		{"address", "microsoft.graph.oidcAddressInboundClaims", true, false},
+		{"email", "Edm.String", true, false},
+		{"email_verified", "Edm.String", true, false},
+		{"family_name", "Edm.String", true, false},
+		{"given_name", "Edm.String", true, false},
+		{"name", "Edm.String", true, false},
+		{"phone_number", "Edm.String", true, false},
+		{"phone_number_verified", "Edm.String", true, false},
+		{"sub", "Edm.String", true, false},
+	}},
+	{Name: "oidcPrivateJwtKeyClientAuthentication", Kind: "complex", BaseType: "oidcClientAuthentication"},
+	{Name: "oidcResponseType", Kind: "enum", IsFlags: true, Members: []string{"code", "id_token", "token", "unknownFutureValue"}},
 	{Name: "onPremisesExtensionAttributes", Kind: "complex", props: []Property{
 		{"extensionAttribute1", "Edm.String", true, false},
 		{"extensionAttribute10", "Edm.String", true, false},
@@ -1168,6 +1244,7 @@ var genTypes = []*Type{
 		{"contactEmail", "Edm.String", true, false},
 		{"statementUrl", "Edm.String", true, false},
 	}},
+	{Name: "promptLoginBehavior", Kind: "enum", Members: []string{"translateToFreshPasswordAuthentication", "nativeSupport", "disabled", "unknownFutureValue"}},
 	{Name: "provisionedIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"details", "microsoft.graph.detailsInfo", true, false},
 		{"identityType", "Edm.String", true, false},
@@ -1256,6 +1333,16 @@ var genTypes = []*Type{
 	}},
 	{Name: "responseType", Kind: "enum", Members: []string{"none", "organizer", "tentativelyAccepted", "accepted", "declined", "notResponded"}},
 	{Name: "riskLevel", Kind: "enum", Members: []string{"low", "medium", "high", "hidden", "none", "unknownFutureValue"}},
+	{Name: "samlOrWsFedExternalDomainFederation", Kind: "entity", BaseType: "samlOrWsFedProvider", navs: []Navigation{
+		{"domains", "Collection(microsoft.graph.externalDomainName)", true, true},
+	}},
+	{Name: "samlOrWsFedProvider", Kind: "entity", BaseType: "identityProviderBase", Abstract: true, props: []Property{
+		{"issuerUri", "Edm.String", true, false},
+		{"metadataExchangeUri", "Edm.String", true, false},
+		{"passiveSignInUri", "Edm.String", true, false},
+		{"preferredAuthenticationProtocol", "microsoft.graph.authenticationProtocol", true, false},
+		{"signingCertificate", "Edm.String", true, false},
+	}},
 	{Name: "samlSingleSignOnSettings", Kind: "complex", props: []Property{
 		{"relayState", "Edm.String", true, false},
 	}},
@@ -1383,8 +1470,17 @@ var genTypes = []*Type{
 		{"value", "Edm.Int32", true, false},
 	}},
 	{Name: "signinFrequencyType", Kind: "enum", Members: []string{"days", "hours"}},
+	{Name: "signingCertificateUpdateStatus", Kind: "complex", props: []Property{
+		{"certificateUpdateResult", "Edm.String", true, false},
+		{"lastRunDateTime", "Edm.DateTimeOffset", true, false},
+	}},
 	{Name: "smsAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.smsAuthenticationMethodTarget)", true, true},
+	}},
+	{Name: "socialIdentityProvider", Kind: "entity", BaseType: "identityProviderBase", props: []Property{
+		{"clientId", "Edm.String", true, false},
+		{"clientSecret", "Edm.String", true, false},
+		{"identityProviderType", "Edm.String", true, false},
 	}},
 	{Name: "softwareOathAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},

@@ -138,8 +138,8 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				case "scopedRoleMembers":
 					m["administrativeUnitId"] = id
 					children = append(children, child{"scopedRoleMembership", m})
-				case "federatedIdentityCredentials", "extensionProperties", "delegatedPermissionClassifications":
-					// Kept below their parent (graphsim/hooks_appheld.go).
+				case "federatedIdentityCredentials", "extensionProperties", "delegatedPermissionClassifications", "allowedValues":
+					// Kept below their parent (graphsim/hooks_appheld.go, customsec.go).
 					helds = append(helds, heldItem{simKind(it.kind), id, ch.Name, m})
 				}
 			}

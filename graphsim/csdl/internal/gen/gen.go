@@ -45,6 +45,8 @@ var DefaultRoots = []string{
 	"permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy",
 	"appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy",
 	"deviceRegistrationPolicy", "groupLifecyclePolicy",
+	"attributeSet", "customSecurityAttributeDefinition", "allowedValue", // customsec.go
+	"identityProviderBase", // identityproviders.go (and its derived types)
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

@@ -82,6 +82,9 @@ var ServedPrefixes = []string{
 	"/policies/authenticationflowspolicy",
 	"/policies/deviceregistrationpolicy",
 	"/grouplifecyclepolicies",
+	"/directory/attributesets", // customsec.go
+	"/directory/customsecurityattributedefinitions",
+	"/identity/identityproviders", // identityproviders.go
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// kindJSON is one element of `entrasnap kinds --json`, decoded strictly:
+// a field the CLI adds or renames fails here first.
+type kindJSON struct {
+	Kind               string   `json:"kind"`
+	Title              string   `json:"title"`
+	Folder             string   `json:"folder"`
+	GraphPath          string   `json:"graphPath"`
+	APIVersion         string   `json:"apiVersion"`
+	Restore            string   `json:"restore"`
+	ExportOnlyReason   string   `json:"exportOnlyReason"`
+	ReadPermissions    []string `json:"readPermissions"`
+	RestorePermissions []string `json:"restorePermissions"`
+}
+
+// TestKindsJSONMatchesCatalog decodes `kinds --json` and checks every
+// element against the layout catalog: one per kind, in catalog order, with
+// its folder, versioned Graph path, API version, restore support (an
+// export-only kind names its reason and no restore permission) and
+// permissions.
+func TestKindsJSONMatchesCatalog(t *testing.T) {
+	code, out, errOut := runCLI(t, "kinds", "--json")
+	if code != exitOK {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	var got []kindJSON
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("kinds --json: %v\n%s", err, out)
+	}
+	cat := layout.Kinds()
+	if len(got) != len(cat) {
+		t.Fatalf("kinds --json lists %d kinds, the catalog holds %d", len(got), len(cat))
+	}
+	exportOnly := 0
+	for i, k := range cat {
+		g := got[i]
+		if g.Kind != k.Name || g.Folder != k.Folder || g.Title != k.Title {
+			t.Errorf("element %d: %s %s %q, want %s %s %q", i, g.Kind, g.Folder, g.Title, k.Name, k.Folder, k.Title)
+		}
+		if g.APIVersion != "v1.0" && g.APIVersion != "beta" || g.APIVersion != k.APIVersion {
+			t.Errorf("%s: apiVersion %q, want %q (v1.0 or beta)", k.Name, g.APIVersion, k.APIVersion)
+		}
+		if g.GraphPath != "/"+k.APIVersion+k.ListPath {
+			t.Errorf("%s: graphPath %q", k.Name, g.GraphPath)
+		}
+		if !slices.Equal(g.ReadPermissions, layout.KindReadPermissions(k)) || len(g.ReadPermissions) == 0 {
+			t.Errorf("%s: readPermissions %v, want %v", k.Name, g.ReadPermissions, layout.KindReadPermissions(k))
+		}
+		switch g.Restore {
+		case "restorable":
+			if k.ExportOnly != "" || g.ExportOnlyReason != "" || len(g.RestorePermissions) == 0 ||
+				!slices.Equal(g.RestorePermissions, k.WritePermissions) {
+				t.Errorf("%s: restorable with reason %q, restorePermissions %v (catalog: export-only %q, %v)",
+					k.Name, g.ExportOnlyReason, g.RestorePermissions, k.ExportOnly, k.WritePermissions)
+			}
+		case "export-only":
+			exportOnly++
+			if k.ExportOnly == "" || g.ExportOnlyReason != k.ExportOnly || g.RestorePermissions == nil || len(g.RestorePermissions) != 0 {
+				t.Errorf("%s: export-only with reason %q, restorePermissions %v (catalog: %q)", k.Name, g.ExportOnlyReason, g.RestorePermissions, k.ExportOnly)
+			}
+		default:
+			t.Errorf("%s: restore %q, want restorable or export-only", k.Name, g.Restore)
+		}
+	}
+	if exportOnly == 0 {
+		t.Error("no export-only kind listed (group lifecycle policies are)")
+	}
+
+	// The table says the same, with each export-only kind's reason and the count.
+	code, text, _ := runCLI(t, "kinds")
+	if code != exitOK {
+		t.Fatalf("kinds: code %d", code)
+	}
+	for _, g := range got {
+		if g.Restore == "export-only" && !strings.Contains(text, "  "+g.Kind+": "+g.ExportOnlyReason+"\n") {
+			t.Errorf("kinds does not give %s's reason:\n%s", g.Kind, text)
+		}
+	}
+	if want := fmt.Sprintf("%d kinds: %d restorable, %d export-only.", len(got), len(got)-exportOnly, exportOnly); !strings.Contains(text, want) {
+		t.Errorf("kinds does not end with %q:\n%s", want, text)
+	}
+}
+
+// TestReadmeCoverageRowIsTheCatalogs keeps the README's comparison row
+// equal to what `entrasnap kinds --json` measures.
+func TestReadmeCoverageRowIsTheCatalogs(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?m)^\\| Coverage \\| (\\d+) kinds \\((\\d+) restorable, (\\d+) export-only\\), measured by `entrasnap kinds --json` \\|").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no coverage row (| Coverage | N kinds (R restorable, E export-only), measured by `entrasnap kinds --json` |) in its comparison table")
+	}
+	restorable, exportOnly := 0, 0
+	for _, ki := range layout.KindInfos() {
+		if ki.Restore == layout.ExportOnlyKind {
+			exportOnly++
+		} else {
+			restorable++
+		}
+	}
+	want := fmt.Sprintf("%d %d %d", restorable+exportOnly, restorable, exportOnly)
+	if got := string(bytes.Join(m[1:], []byte(" "))); got != want {
+		t.Errorf("README coverage row says %s kinds (restorable, export-only); the catalog holds %s: update the row", got, want)
+	}
+}
