@@ -92,11 +92,17 @@ type deltaSpec struct {
 	// 999 (cheaper than the round, whose pages Graph sizes); otherwise, and
 	// always when tracking, the full read is the kind's initial round.
 	listUntracked bool
+	// inline: every relationship of rels is single-valued (a user's
+	// manager), so an initial round gives it whole in its object's item
+	// and the round streams as one without rels does (users.go).
+	inline bool
 }
 
 var deltaKinds = map[string]deltaSpec{
 	"groups": {rels: []string{"members", "owners"}},
-	"users":  {listUntracked: true},
+	// users: every full read is a round, which gives the manager
+	// ($select=manager); a list cannot (users.go).
+	"users": {rels: []string{"manager"}, inline: true},
 	// Properties only: their children are read in full each run (untracked).
 	"applications":         {},
 	"service-principals":   {},
@@ -581,7 +587,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		}
 	}
 	res := &deltaRead{mode: "full", note: note}
-	if (r.track || !spec.listUntracked) && len(spec.rels) == 0 && untracked(k, spec) == nil {
+	if (r.track || !spec.listUntracked) && (len(spec.rels) == 0 || spec.inline) && untracked(k, spec) == nil {
 		// Nothing to merge across pages (no relationship slices, no
 		// children to read after the round): each page goes to the writer
 		// as it comes, as a list's does (users: memory does not grow with
@@ -644,6 +650,10 @@ func (r *reader) streamRound(ctx context.Context, k *layout.Kind, spec deltaSpec
 			}
 			if _, gone := o["@removed"]; gone {
 				continue
+			}
+			if err := inlineRels(k, spec, o); err != nil {
+				stop = &KindError{Kind: k.Name, What: "delta round", Err: err}
+				return stop
 			}
 			page = append(page, o)
 		}
