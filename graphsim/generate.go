@@ -915,7 +915,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoPolicyKinds(reviewerOf(people), custom)
 	g.demoPolicyAssignments(apps) // assign.go
 	g.demoAppHeld(apps)           // generate_appheld.go (last: earlier objects keep their ids)
-	g.demoManagers(people)        // generate_users.go (links only)
+	g.demoManagers(people, gr)    // generate_users.go (links only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

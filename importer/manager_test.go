@@ -2,6 +2,8 @@ package importer
 
 import (
 	"context"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -44,17 +46,39 @@ func (e *env) liveManager(id string) string {
 	return str(m["id"])
 }
 
-// Issue 13, users' manager: the export keeps each user's manager as a
-// reference; restore puts back a removed manager and a changed one with PUT
-// manager/$ref (a changed one is one PUT, no DELETE), removes one the file
-// does not hold with DELETE manager/$ref, and names a manager recreated
-// under a new id by that id, after its create.
-func TestRestoreUsersManager(t *testing.T) {
+// sponsorsInFile are the sponsor ids a user's file holds, lower-case.
+func sponsorsInFile(o *Object) []string {
+	var out []string
+	for _, x := range asSlice(o.Data["sponsors"]) {
+		out = append(out, strings.ToLower(str(x.(map[string]any)["id"])))
+	}
+	return out
+}
+
+// liveSponsors are a user's sponsors in the tenant, lower-case and sorted.
+func (e *env) liveSponsors(id string) []string {
+	var out []string
+	for _, m := range e.list("/v1.0/users/" + id + "/sponsors?$select=id") {
+		out = append(out, strings.ToLower(str(m["id"])))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Issue 13, users' manager and sponsors: the export keeps each user's
+// manager and sponsors as references; restore puts back a removed manager
+// and a changed one with PUT manager/$ref (a changed one is one PUT, no
+// DELETE), removes one the file does not hold with DELETE manager/$ref,
+// adds and removes sponsors with POST and DELETE sponsors/$ref, and names
+// a manager or sponsor recreated under a new id by that id, after its
+// create.
+func TestRestoreUsersManagerAndSponsors(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	snap := e.snapshotObjects(e.first)
 	users, _ := layout.Lookup("users")
 	byID := map[string]*Object{}
 	reports := map[string][]*Object{}
+	sponsored := map[string][]*Object{}
 	for _, o := range snap {
 		if o.Kind != users {
 			continue
@@ -63,21 +87,36 @@ func TestRestoreUsersManager(t *testing.T) {
 		if m := managerInFile(t, o); m != "" {
 			reports[strings.ToLower(m)] = append(reports[strings.ToLower(m)], o)
 		}
+		for _, s := range sponsorsInFile(o) {
+			sponsored[s] = append(sponsored[s], o)
+		}
 	}
-	// A department head: managed (by the chief executive) and managing
-	// two people or more, none of them synced.
+	// A department head: managed (by the chief executive), managing two
+	// people or more and sponsoring a guest.
 	var head *Object
 	for id, rs := range reports {
 		h := byID[id]
-		if h != nil && managerInFile(t, h) != "" && len(rs) >= 2 && !synced(h.Data) {
+		if h != nil && managerInFile(t, h) != "" && len(rs) >= 2 && len(sponsored[id]) > 0 && !synced(h.Data) {
 			if head == nil || strings.ToLower(h.Key) < strings.ToLower(head.Key) {
 				head = h
 			}
 		}
 	}
 	if head == nil {
-		t.Fatalf("the demo tenant has no department head with a manager and two reports (%d users with reports)", len(reports))
+		t.Fatalf("the demo tenant has no department head with a manager, two reports and a guest to sponsor (%d users with reports, %d sponsors)", len(reports), len(sponsored))
 	}
+	z := sponsored[strings.ToLower(head.Key)][0]
+	// w: a guest sponsored by others, with two sponsors or more.
+	var w *Object
+	for _, o := range byID {
+		if sp := sponsorsInFile(o); len(sp) >= 2 && !slices.Contains(sp, strings.ToLower(head.Key)) && (w == nil || o.Key < w.Key) {
+			w = o
+		}
+	}
+	if w == nil {
+		t.Fatal("the demo tenant has no guest with two sponsors")
+	}
+	wGone := sponsorsInFile(w)[0]
 	ceo := managerInFile(t, head)
 	a := reports[strings.ToLower(head.Key)][0]
 	// c: someone of another department, whose manager an admin changed.
@@ -105,9 +144,11 @@ func TestRestoreUsersManager(t *testing.T) {
 	}
 	e.do("PUT", "/v1.0/users/"+c.Key+"/manager/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/users/" + ceo})
 	e.do("PUT", "/v1.0/users/"+d.Key+"/manager/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/users/" + ceo})
+	e.do("DELETE", "/v1.0/users/"+w.Key+"/sponsors/"+wGone+"/$ref", nil)
+	e.do("POST", "/v1.0/users/"+w.Key+"/sponsors/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + ceo})
 	e.recordIncident()
 
-	p := e.plan(e.first, []string{head.Path, a.Path, c.Path, d.Path}, Options{})
+	p := e.plan(e.first, []string{head.Path, a.Path, c.Path, d.Path, z.Path, w.Path}, Options{})
 	var create *Action
 	got := map[string]*Action{}
 	for i := range p.Actions {
@@ -124,6 +165,22 @@ func TestRestoreUsersManager(t *testing.T) {
 	}
 	if create == nil {
 		t.Fatalf("no create of the purged head:\n%s", render(p))
+	}
+	sponsorActs := map[string]*Action{}
+	for i := range p.Actions {
+		if x := &p.Actions[i]; x.Relationship == "sponsors" {
+			sponsorActs[strings.ToLower(x.Key)+" "+x.Request.Method] = x
+		}
+	}
+	if x := sponsorActs[strings.ToLower(z.Key)+" POST"]; x == nil || x.Request.Path != "/v1.0/users/"+z.Key+"/sponsors/$ref" ||
+		!strings.Contains(string(x.Request.Body), create.Placeholder) {
+		t.Errorf("the recreated sponsor of %s: %+v", z.Path, x)
+	}
+	if x := sponsorActs[strings.ToLower(w.Key)+" POST"]; x == nil || !strings.Contains(string(x.Request.Body), wGone) {
+		t.Errorf("the removed sponsor %s of %s is not added back: %+v", wGone, w.Path, x)
+	}
+	if x := sponsorActs[strings.ToLower(w.Key)+" DELETE"]; x == nil || x.Request.Path != "/v1.0/users/"+w.Key+"/sponsors/"+ceo+"/$ref" || !x.Removal {
+		t.Errorf("the added sponsor %s of %s is not removed: %+v", ceo, w.Path, x)
 	}
 	want := func(u *Object, method string) *Action {
 		x := got[strings.ToLower(u.Key)]
@@ -165,6 +222,18 @@ func TestRestoreUsersManager(t *testing.T) {
 	for _, x := range []struct{ user, want string }{{a.Key, newHead}, {c.Key, cWas}, {d.Key, ""}, {newHead, ceo}} {
 		if got := e.liveManager(x.user); !strings.EqualFold(got, x.want) {
 			t.Errorf("manager of %s is %q after the restore, want %q", x.user, got, x.want)
+		}
+	}
+	for _, x := range []*Object{z, w} {
+		want := sponsorsInFile(x)
+		for i, s := range want {
+			if s == strings.ToLower(head.Key) {
+				want[i] = strings.ToLower(newHead)
+			}
+		}
+		sort.Strings(want)
+		if got := e.liveSponsors(x.Key); !slices.Equal(got, want) {
+			t.Errorf("sponsors of %s after the restore: %v, want %v", x.Path, got, want)
 		}
 	}
 }

@@ -219,10 +219,17 @@ var kinds = append([]*Kind{
 		ODataType: "#microsoft.graph.user", APIVersion: "v1.0", ListPath: "/users",
 		NameProp: "userPrincipalName", Select: userSelect, Shard: true,
 		// manager: at most one reference to a user (Graph's manager@delta
-		// shape, a list), written by PUT/DELETE manager/$ref.
-		Children:        []Child{{Name: "manager", Path: "manager", Refs: true, Select: refList}},
-		Refs:            []Ref{{Path: "manager[].id", Kinds: []string{"users"}}},
-		Sets:            map[string]string{"businessPhones": "", "proxyAddresses": "", "otherMails": "", "identities": "issuerAssignedId", "manager": "id"},
+		// shape, a list), written by PUT/DELETE manager/$ref; sponsors:
+		// references to users and groups, POST/DELETE sponsors/$ref.
+		Children: []Child{
+			{Name: "manager", Path: "manager", Refs: true, Select: refList},
+			{Name: "sponsors", Path: "sponsors", Refs: true, Select: refList},
+		},
+		Refs: []Ref{
+			{Path: "manager[].id", Kinds: []string{"users"}},
+			{Path: "sponsors[].id", Kinds: []string{"users", "groups"}},
+		},
+		Sets:            map[string]string{"businessPhones": "", "proxyAddresses": "", "otherMails": "", "identities": "issuerAssignedId", "manager": "id", "sponsors": "id"},
 		Volatile:        append([]string{"signInActivity", "lastPasswordChangeDateTime", "onPremisesLastSyncDateTime", "refreshTokensValidFromDateTime", "signInSessionsValidFromDateTime", "externalUserStateChangeDateTime", "assignedPlans", "provisionedPlans", "licenseAssignmentStates"}, dirVolatile...),
 		Secret:          []string{"passwordProfile"},
 		ReadOnly:        []string{"id", "createdDateTime", "creationType", "externalUserState", "proxyAddresses", "securityIdentifier", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "mail"},

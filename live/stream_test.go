@@ -52,7 +52,7 @@ func TestResumeReadsOnlyTheChangedPreviousFiles(t *testing.T) {
 					paths = append(paths, p)
 				}
 			}
-			out[k.Name] = DeltaFrom{Link: first.DeltaLinks[k.Name], Paths: paths, Read: func(p string) ([]byte, error) {
+			out[k.Name] = DeltaFrom{Link: first.DeltaLinks[k.Name], Paths: paths, Held: first.Held[k.Name], Read: func(p string) ([]byte, error) {
 				mu.Lock()
 				asked[p]++
 				mu.Unlock()

@@ -1,7 +1,10 @@
 package live
 
 import (
+	"context"
 	"fmt"
+	"strings"
+	"sync/atomic"
 
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -57,4 +60,117 @@ func inlineRels(k *layout.Kind, spec deltaSpec, o map[string]any) error {
 		o[rel] = childList(child, items)
 	}
 	return nil
+}
+
+// pageReads are the children of a kind (narrowed to those its round does
+// not track) read with the list's $expand (expandRefs) before the round,
+// by child name and lower-case key.
+type pageReads struct {
+	r        *reader
+	ctx      context.Context
+	uk       *layout.Kind
+	requests *atomic.Int64
+	got      map[string]map[string][]map[string]any
+	rest     []layout.Child // read per object
+}
+
+// pageChildren reads the children of uk that the kind's list expands.
+func (r *reader) pageChildren(ctx context.Context, uk *layout.Kind, requests *atomic.Int64) (*pageReads, error) {
+	pc := &pageReads{r: r, ctx: ctx, uk: uk, requests: requests, got: map[string]map[string][]map[string]any{}}
+	for _, ch := range uk.Children {
+		if !expandable[uk.Name+"/"+ch.Name] {
+			pc.rest = append(pc.rest, ch)
+			continue
+		}
+		g, err := r.expandRefs(ctx, uk, ch, requests)
+		if err != nil {
+			perms := append(append([]string(nil), uk.ReadPermissions...), ch.ReadPermissions...)
+			return nil, kindError(uk, ch.Name+" of "+uk.Title+" ($expand)", err, r.named(perms))
+		}
+		pc.got[ch.Name] = g
+	}
+	return pc, nil
+}
+
+// holding is the set of lower-case keys that hold some child now.
+func (pc *pageReads) holding() map[string]bool {
+	out := map[string]bool{}
+	for _, g := range pc.got {
+		for key, items := range g {
+			if len(items) > 0 {
+				out[key] = true
+			}
+		}
+	}
+	return out
+}
+
+// attach sets the children of a page of objects: from the $expand read
+// where it is complete, otherwise per object (children): an object the
+// read did not list (created since) and one it listed with expandLimit
+// children (maybe more).
+func (pc *pageReads) attach(page []map[string]any) error {
+	kp := pc.uk.KeyProp()
+	for _, ch := range pc.uk.Children {
+		g, ok := pc.got[ch.Name]
+		if !ok {
+			continue
+		}
+		var left []map[string]any
+		for _, o := range page {
+			key, _ := o[kp].(string)
+			items, listed := g[strings.ToLower(key)]
+			if !listed || len(items) >= expandLimit {
+				left = append(left, o)
+				continue
+			}
+			o[ch.Name] = childList(ch, items)
+		}
+		if len(left) > 0 {
+			one := *pc.uk
+			one.Children = []layout.Child{ch}
+			if err := pc.r.children(pc.ctx, &one, left, pc.requests); err != nil {
+				return err
+			}
+		}
+	}
+	if len(pc.rest) == 0 || len(page) == 0 {
+		return nil
+	}
+	others := *pc.uk
+	others.Children = pc.rest
+	return pc.r.children(pc.ctx, &others, page, pc.requests)
+}
+
+// adder is w.add after attach, noting in res.held the objects that hold
+// children.
+func (pc *pageReads) adder(w *writer, res *deltaRead) func([]map[string]any) error {
+	kp := pc.uk.KeyProp()
+	if res.held == nil {
+		res.held = []string{}
+	}
+	return func(page []map[string]any) error {
+		if err := pc.attach(page); err != nil {
+			return err
+		}
+		for _, o := range page {
+			for _, ch := range pc.uk.Children {
+				if l, _ := o[ch.Name].([]any); len(l) > 0 {
+					key, _ := o[kp].(string)
+					res.held = append(res.held, key)
+					break
+				}
+			}
+		}
+		return w.add(page)
+	}
+}
+
+// childNames lists k's children, for a message.
+func childNames(k *layout.Kind) string {
+	var names []string
+	for _, c := range k.Children {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
 }
