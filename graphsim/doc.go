@@ -197,13 +197,14 @@
 //	| An assignment is not written by tokenLifetimePolicies@odata.bind (or any assignment relationship) in an application's or service principal's POST or PATCH: 400 (strict: only $ref is documented) | application-post-tokenlifetimepolicies, application-update | TestPolicyAssignments |
 //	| DELETE /applications/{id}/appManagementPolicies/{policyId}/$ref takes the permission of permissions.json's row without the policy's id (the map lists /applications/{id}/appmanagementpolicies) | appmanagementpolicy-delete-appliesto, permissions.json | TestPolicyAssignments |
 //
-// ## Users' manager and sponsors (manager.go; emulated, not yet backed up by the product)
+// ## Users' manager and sponsors (manager.go; backed up in users' files: live/users.go, importer/manager.go)
 //
 //	| Graph rule | documentation page | test |
 //	|---|---|---|
 //	| manager: GET /users/{id}/manager (404 without one), PUT .../manager/$ref sets or replaces (204), DELETE .../manager/$ref removes (404 without one, strict); a user or organizational contact, not the user itself (400, strict); no POST, no manager@odata.bind (strict) | user-list-manager, user-post-manager, user-delete-manager, resources/user | TestManagerAndSponsors |
 //	| sponsors: POST /users/{id}/sponsors/$ref (users and groups), DELETE .../sponsors/{id}/$ref, GET .../sponsors; read with User.Read.All or User.ReadWrite.All, not Directory.Read.All; no sponsors@odata.bind (strict) | user-post-sponsors, user-delete-sponsors, user-list-sponsors, permissions.json | TestManagerAndSponsors |
-//	| users delta: $select=manager reports manager@delta [{@odata.type, id}] on the initial round and, with "@removed" for the old one, when it changes; $select=sponsors → 400 (strict: not documented for delta) | delta-query-overview ("$select=manager (users)"), user-delta | TestManagerAndSponsors |
+//	| users delta: $select=manager reports manager@delta [{@odata.type, id}] on the initial round and, with "@removed" for the old one, when it changes; $select=sponsors → 400 (strict: not documented for delta) | delta-query-overview ("$select=manager (users)"), user-delta | TestManagerAndSponsors → live TestResumeAppliesChangesLikeAFullRead |
+//	| the users list's $expand=sponsors (at most 20 per user, pages of 100: expand.go) takes User.Read.All or User.ReadWrite.All, as GET .../sponsors (strict: Graph documents no other permission for $expand) | user-list-sponsors ("$expand=sponsors($select=id,displayName)"; application: User.Read.All) | TestManagerAndSponsors → importer TestRestoreUsersManagerAndSponsors |
 //
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated

@@ -100,7 +100,9 @@ func TestResumeAppliesChangesLikeAFullRead(t *testing.T) {
 		ids = append(ids, key)
 	}
 	sort.Strings(ids)
-	ref := func(id string) string { return `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/` + id + `"}` }
+	ref := func(id string) string {
+		return `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/` + id + `"}`
+	}
 	// Before the first read: the last users have a sponsor and a manager.
 	mustDo(t, c, "POST", "/v1.0/users/"+ids[59]+"/sponsors/$ref", ref(ids[58]))
 	mustDo(t, c, "PUT", "/v1.0/users/"+ids[57]+"/manager/$ref", ref(ids[58]))
