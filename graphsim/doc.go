@@ -206,6 +206,15 @@
 //	| users delta: $select=manager reports manager@delta [{@odata.type, id}] on the initial round and, with "@removed" for the old one, when it changes; $select=sponsors → 400 (strict: not documented for delta) | delta-query-overview ("$select=manager (users)"), user-delta | TestManagerAndSponsors → live TestResumeAppliesChangesLikeAFullRead |
 //	| the users list's $expand=sponsors (at most 20 per user, pages of 100: expand.go) takes User.Read.All or User.ReadWrite.All, as GET .../sponsors (strict: Graph documents no other permission for $expand) | user-list-sponsors ("$expand=sponsors($select=id,displayName)"; application: User.Read.All) | TestManagerAndSponsors → importer TestRestoreUsersManagerAndSponsors |
 //
+// ## Licence assignments (licences.go; backed up as users' and groups' direct assignedLicenses)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /subscribedSkus lists the subscriptions (skuId, skuPartNumber, prepaidUnits, consumedUnits, servicePlans); read-only | subscribedsku-list | TestLicenceAssignments |
+//	| POST /users/{id}/assignLicense {addLicenses, removeLicenses} (both required) → 200 with the user; refused: no usageLocation, an unknown skuId, no units left, a disabled plan not of the SKU (strict), removing an inherited or unassigned licence (400; messages as recorded from Graph); LicenseAssignment.ReadWrite.All or User.ReadWrite.All | user-assignlicense, permissions.json | TestLicenceAssignments → importer TestRestoreLicences |
+//	| POST /groups/{id}/assignLicense: direct user members inherit (assignedLicenses holds inherited licences, licenseAssignmentStates.assignedByGroup names the group; not nested); a member without usageLocation or beyond the units gets the licence in error; LicenseAssignment.ReadWrite.All or Group.ReadWrite.All | group-assignlicense, resources/user (assignedLicenses "including inherited"), licensing-groups-assign | TestLicenceAssignments |
+//	| assignedLicenses and licenseAssignmentStates are read-only: PATCH refuses them | resources/user, resources/group | TestLicenceAssignments |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

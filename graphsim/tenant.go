@@ -137,6 +137,9 @@ func (t *Tenant) logChange(c change) {
 	c.Seq = t.seq
 	c.At = t.now()
 	t.changes = append(t.changes, c)
+	if c.Kind == "group" && c.Rel == "members" {
+		t.membersChanged(c.ID, c.Target) // licences.go: group-based licences
+	}
 }
 
 // insert stores obj (which must carry its key) in kind k. Callers hold t.mu
