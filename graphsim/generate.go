@@ -916,6 +916,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoPolicyAssignments(apps) // assign.go
 	g.demoAppHeld(apps)           // generate_appheld.go (last: earlier objects keep their ids)
 	g.demoManagers(people, gr)    // generate_users.go (links only)
+	g.demoLicences(people, gr)    // generate_users.go (no directory id)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

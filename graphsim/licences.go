@@ -45,6 +45,7 @@ package graphsim
 // members change; consumedUnits follows.
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -368,4 +369,35 @@ func (t *Tenant) recomputeUser(u *record) {
 		}
 	}
 	t.logChange(change{Kind: "user", ID: u.key(), Op: "upsert", Props: []string{"assignedLicenses", "licenseAssignmentStates"}})
+}
+
+// SeedLicences sets the direct licence assignments of a user or group
+// (kind "user" or "group") as assignLicense would leave them, without its
+// checks, and recomputes what users inherit: for generators.
+func (t *Tenant) SeedLicences(kind, id string, assigned []map[string]any) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.colls[kind]
+	if c == nil || (kind != "user" && kind != "group") {
+		return fmt.Errorf("graphsim: licences of %q", kind)
+	}
+	r := c.byKey[strings.ToLower(id)]
+	if r == nil {
+		return fmt.Errorf("graphsim: %s %s not found", kind, id)
+	}
+	list := make([]any, 0, len(assigned))
+	for _, a := range assigned {
+		list = append(list, a)
+	}
+	setDirect(r, entriesOf(list))
+	if kind == "user" {
+		t.recomputeUser(r)
+		return nil
+	}
+	for _, m := range r.links["members"] {
+		if u := t.colls["user"].byKey[strings.ToLower(m)]; u != nil {
+			t.recomputeUser(u)
+		}
+	}
+	return nil
 }

@@ -45,6 +45,7 @@ var DefaultRoots = []string{
 	"permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy",
 	"appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy",
 	"deviceRegistrationPolicy", "groupLifecyclePolicy",
+	"subscribedSku", // licences.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in
