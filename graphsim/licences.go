@@ -401,3 +401,17 @@ func (t *Tenant) SeedLicences(kind, id string, assigned []map[string]any) error 
 	}
 	return nil
 }
+
+// RemoveSubscription takes a subscription out of the tenant (it was never
+// bought, or it ended and was removed): a test's way to a tenant without a
+// SKU the snapshot names. Assignments of it stay as they are.
+func (t *Tenant) RemoveSubscription(skuID string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sk := t.sku(skuID)
+	if sk == nil {
+		return fmt.Errorf("graphsim: no subscription of SKU %s", skuID)
+	}
+	t.detach(sk)
+	return nil
+}

@@ -20,6 +20,7 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 	if s.main != "" {
 		parentDeps = []string{s.main}
 	}
+	pl.licences(s, current, parentDeps) // assignlicence.go
 	for _, ch := range k.Children {
 		want, ok := s.d.Data[ch.Name]
 		if !ok {

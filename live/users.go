@@ -174,3 +174,44 @@ func childNames(k *layout.Kind) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// directLicences keeps, in a user's assignedLicenses, only the licences
+// assigned to the user directly. Graph's assignedLicenses holds inherited
+// (group-based) licences too (learn:/graph/api/resources/user:
+// "including inherited (group-based) licenses"); licenseAssignmentStates
+// tells each assignment's source (assignedByGroup, null for a direct one).
+// An inherited licence is the group's file's (its assignedLicenses) and
+// comes back with the group and its members; storing it in every member's
+// file would make restore assign it directly. When the read has no
+// licenseAssignmentStates (a later round that did not return it), the
+// assignedLicenses already held (the previous file's, direct) are kept.
+// licenseAssignmentStates itself is not written (volatile: its state and
+// error change as Entra processes assignments).
+func directLicences(k *layout.Kind, o map[string]any) {
+	if k.Name != "users" {
+		return
+	}
+	states, present := o["licenseAssignmentStates"]
+	if !present {
+		return
+	}
+	direct := []any{}
+	list, _ := states.([]any)
+	for _, x := range list {
+		st, ok := x.(map[string]any)
+		if !ok || st["assignedByGroup"] != nil {
+			continue
+		}
+		sku, _ := st["skuId"].(string)
+		if sku == "" {
+			continue
+		}
+		disabled, _ := st["disabledPlans"].([]any)
+		if disabled == nil {
+			disabled = []any{}
+		}
+		direct = append(direct, map[string]any{"skuId": sku, "disabledPlans": disabled})
+	}
+	o["assignedLicenses"] = direct
+	delete(o, "licenseAssignmentStates")
+}
