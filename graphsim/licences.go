@@ -415,3 +415,29 @@ func (t *Tenant) RemoveSubscription(skuID string) error {
 	t.detach(sk)
 	return nil
 }
+
+// seedLicenceStates: a user seeded with assignedLicenses and no
+// licenseAssignmentStates (a snapshot's file, which holds the direct
+// assignments only) holds them as direct assignments.
+func seedLicenceStates(k *Kind, obj map[string]any) {
+	if k.Name != "user" {
+		return
+	}
+	if _, has := obj["licenseAssignmentStates"]; has {
+		return
+	}
+	al, ok := obj["assignedLicenses"]
+	if !ok {
+		return
+	}
+	var states []any
+	for _, e := range entriesOf(al) {
+		st := e.assigned()
+		st["assignedByGroup"], st["state"], st["error"] = nil, "Active", "None"
+		states = append(states, st)
+	}
+	if states == nil {
+		states = []any{}
+	}
+	obj["licenseAssignmentStates"] = states
+}

@@ -267,6 +267,7 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	if t.colls[k.Name].byKey[strings.ToLower(str(obj[k.key()]))] != nil {
 		return "", fmt.Errorf("graphsim: %s %s exists", kind, str(obj[k.key()]))
 	}
+	seedLicenceStates(k, obj) // licences.go
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	return r.key(), nil

@@ -106,9 +106,14 @@ func (pc *pageReads) holding() map[string]bool {
 }
 
 // attach sets the children of a page of objects: from the $expand read
-// where it is complete, otherwise per object (children): an object the
-// read did not list (created since) and one it listed with expandLimit
-// children (maybe more).
+// where it is complete, per object (children) for one it listed with
+// expandLimit children (maybe more). An object the read did not list was
+// created (or restored) since, or has not replicated to the replica that
+// answered: it is taken as having none, as a new user has (sponsors are
+// added after the user exists), rather than read on its own, which a
+// replica that has not seen it answers 404 (graph-semantics.md §2.3,
+// "replication delays apply"). If it got sponsors meanwhile, the next run's
+// $expand read lists them and its file is read again and written with them.
 func (pc *pageReads) attach(page []map[string]any) error {
 	kp := pc.uk.KeyProp()
 	for _, ch := range pc.uk.Children {
@@ -119,8 +124,8 @@ func (pc *pageReads) attach(page []map[string]any) error {
 		var left []map[string]any
 		for _, o := range page {
 			key, _ := o[kp].(string)
-			items, listed := g[strings.ToLower(key)]
-			if !listed || len(items) >= expandLimit {
+			items := g[strings.ToLower(key)]
+			if len(items) >= expandLimit {
 				left = append(left, o)
 				continue
 			}
