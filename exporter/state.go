@@ -77,14 +77,27 @@ type KindState struct {
 	Files    string
 	LinkAt   time.Time // when Graph gave DeltaLink
 	LastFull time.Time // the last full read of the kind
+	// Held are the keys of the objects whose files hold children the
+	// round does not track (users with sponsors, live.Live.Held): a later
+	// round reads their files again. Nil for other kinds, and in a state
+	// written before it existed (the kind is then read in full).
+	Held []string
 }
 
 // Encode renders the state as canonical YAML.
 func (s *State) Encode() []byte {
 	kinds := map[string]any{}
 	for name, k := range s.Kinds {
-		kinds[name] = map[string]any{"deltaLink": k.DeltaLink, "query": k.Query, "files": k.Files, "deltaLinkTime": k.LinkAt.UTC().Format(time.RFC3339),
+		e := map[string]any{"deltaLink": k.DeltaLink, "query": k.Query, "files": k.Files, "deltaLinkTime": k.LinkAt.UTC().Format(time.RFC3339),
 			"lastFullRead": k.LastFull.UTC().Format(time.RFC3339)}
+		if k.Held != nil {
+			held := make([]any, len(k.Held))
+			for i, h := range k.Held {
+				held[i] = h
+			}
+			e["objectsWithUntrackedChildren"] = held
+		}
+		kinds[name] = e
 	}
 	return layout.Encode(map[string]any{
 		"about":     "entrasnap delta state: where the next export resumes each kind (see README, Daily backup in CI). Delete this file to read everything in full.",
@@ -115,6 +128,20 @@ func DecodeState(data []byte) (*State, error) {
 		q, _ := e["query"].(string)
 		fp, _ := e["files"].(string)
 		ks := KindState{DeltaLink: link, Query: q, Files: fp}
+		if v, ok := e["objectsWithUntrackedChildren"]; ok {
+			list, isList := v.([]any)
+			if !isList && v != nil {
+				return nil, fmt.Errorf("%s: objectsWithUntrackedChildren: want a list of ids", name)
+			}
+			ks.Held = []string{}
+			for _, x := range list {
+				id, isStr := x.(string)
+				if !isStr || id == "" {
+					return nil, fmt.Errorf("%s: objectsWithUntrackedChildren: want a list of ids", name)
+				}
+				ks.Held = append(ks.Held, id)
+			}
+		}
 		for prop, dst := range map[string]*time.Time{"lastFullRead": &ks.LastFull, "deltaLinkTime": &ks.LinkAt} {
 			t, _ := e[prop].(string)
 			if *dst, err = time.Parse(time.RFC3339, t); err != nil {
@@ -202,7 +229,7 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 				}
 			}
 			sort.Strings(paths)
-			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Paths: paths, Read: func(p string) ([]byte, error) {
+			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Paths: paths, Held: ks.Held, Read: func(p string) ([]byte, error) {
 				return o.Repo.ReadFile(ctx, prev.rev, p)
 			}}
 		}
@@ -265,6 +292,7 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 			continue // keep the stored link
 		}
 		ks.DeltaLink, ks.LinkAt = link, now
+		ks.Held = lv.Held[r.Kind]
 		k, _ := layout.Lookup(r.Kind)
 		ks.Files = fingerprint(k, blobs)
 		if r.Read != "delta" {

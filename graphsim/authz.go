@@ -138,6 +138,9 @@ func (s *Server) alsoRequired(req *request, rt *route) [][]string {
 			}
 		}
 	case "user":
+		if !write && rt.rel == "" && strings.EqualFold(strings.TrimSpace(req.query.Get("$expand")), "sponsors") {
+			need = append(need, sponsorsRead) // manager.go: as GET .../sponsors
+		}
 		if write && rt.rel == "" && (req.method == http.MethodPost || req.method == http.MethodPatch) {
 			b := body()
 			if _, ok := b["employeeLeaveDateTime"]; ok {

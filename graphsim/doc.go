@@ -216,13 +216,23 @@
 //	| An assignment is not written by tokenLifetimePolicies@odata.bind (or any assignment relationship) in an application's or service principal's POST or PATCH: 400 (strict: only $ref is documented) | application-post-tokenlifetimepolicies, application-update | TestPolicyAssignments |
 //	| DELETE /applications/{id}/appManagementPolicies/{policyId}/$ref takes the permission of permissions.json's row without the policy's id (the map lists /applications/{id}/appmanagementpolicies) | appmanagementpolicy-delete-appliesto, permissions.json | TestPolicyAssignments |
 //
-// ## Users' manager and sponsors (manager.go; emulated, not yet backed up by the product)
+// ## Users' manager and sponsors (manager.go; backed up in users' files: live/users.go, importer/manager.go)
 //
 //	| Graph rule | documentation page | test |
 //	|---|---|---|
 //	| manager: GET /users/{id}/manager (404 without one), PUT .../manager/$ref sets or replaces (204), DELETE .../manager/$ref removes (404 without one, strict); a user or organizational contact, not the user itself (400, strict); no POST, no manager@odata.bind (strict) | user-list-manager, user-post-manager, user-delete-manager, resources/user | TestManagerAndSponsors |
 //	| sponsors: POST /users/{id}/sponsors/$ref (users and groups), DELETE .../sponsors/{id}/$ref, GET .../sponsors; read with User.Read.All or User.ReadWrite.All, not Directory.Read.All; no sponsors@odata.bind (strict) | user-post-sponsors, user-delete-sponsors, user-list-sponsors, permissions.json | TestManagerAndSponsors |
-//	| users delta: $select=manager reports manager@delta [{@odata.type, id}] on the initial round and, with "@removed" for the old one, when it changes; $select=sponsors → 400 (strict: not documented for delta) | delta-query-overview ("$select=manager (users)"), user-delta | TestManagerAndSponsors |
+//	| users delta: $select=manager reports manager@delta [{@odata.type, id}] on the initial round and, with "@removed" for the old one, when it changes; $select=sponsors → 400 (strict: not documented for delta) | delta-query-overview ("$select=manager (users)"), user-delta | TestManagerAndSponsors → live TestResumeAppliesChangesLikeAFullRead |
+//	| the users list's $expand=sponsors (at most 20 per user, pages of 100: expand.go) takes User.Read.All or User.ReadWrite.All, as GET .../sponsors (strict: Graph documents no other permission for $expand) | user-list-sponsors ("$expand=sponsors($select=id,displayName)"; application: User.Read.All) | TestManagerAndSponsors → importer TestRestoreUsersManagerAndSponsors |
+//
+// ## Licence assignments (licences.go; backed up as users' and groups' direct assignedLicenses)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /subscribedSkus lists the subscriptions (skuId, skuPartNumber, prepaidUnits, consumedUnits, servicePlans); read-only | subscribedsku-list | TestLicenceAssignments |
+//	| POST /users/{id}/assignLicense {addLicenses, removeLicenses} (both required) → 200 with the user; refused: no usageLocation, an unknown skuId, no units left, a disabled plan not of the SKU (strict), removing an inherited or unassigned licence (400; messages as recorded from Graph); LicenseAssignment.ReadWrite.All or User.ReadWrite.All | user-assignlicense, permissions.json | TestLicenceAssignments → importer TestRestoreLicences |
+//	| POST /groups/{id}/assignLicense: direct user members inherit (assignedLicenses holds inherited licences, licenseAssignmentStates.assignedByGroup names the group; not nested); a member without usageLocation or beyond the units gets the licence in error; LicenseAssignment.ReadWrite.All or Group.ReadWrite.All | group-assignlicense, resources/user (assignedLicenses "including inherited"), licensing-groups-assign | TestLicenceAssignments |
+//	| assignedLicenses and licenseAssignmentStates are read-only: PATCH refuses them | resources/user, resources/group | TestLicenceAssignments |
 //
 // ## Delegated sign-in and delegated permissions (devicecode.go, delegated.go, perms delegated_gen.go)
 //

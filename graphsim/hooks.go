@@ -161,6 +161,7 @@ func createUser(s *Server, _ *request, body map[string]any, _ *record) *apiError
 	}
 	body["creationType"] = nil
 	body["proxyAddresses"] = []any{}
+	body["assignedLicenses"], body["licenseAssignmentStates"] = []any{}, []any{} // licences.go
 	body["securityIdentifier"] = "S-1-12-1-" + strconv.FormatUint(t.rng.Uint64()%4294967295, 10)
 	if _, ok := body["businessPhones"]; !ok {
 		body["businessPhones"] = []any{}
@@ -193,6 +194,7 @@ func createGroup(s *Server, _ *request, body map[string]any, _ *record) *apiErro
 	now := graphTime(t.now())
 	body["createdDateTime"] = now
 	body["renewedDateTime"] = now
+	body["assignedLicenses"] = []any{} // licences.go
 	body["securityIdentifier"] = "S-1-12-1-" + strconv.FormatUint(t.rng.Uint64()%4294967295, 10)
 	if me, _ := body["mailEnabled"].(bool); me {
 		body["mail"] = nick + "@" + t.domain

@@ -324,6 +324,7 @@ var kinds = []*Kind{
 	},
 	deviceKind,
 	orgContactKind,
+	skuKind, // licences.go
 	authContextKind,
 	stsPolicyKinds[0], stsPolicyKinds[1], stsPolicyKinds[2], // policies.go
 	permissionGrantPolicyKind,

@@ -29,8 +29,16 @@ import (
 //     listed); writing User.ReadWrite.All. Users delta does not document
 //     sponsors: $select=sponsors on users delta is refused (strict).
 //
+// The users list's $expand=sponsors (expand.go: at most 20 per user) reads
+// the sponsors too, so it takes the permission GET .../sponsors takes
+// (strict: Graph documents no other for $expand).
+//
 // The manager is stored as r.links["manager"] (one id); sponsors are a
 // Kind.Links relationship of users.
+
+// sponsorsRead is the permission reading sponsors takes (permissions.json,
+// user-list-sponsors).
+var sponsorsRead = []string{"User.Read.All", "User.ReadWrite.All"}
 
 const managerRel = "manager"
 

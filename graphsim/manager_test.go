@@ -47,6 +47,17 @@ func TestManagerAndSponsors(t *testing.T) {
 	if l := asSlice(e.want(reader, "GET", sp, nil, 200)["value"]); len(l) != 2 {
 		t.Errorf("sponsors: %v", l)
 	}
+	// The users list's $expand=sponsors: the same permission.
+	e.want(dirReader, "GET", "/v1.0/users?$select=id&$expand=sponsors", nil, 403)
+	found := false
+	for _, it := range asSlice(e.want(reader, "GET", "/v1.0/users?$select=id&$expand=sponsors&$top=100", nil, 200)["value"]) {
+		if m := it.(map[string]any); m["id"] == ann {
+			found = len(asSlice(m["sponsors"])) == 2
+		}
+	}
+	if !found {
+		t.Errorf("$expand=sponsors does not show ann's two sponsors")
+	}
 	e.want(writer, "POST", "/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "d", "mailNickname": "d",
 		"userPrincipalName": "d@" + e.s.Tenant().Domain(), "passwordProfile": map[string]any{"password": "P@ssw0rd!x"},
 		"sponsors@odata.bind": []any{"https://graph.microsoft.com/v1.0/users/" + bob}}, 400)

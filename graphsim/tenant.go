@@ -137,6 +137,9 @@ func (t *Tenant) logChange(c change) {
 	c.Seq = t.seq
 	c.At = t.now()
 	t.changes = append(t.changes, c)
+	if c.Kind == "group" && c.Rel == "members" {
+		t.membersChanged(c.ID, c.Target) // licences.go: group-based licences
+	}
 }
 
 // insert stores obj (which must carry its key) in kind k. Callers hold t.mu
@@ -264,6 +267,7 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	if t.colls[k.Name].byKey[strings.ToLower(str(obj[k.key()]))] != nil {
 		return "", fmt.Errorf("graphsim: %s %s exists", kind, str(obj[k.key()]))
 	}
+	seedLicenceStates(k, obj) // licences.go
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	return r.key(), nil

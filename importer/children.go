@@ -20,6 +20,7 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 	if s.main != "" {
 		parentDeps = []string{s.main}
 	}
+	pl.licences(s, current, parentDeps) // assignlicence.go
 	for _, ch := range k.Children {
 		want, ok := s.d.Data[ch.Name]
 		if !ok {
@@ -56,6 +57,14 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			}
 		}
 		sort.Strings(wantKeys)
+		if isManager(k, ch) { // manager.go
+			var ms []map[string]any
+			for _, ck := range wantKeys {
+				ms = append(ms, wantBy[ck])
+			}
+			pl.manager(s, ch, parent, have, ms, parentDeps, ensure)
+			continue
+		}
 		if isAppHeld(k.Name, ch) { // appchildren.go
 			pl.appHeldChildren(s, ch, parent, have, wantBy, wantKeys, parentDeps, ensure)
 			continue

@@ -30,6 +30,7 @@ var relWords = map[string]string{
 	"oauth2PermissionGrants": "delegated permission grant", "scopedRoleMembers": "scoped role member",
 	"appRoleAssignments": "application permission",
 	"appliesTo":          "assignment", // assign.go: the policy given to an application or service principal
+	"assignedLicenses":   "licences",   // assignlicence.go
 }
 
 // opWord is how an action is shown.

@@ -302,10 +302,16 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 		if op == OpRestore { // directory-deleteditems-restore, per type
 			return []string{"User.DeleteRestore.All|User.ReadWrite.All"}
 		}
+		if rel == "assignedLicenses" { // user-assignlicense (assignlicence.go)
+			return []string{"LicenseAssignment.ReadWrite.All|User.ReadWrite.All|Directory.ReadWrite.All"}
+		}
 		return []string{"User.ReadWrite.All|Directory.ReadWrite.All"}
 	case "groups":
 		if op == OpRestore {
 			return []string{"Group.ReadWrite.All"}
+		}
+		if rel == "assignedLicenses" { // group-assignlicense (assignlicence.go)
+			return []string{"LicenseAssignment.ReadWrite.All|Group.ReadWrite.All|Directory.ReadWrite.All"}
 		}
 		if rel != "" {
 			return []string{"GroupMember.ReadWrite.All|Group.ReadWrite.All|Directory.ReadWrite.All"}

@@ -207,14 +207,17 @@ var userSelect = []string{"id", "accountEnabled", "ageGroup", "businessPhones", 
 	"onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName",
 	"otherMails", "passwordPolicies", "postalCode", "preferredDataLocation", "preferredLanguage", "proxyAddresses",
 	"securityIdentifier", "showInAddressList", "state", "streetAddress", "surname", "usageLocation",
-	"userPrincipalName", "userType"}
+	"userPrincipalName", "userType",
+	// Licences: the user's direct assignments are kept (live/users.go
+	// derives them from licenseAssignmentStates, which is not written).
+	"assignedLicenses", "licenseAssignmentStates"}
 
 var groupSelect = []string{"id", "classification", "createdDateTime", "description", "displayName",
 	"expirationDateTime", "groupTypes", "isAssignableToRole", "mail", "mailEnabled", "mailNickname",
 	"membershipRule", "membershipRuleProcessingState", "onPremisesDomainName", "onPremisesNetBiosName",
 	"onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation",
 	"preferredLanguage", "proxyAddresses", "renewedDateTime", "resourceBehaviorOptions",
-	"resourceProvisioningOptions", "securityEnabled", "securityIdentifier", "theme", "visibility"}
+	"resourceProvisioningOptions", "securityEnabled", "securityIdentifier", "theme", "visibility", "assignedLicenses"}
 
 var refList = []string{"id"}
 
@@ -243,10 +246,23 @@ var kinds = append([]*Kind{
 		Name: "users", Title: "users", Folder: "users",
 		ODataType: "#microsoft.graph.user", APIVersion: "v1.0", ListPath: "/users",
 		NameProp: "userPrincipalName", Select: userSelect, Shard: true,
-		Sets:            map[string]string{"businessPhones": "", "proxyAddresses": "", "otherMails": "", "identities": "issuerAssignedId"},
-		Volatile:        append([]string{"signInActivity", "lastPasswordChangeDateTime", "onPremisesLastSyncDateTime", "refreshTokensValidFromDateTime", "signInSessionsValidFromDateTime", "externalUserStateChangeDateTime", "assignedPlans", "provisionedPlans", "licenseAssignmentStates"}, dirVolatile...),
-		Secret:          []string{"passwordProfile"},
-		ReadOnly:        []string{"id", "createdDateTime", "creationType", "externalUserState", "proxyAddresses", "securityIdentifier", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "mail"},
+		// manager: at most one reference to a user (Graph's manager@delta
+		// shape, a list), written by PUT/DELETE manager/$ref; sponsors:
+		// references to users and groups, POST/DELETE sponsors/$ref.
+		Children: []Child{
+			{Name: "manager", Path: "manager", Refs: true, Select: refList},
+			{Name: "sponsors", Path: "sponsors", Refs: true, Select: refList},
+		},
+		Refs: []Ref{
+			{Path: "manager[].id", Kinds: []string{"users"}},
+			{Path: "sponsors[].id", Kinds: []string{"users", "groups"}},
+		},
+		Sets: map[string]string{"businessPhones": "", "proxyAddresses": "", "otherMails": "", "identities": "issuerAssignedId", "manager": "id", "sponsors": "id",
+			"assignedLicenses": "skuId", "assignedLicenses[].disabledPlans": ""},
+		Volatile: append([]string{"signInActivity", "lastPasswordChangeDateTime", "onPremisesLastSyncDateTime", "refreshTokensValidFromDateTime", "signInSessionsValidFromDateTime", "externalUserStateChangeDateTime", "assignedPlans", "provisionedPlans", "licenseAssignmentStates"}, dirVolatile...),
+		Secret:   []string{"passwordProfile"},
+		// assignedLicenses: written by assignLicense (importer/assignlicence.go), never by PATCH.
+		ReadOnly:        []string{"id", "createdDateTime", "creationType", "externalUserState", "proxyAddresses", "securityIdentifier", "onPremisesDistinguishedName", "onPremisesDomainName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "onPremisesUserPrincipalName", "mail", "assignedLicenses"},
 		ReadPermissions: []string{"User.Read.All", "User-LifeCycleInfo.Read.All"}, WritePermissions: []string{"User.ReadWrite.All", "User-LifeCycleInfo.ReadWrite.All", "User.ManageIdentities.All", "User.Invite.All"},
 		SoftDelete: "directory",
 	},
@@ -262,9 +278,9 @@ var kinds = append([]*Kind{
 			{Path: "members[].id", Kinds: []string{"users", "groups", "service-principals"}},
 			{Path: "owners[].id", Kinds: []string{"users", "service-principals"}},
 		},
-		Sets:            map[string]string{"groupTypes": "", "proxyAddresses": "", "resourceBehaviorOptions": "", "resourceProvisioningOptions": "", "members": "id", "owners": "id"},
+		Sets:            map[string]string{"groupTypes": "", "proxyAddresses": "", "resourceBehaviorOptions": "", "resourceProvisioningOptions": "", "members": "id", "owners": "id", "assignedLicenses": "skuId", "assignedLicenses[].disabledPlans": ""},
 		Volatile:        append([]string{"renewedDateTime", "expirationDateTime", "onPremisesLastSyncDateTime", "membershipRuleProcessingStatus"}, dirVolatile...),
-		ReadOnly:        []string{"id", "createdDateTime", "mail", "proxyAddresses", "securityIdentifier", "onPremisesDomainName", "onPremisesNetBiosName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "isAssignableToRole", "resourceBehaviorOptions", "resourceProvisioningOptions"},
+		ReadOnly:        []string{"id", "createdDateTime", "mail", "proxyAddresses", "securityIdentifier", "onPremisesDomainName", "onPremisesNetBiosName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "isAssignableToRole", "resourceBehaviorOptions", "resourceProvisioningOptions", "assignedLicenses"},
 		ReadPermissions: []string{"Group.Read.All"}, WritePermissions: []string{"Group.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "Application.ReadWrite.All"},
 		SoftDelete: "directory",
 	},

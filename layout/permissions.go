@@ -47,8 +47,10 @@ var covers = map[string][]string{
 // the set grants for that kind's calls: an app management policy's
 // appliesTo takes Application.Read.All and Policy.Read.All, not
 // Directory.Read.All (appmanagementpolicy-list-appliesto), although
-// Directory.Read.All reads applications everywhere else.
-var exactly = map[string][]string{"app-management-policies": {"Application.Read.All"}}
+// Directory.Read.All reads applications everywhere else. A user's sponsors
+// take User.Read.All (user-list-sponsors; permissions.json lists no
+// Directory permission for them), although Directory.Read.All reads users.
+var exactly = map[string][]string{"app-management-policies": {"Application.Read.All"}, "users": {"User.Read.All"}}
 
 // ExportPermissions is the smallest complete set of application
 // permissions that exports the kinds, sorted.

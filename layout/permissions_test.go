@@ -14,12 +14,13 @@ func TestPermissionSetsDropWhatABroaderOneGrants(t *testing.T) {
 		t.Errorf("users alone: %v", got)
 	}
 	// Service principals need Directory.Read.All for their delegated
-	// grants, which reads users too.
+	// grants, which reads users too, but not their sponsors: User.Read.All
+	// stays.
 	got := ExportPermissions([]*Kind{users, sps})
-	if !reflect.DeepEqual(got, []string{"Directory.Read.All", "User-LifeCycleInfo.Read.All"}) {
+	if !reflect.DeepEqual(got, []string{"Directory.Read.All", "User-LifeCycleInfo.Read.All", "User.Read.All"}) {
 		t.Errorf("users and service principals: %v", got)
 	}
-	if got := NameInSet([]string{"User.Read.All", "User-LifeCycleInfo.Read.All"}, got); !reflect.DeepEqual(got, []string{"Directory.Read.All", "User-LifeCycleInfo.Read.All"}) {
+	if got := NameInSet([]string{"Application.Read.All", "User-LifeCycleInfo.Read.All"}, got); !reflect.DeepEqual(got, []string{"Directory.Read.All", "User-LifeCycleInfo.Read.All"}) {
 		t.Errorf("NameInSet: %v", got)
 	}
 	ca, _ := Lookup("conditional-access-policies")

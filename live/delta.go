@@ -92,11 +92,25 @@ type deltaSpec struct {
 	// 999 (cheaper than the round, whose pages Graph sizes); otherwise, and
 	// always when tracking, the full read is the kind's initial round.
 	listUntracked bool
+	// inline: every relationship of rels is single-valued (a user's
+	// manager), so an initial round gives it whole in its object's item
+	// and the round streams as one without rels does (users.go).
+	inline bool
+	// streamUntracked: the untracked children are all read with the list's
+	// $expand before the round, then attached a page of objects at a time,
+	// so objects are not held until every child is read; a later round
+	// reads again only the previous files of the objects it changed and of
+	// those that hold such children now or did before (DeltaFrom.Held)
+	// (users.go).
+	streamUntracked bool
 }
 
 var deltaKinds = map[string]deltaSpec{
 	"groups": {rels: []string{"members", "owners"}},
-	"users":  {listUntracked: true},
+	// users: every full read is a round, which gives the manager
+	// ($select=manager); a list cannot. Sponsors, which delta does not
+	// track, through the list's $expand (users.go).
+	"users": {rels: []string{"manager"}, inline: true, streamUntracked: true},
 	// Properties only: their children are read in full each run (untracked).
 	"applications":         {},
 	"service-principals":   {},
@@ -142,6 +156,11 @@ type DeltaFrom struct {
 	Files map[string][]byte
 	Paths []string
 	Read  func(path string) ([]byte, error)
+	// Held are the keys of the objects whose previous file holds children
+	// the round does not track (users with sponsors: Live.Held of the
+	// previous run). A kind with such children (users) cannot resume
+	// without it: nil means unknown, and the kind is read in full.
+	Held []string
 }
 
 // ErrBadDeltaLink: a stored deltaLink is not one Graph gave for the kind.
@@ -212,6 +231,9 @@ type deltaRead struct {
 	note    string     // why a resume fell back to a full read
 	// read reads a previous file that carried holds without its bytes.
 	read func(path string) ([]byte, error)
+	// held are the keys of the objects written with untracked children
+	// (spec.streamUntracked), sorted; nil for other kinds.
+	held []string
 }
 
 // deltaChange is one object's merged items in a round, held in compact
@@ -581,12 +603,12 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		}
 	}
 	res := &deltaRead{mode: "full", note: note}
-	if (r.track || !spec.listUntracked) && len(spec.rels) == 0 && untracked(k, spec) == nil {
+	if (r.track || !spec.listUntracked) && (len(spec.rels) == 0 || spec.inline) && (untracked(k, spec) == nil || spec.streamUntracked) {
 		// Nothing to merge across pages (no relationship slices, no
 		// children to read after the round): each page goes to the writer
 		// as it comes, as a list's does (users: memory does not grow with
 		// them).
-		link, err := r.streamRound(ctx, k, spec, requests, w)
+		link, err := r.streamRound(ctx, k, spec, requests, w, res)
 		if err != nil {
 			return nil, err
 		}
@@ -631,8 +653,16 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 // during the round) is left out: the next round reports it again. An
 // object repeated across pages is written once (the writer keeps one file
 // per key).
-func (r *reader) streamRound(ctx context.Context, k *layout.Kind, spec deltaSpec, requests *atomic.Int64, w *writer) (string, error) {
+func (r *reader) streamRound(ctx context.Context, k *layout.Kind, spec deltaSpec, requests *atomic.Int64, w *writer, res *deltaRead) (string, error) {
 	var stop error
+	add := w.add
+	if uk := untracked(k, spec); uk != nil {
+		pc, err := r.pageChildren(ctx, uk, requests) // users.go
+		if err != nil {
+			return "", err
+		}
+		add = pc.adder(w, res)
+	}
 	next, err := r.c.Delta(ctx, deltaPath(k, spec), func(items []json.RawMessage) error {
 		requests.Add(1)
 		page := make([]map[string]any, 0, len(items))
@@ -645,9 +675,13 @@ func (r *reader) streamRound(ctx context.Context, k *layout.Kind, spec deltaSpec
 			if _, gone := o["@removed"]; gone {
 				continue
 			}
+			if err := inlineRels(k, spec, o); err != nil {
+				stop = &KindError{Kind: k.Name, What: "delta round", Err: err}
+				return stop
+			}
 			page = append(page, o)
 		}
-		stop = w.add(page)
+		stop = add(page)
 		return stop
 	})
 	if stop != nil {
@@ -721,8 +755,24 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	}
 	sort.Strings(keys)
 	uk := untracked(k, spec)
+	// again: the unchanged objects whose files are read again for their
+	// untracked children (nil: all of them).
+	var again map[string]bool
+	var pc *pageReads
+	if uk != nil && spec.streamUntracked {
+		if from.Held == nil {
+			return nil, fmt.Errorf("%s: %w (the state does not list the objects with %s)", k.Name, ErrBadDeltaLink, childNames(uk))
+		}
+		if pc, err = r.pageChildren(ctx, uk, requests); err != nil { // users.go
+			return nil, err
+		}
+		again = pc.holding()
+		for _, key := range from.Held {
+			again[strings.ToLower(key)] = true
+		}
+	}
 	for _, lid := range keys {
-		if f := prev[lid]; !changed[lid] && uk == nil {
+		if f := prev[lid]; !changed[lid] && (uk == nil || again != nil && !again[lid]) {
 			c := prepared{path: f.path, key: f.key}
 			if from.Files != nil {
 				c.data = from.Files[f.path]
@@ -745,7 +795,7 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	for _, lid := range keys {
 		if ch := byKey[lid]; ch != nil {
 			ordered = append(ordered, ch)
-		} else if uk != nil {
+		} else if uk != nil && (again == nil || again[lid]) {
 			// Unchanged properties; its untracked children are read again.
 			ordered = append(ordered, &deltaChange{id: prev[lid].key})
 		}
@@ -769,7 +819,9 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 		}
 		return base, true, nil
 	}
-	if uk != nil {
+	if pc != nil {
+		err = build(k, spec, ordered, base, pc.adder(w, res))
+	} else if uk != nil {
 		// Graph's round does not tell which objects' children changed:
 		// every object's are read again (a failure fails the kind, which
 		// is then carried forward whole, as any incomplete kind).
@@ -828,7 +880,9 @@ var expandable = map[string]bool{"applications/owners": true, "service-principal
 	// layout/catalog_apps.go: at most 20 credentials per app, so the list's
 	// $expand gives them all for nearly every app.
 	"applications/federatedIdentityCredentials": true, "applications/extensionProperties": true,
-	"service-principals/delegatedPermissionClassifications": true}
+	"service-principals/delegatedPermissionClassifications": true,
+	// A user has few sponsors (users.go).
+	"users/sponsors": true}
 
 // expandLimit is the most related objects Graph's $expand returns.
 const expandLimit = 20

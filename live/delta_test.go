@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -85,20 +86,42 @@ func TestGroupsDeltaReadEqualsPerGroupRead(t *testing.T) {
 }
 
 // TestResumeAppliesChangesLikeAFullRead: a later round applied to the
-// previous files gives the files of a full read of the changed tenant.
+// previous files gives the files of a full read of the changed tenant,
+// users' managers and sponsors included (a sponsor added to, and every
+// sponsor removed from, a user the round does not report: users.go).
 func TestResumeAppliesChangesLikeAFullRead(t *testing.T) {
 	sim, c := deltaSim(t, graphsim.Sizes{Users: 60, Groups: 10, MembersPerGroup: 30})
 	users, _ := layout.Lookup("users")
 	groups, _ := layout.Lookup("groups")
 	kinds := []*layout.Kind{users, groups}
+	all, _ := readWith(t, &reader{c: c, progress: NoProgress{}}, []*layout.Kind{users})
+	var ids []string
+	for p := range all {
+		_, key, _ := layout.Locate(p)
+		ids = append(ids, key)
+	}
+	sort.Strings(ids)
+	ref := func(id string) string {
+		return `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/` + id + `"}`
+	}
+	// Before the first read: the last users have a sponsor and a manager.
+	mustDo(t, c, "POST", "/v1.0/users/"+ids[59]+"/sponsors/$ref", ref(ids[58]))
+	mustDo(t, c, "PUT", "/v1.0/users/"+ids[57]+"/manager/$ref", ref(ids[58]))
 	rd := &reader{c: c, progress: NoProgress{}, track: true}
 	reads, err := rd.readAll(context.Background(), kinds, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	links := map[string]string{}
+	var held []string
 	for _, kr := range reads {
 		links[kr.kind.Name] = kr.deltaLink
+		if kr.kind == users {
+			held = kr.held
+		}
+	}
+	if !slices.Contains(held, ids[59]) {
+		t.Fatalf("users with sponsors: %v, want %s among them", held, ids[59])
 	}
 	b, _, err := results(reads)
 	if err != nil {
@@ -128,6 +151,14 @@ func TestResumeAppliesChangesLikeAFullRead(t *testing.T) {
 	mustDo(t, c, "PATCH", "/v1.0/groups/"+groupIDs[0], `{"description":"changed"}`)
 	mustDo(t, c, "DELETE", "/v1.0/users/"+userIDs[1], "")
 	mustDo(t, c, "DELETE", "/v1.0/groups/"+groupIDs[1], "")
+	// Sponsors added to a user and taken from another (delta reports
+	// neither), a manager replaced and one set.
+	grp := groupIDs[2]
+	mustDo(t, c, "POST", "/v1.0/users/"+userIDs[3]+"/sponsors/$ref", ref(grp))
+	mustDo(t, c, "POST", "/v1.0/users/"+userIDs[3]+"/sponsors/$ref", ref(userIDs[4]))
+	mustDo(t, c, "DELETE", "/v1.0/users/"+ids[59]+"/sponsors/"+ids[58]+"/$ref", "")
+	mustDo(t, c, "PUT", "/v1.0/users/"+ids[57]+"/manager/$ref", ref(userIDs[4]))
+	mustDo(t, c, "PUT", "/v1.0/users/"+userIDs[5]+"/manager/$ref", ref(userIDs[4]))
 
 	files := func(k *layout.Kind) map[string][]byte {
 		out := map[string][]byte{}
@@ -140,7 +171,7 @@ func TestResumeAppliesChangesLikeAFullRead(t *testing.T) {
 	}
 	s0 := c.Stats()
 	inc, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true, delta: map[string]DeltaFrom{
-		"users":  {Link: links["users"], Files: files(users)},
+		"users":  {Link: links["users"], Files: files(users), Held: held},
 		"groups": {Link: links["groups"], Files: files(groups)},
 	}}, kinds)
 	reqs := c.Stats().Requests - s0.Requests
@@ -152,7 +183,7 @@ func TestResumeAppliesChangesLikeAFullRead(t *testing.T) {
 			changed++
 		}
 	}
-	if changed < 3 || len(full) != len(first)-2 {
+	if changed < 7 || len(full) != len(first)-2 {
 		t.Errorf("the changes changed %d files, %d → %d files: the test does not exercise them", changed, len(first), len(full))
 	}
 	for _, r := range res {
@@ -160,8 +191,8 @@ func TestResumeAppliesChangesLikeAFullRead(t *testing.T) {
 			t.Errorf("%s read %q, want delta", r.Kind, r.Read)
 		}
 	}
-	if reqs > 4 {
-		t.Errorf("the resumed read sent %d requests, want one round per kind", reqs)
+	if reqs > 5 {
+		t.Errorf("the resumed read sent %d requests, want one round per kind and one page of users with their sponsors", reqs)
 	}
 }
 
@@ -268,5 +299,39 @@ func TestAppsSPsAUsDeltaReadEqualsListRead(t *testing.T) {
 	}
 	if withChildren == 0 {
 		t.Fatal("no object has owners, members or assignments: the test does not cover children")
+	}
+}
+
+// TestResumeUsersWithoutHeldReadsInFull: users cannot resume from a state
+// that does not list the users with sponsors (delta does not report
+// sponsors, users.go): the kind is read in full, and the note says why.
+func TestResumeUsersWithoutHeldReadsInFull(t *testing.T) {
+	_, c := deltaSim(t, graphsim.Sizes{Users: 20, Groups: 2})
+	users, _ := layout.Lookup("users")
+	kinds := []*layout.Kind{users}
+	rd := &reader{c: c, progress: NoProgress{}, track: true}
+	reads, err := rd.readAll(context.Background(), kinds, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := results(reads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads[0].held == nil {
+		t.Fatal("a full read of users gives no list of the users with sponsors")
+	}
+	for _, held := range [][]string{nil, {}} {
+		got, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true, delta: map[string]DeltaFrom{
+			"users": {Link: reads[0].deltaLink, Files: b.files, Held: held},
+		}}, kinds)
+		simtest.SameFiles(t, "resumed", got, b.files)
+		want := "delta"
+		if held == nil {
+			want = "full"
+		}
+		if res[0].Read != want || want == "full" && !strings.Contains(res[0].Note, "sponsors") {
+			t.Errorf("Held %v: read %q, note %q, want %s", held, res[0].Read, res[0].Note, want)
+		}
 	}
 }

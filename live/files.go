@@ -107,6 +107,7 @@ func (w *writer) add(objs []map[string]any) error {
 	var jobs []job
 	inPage := map[string]int{} // lower-cased key → index in jobs
 	for _, obj := range objs {
+		directLicences(k, obj) // users.go
 		if k.Singleton {
 			w.held = append(w.held, obj)
 			continue

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -63,6 +65,10 @@ type Live struct {
 	// to the Graph root (ReadOptions.TrackDelta). They hold only Graph's
 	// opaque tokens, never a credential.
 	DeltaLinks map[string]string `json:"-"`
+	// Held are, by kind, the keys of the objects whose files hold children
+	// the kind's delta round does not track (users with sponsors), sorted:
+	// the next run's DeltaFrom.Held. Set for such kinds read completely.
+	Held map[string][]string `json:"-"`
 	// Graph traffic of the read, from graph.Client.Stats.
 	Requests      int64 `json:"requests"`
 	ResourceUnits int64 `json:"resourceUnits"`
@@ -129,6 +135,14 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 				live.DeltaLinks = map[string]string{}
 			}
 			live.DeltaLinks[kr.kind.Name] = kr.deltaLink
+		}
+		if kr.err == nil && kr.held != nil {
+			if live.Held == nil {
+				live.Held = map[string][]string{}
+			}
+			held := slices.Clone(kr.held)
+			slices.SortFunc(held, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+			live.Held[kr.kind.Name] = slices.CompactFunc(held, strings.EqualFold)
 		}
 	}
 	live.Paths = b.sunk

@@ -19,6 +19,8 @@ import (
 // kindRead is what one kind's read produced.
 type kindRead struct {
 	kind *layout.Kind
+	// held: deltaRead.held (users with sponsors), for Live.Held.
+	held []string
 	// objects are the objects as Graph sent them (json.Number for numbers),
 	// children attached under Child.Name, sorted by key, of a kind read
 	// whole (not streams: singletons, embedded kinds, role assignments).
@@ -298,6 +300,7 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 		dr, err = r.readDelta(ctx, k, spec, &requests, w) // delta.go
 		if err == nil {
 			kr.carried, kr.deltaLink, kr.mode, kr.note, kr.readPrev = dr.carried, dr.link, dr.mode, dr.note, dr.read
+			kr.held = dr.held
 		}
 	} else if err == nil {
 		err = r.listInto(ctx, k, &requests, w)

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -976,6 +976,12 @@ var genTypes = []*Type{
 	{Name: "licenseProcessingState", Kind: "complex", props: []Property{
 		{"state", "Edm.String", true, false},
 	}},
+	{Name: "licenseUnitsDetail", Kind: "complex", props: []Property{
+		{"enabled", "Edm.Int32", true, false},
+		{"lockedOut", "Edm.Int32", true, false},
+		{"suspended", "Edm.Int32", true, false},
+		{"warning", "Edm.Int32", true, false},
+	}},
 	{Name: "localAdminPasswordSettings", Kind: "complex", props: []Property{
 		{"isEnabled", "Edm.Boolean", true, false},
 	}},
@@ -1355,6 +1361,12 @@ var genTypes = []*Type{
 	{Name: "selfServiceSignUpAuthenticationFlowConfiguration", Kind: "complex", props: []Property{
 		{"isEnabled", "Edm.Boolean", false, false},
 	}},
+	{Name: "servicePlanInfo", Kind: "complex", props: []Property{
+		{"appliesTo", "Edm.String", true, false},
+		{"provisioningStatus", "Edm.String", true, false},
+		{"servicePlanId", "Edm.Guid", true, false},
+		{"servicePlanName", "Edm.String", true, false},
+	}},
 	{Name: "servicePrincipal", Kind: "entity", BaseType: "directoryObject", Open: true, props: []Property{
 		{"accountEnabled", "Edm.Boolean", true, false},
 		{"addIns", "Collection(microsoft.graph.addIn)", false, true},
@@ -1500,6 +1512,18 @@ var genTypes = []*Type{
 		{"isOrganizationDefault", "Edm.Boolean", true, false},
 	}, navs: []Navigation{
 		{"appliesTo", "Collection(microsoft.graph.directoryObject)", false, true},
+	}},
+	{Name: "subscribedSku", Kind: "entity", BaseType: "entity", props: []Property{
+		{"accountId", "Edm.String", true, false},
+		{"accountName", "Edm.String", true, false},
+		{"appliesTo", "Edm.String", true, false},
+		{"capabilityStatus", "Edm.String", true, false},
+		{"consumedUnits", "Edm.Int32", true, false},
+		{"prepaidUnits", "microsoft.graph.licenseUnitsDetail", true, false},
+		{"servicePlans", "Collection(microsoft.graph.servicePlanInfo)", false, true},
+		{"skuId", "Edm.Guid", true, false},
+		{"skuPartNumber", "Edm.String", true, false},
+		{"subscriptionIds", "Collection(Edm.String)", true, true},
 	}},
 	{Name: "teamworkApplicationIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"applicationIdentityType", "microsoft.graph.teamworkApplicationIdentityType", true, false},

@@ -47,6 +47,7 @@ var DefaultRoots = []string{
 	"deviceRegistrationPolicy", "groupLifecyclePolicy",
 	"attributeSet", "customSecurityAttributeDefinition", "allowedValue", // customsec.go
 	"identityProviderBase", // identityproviders.go (and its derived types)
+	"subscribedSku",        // licences.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

@@ -92,6 +92,7 @@ var ServedPrefixes = []string{
 	"/groupsettings",
 	"/groupsettingtemplates",
 	"/organization",
+	"/subscribedskus", // licences.go
 	"/domains",
 	"/directoryobjects",
 	"/invitations", // guests.go: re-inviting a purged guest
