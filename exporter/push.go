@@ -45,3 +45,38 @@ func (res *Result) Push(ctx context.Context, repo *snapshot.Repo, remote string)
 	}
 	return refs, shown, nil
 }
+
+// Publish finishes a committed export as `entrasnap export` asks: the
+// changes written as markdown to prBody (when given and the snapshot
+// changed, WritePRBody), then the branch and tag pushed to remote (when
+// given, Push). pushed says what went where ("" when nothing did).
+func (res *Result) Publish(ctx context.Context, repo *snapshot.Repo, prBody, remote string) (pushed string, err error) {
+	if prBody != "" && res.Changed {
+		if err := res.WritePRBody(ctx, repo, prBody); err != nil {
+			return "", fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", shortHash(res.Commit), prBody, err)
+		}
+	}
+	if remote == "" {
+		return "", nil
+	}
+	refs, shown, err := res.Push(ctx, repo, remote)
+	if err != nil || len(refs) == 0 {
+		return "", err
+	}
+	return strings.Join(refs, " and ") + " to " + shown, nil
+}
+
+// IncompleteError names the kinds an incomplete snapshot carried forward
+// unchanged (nil when every kind was read completely).
+func (res *Result) IncompleteError() error {
+	inc := res.Incomplete()
+	if len(inc) == 0 {
+		return nil
+	}
+	names := make([]string, len(inc))
+	for i, k := range inc {
+		names[i] = k.Kind
+	}
+	return fmt.Errorf("snapshot %s is incomplete: %s could not be read and were carried forward unchanged (see above); fix the cause and export again",
+		shortHash(res.Commit), strings.Join(names, ", "))
+}

@@ -2,10 +2,12 @@ package exporter
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -30,5 +32,38 @@ func TestPushRedactsAndSaysHowToRetry(t *testing.T) {
 	if msg := err.Error(); strings.Contains(msg, "s3cr3t") || !strings.Contains(msg, "0123456789ab committed") ||
 		!strings.Contains(msg, "push REMOTE refs/heads/main refs/tags/snapshot/x`") {
 		t.Errorf("error = %s", msg)
+	}
+}
+
+// Publish does only what was asked: no pull-request body for an unchanged
+// snapshot (the file is left as the caller emptied it), no push without a
+// remote; a failed push keeps Push's error. IncompleteError names the kinds
+// carried forward, and not those the tenant is not licensed for.
+func TestPublishAndIncompleteError(t *testing.T) {
+	t.Setenv("GIT_TOKEN", "")
+	t.Setenv("GITHUB_TOKEN", "")
+	repo, err := snapshot.Init(filepath.Join(t.TempDir(), "repo"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	body := filepath.Join(t.TempDir(), "body.md")
+	if pushed, err := (&Result{Commit: "0123456789abcdef"}).Publish(context.Background(), repo, body, ""); pushed != "" || err != nil {
+		t.Errorf("Publish of an unchanged snapshot = %q, %v", pushed, err)
+	}
+	if _, err := os.Stat(body); !os.IsNotExist(err) {
+		t.Errorf("an unchanged snapshot wrote a pull-request body: %v", err)
+	}
+	res := &Result{Commit: "0123456789abcdef", Branch: "main", Tag: "snapshot/x"}
+	if pushed, err := res.Publish(context.Background(), repo, "", "http://127.0.0.1:1/x.git"); pushed != "" || err == nil || !strings.Contains(err.Error(), "push again with") {
+		t.Errorf("Publish to a closed port = %q, %v", pushed, err)
+	}
+	if err := res.IncompleteError(); err != nil {
+		t.Errorf("IncompleteError of a complete snapshot = %v", err)
+	}
+	res.Kinds = []live.KindResult{{Kind: "users", Complete: true}, {Kind: "groups"}, {Kind: "pim", NotLicensed: "P2"}, {Kind: "applications"}}
+	want := "snapshot 0123456789ab is incomplete: groups, applications could not be read and were carried forward unchanged (see above); fix the cause and export again"
+	if err := res.IncompleteError(); err == nil || err.Error() != want {
+		t.Errorf("IncompleteError = %v, want %s", err, want)
 	}
 }

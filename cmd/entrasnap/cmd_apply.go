@@ -89,7 +89,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	}
 	// A plan from files deleting many objects: the tenant's name, as
 	// restore asks for it (a plan saved with --out is no way around it).
-	if n := plan.Counts()[importer.OpDelete]; plan.Files != nil && n > massDeleteLimit {
+	if n := plan.Counts()[importer.OpDelete]; plan.Files != nil && n > importer.MassDeleteLimit {
 		in, err := importer.Load(ctx, importer.LoadOptions{Client: client, Repo: repo, Rev: plan.Rev, Commit: plan.Commit,
 			Selection: &plan.Selection, Options: plan.Options, Files: plan.Files})
 		if err != nil {
@@ -98,7 +98,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		if err := in.CheckTenant(); err != nil {
 			return err
 		}
-		if err := confirmRestore(ctx, e, restoreOptions{massDeletes: n, confirmTenant: o.confirmTenant, yes: true}, in); err != nil {
+		if err := confirmRestore(ctx, e, restoreOptions{confirmTenant: o.confirmTenant, yes: true}, plan, in); err != nil {
 			return err
 		}
 	}

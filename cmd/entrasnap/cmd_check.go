@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/entrasnap/entrasnap/check"
-	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -67,19 +66,10 @@ func runCheck(ctx context.Context, e *env, repo string, asJSON bool, o check.Opt
 	} else {
 		rep.WriteText(e.stdout)
 	}
-	if s := rep.Signatures; s != nil && s.Failed > 0 {
-		also := ""
-		if rep.Errors > 0 {
-			also = fmt.Sprintf(", and found %d %s in the files", rep.Errors, layout.Plural(rep.Errors, "error", "errors"))
-		}
-		return &codedError{code: exitUntrusted, err: fmt.Errorf(
-			"%d of %d commits and snapshot tags in %s are unsigned or not signed by a key %s allows for their committer or tagger (listed above)%s; a rewritten or unsigned snapshot cannot be trusted: compare it with a copy you trust (a clone or the CI's remote) before restoring from it",
-			s.Failed, s.Commits+s.Tags, repo, s.AllowedSigners, also)}
-	}
-	if rep.Errors > 0 {
-		return &codedError{code: exitError, err: fmt.Errorf(
-			"check found %d %s in %s (listed above); fix the files in a commit, or run `entrasnap export` to rewrite the objects",
-			rep.Errors, layout.Plural(rep.Errors, "error", "errors"), repo)}
+	if untrusted, err := rep.Verdict(); untrusted {
+		return &codedError{code: exitUntrusted, err: err}
+	} else if err != nil {
+		return &codedError{code: exitError, err: err}
 	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
-	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -140,28 +139,15 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		}
 		return err
 	}
-	if o.prBody != "" && res.Changed {
-		if err := res.WritePRBody(ctx, repo, o.prBody); err != nil {
-			return fmt.Errorf("snapshot %s committed, but --pr-body %s: %w", history.ShortRev(res.Commit), o.prBody, err)
-		}
+	pushed, err := res.Publish(ctx, repo, o.prBody, o.push)
+	if err != nil {
+		return err
 	}
-	if o.push != "" {
-		refs, shown, err := res.Push(ctx, repo, o.push)
-		if err != nil {
-			return err
-		}
-		if len(refs) > 0 {
-			fmt.Fprintf(e.stderr, "Pushed %s to %s.\n", strings.Join(refs, " and "), shown)
-		}
+	if pushed != "" {
+		fmt.Fprintf(e.stderr, "Pushed %s.\n", pushed)
 	}
-	if inc := res.Incomplete(); len(inc) > 0 {
-		names := make([]string, len(inc))
-		for i, k := range inc {
-			names[i] = k.Kind
-		}
-		return &codedError{code: exitPartial, err: fmt.Errorf(
-			"snapshot %s is incomplete: %s could not be read and were carried forward unchanged (see above); fix the cause and export again",
-			history.ShortRev(res.Commit), strings.Join(names, ", "))}
+	if err := res.IncompleteError(); err != nil {
+		return &codedError{code: exitPartial, err: err}
 	}
 	return nil
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 
 	"github.com/entrasnap/entrasnap/graphsim"
@@ -60,11 +57,8 @@ func graphsimCommand(e *env) *cli.Command {
 			if c.String("from-repo") != "" && (c.String("load") != "" || c.IsSet("profile")) {
 				return usageErrorf("--from-repo loads a snapshot; it does not go with --load or --profile")
 			}
-			if err := oneOf("throttle", o.Throttle, "off", "realistic"); err != nil {
-				return err
-			}
-			if o.FaultRate < 0 || o.FaultRate > 1 {
-				return usageErrorf("--fault-rate %v: want a number from 0 to 1", o.FaultRate)
+			if err := o.Check(); err != nil {
+				return usageErrorf("--%v", err)
 			}
 			return runGraphsim(c, e, o)
 		},
@@ -114,16 +108,9 @@ func runGraphsim(c *cli.Context, e *env, o graphsim.Options) error {
 	if err != nil {
 		return usageErrorf("--listen %s: %v", c.String("listen"), err)
 	}
-	line, _ := json.Marshal(map[string]string{"url": ln.URL, "tenant_id": sim.TenantID(), "token": sim.Token()})
-	fmt.Fprintln(e.stdout, string(line))
-	select {
-	case <-ctx.Done():
-	case err := <-ln.Err():
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
+	if err := ln.ServeUntil(ctx, sim, e.stdout); err != nil {
+		return err
 	}
-	_ = ln.Close()
 	if saveFile != "" {
 		if err := sim.Tenant().SaveFile(saveFile); err != nil {
 			return fmt.Errorf("--save %s: %w", saveFile, err)

@@ -39,14 +39,14 @@ type restoreOptions struct {
 	worktree     bool
 	allowDeletes bool
 	markdown     string
-	// massDeletes: a plan from files deletes more than massDeleteLimit
-	// objects; applying it asks for the tenant's name, as --all does.
-	massDeletes int
 }
 
-// massDeleteLimit is the most objects a plan from files deletes without
-// the tenant's name typed (or --confirm-tenant).
-const massDeleteLimit = importer.MassDeleteLimit
+// asked is the restore o asks for (importer.Asked decides what goes
+// together, where the plan comes from and what to confirm).
+func (o restoreOptions) asked() importer.Asked {
+	return importer.Asked{At: o.at, Selectors: o.selectors, All: o.all, Changed: o.changed, Worktree: o.worktree,
+		AllowDeletes: o.allowDeletes, CAState: o.caState, ConfirmTenant: o.confirmTenant, Yes: o.yes}
+}
 
 func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -84,36 +84,17 @@ func restoreCommand(e *env) *cli.Command {
 				conn: connectionFrom(c), changed: c.String("changed"), worktree: c.Bool("worktree"), allowDeletes: c.Bool("allow-deletes"),
 				markdown: c.String("markdown"),
 			}
-			fromFiles := o.changed != "" || o.worktree
-			switch {
-			case o.repo == "":
+			if o.repo == "" {
 				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
-			case o.changed != "" && o.worktree:
-				return usageErrorf("--changed and --worktree are two sources of files: give one")
-			case fromFiles && (o.at != "" || len(o.selectors) > 0 || o.all):
-				return usageErrorf("--changed and --worktree plan what the files change: give no --at, SELECTOR or --all")
-			case o.allowDeletes && !fromFiles:
-				return usageErrorf("--allow-deletes goes with --changed or --worktree (a restore from a snapshot deletes with a whole kind selected)")
-			case o.markdown == "-" && o.json:
+			}
+			if err := o.asked().Check(); err != nil {
+				return usageErrorf("%v", err)
+			}
+			if o.markdown == "-" && o.json {
 				return usageErrorf("--markdown - and --json both write to standard output: give --markdown a FILE")
-			case fromFiles:
-				if o.changed != "" {
-					if _, _, err := importer.ParseRange(o.changed); err != nil {
-						return usageErrorf("--changed %v", err)
-					}
-				}
-				if err := oneOf("ca-state", o.caState, string(importer.CAStateReportOnly), string(importer.CAStateAsIs)); err != nil {
-					return err
-				}
+			}
+			if o.asked().FromFiles() {
 				return runRestore(c.Context, e, o)
-			case o.at == "":
-				return usageErrorf("--at is required: the revision, snapshot tag or date to restore from (see `entrasnap snapshots`)")
-			}
-			if len(o.selectors) == 0 && !o.all {
-				return usageErrorf("restore needs at least one SELECTOR (an id, a file path, kind/displayName or a kind), or --all")
-			}
-			if err := oneOf("ca-state", o.caState, string(importer.CAStateReportOnly), string(importer.CAStateAsIs)); err != nil {
-				return err
 			}
 			if o.signer, err = signerFrom(c); err != nil {
 				return err
@@ -169,15 +150,8 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
-	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all,
+	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all, Files: o.asked().Files(),
 		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.caState), BreakGlass: bg, AllowDeletes: o.allowDeletes}, Tool: "entrasnap " + version}
-	switch {
-	case o.worktree:
-		lo.Files = &importer.Files{From: "HEAD", Worktree: true}
-	case o.changed != "":
-		from, to, _ := importer.ParseRange(o.changed)
-		lo.Files = &importer.Files{From: from, To: to}
-	}
 	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
@@ -251,82 +225,38 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := in.CheckTenant(); err != nil {
 		return err
 	}
-	if n := plan.Counts()[importer.OpDelete]; plan.Files != nil && n > massDeleteLimit {
-		o.massDeletes = n
-	}
-	if err := confirmRestore(ctx, e, o, in); err != nil {
+	if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 		return err
 	}
 	return applyPlan(ctx, e, plan, client, repo, o.signer, o.json)
 }
 
-// confirmRestore asks for "yes" on a terminal (and the tenant's name for
-// --all), or takes --yes and --confirm-tenant; it never prompts otherwise.
-// Ctrl-C at a prompt ends it at once (exit 130), nothing written.
-func confirmRestore(ctx context.Context, e *env, o restoreOptions, in *importer.Input) error {
-	tty := e.canPrompt
-	rd := bufio.NewReader(e.stdin)
-	cancelled := false
-	ask := func(prompt string) string {
-		fmt.Fprint(e.stderr, prompt)
-		// A read of a terminal does not end on a signal: wait for the
-		// line or the context, whichever comes first.
-		lines := make(chan string, 1)
-		go func() {
-			line, _ := rd.ReadString('\n')
-			lines <- line
-		}()
-		select {
-		case line := <-lines:
-			return strings.TrimSpace(line)
-		case <-ctx.Done():
-			fmt.Fprintln(e.stderr)
-			cancelled = true
-			return ""
+// confirmRestore asks on a terminal what importer.Asked.Confirm needs
+// confirmed (never prompting otherwise). Ctrl-C at a prompt ends it at
+// once (exit 130), nothing written.
+func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importer.Plan, in *importer.Input) error {
+	var ask func(string) (string, bool)
+	if e.canPrompt {
+		rd := bufio.NewReader(e.stdin)
+		ask = func(prompt string) (string, bool) {
+			fmt.Fprint(e.stderr, prompt)
+			// A read of a terminal does not end on a signal: wait for the
+			// line or the context, whichever comes first.
+			lines := make(chan string, 1)
+			go func() {
+				line, _ := rd.ReadString('\n')
+				lines <- line
+			}()
+			select {
+			case line := <-lines:
+				return strings.TrimSpace(line), true
+			case <-ctx.Done():
+				fmt.Fprintln(e.stderr)
+				return "", false
+			}
 		}
 	}
-	stopped := func() error {
-		return errors.New("restore cancelled at the prompt, nothing was written")
-	}
-	if o.all || o.massDeletes > 0 {
-		name := in.TenantName()
-		what := fmt.Sprintf("This rolls back the whole tenant %s to %s.", in.TenantID, o.at)
-		if !o.all {
-			what = fmt.Sprintf("This deletes %d objects from tenant %s.", o.massDeletes, in.TenantID)
-		}
-		switch {
-		case o.confirmTenant != "":
-			if !strings.EqualFold(strings.TrimSpace(o.confirmTenant), name) {
-				return fmt.Errorf("--confirm-tenant %q is not the name of the tenant being written (%q, tenant %s); nothing was written", o.confirmTenant, name, in.TenantID)
-			}
-		case tty:
-			got := ask(fmt.Sprintf("\n%s Type the name of the tenant being written (%q) to continue: ", what, name))
-			if cancelled {
-				return stopped()
-			}
-			if !strings.EqualFold(got, name) {
-				return errors.New("the name does not match: restore cancelled, nothing was written")
-			}
-		case o.all:
-			return fmt.Errorf("--all needs the tenant's name: run on a terminal, or add --confirm-tenant %q; nothing was written", name)
-		default:
-			return fmt.Errorf("the plan deletes %d objects (more than %d): confirm with the tenant's name, on a terminal or with --confirm-tenant %q; nothing was written", o.massDeletes, massDeleteLimit, name)
-		}
-	}
-	if o.yes {
-		return nil
-	}
-	if !tty {
-		return errors.New("not applying without confirmation: standard input is not a terminal; review the plan above and run again with --yes, or save it with --out and run `entrasnap apply`; nothing was written")
-	}
-	got := ask("\nApply this plan? Only 'yes' will be accepted: ")
-	if cancelled {
-		return stopped()
-	}
-	if got != "yes" {
-		return errors.New("restore cancelled, nothing was written")
-	}
-	return nil
+	return o.asked().Confirm(plan, in, ask)
 }
 
 // applyPlan applies a plan and reports action by action; the exit code

@@ -67,10 +67,8 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 			fmt.Fprintln(e.stdout, layout.Safe(p.String()))
 		}
 	}
-	if n, nf := len(rep.Problems), rep.ProblemFiles(); n > 0 {
-		return &codedError{code: exitError, err: fmt.Errorf("%d %s in %d of %d %s; fix %s and run validate again",
-			n, layout.Plural(n, "problem", "problems"), nf, rep.Files,
-			layout.Plural(rep.Files, "file", "files"), layout.Plural(nf, "it", "them"))}
+	if err := rep.Err(); err != nil {
+		return &codedError{code: exitError, err: err}
 	}
 	if format == "text" {
 		if rep.Files == 0 {
