@@ -105,7 +105,14 @@ func tamperedPlan(r *row) {
 	out, _ := json.MarshalIndent(p, "", "  ")
 	os.WriteFile(plan, out, 0o644)
 	before := s.state(r)
-	res := run(r, s, runOpts{timeout: 30 * time.Second}, "apply", plan)
+	// A hang is a run past run's own limit (6 minutes under -race): a
+	// fixed 30 s ran out under -race on a loaded 2-core machine while the
+	// apply was still checking the plan, and the row failed as a hang.
+	limit := 2 * time.Minute
+	if raceBuild {
+		limit = 6 * time.Minute
+	}
+	res := run(r, s, runOpts{timeout: limit}, "apply", plan)
 	if res.timedOut {
 		r.failf("apply of the edited plan hangs", "%s", short(res.out()))
 	}
