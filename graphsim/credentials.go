@@ -385,13 +385,9 @@ func (t *Tenant) AddClientCertificate(appID string, cert []byte) (keyID string, 
 func (t *Tenant) GrantAppRoles(clientAppID string, permissions ...string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	client := t.spByAppID(clientAppID)
-	if client == nil {
-		return fmt.Errorf("graphsim: no service principal for appId %s", clientAppID)
-	}
-	graph := t.spByAppID(graphAppID)
-	if graph == nil {
-		return fmt.Errorf("graphsim: the tenant has no Microsoft Graph service principal (appId %s)", graphAppID)
+	client, graph, err := t.clientAndGraphSPs(clientAppID)
+	if err != nil {
+		return err
 	}
 	roleIDs := make([]string, len(permissions))
 	for i, p := range permissions {
@@ -463,4 +459,17 @@ func (t *Tenant) grantedRoles(sp *record) []string {
 	}
 	sort.Strings(roles)
 	return roles
+}
+
+// clientAndGraphSPs finds the service principals of the client application
+// with appId clientAppID and of Microsoft Graph (a grant goes from the one
+// to the other). t.mu is held.
+func (t *Tenant) clientAndGraphSPs(clientAppID string) (client, graph *record, err error) {
+	if client = t.spByAppID(clientAppID); client == nil {
+		return nil, nil, fmt.Errorf("graphsim: no service principal for appId %s", clientAppID)
+	}
+	if graph = t.spByAppID(graphAppID); graph == nil {
+		return nil, nil, fmt.Errorf("graphsim: the tenant has no Microsoft Graph service principal (appId %s)", graphAppID)
+	}
+	return client, graph, nil
 }

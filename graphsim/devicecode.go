@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -196,13 +195,9 @@ func (s *Server) ApproveDeviceCodesAs(user string) error {
 func (t *Tenant) GrantDelegated(clientAppID string, scopes ...string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	client := t.spByAppID(clientAppID)
-	if client == nil {
-		return fmt.Errorf("graphsim: no service principal for appId %s", clientAppID)
-	}
-	graph := t.spByAppID(graphAppID)
-	if graph == nil {
-		return fmt.Errorf("graphsim: the tenant has no Microsoft Graph service principal (appId %s)", graphAppID)
+	client, graph, err := t.clientAndGraphSPs(clientAppID)
+	if err != nil {
+		return err
 	}
 	for _, g := range t.colls["oAuth2PermissionGrant"].live() {
 		if strings.EqualFold(str(g.obj["clientId"]), client.key()) && strings.EqualFold(str(g.obj["resourceId"]), graph.key()) &&
@@ -301,15 +296,10 @@ func (s *Server) serveDeviceCode(w http.ResponseWriter, r *http.Request, tenantS
 	fail := func(status int, code string, aadsts int, format string, args ...any) {
 		s.identityError(w, r, status, code, aadsts, fmt.Sprintf(format, args...))
 	}
-	if r.Method != http.MethodPost {
-		fail(http.StatusMethodNotAllowed, "invalid_request", 900561, "The endpoint only accepts POST, OPTIONS requests. Received a %s request.", r.Method)
+	raw, ok := s.identityPost(w, r, tenantSeg)
+	if !ok {
 		return
 	}
-	if !s.resolveTenant(tenantSeg) {
-		s.tenantNotFound(w, r, tenantSeg)
-		return
-	}
-	raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	form, err := url.ParseQuery(string(raw))
 	if err != nil {
 		fail(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")

@@ -372,15 +372,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenantSeg st
 	fail := func(status int, code string, aadsts int, format string, args ...any) {
 		s.identityError(w, r, status, code, aadsts, fmt.Sprintf(format, args...))
 	}
-	if r.Method != http.MethodPost {
-		fail(http.StatusMethodNotAllowed, "invalid_request", 900561, "The endpoint only accepts POST, OPTIONS requests. Received a %s request.", r.Method)
+	raw, ok := s.identityPost(w, r, tenantSeg)
+	if !ok {
 		return
 	}
-	if !s.resolveTenant(tenantSeg) {
-		s.tenantNotFound(w, r, tenantSeg)
-		return
-	}
-	raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	form, err := url.ParseQuery(string(raw))
 	if err != nil || !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
 		fail(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
@@ -651,4 +646,21 @@ func (s *Server) audienceIsTokenEndpoint(r *http.Request, aud any) bool {
 		}
 	}
 	return false
+}
+
+// identityPost answers what every token endpoint refuses first (a method
+// other than POST, an unknown tenant) and reads the request body (at most
+// 1 MB); ok is false when it has answered.
+func (s *Server) identityPost(w http.ResponseWriter, r *http.Request, tenantSeg string) (raw []byte, ok bool) {
+	if r.Method != http.MethodPost {
+		s.identityError(w, r, http.StatusMethodNotAllowed, "invalid_request", 900561,
+			fmt.Sprintf("The endpoint only accepts POST, OPTIONS requests. Received a %s request.", r.Method))
+		return nil, false
+	}
+	if !s.resolveTenant(tenantSeg) {
+		s.tenantNotFound(w, r, tenantSeg)
+		return nil, false
+	}
+	raw, _ = io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	return raw, true
 }

@@ -88,12 +88,17 @@ func (in *Input) IsTenantName(typed string) bool {
 }
 
 // Confirm applies a restore's confirmation rules before anything is
-// written: the tenant's name when NameConfirmation asks for it (from
+// written: a plan with actions outside the signed-in user's scope is
+// refused (ScopeError) before any question; then the tenant's name when NameConfirmation asks for it (from
 // ConfirmTenant, else typed at a prompt), then "yes" (Yes, else typed).
 // ask shows a prompt and returns the line typed, ok false when the prompt
 // was cancelled; ask is nil when nobody can answer one (no terminal): it
 // is then never a prompt. An error stops the restore, nothing written.
 func (r Asked) Confirm(plan *Plan, in *Input, ask func(prompt string) (line string, ok bool)) error {
+	if len(plan.OutOfScope) > 0 {
+		// Before any question: apply would refuse it after the answers.
+		return &ScopeError{User: plan.SignedIn, Notes: plan.OutOfScope}
+	}
 	cancelled := errors.New("restore cancelled at the prompt, nothing was written")
 	if what, deletes := r.NameConfirmation(plan, in); what != "" {
 		name := in.TenantName()

@@ -98,6 +98,8 @@ func TestNameConfirmation(t *testing.T) {
 func TestConfirm(t *testing.T) {
 	in := &Input{TenantID: "t1", Live: map[string]map[string]*Object{"organization": {"t1": {Data: map[string]any{"displayName": "Contoso"}}}}}
 	small := &Plan{Actions: []Action{{Op: OpUpdate}}}
+	outside := &Plan{Actions: []Action{{Op: OpUpdate}}, SignedIn: "helpdesk@contoso.com",
+		OutOfScope: []ScopeNote{{Kind: "users", Name: "Adele Adams", Action: "update", Reason: "not in administrative unit Helpdesk-EU"}}}
 	mass := &Plan{Files: &Files{From: "a", To: "b"}}
 	for range MassDeleteLimit + 2 {
 		mass.Actions = append(mass.Actions, Action{Op: OpDelete})
@@ -128,6 +130,9 @@ func TestConfirm(t *testing.T) {
 		{"all, ctrl-c at the name", Asked{At: "HEAD", All: true}, small, true, []answer{{"", false}}, 1, "cancelled at the prompt"},
 		{"mass delete, no terminal", Asked{Worktree: true, Yes: true}, mass, false, nil, 0, "the plan deletes 12 objects (more than 10)"},
 		{"mass delete, typed", Asked{Worktree: true, Yes: true}, mass, true, []answer{{"Contoso", true}}, 1, ""},
+		// Refused before any prompt: apply would refuse it after the "yes".
+		{"out of scope, terminal", Asked{At: "HEAD"}, outside, true, nil, 0, "users/Adele Adams: not in administrative unit Helpdesk-EU"},
+		{"out of scope, yes flag", Asked{At: "HEAD", Yes: true}, outside, false, nil, 0, "outside what helpdesk@contoso.com may change"},
 	} {
 		var ask func(string) (string, bool)
 		prompts := 0
