@@ -394,10 +394,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	msg, tagMsg := messages(res, man, o.Message)
+	// The commit and tag are dated when the read started, as the tag is
+	// named: one clock (Options.Now) for both.
+	author, committer := o.Author, o.Committer
+	if author.When.IsZero() {
+		author.When = start
+	}
+	if committer != (snapshot.Signature{}) && committer.When.IsZero() {
+		committer.When = start
+	}
 	snap := snapshot.Snapshot{
 		Branch: branch, Files: files, Blobs: blobs, Stage: stage, Carry: carry,
 		Message: msg, TagMessage: tagMsg, TagWhenUnchanged: true,
-		Author: o.Author, Committer: o.Committer, Signer: o.Signer,
+		Author: author, Committer: committer, Signer: o.Signer,
 	}
 	var wr *snapshot.Result
 	writeStart := time.Now()
