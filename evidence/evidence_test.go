@@ -478,3 +478,29 @@ func TestJSONKeysDocumented(t *testing.T) {
 		t.Errorf("only %d keys: the report was not filled", len(keys))
 	}
 }
+
+// A record's tool is named once: rehearse writes "entrasnap v1.2.3", older
+// or hand-made records the version alone.
+func TestRehearsalToolNamedOnce(t *testing.T) {
+	dir := RehearsalsDir + "/"
+	rec := strings.Replace(goodRecord, "tool: v1.4.0", `tool: "entrasnap (devel)"`, 1)
+	r := newRepo(t, snap{at: t0, files: map[string]string{dir + "20260902T030000Z.yaml": rec}})
+	rep := build(t, r, Options{Now: t0.Add(48 * time.Hour), Since: 30 * 24 * time.Hour})
+	var b, h strings.Builder
+	if err := rep.Markdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.HTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"markdown": b.String(), "html": h.String()} {
+		if strings.Contains(out, "entrasnap entrasnap") || !strings.Contains(out, "entrasnap (devel), record") {
+			t.Errorf("%s names the tool wrongly:\n%s", name, out)
+		}
+	}
+	for in, want := range map[string]string{"v1.4.0": "entrasnap v1.4.0", "entrasnap v2": "entrasnap v2", "": "entrasnap"} {
+		if got := toolName(in); got != want {
+			t.Errorf("toolName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -26,6 +26,7 @@ var htmlPage = template.Must(template.New("evidence").Funcs(template.FuncMap{
 	"human":       Human,
 	"stamp":       stamp,
 	"short":       short,
+	"tool":        toolName,
 	"list":        func(l []string) string { return layout.Safe(list(l)) },
 	"join":        func(l []string) string { return layout.Safe(strings.Join(l, ", ")) },
 	"window":      func(r *Report) string { return r.windowText() },
@@ -97,7 +98,7 @@ code{background:#f6f8fa;padding:0 .2rem}
 <h2 id="rehearsals">4. Restore rehearsals</h2>
 {{with .Rehearsals}}{{if not .Records}}<p>No rehearsal recorded in the window. To make one: {{safe .Hint}}.</p>{{end}}
 {{range .Records}}<h3>{{stamp .StartedAt}}: {{.Passed}} passed, {{.Failed}} failed, {{.Skipped}} skipped</h3>
-<p>Snapshot {{safe .Snapshot}} ({{short .Commit}}), throttling {{safe .Throttle}}, entrasnap {{safe .Tool}}, record {{safe .File}}.</p>
+<p>Snapshot {{safe .Snapshot}} ({{short .Commit}}), throttling {{safe .Throttle}}, {{safe (tool .Tool)}}, record {{safe .File}}.</p>
 {{if .Scenarios}}<table class="rehearsal"><thead><tr><th>Scenario</th><th>Result</th><th>Objects</th><th>Restore time</th><th>Detail</th></tr></thead><tbody>
 {{range .Scenarios}}<tr><td>{{safe .Name}}</td><td>{{safe .Result}}</td><td class="num">{{.Objects}}</td><td class="num">{{human .RestoreSeconds}}</td><td>{{safe .Detail}}</td></tr>
 {{end}}</tbody></table>{{end}}{{end}}

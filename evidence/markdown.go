@@ -145,7 +145,7 @@ func (rep *Report) Markdown(w io.Writer) error {
 	}
 	for _, r := range rh.Records {
 		p("### %s: %d passed, %d failed, %d skipped\n\n", stamp(r.StartedAt), r.Passed, r.Failed, r.Skipped)
-		p("Snapshot %s (%s), throttling %s, entrasnap %s, record %s.\n\n", md(r.Snapshot), md(short(r.Commit)), md(r.Throttle), md(r.Tool), md(r.File))
+		p("Snapshot %s (%s), throttling %s, %s, record %s.\n\n", md(r.Snapshot), md(short(r.Commit)), md(r.Throttle), md(toolName(r.Tool)), md(r.File))
 		if len(r.Scenarios) > 0 {
 			p("| Scenario | Result | Objects | Restore time | Detail |\n|---|---|---|---|---|\n")
 			for _, sc := range r.Scenarios {
@@ -225,6 +225,15 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// toolName is a rehearsal record's tool ("entrasnap v1.2.3", as rehearse
+// writes it) named as the program that made it.
+func toolName(tool string) string {
+	if strings.HasPrefix(tool, "entrasnap") {
+		return tool
+	}
+	return strings.TrimSpace("entrasnap " + tool)
 }
 
 func short(id string) string {
