@@ -56,27 +56,14 @@ esac
 // remote the recorded snapshot. A second pull request whose policy changed in
 // the tenant after planning is refused by the apply job, nothing written.
 func TestChangesWorkflowRunsLocally(t *testing.T) {
-	for _, tool := range []string{"bash", "git"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: the workflow's steps need it", tool)
-		}
-	}
-	skip := map[string]string{}
-	for _, tool := range []string{"curl", "jq"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			skip["federated-token"] = tool + " is not installed (GitHub's runners have it)"
-		}
-	}
+	l := newLocalRun(t)
+	root, remote, bin := l.root, l.remote, l.bin
 	graphURL, graphToken := graphsimProcess(t)
-	root := t.TempDir()
 	env := append(os.Environ(), "ENTRASNAP_GRAPH_URL="+graphURL, "ENTRASNAP_ACCESS_TOKEN="+graphToken,
 		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
 
 	// The repository: the workflow, and a first snapshot on main.
-	remote := filepath.Join(root, "tenant-backup.git")
-	gitRun(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
-	dev := filepath.Join(root, "dev")
-	gitRun(t, root, "clone", "-q", remote, dev)
+	dev := l.clone(t, "dev")
 	os.MkdirAll(filepath.Join(dev, ".github/workflows"), 0o755)
 	os.WriteFile(filepath.Join(dev, ".github/workflows/entrasnap-changes.yml"), readTemplate(t, githubChanges), 0o644)
 	gitRun(t, dev, "add", ".")
@@ -104,12 +91,7 @@ func TestChangesWorkflowRunsLocally(t *testing.T) {
 		return base[strings.LastIndexByte(base, '.')+1:]
 	}
 
-	bin := filepath.Join(root, "bin")
-	os.MkdirAll(bin, 0o755)
 	os.WriteFile(filepath.Join(bin, "gh"), []byte(fakeGHChanges), 0o755)
-	if err := os.Symlink(entrasnapBin, filepath.Join(bin, "entrasnap")); err != nil {
-		t.Fatal(err)
-	}
 	oidc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"value": "eyJhbGciOiJSUzI1NiJ9.oidc.sig"})
 	}))
@@ -118,17 +100,10 @@ func TestChangesWorkflowRunsLocally(t *testing.T) {
 	decodeYAML(t, githubChanges, &w)
 	const ghToken = "ghs_localRunToken0123456789abcdef"
 	r := &ghRunner{t: t, w: &w, remote: remote, ghLog: filepath.Join(root, "gh.log"), ghState: filepath.Join(root, "gh-state"),
-		tokenURL: oidc.URL, secrets: []string{ghToken, graphToken}, skip: skip, artifacts: filepath.Join(root, "artifacts")}
+		tokenURL: oidc.URL, secrets: []string{ghToken, graphToken}, skip: l.skip, artifacts: filepath.Join(root, "artifacts")}
 	os.MkdirAll(r.ghState, 0o755)
-	home := filepath.Join(root, "home")
-	os.MkdirAll(home, 0o755)
-	r.base = []string{
-		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + home, "LC_ALL=C", "TZ=UTC", "CI=true", "GITHUB_ACTIONS=true",
-		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"ENTRASNAP_GRAPH_URL=" + graphURL, "ENTRASNAP_ACCESS_TOKEN=" + graphToken,
-		"GH_LOG=" + r.ghLog, "GH_STATE=" + r.ghState, "GH_ARTIFACTS=" + r.artifacts,
-	}
+	r.base = l.env("ENTRASNAP_GRAPH_URL="+graphURL, "ENTRASNAP_ACCESS_TOKEN="+graphToken,
+		"GH_LOG="+r.ghLog, "GH_STATE="+r.ghState, "GH_ARTIFACTS="+r.artifacts)
 	event := ""
 	r.cond = func(expr string, out map[string]map[string]string) bool {
 		switch expr {

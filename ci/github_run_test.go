@@ -421,25 +421,12 @@ func firstOf(t *testing.T, v map[string]any) map[string]any {
 // graphsim and a bare remote, checking the remote with the git CLI after
 // each run.
 func TestGitHubWorkflowRunsLocally(t *testing.T) {
-	for _, tool := range []string{"bash", "git"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: the workflow's steps need it", tool)
-		}
-	}
-	skip := map[string]string{}
-	for _, tool := range []string{"curl", "jq"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			skip["federated-token"] = tool + " is not installed (GitHub's runners have it)"
-		}
-	}
+	l := newLocalRun(t)
+	root, remote, bin, skip := l.root, l.remote, l.bin, l.skip
 	graphURL, graphToken := graphsimProcess(t)
-	root := t.TempDir()
 
 	// The repository as a user sets it up: the workflow and the watch file on main.
-	remote := filepath.Join(root, "tenant-backup.git")
-	gitRun(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
-	seed := filepath.Join(root, "seed")
-	gitRun(t, root, "clone", "-q", remote, seed)
+	seed := l.clone(t, "seed")
 	for src, dst := range map[string]string{githubWorkflow: ".github/workflows/entrasnap-backup.yml", watchFile: ".entrasnap/watch.yaml"} {
 		os.MkdirAll(filepath.Join(seed, filepath.Dir(dst)), 0o755)
 		if err := os.WriteFile(filepath.Join(seed, dst), readTemplate(t, src), 0o644); err != nil {
@@ -452,12 +439,7 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 	seedHead := remoteHeads(t, remote)["main"]
 
 	// Stand-ins: gh, and GitHub's OIDC token endpoint.
-	bin := filepath.Join(root, "bin")
-	os.MkdirAll(bin, 0o755)
 	os.WriteFile(filepath.Join(bin, "gh"), []byte(fakeGH), 0o755)
-	if err := os.Symlink(entrasnapBin, filepath.Join(bin, "entrasnap")); err != nil {
-		t.Fatal(err)
-	}
 	const oidcToken = "eyJhbGciOiJSUzI1NiJ9.github-oidc-token-for-entra.sig"
 	var oidcCalls atomic.Int32
 	oidc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -470,8 +452,6 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 	}))
 	defer oidc.Close()
 
-	home := filepath.Join(root, "home")
-	os.MkdirAll(home, 0o755)
 	const ghToken = "ghs_localRunToken0123456789abcdef"
 	r := &ghRunner{
 		t: t, w: loadGitHubWorkflow(t), remote: remote,
@@ -479,13 +459,8 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 		secrets: []string{ghToken, graphToken, oidcToken}, skip: skip,
 	}
 	os.MkdirAll(r.ghState, 0o755)
-	r.base = []string{
-		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + home, "LC_ALL=C", "TZ=UTC", "CI=true", "GITHUB_ACTIONS=true",
-		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"ENTRASNAP_GRAPH_URL=" + graphURL, "ENTRASNAP_ACCESS_TOKEN=" + graphToken,
-		"GH_LOG=" + r.ghLog, "GH_STATE=" + r.ghState,
-	}
+	r.base = l.env("ENTRASNAP_GRAPH_URL="+graphURL, "ENTRASNAP_ACCESS_TOKEN="+graphToken,
+		"GH_LOG="+r.ghLog, "GH_STATE="+r.ghState)
 	// The signing key in the repository's secrets, from run 2 on (run 1
 	// makes an unsigned baseline, as a repository that turns signing on
 	// later has).

@@ -5,7 +5,6 @@ package ci
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -16,17 +15,10 @@ import (
 // job summary has the table. Nothing reaches Graph: the job has no
 // Graph URL or token at all.
 func TestRehearseWorkflowRunsLocally(t *testing.T) {
-	for _, tool := range []string{"bash", "git"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: the workflow's steps need it", tool)
-		}
-	}
+	l := newLocalRun(t)
+	remote := l.remote
 	graphURL, graphToken := graphsimProcess(t)
-	root := t.TempDir()
-	remote := filepath.Join(root, "tenant-backup.git")
-	gitRun(t, root, "init", "-q", "--bare", "--initial-branch=main", remote)
-	dev := filepath.Join(root, "dev")
-	gitRun(t, root, "clone", "-q", remote, dev)
+	dev := l.clone(t, "dev")
 	export := exec.Command(entrasnapBin, "export", "--repo", dev, "--message", "baseline")
 	export.Env = append(os.Environ(), "ENTRASNAP_GRAPH_URL="+graphURL, "ENTRASNAP_ACCESS_TOKEN="+graphToken, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
 	if out, err := export.CombinedOutput(); err != nil {
@@ -35,20 +27,9 @@ func TestRehearseWorkflowRunsLocally(t *testing.T) {
 	gitRun(t, dev, "push", "-q", "--follow-tags", "origin", "main")
 	tag := strings.TrimSpace(gitRun(t, dev, "describe", "--tags", "--exact-match", "HEAD"))
 
-	bin := filepath.Join(root, "bin")
-	os.MkdirAll(bin, 0o755)
-	if err := os.Symlink(entrasnapBin, filepath.Join(bin, "entrasnap")); err != nil {
-		t.Fatal(err)
-	}
-	home := filepath.Join(root, "home")
-	os.MkdirAll(home, 0o755)
 	var w ghWorkflow
 	decodeYAML(t, githubRehearse, &w)
-	r := &ghRunner{t: t, w: &w, remote: remote, secrets: []string{graphToken}, base: []string{
-		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + home, "LC_ALL=C", "TZ=UTC", "CI=true", "GITHUB_ACTIONS=true",
-		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-	}}
+	r := &ghRunner{t: t, w: &w, remote: remote, secrets: []string{graphToken}, base: l.env()}
 	res := r.runJob("rehearse", "schedule", map[string]string{
 		"github.event.repository.default_branch": "main",
 		"secrets.ENTRASNAP_SIGNING_KEY":          "", "secrets.ENTRASNAP_SIGNING_KEY_PASSPHRASE": "",

@@ -224,7 +224,7 @@ func TestNoRehearsals(t *testing.T) {
 // A broken record is named and the others are read; unknown keys are
 // ignored; a record outside the window is counted, not listed.
 func TestRehearsalRecords(t *testing.T) {
-	dir := RehearsalsDir + "/"
+	dir := layout.RehearsalsDir + "/"
 	old := strings.Replace(goodRecord, "2026-09-02T03:00:00Z", "2026-01-02T03:00:00Z", 1)
 	r := newRepo(t, snap{at: t0, files: map[string]string{
 		dir + "20260902T030000Z.yaml": goodRecord,
@@ -482,7 +482,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 // A record's tool is named once: rehearse writes "entrasnap v1.2.3", older
 // or hand-made records the version alone.
 func TestRehearsalToolNamedOnce(t *testing.T) {
-	dir := RehearsalsDir + "/"
+	dir := layout.RehearsalsDir + "/"
 	rec := strings.Replace(goodRecord, "tool: v1.4.0", `tool: "entrasnap (devel)"`, 1)
 	r := newRepo(t, snap{at: t0, files: map[string]string{dir + "20260902T030000Z.yaml": rec}})
 	rep := build(t, r, Options{Now: t0.Add(48 * time.Hour), Since: 30 * 24 * time.Hour})

@@ -37,7 +37,7 @@ func hostileRepo(t *testing.T) (*Report, []byte, []byte) {
 		"passed": jsonNumber("1"), "failed": jsonNumber("0"), "skipped": jsonNumber("0"),
 	})
 	r := newRepo(t, snap{at: t0, tag: "snapshot/a"}, snap{at: t0.Add(30 * time.Hour), tag: hostileTag, kinds: kinds,
-		files: map[string]string{RehearsalsDir + "/20260902T030000Z.yaml": string(record), RehearsalsDir + "/<svg onload=alert(1)>.yaml": "version: [\n"},
+		files: map[string]string{layout.RehearsalsDir + "/20260902T030000Z.yaml": string(record), layout.RehearsalsDir + "/<svg onload=alert(1)>.yaml": "version: [\n"},
 		acc:   &layout.ManifestAccess{Type: "application<script>", Permissions: []string{"Directory.Read.All", "<img id=\"pwned-perm\" src=x>"}}})
 	rep := build(t, r, Options{Now: t0.Add(31 * time.Hour)})
 	rep.Repo = "./repo|<script>x</script>\u202e"

@@ -12,10 +12,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// RehearsalsDir is where `entrasnap rehearse` records its runs, one file
-// each, committed in the repository (the format: layout/rehearsal.go).
-const RehearsalsDir = layout.RehearsalsDir
-
 // Rehearsal is one recorded rehearsal (format version 1, written by
 // `entrasnap rehearse`).
 type Rehearsal struct {
@@ -65,7 +61,7 @@ func readRehearsals(ctx context.Context, r *snapshot.Repo, w Window) (Rehearsals
 	out := Rehearsals{Records: []Rehearsal{}, Broken: []BrokenFile{}}
 	var files []string
 	var blobs []plumbing.Hash
-	err := r.Walk(ctx, "HEAD", RehearsalsDir, func(p string, blob plumbing.Hash) error {
+	err := r.Walk(ctx, "HEAD", layout.RehearsalsDir, func(p string, blob plumbing.Hash) error {
 		if layout.IsRehearsalPath(p) {
 			files = append(files, p)
 			blobs = append(blobs, blob)
@@ -73,7 +69,7 @@ func readRehearsals(ctx context.Context, r *snapshot.Repo, w Window) (Rehearsals
 		return nil
 	})
 	if err != nil && !errors.Is(err, snapshot.ErrUnknownRevision) {
-		return out, fmt.Errorf("reading %s: %w", RehearsalsDir, err)
+		return out, fmt.Errorf("reading %s: %w", layout.RehearsalsDir, err)
 	}
 	for i, p := range files {
 		data, err := r.ReadBlob(ctx, blobs[i])
