@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -62,10 +63,17 @@ func (a *Attribution) Between(key string, from, to time.Time) []layout.ChangeRec
 	return out
 }
 
+// MaxAttributionLines is how many "changed by" lines Lines gives one
+// change at most; the rest are counted in a last line.
+const MaxAttributionLines = 8
+
 // Lines are the lines a rendering prints under a change of the object key
-// made between the snapshots taken at from and to: one "changed by ..." per
-// record (safe for a terminal), or NoAuditRecord; none when the repository
-// keeps no audit records.
+// made between the snapshots taken at from and to (safe for a terminal):
+// one "changed by ..." per run of records with the same actor and activity
+// (a group whose members a sync job changed 300 times gets one line, with
+// the count and the first and last time, not 300), at most
+// MaxAttributionLines of them and a line counting the rest; or
+// NoAuditRecord; none when the repository keeps no audit records.
 func (a *Attribution) Lines(key string, from, to time.Time) []string {
 	if a == nil || !a.on {
 		return nil
@@ -74,9 +82,42 @@ func (a *Attribution) Lines(key string, from, to time.Time) []string {
 	if len(recs) == 0 {
 		return []string{NoAuditRecord}
 	}
-	out := make([]string, 0, len(recs))
+	type run struct {
+		first, last layout.ChangeRecord
+		n           int
+	}
+	var runs []run
 	for _, r := range recs {
-		out = append(out, r.Describe())
+		if k := len(runs) - 1; k >= 0 && runs[k].last.Actor == r.Actor && runs[k].last.Activity == r.Activity {
+			runs[k].last, runs[k].n = r, runs[k].n+1
+			continue
+		}
+		runs = append(runs, run{first: r, last: r, n: 1})
+	}
+	out := make([]string, 0, min(len(runs), MaxAttributionLines+1))
+	for i, g := range runs {
+		if i == MaxAttributionLines {
+			rest := 0
+			for _, g := range runs[i:] {
+				rest += g.n
+			}
+			out = append(out, fmt.Sprintf("and %d more audit records", rest))
+			break
+		}
+		if g.n == 1 {
+			out = append(out, g.first.Describe())
+			continue
+		}
+		const stamp = "2006-01-02 15:04 UTC"
+		first, last := g.first.Time.UTC(), g.last.Time.UTC()
+		when := first.Format(stamp) + " to " + last.Format(stamp)
+		switch {
+		case first.Format(stamp) == last.Format(stamp):
+			when = first.Format(stamp)
+		case first.Format("2006-01-02") == last.Format("2006-01-02"):
+			when = first.Format("2006-01-02 15:04") + " to " + last.Format("15:04 UTC")
+		}
+		out = append(out, fmt.Sprintf("changed by %s, %s, %s (%d times)", layout.Safe(g.first.Actor.Describe()), when, layout.Safe(g.first.Activity), g.n))
 	}
 	return out
 }

@@ -25,7 +25,7 @@ func TestDemo(t *testing.T) {
 		"state: \"enabled\" → \"enabledForReportingButNotEnforced\"", "0 added, 0 removed, 1 changed",
 		// Who changed it: the audit records kept with the second snapshot, next to each change.
 		"and who\n   changed it (from Graph's audit log, kept in .entrasnap/changes/",
-		"changed by app graphsim (appId graphsim), ", ", Delete conditional access policy\n", ", Remove member from group\n", ", Update application\n", ", Delete named location\n",
+		"changed by app graphsim (appId graphsim), ", ", Delete conditional access policy\n", ", Remove member from group (4 times)\n", ", Update application\n", ", Delete named location\n",
 		// 8. A rehearsal, recorded.
 		"8. A rehearsal (entrasnap rehearse)", "SCENARIO  ", "user-attributes-corrupted  50 ", "6 passed, 0 failed, 0 skipped (snapshot/", "throttling realistic",
 	} {
