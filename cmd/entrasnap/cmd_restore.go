@@ -212,13 +212,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return &codedError{code: exitChanges}
 	}
 	if plan.Empty() {
-		if plan.Settled() && plan.Files != nil {
-			fmt.Fprintln(e.stderr, "Nothing to do.")
-		} else if plan.Settled() {
-			fmt.Fprintln(e.stderr, "Nothing to do: the tenant matches the snapshot for what was selected.")
-		} else {
-			fmt.Fprintln(e.stderr, "Nothing to write; read the plan's notes above for what still differs.")
-		}
+		fmt.Fprintln(e.stderr, plan.NothingToDo())
 		return nil
 	}
 	// Refused before asking: the snapshot's tenant and the live one must
