@@ -5,6 +5,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +30,7 @@ type env struct {
 	repo  *snapshot.Repo
 	first string // tag of the first snapshot
 	now   time.Time
+	ahead time.Duration // how far graphsim's clock moved during the first export
 }
 
 // startSim serves a graphsim tenant (wrapped by wrap when set) over httptest.
@@ -45,7 +48,21 @@ func startSim(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Han
 }
 
 // newEnv starts the demo tenant (wrapped by wrap when set) and exports it.
+// The default tenant (graphsim.Options{}, no wrap) runs on a clock stopped
+// at simtest.Now (moved only by waits and tests), so its export is the
+// same in every test: it is done once per test binary and each test gets a
+// copy of its repository beside a tenant of its own (sharedEnv;
+// TestSharedExportIsAnExportOfItsOwn checks the copy).
 func newEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handler) *env {
+	t.Helper()
+	if o == (graphsim.Options{}) && wrap == nil {
+		return sharedEnv(t)
+	}
+	return exportedEnv(t, o, wrap)
+}
+
+// exportedEnv is newEnv with an export of its own.
+func exportedEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handler) *env {
 	t.Helper()
 	if o.Profile == "" {
 		o.Profile = "demo"
@@ -58,11 +75,52 @@ func newEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handl
 	e.c = e.client(sim.Token())
 	r := simtest.Repo(t, false)
 	e.repo = r
+	simStart := sim.Clock().Now()
 	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: r, Now: e.clock, Message: "baseline"})
 	if err != nil || !res.Complete() {
 		t.Fatalf("first export: %v %+v", err, res)
 	}
 	e.first = res.Tag
+	e.ahead = sim.Clock().Now().Sub(simStart)
+	return e
+}
+
+// sharedExport is the default tenant's first export (sharedEnv).
+var sharedExport simtest.Template
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	sharedExport.Remove()
+	os.Exit(code)
+}
+
+// sharedEnv is newEnv of the default tenant: a new tenant and a copy of
+// the one export of that tenant this test binary made, as if it had been
+// made here (env.now, and graphsim's clock moved as the export's paced and
+// retried reads moved it).
+func sharedEnv(t testing.TB) *env {
+	t.Helper()
+	type made struct {
+		first string
+		now   time.Time
+		ahead time.Duration
+	}
+	dir := filepath.Join(t.TempDir(), "backup")
+	o := graphsim.Options{Profile: "demo", Seed: 1, Now: simtest.Now}
+	m := sharedExport.Copy(t, dir, func(t testing.TB, dir string) (any, error) {
+		e := exportedEnv(t, o, nil)
+		e.repo.Close()
+		return made{e.first, e.now, e.ahead}, os.Rename(e.repo.Path(), dir)
+	}).(made)
+	sim, srv := startSim(t, o, nil)
+	sim.Clock().Advance(m.ahead)
+	r, err := snapshot.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	e := &env{t: t, sim: sim, srv: srv, repo: r, first: m.first, now: m.now, ahead: m.ahead}
+	e.c = e.client(sim.Token())
 	return e
 }
 
@@ -165,4 +223,52 @@ func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 func containsFold(list []any, s string) bool {
 	return slices.ContainsFunc(list, func(e any) bool { return strings.EqualFold(str(e), s) })
+}
+
+// TestSharedExportIsAnExportOfItsOwn: the copy of the shared first export
+// that newEnv gives is what an export of the test's own tenant writes (the
+// same tag, object files, refs and state, but for when Graph issued the
+// delta tokens: the client's pacing runs on the wall clock, so an export's
+// waits, and with them graphsim's clock, vary by a second from run to
+// run), and its delta links resume against the test's own tenant: tests
+// that take it test what they would with an export of their own.
+func TestSharedExportIsAnExportOfItsOwn(t *testing.T) {
+	shared := newEnv(t, graphsim.Options{}, nil)
+	own := exportedEnv(t, graphsim.Options{Now: simtest.Now}, nil)
+	if shared.first != own.first || !shared.now.Equal(own.now) {
+		t.Fatalf("shared export: tag %s at %s, own: %s at %s", shared.first, shared.now, own.first, own.now)
+	}
+	files := func(e *env) map[string][]byte {
+		out := map[string][]byte{}
+		for _, l := range strings.Split(strings.TrimSpace(git(t, e.repo.Path(), "ls-tree", "-r", "HEAD")), "\n") {
+			f := strings.SplitN(l, "\t", 2)
+			out[f[1]] = []byte(f[0])
+		}
+		state := strings.Split(git(t, e.repo.Path(), "show", "HEAD:"+exporter.StatePath), "\n")
+		state = slices.DeleteFunc(state, func(l string) bool { return strings.Contains(l, "deltaLink: ") })
+		out[exporter.StatePath] = []byte(strings.Join(state, "\n"))
+		// The git directory's own files (entrasnap's state files, HEAD,
+		// config; not the index, which holds the files' times).
+		ents, err := os.ReadDir(filepath.Join(e.repo.Path(), ".git"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ents {
+			if d.Type().IsRegular() && d.Name() != "index" {
+				out[".git/"+d.Name()], _ = os.ReadFile(filepath.Join(e.repo.Path(), ".git", d.Name()))
+			}
+		}
+		out["refs"] = []byte(git(t, e.repo.Path(), "for-each-ref", "--format=%(refname) %(objecttype)"))
+		out["status"] = []byte(git(t, e.repo.Path(), "status", "--porcelain", "--ignored"))
+		return out
+	}
+	simtest.SameFiles(t, "shared export", files(shared), files(own))
+	// The tenant is the one the export read: a later export resumes from
+	// the delta links and finds nothing changed.
+	for _, e := range []*env{shared, own} {
+		res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Message: "again"})
+		if err != nil || !res.Complete() || res.Changed {
+			t.Fatalf("second export: %v changed=%v", err, res != nil && res.Changed)
+		}
+	}
 }

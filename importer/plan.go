@@ -217,6 +217,19 @@ func (p *Plan) Settled() bool {
 	return p.Empty() && len(p.Warnings) == 0 && len(p.Managed) == 0 && len(p.NotLicensed) == 0 && len(p.Kept) == 0 && len(p.Credentials) == 0
 }
 
+// NothingToDo is what restore says of a plan with nothing to do (Empty):
+// whether the tenant matches (Settled) or what still differs is in the
+// plan's notes.
+func (p *Plan) NothingToDo() string {
+	switch {
+	case p.Settled() && p.Files != nil:
+		return "Nothing to do."
+	case p.Settled():
+		return "Nothing to do: the tenant matches the snapshot for what was selected."
+	}
+	return "Nothing to write; read the plan's notes above for what still differs."
+}
+
 // Counts returns the number of actions per operation.
 func (p *Plan) Counts() map[Op]int {
 	m := map[Op]int{}

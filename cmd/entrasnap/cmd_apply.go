@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/live"
@@ -19,6 +18,7 @@ type applyOptions struct {
 	json          bool
 	showRequests  bool
 	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
+	ident         identity        // the post-restore snapshot's author and committer
 	conn          live.Connection
 }
 
@@ -47,14 +47,18 @@ func applyCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			ident, err := identityFrom(c)
+			if err != nil {
+				return err
+			}
 			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), json: c.Bool("json"), confirmTenant: c.String("confirm-tenant"),
-				showRequests: c.Bool("show-requests"), signer: signer, conn: connectionFrom(c)})
+				showRequests: c.Bool("show-requests"), signer: signer, ident: ident, conn: connectionFrom(c)})
 		},
 	}
 }
 
 func runApply(ctx context.Context, e *env, o applyOptions) error {
-	data, err := os.ReadFile(o.plan)
+	data, err := readCapped(o.plan)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -102,5 +106,5 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 			return err
 		}
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.signer, o.json)
+	return applyPlan(ctx, e, plan, client, repo, o.signer, o.ident, o.json)
 }

@@ -26,12 +26,16 @@ func demoCommand(e *env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("demo takes no arguments; use --dir to choose the folder")
 			}
-			return runDemo(c.Context, e, c.String("dir"), c.Uint64("seed"))
+			ident, err := identityFrom(c) // the snapshots' author and committer, from git's variables
+			if err != nil {
+				return err
+			}
+			return runDemo(c.Context, e, c.String("dir"), c.Uint64("seed"), ident)
 		},
 	}
 }
 
-func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
+func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident identity) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -61,10 +65,10 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 			return runDiff(ctx, e, abs, from, to, "text", nil, false)
 		},
 		Restore: func(ctx context.Context, rev string, ids []string, url, token string, sleep demo.Sleep) error {
-			return runRestore(ctx, waiting(sleep), restoreOptions{repo: abs, at: rev, selectors: ids, yes: true, caState: "report-only", conn: sim(url, token)})
+			return runRestore(ctx, waiting(sleep), restoreOptions{repo: abs, at: rev, selectors: ids, yes: true, caState: "report-only", conn: sim(url, token), ident: ident})
 		},
 		PlanFiles: func(ctx context.Context, rng, out, url, token string, sleep demo.Sleep) error {
-			err := runRestore(ctx, waiting(sleep), restoreOptions{repo: abs, changed: rng, out: out, caState: "report-only", conn: sim(url, token)})
+			err := runRestore(ctx, waiting(sleep), restoreOptions{repo: abs, changed: rng, out: out, caState: "report-only", conn: sim(url, token), ident: ident})
 			var ce *codedError
 			if errors.As(err, &ce) && ce.code == exitChanges {
 				return nil // saved, with changes: what a pull request's check expects
@@ -72,10 +76,10 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64) error {
 			return err
 		},
 		Apply: func(ctx context.Context, plan, url, token string, sleep demo.Sleep) error {
-			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, conn: sim(url, token)})
+			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, conn: sim(url, token), ident: ident})
 		},
 		Rehearse: func(ctx context.Context) error {
-			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{repo: abs, throttle: "realistic"})
+			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{repo: abs, throttle: "realistic", ident: ident})
 		},
 	}.Run(ctx)
 }

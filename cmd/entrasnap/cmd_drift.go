@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
@@ -56,7 +55,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	}
 	var watch *drift.Watch
 	if o.watch != "" {
-		data, err := os.ReadFile(o.watch)
+		data, err := readCapped(o.watch)
 		if err != nil {
 			return usageErrorf("--watch %s: %s", o.watch, check.PathErrorText(err))
 		}

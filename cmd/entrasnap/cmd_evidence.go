@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/entrasnap/entrasnap/evidence"
@@ -47,9 +44,7 @@ func evidenceCommand(e *env) *cli.Command {
 			}
 			o.MaxGap = d
 			format := c.String("format")
-			switch format {
-			case "markdown", "md", "html", "json":
-			default:
+			if !slices.Contains(evidence.Formats, format) {
 				return usageErrorf("--format %q: want markdown, html or json", format)
 			}
 			if f := c.String("allowed-signers"); f != "" {
@@ -75,46 +70,15 @@ func evidenceCommand(e *env) *cli.Command {
 				return err
 			}
 			rep.Repo = c.String("repo")
-			var b bytes.Buffer
-			switch format {
-			case "html":
-				err = rep.HTML(&b)
-			case "json":
-				err = rep.JSON(&b)
-			default:
-				err = rep.Markdown(&b)
-			}
-			if err != nil {
-				return err
-			}
 			out := c.String("out")
 			if out == "" {
-				_, err := e.stdout.Write(b.Bytes())
-				return err
+				return rep.Render(e.stdout, format)
 			}
-			if err := writeFileAtomic(out, b.Bytes()); err != nil {
+			if err := rep.WriteFile(out, format); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
 			fmt.Fprintf(e.stderr, "wrote the evidence report (%s) to %s\n", format, out)
 			return nil
 		},
 	}
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// folder, so a reader never sees half a report.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+strings.TrimPrefix(filepath.Base(path), ".")+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

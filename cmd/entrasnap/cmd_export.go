@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,12 +27,12 @@ type exportOptions struct {
 	push        string // remote to push the branch and tag to
 	prBody      string // file for the markdown pull-request body
 	// requireComplete fails an incomplete read instead of committing it.
-	requireComplete   bool
-	full              bool          // --full: no delta resume
-	fullEvery         time.Duration // --full-every; 0: the state's or the default
-	author, committer snapshot.Signature
-	signer            snapshot.Signer // --signing-key
-	conn              live.Connection
+	requireComplete bool
+	full            bool            // --full: no delta resume
+	fullEvery       time.Duration   // --full-every; 0: the state's or the default
+	ident           identity        // author and committer (identityFrom)
+	signer          snapshot.Signer // --signing-key
+	conn            live.Connection
 }
 
 func exportCommand(e *env) *cli.Command {
@@ -72,10 +73,7 @@ func exportCommand(e *env) *cli.Command {
 					return usageErrorf("--full-every %v", err)
 				}
 			}
-			if o.author, err = parseSignature("--author", c.String("author"), "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"); err != nil {
-				return err
-			}
-			if o.committer, err = parseSignature("--committer", c.String("committer"), "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"); err != nil {
+			if o.ident, err = identityFrom(c); err != nil {
 				return err
 			}
 			if strings.TrimSpace(o.repo) == "" {
@@ -131,7 +129,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	res, err := exporter.Run(ctx, exporter.Options{
 		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
 		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
-		Author: o.author, Committer: o.committer, Signer: o.signer, Full: o.full, FullEvery: o.fullEvery, Now: e.now,
+		Author: o.ident.author, Committer: o.ident.committer, Signer: o.signer, Full: o.full, FullEvery: o.fullEvery, Now: e.now,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -152,22 +150,42 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	return nil
 }
 
-// parseSignature reads "Name <email>" from a flag, or the git variables.
-func parseSignature(flag, value, nameVar, emailVar string) (snapshot.Signature, error) {
+// identity is who the snapshot commits name: author and committer.
+type identity struct{ author, committer snapshot.Signature }
+
+// identityFrom reads the author and committer of the commits a command
+// makes once, before anything is read from Graph or written: --author and
+// --committer where the command has them (export), otherwise git's
+// GIT_AUTHOR_* and GIT_COMMITTER_* variables. A bad value is refused,
+// naming the flag or variable.
+func identityFrom(c *cli.Context) (identity, error) {
+	var id identity
+	var err error
+	if id.author, err = parseSignature(c, "author", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"); err != nil {
+		return id, err
+	}
+	id.committer, err = parseSignature(c, "committer", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
+	return id, err
+}
+
+// parseSignature reads "Name <email>" from --flag, or the git variables.
+func parseSignature(c *cli.Context, flag, nameVar, emailVar string) (snapshot.Signature, error) {
+	value := c.String(flag)
 	if value == "" {
-		sig := signatureFromEnv(nameVar, emailVar)
+		sig := snapshot.Signature{Name: os.Getenv(nameVar), Email: os.Getenv(emailVar)}
 		if err := sig.Validate(nameVar + "/" + emailVar); err != nil {
-			return snapshot.Signature{}, usageErrorf("%v (or give %s)", err, flag)
+			for _, f := range c.Command.Flags {
+				if slices.Contains(f.Names(), flag) {
+					return snapshot.Signature{}, usageErrorf("%v (or give --%s)", err, flag)
+				}
+			}
+			return snapshot.Signature{}, usageErrorf("%v: set %s and %s to printable text, or unset them", err, nameVar, emailVar)
 		}
 		return sig, nil
 	}
 	sig, err := snapshot.ParseSignature(value)
 	if err != nil {
-		return snapshot.Signature{}, usageErrorf("%s %q: %v", flag, value, err)
+		return snapshot.Signature{}, usageErrorf("--%s %q: %v", flag, value, err)
 	}
 	return sig, nil
-}
-
-func signatureFromEnv(nameVar, emailVar string) snapshot.Signature {
-	return snapshot.Signature{Name: os.Getenv(nameVar), Email: os.Getenv(emailVar)}
 }

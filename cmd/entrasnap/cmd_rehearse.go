@@ -20,6 +20,7 @@ type rehearseOptions struct {
 	licence   string
 	noRecord  bool
 	signer    snapshot.Signer
+	ident     identity // the record's author and committer
 }
 
 func rehearseCommand(e *env) *cli.Command {
@@ -61,6 +62,11 @@ func rehearseCommand(e *env) *cli.Command {
 			if o.noRecord && o.signer != nil {
 				return usageErrorf("--signing-key signs the record; with --no-record there is none")
 			}
+			if !o.noRecord {
+				if o.ident, err = identityFrom(c); err != nil {
+					return err
+				}
+			}
 			return runRehearse(c.Context, e, o)
 		},
 	}
@@ -90,8 +96,7 @@ func runRehearse(ctx context.Context, e *env, o rehearseOptions) error {
 		return err
 	}
 	if !o.noRecord {
-		author := signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL")
-		committer := signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
+		author, committer := o.ident.author, o.ident.committer
 		if e.now != nil {
 			author.When, committer.When = e.now(), e.now()
 		}

@@ -33,6 +33,7 @@ type restoreOptions struct {
 	json          bool
 	showRequests  bool
 	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
+	ident         identity        // the post-restore snapshot's author and committer
 	conn          live.Connection
 	// Plans from files (importer.Files): --changed FROM..TO or --worktree.
 	changed      string
@@ -93,10 +94,10 @@ func restoreCommand(e *env) *cli.Command {
 			if o.markdown == "-" && o.json {
 				return usageErrorf("--markdown - and --json both write to standard output: give --markdown a FILE")
 			}
-			if o.asked().FromFiles() {
-				return runRestore(c.Context, e, o)
-			}
 			if o.signer, err = signerFrom(c); err != nil {
+				return err
+			}
+			if o.ident, err = identityFrom(c); err != nil {
 				return err
 			}
 			return runRestore(c.Context, e, o)
@@ -133,7 +134,7 @@ func (e *env) interspersed(c *cli.Context) ([]string, error) {
 func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	var bg []string
 	if o.breakGlass != "" {
-		data, err := os.ReadFile(o.breakGlass)
+		data, err := readCapped(o.breakGlass)
 		if err != nil {
 			return usageErrorf("--break-glass: %v", err)
 		}
@@ -211,13 +212,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return &codedError{code: exitChanges}
 	}
 	if plan.Empty() {
-		if plan.Settled() && plan.Files != nil {
-			fmt.Fprintln(e.stderr, "Nothing to do.")
-		} else if plan.Settled() {
-			fmt.Fprintln(e.stderr, "Nothing to do: the tenant matches the snapshot for what was selected.")
-		} else {
-			fmt.Fprintln(e.stderr, "Nothing to write; read the plan's notes above for what still differs.")
-		}
+		fmt.Fprintln(e.stderr, plan.NothingToDo())
 		return nil
 	}
 	// Refused before asking: the snapshot's tenant and the live one must
@@ -228,7 +223,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 		return err
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.signer, o.json)
+	return applyPlan(ctx, e, plan, client, repo, o.signer, o.ident, o.json)
 }
 
 // confirmRestore asks on a terminal what importer.Asked.Confirm needs
@@ -261,12 +256,11 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, asJSON bool) error {
+func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity, asJSON bool) error {
 	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
-				Author:    signatureFromEnv("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"),
-				Committer: signatureFromEnv("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"), Signer: signer}.Record(ctx, kinds, msg, files)
+				Author: ident.author, Committer: ident.committer, Signer: signer}.Record(ctx, kinds, msg, files)
 			if res == nil {
 				return nil, err
 			}

@@ -8,6 +8,9 @@ import (
 )
 
 func TestDemo(t *testing.T) {
+	// The restore, apply and rehearsal commits name git's committer.
+	t.Setenv("GIT_COMMITTER_NAME", "Demo Committer")
+	t.Setenv("GIT_COMMITTER_EMAIL", "demo@example.com")
 	dir := filepath.Join(t.TempDir(), "demo")
 	code, out, errOut := runCLI(t, "demo", "--dir", dir)
 	if code != exitOK {
@@ -43,6 +46,12 @@ func TestDemo(t *testing.T) {
 	if err != nil || strings.Count(string(b), "\n") != 5 || !strings.Contains(string(b), "after the incidents") || !strings.Contains(string(b), "restore") ||
 		!strings.Contains(string(b), "report-only while its sign-ins are checked (#1)") || !strings.HasPrefix(string(b), "rehearsal: 6 of 6 passed at snapshot/") {
 		t.Errorf("git log: %v\n%s", err, b)
+	}
+	b, err = exec.Command("git", "-C", dir, "log", "--format=%cn <%ce> %s").Output()
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if (strings.Contains(l, "restore") || strings.Contains(l, "rehearsal:")) && !strings.HasPrefix(l, "Demo Committer <demo@example.com> ") {
+			t.Errorf("a commit of the tour does not name git's committer: %s", l)
+		}
 	}
 	// The suggested next commands work.
 	if code, out, errOut := runCLI(t, "snapshots", "--repo", dir); code != exitOK || strings.Count(out, "\nsnapshot/") != 4 {

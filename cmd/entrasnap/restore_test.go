@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
@@ -28,6 +32,7 @@ type rstEnv struct {
 	repo  string
 	first string // tag of the first snapshot
 	c     *graph.Client
+	ahead time.Duration // how far graphsim's clock moved during the first export
 }
 
 func newRstEnv(t *testing.T, wrap func(http.Handler) http.Handler) *rstEnv {
@@ -35,14 +40,87 @@ func newRstEnv(t *testing.T, wrap func(http.Handler) http.Handler) *rstEnv {
 	return newRstEnvWith(t, graphsim.Options{Seed: 1}, wrap)
 }
 
-// newRstEnvWith is newRstEnv on a tenant with these options.
+// newRstEnvWith is newRstEnv on a tenant with these options. Without wrap,
+// the export is made once per test binary for these options and the
+// environment the export reads (git's identity variables, entrasnap's),
+// and each test gets a copy of its repository beside a tenant of its own
+// (graphsim's clock moved as the export moved it): the tenant's clock is
+// stopped at simtest.Now, so the copy is what the test's own export would
+// write (TestSharedRstEnvIsAnExportOfItsOwn).
 func newRstEnvWith(t *testing.T, o graphsim.Options, wrap func(http.Handler) http.Handler) *rstEnv {
+	t.Helper()
+	if wrap != nil {
+		return exportedRstEnv(t, o, wrap)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "GIT_") || strings.HasPrefix(kv, "ENTRASNAP_") || strings.HasPrefix(kv, "AZURE_") || strings.HasPrefix(kv, "SSH_") {
+			env = append(env, kv)
+		}
+	}
+	sort.Strings(env)
+	tp, _ := rstTemplates.LoadOrStore(fmt.Sprintf("%+v %q", o, env), new(simtest.Template))
+	type made struct {
+		first string
+		ahead time.Duration
+	}
+	repo := filepath.Join(t.TempDir(), "backup")
+	m := tp.(*simtest.Template).Copy(t, repo, func(tb testing.TB, dir string) (any, error) {
+		e := exportedRstEnv(t, o, nil)
+		return made{e.first, e.ahead}, os.Rename(e.repo, dir)
+	}).(made)
+	sim, url, c := simTenant(t, o, nil)
+	sim.Clock().Advance(m.ahead)
+	return &rstEnv{t: t, sim: sim, url: url, repo: repo, first: m.first, c: c}
+}
+
+// rstTemplates are the shared first exports of newRstEnvWith, by options
+// and environment.
+var rstTemplates sync.Map
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	rstTemplates.Range(func(_, tp any) bool {
+		tp.(*simtest.Template).Remove()
+		return true
+	})
+	os.Exit(code)
+}
+
+// exportedRstEnv is newRstEnvWith with an export of its own.
+func exportedRstEnv(t *testing.T, o graphsim.Options, wrap func(http.Handler) http.Handler) *rstEnv {
 	t.Helper()
 	sim, url, c := simTenant(t, o, wrap)
 	e := &rstEnv{t: t, sim: sim, url: url, repo: filepath.Join(t.TempDir(), "backup"), c: c}
+	start := sim.Clock().Now()
 	e.cli(exitOK, "export", "--repo", e.repo, "--message", "baseline")
+	e.ahead = sim.Clock().Now().Sub(start)
 	e.first = strings.TrimSpace(e.git("describe", "--tags", "--exact-match", "HEAD"))
 	return e
+}
+
+// TestSharedRstEnvIsAnExportOfItsOwn: the copy of the shared first export
+// that newRstEnv gives holds the object files an export of the test's own
+// tenant writes (entrasnap's own files under .entrasnap hold the export's
+// times, from the wall clock in the CLI), and a second export against the
+// test's tenant resumes from its delta links and finds nothing to commit.
+func TestSharedRstEnvIsAnExportOfItsOwn(t *testing.T) {
+	o := graphsim.Options{Seed: 1}
+	shared, own := newRstEnvWith(t, o, nil), exportedRstEnv(t, o, nil)
+	files := func(e *rstEnv) []string {
+		return slices.DeleteFunc(strings.Split(e.git("ls-tree", "-r", "HEAD"), "\n"), func(l string) bool { return strings.Contains(l, "\t.entrasnap/") })
+	}
+	if got, want := files(shared), files(own); !slices.Equal(got, want) || len(got) < 100 {
+		t.Fatalf("the shared export's files differ from the test's own (%d files, %d):\n%s", len(got), len(want),
+			strings.Join(slices.DeleteFunc(got, func(l string) bool { return slices.Contains(want, l) }), "\n"))
+	}
+	for _, e := range []*rstEnv{shared, own} {
+		head := e.git("rev-parse", "HEAD")
+		e.cli(exitOK, "export", "--repo", e.repo)
+		if after := e.git("rev-parse", "HEAD"); after != head {
+			t.Fatalf("a second export committed %s", e.git("show", "--stat", "HEAD"))
+		}
+	}
 }
 
 // cli runs entrasnap with the connection flags and checks the exit code.

@@ -7,10 +7,15 @@ package simtest
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,4 +115,84 @@ func SameFiles(t testing.TB, what string, got, want map[string][]byte) {
 	if bad > 0 {
 		t.Fatalf("%s: %d of %d files differ", what, bad, len(paths))
 	}
+}
+
+// Template is a folder built once per test binary, by the first test that
+// asks for it, and copied for every test that asks: a fixture that costs
+// much to build and is the same each time, such as the first export of a
+// seeded tenant (a test that only reads it, or changes its own copy, then
+// pays a copy instead of an export). The package's TestMain calls Remove.
+type Template struct {
+	once sync.Once
+	dir  string
+	info any // what build returned besides the folder
+	err  error
+}
+
+// Copy copies the template folder to dst (which must not exist) and
+// returns what build returned. The first call builds the template with
+// build(t, dir) in a folder of its own; t is that first caller's. A failed
+// build fails every test that asks.
+func (tp *Template) Copy(t testing.TB, dst string, build func(t testing.TB, dir string) (any, error)) any {
+	t.Helper()
+	tp.once.Do(func() {
+		tp.err = errors.New("the template's build did not finish (it failed its test)")
+		dir, err := os.MkdirTemp("", "simtest-template-")
+		if err != nil {
+			tp.err = err
+			return
+		}
+		tp.dir = dir
+		tp.info, tp.err = build(t, filepath.Join(dir, "t"))
+	})
+	if tp.err != nil {
+		t.Fatalf("shared fixture: %v", tp.err)
+	}
+	if err := copyTree(filepath.Join(tp.dir, "t"), dst); err != nil {
+		t.Fatalf("shared fixture: copy: %v", err)
+	}
+	return tp.info
+}
+
+// Remove deletes the template folder (TestMain, after m.Run).
+func (tp *Template) Remove() {
+	if tp.dir != "" {
+		_ = os.RemoveAll(tp.dir)
+	}
+}
+
+// copyTree copies the folder src to dst: folders, regular files with their
+// permissions, and symbolic links.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, info.Mode().Perm()|0o700)
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, to)
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(to, data, info.Mode().Perm())
+		}
+		return fmt.Errorf("%s: not a folder, file or link", p)
+	})
 }
