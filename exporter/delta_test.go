@@ -620,3 +620,36 @@ func slicesHas(l []any, s string) bool {
 	}
 	return false
 }
+
+// TestSponsorsWithoutTheAuditLog: when the directory audit log cannot be
+// read (here it fails; without AuditLog.Read.All it is refused), a delta
+// day reads every user's sponsors from the users list, as a full read
+// does, says so, and still equals a full export.
+func TestSponsorsWithoutTheAuditLog(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 150, Groups: 10}})
+	c := newClient(t, sim, nil, "")
+	inc := newRepo(t, false)
+	mustExport(t, c, inc, nil)
+	var member string
+	for _, u := range sim.Tenant().List("user") {
+		if id := u["id"].(string); u["userType"] == "Member" && len(sim.Tenant().Links("user", id, "sponsors")) == 0 {
+			member = id
+			break
+		}
+	}
+	ch := &changer{t: t, c: c, sim: sim}
+	ch.do("POST", "/v1.0/users/"+member+"/sponsors/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + sim.Tenant().List("group")[0]["id"].(string)})
+	noLog := newClient(t, sim, failPaths(sim, "/auditLogs"), "")
+	ns := &notes{}
+	res := mustExport(t, noLog, inc, func(o *Options) { o.Progress = ns })
+	r := kindResult(res, "users")
+	if r.Read != "delta" || !strings.Contains(strings.Join(ns.got, "\n"), "users: sponsors read for every object: the directory audit log cannot be read") {
+		t.Errorf("users read %q, notes %q", r.Read, ns.got)
+	}
+	if pages := (r.Objects + 99) / 100; r.Requests < 1+pages {
+		t.Errorf("users: %d requests, want the round and %d pages of the list", r.Requests, pages)
+	}
+	full := newRepo(t, true)
+	mustExport(t, c, full, nil)
+	sameTree(t, "without the audit log", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+}
