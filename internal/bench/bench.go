@@ -66,7 +66,7 @@ type Table struct {
 	// Quiet is where the no-change run's (row c2) requests and resource
 	// units went, path by path, the most units first.
 	Quiet []Spend `json:"noChangeBreakdown,omitempty"`
-	Rows      []Row   `json:"rows"`
+	Rows  []Row   `json:"rows"`
 }
 
 // Row is one measure against its target (every target is an upper bound).
