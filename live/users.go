@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -350,6 +351,9 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 			p.again[lid] = true
 		}
 	}
+	// The watched users' previous files: the sponsors they name (sponsor →
+	// users), and those that name none now.
+	refs := map[string][]string{}
 	for _, key := range from.Held {
 		lid := strings.ToLower(key)
 		if removed[lid] {
@@ -357,7 +361,7 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 		}
 		p.watched = append(p.watched, key)
 		path, had := prev[lid]
-		if !had || p.again[lid] || len(mentioned) == 0 {
+		if !had || p.again[lid] {
 			continue
 		}
 		data, err := read(path)
@@ -373,13 +377,34 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 			list, _ := obj[ch.Name].([]any)
 			for _, x := range list {
 				holds = true
-				if m, ok := x.(map[string]any); ok && mentioned[strings.ToLower(fmt.Sprint(m["id"]))] {
-					p.again[lid] = true
+				if m, ok := x.(map[string]any); ok {
+					sid := strings.ToLower(fmt.Sprint(m["id"]))
+					refs[sid] = append(refs[sid], lid)
+					if mentioned[sid] {
+						p.again[lid] = true
+					}
 				}
 			}
 		}
-		if !holds {
+		if !holds && len(mentioned) > 0 {
 			p.again[lid] = true // watched without any now: a sponsor may come back
+		}
+	}
+	// A sponsor deleted since (a group, whose deletion the users round does
+	// not show, and whose record the log may not show yet): the users that
+	// name it are read again. POST /directoryObjects/getByIds answers the
+	// objects that exist, 1,000 ids a request (learn:/graph/api/
+	// directoryobject-getbyids).
+	gone, err := r.missingObjects(ctx, slices.Sorted(maps.Keys(refs)), requests)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, "", ctx.Err()
+		}
+		return nil, childNames(uk) + " read for every object: which sponsors still exist could not be read (" + layout.Safe(err.Error()) + ")", nil
+	}
+	for _, sid := range gone {
+		for _, lid := range refs[sid] {
+			p.again[lid] = true
 		}
 	}
 	// Per object costs a request per 20 users ($batch); the list's $expand
@@ -504,4 +529,39 @@ func (r *reader) childrenOrLagging(ctx context.Context, k *layout.Kind, objs []m
 		return nil, kindError(k, fmt.Sprintf("%s of %d of %d %s", childNames(k), failed, len(objs), k.Title), first, r.named(perms))
 	}
 	return lagging, nil
+}
+
+// missingObjects returns the ids (lower case) of ids that name no
+// directory object Graph serves now (POST /directoryObjects/getByIds, 1,000
+// ids a request).
+func (r *reader) missingObjects(ctx context.Context, ids []string, requests *atomic.Int64) ([]string, error) {
+	var gone []string
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		chunk := ids[:n]
+		ids = ids[n:]
+		requests.Add(1)
+		resp, err := r.c.Post(ctx, "/v1.0/directoryObjects/getByIds", map[string]any{"ids": chunk})
+		if err != nil {
+			return nil, err
+		}
+		var page struct {
+			Value []struct {
+				ID string `json:"id"`
+			} `json:"value"`
+		}
+		if err := json.Unmarshal(resp.Body, &page); err != nil || page.Value == nil {
+			return nil, fmt.Errorf("getByIds answered no value array")
+		}
+		found := map[string]bool{}
+		for _, v := range page.Value {
+			found[strings.ToLower(v.ID)] = true
+		}
+		for _, id := range chunk {
+			if !found[id] {
+				gone = append(gone, id)
+			}
+		}
+	}
+	return gone, nil
 }
