@@ -253,9 +253,11 @@ func directLicences(k *layout.Kind, o map[string]any) {
 //     can change): no $filter on userType;
 //   - a sponsor that is deleted leaves its users' lists and may come back
 //     with a restore, without a record naming those users: a user whose
-//     file names an object the log or the round names is read again, and a
-//     user once holding sponsors stays watched (DeltaFrom.Held) until the
-//     next full read, read again on any day the log names anything.
+//     file names an object the log or the round names, or one that POST
+//     /directoryObjects/getByIds no longer finds (a group deleted before
+//     the log shows it), is read again, and a user once holding sponsors
+//     stays watched (DeltaFrom.Held) until the next full read, read again
+//     on any day the log names anything.
 // Without the log (no AuditLog.Read.All, no licence, a failed read) or
 // when more users are to be read again than the list's $expand costs, the
 // delta day reads every user's sponsors from the list, as a full read
