@@ -34,7 +34,7 @@ import (
 // AuditMargin is how far before the previous snapshot the audit window
 // starts: Microsoft published 2 minutes (95th percentile) and 5 minutes
 // (99th) for the audit log's latency; 15 minutes covers both with room.
-const AuditMargin = 15 * time.Minute
+const AuditMargin = live.AuditMargin
 
 // auditWarningPath names the attribution in a warning.
 const auditWarningPath = layout.ChangesDir

@@ -229,7 +229,7 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 				}
 			}
 			sort.Strings(paths)
-			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Paths: paths, Held: ks.Held, Read: func(p string) ([]byte, error) {
+			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Paths: paths, Held: ks.Held, Since: ks.LastFull, Read: func(p string) ([]byte, error) {
 				return o.Repo.ReadFile(ctx, prev.rev, p)
 			}}
 		}

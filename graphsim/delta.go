@@ -292,7 +292,7 @@ func (s *Server) delta(req *request, rt *route) (*response, *apiError) {
 		if sel := q.Get("$select"); sel != "" {
 			dt.Select = sel
 		}
-		st = deltaState{Tenant: t.id, Kind: k.Name, Since: dt.Since, Upto: t.seq, Select: dt.Select, IDs: dt.IDs}
+		st = deltaState{Tenant: t.id, Kind: k.Name, Since: dt.Since, Upto: max(dt.Since, t.replicatedUpto()), Select: dt.Select, IDs: dt.IDs}
 	default: // initial round (also $deltatoken= empty, as in a 410's Location)
 		ids, aerr := parseDeltaFilter(k, q.Get("$filter"))
 		if aerr != nil {
@@ -693,4 +693,25 @@ func sortedBoolKeys(m map[string]bool) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// replicatedUpto is the log position a later delta round reads up to under
+// replication lag (Options.EventualConsistency): the changes made less than
+// the lag ago have not reached the replica that answers, so they are left
+// out of this round and come with the next one, whose token starts where
+// this round ended (no change is lost). Graph documents that "replication
+// delays" apply to delta (learn:/graph/delta-query-overview) without saying
+// which changes a round shows: leaving out every change younger than the
+// lag (property updates, links, deletes, not only creations) is the strict
+// reading. Without lag, every change so far. Callers hold t.mu.
+func (t *Tenant) replicatedUpto() uint64 {
+	if t.eventualDelay <= 0 {
+		return t.seq
+	}
+	cutoff := t.now().Add(-t.eventualDelay)
+	i := sort.Search(len(t.changes), func(i int) bool { return t.changes[i].At.After(cutoff) })
+	if i == len(t.changes) {
+		return t.seq
+	}
+	return t.changes[i].Seq - 1
 }

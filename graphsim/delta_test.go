@@ -707,3 +707,38 @@ func TestDeltaLatestIsPastLaggingCreates(t *testing.T) {
 		}
 	}
 }
+
+// TestDeltaLaterRoundLagsLikeReplicas: under replication lag
+// (Options.EventualConsistency) a later round leaves out the changes made
+// less than the lag ago (the replica that answers has not seen them) and
+// the next round, from its deltaLink, shows them: none is lost. A change
+// older than the lag shows at once.
+func TestDeltaLaterRoundLagsLikeReplicas(t *testing.T) {
+	s, err := New(Options{Seed: 1, Now: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC), EventualConsistency: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newDLEnvFor(t, s)
+	ids := e.seedUsers("r", 3)
+	s.Clock().Advance(2 * time.Minute)
+	_, _, link := e.dlRound("/v1.0/users/delta?$select=displayName,jobTitle")
+	e.do("PATCH", "/v1.0/users/"+ids[0], `{"jobTitle":"Older"}`).must(t, 204)
+	s.Clock().Advance(2 * time.Minute)
+	e.do("PATCH", "/v1.0/users/"+ids[1], `{"jobTitle":"Lagging"}`).must(t, 204)
+	e.do("DELETE", "/v1.0/users/"+ids[2], "").must(t, 204)
+	items, _, link2 := e.dlRound(link)
+	got := dlByID(items)
+	if len(items) != 1 || got[strings.ToLower(ids[0])]["jobTitle"] != "Older" {
+		t.Fatalf("round within the lag of two changes: %v, want only the older change", items)
+	}
+	// The next round, before the lag has passed, still shows nothing new.
+	if items, _, _ := e.dlRound(link2); len(items) != 0 {
+		t.Errorf("a round within the lag: %v", items)
+	}
+	s.Clock().Advance(time.Minute + time.Second)
+	items, _, _ = e.dlRound(link2)
+	got = dlByID(items)
+	if len(items) != 2 || got[strings.ToLower(ids[1])]["jobTitle"] != "Lagging" || got[strings.ToLower(ids[2])]["@removed"] == nil {
+		t.Errorf("the round after the lag: %v, want the edit and the deletion", items)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -161,6 +162,10 @@ type DeltaFrom struct {
 	// previous run). A kind with such children (users) cannot resume
 	// without it: nil means unknown, and the kind is read in full.
 	Held []string
+	// Since is the kind's last full read, when every object's untracked
+	// children (users' sponsors) were read: the audit log since then tells
+	// which to read again (users.go). Zero: unknown, all are read.
+	Since time.Time
 }
 
 // ErrBadDeltaLink: a stored deltaLink is not one Graph gave for the kind.
@@ -759,16 +764,34 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	// untracked children (nil: all of them).
 	var again map[string]bool
 	var pc *pageReads
+	var plan *rereads
+	prevPath := make(map[string]string, len(prev))
+	for lid, f := range prev {
+		prevPath[lid] = f.path
+	}
 	if uk != nil && spec.streamUntracked {
 		if from.Held == nil {
 			return nil, fmt.Errorf("%s: %w (the state does not list the objects with %s)", k.Name, ErrBadDeltaLink, childNames(uk))
 		}
-		if pc, err = r.pageChildren(ctx, uk, requests); err != nil { // users.go
-			return nil, err
+		// Only the objects the audit log names, when it can tell (users.go).
+		var note string
+		if plan, note, err = r.plannedRereads(ctx, uk, from, prevPath, changes, read, requests); err != nil {
+			return nil, &KindError{Kind: k.Name, What: "delta round", Err: err}
 		}
-		again = pc.holding()
-		for _, key := range from.Held {
-			again[strings.ToLower(key)] = true
+		if plan != nil {
+			again = plan.again
+		} else {
+			if np, ok := r.progress.(NoteProgress); ok && note != "" {
+				np.KindNote(k.Name, note)
+			}
+			res.note = note
+			if pc, err = r.pageChildren(ctx, uk, requests); err != nil { // users.go
+				return nil, err
+			}
+			again = pc.holding()
+			for _, key := range from.Held {
+				again[strings.ToLower(key)] = true
+			}
 		}
 	}
 	for _, lid := range keys {
@@ -821,6 +844,8 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	}
 	if pc != nil {
 		err = build(k, spec, ordered, base, pc.adder(w, res))
+	} else if plan != nil {
+		err = build(k, spec, ordered, base, plan.adder(ctx, r, uk, prevPath, w, res, requests))
 	} else if uk != nil {
 		// Graph's round does not tell which objects' children changed:
 		// every object's are read again (a failure fails the kind, which

@@ -1,11 +1,18 @@
 package live
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -219,4 +226,344 @@ func directLicences(k *layout.Kind, o map[string]any) {
 	}
 	o["assignedLicenses"] = direct
 	delete(o, "licenseAssignmentStates")
+}
+
+// Users' sponsors on a delta day (issue 12). Graph's users delta does not
+// track sponsors (graphsim/doc.go "Users' manager and sponsors"), and
+// nothing on the user object says its sponsors changed. Reading every
+// user's sponsors each run (the list's $expand, 100 users a page) costs
+// about 1,000 requests at 100,000 users, whatever changed. What Graph does
+// document: the directory audit log is "the history of every task
+// performed in your tenant" (learn:/graph/api/resources/directoryaudit,
+// azure-ad-auditlog-overview), each record naming its targetResources by
+// id, filterable by activityDateTime ge (learn:/graph/api/directoryaudit-
+// list). Adding or removing a sponsor is such a task on the user. So a
+// delta day asks the log which objects were targets since the kind's last
+// full read (less AuditMargin, as its records may carry an earlier time
+// than the read that missed the change), and reads again the sponsors of
+// those users only. The strict reading of what is not documented:
+//   - the activity's name is not relied on (any record naming the user
+//     counts, whatever its activity or result);
+//   - a record's latency is unbounded: the window starts at the last full
+//     read, not at the previous run, so a record that appears late is
+//     still seen by the next run that reads the log, until the next full
+//     read (--full-every) reads every user's sponsors anyway;
+//   - sponsors are not only a guest's (learn:/entra/external-id/b2b-sponsors
+//     speaks of "B2B users", which include external members, and userType
+//     can change): no $filter on userType;
+//   - a sponsor that is deleted leaves its users' lists and may come back
+//     with a restore, without a record naming those users: a user whose
+//     file names an object the log or the round names, or one that POST
+//     /directoryObjects/getByIds no longer finds (a group deleted before
+//     the log shows it), is read again, and a user once holding sponsors
+//     stays watched (DeltaFrom.Held) until the next full read, read again
+//     on any day the log names anything.
+// Without the log (no AuditLog.Read.All, no licence, a failed read) or
+// when more users are to be read again than the list's $expand costs, the
+// delta day reads every user's sponsors from the list, as a full read
+// does (said in progress). A sponsor change shows in the snapshot once its
+// record is in the log (minutes: reference-log-latency); a full export
+// sees it as soon as Graph's replicas do.
+
+// AuditMargin is how far before the last full read a delta day's audit
+// window starts: Microsoft published 2 minutes (95th percentile) and 5
+// minutes (99th) for the audit log's latency; 15 minutes covers both with
+// room (exporter.AuditMargin is the same).
+const AuditMargin = 15 * time.Minute
+
+// auditTargets reads the directory audit records since since, every
+// activity and result, and returns the lower-case ids of their targets.
+func (r *reader) auditTargets(ctx context.Context, since time.Time, requests *atomic.Int64) (map[string]bool, error) {
+	f := "activityDateTime ge " + since.UTC().Format("2006-01-02T15:04:05Z")
+	out := map[string]bool{}
+	err := r.c.List(ctx, "/v1.0/auditLogs/directoryAudits?$top=999&$filter="+url.QueryEscape(f), func(items []json.RawMessage) error {
+		requests.Add(1)
+		for _, it := range items {
+			var a struct {
+				Targets []struct {
+					ID string `json:"id"`
+				} `json:"targetResources"`
+			}
+			if err := json.Unmarshal(it, &a); err != nil {
+				return fmt.Errorf("a directory audit record: %w", err)
+			}
+			for _, t := range a.Targets {
+				if t.ID != "" {
+					out[strings.ToLower(t.ID)] = true
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if graph.AsError(err) == nil && ctx.Err() == nil {
+			requests.Add(1)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// rereads is what a delta day reads again of a kind's untracked children
+// (users' sponsors), decided from the audit log.
+type rereads struct {
+	// again: lower-case keys of objects with a previous file whose children
+	// are read again (one request per object, through $batch).
+	again map[string]bool
+	// named: lower-case ids the log names (new objects among them are read
+	// on their own, a 404 taken as not replicated yet).
+	named map[string]bool
+	// watched: the objects of DeltaFrom.Held still there, for the next
+	// run's Held (with the ones read now that hold children).
+	watched []string
+}
+
+// plannedRereads decides which users' sponsors a delta day reads again.
+// prev maps lower-case keys to the previous files' paths. A nil plan (and
+// a note) means the log cannot tell: every object's children are read.
+func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from DeltaFrom, prev map[string]string,
+	changes []*deltaChange, read func(string) ([]byte, error), requests *atomic.Int64) (*rereads, string, error) {
+	if from.Since.IsZero() {
+		return nil, "", nil
+	}
+	named, err := r.auditTargets(ctx, from.Since.Add(-AuditMargin), requests)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, "", ctx.Err()
+		}
+		why := err.Error()
+		if graph.IsForbidden(err) || graph.AsError(err) != nil && graph.AsError(err).Status == 401 {
+			why = "grant the app " + AuditPermission + " to read only the changed users' " + childNames(uk)
+		}
+		return nil, childNames(uk) + " read for every object: the directory audit log cannot be read (" + layout.Safe(why) + ")", nil
+	}
+	p := &rereads{again: map[string]bool{}, named: named}
+	// Every id the log or the round names: a user's file that names one
+	// (a sponsor deleted or restored) is read again.
+	mentioned := maps.Clone(named)
+	removed := map[string]bool{}
+	for _, ch := range changes {
+		mentioned[strings.ToLower(ch.id)] = true
+		if ch.removed {
+			removed[strings.ToLower(ch.id)] = true
+		}
+	}
+	for lid := range prev {
+		if named[lid] {
+			p.again[lid] = true
+		}
+	}
+	// The watched users' previous files: the sponsors they name (sponsor →
+	// users), and those that name none now.
+	refs := map[string][]string{}
+	for _, key := range from.Held {
+		lid := strings.ToLower(key)
+		if removed[lid] {
+			continue
+		}
+		p.watched = append(p.watched, key)
+		path, had := prev[lid]
+		if !had || p.again[lid] {
+			continue
+		}
+		data, err := read(path)
+		if err != nil {
+			return nil, "", fmt.Errorf("reading the previous %s: %w", path, err)
+		}
+		obj, err := layout.Decode(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		holds := false
+		for _, ch := range uk.Children {
+			list, _ := obj[ch.Name].([]any)
+			for _, x := range list {
+				holds = true
+				if m, ok := x.(map[string]any); ok {
+					sid := strings.ToLower(fmt.Sprint(m["id"]))
+					refs[sid] = append(refs[sid], lid)
+					if mentioned[sid] {
+						p.again[lid] = true
+					}
+				}
+			}
+		}
+		if !holds && len(mentioned) > 0 {
+			p.again[lid] = true // watched without any now: a sponsor may come back
+		}
+	}
+	// A sponsor deleted since (a group, whose deletion the users round does
+	// not show, and whose record the log may not show yet): the users that
+	// name it are read again. POST /directoryObjects/getByIds answers the
+	// objects that exist, 1,000 ids a request (learn:/graph/api/
+	// directoryobject-getbyids).
+	gone, err := r.missingObjects(ctx, slices.Sorted(maps.Keys(refs)), requests)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, "", ctx.Err()
+		}
+		return nil, childNames(uk) + " read for every object: which sponsors still exist could not be read (" + layout.Safe(err.Error()) + ")", nil
+	}
+	for _, sid := range gone {
+		for _, lid := range refs[sid] {
+			p.again[lid] = true
+		}
+	}
+	// Per object costs a request per 20 users ($batch); the list's $expand
+	// one per 100: past a fifth of the users, the list is cheaper.
+	if n := len(p.again); n > 0 && n*5 >= len(prev) {
+		return nil, fmt.Sprintf("%s read for every object: the audit log names %d of %d since the last full read (reading them one by one would cost more)",
+			childNames(uk), n, len(prev)), nil
+	}
+	return p, "", nil
+}
+
+// adder is w.add after reading the children of the page's objects: those
+// with a previous file or that the log names, one request each through
+// $batch; the other new ones are taken as holding none (watched: the log
+// names them once its record of their creation appears). A 404 is an
+// object not replicated yet (created or restored moments ago, graph-
+// semantics.md §2.3): it keeps its previous file's children (none when
+// new) and is watched, as the list's $expand leaves it out the same way
+// (pageReads.attach). Objects written with children are noted in
+// res.held.
+func (p *rereads) adder(ctx context.Context, r *reader, uk *layout.Kind, prev map[string]string, w *writer, res *deltaRead, requests *atomic.Int64) func([]map[string]any) error {
+	kp := uk.KeyProp()
+	res.held = append([]string{}, p.watched...)
+	return func(page []map[string]any) error {
+		var ask []map[string]any
+		for _, o := range page {
+			key, _ := o[kp].(string)
+			lid := strings.ToLower(key)
+			_, had := prev[lid]
+			if !had {
+				for _, ch := range uk.Children {
+					o[ch.Name] = []any{}
+				}
+			}
+			if had || p.named[lid] {
+				ask = append(ask, o)
+			} else {
+				res.held = append(res.held, key)
+			}
+		}
+		lagging, err := r.childrenOrLagging(ctx, uk, ask, requests)
+		if err != nil {
+			return err
+		}
+		for _, o := range ask {
+			key, _ := o[kp].(string)
+			if lagging[strings.ToLower(key)] {
+				res.held = append(res.held, key)
+				continue
+			}
+			for _, ch := range uk.Children {
+				if l, _ := o[ch.Name].([]any); len(l) > 0 {
+					res.held = append(res.held, key)
+					break
+				}
+			}
+		}
+		return w.add(page)
+	}
+}
+
+// childrenOrLagging reads the children of objs (one GET per object and
+// child, through $batch) and attaches them; an object Graph answers 404
+// for keeps what it holds and is returned (lower-case key). Any other
+// failure fails the kind.
+func (r *reader) childrenOrLagging(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) (map[string]bool, error) {
+	lagging := map[string]bool{}
+	if len(objs) == 0 || len(k.Children) == 0 {
+		return lagging, nil
+	}
+	kp := k.KeyProp()
+	type target struct {
+		obj   map[string]any
+		child layout.Child
+	}
+	var reqs []graph.BatchRequest
+	var targets []target
+	for _, ch := range k.Children {
+		q := query(selectParam(ch.Select))
+		for _, o := range objs {
+			key, _ := o[kp].(string)
+			reqs = append(reqs, graph.BatchRequest{ID: fmt.Sprintf("%d", len(reqs)+1), Method: "GET",
+				URL: "/" + k.APIVersion + childBase(k, ch) + "/" + url.PathEscape(key) + "/" + ch.Path + q})
+			targets = append(targets, target{o, ch})
+		}
+	}
+	requests.Add(int64((len(reqs) + graph.MaxBatchSize - 1) / graph.MaxBatchSize))
+	resps, err := r.c.Batch(ctx, reqs)
+	if err == nil && len(resps) != len(reqs) {
+		err = fmt.Errorf("$batch answered %d of %d requests", len(resps), len(reqs))
+	}
+	if err != nil {
+		return nil, kindError(k, childNames(k)+" of "+k.Title, err, nil)
+	}
+	failed := 0
+	var first error
+	for i, resp := range resps {
+		t := targets[i]
+		if err := resp.Err(); err != nil {
+			if graph.IsNotFound(err) {
+				key, _ := t.obj[kp].(string)
+				lagging[strings.ToLower(key)] = true
+				continue
+			}
+			failed++
+			first = cmp.Or(first, err)
+			continue
+		}
+		items, err := r.childPages(ctx, resp.Body, requests)
+		if err != nil {
+			failed++
+			first = cmp.Or(first, err)
+			continue
+		}
+		t.obj[t.child.Name] = childList(t.child, items)
+	}
+	if failed > 0 {
+		perms := append([]string(nil), k.ReadPermissions...)
+		for _, ch := range k.Children {
+			perms = append(perms, ch.ReadPermissions...)
+		}
+		return nil, kindError(k, fmt.Sprintf("%s of %d of %d %s", childNames(k), failed, len(objs), k.Title), first, r.named(perms))
+	}
+	return lagging, nil
+}
+
+// missingObjects returns the ids (lower case) of ids that name no
+// directory object Graph serves now (POST /directoryObjects/getByIds, 1,000
+// ids a request).
+func (r *reader) missingObjects(ctx context.Context, ids []string, requests *atomic.Int64) ([]string, error) {
+	var gone []string
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		chunk := ids[:n]
+		ids = ids[n:]
+		requests.Add(1)
+		resp, err := r.c.Post(ctx, "/v1.0/directoryObjects/getByIds", map[string]any{"ids": chunk})
+		if err != nil {
+			return nil, err
+		}
+		var page struct {
+			Value []struct {
+				ID string `json:"id"`
+			} `json:"value"`
+		}
+		if err := json.Unmarshal(resp.Body, &page); err != nil || page.Value == nil {
+			return nil, fmt.Errorf("getByIds answered no value array")
+		}
+		found := map[string]bool{}
+		for _, v := range page.Value {
+			found[strings.ToLower(v.ID)] = true
+		}
+		for _, id := range chunk {
+			if !found[id] {
+				gone = append(gone, id)
+			}
+		}
+	}
+	return gone, nil
 }

@@ -39,7 +39,7 @@ func runKinds(e *env, permsOnly, asJSON bool) error {
 	if permsOnly {
 		fmt.Fprintf(e.stdout, "Export (read-only), application permissions on Microsoft Graph:\n  %s\n\n", strings.Join(read, "\n  "))
 		fmt.Fprintf(e.stdout, "Restore (grant only to the restoring app, in addition to the export set):\n  %s\n", strings.Join(write, "\n  "))
-		fmt.Fprintf(e.stdout, "\nWho changed it (optional, read-only; without it export warns and keeps no audit records):\n  %s\n", live.AuditPermission)
+		fmt.Fprintf(e.stdout, "\nWho changed it (optional, read-only; without it export warns and keeps no audit records, and a daily run reads every user's sponsors instead of the changed users' only):\n  %s\n", live.AuditPermission)
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)

@@ -63,7 +63,10 @@ type Table struct {
 	// Breakdown is where the full export's (row a1) resource units went,
 	// path by path, beside the floor's.
 	Breakdown []Spend `json:"breakdown,omitempty"`
-	Rows      []Row   `json:"rows"`
+	// Quiet is where the no-change run's (row c2) requests and resource
+	// units went, path by path, the most units first.
+	Quiet []Spend `json:"noChangeBreakdown,omitempty"`
+	Rows  []Row   `json:"rows"`
 }
 
 // Row is one measure against its target (every target is an upper bound).

@@ -82,9 +82,16 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	if same.Error != "" {
 		t.Rows = append(t.Rows, failed("c2", runC+", nothing changed", "wall time", 5, "s", errors.New(same.Error), ""))
 	} else {
+		qs := s.Stats()
+		t.Quiet = Breakdown(qs.Endpoints, Floor{})
+		rss := "peak RSS not measured (in-process)"
+		if same.PeakRSSKiB > 0 {
+			rss = fmt.Sprintf("peak RSS %.0f MB", float64(same.PeakRSSKiB)/1024)
+		}
 		t.Rows = append(t.Rows, upTo("c2", runC+", nothing changed", "wall time", same.Seconds, 5, "s",
-			fmt.Sprintf("%s units (%.0f %% of the full run); committed: %v", fmtInt(int64(s.Stats().ResourceUnits)),
-				100*float64(s.Stats().ResourceUnits)/float64(max(st.ResourceUnits, 1)), same.Changed)))
+			fmt.Sprintf("%s requests (%s with $batch items), %s units (%.1f %% of the full run), %s; committed: %v",
+				fmtInt(same.Requests), fmtInt(int64(qs.Requests)), fmtInt(int64(qs.ResourceUnits)),
+				100*float64(qs.ResourceUnits)/float64(max(st.ResourceUnits, 1)), rss, same.Changed)))
 	}
 	b.logf("(c) %d scripted changes, then the daily run", b.o.Changes)
 	sc, err := changeTenant(ctx, client, s, b.o.Changes)

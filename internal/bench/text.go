@@ -41,16 +41,24 @@ func (t *Table) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%s: %s\n", r.ID, layout.Safe(line))
 	}
-	if len(t.Breakdown) == 0 {
-		return nil
-	}
-	fmt.Fprintf(w, "\nWhere the full export's (a1) resource units went, beside the floor (largest excess first):\n")
-	fmt.Fprintf(w, "%6s %9s %12s %15s  %s\n", "UNITS", "REQUESTS", "FLOOR UNITS", "FLOOR REQUESTS", "PATH")
-	for _, s := range t.Breakdown {
-		if s.Units == 0 && s.FloorUnits == 0 {
-			continue
+	if len(t.Breakdown) > 0 {
+		fmt.Fprintf(w, "\nWhere the full export's (a1) resource units went, beside the floor (largest excess first):\n")
+		fmt.Fprintf(w, "%6s %9s %12s %15s  %s\n", "UNITS", "REQUESTS", "FLOOR UNITS", "FLOOR REQUESTS", "PATH")
+		for _, s := range t.Breakdown {
+			if s.Units == 0 && s.FloorUnits == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "%6d %9d %12d %15d  %s\n", s.Units, s.Requests, s.FloorUnits, s.FloorRequests, layout.Safe(s.Path))
 		}
-		fmt.Fprintf(w, "%6d %9d %12d %15d  %s\n", s.Units, s.Requests, s.FloorUnits, s.FloorRequests, layout.Safe(s.Path))
+	}
+	if len(t.Quiet) > 0 {
+		fmt.Fprintf(w, "\nWhere the no-change run's (c2) requests and units went (most units first):\n")
+		fmt.Fprintf(w, "%6s %9s  %s\n", "UNITS", "REQUESTS", "PATH")
+		for _, s := range t.Quiet {
+			if s.Requests > 0 {
+				fmt.Fprintf(w, "%6d %9d  %s\n", s.Units, s.Requests, layout.Safe(s.Path))
+			}
+		}
 	}
 	return nil
 }

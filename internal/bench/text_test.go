@@ -13,19 +13,21 @@ func TestTableWriteText(t *testing.T) {
 			{ID: "d", Run: "git", Measure: "÷ C git", Value: 0.5, Target: 1, Unit: "×", Met: true},
 		},
 		Breakdown: []Spend{{Path: "/groups/delta", Requests: 40, Units: 40, FloorRequests: 1, FloorUnits: 1},
-			{Path: "/evil\x1b[2J", Units: 1}, {Path: "/quiet"}}}
+			{Path: "/evil\x1b[2J", Units: 1}, {Path: "/quiet"}},
+		Quiet: []Spend{{Path: "/auditLogs/directoryAudits", Requests: 1, Units: 1}, {Path: "/not-read"}}}
 	var b strings.Builder
 	if err := tab.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
 	for _, want := range []string{"2.50 ×", "no: 2.17× the target", "no: not measured", "e3: failed: exit 1:", "yes",
-		"Where the full export's (a1) resource units went", "    40        40            1               1  /groups/delta\n"} {
+		"Where the full export's (a1) resource units went", "    40        40            1               1  /groups/delta\n",
+		"Where the no-change run's (c2) requests and units went", "     1         1  /auditLogs/directoryAudits\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "/quiet") {
+	if strings.Contains(out, "/quiet") || strings.Contains(out, "/not-read") {
 		t.Errorf("a path that cost nothing on either side is listed:\n%s", out)
 	}
 	if strings.ContainsAny(out, "\x1b\x07\u202e") {
