@@ -208,6 +208,8 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r, tenant)
 	case rest == "oauth2/v2.0/devicecode":
 		s.serveDeviceCode(w, r, tenant) // devicecode.go
+	case rest == "oauth2/v2.0/authorize":
+		s.serveAuthorize(w, r, tenant) // authcode.go
 	case rest == "v2.0/.well-known/openid-configuration" || rest == ".well-known/openid-configuration":
 		if r.Method != http.MethodGet {
 			s.identityError(w, r, http.StatusMethodNotAllowed, "invalid_request", 900561, "The endpoint only accepts GET requests.")
@@ -396,6 +398,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenantSeg st
 	grant := form.Get("grant_type")
 	if grant == deviceCodeGrant || grant == "device_code" || grant == "refresh_token" {
 		s.serveDelegatedToken(w, r, form, clientID, grant) // devicecode.go
+		return
+	}
+	if grant == "authorization_code" {
+		s.serveAuthCodeToken(w, r, form, clientID) // authcode.go
 		return
 	}
 	switch {
