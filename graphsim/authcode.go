@@ -247,7 +247,9 @@ func (s *Server) serveAuthCodeToken(w http.ResponseWriter, r *http.Request, form
 	var err func()
 	switch {
 	case c == nil || !strings.EqualFold(c.clientID, clientID):
-		err = func() { fail("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid: the authorization code is not valid.") }
+		err = func() {
+			fail("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid: the authorization code is not valid.")
+		}
 	case c.redeemed:
 		err = func() {
 			fail("invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.")
