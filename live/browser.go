@@ -7,9 +7,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/entrasnap/entrasnap/graph"
 )
 
