@@ -67,6 +67,10 @@ func TestCheckVerifyOpenPGPSignatures(t *testing.T) {
 	if code, out, errOut := runCLI(t, "check", "--repo", repo, "--verify-signatures", "--gpg-keyring", trusted); code != exitOK || !strings.Contains(out, "2 good") {
 		t.Fatalf("check against the signing key: %d\n%s\n%s", code, out, errOut)
 	}
+	// The evidence report verifies them the same way.
+	if code, out, errOut := runCLI(t, "evidence", "--repo", repo, "--gpg-keyring", trusted); code != exitOK || !strings.Contains(out, "Signatures, against "+trusted+": 1 commits and 1 snapshot tags, 2 good, 0 not trusted") {
+		t.Errorf("evidence --gpg-keyring: %d\n%s\n%s", code, out, errOut)
+	}
 	code, out, errOut := runCLI(t, "check", "--repo", repo, "--verify-signatures", "--gpg-keyring", others)
 	if code != exitUntrusted || strings.Count(out, "unknown-key: signed by an OpenPGP key the keyring") != 2 {
 		t.Fatalf("check against another key: %d\n%s\n%s", code, out, errOut)
