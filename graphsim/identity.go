@@ -409,7 +409,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenantSeg st
 		fail(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
 		return
 	case grant != "client_credentials":
-		fail(http.StatusBadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '%s'. graphsim serves only client_credentials.", grant)
+		fail(http.StatusBadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '%s'. graphsim serves client_credentials, urn:ietf:params:oauth:grant-type:device_code, authorization_code and refresh_token.", grant)
 		return
 	case clientID == "":
 		fail(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
