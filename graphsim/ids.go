@@ -1,6 +1,9 @@
 package graphsim
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // Ids held in the tenant, so that newID never hands out one of them.
 //
@@ -92,6 +95,9 @@ func (t *Tenant) buildIDs() {
 	for _, r := range t.bin {
 		t.noteRecord(r)
 	}
+	for _, id := range t.reserved {
+		t.noteIDs(id)
+	}
 }
 
 func (t *Tenant) noteRecord(r *record) {
@@ -135,15 +141,28 @@ func (t *Tenant) noteIDs(v any) {
 // from a snapshot reserves every id the repository mentions (its id map of
 // objects recreated under new ids, records of changes), since they were
 // the real tenant's ids at some time and Graph does not give them again. A
-// restore that got one back would connect an old id to itself. Reserved ids
-// are not saved with the tenant's state.
+// restore that got one back would connect an old id to itself. The ids no
+// object holds are saved with the tenant (persist.go: reservedIDs).
 func (t *Tenant) ReserveIDs(ids ...string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.ids == nil {
 		t.buildIDs()
 	}
+	added := false
 	for _, id := range ids {
-		t.noteIDs(id)
+		g, ok := parseGUID(id)
+		if !ok {
+			continue
+		}
+		if _, held := t.ids[g]; held {
+			continue
+		}
+		t.ids[g] = struct{}{}
+		t.reserved = append(t.reserved, strings.ToLower(id))
+		added = true
+	}
+	if added {
+		sort.Strings(t.reserved)
 	}
 }

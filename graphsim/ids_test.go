@@ -154,6 +154,13 @@ func TestNewIDsAvoidEveryIDHeldInALoadedTenant(t *testing.T) {
 		held[id] = true
 		seed("group", map[string]any{"id": id, "displayName": "G3", "mailNickname": "k" + id[:8], "mailEnabled": false, "securityEnabled": true})
 	}
+	// And ids no object holds, reserved (as a rehearsal reserves the ids
+	// its repository mentions), are saved with the tenant.
+	reserved := upcoming(t, tn, 300)
+	tn.ReserveIDs(reserved...)
+	for _, id := range reserved {
+		held[id] = true
+	}
 	var buf bytes.Buffer
 	if err := tn.Save(&buf); err != nil {
 		t.Fatal(err)

@@ -90,6 +90,9 @@ type Tenant struct {
 	// ids holds every id in the tenant, so newID never repeats one (ids.go);
 	// nil until the first newID after the tenant is made or loaded.
 	ids map[guid]struct{}
+	// reserved are the ids ReserveIDs added that no object held, sorted
+	// (saved with the tenant).
+	reserved []string
 }
 
 func newTenant(id, name, domain string, clock *Clock, seed uint64) *Tenant {
