@@ -77,6 +77,9 @@ type Options struct {
 	// SignedSince.
 	Signers     *snapshot.AllowedSigners
 	SignedSince string
+	// OpenPGP, when set, verifies OpenPGP signatures with gpg against its
+	// keyring (openpgp.go), with Signers or alone.
+	OpenPGP *OpenPGP
 }
 
 // ErrNoCommit: the repository has no HEAD commit to check.
@@ -136,8 +139,8 @@ func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 			rep.Warnings++
 		}
 	}
-	if o.Signers != nil {
-		if rep.Signatures, err = Signatures(ctx, r, o.Signers, o.SignedSince); err != nil {
+	if o.Signers != nil || o.OpenPGP != nil {
+		if rep.Signatures, err = signatures(ctx, r, keys{ssh: o.Signers, pgp: o.OpenPGP}, o.SignedSince); err != nil {
 			return nil, err
 		}
 	}

@@ -49,7 +49,46 @@ type SignatureReport struct {
 // in Before and not required to be signed: the series a repository began
 // signing at.
 func Signatures(ctx context.Context, r *snapshot.Repo, a *snapshot.AllowedSigners, signedSince string) (*SignatureReport, error) {
-	rep := &SignatureReport{AllowedSigners: a.Name(), Results: []SigResult{}}
+	return signatures(ctx, r, keys{ssh: a}, signedSince)
+}
+
+// keys are what signatures are verified against: SSH signatures against
+// the allowed signers, OpenPGP ones with gpg against a keyring (either may
+// be nil: a signature of that format is then not trusted).
+type keys struct {
+	ssh *snapshot.AllowedSigners
+	pgp *OpenPGP
+}
+
+func (k keys) name() string {
+	var names []string
+	if k.ssh != nil {
+		names = append(names, k.ssh.Name())
+	}
+	if k.pgp != nil {
+		names = append(names, k.pgp.Name())
+	}
+	return strings.Join(names, " and ")
+}
+
+func (k keys) verify(ctx context.Context, o *snapshot.SignedObject) snapshot.Verification {
+	switch {
+	case len(o.Signature) > 0 && IsOpenPGP(o.Signature) && k.pgp != nil:
+		return k.pgp.Verify(ctx, o)
+	case len(o.Signature) > 0 && IsOpenPGP(o.Signature):
+		return snapshot.Verification{Signer: o.Signer.Email, Status: snapshot.SigUnknown,
+			Detail: "an OpenPGP signature: give the trusted OpenPGP public keys with --gpg-keyring FILE (gpg --export --armor KEY > FILE)"}
+	case k.ssh != nil:
+		return k.ssh.Verify(o)
+	case len(o.Signature) == 0:
+		return snapshot.Verification{Signer: o.Signer.Email, Status: snapshot.SigUnsigned, Detail: "not signed"}
+	}
+	return snapshot.Verification{Signer: o.Signer.Email, Status: snapshot.SigUnknown,
+		Detail: "not an OpenPGP signature, and no --allowed-signers file was given to verify an SSH one"}
+}
+
+func signatures(ctx context.Context, r *snapshot.Repo, k keys, signedSince string) (*SignatureReport, error) {
+	rep := &SignatureReport{AllowedSigners: k.name(), Results: []SigResult{}}
 	tags, err := r.Tags(ctx, "snapshot/")
 	if err != nil {
 		return nil, err
@@ -87,7 +126,7 @@ func Signatures(ctx context.Context, r *snapshot.Repo, a *snapshot.AllowedSigner
 	err = walkCommits(ctx, r, starts, before, func(o *snapshot.SignedObject) {
 		rep.Commits++
 		commits = append(commits, o)
-		results = append(results, SigResult{Object: o.Hash.String(), Type: "commit", Names: names[o.Hash], Time: o.Signer.When, Verification: a.Verify(o)})
+		results = append(results, SigResult{Object: o.Hash.String(), Type: "commit", Names: names[o.Hash], Time: o.Signer.When, Verification: k.verify(ctx, o)})
 	})
 	if err != nil {
 		return nil, err
@@ -107,7 +146,7 @@ func Signatures(ctx context.Context, r *snapshot.Repo, a *snapshot.AllowedSigner
 			if err != nil {
 				return nil, err
 			}
-			res.Verification = a.Verify(so)
+			res.Verification = k.verify(ctx, so)
 		}
 		results = append(results, res)
 	}

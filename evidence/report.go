@@ -37,6 +37,9 @@ type Options struct {
 	// --verify-signatures), with SignedSince; nil: not verified.
 	Signers     *snapshot.AllowedSigners
 	SignedSince string
+	// OpenPGP, when set, verifies OpenPGP signatures with gpg against its
+	// keyring (check --gpg-keyring), with Signers or alone.
+	OpenPGP *check.OpenPGP
 	// Tool is the entrasnap version that makes the report.
 	Tool string
 }
@@ -220,7 +223,7 @@ func Build(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	}
 	rep.Snapshots = series(tagged, rep.Window, o.MaxGap)
 
-	ck, err := check.Repo(ctx, r, check.Options{All: o.CheckAll, Signers: o.Signers, SignedSince: o.SignedSince})
+	ck, err := check.Repo(ctx, r, check.Options{All: o.CheckAll, Signers: o.Signers, SignedSince: o.SignedSince, OpenPGP: o.OpenPGP})
 	if errors.Is(err, check.ErrNoCommit) {
 		return nil, ErrNoCommit
 	} else if err != nil {

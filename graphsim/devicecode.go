@@ -65,6 +65,9 @@ type refreshGrant struct {
 	clientID, userID string
 	scopes           []string
 	expires          time.Time
+	// public: signed in through a public client redirect URI (authcode.go),
+	// which needs no isFallbackPublicClient.
+	public bool
 }
 
 // delegState holds device codes and refresh tokens (never saved: like
@@ -74,7 +77,8 @@ type delegState struct {
 	byDevice  map[string]*deviceAuth
 	byUser    map[string]*deviceAuth // upper-case user code
 	refresh   map[string]*refreshGrant
-	approveAs string // user id every new code is approved as ("": none)
+	codes     map[string]*authCode // authorization codes (authcode.go)
+	approveAs string               // user id every new code is approved as, and the browser sign-in's user ("": none)
 }
 
 func (d *delegState) init() {
@@ -368,6 +372,7 @@ func (s *Server) serveDelegatedToken(w http.ResponseWriter, r *http.Request, for
 	d.init()
 	var userID string
 	var scopes []string
+	var public bool
 	switch grant {
 	case deviceCodeGrant, "device_code": // MSAL sends the short form, which Entra accepts
 		code := form.Get("device_code")
@@ -413,18 +418,21 @@ func (s *Server) serveDelegatedToken(w http.ResponseWriter, r *http.Request, for
 			fail("invalid_grant", 700082, "The refresh token has expired due to inactivity.")
 			return
 		}
-		userID, scopes = rg.userID, rg.scopes
+		userID, scopes, public = rg.userID, rg.scopes, rg.public
 		if sc := form.Get("scope"); sc != "" {
 			scopes = strings.Fields(sc)
 		}
 	}
 	d.mu.Unlock()
-	s.issueDelegated(w, r, clientID, userID, scopes, now)
+	s.issueDelegated(w, r, clientID, userID, scopes, now, public)
 }
 
 // issueDelegated checks the client, the user and consent, and answers with
 // an access token, an id token and a refresh token for the user.
-func (s *Server) issueDelegated(w http.ResponseWriter, r *http.Request, clientID, userID string, scopes []string, now time.Time) {
+// viaPublicRedirect: the user signed in through one of the app's public
+// client redirect URIs (authcode.go), so the app need not allow public
+// client flows (isFallbackPublicClient).
+func (s *Server) issueDelegated(w http.ResponseWriter, r *http.Request, clientID, userID string, scopes []string, now time.Time, viaPublicRedirect bool) {
 	fail := func(status int, code string, aadsts int, format string, args ...any) {
 		s.identityError(w, r, status, code, aadsts, fmt.Sprintf(format, args...))
 	}
@@ -441,7 +449,7 @@ func (s *Server) issueDelegated(w http.ResponseWriter, r *http.Request, clientID
 	var public, spEnabled, userEnabled bool
 	if app != nil {
 		appName = str(app.obj["displayName"])
-		public = app.obj["isFallbackPublicClient"] == true
+		public = app.obj["isFallbackPublicClient"] == true || viaPublicRedirect
 	}
 	if sp != nil {
 		e, ok := sp.obj["accountEnabled"].(bool)
@@ -511,7 +519,7 @@ func (s *Server) issueDelegated(w http.ResponseWriter, r *http.Request, clientID
 	refresh := "0.graphsim." + randomCode(64, secretAlphabet)
 	s.deleg.mu.Lock()
 	s.deleg.init()
-	s.deleg.refresh[refresh] = &refreshGrant{clientID: clientID, userID: u.key(), scopes: scopes, expires: now.Add(refreshLifetime)}
+	s.deleg.refresh[refresh] = &refreshGrant{clientID: clientID, userID: u.key(), scopes: scopes, expires: now.Add(refreshLifetime), public: viaPublicRedirect}
 	s.deleg.mu.Unlock()
 	writeIdentityJSON(w, http.StatusOK, map[string]any{
 		"token_type":     "Bearer",

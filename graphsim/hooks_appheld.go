@@ -167,6 +167,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 			spec.fill(p, body)
 		}
 		p.obj[store] = append(list, body)
+		t.noteIDs(body) // ids.go
 		out := deepCopy(body).(map[string]any)
 		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
 		resp := jsonResp(http.StatusCreated, out)
@@ -196,6 +197,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 			return nil, aerr
 		}
 		list[i] = merged
+		t.noteIDs(merged) // ids.go
 		return noContent(), nil
 	case req.method == http.MethodDelete && rt.relKey != "" && !spec.noDelete:
 		i, m := findContained(list, rt.relKey)
@@ -395,5 +397,6 @@ func (t *Tenant) SeedHeld(kind, id, rel string, item map[string]any) error {
 		}
 	}
 	r.obj[heldPrefix+rel] = append(heldList(r, rel), item)
+	t.noteIDs(item) // ids.go
 	return nil
 }

@@ -208,6 +208,8 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r, tenant)
 	case rest == "oauth2/v2.0/devicecode":
 		s.serveDeviceCode(w, r, tenant) // devicecode.go
+	case rest == "oauth2/v2.0/authorize":
+		s.serveAuthorize(w, r, tenant) // authcode.go
 	case rest == "v2.0/.well-known/openid-configuration" || rest == ".well-known/openid-configuration":
 		if r.Method != http.MethodGet {
 			s.identityError(w, r, http.StatusMethodNotAllowed, "invalid_request", 900561, "The endpoint only accepts GET requests.")
@@ -398,12 +400,16 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenantSeg st
 		s.serveDelegatedToken(w, r, form, clientID, grant) // devicecode.go
 		return
 	}
+	if grant == "authorization_code" {
+		s.serveAuthCodeToken(w, r, form, clientID) // authcode.go
+		return
+	}
 	switch {
 	case grant == "":
 		fail(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
 		return
 	case grant != "client_credentials":
-		fail(http.StatusBadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '%s'. graphsim serves only client_credentials.", grant)
+		fail(http.StatusBadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '%s'. graphsim serves client_credentials, urn:ietf:params:oauth:grant-type:device_code, authorization_code and refresh_token.", grant)
 		return
 	case clientID == "":
 		fail(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")

@@ -411,7 +411,8 @@ func TestIdentityTokenEndpointErrors(t *testing.T) {
 		{"no credential", tid, with("client_secret", ""), 401, "invalid_client", 7000216, "client_secret"},
 		{"app without service principal", tid, secretForm(noSP, secret), 400, "invalid_client", 7000229, "missing service principal"},
 		{"missing grant type", tid, with("grant_type", ""), 400, "invalid_request", 900144, "'grant_type'"},
-		{"authorization code grant", tid, with("grant_type", "authorization_code"), 400, "unsupported_grant_type", 70003, "authorization_code"},
+		{"authorization code grant without a code", tid, with("grant_type", "authorization_code"), 400, "invalid_request", 900144, "'code'"},
+		{"password grant", tid, with("grant_type", "password"), 400, "unsupported_grant_type", 70003, "password"},
 		{"scope without /.default", tid, with("scope", "User.Read.All"), 400, "invalid_scope", 1002012, "User.Read.All"},
 		{"scope of another resource", tid, with("scope", "https://vault.azure.net/.default"), 400, "invalid_resource", 500011, "https://vault.azure.net"},
 	} {

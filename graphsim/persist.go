@@ -33,6 +33,8 @@ import (
 //	changes      the change log that delta queries read
 //	clients      the token endpoint's credentials (Tenant.clients): secret
 //	             hashes, key ids and certificates, never secret text
+//	reservedIDs  (only when there are some) ids no object holds that newID
+//	             must not hand out (Tenant.ReserveIDs, ids.go), sorted
 //
 // The change log is saved whole while it has at most maxSavedChanges
 // entries; beyond that only its newest maxSavedChanges entries are kept and
@@ -149,6 +151,10 @@ func (t *Tenant) Save(w io.Writer) error {
 	}
 	sw.raw("],\n\"clients\":")
 	sw.value(t.clients)
+	if len(t.reserved) > 0 {
+		sw.raw(",\n\"reservedIDs\":")
+		sw.value(t.reserved)
+	}
 	sw.raw("}\n")
 	if sw.err != nil {
 		return fmt.Errorf("graphsim: save: %w", sw.err)
@@ -314,6 +320,15 @@ func (l *loader) run() error {
 			}
 			if err := l.recycleBin(bin); err != nil {
 				return err
+			}
+		case "reservedIDs":
+			if err := l.dec.Decode(&t.reserved); err != nil {
+				return l.decodeErr(key, err)
+			}
+			for _, id := range t.reserved {
+				if _, ok := parseGUID(id); !ok {
+					return fmt.Errorf("\"reservedIDs\": %q is not a GUID", id)
+				}
 			}
 		case "changesFrom":
 			if err := l.dec.Decode(&t.logFloor); err != nil {

@@ -203,7 +203,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, "/_graphsim/"):
 		s.serveControl(w, r)
 		return
-	case strings.Contains(p, "/oauth2/v2.0/token") || strings.Contains(p, "/oauth2/v2.0/devicecode") || strings.Contains(p, "/.well-known/openid-configuration") ||
+	case strings.Contains(p, "/oauth2/v2.0/token") || strings.Contains(p, "/oauth2/v2.0/devicecode") || strings.Contains(p, "/oauth2/v2.0/authorize") || strings.Contains(p, "/.well-known/openid-configuration") ||
 		strings.Contains(p, "/discovery/"):
 		s.serveIdentity(w, r)
 		return

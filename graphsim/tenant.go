@@ -87,6 +87,12 @@ type Tenant struct {
 	logFloor uint64
 	// audits is the directory audit log (audit.go), oldest first.
 	audits []auditRecord
+	// ids holds every id in the tenant, so newID never repeats one (ids.go);
+	// nil until the first newID after the tenant is made or loaded.
+	ids map[guid]struct{}
+	// reserved are the ids ReserveIDs added that no object held, sorted
+	// (saved with the tenant).
+	reserved []string
 }
 
 func newTenant(id, name, domain string, clock *Clock, seed uint64) *Tenant {
@@ -114,8 +120,19 @@ func (t *Tenant) ID() string     { return t.id }
 func (t *Tenant) Domain() string { return t.domain }
 func (t *Tenant) Name() string   { return t.name }
 
-// newID returns a random (seeded) GUID in Graph's lower-case form. Callers hold t.mu.
+// newID returns a random (seeded) GUID in Graph's lower-case form that no
+// object, property or link of the tenant holds (ids.go). Callers hold t.mu.
 func (t *Tenant) newID() string {
+	for {
+		id := t.drawID()
+		if !t.idTaken(id) {
+			t.noteIDs(id)
+			return id
+		}
+	}
+}
+
+func (t *Tenant) drawID() string {
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
 		v := t.rng.Uint64()
@@ -161,6 +178,7 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 	if k.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
 	}
+	t.noteIDs(obj)
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
 	return r
 }
@@ -290,6 +308,7 @@ func (t *Tenant) SeedLink(kind, id, rel, target string) error {
 		r.links = map[string][]string{}
 	}
 	r.links[rel] = append(r.links[rel], target)
+	t.noteIDs(target) // ids.go
 	t.logChange(change{Kind: k.Name, ID: id, Op: "link", Rel: rel, Target: target})
 	return nil
 }

@@ -212,6 +212,7 @@ func (s *Server) patch(req *request, r *record) (*response, *apiError) {
 			}
 		}
 		r.obj[p] = v
+		t.noteIDs(v) // ids.go
 		changed = append(changed, p)
 	}
 	sort.Strings(changed)

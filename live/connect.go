@@ -37,13 +37,16 @@ type Connection struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// LookPath finds a program on PATH (nil: exec.LookPath).
 	LookPath func(string) (string, error)
-	// Auth is the sign-in method: AuthEnv ("" too) or AuthDeviceCode
-	// (delegated.go); AuthorityHost replaces the cloud's sign-in service
+	// Auth is the sign-in method: AuthEnv ("" too), AuthDeviceCode
+	// (delegated.go) or AuthBrowser (browser.go); AuthorityHost replaces the cloud's sign-in service
 	// (graphsim's); Prompt shows a device code to the person signing in;
 	// HTTPClient, when set, carries the sign-in and Graph requests (tests).
 	Auth, AuthorityHost string
 	Prompt              func(context.Context, DeviceCode) error
 	HTTPClient          *http.Client
+	// OpenURL shows the sign-in page of AuthBrowser (browser.go): opens a
+	// browser at the address, or tells the person to (tests play the browser).
+	OpenURL func(url string) error
 }
 
 // UsageError is Client's error for a flag or environment value that cannot
@@ -114,8 +117,18 @@ func (cn Connection) Client() (*graph.Client, error) {
 		}
 		cfg.Credential, cfg.HTTPClient = cred, cn.HTTPClient
 		return graph.New(cfg)
+	case AuthBrowser:
+		if cn.AccessToken != "" {
+			return nil, usagef("--auth browser and --access-token (ENTRASNAP_ACCESS_TOKEN) are two ways to sign in: give one")
+		}
+		cred, err := cn.browserCredential() // browser.go
+		if err != nil {
+			return nil, err
+		}
+		cfg.Credential, cfg.HTTPClient = cred, cn.HTTPClient
+		return graph.New(cfg)
 	default:
-		return nil, usagef("--auth %q: want env (credentials from the environment, the default) or device-code (sign in as yourself)", cn.Auth)
+		return nil, usagef("--auth %q: want env (credentials from the environment, the default), device-code or browser (sign in as yourself)", cn.Auth)
 	}
 	if cn.AccessToken != "" {
 		cfg.AccessToken = cn.AccessToken

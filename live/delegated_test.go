@@ -72,7 +72,7 @@ func TestDeviceCodeConnection(t *testing.T) {
 		{Connection{Auth: AuthDeviceCode, ClientID: "c"}, "--tenant-id"},
 		{Connection{Auth: AuthDeviceCode, TenantID: "t", ClientID: "c", AuthorityHost: "http://127.0.0.1:1"}, "--authority-host"},
 		{Connection{Auth: AuthDeviceCode, TenantID: "t", ClientID: "c", AccessToken: "x"}, "--access-token"},
-		{Connection{Auth: "browser"}, "--auth"},
+		{Connection{Auth: "kerberos"}, "--auth"},
 	} {
 		_, err := c.cn.Client()
 		var ue *UsageError

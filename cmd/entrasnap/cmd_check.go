@@ -20,8 +20,9 @@ func checkCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable report on stdout"},
 			maxFileSizeFlag(),
 			&cli.BoolFlag{Name: "repair", Usage: "first remove stale locks and temporary files of interrupted runs and bring the index and working tree to HEAD (local edits kept)"},
-			&cli.BoolFlag{Name: "verify-signatures", Usage: "verify the signature of every commit and snapshot tag against --allowed-signers (exit 4 when one is unsigned or not trusted)"},
+			&cli.BoolFlag{Name: "verify-signatures", Usage: "verify the signature of every commit and snapshot tag against --allowed-signers (SSH) and --gpg-keyring (OpenPGP) (exit 4 when one is unsigned or not trusted)"},
 			&cli.StringFlag{Name: "allowed-signers", EnvVars: []string{envAllowedSigners}, Usage: "with --verify-signatures: git's allowed-signers file (gpg.ssh.allowedSignersFile): \"email [namespaces=\"git\"] ssh-ed25519 AAAA...\" per line"},
+			&cli.StringFlag{Name: "gpg-keyring", EnvVars: []string{envGPGKeyring}, Usage: "with --verify-signatures: the OpenPGP public keys trusted to sign (gpg --export --armor KEY... > FILE); OpenPGP signatures are verified with gpg as git does, a key must have a user id with the committer's or tagger's email"},
 			&cli.StringFlag{Name: "signed-since", Usage: "with --verify-signatures: the first signed commit (revision, tag or date); older commits and their tags need not be signed"},
 		},
 		Action: func(c *cli.Context) error {
@@ -36,6 +37,10 @@ func checkCommand(e *env) *cli.Command {
 			if o.Signers, err = allowedSignersFrom(c); err != nil {
 				return err
 			}
+			if o.OpenPGP, err = gpgKeyringFrom(c); err != nil {
+				return err
+			}
+			defer o.OpenPGP.Close()
 			if c.Bool("repair") {
 				if err := runRepair(c.Context, e.stderr, c.String("repo")); err != nil {
 					return err

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/evidence"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
@@ -23,7 +24,8 @@ func evidenceCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown, html (one self-contained page) or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the report to this file (default: standard output)"},
 			&cli.StringFlag{Name: "allowed-signers", EnvVars: []string{envAllowedSigners}, Usage: "verify every commit and snapshot tag against git's allowed-signers file (as check --verify-signatures); without it signatures are reported \"not verified\""},
-			&cli.StringFlag{Name: "signed-since", Usage: "with --allowed-signers: the first signed commit; older commits and their tags need not be signed"},
+			&cli.StringFlag{Name: "gpg-keyring", EnvVars: []string{envGPGKeyring}, Usage: "verify OpenPGP signatures with gpg against these trusted public keys (as check --gpg-keyring), with --allowed-signers or alone"},
+			&cli.StringFlag{Name: "signed-since", Usage: "with --allowed-signers or --gpg-keyring: the first signed commit; older commits and their tags need not be signed"},
 			&cli.BoolFlag{Name: "check-all", Usage: "check every tagged snapshot (check --all), not only the latest"},
 		},
 		Action: func(c *cli.Context) error {
@@ -51,8 +53,15 @@ func evidenceCommand(e *env) *cli.Command {
 				if o.Signers, err = snapshot.ReadAllowedSigners(f); err != nil {
 					return usageErrorf("--allowed-signers: %v", err)
 				}
-			} else if o.SignedSince != "" {
-				return usageErrorf("--signed-since goes with --allowed-signers; add it")
+			}
+			if f := c.String("gpg-keyring"); f != "" {
+				if o.OpenPGP, err = check.LoadOpenPGP(c.Context, f, ""); err != nil {
+					return usageErrorf("--gpg-keyring: %v", err)
+				}
+				defer o.OpenPGP.Close()
+			}
+			if o.Signers == nil && o.OpenPGP == nil && o.SignedSince != "" {
+				return usageErrorf("--signed-since goes with --allowed-signers or --gpg-keyring; add one")
 			}
 			o.Now = time.Now()
 			if e.now != nil {

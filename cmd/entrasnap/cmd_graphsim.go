@@ -35,7 +35,7 @@ func graphsimCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "save", Usage: "write the tenant to this file on exit"},
 			&cli.StringFlag{Name: "from-repo", Usage: "rehearsal: load the tenant as a snapshot of this repository holds it (instead of a profile)"},
 			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "with --from-repo: the revision, snapshot tag or date to load"},
-			&cli.StringFlag{Name: "approve-as", Usage: "delegated sign-in: approve every device code sign-in (restore --auth device-code) as this user of the tenant (userPrincipalName or id); without it, approve each with POST /_graphsim/devicelogin"},
+			&cli.StringFlag{Name: "approve-as", Usage: "delegated sign-in: approve every device code sign-in (restore --auth device-code) as this user of the tenant (userPrincipalName or id), and sign the browser sign-in (--auth browser) in as this user; without it, approve each device code with POST /_graphsim/devicelogin (a browser sign-in is refused: access_denied)"},
 			&cli.StringFlag{Name: "tls-cert", Usage: "serve https with a new self-signed certificate written to this PEM file (trust it with SSL_CERT_FILE=FILE); sign-in libraries (--auth device-code) need https"},
 		},
 		Action: func(c *cli.Context) error {

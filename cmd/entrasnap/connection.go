@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"time"
 
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
+	"github.com/pkg/browser"
 	"github.com/urfave/cli/v2"
 )
 
@@ -19,8 +21,8 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cloud", Value: "global", Usage: "national cloud: global, usgov, usgovdod or china", Category: "Connection"},
 		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one); https, or http to a loopback host only", Category: "Connection"},
 		&cli.StringFlag{Name: "access-token", EnvVars: []string{"ENTRASNAP_ACCESS_TOKEN"}, Usage: "a prepared bearer token (graphsim prints one); prefer credentials from the environment for real tenants", Category: "Connection"},
-		&cli.StringFlag{Name: "auth", Value: live.AuthEnv, EnvVars: []string{"ENTRASNAP_AUTH"}, Usage: "how to sign in: env (an app's credentials from the environment, or `az login`) or device-code (sign in as yourself: open the page shown, type the code; Graph then allows only what your directory roles allow, and restore checks its plan against them first)", Category: "Connection"},
-		&cli.StringFlag{Name: "authority-host", EnvVars: []string{"AZURE_AUTHORITY_HOST"}, Usage: "with --auth device-code: the https root of the sign-in service instead of the cloud's (a private cloud, or graphsim over TLS)", Category: "Connection"},
+		&cli.StringFlag{Name: "auth", Value: live.AuthEnv, EnvVars: []string{"ENTRASNAP_AUTH"}, Usage: "how to sign in: env (an app's credentials from the environment, or `az login`), device-code (sign in as yourself: open the page shown, type the code) or browser (sign in as yourself in a browser on this machine; entrasnap opens it, or prints the address to open; the app needs http://localhost as a mobile and desktop redirect URI). Signed in as yourself, Graph allows only what your directory roles allow, and restore checks its plan against them first", Category: "Connection"},
+		&cli.StringFlag{Name: "authority-host", EnvVars: []string{"AZURE_AUTHORITY_HOST"}, Usage: "with --auth device-code or browser: the https root of the sign-in service instead of the cloud's (a private cloud, or graphsim over TLS)", Category: "Connection"},
 		&cli.DurationFlag{Name: "timeout", Value: defaultGraphTimeout, EnvVars: []string{"ENTRASNAP_TIMEOUT"}, Usage: "time limit for the run's Graph requests: entrasnap paces itself to Graph's throttling budget and waits out throttling (429) until then, never giving up earlier; e.g. 90m, 12h", Category: "Connection"},
 	}
 }
@@ -40,7 +42,25 @@ func connectionFrom(c *cli.Context) live.Connection {
 			_, err := fmt.Fprintln(c.App.ErrWriter, layout.Safe(dc.Message))
 			return err
 		},
+		// The browser sign-in's page: the address is printed first, so a
+		// person on a machine without a browser (or where none opens) can
+		// open it in a browser on this machine (the identity platform
+		// sends the browser back to http://localhost).
+		OpenURL: func(u string) error {
+			fmt.Fprintf(c.App.ErrWriter, "Signing in: opening the sign-in page in your browser. If no browser opens, open this address in a browser on this machine:\n%s\n", layout.Safe(u))
+			if err := openBrowser(u); err != nil {
+				fmt.Fprintf(c.App.ErrWriter, "entrasnap: could not open a browser (%s): open the address above; entrasnap waits for the sign-in\n", layout.Safe(err.Error()))
+			}
+			return nil
+		},
 	}
+}
+
+// openBrowser opens u in the system's browser; tests replace it. What
+// the opener prints is not entrasnap's output (stdout may be JSON).
+var openBrowser = func(u string) error {
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return browser.OpenURL(u)
 }
 
 // lookPath finds a program on PATH; tests replace it.

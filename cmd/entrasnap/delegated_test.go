@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/urfave/cli/v2"
 )
 
 // TestGraphsimApproveAsOverTLS starts `entrasnap graphsim --tls-cert F
@@ -111,7 +113,9 @@ func TestAuthFlagsReachTheConnection(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--auth", "browser"}, "--auth \"browser\""},
+		{[]string{"--auth", "kerberos"}, "--auth \"kerberos\""},
+		{[]string{"--auth", "browser", "--tenant-id", "contoso.onmicrosoft.com"}, "--client-id"},
+		{[]string{"--auth", "browser", "--tenant-id", "t", "--client-id", "c", "--authority-host", "http://127.0.0.1:9"}, "--authority-host"},
 		{[]string{"--auth", "device-code", "--tenant-id", "contoso.onmicrosoft.com"}, "--client-id"},
 		{[]string{"--auth", "device-code", "--tenant-id", "t", "--client-id", "c", "--authority-host", "http://127.0.0.1:9"}, "--authority-host"},
 	} {
@@ -119,6 +123,39 @@ func TestAuthFlagsReachTheConnection(t *testing.T) {
 		code, _, errOut := runCLI(t, args...)
 		if code != exitUsage || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, %q; want %d naming %s", c.args, code, errOut, exitUsage, c.want)
+		}
+	}
+}
+
+// --auth browser's sign-in page: the address is printed (escaped) before
+// the browser is opened, and when none opens the person is told to open
+// it; nothing goes to stdout.
+func TestBrowserSignInPrintsTheAddress(t *testing.T) {
+	for _, fails := range []bool{false, true} {
+		var opened []string
+		old := openBrowser
+		openBrowser = func(u string) error {
+			opened = append(opened, u)
+			if fails {
+				return errors.New("exec: \"xdg-open\": executable file not found in $PATH")
+			}
+			return nil
+		}
+		var out, errOut strings.Builder
+		app := &cli.App{Writer: &out, ErrWriter: &errOut, Flags: connectionFlags(), Action: func(c *cli.Context) error {
+			return connectionFrom(c).OpenURL("https://login.example/t/oauth2/v2.0/authorize?client_id=c&state=\x1b[31m")
+		}}
+		err := app.Run([]string{"entrasnap", "--auth", "browser"})
+		openBrowser = old
+		if err != nil || len(opened) != 1 || out.Len() != 0 {
+			t.Fatalf("err %v, opened %q, stdout %q", err, opened, out.String())
+		}
+		e := errOut.String()
+		if !strings.Contains(e, "open this address in a browser on this machine:\nhttps://login.example/t/oauth2/v2.0/authorize?client_id=c&state=") || strings.Contains(e, "\x1b") {
+			t.Errorf("stderr %q", e)
+		}
+		if got := strings.Contains(e, "could not open a browser (exec: "); got != fails {
+			t.Errorf("opener failing %v: stderr %q", fails, e)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
@@ -47,8 +48,10 @@ func allowedSignersFrom(c *cli.Context) (*snapshot.AllowedSigners, error) {
 			return nil, usageErrorf("--allowed-signers and --signed-since go with --verify-signatures; add it")
 		}
 		return nil, nil
+	case file == "" && c.String("gpg-keyring") != "":
+		return nil, nil // OpenPGP signatures only (gpgKeyringFrom)
 	case file == "":
-		return nil, usageErrorf("--verify-signatures needs --allowed-signers FILE (or %s): git's allowed-signers file, one \"email ssh-ed25519 AAAA...\" line per key allowed to sign snapshots", envAllowedSigners)
+		return nil, usageErrorf("--verify-signatures needs --allowed-signers FILE (or %s): git's allowed-signers file, one \"email ssh-ed25519 AAAA...\" line per key allowed to sign snapshots; or --gpg-keyring FILE for OpenPGP signatures", envAllowedSigners)
 	}
 	a, err := snapshot.ReadAllowedSigners(file)
 	if err != nil {
@@ -56,3 +59,27 @@ func allowedSignersFrom(c *cli.Context) (*snapshot.AllowedSigners, error) {
 	}
 	return a, nil
 }
+
+// gpgKeyringFrom loads --gpg-keyring (check --verify-signatures): the
+// OpenPGP public keys trusted to sign, verified with gpg (nil when not
+// given). The caller closes it.
+func gpgKeyringFrom(c *cli.Context) (*check.OpenPGP, error) {
+	file := c.String("gpg-keyring")
+	switch {
+	case file == "":
+		return nil, nil
+	case !c.Bool("verify-signatures"):
+		if os.Getenv(envGPGKeyring) == "" {
+			return nil, usageErrorf("--gpg-keyring goes with --verify-signatures; add it")
+		}
+		return nil, nil
+	}
+	k, err := check.LoadOpenPGP(c.Context, file, "")
+	if err != nil {
+		return nil, usageErrorf("--gpg-keyring: %v", err)
+	}
+	return k, nil
+}
+
+// envGPGKeyring is --gpg-keyring's environment variable.
+const envGPGKeyring = "ENTRASNAP_GPG_KEYRING"

@@ -8,6 +8,7 @@ package rehearse
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -163,7 +164,17 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			return nil, 0, fmt.Errorf("loading %s of %s: %w", l.rel, l.id, err)
 		}
 	}
+	// Every id the repository mentions at this revision (object files,
+	// the id map of objects recreated under new ids, change records) was
+	// an id of the tenant: graphsim must not give one to an object
+	// created during the rehearsal (an old id recreated under itself
+	// would make the id map go round in a circle).
+	for _, p := range paths {
+		tn.ReserveIDs(guidPattern.FindAllString(string(files[p]), -1)...)
+	}
 	return sim, len(items), nil
 }
+
+var guidPattern = regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`)
 
 func asList(v any) []any { l, _ := v.([]any); return l }
