@@ -332,7 +332,8 @@ var kinds = []*Kind{
 	appManagementPolicyKind, tenantAppManagementPolicyKind, authenticationFlowsPolicyKind,
 	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
 	attributeSetKindDef, csaDefKindDef, // customsec.go
-	identityProviderKind, // identityproviders.go
+	identityProviderKind,             // identityproviders.go
+	rmPolicyKindDef, rmAssignKindDef, // pim.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,
