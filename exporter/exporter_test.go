@@ -72,6 +72,7 @@ var simKind = map[string]string{
 	"custom-security-attributes":           "customSecurityAttributeDefinition",
 	"identity-providers":                   "identityProviderBase",
 	"organizational-contacts":              "orgContact",
+	"role-management-policies":             "unifiedRoleManagementPolicyAssignment", // keyed by roleDefinitionId
 }
 
 // tree reads every file at rev.

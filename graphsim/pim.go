@@ -203,7 +203,8 @@ func (s *Server) SeedRolePolicy(role, id string, rules []any) error {
 			break
 		}
 	}
-	t.addRolePolicy(role, id, deepCopy(rules).([]any))
+	rs, _ := deepCopy(rules).([]any) // none given: Graph's defaults
+	t.addRolePolicy(role, id, rs)
 	s.syncRolePolicies()
 	return nil
 }

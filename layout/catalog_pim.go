@@ -36,6 +36,9 @@ var pimKinds = []*Kind{
 		// policyroot-list-rolemanagementpolicies and -assignments,
 		// unifiedrolemanagementpolicyrule-update (application permissions).
 		ReadPermissions: []string{"RoleManagementPolicy.Read.Directory"}, WritePermissions: []string{"RoleManagementPolicy.ReadWrite.Directory"},
+		RestoreNote: "update only: Graph makes one policy per role with the role and creates or deletes none on request " +
+			"(resources/unifiedrolemanagementpolicy), so restore PATCHes each rule that differs from the snapshot on the live policy of the same role; " +
+			"a role the restore recreates starts with Graph's default settings (plan again once it exists)",
 	},
 }
 
