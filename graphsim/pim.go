@@ -459,5 +459,126 @@ func (g *generator) demoRoleSettings(globalAdmin, approver string) {
 
 // demoPIM: PIM settings and schedules of the demo tenant (pim.go).
 func (g *generator) demoPIM(people []*person) {
-	g.demoRoleSettings(builtin.GlobalAdministratorRoleID, reviewerOf(people))
+	approver := reviewerOf(people)
+	g.demoRoleSettings(builtin.GlobalAdministratorRoleID, approver)
+	// A contractor's time-bound Global Reader assignment for an audit,
+	// ending in 30 days (adminAssign with an end; the request's id given,
+	// none drawn from the tenant's sequence).
+	for _, p := range people {
+		if p.guest || p.synced || p.disabled || p.id == approver {
+			continue
+		}
+		g.post("unifiedRoleAssignmentScheduleRequest", map[string]any{"id": derivedID("demo|time-bound-assignment"),
+			"action": "adminAssign", "principalId": p.id, "roleDefinitionId": globalReaderRoleID, "directoryScopeId": "/",
+			"justification": "External audit, until the report is delivered",
+			"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": graphTime(g.t.now().AddDate(0, 0, 30))}}}, nil)
+		return
+	}
+}
+
+// globalReaderRoleID is the built-in Global Reader role (its template id).
+const globalReaderRoleID = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+
+// ---- active assignment schedules ----
+//
+// learn.microsoft.com/graph/api/resources/unifiedroleassignmentschedule:
+// GET /roleManagement/directory/roleAssignmentSchedules lists the schedules
+// of active assignments made through PIM requests (rbacapplication-list-
+// roleassignmentschedules): assignmentType Assigned (adminAssign) or
+// Activated (selfActivate), with scheduleInfo (startDateTime, expiration
+// noExpiration, afterDateTime or afterDuration). An adminAssign request
+// with an end makes a time-bound assignment: listed in roleAssignments and
+// as an Assigned instance with endDateTime until its end, then gone
+// (graphsim's clock). graphsim lists no schedule for an assignment made by
+// POST roleAssignments (simplified).
+//
+// adminAssign follows the role's policy (unifiedroleassignmentschedulerequest-post-
+// roleassignmentschedulerequests, RoleAssignmentRequestPolicyValidationFailed;
+// identity-governance-pim-rules-overview): Expiration_Admin_Assignment with
+// isExpirationRequired refuses a request without an end, and one longer
+// than its maximumDuration; an end that has passed is refused (strict).
+
+const assignScheduleKind = "unifiedRoleAssignmentSchedule"
+
+// adminAssignEnd reads an adminAssign request's end (zero: permanent) and
+// checks it against role's policy. Callers hold t.mu for writing.
+func (s *Server) adminAssignEnd(role string, v any, now time.Time) (time.Time, *apiError) {
+	info, _ := v.(map[string]any)
+	exp, _ := lookupPath(info, "expiration").(map[string]any)
+	start := now
+	if st, err := time.Parse(time.RFC3339, str(lookupPath(info, "startDateTime"))); err == nil && st.After(now) {
+		start = st
+	}
+	var end time.Time
+	switch typ := str(exp["type"]); typ {
+	case "", "noExpiration":
+	case "afterDuration":
+		d, ok := isoDuration(str(exp["duration"]))
+		if !ok || d <= 0 {
+			return time.Time{}, badRequest("Invalid value specified for property 'duration' of resource 'ExpirationPattern'.")
+		}
+		end = start.Add(d)
+	case "afterDateTime":
+		e, err := time.Parse(time.RFC3339, str(exp["endDateTime"]))
+		if err != nil {
+			return time.Time{}, badRequest("Invalid value specified for property 'endDateTime' of resource 'ExpirationPattern'.")
+		}
+		if !e.After(start) {
+			return time.Time{}, badRequest("RoleAssignmentRequestPolicyValidationFailed: the expiration %s is not after the start of the assignment.", graphTime(e))
+		}
+		end = e
+	default:
+		return time.Time{}, badRequest("Invalid value specified for property 'type' of resource 'ExpirationPattern': '%s'.", typ)
+	}
+	s.syncRolePolicies()
+	rule := s.policyRule(role, "Expiration_Admin_Assignment")
+	if required, _ := rule["isExpirationRequired"].(bool); required {
+		if end.IsZero() {
+			return time.Time{}, badRequest("RoleAssignmentRequestPolicyValidationFailed: ExpirationRule: the role's settings allow no permanent active assignment.")
+		}
+		if max, ok := isoDuration(str(rule["maximumDuration"])); ok && end.Sub(start) > max {
+			return time.Time{}, badRequest("RoleAssignmentRequestPolicyValidationFailed: ExpirationRule: the assignment is longer than the role's maximum of %s.", str(rule["maximumDuration"]))
+		}
+	}
+	return end, nil
+}
+
+// policyRule is rule id of role's policy, nil when there is none. Callers hold t.mu.
+func (s *Server) policyRule(role, id string) map[string]any {
+	t := s.tenant
+	for _, a := range t.colls[rmAssignKind].byKey {
+		if !strings.EqualFold(str(a.obj["roleDefinitionId"]), role) {
+			continue
+		}
+		if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.obj["policyId"]))]; p != nil {
+			_, m := findContainedExact(heldList(p, rmRules), id)
+			return m
+		}
+	}
+	return nil
+}
+
+// addAssignmentSchedule records the schedule of the assignment a request
+// made. Callers hold t.mu for writing.
+func (s *Server) addAssignmentSchedule(a, req map[string]any, start, end time.Time, activated bool) {
+	t := s.tenant
+	k := kindByName[assignScheduleKind]
+	if r := t.colls[k.Name].byKey[strings.ToLower(str(a["id"]))]; r != nil {
+		t.detach(r)
+	}
+	exp := map[string]any{"type": "noExpiration", "endDateTime": nil, "duration": nil}
+	if !end.IsZero() {
+		exp = map[string]any{"type": "afterDateTime", "endDateTime": graphTime(end), "duration": nil}
+	}
+	typ := "Assigned"
+	if activated {
+		typ = "Activated"
+	}
+	t.insert(k, map[string]any{
+		"id": a["id"], "principalId": a["principalId"], "roleDefinitionId": a["roleDefinitionId"],
+		"directoryScopeId": a["directoryScopeId"], "appScopeId": nil,
+		"createdDateTime": graphTime(start), "modifiedDateTime": nil, "createdUsing": req["id"], "status": "Provisioned",
+		"memberType": "Direct", "assignmentType": typ,
+		"scheduleInfo": map[string]any{"startDateTime": graphTime(start), "recurrence": nil, "expiration": exp},
+	})
 }

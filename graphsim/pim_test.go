@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim/builtin"
 )
@@ -113,4 +114,49 @@ func TestRoleManagementPolicyPermissions(t *testing.T) {
 	body := map[string]any{"@odata.type": ruleExpiration, "isExpirationRequired": true, "maximumDuration": "P90D"}
 	e.want(e.token("c", "RoleManagementPolicy.Read.Directory"), "PATCH", rule, body, 403)
 	e.want(e.token("d", "RoleManagementPolicy.ReadWrite.Directory"), "PATCH", rule, body, 200)
+}
+
+// An adminAssign request with an end makes a time-bound assignment: listed
+// in roleAssignments, as an Assigned instance with its end and in
+// roleAssignmentSchedules with afterDateTime until the end, then gone. The
+// role's settings govern it: with isExpirationRequired a permanent
+// assignment and one longer than maximumDuration are refused; an end that
+// has passed is refused.
+func TestTimeBoundAssignmentSchedules(t *testing.T) {
+	s, users := gwServer(t)
+	const reqs = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"
+	role := builtin.GlobalAdministratorRoleID
+	now := s.Clock().Now()
+	assign := func(principal string, exp map[string]any) map[string]any {
+		return map[string]any{"action": "adminAssign", "principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/",
+			"justification": "project", "scheduleInfo": map[string]any{"expiration": exp}}
+	}
+	end := now.Add(72 * time.Hour).UTC().Format(time.RFC3339)
+	wantError(t, s, "POST", reqs, assign(users[0], map[string]any{"type": "afterDateTime", "endDateTime": now.Add(-time.Hour).UTC().Format(time.RFC3339)}), 400, "not after")
+	req := genJSON(t, s, "POST", reqs, assign(users[0], map[string]any{"type": "afterDateTime", "endDateTime": end}), 201)
+	scheds := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentSchedules")
+	if len(scheds) != 1 || scheds[0]["id"] != req["targetScheduleId"] || scheds[0]["assignmentType"] != "Assigned" ||
+		lookupPath(scheds[0], "scheduleInfo/expiration/endDateTime") != end || lookupPath(scheds[0], "scheduleInfo/expiration/type") != "afterDateTime" {
+		t.Fatalf("schedules: %v (request %v)", scheds, req)
+	}
+	inst := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances?$filter=principalId%20eq%20'"+users[0]+"'")
+	if len(inst) != 1 || inst[0]["assignmentType"] != "Assigned" || inst[0]["endDateTime"] != end {
+		t.Fatalf("instances: %v", inst)
+	}
+	// Settings that require an end, at most 30 days.
+	s.tenant.mu.Lock()
+	s.policyRule(role, "Expiration_Admin_Assignment")["isExpirationRequired"] = true
+	s.policyRule(role, "Expiration_Admin_Assignment")["maximumDuration"] = "P30D"
+	s.tenant.mu.Unlock()
+	wantError(t, s, "POST", reqs, assign(users[1], map[string]any{"type": "noExpiration"}), 400, "ExpirationRule")
+	wantError(t, s, "POST", reqs, assign(users[1], map[string]any{"type": "afterDuration", "duration": "P31D"}), 400, "ExpirationRule")
+	genJSON(t, s, "POST", reqs, assign(users[1], map[string]any{"type": "afterDuration", "duration": "P30D"}), 201)
+	s.Clock().Advance(72*time.Hour + time.Second)
+	for _, p := range []string{"roleAssignments", "roleAssignmentScheduleInstances", "roleAssignmentSchedules"} {
+		for _, o := range listValue(t, s, "/v1.0/roleManagement/directory/"+p) {
+			if o["principalId"] == users[0] {
+				t.Errorf("%s after the end: %v", p, o)
+			}
+		}
+	}
 }
