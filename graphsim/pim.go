@@ -471,7 +471,7 @@ func (g *generator) demoPIM(people []*person) {
 		g.post("unifiedRoleAssignmentScheduleRequest", map[string]any{"id": derivedID("demo|time-bound-assignment"),
 			"action": "adminAssign", "principalId": p.id, "roleDefinitionId": globalReaderRoleID, "directoryScopeId": "/",
 			"justification": "External audit, until the report is delivered",
-			"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": graphTime(g.t.now().AddDate(0, 0, 30))}}}, nil)
+			"scheduleInfo":  map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": graphTime(g.t.now().AddDate(0, 0, 30))}}}, nil)
 		return
 	}
 }
