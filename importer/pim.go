@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
@@ -88,3 +89,115 @@ func (pl *planner) updateRolePolicy(s *objState, current *Object, want map[strin
 
 // isRolePolicy reports whether k is the PIM role settings kind.
 func isRolePolicy(k *layout.Kind) bool { return strings.EqualFold(k.Name, rolePolicies) }
+
+// ---- time-bound active role assignments ----
+//
+// A time-bound assignment (layout/catalog_pim.go: roles/assignment-schedules,
+// never also in roles/assignments) is made again only through a schedule
+// request, adminAssign with the snapshot's end
+// (rbacapplication-post-roleassignmentschedulerequests): never as a standing
+// assignment. One whose end has passed at planning time is not made (the
+// plan says so); one live whose end differs from REV is removed
+// (adminRemove) and assigned again with REV's end; one live but not at REV
+// is removed (adminRemove, deletes.go).
+
+const timeBoundKind = "role-assignment-schedules"
+
+func init() {
+	noUpdate[timeBoundKind] = true
+	scheduled[timeBoundKind] = []string{"principalId", "roleDefinitionId", "directoryScopeId"}
+}
+
+// scheduleEnd is when the schedule in data ends: its expiration's
+// endDateTime, or its start plus its duration; ok is false when it has no
+// end (noExpiration) or the end cannot be read.
+func scheduleEnd(data map[string]any) (end time.Time, ok bool) {
+	si, _ := data["scheduleInfo"].(map[string]any)
+	exp, _ := si["expiration"].(map[string]any)
+	if e, err := time.Parse(time.RFC3339, str(exp["endDateTime"])); err == nil {
+		return e, true
+	}
+	if strings.EqualFold(str(exp["type"]), "afterDuration") {
+		start, err := time.Parse(time.RFC3339, str(si["startDateTime"]))
+		if d, ok := isoDuration(str(exp["duration"])); ok && err == nil {
+			return start.Add(d), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// timeBoundRequest is the adminAssign request that makes the time-bound
+// assignment want again, ending when it ended at REV; why says why none is
+// sent (no end in the file, or the end has passed).
+func (pl *planner) timeBoundRequest(k *layout.Kind, want map[string]any) (map[string]any, string) {
+	end, ok := scheduleEnd(want)
+	switch {
+	case !ok:
+		return nil, "its file has no end (scheduleInfo.expiration): a time-bound assignment is never made a standing one; assign the role by hand if it was meant to be"
+	case !end.After(pl.in.Now):
+		return nil, "expired at " + end.UTC().Format(time.RFC3339) + ": not restored (it had ended; assign the role again by hand if it is still needed)"
+	}
+	b := scheduleRequest(k, "adminAssign", want)
+	b["scheduleInfo"] = map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end.UTC().Format(time.RFC3339)}}
+	return b, ""
+}
+
+// replaceTimeBound brings a live time-bound assignment's end back to REV's:
+// Graph does not PATCH schedules, so the live one is removed and assigned
+// again (an end at REV that has passed: the live one is left, with a note).
+func (pl *planner) replaceTimeBound(s *objState, current *Object, want map[string]any, dep string) {
+	wantEnd, wok := scheduleEnd(want)
+	liveEnd, lok := scheduleEnd(current.Data)
+	if wok && lok && wantEnd.Equal(liveEnd) {
+		return
+	}
+	k := s.k
+	b, why := pl.timeBoundRequest(k, want)
+	if why != "" {
+		pl.note(s, []string{"its end differs from REV's, but " + why})
+		return
+	}
+	var deps []string
+	if dep != "" {
+		deps = append(deps, dep)
+	}
+	before := any(nil)
+	if lok {
+		before = liveEnd.UTC().Format(time.RFC3339)
+	}
+	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: createPath(k), Body: body(scheduleRequest(k, "adminRemove", current.Data))}, DependsOn: deps,
+		Changes:  []Change{{Path: "scheduleInfo.expiration.endDateTime", Action: diff.Replaced, Before: before, After: wantEnd.UTC().Format(time.RFC3339)}},
+		Warnings: []string{"Graph does not update assignment schedules: the assignment is removed and assigned again with the snapshot's end, starting now"}})
+	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(b)}, DependsOn: []string{rm}})
+}
+
+// isoDuration reads the ISO 8601 durations PIM uses: P[nW][nD][T[nH][nM][nS]].
+func isoDuration(v string) (time.Duration, bool) {
+	rest, ok := strings.CutPrefix(strings.ToUpper(v), "P")
+	if !ok || rest == "" {
+		return 0, false
+	}
+	var d time.Duration
+	inTime, digits, num := false, false, 0
+	units := map[bool]map[rune]time.Duration{
+		false: {'W': 7 * 24 * time.Hour, 'D': 24 * time.Hour},
+		true:  {'H': time.Hour, 'M': time.Minute, 'S': time.Second},
+	}
+	for _, c := range rest {
+		switch {
+		case c >= '0' && c <= '9':
+			if num = num*10 + int(c-'0'); num > 1_000_000 {
+				return 0, false
+			}
+			digits = true
+		case c == 'T' && !inTime && !digits:
+			inTime = true
+		case digits && units[inTime][c] != 0:
+			d += time.Duration(num) * units[inTime][c]
+			num, digits = 0, false
+		default:
+			return 0, false
+		}
+	}
+	return d, !digits && d > 0
+}

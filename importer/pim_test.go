@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/graphsim/builtin"
@@ -120,4 +121,99 @@ func TestRoleSettingsOfAGoneRoleAreNotCreated(t *testing.T) {
 	if len(p.Actions) != 0 || !strings.Contains(render(p), "makes a role's PIM settings") {
 		t.Errorf("the settings of a gone role:\n%s", render(p))
 	}
+}
+
+// A time-bound active assignment has one home, roles/assignment-schedules:
+// the export keeps it there with its end and leaves it out of
+// roles/assignments; a restore makes it again only through a schedule
+// request (adminAssign) with the same end, never as a standing assignment;
+// once its end has passed it is not restored and the plan says so.
+func TestRestoreTimeBoundAssignment(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	objs := objectsByKind(e.snapshotObjects(e.first))
+	if len(objs[timeBoundKind]) != 1 {
+		t.Fatalf("time-bound assignments exported: %d, want the demo's one", len(objs[timeBoundKind]))
+	}
+	tb := objs[timeBoundKind][0]
+	end, ok := scheduleEnd(tb.Data)
+	if !ok {
+		t.Fatalf("no end in %s: %v", tb.Path, tb.Data)
+	}
+	for _, o := range objs["role-assignments"] {
+		if naturalKey(o.Kind, o.Data, o.Key) == naturalKey(tb.Kind, tb.Data, tb.Key) {
+			t.Fatalf("the time-bound assignment is also in %s", o.Path)
+		}
+	}
+	reqs := "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"
+	e.do("POST", reqs, map[string]any{"action": "adminRemove", "principalId": tb.Data["principalId"], "roleDefinitionId": tb.Data["roleDefinitionId"],
+		"directoryScopeId": tb.Data["directoryScopeId"], "justification": "incident"})
+	e.recordIncident()
+
+	p := e.plan(e.first, []string{"roles"}, Options{})
+	var creates []Action
+	for _, a := range p.Actions {
+		if strings.HasSuffix(a.Request.Path, "/roleAssignments") {
+			t.Errorf("a standing assignment is made: %s %s", a.Request.Path, a.Request.Body)
+		}
+		if a.Kind == timeBoundKind {
+			creates = append(creates, a)
+		}
+	}
+	if len(creates) != 1 || creates[0].Request.Path != reqs || !strings.Contains(string(creates[0].Request.Body), `"adminAssign"`) ||
+		!strings.Contains(string(creates[0].Request.Body), end.UTC().Format(time.RFC3339)) {
+		t.Fatalf("the time-bound assignment's restore: %+v\n%s", creates, render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	var live []map[string]any
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleAssignmentSchedules") {
+		if s["principalId"] == tb.Data["principalId"] && s["roleDefinitionId"] == tb.Data["roleDefinitionId"] {
+			live = append(live, s)
+		}
+	}
+	if len(live) != 1 {
+		t.Fatalf("live schedules after the restore: %v", live)
+	}
+	if got, ok := scheduleEnd(live[0]); !ok || !got.Equal(end) {
+		t.Errorf("restored with end %v, want %v", got, end)
+	}
+	e.mustBeEmpty([]string{"roles/assignment-schedules"}, Options{})
+
+	// Extended by someone since REV: removed and assigned again with REV's end.
+	who := map[string]any{"principalId": tb.Data["principalId"], "roleDefinitionId": tb.Data["roleDefinitionId"], "directoryScopeId": tb.Data["directoryScopeId"], "justification": "extend"}
+	e.do("POST", reqs, merge(who, map[string]any{"action": "adminRemove"}))
+	e.do("POST", reqs, merge(who, map[string]any{"action": "adminAssign", "scheduleInfo": map[string]any{"expiration": map[string]any{
+		"type": "afterDateTime", "endDateTime": end.Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)}}}))
+	e.recordIncident()
+	p = e.plan(e.first, []string{"roles/assignment-schedules"}, Options{})
+	if len(p.Actions) != 2 || !strings.Contains(string(p.Actions[0].Request.Body), `"adminRemove"`) ||
+		!strings.Contains(string(p.Actions[1].Request.Body), end.UTC().Format(time.RFC3339)) {
+		t.Fatalf("an extended assignment:\n%s", render(p))
+	}
+	if res := e.apply(p); !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	e.mustBeEmpty([]string{"roles/assignment-schedules"}, Options{})
+
+	// Ended: gone from the tenant, and not restored.
+	later := end.Add(40 * 24 * time.Hour)
+	e.sim.Clock().Advance(later.Sub(e.sim.Clock().Now()))
+	e.now = later
+	p = e.plan(e.first, []string{"roles/assignment-schedules"}, Options{})
+	if len(p.Actions) != 0 || !strings.Contains(render(p), "expired at "+end.UTC().Format(time.RFC3339)) {
+		t.Errorf("an ended assignment:\n%s", render(p))
+	}
+}
+
+func merge(a, b map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }

@@ -19,6 +19,10 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		pl.updateRolePolicy(s, current, want, warns, dep)
 		return
 	}
+	if k.Name == timeBoundKind { // pim.go: a changed end is removed and assigned again
+		pl.replaceTimeBound(s, current, want, dep)
+		return
+	}
 	if noUpdate[k.Name] {
 		if k.Name == "role-eligibility-schedules" {
 			pl.replaceEligibility(s, current, want, dep)

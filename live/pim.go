@@ -14,7 +14,42 @@ import (
 // customReads are the kinds read by a function of their own instead of a
 // list of ListPath (never streamed: the function returns the kind whole).
 var customReads = map[string]func(r *reader, ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error){
-	"role-management-policies": (*reader).readRolePolicies,
+	"role-management-policies":  (*reader).readRolePolicies,
+	"role-assignment-schedules": (*reader).readTimeBoundAssignments,
+}
+
+// timeBound says whether an active assignment schedule (or instance) is an
+// admin's assignment with an end: assignmentType Assigned, with an
+// expiration other than noExpiration or an endDateTime. The one rule both
+// kinds use, so role-assignments and role-assignment-schedules never both
+// hold an assignment.
+func timeBound(o map[string]any) bool {
+	if t, _ := o["assignmentType"].(string); !strings.EqualFold(t, "Assigned") {
+		return false
+	}
+	if e, _ := o["endDateTime"].(string); e != "" {
+		return true
+	}
+	si, _ := o["scheduleInfo"].(map[string]any)
+	exp, _ := si["expiration"].(map[string]any)
+	typ, _ := exp["type"].(string)
+	return typ != "" && !strings.EqualFold(typ, "noExpiration")
+}
+
+// readTimeBoundAssignments reads the active assignment schedules and keeps
+// the time-bound ones an admin made (timeBound): permanent assignments are
+// role-assignments' and activations their eligibility's.
+func (r *reader) readTimeBoundAssignments(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error) {
+	var objs []map[string]any
+	err := r.listPages(ctx, k, requests, func(page []map[string]any) error {
+		for _, o := range page {
+			if timeBound(o) {
+				objs = append(objs, o)
+			}
+		}
+		return nil
+	})
+	return objs, err
 }
 
 // rolePolicyScope is the $filter Graph requires on the role management
