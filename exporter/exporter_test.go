@@ -973,7 +973,9 @@ func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
 		t.Error("Result.Complete() is false for a snapshot whose only gap is a licence")
 	}
 	nl := res.NotLicensed()
-	if len(nl) != 1 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != live.LicenceP2 || nl[0].Objects != pim {
+	// The PIM kinds: eligibilities, role settings and time-bound assignments (catalog order).
+	if len(nl) != 3 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != live.LicenceP2 || nl[0].Objects != pim ||
+		nl[1].Kind != "role-management-policies" || nl[2].Kind != "role-assignment-schedules" || nl[1].NotLicensed != live.LicenceP2 || nl[2].NotLicensed != live.LicenceP2 {
 		t.Fatalf("not licensed = %+v", nl)
 	}
 	if res.Deleted != 0 {
