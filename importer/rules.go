@@ -358,6 +358,8 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 		return []string{"RoleEligibilitySchedule.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
 	case timeBoundKind: // pim.go; rbacapplication-post-roleassignmentschedulerequests
 		return []string{"RoleAssignmentSchedule.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
+	case rolePolicies: // pim.go; unifiedrolemanagementpolicyrule-update
+		return []string{"RoleManagementPolicy.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
 	}
 	if _, ok := assignNav[k.Name]; ok { // assign.go
 		if rel == appliesTo {
