@@ -55,3 +55,38 @@ func TestRoleSettingsReferencesResolve(t *testing.T) {
 		t.Errorf("dangling references:\n%s\nwant:\n%s\n(report %+v)", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
 	}
 }
+
+// A time-bound assignment's principal and role resolve like a standing
+// assignment's: a principal gone from the snapshot is a dangling reference.
+func TestTimeBoundAssignmentReferencesResolve(t *testing.T) {
+	ctx := context.Background()
+	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const role, gone = "0c000000-0000-4000-8000-0000000000a1", "0c000000-0000-4000-8000-0000000000c1"
+	pr, rd := objectFile(t, kind(t, "role-definitions"), map[string]any{"id": role, "displayName": "Reader", "isBuiltIn": false,
+		"isEnabled": true, "rolePermissions": []any{}})
+	pa, a := objectFile(t, kind(t, "role-assignment-schedules"), map[string]any{"id": "tb-1", "principalId": gone, "roleDefinitionId": role,
+		"directoryScopeId": "/", "assignmentType": "Assigned", "memberType": "Direct", "status": "Provisioned",
+		"scheduleInfo": map[string]any{"startDateTime": "2026-12-06T08:00:00Z", "expiration": map[string]any{"type": "afterDateTime", "endDateTime": "2027-01-05T08:00:00Z"}}})
+	pu, u := objectFile(t, kind(t, "users"), map[string]any{"id": "0c000000-0000-4000-8000-0000000000b1", "userPrincipalName": "someone@example.com", "displayName": "Someone"})
+	pg, g := objectFile(t, kind(t, "groups"), map[string]any{"id": "0c000000-0000-4000-8000-0000000000d1", "displayName": "G", "mailNickname": "g",
+		"mailEnabled": false, "securityEnabled": true, "groupTypes": []any{}, "members": []any{}, "owners": []any{}})
+	ps, sp := objectFile(t, kind(t, "service-principals"), map[string]any{"id": "0c000000-0000-4000-8000-0000000000e1", "appId": "0c000000-0000-4000-8000-0000000000f1", "displayName": "SP"})
+	writeSnapshot(t, r, map[string][]byte{pr: rd, pa: a, pu: u, pg: g, ps: sp}, "snapshot/1")
+	rep, err := Repo(ctx, r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, is := range rep.Snapshots[0].Issues {
+		if strings.Contains(is.Message, "names no object") {
+			got = append(got, is.File+" "+is.Property)
+		}
+	}
+	if strings.Join(got, ",") != pa+" principalId" || !strings.Contains(rep.Snapshots[0].Issues[0].Message, "Graph keeps listing a role assignment") {
+		t.Errorf("dangling references %v, want the principal of %s (report %+v)", got, pa, rep.Snapshots[0].Issues)
+	}
+}
