@@ -68,7 +68,7 @@ func TestTimeBoundAssignmentReferencesResolve(t *testing.T) {
 	const role, gone = "0c000000-0000-4000-8000-0000000000a1", "0c000000-0000-4000-8000-0000000000c1"
 	pr, rd := objectFile(t, kind(t, "role-definitions"), map[string]any{"id": role, "displayName": "Reader", "isBuiltIn": false,
 		"isEnabled": true, "rolePermissions": []any{}})
-	pa, a := objectFile(t, kind(t, "role-assignment-schedules"), map[string]any{"id": "tb-1", "principalId": gone, "roleDefinitionId": role,
+	pa, a := objectFile(t, kind(t, "time-bound-role-assignments"), map[string]any{"id": "tb-1", "principalId": gone, "roleDefinitionId": role,
 		"directoryScopeId": "/", "assignmentType": "Assigned", "memberType": "Direct", "status": "Provisioned",
 		"scheduleInfo": map[string]any{"startDateTime": "2026-12-06T08:00:00Z", "expiration": map[string]any{"type": "afterDateTime", "endDateTime": "2027-01-05T08:00:00Z"}}})
 	pu, u := objectFile(t, kind(t, "users"), map[string]any{"id": "0c000000-0000-4000-8000-0000000000b1", "userPrincipalName": "someone@example.com", "displayName": "Someone"})

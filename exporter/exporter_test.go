@@ -73,7 +73,7 @@ var simKind = map[string]string{
 	"identity-providers":                   "identityProviderBase",
 	"organizational-contacts":              "orgContact",
 	"role-management-policies":             "unifiedRoleManagementPolicyAssignment", // keyed by roleDefinitionId
-	"role-assignment-schedules":            "unifiedRoleAssignmentSchedule",         // the demo's are all time-bound
+	"time-bound-role-assignments":          "unifiedRoleAssignmentSchedule",         // the demo's are all time-bound
 }
 
 // tree reads every file at rev.
@@ -224,7 +224,7 @@ func TestExportDemoTenant(t *testing.T) {
 		want := map[string]bool{}
 		for _, o := range sim.Tenant().List(sk) {
 			if k.Name == "role-assignments" && timeBound[o["id"].(string)] {
-				continue // kept under roles/assignment-schedules (one home)
+				continue // kept under roles/time-bound-assignments (one home)
 			}
 			if k.Singleton {
 				want[k.Name] = true // Locate's key for a singleton
@@ -975,7 +975,7 @@ func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
 	nl := res.NotLicensed()
 	// The PIM kinds: eligibilities, role settings and time-bound assignments (catalog order).
 	if len(nl) != 3 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != live.LicenceP2 || nl[0].Objects != pim ||
-		nl[1].Kind != "role-management-policies" || nl[2].Kind != "role-assignment-schedules" || nl[1].NotLicensed != live.LicenceP2 || nl[2].NotLicensed != live.LicenceP2 {
+		nl[1].Kind != "role-management-policies" || nl[2].Kind != "time-bound-role-assignments" || nl[1].NotLicensed != live.LicenceP2 || nl[2].NotLicensed != live.LicenceP2 {
 		t.Fatalf("not licensed = %+v", nl)
 	}
 	if res.Deleted != 0 {

@@ -92,7 +92,7 @@ func isRolePolicy(k *layout.Kind) bool { return strings.EqualFold(k.Name, rolePo
 
 // ---- time-bound active role assignments ----
 //
-// A time-bound assignment (layout/catalog_pim.go: roles/assignment-schedules,
+// A time-bound assignment (layout/catalog_pim.go: roles/time-bound-assignments,
 // never also in roles/assignments) is made again only through a schedule
 // request, adminAssign with the snapshot's end
 // (rbacapplication-post-roleassignmentschedulerequests): never as a standing
@@ -101,7 +101,7 @@ func isRolePolicy(k *layout.Kind) bool { return strings.EqualFold(k.Name, rolePo
 // (adminRemove) and assigned again with REV's end; one live but not at REV
 // is removed (adminRemove, deletes.go).
 
-const timeBoundKind = "role-assignment-schedules"
+const timeBoundKind = "time-bound-role-assignments"
 
 func init() {
 	noUpdate[timeBoundKind] = true

@@ -123,7 +123,7 @@ func TestRoleSettingsOfAGoneRoleAreNotCreated(t *testing.T) {
 	}
 }
 
-// A time-bound active assignment has one home, roles/assignment-schedules:
+// A time-bound active assignment has one home, roles/time-bound-assignments:
 // the export keeps it there with its end and leaves it out of
 // roles/assignments; a restore makes it again only through a schedule
 // request (adminAssign) with the same end, never as a standing assignment;
@@ -179,7 +179,7 @@ func TestRestoreTimeBoundAssignment(t *testing.T) {
 	if got, ok := scheduleEnd(live[0]); !ok || !got.Equal(end) {
 		t.Errorf("restored with end %v, want %v", got, end)
 	}
-	e.mustBeEmpty([]string{"roles/assignment-schedules"}, Options{})
+	e.mustBeEmpty([]string{"roles/time-bound-assignments"}, Options{})
 
 	// Extended by someone since REV: removed and assigned again with REV's end.
 	who := map[string]any{"principalId": tb.Data["principalId"], "roleDefinitionId": tb.Data["roleDefinitionId"], "directoryScopeId": tb.Data["directoryScopeId"], "justification": "extend"}
@@ -187,7 +187,7 @@ func TestRestoreTimeBoundAssignment(t *testing.T) {
 	e.do("POST", reqs, merge(who, map[string]any{"action": "adminAssign", "scheduleInfo": map[string]any{"expiration": map[string]any{
 		"type": "afterDateTime", "endDateTime": end.Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)}}}))
 	e.recordIncident()
-	p = e.plan(e.first, []string{"roles/assignment-schedules"}, Options{})
+	p = e.plan(e.first, []string{"roles/time-bound-assignments"}, Options{})
 	if len(p.Actions) != 2 || !strings.Contains(string(p.Actions[0].Request.Body), `"adminRemove"`) ||
 		!strings.Contains(string(p.Actions[1].Request.Body), end.UTC().Format(time.RFC3339)) {
 		t.Fatalf("an extended assignment:\n%s", render(p))
@@ -195,13 +195,13 @@ func TestRestoreTimeBoundAssignment(t *testing.T) {
 	if res := e.apply(p); !res.Complete() {
 		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
 	}
-	e.mustBeEmpty([]string{"roles/assignment-schedules"}, Options{})
+	e.mustBeEmpty([]string{"roles/time-bound-assignments"}, Options{})
 
 	// Ended: gone from the tenant, and not restored.
 	later := end.Add(40 * 24 * time.Hour)
 	e.sim.Clock().Advance(later.Sub(e.sim.Clock().Now()))
 	e.now = later
-	p = e.plan(e.first, []string{"roles/assignment-schedules"}, Options{})
+	p = e.plan(e.first, []string{"roles/time-bound-assignments"}, Options{})
 	if len(p.Actions) != 0 || !strings.Contains(render(p), "expired at "+end.UTC().Format(time.RFC3339)) {
 		t.Errorf("an ended assignment:\n%s", render(p))
 	}

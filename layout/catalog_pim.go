@@ -52,7 +52,7 @@ var pimKinds = []*Kind{
 		// eligibility is kept). live/pim.go reads the list and keeps the
 		// Assigned schedules with an end; importer/pim.go restores them
 		// (an expired one is not restored, the plan says so).
-		Name: "role-assignment-schedules", Title: "PIM time-bound active role assignments", Folder: "roles/assignment-schedules",
+		Name: "time-bound-role-assignments", Title: "PIM time-bound active role assignments", Folder: "roles/time-bound-assignments",
 		ODataType: "#microsoft.graph.unifiedRoleAssignmentSchedule", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleAssignmentSchedules",
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},

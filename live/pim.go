@@ -14,14 +14,14 @@ import (
 // customReads are the kinds read by a function of their own instead of a
 // list of ListPath (never streamed: the function returns the kind whole).
 var customReads = map[string]func(r *reader, ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error){
-	"role-management-policies":  (*reader).readRolePolicies,
-	"role-assignment-schedules": (*reader).readTimeBoundAssignments,
+	"role-management-policies":    (*reader).readRolePolicies,
+	"time-bound-role-assignments": (*reader).readTimeBoundAssignments,
 }
 
 // timeBound says whether an active assignment schedule (or instance) is an
 // admin's assignment with an end: assignmentType Assigned, with an
 // expiration other than noExpiration or an endDateTime. The one rule both
-// kinds use, so role-assignments and role-assignment-schedules never both
+// kinds use, so role-assignments and time-bound-role-assignments never both
 // hold an assignment.
 func timeBound(o map[string]any) bool {
 	if t, _ := o["assignmentType"].(string); !strings.EqualFold(t, "Assigned") {

@@ -18,7 +18,7 @@ import (
 // assignmentType "Activated").
 // It also lists time-bound assignments an admin made (assignmentType
 // Assigned with an endDateTime), which are kept under
-// roles/assignment-schedules with their end (live/pim.go's timeBound) and
+// roles/time-bound-assignments with their end (live/pim.go's timeBound) and
 // so left out here too: one home per assignment.
 var activatedPath = "/roleManagement/directory/roleAssignmentScheduleInstances?" +
 	url.Values{"$select": {"id,roleAssignmentOriginId,assignmentType,endDateTime"}}.Encode()
