@@ -217,3 +217,24 @@ func merge(a, b map[string]any) map[string]any {
 	}
 	return out
 }
+
+// A role assignment at REV that a time-bound assignment at REV also holds
+// (a snapshot taken without the PIM licence, which cannot tell them apart)
+// is never made a standing assignment: the time-bound one comes back with
+// its end, and the plan says why the other is not written.
+func TestRoleAssignmentHeldByATimeBoundOneIsNotMadeStanding(t *testing.T) {
+	ra := obj(t, "role-assignments", "ra1", map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/"})
+	tb := obj(t, timeBoundKind, "tb1", map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/", "assignmentType": "Assigned",
+		"scheduleInfo": map[string]any{"startDateTime": "2026-03-01T00:00:00Z", "expiration": map[string]any{"type": "afterDateTime", "endDateTime": "2026-04-01T00:00:00Z"}}})
+	p := compute(t, input([]*Object{ra, tb}, nil, nil))
+	if len(p.Actions) != 1 || p.Actions[0].Kind != timeBoundKind || !strings.HasSuffix(p.Actions[0].Request.Path, "/roleAssignmentScheduleRequests") {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	if !strings.Contains(render(p), "never as a standing assignment") {
+		t.Errorf("the plan does not say why the role assignment is not made:\n%s", render(p))
+	}
+	b := bodyOf(t, p.Actions[0])
+	if b["action"] != "adminAssign" || b["scheduleInfo"].(map[string]any)["expiration"].(map[string]any)["endDateTime"] != "2026-04-01T00:00:00Z" {
+		t.Errorf("request %v", b)
+	}
+}
