@@ -524,7 +524,7 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 			if len(ru.targets) == 1 && ru.targets[0] == "applications" {
 				why = "a Microsoft application with no service principal in this tenant, or an app deleted since"
 			}
-			if k := facts[i].kind; k != nil && (k.Name == "role-assignments" || k.Name == "role-eligibility-schedules") {
+			if k := facts[i].kind; k != nil && (k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" || k.Name == "time-bound-role-assignments") {
 				why = "a deleted object: Graph keeps listing a role assignment for some days after its principal or scope is deleted; restore the object, or the assignment goes when Graph cleans it up"
 			}
 			is := Issue{Severity: SevWarning, Property: ru.prop,
@@ -673,7 +673,7 @@ var typeKinds = func() map[string]string {
 // strictRef reports whether Graph keeps a reference consistent (child
 // relationships, assignments): one that names nothing is then an error.
 func strictRef(k *layout.Kind, ref layout.Ref) bool {
-	if k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" {
+	if k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" || k.Name == "time-bound-role-assignments" {
 		// Graph keeps listing an assignment for days after its principal
 		// (or scoping unit) is deleted (graphsim/doc.go, "Directory roles"):
 		// only the role definition is kept consistent.

@@ -72,6 +72,8 @@ var simKind = map[string]string{
 	"custom-security-attributes":           "customSecurityAttributeDefinition",
 	"identity-providers":                   "identityProviderBase",
 	"organizational-contacts":              "orgContact",
+	"role-management-policies":             "unifiedRoleManagementPolicyAssignment", // keyed by roleDefinitionId
+	"time-bound-role-assignments":          "unifiedRoleAssignmentSchedule",         // the demo's are all time-bound
 }
 
 // tree reads every file at rev.
@@ -206,6 +208,12 @@ func TestExportDemoTenant(t *testing.T) {
 	}
 
 	// Every object graphsim holds has exactly one file, for every kind.
+	timeBound := map[string]bool{}
+	for _, o := range sim.Tenant().List("unifiedRoleAssignmentSchedule") {
+		if exp, _ := o["scheduleInfo"].(map[string]any)["expiration"].(map[string]any); o["assignmentType"] == "Assigned" && exp["type"] != "noExpiration" {
+			timeBound[o["id"].(string)] = true
+		}
+	}
 	man := manifestAt(t, r, "HEAD")
 	for _, k := range layout.Kinds() {
 		sk := simKind[k.Name]
@@ -215,6 +223,9 @@ func TestExportDemoTenant(t *testing.T) {
 		}
 		want := map[string]bool{}
 		for _, o := range sim.Tenant().List(sk) {
+			if k.Name == "role-assignments" && timeBound[o["id"].(string)] {
+				continue // kept under roles/time-bound-assignments (one home)
+			}
 			if k.Singleton {
 				want[k.Name] = true // Locate's key for a singleton
 			} else {
@@ -962,7 +973,9 @@ func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
 		t.Error("Result.Complete() is false for a snapshot whose only gap is a licence")
 	}
 	nl := res.NotLicensed()
-	if len(nl) != 1 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != live.LicenceP2 || nl[0].Objects != pim {
+	// The PIM kinds: eligibilities, role settings and time-bound assignments (catalog order).
+	if len(nl) != 3 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != live.LicenceP2 || nl[0].Objects != pim ||
+		nl[1].Kind != "role-management-policies" || nl[2].Kind != "time-bound-role-assignments" || nl[1].NotLicensed != live.LicenceP2 || nl[2].NotLicensed != live.LicenceP2 {
 		t.Fatalf("not licensed = %+v", nl)
 	}
 	if res.Deleted != 0 {

@@ -919,6 +919,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoIdentityProviders()     // identityproviders.go (given ids only)
 	g.demoManagers(people, gr)    // generate_users.go (links only)
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
+	g.demoPIM(people)             // pim.go (derived ids only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -44,6 +44,9 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 	case "manager":
 		return s.manager(req, rt) // manager.go
 	}
+	if aerr := s.pimPreflight(req, rt); aerr != nil { // pim.go
+		return nil, aerr
+	}
 	k := rt.kind
 	if k.Singleton {
 		switch req.method {
@@ -114,6 +117,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.key)
 		}
 		return actions[k.Name][rt.action](s, req, r)
+	case rt.nested && k.Name == rmPolicyKind:
+		return s.policyRuleOp(req, rt) // pim.go
 	case rt.nested && len(held[k.Name]) > 0:
 		return s.heldOp(req, rt) // hooks_appheld.go
 	case rt.nested && k.Name == grantPolicyKind:

@@ -247,6 +247,15 @@ var kinds = []*Kind{
 		Filterable: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "assignmentType", "memberType", "roleAssignmentOriginId"},
 	},
 	{
+		// Active assignment schedules made by schedule requests (pim.go):
+		// adminAssign (standing or time-bound) and selfActivate; id = the
+		// assignment's; gone at their end on graphsim's clock.
+		Name: "unifiedRoleAssignmentSchedule", ODataType: "#microsoft.graph.unifiedRoleAssignmentSchedule",
+		Paths:    []string{"roleManagement/directory/roleAssignmentSchedules"},
+		NoCreate: true, NoUpdate: true, NoDelete: true,
+		Filterable: []string{"id", "roleDefinitionId", "principalId", "directoryScopeId", "assignmentType"},
+	},
+	{
 		Name: "unifiedRoleEligibilitySchedule", ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule",
 		Paths:    []string{"roleManagement/directory/roleEligibilitySchedules"},
 		NoCreate: true, NoUpdate: true, NoDelete: true,
@@ -332,7 +341,8 @@ var kinds = []*Kind{
 	appManagementPolicyKind, tenantAppManagementPolicyKind, authenticationFlowsPolicyKind,
 	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
 	attributeSetKindDef, csaDefKindDef, // customsec.go
-	identityProviderKind, // identityproviders.go
+	identityProviderKind,             // identityproviders.go
+	rmPolicyKindDef, rmAssignKindDef, // pim.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -179,6 +179,9 @@ func (s *Server) dropInstance(id string) {
 	if r := t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(id)]; r != nil {
 		s.remove(r)
 	}
+	if r := t.colls[assignScheduleKind].byKey[strings.ToLower(id)]; r != nil { // pim.go
+		s.remove(r)
+	}
 }
 
 // expired says whether r is an activated assignment (or its instance)
@@ -187,7 +190,7 @@ func (t *Tenant) expired(r *record) bool {
 	inst := r
 	switch r.kind.Name {
 	case "unifiedRoleAssignmentScheduleInstance":
-	case "unifiedRoleAssignment":
+	case "unifiedRoleAssignment", assignScheduleKind:
 		inst = t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(r.key())]
 		if inst == nil {
 			return false
@@ -204,7 +207,7 @@ func (t *Tenant) expired(r *record) bool {
 func (s *Server) dropExpired() {
 	t := s.tenant
 	var gone []*record
-	for _, k := range []string{"unifiedRoleAssignment", "unifiedRoleAssignmentScheduleInstance"} {
+	for _, k := range []string{"unifiedRoleAssignment", assignScheduleKind, "unifiedRoleAssignmentScheduleInstance"} {
 		for _, r := range t.colls[k].byKey {
 			if t.expired(r) {
 				gone = append(gone, r)
@@ -249,6 +252,12 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 			return badRequest("RoleAssignmentExists: The Role assignment already exists.")
 		}
 		var end time.Time
+		if action == "adminAssign" { // pim.go: standing, or time-bound with an end
+			var aerr *apiError
+			if end, aerr = s.adminAssignEnd(role.key(), body["scheduleInfo"], now); aerr != nil {
+				return aerr
+			}
+		}
 		if action == "selfActivate" {
 			if !s.eligible(str(body["principalId"]), role.key(), scope) {
 				return badRequest("RoleAssignmentRequestPolicyValidationFailed: The principal is not eligible for the role at this scope.")
@@ -264,7 +273,10 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 		t.insert(kindByName["unifiedRoleAssignment"], a)
 		if action == "selfActivate" {
 			s.addInstance(a, "Activated", now, end)
+		} else if !end.IsZero() {
+			s.addInstance(a, "Assigned", now, end)
 		}
+		s.addAssignmentSchedule(a, body, now, end, action == "selfActivate") // pim.go
 		body["targetScheduleId"] = a["id"]
 		body["status"] = "Provisioned"
 	case "adminRemove", "selfDeactivate":

@@ -85,6 +85,12 @@ func (pl *planner) create(s *objState) {
 		if si, ok := want["scheduleInfo"]; ok && si != nil {
 			b["scheduleInfo"] = si
 		}
+	case timeBoundKind: // pim.go: with its end, never permanent; an expired one is not made
+		var why string
+		if b, why = pl.timeBoundRequest(k, want); why != "" {
+			pl.note(s, []string{why})
+			return
+		}
 	}
 	if k.Name == "applications" {
 		warns = append(warns, "recreated with a new application (client) id: every client configured with the old one must be updated")

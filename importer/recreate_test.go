@@ -50,10 +50,8 @@ func (e *env) snapshotObjects(rev string) diff.Snapshot {
 // its recycle bin. It returns the error of the first request that fails.
 func (e *env) purge(k *layout.Kind, o *Object) error {
 	ctx := context.Background()
-	if k.Name == "role-eligibility-schedules" {
-		_, err := e.c.Do(ctx, "POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", map[string]any{
-			"action": "adminRemove", "principalId": o.Data["principalId"], "roleDefinitionId": o.Data["roleDefinitionId"],
-			"directoryScopeId": o.Data["directoryScopeId"], "justification": "incident"})
+	if _, ok := scheduled[k.Name]; ok { // eligibilities, time-bound assignments (pim.go): removed by a schedule request
+		_, err := e.c.Do(ctx, "POST", createPath(k), scheduleRequest(k, "adminRemove", o.Data))
 		return err
 	}
 	if _, err := e.c.Do(ctx, "DELETE", itemPath(k, o.Key), nil); err != nil {

@@ -58,7 +58,7 @@ func (pl *planner) atREV() map[string]*Object {
 			switch o.Kind.Name {
 			case "directory-roles":
 				key = o.Kind.Name + "/" + strings.ToLower(o.Key)
-			case "role-eligibility-schedules":
+			case "role-eligibility-schedules", timeBoundKind: // timeBoundKind: pim.go
 				key = o.Kind.Name + "/" + naturalKey(o.Kind, o.Data, o.Key)
 			default:
 				continue
@@ -160,6 +160,9 @@ func (pl *planner) directoryRole(id string) (string, []string) {
 func (pl *planner) pimActivation(o *Object) string {
 	if o.Kind.Name != "role-assignments" {
 		return ""
+	}
+	if tb := pl.atREV()[timeBoundKind+"/"+naturalKey(o.Kind, o.Data, o.Key)]; tb != nil { // pim.go
+		return "a time-bound assignment at REV (" + tb.Path + ") holds it: it comes back through its schedule with its end, never as a standing assignment (a snapshot taken without the PIM licence may hold it in both places)"
 	}
 	e := pl.atREV()["role-eligibility-schedules/"+naturalKey(o.Kind, o.Data, o.Key)]
 	if e == nil {

@@ -182,7 +182,7 @@ func remapped(k *layout.Kind) bool {
 // scope. Other kinds use their key.
 func naturalKey(k *layout.Kind, data map[string]any, key string) string {
 	switch k.Name {
-	case "role-assignments", "role-eligibility-schedules":
+	case "role-assignments", "role-eligibility-schedules", timeBoundKind:
 		return strings.ToLower(str(data["roleDefinitionId"]) + "|" + str(data["principalId"]) + "|" + str(data["directoryScopeId"]))
 	}
 	return strings.ToLower(key)
@@ -235,6 +235,9 @@ func itemPath(k *layout.Kind, key string) string {
 func createPath(k *layout.Kind) string {
 	if k.Name == "role-eligibility-schedules" {
 		return "/" + k.APIVersion + "/roleManagement/directory/roleEligibilityScheduleRequests"
+	}
+	if k.Name == timeBoundKind { // pim.go
+		return "/" + k.APIVersion + "/roleManagement/directory/roleAssignmentScheduleRequests"
 	}
 	return "/" + k.APIVersion + k.ListPath
 }
@@ -353,6 +356,10 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 		return []string{"RoleManagement.ReadWrite.Directory"}
 	case "role-eligibility-schedules":
 		return []string{"RoleEligibilitySchedule.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
+	case timeBoundKind: // pim.go; rbacapplication-post-roleassignmentschedulerequests
+		return []string{"RoleAssignmentSchedule.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
+	case rolePolicies: // pim.go; unifiedrolemanagementpolicyrule-update
+		return []string{"RoleManagementPolicy.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
 	}
 	if _, ok := assignNav[k.Name]; ok { // assign.go
 		if rel == appliesTo {

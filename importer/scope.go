@@ -114,7 +114,7 @@ var roleManages = map[string][]string{
 	"Security Administrator":           {"conditional-access-policies", "named-locations", "authentication-strengths"},
 	"Application Administrator":        {"applications", "service-principals", "applications/owners", "service-principals/owners"},
 	"Cloud Application Administrator":  {"applications", "service-principals", "applications/owners", "service-principals/owners"},
-	"Privileged Role Administrator":    {"role-assignments", "role-eligibility-schedules", "administrative-units", "administrative-units/members"},
+	"Privileged Role Administrator":    {"role-assignments", "role-eligibility-schedules", "administrative-units", "administrative-units/members", "role-management-policies", "time-bound-role-assignments"},
 }
 
 // auRoles are the roles that take effect at an administrative unit's scope

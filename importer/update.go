@@ -15,6 +15,14 @@ import (
 func (pl *planner) update(s *objState, current *Object, dep string) {
 	k := s.k
 	want, warns := pl.effective(s, current)
+	if isRolePolicy(k) { // pim.go: one PATCH per changed rule
+		pl.updateRolePolicy(s, current, want, warns, dep)
+		return
+	}
+	if k.Name == timeBoundKind { // pim.go: a changed end is removed and assigned again
+		pl.replaceTimeBound(s, current, want, dep)
+		return
+	}
 	if noUpdate[k.Name] {
 		if k.Name == "role-eligibility-schedules" {
 			pl.replaceEligibility(s, current, want, dep)

@@ -72,6 +72,10 @@ type Kind struct {
 	// it, and a restore plan lists its objects as not written with this
 	// reason. `entrasnap kinds` shows it.
 	ExportOnly string
+	// RestoreNote, when set, says what a restore of this restorable kind
+	// cannot do and why (PIM role settings: updated, never created or
+	// deleted). `entrasnap kinds` shows it.
+	RestoreNote string
 }
 
 // Child is a relationship stored inside its parent's file.

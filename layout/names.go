@@ -43,6 +43,7 @@ type KindInfo struct {
 	// why in ExportOnlyReason and has no restore permissions.
 	Restore            string   `json:"restore"`
 	ExportOnlyReason   string   `json:"exportOnlyReason,omitempty"`
+	RestoreNote        string   `json:"restoreNote,omitempty"` // what a restore of a restorable kind cannot do, and why
 	ReadPermissions    []string `json:"readPermissions"`
 	RestorePermissions []string `json:"restorePermissions"`
 }
@@ -59,7 +60,7 @@ func KindInfos() []KindInfo {
 	for _, k := range kinds {
 		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
 			APIVersion: k.APIVersion, Restore: Restorable,
-			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...)}
+			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), RestoreNote: k.RestoreNote}
 		if k.ExportOnly != "" {
 			ki.Restore, ki.ExportOnlyReason, ki.RestorePermissions = ExportOnlyKind, k.ExportOnly, []string{}
 		}

@@ -30,8 +30,10 @@ var covers = map[string][]string{
 	// configurations (authenticationmethodspolicy-get).
 	"Policy.Read.All": {"Policy.Read.AuthenticationMethod"},
 	// RoleManagement.ReadWrite.Directory writes PIM eligibility requests
-	// (rbacapplication-post-roleeligibilityschedulerequests).
-	"RoleManagement.ReadWrite.Directory": {"RoleEligibilitySchedule.ReadWrite.Directory"},
+	// (rbacapplication-post-roleeligibilityschedulerequests), assignment
+	// requests (rbacapplication-post-roleassignmentschedulerequests) and
+	// role settings' rules (unifiedrolemanagementpolicyrule-update).
+	"RoleManagement.ReadWrite.Directory": {"RoleEligibilitySchedule.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory", "RoleManagementPolicy.ReadWrite.Directory"},
 	// Group.ReadWrite.All writes memberships (group-post-members).
 	"Group.ReadWrite.All": {"GroupMember.ReadWrite.All"},
 	// Application.ReadWrite.All grants and removes app role assignments

@@ -282,7 +282,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 // collections, except role assignments (dropActivated needs them all).
 func streams(u *unit) bool {
 	k := u.primary
-	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments"
+	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments" && customReads[k.Name] == nil
 }
 
 // readStreamed reads a collection kind a page at a time, each page's
@@ -336,6 +336,8 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		if err == nil {
 			objs = []map[string]any{obj}
 		}
+	} else if read := customReads[k.Name]; read != nil { // pim.go
+		objs, err = read(r, ctx, k, &requests)
 	} else {
 		objs, err = r.list(ctx, k, &requests)
 		if err == nil {

@@ -16,8 +16,12 @@ import (
 // the standing ones, until they end
 // (learn.microsoft.com/graph/api/resources/unifiedroleassignmentscheduleinstance,
 // assignmentType "Activated").
+// It also lists time-bound assignments an admin made (assignmentType
+// Assigned with an endDateTime), which are kept under
+// roles/time-bound-assignments with their end (live/pim.go's timeBound) and
+// so left out here too: one home per assignment.
 var activatedPath = "/roleManagement/directory/roleAssignmentScheduleInstances?" +
-	url.Values{"$filter": {"assignmentType eq 'Activated'"}, "$select": {"id,roleAssignmentOriginId"}}.Encode()
+	url.Values{"$select": {"id,roleAssignmentOriginId,assignmentType,endDateTime"}}.Encode()
 
 // dropActivated leaves out the role assignments that are PIM activations: a
 // time-bound state of an eligibility (kept under roles/eligibility), not a
@@ -34,9 +38,14 @@ func (r *reader) dropActivated(ctx context.Context, k *layout.Kind, objs []map[s
 			var inst struct {
 				ID     string `json:"id"`
 				Origin string `json:"roleAssignmentOriginId"`
+				Type   string `json:"assignmentType"`
+				End    string `json:"endDateTime"`
 			}
 			if err := json.Unmarshal(it, &inst); err != nil {
 				return err
+			}
+			if !strings.EqualFold(inst.Type, "Activated") && !timeBound(map[string]any{"assignmentType": inst.Type, "endDateTime": inst.End}) {
+				continue // a standing assignment: kept here
 			}
 			for _, id := range []string{inst.Origin, inst.ID} {
 				if id != "" {

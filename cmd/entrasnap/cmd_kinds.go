@@ -44,12 +44,15 @@ func runKinds(e *env, permsOnly, asJSON bool) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tFOLDER\tGRAPH PATH\tREAD\tRESTORE")
-	var exportOnly []layout.KindInfo
+	var exportOnly, noted []layout.KindInfo
 	for _, ki := range infos {
 		restore := strings.Join(ki.RestorePermissions, ",")
 		if ki.Restore == layout.ExportOnlyKind {
 			restore = "export-only (see below)"
 			exportOnly = append(exportOnly, ki)
+		} else if ki.RestoreNote != "" {
+			restore += " (update only, see below)"
+			noted = append(noted, ki)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ki.Name, ki.Folder, ki.GraphPath,
 			strings.Join(ki.ReadPermissions, ","), restore)
@@ -61,6 +64,12 @@ func runKinds(e *env, permsOnly, asJSON bool) error {
 		fmt.Fprintf(e.stdout, "\nExport-only kinds (backed up and checked, never written by a restore):\n")
 		for _, ki := range exportOnly {
 			fmt.Fprintf(e.stdout, "  %s: %s\n", ki.Name, ki.ExportOnlyReason)
+		}
+	}
+	if len(noted) > 0 {
+		fmt.Fprintf(e.stdout, "\nRestorable with limits:\n")
+		for _, ki := range noted {
+			fmt.Fprintf(e.stdout, "  %s: %s\n", ki.Name, ki.RestoreNote)
 		}
 	}
 	fmt.Fprintf(e.stdout, "\n%d kinds: %d restorable, %d export-only.\n", len(infos), len(infos)-len(exportOnly), len(exportOnly))

@@ -23,6 +23,7 @@ type kindJSON struct {
 	APIVersion         string   `json:"apiVersion"`
 	Restore            string   `json:"restore"`
 	ExportOnlyReason   string   `json:"exportOnlyReason"`
+	RestoreNote        string   `json:"restoreNote"`
 	ReadPermissions    []string `json:"readPermissions"`
 	RestorePermissions []string `json:"restorePermissions"`
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // A tenant that loses its P2 licence: export exits 0 and says the PIM kind
@@ -15,6 +19,14 @@ import (
 // (no "everything removed") and exits 0 with a note.
 func TestNotLicensedKindAcrossCommands(t *testing.T) {
 	f := newDriftFixture(t, nil) // one export with P2 (the default)
+	// Without P2 a time-bound role assignment cannot be told from a standing
+	// one (its schedule is a PIM read) and would show in roles/assignments:
+	// the demo's is removed first, so only the PIM kinds are compared.
+	removeTimeBoundAssignments(t, f)
+	if code, out, errOut := runCLI(t, "export", "--repo", f.repo, "--graph-url", f.url, "--access-token", f.sim.Token(),
+		"--message", "baseline without time-bound assignments", "--allow-shrink"); code != exitOK {
+		t.Fatalf("export: code %d\n%s\n%s", code, out, errOut)
+	}
 	if err := f.sim.SetLicence(graphsim.LicenceP1); err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +58,7 @@ func TestNotLicensedKindAcrossCommands(t *testing.T) {
 		t.Fatalf("snapshots: code %d\n%s\n%s", code, out, errOut)
 	}
 	first := strings.SplitN(out, "\n", 3)[1] // newest snapshot
-	if !strings.Contains(first, "yes (not licensed: role-eligibility-schedules)") {
+	if !strings.Contains(first, "yes (not licensed: role-eligibility-schedules,role-management-policies,time-bound-role-assignments)") {
 		t.Errorf("snapshots:\n%s", out)
 	}
 
@@ -92,5 +104,39 @@ func TestRestoreNotLicensedKindCommand(t *testing.T) {
 		!strings.Contains(all, "PIM role eligibility schedules: not licensed in this tenant, needs Microsoft Entra ID P2") ||
 		!strings.Contains(all, "Nothing to write") {
 		t.Errorf("restore output:\n%s", all)
+	}
+}
+
+// removeTimeBoundAssignments ends the tenant's time-bound role assignments
+// (adminRemove of each Assigned schedule with an end).
+func removeTimeBoundAssignments(t *testing.T, f *driftFixture) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := graph.New(graph.Config{BaseURL: f.url, AccessToken: f.sim.Token(), Sleep: simtest.Sleep(f.sim)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var remove []map[string]any
+	err = c.List(ctx, "/v1.0/roleManagement/directory/roleAssignmentSchedules", func(items []json.RawMessage) error {
+		for _, it := range items {
+			var m map[string]any
+			if err := json.Unmarshal(it, &m); err != nil {
+				return err
+			}
+			exp, _ := m["scheduleInfo"].(map[string]any)["expiration"].(map[string]any)
+			if m["assignmentType"] == "Assigned" && exp["type"] != "noExpiration" {
+				remove = append(remove, map[string]any{"action": "adminRemove", "principalId": m["principalId"],
+					"roleDefinitionId": m["roleDefinitionId"], "directoryScopeId": m["directoryScopeId"], "justification": "test"})
+			}
+		}
+		return nil
+	})
+	if err != nil || len(remove) == 0 {
+		t.Fatalf("time-bound assignments: %v, %d found", err, len(remove))
+	}
+	for _, b := range remove {
+		if _, err := c.Do(ctx, "POST", "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests", b); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

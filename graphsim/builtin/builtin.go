@@ -343,6 +343,11 @@ func deepCopy(v any) any {
 var documentedAppRoles = []struct{ value, description string }{
 	{"User-LifeCycleInfo.Read.All", "Allows the app to read the lifecycle information like employeeLeaveDateTime of users in your organization, without a signed-in user."},
 	{"User-LifeCycleInfo.ReadWrite.All", "Allows the app to read and write the lifecycle information like employeeLeaveDateTime of users in your organization, without a signed-in user."},
+	// PIM role settings (graphsim/pim.go): permissions.json@6cbd6bbd lists
+	// them for delegated callers only; policyroot-list-rolemanagementpolicies
+	// and unifiedrolemanagementpolicyrule-update name them for applications.
+	{"RoleManagementPolicy.Read.Directory", "Allows the app to read policies for privileged role-based access control (RBAC) assignments of your company's directory, without a signed-in user."},
+	{"RoleManagementPolicy.ReadWrite.Directory", "Allows the app to read, update, and delete policies for privileged role-based access control (RBAC) assignments of your company's directory, without a signed-in user."},
 }
 
 func addDocumentedAppRoles(s *store) {

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -180,6 +180,13 @@ var genTypes = []*Type{
 		{"tokenLifetimePolicies", "Collection(microsoft.graph.tokenLifetimePolicy)", false, true},
 	}},
 	{Name: "applicationEnforcedRestrictionsSessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl"},
+	{Name: "approvalSettings", Kind: "complex", props: []Property{
+		{"approvalMode", "Edm.String", true, false},
+		{"approvalStages", "Collection(microsoft.graph.unifiedApprovalStage)", true, true},
+		{"isApprovalRequired", "Edm.Boolean", true, false},
+		{"isApprovalRequiredForExtension", "Edm.Boolean", true, false},
+		{"isRequestorJustificationRequired", "Edm.Boolean", true, false},
+	}},
 	{Name: "assignedLabel", Kind: "complex", props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"labelId", "Edm.String", true, false},
@@ -202,6 +209,10 @@ var genTypes = []*Type{
 		{"type", "microsoft.graph.attendeeType", true, false},
 	}},
 	{Name: "attendeeType", Kind: "enum", Members: []string{"required", "optional", "resource"}},
+	{Name: "attributeRuleMembers", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"membershipRule", "Edm.String", true, false},
+	}},
 	{Name: "attributeSet", Kind: "entity", BaseType: "entity", props: []Property{
 		{"description", "Edm.String", true, false},
 		{"maxAttributesPerSet", "Edm.Int32", true, false},
@@ -457,6 +468,10 @@ var genTypes = []*Type{
 		{"includeGuestsOrExternalUsers", "microsoft.graph.conditionalAccessGuestsOrExternalUsers", true, false},
 		{"includeRoles", "Collection(Edm.String)", false, true},
 		{"includeUsers", "Collection(Edm.String)", false, true},
+	}},
+	{Name: "connectedOrganizationMembers", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"connectedOrganizationId", "Edm.String", true, false},
+		{"description", "Edm.String", true, false},
 	}},
 	{Name: "countryLookupMethodType", Kind: "enum", Members: []string{"clientIpAddress", "authenticatorAppGps", "unknownFutureValue"}},
 	{Name: "countryNamedLocation", Kind: "entity", BaseType: "namedLocation", props: []Property{
@@ -721,6 +736,7 @@ var genTypes = []*Type{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},
 	}},
 	{Name: "externalEmailOtpState", Kind: "enum", Members: []string{"default", "enabled", "disabled", "unknownFutureValue"}},
+	{Name: "externalSponsors", Kind: "complex", BaseType: "subjectSet"},
 	{Name: "featureTarget", Kind: "complex", props: []Property{
 		{"id", "Edm.String", true, false},
 		{"targetType", "microsoft.graph.featureTargetType", true, false},
@@ -831,6 +847,10 @@ var genTypes = []*Type{
 		{"groupLifetimeInDays", "Edm.Int32", true, false},
 		{"managedGroupTypes", "Edm.String", true, false},
 	}},
+	{Name: "groupMembers", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"groupId", "Edm.String", true, false},
+	}},
 	{Name: "groupSetting", Kind: "entity", BaseType: "entity", Open: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"templateId", "Edm.String", true, false},
@@ -871,6 +891,12 @@ var genTypes = []*Type{
 	{Name: "identity", Kind: "complex", Open: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"id", "Edm.String", true, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.groupBasedSubjectSet", Kind: "complex", BaseType: "subjectSet", navs: []Navigation{
+		{"groups", "Collection(microsoft.graph.group)", false, true},
+	}},
+	{Name: "microsoft.graph.identityGovernance.ruleBasedSubjectSet", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"rule", "Edm.String", false, false},
 	}},
 	{Name: "identityProviderBase", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
@@ -916,6 +942,7 @@ var genTypes = []*Type{
 		{"signingCertificateUpdateStatus", "microsoft.graph.signingCertificateUpdateStatus", true, false},
 		{"signOutUri", "Edm.String", true, false},
 	}},
+	{Name: "internalSponsors", Kind: "complex", BaseType: "subjectSet"},
 	{Name: "invitation", Kind: "entity", BaseType: "entity", props: []Property{
 		{"invitedUserDisplayName", "Edm.String", true, false},
 		{"invitedUserEmailAddress", "Edm.String", false, false},
@@ -1318,6 +1345,9 @@ var genTypes = []*Type{
 		{"allowedWeakAlgorithms", "microsoft.graph.weakAlgorithms", true, false},
 		{"isSignedRequestRequired", "Edm.Boolean", false, false},
 	}},
+	{Name: "requestorManager", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"managerLevel", "Edm.Int32", true, false},
+	}},
 	{Name: "requiredResourceAccess", Kind: "complex", props: []Property{
 		{"resourceAccess", "Collection(microsoft.graph.resourceAccess)", false, true},
 		{"resourceAppId", "Edm.String", false, false},
@@ -1486,6 +1516,14 @@ var genTypes = []*Type{
 		{"certificateUpdateResult", "Edm.String", true, false},
 		{"lastRunDateTime", "Edm.DateTimeOffset", true, false},
 	}},
+	{Name: "singleServicePrincipal", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"servicePrincipalId", "Edm.String", true, false},
+	}},
+	{Name: "singleUser", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"userId", "Edm.String", true, false},
+	}},
 	{Name: "smsAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.smsAuthenticationMethodTarget)", true, true},
 	}},
@@ -1513,6 +1551,7 @@ var genTypes = []*Type{
 	}, navs: []Navigation{
 		{"appliesTo", "Collection(microsoft.graph.directoryObject)", false, true},
 	}},
+	{Name: "subjectSet", Kind: "complex", Abstract: true},
 	{Name: "subscribedSku", Kind: "entity", BaseType: "entity", props: []Property{
 		{"accountId", "Edm.String", true, false},
 		{"accountName", "Edm.String", true, false},
@@ -1525,6 +1564,12 @@ var genTypes = []*Type{
 		{"skuPartNumber", "Edm.String", true, false},
 		{"subscriptionIds", "Collection(Edm.String)", true, true},
 	}},
+	{Name: "targetAgentIdentitySponsorsOrOwners", Kind: "complex", BaseType: "subjectSet"},
+	{Name: "targetApplicationOwners", Kind: "complex", BaseType: "subjectSet"},
+	{Name: "targetManager", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"managerLevel", "Edm.Int32", true, false},
+	}},
+	{Name: "targetUserSponsors", Kind: "complex", BaseType: "subjectSet"},
 	{Name: "teamworkApplicationIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"applicationIdentityType", "microsoft.graph.teamworkApplicationIdentityType", true, false},
 	}},
@@ -1565,6 +1610,14 @@ var genTypes = []*Type{
 	}},
 	{Name: "tokenIssuancePolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "tokenLifetimePolicy", Kind: "entity", BaseType: "stsPolicy"},
+	{Name: "unifiedApprovalStage", Kind: "complex", props: []Property{
+		{"approvalStageTimeOutInDays", "Edm.Int32", true, false},
+		{"escalationApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"escalationTimeInMinutes", "Edm.Int32", true, false},
+		{"isApproverJustificationRequired", "Edm.Boolean", true, false},
+		{"isEscalationEnabled", "Edm.Boolean", true, false},
+		{"primaryApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+	}},
 	{Name: "unifiedRoleAssignment", Kind: "entity", BaseType: "entity", props: []Property{
 		{"appScopeId", "Edm.String", true, false},
 		{"condition", "Edm.String", true, false},
@@ -1577,6 +1630,13 @@ var genTypes = []*Type{
 		{"directoryScope", "microsoft.graph.directoryObject", false, false},
 		{"principal", "microsoft.graph.directoryObject", false, false},
 		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
+	}},
+	{Name: "unifiedRoleAssignmentSchedule", Kind: "entity", BaseType: "unifiedRoleScheduleBase", props: []Property{
+		{"assignmentType", "Edm.String", true, false},
+		{"memberType", "Edm.String", true, false},
+		{"scheduleInfo", "microsoft.graph.requestSchedule", true, false},
+	}, navs: []Navigation{
+		{"activatedUsing", "microsoft.graph.unifiedRoleEligibilitySchedule", false, false},
 	}},
 	{Name: "unifiedRoleAssignmentScheduleInstance", Kind: "entity", BaseType: "unifiedRoleScheduleInstanceBase", props: []Property{
 		{"assignmentType", "Edm.String", true, false},
@@ -1641,6 +1701,60 @@ var genTypes = []*Type{
 		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
 		{"targetSchedule", "microsoft.graph.unifiedRoleEligibilitySchedule", false, false},
 	}},
+	{Name: "unifiedRoleManagementPolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"description", "Edm.String", false, false},
+		{"displayName", "Edm.String", false, false},
+		{"isOrganizationDefault", "Edm.Boolean", true, false},
+		{"lastModifiedBy", "microsoft.graph.identity", true, false},
+		{"lastModifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"scopeId", "Edm.String", false, false},
+		{"scopeType", "Edm.String", false, false},
+	}, navs: []Navigation{
+		{"effectiveRules", "Collection(microsoft.graph.unifiedRoleManagementPolicyRule)", true, true},
+		{"rules", "Collection(microsoft.graph.unifiedRoleManagementPolicyRule)", true, true},
+	}},
+	{Name: "unifiedRoleManagementPolicyApprovalRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"setting", "microsoft.graph.approvalSettings", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyAssignment", Kind: "entity", BaseType: "entity", props: []Property{
+		{"policyId", "Edm.String", false, false},
+		{"roleDefinitionId", "Edm.String", true, false},
+		{"scopeId", "Edm.String", false, false},
+		{"scopeType", "Edm.String", false, false},
+	}, navs: []Navigation{
+		{"policy", "microsoft.graph.unifiedRoleManagementPolicy", false, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyAuthenticationContextRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"claimValue", "Edm.String", true, false},
+		{"isEnabled", "Edm.Boolean", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyEnablementRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"enabledRules", "Collection(Edm.String)", true, true},
+	}},
+	{Name: "unifiedRoleManagementPolicyExpirationRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"isExpirationRequired", "Edm.Boolean", true, false},
+		{"maximumDuration", "Edm.Duration", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyNotificationRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"isDefaultRecipientsEnabled", "Edm.Boolean", true, false},
+		{"notificationLevel", "Edm.String", true, false},
+		{"notificationRecipients", "Collection(Edm.String)", true, true},
+		{"notificationType", "Edm.String", true, false},
+		{"recipientType", "Edm.String", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyRule", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
+		{"target", "microsoft.graph.unifiedRoleManagementPolicyRuleTarget", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyRuleTarget", Kind: "complex", props: []Property{
+		{"caller", "Edm.String", true, false},
+		{"enforcedSettings", "Collection(Edm.String)", true, true},
+		{"inheritableSettings", "Collection(Edm.String)", true, true},
+		{"level", "Edm.String", true, false},
+		{"operations", "Collection(microsoft.graph.unifiedRoleManagementPolicyRuleTargetOperations)", true, true},
+	}, navs: []Navigation{
+		{"targetObjects", "Collection(microsoft.graph.directoryObject)", false, true},
+	}},
+	{Name: "unifiedRoleManagementPolicyRuleTargetOperations", Kind: "enum", Members: []string{"all", "activate", "deactivate", "assign", "update", "remove", "extend", "renew", "unknownFutureValue"}},
 	{Name: "unifiedRolePermission", Kind: "complex", props: []Property{
 		{"allowedResourceActions", "Collection(Edm.String)", false, true},
 		{"condition", "Edm.String", true, false},

@@ -88,8 +88,15 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 		obj           map[string]any
 	}
 	var helds []heldItem
+	var rolePolicies []map[string]any
 	for _, it := range items {
 		id, _ := it.obj[it.kind.KeyProp()].(string)
+		if it.kind.Name == "role-management-policies" {
+			// One per role, made with the role: given its snapshot's rules
+			// once the roles are loaded (graphsim/pim.go).
+			rolePolicies = append(rolePolicies, it.obj)
+			continue
+		}
 		for _, ch := range it.kind.Children {
 			if ch.Name == "combinationConfigurations" || it.kind.Name == "permission-grant-policies" {
 				continue // graphsim keeps a strength's configurations and a grant policy's condition sets inside it, as Graph's GET returns them
@@ -171,6 +178,13 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	// would make the id map go round in a circle).
 	for _, p := range paths {
 		tn.ReserveIDs(guidPattern.FindAllString(string(files[p]), -1)...)
+	}
+	for _, p := range rolePolicies {
+		role, _ := p["roleDefinitionId"].(string)
+		id, _ := p["id"].(string)
+		if err := sim.SeedRolePolicy(role, id, asList(p["rules"])); err != nil {
+			return nil, 0, fmt.Errorf("loading the PIM settings of role %s: %w", role, err)
+		}
 	}
 	return sim, len(items), nil
 }

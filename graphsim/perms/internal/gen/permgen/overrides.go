@@ -124,4 +124,20 @@ var Overrides = []Override{
 	{"GET", "/serviceprincipals/{id}/oauth2permissiongrants",
 		[]string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
 		"graphsim serves it for backups of grants; the json lists these today, kept explicit so the row cannot disappear"},
+
+	// PIM role settings (pim.go): permissions.json@6cbd6bbd lists
+	// RoleManagementPolicy.* for delegated callers only, and no application
+	// row for a rule PATCH; policyroot-list-rolemanagementpolicies,
+	// policyroot-list-rolemanagementpolicyassignments and
+	// unifiedrolemanagementpolicyrule-update list them for applications too.
+	{"GET", "/policies/rolemanagementpolicies", rmRead, "policyroot-list-rolemanagementpolicies: Application RoleManagementPolicy.Read.Directory (least)"},
+	{"GET", "/policies/rolemanagementpolicies/{id}", rmRead, "unifiedrolemanagementpolicy-get: Application RoleManagementPolicy.Read.Directory (least)"},
+	{"GET", "/policies/rolemanagementpolicies/{id}/rules", rmRead, "unifiedrolemanagementpolicy-list-rules: Application RoleManagementPolicy.Read.Directory (least)"},
+	{"GET", "/policies/rolemanagementpolicies/{id}/rules/{id}", rmRead, "unifiedrolemanagementpolicyrule-get: Application RoleManagementPolicy.Read.Directory (least)"},
+	{"GET", "/policies/rolemanagementpolicyassignments", rmRead, "policyroot-list-rolemanagementpolicyassignments: Application RoleManagementPolicy.Read.Directory (least)"},
+	{"GET", "/policies/rolemanagementpolicyassignments/{id}", rmRead, "unifiedrolemanagementpolicyassignment-get: Application RoleManagementPolicy.Read.Directory (least)"},
+	{"PATCH", "/policies/rolemanagementpolicies/{id}/rules/{id}", []string{"RoleManagementPolicy.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"},
+		"unifiedrolemanagementpolicyrule-update: Application RoleManagementPolicy.ReadWrite.Directory, RoleManagement.ReadWrite.Directory"},
 }
+
+var rmRead = []string{"RoleManagementPolicy.Read.Directory", "RoleManagementPolicy.ReadWrite.Directory"}

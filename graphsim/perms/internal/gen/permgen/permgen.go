@@ -84,7 +84,9 @@ var ServedPrefixes = []string{
 	"/grouplifecyclepolicies",
 	"/directory/attributesets", // customsec.go
 	"/directory/customsecurityattributedefinitions",
-	"/identity/identityproviders", // identityproviders.go
+	"/identity/identityproviders",      // identityproviders.go
+	"/policies/rolemanagementpolicies", // pim.go
+	"/policies/rolemanagementpolicyassignments",
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",

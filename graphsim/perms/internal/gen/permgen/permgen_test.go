@@ -140,11 +140,12 @@ func TestBuildFixture(t *testing.T) {
 		"POST /groups/{id}/members":                                     {"Directory.ReadWrite.All", "Group.ReadWrite.All", "GroupMember.ReadWrite.All"},
 		"GET /directory/deleteditems/microsoft.graph.user":              {"Directory.Read.All", "Directory.ReadWrite.All", "User.Read.All", "User.ReadWrite.All"},
 		"DELETE /identity/conditionalaccess/deleteditems/policies/{id}": {"Policy.ReadWrite.ConditionalAccess"},
+		// served since PIM role settings (graphsim/pim.go): the fixture's row plus the overrides' application permissions
+		"GET /policies/rolemanagementpolicies": {"Policy.Read.All", "RoleManagementPolicy.Read.Directory", "RoleManagementPolicy.ReadWrite.Directory"},
 		// left out: delegated only, outside the served prefixes, drive paths,
 		// write granted only by a read permission
 		"GET /users/{id}/manager":                  nil,
 		"GET /sites/{id}":                          nil,
-		"GET /policies/rolemanagementpolicies":     nil,
 		"GET /users/{id}/drive/root:/{id}:":        nil,
 		"PATCH /users/{id}/profile/notes/{id}":     nil,
 		"POST /applications/{id}/owners/$ref":      nil,

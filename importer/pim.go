@@ -1,0 +1,203 @@
+package importer
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// Restore of PIM role settings (layout/catalog_pim.go). Graph keeps one
+// role management policy per Microsoft Entra role, made with the role: it
+// creates and deletes none on request (resources/unifiedrolemanagementpolicy),
+// so restore never creates or deletes a policy. A policy is written one
+// rule at a time: PATCH /policies/roleManagementPolicies/{live policy
+// id}/rules/{rule id} with the rule as it was at REV, its @odata.type
+// included as Graph requires (unifiedrolemanagementpolicyrule-update). The
+// policy id is the live tenant's (the file is keyed by the role); rules
+// that are the same are not sent; a rule at REV that the live policy does
+// not have is not written (Graph adds no rules) and the plan says so.
+
+const rolePolicies = "role-management-policies"
+
+func init() {
+	noCreate[rolePolicies] = "Graph makes a role's PIM settings (its role management policy) with the role and creates or deletes none on request: " +
+		"a role this restore creates starts with Graph's default settings; plan the restore again once the role exists to set them as at REV"
+	noDelete[rolePolicies] = true
+}
+
+// updateRolePolicy plans the rule PATCHes that bring the live policy
+// current back to want (the file at REV).
+func (pl *planner) updateRolePolicy(s *objState, current *Object, want map[string]any, warns []string, dep string) {
+	k := s.k
+	pl.mapRefs(k, want)
+	policy := str(current.Data["id"])
+	byID := func(v any) (map[string]map[string]any, []string) {
+		m := map[string]map[string]any{}
+		var ids []string
+		for _, it := range asSlice(v) {
+			if r, ok := it.(map[string]any); ok && str(r["id"]) != "" {
+				if _, dup := m[str(r["id"])]; !dup {
+					ids = append(ids, str(r["id"]))
+				}
+				m[str(r["id"])] = r
+			}
+		}
+		return m, ids
+	}
+	have, _ := byID(current.Data["rules"])
+	wantBy, _ := byID(want["rules"])
+	var deps []string
+	if dep != "" {
+		deps = append(deps, dep)
+	}
+	for _, id := range sortedKeys(wantBy) {
+		wr := wantBy[id]
+		lr := have[id]
+		if lr == nil {
+			warns = append(warns, fmt.Sprintf("rule %s at REV is not in the tenant's policy and is not written: Graph adds no rules to a role management policy", layout.Safe(id)))
+			continue
+		}
+		from := &Object{Path: s.d.Path, Kind: k, Key: s.key, Data: map[string]any{"rules": []any{lr}}}
+		to := &Object{Path: s.d.Path, Kind: k, Key: s.key, Data: map[string]any{"rules": []any{wr}}}
+		res := diff.Compare(diff.Snapshot{from.Path: from}, diff.Snapshot{to.Path: to}, nil)
+		var changes []Change
+		for _, c := range res.Changes {
+			for _, pc := range c.Props {
+				changes = append(changes, changeOf(pc))
+			}
+		}
+		if len(changes) == 0 {
+			continue
+		}
+		b := layout.Copy(wr).(map[string]any)
+		if str(b["@odata.type"]) == "" {
+			b["@odata.type"] = lr["@odata.type"] // Graph requires it; a hand-edited file may leave it out
+		}
+		rdeps := append(append([]string(nil), deps...), pl.depsOf(k, map[string]any{"rules": []any{b}})...)
+		pl.add(s, Action{Op: OpUpdate, Relationship: "rules", Target: id,
+			Request: Request{Method: "PATCH", Path: "/" + k.APIVersion + k.ListPath + "/" + url.PathEscape(policy) + "/rules/" + url.PathEscape(id), Body: body(b)},
+			Changes: changes, DependsOn: rdeps})
+	}
+	if len(warns) > 0 {
+		pl.note(s, warns)
+	}
+}
+
+// isRolePolicy reports whether k is the PIM role settings kind.
+func isRolePolicy(k *layout.Kind) bool { return strings.EqualFold(k.Name, rolePolicies) }
+
+// ---- time-bound active role assignments ----
+//
+// A time-bound assignment (layout/catalog_pim.go: roles/time-bound-assignments,
+// never also in roles/assignments) is made again only through a schedule
+// request, adminAssign with the snapshot's end
+// (rbacapplication-post-roleassignmentschedulerequests): never as a standing
+// assignment. One whose end has passed at planning time is not made (the
+// plan says so); one live whose end differs from REV is removed
+// (adminRemove) and assigned again with REV's end; one live but not at REV
+// is removed (adminRemove, deletes.go).
+
+const timeBoundKind = "time-bound-role-assignments"
+
+func init() {
+	noUpdate[timeBoundKind] = true
+	scheduled[timeBoundKind] = []string{"principalId", "roleDefinitionId", "directoryScopeId"}
+}
+
+// scheduleEnd is when the schedule in data ends: its expiration's
+// endDateTime, or its start plus its duration; ok is false when it has no
+// end (noExpiration) or the end cannot be read.
+func scheduleEnd(data map[string]any) (end time.Time, ok bool) {
+	si, _ := data["scheduleInfo"].(map[string]any)
+	exp, _ := si["expiration"].(map[string]any)
+	if e, err := time.Parse(time.RFC3339, str(exp["endDateTime"])); err == nil {
+		return e, true
+	}
+	if strings.EqualFold(str(exp["type"]), "afterDuration") {
+		start, err := time.Parse(time.RFC3339, str(si["startDateTime"]))
+		if d, ok := isoDuration(str(exp["duration"])); ok && err == nil {
+			return start.Add(d), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// timeBoundRequest is the adminAssign request that makes the time-bound
+// assignment want again, ending when it ended at REV; why says why none is
+// sent (no end in the file, or the end has passed).
+func (pl *planner) timeBoundRequest(k *layout.Kind, want map[string]any) (map[string]any, string) {
+	end, ok := scheduleEnd(want)
+	switch {
+	case !ok:
+		return nil, "its file has no end (scheduleInfo.expiration): a time-bound assignment is never made a standing one; assign the role by hand if it was meant to be"
+	case !end.After(pl.in.Now):
+		return nil, "expired at " + end.UTC().Format(time.RFC3339) + ": not restored (it had ended; assign the role again by hand if it is still needed)"
+	}
+	b := scheduleRequest(k, "adminAssign", want)
+	b["scheduleInfo"] = map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end.UTC().Format(time.RFC3339)}}
+	return b, ""
+}
+
+// replaceTimeBound brings a live time-bound assignment's end back to REV's:
+// Graph does not PATCH schedules, so the live one is removed and assigned
+// again (an end at REV that has passed: the live one is left, with a note).
+func (pl *planner) replaceTimeBound(s *objState, current *Object, want map[string]any, dep string) {
+	wantEnd, wok := scheduleEnd(want)
+	liveEnd, lok := scheduleEnd(current.Data)
+	if wok && lok && wantEnd.Equal(liveEnd) {
+		return
+	}
+	k := s.k
+	b, why := pl.timeBoundRequest(k, want)
+	if why != "" {
+		pl.note(s, []string{"its end differs from REV's, but " + why})
+		return
+	}
+	var deps []string
+	if dep != "" {
+		deps = append(deps, dep)
+	}
+	before := any(nil)
+	if lok {
+		before = liveEnd.UTC().Format(time.RFC3339)
+	}
+	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: createPath(k), Body: body(scheduleRequest(k, "adminRemove", current.Data))}, DependsOn: deps,
+		Changes:  []Change{{Path: "scheduleInfo.expiration.endDateTime", Action: diff.Replaced, Before: before, After: wantEnd.UTC().Format(time.RFC3339)}},
+		Warnings: []string{"Graph does not update assignment schedules: the assignment is removed and assigned again with the snapshot's end, starting now"}})
+	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(b)}, DependsOn: []string{rm}})
+}
+
+// isoDuration reads the ISO 8601 durations PIM uses: P[nW][nD][T[nH][nM][nS]].
+func isoDuration(v string) (time.Duration, bool) {
+	rest, ok := strings.CutPrefix(strings.ToUpper(v), "P")
+	if !ok || rest == "" {
+		return 0, false
+	}
+	var d time.Duration
+	inTime, digits, num := false, false, 0
+	units := map[bool]map[rune]time.Duration{
+		false: {'W': 7 * 24 * time.Hour, 'D': 24 * time.Hour},
+		true:  {'H': time.Hour, 'M': time.Minute, 'S': time.Second},
+	}
+	for _, c := range rest {
+		switch {
+		case c >= '0' && c <= '9':
+			if num = num*10 + int(c-'0'); num > 1_000_000 {
+				return 0, false
+			}
+			digits = true
+		case c == 'T' && !inTime && !digits:
+			inTime = true
+		case digits && units[inTime][c] != 0:
+			d += time.Duration(num) * units[inTime][c]
+			num, digits = 0, false
+		default:
+			return 0, false
+		}
+	}
+	return d, !digits && d > 0
+}

@@ -1,0 +1,240 @@
+package importer
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/graphsim/builtin"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+const rmScope = "?$filter=scopeId%20eq%20'%2F'%20and%20scopeType%20eq%20'DirectoryRole'"
+
+// rolePolicyRules is the rules path of the live policy of role.
+func (e *env) rolePolicyRules(role string) string {
+	e.t.Helper()
+	for _, a := range e.list("/v1.0/policies/roleManagementPolicyAssignments" + rmScope + "&$top=999") {
+		if strings.EqualFold(str(a["roleDefinitionId"]), role) {
+			return "/v1.0/policies/roleManagementPolicies/" + url.PathEscape(str(a["policyId"])) + "/rules"
+		}
+	}
+	e.t.Fatalf("no role management policy for role %s", role)
+	return ""
+}
+
+// changeRoleSettings weakens Global Administrator's PIM settings as an
+// attacker or a careless admin would: activation for 24 hours without MFA
+// or approval.
+func changeRoleSettings(e *env) {
+	rules := e.rolePolicyRules(builtin.GlobalAdministratorRoleID)
+	e.do("PATCH", rules+"/Expiration_EndUser_Assignment", map[string]any{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+		"isExpirationRequired": true, "maximumDuration": "PT24H"})
+	e.do("PATCH", rules+"/Enablement_EndUser_Assignment", map[string]any{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule",
+		"enabledRules": []any{}})
+	e.do("PATCH", rules+"/Approval_EndUser_Assignment", map[string]any{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
+		"setting": map[string]any{"isApprovalRequired": false, "approvalMode": "SingleStage", "approvalStages": []any{map[string]any{
+			"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": true, "escalationTimeInMinutes": 0, "isEscalationEnabled": false,
+			"primaryApprovers": []any{}, "escalationApprovers": []any{}}}}})
+}
+
+// PIM role settings: exported one file per role (keyed by the role, not by
+// the tenant's policy id), every role's; a role whose settings changed is
+// restored to the snapshot by one PATCH per changed rule with its
+// @odata.type, under realistic throttling; the plan neither creates nor
+// deletes a policy.
+func TestRestoreRoleSettings(t *testing.T) {
+	e := newEnv(t, graphsim.Options{Throttle: "realistic"}, nil)
+	objs := objectsByKind(e.snapshotObjects(e.first))[rolePolicies]
+	var ga *Object
+	for _, o := range objs {
+		if strings.EqualFold(o.Key, builtin.GlobalAdministratorRoleID) {
+			ga = o
+		}
+		if !strings.HasPrefix(o.Path, "roles/settings/") || strings.Contains(o.Path, "DirectoryRole_") {
+			t.Errorf("file %s: want roles/settings/<role id>.yaml", o.Path)
+		}
+	}
+	if ga == nil || len(objs) < 50 {
+		t.Fatalf("%d role settings exported, Global Administrator's: %v", len(objs), ga != nil)
+	}
+	rules := e.rolePolicyRules(builtin.GlobalAdministratorRoleID)
+	before := e.get(rules + "/Expiration_EndUser_Assignment")
+	if before["maximumDuration"] != "PT4H" {
+		t.Fatalf("demo setting: %v", before)
+	}
+	changeRoleSettings(e)
+	e.recordIncident()
+
+	sel := []string{"roles/settings"}
+	p := e.plan(e.first, sel, Options{})
+	var got []string
+	for _, a := range p.Actions {
+		if a.Op != OpUpdate || a.Request.Method != "PATCH" || !strings.HasPrefix(a.Request.Path, rules+"/") {
+			t.Errorf("unexpected action %s %s %s", a.Op, a.Request.Method, a.Request.Path)
+		}
+		if !strings.Contains(string(a.Request.Body), "@odata.type") {
+			t.Errorf("a rule PATCH without @odata.type: %s", a.Request.Body)
+		}
+		got = append(got, strings.TrimPrefix(a.Request.Path, rules+"/"))
+	}
+	if strings.Join(got, ",") != "Approval_EndUser_Assignment,Enablement_EndUser_Assignment,Expiration_EndUser_Assignment" {
+		t.Fatalf("plan %v\n%s", got, render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	if after := e.get(rules + "/Expiration_EndUser_Assignment"); after["maximumDuration"] != "PT4H" {
+		t.Errorf("after the restore: %v", after)
+	}
+	approval := e.get(rules + "/Approval_EndUser_Assignment")
+	if set, _ := approval["setting"].(map[string]any); set["isApprovalRequired"] != true {
+		t.Errorf("approval after the restore: %v", approval)
+	}
+	e.mustBeEmpty(sel, Options{})
+}
+
+// A policy is never created or deleted: a role's settings file whose role
+// is gone is not written, and the plan says why.
+func TestRoleSettingsOfAGoneRoleAreNotCreated(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	var custom *Object
+	for _, o := range objectsByKind(e.snapshotObjects(e.first))["role-definitions"] {
+		if b, _ := o.Data["isBuiltIn"].(bool); !b {
+			custom = o
+			break
+		}
+	}
+	if custom == nil {
+		t.Fatal("the demo tenant has no custom role")
+	}
+	k, _ := layout.Lookup("role-definitions")
+	if _, err := e.c.Do(context.Background(), "DELETE", itemPath(k, custom.Key), nil); err != nil {
+		t.Fatal(err)
+	}
+	e.recordIncident()
+	p := e.plan(e.first, []string{"roles/settings"}, Options{})
+	if len(p.Actions) != 0 || !strings.Contains(render(p), "makes a role's PIM settings") {
+		t.Errorf("the settings of a gone role:\n%s", render(p))
+	}
+}
+
+// A time-bound active assignment has one home, roles/time-bound-assignments:
+// the export keeps it there with its end and leaves it out of
+// roles/assignments; a restore makes it again only through a schedule
+// request (adminAssign) with the same end, never as a standing assignment;
+// once its end has passed it is not restored and the plan says so.
+func TestRestoreTimeBoundAssignment(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	objs := objectsByKind(e.snapshotObjects(e.first))
+	if len(objs[timeBoundKind]) != 1 {
+		t.Fatalf("time-bound assignments exported: %d, want the demo's one", len(objs[timeBoundKind]))
+	}
+	tb := objs[timeBoundKind][0]
+	end, ok := scheduleEnd(tb.Data)
+	if !ok {
+		t.Fatalf("no end in %s: %v", tb.Path, tb.Data)
+	}
+	for _, o := range objs["role-assignments"] {
+		if naturalKey(o.Kind, o.Data, o.Key) == naturalKey(tb.Kind, tb.Data, tb.Key) {
+			t.Fatalf("the time-bound assignment is also in %s", o.Path)
+		}
+	}
+	reqs := "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"
+	e.do("POST", reqs, map[string]any{"action": "adminRemove", "principalId": tb.Data["principalId"], "roleDefinitionId": tb.Data["roleDefinitionId"],
+		"directoryScopeId": tb.Data["directoryScopeId"], "justification": "incident"})
+	e.recordIncident()
+
+	p := e.plan(e.first, []string{"roles"}, Options{})
+	var creates []Action
+	for _, a := range p.Actions {
+		if strings.HasSuffix(a.Request.Path, "/roleAssignments") {
+			t.Errorf("a standing assignment is made: %s %s", a.Request.Path, a.Request.Body)
+		}
+		if a.Kind == timeBoundKind {
+			creates = append(creates, a)
+		}
+	}
+	if len(creates) != 1 || creates[0].Request.Path != reqs || !strings.Contains(string(creates[0].Request.Body), `"adminAssign"`) ||
+		!strings.Contains(string(creates[0].Request.Body), end.UTC().Format(time.RFC3339)) {
+		t.Fatalf("the time-bound assignment's restore: %+v\n%s", creates, render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	var live []map[string]any
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleAssignmentSchedules") {
+		if s["principalId"] == tb.Data["principalId"] && s["roleDefinitionId"] == tb.Data["roleDefinitionId"] {
+			live = append(live, s)
+		}
+	}
+	if len(live) != 1 {
+		t.Fatalf("live schedules after the restore: %v", live)
+	}
+	if got, ok := scheduleEnd(live[0]); !ok || !got.Equal(end) {
+		t.Errorf("restored with end %v, want %v", got, end)
+	}
+	e.mustBeEmpty([]string{"roles/time-bound-assignments"}, Options{})
+
+	// Extended by someone since REV: removed and assigned again with REV's end.
+	who := map[string]any{"principalId": tb.Data["principalId"], "roleDefinitionId": tb.Data["roleDefinitionId"], "directoryScopeId": tb.Data["directoryScopeId"], "justification": "extend"}
+	e.do("POST", reqs, merge(who, map[string]any{"action": "adminRemove"}))
+	e.do("POST", reqs, merge(who, map[string]any{"action": "adminAssign", "scheduleInfo": map[string]any{"expiration": map[string]any{
+		"type": "afterDateTime", "endDateTime": end.Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)}}}))
+	e.recordIncident()
+	p = e.plan(e.first, []string{"roles/time-bound-assignments"}, Options{})
+	if len(p.Actions) != 2 || !strings.Contains(string(p.Actions[0].Request.Body), `"adminRemove"`) ||
+		!strings.Contains(string(p.Actions[1].Request.Body), end.UTC().Format(time.RFC3339)) {
+		t.Fatalf("an extended assignment:\n%s", render(p))
+	}
+	if res := e.apply(p); !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	e.mustBeEmpty([]string{"roles/time-bound-assignments"}, Options{})
+
+	// Ended: gone from the tenant, and not restored.
+	later := end.Add(40 * 24 * time.Hour)
+	e.sim.Clock().Advance(later.Sub(e.sim.Clock().Now()))
+	e.now = later
+	p = e.plan(e.first, []string{"roles/time-bound-assignments"}, Options{})
+	if len(p.Actions) != 0 || !strings.Contains(render(p), "expired at "+end.UTC().Format(time.RFC3339)) {
+		t.Errorf("an ended assignment:\n%s", render(p))
+	}
+}
+
+func merge(a, b map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// A role assignment at REV that a time-bound assignment at REV also holds
+// (a snapshot taken without the PIM licence, which cannot tell them apart)
+// is never made a standing assignment: the time-bound one comes back with
+// its end, and the plan says why the other is not written.
+func TestRoleAssignmentHeldByATimeBoundOneIsNotMadeStanding(t *testing.T) {
+	ra := obj(t, "role-assignments", "ra1", map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/"})
+	tb := obj(t, timeBoundKind, "tb1", map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/", "assignmentType": "Assigned",
+		"scheduleInfo": map[string]any{"startDateTime": "2026-03-01T00:00:00Z", "expiration": map[string]any{"type": "afterDateTime", "endDateTime": "2026-04-01T00:00:00Z"}}})
+	p := compute(t, input([]*Object{ra, tb}, nil, nil))
+	if len(p.Actions) != 1 || p.Actions[0].Kind != timeBoundKind || !strings.HasSuffix(p.Actions[0].Request.Path, "/roleAssignmentScheduleRequests") {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	if !strings.Contains(render(p), "never as a standing assignment") {
+		t.Errorf("the plan does not say why the role assignment is not made:\n%s", render(p))
+	}
+	b := bodyOf(t, p.Actions[0])
+	if b["action"] != "adminAssign" || b["scheduleInfo"].(map[string]any)["expiration"].(map[string]any)["endDateTime"] != "2026-04-01T00:00:00Z" {
+		t.Errorf("request %v", b)
+	}
+}
