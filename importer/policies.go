@@ -74,7 +74,7 @@ func wholeBody(pl *planner, k *layout.Kind, want, changed map[string]any) map[st
 	sch := pl.schema(k)
 	b := map[string]any{}
 	for p, v := range want {
-		if p == "@odata.type" || isChild(k, p) || readOnly(k, sch, p) {
+		if p == "@odata.type" || isChild(k, p) || readOnly(k, sch, p) || isCreateOnly(k, p) {
 			continue
 		}
 		b[p] = stripReadOnly(k, sch, p, layout.Copy(v))

@@ -6,17 +6,179 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
 
 // genTypes is every emitted type, sorted by qualified name.
 var genTypes = []*Type{
+	{Name: "accessPackage", Kind: "entity", BaseType: "entity", props: []Property{
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"isHidden", "Edm.Boolean", true, false},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+	}, navs: []Navigation{
+		{"accessPackagesIncompatibleWith", "Collection(microsoft.graph.accessPackage)", false, true},
+		{"assignmentPolicies", "Collection(microsoft.graph.accessPackageAssignmentPolicy)", true, true},
+		{"catalog", "microsoft.graph.accessPackageCatalog", false, false},
+		{"incompatibleAccessPackages", "Collection(microsoft.graph.accessPackage)", false, true},
+		{"incompatibleGroups", "Collection(microsoft.graph.group)", true, true},
+		{"resourceRoleScopes", "Collection(microsoft.graph.accessPackageResourceRoleScope)", true, true},
+	}},
+	{Name: "accessPackageApprovalStage", Kind: "complex", props: []Property{
+		{"approverInformationVisibility", "microsoft.graph.approverInformationVisibility", false, false},
+		{"durationBeforeAutomaticDenial", "Edm.Duration", true, false},
+		{"durationBeforeEscalation", "Edm.Duration", true, false},
+		{"escalationApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"fallbackEscalationApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"fallbackPrimaryApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"isApproverJustificationRequired", "Edm.Boolean", true, false},
+		{"isEscalationEnabled", "Edm.Boolean", true, false},
+		{"primaryApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+	}},
+	{Name: "accessPackageAssignmentApprovalSettings", Kind: "complex", props: []Property{
+		{"isApprovalRequiredForAdd", "Edm.Boolean", true, false},
+		{"isApprovalRequiredForUpdate", "Edm.Boolean", true, false},
+		{"isRequestorJustificationRequired", "Edm.Boolean", true, false},
+		{"stages", "Collection(microsoft.graph.accessPackageApprovalStage)", true, true},
+	}},
+	{Name: "accessPackageAssignmentPolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"allowedTargetScope", "microsoft.graph.allowedTargetScope", true, false},
+		{"automaticRequestSettings", "microsoft.graph.accessPackageAutomaticRequestSettings", true, false},
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"expiration", "microsoft.graph.expirationPattern", true, false},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"notificationSettings", "microsoft.graph.accessPackageNotificationSettings", true, false},
+		{"requestApprovalSettings", "microsoft.graph.accessPackageAssignmentApprovalSettings", true, false},
+		{"requestorSettings", "microsoft.graph.accessPackageAssignmentRequestorSettings", true, false},
+		{"reviewSettings", "microsoft.graph.accessPackageAssignmentReviewSettings", true, false},
+		{"specificAllowedTargets", "Collection(microsoft.graph.subjectSet)", true, true},
+	}, navs: []Navigation{
+		{"accessPackage", "microsoft.graph.accessPackage", false, false},
+		{"catalog", "microsoft.graph.accessPackageCatalog", false, false},
+		{"customExtensionStageSettings", "Collection(microsoft.graph.customExtensionStageSetting)", false, true},
+		{"questions", "Collection(microsoft.graph.accessPackageQuestion)", true, true},
+	}},
+	{Name: "accessPackageAssignmentRequestorSettings", Kind: "complex", props: []Property{
+		{"allowCustomAssignmentSchedule", "Edm.Boolean", true, false},
+		{"enableOnBehalfRequestorsToAddAccess", "Edm.Boolean", true, false},
+		{"enableOnBehalfRequestorsToRemoveAccess", "Edm.Boolean", true, false},
+		{"enableOnBehalfRequestorsToUpdateAccess", "Edm.Boolean", true, false},
+		{"enableTargetsToSelfAddAccess", "Edm.Boolean", true, false},
+		{"enableTargetsToSelfRemoveAccess", "Edm.Boolean", true, false},
+		{"enableTargetsToSelfUpdateAccess", "Edm.Boolean", true, false},
+		{"onBehalfRequestors", "Collection(microsoft.graph.subjectSet)", true, true},
+	}},
+	{Name: "accessPackageAssignmentReviewSettings", Kind: "complex", props: []Property{
+		{"expirationBehavior", "microsoft.graph.accessReviewExpirationBehavior", true, false},
+		{"fallbackReviewers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"isEnabled", "Edm.Boolean", true, false},
+		{"isRecommendationEnabled", "Edm.Boolean", true, false},
+		{"isReviewerJustificationRequired", "Edm.Boolean", true, false},
+		{"isSelfReview", "Edm.Boolean", true, false},
+		{"primaryReviewers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"schedule", "microsoft.graph.entitlementManagementSchedule", true, false},
+	}},
+	{Name: "accessPackageAutomaticRequestSettings", Kind: "complex", props: []Property{
+		{"gracePeriodBeforeAccessRemoval", "Edm.Duration", true, false},
+		{"removeAccessWhenTargetLeavesAllowedTargets", "Edm.Boolean", true, false},
+		{"requestAccessForAllowedTargets", "Edm.Boolean", true, false},
+	}},
+	{Name: "accessPackageCatalog", Kind: "entity", BaseType: "entity", props: []Property{
+		{"catalogType", "microsoft.graph.accessPackageCatalogType", true, false},
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"isExternallyVisible", "Edm.Boolean", true, false},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"state", "microsoft.graph.accessPackageCatalogState", true, false},
+	}, navs: []Navigation{
+		{"accessPackages", "Collection(microsoft.graph.accessPackage)", true, true},
+		{"customWorkflowExtensions", "Collection(microsoft.graph.customCalloutExtension)", true, true},
+		{"resourceRoles", "Collection(microsoft.graph.accessPackageResourceRole)", true, true},
+		{"resources", "Collection(microsoft.graph.accessPackageResource)", true, true},
+		{"resourceScopes", "Collection(microsoft.graph.accessPackageResourceScope)", true, true},
+	}},
+	{Name: "accessPackageCatalogState", Kind: "enum", Members: []string{"unpublished", "published", "unknownFutureValue"}},
+	{Name: "accessPackageCatalogType", Kind: "enum", Members: []string{"userManaged", "serviceDefault", "serviceManaged", "unknownFutureValue"}},
+	{Name: "accessPackageDynamicApprovalStage", Kind: "complex", BaseType: "accessPackageApprovalStage"},
+	{Name: "accessPackageExternalUserLifecycleAction", Kind: "enum", Members: []string{"none", "blockSignIn", "blockSignInAndDelete", "unknownFutureValue"}},
+	{Name: "accessPackageNotificationSettings", Kind: "complex", props: []Property{
+		{"isAssignmentNotificationDisabled", "Edm.Boolean", false, false},
+	}},
+	{Name: "accessReviewApplyAction", Kind: "complex", Abstract: true},
+	{Name: "accessReviewExpirationBehavior", Kind: "enum", Members: []string{"keepAccess", "removeAccess", "acceptAccessRecommendation", "unknownFutureValue"}},
+	{Name: "accessReviewInactiveUsersQueryScope", Kind: "complex", BaseType: "accessReviewQueryScope", props: []Property{
+		{"inactiveDuration", "Edm.Duration", true, false},
+	}},
+	{Name: "accessReviewNotificationRecipientItem", Kind: "complex", props: []Property{
+		{"notificationRecipientScope", "microsoft.graph.accessReviewNotificationRecipientScope", true, false},
+		{"notificationTemplateType", "Edm.String", true, false},
+	}},
+	{Name: "accessReviewNotificationRecipientQueryScope", Kind: "complex", BaseType: "accessReviewNotificationRecipientScope", props: []Property{
+		{"query", "Edm.String", true, false},
+		{"queryRoot", "Edm.String", true, false},
+		{"queryType", "Edm.String", true, false},
+	}},
+	{Name: "accessReviewNotificationRecipientScope", Kind: "complex", Abstract: true},
+	{Name: "accessReviewQueryScope", Kind: "complex", BaseType: "accessReviewScope", props: []Property{
+		{"query", "Edm.String", true, false},
+		{"queryRoot", "Edm.String", true, false},
+		{"queryType", "Edm.String", true, false},
+	}},
+	{Name: "accessReviewRecommendationInsightSetting", Kind: "complex", Abstract: true},
 	{Name: "accessReviewReviewerScope", Kind: "complex", props: []Property{
 		{"query", "Edm.String", true, false},
 		{"queryRoot", "Edm.String", true, false},
 		{"queryType", "Edm.String", true, false},
+	}},
+	{Name: "accessReviewScheduleDefinition", Kind: "entity", BaseType: "entity", props: []Property{
+		{"additionalNotificationRecipients", "Collection(microsoft.graph.accessReviewNotificationRecipientItem)", true, true},
+		{"createdBy", "microsoft.graph.userIdentity", true, false},
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"descriptionForAdmins", "Edm.String", true, false},
+		{"descriptionForReviewers", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"fallbackReviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"instanceEnumerationScope", "microsoft.graph.accessReviewScope", true, false},
+		{"lastModifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"reviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"scope", "microsoft.graph.accessReviewScope", true, false},
+		{"settings", "microsoft.graph.accessReviewScheduleSettings", true, false},
+		{"stageSettings", "Collection(microsoft.graph.accessReviewStageSettings)", true, true},
+		{"status", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"instances", "Collection(microsoft.graph.accessReviewInstance)", true, true},
+	}},
+	{Name: "accessReviewScheduleSettings", Kind: "complex", props: []Property{
+		{"applyActions", "Collection(microsoft.graph.accessReviewApplyAction)", true, true},
+		{"autoApplyDecisionsEnabled", "Edm.Boolean", false, false},
+		{"decisionHistoriesForReviewersEnabled", "Edm.Boolean", true, false},
+		{"defaultDecision", "Edm.String", true, false},
+		{"defaultDecisionEnabled", "Edm.Boolean", false, false},
+		{"instanceDurationInDays", "Edm.Int32", false, false},
+		{"justificationRequiredOnApproval", "Edm.Boolean", false, false},
+		{"mailNotificationsEnabled", "Edm.Boolean", false, false},
+		{"recommendationInsightSettings", "Collection(microsoft.graph.accessReviewRecommendationInsightSetting)", true, true},
+		{"recommendationLookBackDuration", "Edm.Duration", true, false},
+		{"recommendationsEnabled", "Edm.Boolean", false, false},
+		{"recurrence", "microsoft.graph.patternedRecurrence", true, false},
+		{"reminderNotificationsEnabled", "Edm.Boolean", false, false},
+	}},
+	{Name: "accessReviewScope", Kind: "complex"},
+	{Name: "accessReviewStageSettings", Kind: "complex", props: []Property{
+		{"decisionsThatWillMoveToNextStage", "Collection(Edm.String)", true, true},
+		{"dependsOn", "Collection(Edm.String)", false, true},
+		{"durationInDays", "Edm.Int32", false, false},
+		{"fallbackReviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"recommendationInsightSettings", "Collection(microsoft.graph.accessReviewRecommendationInsightSetting)", true, true},
+		{"recommendationsEnabled", "Edm.Boolean", false, false},
+		{"reviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"stageId", "Edm.String", false, false},
 	}},
 	{Name: "activityBasedTimeoutPolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "addIn", Kind: "complex", props: []Property{
@@ -66,6 +228,7 @@ var genTypes = []*Type{
 	}},
 	{Name: "allDeviceRegistrationMembership", Kind: "complex", BaseType: "deviceRegistrationMembership"},
 	{Name: "allowInvitesFrom", Kind: "enum", Members: []string{"none", "adminsAndGuestInviters", "adminsGuestInvitersAndAllMembers", "everyone", "unknownFutureValue"}},
+	{Name: "allowedTargetScope", Kind: "enum", Members: []string{"notSpecified", "specificDirectoryUsers", "specificConnectedOrganizationUsers", "specificDirectoryServicePrincipals", "allMemberUsers", "allDirectoryUsers", "allDirectoryServicePrincipals", "allConfiguredConnectedOrganizationUsers", "allExternalUsers", "allDirectoryAgentIdentities", "unknownFutureValue"}},
 	{Name: "allowedValue", Kind: "entity", BaseType: "entity", props: []Property{
 		{"isActive", "Edm.Boolean", true, false},
 	}},
@@ -180,6 +343,7 @@ var genTypes = []*Type{
 		{"tokenLifetimePolicies", "Collection(microsoft.graph.tokenLifetimePolicy)", false, true},
 	}},
 	{Name: "applicationEnforcedRestrictionsSessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl"},
+	{Name: "approverInformationVisibility", Kind: "enum", Members: []string{"default", "notVisible", "visible", "unknownFutureValue"}},
 	{Name: "assignedLabel", Kind: "complex", props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"labelId", "Edm.String", true, false},
@@ -202,6 +366,10 @@ var genTypes = []*Type{
 		{"type", "microsoft.graph.attendeeType", true, false},
 	}},
 	{Name: "attendeeType", Kind: "enum", Members: []string{"required", "optional", "resource"}},
+	{Name: "attributeRuleMembers", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"membershipRule", "Edm.String", true, false},
+	}},
 	{Name: "attributeSet", Kind: "entity", BaseType: "entity", props: []Property{
 		{"description", "Edm.String", true, false},
 		{"maxAttributesPerSet", "Edm.Int32", true, false},
@@ -300,6 +468,10 @@ var genTypes = []*Type{
 	{Name: "azureADRegistrationPolicy", Kind: "complex", props: []Property{
 		{"allowedToRegister", "microsoft.graph.deviceRegistrationMembership", true, false},
 		{"isAdminConfigurable", "Edm.Boolean", true, false},
+	}},
+	{Name: "azureActiveDirectoryTenant", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"tenantId", "Edm.String", true, false},
 	}},
 	{Name: "azureCommunicationServicesUserIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"azureCommunicationServicesResourceId", "Edm.String", true, false},
@@ -458,11 +630,32 @@ var genTypes = []*Type{
 		{"includeRoles", "Collection(Edm.String)", false, true},
 		{"includeUsers", "Collection(Edm.String)", false, true},
 	}},
+	{Name: "connectedOrganization", Kind: "entity", BaseType: "entity", props: []Property{
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"identitySources", "Collection(microsoft.graph.identitySource)", true, true},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"state", "microsoft.graph.connectedOrganizationState", true, false},
+	}, navs: []Navigation{
+		{"externalSponsors", "Collection(microsoft.graph.directoryObject)", true, true},
+		{"internalSponsors", "Collection(microsoft.graph.directoryObject)", true, true},
+	}},
+	{Name: "connectedOrganizationMembers", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"connectedOrganizationId", "Edm.String", true, false},
+		{"description", "Edm.String", true, false},
+	}},
+	{Name: "connectedOrganizationState", Kind: "enum", Members: []string{"configured", "proposed", "unknownFutureValue"}},
 	{Name: "countryLookupMethodType", Kind: "enum", Members: []string{"clientIpAddress", "authenticatorAppGps", "unknownFutureValue"}},
 	{Name: "countryNamedLocation", Kind: "entity", BaseType: "namedLocation", props: []Property{
 		{"countriesAndRegions", "Collection(Edm.String)", false, true},
 		{"countryLookupMethod", "microsoft.graph.countryLookupMethodType", true, false},
 		{"includeUnknownCountriesAndRegions", "Edm.Boolean", false, false},
+	}},
+	{Name: "crossCloudAzureActiveDirectoryTenant", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"cloudInstance", "Edm.String", false, false},
+		{"displayName", "Edm.String", true, false},
+		{"tenantId", "Edm.String", true, false},
 	}},
 	{Name: "crossTenantAccessPolicy", Kind: "entity", BaseType: "policyBase", props: []Property{
 		{"allowedCloudEndpoints", "Collection(Edm.String)", false, true},
@@ -648,6 +841,7 @@ var genTypes = []*Type{
 		{"members", "Collection(microsoft.graph.directoryObject)", false, true},
 		{"scopedMembers", "Collection(microsoft.graph.scopedRoleMembership)", true, true},
 	}},
+	{Name: "disableAndDeleteUserApplyAction", Kind: "complex", BaseType: "accessReviewApplyAction"},
 	{Name: "domain", Kind: "entity", BaseType: "entity", props: []Property{
 		{"authenticationType", "Edm.String", false, false},
 		{"availabilityStatus", "Edm.String", true, false},
@@ -668,6 +862,10 @@ var genTypes = []*Type{
 		{"rootDomain", "microsoft.graph.domain", false, false},
 		{"serviceConfigurationRecords", "Collection(microsoft.graph.domainDnsRecord)", true, true},
 		{"verificationDnsRecords", "Collection(microsoft.graph.domainDnsRecord)", true, true},
+	}},
+	{Name: "domainIdentitySource", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"domainName", "Edm.String", true, false},
 	}},
 	{Name: "domainState", Kind: "complex", props: []Property{
 		{"lastActionDateTime", "Edm.DateTimeOffset", true, false},
@@ -695,6 +893,15 @@ var genTypes = []*Type{
 		{"audience", "microsoft.graph.identity", true, false},
 		{"group", "microsoft.graph.identity", true, false},
 	}},
+	{Name: "entitlementManagementSchedule", Kind: "complex", props: []Property{
+		{"expiration", "microsoft.graph.expirationPattern", true, false},
+		{"recurrence", "microsoft.graph.patternedRecurrence", true, false},
+		{"startDateTime", "Edm.DateTimeOffset", true, false},
+	}},
+	{Name: "entitlementManagementSettings", Kind: "entity", BaseType: "entity", props: []Property{
+		{"durationUntilExternalUserDeletedAfterBlocked", "Edm.Duration", true, false},
+		{"externalUserLifecycleAction", "microsoft.graph.accessPackageExternalUserLifecycleAction", true, false},
+	}},
 	{Name: "entity", Kind: "entity", Abstract: true, props: []Property{
 		{"id", "Edm.String", false, false},
 	}},
@@ -720,7 +927,13 @@ var genTypes = []*Type{
 	}, navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},
 	}},
+	{Name: "externalDomainFederation", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"domainName", "Edm.String", true, false},
+		{"issuerUri", "Edm.String", true, false},
+	}},
 	{Name: "externalEmailOtpState", Kind: "enum", Members: []string{"default", "enabled", "disabled", "unknownFutureValue"}},
+	{Name: "externalSponsors", Kind: "complex", BaseType: "subjectSet"},
 	{Name: "featureTarget", Kind: "complex", props: []Property{
 		{"id", "Edm.String", true, false},
 		{"targetType", "microsoft.graph.featureTargetType", true, false},
@@ -831,6 +1044,11 @@ var genTypes = []*Type{
 		{"groupLifetimeInDays", "Edm.Int32", true, false},
 		{"managedGroupTypes", "Edm.String", true, false},
 	}},
+	{Name: "groupMembers", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"groupId", "Edm.String", true, false},
+	}},
+	{Name: "groupPeerOutlierRecommendationInsightSettings", Kind: "complex", BaseType: "accessReviewRecommendationInsightSetting"},
 	{Name: "groupSetting", Kind: "entity", BaseType: "entity", Open: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"templateId", "Edm.String", true, false},
@@ -872,6 +1090,12 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"id", "Edm.String", true, false},
 	}},
+	{Name: "microsoft.graph.identityGovernance.groupBasedSubjectSet", Kind: "complex", BaseType: "subjectSet", navs: []Navigation{
+		{"groups", "Collection(microsoft.graph.group)", false, true},
+	}},
+	{Name: "microsoft.graph.identityGovernance.ruleBasedSubjectSet", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"rule", "Edm.String", false, false},
+	}},
 	{Name: "identityProviderBase", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
 	}},
@@ -883,6 +1107,7 @@ var genTypes = []*Type{
 		{"device", "microsoft.graph.identity", true, false},
 		{"user", "microsoft.graph.identity", true, false},
 	}},
+	{Name: "identitySource", Kind: "complex", Abstract: true},
 	{Name: "implicitGrantSettings", Kind: "complex", props: []Property{
 		{"enableAccessTokenIssuance", "Edm.Boolean", true, false},
 		{"enableIdTokenIssuance", "Edm.Boolean", true, false},
@@ -916,6 +1141,7 @@ var genTypes = []*Type{
 		{"signingCertificateUpdateStatus", "microsoft.graph.signingCertificateUpdateStatus", true, false},
 		{"signOutUri", "Edm.String", true, false},
 	}},
+	{Name: "internalSponsors", Kind: "complex", BaseType: "subjectSet"},
 	{Name: "invitation", Kind: "entity", BaseType: "entity", props: []Property{
 		{"invitedUserDisplayName", "Edm.String", true, false},
 		{"invitedUserEmailAddress", "Edm.String", false, false},
@@ -1246,6 +1472,10 @@ var genTypes = []*Type{
 		{"appId", "Edm.String", true, false},
 		{"delegatedPermissionIds", "Collection(Edm.String)", false, true},
 	}},
+	{Name: "principalResourceMembershipsScope", Kind: "complex", BaseType: "accessReviewScope", props: []Property{
+		{"principalScopes", "Collection(microsoft.graph.accessReviewScope)", true, true},
+		{"resourceScopes", "Collection(microsoft.graph.accessReviewScope)", true, true},
+	}},
 	{Name: "privacyProfile", Kind: "complex", props: []Property{
 		{"contactEmail", "Edm.String", true, false},
 		{"statementUrl", "Edm.String", true, false},
@@ -1301,6 +1531,7 @@ var genTypes = []*Type{
 	{Name: "registrationEnforcement", Kind: "complex", props: []Property{
 		{"authenticationMethodsRegistrationCampaign", "microsoft.graph.authenticationMethodsRegistrationCampaign", true, false},
 	}},
+	{Name: "removeAccessApplyAction", Kind: "complex", BaseType: "accessReviewApplyAction"},
 	{Name: "request", Kind: "entity", BaseType: "entity", props: []Property{
 		{"approvalId", "Edm.String", true, false},
 		{"completedDateTime", "Edm.DateTimeOffset", true, false},
@@ -1317,6 +1548,9 @@ var genTypes = []*Type{
 	{Name: "requestSignatureVerification", Kind: "complex", props: []Property{
 		{"allowedWeakAlgorithms", "microsoft.graph.weakAlgorithms", true, false},
 		{"isSignedRequestRequired", "Edm.Boolean", false, false},
+	}},
+	{Name: "requestorManager", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"managerLevel", "Edm.Int32", true, false},
 	}},
 	{Name: "requiredResourceAccess", Kind: "complex", props: []Property{
 		{"resourceAccess", "Collection(microsoft.graph.resourceAccess)", false, true},
@@ -1486,6 +1720,14 @@ var genTypes = []*Type{
 		{"certificateUpdateResult", "Edm.String", true, false},
 		{"lastRunDateTime", "Edm.DateTimeOffset", true, false},
 	}},
+	{Name: "singleServicePrincipal", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"servicePrincipalId", "Edm.String", true, false},
+	}},
+	{Name: "singleUser", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"description", "Edm.String", true, false},
+		{"userId", "Edm.String", true, false},
+	}},
 	{Name: "smsAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.smsAuthenticationMethodTarget)", true, true},
 	}},
@@ -1494,6 +1736,11 @@ var genTypes = []*Type{
 		{"clientSecret", "Edm.String", true, false},
 		{"identityProviderType", "Edm.String", true, false},
 	}},
+	{Name: "socialIdentitySource", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"socialIdentitySourceType", "microsoft.graph.socialIdentitySourceType", false, false},
+	}},
+	{Name: "socialIdentitySourceType", Kind: "enum", Members: []string{"facebook", "unknownFutureValue"}},
 	{Name: "softwareOathAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},
 	}},
@@ -1513,6 +1760,7 @@ var genTypes = []*Type{
 	}, navs: []Navigation{
 		{"appliesTo", "Collection(microsoft.graph.directoryObject)", false, true},
 	}},
+	{Name: "subjectSet", Kind: "complex", Abstract: true},
 	{Name: "subscribedSku", Kind: "entity", BaseType: "entity", props: []Property{
 		{"accountId", "Edm.String", true, false},
 		{"accountName", "Edm.String", true, false},
@@ -1525,6 +1773,12 @@ var genTypes = []*Type{
 		{"skuPartNumber", "Edm.String", true, false},
 		{"subscriptionIds", "Collection(Edm.String)", true, true},
 	}},
+	{Name: "targetAgentIdentitySponsorsOrOwners", Kind: "complex", BaseType: "subjectSet"},
+	{Name: "targetApplicationOwners", Kind: "complex", BaseType: "subjectSet"},
+	{Name: "targetManager", Kind: "complex", BaseType: "subjectSet", props: []Property{
+		{"managerLevel", "Edm.Int32", true, false},
+	}},
+	{Name: "targetUserSponsors", Kind: "complex", BaseType: "subjectSet"},
 	{Name: "teamworkApplicationIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"applicationIdentityType", "microsoft.graph.teamworkApplicationIdentityType", true, false},
 	}},
@@ -1815,10 +2069,15 @@ var genTypes = []*Type{
 		{"ipAddress", "Edm.String", true, false},
 		{"userPrincipalName", "Edm.String", true, false},
 	}},
+	{Name: "userLastSignInRecommendationInsightSetting", Kind: "complex", BaseType: "accessReviewRecommendationInsightSetting", props: []Property{
+		{"recommendationLookBackDuration", "Edm.Duration", true, false},
+		{"signInScope", "microsoft.graph.userSignInRecommendationScope", true, false},
+	}},
 	{Name: "userPrint", Kind: "complex", navs: []Navigation{
 		{"recentPrinterShares", "Collection(microsoft.graph.printerShare)", true, true},
 	}},
 	{Name: "userPurpose", Kind: "enum", Members: []string{"user", "linked", "shared", "room", "equipment", "others", "unknownFutureValue"}},
+	{Name: "userSignInRecommendationScope", Kind: "enum", Members: []string{"tenant", "application", "unknownFutureValue"}},
 	{Name: "verifiableCredentialsAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.verifiableCredentialAuthenticationMethodTarget)", true, true},
 	}},

@@ -48,6 +48,8 @@ var DefaultRoots = []string{
 	"attributeSet", "customSecurityAttributeDefinition", "allowedValue", // customsec.go
 	"identityProviderBase", // identityproviders.go (and its derived types)
 	"subscribedSku",        // licences.go
+	"accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", // governance.go
+	"connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

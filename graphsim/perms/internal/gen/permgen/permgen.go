@@ -85,6 +85,12 @@ var ServedPrefixes = []string{
 	"/directory/attributesets", // customsec.go
 	"/directory/customsecurityattributedefinitions",
 	"/identity/identityproviders", // identityproviders.go
+	"/identitygovernance/entitlementmanagement/catalogs", // governance.go
+	"/identitygovernance/entitlementmanagement/accesspackages",
+	"/identitygovernance/entitlementmanagement/assignmentpolicies",
+	"/identitygovernance/entitlementmanagement/connectedorganizations",
+	"/identitygovernance/entitlementmanagement/settings",
+	"/identitygovernance/accessreviews/definitions",
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",
