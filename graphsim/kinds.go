@@ -333,7 +333,8 @@ var kinds = []*Kind{
 	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
 	attributeSetKindDef, csaDefKindDef, // customsec.go
 	identityProviderKind, // identityproviders.go
-	governanceKinds[0], governanceKinds[1], governanceKinds[2], governanceKinds[3], governanceKinds[4], governanceKinds[5], // governance.go
+	// governance.go
+	governanceKinds[0], governanceKinds[1], governanceKinds[2], governanceKinds[3], governanceKinds[4], governanceKinds[5],
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

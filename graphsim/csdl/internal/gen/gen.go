@@ -48,7 +48,8 @@ var DefaultRoots = []string{
 	"attributeSet", "customSecurityAttributeDefinition", "allowedValue", // customsec.go
 	"identityProviderBase", // identityproviders.go (and its derived types)
 	"subscribedSku",        // licences.go
-	"accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", // governance.go
+	// governance.go
+	"accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy",
 	"connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition",
 }
 

@@ -85,7 +85,8 @@ var ServedPrefixes = []string{
 	"/directory/attributesets", // customsec.go
 	"/directory/customsecurityattributedefinitions",
 	"/identity/identityproviders", // identityproviders.go
-	"/identitygovernance/entitlementmanagement/catalogs", // governance.go
+	// governance.go
+	"/identitygovernance/entitlementmanagement/catalogs",
 	"/identitygovernance/entitlementmanagement/accesspackages",
 	"/identitygovernance/entitlementmanagement/assignmentpolicies",
 	"/identitygovernance/entitlementmanagement/connectedorganizations",
