@@ -518,9 +518,12 @@ func (g *generator) demoGovernance(people []*person, gr demoGroupRefs) {
 		return
 	}
 	approver, fallback, sponsor := staff[0], staff[1], staff[2]
-	catalog := g.post(emCatalogKind, map[string]any{"displayName": "Finance and partner access",
+	// Ids derived from the tenant and the object's name, not drawn from the
+	// tenant's sequence: objects created after generation keep their ids.
+	id := func(name string) string { return derivedID(g.t.name + "/governance/" + name) }
+	catalog := g.post(emCatalogKind, map[string]any{"id": id("Finance and partner access"), "displayName": "Finance and partner access",
 		"description": "Access packages the Finance team and partners request", "isExternallyVisible": true, "state": "published"}, nil)
-	org := g.post(emConnOrgKind, map[string]any{"displayName": "Fabrikam", "description": "Audit partner",
+	org := g.post(emConnOrgKind, map[string]any{"id": id("Fabrikam"), "displayName": "Fabrikam", "description": "Audit partner",
 		"identitySources": []any{map[string]any{"@odata.type": "#microsoft.graph.azureActiveDirectoryTenant",
 			"tenantId": "3f4e9c1a-7b2d-4e8f-9a6c-5d1b2e3f4a5b", "displayName": "Fabrikam"}},
 		"state": "configured"}, nil)
@@ -528,12 +531,12 @@ func (g *generator) demoGovernance(people []*person, gr demoGroupRefs) {
 	if len(guests) > 0 {
 		g.link(emConnOrgKind, org, "externalSponsors", guests[0], false)
 	}
-	finance := g.post(emPackageKind, map[string]any{"displayName": "Finance tools", "description": "Finance applications and shared sites",
+	finance := g.post(emPackageKind, map[string]any{"id": id("Finance tools"), "displayName": "Finance tools", "description": "Finance applications and shared sites",
 		"isHidden": false, "catalog": map[string]any{"id": catalog}}, nil)
 	if r := g.record(emPackageKind, finance); r != nil {
 		r.obj[assignmentsProp] = 3 // delivered assignments: Graph refuses to delete the package
 	}
-	partner := g.post(emPackageKind, map[string]any{"displayName": "Audit partner workspace", "description": "Workspace for Fabrikam's auditors",
+	partner := g.post(emPackageKind, map[string]any{"id": id("Audit partner workspace"), "displayName": "Audit partner workspace", "description": "Workspace for Fabrikam's auditors",
 		"isHidden": true, "catalog": map[string]any{"id": catalog}}, nil)
 	user := func(id string) map[string]any {
 		return map[string]any{"@odata.type": "#microsoft.graph.singleUser", "userId": id}
@@ -543,7 +546,7 @@ func (g *generator) demoGovernance(people []*person, gr demoGroupRefs) {
 			"durationBeforeEscalation": "PT0S", "primaryApprovers": []any{user(approver)}, "fallbackPrimaryApprovers": []any{user(fallback)},
 			"escalationApprovers": []any{}, "fallbackEscalationApprovers": []any{}}
 	}
-	g.post(emPolicyKind, map[string]any{"displayName": "Finance staff request", "description": "Finance group members request, their manager approves",
+	g.post(emPolicyKind, map[string]any{"id": id("Finance staff request"), "displayName": "Finance staff request", "description": "Finance group members request, their manager approves",
 		"allowedTargetScope":     "specificDirectoryUsers",
 		"specificAllowedTargets": []any{map[string]any{"@odata.type": "#microsoft.graph.groupMembers", "groupId": gr.finance, "description": "Finance"}},
 		"expiration":             map[string]any{"type": "afterDuration", "duration": "P365D"},
@@ -560,7 +563,7 @@ func (g *generator) demoGovernance(people []*person, gr demoGroupRefs) {
 			"primaryReviewers":  []any{map[string]any{"@odata.type": "#microsoft.graph.requestorManager", "managerLevel": 1}},
 			"fallbackReviewers": []any{user(fallback)}},
 		"accessPackage": map[string]any{"id": finance}}, nil)
-	g.post(emPolicyKind, map[string]any{"displayName": "Fabrikam auditors request", "description": "Fabrikam users request; the sponsor approves",
+	g.post(emPolicyKind, map[string]any{"id": id("Fabrikam auditors request"), "displayName": "Fabrikam auditors request", "description": "Fabrikam users request; the sponsor approves",
 		"allowedTargetScope": "specificConnectedOrganizationUsers",
 		"specificAllowedTargets": []any{map[string]any{"@odata.type": "#microsoft.graph.connectedOrganizationMembers",
 			"connectedOrganizationId": org, "description": "Fabrikam"}},
@@ -571,7 +574,7 @@ func (g *generator) demoGovernance(people []*person, gr demoGroupRefs) {
 		"requestApprovalSettings": map[string]any{"isApprovalRequiredForAdd": true, "isApprovalRequiredForUpdate": false,
 			"isRequestorJustificationRequired": true, "stages": []any{stage("P3D")}},
 		"accessPackage": map[string]any{"id": partner}}, nil)
-	g.post(arDefKind, map[string]any{"displayName": "Quarterly review of Finance members",
+	g.post(arDefKind, map[string]any{"id": id("Quarterly review of Finance members"), "displayName": "Quarterly review of Finance members",
 		"descriptionForAdmins": "Finance group members are reviewed every quarter", "descriptionForReviewers": "Confirm who still needs Finance access",
 		"scope":             map[string]any{"@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": "/groups/" + gr.finance + "/transitiveMembers", "queryType": "MicrosoftGraph"},
 		"reviewers":         []any{map[string]any{"query": "/users/" + approver, "queryType": "MicrosoftGraph"}},
