@@ -72,6 +72,13 @@ var simKind = map[string]string{
 	"custom-security-attributes":           "customSecurityAttributeDefinition",
 	"identity-providers":                   "identityProviderBase",
 	"organizational-contacts":              "orgContact",
+	// governance (layout/catalog_governance.go)
+	"access-package-catalogs":            "accessPackageCatalog",
+	"connected-organizations":            "connectedOrganization",
+	"access-packages":                    "accessPackage",
+	"access-package-assignment-policies": "accessPackageAssignmentPolicy",
+	"entitlement-management-settings":    "entitlementManagementSettings",
+	"access-review-definitions":          "accessReviewScheduleDefinition",
 }
 
 // tree reads every file at rev.
