@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -498,7 +499,7 @@ func (g *generator) seedGovernanceDefaults() {
 }
 
 // demoGovernance is an identity governance set-up a mid-size company
-// runs: a catalog with two access packages (one with assignments, so
+// runs: a draft catalog and a catalog with two access packages (one with assignments, so
 // Graph will not delete it), each with an assignment policy naming
 // approvers, reviewers and allowed requestors, a connected partner
 // organization with sponsors, and a quarterly access review of the
@@ -523,6 +524,9 @@ func (g *generator) demoGovernance(people []*person, gr demoGroupRefs) {
 	id := func(name string) string { return derivedID(g.t.name + "/governance/" + name) }
 	catalog := g.post(emCatalogKind, map[string]any{"id": id("Finance and partner access"), "displayName": "Finance and partner access",
 		"description": "Access packages the Finance team and partners request", "isExternallyVisible": true, "state": "published"}, nil)
+	// A draft catalog not published yet, with no access package.
+	g.post(emCatalogKind, map[string]any{"id": id("Contractor onboarding"), "displayName": "Contractor onboarding",
+		"description": "Draft: access for contractors, not published yet", "isExternallyVisible": false, "state": "unpublished"}, nil)
 	org := g.post(emConnOrgKind, map[string]any{"id": id("Fabrikam"), "displayName": "Fabrikam", "description": "Audit partner",
 		"identitySources": []any{map[string]any{"@odata.type": "#microsoft.graph.azureActiveDirectoryTenant",
 			"tenantId": "3f4e9c1a-7b2d-4e8f-9a6c-5d1b2e3f4a5b", "displayName": "Fabrikam"}},
@@ -584,4 +588,18 @@ func (g *generator) demoGovernance(people []*person, gr demoGroupRefs) {
 			"recommendationsEnabled": true, "decisionHistoriesForReviewersEnabled": false,
 			"recurrence": map[string]any{"pattern": map[string]any{"type": "absoluteMonthly", "interval": 3, "dayOfMonth": 1},
 				"range": map[string]any{"type": "noEnd", "startDate": "2026-01-01"}}}}, nil)
+}
+
+// SeedAssignments gives access package id n delivered assignments (the
+// assignments themselves are not modelled): Graph then refuses to delete
+// the package.
+func (t *Tenant) SeedAssignments(id string, n int) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.colls[emPackageKind].byKey[strings.ToLower(id)]
+	if r == nil {
+		return fmt.Errorf("graphsim: no access package %s", id)
+	}
+	r.obj[assignmentsProp] = n
+	return nil
 }

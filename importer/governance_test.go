@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -132,4 +133,43 @@ func TestRestoreGovernance(t *testing.T) {
 		}
 	}
 	e.mustBeEmpty(sel, Options{})
+}
+
+// Graph refuses to delete an access package that has assignments
+// (accesspackage-delete): the plan warns on the delete, the apply reports
+// Graph's refusal for that package alone, and the other deletes go ahead.
+func TestRestoreAccessPackageWithAssignments(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	cat := byName(t, e.list(emColl+"catalogs"), "Contractor onboarding")
+	e.do("POST", emColl+"accessPackages", map[string]any{"displayName": "Late package", "catalog": map[string]any{"id": cat["id"]}})
+	late := byName(t, e.list(emColl+"accessPackages"), "Late package")
+	if err := e.sim.Tenant().SeedAssignments(str(late["id"]), 2); err != nil {
+		t.Fatal(err)
+	}
+	e.do("POST", emColl+"connectedOrganizations", map[string]any{"displayName": "Late org", "identitySources": []any{
+		map[string]any{"@odata.type": "#microsoft.graph.domainIdentitySource", "domainName": "example.org", "displayName": "example.org"}}})
+	p := e.plan(e.first, []string{"governance"}, Options{})
+	if opList(p) != "delete,delete" {
+		t.Fatalf("plan %s\n%s", opList(p), render(p))
+	}
+	res, err := Apply(context.Background(), p, e.applyOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Actions {
+		switch a.Kind {
+		case apPackages:
+			if a.Status != StatusFailed || a.GraphStatus != 400 || !strings.Contains(a.Error, "assignments") {
+				t.Errorf("the package's delete: %+v", a)
+			}
+		case apConnOrgs:
+			if a.Status != StatusDone {
+				t.Errorf("the connected organization's delete: %+v", a)
+			}
+		}
+	}
+	if res.Complete() {
+		t.Error("the result is complete although a delete was refused")
+	}
+	byName(t, e.list(emColl+"accessPackages"), "Late package")
 }
