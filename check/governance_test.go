@@ -44,10 +44,10 @@ func TestGovernanceReferencesResolve(t *testing.T) {
 		return map[string]any{"@odata.type": "#microsoft.graph." + typ, prop: id}
 	}
 	ppol := add("access-package-assignment-policies", map[string]any{"id": "0b000000-0000-4000-8000-0000000000f1", "displayName": "Policy",
-		"accessPackage": map[string]any{"id": pkg},
+		"accessPackage":          map[string]any{"id": pkg},
 		"specificAllowedTargets": []any{subject("connectedOrganizationMembers", "connectedOrganizationId", org), subject("groupMembers", "groupId", gone)},
 		"requestApprovalSettings": map[string]any{"stages": []any{map[string]any{
-			"primaryApprovers": []any{subject("singleUser", "userId", user), subject("requestorManager", "managerLevel", "")},
+			"primaryApprovers":         []any{subject("singleUser", "userId", user), subject("requestorManager", "managerLevel", "")},
 			"fallbackPrimaryApprovers": []any{subject("singleUser", "userId", gone)}}}}})
 	pr := add("access-review-definitions", map[string]any{"id": "0b000000-0000-4000-8000-0000000000f2", "displayName": "Review",
 		"scope":     map[string]any{"@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": "/groups/" + group + "/transitiveMembers", "queryType": "MicrosoftGraph"},
