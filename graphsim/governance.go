@@ -52,9 +52,10 @@ import (
 //     definition, accessreviewset-post-definitions,
 //     accessreviewscheduledefinition-update): created with displayName,
 //     scope and settings (strict); status, createdBy and the times are
-//     Graph's. Updated by PUT only (PATCH 405, strict); scope and
-//     instanceEnumerationScope cannot be changed (400, strict: the update
-//     page does not list them). A query naming "/users/{id}" or
+//     Graph's. Updated by PUT only (PATCH 405, strict); a PUT replaces
+//     the definition, so it carries scope and instanceEnumerationScope
+//     unchanged (the update page's example sends them; missing or changed
+//     → 400, strict). A query naming "/users/{id}" or
 //     "/groups/{id}..." of an object that does not exist is refused (400,
 //     strict). Instances and decisions are not modelled.
 //   - Permissions: EntitlementManagement.Read.All / ReadWrite.All and
@@ -396,11 +397,25 @@ func init() {
 		return nil
 	}
 	putHooks[arDefKind] = func(s *Server, r *record, body map[string]any) *apiError {
+		// A PUT replaces the definition: it carries scope (and
+		// instanceEnumerationScope where the definition has one) as they
+		// are (accessreviewscheduledefinition-update's example; strict:
+		// missing or changed → 400).
 		for _, p := range []string{"scope", "instanceEnumerationScope"} {
-			if v, ok := body[p]; ok && !jsonEqual(v, r.obj[p]) {
+			cur, has := r.obj[p]
+			if !has || cur == nil {
+				if v, ok := body[p]; ok && v != nil {
+					return badRequest("Property '%s' of an access review definition cannot be updated.", p)
+				}
+				continue
+			}
+			v, ok := body[p]
+			if !ok || v == nil {
+				return badRequest("A value is required for property '%s' of resource 'accessReviewScheduleDefinition'.", p)
+			}
+			if !jsonEqual(v, cur) {
 				return badRequest("Property '%s' of an access review definition cannot be updated.", p)
 			}
-			body[p] = r.obj[p]
 		}
 		return s.checkQueries(body)
 	}
@@ -445,7 +460,7 @@ func (s *Server) putEntity(req *request, r *record) (*response, *apiError) {
 		return nil, aerr
 	}
 	for _, p := range k.Required {
-		if v, ok := body[p]; (!ok || v == nil) && !k.isCreateOnly(p) && p != "accessPackage" {
+		if v, ok := body[p]; (!ok || v == nil) && p != "accessPackage" {
 			return nil, badRequest("A value is required for property '%s' of resource '%s'.", p, resourceName(k))
 		}
 	}

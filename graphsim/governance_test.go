@@ -22,7 +22,7 @@ func TestEntitlementManagement(t *testing.T) {
 	for _, c := range cats {
 		m := c.(map[string]any)
 		types[str(m["displayName"])] = str(m["catalogType"])
-		if m["catalogType"] == "userManaged" {
+		if m["displayName"] == "Finance and partner access" {
 			demoCat = str(m["id"])
 		}
 	}
@@ -134,8 +134,10 @@ func TestAccessReviewDefinitions(t *testing.T) {
 	put := map[string]any{"displayName": "Renamed", "scope": d["scope"], "settings": d["settings"], "reviewers": d["reviewers"]}
 	e.do("PUT", arPath+"/"+id, put).must(t, 204)
 	put["scope"] = map[string]any{"@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": "/users", "queryType": "MicrosoftGraph"}
-	e.do("PUT", arPath+"/"+id, put).must(t, 400)
+	e.do("PUT", arPath+"/"+id, put).must(t, 400) // scope changed
 	delete(put, "scope")
+	e.do("PUT", arPath+"/"+id, put).must(t, 400) // scope missing: a PUT replaces the definition
+	put["scope"] = d["scope"]
 	put["reviewers"] = []any{map[string]any{"query": "/users/00000000-0000-0000-0000-00000000beef", "queryType": "MicrosoftGraph"}}
 	e.do("PUT", arPath+"/"+id, put).must(t, 400)
 	after := e.do("GET", arPath+"/"+id, nil).must(t, 200)

@@ -53,7 +53,7 @@ func TestRestoreGovernance(t *testing.T) {
 	e.do("PATCH", emColl+"catalogs/"+str(cat["id"]), map[string]any{"description": "changed", "state": "unpublished"})
 	e.do("DELETE", emColl+"connectedOrganizations/"+orgID+"/internalSponsors/"+str(sponsors[0]["id"])+"/$ref", nil)
 	e.do("PATCH", emColl+"settings", map[string]any{"externalUserLifecycleAction": "none"})
-	e.do("PUT", arColl+"/"+str(review["id"]), map[string]any{"displayName": "Renamed", "settings": review["settings"], "reviewers": []any{}})
+	e.do("PUT", arColl+"/"+str(review["id"]), map[string]any{"displayName": "Renamed", "scope": review["scope"], "settings": review["settings"], "reviewers": []any{}})
 	rogueCat := map[string]any{"displayName": "Rogue catalog"}
 	e.do("POST", emColl+"catalogs", rogueCat)
 	rc := byName(t, e.list(emColl+"catalogs"), "Rogue catalog")
