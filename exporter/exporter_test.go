@@ -74,6 +74,13 @@ var simKind = map[string]string{
 	"organizational-contacts":              "orgContact",
 	"role-management-policies":             "unifiedRoleManagementPolicyAssignment", // keyed by roleDefinitionId
 	"time-bound-role-assignments":          "unifiedRoleAssignmentSchedule",         // the demo's are all time-bound
+	// governance (layout/catalog_governance.go)
+	"access-package-catalogs":            "accessPackageCatalog",
+	"connected-organizations":            "connectedOrganization",
+	"access-packages":                    "accessPackage",
+	"access-package-assignment-policies": "accessPackageAssignmentPolicy",
+	"entitlement-management-settings":    "entitlementManagementSettings",
+	"access-review-definitions":          "accessReviewScheduleDefinition",
 }
 
 // tree reads every file at rev.

@@ -34,6 +34,12 @@ const expandPageMax = 100
 // when there is none to serve; top is lowered to expandPageMax.
 func listExpand(q url.Values, ls listSpec, top *int) (string, *apiError) {
 	e := strings.TrimSpace(q.Get("$expand"))
+	if ls.kind != nil && len(navs[ls.kind.Name]) > 0 && e != "" { // governance.go: a navigation property
+		if n, ok := navName(ls.kind, e); ok {
+			return n, nil
+		}
+		return "", badRequest("Could not find a property named '%s' on type '%s'.", e, strings.TrimPrefix(ls.kind.ODataType, "#"))
+	}
 	if e == "" || ls.kind == nil || ls.refs || (len(ls.kind.Links) == 0 && len(contained[ls.kind.Name]) == 0 && len(held[ls.kind.Name]) == 0) {
 		return "", nil
 	}
@@ -66,7 +72,17 @@ func listExpand(q url.Values, ls listSpec, top *int) (string, *apiError) {
 
 // expandLinks is r's first expandMax related objects of rel, each with
 // @odata.type. Callers hold t.mu.
-func (s *Server) expandLinks(r *record, rel string) []any {
+func (s *Server) expandLinks(r *record, rel string) any {
+	if _, ok := navName(r.kind, rel); ok { // governance.go: one object or null
+		if tr := s.navTarget(r, rel); tr != nil {
+			return s.view(tr, nil, false)
+		}
+		return nil
+	}
+	return s.expandList(r, rel)
+}
+
+func (s *Server) expandList(r *record, rel string) []any {
 	out := []any{}
 	if _, ok := held[r.kind.Name][rel]; ok {
 		// A held collection (hooks_appheld.go): its items in creation order.

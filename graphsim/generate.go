@@ -498,7 +498,8 @@ func (g *generator) empty() {
 	for _, tm := range builtin.GroupSettingTemplates() {
 		g.seed("groupSettingTemplate", tm)
 	}
-	g.seedPolicyDefaults() // policies.go
+	g.seedPolicyDefaults()     // policies.go
+	g.seedGovernanceDefaults() // governance.go
 
 	g.adminID = g.post("user", map[string]any{
 		"accountEnabled":    true,
@@ -920,6 +921,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoManagers(people, gr)    // generate_users.go (links only)
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
 	g.demoPIM(people)             // pim.go (derived ids only)
+	g.demoGovernance(people, gr)  // governance.go
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -154,6 +154,17 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.key)
 		}
 		return s.patch(req, r)
+	case http.MethodPut:
+		if putHooks[k.Name] == nil { // governance.go
+			return nil, methodNotAllowed()
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		r := s.find(rt)
+		if r == nil {
+			return nil, notFound(rt.key)
+		}
+		return s.putEntity(req, r)
 	case http.MethodDelete:
 		if k.NoDelete {
 			return nil, methodNotAllowed()

@@ -343,6 +343,9 @@ var kinds = []*Kind{
 	attributeSetKindDef, csaDefKindDef, // customsec.go
 	identityProviderKind,             // identityproviders.go
 	rmPolicyKindDef, rmAssignKindDef, // pim.go
+	identityProviderKind, // identityproviders.go
+	// governance.go
+	governanceKinds[0], governanceKinds[1], governanceKinds[2], governanceKinds[3], governanceKinds[4], governanceKinds[5],
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -175,6 +175,7 @@ func Compute(in *Input) (*Plan, error) {
 	}
 	pl.binWarnings()
 	pl.deletes()
+	pl.governanceWarnings() // governance.go
 	pl.snapshotWarnings()
 	pl.references()
 	pl.assignmentOrder() // assign.go

@@ -169,9 +169,11 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	e.do("PATCH", "/v1.0/identity/identityProviders/Google-OAUTH", map[string]any{"displayName": "changed"})
 	// PIM role settings are never created or deleted in Graph: one role's changed (pim_test.go).
 	changeRoleSettings(e)
+	// The entitlement management settings, a singleton (governance_test.go): changed.
+	e.do("PATCH", emColl+"settings", map[string]any{"externalUserLifecycleAction": "blockSignIn"})
 	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
 		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy",
-		"custom-security-attributes", "identity-providers", "role-management-policies"} {
+		"custom-security-attributes", "identity-providers", "role-management-policies", "entitlement-management-settings"} {
 		for _, o := range byKind[kind] {
 			sel = append(sel, o.Path)
 		}

@@ -69,11 +69,19 @@ func (pl *planner) conditionSetChild(s *objState, ch layout.Child, parent string
 }
 
 // wholeBody is the PUT body of a putWhole kind: every writable property of
-// want, the changed ones included.
-func wholeBody(pl *planner, k *layout.Kind, want, changed map[string]any) map[string]any {
+// want, the changed ones included; a property set on create only is sent
+// as the live object holds it (a PUT replaces the object, and Graph does
+// not change it: an access review's scope).
+func wholeBody(pl *planner, k *layout.Kind, want, changed, live map[string]any) map[string]any {
 	sch := pl.schema(k)
 	b := map[string]any{}
 	for p, v := range want {
+		if isCreateOnly(k, p) {
+			if lv, ok := live[p]; ok && lv != nil {
+				b[p] = stripReadOnly(k, sch, p, layout.Copy(lv))
+			}
+			continue
+		}
 		if p == "@odata.type" || isChild(k, p) || readOnly(k, sch, p) {
 			continue
 		}

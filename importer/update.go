@@ -119,7 +119,7 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	}
 	method := "PATCH"
 	if putWhole[k.Name] { // policies.go
-		method, b = "PUT", wholeBody(pl, k, want, b)
+		method, b = "PUT", wholeBody(pl, k, want, b, current.Data)
 	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: method, Path: itemPath(k, s.key), Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns})

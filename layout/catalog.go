@@ -76,6 +76,9 @@ type Kind struct {
 	// cannot do and why (PIM role settings: updated, never created or
 	// deleted). `entrasnap kinds` shows it.
 	RestoreNote string
+	// Expand names navigation properties the list reads with $expand
+	// (an access package's catalog); kept as IDOnly references.
+	Expand []string
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -123,6 +126,10 @@ type Ref struct {
 	// setting's values[].value names a group only where its name is
 	// GroupCreationAllowedGroupId.
 	Where map[string]string
+	// Tail, with Prefix, says the id ends at the next "/" and what follows
+	// is kept: an access review's scope query
+	// "/groups/{id}/transitiveMembers" names a group.
+	Tail bool
 }
 
 // holds reports whether m, the object that holds r.Path's last segment,
@@ -145,7 +152,11 @@ func (r Ref) ID(v string) (id string, ok bool) {
 	if len(v) <= len(r.Prefix) || !strings.EqualFold(v[:len(r.Prefix)], r.Prefix) {
 		return "", false
 	}
-	return v[len(r.Prefix):], true
+	id = v[len(r.Prefix):]
+	if i := strings.IndexByte(id, '/'); r.Tail && i >= 0 {
+		id = id[:i]
+	}
+	return id, true
 }
 
 // Value is the value of r.Path that names id (r.Prefix + id).
@@ -162,7 +173,7 @@ func (r Ref) Walk(obj any, fn func(id string) string) {
 			return v
 		}
 		if n := fn(id); n != id {
-			return r.Value(n)
+			return r.Value(n) + v[len(r.Prefix)+len(id):] // the Tail, if any
 		}
 		return v
 	}

@@ -471,6 +471,14 @@ func selectParam(props []string) string {
 	return "$select=" + strings.Join(props, ",")
 }
 
+// expandParam is the $expand of a kind's list (layout.Kind.Expand).
+func expandParam(props []string) string {
+	if len(props) == 0 {
+		return ""
+	}
+	return "$expand=" + strings.Join(props, ",")
+}
+
 func (r *reader) get(ctx context.Context, k *layout.Kind, requests *atomic.Int64) (map[string]any, error) {
 	requests.Add(1)
 	body, err := r.c.Get(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select)))
@@ -505,7 +513,7 @@ func (r *reader) listPages(ctx context.Context, k *layout.Kind, requests *atomic
 		top = "$top=999"
 	}
 	var stop error
-	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select), top), func(items []json.RawMessage) error {
+	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select), expandParam(k.Expand), top), func(items []json.RawMessage) error {
 		requests.Add(1)
 		page := make([]map[string]any, 0, len(items))
 		for _, it := range items {

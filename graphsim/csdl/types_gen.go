@@ -6,17 +6,179 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
 
 // genTypes is every emitted type, sorted by qualified name.
 var genTypes = []*Type{
+	{Name: "accessPackage", Kind: "entity", BaseType: "entity", props: []Property{
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"isHidden", "Edm.Boolean", true, false},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+	}, navs: []Navigation{
+		{"accessPackagesIncompatibleWith", "Collection(microsoft.graph.accessPackage)", false, true},
+		{"assignmentPolicies", "Collection(microsoft.graph.accessPackageAssignmentPolicy)", true, true},
+		{"catalog", "microsoft.graph.accessPackageCatalog", false, false},
+		{"incompatibleAccessPackages", "Collection(microsoft.graph.accessPackage)", false, true},
+		{"incompatibleGroups", "Collection(microsoft.graph.group)", true, true},
+		{"resourceRoleScopes", "Collection(microsoft.graph.accessPackageResourceRoleScope)", true, true},
+	}},
+	{Name: "accessPackageApprovalStage", Kind: "complex", props: []Property{
+		{"approverInformationVisibility", "microsoft.graph.approverInformationVisibility", false, false},
+		{"durationBeforeAutomaticDenial", "Edm.Duration", true, false},
+		{"durationBeforeEscalation", "Edm.Duration", true, false},
+		{"escalationApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"fallbackEscalationApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"fallbackPrimaryApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"isApproverJustificationRequired", "Edm.Boolean", true, false},
+		{"isEscalationEnabled", "Edm.Boolean", true, false},
+		{"primaryApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+	}},
+	{Name: "accessPackageAssignmentApprovalSettings", Kind: "complex", props: []Property{
+		{"isApprovalRequiredForAdd", "Edm.Boolean", true, false},
+		{"isApprovalRequiredForUpdate", "Edm.Boolean", true, false},
+		{"isRequestorJustificationRequired", "Edm.Boolean", true, false},
+		{"stages", "Collection(microsoft.graph.accessPackageApprovalStage)", true, true},
+	}},
+	{Name: "accessPackageAssignmentPolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"allowedTargetScope", "microsoft.graph.allowedTargetScope", true, false},
+		{"automaticRequestSettings", "microsoft.graph.accessPackageAutomaticRequestSettings", true, false},
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"expiration", "microsoft.graph.expirationPattern", true, false},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"notificationSettings", "microsoft.graph.accessPackageNotificationSettings", true, false},
+		{"requestApprovalSettings", "microsoft.graph.accessPackageAssignmentApprovalSettings", true, false},
+		{"requestorSettings", "microsoft.graph.accessPackageAssignmentRequestorSettings", true, false},
+		{"reviewSettings", "microsoft.graph.accessPackageAssignmentReviewSettings", true, false},
+		{"specificAllowedTargets", "Collection(microsoft.graph.subjectSet)", true, true},
+	}, navs: []Navigation{
+		{"accessPackage", "microsoft.graph.accessPackage", false, false},
+		{"catalog", "microsoft.graph.accessPackageCatalog", false, false},
+		{"customExtensionStageSettings", "Collection(microsoft.graph.customExtensionStageSetting)", false, true},
+		{"questions", "Collection(microsoft.graph.accessPackageQuestion)", true, true},
+	}},
+	{Name: "accessPackageAssignmentRequestorSettings", Kind: "complex", props: []Property{
+		{"allowCustomAssignmentSchedule", "Edm.Boolean", true, false},
+		{"enableOnBehalfRequestorsToAddAccess", "Edm.Boolean", true, false},
+		{"enableOnBehalfRequestorsToRemoveAccess", "Edm.Boolean", true, false},
+		{"enableOnBehalfRequestorsToUpdateAccess", "Edm.Boolean", true, false},
+		{"enableTargetsToSelfAddAccess", "Edm.Boolean", true, false},
+		{"enableTargetsToSelfRemoveAccess", "Edm.Boolean", true, false},
+		{"enableTargetsToSelfUpdateAccess", "Edm.Boolean", true, false},
+		{"onBehalfRequestors", "Collection(microsoft.graph.subjectSet)", true, true},
+	}},
+	{Name: "accessPackageAssignmentReviewSettings", Kind: "complex", props: []Property{
+		{"expirationBehavior", "microsoft.graph.accessReviewExpirationBehavior", true, false},
+		{"fallbackReviewers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"isEnabled", "Edm.Boolean", true, false},
+		{"isRecommendationEnabled", "Edm.Boolean", true, false},
+		{"isReviewerJustificationRequired", "Edm.Boolean", true, false},
+		{"isSelfReview", "Edm.Boolean", true, false},
+		{"primaryReviewers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"schedule", "microsoft.graph.entitlementManagementSchedule", true, false},
+	}},
+	{Name: "accessPackageAutomaticRequestSettings", Kind: "complex", props: []Property{
+		{"gracePeriodBeforeAccessRemoval", "Edm.Duration", true, false},
+		{"removeAccessWhenTargetLeavesAllowedTargets", "Edm.Boolean", true, false},
+		{"requestAccessForAllowedTargets", "Edm.Boolean", true, false},
+	}},
+	{Name: "accessPackageCatalog", Kind: "entity", BaseType: "entity", props: []Property{
+		{"catalogType", "microsoft.graph.accessPackageCatalogType", true, false},
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"isExternallyVisible", "Edm.Boolean", true, false},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"state", "microsoft.graph.accessPackageCatalogState", true, false},
+	}, navs: []Navigation{
+		{"accessPackages", "Collection(microsoft.graph.accessPackage)", true, true},
+		{"customWorkflowExtensions", "Collection(microsoft.graph.customCalloutExtension)", true, true},
+		{"resourceRoles", "Collection(microsoft.graph.accessPackageResourceRole)", true, true},
+		{"resources", "Collection(microsoft.graph.accessPackageResource)", true, true},
+		{"resourceScopes", "Collection(microsoft.graph.accessPackageResourceScope)", true, true},
+	}},
+	{Name: "accessPackageCatalogState", Kind: "enum", Members: []string{"unpublished", "published", "unknownFutureValue"}},
+	{Name: "accessPackageCatalogType", Kind: "enum", Members: []string{"userManaged", "serviceDefault", "serviceManaged", "unknownFutureValue"}},
+	{Name: "accessPackageDynamicApprovalStage", Kind: "complex", BaseType: "accessPackageApprovalStage"},
+	{Name: "accessPackageExternalUserLifecycleAction", Kind: "enum", Members: []string{"none", "blockSignIn", "blockSignInAndDelete", "unknownFutureValue"}},
+	{Name: "accessPackageNotificationSettings", Kind: "complex", props: []Property{
+		{"isAssignmentNotificationDisabled", "Edm.Boolean", false, false},
+	}},
+	{Name: "accessReviewApplyAction", Kind: "complex", Abstract: true},
+	{Name: "accessReviewExpirationBehavior", Kind: "enum", Members: []string{"keepAccess", "removeAccess", "acceptAccessRecommendation", "unknownFutureValue"}},
+	{Name: "accessReviewInactiveUsersQueryScope", Kind: "complex", BaseType: "accessReviewQueryScope", props: []Property{
+		{"inactiveDuration", "Edm.Duration", true, false},
+	}},
+	{Name: "accessReviewNotificationRecipientItem", Kind: "complex", props: []Property{
+		{"notificationRecipientScope", "microsoft.graph.accessReviewNotificationRecipientScope", true, false},
+		{"notificationTemplateType", "Edm.String", true, false},
+	}},
+	{Name: "accessReviewNotificationRecipientQueryScope", Kind: "complex", BaseType: "accessReviewNotificationRecipientScope", props: []Property{
+		{"query", "Edm.String", true, false},
+		{"queryRoot", "Edm.String", true, false},
+		{"queryType", "Edm.String", true, false},
+	}},
+	{Name: "accessReviewNotificationRecipientScope", Kind: "complex", Abstract: true},
+	{Name: "accessReviewQueryScope", Kind: "complex", BaseType: "accessReviewScope", props: []Property{
+		{"query", "Edm.String", true, false},
+		{"queryRoot", "Edm.String", true, false},
+		{"queryType", "Edm.String", true, false},
+	}},
+	{Name: "accessReviewRecommendationInsightSetting", Kind: "complex", Abstract: true},
 	{Name: "accessReviewReviewerScope", Kind: "complex", props: []Property{
 		{"query", "Edm.String", true, false},
 		{"queryRoot", "Edm.String", true, false},
 		{"queryType", "Edm.String", true, false},
+	}},
+	{Name: "accessReviewScheduleDefinition", Kind: "entity", BaseType: "entity", props: []Property{
+		{"additionalNotificationRecipients", "Collection(microsoft.graph.accessReviewNotificationRecipientItem)", true, true},
+		{"createdBy", "microsoft.graph.userIdentity", true, false},
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"descriptionForAdmins", "Edm.String", true, false},
+		{"descriptionForReviewers", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"fallbackReviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"instanceEnumerationScope", "microsoft.graph.accessReviewScope", true, false},
+		{"lastModifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"reviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"scope", "microsoft.graph.accessReviewScope", true, false},
+		{"settings", "microsoft.graph.accessReviewScheduleSettings", true, false},
+		{"stageSettings", "Collection(microsoft.graph.accessReviewStageSettings)", true, true},
+		{"status", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"instances", "Collection(microsoft.graph.accessReviewInstance)", true, true},
+	}},
+	{Name: "accessReviewScheduleSettings", Kind: "complex", props: []Property{
+		{"applyActions", "Collection(microsoft.graph.accessReviewApplyAction)", true, true},
+		{"autoApplyDecisionsEnabled", "Edm.Boolean", false, false},
+		{"decisionHistoriesForReviewersEnabled", "Edm.Boolean", true, false},
+		{"defaultDecision", "Edm.String", true, false},
+		{"defaultDecisionEnabled", "Edm.Boolean", false, false},
+		{"instanceDurationInDays", "Edm.Int32", false, false},
+		{"justificationRequiredOnApproval", "Edm.Boolean", false, false},
+		{"mailNotificationsEnabled", "Edm.Boolean", false, false},
+		{"recommendationInsightSettings", "Collection(microsoft.graph.accessReviewRecommendationInsightSetting)", true, true},
+		{"recommendationLookBackDuration", "Edm.Duration", true, false},
+		{"recommendationsEnabled", "Edm.Boolean", false, false},
+		{"recurrence", "microsoft.graph.patternedRecurrence", true, false},
+		{"reminderNotificationsEnabled", "Edm.Boolean", false, false},
+	}},
+	{Name: "accessReviewScope", Kind: "complex"},
+	{Name: "accessReviewStageSettings", Kind: "complex", props: []Property{
+		{"decisionsThatWillMoveToNextStage", "Collection(Edm.String)", true, true},
+		{"dependsOn", "Collection(Edm.String)", false, true},
+		{"durationInDays", "Edm.Int32", false, false},
+		{"fallbackReviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"recommendationInsightSettings", "Collection(microsoft.graph.accessReviewRecommendationInsightSetting)", true, true},
+		{"recommendationsEnabled", "Edm.Boolean", false, false},
+		{"reviewers", "Collection(microsoft.graph.accessReviewReviewerScope)", true, true},
+		{"stageId", "Edm.String", false, false},
 	}},
 	{Name: "activityBasedTimeoutPolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "addIn", Kind: "complex", props: []Property{
@@ -66,6 +228,7 @@ var genTypes = []*Type{
 	}},
 	{Name: "allDeviceRegistrationMembership", Kind: "complex", BaseType: "deviceRegistrationMembership"},
 	{Name: "allowInvitesFrom", Kind: "enum", Members: []string{"none", "adminsAndGuestInviters", "adminsGuestInvitersAndAllMembers", "everyone", "unknownFutureValue"}},
+	{Name: "allowedTargetScope", Kind: "enum", Members: []string{"notSpecified", "specificDirectoryUsers", "specificConnectedOrganizationUsers", "specificDirectoryServicePrincipals", "allMemberUsers", "allDirectoryUsers", "allDirectoryServicePrincipals", "allConfiguredConnectedOrganizationUsers", "allExternalUsers", "allDirectoryAgentIdentities", "unknownFutureValue"}},
 	{Name: "allowedValue", Kind: "entity", BaseType: "entity", props: []Property{
 		{"isActive", "Edm.Boolean", true, false},
 	}},
@@ -180,13 +343,7 @@ var genTypes = []*Type{
 		{"tokenLifetimePolicies", "Collection(microsoft.graph.tokenLifetimePolicy)", false, true},
 	}},
 	{Name: "applicationEnforcedRestrictionsSessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl"},
-	{Name: "approvalSettings", Kind: "complex", props: []Property{
-		{"approvalMode", "Edm.String", true, false},
-		{"approvalStages", "Collection(microsoft.graph.unifiedApprovalStage)", true, true},
-		{"isApprovalRequired", "Edm.Boolean", true, false},
-		{"isApprovalRequiredForExtension", "Edm.Boolean", true, false},
-		{"isRequestorJustificationRequired", "Edm.Boolean", true, false},
-	}},
+	{Name: "approverInformationVisibility", Kind: "enum", Members: []string{"default", "notVisible", "visible", "unknownFutureValue"}},
 	{Name: "assignedLabel", Kind: "complex", props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"labelId", "Edm.String", true, false},
@@ -311,6 +468,10 @@ var genTypes = []*Type{
 	{Name: "azureADRegistrationPolicy", Kind: "complex", props: []Property{
 		{"allowedToRegister", "microsoft.graph.deviceRegistrationMembership", true, false},
 		{"isAdminConfigurable", "Edm.Boolean", true, false},
+	}},
+	{Name: "azureActiveDirectoryTenant", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"tenantId", "Edm.String", true, false},
 	}},
 	{Name: "azureCommunicationServicesUserIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"azureCommunicationServicesResourceId", "Edm.String", true, false},
@@ -469,15 +630,32 @@ var genTypes = []*Type{
 		{"includeRoles", "Collection(Edm.String)", false, true},
 		{"includeUsers", "Collection(Edm.String)", false, true},
 	}},
+	{Name: "connectedOrganization", Kind: "entity", BaseType: "entity", props: []Property{
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"identitySources", "Collection(microsoft.graph.identitySource)", true, true},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"state", "microsoft.graph.connectedOrganizationState", true, false},
+	}, navs: []Navigation{
+		{"externalSponsors", "Collection(microsoft.graph.directoryObject)", true, true},
+		{"internalSponsors", "Collection(microsoft.graph.directoryObject)", true, true},
+	}},
 	{Name: "connectedOrganizationMembers", Kind: "complex", BaseType: "subjectSet", props: []Property{
 		{"connectedOrganizationId", "Edm.String", true, false},
 		{"description", "Edm.String", true, false},
 	}},
+	{Name: "connectedOrganizationState", Kind: "enum", Members: []string{"configured", "proposed", "unknownFutureValue"}},
 	{Name: "countryLookupMethodType", Kind: "enum", Members: []string{"clientIpAddress", "authenticatorAppGps", "unknownFutureValue"}},
 	{Name: "countryNamedLocation", Kind: "entity", BaseType: "namedLocation", props: []Property{
 		{"countriesAndRegions", "Collection(Edm.String)", false, true},
 		{"countryLookupMethod", "microsoft.graph.countryLookupMethodType", true, false},
 		{"includeUnknownCountriesAndRegions", "Edm.Boolean", false, false},
+	}},
+	{Name: "crossCloudAzureActiveDirectoryTenant", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"cloudInstance", "Edm.String", false, false},
+		{"displayName", "Edm.String", true, false},
+		{"tenantId", "Edm.String", true, false},
 	}},
 	{Name: "crossTenantAccessPolicy", Kind: "entity", BaseType: "policyBase", props: []Property{
 		{"allowedCloudEndpoints", "Collection(Edm.String)", false, true},
@@ -663,6 +841,7 @@ var genTypes = []*Type{
 		{"members", "Collection(microsoft.graph.directoryObject)", false, true},
 		{"scopedMembers", "Collection(microsoft.graph.scopedRoleMembership)", true, true},
 	}},
+	{Name: "disableAndDeleteUserApplyAction", Kind: "complex", BaseType: "accessReviewApplyAction"},
 	{Name: "domain", Kind: "entity", BaseType: "entity", props: []Property{
 		{"authenticationType", "Edm.String", false, false},
 		{"availabilityStatus", "Edm.String", true, false},
@@ -683,6 +862,10 @@ var genTypes = []*Type{
 		{"rootDomain", "microsoft.graph.domain", false, false},
 		{"serviceConfigurationRecords", "Collection(microsoft.graph.domainDnsRecord)", true, true},
 		{"verificationDnsRecords", "Collection(microsoft.graph.domainDnsRecord)", true, true},
+	}},
+	{Name: "domainIdentitySource", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"domainName", "Edm.String", true, false},
 	}},
 	{Name: "domainState", Kind: "complex", props: []Property{
 		{"lastActionDateTime", "Edm.DateTimeOffset", true, false},
@@ -710,6 +893,15 @@ var genTypes = []*Type{
 		{"audience", "microsoft.graph.identity", true, false},
 		{"group", "microsoft.graph.identity", true, false},
 	}},
+	{Name: "entitlementManagementSchedule", Kind: "complex", props: []Property{
+		{"expiration", "microsoft.graph.expirationPattern", true, false},
+		{"recurrence", "microsoft.graph.patternedRecurrence", true, false},
+		{"startDateTime", "Edm.DateTimeOffset", true, false},
+	}},
+	{Name: "entitlementManagementSettings", Kind: "entity", BaseType: "entity", props: []Property{
+		{"durationUntilExternalUserDeletedAfterBlocked", "Edm.Duration", true, false},
+		{"externalUserLifecycleAction", "microsoft.graph.accessPackageExternalUserLifecycleAction", true, false},
+	}},
 	{Name: "entity", Kind: "entity", Abstract: true, props: []Property{
 		{"id", "Edm.String", false, false},
 	}},
@@ -734,6 +926,11 @@ var genTypes = []*Type{
 		{"openIdConnectSetting", "microsoft.graph.openIdConnectSetting", false, false},
 	}, navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},
+	}},
+	{Name: "externalDomainFederation", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"domainName", "Edm.String", true, false},
+		{"issuerUri", "Edm.String", true, false},
 	}},
 	{Name: "externalEmailOtpState", Kind: "enum", Members: []string{"default", "enabled", "disabled", "unknownFutureValue"}},
 	{Name: "externalSponsors", Kind: "complex", BaseType: "subjectSet"},
@@ -851,6 +1048,7 @@ var genTypes = []*Type{
 		{"description", "Edm.String", true, false},
 		{"groupId", "Edm.String", true, false},
 	}},
+	{Name: "groupPeerOutlierRecommendationInsightSettings", Kind: "complex", BaseType: "accessReviewRecommendationInsightSetting"},
 	{Name: "groupSetting", Kind: "entity", BaseType: "entity", Open: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"templateId", "Edm.String", true, false},
@@ -909,6 +1107,7 @@ var genTypes = []*Type{
 		{"device", "microsoft.graph.identity", true, false},
 		{"user", "microsoft.graph.identity", true, false},
 	}},
+	{Name: "identitySource", Kind: "complex", Abstract: true},
 	{Name: "implicitGrantSettings", Kind: "complex", props: []Property{
 		{"enableAccessTokenIssuance", "Edm.Boolean", true, false},
 		{"enableIdTokenIssuance", "Edm.Boolean", true, false},
@@ -1273,6 +1472,10 @@ var genTypes = []*Type{
 		{"appId", "Edm.String", true, false},
 		{"delegatedPermissionIds", "Collection(Edm.String)", false, true},
 	}},
+	{Name: "principalResourceMembershipsScope", Kind: "complex", BaseType: "accessReviewScope", props: []Property{
+		{"principalScopes", "Collection(microsoft.graph.accessReviewScope)", true, true},
+		{"resourceScopes", "Collection(microsoft.graph.accessReviewScope)", true, true},
+	}},
 	{Name: "privacyProfile", Kind: "complex", props: []Property{
 		{"contactEmail", "Edm.String", true, false},
 		{"statementUrl", "Edm.String", true, false},
@@ -1328,6 +1531,7 @@ var genTypes = []*Type{
 	{Name: "registrationEnforcement", Kind: "complex", props: []Property{
 		{"authenticationMethodsRegistrationCampaign", "microsoft.graph.authenticationMethodsRegistrationCampaign", true, false},
 	}},
+	{Name: "removeAccessApplyAction", Kind: "complex", BaseType: "accessReviewApplyAction"},
 	{Name: "request", Kind: "entity", BaseType: "entity", props: []Property{
 		{"approvalId", "Edm.String", true, false},
 		{"completedDateTime", "Edm.DateTimeOffset", true, false},
@@ -1532,6 +1736,11 @@ var genTypes = []*Type{
 		{"clientSecret", "Edm.String", true, false},
 		{"identityProviderType", "Edm.String", true, false},
 	}},
+	{Name: "socialIdentitySource", Kind: "complex", BaseType: "identitySource", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"socialIdentitySourceType", "microsoft.graph.socialIdentitySourceType", false, false},
+	}},
+	{Name: "socialIdentitySourceType", Kind: "enum", Members: []string{"facebook", "unknownFutureValue"}},
 	{Name: "softwareOathAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},
 	}},
@@ -1610,14 +1819,6 @@ var genTypes = []*Type{
 	}},
 	{Name: "tokenIssuancePolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "tokenLifetimePolicy", Kind: "entity", BaseType: "stsPolicy"},
-	{Name: "unifiedApprovalStage", Kind: "complex", props: []Property{
-		{"approvalStageTimeOutInDays", "Edm.Int32", true, false},
-		{"escalationApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
-		{"escalationTimeInMinutes", "Edm.Int32", true, false},
-		{"isApproverJustificationRequired", "Edm.Boolean", true, false},
-		{"isEscalationEnabled", "Edm.Boolean", true, false},
-		{"primaryApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
-	}},
 	{Name: "unifiedRoleAssignment", Kind: "entity", BaseType: "entity", props: []Property{
 		{"appScopeId", "Edm.String", true, false},
 		{"condition", "Edm.String", true, false},
@@ -1630,13 +1831,6 @@ var genTypes = []*Type{
 		{"directoryScope", "microsoft.graph.directoryObject", false, false},
 		{"principal", "microsoft.graph.directoryObject", false, false},
 		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
-	}},
-	{Name: "unifiedRoleAssignmentSchedule", Kind: "entity", BaseType: "unifiedRoleScheduleBase", props: []Property{
-		{"assignmentType", "Edm.String", true, false},
-		{"memberType", "Edm.String", true, false},
-		{"scheduleInfo", "microsoft.graph.requestSchedule", true, false},
-	}, navs: []Navigation{
-		{"activatedUsing", "microsoft.graph.unifiedRoleEligibilitySchedule", false, false},
 	}},
 	{Name: "unifiedRoleAssignmentScheduleInstance", Kind: "entity", BaseType: "unifiedRoleScheduleInstanceBase", props: []Property{
 		{"assignmentType", "Edm.String", true, false},
@@ -1701,60 +1895,6 @@ var genTypes = []*Type{
 		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
 		{"targetSchedule", "microsoft.graph.unifiedRoleEligibilitySchedule", false, false},
 	}},
-	{Name: "unifiedRoleManagementPolicy", Kind: "entity", BaseType: "entity", props: []Property{
-		{"description", "Edm.String", false, false},
-		{"displayName", "Edm.String", false, false},
-		{"isOrganizationDefault", "Edm.Boolean", true, false},
-		{"lastModifiedBy", "microsoft.graph.identity", true, false},
-		{"lastModifiedDateTime", "Edm.DateTimeOffset", true, false},
-		{"scopeId", "Edm.String", false, false},
-		{"scopeType", "Edm.String", false, false},
-	}, navs: []Navigation{
-		{"effectiveRules", "Collection(microsoft.graph.unifiedRoleManagementPolicyRule)", true, true},
-		{"rules", "Collection(microsoft.graph.unifiedRoleManagementPolicyRule)", true, true},
-	}},
-	{Name: "unifiedRoleManagementPolicyApprovalRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
-		{"setting", "microsoft.graph.approvalSettings", true, false},
-	}},
-	{Name: "unifiedRoleManagementPolicyAssignment", Kind: "entity", BaseType: "entity", props: []Property{
-		{"policyId", "Edm.String", false, false},
-		{"roleDefinitionId", "Edm.String", true, false},
-		{"scopeId", "Edm.String", false, false},
-		{"scopeType", "Edm.String", false, false},
-	}, navs: []Navigation{
-		{"policy", "microsoft.graph.unifiedRoleManagementPolicy", false, false},
-	}},
-	{Name: "unifiedRoleManagementPolicyAuthenticationContextRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
-		{"claimValue", "Edm.String", true, false},
-		{"isEnabled", "Edm.Boolean", true, false},
-	}},
-	{Name: "unifiedRoleManagementPolicyEnablementRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
-		{"enabledRules", "Collection(Edm.String)", true, true},
-	}},
-	{Name: "unifiedRoleManagementPolicyExpirationRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
-		{"isExpirationRequired", "Edm.Boolean", true, false},
-		{"maximumDuration", "Edm.Duration", true, false},
-	}},
-	{Name: "unifiedRoleManagementPolicyNotificationRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
-		{"isDefaultRecipientsEnabled", "Edm.Boolean", true, false},
-		{"notificationLevel", "Edm.String", true, false},
-		{"notificationRecipients", "Collection(Edm.String)", true, true},
-		{"notificationType", "Edm.String", true, false},
-		{"recipientType", "Edm.String", true, false},
-	}},
-	{Name: "unifiedRoleManagementPolicyRule", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
-		{"target", "microsoft.graph.unifiedRoleManagementPolicyRuleTarget", true, false},
-	}},
-	{Name: "unifiedRoleManagementPolicyRuleTarget", Kind: "complex", props: []Property{
-		{"caller", "Edm.String", true, false},
-		{"enforcedSettings", "Collection(Edm.String)", true, true},
-		{"inheritableSettings", "Collection(Edm.String)", true, true},
-		{"level", "Edm.String", true, false},
-		{"operations", "Collection(microsoft.graph.unifiedRoleManagementPolicyRuleTargetOperations)", true, true},
-	}, navs: []Navigation{
-		{"targetObjects", "Collection(microsoft.graph.directoryObject)", false, true},
-	}},
-	{Name: "unifiedRoleManagementPolicyRuleTargetOperations", Kind: "enum", Members: []string{"all", "activate", "deactivate", "assign", "update", "remove", "extend", "renew", "unknownFutureValue"}},
 	{Name: "unifiedRolePermission", Kind: "complex", props: []Property{
 		{"allowedResourceActions", "Collection(Edm.String)", false, true},
 		{"condition", "Edm.String", true, false},
@@ -1929,10 +2069,15 @@ var genTypes = []*Type{
 		{"ipAddress", "Edm.String", true, false},
 		{"userPrincipalName", "Edm.String", true, false},
 	}},
+	{Name: "userLastSignInRecommendationInsightSetting", Kind: "complex", BaseType: "accessReviewRecommendationInsightSetting", props: []Property{
+		{"recommendationLookBackDuration", "Edm.Duration", true, false},
+		{"signInScope", "microsoft.graph.userSignInRecommendationScope", true, false},
+	}},
 	{Name: "userPrint", Kind: "complex", navs: []Navigation{
 		{"recentPrinterShares", "Collection(microsoft.graph.printerShare)", true, true},
 	}},
 	{Name: "userPurpose", Kind: "enum", Members: []string{"user", "linked", "shared", "room", "equipment", "others", "unknownFutureValue"}},
+	{Name: "userSignInRecommendationScope", Kind: "enum", Members: []string{"tenant", "application", "unknownFutureValue"}},
 	{Name: "verifiableCredentialsAuthenticationMethodConfiguration", Kind: "entity", BaseType: "authenticationMethodConfiguration", navs: []Navigation{
 		{"includeTargets", "Collection(microsoft.graph.verifiableCredentialAuthenticationMethodTarget)", true, true},
 	}},

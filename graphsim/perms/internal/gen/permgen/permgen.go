@@ -87,6 +87,14 @@ var ServedPrefixes = []string{
 	"/identity/identityproviders",      // identityproviders.go
 	"/policies/rolemanagementpolicies", // pim.go
 	"/policies/rolemanagementpolicyassignments",
+	"/identity/identityproviders", // identityproviders.go
+	// governance.go
+	"/identitygovernance/entitlementmanagement/catalogs",
+	"/identitygovernance/entitlementmanagement/accesspackages",
+	"/identitygovernance/entitlementmanagement/assignmentpolicies",
+	"/identitygovernance/entitlementmanagement/connectedorganizations",
+	"/identitygovernance/entitlementmanagement/settings",
+	"/identitygovernance/accessreviews/definitions",
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",

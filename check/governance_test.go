@@ -1,0 +1,77 @@
+package check
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// Identity governance references resolve: an access package's catalog, an
+// assignment policy's access package and the users, groups and connected
+// organizations its subject sets name, a connected organization's
+// sponsors, and the users and groups an access review's query strings
+// name ("/groups/{id}/transitiveMembers"). Each one naming nothing is
+// reported at its property; the ones that resolve are not.
+func TestGovernanceReferencesResolve(t *testing.T) {
+	ctx := context.Background()
+	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const (
+		user, group, cat, pkg = "0b000000-0000-4000-8000-0000000000a1", "0b000000-0000-4000-8000-0000000000b1", "0b000000-0000-4000-8000-0000000000c1", "0b000000-0000-4000-8000-0000000000d1"
+		org, gone             = "0b000000-0000-4000-8000-0000000000e1", "0b000000-0000-4000-8000-00000000dead"
+	)
+	files := map[string][]byte{}
+	add := func(kindName string, obj map[string]any) string {
+		p, b := objectFile(t, kind(t, kindName), obj)
+		files[p] = b
+		return p
+	}
+	add("users", map[string]any{"id": user, "userPrincipalName": "a@contoso.com", "displayName": "A"})
+	add("groups", map[string]any{"id": group, "displayName": "Finance"})
+	add("access-package-catalogs", map[string]any{"id": cat, "displayName": "Catalog \u202e", "catalogType": "userManaged"})
+	add("access-packages", map[string]any{"id": pkg, "displayName": "Package", "catalog": map[string]any{"id": cat}})
+	po := add("connected-organizations", map[string]any{"id": org, "displayName": "Fabrikam",
+		"internalSponsors": []any{map[string]any{"@odata.type": "#microsoft.graph.user", "id": user}},
+		"externalSponsors": []any{map[string]any{"@odata.type": "#microsoft.graph.user", "id": gone}}})
+	subject := func(typ, prop, id string) map[string]any {
+		return map[string]any{"@odata.type": "#microsoft.graph." + typ, prop: id}
+	}
+	ppol := add("access-package-assignment-policies", map[string]any{"id": "0b000000-0000-4000-8000-0000000000f1", "displayName": "Policy",
+		"accessPackage":          map[string]any{"id": pkg},
+		"specificAllowedTargets": []any{subject("connectedOrganizationMembers", "connectedOrganizationId", org), subject("groupMembers", "groupId", gone)},
+		"requestApprovalSettings": map[string]any{"stages": []any{map[string]any{
+			"primaryApprovers":         []any{subject("singleUser", "userId", user), subject("requestorManager", "managerLevel", "")},
+			"fallbackPrimaryApprovers": []any{subject("singleUser", "userId", gone)}}}}})
+	pr := add("access-review-definitions", map[string]any{"id": "0b000000-0000-4000-8000-0000000000f2", "displayName": "Review",
+		"scope":     map[string]any{"@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": "/groups/" + group + "/transitiveMembers", "queryType": "MicrosoftGraph"},
+		"reviewers": []any{map[string]any{"query": "/users/" + gone, "queryType": "MicrosoftGraph"}, map[string]any{"query": "/groups/" + group + "/owners", "queryType": "MicrosoftGraph"}}})
+	writeSnapshot(t, r, files, "snapshot/1")
+	rep, err := Repo(ctx, r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, is := range rep.Snapshots[0].Issues {
+		if strings.Contains(is.Message, "names no object") {
+			got = append(got, is.File+" "+is.Property+" "+strings.Fields(is.Message)[0])
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		po + " externalSponsors[0].id " + gone,
+		ppol + " requestApprovalSettings.stages[0].fallbackPrimaryApprovers[0].userId " + gone,
+		ppol + " specificAllowedTargets[1].groupId " + gone,
+		pr + " reviewers[0].query " + gone,
+	}
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("unresolved references:\n%s\nwant:\n%s\nissues: %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
+	}
+}
