@@ -663,6 +663,9 @@ var typeKinds = func() map[string]string {
 	m := map[string]string{}
 	for _, k := range layout.Kinds() {
 		m[k.ODataType] = k.Name
+		for _, t := range k.DerivedTypes {
+			m[t] = k.Name
+		}
 	}
 	return m
 }()

@@ -498,7 +498,8 @@ func (g *generator) empty() {
 	for _, tm := range builtin.GroupSettingTemplates() {
 		g.seed("groupSettingTemplate", tm)
 	}
-	g.seedPolicyDefaults() // policies.go
+	g.seedPolicyDefaults()     // policies.go
+	g.seedUserFlowAttributes() // external.go
 
 	g.adminID = g.post("user", map[string]any{
 		"accountEnabled":    true,
@@ -919,6 +920,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoIdentityProviders()     // identityproviders.go (given ids only)
 	g.demoManagers(people, gr)    // generate_users.go (links only)
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
+	g.demoExternal()              // external.go (new ids: last)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -332,7 +332,8 @@ var kinds = []*Kind{
 	appManagementPolicyKind, tenantAppManagementPolicyKind, authenticationFlowsPolicyKind,
 	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
 	attributeSetKindDef, csaDefKindDef, // customsec.go
-	identityProviderKind, // identityproviders.go
+	identityProviderKind,                                                   // identityproviders.go
+	externalKinds[0], externalKinds[1], externalKinds[2], externalKinds[3], // external.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,
@@ -376,6 +377,10 @@ func kindForType(odataType string) *Kind {
 		return kindByName["authenticationMethodConfiguration"]
 	case strings.HasSuffix(t, "IdentityProvider"): // identityproviders.go
 		return kindByName[idpKind]
+	case strings.HasSuffix(t, "UserFlowAttribute"): // external.go
+		return kindByName[ufaKind]
+	case strings.HasSuffix(t, "CustomExtension") && t != "customCalloutExtension":
+		return kindByName[caeKind]
 	}
 	return nil
 }

@@ -72,6 +72,14 @@ type Kind struct {
 	// it, and a restore plan lists its objects as not written with this
 	// reason. `entrasnap kinds` shows it.
 	ExportOnly string
+	// Filter, when set, is the $filter of the list read: only the objects
+	// it selects are backed up (custom user flow attributes, not
+	// Microsoft's built-in ones: catalog_external.go).
+	Filter string
+	// DerivedTypes are the @odata.type values of this kind's objects
+	// besides ODataType (a social or built-in identity provider): a
+	// reference {id, @odata.type} with one of them names this kind.
+	DerivedTypes []string
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -119,6 +127,10 @@ type Ref struct {
 	// setting's values[].value names a group only where its name is
 	// GroupCreationAllowedGroupId.
 	Where map[string]string
+	// PrefixInID: r.Prefix is part of the id, not a path before it (a
+	// custom user flow attribute's id is extension_{app}_{name}; a value
+	// without the prefix is a built-in attribute, not backed up).
+	PrefixInID bool
 }
 
 // holds reports whether m, the object that holds r.Path's last segment,
@@ -141,11 +153,19 @@ func (r Ref) ID(v string) (id string, ok bool) {
 	if len(v) <= len(r.Prefix) || !strings.EqualFold(v[:len(r.Prefix)], r.Prefix) {
 		return "", false
 	}
+	if r.PrefixInID {
+		return v, true
+	}
 	return v[len(r.Prefix):], true
 }
 
 // Value is the value of r.Path that names id (r.Prefix + id).
-func (r Ref) Value(id string) string { return r.Prefix + id }
+func (r Ref) Value(id string) string {
+	if r.PrefixInID {
+		return id
+	}
+	return r.Prefix + id
+}
 
 // Walk calls fn on every id r names in obj (strings or string arrays at
 // r.Path; "[]" segments descend into each element), skipping values that

@@ -503,7 +503,7 @@ func (r *reader) listPages(ctx context.Context, k *layout.Kind, requests *atomic
 		top = "$top=999"
 	}
 	var stop error
-	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select), top), func(items []json.RawMessage) error {
+	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(filterParam(k.Filter), selectParam(k.Select), top), func(items []json.RawMessage) error {
 		requests.Add(1)
 		page := make([]map[string]any, 0, len(items))
 		for _, it := range items {
@@ -698,7 +698,7 @@ func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[st
 		}
 	}
 	if len(reqs) == 0 {
-		return nil
+		return r.childrenExtra(ctx, k, objs, requests) // external.go
 	}
 	requests.Add(int64((len(reqs) + graph.MaxBatchSize - 1) / graph.MaxBatchSize))
 	resps, berr := r.c.Batch(ctx, reqs)
@@ -723,7 +723,7 @@ func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[st
 		}
 		t.obj[t.child.Name] = childList(t.child, items)
 	}
-	return nil
+	return r.childrenExtra(ctx, k, objs, requests) // external.go
 }
 
 // childPages decodes a child collection page and follows its nextLink.

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -81,6 +81,7 @@ var genTypes = []*Type{
 		{"preAuthorizedApplications", "Collection(microsoft.graph.preAuthorizedApplication)", true, true},
 		{"requestedAccessTokenVersion", "Edm.Int32", true, false},
 	}},
+	{Name: "apiAuthenticationConfigurationBase", Kind: "complex", Abstract: true},
 	{Name: "appCredentialRestrictionType", Kind: "enum", Members: []string{"passwordAddition", "passwordLifetime", "symmetricKeyAddition", "symmetricKeyLifetime", "customPasswordAddition", "unknownFutureValue"}},
 	{Name: "appKeyCredentialRestrictionType", Kind: "enum", Members: []string{"asymmetricKeyLifetime", "unknownFutureValue"}},
 	{Name: "appManagementApplicationConfiguration", Kind: "complex", BaseType: "appManagementConfiguration", props: []Property{
@@ -301,10 +302,26 @@ var genTypes = []*Type{
 		{"allowedToRegister", "microsoft.graph.deviceRegistrationMembership", true, false},
 		{"isAdminConfigurable", "Edm.Boolean", true, false},
 	}},
+	{Name: "azureAdPopTokenAuthentication", Kind: "complex", BaseType: "customExtensionAuthenticationConfiguration"},
+	{Name: "azureAdTokenAuthentication", Kind: "complex", BaseType: "customExtensionAuthenticationConfiguration", props: []Property{
+		{"resourceId", "Edm.String", true, false},
+	}},
 	{Name: "azureCommunicationServicesUserIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"azureCommunicationServicesResourceId", "Edm.String", true, false},
 	}},
 	{Name: "b2bIdentityProvidersType", Kind: "enum", Members: []string{"azureActiveDirectory", "externalFederation", "socialIdentityProviders", "emailOneTimePasscode", "microsoftAccount", "defaultConfiguredIdp", "unknownFutureValue"}},
+	{Name: "b2xIdentityUserFlow", Kind: "entity", BaseType: "identityUserFlow", props: []Property{
+		{"apiConnectorConfiguration", "microsoft.graph.userFlowApiConnectorConfiguration", true, false},
+	}, navs: []Navigation{
+		{"identityProviders", "Collection(microsoft.graph.identityProvider)", false, true},
+		{"languages", "Collection(microsoft.graph.userFlowLanguageConfiguration)", true, true},
+		{"userAttributeAssignments", "Collection(microsoft.graph.identityUserFlowAttributeAssignment)", true, true},
+		{"userFlowIdentityProviders", "Collection(microsoft.graph.identityProviderBase)", false, true},
+	}},
+	{Name: "basicAuthentication", Kind: "complex", BaseType: "apiAuthenticationConfigurationBase", props: []Property{
+		{"password", "Edm.String", true, false},
+		{"username", "Edm.String", true, false},
+	}},
 	{Name: "builtInIdentityProvider", Kind: "entity", BaseType: "identityProviderBase", props: []Property{
 		{"identityProviderType", "Edm.String", true, false},
 	}},
@@ -324,6 +341,9 @@ var genTypes = []*Type{
 	}},
 	{Name: "chatMessageReactionIdentitySet", Kind: "complex", BaseType: "identitySet", Open: true},
 	{Name: "claimsMappingPolicy", Kind: "entity", BaseType: "stsPolicy"},
+	{Name: "clientCertificateAuthentication", Kind: "complex", BaseType: "apiAuthenticationConfigurationBase", props: []Property{
+		{"certificateList", "Collection(microsoft.graph.pkcs12CertificateInformation)", true, true},
+	}},
 	{Name: "cloudAppSecuritySessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl", props: []Property{
 		{"cloudAppSecurityType", "microsoft.graph.cloudAppSecuritySessionControlType", true, false},
 	}},
@@ -540,6 +560,23 @@ var genTypes = []*Type{
 	{Name: "customAppManagementConfiguration", Kind: "complex", BaseType: "appManagementConfiguration", props: []Property{
 		{"applicationRestrictions", "microsoft.graph.customAppManagementApplicationConfiguration", true, false},
 	}},
+	{Name: "customAuthenticationExtension", Kind: "entity", BaseType: "customCalloutExtension", Abstract: true, props: []Property{
+		{"behaviorOnError", "microsoft.graph.customExtensionBehaviorOnError", true, false},
+	}},
+	{Name: "customCalloutExtension", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
+		{"authenticationConfiguration", "microsoft.graph.customExtensionAuthenticationConfiguration", true, false},
+		{"clientConfiguration", "microsoft.graph.customExtensionClientConfiguration", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"endpointConfiguration", "microsoft.graph.customExtensionEndpointConfiguration", true, false},
+	}},
+	{Name: "customExtensionAuthenticationConfiguration", Kind: "complex", Abstract: true},
+	{Name: "customExtensionBehaviorOnError", Kind: "complex", Abstract: true},
+	{Name: "customExtensionClientConfiguration", Kind: "complex", props: []Property{
+		{"maximumRetries", "Edm.Int32", true, false},
+		{"timeoutInMilliseconds", "Edm.Int32", true, false},
+	}},
+	{Name: "customExtensionEndpointConfiguration", Kind: "complex", Abstract: true},
 	{Name: "customSecurityAttributeComparisonOperator", Kind: "enum", Members: []string{"equals", "unknownFutureValue"}},
 	{Name: "customSecurityAttributeDefinition", Kind: "entity", BaseType: "entity", props: []Property{
 		{"attributeSet", "Edm.String", false, false},
@@ -721,6 +758,7 @@ var genTypes = []*Type{
 		{"includeTargets", "Collection(microsoft.graph.authenticationMethodTarget)", true, true},
 	}},
 	{Name: "externalEmailOtpState", Kind: "enum", Members: []string{"default", "enabled", "disabled", "unknownFutureValue"}},
+	{Name: "fallbackToMicrosoftProviderOnError", Kind: "complex", BaseType: "customExtensionBehaviorOnError"},
 	{Name: "featureTarget", Kind: "complex", props: []Property{
 		{"id", "Edm.String", true, false},
 		{"targetType", "microsoft.graph.featureTargetType", true, false},
@@ -842,6 +880,9 @@ var genTypes = []*Type{
 		{"values", "Collection(microsoft.graph.settingTemplateValue)", false, true},
 	}},
 	{Name: "homeRealmDiscoveryPolicy", Kind: "entity", BaseType: "stsPolicy"},
+	{Name: "httpRequestEndpoint", Kind: "complex", BaseType: "customExtensionEndpointConfiguration", props: []Property{
+		{"targetUrl", "Edm.String", true, false},
+	}},
 	{Name: "iPv4CidrRange", Kind: "complex", BaseType: "ipRange", props: []Property{
 		{"cidrAddress", "Edm.String", false, false},
 	}},
@@ -872,6 +913,13 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"id", "Edm.String", true, false},
 	}},
+	{Name: "identityApiConnector", Kind: "entity", BaseType: "entity", props: []Property{
+		{"authenticationConfiguration", "microsoft.graph.apiAuthenticationConfigurationBase", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"targetUrl", "Edm.String", true, false},
+	}},
+	{Name: "identityBuiltInUserFlowAttribute", Kind: "entity", BaseType: "identityUserFlowAttribute"},
+	{Name: "identityCustomUserFlowAttribute", Kind: "entity", BaseType: "identityUserFlowAttribute"},
 	{Name: "identityProviderBase", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
 	}},
@@ -883,6 +931,28 @@ var genTypes = []*Type{
 		{"device", "microsoft.graph.identity", true, false},
 		{"user", "microsoft.graph.identity", true, false},
 	}},
+	{Name: "identityUserFlow", Kind: "entity", BaseType: "entity", props: []Property{
+		{"userFlowType", "microsoft.graph.userFlowType", false, false},
+		{"userFlowTypeVersion", "Edm.Single", false, false},
+	}},
+	{Name: "identityUserFlowAttribute", Kind: "entity", BaseType: "entity", props: []Property{
+		{"dataType", "microsoft.graph.identityUserFlowAttributeDataType", false, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"userFlowAttributeType", "microsoft.graph.identityUserFlowAttributeType", false, false},
+	}},
+	{Name: "identityUserFlowAttributeAssignment", Kind: "entity", BaseType: "entity", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"isOptional", "Edm.Boolean", false, false},
+		{"requiresVerification", "Edm.Boolean", false, false},
+		{"userAttributeValues", "Collection(microsoft.graph.userAttributeValuesItem)", true, true},
+		{"userInputType", "microsoft.graph.identityUserFlowAttributeInputType", false, false},
+	}, navs: []Navigation{
+		{"userAttribute", "microsoft.graph.identityUserFlowAttribute", false, false},
+	}},
+	{Name: "identityUserFlowAttributeDataType", Kind: "enum", Members: []string{"string", "boolean", "int64", "stringCollection", "dateTime", "unknownFutureValue"}},
+	{Name: "identityUserFlowAttributeInputType", Kind: "enum", Members: []string{"textBox", "dateTimeDropdown", "radioSingleSelect", "dropdownSingleSelect", "emailBox", "checkboxMultiSelect"}},
+	{Name: "identityUserFlowAttributeType", Kind: "enum", Members: []string{"builtIn", "custom", "required", "unknownFutureValue"}},
 	{Name: "implicitGrantSettings", Kind: "complex", props: []Property{
 		{"enableAccessTokenIssuance", "Edm.Boolean", true, false},
 		{"enableIdTokenIssuance", "Edm.Boolean", true, false},
@@ -993,6 +1063,12 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"locale", "Edm.String", true, false},
 	}},
+	{Name: "logicAppTriggerEndpointConfiguration", Kind: "complex", BaseType: "customExtensionEndpointConfiguration", props: []Property{
+		{"logicAppWorkflowName", "Edm.String", true, false},
+		{"resourceGroupName", "Edm.String", true, false},
+		{"subscriptionId", "Edm.String", true, false},
+		{"url", "Edm.String", true, false},
+	}},
 	{Name: "mailboxSettings", Kind: "complex", props: []Property{
 		{"archiveFolder", "Edm.String", true, false},
 		{"automaticRepliesSetting", "microsoft.graph.automaticRepliesSetting", true, false},
@@ -1069,6 +1145,10 @@ var genTypes = []*Type{
 	}},
 	{Name: "oidcPrivateJwtKeyClientAuthentication", Kind: "complex", BaseType: "oidcClientAuthentication"},
 	{Name: "oidcResponseType", Kind: "enum", IsFlags: true, Members: []string{"code", "id_token", "token", "unknownFutureValue"}},
+	{Name: "onAttributeCollectionStartCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
+	{Name: "onAttributeCollectionSubmitCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
+	{Name: "onOtpSendCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
+	{Name: "onPasswordSubmitCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
 	{Name: "onPremisesExtensionAttributes", Kind: "complex", props: []Property{
 		{"extensionAttribute1", "Edm.String", true, false},
 		{"extensionAttribute10", "Edm.String", true, false},
@@ -1092,6 +1172,13 @@ var genTypes = []*Type{
 		{"propertyCausingError", "Edm.String", true, false},
 		{"value", "Edm.String", true, false},
 	}},
+	{Name: "onTokenIssuanceStartCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension", props: []Property{
+		{"claimsForTokenConfiguration", "Collection(microsoft.graph.onTokenIssuanceStartReturnClaim)", true, true},
+	}},
+	{Name: "onTokenIssuanceStartReturnClaim", Kind: "complex", props: []Property{
+		{"claimIdInApiResponse", "Edm.String", true, false},
+	}},
+	{Name: "onVerifiedIdClaimValidationCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
 	{Name: "openIdConnectSetting", Kind: "complex", props: []Property{
 		{"clientId", "Edm.String", false, false},
 		{"discoveryUrl", "Edm.String", false, false},
@@ -1234,6 +1321,16 @@ var genTypes = []*Type{
 		{"postalCode", "Edm.String", true, false},
 		{"state", "Edm.String", true, false},
 		{"street", "Edm.String", true, false},
+	}},
+	{Name: "pkcs12Certificate", Kind: "complex", BaseType: "apiAuthenticationConfigurationBase", props: []Property{
+		{"password", "Edm.String", true, false},
+		{"pkcs12Value", "Edm.String", true, false},
+	}},
+	{Name: "pkcs12CertificateInformation", Kind: "complex", props: []Property{
+		{"isActive", "Edm.Boolean", false, false},
+		{"notAfter", "Edm.Int64", false, false},
+		{"notBefore", "Edm.Int64", false, false},
+		{"thumbprint", "Edm.String", true, false},
 	}},
 	{Name: "policyBase", Kind: "entity", BaseType: "directoryObject", Abstract: true, props: []Property{
 		{"description", "Edm.String", true, false},
@@ -1811,6 +1908,16 @@ var genTypes = []*Type{
 		{"todo", "microsoft.graph.todo", true, false},
 		{"transitiveMemberOf", "Collection(microsoft.graph.directoryObject)", false, true},
 	}},
+	{Name: "userAttributeValuesItem", Kind: "complex", props: []Property{
+		{"isDefault", "Edm.Boolean", false, false},
+		{"name", "Edm.String", true, false},
+		{"value", "Edm.String", true, false},
+	}},
+	{Name: "userFlowApiConnectorConfiguration", Kind: "complex", navs: []Navigation{
+		{"postAttributeCollection", "microsoft.graph.identityApiConnector", true, false},
+		{"postFederationSignup", "microsoft.graph.identityApiConnector", true, false},
+	}},
+	{Name: "userFlowType", Kind: "enum", Members: []string{"signUp", "signIn", "signUpOrSignIn", "passwordReset", "profileUpdate", "resourceOwner", "unknownFutureValue"}},
 	{Name: "userIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"ipAddress", "Edm.String", true, false},
 		{"userPrincipalName", "Edm.String", true, false},

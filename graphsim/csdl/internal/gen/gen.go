@@ -46,8 +46,10 @@ var DefaultRoots = []string{
 	"appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy",
 	"deviceRegistrationPolicy", "groupLifecyclePolicy",
 	"attributeSet", "customSecurityAttributeDefinition", "allowedValue", // customsec.go
-	"identityProviderBase", // identityproviders.go (and its derived types)
-	"subscribedSku",        // licences.go
+	"identityProviderBase",                                                               // identityproviders.go (and its derived types)
+	"subscribedSku",                                                                      // licences.go
+	"identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", // external.go
+	"b2xIdentityUserFlow", "identityUserFlowAttributeAssignment",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

@@ -84,7 +84,11 @@ var ServedPrefixes = []string{
 	"/grouplifecyclepolicies",
 	"/directory/attributesets", // customsec.go
 	"/directory/customsecurityattributedefinitions",
-	"/identity/identityproviders", // identityproviders.go
+	"/identity/identityproviders",  // identityproviders.go
+	"/identity/userflowattributes", // external.go
+	"/identity/apiconnectors",
+	"/identity/customauthenticationextensions",
+	"/identity/b2xuserflows",
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",

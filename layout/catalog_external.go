@@ -1,0 +1,112 @@
+package layout
+
+// externalKinds are the External Identities kinds of issue 13 besides
+// identity providers (catalog_tenant.go): custom user flow attributes, API
+// connectors, custom authentication extensions and self-service sign-up
+// user flows, which name the other three and identity providers. Kept apart
+// from catalog.go and appended by init at the end of the catalog: every
+// kind they name comes before them.
+var externalKinds = []*Kind{
+	{
+		// resources/identityuserflowattribute: Microsoft's built-in
+		// attributes (city, email, ...) are not configuration: only custom
+		// ones are read ($filter, "Supports $filter (eq, ne)"). The id is
+		// Graph's, extension_{b2c-extensions-app appId without dashes}_{displayName}
+		// (identityuserflowattribute-post); dataType "can't be modified
+		// after ... created"; identityuserflowattribute-update: "Only the
+		// description property can be updated".
+		Name: "user-flow-attributes", Title: "user flow attributes (custom)", Folder: "external-identities/user-flow-attributes",
+		ODataType: "#microsoft.graph.identityUserFlowAttribute", APIVersion: "v1.0", ListPath: "/identity/userFlowAttributes",
+		Filter:          "userFlowAttributeType eq 'custom'",
+		DerivedTypes:    []string{"#microsoft.graph.identityCustomUserFlowAttribute"},
+		NameProp:        "displayName",
+		ReadOnly:        []string{"id", "displayName", "dataType", "userFlowAttributeType"},
+		ReadPermissions: []string{"IdentityUserFlow.Read.All"}, WritePermissions: []string{"IdentityUserFlow.ReadWrite.All"},
+	},
+	{
+		// resources/identityapiconnector. The authentication secrets are
+		// write-only: a basic authentication password reads back as
+		// "******" and a certificate as its public clientCertificateAuthentication
+		// (identityapiconnector-create): never stored. A PATCH of
+		// authenticationConfiguration needs them, so restore never sends it
+		// and a connector gone from the tenant is not created (Graph requires
+		// authenticationConfiguration): importer/external.go says what to
+		// re-enter. Graph has no read-only permission for API connectors:
+		// listing them takes APIConnectors.ReadWrite.All (identityapiconnector-list,
+		// permissions.json).
+		Name: "api-connectors", Title: "API connectors", Folder: "external-identities/api-connectors",
+		ODataType: "#microsoft.graph.identityApiConnector", APIVersion: "v1.0", ListPath: "/identity/apiConnectors",
+		NameProp:        "displayName",
+		Secret:          []string{"authenticationConfiguration.password", "authenticationConfiguration.pkcs12Value"},
+		Sets:            map[string]string{"authenticationConfiguration.certificateList": "thumbprint"},
+		ReadOnly:        []string{"id", "authenticationConfiguration"},
+		ReadPermissions: []string{"APIConnectors.ReadWrite.All"}, WritePermissions: []string{"APIConnectors.ReadWrite.All"},
+	},
+	{
+		// resources/customauthenticationextension (abstract: each object is
+		// one of its derived types, kept in @odata.type and never changed by
+		// a PATCH). No secret: authenticationConfiguration names the app
+		// whose token the API receives (azureAdTokenAuthentication.resourceId).
+		Name: "custom-authentication-extensions", Title: "custom authentication extensions", Folder: "external-identities/custom-authentication-extensions",
+		ODataType: "#microsoft.graph.customAuthenticationExtension", APIVersion: "v1.0", ListPath: "/identity/customAuthenticationExtensions",
+		DerivedTypes: []string{"#microsoft.graph.onTokenIssuanceStartCustomExtension", "#microsoft.graph.onAttributeCollectionStartCustomExtension",
+			"#microsoft.graph.onAttributeCollectionSubmitCustomExtension", "#microsoft.graph.onOtpSendCustomExtension",
+			"#microsoft.graph.onPasswordSubmitCustomExtension", "#microsoft.graph.onVerifiedIdClaimValidationCustomExtension"},
+		NameProp:        "displayName",
+		Sets:            map[string]string{"claimsForTokenConfiguration": "claimIdInApiResponse"},
+		ReadOnly:        []string{"id"},
+		ReadPermissions: []string{"CustomAuthenticationExtension.Read.All"}, WritePermissions: []string{"CustomAuthenticationExtension.ReadWrite.All"},
+	},
+	{
+		// resources/b2xidentityuserflow: self-service sign-up user flows.
+		// The id is the name the admin chose with B2X_1_ before it
+		// (identitycontainer-post-b2xuserflows takes the name without it);
+		// userFlowType (always signUpOrSignIn) and userFlowTypeVersion
+		// (always 1) cannot change; Graph has no PATCH of a user flow.
+		// What it names is written through its relationships:
+		//   - userFlowIdentityProviders: references to identity providers
+		//     (POST/DELETE .../userFlowIdentityProviders/$ref);
+		//   - userAttributeAssignments: the attributes collected at sign-up,
+		//     each with the id of its attribute (built-in ones have ids
+		//     without extension_ and are not backed up);
+		//   - apiConnectorConfiguration: the API connector of each step, read
+		//     from .../apiConnectorConfiguration?$expand=postFederationSignup,postAttributeCollection
+		//     (live/external.go; the list shows {}) and written by PUT
+		//     .../apiConnectorConfiguration/{step}/$ref; the file keeps ids.
+		// Listing the identity providers and the connector configuration
+		// takes IdentityUserFlow.ReadWrite.All (b2xidentityuserflow-list-userflowidentityproviders,
+		// b2xidentityuserflow-get-apiconnectorconfiguration): Graph has no
+		// read-only permission for them.
+		Name: "user-flows", Title: "self-service sign-up user flows", Folder: "external-identities/user-flows",
+		ODataType: "#microsoft.graph.b2xIdentityUserFlow", APIVersion: "v1.0", ListPath: "/identity/b2xUserFlows",
+		Children: []Child{
+			{Name: "userAttributeAssignments", Path: "userAttributeAssignments", Key: "id"},
+			{Name: "userFlowIdentityProviders", Path: "userFlowIdentityProviders", Refs: true, Select: refList},
+		},
+		Refs: []Ref{
+			{Path: "userFlowIdentityProviders[].id", Kinds: []string{"identity-providers"}},
+			{Path: "userAttributeAssignments[].id", Kinds: []string{"user-flow-attributes"}, Prefix: "extension_", PrefixInID: true},
+			{Path: "apiConnectorConfiguration.postFederationSignup.id", Kinds: []string{"api-connectors"}},
+			{Path: "apiConnectorConfiguration.postAttributeCollection.id", Kinds: []string{"api-connectors"}},
+		},
+		Sets: map[string]string{"userAttributeAssignments": "id", "userFlowIdentityProviders": "id",
+			"userAttributeAssignments[].userAttributeValues": "value"},
+		ReadOnly:        []string{"id", "userFlowType", "userFlowTypeVersion", "apiConnectorConfiguration"},
+		ReadPermissions: []string{"IdentityUserFlow.ReadWrite.All"}, WritePermissions: []string{"IdentityUserFlow.ReadWrite.All"},
+	},
+}
+
+// identityProviderTypes are the @odata.type values of identity providers a
+// user flow's userFlowIdentityProviders name (resources/identityproviderbase).
+var identityProviderTypes = []string{"#microsoft.graph.socialIdentityProvider", "#microsoft.graph.builtInIdentityProvider",
+	"#microsoft.graph.appleManagedIdentityProvider", "#microsoft.graph.internalDomainFederation"}
+
+func init() {
+	kinds = append(kinds, externalKinds...)
+	for _, k := range externalKinds {
+		byName[k.Name] = k
+	}
+	if idp := byName["identity-providers"]; idp != nil {
+		idp.DerivedTypes = append(idp.DerivedTypes, identityProviderTypes...)
+	}
+}
