@@ -21,7 +21,8 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 		parentDeps = []string{s.main}
 	}
 	pl.licences(s, current, parentDeps) // assignlicence.go
-	pl.userFlowConnectors(s, current, parent, parentDeps) // external.go
+	// external.go: a user flow's API connector per step.
+	pl.userFlowConnectors(s, current, parent, parentDeps)
 	for _, ch := range k.Children {
 		want, ok := s.d.Data[ch.Name]
 		if !ok {

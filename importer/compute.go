@@ -171,7 +171,8 @@ func Compute(in *Input) (*Plan, error) {
 		}
 		pl.credentials(s)
 		pl.providerSecret(s) // identityproviders.go
-		pl.connectorSecret(s) // external.go
+		// external.go: an API connector's secret to re-enter.
+		pl.connectorSecret(s)
 		pl.clientAssignments(s)
 	}
 	pl.binWarnings()
