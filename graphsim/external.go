@@ -131,6 +131,15 @@ func (t *Tenant) b2cExtensionsAppID() string {
 	return hex.EncodeToString(h[:16])
 }
 
+// derivedID is a GUID derived from the tenant's id and name (no draw from
+// the tenant's random sequence).
+func (t *Tenant) derivedID(name string) string {
+	h := sha256.Sum256([]byte(t.id + "/" + name))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	return hex.EncodeToString(h[0:4]) + "-" + hex.EncodeToString(h[4:6]) + "-" + hex.EncodeToString(h[6:8]) + "-" + hex.EncodeToString(h[8:10]) + "-" + hex.EncodeToString(h[10:16])
+}
+
 func isBuiltInUFA(r *record) bool { return str(r.obj["userFlowAttributeType"]) != "custom" }
 
 // apiAuthConfig checks an API connector's authenticationConfiguration as
@@ -584,7 +593,8 @@ var builtInUserFlowAttributes = []struct{ id, name, dataType string }{
 	{"surname", "Surname", "string"},
 }
 
-// seedUserFlowAttributes stores the built-in attributes a new tenant has.
+// seedUserFlowAttributes stores the built-in attributes a tenant has (the
+// demo tenant's: other profiles hold no user flow objects).
 func (g *generator) seedUserFlowAttributes() {
 	for _, a := range builtInUserFlowAttributes {
 		g.seed(ufaKind, map[string]any{"@odata.type": builtInUFAType, "id": a.id, "displayName": a.name,
@@ -599,18 +609,26 @@ func (g *generator) seedUserFlowAttributes() {
 // collects the built-in and custom attributes and calls the connector
 // after attribute collection.
 func (g *generator) demoExternal() {
+	g.seedUserFlowAttributes()
 	g.post(ufaKind, map[string]any{"displayName": "PartnerCompany", "description": "The partner company you work for", "dataType": "string"}, nil)
 	g.post(ufaKind, map[string]any{"displayName": "AcceptedTerms", "description": "You accept the partner terms of use", "dataType": "boolean"}, nil)
-	conn := g.post(apiConnKind, map[string]any{"displayName": "Partner sign-up approval", "targetUrl": "https://approvals." + g.t.domain + "/api/partner-signup",
-		"authenticationConfiguration": map[string]any{"@odata.type": basicAuthType, "username": "entra-signup", "password": "demo-connector-password-never-exported"}}, nil)
+	// Ids derived from the tenant's, not drawn: objects created after the
+	// demo keep the ids they had.
+	auth, aerr := apiAuthConfig(map[string]any{"@odata.type": basicAuthType, "username": "entra-signup", "password": "demo-connector-password-never-exported"})
+	if aerr != nil {
+		g.fail("api connector: %s", aerr.Message)
+		return
+	}
+	conn := g.seed(apiConnKind, map[string]any{"id": g.t.derivedID("api-connector:partner-signup"), "displayName": "Partner sign-up approval",
+		"targetUrl": "https://approvals." + g.t.domain + "/api/partner-signup", "authenticationConfiguration": auth})
 	resource := "api://" + g.t.domain + "/claims"
-	g.post(caeKind, map[string]any{"@odata.type": "#microsoft.graph.onTokenIssuanceStartCustomExtension",
+	g.seed(caeKind, map[string]any{"id": g.t.derivedID("custom-authentication-extension:partner-claims"), "@odata.type": "#microsoft.graph.onTokenIssuanceStartCustomExtension",
 		"displayName": "Partner claims from the CRM", "description": "Adds the partner tier and account manager to tokens.",
 		"endpointConfiguration":       map[string]any{"@odata.type": "#microsoft.graph.httpRequestEndpoint", "targetUrl": "https://claims." + g.t.domain + "/api/token-issuance-start"},
 		"authenticationConfiguration": map[string]any{"@odata.type": "#microsoft.graph.azureAdTokenAuthentication", "resourceId": resource},
 		"clientConfiguration":         map[string]any{"timeoutInMilliseconds": 2000, "maximumRetries": 1},
 		"claimsForTokenConfiguration": []any{map[string]any{"claimIdInApiResponse": "partnerTier"}, map[string]any{"claimIdInApiResponse": "accountManager"}},
-	}, nil)
+	})
 	g.post(userFlowKind, map[string]any{"id": "PartnerSignUp", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 1}, nil)
 	f := g.record(userFlowKind, userFlowPrefix+"PartnerSignUp")
 	if f == nil || g.err != nil {

@@ -499,7 +499,6 @@ func (g *generator) empty() {
 		g.seed("groupSettingTemplate", tm)
 	}
 	g.seedPolicyDefaults()     // policies.go
-	g.seedUserFlowAttributes() // external.go
 
 	g.adminID = g.post("user", map[string]any{
 		"accountEnabled":    true,
