@@ -610,6 +610,7 @@ func (g *generator) seedUserFlowAttributes() {
 // after attribute collection.
 func (g *generator) demoExternal() {
 	g.seedUserFlowAttributes()
+	g.demoIdentitySync()
 	g.post(ufaKind, map[string]any{"displayName": "PartnerCompany", "description": "The partner company you work for", "dataType": "string"}, nil)
 	g.post(ufaKind, map[string]any{"displayName": "AcceptedTerms", "description": "You accept the partner terms of use", "dataType": "boolean"}, nil)
 	// Ids derived from the tenant's, not drawn: objects created after the
@@ -651,5 +652,120 @@ func (g *generator) demoExternal() {
 		map[string]any{"id": "extension_" + app + "_PartnerCompany", "displayName": "Partner company", "isOptional": false, "requiresVerification": false, "userInputType": "textBox", "userAttributeValues": []any{}},
 		map[string]any{"id": "extension_" + app + "_AcceptedTerms", "displayName": "I accept the partner terms", "isOptional": false, "requiresVerification": false, "userInputType": "checkboxMultiSelect",
 			"userAttributeValues": []any{map[string]any{"name": "Yes", "value": "true", "isDefault": false}}},
+	}
+}
+
+// Cross-tenant user synchronization of a partner (graphsim/doc.go,
+// "External identities"): one crossTenantIdentitySyncPolicyPartner per
+// partner configuration, at {partner}/identitySynchronization
+// (resources/crosstenantidentitysyncpolicypartner). PUT creates or
+// replaces it with displayName (optional) and userSyncInbound
+// (crosstenantaccesspolicyconfigurationpartner-put-identitysynchronization;
+// graphsim requires userSyncInbound {isSyncAllowed}: strict); GET, PATCH and
+// DELETE answer 404 while there is none (crosstenantidentitysyncpolicypartner-get,
+// -update, -delete); tenantId is the partner's, read-only. The partner's
+// GET does not return it (a contained navigation property); deleting the
+// partner deletes it.
+const (
+	partnerKind  = "crossTenantAccessPolicyConfigurationPartner"
+	identitySync = "identitySynchronization"
+)
+
+func routeIdentitySync(k *Kind, rt *route, rest []string, tmpl string) (*route, bool) {
+	if k.Name != partnerKind || len(rest) != 1 || !strings.EqualFold(rest[0], identitySync) {
+		return nil, false
+	}
+	rt.rel, rt.special, rt.template = identitySync, "identitySync", tmpl+"/"+identitySync
+	return rt, true
+}
+
+func checkSyncBody(body map[string]any) *apiError {
+	delete(body, "@odata.type")
+	for p, v := range body {
+		switch p {
+		case "displayName":
+			if _, ok := v.(string); !ok && v != nil {
+				return badRequest("Invalid value for property 'displayName'.")
+			}
+		case "userSyncInbound":
+			m, ok := v.(map[string]any)
+			if !ok {
+				return badRequest("Invalid value for property 'userSyncInbound'.")
+			}
+			for q, x := range m {
+				if _, isBool := x.(bool); q != "isSyncAllowed" || !isBool {
+					return badRequest("Invalid value for property 'userSyncInbound.%s'.", q)
+				}
+			}
+		case "tenantId":
+			return badRequest(msgReadOnly, p)
+		default:
+			return badRequest("Property '%s' does not exist as a declared property or extension property.", p)
+		}
+	}
+	return nil
+}
+
+// identitySyncOp serves /policies/crossTenantAccessPolicy/partners/{id}/identitySynchronization.
+func (s *Server) identitySyncOp(req *request, rt *route) (*response, *apiError) {
+	t := s.tenant
+	defer t.lockFor(req.method)()
+	p := s.find(rt)
+	if p == nil {
+		return nil, notFound(rt.key)
+	}
+	store := heldPrefix + identitySync
+	cur, _ := p.obj[store].(map[string]any)
+	none := errf(http.StatusNotFound, "Request_ResourceNotFound", "No cross-tenant user synchronization policy is configured for partner '%s'.", p.key())
+	switch req.method {
+	case http.MethodGet:
+		if cur == nil {
+			return nil, none
+		}
+		out := deepCopy(cur).(map[string]any)
+		out["@odata.context"] = s.metadata(req, rt.kind.Paths0()+"('"+p.key()+"')/"+identitySync+"/$entity")
+		return jsonResp(http.StatusOK, out), nil
+	case http.MethodPut, http.MethodPatch:
+		if req.method == http.MethodPatch && cur == nil {
+			return nil, none
+		}
+		body, aerr := decodeBody(req.body)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if aerr := checkSyncBody(body); aerr != nil {
+			return nil, aerr
+		}
+		next := map[string]any{"tenantId": p.key(), "displayName": nil}
+		if req.method == http.MethodPatch {
+			next = deepCopy(cur).(map[string]any)
+		} else if _, ok := body["userSyncInbound"]; !ok {
+			return nil, badRequest("A value is required for property 'userSyncInbound' of resource 'crossTenantIdentitySyncPolicyPartner'.")
+		}
+		for k, v := range body {
+			next[k] = v
+		}
+		p.obj[store] = next
+		return noContent(), nil
+	case http.MethodDelete:
+		if cur == nil {
+			return nil, none
+		}
+		delete(p.obj, store)
+		return noContent(), nil
+	}
+	return nil, methodNotAllowed()
+}
+
+// demoIdentitySync gives the demo tenant's first partner (the one that
+// allows automatic user consent inbound) a user synchronization policy.
+func (g *generator) demoIdentitySync() {
+	for _, r := range g.t.colls[partnerKind].live() {
+		if r.gone || digAny(r.obj, "automaticUserConsentSettings", "inboundAllowed") != true {
+			continue
+		}
+		r.obj[heldPrefix+identitySync] = map[string]any{"tenantId": r.key(), "displayName": g.t.name + " subsidiary",
+			"userSyncInbound": map[string]any{"isSyncAllowed": true}}
+		return
 	}
 }

@@ -157,3 +157,45 @@ func TestExternalIdentityPermissions(t *testing.T) {
 		t.Errorf("permPath: %s", perms)
 	}
 }
+
+// A partner's user synchronization policy: PUT creates or replaces it,
+// GET/PATCH/DELETE answer 404 without one, tenantId is the partner's.
+func TestCrossTenantIdentitySync(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	coll := "/v1.0/policies/crossTenantAccessPolicy/partners"
+	partners := e.do("GET", coll, nil).must(t, 200).body["value"].([]any)
+	with, without := 0, ""
+	for _, p := range partners {
+		id := str(p.(map[string]any)["tenantId"])
+		if _, ok := p.(map[string]any)[identitySync]; ok {
+			t.Errorf("the partner's GET returns %s", identitySync)
+		}
+		r := e.do("GET", coll+"/"+id+"/identitySynchronization", nil)
+		switch r.status {
+		case 200:
+			with++
+			if r.body["tenantId"] != id || digAny(r.body, "userSyncInbound", "isSyncAllowed") != true {
+				t.Errorf("demo sync policy: %s", r.raw)
+			}
+		case 404:
+			without = id
+		default:
+			t.Errorf("GET: %d %s", r.status, r.raw)
+		}
+	}
+	if with != 1 || without == "" {
+		t.Fatalf("%d partners with a sync policy, one without: %q", with, without)
+	}
+	p := coll + "/" + without + "/identitySynchronization"
+	e.do("PATCH", p, map[string]any{"displayName": "x"}).must(t, 404)
+	e.do("DELETE", p, nil).must(t, 404)
+	e.do("PUT", p, map[string]any{"displayName": "Fabrikam"}).must(t, 400)
+	e.do("PUT", p, map[string]any{"tenantId": without, "userSyncInbound": map[string]any{"isSyncAllowed": true}}).must(t, 400)
+	e.do("PUT", p, map[string]any{"displayName": "Fabrikam", "userSyncInbound": map[string]any{"isSyncAllowed": true}}).must(t, 204)
+	e.do("PATCH", p, map[string]any{"userSyncInbound": map[string]any{"isSyncAllowed": false}}).must(t, 204)
+	if got := e.do("GET", p, nil).must(t, 200); got.body["displayName"] != "Fabrikam" || digAny(got.body, "userSyncInbound", "isSyncAllowed") != false || got.body["tenantId"] != without {
+		t.Errorf("after PUT and PATCH: %s", got.raw)
+	}
+	e.do("DELETE", p, nil).must(t, 204)
+	e.do("GET", p, nil).must(t, 404)
+}

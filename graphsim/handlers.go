@@ -45,6 +45,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.manager(req, rt) // manager.go
 	case "userFlow":
 		return s.userFlowOp(req, rt) // external.go
+	case "identitySync":
+		return s.identitySyncOp(req, rt) // external.go
 	}
 	k := rt.kind
 	if k.Singleton {

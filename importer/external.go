@@ -243,3 +243,42 @@ func (pl *planner) skipped(kind, key string) bool {
 	}
 	return false
 }
+
+// identitySync plans a cross-tenant partner's user synchronization policy
+// (s a partner; current the live one, nil when it is created): PUT
+// {partner}/identitySynchronization with the file's displayName and
+// userSyncInbound (crosstenantaccesspolicyconfigurationpartner-put-identitysynchronization)
+// when they differ, DELETE when the file holds none (null) and the tenant
+// one (crosstenantidentitysyncpolicypartner-delete).
+func (pl *planner) identitySync(s *objState, current *Object, parent string, parentDeps []string) {
+	if s.k.Name != "cross-tenant-access-partners" {
+		return
+	}
+	want, ok := s.d.Data["identitySynchronization"]
+	if !ok {
+		return // the file has no opinion (a snapshot from before it was read)
+	}
+	var have any
+	if current != nil {
+		have = current.Data["identitySynchronization"]
+	}
+	wm, _ := want.(map[string]any)
+	hm, _ := have.(map[string]any)
+	if reflect.DeepEqual(wm, hm) || (len(wm) == 0 && len(hm) == 0) {
+		return
+	}
+	path := itemPath(s.k, parent) + "/identitySynchronization"
+	ch := Change{Path: "identitySynchronization", Action: diff.Replaced, Before: have, After: want}
+	if wm == nil {
+		if pl.in.Options.NoRemove {
+			pl.p.Kept = append(pl.p.Kept, Kept{Kind: s.k.Name, Key: s.d.Key, Name: displayName(s.d), Relationship: "identitySynchronization", Target: s.key})
+			return
+		}
+		pl.add(s, Action{Op: OpRemoveChild, Relationship: "identitySynchronization", Target: s.key, Removal: true, DependsOn: parentDeps,
+			Request: Request{Method: "DELETE", Path: path}, Changes: []Change{ch}})
+		return
+	}
+	b := map[string]any{"displayName": wm["displayName"], "userSyncInbound": layout.Copy(wm["userSyncInbound"])}
+	pl.add(s, Action{Op: OpUpdate, Relationship: "identitySynchronization", Target: s.key, DependsOn: parentDeps,
+		Request: Request{Method: "PUT", Path: path, Body: body(b)}, Changes: []Change{ch}})
+}

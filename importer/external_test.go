@@ -150,3 +150,57 @@ func TestRestoreGoneAPIConnector(t *testing.T) {
 		t.Errorf("apply: %+v", res.Actions)
 	}
 }
+
+// A partner's cross-tenant user synchronization policy comes back by PUT
+// (a changed one, and on a partner created again), and one added since is
+// deleted.
+func TestRestoreCrossTenantIdentitySync(t *testing.T) {
+	const coll = "/v1.0/policies/crossTenantAccessPolicy/partners"
+	e := newEnv(t, graphsim.Options{}, nil)
+	var synced, other string
+	var before map[string]any
+	for _, p := range e.list(coll) {
+		id := str(p["tenantId"])
+		if _, err := e.c.Get(t.Context(), coll+"/"+id+"/identitySynchronization"); err == nil {
+			synced, before = id, e.get(coll+"/"+id+"/identitySynchronization")
+		} else {
+			other = id
+		}
+	}
+	if synced == "" || other == "" {
+		t.Fatalf("the demo tenant needs a partner with a sync policy and one without (%q, %q)", synced, other)
+	}
+	sel := []string{"policies/cross-tenant-access/partners"}
+	e.do("PATCH", coll+"/"+synced+"/identitySynchronization", map[string]any{"displayName": hostileName, "userSyncInbound": map[string]any{"isSyncAllowed": false}})
+	e.do("PUT", coll+"/"+other+"/identitySynchronization", map[string]any{"userSyncInbound": map[string]any{"isSyncAllowed": true}})
+	e.recordIncident()
+	p := e.plan(e.first, sel, Options{})
+	if got := opList(p); got != "update,remove-child" && got != "remove-child,update" {
+		t.Fatalf("plan %s\n%s", got, render(p))
+	}
+	if res := e.apply(p); !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	after := e.get(coll + "/" + synced + "/identitySynchronization")
+	if after["displayName"] != before["displayName"] || dig(after, "userSyncInbound", "isSyncAllowed") != true {
+		t.Errorf("after the restore: %v, want %v", after, before)
+	}
+	if _, err := e.c.Get(t.Context(), coll+"/"+other+"/identitySynchronization"); err == nil {
+		t.Error("the policy added since was not deleted")
+	}
+	e.mustBeEmpty(sel, Options{})
+
+	// The partner deleted: created again, then its policy.
+	e.do("DELETE", coll+"/"+synced, nil)
+	e.recordIncident()
+	p = e.plan(e.first, sel, Options{})
+	if got := opList(p); got != "create,update" {
+		t.Fatalf("plan %s\n%s", got, render(p))
+	}
+	if res := e.apply(p); !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	if after := e.get(coll + "/" + synced + "/identitySynchronization"); dig(after, "userSyncInbound", "isSyncAllowed") != true {
+		t.Errorf("the recreated partner's policy: %v", after)
+	}
+}

@@ -106,6 +106,14 @@ func init() {
 	for _, k := range externalKinds {
 		byName[k.Name] = k
 	}
+	// A partner's cross-tenant user synchronization policy
+	// (resources/crosstenantidentitysyncpolicypartner), one per partner at
+	// {partner}/identitySynchronization, is kept in the partner's file
+	// (null: none; live/external.go) and written by PUT or DELETE of that
+	// path, never with the partner (importer/external.go).
+	if p := byName["cross-tenant-access-partners"]; p != nil {
+		p.ReadOnly = append(p.ReadOnly, "identitySynchronization")
+	}
 	if idp := byName["identity-providers"]; idp != nil {
 		idp.DerivedTypes = append(idp.DerivedTypes, identityProviderTypes...)
 	}

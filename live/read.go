@@ -642,7 +642,7 @@ func (cr *childReads) err(r *reader, k *layout.Kind, total int) error {
 // children reads every child relationship of every object and attaches it.
 func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
 	if len(k.Children) == 0 {
-		return nil
+		return r.childrenExtra(ctx, k, objs, requests) // external.go
 	}
 	cr := r.newChildReads(ctx, k, requests)
 	if err := r.childrenPage(ctx, k, objs, requests, cr); err != nil {
@@ -657,7 +657,7 @@ func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string
 // continues with List on its nextLink.
 func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64, cr *childReads) error {
 	if len(k.Children) == 0 {
-		return nil
+		return r.childrenExtra(ctx, k, objs, requests) // external.go
 	}
 	kp := k.KeyProp()
 	type target struct {
