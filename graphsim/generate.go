@@ -498,7 +498,7 @@ func (g *generator) empty() {
 	for _, tm := range builtin.GroupSettingTemplates() {
 		g.seed("groupSettingTemplate", tm)
 	}
-	g.seedPolicyDefaults()     // policies.go
+	g.seedPolicyDefaults() // policies.go
 
 	g.adminID = g.post("user", map[string]any{
 		"accountEnabled":    true,
