@@ -76,6 +76,7 @@ var simKind = map[string]string{
 	"api-connectors":                       "identityApiConnector",
 	"custom-authentication-extensions":     "customAuthenticationExtension",
 	"user-flows":                           "b2xIdentityUserFlow",
+	"external-identities-policy":           "externalIdentitiesPolicy",
 }
 
 // tree reads every file at rev.

@@ -69,10 +69,11 @@ import (
 //     write of a flow (userFlowPermPath).
 
 const (
-	ufaKind      = "identityUserFlowAttribute"
-	apiConnKind  = "identityApiConnector"
-	caeKind      = "customAuthenticationExtension"
-	userFlowKind = "b2xIdentityUserFlow"
+	ufaKind         = "identityUserFlowAttribute"
+	apiConnKind     = "identityApiConnector"
+	caeKind         = "customAuthenticationExtension"
+	userFlowKind    = "b2xIdentityUserFlow"
+	extIdPolicyKind = "externalIdentitiesPolicy"
 
 	userFlowPrefix  = "B2X_1_"
 	maskedPassword  = "******"
@@ -109,6 +110,13 @@ var externalKinds = []*Kind{
 		ReadOnly:   []string{"id"},
 		Required:   []string{"displayName", "endpointConfiguration", "authenticationConfiguration"},
 		Filterable: []string{"id", "displayName"},
+	},
+	{
+		// Beta only (versions.go): resources/externalidentitiespolicy,
+		// externalidentitiespolicy-update. A singleton every tenant has.
+		Name: extIdPolicyKind, ODataType: "#microsoft.graph.externalIdentitiesPolicy",
+		Paths: []string{"policies/externalIdentitiesPolicy"}, Singleton: true, Throttle: "directory",
+		ReadOnly: []string{"id", "displayName", "description", "deletedDateTime"},
 	},
 	{
 		Name: userFlowKind, ODataType: "#microsoft.graph.b2xIdentityUserFlow",
@@ -610,6 +618,9 @@ func (g *generator) seedUserFlowAttributes() {
 // after attribute collection.
 func (g *generator) demoExternal() {
 	g.seedUserFlowAttributes()
+	if r := g.singletonRecord(extIdPolicyKind); r != nil {
+		r.obj["allowExternalIdentitiesToLeave"] = false // guests may not leave on their own
+	}
 	g.demoIdentitySync()
 	g.post(ufaKind, map[string]any{"displayName": "PartnerCompany", "description": "The partner company you work for", "dataType": "string"}, nil)
 	g.post(ufaKind, map[string]any{"displayName": "AcceptedTerms", "description": "You accept the partner terms of use", "dataType": "boolean"}, nil)
@@ -768,4 +779,38 @@ func (g *generator) demoIdentitySync() {
 			"userSyncInbound": map[string]any{"isSyncAllowed": true}}
 		return
 	}
+}
+
+// betaTypes are the types graphsim serves from beta only, which the v1.0
+// CSDL (graphsim/csdl) lacks, with their properties from the beta pages:
+// a write naming another property is Graph's 400, and so is a value of
+// the wrong JSON kind for the Boolean ones.
+var betaTypes = map[string][]string{
+	"#microsoft.graph.externalIdentitiesPolicy": {"id", "deletedDateTime", "displayName", "description",
+		"allowExternalIdentitiesToLeave", "allowDeletedIdentitiesDataRemoval"},
+}
+
+func validateBeta(typ string, props []string, body map[string]any) *apiError {
+	for p, v := range body {
+		if strings.Contains(p, "@") {
+			continue
+		}
+		if !contains(props, p) {
+			return badRequest("Property '%s' does not exist as a declared property or extension property.", p)
+		}
+		if strings.HasPrefix(p, "allow") {
+			if _, ok := v.(bool); !ok {
+				return badRequest("Invalid value for property '%s' of resource '%s'.", p, strings.TrimPrefix(typ, "#microsoft.graph."))
+			}
+		}
+	}
+	return nil
+}
+
+// seedExternalIdentitiesPolicy stores the policy every tenant has: external
+// users may leave (the self-service default "Leave an organization as an
+// external user" describes).
+func (g *generator) seedExternalIdentitiesPolicy() {
+	g.seed(extIdPolicyKind, map[string]any{"id": "externalidentitiespolicy", "displayName": "ExternalIdentitiesPolicy",
+		"description": nil, "deletedDateTime": nil, "allowExternalIdentitiesToLeave": true, "allowDeletedIdentitiesDataRemoval": false})
 }

@@ -153,6 +153,9 @@ func TestExternalIdentityPermissions(t *testing.T) {
 	e.want(e.token("d", "IdentityUserFlow.ReadWrite.All"), "GET", "/v1.0/identity/apiConnectors", nil, 403)
 	e.want(e.token("e", "CustomAuthenticationExtension.Read.All"), "GET", "/v1.0/identity/customAuthenticationExtensions", nil, 200)
 	e.want(e.token("f", "Policy.Read.All"), "GET", "/v1.0/identity/customAuthenticationExtensions", nil, 403)
+	e.want(e.token("g", "Policy.Read.All"), "GET", "/beta/policies/externalIdentitiesPolicy", nil, 200)
+	e.want(e.token("h", "Policy.Read.All"), "PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": true}, 403)
+	e.want(e.token("i", "Policy.ReadWrite.ExternalIdentities"), "PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": true}, 204)
 	if perms := permPath("POST", "/identity/b2xUserFlows/B2X_1_x/userFlowIdentityProviders/$ref"); perms != "/identity/b2xUserFlows/B2X_1_x/identityProviders" {
 		t.Errorf("permPath: %s", perms)
 	}
@@ -198,4 +201,23 @@ func TestCrossTenantIdentitySync(t *testing.T) {
 	}
 	e.do("DELETE", p, nil).must(t, 204)
 	e.do("GET", p, nil).must(t, 404)
+}
+
+// The external identities policy is served under /beta only and PATCHes
+// its two settings; its name is Graph's.
+func TestExternalIdentitiesPolicy(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	e.do("GET", "/v1.0/policies/externalIdentitiesPolicy", nil).must(t, 400)
+	p := "/beta/policies/externalIdentitiesPolicy"
+	if got := e.do("GET", p, nil).must(t, 200); got.body["allowExternalIdentitiesToLeave"] != false {
+		t.Fatalf("demo policy: %s", got.raw)
+	}
+	e.do("PATCH", p, map[string]any{"allowExternalIdentitiesToLeave": "yes"}).must(t, 400)
+	e.do("PATCH", p, map[string]any{"displayName": "x"}).must(t, 400)
+	e.do("PATCH", p, map[string]any{"allowGuests": true}).must(t, 400)
+	e.do("PATCH", p, map[string]any{"allowExternalIdentitiesToLeave": true}).must(t, 204)
+	if got := e.do("GET", p, nil).must(t, 200); got.body["allowExternalIdentitiesToLeave"] != true {
+		t.Errorf("after PATCH: %s", got.raw)
+	}
+	e.do("DELETE", p, nil).must(t, 405)
 }

@@ -499,6 +499,8 @@ func (g *generator) empty() {
 		g.seed("groupSettingTemplate", tm)
 	}
 	g.seedPolicyDefaults() // policies.go
+	// external.go (beta): every tenant has one.
+	g.seedExternalIdentitiesPolicy()
 
 	g.adminID = g.post("user", map[string]any{
 		"accountEnabled":    true,
@@ -919,7 +921,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoIdentityProviders()     // identityproviders.go (given ids only)
 	g.demoManagers(people, gr)    // generate_users.go (links only)
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
-	g.demoExternal()              // external.go (new ids: last)
+	g.demoExternal()              // external.go (given or derived ids only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

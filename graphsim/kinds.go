@@ -332,8 +332,8 @@ var kinds = []*Kind{
 	appManagementPolicyKind, tenantAppManagementPolicyKind, authenticationFlowsPolicyKind,
 	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
 	attributeSetKindDef, csaDefKindDef, // customsec.go
-	identityProviderKind,                                                   // identityproviders.go
-	externalKinds[0], externalKinds[1], externalKinds[2], externalKinds[3], // external.go
+	identityProviderKind,                                                                     // identityproviders.go
+	externalKinds[0], externalKinds[1], externalKinds[2], externalKinds[3], externalKinds[4], // external.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -204,3 +204,27 @@ func TestRestoreCrossTenantIdentitySync(t *testing.T) {
 		t.Errorf("the recreated partner's policy: %v", after)
 	}
 }
+
+// The external identities policy is read from and written to beta.
+func TestRestoreExternalIdentitiesPolicy(t *testing.T) {
+	const path = "/beta/policies/externalIdentitiesPolicy"
+	e := newEnv(t, graphsim.Options{}, nil)
+	if e.get(path)["allowExternalIdentitiesToLeave"] != false {
+		t.Fatal("the demo tenant's guests may leave")
+	}
+	e.do("PATCH", path, map[string]any{"allowExternalIdentitiesToLeave": true})
+	e.recordIncident()
+	sel := []string{"external-identities-policy"}
+	p := e.plan(e.first, sel, Options{})
+	if len(p.Actions) != 1 || p.Actions[0].Request.Method != "PATCH" || p.Actions[0].Request.Path != path ||
+		string(p.Actions[0].Request.Body) != `{"allowExternalIdentitiesToLeave":false}` {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	if res := e.apply(p); !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	if e.get(path)["allowExternalIdentitiesToLeave"] != false {
+		t.Error("not restored")
+	}
+	e.mustBeEmpty(sel, Options{})
+}

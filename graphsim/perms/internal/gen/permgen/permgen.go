@@ -89,6 +89,7 @@ var ServedPrefixes = []string{
 	"/identity/apiconnectors",
 	"/identity/customauthenticationextensions",
 	"/identity/b2xuserflows",
+	"/policies/externalidentitiespolicy", // beta (external.go)
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",
