@@ -814,3 +814,57 @@ func (g *generator) seedExternalIdentitiesPolicy() {
 	g.seed(extIdPolicyKind, map[string]any{"id": "externalidentitiespolicy", "displayName": "ExternalIdentitiesPolicy",
 		"description": nil, "deletedDateTime": nil, "allowExternalIdentitiesToLeave": true, "allowDeletedIdentitiesDataRemoval": false})
 }
+
+// seedExternal turns an object seeded as a snapshot file holds it (a
+// rehearsal loads a repository: internal/rehearse) into how graphsim keeps
+// it: a user flow's identity providers ({id} references), attribute
+// assignments and API connector per step ({id}), and a partner's user
+// synchronization policy (null: none), each moved to its held store.
+func seedExternal(k *Kind, obj map[string]any) {
+	switch k.Name {
+	case userFlowKind:
+		if _, ok := obj[heldPrefix+ufConnectorsRel]; !ok {
+			conns := map[string]any{}
+			m, _ := obj[ufConnectorsRel].(map[string]any)
+			for _, step := range userFlowSteps {
+				if id := str(digAny(m, step, "id")); id != "" {
+					conns[step] = id
+				}
+			}
+			obj[heldPrefix+ufConnectorsRel] = conns
+		}
+		obj[ufConnectorsRel] = map[string]any{}
+		if _, ok := obj[heldPrefix+ufIdpRel]; !ok {
+			ids := []any{}
+			for _, x := range asSlice(obj[ufIdpRel]) {
+				if id := str(digAny(x, "id")); id != "" {
+					ids = append(ids, id)
+				}
+			}
+			obj[heldPrefix+ufIdpRel] = ids
+		}
+		delete(obj, ufIdpRel)
+		if _, ok := obj[heldPrefix+ufAssignRel]; !ok {
+			l := asSlice(obj[ufAssignRel])
+			if l == nil {
+				l = []any{}
+			}
+			obj[heldPrefix+ufAssignRel] = l
+		}
+		delete(obj, ufAssignRel)
+	case partnerKind:
+		v, ok := obj[identitySync]
+		if !ok {
+			return
+		}
+		delete(obj, identitySync)
+		if m, _ := v.(map[string]any); m != nil {
+			m = deepCopy(m).(map[string]any)
+			m["tenantId"] = obj["tenantId"]
+			if _, ok := m["displayName"]; !ok {
+				m["displayName"] = nil
+			}
+			obj[heldPrefix+identitySync] = m
+		}
+	}
+}

@@ -268,6 +268,7 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 		return "", fmt.Errorf("graphsim: %s %s exists", kind, str(obj[k.key()]))
 	}
 	seedLicenceStates(k, obj) // licences.go
+	seedExternal(k, obj)      // external.go
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	return r.key(), nil
