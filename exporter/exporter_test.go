@@ -73,7 +73,6 @@ var simKind = map[string]string{
 	"identity-providers":                   "identityProviderBase",
 	"organizational-contacts":              "orgContact",
 	"user-flow-attributes":                 "identityUserFlowAttribute", // external identities (graphsim/external.go)
-	"api-connectors":                       "identityApiConnector",
 	"custom-authentication-extensions":     "customAuthenticationExtension",
 	"user-flows":                           "b2xIdentityUserFlow",
 	"external-identities-policy":           "externalIdentitiesPolicy",

@@ -21,8 +21,6 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 		parentDeps = []string{s.main}
 	}
 	pl.licences(s, current, parentDeps) // assignlicence.go
-	// external.go: a user flow's API connector per step.
-	pl.userFlowConnectors(s, current, parent, parentDeps)
 	// external.go: a cross-tenant partner's user synchronization policy.
 	pl.identitySync(s, current, parent, parentDeps)
 	for _, ch := range k.Children {

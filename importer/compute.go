@@ -171,8 +171,6 @@ func Compute(in *Input) (*Plan, error) {
 		}
 		pl.credentials(s)
 		pl.providerSecret(s) // identityproviders.go
-		// external.go: an API connector's secret to re-enter.
-		pl.connectorSecret(s)
 		pl.clientAssignments(s)
 	}
 	pl.binWarnings()

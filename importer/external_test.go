@@ -12,42 +12,43 @@ import (
 const (
 	ufColl   = "/v1.0/identity/b2xUserFlows"
 	ufaColl  = "/v1.0/identity/userFlowAttributes"
-	connColl = "/v1.0/identity/apiConnectors"
 	caeColl  = "/v1.0/identity/customAuthenticationExtensions"
 	demoFlow = "B2X_1_PartnerSignUp"
 )
 
-// userFlowState is what a user flow holds, read as Graph shows it.
+// userFlowState is what a user flow holds of what a snapshot keeps, read
+// as Graph shows it.
 func (e *env) userFlowState(id string) string {
 	e.t.Helper()
-	var b strings.Builder
-	conf := e.get(ufColl + "/" + id + "/apiConnectorConfiguration?$expand=postFederationSignup,postAttributeCollection")
-	for _, step := range ufSteps {
-		fmt.Fprintf(&b, "%s=%v;", step, dig(conf, step, "id"))
-	}
-	for _, p := range e.list(ufColl + "/" + id + "/userFlowIdentityProviders") {
-		fmt.Fprintf(&b, "idp=%v;", p["id"])
-	}
 	// The order of collection (getOrder, setOrder) is not backed up.
 	var attrs []string
 	for _, a := range e.list(ufColl + "/" + id + "/userAttributeAssignments") {
-		attrs = append(attrs, fmt.Sprintf("attr=%v/%v/%v/%v;", a["id"], a["displayName"], a["isOptional"], a["userInputType"]))
+		attrs = append(attrs, fmt.Sprintf("attr=%v/%v/%v/%v/%v;", a["id"], a["displayName"], a["isOptional"], a["userInputType"], len(asSlice(a["userAttributeValues"]))))
 	}
 	sort.Strings(attrs)
-	return b.String() + strings.Join(attrs, "")
+	return strings.Join(attrs, "")
 }
 
 // External Identities come back as Graph allows: a deleted user flow is
-// created again under its name (Graph puts B2X_1_ back) with its identity
-// providers, attribute assignments and API connector, the custom attribute
-// it collects recreated first and named through the plan's reference (its
-// new id); a changed attribute's description and a changed connector's URL
-// are PATCHed, a changed connector username lists the password to
-// re-enter and no secret or "******" is ever sent; a deleted custom
-// authentication extension is created again and one added since is
+// created again under its name (Graph puts B2X_1_ back) with its attribute
+// assignments, the custom attribute it collects recreated first and named
+// through the plan's reference (its new id), and the plan says its
+// identity providers and API connectors are to be added by hand; a changed
+// attribute's description and a changed assignment are PATCHed; a deleted
+// custom authentication extension is created again and one added since is
 // deleted.
 func TestRestoreExternalIdentities(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
+	const other = "B2X_1_Other"
+	e.do("POST", ufColl, map[string]any{"id": "Other", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 1})
+	e.do("POST", ufColl+"/"+other+"/userAttributeAssignments", map[string]any{"displayName": "City", "isOptional": true, "requiresVerification": false,
+		"userInputType": "textBox", "userAttribute": map[string]any{"id": "city"}})
+	// The baseline holds the other flow too.
+	e.recordIncident()
+	base, err := e.repo.Resolve(t.Context(), "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := e.userFlowState(demoFlow)
 	var company, terms map[string]any
 	for _, a := range e.list(ufaColl + "?$filter=userFlowAttributeType%20eq%20'custom'") {
@@ -58,17 +59,15 @@ func TestRestoreExternalIdentities(t *testing.T) {
 			terms = a
 		}
 	}
-	if company == nil || terms == nil || !strings.Contains(before, "attr="+str(company["id"])) || !strings.Contains(before, "postAttributeCollection=") {
+	if company == nil || terms == nil || !strings.Contains(before, "attr="+str(company["id"])) {
 		t.Fatalf("demo user flow: %s", before)
 	}
-	conn := e.list(connColl)[0]
 	cae := e.list(caeColl)[0]
 
 	e.do("DELETE", ufColl+"/"+demoFlow, nil)
 	e.do("DELETE", ufaColl+"/"+str(company["id"]), nil)
 	e.do("PATCH", ufaColl+"/"+str(terms["id"]), map[string]any{"description": hostileName})
-	e.do("PATCH", connColl+"/"+str(conn["id"]), map[string]any{"targetUrl": "https://attacker.example/api",
-		"authenticationConfiguration": map[string]any{"@odata.type": "#microsoft.graph.basicAuthentication", "username": "attacker", "password": "x"}})
+	e.do("PATCH", ufColl+"/"+other+"/userAttributeAssignments/city", map[string]any{"isOptional": false, "displayName": hostileName})
 	e.do("DELETE", caeColl+"/"+str(cae["id"]), nil)
 	added := map[string]any{"@odata.type": "#microsoft.graph.onAttributeCollectionStartCustomExtension", "displayName": "Added since",
 		"endpointConfiguration":       map[string]any{"@odata.type": "#microsoft.graph.httpRequestEndpoint", "targetUrl": "https://x.example/api"},
@@ -77,25 +76,20 @@ func TestRestoreExternalIdentities(t *testing.T) {
 	e.recordIncident()
 
 	sel := []string{"external-identities"}
-	p := e.plan(e.first, sel, Options{})
+	p := e.plan(base.String(), sel, Options{})
 	var got []string
 	for _, a := range p.Actions {
 		got = append(got, a.Request.Method+" "+a.Request.Path)
-		b := string(a.Request.Body)
-		if strings.Contains(b, "password") || strings.Contains(b, "******") || strings.Contains(b, "authenticationConfiguration\":{\"@odata.type\":\"#microsoft.graph.basic") {
-			t.Errorf("a request sends a connector secret or its authentication: %s %s", a.Request.Path, b)
-		}
-		if a.Request.Method == "POST" && a.Request.Path == ufColl && !strings.Contains(b, `"id":"PartnerSignUp"`) {
-			t.Errorf("the user flow is created as %s, want its name without B2X_1_", b)
+		if a.Request.Method == "POST" && a.Request.Path == ufColl && !strings.Contains(string(a.Request.Body), `"id":"PartnerSignUp"`) {
+			t.Errorf("the user flow is created as %s, want its name without B2X_1_", a.Request.Body)
 		}
 	}
 	joined := strings.Join(got, "\n")
 	for _, want := range []string{
-		"POST " + ufaColl, "PATCH " + ufaColl + "/" + str(terms["id"]), "PATCH " + connColl + "/" + str(conn["id"]),
+		"POST " + ufaColl, "PATCH " + ufaColl + "/" + str(terms["id"]),
 		"POST " + caeColl, "DELETE " + caeColl + "/", "POST " + ufColl,
-		"POST " + ufColl + "/" + demoFlow + "/userFlowIdentityProviders/$ref",
 		"POST " + ufColl + "/" + demoFlow + "/userAttributeAssignments",
-		"PUT " + ufColl + "/" + demoFlow + "/apiConnectorConfiguration/postAttributeCollection/$ref",
+		"PATCH " + ufColl + "/" + other + "/userAttributeAssignments/city",
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("the plan has no %s:\n%s", want, joined)
@@ -111,8 +105,8 @@ func TestRestoreExternalIdentities(t *testing.T) {
 	if !remapped {
 		t.Errorf("the assignment of the recreated attribute does not name its new id:\n%s", render(p))
 	}
-	if len(p.Credentials) != 1 || p.Credentials[0].Kind != "api-connectors" || !strings.Contains(render(p), "entra-signup") {
-		t.Errorf("the plan does not say which connector password to re-enter: %+v\n%s", p.Credentials, render(p))
+	if !strings.Contains(render(p), "identity providers and the API connectors of its steps are not in a snapshot") {
+		t.Errorf("the plan does not say what a recreated user flow lacks:\n%s", render(p))
 	}
 	res := e.apply(p)
 	if !res.Complete() {
@@ -121,34 +115,10 @@ func TestRestoreExternalIdentities(t *testing.T) {
 	if after := e.userFlowState(demoFlow); after != before {
 		t.Errorf("user flow after the restore:\n%s\nwant\n%s", after, before)
 	}
-	if c := e.get(connColl + "/" + str(conn["id"])); c["targetUrl"] != conn["targetUrl"] {
-		t.Errorf("connector after the restore: %v", c)
+	if a := e.get(ufColl + "/" + other + "/userAttributeAssignments/city"); a["isOptional"] != true || a["displayName"] != "City" {
+		t.Errorf("assignment after the restore: %v", a)
 	}
-	e.mustBeEmpty(sel, Options{NoRemove: false})
-}
-
-// A connector gone from the tenant is not created (Graph needs its
-// secret): the plan says what to re-enter, and the user flow that used it
-// is restored without it, with a warning naming it.
-func TestRestoreGoneAPIConnector(t *testing.T) {
-	e := newEnv(t, graphsim.Options{}, nil)
-	conn := e.list(connColl)[0]
-	e.do("DELETE", ufColl+"/"+demoFlow, nil)
-	e.do("DELETE", connColl+"/"+str(conn["id"]), nil)
-	e.recordIncident()
-	p := e.plan(e.first, []string{"external-identities"}, Options{})
-	out := render(p)
-	for _, a := range p.Actions {
-		if strings.HasPrefix(a.Request.Path, connColl) || strings.Contains(a.Request.Path, "apiConnectorConfiguration") {
-			t.Errorf("writes the gone connector: %s %s", a.Request.Method, a.Request.Path)
-		}
-	}
-	if !strings.Contains(out, "username in its file") || !strings.Contains(out, "of step postAttributeCollection no longer exists") {
-		t.Errorf("the plan does not say what became of the connector:\n%s", out)
-	}
-	if res := e.apply(p); len(res.Actions) == 0 || res.Actions[0].Error != "" {
-		t.Errorf("apply: %+v", res.Actions)
-	}
+	e.mustBeEmptyAt(base.String(), sel)
 }
 
 // A partner's cross-tenant user synchronization policy comes back by PUT

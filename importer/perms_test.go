@@ -169,11 +169,9 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	e.do("PATCH", "/v1.0/identity/identityProviders/Google-OAUTH", map[string]any{"displayName": "changed"})
 	// The external identities policy (beta) changed (external_test.go).
 	e.do("PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": e.get("/beta/policies/externalIdentitiesPolicy")["allowExternalIdentitiesToLeave"] != true})
-	// Nor an API connector (external_test.go): one changed.
-	e.do("PATCH", connColl+"/"+str(e.list(connColl)[0]["id"]), map[string]any{"targetUrl": "https://changed.example/api"})
 	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
 		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy",
-		"custom-security-attributes", "identity-providers", "api-connectors", "external-identities-policy"} {
+		"custom-security-attributes", "identity-providers", "external-identities-policy"} {
 		for _, o := range byKind[kind] {
 			sel = append(sel, o.Path)
 		}

@@ -1,9 +1,9 @@
 package layout
 
 // externalKinds are the External Identities kinds of issue 13 besides
-// identity providers (catalog_tenant.go): custom user flow attributes, API
-// connectors, custom authentication extensions and self-service sign-up
-// user flows, which name the other three and identity providers. Kept apart
+// identity providers (catalog_tenant.go): custom user flow attributes,
+// custom authentication extensions and self-service sign-up user flows,
+// which name the attributes; and the external identities policy (beta). Kept apart
 // from catalog.go and appended by init at the end of the catalog: every
 // kind they name comes before them.
 var externalKinds = []*Kind{
@@ -22,25 +22,6 @@ var externalKinds = []*Kind{
 		NameProp:        "displayName",
 		ReadOnly:        []string{"id", "displayName", "dataType", "userFlowAttributeType"},
 		ReadPermissions: []string{"IdentityUserFlow.Read.All"}, WritePermissions: []string{"IdentityUserFlow.ReadWrite.All"},
-	},
-	{
-		// resources/identityapiconnector. The authentication secrets are
-		// write-only: a basic authentication password reads back as
-		// "******" and a certificate as its public clientCertificateAuthentication
-		// (identityapiconnector-create): never stored. A PATCH of
-		// authenticationConfiguration needs them, so restore never sends it
-		// and a connector gone from the tenant is not created (Graph requires
-		// authenticationConfiguration): importer/external.go says what to
-		// re-enter. Graph has no read-only permission for API connectors:
-		// listing them takes APIConnectors.ReadWrite.All (identityapiconnector-list,
-		// permissions.json).
-		Name: "api-connectors", Title: "API connectors", Folder: "external-identities/api-connectors",
-		ODataType: "#microsoft.graph.identityApiConnector", APIVersion: "v1.0", ListPath: "/identity/apiConnectors",
-		NameProp:        "displayName",
-		Secret:          []string{"authenticationConfiguration.password", "authenticationConfiguration.pkcs12Value"},
-		Sets:            map[string]string{"authenticationConfiguration.certificateList": "thumbprint"},
-		ReadOnly:        []string{"id", "authenticationConfiguration"},
-		ReadPermissions: []string{"APIConnectors.ReadWrite.All"}, WritePermissions: []string{"APIConnectors.ReadWrite.All"},
 	},
 	{
 		// resources/customauthenticationextension (abstract: each object is
@@ -63,36 +44,28 @@ var externalKinds = []*Kind{
 		// (identitycontainer-post-b2xuserflows takes the name without it);
 		// userFlowType (always signUpOrSignIn) and userFlowTypeVersion
 		// (always 1) cannot change; Graph has no PATCH of a user flow.
-		// What it names is written through its relationships:
-		//   - userFlowIdentityProviders: references to identity providers
-		//     (POST/DELETE .../userFlowIdentityProviders/$ref);
-		//   - userAttributeAssignments: the attributes collected at sign-up,
-		//     each with the id of its attribute (built-in ones have ids
-		//     without extension_ and are not backed up);
-		//   - apiConnectorConfiguration: the API connector of each step, read
-		//     from .../apiConnectorConfiguration?$expand=postFederationSignup,postAttributeCollection
-		//     (live/external.go; the list shows {}) and written by PUT
-		//     .../apiConnectorConfiguration/{step}/$ref; the file keeps ids.
-		// Listing the identity providers and the connector configuration
-		// takes IdentityUserFlow.ReadWrite.All (b2xidentityuserflow-list-userflowidentityproviders,
-		// b2xidentityuserflow-get-apiconnectorconfiguration): Graph has no
-		// read-only permission for them.
+		// userAttributeAssignments, the attributes collected at sign-up, are
+		// kept with it, each with the id of its attribute (built-in ones have
+		// ids without extension_ and are not backed up), and written through
+		// their own path. The flow's identity providers and API connectors
+		// are not backed up, nor are API connectors: Graph lists them only
+		// with write permissions (IdentityUserFlow.ReadWrite.All:
+		// b2xidentityuserflow-list-userflowidentityproviders,
+		// b2xidentityuserflow-get-apiconnectorconfiguration;
+		// APIConnectors.ReadWrite.All: identityapiconnector-list), which the
+		// export never holds; a restore that creates a flow says to add them.
+		// apiConnectorConfiguration reads as {} on the flow.
 		Name: "user-flows", Title: "self-service sign-up user flows", Folder: "external-identities/user-flows",
 		ODataType: "#microsoft.graph.b2xIdentityUserFlow", APIVersion: "v1.0", ListPath: "/identity/b2xUserFlows",
 		Children: []Child{
 			{Name: "userAttributeAssignments", Path: "userAttributeAssignments", Key: "id"},
-			{Name: "userFlowIdentityProviders", Path: "userFlowIdentityProviders", Refs: true, Select: refList},
 		},
 		Refs: []Ref{
-			{Path: "userFlowIdentityProviders[].id", Kinds: []string{"identity-providers"}},
 			{Path: "userAttributeAssignments[].id", Kinds: []string{"user-flow-attributes"}, Prefix: "extension_", PrefixInID: true},
-			{Path: "apiConnectorConfiguration.postFederationSignup.id", Kinds: []string{"api-connectors"}},
-			{Path: "apiConnectorConfiguration.postAttributeCollection.id", Kinds: []string{"api-connectors"}},
 		},
-		Sets: map[string]string{"userAttributeAssignments": "id", "userFlowIdentityProviders": "id",
-			"userAttributeAssignments[].userAttributeValues": "value"},
+		Sets:            map[string]string{"userAttributeAssignments": "id", "userAttributeAssignments[].userAttributeValues": "value"},
 		ReadOnly:        []string{"id", "userFlowType", "userFlowTypeVersion", "apiConnectorConfiguration"},
-		ReadPermissions: []string{"IdentityUserFlow.ReadWrite.All"}, WritePermissions: []string{"IdentityUserFlow.ReadWrite.All"},
+		ReadPermissions: []string{"IdentityUserFlow.Read.All"}, WritePermissions: []string{"IdentityUserFlow.ReadWrite.All"},
 	},
 	{
 		// Beta only: Graph has the external identities policy (whether

@@ -41,10 +41,6 @@ var covers = map[string][]string{
 	// User.ReadWrite.All restores deleted users (directory-deleteditems-restore)
 	// and invites guests (invitation-post).
 	"User.ReadWrite.All": {"User.DeleteRestore.All", "User.Invite.All"},
-	// IdentityUserFlow.ReadWrite.All, which a user flow's identity providers
-	// and API connectors need to be read (catalog_external.go), reads user
-	// flow attributes too (identityuserflowattribute-list).
-	"IdentityUserFlow.ReadWrite.All": {"IdentityUserFlow.Read.All"},
 }
 
 // exactly are, per kind, read permissions that no broader permission of

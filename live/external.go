@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strings"
 	"sync/atomic"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -20,62 +19,11 @@ func filterParam(f string) string {
 	return "$filter=" + url.PathEscape(f)
 }
 
-// userFlowSteps are the steps of a user flow that call an API connector
-// (resources/userflowapiconnectorconfiguration).
-var userFlowSteps = []string{"postAttributeCollection", "postFederationSignup"}
-
 // childrenExtra reads what a kind's objects hold beyond their child
-// collections. A user flow's list shows apiConnectorConfiguration as {}
-// (identitycontainer-post-b2xuserflows: "always returns a '{}' value"):
-// GET {flow}/apiConnectorConfiguration?$expand=postFederationSignup,postAttributeCollection
-// (b2xidentityuserflow-get-apiconnectorconfiguration) gives the connector
-// of each step; the file keeps each connector's id only.
+// collections: a cross-tenant partner's user synchronization policy.
 func (r *reader) childrenExtra(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
 	if k.Name == "cross-tenant-access-partners" && len(objs) > 0 {
 		return r.identitySync(ctx, k, objs, requests)
-	}
-	if k.Name != "user-flows" || len(objs) == 0 {
-		return nil
-	}
-	reqs := make([]graph.BatchRequest, len(objs))
-	for i, o := range objs {
-		key, _ := o[k.KeyProp()].(string)
-		reqs[i] = graph.BatchRequest{ID: fmt.Sprintf("%d", i+1), Method: "GET",
-			URL: "/" + k.APIVersion + k.ListPath + "/" + url.PathEscape(key) + "/apiConnectorConfiguration?$expand=" + strings.Join(userFlowSteps, ",")}
-	}
-	requests.Add(int64((len(reqs) + graph.MaxBatchSize - 1) / graph.MaxBatchSize))
-	resps, berr := r.c.Batch(ctx, reqs)
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if resps == nil && berr != nil {
-		return kindError(k, "apiConnectorConfiguration", berr, r.named(k.ReadPermissions))
-	}
-	for i, resp := range resps {
-		if err := resp.Err(); err != nil {
-			return kindError(k, "apiConnectorConfiguration", err, r.named(k.ReadPermissions))
-		}
-		var conf map[string]json.RawMessage
-		if err := json.Unmarshal(resp.Body, &conf); err != nil {
-			return &KindError{Kind: k.Name, What: "apiConnectorConfiguration", Err: fmt.Errorf("decoding the answer: %w", err)}
-		}
-		out := map[string]any{}
-		for _, step := range userFlowSteps {
-			raw, ok := conf[step]
-			if !ok || string(raw) == "null" {
-				continue
-			}
-			var c struct {
-				ID string `json:"id"`
-			}
-			if err := json.Unmarshal(raw, &c); err != nil {
-				return &KindError{Kind: k.Name, What: "apiConnectorConfiguration", Err: fmt.Errorf("decoding %s: %w", step, err)}
-			}
-			if c.ID != "" {
-				out[step] = map[string]any{"id": c.ID}
-			}
-		}
-		objs[i]["apiConnectorConfiguration"] = out
 	}
 	return nil
 }
