@@ -491,9 +491,12 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 		}
 	}
 	resolves := func(targets []string, id string) bool {
+		// byID keeps non-GUID keys as they are (an identity provider's
+		// "Google-OAUTH", a user flow attribute's extension_..._Name).
+		exact := id
 		id = strings.ToLower(id)
 		for _, t := range targets {
-			if len(byID[t][id]) > 0 || alt[t][id] {
+			if len(byID[t][id]) > 0 || len(byID[t][exact]) > 0 || alt[t][id] {
 				return true
 			}
 			if t == "applications" && alt["service-principals"][id] {
@@ -666,6 +669,9 @@ var typeKinds = func() map[string]string {
 	m := map[string]string{}
 	for _, k := range layout.Kinds() {
 		m[k.ODataType] = k.Name
+		for _, t := range k.DerivedTypes {
+			m[t] = k.Name
+		}
 	}
 	return m
 }()

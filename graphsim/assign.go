@@ -169,6 +169,9 @@ func assignmentRequired(req *request, rt *route) [][]string {
 // documented DELETE of an app management policy assignment is looked up as
 // permissions.json's row without the policy's id.
 func permPath(method, path string) string {
+	if p, ok := userFlowPermPath(method, path); ok { // external.go
+		return p
+	}
 	if method != http.MethodDelete {
 		return path
 	}

@@ -500,6 +500,8 @@ func (g *generator) empty() {
 	}
 	g.seedPolicyDefaults()     // policies.go
 	g.seedGovernanceDefaults() // governance.go
+	// external.go (beta): every tenant has one.
+	g.seedExternalIdentitiesPolicy()
 
 	g.adminID = g.post("user", map[string]any{
 		"accountEnabled":    true,
@@ -922,6 +924,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
 	g.demoPIM(people)             // pim.go (derived ids only)
 	g.demoGovernance(people, gr)  // governance.go
+	g.demoExternal()              // external.go (given or derived ids only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -43,6 +43,10 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.appliesTo(req, rt) // assign.go
 	case "manager":
 		return s.manager(req, rt) // manager.go
+	case "userFlow":
+		return s.userFlowOp(req, rt) // external.go
+	case "identitySync":
+		return s.identitySyncOp(req, rt) // external.go
 	}
 	if aerr := s.pimPreflight(req, rt); aerr != nil { // pim.go
 		return nil, aerr

@@ -343,9 +343,9 @@ var kinds = []*Kind{
 	attributeSetKindDef, csaDefKindDef, // customsec.go
 	identityProviderKind,             // identityproviders.go
 	rmPolicyKindDef, rmAssignKindDef, // pim.go
-	identityProviderKind, // identityproviders.go
 	// governance.go
 	governanceKinds[0], governanceKinds[1], governanceKinds[2], governanceKinds[3], governanceKinds[4], governanceKinds[5],
+	externalKinds[0], externalKinds[1], externalKinds[2], externalKinds[3], externalKinds[4], // external.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,
@@ -389,6 +389,10 @@ func kindForType(odataType string) *Kind {
 		return kindByName["authenticationMethodConfiguration"]
 	case strings.HasSuffix(t, "IdentityProvider"): // identityproviders.go
 		return kindByName[idpKind]
+	case strings.HasSuffix(t, "UserFlowAttribute"): // external.go
+		return kindByName[ufaKind]
+	case strings.HasSuffix(t, "CustomExtension") && t != "customCalloutExtension":
+		return kindByName[caeKind]
 	}
 	return nil
 }

@@ -161,6 +161,12 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		if r, ok := routeManager(pe.kind, rt, rest, tmpl); ok { // manager.go
 			return r, nil
 		}
+		if r, ok := routeUserFlow(pe.kind, rt, rest, tmpl); ok { // external.go
+			return r, nil
+		}
+		if r, ok := routeIdentitySync(pe.kind, rt, rest, tmpl); ok { // external.go
+			return r, nil
+		}
 		if k, ok := linkName(pe.kind, rel); ok {
 			rt.rel = k
 			tmpl += "/" + k

@@ -287,6 +287,7 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	}
 	seedLicenceStates(k, obj) // licences.go
 	seedNavs(k, obj)          // governance.go
+	seedExternal(k, obj)      // external.go
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	return r.key(), nil

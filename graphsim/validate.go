@@ -6,6 +6,9 @@ import "github.com/entrasnap/entrasnap/graphsim/csdl"
 // of Graph's type (graphsim/csdl, generated from Graph's CSDL): unknown
 // properties and values of the wrong JSON kind are Graph's 400.
 func validateDeclared(odataType string, body map[string]any) *apiError {
+	if props, ok := betaTypes[odataType]; ok { // external.go: not in the v1.0 CSDL
+		return validateBeta(odataType, props, body)
+	}
 	if err := csdl.ValidatePayload(odataType, body); err != nil {
 		return badRequest("%s", err.Error())
 	}

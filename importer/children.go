@@ -21,6 +21,8 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 		parentDeps = []string{s.main}
 	}
 	pl.licences(s, current, parentDeps) // assignlicence.go
+	// external.go: a cross-tenant partner's user synchronization policy.
+	pl.identitySync(s, current, parent, parentDeps)
 	for _, ch := range k.Children {
 		want, ok := s.d.Data[ch.Name]
 		if !ok {
@@ -67,6 +69,10 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 		}
 		if isAppHeld(k.Name, ch) { // appchildren.go
 			pl.appHeldChildren(s, ch, parent, have, wantBy, wantKeys, parentDeps, ensure)
+			continue
+		}
+		if isUserFlowChild(k.Name, ch) { // external.go
+			pl.userFlowChildren(s, ch, parent, have, wantBy, wantKeys, parentDeps, ensure)
 			continue
 		}
 		var adds []string

@@ -80,6 +80,9 @@ func (pl *planner) create(s *objState) {
 				}
 			}
 		}
+	case userFlows: // external.go: Graph puts B2X_1_ back
+		b["id"] = userFlowName(str(b["id"]))
+		warns = append(warns, userFlowNotBackedUp)
 	case "role-eligibility-schedules":
 		b = scheduleRequest(k, "adminAssign", want)
 		if si, ok := want["scheduleInfo"]; ok && si != nil {

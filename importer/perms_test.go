@@ -171,9 +171,11 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	changeRoleSettings(e)
 	// The entitlement management settings, a singleton (governance_test.go): changed.
 	e.do("PATCH", emColl+"settings", map[string]any{"externalUserLifecycleAction": "blockSignIn"})
+	// The external identities policy (beta) changed (external_test.go).
+	e.do("PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": e.get("/beta/policies/externalIdentitiesPolicy")["allowExternalIdentitiesToLeave"] != true})
 	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
 		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy",
-		"custom-security-attributes", "identity-providers", "role-management-policies", "entitlement-management-settings"} {
+		"custom-security-attributes", "identity-providers", "role-management-policies", "entitlement-management-settings", "external-identities-policy"} {
 		for _, o := range byKind[kind] {
 			sel = append(sel, o.Path)
 		}

@@ -171,7 +171,8 @@ func remapped(k *layout.Kind) bool {
 		return false
 	}
 	switch k.Name {
-	case "domains", "cross-tenant-access-partners", "permission-grant-policies":
+	case "domains", "cross-tenant-access-partners", "permission-grant-policies",
+		userFlows: // external.go: B2X_1_{name}, the name the create sends
 		return false
 	}
 	return !k.Singleton

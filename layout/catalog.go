@@ -79,6 +79,14 @@ type Kind struct {
 	// Expand names navigation properties the list reads with $expand
 	// (an access package's catalog); kept as IDOnly references.
 	Expand []string
+	// Filter, when set, is the $filter of the list read: only the objects
+	// it selects are backed up (custom user flow attributes, not
+	// Microsoft's built-in ones: catalog_external.go).
+	Filter string
+	// DerivedTypes are the @odata.type values of this kind's objects
+	// besides ODataType (a social or built-in identity provider): a
+	// reference {id, @odata.type} with one of them names this kind.
+	DerivedTypes []string
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -130,6 +138,10 @@ type Ref struct {
 	// is kept: an access review's scope query
 	// "/groups/{id}/transitiveMembers" names a group.
 	Tail bool
+	// PrefixInID: r.Prefix is part of the id, not a path before it (a
+	// custom user flow attribute's id is extension_{app}_{name}; a value
+	// without the prefix is a built-in attribute, not backed up).
+	PrefixInID bool
 }
 
 // holds reports whether m, the object that holds r.Path's last segment,
@@ -152,6 +164,9 @@ func (r Ref) ID(v string) (id string, ok bool) {
 	if len(v) <= len(r.Prefix) || !strings.EqualFold(v[:len(r.Prefix)], r.Prefix) {
 		return "", false
 	}
+	if r.PrefixInID {
+		return v, true
+	}
 	id = v[len(r.Prefix):]
 	if i := strings.IndexByte(id, '/'); r.Tail && i >= 0 {
 		id = id[:i]
@@ -160,7 +175,12 @@ func (r Ref) ID(v string) (id string, ok bool) {
 }
 
 // Value is the value of r.Path that names id (r.Prefix + id).
-func (r Ref) Value(id string) string { return r.Prefix + id }
+func (r Ref) Value(id string) string {
+	if r.PrefixInID {
+		return id
+	}
+	return r.Prefix + id
+}
 
 // Walk calls fn on every id r names in obj (strings or string arrays at
 // r.Path; "[]" segments descend into each element), skipping values that

@@ -513,7 +513,7 @@ func (r *reader) listPages(ctx context.Context, k *layout.Kind, requests *atomic
 		top = "$top=999"
 	}
 	var stop error
-	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select), expandParam(k.Expand), top), func(items []json.RawMessage) error {
+	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(filterParam(k.Filter), selectParam(k.Select), expandParam(k.Expand), top), func(items []json.RawMessage) error {
 		requests.Add(1)
 		page := make([]map[string]any, 0, len(items))
 		for _, it := range items {
@@ -652,7 +652,7 @@ func (cr *childReads) err(r *reader, k *layout.Kind, total int) error {
 // children reads every child relationship of every object and attaches it.
 func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
 	if len(k.Children) == 0 {
-		return nil
+		return r.childrenExtra(ctx, k, objs, requests) // external.go
 	}
 	cr := r.newChildReads(ctx, k, requests)
 	if err := r.childrenPage(ctx, k, objs, requests, cr); err != nil {
@@ -667,7 +667,7 @@ func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string
 // continues with List on its nextLink.
 func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64, cr *childReads) error {
 	if len(k.Children) == 0 {
-		return nil
+		return r.childrenExtra(ctx, k, objs, requests) // external.go
 	}
 	kp := k.KeyProp()
 	type target struct {
@@ -708,7 +708,7 @@ func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[st
 		}
 	}
 	if len(reqs) == 0 {
-		return nil
+		return r.childrenExtra(ctx, k, objs, requests) // external.go
 	}
 	requests.Add(int64((len(reqs) + graph.MaxBatchSize - 1) / graph.MaxBatchSize))
 	resps, berr := r.c.Batch(ctx, reqs)
@@ -733,7 +733,7 @@ func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[st
 		}
 		t.obj[t.child.Name] = childList(t.child, items)
 	}
-	return nil
+	return r.childrenExtra(ctx, k, objs, requests) // external.go
 }
 
 // childPages decodes a child collection page and follows its nextLink.

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -244,6 +244,7 @@ var genTypes = []*Type{
 		{"preAuthorizedApplications", "Collection(microsoft.graph.preAuthorizedApplication)", true, true},
 		{"requestedAccessTokenVersion", "Edm.Int32", true, false},
 	}},
+	{Name: "apiAuthenticationConfigurationBase", Kind: "complex", Abstract: true},
 	{Name: "appCredentialRestrictionType", Kind: "enum", Members: []string{"passwordAddition", "passwordLifetime", "symmetricKeyAddition", "symmetricKeyLifetime", "customPasswordAddition", "unknownFutureValue"}},
 	{Name: "appKeyCredentialRestrictionType", Kind: "enum", Members: []string{"asymmetricKeyLifetime", "unknownFutureValue"}},
 	{Name: "appManagementApplicationConfiguration", Kind: "complex", BaseType: "appManagementConfiguration", props: []Property{
@@ -343,6 +344,13 @@ var genTypes = []*Type{
 		{"tokenLifetimePolicies", "Collection(microsoft.graph.tokenLifetimePolicy)", false, true},
 	}},
 	{Name: "applicationEnforcedRestrictionsSessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl"},
+	{Name: "approvalSettings", Kind: "complex", props: []Property{
+		{"approvalMode", "Edm.String", true, false},
+		{"approvalStages", "Collection(microsoft.graph.unifiedApprovalStage)", true, true},
+		{"isApprovalRequired", "Edm.Boolean", true, false},
+		{"isApprovalRequiredForExtension", "Edm.Boolean", true, false},
+		{"isRequestorJustificationRequired", "Edm.Boolean", true, false},
+	}},
 	{Name: "approverInformationVisibility", Kind: "enum", Members: []string{"default", "notVisible", "visible", "unknownFutureValue"}},
 	{Name: "assignedLabel", Kind: "complex", props: []Property{
 		{"displayName", "Edm.String", true, false},
@@ -473,10 +481,26 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"tenantId", "Edm.String", true, false},
 	}},
+	{Name: "azureAdPopTokenAuthentication", Kind: "complex", BaseType: "customExtensionAuthenticationConfiguration"},
+	{Name: "azureAdTokenAuthentication", Kind: "complex", BaseType: "customExtensionAuthenticationConfiguration", props: []Property{
+		{"resourceId", "Edm.String", true, false},
+	}},
 	{Name: "azureCommunicationServicesUserIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"azureCommunicationServicesResourceId", "Edm.String", true, false},
 	}},
 	{Name: "b2bIdentityProvidersType", Kind: "enum", Members: []string{"azureActiveDirectory", "externalFederation", "socialIdentityProviders", "emailOneTimePasscode", "microsoftAccount", "defaultConfiguredIdp", "unknownFutureValue"}},
+	{Name: "b2xIdentityUserFlow", Kind: "entity", BaseType: "identityUserFlow", props: []Property{
+		{"apiConnectorConfiguration", "microsoft.graph.userFlowApiConnectorConfiguration", true, false},
+	}, navs: []Navigation{
+		{"identityProviders", "Collection(microsoft.graph.identityProvider)", false, true},
+		{"languages", "Collection(microsoft.graph.userFlowLanguageConfiguration)", true, true},
+		{"userAttributeAssignments", "Collection(microsoft.graph.identityUserFlowAttributeAssignment)", true, true},
+		{"userFlowIdentityProviders", "Collection(microsoft.graph.identityProviderBase)", false, true},
+	}},
+	{Name: "basicAuthentication", Kind: "complex", BaseType: "apiAuthenticationConfigurationBase", props: []Property{
+		{"password", "Edm.String", true, false},
+		{"username", "Edm.String", true, false},
+	}},
 	{Name: "builtInIdentityProvider", Kind: "entity", BaseType: "identityProviderBase", props: []Property{
 		{"identityProviderType", "Edm.String", true, false},
 	}},
@@ -496,6 +520,9 @@ var genTypes = []*Type{
 	}},
 	{Name: "chatMessageReactionIdentitySet", Kind: "complex", BaseType: "identitySet", Open: true},
 	{Name: "claimsMappingPolicy", Kind: "entity", BaseType: "stsPolicy"},
+	{Name: "clientCertificateAuthentication", Kind: "complex", BaseType: "apiAuthenticationConfigurationBase", props: []Property{
+		{"certificateList", "Collection(microsoft.graph.pkcs12CertificateInformation)", true, true},
+	}},
 	{Name: "cloudAppSecuritySessionControl", Kind: "complex", BaseType: "conditionalAccessSessionControl", props: []Property{
 		{"cloudAppSecurityType", "microsoft.graph.cloudAppSecuritySessionControlType", true, false},
 	}},
@@ -733,6 +760,23 @@ var genTypes = []*Type{
 	{Name: "customAppManagementConfiguration", Kind: "complex", BaseType: "appManagementConfiguration", props: []Property{
 		{"applicationRestrictions", "microsoft.graph.customAppManagementApplicationConfiguration", true, false},
 	}},
+	{Name: "customAuthenticationExtension", Kind: "entity", BaseType: "customCalloutExtension", Abstract: true, props: []Property{
+		{"behaviorOnError", "microsoft.graph.customExtensionBehaviorOnError", true, false},
+	}},
+	{Name: "customCalloutExtension", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
+		{"authenticationConfiguration", "microsoft.graph.customExtensionAuthenticationConfiguration", true, false},
+		{"clientConfiguration", "microsoft.graph.customExtensionClientConfiguration", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"endpointConfiguration", "microsoft.graph.customExtensionEndpointConfiguration", true, false},
+	}},
+	{Name: "customExtensionAuthenticationConfiguration", Kind: "complex", Abstract: true},
+	{Name: "customExtensionBehaviorOnError", Kind: "complex", Abstract: true},
+	{Name: "customExtensionClientConfiguration", Kind: "complex", props: []Property{
+		{"maximumRetries", "Edm.Int32", true, false},
+		{"timeoutInMilliseconds", "Edm.Int32", true, false},
+	}},
+	{Name: "customExtensionEndpointConfiguration", Kind: "complex", Abstract: true},
 	{Name: "customSecurityAttributeComparisonOperator", Kind: "enum", Members: []string{"equals", "unknownFutureValue"}},
 	{Name: "customSecurityAttributeDefinition", Kind: "entity", BaseType: "entity", props: []Property{
 		{"attributeSet", "Edm.String", false, false},
@@ -934,6 +978,7 @@ var genTypes = []*Type{
 	}},
 	{Name: "externalEmailOtpState", Kind: "enum", Members: []string{"default", "enabled", "disabled", "unknownFutureValue"}},
 	{Name: "externalSponsors", Kind: "complex", BaseType: "subjectSet"},
+	{Name: "fallbackToMicrosoftProviderOnError", Kind: "complex", BaseType: "customExtensionBehaviorOnError"},
 	{Name: "featureTarget", Kind: "complex", props: []Property{
 		{"id", "Edm.String", true, false},
 		{"targetType", "microsoft.graph.featureTargetType", true, false},
@@ -1060,6 +1105,9 @@ var genTypes = []*Type{
 		{"values", "Collection(microsoft.graph.settingTemplateValue)", false, true},
 	}},
 	{Name: "homeRealmDiscoveryPolicy", Kind: "entity", BaseType: "stsPolicy"},
+	{Name: "httpRequestEndpoint", Kind: "complex", BaseType: "customExtensionEndpointConfiguration", props: []Property{
+		{"targetUrl", "Edm.String", true, false},
+	}},
 	{Name: "iPv4CidrRange", Kind: "complex", BaseType: "ipRange", props: []Property{
 		{"cidrAddress", "Edm.String", false, false},
 	}},
@@ -1090,6 +1138,13 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"id", "Edm.String", true, false},
 	}},
+	{Name: "identityApiConnector", Kind: "entity", BaseType: "entity", props: []Property{
+		{"authenticationConfiguration", "microsoft.graph.apiAuthenticationConfigurationBase", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"targetUrl", "Edm.String", true, false},
+	}},
+	{Name: "identityBuiltInUserFlowAttribute", Kind: "entity", BaseType: "identityUserFlowAttribute"},
+	{Name: "identityCustomUserFlowAttribute", Kind: "entity", BaseType: "identityUserFlowAttribute"},
 	{Name: "microsoft.graph.identityGovernance.groupBasedSubjectSet", Kind: "complex", BaseType: "subjectSet", navs: []Navigation{
 		{"groups", "Collection(microsoft.graph.group)", false, true},
 	}},
@@ -1108,6 +1163,28 @@ var genTypes = []*Type{
 		{"user", "microsoft.graph.identity", true, false},
 	}},
 	{Name: "identitySource", Kind: "complex", Abstract: true},
+	{Name: "identityUserFlow", Kind: "entity", BaseType: "entity", props: []Property{
+		{"userFlowType", "microsoft.graph.userFlowType", false, false},
+		{"userFlowTypeVersion", "Edm.Single", false, false},
+	}},
+	{Name: "identityUserFlowAttribute", Kind: "entity", BaseType: "entity", props: []Property{
+		{"dataType", "microsoft.graph.identityUserFlowAttributeDataType", false, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"userFlowAttributeType", "microsoft.graph.identityUserFlowAttributeType", false, false},
+	}},
+	{Name: "identityUserFlowAttributeAssignment", Kind: "entity", BaseType: "entity", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"isOptional", "Edm.Boolean", false, false},
+		{"requiresVerification", "Edm.Boolean", false, false},
+		{"userAttributeValues", "Collection(microsoft.graph.userAttributeValuesItem)", true, true},
+		{"userInputType", "microsoft.graph.identityUserFlowAttributeInputType", false, false},
+	}, navs: []Navigation{
+		{"userAttribute", "microsoft.graph.identityUserFlowAttribute", false, false},
+	}},
+	{Name: "identityUserFlowAttributeDataType", Kind: "enum", Members: []string{"string", "boolean", "int64", "stringCollection", "dateTime", "unknownFutureValue"}},
+	{Name: "identityUserFlowAttributeInputType", Kind: "enum", Members: []string{"textBox", "dateTimeDropdown", "radioSingleSelect", "dropdownSingleSelect", "emailBox", "checkboxMultiSelect"}},
+	{Name: "identityUserFlowAttributeType", Kind: "enum", Members: []string{"builtIn", "custom", "required", "unknownFutureValue"}},
 	{Name: "implicitGrantSettings", Kind: "complex", props: []Property{
 		{"enableAccessTokenIssuance", "Edm.Boolean", true, false},
 		{"enableIdTokenIssuance", "Edm.Boolean", true, false},
@@ -1219,6 +1296,12 @@ var genTypes = []*Type{
 		{"displayName", "Edm.String", true, false},
 		{"locale", "Edm.String", true, false},
 	}},
+	{Name: "logicAppTriggerEndpointConfiguration", Kind: "complex", BaseType: "customExtensionEndpointConfiguration", props: []Property{
+		{"logicAppWorkflowName", "Edm.String", true, false},
+		{"resourceGroupName", "Edm.String", true, false},
+		{"subscriptionId", "Edm.String", true, false},
+		{"url", "Edm.String", true, false},
+	}},
 	{Name: "mailboxSettings", Kind: "complex", props: []Property{
 		{"archiveFolder", "Edm.String", true, false},
 		{"automaticRepliesSetting", "microsoft.graph.automaticRepliesSetting", true, false},
@@ -1295,6 +1378,10 @@ var genTypes = []*Type{
 	}},
 	{Name: "oidcPrivateJwtKeyClientAuthentication", Kind: "complex", BaseType: "oidcClientAuthentication"},
 	{Name: "oidcResponseType", Kind: "enum", IsFlags: true, Members: []string{"code", "id_token", "token", "unknownFutureValue"}},
+	{Name: "onAttributeCollectionStartCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
+	{Name: "onAttributeCollectionSubmitCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
+	{Name: "onOtpSendCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
+	{Name: "onPasswordSubmitCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
 	{Name: "onPremisesExtensionAttributes", Kind: "complex", props: []Property{
 		{"extensionAttribute1", "Edm.String", true, false},
 		{"extensionAttribute10", "Edm.String", true, false},
@@ -1318,6 +1405,13 @@ var genTypes = []*Type{
 		{"propertyCausingError", "Edm.String", true, false},
 		{"value", "Edm.String", true, false},
 	}},
+	{Name: "onTokenIssuanceStartCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension", props: []Property{
+		{"claimsForTokenConfiguration", "Collection(microsoft.graph.onTokenIssuanceStartReturnClaim)", true, true},
+	}},
+	{Name: "onTokenIssuanceStartReturnClaim", Kind: "complex", props: []Property{
+		{"claimIdInApiResponse", "Edm.String", true, false},
+	}},
+	{Name: "onVerifiedIdClaimValidationCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
 	{Name: "openIdConnectSetting", Kind: "complex", props: []Property{
 		{"clientId", "Edm.String", false, false},
 		{"discoveryUrl", "Edm.String", false, false},
@@ -1460,6 +1554,16 @@ var genTypes = []*Type{
 		{"postalCode", "Edm.String", true, false},
 		{"state", "Edm.String", true, false},
 		{"street", "Edm.String", true, false},
+	}},
+	{Name: "pkcs12Certificate", Kind: "complex", BaseType: "apiAuthenticationConfigurationBase", props: []Property{
+		{"password", "Edm.String", true, false},
+		{"pkcs12Value", "Edm.String", true, false},
+	}},
+	{Name: "pkcs12CertificateInformation", Kind: "complex", props: []Property{
+		{"isActive", "Edm.Boolean", false, false},
+		{"notAfter", "Edm.Int64", false, false},
+		{"notBefore", "Edm.Int64", false, false},
+		{"thumbprint", "Edm.String", true, false},
 	}},
 	{Name: "policyBase", Kind: "entity", BaseType: "directoryObject", Abstract: true, props: []Property{
 		{"description", "Edm.String", true, false},
@@ -1819,6 +1923,14 @@ var genTypes = []*Type{
 	}},
 	{Name: "tokenIssuancePolicy", Kind: "entity", BaseType: "stsPolicy"},
 	{Name: "tokenLifetimePolicy", Kind: "entity", BaseType: "stsPolicy"},
+	{Name: "unifiedApprovalStage", Kind: "complex", props: []Property{
+		{"approvalStageTimeOutInDays", "Edm.Int32", true, false},
+		{"escalationApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+		{"escalationTimeInMinutes", "Edm.Int32", true, false},
+		{"isApproverJustificationRequired", "Edm.Boolean", true, false},
+		{"isEscalationEnabled", "Edm.Boolean", true, false},
+		{"primaryApprovers", "Collection(microsoft.graph.subjectSet)", true, true},
+	}},
 	{Name: "unifiedRoleAssignment", Kind: "entity", BaseType: "entity", props: []Property{
 		{"appScopeId", "Edm.String", true, false},
 		{"condition", "Edm.String", true, false},
@@ -1831,6 +1943,13 @@ var genTypes = []*Type{
 		{"directoryScope", "microsoft.graph.directoryObject", false, false},
 		{"principal", "microsoft.graph.directoryObject", false, false},
 		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
+	}},
+	{Name: "unifiedRoleAssignmentSchedule", Kind: "entity", BaseType: "unifiedRoleScheduleBase", props: []Property{
+		{"assignmentType", "Edm.String", true, false},
+		{"memberType", "Edm.String", true, false},
+		{"scheduleInfo", "microsoft.graph.requestSchedule", true, false},
+	}, navs: []Navigation{
+		{"activatedUsing", "microsoft.graph.unifiedRoleEligibilitySchedule", false, false},
 	}},
 	{Name: "unifiedRoleAssignmentScheduleInstance", Kind: "entity", BaseType: "unifiedRoleScheduleInstanceBase", props: []Property{
 		{"assignmentType", "Edm.String", true, false},
@@ -1895,6 +2014,60 @@ var genTypes = []*Type{
 		{"roleDefinition", "microsoft.graph.unifiedRoleDefinition", false, false},
 		{"targetSchedule", "microsoft.graph.unifiedRoleEligibilitySchedule", false, false},
 	}},
+	{Name: "unifiedRoleManagementPolicy", Kind: "entity", BaseType: "entity", props: []Property{
+		{"description", "Edm.String", false, false},
+		{"displayName", "Edm.String", false, false},
+		{"isOrganizationDefault", "Edm.Boolean", true, false},
+		{"lastModifiedBy", "microsoft.graph.identity", true, false},
+		{"lastModifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"scopeId", "Edm.String", false, false},
+		{"scopeType", "Edm.String", false, false},
+	}, navs: []Navigation{
+		{"effectiveRules", "Collection(microsoft.graph.unifiedRoleManagementPolicyRule)", true, true},
+		{"rules", "Collection(microsoft.graph.unifiedRoleManagementPolicyRule)", true, true},
+	}},
+	{Name: "unifiedRoleManagementPolicyApprovalRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"setting", "microsoft.graph.approvalSettings", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyAssignment", Kind: "entity", BaseType: "entity", props: []Property{
+		{"policyId", "Edm.String", false, false},
+		{"roleDefinitionId", "Edm.String", true, false},
+		{"scopeId", "Edm.String", false, false},
+		{"scopeType", "Edm.String", false, false},
+	}, navs: []Navigation{
+		{"policy", "microsoft.graph.unifiedRoleManagementPolicy", false, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyAuthenticationContextRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"claimValue", "Edm.String", true, false},
+		{"isEnabled", "Edm.Boolean", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyEnablementRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"enabledRules", "Collection(Edm.String)", true, true},
+	}},
+	{Name: "unifiedRoleManagementPolicyExpirationRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"isExpirationRequired", "Edm.Boolean", true, false},
+		{"maximumDuration", "Edm.Duration", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyNotificationRule", Kind: "entity", BaseType: "unifiedRoleManagementPolicyRule", props: []Property{
+		{"isDefaultRecipientsEnabled", "Edm.Boolean", true, false},
+		{"notificationLevel", "Edm.String", true, false},
+		{"notificationRecipients", "Collection(Edm.String)", true, true},
+		{"notificationType", "Edm.String", true, false},
+		{"recipientType", "Edm.String", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyRule", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
+		{"target", "microsoft.graph.unifiedRoleManagementPolicyRuleTarget", true, false},
+	}},
+	{Name: "unifiedRoleManagementPolicyRuleTarget", Kind: "complex", props: []Property{
+		{"caller", "Edm.String", true, false},
+		{"enforcedSettings", "Collection(Edm.String)", true, true},
+		{"inheritableSettings", "Collection(Edm.String)", true, true},
+		{"level", "Edm.String", true, false},
+		{"operations", "Collection(microsoft.graph.unifiedRoleManagementPolicyRuleTargetOperations)", true, true},
+	}, navs: []Navigation{
+		{"targetObjects", "Collection(microsoft.graph.directoryObject)", false, true},
+	}},
+	{Name: "unifiedRoleManagementPolicyRuleTargetOperations", Kind: "enum", Members: []string{"all", "activate", "deactivate", "assign", "update", "remove", "extend", "renew", "unknownFutureValue"}},
 	{Name: "unifiedRolePermission", Kind: "complex", props: []Property{
 		{"allowedResourceActions", "Collection(Edm.String)", false, true},
 		{"condition", "Edm.String", true, false},
@@ -2065,6 +2238,16 @@ var genTypes = []*Type{
 		{"todo", "microsoft.graph.todo", true, false},
 		{"transitiveMemberOf", "Collection(microsoft.graph.directoryObject)", false, true},
 	}},
+	{Name: "userAttributeValuesItem", Kind: "complex", props: []Property{
+		{"isDefault", "Edm.Boolean", false, false},
+		{"name", "Edm.String", true, false},
+		{"value", "Edm.String", true, false},
+	}},
+	{Name: "userFlowApiConnectorConfiguration", Kind: "complex", navs: []Navigation{
+		{"postAttributeCollection", "microsoft.graph.identityApiConnector", true, false},
+		{"postFederationSignup", "microsoft.graph.identityApiConnector", true, false},
+	}},
+	{Name: "userFlowType", Kind: "enum", Members: []string{"signUp", "signIn", "signUpOrSignIn", "passwordReset", "profileUpdate", "resourceOwner", "unknownFutureValue"}},
 	{Name: "userIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"ipAddress", "Edm.String", true, false},
 		{"userPrincipalName", "Edm.String", true, false},

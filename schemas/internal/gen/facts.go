@@ -27,6 +27,9 @@ func Load(csdl []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := addBeta(m); err != nil { // beta.go
+		return nil, err
+	}
 	for q, props := range graphExtraProps {
 		t := m.Types[q]
 		if t == nil {

@@ -50,11 +50,11 @@ var DefaultRoots = []string{
 	"subscribedSku",                                                                                           // licences.go
 	"unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", // pim.go
 	"unifiedRoleAssignmentSchedule", // pim.go
-	"identityProviderBase",          // identityproviders.go (and its derived types)
-	"subscribedSku",                 // licences.go
 	// governance.go
 	"accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy",
 	"connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition",
+	"identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", // external.go
+	"b2xIdentityUserFlow", "identityUserFlowAttributeAssignment",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

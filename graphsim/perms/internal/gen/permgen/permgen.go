@@ -87,7 +87,6 @@ var ServedPrefixes = []string{
 	"/identity/identityproviders",      // identityproviders.go
 	"/policies/rolemanagementpolicies", // pim.go
 	"/policies/rolemanagementpolicyassignments",
-	"/identity/identityproviders", // identityproviders.go
 	// governance.go
 	"/identitygovernance/entitlementmanagement/catalogs",
 	"/identitygovernance/entitlementmanagement/accesspackages",
@@ -95,6 +94,11 @@ var ServedPrefixes = []string{
 	"/identitygovernance/entitlementmanagement/connectedorganizations",
 	"/identitygovernance/entitlementmanagement/settings",
 	"/identitygovernance/accessreviews/definitions",
+	"/identity/userflowattributes", // external.go
+	"/identity/apiconnectors",
+	"/identity/customauthenticationextensions",
+	"/identity/b2xuserflows",
+	"/policies/externalidentitiespolicy", // beta (external.go)
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",
