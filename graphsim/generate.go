@@ -917,6 +917,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoAppHeld(apps)           // generate_appheld.go (last: earlier objects keep their ids)
 	g.demoCustomSecurity()        // customsec.go (caller's ids only)
 	g.demoIdentityProviders()     // identityproviders.go (given ids only)
+	g.demoBranding()              // branding.go (given ids only)
 	g.demoManagers(people, gr)    // generate_users.go (links only)
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
 }

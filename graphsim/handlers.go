@@ -43,6 +43,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.appliesTo(req, rt) // assign.go
 	case "manager":
 		return s.manager(req, rt) // manager.go
+	case "brandingDefault", "brandingStream":
+		return s.branding(req, rt) // branding.go
 	}
 	k := rt.kind
 	if k.Singleton {

@@ -333,6 +333,7 @@ var kinds = []*Kind{
 	deviceRegistrationPolicyKind, groupLifecyclePolicyKind,
 	attributeSetKindDef, csaDefKindDef, // customsec.go
 	identityProviderKind, // identityproviders.go
+	brandingKind,         // branding.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -84,6 +84,10 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		return rt, nil
 	case len(lower) == 1 && lower[0] == "invitations": // guests.go
 		return &route{special: "invitations", template: "/invitations"}, nil
+	case lower[0] == "_branding": // branding.go: the kind's own path, not Graph's
+		return nil, notFoundSegment(segs[0])
+	case len(lower) >= 3 && lower[0] == "organization" && lower[2] == "branding": // branding.go
+		return s.routeBranding(segs)
 	case lower[0] == "directoryobjects":
 		if len(segs) == 2 && lower[1] == "getbyids" {
 			return &route{special: "getByIds", template: "/directoryObjects/getByIds"}, nil

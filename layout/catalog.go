@@ -72,6 +72,11 @@ type Kind struct {
 	// it, and a restore plan lists its objects as not written with this
 	// reason. `entrasnap kinds` shows it.
 	ExportOnly string
+	// Images are stream properties (company branding's logos) read one GET
+	// each and stored as files next to the object's YAML, which holds their
+	// file, SHA-256, media type and size (catalog_tenant2.go); restore PUTs
+	// the bytes back.
+	Images []string
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -549,7 +554,7 @@ var kinds = append([]*Kind{
 		ReadOnly:        []string{"id", "displayName", "templateId"},
 		ReadPermissions: []string{"GroupSettings.Read.All"}, WritePermissions: []string{"GroupSettings.ReadWrite.All"},
 	},
-}, append(policyKinds, tenantKinds...)...) // catalog_policies.go, catalog_tenant.go
+}, append(policyKinds, append(tenantKinds, tenantKinds2...)...)...) // catalog_policies.go, catalog_tenant.go, catalog_tenant2.go
 
 var byName = func() map[string]*Kind {
 	m := map[string]*Kind{}

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "organizationalBrandingLocalization"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -457,6 +457,12 @@ var genTypes = []*Type{
 		{"includeGuestsOrExternalUsers", "microsoft.graph.conditionalAccessGuestsOrExternalUsers", true, false},
 		{"includeRoles", "Collection(Edm.String)", false, true},
 		{"includeUsers", "Collection(Edm.String)", false, true},
+	}},
+	{Name: "contentCustomization", Kind: "complex", props: []Property{
+		{"attributeCollection", "Collection(microsoft.graph.keyValue)", false, true},
+		{"attributeCollectionRelativeUrl", "Edm.String", true, false},
+		{"registrationCampaign", "Collection(microsoft.graph.keyValue)", false, true},
+		{"registrationCampaignRelativeUrl", "Edm.String", true, false},
 	}},
 	{Name: "countryLookupMethodType", Kind: "enum", Members: []string{"clientIpAddress", "authenticatorAppGps", "unknownFutureValue"}},
 	{Name: "countryNamedLocation", Kind: "entity", BaseType: "namedLocation", props: []Property{
@@ -965,6 +971,7 @@ var genTypes = []*Type{
 		{"key", "Edm.String", true, false},
 		{"value", "Edm.String", true, false},
 	}},
+	{Name: "layoutTemplateType", Kind: "enum", Members: []string{"default", "verticalSplit", "unknownFutureValue"}},
 	{Name: "licenseAssignmentState", Kind: "complex", props: []Property{
 		{"assignedByGroup", "Edm.String", true, false},
 		{"disabledPlans", "Collection(Edm.Guid)", true, true},
@@ -992,6 +999,19 @@ var genTypes = []*Type{
 	{Name: "localeInfo", Kind: "complex", props: []Property{
 		{"displayName", "Edm.String", true, false},
 		{"locale", "Edm.String", true, false},
+	}},
+	{Name: "loginPageLayoutConfiguration", Kind: "complex", props: []Property{
+		{"isFooterShown", "Edm.Boolean", true, false},
+		{"isHeaderShown", "Edm.Boolean", true, false},
+		{"layoutTemplateType", "microsoft.graph.layoutTemplateType", true, false},
+	}},
+	{Name: "loginPageTextVisibilitySettings", Kind: "complex", props: []Property{
+		{"hideAccountResetCredentials", "Edm.Boolean", true, false},
+		{"hideCannotAccessYourAccount", "Edm.Boolean", true, false},
+		{"hideForgotMyPassword", "Edm.Boolean", true, false},
+		{"hidePrivacyAndCookies", "Edm.Boolean", true, false},
+		{"hideResetItNow", "Edm.Boolean", true, false},
+		{"hideTermsOfUse", "Edm.Boolean", true, false},
 	}},
 	{Name: "mailboxSettings", Kind: "complex", props: []Property{
 		{"archiveFolder", "Edm.String", true, false},
@@ -1159,6 +1179,40 @@ var genTypes = []*Type{
 		{"branding", "microsoft.graph.organizationalBranding", true, false},
 		{"certificateBasedAuthConfiguration", "Collection(microsoft.graph.certificateBasedAuthConfiguration)", false, true},
 		{"extensions", "Collection(microsoft.graph.extension)", true, true},
+	}},
+	{Name: "organizationalBrandingLocalization", Kind: "entity", BaseType: "organizationalBrandingProperties"},
+	{Name: "organizationalBrandingProperties", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
+		{"backgroundColor", "Edm.String", true, false},
+		{"backgroundImage", "Edm.Stream", true, false},
+		{"backgroundImageRelativeUrl", "Edm.String", true, false},
+		{"bannerLogo", "Edm.Stream", true, false},
+		{"bannerLogoRelativeUrl", "Edm.String", true, false},
+		{"cdnList", "Collection(Edm.String)", true, true},
+		{"contentCustomization", "microsoft.graph.contentCustomization", true, false},
+		{"customAccountResetCredentialsUrl", "Edm.String", true, false},
+		{"customCannotAccessYourAccountText", "Edm.String", true, false},
+		{"customCannotAccessYourAccountUrl", "Edm.String", true, false},
+		{"customCSS", "Edm.Stream", true, false},
+		{"customCSSRelativeUrl", "Edm.String", true, false},
+		{"customForgotMyPasswordText", "Edm.String", true, false},
+		{"customPrivacyAndCookiesText", "Edm.String", true, false},
+		{"customPrivacyAndCookiesUrl", "Edm.String", true, false},
+		{"customResetItNowText", "Edm.String", true, false},
+		{"customTermsOfUseText", "Edm.String", true, false},
+		{"customTermsOfUseUrl", "Edm.String", true, false},
+		{"favicon", "Edm.Stream", true, false},
+		{"faviconRelativeUrl", "Edm.String", true, false},
+		{"headerBackgroundColor", "Edm.String", true, false},
+		{"headerLogo", "Edm.Stream", true, false},
+		{"headerLogoRelativeUrl", "Edm.String", true, false},
+		{"loginPageLayoutConfiguration", "microsoft.graph.loginPageLayoutConfiguration", true, false},
+		{"loginPageTextVisibilitySettings", "microsoft.graph.loginPageTextVisibilitySettings", true, false},
+		{"signInPageText", "Edm.String", true, false},
+		{"squareLogo", "Edm.Stream", true, false},
+		{"squareLogoDark", "Edm.Stream", true, false},
+		{"squareLogoDarkRelativeUrl", "Edm.String", true, false},
+		{"squareLogoRelativeUrl", "Edm.String", true, false},
+		{"usernameHintText", "Edm.String", true, false},
 	}},
 	{Name: "parentalControlSettings", Kind: "complex", props: []Property{
 		{"countriesBlockedForMinors", "Collection(Edm.String)", true, true},

@@ -48,6 +48,7 @@ var DefaultRoots = []string{
 	"attributeSet", "customSecurityAttributeDefinition", "allowedValue", // customsec.go
 	"identityProviderBase", // identityproviders.go (and its derived types)
 	"subscribedSku",        // licences.go
+	"organizationalBrandingLocalization", // branding.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in
