@@ -283,9 +283,9 @@ func (g *generator) demoBranding() {
 		"id": "0", "backgroundColor": "#FFFFFF", "signInPageText": "Contoso staff only. Need help? Call the service desk.",
 		"usernameHintText": "name@contoso.com", "customPrivacyAndCookiesUrl": "https://contoso.example/privacy",
 		"loginPageTextVisibilitySettings": map[string]any{"hideForgotMyPassword": false, "hideResetItNow": true},
-		"bannerLogo": stream("image/png", demoImage(245, 36, color.RGBA{0, 90, 158, 255}, false)),
-		"squareLogo": stream("image/png", demoImage(120, 120, color.RGBA{0, 90, 158, 255}, false)),
-		"bannerLogoRelativeUrl": orgID + "/0/bannerlogo?ts=1", "squareLogoRelativeUrl": orgID + "/0/squarelogo?ts=1",
+		"bannerLogo":                      stream("image/png", demoImage(245, 36, color.RGBA{0, 90, 158, 255}, false)),
+		"squareLogo":                      stream("image/png", demoImage(120, 120, color.RGBA{0, 90, 158, 255}, false)),
+		"bannerLogoRelativeUrl":           orgID + "/0/bannerlogo?ts=1", "squareLogoRelativeUrl": orgID + "/0/squarelogo?ts=1",
 		"cdnList": []any{"aadcdn.msftauthimages.net", "aadcdn.msauthimages.net"},
 	})
 	g.seed(brandingKindName, map[string]any{

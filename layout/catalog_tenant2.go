@@ -32,7 +32,7 @@ var tenantKinds2 = []*Kind{
 		Volatile: []string{"cdnList", "backgroundImageRelativeUrl", "bannerLogoRelativeUrl", "squareLogoRelativeUrl",
 			"squareLogoDarkRelativeUrl", "headerLogoRelativeUrl", "faviconRelativeUrl", "customCSSRelativeUrl", "customCSS"},
 		// The images are written by PUT of their stream (importer/branding.go), never by PATCH.
-		ReadOnly: []string{"id", "bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon"},
+		ReadOnly:        []string{"id", "bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon"},
 		ReadPermissions: []string{"OrganizationalBranding.Read.All"}, WritePermissions: []string{"OrganizationalBranding.ReadWrite.All"},
 	},
 }

@@ -46,8 +46,8 @@ var DefaultRoots = []string{
 	"appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy",
 	"deviceRegistrationPolicy", "groupLifecyclePolicy",
 	"attributeSet", "customSecurityAttributeDefinition", "allowedValue", // customsec.go
-	"identityProviderBase", // identityproviders.go (and its derived types)
-	"subscribedSku",        // licences.go
+	"identityProviderBase",               // identityproviders.go (and its derived types)
+	"subscribedSku",                      // licences.go
 	"organizationalBrandingLocalization", // branding.go
 }
 
