@@ -343,6 +343,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if k, _, err := layout.Locate(p); err == nil && read[k.Name] {
 			continue
 		}
+		if k, img := layout.IsImageFile(p); img && read[k.Name] {
+			continue // an image of a kind read: this run's files have its images
+		}
 		carry = append(carry, p)
 	}
 	sort.Strings(carry)

@@ -71,6 +71,7 @@ var simKind = map[string]string{
 	"attribute-sets":                       "attributeSet",
 	"custom-security-attributes":           "customSecurityAttributeDefinition",
 	"identity-providers":                   "identityProviderBase",
+	"branding":                             "organizationalBrandingLocalization",
 	"organizational-contacts":              "orgContact",
 }
 
@@ -155,6 +156,7 @@ func TestExportDemoTenant(t *testing.T) {
 	}
 
 	files := tree(t, r, "HEAD")
+	images := 0
 	keys := map[string]map[string]bool{} // kind → keys with a file
 	lower := map[string]string{}
 	for p, data := range files {
@@ -167,6 +169,10 @@ func TestExportDemoTenant(t *testing.T) {
 			t.Errorf("%s holds secret material", p)
 		}
 		if p == layout.ManifestPath || p == StatePath {
+			continue
+		}
+		if _, img := layout.IsImageFile(p); img {
+			images++ // check.Repo verifies them against their YAML (check/images.go)
 			continue
 		}
 		k, key, err := layout.Locate(p)
@@ -197,6 +203,9 @@ func TestExportDemoTenant(t *testing.T) {
 			keys[k.Name] = map[string]bool{}
 		}
 		keys[k.Name][key] = true
+	}
+	if images != 3 { // the demo's branding: two logos and a background
+		t.Errorf("%d branding images, want 3", images)
 	}
 	// The real git CLI finds no secret either.
 	for _, pat := range []string{secret, keyMaterial, "secretText", "passwordProfile", "password:", "clientSecret", "demo-google-client-secret"} {

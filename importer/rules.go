@@ -171,7 +171,7 @@ func remapped(k *layout.Kind) bool {
 		return false
 	}
 	switch k.Name {
-	case "domains", "cross-tenant-access-partners", "permission-grant-policies":
+	case "domains", "cross-tenant-access-partners", "permission-grant-policies", brandingKind:
 		return false
 	}
 	return !k.Singleton
