@@ -295,3 +295,21 @@ func (g *generator) demoBranding() {
 		"cdnList":                    []any{"aadcdn.msftauthimages.net", "aadcdn.msauthimages.net"},
 	})
 }
+
+// SeedStream sets stream prop (an image) of the object kind/key to data
+// without Graph's checks, as a PUT of the stream would store it; for
+// loading a tenant (the rehearsal loader).
+func (t *Tenant) SeedStream(kind, key, prop, contentType string, data []byte) error {
+	k := kindByName[kind]
+	if k == nil || !k.isWriteOnly(prop) {
+		return fmt.Errorf("graphsim: %s has no stream %q", kind, prop)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.colls[k.Name].byKey[strings.ToLower(key)]
+	if r == nil {
+		return fmt.Errorf("graphsim: %s %s does not exist", kind, key)
+	}
+	r.obj[prop] = map[string]any{"contentType": contentType, "data": base64.StdEncoding.EncodeToString(data)}
+	return nil
+}
