@@ -245,6 +245,16 @@
 //	| a role assigned at /administrativeUnits/{id} reaches only the unit's member users and groups, not the members of a member group; only the roles assignable at unit scope count there; creating through /users or /groups, restoring from the recycle bin, and adding or removing a group member who is not in the unit are outside (strict: undocumented) | learn:/entra/identity/role-based-access-control/administrative-units ("brings the group itself into the management scope ... but not the members of the group"); admin-units-assign-roles | TestDelegatedAUScopedRoles → importer TestRestoreAsHelpdeskOperatorInAdministrativeUnit, TestOutOfScopeReasons |
 //	| the directory audit record of a delegated write names the signed-in user in initiatedBy.user | learn:/graph/api/resources/auditactivityinitiator | TestDelegatedAUScopedRoles → importer TestRestoreAsHelpdeskOperatorInAdministrativeUnit |
 //
+// ## Company branding (branding.go; backed up with its images as files: live/branding.go, importer/branding.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /organization/{id}/branding/localizations lists every localization "including the default branding" (id "0"); /organization/{id}/branding is the default (404 when none); an id that is not the organization's → 404 | organizationalbranding-list-localizations, organizationalbranding-get | TestBranding → live TestReadBrandingWithImages |
+//	| POST .../localizations with the caller's locale id creates it "and at the same time, the default branding if it doesn't exist"; the id is required and "0" refused (strict) | organizationalbranding-post-localizations | TestBranding, TestBrandingFirstLocalizationCreatesDefault → importer TestRestoreBranding |
+//	| PATCH writes string and complex properties only: "You can't update Stream types with other data types in the same request" (a stream in a PATCH or POST → 400); *RelativeUrl and cdnList read-only; PATCH /branding needs Accept-Language; DELETE of the default through its localization → 400 (strict: Graph deletes it with DELETE /branding) | organizationalbranding-update, organizationalbrandinglocalization-update, organizationalbrandinglocalization-delete | TestBranding → importer TestRestoreBranding |
+//	| images (bannerLogo, backgroundImage, squareLogo, squareLogoDark, headerLogo, favicon) are streams: GET .../localizations/{id}/{image} returns the bytes with their media type (404 when unset: strict), PUT writes them: PNG or JPEG (favicon also ICO), backgroundImage under 300 KB, the others at most 10 KB (strict: the smallest documented limit), bytes not of the named type → 400 (strict); each PUT gives a new relative URL; never in the JSON | resources/organizationalbrandingproperties, organizationalbranding-update | TestBranding → live TestReadBrandingRefusesOddImages, importer TestRestoreBranding |
+//	| Read needs OrganizationalBranding.Read.All, writes OrganizationalBranding.ReadWrite.All | organizationalbranding-list-localizations (permissions table), permissions.json | TestBrandingPermissions → exporter TestExportWithExactlyTheListedPermissions |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).
