@@ -11,6 +11,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 func testPNG(t *testing.T, c color.RGBA) []byte {
@@ -97,4 +98,9 @@ func TestRestoreBrandingRefusesAChangedImage(t *testing.T) {
 	if res.Complete() || !strings.Contains(res.Actions[0].Error, "not the one the plan was made with") {
 		t.Errorf("apply of a changed image: %+v", res.Actions)
 	}
+}
+
+// fillOrg fills in the organization's id in a kind's path, as apply does.
+func (e *env) fillOrg(p string) string {
+	return strings.ReplaceAll(p, layout.OrganizationPlaceholder, e.sim.TenantID())
 }
