@@ -2,6 +2,7 @@ package layout
 
 import (
 	"sort"
+	"strings"
 )
 
 // SelectNames is every value Select takes, sorted: the kind names, each
@@ -57,7 +58,7 @@ const (
 func KindInfos() []KindInfo {
 	var out []KindInfo
 	for _, k := range kinds {
-		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
+		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + strings.ReplaceAll(k.ListPath, OrganizationPlaceholder, "{organizationId}"),
 			APIVersion: k.APIVersion, Restore: Restorable,
 			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...)}
 		if k.ExportOnly != "" {
