@@ -72,6 +72,7 @@ var simKind = map[string]string{
 	"custom-security-attributes":           "customSecurityAttributeDefinition",
 	"identity-providers":                   "identityProviderBase",
 	"branding":                             "organizationalBrandingLocalization",
+	"certificate-based-auth":               "certificateBasedAuthConfiguration",
 	"organizational-contacts":              "orgContact",
 }
 

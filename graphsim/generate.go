@@ -918,6 +918,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoCustomSecurity()        // customsec.go (caller's ids only)
 	g.demoIdentityProviders()     // identityproviders.go (given ids only)
 	g.demoBranding()              // branding.go (given ids only)
+	g.demoCBA()                   // cba.go
 	g.demoManagers(people, gr)    // generate_users.go (links only)
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
 }

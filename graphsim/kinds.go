@@ -334,6 +334,7 @@ var kinds = []*Kind{
 	attributeSetKindDef, csaDefKindDef, // customsec.go
 	identityProviderKind, // identityproviders.go
 	brandingKind,         // branding.go
+	cbaKind,              // cba.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -84,10 +84,12 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		return rt, nil
 	case len(lower) == 1 && lower[0] == "invitations": // guests.go
 		return &route{special: "invitations", template: "/invitations"}, nil
-	case lower[0] == "_branding": // branding.go: the kind's own path, not Graph's
+	case lower[0] == "_branding" || lower[0] == "_cba": // branding.go, cba.go: the kinds' own paths, not Graph's
 		return nil, notFoundSegment(segs[0])
 	case len(lower) >= 3 && lower[0] == "organization" && lower[2] == "branding": // branding.go
 		return s.routeBranding(segs)
+	case len(lower) >= 3 && lower[0] == "organization" && lower[2] == "certificatebasedauthconfiguration": // cba.go
+		return s.routeCBA(segs)
 	case lower[0] == "directoryobjects":
 		if len(segs) == 2 && lower[1] == "getbyids" {
 			return &route{special: "getByIds", template: "/directoryObjects/getByIds"}, nil

@@ -184,6 +184,8 @@ func naturalKey(k *layout.Kind, data map[string]any, key string) string {
 	switch k.Name {
 	case "role-assignments", "role-eligibility-schedules":
 		return strings.ToLower(str(data["roleDefinitionId"]) + "|" + str(data["principalId"]) + "|" + str(data["directoryScopeId"]))
+	case cbaKind: // cba.go: one per tenant, a new id on every create
+		return "configuration"
 	}
 	return strings.ToLower(key)
 }

@@ -35,6 +35,19 @@ var tenantKinds2 = []*Kind{
 		ReadOnly:        []string{"id", "bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon"},
 		ReadPermissions: []string{"OrganizationalBranding.Read.All"}, WritePermissions: []string{"OrganizationalBranding.ReadWrite.All"},
 	},
+	{
+		// The certificate authorities trusted for certificate-based
+		// authentication (public CA certificates, no key material). Graph
+		// creates and deletes a configuration but never updates one
+		// (resources/certificatebasedauthconfiguration): restore deletes the
+		// tenant's and creates the snapshot's (importer/cba.go).
+		Name: "certificate-based-auth", Title: "certificate-based authentication configuration", Folder: "tenant/certificate-based-auth",
+		ODataType: "#microsoft.graph.certificateBasedAuthConfiguration", APIVersion: "v1.0",
+		ListPath:        "/organization/" + OrganizationPlaceholder + "/certificateBasedAuthConfiguration",
+		Sets:            map[string]string{"certificateAuthorities": "certificate"},
+		ReadOnly:        []string{"id", "certificateAuthorities[].issuer", "certificateAuthorities[].issuerSki"},
+		ReadPermissions: []string{"Organization.Read.All"}, WritePermissions: []string{"Organization.ReadWrite.All"},
+	},
 }
 
 // OrganizationPlaceholder stands for the organization's (the tenant's) id

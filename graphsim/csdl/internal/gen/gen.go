@@ -49,6 +49,7 @@ var DefaultRoots = []string{
 	"identityProviderBase",               // identityproviders.go (and its derived types)
 	"subscribedSku",                      // licences.go
 	"organizationalBrandingLocalization", // branding.go
+	"certificateBasedAuthConfiguration",  // cba.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in
