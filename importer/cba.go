@@ -34,7 +34,7 @@ func (pl *planner) replaceCBA(s *objState, current *Object, want map[string]any,
 		deps = append(deps, dep)
 	}
 	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "DELETE", Path: itemPath(k, current.Key)}, DependsOn: deps,
-		Changes: []Change{{Path: "certificateAuthorities", Action: diff.Replaced, Before: current.Data["certificateAuthorities"], After: want["certificateAuthorities"]}},
+		Changes:  []Change{{Path: "certificateAuthorities", Action: diff.Replaced, Before: current.Data["certificateAuthorities"], After: want["certificateAuthorities"]}},
 		Warnings: []string{"Graph does not update a certificate-based authentication configuration: the tenant's is deleted and the snapshot's created; certificate-based sign-in trusts no authority between the two requests"}})
 	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(map[string]any{"certificateAuthorities": cbaAuthorities(want)})},
 		DependsOn: []string{rm}})
