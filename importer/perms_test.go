@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"image/color"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -167,6 +168,16 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	e.do("PATCH", csaDefs+"/HR_CostCenter", map[string]any{"description": "changed"})
 	// An identity provider is not created without its secret (identityproviders_test.go): one changed.
 	e.do("PATCH", "/v1.0/identity/identityProviders/Google-OAUTH", map[string]any{"displayName": "changed"})
+	// The default branding is never created by restore (branding_test.go): its logo replaced.
+	if _, err := e.c.Do(context.Background(), "PUT", "/v1.0/organization/"+str(org["id"])+"/branding/localizations/0/bannerLogo",
+		testPNG(t, color.RGBA{9, 9, 9, 255}), graph.WithHeader("Content-Type", "image/png")); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range byKind["branding"] {
+		if o.Key == "0" {
+			sel = append(sel, o.Path)
+		}
+	}
 	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
 		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy",
 		"custom-security-attributes", "identity-providers"} {

@@ -355,6 +355,8 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 		return []string{"RoleManagement.ReadWrite.Directory"}
 	case "role-eligibility-schedules":
 		return []string{"RoleEligibilitySchedule.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
+	case brandingKind: // branding.go; permissions.json lists both for every write restore sends
+		return []string{"OrganizationalBranding.ReadWrite.All|Organization.ReadWrite.All"}
 	}
 	if _, ok := assignNav[k.Name]; ok { // assign.go
 		if rel == appliesTo {
