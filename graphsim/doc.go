@@ -255,6 +255,15 @@
 //	| images (bannerLogo, backgroundImage, squareLogo, squareLogoDark, headerLogo, favicon) are streams: GET .../localizations/{id}/{image} returns the bytes with their media type (404 when unset: strict), PUT writes them: PNG or JPEG (favicon also ICO), backgroundImage under 300 KB, the others at most 10 KB (strict: the smallest documented limit), bytes not of the named type → 400 (strict); each PUT gives a new relative URL; never in the JSON | resources/organizationalbrandingproperties, organizationalbranding-update | TestBranding → live TestReadBrandingRefusesOddImages, importer TestRestoreBranding |
 //	| Read needs OrganizationalBranding.Read.All, writes OrganizationalBranding.ReadWrite.All | organizationalbranding-list-localizations (permissions table), permissions.json | TestBrandingPermissions → exporter TestExportWithExactlyTheListedPermissions |
 //
+// ## Certificate-based authentication configuration (cba.go; on-premises synchronization settings are not emulated)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /organization/{id}/certificateBasedAuthConfiguration lists the configuration (certificateAuthorities); POST creates one (certificateAuthorities with certificate and isRootAuthority required; at most one per tenant: strict), DELETE removes it; no update (PATCH → 405) | resources/certificatebasedauthconfiguration (List, Create, Get, Delete), certificatebasedauthconfiguration-post, certificatebasedauthconfiguration-delete | TestCertificateBasedAuthConfiguration → importer TestRestoreCertificateBasedAuth |
+//	| issuer and issuerSki are Graph's reading of the certificate (read-only; a certificate that is not DER X.509 → 400: strict) | resources/certificateauthority | TestCertificateBasedAuthConfiguration → importer TestRestoreCertificateBasedAuth |
+//	| Read needs Organization.Read.All (permissions.json lists no Directory permission for it), writes Organization.ReadWrite.All | permissions.json | TestCertificateBasedAuthConfigurationPermissions → exporter TestExportWithExactlyTheListedPermissions |
+//	| /directory/onPremisesSynchronization is read and updated with delegated permissions only ("Application: Not supported"; Global Administrator); permissions.json has no row: not served, so entrasnap's application tokens cannot back it up | onpremisesdirectorysynchronization-get, onpremisesdirectorysynchronization-update | (not emulated: README "Limits") |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).
