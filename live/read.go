@@ -163,6 +163,8 @@ type reader struct {
 	granted []string
 	// sink is ReadOptions.Sink (prepare).
 	sink func(path string, data []byte) error
+	// keepUsers is ReadOptions.UserProperties as a set (nil: keep all).
+	keepUsers map[string]bool
 	// orgID is the organization's id, once known (branding.go).
 	orgMu sync.Mutex
 	orgID string
@@ -296,6 +298,9 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	kr := &kindRead{kind: k}
 	var requests atomic.Int64
 	w := newWriter(k, r.sink)
+	if k.Name == "users" {
+		w.keep = r.keepUsers // allowlist.go
+	}
 	spec, isDelta := deltaKinds[k.Name]
 	err := r.unreadableProperties(ctx, k)
 	if err == nil && isDelta && !r.perParent {
