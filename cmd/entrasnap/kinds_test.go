@@ -56,7 +56,8 @@ func TestKindsJSONMatchesCatalog(t *testing.T) {
 		if g.APIVersion != "v1.0" && g.APIVersion != "beta" || g.APIVersion != k.APIVersion {
 			t.Errorf("%s: apiVersion %q, want %q (v1.0 or beta)", k.Name, g.APIVersion, k.APIVersion)
 		}
-		if g.GraphPath != "/"+k.APIVersion+k.ListPath {
+		// The organization's id, which the reader fills in, shows as Graph's docs write it.
+		if g.GraphPath != "/"+k.APIVersion+strings.ReplaceAll(k.ListPath, layout.OrganizationPlaceholder, "{organizationId}") || strings.Contains(g.GraphPath, "{{") {
 			t.Errorf("%s: graphPath %q", k.Name, g.GraphPath)
 		}
 		if !slices.Equal(g.ReadPermissions, layout.KindReadPermissions(k)) || len(g.ReadPermissions) == 0 {
