@@ -919,6 +919,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoIdentityProviders()     // identityproviders.go (given ids only)
 	g.demoBranding()              // branding.go (given ids only)
 	g.demoCBA()                   // cba.go
+	g.demoMFA()                   // mfa.go (no id drawn)
 	g.demoManagers(people, gr)    // generate_users.go (links only)
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
 }

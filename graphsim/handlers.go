@@ -45,6 +45,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.manager(req, rt) // manager.go
 	case "brandingDefault", "brandingStream":
 		return s.branding(req, rt) // branding.go
+	case "mfaRequirements":
+		return s.mfaRequirements(req, rt) // mfa.go
 	}
 	k := rt.kind
 	if k.Singleton {

@@ -167,6 +167,9 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		if r, ok := routeManager(pe.kind, rt, rest, tmpl); ok { // manager.go
 			return r, nil
 		}
+		if r, ok := routeMFA(pe.kind, rt, rest, tmpl); ok { // mfa.go
+			return r, nil
+		}
 		if k, ok := linkName(pe.kind, rel); ok {
 			rt.rel = k
 			tmpl += "/" + k
