@@ -225,7 +225,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	kinds := o.Kinds
 	if len(kinds) == 0 {
-		kinds = layout.Kinds()
+		kinds = layout.DefaultKinds() // an OptIn kind only when named
 	}
 	unlock, err := o.Repo.Lock(ctx)
 	if err != nil {

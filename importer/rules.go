@@ -225,6 +225,9 @@ func str(v any) string {
 }
 
 func itemPath(k *layout.Kind, key string) string {
+	if k.PerObject != "" { // mfa.go: the object's own entity below it
+		return "/" + k.APIVersion + k.ListPath + "/" + url.PathEscape(key) + "/" + k.PerObject
+	}
 	if k.Singleton {
 		return "/" + k.APIVersion + k.ListPath
 	}

@@ -48,6 +48,22 @@ var tenantKinds2 = []*Kind{
 		ReadOnly:        []string{"id", "certificateAuthorities[].issuer", "certificateAuthorities[].issuerSki"},
 		ReadPermissions: []string{"Organization.Read.All"}, WritePermissions: []string{"Organization.ReadWrite.All"},
 	},
+	{
+		// Per-user (legacy) MFA state, beta only
+		// (authentication-get-requirements): one file per user, named by
+		// the user's id, holding perUserMfaState. Graph answers it one user
+		// at a time, so a tenant of 100,000 users pays 100,000 requests (in
+		// 5,000 $batch envelopes) per read: the kind is read only when
+		// --kinds names it (a weekly job), never by a daily export.
+		Name: "per-user-mfa", Title: "per-user MFA state (beta)", Folder: "users-mfa",
+		ODataType: "#microsoft.graph.strongAuthenticationRequirements", APIVersion: "beta",
+		ListPath: "/users", PerObject: "authentication/requirements", Shard: true,
+		Select:   []string{"id"},
+		ReadOnly: []string{"id"},
+		OptIn: "one Graph request per user (Graph reads the state one user at a time): read it when --kinds names it, " +
+			"e.g. a weekly `entrasnap export --kinds per-user-mfa`; a daily export carries the last read forward",
+		ReadPermissions: []string{"Policy.Read.All", "User.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.AuthenticationMethod"},
+	},
 }
 
 // OrganizationPlaceholder stands for the organization's (the tenant's) id

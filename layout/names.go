@@ -46,6 +46,8 @@ type KindInfo struct {
 	ExportOnlyReason   string   `json:"exportOnlyReason,omitempty"`
 	ReadPermissions    []string `json:"readPermissions"`
 	RestorePermissions []string `json:"restorePermissions"`
+	// OptIn, when set, says why the kind is read only when --kinds names it.
+	OptIn string `json:"optIn,omitempty"`
 }
 
 // The values of KindInfo.Restore.
@@ -60,7 +62,10 @@ func KindInfos() []KindInfo {
 	for _, k := range kinds {
 		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + strings.ReplaceAll(k.ListPath, OrganizationPlaceholder, "{organizationId}"),
 			APIVersion: k.APIVersion, Restore: Restorable,
-			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...)}
+			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), OptIn: k.OptIn}
+		if k.PerObject != "" {
+			ki.GraphPath += "/{id}/" + k.PerObject
+		}
 		if k.ExportOnly != "" {
 			ki.Restore, ki.ExportOnlyReason, ki.RestorePermissions = ExportOnlyKind, k.ExportOnly, []string{}
 		}

@@ -287,7 +287,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 // collections, except role assignments (dropActivated needs them all).
 func streams(u *unit) bool {
 	k := u.primary
-	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments" && len(k.Images) == 0
+	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments" && len(k.Images) == 0 && k.PerObject == ""
 }
 
 // readStreamed reads a collection kind a page at a time, each page's
@@ -352,6 +352,9 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		}
 		if err == nil {
 			imgs, err = r.readImages(ctx, k, objs, &requests) // branding.go
+		}
+		if err == nil && k.PerObject != "" {
+			objs, err = r.readPerObject(ctx, k, objs, &requests) // perobject.go
 		}
 		if err == nil && k.Name == "role-assignments" {
 			objs, err = r.dropActivated(ctx, k, objs, &requests) // roles.go
