@@ -264,6 +264,14 @@
 //	| Read needs Organization.Read.All (permissions.json lists no Directory permission for it), writes Organization.ReadWrite.All | permissions.json | TestCertificateBasedAuthConfigurationPermissions → exporter TestExportWithExactlyTheListedPermissions |
 //	| /directory/onPremisesSynchronization is read and updated with delegated permissions only ("Application: Not supported"; Global Administrator); permissions.json has no row: not served, so entrasnap's application tokens cannot back it up | onpremisesdirectorysynchronization-get, onpremisesdirectorysynchronization-update | (not emulated: README "Limits") |
 //
+// ## Per-user MFA state (mfa.go; backed up as the opt-in kind per-user-mfa: live/perobject.go, importer/mfa.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /beta/users/{id}/authentication/requirements returns perUserMfaState (disabled, enabled, enforced); beta only (the v1.0 CSDL has no requirements: /v1.0 → 400 for the segment); a user never set reads disabled (strict) | authentication-get-requirements, resources/strongauthenticationrequirements (beta) | TestPerUserMFAState → importer TestPerUserMFAExportAndRestore |
+//	| PATCH writes perUserMfaState only (another property or value → 400: strict) | authentication-update-requirements (beta) | TestPerUserMFAState → importer TestPerUserMFAExportAndRestore |
+//	| Read needs Policy.Read.All (or Policy.ReadWrite.AuthenticationMethod), write Policy.ReadWrite.AuthenticationMethod | permissions.json | TestPerUserMFAStatePermissions |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).
