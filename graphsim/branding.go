@@ -56,9 +56,9 @@ var brandingStreams = map[string]string{
 
 var brandingKind = &Kind{
 	Name: brandingKindName, ODataType: "#microsoft.graph.organizationalBrandingLocalization",
-	// Reached only through /organization/{id}/branding/localizations
-	// (routeBranding); this path is the kind's own and not served.
-	Paths: []string{"_branding/localizations"}, ReadCost: 1,
+	// Routed by routeBranding (the organization's id is checked on
+	// dispatch, orgMatches).
+	Paths: []string{"organization/{id}/branding/localizations"}, ReadCost: 1,
 	ReadOnly: []string{"cdnList", "backgroundImageRelativeUrl", "bannerLogoRelativeUrl", "squareLogoRelativeUrl",
 		"squareLogoDarkRelativeUrl", "headerLogoRelativeUrl", "faviconRelativeUrl", "customCSSRelativeUrl"},
 	WriteOnly: []string{"bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon", "customCSS"},
@@ -67,13 +67,7 @@ var brandingKind = &Kind{
 
 // routeBranding routes /organization/{id}/branding[/localizations[/{id}[/{image}]]].
 func (s *Server) routeBranding(segs []string) (*route, *apiError) {
-	s.tenant.mu.RLock()
-	org := s.singleton(kindByName["organization"])
-	s.tenant.mu.RUnlock()
-	if org == nil || !strings.EqualFold(org.key(), segs[1]) {
-		return nil, notFound(segs[1])
-	}
-	rt := &route{kind: brandingKind, template: "/organization/{id}/branding"}
+	rt := &route{kind: brandingKind, template: "/organization/{id}/branding", org: segs[1]}
 	rest := segs[3:]
 	if len(rest) == 0 {
 		rt.key, rt.special = "0", "brandingDefault"
@@ -98,6 +92,17 @@ func (s *Server) routeBranding(segs []string) (*route, *apiError) {
 		return rt, nil
 	}
 	return nil, notFoundSegment(rest[3])
+}
+
+// orgMatches answers 404 for a path below /organization/{id} whose id is
+// not the organization's.
+func (s *Server) orgMatches(rt *route) *apiError {
+	s.tenant.mu.RLock()
+	defer s.tenant.mu.RUnlock()
+	if org := s.singleton(kindByName["organization"]); org == nil || !strings.EqualFold(org.key(), rt.org) {
+		return notFound(rt.org)
+	}
+	return nil
 }
 
 // branding serves the default branding and the image streams.

@@ -30,22 +30,15 @@ const cbaKindName = "certificateBasedAuthConfiguration"
 
 var cbaKind = &Kind{
 	Name: cbaKindName, ODataType: "#microsoft.graph.certificateBasedAuthConfiguration",
-	// Reached only through /organization/{id}/certificateBasedAuthConfiguration
-	// (routeOrgCollection); this path is the kind's own and not served.
-	Paths: []string{"_cba"}, ReadCost: 1, NoUpdate: true,
+	// Routed by routeCBA (the organization's id is checked on dispatch).
+	Paths: []string{"organization/{id}/certificateBasedAuthConfiguration"}, ReadCost: 1, NoUpdate: true,
 	ReadOnly: []string{"id"},
 	Required: []string{"certificateAuthorities"},
 }
 
 // routeCBA routes /organization/{id}/certificateBasedAuthConfiguration[/{id}].
 func (s *Server) routeCBA(segs []string) (*route, *apiError) {
-	s.tenant.mu.RLock()
-	org := s.singleton(kindByName["organization"])
-	s.tenant.mu.RUnlock()
-	if org == nil || !strings.EqualFold(org.key(), segs[1]) {
-		return nil, notFound(segs[1])
-	}
-	rt := &route{kind: cbaKind, template: "/organization/{id}/certificateBasedAuthConfiguration"}
+	rt := &route{kind: cbaKind, template: "/organization/{id}/certificateBasedAuthConfiguration", org: segs[1]}
 	switch len(segs) {
 	case 3:
 		return rt, nil

@@ -14,6 +14,11 @@ import (
 // dispatch runs a routed request against the tenant.
 func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 	t := s.tenant
+	if rt.org != "" {
+		if aerr := s.orgMatches(rt); aerr != nil { // branding.go
+			return nil, aerr
+		}
+	}
 	switch rt.special {
 	case "caDeleted":
 		if aerr := s.caBinAllowed(req); aerr != nil {

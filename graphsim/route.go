@@ -21,6 +21,7 @@ type route struct {
 	special  string // "dirDeleted", "caDeleted", "directoryObjects", "getByIds", "restore"
 	cast     string // OData type cast segment, e.g. "microsoft.graph.user"
 	template string // the path with keys replaced by {id}, for stats
+	org      string // the organization id of a path below /organization/{id} (branding.go, cba.go)
 }
 
 // contained lists the entity collections reached through a parent object.
@@ -84,8 +85,6 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		return rt, nil
 	case len(lower) == 1 && lower[0] == "invitations": // guests.go
 		return &route{special: "invitations", template: "/invitations"}, nil
-	case lower[0] == "_branding" || lower[0] == "_cba": // branding.go, cba.go: the kinds' own paths, not Graph's
-		return nil, notFoundSegment(segs[0])
 	case len(lower) >= 3 && lower[0] == "organization" && lower[2] == "branding": // branding.go
 		return s.routeBranding(segs)
 	case len(lower) >= 3 && lower[0] == "organization" && lower[2] == "certificatebasedauthconfiguration": // cba.go

@@ -16,7 +16,7 @@ import (
 // ReadOptions configure Read.
 type ReadOptions struct {
 	Client *graph.Client
-	// Kinds to read; nil means every kind.
+	// Kinds to read; nil means every kind but the OptIn ones (layout.DefaultKinds).
 	Kinds []*layout.Kind
 	// Progress receives per-kind progress (Done is not called); nil means none.
 	Progress Progress
@@ -102,7 +102,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	}
 	kinds := o.Kinds
 	if len(kinds) == 0 {
-		kinds = layout.Kinds()
+		kinds = layout.DefaultKinds() // an OptIn kind only when named
 	}
 	stats0 := o.Client.Stats()
 	live := &Live{Files: map[string][]byte{}}
