@@ -247,6 +247,10 @@ type fileFacts struct {
 	altIDs  []string
 	refs    []refUse
 	issues  []Issue
+	// images: the images an object file names (images.go); imageSum: an
+	// image file's SHA-256.
+	images   []layout.Image
+	imageSum string
 }
 
 // refUse is one id a file holds in a reference property.
@@ -359,6 +363,8 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 			cs.Files++
 		}
 	}
+
+	imageIssues(files, facts, add) // images.go
 
 	// The manifest.
 	var man map[string]manifestKind
@@ -636,6 +642,10 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 		ff.issues = append(ff.issues, Issue{Severity: SevError, Message: "its content does not match its git object id: the object store is damaged; restore the repository from a clone"})
 		return ff
 	}
+	if _, img := layout.IsImageFile(f.path); img {
+		ff.imageSum = layout.SHA256Hex(data) // images.go
+		return ff
+	}
 	if !located && !strings.HasSuffix(f.path, ".yaml") {
 		ff.issues = append(ff.issues, Issue{Severity: SevWarning, Message: "not an object file, in the folder of " + k.Title + "; entrasnap ignores it"})
 		return ff
@@ -661,6 +671,7 @@ func analyseFile(f blobFile, data []byte, readErr error) *fileFacts {
 		}
 	}
 	ff.refs = objectRefs(k, obj)
+	ff.images, ff.issues = namedImages(k, obj, ff.issues) // images.go
 	return ff
 }
 

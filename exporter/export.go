@@ -72,6 +72,9 @@ type Options struct {
 	// FullEvery is the period of the safety-net full read of the kinds
 	// read with delta; zero keeps the state's, or DefaultFullEvery.
 	FullEvery time.Duration
+	// userProps is the user allow-list of the repository's settings
+	// (allowlist.go), set by Run.
+	userProps []string
 
 	// NoAudit skips reading the directory audit log (who changed it,
 	// attribution.go).
@@ -222,7 +225,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	kinds := o.Kinds
 	if len(kinds) == 0 {
-		kinds = layout.Kinds()
+		kinds = layout.DefaultKinds() // an OptIn kind only when named
 	}
 	unlock, err := o.Repo.Lock(ctx)
 	if err != nil {
@@ -264,6 +267,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	start := o.Now().UTC().Truncate(time.Second)
 	res := &Result{Time: start, Branch: branch}
+	cfg, err := repoConfig(ctx, o, prev) // allowlist.go
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		o.userProps = cfg.UserProperties
+	}
 	state, stateData, stateErr := readState(ctx, o.Repo, prev)
 	deltaFrom, why, err := planDelta(ctx, o, kinds, prev, state, stateErr, start)
 	if err != nil {
@@ -278,7 +288,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	sizeBudget(ctx, o.Client, kinds)
 	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,
-		Delta: deltaFrom, TrackDelta: true, Sink: sink,
+		Delta: deltaFrom, TrackDelta: true, Sink: sink, UserProperties: o.userProps,
 		CheckTenant: func(tenant string) error {
 			if prev.manifest != nil && prev.manifest.TenantID != "" && tenant != "" && !strings.EqualFold(prev.manifest.TenantID, tenant) {
 				return &TenantMismatchError{Repo: o.Repo.Path(), RepoTenant: prev.manifest.TenantID, Tenant: tenant}
@@ -343,6 +353,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if k, _, err := layout.Locate(p); err == nil && read[k.Name] {
 			continue
 		}
+		if k, img := layout.IsImageFile(p); img && read[k.Name] {
+			continue // an image of a kind read: this run's files have its images
+		}
 		carry = append(carry, p)
 	}
 	sort.Strings(carry)
@@ -378,7 +391,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if every <= 0 {
 		every = DefaultFullEvery
 	}
-	next, material := nextState(state, every, lv, res.Kinds, blobs, kindsChanged(blobs, prev), start)
+	next, material := nextState(state, every, lv, res.Kinds, blobs, kindsChanged(blobs, prev), start, o.userProps)
 	switch {
 	case material && (len(next.Kinds) > 0 || stateData != nil):
 		files[StatePath] = next.Encode()

@@ -71,6 +71,9 @@ var simKind = map[string]string{
 	"attribute-sets":                       "attributeSet",
 	"custom-security-attributes":           "customSecurityAttributeDefinition",
 	"identity-providers":                   "identityProviderBase",
+	"branding":                             "organizationalBrandingLocalization",
+	"certificate-based-auth":               "certificateBasedAuthConfiguration",
+	"per-user-mfa":                         "user",
 	"organizational-contacts":              "orgContact",
 	"role-management-policies":             "unifiedRoleManagementPolicyAssignment", // keyed by roleDefinitionId
 	"time-bound-role-assignments":          "unifiedRoleAssignmentSchedule",         // the demo's are all time-bound
@@ -168,6 +171,7 @@ func TestExportDemoTenant(t *testing.T) {
 	}
 
 	files := tree(t, r, "HEAD")
+	images := 0
 	keys := map[string]map[string]bool{} // kind → keys with a file
 	lower := map[string]string{}
 	for p, data := range files {
@@ -180,6 +184,10 @@ func TestExportDemoTenant(t *testing.T) {
 			t.Errorf("%s holds secret material", p)
 		}
 		if p == layout.ManifestPath || p == StatePath {
+			continue
+		}
+		if _, img := layout.IsImageFile(p); img {
+			images++ // check.Repo verifies them against their YAML (check/images.go)
 			continue
 		}
 		k, key, err := layout.Locate(p)
@@ -211,6 +219,9 @@ func TestExportDemoTenant(t *testing.T) {
 		}
 		keys[k.Name][key] = true
 	}
+	if images != 3 { // the demo's branding: two logos and a background
+		t.Errorf("%d branding images, want 3", images)
+	}
 	// The real git CLI finds no secret either.
 	for _, pat := range []string{secret, keyMaterial, "secretText", "passwordProfile", "password:", "clientSecret", "demo-google-client-secret", "demo-connector-password", "******"} {
 		if out, _ := gitGrep(dir, pat); out != "" {
@@ -230,6 +241,13 @@ func TestExportDemoTenant(t *testing.T) {
 		sk := simKind[k.Name]
 		if sk == "" {
 			t.Errorf("kind %s: no graphsim counterpart in this test", k.Name)
+			continue
+		}
+		if k.OptIn != "" {
+			// Read only when named (importer TestPerUserMFAExportAndRestore).
+			if len(keys[k.Name]) != 0 || man.Kinds[k.Name].Objects != 0 {
+				t.Errorf("a default export read the opt-in kind %s", k.Name)
+			}
 			continue
 		}
 		want := map[string]bool{}

@@ -211,7 +211,7 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 			why[k.Name] = "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
 		case !ok:
 			why[k.Name] = "full read: no delta state yet"
-		case ks.Query != live.DeltaQuery(k.Name):
+		case ks.Query != deltaQuery(k.Name, o.userProps): // allowlist.go
 			why[k.Name] = "full read: entrasnap stores other properties than when the delta state was made"
 		case ks.Files != fingerprint(k, prev.blobs):
 			why[k.Name] = "full read: its files changed since the delta state was made (edited by hand, or by another tool)"
@@ -262,7 +262,7 @@ func readState(ctx context.Context, r *snapshot.Repo, prev *previous) (*State, [
 // nextState is the state after this run: the kinds read now take their new
 // link (a kind read incompletely loses its state: read in full next time);
 // kinds not read keep theirs.
-func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, blobs map[string]plumbing.Hash, changed map[string]bool, now time.Time) (*State, bool) {
+func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, blobs map[string]plumbing.Hash, changed map[string]bool, now time.Time, userProps []string) (*State, bool) {
 	s := &State{FullEvery: every, Kinds: map[string]KindState{}}
 	material := old == nil || old.FullEvery != every
 	if old != nil {
@@ -296,7 +296,7 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 		k, _ := layout.Lookup(r.Kind)
 		ks.Files = fingerprint(k, blobs)
 		if r.Read != "delta" {
-			ks.Query = live.DeltaQuery(r.Kind)
+			ks.Query = deltaQuery(r.Kind, userProps)
 		}
 		s.Kinds[r.Kind] = ks
 		material = true

@@ -292,6 +292,33 @@
 //	| an access review definition is created with displayName, scope and settings (strict); status (NotStarted), createdBy and times are Graph's; updated by PUT only (204; PATCH → 405, strict), which replaces it and so carries scope (and instanceEnumerationScope where set) unchanged (missing or changed → 400, strict: the page's example sends them); a query "/users/{id}" or "/groups/{id}/..." naming no object → 400 (strict); instances and decisions not modelled | accessreviewset-post-definitions, accessreviewscheduledefinition-update, resources/accessreviewscheduledefinition | TestAccessReviewDefinitions → importer TestRestoreGovernance |
 //	| reading takes EntitlementManagement.Read.All (access reviews: AccessReview.Read.All), writing their ReadWrite.All | permissions.json, accesspackagecatalog-get, accessreviewset-list-definitions | TestGovernancePermissions → importer TestRestoreWithExactlyTheListedPermissions |
 //
+// ## Company branding (branding.go; backed up with its images as files: live/branding.go, importer/branding.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /organization/{id}/branding/localizations lists every localization "including the default branding" (id "0"); /organization/{id}/branding is the default (404 when none); an id that is not the organization's → 404 | organizationalbranding-list-localizations, organizationalbranding-get | TestBranding → live TestReadBrandingWithImages |
+//	| POST .../localizations with the caller's locale id creates it "and at the same time, the default branding if it doesn't exist"; the id is required and "0" refused (strict) | organizationalbranding-post-localizations | TestBranding, TestBrandingFirstLocalizationCreatesDefault → importer TestRestoreBranding |
+//	| PATCH writes string and complex properties only: "You can't update Stream types with other data types in the same request" (a stream in a PATCH or POST → 400); *RelativeUrl and cdnList read-only; PATCH /branding needs Accept-Language; DELETE of the default through its localization → 400 (strict: Graph deletes it with DELETE /branding) | organizationalbranding-update, organizationalbrandinglocalization-update, organizationalbrandinglocalization-delete | TestBranding → importer TestRestoreBranding |
+//	| images (bannerLogo, backgroundImage, squareLogo, squareLogoDark, headerLogo, favicon) are streams: GET .../localizations/{id}/{image} returns the bytes with their media type (404 when unset: strict), PUT writes them: PNG or JPEG (favicon also ICO), backgroundImage under 300 KB, the others at most 10 KB (strict: the smallest documented limit), bytes not of the named type → 400 (strict); each PUT gives a new relative URL; never in the JSON | resources/organizationalbrandingproperties, organizationalbranding-update | TestBranding → live TestReadBrandingRefusesOddImages, importer TestRestoreBranding |
+//	| Read needs OrganizationalBranding.Read.All, writes OrganizationalBranding.ReadWrite.All | organizationalbranding-list-localizations (permissions table), permissions.json | TestBrandingPermissions → exporter TestExportWithExactlyTheListedPermissions |
+//
+// ## Certificate-based authentication configuration (cba.go; on-premises synchronization settings are not emulated)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /organization/{id}/certificateBasedAuthConfiguration lists the configuration (certificateAuthorities); POST creates one (certificateAuthorities with certificate and isRootAuthority required; at most one per tenant: strict), DELETE removes it; no update (PATCH → 405) | resources/certificatebasedauthconfiguration (List, Create, Get, Delete), certificatebasedauthconfiguration-post, certificatebasedauthconfiguration-delete | TestCertificateBasedAuthConfiguration → importer TestRestoreCertificateBasedAuth |
+//	| issuer and issuerSki are Graph's reading of the certificate (read-only; a certificate that is not DER X.509 → 400: strict) | resources/certificateauthority | TestCertificateBasedAuthConfiguration → importer TestRestoreCertificateBasedAuth |
+//	| Read needs Organization.Read.All (permissions.json lists no Directory permission for it), writes Organization.ReadWrite.All | permissions.json | TestCertificateBasedAuthConfigurationPermissions → exporter TestExportWithExactlyTheListedPermissions |
+//	| /directory/onPremisesSynchronization is read and updated with delegated permissions only ("Application: Not supported"; Global Administrator); permissions.json has no row: not served, so entrasnap's application tokens cannot back it up | onpremisesdirectorysynchronization-get, onpremisesdirectorysynchronization-update | (not emulated: README "Limits") |
+//
+// ## Per-user MFA state (mfa.go; backed up as the opt-in kind per-user-mfa: live/perobject.go, importer/mfa.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /beta/users/{id}/authentication/requirements returns perUserMfaState (disabled, enabled, enforced); beta only (the v1.0 CSDL has no requirements: /v1.0 → 400 for the segment); a user never set reads disabled (strict) | authentication-get-requirements, resources/strongauthenticationrequirements (beta) | TestPerUserMFAState → importer TestPerUserMFAExportAndRestore |
+//	| PATCH writes perUserMfaState only (another property or value → 400: strict) | authentication-update-requirements (beta) | TestPerUserMFAState → importer TestPerUserMFAExportAndRestore |
+//	| Read needs Policy.Read.All (or Policy.ReadWrite.AuthenticationMethod), write Policy.ReadWrite.AuthenticationMethod | permissions.json | TestPerUserMFAStatePermissions |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -920,6 +920,9 @@ func (g *generator) demo(sz Sizes) {
 	g.demoAppHeld(apps)           // generate_appheld.go (last: earlier objects keep their ids)
 	g.demoCustomSecurity()        // customsec.go (caller's ids only)
 	g.demoIdentityProviders()     // identityproviders.go (given ids only)
+	g.demoBranding()              // branding.go (given ids only)
+	g.demoCBA()                   // cba.go
+	g.demoMFA()                   // mfa.go (no id drawn)
 	g.demoManagers(people, gr)    // generate_users.go (links only)
 	g.demoLicences(people, gr)    // generate_users.go (no directory id)
 	g.demoPIM(people)             // pim.go (derived ids only)

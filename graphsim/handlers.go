@@ -14,6 +14,11 @@ import (
 // dispatch runs a routed request against the tenant.
 func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 	t := s.tenant
+	if rt.org != "" {
+		if aerr := s.orgMatches(rt); aerr != nil { // branding.go
+			return nil, aerr
+		}
+	}
 	switch rt.special {
 	case "caDeleted":
 		if aerr := s.caBinAllowed(req); aerr != nil {
@@ -47,6 +52,10 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.userFlowOp(req, rt) // external.go
 	case "identitySync":
 		return s.identitySyncOp(req, rt) // external.go
+	case "brandingDefault", "brandingStream":
+		return s.branding(req, rt) // branding.go
+	case "mfaRequirements":
+		return s.mfaRequirements(req, rt) // mfa.go
 	}
 	if aerr := s.pimPreflight(req, rt); aerr != nil { // pim.go
 		return nil, aerr

@@ -346,6 +346,8 @@ var kinds = []*Kind{
 	// governance.go
 	governanceKinds[0], governanceKinds[1], governanceKinds[2], governanceKinds[3], governanceKinds[4], governanceKinds[5],
 	externalKinds[0], externalKinds[1], externalKinds[2], externalKinds[3], externalKinds[4], // external.go
+	brandingKind, // branding.go
+	cbaKind,      // cba.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

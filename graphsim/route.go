@@ -21,6 +21,7 @@ type route struct {
 	special  string // "dirDeleted", "caDeleted", "directoryObjects", "getByIds", "restore"
 	cast     string // OData type cast segment, e.g. "microsoft.graph.user"
 	template string // the path with keys replaced by {id}, for stats
+	org      string // the organization id of a path below /organization/{id} (branding.go, cba.go)
 }
 
 // contained lists the entity collections reached through a parent object.
@@ -84,6 +85,10 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		return rt, nil
 	case len(lower) == 1 && lower[0] == "invitations": // guests.go
 		return &route{special: "invitations", template: "/invitations"}, nil
+	case len(lower) >= 3 && lower[0] == "organization" && lower[2] == "branding": // branding.go
+		return s.routeBranding(segs)
+	case len(lower) >= 3 && lower[0] == "organization" && lower[2] == "certificatebasedauthconfiguration": // cba.go
+		return s.routeCBA(segs)
 	case lower[0] == "directoryobjects":
 		if len(segs) == 2 && lower[1] == "getbyids" {
 			return &route{special: "getByIds", template: "/directoryObjects/getByIds"}, nil
@@ -165,6 +170,9 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			return r, nil
 		}
 		if r, ok := routeIdentitySync(pe.kind, rt, rest, tmpl); ok { // external.go
+			return r, nil
+		}
+		if r, ok := routeMFA(pe.kind, rt, rest, tmpl); ok { // mfa.go
 			return r, nil
 		}
 		if k, ok := linkName(pe.kind, rel); ok {

@@ -420,7 +420,8 @@ type runner struct {
 }
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
-	r := &runner{p: p, o: o, values: map[string]string{"{{graph}}": strings.TrimRight(o.Client.BaseURL(), "/")},
+	r := &runner{p: p, o: o, values: map[string]string{"{{graph}}": strings.TrimRight(o.Client.BaseURL(), "/"),
+		layout.OrganizationPlaceholder: p.TenantID}, // branding.go
 		results: make([]ActionResult, len(p.Actions)), index: map[string]int{}}
 	r.restore = fmt.Sprintf("%s (%s)", p.Rev, shortHash(p.Commit))
 	r.created = NewIDMap()
@@ -705,7 +706,12 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	lost := 0 // attempts whose answer was lost or a server error (resend)
 	for {
 		res.Attempts++
-		resp, err := r.o.Client.Do(ctx, a.Request.Method, path, payload)
+		var resp *graph.Response
+		if a.Request.Stream != nil {
+			resp, err = r.sendStream(ctx, a.Request.Method, path, a.Request.Stream) // branding.go
+		} else {
+			resp, err = r.o.Client.Do(ctx, a.Request.Method, path, payload)
+		}
 		if err == nil {
 			res.Status = StatusDone
 			if a.Op == OpCreate && resp != nil {

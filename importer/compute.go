@@ -171,6 +171,7 @@ func Compute(in *Input) (*Plan, error) {
 		}
 		pl.credentials(s)
 		pl.providerSecret(s) // identityproviders.go
+		pl.images(s)         // branding.go
 		pl.clientAssignments(s)
 	}
 	pl.binWarnings()

@@ -45,6 +45,9 @@ func (pl *planner) deletes() {
 			if k.BuiltIn != nil && k.BuiltIn(o.Data) {
 				continue
 			}
+			if pl.brandingDefaultKept(k, o) { // branding.go
+				continue
+			}
 			if by, why := managedBy(k, o.Data); by != "" {
 				pl.managed(o, by, why+"; not at REV, never deleted")
 				continue

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"image/color"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -173,6 +174,16 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	e.do("PATCH", emColl+"settings", map[string]any{"externalUserLifecycleAction": "blockSignIn"})
 	// The external identities policy (beta) changed (external_test.go).
 	e.do("PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": e.get("/beta/policies/externalIdentitiesPolicy")["allowExternalIdentitiesToLeave"] != true})
+	// The default branding is never created by restore (branding_test.go): its logo replaced.
+	if _, err := e.c.Do(context.Background(), "PUT", "/v1.0/organization/"+str(org["id"])+"/branding/localizations/0/bannerLogo",
+		testPNG(t, color.RGBA{9, 9, 9, 255}), graph.WithHeader("Content-Type", "image/png")); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range byKind["branding"] {
+		if o.Key == "0" {
+			sel = append(sel, o.Path)
+		}
+	}
 	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
 		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy",
 		"custom-security-attributes", "identity-providers", "role-management-policies", "entitlement-management-settings", "external-identities-policy"} {

@@ -86,6 +86,9 @@ type Request struct {
 	Method string          `json:"method"`
 	Path   string          `json:"path"`
 	Body   json.RawMessage `json:"body,omitempty"`
+	// Stream, when set, is an image the request sends instead of a JSON
+	// body (branding.go): apply reads it from the snapshot.
+	Stream *Stream `json:"stream,omitempty"`
 }
 
 // Change is one property change of an action, for review: before is the

@@ -54,7 +54,7 @@ func (e *env) purge(k *layout.Kind, o *Object) error {
 		_, err := e.c.Do(ctx, "POST", createPath(k), scheduleRequest(k, "adminRemove", o.Data))
 		return err
 	}
-	if _, err := e.c.Do(ctx, "DELETE", itemPath(k, o.Key), nil); err != nil {
+	if _, err := e.c.Do(ctx, "DELETE", e.fillOrg(itemPath(k, o.Key)), nil); err != nil {
 		return err
 	}
 	var bin string
@@ -160,7 +160,7 @@ func TestRecreateOneObjectOfEveryCreatableKind(t *testing.T) {
 			key = n
 		}
 		found := false
-		for _, l := range e.list("/" + k.APIVersion + k.ListPath) {
+		for _, l := range e.list(e.fillOrg("/" + k.APIVersion + k.ListPath)) {
 			if strings.EqualFold(str(l[k.KeyProp()]), key) ||
 				(naturalKey(k, l, str(l[k.KeyProp()])) == naturalKey(k, e.translated(res.IDs, o), key) && noUpdate[k.Name]) {
 				found = true

@@ -171,7 +171,7 @@ func remapped(k *layout.Kind) bool {
 		return false
 	}
 	switch k.Name {
-	case "domains", "cross-tenant-access-partners", "permission-grant-policies",
+	case "domains", "cross-tenant-access-partners", "permission-grant-policies", brandingKind,
 		userFlows: // external.go: B2X_1_{name}, the name the create sends
 		return false
 	}
@@ -185,6 +185,8 @@ func naturalKey(k *layout.Kind, data map[string]any, key string) string {
 	switch k.Name {
 	case "role-assignments", "role-eligibility-schedules", timeBoundKind:
 		return strings.ToLower(str(data["roleDefinitionId"]) + "|" + str(data["principalId"]) + "|" + str(data["directoryScopeId"]))
+	case cbaKind: // cba.go: one per tenant, a new id on every create
+		return "configuration"
 	}
 	return strings.ToLower(key)
 }
@@ -224,6 +226,9 @@ func str(v any) string {
 }
 
 func itemPath(k *layout.Kind, key string) string {
+	if k.PerObject != "" { // mfa.go: the object's own entity below it
+		return "/" + k.APIVersion + k.ListPath + "/" + url.PathEscape(key) + "/" + k.PerObject
+	}
 	if k.Singleton {
 		return "/" + k.APIVersion + k.ListPath
 	}
@@ -361,6 +366,8 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 		return []string{"RoleAssignmentSchedule.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
 	case rolePolicies: // pim.go; unifiedrolemanagementpolicyrule-update
 		return []string{"RoleManagementPolicy.ReadWrite.Directory|RoleManagement.ReadWrite.Directory"}
+	case brandingKind: // branding.go; permissions.json lists both for every write restore sends
+		return []string{"OrganizationalBranding.ReadWrite.All|Organization.ReadWrite.All"}
 	}
 	if _, ok := assignNav[k.Name]; ok { // assign.go
 		if rel == appliesTo {

@@ -27,6 +27,9 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		if k.Name == "role-eligibility-schedules" {
 			pl.replaceEligibility(s, current, want, dep)
 		}
+		if k.Name == cbaKind {
+			pl.replaceCBA(s, current, want, dep) // cba.go
+		}
 		return
 	}
 	pl.mapRefs(k, want)

@@ -87,6 +87,19 @@ type Kind struct {
 	// besides ODataType (a social or built-in identity provider): a
 	// reference {id, @odata.type} with one of them names this kind.
 	DerivedTypes []string
+	// Images are stream properties (company branding's logos) read one GET
+	// each and stored as files next to the object's YAML, which holds their
+	// file, SHA-256, media type and size (catalog_tenant2.go); restore PUTs
+	// the bytes back.
+	Images []string
+	// PerObject, when set, is the path below ListPath/{id} of each object's
+	// one entity (a user's authentication/requirements): the reader lists
+	// the ids from ListPath, then GETs PerObject of each ($batch of 20), and
+	// restore PATCHes it (catalog_tenant2.go).
+	PerObject string
+	// OptIn, when set, says why the kind is read only when --kinds names it
+	// (DefaultKinds leaves it out): its cost (one request per user).
+	OptIn string
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -584,7 +597,7 @@ var kinds = append([]*Kind{
 		ReadOnly:        []string{"id", "displayName", "templateId"},
 		ReadPermissions: []string{"GroupSettings.Read.All"}, WritePermissions: []string{"GroupSettings.ReadWrite.All"},
 	},
-}, append(policyKinds, tenantKinds...)...) // catalog_policies.go, catalog_tenant.go
+}, append(policyKinds, append(tenantKinds, tenantKinds2...)...)...) // catalog_policies.go, catalog_tenant.go, catalog_tenant2.go
 
 var byName = func() map[string]*Kind {
 	m := map[string]*Kind{}
@@ -596,6 +609,18 @@ var byName = func() map[string]*Kind {
 
 // Kinds returns the catalog in dependency order (referenced kinds first).
 func Kinds() []*Kind { return append([]*Kind(nil), kinds...) }
+
+// DefaultKinds are the kinds an export reads when none are named: every
+// kind but the OptIn ones.
+func DefaultKinds() []*Kind {
+	var out []*Kind
+	for _, k := range kinds {
+		if k.OptIn == "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
 
 // AliasKinds are the kinds with Aliases, in order of precedence: catalog
 // order, AliasFallback kinds last.
@@ -642,7 +667,7 @@ func Lookup(name string) (*Kind, bool) { k, ok := byName[name]; return k, ok }
 // Unknown values are an error listing what exists.
 func Select(values []string) ([]*Kind, error) {
 	if len(values) == 0 {
-		return Kinds(), nil
+		return DefaultKinds(), nil
 	}
 	want := map[string]bool{}
 	for _, v := range values {

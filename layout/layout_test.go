@@ -63,8 +63,12 @@ func TestSelect(t *testing.T) {
 	if _, err := Select([]string{"userz"}); err == nil || !strings.Contains(err.Error(), "entrasnap kinds") {
 		t.Errorf("unknown kind error = %v", err)
 	}
-	if all, _ := Select(nil); len(all) != len(Kinds()) {
-		t.Error("Select(nil) is not every kind")
+	// Every kind but the opt-in ones (per-user MFA: one request per user).
+	if all, _ := Select(nil); len(all) != len(DefaultKinds()) || len(all) != len(Kinds())-1 {
+		t.Errorf("Select(nil) holds %d kinds, want every kind but per-user-mfa (%d)", len(all), len(Kinds())-1)
+	}
+	if mfa, _ := Select([]string{"per-user-mfa"}); len(mfa) != 1 || mfa[0].OptIn == "" {
+		t.Errorf("Select(per-user-mfa) = %v", mfa)
 	}
 }
 

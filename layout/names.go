@@ -2,6 +2,7 @@ package layout
 
 import (
 	"sort"
+	"strings"
 )
 
 // SelectNames is every value Select takes, sorted: the kind names, each
@@ -46,6 +47,8 @@ type KindInfo struct {
 	RestoreNote        string   `json:"restoreNote,omitempty"` // what a restore of a restorable kind cannot do, and why
 	ReadPermissions    []string `json:"readPermissions"`
 	RestorePermissions []string `json:"restorePermissions"`
+	// OptIn, when set, says why the kind is read only when --kinds names it.
+	OptIn string `json:"optIn,omitempty"`
 }
 
 // The values of KindInfo.Restore.
@@ -58,9 +61,12 @@ const (
 func KindInfos() []KindInfo {
 	var out []KindInfo
 	for _, k := range kinds {
-		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + k.ListPath,
+		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + strings.ReplaceAll(k.ListPath, OrganizationPlaceholder, "{organizationId}"),
 			APIVersion: k.APIVersion, Restore: Restorable,
-			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), RestoreNote: k.RestoreNote}
+			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), RestoreNote: k.RestoreNote, OptIn: k.OptIn}
+		if k.PerObject != "" {
+			ki.GraphPath += "/{id}/" + k.PerObject
+		}
 		if k.ExportOnly != "" {
 			ki.Restore, ki.ExportOnlyReason, ki.RestorePermissions = ExportOnlyKind, k.ExportOnly, []string{}
 		}

@@ -43,6 +43,13 @@ var covers = map[string][]string{
 	// User.ReadWrite.All restores deleted users (directory-deleteditems-restore)
 	// and invites guests (invitation-post).
 	"User.ReadWrite.All": {"User.DeleteRestore.All", "User.Invite.All"},
+	// Organization.Read.All reads company branding, its localizations and
+	// their images, and Organization.ReadWrite.All writes them
+	// (permissions.json: /organization/{id}/branding/localizations...); the
+	// set holds them for the organization and certificate-based
+	// authentication anyway.
+	"Organization.Read.All":      {"OrganizationalBranding.Read.All"},
+	"Organization.ReadWrite.All": {"OrganizationalBranding.ReadWrite.All"},
 }
 
 // exactly are, per kind, read permissions that no broader permission of
@@ -52,7 +59,11 @@ var covers = map[string][]string{
 // Directory.Read.All reads applications everywhere else. A user's sponsors
 // take User.Read.All (user-list-sponsors; permissions.json lists no
 // Directory permission for them), although Directory.Read.All reads users.
-var exactly = map[string][]string{"app-management-policies": {"Application.Read.All"}, "users": {"User.Read.All"}}
+// The certificate-based authentication configuration takes
+// Organization.Read.All (permissions.json lists no Directory permission for
+// /organization/{id}/certificateBasedAuthConfiguration).
+var exactly = map[string][]string{"app-management-policies": {"Application.Read.All"}, "users": {"User.Read.All"},
+	"certificate-based-auth": {"Organization.Read.All"}}
 
 // ExportPermissions is the smallest complete set of application
 // permissions that exports the kinds, sorted.

@@ -58,6 +58,8 @@ type writer struct {
 	err      error // the first sink error (a *sinkError) or path error
 	orgID    string
 	warnings []Warning // about the kind as a whole (no schema)
+	// keep, when set, are the only properties written (allowlist.go).
+	keep map[string]bool
 }
 
 // entry is one object's file.
@@ -108,6 +110,7 @@ func (w *writer) add(objs []map[string]any) error {
 	inPage := map[string]int{} // lower-cased key → index in jobs
 	for _, obj := range objs {
 		directLicences(k, obj) // users.go
+		keepOnly(obj, w.keep)  // allowlist.go
 		if k.Singleton {
 			w.held = append(w.held, obj)
 			continue

@@ -16,7 +16,7 @@ import (
 // ReadOptions configure Read.
 type ReadOptions struct {
 	Client *graph.Client
-	// Kinds to read; nil means every kind.
+	// Kinds to read; nil means every kind but the OptIn ones (layout.DefaultKinds).
 	Kinds []*layout.Kind
 	// Progress receives per-kind progress (Done is not called); nil means none.
 	Progress Progress
@@ -44,6 +44,10 @@ type ReadOptions struct {
 	// been given to Sink already: the caller commits only what Read returns
 	// as complete. An error from Sink stops Read with that error.
 	Sink func(path string, data []byte) error
+	// UserProperties, when set, is the allow-list of user properties a
+	// file holds (layout.Config, .entrasnap/config.yaml): the others are
+	// read but never written.
+	UserProperties []string
 }
 
 // Live is the tenant as Read saw it: each object's file exactly as an
@@ -98,7 +102,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	}
 	kinds := o.Kinds
 	if len(kinds) == 0 {
-		kinds = layout.Kinds()
+		kinds = layout.DefaultKinds() // an OptIn kind only when named
 	}
 	stats0 := o.Client.Stats()
 	live := &Live{Files: map[string][]byte{}}
@@ -112,7 +116,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 			return nil, err
 		}
 	}
-	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink}
+	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink, keepUsers: keepSet(o.UserProperties)}
 	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
 	if err != nil {
 		return nil, err

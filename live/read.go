@@ -163,6 +163,11 @@ type reader struct {
 	granted []string
 	// sink is ReadOptions.Sink (prepare).
 	sink func(path string, data []byte) error
+	// keepUsers is ReadOptions.UserProperties as a set (nil: keep all).
+	keepUsers map[string]bool
+	// orgID is the organization's id, once known (branding.go).
+	orgMu sync.Mutex
+	orgID string
 }
 
 // named maps a kind's least permissions to those of the listed set.
@@ -252,7 +257,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 					kr.carry(r.sink)
 				}
 				kr.carried = nil
-				kr.count = len(kr.files)
+				kr.count = objectCount(kr.files) // branding.go: images are not objects
 			}
 			mu.Lock()
 			for _, kr := range reads {
@@ -282,7 +287,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 // collections, except role assignments (dropActivated needs them all).
 func streams(u *unit) bool {
 	k := u.primary
-	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments" && customReads[k.Name] == nil
+	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments" && customReads[k.Name] == nil && len(k.Images) == 0 && k.PerObject == ""
 }
 
 // readStreamed reads a collection kind a page at a time, each page's
@@ -293,6 +298,9 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	kr := &kindRead{kind: k}
 	var requests atomic.Int64
 	w := newWriter(k, r.sink)
+	if k.Name == "users" {
+		w.keep = r.keepUsers // allowlist.go
+	}
 	spec, isDelta := deltaKinds[k.Name]
 	err := r.unreadableProperties(ctx, k)
 	if err == nil && isDelta && !r.perParent {
@@ -326,6 +334,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 	k := u.primary
 	var (
 		objs     []map[string]any
+		imgs     []imageFile
 		requests atomic.Int64
 		err      error
 	)
@@ -342,6 +351,12 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		objs, err = r.list(ctx, k, &requests)
 		if err == nil {
 			err = r.children(ctx, k, objs, &requests)
+		}
+		if err == nil {
+			imgs, err = r.readImages(ctx, k, objs, &requests) // branding.go
+		}
+		if err == nil && k.PerObject != "" {
+			objs, err = r.readPerObject(ctx, k, objs, &requests) // perobject.go
 		}
 		if err == nil && k.Name == "role-assignments" {
 			objs, err = r.dropActivated(ctx, k, objs, &requests) // roles.go
@@ -382,6 +397,9 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 	}
 	for _, kr := range out {
 		kr.prepare(r.sink)
+		if kr.kind == k {
+			kr.addImages(imgs, r.sink) // branding.go
+		}
 	}
 	return out
 }
@@ -481,7 +499,11 @@ func expandParam(props []string) string {
 
 func (r *reader) get(ctx context.Context, k *layout.Kind, requests *atomic.Int64) (map[string]any, error) {
 	requests.Add(1)
-	body, err := r.c.Get(ctx, "/"+k.APIVersion+k.ListPath+query(selectParam(k.Select)))
+	p, err := r.kindPath(ctx, k, requests) // branding.go
+	if err != nil {
+		return nil, err
+	}
+	body, err := r.c.Get(ctx, p+query(selectParam(k.Select)))
 	if err != nil {
 		return nil, kindError(k, "get", err, r.named(k.ReadPermissions))
 	}
@@ -513,7 +535,11 @@ func (r *reader) listPages(ctx context.Context, k *layout.Kind, requests *atomic
 		top = "$top=999"
 	}
 	var stop error
-	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+query(filterParam(k.Filter), selectParam(k.Select), expandParam(k.Expand), top), func(items []json.RawMessage) error {
+	p, err := r.kindPath(ctx, k, requests) // branding.go
+	if err != nil {
+		return err
+	}
+	err = r.c.List(ctx, p+query(filterParam(k.Filter), selectParam(k.Select), expandParam(k.Expand), top), func(items []json.RawMessage) error {
 		requests.Add(1)
 		page := make([]map[string]any, 0, len(items))
 		for _, it := range items {

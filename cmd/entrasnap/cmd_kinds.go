@@ -44,8 +44,11 @@ func runKinds(e *env, permsOnly, asJSON bool) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tFOLDER\tGRAPH PATH\tREAD\tRESTORE")
-	var exportOnly, noted []layout.KindInfo
+	var exportOnly, noted, optIn []layout.KindInfo
 	for _, ki := range infos {
+		if ki.OptIn != "" {
+			optIn = append(optIn, ki)
+		}
 		restore := strings.Join(ki.RestorePermissions, ",")
 		if ki.Restore == layout.ExportOnlyKind {
 			restore = "export-only (see below)"
@@ -70,6 +73,12 @@ func runKinds(e *env, permsOnly, asJSON bool) error {
 		fmt.Fprintf(e.stdout, "\nRestorable with limits:\n")
 		for _, ki := range noted {
 			fmt.Fprintf(e.stdout, "  %s: %s\n", ki.Name, ki.RestoreNote)
+		}
+	}
+	if len(optIn) > 0 {
+		fmt.Fprintf(e.stdout, "\nRead only when --kinds names them (an export without --kinds carries their last read forward):\n")
+		for _, ki := range optIn {
+			fmt.Fprintf(e.stdout, "  %s (%s): %s\n", ki.Name, ki.APIVersion, ki.OptIn)
 		}
 	}
 	fmt.Fprintf(e.stdout, "\n%d kinds: %d restorable, %d export-only.\n", len(infos), len(infos)-len(exportOnly), len(exportOnly))

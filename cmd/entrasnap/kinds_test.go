@@ -26,6 +26,7 @@ type kindJSON struct {
 	RestoreNote        string   `json:"restoreNote"`
 	ReadPermissions    []string `json:"readPermissions"`
 	RestorePermissions []string `json:"restorePermissions"`
+	OptIn              string   `json:"optIn"`
 }
 
 // TestKindsJSONMatchesCatalog decodes `kinds --json` and checks every
@@ -57,7 +58,12 @@ func TestKindsJSONMatchesCatalog(t *testing.T) {
 		if g.APIVersion != "v1.0" && g.APIVersion != "beta" || g.APIVersion != k.APIVersion {
 			t.Errorf("%s: apiVersion %q, want %q (v1.0 or beta)", k.Name, g.APIVersion, k.APIVersion)
 		}
-		if g.GraphPath != "/"+k.APIVersion+k.ListPath {
+		// The organization's id, which the reader fills in, shows as Graph's docs write it.
+		wantPath := "/" + k.APIVersion + strings.ReplaceAll(k.ListPath, layout.OrganizationPlaceholder, "{organizationId}")
+		if k.PerObject != "" {
+			wantPath += "/{id}/" + k.PerObject
+		}
+		if g.GraphPath != wantPath || strings.Contains(g.GraphPath, "{{") || g.OptIn != k.OptIn {
 			t.Errorf("%s: graphPath %q", k.Name, g.GraphPath)
 		}
 		if !slices.Equal(g.ReadPermissions, layout.KindReadPermissions(k)) || len(g.ReadPermissions) == 0 {

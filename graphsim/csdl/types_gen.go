@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -507,6 +507,17 @@ var genTypes = []*Type{
 	{Name: "microsoft.graph.callRecords.userIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"userPrincipalName", "Edm.String", true, false},
 	}},
+	{Name: "certificateAuthority", Kind: "complex", props: []Property{
+		{"certificate", "Edm.Binary", false, false},
+		{"certificateRevocationListUrl", "Edm.String", true, false},
+		{"deltaCertificateRevocationListUrl", "Edm.String", true, false},
+		{"isRootAuthority", "Edm.Boolean", false, false},
+		{"issuer", "Edm.String", false, false},
+		{"issuerSki", "Edm.String", false, false},
+	}},
+	{Name: "certificateBasedAuthConfiguration", Kind: "entity", BaseType: "entity", props: []Property{
+		{"certificateAuthorities", "Collection(microsoft.graph.certificateAuthority)", false, true},
+	}},
 	{Name: "certification", Kind: "complex", props: []Property{
 		{"certificationDetailsUrl", "Edm.String", true, false},
 		{"certificationExpirationDateTime", "Edm.DateTimeOffset", true, false},
@@ -673,6 +684,12 @@ var genTypes = []*Type{
 		{"description", "Edm.String", true, false},
 	}},
 	{Name: "connectedOrganizationState", Kind: "enum", Members: []string{"configured", "proposed", "unknownFutureValue"}},
+	{Name: "contentCustomization", Kind: "complex", props: []Property{
+		{"attributeCollection", "Collection(microsoft.graph.keyValue)", false, true},
+		{"attributeCollectionRelativeUrl", "Edm.String", true, false},
+		{"registrationCampaign", "Collection(microsoft.graph.keyValue)", false, true},
+		{"registrationCampaignRelativeUrl", "Edm.String", true, false},
+	}},
 	{Name: "countryLookupMethodType", Kind: "enum", Members: []string{"clientIpAddress", "authenticatorAppGps", "unknownFutureValue"}},
 	{Name: "countryNamedLocation", Kind: "entity", BaseType: "namedLocation", props: []Property{
 		{"countriesAndRegions", "Collection(Edm.String)", false, true},
@@ -1268,6 +1285,7 @@ var genTypes = []*Type{
 		{"key", "Edm.String", true, false},
 		{"value", "Edm.String", true, false},
 	}},
+	{Name: "layoutTemplateType", Kind: "enum", Members: []string{"default", "verticalSplit", "unknownFutureValue"}},
 	{Name: "licenseAssignmentState", Kind: "complex", props: []Property{
 		{"assignedByGroup", "Edm.String", true, false},
 		{"disabledPlans", "Collection(Edm.Guid)", true, true},
@@ -1301,6 +1319,19 @@ var genTypes = []*Type{
 		{"resourceGroupName", "Edm.String", true, false},
 		{"subscriptionId", "Edm.String", true, false},
 		{"url", "Edm.String", true, false},
+	}},
+	{Name: "loginPageLayoutConfiguration", Kind: "complex", props: []Property{
+		{"isFooterShown", "Edm.Boolean", true, false},
+		{"isHeaderShown", "Edm.Boolean", true, false},
+		{"layoutTemplateType", "microsoft.graph.layoutTemplateType", true, false},
+	}},
+	{Name: "loginPageTextVisibilitySettings", Kind: "complex", props: []Property{
+		{"hideAccountResetCredentials", "Edm.Boolean", true, false},
+		{"hideCannotAccessYourAccount", "Edm.Boolean", true, false},
+		{"hideForgotMyPassword", "Edm.Boolean", true, false},
+		{"hidePrivacyAndCookies", "Edm.Boolean", true, false},
+		{"hideResetItNow", "Edm.Boolean", true, false},
+		{"hideTermsOfUse", "Edm.Boolean", true, false},
 	}},
 	{Name: "mailboxSettings", Kind: "complex", props: []Property{
 		{"archiveFolder", "Edm.String", true, false},
@@ -1479,6 +1510,40 @@ var genTypes = []*Type{
 		{"branding", "microsoft.graph.organizationalBranding", true, false},
 		{"certificateBasedAuthConfiguration", "Collection(microsoft.graph.certificateBasedAuthConfiguration)", false, true},
 		{"extensions", "Collection(microsoft.graph.extension)", true, true},
+	}},
+	{Name: "organizationalBrandingLocalization", Kind: "entity", BaseType: "organizationalBrandingProperties"},
+	{Name: "organizationalBrandingProperties", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
+		{"backgroundColor", "Edm.String", true, false},
+		{"backgroundImage", "Edm.Stream", true, false},
+		{"backgroundImageRelativeUrl", "Edm.String", true, false},
+		{"bannerLogo", "Edm.Stream", true, false},
+		{"bannerLogoRelativeUrl", "Edm.String", true, false},
+		{"cdnList", "Collection(Edm.String)", true, true},
+		{"contentCustomization", "microsoft.graph.contentCustomization", true, false},
+		{"customAccountResetCredentialsUrl", "Edm.String", true, false},
+		{"customCannotAccessYourAccountText", "Edm.String", true, false},
+		{"customCannotAccessYourAccountUrl", "Edm.String", true, false},
+		{"customCSS", "Edm.Stream", true, false},
+		{"customCSSRelativeUrl", "Edm.String", true, false},
+		{"customForgotMyPasswordText", "Edm.String", true, false},
+		{"customPrivacyAndCookiesText", "Edm.String", true, false},
+		{"customPrivacyAndCookiesUrl", "Edm.String", true, false},
+		{"customResetItNowText", "Edm.String", true, false},
+		{"customTermsOfUseText", "Edm.String", true, false},
+		{"customTermsOfUseUrl", "Edm.String", true, false},
+		{"favicon", "Edm.Stream", true, false},
+		{"faviconRelativeUrl", "Edm.String", true, false},
+		{"headerBackgroundColor", "Edm.String", true, false},
+		{"headerLogo", "Edm.Stream", true, false},
+		{"headerLogoRelativeUrl", "Edm.String", true, false},
+		{"loginPageLayoutConfiguration", "microsoft.graph.loginPageLayoutConfiguration", true, false},
+		{"loginPageTextVisibilitySettings", "microsoft.graph.loginPageTextVisibilitySettings", true, false},
+		{"signInPageText", "Edm.String", true, false},
+		{"squareLogo", "Edm.Stream", true, false},
+		{"squareLogoDark", "Edm.Stream", true, false},
+		{"squareLogoDarkRelativeUrl", "Edm.String", true, false},
+		{"squareLogoRelativeUrl", "Edm.String", true, false},
+		{"usernameHintText", "Edm.String", true, false},
 	}},
 	{Name: "parentalControlSettings", Kind: "complex", props: []Property{
 		{"countriesBlockedForMinors", "Collection(Edm.String)", true, true},

@@ -155,8 +155,27 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				}
 			}
 		}
+		// Images (company branding) are files next to the object's:
+		// loaded as the streams Graph serves.
+		var streams []layout.Image
+		for _, prop := range it.kind.Images {
+			if im, ok, _ := layout.ImageOf(it.obj, prop); ok {
+				streams = append(streams, im)
+			}
+			delete(it.obj, prop)
+		}
 		if _, err := tn.Seed(simKind(it.kind), it.obj); err != nil {
 			return nil, 0, fmt.Errorf("loading %s %s: %w", it.kind.Name, id, err)
+		}
+		for _, im := range streams {
+			data, ok := files[it.kind.ImagePath(im.File)]
+			if !ok || layout.SHA256Hex(data) != im.SHA256 {
+				return nil, 0, fmt.Errorf("loading %s %s: the image file %s is missing or not the one its file names (run entrasnap check)", it.kind.Name, id, layout.Safe(im.File))
+			}
+			prop, _, _ := strings.Cut(im.File[strings.LastIndexByte(im.File, '/')+1:], ".")
+			if err := tn.SeedStream(simKind(it.kind), id, prop, im.ContentType, data); err != nil {
+				return nil, 0, fmt.Errorf("loading %s %s: %w", it.kind.Name, id, err)
+			}
 		}
 	}
 	for _, c := range children {

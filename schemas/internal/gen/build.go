@@ -27,6 +27,9 @@ type KindSpec struct {
 	Paths []string
 	// Select are the properties read ($select): they must resolve too.
 	Select []string
+	// Images are stream properties stored as files next to the object's
+	// (layout.Kind.Images): the file holds {file, sha256, contentType, size}.
+	Images []string
 }
 
 // ChildSpec is a relationship stored inside the parent's file.
@@ -334,6 +337,11 @@ func (b *builder) members(d *Type, atRoot bool) map[string]any {
 		for _, c := range b.k.Children {
 			if _, ok := out[c.Name]; !ok {
 				out[c.Name] = b.childSchema(c)
+			}
+		}
+		for _, im := range b.k.Images {
+			if _, ok := out[im]; ok {
+				out[im] = imageSchema()
 			}
 		}
 	}
@@ -646,4 +654,20 @@ func indent(raw []byte, prefix string) []byte {
 		return raw
 	}
 	return out.Bytes()
+}
+
+// imageSchema is what an object's file holds of an image stored next to it
+// (layout.Image): its file under images/, SHA-256, media type and size.
+func imageSchema() map[string]any {
+	return map[string]any{
+		"$comment": "an image (Graph stream) stored as a file next to this one; restore writes it with PUT",
+		"type":     "object", "readOnly": true, "additionalProperties": false,
+		"required": []any{"file", "sha256", "contentType", "size"},
+		"properties": map[string]any{
+			"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/[A-Za-z]+\\.(png|jpg|gif|ico)$"},
+			"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
+			"contentType": map[string]any{"type": "string", "enum": []any{"image/png", "image/jpeg", "image/gif", "image/x-icon", "image/vnd.microsoft.icon"}},
+			"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 1048576},
+		},
+	}
 }

@@ -14,6 +14,17 @@ var (
 		// A legacy property v1.0 still returns next to directoryScopeId.
 		"microsoft.graph.unifiedRoleAssignment": {{Name: "resourceScope", Type: "Edm.String", Nullable: true, Computed: true}},
 	}
+	// betaTypes are types of kinds Graph has in beta only, which the v1.0
+	// CSDL lacks, as Graph's beta documentation describes them. A per-user
+	// MFA state file (layout kind per-user-mfa) holds the user's id and the
+	// state of resources/strongauthenticationrequirements (beta).
+	betaTypes = []*Type{
+		{QName: "microsoft.graph.perUserMfaState", Kind: kindEnum, Members: []string{"disabled", "enforced", "enabled", "unknownFutureValue"}},
+		{QName: "microsoft.graph.strongAuthenticationRequirements", Kind: kindEntity, Props: []Prop{
+			{Name: "id", Type: "Edm.String", Computed: true},
+			{Name: "perUserMfaState", Type: "microsoft.graph.perUserMfaState", Nullable: true},
+		}},
+	}
 	// graphInlineNavs are navigation properties Graph returns inline
 	// without an AutoExpand annotation or a catalog entry naming them.
 	graphInlineNavs = map[string][]string{
@@ -29,6 +40,12 @@ func Load(csdl []byte) (*Model, error) {
 	}
 	if err := addBeta(m); err != nil { // beta.go
 		return nil, err
+	}
+	for _, t := range betaTypes {
+		if m.Types[t.QName] == nil {
+			c := *t
+			m.Types[t.QName] = &c
+		}
 	}
 	for q, props := range graphExtraProps {
 		t := m.Types[q]

@@ -117,7 +117,7 @@ func Specs(kinds []*layout.Kind) []KindSpec {
 			Name: k.Name, Title: k.Title, ODataType: k.ODataType,
 			Key: k.KeyProp(), Singleton: k.Singleton, Embedded: k.Embedded,
 			ReadOnly: k.ReadOnly, Secret: k.Secret, Volatile: k.Volatile, IDOnly: k.IDOnly,
-			Select: k.Select,
+			Select: k.Select, Images: k.Images,
 		}
 		for _, c := range k.Children {
 			s.Children = append(s.Children, ChildSpec{Name: c.Name, Refs: c.Refs, Drop: c.Drop})

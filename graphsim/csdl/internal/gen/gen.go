@@ -55,6 +55,8 @@ var DefaultRoots = []string{
 	"connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition",
 	"identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", // external.go
 	"b2xIdentityUserFlow", "identityUserFlowAttributeAssignment",
+	"organizationalBrandingLocalization", // branding.go
+	"certificateBasedAuthConfiguration",  // cba.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

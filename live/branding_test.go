@@ -1,0 +1,110 @@
+package live
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// Company branding is read through the organization's path; its images are
+// files next to the YAML holding the bytes Graph returned, which the YAML
+// names with their SHA-256.
+func TestReadBrandingWithImages(t *testing.T) {
+	sim := simtest.New(t, graphsim.Options{})
+	srv := simtest.Serve(t, sim)
+	c := simtest.Client(t, sim, srv, "")
+	k, _ := layout.Lookup("branding")
+	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: []*layout.Kind{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := lv.Kinds[0]; !r.Complete || r.Objects != 2 {
+		t.Fatalf("branding: %+v", r)
+	}
+	for _, w := range lv.Warnings {
+		t.Errorf("warning: %+v", w)
+	}
+	def, ok := lv.Files["tenant/branding/0.yaml"]
+	if !ok {
+		t.Fatalf("no default branding file: %v", fileNames(lv.Files))
+	}
+	obj, err := layout.Decode(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, ok, err := layout.ImageOf(obj, "bannerLogo")
+	if !ok || err != nil {
+		t.Fatalf("bannerLogo in the file: %v %v\n%s", ok, err, def)
+	}
+	data := lv.Files[k.ImagePath(im.File)]
+	if !strings.HasPrefix(string(data), "\x89PNG") || layout.SHA256Hex(data) != im.SHA256 || len(data) != im.Size {
+		t.Errorf("image file %s: %d bytes, sha %s; the YAML says %+v", im.File, len(data), layout.SHA256Hex(data), im)
+	}
+	resp, err := c.Do(context.Background(), "GET", "/v1.0/organization/"+sim.TenantID()+"/branding/localizations/0/bannerLogo", nil)
+	if err != nil || string(resp.Body) != string(data) {
+		t.Errorf("the file's bytes are not Graph's (%v)", err)
+	}
+	if _, ok := lv.Files["tenant/branding/images/fr-FR/backgroundImage.jpg"]; !ok {
+		t.Errorf("fr-FR background image not written: %v", fileNames(lv.Files))
+	}
+	for _, s := range []string{"RelativeUrl", "cdnList"} {
+		if strings.Contains(string(def), s) {
+			t.Errorf("volatile %s written:\n%s", s, def)
+		}
+	}
+}
+
+// A hostile answer for an image (not the media type it claims, an odd
+// type, too large) fails the kind: no such file is written.
+func TestReadBrandingRefusesOddImages(t *testing.T) {
+	for name, tc := range map[string]struct {
+		ct   string
+		body []byte
+	}{
+		"html as png":  {"image/png", []byte("<html><script>x</script></html>")},
+		"odd type":     {"application/x-sh\r\n\u202e", []byte("#!/bin/sh\nrm -rf /\n")},
+		"too large":    {"image/png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, layout.MaxImageSize)...)},
+		"invalid utf8": {"image/\xff", []byte("\x89PNG\r\n\x1a\n")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sim := simtest.New(t, graphsim.Options{})
+			srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/localizations/0/bannerLogo") {
+					w.Header().Set("Content-Type", tc.ct)
+					_, _ = w.Write(tc.body)
+					return
+				}
+				sim.ServeHTTP(w, r)
+			}))
+			c := simtest.Client(t, sim, srv, "")
+			k, _ := layout.Lookup("branding")
+			lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: []*layout.Kind{k}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := lv.Kinds[0]
+			if r.Complete || r.Err == nil || !strings.Contains(r.Err.Error(), "bannerLogo of 0") {
+				t.Fatalf("branding read %+v", r)
+			}
+			if strings.ContainsAny(r.Err.Error(), "\r\u202e") {
+				t.Errorf("error not escaped: %q", r.Err.Error())
+			}
+			if len(lv.Files) != 0 {
+				t.Errorf("files written: %v", fileNames(lv.Files))
+			}
+		})
+	}
+}
+
+func fileNames(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
