@@ -206,6 +206,9 @@ func (r Ref) Walk(obj any, fn func(id string) string) {
 			return v
 		}
 		if n := fn(id); n != id {
+			if r.PrefixInID {
+				return n // the whole value is the id
+			}
 			return r.Value(n) + v[len(r.Prefix)+len(id):] // the Tail, if any
 		}
 		return v

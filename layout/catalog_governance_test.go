@@ -43,3 +43,25 @@ func TestRefTailKeepsTheRestOfAQuery(t *testing.T) {
 		t.Errorf("scope: %v", got)
 	}
 }
+
+// TestRefPrefixInIDMapsTheWholeValue: a reference whose prefix is part of
+// the id (a custom user flow attribute, extension_{app}_{name}) is mapped
+// as a whole, also to an id of another length (the walk once sliced the
+// old value past its end), with Tail references in the same catalog
+// unaffected.
+func TestRefPrefixInIDMapsTheWholeValue(t *testing.T) {
+	r := Ref{Path: "attribute", Kinds: []string{"user-flow-attributes"}, Prefix: "extension_", PrefixInID: true}
+	for _, tc := range []struct{ old, mapped string }{
+		{"extension_0123456789abcdef_Shirt", "extension_fedcba9876543210_ShirtSizeLonger"},
+		{"extension_0123456789abcdef_ShirtSizeLonger", "extension_1_S"},
+	} {
+		obj := map[string]any{"attribute": tc.old}
+		var got []string
+		r.Walk(obj, func(id string) string { got = append(got, id); return tc.mapped })
+		if len(got) != 1 || got[0] != tc.old || obj["attribute"] != tc.mapped {
+			t.Errorf("%s: fn saw %q, value now %v, want %s", tc.old, got, obj["attribute"], tc.mapped)
+		}
+	}
+	obj := map[string]any{"attribute": "city"} // a built-in attribute names nothing
+	r.Walk(obj, func(id string) string { t.Errorf("fn called for %q", id); return id })
+}

@@ -1,8 +1,12 @@
 package live
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"net/http"
 	"net/url"
 	"strings"
@@ -124,7 +128,66 @@ func checkImage(key, prop, ct string, data []byte) (layout.Image, error) {
 	if got := http.DetectContentType(data); got != want {
 		return layout.Image{}, fmt.Errorf("Graph said %s but the bytes are %s: not written", layout.Safe(im.ContentType), layout.Safe(got))
 	}
+	if err := imageComplete(want, data); err != nil {
+		return layout.Image{}, fmt.Errorf("the %s Graph answered is not whole (%v; an answer cut short?): not written", layout.Safe(im.ContentType), err)
+	}
 	return im, nil
+}
+
+// imageComplete checks that data, of media type ct (sniffed), is a whole
+// file of its format, not one cut short in a well-framed answer: a PNG's
+// chunks (each CRC checked) end with IEND exactly at its end, a JPEG ends
+// with its EOI marker, a GIF with its trailer, and an icon's images lie
+// inside it. A picture's header alone passes the sniffing above.
+func imageComplete(ct string, data []byte) error {
+	switch ct {
+	case "image/png":
+		rest := data[8:] // the signature, which sniffing saw
+		for {
+			if len(rest) < 12 {
+				return errors.New("a PNG chunk is cut short")
+			}
+			n := binary.BigEndian.Uint32(rest)
+			if uint64(n) > uint64(len(rest)-12) {
+				return errors.New("a PNG chunk is longer than what is left")
+			}
+			body := rest[4 : 8+n]
+			if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(rest[8+n:]) {
+				return fmt.Errorf("PNG chunk %q fails its CRC", layout.Safe(string(body[:4])))
+			}
+			rest = rest[12+n:]
+			if string(body[:4]) == "IEND" {
+				if len(rest) != 0 {
+					return errors.New("bytes after the PNG's IEND")
+				}
+				return nil
+			}
+		}
+	case "image/jpeg":
+		if !bytes.HasSuffix(data, []byte{0xff, 0xd9}) {
+			return errors.New("the JPEG does not end with its EOI marker")
+		}
+	case "image/gif":
+		if !bytes.HasSuffix(data, []byte{0x3b}) {
+			return errors.New("the GIF does not end with its trailer")
+		}
+	case "image/x-icon":
+		if len(data) < 6 {
+			return errors.New("the icon's header is cut short")
+		}
+		count := int(binary.LittleEndian.Uint16(data[4:]))
+		if count == 0 || len(data) < 6+16*count {
+			return errors.New("the icon's directory is cut short")
+		}
+		for i := 0; i < count; i++ {
+			e := data[6+16*i:]
+			size, off := binary.LittleEndian.Uint32(e[8:]), binary.LittleEndian.Uint32(e[12:])
+			if uint64(size)+uint64(off) > uint64(len(data)) {
+				return fmt.Errorf("the icon's image %d lies past its end", i+1)
+			}
+		}
+	}
+	return nil
 }
 
 // addImages appends the image files to kr's files (given to sink when

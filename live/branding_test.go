@@ -1,7 +1,11 @@
 package live
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"net/http"
 	"strings"
 	"testing"
@@ -70,6 +74,11 @@ func TestReadBrandingRefusesOddImages(t *testing.T) {
 		"odd type":     {"application/x-sh\r\n\u202e", []byte("#!/bin/sh\nrm -rf /\n")},
 		"too large":    {"image/png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, layout.MaxImageSize)...)},
 		"invalid utf8": {"image/\xff", []byte("\x89PNG\r\n\x1a\n")},
+		// Well-framed answers cut short: the header passes sniffing.
+		"png cut short":  {"image/png", wholePNG(t)[:len(wholePNG(t))/2]},
+		"png bad crc":    {"image/png", flipLast(wholePNG(t), 13)},
+		"png trailing":   {"image/png", append(wholePNG(t), "<script>"...)},
+		"jpeg cut short": {"image/jpeg", wholeJPEG(t)[:len(wholeJPEG(t))-40]},
 	} {
 		t.Run(name, func(t *testing.T) {
 			sim := simtest.New(t, graphsim.Options{})
@@ -107,4 +116,59 @@ func fileNames(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func wholePNG(t *testing.T) []byte {
+	var b bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 40, 20))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func wholeJPEG(t *testing.T) []byte {
+	var b bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 40, 20))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// flipLast flips a bit of the byte n from the end of b (a copy).
+func flipLast(b []byte, n int) []byte {
+	c := append([]byte(nil), b...)
+	c[len(c)-n] ^= 1
+	return c
+}
+
+// TestImageCompleteTakesWholeImages: whole PNG, JPEG and icon files pass.
+func TestImageCompleteTakesWholeImages(t *testing.T) {
+	icon := []byte("\x00\x00\x01\x00\x01\x00\x01\x01\x00\x00\x01\x00\x20\x00\x04\x00\x00\x00\x16\x00\x00\x00\x01\x02\x03\x04")
+	for ct, b := range map[string][]byte{"image/png": wholePNG(t), "image/jpeg": wholeJPEG(t), "image/x-icon": icon, "image/gif": []byte("GIF89a\x01\x00;")} {
+		if err := imageComplete(ct, b); err != nil {
+			t.Errorf("%s: %v", ct, err)
+		}
+	}
+	for name, tc := range map[string]struct {
+		ct string
+		b  []byte
+	}{
+		"icon cut short": {"image/x-icon", icon[:len(icon)-1]},
+		"icon no images": {"image/x-icon", []byte("\x00\x00\x01\x00\x00\x00")},
+		"gif cut short":  {"image/gif", []byte("GIF89a\x01\x00")},
+		"png one byte":   {"image/png", append([]byte("\x89PNG\r\n\x1a\n"), 0)},
+		"png huge chunk": {"image/png", append([]byte("\x89PNG\r\n\x1a\n\xff\xff\xff\xffIHDR"), make([]byte, 8)...)},
+	} {
+		if err := imageComplete(tc.ct, tc.b); err == nil {
+			t.Errorf("%s: taken as whole", name)
+		}
+	}
 }
