@@ -164,8 +164,12 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions) (*Input, error) {
 	if err := checkSensitiveAdmins(ctx, p, o); err != nil {
 		return nil, err
 	}
+	// Planned again at the plan's time (Created), so that what depends on
+	// the clock (a time-bound assignment whose end has passed is not made)
+	// is decided as it was when the plan was reviewed; what changed in the
+	// tenant since is still found (staleObjects).
 	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
-		Selection: &p.Selection, Options: p.Options, Files: p.Files})
+		Selection: &p.Selection, Options: p.Options, Files: p.Files, Now: p.Created})
 	if err != nil {
 		return nil, err
 	}
