@@ -160,3 +160,25 @@ func TestTimeBoundAssignmentSchedules(t *testing.T) {
 		}
 	}
 }
+
+// TestRolePoliciesExistFromTheStart: reading the PIM policies of a new
+// tenant writes nothing to its change log, so a delta link taken before
+// the read sees no change (the policies were once made by the first PIM
+// request, which moved the log under other kinds' delta links: an export
+// of a fresh tenant and one of a tenant with one new group disagreed).
+func TestRolePoliciesExistFromTheStart(t *testing.T) {
+	for _, profile := range []string{"empty", "demo"} {
+		e := newCoreEnv(t, Options{Profile: profile, Seed: 1})
+		e.s.tenant.mu.Lock()
+		before := e.s.tenant.seq
+		e.s.tenant.mu.Unlock()
+		e.do("GET", "/v1.0/policies/roleManagementPolicies"+rmFilter+"&$expand=rules", nil).must(t, 200)
+		e.do("GET", "/v1.0/policies/roleManagementPolicyAssignments"+rmFilter, nil).must(t, 200)
+		e.s.tenant.mu.Lock()
+		after := e.s.tenant.seq
+		e.s.tenant.mu.Unlock()
+		if after != before {
+			t.Errorf("%s: reading the PIM policies moved the change log from %d to %d", profile, before, after)
+		}
+	}
+}

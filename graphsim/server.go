@@ -136,6 +136,12 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.tenant.eventualDelay = opts.EventualConsistency
+	// Every role has its PIM policy from the start, as in Graph: made
+	// lazily by the first PIM request, they moved the change log under
+	// the delta links of a tenant that looked unchanged (pim.go).
+	s.tenant.mu.Lock()
+	s.syncRolePolicies()
+	s.tenant.mu.Unlock()
 	s.thr = newThrottler(opts.Throttle, s.tenant, clock)
 	s.faults = newFaults(opts.FaultRate, opts.Seed)
 	if err := s.SetLicence(opts.Licence); err != nil {
