@@ -368,26 +368,12 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 	if len(ids) > maxProbe {
 		ids = ids[:maxProbe]
 	}
-	found := map[string]bool{}
-	for i := 0; i < len(ids); i += 1000 {
-		chunk := ids[i:min(i+1000, len(ids))]
-		resp, err := c.Post(ctx, "/v1.0/directoryObjects/getByIds?$select=id", map[string]any{"ids": chunk}, graph.RetryNonIdempotent())
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return nil // cannot tell: references are taken to exist
+	found, err := live.FoundObjects(ctx, c, ids, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		var page struct {
-			Value []struct {
-				ID string `json:"id"`
-			} `json:"value"`
-		}
-		if json.Unmarshal(resp.Body, &page) == nil {
-			for _, v := range page.Value {
-				found[strings.ToLower(v.ID)] = true
-			}
-		}
+		return nil // cannot tell: references are taken to exist
 	}
 	for _, id := range ids {
 		l := strings.ToLower(id)

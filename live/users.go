@@ -534,16 +534,34 @@ func (r *reader) childrenOrLagging(ctx context.Context, k *layout.Kind, objs []m
 }
 
 // missingObjects returns the ids (lower case) of ids that name no
-// directory object Graph serves now (POST /directoryObjects/getByIds, 1,000
-// ids a request).
+// directory object Graph serves now (FoundObjects).
 func (r *reader) missingObjects(ctx context.Context, ids []string, requests *atomic.Int64) ([]string, error) {
+	found, err := FoundObjects(ctx, r.c, ids, requests)
+	if err != nil {
+		return nil, err
+	}
 	var gone []string
-	for len(ids) > 0 {
-		n := min(len(ids), 1000)
-		chunk := ids[:n]
-		ids = ids[n:]
-		requests.Add(1)
-		resp, err := r.c.Post(ctx, "/v1.0/directoryObjects/getByIds", map[string]any{"ids": chunk})
+	for _, id := range ids {
+		if !found[strings.ToLower(id)] {
+			gone = append(gone, strings.ToLower(id))
+		}
+	}
+	return gone, nil
+}
+
+// FoundObjects returns the ids (lower case) of those of ids that name a
+// directory object Graph serves now: POST /directoryObjects/getByIds with
+// $select=id, 1,000 ids a request, resent after a lost answer or a server
+// error as the read it is. requests, when not nil, counts the requests. An
+// answer without a value array is an error: it cannot tell what exists.
+func FoundObjects(ctx context.Context, c *graph.Client, ids []string, requests *atomic.Int64) (map[string]bool, error) {
+	found := map[string]bool{}
+	for i := 0; i < len(ids); i += 1000 {
+		chunk := ids[i:min(i+1000, len(ids))]
+		if requests != nil {
+			requests.Add(1)
+		}
+		resp, err := c.Post(ctx, "/v1.0/directoryObjects/getByIds?$select=id", map[string]any{"ids": chunk}, graph.RetryNonIdempotent())
 		if err != nil {
 			return nil, err
 		}
@@ -555,15 +573,9 @@ func (r *reader) missingObjects(ctx context.Context, ids []string, requests *ato
 		if err := json.Unmarshal(resp.Body, &page); err != nil || page.Value == nil {
 			return nil, fmt.Errorf("getByIds answered no value array")
 		}
-		found := map[string]bool{}
 		for _, v := range page.Value {
 			found[strings.ToLower(v.ID)] = true
 		}
-		for _, id := range chunk {
-			if !found[id] {
-				gone = append(gone, id)
-			}
-		}
 	}
-	return gone, nil
+	return found, nil
 }
