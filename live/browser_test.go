@@ -6,7 +6,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
-	"github.com/entrasnap/entrasnap/graphsim"
 )
 
 var (
@@ -56,29 +54,9 @@ func playBrowser(hc *http.Client, opened *[]string) func(string) error {
 // --approve-as user; the Graph client then works as that user, and asks
 // for no second sign-in.
 func TestBrowserSignIn(t *testing.T) {
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewTLSServer(sim)
-	t.Cleanup(ts.Close)
-	tn := sim.Tenant()
 	const appID = "6f1e2d3c-0000-4000-8000-00000000b0c0"
-	if _, err := tn.Seed("application", map[string]any{"appId": appID, "displayName": "entrasnap restore",
-		"publicClient": map[string]any{"redirectUris": []any{"http://localhost"}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tn.Seed("servicePrincipal", map[string]any{"appId": appID, "displayName": "entrasnap restore", "accountEnabled": true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tn.GrantDelegated(appID, "User.Read.All", "Directory.Read.All"); err != nil {
-		t.Fatal(err)
-	}
-	upn := "restorer@" + tn.Domain()
-	uid, err := tn.Seed("user", map[string]any{"displayName": "Restorer", "userPrincipalName": upn, "mailNickname": "restorer", "accountEnabled": true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, ts, upn, uid := signInTenant(t, map[string]any{"appId": appID,
+		"publicClient": map[string]any{"redirectUris": []any{"http://localhost"}}}, "restorer", "Restorer")
 	if err := sim.ApproveDeviceCodesAs(upn); err != nil {
 		t.Fatal(err)
 	}

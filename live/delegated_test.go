@@ -11,20 +11,22 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 )
 
-// TestDeviceCodeConnection signs in with --auth device-code against
-// graphsim's identity platform (over TLS, as azidentity requires): the
-// prompt sees graphsim's code, the person approves it, and the client's
-// token is a delegated one for that person.
-func TestDeviceCodeConnection(t *testing.T) {
+// signInTenant is the demo tenant over TLS (as azidentity and MSAL require)
+// with the public client app (given its appId and sign-in settings)
+// granted User.Read.All and Directory.Read.All delegated, and a user
+// nick@<domain> to sign in as; it returns the user's UPN and id.
+func signInTenant(t *testing.T, app map[string]any, nick, name string) (sim *graphsim.Server, ts *httptest.Server, upn, uid string) {
+	t.Helper()
 	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewTLSServer(sim)
+	ts = httptest.NewTLSServer(sim)
 	t.Cleanup(ts.Close)
 	tn := sim.Tenant()
-	const appID = "6f1e2d3c-0000-4000-8000-00000000d0c0"
-	if _, err := tn.Seed("application", map[string]any{"appId": appID, "displayName": "entrasnap restore", "isFallbackPublicClient": true}); err != nil {
+	appID := app["appId"].(string)
+	app["displayName"] = "entrasnap restore"
+	if _, err := tn.Seed("application", app); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tn.Seed("servicePrincipal", map[string]any{"appId": appID, "displayName": "entrasnap restore", "accountEnabled": true}); err != nil {
@@ -33,11 +35,21 @@ func TestDeviceCodeConnection(t *testing.T) {
 	if err := tn.GrantDelegated(appID, "User.Read.All", "Directory.Read.All"); err != nil {
 		t.Fatal(err)
 	}
-	upn := "helpdesk.op@" + tn.Domain()
-	uid, err := tn.Seed("user", map[string]any{"displayName": "Helpdesk operator", "userPrincipalName": upn, "mailNickname": "helpdesk.op", "accountEnabled": true})
+	upn = nick + "@" + tn.Domain()
+	uid, err = tn.Seed("user", map[string]any{"displayName": name, "userPrincipalName": upn, "mailNickname": nick, "accountEnabled": true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sim, ts, upn, uid
+}
+
+// TestDeviceCodeConnection signs in with --auth device-code against
+// graphsim's identity platform (over TLS, as azidentity requires): the
+// prompt sees graphsim's code, the person approves it, and the client's
+// token is a delegated one for that person.
+func TestDeviceCodeConnection(t *testing.T) {
+	const appID = "6f1e2d3c-0000-4000-8000-00000000d0c0"
+	sim, ts, upn, uid := signInTenant(t, map[string]any{"appId": appID, "isFallbackPublicClient": true}, "helpdesk.op", "Helpdesk operator")
 	var shown []DeviceCode
 	cn := Connection{Auth: AuthDeviceCode, TenantID: sim.TenantID(), ClientID: appID, GraphURL: ts.URL, AuthorityHost: ts.URL,
 		HTTPClient: ts.Client(), Prompt: func(ctx context.Context, dc DeviceCode) error {
