@@ -18,21 +18,7 @@ func TestRestoreChangedSigns(t *testing.T) {
 	t.Setenv("GIT_COMMITTER_EMAIL", "backup@example.com")
 	t.Setenv(envSigningKey, "")
 	e := newRstEnv(t, nil)
-	const file = "conditional-access/policies/ca002-block-legacy-authentication.37d3a33f-9060-464e-844d-dab8699bd355.yaml"
-	e.git("checkout", "-q", "-b", "change")
-	p := filepath.Join(e.repo, filepath.FromSlash(file))
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := strings.Replace(string(data), "    - \"exchangeActiveSync\"\n    - \"other\"\n", "    - \"exchangeActiveSync\"\n", 1)
-	if edited == string(data) {
-		t.Fatal("the fixture changed: no clientAppTypes to edit")
-	}
-	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e.git("commit", "-q", "-am", "CA002: block only Exchange ActiveSync")
+	e.changeBranchCA002()
 
 	keys := t.TempDir()
 	missing := filepath.Join(keys, "no-key")

@@ -7,27 +7,39 @@ import (
 	"testing"
 )
 
+// caFile002 is the demo's CA002 policy file.
+const caFile002 = "conditional-access/policies/ca002-block-legacy-authentication.37d3a33f-9060-464e-844d-dab8699bd355.yaml"
+
+// changeBranchCA002 commits, on a new branch "change", an edit of CA002's
+// file as a pull request makes it (block only Exchange ActiveSync), and
+// returns the file's repository path and its edited content.
+func (e *rstEnv) changeBranchCA002() (file, edited string) {
+	e.t.Helper()
+	e.git("checkout", "-q", "-b", "change")
+	p := filepath.Join(e.repo, filepath.FromSlash(caFile002))
+	data, err := os.ReadFile(p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	edited = strings.Replace(string(data), "    - \"exchangeActiveSync\"\n    - \"other\"\n", "    - \"exchangeActiveSync\"\n", 1)
+	if edited == string(data) {
+		e.t.Fatal("the fixture changed: no clientAppTypes to edit")
+	}
+	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	e.git("commit", "-q", "-am", "CA002: block only Exchange ActiveSync")
+	return caFile002, edited
+}
+
 // TestRestoreFromPullRequestFiles: the pull request flow through the CLI:
 // a CA policy file edited in a branch, `restore --changed` saves the plan and
 // its markdown, `apply` applies exactly that plan, and drift against the
 // recorded head finds nothing.
 func TestRestoreFromPullRequestFiles(t *testing.T) {
 	e := newRstEnv(t, nil)
-	const file = "conditional-access/policies/ca002-block-legacy-authentication.37d3a33f-9060-464e-844d-dab8699bd355.yaml"
-	e.git("checkout", "-q", "-b", "change")
+	file, edited := e.changeBranchCA002()
 	p := filepath.Join(e.repo, filepath.FromSlash(file))
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := strings.Replace(string(data), "    - \"exchangeActiveSync\"\n    - \"other\"\n", "    - \"exchangeActiveSync\"\n", 1)
-	if edited == string(data) {
-		t.Fatal("the fixture changed: no clientAppTypes to edit")
-	}
-	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e.git("commit", "-q", "-am", "CA002: block only Exchange ActiveSync")
 
 	// Usage: files plans take no --at or selector; --allow-deletes needs them.
 	e.cli(exitUsage, "restore", "--repo", e.repo, "--changed", "main..HEAD", "--at", "HEAD")
@@ -99,8 +111,7 @@ func TestRestoreFromFilesSmallGaps(t *testing.T) {
 	}
 	e.cli(exitUsage, "restore", "--repo", e.repo, "--changed", "HEAD..HEAD", "--markdown", "-", "--json")
 
-	const file = "conditional-access/policies/ca002-block-legacy-authentication.37d3a33f-9060-464e-844d-dab8699bd355.yaml"
-	p := filepath.Join(e.repo, filepath.FromSlash(file))
+	p := filepath.Join(e.repo, filepath.FromSlash(caFile002))
 	data, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
