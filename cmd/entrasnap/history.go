@@ -29,8 +29,8 @@ func openRepo(path string) (*snapshot.Repo, error) {
 	}
 	// One file read from the repository is bounded (a file too large is
 	// an error naming it, never a read of unbounded size).
-	if v := os.Getenv(maxFileSizeEnv); v != "" {
-		n, err := layout.ParseSize(v)
+	if os.Getenv(maxFileSizeEnv) != "" {
+		n, err := envMaxFileSize()
 		if err != nil {
 			r.Close()
 			return nil, usageErrorf("%s: %v", maxFileSizeEnv, err)

@@ -35,18 +35,23 @@ func maxFileSizeFrom(c *cli.Context) (int64, error) {
 	return n, nil
 }
 
+// envMaxFileSize is the limit on one file read: ENTRASNAP_MAX_FILE_SIZE,
+// or 64 MiB when it is not set.
+func envMaxFileSize() (int64, error) {
+	if v := os.Getenv(maxFileSizeEnv); v != "" {
+		return layout.ParseSize(v)
+	}
+	return defaultMaxFileSize, nil
+}
+
 // readCapped reads a file the user names besides a snapshot's (a --watch
 // list, a --break-glass list, a saved plan), bounded as every file read
 // from a snapshot is: at most 64 MiB, or ENTRASNAP_MAX_FILE_SIZE. A larger
 // file is an error naming it, read no further than the limit.
 func readCapped(file string) ([]byte, error) {
-	limit := int64(defaultMaxFileSize)
-	if v := os.Getenv(maxFileSizeEnv); v != "" {
-		n, err := layout.ParseSize(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", maxFileSizeEnv, err)
-		}
-		limit = n
+	limit, err := envMaxFileSize()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", maxFileSizeEnv, err)
 	}
 	f, err := os.Open(file)
 	if err != nil {
