@@ -183,6 +183,14 @@ func (s *Server) alsoRequired(req *request, rt *route) [][]string {
 				break
 			}
 		}
+	case pgEligReqKind, pgAssignReqKind: // pimgroups.go: *.Remove.AzureADGroup grants adminRemove only
+		if req.method == http.MethodPost && rt.key == "" && str(body()["action"]) != "adminRemove" {
+			perm := "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup"
+			if rt.kind.Name == pgAssignReqKind {
+				perm = "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"
+			}
+			need = append(need, []string{perm})
+		}
 	}
 	return need
 }

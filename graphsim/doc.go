@@ -319,6 +319,17 @@
 //	| PATCH writes perUserMfaState only (another property or value → 400: strict) | authentication-update-requirements (beta) | TestPerUserMFAState → importer TestPerUserMFAExportAndRestore |
 //	| Read needs Policy.Read.All (or Policy.ReadWrite.AuthenticationMethod), write Policy.ReadWrite.AuthenticationMethod | permissions.json | TestPerUserMFAStatePermissions |
 //
+// ## PIM for Groups (pimgroups.go; backed up as group-eligibility-schedules and group-assignment-schedules: live/pimgroups.go, importer/pimgroups.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET /identityGovernance/privilegedAccess/group/eligibilitySchedules and .../assignmentSchedules: the documented requests carry $filter=groupId eq '...' or principalId eq '...'; a list without one → 400 (strict) | privilegedaccessgroup-list-eligibilityschedules, privilegedaccessgroup-list-assignmentschedules (HTTP request) | TestPIMForGroupsSchedules → exporter TestExportDemoTenant |
+//	| a schedule: groupId, principalId, accessId member or owner, memberType, scheduleInfo (noExpiration or afterDateTime), status, createdUsing; an assignment schedule assignmentType assigned | resources/privilegedaccessgroupeligibilityschedule, resources/privilegedaccessgroupassignmentschedule | TestPIMForGroupsSchedules |
+//	| POST .../eligibilityScheduleRequests and .../assignmentScheduleRequests, adminAssign (scheduleInfo as given; an end not after the start → 400) and adminRemove; one that exists → 400, none to remove → 400; targetScheduleId names the schedule; other actions → 400 (graphsim serves these two) | privilegedaccessgroup-post-eligibilityschedulerequests, privilegedaccessgroup-post-assignmentschedulerequests, resources/privilegedaccessgroupeligibilityschedulerequest | TestPIMForGroupsSchedules → importer TestRestorePIMForGroups |
+//	| an active assignment makes the principal a member (accessId member) or owner (owner) of the group until adminRemove or its end (graphsim's clock; applied on the next PIM for Groups request: simplified); a principal already a direct member or owner cannot be assigned (400, strict) | resources/privilegedaccessgroupassignmentschedule, learn:/entra/id-governance/privileged-identity-management/concept-pim-for-groups | TestPIMForGroupsSchedules → importer TestRestorePIMForGroups |
+//	| dynamic groups, groups synchronized from on-premises and distribution groups cannot be managed in PIM for Groups (400); a principal is a user, or a group for membership (strict) | learn:/entra/id-governance/privileged-identity-management/concept-pim-for-groups | TestPIMForGroupsSchedules |
+//	| Read needs PrivilegedEligibilitySchedule.Read.AzureADGroup / PrivilegedAssignmentSchedule.Read.AzureADGroup, a request the ReadWrite.AzureADGroup permission; *.Remove.AzureADGroup grants adminRemove only (authz.go) | privilegedaccessgroup-list-*, privilegedaccessgroup-post-* (permissions tables), permissions.json | TestPIMForGroupsPermissions → importer TestRestoreWithExactlyTheListedPermissions |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).

@@ -60,6 +60,9 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 	if aerr := s.pimPreflight(req, rt); aerr != nil { // pim.go
 		return nil, aerr
 	}
+	if aerr := s.pimGroupsPreflight(req, rt); aerr != nil { // pimgroups.go
+		return nil, aerr
+	}
 	k := rt.kind
 	if k.Singleton {
 		switch req.method {

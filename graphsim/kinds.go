@@ -356,6 +356,7 @@ var kinds = []*Kind{
 		Required:   []string{"id"},
 		Filterable: []string{"id", "isDefault", "isVerified"},
 	},
+	pgKinds[0], pgKinds[1], pgKinds[2], pgKinds[3], // pimgroups.go
 }
 
 var kindByName = func() map[string]*Kind {

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", "privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -1649,6 +1649,64 @@ var genTypes = []*Type{
 		{"contactEmail", "Edm.String", true, false},
 		{"statementUrl", "Edm.String", true, false},
 	}},
+	{Name: "privilegedAccessGroupAssignmentSchedule", Kind: "entity", BaseType: "privilegedAccessSchedule", props: []Property{
+		{"accessId", "microsoft.graph.privilegedAccessGroupRelationships", true, false},
+		{"assignmentType", "microsoft.graph.privilegedAccessGroupAssignmentType", true, false},
+		{"groupId", "Edm.String", true, false},
+		{"memberType", "microsoft.graph.privilegedAccessGroupMemberType", true, false},
+		{"principalId", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"activatedUsing", "microsoft.graph.privilegedAccessGroupEligibilitySchedule", false, false},
+		{"group", "microsoft.graph.group", false, false},
+		{"principal", "microsoft.graph.directoryObject", false, false},
+	}},
+	{Name: "privilegedAccessGroupAssignmentScheduleRequest", Kind: "entity", BaseType: "privilegedAccessScheduleRequest", props: []Property{
+		{"accessId", "microsoft.graph.privilegedAccessGroupRelationships", true, false},
+		{"groupId", "Edm.String", true, false},
+		{"principalId", "Edm.String", true, false},
+		{"targetScheduleId", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"activatedUsing", "microsoft.graph.privilegedAccessGroupEligibilitySchedule", false, false},
+		{"group", "microsoft.graph.group", false, false},
+		{"principal", "microsoft.graph.directoryObject", false, false},
+		{"targetSchedule", "microsoft.graph.privilegedAccessGroupEligibilitySchedule", false, false},
+	}},
+	{Name: "privilegedAccessGroupAssignmentType", Kind: "enum", Members: []string{"assigned", "activated", "unknownFutureValue"}},
+	{Name: "privilegedAccessGroupEligibilitySchedule", Kind: "entity", BaseType: "privilegedAccessSchedule", props: []Property{
+		{"accessId", "microsoft.graph.privilegedAccessGroupRelationships", true, false},
+		{"groupId", "Edm.String", true, false},
+		{"memberType", "microsoft.graph.privilegedAccessGroupMemberType", true, false},
+		{"principalId", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"group", "microsoft.graph.group", false, false},
+		{"principal", "microsoft.graph.directoryObject", false, false},
+	}},
+	{Name: "privilegedAccessGroupEligibilityScheduleRequest", Kind: "entity", BaseType: "privilegedAccessScheduleRequest", props: []Property{
+		{"accessId", "microsoft.graph.privilegedAccessGroupRelationships", true, false},
+		{"groupId", "Edm.String", true, false},
+		{"principalId", "Edm.String", true, false},
+		{"targetScheduleId", "Edm.String", true, false},
+	}, navs: []Navigation{
+		{"group", "microsoft.graph.group", false, false},
+		{"principal", "microsoft.graph.directoryObject", false, false},
+		{"targetSchedule", "microsoft.graph.privilegedAccessGroupEligibilitySchedule", false, false},
+	}},
+	{Name: "privilegedAccessGroupMemberType", Kind: "enum", Members: []string{"direct", "group", "unknownFutureValue"}},
+	{Name: "privilegedAccessGroupRelationships", Kind: "enum", Members: []string{"owner", "member", "unknownFutureValue"}},
+	{Name: "privilegedAccessSchedule", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"createdUsing", "Edm.String", true, false},
+		{"modifiedDateTime", "Edm.DateTimeOffset", true, false},
+		{"scheduleInfo", "microsoft.graph.requestSchedule", true, false},
+		{"status", "Edm.String", true, false},
+	}},
+	{Name: "privilegedAccessScheduleRequest", Kind: "entity", BaseType: "request", Abstract: true, props: []Property{
+		{"action", "microsoft.graph.scheduleRequestActions", true, false},
+		{"isValidationOnly", "Edm.Boolean", true, false},
+		{"justification", "Edm.String", true, false},
+		{"scheduleInfo", "microsoft.graph.requestSchedule", true, false},
+		{"ticketInfo", "microsoft.graph.ticketInfo", true, false},
+	}},
 	{Name: "promptLoginBehavior", Kind: "enum", Members: []string{"translateToFreshPasswordAuthentication", "nativeSupport", "disabled", "unknownFutureValue"}},
 	{Name: "provisionedIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"details", "microsoft.graph.detailsInfo", true, false},
@@ -1755,6 +1813,7 @@ var genTypes = []*Type{
 	{Name: "samlSingleSignOnSettings", Kind: "complex", props: []Property{
 		{"relayState", "Edm.String", true, false},
 	}},
+	{Name: "scheduleRequestActions", Kind: "enum", Members: []string{"adminAssign", "adminUpdate", "adminRemove", "selfActivate", "selfDeactivate", "adminExtend", "adminRenew", "selfExtend", "selfRenew", "unknownFutureValue"}},
 	{Name: "scopedRoleMembership", Kind: "entity", BaseType: "entity", props: []Property{
 		{"administrativeUnitId", "Edm.String", false, false},
 		{"roleId", "Edm.String", false, false},

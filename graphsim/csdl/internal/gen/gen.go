@@ -55,8 +55,10 @@ var DefaultRoots = []string{
 	"connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition",
 	"identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", // external.go
 	"b2xIdentityUserFlow", "identityUserFlowAttributeAssignment",
-	"organizationalBrandingLocalization", // branding.go
-	"certificateBasedAuthConfiguration",  // cba.go
+	"organizationalBrandingLocalization",                                                  // branding.go
+	"certificateBasedAuthConfiguration",                                                   // cba.go
+	"privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", // pimgroups.go
+	"privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

@@ -115,6 +115,10 @@ var ServedPrefixes = []string{
 	"/directoryroles",
 	"/auditlogs/directoryaudits", // audit.go: who changed it
 	"/$batch",                    // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
+	"/identitygovernance/privilegedaccess/group/eligibilityschedules", // pimgroups.go
+	"/identitygovernance/privilegedaccess/group/assignmentschedules",
+	"/identitygovernance/privilegedaccess/group/eligibilityschedulerequests",
+	"/identitygovernance/privilegedaccess/group/assignmentschedulerequests",
 }
 
 // readActions are POST actions that only read. Graph lists *.Read.*

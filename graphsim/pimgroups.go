@@ -1,0 +1,319 @@
+package graphsim
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// PIM for Groups: eligibility and assignment schedules of group membership
+// and ownership (graphsim/doc.go, "PIM for Groups").
+//
+//   - GET /identityGovernance/privilegedAccess/group/eligibilitySchedules
+//     and .../assignmentSchedules list the schedules
+//     (privilegedaccessgroup-list-eligibilityschedules,
+//     privilegedaccessgroup-list-assignmentschedules). The documented
+//     requests carry $filter=groupId eq '{groupId}' or principalId eq
+//     '{principalId}'; strict reading: a list without a filter on groupId or
+//     principalId is refused (400). A schedule is read by id (GET .../{id});
+//     none is created, updated or deleted directly (405).
+//   - A schedule (resources/privilegedaccessgroupeligibilityschedule,
+//     resources/privilegedaccessgroupassignmentschedule): id, groupId,
+//     principalId, accessId (member or owner), memberType (direct),
+//     scheduleInfo (startDateTime, expiration noExpiration or
+//     afterDateTime), status, createdUsing (the request), createdDateTime,
+//     modifiedDateTime; an assignment schedule also has assignmentType
+//     (assigned; activated for a selfActivate, which graphsim does not
+//     serve).
+//   - POST .../eligibilityScheduleRequests and .../assignmentScheduleRequests
+//     (privilegedaccessgroup-post-eligibilityschedulerequests,
+//     privilegedaccessgroup-post-assignmentschedulerequests) with action
+//     adminAssign or adminRemove, accessId, groupId, principalId and (for
+//     adminAssign) scheduleInfo: 201 with the request, targetScheduleId
+//     naming the schedule. adminAssign of a schedule that exists → 400
+//     (…Exists), adminRemove of none → 400 (…DoesNotExist); an end that has
+//     passed → 400. Other actions → 400 (graphsim serves these two).
+//   - An active assignment makes the principal a member (accessId member) or
+//     an owner (owner) of the group; adminRemove takes it away again, and so
+//     does the end of the schedule (graphsim's clock; the link goes on the
+//     next PIM for Groups request: simplified).
+//   - Which groups: PIM for Groups manages security and Microsoft 365
+//     groups, not dynamic groups nor groups synchronized from on-premises
+//     (learn.microsoft.com/entra/id-governance/privileged-identity-management/concept-pim-for-groups):
+//     a request for such a group → 400; only a user or a group may be the
+//     principal (strict: a group principal of an owner schedule → 400).
+//   - Permissions (permissions.json): PrivilegedEligibilitySchedule.Read.AzureADGroup
+//     and PrivilegedAssignmentSchedule.Read.AzureADGroup to read,
+//     *.ReadWrite.AzureADGroup to request; *.Remove.AzureADGroup grants the
+//     POST for adminRemove only (authz.go, alsoRequired).
+//   - PIM needs Microsoft Entra ID P2 (licence.go, pimPrefixes).
+
+const (
+	pgEligKind        = "privilegedAccessGroupEligibilitySchedule"
+	pgAssignKind      = "privilegedAccessGroupAssignmentSchedule"
+	pgEligReqKind     = "privilegedAccessGroupEligibilityScheduleRequest"
+	pgAssignReqKind   = "privilegedAccessGroupAssignmentScheduleRequest"
+	pgPathRoot        = "identityGovernance/privilegedAccess/group/"
+	pgFilterRequired  = "The filter on groupId or principalId is required: $filter=groupId eq '{groupId}' or $filter=principalId eq '{principalId}'."
+	pgRequestReadOnly = "id,status,createdDateTime,completedDateTime,approvalId,targetScheduleId,createdBy"
+)
+
+var pgKinds = []*Kind{
+	{
+		Name: pgEligKind, ODataType: "#microsoft.graph.privilegedAccessGroupEligibilitySchedule",
+		Paths: []string{pgPathRoot + "eligibilitySchedules"}, Throttle: "directory", ReadCost: 1,
+		NoCreate: true, NoUpdate: true, NoDelete: true,
+		Filterable: []string{"id", "groupId", "principalId", "accessId", "memberType", "status"},
+	},
+	{
+		Name: pgAssignKind, ODataType: "#microsoft.graph.privilegedAccessGroupAssignmentSchedule",
+		Paths: []string{pgPathRoot + "assignmentSchedules"}, Throttle: "directory", ReadCost: 1,
+		NoCreate: true, NoUpdate: true, NoDelete: true,
+		Filterable: []string{"id", "groupId", "principalId", "accessId", "memberType", "assignmentType", "status"},
+	},
+	{
+		Name: pgEligReqKind, ODataType: "#microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest",
+		Paths: []string{pgPathRoot + "eligibilityScheduleRequests"}, Throttle: "directory", ReadCost: 1,
+		NoUpdate: true, NoDelete: true,
+		ReadOnly:   strings.Split(pgRequestReadOnly, ","),
+		Required:   []string{"action", "accessId", "groupId", "principalId"},
+		Filterable: []string{"id", "groupId", "principalId", "status", "action"},
+	},
+	{
+		Name: pgAssignReqKind, ODataType: "#microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest",
+		Paths: []string{pgPathRoot + "assignmentScheduleRequests"}, Throttle: "directory", ReadCost: 1,
+		NoUpdate: true, NoDelete: true,
+		ReadOnly:   strings.Split(pgRequestReadOnly, ","),
+		Required:   []string{"action", "accessId", "groupId", "principalId"},
+		Filterable: []string{"id", "groupId", "principalId", "status", "action"},
+	},
+}
+
+func init() {
+	createHooks[pgEligReqKind] = func(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+		return s.groupScheduleRequest(kindByName[pgEligKind], body)
+	}
+	createHooks[pgAssignReqKind] = func(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+		return s.groupScheduleRequest(kindByName[pgAssignKind], body)
+	}
+}
+
+// isGroupSchedule says whether k is one of the two schedule lists.
+func isGroupSchedule(k *Kind) bool {
+	return k != nil && (k.Name == pgEligKind || k.Name == pgAssignKind)
+}
+
+// pimGroupsPreflight runs before a request on PIM for Groups: schedules
+// whose end has passed are gone (with the membership they gave), and a
+// list of schedules names the group or the principal as Graph requires.
+func (s *Server) pimGroupsPreflight(req *request, rt *route) *apiError {
+	if rt.kind == nil || !strings.HasPrefix(rt.kind.Name, "privilegedAccessGroup") {
+		return nil
+	}
+	s.dropEndedGroupSchedules()
+	if isGroupSchedule(rt.kind) && req.method == http.MethodGet && rt.key == "" {
+		f := strings.ToLower(req.query.Get("$filter"))
+		if !strings.Contains(f, "groupid eq") && !strings.Contains(f, "principalid eq") {
+			return badRequest(pgFilterRequired)
+		}
+	}
+	return nil
+}
+
+// groupScheduleEnd is when a schedule ends (zero: never).
+func groupScheduleEnd(obj map[string]any) time.Time {
+	end, _ := time.Parse(time.RFC3339, str(lookupPath(obj, "scheduleInfo/expiration/endDateTime")))
+	return end
+}
+
+// dropEndedGroupSchedules removes the schedules whose end has passed; an
+// ended assignment takes its membership or ownership with it. Only a real
+// end changes anything (no write lock is held otherwise).
+func (s *Server) dropEndedGroupSchedules() {
+	t := s.tenant
+	ended := func() []*record {
+		var out []*record
+		for _, name := range []string{pgEligKind, pgAssignKind} {
+			for _, r := range t.colls[name].byKey {
+				if e := groupScheduleEnd(r.obj); !e.IsZero() && !t.now().Before(e) {
+					out = append(out, r)
+				}
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+		return out
+	}
+	t.mu.RLock()
+	n := len(ended())
+	t.mu.RUnlock()
+	if n == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range ended() {
+		if r.kind.Name == pgAssignKind {
+			s.unlinkGroupAccess(r.obj)
+		}
+		s.remove(r)
+	}
+}
+
+// pimGroupAllowed says why group g cannot be governed by PIM, or "".
+func pimGroupAllowed(g *record) string {
+	switch {
+	case isDynamic(g.obj):
+		return "dynamic membership groups cannot be managed in PIM for Groups"
+	case synced(g.obj):
+		return "groups synchronized from on-premises cannot be managed in PIM for Groups"
+	}
+	sec, _ := g.obj["securityEnabled"].(bool)
+	if !sec && !isUnified(g.obj) {
+		return "only security groups and Microsoft 365 groups can be managed in PIM for Groups"
+	}
+	return ""
+}
+
+// accessRel is the group relationship an accessId names.
+func accessRel(accessID string) string {
+	switch accessID {
+	case "member":
+		return "members"
+	case "owner":
+		return "owners"
+	}
+	return ""
+}
+
+// groupScheduleRequest serves adminAssign and adminRemove of a schedule of
+// kind sk. Callers hold t.mu for writing.
+func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
+	t := s.tenant
+	access := str(body["accessId"])
+	rel := accessRel(access)
+	if rel == "" {
+		return badRequest("Invalid value specified for property 'accessId' of resource '%s': '%s' (member or owner).", strings.TrimPrefix(sk.ODataType, "#microsoft.graph."), access)
+	}
+	g := t.lookup(kindByName["group"], str(body["groupId"]))
+	if g == nil {
+		return notFound(str(body["groupId"]))
+	}
+	if why := pimGroupAllowed(g); why != "" {
+		return badRequest("The group '%s' is not supported: %s.", g.key(), why)
+	}
+	p := t.dirObject(str(body["principalId"]))
+	if p == nil {
+		return notFound(str(body["principalId"]))
+	}
+	if p.kind.Name != "user" && (p.kind.Name != "group" || rel == "owners") {
+		return badRequest("The principal '%s' cannot hold %s access to a group in PIM for Groups.", p.key(), access)
+	}
+	now := t.now()
+	body["groupId"], body["principalId"] = g.key(), p.key()
+	body["createdDateTime"], body["completedDateTime"] = graphTime(now), graphTime(now)
+	body["approvalId"] = nil
+	body["createdBy"] = map[string]any{"application": nil, "device": nil, "user": nil}
+	var existing *record
+	for _, r := range t.colls[sk.Name].byKey {
+		if strings.EqualFold(str(r.obj["groupId"]), g.key()) && strings.EqualFold(str(r.obj["principalId"]), p.key()) && str(r.obj["accessId"]) == access {
+			existing = r
+		}
+	}
+	switch action := str(body["action"]); action {
+	case "adminAssign":
+		if existing != nil {
+			return badRequest("RoleAssignmentExists: The Role assignment already exists.")
+		}
+		info, aerr := groupScheduleInfo(body["scheduleInfo"], now)
+		if aerr != nil {
+			return aerr
+		}
+		if sk.Name == pgAssignKind && containsFold(g.links[rel], p.key()) {
+			// Strict reading: an active assignment makes the principal a
+			// member or owner; one who already is cannot be assigned.
+			return badRequest("RoleAssignmentExists: The principal is already a direct %s of the group.", access)
+		}
+		if !t.visible(g) || !t.visible(p) {
+			return notFound(p.key())
+		}
+		id := t.newID()
+		sched := map[string]any{
+			"id": id, "groupId": g.key(), "principalId": p.key(), "accessId": access, "memberType": "direct",
+			"createdUsing": nil, "createdDateTime": graphTime(now), "modifiedDateTime": nil,
+			"status": "Provisioned", "scheduleInfo": info,
+		}
+		if sk.Name == pgAssignKind {
+			sched["assignmentType"] = "assigned"
+			if g.links == nil {
+				g.links = map[string][]string{}
+			}
+			g.links[rel] = append(g.links[rel], strings.ToLower(p.key()))
+			t.logChange(change{Kind: "group", ID: g.key(), Op: "link", Rel: rel, Target: strings.ToLower(p.key())})
+		}
+		r := t.insert(sk, sched)
+		body["targetScheduleId"] = r.key()
+		body["status"] = "Provisioned"
+	case "adminRemove":
+		if existing == nil {
+			return badRequest("RoleAssignmentDoesNotExist: The Role assignment does not exist.")
+		}
+		body["targetScheduleId"] = existing.key()
+		if sk.Name == pgAssignKind {
+			s.unlinkGroupAccess(existing.obj)
+		}
+		s.remove(existing)
+		body["status"] = "Revoked"
+	default:
+		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign and adminRemove, not '%s'.", action)
+	}
+	return nil
+}
+
+// groupScheduleInfo reads an adminAssign's scheduleInfo: noExpiration (or
+// none), afterDateTime with an end after the start, or afterDuration.
+func groupScheduleInfo(v any, now time.Time) (map[string]any, *apiError) {
+	info, _ := v.(map[string]any)
+	start := now
+	if st, err := time.Parse(time.RFC3339, str(info["startDateTime"])); err == nil && st.After(now) {
+		start = st
+	}
+	exp, _ := info["expiration"].(map[string]any)
+	out := map[string]any{"type": "noExpiration", "endDateTime": nil, "duration": nil}
+	switch typ := str(exp["type"]); typ {
+	case "", "noExpiration":
+	case "afterDateTime":
+		e, err := time.Parse(time.RFC3339, str(exp["endDateTime"]))
+		if err != nil {
+			return nil, badRequest("Invalid value specified for property 'endDateTime' of resource 'ExpirationPattern'.")
+		}
+		if !e.After(start) {
+			return nil, badRequest("ExpirationRule: the expiration %s is not after the start of the schedule.", graphTime(e))
+		}
+		out = map[string]any{"type": "afterDateTime", "endDateTime": graphTime(e), "duration": nil}
+	case "afterDuration":
+		d, ok := isoDuration(str(exp["duration"]))
+		if !ok || d <= 0 {
+			return nil, badRequest("Invalid value specified for property 'duration' of resource 'ExpirationPattern'.")
+		}
+		out = map[string]any{"type": "afterDateTime", "endDateTime": graphTime(start.Add(d)), "duration": nil}
+	default:
+		return nil, badRequest("Invalid value specified for property 'type' of resource 'ExpirationPattern': '%s'.", typ)
+	}
+	return map[string]any{"startDateTime": graphTime(start), "recurrence": nil, "expiration": out}, nil
+}
+
+// unlinkGroupAccess takes away the membership or ownership an assignment
+// schedule gave. Callers hold t.mu for writing.
+func (s *Server) unlinkGroupAccess(sched map[string]any) {
+	t := s.tenant
+	g := t.colls["group"].byKey[strings.ToLower(str(sched["groupId"]))]
+	rel := accessRel(str(sched["accessId"]))
+	if g == nil || rel == "" {
+		return
+	}
+	if i := indexFold(g.links[rel], str(sched["principalId"])); i >= 0 {
+		g.links[rel] = append(g.links[rel][:i:i], g.links[rel][i+1:]...)
+		t.logChange(change{Kind: "group", ID: g.key(), Op: "unlink", Rel: rel, Target: strings.ToLower(str(sched["principalId"]))})
+	}
+}

@@ -1,0 +1,93 @@
+package graphsim
+
+import (
+	"net/url"
+	"testing"
+	"time"
+)
+
+const pgRoot = "/v1.0/identityGovernance/privilegedAccess/group/"
+
+func pgGroupFilter(group string) string {
+	return "?$filter=" + url.QueryEscape("groupId eq '"+group+"'")
+}
+
+// PIM for Groups: lists need a filter on groupId or principalId; adminAssign
+// and adminRemove of eligibility and assignment schedules; an active
+// member assignment makes the principal a member until its end, then the
+// membership goes; dynamic groups are refused.
+func TestPIMForGroupsSchedules(t *testing.T) {
+	s, users := gwServer(t)
+	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "PIM group", "mailEnabled": false, "mailNickname": "pimg", "securityEnabled": true}, 201)
+	gid := str(g["id"])
+	dyn := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "dyn", "mailEnabled": false, "mailNickname": "dyn", "securityEnabled": true,
+		"groupTypes": []any{"DynamicMembership"}, "membershipRule": `(user.department -eq "Sales")`, "membershipRuleProcessingState": "On"}, 201)
+	wantError(t, s, "GET", pgRoot+"eligibilitySchedules", nil, 400, "groupId")
+	wantError(t, s, "GET", pgRoot+"assignmentSchedules", nil, 400, "groupId")
+	now := s.Clock().Now()
+	end := now.Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	req := func(action, access, group, principal string, exp map[string]any) map[string]any {
+		b := map[string]any{"action": action, "accessId": access, "groupId": group, "principalId": principal, "justification": "test"}
+		if exp != nil {
+			b["scheduleInfo"] = map[string]any{"startDateTime": now.UTC().Format(time.RFC3339), "expiration": exp}
+		}
+		return b
+	}
+	timed := map[string]any{"type": "afterDateTime", "endDateTime": end}
+	wantError(t, s, "POST", pgRoot+"eligibilityScheduleRequests", req("adminAssign", "member", str(dyn["id"]), users[0], nil), 400, "dynamic")
+	wantError(t, s, "POST", pgRoot+"eligibilityScheduleRequests", req("adminAssign", "admin", gid, users[0], nil), 400, "accessId")
+	wantError(t, s, "POST", pgRoot+"eligibilityScheduleRequests", req("adminAssign", "member", gid, users[0],
+		map[string]any{"type": "afterDateTime", "endDateTime": now.Add(-time.Hour).UTC().Format(time.RFC3339)}), 400, "not after")
+	r := genJSON(t, s, "POST", pgRoot+"eligibilityScheduleRequests", req("adminAssign", "member", gid, users[0], nil), 201)
+	wantError(t, s, "POST", pgRoot+"eligibilityScheduleRequests", req("adminAssign", "member", gid, users[0], nil), 400, "Exists")
+	el := listValue(t, s, pgRoot+"eligibilitySchedules"+pgGroupFilter(gid))
+	if len(el) != 1 || el[0]["id"] != r["targetScheduleId"] || el[0]["accessId"] != "member" || lookupPath(el[0], "scheduleInfo/expiration/type") != "noExpiration" {
+		t.Fatalf("eligibility schedules: %v (request %v)", el, r)
+	}
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", req("adminAssign", "member", gid, users[1], timed), 201)
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", req("adminAssign", "owner", gid, users[2], nil), 201)
+	as := listValue(t, s, pgRoot+"assignmentSchedules?$filter="+url.QueryEscape("principalId eq '"+users[1]+"'"))
+	if len(as) != 1 || as[0]["assignmentType"] != "assigned" || lookupPath(as[0], "scheduleInfo/expiration/endDateTime") != end {
+		t.Fatalf("assignment schedules: %v", as)
+	}
+	members := listValue(t, s, "/v1.0/groups/"+gid+"/members")
+	owners := listValue(t, s, "/v1.0/groups/"+gid+"/owners")
+	if len(members) != 1 || members[0]["id"] != users[1] || len(owners) != 1 || owners[0]["id"] != users[2] {
+		t.Fatalf("an active assignment makes a member or owner: members %v, owners %v", members, owners)
+	}
+	// A direct member cannot also be assigned.
+	wantError(t, s, "POST", pgRoot+"assignmentScheduleRequests", req("adminAssign", "member", gid, users[1], nil), 400, "Exists")
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", req("adminRemove", "owner", gid, users[2], nil), 201)
+	wantError(t, s, "POST", pgRoot+"assignmentScheduleRequests", req("adminRemove", "owner", gid, users[2], nil), 400, "DoesNotExist")
+	if o := listValue(t, s, "/v1.0/groups/"+gid+"/owners"); len(o) != 0 {
+		t.Errorf("owners after adminRemove: %v", o)
+	}
+	s.Clock().Advance(48*time.Hour + time.Second)
+	if as := listValue(t, s, pgRoot+"assignmentSchedules"+pgGroupFilter(gid)); len(as) != 0 {
+		t.Errorf("assignment schedules after their end: %v", as)
+	}
+	if m := listValue(t, s, "/v1.0/groups/"+gid+"/members"); len(m) != 0 {
+		t.Errorf("members after the assignment's end: %v", m)
+	}
+	if el := listValue(t, s, pgRoot+"eligibilitySchedules"+pgGroupFilter(gid)); len(el) != 1 {
+		t.Errorf("a permanent eligibility stays: %v", el)
+	}
+}
+
+// Reading takes PrivilegedEligibilitySchedule.Read.AzureADGroup or
+// PrivilegedAssignmentSchedule.Read.AzureADGroup, a request the ReadWrite
+// permission; the Remove permission grants adminRemove only.
+func TestPIMForGroupsPermissions(t *testing.T) {
+	e := newAuthzEnv(t)
+	f := pgGroupFilter("00000000-0000-0000-0000-000000000001")
+	e.want(e.token("a", "Group.Read.All"), "GET", pgRoot+"eligibilitySchedules"+f, nil, 403)
+	e.want(e.token("b", "PrivilegedEligibilitySchedule.Read.AzureADGroup"), "GET", pgRoot+"eligibilitySchedules"+f, nil, 200)
+	e.want(e.token("c", "PrivilegedEligibilitySchedule.Read.AzureADGroup"), "GET", pgRoot+"assignmentSchedules"+f, nil, 403)
+	e.want(e.token("d", "PrivilegedAssignmentSchedule.Read.AzureADGroup"), "GET", pgRoot+"assignmentSchedules"+f, nil, 200)
+	body := map[string]any{"action": "adminAssign", "accessId": "member", "groupId": "00000000-0000-0000-0000-000000000001", "principalId": "00000000-0000-0000-0000-000000000002"}
+	e.want(e.token("e", "PrivilegedAssignmentSchedule.Read.AzureADGroup"), "POST", pgRoot+"assignmentScheduleRequests", body, 403)
+	e.want(e.token("f", "PrivilegedAssignmentSchedule.Remove.AzureADGroup"), "POST", pgRoot+"assignmentScheduleRequests", body, 403)
+	e.want(e.token("g", "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"), "POST", pgRoot+"assignmentScheduleRequests", body, 404)
+	body["action"] = "adminRemove"
+	e.want(e.token("h", "PrivilegedAssignmentSchedule.Remove.AzureADGroup"), "POST", pgRoot+"assignmentScheduleRequests", body, 404)
+}
