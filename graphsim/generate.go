@@ -928,6 +928,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoPIM(people)             // pim.go (derived ids only)
 	g.demoGovernance(people, gr)  // governance.go
 	g.demoExternal()              // external.go (given or derived ids only)
+	g.demoPIMGroups(people, gr)   // pimgroups.go (derived ids only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -237,7 +237,13 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 		if !t.visible(g) || !t.visible(p) {
 			return notFound(p.key())
 		}
-		id := t.newID()
+		if str(body["id"]) == "" {
+			body["id"] = t.newID()
+		}
+		// The schedule's id is derived from the request's: one draw on the
+		// tenant's sequence per request, none when the caller gave the id
+		// (the demo tenant).
+		id := derivedID("pim-group-schedule|" + str(body["id"]))
 		sched := map[string]any{
 			"id": id, "groupId": g.key(), "principalId": p.key(), "accessId": access, "memberType": "direct",
 			"createdUsing": nil, "createdDateTime": graphTime(now), "modifiedDateTime": nil,
@@ -316,4 +322,36 @@ func (s *Server) unlinkGroupAccess(sched map[string]any) {
 		g.links[rel] = append(g.links[rel][:i:i], g.links[rel][i+1:]...)
 		t.logChange(change{Kind: "group", ID: g.key(), Op: "unlink", Rel: rel, Target: strings.ToLower(str(sched["principalId"]))})
 	}
+}
+
+// demoPIMGroups: the security operations group is governed by PIM for
+// Groups: one engineer is eligible for its membership (permanently) and a
+// contractor holds an active membership for 14 days (ids derived, none
+// drawn from the tenant's sequence).
+func (g *generator) demoPIMGroups(people []*person, gr demoGroupRefs) {
+	if g.err != nil || gr.secops == "" {
+		return
+	}
+	t := g.t // the generator runs alone: no lock (as demoPIM)
+	grp := t.colls["group"].byKey[strings.ToLower(gr.secops)]
+	if grp == nil {
+		return
+	}
+	var picked []string
+	for _, p := range people {
+		if p.guest || p.synced || p.disabled || containsFold(grp.links["members"], p.id) || containsFold(grp.links["owners"], p.id) {
+			continue
+		}
+		if picked = append(picked, p.id); len(picked) == 2 {
+			break
+		}
+	}
+	if len(picked) < 2 {
+		return
+	}
+	g.post(pgEligReqKind, map[string]any{"id": derivedID("demo|pim-group-eligibility"), "action": "adminAssign", "accessId": "member",
+		"groupId": gr.secops, "principalId": picked[0], "justification": "On-call rotation: activate for incidents"}, nil)
+	g.post(pgAssignReqKind, map[string]any{"id": derivedID("demo|pim-group-assignment"), "action": "adminAssign", "accessId": "member",
+		"groupId": gr.secops, "principalId": picked[1], "justification": "Incident response contractor",
+		"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": graphTime(t.now().AddDate(0, 0, 14))}}}, nil)
 }

@@ -114,6 +114,9 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 				continue
 			}
 			target := str(m["id"])
+			if pl.pimHeldLive(s, ch.Name, target) { // pimgroups.go: the schedule's adminRemove takes it away
+				continue
+			}
 			if k.Name == "authentication-strengths" && ch.Name == "combinationConfigurations" && !pl.in.Options.NoRemove {
 				pl.combinationChild(s, ch, parent, m, nil, parentDeps)
 				continue
@@ -158,6 +161,10 @@ func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[s
 	}
 	target := childTarget(k, ch, m)
 	kinds := refKindsOf(k, ch.Name)
+	if why := pl.pimHeldLink(s, ch.Name, target); why != "" { // pimgroups.go: the schedule is its home
+		pl.p.Warnings = append(pl.p.Warnings, why)
+		return ""
+	}
 	if pl.targetMissing(s, ch, m, target) {
 		return ""
 	}

@@ -88,6 +88,9 @@ func (pl *planner) create(s *objState) {
 		if si, ok := want["scheduleInfo"]; ok && si != nil {
 			b["scheduleInfo"] = si
 		}
+	case groupEligKind, groupAssignKind: // pimgroups.go: with its end; an expired one is not made
+		pl.createGroupSchedule(s, want, changes, warns)
+		return
 	case timeBoundKind: // pim.go: with its end, never permanent; an expired one is not made
 		var why string
 		if b, why = pl.timeBoundRequest(k, want); why != "" {

@@ -58,7 +58,7 @@ func (pl *planner) atREV() map[string]*Object {
 			switch o.Kind.Name {
 			case "directory-roles":
 				key = o.Kind.Name + "/" + strings.ToLower(o.Key)
-			case "role-eligibility-schedules", timeBoundKind: // timeBoundKind: pim.go
+			case "role-eligibility-schedules", timeBoundKind, groupAssignKind: // timeBoundKind: pim.go; groupAssignKind: pimgroups.go
 				key = o.Kind.Name + "/" + naturalKey(o.Kind, o.Data, o.Key)
 			default:
 				continue

@@ -187,6 +187,8 @@ func naturalKey(k *layout.Kind, data map[string]any, key string) string {
 		return strings.ToLower(str(data["roleDefinitionId"]) + "|" + str(data["principalId"]) + "|" + str(data["directoryScopeId"]))
 	case cbaKind: // cba.go: one per tenant, a new id on every create
 		return "configuration"
+	case groupEligKind, groupAssignKind: // pimgroups.go
+		return groupScheduleKey(data)
 	}
 	return strings.ToLower(key)
 }
@@ -244,6 +246,9 @@ func createPath(k *layout.Kind) string {
 	}
 	if k.Name == timeBoundKind { // pim.go
 		return "/" + k.APIVersion + "/roleManagement/directory/roleAssignmentScheduleRequests"
+	}
+	if isGroupSchedule(k) { // pimgroups.go
+		return groupScheduleRequestPath(k)
 	}
 	return "/" + k.APIVersion + k.ListPath
 }

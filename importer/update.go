@@ -23,6 +23,10 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		pl.replaceTimeBound(s, current, want, dep)
 		return
 	}
+	if isGroupSchedule(k) { // pimgroups.go: a changed end is removed and assigned again
+		pl.replaceGroupSchedule(s, current, want, dep)
+		return
+	}
 	if noUpdate[k.Name] {
 		if k.Name == "role-eligibility-schedules" {
 			pl.replaceEligibility(s, current, want, dep)

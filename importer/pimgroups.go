@@ -1,0 +1,163 @@
+package importer
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// Restore of PIM for Groups schedules (layout/catalog_pimgroups.go). Graph
+// writes them only through schedule requests
+// (privilegedaccessgroup-post-eligibilityschedulerequests,
+// -assignmentschedulerequests): a schedule missing live is made again with
+// adminAssign and the snapshot's end (afterDateTime; noExpiration for a
+// permanent one); one whose end has passed at planning time is not made
+// (the plan says so); one live whose end differs is removed (adminRemove)
+// and assigned again; one live but not at REV is removed (adminRemove,
+// deletes.go through scheduled).
+//
+// One home: an active assignment's member or owner is also listed in the
+// group's file (Graph lists it as a member). The schedule is its home on
+// restore: the groups kind neither adds it as a plain member (it would come
+// back standing, without its end, and PIM refuses to assign a principal who
+// already is a direct member) nor removes a live one a PIM assignment
+// holds (the schedule's adminRemove does).
+
+const (
+	groupEligKind   = "group-eligibility-schedules"
+	groupAssignKind = "group-assignment-schedules"
+)
+
+func init() {
+	for _, k := range []string{groupEligKind, groupAssignKind} {
+		noUpdate[k] = true
+		scheduled[k] = []string{"accessId", "groupId", "principalId"}
+	}
+}
+
+// isGroupSchedule reports whether k is a PIM for Groups schedule kind.
+func isGroupSchedule(k *layout.Kind) bool {
+	return k.Name == groupEligKind || k.Name == groupAssignKind
+}
+
+// groupScheduleRequestPath is where the requests of a schedule kind go.
+func groupScheduleRequestPath(k *layout.Kind) string {
+	if k.Name == groupEligKind {
+		return "/" + k.APIVersion + "/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests"
+	}
+	return "/" + k.APIVersion + "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
+}
+
+// groupScheduleRequest is the adminAssign that makes the schedule want
+// again, with its end; why says why none is sent (its end has passed, or
+// its file has an expiration that cannot be read).
+func (pl *planner) groupScheduleRequest(k *layout.Kind, want map[string]any) (map[string]any, string) {
+	b := scheduleRequest(k, "adminAssign", want)
+	si, _ := want["scheduleInfo"].(map[string]any)
+	exp, _ := si["expiration"].(map[string]any)
+	end, ok := scheduleEnd(want)
+	switch {
+	case ok && !end.After(pl.in.Now):
+		return nil, "expired at " + end.UTC().Format(time.RFC3339) + ": not restored (it had ended; assign it again in PIM if it is still needed)"
+	case ok:
+		b["scheduleInfo"] = map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end.UTC().Format(time.RFC3339)}}
+	case exp == nil || strings.EqualFold(str(exp["type"]), "noExpiration"):
+		b["scheduleInfo"] = map[string]any{"expiration": map[string]any{"type": "noExpiration"}}
+	default:
+		return nil, fmt.Sprintf("its expiration (type %q) cannot be read: not restored (a schedule with an end is never made permanent); fix the file or assign it in PIM", layout.Safe(str(exp["type"])))
+	}
+	return b, ""
+}
+
+// createGroupSchedule plans the adminAssign of a schedule missing live.
+func (pl *planner) createGroupSchedule(s *objState, want map[string]any, changes []Change, warns []string) {
+	k := s.k
+	b, why := pl.groupScheduleRequest(k, want)
+	if why != "" {
+		pl.note(s, append(warns, why))
+		return
+	}
+	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: groupScheduleRequestPath(k), Body: body(b)},
+		Changes: changes, DependsOn: pl.depsOf(k, b), Warnings: warns})
+}
+
+// replaceGroupSchedule brings a live schedule's end back to REV's: Graph
+// does not update schedules, so the live one is removed and assigned again.
+func (pl *planner) replaceGroupSchedule(s *objState, current *Object, want map[string]any, dep string) {
+	expiration := func(d map[string]any) (string, any) {
+		if e, ok := scheduleEnd(d); ok {
+			return "afterDateTime", e.UTC().Format(time.RFC3339)
+		}
+		return "noExpiration", nil
+	}
+	wt, we := expiration(want)
+	lt, le := expiration(current.Data)
+	if wt == lt && reflect.DeepEqual(we, le) {
+		return
+	}
+	k := s.k
+	pl.mapRefs(k, want)
+	b, why := pl.groupScheduleRequest(k, want)
+	if why != "" {
+		pl.note(s, []string{"its end differs from REV's, but " + why})
+		return
+	}
+	var deps []string
+	if dep != "" {
+		deps = append(deps, dep)
+	}
+	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: groupScheduleRequestPath(k), Body: body(scheduleRequest(k, "adminRemove", current.Data))}, DependsOn: deps,
+		Changes:  []Change{{Path: "scheduleInfo.expiration", Action: diff.Replaced, Before: lt + " " + str(le), After: wt + " " + str(we)}},
+		Warnings: []string{"Graph does not update PIM for Groups schedules: the schedule is removed and assigned again with the snapshot's end, starting now"}})
+	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: groupScheduleRequestPath(k), Body: body(b)}, DependsOn: append([]string{rm}, pl.depsOf(k, b)...)})
+}
+
+// groupScheduleKey is the natural key of a PIM for Groups schedule.
+func groupScheduleKey(data map[string]any) string {
+	return strings.ToLower(str(data["groupId"]) + "|" + str(data["principalId"]) + "|" + str(data["accessId"]))
+}
+
+// accessOf is the accessId a group relationship stands for.
+func accessOf(rel string) string {
+	switch rel {
+	case "members":
+		return "member"
+	case "owners":
+		return "owner"
+	}
+	return ""
+}
+
+// pimHeldLink says why the groups kind does not add member or owner target
+// of group s (keys at REV): an active PIM for Groups assignment at REV
+// holds it, and the schedule is its home ("" when none does).
+func (pl *planner) pimHeldLink(s *objState, rel, target string) string {
+	if s.k.Name != "groups" || accessOf(rel) == "" {
+		return ""
+	}
+	o := pl.atREV()[groupAssignKind+"/"+strings.ToLower(s.d.Key+"|"+target+"|"+accessOf(rel))]
+	if o == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %s: %s %s is an active PIM for Groups assignment at REV (%s): it comes back through its schedule (kind %s) with its end, not as a plain %s",
+		s.k.Title, label(s.d), strings.TrimSuffix(rel, "s"), pl.refName(target), o.Path, groupAssignKind, accessOf(rel))
+}
+
+// pimHeldLive reports whether a live PIM for Groups assignment holds the
+// live member or owner target of group s: its removal is the schedule's.
+func (pl *planner) pimHeldLive(s *objState, rel, target string) bool {
+	if s.k.Name != "groups" || accessOf(rel) == "" {
+		return false
+	}
+	want := strings.ToLower(s.key + "|" + target + "|" + accessOf(rel))
+	for _, o := range pl.in.Live[groupAssignKind] {
+		if groupScheduleKey(o.Data) == want {
+			return true
+		}
+	}
+	return false
+}
