@@ -1,0 +1,113 @@
+package importer
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+)
+
+const pgRequests = "/v1.0/identityGovernance/privilegedAccess/group/"
+
+func (e *env) groupSchedules(kind, group string) []map[string]any {
+	e.t.Helper()
+	return e.list(pgRequests + kind + "?$filter=" + url.QueryEscape("groupId eq '"+group+"'"))
+}
+
+// PIM for Groups: the demo's eligibility and active (time-bound) membership
+// are exported one file each; after both are removed, restore makes them
+// again through schedule requests with the same end, and the member the
+// active assignment made is not also added as a plain member by the
+// group's restore (one home: the schedule). Under realistic throttling.
+func TestRestorePIMForGroups(t *testing.T) {
+	e := newEnv(t, graphsim.Options{Throttle: "realistic"}, nil)
+	objs := objectsByKind(e.snapshotObjects(e.first))
+	if len(objs[groupEligKind]) != 1 || len(objs[groupAssignKind]) != 1 {
+		t.Fatalf("PIM for Groups exported: %d eligibility, %d assignment schedules, want the demo's one of each", len(objs[groupEligKind]), len(objs[groupAssignKind]))
+	}
+	el, as := objs[groupEligKind][0], objs[groupAssignKind][0]
+	if !strings.HasPrefix(el.Path, "pim-groups/eligibility/") || !strings.HasPrefix(as.Path, "pim-groups/assignments/") {
+		t.Errorf("files %s, %s", el.Path, as.Path)
+	}
+	end, ok := scheduleEnd(as.Data)
+	if !ok {
+		t.Fatalf("no end in %s: %v", as.Path, as.Data)
+	}
+	group := str(as.Data["groupId"])
+	inGroupFile := false
+	for _, g := range objs["groups"] {
+		if strings.EqualFold(g.Key, group) {
+			for _, m := range asSlice(g.Data["members"]) {
+				inGroupFile = inGroupFile || strings.EqualFold(str(m.(map[string]any)["id"]), str(as.Data["principalId"]))
+			}
+		}
+	}
+	if !inGroupFile {
+		t.Fatalf("the active member %s is not in group %s's file (Graph lists it as a member)", as.Data["principalId"], group)
+	}
+	for _, o := range []*Object{el, as} {
+		kind := "eligibilityScheduleRequests"
+		if o == as {
+			kind = "assignmentScheduleRequests"
+		}
+		e.do("POST", pgRequests+kind, map[string]any{"action": "adminRemove", "accessId": o.Data["accessId"], "groupId": o.Data["groupId"],
+			"principalId": o.Data["principalId"], "justification": "incident"})
+	}
+	e.recordIncident()
+
+	sel := []string{"groups", "pim-groups"}
+	p := e.plan(e.first, sel, Options{})
+	var assigns []Action
+	for _, a := range p.Actions {
+		if strings.Contains(a.Request.Path, "/groups/"+group+"/members") {
+			t.Errorf("the active member is also added as a plain member: %s %s", a.Request.Method, a.Request.Path)
+		}
+		if a.Kind == groupEligKind || a.Kind == groupAssignKind {
+			assigns = append(assigns, a)
+		}
+	}
+	if len(assigns) != 2 {
+		t.Fatalf("PIM for Groups restore: %+v\n%s", assigns, render(p))
+	}
+	for _, a := range assigns {
+		b := string(a.Request.Body)
+		if !strings.Contains(b, `"adminAssign"`) || !strings.HasPrefix(a.Request.Path, pgRequests) {
+			t.Errorf("%s: %s %s", a.Kind, a.Request.Path, b)
+		}
+		if a.Kind == groupAssignKind && !strings.Contains(b, end.UTC().Format(time.RFC3339)) {
+			t.Errorf("the active membership comes back without its end: %s", b)
+		}
+		if a.Kind == groupEligKind && !strings.Contains(b, "noExpiration") {
+			t.Errorf("the permanent eligibility: %s", b)
+		}
+	}
+	if !strings.Contains(render(p), "comes back through its schedule") {
+		t.Errorf("the plan does not say why the member is left to its schedule:\n%s", render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	live := e.groupSchedules("assignmentSchedules", group)
+	if len(live) != 1 {
+		t.Fatalf("live assignment schedules after the restore: %v", live)
+	}
+	if got, ok := scheduleEnd(live[0]); !ok || !got.Equal(end) {
+		t.Errorf("restored with end %v, want %v", got, end)
+	}
+	if n := len(e.groupSchedules("eligibilitySchedules", group)); n != 1 {
+		t.Errorf("live eligibility schedules after the restore: %d", n)
+	}
+	e.mustBeEmpty(sel, Options{})
+
+	// Ended: gone from the tenant with its membership, and not restored.
+	later := end.Add(24 * time.Hour)
+	e.sim.Clock().Advance(later.Sub(e.sim.Clock().Now()))
+	e.now = later
+	p = e.plan(e.first, []string{"pim-groups"}, Options{})
+	if len(p.Actions) != 0 || !strings.Contains(render(p), "expired at "+end.UTC().Format(time.RFC3339)) {
+		t.Errorf("an ended assignment:\n%s", render(p))
+	}
+}
