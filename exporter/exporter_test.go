@@ -88,6 +88,8 @@ var simKind = map[string]string{
 	"custom-authentication-extensions":   "customAuthenticationExtension",
 	"user-flows":                         "b2xIdentityUserFlow",
 	"external-identities-policy":         "externalIdentitiesPolicy",
+	"group-eligibility-schedules":        "privilegedAccessGroupEligibilitySchedule", // PIM for Groups (layout/catalog_pimgroups.go)
+	"group-assignment-schedules":         "privilegedAccessGroupAssignmentSchedule",
 }
 
 // tree reads every file at rev.
@@ -1005,9 +1007,11 @@ func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
 		t.Error("Result.Complete() is false for a snapshot whose only gap is a licence")
 	}
 	nl := res.NotLicensed()
-	// The PIM kinds: eligibilities, role settings and time-bound assignments (catalog order).
-	if len(nl) != 3 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != live.LicenceP2 || nl[0].Objects != pim ||
-		nl[1].Kind != "role-management-policies" || nl[2].Kind != "time-bound-role-assignments" || nl[1].NotLicensed != live.LicenceP2 || nl[2].NotLicensed != live.LicenceP2 {
+	// The PIM kinds: eligibilities, role settings, time-bound assignments
+	// and PIM for Groups' two (catalog order).
+	if len(nl) != 5 || nl[0].Kind != "role-eligibility-schedules" || nl[0].NotLicensed != live.LicenceP2 || nl[0].Objects != pim ||
+		nl[1].Kind != "role-management-policies" || nl[2].Kind != "time-bound-role-assignments" || nl[1].NotLicensed != live.LicenceP2 || nl[2].NotLicensed != live.LicenceP2 ||
+		nl[3].Kind != "group-eligibility-schedules" || nl[4].Kind != "group-assignment-schedules" || nl[3].NotLicensed != live.LicenceP2 || nl[4].NotLicensed != live.LicenceP2 {
 		t.Fatalf("not licensed = %+v", nl)
 	}
 	if res.Deleted != 0 {
