@@ -58,7 +58,7 @@ func TestNotLicensedKindAcrossCommands(t *testing.T) {
 		t.Fatalf("snapshots: code %d\n%s\n%s", code, out, errOut)
 	}
 	first := strings.SplitN(out, "\n", 3)[1] // newest snapshot
-	if !strings.Contains(first, "yes (not licensed: role-eligibility-schedules,role-management-policies,time-bound-role-assignments,group-eligibility-schedules,group-assignment-schedules)") {
+	if !strings.Contains(first, "yes (not licensed: group-assignment-schedules,group-eligibility-schedules,role-eligibility-schedules,role-management-policies,time-bound-role-assignments)") {
 		t.Errorf("snapshots:\n%s", out)
 	}
 
