@@ -195,6 +195,9 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 			return nil, aerr
 		}
 		s.remove(r)
+		if h := afterDeleteHooks[r.kind.Name]; h != nil {
+			h(s, r)
+		}
 		return noContent(), nil
 	}
 	return nil, methodNotAllowed()

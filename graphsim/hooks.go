@@ -18,6 +18,11 @@ var (
 	createHooks = map[string]func(s *Server, req *request, body map[string]any, parent *record) *apiError{}
 	patchHooks  = map[string]func(s *Server, r *record, body map[string]any) *apiError{}
 	deleteHooks = map[string]func(s *Server, r *record) *apiError{}
+	// afterCreateHooks and afterDeleteHooks run once the object is stored
+	// or removed (what Graph makes or drops with it: a role's PIM policy,
+	// pim.go), in the same write.
+	afterCreateHooks = map[string]func(s *Server, r *record){}
+	afterDeleteHooks = map[string]func(s *Server, r *record){}
 )
 
 func init() {

@@ -96,6 +96,49 @@ func init() {
 	// rules are kept in the policy (hooks_appheld.go's storage, so $expand
 	// and saved state carry them); pim.go serves them (policyRuleOp).
 	held[rmPolicyKind] = map[string]heldSpec{rmRules: {typ: "#microsoft.graph.unifiedRoleManagementPolicyRule", update: true, noDelete: true}}
+	// A role's policy is made and dropped with the role, in the same write
+	// (no request on the policies makes one later: that moved the change
+	// log under other kinds' delta links).
+	afterCreateHooks["unifiedRoleDefinition"] = func(s *Server, r *record) {
+		if s.tenant.rolePolicyOf(r.key()) == nil {
+			s.tenant.addRolePolicy(r.key(), "", nil)
+		}
+	}
+	afterDeleteHooks["unifiedRoleDefinition"] = func(s *Server, r *record) { s.dropRolePolicy(r.key()) }
+}
+
+// seededRole gives a role definition seeded into a running tenant (a
+// rehearsal, internal/rehearse) its policy, as Graph makes it with the
+// role. While the generator builds the tenant no policy exists yet: New
+// makes them all at once (server.go). Callers hold t.mu for writing.
+func (t *Tenant) seededRole(r *record) {
+	if r.kind.Name == "unifiedRoleDefinition" && len(t.colls[rmAssignKind].byKey) > 0 && t.rolePolicyOf(r.key()) == nil {
+		t.addRolePolicy(r.key(), "", nil)
+	}
+}
+
+// rolePolicyOf is role's policy assignment, nil when it has none. Callers hold t.mu.
+func (t *Tenant) rolePolicyOf(role string) *record {
+	for _, a := range t.colls[rmAssignKind].byKey {
+		if strings.EqualFold(str(a.obj["roleDefinitionId"]), role) {
+			return a
+		}
+	}
+	return nil
+}
+
+// dropRolePolicy removes role's policy and its assignment. Callers hold
+// t.mu for writing.
+func (s *Server) dropRolePolicy(role string) {
+	t := s.tenant
+	a := t.rolePolicyOf(role)
+	if a == nil {
+		return
+	}
+	if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.obj["policyId"]))]; p != nil {
+		s.remove(p)
+	}
+	s.remove(a)
 }
 
 func ruleTarget(caller, level string) map[string]any {
@@ -194,31 +237,20 @@ func (s *Server) SeedRolePolicy(role, id string, rules []any) error {
 	if t.lookup(kindByName["unifiedRoleDefinition"], role) == nil {
 		return fmt.Errorf("graphsim: no role definition %s for its role management policy", role)
 	}
-	for _, a := range t.colls[rmAssignKind].byKey {
-		if strings.EqualFold(str(a.obj["roleDefinitionId"]), role) {
-			if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.obj["policyId"]))]; p != nil {
-				s.remove(p)
-			}
-			s.remove(a)
-			break
-		}
-	}
+	s.dropRolePolicy(role)
 	rs, _ := deepCopy(rules).([]any) // none given: Graph's defaults
 	t.addRolePolicy(role, id, rs)
 	s.syncRolePolicies()
 	return nil
 }
 
-// pimPreflight runs before a request on the policies: their roles' policies
-// exist, and a list names the scope Graph requires.
+// pimPreflight runs before a request on the policies: a list names the
+// scope Graph requires. (Every role has its policy: made with the role,
+// dropped with it, by the after-write hooks; nothing is written here.)
 func (s *Server) pimPreflight(req *request, rt *route) *apiError {
 	if rt.kind == nil || (rt.kind.Name != rmPolicyKind && rt.kind.Name != rmAssignKind) {
 		return nil
 	}
-	t := s.tenant
-	t.mu.Lock()
-	s.syncRolePolicies()
-	t.mu.Unlock()
 	if req.method == http.MethodGet && rt.key == "" {
 		f := strings.ToLower(req.query.Get("$filter"))
 		if !strings.Contains(f, "scopeid") || !strings.Contains(f, "scopetype") {
@@ -530,7 +562,6 @@ func (s *Server) adminAssignEnd(role string, v any, now time.Time) (time.Time, *
 	default:
 		return time.Time{}, badRequest("Invalid value specified for property 'type' of resource 'ExpirationPattern': '%s'.", typ)
 	}
-	s.syncRolePolicies()
 	rule := s.policyRule(role, "Expiration_Admin_Assignment")
 	if required, _ := rule["isExpirationRequired"].(bool); required {
 		if end.IsZero() {

@@ -182,3 +182,37 @@ func TestRolePoliciesExistFromTheStart(t *testing.T) {
 		}
 	}
 }
+
+// A custom role gets its PIM policy in the write that creates it and loses
+// it in the one that deletes it: no later request on the policies writes
+// anything (the policies were once made lazily by the next PIM request,
+// under a write lock on every request, which moved the change log under
+// other kinds' delta links).
+func TestRolePolicyMadeAndDroppedWithItsRole(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	r := e.do("POST", "/v1.0/roleManagement/directory/roleDefinitions", map[string]any{"displayName": "Later role", "isEnabled": true,
+		"rolePermissions": []any{map[string]any{"allowedResourceActions": []any{"microsoft.directory/applications/basic/update"}}}}).must(t, 201)
+	id := str(r.body["id"])
+	tn := e.s.tenant
+	tn.mu.Lock()
+	has, seq := tn.rolePolicyOf(id) != nil, tn.seq
+	tn.mu.Unlock()
+	if !has {
+		t.Fatal("the new role has no PIM policy until a PIM request")
+	}
+	e.do("GET", "/v1.0/policies/roleManagementPolicies"+rmFilter+"&$expand=rules", nil).must(t, 200)
+	e.do("GET", "/v1.0/policies/roleManagementPolicyAssignments"+rmFilter, nil).must(t, 200)
+	tn.mu.Lock()
+	after := tn.seq
+	tn.mu.Unlock()
+	if after != seq {
+		t.Errorf("reading the PIM policies moved the change log from %d to %d", seq, after)
+	}
+	e.do("DELETE", "/v1.0/roleManagement/directory/roleDefinitions/"+id, nil).must(t, 204)
+	tn.mu.Lock()
+	has = tn.rolePolicyOf(id) != nil
+	tn.mu.Unlock()
+	if has {
+		t.Error("the deleted role's PIM policy is still there")
+	}
+}

@@ -290,6 +290,7 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	seedExternal(k, obj)      // external.go
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
+	t.seededRole(r) // pim.go
 	return r.key(), nil
 }
 

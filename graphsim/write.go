@@ -134,6 +134,9 @@ func (s *Server) create(req *request, k *Kind, parent *record) (*response, *apiE
 	if len(links) > 0 {
 		r.links = links
 	}
+	if h := afterCreateHooks[k.Name]; h != nil {
+		h(s, r)
+	}
 	resp := jsonResp(http.StatusCreated, s.view(r, nil, false))
 	resp.body.(map[string]any)["@odata.context"] = s.metadata(req, k.Paths0()+"/$entity")
 	resp.header.Set("Location", req.root+"/"+req.version+"/"+req.path+"/"+r.key())
