@@ -716,6 +716,9 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 		} else {
 			resp, err = r.o.Client.Do(ctx, a.Request.Method, path, payload)
 		}
+		if err == nil && a.Capture != nil { // pim.go: a lookup
+			err = r.capture(a, path, resp)
+		}
 		if err == nil {
 			res.Status = StatusDone
 			if a.Op == OpCreate && resp != nil {

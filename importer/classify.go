@@ -80,7 +80,12 @@ func (pl *planner) classify() error {
 			}
 		} else {
 			s.mode = modeCreate
-			if why := cannotCreate(k, s.d.Data); why != "" {
+			why := cannotCreate(k, s.d.Data)
+			newRole := isRolePolicy(k) && pl.creating[strings.ToLower(s.key)] != nil
+			if newRole {
+				why = "" // pim.go: the settings of a role this plan creates go to the policy Graph makes with it
+			}
+			if why != "" {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
 				s.mode = modeSkip
 			} else if why := pl.pimActivation(o); why != "" { // roles.go
@@ -94,7 +99,7 @@ func (pl *planner) classify() error {
 					pl.keyedNew = map[string]*objState{}
 				}
 				pl.keyedNew[k.Name+"/"+strings.ToLower(s.key)] = s
-			} else if remapped(k) {
+			} else if remapped(k) && !newRole {
 				s.holder = "{{new:" + s.key + "}}"
 				pl.creating[strings.ToLower(s.key)] = s
 				pl.holders[s.holder] = s

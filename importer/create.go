@@ -37,6 +37,9 @@ func (pl *planner) restore(s *objState) {
 // create plans a new object and its relationships.
 func (pl *planner) create(s *objState) {
 	k := s.k
+	if isRolePolicy(k) && pl.settingsOfNewRole(s) { // pim.go
+		return
+	}
 	want, warns := pl.effective(s, nil)
 	pl.danglingRefs(s, want, &warns)
 	warns = append(warns, unbackedWarnings(k, want)...) // termsofuse.go

@@ -1,10 +1,14 @@
 package importer
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/entrasnap/entrasnap/graph"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
@@ -25,7 +29,7 @@ const rolePolicies = "role-management-policies"
 
 func init() {
 	noCreate[rolePolicies] = "Graph makes a role's PIM settings (its role management policy) with the role and creates or deletes none on request: " +
-		"a role this restore creates starts with Graph's default settings; plan the restore again once the role exists to set them as at REV"
+		"select the role definition too (roles/definitions) and the restore recreates it and writes these settings to its new policy in the same run"
 	noDelete[rolePolicies] = true
 }
 
@@ -200,4 +204,75 @@ func isoDuration(v string) (time.Duration, bool) {
 		}
 	}
 	return d, !digits && d > 0
+}
+
+// ---- settings of a role this restore creates ----
+//
+// Graph makes a role's policy with the role, under an id of its own, so
+// the settings at REV of a role the same plan creates are written in the
+// same run: a lookup lists the policy assignment of the new role
+// (policyroot-list-rolemanagementpolicyassignments, with the scope filter
+// Graph requires and roleDefinitionId) and keeps its policyId, then one
+// PATCH per rule at REV goes to that policy. An empty answer is Graph's
+// replication lag, retried like a "not found" of a fresh object; if it
+// lasts, the lookup fails and its PATCHes are skipped, each reported.
+
+// settingsOfNewRole plans the settings at REV of a role this plan creates;
+// false when the role is not created by this plan.
+func (pl *planner) settingsOfNewRole(s *objState) bool {
+	role := pl.creating[strings.ToLower(s.key)]
+	if role == nil || role.k.Name != "role-definitions" {
+		return false
+	}
+	k := s.k
+	want := layout.Copy(s.d.Data).(map[string]any)
+	pl.mapRefs(k, want)
+	holder := "{{policy:" + s.key + "}}"
+	q := "scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '"
+	lookup := pl.add(s, Action{Op: OpUpdate, Relationship: "policy", Target: role.holder,
+		Request:   Request{Method: "GET", Path: "/" + k.APIVersion + "/policies/roleManagementPolicyAssignments?$filter=" + url.QueryEscape(q) + role.holder + url.QueryEscape("'")},
+		DependsOn: []string{mainDep(role)}, Capture: &Capture{Field: "policyId", Into: holder},
+		Warnings: []string{"the role is created by this restore: Graph makes its PIM policy with it, with default settings; the policy is looked up and each rule at REV written to it"}})
+	for _, it := range asSlice(want["rules"]) {
+		r, ok := it.(map[string]any)
+		if !ok || str(r["id"]) == "" {
+			continue
+		}
+		if str(r["@odata.type"]) == "" {
+			pl.note(s, []string{fmt.Sprintf("rule %s has no @odata.type in its file and is not written (Graph requires it)", layout.Safe(str(r["id"])))})
+			continue
+		}
+		id := str(r["id"])
+		pl.add(s, Action{Op: OpUpdate, Relationship: "rules", Target: id,
+			Request:   Request{Method: "PATCH", Path: "/" + k.APIVersion + k.ListPath + "/" + holder + "/rules/" + url.PathEscape(id), Body: body(r)},
+			Changes:   []Change{{Path: "rules[id=" + id + "]", Action: diff.Added, After: r}},
+			DependsOn: append([]string{lookup}, pl.depsOf(k, map[string]any{"rules": []any{r}})...)})
+	}
+	return true
+}
+
+// capture keeps a.Capture.Field of the first object resp lists in the
+// run's placeholder values; an empty list is "not there yet" (a 404, which
+// exec retries for a request naming a fresh object).
+func (r *runner) capture(a *Action, path string, resp *graph.Response) error {
+	var list struct {
+		Value []map[string]any `json:"value"`
+	}
+	var body []byte
+	if resp != nil {
+		body = resp.Body
+	}
+	_ = json.Unmarshal(body, &list)
+	v := ""
+	if len(list.Value) > 0 {
+		v = str(list.Value[0][a.Capture.Field])
+	}
+	if v == "" || strings.ContainsAny(v, "{}/?#") {
+		return &graph.Error{Status: http.StatusNotFound, Code: "Request_ResourceNotFound", Method: a.Request.Method, Path: path,
+			Message: "Graph lists no " + a.Capture.Field + " yet for the object this restore created"}
+	}
+	r.mu.Lock()
+	r.values[a.Capture.Into] = v
+	r.mu.Unlock()
+	return nil
 }

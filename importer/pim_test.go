@@ -238,3 +238,54 @@ func TestRoleAssignmentHeldByATimeBoundOneIsNotMadeStanding(t *testing.T) {
 		t.Errorf("request %v", b)
 	}
 }
+
+// A custom role the restore recreates gets its PIM settings at REV in the
+// same run: the policy Graph makes with the role is looked up and each
+// rule at REV written to it, so a second plan is empty (it used to start
+// with Graph's defaults until a second restore). Under realistic
+// throttling and replication lag.
+func TestRecreatedRoleGetsItsSettingsInTheSameRun(t *testing.T) {
+	e := newEnv(t, graphsim.Options{Throttle: "realistic", EventualConsistency: 2 * time.Second}, nil)
+	var custom *Object
+	for _, o := range objectsByKind(e.snapshotObjects(e.first))["role-definitions"] {
+		if b, _ := o.Data["isBuiltIn"].(bool); !b {
+			custom = o
+			break
+		}
+	}
+	if custom == nil {
+		t.Fatal("the demo tenant has no custom role")
+	}
+	// Its settings at REV differ from Graph's defaults.
+	rules := e.rolePolicyRules(custom.Key)
+	e.do("PATCH", rules+"/Expiration_EndUser_Assignment", map[string]any{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+		"isExpirationRequired": true, "maximumDuration": "PT2H"})
+	rev := e.baseline("custom role settings")
+	k, _ := layout.Lookup("role-definitions")
+	if _, err := e.c.Do(context.Background(), "DELETE", itemPath(k, custom.Key), nil); err != nil {
+		t.Fatal(err)
+	}
+	e.recordIncident()
+	sel := []string{"roles/definitions", "roles/settings"}
+	p := e.plan(rev, sel, Options{})
+	if strings.Contains(render(p), "makes a role's PIM settings") {
+		t.Errorf("the recreated role's settings are left to a second plan:\n%s", render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	var newID string
+	for _, a := range res.Actions {
+		if a.Kind == "role-definitions" && a.NewID != "" {
+			newID = a.NewID
+		}
+	}
+	if newID == "" {
+		t.Fatalf("no role created: %+v", res.Actions)
+	}
+	if got := e.get(e.rolePolicyRules(newID) + "/Expiration_EndUser_Assignment"); got["maximumDuration"] != "PT2H" || got["isExpirationRequired"] != true {
+		t.Errorf("the recreated role's activation rule: %v", got)
+	}
+	e.mustBeEmptyAt(rev, sel)
+}

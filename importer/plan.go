@@ -135,6 +135,17 @@ type Action struct {
 	// Permissions are the application permissions the action needs (any
 	// one of each entry's alternatives, "A|B").
 	Permissions []string `json:"permissions,omitempty"`
+	// Capture, on a GET that lists, fills a placeholder of later actions
+	// with a property of the first object listed (the PIM policy Graph
+	// made with a role this restore creates: pim.go).
+	Capture *Capture `json:"capture,omitempty"`
+}
+
+// Capture names what a lookup keeps: Field of the first listed object
+// replaces Into in later actions. An empty list is "not there yet".
+type Capture struct {
+	Field string `json:"field"`
+	Into  string `json:"into"`
 }
 
 // Kept is a removal left out by Options.NoRemove.

@@ -38,7 +38,7 @@ var pimKinds = []*Kind{
 		ReadPermissions: []string{"RoleManagementPolicy.Read.Directory"}, WritePermissions: []string{"RoleManagementPolicy.ReadWrite.Directory"},
 		RestoreNote: "update only: Graph makes one policy per role with the role and creates or deletes none on request " +
 			"(resources/unifiedrolemanagementpolicy), so restore PATCHes each rule that differs from the snapshot on the live policy of the same role; " +
-			"a role the restore recreates starts with Graph's default settings (plan again once it exists)",
+			"a role the same restore recreates gets them in the same run (the policy Graph makes with it is looked up, then each rule at REV written)",
 	},
 	{
 		// Active role assignments with an end: made by an admin through
