@@ -267,7 +267,9 @@ func (r *runner) capture(a *Action, path string, resp *graph.Response) error {
 	if len(list.Value) > 0 {
 		v = str(list.Value[0][a.Capture.Field])
 	}
-	if v == "" || strings.ContainsAny(v, "{}/?#") {
+	if v == "" || strings.IndexFunc(v, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.')
+	}) >= 0 { // it goes into a path: an id of Graph's, nothing else
 		return &graph.Error{Status: http.StatusNotFound, Code: "Request_ResourceNotFound", Method: a.Request.Method, Path: path,
 			Message: "Graph lists no " + a.Capture.Field + " yet for the object this restore created"}
 	}
