@@ -57,6 +57,9 @@ var DefaultRoots = []string{
 	"b2xIdentityUserFlow", "identityUserFlowAttributeAssignment",
 	"organizationalBrandingLocalization", // branding.go
 	"certificateBasedAuthConfiguration",  // cba.go
+	// lcw.go: lifecycle workflows
+	"microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task",
+	"microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in
