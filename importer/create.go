@@ -88,6 +88,8 @@ func (pl *planner) create(s *objState) {
 		if si, ok := want["scheduleInfo"]; ok && si != nil {
 			b["scheduleInfo"] = si
 		}
+	case lcwWorkflows: // lcw.go: with its tasks
+		b = pl.createWorkflow(s, want, &changes, &warns)
 	case timeBoundKind: // pim.go: with its end, never permanent; an expired one is not made
 		var why string
 		if b, why = pl.timeBoundRequest(k, want); why != "" {
