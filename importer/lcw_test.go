@@ -42,7 +42,7 @@ func TestRestoreLifecycleWorkflows(t *testing.T) {
 	e.do("POST", lcwColl+"workflows/"+str(onboard["id"])+"/createNewVersion", map[string]any{"workflow": map[string]any{
 		"displayName": onboard["displayName"], "category": "joiner", "isEnabled": true, "isSchedulingEnabled": true,
 		"executionConditions": map[string]any{"@odata.type": "#microsoft.graph.identityGovernance.onDemandExecutionOnly"},
-		"tasks": []any{map[string]any{"displayName": "Enable user account", "taskDefinitionId": "6fc52c9d-398b-4305-9763-15f42c1676fc"}}}})
+		"tasks":               []any{map[string]any{"displayName": "Enable user account", "taskDefinitionId": "6fc52c9d-398b-4305-9763-15f42c1676fc"}}}})
 	e.do("DELETE", lcwColl+"customTaskExtensions/"+str(cte["id"]), nil)
 	e.do("PATCH", lcwColl+"workflows/"+str(offboard["id"]), map[string]any{"displayName": hostileName})
 	e.do("DELETE", lcwColl+"workflows/"+str(offboard["id"]), nil)
