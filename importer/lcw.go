@@ -29,13 +29,21 @@ import (
 //     groups (groupID), and a group-based scope, are references: a
 //     recreated extension's or group's new id is the one sent, after it is
 //     created;
-//   - a workflow deleted since REV is recreated (new id) from the file: a
-//     restore from Graph's deleted items (deletedItems/workflows/{id}/
-//     restore) is not planned yet.
+//   - a workflow deleted since REV that waits in Graph's deleted workflows
+//     (deletedItems/workflows, 30 days) is restored from there with its id
+//     and tasks (identitygovernance-workflow-restore), then brought to REV
+//     with a new version holding the snapshot's tasks (Graph lists deleted
+//     workflows without their tasks, which may name extensions or groups
+//     this restore recreates); one purged from there is created again with
+//     a new id.
 
 const (
 	lcwWorkflows = "lifecycle-workflows"
 	lcwTasks     = "tasks"
+	// lcwBin is the workflows' layout.Kind.SoftDelete, lcwBinPath where
+	// they wait.
+	lcwBin     = "lifecycle-workflows"
+	lcwBinPath = "/identityGovernance/lifecycleWorkflows/deletedItems/workflows"
 )
 
 var (
@@ -142,7 +150,15 @@ func (pl *planner) updateWorkflow(s *objState, current *Object, dep string) {
 		if !ok {
 			continue
 		}
-		cur := current.Data[p]
+		cur, has := current.Data[p]
+		if p == lcwTasks && !has {
+			// A workflow in the deleted items: Graph lists it without
+			// its tasks, which may name what this restore recreates.
+			versioned = true
+			changes = append(changes, Change{Path: p, Action: diff.Replaced, Before: "(as deleted: not readable in the deleted items)", After: workflowTasks(v)})
+			warns = append(warns, "Graph lists deleted workflows without their tasks: the restored workflow's tasks are written again from the snapshot")
+			continue
+		}
 		if p == lcwTasks {
 			v, cur = workflowTasks(v), workflowTasks(cur)
 		}

@@ -26,9 +26,10 @@ func (e *env) taskNames(workflow string) []string {
 // since is recreated before the new version of the workflow whose task
 // calls it, which names its new id; the workflow's changed tasks and
 // execution conditions are written by createNewVersion (never a PATCH,
-// which Graph refuses for them); a renamed workflow is PATCHed; a deleted
-// workflow is recreated with its tasks in order; a workflow added since
-// REV is deleted; the settings are PATCHed.
+// which Graph refuses for them); a workflow renamed and then deleted is
+// restored from Graph's deleted workflows with its id, renamed back, its
+// tasks written again in order; a workflow added since REV is deleted; the
+// settings are PATCHed.
 func TestRestoreLifecycleWorkflows(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	cte := byName(t, e.list(lcwColl+"customTaskExtensions"), "Provision payroll account")
@@ -70,6 +71,15 @@ func TestRestoreLifecycleWorkflows(t *testing.T) {
 			cteCreate = a.ID
 		}
 	}
+	restored := false
+	for _, a := range p.Actions {
+		if a.Kind == lcwWorkflows && a.Op == OpRestore && a.Request.Path == "/v1.0/identityGovernance/lifecycleWorkflows/deletedItems/workflows/"+str(offboard["id"])+"/restore" {
+			restored = true
+		}
+	}
+	if !restored {
+		t.Errorf("the deleted leaver workflow is not restored from Graph's deleted workflows:\n%s", render(p))
+	}
 	if version == nil || cteCreate == "" || !contains(version.DependsOn, cteCreate) {
 		t.Fatalf("no new version waiting for the extension's create:\n%s", render(p))
 	}
@@ -101,8 +111,8 @@ func TestRestoreLifecycleWorkflows(t *testing.T) {
 		t.Errorf("the extension task names %q, want the recreated %v", named, newCTE["id"])
 	}
 	off := byName(t, e.list(lcwColl+"workflows"), "Offboard leavers")
-	if off["id"] == offboard["id"] || off["isEnabled"] != false {
-		t.Errorf("recreated leaver workflow: %v", off)
+	if off["id"] != offboard["id"] || off["isEnabled"] != false {
+		t.Errorf("the leaver workflow is not restored from the deleted items with its id: %v, was %v", off, offboard["id"])
 	}
 	if got := e.taskNames(str(off["id"])); strings.Join(got, "|") != strings.Join(offboardTasks, "|") {
 		t.Errorf("recreated leaver tasks %q, want %q", got, offboardTasks)

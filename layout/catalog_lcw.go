@@ -39,6 +39,10 @@ var lifecycleKinds = []*Kind{
 			{Path: "tasks[].arguments[].value", Kinds: []string{"groups"}, Where: map[string]string{"name": "groupID"}},
 			{Path: "executionConditions.scope.groups[].id", Kinds: []string{"groups"}},
 		},
+		// A deleted workflow waits 30 days in
+		// /identityGovernance/lifecycleWorkflows/deletedItems/workflows,
+		// restorable with its id and tasks (identitygovernance-workflow-restore).
+		SoftDelete:      "lifecycle-workflows",
 		Volatile:        []string{"lastModifiedDateTime", "nextScheduleRunDateTime", "version"},
 		ReadOnly:        []string{"id", "createdDateTime", "lastModifiedDateTime", "deletedDateTime", "nextScheduleRunDateTime", "version", "createdBy", "lastModifiedBy"},
 		ReadPermissions: []string{"LifecycleWorkflows-Workflow.Read.All"}, WritePermissions: []string{"LifecycleWorkflows-Workflow.ReadWrite.All"},
