@@ -500,6 +500,7 @@ func (g *generator) empty() {
 	}
 	g.seedPolicyDefaults()     // policies.go
 	g.seedGovernanceDefaults() // governance.go
+	g.seedLifecycleDefaults()  // lcw.go
 	// external.go (beta): every tenant has one.
 	g.seedExternalIdentitiesPolicy()
 
@@ -929,6 +930,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoGovernance(people, gr)  // governance.go
 	g.demoExternal()              // external.go (given or derived ids only)
 	g.demoPIMGroups(people, gr)   // pimgroups.go (derived ids only)
+	g.demoLifecycleWorkflows(gr)  // lcw.go (derived ids only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

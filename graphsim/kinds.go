@@ -348,6 +348,8 @@ var kinds = []*Kind{
 	externalKinds[0], externalKinds[1], externalKinds[2], externalKinds[3], externalKinds[4], // external.go
 	brandingKind, // branding.go
 	cbaKind,      // cba.go
+	// lcw.go
+	lcwKinds[0], lcwKinds[1], lcwKinds[2], lcwKinds[3],
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -220,15 +220,23 @@ func loadV1Metadata(t *testing.T) *csdlModel {
 	}
 	m := &csdlModel{types: map[string]*csdlType{}, container: map[string]string{}, bound: map[string][]string{}}
 	for _, sc := range doc.Schemas {
-		if sc.Namespace != "microsoft.graph" {
+		// Sub-namespaces (microsoft.graph.identityGovernance: lifecycle
+		// workflows) keep their suffix: identityGovernance.workflow.
+		prefix, sub := strings.CutPrefix(sc.Namespace, "microsoft.graph.")
+		if sc.Namespace != "microsoft.graph" && !sub {
 			continue
+		}
+		if sub {
+			prefix += "."
+		} else {
+			prefix = ""
 		}
 		for _, et := range sc.EntityTypes {
 			ct := &csdlType{base: short(et.Base), navs: map[string]string{}}
 			for _, n := range et.Navs {
 				ct.navs[strings.ToLower(n.Name)] = short(n.Type)
 			}
-			m.types[strings.ToLower(et.Name)] = ct
+			m.types[strings.ToLower(prefix+et.Name)] = ct
 		}
 		for _, op := range sc.Ops {
 			if (op.XMLName.Local == "Action" || op.XMLName.Local == "Function") && op.IsBound == "true" && len(op.Params) > 0 {

@@ -37,6 +37,9 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 		if pl.membershipManaged(s, current, ch) {
 			continue
 		}
+		if isWorkflowTasks(k, ch) { // lcw.go: written with the workflow
+			continue
+		}
 		if isAllowedValues(k.Name, ch) { // customsec.go
 			pl.allowedValues(s, ch, parent, current, want, parentDeps)
 			continue

@@ -94,6 +94,8 @@ func (pl *planner) create(s *objState) {
 	case groupEligKind, groupAssignKind: // pimgroups.go: with its end; an expired one is not made
 		pl.createGroupSchedule(s, want, changes, warns)
 		return
+	case lcwWorkflows: // lcw.go: with its tasks
+		b = pl.createWorkflow(s, want, &changes, &warns)
 	case timeBoundKind: // pim.go: with its end, never permanent; an expired one is not made
 		var why string
 		if b, why = pl.timeBoundRequest(k, want); why != "" {

@@ -261,6 +261,8 @@ func restorePath(k *layout.Kind, id string) string {
 	case "conditional-access":
 		// Documented for beta only (conditionalaccesspolicy-restore).
 		return "/beta/identity/conditionalAccess/deletedItems/" + caBin(k) + "/" + url.PathEscape(id) + "/restore"
+	case lcwBin: // lcw.go
+		return "/v1.0" + lcwBinPath + "/" + url.PathEscape(id) + "/restore"
 	}
 	return ""
 }
@@ -276,6 +278,8 @@ func binListPath(k *layout.Kind) string {
 		return p
 	case "conditional-access":
 		return "/beta/identity/conditionalAccess/deletedItems/" + caBin(k)
+	case lcwBin: // lcw.go
+		return "/v1.0" + lcwBinPath
 	}
 	return ""
 }

@@ -27,6 +27,10 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		pl.replaceGroupSchedule(s, current, want, dep)
 		return
 	}
+	if k.Name == lcwWorkflows { // lcw.go: PATCH or a new version
+		pl.updateWorkflow(s, current, dep)
+		return
+	}
 	if noUpdate[k.Name] {
 		if k.Name == "role-eligibility-schedules" {
 			pl.replaceEligibility(s, current, want, dep)

@@ -55,7 +55,8 @@ type Kind struct {
 	// permissions to export and to restore this kind.
 	ReadPermissions  []string
 	WritePermissions []string
-	// SoftDelete is where deleted objects wait: "directory", "conditional-access" or "".
+	// SoftDelete is where deleted objects wait: "directory", "conditional-access",
+	// "lifecycle-workflows" (catalog_lcw.go) or "".
 	SoftDelete string
 	// Aliases are properties holding another id other objects may name this
 	// one by: an application's appId (a Conditional Access policy's

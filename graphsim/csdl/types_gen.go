@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", "privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", "privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task", "microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -110,6 +110,7 @@ var genTypes = []*Type{
 	{Name: "accessPackageNotificationSettings", Kind: "complex", props: []Property{
 		{"isAssignmentNotificationDisabled", "Edm.Boolean", false, false},
 	}},
+	{Name: "accessPackageRequestApprovalStageCallbackConfiguration", Kind: "complex", BaseType: "customExtensionCallbackConfiguration"},
 	{Name: "accessReviewApplyAction", Kind: "complex", Abstract: true},
 	{Name: "accessReviewExpirationBehavior", Kind: "enum", Members: []string{"keepAccess", "removeAccess", "acceptAccessRecommendation", "unknownFutureValue"}},
 	{Name: "accessReviewInactiveUsersQueryScope", Kind: "complex", BaseType: "accessReviewQueryScope", props: []Property{
@@ -789,6 +790,9 @@ var genTypes = []*Type{
 	}},
 	{Name: "customExtensionAuthenticationConfiguration", Kind: "complex", Abstract: true},
 	{Name: "customExtensionBehaviorOnError", Kind: "complex", Abstract: true},
+	{Name: "customExtensionCallbackConfiguration", Kind: "complex", Abstract: true, props: []Property{
+		{"timeoutDuration", "Edm.Duration", true, false},
+	}},
 	{Name: "customExtensionClientConfiguration", Kind: "complex", props: []Property{
 		{"maximumRetries", "Edm.Int32", true, false},
 		{"timeoutInMilliseconds", "Edm.Int32", true, false},
@@ -944,6 +948,10 @@ var genTypes = []*Type{
 	}},
 	{Name: "emailIdentity", Kind: "complex", BaseType: "identity", Open: true, props: []Property{
 		{"email", "Edm.String", true, false},
+	}},
+	{Name: "emailSettings", Kind: "complex", props: []Property{
+		{"senderDomain", "Edm.String", false, false},
+		{"useCompanyBranding", "Edm.Boolean", false, false},
 	}},
 	{Name: "employeeOrgData", Kind: "complex", props: []Property{
 		{"costCenter", "Edm.String", true, false},
@@ -1162,12 +1170,118 @@ var genTypes = []*Type{
 	}},
 	{Name: "identityBuiltInUserFlowAttribute", Kind: "entity", BaseType: "identityUserFlowAttribute"},
 	{Name: "identityCustomUserFlowAttribute", Kind: "entity", BaseType: "identityUserFlowAttribute"},
+	{Name: "microsoft.graph.identityGovernance.attributeChangeTrigger", Kind: "complex", BaseType: "microsoft.graph.identityGovernance.workflowExecutionTrigger", props: []Property{
+		{"triggerAttributes", "Collection(microsoft.graph.identityGovernance.triggerAttribute)", false, true},
+	}},
+	{Name: "microsoft.graph.identityGovernance.countBasedQuarantineCondition", Kind: "complex", BaseType: "microsoft.graph.identityGovernance.quarantineCondition", props: []Property{
+		{"threshold", "Edm.Int64", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.customTaskExtension", Kind: "entity", BaseType: "customCalloutExtension", props: []Property{
+		{"callbackConfiguration", "microsoft.graph.customExtensionCallbackConfiguration", true, false},
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"lastModifiedDateTime", "Edm.DateTimeOffset", true, false},
+	}, navs: []Navigation{
+		{"createdBy", "microsoft.graph.user", false, false},
+		{"lastModifiedBy", "microsoft.graph.user", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration", Kind: "complex", BaseType: "customExtensionCallbackConfiguration", navs: []Navigation{
+		{"authorizedApps", "Collection(microsoft.graph.application)", false, true},
+	}},
 	{Name: "microsoft.graph.identityGovernance.groupBasedSubjectSet", Kind: "complex", BaseType: "subjectSet", navs: []Navigation{
 		{"groups", "Collection(microsoft.graph.group)", false, true},
 	}},
+	{Name: "microsoft.graph.identityGovernance.lifecycleManagementSettings", Kind: "entity", BaseType: "entity", props: []Property{
+		{"emailSettings", "microsoft.graph.emailSettings", false, false},
+		{"quarantineConfiguration", "microsoft.graph.identityGovernance.quarantineConfiguration", true, false},
+		{"workflowScheduleIntervalInHours", "Edm.Int32", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.lifecycleTaskCategory", Kind: "enum", IsFlags: true, Members: []string{"joiner", "leaver", "unknownFutureValue", "mover"}},
+	{Name: "microsoft.graph.identityGovernance.lifecycleWorkflowCategory", Kind: "enum", Members: []string{"joiner", "leaver", "unknownFutureValue", "mover"}},
+	{Name: "microsoft.graph.identityGovernance.matchMode", Kind: "enum", Members: []string{"any", "all", "unknownFutureValue"}},
+	{Name: "microsoft.graph.identityGovernance.membershipChangeTrigger", Kind: "complex", BaseType: "microsoft.graph.identityGovernance.workflowExecutionTrigger", props: []Property{
+		{"changeType", "microsoft.graph.identityGovernance.membershipChangeType", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.membershipChangeType", Kind: "enum", Members: []string{"add", "remove", "unknownFutureValue"}},
+	{Name: "microsoft.graph.identityGovernance.onDemandExecutionOnly", Kind: "complex", BaseType: "microsoft.graph.identityGovernance.workflowExecutionConditions"},
+	{Name: "microsoft.graph.identityGovernance.percentageBasedQuarantineCondition", Kind: "complex", BaseType: "microsoft.graph.identityGovernance.quarantineCondition", props: []Property{
+		{"percentage", "Edm.Int32", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.quarantineCondition", Kind: "complex", Abstract: true},
+	{Name: "microsoft.graph.identityGovernance.quarantineConfiguration", Kind: "complex", props: []Property{
+		{"conditions", "Collection(microsoft.graph.identityGovernance.quarantineCondition)", false, true},
+		{"matchMode", "microsoft.graph.identityGovernance.matchMode", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.quarantineDetails", Kind: "complex", props: []Property{
+		{"quarantinedDateTime", "Edm.DateTimeOffset", true, false},
+		{"quarantineReason", "Edm.String", true, false},
+		{"quarantineType", "microsoft.graph.identityGovernance.quarantineType", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.quarantineType", Kind: "enum", Members: []string{"notQuarantined", "countBasedThresholdExceeded", "percentageBasedThresholdExceeded", "multipleConditionsExceeded", "unknownFutureValue"}},
 	{Name: "microsoft.graph.identityGovernance.ruleBasedSubjectSet", Kind: "complex", BaseType: "subjectSet", props: []Property{
 		{"rule", "Edm.String", false, false},
 	}},
+	{Name: "microsoft.graph.identityGovernance.task", Kind: "entity", BaseType: "entity", props: []Property{
+		{"arguments", "Collection(microsoft.graph.keyValuePair)", false, true},
+		{"category", "microsoft.graph.identityGovernance.lifecycleTaskCategory", false, false},
+		{"continueOnError", "Edm.Boolean", false, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", false, false},
+		{"executionSequence", "Edm.Int32", false, false},
+		{"isEnabled", "Edm.Boolean", false, false},
+		{"taskDefinitionId", "Edm.String", false, false},
+	}, navs: []Navigation{
+		{"taskProcessingResults", "Collection(microsoft.graph.identityGovernance.taskProcessingResult)", true, true},
+	}},
+	{Name: "microsoft.graph.identityGovernance.timeBasedAttributeTrigger", Kind: "complex", BaseType: "microsoft.graph.identityGovernance.workflowExecutionTrigger", props: []Property{
+		{"offsetInDays", "Edm.Int32", false, false},
+		{"timeBasedAttribute", "microsoft.graph.identityGovernance.workflowTriggerTimeBasedAttribute", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.triggerAndScopeBasedConditions", Kind: "complex", BaseType: "microsoft.graph.identityGovernance.workflowExecutionConditions", props: []Property{
+		{"scope", "microsoft.graph.subjectSet", true, false},
+		{"trigger", "microsoft.graph.identityGovernance.workflowExecutionTrigger", true, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.triggerAttribute", Kind: "complex", props: []Property{
+		{"name", "Edm.String", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.userInactivityTrigger", Kind: "complex", BaseType: "microsoft.graph.identityGovernance.workflowExecutionTrigger", props: []Property{
+		{"inactivityPeriodInDays", "Edm.Int32", false, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.workflow", Kind: "entity", BaseType: "microsoft.graph.identityGovernance.workflowBase", props: []Property{
+		{"deletedDateTime", "Edm.DateTimeOffset", true, false},
+		{"id", "Edm.String", false, false},
+		{"nextScheduleRunDateTime", "Edm.DateTimeOffset", true, false},
+		{"quarantineDetails", "microsoft.graph.identityGovernance.quarantineDetails", false, false},
+		{"settings", "microsoft.graph.identityGovernance.workflowSetting", false, false},
+		{"version", "Edm.Int32", true, false},
+	}, navs: []Navigation{
+		{"executionScope", "Collection(microsoft.graph.identityGovernance.userProcessingResult)", false, true},
+		{"previewScope", "Collection(microsoft.graph.directoryObject)", false, true},
+		{"runs", "Collection(microsoft.graph.identityGovernance.run)", true, true},
+		{"taskReports", "Collection(microsoft.graph.identityGovernance.taskReport)", true, true},
+		{"userProcessingResults", "Collection(microsoft.graph.identityGovernance.userProcessingResult)", true, true},
+		{"versions", "Collection(microsoft.graph.identityGovernance.workflowVersion)", true, true},
+	}},
+	{Name: "microsoft.graph.identityGovernance.workflowBase", Kind: "entity", Abstract: true, props: []Property{
+		{"category", "microsoft.graph.identityGovernance.lifecycleWorkflowCategory", false, false},
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"description", "Edm.String", true, false},
+		{"displayName", "Edm.String", false, false},
+		{"executionConditions", "microsoft.graph.identityGovernance.workflowExecutionConditions", true, false},
+		{"isEnabled", "Edm.Boolean", false, false},
+		{"isSchedulingEnabled", "Edm.Boolean", false, false},
+		{"lastModifiedDateTime", "Edm.DateTimeOffset", true, false},
+	}, navs: []Navigation{
+		{"administrationScopeTargets", "Collection(microsoft.graph.directoryObject)", false, true},
+		{"createdBy", "microsoft.graph.user", false, false},
+		{"lastModifiedBy", "microsoft.graph.user", false, false},
+		{"tasks", "Collection(microsoft.graph.identityGovernance.task)", true, true},
+	}},
+	{Name: "microsoft.graph.identityGovernance.workflowExecutionConditions", Kind: "complex", Abstract: true},
+	{Name: "microsoft.graph.identityGovernance.workflowExecutionTrigger", Kind: "complex", Abstract: true},
+	{Name: "microsoft.graph.identityGovernance.workflowSetting", Kind: "complex", props: []Property{
+		{"quarantineConfiguration", "microsoft.graph.identityGovernance.quarantineConfiguration", true, false},
+	}},
+	{Name: "microsoft.graph.identityGovernance.workflowTriggerTimeBasedAttribute", Kind: "enum", Members: []string{"employeeHireDate", "employeeLeaveDateTime", "unknownFutureValue", "createdDateTime"}},
 	{Name: "identityProviderBase", Kind: "entity", BaseType: "entity", Abstract: true, props: []Property{
 		{"displayName", "Edm.String", true, false},
 	}},
@@ -1283,6 +1397,10 @@ var genTypes = []*Type{
 	}},
 	{Name: "keyValue", Kind: "complex", props: []Property{
 		{"key", "Edm.String", true, false},
+		{"value", "Edm.String", true, false},
+	}},
+	{Name: "keyValuePair", Kind: "complex", props: []Property{
+		{"name", "Edm.String", false, false},
 		{"value", "Edm.String", true, false},
 	}},
 	{Name: "layoutTemplateType", Kind: "enum", Members: []string{"default", "verticalSplit", "unknownFutureValue"}},

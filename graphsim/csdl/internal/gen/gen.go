@@ -59,6 +59,11 @@ var DefaultRoots = []string{
 	"certificateBasedAuthConfiguration",                                                   // cba.go
 	"privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", // pimgroups.go
 	"privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest",
+	"organizationalBrandingLocalization", // branding.go
+	"certificateBasedAuthConfiguration",  // cba.go
+	// lcw.go: lifecycle workflows
+	"microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task",
+	"microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings",
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

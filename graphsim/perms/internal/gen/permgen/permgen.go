@@ -94,6 +94,10 @@ var ServedPrefixes = []string{
 	"/identitygovernance/entitlementmanagement/connectedorganizations",
 	"/identitygovernance/entitlementmanagement/settings",
 	"/identitygovernance/accessreviews/definitions",
+	"/identitygovernance/lifecycleworkflows/workflows", // lcw.go
+	"/identitygovernance/lifecycleworkflows/customtaskextensions",
+	"/identitygovernance/lifecycleworkflows/settings",
+	"/identitygovernance/lifecycleworkflows/deleteditems/workflows",
 	"/identity/userflowattributes", // external.go
 	"/identity/apiconnectors",
 	"/identity/customauthenticationextensions",

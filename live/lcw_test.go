@@ -1,0 +1,97 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// Lifecycle workflows are read with their tasks (the list returns none;
+// each workflow's tasks are read below it), kept in task order without
+// Graph's task ids and categories, and without the workflow's version
+// counter; a task running a custom task extension names the extension's
+// id, which is the key of the extension's file; the settings singleton is
+// one file.
+func TestReadLifecycleWorkflows(t *testing.T) {
+	sim := simtest.New(t, graphsim.Options{})
+	srv := simtest.Serve(t, sim)
+	c := simtest.Client(t, sim, srv, "")
+	var kinds []*layout.Kind
+	for _, n := range []string{"custom-task-extensions", "lifecycle-workflows", "lifecycle-workflow-settings"} {
+		k, _ := layout.Lookup(n)
+		kinds = append(kinds, k)
+	}
+	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range lv.Kinds {
+		if !r.Complete || r.Objects == 0 {
+			t.Fatalf("%s: %+v", r.Kind, r)
+		}
+	}
+	var cteID string
+	var workflow map[string]any
+	for name, b := range lv.Files {
+		switch {
+		case strings.HasPrefix(name, "governance/lifecycle-workflows/custom-task-extensions/"):
+			o, err := layout.Decode(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cteID = fmt.Sprint(o["id"])
+		case strings.HasPrefix(name, "governance/lifecycle-workflows/workflows/onboard-new-hires-in-sales."):
+			o, err := layout.Decode(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			workflow = o
+		}
+	}
+	if _, ok := lv.Files["governance/lifecycle-workflows/settings.yaml"]; !ok {
+		t.Errorf("no settings file: %v", fileNames(lv.Files))
+	}
+	if workflow == nil || cteID == "" {
+		t.Fatalf("files: %v", fileNames(lv.Files))
+	}
+	for _, p := range []string{"version", "lastModifiedDateTime", "nextScheduleRunDateTime"} {
+		if _, ok := workflow[p]; ok {
+			t.Errorf("the workflow's file keeps %s", p)
+		}
+	}
+	if workflow["executionConditions"] == nil {
+		t.Errorf("no execution conditions: %v", workflow)
+	}
+	tasks, _ := workflow["tasks"].([]any)
+	var names []string
+	var named string
+	for i, tk := range tasks {
+		m := tk.(map[string]any)
+		names = append(names, fmt.Sprint(m["displayName"]))
+		if _, ok := m["id"]; ok {
+			t.Errorf("task %d keeps Graph's id", i)
+		}
+		if _, ok := m["category"]; ok {
+			t.Errorf("task %d keeps its category", i)
+		}
+		if fmt.Sprint(m["executionSequence"]) != fmt.Sprint(i+1) {
+			t.Errorf("task %d has executionSequence %v", i, m["executionSequence"])
+		}
+		for _, a := range m["arguments"].([]any) {
+			if kv := a.(map[string]any); kv["name"] == "customTaskExtensionID" {
+				named = fmt.Sprint(kv["value"])
+			}
+		}
+	}
+	if strings.Join(names, "|") != "Enable user account|Add user to the Finance group|Provision payroll account" {
+		t.Errorf("tasks: %q", names)
+	}
+	if named != cteID {
+		t.Errorf("the extension task names %q, the extension's file %q", named, cteID)
+	}
+}
