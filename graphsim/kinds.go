@@ -348,6 +348,7 @@ var kinds = []*Kind{
 	externalKinds[0], externalKinds[1], externalKinds[2], externalKinds[3], externalKinds[4], // external.go
 	brandingKind, // branding.go
 	cbaKind,      // cba.go
+	rolloutKind,  // rollout.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -185,6 +185,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		}
 		return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
 	}
+	delegatedSkipped(in, lv) // rollout.go
 	for _, k := range lv.NotLicensed() {
 		if in.NotLicensed == nil {
 			in.NotLicensed = map[string]string{}

@@ -57,6 +57,7 @@ var DefaultRoots = []string{
 	"b2xIdentityUserFlow", "identityUserFlowAttributeAssignment",
 	"organizationalBrandingLocalization", // branding.go
 	"certificateBasedAuthConfiguration",  // cba.go
+	"featureRolloutPolicy",               // rollout.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in
