@@ -319,6 +319,14 @@
 //	| PATCH writes perUserMfaState only (another property or value → 400: strict) | authentication-update-requirements (beta) | TestPerUserMFAState → importer TestPerUserMFAExportAndRestore |
 //	| Read needs Policy.Read.All (or Policy.ReadWrite.AuthenticationMethod), write Policy.ReadWrite.AuthenticationMethod | permissions.json | TestPerUserMFAStatePermissions |
 //
+// ## Feature rollout policies (rollout.go; backed up as the delegated-only kind feature-rollout-policies: live/rollout.go, importer/rollout.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| GET/POST /policies/featureRolloutPolicies, GET/PATCH/DELETE .../{id}; displayName, feature (stagedFeatureName) and isEnabled required on create; feature not changed by PATCH and one policy per feature (strict: undocumented) | featurerolloutpolicies-list, featurerolloutpolicies-post, featurerolloutpolicy-update, featurerolloutpolicy-delete, resources/featurerolloutpolicy | TestFeatureRolloutPolicies → importer TestFeatureRolloutPoliciesAppOnlyAndDelegated |
+//	| appliesTo read by $expand=appliesTo (at most 20 per policy, as for directory relationships: strict), written by POST .../appliesTo/$ref (directoryObjects @odata.id) and DELETE .../appliesTo/{id}/$ref; groups only (strict: staged rollout is scoped to groups) | featurerolloutpolicy-get (example 2), featurerolloutpolicy-post-appliesto, featurerolloutpolicy-delete-appliesto, learn:/entra/identity/hybrid/connect/how-to-connect-staged-rollout | TestFeatureRolloutPolicies → importer TestFeatureRolloutPoliciesAppOnlyAndDelegated |
+//	| "Application: Not supported" on every page: an app-only token → 403 whatever it holds; delegated: read Policy.Read.HybridAuthentication (list), write Policy.ReadWrite.HybridAuthentication | the pages' permission tables, permissions.json (DelegatedWork rows only) | TestFeatureRolloutPoliciesDelegatedOnly → importer TestFeatureRolloutPoliciesAppOnlyAndDelegated |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).
