@@ -79,6 +79,12 @@ func Compare(ctx context.Context, in Input) (*Report, error) {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s are not licensed in this tenant (needs %s): not compared with the baseline's %d", k.Title, kr.NotLicensed, man.Kinds[k.Name].Objects))
 			continue
 		}
+		if kr.Skipped != "" {
+			// By design: Graph serves the kind to delegated callers only and
+			// the token is app-only. Not compared, never reported as deleted.
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s are served by Graph to delegated callers only: not compared with an app-only token (run drift signed in, --auth device-code, browser or azure-cli, to compare them)", k.Title))
+			continue
+		}
 		if !kr.Complete {
 			reason := kr.Reason
 			if len(kr.Permissions) > 0 {

@@ -237,3 +237,22 @@ func TestRender(t *testing.T) {
 		t.Errorf("markdown:\n%s", b.String())
 	}
 }
+
+// A delegated-only kind an app-only read skipped (feature rollout
+// policies) is noted, not reported as unchecked drift nor as removed.
+func TestCompareNotesDelegatedOnlySkip(t *testing.T) {
+	in := driftCase(t)
+	in.Live.Kinds = append(in.Live.Kinds, live.KindResult{Kind: "feature-rollout-policies", Skipped: "app-only"})
+	rep, err := Compare(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nc := range rep.NotChecked {
+		if nc.Kind == "feature-rollout-policies" {
+			t.Errorf("not checked: %+v", nc)
+		}
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "feature rollout (staged rollout) policies are served by Graph to delegated callers only") {
+		t.Errorf("notes: %q", rep.Notes)
+	}
+}

@@ -2,8 +2,11 @@ package drift
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/entrasnap/entrasnap/history"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -16,8 +19,12 @@ type Options struct {
 	Watch     *Watch // nil: all drift is critical
 	WatchFile string
 	// Read reads the tenant (live.Read); Run calls it only once the
-	// baseline and the watch list are known to be good.
-	Read func(ctx context.Context) (*live.Live, error)
+	// baseline and the watch list are known to be good. userProperties is
+	// the baseline's user allow-list (layout.ConfigPath's
+	// users.keepProperties, nil: every property), for
+	// live.ReadOptions.UserProperties: the live users are made as the
+	// baseline's files were, so an excluded property never shows as drift.
+	Read func(ctx context.Context, userProperties []string) (*live.Live, error)
 }
 
 // WatchError is a watch list that does not fit the baseline (an object
@@ -46,12 +53,39 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, &WatchError{err}
 		}
 	}
-	tenant, err := o.Read(ctx)
+	cfg, err := baselineConfig(ctx, o.Repo, o.Baseline, rev)
+	if err != nil {
+		return nil, err
+	}
+	var keep []string
+	if cfg != nil {
+		keep = cfg.UserProperties
+	}
+	tenant, err := o.Read(ctx, keep)
 	if err != nil {
 		return nil, err
 	}
 	return Compare(ctx, Input{Baseline: o.Baseline, Commit: rev, Repo: o.Repo, Index: ix, Manifest: man, Live: tenant,
 		Watch: o.Watch, WatchFile: o.WatchFile, RepoDir: o.RepoDir})
+}
+
+// baselineConfig is the repository's settings (layout.ConfigPath) at the
+// baseline, nil when it has none. A file that does not read is an error:
+// comparing without the allow-list would show every excluded user
+// property as drift.
+func baselineConfig(ctx context.Context, r *snapshot.Repo, name, commit string) (*layout.Config, error) {
+	data, err := r.ReadFile(ctx, commit, layout.ConfigPath)
+	if errors.Is(err, snapshot.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s at %s: %w", layout.ConfigPath, name, err)
+	}
+	cfg, err := layout.DecodeConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (at %s); nothing was compared: fix the file and commit it", err, name)
+	}
+	return cfg, nil
 }
 
 // Unread are the baseline files left out because they could not be read

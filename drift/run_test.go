@@ -35,7 +35,7 @@ func TestRunChecksBaselineAndWatchBeforeReading(t *testing.T) {
 	}
 	reads := 0
 	changed := map[string]any{"id": g["id"], "displayName": "Finance", "description": "changed"}
-	o := Options{Repo: r, RepoDir: "./r", Baseline: "HEAD", Read: func(context.Context) (*live.Live, error) {
+	o := Options{Repo: r, RepoDir: "./r", Baseline: "HEAD", Read: func(context.Context, []string) (*live.Live, error) {
 		reads++
 		return &live.Live{TenantID: "t", Files: map[string][]byte{p: layout.Canonical(groups, changed)},
 			Kinds: []live.KindResult{{Kind: "groups", Complete: true}}}, nil

@@ -534,7 +534,7 @@ func buildManifest(res *Result, prev *layout.Manifest, read map[string]bool) *la
 		}
 	}
 	for _, k := range res.Kinds {
-		m.Kinds[k.Kind] = layout.ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason, NotLicensed: k.NotLicensed}
+		m.Kinds[k.Kind] = layout.ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason, NotLicensed: k.NotLicensed, Skipped: k.Skipped}
 	}
 	return m
 }

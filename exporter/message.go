@@ -84,6 +84,18 @@ func Summary(res *Result, man *layout.Manifest) string {
 			fmt.Fprintf(&b, "  %s: needs %s\n", k.Kind, k.NotLicensed)
 		}
 	}
+	var skipped []live.KindResult
+	for _, k := range res.Kinds {
+		if k.Skipped != "" {
+			skipped = append(skipped, k)
+		}
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(&b, "\nSKIPPED: %d kinds are served by Graph to delegated callers only and this export's token is app-only; their files, if any, are carried forward from the previous snapshot (export them signed in: --auth device-code, browser or azure-cli):\n", len(skipped))
+		for _, k := range skipped {
+			fmt.Fprintf(&b, "  %s\n", k.Kind)
+		}
+	}
 	if len(res.Warnings) > 0 {
 		fmt.Fprintf(&b, "\n%d warnings (files that do not match their schema or had secret-looking properties removed).\n", len(res.Warnings))
 	}
@@ -122,6 +134,8 @@ func Summary(res *Result, man *layout.Manifest) string {
 			note = "  (not read this run, carried)"
 		} else if kr.NotLicensed != "" {
 			note = "  (not licensed, carried)"
+		} else if kr.Skipped != "" {
+			note = "  (skipped: app-only token, carried)"
 		} else if !kr.Complete {
 			note = "  (INCOMPLETE, carried)"
 		}

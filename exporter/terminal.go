@@ -29,6 +29,10 @@ func (p *TermProgress) KindDone(kind string, objects, requests int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var ke *live.KindError
+	if errors.As(err, &ke) && ke.Delegated != "" {
+		fmt.Fprintf(p.W, "  %-38s SKIPPED for an app-only token (Graph serves it to delegated callers only): not read, earlier files kept; export it signed in (--auth device-code, browser or azure-cli)\n", kind)
+		return
+	}
 	if errors.As(err, &ke) && ke.Licence != "" {
 		fmt.Fprintf(p.W, "  %-38s NOT LICENSED in this tenant (needs %s): not read, earlier files kept\n", kind, ke.Licence)
 		return
@@ -171,6 +175,9 @@ func (p *JSONProgress) KindDone(kind string, objects, requests int, err error) {
 	var ke *live.KindError
 	if errors.As(err, &ke) && ke.Licence != "" {
 		ev["notLicensed"] = ke.Licence
+	}
+	if errors.As(err, &ke) && ke.Delegated != "" {
+		ev["skipped"] = live.SkippedAppOnlyReason
 	}
 	if err != nil {
 		ev["error"] = err.Error()

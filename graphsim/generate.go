@@ -917,20 +917,21 @@ func (g *generator) demo(sz Sizes) {
 	g.demoDevices() // generate_guests.go
 	// policies.go
 	g.demoPolicyKinds(reviewerOf(people), custom)
-	g.demoPolicyAssignments(apps) // assign.go
-	g.demoAppHeld(apps)           // generate_appheld.go (last: earlier objects keep their ids)
-	g.demoCustomSecurity()        // customsec.go (caller's ids only)
-	g.demoIdentityProviders()     // identityproviders.go (given ids only)
-	g.demoBranding()              // branding.go (given ids only)
-	g.demoCBA()                   // cba.go
-	g.demoMFA()                   // mfa.go (no id drawn)
-	g.demoManagers(people, gr)    // generate_users.go (links only)
-	g.demoLicences(people, gr)    // generate_users.go (no directory id)
-	g.demoPIM(people)             // pim.go (derived ids only)
-	g.demoGovernance(people, gr)  // governance.go
-	g.demoExternal()              // external.go (given or derived ids only)
-	g.demoPIMGroups(people, gr)   // pimgroups.go (derived ids only)
-	g.demoLifecycleWorkflows(gr)  // lcw.go (derived ids only)
+	g.demoPolicyAssignments(apps)           // assign.go
+	g.demoAppHeld(apps)                     // generate_appheld.go (last: earlier objects keep their ids)
+	g.demoCustomSecurity()                  // customsec.go (caller's ids only)
+	g.demoIdentityProviders()               // identityproviders.go (given ids only)
+	g.demoBranding()                        // branding.go (given ids only)
+	g.demoCBA()                             // cba.go
+	g.demoMFA()                             // mfa.go (no id drawn)
+	g.demoManagers(people, gr)              // generate_users.go (links only)
+	g.demoLicences(people, gr)              // generate_users.go (no directory id)
+	g.demoPIM(people)                       // pim.go (derived ids only)
+	g.demoGovernance(people, gr)            // governance.go
+	g.demoExternal()                        // external.go (given or derived ids only)
+	g.demoPIMGroups(people, gr)             // pimgroups.go (derived ids only)
+	g.demoLifecycleWorkflows(gr)            // lcw.go (derived ids only)
+	g.demoRollout(refs.pilot, refs.finance) // rollout.go (given ids only)
 }
 
 // customDomain adds a verified custom domain that becomes the default, as

@@ -49,6 +49,10 @@ func (pl *planner) classify() error {
 			pl.notLicensed(o, lic) // licence.go
 			continue
 		}
+		if why := pl.in.DelegatedOnly[k.Name]; why != "" {
+			pl.delegatedOnly(o, why) // rollout.go
+			continue
+		}
 		if k.ExportOnly != "" { // exportonly.go
 			pl.exportOnly(o)
 			continue

@@ -72,6 +72,9 @@ type Input struct {
 	// NotLicensed names, by kind, the licence the live tenant lacks for it
 	// (Graph refused its read for that): its objects are not planned.
 	NotLicensed map[string]string
+	// DelegatedOnly names, by kind, why the app-only token could not read
+	// it (rollout.go): its objects are listed, not planned.
+	DelegatedOnly map[string]string
 	// Files: the plan is made from object files (fromfiles.go); Removed
 	// are the objects of deleted files to delete (Options.AllowDeletes).
 	Files   *Files
@@ -159,6 +162,7 @@ func Compute(in *Input) (*Plan, error) {
 		return nil, err
 	}
 	pl.selectedNotLicensed()
+	pl.delegatedOnlyNote() // rollout.go
 	for _, s := range pl.states {
 		switch s.mode {
 		case modeLive:

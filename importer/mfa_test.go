@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,4 +73,49 @@ func (e *env) snapshotFiles(rev, folder string) []string {
 		}
 	}
 	return out
+}
+
+// restore --all plans an opt-in kind (per-user MFA state: one request per
+// user) only when REV holds its files or a selector names it: from a
+// snapshot without it, the plan reads no user's requirements.
+func TestRestoreAllSkipsOptInKindsREVDoesNotHold(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	k, _ := layout.Lookup(mfaKind)
+	if len(e.snapshotFiles(e.first, k.Folder)) != 0 {
+		t.Fatal("a default export read per-user MFA state")
+	}
+	requirements := func() int {
+		n := 0
+		for _, ep := range e.sim.Stats().Endpoints {
+			if strings.Contains(ep.Path, "authentication/requirements") {
+				n += ep.Requests
+			}
+		}
+		return n
+	}
+	load := func(sel []string) *Input {
+		t.Helper()
+		in, err := Load(ctx, LoadOptions{Client: e.c, Repo: e.repo, Rev: e.first, Selectors: sel, All: true, Now: e.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	before := requirements()
+	in := load(nil)
+	if n := requirements() - before; n != 0 {
+		t.Errorf("restore --all from a snapshot without per-user MFA state sent %d requests for it", n)
+	}
+	if slices.Contains(in.Selection.Kinds, mfaKind) {
+		t.Errorf("selection %v holds %s", in.Selection.Kinds, mfaKind)
+	}
+	if !slices.Contains(in.Selection.Kinds, "users") {
+		t.Errorf("selection %v lacks users", in.Selection.Kinds)
+	}
+	// Named, it is planned (and read) even with nothing at REV.
+	before = requirements()
+	if in := load([]string{mfaKind}); !slices.Contains(in.Selection.Kinds, mfaKind) || requirements() == before {
+		t.Errorf("--all %s: selection %v, %d requests for it", mfaKind, in.Selection.Kinds, requirements()-before)
+	}
 }

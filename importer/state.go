@@ -185,6 +185,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		}
 		return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
 	}
+	delegatedSkipped(in, lv) // rollout.go
 	for _, k := range lv.NotLicensed() {
 		if in.NotLicensed == nil {
 			in.NotLicensed = map[string]string{}
@@ -442,8 +443,34 @@ type SelectorError = history.SelectorError
 // ResolveSelectors turns selectors into a Selection against the objects at
 // REV with the one selector grammar (history.Resolve): a file path, a kind
 // or folder, an object id or alias (an application's appId), or
-// kind/displayName. all selects every kind.
+// kind/displayName. all selects every kind, except the opt-in kinds
+// (layout.Kind.OptIn: per-user MFA state costs one request per user) that
+// REV holds no file of and no selector names: planning one reads the
+// tenant's side of it, and there is nothing at REV to restore.
 func ResolveSelectors(snap diff.Snapshot, selectors []string, all bool) (Selection, error) {
-	s, err := history.Resolve(history.FromSnapshot(snap), selectors, all)
-	return Selection{Kinds: s.Kinds, Paths: s.Paths}, err
+	v := history.FromSnapshot(snap)
+	s, err := history.Resolve(v, selectors, all)
+	if err != nil || !all {
+		return Selection{Kinds: s.Kinds, Paths: s.Paths}, err
+	}
+	held := map[string]bool{}
+	for _, o := range snap {
+		held[o.Kind.Name] = true
+	}
+	named := map[string]bool{}
+	if len(selectors) > 0 {
+		if ns, err := history.Resolve(v, selectors, false); err == nil {
+			for _, k := range ns.Kinds {
+				named[k] = true
+			}
+		}
+	}
+	kinds := s.Kinds[:0:0]
+	for _, name := range s.Kinds {
+		if k, ok := layout.Lookup(name); ok && k.OptIn != "" && !held[name] && !named[name] {
+			continue // opt-in, nothing of it at REV
+		}
+		kinds = append(kinds, name)
+	}
+	return Selection{Kinds: kinds, Paths: s.Paths}, nil
 }

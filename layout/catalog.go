@@ -101,6 +101,13 @@ type Kind struct {
 	// OptIn, when set, says why the kind is read only when --kinds names it
 	// (DefaultKinds leaves it out): its cost (one request per user).
 	OptIn string
+	// DelegatedOnly, when set, says why Graph serves the kind to delegated
+	// callers only (feature rollout policies: "Application: Not
+	// supported"): an export with an app-only token skips it and keeps its
+	// files, a restore with one writes none of it, and its Read and Write
+	// permissions are delegated scopes, not part of the application sets
+	// (ExportPermissions, RestorePermissions). catalog_rollout.go.
+	DelegatedOnly string
 }
 
 // Child is a relationship stored inside its parent's file.

@@ -53,11 +53,16 @@ type ManifestKind struct {
 	// refused the read for it. Complete is false and the files are those
 	// of an earlier snapshot, but the snapshot is not incomplete for it.
 	NotLicensed string
+	// Skipped says why the kind was not read by design (a delegated-only
+	// kind and an app-only token): Complete is false and the files are
+	// those of an earlier snapshot, but the snapshot is not incomplete
+	// for it.
+	Skipped string
 }
 
 // Incomplete reports whether the kind could not be read for a reason
-// other than a licence the tenant does not have.
-func (k ManifestKind) Incomplete() bool { return !k.Complete && k.NotLicensed == "" }
+// other than a licence the tenant does not have or a skip by design.
+func (k ManifestKind) Incomplete() bool { return !k.Complete && k.NotLicensed == "" && k.Skipped == "" }
 
 // Encode writes the manifest as canonical YAML.
 func (m *Manifest) Encode() []byte {
@@ -73,6 +78,9 @@ func (m *Manifest) Encode() []byte {
 		}
 		if k.NotLicensed != "" {
 			e["notLicensed"] = k.NotLicensed
+		}
+		if k.Skipped != "" {
+			e["skipped"] = k.Skipped
 		}
 		kinds[name] = e
 	}
@@ -141,6 +149,7 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 		mk.Complete, _ = e["complete"].(bool)
 		mk.Reason, _ = e["reason"].(string)
 		mk.NotLicensed, _ = e["notLicensed"].(string)
+		mk.Skipped, _ = e["skipped"].(string)
 		m.Kinds[name] = mk
 	}
 	if a, ok := v["access"].(map[string]any); ok {

@@ -49,6 +49,9 @@ type KindInfo struct {
 	RestorePermissions []string `json:"restorePermissions"`
 	// OptIn, when set, says why the kind is read only when --kinds names it.
 	OptIn string `json:"optIn,omitempty"`
+	// DelegatedOnly, when set, says why the kind is read and restored only
+	// with a delegated sign-in; its permissions are then delegated scopes.
+	DelegatedOnly string `json:"delegatedOnly,omitempty"`
 }
 
 // The values of KindInfo.Restore.
@@ -63,7 +66,7 @@ func KindInfos() []KindInfo {
 	for _, k := range kinds {
 		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + strings.ReplaceAll(k.ListPath, OrganizationPlaceholder, "{organizationId}"),
 			APIVersion: k.APIVersion, Restore: Restorable,
-			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), RestoreNote: k.RestoreNote, OptIn: k.OptIn}
+			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), RestoreNote: k.RestoreNote, OptIn: k.OptIn, DelegatedOnly: k.DelegatedOnly}
 		if k.PerObject != "" {
 			ki.GraphPath += "/{id}/" + k.PerObject
 		}

@@ -70,6 +70,9 @@ var exactly = map[string][]string{"app-management-policies": {"Application.Read.
 func ExportPermissions(kinds []*Kind) []string {
 	var all, keep []string
 	for _, k := range kinds {
+		if k.DelegatedOnly != "" {
+			continue // delegated scopes: DelegatedPermissions
+		}
 		all = append(all, KindReadPermissions(k)...)
 		keep = append(keep, exactly[k.Name]...)
 	}
@@ -89,11 +92,36 @@ func ExportPermissions(kinds []*Kind) []string {
 func RestorePermissions(kinds []*Kind) []string {
 	var all []string
 	for _, k := range kinds {
-		if k.ExportOnly == "" {
+		if k.ExportOnly == "" && k.DelegatedOnly == "" {
 			all = append(all, k.WritePermissions...)
 		}
 	}
 	return reduce(all, ExportPermissions(kinds))
+}
+
+// DelegatedPermissions are the delegated permissions (scopes) the
+// DelegatedOnly kinds among kinds need, sorted: read to export them with a
+// signed-in administrator's token, write to restore them. An app-only run
+// needs none of them (it skips those kinds).
+func DelegatedPermissions(kinds []*Kind) (read, write []string) {
+	for _, k := range kinds {
+		if k.DelegatedOnly == "" {
+			continue
+		}
+		for _, p := range KindReadPermissions(k) {
+			if !contains(read, p) {
+				read = append(read, p)
+			}
+		}
+		for _, p := range k.WritePermissions {
+			if !contains(write, p) && k.ExportOnly == "" {
+				write = append(write, p)
+			}
+		}
+	}
+	sort.Strings(read)
+	sort.Strings(write)
+	return read, write
 }
 
 // KindReadPermissions are a kind's read permissions and its children's.

@@ -81,7 +81,7 @@ type Live struct {
 }
 
 // Incomplete lists the kinds that could not be read completely, except
-// those the tenant is not licensed for.
+// those the tenant is not licensed for and those skipped (KindResult.Skipped).
 func (l *Live) Incomplete() []KindResult { return Incomplete(l.Kinds) }
 
 // NotLicensed lists the kinds the tenant is not licensed for (no files).
@@ -180,6 +180,11 @@ type KindResult struct {
 	// files are carried) and not Incomplete either: it is listed by
 	// NotLicensed, and a snapshot with it still exits 0.
 	NotLicensed string `json:"notLicensed,omitempty"`
+	// Skipped says why the kind was not read by design, its files kept:
+	// Graph serves it to delegated callers only and the token is app-only
+	// (rollout.go). Like NotLicensed, such a kind is neither Complete nor
+	// Incomplete.
+	Skipped string `json:"skipped,omitempty"`
 	// Err is the full error of an incomplete kind.
 	Err error `json:"-"`
 }
@@ -212,7 +217,7 @@ func (w Warning) SecretRemoved() bool {
 func Incomplete(kinds []KindResult) []KindResult {
 	var out []KindResult
 	for _, k := range kinds {
-		if !k.Complete && k.NotLicensed == "" {
+		if !k.Complete && k.NotLicensed == "" && k.Skipped == "" {
 			out = append(out, k)
 		}
 	}
@@ -301,6 +306,9 @@ func results(reads []*kindRead) (*builder, []KindResult, error) {
 			var ke *KindError
 			if errors.As(kr.err, &ke) {
 				r.Reason, r.Permissions, r.NotLicensed = ke.Reason(), ke.Permissions, ke.Licence
+				if ke.Delegated != "" {
+					r.Skipped = ke.Delegated
+				}
 			} else {
 				r.Reason = kr.err.Error()
 			}

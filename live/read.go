@@ -66,9 +66,16 @@ type KindError struct {
 	// Licence is the licence Graph refused the read for (licence.go): the
 	// tenant is not licensed for the kind.
 	Licence string
+	// Delegated, set when the kind was not read because Graph serves it
+	// to delegated callers only and the token is app-only (rollout.go),
+	// says why (layout.Kind.DelegatedOnly). No request was sent.
+	Delegated string
 }
 
 func (e *KindError) Error() string {
+	if e.Delegated != "" {
+		return e.Kind + ": not read with an app-only token: " + e.Delegated
+	}
 	msg := fmt.Sprintf("%s: reading %s: %v", e.Kind, e.What, e.Err)
 	if e.Licence != "" {
 		return msg + "; the tenant is not licensed for it (needs " + e.Licence + ")"
@@ -88,6 +95,8 @@ func (e *KindError) Reason() string {
 	var b strings.Builder
 	b.WriteString(e.What + ": ")
 	switch {
+	case e.Delegated != "":
+		b.WriteString(SkippedAppOnlyReason)
 	case e.Licence != "":
 		b.WriteString(NotLicensedReason(e.Licence))
 	case e.Status == 403:
@@ -168,6 +177,9 @@ type reader struct {
 	// orgID is the organization's id, once known (branding.go).
 	orgMu sync.Mutex
 	orgID string
+	// appOnly: the token is an app-only one (rollout.go), once known.
+	appOnlyOnce sync.Once
+	appOnly     bool
 }
 
 // named maps a kind's least permissions to those of the listed set.
@@ -251,7 +263,10 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 			for _, k := range u.emit {
 				r.progress.KindStarted(k.Name)
 			}
-			reads := r.readUnit(ctx, u)
+			reads := r.skipDelegatedOnly(ctx, u) // rollout.go
+			if reads == nil {
+				reads = r.readUnit(ctx, u)
+			}
 			for _, kr := range reads {
 				if kr.err == nil {
 					kr.carry(r.sink)

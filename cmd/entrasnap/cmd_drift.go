@@ -69,7 +69,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	}
 	defer r.Close()
 	rep, err := drift.Run(ctx, drift.Options{Repo: r, RepoDir: o.repo, Baseline: o.baseline, Watch: watch, WatchFile: o.watch,
-		Read: func(ctx context.Context) (*live.Live, error) {
+		Read: func(ctx context.Context, userProperties []string) (*live.Live, error) {
 			client, err := e.client(o.conn, "entrasnap/"+version)
 			if err != nil {
 				return nil, err
@@ -78,7 +78,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 			if e.errTTY {
 				progress = &exporter.TermProgress{W: e.stderr}
 			}
-			return live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress})
+			return live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress, UserProperties: userProperties})
 		}})
 	var we *drift.WatchError
 	if errors.As(err, &we) {

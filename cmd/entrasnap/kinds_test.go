@@ -27,6 +27,7 @@ type kindJSON struct {
 	ReadPermissions    []string `json:"readPermissions"`
 	RestorePermissions []string `json:"restorePermissions"`
 	OptIn              string   `json:"optIn"`
+	DelegatedOnly      string   `json:"delegatedOnly"`
 }
 
 // TestKindsJSONMatchesCatalog decodes `kinds --json` and checks every
@@ -63,7 +64,7 @@ func TestKindsJSONMatchesCatalog(t *testing.T) {
 		if k.PerObject != "" {
 			wantPath += "/{id}/" + k.PerObject
 		}
-		if g.GraphPath != wantPath || strings.Contains(g.GraphPath, "{{") || g.OptIn != k.OptIn {
+		if g.GraphPath != wantPath || strings.Contains(g.GraphPath, "{{") || g.OptIn != k.OptIn || g.DelegatedOnly != k.DelegatedOnly {
 			t.Errorf("%s: graphPath %q", k.Name, g.GraphPath)
 		}
 		if !slices.Equal(g.ReadPermissions, layout.KindReadPermissions(k)) || len(g.ReadPermissions) == 0 {
@@ -126,5 +127,28 @@ func TestReadmeCoverageRowIsTheCatalogs(t *testing.T) {
 	want := fmt.Sprintf("%d %d %d", restorable+exportOnly, restorable, exportOnly)
 	if got := string(bytes.Join(m[1:], []byte(" "))); got != want {
 		t.Errorf("README coverage row says %s kinds (restorable, export-only); the catalog holds %s: update the row", got, want)
+	}
+}
+
+// Feature rollout policies are delegated only: `kinds` says why, and
+// --permissions lists their delegated permissions apart from the
+// application sets, which hold none of them.
+func TestKindsDelegatedOnly(t *testing.T) {
+	code, out, _ := runCLI(t, "kinds", "--permissions", "--json")
+	if code != exitOK {
+		t.Fatalf("code %d", code)
+	}
+	var sets map[string][]string
+	if err := json.Unmarshal([]byte(out), &sets); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sets["delegatedExport"], []string{"Policy.Read.HybridAuthentication"}) ||
+		!slices.Equal(sets["delegatedRestore"], []string{"Policy.ReadWrite.HybridAuthentication"}) ||
+		slices.Contains(sets["export"], "Policy.Read.HybridAuthentication") || slices.Contains(sets["restore"], "Policy.ReadWrite.HybridAuthentication") {
+		t.Errorf("permission sets: %v", sets)
+	}
+	k, _ := layout.Lookup("feature-rollout-policies")
+	if code, text, _ := runCLI(t, "kinds"); code != exitOK || !strings.Contains(text, "  feature-rollout-policies: "+k.DelegatedOnly+"\n") {
+		t.Errorf("kinds does not say why feature rollout policies need a delegated sign-in:\n%s", text)
 	}
 }

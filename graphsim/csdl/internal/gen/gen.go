@@ -64,6 +64,7 @@ var DefaultRoots = []string{
 	// lcw.go: lifecycle workflows
 	"microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task",
 	"microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings",
+	"featureRolloutPolicy", // rollout.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

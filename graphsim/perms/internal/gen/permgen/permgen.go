@@ -103,6 +103,7 @@ var ServedPrefixes = []string{
 	"/identity/customauthenticationextensions",
 	"/identity/b2xuserflows",
 	"/policies/externalidentitiespolicy", // beta (external.go)
+	"/policies/featurerolloutpolicies",   // rollout.go: delegated only
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",
