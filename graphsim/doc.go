@@ -319,6 +319,15 @@
 //	| PATCH writes perUserMfaState only (another property or value → 400: strict) | authentication-update-requirements (beta) | TestPerUserMFAState → importer TestPerUserMFAExportAndRestore |
 //	| Read needs Policy.Read.All (or Policy.ReadWrite.AuthenticationMethod), write Policy.ReadWrite.AuthenticationMethod | permissions.json | TestPerUserMFAStatePermissions |
 //
+// ## String length limits (limits.go)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| a POST, PATCH or PUT body with a string longer than its documented maximum → 400 Request_BadRequest "Invalid value specified for property 'X' of resource 'Y'." and nothing written (the message is strict: Graph's text for a too-long value is undocumented; it is its text for other refused values); a character is a UTF-16 code unit (strict: outside the BMP counts twice) | resources/group, resources/user, resources/application, resources/organizationalbrandingproperties | TestStringLengthLimits → importer TestValueGraphRefusesAsTooLongIsReportedWithItsFileAndField |
+//	| user: displayName 256, givenName 64, surname 64, mailNickname 64, jobTitle 128, department 64, companyName 64, city 128, state 128, country 128, postalCode 40, streetAddress 1024, mobilePhone 64 | resources/user ("Maximum length is N characters") | TestStringLengthLimits |
+//	| group: displayName 256, mailNickname 64; application: displayName 256, description 1,024 | resources/group, resources/application (graph-semantics.md §3.5) | TestStringLengthLimits → reliability "hostile name: very long" (at the maximum) |
+//	| branding localization: signInPageText 1,024, usernameHintText 64, the custom link texts 256, the custom URLs 128 | resources/organizationalbrandingproperties ("not exceed N characters") | TestStringLengthLimits → importer TestHostileTextInEveryNewKind (cut to the limits) |
+//
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
 // from Graph's CSDL).
