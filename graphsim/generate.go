@@ -1886,5 +1886,6 @@ func (g *generator) large(sz Sizes) {
 		r.pilot, r.finance, r.helpdesk = g.pick(security), g.pick(security), g.pick(security)
 		return r
 	})
-	g.largeAppHeld() // generate_appheld.go (last: earlier objects keep their ids)
+	g.largeAppHeld()                 // generate_appheld.go (last: earlier objects keep their ids)
+	g.largeCoverage(users, security) // generate_large13.go (derived ids: earlier objects keep theirs)
 }

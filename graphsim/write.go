@@ -20,6 +20,9 @@ func (s *Server) checkProps(k *Kind, body map[string]any, creating bool) *apiErr
 	if err := checkNestedReadOnly(k, body); err != nil {
 		return err
 	}
+	if err := checkLengths(k, body); err != nil { // limits.go
+		return err
+	}
 	for p := range body {
 		if strings.Contains(p, "@") {
 			continue

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/history"
@@ -31,7 +32,29 @@ func (p *Plan) ResultLine(ar ActionResult) string {
 	if ar.Error != "" {
 		line += ": " + layout.Safe(ar.Error)
 	}
+	if a := p.Action(ar.ID); a != nil {
+		line += refusedValue(a, ar)
+	}
 	return line
+}
+
+// graphInvalidValue is how Graph refuses a property's value (too long,
+// malformed): "Invalid value specified for property 'displayName' of
+// resource 'Group'." (graph-semantics.md; graphsim/limits.go).
+var graphInvalidValue = regexp.MustCompile(`Invalid value specified for property '([A-Za-z0-9_.]+)'`)
+
+// refusedValue says, for an action Graph refused because of one
+// property's value, which file holds it and what to do.
+func refusedValue(a *Action, ar ActionResult) string {
+	if ar.Status != StatusFailed || ar.GraphStatus != 400 || a.File == "" {
+		return ""
+	}
+	m := graphInvalidValue.FindStringSubmatch(ar.Error)
+	if m == nil {
+		return ""
+	}
+	return fmt.Sprintf("; Graph refuses the value of %s in %s (longer than Graph takes, or a value it does not accept): correct it in the file and plan again",
+		m[1], layout.Safe(a.File))
 }
 
 // Report writes the summary of applying plan for a person: the counts,

@@ -90,7 +90,7 @@ func caBinRefused(a *Action, err error) string {
 // created or restored: only then may "not found" or "... do not exist" be
 // Graph's replication lag, worth retrying for a bounded time.
 func (r *runner) namesFresh(a *Action, path string, payload any) bool {
-	var fresh []string
+	var fresh, keys []string
 	seen := map[string]bool{}
 	var walk func(deps []string)
 	walk = func(deps []string) {
@@ -109,6 +109,12 @@ func (r *runner) namesFresh(a *Action, path string, payload any) bool {
 						fresh = append(fresh, v)
 					}
 				}
+				// An object Graph creates under the key the request gave
+				// (a branding localization's locale, a user flow's name)
+				// has no placeholder: its answer's id names it.
+				if id := r.results[j].NewID; id != "" {
+					keys = append(keys, id)
+				}
 				r.mu.Unlock()
 			case OpRestore:
 				// .../deletedItems/{id}/restore keeps the id.
@@ -119,7 +125,7 @@ func (r *runner) namesFresh(a *Action, path string, payload any) bool {
 		}
 	}
 	walk(a.DependsOn)
-	if len(fresh) == 0 {
+	if len(fresh) == 0 && len(keys) == 0 {
 		return false
 	}
 	text := strings.ToLower(path)
@@ -128,6 +134,15 @@ func (r *runner) namesFresh(a *Action, path string, payload any) bool {
 	}
 	for _, id := range fresh {
 		if id != "" && strings.Contains(text, strings.ToLower(id)) {
+			return true
+		}
+	}
+	// A key that may be short ("0", "fr-FR") counts only as a whole path
+	// segment or a whole JSON string.
+	seg := strings.ToLower(path) + "/"
+	for _, k := range keys {
+		k = strings.ToLower(k)
+		if strings.Contains(seg, "/"+k+"/") || strings.Contains(text, `"`+k+`"`) {
 			return true
 		}
 	}

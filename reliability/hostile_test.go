@@ -27,7 +27,7 @@ var hostileNames = []struct{ name, value string }{
 	{"markdown heading", "# Approved by security"},
 	{"newline then heading", "Team\n# Approved by security"},
 	{"markdown mention", "@contoso/admins please approve"},
-	{"very long", strings.Repeat("Long name ", 100)},
+	{"very long", strings.Repeat("Long name ", 26)[:256]}, // Graph's maximum for a group's displayName (graphsim/limits.go)
 	{"path traversal", "../../../../etc/passwd"},
 	{"Windows reserved CON", "CON"},
 	{"Windows reserved NUL", "nul"},
