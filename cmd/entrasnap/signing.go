@@ -20,7 +20,7 @@ const (
 // (export, restore, apply).
 func signingKeyFlag() cli.Flag {
 	return &cli.StringFlag{Name: "signing-key", EnvVars: []string{envSigningKey},
-		Usage: "sign the snapshot commit and tag with this SSH key file (ed25519, ecdsa, rsa; git's gpg.format=ssh), a .pub file whose key the SSH agent holds, or an armored OpenPGP secret key; an encrypted key's passphrase comes from " + envSigningPassphrase}
+		Usage: "sign the snapshot commit and tag with this SSH key file (ed25519, ecdsa, rsa; git's gpg.format=ssh), a .pub file whose key the SSH agent holds, an SSH user certificate (KEY-cert.pub; its key beside it or in the agent), or an armored OpenPGP secret key; an encrypted key's passphrase comes from " + envSigningPassphrase}
 }
 
 // signerFrom loads --signing-key (nil when not given), before anything is
