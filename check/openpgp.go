@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -180,9 +182,9 @@ func (k *OpenPGP) Verify(ctx context.Context, o *snapshot.SignedObject) snapshot
 	case st.noPubkey:
 		v.Status, v.Detail = snapshot.SigUnknown, "signed by an OpenPGP key the keyring "+k.name+" does not hold"
 	case st.revoked:
-		v.Status, v.Detail = snapshot.SigNotAllowed, "a good signature by a revoked OpenPGP key"
+		v.Status, v.Detail = snapshot.SigNotAllowed, "a good signature by a revoked OpenPGP key (gpg: REVKEYSIG; git verify-commit refuses it too)"
 	case st.expiredKey:
-		v.Status, v.Detail = snapshot.SigNotAllowed, "a good signature by an expired OpenPGP key"
+		v.Status, v.Detail = snapshot.SigNotAllowed, expiredDetail(st)
 	case st.expiredSig:
 		v.Status, v.Detail = snapshot.SigNotAllowed, "an expired OpenPGP signature"
 	case st.good && st.fpr != "":
@@ -203,11 +205,32 @@ func (k *OpenPGP) Verify(ctx context.Context, o *snapshot.SignedObject) snapshot
 	return v
 }
 
+// expiredDetail says when a signature by an expired key was made and when
+// the key expired. gpg reports both a key that expired after it signed and
+// one that had expired when it signed as EXPKEYSIG, and git verify-commit
+// refuses both; the first is made good again by extending the key's
+// expiry.
+func expiredDetail(st gpgStatus) string {
+	day := func(sec int64) string { return time.Unix(sec, 0).UTC().Format("2006-01-02 15:04:05 UTC") }
+	switch {
+	case st.sigTime == 0 || st.keyExpired == 0:
+		return "a good signature by an expired OpenPGP key (gpg: EXPKEYSIG; git verify-commit refuses it too)"
+	case st.sigTime < st.keyExpired:
+		return fmt.Sprintf("a good signature made %s by an OpenPGP key that expired %s, after it signed (gpg: EXPKEYSIG; git verify-commit refuses it too): extend the key's expiry (gpg --quick-set-expire FINGERPRINT 1y) and export it to the keyring again",
+			day(st.sigTime), day(st.keyExpired))
+	}
+	return fmt.Sprintf("a good signature made %s by an OpenPGP key that had expired %s, when it signed (gpg: EXPKEYSIG; git verify-commit refuses it too)",
+		day(st.sigTime), day(st.keyExpired))
+}
+
 // gpgStatus is what gpg's status lines (doc/DETAILS) say about the first
 // signature.
 type gpgStatus struct {
 	good, bad, noPubkey, expiredKey, expiredSig, revoked bool
 	keyID, fpr, primary                                  string
+	// sigTime is the signature's creation time (VALIDSIG), keyExpired the
+	// key's expiry (KEYEXPIRED), in seconds since 1970; 0 when not given.
+	sigTime, keyExpired int64
 }
 
 func parseGPGStatus(out []byte) gpgStatus {
@@ -258,6 +281,11 @@ func parseGPGStatus(out []byte) gpgStatus {
 			st.fpr = arg(1)
 			if p := arg(10); p != "" {
 				st.primary = p
+			}
+			st.sigTime, _ = strconv.ParseInt(arg(3), 10, 64)
+		case "KEYEXPIRED":
+			if st.keyExpired == 0 {
+				st.keyExpired, _ = strconv.ParseInt(arg(1), 10, 64)
 			}
 		}
 	}

@@ -1,10 +1,13 @@
 package exporter
 
 import (
+	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -57,4 +60,45 @@ func TestAccessOfClaims(t *testing.T) {
 			t.Errorf("accessOf(%s) = %s, want %s", c.token, got, c.want)
 		}
 	}
+}
+
+// The snapshot a restore records keeps the backup app's access in its
+// manifest: the restore's own token, allowed to write, is not what the
+// backups run with, and the evidence report must not say the backup app
+// can write because a restore ran.
+func TestPostRestoreSnapshotKeepsTheBackupAppsAccess(t *testing.T) {
+	sim := newSim(t, graphsim.Options{})
+	srv := newServer(t, sim)
+	admin := clientFor(t, sim, srv, sim.Token())
+	set := layout.ExportPermissions(layout.Kinds())
+	r := newRepo(t, false)
+	mustExport(t, clientFor(t, sim, srv, limitedToken(t, sim, admin, srv.URL, set...)), r, nil)
+
+	g := firstOf(t, admin, "/v1.0/groups?$top=1")
+	if _, err := admin.Patch(context.Background(), "/v1.0/groups/"+g, map[string]any{"description": "restored"}); err != nil {
+		t.Fatal(err)
+	}
+	writer := clientFor(t, sim, srv, limitedToken(t, sim, admin, srv.URL, append(append([]string{}, set...), "Group.ReadWrite.All")...))
+	groups, _ := layout.Select([]string{"groups"})
+	res, err := Options{Client: writer, Repo: r, Now: sim.Clock().Now}.Record(context.Background(), groups, "restore", nil)
+	if err != nil || !res.Changed {
+		t.Fatalf("Record: changed %v, %v", res != nil && res.Changed, err)
+	}
+	m := readManifest(t, r.Path())
+	if m.Access == nil || fmt.Sprint(m.Access.Permissions) != fmt.Sprint(set) {
+		t.Fatalf("the post-restore manifest's access = %+v, want the backup app's %v", m.Access, set)
+	}
+}
+
+func firstOf(t *testing.T, c *graph.Client, path string) string {
+	t.Helper()
+	resp, err := c.Get(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct{ Value []struct{ ID string } }
+	if err := json.Unmarshal(resp, &v); err != nil || len(v.Value) == 0 {
+		t.Fatalf("%s: %s (%v)", path, resp, err)
+	}
+	return v.Value[0].ID
 }

@@ -81,6 +81,11 @@ type Options struct {
 	NoAudit bool
 
 	branchStarted bool // runOnBranch made sure Branch exists
+	// postRestore (Record): the snapshot after a restore keeps the
+	// previous manifest's access, the backup app's: the restore's own
+	// token (a person's, or an app allowed to write) is not the access
+	// the backups are taken with.
+	postRestore bool
 }
 
 // Result is what Run did.
@@ -383,6 +388,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	man := buildManifest(res, prev.manifest, read)
 	man.Access = tokenAccess(ctx, o.Client)
+	if o.postRestore {
+		man.Access = nil
+		if prev.manifest != nil {
+			man.Access = prev.manifest.Access
+		}
+	}
 	files[layout.ManifestPath] = man.Encode()
 	every := o.FullEvery
 	if every <= 0 && state != nil && state.FullEvery > 0 {

@@ -39,9 +39,11 @@ func (res *Result) WritePRBody(ctx context.Context, repo *snapshot.Repo, file st
 // Record commits the snapshot after a restore (importer.ApplyOptions.Record):
 // an export, through o.Client to o.Repo, of the kinds the restore wrote
 // with message and files (the id map), past the mass-deletion guard (the
-// restore's own deletions are what the snapshot records).
+// restore's own deletions are what the snapshot records). Its manifest
+// keeps the previous snapshot's access (the backup app's), not the
+// restore's token's.
 func (o Options) Record(ctx context.Context, kinds []*layout.Kind, message string, files map[string][]byte) (*Result, error) {
-	o.Kinds, o.Message, o.Files, o.AllowShrink = kinds, message, files, true
+	o.Kinds, o.Message, o.Files, o.AllowShrink, o.postRestore = kinds, message, files, true, true
 	return Run(ctx, o)
 }
 

@@ -28,8 +28,10 @@ import (
 //     whatever the scopes say (graph API pages: "the signed-in user must be
 //     assigned a supported Microsoft Entra role"). Reads are left to the
 //     default user permissions (members read the directory), except
-//     Conditional Access and the audit log, which need a reader or
-//     administrator role at the tenant's scope (readerRoles).
+//     Conditional Access, the audit log and role assignments, which need a
+//     reader or administrator role at the tenant's scope (readerRoles). A
+//     role-assignable group and its members and owners are written only by
+//     a Privileged Role or Global Administrator (roleAssignableManagers).
 //  3. Scope of an assignment (directoryScopeId): "/" is the tenant;
 //     "/administrativeUnits/{id}" holds the users and groups that are members
 //     of that administrative unit - and not the members of a member group
@@ -258,6 +260,42 @@ var readerRoles = map[string]map[string]bool{
 		"Security Reader": true, "Security Operator": true, "Conditional Access Administrator": true},
 	"audit": {"Global Administrator": true, "Global Reader": true, "Security Administrator": true,
 		"Security Reader": true, "Security Operator": true, "Reports Reader": true},
+	// rbacapplication-list-roleassignments, unifiedroleassignment-get: "the
+	// signed-in user must be assigned a supported Microsoft Entra role"
+	// (least privileged: Directory Readers, Global Reader, Privileged Role
+	// Administrator): the built-in roles whose permissions hold
+	// microsoft.directory/roleAssignments/standard/read, allProperties/read
+	// or allProperties/allTasks (graphsim/builtin's role definitions). The
+	// implicit User role holds standard/read too, but it is no assigned
+	// role: strict reading, a member without an assigned role is refused.
+	"roleAssignments": {"AI Reader": true, "Directory Readers": true, "Global Administrator": true, "Global Reader": true,
+		"Partner Tier2 Support": true, "Privileged Role Administrator": true},
+}
+
+// roleAssignableManagers are the roles that create a role-assignable group
+// (isAssignableToRole), change or delete it, and manage its members and
+// owners, at the tenant's scope
+// (learn:/entra/identity/role-based-access-control/groups-concept: "Only
+// Global Administrators and Privileged Role Administrators can create a
+// role-assignable group", and they manage its membership; the
+// groups-faq-troubleshooting page: a Groups Administrator cannot). The
+// pages also let the group's owners manage its members: strict reading,
+// graphsim does not.
+var roleAssignableManagers = map[string]bool{"Global Administrator": true, "Privileged Role Administrator": true}
+
+// roleAssignableWrite reports whether a write creates, changes or deletes a
+// role-assignable group or its members or owners. Callers hold t.mu.
+func (s *Server) roleAssignableWrite(req *request, rt *route) bool {
+	if rt.kind == nil || rt.kind.Name != "group" || rt.special != "" {
+		return false
+	}
+	if rt.key == "" {
+		var b map[string]any
+		_ = json.Unmarshal(req.body, &b)
+		return req.method == http.MethodPost && b["isAssignableToRole"] == true
+	}
+	r := s.find(rt)
+	return r != nil && r.obj["isAssignableToRole"] == true
 }
 
 // readArea names the readerRoles entry a read needs ("" for the reads the
@@ -274,6 +312,8 @@ func readArea(rt *route) string {
 	switch rt.kind.Name {
 	case "conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy", "authenticationContextClassReference":
 		return "conditionalAccess"
+	case "unifiedRoleAssignment":
+		return "roleAssignments"
 	}
 	return ""
 }
@@ -288,6 +328,14 @@ func (s *Server) authorizeUser(req *request, rt *route) *apiError {
 		}
 		for _, g := range s.userGrants(req.principal.userID) {
 			if g.scope == "/" && readerRoles[area][g.role] {
+				return nil
+			}
+		}
+		return denied()
+	}
+	if s.roleAssignableWrite(req, rt) {
+		for _, g := range s.userGrants(req.principal.userID) {
+			if g.scope == "/" && roleAssignableManagers[g.role] {
 				return nil
 			}
 		}

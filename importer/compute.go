@@ -185,7 +185,7 @@ func Compute(in *Input) (*Plan, error) {
 	pl.references()
 	pl.assignmentOrder() // assign.go
 	pl.finish()
-	pl.p.OutOfScope = outOfScope(in.SignedIn, pl.p) // scope.go
+	pl.p.OutOfScope = outOfScope(in.SignedIn, pl.p, roleAssignableGroups(in)) // scope.go
 	if in.SignedIn != nil {
 		pl.p.SignedIn = in.SignedIn.Name
 	}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -69,19 +70,93 @@ func (m *IDMap) ResolveAppID(appID string) (string, bool) {
 	})
 }
 
+// follow walks id through next to the newest id. The chain has no
+// length bound (an object may be recreated any number of times); an id
+// whose chain runs into a cycle resolves to nothing (ok false) rather than
+// to whichever member the walk stopped at. DecodeIDMap refuses a map with
+// a cycle, naming its ids (cycles).
 func (m *IDMap) follow(id string, next func(string) (string, bool)) (string, bool) {
 	if m == nil || id == "" {
 		return id, false
 	}
 	cur, found := id, false
-	for i := 0; i < 32; i++ { // entries never form cycles; bound anyway
+	seen := map[string]bool{}
+	for {
+		seen[strings.ToLower(cur)] = true
 		n, ok := next(cur)
 		if !ok {
-			break
+			return cur, found
+		}
+		if seen[strings.ToLower(n)] {
+			return id, false
 		}
 		cur, found = n, true
 	}
-	return cur, found
+}
+
+// cycle returns the first cycle among edges (old → new, keys lower-case),
+// in the order the edges go, starting at its smallest id; nil when there
+// is none.
+func cycle(edges map[string]string) []string {
+	keys := make([]string, 0, len(edges))
+	for k := range edges {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	done := map[string]bool{}
+	for _, start := range keys {
+		pos := map[string]int{}
+		var path []string
+		for cur := start; ; {
+			if done[cur] {
+				break
+			}
+			if i, ok := pos[cur]; ok {
+				c := path[i:]
+				low := 0
+				for j := range c {
+					if c[j] < c[low] {
+						low = j
+					}
+				}
+				return append(append(append([]string{}, c[low:]...), c[:low]...), c[low])
+			}
+			pos[cur] = len(path)
+			path = append(path, cur)
+			n, ok := edges[cur]
+			if !ok {
+				break
+			}
+			cur = strings.ToLower(n)
+		}
+		for _, p := range path {
+			done[p] = true
+		}
+	}
+	return nil
+}
+
+// cycles says which ids of m form a cycle (an edited or badly merged id
+// map), naming them; nil when none do.
+func (m *IDMap) cycles() error {
+	ids := make(map[string]string, len(m.IDs))
+	for k, e := range m.IDs {
+		ids[k] = e.New
+	}
+	for _, c := range []struct {
+		field string
+		edges map[string]string
+	}{{"ids", ids}, {"appIds", m.AppIDs}} {
+		if cyc := cycle(c.edges); cyc != nil {
+			q := make([]string, len(cyc))
+			for i, id := range cyc {
+				q[i] = fmt.Sprintf("%q", id)
+			}
+			return fmt.Errorf("%s: %s: the entries form a cycle (%s), so these ids resolve to no newest id; each recreated object's old id must lead to the id it has now. The file was edited or merged by hand: take it back from git history (git log -p -- %s) and remove the entry that closes the cycle",
+				IDMapPath, c.field, strings.Join(q, " → "), IDMapPath)
+		}
+	}
+	return nil
 }
 
 // Merge adds other's entries.
@@ -135,6 +210,9 @@ func DecodeIDMap(data []byte) (*IDMap, error) {
 			return nil, fmt.Errorf("%s: appIds.%s: want an appId", IDMapPath, old)
 		}
 		m.AppIDs[strings.ToLower(old)] = str(raw)
+	}
+	if err := m.cycles(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -40,7 +40,17 @@ type SignedInUser struct {
 	ID    string       `json:"id"`
 	Name  string       `json:"name,omitempty"` // userPrincipalName from the token
 	Roles []ScopedRole `json:"roles,omitempty"`
+	// RolesUnread says why the user's roles could not be read (Graph lets
+	// only some roles list role assignments); the plan is then not checked
+	// against them, and says so.
+	RolesUnread string `json:"rolesUnread,omitempty"`
 }
+
+// roleReaders are the built-in roles that list role assignments
+// (rbacapplication-list-roleassignments: "the signed-in user must be
+// assigned a supported Microsoft Entra role"; least privileged Directory
+// Readers, Global Reader, Privileged Role Administrator).
+const roleReaders = "Directory Readers, Global Reader or Privileged Role Administrator"
 
 // ScopedRole is one directory role assignment of the signed-in user.
 type ScopedRole struct {
@@ -139,6 +149,15 @@ func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*Sign
 		u.Name = oid
 	}
 	all, err := c.ListObjects(ctx, "/v1.0/roleManagement/directory/roleAssignments?$select=principalId,roleDefinitionId,directoryScopeId")
+	var ge *graph.Error
+	if errors.As(err, &ge) && ge.Status == 403 {
+		// Graph lists role assignments only to holders of a role that reads
+		// them: a helpdesk operator may lack one. The plan cannot be checked
+		// before the first write; Graph still refuses what the roles do not
+		// allow, action by action.
+		u.RolesUnread = "Graph lets only " + roleReaders + " list role assignments (403)"
+		return u, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the directory roles of the signed-in user %s, to check the plan against them: %w", safe(u.Name), err)
 	}
@@ -255,9 +274,24 @@ func opWords(a *Action) string {
 
 // outOfScope lists the actions of p that the signed-in user's roles do not
 // cover, with the precise reason. names maps lower-case ids to names.
-func outOfScope(u *SignedInUser, p *Plan) []ScopeNote {
+func outOfScope(u *SignedInUser, p *Plan, roleAssignable map[string]bool) []ScopeNote {
 	if u == nil {
 		return nil
+	}
+	if u.RolesUnread != "" {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("the plan is not checked against the directory roles of %s: they could not be read (%s). Graph refuses, action by action, what those roles do not allow, and the restore reports each; to have the plan checked before the first write, hold %s as well",
+			u.Name, u.RolesUnread, roleReaders))
+		return nil
+	}
+	tenantRole := func(names ...string) bool {
+		for _, r := range u.Roles {
+			for _, n := range names {
+				if r.Role == n && r.Scope == "/" {
+					return true
+				}
+			}
+		}
+		return false
 	}
 	name := func(id string) string {
 		if n := p.Names[strings.ToLower(id)]; n != "" {
@@ -275,6 +309,15 @@ func outOfScope(u *SignedInUser, p *Plan) []ScopeNote {
 		var others []string
 		if a.Relationship != "" && a.Target != "" && (a.Op == OpAddLink || a.Op == OpRemoveLink) {
 			others = append(others, a.Target)
+		}
+		if a.Kind == "groups" && (roleAssignable[strings.ToLower(a.Key)] || roleAssignable[strings.ToLower(a.LiveKey)]) {
+			// groups-concept: only Privileged Role and Global Administrators
+			// create a role-assignable group and manage it and its members.
+			if !tenantRole("Global Administrator", "Privileged Role Administrator") {
+				notes = append(notes, ScopeNote{Action: a.ID, Kind: a.Kind, Name: a.Name,
+					Reason: "a role-assignable group: only a Privileged Role Administrator or Global Administrator (over the whole directory) may " + opWords(a) + " it, not a Groups or User Administrator"})
+			}
+			continue
 		}
 		var reasons []string
 		ok := false
@@ -338,6 +381,21 @@ func dedupe(in []string) []string {
 		if !seen[s] {
 			seen[s] = true
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// roleAssignableGroups are the lower-case keys of the desired groups that
+// are role-assignable (isAssignableToRole), for outOfScope.
+func roleAssignableGroups(in *Input) map[string]bool {
+	out := map[string]bool{}
+	for _, d := range in.Desired {
+		if d.Kind != nil && d.Kind.Name == "groups" && d.Data["isAssignableToRole"] == true {
+			out[strings.ToLower(d.Key)] = true
+			if n, ok := in.IDMap.Resolve(d.Key); ok {
+				out[strings.ToLower(n)] = true
+			}
 		}
 	}
 	return out

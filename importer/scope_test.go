@@ -18,11 +18,16 @@ import (
 	"github.com/entrasnap/entrasnap/live"
 )
 
-const userAdminRole = "fe930be7-5e62-47db-91af-98c3a49a38b1" // User Administrator (template id)
+const (
+	userAdminRole        = "fe930be7-5e62-47db-91af-98c3a49a38b1" // User Administrator (template id)
+	directoryReadersRole = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b" // Directory Readers
+)
 
 // TestRestoreAsHelpdeskOperatorInAdministrativeUnit: a helpdesk operator
 // holding User Administrator scoped to the administrative unit Helpdesk-EU
-// signs in with the device code flow and restores users and a group. The
+// signs in with the device code flow and restores users and a group.
+// Without a role that reads role assignments the plan says it cannot be
+// checked against the operator's roles; with Directory Readers as well, the
 // plan names the user outside the unit and why; apply refuses that plan
 // before writing anything; graphsim refuses the same write (the pre-check
 // and Graph agree); the narrowed selection applies and verifies, and the
@@ -118,7 +123,17 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	opts := ApplyOptions{Client: dc, Repo: e.repo, Token: dc.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(dc), ConsistencyTimeout: time.Minute}
 
 	selIn, selOut, selGroup := "users/"+str(inside["userPrincipalName"]), "users/"+str(outside["userPrincipalName"]), "groups/"+str(grp["displayName"])
+	// Without a role that lists role assignments, Graph refuses to read
+	// the operator's roles: the plan says it is not checked against them
+	// (Graph refuses action by action) instead of failing or guessing.
 	p := planAs(selIn, selOut, selGroup)
+	if len(p.OutOfScope) != 0 || !strings.Contains(strings.Join(p.Warnings, "\n"), "the plan is not checked against the directory roles of "+opUPN) ||
+		!strings.Contains(render(p), "hold Directory Readers, Global Reader or Privileged Role Administrator as well") {
+		t.Fatalf("roles unreadable: out of scope %+v, warnings %q", p.OutOfScope, p.Warnings)
+	}
+	// With Directory Readers as well, the roles are read and the plan checked.
+	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": directoryReadersRole, "directoryScopeId": "/"})
+	p = planAs(selIn, selOut, selGroup)
 	if len(p.OutOfScope) != 1 || p.SignedIn != opUPN {
 		t.Fatalf("out of scope = %+v (signed in %q), want only %s; plan:\n%s", p.OutOfScope, p.SignedIn, selOut, render(p))
 	}
@@ -215,7 +230,7 @@ func TestOutOfScopeReasons(t *testing.T) {
 	}}
 	u := &SignedInUser{ID: "op", Name: "op@contoso.com", Roles: []ScopedRole{unit, {Role: "Helpdesk Administrator", Scope: "/"}}}
 	got := map[string]string{}
-	for _, n := range outOfScope(u, p) {
+	for _, n := range outOfScope(u, p, nil) {
 		got[n.Action] = n.Reason
 	}
 	want := map[string]string{
@@ -235,7 +250,7 @@ func TestOutOfScopeReasons(t *testing.T) {
 			t.Errorf("action %s is within scope, got %q", id, r)
 		}
 	}
-	if outOfScope(nil, p) != nil {
+	if outOfScope(nil, p, nil) != nil {
 		t.Error("an app-only token (no signed-in user) is checked against roles")
 	}
 }
@@ -291,5 +306,35 @@ func TestSignedInUserRolesThroughGroup(t *testing.T) {
 	}
 	if u2, err := loadSignedInUser(ctx, c, sim.Token()); u2 != nil || err != nil {
 		t.Errorf("an opaque token: %+v %v, want no signed-in user", u2, err)
+	}
+}
+
+// TestOutOfScopeRoleAssignableGroups: a role-assignable group is created,
+// changed and its members managed only by a Privileged Role or Global
+// Administrator over the whole directory (graphsim's rule): a Groups
+// Administrator's plan names each such action; a plain group is theirs.
+func TestOutOfScopeRoleAssignableGroups(t *testing.T) {
+	p := &Plan{Actions: []Action{
+		{ID: "1", Kind: "groups", Key: "ra", Name: "Tier 0 admins", Op: OpAddLink, Relationship: "members", Target: "u1"},
+		{ID: "2", Kind: "groups", Key: "old-ra", LiveKey: "", Name: "Helpdesk admins", Op: OpCreate},
+		{ID: "3", Kind: "groups", Key: "plain", Name: "Staff", Op: OpUpdate},
+	}}
+	ra := map[string]bool{"ra": true, "old-ra": true}
+	groupsAdmin := &SignedInUser{Name: "g@x", Roles: []ScopedRole{{Role: "Groups Administrator", Scope: "/"}}}
+	got := map[string]string{}
+	for _, n := range outOfScope(groupsAdmin, p, ra) {
+		got[n.Action] = n.Reason
+	}
+	if len(got) != 2 || !strings.Contains(got["1"], "a role-assignable group: only a Privileged Role Administrator or Global Administrator") || got["2"] == "" {
+		t.Errorf("Groups Administrator: %q, want actions 1 and 2 refused as role-assignable", got)
+	}
+	pra := &SignedInUser{Name: "p@x", Roles: []ScopedRole{{Role: "Privileged Role Administrator", Scope: "/"}}}
+	if notes := outOfScope(pra, &Plan{Actions: p.Actions[:2]}, ra); len(notes) != 0 {
+		t.Errorf("Privileged Role Administrator: %+v, want none", notes)
+	}
+	unread := &SignedInUser{Name: "h@x", RolesUnread: "no role reads them"}
+	q := &Plan{Actions: p.Actions}
+	if notes := outOfScope(unread, q, ra); notes != nil || len(q.Warnings) != 1 || !strings.Contains(q.Warnings[0], "not checked against the directory roles of h@x") {
+		t.Errorf("roles unread: notes %+v, warnings %q", notes, q.Warnings)
 	}
 }

@@ -57,7 +57,8 @@ var ErrPassphrase = errors.New("signing key passphrase missing or wrong")
 // encrypted ones with passphrase; a public key ("ssh-ed25519 AAAA..."),
 // whose private half the SSH agent at agentSock (SSH_AUTH_SOCK) holds, as
 // git's user.signingKey does; or an armored OpenPGP secret key
-// (sign_pgp.go: git verifies those with gpg; AllowedSigners does not).
+// (sign_pgp.go: git verifies those with gpg; AllowedSigners does not); or
+// an SSH user certificate ("key-cert.pub", certSigner).
 // Errors name the file and what to do; they never hold key material or
 // the passphrase.
 func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error) {
@@ -70,8 +71,25 @@ func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error
 		return loadPGPSigner(file, data, passphrase)
 	}
 	if pub, _, _, _, perr := ssh.ParseAuthorizedKey(trimmed); perr == nil && !bytes.Contains(trimmed, []byte("PRIVATE KEY")) {
-		return agentSigner(file, pub, agentSock)
+		if cert, ok := pub.(*ssh.Certificate); ok {
+			return certSigner(file, cert, passphrase, agentSock)
+		}
+		s, err := agentSigner(file, pub, agentSock)
+		if err != nil {
+			return nil, err
+		}
+		return newSSHSigner(file, s)
 	}
+	s, err := loadPrivate(file, data, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	return newSSHSigner(file, s)
+}
+
+// loadPrivate reads an OpenSSH private key (encrypted ones with
+// passphrase).
+func loadPrivate(file string, data, passphrase []byte) (ssh.Signer, error) {
 	// A passphrase given for a key that is not encrypted is not needed (a
 	// CI may set the variable for every run).
 	key, err := ssh.ParseRawPrivateKey(data)
@@ -91,7 +109,42 @@ func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %v; use an ed25519, ecdsa or rsa key", file, err)
 	}
-	return newSSHSigner(file, s)
+	return s, nil
+}
+
+// certSigner signs with an SSH user certificate (file, "key-cert.pub"), as
+// `ssh-keygen -Y sign -f key-cert.pub` does for git's user.signingKey: the
+// private key is the file's name without "-cert.pub" when that file
+// exists, else the SSH agent's, and the signature carries the certificate,
+// which an allowed-signers "cert-authority" line for its CA accepts.
+func certSigner(file string, cert *ssh.Certificate, passphrase []byte, agentSock string) (Signer, error) {
+	if cert.CertType != ssh.UserCert {
+		return nil, fmt.Errorf("signing key %s is an SSH host certificate; sign with a user certificate (ssh-keygen -s CA -I ID -n EMAIL KEY.pub)", file)
+	}
+	var s ssh.Signer
+	privFile, isCert := strings.CutSuffix(file, "-cert.pub")
+	if _, err := os.Stat(privFile); isCert && err == nil {
+		data, err := readSmall(privFile)
+		if err != nil {
+			return nil, fmt.Errorf("signing key %s (the private key of certificate %s): %w", privFile, file, err)
+		}
+		if s, err = loadPrivate(privFile, data, passphrase); err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(s.PublicKey().Marshal(), cert.Key.Marshal()) {
+			return nil, fmt.Errorf("signing key %s is not the key certificate %s certifies (%s); give the certificate of this key", privFile, file, ssh.FingerprintSHA256(cert.Key))
+		}
+	} else {
+		var err error
+		if s, err = agentSigner(file, cert.Key, agentSock); err != nil {
+			return nil, err
+		}
+	}
+	cs, err := ssh.NewCertSigner(cert, s)
+	if err != nil {
+		return nil, fmt.Errorf("signing key %s: %v", file, err)
+	}
+	return newSSHSigner(file, cs)
 }
 
 func readSmall(file string) ([]byte, error) {
@@ -111,7 +164,7 @@ func readSmall(file string) ([]byte, error) {
 }
 
 // agentSigner finds pub among the agent's keys.
-func agentSigner(file string, pub ssh.PublicKey, sock string) (Signer, error) {
+func agentSigner(file string, pub ssh.PublicKey, sock string) (ssh.Signer, error) {
 	if sock == "" {
 		return nil, fmt.Errorf("signing key %s is a public key: entrasnap signs with its private half from the SSH agent, but SSH_AUTH_SOCK is not set; start ssh-agent and ssh-add the key, or give the private key file", file)
 	}
@@ -127,7 +180,7 @@ func agentSigner(file string, pub ssh.PublicKey, sock string) (Signer, error) {
 	want := pub.Marshal()
 	for _, s := range signers {
 		if bytes.Equal(s.PublicKey().Marshal(), want) {
-			return newSSHSigner(file, s) // the connection stays open for the run
+			return s, nil // the connection stays open for the run
 		}
 	}
 	conn.Close()
@@ -141,6 +194,9 @@ type sshSigner struct {
 
 func newSSHSigner(file string, s ssh.Signer) (Signer, error) {
 	algo := s.PublicKey().Type()
+	if cert, ok := s.PublicKey().(*ssh.Certificate); ok {
+		algo = cert.Key.Type() // the certified key signs
+	}
 	switch algo {
 	case ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521:
 	case ssh.KeyAlgoRSA:

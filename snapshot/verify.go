@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -375,12 +377,19 @@ func (a *AllowedSigners) Verify(o *SignedObject) Verification {
 		return v
 	}
 	pub, err := verifySSHSig(o.Signature, o.Payload)
-	if pub != nil {
+	cert, isCert := pub.(*ssh.Certificate)
+	switch {
+	case isCert:
+		v.Key = ssh.FingerprintSHA256(cert.Key) // as ssh-keygen names it
+	case pub != nil:
 		v.Key = ssh.FingerprintSHA256(pub)
 	}
 	if err != nil {
 		v.Status, v.Detail = SigBad, err.Error()
 		return v
+	}
+	if isCert {
+		return a.verifyCert(o, cert, v)
 	}
 	want := pub.Marshal()
 	var listed []allowedSigner
@@ -395,19 +404,97 @@ func (a *AllowedSigners) Verify(o *SignedObject) Verification {
 	}
 	var why []string
 	for _, e := range listed {
+		if reason := e.refuses(o); reason != "" {
+			why = append(why, reason)
+			continue
+		}
+		v.Status, v.Principal = SigGood, e.principals
+		return v
+	}
+	v.Status, v.Detail = SigNotAllowed, strings.Join(why, "; ")
+	return v
+}
+
+// refuses says why the allowed-signers line e does not allow a signature
+// on o by its key (or a certificate from its CA): the signer's email, the
+// git namespace and o's time must be within the line's; "" when allowed.
+func (e allowedSigner) refuses(o *SignedObject) string {
+	switch {
+	case !matchPatternList(o.Signer.Email, e.principals):
+		return fmt.Sprintf("line %d allows it for %q, not %q", e.line, e.principals, o.Signer.Email)
+	case e.namespaces != "" && !matchPatternList(SigNamespace, e.namespaces):
+		return fmt.Sprintf("line %d allows it only for namespaces %q, not git", e.line, e.namespaces)
+	case e.hasAfter && o.Signer.When.Before(e.after):
+		return fmt.Sprintf("line %d allows it only from %s; signed at %s", e.line, e.after.UTC().Format(time.RFC3339), o.Signer.When.UTC().Format(time.RFC3339))
+	case e.hasBefore && o.Signer.When.After(e.before):
+		return fmt.Sprintf("line %d allows it only until %s; signed at %s", e.line, e.before.UTC().Format(time.RFC3339), o.Signer.When.UTC().Format(time.RFC3339))
+	}
+	return ""
+}
+
+// verifyCert checks a signature made with an SSH certificate, as
+// `ssh-keygen -Y verify` does with git's -Overify-time (the commit's or
+// tag's time): a "cert-authority" line must list the certificate's CA for
+// the signer's email, and the certificate must be a user certificate whose
+// principals include that email, valid at the time of signing and signed
+// by that CA. A certificate is never matched by a plain key line (its key
+// is the CA's, not the certificate's), as in OpenSSH.
+func (a *AllowedSigners) verifyCert(o *SignedObject, cert *ssh.Certificate, v Verification) Verification {
+	ca := cert.SignatureKey.Marshal()
+	what := fmt.Sprintf("the certificate %q (serial %d) from CA %s", cert.KeyId, cert.Serial, ssh.FingerprintSHA256(cert.SignatureKey))
+	var listed []allowedSigner
+	for _, e := range a.entries {
+		if e.certAuth && bytes.Equal(e.key.Marshal(), ca) {
+			listed = append(listed, e)
+		}
+	}
+	if len(listed) == 0 {
+		v.Status, v.Detail = SigUnknown, "signed with "+what+", a CA the allowed signers do not list as cert-authority"
+		return v
+	}
+	when := o.Signer.When
+	stamp := func(t uint64) string {
+		if t > math.MaxInt64 {
+			return "forever"
+		}
+		return time.Unix(int64(t), 0).UTC().Format(time.RFC3339)
+	}
+	var why []string
+	for _, e := range listed {
+		if reason := e.refuses(o); reason != "" {
+			why = append(why, reason)
+			continue
+		}
 		switch {
-		case !matchPatternList(o.Signer.Email, e.principals):
-			why = append(why, fmt.Sprintf("line %d allows it for %q, not %q", e.line, e.principals, o.Signer.Email))
-		case e.namespaces != "" && !matchPatternList(SigNamespace, e.namespaces):
-			why = append(why, fmt.Sprintf("line %d allows it only for namespaces %q, not git", e.line, e.namespaces))
-		case e.hasAfter && o.Signer.When.Before(e.after):
-			why = append(why, fmt.Sprintf("line %d allows it only from %s; signed at %s", e.line, e.after.UTC().Format(time.RFC3339), o.Signer.When.UTC().Format(time.RFC3339)))
-		case e.hasBefore && o.Signer.When.After(e.before):
-			why = append(why, fmt.Sprintf("line %d allows it only until %s; signed at %s", e.line, e.before.UTC().Format(time.RFC3339), o.Signer.When.UTC().Format(time.RFC3339)))
-		default:
-			v.Status, v.Principal = SigGood, e.principals
+		case cert.CertType != ssh.UserCert:
+			why = append(why, fmt.Sprintf("line %d: %s is a host certificate, not a user certificate", e.line, what))
+			continue
+		case len(cert.ValidPrincipals) == 0:
+			why = append(why, fmt.Sprintf("line %d: %s names no principal", e.line, what))
+			continue
+		case !slices.Contains(cert.ValidPrincipals, o.Signer.Email):
+			why = append(why, fmt.Sprintf("line %d: %s is for %q, not %q", e.line, what, strings.Join(cert.ValidPrincipals, ","), o.Signer.Email))
+			continue
+		case when.Unix() < 0 || uint64(when.Unix()) < cert.ValidAfter:
+			why = append(why, fmt.Sprintf("line %d: %s is valid only from %s; signed at %s", e.line, what, stamp(cert.ValidAfter), when.UTC().Format(time.RFC3339)))
+			continue
+		case cert.ValidBefore != ssh.CertTimeInfinity && uint64(when.Unix()) >= cert.ValidBefore:
+			why = append(why, fmt.Sprintf("line %d: %s expired at %s; signed at %s", e.line, what, stamp(cert.ValidBefore), when.UTC().Format(time.RFC3339)))
+			continue
+		}
+		// The CA's signature on the certificate (the checks above again,
+		// and the signature); critical options are not refused, as
+		// ssh-keygen -Y verify does not.
+		cc := &ssh.CertChecker{Clock: func() time.Time { return when }}
+		for k := range cert.CriticalOptions {
+			cc.SupportedCriticalOptions = append(cc.SupportedCriticalOptions, k)
+		}
+		if err := cc.CheckCert(o.Signer.Email, cert); err != nil {
+			v.Status, v.Detail = SigBad, what+" does not verify: "+err.Error()
 			return v
 		}
+		v.Status, v.Principal, v.Detail = SigGood, e.principals, "signed with "+what
+		return v
 	}
 	v.Status, v.Detail = SigNotAllowed, strings.Join(why, "; ")
 	return v

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 func TestDemo(t *testing.T) {
@@ -56,6 +60,27 @@ func TestDemo(t *testing.T) {
 	// The suggested next commands work.
 	if code, out, errOut := runCLI(t, "snapshots", "--repo", dir); code != exitOK || strings.Count(out, "\nsnapshot/") != 4 {
 		t.Errorf("snapshots after demo: %d %s %s", code, out, errOut)
+	}
+	// The evidence report of the demo's repository shows the backup app's
+	// permissions (its exports sign in as an app granted the read set):
+	// read-only and least privilege, although the tour's restores ran with
+	// an admin's token.
+	if code, out, errOut := runCLI(t, "evidence", "--repo", dir, "--format", "json"); code != exitOK {
+		t.Errorf("evidence after demo: %d %s", code, errOut)
+	} else {
+		var rep struct {
+			Access struct {
+				Recorded, ReadOnly, LeastPrivilege bool
+				Type                               string
+				Permissions, Extra, Writes         []string
+			}
+		}
+		want := append(layout.ExportPermissions(layout.Kinds()), "AuditLog.Read.All")
+		sort.Strings(want)
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.Access.Recorded || !rep.Access.ReadOnly || !rep.Access.LeastPrivilege ||
+			rep.Access.Type != "application" || strings.Join(rep.Access.Permissions, ",") != strings.Join(want, ",") {
+			t.Errorf("evidence access after demo: %+v (%v), want application %v, read-only, least privilege", rep.Access, err, want)
+		}
 	}
 	// A second run into the same folder refuses and says what to do.
 	code, _, errOut = runCLI(t, "demo", "--dir", dir)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -20,7 +21,7 @@ const (
 // (export, restore, apply).
 func signingKeyFlag() cli.Flag {
 	return &cli.StringFlag{Name: "signing-key", EnvVars: []string{envSigningKey},
-		Usage: "sign the snapshot commit and tag with this SSH key file (ed25519, ecdsa, rsa; git's gpg.format=ssh), a .pub file whose key the SSH agent holds, or an armored OpenPGP secret key; an encrypted key's passphrase comes from " + envSigningPassphrase}
+		Usage: "sign the snapshot commit and tag with this SSH key file (ed25519, ecdsa, rsa; git's gpg.format=ssh), a .pub file whose key the SSH agent holds, an SSH user certificate (KEY-cert.pub; its key beside it or in the agent), or an armored OpenPGP secret key; an encrypted key's passphrase comes from " + envSigningPassphrase}
 }
 
 // signerFrom loads --signing-key (nil when not given), before anything is
@@ -29,6 +30,11 @@ func signerFrom(c *cli.Context) (snapshot.Signer, error) {
 	file := c.String("signing-key")
 	if file == "" {
 		return nil, nil
+	}
+	if strings.ContainsAny(file, "\n\r") || strings.Contains(file, "-----BEGIN ") {
+		// The key's text where its file's name belongs (a CI variable of
+		// the wrong type): never echoed, as a file name would be.
+		return nil, usageErrorf("--signing-key (%s) holds a key's text, not the name of a key file: write the key to a file only you can read and give its name (GitLab: a CI/CD variable of type File)", envSigningKey)
 	}
 	s, err := snapshot.LoadSigner(file, []byte(os.Getenv(envSigningPassphrase)), os.Getenv("SSH_AUTH_SOCK"))
 	if err != nil {

@@ -100,8 +100,20 @@ func (t Tour) Run(ctx context.Context) error {
 	if t.Clock != nil {
 		t.Clock(now)
 	}
+	backup, err := newBackupApp(ctx, sim, client, url) // backupapp.go
+	if err != nil {
+		return err
+	}
 	export := func(msg string) (*exporter.Result, error) {
-		res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: msg, AllowShrink: allowShrink, Now: now,
+		tok, err := backup.token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		backupClient, err := t.Client(url, tok, sleep)
+		if err != nil {
+			return nil, err
+		}
+		res, err := exporter.Run(ctx, exporter.Options{Client: backupClient, Repo: repo, Message: msg, AllowShrink: allowShrink, Now: now,
 			Author: snapshot.Signature{Name: "entrasnap demo", Email: "demo@entrasnap.invalid"}})
 		if err != nil {
 			return nil, err

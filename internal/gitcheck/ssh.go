@@ -88,3 +88,17 @@ func runSSH(t testing.TB, dir, allowed string, args ...string) (string, bool) {
 	}
 	return out.String(), err == nil
 }
+
+// SSHCert certifies the public key of the key pair key (a private key file
+// with key.pub beside it) with the CA's private key file ca, using the real
+// ssh-keygen: a user certificate with the principals (comma-separated) and
+// validity ("YYYYMMDDHHMMSSZ:YYYYMMDDHHMMSSZ", ssh-keygen -V). It writes
+// and returns key-cert.pub.
+func SSHCert(t testing.TB, ca, key, id, principals, validity string) string {
+	t.Helper()
+	args := []string{"-q", "-s", ca, "-I", id, "-n", principals, "-V", validity, "-z", "7", key + ".pub"}
+	if out, err := exec.Command("ssh-keygen", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return key + "-cert.pub"
+}
