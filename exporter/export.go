@@ -490,7 +490,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 func underAny(p string, prefixes []string) bool {
 	for _, c := range prefixes {
-		if p == c || strings.HasPrefix(p, c+"/") {
+		if p == c || len(p) > len(c) && p[len(c)] == '/' && strings.HasPrefix(p, c) {
 			return true
 		}
 	}
