@@ -243,7 +243,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		branch = headBranch(o.Repo)
 	}
 	branch = strings.TrimPrefix(branch, "refs/heads/")
-	prev, err := readPrevious(ctx, o.Repo, branch)
+	// The previous snapshot's head and manifest now (the tenant check needs
+	// them); its tree while the kinds that do not resume from delta are
+	// read (prepare, below).
+	prev, err := readPreviousHead(ctx, o.Repo, branch)
 	if err != nil {
 		return nil, err
 	}
@@ -272,28 +275,48 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	start := o.Now().UTC().Truncate(time.Second)
 	res := &Result{Time: start, Branch: branch}
-	cfg, err := repoConfig(ctx, o, prev) // allowlist.go
-	if err != nil {
-		return nil, err
-	}
-	if cfg != nil {
-		o.userProps = cfg.UserProperties
-	}
-	state, stateData, stateErr := readState(ctx, o.Repo, prev)
-	deltaFrom, why, err := planDelta(ctx, o, kinds, prev, state, stateErr, start)
-	if err != nil {
-		return nil, err
-	}
-	if np, ok := o.Progress.(live.NoteProgress); ok {
-		for _, k := range kinds {
-			if w := why[k.Name]; w != "" && state != nil {
-				np.KindNote(k.Name, w)
+	// prepare reads the previous snapshot's tree, the repository's
+	// configuration and the delta state, and plans which kinds resume from
+	// delta: live.Read calls it while it reads the other kinds, Conditional
+	// Access's paced reads first, so a no-change day's wall time is not
+	// the sum of both (issue 12). Its results are used once Read returned.
+	var (
+		state     *State
+		stateData []byte
+		why       map[string]string
+	)
+	prepare := func(rctx context.Context) (live.Later, error) {
+		if err := prev.walk(rctx, o.Repo, branch); err != nil {
+			return live.Later{}, err
+		}
+		cfg, err := repoConfig(ctx, o, prev) // allowlist.go
+		if err != nil {
+			return live.Later{}, err
+		}
+		if cfg != nil {
+			o.userProps = cfg.UserProperties
+		}
+		var stateErr error
+		state, stateData, stateErr = readState(ctx, o.Repo, prev)
+		var deltaFrom map[string]live.DeltaFrom
+		// (ctx, not rctx: a kind's DeltaFrom.Read may be called after Read's
+		// own context ended.)
+		deltaFrom, why, err = planDelta(ctx, o, kinds, prev, state, stateErr, start)
+		if err != nil {
+			return live.Later{}, err
+		}
+		if np, ok := o.Progress.(live.NoteProgress); ok {
+			for _, k := range kinds {
+				if w := why[k.Name]; w != "" && state != nil {
+					np.KindNote(k.Name, w)
+				}
 			}
 		}
+		return live.Later{Delta: deltaFrom, UserProperties: o.userProps}, nil
 	}
 	sizeBudget(ctx, o.Client, kinds)
 	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,
-		Delta: deltaFrom, TrackDelta: true, Sink: sink, UserProperties: o.userProps,
+		Later: prepare, TrackDelta: true, Sink: sink,
 		CheckTenant: func(tenant string) error {
 			if prev.manifest != nil && prev.manifest.TenantID != "" && tenant != "" && !strings.EqualFold(prev.manifest.TenantID, tenant) {
 				return &TenantMismatchError{Repo: o.Repo.Path(), RepoTenant: prev.manifest.TenantID, Tenant: tenant}
@@ -478,7 +501,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 func underAny(p string, prefixes []string) bool {
 	for _, c := range prefixes {
-		if p == c || strings.HasPrefix(p, c+"/") {
+		if p == c || len(p) > len(c) && p[len(c)] == '/' && strings.HasPrefix(p, c) {
 			return true
 		}
 	}
@@ -499,7 +522,18 @@ func headBranch(r *snapshot.Repo) string {
 	return snapshot.DefaultBranch
 }
 
+// readPrevious reads the branch's last snapshot: head, manifest and tree.
 func readPrevious(ctx context.Context, r *snapshot.Repo, branch string) (*previous, error) {
+	p, err := readPreviousHead(ctx, r, branch)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.walk(ctx, r, branch)
+}
+
+// readPreviousHead finds the branch's last snapshot and reads its
+// manifest; walk reads its tree.
+func readPreviousHead(ctx context.Context, r *snapshot.Repo, branch string) (*previous, error) {
 	p := &previous{blobs: map[string]plumbing.Hash{}, perKind: map[string]int{}}
 	h, err := r.Resolve(ctx, "refs/heads/"+branch)
 	if errors.Is(err, snapshot.ErrUnknownRevision) {
@@ -509,7 +543,28 @@ func readPrevious(ctx context.Context, r *snapshot.Repo, branch string) (*previo
 		return nil, fmt.Errorf("reading the previous snapshot on branch %s: %w", branch, err)
 	}
 	p.rev = h.String()
-	err = r.Walk(ctx, p.rev, "", func(path string, blob plumbing.Hash) error {
+	data, err := r.ReadFile(ctx, p.rev, layout.ManifestPath)
+	if errors.Is(err, snapshot.ErrNotFound) {
+		return p, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", layout.ManifestPath, err)
+	}
+	m, err := layout.DecodeManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s in %s (branch %s): %w; fix or delete it in a commit of its own", layout.ManifestPath, r.Path(), branch, err)
+	}
+	p.manifest = m
+	return p, nil
+}
+
+// walk reads the previous snapshot's tree: every file's blob id, and the
+// object files per kind.
+func (p *previous) walk(ctx context.Context, r *snapshot.Repo, branch string) error {
+	if p.rev == "" {
+		return nil
+	}
+	err := r.Walk(ctx, p.rev, "", func(path string, blob plumbing.Hash) error {
 		p.blobs[path] = blob
 		if k, _, err := layout.Locate(path); err == nil {
 			p.perKind[k.Name]++
@@ -517,20 +572,9 @@ func readPrevious(ctx context.Context, r *snapshot.Repo, branch string) (*previo
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading the previous snapshot on branch %s: %w", branch, err)
+		return fmt.Errorf("reading the previous snapshot on branch %s: %w", branch, err)
 	}
-	if _, ok := p.blobs[layout.ManifestPath]; ok {
-		data, err := r.ReadFile(ctx, p.rev, layout.ManifestPath)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", layout.ManifestPath, err)
-		}
-		m, err := layout.DecodeManifest(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s in %s (branch %s): %w; fix or delete it in a commit of its own", layout.ManifestPath, r.Path(), branch, err)
-		}
-		p.manifest = m
-	}
-	return p, nil
+	return nil
 }
 
 // buildManifest describes the new snapshot: the kinds read this run, and

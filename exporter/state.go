@@ -230,6 +230,12 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 			}
 			sort.Strings(paths)
 			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Paths: paths, Held: ks.Held, Since: ks.LastFull, Read: func(p string) ([]byte, error) {
+				// By the blob id the walk found: no revision or path to
+				// resolve again for each file (a no-change day reads every
+				// user with sponsors this way).
+				if h, ok := prev.blobs[p]; ok {
+					return o.Repo.ReadBlob(ctx, h)
+				}
 				return o.Repo.ReadFile(ctx, prev.rev, p)
 			}}
 		}

@@ -702,3 +702,10 @@ func WakeAt(ctx context.Context) (time.Time, bool) {
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	return c.sleep(context.WithValue(ctx, wakeKey{}, c.now().Add(d)), d)
 }
+
+// CAPaced says whether Graph limits requests to path (a collection or
+// object path, with or without the version segment) to one a second per
+// tenant for all apps together: Conditional Access
+// (learn.microsoft.com/graph/throttling-limits, graph-semantics.md §1.2).
+// The client paces such requests itself; a caller can start them first.
+func CAPaced(path string) bool { return requestCost(http.MethodGet, path).ca > 0 }

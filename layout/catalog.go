@@ -726,7 +726,8 @@ func quote(s string) string { return "\"" + s + "\"" }
 func ForPath(p string) (*Kind, bool) {
 	var best *Kind
 	for _, k := range kinds {
-		if strings.HasPrefix(p, k.Folder+"/") && (best == nil || len(k.Folder) > len(best.Folder)) {
+		// (p under k.Folder+"/", without building that string per kind.)
+		if len(p) > len(k.Folder) && p[len(k.Folder)] == '/' && strings.HasPrefix(p, k.Folder) && (best == nil || len(k.Folder) > len(best.Folder)) {
 			best = k
 		}
 	}

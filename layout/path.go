@@ -184,7 +184,9 @@ func KindOf(p string) (k *Kind, object, ok bool) {
 // singleton's key is its kind's name).
 func Locate(p string) (*Kind, string, error) {
 	for _, k := range kinds {
-		if k.Singleton && p == k.Root() {
+		// (p == k.Root() without building the string: Locate runs once per
+		// file of a snapshot.)
+		if k.Singleton && len(p) == len(k.Folder)+len(".yaml") && strings.HasPrefix(p, k.Folder) && strings.HasSuffix(p, ".yaml") {
 			return k, k.Name, nil
 		}
 	}

@@ -48,6 +48,21 @@ type ReadOptions struct {
 	// file holds (layout.Config, .entrasnap/config.yaml): the others are
 	// read but never written.
 	UserProperties []string
+	// Later, when set, gives Delta and UserProperties (leave those unset)
+	// once the caller knows them: Read calls it once, after CheckTenant,
+	// while it reads the kinds that need neither (every kind but those of
+	// DeltaKinds, Conditional Access's paced ones first); the kinds of
+	// DeltaKinds wait for it. Read returns only after Later has returned,
+	// and an error from it stops Read with that error. Export reads the
+	// previous snapshot this way while Graph's one request a second for
+	// Conditional Access runs (issue 12, a no-change day's wall time).
+	Later func(ctx context.Context) (Later, error)
+}
+
+// Later is what ReadOptions.Later gives.
+type Later struct {
+	Delta          map[string]DeltaFrom
+	UserProperties []string
 }
 
 // Live is the tenant as Read saw it: each object's file exactly as an
@@ -117,6 +132,9 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 		}
 	}
 	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink, keepUsers: keepSet(o.UserProperties)}
+	if o.Later != nil {
+		rd.later = o.Later
+	}
 	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -174,6 +175,9 @@ type reader struct {
 	sink func(path string, data []byte) error
 	// keepUsers is ReadOptions.UserProperties as a set (nil: keep all).
 	keepUsers map[string]bool
+	// later is ReadOptions.Later: readAll calls it and sets delta and
+	// keepUsers from it before the kinds of deltaKinds start.
+	later func(ctx context.Context) (Later, error)
 	// orgID is the organization's id, once known (branding.go).
 	orgMu sync.Mutex
 	orgID string
@@ -239,27 +243,67 @@ func planUnits(kinds []*layout.Kind) []*unit {
 
 // readAll reads every selected kind, at most concurrency units at once
 // (the client bounds requests in flight on its own). Results are in the
-// order of kinds. It returns ctx.Err() when the context ends.
+// order of kinds. It returns ctx.Err() when the context ends, and r.later's
+// error when it fails.
+//
+// Units whose requests Graph paces at one a second for the tenant
+// (Conditional Access: paced) start first and take no slot: they wait for
+// their turn in the client (graph's pacer), and would otherwise hold the
+// slots the other kinds need for the whole of their wait. With r.later
+// set, it runs at once beside the units that do not resume from delta;
+// those of deltaKinds wait for it without holding a slot.
 func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency int) ([]*kindRead, error) {
 	if concurrency <= 0 {
 		concurrency = 4
 	}
 	units := planUnits(kinds)
 	r.granted = layout.ExportPermissions(kinds)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(chan struct{}) // closed once r.delta and r.keepUsers are set
+	var laterErr error
+	if r.later == nil {
+		close(ready)
+	} else {
+		later := r.later
+		go func() {
+			defer close(ready)
+			l, err := later(ctx)
+			if err != nil {
+				laterErr = err
+				cancel()
+				return
+			}
+			r.delta, r.keepUsers = l.Delta, keepSet(l.UserProperties)
+		}()
+	}
 	results := map[string]*kindRead{}
 	var mu sync.Mutex
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
+	slices.SortStableFunc(units, func(a, b *unit) int { return cmpBool(paced(b), paced(a)) })
 	for _, u := range units {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
+			if _, ok := deltaKinds[u.primary.Name]; ok {
+				select {
+				case <-ready:
+				case <-ctx.Done():
+					return
+				}
+				if ctx.Err() != nil {
+					return
+				}
 			}
-			defer func() { <-sem }()
+			if !paced(u) {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				defer func() { <-sem }()
+			}
 			for _, k := range u.emit {
 				r.progress.KindStarted(k.Name)
 			}
@@ -288,6 +332,10 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 		}()
 	}
 	wg.Wait()
+	<-ready
+	if laterErr != nil {
+		return nil, laterErr
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -296,6 +344,33 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 		out = append(out, results[k.Name])
 	}
 	return out, nil
+}
+
+// paced says whether a unit reads a path Graph limits to one request a
+// second per tenant (Conditional Access, graph-semantics.md §1.2): its
+// kind's list or one of its children's.
+func paced(u *unit) bool {
+	for _, k := range u.emit {
+		if graph.CAPaced(k.ListPath) {
+			return true
+		}
+		for _, ch := range k.Children {
+			if graph.CAPaced(childBase(k, ch)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // streams says whether k is read a page at a time (readStreamed): the

@@ -46,19 +46,36 @@ func TestComputeFloor(t *testing.T) {
 	// policy, none here); nine singletons (with the admin consent request,
 	// default app management, authentication flows and device registration
 	// policies); the tenant's delegated grants, one page at 2 units.
-	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9 + 2
-	wantReqs := want - 20 - 1
+	// Then what a full read needs besides (issue 12, row a1): the users'
+	// sponsors, 1,000 pages of 100 with $expand at 2 units; the
+	// applications' federated identity credentials and extension
+	// properties, 20 pages each at 2 units; the service principals'
+	// delegated permission classifications, 21 pages; ten more
+	// collections of the directory budget one page each (contacts, group
+	// lifecycle policies, attribute sets, custom security attributes,
+	// identity providers, user flow attributes, custom authentication
+	// extensions, user flows, role management policies and their
+	// assignments) and the external identities policy.
+	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9 + 2 +
+		1000*2 + 2*20*2 + 21 + 10 + 1
+	wantReqs := want - 20 - 1 - 1000 - 2*20
 	if f.Units != want || f.Requests != wantReqs {
 		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, wantReqs, f.Lines)
 	}
 	if f.Lines[0].Units < f.Lines[len(f.Lines)-1].Units {
 		t.Errorf("lines not sorted by units: %+v", f.Lines)
 	}
-	// One more user past a page boundary costs one more page; one more
-	// group within the last delta page costs nothing.
+	// 900 more users cost one more page of the list and nine more pages
+	// of sponsors (2 units each); one more group within the last delta
+	// page costs nothing.
 	g := ComputeFloor(map[string]int{"user": 100899 + 1, "group": 20001, "application": 2000, "servicePrincipal": 2004, "domain": 1, "directoryRole": 1})
-	if g.Units != want+1 {
-		t.Errorf("floor with a 102nd user page = %d, want %d", g.Units, want+1)
+	if g.Units != want+1+9*2 {
+		t.Errorf("floor with a 102nd user page = %d, want %d", g.Units, want+1+9*2)
+	}
+	// Each token lifetime and app management policy adds the read of what
+	// it applies to.
+	if p, e := ComputeFloor(map[string]int{"tokenLifetimePolicy": 3, "appManagementPolicy": 2}), ComputeFloor(nil); p.Units != e.Units+5 {
+		t.Errorf("5 policies: %d units, empty tenant %d: want 5 more", p.Units, e.Units)
 	}
 	// Administrative units add a page and two reads each.
 	h := ComputeFloor(map[string]int{"administrativeUnit": 10})
@@ -108,9 +125,10 @@ func TestBreakdown(t *testing.T) {
 	if s := by["/groups/delta"]; s.Units != 30 || s.FloorUnits != 1 || s.FloorRequests != 1 {
 		t.Errorf("groups delta: %+v", s)
 	}
-	// The floor lists applications (1 page, 1 unit) and reads their owners
-	// with $expand (2 pages of 100, 2 units each).
-	if s := by["/applications"]; s.Units != 4 || s.FloorUnits != 1+4 || s.FloorRequests != 3 {
+	// The floor lists applications (1 page, 1 unit) and reads their
+	// owners, federated identity credentials and extension properties with
+	// $expand (2 pages of 100 each, 2 units a page).
+	if s := by["/applications"]; s.Units != 4 || s.FloorUnits != 1+3*4 || s.FloorRequests != 7 {
 		t.Errorf("applications: %+v", s)
 	}
 	if s := by["/applications/delta"]; s.Units != 2 || s.FloorUnits != 0 {
