@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -58,7 +59,7 @@ func applyCommand(e *env) *cli.Command {
 }
 
 func runApply(ctx context.Context, e *env, o applyOptions) error {
-	data, err := readCapped(o.plan)
+	data, err := check.ReadCapped(o.plan)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

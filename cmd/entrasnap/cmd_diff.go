@@ -67,7 +67,7 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 		}
 		return err
 	}
-	defer func() { warnSkipped(e.stderr, cmp.Skipped()) }()
+	defer func() { history.WarnSkipped(e.stderr, cmp.Skipped()) }()
 	title := fmt.Sprintf("%s (%s) → %s (%s)", from, cmp.From[:12], to, cmp.To[:12])
 	who := cmp.Attribution(ctx, r) // who changed it (history/attribution.go)
 	switch format {

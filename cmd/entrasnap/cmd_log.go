@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/entrasnap/entrasnap/history"
-	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -40,31 +37,14 @@ func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON boo
 		return err
 	}
 	defer r.Close()
-	_, key, _ := layout.Locate(p)
 	entries, skipped, err := history.Log(ctx, r, rev, p, ix)
-	warnSkipped(e.stderr, skipped)
+	history.WarnSkipped(e.stderr, skipped)
 	if err != nil {
 		return err
 	}
 	if asJSON {
 		return writeJSON(e.stdout, entries)
 	}
-	fmt.Fprintf(e.stdout, "History of %s (%s)\n", layout.Safe(p), layout.Safe(key))
-	for _, en := range entries {
-		tags := ""
-		if len(en.Tags) > 0 {
-			tags = " " + layout.Safe(strings.Join(en.Tags, ", "))
-		}
-		fmt.Fprintf(e.stdout, "\n%s %s%s  %s\n", en.Commit[:12], en.Time, tags, en.Action)
-		for _, s := range en.ChangedBy {
-			fmt.Fprintf(e.stdout, "    %s\n", layout.Safe(s))
-		}
-		for _, s := range en.Summary {
-			fmt.Fprintf(e.stdout, "    %s\n", s)
-		}
-	}
-	if len(entries) == 0 {
-		fmt.Fprintln(e.stdout, "no changes found")
-	}
+	history.WriteLog(e.stdout, p, entries)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/importer"
@@ -134,7 +135,7 @@ func (e *env) interspersed(c *cli.Context) ([]string, error) {
 func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	var bg []string
 	if o.breakGlass != "" {
-		data, err := readCapped(o.breakGlass)
+		data, err := check.ReadCapped(o.breakGlass)
 		if err != nil {
 			return usageErrorf("--break-glass: %v", err)
 		}

@@ -44,6 +44,6 @@ func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
 	}
 	fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", layout.Safe(p), layout.Safe(at), rev[:12])
 	err = ix.Annotate(e.stdout, p, data)
-	warnSkipped(e.stderr, history.SkippedAt(rev, ix.Skipped()))
+	history.WarnSkipped(e.stderr, history.SkippedAt(rev, ix.Skipped()))
 	return err
 }

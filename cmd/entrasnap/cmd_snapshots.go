@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/entrasnap/entrasnap/history"
-	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -43,21 +40,5 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 	if asJSON {
 		return writeJSON(e.stdout, out)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "TAG\tCOMMIT\tTIME (UTC)\tOBJECTS\tCOMPLETE\tSIGNED\tDESCRIPTION")
-	for _, si := range out {
-		complete := "yes"
-		if !si.Complete {
-			complete = "no: " + strings.Join(si.Incomplete, ",")
-		}
-		if len(si.NotLicensed) > 0 {
-			complete += " (not licensed: " + strings.Join(si.NotLicensed, ",") + ")"
-		}
-		signed := "no"
-		if si.Signed {
-			signed = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", layout.Safe(si.Tag), si.Commit[:12], si.Time.Format("2006-01-02 15:04:05"), si.Objects, layout.Safe(complete), signed, layout.Safe(si.Description))
-	}
-	return tw.Flush()
+	return history.WriteSnapshots(e.stdout, out)
 }

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/history"
-	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -30,7 +29,7 @@ func openRepo(path string) (*snapshot.Repo, error) {
 	// One file read from the repository is bounded (a file too large is
 	// an error naming it, never a read of unbounded size).
 	if os.Getenv(maxFileSizeEnv) != "" {
-		n, err := envMaxFileSize()
+		n, err := check.EnvMaxFileSize()
 		if err != nil {
 			r.Close()
 			return nil, usageErrorf("%s: %v", maxFileSizeEnv, err)
@@ -45,16 +44,6 @@ func openRepo(path string) (*snapshot.Repo, error) {
 
 // repoOpened, when set (by tests), sees every repository openRepo opens.
 var repoOpened func(*snapshot.Repo)
-
-// warnSkipped says on w (stderr) which files were left out and what to do.
-func warnSkipped(w io.Writer, skipped []history.Skipped) {
-	for _, s := range skipped {
-		fmt.Fprintf(w, "warning: %s at %s could not be read and was left out: %s\n", layout.Safe(s.Path), layout.Safe(s.Rev), layout.Safe(s.Reason))
-	}
-	if len(skipped) > 0 {
-		fmt.Fprintln(w, "warning: run `entrasnap check` for every unreadable file; fix or remove it with a commit")
-	}
-}
 
 // locateObject opens the repository and finds OBJECT at the revision at
 // (history.Locate); the caller closes the repository.
