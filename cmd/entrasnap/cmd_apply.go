@@ -94,15 +94,9 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	}
 	// A plan from files deleting many objects: the tenant's name, as
 	// restore asks for it (a plan saved with --out is no way around it).
-	if n := plan.Counts()[importer.OpDelete]; plan.Files != nil && n > importer.MassDeleteLimit {
-		in, err := importer.Load(ctx, importer.LoadOptions{Client: client, Repo: repo, Rev: plan.Rev, Commit: plan.Commit,
-			Selection: &plan.Selection, Options: plan.Options, Files: plan.Files})
-		if err != nil {
-			return err
-		}
-		if err := in.CheckTenant(); err != nil {
-			return err
-		}
+	if in, err := plan.SavedInput(ctx, client, repo); err != nil {
+		return err
+	} else if in != nil {
 		if err := confirmRestore(ctx, e, restoreOptions{confirmTenant: o.confirmTenant, yes: true}, plan, in); err != nil {
 			return err
 		}

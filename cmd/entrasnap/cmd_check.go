@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -42,8 +43,13 @@ func checkCommand(e *env) *cli.Command {
 			}
 			defer o.OpenPGP.Close()
 			if c.Bool("repair") {
-				if err := runRepair(c.Context, e.stderr, c.String("repo")); err != nil {
-					return err
+				r, err := snapshot.Open(c.String("repo"))
+				if err != nil {
+					return fmt.Errorf("--repo %s: %w", c.String("repo"), err)
+				}
+				err = check.Repair(c.Context, r, e.stderr)
+				if r.Close(); err != nil {
+					return fmt.Errorf("--repair: %w", err)
 				}
 			}
 			return runCheck(c.Context, e, c.String("repo"), c.Bool("json"), o)

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"os/exec"
 	"time"
 
-	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/pkg/browser"
 	"github.com/urfave/cli/v2"
@@ -32,28 +29,13 @@ func connectionFlags() []cli.Flag {
 const defaultGraphTimeout = 6 * time.Hour
 
 func connectionFrom(c *cli.Context) live.Connection {
-	return live.Connection{
+	cn := live.Connection{
 		TenantID: c.String("tenant-id"), ClientID: c.String("client-id"), Cloud: c.String("cloud"),
 		GraphURL: c.String("graph-url"), AccessToken: c.String("access-token"),
 		Timeout: c.Duration("timeout"), Auth: c.String("auth"), AuthorityHost: c.String("authority-host"),
-		// The device code sign-in's instructions go to stderr (stdout may
-		// be JSON); the text comes from the sign-in service: escaped.
-		Prompt: func(_ context.Context, dc live.DeviceCode) error {
-			_, err := fmt.Fprintln(c.App.ErrWriter, layout.Safe(dc.Message))
-			return err
-		},
-		// The browser sign-in's page: the address is printed first, so a
-		// person on a machine without a browser (or where none opens) can
-		// open it in a browser on this machine (the identity platform
-		// sends the browser back to http://localhost).
-		OpenURL: func(u string) error {
-			fmt.Fprintf(c.App.ErrWriter, "Signing in: opening the sign-in page in your browser. If no browser opens, open this address in a browser on this machine:\n%s\n", layout.Safe(u))
-			if err := openBrowser(u); err != nil {
-				fmt.Fprintf(c.App.ErrWriter, "entrasnap: could not open a browser (%s): open the address above; entrasnap waits for the sign-in\n", layout.Safe(err.Error()))
-			}
-			return nil
-		},
 	}
+	cn.SignInOn(c.App.ErrWriter, openBrowser)
+	return cn
 }
 
 // openBrowser opens u in the system's browser; tests replace it. What
