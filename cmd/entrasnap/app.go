@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/internal/interrupt"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
@@ -26,9 +25,8 @@ const (
 	exitChanges = 2  // success, and changes or drift were found (like terraform -detailed-exitcode)
 	exitPartial = 3  // finished but incomplete: a snapshot marked incomplete, a restore partly applied
 	exitUsage   = 64 // bad flags or arguments
-	// exitSignal + the signal number when a signal stopped the run: 130 for
-	// SIGINT (Ctrl-C), 143 for SIGTERM.
-	exitSignal = 128
+	// 128 + the signal number when a signal stopped the run
+	// (interrupt.Signal.Code): 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
 )
 
 // exitUntrusted: check --verify-signatures found a commit or snapshot tag
@@ -151,61 +149,21 @@ func newApp(e *env) *cli.App {
 // second signal ends the process at once (also safe: every write step
 // survives a kill).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case s := <-sigs:
-			signal.Stop(sigs) // a second signal has its default effect
-			cancel(interrupted{s})
-		case <-done:
-			signal.Stop(sigs)
-		}
-	}()
+	ctx, stop := interrupt.Context(context.Background())
+	defer stop()
 	return runContext(ctx, &env{args: args, streams: newStreams(stdin, stdout, stderr)})
 }
 
 // runContext runs the CLI of e with ctx; a context cancelled with cause
-// interrupted{signal} exits as that signal asks.
+// interrupt.Signal exits as that signal asks.
 func runContext(ctx context.Context, e *env) int {
-	stderr := e.stderr
 	err := newApp(e).RunContext(ctx, e.args)
-	var in interrupted
+	var in interrupt.Signal
 	if errors.As(context.Cause(ctx), &in) {
-		msg := "interrupted by " + in.name()
-		if err != nil && !errors.Is(err, context.Canceled) {
-			msg += ": " + err.Error()
-		} else if err != nil {
-			msg += ": " + strings.TrimSuffix(strings.TrimSuffix(err.Error(), ": context canceled"), "context canceled")
-		}
-		fmt.Fprintf(scrubWriter{stderr}, "entrasnap: %s\n", strings.TrimRight(msg, ": "))
-		return in.code()
+		fmt.Fprintf(scrubWriter{e.stderr}, "entrasnap: %s\n", in.Message(err))
+		return in.Code()
 	}
-	return exitCode(err, stderr)
-}
-
-// interrupted is the cause of a context cancelled by a signal.
-type interrupted struct{ sig os.Signal }
-
-func (i interrupted) Error() string { return "interrupted by " + i.name() }
-
-func (i interrupted) name() string {
-	if i.sig == syscall.SIGTERM {
-		return "SIGTERM"
-	}
-	return "SIGINT (Ctrl-C)"
-}
-
-// code is 128 + the signal number: 130 for SIGINT, 143 for SIGTERM.
-func (i interrupted) code() int {
-	if s, ok := i.sig.(syscall.Signal); ok {
-		return exitSignal + int(s)
-	}
-	return exitSignal + int(syscall.SIGINT)
+	return exitCode(err, e.stderr)
 }
 
 func exitCode(err error, stderr io.Writer) int {

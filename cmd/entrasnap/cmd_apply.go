@@ -97,7 +97,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if in, err := plan.SavedInput(ctx, client, repo); err != nil {
 		return err
 	} else if in != nil {
-		if err := confirmRestore(ctx, e, restoreOptions{confirmTenant: o.confirmTenant, yes: true}, plan, in); err != nil {
+		if err := confirmRestore(ctx, e, restoreOptions{Asked: importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}}, plan, in); err != nil {
 			return err
 		}
 	}

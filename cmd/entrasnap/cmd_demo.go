@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/demo"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/urfave/cli/v2"
@@ -65,10 +66,10 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident identit
 			return runDiff(ctx, e, abs, from, to, "text", nil, false)
 		},
 		Restore: func(ctx context.Context, rev string, ids []string, url, token string, sleep demo.Sleep) error {
-			return runRestore(ctx, waiting(sleep), restoreOptions{repo: abs, at: rev, selectors: ids, yes: true, caState: "report-only", conn: sim(url, token), ident: ident})
+			return runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{At: rev, Selectors: ids, Yes: true, CAState: "report-only"}, repo: abs, conn: sim(url, token), ident: ident})
 		},
 		PlanFiles: func(ctx context.Context, rng, out, url, token string, sleep demo.Sleep) error {
-			err := runRestore(ctx, waiting(sleep), restoreOptions{repo: abs, changed: rng, out: out, caState: "report-only", conn: sim(url, token), ident: ident})
+			err := runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{Changed: rng, CAState: "report-only"}, repo: abs, out: out, conn: sim(url, token), ident: ident})
 			var ce *codedError
 			if errors.As(err, &ce) && ce.code == exitChanges {
 				return nil // saved, with changes: what a pull request's check expects

@@ -22,32 +22,15 @@ import (
 )
 
 type restoreOptions struct {
-	repo, at      string
-	selectors     []string
-	all           bool
-	confirmTenant string
-	out           string
-	yes           bool
-	noRemove      bool
-	caState       string
-	breakGlass    string
-	json          bool
-	showRequests  bool
-	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
-	ident         identity        // the post-restore snapshot's author and committer
-	conn          live.Connection
-	// Plans from files (importer.Files): --changed FROM..TO or --worktree.
-	changed      string
-	worktree     bool
-	allowDeletes bool
-	markdown     string
-}
-
-// asked is the restore o asks for (importer.Asked decides what goes
-// together, where the plan comes from and what to confirm).
-func (o restoreOptions) asked() importer.Asked {
-	return importer.Asked{At: o.at, Selectors: o.selectors, All: o.all, Changed: o.changed, Worktree: o.worktree,
-		AllowDeletes: o.allowDeletes, CAState: o.caState, ConfirmTenant: o.confirmTenant, Yes: o.yes}
+	importer.Asked // the plan's source (a snapshot's objects or files) and what to confirm
+	repo, out      string
+	noRemove, json bool
+	breakGlass     string
+	showRequests   bool
+	signer         snapshot.Signer // --signing-key: signs the post-restore snapshot
+	ident          identity        // the post-restore snapshot's author and committer
+	conn           live.Connection
+	markdown       string
 }
 
 func restoreCommand(e *env) *cli.Command {
@@ -80,16 +63,15 @@ func restoreCommand(e *env) *cli.Command {
 				return err
 			}
 			o := restoreOptions{
-				repo: c.String("repo"), at: c.String("at"), selectors: args, all: c.Bool("all"),
-				confirmTenant: c.String("confirm-tenant"), out: c.String("out"), yes: c.Bool("yes"), noRemove: c.Bool("no-remove"),
-				caState: c.String("ca-state"), breakGlass: c.String("break-glass"), json: c.Bool("json"), showRequests: c.Bool("show-requests"),
-				conn: connectionFrom(c), changed: c.String("changed"), worktree: c.Bool("worktree"), allowDeletes: c.Bool("allow-deletes"),
-				markdown: c.String("markdown"),
+				Asked: importer.Asked{At: c.String("at"), Selectors: args, All: c.Bool("all"), Changed: c.String("changed"), Worktree: c.Bool("worktree"),
+					AllowDeletes: c.Bool("allow-deletes"), CAState: c.String("ca-state"), ConfirmTenant: c.String("confirm-tenant"), Yes: c.Bool("yes")},
+				repo: c.String("repo"), out: c.String("out"), noRemove: c.Bool("no-remove"), breakGlass: c.String("break-glass"), json: c.Bool("json"),
+				showRequests: c.Bool("show-requests"), conn: connectionFrom(c), markdown: c.String("markdown"),
 			}
 			if o.repo == "" {
 				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
 			}
-			if err := o.asked().Check(); err != nil {
+			if err := o.Check(); err != nil {
 				return usageErrorf("%v", err)
 			}
 			if o.markdown == "-" && o.json {
@@ -152,8 +134,8 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
-	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all, Files: o.asked().Files(),
-		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.caState), BreakGlass: bg, AllowDeletes: o.allowDeletes}, Tool: "entrasnap " + version}
+	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.At, Selectors: o.Selectors, All: o.All, Files: o.Files(),
+		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version}
 	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
@@ -181,7 +163,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return fmt.Errorf("--markdown: %w", err)
 		}
 	}
-	combined := o.json && o.yes && o.out == "" && !plan.Empty()
+	combined := o.json && o.Yes && o.out == "" && !plan.Empty()
 	switch {
 	case combined: // one document with the plan and the result, after the apply
 	case o.json:
@@ -252,7 +234,7 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 			}
 		}
 	}
-	return o.asked().Confirm(plan, in, ask)
+	return o.Confirm(plan, in, ask)
 }
 
 // applyPlan applies a plan and reports action by action; the exit code
