@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/layout"
@@ -53,29 +52,11 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 	} else if err != nil {
 		return err
 	}
-	switch format {
-	case "json":
-		if err := writeJSON(e.stdout, rep); err != nil {
-			return err
-		}
-	case "github":
-		for _, p := range rep.Problems {
-			fmt.Fprintln(e.stdout, layout.Safe(p.GitHub()))
-		}
-	default:
-		for _, p := range rep.Problems {
-			fmt.Fprintln(e.stdout, layout.Safe(p.String()))
-		}
+	if err := rep.Write(e.stdout, format); err != nil {
+		return err
 	}
 	if err := rep.Err(); err != nil {
 		return &codedError{code: exitError, err: err}
-	}
-	if format == "text" {
-		if rep.Files == 0 {
-			fmt.Fprintln(e.stdout, "no object files found")
-		} else {
-			fmt.Fprintf(e.stdout, "%d %s valid\n", rep.Files, layout.Plural(rep.Files, "file", "files"))
-		}
 	}
 	return nil
 }
