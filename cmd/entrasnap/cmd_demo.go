@@ -10,6 +10,7 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/demo"
+	"github.com/entrasnap/entrasnap/internal/drill"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/urfave/cli/v2"
 )
@@ -80,7 +81,7 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident identit
 			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, conn: sim(url, token), ident: ident})
 		},
 		Rehearse: func(ctx context.Context) error {
-			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{repo: abs, throttle: "realistic", ident: ident})
+			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{Options: drill.Options{Throttle: "realistic"}, repo: abs, record: drill.CommitOptions{Author: ident.author, Committer: ident.committer}})
 		},
 	}.Run(ctx)
 }

@@ -9,18 +9,14 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/drill"
 	"github.com/entrasnap/entrasnap/live"
-	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
 type rehearseOptions struct {
-	repo, at  string
-	scenarios []string
-	throttle  string
-	licence   string
-	noRecord  bool
-	signer    snapshot.Signer
-	ident     identity // the record's author and committer
+	drill.Options                     // the snapshot (At), scenarios, throttling and licence
+	repo          string              // --repo
+	noRecord      bool                // --no-record
+	record        drill.CommitOptions // the record's author, committer and signer
 }
 
 func rehearseCommand(e *env) *cli.Command {
@@ -42,30 +38,32 @@ func rehearseCommand(e *env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("rehearse takes no arguments; choose scenarios with --scenarios")
 			}
-			o := rehearseOptions{repo: c.String("repo"), at: c.String("at"), throttle: c.String("throttle"), noRecord: c.Bool("no-record")}
+			o := rehearseOptions{Options: drill.Options{At: c.String("at"), Throttle: c.String("throttle")}, repo: c.String("repo"), noRecord: c.Bool("no-record")}
 			if o.repo == "" {
 				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
 			}
-			if err := oneOf("throttle", o.throttle, "realistic", "off"); err != nil {
+			if err := oneOf("throttle", o.Throttle, "realistic", "off"); err != nil {
 				return err
 			}
 			var err error
-			if o.licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
+			if o.Licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
 				return usageErrorf("--%v", err)
 			}
-			if o.scenarios, err = drill.ParseScenarios(c.String("scenarios")); err != nil {
+			if o.Scenarios, err = drill.ParseScenarios(c.String("scenarios")); err != nil {
 				return usageErrorf("--scenarios: %v", err)
 			}
-			if o.signer, err = signerFrom(c); err != nil {
+			if o.record.Signer, err = signerFrom(c); err != nil {
 				return err
 			}
-			if o.noRecord && o.signer != nil {
+			if o.noRecord && o.record.Signer != nil {
 				return usageErrorf("--signing-key signs the record; with --no-record there is none")
 			}
 			if !o.noRecord {
-				if o.ident, err = identityFrom(c); err != nil {
+				ident, err := identityFrom(c)
+				if err != nil {
 					return err
 				}
+				o.record.Author, o.record.Committer = ident.author, ident.committer
 			}
 			return runRehearse(c.Context, e, o)
 		},
@@ -78,17 +76,16 @@ func runRehearse(ctx context.Context, e *env, o rehearseOptions) error {
 		return err
 	}
 	defer repo.Close()
-	now := e.now
-	if now == nil {
-		now = time.Now
+	o.Repo, o.Tool, o.Progress, o.Now = repo, "entrasnap "+version, e.stderr, e.now
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	rec, err := drill.Run(ctx, drill.Options{Repo: repo, At: o.at, Scenarios: o.scenarios, Throttle: o.throttle, Licence: o.licence, Tool: "entrasnap " + version,
-		Progress: e.stderr, Now: now,
-		Client: func(url, token string, sleep drill.Sleep) (*graph.Client, error) {
-			de := *e
-			de.sleep = sleep // the rehearsal tenant's waits move its clock
-			return de.client(live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}, "entrasnap-rehearse/"+version)
-		}})
+	o.Client = func(url, token string, sleep drill.Sleep) (*graph.Client, error) {
+		de := *e
+		de.sleep = sleep // the rehearsal tenant's waits move its clock
+		return de.client(live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}, "entrasnap-rehearse/"+version)
+	}
+	rec, err := drill.Run(ctx, o.Options)
 	if err != nil {
 		return err
 	}
@@ -96,11 +93,10 @@ func runRehearse(ctx context.Context, e *env, o rehearseOptions) error {
 		return err
 	}
 	if !o.noRecord {
-		author, committer := o.ident.author, o.ident.committer
 		if e.now != nil {
-			author.When, committer.When = e.now(), e.now()
+			o.record.Author.When, o.record.Committer.When = e.now(), e.now()
 		}
-		path, res, err := drill.Commit(ctx, repo, rec, drill.CommitOptions{Author: author, Committer: committer, Signer: o.signer})
+		path, res, err := drill.Commit(ctx, repo, rec, o.record)
 		if err != nil {
 			return err
 		}

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/history"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/urfave/cli/v2"
 )
 
 // repoFlagUsage is shared by the commands that read a snapshot repository.
@@ -58,4 +62,195 @@ func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.R
 		return nil, "", nil, "", err
 	}
 	return r, rev, ix, p, nil
+}
+
+func snapshotsCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "snapshots",
+		Usage:       "list the snapshots in a repository, newest first",
+		Description: helpText("snapshots"),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
+			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
+			&cli.IntFlag{Name: "limit", Value: 0, Usage: "show at most this many (0: all)"},
+		},
+		Action: func(c *cli.Context) error {
+			return runSnapshots(c.Context, e, c.String("repo"), c.Bool("json"), c.Int("limit"))
+		},
+	}
+}
+
+func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, limit int) error {
+	r, err := openRepo(repoPath)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	out, err := history.Snapshots(ctx, r, limit)
+	if err != nil {
+		return err
+	}
+	if len(out) == 0 {
+		return fmt.Errorf("%s has no snapshots (no snapshot/* tags); run `entrasnap export --repo %s`", repoPath, repoPath)
+	}
+	if asJSON {
+		return writeJSON(e.stdout, out)
+	}
+	return history.WriteSnapshots(e.stdout, out)
+}
+
+func diffCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "diff",
+		Usage:       "show what changed between two snapshots, object by object",
+		ArgsUsage:   "[FROM [TO]]",
+		Description: helpText("diff"),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, markdown or json"},
+			&cli.StringSliceFlag{Name: "kinds", Usage: "only these kinds or folders (see: entrasnap kinds)"},
+			&cli.BoolFlag{Name: "exit-code", Usage: "exit 2 when there are changes, 0 when there are none"},
+		},
+		Action: func(c *cli.Context) error {
+			args, err := e.interspersed(c)
+			if err != nil {
+				return err
+			}
+			from, to := "HEAD~1", "HEAD"
+			switch len(args) {
+			case 0:
+			case 1:
+				from = args[0]
+			case 2:
+				from, to = args[0], args[1]
+			default:
+				return usageErrorf("diff takes at most two revisions, got %d: %s", len(args), strings.Join(args, " "))
+			}
+			if err := oneOf("format", c.String("format"), "text", "markdown", "json"); err != nil {
+				return err
+			}
+			return runDiff(c.Context, e, c.String("repo"), from, to, c.String("format"), c.StringSlice("kinds"), c.Bool("exit-code"))
+		},
+	}
+}
+
+func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kinds []string, exitCode bool) error {
+	r, err := openRepo(repoPath)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var only []*layout.Kind
+	if len(kinds) > 0 {
+		if only, err = layout.Select(kinds); err != nil {
+			return usageErrorf("--kinds: %v", err)
+		}
+	}
+	cmp, err := history.Compare(ctx, r, from, to, only)
+	if err != nil {
+		var re *history.RevisionError
+		if errors.As(err, &re) && re.Rev == "HEAD~1" && from == "HEAD~1" {
+			return fmt.Errorf("the repository has only one snapshot: nothing to compare yet (export again after a change)")
+		}
+		return err
+	}
+	defer func() { history.WarnSkipped(e.stderr, cmp.Skipped()) }()
+	title := fmt.Sprintf("%s (%s) → %s (%s)", from, cmp.From[:12], to, cmp.To[:12])
+	who := cmp.Attribution(ctx, r) // who changed it (history/attribution.go)
+	switch format {
+	case "markdown":
+		err = cmp.Markdown(e.stdout, diff.RenderOptions{Title: title, Attribution: who})
+	case "json":
+		err = cmp.JSON(e.stdout)
+	default:
+		err = cmp.Text(e.stdout, diff.RenderOptions{Title: title, Color: e.color, Attribution: who})
+	}
+	if err != nil {
+		return err
+	}
+	if exitCode && !cmp.Empty() {
+		return &codedError{code: exitChanges}
+	}
+	return nil
+}
+
+func logCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "log",
+		Usage:       "one object's history across snapshots, following renames",
+		ArgsUsage:   "OBJECT",
+		Description: helpText("log"),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
+			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "start from this revision"},
+			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
+		},
+		Action: func(c *cli.Context) error {
+			args, err := e.interspersed(c)
+			if err != nil {
+				return err
+			}
+			if len(args) != 1 {
+				return usageErrorf("log takes one OBJECT (an id or appId, a path, or kind/displayName); put an id that begins with \"-\" after --")
+			}
+			return runLog(c.Context, e, c.String("repo"), c.String("at"), args[0], c.Bool("json"))
+		},
+	}
+}
+
+func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON bool) error {
+	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	entries, skipped, err := history.Log(ctx, r, rev, p, ix)
+	history.WarnSkipped(e.stderr, skipped)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(e.stdout, entries)
+	}
+	history.WriteLog(e.stdout, p, entries)
+	return nil
+}
+
+func showCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "show",
+		Usage:       "print one object's file at a revision, with referenced ids named",
+		ArgsUsage:   "OBJECT",
+		Description: helpText("show"),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
+			&cli.StringFlag{Name: "at", Value: "HEAD", Usage: "revision, snapshot tag or date"},
+		},
+		Action: func(c *cli.Context) error {
+			args, err := e.interspersed(c)
+			if err != nil {
+				return err
+			}
+			if len(args) != 1 {
+				return usageErrorf("show takes one OBJECT (an id or appId, a path, or kind/displayName); put an id that begins with \"-\" after --")
+			}
+			return runShow(c.Context, e, c.String("repo"), c.String("at"), args[0])
+		},
+	}
+}
+
+func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
+	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	data, err := r.ReadFile(ctx, rev, p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", layout.Safe(p), layout.Safe(at), rev[:12])
+	err = ix.Annotate(e.stdout, p, data)
+	history.WarnSkipped(e.stderr, history.SkippedAt(rev, ix.Skipped()))
+	return err
 }
