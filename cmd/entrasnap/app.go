@@ -171,7 +171,7 @@ func runContext(ctx context.Context, e *env) int {
 	err := newApp(e).RunContext(ctx, e.args)
 	var in interrupt.Signal
 	if errors.As(context.Cause(ctx), &in) {
-		fmt.Fprintf(scrubWriter{e.stderr}, "entrasnap: %s\n", in.Message(err))
+		fmt.Fprintf(snapshot.ScrubWriter{W: e.stderr}, "entrasnap: %s\n", in.Message(err))
 		return in.Code()
 	}
 	return exitCode(err, e.stderr)
@@ -183,7 +183,7 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	// Every error is scrubbed before it is printed: credentials in a URL
 	// (a --push remote) and the values of GIT_TOKEN/GITHUB_TOKEN never show.
-	stderr = scrubWriter{stderr}
+	stderr = snapshot.ScrubWriter{W: stderr}
 	var ce *codedError
 	if errors.As(err, &ce) {
 		if ce.err != nil && ce.code != exitChanges {
@@ -215,16 +215,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// scrubWriter masks credentials (snapshot.Scrub) in what is written to w.
-type scrubWriter struct{ w io.Writer }
-
-func (s scrubWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(s.w, snapshot.Scrub(string(p))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
 
 // The commands' long help (their --help description) is kept as text files
@@ -379,4 +369,33 @@ func completionSpec(app *cli.App) complete.Spec {
 		spec.Commands = append(spec.Commands, cc)
 	}
 	return spec
+}
+
+func kindsCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "kinds",
+		Usage:       "list the object kinds entrasnap backs up, with the Graph permissions each needs",
+		Description: helpText("kinds"),
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "permissions", Usage: "print only the permission sets: read-only export, and restore"},
+			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
+		},
+		Action: func(c *cli.Context) error {
+			return runKinds(e, c.Bool("permissions"), c.Bool("json"))
+		},
+	}
+}
+
+func runKinds(e *env, permsOnly, asJSON bool) error {
+	switch {
+	case asJSON && permsOnly:
+		return writeJSON(e.stdout, map[string][]string{"export": layout.ExportPermissions(layout.Kinds()),
+			"restore": layout.RestorePermissions(layout.Kinds()), "audit": {live.AuditPermission}})
+	case asJSON:
+		return writeJSON(e.stdout, layout.KindInfos())
+	case permsOnly:
+		layout.WritePermissions(e.stdout, live.AuditPermission)
+		return nil
+	}
+	return layout.WriteKinds(e.stdout)
 }

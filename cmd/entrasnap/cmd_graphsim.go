@@ -102,12 +102,7 @@ func runGraphsim(c *cli.Context, e *env, o graphsim.Options) error {
 			return usageErrorf("--approve-as: %v", err)
 		}
 	}
-	var ln *graphsim.Listener
-	if cf := c.String("tls-cert"); cf != "" {
-		ln, err = sim.ListenTLS(c.String("listen"), cf)
-	} else {
-		ln, err = sim.Listen(c.String("listen"))
-	}
+	ln, err := sim.ListenTLS(c.String("listen"), c.String("tls-cert")) // http without --tls-cert
 	if err != nil {
 		return usageErrorf("--listen %s: %v", c.String("listen"), err)
 	}

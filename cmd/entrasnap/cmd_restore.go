@@ -180,11 +180,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		}
 	}
 	if o.out != "" {
-		data, err := plan.Encode()
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(o.out, data, 0o600); err != nil {
+		if err := plan.Save(o.out); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 		if plan.Empty() {
@@ -334,11 +330,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		}
 		return err
 	}
-	repoPath := o.repo
-	if repoPath == "" {
-		repoPath = plan.Repo
-	}
-	repo, err := openRepo(repoPath)
+	repo, err := openRepo(cmp.Or(o.repo, plan.Repo))
 	if err != nil {
 		return err
 	}
