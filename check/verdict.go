@@ -1,7 +1,9 @@
 package check
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -37,4 +39,32 @@ func (r *FilesReport) Err() error {
 	return fmt.Errorf("%d %s in %d of %d %s; fix %s and run validate again",
 		n, layout.Plural(n, "problem", "problems"), nf, r.Files,
 		layout.Plural(r.Files, "file", "files"), layout.Plural(nf, "it", "them"))
+}
+
+// Write writes r in format: text (a line per problem, then the count of
+// valid files when there is none), github (workflow annotations) or json.
+// Every string from a file is escaped (layout.Safe).
+func (r *FilesReport) Write(w io.Writer, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case "github":
+		for _, p := range r.Problems {
+			fmt.Fprintln(w, layout.Safe(p.GitHub()))
+		}
+		return nil
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintln(w, layout.Safe(p.String()))
+	}
+	switch {
+	case len(r.Problems) > 0:
+	case r.Files == 0:
+		fmt.Fprintln(w, "no object files found")
+	default:
+		fmt.Fprintf(w, "%d %s valid\n", r.Files, layout.Plural(r.Files, "file", "files"))
+	}
+	return nil
 }

@@ -38,3 +38,26 @@ func TestFilesReportErr(t *testing.T) {
 		t.Errorf("Err = %v, want %s", err, want)
 	}
 }
+
+// TestFilesReportWrite: validate's output in each format; a problem's text
+// from a file is escaped, and the count of valid files is said only when
+// there is no problem.
+func TestFilesReportWrite(t *testing.T) {
+	bad := &FilesReport{Files: 2, Problems: []Problem{{File: "groups/a\x1b[31m.yaml", Line: 3, Message: "unknown property"}}}
+	for _, tc := range []struct {
+		rep            *FilesReport
+		format, want string
+	}{
+		{&FilesReport{}, "text", "no object files found\n"},
+		{&FilesReport{Files: 1, Valid: true}, "text", "1 file valid\n"},
+		{&FilesReport{Files: 3, Valid: true}, "text", "3 files valid\n"},
+		{bad, "text", "groups/a\\x1b[31m.yaml:3: unknown property\n"},
+		{bad, "github", "::error file=groups/a\\x1b[31m.yaml,line=3,title=entrasnap validate::unknown property\n"},
+		{&FilesReport{Files: 1, Valid: true, Problems: []Problem{}}, "json", "{\n  \"files\": 1,\n  \"valid\": true,\n  \"problems\": []\n}\n"},
+	} {
+		var b strings.Builder
+		if err := tc.rep.Write(&b, tc.format); err != nil || b.String() != tc.want {
+			t.Errorf("%s: %q, %v; want %q", tc.format, b.String(), err, tc.want)
+		}
+	}
+}

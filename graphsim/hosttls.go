@@ -20,8 +20,12 @@ import (
 // loopback names (127.0.0.1, ::1, localhost), written as PEM to certFile so
 // that clients can trust it (SSL_CERT_FILE=certFile on Linux and macOS).
 // Sign-in libraries such as azidentity talk to an authority only over
-// https: a device code sign-in against graphsim needs this.
+// https: a device code sign-in against graphsim needs this. Without a
+// certFile it is Listen (plain http).
 func (s *Server) ListenTLS(addr, certFile string) (*Listener, error) {
+	if certFile == "" {
+		return s.Listen(addr)
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err

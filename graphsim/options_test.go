@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -35,9 +36,9 @@ func TestServeUntilAnnouncesAndCloses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := s.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ln, err := s.ListenTLS("127.0.0.1:0", "") // no certificate file: plain http, as Listen
+	if err != nil || !strings.HasPrefix(ln.URL, "http://127.0.0.1:") {
+		t.Fatalf("ListenTLS without a certificate file: %v, %v; want http", ln, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -1,9 +1,13 @@
 package importer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // Asked is a restore as asked for on the command line: the source of
@@ -79,6 +83,23 @@ func (r Asked) NameConfirmation(plan *Plan, in *Input) (why string, deletes int)
 		return fmt.Sprintf("This deletes %d objects from tenant %s.", deletes, in.TenantID), deletes
 	}
 	return "", 0
+}
+
+// SavedInput loads what applying a saved plan must confirm (apply): for a
+// plan from files deleting more than MassDeleteLimit objects, the Input of
+// its selection at its commit, with both tenants known and the same
+// (CheckTenant), so the tenant's name is asked as restore asks it; nil
+// when the plan needs no name confirmed.
+func (p *Plan) SavedInput(ctx context.Context, client *graph.Client, repo *snapshot.Repo) (*Input, error) {
+	if n := p.Counts()[OpDelete]; p.Files == nil || n <= MassDeleteLimit {
+		return nil, nil
+	}
+	in, err := Load(ctx, LoadOptions{Client: client, Repo: repo, Rev: p.Rev, Commit: p.Commit,
+		Selection: &p.Selection, Options: p.Options, Files: p.Files})
+	if err != nil {
+		return nil, err
+	}
+	return in, in.CheckTenant()
 }
 
 // IsTenantName reports whether typed names the tenant being written

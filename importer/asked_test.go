@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -82,6 +83,13 @@ func TestNameConfirmation(t *testing.T) {
 		what, n := tc.a.NameConfirmation(tc.plan, in)
 		if what != tc.want || n != tc.wantDeletes {
 			t.Errorf("%s: (%q, %d), want (%q, %d)", tc.name, what, n, tc.want, tc.wantDeletes)
+		}
+	}
+	// apply loads nothing to confirm a saved plan with (nil client and
+	// repository) unless it is one from files over the limit.
+	for _, p := range []*Plan{deletes(50, false), deletes(MassDeleteLimit, true)} {
+		if in, err := p.SavedInput(context.Background(), nil, nil); in != nil || err != nil {
+			t.Errorf("SavedInput of %d deletes (files %v): %v, %v; want nothing to confirm", len(p.Actions)-1, p.Files != nil, in, err)
 		}
 	}
 	for typed, want := range map[string]bool{"contoso ltd": true, " Contoso Ltd\n": true, "Contoso": false, "t1": false, "": false} {

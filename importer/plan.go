@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -313,6 +314,16 @@ func (p *Plan) Encode() ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// Save writes the plan to file as Decode reads it back (apply), readable
+// by its owner only: it lists the tenant's objects and their settings.
+func (p *Plan) Save(file string) error {
+	data, err := p.Encode()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, data, 0o600)
 }
 
 // ErrNotAPlan is returned by Decode for data that is not a plan.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -47,6 +48,26 @@ type Connection struct {
 	// OpenURL shows the sign-in page of AuthBrowser (browser.go): opens a
 	// browser at the address, or tells the person to (tests play the browser).
 	OpenURL func(url string) error
+}
+
+// SignInOn makes cn's Prompt and OpenURL talk to a person on w (stderr:
+// stdout may be JSON). The device code sign-in's instructions come from
+// the sign-in service: escaped. The browser sign-in's address is printed
+// before open opens a browser at it, so a person on a machine where none
+// opens can open it in a browser on this machine (the identity platform
+// sends the browser back to http://localhost).
+func (cn *Connection) SignInOn(w io.Writer, open func(url string) error) {
+	cn.Prompt = func(_ context.Context, dc DeviceCode) error {
+		_, err := fmt.Fprintln(w, layout.Safe(dc.Message))
+		return err
+	}
+	cn.OpenURL = func(u string) error {
+		fmt.Fprintf(w, "Signing in: opening the sign-in page in your browser. If no browser opens, open this address in a browser on this machine:\n%s\n", layout.Safe(u))
+		if err := open(u); err != nil {
+			fmt.Fprintf(w, "entrasnap: could not open a browser (%s): open the address above; entrasnap waits for the sign-in\n", layout.Safe(err.Error()))
+		}
+		return nil
+	}
 }
 
 // UsageError is Client's error for a flag or environment value that cannot

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -384,6 +385,16 @@ var secretEnv = []string{"GIT_TOKEN", "GITHUB_TOKEN", "GIT_SSH_KEY_PASSPHRASE"}
 // GITHUB_TOKEN and GIT_SSH_KEY_PASSPHRASE, and the credentials of every URL
 // in it (see RedactURL).
 func Scrub(msg string) string { return scrub(msg, nil) }
+
+// ScrubWriter masks credentials (Scrub) in what is written to W.
+type ScrubWriter struct{ W io.Writer }
+
+func (s ScrubWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.W, Scrub(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
 
 // scrub masks the secret of auth, the secrets of the environment and the
 // credentials of URLs in a message.

@@ -339,3 +339,19 @@ func TestPushErrorsHideURLCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestScrubWriter: what the CLI prints on stderr goes through ScrubWriter,
+// which masks GIT_TOKEN's value and a URL's credentials and reports the
+// length written as given.
+func TestScrubWriter(t *testing.T) {
+	t.Setenv("GIT_TOKEN", "s3cr3t-token-value")
+	var b strings.Builder
+	msg := "push to https://user:pw@example.com/r.git failed: token s3cr3t-token-value refused\n"
+	n, err := ScrubWriter{W: &b}.Write([]byte(msg))
+	if err != nil || n != len(msg) {
+		t.Fatalf("Write: %d, %v; want %d", n, err, len(msg))
+	}
+	if strings.Contains(b.String(), "s3cr3t-token-value") || strings.Contains(b.String(), "pw@") || !strings.Contains(b.String(), "refused") {
+		t.Errorf("written %q: credentials not masked", b.String())
+	}
+}

@@ -1,21 +1,31 @@
+// Command entrasnap keeps a Microsoft Entra ID tenant's configuration as code:
+// it exports every object as YAML into a git repository, shows history and
+// drift from git, and restores objects from any snapshot.
 package main
 
 import (
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
+	"os/exec"
+	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/internal/buildinfo"
+	"github.com/entrasnap/entrasnap/internal/complete"
+	"github.com/entrasnap/entrasnap/internal/interrupt"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/pkg/browser"
 	"github.com/urfave/cli/v2"
 )
 
@@ -26,9 +36,8 @@ const (
 	exitChanges = 2  // success, and changes or drift were found (like terraform -detailed-exitcode)
 	exitPartial = 3  // finished but incomplete: a snapshot marked incomplete, a restore partly applied
 	exitUsage   = 64 // bad flags or arguments
-	// exitSignal + the signal number when a signal stopped the run: 130 for
-	// SIGINT (Ctrl-C), 143 for SIGTERM.
-	exitSignal = 128
+	// 128 + the signal number when a signal stopped the run
+	// (interrupt.Signal.Code): 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
 )
 
 // exitUntrusted: check --verify-signatures found a commit or snapshot tag
@@ -151,61 +160,21 @@ func newApp(e *env) *cli.App {
 // second signal ends the process at once (also safe: every write step
 // survives a kill).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case s := <-sigs:
-			signal.Stop(sigs) // a second signal has its default effect
-			cancel(interrupted{s})
-		case <-done:
-			signal.Stop(sigs)
-		}
-	}()
+	ctx, stop := interrupt.Context(context.Background())
+	defer stop()
 	return runContext(ctx, &env{args: args, streams: newStreams(stdin, stdout, stderr)})
 }
 
 // runContext runs the CLI of e with ctx; a context cancelled with cause
-// interrupted{signal} exits as that signal asks.
+// interrupt.Signal exits as that signal asks.
 func runContext(ctx context.Context, e *env) int {
-	stderr := e.stderr
 	err := newApp(e).RunContext(ctx, e.args)
-	var in interrupted
+	var in interrupt.Signal
 	if errors.As(context.Cause(ctx), &in) {
-		msg := "interrupted by " + in.name()
-		if err != nil && !errors.Is(err, context.Canceled) {
-			msg += ": " + err.Error()
-		} else if err != nil {
-			msg += ": " + strings.TrimSuffix(strings.TrimSuffix(err.Error(), ": context canceled"), "context canceled")
-		}
-		fmt.Fprintf(scrubWriter{stderr}, "entrasnap: %s\n", strings.TrimRight(msg, ": "))
-		return in.code()
+		fmt.Fprintf(snapshot.ScrubWriter{W: e.stderr}, "entrasnap: %s\n", in.Message(err))
+		return in.Code()
 	}
-	return exitCode(err, stderr)
-}
-
-// interrupted is the cause of a context cancelled by a signal.
-type interrupted struct{ sig os.Signal }
-
-func (i interrupted) Error() string { return "interrupted by " + i.name() }
-
-func (i interrupted) name() string {
-	if i.sig == syscall.SIGTERM {
-		return "SIGTERM"
-	}
-	return "SIGINT (Ctrl-C)"
-}
-
-// code is 128 + the signal number: 130 for SIGINT, 143 for SIGTERM.
-func (i interrupted) code() int {
-	if s, ok := i.sig.(syscall.Signal); ok {
-		return exitSignal + int(s)
-	}
-	return exitSignal + int(syscall.SIGINT)
+	return exitCode(err, e.stderr)
 }
 
 func exitCode(err error, stderr io.Writer) int {
@@ -214,7 +183,7 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	// Every error is scrubbed before it is printed: credentials in a URL
 	// (a --push remote) and the values of GIT_TOKEN/GITHUB_TOKEN never show.
-	stderr = scrubWriter{stderr}
+	stderr = snapshot.ScrubWriter{W: stderr}
 	var ce *codedError
 	if errors.As(err, &ce) {
 		if ce.err != nil && ce.code != exitChanges {
@@ -248,12 +217,187 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// scrubWriter masks credentials (snapshot.Scrub) in what is written to w.
-type scrubWriter struct{ w io.Writer }
+// The commands' long help (their --help description) is kept as text files
+// in help/, one per command, so it reads and reviews as prose. "{{name}}"
+// stands for the text of help/name.txt (a paragraph two commands share).
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
 
-func (s scrubWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(s.w, snapshot.Scrub(string(p))); err != nil {
-		return 0, err
+var helpInclude = regexp.MustCompile(`\{\{([a-z-]+)\}\}`)
+
+// helpText is help/name.txt without its final newline, includes expanded;
+// a missing file is a bug the help test catches (the text then says so).
+func helpText(name string) string {
+	data, err := helpFiles.ReadFile("help/" + name + ".txt")
+	if err != nil {
+		return "(no help text: " + err.Error() + ")"
 	}
-	return len(p), nil
+	return helpInclude.ReplaceAllStringFunc(strings.TrimSuffix(string(data), "\n"), func(m string) string {
+		return helpText(m[2 : len(m)-2])
+	})
+}
+
+// version is the version entrasnap reports and sends in its User-Agent:
+// the value of -ldflags "-X main.version=v1.2.3" when a release build sets
+// it, otherwise the module version from the build information: "v1.2.3"
+// for `go install github.com/entrasnap/entrasnap/cmd/entrasnap@v1.2.3`; for
+// a build from a checkout the pseudo-version Go derives from git
+// ("v0.0.0-20261205172634-ab6df82e6e71+dirty"), or "(devel)" when the build
+// recorded no VCS information (-buildvcs=false).
+var version string
+
+func init() {
+	bi, _ := debug.ReadBuildInfo()
+	version = buildinfo.Version(bi, version)
+	cli.VersionPrinter = func(c *cli.Context) {
+		bi, _ := debug.ReadBuildInfo()
+		buildinfo.Write(c.App.Writer, "entrasnap", bi, version)
+	}
+}
+
+func versionCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "version",
+		Usage:       "print the version, the VCS revision it was built from, and the Go version (as --version)",
+		Description: helpText("version"),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("version takes no arguments")
+			}
+			bi, _ := debug.ReadBuildInfo()
+			buildinfo.Write(e.stdout, "entrasnap", bi, version)
+			return nil
+		},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// connectionFlags are the flags of every command that talks to Graph.
+func connectionFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "tenant-id", EnvVars: []string{"AZURE_TENANT_ID"}, Usage: "Entra tenant id or initial domain", Category: "Connection"},
+		&cli.StringFlag{Name: "client-id", EnvVars: []string{"AZURE_CLIENT_ID"}, Usage: "application (client) id of the app registration entrasnap signs in as", Category: "Connection"},
+		&cli.StringFlag{Name: "cloud", Value: "global", Usage: "national cloud: global, usgov, usgovdod or china", Category: "Connection"},
+		&cli.StringFlag{Name: "graph-url", EnvVars: []string{"ENTRASNAP_GRAPH_URL"}, Usage: "Graph root URL to use instead of the cloud's (graphsim prints one); https, or http to a loopback host only", Category: "Connection"},
+		&cli.StringFlag{Name: "access-token", EnvVars: []string{"ENTRASNAP_ACCESS_TOKEN"}, Usage: "a prepared bearer token (graphsim prints one); prefer credentials from the environment for real tenants", Category: "Connection"},
+		&cli.StringFlag{Name: "auth", Value: live.AuthEnv, EnvVars: []string{"ENTRASNAP_AUTH"}, Usage: "how to sign in: env (an app's credentials from the environment, or `az login`), device-code (sign in as yourself: open the page shown, type the code) or browser (sign in as yourself in a browser on this machine; entrasnap opens it, or prints the address to open; the app needs http://localhost as a mobile and desktop redirect URI). Signed in as yourself, Graph allows only what your directory roles allow, and restore checks its plan against them first", Category: "Connection"},
+		&cli.StringFlag{Name: "authority-host", EnvVars: []string{"AZURE_AUTHORITY_HOST"}, Usage: "with --auth device-code or browser: the https root of the sign-in service instead of the cloud's (a private cloud, or graphsim over TLS)", Category: "Connection"},
+		&cli.DurationFlag{Name: "timeout", Value: defaultGraphTimeout, EnvVars: []string{"ENTRASNAP_TIMEOUT"}, Usage: "time limit for the run's Graph requests: entrasnap paces itself to Graph's throttling budget and waits out throttling (429) until then, never giving up earlier; e.g. 90m, 12h", Category: "Connection"},
+	}
+}
+
+// defaultGraphTimeout is --timeout's default: generous, since a large
+// tenant read at Graph's throttling budget can take hours.
+const defaultGraphTimeout = 6 * time.Hour
+
+func connectionFrom(c *cli.Context) live.Connection {
+	cn := live.Connection{
+		TenantID: c.String("tenant-id"), ClientID: c.String("client-id"), Cloud: c.String("cloud"),
+		GraphURL: c.String("graph-url"), AccessToken: c.String("access-token"),
+		Timeout: c.Duration("timeout"), Auth: c.String("auth"), AuthorityHost: c.String("authority-host"),
+	}
+	cn.SignInOn(c.App.ErrWriter, openBrowser)
+	return cn
+}
+
+// openBrowser opens u in the system's browser; tests replace it. What
+// the opener prints is not entrasnap's output (stdout may be JSON).
+var openBrowser = func(u string) error {
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return browser.OpenURL(u)
+}
+
+// lookPath finds a program on PATH; tests replace it.
+var lookPath = exec.LookPath
+
+func completionCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "completion",
+		Usage:       "print a shell completion script (bash, zsh or fish) for commands, flags and kind names",
+		ArgsUsage:   "bash|zsh|fish",
+		Description: helpText("completion"),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageErrorf("completion takes one shell: bash, zsh or fish")
+			}
+			spec := completionSpec(c.App)
+			switch c.Args().First() {
+			case "bash":
+				return complete.Bash(e.stdout, spec)
+			case "zsh":
+				return complete.Zsh(e.stdout, spec)
+			case "fish":
+				return complete.Fish(e.stdout, spec)
+			}
+			return usageErrorf("completion %q: want bash, zsh or fish", c.Args().First())
+		},
+	}
+}
+
+// completionSpec takes what the scripts complete from the command table
+// and the catalog.
+func completionSpec(app *cli.App) complete.Spec {
+	spec := complete.Spec{Values: map[string]string{
+		"format":   "text markdown json",
+		"ca-state": "report-only as-is",
+	}}
+	spec.Values["kinds"] = strings.Join(layout.SelectNames(), " ")
+	for _, c := range app.VisibleCommands() {
+		cc := complete.Command{Name: c.Name, Usage: c.Usage}
+		switch c.Name {
+		case "restore", "show", "log":
+			cc.KindArgs = true
+		case "completion":
+			cc.Args = []string{"bash", "zsh", "fish"}
+		}
+		for _, f := range c.VisibleFlags() {
+			_, isBool := f.(*cli.BoolFlag)
+			usage := ""
+			if df, ok := f.(cli.DocGenerationFlag); ok {
+				usage = df.GetUsage()
+			}
+			for _, n := range f.Names() {
+				if len(n) > 1 {
+					cc.Flags = append(cc.Flags, complete.Flag{Name: n, Usage: usage, TakesValue: !isBool})
+				}
+			}
+		}
+		spec.Commands = append(spec.Commands, cc)
+	}
+	return spec
+}
+
+func kindsCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "kinds",
+		Usage:       "list the object kinds entrasnap backs up, with the Graph permissions each needs",
+		Description: helpText("kinds"),
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "permissions", Usage: "print only the permission sets: read-only export, and restore"},
+			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
+		},
+		Action: func(c *cli.Context) error {
+			return runKinds(e, c.Bool("permissions"), c.Bool("json"))
+		},
+	}
+}
+
+func runKinds(e *env, permsOnly, asJSON bool) error {
+	dRead, dWrite := layout.DelegatedPermissions(layout.Kinds()) // delegated-only kinds (feature rollout policies)
+	switch {
+	case asJSON && permsOnly:
+		return writeJSON(e.stdout, map[string][]string{"export": layout.ExportPermissions(layout.Kinds()),
+			"restore": layout.RestorePermissions(layout.Kinds()), "audit": {live.AuditPermission},
+			"delegatedExport": dRead, "delegatedRestore": dWrite})
+	case asJSON:
+		return writeJSON(e.stdout, layout.KindInfos())
+	case permsOnly:
+		layout.WritePermissions(e.stdout, live.AuditPermission)
+		return nil
+	}
+	return layout.WriteKinds(e.stdout)
 }

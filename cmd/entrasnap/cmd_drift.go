@@ -9,6 +9,7 @@ import (
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/urfave/cli/v2"
@@ -55,7 +56,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	}
 	var watch *drift.Watch
 	if o.watch != "" {
-		data, err := readCapped(o.watch)
+		data, err := check.ReadCapped(o.watch)
 		if err != nil {
 			return usageErrorf("--watch %s: %s", o.watch, check.PathErrorText(err))
 		}
@@ -85,7 +86,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return usageErrorf("--watch %s: %v", o.watch, we.Err)
 	}
 	if rep != nil {
-		warnSkipped(e.stderr, rep.Unread())
+		history.WarnSkipped(e.stderr, rep.Unread())
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("drift interrupted")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/evidence"
@@ -63,8 +62,7 @@ func evidenceCommand(e *env) *cli.Command {
 			if o.Signers == nil && o.OpenPGP == nil && o.SignedSince != "" {
 				return usageErrorf("--signed-since goes with --allowed-signers or --gpg-keyring; add one")
 			}
-			o.Now = time.Now()
-			if e.now != nil {
+			if e.now != nil { // evidence.Build: time.Now otherwise
 				o.Now = e.now()
 			}
 			r, err := openRepo(c.String("repo"))

@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
@@ -18,21 +17,11 @@ import (
 )
 
 type exportOptions struct {
-	repo        string
-	message     string
-	kinds       []string
-	branch      string
-	allowShrink bool
-	json        bool
-	push        string // remote to push the branch and tag to
-	prBody      string // file for the markdown pull-request body
-	// requireComplete fails an incomplete read instead of committing it.
-	requireComplete bool
-	full            bool            // --full: no delta resume
-	fullEvery       time.Duration   // --full-every; 0: the state's or the default
-	ident           identity        // author and committer (identityFrom)
-	signer          snapshot.Signer // --signing-key
-	conn            live.Connection
+	exporter.Options          // the run: message, branch, guard, identity, signer, full reads
+	repo, push, prBody string // --repo; the remote to push the branch and tag to; the file for the markdown pull-request body
+	kinds              []string
+	json               bool
+	conn               live.Connection
 }
 
 func exportCommand(e *env) *cli.Command {
@@ -62,29 +51,31 @@ func exportCommand(e *env) *cli.Command {
 				return usageErrorf("export takes no arguments (got %q); give the repository with --repo", c.Args().First())
 			}
 			o := exportOptions{
-				repo: c.String("repo"), message: c.String("message"), kinds: c.StringSlice("kinds"),
-				branch: c.String("branch"), allowShrink: c.Bool("allow-shrink"), json: c.Bool("json"),
-				push: c.String("push"), prBody: c.String("pr-body"), requireComplete: c.Bool("require-complete"),
-				conn: connectionFrom(c), full: c.Bool("full"),
+				Options: exporter.Options{Message: c.String("message"), Branch: c.String("branch"), AllowShrink: c.Bool("allow-shrink"),
+					RequireComplete: c.Bool("require-complete"), Full: c.Bool("full")},
+				repo: c.String("repo"), kinds: c.StringSlice("kinds"), json: c.Bool("json"),
+				push: c.String("push"), prBody: c.String("pr-body"), conn: connectionFrom(c),
 			}
 			var err error
 			if v := c.String("full-every"); v != "" {
-				if o.fullEvery, err = exporter.ParseEvery(v); err != nil {
+				if o.FullEvery, err = exporter.ParseEvery(v); err != nil {
 					return usageErrorf("--full-every %v", err)
 				}
 			}
-			if o.ident, err = identityFrom(c); err != nil {
+			ident, err := identityFrom(c)
+			if err != nil {
 				return err
 			}
+			o.Author, o.Committer = ident.author, ident.committer
 			if strings.TrimSpace(o.repo) == "" {
 				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
 			}
-			if o.signer, err = signerFrom(c); err != nil {
+			if o.Signer, err = signerFrom(c); err != nil {
 				return err
 			}
 			if c.IsSet("branch") {
 				// Checked before anything is read from Graph.
-				if err := snapshot.ValidBranchName(o.branch); err != nil {
+				if err := snapshot.ValidBranchName(o.Branch); err != nil {
 					return usageErrorf("--branch: %v; git branch names may not hold spaces, \"..\", ~^:?*[\\, start with - or end with .lock", err)
 				}
 			}
@@ -126,11 +117,8 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	term.Repo = repo.Path()
 	// A stale lock taken over, leftovers of an interrupted run removed.
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
-	res, err := exporter.Run(ctx, exporter.Options{
-		Client: client, Repo: repo, Kinds: kinds, Branch: o.branch, Message: o.message,
-		AllowShrink: o.allowShrink, RequireComplete: o.requireComplete, Progress: progress,
-		Author: o.ident.author, Committer: o.ident.committer, Signer: o.signer, Full: o.full, FullEvery: o.fullEvery, Now: e.now,
-	})
+	o.Client, o.Repo, o.Kinds, o.Progress, o.Now = client, repo, kinds, progress, e.now
+	res, err := exporter.Run(ctx, o.Options)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("export interrupted; nothing was committed")

@@ -2,25 +2,26 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/importer"
+	"github.com/entrasnap/entrasnap/internal/demo"
 	"github.com/entrasnap/entrasnap/internal/drill"
 	"github.com/entrasnap/entrasnap/live"
-	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
 type rehearseOptions struct {
-	repo, at  string
-	scenarios []string
-	throttle  string
-	licence   string
-	noRecord  bool
-	signer    snapshot.Signer
-	ident     identity // the record's author and committer
+	drill.Options                     // the snapshot (At), scenarios, throttling and licence
+	repo          string              // --repo
+	noRecord      bool                // --no-record
+	record        drill.CommitOptions // the record's author, committer and signer
 }
 
 func rehearseCommand(e *env) *cli.Command {
@@ -42,30 +43,32 @@ func rehearseCommand(e *env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("rehearse takes no arguments; choose scenarios with --scenarios")
 			}
-			o := rehearseOptions{repo: c.String("repo"), at: c.String("at"), throttle: c.String("throttle"), noRecord: c.Bool("no-record")}
+			o := rehearseOptions{Options: drill.Options{At: c.String("at"), Throttle: c.String("throttle")}, repo: c.String("repo"), noRecord: c.Bool("no-record")}
 			if o.repo == "" {
 				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
 			}
-			if err := oneOf("throttle", o.throttle, "realistic", "off"); err != nil {
+			if err := oneOf("throttle", o.Throttle, "realistic", "off"); err != nil {
 				return err
 			}
 			var err error
-			if o.licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
+			if o.Licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
 				return usageErrorf("--%v", err)
 			}
-			if o.scenarios, err = drill.ParseScenarios(c.String("scenarios")); err != nil {
+			if o.Scenarios, err = drill.ParseScenarios(c.String("scenarios")); err != nil {
 				return usageErrorf("--scenarios: %v", err)
 			}
-			if o.signer, err = signerFrom(c); err != nil {
+			if o.record.Signer, err = signerFrom(c); err != nil {
 				return err
 			}
-			if o.noRecord && o.signer != nil {
+			if o.noRecord && o.record.Signer != nil {
 				return usageErrorf("--signing-key signs the record; with --no-record there is none")
 			}
 			if !o.noRecord {
-				if o.ident, err = identityFrom(c); err != nil {
+				ident, err := identityFrom(c)
+				if err != nil {
 					return err
 				}
+				o.record.Author, o.record.Committer = ident.author, ident.committer
 			}
 			return runRehearse(c.Context, e, o)
 		},
@@ -78,17 +81,16 @@ func runRehearse(ctx context.Context, e *env, o rehearseOptions) error {
 		return err
 	}
 	defer repo.Close()
-	now := e.now
-	if now == nil {
-		now = time.Now
+	o.Repo, o.Tool, o.Progress, o.Now = repo, "entrasnap "+version, e.stderr, e.now
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	rec, err := drill.Run(ctx, drill.Options{Repo: repo, At: o.at, Scenarios: o.scenarios, Throttle: o.throttle, Licence: o.licence, Tool: "entrasnap " + version,
-		Progress: e.stderr, Now: now,
-		Client: func(url, token string, sleep drill.Sleep) (*graph.Client, error) {
-			de := *e
-			de.sleep = sleep // the rehearsal tenant's waits move its clock
-			return de.client(live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}, "entrasnap-rehearse/"+version)
-		}})
+	o.Client = func(url, token string, sleep drill.Sleep) (*graph.Client, error) {
+		de := *e
+		de.sleep = sleep // the rehearsal tenant's waits move its clock
+		return de.client(live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}, "entrasnap-rehearse/"+version)
+	}
+	rec, err := drill.Run(ctx, o.Options)
 	if err != nil {
 		return err
 	}
@@ -96,11 +98,10 @@ func runRehearse(ctx context.Context, e *env, o rehearseOptions) error {
 		return err
 	}
 	if !o.noRecord {
-		author, committer := o.ident.author, o.ident.committer
 		if e.now != nil {
-			author.When, committer.When = e.now(), e.now()
+			o.record.Author.When, o.record.Committer.When = e.now(), e.now()
 		}
-		path, res, err := drill.Commit(ctx, repo, rec, drill.CommitOptions{Author: author, Committer: committer, Signer: o.signer})
+		path, res, err := drill.Commit(ctx, repo, rec, o.record)
 		if err != nil {
 			return err
 		}
@@ -110,4 +111,75 @@ func runRehearse(ctx context.Context, e *env, o rehearseOptions) error {
 		return &codedError{code: exitError, err: fmt.Errorf("%d of %d scenarios failed: the table above says why", rec.Failed, rec.Failed+rec.Passed)}
 	}
 	return nil
+}
+
+func demoCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "demo",
+		Usage:       "a guided tour on an emulated tenant: back up, break things, see the diff, restore",
+		Description: helpText("demo"),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dir", Value: "entrasnap-demo", Usage: "where to create the demo repository (must not exist, or be empty)"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the demo tenant"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("demo takes no arguments; use --dir to choose the folder")
+			}
+			ident, err := identityFrom(c) // the snapshots' author and committer, from git's variables
+			if err != nil {
+				return err
+			}
+			return runDemo(c.Context, e, c.String("dir"), c.Uint64("seed"), ident)
+		},
+	}
+}
+
+func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident identity) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
+		return usageErrorf("--dir %s already exists and is not empty; remove it or choose another folder with --dir", abs)
+	}
+	sim := func(url, token string) live.Connection {
+		return live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}
+	}
+	// The tour's waits move its in-process tenant's clock (demo.Sleep),
+	// and its commands take their times from the tour's clock.
+	var clock func() time.Time
+	waiting := func(sleep demo.Sleep) *env {
+		de := *e
+		de.sleep = sleep
+		if clock != nil {
+			de.now = clock
+		}
+		return &de
+	}
+	return demo.Tour{Dir: abs, Seed: seed, Out: e.stdout, Now: e.now, Clock: func(now func() time.Time) { clock = now },
+		Client: func(url, token string, sleep demo.Sleep) (*graph.Client, error) {
+			return waiting(sleep).client(sim(url, token), "entrasnap-demo/"+version)
+		},
+		Diff: func(ctx context.Context, from, to string) error {
+			return runDiff(ctx, e, abs, from, to, "text", nil, false)
+		},
+		Restore: func(ctx context.Context, rev string, ids []string, url, token string, sleep demo.Sleep) error {
+			return runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{At: rev, Selectors: ids, Yes: true, CAState: "report-only"}, repo: abs, conn: sim(url, token), ident: ident})
+		},
+		PlanFiles: func(ctx context.Context, rng, out, url, token string, sleep demo.Sleep) error {
+			err := runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{Changed: rng, CAState: "report-only"}, repo: abs, out: out, conn: sim(url, token), ident: ident})
+			var ce *codedError
+			if errors.As(err, &ce) && ce.code == exitChanges {
+				return nil // saved, with changes: what a pull request's check expects
+			}
+			return err
+		},
+		Apply: func(ctx context.Context, plan, url, token string, sleep demo.Sleep) error {
+			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, conn: sim(url, token), ident: ident})
+		},
+		Rehearse: func(ctx context.Context) error {
+			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{Options: drill.Options{Throttle: "realistic"}, repo: abs, record: drill.CommitOptions{Author: ident.author, Committer: ident.committer}})
+		},
+	}.Run(ctx)
 }

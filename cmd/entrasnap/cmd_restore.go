@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/importer"
@@ -21,32 +22,15 @@ import (
 )
 
 type restoreOptions struct {
-	repo, at      string
-	selectors     []string
-	all           bool
-	confirmTenant string
-	out           string
-	yes           bool
-	noRemove      bool
-	caState       string
-	breakGlass    string
-	json          bool
-	showRequests  bool
-	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
-	ident         identity        // the post-restore snapshot's author and committer
-	conn          live.Connection
-	// Plans from files (importer.Files): --changed FROM..TO or --worktree.
-	changed      string
-	worktree     bool
-	allowDeletes bool
-	markdown     string
-}
-
-// asked is the restore o asks for (importer.Asked decides what goes
-// together, where the plan comes from and what to confirm).
-func (o restoreOptions) asked() importer.Asked {
-	return importer.Asked{At: o.at, Selectors: o.selectors, All: o.all, Changed: o.changed, Worktree: o.worktree,
-		AllowDeletes: o.allowDeletes, CAState: o.caState, ConfirmTenant: o.confirmTenant, Yes: o.yes}
+	importer.Asked // the plan's source (a snapshot's objects or files) and what to confirm
+	repo, out      string
+	noRemove, json bool
+	breakGlass     string
+	showRequests   bool
+	signer         snapshot.Signer // --signing-key: signs the post-restore snapshot
+	ident          identity        // the post-restore snapshot's author and committer
+	conn           live.Connection
+	markdown       string
 }
 
 func restoreCommand(e *env) *cli.Command {
@@ -79,16 +63,15 @@ func restoreCommand(e *env) *cli.Command {
 				return err
 			}
 			o := restoreOptions{
-				repo: c.String("repo"), at: c.String("at"), selectors: args, all: c.Bool("all"),
-				confirmTenant: c.String("confirm-tenant"), out: c.String("out"), yes: c.Bool("yes"), noRemove: c.Bool("no-remove"),
-				caState: c.String("ca-state"), breakGlass: c.String("break-glass"), json: c.Bool("json"), showRequests: c.Bool("show-requests"),
-				conn: connectionFrom(c), changed: c.String("changed"), worktree: c.Bool("worktree"), allowDeletes: c.Bool("allow-deletes"),
-				markdown: c.String("markdown"),
+				Asked: importer.Asked{At: c.String("at"), Selectors: args, All: c.Bool("all"), Changed: c.String("changed"), Worktree: c.Bool("worktree"),
+					AllowDeletes: c.Bool("allow-deletes"), CAState: c.String("ca-state"), ConfirmTenant: c.String("confirm-tenant"), Yes: c.Bool("yes")},
+				repo: c.String("repo"), out: c.String("out"), noRemove: c.Bool("no-remove"), breakGlass: c.String("break-glass"), json: c.Bool("json"),
+				showRequests: c.Bool("show-requests"), conn: connectionFrom(c), markdown: c.String("markdown"),
 			}
 			if o.repo == "" {
 				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
 			}
-			if err := o.asked().Check(); err != nil {
+			if err := o.Check(); err != nil {
 				return usageErrorf("%v", err)
 			}
 			if o.markdown == "-" && o.json {
@@ -134,7 +117,7 @@ func (e *env) interspersed(c *cli.Context) ([]string, error) {
 func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	var bg []string
 	if o.breakGlass != "" {
-		data, err := readCapped(o.breakGlass)
+		data, err := check.ReadCapped(o.breakGlass)
 		if err != nil {
 			return usageErrorf("--break-glass: %v", err)
 		}
@@ -151,8 +134,8 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
-	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.at, Selectors: o.selectors, All: o.all, Files: o.asked().Files(),
-		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.caState), BreakGlass: bg, AllowDeletes: o.allowDeletes}, Tool: "entrasnap " + version}
+	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.At, Selectors: o.Selectors, All: o.All, Files: o.Files(),
+		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version}
 	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
@@ -180,7 +163,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return fmt.Errorf("--markdown: %w", err)
 		}
 	}
-	combined := o.json && o.yes && o.out == "" && !plan.Empty()
+	combined := o.json && o.Yes && o.out == "" && !plan.Empty()
 	switch {
 	case combined: // one document with the plan and the result, after the apply
 	case o.json:
@@ -197,11 +180,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		}
 	}
 	if o.out != "" {
-		data, err := plan.Encode()
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(o.out, data, 0o600); err != nil {
+		if err := plan.Save(o.out); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 		if plan.Empty() {
@@ -251,7 +230,7 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 			}
 		}
 	}
-	return o.asked().Confirm(plan, in, ask)
+	return o.Confirm(plan, in, ask)
 }
 
 // applyPlan applies a plan and reports action by action; the exit code
@@ -291,4 +270,92 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 		return res.Err()
 	}
 	return &codedError{code: exitPartial, err: res.Err()}
+}
+
+type applyOptions struct {
+	plan          string
+	confirmTenant string
+	repo          string
+	json          bool
+	showRequests  bool
+	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
+	ident         identity        // the post-restore snapshot's author and committer
+	conn          live.Connection
+}
+
+func applyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "apply",
+		Usage:       "apply a restore plan saved by `entrasnap restore --out`, exactly as reviewed",
+		UsageText:   "entrasnap apply [--repo DIR] [--show-requests] [--confirm-tenant NAME] [--signing-key FILE] [--json] PLAN.json [connection flags]",
+		Description: helpText("apply"),
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: "the snapshot repository (default: the one the plan names)"},
+			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
+			&cli.BoolFlag{Name: "json", Usage: "the result as JSON on stdout"},
+			&cli.StringFlag{Name: "confirm-tenant", Usage: "a plan from files deleting more than 10 objects, and no terminal: the tenant's name, as confirmation"},
+			signingKeyFlag(),
+		}, connectionFlags()...),
+		Action: func(c *cli.Context) error {
+			args, err := e.interspersed(c)
+			if err != nil {
+				return err
+			}
+			if len(args) != 1 {
+				return usageErrorf("apply takes one PLAN file (from `entrasnap restore --out`), got %d arguments", len(args))
+			}
+			signer, err := signerFrom(c)
+			if err != nil {
+				return err
+			}
+			ident, err := identityFrom(c)
+			if err != nil {
+				return err
+			}
+			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), json: c.Bool("json"), confirmTenant: c.String("confirm-tenant"),
+				showRequests: c.Bool("show-requests"), signer: signer, ident: ident, conn: connectionFrom(c)})
+		},
+	}
+}
+
+func runApply(ctx context.Context, e *env, o applyOptions) error {
+	data, err := check.ReadCapped(o.plan)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	plan, err := importer.Decode(data)
+	if err != nil {
+		if errors.Is(err, importer.ErrNotAPlan) {
+			return usageErrorf("%s: %v", o.plan, err)
+		}
+		return err
+	}
+	repo, err := openRepo(cmp.Or(o.repo, plan.Repo))
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	if plan.Empty() {
+		fmt.Fprintln(e.stderr, "The plan has nothing to do.")
+		return nil
+	}
+	client, err := e.client(o.conn, "entrasnap/"+version)
+	if err != nil {
+		return err
+	}
+	if !o.json {
+		if err := plan.Render(e.stdout, importer.RenderOptions{Color: e.color, Requests: o.showRequests}); err != nil {
+			return err
+		}
+	}
+	// A plan from files deleting many objects: the tenant's name, as
+	// restore asks for it (a plan saved with --out is no way around it).
+	if in, err := plan.SavedInput(ctx, client, repo); err != nil {
+		return err
+	} else if in != nil {
+		if err := confirmRestore(ctx, e, restoreOptions{Asked: importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}}, plan, in); err != nil {
+			return err
+		}
+	}
+	return applyPlan(ctx, e, plan, client, repo, o.signer, o.ident, o.json)
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/entrasnap/entrasnap/internal/interrupt"
 )
 
 // promptWriter cancels the run (as run's signal handler does on Ctrl-C)
@@ -54,7 +56,7 @@ func TestCtrlCAtThePromptExits130(t *testing.T) {
 			defer never.Close()
 			ctx, cancel := context.WithCancelCause(context.Background())
 			defer cancel(nil)
-			errw := &promptWriter{prompt: tc.prompt, cancel: func() { cancel(interrupted{os.Interrupt}) }}
+			errw := &promptWriter{prompt: tc.prompt, cancel: func() { cancel(interrupt.Signal{Sig: os.Interrupt}) }}
 			args := append([]string{"entrasnap", "restore", "--repo", e.repo, "--at", e.first, "--graph-url", e.url, "--access-token", e.sim.Token()}, tc.args...)
 			done := make(chan int, 1)
 			var out bytes.Buffer

@@ -43,6 +43,7 @@ var Rules = []Rule{
 	{From: "evidence", Allow: []string{"evidence", "check", "history", "diff", "layout", "schemas", "snapshot"},
 		Why: "the evidence report is computed from the repository alone: it reads (history, check, layout, snapshot) and renders (diff's markdown escaping), and imports no graph, live, exporter or importer, so it needs no tenant access"},
 	{From: "internal/cliargs", Allow: []string{"internal/cliargs"}, Why: "the command-line split is pure: no product package, no CLI library"},
+	{From: "internal/interrupt", Allow: []string{"internal/interrupt"}, Why: "signals to a cancelled context and an exit code: no product package, no CLI library"},
 	{From: "internal/bench", Allow: []string{"internal/bench", "exporter", "live", "graph", "layout", "schemas", "snapshot", "graphsim/...", "history", "diff"},
 		Why: "the bench drives exports itself and times diff, log, check and restore through the CLI as users run them (Options.CLI), so it imports no importer or check (history and diff come with exporter, for --pr-body; the bench calls neither)"},
 }

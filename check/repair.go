@@ -1,4 +1,4 @@
-package main
+package check
 
 import (
 	"context"
@@ -8,14 +8,9 @@ import (
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
-// runRepair runs snapshot.Repair on the repository at path and says what
-// it did on w.
-func runRepair(ctx context.Context, w io.Writer, path string) error {
-	repo, err := snapshot.Open(path)
-	if err != nil {
-		return fmt.Errorf("--repo %s: %w", path, err)
-	}
-	defer repo.Close()
+// Repair runs snapshot.Repair on repo and says what it did on w, one
+// "repair: " line each (check --repair).
+func Repair(ctx context.Context, repo *snapshot.Repo, w io.Writer) error {
 	repo.SetNotify(func(msg string) {
 		if len(msg) > 8 && msg[:8] == "removed " {
 			return // listed from the report below
@@ -28,7 +23,7 @@ func runRepair(ctx context.Context, w io.Writer, path string) error {
 		fmt.Fprintf(w, "repair: %s\n", l)
 	}
 	if err != nil {
-		return fmt.Errorf("--repair: %w", err)
+		return err
 	}
 	if len(lines) == 0 {
 		fmt.Fprintln(w, "repair: nothing to repair.")

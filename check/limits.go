@@ -1,0 +1,41 @@
+package check
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// EnvMaxFileSize is the limit on one file read: ENTRASNAP_MAX_FILE_SIZE,
+// or snapshot.DefaultMaxFileSize (64 MiB) when it is not set.
+func EnvMaxFileSize() (int64, error) {
+	if v := os.Getenv(MaxFileSizeEnv); v != "" {
+		return layout.ParseSize(v)
+	}
+	return snapshot.DefaultMaxFileSize, nil
+}
+
+// ReadCapped reads a file the user names besides a snapshot's (a --watch
+// list, a --break-glass list, a saved plan), bounded as every file read
+// from a snapshot is: at most 64 MiB, or ENTRASNAP_MAX_FILE_SIZE. A larger
+// file is an error naming it, read no further than the limit.
+func ReadCapped(file string) ([]byte, error) {
+	limit, err := EnvMaxFileSize()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", MaxFileSizeEnv, err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return nil, &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("larger than %s, the limit on one file entrasnap reads; not read (raise it with %s if the file is really meant to be this large)", layout.FormatSize(limit), MaxFileSizeEnv)}
+	}
+	return data, err
+}
