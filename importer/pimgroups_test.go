@@ -24,6 +24,12 @@ func (e *env) groupSchedules(kind, group string) []map[string]any {
 func TestRestorePIMForGroups(t *testing.T) {
 	e := newEnv(t, graphsim.Options{Throttle: "realistic"}, nil)
 	objs := objectsByKind(e.snapshotObjects(e.first))
+	if len(objs[groupAssignKind]) == 1 {
+		// A hostile name on the schedules' group: the plan names it safely.
+		e.do("PATCH", "/v1.0/groups/"+str(objs[groupAssignKind][0].Data["groupId"]), map[string]any{"displayName": hostileGroupName})
+		e.first = e.baseline("hostile PIM group name")
+		objs = objectsByKind(e.snapshotObjects(e.first))
+	}
 	if len(objs[groupEligKind]) != 1 || len(objs[groupAssignKind]) != 1 {
 		t.Fatalf("PIM for Groups exported: %d eligibility, %d assignment schedules, want the demo's one of each", len(objs[groupEligKind]), len(objs[groupAssignKind]))
 	}
@@ -86,6 +92,14 @@ func TestRestorePIMForGroups(t *testing.T) {
 	if !strings.Contains(render(p), "comes back through its schedule") {
 		t.Errorf("the plan does not say why the member is left to its schedule:\n%s", render(p))
 	}
+	for _, bad := range []string{"\u202e", "\r", "\x1b"} {
+		if strings.Contains(render(p), bad) {
+			t.Errorf("the plan holds a raw %q from the group's name:\n%s", bad, render(p))
+		}
+	}
+	if !strings.Contains(render(p), "Ops") {
+		t.Errorf("the plan does not name the group:\n%s", render(p))
+	}
 	res := e.apply(p)
 	if !res.Complete() {
 		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
@@ -111,3 +125,5 @@ func TestRestorePIMForGroups(t *testing.T) {
 		t.Errorf("an ended assignment:\n%s", render(p))
 	}
 }
+
+const hostileGroupName = "Ops \u202eevil\r\nline\x1b[31m"

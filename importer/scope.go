@@ -117,14 +117,14 @@ var builtinRoles = map[string]string{
 var roleManages = map[string][]string{
 	"Global Administrator":             {"*"},
 	"User Administrator":               {"users", "groups", "groups/members", "groups/owners"},
-	"Groups Administrator":             {"groups", "groups/members", "groups/owners"},
+	"Groups Administrator":             {"groups", "groups/members", "groups/owners", "group-eligibility-schedules", "group-assignment-schedules"},
 	"Helpdesk Administrator":           {"users:password"},
 	"Password Administrator":           {"users:password"},
 	"Conditional Access Administrator": {"conditional-access-policies", "named-locations", "authentication-strengths"},
 	"Security Administrator":           {"conditional-access-policies", "named-locations", "authentication-strengths"},
 	"Application Administrator":        {"applications", "service-principals", "applications/owners", "service-principals/owners"},
 	"Cloud Application Administrator":  {"applications", "service-principals", "applications/owners", "service-principals/owners"},
-	"Privileged Role Administrator":    {"role-assignments", "role-eligibility-schedules", "administrative-units", "administrative-units/members", "role-management-policies", "time-bound-role-assignments"},
+	"Privileged Role Administrator":    {"role-assignments", "role-eligibility-schedules", "administrative-units", "administrative-units/members", "role-management-policies", "time-bound-role-assignments", "group-eligibility-schedules", "group-assignment-schedules"},
 }
 
 // auRoles are the roles that take effect at an administrative unit's scope
