@@ -88,6 +88,10 @@ var simKind = map[string]string{
 	"custom-authentication-extensions":   "customAuthenticationExtension",
 	"user-flows":                         "b2xIdentityUserFlow",
 	"external-identities-policy":         "externalIdentitiesPolicy",
+	// lifecycle workflows (layout/catalog_lcw.go, graphsim/lcw.go)
+	"custom-task-extensions":      "identityGovernance.customTaskExtension",
+	"lifecycle-workflows":         "identityGovernance.workflow",
+	"lifecycle-workflow-settings": "identityGovernance.lifecycleManagementSettings",
 }
 
 // tree reads every file at rev.
