@@ -90,6 +90,10 @@ var simKind = map[string]string{
 	"external-identities-policy":         "externalIdentitiesPolicy",
 	"group-eligibility-schedules":        "privilegedAccessGroupEligibilitySchedule", // PIM for Groups (layout/catalog_pimgroups.go)
 	"group-assignment-schedules":         "privilegedAccessGroupAssignmentSchedule",
+	// lifecycle workflows (layout/catalog_lcw.go, graphsim/lcw.go)
+	"custom-task-extensions":      "identityGovernance.customTaskExtension",
+	"lifecycle-workflows":         "identityGovernance.workflow",
+	"lifecycle-workflow-settings": "identityGovernance.lifecycleManagementSettings",
 }
 
 // tree reads every file at rev.

@@ -40,6 +40,9 @@ func listExpand(q url.Values, ls listSpec, top *int) (string, *apiError) {
 		}
 		return "", badRequest("Could not find a property named '%s' on type '%s'.", e, strings.TrimPrefix(ls.kind.ODataType, "#"))
 	}
+	if ls.kind != nil && ls.kind.Name == lcwWorkflowKind && e != "" { // lcw.go: Graph expands createdBy and lastModifiedBy only (not modelled)
+		return "", badRequest("Expanding '%s' of a workflow list is not supported: read a workflow's tasks at workflows/{id}/tasks.", e)
+	}
 	if e == "" || ls.kind == nil || ls.refs || (len(ls.kind.Links) == 0 && len(contained[ls.kind.Name]) == 0 && len(held[ls.kind.Name]) == 0) {
 		return "", nil
 	}

@@ -32,6 +32,7 @@ func TestLifecycleWorkflows(t *testing.T) {
 		}
 	}
 	wid := str(onboard["id"])
+	e.do("GET", lcwPath+"workflows?$expand=tasks", nil).must(t, 400) // $expand: createdBy and lastModifiedBy only
 	if onboard["version"] != float64(1) || onboard["executionConditions"] == nil {
 		t.Errorf("workflow: %v", onboard)
 	}

@@ -20,7 +20,7 @@ var lifecycleKinds = []*Kind{
 		NameProp:        "displayName",
 		Volatile:        []string{"lastModifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "lastModifiedBy"},
-		ReadPermissions: []string{"LifecycleWorkflows-CustomExt.Read.All"}, WritePermissions: []string{"LifecycleWorkflows-CustomExt.ReadWrite.All"},
+		ReadPermissions: lcwRead, WritePermissions: lcwWrite,
 	},
 	{
 		// A workflow with its tasks (read at /workflows/{id}/tasks: the list
@@ -45,16 +45,28 @@ var lifecycleKinds = []*Kind{
 		SoftDelete:      "lifecycle-workflows",
 		Volatile:        []string{"lastModifiedDateTime", "nextScheduleRunDateTime", "version"},
 		ReadOnly:        []string{"id", "createdDateTime", "lastModifiedDateTime", "deletedDateTime", "nextScheduleRunDateTime", "version", "createdBy", "lastModifiedBy"},
-		ReadPermissions: []string{"LifecycleWorkflows-Workflow.Read.All"}, WritePermissions: []string{"LifecycleWorkflows-Workflow.ReadWrite.All"},
+		ReadPermissions: lcwRead, WritePermissions: lcwWrite,
 	},
 	{
 		Name: "lifecycle-workflow-settings", Title: "lifecycle workflow settings", Folder: "governance/lifecycle-workflows/settings",
 		ODataType: "#microsoft.graph.identityGovernance.lifecycleManagementSettings", APIVersion: "v1.0", ListPath: "/identityGovernance/lifecycleWorkflows/settings",
 		Singleton:       true,
 		ReadOnly:        []string{"id"},
-		ReadPermissions: []string{"LifecycleWorkflows.Read.All"}, WritePermissions: []string{"LifecycleWorkflows.ReadWrite.All"},
+		ReadPermissions: lcwRead, WritePermissions: lcwWrite,
 	},
 }
+
+// lcwRead and lcwWrite are the lifecycle kinds' permissions. Graph's
+// least ones per path are narrower (LifecycleWorkflows-Workflow.Read.All
+// for workflows and their tasks, LifecycleWorkflows-CustomExt.Read.All for
+// extensions, permissions.json), but the settings take
+// LifecycleWorkflows.Read.All, which reads (ReadWrite.All: writes) all
+// three: one permission, and none in the export set that another makes
+// unneeded.
+var (
+	lcwRead  = []string{"LifecycleWorkflows.Read.All"}
+	lcwWrite = []string{"LifecycleWorkflows.ReadWrite.All"}
+)
 
 func init() {
 	kinds = append(kinds, lifecycleKinds...)
