@@ -88,6 +88,7 @@ var simKind = map[string]string{
 	"custom-authentication-extensions":   "customAuthenticationExtension",
 	"user-flows":                         "b2xIdentityUserFlow",
 	"external-identities-policy":         "externalIdentitiesPolicy",
+	"feature-rollout-policies":           "featureRolloutPolicy", // delegated only (layout/catalog_rollout.go); graphsim's own token reads it
 }
 
 // tree reads every file at rev.
