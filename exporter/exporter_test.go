@@ -94,6 +94,7 @@ var simKind = map[string]string{
 	"custom-task-extensions":      "identityGovernance.customTaskExtension",
 	"lifecycle-workflows":         "identityGovernance.workflow",
 	"lifecycle-workflow-settings": "identityGovernance.lifecycleManagementSettings",
+	"feature-rollout-policies":    "featureRolloutPolicy", // delegated only (layout/catalog_rollout.go); graphsim's own token reads it
 }
 
 // tree reads every file at rev.

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // Company branding (graphsim/doc.go, "Company branding"):
@@ -198,6 +199,12 @@ func checkBrandingImage(prop, contentType string, body []byte) *apiError {
 	if ct != "text/css" && sniffed != ct {
 		return badRequest("The %s stream is not a valid %s image.", prop, ct)
 	}
+	// customCSS: a .css file (resources/organizationalbrandingproperties,
+	// "The allowed format is .css format only"): UTF-8 text without NUL
+	// bytes (strict: Graph does not say how it checks the format).
+	if ct == "text/css" && (!utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0) {
+		return badRequest("The %s stream is not a valid .css file.", prop)
+	}
 	return nil
 }
 
@@ -277,7 +284,16 @@ func demoImage(w, h int, c color.RGBA, asJPEG bool) []byte {
 	return b.Bytes()
 }
 
-// demoBranding: the default branding with a banner logo and a square logo,
+// demoCustomCSS is the demo's sign-in page style sheet (the customCSS
+// template's class names: learn:/entra/fundamentals/reference-company-branding-css-template).
+const demoCustomCSS = `/* Contoso sign-in page */
+.ext-background-image { background-color: #E6ECF2; }
+.ext-sign-in-box { border-radius: 4px; }
+.ext-title { color: #005A9E; font-family: "Segoe UI", sans-serif; }
+.ext-footer-item::after { content: "\2014"; }
+`
+
+// demoBranding: the default branding with a banner logo, a square logo and a style sheet,
 // and a French localization with its own sign-in text and background.
 func (g *generator) demoBranding() {
 	stream := func(ct string, data []byte) map[string]any {
@@ -291,7 +307,9 @@ func (g *generator) demoBranding() {
 		"bannerLogo":                      stream("image/png", demoImage(245, 36, color.RGBA{0, 90, 158, 255}, false)),
 		"squareLogo":                      stream("image/png", demoImage(120, 120, color.RGBA{0, 90, 158, 255}, false)),
 		"bannerLogoRelativeUrl":           orgID + "/0/bannerlogo?ts=1", "squareLogoRelativeUrl": orgID + "/0/squarelogo?ts=1",
-		"cdnList": []any{"aadcdn.msftauthimages.net", "aadcdn.msauthimages.net"},
+		"customCSS":            stream("text/css", []byte(demoCustomCSS)),
+		"customCSSRelativeUrl": orgID + "/0/customcss?ts=1",
+		"cdnList":              []any{"aadcdn.msftauthimages.net", "aadcdn.msauthimages.net"},
 	})
 	g.seed(brandingKindName, map[string]any{
 		"id": "fr-FR", "signInPageText": "Réservé au personnel de Contoso.", "usernameHintText": "nom@contoso.com",

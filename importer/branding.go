@@ -26,7 +26,9 @@ import (
 //     bytes as read at the plan's commit, after checking the hash;
 //   - an image set in the tenant but not at REV is left: Graph documents no
 //     removal of a branding image; the plan says to remove it in the Entra
-//     admin center.
+//     admin center;
+//   - customCSS (layout.CustomCSS, the sign-in page's style sheet) is a
+//     stream kept and written as the images are, with Content-Type text/css.
 
 const brandingKind = "branding"
 
@@ -87,8 +89,17 @@ func (pl *planner) images(s *objState) {
 			Request: Request{Method: http.MethodPut, Path: itemPath(k, key) + "/" + prop,
 				Stream: &Stream{File: k.ImagePath(want.File), SHA256: want.SHA256, ContentType: want.ContentType}},
 			Changes: []Change{change}, DependsOn: deps,
-			Warnings: []string{prop + " is written with PUT of the image file " + layout.Safe(want.File) + " (" + fmt.Sprint(want.Size) + " bytes)"}})
+			Warnings: []string{prop + " is written with PUT of the " + streamNoun(prop) + " file " + layout.Safe(want.File) + " (" + fmt.Sprint(want.Size) + " bytes)"}})
 	}
+}
+
+// streamNoun is what a stream property holds: company branding's customCSS
+// is a style sheet (text/css), the others images.
+func streamNoun(prop string) string {
+	if prop == layout.CustomCSS {
+		return "style sheet"
+	}
+	return "image"
 }
 
 // streamBody reads the image a request writes from the repository at the

@@ -27,12 +27,14 @@ var tenantKinds2 = []*Kind{
 		Name: "branding", Title: "company branding (localizations and images)", Folder: "tenant/branding",
 		ODataType: "#microsoft.graph.organizationalBrandingLocalization", APIVersion: "v1.0",
 		ListPath: "/organization/" + OrganizationPlaceholder + "/branding/localizations",
-		Images:   []string{"bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon"},
-		Sets:     map[string]string{"cdnList": ""},
+		// customCSS (the sign-in page's style sheet, text/css) is a stream
+		// too, kept as a file the same way (CustomCSS).
+		Images: []string{"bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon", CustomCSS},
+		Sets:   map[string]string{"cdnList": ""},
 		Volatile: []string{"cdnList", "backgroundImageRelativeUrl", "bannerLogoRelativeUrl", "squareLogoRelativeUrl",
-			"squareLogoDarkRelativeUrl", "headerLogoRelativeUrl", "faviconRelativeUrl", "customCSSRelativeUrl", "customCSS"},
+			"squareLogoDarkRelativeUrl", "headerLogoRelativeUrl", "faviconRelativeUrl", "customCSSRelativeUrl"},
 		// The images are written by PUT of their stream (importer/branding.go), never by PATCH.
-		ReadOnly:        []string{"id", "bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon"},
+		ReadOnly:        []string{"id", "bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon", CustomCSS},
 		ReadPermissions: []string{"OrganizationalBranding.Read.All"}, WritePermissions: []string{"OrganizationalBranding.ReadWrite.All"},
 	},
 	{
@@ -102,10 +104,31 @@ func ImageExt(ct string) (ext string, ok bool) {
 	return ext, ok
 }
 
+// CustomCSS is company branding's style sheet stream (text/css, at most
+// 25 KB: resources/organizationalbrandingproperties), kept as a file next
+// to the YAML like the images, with its SHA-256 in the YAML.
+const CustomCSS = "customCSS"
+
+// streamExt is the file extension of stream prop of media type ct: text/css
+// for CustomCSS, an image type for the others.
+func streamExt(prop, ct string) (string, bool) {
+	if prop != CustomCSS {
+		return ImageExt(ct)
+	}
+	ct, _, _ = strings.Cut(ct, ";")
+	if strings.ToLower(strings.TrimSpace(ct)) == "text/css" {
+		return ".css", true
+	}
+	return "", false
+}
+
 // ImageFile is the file, relative to k's folder, holding image prop of the
 // object with key, for media type ct.
 func ImageFile(key, prop, ct string) (string, error) {
-	ext, ok := ImageExt(ct)
+	ext, ok := streamExt(prop, ct)
+	if !ok && prop == CustomCSS {
+		return "", fmt.Errorf("%s of %q: media type %q is not text/css", prop, key, Safe(ct))
+	}
 	if !ok {
 		return "", fmt.Errorf("%s of %q: media type %q is not an image type entrasnap keeps (PNG, JPEG, GIF, ICO)", prop, key, Safe(ct))
 	}
@@ -161,8 +184,8 @@ func ImageOf(obj map[string]any, prop string) (im Image, ok bool, err error) {
 	if len(im.SHA256) != 64 || strings.Trim(strings.ToLower(im.SHA256), "0123456789abcdef") != "" {
 		return im, false, fmt.Errorf("%s.sha256: want 64 hexadecimal digits", prop)
 	}
-	if _, ok := ImageExt(im.ContentType); !ok {
-		return im, false, fmt.Errorf("%s.contentType: %q is not an image type entrasnap keeps", prop, Safe(im.ContentType))
+	if _, ok := streamExt(prop, im.ContentType); !ok {
+		return im, false, fmt.Errorf("%s.contentType: %q is not a media type entrasnap keeps for %s", prop, Safe(im.ContentType), prop)
 	}
 	if im.File == "" || path.IsAbs(im.File) || path.Clean(im.File) != im.File || strings.HasPrefix(im.File, "../") || im.File == ".." ||
 		!strings.HasPrefix(im.File, "images/") || strings.ContainsAny(im.File, "\\\x00") {

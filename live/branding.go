@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -89,7 +90,11 @@ func (r *reader) readImages(ctx context.Context, k *layout.Kind, objs []map[stri
 		for _, prop := range k.Images {
 			delete(o, prop) // only what the stream read finds is kept
 			requests.Add(1)
-			resp, err := r.c.Do(ctx, http.MethodGet, base+"/"+url.PathEscape(key)+"/"+prop, nil, graph.WithHeader("Accept", "image/*"))
+			accept := "image/*"
+			if prop == layout.CustomCSS {
+				accept = "text/css"
+			}
+			resp, err := r.c.Do(ctx, http.MethodGet, base+"/"+url.PathEscape(key)+"/"+prop, nil, graph.WithHeader("Accept", accept))
 			if ge := graph.AsError(err); ge != nil && ge.Status == http.StatusNotFound {
 				continue
 			}
@@ -120,6 +125,16 @@ func checkImage(key, prop, ct string, data []byte) (layout.Image, error) {
 	im, err := layout.NewImage(key, prop, ct, data)
 	if err != nil {
 		return layout.Image{}, fmt.Errorf("not written: %w", err)
+	}
+	if prop == layout.CustomCSS {
+		// A style sheet is text: UTF-8 (CSS Syntax Level 3 decodes with
+		// UTF-8 by default) without NUL bytes; anything else is not a
+		// style sheet Graph stores (it takes .css only,
+		// resources/organizationalbrandingproperties).
+		if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+			return layout.Image{}, errors.New("Graph said text/css but the bytes are not UTF-8 text: not written")
+		}
+		return im, nil
 	}
 	want := im.ContentType
 	if want == "image/vnd.microsoft.icon" {

@@ -341,7 +341,7 @@ func (b *builder) members(d *Type, atRoot bool) map[string]any {
 		}
 		for _, im := range b.k.Images {
 			if _, ok := out[im]; ok {
-				out[im] = imageSchema()
+				out[im] = imageSchema(im)
 			}
 		}
 	}
@@ -658,7 +658,21 @@ func indent(raw []byte, prefix string) []byte {
 
 // imageSchema is what an object's file holds of an image stored next to it
 // (layout.Image): its file under images/, SHA-256, media type and size.
-func imageSchema() map[string]any {
+// Company branding's customCSS (layout.CustomCSS) is a text/css file.
+func imageSchema(prop string) map[string]any {
+	if prop == "customCSS" { // layout.CustomCSS
+		return map[string]any{
+			"$comment": "a style sheet (Graph stream) stored as a file next to this one; restore writes it with PUT",
+			"type":     "object", "readOnly": true, "additionalProperties": false,
+			"required": []any{"file", "sha256", "contentType", "size"},
+			"properties": map[string]any{
+				"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/customCSS\\.css$"},
+				"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
+				"contentType": map[string]any{"type": "string", "enum": []any{"text/css"}},
+				"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 1048576},
+			},
+		}
+	}
 	return map[string]any{
 		"$comment": "an image (Graph stream) stored as a file next to this one; restore writes it with PUT",
 		"type":     "object", "readOnly": true, "additionalProperties": false,
