@@ -362,6 +362,7 @@
 //	| group: displayName 256, mailNickname 64; application: displayName 256, description 1,024 | resources/group, resources/application (graph-semantics.md §3.5) | TestStringLengthLimits → reliability "hostile name: very long" (at the maximum) |
 //	| branding localization: signInPageText 1,024, usernameHintText 64, the custom link texts 256, the custom URLs 128 | resources/organizationalbrandingproperties ("not exceed N characters") | TestStringLengthLimits → importer TestHostileTextInEveryNewKind (cut to the limits) |
 //	| workflows and their tasks need LifecycleWorkflows-Workflow.Read.All (ReadWrite.All to write), custom task extensions LifecycleWorkflows-CustomExt.Read.All (ReadWrite.All), the settings LifecycleWorkflows.Read.All (ReadWrite.All), which also reads and writes the others | permissions.json | TestLifecycleWorkflowPermissions → exporter TestExportWithExactlyTheListedPermissions, importer TestRestoreWithExactlyTheListedPermissions |
+//	| branding localization: signInPageText 1,024, usernameHintText 64, the custom link texts 256, the custom URLs 128 | resources/organizationalbrandingproperties ("not exceed N characters") | TestStringLengthLimits → importer TestHostileTextInEveryRestorableKind (cut to the limits) |
 //
 // Sub-packages: builtin (objects every tenant has), perms (permission table
 // generated from Graph's permission map), csdl (declared properties generated
