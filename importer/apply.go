@@ -377,7 +377,7 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 		return res, ctx.Err()
 	}
 	if o.Record != nil && res.Wrote() {
-		record(ctx, p, o, res)
+		record(ctx, p, o, res, r.stillInDoubt()) // journal.go
 	}
 	return res, nil
 }
@@ -865,7 +865,7 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 
 // record has the post-restore state of the kinds the plan wrote recorded
 // (o.Record) as a snapshot commit naming the restore, with the id map.
-func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
+func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt []journalEntry) {
 	ids := NewIDMap()
 	if data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
 		if m, err := DecodeIDMap(data); err == nil {
@@ -909,9 +909,10 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 		res.SnapshotErr = err.Error()
 		return
 	}
-	// The id map is committed: the pending ids are no longer needed.
-	if err := o.Repo.RemoveState(JournalFile); err != nil {
-		res.SnapshotErr = fmt.Sprintf("the snapshot is recorded, but %s could not be removed: %v", JournalFile, err)
+	// The id map is committed: the answered creates' ids are no longer
+	// needed; a create still in doubt stays for the next run to settle.
+	if err := keepJournal(o.Repo, inDoubt); err != nil {
+		res.SnapshotErr = fmt.Sprintf("the snapshot is recorded, but %s could not be updated: %v", JournalFile, err)
 	}
 	if err := removeCreatedWorktreeFiles(o.Repo, p, res); err != nil { // fromfiles.go
 		res.SnapshotErr = err.Error()

@@ -97,6 +97,42 @@ func (r *runner) noteCreated(a *Action, id, appID string) error {
 	return nil
 }
 
+// stillInDoubt are the journal entries of this run's creates whose answer
+// was lost and whose object settleInDoubt did not find: Graph may still
+// show it later (replication).
+func (r *runner) stillInDoubt() []journalEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []journalEntry
+	for _, i := range r.inDoubt {
+		a := &r.p.Actions[i]
+		if r.results[i].Status == StatusDone {
+			continue
+		}
+		for j := len(r.journal) - 1; j >= 0; j-- {
+			if e := r.journal[j]; e.Kind == a.Kind && e.Old == a.oldID() && e.New == "" {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// keepJournal leaves only the entries of the creates still in doubt in the
+// journal once the post-restore snapshot is recorded, and removes it when
+// there are none.
+func keepJournal(repo *snapshot.Repo, inDoubt []journalEntry) error {
+	if len(inDoubt) == 0 {
+		return repo.RemoveState(JournalFile)
+	}
+	data, err := json.Marshal(inDoubt)
+	if err != nil {
+		return err
+	}
+	return repo.WriteState(JournalFile, data)
+}
+
 func (r *runner) writeJournal() error {
 	data, err := json.Marshal(r.journal)
 	if err != nil {
