@@ -431,10 +431,11 @@ func (g *generator) seedLifecycleDefaults() {
 		"emailSettings": map[string]any{"senderDomain": "", "useCompanyBranding": false}})
 }
 
-// demoLifecycleWorkflows is what an HR-driven tenant runs: a custom task
-// extension calling a Logic App, a joiner workflow for new hires in Sales
-// (enable the account, add to the Finance group, call the extension) and a
-// disabled leaver workflow.
+// demoLifecycleWorkflows is what an HR-driven tenant runs: two custom
+// task extensions calling Logic Apps, a joiner workflow for new hires in
+// Sales (enable the account, add to the Finance group, call the payroll
+// extension) and a disabled leaver workflow (disable, remove from groups,
+// call the mailbox archiving extension).
 func (g *generator) demoLifecycleWorkflows(gr demoGroupRefs) {
 	if gr.finance == "" {
 		return
@@ -452,6 +453,16 @@ func (g *generator) demoLifecycleWorkflows(gr demoGroupRefs) {
 	if cte == "" {
 		return
 	}
+	// A leaver extension: a Logic App archiving the leaver's mailbox,
+	// called with a Microsoft Entra token for its app.
+	archive := g.post(lcwCTEKind, map[string]any{"id": id("Archive leaver mailbox"), "displayName": "Archive leaver mailbox",
+		"description": "Calls the mailbox archiving Logic App on a leaver's last day",
+		"endpointConfiguration": map[string]any{"@odata.type": "#microsoft.graph.logicAppTriggerEndpointConfiguration",
+			"subscriptionId": "c500b67c-e9b7-4ad2-a90d-77d41385ae55", "resourceGroupName": "rg-hr-automation",
+			"logicAppWorkflowName": "mailbox-archive", "url": "https://prod-01.westeurope.logic.azure.com/workflows/mailbox-archive"},
+		"authenticationConfiguration": map[string]any{"@odata.type": "#microsoft.graph.azureAdTokenAuthentication",
+			"resourceId": "a5a0c4d2-2b8e-4c55-9c1e-3f0b7d6e8a91"},
+		"clientConfiguration": map[string]any{"maximumRetries": 1, "timeoutInMilliseconds": 1000}}, nil)
 	trigger := func(attr string, days int) map[string]any {
 		return map[string]any{"@odata.type": "#microsoft.graph.identityGovernance.timeBasedAttributeTrigger", "timeBasedAttribute": attr, "offsetInDays": days}
 	}
@@ -481,5 +492,6 @@ func (g *generator) demoLifecycleWorkflows(gr demoGroupRefs) {
 		"tasks": []any{
 			task("Disable user account", "1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950"),
 			task("Remove user from all groups", "b3a31406-2a15-4c9a-b25b-a658fa5f07fc"),
+			task("Archive mailbox", CustomTaskDefinitionID, "customTaskExtensionID", archive),
 		}}, nil)
 }

@@ -16,11 +16,16 @@ const lcwPath = "/v1.0/identityGovernance/lifecycleWorkflows/"
 // extensions not deleted while a task names them, settings in range.
 func TestLifecycleWorkflows(t *testing.T) {
 	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	var cte string
 	ctes := e.do("GET", lcwPath+"customTaskExtensions", nil).must(t, 200).body["value"].([]any)
-	if len(ctes) != 1 {
+	for _, c := range ctes {
+		if m := c.(map[string]any); m["displayName"] == "Provision payroll account" {
+			cte = str(m["id"])
+		}
+	}
+	if len(ctes) != 2 || cte == "" {
 		t.Fatalf("custom task extensions: %v", ctes)
 	}
-	cte := str(ctes[0].(map[string]any)["id"])
 	list := e.do("GET", lcwPath+"workflows", nil).must(t, 200)
 	if n := len(list.body["value"].([]any)); n != 2 || strings.Contains(list.raw, `"tasks"`) || strings.Contains(list.raw, "\\u0000") {
 		t.Fatalf("workflows list (%d): %s", n, list.raw)

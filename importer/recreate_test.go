@@ -63,6 +63,8 @@ func (e *env) purge(k *layout.Kind, o *Object) error {
 		bin = "/v1.0/directory/deletedItems/" + url.PathEscape(o.Key)
 	case "conditional-access":
 		bin = "/beta/identity/conditionalAccess/deletedItems/" + caBin(k) + "/" + url.PathEscape(o.Key)
+	case lcwBin: // lcw.go
+		bin = "/v1.0" + lcwBinPath + "/" + url.PathEscape(o.Key)
 	default:
 		return nil
 	}

@@ -39,7 +39,7 @@ func TestReadLifecycleWorkflows(t *testing.T) {
 	var workflow map[string]any
 	for name, b := range lv.Files {
 		switch {
-		case strings.HasPrefix(name, "governance/lifecycle-workflows/custom-task-extensions/"):
+		case strings.HasPrefix(name, "governance/lifecycle-workflows/custom-task-extensions/provision-payroll-account."):
 			o, err := layout.Decode(b)
 			if err != nil {
 				t.Fatal(err)
