@@ -226,8 +226,8 @@ func TestExportDemoTenant(t *testing.T) {
 		}
 		keys[k.Name][key] = true
 	}
-	if images != 3 { // the demo's branding: two logos and a background
-		t.Errorf("%d branding images, want 3", images)
+	if images != 4 { // the demo's branding: two logos, a background and the style sheet (customCSS)
+		t.Errorf("%d branding image and style sheet files, want 4", images)
 	}
 	// The real git CLI finds no secret either.
 	for _, pat := range []string{secret, keyMaterial, "secretText", "passwordProfile", "password:", "clientSecret", "demo-google-client-secret", "demo-connector-password", "******"} {

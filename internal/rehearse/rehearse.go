@@ -114,7 +114,7 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				if m == nil {
 					continue
 				}
-				if ch.Refs && ch.Name == "appliesTo" {
+				if ch.Refs && ch.Name == "appliesTo" && it.kind.Name != "feature-rollout-policies" {
 					// A policy's assignments live on the application's or
 					// service principal's side (tokenLifetimePolicies, ...).
 					target, _ := m["id"].(string)
@@ -124,6 +124,8 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 					continue
 				}
 				if ch.Refs {
+					// (A feature rollout policy's appliesTo is its own
+					// link to groups, as members are: graphsim/rollout.go.)
 					target, _ := m["id"].(string)
 					links = append(links, link{simKind(it.kind), id, ch.Name, target})
 					// Devices and contacts are members the snapshot keeps by
