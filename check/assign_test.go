@@ -1,12 +1,8 @@
 package check
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // A policy's appliesTo resolves against the snapshot's applications and
@@ -14,12 +10,7 @@ import (
 // snapshot is a dangling reference (Graph keeps assignments consistent),
 // even when a service principal has that id.
 func TestPolicyAppliesToResolves(t *testing.T) {
-	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newCheckRepo(t)
 	const app, sp = "0a000000-0000-4000-8000-0000000000a1", "0a000000-0000-4000-8000-0000000000b1"
 	pa, a := objectFile(t, kind(t, "applications"), map[string]any{"id": app, "appId": "0a000000-0000-4000-8000-0000000000c1", "displayName": "App \u202e"})
 	ps, s := objectFile(t, kind(t, "service-principals"), map[string]any{"id": sp, "appId": "0a000000-0000-4000-8000-0000000000c1", "displayName": "SP"})
@@ -29,11 +20,7 @@ func TestPolicyAppliesToResolves(t *testing.T) {
 			map[string]any{"@odata.type": "#microsoft.graph.servicePrincipal", "id": sp},
 			map[string]any{"@odata.type": "#microsoft.graph.application", "id": sp},
 		}})
-	writeSnapshot(t, r, map[string][]byte{pa: a, ps: s, pp: p}, "snapshot/1")
-	rep, err := Repo(ctx, r, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := checkSnapshot(t, r, map[string][]byte{pa: a, ps: s, pp: p}, "snapshot/1")
 	if rep.Errors != 1 || len(rep.Snapshots) != 1 || len(rep.Snapshots[0].Issues) != 1 {
 		t.Fatalf("report: %+v", rep)
 	}

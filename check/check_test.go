@@ -182,6 +182,41 @@ func writeSnapshot(t *testing.T, r *snapshot.Repo, files map[string][]byte, tag 
 	return res.Commit.String()
 }
 
+// newCheckRepo is an empty repository of one test, closed when it ends.
+func newCheckRepo(t *testing.T) *snapshot.Repo {
+	t.Helper()
+	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// checkSnapshot commits files to r as tag (writeSnapshot) and returns the
+// check of r's latest snapshot (Repo with default options).
+func checkSnapshot(t *testing.T, r *snapshot.Repo, files map[string][]byte, tag string) *Report {
+	t.Helper()
+	writeSnapshot(t, r, files, tag)
+	rep, err := Repo(context.Background(), r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// dangling is line(issue) for each issue of rep's latest snapshot that
+// names no object, in report order.
+func dangling(rep *Report, line func(Issue) string) []string {
+	var out []string
+	for _, is := range rep.Snapshots[0].Issues {
+		if strings.Contains(is.Message, "names no object") {
+			out = append(out, line(is))
+		}
+	}
+	return out
+}
+
 func TestRepo(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "backup")
@@ -242,11 +277,7 @@ func TestRepo(t *testing.T) {
 
 func TestRepoFileTooLarge(t *testing.T) {
 	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newCheckRepo(t)
 	k := kind(t, "groups")
 	pa, a := objectFile(t, k, map[string]any{"id": groupA, "displayName": "A", "description": strings.Repeat("x", 4096)})
 	pb, b := objectFile(t, k, map[string]any{"id": groupB, "displayName": "B", "members": []any{map[string]any{"@odata.type": "#microsoft.graph.group", "id": groupA}}})

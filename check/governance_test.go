@@ -1,13 +1,9 @@
 package check
 
 import (
-	"context"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // Identity governance references resolve: an access package's catalog, an
@@ -17,12 +13,7 @@ import (
 // name ("/groups/{id}/transitiveMembers"). Each one naming nothing is
 // reported at its property; the ones that resolve are not.
 func TestGovernanceReferencesResolve(t *testing.T) {
-	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newCheckRepo(t)
 	const (
 		user, group, cat, pkg = "0b000000-0000-4000-8000-0000000000a1", "0b000000-0000-4000-8000-0000000000b1", "0b000000-0000-4000-8000-0000000000c1", "0b000000-0000-4000-8000-0000000000d1"
 		org, gone             = "0b000000-0000-4000-8000-0000000000e1", "0b000000-0000-4000-8000-00000000dead"
@@ -52,17 +43,8 @@ func TestGovernanceReferencesResolve(t *testing.T) {
 	pr := add("access-review-definitions", map[string]any{"id": "0b000000-0000-4000-8000-0000000000f2", "displayName": "Review",
 		"scope":     map[string]any{"@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": "/groups/" + group + "/transitiveMembers", "queryType": "MicrosoftGraph"},
 		"reviewers": []any{map[string]any{"query": "/users/" + gone, "queryType": "MicrosoftGraph"}, map[string]any{"query": "/groups/" + group + "/owners", "queryType": "MicrosoftGraph"}}})
-	writeSnapshot(t, r, files, "snapshot/1")
-	rep, err := Repo(ctx, r, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, is := range rep.Snapshots[0].Issues {
-		if strings.Contains(is.Message, "names no object") {
-			got = append(got, is.File+" "+is.Property+" "+strings.Fields(is.Message)[0])
-		}
-	}
+	rep := checkSnapshot(t, r, files, "snapshot/1")
+	got := dangling(rep, func(is Issue) string { return is.File + " " + is.Property + " " + strings.Fields(is.Message)[0] })
 	sort.Strings(got)
 	want := []string{
 		po + " externalSponsors[0].id " + gone,

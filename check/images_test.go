@@ -1,24 +1,16 @@
 package check
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/layout"
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // check verifies each image a branding file names: the file exists with
 // the SHA-256 the YAML holds; an image no object names is a warning.
 func TestRepoImages(t *testing.T) {
-	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newCheckRepo(t)
 	k := kind(t, "branding")
 	logo := []byte("\x89PNG\r\n\x1a\nnot really a logo")
 	im, err := layout.NewImage("0", "bannerLogo", "image/png", logo)
@@ -29,12 +21,7 @@ func TestRepoImages(t *testing.T) {
 	imgPath := k.ImagePath(im.File)
 	check := func(files map[string][]byte) []Issue {
 		t.Helper()
-		writeSnapshot(t, r, files, "")
-		rep, err := Repo(ctx, r, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rep.Snapshots[0].Issues
+		return checkSnapshot(t, r, files, "").Snapshots[0].Issues
 	}
 	if is := check(map[string][]byte{p: y, imgPath: logo}); len(is) != 0 {
 		t.Errorf("a good snapshot: %+v", is)

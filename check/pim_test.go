@@ -1,12 +1,8 @@
 package check
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // A role settings file names its role (roleDefinitionId, the file's key)
@@ -14,12 +10,7 @@ import (
 // snapshot's role definitions, users and groups, and one that names nothing
 // is a dangling reference at its property path.
 func TestRoleSettingsReferencesResolve(t *testing.T) {
-	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newCheckRepo(t)
 	const role, user, gone = "0b000000-0000-4000-8000-0000000000a1", "0b000000-0000-4000-8000-0000000000b1", "0b000000-0000-4000-8000-0000000000c1"
 	pr, rd := objectFile(t, kind(t, "role-definitions"), map[string]any{"id": role, "displayName": "Role \u202e", "isBuiltIn": false,
 		"isEnabled": true, "rolePermissions": []any{}})
@@ -35,17 +26,8 @@ func TestRoleSettingsReferencesResolve(t *testing.T) {
 	}
 	pp, p := objectFile(t, kind(t, "role-management-policies"), settings(role))
 	pq, q := objectFile(t, kind(t, "role-management-policies"), settings(gone))
-	writeSnapshot(t, r, map[string][]byte{pr: rd, pu: u, pp: p, pq: q}, "snapshot/1")
-	rep, err := Repo(ctx, r, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, is := range rep.Snapshots[0].Issues {
-		if strings.Contains(is.Message, "names no object") {
-			got = append(got, strings.TrimPrefix(is.File, "roles/settings/")+" "+is.Property)
-		}
-	}
+	rep := checkSnapshot(t, r, map[string][]byte{pr: rd, pu: u, pp: p, pq: q}, "snapshot/1")
+	got := dangling(rep, func(is Issue) string { return strings.TrimPrefix(is.File, "roles/settings/") + " " + is.Property })
 	want := []string{
 		role + ".yaml rules[0].setting.approvalStages[0].primaryApprovers[1].userId",
 		gone + ".yaml roleDefinitionId",
@@ -59,12 +41,7 @@ func TestRoleSettingsReferencesResolve(t *testing.T) {
 // A time-bound assignment's principal and role resolve like a standing
 // assignment's: a principal gone from the snapshot is a dangling reference.
 func TestTimeBoundAssignmentReferencesResolve(t *testing.T) {
-	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newCheckRepo(t)
 	const role, gone = "0c000000-0000-4000-8000-0000000000a1", "0c000000-0000-4000-8000-0000000000c1"
 	pr, rd := objectFile(t, kind(t, "role-definitions"), map[string]any{"id": role, "displayName": "Reader", "isBuiltIn": false,
 		"isEnabled": true, "rolePermissions": []any{}})
@@ -75,17 +52,8 @@ func TestTimeBoundAssignmentReferencesResolve(t *testing.T) {
 	pg, g := objectFile(t, kind(t, "groups"), map[string]any{"id": "0c000000-0000-4000-8000-0000000000d1", "displayName": "G", "mailNickname": "g",
 		"mailEnabled": false, "securityEnabled": true, "groupTypes": []any{}, "members": []any{}, "owners": []any{}})
 	ps, sp := objectFile(t, kind(t, "service-principals"), map[string]any{"id": "0c000000-0000-4000-8000-0000000000e1", "appId": "0c000000-0000-4000-8000-0000000000f1", "displayName": "SP"})
-	writeSnapshot(t, r, map[string][]byte{pr: rd, pa: a, pu: u, pg: g, ps: sp}, "snapshot/1")
-	rep, err := Repo(ctx, r, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, is := range rep.Snapshots[0].Issues {
-		if strings.Contains(is.Message, "names no object") {
-			got = append(got, is.File+" "+is.Property)
-		}
-	}
+	rep := checkSnapshot(t, r, map[string][]byte{pr: rd, pa: a, pu: u, pg: g, ps: sp}, "snapshot/1")
+	got := dangling(rep, func(is Issue) string { return is.File + " " + is.Property })
 	if strings.Join(got, ",") != pa+" principalId" || !strings.Contains(rep.Snapshots[0].Issues[0].Message, "Graph keeps listing a role assignment") {
 		t.Errorf("dangling references %v, want the principal of %s (report %+v)", got, pa, rep.Snapshots[0].Issues)
 	}

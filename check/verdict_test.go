@@ -45,7 +45,7 @@ func TestFilesReportErr(t *testing.T) {
 func TestFilesReportWrite(t *testing.T) {
 	bad := &FilesReport{Files: 2, Problems: []Problem{{File: "groups/a\x1b[31m.yaml", Line: 3, Message: "unknown property"}}}
 	for _, tc := range []struct {
-		rep            *FilesReport
+		rep          *FilesReport
 		format, want string
 	}{
 		{&FilesReport{}, "text", "no object files found\n"},

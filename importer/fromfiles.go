@@ -178,7 +178,7 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 			return nil, fmt.Errorf("%s is a bare repository: it has no working tree to plan from; use --changed FROM..TO", r.Path())
 		}
 		commit = f.FromCommit
-		if head, err = readWorktree(r.WorkTree(), base); err != nil {
+		if head, err = readWorktree(r.WorkTree(), base, r.MaxFileSize()); err != nil {
 			return nil, err
 		}
 	default:
@@ -404,9 +404,10 @@ func normal(v any) any { return string(layout.Encode(map[string]any{"v": v})) }
 
 // readWorktree reads the object files of a working tree: every YAML file
 // below a kind's folder, as a regular file (no symbolic link followed) no
-// larger than snapshot.DefaultMaxFileSize. Files of base that are not
-// object files are carried as they are.
-func readWorktree(root string, base map[string][]byte) (map[string][]byte, error) {
+// larger than limit, the repository's limit on one file (a commit's files
+// are read within it too). Files of base that are not object files are
+// carried as they are.
+func readWorktree(root string, base map[string][]byte, limit int64) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for p, data := range base {
 		if !objectArea(p) {
@@ -442,7 +443,6 @@ func readWorktree(root string, base map[string][]byte) (map[string][]byte, error
 			return nil
 		}
 		defer fh.Close()
-		limit := int64(snapshot.DefaultMaxFileSize)
 		data, err := io.ReadAll(io.LimitReader(fh, limit+1))
 		switch {
 		case err != nil:

@@ -337,3 +337,34 @@ func TestFilesCopiedFileRefused(t *testing.T) {
 		t.Fatalf("want the copy refused, got %v", err)
 	}
 }
+
+// TestFilesReadWithinTheRepositoryLimit: the files of a plan from files are
+// read within the repository's limit on one file (the CLI sets it from
+// ENTRASNAP_MAX_FILE_SIZE), the working tree's as a commit's: a file over
+// it is refused, named, and not read past the limit.
+func TestFilesReadWithinTheRepositoryLimit(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	all, err := e.repo.ReadAll(context.Background(), "HEAD", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	largest := 0
+	for _, data := range all {
+		largest = max(largest, len(data))
+	}
+	limit := int64(largest + 1024)
+	src := e.readWT(ca002)
+	e.writeWT(ca002, src+"# "+strings.Repeat("x", largest+2048)+"\n")
+	e.repo.SetMaxFileSize(limit)
+	_, err = e.planFiles(Files{From: "HEAD", Worktree: true}, Options{})
+	if err == nil || !strings.Contains(err.Error(), ca002) || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("--worktree with %s over the repository's limit of %d bytes: %v", ca002, limit, err)
+	}
+	e.repo.SetMaxFileSize(0)
+	e.commitAll("a long comment")
+	e.repo.SetMaxFileSize(limit)
+	_, err = e.planFiles(Files{From: "HEAD~1", To: "HEAD"}, Options{})
+	if err == nil || !strings.Contains(err.Error(), ca002) || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("--changed with %s over the repository's limit of %d bytes: %v", ca002, limit, err)
+	}
+}

@@ -38,6 +38,11 @@ const DefaultMaxFileSize int64 = 64 << 20
 // DefaultMaxFileSize); a larger one is a *FileTooLargeError.
 func (r *Repo) SetMaxFileSize(n int64) { r.maxFile.Store(n) }
 
+// MaxFileSize is the largest file ReadFile and ReadAll read: what
+// SetMaxFileSize set, or DefaultMaxFileSize. Readers of files outside the
+// repository's objects that belong to it (a working tree) use it too.
+func (r *Repo) MaxFileSize() int64 { return r.maxFileSize() }
+
 func (r *Repo) maxFileSize() int64 {
 	if n := r.maxFile.Load(); n > 0 {
 		return n
