@@ -274,21 +274,60 @@ func (s *Server) newTasks(body map[string]any, workflow string, version int) ([]
 		if aerr := s.checkTaskRefs(t); aerr != nil {
 			return nil, aerr
 		}
-		t["id"] = derivedID(fmt.Sprintf("%s/workflow/%s/v%d/task/%d", s.tenant.name, strings.ToLower(workflow), version, i+1))
-		t["executionSequence"] = i + 1
-		t["category"] = str(body["category"])
-		if _, ok := t["isEnabled"]; !ok {
-			t["isEnabled"] = true
-		}
-		if _, ok := t["continueOnError"]; !ok {
-			t["continueOnError"] = false
-		}
-		if t["arguments"] == nil {
-			t["arguments"] = []any{}
-		}
-		out = append(out, t)
+		out = append(out, storeTask(t, s.tenant.name, workflow, str(body["category"]), version, i))
 	}
 	return out, nil
+}
+
+// storeTask gives task t (the i-th of version version of workflow) what
+// Graph sets: its id, executionSequence, the workflow's category and the
+// defaults of what the request left out.
+func storeTask(t map[string]any, tenant, workflow, category string, version, i int) map[string]any {
+	t["id"] = derivedID(fmt.Sprintf("%s/workflow/%s/v%d/task/%d", tenant, strings.ToLower(workflow), version, i+1))
+	t["executionSequence"] = i + 1
+	t["category"] = category
+	if _, ok := t["isEnabled"]; !ok {
+		t["isEnabled"] = true
+	}
+	if _, ok := t["continueOnError"]; !ok {
+		t["continueOnError"] = false
+	}
+	if t["arguments"] == nil {
+		t["arguments"] = []any{}
+	}
+	return t
+}
+
+// seedWorkflow stores the tasks of a workflow seeded from a file (a
+// rehearsal tenant loaded from a snapshot, where they are the file's tasks
+// list) as the workflow's own, as a create would; a workflow seeded with
+// its tasks held already (the demo) is left as it is.
+func seedWorkflow(k *Kind, obj map[string]any, tenant string) {
+	list, ok := obj[lcwTasks].([]any)
+	if k.Name != lcwWorkflowKind || !ok {
+		return
+	}
+	delete(obj, lcwTasks)
+	version, _ := asInt(obj["version"])
+	if version < 1 {
+		version = 1
+		obj["version"] = 1
+	}
+	out := make([]any, 0, len(list))
+	for _, it := range list {
+		m, ok := it.(map[string]any)
+		if !ok {
+			continue
+		}
+		t := map[string]any{}
+		for p, v := range m {
+			if contains(lcwTaskProps, p) && p != "executionSequence" && p != "category" {
+				t[p] = v
+			}
+		}
+		out = append(out, storeTask(t, tenant, str(obj["id"]), str(obj["category"]), version, len(out)))
+	}
+	obj[heldPrefix+lcwTasks] = out
 }
 
 // taskArg is the value of a task's argument name.

@@ -285,9 +285,10 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	if t.colls[k.Name].byKey[strings.ToLower(str(obj[k.key()]))] != nil {
 		return "", fmt.Errorf("graphsim: %s %s exists", kind, str(obj[k.key()]))
 	}
-	seedLicenceStates(k, obj) // licences.go
-	seedNavs(k, obj)          // governance.go
-	seedExternal(k, obj)      // external.go
+	seedLicenceStates(k, obj)    // licences.go
+	seedNavs(k, obj)             // governance.go
+	seedExternal(k, obj)         // external.go
+	seedWorkflow(k, obj, t.name) // lcw.go
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	t.seededRole(r) // pim.go

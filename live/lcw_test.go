@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -93,5 +94,27 @@ func TestReadLifecycleWorkflows(t *testing.T) {
 	}
 	if named != cteID {
 		t.Errorf("the extension task names %q, the extension's file %q", named, cteID)
+	}
+}
+
+// A workflow's tasks are kept in the order they run: task 10 after task 9,
+// not between 1 and 2 as text would sort them.
+func TestChildListOrdersNumbersByValue(t *testing.T) {
+	ch := layout.Child{Name: "tasks", Key: "executionSequence"}
+	var items []map[string]any
+	for _, n := range []any{10, 2, json.Number("11"), 1, 9.0} {
+		items = append(items, map[string]any{"executionSequence": n})
+	}
+	got := childList(ch, items)
+	var seq []string
+	for _, it := range got {
+		seq = append(seq, fmt.Sprint(it.(map[string]any)["executionSequence"]))
+	}
+	if want := "1 2 9 10 11"; strings.Join(seq, " ") != want {
+		t.Fatalf("order %v, want %s", seq, want)
+	}
+	// Text keys sort after numbers and by their bytes.
+	if !childKeyLess(3, "a") || childKeyLess("b", "a") || childKeyLess("a", 3) {
+		t.Fatal("numbers before text, text by bytes")
 	}
 }

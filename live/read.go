@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -946,7 +947,7 @@ func childList(ch layout.Child, items []map[string]any) []any {
 		seen[id] = true
 		out = append(out, m)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return fmt.Sprint(out[i][key]) < fmt.Sprint(out[j][key]) })
+	sort.SliceStable(out, func(i, j int) bool { return childKeyLess(out[i][key], out[j][key]) })
 	res := make([]any, len(out))
 	for i, m := range out {
 		res[i] = m
@@ -993,4 +994,22 @@ func (r *reader) unreadableProperties(ctx context.Context, k *layout.Kind) error
 		}
 	}
 	return nil
+}
+
+// childKeyLess orders child keys: numbers (a lifecycle workflow task's
+// executionSequence) by value and before any text, text by its bytes, so
+// that task 10 follows task 9 in the file as in the workflow.
+func childKeyLess(a, b any) bool {
+	as, bs := fmt.Sprint(a), fmt.Sprint(b)
+	an, aerr := strconv.ParseFloat(as, 64)
+	bn, berr := strconv.ParseFloat(bs, 64)
+	switch {
+	case aerr == nil && berr == nil && an != bn:
+		return an < bn
+	case aerr == nil && berr != nil:
+		return true
+	case aerr != nil && berr == nil:
+		return false
+	}
+	return as < bs
 }
