@@ -332,6 +332,7 @@
 //	| an active assignment makes the principal a member (accessId member) or owner (owner) of the group until adminRemove or its end (graphsim's clock; applied on the next PIM for Groups request: simplified); a principal already a direct member or owner cannot be assigned (400, strict) | resources/privilegedaccessgroupassignmentschedule, learn:/entra/id-governance/privileged-identity-management/concept-pim-for-groups | TestPIMForGroupsSchedules → importer TestRestorePIMForGroups |
 //	| dynamic groups, groups synchronized from on-premises and distribution groups cannot be managed in PIM for Groups (400); a principal is a user, or a group for membership (strict) | learn:/entra/id-governance/privileged-identity-management/concept-pim-for-groups | TestPIMForGroupsSchedules |
 //	| Read needs PrivilegedEligibilitySchedule.Read.AzureADGroup / PrivilegedAssignmentSchedule.Read.AzureADGroup, a request the ReadWrite.AzureADGroup permission; *.Remove.AzureADGroup grants adminRemove only (authz.go) | privilegedaccessgroup-list-*, privilegedaccessgroup-post-* (permissions tables), permissions.json | TestPIMForGroupsPermissions → importer TestRestoreWithExactlyTheListedPermissions |
+//
 // ## Lifecycle workflows (lcw.go)
 //
 //	| Graph rule | documentation page | test |
@@ -346,6 +347,7 @@
 //	| a custom task extension is created with displayName, endpointConfiguration and authenticationConfiguration (strict); a Logic App endpoint names subscriptionId, resourceGroupName and logicAppWorkflowName; azureAdTokenAuthentication names resourceId | identitygovernance-lifecycleworkflowscontainer-post-customtaskextensions, resources/logicapptriggerendpointconfiguration, resources/azureadtokenauthentication | TestLifecycleWorkflows → importer TestRestoreLifecycleWorkflowsRealisticHostile |
 //	| every tenant has the lifecycle settings (workflowScheduleIntervalInHours 1 to 24, default 3; emailSettings); PATCH | identitygovernance-lifecyclemanagementsettings-get, identitygovernance-lifecyclemanagementsettings-update | TestLifecycleWorkflows → importer TestRestoreLifecycleWorkflows |
 //	| workflows and their tasks need LifecycleWorkflows-Workflow.Read.All (ReadWrite.All to write), custom task extensions LifecycleWorkflows-CustomExt.Read.All (ReadWrite.All), the settings LifecycleWorkflows.Read.All (ReadWrite.All), which also reads and writes the others | permissions.json | TestLifecycleWorkflowPermissions → importer TestRestoreWithExactlyTheListedPermissions |
+//
 // ## Feature rollout policies (rollout.go; backed up as the delegated-only kind feature-rollout-policies: live/rollout.go, importer/rollout.go)
 //
 //	| Graph rule | documentation page | test |
@@ -353,6 +355,7 @@
 //	| GET/POST /policies/featureRolloutPolicies, GET/PATCH/DELETE .../{id}; displayName, feature (stagedFeatureName) and isEnabled required on create; feature not changed by PATCH and one policy per feature (strict: undocumented) | featurerolloutpolicies-list, featurerolloutpolicies-post, featurerolloutpolicy-update, featurerolloutpolicy-delete, resources/featurerolloutpolicy | TestFeatureRolloutPolicies → importer TestFeatureRolloutPoliciesAppOnlyAndDelegated |
 //	| appliesTo read by $expand=appliesTo (at most 20 per policy, as for directory relationships: strict), written by POST .../appliesTo/$ref (directoryObjects @odata.id) and DELETE .../appliesTo/{id}/$ref; groups only (strict: staged rollout is scoped to groups) | featurerolloutpolicy-get (example 2), featurerolloutpolicy-post-appliesto, featurerolloutpolicy-delete-appliesto, learn:/entra/identity/hybrid/connect/how-to-connect-staged-rollout | TestFeatureRolloutPolicies → importer TestFeatureRolloutPoliciesAppOnlyAndDelegated |
 //	| "Application: Not supported" on every page: an app-only token → 403 whatever it holds; delegated: read Policy.Read.HybridAuthentication (list), write Policy.ReadWrite.HybridAuthentication | the pages' permission tables, permissions.json (DelegatedWork rows only) | TestFeatureRolloutPoliciesDelegatedOnly → importer TestFeatureRolloutPoliciesAppOnlyAndDelegated |
+//
 // ## String length limits (limits.go)
 //
 //	| Graph rule | documentation page | test |

@@ -118,8 +118,8 @@ var ServedPrefixes = []string{
 	"/devices",     // devices and organizational contacts as group members
 	"/contacts",
 	"/directoryroles",
-	"/auditlogs/directoryaudits", // audit.go: who changed it
-	"/$batch",                    // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
+	"/auditlogs/directoryaudits",                                      // audit.go: who changed it
+	"/$batch",                                                         // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
 	"/identitygovernance/privilegedaccess/group/eligibilityschedules", // pimgroups.go
 	"/identitygovernance/privilegedaccess/group/assignmentschedules",
 	"/identitygovernance/privilegedaccess/group/eligibilityschedulerequests",
