@@ -175,6 +175,35 @@ func TestPartialSnapshotsCounted(t *testing.T) {
 	}
 }
 
+// A kind an app-only export skips by design (a delegated-only kind, its
+// files carried) leaves the snapshot complete and says why, as a kind the
+// tenant is not licensed for does.
+func TestSkippedKindIsNotPartial(t *testing.T) {
+	skipped := complete()
+	skipped["feature-rollout-policies"] = layout.ManifestKind{Folder: "policies/feature-rollout", Skipped: "delegated callers only"}
+	r := newRepo(t, snap{at: t0}, snap{at: t0.Add(time.Hour), kinds: skipped})
+	rep := build(t, r, Options{Now: t0.Add(2 * time.Hour)})
+	if s := rep.Snapshots; s.Complete != 2 || s.Partial != 0 {
+		t.Errorf("complete %d, partial %d; want 2 and 0", s.Complete, s.Partial)
+	}
+	c := rep.Completeness
+	if c.Skipped != 1 || c.Incomplete != 0 {
+		t.Errorf("completeness %+v: want 1 skipped, 0 incomplete", c)
+	}
+	var kl KindLine
+	for _, k := range c.Kinds {
+		if k.Kind == "feature-rollout-policies" {
+			kl = k
+		}
+	}
+	if kl.Status != "skipped" || kl.Reason != "delegated callers only" {
+		t.Errorf("kind line %+v", kl)
+	}
+	if l := line(t, rep, "kinds"); l.Status != StatusOK || !strings.Contains(l.Result, "1 read only when signed in as a user") {
+		t.Errorf("kinds line %+v", l)
+	}
+}
+
 const goodRecord = `version: 1
 startedAt: "2026-09-02T03:00:00Z"
 finishedAt: "2026-09-02T03:04:10Z"

@@ -83,7 +83,7 @@ code{background:#f6f8fa;padding:0 .2rem}
 {{end}}</tbody></table>{{if .More}}<p>{{.More}} older snapshots are not listed (--format json lists them all).</p>{{end}}{{end}}
 
 <h2 id="completeness">2. Completeness per kind</h2>
-{{with .Completeness}}{{if .Snapshot}}<p>From the manifest of {{safe .Snapshot}} ({{short .Commit}}): {{.Complete}} complete, {{.Incomplete}} incomplete, {{.NotLicensed}} not licensed, {{.NotExported}} not exported; {{.Objects}} objects.</p>
+{{with .Completeness}}{{if .Snapshot}}<p>From the manifest of {{safe .Snapshot}} ({{short .Commit}}): {{.Complete}} complete, {{.Incomplete}} incomplete, {{.NotLicensed}} not licensed, {{.Skipped}} skipped, {{.NotExported}} not exported; {{.Objects}} objects.</p>
 <table id="kinds"><thead><tr><th>Kind</th><th>Folder</th><th>Objects</th><th>Status</th><th>Reason</th></tr></thead><tbody>
 {{range .Kinds}}{{if ne .Status "not-exported"}}<tr><td>{{safe .Kind}}</td><td>{{safe .Folder}}</td><td class="num">{{.Objects}}</td><td>{{.Status}}</td><td>{{safe .Reason}}</td></tr>
 {{end}}{{end}}</tbody></table>{{with notExported .}}<p id="not-exported">Not exported (in the catalog, not in this repository: an export with --kinds, or an older entrasnap): {{.}}.</p>{{end}}{{else}}<p>No snapshot to read a manifest from.</p>{{end}}{{end}}

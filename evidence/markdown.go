@@ -92,8 +92,8 @@ func (rep *Report) Markdown(w io.Writer) error {
 	if c.Snapshot == "" {
 		p("No snapshot to read a manifest from.\n")
 	} else {
-		p("From the manifest of %s (%s): %d complete, %d incomplete, %d not licensed, %d not exported; %d objects.\n\n",
-			md(c.Snapshot), md(short(c.Commit)), c.Complete, c.Incomplete, c.NotLicensed, c.NotExported, c.Objects)
+		p("From the manifest of %s (%s): %d complete, %d incomplete, %d not licensed, %d skipped, %d not exported; %d objects.\n\n",
+			md(c.Snapshot), md(short(c.Commit)), c.Complete, c.Incomplete, c.NotLicensed, c.Skipped, c.NotExported, c.Objects)
 		p("| Kind | Folder | Objects | Status | Reason |\n|---|---|---|---|---|\n")
 		for _, k := range c.Kinds {
 			if k.Status != "not-exported" {

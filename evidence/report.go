@@ -139,7 +139,8 @@ type KindLine struct {
 	Objects int    `json:"objects"`
 	// Status: complete, incomplete (Reason says why; the files are an
 	// earlier snapshot's), not-licensed (the tenant lacks Reason's
-	// licence), not-exported (in the catalog, not in this repository).
+	// licence), skipped (not read by design: Reason says why; files
+	// carried), not-exported (in the catalog, not in this repository).
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
 }
@@ -152,6 +153,7 @@ type Completeness struct {
 	Complete    int        `json:"complete"`
 	Incomplete  int        `json:"incomplete"`
 	NotLicensed int        `json:"notLicensed"`
+	Skipped     int        `json:"skipped"`
 	NotExported int        `json:"notExported"`
 	Kinds       []KindLine `json:"kinds"`
 }
@@ -332,6 +334,9 @@ func completeness(c Completeness, m *layout.Manifest) Completeness {
 		case k.NotLicensed != "":
 			kl.Status, kl.Reason = "not-licensed", k.NotLicensed
 			c.NotLicensed++
+		case k.Skipped != "":
+			kl.Status, kl.Reason = "skipped", k.Skipped
+			c.Skipped++
 		case !k.Complete:
 			kl.Status, kl.Reason = "incomplete", k.Reason
 			c.Incomplete++

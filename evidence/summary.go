@@ -63,11 +63,11 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 	}
 
 	c := rep.Completeness
-	if c.Snapshot == "" || c.Complete+c.Incomplete+c.NotLicensed == 0 {
+	if c.Snapshot == "" || c.Complete+c.Incomplete+c.NotLicensed+c.Skipped == 0 {
 		add("kinds", "Kinds backed up (latest snapshot)", "no manifest to read", StatusMissing)
 	} else {
 		st := StatusOK
-		res := fmt.Sprintf("%d of %d kinds complete, %d objects (%s)", c.Complete, c.Complete+c.Incomplete+c.NotLicensed, c.Objects, c.Snapshot)
+		res := fmt.Sprintf("%d of %d kinds complete, %d objects (%s)", c.Complete, c.Complete+c.Incomplete+c.NotLicensed+c.Skipped, c.Objects, c.Snapshot)
 		var more []string
 		if c.Incomplete > 0 {
 			st = StatusAttention
@@ -75,6 +75,9 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 		}
 		if c.NotLicensed > 0 {
 			more = append(more, fmt.Sprintf("%d not licensed in the tenant", c.NotLicensed))
+		}
+		if c.Skipped > 0 {
+			more = append(more, fmt.Sprintf("%d read only when signed in as a user (kept from the last such export)", c.Skipped))
 		}
 		if c.NotExported > 0 {
 			more = append(more, fmt.Sprintf("%d of the catalog not exported", c.NotExported))

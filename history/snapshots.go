@@ -22,6 +22,9 @@ type Tagged struct {
 	// NotLicensed are the kinds the tenant was not licensed for (their
 	// files are carried; the snapshot is complete without them).
 	NotLicensed []string `json:"notLicensedKinds,omitempty"`
+	// Skipped are the kinds not read by design (a delegated-only kind in
+	// an app-only export: files carried; complete without them).
+	Skipped []string `json:"skippedKinds,omitempty"`
 	// Signed: the tag and its commit carry signatures (check
 	// --verify-signatures verifies them).
 	Signed bool `json:"signed"`
@@ -49,6 +52,8 @@ func Snapshots(ctx context.Context, r *snapshot.Repo, limit int) ([]Tagged, erro
 					switch {
 					case k.NotLicensed != "":
 						si.NotLicensed = append(si.NotLicensed, name)
+					case k.Skipped != "":
+						si.Skipped = append(si.Skipped, name)
 					case !k.Complete:
 						si.Complete = false
 						si.Incomplete = append(si.Incomplete, name)
@@ -56,6 +61,7 @@ func Snapshots(ctx context.Context, r *snapshot.Repo, limit int) ([]Tagged, erro
 				}
 				sort.Strings(si.Incomplete)
 				sort.Strings(si.NotLicensed)
+				sort.Strings(si.Skipped)
 			}
 		}
 		out = append(out, si)
