@@ -2,11 +2,13 @@ package check
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -64,5 +66,56 @@ func TestLifecycleWorkflowReferencesResolve(t *testing.T) {
 	sort.Strings(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("unresolved references:\n%s\nwant:\n%s\nissues: %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
+	} // A task's arguments are settings Graph does not clean up when the
+	// object they name is deleted: a warning, not an error.
+	for _, is := range rep.Snapshots[0].Issues {
+		if strings.HasPrefix(is.Property, "tasks[") && is.Severity != SevWarning {
+			t.Errorf("%s %s: severity %v, want a warning", is.File, is.Property, is.Severity)
+		}
+	}
+}
+
+// A kind not read in this snapshot (skipped by design, not licensed or
+// incomplete) keeps an earlier snapshot's files: a reference there to an
+// object deleted since is a warning that says so, not an error, even in a
+// relationship Graph keeps consistent.
+func TestCarriedFilesReferencesAreWarnings(t *testing.T) {
+	r := newCheckRepo(t)
+	const gone = "0c000000-0000-4000-8000-00000000dead"
+	files := map[string][]byte{}
+	p, b := objectFile(t, kind(t, "feature-rollout-policies"), map[string]any{"id": "0c000000-0000-4000-8000-0000000000e1",
+		"displayName": "PHS", "feature": "passwordHashSync", "isEnabled": true,
+		"appliesTo": []any{map[string]any{"@odata.type": "#microsoft.graph.group", "id": gone}}})
+	files[p] = b
+	g, gb := objectFile(t, kind(t, "groups"), map[string]any{"id": "0c000000-0000-4000-8000-0000000000b1", "displayName": "Pilot"})
+	files[g] = gb
+	for _, carried := range []bool{false, true} {
+		m := map[string]any{}
+		for name, n := range map[string]int{"groups": 1, "feature-rollout-policies": 1} {
+			k, _ := layout.Lookup(name)
+			e := map[string]any{"folder": k.Folder, "objects": json.Number(itoa(n)), "complete": true}
+			if carried && name == "feature-rollout-policies" {
+				e["complete"], e["skipped"] = false, "delegated callers only"
+			}
+			m[name] = e
+		}
+		files[ManifestPath] = layout.Encode(map[string]any{"format": json.Number("1"), "tenantId": "t", "kinds": m})
+		rep := checkSnapshot(t, r, files, "")
+		var found bool
+		for _, is := range rep.Snapshots[0].Issues {
+			if is.File != p || !strings.Contains(is.Message, "names no object") {
+				continue
+			}
+			found = true
+			if want := map[bool]string{false: SevError, true: SevWarning}[carried]; is.Severity != want {
+				t.Errorf("carried %v: severity %v, want %v: %s", carried, is.Severity, want, is.Message)
+			}
+			if carried && !strings.Contains(is.Message, "carried from an earlier snapshot") {
+				t.Errorf("the warning does not say the file is carried: %s", is.Message)
+			}
+		}
+		if !found {
+			t.Errorf("carried %v: the dangling appliesTo is not reported: %+v", carried, rep.Snapshots[0].Issues)
+		}
 	}
 }
