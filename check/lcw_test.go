@@ -3,13 +3,11 @@ package check
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/layout"
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // Lifecycle workflow references resolve: a task's custom task extension
@@ -19,11 +17,7 @@ import (
 // no object (another argument's value), are not.
 func TestLifecycleWorkflowReferencesResolve(t *testing.T) {
 	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newCheckRepo(t)
 	const (
 		group, cte = "0c000000-0000-4000-8000-0000000000b1", "0c000000-0000-4000-8000-0000000000c1"
 		gone       = "0c000000-0000-4000-8000-00000000dead"

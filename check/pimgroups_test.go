@@ -2,11 +2,8 @@ package check
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // A PIM for Groups schedule names its group and its principal: each
@@ -15,11 +12,7 @@ import (
 // name does not disturb the report).
 func TestGroupScheduleReferencesResolve(t *testing.T) {
 	ctx := context.Background()
-	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newCheckRepo(t)
 	const group, user, gone = "0d000000-0000-4000-8000-0000000000a1", "0d000000-0000-4000-8000-0000000000b1", "0d000000-0000-4000-8000-0000000000c1"
 	pg, g := objectFile(t, kind(t, "groups"), map[string]any{"id": group, "displayName": "Ops \u202e\r\n\x00", "mailNickname": "ops",
 		"mailEnabled": false, "securityEnabled": true, "groupTypes": []any{}, "members": []any{}, "owners": []any{}})
