@@ -904,7 +904,7 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt [
 		fmt.Fprintf(&msg, "Recreated under new ids: %d (see %s).\n", n, IDMapPath)
 	}
 	var err error
-	res.Snapshot, err = o.Record(ctx, p.Kinds(), msg.String(), files)
+	res.Snapshot, err = o.Record(ctx, p.RecordKinds(), msg.String(), files)
 	if err != nil {
 		res.SnapshotErr = err.Error()
 		return

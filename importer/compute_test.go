@@ -653,3 +653,19 @@ func TestAliasNamesDoNotDependOnMapOrder(t *testing.T) {
 		}
 	}
 }
+
+// The post-restore snapshot reads again the kinds the plan writes and the
+// kinds of objects not restored that name a recreated object by its old
+// id: Graph dropped their link to the purged object, and a carried file
+// would still hold it.
+func TestRecordKindsReadAgainWhatNamesARecreatedObject(t *testing.T) {
+	p := &Plan{Actions: []Action{{Kind: "groups"}, {Kind: "groups"}},
+		References: []Reference{{Kind: "feature-rollout-policies", OldID: gA}, {Kind: "conditional-access-policies", OldID: gA}}}
+	var got []string
+	for _, k := range p.RecordKinds() {
+		got = append(got, k.Name)
+	}
+	if want := "groups,conditional-access-policies,feature-rollout-policies"; strings.Join(got, ",") != want {
+		t.Errorf("record kinds %v, want %s (catalog order)", got, want)
+	}
+}

@@ -275,11 +275,19 @@ func (p *Plan) Summary() string {
 	return strings.Join(parts, ", ")
 }
 
-// Kinds lists the kinds the plan writes, in catalog order.
-func (p *Plan) Kinds() []*layout.Kind {
+// RecordKinds lists the kinds the post-restore snapshot reads again, in
+// catalog order: the kinds the plan writes, and those of the objects not
+// restored that name a recreated object by its old id (References). Graph
+// has dropped a relationship to a purged object since the snapshot; read
+// again, such a file shows the tenant as it is, instead of an earlier
+// snapshot's link to an object that is gone.
+func (p *Plan) RecordKinds() []*layout.Kind {
 	seen := map[string]bool{}
 	for _, a := range p.Actions {
 		seen[a.Kind] = true
+	}
+	for _, r := range p.References {
+		seen[r.Kind] = true
 	}
 	var out []*layout.Kind
 	for _, k := range layout.Kinds() {
