@@ -100,6 +100,14 @@ func (s *Server) authorizeObject(req *request, rt *route) *apiError {
 	if s.sensitiveAdminWrite(req, rt) && !s.holdsRole(p, sensitiveActorRoles) {
 		return denied()
 	}
+	if has, only := csaBody(req, rt); has { // user_csa.go
+		if aerr := s.csaWriteDenied(req); aerr != nil {
+			return aerr
+		}
+		if only {
+			return nil // the Attribute Assignment Administrator role is the user's role check
+		}
+	}
 	if p.userID != "" {
 		return s.authorizeUser(req, rt) // delegated.go: the signed-in user's roles and their scopes
 	}

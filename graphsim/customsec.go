@@ -198,4 +198,15 @@ func (g *generator) demoCustomSecurity() {
 		"type": "String", "status": "Available", "isCollection": false, "isSearchable": true, "usePreDefinedValuesOnly": false}, nil)
 	g.post(csaDefKind, map[string]any{"attributeSet": "HR", "name": "LegacyBadge", "description": "Badge number before 2024 (retired)",
 		"type": "Integer", "status": "Deprecated", "isCollection": false, "isSearchable": false, "usePreDefinedValuesOnly": false}, nil)
+	// Values of users (user_csa.go): a grade (Integer), projects (a
+	// collection of strings), badge ids (a collection of integers) and a
+	// contractor flag (Boolean).
+	g.post(csaDefKind, map[string]any{"attributeSet": "HR", "name": "Grade", "description": "Pay grade",
+		"type": "Integer", "status": "Available", "isCollection": false, "isSearchable": true, "usePreDefinedValuesOnly": false}, nil)
+	g.post(csaDefKind, map[string]any{"attributeSet": "HR", "name": "Projects", "description": "Projects the person works on",
+		"type": "String", "status": "Available", "isCollection": true, "isSearchable": true, "usePreDefinedValuesOnly": false}, nil)
+	g.post(csaDefKind, map[string]any{"attributeSet": "HR", "name": "BadgeIds", "description": "Building badges",
+		"type": "Integer", "status": "Available", "isCollection": true, "isSearchable": false, "usePreDefinedValuesOnly": false}, nil)
+	g.post(csaDefKind, map[string]any{"attributeSet": "HR", "name": "Contractor", "description": "Works for a contractor",
+		"type": "Boolean", "status": "Available", "isCollection": false, "isSearchable": true, "usePreDefinedValuesOnly": false}, nil)
 }

@@ -924,6 +924,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoBranding()                        // branding.go (given ids only)
 	g.demoCBA()                             // cba.go
 	g.demoMFA()                             // mfa.go (no id drawn)
+	g.demoCSAValues(5)                      // user_csa.go (no id drawn)
 	g.demoManagers(people, gr)              // generate_users.go (links only)
 	g.demoLicences(people, gr)              // generate_users.go (no directory id)
 	g.demoPIM(people)                       // pim.go (derived ids only)
@@ -1888,4 +1889,8 @@ func (g *generator) large(sz Sizes) {
 	})
 	g.largeAppHeld()                 // generate_appheld.go (last: earlier objects keep their ids)
 	g.largeCoverage(users, security) // generate_large13.go (derived ids: earlier objects keep theirs)
+	if g.err == nil {
+		g.demoCustomSecurity() // customsec.go (caller's ids only)
+		g.demoCSAValues(40)    // user_csa.go: one member in 40 (no id drawn)
+	}
 }
