@@ -740,6 +740,13 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 			out = append(out, refUse{prop: prop, id: id, targets: targets, strict: strict})
 		})
 	}
+	if k.MoreRefs != nil {
+		// A user's values name attribute definitions, which Graph never
+		// deletes (only deactivates): one that names none is an error.
+		k.MoreRefs(obj, func(prop, id string, kinds []string) {
+			out = append(out, refUse{prop: prop, id: id, targets: kinds, strict: true})
+		})
+	}
 	return out
 }
 

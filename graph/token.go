@@ -73,3 +73,15 @@ func (c *Client) TokenRoles(ctx context.Context) (roles []string, ok bool, err e
 	}
 	return *claims.Roles, true, nil
 }
+
+// TokenScopes returns the scp claim (the delegated permissions) of the
+// access token the client sends, read without verifying it: "" for an
+// app-only or opaque token. The token itself is never returned or put in
+// an error.
+func (c *Client) TokenScopes(ctx context.Context) (string, error) {
+	h, err := c.authorization(ctx)
+	if err != nil {
+		return "", err
+	}
+	return TokenClaim(h, "scp"), nil
+}

@@ -40,6 +40,10 @@ func (pl *planner) create(s *objState) {
 	if isRolePolicy(k) && pl.settingsOfNewRole(s) { // pim.go
 		return
 	}
+	if k.Name == csaKind { // csavalues.go: a PATCH of the user, once it is there
+		pl.csaAssign(s)
+		return
+	}
 	want, warns := pl.effective(s, nil)
 	pl.danglingRefs(s, want, &warns)
 	warns = append(warns, unbackedWarnings(k, want)...) // termsofuse.go

@@ -66,6 +66,10 @@ func (pl *planner) deletes() {
 				pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: o.Key, Name: displayName(o)})
 				continue
 			}
+			if k.Name == csaKind { // csavalues.go: no file at REV is no values then
+				pl.csaRemoveAll(k, o)
+				continue
+			}
 			dels = append(dels, [2]string{strings.ToLower(o.Key), pl.deleteLive(k, o, "not in the snapshot at REV")})
 		}
 		if spared > 0 {

@@ -172,7 +172,8 @@ func remapped(k *layout.Kind) bool {
 	}
 	switch k.Name {
 	case "domains", "cross-tenant-access-partners", "permission-grant-policies", brandingKind,
-		userFlows: // external.go: B2X_1_{name}, the name the create sends
+		userFlows, // external.go: B2X_1_{name}, the name the create sends
+		csaKind:   // csavalues.go: keyed by the user's id
 		return false
 	}
 	return !k.Singleton

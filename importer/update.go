@@ -14,6 +14,10 @@ import (
 // snapshot. dep is the restore it follows, if any.
 func (pl *planner) update(s *objState, current *Object, dep string) {
 	k := s.k
+	if k.Name == csaKind { // csavalues.go: only the attributes that change
+		pl.csaUpdate(s, current, dep)
+		return
+	}
 	want, warns := pl.effective(s, current)
 	if isRolePolicy(k) { // pim.go: one PATCH per changed rule
 		pl.updateRolePolicy(s, current, want, warns, dep)

@@ -15,6 +15,11 @@ import (
 // collection removed, sets sorted. obj must be decoded with json.Number.
 func Clean(k *Kind, obj map[string]any) map[string]any {
 	out := stripAnnotations(obj, k.ODataType).(map[string]any)
+	for _, p := range k.Annotated {
+		if v, ok := obj[p]; ok {
+			out[p] = keepTypeAnnotations(v)
+		}
+	}
 	for _, p := range k.Volatile {
 		removePath(out, strings.Split(p, "."))
 	}
@@ -57,6 +62,32 @@ func stripAnnotations(v any, topType string) any {
 		s := make([]any, len(x))
 		for i, e := range x {
 			s[i] = stripAnnotations(e, "")
+		}
+		return s
+	default:
+		return v
+	}
+}
+
+// keepTypeAnnotations is stripAnnotations keeping the @odata.type
+// annotations of properties ("Grade@odata.type": "#Int32"): in a
+// Kind.Annotated property they say the value's type, which a write must
+// send back.
+func keepTypeAnnotations(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			if strings.Contains(k, "@") && !strings.HasSuffix(k, "@odata.type") {
+				continue
+			}
+			m[k] = keepTypeAnnotations(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = keepTypeAnnotations(e)
 		}
 		return s
 	default:

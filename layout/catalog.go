@@ -98,6 +98,16 @@ type Kind struct {
 	// the ids from ListPath, then GETs PerObject of each ($batch of 20), and
 	// restore PATCHes it (catalog_tenant2.go).
 	PerObject string
+	// Annotated are top-level properties whose values keep their
+	// properties' @odata.type annotations (Clean drops every other
+	// annotation): a user's custom security attribute values, where
+	// "Grade@odata.type": "#Int32" is the value's type (catalog_tenant2.go).
+	Annotated []string
+	// MoreRefs, when set, calls fn for references that are not ids at a
+	// path: a user's custom security attribute values name their
+	// definitions by the keys they sit under (catalog_tenant2.go). check
+	// resolves them as it does Refs.
+	MoreRefs func(obj map[string]any, fn func(prop, id string, kinds []string))
 	// OptIn, when set, says why the kind is read only when --kinds names it
 	// (DefaultKinds leaves it out): its cost (one request per user).
 	OptIn string

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -66,6 +67,66 @@ var tenantKinds2 = []*Kind{
 			"e.g. a weekly `entrasnap export --kinds per-user-mfa`; a daily export carries the last read forward",
 		ReadPermissions: []string{"Policy.Read.All", "User.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.AuthenticationMethod"},
 	},
+	{
+		// Custom security attribute values of users (the user's
+		// customSecurityAttributes, resources/customsecurityattributevalue):
+		// one file per user that holds values, named by the user's id,
+		// holding the id and the values grouped by attribute set as Graph
+		// reads them (@odata.type annotations kept exactly). A user without
+		// values has no file: a file absent at REV means "no values", so a
+		// restore of the kind removes values set since (importer/csavalues.go).
+		// Graph reads them only when $select names them, in the pages of
+		// the users list (999 a page: about 100 requests for 100,000 users);
+		// Graph has no $filter for "has any value" (a filter names one
+		// attribute and needs advanced queries), so every user is listed.
+		// A caller without CustomSecAttributeAssignment.Read.All reads null
+		// for every user, not a 403: the reader checks the token first
+		// (live/csavalues.go). Opt-in: personal data, and a permission that
+		// Global Administrator does not hold by default.
+		Name: UserSecurityAttributes, Title: "custom security attribute values of users", Folder: "users-security-attributes",
+		// The file's type is entrasnap's (schemas/internal/gen/facts.go).
+		ODataType: "#microsoft.graph.userSecurityAttributeValues", APIVersion: "v1.0",
+		ListPath: "/users", Shard: true,
+		Select:    []string{"id", "customSecurityAttributes"},
+		Annotated: []string{"customSecurityAttributes"},
+		ReadOnly:  []string{"id"},
+		Refs:      []Ref{{Path: "id", Kinds: []string{"users"}}},
+		MoreRefs:  attributeValueRefs,
+		OptIn: "personal data (HR and security classifications of people) read with CustomSecAttributeAssignment.Read.All, which " +
+			"Global Administrator does not hold by default: read it when --kinds names it, e.g. `entrasnap export --kinds " + UserSecurityAttributes +
+			"`; a daily export carries the last read forward",
+		ReadPermissions: []string{"CustomSecAttributeAssignment.Read.All", "User.Read.All"}, WritePermissions: []string{"CustomSecAttributeAssignment.ReadWrite.All", "User.Read.All"},
+	},
+}
+
+// UserSecurityAttributes is the kind of users' custom security attribute values.
+const UserSecurityAttributes = "user-security-attributes"
+
+// attributeValueRefs names the attribute definitions a user's values use:
+// customSecurityAttributes.{set}.{attribute} names the definition
+// {set}_{attribute} (resources/customsecurityattributedefinition: the id
+// "is a combination of the attribute set name and the custom security
+// attribute name separated by an underscore").
+func attributeValueRefs(obj map[string]any, fn func(prop, id string, kinds []string)) {
+	sets, _ := obj["customSecurityAttributes"].(map[string]any)
+	for _, set := range sortedMapKeys(sets) {
+		attrs, _ := sets[set].(map[string]any)
+		for _, a := range sortedMapKeys(attrs) {
+			if strings.Contains(a, "@") {
+				continue
+			}
+			fn("customSecurityAttributes."+set+"."+a, set+"_"+a, []string{"custom-security-attributes"})
+		}
+	}
+}
+
+func sortedMapKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // OrganizationPlaceholder stands for the organization's (the tenant's) id

@@ -25,6 +25,18 @@ var (
 			{Name: "perUserMfaState", Type: "microsoft.graph.perUserMfaState", Nullable: true},
 		}},
 	}
+	// fileTypes are the types of files that hold part of a Graph object,
+	// named for entrasnap (not Graph types): a user's custom security
+	// attribute values file (layout kind user-security-attributes) holds
+	// the user's id and its customSecurityAttributes (resources/user), an
+	// open type whose attribute sets hold the values and their
+	// @odata.type annotations (resources/customsecurityattributevalue).
+	fileTypes = []*Type{
+		{QName: "microsoft.graph.userSecurityAttributeValues", Kind: kindEntity, Props: []Prop{
+			{Name: "id", Type: "Edm.String", Computed: true},
+			{Name: "customSecurityAttributes", Type: "microsoft.graph.customSecurityAttributeValue", Nullable: true},
+		}},
+	}
 	// graphInlineNavs are navigation properties Graph returns inline
 	// without an AutoExpand annotation or a catalog entry naming them.
 	graphInlineNavs = map[string][]string{
@@ -41,7 +53,7 @@ func Load(csdl []byte) (*Model, error) {
 	if err := addBeta(m); err != nil { // beta.go
 		return nil, err
 	}
-	for _, t := range betaTypes {
+	for _, t := range append(append([]*Type(nil), betaTypes...), fileTypes...) {
 		if m.Types[t.QName] == nil {
 			c := *t
 			m.Types[t.QName] = &c

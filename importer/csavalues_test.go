@@ -1,0 +1,273 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// csaJSON is v as JSON, so values decoded from YAML, JSON or held by
+// graphsim compare alike.
+func csaJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n any
+	_ = json.Unmarshal(b, &n)
+	b, _ = json.Marshal(n)
+	return string(b)
+}
+
+func csaSetBody(set string, kv ...any) map[string]any {
+	m := map[string]any{"@odata.type": csaWriteType}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return map[string]any{"customSecurityAttributes": map[string]any{set: m}}
+}
+
+// exportCSA exports the opt-in kind and returns the tag and its objects by user id.
+func (e *env) exportCSA() (string, map[string]*Object) {
+	e.t.Helper()
+	k, _ := layout.Lookup(csaKind)
+	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k}, Message: "values"})
+	if err != nil || !res.Complete() {
+		e.t.Fatalf("export --kinds %s: %v %+v", csaKind, err, res)
+	}
+	out := map[string]*Object{}
+	for _, o := range objectsByKind(e.snapshotObjects(res.Tag))[csaKind] {
+		out[strings.ToLower(o.Key)] = o
+	}
+	return res.Tag, out
+}
+
+// Users' custom security attribute values are exported only when asked
+// for, one file per user holding values (@odata.type annotations and
+// hostile strings kept exactly, definitions referenced so check resolves
+// them), and restored by PATCHes naming only what changed: a changed
+// value, values set since on a user without a file (removed), values
+// removed since (given back with their annotations), a hostile value.
+func TestUserSecurityAttributesExportAndRestore(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	k, _ := layout.Lookup(csaKind)
+	if len(e.snapshotFiles(e.first, k.Folder)) != 0 {
+		t.Fatal("a default export read custom security attribute values")
+	}
+	base, files := e.exportCSA()
+	tn := e.sim.Tenant()
+	var holders, without []string
+	for _, u := range e.list("/v1.0/users?$select=id,userType") {
+		id := str(u["id"])
+		if tn.CustomSecurityAttributes(id) != nil {
+			holders = append(holders, id)
+		} else if str(u["userType"]) != "Guest" {
+			without = append(without, id)
+		}
+	}
+	if len(holders) < 4 || len(files) != len(holders) || len(without) == 0 {
+		t.Fatalf("%d files for %d users with values (%d without)", len(files), len(holders), len(without))
+	}
+	raw := e.files(base)
+	var all strings.Builder
+	for p, b := range raw {
+		if strings.HasPrefix(p, k.Folder+"/") {
+			all.Write(b)
+		}
+	}
+	for _, want := range []string{"#Int32", "#Collection(String)", "#Collection(Int32)", "Contractor:", "\\u202e", "🚀", "../../CC"} {
+		if !strings.Contains(strings.ToLower(all.String()), strings.ToLower(want)) {
+			t.Errorf("the files hold no %q", want)
+		}
+	}
+	for _, id := range holders {
+		if got, want := csaJSON(t, files[strings.ToLower(id)].Data["customSecurityAttributes"]), csaJSON(t, tn.CustomSecurityAttributes(id)); got != want {
+			t.Fatalf("file of %s:\n got %s\nwant %s", id, got, want)
+		}
+	}
+	if ps, err := check.Problems(ctx, e.repo.Path()); err != nil || len(ps) > 0 {
+		t.Fatalf("check: %v %v", err, ps)
+	}
+
+	// The incident.
+	pick := func(pred func(hr map[string]any) bool) string {
+		for _, id := range holders {
+			hr, _ := tn.CustomSecurityAttributes(id)["HR"].(map[string]any)
+			if pred(hr) {
+				return id
+			}
+		}
+		t.Fatal("no user for the incident in the demo")
+		return ""
+	}
+	graded := pick(func(hr map[string]any) bool { return hr["Grade"] != nil })
+	projects := pick(func(hr map[string]any) bool { return hr["Projects"] != nil })
+	hostile := pick(func(hr map[string]any) bool { return strings.ContainsAny(str(hr["CostCenter"]), "\n\u202e\"") })
+	fresh := without[0]
+	e.do("PATCH", "/v1.0/users/"+graded, csaSetBody("HR", "Grade@odata.type", "#Int32", "Grade", 9))
+	e.do("PATCH", "/v1.0/users/"+fresh, csaSetBody("HR", "CostCenter", "set since"))
+	gone := map[string]any{"@odata.type": csaWriteType}
+	for set, v := range tn.CustomSecurityAttributes(projects) {
+		for a, x := range v.(map[string]any) {
+			if strings.Contains(a, "@") {
+				continue
+			}
+			if _, isArr := x.([]any); isArr {
+				gone[a] = []any{}
+			} else {
+				gone[a] = nil
+			}
+		}
+		e.do("PATCH", "/v1.0/users/"+projects, map[string]any{"customSecurityAttributes": map[string]any{set: gone}})
+		gone = map[string]any{"@odata.type": csaWriteType}
+	}
+	if tn.CustomSecurityAttributes(projects) != nil {
+		t.Fatal("the values were not all removed")
+	}
+	e.do("PATCH", "/v1.0/users/"+hostile, csaSetBody("HR", "CostCenter", "plain"))
+
+	p := e.plan(base, []string{csaKind}, Options{})
+	byUser := map[string]Action{}
+	for _, a := range p.Actions {
+		if a.Kind != csaKind || a.Request.Method != "PATCH" || a.Request.Path != "/v1.0/users/"+a.Key {
+			t.Errorf("unexpected action %+v", a)
+		}
+		byUser[strings.ToLower(a.Key)] = a
+	}
+	if len(p.Actions) != 4 {
+		t.Fatalf("%d actions, want 4:\n%s", len(p.Actions), render(p))
+	}
+	wantBody := map[string]string{
+		graded: `{"customSecurityAttributes":{"HR":{"@odata.type":"` + csaWriteType + `","Grade":` + csaJSON(t, files[strings.ToLower(graded)].Data["customSecurityAttributes"].(map[string]any)["HR"].(map[string]any)["Grade"]) + `,"Grade@odata.type":"#Int32"}}}`,
+		fresh:  `{"customSecurityAttributes":{"HR":{"@odata.type":"` + csaWriteType + `","CostCenter":null}}}`,
+	}
+	for id, want := range wantBody {
+		if got := csaJSON(t, json.RawMessage(byUser[strings.ToLower(id)].Request.Body)); got != want {
+			t.Errorf("body for %s:\n got %s\nwant %s", id, got, want)
+		}
+	}
+	if a := byUser[strings.ToLower(fresh)]; !a.Removal {
+		t.Errorf("the removal of values set since is not marked as one: %+v", a)
+	}
+	if b := string(byUser[strings.ToLower(projects)].Request.Body); !strings.Contains(b, `"Projects@odata.type":"#Collection(String)"`) {
+		t.Errorf("values given back without their annotation: %s", b)
+	}
+	// --no-remove keeps the values set since.
+	if np := e.plan(base, []string{csaKind}, Options{NoRemove: true}); len(np.Actions) != 3 {
+		t.Errorf("--no-remove: %d actions, want 3:\n%s", len(np.Actions), render(np))
+	}
+	if r := e.apply(p); !r.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", r.Actions, r.Differences, r.VerifyError)
+	}
+	for _, id := range []string{graded, projects, hostile} {
+		if got, want := csaJSON(t, tn.CustomSecurityAttributes(id)), csaJSON(t, files[strings.ToLower(id)].Data["customSecurityAttributes"]); got != want {
+			t.Errorf("%s after the restore:\n got %s\nwant %s", id, got, want)
+		}
+	}
+	if v := tn.CustomSecurityAttributes(fresh); v != nil {
+		t.Errorf("values set since are still there: %v", v)
+	}
+	if p := e.plan(base, []string{csaKind}, Options{}); !p.Empty() {
+		t.Errorf("second plan:\n%s", render(p))
+	}
+}
+
+// A user deleted for good comes back with a new id, and its values follow
+// once it is created (the PATCH waits for the create and names the new id);
+// without the user in the plan, the plan says to restore it first.
+func TestUserSecurityAttributesOfARecreatedUser(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	base, files := e.exportCSA()
+	tn := e.sim.Tenant()
+	var victim *Object
+	for _, o := range files {
+		hr, _ := o.Data["customSecurityAttributes"].(map[string]any)["HR"].(map[string]any)
+		if _, isArr := hr["BadgeIds"].([]any); isArr {
+			victim = o
+			break
+		}
+	}
+	if victim == nil {
+		t.Fatal("no user with badge ids in the demo")
+	}
+	var userPath, upn string
+	for p, o := range e.snapshotObjects(base) {
+		if o.Kind.Name == "users" && strings.EqualFold(o.Key, victim.Key) {
+			userPath, upn = p, str(o.Data["userPrincipalName"])
+		}
+	}
+	if userPath == "" {
+		t.Fatal("the victim has no users file")
+	}
+	e.do("DELETE", "/v1.0/users/"+victim.Key, nil)
+	e.do("DELETE", "/v1.0/directory/deletedItems/"+victim.Key, nil)
+
+	if p := e.plan(base, []string{victim.Path}, Options{}); len(p.Actions) != 0 || !strings.Contains(strings.Join(p.Warnings, "\n"), "restore the user (users)") {
+		t.Errorf("values of a user gone, without the user:\n%s", render(p))
+	}
+	p := e.plan(base, []string{userPath, victim.Path}, Options{})
+	var create, patch *Action
+	for i, a := range p.Actions {
+		switch {
+		case a.Kind == "users" && a.Op == OpCreate:
+			create = &p.Actions[i]
+		case a.Kind == csaKind:
+			patch = &p.Actions[i]
+		}
+	}
+	if create == nil || patch == nil || patch.Request.Path != "/v1.0/users/"+create.Placeholder || !strings.Contains(strings.Join(patch.DependsOn, ","), create.ID) {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	if r := e.apply(p); !r.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", r.Actions, r.Differences, r.VerifyError)
+	}
+	users := e.list("/v1.0/users?$select=id,userPrincipalName")
+	var newID string
+	for _, u := range users {
+		if strings.EqualFold(str(u["userPrincipalName"]), upn) {
+			newID = str(u["id"])
+		}
+	}
+	if newID == "" || strings.EqualFold(newID, victim.Key) {
+		t.Fatalf("recreated user %q", newID)
+	}
+	if got, want := csaJSON(t, tn.CustomSecurityAttributes(newID)), csaJSON(t, victim.Data["customSecurityAttributes"]); got != want {
+		t.Errorf("values of the recreated user:\n got %s\nwant %s", got, want)
+	}
+}
+
+// An export with a token that reads null for every user (no
+// CustomSecAttributeAssignment.Read.All, or a delegated token, whose roles
+// it cannot see) fails the kind and keeps the files: it never records
+// "no values".
+func TestUserSecurityAttributesNeedTheReadPermission(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	k, _ := layout.Lookup(csaKind)
+	base, files := e.exportCSA()
+	perms := layout.ExportPermissions([]*layout.Kind{k})
+	var without []string
+	for _, p := range perms {
+		if !strings.HasPrefix(p, "CustomSecAttributeAssignment.") {
+			without = append(without, p)
+		}
+	}
+	app := e.client(e.token(without...))
+	res, err := exporter.Run(context.Background(), exporter.Options{Client: app, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k}, Message: "no permission"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Complete() || len(res.Kinds) != 1 || res.Kinds[0].Complete || !strings.Contains(strings.Join(res.Kinds[0].Permissions, " "), "CustomSecAttributeAssignment.Read.All") {
+		t.Errorf("export without the permission: %+v", res.Kinds)
+	}
+	if got := len(e.snapshotFiles("HEAD", k.Folder)); got != len(files) {
+		t.Errorf("%d files after the refused read, were %d at %s", got, len(files), base)
+	}
+}
