@@ -16,11 +16,13 @@ import (
 // creatableKinds are the kinds whose objects the importer recreates when
 // they are gone: every kind of the catalog but singletons, noCreate,
 // export-only kinds (exportonly_test.go) and kinds Graph never deletes, so
-// no object of them is gone (custom security attributes: customsec_test.go).
+// no object of them is gone (custom security attributes: customsec_test.go),
+// and users' custom security attribute values, set by a PATCH of the user
+// (csavalues_test.go).
 func creatableKinds() []*layout.Kind {
 	var out []*layout.Kind
 	for _, k := range layout.Kinds() {
-		if _, no := noCreate[k.Name]; no || k.Singleton || k.ExportOnly != "" || noDelete[k.Name] {
+		if _, no := noCreate[k.Name]; no || k.Singleton || k.ExportOnly != "" || noDelete[k.Name] || k.Name == csaKind {
 			continue
 		}
 		out = append(out, k)
