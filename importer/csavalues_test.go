@@ -63,6 +63,11 @@ func TestUserSecurityAttributesExportAndRestore(t *testing.T) {
 	if len(e.snapshotFiles(e.first, k.Folder)) != 0 {
 		t.Fatal("a default export read custom security attribute values")
 	}
+	// A snapshot that never read the kind says nothing about the values:
+	// restoring the kind from it removes none.
+	if p := e.plan(e.first, []string{csaKind}, Options{}); len(p.Actions) != 0 || !strings.Contains(strings.Join(p.Warnings, "\n"), "are not deleted") {
+		t.Errorf("restore from a snapshot without the kind:\n%s", render(p))
+	}
 	base, files := e.exportCSA()
 	tn := e.sim.Tenant()
 	var holders, without []string
