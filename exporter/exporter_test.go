@@ -74,6 +74,7 @@ var simKind = map[string]string{
 	"branding":                             "organizationalBrandingLocalization",
 	"certificate-based-auth":               "certificateBasedAuthConfiguration",
 	"per-user-mfa":                         "user",
+	"user-security-attributes":             "user",
 	"organizational-contacts":              "orgContact",
 	"role-management-policies":             "unifiedRoleManagementPolicyAssignment", // keyed by roleDefinitionId
 	"time-bound-role-assignments":          "unifiedRoleAssignmentSchedule",         // the demo's are all time-bound

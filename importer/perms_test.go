@@ -116,7 +116,9 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	}
 	t.Cleanup(func() { r.Close() })
 	e.repo = r
-	res, err := exporter.Run(context.Background(), exporter.Options{Client: exportClient, Repo: r, Now: e.clock, Message: "baseline"})
+	csa, _ := layout.Lookup(csaKind) // opt-in: exported here so that one user's values are restored
+	res, err := exporter.Run(context.Background(), exporter.Options{Client: exportClient, Repo: r, Now: e.clock, Message: "baseline",
+		Kinds: append(layout.DefaultKinds(), csa)})
 	if err != nil || !res.Complete() {
 		t.Fatalf("export with exactly %v: %v %+v", exportSet, err, res.Incomplete())
 	}
@@ -166,6 +168,22 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	changeNewPolicySingletons(e) // policies_test.go
 	// Custom security attributes are never deleted in Graph: one changed (customsec_test.go).
 	e.do("PATCH", csaDefs+"/HR_CostCenter", map[string]any{"description": "changed"})
+	// A user's custom security attribute values changed (csavalues_test.go).
+	if len(byKind[csaKind]) == 0 {
+		t.Fatal("no user's custom security attribute values were exported")
+	}
+	var valued *Object
+	for _, o := range byKind[csaKind] {
+		if _, err := e.c.Get(context.Background(), "/v1.0/users/"+o.Key+"?$select=id"); err == nil {
+			valued = o // not purged nor in the recycle bin
+			break
+		}
+	}
+	if valued == nil {
+		t.Fatal("every user with values is gone")
+	}
+	e.do("PATCH", "/v1.0/users/"+valued.Key, csaSetBody("HR", "CostCenter", "changed"))
+	sel = append(sel, valued.Path)
 	// An identity provider is not created without its secret (identityproviders_test.go): one changed.
 	e.do("PATCH", "/v1.0/identity/identityProviders/Google-OAUTH", map[string]any{"displayName": "changed"})
 	// PIM role settings are never created or deleted in Graph: one role's changed (pim_test.go).
