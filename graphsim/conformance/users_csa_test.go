@@ -50,8 +50,20 @@ func plain(v any) any {
 			s = append(s, plain(e))
 		}
 		return s
-	case absser.UntypedNodeable:
+	case *absser.UntypedString:
 		return plain(x.GetValue())
+	case *absser.UntypedBoolean:
+		return plain(x.GetValue())
+	case *absser.UntypedDouble:
+		return plain(x.GetValue())
+	case *absser.UntypedFloat:
+		return plain(x.GetValue())
+	case *absser.UntypedInteger:
+		return plain(x.GetValue())
+	case *absser.UntypedLong:
+		return plain(x.GetValue())
+	case *absser.UntypedNull:
+		return nil
 	}
 	return v
 }
