@@ -92,8 +92,9 @@ var tenantKinds2 = []*Kind{
 		ReadOnly:  []string{"id"},
 		Refs:      []Ref{{Path: "id", Kinds: []string{"users"}}},
 		MoreRefs:  attributeValueRefs,
-		OptIn: "personal data (HR and security classifications of people) read with CustomSecAttributeAssignment.Read.All, which " +
-			"Global Administrator does not hold by default: read it when --kinds names it, e.g. `entrasnap export --kinds " + UserSecurityAttributes +
+		OptIn: "personal data (HR and security classifications of people), read by an application token holding " +
+			"CustomSecAttributeAssignment.Read.All (Graph answers no values, not an error, to a caller without it; Global Administrator " +
+			"does not hold it by default): read it when --kinds names it, e.g. `entrasnap export --kinds " + UserSecurityAttributes +
 			"`; a daily export carries the last read forward",
 		ReadPermissions: []string{"CustomSecAttributeAssignment.Read.All", "User.Read.All"}, WritePermissions: []string{"CustomSecAttributeAssignment.ReadWrite.All", "User.Read.All"},
 	},
