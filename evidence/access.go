@@ -90,8 +90,18 @@ func access(m *layout.Manifest, tag string) Access {
 		a.Needed = append(a.Needed, auditPermission)
 		sort.Strings(a.Needed)
 	}
+	// The permissions of the opt-in kinds (read when --kinds names them,
+	// e.g. weekly) are in the read set too: holding one is not beyond it,
+	// and lacking one is not missing while the snapshot holds no such kind.
+	var optIn []*layout.Kind
+	for _, k := range layout.Kinds() {
+		if k.OptIn != "" {
+			optIn = append(optIn, k)
+		}
+	}
+	optional := layout.ExportPermissions(optIn)
 	for _, p := range a.Permissions {
-		if !contains(a.Needed, p) {
+		if !contains(a.Needed, p) && !contains(optional, p) {
 			a.Extra = append(a.Extra, p)
 		}
 	}
