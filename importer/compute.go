@@ -128,6 +128,7 @@ type planner struct {
 	held        map[string][]heldAssignment // lower principal id → app role assignments at REV it holds (apps.go)
 	activating  map[string]string           // lower role template id → action activating it (roles.go)
 	rev         map[string]*Object          // directory roles and eligibilities at REV (roles.go)
+	csaStatus   map[string]string           // lower definition id → status at REV (csavalues.go)
 }
 
 // Compute turns an Input into a Plan. It does no I/O.

@@ -142,10 +142,63 @@ func norm(v any) any {
 	return fmt.Sprint(v)
 }
 
+// csaDeactivated takes out of b the values it assigns to attributes whose
+// definition is deactivated (status Deprecated) at REV: Graph refuses to
+// assign one (graphsim/doc.go), so the plan says so instead of failing.
+// Removals (null, []) stay.
+func (pl *planner) csaDeactivated(b map[string]any, changes []Change) (map[string]any, []Change, []string) {
+	if pl.csaStatus == nil {
+		pl.csaStatus = map[string]string{}
+		for _, o := range append(append([]*Object(nil), pl.in.Others...), pl.in.Desired...) {
+			if o.Kind.Name == "custom-security-attributes" {
+				pl.csaStatus[strings.ToLower(o.Key)] = str(o.Data["status"])
+			}
+		}
+	}
+	if b == nil {
+		return nil, nil, nil
+	}
+	sets := b["customSecurityAttributes"].(map[string]any)
+	var warns []string
+	dropped := map[string]bool{}
+	for _, set := range sortedKeys(sets) {
+		attrs := sets[set].(map[string]any)
+		for _, a := range csaValueAttrs(attrs) {
+			v := attrs[a]
+			if arr, ok := v.([]any); v == nil || ok && len(arr) == 0 {
+				continue // a removal
+			}
+			if !strings.EqualFold(pl.csaStatus[strings.ToLower(set+"_"+a)], "Deprecated") {
+				continue
+			}
+			delete(attrs, a)
+			delete(attrs, a+"@odata.type")
+			dropped["customSecurityAttributes."+set+"."+a] = true
+			warns = append(warns, fmt.Sprintf("%s.%s is not given back: the attribute is deactivated (status Deprecated at REV) and Graph does not assign a deactivated attribute; reactivate it (custom-security-attributes) and restore again", set, a))
+		}
+		if len(csaValueAttrs(attrs)) == 0 {
+			delete(sets, set)
+		}
+	}
+	var kept []Change
+	for _, c := range changes {
+		if !dropped[c.Path] {
+			kept = append(kept, c)
+		}
+	}
+	if len(sets) == 0 {
+		return nil, nil, warns
+	}
+	return b, kept, warns
+}
+
 // csaUpdate plans the PATCH of a live user's values to REV's.
 func (pl *planner) csaUpdate(s *objState, current *Object, dep string) {
-	b, changes := csaValuesBody(current.Data, s.d.Data)
+	b, changes, warns := pl.csaDeactivated(csaValuesBody(current.Data, s.d.Data))
 	if b == nil {
+		if len(warns) > 0 {
+			pl.note(s, warns)
+		}
 		return
 	}
 	var deps []string
@@ -153,7 +206,7 @@ func (pl *planner) csaUpdate(s *objState, current *Object, dep string) {
 		deps = append(deps, dep)
 	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(s.k, s.key), Body: body(b)},
-		Name: pl.csaName(s.orig), Changes: changes, DependsOn: deps})
+		Name: pl.csaName(s.orig), Changes: changes, DependsOn: deps, Warnings: warns})
 }
 
 // csaAssign plans the values of a user that holds none in the tenant: the
@@ -172,11 +225,13 @@ func (pl *planner) csaAssign(s *objState) {
 			return
 		}
 	}
-	b, changes := csaValuesBody(map[string]any{}, s.d.Data)
+	b, changes, warns := pl.csaDeactivated(csaValuesBody(map[string]any{}, s.d.Data))
 	if b == nil {
+		if len(warns) > 0 {
+			pl.note(s, warns)
+		}
 		return
 	}
-	var warns []string
 	if len(deps) > 0 {
 		warns = append(warns, "set once this plan has brought the user back")
 	}

@@ -346,3 +346,46 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 	}
 	sw.check(t)
 }
+
+// A value of an attribute deactivated at REV is not given back (Graph
+// refuses to assign a deactivated attribute): the plan says so instead of
+// sending a PATCH that fails.
+func TestUserSecurityAttributesOfADeactivatedAttribute(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	def := csaDefs + "/HR_LegacyBadge"
+	var user string
+	for _, u := range e.list("/v1.0/users?$select=id,userType") {
+		if str(u["userType"]) != "Guest" {
+			user = str(u["id"])
+			break
+		}
+	}
+	e.do("PATCH", def, map[string]any{"status": "Available"})
+	e.do("PATCH", "/v1.0/users/"+user, csaSetBody("HR", "LegacyBadge@odata.type", "#Int32", "LegacyBadge", 1234))
+	e.do("PATCH", def, map[string]any{"status": "Deprecated"})
+	base, files := e.exportCSA()
+	if files[strings.ToLower(user)] == nil {
+		t.Fatal("the value of the deactivated attribute was not exported")
+	}
+	e.do("PATCH", "/v1.0/users/"+user, csaSetBody("HR", "LegacyBadge", nil))
+	p := e.plan(base, []string{csaKind}, Options{})
+	for _, a := range p.Actions {
+		if strings.Contains(string(a.Request.Body), "LegacyBadge") {
+			t.Errorf("the plan assigns the deactivated attribute: %s", a.Request.Body)
+		}
+	}
+	if !strings.Contains(strings.Join(p.Warnings, "\n")+actionWarnings(p), "HR.LegacyBadge is not given back") {
+		t.Errorf("the plan does not say why LegacyBadge is not given back:\n%s", render(p))
+	}
+	if r := e.apply(p); !r.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", r.Actions, r.Differences, r.VerifyError)
+	}
+}
+
+func actionWarnings(p *Plan) string {
+	var out []string
+	for _, a := range p.Actions {
+		out = append(out, a.Warnings...)
+	}
+	return strings.Join(out, "\n")
+}
