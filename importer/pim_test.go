@@ -289,3 +289,49 @@ func TestRecreatedRoleGetsItsSettingsInTheSameRun(t *testing.T) {
 	}
 	e.mustBeEmptyAt(rev, sel)
 }
+
+// A custom role made after the snapshot, with a standing assignment and a
+// PIM eligibility: Graph (graphsim, strictly) refuses to delete a role that
+// is still assigned, so a restore of the role definitions alone does not
+// delete it and says why, and a restore of roles with their assignments
+// removes the assignment and the eligibility first, then the role, and the
+// apply completes.
+func TestRestoreDeletesAssignmentsBeforeTheirCustomRole(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	role := e.post("/v1.0/roleManagement/directory/roleDefinitions", map[string]any{"displayName": "After the snapshot \u202e\"role\"", "isEnabled": true,
+		"rolePermissions": []any{map[string]any{"allowedResourceActions": []any{"microsoft.directory/users/standard/read"}}}})
+	rid := str(role["id"])
+	users := e.list("/v1.0/users?$top=5")
+	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": users[0]["id"], "roleDefinitionId": rid, "directoryScopeId": "/"})
+	e.post("/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", map[string]any{"action": "adminAssign", "principalId": users[1]["id"],
+		"roleDefinitionId": rid, "directoryScopeId": "/", "justification": "test", "scheduleInfo": map[string]any{"expiration": map[string]any{"type": "noExpiration"}}})
+
+	// The role alone: not deleted while assigned, and the plan says why.
+	p := e.plan(e.first, []string{"roles/definitions"}, Options{})
+	for _, a := range p.Actions {
+		if strings.Contains(a.Request.Path, rid) {
+			t.Errorf("the assigned role is deleted without its assignments: %s %s", a.Request.Method, a.Request.Path)
+		}
+	}
+	if w := strings.Join(p.Warnings, "\n"); !strings.Contains(w, "2 live assignments or eligibilities still name it") || !strings.Contains(w, "roles/assignments and roles/eligibility") {
+		t.Errorf("the plan does not say why the role stays:\n%s", render(p))
+	}
+	for _, bad := range []string{"\u202e"} {
+		if strings.Contains(render(p), bad) {
+			t.Errorf("the plan holds a raw %q from the role's name", bad)
+		}
+	}
+
+	sel := []string{"roles/definitions", "roles/assignments", "roles/eligibility"}
+	p = e.plan(e.first, sel, Options{})
+	if strings.Contains(strings.Join(p.Warnings, "\n"), "still name it") {
+		t.Errorf("with its assignments selected the role is still kept:\n%s", render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s\n%s", res.Actions, res.Differences, res.VerifyError, render(p))
+	}
+	if _, err := e.c.Do(context.Background(), "GET", "/v1.0/roleManagement/directory/roleDefinitions/"+rid, nil); err == nil {
+		t.Errorf("the custom role made after the snapshot is still there")
+	}
+}

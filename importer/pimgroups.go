@@ -189,12 +189,19 @@ func (pl *planner) pimHeldKept(s *objState, rel, target string) {
 		s.k.Title, label(s.d), strings.TrimSuffix(rel, "s"), pl.refName(target), end, groupAssignKind))
 }
 
-// pimHeldUnreadNote is the plan's warning when groups are restored without
-// their PIM for Groups schedules and the live assignments could not be
-// read: a member or owner this plan removes may be one PIM holds.
-func (pl *planner) pimHeldUnreadNote() {
-	if pl.in.PIMHeldUnread == "" {
-		return
+// unreadNotes are the plan's warnings for the kinds read only to plan
+// another right that could not be read (Input.Unread): groups restored
+// without their PIM for Groups schedules may lose a member a PIM
+// assignment holds; a custom role may be planned for delete while it is
+// still assigned.
+func (pl *planner) unreadNotes() {
+	for _, kind := range sortedKeys(pl.in.Unread) {
+		why := layout.Safe(pl.in.Unread[kind])
+		switch kind {
+		case groupAssignKind:
+			pl.p.Warnings = append(pl.p.Warnings, "groups: the live PIM for Groups assignments could not be read ("+why+"): a member or owner removed here may be one a PIM assignment holds (its schedule stays); grant the permission, or restore pim-groups too")
+		default:
+			pl.p.Warnings = append(pl.p.Warnings, kindTitle(kind)+" could not be read ("+why+"): a custom role deleted here may still be assigned, and Graph then refuses its delete; grant the permission, or restore roles/assignments and roles/eligibility too")
+		}
 	}
-	pl.p.Warnings = append(pl.p.Warnings, "groups: the live PIM for Groups assignments could not be read ("+layout.Safe(pl.in.PIMHeldUnread)+"): a member or owner removed here may be one a PIM assignment holds (its schedule stays); grant the permission, or restore pim-groups too")
 }

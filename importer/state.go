@@ -157,14 +157,19 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			}
 		}
 	}
-	// Restoring groups without their PIM for Groups schedules still reads
-	// the live active assignments: a live member or owner one holds is the
-	// schedule's to remove, and the plan says so per group (pimgroups.go).
-	// Read for that alone, its failure does not stop the plan: the plan
-	// says what it could not tell.
-	pimHeld := want["groups"] && !want[groupAssignKind]
-	if pimHeld {
-		want[groupAssignKind] = true
+	// Kinds read only to plan another kind right (advisoryReads): a
+	// failure to read one does not stop the plan, which says what it
+	// could not tell (Input.Unread).
+	advisory := map[string]bool{}
+	for kind, also := range advisoryReads {
+		if !want[kind] {
+			continue
+		}
+		for _, a := range also {
+			if !want[a] {
+				want[a], advisory[a] = true, true
+			}
+		}
 	}
 	var kinds []*layout.Kind
 	for _, k := range layout.Kinds() {
@@ -191,8 +196,11 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			if len(k.Permissions) > 0 {
 				part += " (grant " + strings.Join(k.Permissions, " and ") + ")"
 			}
-			if pimHeld && k.Kind == groupAssignKind {
-				in.PIMHeldUnread = part
+			if advisory[k.Kind] {
+				if in.Unread == nil {
+					in.Unread = map[string]string{}
+				}
+				in.Unread[k.Kind] = part
 				continue
 			}
 			parts = append(parts, part)
@@ -203,8 +211,8 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	delegatedSkipped(in, lv) // rollout.go
 	for _, k := range lv.NotLicensed() {
-		if pimHeld && k.Kind == groupAssignKind {
-			continue // no PIM in this tenant: no member is PIM-held
+		if advisory[k.Kind] {
+			continue // not licensed: none of it exists to plan around
 		}
 		if in.NotLicensed == nil {
 			in.NotLicensed = map[string]string{}
@@ -220,8 +228,8 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	in.Live = map[string]map[string]*Object{}
 	for _, k := range kinds {
-		if pimHeld && k.Name == groupAssignKind && in.PIMHeldUnread != "" {
-			continue // not read: pimHeldLive knows of none
+		if _, unread := in.Unread[k.Name]; unread {
+			continue // not read: the plan says so, and knows of none
 		}
 		in.Live[k.Name] = map[string]*Object{}
 	}
@@ -266,6 +274,18 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		return nil, err
 	}
 	return in, nil
+}
+
+// advisoryReads are, by kind, the kinds a plan of it reads live even when
+// they are not selected, to plan it right:
+//   - groups: the live PIM for Groups assignments; a live member or owner
+//     one holds is the schedule's to remove (pimgroups.go, pimHeldKept).
+//   - role-definitions: the live role assignments and eligibilities; Graph
+//     does not delete a custom role still assigned, so one not at REV that
+//     is assigned is not deleted unless they are too (roles.go).
+var advisoryReads = map[string][]string{
+	"groups":           {groupAssignKind},
+	"role-definitions": roleAssigningKinds,
 }
 
 // matcher reports whether the selection covers a file of a kind: the whole
