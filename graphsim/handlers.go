@@ -262,6 +262,9 @@ func (s *Server) view(r *record, sel []string, withType bool) map[string]any {
 	if r.kind.Name == idpKind {
 		maskClientSecret(r, out) // identityproviders.go
 	}
+	if r.kind.Name == brandingKindName && sel == nil {
+		brandingURLs(out) // branding.go
+	}
 	return out
 }
 
