@@ -112,10 +112,7 @@ func TestRoleSettingsOfAGoneRoleAreNotCreated(t *testing.T) {
 	if custom == nil {
 		t.Fatal("the demo tenant has no custom role")
 	}
-	k, _ := layout.Lookup("role-definitions")
-	if _, err := e.c.Do(context.Background(), "DELETE", itemPath(k, custom.Key), nil); err != nil {
-		t.Fatal(err)
-	}
+	e.deleteCustomRole(custom.Key)
 	e.recordIncident()
 	p := e.plan(e.first, []string{"roles/settings"}, Options{})
 	if len(p.Actions) != 0 || !strings.Contains(render(p), "makes a role's PIM settings") {
@@ -261,10 +258,7 @@ func TestRecreatedRoleGetsItsSettingsInTheSameRun(t *testing.T) {
 	e.do("PATCH", rules+"/Expiration_EndUser_Assignment", map[string]any{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
 		"isExpirationRequired": true, "maximumDuration": "PT2H"})
 	rev := e.baseline("custom role settings")
-	k, _ := layout.Lookup("role-definitions")
-	if _, err := e.c.Do(context.Background(), "DELETE", itemPath(k, custom.Key), nil); err != nil {
-		t.Fatal(err)
-	}
+	e.deleteCustomRole(custom.Key)
 	e.recordIncident()
 	sel := []string{"roles/definitions", "roles/settings"}
 	p := e.plan(rev, sel, Options{})
@@ -334,4 +328,21 @@ func TestRestoreDeletesAssignmentsBeforeTheirCustomRole(t *testing.T) {
 	if _, err := e.c.Do(context.Background(), "GET", "/v1.0/roleManagement/directory/roleDefinitions/"+rid, nil); err == nil {
 		t.Errorf("the custom role made after the snapshot is still there")
 	}
+}
+
+// deleteCustomRole deletes custom role key as Graph lets one be deleted:
+// its role assignments and eligibilities first (graphsim refuses to delete
+// a role still assigned: TestCustomRoleWithAssignmentsIsNotDeleted).
+func (e *env) deleteCustomRole(key string) {
+	e.t.Helper()
+	f := "?$filter=" + url.QueryEscape("roleDefinitionId eq '"+key+"'")
+	for _, a := range e.list("/v1.0/roleManagement/directory/roleAssignments" + f) {
+		e.do("DELETE", "/v1.0/roleManagement/directory/roleAssignments/"+url.PathEscape(str(a["id"])), nil)
+	}
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules" + f) {
+		e.do("POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", map[string]any{"action": "adminRemove", "principalId": s["principalId"],
+			"roleDefinitionId": key, "directoryScopeId": s["directoryScopeId"], "justification": "incident"})
+	}
+	k, _ := layout.Lookup("role-definitions")
+	e.do("DELETE", itemPath(k, key), nil)
 }
