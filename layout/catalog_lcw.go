@@ -36,7 +36,9 @@ var lifecycleKinds = []*Kind{
 		Children: []Child{{Name: "tasks", Path: "tasks", Key: "executionSequence", Drop: []string{"id", "category"}}},
 		Refs: []Ref{
 			{Path: "tasks[].arguments[].value", Kinds: []string{"custom-task-extensions"}, Where: map[string]string{"name": "customTaskExtensionID"}},
-			{Path: "tasks[].arguments[].value", Kinds: []string{"groups"}, Where: map[string]string{"name": "groupID"}},
+			// groupID: "a valid group ID or comma-separated list of groups"
+			// (learn:/graph/identitygovernance-lifecycleworkflows-task-arguments).
+			{Path: "tasks[].arguments[].value", Kinds: []string{"groups"}, Where: map[string]string{"name": "groupID"}, Sep: ","},
 			{Path: "executionConditions.scope.groups[].id", Kinds: []string{"groups"}},
 		},
 		// A deleted workflow waits 30 days in
