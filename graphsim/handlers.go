@@ -155,7 +155,11 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		if r == nil {
 			return nil, notFound(rt.key)
 		}
-		return jsonResp(200, s.entityBody(req, r, k.Paths[0]+"/$entity", false)), nil
+		body := s.entityBody(req, r, k.Paths[0]+"/$entity", false)
+		if k.Name == lcwWorkflowKind {
+			s.workflowTasksInline(req, r, body) // lcw.go
+		}
+		return jsonResp(200, body), nil
 	case http.MethodPatch:
 		if k.NoUpdate {
 			return nil, methodNotAllowed()

@@ -18,7 +18,10 @@ import (
 //     true for a disabled workflow"; version 1 on create. The list returns
 //     the workflow's properties, never its tasks (a contained navigation,
 //     read at /workflows/{id}/tasks; $expand of the list is documented for
-//     createdBy and lastModifiedBy only: tasks → 400, strict).
+//     createdBy and lastModifiedBy only: tasks → 400, strict). The GET of
+//     one workflow returns its tasks inline: "The tasks relationship is
+//     expanded by default" (identitygovernance-workflow-get, with
+//     tasks@odata.context), unless a $select leaves tasks out.
 //   - Update (identitygovernance-workflow-update): "Only the properties
 //     listed in the request body table can be updated" - description,
 //     displayName, isEnabled, isSchedulingEnabled; anything else → 400
@@ -533,4 +536,20 @@ func (g *generator) demoLifecycleWorkflows(gr demoGroupRefs) {
 			task("Remove user from all groups", "b3a31406-2a15-4c9a-b25b-a658fa5f07fc"),
 			task("Archive mailbox", CustomTaskDefinitionID, "customTaskExtensionID", archive),
 		}}, nil)
+}
+
+// workflowTasksInline puts workflow r's tasks in body, the answer to its
+// GET: "The tasks relationship is expanded by default"
+// (identitygovernance-workflow-get), as the /tasks list gives them; a
+// $select without tasks leaves them out. Callers hold t.mu.
+func (s *Server) workflowTasksInline(req *request, r *record, body map[string]any) {
+	if sel := parseSelect(req.query); sel != nil && !contains(sel, lcwTasks) {
+		return
+	}
+	items := []any{}
+	for _, t := range asSlice(r.obj[heldPrefix+lcwTasks]) {
+		items = append(items, deepCopy(t))
+	}
+	body[lcwTasks+"@odata.context"] = s.metadata(req, lcwRoot+"workflows('"+r.key()+"')/"+lcwTasks)
+	body[lcwTasks] = items
 }
