@@ -17,6 +17,11 @@ var lifecycleKinds = []*Kind{
 		// a proof-of-possession token) are configuration, not secrets.
 		Name: "custom-task-extensions", Title: "lifecycle workflow custom task extensions", Folder: "governance/lifecycle-workflows/custom-task-extensions",
 		ODataType: "#microsoft.graph.identityGovernance.customTaskExtension", APIVersion: "v1.0", ListPath: "/identityGovernance/lifecycleWorkflows/customTaskExtensions",
+		// callbackConfiguration.authorizedApps are the applications
+		// allowed to resume a task's processing result: "unique
+		// identifiers or appIds of the applications"
+		// (identitygovernance-customtaskextensioncallbackconfiguration).
+		Refs:            []Ref{{Path: "callbackConfiguration.authorizedApps[].id", Kinds: []string{"applications"}}},
 		NameProp:        "displayName",
 		Volatile:        []string{"lastModifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "lastModifiedBy"},
