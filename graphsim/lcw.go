@@ -52,7 +52,10 @@ import (
 //     identitygovernance-customtaskextension-update): displayName,
 //     endpointConfiguration and authenticationConfiguration required
 //     (strict); displayName unique (strict); an extension a workflow task
-//     names is not deleted (400, strict).
+//     names is not deleted (400, strict); callbackConfiguration.authorizedApps
+//     are "unique identifiers or appIds of the applications"
+//     (identitygovernance-customtaskextensioncallbackconfiguration): one
+//     that names no application → 400 (strict).
 //   - lifecycleManagementSettings (resources/identitygovernance-
 //     lifecyclemanagementsettings, identitygovernance-lifecyclemanagementsettings-update):
 //     a singleton every tenant has; workflowScheduleIntervalInHours "between
@@ -175,12 +178,18 @@ func init() {
 		if aerr := checkExtension(body); aerr != nil {
 			return aerr
 		}
+		if aerr := s.checkAuthorizedApps(body); aerr != nil {
+			return aerr
+		}
 		now := graphTime(s.tenant.now())
 		body["createdDateTime"], body["lastModifiedDateTime"] = now, now
 		return nil
 	}
 	patchHooks[lcwCTEKind] = func(s *Server, r *record, body map[string]any) *apiError {
 		if aerr := checkExtension(body); aerr != nil {
+			return aerr
+		}
+		if aerr := s.checkAuthorizedApps(body); aerr != nil {
 			return aerr
 		}
 		body["lastModifiedDateTime"] = graphTime(s.tenant.now())
@@ -552,4 +561,23 @@ func (s *Server) workflowTasksInline(req *request, r *record, body map[string]an
 	}
 	body[lcwTasks+"@odata.context"] = s.metadata(req, lcwRoot+"workflows('"+r.key()+"')/"+lcwTasks)
 	body[lcwTasks] = items
+}
+
+// checkAuthorizedApps refuses a callbackConfiguration whose authorizedApps
+// name no application, by object id or appId. Callers hold t.mu.
+func (s *Server) checkAuthorizedApps(body map[string]any) *apiError {
+	cb, _ := body["callbackConfiguration"].(map[string]any)
+	t := s.tenant
+	for _, a := range asSlice(cb["authorizedApps"]) {
+		m, _ := a.(map[string]any)
+		id := str(m["id"])
+		if id != "" && t.lookup(kindByName["application"], id) != nil {
+			continue
+		}
+		if app := t.colls["application"].unique["appId"][strings.ToLower(id)]; id != "" && app != nil && t.visible(app) && !app.gone {
+			continue
+		}
+		return badRequest("The application '%s' in callbackConfiguration.authorizedApps does not exist.", id)
+	}
+	return nil
 }

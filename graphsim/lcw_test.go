@@ -158,3 +158,18 @@ func TestLifecycleWorkflowGetExpandsTasks(t *testing.T) {
 		}
 	}
 }
+
+// A custom task extension's authorizedApps name applications by object id
+// or appId; one naming none is refused (strict).
+func TestCustomTaskExtensionAuthorizedAppsMustExist(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	app := e.do("POST", "/v1.0/applications", map[string]any{"displayName": "callback"}).must(t, 201).body
+	cte := str(e.do("GET", lcwPath+"customTaskExtensions", nil).must(t, 200).body["value"].([]any)[0].(map[string]any)["id"])
+	cb := func(id string) map[string]any {
+		return map[string]any{"callbackConfiguration": map[string]any{"@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+			"timeoutDuration": "PT20M", "authorizedApps": []any{map[string]any{"id": id}}}}
+	}
+	e.do("PATCH", lcwPath+"customTaskExtensions/"+cte, cb(str(app["id"]))).must(t, 204)
+	e.do("PATCH", lcwPath+"customTaskExtensions/"+cte, cb(str(app["appId"]))).must(t, 204)
+	e.do("PATCH", lcwPath+"customTaskExtensions/"+cte, cb("0c000000-0000-4000-8000-00000000dead")).must(t, 400)
+}
