@@ -29,7 +29,20 @@ func TestLifecycleWorkflowReferencesResolve(t *testing.T) {
 		return p
 	}
 	add("groups", map[string]any{"id": group, "displayName": "Finance"})
-	add("custom-task-extensions", map[string]any{"id": cte, "displayName": "Payroll \u202e\r"})
+	const app, appID = "0c000000-0000-4000-8000-0000000000e1", "0c000000-0000-4000-8000-0000000000e2"
+	add("applications", map[string]any{"id": app, "appId": appID, "displayName": "Payroll callback"})
+	// authorizedApps: "unique identifiers or appIds of the applications"
+	// (identitygovernance-customtaskextensioncallbackconfiguration).
+	callback := func(ids ...string) map[string]any {
+		var apps []any
+		for _, id := range ids {
+			apps = append(apps, map[string]any{"id": id})
+		}
+		return map[string]any{"timeoutDuration": "PT20M", "authorizedApps": apps}
+	}
+	add("custom-task-extensions", map[string]any{"id": cte, "displayName": "Payroll \u202e\r", "callbackConfiguration": callback(app, appID)})
+	badCTE := add("custom-task-extensions", map[string]any{"id": "0c000000-0000-4000-8000-0000000000c2", "displayName": "Dangling app",
+		"callbackConfiguration": callback(appID, gone)})
 	arg := func(name, value string) map[string]any { return map[string]any{"name": name, "value": value} }
 	task := func(seq int, args ...any) map[string]any {
 		return map[string]any{"displayName": "t", "taskDefinitionId": "4262b724-8dba-4fad-afc3-43fcbb497a0e", "executionSequence": seq, "arguments": args}
@@ -39,7 +52,7 @@ func TestLifecycleWorkflowReferencesResolve(t *testing.T) {
 		"tasks":               []any{task(1, arg("customTaskExtensionID", cte)), task(2, arg("groupID", group)), task(3, arg("cc", gone))}})
 	bad := add("lifecycle-workflows", map[string]any{"id": "0c000000-0000-4000-8000-0000000000d2", "displayName": "Dangles",
 		"executionConditions": map[string]any{"scope": map[string]any{"groups": []any{map[string]any{"id": gone}}}},
-		"tasks":               []any{task(1, arg("customTaskExtensionID", gone)), task(2, arg("groupID", gone))}})
+		"tasks":               []any{task(1, arg("customTaskExtensionID", gone)), task(2, arg("groupID", gone)), task(3, arg("groupID", group+", "+gone))}})
 	writeSnapshot(t, r, files, "snapshot/1")
 	rep, err := Repo(ctx, r, Options{})
 	if err != nil {
@@ -56,6 +69,8 @@ func TestLifecycleWorkflowReferencesResolve(t *testing.T) {
 		bad + " executionConditions.scope.groups[0].id " + gone,
 		bad + " tasks[0].arguments[0].value " + gone,
 		bad + " tasks[1].arguments[0].value " + gone,
+		bad + " tasks[2].arguments[0].value " + gone,
+		badCTE + " callbackConfiguration.authorizedApps[1].id " + gone,
 	}
 	sort.Strings(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -88,9 +88,9 @@ type wireResponse struct {
 // request order. Chunks without dependsOn links between them run
 // concurrently, within Config.Concurrency.
 //
-// Items answered 429 (after their Retry-After, or exponential backoff) and,
-// for GET/PUT/PATCH/DELETE items, 5xx are sent again, up to MaxRetries
-// times, together with the items that failed 424 because they depended on
+// Items answered 429 and, for GET/PUT/PATCH/DELETE items, 5xx are sent
+// again (after the longest Retry-After the retried items carry, 503s
+// included, or exponential backoff), 5xx ones up to MaxRetries times, together with the items that failed 424 because they depended on
 // them. An item's own failure is its Status, not an error of the call;
 // check BatchResponse.Err. The call's error reports envelopes that failed
 // (malformed batch, or retries exhausted); the slice is still returned and
@@ -398,13 +398,13 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 			if evStatus != http.StatusTooManyRequests {
 				evStatus = status[items[i].key]
 			}
-			if status[items[i].key] != http.StatusTooManyRequests {
-				continue
-			}
+			// An item's Retry-After is honoured whatever its status: Graph
+			// sends one with 429 and with 503 (serviceNotAvailable), as on
+			// a request outside a batch (client.go).
 			if d, ok := parseRetryAfter(out[i].Header.Get("Retry-After"), time.Now()); ok {
 				haveRetryAfter = true
 				wait = max(wait, d)
-			} else if itemCost[items[i].key].ca > 0 {
+			} else if status[items[i].key] == http.StatusTooManyRequests && itemCost[items[i].key].ca > 0 {
 				caThrottled = true
 			}
 		}

@@ -275,3 +275,34 @@ func TestBatchEnvelopeFailure(t *testing.T) {
 		t.Errorf("out %+v", out)
 	}
 }
+
+// A GET item answered 503 with Retry-After is sent again after that wait
+// (not the shorter back-off), alone, and its answer replaces the 503; the
+// item answered 200 beside it is not sent again.
+func TestBatch503ItemRetriedAfterItsRetryAfter(t *testing.T) {
+	fb := &fakeBatch{seen: map[string]int{}, answer: func(it wireItem, times int) wireResponse {
+		if it.ID == "1" && times == 1 {
+			return wireResponse{Status: 503, Headers: map[string]string{"Retry-After": "7", "Content-Type": "application/json"},
+				Body: json.RawMessage(`{"error":{"code":"serviceNotAvailable","message":"Service unavailable"}}`)}
+		}
+		return wireResponse{Status: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: json.RawMessage(`{"value":[{"id":"v1"}]}`)}
+	}}
+	c, sl, _ := newTestClient(t, fb, nil)
+	out, err := c.Batch(context.Background(), []BatchRequest{
+		{Method: "GET", URL: "/v1.0/directory/customSecurityAttributeDefinitions/Set_Attr/allowedValues"},
+		{Method: "GET", URL: "/v1.0/users/u1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range out {
+		if r.Err() != nil {
+			t.Errorf("item %d: %v", i+1, r.Err())
+		}
+	}
+	mustEqual(t, "attempts of the 503 item", fb.seen["1"], 2)
+	mustEqual(t, "attempts of the other", fb.seen["2"], 1)
+	if w := sl.waits(); len(w) != 1 || w[0] != 7*time.Second {
+		t.Errorf("waits %v, want the item's Retry-After (7s)", w)
+	}
+}

@@ -30,7 +30,9 @@ import (
 //     properties written only by PUT of the stream: "You can't update Stream
 //     types with other data types in the same request"
 //     (organizationalbranding-update) → a PATCH or POST naming one is 400.
-//     The *RelativeUrl properties and cdnList are read-only.
+//     The *RelativeUrl properties and cdnList are read-only; an answer
+//     lists every stream's relative URL, null when the stream is not set
+//     (organizationalbranding-list-localizations example: brandingURLs).
 //   - DELETE removes a localization (organizationalbrandinglocalization-delete);
 //     the default ("0") is deleted only through DELETE /branding once no
 //     other localization is left, which graphsim does not emulate: 400
@@ -206,6 +208,22 @@ func checkBrandingImage(prop, contentType string, body []byte) *apiError {
 		return badRequest("The %s stream is not a valid .css file.", prop)
 	}
 	return nil
+}
+
+// brandingURLs puts in a localization's answer the relative URL of every
+// stream, null when the stream is not set, and cdnList: Graph's answers
+// list them so (organizationalbranding-list-localizations,
+// organizationalbrandinglocalization-get: "backgroundImageRelativeUrl":
+// null beside a set "bannerLogoRelativeUrl").
+func brandingURLs(out map[string]any) {
+	for _, prop := range brandingStreams {
+		if _, ok := out[prop+"RelativeUrl"]; !ok {
+			out[prop+"RelativeUrl"] = nil
+		}
+	}
+	if _, ok := out["cdnList"]; !ok {
+		out["cdnList"] = []any{}
+	}
 }
 
 func init() {

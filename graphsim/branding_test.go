@@ -100,3 +100,29 @@ func TestBrandingPermissions(t *testing.T) {
 	e.want(e.token("c", "OrganizationalBranding.Read.All"), "POST", base, map[string]any{"id": "fr-FR"}, 403)
 	e.want(e.token("d", "OrganizationalBranding.ReadWrite.All"), "POST", base, map[string]any{"id": "fr-FR"}, 201)
 }
+
+// A localization's answer lists every stream's relative URL, null when the
+// stream is not set (as Graph's list and get examples do), and the stream
+// of a null URL is not set.
+func TestBrandingListsStreamURLsNullWhenUnset(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	base := "/v1.0/organization/" + e.s.Tenant().ID() + "/branding/localizations"
+	for _, v := range e.do("GET", base, nil).must(t, 200).body["value"].([]any) {
+		m := v.(map[string]any)
+		for _, prop := range brandingStreams {
+			u, ok := m[prop+"RelativeUrl"]
+			if !ok {
+				t.Errorf("%s: %sRelativeUrl not in the answer", m["id"], prop)
+				continue
+			}
+			code := e.do("GET", base+"/"+str(m["id"])+"/"+prop, nil).status
+			if (u == nil) != (code == 404) {
+				t.Errorf("%s: %sRelativeUrl %v, stream GET %d", m["id"], prop, u, code)
+			}
+		}
+	}
+	fr := e.do("GET", base+"/fr-FR", nil).must(t, 200).body
+	if v, ok := fr["bannerLogoRelativeUrl"]; !ok || v != nil || fr["backgroundImageRelativeUrl"] == nil {
+		t.Errorf("fr-FR: %v", fr)
+	}
+}

@@ -103,4 +103,6 @@ func init() {
 		}
 		return nil
 	}
+	// A deleted group's PIM for Groups schedules go with it (pimgroups.go).
+	afterDeleteHooks["group"] = func(s *Server, r *record) { s.dropGroupSchedulesOf(r) }
 }

@@ -155,7 +155,11 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		if r == nil {
 			return nil, notFound(rt.key)
 		}
-		return jsonResp(200, s.entityBody(req, r, k.Paths[0]+"/$entity", false)), nil
+		body := s.entityBody(req, r, k.Paths[0]+"/$entity", false)
+		if k.Name == lcwWorkflowKind {
+			s.workflowTasksInline(req, r, body) // lcw.go
+		}
+		return jsonResp(200, body), nil
 	case http.MethodPatch:
 		if k.NoUpdate {
 			return nil, methodNotAllowed()
@@ -261,6 +265,9 @@ func (s *Server) view(r *record, sel []string, withType bool) map[string]any {
 	}
 	if r.kind.Name == idpKind {
 		maskClientSecret(r, out) // identityproviders.go
+	}
+	if r.kind.Name == brandingKindName && sel == nil {
+		brandingURLs(out) // branding.go
 	}
 	return out
 }

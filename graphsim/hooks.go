@@ -94,6 +94,22 @@ func init() {
 		if b, _ := r.obj["isBuiltIn"].(bool); b {
 			return badRequest("Built-in role definitions cannot be deleted.")
 		}
+		// A custom role still assigned (directly, time-bound, or as a PIM
+		// eligibility) is not deleted. unifiedroledefinition-delete says
+		// nothing of its assignments; strict reading: refuse rather than
+		// leave assignments naming a role that is gone.
+		s.dropExpired()
+		n := 0
+		for _, k := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule"} {
+			for _, a := range s.tenant.colls[k].byKey {
+				if strings.EqualFold(str(a.obj["roleDefinitionId"]), r.key()) {
+					n++
+				}
+			}
+		}
+		if n > 0 {
+			return badRequest("The role definition '%s' cannot be deleted: it has %d role assignments or eligibilities. Remove them first.", r.key(), n)
+		}
 		return nil
 	}
 	deleteHooks["application"] = func(s *Server, r *record) *apiError {

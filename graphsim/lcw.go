@@ -18,7 +18,10 @@ import (
 //     true for a disabled workflow"; version 1 on create. The list returns
 //     the workflow's properties, never its tasks (a contained navigation,
 //     read at /workflows/{id}/tasks; $expand of the list is documented for
-//     createdBy and lastModifiedBy only: tasks → 400, strict).
+//     createdBy and lastModifiedBy only: tasks → 400, strict). The GET of
+//     one workflow returns its tasks inline: "The tasks relationship is
+//     expanded by default" (identitygovernance-workflow-get, with
+//     tasks@odata.context), unless a $select leaves tasks out.
 //   - Update (identitygovernance-workflow-update): "Only the properties
 //     listed in the request body table can be updated" - description,
 //     displayName, isEnabled, isSchedulingEnabled; anything else → 400
@@ -49,7 +52,10 @@ import (
 //     identitygovernance-customtaskextension-update): displayName,
 //     endpointConfiguration and authenticationConfiguration required
 //     (strict); displayName unique (strict); an extension a workflow task
-//     names is not deleted (400, strict).
+//     names is not deleted (400, strict); callbackConfiguration.authorizedApps
+//     are "unique identifiers or appIds of the applications"
+//     (identitygovernance-customtaskextensioncallbackconfiguration): one
+//     that names no application → 400 (strict).
 //   - lifecycleManagementSettings (resources/identitygovernance-
 //     lifecyclemanagementsettings, identitygovernance-lifecyclemanagementsettings-update):
 //     a singleton every tenant has; workflowScheduleIntervalInHours "between
@@ -172,12 +178,18 @@ func init() {
 		if aerr := checkExtension(body); aerr != nil {
 			return aerr
 		}
+		if aerr := s.checkAuthorizedApps(body); aerr != nil {
+			return aerr
+		}
 		now := graphTime(s.tenant.now())
 		body["createdDateTime"], body["lastModifiedDateTime"] = now, now
 		return nil
 	}
 	patchHooks[lcwCTEKind] = func(s *Server, r *record, body map[string]any) *apiError {
 		if aerr := checkExtension(body); aerr != nil {
+			return aerr
+		}
+		if aerr := s.checkAuthorizedApps(body); aerr != nil {
 			return aerr
 		}
 		body["lastModifiedDateTime"] = graphTime(s.tenant.now())
@@ -533,4 +545,39 @@ func (g *generator) demoLifecycleWorkflows(gr demoGroupRefs) {
 			task("Remove user from all groups", "b3a31406-2a15-4c9a-b25b-a658fa5f07fc"),
 			task("Archive mailbox", CustomTaskDefinitionID, "customTaskExtensionID", archive),
 		}}, nil)
+}
+
+// workflowTasksInline puts workflow r's tasks in body, the answer to its
+// GET: "The tasks relationship is expanded by default"
+// (identitygovernance-workflow-get), as the /tasks list gives them; a
+// $select without tasks leaves them out. Callers hold t.mu.
+func (s *Server) workflowTasksInline(req *request, r *record, body map[string]any) {
+	if sel := parseSelect(req.query); sel != nil && !contains(sel, lcwTasks) {
+		return
+	}
+	items := []any{}
+	for _, t := range asSlice(r.obj[heldPrefix+lcwTasks]) {
+		items = append(items, deepCopy(t))
+	}
+	body[lcwTasks+"@odata.context"] = s.metadata(req, lcwRoot+"workflows('"+r.key()+"')/"+lcwTasks)
+	body[lcwTasks] = items
+}
+
+// checkAuthorizedApps refuses a callbackConfiguration whose authorizedApps
+// name no application, by object id or appId. Callers hold t.mu.
+func (s *Server) checkAuthorizedApps(body map[string]any) *apiError {
+	cb, _ := body["callbackConfiguration"].(map[string]any)
+	t := s.tenant
+	for _, a := range asSlice(cb["authorizedApps"]) {
+		m, _ := a.(map[string]any)
+		id := str(m["id"])
+		if id != "" && t.lookup(kindByName["application"], id) != nil {
+			continue
+		}
+		if app := t.colls["application"].unique["appId"][strings.ToLower(id)]; id != "" && app != nil && t.visible(app) && !app.gone {
+			continue
+		}
+		return badRequest("The application '%s' in callbackConfiguration.authorizedApps does not exist.", id)
+	}
+	return nil
 }

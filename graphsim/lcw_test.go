@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -130,4 +131,45 @@ func TestLifecycleWorkflowPermissions(t *testing.T) {
 	e.want(e.token("g", "LifecycleWorkflows.Read.All"), "PATCH", lcwPath+"settings", map[string]any{"workflowScheduleIntervalInHours": 4}, 403)
 	e.want(e.token("h", "LifecycleWorkflows.ReadWrite.All"), "PATCH", lcwPath+"settings", map[string]any{"workflowScheduleIntervalInHours": 4}, 204)
 	e.want(e.token("i", "LifecycleWorkflows-Workflow.Read.All"), "POST", lcwPath+"customTaskExtensions", map[string]any{"displayName": "x"}, 403)
+}
+
+// The GET of one workflow returns its tasks inline, as the /tasks list
+// gives them ("The tasks relationship is expanded by default":
+// identitygovernance-workflow-get); a $select without tasks leaves them
+// out; the list never holds them.
+func TestLifecycleWorkflowGetExpandsTasks(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	for _, v := range e.do("GET", lcwPath+"workflows", nil).must(t, 200).body["value"].([]any) {
+		wid := str(v.(map[string]any)["id"])
+		if _, ok := v.(map[string]any)["tasks"]; ok {
+			t.Errorf("the list holds %s's tasks", wid)
+		}
+		one := e.do("GET", lcwPath+"workflows/"+wid, nil).must(t, 200)
+		list := e.do("GET", lcwPath+"workflows/"+wid+"/tasks", nil).must(t, 200).body["value"]
+		if got := one.body["tasks"]; !reflect.DeepEqual(got, list) || len(list.([]any)) == 0 {
+			t.Errorf("workflow %s: tasks %v, the /tasks list %v", wid, got, list)
+		}
+		if !strings.Contains(str(one.body["tasks@odata.context"]), "/tasks") {
+			t.Errorf("workflow %s: tasks@odata.context %v", wid, one.body["tasks@odata.context"])
+		}
+		sel := e.do("GET", lcwPath+"workflows/"+wid+"?$select=id,displayName", nil).must(t, 200)
+		if _, ok := sel.body["tasks"]; ok {
+			t.Errorf("workflow %s with $select=id,displayName: %s", wid, sel.raw)
+		}
+	}
+}
+
+// A custom task extension's authorizedApps name applications by object id
+// or appId; one naming none is refused (strict).
+func TestCustomTaskExtensionAuthorizedAppsMustExist(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	app := e.do("POST", "/v1.0/applications", map[string]any{"displayName": "callback"}).must(t, 201).body
+	cte := str(e.do("GET", lcwPath+"customTaskExtensions", nil).must(t, 200).body["value"].([]any)[0].(map[string]any)["id"])
+	cb := func(id string) map[string]any {
+		return map[string]any{"callbackConfiguration": map[string]any{"@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+			"timeoutDuration": "PT20M", "authorizedApps": []any{map[string]any{"id": id}}}}
+	}
+	e.do("PATCH", lcwPath+"customTaskExtensions/"+cte, cb(str(app["id"]))).must(t, 204)
+	e.do("PATCH", lcwPath+"customTaskExtensions/"+cte, cb(str(app["appId"]))).must(t, 204)
+	e.do("PATCH", lcwPath+"customTaskExtensions/"+cte, cb("0c000000-0000-4000-8000-00000000dead")).must(t, 400)
 }

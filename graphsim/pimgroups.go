@@ -36,8 +36,18 @@ import (
 //     passed → 400. Other actions → 400 (graphsim serves these two).
 //   - An active assignment makes the principal a member (accessId member) or
 //     an owner (owner) of the group; adminRemove takes it away again, and so
-//     does the end of the schedule (graphsim's clock; the link goes on the
-//     next PIM for Groups request: simplified).
+//     does the end of the schedule, at its time on graphsim's clock: every
+//     request (any route, batch items included) first drops the schedules
+//     whose end has passed, so a read of the group's members after the end
+//     no longer lists the principal.
+//   - Deleting a group drops its schedules, and the membership or
+//     ownership an active one gave, with it. Graph documents that PIM
+//     removes a deleted group from its list (up to 24 hours later:
+//     learn.microsoft.com/entra/id-governance/privileged-identity-management/groups-discover-groups)
+//     and says nothing of schedules coming back when a Microsoft 365 group
+//     is restored from the recycle bin: strict reading, they are gone at
+//     once and a restored group comes back without them (and without the
+//     members and owners they made); a restore makes them again.
 //   - Which groups: PIM for Groups manages security and Microsoft 365
 //     groups, not dynamic groups nor groups synchronized from on-premises
 //     (learn.microsoft.com/entra/id-governance/privileged-identity-management/concept-pim-for-groups):
@@ -111,7 +121,6 @@ func (s *Server) pimGroupsPreflight(req *request, rt *route) *apiError {
 	if rt.kind == nil || !strings.HasPrefix(rt.kind.Name, "privilegedAccessGroup") {
 		return nil
 	}
-	s.dropEndedGroupSchedules()
 	if isGroupSchedule(rt.kind) && req.method == http.MethodGet && rt.key == "" {
 		f := strings.ToLower(req.query.Get("$filter"))
 		if !strings.Contains(f, "groupid eq") && !strings.Contains(f, "principalid eq") {
@@ -128,15 +137,22 @@ func groupScheduleEnd(obj map[string]any) time.Time {
 }
 
 // dropEndedGroupSchedules removes the schedules whose end has passed; an
-// ended assignment takes its membership or ownership with it. Only a real
-// end changes anything (no write lock is held otherwise).
+// ended assignment takes its membership or ownership with it. handle runs
+// it before every request (server.go), so an end takes effect at its time
+// whatever is read next. Only a real end changes anything: the common case
+// is one look at the earliest end under the read lock.
 func (s *Server) dropEndedGroupSchedules() {
 	t := s.tenant
 	ended := func() []*record {
 		var out []*record
+		now := t.now()
 		for _, name := range []string{pgEligKind, pgAssignKind} {
-			for _, r := range t.colls[name].byKey {
-				if e := groupScheduleEnd(r.obj); !e.IsZero() && !t.now().Before(e) {
+			c := t.colls[name]
+			if c == nil {
+				continue
+			}
+			for _, r := range c.byKey {
+				if e := groupScheduleEnd(r.obj); !e.IsZero() && !now.Before(e) {
 					out = append(out, r)
 				}
 			}
@@ -145,7 +161,10 @@ func (s *Server) dropEndedGroupSchedules() {
 		return out
 	}
 	t.mu.RLock()
-	n := len(ended())
+	n := 0
+	if len(t.colls[pgEligKind].byKey)+len(t.colls[pgAssignKind].byKey) > 0 {
+		n = len(ended())
+	}
 	t.mu.RUnlock()
 	if n == 0 {
 		return
@@ -307,6 +326,31 @@ func groupScheduleInfo(v any, now time.Time) (map[string]any, *apiError) {
 		return nil, badRequest("Invalid value specified for property 'type' of resource 'ExpirationPattern': '%s'.", typ)
 	}
 	return map[string]any{"startDateTime": graphTime(start), "recurrence": nil, "expiration": out}, nil
+}
+
+// dropGroupSchedulesOf removes the schedules of group g, which is being
+// deleted, and the memberships and ownerships its active ones gave (taken
+// from g itself: g may already be out of the live index). Callers hold
+// t.mu for writing.
+func (s *Server) dropGroupSchedulesOf(g *record) {
+	t := s.tenant
+	var gone []*record
+	for _, name := range []string{pgEligKind, pgAssignKind} {
+		for _, r := range t.colls[name].byKey {
+			if strings.EqualFold(str(r.obj["groupId"]), g.key()) {
+				gone = append(gone, r)
+			}
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].key() < gone[j].key() })
+	for _, r := range gone {
+		if rel := accessRel(str(r.obj["accessId"])); r.kind.Name == pgAssignKind && rel != "" {
+			if i := indexFold(g.links[rel], str(r.obj["principalId"])); i >= 0 {
+				g.links[rel] = append(g.links[rel][:i:i], g.links[rel][i+1:]...)
+			}
+		}
+		s.remove(r)
+	}
 }
 
 // unlinkGroupAccess takes away the membership or ownership an assignment

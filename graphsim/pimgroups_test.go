@@ -91,3 +91,77 @@ func TestPIMForGroupsPermissions(t *testing.T) {
 	body["action"] = "adminRemove"
 	e.want(e.token("h", "PrivilegedAssignmentSchedule.Remove.AzureADGroup"), "POST", pgRoot+"assignmentScheduleRequests", body, 404)
 }
+
+// A schedule's end takes effect at its time, whatever is read next (here
+// the group's members, no PIM for Groups request between), and deleting a
+// group drops its schedules with the memberships and ownerships they gave:
+// restored from the recycle bin, the Microsoft 365 group comes back without
+// them (pimgroups.go, strict reading; groups-discover-groups).
+func TestPIMForGroupsEndsAtTimeAndGoWithTheGroup(t *testing.T) {
+	s, users := gwServer(t)
+	now := s.Clock().Now()
+	sched := func(action, access, group, principal string, end time.Duration) map[string]any {
+		b := map[string]any{"action": action, "accessId": access, "groupId": group, "principalId": principal, "justification": "test"}
+		if end > 0 {
+			b["scheduleInfo"] = map[string]any{"startDateTime": now.UTC().Format(time.RFC3339),
+				"expiration": map[string]any{"type": "afterDateTime", "endDateTime": now.Add(end).UTC().Format(time.RFC3339)}}
+		}
+		return b
+	}
+	ids := func(path string) []string {
+		var out []string
+		for _, v := range listValue(t, s, path) {
+			out = append(out, str(v["id"]))
+		}
+		return out
+	}
+
+	// The end, with no PIM for Groups request in between.
+	sec := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "timed", "mailEnabled": false, "mailNickname": "timed", "securityEnabled": true}, 201)
+	sid := str(sec["id"])
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", sched("adminAssign", "member", sid, users[0], time.Hour), 201)
+	if m := ids("/v1.0/groups/" + sid + "/members"); len(m) != 1 || m[0] != users[0] {
+		t.Fatalf("members during the assignment: %v", m)
+	}
+	s.Clock().Advance(time.Hour + time.Second)
+	if m := ids("/v1.0/groups/" + sid + "/members"); len(m) != 0 {
+		t.Errorf("members read after the assignment's end (no PIM request in between): %v", m)
+	}
+
+	// The group's deletion, and its restore.
+	now = s.Clock().Now()
+	m365 := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "team", "mailEnabled": true, "mailNickname": "team", "securityEnabled": false,
+		"groupTypes": []any{"Unified"}, "owners@odata.bind": []any{"https://graph.microsoft.com/v1.0/users/" + users[2]}}, 201)
+	gid := str(m365["id"])
+	genJSON(t, s, "POST", pgRoot+"eligibilityScheduleRequests", sched("adminAssign", "member", gid, users[0], 0), 201)
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", sched("adminAssign", "member", gid, users[1], 48*time.Hour), 201)
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", sched("adminAssign", "owner", gid, users[0], 0), 201)
+	if m := ids("/v1.0/groups/" + gid + "/members"); len(m) != 1 || m[0] != users[1] {
+		t.Fatalf("members: %v", m)
+	}
+	genDo(t, s, "DELETE", "/v1.0/groups/"+gid, nil)
+	for _, list := range []string{"eligibilitySchedules", "assignmentSchedules"} {
+		if l := listValue(t, s, pgRoot+list+pgGroupFilter(gid)); len(l) != 0 {
+			t.Errorf("%s of the deleted group: %v", list, l)
+		}
+		for _, u := range users[:2] {
+			if l := listValue(t, s, pgRoot+list+"?$filter="+url.QueryEscape("principalId eq '"+u+"'")); len(l) != 0 {
+				t.Errorf("%s of %s after the group's deletion: %v", list, u, l)
+			}
+		}
+	}
+	genJSON(t, s, "POST", "/v1.0/directory/deletedItems/"+gid+"/restore", nil, 200)
+	if m := ids("/v1.0/groups/" + gid + "/members"); len(m) != 0 {
+		t.Errorf("the restored group's members (its PIM assignment is gone): %v", m)
+	}
+	if o := ids("/v1.0/groups/" + gid + "/owners"); len(o) != 1 || o[0] != users[2] {
+		t.Errorf("the restored group's owners: %v, want only the standing owner %s", o, users[2])
+	}
+	for _, list := range []string{"eligibilitySchedules", "assignmentSchedules"} {
+		if l := listValue(t, s, pgRoot+list+pgGroupFilter(gid)); len(l) != 0 {
+			t.Errorf("%s of the restored group: %v", list, l)
+		}
+	}
+	// PIM assigns again to the restored group.
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", sched("adminAssign", "member", gid, users[1], 48*time.Hour), 201)
+}

@@ -143,3 +143,27 @@ func TestActivatedAssignmentsListedUntilTheyEnd(t *testing.T) {
 	}
 	genJSON(t, s, "POST", reqs, activate(users[0], map[string]any{"type": "afterDuration", "duration": "PT1H"}), 201) // again
 }
+
+// A custom role definition that is still assigned (standing assignment or
+// PIM eligibility) is not deleted (strict reading of
+// unifiedroledefinition-delete): no assignment is left naming a role that
+// is gone. Once its assignments are removed, it is deleted.
+func TestCustomRoleWithAssignmentsIsNotDeleted(t *testing.T) {
+	s, users := gwServer(t)
+	role := genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleDefinitions", map[string]any{"displayName": "Custom \u202e\"reader\"", "isEnabled": true,
+		"rolePermissions": []any{map[string]any{"allowedResourceActions": []any{"microsoft.directory/users/standard/read"}}}}, 201)
+	rid := str(role["id"])
+	a := genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": users[0], "roleDefinitionId": rid, "directoryScopeId": "/"}, 201)
+	genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminAssign", "principalId": users[1], "roleDefinitionId": rid, "directoryScopeId": "/",
+		"justification": "test", "scheduleInfo": map[string]any{"expiration": map[string]any{"type": "noExpiration"}}}, 201)
+	wantError(t, s, "DELETE", "/v1.0/roleManagement/directory/roleDefinitions/"+rid, nil, 400, "Remove them first")
+	genDo(t, s, "DELETE", "/v1.0/roleManagement/directory/roleAssignments/"+str(a["id"]), nil)
+	wantError(t, s, "DELETE", "/v1.0/roleManagement/directory/roleDefinitions/"+rid, nil, 400, "1 role assignments or eligibilities")
+	genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminRemove", "principalId": users[1], "roleDefinitionId": rid, "directoryScopeId": "/"}, 201)
+	if code, raw := genDo(t, s, "DELETE", "/v1.0/roleManagement/directory/roleDefinitions/"+rid, nil); code != 204 {
+		t.Fatalf("delete of the unassigned role: %d %s", code, raw)
+	}
+	if code, _ := genDo(t, s, "GET", "/v1.0/roleManagement/directory/roleDefinitions/"+rid, nil); code != 404 {
+		t.Errorf("the deleted role is still read: %d", code)
+	}
+}

@@ -333,6 +333,9 @@ func (s *Server) handle(req *request) *response {
 		s.stats.record(req.method, tmpl, aerr.Status, cost)
 		return s.errorResp(req, aerr)
 	}
+	// A PIM for Groups schedule's end takes effect at its time, before
+	// whatever this request reads or writes (pimgroups.go).
+	s.dropEndedGroupSchedules()
 	var aud *auditCapture
 	if isWriteMethod(req.method) {
 		s.auditMu.Lock()

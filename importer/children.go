@@ -118,6 +118,7 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 			}
 			target := str(m["id"])
 			if pl.pimHeldLive(s, ch.Name, target) { // pimgroups.go: the schedule's adminRemove takes it away
+				pl.pimHeldKept(s, ch.Name, target)
 				continue
 			}
 			if k.Name == "authentication-strengths" && ch.Name == "combinationConfigurations" && !pl.in.Options.NoRemove {

@@ -75,6 +75,10 @@ type Input struct {
 	// DelegatedOnly names, by kind, why the app-only token could not read
 	// it (rollout.go): its objects are listed, not planned.
 	DelegatedOnly map[string]string
+	// Unread names, by kind, why a kind read only to plan another one
+	// right (advisoryReads, state.go) could not be read; it is then not in
+	// Live, and the plan says what it could not tell.
+	Unread map[string]string
 	// Files: the plan is made from object files (fromfiles.go); Removed
 	// are the objects of deleted files to delete (Options.AllowDeletes).
 	Files   *Files
@@ -163,6 +167,7 @@ func Compute(in *Input) (*Plan, error) {
 		return nil, err
 	}
 	pl.selectedNotLicensed()
+	pl.unreadNotes()       // pimgroups.go, roles.go
 	pl.delegatedOnlyNote() // rollout.go
 	for _, s := range pl.states {
 		switch s.mode {

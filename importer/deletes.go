@@ -52,6 +52,10 @@ func (pl *planner) deletes() {
 				pl.managed(o, by, why+"; not at REV, never deleted")
 				continue
 			}
+			if why := pl.roleStillAssigned(k, o, matched); why != "" { // roles.go
+				pl.p.Warnings = append(pl.p.Warnings, why)
+				continue
+			}
 			if k.Name == "groups" && exchangeManaged(o.Data) {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("group %s was not in the snapshot at %s and is not deleted: a mail-enabled security group or distribution list is managed by Exchange; delete it there", label(o), pl.in.Rev))
 				continue

@@ -188,3 +188,53 @@ func TestRestoreLifecycleWorkflowsRealisticHostile(t *testing.T) {
 	}
 	e.mustBeEmptyAt(rev, lcwKindNames)
 }
+
+// A custom task extension's authorizedApps name applications (by object
+// id, here): an application purged since REV is recreated and the
+// extension is PATCHed to name its new id, never left naming the gone one.
+func TestRestoreCustomTaskExtensionAuthorizedAppsRemapped(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	app := e.post("/v1.0/applications", map[string]any{"displayName": "Payroll callback \u202e\"app\""})
+	appObj := str(app["id"])
+	ctes := e.list(lcwColl + "customTaskExtensions")
+	if len(ctes) == 0 {
+		t.Fatal("the demo has no custom task extension")
+	}
+	cte := str(ctes[0]["id"])
+	e.do("PATCH", lcwColl+"customTaskExtensions/"+cte, map[string]any{"callbackConfiguration": map[string]any{
+		"@odata.type":     "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+		"timeoutDuration": "PT20M", "authorizedApps": []any{map[string]any{"id": appObj}}}})
+	rev := e.baseline("an authorized app")
+	e.do("DELETE", "/v1.0/applications/"+appObj, nil)
+	e.do("DELETE", "/v1.0/directory/deletedItems/"+appObj, nil)
+	p := e.plan(rev, []string{"applications", "governance/lifecycle-workflows/custom-task-extensions"}, Options{})
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s\n%s", res.Actions, res.Differences, res.VerifyError, render(p))
+	}
+	var newApp string
+	for _, a := range e.list("/v1.0/applications?$filter=" + strings.ReplaceAll("displayName eq 'Payroll callback \u202e\"app\"'", " ", "%20")) {
+		newApp = str(a["id"])
+	}
+	if newApp == "" || newApp == appObj {
+		t.Fatalf("the application was not recreated (%q)", newApp)
+	}
+	var got any
+	for _, c := range e.list(lcwColl + "customTaskExtensions") {
+		if str(c["id"]) == cte {
+			got = lookupAny(c, "callbackConfiguration", "authorizedApps")
+		}
+	}
+	if s := fmt.Sprint(got); !strings.Contains(s, newApp) || strings.Contains(s, appObj) {
+		t.Errorf("authorizedApps after the restore: %v (new app %s, old %s)", got, newApp, appObj)
+	}
+}
+
+func lookupAny(m map[string]any, path ...string) any {
+	var v any = m
+	for _, p := range path {
+		mm, _ := v.(map[string]any)
+		v = mm[p]
+	}
+	return v
+}

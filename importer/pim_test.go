@@ -112,10 +112,7 @@ func TestRoleSettingsOfAGoneRoleAreNotCreated(t *testing.T) {
 	if custom == nil {
 		t.Fatal("the demo tenant has no custom role")
 	}
-	k, _ := layout.Lookup("role-definitions")
-	if _, err := e.c.Do(context.Background(), "DELETE", itemPath(k, custom.Key), nil); err != nil {
-		t.Fatal(err)
-	}
+	e.deleteCustomRole(custom.Key)
 	e.recordIncident()
 	p := e.plan(e.first, []string{"roles/settings"}, Options{})
 	if len(p.Actions) != 0 || !strings.Contains(render(p), "makes a role's PIM settings") {
@@ -261,10 +258,7 @@ func TestRecreatedRoleGetsItsSettingsInTheSameRun(t *testing.T) {
 	e.do("PATCH", rules+"/Expiration_EndUser_Assignment", map[string]any{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
 		"isExpirationRequired": true, "maximumDuration": "PT2H"})
 	rev := e.baseline("custom role settings")
-	k, _ := layout.Lookup("role-definitions")
-	if _, err := e.c.Do(context.Background(), "DELETE", itemPath(k, custom.Key), nil); err != nil {
-		t.Fatal(err)
-	}
+	e.deleteCustomRole(custom.Key)
 	e.recordIncident()
 	sel := []string{"roles/definitions", "roles/settings"}
 	p := e.plan(rev, sel, Options{})
@@ -288,4 +282,67 @@ func TestRecreatedRoleGetsItsSettingsInTheSameRun(t *testing.T) {
 		t.Errorf("the recreated role's activation rule: %v", got)
 	}
 	e.mustBeEmptyAt(rev, sel)
+}
+
+// A custom role made after the snapshot, with a standing assignment and a
+// PIM eligibility: Graph (graphsim, strictly) refuses to delete a role that
+// is still assigned, so a restore of the role definitions alone does not
+// delete it and says why, and a restore of roles with their assignments
+// removes the assignment and the eligibility first, then the role, and the
+// apply completes.
+func TestRestoreDeletesAssignmentsBeforeTheirCustomRole(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	role := e.post("/v1.0/roleManagement/directory/roleDefinitions", map[string]any{"displayName": "After the snapshot \u202e\"role\"", "isEnabled": true,
+		"rolePermissions": []any{map[string]any{"allowedResourceActions": []any{"microsoft.directory/users/standard/read"}}}})
+	rid := str(role["id"])
+	users := e.list("/v1.0/users?$top=5")
+	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": users[0]["id"], "roleDefinitionId": rid, "directoryScopeId": "/"})
+	e.post("/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", map[string]any{"action": "adminAssign", "principalId": users[1]["id"],
+		"roleDefinitionId": rid, "directoryScopeId": "/", "justification": "test", "scheduleInfo": map[string]any{"expiration": map[string]any{"type": "noExpiration"}}})
+
+	// The role alone: not deleted while assigned, and the plan says why.
+	p := e.plan(e.first, []string{"roles/definitions"}, Options{})
+	for _, a := range p.Actions {
+		if strings.Contains(a.Request.Path, rid) {
+			t.Errorf("the assigned role is deleted without its assignments: %s %s", a.Request.Method, a.Request.Path)
+		}
+	}
+	if w := strings.Join(p.Warnings, "\n"); !strings.Contains(w, "2 live assignments or eligibilities still name it") || !strings.Contains(w, "roles/assignments and roles/eligibility") {
+		t.Errorf("the plan does not say why the role stays:\n%s", render(p))
+	}
+	for _, bad := range []string{"\u202e"} {
+		if strings.Contains(render(p), bad) {
+			t.Errorf("the plan holds a raw %q from the role's name", bad)
+		}
+	}
+
+	sel := []string{"roles/definitions", "roles/assignments", "roles/eligibility"}
+	p = e.plan(e.first, sel, Options{})
+	if strings.Contains(strings.Join(p.Warnings, "\n"), "still name it") {
+		t.Errorf("with its assignments selected the role is still kept:\n%s", render(p))
+	}
+	res := e.apply(p)
+	if !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s\n%s", res.Actions, res.Differences, res.VerifyError, render(p))
+	}
+	if _, err := e.c.Do(context.Background(), "GET", "/v1.0/roleManagement/directory/roleDefinitions/"+rid, nil); err == nil {
+		t.Errorf("the custom role made after the snapshot is still there")
+	}
+}
+
+// deleteCustomRole deletes custom role key as Graph lets one be deleted:
+// its role assignments and eligibilities first (graphsim refuses to delete
+// a role still assigned: TestCustomRoleWithAssignmentsIsNotDeleted).
+func (e *env) deleteCustomRole(key string) {
+	e.t.Helper()
+	f := "?$filter=" + url.QueryEscape("roleDefinitionId eq '"+key+"'")
+	for _, a := range e.list("/v1.0/roleManagement/directory/roleAssignments" + f) {
+		e.do("DELETE", "/v1.0/roleManagement/directory/roleAssignments/"+url.PathEscape(str(a["id"])), nil)
+	}
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules" + f) {
+		e.do("POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", map[string]any{"action": "adminRemove", "principalId": s["principalId"],
+			"roleDefinitionId": key, "directoryScopeId": s["directoryScopeId"], "justification": "incident"})
+	}
+	k, _ := layout.Lookup("role-definitions")
+	e.do("DELETE", itemPath(k, key), nil)
 }

@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +26,12 @@ import (
 // restore: the groups kind neither adds it as a plain member (it would come
 // back standing, without its end, and PIM refuses to assign a principal who
 // already is a direct member) nor removes a live one a PIM assignment
-// holds (the schedule's adminRemove does).
+// holds (the schedule's adminRemove does). When the schedules are not
+// restored with the group (groups selected without pim-groups), Load still
+// reads the live active assignments, and the plan says per group which
+// live member or owner not at REV is kept because PIM holds it
+// (pimHeldKept), or, when they could not be read, that it could not tell
+// (pimHeldUnreadNote).
 
 const (
 	groupEligKind   = "group-eligibility-schedules"
@@ -160,4 +166,42 @@ func (pl *planner) pimHeldLive(s *objState, rel, target string) bool {
 		}
 	}
 	return false
+}
+
+// pimHeldKept says, when the PIM for Groups assignments are not restored
+// with group s, that live member or owner target, not in the group at REV,
+// is kept because a live PIM assignment holds it: the groups kind does not
+// remove it, and nothing else in this plan does.
+func (pl *planner) pimHeldKept(s *objState, rel, target string) {
+	if slices.Contains(pl.in.Selection.Kinds, groupAssignKind) {
+		return // the schedule kind removes it (adminRemove) when it is not at REV
+	}
+	end := "no end"
+	want := strings.ToLower(s.key + "|" + target + "|" + accessOf(rel))
+	for _, o := range pl.in.Live[groupAssignKind] {
+		if groupScheduleKey(o.Data) == want {
+			if e, ok := scheduleEnd(o.Data); ok {
+				end = "ends " + e.UTC().Format(time.RFC3339)
+			}
+		}
+	}
+	pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: %s %s is not in the group at REV but is kept: a live PIM for Groups assignment holds it (%s), and only its schedule's adminRemove takes it away; restore %s too (selector pim-groups) to remove it, or remove the assignment in PIM",
+		s.k.Title, label(s.d), strings.TrimSuffix(rel, "s"), pl.refName(target), end, groupAssignKind))
+}
+
+// unreadNotes are the plan's warnings for the kinds read only to plan
+// another right that could not be read (Input.Unread): groups restored
+// without their PIM for Groups schedules may lose a member a PIM
+// assignment holds; a custom role may be planned for delete while it is
+// still assigned.
+func (pl *planner) unreadNotes() {
+	for _, kind := range sortedKeys(pl.in.Unread) {
+		why := layout.Safe(pl.in.Unread[kind])
+		switch kind {
+		case groupAssignKind:
+			pl.p.Warnings = append(pl.p.Warnings, "groups: the live PIM for Groups assignments could not be read ("+why+"): a member or owner removed here may be one a PIM assignment holds (its schedule stays); grant the permission, or restore pim-groups too")
+		default:
+			pl.p.Warnings = append(pl.p.Warnings, kindTitle(kind)+" could not be read ("+why+"): a custom role deleted here may still be assigned, and Graph then refuses its delete; grant the permission, or restore roles/assignments and roles/eligibility too")
+		}
+	}
 }

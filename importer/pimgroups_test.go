@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 const pgRequests = "/v1.0/identityGovernance/privilegedAccess/group/"
@@ -127,3 +128,100 @@ func TestRestorePIMForGroups(t *testing.T) {
 }
 
 const hostileGroupName = "Ops \u202eevil\r\nline\x1b[31m"
+
+// Groups restored without their PIM for Groups schedules: a live member
+// an active PIM assignment holds that is not in the group at REV is kept
+// (only the schedule's adminRemove takes it away), and the plan says so
+// for that group and member and names the selector that removes it; with
+// pim-groups selected too the schedule's adminRemove is planned and
+// applied. A token that cannot read the assignments gets a plan that says
+// what it could not tell instead of a refusal.
+func TestRestoreGroupsWithoutPIMSaysWhatPIMHolds(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	objs := objectsByKind(e.snapshotObjects(e.first))
+	if len(objs[groupAssignKind]) != 1 {
+		t.Fatalf("the demo's active PIM for Groups assignment: %d", len(objs[groupAssignKind]))
+	}
+	as := objs[groupAssignKind][0]
+	group, member := str(as.Data["groupId"]), str(as.Data["principalId"])
+	req := func(action string) map[string]any {
+		b := map[string]any{"action": action, "accessId": "member", "groupId": group, "principalId": member, "justification": "test"}
+		if action == "adminAssign" {
+			end := e.sim.Clock().Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339)
+			b["scheduleInfo"] = map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end}}
+		}
+		return b
+	}
+	e.do("PATCH", "/v1.0/groups/"+group, map[string]any{"displayName": hostileGroupName})
+	e.do("POST", pgRequests+"assignmentScheduleRequests", req("adminRemove"))
+	rev := e.baseline("the contractor's membership ended")
+	e.do("POST", pgRequests+"assignmentScheduleRequests", req("adminAssign"))
+
+	memberRemoval := func(p *Plan) bool {
+		for _, a := range p.Actions {
+			if strings.Contains(a.Request.Path, "/groups/"+group+"/members/"+member) {
+				return true
+			}
+		}
+		return false
+	}
+	p := e.plan(rev, []string{"groups"}, Options{})
+	if memberRemoval(p) {
+		t.Errorf("the PIM-held member is removed as a plain member:\n%s", render(p))
+	}
+	var kept []string
+	for _, w := range p.Warnings {
+		if strings.Contains(w, "is kept: a live PIM for Groups assignment holds it") {
+			kept = append(kept, w)
+		}
+	}
+	if len(kept) != 1 || !strings.Contains(kept[0], "pim-groups") || !strings.Contains(kept[0], "ends ") {
+		t.Errorf("the plan does not say, once, that the PIM-held member is kept (%d):\n%s", len(kept), render(p))
+	}
+	if len(kept) == 1 && !strings.Contains(kept[0], "Ops") {
+		t.Errorf("the warning does not name the group: %s", kept[0])
+	}
+	for _, bad := range []string{"\u202e", "\r", "\x1b"} {
+		if strings.Contains(render(p), bad) {
+			t.Errorf("the plan holds a raw %q from the group's name:\n%s", bad, render(p))
+		}
+	}
+
+	// Without the permission to read the assignments: the plan says so.
+	var perms []string
+	for _, p := range layout.RestorePermissions(layout.Kinds()) {
+		if !strings.HasPrefix(p, "PrivilegedAssignmentSchedule.") {
+			perms = append(perms, p)
+		}
+	}
+	full := e.c
+	e.c = e.client(e.token(perms...))
+	p = e.plan(rev, []string{"groups"}, Options{})
+	if !strings.Contains(strings.Join(p.Warnings, "\n"), "the live PIM for Groups assignments could not be read") {
+		t.Errorf("no warning that the assignments could not be read:\n%s", render(p))
+	}
+	e.c = full
+
+	// With pim-groups: the schedule's adminRemove, applied.
+	p = e.plan(rev, []string{"groups", "pim-groups"}, Options{})
+	if memberRemoval(p) || strings.Contains(strings.Join(p.Warnings, "\n"), "is kept: a live PIM") {
+		t.Errorf("with pim-groups:\n%s", render(p))
+	}
+	removes := 0
+	for _, a := range p.Actions {
+		if a.Kind == groupAssignKind && strings.Contains(string(a.Request.Body), `"adminRemove"`) {
+			removes++
+		}
+	}
+	if removes != 1 {
+		t.Fatalf("adminRemove actions %d:\n%s", removes, render(p))
+	}
+	if res := e.apply(p); !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	for _, m := range e.list("/v1.0/groups/" + group + "/members") {
+		if strings.EqualFold(str(m["id"]), member) {
+			t.Errorf("still a member after the restore: %s", member)
+		}
+	}
+}

@@ -262,6 +262,7 @@ func (e *env) purgeOneOfEachCreatableKind(byKind map[string][]*Object) (map[stri
 	kinds := creatableKinds()
 	picked := map[string]*Object{}
 	var sel []string
+	customRoleAssignmentsFirst(byKind)
 	// Reverse catalog order: what names others goes first (a CA policy
 	// before the named location it names). A candidate Graph will not let
 	// go (still referenced) is passed over for the next one.
@@ -315,4 +316,23 @@ func (e *env) purgeOneOfEachCreatableKind(byKind map[string][]*Object) (map[stri
 		}
 	}
 	return picked, sel
+}
+
+// customRoleAssignmentsFirst puts first the role assignments and
+// eligibilities that name a custom role: purged before the role
+// definitions (reverse catalog order), they leave a custom role unassigned,
+// which Graph lets be deleted (TestCustomRoleWithAssignmentsIsNotDeleted).
+func customRoleAssignmentsFirst(byKind map[string][]*Object) {
+	custom := map[string]bool{}
+	for _, o := range byKind["role-definitions"] {
+		if b, _ := o.Data["isBuiltIn"].(bool); !b {
+			custom[strings.ToLower(o.Key)] = true
+		}
+	}
+	for _, kind := range []string{"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"} {
+		list := byKind[kind]
+		sort.SliceStable(list, func(i, j int) bool {
+			return custom[strings.ToLower(str(list[i].Data["roleDefinitionId"]))] && !custom[strings.ToLower(str(list[j].Data["roleDefinitionId"]))]
+		})
+	}
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -169,4 +170,59 @@ func (pl *planner) pimActivation(o *Object) string {
 		return ""
 	}
 	return "the principal was eligible for this role at REV (eligibility " + e.Key + "): an assignment next to an eligibility is taken for a PIM activation, which Graph lists as an assignment until it ends; it is not made a standing assignment (activate the eligibility in PIM, or assign the role by hand if it was standing)"
+}
+
+// ---- custom roles still assigned ----
+//
+// Graph does not delete a custom role definition that role assignments or
+// eligibilities still name (graphsim/doc.go, "Directory roles and PIM";
+// strict reading of unifiedroledefinition-delete). A custom role not at REV
+// is deleted after the assignments of it this plan removes (deletes.go
+// orders a delete after the writes to objects naming it); one that live
+// assignments this plan does not remove still name is not deleted, and the
+// plan says why.
+
+// roleAssigningKinds are the kinds whose objects name a role definition.
+var roleAssigningKinds = []string{"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"}
+
+// roleStillAssigned says why live role definition o, not at REV, is not
+// deleted: live assignments this plan does not remove name it ("" when
+// none do). matched holds the live objects kept (at REV).
+func (pl *planner) roleStillAssigned(k *layout.Kind, o *Object, matched map[string]bool) string {
+	if k.Name != "role-definitions" {
+		return ""
+	}
+	n, unselected := 0, map[string]bool{}
+	for _, kind := range roleAssigningKinds {
+		selected := slices.Contains(pl.in.Selection.Kinds, kind)
+		for key, a := range pl.in.Live[kind] {
+			if !strings.EqualFold(str(a.Data["roleDefinitionId"]), o.Key) {
+				continue
+			}
+			if selected && !matched[kind+"/"+key] {
+				continue // removed by this plan, before the role
+			}
+			n++
+			if !selected {
+				unselected[kind] = true
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	hint := "remove them first"
+	if len(unselected) > 0 {
+		var sel []string
+		for _, kind := range roleAssigningKinds {
+			if unselected[kind] {
+				if lk, ok := layout.Lookup(kind); ok {
+					sel = append(sel, lk.Folder)
+				}
+			}
+		}
+		hint = "restore " + strings.Join(sel, " and ") + " too to remove those not at REV, or remove them"
+	}
+	return fmt.Sprintf("%s %s was not in the snapshot at %s and is not deleted: %d live %s still name it, and Graph does not delete an assigned custom role; %s",
+		k.Title, label(o), pl.in.Rev, n, layout.Plural(n, "assignment or eligibility", "assignments or eligibilities"), hint)
 }

@@ -157,6 +157,20 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			}
 		}
 	}
+	// Kinds read only to plan another kind right (advisoryReads): a
+	// failure to read one does not stop the plan, which says what it
+	// could not tell (Input.Unread).
+	advisory := map[string]bool{}
+	for kind, also := range advisoryReads {
+		if !want[kind] {
+			continue
+		}
+		for _, a := range also {
+			if !want[a] {
+				want[a], advisory[a] = true, true
+			}
+		}
+	}
 	var kinds []*layout.Kind
 	for _, k := range layout.Kinds() {
 		if want[k.Name] {
@@ -176,17 +190,30 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		return nil, &CrossTenantError{Rev: o.Rev, Snapshot: in.SnapshotTenantID, Tenant: in.TenantID}
 	}
 	if inc := lv.Incomplete(); len(inc) > 0 {
-		parts := make([]string, len(inc))
-		for i, k := range inc {
-			parts[i] = k.Kind + ": " + k.Reason
+		var parts []string
+		for _, k := range inc {
+			part := k.Kind + ": " + k.Reason
 			if len(k.Permissions) > 0 {
-				parts[i] += " (grant " + strings.Join(k.Permissions, " and ") + ")"
+				part += " (grant " + strings.Join(k.Permissions, " and ") + ")"
 			}
+			if advisory[k.Kind] {
+				if in.Unread == nil {
+					in.Unread = map[string]string{}
+				}
+				in.Unread[k.Kind] = part
+				continue
+			}
+			parts = append(parts, part)
 		}
-		return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
+		if len(parts) > 0 {
+			return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
+		}
 	}
 	delegatedSkipped(in, lv) // rollout.go
 	for _, k := range lv.NotLicensed() {
+		if advisory[k.Kind] {
+			continue // not licensed: none of it exists to plan around
+		}
 		if in.NotLicensed == nil {
 			in.NotLicensed = map[string]string{}
 		}
@@ -201,6 +228,9 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	in.Live = map[string]map[string]*Object{}
 	for _, k := range kinds {
+		if _, unread := in.Unread[k.Name]; unread {
+			continue // not read: the plan says so, and knows of none
+		}
 		in.Live[k.Name] = map[string]*Object{}
 	}
 	for _, obj := range liveSnap {
@@ -244,6 +274,18 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		return nil, err
 	}
 	return in, nil
+}
+
+// advisoryReads are, by kind, the kinds a plan of it reads live even when
+// they are not selected, to plan it right:
+//   - groups: the live PIM for Groups assignments; a live member or owner
+//     one holds is the schedule's to remove (pimgroups.go, pimHeldKept).
+//   - role-definitions: the live role assignments and eligibilities; Graph
+//     does not delete a custom role still assigned, so one not at REV that
+//     is assigned is not deleted unless they are too (roles.go).
+var advisoryReads = map[string][]string{
+	"groups":           {groupAssignKind},
+	"role-definitions": roleAssigningKinds,
 }
 
 // matcher reports whether the selection covers a file of a kind: the whole

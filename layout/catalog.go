@@ -173,6 +173,11 @@ type Ref struct {
 	// custom user flow attribute's id is extension_{app}_{name}; a value
 	// without the prefix is a built-in attribute, not backed up).
 	PrefixInID bool
+	// Sep, when set, says a string value is a list of ids separated by
+	// it (spaces around each id kept as they are): a lifecycle workflow
+	// task's groupID argument is "a valid group ID or comma-separated list
+	// of groups" (learn:/graph/identitygovernance-lifecycleworkflows-task-arguments).
+	Sep string
 }
 
 // holds reports whether m, the object that holds r.Path's last segment,
@@ -218,7 +223,7 @@ func (r Ref) Value(id string) string {
 // name no object (without r.Prefix, or one of r.Special), and stores what
 // fn returns in the value's place when it differs from the id.
 func (r Ref) Walk(obj any, fn func(id string) string) {
-	one := func(v string) string {
+	single := func(v string) string {
 		id, ok := r.ID(v)
 		if !ok || id == "" || slices.ContainsFunc(r.Special, func(s string) bool { return strings.EqualFold(s, id) }) {
 			return v
@@ -230,6 +235,21 @@ func (r Ref) Walk(obj any, fn func(id string) string) {
 			return r.Value(n) + v[len(r.Prefix)+len(id):] // the Tail, if any
 		}
 		return v
+	}
+	one := func(v string) string {
+		if r.Sep == "" || !strings.Contains(v, r.Sep) {
+			return single(v)
+		}
+		parts := strings.Split(v, r.Sep)
+		for i, part := range parts {
+			id := strings.TrimSpace(part)
+			if id == "" {
+				continue
+			}
+			lead := part[:strings.Index(part, id)]
+			parts[i] = lead + single(id) + part[len(lead)+len(id):]
+		}
+		return strings.Join(parts, r.Sep)
 	}
 	walkPath(obj, strings.Split(r.Path, "."), func(m map[string]any, last string) {
 		if !r.holds(m) {

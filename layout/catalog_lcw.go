@@ -17,6 +17,11 @@ var lifecycleKinds = []*Kind{
 		// a proof-of-possession token) are configuration, not secrets.
 		Name: "custom-task-extensions", Title: "lifecycle workflow custom task extensions", Folder: "governance/lifecycle-workflows/custom-task-extensions",
 		ODataType: "#microsoft.graph.identityGovernance.customTaskExtension", APIVersion: "v1.0", ListPath: "/identityGovernance/lifecycleWorkflows/customTaskExtensions",
+		// callbackConfiguration.authorizedApps are the applications
+		// allowed to resume a task's processing result: "unique
+		// identifiers or appIds of the applications"
+		// (identitygovernance-customtaskextensioncallbackconfiguration).
+		Refs:            []Ref{{Path: "callbackConfiguration.authorizedApps[].id", Kinds: []string{"applications"}}},
 		NameProp:        "displayName",
 		Volatile:        []string{"lastModifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "lastModifiedBy"},
@@ -36,7 +41,9 @@ var lifecycleKinds = []*Kind{
 		Children: []Child{{Name: "tasks", Path: "tasks", Key: "executionSequence", Drop: []string{"id", "category"}}},
 		Refs: []Ref{
 			{Path: "tasks[].arguments[].value", Kinds: []string{"custom-task-extensions"}, Where: map[string]string{"name": "customTaskExtensionID"}},
-			{Path: "tasks[].arguments[].value", Kinds: []string{"groups"}, Where: map[string]string{"name": "groupID"}},
+			// groupID: "a valid group ID or comma-separated list of groups"
+			// (learn:/graph/identitygovernance-lifecycleworkflows-task-arguments).
+			{Path: "tasks[].arguments[].value", Kinds: []string{"groups"}, Where: map[string]string{"name": "groupID"}, Sep: ","},
 			{Path: "executionConditions.scope.groups[].id", Kinds: []string{"groups"}},
 		},
 		// A deleted workflow waits 30 days in

@@ -12,11 +12,22 @@ import (
 // and, for a reference object ({id, @odata.type}), its @odata.type.
 func (r Ref) Uses(obj any, fn func(prop, id, odataType string)) {
 	uses(obj, strings.Split(r.Path, "."), "", r.holds, func(prop, v, typ string) {
-		id, ok := r.ID(v)
-		if !ok || id == "" || slices.ContainsFunc(r.Special, func(s string) bool { return strings.EqualFold(s, id) }) {
-			return
+		vals := []string{v}
+		if r.Sep != "" && strings.Contains(v, r.Sep) {
+			vals = nil
+			for _, part := range strings.Split(v, r.Sep) {
+				if part = strings.TrimSpace(part); part != "" {
+					vals = append(vals, part)
+				}
+			}
 		}
-		fn(prop, id, typ)
+		for _, v := range vals {
+			id, ok := r.ID(v)
+			if !ok || id == "" || slices.ContainsFunc(r.Special, func(s string) bool { return strings.EqualFold(s, id) }) {
+				continue
+			}
+			fn(prop, id, typ)
+		}
 	})
 }
 

@@ -70,3 +70,43 @@ func TestRefWalkWhere(t *testing.T) {
 		t.Errorf("EnableGroupCreation rewritten: %v", got)
 	}
 }
+
+// A lifecycle workflow task's groupID holds one group id or a
+// comma-separated list of them: Walk maps each id and keeps the spacing,
+// Uses reports each, and a lone id is mapped as before.
+func TestRefSepNamesEveryIDOfAList(t *testing.T) {
+	k, _ := Lookup("lifecycle-workflows")
+	var ref Ref
+	for _, r := range k.Refs {
+		if r.Where["name"] == "groupID" {
+			ref = r
+		}
+	}
+	if ref.Sep != "," {
+		t.Fatalf("the groupID reference is not a list: %+v", ref)
+	}
+	task := func(v string) map[string]any {
+		return map[string]any{"tasks": []any{map[string]any{"arguments": []any{
+			map[string]any{"name": "groupID", "value": v}, map[string]any{"name": "other", "value": "g1"}}}}}
+	}
+	obj := task("g1, g2,g3")
+	var used []string
+	ref.Uses(obj, func(prop, id, _ string) { used = append(used, prop+"="+id) })
+	if want := []string{"tasks[0].arguments[0].value=g1", "tasks[0].arguments[0].value=g2", "tasks[0].arguments[0].value=g3"}; !reflect.DeepEqual(used, want) {
+		t.Errorf("uses %q, want %q", used, want)
+	}
+	ref.Walk(obj, func(id string) string {
+		if id == "g2" {
+			return "new2"
+		}
+		return id
+	})
+	if !reflect.DeepEqual(obj, task("g1, new2,g3")) {
+		t.Errorf("after Walk: %v", obj)
+	}
+	one := task("g2")
+	ref.Walk(one, func(id string) string { return id + "x" })
+	if !reflect.DeepEqual(one, task("g2x")) {
+		t.Errorf("a lone id: %v", one)
+	}
+}

@@ -72,7 +72,15 @@ type imageFile struct {
 
 // readImages reads the images (k.Images) of objs, one GET of each stream,
 // and puts in each object what its file holds of them (layout.Image); a
-// stream Graph answers 404 or empty for is not set. An answer that is not
+// stream Graph answers 404 or empty for is not set. A stream whose
+// {prop}RelativeUrl the object has and is null or empty is not read: Graph
+// sets that URL when the stream is uploaded
+// (resources/organizationalbrandinglocalization: "A relative URL for the
+// bannerLogo property that is combined with a CDN base URL"), so there is
+// nothing to read (in a large tenant most localizations have few images;
+// each such GET would be answered 404). An object without the property
+// (not in Graph's answer) is read as before; a stream whose URL is set but
+// whose read fails still fails the kind. An answer that is not
 // an image entrasnap keeps (media type, bytes that are not of that type,
 // larger than layout.MaxImageSize) fails the kind: no odd or huge file is
 // written, and the previous snapshot's files are carried forward.
@@ -89,6 +97,9 @@ func (r *reader) readImages(ctx context.Context, k *layout.Kind, objs []map[stri
 		key, _ := o[k.KeyProp()].(string)
 		for _, prop := range k.Images {
 			delete(o, prop) // only what the stream read finds is kept
+			if u, ok := o[prop+"RelativeUrl"]; ok && (u == nil || u == "") {
+				continue // no stream uploaded: nothing to read
+			}
 			requests.Add(1)
 			accept := "image/*"
 			if prop == layout.CustomCSS {

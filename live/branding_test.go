@@ -172,3 +172,69 @@ func TestImageCompleteTakesWholeImages(t *testing.T) {
 		}
 	}
 }
+
+// brandingStreamReads counts the GETs of branding streams graphsim served,
+// and how many it answered with an error.
+func brandingStreamReads(sim *graphsim.Server) (reads, errors int) {
+	k, _ := layout.Lookup("branding")
+	for _, e := range sim.Stats().Endpoints {
+		if e.Method != "GET" || !strings.Contains(e.Path, "/branding/localizations/") {
+			continue
+		}
+		for _, prop := range k.Images {
+			if strings.HasSuffix(e.Path, "/"+prop) {
+				reads += e.Requests
+				errors += e.Errors
+			}
+		}
+	}
+	return reads, errors
+}
+
+// A stream whose *RelativeUrl is null is not read (no GET answered 404):
+// the demo's two localizations hold four streams between them, so four
+// GETs, not one per localization and stream. A stream whose URL is set but
+// whose read fails still leaves the kind incomplete.
+func TestReadBrandingSkipsStreamsWithoutURL(t *testing.T) {
+	sim := simtest.New(t, graphsim.Options{})
+	srv := simtest.Serve(t, sim)
+	c := simtest.Client(t, sim, srv, "")
+	k, _ := layout.Lookup("branding")
+	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: []*layout.Kind{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := lv.Kinds[0]; !r.Complete || r.Objects != 2 {
+		t.Fatalf("branding: %+v", r)
+	}
+	images := 0
+	for p := range lv.Files {
+		if strings.HasPrefix(p, "tenant/branding/images/") {
+			images++
+		}
+	}
+	reads, errs := brandingStreamReads(sim)
+	if images != 4 || reads != images || errs != 0 {
+		t.Errorf("%d image files from %d stream GETs (%d answered with an error), want 4 from 4 and none", images, reads, errs)
+	}
+
+	// The URL set, the read failing: incomplete, never "no image".
+	sim2 := simtest.New(t, graphsim.Options{})
+	srv2 := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/branding/localizations/fr-FR/backgroundImage") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
+			return
+		}
+		sim2.ServeHTTP(w, r)
+	}))
+	c2 := simtest.Client(t, sim2, srv2, "")
+	lv, err = Read(context.Background(), ReadOptions{Client: c2, Kinds: []*layout.Kind{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := lv.Kinds[0]; r.Complete {
+		t.Errorf("a set image whose read failed left the kind complete: %+v", r)
+	}
+}
