@@ -206,9 +206,19 @@ func TestIncrementalExportUnderThrottlingFaultsAndLag(t *testing.T) {
 	ch.do("POST", "/v1.0/directory/administrativeUnits/"+au+"/members/$ref", ref(users[5]))
 	ch.do("DELETE", "/v1.0/users/"+members[1], nil)
 	ch.do("DELETE", "/v1.0/applications/"+apps[1]["id"].(string), nil)
+	// Grants (their delta round, live/grants.go): one created with a
+	// hostile scope, one edited on day 2, one deleted.
+	oldGrants := tn.List("oAuth2PermissionGrant")
+	if len(oldGrants) < 2 {
+		t.Fatalf("%d grants", len(oldGrants))
+	}
+	grant := ch.do("POST", "/v1.0/oauth2PermissionGrants", map[string]any{"clientId": oldGrants[0]["clientId"], "consentType": "Principal",
+		"principalId": users[19], "resourceId": oldGrants[0]["resourceId"], "scope": "User.Read " + hostile(13)})["id"].(string)
+	ch.do("DELETE", "/v1.0/oauth2PermissionGrants/"+oldGrants[1]["id"].(string), nil)
 	settle()
 	ch.do("PATCH", "/v1.0/servicePrincipals/"+sp, map[string]any{"displayName": hostile(8)})
 	compare("day 1")
+	ch.do("PATCH", "/v1.0/oauth2PermissionGrants/"+grant, map[string]any{"scope": "openid " + hostile(14)})
 
 	// Day 2: restores, a purge, more churn on the hostile objects.
 	ch.do("POST", "/v1.0/directory/deletedItems/"+members[1]+"/restore", nil)

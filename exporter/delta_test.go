@@ -736,3 +736,122 @@ func TestIncrementalExportConvergesAfterTheLag(t *testing.T) {
 	settle()
 	same("the younger change, after the lag")
 }
+
+// TestIncrementalExportGrants: service principals' delegated permission
+// grants resume from GET /oauth2PermissionGrants/delta (live/grants.go):
+// after scripted grant changes (a create with a hostile scope, a scope
+// edit, a delete, the client's soft delete then restore, a purge), the
+// incremental snapshot holds exactly the files of a full export; a day
+// without changes reads the grants with one delta request and no list;
+// a grants token Graph no longer knows (410) reads the grants in full,
+// said so, while the service principals still resume.
+func TestIncrementalExportGrants(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 40, Groups: 4, Apps: 8}})
+	c := newClient(t, sim, nil, "")
+	inc := newRepo(t, false)
+	mustExport(t, c, inc, nil)
+	st := mustState(t, inc)
+	if l := st.Kinds["service-principals"].Children["oauth2PermissionGrants"]; !strings.HasPrefix(l, "/v1.0/oauth2PermissionGrants/delta?") {
+		t.Fatalf("no grants deltaLink kept: %+v", st.Kinds["service-principals"])
+	}
+	ch := &changer{t: t, c: c, sim: sim}
+	compare := func(day string) *Result {
+		t.Helper()
+		sim.ResetStats()
+		res := mustExport(t, c, inc, func(o *Options) { o.AllowShrink = true })
+		if r := kindResult(res, "service-principals"); !res.Complete() || r.Read != "delta" {
+			t.Fatalf("%s: complete %v, service principals read %q (%s)", day, res.Complete(), r.Read, r.Note)
+		}
+		lists, deltas, _ := grantReads(sim)
+		if lists != 0 || deltas < 1 {
+			t.Errorf("%s: %d grant lists and %d grant delta requests, want none and at least one", day, lists, deltas)
+		}
+		full := newRepo(t, true)
+		mustExport(t, c, full, nil)
+		sameTree(t, day, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+		return res
+	}
+	tn := sim.Tenant()
+	grants := tn.List("oAuth2PermissionGrant")
+	sps := tn.List("servicePrincipal")
+	sort.Slice(sps, func(i, j int) bool { return sps[i]["id"].(string) < sps[j]["id"].(string) })
+	if len(grants) < 3 || len(sps) < 4 {
+		t.Fatalf("%d grants, %d service principals", len(grants), len(sps))
+	}
+	clientOf := map[string]bool{}
+	for _, g := range grants {
+		clientOf[g["clientId"].(string)] = true
+	}
+	var client, other string // a client with grants, a service principal without
+	for _, s := range sps {
+		id := s["id"].(string)
+		if clientOf[id] && client == "" && s["appOwnerOrganizationId"] != "f8cdef31-a31e-4b4a-93e4-5f571e91255a" {
+			client = id
+		} else if !clientOf[id] && other == "" && s["appOwnerOrganizationId"] != "f8cdef31-a31e-4b4a-93e4-5f571e91255a" {
+			other = id
+		}
+	}
+	if client == "" || other == "" {
+		t.Fatalf("no client with grants (%q) or without (%q)", client, other)
+	}
+	resource := grants[0]["resourceId"].(string)
+
+	// Day 1: a create (hostile scope), a scope edit, a delete.
+	ch.do("POST", "/v1.0/oauth2PermissionGrants", map[string]any{"clientId": other, "consentType": "AllPrincipals", "resourceId": resource,
+		"scope": "User.Read \"quoted\" \u202eevil 🔑 ../x " + strings.Repeat("Long.Scope ", 40)})
+	ch.do("PATCH", "/v1.0/oauth2PermissionGrants/"+grants[0]["id"].(string), map[string]any{"scope": "User.Read Mail.Send"})
+	ch.do("DELETE", "/v1.0/oauth2PermissionGrants/"+grants[1]["id"].(string), nil)
+	compare("day 1")
+
+	// Day 2: a quiet day: one grants delta request.
+	sim.ResetStats()
+	quiet := mustExport(t, c, inc, nil)
+	if lists, deltas, one := grantReads(sim); quiet.Changed || lists != 0 || deltas != 1 || one != 0 {
+		t.Errorf("quiet day: changed %v, %d grant lists, %d grant delta requests, %d per service principal", quiet.Changed, lists, deltas, one)
+	}
+
+	// Day 3: the client is deleted (its file goes, grants with it); day 4:
+	// restored, its grants back though the round does not show them.
+	ch.do("DELETE", "/v1.0/servicePrincipals/"+client, nil)
+	compare("day 3")
+	ch.do("POST", "/v1.0/directory/deletedItems/"+client+"/restore", nil)
+	ch.do("PATCH", "/v1.0/oauth2PermissionGrants/"+grants[2]["id"].(string), map[string]any{"scope": "openid"})
+	compare("day 4")
+	if _, _, one := grantReads(sim); one == 0 {
+		t.Errorf("day 4: the restored client's grants were not read on their own")
+	}
+	// Day 5: purge a client.
+	ch.do("DELETE", "/v1.0/servicePrincipals/"+other, nil)
+	ch.do("DELETE", "/v1.0/directory/deletedItems/"+other, nil)
+	compare("day 5")
+
+	// A grants token Graph does not know: the grants are read in full.
+	st = mustState(t, inc)
+	ks := st.Kinds["service-principals"]
+	ks.Children = map[string]string{"oauth2PermissionGrants": "/v1.0/oauth2PermissionGrants/delta?$deltatoken=bm90LWEtdG9rZW4"}
+	st.Kinds["service-principals"] = ks
+	commitState(t, inc, st)
+	ch.do("PATCH", "/v1.0/oauth2PermissionGrants/"+grants[0]["id"].(string), map[string]any{"scope": "User.Read"})
+	res := compare("after 410")
+	if r := kindResult(res, "service-principals"); !strings.Contains(r.Note, "oauth2PermissionGrants") || !strings.Contains(r.Note, "410") {
+		t.Errorf("after 410: note %q", r.Note)
+	}
+	fsck(t, inc.Path())
+}
+
+// grantReads counts the requests to the grants list, its delta function,
+// and the grants of one service principal.
+func grantReads(sim *graphsim.Server) (lists, deltas, perParent int) {
+	for _, e := range sim.Stats().Endpoints {
+		switch {
+		case e.Method != "GET":
+		case strings.Contains(e.Path, "servicePrincipals") && strings.HasSuffix(e.Path, "oauth2PermissionGrants"):
+			perParent += e.Requests
+		case strings.HasSuffix(e.Path, "oauth2PermissionGrants"):
+			lists += e.Requests
+		case strings.HasSuffix(e.Path, "oauth2PermissionGrants/delta"):
+			deltas += e.Requests
+		}
+	}
+	return lists, deltas, perParent
+}

@@ -298,6 +298,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		var stateErr error
 		state, stateData, stateErr = readState(ctx, o.Repo, prev)
+		valid := validated(prev.blobs, state) // validation.go
 		var deltaFrom map[string]live.DeltaFrom
 		// (ctx, not rctx: a kind's DeltaFrom.Read may be called after Read's
 		// own context ended.)
@@ -312,7 +313,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				}
 			}
 		}
-		return live.Later{Delta: deltaFrom, UserProperties: o.userProps}, nil
+		return live.Later{Delta: deltaFrom, UserProperties: o.userProps, Validated: valid}, nil
 	}
 	sizeBudget(ctx, o.Client, kinds)
 	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,
@@ -426,8 +427,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		every = DefaultFullEvery
 	}
 	next, material := nextState(state, every, lv, res.Kinds, blobs, kindsChanged(blobs, prev), start, o.userProps)
+	// The record of the schema check moves with a snapshot that changes
+	// files (validation.go); a day without changes keeps the stored state.
+	material = material || objectsChanged(blobs, prev, carry)
+	write := material && (len(next.Kinds) > 0 || stateData != nil)
+	checked, keptWarnings, err := nextChecked(ctx, o.Repo, state, lv, res.Kinds, blobs, write)
+	if err != nil {
+		return res, err
+	}
+	next.Checked = checked
+	res.Warnings = append(res.Warnings, keptWarnings...)
 	switch {
-	case material && (len(next.Kinds) > 0 || stateData != nil):
+	case write:
 		files[StatePath] = next.Encode()
 	case stateData != nil:
 		files[StatePath] = stateData // the stored links stay (state.go)

@@ -61,6 +61,9 @@ const linkRefresh = 72 * time.Hour
 type State struct {
 	FullEvery time.Duration
 	Kinds     map[string]KindState
+	// Checked is the record of the schema check of the snapshot's files
+	// (validation.go); nil when there is none.
+	Checked *Checked
 }
 
 // KindState is one kind's delta state.
@@ -82,6 +85,10 @@ type KindState struct {
 	// round reads their files again. Nil for other kinds, and in a state
 	// written before it existed (the kind is then read in full).
 	Held []string
+	// Children are the deltaLinks of the kind's children read with delta
+	// (service principals' grants, live.Live.ChildLinks), by child; the
+	// pair with DeltaLink moves together.
+	Children map[string]string
 }
 
 // Encode renders the state as canonical YAML.
@@ -97,13 +104,24 @@ func (s *State) Encode() []byte {
 			}
 			e["objectsWithUntrackedChildren"] = held
 		}
+		if len(k.Children) > 0 {
+			ch := map[string]any{}
+			for name, link := range k.Children {
+				ch[name] = link
+			}
+			e["childDeltaLinks"] = ch
+		}
 		kinds[name] = e
 	}
-	return layout.Encode(map[string]any{
+	m := map[string]any{
 		"about":     "entrasnap delta state: where the next export resumes each kind (see README, Daily backup in CI). Delete this file to read everything in full.",
 		"fullEvery": FormatEvery(s.FullEvery),
 		"kinds":     kinds,
-	})
+	}
+	if s.Checked != nil {
+		m["schemaCheck"] = encodeChecked(s.Checked)
+	}
+	return layout.Encode(m)
 }
 
 // DecodeState reads a state file.
@@ -118,6 +136,7 @@ func DecodeState(data []byte) (*State, error) {
 			return nil, fmt.Errorf("fullEvery: %w", err)
 		}
 	}
+	s.Checked = decodeChecked(m["schemaCheck"])
 	kinds, _ := m["kinds"].(map[string]any)
 	for name, v := range kinds {
 		e, _ := v.(map[string]any)
@@ -140,6 +159,20 @@ func DecodeState(data []byte) (*State, error) {
 					return nil, fmt.Errorf("%s: objectsWithUntrackedChildren: want a list of ids", name)
 				}
 				ks.Held = append(ks.Held, id)
+			}
+		}
+		if v, ok := e["childDeltaLinks"]; ok {
+			m, isMap := v.(map[string]any)
+			if !isMap {
+				return nil, fmt.Errorf("%s: childDeltaLinks: want a map of child to deltaLink", name)
+			}
+			ks.Children = map[string]string{}
+			for child, x := range m {
+				link, _ := x.(string)
+				if err := live.CheckChildDeltaLink(name, child, link); err != nil {
+					return nil, err
+				}
+				ks.Children[child] = link
 			}
 		}
 		for prop, dst := range map[string]*time.Time{"lastFullRead": &ks.LastFull, "deltaLinkTime": &ks.LinkAt} {
@@ -229,7 +262,7 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 				}
 			}
 			sort.Strings(paths)
-			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Paths: paths, Held: ks.Held, Since: ks.LastFull, Read: func(p string) ([]byte, error) {
+			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: paths, Held: ks.Held, Since: ks.LastFull, Read: func(p string) ([]byte, error) {
 				// By the blob id the walk found: no revision or path to
 				// resolve again for each file (a no-change day reads every
 				// user with sponsors this way).
@@ -299,6 +332,15 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 		}
 		ks.DeltaLink, ks.LinkAt = link, now
 		ks.Held = lv.Held[r.Kind]
+		ks.Children = nil
+		for child, link := range lv.ChildLinks[r.Kind] {
+			if live.CheckChildDeltaLink(r.Kind, child, link) == nil {
+				if ks.Children == nil {
+					ks.Children = map[string]string{}
+				}
+				ks.Children[child] = link
+			}
+		}
 		k, _ := layout.Lookup(r.Kind)
 		ks.Files = fingerprint(k, blobs)
 		if r.Read != "delta" {

@@ -742,3 +742,79 @@ func TestDeltaLaterRoundLagsLikeReplicas(t *testing.T) {
 		t.Errorf("the round after the lag: %v, want the edit and the deletion", items)
 	}
 }
+
+// TestDeltaOAuth2PermissionGrants: GET /oauth2PermissionGrants/delta as
+// learn:/graph/api/oauth2permissiongrant-delta documents it: an initial
+// round of every grant, later rounds with a created grant in full, an
+// edited one (scope) with its properties, a deleted one as @removed
+// "deleted" (a grant is deleted for good); $select tracks the selected
+// properties (id always returned); $filter and $deltatoken=latest, not
+// documented for grants, are refused; a token older than 7 days → 410 with
+// a Location to start over. A service principal's soft delete and restore
+// do not touch its grants (nothing documented removes them).
+func TestDeltaOAuth2PermissionGrants(t *testing.T) {
+	e := newDLEnv(t)
+	tn := e.s.Tenant()
+	u := e.seedUsers("grant", 1)
+	appID := "44444444-4444-4444-8444-444444444444"
+	sp, _ := tn.Seed("servicePrincipal", map[string]any{"displayName": "Client \u202e\"x\" 🔑", "appId": appID})
+	res, _ := tn.Seed("servicePrincipal", map[string]any{"displayName": "Resource", "appId": "55555555-5555-4555-8555-555555555555"})
+	grant := func(consent, principal, scope string) string {
+		body := `{"clientId":"` + sp + `","consentType":"` + consent + `","resourceId":"` + res + `","scope":"` + scope + `"`
+		if principal != "" {
+			body += `,"principalId":"` + principal + `"`
+		}
+		return str(e.do("POST", "/v1.0/oauth2PermissionGrants", body+"}").must(t, 201).body["id"])
+	}
+	g1 := grant("AllPrincipals", "", "User.Read")
+	for _, q := range []string{
+		"/v1.0/oauth2PermissionGrants/delta?$filter=" + url.QueryEscape("id eq '"+g1+"'"),
+		"/v1.0/oauth2PermissionGrants/delta?$deltatoken=latest",
+		"/v1.0/oauth2PermissionGrants/delta?$expand=client",
+	} {
+		if r := e.do("GET", q, ""); r.status != 400 || r.errCode() != "Request_UnsupportedQuery" {
+			t.Errorf("GET %s: %d %s, want 400 Request_UnsupportedQuery", q, r.status, r.errCode())
+		}
+	}
+	items, _, link := e.dlRound("/v1.0/oauth2PermissionGrants/delta")
+	if len(items) != 1 || items[0]["id"] != g1 || items[0]["scope"] != "User.Read" || items[0]["clientId"] != sp {
+		t.Fatalf("initial round: %v", items)
+	}
+	_, _, selLink := e.dlRound("/v1.0/oauth2PermissionGrants/delta?$select=scope")
+
+	// Create, edit, delete.
+	g2 := grant("Principal", u[0], "Mail.Read")
+	e.do("PATCH", "/v1.0/oauth2PermissionGrants/"+g1, `{"scope":"User.Read Mail.Send"}`).must(t, 204)
+	items, _, link2 := e.dlRound(link)
+	byID := dlByID(items)
+	if len(items) != 2 || byID[g2]["principalId"] != u[0] || byID[g2]["clientId"] != sp || byID[g1]["scope"] != "User.Read Mail.Send" {
+		t.Errorf("round after a create and an edit: %v", items)
+	}
+	sitems, _, _ := e.dlRound(selLink)
+	if sb := dlByID(sitems); len(sitems) != 2 || sb[g1]["scope"] != "User.Read Mail.Send" || sb[g1]["clientId"] != nil {
+		t.Errorf("$select=scope round: %v (want id and scope only)", sitems)
+	}
+	e.do("DELETE", "/v1.0/oauth2PermissionGrants/"+g2, "").must(t, 204)
+	items, _, link3 := e.dlRound(link2)
+	if len(items) != 1 || items[0]["id"] != g2 || fmt.Sprint(items[0]["@removed"]) != "map[reason:deleted]" {
+		t.Errorf("round after a delete: %v", items)
+	}
+
+	// The client's soft delete and restore leave its grants as they are.
+	e.do("DELETE", "/v1.0/servicePrincipals/"+sp, "").must(t, 204)
+	e.do("POST", "/v1.0/directory/deletedItems/"+sp+"/restore", "").must(t, 200)
+	items, _, link4 := e.dlRound(link3)
+	if len(items) != 0 {
+		t.Errorf("grant round after the client's delete and restore: %v, want none", items)
+	}
+	if l := e.do("GET", link4, ""); l.status != 200 || len(l.items()) != 0 {
+		t.Errorf("a round without changes: %d %v", l.status, l.items())
+	}
+
+	// Token expiry.
+	e.s.Clock().Advance(8 * 24 * time.Hour)
+	r := e.do("GET", link4, "")
+	if r.status != 410 || !strings.Contains(r.header.Get("Location"), "/oauth2PermissionGrants/delta?$deltatoken=") {
+		t.Errorf("expired token: %d, Location %q", r.status, r.header.Get("Location"))
+	}
+}

@@ -149,7 +149,7 @@ var kinds = []*Kind{
 	},
 	{
 		Name: "oAuth2PermissionGrant", ODataType: "#microsoft.graph.oAuth2PermissionGrant",
-		Paths: []string{"oauth2PermissionGrants"}, Throttle: "directory", ReadCost: 2,
+		Paths: []string{"oauth2PermissionGrants"}, Delta: true, Throttle: "directory", ReadCost: 2,
 		ReadOnly:   []string{"id"},
 		CreateOnly: []string{"clientId", "consentType", "principalId", "resourceId"},
 		Required:   []string{"clientId", "consentType", "resourceId", "scope"},

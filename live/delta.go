@@ -56,8 +56,8 @@ import (
 //     its example shows members@delta on an initial round; nothing says a
 //     later round reports member changes, nor scopedRoleMembers (strict:
 //     not reported).
-//   - /oauth2PermissionGrants/delta is documented (v1.0), but the grants are
-//     already read for the whole tenant in a few pages (topLevelChild).
+//   - /oauth2PermissionGrants/delta is documented (v1.0): when tracking,
+//     the service principals' grants resume from it (grants.go).
 //   - Nothing documented tells which apps or service principals had an
 //     owner or an app role assignment added or removed (audit logs are
 //     neither complete nor immediate, and need AuditLog.Read.All).
@@ -72,7 +72,8 @@ import (
 // service principals' appRoleAssignedTo through the lists' $expand (per
 // parent for one that shows 20), members and scopedRoleMembers per unit
 // (through $batch: units are few, and a unit's members may need
-// Member.Read.Hidden), the grants from /oauth2PermissionGrants. README
+// Member.Read.Hidden), the grants from /oauth2PermissionGrants (from its
+// delta function when tracking: grants.go). README
 // "Large tenants" gives what a daily run costs.
 //
 // A later round (ReadOptions.Delta) applies the changes to the previous
@@ -162,6 +163,9 @@ type DeltaFrom struct {
 	// previous run). A kind with such children (users) cannot resume
 	// without it: nil means unknown, and the kind is read in full.
 	Held []string
+	// Children are the deltaLinks of the kind's children read with delta
+	// (grants.go), by child name; a child without one is read in full.
+	Children map[string]string
 	// Since is the kind's last full read, when every object's untracked
 	// children (users' sponsors) were read: the audit log since then tells
 	// which to read again (users.go). Zero: unknown, all are read.
@@ -233,7 +237,10 @@ type deltaRead struct {
 	carried []prepared // unchanged files of the previous snapshot
 	link    string     // the next deltaLink, relative ("" when none)
 	mode    string     // "delta" or "full"
-	note    string     // why a resume fell back to a full read
+	// childLinks are the next deltaLinks of the children read with delta
+	// (grants.go), by child name.
+	childLinks map[string]string
+	note       string // why a resume fell back to a full read
 	// read reads a previous file that carried holds without its bytes.
 	read func(path string) ([]byte, error)
 	// held are the keys of the objects written with untracked children
@@ -635,7 +642,9 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		}
 		keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
 		if uk := untracked(k, spec); uk != nil {
-			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests)
+			cds := r.childDeltas(k, nil, nil) // grants.go
+			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds)
+			res.childLinks, _ = childLinks(cds)
 		} else {
 			err = feed(w, k, spec, changes, keep)
 		}
@@ -849,8 +858,19 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	} else if uk != nil {
 		// Graph's round does not tell which objects' children changed:
 		// every object's are read again (a failure fails the kind, which
-		// is then carried forward whole, as any incomplete kind).
-		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests)
+		// is then carried forward whole, as any incomplete kind), but
+		// for those read with delta (grants.go).
+		fresh := make(map[string]bool, len(added))
+		for _, ch := range added {
+			fresh[strings.ToLower(ch.id)] = true
+		}
+		cds := r.childDeltas(k, &from, fresh)
+		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds)
+		var note string
+		res.childLinks, note = childLinks(cds)
+		if note != "" {
+			res.note = strings.TrimPrefix(res.note+"; "+note, "; ")
+		}
 	} else {
 		err = feed(w, k, spec, ordered, base)
 	}
@@ -864,7 +884,7 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 // untracked: its objects are held until those children are read for all
 // of them, then handed to w (these are the smaller kinds: applications,
 // service principals, administrative units).
-func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64) error {
+func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta) error {
 	var pages [][]map[string]any
 	err := build(k, spec, changes, base, func(page []map[string]any) error {
 		pages = append(pages, page)
@@ -877,7 +897,7 @@ func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.
 	for _, p := range pages {
 		objs = append(objs, p...)
 	}
-	if err := r.untrackedChildren(ctx, uk, objs, requests); err != nil {
+	if err := r.untrackedChildren(ctx, uk, objs, requests, cds); err != nil {
 		return err
 	}
 	for _, p := range pages {
@@ -916,7 +936,7 @@ const expandLimit = 20
 // relationships its delta round does not track) for every object: owners
 // from the list's $expand where that is complete, the rest per parent
 // (children).
-func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
+func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64, cds map[string]*childDelta) error {
 	var rest []layout.Child
 	kp := uk.KeyProp()
 	for _, ch := range uk.Children {
@@ -952,7 +972,27 @@ func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []
 	}
 	others := *uk
 	others.Children = rest
-	return r.children(ctx, &others, objs, requests)
+	return r.childrenDelta(ctx, &others, objs, requests, cds)
+}
+
+// childLinks are the next links of cds, by child name (nil when none),
+// and their notes.
+func childLinks(cds map[string]*childDelta) (map[string]string, string) {
+	var out map[string]string
+	var notes []string
+	for name, cd := range cds {
+		if cd.next != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[name] = cd.next
+		}
+		if cd.note != "" {
+			notes = append(notes, cd.note)
+		}
+	}
+	sort.Strings(notes)
+	return out, strings.Join(notes, "; ")
 }
 
 // expandRefs lists the kind's ids with ch expanded, in pages of 100 (the

@@ -12,7 +12,9 @@
 // JSON $batch, 20 GETs per envelope ($select=id for member and owner
 // lists), with any child nextLink followed; service principals'
 // oauth2PermissionGrants come from one top-level /oauth2PermissionGrants
-// list grouped by clientId.
+// list grouped by clientId (its delta function when tracking, grants.go).
+// A file's schema check is skipped when ReadOptions.Validated says its
+// bytes were checked before under the same schemas (files.go).
 //
 // Incremental reads (delta.go): with ReadOptions.Delta, users and groups
 // resume from a deltaLink and the previous snapshot's files: objects the

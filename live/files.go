@@ -44,9 +44,14 @@ func (e *sinkError) Unwrap() error { return e.err }
 // GUID (a few small kinds) are held to the end of the kind, where
 // caseDistinct needs all of them.
 type writer struct {
-	k    *layout.Kind
-	sch  *schemas.Schema
-	sink func(path string, data []byte) error
+	k *layout.Kind
+	// sch is the kind's schema, compiled when a file first needs the
+	// check (none when every file is unchanged: Validated); nil when the
+	// kind has none.
+	sch func() *schemas.Schema
+	// validated, when set, gives the Validated known now (reader).
+	validated func() Validated
+	sink      func(path string, data []byte) error
 	// index: lower-cased GUID key → the object's file.
 	index map[string]*entry
 	// held are the objects whose key is not a GUID (or of a singleton).
@@ -73,16 +78,21 @@ func newWriter(k *layout.Kind, sink func(path string, data []byte) error) *write
 	if sink == nil {
 		w.files = map[string][]byte{}
 	}
-	sch, err := schemas.For(k.Name)
-	if err != nil {
-		msg := "not validated: " + err.Error()
-		if errors.Is(err, schemas.ErrUnknownKind) {
-			msg = "not validated: package schemas has no schema for this kind yet"
-		}
-		w.warnings = append(w.warnings, Warning{Path: k.Root(), Kind: k.Name, Message: msg})
-		sch = nil
+	if !schemas.Has(k.Name) {
+		w.warnings = append(w.warnings, Warning{Path: k.Root(), Kind: k.Name, Message: "not validated: package schemas has no schema for this kind yet"})
+		w.sch = func() *schemas.Schema { return nil }
+		return w
 	}
-	w.sch = sch
+	w.sch = sync.OnceValue(func() *schemas.Schema {
+		sch, err := schemas.For(k.Name)
+		if err != nil {
+			w.mu.Lock()
+			w.warnings = append(w.warnings, Warning{Path: k.Root(), Kind: k.Name, Message: "not validated: " + err.Error()})
+			w.mu.Unlock()
+			return nil
+		}
+		return sch
+	})
 	return w
 }
 
@@ -158,11 +168,15 @@ func (w *writer) add(objs []map[string]any) error {
 // run makes the files of jobs, over several goroutines when there are
 // many; add and finish wait for them.
 func (w *writer) run(jobs []job) {
+	var valid Validated
+	if w.validated != nil {
+		valid = w.validated()
+	}
 	work := func(jobs []job) {
 		defer w.wg.Done()
 		for i := range jobs {
 			j := &jobs[i]
-			data, warnings := prepareOne(w.k, w.sch, j.obj, j.e.path)
+			data, warnings := prepareOne(w.k, w.sch, valid, j.obj, j.e.path)
 			j.obj = nil // (the object is no longer needed)
 			j.e.warnings = warnings
 			if w.sink == nil {
@@ -272,11 +286,12 @@ func (w *writer) finish() ([]prepared, error) {
 
 // prepare makes the files of kr.objects (read whole, not a page at a time:
 // the small kinds and the embedded ones) with sink as a writer does.
-func (kr *kindRead) prepare(sink func(path string, data []byte) error) {
+func (kr *kindRead) prepare(sink func(path string, data []byte) error, validated func() Validated) {
 	if kr.err != nil {
 		return
 	}
 	w := newWriter(kr.kind, sink)
+	w.validated = validated
 	objs := kr.objects
 	kr.objects = nil
 	if err := w.add(objs); err == nil {
@@ -335,14 +350,26 @@ func caseDistinct(k *layout.Kind, objs []map[string]any, files []prepared) error
 
 // prepareOne makes the file of obj at path p: its canonical bytes and the
 // warnings about it.
-func prepareOne(k *layout.Kind, sch *schemas.Schema, obj map[string]any, p string) ([]byte, []Warning) {
+//
+// The schema check is skipped when valid says the bytes are those of a
+// file checked before by the same schemas: its warnings then are the
+// previous ones (Validated).
+func prepareOne(k *layout.Kind, schema func() *schemas.Schema, valid Validated, obj map[string]any, p string) ([]byte, []Warning) {
 	var warnings []Warning
 	clean := layout.Clean(k, obj)
 	for _, prop := range scrubSecrets(clean, "") {
 		warnings = append(warnings, Warning{Path: p, Kind: k.Name, Property: prop,
 			Message: msgSecretRemoved})
 	}
-	if sch != nil {
+	if valid != nil {
+		data := layout.Encode(clean)
+		if prev, ok := valid(p, data); ok {
+			if w, ok := schemaWarnings(prev, p, k.Name); ok {
+				return data, append(warnings, w...)
+			}
+		}
+	}
+	if sch := schema(); sch != nil {
 		if err := sch.Validate(clean); err != nil {
 			var ve *schemas.ValidationError
 			if errors.As(err, &ve) {
@@ -359,6 +386,24 @@ func prepareOne(k *layout.Kind, sch *schemas.Schema, obj map[string]any, p strin
 		}
 	}
 	return layout.Encode(clean), warnings
+}
+
+// schemaWarnings are the schema check's warnings among prev, the warnings
+// the file at p had when last made, as this run would report them; false
+// when the check removed an undeclared secret then (the file must be
+// checked again: Validated).
+func schemaWarnings(prev []Warning, p, kind string) ([]Warning, bool) {
+	var out []Warning
+	for _, w := range prev {
+		switch w.Message {
+		case msgSecretRemoved:
+			continue // the scrub's, made again
+		case msgUndeclaredSecret:
+			return nil, false
+		}
+		out = append(out, Warning{Path: p, Kind: kind, Property: w.Property, Message: w.Message})
+	}
+	return out, true
 }
 
 // builder collects the files of the kinds read completely and refuses

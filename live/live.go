@@ -11,6 +11,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/schemas"
 )
 
 // ReadOptions configure Read.
@@ -57,13 +58,39 @@ type ReadOptions struct {
 	// previous snapshot this way while Graph's one request a second for
 	// Conditional Access runs (issue 12, a no-change day's wall time).
 	Later func(ctx context.Context) (Later, error)
+	// Validated, when set, lets a file skip the schema check (Validated).
+	// Later.Validated sets it for the kinds whose files are made after
+	// Later returned; those made before are checked.
+	Validated Validated
 }
 
 // Later is what ReadOptions.Later gives.
 type Later struct {
 	Delta          map[string]DeltaFrom
 	UserProperties []string
+	Validated      Validated
 }
+
+// Validated tells whether data, the canonical bytes of the file at path
+// before the schema check, are byte for byte those of the file at path in
+// a snapshot whose files were checked by the same schemas and rules
+// (SchemaVersion), and if so gives the warnings that file had then. The
+// file is then not checked again: the schema check is a function of the
+// bytes and the schemas, so its warnings are those. Only the previous
+// warnings about the schema are kept (the secret scrub, which runs on
+// every object, makes its own); a file whose previous warnings say that
+// the check removed an undeclared secret is checked again (its bytes
+// then were those after the removal, not before). It is called from
+// several goroutines at once.
+type Validated func(path string, data []byte) (previous []Warning, ok bool)
+
+// validationRules changes when the schema check here changes what it
+// removes or reports for the same schemas (prepareOne).
+const validationRules = "1"
+
+// SchemaVersion names the schemas and rules a file's warnings come from:
+// files made by a build with another version are checked again.
+func SchemaVersion() string { return schemas.SetHash() + "+" + validationRules }
 
 // Live is the tenant as Read saw it: each object's file exactly as an
 // export commits it, by repository path. Kinds that could not be read completely
@@ -84,6 +111,10 @@ type Live struct {
 	// to the Graph root (ReadOptions.TrackDelta). They hold only Graph's
 	// opaque tokens, never a credential.
 	DeltaLinks map[string]string `json:"-"`
+	// ChildLinks are the links to resume the children read with delta
+	// from (service principals' grants), by kind and child: the next
+	// run's DeltaFrom.Children. Set with the kind's DeltaLinks entry.
+	ChildLinks map[string]map[string]string `json:"-"`
 	// Held are, by kind, the keys of the objects whose files hold children
 	// the kind's delta round does not track (users with sponsors), sorted:
 	// the next run's DeltaFrom.Held. Set for such kinds read completely.
@@ -135,6 +166,10 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	if o.Later != nil {
 		rd.later = o.Later
 	}
+	if o.Validated != nil {
+		v := o.Validated
+		rd.validated.Store(&v)
+	}
 	reads, err := rd.readAll(ctx, kinds, o.Concurrency)
 	if err != nil {
 		return nil, err
@@ -157,6 +192,12 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 				live.DeltaLinks = map[string]string{}
 			}
 			live.DeltaLinks[kr.kind.Name] = kr.deltaLink
+			if kr.childLinks != nil {
+				if live.ChildLinks == nil {
+					live.ChildLinks = map[string]map[string]string{}
+				}
+				live.ChildLinks[kr.kind.Name] = kr.childLinks
+			}
 		}
 		if kr.err == nil && kr.held != nil {
 			if live.Held == nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/schemas"
 )
 
 func TestScrubSecrets(t *testing.T) {
@@ -76,7 +77,7 @@ func TestIDsDifferingOnlyInCase(t *testing.T) {
 			t.Fatal(err)
 		}
 		kr := &kindRead{kind: users, objects: sorted}
-		kr.prepare(sink)
+		kr.prepare(sink, nil)
 		if kr.err != nil {
 			t.Fatal(kr.err)
 		}
@@ -136,4 +137,48 @@ func keys(m map[string][]byte) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestPrepareOneSkipsTheCheckOfAnUnchangedFile: Validated's answer decides
+// whether the schema is consulted; the scrub's warnings are always made
+// again and the previous schema warnings are reported as this file's; a
+// file whose previous check removed an undeclared secret is checked again.
+func TestPrepareOneSkipsTheCheckOfAnUnchangedFile(t *testing.T) {
+	k, _ := layout.Lookup("conditional-access-policies")
+	sch, err := schemas.For(k.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	schema := func() *schemas.Schema { calls++; return sch }
+	obj := func() map[string]any {
+		return map[string]any{"id": "11111111-1111-1111-1111-111111111111", "displayName": "P", "state": "enabled",
+			"notInTheSchema": "x", "secretText": "hunter2"}
+	}
+	const p = "conditional-access/policies/p.yaml"
+	want, wantW := prepareOne(k, schema, nil, obj(), p)
+	if calls != 1 || len(wantW) < 2 {
+		t.Fatalf("without Validated: %d checks, warnings %v", calls, wantW)
+	}
+	var seen []byte
+	prev := []Warning{{Path: "old/path.yaml", Kind: k.Name, Property: "secretText", Message: msgSecretRemoved},
+		{Path: "old/path.yaml", Kind: k.Name, Property: "recorded", Message: "recorded warning"}}
+	valid := func(path string, data []byte) ([]Warning, bool) { seen = data; return prev, path == p }
+	calls = 0
+	data, ws := prepareOne(k, schema, valid, obj(), p)
+	if calls != 0 || string(data) != string(want) || string(seen) != string(want) {
+		t.Errorf("unchanged file: %d checks; bytes equal %v; Validated saw the file's bytes %v", calls, string(data) == string(want), string(seen) == string(want))
+	}
+	if len(ws) != 2 || ws[0].Message != msgSecretRemoved || ws[1] != (Warning{Path: p, Kind: k.Name, Property: "recorded", Message: "recorded warning"}) {
+		t.Errorf("unchanged file's warnings: %+v", ws)
+	}
+	calls = 0
+	if _, ws := prepareOne(k, schema, valid, obj(), "conditional-access/policies/other.yaml"); calls != 1 || len(ws) != len(wantW) {
+		t.Errorf("changed file: %d checks, warnings %v", calls, ws)
+	}
+	prev = append(prev, Warning{Path: p, Kind: k.Name, Property: "x", Message: msgUndeclaredSecret})
+	calls = 0
+	if _, ws := prepareOne(k, schema, valid, obj(), p); calls != 1 || len(ws) != len(wantW) {
+		t.Errorf("file whose check removed a secret: %d checks, warnings %v", calls, ws)
+	}
 }

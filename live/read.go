@@ -49,6 +49,8 @@ type kindRead struct {
 	// deltaLink resumes the kind next time (delta.go); mode is "delta" or
 	// "full" for the kinds of deltaKinds; note says why a resume fell back.
 	deltaLink, mode, note string
+	// childLinks are the deltaLinks of its children read with delta.
+	childLinks map[string]string
 	// readPrev reads a carried file kept without its bytes.
 	readPrev func(path string) ([]byte, error)
 }
@@ -179,6 +181,8 @@ type reader struct {
 	// later is ReadOptions.Later: readAll calls it and sets delta and
 	// keepUsers from it before the kinds of deltaKinds start.
 	later func(ctx context.Context) (Later, error)
+	// validated is ReadOptions.Validated, or Later's once it returned.
+	validated atomic.Pointer[Validated]
 	// orgID is the organization's id, once known (branding.go).
 	orgMu sync.Mutex
 	orgID string
@@ -276,6 +280,9 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 				return
 			}
 			r.delta, r.keepUsers = l.Delta, keepSet(l.UserProperties)
+			if l.Validated != nil {
+				r.validated.Store(&l.Validated)
+			}
 		}()
 	}
 	results := map[string]*kindRead{}
@@ -389,6 +396,7 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	kr := &kindRead{kind: k}
 	var requests atomic.Int64
 	w := newWriter(k, r.sink)
+	w.validated = r.validatedNow
 	if k.Name == "users" {
 		w.keep = r.keepUsers // allowlist.go
 	}
@@ -399,7 +407,7 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 		dr, err = r.readDelta(ctx, k, spec, &requests, w) // delta.go
 		if err == nil {
 			kr.carried, kr.deltaLink, kr.mode, kr.note, kr.readPrev = dr.carried, dr.link, dr.mode, dr.note, dr.read
-			kr.held = dr.held
+			kr.held, kr.childLinks = dr.held, dr.childLinks
 		}
 	} else if err == nil {
 		err = r.listInto(ctx, k, &requests, w)
@@ -487,7 +495,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		out = append(out, kr)
 	}
 	for _, kr := range out {
-		kr.prepare(r.sink)
+		kr.prepare(r.sink, r.validatedNow)
 		if kr.kind == k {
 			kr.addImages(imgs, r.sink) // branding.go
 		}
@@ -662,7 +670,7 @@ func (r *reader) listPages(ctx context.Context, k *layout.Kind, requests *atomic
 // incomplete) no more files are made, but the pages are still read, to
 // report how many parents failed.
 func (r *reader) listInto(ctx context.Context, k *layout.Kind, requests *atomic.Int64, w *writer) error {
-	cr := r.newChildReads(ctx, k, requests)
+	cr := r.newChildReads(ctx, k, requests, nil, nil)
 	total := 0
 	err := r.listPages(ctx, k, requests, func(objs []map[string]any) error {
 		total += len(objs)
@@ -727,14 +735,22 @@ func (cr *childReads) fail(ch layout.Child, err error) {
 
 // newChildReads reads the children of k that come from one top-level
 // collection (topLevelChild), before the parents are listed.
-func (r *reader) newChildReads(ctx context.Context, k *layout.Kind, requests *atomic.Int64) *childReads {
+// A child with a delta read in cds is read through its delta function
+// (grants.go), applied to the children objs hold.
+func (r *reader) newChildReads(ctx context.Context, k *layout.Kind, requests *atomic.Int64, cds map[string]*childDelta, objs []map[string]any) *childReads {
 	cr := &childReads{failures: map[string]*childFailure{}, top: map[string]map[string][]map[string]any{}, topErr: map[string]error{}}
 	for _, ch := range k.Children {
 		tl, ok := topLevelChild[k.Name+"/"+ch.Name]
 		if !ok {
 			continue
 		}
-		byParent, err := r.topLevel(ctx, k, tl.path, tl.parentProp, requests)
+		var byParent map[string][]map[string]any
+		var err error
+		if cd := cds[ch.Name]; cd != nil {
+			byParent, err = r.readChildDelta(ctx, k, ch, cd, objs, requests) // grants.go
+		} else {
+			byParent, err = r.topLevel(ctx, k, tl.path, tl.parentProp, requests)
+		}
 		if err != nil {
 			cr.topErr[ch.Name] = err
 			continue
@@ -768,10 +784,16 @@ func (cr *childReads) err(r *reader, k *layout.Kind, total int) error {
 
 // children reads every child relationship of every object and attaches it.
 func (r *reader) children(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) error {
+	return r.childrenDelta(ctx, k, objs, requests, nil)
+}
+
+// childrenDelta is children with the children of cds read through their
+// delta functions (grants.go).
+func (r *reader) childrenDelta(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64, cds map[string]*childDelta) error {
 	if len(k.Children) == 0 {
 		return r.childrenExtra(ctx, k, objs, requests) // external.go
 	}
-	cr := r.newChildReads(ctx, k, requests)
+	cr := r.newChildReads(ctx, k, requests, cds, objs)
 	if err := r.childrenPage(ctx, k, objs, requests, cr); err != nil {
 		return err
 	}
@@ -1012,4 +1034,12 @@ func childKeyLess(a, b any) bool {
 		return false
 	}
 	return as < bs
+}
+
+// validatedNow is the Validated known now (nil: none yet).
+func (r *reader) validatedNow() Validated {
+	if v := r.validated.Load(); v != nil {
+		return *v
+	}
+	return nil
 }

@@ -34,7 +34,9 @@ package schemas
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,6 +83,27 @@ var kindNames = sync.OnceValue(func() []string {
 // Kinds lists the kinds that have a schema, sorted.
 func Kinds() []string { return append([]string(nil), kindNames()...) }
 
+// Has tells whether kind has a schema, without compiling it.
+func Has(kind string) bool {
+	i := sort.SearchStrings(kindNames(), kind)
+	return i < len(kindNames()) && kindNames()[i] == kind
+}
+
+// SetHash is a digest of every schema of this build (names and bytes):
+// equal digests mean Validate gives the same answer for the same object.
+// The exporter keeps it with its delta state so that an object whose file
+// is unchanged since a snapshot validated by the same schemas is not
+// checked again, and a build with other schemas checks everything.
+var SetHash = sync.OnceValue(func() string {
+	h := sha256.New()
+	for _, name := range kindNames() {
+		raw, _ := generated.ReadFile(path.Join(dir, name+suffix))
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(raw))
+		h.Write(raw)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
+
 // Schema is one kind's compiled schema. It is safe for concurrent use.
 type Schema struct {
 	kind string
@@ -100,8 +123,7 @@ var cache sync.Map // kind name -> *entry
 // For returns the schema of a kind ("users", "conditional-access-policies"),
 // compiling it on first use.
 func For(kind string) (*Schema, error) {
-	i := sort.SearchStrings(kindNames(), kind)
-	if i == len(kindNames()) || kindNames()[i] != kind {
+	if !Has(kind) {
 		return nil, fmt.Errorf("schemas: %w %q", ErrUnknownKind, kind)
 	}
 	v, _ := cache.LoadOrStore(kind, &entry{})
