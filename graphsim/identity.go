@@ -91,6 +91,7 @@ type accessClaims struct {
 	Scp            string   `json:"scp,omitempty"`  // delegated: the granted scopes
 	Upn            string   `json:"upn,omitempty"`  // delegated: the user's userPrincipalName
 	Name           string   `json:"name,omitempty"` // delegated: the user's displayName
+	Wids           []string `json:"wids,omitempty"` // delegated: tenant-wide built-in role template ids (delegated.go wids)
 	Sub            string   `json:"sub"`
 	Tid            string   `json:"tid"`
 	Uti            string   `json:"uti"`
