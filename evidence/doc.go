@@ -48,7 +48,8 @@
 //	              commit, tool, throttle, scenarios[] {name, result, objects,
 //	              restoreSeconds, detail}, passed, failed, skipped,
 //	              maxRestoreSeconds}, newest first
-//	access        {recorded, snapshot, type, permissions[], directoryRoles[],
+//	access        {recorded, snapshot, type, source (token | graph: where
+//	              permissions were read), permissions[], directoryRoles[],
 //	              needed[], writes[], extra[], missing[], readOnly,
 //	              leastPrivilege}
 //	controls[]    {id, framework, title}

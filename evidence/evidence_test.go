@@ -361,6 +361,40 @@ func TestAccess(t *testing.T) {
 	}
 }
 
+// Where the manifest's permissions were read shows in every form: the
+// token's claims (also a manifest written before the source was kept), or
+// Graph (the export token was not a JWT).
+func TestAccessSource(t *testing.T) {
+	need := layout.ExportPermissions([]*layout.Kind{mustKind("groups")})
+	for _, c := range []struct {
+		source, want, words string
+	}{
+		{"", "token", "read from the export token's claims"},
+		{layout.AccessFromToken, "token", "read from the export token's claims"},
+		{layout.AccessFromGraph, "graph", "read from Graph: the app's grants, as the export token is not a JWT"},
+	} {
+		acc := &layout.ManifestAccess{Type: "application", Permissions: need, Source: c.source}
+		rep := build(t, newRepo(t, snap{at: t0, kinds: complete(), acc: acc}), Options{Now: t0.Add(time.Hour)})
+		if rep.Access.Source != c.want || !strings.Contains(line(t, rep, "access").Result, c.words) {
+			t.Errorf("source %q: access %+v, line %+v", c.source, rep.Access, line(t, rep, "access"))
+		}
+		var md, html, js bytes.Buffer
+		if err := rep.Markdown(&md); err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.HTML(&html); err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.JSON(&js); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(md.String(), "("+c.words+")") || !strings.Contains(html.String(), `<span id="access-source">`+strings.ReplaceAll(c.words, "'", "&#39;")+`</span>`) ||
+			!strings.Contains(js.String(), `"source": "`+c.want+`"`) {
+			t.Errorf("source %q not shown in every form:\n%s", c.source, md.String())
+		}
+	}
+}
+
 // Every line names the controls it supports, and every control is one the
 // report lists.
 func TestEveryLineSupportsControls(t *testing.T) {

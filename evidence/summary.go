@@ -142,13 +142,13 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 	a := rep.Access
 	switch {
 	case !a.Recorded:
-		add("access", "Backup app's permissions", "not recorded in the manifest (an export token that is not a JWT, or an export by an entrasnap before 2026-12); grant exactly what entrasnap kinds --permissions lists", StatusMissing)
+		add("access", "Backup app's permissions", "not recorded in the manifest (an export token that is not a JWT and no --client-id to read the app's grants from Graph with, or an export by an entrasnap before 2026-12); grant exactly what entrasnap kinds --permissions lists", StatusMissing)
 	case !a.ReadOnly:
-		add("access", "Backup app's permissions", fmt.Sprintf("not read-only: %s (%s token)", strings.Join(a.Writes, ", "), a.Type), StatusAttention)
+		add("access", "Backup app's permissions", fmt.Sprintf("not read-only: %s (%s token; %s)", strings.Join(a.Writes, ", "), a.Type, accessSource(a.Source)), StatusAttention)
 	case !a.LeastPrivilege:
 		add("access", "Backup app's permissions", fmt.Sprintf("read-only, %d beyond the least set: %s", len(a.Extra), strings.Join(a.Extra, ", ")), StatusAttention)
 	default:
-		res := fmt.Sprintf("read-only and least privilege: %d permissions (%s token)", len(a.Permissions), a.Type)
+		res := fmt.Sprintf("read-only and least privilege: %d permissions (%s token; %s)", len(a.Permissions), a.Type, accessSource(a.Source))
 		st := StatusOK
 		if len(a.Missing) > 0 {
 			// (the kinds they read are incomplete: line "kinds" says which)

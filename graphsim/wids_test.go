@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tokenClaims decodes an access token's payload (test helper; graphsim's
@@ -121,5 +122,52 @@ func TestDelegatedTokenWids(t *testing.T) {
 	// The token with wids is a valid Graph token.
 	if r := e.call("Bearer "+e.delegatedToken(app, "alice@"+tn.Domain()), "GET", "/v1.0/users/"+bob, nil); r.status != 200 {
 		t.Errorf("GET with a wids token: %d %s", r.status, r.raw)
+	}
+}
+
+// TestOpaqueTokens: with Options.OpaqueTokens the token endpoint issues
+// access tokens that are not JWTs; Graph takes them for what they stand
+// for (an app's roles, a user's scopes) until they expire. GET /me is the
+// signed-in user of a delegated token and Graph's 400 for an app-only one.
+func TestOpaqueTokens(t *testing.T) {
+	s, err := New(Options{Seed: 11, OpaqueTokens: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newIDEnvFor(t, s)
+	appID := e.newApp("opaque reader")
+	if err := e.s.Tenant().GrantAppRoles(appID, "User.Read.All"); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := e.s.Tenant().AddClientSecret(appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.tokenRequest(e.s.TenantID(), map[string][]string{"grant_type": {"client_credentials"}, "client_id": {appID},
+		"client_secret": {secret}, "scope": {"https://graph.microsoft.com/.default"}})
+	tok := str(r.body["access_token"])
+	if r.status != 200 || tok == "" || strings.Count(tok, ".") == 2 {
+		t.Fatalf("token: %d %s, want an opaque token", r.status, r.raw)
+	}
+	if got := e.call("Bearer "+tok, "GET", "/v1.0/users/"+e.userID, nil); got.status != 200 {
+		t.Errorf("GET a user with User.Read.All: %d %s", got.status, got.raw)
+	}
+	if got := e.call("Bearer "+tok, "GET", "/v1.0/groups", nil); got.status != 403 {
+		t.Errorf("GET groups without Group.Read.All: %d, want 403", got.status)
+	}
+	if got := e.call("Bearer "+tok, "GET", "/v1.0/me", nil); got.status != 400 || !strings.Contains(got.raw, "only valid with delegated authentication flow") {
+		t.Errorf("GET /me app-only: %d %s, want 400", got.status, got.raw)
+	}
+	pub := e.newPublicClient("opaque signer", "User.Read.All")
+	ut := e.delegatedToken(pub, "adele@"+e.s.Tenant().Domain())
+	if strings.Count(ut, ".") == 2 {
+		t.Fatal("the delegated token is a JWT")
+	}
+	if got := e.call("Bearer "+ut, "GET", "/v1.0/me", nil); got.status != 200 || !strings.EqualFold(str(got.body["id"]), e.userID) {
+		t.Errorf("GET /me delegated: %d %s, want Adele", got.status, got.raw)
+	}
+	e.s.Clock().Advance(2 * time.Hour)
+	if got := e.call("Bearer "+tok, "GET", "/v1.0/users/"+e.userID, nil); got.status != 401 {
+		t.Errorf("an expired opaque token: %d, want 401", got.status)
 	}
 }
