@@ -43,7 +43,8 @@
 //	              is check's issue {severity, file, line, property, message}
 //	              (empty ones left out), a failure {object, type (commit or
 //	              tag), names[], status, detail}; at most 20 of each
-//	rehearsals    {records[], olderThanWindow, broken[] {file, error}, hint}:
+//	rehearsals    {records[], olderThanWindow, broken[] {file, error}, hint,
+//	              maxAgeSeconds (an older last rehearsal is flagged)}:
 //	              a record is {file, version, startedAt, finishedAt, snapshot,
 //	              commit, tool, throttle, scenarios[] {name, result, objects,
 //	              restoreSeconds, detail}, passed, failed, skipped,

@@ -287,6 +287,35 @@ func TestRehearsalRecords(t *testing.T) {
 	}
 }
 
+// A last rehearsal older than MaxRehearsalAge (default 8 days: weekly,
+// with a day of slack) needs attention even when it passed: the weekly job
+// stopped.
+func TestStaleRehearsalIsFlagged(t *testing.T) {
+	dir := layout.RehearsalsDir + "/"
+	passed := strings.NewReplacer("result: fail", "result: pass", "result: skipped", "result: pass", "passed: 1", "passed: 3", "failed: 1", "failed: 0", "skipped: 1", "skipped: 0").Replace(goodRecord)
+	r := newRepo(t, snap{at: t0, files: map[string]string{dir + "20260902T030000Z.yaml": passed}})
+	started := time.Date(2026, 9, 2, 3, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		now    time.Time
+		maxAge time.Duration
+		status string
+		stale  bool
+	}{
+		{started.Add(7 * 24 * time.Hour), 0, StatusOK, false},
+		{started.Add(9 * 24 * time.Hour), 0, StatusAttention, true},
+		{started.Add(9 * 24 * time.Hour), 14 * 24 * time.Hour, StatusOK, false},
+	} {
+		rep := build(t, r, Options{Now: c.now, Since: 90 * 24 * time.Hour, MaxRehearsalAge: c.maxAge})
+		l := line(t, rep, "rehearsals")
+		if l.Status != c.status || strings.Contains(l.Result, "is the weekly rehearsal job still running?") != c.stale {
+			t.Errorf("at %s, max age %s: line %+v", c.now, c.maxAge, l)
+		}
+		if c.stale && !strings.Contains(l.Result, "the last is 9d old, more than 8d") {
+			t.Errorf("the stale line does not say how old: %q", l.Result)
+		}
+	}
+}
+
 func TestParseRehearsalCountsFromScenarios(t *testing.T) {
 	rec := strings.Split(goodRecord, "passed:")[0] // no totals
 	rh, err := ParseRehearsal([]byte(rec))

@@ -132,6 +132,12 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 		if failedRuns > 0 {
 			res += fmt.Sprintf("; %d %s with a failed scenario", failedRuns, layout.Plural(failedRuns, "run", "runs"))
 		}
+		if maxAge := time.Duration(rh.MaxAgeSeconds * float64(time.Second)); maxAge > 0 && rep.GeneratedAt.Sub(last.StartedAt) > maxAge {
+			// The weekly job stopped (or never ran weekly): the last
+			// result says nothing of the snapshots since.
+			st = StatusAttention
+			res += fmt.Sprintf("; the last is %s old, more than %s: is the weekly rehearsal job still running?", Human(rep.GeneratedAt.Sub(last.StartedAt).Seconds()), Human(maxAge.Seconds()))
+		}
 		if len(rh.Broken) > 0 {
 			st = StatusAttention
 			res += fmt.Sprintf("; %d %s could not be read", len(rh.Broken), layout.Plural(len(rh.Broken), "record", "records"))
