@@ -308,6 +308,10 @@ type glJob struct {
 	IDTokens     map[string]struct {
 		Aud string `yaml:"aud"`
 	} `yaml:"id_tokens"`
+	Rules []struct {
+		If   string `yaml:"if"`
+		When string `yaml:"when"`
+	} `yaml:"rules"`
 }
 
 func TestGitLabStructure(t *testing.T) {

@@ -23,11 +23,17 @@ import (
 // built in TestMain on PATH and graphsim's token.
 func glRun(t *testing.T, l *localRun, name string, extra ...string) (string, error) {
 	t.Helper()
+	return glRunJob(t, l, "backup", name, extra...)
+}
+
+// glRunJob is glRun for the template's job named job.
+func glRunJob(t *testing.T, l *localRun, job, name string, extra ...string) (string, error) {
+	t.Helper()
 	raw := map[string]glJob{}
 	decodeYAML(t, gitlabCI, &raw)
-	script := strings.Join(raw["backup"].Script, "\n")
+	script := strings.Join(raw[job].Script, "\n")
 	if script == "" {
-		t.Fatal("the GitLab template has no backup script")
+		t.Fatalf("the GitLab template has no %s script", job)
 	}
 	dir := l.clone(t, name)
 	cmd := exec.Command("bash", "--noprofile", "--norc", "-c", script)

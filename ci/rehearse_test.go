@@ -2,6 +2,7 @@ package ci
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,5 +73,57 @@ func TestRehearseWorkflowStructure(t *testing.T) {
 	}
 	if env := p.Jobs[0].Steps[2].Env; env["SIGNING_KEY_B64"] != "$(ENTRASNAP_SIGNING_KEY_B64)" {
 		t.Errorf("%s: env %v", azureRehearse, env)
+	}
+}
+
+// The GitLab template's rehearse job runs only in the pipeline whose
+// ENTRASNAP_JOB is rehearse (the weekly schedule), which runs neither the
+// backup nor the drift job; it signs in nowhere (no id_token, not the
+// .entrasnap base) and pushes the record with GITLAB_TOKEN through a
+// credential helper, never in a URL.
+func TestGitLabRehearsalStructure(t *testing.T) {
+	jobs := map[string]glJob{}
+	decodeYAML(t, gitlabCI, &jobs)
+	reh, ok := jobs["rehearse"]
+	if !ok || len(reh.Script) == 0 {
+		t.Fatal("the GitLab template has no rehearse job")
+	}
+	if reh.Extends != "" || len(reh.IDTokens) != 0 || strings.Contains(strings.Join(reh.BeforeScript, "\n"), "AZURE") {
+		t.Errorf("rehearse signs in somewhere: extends %q, id_tokens %v, before_script %q", reh.Extends, reh.IDTokens, reh.BeforeScript)
+	}
+	if len(reh.Rules) != 1 || reh.Rules[0].If != `$ENTRASNAP_JOB == "rehearse"` || reh.Rules[0].When != "" {
+		t.Errorf("rehearse rules: %+v, want only when ENTRASNAP_JOB is rehearse", reh.Rules)
+	}
+	for _, name := range []string{"backup", "drift"} {
+		r := jobs[name].Rules
+		if len(r) != 2 || r[0].If != `$ENTRASNAP_JOB == "rehearse"` || r[0].When != "never" || r[1].When != "on_success" {
+			t.Errorf("%s rules: %+v, want never in the rehearsal pipeline, otherwise on success", name, r)
+		}
+	}
+	var doc struct {
+		Variables map[string]yaml.Node `yaml:"variables"`
+	}
+	decodeYAML(t, gitlabCI, &doc)
+	var v struct {
+		Value   string   `yaml:"value"`
+		Options []string `yaml:"options"`
+	}
+	if n, ok := doc.Variables["ENTRASNAP_JOB"]; !ok || n.Decode(&v) != nil || v.Value != "backup" || fmt.Sprint(v.Options) != "[backup rehearse]" {
+		t.Errorf("variable ENTRASNAP_JOB: %+v", v)
+	}
+	script := strings.Join(reh.Script, "\n")
+	for _, want := range []string{"entrasnap rehearse --repo .", `git checkout -q -B "$base" "origin/$base"`, `"HEAD:refs/heads/$base"`, "credential.helper", "chmod 600"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the rehearse script lacks %q", want)
+		}
+	}
+	if regexp.MustCompile(`://[^\s"']*\$\{?GITLAB_TOKEN`).MatchString(script) {
+		t.Error("the rehearse script puts a token in a URL")
+	}
+	text := string(readTemplate(t, gitlabCI))
+	for _, want := range []string{"ENTRASNAP_JOB set to rehearse", "43 3 * * 0"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the GitLab template's setup does not say %q", want)
+		}
 	}
 }

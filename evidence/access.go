@@ -19,7 +19,11 @@ type Access struct {
 	Recorded bool   `json:"recorded"`
 	Snapshot string `json:"snapshot"` // the tag whose manifest it is
 	// Type is "application" or "delegated" (layout.ManifestAccess).
-	Type           string   `json:"type"`
+	Type string `json:"type"`
+	// Source is where the manifest's permissions were read: "token" (the
+	// export token's claims) or "graph" (the token was not a JWT: the
+	// app's grants as Graph lists them), layout.ManifestAccess.From.
+	Source         string   `json:"source"`
 	Permissions    []string `json:"permissions"`
 	DirectoryRoles []string `json:"directoryRoles"`
 	// Needed is the least set that reads the repository's kinds
@@ -71,7 +75,7 @@ func access(m *layout.Manifest, tag string) Access {
 	if m.Access == nil {
 		return a
 	}
-	a.Recorded, a.Type = true, m.Access.Type
+	a.Recorded, a.Type, a.Source = true, m.Access.Type, m.Access.From()
 	a.Permissions = append(a.Permissions, m.Access.Permissions...)
 	a.DirectoryRoles = append(a.DirectoryRoles, m.Access.DirectoryRoles...)
 	held := map[string]bool{}
@@ -122,4 +126,12 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// accessSource says where the recorded permissions were read, for a person.
+func accessSource(source string) string {
+	if source == layout.AccessFromGraph {
+		return "read from Graph: the app's grants, as the export token is not a JWT"
+	}
+	return "read from the export token's claims"
 }

@@ -43,12 +43,14 @@
 //	              is check's issue {severity, file, line, property, message}
 //	              (empty ones left out), a failure {object, type (commit or
 //	              tag), names[], status, detail}; at most 20 of each
-//	rehearsals    {records[], olderThanWindow, broken[] {file, error}, hint}:
+//	rehearsals    {records[], olderThanWindow, broken[] {file, error}, hint,
+//	              maxAgeSeconds (an older last rehearsal is flagged)}:
 //	              a record is {file, version, startedAt, finishedAt, snapshot,
 //	              commit, tool, throttle, scenarios[] {name, result, objects,
 //	              restoreSeconds, detail}, passed, failed, skipped,
 //	              maxRestoreSeconds}, newest first
-//	access        {recorded, snapshot, type, permissions[], directoryRoles[],
+//	access        {recorded, snapshot, type, source (token | graph: where
+//	              permissions were read), permissions[], directoryRoles[],
 //	              needed[], writes[], extra[], missing[], readOnly,
 //	              leastPrivilege}
 //	controls[]    {id, framework, title}

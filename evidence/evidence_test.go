@@ -287,6 +287,35 @@ func TestRehearsalRecords(t *testing.T) {
 	}
 }
 
+// A last rehearsal older than MaxRehearsalAge (default 8 days: weekly,
+// with a day of slack) needs attention even when it passed: the weekly job
+// stopped.
+func TestStaleRehearsalIsFlagged(t *testing.T) {
+	dir := layout.RehearsalsDir + "/"
+	passed := strings.NewReplacer("result: fail", "result: pass", "result: skipped", "result: pass", "passed: 1", "passed: 3", "failed: 1", "failed: 0", "skipped: 1", "skipped: 0").Replace(goodRecord)
+	r := newRepo(t, snap{at: t0, files: map[string]string{dir + "20260902T030000Z.yaml": passed}})
+	started := time.Date(2026, 9, 2, 3, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		now    time.Time
+		maxAge time.Duration
+		status string
+		stale  bool
+	}{
+		{started.Add(7 * 24 * time.Hour), 0, StatusOK, false},
+		{started.Add(9 * 24 * time.Hour), 0, StatusAttention, true},
+		{started.Add(9 * 24 * time.Hour), 14 * 24 * time.Hour, StatusOK, false},
+	} {
+		rep := build(t, r, Options{Now: c.now, Since: 90 * 24 * time.Hour, MaxRehearsalAge: c.maxAge})
+		l := line(t, rep, "rehearsals")
+		if l.Status != c.status || strings.Contains(l.Result, "is the weekly rehearsal job still running?") != c.stale {
+			t.Errorf("at %s, max age %s: line %+v", c.now, c.maxAge, l)
+		}
+		if c.stale && !strings.Contains(l.Result, "the last is 9d old, more than 8d") {
+			t.Errorf("the stale line does not say how old: %q", l.Result)
+		}
+	}
+}
+
 func TestParseRehearsalCountsFromScenarios(t *testing.T) {
 	rec := strings.Split(goodRecord, "passed:")[0] // no totals
 	rh, err := ParseRehearsal([]byte(rec))
@@ -357,6 +386,40 @@ func TestAccess(t *testing.T) {
 		l := line(t, rep, "access")
 		if l.Status != c.status || rep.Access.ReadOnly != c.ro || rep.Access.LeastPrivilege != c.lp || !strings.Contains(l.Result, c.inLine) {
 			t.Errorf("%s: line %+v, access %+v", c.name, l, rep.Access)
+		}
+	}
+}
+
+// Where the manifest's permissions were read shows in every form: the
+// token's claims (also a manifest written before the source was kept), or
+// Graph (the export token was not a JWT).
+func TestAccessSource(t *testing.T) {
+	need := layout.ExportPermissions([]*layout.Kind{mustKind("groups")})
+	for _, c := range []struct {
+		source, want, words string
+	}{
+		{"", "token", "read from the export token's claims"},
+		{layout.AccessFromToken, "token", "read from the export token's claims"},
+		{layout.AccessFromGraph, "graph", "read from Graph: the app's grants, as the export token is not a JWT"},
+	} {
+		acc := &layout.ManifestAccess{Type: "application", Permissions: need, Source: c.source}
+		rep := build(t, newRepo(t, snap{at: t0, kinds: complete(), acc: acc}), Options{Now: t0.Add(time.Hour)})
+		if rep.Access.Source != c.want || !strings.Contains(line(t, rep, "access").Result, c.words) {
+			t.Errorf("source %q: access %+v, line %+v", c.source, rep.Access, line(t, rep, "access"))
+		}
+		var md, html, js bytes.Buffer
+		if err := rep.Markdown(&md); err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.HTML(&html); err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.JSON(&js); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(md.String(), "("+c.words+")") || !strings.Contains(html.String(), `<span id="access-source">`+strings.ReplaceAll(c.words, "'", "&#39;")+`</span>`) ||
+			!strings.Contains(js.String(), `"source": "`+c.want+`"`) {
+			t.Errorf("source %q not shown in every form:\n%s", c.source, md.String())
 		}
 	}
 }

@@ -166,7 +166,7 @@ func (rep *Report) Markdown(w io.Writer) error {
 	if !a.Recorded {
 		p("Not recorded in the manifest of %s. The least set that reads these kinds (`entrasnap kinds --permissions`): %s.\n", md(orNone(a.Snapshot)), md(list(a.Needed)))
 	} else {
-		p("The export of %s ran with a%s %s token holding: %s.", md(a.Snapshot), article(a.Type), md(a.Type), md(list(a.Permissions)))
+		p("The export of %s ran with a%s %s token holding: %s (%s).", md(a.Snapshot), article(a.Type), md(a.Type), md(list(a.Permissions)), accessSource(a.Source))
 		if len(a.DirectoryRoles) > 0 {
 			p(" Directory roles (template ids): %s.", md(list(a.DirectoryRoles)))
 		}

@@ -53,6 +53,9 @@ type Rehearsals struct {
 	Broken  []BrokenFile `json:"broken"`
 	// Hint says what to run when the window has no rehearsal.
 	Hint string `json:"hint,omitempty"`
+	// MaxAgeSeconds is Options.MaxRehearsalAge: a last rehearsal older
+	// than it at the report's time is flagged (the weekly job stopped).
+	MaxAgeSeconds float64 `json:"maxAgeSeconds"`
 }
 
 // readRehearsals reads the records at HEAD: a missing folder is no

@@ -21,6 +21,11 @@ const Schema = "entrasnap.evidence/v1"
 // flags by default: a daily export, with two hours of slack.
 const DefaultMaxGap = 26 * time.Hour
 
+// DefaultMaxRehearsalAge is how old the last rehearsal may be before the
+// report flags it: a weekly rehearsal (the CI templates'), with a day of
+// slack.
+const DefaultMaxRehearsalAge = 8 * 24 * time.Hour
+
 // Options say what Build reports on.
 type Options struct {
 	// Now is the end of the window and the report's time (the caller's
@@ -31,6 +36,9 @@ type Options struct {
 	// MaxGap flags the gaps between consecutive snapshots longer than
 	// it; 0: DefaultMaxGap.
 	MaxGap time.Duration
+	// MaxRehearsalAge flags a last rehearsal older than it at Now (the
+	// weekly job stopped); 0: DefaultMaxRehearsalAge.
+	MaxRehearsalAge time.Duration
 	// CheckAll checks every tagged snapshot, not only HEAD (check --all).
 	CheckAll bool
 	// Signers, when set, verifies every commit and snapshot tag (check
@@ -251,6 +259,10 @@ func Build(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.MaxRehearsalAge <= 0 {
+		o.MaxRehearsalAge = DefaultMaxRehearsalAge
+	}
+	rep.Rehearsals.MaxAgeSeconds = o.MaxRehearsalAge.Seconds()
 	rep.Summary = summary(rep, o.MaxGap)
 	return rep, nil
 }

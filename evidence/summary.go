@@ -132,6 +132,12 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 		if failedRuns > 0 {
 			res += fmt.Sprintf("; %d %s with a failed scenario", failedRuns, layout.Plural(failedRuns, "run", "runs"))
 		}
+		if maxAge := time.Duration(rh.MaxAgeSeconds * float64(time.Second)); maxAge > 0 && rep.GeneratedAt.Sub(last.StartedAt) > maxAge {
+			// The weekly job stopped (or never ran weekly): the last
+			// result says nothing of the snapshots since.
+			st = StatusAttention
+			res += fmt.Sprintf("; the last is %s old, more than %s: is the weekly rehearsal job still running?", Human(rep.GeneratedAt.Sub(last.StartedAt).Seconds()), Human(maxAge.Seconds()))
+		}
 		if len(rh.Broken) > 0 {
 			st = StatusAttention
 			res += fmt.Sprintf("; %d %s could not be read", len(rh.Broken), layout.Plural(len(rh.Broken), "record", "records"))
@@ -142,13 +148,13 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 	a := rep.Access
 	switch {
 	case !a.Recorded:
-		add("access", "Backup app's permissions", "not recorded in the manifest (an export token that is not a JWT, or an export by an entrasnap before 2026-12); grant exactly what entrasnap kinds --permissions lists", StatusMissing)
+		add("access", "Backup app's permissions", "not recorded in the manifest (an export token that is not a JWT and no --client-id to read the app's grants from Graph with, or an export by an entrasnap before 2026-12); grant exactly what entrasnap kinds --permissions lists", StatusMissing)
 	case !a.ReadOnly:
-		add("access", "Backup app's permissions", fmt.Sprintf("not read-only: %s (%s token)", strings.Join(a.Writes, ", "), a.Type), StatusAttention)
+		add("access", "Backup app's permissions", fmt.Sprintf("not read-only: %s (%s token; %s)", strings.Join(a.Writes, ", "), a.Type, accessSource(a.Source)), StatusAttention)
 	case !a.LeastPrivilege:
 		add("access", "Backup app's permissions", fmt.Sprintf("read-only, %d beyond the least set: %s", len(a.Extra), strings.Join(a.Extra, ", ")), StatusAttention)
 	default:
-		res := fmt.Sprintf("read-only and least privilege: %d permissions (%s token)", len(a.Permissions), a.Type)
+		res := fmt.Sprintf("read-only and least privilege: %d permissions (%s token; %s)", len(a.Permissions), a.Type, accessSource(a.Source))
 		st := StatusOK
 		if len(a.Missing) > 0 {
 			// (the kinds they read are incomplete: line "kinds" says which)

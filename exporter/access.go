@@ -15,7 +15,8 @@ import (
 // manifest (layout.ManifestAccess): an app-only token's roles claim, or a
 // delegated token's scp scopes, and the directory roles (wids) of either.
 // The claims are read without verifying the token (Graph verified it); nil
-// for a token that is not a JWT or holds neither claim. Nothing of the
+// for a token that is not a JWT or holds neither claim (Run then reads the
+// app's grants from Graph when it knows the app: Options.ClientID). Nothing of the
 // token but these names is kept.
 func tokenAccess(ctx context.Context, c *graph.Client) *layout.ManifestAccess {
 	return accessOf(c.BearerToken(ctx))
@@ -39,7 +40,7 @@ func accessOf(token string) *layout.ManifestAccess {
 	if json.Unmarshal(payload, &claims) != nil {
 		return nil
 	}
-	a := &layout.ManifestAccess{DirectoryRoles: tidy(claims.Wids)}
+	a := &layout.ManifestAccess{DirectoryRoles: tidy(claims.Wids), Source: layout.AccessFromToken}
 	switch {
 	case claims.Scp != "":
 		a.Type, a.Permissions = "delegated", tidy(strings.Fields(claims.Scp))

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -49,9 +50,9 @@ func TestAccessOfClaims(t *testing.T) {
 		return "e30." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".sig"
 	}
 	for _, c := range []struct{ token, want string }{
-		{jwt(`{"appid":"a","roles":["User.Read.All","Directory.Read.All","User.Read.All"]}`), "&{application [Directory.Read.All User.Read.All] []}"},
-		{jwt(`{"appid":"a"}`), "&{application [] []}"},
-		{jwt(`{"scp":"User.Read  Directory.Read.All","wids":["62e90394-69f5-4237-9190-012177145e10"]}`), "&{delegated [Directory.Read.All User.Read] [62e90394-69f5-4237-9190-012177145e10]}"},
+		{jwt(`{"appid":"a","roles":["User.Read.All","Directory.Read.All","User.Read.All"]}`), "&{application [Directory.Read.All User.Read.All] [] token}"},
+		{jwt(`{"appid":"a"}`), "&{application [] [] token}"},
+		{jwt(`{"scp":"User.Read  Directory.Read.All","wids":["62e90394-69f5-4237-9190-012177145e10"]}`), "&{delegated [Directory.Read.All User.Read] [62e90394-69f5-4237-9190-012177145e10] token}"},
 		{jwt(`{"sub":"x"}`), "<nil>"},
 		{"graphsim.opaque", "<nil>"},
 		{"a.!!.c", "<nil>"},
@@ -101,4 +102,55 @@ func firstOf(t *testing.T, c *graph.Client, path string) string {
 		t.Fatalf("%s: %s (%v)", path, resp, err)
 	}
 	return v.Value[0].ID
+}
+
+// With a token that is not a JWT (graphsim's OpaqueTokens), the manifest
+// records the app's permissions as Graph lists its grants, and says so
+// (source: graph), when the export knows the app (Options.ClientID); the
+// same grants export again make no commit; without the client id nothing
+// is recorded; an app Graph does not know is a warning naming it, and the
+// export still commits. Also under realistic throttling and faults.
+func TestManifestAccessFromGraphWhenTheTokenIsOpaque(t *testing.T) {
+	for _, o := range []graphsim.Options{{OpaqueTokens: true}, {OpaqueTokens: true, Throttle: "realistic", FaultRate: 0.03}} {
+		t.Run(o.Throttle, func(t *testing.T) {
+			sim := newSim(t, o)
+			srv := newServer(t, sim)
+			admin := clientFor(t, sim, srv, sim.Token())
+			set := layout.ExportPermissions(layout.Kinds())
+			tok, appID := limitedApp(t, sim, admin, srv.URL, set...)
+			if strings.Count(tok, ".") == 2 {
+				t.Fatal("graphsim issued a JWT with OpaqueTokens set")
+			}
+			c := clientFor(t, sim, srv, tok)
+			r := newRepo(t, false)
+			mustExport(t, c, r, func(o *Options) { o.ClientID = appID })
+			m := readManifest(t, r.Path())
+			if m.Access == nil || m.Access.Type != "application" || m.Access.Source != layout.AccessFromGraph || fmt.Sprint(m.Access.Permissions) != fmt.Sprint(set) {
+				t.Fatalf("manifest access = %+v, want application %v from graph", m.Access, set)
+			}
+			if man := git(t, r.Path(), "show", "HEAD:"+layout.ManifestPath); !strings.Contains(man, "  source: \"graph\"\n") {
+				t.Errorf("the manifest's access does not say where the permissions came from")
+			}
+			head := git(t, r.Path(), "rev-parse", "HEAD")
+			if again := mustExport(t, c, r, func(o *Options) { o.ClientID = appID }); again.Changed || git(t, r.Path(), "rev-parse", "HEAD") != head {
+				t.Errorf("the same grants read again made a commit")
+			}
+
+			r2 := newRepo(t, false)
+			mustExport(t, c, r2, nil)
+			if m := readManifest(t, r2.Path()); m.Access != nil {
+				t.Errorf("without a client id: access %+v, want none", m.Access)
+			}
+			r3 := newRepo(t, false)
+			const unknown = "00000000-0000-4000-8000-0000000000ff"
+			res3 := mustExport(t, c, r3, func(o *Options) { o.ClientID = unknown })
+			found := false
+			for _, w := range res3.Warnings {
+				found = found || w.Path == layout.ManifestPath && strings.Contains(w.Message, unknown)
+			}
+			if m := readManifest(t, r3.Path()); m.Access != nil || !found {
+				t.Errorf("an unknown app: access %+v, warnings %+v", m.Access, res3.Warnings)
+			}
+		})
+	}
 }

@@ -69,6 +69,11 @@ type Options struct {
 	// Full reads every kind in full instead of resuming users and groups
 	// from the delta state (state.go).
 	Full bool
+	// ClientID is the application (client) id the export signs in as
+	// (--client-id, AZURE_CLIENT_ID). When the access token is not a JWT,
+	// the permissions the manifest records are read from Graph for this app
+	// (live.GrantedAccess); without it, none are recorded.
+	ClientID string
 	// FullEvery is the period of the safety-net full read of the kinds
 	// read with delta; zero keeps the state's, or DefaultFullEvery.
 	FullEvery time.Duration
@@ -412,6 +417,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	man := buildManifest(res, prev.manifest, read)
 	man.Access = tokenAccess(ctx, o.Client)
+	var accessWarning *live.Warning
+	if man.Access == nil && o.ClientID != "" && !o.postRestore {
+		// Not a JWT: the app's grants, as Graph lists them.
+		a, err := live.GrantedAccess(ctx, o.Client, o.ClientID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			accessWarning = &live.Warning{Path: layout.ManifestPath, Message: "the permissions the export ran with are not recorded: the access token is not a JWT, and " + err.Error()}
+		}
+		man.Access = a
+	}
 	if o.postRestore {
 		man.Access = nil
 		if prev.manifest != nil {
@@ -444,6 +461,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		files[StatePath] = stateData // the stored links stay (state.go)
 	}
 	countChanges(res, files, blobs, carry, prev)
+	if accessWarning != nil {
+		res.Warnings = append(res.Warnings, *accessWarning)
+	}
 	if p, data, kept, w := o.attribution(ctx, prev, files, blobs, carry, start); w != nil {
 		res.Warnings = append(res.Warnings, *w)
 	} else if p != "" {

@@ -485,6 +485,13 @@ func TestFailedKindIsCarriedForward(t *testing.T) {
 // graphsim's token endpoint.
 func limitedToken(t testing.TB, sim *graphsim.Server, c *graph.Client, baseURL string, perms ...string) string {
 	t.Helper()
+	tok, _ := limitedApp(t, sim, c, baseURL, perms...)
+	return tok
+}
+
+// limitedApp is limitedToken, with the app's appId.
+func limitedApp(t testing.TB, sim *graphsim.Server, c *graph.Client, baseURL string, perms ...string) (token, appID string) {
+	t.Helper()
 	ctx := context.Background()
 	resp, err := c.Post(ctx, "/v1.0/applications", map[string]any{"displayName": "limited reader"})
 	if err != nil {
@@ -518,7 +525,7 @@ func limitedToken(t testing.TB, sim *graphsim.Server, c *graph.Client, baseURL s
 	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
 		t.Fatalf("token endpoint: %d %s", hr.StatusCode, body)
 	}
-	return tok.AccessToken
+	return tok.AccessToken, app.AppID
 }
 
 func TestPermissionDeniedNamesThePermission(t *testing.T) {

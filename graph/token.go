@@ -41,6 +41,35 @@ func TokenClaim(token, name string) string {
 	return s
 }
 
+// TokenClaimStrings returns a string-array claim of a JWT's payload (with
+// or without "Bearer "), read without verifying it; ok is false when the
+// token is not a JWT or has no such claim (an empty array is present).
+func TokenClaimStrings(token, name string) (list []string, ok bool) {
+	parts := strings.Split(strings.TrimSpace(strings.TrimPrefix(token, "Bearer ")), ".")
+	if len(parts) != 3 || len(parts[1]) > 64<<10 {
+		return nil, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil, false
+	}
+	var claims map[string]any
+	if json.Unmarshal(payload, &claims) != nil {
+		return nil, false
+	}
+	raw, ok := claims[name].([]any)
+	if !ok {
+		return nil, false
+	}
+	list = []string{}
+	for _, v := range raw {
+		if s, ok := v.(string); ok {
+			list = append(list, s)
+		}
+	}
+	return list, true
+}
+
 // TokenRoles returns the roles claim (the application permissions) of the
 // access token the client sends, read from the JWT's payload without
 // verifying it; ok is false when the token is not a JWT or carries no

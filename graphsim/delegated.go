@@ -3,6 +3,7 @@ package graphsim
 import (
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/graphsim/builtin"
@@ -133,6 +134,53 @@ func (s *Server) userGrants(id string) []userGrant {
 		}
 		out = append(out, userGrant{role: name, scope: scope})
 	}
+	return out
+}
+
+// wids is the wids claim of a delegated access token that app gets for
+// user id: the role template ids (== built-in role definition ids) of the
+// user's active directory role assignments at the tenant's scope ("/"),
+// sorted, lower case. learn:/entra/identity-platform/access-token-claims-reference
+// ("wids": "the tenant-wide roles assigned to this user, from the section
+// of roles present in Microsoft Entra built-in roles", configured per
+// application by groupMembershipClaims); learn:/graph/api/resources/application
+// (groupMembershipClaims: SecurityGroup covers "security groups and
+// Microsoft Entra roles", All includes "directory roles"). Strict readings
+// where the pages are silent: no claim unless the app's
+// groupMembershipClaims names All, SecurityGroup or DirectoryRole; only
+// direct assignments (roles held through a role-assignable group are left
+// out); roles scoped to an administrative unit or an object, custom roles
+// and eligible (not activated) roles are not tenant-wide built-in
+// assignments and are left out too. Callers hold t.mu.
+func (s *Server) wids(app *record, id string) []string {
+	claims := false
+	for _, v := range strings.Split(str(app.obj["groupMembershipClaims"]), ",") {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "all", "securitygroup", "directoryrole":
+			claims = true
+		}
+	}
+	coll := s.tenant.colls["unifiedRoleAssignment"]
+	if !claims || coll == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range coll.live() {
+		if a.gone || !s.tenant.visible(a) || !strings.EqualFold(str(a.obj["principalId"]), id) {
+			continue
+		}
+		if scope := str(a.obj["directoryScopeId"]); scope != "" && scope != "/" {
+			continue
+		}
+		def := strings.ToLower(str(a.obj["roleDefinitionId"]))
+		if roleNameByID[def] == "" || seen[def] {
+			continue
+		}
+		seen[def] = true
+		out = append(out, def)
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -441,9 +441,12 @@ func (s *Server) issueDelegated(w http.ResponseWriter, r *http.Request, clientID
 	app := t.appByAppID(clientID)
 	sp := t.spByAppID(clientID)
 	u := t.findUser(userID)
-	var consented []string
+	var consented, wids []string
 	if sp != nil && u != nil {
 		consented = t.consentedScopes(sp, u.key())
+	}
+	if app != nil && u != nil {
+		wids = s.wids(app, u.key())
 	}
 	var appName, upn, name string
 	var public, spEnabled, userEnabled bool
@@ -507,7 +510,7 @@ func (s *Server) issueDelegated(w http.ResponseWriter, r *http.Request, clientID
 		Aud: graphAudience, Iss: iss, Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(tokenLifetime).Unix(),
 		AppDisplayName: appName, AppID: clientID, AppIDAcr: "0",
 		Idp: iss, IdTyp: "user", Oid: u.key(), Sub: u.key(), Tid: t.id,
-		Scp: strings.Join(granted, " "), Upn: upn, Name: name,
+		Scp: strings.Join(granted, " "), Upn: upn, Name: name, Wids: wids,
 		Uti: b64url([]byte(newRequestID()))[:22], Ver: "1.0",
 	}
 	idClaims, _ := json.Marshal(map[string]any{

@@ -67,9 +67,13 @@ func (s *Server) authenticate(h string) (*principal, *apiError) {
 	}
 	s.mu.Lock()
 	p := s.tokens[tok]
+	c, isOpaque := s.opaque[tok]
 	s.mu.Unlock()
 	if p != nil {
 		return p, nil
+	}
+	if isOpaque {
+		return s.principalOf(c)
 	}
 	return s.validateAccessToken(tok)
 }
@@ -91,6 +95,7 @@ type accessClaims struct {
 	Scp            string   `json:"scp,omitempty"`  // delegated: the granted scopes
 	Upn            string   `json:"upn,omitempty"`  // delegated: the user's userPrincipalName
 	Name           string   `json:"name,omitempty"` // delegated: the user's displayName
+	Wids           []string `json:"wids,omitempty"` // delegated: tenant-wide built-in role template ids (delegated.go wids)
 	Sub            string   `json:"sub"`
 	Tid            string   `json:"tid"`
 	Uti            string   `json:"uti"`
@@ -112,6 +117,24 @@ func decodeSegment(seg string) ([]byte, error) {
 }
 
 func (s *Server) signAccessToken(c accessClaims) string {
+	if s.opts.OpaqueTokens {
+		// An opaque token: a random string graphsim maps to the claims it
+		// stands for; expired ones are forgotten as new ones are issued.
+		tok := "graphsim-opaque-" + randomCode(64, secretAlphabet[:62]) // letters and digits: never three dot-separated parts
+		now := s.clock.Now().Unix()
+		s.mu.Lock()
+		if s.opaque == nil {
+			s.opaque = map[string]accessClaims{}
+		}
+		for k, old := range s.opaque {
+			if old.Exp <= now {
+				delete(s.opaque, k)
+			}
+		}
+		s.opaque[tok] = c
+		s.mu.Unlock()
+		return tok
+	}
 	head, _ := json.Marshal(map[string]string{"typ": "JWT", "alg": "HS256", "kid": "graphsim"})
 	body, _ := json.Marshal(c)
 	signing := b64url(head) + "." + b64url(body)
@@ -143,6 +166,12 @@ func (s *Server) validateAccessToken(tok string) (*principal, *apiError) {
 	if err := json.Unmarshal(pb, &c); err != nil {
 		return nil, unauthorized("Access token validation failure.")
 	}
+	return s.principalOf(c)
+}
+
+// principalOf checks an access token's claims (audience, tenant, lifetime)
+// and maps them to a principal.
+func (s *Server) principalOf(c accessClaims) (*principal, *apiError) {
 	switch strings.TrimSuffix(c.Aud, "/") {
 	case graphAudience, graphAppID:
 	default:

@@ -63,6 +63,12 @@ func newIDEnv(t *testing.T) *idEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newIDEnvFor(t, s)
+}
+
+// newIDEnvFor is newIDEnv around a server of the caller's options.
+func newIDEnvFor(t *testing.T, s *Server) *idEnv {
+	t.Helper()
 	tn := s.Tenant()
 	if tn.FindBy("servicePrincipal", "appId", graphAppID) == "" {
 		var roles []any

@@ -42,6 +42,12 @@ type Options struct {
 	// every page of every list, as Graph may (learn:/graph/paging: "a page
 	// can contain zero items and still have a nextLink") (handlers.go).
 	EmptyPages bool
+	// OpaqueTokens makes the token endpoint issue opaque access tokens
+	// instead of JWTs: clients must not read them (learn:/entra/identity-platform/access-tokens,
+	// "treat access tokens as opaque strings"; tokens for some resources
+	// and credential types are not JWTs), so a client learns what the
+	// token may do only from Graph (identity.go).
+	OpaqueTokens bool
 	// CARecycleBinAppOnly lets app-only tokens use the Conditional Access
 	// recycle bin (beta), which Graph documents as not supporting
 	// application permissions: a future Graph (cabin.go).
@@ -79,7 +85,8 @@ type Server struct {
 	batchRNG *mrand.Rand // order of $batch execution and answers (batch.go)
 
 	mu       sync.Mutex
-	tokens   map[string]*principal // bearer token → principal
+	tokens   map[string]*principal   // bearer token → principal
+	opaque   map[string]accessClaims // Options.OpaqueTokens: opaque token → its claims
 	godToken string
 	deleg    delegState // device codes and refresh tokens (devicecode.go)
 }
@@ -310,6 +317,16 @@ func hijackAndClose(w http.ResponseWriter) {
 // handle routes one request (from HTTP or a batch item) through permissions,
 // throttling and the handler, and returns the answer, errors included.
 func (s *Server) handle(req *request) *response {
+	if strings.EqualFold(req.path, "me") && req.method == http.MethodGet {
+		// GET /me is the signed-in user (user-get); an app-only token has
+		// none: Graph's 400. Served as GET /users/{id}, with its permissions
+		// (User.Read would do for /me: strict).
+		if req.principal == nil || req.principal.userID == "" {
+			s.stats.record(req.method, "/me", http.StatusBadRequest, 0)
+			return s.errorResp(req, errf(http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow."))
+		}
+		req.path = "users/" + req.principal.userID
+	}
 	rt, aerr := s.route(req)
 	tmpl := templateOf(req.path)
 	if aerr != nil {

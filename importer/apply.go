@@ -382,6 +382,27 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	return res, nil
 }
 
+// idMapUnreadable says why record left the id map at HEAD alone: the
+// error, this run's recreated objects one per line (old → new id, also in
+// the journal, which keeps them until a snapshot records them), and how to
+// repair.
+func idMapUnreadable(cause error, repo *snapshot.Repo, res *Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the id map %s at HEAD cannot be read (%v), and writing a new one over it would lose the old → new ids of earlier restores: the post-restore snapshot was not recorded", IDMapPath, cause)
+	if n := res.IDs.Len(); n > 0 {
+		fmt.Fprintf(&b, "; this restore's new ids are kept in %s (in the git directory) until a snapshot records them:", JournalFile)
+		for _, old := range sortedKeys(res.IDs.IDs) {
+			en := res.IDs.IDs[old]
+			fmt.Fprintf(&b, "\n  %s %s → %s", en.Kind, layout.Safe(old), layout.Safe(en.New))
+		}
+		for _, old := range sortedKeys(res.IDs.AppIDs) {
+			fmt.Fprintf(&b, "\n  application appId %s → %s", layout.Safe(old), layout.Safe(res.IDs.AppIDs[old]))
+		}
+	}
+	fmt.Fprintf(&b, "\nto repair: in %s, take %s back from the last commit where it was good (git log -p -- %s), commit it, and run the same restore again: it finds the objects recreated now by the ids above, plans nothing more for them, and the next restore that writes records them in the id map", layout.Safe(repo.Path()), IDMapPath, IDMapPath)
+	return b.String()
+}
+
 func shortHash(h string) string {
 	if len(h) > 12 {
 		return h[:12]
@@ -865,16 +886,35 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 
 // record has the post-restore state of the kinds the plan wrote recorded
 // (o.Record) as a snapshot commit naming the restore, with the id map.
+//
+// The id map at HEAD holds every earlier restore's old → new ids: when it
+// cannot be read (a bad edit or merge, a file that is not an id map),
+// record refuses to write a new one over it, which would lose them. The
+// snapshot is then not recorded, the journal keeps this run's new ids (the
+// next plan finds the recreated objects by them, Load), and SnapshotErr
+// lists them per object and says how to repair (idMapUnreadable).
 func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt []journalEntry) {
 	ids := NewIDMap()
-	if data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
-		if m, err := DecodeIDMap(data); err == nil {
-			ids = m
+	data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath)
+	switch {
+	case err == nil:
+		m, derr := DecodeIDMap(data)
+		if derr != nil {
+			res.SnapshotErr = idMapUnreadable(derr, o.Repo, res)
+			return
 		}
+		ids = m
+	case errors.Is(err, snapshot.ErrNotFound) || errors.Is(err, snapshot.ErrUnknownRevision):
+	default:
+		res.SnapshotErr = idMapUnreadable(err, o.Repo, res)
+		return
 	}
-	if journal, err := readJournal(o.Repo); err == nil {
-		ids.Merge(journalIDs(journal))
+	journal, err := readJournal(o.Repo)
+	if err != nil {
+		res.SnapshotErr = fmt.Sprintf("%v; the post-restore snapshot was not recorded, so that no new id is lost: fix or remove the file, then run an export", err)
+		return
 	}
+	ids.Merge(journalIDs(journal))
 	ids.Merge(res.IDs)
 	files := newFilesRecorded(p, res, ids) // fromfiles.go
 	if ids.Len() > 0 {
@@ -903,7 +943,6 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt [
 	if n := res.IDs.Len(); n > 0 {
 		fmt.Fprintf(&msg, "Recreated under new ids: %d (see %s).\n", n, IDMapPath)
 	}
-	var err error
 	res.Snapshot, err = o.Record(ctx, p.RecordKinds(), msg.String(), files)
 	if err != nil {
 		res.SnapshotErr = err.Error()

@@ -193,7 +193,7 @@ func Compute(in *Input) (*Plan, error) {
 	pl.finish()
 	pl.p.OutOfScope = outOfScope(in.SignedIn, pl.p, roleAssignableGroups(in)) // scope.go
 	if in.SignedIn != nil {
-		pl.p.SignedIn = in.SignedIn.Name
+		pl.p.SignedIn, pl.p.RolesFrom = in.SignedIn.Name, in.SignedIn.RolesFrom
 	}
 	return pl.p, nil
 }

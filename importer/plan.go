@@ -220,6 +220,10 @@ type Plan struct {
 	// (scope.go): apply refuses the plan while there are any.
 	SignedIn   string      `json:"signedIn,omitempty"`
 	OutOfScope []ScopeNote `json:"outOfScope,omitempty"`
+	// RolesFrom says what the plan was checked against: the role
+	// assignments Graph lists (RolesFromGraph), the sign-in token's wids
+	// claim (RolesFromToken), or nothing ("": the roles could not be read).
+	RolesFrom string `json:"rolesFrom,omitempty"`
 }
 
 // Empty reports whether the plan has nothing to do.

@@ -196,6 +196,15 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 			fmt.Fprintf(w, "  %s %s: %s → %s\n", diff.KindTitle(r.Kind), safe(r.Name), safe(r.Property), diff.Annotate(names(p.Names), r.OldID))
 		}
 	}
+	switch {
+	case p.SignedIn == "":
+	case p.RolesFrom == RolesFromGraph:
+		fmt.Fprintf(w, "\nChecked against the directory roles of %s, as Graph lists their role assignments.\n", safe(p.SignedIn))
+	case p.RolesFrom == RolesFromToken:
+		fmt.Fprintf(w, "\nChecked against the directory roles of %s as their sign-in token lists them (wids: tenant-wide built-in roles only; Graph refused to list role assignments): see the warnings.\n", safe(p.SignedIn))
+	default:
+		fmt.Fprintf(w, "\nNot checked against the directory roles of %s: they could not be read (see the warnings).\n", safe(p.SignedIn))
+	}
 	if len(p.OutOfScope) > 0 { // scope.go
 		fmt.Fprintf(w, "\n%s\n", paint(diff.Bold, fmt.Sprintf("Outside what %s may change (apply refuses the plan until the selection leaves these out):", safe(p.SignedIn))))
 		for _, n := range p.OutOfScope {

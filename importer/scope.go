@@ -44,7 +44,18 @@ type SignedInUser struct {
 	// only some roles list role assignments); the plan is then not checked
 	// against them, and says so.
 	RolesUnread string `json:"rolesUnread,omitempty"`
+	// RolesFrom says where Roles come from: RolesFromGraph (the role
+	// assignments Graph lists) or RolesFromToken (the delegated token's
+	// wids claim, when Graph refused to list them).
+	RolesFrom string `json:"rolesFrom,omitempty"`
 }
+
+// Where the signed-in user's roles were read (SignedInUser.RolesFrom,
+// Plan.RolesFrom).
+const (
+	RolesFromGraph = "graph"
+	RolesFromToken = "token"
+)
 
 // roleReaders are the built-in roles that list role assignments
 // (rbacapplication-list-roleassignments: "the signed-in user must be
@@ -155,9 +166,36 @@ func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*Sign
 		// them: a helpdesk operator may lack one. The plan cannot be checked
 		// before the first write; Graph still refuses what the roles do not
 		// allow, action by action.
+		//
+		// The token's wids claim, when it has one, still names the user's
+		// tenant-wide built-in roles (learn:/entra/identity-platform/
+		// access-token-claims-reference: "the tenant-wide roles assigned to
+		// this user, from the section of roles present in Microsoft Entra
+		// built-in roles"; the app's groupMembershipClaims decides whether
+		// tokens carry it): the plan is checked against those, and what
+		// they do not cover is a warning, not a refusal (outOfScope).
+		if wids, ok := graph.TokenClaimStrings(token, "wids"); ok {
+			u.RolesFrom = RolesFromToken
+			seen := map[string]bool{}
+			for _, w := range wids {
+				def := strings.ToLower(w)
+				if def == "" || len(def) > 64 || seen[def] {
+					continue
+				}
+				seen[def] = true
+				r := ScopedRole{Role: builtinRoles[def], Scope: "/"}
+				if r.Role == "" {
+					r.Role = "role " + def
+				}
+				u.Roles = append(u.Roles, r)
+			}
+			sort.SliceStable(u.Roles, func(i, j int) bool { return u.Roles[i].Role < u.Roles[j].Role })
+			return u, nil
+		}
 		u.RolesUnread = "Graph lets only " + roleReaders + " list role assignments (403)"
 		return u, nil
 	}
+	u.RolesFrom = RolesFromGraph
 	if err != nil {
 		return nil, fmt.Errorf("reading the directory roles of the signed-in user %s, to check the plan against them: %w", safe(u.Name), err)
 	}
@@ -369,7 +407,38 @@ func outOfScope(u *SignedInUser, p *Plan, roleAssignable map[string]bool) []Scop
 		}
 		notes = append(notes, ScopeNote{Action: a.ID, Kind: a.Kind, Name: a.Name, Reason: strings.Join(dedupe(reasons), "; ")})
 	}
+	if u.RolesFrom == RolesFromToken {
+		return tokenRolesWarnings(u, p, notes)
+	}
 	return notes
+}
+
+// tokenRolesWarnings turns the notes of a check against the token's wids
+// into warnings: the claim lists only built-in roles assigned over the
+// whole directory, so a role scoped to an administrative unit or an
+// object, held through a group, or a custom role may still allow what it
+// does not cover. Apply does not refuse such a plan; Graph refuses, action
+// by action, what the user's roles do not allow.
+func tokenRolesWarnings(u *SignedInUser, p *Plan, notes []ScopeNote) []ScopeNote {
+	held := "none"
+	if len(u.Roles) > 0 {
+		var names []string
+		for _, r := range u.Roles {
+			names = append(names, r.Role)
+		}
+		held = strings.Join(names, ", ")
+	}
+	head := fmt.Sprintf("the plan is checked against the directory roles in the sign-in token of %s (its wids claim: %s), because Graph lets only %s list role assignments (403)", u.Name, held, roleReaders)
+	if len(notes) == 0 {
+		p.Warnings = append(p.Warnings, head+": they cover every action")
+		return nil
+	}
+	p.Warnings = append(p.Warnings, fmt.Sprintf("%s. The claim names only built-in roles assigned over the whole directory: a role scoped to an administrative unit or an object, or held through a group, is not in it, so the %d actions below are not refused before the first write; Graph refuses, action by action, what your roles do not allow. To have the plan checked in full, hold %s as well",
+		head, len(notes), roleReaders))
+	for _, n := range notes {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("not covered by the roles in the token: %s [%s]", n.String(), n.Action))
+	}
+	return nil
 }
 
 func kindWords(kind string) string { return strings.ReplaceAll(kind, "-", " ") }

@@ -39,6 +39,25 @@ type ManifestAccess struct {
 	// DirectoryRoles are the directory role template ids the token holds
 	// (its wids claim), sorted; empty when it names none.
 	DirectoryRoles []string
+	// Source says where Permissions were read: AccessFromToken (the
+	// token's claims; "" in manifests written before Source) or
+	// AccessFromGraph (the token is not a JWT: the app's grants as Graph
+	// lists them, live.GrantedAccess).
+	Source string
+}
+
+// Where ManifestAccess.Permissions come from.
+const (
+	AccessFromToken = "token"
+	AccessFromGraph = "graph"
+)
+
+// From is Source, with AccessFromToken for a manifest that does not say.
+func (a *ManifestAccess) From() string {
+	if a.Source == "" {
+		return AccessFromToken
+	}
+	return a.Source
 }
 
 // ManifestKind is one kind in the manifest.
@@ -93,6 +112,11 @@ func (m *Manifest) Encode() []byte {
 		e := map[string]any{"type": a.Type, "permissions": stringList(a.Permissions)}
 		if len(a.DirectoryRoles) > 0 {
 			e["directoryRoles"] = stringList(a.DirectoryRoles)
+		}
+		if a.Source != "" && a.Source != AccessFromToken {
+			// Written only when not the token's: a manifest from the
+			// token's claims keeps the bytes it had before Source.
+			e["source"] = a.Source
 		}
 		top["access"] = e
 	}
@@ -155,6 +179,7 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 	if a, ok := v["access"].(map[string]any); ok {
 		m.Access = &ManifestAccess{Permissions: stringsOf(a["permissions"]), DirectoryRoles: stringsOf(a["directoryRoles"])}
 		m.Access.Type, _ = a["type"].(string)
+		m.Access.Source, _ = a["source"].(string)
 	}
 	return m, nil
 }

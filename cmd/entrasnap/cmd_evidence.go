@@ -20,6 +20,7 @@ func evidenceCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage, Required: true},
 			&cli.StringFlag{Name: "since", Value: "90d", Usage: "the window, back from now: days (90d), weeks (13w), a duration (2160h), or \"all\""},
 			&cli.StringFlag{Name: "max-gap", Value: "26h", Usage: "list the gaps between consecutive snapshots longer than this"},
+			&cli.StringFlag{Name: "max-rehearsal-age", Value: "8d", Usage: "flag a last restore rehearsal older than this (the weekly rehearsal job stopped)"},
 			&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown, html (one self-contained page) or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the report to this file (default: standard output)"},
 			&cli.StringFlag{Name: "allowed-signers", EnvVars: []string{envAllowedSigners}, Usage: "verify every commit and snapshot tag against git's allowed-signers file (as check --verify-signatures); without it signatures are reported \"not verified\""},
@@ -44,6 +45,9 @@ func evidenceCommand(e *env) *cli.Command {
 				return usageErrorf("--max-gap %v", err)
 			}
 			o.MaxGap = d
+			if o.MaxRehearsalAge, err = evidence.ParseAge(c.String("max-rehearsal-age")); err != nil {
+				return usageErrorf("--max-rehearsal-age %v", err)
+			}
 			format := c.String("format")
 			if !slices.Contains(evidence.Formats, format) {
 				return usageErrorf("--format %q: want markdown, html or json", format)

@@ -118,6 +118,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	// A stale lock taken over, leftovers of an interrupted run removed.
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	o.Client, o.Repo, o.Kinds, o.Progress, o.Now = client, repo, kinds, progress, e.now
+	o.ClientID = o.conn.ClientID // an opaque token: the app's grants are read from Graph for the manifest
 	res, err := exporter.Run(ctx, o.Options)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

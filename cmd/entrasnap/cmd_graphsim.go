@@ -31,6 +31,7 @@ func graphsimCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "throttle", Value: "off", Usage: "off, or realistic (Graph's resource-unit buckets and the Conditional Access 1 request/s limit)"},
 			&cli.Float64Flag{Name: "fault-rate", Usage: "share of requests (0..1) answered 500/503/504 or dropped"},
 			&cli.DurationFlag{Name: "eventual-consistency", Usage: "hide just-created objects from reads for this long, and answer references to them 400, as Graph's replication does"},
+			&cli.BoolFlag{Name: "opaque-tokens", Usage: "issue opaque access tokens (not JWTs) from the token endpoint: a client learns what its token may do only from Graph (export then reads the app's grants with --client-id)"},
 			&cli.BoolFlag{Name: "ca-recycle-bin-app-only", Usage: "let app-only tokens use the Conditional Access recycle bin (beta), which Graph documents as not supporting application permissions: models a future Graph"},
 			&cli.StringFlag{Name: "licence", Value: "p2", Usage: "the tenant's Microsoft Entra ID licence: free, p1 or p2. Without p2, PIM answers 400 AadPremiumLicenseRequired; without p1, Conditional Access writes answer 403, as Graph does"},
 			&cli.DurationFlag{Name: "audit-lag", Value: graphsim.DefaultAuditLag, Usage: "how long a directory audit record takes to appear in /auditLogs/directoryAudits (0: at once)"},
@@ -47,7 +48,7 @@ func graphsimCommand(e *env) *cli.Command {
 				Latency: c.Duration("latency"), Throttle: c.String("throttle"), FaultRate: c.Float64("fault-rate"),
 				Sizes: graphsim.Sizes{Users: c.Int("users"), Groups: c.Int("groups"), MembersPerGroup: c.Int("members-per-group"),
 					Apps: c.Int("apps"), CAPolicies: c.Int("ca-policies")},
-				EventualConsistency: c.Duration("eventual-consistency"), CARecycleBinAppOnly: c.Bool("ca-recycle-bin-app-only"),
+				EventualConsistency: c.Duration("eventual-consistency"), CARecycleBinAppOnly: c.Bool("ca-recycle-bin-app-only"), OpaqueTokens: c.Bool("opaque-tokens"),
 				AuditLag: c.Duration("audit-lag"),
 			}
 			if o.AuditLag == 0 {
