@@ -1886,6 +1886,7 @@ func (g *generator) large(sz Sizes) {
 		r.pilot, r.finance, r.helpdesk = g.pick(security), g.pick(security), g.pick(security)
 		return r
 	})
-	g.largeAppHeld()                 // generate_appheld.go (last: earlier objects keep their ids)
-	g.largeCoverage(users, security) // generate_large13.go (derived ids: earlier objects keep theirs)
+	g.largeAppHeld()                   // generate_appheld.go (last: earlier objects keep their ids)
+	g.largeCoverage(users, security)   // generate_large13.go (derived ids: earlier objects keep theirs)
+	g.largeCoverage14(users, security) // generate_large14.go (derived ids: earlier objects keep theirs)
 }
