@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // demoTimeBound is the demo tenant's time-bound active role assignment as
@@ -159,5 +160,41 @@ func TestTimeBoundEndFromAnEarlierSnapshotAfterP2Lapsed(t *testing.T) {
 	}
 	if !found {
 		t.Error("the time-bound assignment was not restored")
+	}
+}
+
+// Which snapshots cannot tell a standing role assignment from a time-bound
+// one (roleEndsUnknown), and that only a create of a role assignment from
+// such a snapshot carries the warning: not one of a snapshot that read the
+// PIM kinds, not an assignment that is live.
+func TestRoleEndsUnknown(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		m    *layout.Manifest
+		want string
+	}{
+		{"read with P2", &layout.Manifest{Kinds: map[string]layout.ManifestKind{timeBoundKind: {Complete: true}}}, ""},
+		{"not licensed", &layout.Manifest{Kinds: map[string]layout.ManifestKind{timeBoundKind: {NotLicensed: "Microsoft Entra ID P2"}}}, "not licensed for PIM"},
+		{"older snapshot", &layout.Manifest{Kinds: map[string]layout.ManifestKind{"role-assignments": {Complete: true}}}, "is not in its manifest"},
+	} {
+		got := roleEndsUnknown(c.m)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+
+	ra := func(key, principal string) *Object {
+		return obj(t, "role-assignments", key, map[string]any{"roleDefinitionId": gA, "principalId": principal, "directoryScopeId": "/"})
+	}
+	gone, kept := ra("ra1", uA), ra("ra2", "22222222-0000-4000-8000-000000000002")
+	for _, unknown := range []string{"", "the tenant was not licensed for PIM"} {
+		p := compute(t, input([]*Object{gone, kept}, []*Object{ra("ra2", "22222222-0000-4000-8000-000000000002")}, func(in *Input) { in.RoleEndsUnknown = unknown }))
+		if len(p.Actions) != 1 || p.Actions[0].Op != OpCreate {
+			t.Fatalf("plan:\n%s", render(p))
+		}
+		warned := strings.Contains(strings.Join(p.Actions[0].Warnings, "\n"), "may have been time-bound")
+		if warned != (unknown != "") {
+			t.Errorf("RoleEndsUnknown %q: the create warns %v: %q", unknown, warned, p.Actions[0].Warnings)
+		}
 	}
 }
