@@ -179,8 +179,10 @@ func (pl *planner) pimActivation(o *Object) string {
 // and only PIM's schedules and schedule instances tell them apart and hold
 // their end. On a tenant without Microsoft Entra ID P2 Graph refuses every
 // PIM read (AadPremiumLicenseRequired), so a snapshot taken there holds
-// such an assignment in roles/assignments only, with no end in any file; a
-// tenant keeps them when its P2 lapses. Where an earlier snapshot taken
+// such an assignment in roles/assignments only, with no end in any file.
+// What becomes of time-bound assignments when P2 lapses is not documented
+// (permanent ones stay, eligible ones are removed); graphsim keeps them,
+// the reading under which a restore could escalate. Where an earlier snapshot taken
 // with the licence held its end, the export carried that file forward
 // (roles/time-bound-assignments at REV) and pimActivation keeps the
 // assignment from being made standing. Otherwise nothing says whether it
