@@ -1887,8 +1887,9 @@ func (g *generator) large(sz Sizes) {
 		r.pilot, r.finance, r.helpdesk = g.pick(security), g.pick(security), g.pick(security)
 		return r
 	})
-	g.largeAppHeld()                 // generate_appheld.go (last: earlier objects keep their ids)
-	g.largeCoverage(users, security) // generate_large13.go (derived ids: earlier objects keep theirs)
+	g.largeAppHeld()                   // generate_appheld.go (last: earlier objects keep their ids)
+	g.largeCoverage(users, security)   // generate_large13.go (derived ids: earlier objects keep theirs)
+	g.largeCoverage14(users, security) // generate_large14.go (derived ids: earlier objects keep theirs)
 	if g.err == nil {
 		g.demoCustomSecurity() // customsec.go (caller's ids only)
 		g.demoCSAValues(40)    // user_csa.go: one member in 40 (no id drawn)

@@ -54,3 +54,96 @@ func TestGenerateLargeHoldsTheNewKinds(t *testing.T) {
 		t.Error("two builds of the same large tenant differ")
 	}
 }
+
+// The large profile holds the kinds added after #13's (generate_large14.go)
+// at counts scaled by its size: PIM for Groups schedules of one security
+// group in 100 (principals that are not already members), lifecycle
+// workflows (4 + one per 1,000 users) whose tasks name extensions and groups
+// that exist, custom task extensions, workflow settings other than the
+// defaults, feature rollout policies of at most 10 assigned groups, and
+// the default branding's customCSS. Built twice, the tenant is the same.
+func TestGenerateLargeHoldsTheKindsOfIssue13Part2(t *testing.T) {
+	sz := Sizes{Users: 2000, Groups: 400, MembersPerGroup: 5, Apps: 12, CAPolicies: 5}
+	s := genServer(t, Options{Profile: "large", Seed: 3, Sizes: sz})
+	tn := s.Tenant()
+	for kind, want := range map[string]int{
+		pgEligKind: 8, pgAssignKind: 1, // groups 0, 100, 200, 300 of the security groups; the first also an active member
+		lcwWorkflowKind: 6, lcwCTEKind: 2, rolloutKindName: 3,
+	} {
+		if n := tn.Count(kind); n != want {
+			t.Errorf("%d %s, want %d", n, kind, want)
+		}
+	}
+	// A PIM for Groups schedule's principal is a user who was not a member:
+	// the active one is one now (Graph adds it), an eligible one is not.
+	for _, kind := range []string{pgEligKind, pgAssignKind} {
+		for _, sc := range tn.List(kind) {
+			grp, p := str(sc["groupId"]), str(sc["principalId"])
+			member := containsFold(tn.Links("group", grp, "members"), p)
+			if member != (kind == pgAssignKind) {
+				t.Errorf("%s %s: principal %s member of %s: %v", kind, sc["id"], p, grp, member)
+			}
+			if u, ok := tn.Get("user", p); !ok || u["accountEnabled"] != true {
+				t.Errorf("%s %s: principal %s is not an enabled user", kind, sc["id"], p)
+			}
+		}
+	}
+	categories := map[string]int{}
+	custom := 0
+	for _, r := range tn.colls[lcwWorkflowKind].live() {
+		categories[str(r.obj["category"])]++
+		tasks := heldList(r, lcwTasks)
+		if len(tasks) < 3 || len(tasks) > lcwMaxTasks {
+			t.Errorf("workflow %q has %d tasks", r.obj["displayName"], len(tasks))
+		}
+		for _, task := range tasks {
+			if ext := taskArg(task, "customTaskExtensionID"); ext != "" {
+				custom++
+				if _, ok := tn.Get(lcwCTEKind, ext); !ok {
+					t.Errorf("workflow %q names extension %s, which does not exist", r.obj["displayName"], ext)
+				}
+			}
+			if grp := taskArg(task, "groupID"); grp != "" {
+				if _, ok := tn.Get("group", grp); !ok {
+					t.Errorf("workflow %q names group %s, which does not exist", r.obj["displayName"], grp)
+				}
+			}
+		}
+	}
+	if categories["joiner"] != 3 || categories["leaver"] != 3 || custom < 2 {
+		t.Errorf("workflows by category %v, %d custom extension tasks", categories, custom)
+	}
+	if st, _ := tn.Get(lcwSettingsKind, "settings"); st["workflowScheduleIntervalInHours"] != 1 {
+		t.Errorf("lifecycle workflow settings %v, want a schedule of 1 hour", st)
+	}
+	for _, p := range tn.List(rolloutKindName) {
+		groups := tn.Links(rolloutKindName, str(p["id"]), "appliesTo")
+		want := 2 // 2 + one per 500 groups
+		if p["isEnabled"] != true {
+			want = 0
+		}
+		if len(groups) != want {
+			t.Errorf("rollout %q applies to %d groups, want %d", p["displayName"], len(groups), want)
+		}
+		for _, gid := range groups {
+			if grp, ok := tn.Get("group", gid); !ok || isDynamic(grp) {
+				t.Errorf("rollout %q applies to %s: not an assigned group", p["displayName"], gid)
+			}
+		}
+	}
+	if b, ok := tn.Get(brandingKindName, "0"); !ok || b["customCSSRelativeUrl"] == nil {
+		t.Errorf("the default branding has no customCSS: %v", b)
+	}
+	genCheckIntegrity(t, tn)
+
+	var a, b bytes.Buffer
+	if err := tn.Save(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := genServer(t, Options{Profile: "large", Seed: 3, Sizes: sz}).Tenant().Save(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("two builds of the same large tenant differ")
+	}
+}

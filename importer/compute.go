@@ -72,6 +72,11 @@ type Input struct {
 	// NotLicensed names, by kind, the licence the live tenant lacks for it
 	// (Graph refused its read for that): its objects are not planned.
 	NotLicensed map[string]string
+	// RoleEndsUnknown says why REV's role assignments may hold a
+	// time-bound assignment (or a PIM activation) without its end, or ""
+	// (roles.go, roleEndsUnknown): the snapshot was taken without the PIM
+	// kinds, and Graph's role assignments carry no end.
+	RoleEndsUnknown string
 	// DelegatedOnly names, by kind, why the app-only token could not read
 	// it (rollout.go): its objects are listed, not planned.
 	DelegatedOnly map[string]string

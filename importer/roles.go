@@ -225,4 +225,58 @@ func (pl *planner) roleStillAssigned(k *layout.Kind, o *Object, matched map[stri
 	}
 	return fmt.Sprintf("%s %s was not in the snapshot at %s and is not deleted: %d live %s still name it, and Graph does not delete an assigned custom role; %s",
 		k.Title, label(o), pl.in.Rev, n, layout.Plural(n, "assignment or eligibility", "assignments or eligibilities"), hint)
+// ---- role assignments of a snapshot taken without PIM ----
+//
+// Graph's role assignment (resources/unifiedroleassignment) has no end: a
+// time-bound assignment an admin made through PIM and a PIM activation are
+// listed in /roleManagement/directory/roleAssignments like standing ones,
+// and only PIM's schedules and schedule instances tell them apart and hold
+// their end. On a tenant without Microsoft Entra ID P2 Graph refuses every
+// PIM read (AadPremiumLicenseRequired), so a snapshot taken there holds
+// such an assignment in roles/assignments only, with no end in any file.
+// What becomes of time-bound assignments when P2 lapses is not documented
+// (permanent ones stay, eligible ones are removed); graphsim keeps them,
+// the reading under which a restore could escalate. Where an earlier snapshot taken
+// with the licence held its end, the export carried that file forward
+// (roles/time-bound-assignments at REV) and pimActivation keeps the
+// assignment from being made standing. Otherwise nothing says whether it
+// was standing: restore makes it as the file says, a standing assignment,
+// and each such create carries a warning saying so and what to do.
+
+// roleEndsUnknown says why the role assignments of the snapshot whose
+// manifest is m may hold time-bound assignments or activations without
+// their end, or "": the snapshot has no PIM time-bound assignments because
+// the tenant was not licensed for PIM, or because the entrasnap that took
+// it did not read them.
+func roleEndsUnknown(m *layout.Manifest) string {
+	if m == nil {
+		return ""
+	}
+	mk, ok := m.Kinds[timeBoundKind]
+	switch {
+	case !ok:
+		return "the snapshot holds no PIM time-bound assignments (" + timeBoundFolder() + " is not in its manifest)"
+	case mk.NotLicensed != "":
+		return "the tenant was not licensed for PIM when the snapshot was taken (needs " + mk.NotLicensed + "), so Graph did not say which assignments were time-bound"
+	}
+	return ""
+}
+
+// standingUnknown is the warning of a role assignment create when REV
+// cannot tell whether it was standing (Input.RoleEndsUnknown).
+func (pl *planner) standingUnknown(s *objState) []string {
+	if s.k.Name != "role-assignments" || pl.in.RoleEndsUnknown == "" {
+		return nil
+	}
+	return []string{"made as a standing (permanent) assignment, but it may have been time-bound or a PIM activation when the snapshot was taken: " +
+		pl.in.RoleEndsUnknown + ", and Graph's role assignments carry no end. If it was time-bound, leave it out of this restore and assign it again " +
+		"through PIM with its end (an earlier snapshot taken with the licence holds the end under " + timeBoundFolder() + ")"}
+}
+
+// timeBoundFolder is the folder of the time-bound assignments.
+func timeBoundFolder() string {
+	if k, ok := layout.Lookup(timeBoundKind); ok {
+		return k.Folder
+	}
+	return timeBoundKind
 }

@@ -28,9 +28,12 @@ func rolloutAdmin(t *testing.T, e *env, scopes ...string) *graph.Client {
 	upn := "rollout.admin@" + e.sim.Tenant().Domain()
 	admin := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Rollout admin", "mailNickname": "rollout.admin",
 		"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
+	e.sim.Clock().Advance(10 * time.Second) // past a replication lag (realisticSim's is 5 s)
 	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": admin["id"], "roleDefinitionId": globalAdminRole, "directoryScopeId": "/"})
 	app := e.post("/v1.0/applications", map[string]any{"displayName": "entrasnap rollout", "isFallbackPublicClient": true})
+	e.sim.Clock().Advance(10 * time.Second)
 	e.post("/v1.0/servicePrincipals", map[string]any{"appId": app["appId"]})
+	e.sim.Clock().Advance(10 * time.Second)
 	if err := e.sim.Tenant().GrantDelegated(str(app["appId"]), scopes...); err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	in := &Input{Repo: o.Repo.Path(), Rev: o.Rev, Commit: commit, Selectors: o.Selectors, Selection: sel,
 		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{},
-		SnapshotTenantID: snapshotTenant(man, snap), Incomplete: incompleteKinds(man),
+		SnapshotTenantID: snapshotTenant(man, snap), Incomplete: incompleteKinds(man), RoleEndsUnknown: roleEndsUnknown(man),
 		Skipped: skippedWarnings(skipped, o.Rev)}
 	if df != nil {
 		in.Files, in.Removed = df.files, df.removed

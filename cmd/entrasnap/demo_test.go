@@ -33,6 +33,9 @@ func TestDemo(t *testing.T) {
 		// Who changed it: the audit records kept with the second snapshot, next to each change.
 		"and who\n   changed it (from Graph's audit log, kept in .entrasnap/changes/",
 		"changed by app graphsim (appId graphsim), ", ", Delete conditional access policy\n", ", Remove member from group (4 times)\n", ", Update application\n", ", Delete named location\n",
+		// 2. The app-only export skips the delegated-only kind and says how an operator reads it.
+		"Skipped feature rollout (staged rollout) policies: Graph serves them only to a signed-in administrator",
+		"entrasnap export --kinds feature-rollout-policies --auth device-code",
 		// 8. A rehearsal, recorded.
 		"8. A rehearsal (entrasnap rehearse)", "SCENARIO  ", "user-attributes-corrupted  50 ", "6 passed, 0 failed, 0 skipped (snapshot/", "throttling realistic",
 	} {
