@@ -420,17 +420,19 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 				add(ManifestPath, Issue{Severity: SevError, Line: lines.Of(prop + ".objects"), Property: prop + ".objects",
 					Message: fmt.Sprintf("says %d, but the snapshot holds %d %s files: files were added or removed by hand; export again to rewrite them", mk.Objects, perKind[k.Name], k.Title)})
 			}
-			if mk.NotLicensed != "" {
+			switch st, licence := mk.State(); st {
+			case layout.StateNotLicensed:
 				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of(prop + ".complete"), Property: prop + ".complete",
-					Message: fmt.Sprintf("%s are not licensed in this tenant (needs %s): not read; their files, if any, are carried from an earlier snapshot", k.Title, mk.NotLicensed)})
-			} else if !mk.Complete {
+					Message: fmt.Sprintf("%s are not licensed in this tenant (needs %s): not read; their files, if any, are carried from an earlier snapshot", k.Title, licence)})
+			case layout.StateSkipped, layout.StateIncomplete:
+				// A skipped kind's manifest reason says why it was skipped.
 				reason := mk.Reason
 				if reason == "" {
 					reason = "no reason recorded"
 				}
 				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of(prop + ".complete"), Property: prop + ".complete",
 					Message: fmt.Sprintf("%s could not be read completely (%s): its files are carried from an earlier snapshot", k.Title, reason)})
-			} else {
+			case layout.StateComplete:
 				complete[k.Name] = true
 			}
 		}
