@@ -535,7 +535,7 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 			if len(ru.targets) == 1 && ru.targets[0] == "applications" {
 				why = "a Microsoft application with no service principal in this tenant, or an app deleted since"
 			}
-			if k := facts[i].kind; k != nil && (k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" || k.Name == "time-bound-role-assignments") {
+			if k := facts[i].kind; k != nil && k.OutlivesReferents {
 				why = "a deleted object: Graph keeps listing a role assignment for some days after its principal or scope is deleted; restore the object, or the assignment goes when Graph cleans it up"
 			}
 			carried := facts[i].kind != nil && !complete[facts[i].kind.Name]
@@ -698,18 +698,11 @@ var typeKinds = func() map[string]string {
 
 // strictRef reports whether Graph keeps a reference consistent (child
 // relationships, assignments): one that names nothing is then an error.
+// A reference the catalog marks Strict is; one in a child is, unless the
+// child's references are settings (layout.Child.RefsAreSettings).
 func strictRef(k *layout.Kind, ref layout.Ref) bool {
-	if k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" || k.Name == "time-bound-role-assignments" {
-		// Graph keeps listing an assignment for days after its principal
-		// (or scoping unit) is deleted (graphsim/doc.go, "Directory roles"):
-		// only the role definition is kept consistent.
-		return ref.Path == "roleDefinitionId"
-	}
-	if k.Name == "lifecycle-workflows" {
-		// A task's arguments (a group, a custom task extension) are
-		// settings, not relationships: Graph documents no clean-up when
-		// the object they name is deleted (strict reading: it keeps them).
-		return false
+	if ref.Strict {
+		return true
 	}
 	first := ref.Path
 	if i := strings.IndexAny(first, ".["); i >= 0 {
@@ -717,7 +710,7 @@ func strictRef(k *layout.Kind, ref layout.Ref) bool {
 	}
 	for _, ch := range k.Children {
 		if ch.Name == first {
-			return true
+			return !ch.RefsAreSettings
 		}
 	}
 	return false

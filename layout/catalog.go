@@ -108,6 +108,12 @@ type Kind struct {
 	// permissions are delegated scopes, not part of the application sets
 	// (ExportPermissions, RestorePermissions). catalog_rollout.go.
 	DelegatedOnly string
+	// OutlivesReferents: Graph keeps listing an object of this kind for
+	// some days after a principal or scope it names is deleted (role
+	// assignments and schedules: graphsim/doc.go, "Directory roles"), so
+	// only its Strict references are kept consistent, and check says why
+	// one of the others names nothing.
+	OutlivesReferents bool
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -137,6 +143,20 @@ type Child struct {
 	// supports them only for custom strengths), and each read is a paced
 	// Conditional Access request.
 	Skip func(parent map[string]any) bool
+	// SeededWithParent: a rehearsal seeds this child inside its parent's
+	// object as the file holds it, not as links added after the parents:
+	// graphsim's Tenant.Seed keeps it with the parent, as Graph's GET
+	// returns a strength's combinationConfigurations and a grant policy's
+	// condition sets, and as the parent's create takes a workflow's tasks
+	// and a user flow's attribute assignments (internal/rehearse).
+	SeededWithParent bool
+	// RefsAreSettings: the references this child's objects hold are
+	// settings, not relationships Graph keeps consistent (a lifecycle
+	// workflow task's arguments: Graph documents no clean-up when the
+	// group or custom task extension they name is deleted; strict
+	// reading: it keeps them). check warns about one that names nothing
+	// instead of refusing it, as for any reference outside a child.
+	RefsAreSettings bool
 }
 
 // Ref is a property that names other objects.
@@ -163,6 +183,11 @@ type Ref struct {
 	// custom user flow attribute's id is extension_{app}_{name}; a value
 	// without the prefix is a built-in attribute, not backed up).
 	PrefixInID bool
+	// Strict: Graph keeps this reference consistent although it is not a
+	// child relationship (a role assignment's roleDefinitionId), so check
+	// refuses one that names nothing. References in a child are strict
+	// unless the child's RefsAreSettings.
+	Strict bool
 }
 
 // holds reports whether m, the object that holds r.Path's last segment,
@@ -361,7 +386,8 @@ var kinds = append([]*Kind{
 		// written by create, update and delete of its items.
 		Children: []Child{{Name: "combinationConfigurations", Path: "combinationConfigurations",
 			Base: "/identity/conditionalAccess/authenticationStrength/policies", Key: "id",
-			Skip: func(o map[string]any) bool { return o["policyType"] == "builtIn" }}},
+			Skip:             func(o map[string]any) bool { return o["policyType"] == "builtIn" },
+			SeededWithParent: true}},
 		Sets:            map[string]string{"allowedCombinations": "", "combinationConfigurations": "id", "combinationConfigurations[].appliesToCombinations": "", "combinationConfigurations[].allowedAAGUIDs": "", "combinationConfigurations[].allowedIssuerSkis": "", "combinationConfigurations[].allowedPolicyOIDs": ""},
 		Volatile:        []string{"modifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"},
@@ -518,8 +544,9 @@ var kinds = append([]*Kind{
 	{
 		Name: "role-assignments", Title: "role assignments", Folder: "roles/assignments",
 		ODataType: "#microsoft.graph.unifiedRoleAssignment", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleAssignments",
+		OutlivesReferents: true,
 		Refs: []Ref{
-			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},
+			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
 			{Path: "directoryScopeId", Kinds: []string{"administrative-units"}, Prefix: "/administrativeUnits/"},
 		},
@@ -532,8 +559,9 @@ var kinds = append([]*Kind{
 	{
 		Name: "role-eligibility-schedules", Title: "PIM role eligibility schedules", Folder: "roles/eligibility",
 		ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleEligibilitySchedules",
+		OutlivesReferents: true,
 		Refs: []Ref{
-			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},
+			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
 			{Path: "directoryScopeId", Kinds: []string{"administrative-units"}, Prefix: "/administrativeUnits/"},
 		},

@@ -52,8 +52,8 @@ var policyKinds = []*Kind{
 		ODataType: "#microsoft.graph.permissionGrantPolicy", APIVersion: "v1.0", ListPath: "/policies/permissionGrantPolicies",
 		NameProp: "displayName",
 		Children: []Child{
-			{Name: "includes", Path: "includes", Key: "id"},
-			{Name: "excludes", Path: "excludes", Key: "id"},
+			{Name: "includes", Path: "includes", Key: "id", SeededWithParent: true},
+			{Name: "excludes", Path: "excludes", Key: "id", SeededWithParent: true},
 		},
 		Sets: map[string]string{
 			"includes": "id", "excludes": "id",
