@@ -108,6 +108,16 @@ type Kind struct {
 	// permissions are delegated scopes, not part of the application sets
 	// (ExportPermissions, RestorePermissions). catalog_rollout.go.
 	DelegatedOnly string
+	// NameFilter, when set, is the property holding an object's name that
+	// Graph's list of this kind accepts in $filter with eq (displayName):
+	// restore looks for the object an interrupted create made by it
+	// (live.Named) instead of listing the kind. Empty where Graph's
+	// documentation lists no such filter: the kind is listed. Set where
+	// it does: the displayName rows of the user, group, application,
+	// servicePrincipal and administrativeUnit resource pages ("Supports
+	// $filter (eq, ...)"), and conditionalaccessroot-list-policies and
+	// -list-namedlocations ("supports ... $filter": graph-semantics.md).
+	NameFilter string
 	// OutlivesReferents: Graph keeps listing an object of this kind for
 	// some days after a principal or scope it names is deleted (role
 	// assignments and schedules: graphsim/doc.go, "Directory roles"), so
@@ -329,7 +339,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "users", Title: "users", Folder: "users",
 		ODataType: "#microsoft.graph.user", APIVersion: "v1.0", ListPath: "/users",
-		NameProp: "userPrincipalName", Select: userSelect, Shard: true,
+		NameFilter: "displayName",
+		NameProp:   "userPrincipalName", Select: userSelect, Shard: true,
 		// manager: at most one reference to a user (Graph's manager@delta
 		// shape, a list), written by PUT/DELETE manager/$ref; sponsors:
 		// references to users and groups, POST/DELETE sponsors/$ref.
@@ -353,7 +364,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "groups", Title: "groups", Folder: "groups",
 		ODataType: "#microsoft.graph.group", APIVersion: "v1.0", ListPath: "/groups",
-		NameProp: "displayName", Select: groupSelect, Shard: true,
+		NameFilter: "displayName",
+		NameProp:   "displayName", Select: groupSelect, Shard: true,
 		Children: []Child{
 			{Name: "members", Path: "members", Refs: true, Select: refList, ReadPermissions: []string{"Member.Read.Hidden"}},
 			{Name: "owners", Path: "owners", Refs: true, Select: refList},
@@ -371,6 +383,7 @@ var kinds = append([]*Kind{
 	{
 		Name: "named-locations", Title: "named locations", Folder: "conditional-access/named-locations",
 		ODataType: "#microsoft.graph.namedLocation", APIVersion: "v1.0", ListPath: "/identity/conditionalAccess/namedLocations",
+		NameFilter:      "displayName",
 		NameProp:        "displayName",
 		Sets:            map[string]string{"ipRanges": "cidrAddress", "countriesAndRegions": ""},
 		Volatile:        []string{"modifiedDateTime", "deletedDateTime"},
@@ -417,7 +430,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "conditional-access-policies", Title: "Conditional Access policies", Folder: "conditional-access/policies",
 		ODataType: "#microsoft.graph.conditionalAccessPolicy", APIVersion: "v1.0", ListPath: "/identity/conditionalAccess/policies",
-		NameProp: "displayName",
+		NameFilter: "displayName",
+		NameProp:   "displayName",
 		Refs: []Ref{
 			{Path: "conditions.users.includeUsers", Kinds: []string{"users"}, Special: []string{"All", "None", "GuestsOrExternalUsers"}},
 			{Path: "conditions.users.excludeUsers", Kinds: []string{"users"}, Special: []string{"GuestsOrExternalUsers"}},
@@ -452,7 +466,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "applications", Title: "app registrations", Folder: "applications",
 		ODataType: "#microsoft.graph.application", APIVersion: "v1.0", ListPath: "/applications",
-		NameProp: "displayName", Shard: true, Aliases: []string{"appId"},
+		NameFilter: "displayName",
+		NameProp:   "displayName", Shard: true, Aliases: []string{"appId"},
 		Children: []Child{{Name: "owners", Path: "owners", Refs: true, Select: refList}},
 		Refs:     []Ref{{Path: "owners[].id", Kinds: []string{"users", "service-principals"}}},
 		Sets: map[string]string{
@@ -471,7 +486,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "service-principals", Title: "service principals", Folder: "service-principals",
 		ODataType: "#microsoft.graph.servicePrincipal", APIVersion: "v1.0", ListPath: "/servicePrincipals",
-		NameProp: "displayName", Shard: true, Aliases: []string{"appId"}, AliasFallback: true,
+		NameFilter: "displayName",
+		NameProp:   "displayName", Shard: true, Aliases: []string{"appId"}, AliasFallback: true,
 		Children: []Child{
 			{Name: "owners", Path: "owners", Refs: true, Select: refList},
 			{Name: "appRoleAssignedTo", Path: "appRoleAssignedTo", Key: "id",
@@ -515,7 +531,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "administrative-units", Title: "administrative units", Folder: "administrative-units",
 		ODataType: "#microsoft.graph.administrativeUnit", APIVersion: "v1.0", ListPath: "/directory/administrativeUnits",
-		NameProp: "displayName",
+		NameFilter: "displayName",
+		NameProp:   "displayName",
 		Children: []Child{
 			{Name: "members", Path: "members", Refs: true, Select: refList, ReadPermissions: []string{"Member.Read.Hidden"}},
 			{Name: "scopedRoleMembers", Path: "scopedRoleMembers", Key: "id", Drop: []string{"administrativeUnitId"},
