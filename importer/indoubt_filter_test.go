@@ -2,7 +2,6 @@ package importer
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -26,7 +25,7 @@ func TestInDoubtCreateFoundByItsNameFilter(t *testing.T) {
 			name = "filter refused"
 		}
 		t.Run(name, func(t *testing.T) {
-			lf := &loseMade{match: func(r *http.Request) bool { return r.Method == "POST" && r.URL.Path == path }}
+			lf := &loseFirst{made: true, match: func(r *http.Request) bool { return r.Method == "POST" && r.URL.Path == path }}
 			var mu sync.Mutex
 			var filters []string
 			var events []string // "create", "list" and "filter", in the order Graph saw them
@@ -126,52 +125,4 @@ func TestInDoubtCreateFoundByItsNameFilter(t *testing.T) {
 			}
 		})
 	}
-}
-
-// loseMade loses the answer of the first matching request, once armed,
-// that Graph carried out (2xx; a 429 of the realistic throttle passes, so
-// the client sends it again): the connection closes instead.
-type loseMade struct {
-	mu    sync.Mutex
-	armed bool
-	match func(r *http.Request) bool
-	lost  []string
-}
-
-func (lm *loseMade) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lm.mu.Lock()
-		armed := lm.armed && lm.match(r)
-		lm.mu.Unlock()
-		if !armed {
-			h.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		lm.mu.Lock()
-		lose := lm.armed && rec.Code < 300
-		if lose {
-			lm.armed = false
-			lm.lost = append(lm.lost, r.Method+" "+r.URL.Path)
-		}
-		lm.mu.Unlock()
-		if lose {
-			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-				conn.Close()
-			}
-			return
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
-	})
-}
-
-func (lm *loseMade) arm() {
-	lm.mu.Lock()
-	lm.armed = true
-	lm.mu.Unlock()
 }

@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -34,17 +33,7 @@ func Named(ctx context.Context, c *graph.Client, k *layout.Kind, name string) ([
 	}
 	q := "$filter=" + strings.ReplaceAll(url.QueryEscape(f), "+", "%20")
 	var out []map[string]any
-	err := c.List(ctx, "/"+k.APIVersion+k.ListPath+"?"+q, func(items []json.RawMessage) error {
-		for _, it := range items {
-			o, err := decodeObject(it)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := c.List(ctx, "/"+k.APIVersion+k.ListPath+"?"+q, appendDecoded(&out)); err != nil {
 		return nil, err
 	}
 	return out, nil
