@@ -118,6 +118,12 @@ type Kind struct {
 	// $filter (eq, ...)"), and conditionalaccessroot-list-policies and
 	// -list-namedlocations ("supports ... $filter": graph-semantics.md).
 	NameFilter string
+	// NaturalKey, when set, are the properties that identify an object of
+	// this kind across writes: Graph gives one written again a new id (a
+	// role assignment by role, principal and scope; a PIM for Groups
+	// schedule by group, principal and access), so restore matches the
+	// live object by them, not by the key (importer naturalKey).
+	NaturalKey []string
 	// OutlivesReferents: Graph keeps listing an object of this kind for
 	// some days after a principal or scope it names is deleted (role
 	// assignments and schedules: graphsim/doc.go, "Directory roles"), so
@@ -562,6 +568,7 @@ var kinds = append([]*Kind{
 		Name: "role-assignments", Title: "role assignments", Folder: "roles/assignments",
 		ODataType: "#microsoft.graph.unifiedRoleAssignment", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleAssignments",
 		OutlivesReferents: true,
+		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
@@ -577,6 +584,7 @@ var kinds = append([]*Kind{
 		Name: "role-eligibility-schedules", Title: "PIM role eligibility schedules", Folder: "roles/eligibility",
 		ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleEligibilitySchedules",
 		OutlivesReferents: true,
+		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
