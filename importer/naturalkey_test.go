@@ -38,3 +38,22 @@ func TestNaturalKeyFromTheCatalog(t *testing.T) {
 		t.Errorf("groupScheduleKey = %q", got)
 	}
 }
+
+// The children written on the objects they name (layout.Child.
+// AssignedOnTarget) are the policies' appliesTo that assignNav knows how
+// to write; a feature rollout policy's appliesTo is its own.
+func TestAssignedOnTargetMatchesAssignNav(t *testing.T) {
+	for _, k := range layout.Kinds() {
+		for _, ch := range k.Children {
+			_, nav := assignNav[k.Name]
+			if want := nav && ch.Name == appliesTo; ch.AssignedOnTarget != want {
+				t.Errorf("%s.%s: AssignedOnTarget %v, want %v", k.Name, ch.Name, ch.AssignedOnTarget, want)
+			}
+		}
+	}
+	for name := range assignNav {
+		if _, ok := layout.Lookup(name); !ok {
+			t.Errorf("assignNav names %s, not a kind", name)
+		}
+	}
+}

@@ -159,6 +159,12 @@ type Child struct {
 	// supports them only for custom strengths), and each read is a paced
 	// Conditional Access request.
 	Skip func(parent map[string]any) bool
+	// AssignedOnTarget: each reference is written on the object it names,
+	// through that object's navigation property (an application's
+	// tokenLifetimePolicies/$ref: tokenlifetimepolicy-list-appliesto), not
+	// on the parent: a policy's appliesTo. A feature rollout policy's
+	// appliesTo is its own link to groups (catalog_rollout.go), so not.
+	AssignedOnTarget bool
 	// SeededWithParent: a rehearsal seeds this child inside its parent's
 	// object as the file holds it, not as links added after the parents:
 	// graphsim's Tenant.Seed keeps it with the parent, as Graph's GET

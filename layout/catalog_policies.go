@@ -132,7 +132,7 @@ var policyKinds = []*Kind{
 // and Application.Read.All").
 var (
 	appliesToChildren = []Child{{Name: "appliesTo", Path: "appliesTo", Refs: true, Select: refList,
-		ReadPermissions: []string{"Application.Read.All"}}}
+		ReadPermissions: []string{"Application.Read.All"}, AssignedOnTarget: true}}
 	appliesToRefs = []Ref{{Path: "appliesTo[].id", Kinds: []string{"applications", "service-principals"}}}
 	appliesToSets = map[string]string{"appliesTo": "id"}
 )

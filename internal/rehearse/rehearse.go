@@ -111,7 +111,7 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				if m == nil {
 					continue
 				}
-				if ch.Refs && ch.Name == "appliesTo" && it.kind.Name != "feature-rollout-policies" {
+				if ch.Refs && ch.AssignedOnTarget {
 					// A policy's assignments live on the application's or
 					// service principal's side (tokenLifetimePolicies, ...).
 					target, _ := m["id"].(string)
