@@ -420,17 +420,19 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 				add(ManifestPath, Issue{Severity: SevError, Line: lines.Of(prop + ".objects"), Property: prop + ".objects",
 					Message: fmt.Sprintf("says %d, but the snapshot holds %d %s files: files were added or removed by hand; export again to rewrite them", mk.Objects, perKind[k.Name], k.Title)})
 			}
-			if mk.NotLicensed != "" {
+			switch st, licence := mk.State(); st {
+			case layout.StateNotLicensed:
 				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of(prop + ".complete"), Property: prop + ".complete",
-					Message: fmt.Sprintf("%s are not licensed in this tenant (needs %s): not read; their files, if any, are carried from an earlier snapshot", k.Title, mk.NotLicensed)})
-			} else if !mk.Complete {
+					Message: fmt.Sprintf("%s are not licensed in this tenant (needs %s): not read; their files, if any, are carried from an earlier snapshot", k.Title, licence)})
+			case layout.StateSkipped, layout.StateIncomplete:
+				// A skipped kind's manifest reason says why it was skipped.
 				reason := mk.Reason
 				if reason == "" {
 					reason = "no reason recorded"
 				}
 				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of(prop + ".complete"), Property: prop + ".complete",
 					Message: fmt.Sprintf("%s could not be read completely (%s): its files are carried from an earlier snapshot", k.Title, reason)})
-			} else {
+			case layout.StateComplete:
 				complete[k.Name] = true
 			}
 		}
@@ -533,7 +535,7 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 			if len(ru.targets) == 1 && ru.targets[0] == "applications" {
 				why = "a Microsoft application with no service principal in this tenant, or an app deleted since"
 			}
-			if k := facts[i].kind; k != nil && (k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" || k.Name == "time-bound-role-assignments") {
+			if k := facts[i].kind; k != nil && k.OutlivesReferents {
 				why = "a deleted object: Graph keeps listing a role assignment for some days after its principal or scope is deleted; restore the object, or the assignment goes when Graph cleans it up"
 			}
 			carried := facts[i].kind != nil && !complete[facts[i].kind.Name]
@@ -696,18 +698,11 @@ var typeKinds = func() map[string]string {
 
 // strictRef reports whether Graph keeps a reference consistent (child
 // relationships, assignments): one that names nothing is then an error.
+// A reference the catalog marks Strict is; one in a child is, unless the
+// child's references are settings (layout.Child.RefsAreSettings).
 func strictRef(k *layout.Kind, ref layout.Ref) bool {
-	if k.Name == "role-assignments" || k.Name == "role-eligibility-schedules" || k.Name == "time-bound-role-assignments" {
-		// Graph keeps listing an assignment for days after its principal
-		// (or scoping unit) is deleted (graphsim/doc.go, "Directory roles"):
-		// only the role definition is kept consistent.
-		return ref.Path == "roleDefinitionId"
-	}
-	if k.Name == "lifecycle-workflows" {
-		// A task's arguments (a group, a custom task extension) are
-		// settings, not relationships: Graph documents no clean-up when
-		// the object they name is deleted (strict reading: it keeps them).
-		return false
+	if ref.Strict {
+		return true
 	}
 	first := ref.Path
 	if i := strings.IndexAny(first, ".["); i >= 0 {
@@ -715,7 +710,7 @@ func strictRef(k *layout.Kind, ref layout.Ref) bool {
 	}
 	for _, ch := range k.Children {
 		if ch.Name == first {
-			return true
+			return !ch.RefsAreSettings
 		}
 	}
 	return false

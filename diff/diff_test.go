@@ -105,14 +105,20 @@ func TestRender(t *testing.T) {
 	from, to := scenario(t)
 	r := Compare(from, to, nil)
 	var text, md, js, color bytes.Buffer
-	if err := r.Text(&text, RenderOptions{Title: "snapshot/A → snapshot/B"}); err != nil {
-		t.Fatal(err)
+	// Render is how commands choose the format; markdown and JSON never
+	// carry colour, whatever the terminal.
+	for format, out := range map[string]*bytes.Buffer{"text": &text, "markdown": &md, "json": &js} {
+		o := RenderOptions{Title: "snapshot/A → snapshot/B", Color: format != "text"}
+		if err := r.Render(out, format, o); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := r.Markdown(&md, RenderOptions{Title: "snapshot/A → snapshot/B"}); err != nil {
-		t.Fatal(err)
+	var plain bytes.Buffer
+	if err := r.Render(&plain, "", RenderOptions{Title: "snapshot/A → snapshot/B"}); err != nil || plain.String() != text.String() {
+		t.Errorf("the default format is not text (%v)", err)
 	}
-	if err := r.JSON(&js); err != nil {
-		t.Fatal(err)
+	if err := r.Render(&plain, "yaml", RenderOptions{}); err == nil || !strings.Contains(err.Error(), `"yaml"`) {
+		t.Errorf("an unknown format: err = %v", err)
 	}
 	golden.Check(t, "scenario.txt", text.Bytes())
 	golden.Check(t, "scenario.md", md.Bytes())

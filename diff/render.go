@@ -155,6 +155,25 @@ func (r *Result) Summary() string {
 	return fmt.Sprintf("%d added, %d removed, %d changed", a, d, c)
 }
 
+// Formats are the output formats of a comparison, first the default:
+// the values of the diff and drift commands' --format.
+var Formats = []string{"text", "markdown", "json"}
+
+// Render writes r in format (one of Formats; "" is text): the one place
+// a comparison's format is chosen. o.Color applies to text alone.
+func (r *Result) Render(w io.Writer, format string, o RenderOptions) error {
+	switch format {
+	case "", "text":
+		return r.Text(w, o)
+	case "markdown":
+		o.Color = false
+		return r.Markdown(w, o)
+	case "json":
+		return r.JSON(w)
+	}
+	return fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
 // Text writes the human form.
 func (r *Result) Text(w io.Writer, o RenderOptions) error {
 	paint := func(color, s string) string { return Paint(o.Color, color, s) }

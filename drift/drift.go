@@ -171,6 +171,20 @@ func (rep *Report) title() string {
 	return fmt.Sprintf("%s (%s) → live tenant", rep.Baseline, rep.Commit[:12])
 }
 
+// Render writes the report in format (one of diff.Formats; "" is text),
+// in colour if color and the format is text.
+func (rep *Report) Render(w io.Writer, format string, color bool) error {
+	switch format {
+	case "", "text":
+		return rep.Text(w, color)
+	case "markdown":
+		return rep.Markdown(w)
+	case "json":
+		return rep.JSON(w)
+	}
+	return fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(diff.Formats, ", "))
+}
+
 // Text renders the report for a terminal (colour if color).
 func (rep *Report) Text(w io.Writer, color bool) error {
 	fmt.Fprintf(w, "Drift: %s, %d %s compared\n", rep.title(), rep.Kinds, map[bool]string{true: "kind", false: "kinds"}[rep.Kinds == 1])

@@ -3,6 +3,7 @@ package drift
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/internal/golden"
@@ -23,14 +24,15 @@ func TestRenderGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	var text, md, js bytes.Buffer
-	if err := rep.Text(&text, false); err != nil {
-		t.Fatal(err)
+	// Render is how the drift command chooses the format: markdown and
+	// JSON never carry colour, whatever the terminal.
+	for format, out := range map[string]*bytes.Buffer{"text": &text, "markdown": &md, "json": &js} {
+		if err := rep.Render(out, format, format != "text"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := rep.Markdown(&md); err != nil {
-		t.Fatal(err)
-	}
-	if err := rep.JSON(&js); err != nil {
-		t.Fatal(err)
+	if err := rep.Render(&bytes.Buffer{}, "yaml", false); err == nil || !strings.Contains(err.Error(), `"yaml"`) {
+		t.Errorf("an unknown format: err = %v", err)
 	}
 	golden.Check(t, "report.txt", text.Bytes())
 	golden.Check(t, "report.md", md.Bytes())

@@ -342,18 +342,16 @@ func completeness(c Completeness, m *layout.Manifest) Completeness {
 	for _, name := range m.Names() {
 		k := m.Kinds[name]
 		kl := KindLine{Kind: name, Folder: k.Folder, Objects: k.Objects}
-		switch {
-		case k.NotLicensed != "":
-			kl.Status, kl.Reason = "not-licensed", k.NotLicensed
+		st, reason := k.State()
+		kl.Status, kl.Reason = string(st), reason
+		switch st {
+		case layout.StateNotLicensed:
 			c.NotLicensed++
-		case k.Skipped != "":
-			kl.Status, kl.Reason = "skipped", k.Skipped
+		case layout.StateSkipped:
 			c.Skipped++
-		case !k.Complete:
-			kl.Status, kl.Reason = "incomplete", k.Reason
+		case layout.StateIncomplete:
 			c.Incomplete++
-		default:
-			kl.Status = "complete"
+		case layout.StateComplete:
 			c.Complete++
 		}
 		c.Objects += k.Objects

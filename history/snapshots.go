@@ -49,12 +49,12 @@ func Snapshots(ctx context.Context, r *snapshot.Repo, limit int) ([]Tagged, erro
 			if m, err := layout.DecodeManifest(data); err == nil {
 				for name, k := range m.Kinds {
 					si.Objects += k.Objects
-					switch {
-					case k.NotLicensed != "":
+					switch st, _ := k.State(); st {
+					case layout.StateNotLicensed:
 						si.NotLicensed = append(si.NotLicensed, name)
-					case k.Skipped != "":
+					case layout.StateSkipped:
 						si.Skipped = append(si.Skipped, name)
-					case !k.Complete:
+					case layout.StateIncomplete:
 						si.Complete = false
 						si.Incomplete = append(si.Incomplete, name)
 					}

@@ -41,10 +41,10 @@ var assignNav = map[string]map[string]string{
 
 const appliesTo = "appliesTo"
 
-// isAssignment reports whether child ch of k is a policy's appliesTo.
+// isAssignment reports whether child ch of k is a policy's appliesTo,
+// written on the objects it names (layout.Child.AssignedOnTarget).
 func isAssignment(k *layout.Kind, ch layout.Child) bool {
-	_, ok := assignNav[k.Name]
-	return ok && ch.Name == appliesTo
+	return ch.AssignedOnTarget
 }
 
 // isAppliesToRef reports whether r is a policy's appliesTo reference

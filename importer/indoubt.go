@@ -2,12 +2,15 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 )
@@ -108,7 +111,7 @@ func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
 			if !ok || before.Live[k.Name] == nil || a.Name == "" {
 				continue
 			}
-			fits, err := r.madeSince(ctx, k, before.Live[k.Name], a.Name)
+			fits, err := r.madeSince(ctx, k, a, before.Live[k.Name])
 			switch {
 			case err != nil:
 				res.Error += fmt.Sprintf(" (its answer was lost, and the tenant could not be read to find whether Graph made it: %s; a re-run looks again)", layout.Safe(err.Error()))
@@ -148,9 +151,52 @@ func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
 	}
 }
 
-// madeSince reads kind k of the tenant and returns its objects named name
-// that known (the kind's objects when the plan was checked) does not hold.
-func (r *runner) madeSince(ctx context.Context, k *layout.Kind, known map[string]*Object, name string) ([]*Object, error) {
+// madeSince returns the objects of kind k named as create a names that
+// known (the kind's objects when the plan was checked) does not hold.
+// Where Graph filters the kind's list by the name's property
+// (layout.Kind.NameFilter) and the create sends the name in it, it asks
+// for those objects alone (live.Named: one request, whatever the
+// tenant's size); else, or when Graph refuses that filter (400), it reads
+// the whole kind.
+func (r *runner) madeSince(ctx context.Context, k *layout.Kind, a *Action, known map[string]*Object) ([]*Object, error) {
+	if k.NameFilter != "" && createSends(a, k.NameFilter) == a.Name {
+		objs, err := live.Named(ctx, r.o.Client, k, a.Name)
+		var ge *graph.Error
+		if err == nil {
+			var fits []*Object
+			for _, o := range objs {
+				key, _ := o[k.KeyProp()].(string)
+				if key == "" || known[strings.ToLower(key)] != nil {
+					continue
+				}
+				if n, _ := o[k.NameFilter].(string); n == a.Name { // Graph's eq ignores case
+					fits = append(fits, &Object{Kind: k, Key: key, Data: o})
+				}
+			}
+			sort.Slice(fits, func(i, j int) bool { return fits[i].Key < fits[j].Key })
+			return fits, nil
+		}
+		if !errors.As(err, &ge) || ge.Status != 400 {
+			return nil, err
+		}
+	}
+	return r.listedSince(ctx, k, known, a.Name)
+}
+
+// createSends is the string property prop of create a's body ("" when
+// it sends none).
+func createSends(a *Action, prop string) string {
+	var body map[string]any
+	if json.Unmarshal(a.Request.Body, &body) != nil {
+		return ""
+	}
+	s, _ := body[prop].(string)
+	return s
+}
+
+// listedSince reads kind k of the tenant and returns its objects named
+// name that known does not hold.
+func (r *runner) listedSince(ctx context.Context, k *layout.Kind, known map[string]*Object, name string) ([]*Object, error) {
 	lv, err := live.Read(ctx, live.ReadOptions{Client: r.o.Client, Kinds: []*layout.Kind{k}})
 	if err != nil {
 		return nil, err

@@ -124,7 +124,8 @@ func (pl *planner) replaceGroupSchedule(s *objState, current *Object, want map[s
 
 // groupScheduleKey is the natural key of a PIM for Groups schedule.
 func groupScheduleKey(data map[string]any) string {
-	return strings.ToLower(str(data["groupId"]) + "|" + str(data["principalId"]) + "|" + str(data["accessId"]))
+	k, _ := layout.Lookup(groupEligKind) // both schedule kinds' NaturalKey
+	return naturalKeyOf(k.NaturalKey, data)
 }
 
 // accessOf is the accessId a group relationship stands for.

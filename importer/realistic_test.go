@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strings"
@@ -362,23 +363,39 @@ type loseFirst struct {
 	mu    sync.Mutex
 	armed bool
 	match func(r *http.Request) bool
-	lost  []string
+	// made: lose only an answer Graph carried the request out for (2xx);
+	// another (a 429 of the realistic throttle) passes, and the client
+	// sends the request again.
+	made bool
+	lost []string
 }
 
 func (lf *loseFirst) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lf.mu.Lock()
 		hit := lf.armed && lf.match(r)
-		if hit {
-			lf.armed = false
-			lf.lost = append(lf.lost, r.Method+" "+r.URL.Path)
-		}
 		lf.mu.Unlock()
 		if !hit {
 			h.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(&discard{header: http.Header{}}, r)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		lf.mu.Lock()
+		lose := lf.armed && (!lf.made || rec.Code < 300)
+		if lose {
+			lf.armed = false
+			lf.lost = append(lf.lost, r.Method+" "+r.URL.Path)
+		}
+		lf.mu.Unlock()
+		if !lose {
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
 		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
 			conn.Close()
 		}
@@ -390,12 +407,6 @@ func (lf *loseFirst) arm() {
 	lf.armed = true
 	lf.mu.Unlock()
 }
-
-type discard struct{ header http.Header }
-
-func (d *discard) Header() http.Header         { return d.header }
-func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
-func (d *discard) WriteHeader(int)             {}
 
 // A member add or a recycle-bin restore that Graph carried out but whose
 // answer was lost is sent again, and the resend's "already exists" (the

@@ -225,6 +225,8 @@ func (pl *planner) roleStillAssigned(k *layout.Kind, o *Object, matched map[stri
 	}
 	return fmt.Sprintf("%s %s was not in the snapshot at %s and is not deleted: %d live %s still name it, and Graph does not delete an assigned custom role; %s",
 		k.Title, label(o), pl.in.Rev, n, layout.Plural(n, "assignment or eligibility", "assignments or eligibilities"), hint)
+}
+
 // ---- role assignments of a snapshot taken without PIM ----
 //
 // Graph's role assignment (resources/unifiedroleassignment) has no end: a

@@ -180,18 +180,26 @@ func remapped(k *layout.Kind) bool {
 }
 
 // naturalKey identifies objects Graph may give a new id when they are
-// written again: role assignments and eligibilities by role, principal and
-// scope. Other kinds use their key.
+// written again: by the kind's layout.Kind.NaturalKey (role assignments
+// and eligibilities by role, principal and scope; PIM for Groups
+// schedules by group, principal and access). Other kinds use their key.
 func naturalKey(k *layout.Kind, data map[string]any, key string) string {
-	switch k.Name {
-	case "role-assignments", "role-eligibility-schedules", timeBoundKind:
-		return strings.ToLower(str(data["roleDefinitionId"]) + "|" + str(data["principalId"]) + "|" + str(data["directoryScopeId"]))
-	case cbaKind: // cba.go: one per tenant, a new id on every create
+	if len(k.NaturalKey) > 0 {
+		return naturalKeyOf(k.NaturalKey, data)
+	}
+	if k.Name == cbaKind { // cba.go: one per tenant, a new id on every create
 		return "configuration"
-	case groupEligKind, groupAssignKind: // pimgroups.go
-		return groupScheduleKey(data)
 	}
 	return strings.ToLower(key)
+}
+
+// naturalKeyOf joins the values of props in data, lower-cased.
+func naturalKeyOf(props []string, data map[string]any) string {
+	vals := make([]string, len(props))
+	for i, p := range props {
+		vals[i] = str(data[p])
+	}
+	return strings.ToLower(strings.Join(vals, "|"))
 }
 
 // childKey identifies a child object by what it means, not by its id

@@ -59,12 +59,15 @@ func incompleteKinds(m *layout.Manifest) map[string]string {
 	out := map[string]string{}
 	for _, k := range layout.Kinds() {
 		mk, ok := m.Kinds[k.Name]
-		switch {
-		case !ok:
+		if !ok {
 			out[k.Name] = "the snapshot does not include this kind"
-		case mk.NotLicensed != "":
-			out[k.Name] = "the tenant was not licensed for it when the snapshot was taken (needs " + mk.NotLicensed + ") and its files, if any, were carried from an earlier snapshot"
-		case !mk.Complete:
+			continue
+		}
+		switch st, licence := mk.State(); st {
+		case layout.StateNotLicensed:
+			out[k.Name] = "the tenant was not licensed for it when the snapshot was taken (needs " + licence + ") and its files, if any, were carried from an earlier snapshot"
+		case layout.StateSkipped, layout.StateIncomplete:
+			// A skipped kind's manifest reason says why it was skipped.
 			why := "it could not be read completely when the snapshot was taken and its files were carried from an earlier snapshot"
 			if r := strings.TrimSpace(mk.Reason); r != "" {
 				why += " (" + r + ")"

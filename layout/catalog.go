@@ -118,6 +118,28 @@ type Kind struct {
 	// permissions are delegated scopes, not part of the application sets
 	// (ExportPermissions, RestorePermissions). catalog_rollout.go.
 	DelegatedOnly string
+	// NameFilter, when set, is the property holding an object's name that
+	// Graph's list of this kind accepts in $filter with eq (displayName):
+	// restore looks for the object an interrupted create made by it
+	// (live.Named) instead of listing the kind. Empty where Graph's
+	// documentation lists no such filter: the kind is listed. Set where
+	// it does: the displayName rows of the user, group, application,
+	// servicePrincipal and administrativeUnit resource pages ("Supports
+	// $filter (eq, ...)"), and conditionalaccessroot-list-policies and
+	// -list-namedlocations ("supports ... $filter": graph-semantics.md).
+	NameFilter string
+	// NaturalKey, when set, are the properties that identify an object of
+	// this kind across writes: Graph gives one written again a new id (a
+	// role assignment by role, principal and scope; a PIM for Groups
+	// schedule by group, principal and access), so restore matches the
+	// live object by them, not by the key (importer naturalKey).
+	NaturalKey []string
+	// OutlivesReferents: Graph keeps listing an object of this kind for
+	// some days after a principal or scope it names is deleted (role
+	// assignments and schedules: graphsim/doc.go, "Directory roles"), so
+	// only its Strict references are kept consistent, and check says why
+	// one of the others names nothing.
+	OutlivesReferents bool
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -147,6 +169,26 @@ type Child struct {
 	// supports them only for custom strengths), and each read is a paced
 	// Conditional Access request.
 	Skip func(parent map[string]any) bool
+	// AssignedOnTarget: each reference is written on the object it names,
+	// through that object's navigation property (an application's
+	// tokenLifetimePolicies/$ref: tokenlifetimepolicy-list-appliesto), not
+	// on the parent: a policy's appliesTo. A feature rollout policy's
+	// appliesTo is its own link to groups (catalog_rollout.go), so not.
+	AssignedOnTarget bool
+	// SeededWithParent: a rehearsal seeds this child inside its parent's
+	// object as the file holds it, not as links added after the parents:
+	// graphsim's Tenant.Seed keeps it with the parent, as Graph's GET
+	// returns a strength's combinationConfigurations and a grant policy's
+	// condition sets, and as the parent's create takes a workflow's tasks
+	// and a user flow's attribute assignments (internal/rehearse).
+	SeededWithParent bool
+	// RefsAreSettings: the references this child's objects hold are
+	// settings, not relationships Graph keeps consistent (a lifecycle
+	// workflow task's arguments: Graph documents no clean-up when the
+	// group or custom task extension they name is deleted; strict
+	// reading: it keeps them). check warns about one that names nothing
+	// instead of refusing it, as for any reference outside a child.
+	RefsAreSettings bool
 }
 
 // Ref is a property that names other objects.
@@ -178,6 +220,11 @@ type Ref struct {
 	// task's groupID argument is "a valid group ID or comma-separated list
 	// of groups" (learn:/graph/identitygovernance-lifecycleworkflows-task-arguments).
 	Sep string
+	// Strict: Graph keeps this reference consistent although it is not a
+	// child relationship (a role assignment's roleDefinitionId), so check
+	// refuses one that names nothing. References in a child are strict
+	// unless the child's RefsAreSettings.
+	Strict bool
 }
 
 // holds reports whether m, the object that holds r.Path's last segment,
@@ -334,7 +381,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "users", Title: "users", Folder: "users",
 		ODataType: "#microsoft.graph.user", APIVersion: "v1.0", ListPath: "/users",
-		NameProp: "userPrincipalName", Select: userSelect, Shard: true,
+		NameFilter: "displayName",
+		NameProp:   "userPrincipalName", Select: userSelect, Shard: true,
 		// manager: at most one reference to a user (Graph's manager@delta
 		// shape, a list), written by PUT/DELETE manager/$ref; sponsors:
 		// references to users and groups, POST/DELETE sponsors/$ref.
@@ -358,7 +406,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "groups", Title: "groups", Folder: "groups",
 		ODataType: "#microsoft.graph.group", APIVersion: "v1.0", ListPath: "/groups",
-		NameProp: "displayName", Select: groupSelect, Shard: true,
+		NameFilter: "displayName",
+		NameProp:   "displayName", Select: groupSelect, Shard: true,
 		Children: []Child{
 			{Name: "members", Path: "members", Refs: true, Select: refList, ReadPermissions: []string{"Member.Read.Hidden"}},
 			{Name: "owners", Path: "owners", Refs: true, Select: refList},
@@ -376,6 +425,7 @@ var kinds = append([]*Kind{
 	{
 		Name: "named-locations", Title: "named locations", Folder: "conditional-access/named-locations",
 		ODataType: "#microsoft.graph.namedLocation", APIVersion: "v1.0", ListPath: "/identity/conditionalAccess/namedLocations",
+		NameFilter:      "displayName",
 		NameProp:        "displayName",
 		Sets:            map[string]string{"ipRanges": "cidrAddress", "countriesAndRegions": ""},
 		Volatile:        []string{"modifiedDateTime", "deletedDateTime"},
@@ -391,7 +441,8 @@ var kinds = append([]*Kind{
 		// written by create, update and delete of its items.
 		Children: []Child{{Name: "combinationConfigurations", Path: "combinationConfigurations",
 			Base: "/identity/conditionalAccess/authenticationStrength/policies", Key: "id",
-			Skip: func(o map[string]any) bool { return o["policyType"] == "builtIn" }}},
+			Skip:             func(o map[string]any) bool { return o["policyType"] == "builtIn" },
+			SeededWithParent: true}},
 		Sets:            map[string]string{"allowedCombinations": "", "combinationConfigurations": "id", "combinationConfigurations[].appliesToCombinations": "", "combinationConfigurations[].allowedAAGUIDs": "", "combinationConfigurations[].allowedIssuerSkis": "", "combinationConfigurations[].allowedPolicyOIDs": ""},
 		Volatile:        []string{"modifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"},
@@ -421,7 +472,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "conditional-access-policies", Title: "Conditional Access policies", Folder: "conditional-access/policies",
 		ODataType: "#microsoft.graph.conditionalAccessPolicy", APIVersion: "v1.0", ListPath: "/identity/conditionalAccess/policies",
-		NameProp: "displayName",
+		NameFilter: "displayName",
+		NameProp:   "displayName",
 		Refs: []Ref{
 			{Path: "conditions.users.includeUsers", Kinds: []string{"users"}, Special: []string{"All", "None", "GuestsOrExternalUsers"}},
 			{Path: "conditions.users.excludeUsers", Kinds: []string{"users"}, Special: []string{"GuestsOrExternalUsers"}},
@@ -456,7 +508,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "applications", Title: "app registrations", Folder: "applications",
 		ODataType: "#microsoft.graph.application", APIVersion: "v1.0", ListPath: "/applications",
-		NameProp: "displayName", Shard: true, Aliases: []string{"appId"},
+		NameFilter: "displayName",
+		NameProp:   "displayName", Shard: true, Aliases: []string{"appId"},
 		Children: []Child{{Name: "owners", Path: "owners", Refs: true, Select: refList}},
 		Refs:     []Ref{{Path: "owners[].id", Kinds: []string{"users", "service-principals"}}},
 		Sets: map[string]string{
@@ -475,7 +528,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "service-principals", Title: "service principals", Folder: "service-principals",
 		ODataType: "#microsoft.graph.servicePrincipal", APIVersion: "v1.0", ListPath: "/servicePrincipals",
-		NameProp: "displayName", Shard: true, Aliases: []string{"appId"}, AliasFallback: true,
+		NameFilter: "displayName",
+		NameProp:   "displayName", Shard: true, Aliases: []string{"appId"}, AliasFallback: true,
 		Children: []Child{
 			{Name: "owners", Path: "owners", Refs: true, Select: refList},
 			{Name: "appRoleAssignedTo", Path: "appRoleAssignedTo", Key: "id",
@@ -519,7 +573,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "administrative-units", Title: "administrative units", Folder: "administrative-units",
 		ODataType: "#microsoft.graph.administrativeUnit", APIVersion: "v1.0", ListPath: "/directory/administrativeUnits",
-		NameProp: "displayName",
+		NameFilter: "displayName",
+		NameProp:   "displayName",
 		Children: []Child{
 			{Name: "members", Path: "members", Refs: true, Select: refList, ReadPermissions: []string{"Member.Read.Hidden"}},
 			{Name: "scopedRoleMembers", Path: "scopedRoleMembers", Key: "id", Drop: []string{"administrativeUnitId"},
@@ -548,8 +603,10 @@ var kinds = append([]*Kind{
 	{
 		Name: "role-assignments", Title: "role assignments", Folder: "roles/assignments",
 		ODataType: "#microsoft.graph.unifiedRoleAssignment", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleAssignments",
+		OutlivesReferents: true,
+		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
-			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},
+			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
 			{Path: "directoryScopeId", Kinds: []string{"administrative-units"}, Prefix: "/administrativeUnits/"},
 		},
@@ -562,8 +619,10 @@ var kinds = append([]*Kind{
 	{
 		Name: "role-eligibility-schedules", Title: "PIM role eligibility schedules", Folder: "roles/eligibility",
 		ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleEligibilitySchedules",
+		OutlivesReferents: true,
+		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
-			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}},
+			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
 			{Path: "directoryScopeId", Kinds: []string{"administrative-units"}, Prefix: "/administrativeUnits/"},
 		},

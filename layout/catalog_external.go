@@ -58,7 +58,7 @@ var externalKinds = []*Kind{
 		Name: "user-flows", Title: "self-service sign-up user flows", Folder: "external-identities/user-flows",
 		ODataType: "#microsoft.graph.b2xIdentityUserFlow", APIVersion: "v1.0", ListPath: "/identity/b2xUserFlows",
 		Children: []Child{
-			{Name: "userAttributeAssignments", Path: "userAttributeAssignments", Key: "id"},
+			{Name: "userAttributeAssignments", Path: "userAttributeAssignments", Key: "id", SeededWithParent: true},
 		},
 		Refs: []Ref{
 			{Path: "userAttributeAssignments[].id", Kinds: []string{"user-flow-attributes"}, Prefix: "extension_", PrefixInID: true},

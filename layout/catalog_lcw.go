@@ -38,7 +38,8 @@ var lifecycleKinds = []*Kind{
 		Name: "lifecycle-workflows", Title: "lifecycle workflows", Folder: "governance/lifecycle-workflows/workflows",
 		ODataType: "#microsoft.graph.identityGovernance.workflow", APIVersion: "v1.0", ListPath: "/identityGovernance/lifecycleWorkflows/workflows",
 		NameProp: "displayName",
-		Children: []Child{{Name: "tasks", Path: "tasks", Key: "executionSequence", Drop: []string{"id", "category"}}},
+		Children: []Child{{Name: "tasks", Path: "tasks", Key: "executionSequence", Drop: []string{"id", "category"},
+			SeededWithParent: true, RefsAreSettings: true}},
 		Refs: []Ref{
 			{Path: "tasks[].arguments[].value", Kinds: []string{"custom-task-extensions"}, Where: map[string]string{"name": "customTaskExtensionID"}},
 			// groupID: "a valid group ID or comma-separated list of groups"

@@ -22,7 +22,8 @@ var pimGroupKinds = []*Kind{
 	{
 		Name: "group-eligibility-schedules", Title: "PIM for Groups eligibility schedules", Folder: "pim-groups/eligibility",
 		ODataType: "#microsoft.graph.privilegedAccessGroupEligibilitySchedule", APIVersion: "v1.0",
-		ListPath: "/identityGovernance/privilegedAccess/group/eligibilitySchedules",
+		ListPath:   "/identityGovernance/privilegedAccess/group/eligibilitySchedules",
+		NaturalKey: []string{"groupId", "principalId", "accessId"},
 		Refs: []Ref{
 			{Path: "groupId", Kinds: []string{"groups"}},
 			{Path: "principalId", Kinds: []string{"users", "groups"}},
@@ -37,7 +38,8 @@ var pimGroupKinds = []*Kind{
 	{
 		Name: "group-assignment-schedules", Title: "PIM for Groups active assignment schedules", Folder: "pim-groups/assignments",
 		ODataType: "#microsoft.graph.privilegedAccessGroupAssignmentSchedule", APIVersion: "v1.0",
-		ListPath: "/identityGovernance/privilegedAccess/group/assignmentSchedules",
+		ListPath:   "/identityGovernance/privilegedAccess/group/assignmentSchedules",
+		NaturalKey: []string{"groupId", "principalId", "accessId"},
 		Refs: []Ref{
 			{Path: "groupId", Kinds: []string{"groups"}},
 			{Path: "principalId", Kinds: []string{"users", "groups"}},

@@ -52,8 +52,8 @@ var policyKinds = []*Kind{
 		ODataType: "#microsoft.graph.permissionGrantPolicy", APIVersion: "v1.0", ListPath: "/policies/permissionGrantPolicies",
 		NameProp: "displayName",
 		Children: []Child{
-			{Name: "includes", Path: "includes", Key: "id"},
-			{Name: "excludes", Path: "excludes", Key: "id"},
+			{Name: "includes", Path: "includes", Key: "id", SeededWithParent: true},
+			{Name: "excludes", Path: "excludes", Key: "id", SeededWithParent: true},
 		},
 		Sets: map[string]string{
 			"includes": "id", "excludes": "id",
@@ -132,7 +132,7 @@ var policyKinds = []*Kind{
 // and Application.Read.All").
 var (
 	appliesToChildren = []Child{{Name: "appliesTo", Path: "appliesTo", Refs: true, Select: refList,
-		ReadPermissions: []string{"Application.Read.All"}}}
+		ReadPermissions: []string{"Application.Read.All"}, AssignedOnTarget: true}}
 	appliesToRefs = []Ref{{Path: "appliesTo[].id", Kinds: []string{"applications", "service-principals"}}}
 	appliesToSets = map[string]string{"appliesTo": "id"}
 )

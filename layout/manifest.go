@@ -79,9 +79,48 @@ type ManifestKind struct {
 	Skipped string
 }
 
+// KindState is how a snapshot holds a kind: the one classification of a
+// manifest kind that history, evidence, check and restore share. Its
+// values are the stable words the evidence report prints.
+type KindState string
+
+const (
+	// StateComplete: read completely in this snapshot.
+	StateComplete KindState = "complete"
+	// StateNotLicensed: Graph refused the read for a licence the tenant
+	// lacks; the files, if any, are carried from an earlier snapshot.
+	StateNotLicensed KindState = "not-licensed"
+	// StateSkipped: not read by design (a delegated-only kind and an
+	// app-only token); the files are carried from an earlier snapshot.
+	StateSkipped KindState = "skipped"
+	// StateIncomplete: the read failed; the files are carried from an
+	// earlier snapshot.
+	StateIncomplete KindState = "incomplete"
+)
+
+// State classifies the kind, with the reason that goes with the state:
+// the licence the tenant lacks (not-licensed), why it was skipped
+// (skipped), why the read failed, "" when none was recorded (incomplete),
+// and "" when complete. A licence refusal or a skip wins over the
+// Complete flag, as the exporter records them with Complete false.
+func (k ManifestKind) State() (KindState, string) {
+	switch {
+	case k.NotLicensed != "":
+		return StateNotLicensed, k.NotLicensed
+	case k.Skipped != "":
+		return StateSkipped, k.Skipped
+	case !k.Complete:
+		return StateIncomplete, k.Reason
+	}
+	return StateComplete, ""
+}
+
 // Incomplete reports whether the kind could not be read for a reason
 // other than a licence the tenant does not have or a skip by design.
-func (k ManifestKind) Incomplete() bool { return !k.Complete && k.NotLicensed == "" && k.Skipped == "" }
+func (k ManifestKind) Incomplete() bool {
+	s, _ := k.State()
+	return s == StateIncomplete
+}
 
 // Encode writes the manifest as canonical YAML.
 func (m *Manifest) Encode() []byte {

@@ -52,3 +52,33 @@ func TestManifestAccessRoundTrip(t *testing.T) {
 		t.Errorf("no access: %+v, %v", back, err)
 	}
 }
+
+func TestManifestKindState(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		k          ManifestKind
+		want       KindState
+		reason     string
+		incomplete bool
+	}{
+		{"complete", ManifestKind{Folder: "users", Objects: 3, Complete: true}, StateComplete, "", false},
+		{"complete ignores a stale reason", ManifestKind{Complete: true, Reason: "old"}, StateComplete, "", false},
+		{"incomplete with a reason", ManifestKind{Reason: "list: permission denied"}, StateIncomplete, "list: permission denied", true},
+		{"incomplete without a reason", ManifestKind{}, StateIncomplete, "", true},
+		{"not licensed", ManifestKind{Reason: "list: not licensed", NotLicensed: "Microsoft Entra ID P2"}, StateNotLicensed, "Microsoft Entra ID P2", false},
+		{"skipped", ManifestKind{Reason: "list: skipped: app-only", Skipped: "delegated only"}, StateSkipped, "delegated only", false},
+		{"not licensed wins over skipped", ManifestKind{NotLicensed: "P2", Skipped: "delegated only"}, StateNotLicensed, "P2", false},
+		{"not licensed wins over a Complete flag", ManifestKind{Complete: true, NotLicensed: "P2"}, StateNotLicensed, "P2", false},
+		{"skipped wins over a Complete flag", ManifestKind{Complete: true, Skipped: "delegated only"}, StateSkipped, "delegated only", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, reason := tc.k.State()
+			if got != tc.want || reason != tc.reason {
+				t.Errorf("State() = %q, %q; want %q, %q", got, reason, tc.want, tc.reason)
+			}
+			if tc.k.Incomplete() != tc.incomplete {
+				t.Errorf("Incomplete() = %v, want %v", tc.k.Incomplete(), tc.incomplete)
+			}
+		})
+	}
+}

@@ -688,6 +688,20 @@ func (r *reader) listInto(ctx context.Context, k *layout.Kind, requests *atomic.
 	return cr.err(r, k, total)
 }
 
+// appendDecoded is a List callback that decodes each item onto *out.
+func appendDecoded(out *[]map[string]any) func(items []json.RawMessage) error {
+	return func(items []json.RawMessage) error {
+		for _, it := range items {
+			o, err := decodeObject(it)
+			if err != nil {
+				return err
+			}
+			*out = append(*out, o)
+		}
+		return nil
+	}
+}
+
 func decodeObject(b []byte) (map[string]any, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
@@ -888,16 +902,7 @@ func (r *reader) childPages(ctx context.Context, body []byte, requests *atomic.I
 		return nil, errors.New("a child answer is not a collection (no value array)")
 	}
 	var out []map[string]any
-	add := func(items []json.RawMessage) error {
-		for _, it := range items {
-			o, err := decodeObject(it)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return nil
-	}
+	add := appendDecoded(&out)
 	if err := add(p.Value); err != nil {
 		return nil, err
 	}

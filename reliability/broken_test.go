@@ -139,7 +139,7 @@ func breakages() []breakage {
 }
 
 func brokenFile(r *row, b breakage) {
-	repo := copyRepo(r, reference(r), "broken")
+	repo := reference(r, "broken")
 	path := b.apply(r, repo)
 	if _, err := git(repo, "add", "-A"); err != nil {
 		r.Fatal(err)

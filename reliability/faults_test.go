@@ -14,31 +14,26 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // The reference: graphsim's demo tenant (seed 1, frozen clock) exported
-// without faults, once per run.
-var refOnce struct {
-	sync.Once
-	repo string
-	err  string
-}
+// without faults, once per run (TestMain removes it).
+var refTemplate simtest.Template
 
-func reference(t testing.TB) string {
+// reference copies the reference export into a new repository of the
+// suite named name and returns it.
+func reference(t testing.TB, name string) string {
 	t.Helper()
-	refOnce.Do(func() {
+	repo := newRepoDir(t, name)
+	refTemplate.Copy(t, repo, func(t testing.TB, dir string) (any, error) {
 		s := newSim(t, graphsim.Options{}, nil)
-		repo := newRepoDir(t, "reference")
-		if r := export(t, s, repo, runOpts{}); r.code != 0 {
-			refOnce.err = fmt.Sprintf("fault-free export: exit %d\n%s", r.code, r.out())
-			return
+		if r := export(t, s, dir, runOpts{}); r.code != 0 {
+			return nil, fmt.Errorf("fault-free export: exit %d\n%s", r.code, r.out())
 		}
-		refOnce.repo = repo
+		return nil, nil
 	})
-	if refOnce.err != "" {
-		t.Fatal(refOnce.err)
-	}
-	return refOnce.repo
+	return repo
 }
 
 func faultScenarios() []scenario {
@@ -127,7 +122,7 @@ func faultScenarios() []scenario {
 // against the reference: identical, or incomplete and saying so.
 // It returns the tenant it exported.
 func exportHonest(r *row, opts graphsim.Options, mw func(http.Handler) http.Handler) *sim {
-	ref := reference(r)
+	ref := reference(r, "faults-reference")
 	s := newSim(r, opts, mw)
 	repo := newRepoDir(r, "faults")
 	res := export(r, s, repo, runOpts{})

@@ -8,10 +8,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
+	"testing"
 	"unicode/utf8"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // hostileNames are group display names an ordinary user can create (any user
@@ -98,28 +99,28 @@ func pathProblem(p string) string {
 	return ""
 }
 
-var emptyRef struct {
-	sync.Once
-	repo string
-}
+// emptyTemplate is graphsim's empty tenant exported once per run
+// (TestMain removes it).
+var emptyTemplate simtest.Template
 
-// emptyReference is graphsim's empty tenant exported once.
-func emptyReference(r *row) string {
-	emptyRef.Do(func() {
-		s := newSim(r, graphsim.Options{Profile: "empty"}, nil)
-		repo := newRepoDir(r, "empty-reference")
-		mustExport(r, s, repo)
-		emptyRef.repo = repo
+// emptyReference copies the empty tenant's export into a new repository
+// of the suite named name and returns it.
+func emptyReference(t testing.TB, name string) string {
+	t.Helper()
+	repo := newRepoDir(t, name)
+	emptyTemplate.Copy(t, repo, func(t testing.TB, dir string) (any, error) {
+		s := newSim(t, graphsim.Options{Profile: "empty"}, nil)
+		if r := export(t, s, dir, runOpts{}); r.code != 0 {
+			return nil, fmt.Errorf("the empty tenant's export: exit %d\n%s", r.code, r.out())
+		}
+		return nil, nil
 	})
-	if emptyRef.repo == "" {
-		r.Fatal("the empty tenant's export failed")
-	}
-	return emptyRef.repo
+	return repo
 }
 
 func hostileName(r *row, i int, name string) {
 	s := newSim(r, graphsim.Options{Profile: "empty"}, nil)
-	repo := copyRepo(r, emptyReference(r), "hostile")
+	repo := emptyReference(r, "hostile")
 	code, g := s.call(r, "POST", "/groups", map[string]any{
 		"displayName": name, "mailEnabled": false, "securityEnabled": true,
 		"mailNickname": fmt.Sprintf("hostile%d", i), "description": "made by the reliability suite",
@@ -130,7 +131,7 @@ func hostileName(r *row, i int, name string) {
 	id := g["id"].(string)
 
 	// export --pr-body into a second copy: the pull request description.
-	prRepo := copyRepo(r, emptyReference(r), "hostile-pr")
+	prRepo := emptyReference(r, "hostile-pr")
 	prBody := filepath.Join(filepath.Dir(prRepo), "pr.md")
 	if pres := run(r, s, runOpts{}, "export", "--repo", prRepo, "--message", "reliability", "--pr-body", prBody); pres.code != 0 {
 		r.failf(fmt.Sprintf("export --pr-body exits %d", pres.code), "%s", short(pres.stderr))

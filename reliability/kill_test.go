@@ -206,7 +206,7 @@ func killPoints(evs []fsEvent) (points []int, steps []string) {
 }
 
 func killExport(r *row) {
-	base := reference(r)
+	base := reference(r, "kill-export-base")
 	// The uninterrupted run, traced.
 	s := newSim(r, graphsim.Options{}, nil)
 	dailyChange(r, s)
@@ -367,7 +367,7 @@ func tenantShape(s *sim) string {
 }
 
 func killRestore(r *row, simOpts graphsim.Options) {
-	base := reference(r)
+	base := reference(r, "kill-restore-base")
 	restoreArgs := func(repo string, sel []string) []string {
 		return append([]string{"restore", "--repo", repo, "--at", "HEAD", "--yes"}, sel...)
 	}

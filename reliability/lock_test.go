@@ -41,7 +41,7 @@ func lockAndDiskScenarios() []scenario {
 }
 
 func concurrentExports(r *row) {
-	repo := copyRepo(r, reference(r), "concurrent")
+	repo := reference(r, "concurrent")
 	s := newSim(r, graphsim.Options{}, nil)
 	dailyChange(r, s)
 	before := head(repo)
@@ -133,7 +133,7 @@ func unchanged(r *row, repo, before string, res result, what string) {
 }
 
 func diskFull(r *row, blocks int) {
-	repo := copyRepo(r, reference(r), "diskfull")
+	repo := reference(r, "diskfull")
 	s := newSim(r, graphsim.Options{}, nil)
 	dailyChange(r, s)
 	before := head(repo)
@@ -152,7 +152,7 @@ func diskFull(r *row, blocks int) {
 }
 
 func readOnly(r *row) {
-	repo := copyRepo(r, reference(r), "readonly")
+	repo := reference(r, "readonly")
 	s := newSim(r, graphsim.Options{}, nil)
 	dailyChange(r, s)
 	before := head(repo)

@@ -48,7 +48,7 @@ func refusalScenarios() []scenario {
 }
 
 func wrongTenant(r *row, selector func(repo string) string) {
-	repo := copyRepo(r, reference(r), "wrong-tenant")
+	repo := reference(r, "wrong-tenant")
 	b := newSim(r, graphsim.Options{Seed: 2, TenantName: "Fabrikam"}, nil)
 	if b.srv.TenantID() == tenantOf(r, repo) {
 		r.Fatal("tenants A and B have the same id")
@@ -77,7 +77,7 @@ func tenantOf(r *row, repo string) string {
 }
 
 func tamperedPlan(r *row) {
-	repo := copyRepo(r, reference(r), "tampered")
+	repo := reference(r, "tampered")
 	s := newSim(r, graphsim.Options{}, nil)
 	g := s.srv.Tenant().List("group")[0]["id"].(string)
 	s.mustCall(r, "PATCH", "/groups/"+g, map[string]any{"description": "vandalised"})
@@ -158,7 +158,7 @@ func incompleteRestore(r *row) {
 }
 
 func oddSelectors(r *row) {
-	repo := copyRepo(r, reference(r), "selectors")
+	repo := reference(r, "selectors")
 	s := newSim(r, graphsim.Options{}, nil)
 	before := s.state(r)
 	for _, sel := range []string{"/groups", "/", "//", "../groups", "users//x"} {

@@ -23,7 +23,7 @@ func secretsScenario() scenario {
 func noSecrets(r *row) {
 	// A tenant with a fresh client secret, exported, diffed, shown and planned.
 	s := newSim(r, graphsim.Options{}, nil)
-	repo := copyRepo(r, reference(r), "secrets")
+	repo := reference(r, "secrets")
 	apps := s.srv.Tenant().List("application")
 	appID := apps[0]["id"].(string)
 	pw := s.mustCall(r, "POST", "/applications/"+appID+"/addPassword", map[string]any{"passwordCredential": map[string]any{"displayName": "reliability"}})

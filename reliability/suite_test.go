@@ -47,6 +47,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	refTemplate.Remove()
+	emptyTemplate.Remove()
 	makeWritable(dir)
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -108,15 +108,7 @@ func TestCertificateSignerSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newTestRepo(t, false)
-	h := write(t, r, Snapshot{Files: map[string][]byte{"a": []byte("1\n")}, Author: day(0), Signer: s}).Commit.String()
-	line := `snap@example.com cert-authority ` + caPub
-	if v := verify(t, r, allowed(t, line), h); v.Status != SigGood {
-		t.Fatalf("signed through the agent (rsa certificate): %+v", v)
-	}
-	if out, ok := gitcheck.Verify(t, r.Path(), gitcheck.AllowedSigners(t, t.TempDir(), line), "verify-commit", h); !ok {
-		t.Fatalf("git verify-commit refused the agent's certificate signature:\n%s", out)
-	}
+	commitSignedAndVerify(t, s, `snap@example.com cert-authority `+caPub, "through the agent (rsa certificate)")
 
 	// The certificate of another key beside this private key.
 	other, _ := gitcheck.SSHKey(t, keys, "other", "ed25519", "")

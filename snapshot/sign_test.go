@@ -3,7 +3,6 @@ package snapshot
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/agent"
 )
 
 func loadSigner(t *testing.T, file string, pass []byte) Signer {
@@ -31,6 +28,21 @@ func allowed(t *testing.T, lines ...string) *AllowedSigners {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// commitSignedAndVerify writes a commit signed by s and checks that both
+// Verify and the real git verify-commit accept its signature against the
+// allowed-signers line; how says how it was signed, for failures.
+func commitSignedAndVerify(t *testing.T, s Signer, line, how string) {
+	t.Helper()
+	r := newTestRepo(t, false)
+	h := write(t, r, Snapshot{Files: map[string][]byte{"a": []byte("1\n")}, Author: day(0), Signer: s}).Commit.String()
+	if v := verify(t, r, allowed(t, line), h); v.Status != SigGood {
+		t.Fatalf("signed %s: Verify says %+v", how, v)
+	}
+	if out, ok := gitcheck.Verify(t, r.Path(), gitcheck.AllowedSigners(t, t.TempDir(), line), "verify-commit", h); !ok {
+		t.Fatalf("signed %s: git verify-commit refused it:\n%s", how, out)
+	}
 }
 
 func verify(t *testing.T, r *Repo, a *AllowedSigners, h string) Verification {
@@ -256,43 +268,12 @@ func TestAgentSigner(t *testing.T) {
 	keys := t.TempDir()
 	priv, pub := gitcheck.SSHKey(t, keys, "ag", "ed25519", "")
 	_, otherPub := gitcheck.SSHKey(t, keys, "other", "ed25519", "")
-	raw, err := os.ReadFile(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ssh.ParseRawPrivateKey(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring := agent.NewKeyring()
-	if err := ring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _ = agent.ServeAgent(ring, c) }()
-		}
-	}()
+	sock := serveAgent(t, priv) // sign_cert_test.go
 	s, err := LoadSigner(priv+".pub", nil, sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newTestRepo(t, false)
-	write(t, r, Snapshot{Files: map[string][]byte{"a": []byte("1\n")}, Author: day(0), Tag: "snapshot/a", Signer: s})
-	as := gitcheck.AllowedSigners(t, keys, "snap@example.com "+pub)
-	if out, ok := gitcheck.Verify(t, r.Path(), as, "verify-commit", "HEAD"); !ok {
-		t.Fatalf("git verify-commit refused the agent's signature:\n%s", out)
-	}
+	commitSignedAndVerify(t, s, "snap@example.com "+pub, "through the agent")
 	otherFile := filepath.Join(keys, "other.pub")
 	if err := os.WriteFile(otherFile, []byte(otherPub), 0o644); err != nil {
 		t.Fatal(err)

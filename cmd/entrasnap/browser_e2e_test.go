@@ -6,9 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"html"
 	"io"
@@ -51,67 +48,12 @@ func TestBrowserSignInEndToEnd(t *testing.T) {
 	}
 
 	// graphsim over TLS, signing browser sign-ins in as upn.
-	certFile := filepath.Join(tmp, "graphsim.pem")
 	const upn = "adele.adams@contoso.com"
-	pr, pw := io.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- runContext(ctx, &env{args: []string{"entrasnap", "graphsim", "--listen", "127.0.0.1:0", "--profile", "demo", "--tls-cert", certFile, "--approve-as", upn},
-			streams: streams{stdout: pw, stderr: io.Discard}})
-		pw.Close()
-	}()
-	defer func() {
-		cancel()
-		go io.Copy(io.Discard, pr)
-		<-done
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	var info struct {
-		URL      string `json:"url"`
-		TenantID string `json:"tenant_id"`
-		Token    string `json:"token"`
-	}
-	if err := json.Unmarshal([]byte(line), &info); err != nil || !strings.HasPrefix(info.URL, "https://") {
-		t.Fatalf("start line %q: %v", line, err)
-	}
-	pem, err := os.ReadFile(certFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatal("--tls-cert wrote no certificate")
-	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	graphCall := func(method, path, body string) map[string]any {
-		t.Helper()
-		req, _ := http.NewRequest(method, info.URL+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+info.Token)
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, m)
-		}
-		return m
-	}
+	sim := startSignInGraphsim(t, upn)
+	certFile, hc := sim.CertFile, sim.Client
 	// The public client app (mobile and desktop redirect URI
 	// http://localhost) with an admin's consent to User.Read.All.
-	app := graphCall("POST", "/v1.0/applications", `{"displayName":"entrasnap restore","publicClient":{"redirectUris":["http://localhost"]}}`)
-	appID := app["appId"].(string)
-	sp := graphCall("POST", "/v1.0/servicePrincipals", `{"appId":"`+appID+`"}`)
-	graphSP := graphCall("GET", "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '00000003-0000-0000-c000-000000000000'"), "")
-	gid := graphSP["value"].([]any)[0].(map[string]any)["id"].(string)
-	graphCall("POST", "/v1.0/oauth2PermissionGrants", `{"clientId":"`+sp["id"].(string)+`","consentType":"AllPrincipals","resourceId":"`+gid+`","scope":"User.Read.All"}`)
+	appID := sim.consentedPublicApp(t, `{"displayName":"entrasnap restore","publicClient":{"redirectUris":["http://localhost"]}}`)["appId"].(string)
 
 	// The system's browser opener: it hands the address to the test
 	// through a FIFO (the test reads it as the browser would be given it).
@@ -149,7 +91,7 @@ func TestBrowserSignInEndToEnd(t *testing.T) {
 	runCtx, stop := context.WithTimeout(context.Background(), 3*time.Minute) // a broken flow fails, it does not hang
 	defer stop()
 	cmd := exec.CommandContext(runCtx, bin, "export", "--repo", repo, "--kinds", "users", "--message", "as myself",
-		"--auth", "browser", "--tenant-id", info.TenantID, "--client-id", appID, "--authority-host", info.URL, "--graph-url", info.URL)
+		"--auth", "browser", "--tenant-id", sim.TenantID, "--client-id", appID, "--authority-host", sim.URL, "--graph-url", sim.URL)
 	cmd.Env = []string{"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + tmp, "SSL_CERT_FILE=" + certFile,
 		"E2E_OPENED=" + fifo, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "LC_ALL=C"}
 	var stdout, stderr bytes.Buffer
@@ -167,7 +109,7 @@ func TestBrowserSignInEndToEnd(t *testing.T) {
 	}
 	u := <-opened
 	q, err := url.Parse(u)
-	if err != nil || !strings.HasPrefix(u, info.URL+"/"+info.TenantID+"/oauth2/v2.0/authorize?") || q.Query().Get("code_challenge_method") != "S256" ||
+	if err != nil || !strings.HasPrefix(u, sim.URL+"/"+sim.TenantID+"/oauth2/v2.0/authorize?") || q.Query().Get("code_challenge_method") != "S256" ||
 		q.Query().Get("code_challenge") == "" || !strings.HasPrefix(q.Query().Get("redirect_uri"), "http://localhost:") || q.Query().Get("client_id") != appID {
 		t.Errorf("the address opened: %s; want graphsim's authorize endpoint with PKCE (S256), the app and a loopback redirect URI", u)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/history"
@@ -35,7 +36,7 @@ func driftCommand(e *env) *cli.Command {
 				repo: c.String("repo"), baseline: c.String("baseline"), kinds: c.StringSlice("kinds"),
 				watch: c.String("watch"), format: c.String("format"), conn: connectionFrom(c),
 			}
-			if err := oneOf("format", o.format, "text", "markdown", "json"); err != nil {
+			if err := oneOf("format", o.format, diff.Formats...); err != nil {
 				return err
 			}
 			return runDrift(c.Context, e, o)
@@ -94,15 +95,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return err
 	}
 
-	switch o.format {
-	case "json":
-		err = rep.JSON(e.stdout)
-	case "markdown":
-		err = rep.Markdown(e.stdout)
-	default:
-		err = rep.Text(e.stdout, e.color)
-	}
-	if err != nil {
+	if err := rep.Render(e.stdout, o.format, e.color); err != nil {
 		return err
 	}
 	switch {

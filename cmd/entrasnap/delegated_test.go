@@ -1,16 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,71 +19,18 @@ func TestGraphsimApproveAsOverTLS(t *testing.T) {
 	if code, _, errOut := runCLI(t, "graphsim", "--approve-as", "nobody@nowhere.example"); code != exitUsage || !strings.Contains(errOut, "--approve-as") {
 		t.Errorf("unknown --approve-as user: exit %d, %q", code, errOut)
 	}
-	certFile := filepath.Join(t.TempDir(), "graphsim.pem")
 	const upn = "adele.adams@contoso.com"
-	pr, pw := io.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- runContext(ctx, &env{args: []string{"entrasnap", "graphsim", "--listen", "127.0.0.1:0", "--profile", "demo", "--tls-cert", certFile, "--approve-as", upn},
-			streams: streams{stdout: pw, stderr: io.Discard}})
-		pw.Close()
-	}()
-	defer func() {
-		cancel()
-		go io.Copy(io.Discard, pr)
-		<-done
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	var info struct {
-		URL      string `json:"url"`
-		TenantID string `json:"tenant_id"`
-		Token    string `json:"token"`
-	}
-	if err := json.Unmarshal([]byte(line), &info); err != nil || !strings.HasPrefix(info.URL, "https://127.0.0.1:") {
-		t.Fatalf("start line %q: %v", line, err)
-	}
-	pem, err := os.ReadFile(certFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatalf("--tls-cert wrote no certificate: %q", pem)
-	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	call := func(method, path, ctype string, body string) map[string]any {
-		t.Helper()
-		req, _ := http.NewRequest(method, info.URL+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", ctype)
-		if ctype == "application/json" {
-			req.Header.Set("Authorization", "Bearer "+info.Token)
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, m)
-		}
-		return m
-	}
+	sim := startSignInGraphsim(t, upn)
 	// A public client app with consented delegated permissions, made through Graph.
-	app := call("POST", "/v1.0/applications", "application/json", `{"displayName":"entrasnap restore","isFallbackPublicClient":true}`)
-	sp := call("POST", "/v1.0/servicePrincipals", "application/json", `{"appId":"`+app["appId"].(string)+`"}`)
-	graphSP := call("GET", "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '00000003-0000-0000-c000-000000000000'"), "application/json", "")
-	gid := graphSP["value"].([]any)[0].(map[string]any)["id"].(string)
-	call("POST", "/v1.0/oauth2PermissionGrants", "application/json", `{"clientId":"`+sp["id"].(string)+`","consentType":"AllPrincipals","resourceId":"`+gid+`","scope":"User.Read.All"}`)
+	app := sim.consentedPublicApp(t, `{"displayName":"entrasnap restore","isFallbackPublicClient":true}`)
+	call := func(method, path, ctype, body string) map[string]any {
+		t.Helper()
+		return sim.call(t, method, path, ctype, body)
+	}
 
 	form := "client_id=" + app["appId"].(string) + "&scope=" + url.QueryEscape("https://graph.microsoft.com/.default")
-	dc := call("POST", "/"+info.TenantID+"/oauth2/v2.0/devicecode", "application/x-www-form-urlencoded", form)
-	tok := call("POST", "/"+info.TenantID+"/oauth2/v2.0/token", "application/x-www-form-urlencoded",
+	dc := call("POST", "/"+sim.TenantID+"/oauth2/v2.0/devicecode", "application/x-www-form-urlencoded", form)
+	tok := call("POST", "/"+sim.TenantID+"/oauth2/v2.0/token", "application/x-www-form-urlencoded",
 		"grant_type=device_code&client_id="+app["appId"].(string)+"&device_code="+url.QueryEscape(dc["device_code"].(string)))
 	at, _ := tok["access_token"].(string)
 	if got := graph.TokenClaim(at, "upn"); got != upn || graph.TokenClaim(at, "scp") != "User.Read.All" {

@@ -126,7 +126,7 @@ func diffCommand(e *env) *cli.Command {
 			default:
 				return usageErrorf("diff takes at most two revisions, got %d: %s", len(args), strings.Join(args, " "))
 			}
-			if err := oneOf("format", c.String("format"), "text", "markdown", "json"); err != nil {
+			if err := oneOf("format", c.String("format"), diff.Formats...); err != nil {
 				return err
 			}
 			return runDiff(c.Context, e, c.String("repo"), from, to, c.String("format"), c.StringSlice("kinds"), c.Bool("exit-code"))
@@ -157,15 +157,7 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	defer func() { history.WarnSkipped(e.stderr, cmp.Skipped()) }()
 	title := fmt.Sprintf("%s (%s) → %s (%s)", from, cmp.From[:12], to, cmp.To[:12])
 	who := cmp.Attribution(ctx, r) // who changed it (history/attribution.go)
-	switch format {
-	case "markdown":
-		err = cmp.Markdown(e.stdout, diff.RenderOptions{Title: title, Attribution: who})
-	case "json":
-		err = cmp.JSON(e.stdout)
-	default:
-		err = cmp.Text(e.stdout, diff.RenderOptions{Title: title, Color: e.color, Attribution: who})
-	}
-	if err != nil {
+	if err := cmp.Render(e.stdout, format, diff.RenderOptions{Title: title, Color: e.color, Attribution: who}); err != nil {
 		return err
 	}
 	if exitCode && !cmp.Empty() {

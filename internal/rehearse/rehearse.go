@@ -98,11 +98,8 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			continue
 		}
 		for _, ch := range it.kind.Children {
-			if ch.Name == "combinationConfigurations" || it.kind.Name == "permission-grant-policies" {
-				continue // graphsim keeps a strength's configurations and a grant policy's condition sets inside it, as Graph's GET returns them
-			}
-			if it.kind.Name == "user-flows" || it.kind.Name == "lifecycle-workflows" {
-				continue // graphsim takes a user flow's relationships and a workflow's tasks as its file holds them (Tenant.Seed, graphsim/external.go, lcw.go)
+			if ch.SeededWithParent {
+				continue // graphsim takes it inside the parent as the file holds it (Tenant.Seed; layout.Child.SeededWithParent)
 			}
 			v, ok := it.obj[ch.Name]
 			delete(it.obj, ch.Name)
@@ -114,7 +111,7 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				if m == nil {
 					continue
 				}
-				if ch.Refs && ch.Name == "appliesTo" && it.kind.Name != "feature-rollout-policies" {
+				if ch.Refs && ch.AssignedOnTarget {
 					// A policy's assignments live on the application's or
 					// service principal's side (tokenLifetimePolicies, ...).
 					target, _ := m["id"].(string)

@@ -1,0 +1,42 @@
+package layout
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// What rehearse and check once decided by kind name is catalog data: the
+// children a rehearsal seeds inside their parent, the children whose
+// references are settings, and strict references outside a child.
+func TestChildFlagsInTheCatalog(t *testing.T) {
+	var seeded, settings []string
+	for _, k := range Kinds() {
+		for _, ch := range k.Children {
+			if ch.SeededWithParent {
+				seeded = append(seeded, k.Name+"."+ch.Name)
+			}
+			if ch.RefsAreSettings {
+				settings = append(settings, k.Name+"."+ch.Name)
+				if ch.Refs {
+					t.Errorf("%s.%s: a child of references cannot hold settings", k.Name, ch.Name)
+				}
+			}
+		}
+		for _, r := range k.Refs {
+			first, _, _ := strings.Cut(strings.SplitN(r.Path, "[", 2)[0], ".")
+			if r.Strict && slices.ContainsFunc(k.Children, func(ch Child) bool { return ch.Name == first }) {
+				t.Errorf("%s %s: Strict is for a reference outside a child (a child's are strict already)", k.Name, r.Path)
+			}
+		}
+	}
+	wantSeeded := []string{"authentication-strengths.combinationConfigurations", "permission-grant-policies.includes", "permission-grant-policies.excludes", "user-flows.userAttributeAssignments", "lifecycle-workflows.tasks"}
+	slices.Sort(seeded)
+	slices.Sort(wantSeeded)
+	if !slices.Equal(seeded, wantSeeded) {
+		t.Errorf("children seeded with the parent: %q, want %q", seeded, wantSeeded)
+	}
+	if !slices.Equal(settings, []string{"lifecycle-workflows.tasks"}) {
+		t.Errorf("children whose references are settings: %q", settings)
+	}
+}
