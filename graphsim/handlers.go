@@ -56,6 +56,10 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.branding(req, rt) // branding.go
 	case "mfaRequirements":
 		return s.mfaRequirements(req, rt) // mfa.go
+	case "emResourceRequests":
+		return s.resourceRequest(req) // emresources.go
+	case "emChild":
+		return s.emChildOp(req, rt) // emresources.go
 	}
 	if aerr := s.pimPreflight(req, rt); aerr != nil { // pim.go
 		return nil, aerr
@@ -155,7 +159,13 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		if r == nil {
 			return nil, notFound(rt.key)
 		}
-		return jsonResp(200, s.entityBody(req, r, k.Paths[0]+"/$entity", false)), nil
+		out := s.entityBody(req, r, k.Paths[0]+"/$entity", false)
+		if k.Name == emPackageKind { // emresources.go: catalog, resourceRoleScopes
+			if aerr := s.packageExpand(req, r, out); aerr != nil {
+				return nil, aerr
+			}
+		}
+		return jsonResp(200, out), nil
 	case http.MethodPatch:
 		if k.NoUpdate {
 			return nil, methodNotAllowed()

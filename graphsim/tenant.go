@@ -289,6 +289,7 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	seedNavs(k, obj)             // governance.go
 	seedExternal(k, obj)         // external.go
 	seedWorkflow(k, obj, t.name) // lcw.go
+	t.seedEM(k, obj)             // emresources.go
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	t.seededRole(r) // pim.go
