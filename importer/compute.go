@@ -128,6 +128,7 @@ type planner struct {
 	held        map[string][]heldAssignment // lower principal id → app role assignments at REV it holds (apps.go)
 	activating  map[string]string           // lower role template id → action activating it (roles.go)
 	rev         map[string]*Object          // directory roles and eligibilities at REV (roles.go)
+	emp         *emPlan                     // catalog resources and role scopes (emresources.go)
 }
 
 // Compute turns an Input into a Plan. It does no I/O.
@@ -180,6 +181,7 @@ func Compute(in *Input) (*Plan, error) {
 	}
 	pl.binWarnings()
 	pl.deletes()
+	pl.emOrder() // emresources.go
 	pl.governanceWarnings() // governance.go
 	pl.snapshotWarnings()
 	pl.references()
