@@ -181,7 +181,7 @@ func Compute(in *Input) (*Plan, error) {
 	}
 	pl.binWarnings()
 	pl.deletes()
-	pl.emOrder() // emresources.go
+	pl.emOrder()            // emresources.go
 	pl.governanceWarnings() // governance.go
 	pl.snapshotWarnings()
 	pl.references()
