@@ -50,8 +50,11 @@ import (
 //     with GET accessPackages/{id}?$expand=resourceRoleScopes($expand=role,scope)
 //     (the documented read; the list of packages expands catalog only:
 //     another $expand → 400, strict) or at .../resourceRoleScopes.
-//   - A group or service principal deleted stays named by the resources
-//     and role scopes that name it (strict: nothing documents a clean-up).
+//   - A group or service principal deleted for good leaves the catalogs'
+//     resources and the packages' role scopes with it, as its links go
+//     (write.go detach): Graph returns no resource of an object it no
+//     longer has. In the recycle bin it stays named (restorable with its
+//     id).
 
 const (
 	emResourcesProp  = heldPrefix + "emResources"  // a catalog's resources (with roles and scopes)
@@ -650,3 +653,35 @@ func (g *generator) demoCatalogResources(gr demoGroupRefs, apps []app) {
 		seed(g.t.SeedCatalogResource(draft, "AadGroup", gr.helpdesk))
 	}
 }
+
+// dropEMOrigin removes the resources and role scopes naming r, a group or
+// service principal deleted for good. Callers hold t.mu.
+func (t *Tenant) dropEMOrigin(r *record) {
+	if r.kind.Name != "group" && r.kind.Name != "servicePrincipal" {
+		return
+	}
+	id := r.key()
+	keep := func(list []any, names func(m map[string]any) bool) []any {
+		out := []any{}
+		for _, x := range list {
+			if m, _ := x.(map[string]any); m != nil && !names(m) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	for _, c := range t.colls[emCatalogKind].byKey {
+		if _, ok := c.obj[emResourcesProp]; ok {
+			c.obj[emResourcesProp] = keep(emList(c, emResourcesProp), func(m map[string]any) bool { return strings.EqualFold(str(m["originId"]), id) })
+		}
+	}
+	for _, p := range t.colls[emPackageKind].byKey {
+		if _, ok := p.obj[emRoleScopesProp]; ok {
+			p.obj[emRoleScopesProp] = keep(emList(p, emRoleScopesProp), func(m map[string]any) bool {
+				return strings.EqualFold(str(mapAt(m, "scope")["originId"]), id)
+			})
+		}
+	}
+}
+
+func mapAt(m map[string]any, k string) map[string]any { v, _ := m[k].(map[string]any); return v }

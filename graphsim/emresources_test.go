@@ -143,3 +143,33 @@ func TestCatalogResourcePermissions(t *testing.T) {
 	e.want(write, "POST", emPath+"accessPackages/"+pkg+"/resourceRoleScopes", rs, 201)
 	e.want(read, "GET", emPath+"accessPackages/"+pkg+"?$expand=resourceRoleScopes($expand=role,scope)", nil, 200)
 }
+
+// A group in the recycle bin stays a catalog resource (restorable with its
+// id); deleted for good, it leaves the catalog's resources and the
+// packages' role scopes.
+func TestCatalogResourcesDropPurgedOrigin(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1})
+	tn := e.s.Tenant()
+	id := func(name string) string { return derivedID(tn.name + "/governance/" + name) }
+	catalog, finance := id("Finance and partner access"), id("Finance tools")
+	res := e.do("GET", emPath+"catalogs/"+catalog+"/resources", nil).must(t, 200).body["value"].([]any)
+	gid := ""
+	for _, r := range res {
+		if m := r.(map[string]any); m["originSystem"] == "AadGroup" {
+			gid = str(m["originId"])
+		}
+	}
+	count := func() (int, int) {
+		r := e.do("GET", emPath+"catalogs/"+catalog+"/resources", nil).must(t, 200).body["value"].([]any)
+		s := e.do("GET", emPath+"accessPackages/"+finance+"?$expand=resourceRoleScopes", nil).must(t, 200).body["resourceRoleScopes"].([]any)
+		return len(r), len(s)
+	}
+	e.do("DELETE", "/v1.0/groups/"+gid, nil).must(t, 204)
+	if r, s := count(); r != 2 || s != 2 {
+		t.Fatalf("in the recycle bin: %d resources, %d role scopes; want 2, 2", r, s)
+	}
+	e.do("DELETE", "/v1.0/directory/deletedItems/"+gid, nil).must(t, 204)
+	if r, s := count(); r != 1 || s != 1 {
+		t.Fatalf("deleted for good: %d resources, %d role scopes; want 1, 1", r, s)
+	}
+}

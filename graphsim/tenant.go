@@ -263,6 +263,7 @@ func (t *Tenant) purgeExpired() {
 		if r.deletedAt.Before(cutoff) {
 			delete(t.bin, id)
 			t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "purge"})
+			t.dropEMOrigin(r) // emresources.go
 		}
 	}
 }

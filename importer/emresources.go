@@ -61,7 +61,8 @@ func emKinds(system string) []string {
 // between them.
 type emPlan struct {
 	adds     map[string]string   // catalog|system|origin (lower) → the resource's add
-	removals map[string][]string // catalog|system|origin (lower) → resource removals
+	removals map[string][]string // system|origin (lower) → resource removals
+	pending  []pendingRS
 	rsGone   map[string][]string // system|origin (lower) → role scope removals
 }
 
@@ -157,6 +158,20 @@ func (pl *planner) catalogResources(s *objState, ch layout.Child, parent string,
 	}
 }
 
+// pendingRS is a role scope to add, planned once every object is (emOrder):
+// then it is known whether this plan adds its resource to the catalog.
+type pendingRS struct {
+	s                       *objState
+	ch                      layout.Child
+	parent, catalog, catRef string
+	catDeps, deps           []string
+	system, origin, ref     string
+	fresh, ensure           bool
+	m                       map[string]any
+	parentDeps              []string
+	body                    map[string]any
+}
+
 // rsKey identifies a role scope by what it grants.
 func rsKey(m map[string]any) string {
 	role, scope := mapOf(m["role"]), mapOf(m["scope"])
@@ -175,7 +190,6 @@ func (pl *planner) roleScopes(s *objState, ch layout.Child, parent string, curre
 	}
 	catalog := str(mapOf(s.d.Data["catalog"])["id"])
 	catRef, catDeps := pl.ref([]string{apCatalogs}, catalog)
-	lookups := map[string]string{} // system|origin → lookup action
 	wanted, stale := map[string]bool{}, map[string]bool{}
 	for _, it := range asSlice(want) {
 		m := mapOf(it)
@@ -208,35 +222,16 @@ func (pl *planner) roleScopes(s *objState, ch layout.Child, parent string, curre
 				}
 			}
 		}
-		lk := emKey(system, origin)
-		lookup, ok := lookups[lk]
-		holder := "{{emres:" + s.orig + ":" + fmt.Sprint(len(lookups)+1) + "}}"
-		if !ok {
-			ldeps := append(append(append([]string(nil), catDeps...), deps...), parentDeps...)
-			if add := pl.em().adds[emKey(catalog, system, origin)]; add != "" {
-				ldeps = append(ldeps, add)
-			}
-			lookup = pl.add(s, Action{Op: OpUpdate, Relationship: ch.Name, Target: origin, DependsOn: ldeps,
-				Request: Request{Method: "GET", Path: "/v1.0/identityGovernance/entitlementManagement/catalogs/" + catRef +
-					"/resources?$filter=" + url.QueryEscape("originId eq '") + ref + url.QueryEscape("'")},
-				Capture:  &Capture{Field: "id", Into: holder},
-				Warnings: []string{"looks up the catalog resource's id, which the resource role names"}})
-			lookups[lk] = lookup
-		} else {
-			holder = pl.action(lookup).Capture.Into
-		}
 		sc := map[string]any{"originId": ref, "originSystem": system}
 		if v, ok := scope["isRootScope"]; ok {
 			sc["isRootScope"] = v
 		}
-		b := map[string]any{
-			"role":  map[string]any{"originId": roleOrigin, "originSystem": str(role["originSystem"]), "resource": map[string]any{"id": holder}},
-			"scope": sc,
-		}
-		pl.add(s, Action{Op: OpAddChild, Relationship: ch.Name, Target: str(role["displayName"]) + " of " + origin, Ensure: ensure,
-			DependsOn: uniq(append(append([]string{lookup}, parentDeps...), deps...)),
-			Request:   Request{Method: "POST", Path: childColl(k, ch, parent), Body: body(b)},
-			Changes:   []Change{{Path: ch.Name, Action: diff.Changed, Added: []any{m}, RefKinds: emKinds(system)}}})
+		pl.em().pending = append(pl.em().pending, pendingRS{s: s, ch: ch, parent: parent, catalog: catalog, catRef: catRef, catDeps: catDeps,
+			system: system, origin: origin, ref: ref, deps: deps, fresh: fresh, m: m, parentDeps: parentDeps, ensure: ensure,
+			body: map[string]any{
+				"role":  map[string]any{"originId": roleOrigin, "originSystem": str(role["originSystem"]), "resource": map[string]any{"id": ""}},
+				"scope": sc,
+			}})
 	}
 	for _, ck := range sortedKeys(have) {
 		if wanted[ck] && !stale[ck] {
@@ -256,13 +251,17 @@ func (pl *planner) roleScopes(s *objState, ch layout.Child, parent string, curre
 	}
 }
 
-// emOrder makes each resource removal wait for the removals of role
-// scopes of the same resource and for the deletes of access packages
-// (Graph refuses to remove a resource a package still grants).
+// emOrder makes each lookup of a catalog resource wait for the add of
+// that resource (objects are planned in selection order, so a package may
+// be planned before its catalog), and each resource removal wait for the
+// removals of role scopes of the same resource and for the deletes of
+// access packages (Graph refuses to remove a resource a package still
+// grants).
 func (pl *planner) emOrder() {
 	if pl.emp == nil {
 		return
 	}
+	pl.pendingRoleScopes()
 	var pkgDeletes []string
 	for _, a := range pl.p.Actions {
 		if a.Kind == apPackages && a.Op == OpDelete {
@@ -283,7 +282,7 @@ func (pl *planner) emOrder() {
 // resourcerequests): a group Group.ReadWrite.All, an application
 // Application.ReadWrite.All, a site Sites.FullControl.All.
 func emPermissions(a *Action) []string {
-	if a.Kind != apCatalogs || a.Relationship != emResources || a.Op != OpAddChild {
+	if a.Relationship != emResources || a.Op != OpAddChild {
 		return nil
 	}
 	for _, c := range a.Changes {
@@ -299,4 +298,70 @@ func emPermissions(a *Action) []string {
 		}
 	}
 	return nil
+}
+
+// pendingRoleScopes plans the role scopes to add: per package and
+// resource, a lookup of the catalog resource's id (after the resource's
+// add, when this plan adds it), then a POST per role scope naming it. A
+// resource the catalog does not hold (it names an object this plan
+// creates, or the live catalog lacks it) and that no planned write of the
+// catalog adds is added for the package, with a warning: the catalog is
+// not in the selection, and Graph adds a role only of a resource of the
+// package's catalog.
+func (pl *planner) pendingRoleScopes() {
+	lookups := map[string]string{} // package|system|origin → lookup action
+	for _, r := range pl.emp.pending {
+		s, k := r.s, r.s.k
+		rk := emKey(r.catalog, r.system, r.origin)
+		lk := emKey(s.orig, r.system, r.origin)
+		lookup, ok := lookups[lk]
+		if !ok {
+			ldeps := append(append(append([]string(nil), r.catDeps...), r.deps...), r.parentDeps...)
+			add := pl.emp.adds[rk]
+			if add == "" && (r.fresh || pl.catalogLacks(r.catalog, r.system, r.ref)) {
+				res := map[string]any{"originId": r.ref, "originSystem": r.system}
+				add = pl.add(s, Action{Op: OpAddChild, Relationship: emResources, Target: r.origin, Ensure: true,
+					DependsOn: uniq(append(append([]string(nil), r.catDeps...), r.deps...)),
+					Request:   Request{Method: "POST", Path: emRequests, Body: body(map[string]any{"requestType": "adminAdd", "resource": res, "catalog": map[string]any{"id": r.catRef}})},
+					Changes:   []Change{{Path: emResources, Action: diff.Changed, Added: []any{map[string]any{"originId": r.origin, "originSystem": r.system}}, RefKinds: emKinds(r.system)}},
+					Warnings: []string{"the package's catalog holds no resource for " + pl.refName(r.origin) + ", whose role the package grants: " +
+						"it is added to the catalog (select the catalog too to restore all of its resources)"}})
+				pl.emp.adds[rk] = add
+			}
+			if add != "" {
+				ldeps = append(ldeps, add)
+			}
+			holder := "{{emres:" + s.orig + ":" + fmt.Sprint(len(lookups)+1) + "}}"
+			lookup = pl.add(s, Action{Op: OpUpdate, Relationship: r.ch.Name, Target: r.origin, DependsOn: uniq(ldeps),
+				Request: Request{Method: "GET", Path: "/v1.0/identityGovernance/entitlementManagement/catalogs/" + r.catRef +
+					"/resources?$filter=" + url.QueryEscape("originId eq '") + r.ref + url.QueryEscape("'")},
+				Capture:  &Capture{Field: "id", Into: holder},
+				Warnings: []string{"looks up the catalog resource's id, which the resource role names"}})
+			lookups[lk] = lookup
+		}
+		holder := pl.action(lookup).Capture.Into
+		b := layout.Copy(r.body).(map[string]any)
+		b["role"].(map[string]any)["resource"] = map[string]any{"id": holder}
+		role := mapOf(r.m["role"])
+		pl.add(s, Action{Op: OpAddChild, Relationship: r.ch.Name, Target: str(role["displayName"]) + " of " + r.origin, Ensure: r.ensure,
+			DependsOn: uniq(append(append([]string{lookup}, r.parentDeps...), r.deps...)),
+			Request:   Request{Method: "POST", Path: childColl(k, r.ch, r.parent), Body: body(b)},
+			Changes:   []Change{{Path: r.ch.Name, Action: diff.Changed, Added: []any{r.m}, RefKinds: emKinds(r.system)}}})
+	}
+}
+
+// catalogLacks reports whether the live catalog (when read) holds no
+// resource of system with originId ref.
+func (pl *planner) catalogLacks(catalog, system, ref string) bool {
+	c := pl.in.Live[apCatalogs][strings.ToLower(catalog)]
+	if c == nil {
+		return false // not read: taken to hold it (Graph says otherwise at apply)
+	}
+	for _, x := range asSlice(c.Data[emResources]) {
+		m := mapOf(x)
+		if strings.EqualFold(str(m["originSystem"]), system) && strings.EqualFold(str(m["originId"]), ref) {
+			return false
+		}
+	}
+	return true
 }
