@@ -57,3 +57,48 @@ func TestGovernanceReferencesResolve(t *testing.T) {
 		t.Errorf("unresolved references:\n%s\nwant:\n%s\nissues: %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
 	}
 }
+
+// A catalog's resources and an access package's resource role scopes name
+// groups and service principals by originId (a group role by Member_{id}
+// or Owner_{id}), each checked where the originSystem says so; a site's
+// URL and an application role's id name no object.
+func TestCatalogResourceReferencesResolve(t *testing.T) {
+	r := newCheckRepo(t)
+	const (
+		group, sp, cat, pkg = "0b000000-0000-4000-8000-0000000001b1", "0b000000-0000-4000-8000-0000000001b2", "0b000000-0000-4000-8000-0000000001c1", "0b000000-0000-4000-8000-0000000001d1"
+		gone, goneSP        = "0b000000-0000-4000-8000-00000000dea1", "0b000000-0000-4000-8000-00000000dea2"
+		appRole             = "0b000000-0000-4000-8000-0000000001e1"
+	)
+	files := map[string][]byte{}
+	add := func(kindName string, obj map[string]any) string {
+		p, b := objectFile(t, kind(t, kindName), obj)
+		files[p] = b
+		return p
+	}
+	add("groups", map[string]any{"id": group, "displayName": "Finance"})
+	add("service-principals", map[string]any{"id": sp, "appId": "0b000000-0000-4000-8000-0000000001f1", "displayName": "HR"})
+	res := func(system, origin string) map[string]any {
+		return map[string]any{"id": "r-" + origin, "originSystem": system, "originId": origin, "displayName": "x\u202e"}
+	}
+	pc := add("access-package-catalogs", map[string]any{"id": cat, "displayName": "Catalog", "catalogType": "userManaged",
+		"resources": []any{res("AadGroup", group), res("AadApplication", goneSP), res("SharePointOnline", "https://contoso.sharepoint.com/sites/x"), res("AadGroup", gone)}})
+	rs := func(id, system, role, scope string) map[string]any {
+		return map[string]any{"id": id, "role": map[string]any{"originSystem": system, "originId": role}, "scope": map[string]any{"originSystem": system, "originId": scope}}
+	}
+	pp := add("access-packages", map[string]any{"id": pkg, "displayName": "Package", "catalog": map[string]any{"id": cat},
+		"resourceRoleScopes": []any{rs("a", "AadGroup", "Member_"+group, group), rs("b", "AadGroup", "Owner_"+gone, gone),
+			rs("c", "AadApplication", appRole, sp), rs("d", "SharePointOnline", "4", "https://contoso.sharepoint.com/sites/x")}})
+	rep := checkSnapshot(t, r, files, "snapshot/1")
+	got := dangling(rep, func(is Issue) string { return is.File + " " + is.Property })
+	sort.Strings(got)
+	want := []string{
+		pc + " resources[1].originId",
+		pc + " resources[3].originId",
+		pp + " resourceRoleScopes[1].role.originId",
+		pp + " resourceRoleScopes[1].scope.originId",
+	}
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("unresolved references:\n%s\nwant:\n%s\nissues: %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
+	}
+}

@@ -133,6 +133,17 @@ func (s *Server) alsoRequired(req *request, rt *route) [][]string {
 		}
 		return need
 	}
+	if rt.special == "emResourceRequests" && write && str(body()["requestType"]) == "adminAdd" { // emresources.go
+		res, _ := body()["resource"].(map[string]any)
+		switch str(res["originSystem"]) {
+		case "AadGroup": // entitlementmanagement-post-resourcerequests: "also be assigned the Group.ReadWrite.All permission"
+			need = append(need, []string{"Group.ReadWrite.All"})
+		case "AadApplication":
+			need = append(need, []string{"Application.ReadWrite.All"})
+		case "SharePointOnline":
+			need = append(need, []string{"Sites.FullControl.All"})
+		}
+	}
 	need = append(need, assignmentRequired(req, rt)...) // assign.go
 	if rt.special != "" || rt.kind == nil {
 		return need

@@ -929,6 +929,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoLicences(people, gr)              // generate_users.go (no directory id)
 	g.demoPIM(people)                       // pim.go (derived ids only)
 	g.demoGovernance(people, gr)            // governance.go
+	g.demoCatalogResources(gr, apps)        // emresources.go (derived ids only)
 	g.demoExternal()                        // external.go (given or derived ids only)
 	g.demoPIMGroups(people, gr)             // pimgroups.go (derived ids only)
 	g.demoLifecycleWorkflows(gr)            // lcw.go (derived ids only)

@@ -56,6 +56,15 @@ func (g *generator) largeCoverage(users, security []string) {
 		if cat == "" {
 			return
 		}
+		// The catalog's resource: a department group (emresources.go).
+		resGroup := ""
+		if len(security) > 0 {
+			resGroup = at(security, 3*c+1)
+			if err := g.t.SeedCatalogResource(cat, "AadGroup", resGroup); err != nil {
+				g.fail("%s", err)
+				return
+			}
+		}
 		for p := range 6 {
 			pkgN++
 			pname := fmt.Sprintf("%s package %d", name, p+1)
@@ -63,6 +72,16 @@ func (g *generator) largeCoverage(users, security []string) {
 				"description": "Resources for " + pname, "isHidden": p%4 == 3, "catalog": map[string]any{"id": cat}}, nil)
 			if pkg == "" {
 				return
+			}
+			if resGroup != "" {
+				role := "Member_"
+				if p%3 == 2 {
+					role = "Owner_"
+				}
+				if err := g.t.SeedRoleScope(pkg, resGroup, role+resGroup); err != nil {
+					g.fail("%s", err)
+					return
+				}
 			}
 			stages := []any{map[string]any{"durationBeforeAutomaticDenial": "P7D", "isApproverJustificationRequired": true,
 				"isEscalationEnabled": false, "durationBeforeEscalation": "PT0S", "primaryApprovers": []any{approver(at(users, 13*pkgN))},

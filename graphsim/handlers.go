@@ -56,6 +56,10 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.branding(req, rt) // branding.go
 	case "mfaRequirements":
 		return s.mfaRequirements(req, rt) // mfa.go
+	case "emResourceRequests":
+		return s.resourceRequest(req) // emresources.go
+	case "emChild":
+		return s.emChildOp(req, rt) // emresources.go
 	}
 	if aerr := s.pimPreflight(req, rt); aerr != nil { // pim.go
 		return nil, aerr
@@ -158,6 +162,11 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		body := s.entityBody(req, r, k.Paths[0]+"/$entity", false)
 		if k.Name == lcwWorkflowKind {
 			s.workflowTasksInline(req, r, body) // lcw.go
+		}
+		if k.Name == emPackageKind { // emresources.go: catalog, resourceRoleScopes
+			if aerr := s.packageExpand(req, r, body); aerr != nil {
+				return nil, aerr
+			}
 		}
 		return jsonResp(200, body), nil
 	case http.MethodPatch:

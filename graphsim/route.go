@@ -83,6 +83,8 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			rt.key, rt.template = segs[2], rt.template+"/{id}"
 		}
 		return rt, nil
+	case len(lower) == 3 && lower[0] == "identitygovernance" && lower[1] == "entitlementmanagement" && lower[2] == "resourcerequests": // emresources.go
+		return &route{special: "emResourceRequests", template: "/identityGovernance/entitlementManagement/resourceRequests"}, nil
 	case len(lower) == 1 && lower[0] == "invitations": // guests.go
 		return &route{special: "invitations", template: "/invitations"}, nil
 	case len(lower) >= 3 && lower[0] == "organization" && lower[2] == "branding": // branding.go
@@ -173,6 +175,9 @@ func (s *Server) route(req *request) (*route, *apiError) {
 			return r, nil
 		}
 		if r, ok := routeMFA(pe.kind, rt, rest, tmpl); ok { // mfa.go
+			return r, nil
+		}
+		if r, ok := routeEM(pe.kind, rt, rest, tmpl); ok { // emresources.go
 			return r, nil
 		}
 		if k, ok := linkName(pe.kind, rel); ok {

@@ -263,6 +263,7 @@ func (t *Tenant) purgeExpired() {
 		if r.deletedAt.Before(cutoff) {
 			delete(t.bin, id)
 			t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "purge"})
+			t.dropEMOrigin(r) // emresources.go
 		}
 	}
 }
@@ -289,6 +290,7 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	seedNavs(k, obj)             // governance.go
 	seedExternal(k, obj)         // external.go
 	seedWorkflow(k, obj, t.name) // lcw.go
+	t.seedEM(k, obj)             // emresources.go
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	t.seededRole(r) // pim.go

@@ -264,6 +264,7 @@ func (s *Server) remove(r *record) {
 		return
 	}
 	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "purge"})
+	t.dropEMOrigin(r) // emresources.go
 }
 
 // ---- links: members, owners ----
@@ -555,6 +556,7 @@ func (s *Server) deletedItems(req *request, rt *route) (*response, *apiError) {
 	case req.method == http.MethodDelete && rt.sub == "":
 		delete(t.bin, strings.ToLower(rt.key))
 		t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "purge"})
+		t.dropEMOrigin(r) // emresources.go
 		s.purgeLinksTo(r.key())
 		return noContent(), nil
 	case req.method == http.MethodPost && rt.sub == "restore":

@@ -40,6 +40,10 @@ func (pl *planner) children(s *objState, current *Object, ensure bool) {
 		if isWorkflowTasks(k, ch) { // lcw.go: written with the workflow
 			continue
 		}
+		if isEMChild(k.Name, ch) { // emresources.go
+			pl.emChildren(s, ch, parent, current, want, parentDeps, ensure)
+			continue
+		}
 		if isAllowedValues(k.Name, ch) { // customsec.go
 			pl.allowedValues(s, ch, parent, current, want, parentDeps)
 			continue

@@ -138,6 +138,7 @@ type planner struct {
 	activating  map[string]string           // lower role template id → action activating it (roles.go)
 	rev         map[string]*Object          // directory roles and eligibilities at REV (roles.go)
 	csaStatus   map[string]string           // lower definition id → status at REV (csavalues.go)
+	emp         *emPlan                     // catalog resources and role scopes (emresources.go)
 }
 
 // Compute turns an Input into a Plan. It does no I/O.
@@ -191,6 +192,7 @@ func Compute(in *Input) (*Plan, error) {
 	}
 	pl.binWarnings()
 	pl.deletes()
+	pl.emOrder()            // emresources.go
 	pl.governanceWarnings() // governance.go
 	pl.snapshotWarnings()
 	pl.references()

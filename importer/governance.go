@@ -20,9 +20,10 @@ package importer
 //   - Graph refuses to delete an access package that has assignments
 //     (accesspackage-delete): the plan says so on the delete, and the
 //     apply reports Graph's refusal for that object;
-//   - a recreated access package comes back without the resources it
-//     grants (its resource role scopes and the catalog's resources are not
-//     in a snapshot yet): the plan says so;
+//   - a catalog's resources and a package's resource role scopes are
+//     written after the catalog and the package (emresources.go), so a
+//     recreated catalog or package gets them back; a recreated package
+//     has no assignments: the plan says so;
 //   - the built-in "General" catalog is never written (layout BuiltIn).
 
 const (
@@ -54,8 +55,8 @@ func (pl *planner) governanceWarnings() {
 			a.Warnings = append(a.Warnings, "Graph refuses to delete an access package that still has assignments (accesspackage-delete): "+
 				"remove them first (Entra admin center > Identity Governance > Access packages > Assignments), then apply again")
 		case OpCreate:
-			a.Warnings = append(a.Warnings, "recreated without the groups, applications and sites it grants (its resource roles are not in the snapshot): "+
-				"add them again in the Entra admin center (Access package > Resource roles); users must request the package again")
+			a.Warnings = append(a.Warnings, "recreated with the resource roles it grants, but without its assignments (history, not in a snapshot): "+
+				"users must request the package again")
 		}
 	}
 }

@@ -28,6 +28,9 @@ func actionPermissions(s *objState, a *Action) []string {
 			out = append(out, p)
 		}
 	}
+	for _, p := range emPermissions(a) { // emresources.go
+		add(p)
+	}
 	switch s.k.Name {
 	case "users":
 		if a.Op == OpCreate || a.Op == OpUpdate {

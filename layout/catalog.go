@@ -162,6 +162,12 @@ type Child struct {
 	Drop []string
 	// ReadPermissions beyond the parent's.
 	ReadPermissions []string
+	// Expand, when set, is how the child is read: a GET of the parent with
+	// $expand=Expand whose property Name is the child, not a GET of
+	// {parent}/{Path}. Graph documents an access package's resource role
+	// scopes only as accessPackages/{id}?$expand=resourceRoleScopes($expand=role,scope)
+	// (accesspackage-list-resourcerolescopes).
+	Expand string
 	// Skip, when set, reports from the parent as listed that Graph holds
 	// none of this child for it: the child is not read and the parent's
 	// file holds the empty list a read would give. A built-in

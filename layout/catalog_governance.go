@@ -9,10 +9,18 @@ package layout
 //
 // Not kept (history or state, not configuration): access package
 // assignments and assignment requests, access review instances and
-// decisions. A catalog's resources (resourceRequests, resources, resource
-// roles) and an access package's resource role scopes are not read yet: a
-// restored access package has its policies but not the groups, apps and
-// sites it grants (the README says so).
+// decisions.
+//
+// A catalog's resources (the groups, applications and SharePoint Online
+// sites its access packages may grant) are a child of the catalog, read at
+// catalogs/{id}/resources and written through resourceRequests; an access
+// package's resource role scopes (the roles it grants) a child of the
+// package, read with its GET's $expand (Child.Expand). Both name the
+// group or service principal by originId (a group's roles by
+// Member_{id} / Owner_{id}), so a recreated group or application is
+// remapped; an application role's originId is the app role's id, not an
+// object. Roles and scopes of a resource are Graph's (derived from the
+// object), not kept.
 var governanceKinds = []*Kind{
 	{
 		// The built-in "General" catalog (catalogType serviceDefault) and
@@ -27,7 +35,18 @@ var governanceKinds = []*Kind{
 			t, _ := o["catalogType"].(string)
 			return t != "" && t != "userManaged"
 		},
-		ReadPermissions: []string{"EntitlementManagement.Read.All"}, WritePermissions: []string{"EntitlementManagement.ReadWrite.All"},
+		// resources: added by a resourceRequest adminAdd, which an
+		// application also needs Group.ReadWrite.All for (a group) or
+		// Application.ReadWrite.All (an application: entitlementmanagement-
+		// post-resourcerequests); a site takes Sites.FullControl.All, not in
+		// this set (the plan lists it on such an action).
+		Children: []Child{{Name: "resources", Path: "resources", Key: "originId", Drop: []string{"createdDateTime", "modifiedDateTime"}}},
+		Refs: []Ref{
+			{Path: "resources[].originId", Kinds: []string{"groups"}, Where: map[string]string{"originSystem": "AadGroup"}},
+			{Path: "resources[].originId", Kinds: []string{"service-principals"}, Where: map[string]string{"originSystem": "AadApplication"}},
+		},
+		Sets:            map[string]string{"resources": "originId"},
+		ReadPermissions: []string{"EntitlementManagement.Read.All"}, WritePermissions: []string{"EntitlementManagement.ReadWrite.All", "Group.ReadWrite.All", "Application.ReadWrite.All"},
 	},
 	{
 		// Connected organizations: identitySources are set on create only
@@ -56,7 +75,18 @@ var governanceKinds = []*Kind{
 		Name: "access-packages", Title: "access packages", Folder: "governance/entitlement/access-packages",
 		ODataType: "#microsoft.graph.accessPackage", APIVersion: "v1.0", ListPath: "/identityGovernance/entitlementManagement/accessPackages",
 		NameProp: "displayName", Expand: []string{"catalog"}, IDOnly: []string{"catalog"},
-		Refs:            []Ref{{Path: "catalog.id", Kinds: []string{"access-package-catalogs"}}},
+		// resourceRoleScopes: the roles the package grants, each a role
+		// and a scope of a resource of its catalog.
+		Children: []Child{{Name: "resourceRoleScopes", Path: "resourceRoleScopes", Expand: "resourceRoleScopes($expand=role,scope)",
+			Key: "id", Drop: []string{"createdDateTime"}}},
+		Refs: []Ref{
+			{Path: "catalog.id", Kinds: []string{"access-package-catalogs"}},
+			{Path: "resourceRoleScopes[].scope.originId", Kinds: []string{"groups"}, Where: map[string]string{"originSystem": "AadGroup"}},
+			{Path: "resourceRoleScopes[].scope.originId", Kinds: []string{"service-principals"}, Where: map[string]string{"originSystem": "AadApplication"}},
+			{Path: "resourceRoleScopes[].role.originId", Kinds: []string{"groups"}, Prefix: "Member_", Where: map[string]string{"originSystem": "AadGroup"}},
+			{Path: "resourceRoleScopes[].role.originId", Kinds: []string{"groups"}, Prefix: "Owner_", Where: map[string]string{"originSystem": "AadGroup"}},
+		},
+		Sets:            map[string]string{"resourceRoleScopes": "id"},
 		Volatile:        []string{"modifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime"},
 		ReadPermissions: []string{"EntitlementManagement.Read.All"}, WritePermissions: []string{"EntitlementManagement.ReadWrite.All"},

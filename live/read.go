@@ -852,10 +852,14 @@ func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[st
 			if ch.Skip != nil && ch.Skip(o) {
 				continue // Graph holds none: the empty list a read would give
 			}
+			u := "/" + k.APIVersion + childBase(k, ch) + "/" + url.PathEscape(key) + "/" + ch.Path + q
+			if ch.Expand != "" { // the parent's GET expands it (layout.Child.Expand)
+				u = "/" + k.APIVersion + childBase(k, ch) + "/" + url.PathEscape(key) + "?$select=id&$expand=" + ch.Expand
+			}
 			reqs = append(reqs, graph.BatchRequest{
 				ID:     fmt.Sprintf("%d", len(reqs)+1),
 				Method: "GET",
-				URL:    "/" + k.APIVersion + childBase(k, ch) + "/" + url.PathEscape(key) + "/" + ch.Path + q,
+				URL:    u,
 			})
 			targets = append(targets, target{o, ch})
 		}
@@ -879,7 +883,13 @@ func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[st
 			cr.fail(t.child, err)
 			continue
 		}
-		items, err := r.childPages(ctx, resp.Body, requests)
+		var items []map[string]any
+		var err error
+		if t.child.Expand != "" {
+			items, err = expandedChild(resp.Body, t.child.Name)
+		} else {
+			items, err = r.childPages(ctx, resp.Body, requests)
+		}
 		if err != nil {
 			cr.fail(t.child, err)
 			continue
@@ -887,6 +897,31 @@ func (r *reader) childrenPage(ctx context.Context, k *layout.Kind, objs []map[st
 		t.obj[t.child.Name] = childList(t.child, items)
 	}
 	return r.childrenExtra(ctx, k, objs, requests) // external.go
+}
+
+// expandedChild is the child prop of a parent's GET that expands it.
+func expandedChild(body []byte, prop string) ([]map[string]any, error) {
+	parent, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := parent[prop]
+	if !ok {
+		return nil, fmt.Errorf("the answer does not hold the expanded %s", prop)
+	}
+	list, ok := v.([]any)
+	if !ok && v != nil {
+		return nil, fmt.Errorf("the expanded %s is not a collection", prop)
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, it := range list {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("an expanded %s item is not an object", prop)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // childPages decodes a child collection page and follows its nextLink.

@@ -138,6 +138,25 @@ var Overrides = []Override{
 	{"GET", "/policies/rolemanagementpolicyassignments/{id}", rmRead, "unifiedrolemanagementpolicyassignment-get: Application RoleManagementPolicy.Read.Directory (least)"},
 	{"PATCH", "/policies/rolemanagementpolicies/{id}/rules/{id}", []string{"RoleManagementPolicy.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"},
 		"unifiedrolemanagementpolicyrule-update: Application RoleManagementPolicy.ReadWrite.Directory, RoleManagement.ReadWrite.Directory"},
+
+	// Entitlement management catalog resources and access package
+	// resource role scopes (graphsim/emresources.go): permissions.json@6cbd6bbd
+	// lists only the beta names (accessPackageResourceRequests,
+	// accessPackageResourceRoleScopes); the v1.0 pages
+	// entitlementmanagement-post-resourcerequests, accesspackagecatalog-list-resources,
+	// accesspackage-post-resourcerolescopes and accesspackage-delete-resourcerolescopes
+	// list EntitlementManagement.Read.All (reads) and ReadWrite.All (writes).
+	{"POST", "/identitygovernance/entitlementmanagement/resourcerequests", emWrite, "entitlementmanagement-post-resourcerequests: Application EntitlementManagement.ReadWrite.All"},
+	{"GET", "/identitygovernance/entitlementmanagement/catalogs/{id}/resources", emRead, "accesspackagecatalog-list-resources: Application EntitlementManagement.Read.All"},
+	{"GET", "/identitygovernance/entitlementmanagement/catalogs/{id}/resources/{id}", emRead, "as the list (accessPackageResource)"},
+	{"GET", "/identitygovernance/entitlementmanagement/accesspackages/{id}/resourcerolescopes", emRead, "accesspackage-list-resourcerolescopes: Application EntitlementManagement.Read.All"},
+	{"POST", "/identitygovernance/entitlementmanagement/accesspackages/{id}/resourcerolescopes", emWrite, "accesspackage-post-resourcerolescopes: Application EntitlementManagement.ReadWrite.All"},
+	{"DELETE", "/identitygovernance/entitlementmanagement/accesspackages/{id}/resourcerolescopes/{id}", emWrite, "accesspackage-delete-resourcerolescopes: Application EntitlementManagement.ReadWrite.All"},
 }
+
+var (
+	emRead  = []string{"EntitlementManagement.Read.All", "EntitlementManagement.ReadWrite.All"}
+	emWrite = []string{"EntitlementManagement.ReadWrite.All"}
+)
 
 var rmRead = []string{"RoleManagementPolicy.Read.Directory", "RoleManagementPolicy.ReadWrite.Directory"}

@@ -91,6 +91,7 @@ var ServedPrefixes = []string{
 	"/identitygovernance/entitlementmanagement/catalogs",
 	"/identitygovernance/entitlementmanagement/accesspackages",
 	"/identitygovernance/entitlementmanagement/assignmentpolicies",
+	"/identitygovernance/entitlementmanagement/resourcerequests",
 	"/identitygovernance/entitlementmanagement/connectedorganizations",
 	"/identitygovernance/entitlementmanagement/settings",
 	"/identitygovernance/accessreviews/definitions",

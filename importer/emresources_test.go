@@ -1,0 +1,205 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+)
+
+// roleScopesOf is what access package pkg grants: "system|role originId|scope originId".
+func (e *env) roleScopesOf(pkg string) []string {
+	e.t.Helper()
+	m := e.get(emColl + "accessPackages/" + pkg + "?$expand=" + url.QueryEscape("resourceRoleScopes($expand=role,scope)"))
+	var out []string
+	for _, x := range asSlice(m["resourceRoleScopes"]) {
+		rs := x.(map[string]any)
+		role, scope := rs["role"].(map[string]any), rs["scope"].(map[string]any)
+		out = append(out, str(role["originSystem"])+"|"+str(role["originId"])+"|"+str(scope["originId"]))
+	}
+	return out
+}
+
+// resourcesOf is what catalog cat holds: originId → resource.
+func (e *env) resourcesOf(cat string) map[string]map[string]any {
+	e.t.Helper()
+	out := map[string]map[string]any{}
+	for _, m := range e.list(emColl + "catalogs/" + cat + "/resources") {
+		out[str(m["originId"])] = m
+	}
+	return out
+}
+
+// A catalog's resources and its packages' resource role scopes come back
+// as at REV, in Graph's order: a resource removed since (with the role a
+// package granted of it) is added again and the role scope after it; a
+// resource and a role scope added since are removed, the role scope
+// first (Graph refuses to remove a resource a package uses); a purged
+// access package is recreated with its roles, and a purged group (with a
+// hostile name) is recreated and the catalog resource and the package's
+// Owner role name its new id (the stale resource of the old id removed).
+// Also under realistic throttling, lost answers and replication lag.
+func TestRestoreCatalogResourcesAndRoleScopes(t *testing.T) {
+	for _, o := range []graphsim.Options{{}, {Throttle: "realistic", FaultRate: 0.03, EventualConsistency: 2e9, Seed: 4}} {
+		t.Run(fmt.Sprintf("throttle=%s,faults=%v", o.Throttle, o.FaultRate), func(t *testing.T) {
+			e := newEnv(t, o, nil)
+			realistic := o.Throttle != ""
+			cat := str(byName(t, e.list(emColl+"catalogs"), "Finance and partner access")["id"])
+			draft := str(byName(t, e.list(emColl+"catalogs"), "Contractor onboarding")["id"])
+			pkgs := e.list(emColl + "accessPackages")
+			finance, partner := str(byName(t, pkgs, "Finance tools")["id"]), str(byName(t, pkgs, "Audit partner workspace")["id"])
+			res := e.resourcesOf(cat)
+			var hr map[string]any
+			for _, m := range res {
+				if m["originSystem"] == "AadApplication" {
+					hr = m
+				}
+			}
+			if hr == nil || len(res) != 2 {
+				t.Fatalf("demo catalog resources: %v", res)
+			}
+			helpdesk := ""
+			for id := range e.resourcesOf(draft) {
+				helpdesk = id
+			}
+
+			// A group with a hostile name, in the catalog, whose owners the
+			// partner package makes its users (seeded: no lag, no faults).
+			tn := e.sim.Tenant()
+			gid, err := tn.Seed("group", map[string]any{"displayName": hostileName + " \u200f../" + strings.Repeat("x", 200), "mailEnabled": false,
+				"mailNickname": "emres", "securityEnabled": true, "groupTypes": []any{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tn.SeedCatalogResource(cat, "AadGroup", gid); err != nil {
+				t.Fatal(err)
+			}
+			if err := tn.SeedRoleScope(partner, gid, "Owner_"+gid); err != nil {
+				t.Fatal(err)
+			}
+			rev := e.snapshot("with the partner group")
+			wantFinance, wantPartner := e.roleScopesOf(finance), e.roleScopesOf(partner)
+			if len(wantFinance) != 2 || len(wantPartner) != 2 {
+				t.Fatalf("role scopes at REV: %v %v", wantFinance, wantPartner)
+			}
+
+			// The incident (each write sent again when its answer is lost).
+			do := func(method, path string, body any) {
+				t.Helper()
+				lost := false
+				for try := 0; try < 8; try++ {
+					_, err := e.c.Do(context.Background(), method, path, body)
+					ge := graph.AsError(err)
+					switch {
+					case err == nil:
+						return
+					case ge == nil || ge.Status >= 500:
+						lost = true
+						continue
+					case lost && (ge.Status == 404 || ge.Status == 409): // an earlier attempt did it
+						return
+					}
+					t.Fatalf("%s %s: %v", method, path, err)
+				}
+				t.Fatalf("%s %s: no answer", method, path)
+			}
+			fm := e.get(emColl + "accessPackages/" + finance + "?$expand=" + url.QueryEscape("resourceRoleScopes($expand=role,scope)"))
+			for _, x := range asSlice(fm["resourceRoleScopes"]) {
+				rs := x.(map[string]any)
+				if rs["scope"].(map[string]any)["originId"] == hr["originId"] {
+					do("DELETE", emColl+"accessPackages/"+finance+"/resourceRoleScopes/"+str(rs["id"]), nil)
+				}
+			}
+			do("POST", emColl+"resourceRequests", map[string]any{"requestType": "adminRemove",
+				"resource": map[string]any{"id": hr["id"]}, "catalog": map[string]any{"id": cat}})
+			do("POST", emColl+"resourceRequests", map[string]any{"requestType": "adminAdd",
+				"resource": map[string]any{"originId": helpdesk, "originSystem": "AadGroup"}, "catalog": map[string]any{"id": cat}})
+			do("POST", emColl+"accessPackages/"+finance+"/resourceRoleScopes", map[string]any{
+				"role":  map[string]any{"originId": "Owner_" + helpdesk, "originSystem": "AadGroup", "resource": map[string]any{"id": e.resourcesOf(cat)[helpdesk]["id"]}},
+				"scope": map[string]any{"originId": helpdesk, "originSystem": "AadGroup"}})
+			for _, pol := range e.list(emColl + "assignmentPolicies?$expand=accessPackage") {
+				if pol["accessPackage"].(map[string]any)["id"] == partner {
+					do("DELETE", emColl+"assignmentPolicies/"+str(pol["id"]), nil)
+				}
+			}
+			do("DELETE", emColl+"accessPackages/"+partner, nil)
+			do("DELETE", "/v1.0/groups/"+gid, nil)
+			do("DELETE", "/v1.0/directory/deletedItems/"+gid, nil)
+			e.recordIncident()
+
+			sel := []string{"governance", gid}
+			plan := func() *Plan { return e.plan(rev, sel, Options{}) }
+			p := plan()
+			byOp := map[string]*Action{}
+			for i := range p.Actions {
+				a := &p.Actions[i]
+				if a.Relationship == "resources" || a.Relationship == "resourceRoleScopes" {
+					byOp[fmt.Sprintf("%s %s %s", a.Kind, a.Op, a.Request.Method)+" "+a.Target] = a
+				}
+			}
+			waits := func(a *Action, on *Action) bool {
+				return a != nil && on != nil && contains(a.DependsOn, on.ID)
+			}
+			addHR := byOp["access-package-catalogs add-child POST "+str(hr["originId"])]
+			rmHelp := byOp["access-package-catalogs remove-child POST "+helpdesk]
+			var lookupHR, addHRRole, rmHelpRole *Action
+			for k, a := range byOp {
+				switch {
+				case strings.HasPrefix(k, "access-packages update GET "+str(hr["originId"])) && a.Capture != nil && a.Key == finance:
+					lookupHR = a
+				case strings.HasPrefix(k, "access-packages add-child POST ") && strings.HasSuffix(k, " of "+str(hr["originId"])):
+					addHRRole = a
+				case strings.HasPrefix(k, "access-packages remove-child DELETE ") && a.Key == finance:
+					rmHelpRole = a
+				}
+			}
+			if !waits(lookupHR, addHR) || !waits(addHRRole, lookupHR) || !waits(rmHelp, rmHelpRole) {
+				t.Fatalf("order: resource add → lookup → role scope add; role scope removal → resource removal:\n%s", render(p))
+			}
+			if !strings.Contains(strings.Join(addHR.Permissions, " "), "Application.ReadWrite.All") {
+				t.Errorf("adding an application resource does not list Application.ReadWrite.All: %v", addHR.Permissions)
+			}
+			if realistic {
+				e.applyUntilComplete(t, plan)
+			} else if r := e.apply(p); !r.Complete() {
+				t.Fatalf("%+v\n%+v\n%s", r.Actions, r.Differences, r.VerifyError)
+			}
+
+			// What Graph holds now.
+			var newGID string
+			for _, m := range e.list("/v1.0/groups?$filter=" + url.QueryEscape("mailNickname eq 'emres'")) {
+				newGID = str(m["id"])
+			}
+			if newGID == "" || newGID == gid {
+				t.Fatalf("the purged group was not recreated: %q", newGID)
+			}
+			now := e.resourcesOf(cat)
+			if now[str(hr["originId"])] == nil || now[helpdesk] != nil || now[gid] != nil || now[newGID] == nil || len(now) != 3 {
+				t.Errorf("catalog resources after the restore: %v", now)
+			}
+			if got := e.roleScopesOf(finance); sortedJoin(got) != sortedJoin(wantFinance) {
+				t.Errorf("Finance tools grants %v, want %v", got, wantFinance)
+			}
+			newPartner := str(byName(t, e.list(emColl+"accessPackages"), "Audit partner workspace")["id"])
+			var wantNew []string
+			for _, w := range wantPartner {
+				wantNew = append(wantNew, strings.ReplaceAll(w, gid, newGID))
+			}
+			if got := e.roleScopesOf(newPartner); newPartner == partner || sortedJoin(got) != sortedJoin(wantNew) {
+				t.Errorf("the recreated partner package grants %v, want %v", got, wantNew)
+			}
+			e.mustBeEmptyAt(rev, sel)
+		})
+	}
+}
+
+func sortedJoin(s []string) string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
