@@ -259,6 +259,7 @@ type refUse struct {
 	id      string
 	targets []string // kind names the id may name
 	strict  bool     // Graph keeps it consistent: unresolved is an error
+	binned  bool     // Graph keeps it while its object is in deleted items
 }
 
 type taggedCommit struct {
@@ -535,6 +536,9 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 			if len(ru.targets) == 1 && ru.targets[0] == "applications" {
 				why = "a Microsoft application with no service principal in this tenant, or an app deleted since"
 			}
+			if ru.binned {
+				why = "an object deleted since: Graph keeps this entry while the object is in deleted items and drops it when the object is purged; restore the object, or remove the entry"
+			}
 			if k := facts[i].kind; k != nil && k.OutlivesReferents {
 				why = "a deleted object: Graph keeps listing a role assignment for some days after its principal or scope is deleted; restore the object, or the assignment goes when Graph cleans it up"
 			}
@@ -710,7 +714,22 @@ func strictRef(k *layout.Kind, ref layout.Ref) bool {
 	}
 	for _, ch := range k.Children {
 		if ch.Name == first {
-			return !ch.RefsAreSettings
+			return !ch.RefsAreSettings && !ch.KeptWhileReferentDeleted
+		}
+	}
+	return false
+}
+
+// keptWhileDeleted reports whether ref lies in a child Graph keeps while
+// the object it names is in deleted items (layout.Child.KeptWhileReferentDeleted).
+func keptWhileDeleted(k *layout.Kind, ref layout.Ref) bool {
+	first := ref.Path
+	if i := strings.IndexAny(first, ".["); i >= 0 {
+		first = first[:i]
+	}
+	for _, ch := range k.Children {
+		if ch.Name == first {
+			return ch.KeptWhileReferentDeleted
 		}
 	}
 	return false
@@ -722,7 +741,7 @@ func strictRef(k *layout.Kind, ref layout.Ref) bool {
 func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 	var out []refUse
 	for _, ref := range k.Refs {
-		strict := strictRef(k, ref)
+		strict, binned := strictRef(k, ref), keptWhileDeleted(k, ref)
 		ref.Uses(obj, func(prop, id, typ string) {
 			targets := ref.Kinds
 			if typ != "" {
@@ -732,7 +751,7 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 				}
 				targets = []string{kind}
 			}
-			out = append(out, refUse{prop: prop, id: id, targets: targets, strict: strict})
+			out = append(out, refUse{prop: prop, id: id, targets: targets, strict: strict, binned: binned})
 		})
 	}
 	if k.MoreRefs != nil {

@@ -33,17 +33,8 @@ func TestStrictReferencesFromTheCatalog(t *testing.T) {
 		{"home-realm-discovery-policies", "appliesTo[].id"},
 		{"app-management-policies", "appliesTo[].id"},
 		{"user-flows", "userAttributeAssignments[].id"},
-		// a catalog's resources and a package's role scopes name a group
-		// or a service principal by originId (one ref for each): Graph
-		// drops them with their purged origin
-		{"access-package-catalogs", "resources[].originId"},
-		{"access-package-catalogs", "resources[].originId"},
 		{"connected-organizations", "internalSponsors[].id"},
 		{"connected-organizations", "externalSponsors[].id"},
-		{"access-packages", "resourceRoleScopes[].scope.originId"},
-		{"access-packages", "resourceRoleScopes[].scope.originId"},
-		{"access-packages", "resourceRoleScopes[].role.originId"},
-		{"access-packages", "resourceRoleScopes[].role.originId"},
 		{"time-bound-role-assignments", "roleDefinitionId"},
 		{"feature-rollout-policies", "appliesTo[].id"},
 	}

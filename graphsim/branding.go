@@ -163,9 +163,7 @@ func (s *Server) branding(req *request, rt *route) (*response, *apiError) {
 			return nil, aerr
 		}
 		ct, _, _ := strings.Cut(req.header.Get("Content-Type"), ";")
-		r.obj[rt.rel] = map[string]any{"contentType": strings.ToLower(strings.TrimSpace(ct)), "data": base64.StdEncoding.EncodeToString(req.body)}
-		r.obj[rt.rel+"RelativeUrl"] = fmt.Sprintf("%s/%s/%s?ts=%d", t.id, strings.ToLower(r.key()), strings.ToLower(rt.rel), t.now().UnixMilli())
-		r.obj["cdnList"] = []any{"aadcdn.msftauthimages.net", "aadcdn.msauthimages.net"}
+		t.storeStream(r, rt.rel, strings.ToLower(strings.TrimSpace(ct)), req.body)
 		return noContent(), nil
 	}
 	return nil, methodNotAllowed()
@@ -351,6 +349,16 @@ func (t *Tenant) SeedStream(kind, key, prop, contentType string, data []byte) er
 	if r == nil {
 		return fmt.Errorf("graphsim: %s %s does not exist", kind, key)
 	}
-	r.obj[prop] = map[string]any{"contentType": contentType, "data": base64.StdEncoding.EncodeToString(data)}
+	t.storeStream(r, prop, contentType, data)
 	return nil
+}
+
+// storeStream keeps image stream prop of r as Graph does after its PUT:
+// the bytes, and the read-only *RelativeUrl and cdnList that say where the
+// image is served (an export reads only the streams whose URL is set).
+// Callers hold t.mu.
+func (t *Tenant) storeStream(r *record, prop, contentType string, data []byte) {
+	r.obj[prop] = map[string]any{"contentType": contentType, "data": base64.StdEncoding.EncodeToString(data)}
+	r.obj[prop+"RelativeUrl"] = fmt.Sprintf("%s/%s/%s?ts=%d", t.id, strings.ToLower(r.key()), strings.ToLower(prop), t.now().UnixMilli())
+	r.obj["cdnList"] = []any{"aadcdn.msftauthimages.net", "aadcdn.msauthimages.net"}
 }

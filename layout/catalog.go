@@ -195,6 +195,13 @@ type Child struct {
 	// reading: it keeps them). check warns about one that names nothing
 	// instead of refusing it, as for any reference outside a child.
 	RefsAreSettings bool
+	// KeptWhileReferentDeleted: Graph keeps this child while the object its
+	// references name is in deleted items, and drops it only when that
+	// object is purged (a catalog's resource, a package's resource role
+	// scope naming a soft-deleted group: graphsim/doc.go, entitlement
+	// management). check warns about one that names nothing (the object
+	// may be in deleted items, restorable) instead of refusing it.
+	KeptWhileReferentDeleted bool
 }
 
 // Ref is a property that names other objects.

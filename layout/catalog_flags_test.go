@@ -30,7 +30,7 @@ func TestChildFlagsInTheCatalog(t *testing.T) {
 			}
 		}
 	}
-	wantSeeded := []string{"authentication-strengths.combinationConfigurations", "permission-grant-policies.includes", "permission-grant-policies.excludes", "user-flows.userAttributeAssignments", "lifecycle-workflows.tasks"}
+	wantSeeded := []string{"authentication-strengths.combinationConfigurations", "permission-grant-policies.includes", "permission-grant-policies.excludes", "user-flows.userAttributeAssignments", "lifecycle-workflows.tasks", "access-package-catalogs.resources", "access-packages.resourceRoleScopes"}
 	slices.Sort(seeded)
 	slices.Sort(wantSeeded)
 	if !slices.Equal(seeded, wantSeeded) {

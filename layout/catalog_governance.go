@@ -40,7 +40,7 @@ var governanceKinds = []*Kind{
 		// Application.ReadWrite.All (an application: entitlementmanagement-
 		// post-resourcerequests); a site takes Sites.FullControl.All, not in
 		// this set (the plan lists it on such an action).
-		Children: []Child{{Name: "resources", Path: "resources", Key: "originId", Drop: []string{"createdDateTime", "modifiedDateTime"}}},
+		Children: []Child{{Name: "resources", Path: "resources", Key: "originId", Drop: []string{"createdDateTime", "modifiedDateTime"}, KeptWhileReferentDeleted: true, SeededWithParent: true}},
 		Refs: []Ref{
 			{Path: "resources[].originId", Kinds: []string{"groups"}, Where: map[string]string{"originSystem": "AadGroup"}},
 			{Path: "resources[].originId", Kinds: []string{"service-principals"}, Where: map[string]string{"originSystem": "AadApplication"}},
@@ -77,7 +77,7 @@ var governanceKinds = []*Kind{
 		NameProp: "displayName", Expand: []string{"catalog"}, IDOnly: []string{"catalog"},
 		// resourceRoleScopes: the roles the package grants, each a role
 		// and a scope of a resource of its catalog.
-		Children: []Child{{Name: "resourceRoleScopes", Path: "resourceRoleScopes", Expand: "resourceRoleScopes($expand=role,scope)",
+		Children: []Child{{Name: "resourceRoleScopes", Path: "resourceRoleScopes", Expand: "resourceRoleScopes($expand=role,scope)", KeptWhileReferentDeleted: true, SeededWithParent: true,
 			Key: "id", Drop: []string{"createdDateTime"}}},
 		Refs: []Ref{
 			{Path: "catalog.id", Kinds: []string{"access-package-catalogs"}},

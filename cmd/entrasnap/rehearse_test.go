@@ -57,7 +57,8 @@ func TestGraphsimFromRepoRoundTrip(t *testing.T) {
 		al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
 		for i := range al {
 			if i >= len(bl) || al[i] != bl[i] {
-				t.Fatalf("trees differ from line %d:\n%s\n%s", i, al[i], bl[min(i, len(bl)-1)])
+				f := strings.SplitN(al[i], "\t", 2)[1]
+				t.Fatalf("trees differ from line %d:\n%s\n%s\n%s", i, al[i], bl[min(i, len(bl)-1)], exportTestGit(t, repo2, "diff", "--no-index", filepath.Join(repo, f), filepath.Join(repo2, f)))
 			}
 		}
 		t.Fatalf("trees differ in length: %d vs %d", len(al), len(bl))
