@@ -708,31 +708,29 @@ func strictRef(k *layout.Kind, ref layout.Ref) bool {
 	if ref.Strict {
 		return true
 	}
-	first := ref.Path
-	if i := strings.IndexAny(first, ".["); i >= 0 {
-		first = first[:i]
-	}
-	for _, ch := range k.Children {
-		if ch.Name == first {
-			return !ch.RefsAreSettings && !ch.KeptWhileReferentDeleted
-		}
-	}
-	return false
+	ch := refChild(k, ref)
+	return ch != nil && !ch.RefsAreSettings && !ch.KeptWhileReferentDeleted
 }
 
 // keptWhileDeleted reports whether ref lies in a child Graph keeps while
 // the object it names is in deleted items (layout.Child.KeptWhileReferentDeleted).
 func keptWhileDeleted(k *layout.Kind, ref layout.Ref) bool {
+	ch := refChild(k, ref)
+	return ch != nil && ch.KeptWhileReferentDeleted
+}
+
+// refChild is the child of k that ref's path lies in, or nil.
+func refChild(k *layout.Kind, ref layout.Ref) *layout.Child {
 	first := ref.Path
 	if i := strings.IndexAny(first, ".["); i >= 0 {
 		first = first[:i]
 	}
-	for _, ch := range k.Children {
-		if ch.Name == first {
-			return ch.KeptWhileReferentDeleted
+	for i := range k.Children {
+		if k.Children[i].Name == first {
+			return &k.Children[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // objectRefs lists the ids an object holds in its kind's reference
