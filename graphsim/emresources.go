@@ -161,15 +161,7 @@ func (s *Server) emChildOp(req *request, rt *route) (*response, *apiError) {
 			}
 			items = append(items, emResourceView(m, roles, scopes))
 		}
-		if rt.relKey != "" {
-			if len(items) == 0 {
-				return nil, notFound(rt.relKey)
-			}
-			out := items[0].(map[string]any)
-			out["@odata.context"] = s.metadata(req, ctx+"/$entity")
-			return jsonResp(http.StatusOK, out), nil
-		}
-		return jsonResp(http.StatusOK, map[string]any{"@odata.context": s.metadata(req, ctx), "value": items}), nil
+		return s.emItems(req, rt, ctx, items)
 	}
 	switch {
 	case req.method == http.MethodGet:
@@ -185,15 +177,7 @@ func (s *Server) emChildOp(req *request, rt *route) (*response, *apiError) {
 			}
 			items = append(items, s.emRoleScopeView(p, m, expanded))
 		}
-		if rt.relKey != "" {
-			if len(items) == 0 {
-				return nil, notFound(rt.relKey)
-			}
-			out := items[0].(map[string]any)
-			out["@odata.context"] = s.metadata(req, ctx+"/$entity")
-			return jsonResp(http.StatusOK, out), nil
-		}
-		return jsonResp(http.StatusOK, map[string]any{"@odata.context": s.metadata(req, ctx), "value": items}), nil
+		return s.emItems(req, rt, ctx, items)
 	case req.method == http.MethodPost && rt.relKey == "":
 		body, aerr := decodeBody(req.body)
 		if aerr != nil {
@@ -517,6 +501,20 @@ func (s *Server) addRoleScope(p *record, body map[string]any) (map[string]any, *
 	p.obj[emRoleScopesProp] = append(list, rs)
 	s.touchEM(p, "resourceRoleScopes")
 	return rs, nil
+}
+
+// emItems answers a read of a catalog's resources or a package's role
+// scopes: the one rt.relKey names (404 when none), or the collection.
+func (s *Server) emItems(req *request, rt *route, ctx string, items []any) (*response, *apiError) {
+	if rt.relKey != "" {
+		if len(items) == 0 {
+			return nil, notFound(rt.relKey)
+		}
+		out := items[0].(map[string]any)
+		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
+		return jsonResp(http.StatusOK, out), nil
+	}
+	return jsonResp(http.StatusOK, map[string]any{"@odata.context": s.metadata(req, ctx), "value": items}), nil
 }
 
 // seedEM moves the resources of a catalog and the role scopes of an
