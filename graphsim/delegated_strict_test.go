@@ -25,14 +25,6 @@ func TestDelegatedRoleAssignmentReadsAndRoleAssignableGroups(t *testing.T) {
 	e := newIDEnv(t)
 	tn := e.s.Tenant()
 	god := "Bearer " + e.s.Token()
-	seedUser := func(nick string) string {
-		id, err := tn.Seed("user", map[string]any{"displayName": nick, "userPrincipalName": nick + "@" + tn.Domain(),
-			"mailNickname": nick, "accountEnabled": true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
 	assign := func(principal, role string) string {
 		r := e.call(god, "POST", "/v1.0/roleManagement/directory/roleAssignments",
 			map[string]any{"principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/"})
@@ -41,7 +33,7 @@ func TestDelegatedRoleAssignmentReadsAndRoleAssignableGroups(t *testing.T) {
 		}
 		return str(r.body["id"])
 	}
-	member, reader, global, pra, groupsAdmin, userAdmin := seedUser("member"), seedUser("reader"), seedUser("globalreader"), seedUser("pra"), seedUser("groupsadmin"), seedUser("useradmin")
+	member, reader, global, pra, groupsAdmin, userAdmin := e.seedUser("member"), e.seedUser("reader"), e.seedUser("globalreader"), e.seedUser("pra"), e.seedUser("groupsadmin"), e.seedUser("useradmin")
 	_ = member
 	one := assign(reader, roleDirectoryReaders)
 	assign(global, roleGlobalReaderID)

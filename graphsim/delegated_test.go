@@ -196,15 +196,7 @@ func TestDelegatedAUScopedRoles(t *testing.T) {
 	e := newIDEnv(t)
 	tn := e.s.Tenant()
 	god := "Bearer " + e.s.Token()
-	seedUser := func(nick string) string {
-		id, err := tn.Seed("user", map[string]any{"displayName": nick, "userPrincipalName": nick + "@" + tn.Domain(),
-			"mailNickname": nick, "accountEnabled": true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	alice, bob, carol, dave, erin := seedUser("alice"), seedUser("bob"), seedUser("carol"), seedUser("dave"), seedUser("erin")
+	alice, bob, carol, dave, erin := e.seedUser("alice"), e.seedUser("bob"), e.seedUser("carol"), e.seedUser("dave"), e.seedUser("erin")
 	grp, err := tn.Seed("group", map[string]any{"displayName": "EU staff", "mailNickname": "eustaff", "mailEnabled": false,
 		"securityEnabled": true, "groupTypes": []any{}})
 	if err != nil {

@@ -66,6 +66,19 @@ func newIDEnv(t *testing.T) *idEnv {
 	return newIDEnvFor(t, s)
 }
 
+// seedUser adds an enabled user named nick (for a delegated sign-in) and
+// returns its id.
+func (e *idEnv) seedUser(nick string) string {
+	e.t.Helper()
+	tn := e.s.Tenant()
+	id, err := tn.Seed("user", map[string]any{"displayName": nick, "userPrincipalName": nick + "@" + tn.Domain(),
+		"mailNickname": nick, "accountEnabled": true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
 // newIDEnvFor is newIDEnv around a server of the caller's options.
 func newIDEnvFor(t *testing.T, s *Server) *idEnv {
 	t.Helper()

@@ -179,14 +179,6 @@ func TestUserCustomSecurityAttributesDelegated(t *testing.T) {
 	e := newIDEnv(t)
 	tn := e.s.Tenant()
 	god := "Bearer " + e.s.Token()
-	seedUser := func(nick string) string {
-		id, err := tn.Seed("user", map[string]any{"displayName": nick, "userPrincipalName": nick + "@" + tn.Domain(),
-			"mailNickname": nick, "accountEnabled": true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
 	assign := func(principal, role string) {
 		r := e.call(god, "POST", "/v1.0/roleManagement/directory/roleAssignments",
 			map[string]any{"principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/"})
@@ -201,11 +193,11 @@ func TestUserCustomSecurityAttributesDelegated(t *testing.T) {
 		"type": "String", "status": "Available", "isCollection": false, "isSearchable": true, "usePreDefinedValuesOnly": false}); r.status != 201 {
 		t.Fatalf("definition: %d %s", r.status, r.raw)
 	}
-	target := seedUser("target")
+	target := e.seedUser("target")
 	if r := e.call(god, "PATCH", "/v1.0/users/"+target, csaPatch("Ops", csaSet("Shift", "night"))); r.status != 204 {
 		t.Fatalf("seed value: %d %s", r.status, r.raw)
 	}
-	ga, reader, admin := seedUser("ga"), seedUser("reader"), seedUser("admin")
+	ga, reader, admin := e.seedUser("ga"), e.seedUser("reader"), e.seedUser("admin")
 	assign(ga, "62e90394-69f5-4237-9190-012177145e10")
 	assign(reader, "ffd52fa5-98dc-465c-991d-fc073eb59f8f")
 	assign(admin, "58a13ea3-c632-46ae-9ee0-9c0d43cd7f3d")

@@ -39,15 +39,7 @@ func TestDelegatedTokenWids(t *testing.T) {
 	e := newIDEnv(t)
 	tn := e.s.Tenant()
 	god := "Bearer " + e.s.Token()
-	seedUser := func(nick string) string {
-		id, err := tn.Seed("user", map[string]any{"displayName": nick, "userPrincipalName": nick + "@" + tn.Domain(),
-			"mailNickname": nick, "accountEnabled": true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	alice, bob, carol := seedUser("alice"), seedUser("bob"), seedUser("carol")
+	alice, bob, carol := e.seedUser("alice"), e.seedUser("bob"), e.seedUser("carol")
 	au, err := tn.Seed("administrativeUnit", map[string]any{"displayName": "Helpdesk-EU"})
 	if err != nil {
 		t.Fatal(err)
