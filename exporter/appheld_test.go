@@ -22,6 +22,7 @@ func TestIncrementalExportAppHeldCollections(t *testing.T) {
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)
 	kinds := []string{"applications", "service-principals"}
+	whenShortOnly(t, kinds...)
 	mustExport(t, c, inc, nil)
 	ch := &changer{t: t, c: c, sim: sim}
 	compare := func(day string) {

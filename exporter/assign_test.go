@@ -16,6 +16,9 @@ import (
 // export after assignments change, an assigned application is deleted and
 // a new one with a hostile name is assigned equals a full export.
 func TestIncrementalExportPolicyAssignments(t *testing.T) {
+	// The policies with assignments (appliesTo) and what they apply to.
+	whenShortOnly(t, "applications", "service-principals", "token-lifetime-policies", "claims-mapping-policies",
+		"token-issuance-policies", "home-realm-discovery-policies", "activity-based-timeout-policies", "app-management-policies")
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 60, Groups: 8, Apps: 10}})
 	srv := newServer(t, sim)
 	admin := clientFor(t, sim, srv, sim.Token())

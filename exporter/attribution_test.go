@@ -24,6 +24,7 @@ type auditFixture struct {
 
 func newAuditFixture(t *testing.T) *auditFixture {
 	t.Helper()
+	whenShortOnly(t, "users", "groups") // the changes attributed are users'
 	sim := newSim(t, graphsim.Options{})
 	srv := newServer(t, sim)
 	backup := clientFor(t, sim, srv, "")

@@ -12,6 +12,7 @@ import (
 // is one commit on top of HEAD's; a branch made for a run that committed
 // nothing is not kept, and HEAD's branch is left as it was.
 func TestNewBranchStartsAtHeadAndIsDroppedWhenUnused(t *testing.T) {
+	whenShortOnly(t, "users", "groups") // the change is a user's
 	sim := newSim(t, graphsim.Options{})
 	c := newClient(t, sim, nil, "")
 	r := newRepo(t, false)

@@ -14,6 +14,7 @@ import (
 // commit time could disagree, and `restore --at DATE` and the evidence
 // report's gaps read the commit time).
 func TestCommitAndTagDatedByTheExportClock(t *testing.T) {
+	whenShortOnly(t, "users", "groups") // the dates do not depend on the kinds
 	sim := newSim(t, graphsim.Options{})
 	c := newClient(t, sim, nil, "")
 	r := newRepo(t, false)

@@ -128,6 +128,7 @@ func kindResult(res *Result, kind string) live.KindResult {
 // and makes no commit; the state resumes from a fresh clone; --full reads
 // in full; an expired token (410) falls back to a full read, said so.
 func TestIncrementalExportEqualsFullExport(t *testing.T) {
+	whenShortOnly(t, "users", "groups") // the kinds resumed here
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 200, Groups: 30, MembersPerGroup: 40}})
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)
@@ -344,6 +345,7 @@ func mustPrevious(t *testing.T, r *snapshot.Repo) *previous {
 // incomplete, and read in full next time. A wave of deletions through
 // delta still meets the mass-deletion guard.
 func TestFailedDeltaRoundIsCarriedNotDeleted(t *testing.T) {
+	whenShortOnly(t, "users", "groups")
 	sim := newSim(t, graphsim.Options{})
 	c := newClient(t, sim, nil, "")
 	r := newRepo(t, true)
@@ -460,6 +462,7 @@ func TestIncrementalExportAppsSPsAUs(t *testing.T) {
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)
 	kinds := []string{"applications", "service-principals", "administrative-units"}
+	whenShortOnly(t, kinds...)
 	mustExport(t, c, inc, nil)
 	st, _, err := readState(context.Background(), inc, mustPrevious(t, inc))
 	if err != nil || st == nil {
@@ -628,6 +631,7 @@ func slicesHas(l []any, s string) bool {
 // day reads every user's sponsors from the users list, as a full read
 // does, says so, and still equals a full export.
 func TestSponsorsWithoutTheAuditLog(t *testing.T) {
+	whenShortOnly(t, "users", "groups")
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 150, Groups: 10}})
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)
@@ -663,6 +667,7 @@ func TestSponsorsWithoutTheAuditLog(t *testing.T) {
 // the lag window equals a full export byte for byte, whether the early run
 // committed other (older) changes, moving the delta link, or none.
 func TestIncrementalExportConvergesAfterTheLag(t *testing.T) {
+	whenShortOnly(t, "users", "groups", "administrative-units") // units' members: read whole each run
 	const lag = 10 * time.Minute
 	sim := newSim(t, graphsim.Options{EventualConsistency: lag, Sizes: graphsim.Sizes{Users: 80, Groups: 12, MembersPerGroup: 20}})
 	c := newClient(t, sim, nil, "")
@@ -746,6 +751,7 @@ func TestIncrementalExportConvergesAfterTheLag(t *testing.T) {
 // a grants token Graph no longer knows (410) reads the grants in full,
 // said so, while the service principals still resume.
 func TestIncrementalExportGrants(t *testing.T) {
+	whenShortOnly(t, "applications", "service-principals") // the grants are service principals'
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 40, Groups: 4, Apps: 8}})
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
 	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -41,9 +44,46 @@ func clock() func() time.Time {
 	}
 }
 
+// shortKinds holds, per top-level test, the kinds whenShortOnly named.
+var shortKinds sync.Map // test name -> []*layout.Kind
+
+// whenShortOnly makes every export the test (and its subtests) runs
+// through export and mustExport read only the named kinds under -short
+// (CI's race run), where an export of every kind of the demo tenant costs
+// 5 to 15 s: a test about something no other kind takes part in (commit
+// dates, branches, audit attribution of user changes, the delta kinds'
+// incremental read) needs only its own kinds to fail for the bug it
+// guards. The plain test run (no -short) still reads every kind. An export
+// that sets Options.Kinds itself keeps its own.
+func whenShortOnly(t *testing.T, names ...string) {
+	t.Helper()
+	if !testing.Short() {
+		return
+	}
+	shortKinds.Store(t.Name(), kindsNamed(t, names...))
+	t.Cleanup(func() { shortKinds.Delete(t.Name()) })
+}
+
+// kindsNamed looks kinds up by name.
+func kindsNamed(t testing.TB, names ...string) []*layout.Kind {
+	t.Helper()
+	var out []*layout.Kind
+	for _, n := range names {
+		k, ok := layout.Lookup(n)
+		if !ok {
+			t.Fatalf("no kind %q", n)
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
 func export(t testing.TB, c *graph.Client, r *snapshot.Repo, mutate func(*Options)) (*Result, error) {
 	t.Helper()
 	o := Options{Client: c, Repo: r, Now: clock()}
+	if ks, ok := shortKinds.Load(strings.SplitN(t.Name(), "/", 2)[0]); ok {
+		o.Kinds = ks.([]*layout.Kind)
+	}
 	if mutate != nil {
 		mutate(&o)
 	}

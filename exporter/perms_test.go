@@ -67,13 +67,20 @@ func TestExportWithExactlyTheListedPermissions(t *testing.T) {
 			}
 		}
 		c := clientFor(t, sim, srv, limitedToken(t, sim, admin, srv.URL, rest...))
-		var optIn func(*Options)
+		kinds := layout.DefaultKinds()
 		if !containsString(defaultSet, p) {
 			// Only an opt-in kind needs it (users' custom security
 			// attribute values): the export names that kind.
-			optIn = func(o *Options) { o.Kinds = layout.Kinds() }
+			kinds = layout.Kinds()
 		}
-		res := mustExport(t, c, newRepo(t, false), optIn)
+		if testing.Short() {
+			// CI's race run: only the kinds whose reads the report names
+			// p for (a denied read names the kind's permissions as the
+			// set grants them), not an export of every kind per
+			// permission (about 30 of them).
+			kinds = kindsNeeding(kinds, p, set)
+		}
+		res := mustExport(t, c, newRepo(t, false), func(o *Options) { o.Kinds = kinds })
 		named := false
 		var got []string
 		for _, k := range res.Incomplete() {
@@ -85,6 +92,23 @@ func TestExportWithExactlyTheListedPermissions(t *testing.T) {
 		}
 	}
 	_ = context.Background
+}
+
+// kindsNeeding are the kinds among kinds whose read permissions, named as
+// set grants them, hold p (but those Graph serves to delegated callers
+// only, which an app-only export skips); all of kinds when none does (so that a
+// permission no kind declares still fails the test).
+func kindsNeeding(kinds []*layout.Kind, p string, set []string) []*layout.Kind {
+	var out []*layout.Kind
+	for _, k := range kinds {
+		if k.DelegatedOnly == "" && containsString(layout.NameInSet(layout.KindReadPermissions(k), set), p) {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return kinds
+	}
+	return out
 }
 
 func containsString(list []string, s string) bool {

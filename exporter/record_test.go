@@ -60,6 +60,7 @@ func TestRecordAfterRestore(t *testing.T) {
 // WritePRBody: the first snapshot's summary, then what the next one
 // changed, titled previous → new.
 func TestWritePRBody(t *testing.T) {
+	whenShortOnly(t, "users", "groups") // the change is a user's
 	sim := newSim(t, graphsim.Options{})
 	c := newClient(t, sim, nil, "")
 	r := newRepo(t, false)
