@@ -746,6 +746,7 @@ func TestDeterminism(t *testing.T) {
 }
 
 func TestTenantMismatchRefused(t *testing.T) {
+	whenShortOnly(t, "users", "groups") // the tenant is checked before any kind is read
 	r := newRepo(t, false)
 	a := newSim(t, graphsim.Options{})
 	mustExport(t, newClient(t, a, nil, ""), r, nil)
@@ -758,6 +759,7 @@ func TestTenantMismatchRefused(t *testing.T) {
 }
 
 func TestUserFilesAreKept(t *testing.T) {
+	whenShortOnly(t, "users", "groups") // a file of no kind is kept whatever the kinds
 	sim := newSim(t, graphsim.Options{})
 	c := newClient(t, sim, nil, "")
 	r := newRepo(t, false)

@@ -15,6 +15,7 @@ import (
 // Record is the post-restore snapshot: the kinds given only, with the
 // extra files, past the mass-deletion guard a plain export stops at.
 func TestRecordAfterRestore(t *testing.T) {
+	whenShortOnly(t, "users", "groups") // Record reads users; groups are the kind it must not read
 	sim := newSim(t, graphsim.Options{})
 	c := newClient(t, sim, nil, "")
 	r := newRepo(t, false)
