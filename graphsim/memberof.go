@@ -21,7 +21,9 @@ import (
 //     directoryRoleID) instead of being activated by a read. Roles scoped to
 //     an administrative unit or an object, custom roles and eligible roles
 //     are not directory role memberships and are left out. Administrative
-//     units: those holding the user or one of those groups.
+//     units: those holding the user or one of those groups. A cast
+//     (/transitiveMemberOf/microsoft.graph.directoryRole) keeps that type's
+//     objects; a type a user cannot be a member of is 400 (strict).
 //   - scopedRoleMemberOf: the user's "scopedRoleMembership" objects
 //     (learn:/graph/api/user-list-scopedrolememberof; delegated only,
 //     Directory.Read.All; resources/scopedrolemembership: roleId is "the
@@ -34,13 +36,21 @@ import (
 // Both are GET only (another method: 405) and page as directory lists do.
 
 func routeMemberOf(k *Kind, rt *route, rest []string, tmpl string) (*route, bool) {
-	if k.Name != "user" || len(rest) != 1 {
+	if k.Name != "user" || len(rest) == 0 || len(rest) > 2 {
 		return nil, false
 	}
 	switch strings.ToLower(rest[0]) {
 	case "transitivememberof":
 		rt.special, rt.template = "transitiveMemberOf", tmpl+"/transitiveMemberOf"
+		if len(rest) == 2 {
+			// An OData cast: only the objects of that type ("OData cast is
+			// also enabled", user-list-transitivememberof).
+			rt.cast, rt.template = rest[1], rt.template+"/"+rest[1]
+		}
 	case "scopedrolememberof":
+		if len(rest) == 2 {
+			return nil, false
+		}
 		rt.special, rt.template = "scopedRoleMemberOf", tmpl+"/scopedRoleMemberOf"
 	default:
 		return nil, false
@@ -117,6 +127,24 @@ func (s *Server) memberOf(req *request, rt *route) (*response, *apiError) {
 				}
 			}
 		}
+	}
+	if rt.cast != "" {
+		var want *Kind
+		for _, name := range []string{"group", "directoryRole", "administrativeUnit"} {
+			if k := kindByName[name]; strings.EqualFold(k.ODataType, "#"+rt.cast) {
+				want = k
+			}
+		}
+		if want == nil {
+			return nil, badRequest("The type '%s' is not a type a user can be a member of (group, directoryRole, administrativeUnit).", rt.cast)
+		}
+		kept := recs[:0]
+		for _, r := range recs {
+			if r.kind == want {
+				kept = append(kept, r)
+			}
+		}
+		return s.page(req, listSpec{recs: kept, context: "directoryObjects/" + rt.cast, withType: true})
 	}
 	return s.page(req, listSpec{recs: recs, context: "directoryObjects", withType: true})
 }

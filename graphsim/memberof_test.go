@@ -90,6 +90,14 @@ func TestSignedInUserMemberships(t *testing.T) {
 		t.Errorf("transitiveMemberOf:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
+	r = e.call(full, "GET", "/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,roleTemplateId", nil)
+	if vals := asSlice(r.body["value"]); r.status != 200 || len(vals) != 2 || str(vals[0].(map[string]any)["@odata.type"]) != "#microsoft.graph.directoryRole" {
+		t.Errorf("cast to directoryRole: %d %s", r.status, r.raw)
+	}
+	if r := e.call(full, "GET", "/v1.0/me/transitiveMemberOf/microsoft.graph.user", nil); r.status != 400 {
+		t.Errorf("cast to user: %d, want 400", r.status)
+	}
+
 	r = e.call(full, "GET", "/v1.0/me/scopedRoleMemberOf", nil)
 	vals := asSlice(r.body["value"])
 	if r.status != 200 || len(vals) != 1 {
