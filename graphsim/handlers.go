@@ -48,6 +48,8 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		return s.appliesTo(req, rt) // assign.go
 	case "manager":
 		return s.manager(req, rt) // manager.go
+	case "transitiveMemberOf", "scopedRoleMemberOf":
+		return s.memberOf(req, rt) // memberof.go
 	case "userFlow":
 		return s.userFlowOp(req, rt) // external.go
 	case "identitySync":

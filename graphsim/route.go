@@ -168,6 +168,9 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		if r, ok := routeManager(pe.kind, rt, rest, tmpl); ok { // manager.go
 			return r, nil
 		}
+		if r, ok := routeMemberOf(pe.kind, rt, rest, tmpl); ok { // memberof.go
+			return r, nil
+		}
 		if r, ok := routeUserFlow(pe.kind, rt, rest, tmpl); ok { // external.go
 			return r, nil
 		}

@@ -317,15 +317,16 @@ func hijackAndClose(w http.ResponseWriter) {
 // handle routes one request (from HTTP or a batch item) through permissions,
 // throttling and the handler, and returns the answer, errors included.
 func (s *Server) handle(req *request) *response {
-	if strings.EqualFold(req.path, "me") && req.method == http.MethodGet {
-		// GET /me is the signed-in user (user-get); an app-only token has
-		// none: Graph's 400. Served as GET /users/{id}, with its permissions
-		// (User.Read would do for /me: strict).
+	if me := strings.EqualFold(req.path, "me"); (me || len(req.path) > 3 && strings.EqualFold(req.path[:3], "me/")) && req.method == http.MethodGet {
+		// GET /me is the signed-in user (user-get), and /me/... their
+		// relationships (memberof.go); an app-only token has none: Graph's
+		// 400. Served as GET /users/{id}..., with its permissions (User.Read
+		// would do for /me: strict).
 		if req.principal == nil || req.principal.userID == "" {
 			s.stats.record(req.method, "/me", http.StatusBadRequest, 0)
 			return s.errorResp(req, errf(http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow."))
 		}
-		req.path = "users/" + req.principal.userID
+		req.path = "users/" + req.principal.userID + req.path[2:]
 	}
 	rt, aerr := s.route(req)
 	tmpl := templateOf(req.path)

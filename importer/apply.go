@@ -45,6 +45,12 @@ type ApplyOptions struct {
 	// exports kinds (those the plan wrote) to Repo with message and the
 	// extra files (the id map). Nil records nothing.
 	Record func(ctx context.Context, kinds []*layout.Kind, message string, files map[string][]byte) (*SnapshotInfo, error)
+	// IDCommit, when set, commits this restore's new ids to the id map
+	// alone (RecordJournal) when the post-restore snapshot is not recorded
+	// (Record failed, or the restore was interrupted), so that the next
+	// plan and the repository see them at once. Nil leaves them in the
+	// journal for the next restore or apply (the CLI records them then).
+	IDCommit *IDCommit
 }
 
 // SnapshotInfo is the post-restore snapshot as Record made it.
@@ -124,6 +130,11 @@ type Result struct {
 	// Snapshot is the post-restore snapshot (nil when not recorded).
 	Snapshot    *SnapshotInfo `json:"snapshot,omitempty"`
 	SnapshotErr string        `json:"snapshotError,omitempty"`
+	// IDsCommit is the commit that recorded the new ids in the id map
+	// alone, when the snapshot was not recorded (ApplyOptions.IDCommit).
+	IDsCommit string `json:"idsCommit,omitempty"`
+	// idMapBad: record found the id map at HEAD unreadable (idMapUnreadable).
+	idMapBad bool
 }
 
 // Count returns the number of actions per status.
@@ -366,20 +377,46 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	res := &Result{IDs: r.created}
 	res.Actions = r.run(ctx)
 	if ctx.Err() != nil {
+		recordIDs(ctx, o, res)
 		return res, ctx.Err()
 	}
 	r.settleInDoubt(ctx, before) // indoubt.go
 	if ctx.Err() != nil {
+		recordIDs(ctx, o, res)
 		return res, ctx.Err()
 	}
 	verify(ctx, p, o, res)
 	if ctx.Err() != nil {
+		recordIDs(ctx, o, res)
 		return res, ctx.Err()
 	}
 	if o.Record != nil && res.Wrote() {
 		record(ctx, p, o, res, r.stillInDoubt()) // journal.go
 	}
+	if res.Snapshot == nil {
+		recordIDs(ctx, o, res)
+	}
 	return res, nil
+}
+
+// recordIDs commits the new ids of a restore whose snapshot was not
+// recorded to the id map alone (RecordJournal, journalmerge.go), even
+// after an interrupt (a local commit, bounded by a minute).
+func recordIDs(ctx context.Context, o ApplyOptions, res *Result) {
+	if o.IDCommit == nil || o.Record == nil || res.IDs.Len() == 0 || res.idMapBad {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	rec, err := RecordJournal(ctx, o.Repo, *o.IDCommit)
+	switch {
+	case err != nil && res.SnapshotErr == "":
+		res.SnapshotErr = err.Error()
+	case err != nil:
+		res.SnapshotErr += "; " + err.Error()
+	case rec != nil:
+		res.IDsCommit = rec.Commit
+	}
 }
 
 // idMapUnreadable says why record left the id map at HEAD alone: the
@@ -450,7 +487,12 @@ func newRunner(p *Plan, o ApplyOptions) *runner {
 		results: make([]ActionResult, len(p.Actions)), index: map[string]int{}}
 	r.restore = fmt.Sprintf("%s (%s)", p.Rev, shortHash(p.Commit))
 	r.created = NewIDMap()
-	r.journal, _ = readJournal(o.Repo)
+	if o.Record != nil {
+		// A restore that records nothing (a rehearsal against a throwaway
+		// tenant) keeps its journal in memory: its ids must never reach
+		// the repository's id map.
+		r.journal, _ = readJournal(o.Repo)
+	}
 	for i, a := range p.Actions {
 		r.index[a.ID] = i
 		r.results[i] = ActionResult{ID: a.ID, Kind: a.Kind, Key: a.Key, Name: a.Name, Op: a.Op, Relationship: a.Relationship, Target: a.Target}
@@ -900,13 +942,13 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt [
 	case err == nil:
 		m, derr := DecodeIDMap(data)
 		if derr != nil {
-			res.SnapshotErr = idMapUnreadable(derr, o.Repo, res)
+			res.SnapshotErr, res.idMapBad = idMapUnreadable(derr, o.Repo, res), true
 			return
 		}
 		ids = m
 	case errors.Is(err, snapshot.ErrNotFound) || errors.Is(err, snapshot.ErrUnknownRevision):
 	default:
-		res.SnapshotErr = idMapUnreadable(err, o.Repo, res)
+		res.SnapshotErr, res.idMapBad = idMapUnreadable(err, o.Repo, res), true
 		return
 	}
 	journal, err := readJournal(o.Repo)

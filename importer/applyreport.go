@@ -92,6 +92,8 @@ func (res *Result) Report(w io.Writer, plan *Plan) {
 	if res.IDs != nil && res.IDs.Len() > 0 {
 		if plan.Files != nil {
 			fmt.Fprintf(w, "Created (new files become <name>.<id>.yaml; ids kept in %s):\n", IDMapPath)
+		} else if res.Snapshot == nil && res.IDsCommit != "" {
+			fmt.Fprintf(w, "Recreated under new ids (recorded in %s by commit %s; the objects' files are in the next snapshot):\n", IDMapPath, history.ShortRev(res.IDsCommit))
 		} else if res.Snapshot == nil && res.SnapshotErr != "" {
 			fmt.Fprintf(w, "Recreated under new ids (not recorded in %s yet: see below):\n", IDMapPath)
 		} else {

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // commitFile writes path in e's working tree and commits it with the real
@@ -123,6 +125,141 @@ func TestRecordRefusesToOverwriteAnUnreadableIDMap(t *testing.T) {
 	}
 	if j, err := readJournal(e.repo); err != nil || len(j) != 0 {
 		t.Errorf("journal after a recorded restore: %+v %v", j, err)
+	}
+	fsck(t, e.repo.Path())
+}
+
+// TestNewIDsRecordedWithoutASecondRestore: two purged groups are recreated
+// under new ids. The first restore's snapshot fails: the new id is in the
+// id map at HEAD at once (a commit of the id map alone), not only after a
+// later restore writes. The second restore is interrupted right after its
+// create (the journal written, the map not, as a killed restore leaves
+// them): the next reader (RecordJournal, which restore and apply run
+// first) records it, changing nothing but the id map, and the next plan
+// finds the group under its new id. The repository stays valid for git.
+func TestNewIDsRecordedWithoutASecondRestore(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	var groups []string
+	for _, g := range e.list("/v1.0/groups?$select=id,groupTypes,onPremisesSyncEnabled,membershipRule,isAssignableToRole,securityEnabled,mailEnabled") {
+		if g["onPremisesSyncEnabled"] != true && str(g["membershipRule"]) == "" && g["isAssignableToRole"] != true &&
+			len(asSlice(g["groupTypes"])) == 0 && g["securityEnabled"] == true && g["mailEnabled"] != true {
+			groups = append(groups, str(g["id"]))
+		}
+	}
+	if len(groups) < 2 {
+		t.Fatal("the demo tenant has fewer than two plain security groups")
+	}
+	g1, g2 := groups[len(groups)-1], groups[len(groups)-2]
+	for _, id := range []string{g1, g2} {
+		e.do("DELETE", "/v1.0/groups/"+id, nil)
+		e.do("DELETE", "/v1.0/directory/deletedItems/"+id, nil)
+	}
+	headMap := func() *IDMap {
+		t.Helper()
+		m, err := DecodeIDMap([]byte(git(t, e.repo.Path(), "show", "HEAD:"+IDMapPath)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	create := func(p *Plan) {
+		t.Helper()
+		if len(p.Actions) == 0 || p.Actions[0].Op != OpCreate {
+			t.Fatalf("plan:\n%s", render(p))
+		}
+	}
+
+	// The post-restore snapshot fails.
+	p := e.plan(e.first, []string{g1}, Options{})
+	create(p)
+	o := e.applyOpts()
+	o.Record = func(context.Context, []*layout.Kind, string, map[string][]byte) (*SnapshotInfo, error) {
+		return nil, errors.New("export: Graph answered 503 three times")
+	}
+	o.IDCommit = &IDCommit{}
+	res, err := Apply(ctx, p, o)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	new1, ok := res.IDs.Resolve(g1)
+	if !ok || strings.EqualFold(new1, g1) || res.Snapshot != nil || res.IDsCommit == "" {
+		t.Fatalf("recreated %v %q, snapshot %+v, ids commit %q, error %q", ok, new1, res.Snapshot, res.IDsCommit, res.SnapshotErr)
+	}
+	if n, _ := headMap().Resolve(g1); n != new1 {
+		t.Errorf("the id map at HEAD resolves %s to %q, want %s", g1, n, new1)
+	}
+	if head := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD")); head != res.IDsCommit {
+		t.Errorf("HEAD %s, want the id map's commit %s", head, res.IDsCommit)
+	}
+	if j, err := readJournal(e.repo); err != nil || len(j) != 0 {
+		t.Errorf("journal after the ids were recorded: %+v %v", j, err)
+	}
+	var report strings.Builder
+	res.Report(&report, p)
+	if !strings.Contains(report.String(), "recorded in "+IDMapPath+" by commit") || !strings.Contains(report.String(), "export: Graph answered 503") {
+		t.Errorf("report:\n%s", report.String())
+	}
+
+	// Interrupted after the create: the journal has the id, the map not.
+	p = e.plan(e.first, []string{g2}, Options{})
+	create(p)
+	before := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD"))
+	ictx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o = e.applyOpts()
+	o.Progress = func(ar ActionResult) {
+		if ar.Op == OpCreate && ar.Status == StatusDone {
+			cancel()
+		}
+	}
+	res, err = Apply(ictx, p, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("apply: %v, want interrupted", err)
+	}
+	new2, ok := res.IDs.Resolve(g2)
+	if !ok || strings.EqualFold(new2, g2) {
+		t.Fatalf("the interrupted restore did not recreate %s: %+v", g2, res.Actions)
+	}
+	if n, ok := headMap().Resolve(g2); ok {
+		t.Fatalf("the id map at HEAD already has %s → %s", g2, n)
+	}
+	if j, _ := readJournal(e.repo); journalIDs(j).IDs[strings.ToLower(g2)].New != new2 {
+		t.Fatalf("the journal lacks %s → %s: %+v", g2, new2, j)
+	}
+
+	// The next reader records it.
+	rec, err := RecordJournal(ctx, e.repo, IDCommit{})
+	if err != nil || rec == nil || rec.Commit == "" {
+		t.Fatalf("RecordJournal: %+v %v", rec, err)
+	}
+	m := headMap()
+	if n, _ := m.Resolve(g2); n != new2 {
+		t.Errorf("the id map at HEAD resolves %s to %q, want %s", g2, n, new2)
+	}
+	if n, _ := m.Resolve(g1); n != new1 {
+		t.Errorf("the earlier entry was lost: %+v", m.IDs)
+	}
+	if files := strings.Fields(git(t, e.repo.Path(), "diff", "--name-only", before, "HEAD")); len(files) != 1 || files[0] != IDMapPath {
+		t.Errorf("the commit changed %v, want only %s", files, IDMapPath)
+	}
+	if msg := git(t, e.repo.Path(), "log", "-1", "--format=%B"); !strings.Contains(msg, "groups "+strings.ToLower(g2)+" → "+new2) {
+		t.Errorf("commit message:\n%s", msg)
+	}
+	if j, err := readJournal(e.repo); err != nil || len(j) != 0 {
+		t.Errorf("journal after it was recorded: %+v %v", j, err)
+	}
+	if again, err := RecordJournal(ctx, e.repo, IDCommit{}); again != nil || err != nil {
+		t.Errorf("a second RecordJournal: %+v %v, want nothing to do", again, err)
+	}
+	p = e.plan(e.first, []string{g2}, Options{})
+	for _, op := range p.Actions {
+		if op.Op == OpCreate {
+			t.Errorf("the next plan creates the group again: %+v", op)
+		}
+	}
+	if !p.Empty() {
+		e.apply(p) // what the interrupt left undone (the tenant is shared)
 	}
 	fsck(t, e.repo.Path())
 }

@@ -134,6 +134,9 @@ func keepJournal(repo *snapshot.Repo, inDoubt []journalEntry) error {
 }
 
 func (r *runner) writeJournal() error {
+	if r.o.Record == nil {
+		return nil // in memory only (newRunner)
+	}
 	data, err := json.Marshal(r.journal)
 	if err != nil {
 		return err

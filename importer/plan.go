@@ -222,7 +222,8 @@ type Plan struct {
 	OutOfScope []ScopeNote `json:"outOfScope,omitempty"`
 	// RolesFrom says what the plan was checked against: the role
 	// assignments Graph lists (RolesFromGraph), the sign-in token's wids
-	// claim (RolesFromToken), or nothing ("": the roles could not be read).
+	// claim (RolesFromToken), the user's own memberships
+	// (RolesFromMemberships), or nothing ("": the roles could not be read).
 	RolesFrom string `json:"rolesFrom,omitempty"`
 }
 

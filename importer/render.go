@@ -200,6 +200,8 @@ func (p *Plan) Render(w io.Writer, o RenderOptions) error {
 	case p.SignedIn == "":
 	case p.RolesFrom == RolesFromGraph:
 		fmt.Fprintf(w, "\nChecked against the directory roles of %s, as Graph lists their role assignments.\n", safe(p.SignedIn))
+	case p.RolesFrom == RolesFromMemberships:
+		fmt.Fprintf(w, "\nChecked against the directory roles of %s as their own memberships list them (Graph refused to list role assignments; custom roles and roles scoped to one object are not among them).\n", safe(p.SignedIn))
 	case p.RolesFrom == RolesFromToken:
 		fmt.Fprintf(w, "\nChecked against the directory roles of %s as their sign-in token lists them (wids: tenant-wide built-in roles only; Graph refused to list role assignments): see the warnings.\n", safe(p.SignedIn))
 	default:

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,8 +46,10 @@ type SignedInUser struct {
 	// against them, and says so.
 	RolesUnread string `json:"rolesUnread,omitempty"`
 	// RolesFrom says where Roles come from: RolesFromGraph (the role
-	// assignments Graph lists) or RolesFromToken (the delegated token's
-	// wids claim, when Graph refused to list them).
+	// assignments Graph lists), RolesFromToken (the delegated token's wids
+	// claim, when Graph refused to list them) or RolesFromMemberships (the
+	// user's own directory role and scoped role memberships, when Graph
+	// refused to list them and the token has no wids).
 	RolesFrom string `json:"rolesFrom,omitempty"`
 }
 
@@ -55,6 +58,10 @@ type SignedInUser struct {
 const (
 	RolesFromGraph = "graph"
 	RolesFromToken = "token"
+	// RolesFromMemberships: the user's own memberships (membershipRoles),
+	// when Graph refused to list role assignments and the token has no
+	// wids claim (an opaque token, or an app without groupMembershipClaims).
+	RolesFromMemberships = "memberships"
 )
 
 // roleReaders are the built-in roles that list role assignments
@@ -71,6 +78,10 @@ type ScopedRole struct {
 	// lower-case ids of its members (a unit scope only).
 	Unit    string          `json:"unit,omitempty"`
 	Members map[string]bool `json:"-"`
+	// Unresolved: a scoped role membership naming a directory role that
+	// GET /directoryRoles does not list, so which role it is is not known
+	// (membershipRoles).
+	Unresolved bool `json:"unresolved,omitempty"`
 }
 
 // ScopeNote is one action the signed-in user may not carry out.
@@ -146,26 +157,56 @@ var auRoles = map[string]bool{
 }
 
 // loadSignedInUser reads the signed-in user's roles when token is a
-// delegated token; nil, nil for an app-only or opaque token.
+// delegated token; nil, nil for an app-only token. A token that is not a
+// JWT (opaque: learn:/entra/identity-platform/access-tokens, "treat access
+// tokens as opaque strings") does not say whom it speaks for: Graph does,
+// GET /me answering for a delegated token only (user-get; an app-only
+// token gets 400 "/me request is only valid with delegated authentication
+// flow"), with User.Read or any user read permission.
 func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*SignedInUser, error) {
-	if graph.TokenClaim(token, "idtyp") != "user" && graph.TokenClaim(token, "scp") == "" {
+	var u *SignedInUser
+	jwt := isJWT(token)
+	switch {
+	case strings.TrimSpace(strings.TrimPrefix(token, "Bearer ")) == "":
 		return nil, nil
+	case jwt:
+		if graph.TokenClaim(token, "idtyp") != "user" && graph.TokenClaim(token, "scp") == "" {
+			return nil, nil
+		}
+		oid := graph.TokenClaim(token, "oid")
+		if oid == "" {
+			return nil, nil
+		}
+		u = &SignedInUser{ID: oid, Name: graph.TokenClaim(token, "upn")}
+	default:
+		raw, err := c.Get(ctx, "/v1.0/me?$select=id,userPrincipalName")
+		var ge *graph.Error
+		switch {
+		case err == nil:
+			var me struct{ ID, UserPrincipalName string }
+			if json.Unmarshal(raw, &me) != nil || me.ID == "" || len(me.ID) > 64 {
+				return nil, fmt.Errorf("reading the signed-in user (/me), to check the plan against their directory roles: no id in the answer")
+			}
+			u = &SignedInUser{ID: me.ID, Name: me.UserPrincipalName}
+		case errors.As(err, &ge) && ge.Status == 400:
+			return nil, nil // no signed-in user: an app-only token
+		case errors.As(err, &ge) && ge.Status == 403:
+			// A delegated token that may not read its own user: the roles
+			// cannot be found; the plan says so.
+			return &SignedInUser{Name: "the signed-in user", RolesUnread: "the access token is not a JWT, and Graph refused to say whom it signs in (GET /me: 403 " + safe(ge.Code) + "; the app needs User.Read or another user read permission)"}, nil
+		default:
+			return nil, fmt.Errorf("reading the signed-in user (/me), to tell a delegated token from an app-only one and check the plan against their directory roles: %w", err)
+		}
 	}
-	oid := graph.TokenClaim(token, "oid")
-	if oid == "" {
-		return nil, nil
-	}
-	u := &SignedInUser{ID: oid, Name: graph.TokenClaim(token, "upn")}
 	if u.Name == "" {
-		u.Name = oid
+		u.Name = u.ID
 	}
+	oid := u.ID
 	all, err := c.ListObjects(ctx, "/v1.0/roleManagement/directory/roleAssignments?$select=principalId,roleDefinitionId,directoryScopeId")
 	var ge *graph.Error
 	if errors.As(err, &ge) && ge.Status == 403 {
 		// Graph lists role assignments only to holders of a role that reads
-		// them: a helpdesk operator may lack one. The plan cannot be checked
-		// before the first write; Graph still refuses what the roles do not
-		// allow, action by action.
+		// them: a helpdesk operator may lack one.
 		//
 		// The token's wids claim, when it has one, still names the user's
 		// tenant-wide built-in roles (learn:/entra/identity-platform/
@@ -192,8 +233,18 @@ func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*Sign
 			sort.SliceStable(u.Roles, func(i, j int) bool { return u.Roles[i].Role < u.Roles[j].Role })
 			return u, nil
 		}
-		u.RolesUnread = "Graph lets only " + roleReaders + " list role assignments (403)"
-		return u, nil
+		// Otherwise (an opaque token, or a JWT without wids) the user's own
+		// memberships name their roles (membershipRoles).
+		as, why, err := membershipRoles(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("reading the directory roles of the signed-in user %s from their memberships, to check the plan against them: %w", safe(u.Name), err)
+		}
+		if why != "" {
+			u.RolesUnread = "Graph lets only " + roleReaders + " list role assignments (403), and " + why
+			return u, nil
+		}
+		u.RolesFrom = RolesFromMemberships
+		return u, u.addRoles(ctx, c, as)
 	}
 	u.RolesFrom = RolesFromGraph
 	if err != nil {
@@ -231,10 +282,17 @@ func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*Sign
 			as = append(as, a)
 		}
 	}
+	return u, u.addRoles(ctx, c, as)
+}
+
+// addRoles adds the role assignments as (roleDefinitionId, directoryScopeId)
+// to u.Roles, with the name and members of each administrative unit a role
+// is scoped to.
+func (u *SignedInUser) addRoles(ctx context.Context, c *graph.Client, as []map[string]any) error {
 	units := map[string]*ScopedRole{}
 	for _, a := range as {
 		def := strings.ToLower(str(a["roleDefinitionId"]))
-		r := ScopedRole{Role: builtinRoles[def], Scope: str(a["directoryScopeId"])}
+		r := ScopedRole{Role: builtinRoles[def], Scope: str(a["directoryScopeId"]), Unresolved: a["unresolved"] == true}
 		if r.Role == "" {
 			r.Role = "role " + def
 		}
@@ -247,14 +305,14 @@ func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*Sign
 			} else {
 				raw, err := c.Get(ctx, "/v1.0/directory/administrativeUnits/"+url.PathEscape(au)+"?$select=id,displayName")
 				if err != nil {
-					return nil, fmt.Errorf("reading administrative unit %s (the scope of your %s role): %w", safe(au), r.Role, err)
+					return fmt.Errorf("reading administrative unit %s (the scope of your %s role): %w", safe(au), r.Role, err)
 				}
 				var unit map[string]any
 				_ = json.Unmarshal(raw, &unit)
 				r.Unit = str(unit["displayName"])
 				ms, err := c.ListObjects(ctx, "/v1.0/directory/administrativeUnits/"+url.PathEscape(au)+"/members?$select=id")
 				if err != nil {
-					return nil, fmt.Errorf("reading the members of administrative unit %s (the scope of your %s role): %w", safe(r.Unit), r.Role, err)
+					return fmt.Errorf("reading the members of administrative unit %s (the scope of your %s role): %w", safe(r.Unit), r.Role, err)
 				}
 				r.Members = map[string]bool{}
 				for _, m := range ms {
@@ -266,7 +324,97 @@ func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*Sign
 		u.Roles = append(u.Roles, r)
 	}
 	sort.SliceStable(u.Roles, func(i, j int) bool { return u.Roles[i].Role+u.Roles[i].Scope < u.Roles[j].Role+u.Roles[j].Scope })
-	return u, nil
+	return nil
+}
+
+// membershipRoles reads the signed-in user's directory roles from their
+// own memberships, as (roleDefinitionId, directoryScopeId) pairs, for a
+// user whom Graph does not let list role assignments:
+//
+//   - GET /me/transitiveMemberOf/microsoft.graph.directoryRole: the roles
+//     held over the whole directory, directly or through a group
+//     (user-list-transitivememberof: "groups, directory roles, and
+//     administrative units that the user is a member of through either
+//     direct or transitive membership"; delegated User.Read or
+//     Directory.Read.All for the signed-in user's own; OData cast enabled),
+//     each with its roleTemplateId;
+//   - GET /me/scopedRoleMemberOf: the roles scoped to an administrative
+//     unit (user-list-scopedrolememberof; delegated Directory.Read.All,
+//     which a restore's app holds: README), each naming the directory role
+//     by its object id (resources/scopedrolemembership, roleId);
+//   - GET /directoryRoles?$select=id,roleTemplateId, only when there are
+//     scoped roles: the template of each (directoryrole-list; delegated
+//     Directory.Read.All; "the calling user must be a member user or have"
+//     one of the roles listed, so a member may).
+//
+// No role is needed for these. They do not show custom roles or roles
+// scoped to one object (not directory role memberships); outOfScope says
+// so. why is set, err nil, when Graph refuses one of them (403).
+func membershipRoles(ctx context.Context, c *graph.Client) (as []map[string]any, why string, err error) {
+	refused := func(err error, call, needs string) (string, bool) {
+		var ge *graph.Error
+		if errors.As(err, &ge) && ge.Status == 403 {
+			return fmt.Sprintf("refused to list your memberships as well (GET %s: 403 %s; the app needs the delegated permission %s)", call, safe(ge.Code), needs), true
+		}
+		return "", false
+	}
+	roles, err := c.ListObjects(ctx, "/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,roleTemplateId")
+	if why, ok := refused(err, "/me/transitiveMemberOf", "User.Read or Directory.Read.All"); ok {
+		return nil, why, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	for _, r := range roles {
+		if t := str(r["roleTemplateId"]); t != "" {
+			as = append(as, map[string]any{"roleDefinitionId": t, "directoryScopeId": "/"})
+		}
+	}
+	scoped, err := c.ListObjects(ctx, "/v1.0/me/scopedRoleMemberOf")
+	if why, ok := refused(err, "/me/scopedRoleMemberOf", "Directory.Read.All"); ok {
+		return nil, why, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if len(scoped) == 0 {
+		return as, "", nil
+	}
+	dirRoles, err := c.ListObjects(ctx, "/v1.0/directoryRoles?$select=id,roleTemplateId")
+	if why, ok := refused(err, "/directoryRoles", "Directory.Read.All"); ok {
+		return nil, why, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	templates := map[string]string{}
+	for _, r := range dirRoles {
+		templates[strings.ToLower(str(r["id"]))] = str(r["roleTemplateId"])
+	}
+	for _, m := range scoped {
+		au, role := str(m["administrativeUnitId"]), str(m["roleId"])
+		if au == "" || role == "" {
+			continue
+		}
+		a := map[string]any{"roleDefinitionId": templates[strings.ToLower(role)], "directoryScopeId": "/administrativeUnits/" + au}
+		if a["roleDefinitionId"] == "" {
+			a["roleDefinitionId"], a["unresolved"] = role, true // not a role Graph listed as activated
+		}
+		as = append(as, a)
+	}
+	return as, "", nil
+}
+
+// isJWT reports whether token (with or without "Bearer ") is a JWT whose
+// claims can be read: three dot-separated parts, the second a JSON object.
+func isJWT(token string) bool {
+	parts := strings.Split(strings.TrimSpace(strings.TrimPrefix(token, "Bearer ")), ".")
+	if len(parts) != 3 || len(parts[1]) > 64<<10 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	var claims map[string]any
+	return err == nil && json.Unmarshal(payload, &claims) == nil
 }
 
 // manages reports whether role writes what a does.
@@ -409,6 +557,21 @@ func outOfScope(u *SignedInUser, p *Plan, roleAssignable map[string]bool) []Scop
 	}
 	if u.RolesFrom == RolesFromToken {
 		return tokenRolesWarnings(u, p, notes)
+	}
+	if u.RolesFrom == RolesFromMemberships {
+		for _, r := range u.Roles {
+			if !r.Unresolved || len(notes) == 0 {
+				continue
+			}
+			// A role the check cannot name may allow what the others do not:
+			// warn, and let Graph refuse action by action.
+			p.Warnings = append(p.Warnings, fmt.Sprintf("the plan is checked against the directory roles of %s as their own memberships list them, but one of them (%s, scoped to administrative unit %s) names a directory role Graph does not list as activated (GET /directoryRoles), so which role it is is not known: the %d actions below are not refused before the first write; Graph refuses, action by action, what your roles do not allow",
+				u.Name, safe(r.Role), safe(r.Unit), len(notes)))
+			for _, n := range notes {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("not covered by the roles in your memberships: %s [%s]", n.String(), n.Action))
+			}
+			return nil
+		}
 	}
 	return notes
 }

@@ -26,9 +26,10 @@ const (
 // TestRestoreAsHelpdeskOperatorInAdministrativeUnit: a helpdesk operator
 // holding User Administrator scoped to the administrative unit Helpdesk-EU
 // signs in with the device code flow and restores users and a group.
-// Without a role that reads role assignments the plan says it cannot be
-// checked against the operator's roles; with Directory Readers as well, the
-// plan names the user outside the unit and why; apply refuses that plan
+// Without a role that reads role assignments the plan is checked against
+// the operator's own memberships; with Directory Readers as well, against
+// the role assignments Graph lists; either way the plan names the user
+// outside the unit and why; apply refuses that plan
 // before writing anything; graphsim refuses the same write (the pre-check
 // and Graph agree); the narrowed selection applies and verifies, and the
 // audit log names the operator.
@@ -81,6 +82,7 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	opUPN := "helpdesk.op@" + e.sim.Tenant().Domain()
 	op := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Helpdesk operator", "mailNickname": "helpdesk.op",
 		"userPrincipalName": opUPN, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
+	activate(e, userAdminRole) // as an assignment does in Graph: its scoped role membership names the directory role
 	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": userAdminRole,
 		"directoryScopeId": "/administrativeUnits/" + str(au["id"])})
 	app := e.post("/v1.0/applications", map[string]any{"displayName": "entrasnap restore", "isFallbackPublicClient": true})
@@ -123,21 +125,20 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	opts := ApplyOptions{Client: dc, Repo: e.repo, Token: dc.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(dc), ConsistencyTimeout: time.Minute}
 
 	selIn, selOut, selGroup := "users/"+str(inside["userPrincipalName"]), "users/"+str(outside["userPrincipalName"]), "groups/"+str(grp["displayName"])
-	// Without a role that lists role assignments, Graph refuses to read
-	// the operator's roles: the plan says it is not checked against them
-	// (Graph refuses action by action) instead of failing or guessing.
+	// Without a role that lists role assignments, Graph refuses to list
+	// them (403): the operator's own memberships name their roles instead
+	// (the token carries no wids), and the plan is checked against those.
+	want := "users/" + e.get("/v1.0/users/" + outID + "?$select=displayName")["displayName"].(string) + ": not in administrative unit Helpdesk-EU that your User Administrator role is scoped to"
 	p := planAs(selIn, selOut, selGroup)
-	if len(p.OutOfScope) != 0 || !strings.Contains(strings.Join(p.Warnings, "\n"), "the plan is not checked against the directory roles of "+opUPN) ||
-		!strings.Contains(render(p), "hold Directory Readers, Global Reader or Privileged Role Administrator as well") {
-		t.Fatalf("roles unreadable: out of scope %+v, warnings %q", p.OutOfScope, p.Warnings)
+	if p.RolesFrom != RolesFromMemberships || len(p.OutOfScope) != 1 || p.OutOfScope[0].String() != want {
+		t.Fatalf("roles from %q, out of scope %+v; want the memberships and %q:\n%s", p.RolesFrom, p.OutOfScope, want, render(p))
 	}
-	// With Directory Readers as well, the roles are read and the plan checked.
+	// With Directory Readers as well, Graph lists the role assignments.
 	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": directoryReadersRole, "directoryScopeId": "/"})
 	p = planAs(selIn, selOut, selGroup)
-	if len(p.OutOfScope) != 1 || p.SignedIn != opUPN {
-		t.Fatalf("out of scope = %+v (signed in %q), want only %s; plan:\n%s", p.OutOfScope, p.SignedIn, selOut, render(p))
+	if len(p.OutOfScope) != 1 || p.SignedIn != opUPN || p.RolesFrom != RolesFromGraph {
+		t.Fatalf("out of scope = %+v (signed in %q, roles from %q), want only %s; plan:\n%s", p.OutOfScope, p.SignedIn, p.RolesFrom, selOut, render(p))
 	}
-	want := "users/" + e.get("/v1.0/users/" + outID + "?$select=displayName")["displayName"].(string) + ": not in administrative unit Helpdesk-EU that your User Administrator role is scoped to"
 	if got := p.OutOfScope[0].String(); got != want {
 		t.Errorf("note = %q, want %q", got, want)
 	}
@@ -337,4 +338,29 @@ func TestOutOfScopeRoleAssignableGroups(t *testing.T) {
 	if notes := outOfScope(unread, q, ra); notes != nil || len(q.Warnings) != 1 || !strings.Contains(q.Warnings[0], "not checked against the directory roles of h@x") {
 		t.Errorf("roles unread: notes %+v, warnings %q", notes, q.Warnings)
 	}
+	// From the memberships: refused as from Graph, unless one of the roles
+	// could not be named (a directory role Graph does not list): then each
+	// is a warning, since that role may allow it.
+	members := &SignedInUser{Name: "m@x", RolesFrom: RolesFromMemberships, Roles: []ScopedRole{{Role: "Groups Administrator", Scope: "/"}}}
+	if notes := outOfScope(members, &Plan{Actions: p.Actions[:2]}, ra); len(notes) != 2 {
+		t.Errorf("memberships: notes %+v, want 2 refusals", notes)
+	}
+	members.Roles = append(members.Roles, ScopedRole{Role: "role 1b2c", Scope: "/administrativeUnits/u1", Unit: "EU", Unresolved: true})
+	q = &Plan{Actions: p.Actions[:2]}
+	if notes := outOfScope(members, q, ra); notes != nil || len(q.Warnings) != 3 || !strings.Contains(q.Warnings[0], "(role 1b2c, scoped to administrative unit EU) names a directory role Graph does not list as activated") ||
+		!strings.HasPrefix(q.Warnings[1], "not covered by the roles in your memberships: ") {
+		t.Errorf("memberships with an unnamed role: notes %+v, warnings %q", notes, q.Warnings)
+	}
+}
+
+// activate activates a built-in directory role in e's tenant unless it is
+// active already (the shared tenant may have it from another test).
+func activate(e *env, template string) {
+	e.t.Helper()
+	for _, r := range e.list("/v1.0/directoryRoles?$select=id,roleTemplateId") {
+		if strings.EqualFold(str(r["roleTemplateId"]), template) {
+			return
+		}
+	}
+	e.post("/v1.0/directoryRoles", map[string]any{"roleTemplateId": template})
 }

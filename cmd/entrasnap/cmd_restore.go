@@ -13,6 +13,7 @@ import (
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/cliargs"
 	"github.com/entrasnap/entrasnap/layout"
@@ -130,6 +131,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	defer repo.Close()
+	recordJournal(ctx, e, repo, o.signer, o.ident)
 	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
@@ -244,7 +246,8 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 				return nil, err
 			}
 			return &importer.SnapshotInfo{Changed: res.Changed, Commit: res.Commit, Tag: res.Tag, Detail: res}, err
-		}}
+		},
+		IDCommit: &importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer}}
 	if !asJSON {
 		fmt.Fprintf(e.stderr, "\nChecking the plan against the tenant, then applying %d actions...\n", len(plan.Actions))
 		o.Progress = func(ar importer.ActionResult) { fmt.Fprintln(e.stderr, plan.ResultLine(ar)) }
@@ -335,6 +338,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		return err
 	}
 	defer repo.Close()
+	recordJournal(ctx, e, repo, o.signer, o.ident)
 	if plan.Empty() {
 		fmt.Fprintln(e.stderr, "The plan has nothing to do.")
 		return nil
@@ -358,4 +362,19 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		}
 	}
 	return applyPlan(ctx, e, plan, client, repo, o.signer, o.ident, o.json)
+}
+
+// recordJournal commits the new ids an earlier restore left in its journal
+// (it was killed, or its snapshot failed) to the id map before anything
+// reads it (importer.RecordJournal), and says so on stderr. It only warns
+// when it cannot: the plan still finds those ids in the journal.
+func recordJournal(ctx context.Context, e *env, repo *snapshot.Repo, signer snapshot.Signer, ident identity) {
+	rec, err := importer.RecordJournal(ctx, repo, importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer})
+	switch {
+	case err != nil:
+		fmt.Fprintf(e.stderr, "warning: %v\n", err)
+	case rec != nil && rec.Commit != "":
+		fmt.Fprintf(e.stderr, "Recorded in %s the %d new %s an earlier restore left in its journal (commit %s).\n",
+			importer.IDMapPath, rec.IDs.Len(), layout.Plural(rec.IDs.Len(), "id", "ids"), history.ShortRev(rec.Commit))
+	}
 }
