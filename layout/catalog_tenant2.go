@@ -87,17 +87,21 @@ var tenantKinds2 = []*Kind{
 		// The file's type is entrasnap's (schemas/internal/gen/facts.go).
 		ODataType: "#microsoft.graph.userSecurityAttributeValues", APIVersion: "v1.0",
 		ListPath: "/users", Shard: true,
-		Select:    []string{"id", "customSecurityAttributes"},
-		Annotated: []string{"customSecurityAttributes"},
-		ReadOnly:  []string{"id"},
-		Refs:      []Ref{{Path: "id", Kinds: []string{"users"}}},
-		MoreRefs:  attributeValueRefs,
-		OptIn: "personal data (HR and security classifications of people), read by an application token holding " +
-			"CustomSecAttributeAssignment.Read.All (Graph answers no values, not an error, to a caller without it; Global Administrator " +
-			"does not hold it by default): read it when --kinds names it, e.g. `entrasnap export --kinds " + UserSecurityAttributes +
-			"`; a daily export carries the last read forward",
+		Select:          []string{"id", "customSecurityAttributes"},
+		Annotated:       []string{"customSecurityAttributes"},
+		ReadOnly:        []string{"id"},
+		Refs:            []Ref{{Path: "id", Kinds: []string{"users"}}},
+		MoreRefs:        attributeValueRefs,
+		OptIn:           "personal data (HR and security classifications of people), " + csaOptIn(UserSecurityAttributes),
 		ReadPermissions: []string{"CustomSecAttributeAssignment.Read.All", "User.Read.All"}, WritePermissions: []string{"CustomSecAttributeAssignment.ReadWrite.All", "User.Read.All"},
 	},
+}
+
+// csaOptIn says why and how a kind of custom security attribute values is read.
+func csaOptIn(kind string) string {
+	return "read by a token holding CustomSecAttributeAssignment.Read.All (Graph answers no values, not an error, to a caller " +
+		"without it; a signed-in user also needs the Attribute Assignment Reader role, which Global Administrator does not hold by " +
+		"default): read it when --kinds names it, e.g. `entrasnap export --kinds " + kind + "`; a daily export carries the last read forward"
 }
 
 // UserSecurityAttributes is the kind of users' custom security attribute values.
