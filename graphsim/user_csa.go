@@ -509,19 +509,20 @@ func (g *generator) demoCSAValues(every int) {
 		}
 		r.obj[csaProp] = sets
 	}
-	g.demoSPCSAValues(max(3, every/2), hostile)
+	g.demoSPCSAValues(max(2, every/2), hostile)
 }
 
 // demoSPCSAValues assigns values to one service principal in every (by
-// id): a data classification, a cost center (hostile strings among them)
-// and, for some, projects (a collection).
+// id) of those the tenant may change: a data classification, a cost
+// center (hostile strings but for one in six) and, for one in three,
+// projects (a collection).
 func (g *generator) demoSPCSAValues(every int, hostile []string) {
 	clear := []string{"Internal", "Confidential", "Public"}
 	sps := append([]*record(nil), g.t.colls["servicePrincipal"].order...)
 	sort.SliceStable(sps, func(i, j int) bool { return sps[i].key() < sps[j].key() })
-	n, h := 0, len(hostile)-1
+	n, j := 0, 0
 	for _, r := range sps {
-		if r.gone {
+		if r.gone || lockedSP(r.obj) { // hooks_apps.go: not the tenant's to change
 			continue
 		}
 		n++
@@ -529,16 +530,16 @@ func (g *generator) demoSPCSAValues(every int, hostile []string) {
 			continue
 		}
 		cc := "APP-" + fmt.Sprint(n)
-		if n%(every*2) == 0 && h >= 0 {
-			cc = hostile[h]
-			h--
+		if j%len(hostile) != 0 {
+			cc = hostile[len(hostile)-j%len(hostile)]
 		}
 		hr := map[string]any{"@odata.type": csaReadType, "CostCenter": cc}
-		if n%(every*3) == 0 {
+		if j%3 == 0 {
 			hr["Projects"], hr["Projects@odata.type"] = []any{"Apps " + fmt.Sprint(n), "Baker"}, "#Collection(String)"
 		}
 		r.obj[csaProp] = map[string]any{"HR": hr,
-			"DataProtection": map[string]any{"@odata.type": csaReadType, "Clearance": clear[(n/every)%len(clear)]}}
+			"DataProtection": map[string]any{"@odata.type": csaReadType, "Clearance": clear[j%len(clear)]}}
+		j++
 	}
 }
 

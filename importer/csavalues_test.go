@@ -38,13 +38,20 @@ func csaSetBody(set string, kv ...any) map[string]any {
 // exportCSA exports the opt-in kind and returns the tag and its objects by user id.
 func (e *env) exportCSA() (string, map[string]*Object) {
 	e.t.Helper()
-	k, _ := layout.Lookup(csaKind)
+	return e.exportValues(csaKind)
+}
+
+// exportValues exports one kind of custom security attribute values and
+// returns the tag and its objects by owner id.
+func (e *env) exportValues(kind string) (string, map[string]*Object) {
+	e.t.Helper()
+	k, _ := layout.Lookup(kind)
 	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k}, Message: "values"})
 	if err != nil || !res.Complete() {
-		e.t.Fatalf("export --kinds %s: %v %+v", csaKind, err, res)
+		e.t.Fatalf("export --kinds %s: %v %+v", kind, err, res)
 	}
 	out := map[string]*Object{}
-	for _, o := range objectsByKind(e.snapshotObjects(res.Tag))[csaKind] {
+	for _, o := range objectsByKind(e.snapshotObjects(res.Tag))[kind] {
 		out[strings.ToLower(o.Key)] = o
 	}
 	return res.Tag, out

@@ -12,17 +12,19 @@ import (
 	"github.com/entrasnap/entrasnap/layout"
 )
 
-// Users' custom security attribute values (layout kind
-// user-security-attributes): the users list with
-// $select=id,customSecurityAttributes (999 a page), keeping the users that
-// hold values. Graph answers null instead of a 403 when the caller may not
+// Custom security attribute values of users and of service principals
+// (layout kinds user-security-attributes and
+// service-principal-security-attributes, one implementation): the users
+// (service principals) list with $select=id,customSecurityAttributes (999 a
+// page), keeping the objects that hold values. Graph answers null instead of a 403 when the caller may not
 // read them (learn:/graph/custom-security-attributes-examples: "if the
 // calling principal does not have access"), which a snapshot would record
 // as "no values" and a restore act on by removing them all: the read is
 // refused unless the token shows it may read them.
 
 func init() {
-	customReads[layout.UserSecurityAttributes] = (*reader).readUserSecurityAttributes
+	customReads[layout.UserSecurityAttributes] = (*reader).readSecurityAttributes
+	customReads[layout.ServicePrincipalSecurityAttributes] = (*reader).readSecurityAttributes
 }
 
 // csaReadRoles are the permissions that read the values (application
@@ -107,7 +109,7 @@ func holdsAny(have, want []string) bool {
 	return false
 }
 
-func (r *reader) readUserSecurityAttributes(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error) {
+func (r *reader) readSecurityAttributes(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error) {
 	if err := r.csaReadable(ctx, k); err != nil {
 		return nil, err
 	}
@@ -116,11 +118,11 @@ func (r *reader) readUserSecurityAttributes(ctx context.Context, k *layout.Kind,
 		for _, o := range page {
 			v, ok := o["customSecurityAttributes"]
 			if !ok {
-				return &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned a user without customSecurityAttributes")}
+				return &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned an object of %s without customSecurityAttributes", layout.AttributeValueOwner(k))}
 			}
-			sets, err := userValues(v)
+			sets, err := attributeValues(v)
 			if err != nil {
-				return &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("user %s: %w", layout.Safe(fmt.Sprint(o["id"])), err)}
+				return &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("%s %s: %w", layout.AttributeValueOwner(k), layout.Safe(fmt.Sprint(o["id"])), err)}
 			}
 			if len(sets) == 0 {
 				continue // no values: no file
@@ -132,10 +134,10 @@ func (r *reader) readUserSecurityAttributes(ctx context.Context, k *layout.Kind,
 	return objs, err
 }
 
-// userValues checks a user's customSecurityAttributes and returns its
+// attributeValues checks an object's customSecurityAttributes and returns its
 // non-empty sets, with collections sorted (Graph keeps no order a restore
 // could give back: the file is the same whatever order Graph answers in).
-func userValues(v any) (map[string]any, error) {
+func attributeValues(v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
 	}
