@@ -287,8 +287,8 @@ func TestUserSecurityAttributesNeedTheReadPermission(t *testing.T) {
 
 // Against a Graph as hard as the real one (throttling, 5% of requests
 // failing or dropped after Graph did the work, replication lag, empty
-// pages): the export of the values completes with the values graphsim
-// holds, and a restore of a changed, a removed and an added set of values
+// pages): the export of the values (of users, then of service principals)
+// completes with the values graphsim holds, and a restore of a changed, a removed and an added set of values
 // (re-run while answers were lost) brings them back, with an empty second
 // plan.
 func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
@@ -310,6 +310,22 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 		t.Fatalf("%d users with values", len(holders))
 	}
 	sort.Strings(holders)
+	// Service principals' values (the same code, parameterised by kind):
+	// read under faults too; the users' files are carried into this
+	// snapshot, from which both kinds are restored.
+	spKind := layout.ServicePrincipalSecurityAttributes
+	base, spFiles := e.exportValues(spKind)
+	var spChanged string
+	for id, o := range spFiles {
+		if got, want := csaJSON(t, o.Data["customSecurityAttributes"]), csaJSON(t, tn.CustomSecurityAttributes(id)); got != want {
+			t.Fatalf("file of service principal %s under faults:\n got %s\nwant %s", id, got, want)
+		}
+		spChanged = o.Key
+	}
+	if spChanged == "" {
+		t.Fatal("no service principal with values")
+	}
+	e.doTolerant("PATCH", "/v1.0/servicePrincipals/"+spChanged, csaSetBody("HR", "CostCenter", "changed under faults"))
 	var fresh string
 	for _, u := range e.list("/v1.0/users?$select=id,userType") {
 		if id := str(u["id"]); tn.CustomSecurityAttributes(id) == nil && str(u["userType"]) != "Guest" {
@@ -335,8 +351,11 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 		e.doTolerant("PATCH", "/v1.0/users/"+emptied, map[string]any{"customSecurityAttributes": map[string]any{set: b}})
 	}
 	e.sim.ResetStats()
-	plan := func() *Plan { return e.plan(base, []string{csaKind}, Options{}) }
+	plan := func() *Plan { return e.plan(base, []string{csaKind, spKind}, Options{}) }
 	e.applyUntilComplete(t, plan)
+	if got, want := csaJSON(t, tn.CustomSecurityAttributes(spChanged)), csaJSON(t, spFiles[strings.ToLower(spChanged)].Data["customSecurityAttributes"]); got != want {
+		t.Errorf("service principal %s after the restore:\n got %s\nwant %s", spChanged, got, want)
+	}
 	if st := e.sim.Stats(); st.Faults == 0 && st.Throttled == 0 {
 		t.Errorf("the restore met no fault and no 429: %+v", st)
 	}
