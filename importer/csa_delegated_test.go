@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
@@ -19,8 +20,9 @@ const (
 	attrAssignReaderRole = "ffd52fa5-98dc-465c-991d-fc073eb59f8f" // Attribute Assignment Reader
 )
 
-// delegatedClient signs upn in by device code on a new app whose tokens
-// carry wids when groupClaims says so, consented the given scopes.
+// delegatedClient signs upn in, by device code over TLS, on a new public
+// client app whose tokens carry wids when groupClaims says so, consented
+// the given delegated scopes.
 func (e *env) delegatedClient(name, groupClaims, upn string, scopes ...string) *graph.Client {
 	e.t.Helper()
 	body := map[string]any{"displayName": name, "isFallbackPublicClient": true}
@@ -28,7 +30,9 @@ func (e *env) delegatedClient(name, groupClaims, upn string, scopes ...string) *
 		body["groupMembershipClaims"] = groupClaims
 	}
 	app := e.post("/v1.0/applications", body)
+	e.sim.Clock().Advance(10 * time.Second) // past a replication lag (realisticSim's is 5 s)
 	e.post("/v1.0/servicePrincipals", map[string]any{"appId": app["appId"]})
+	e.sim.Clock().Advance(10 * time.Second)
 	if err := e.sim.Tenant().GrantDelegated(str(app["appId"]), scopes...); err != nil {
 		e.t.Fatal(err)
 	}
