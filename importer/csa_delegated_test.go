@@ -49,8 +49,8 @@ func (e *env) delegatedClient(name, groupClaims, upn string, scopes ...string) *
 	return c
 }
 
-// A delegated export of users' custom security attribute values reads
-// them when the token's scp holds CustomSecAttributeAssignment.Read.All and
+// A delegated export of users' (and service principals') custom security
+// attribute values reads them when the token's scp holds CustomSecAttributeAssignment.Read.All and
 // its wids claim names Attribute Assignment Reader: the files are those an
 // application token writes. Without the scope, without the role (a Global
 // Administrator) or without a wids claim at all, Graph would answer null
@@ -83,10 +83,22 @@ func TestUserSecurityAttributesDelegatedExport(t *testing.T) {
 		}
 		return res
 	}
-	// Allowed: the scope and the role.
-	res := export(e.delegatedClient("csa reader", "DirectoryRole", reader, scopes...), "delegated reader")
-	if !res.Complete() {
-		t.Fatalf("delegated export with the scope and Attribute Assignment Reader: %+v", res.Kinds)
+	// Allowed: the scope and the role; service principals' values (the
+	// same check) with Application.Read.All as well.
+	spk, _ := layout.Lookup(layout.ServicePrincipalSecurityAttributes)
+	dc := e.delegatedClient("csa reader", "DirectoryRole", reader, append(scopes, "Application.Read.All")...)
+	res, err := exporter.Run(ctx, exporter.Options{Client: dc, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k, spk}, Message: "delegated reader"})
+	if err != nil || !res.Complete() {
+		t.Fatalf("delegated export with the scope and Attribute Assignment Reader: %v %+v", err, res.Kinds)
+	}
+	sps := objectsByKind(e.snapshotObjects(res.Tag))[spk.Name]
+	if len(sps) == 0 {
+		t.Error("the delegated export read no service principal's values")
+	}
+	for _, o := range sps {
+		if got, want := csaJSON(t, o.Data["customSecurityAttributes"]), csaJSON(t, e.sim.Tenant().CustomSecurityAttributes(o.Key)); got != want {
+			t.Errorf("delegated file of service principal %s:\n got %s\nwant %s", o.Key, got, want)
+		}
 	}
 	got := objectsByKind(e.snapshotObjects(res.Tag))[csaKind]
 	if len(got) != len(files) {
