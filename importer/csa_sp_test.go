@@ -93,16 +93,7 @@ func TestServicePrincipalSecurityAttributesExportAndRestore(t *testing.T) {
 	e.do("PATCH", "/v1.0/servicePrincipals/"+legacy, csaSetBody("HR", "LegacyBadge", nil))
 
 	p := e.plan(base, []string{kind}, Options{})
-	bySP := map[string]Action{}
-	for _, a := range p.Actions {
-		if a.Kind != kind || a.Request.Method != "PATCH" || a.Request.Path != "/v1.0/servicePrincipals/"+a.Key {
-			t.Errorf("unexpected action %+v", a)
-		}
-		bySP[strings.ToLower(a.Key)] = a
-	}
-	if len(p.Actions) != 3 {
-		t.Fatalf("%d actions, want 3 (hostile, projects, fresh):\n%s", len(p.Actions), render(p))
-	}
+	bySP := csaPatches(t, p, kind, "/v1.0/servicePrincipals/", 3) // hostile, projects, fresh
 	wantBody := map[string]string{
 		fresh:    `{"customSecurityAttributes":{"DataProtection":{"@odata.type":"` + csaWriteType + `","Clearance":null}}}`,
 		projects: `{"customSecurityAttributes":{"HR":{"@odata.type":"` + csaWriteType + `","Projects":` + csaJSON(t, files[strings.ToLower(projects)].Data["customSecurityAttributes"].(map[string]any)["HR"].(map[string]any)["Projects"]) + `,"Projects@odata.type":"#Collection(String)"}}}`,

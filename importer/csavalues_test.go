@@ -148,16 +148,7 @@ func TestUserSecurityAttributesExportAndRestore(t *testing.T) {
 	e.do("PATCH", "/v1.0/users/"+hostile, csaSetBody("HR", "CostCenter", "plain"))
 
 	p := e.plan(base, []string{csaKind}, Options{})
-	byUser := map[string]Action{}
-	for _, a := range p.Actions {
-		if a.Kind != csaKind || a.Request.Method != "PATCH" || a.Request.Path != "/v1.0/users/"+a.Key {
-			t.Errorf("unexpected action %+v", a)
-		}
-		byUser[strings.ToLower(a.Key)] = a
-	}
-	if len(p.Actions) != 4 {
-		t.Fatalf("%d actions, want 4:\n%s", len(p.Actions), render(p))
-	}
+	byUser := csaPatches(t, p, csaKind, "/v1.0/users/", 4)
 	wantBody := map[string]string{
 		graded: `{"customSecurityAttributes":{"HR":{"@odata.type":"` + csaWriteType + `","Grade":` + csaJSON(t, files[strings.ToLower(graded)].Data["customSecurityAttributes"].(map[string]any)["HR"].(map[string]any)["Grade"]) + `,"Grade@odata.type":"#Int32"}}}`,
 		fresh:  `{"customSecurityAttributes":{"HR":{"@odata.type":"` + csaWriteType + `","CostCenter":null}}}`,
@@ -406,6 +397,23 @@ func TestUserSecurityAttributesOfADeactivatedAttribute(t *testing.T) {
 	if r := e.apply(p); !r.Complete() {
 		t.Fatalf("%+v\n%+v\n%s", r.Actions, r.Differences, r.VerifyError)
 	}
+}
+
+// csaPatches checks that the plan is want PATCHes of kind's values to
+// collection+key and returns them by lower-case key.
+func csaPatches(t *testing.T, p *Plan, kind, collection string, want int) map[string]Action {
+	t.Helper()
+	out := map[string]Action{}
+	for _, a := range p.Actions {
+		if a.Kind != kind || a.Request.Method != "PATCH" || a.Request.Path != collection+a.Key {
+			t.Errorf("unexpected action %+v", a)
+		}
+		out[strings.ToLower(a.Key)] = a
+	}
+	if len(p.Actions) != want {
+		t.Fatalf("%d actions, want %d:\n%s", len(p.Actions), want, render(p))
+	}
+	return out
 }
 
 func actionWarnings(p *Plan) string {
