@@ -303,20 +303,26 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 	sort.Strings(holders)
 	// Service principals' values (the same code, parameterised by kind):
 	// read under faults too; the users' files are carried into this
-	// snapshot, from which both kinds are restored.
+	// snapshot, from which both kinds are restored. Not with -short (one
+	// more export under faults).
+	kinds := []string{csaKind}
 	spKind := layout.ServicePrincipalSecurityAttributes
-	base, spFiles := e.exportValues(spKind)
 	var spChanged string
-	for id, o := range spFiles {
-		if got, want := csaJSON(t, o.Data["customSecurityAttributes"]), csaJSON(t, tn.CustomSecurityAttributes(id)); got != want {
-			t.Fatalf("file of service principal %s under faults:\n got %s\nwant %s", id, got, want)
+	var spFiles map[string]*Object
+	if !testing.Short() {
+		base, spFiles = e.exportValues(spKind)
+		for id, o := range spFiles {
+			if got, want := csaJSON(t, o.Data["customSecurityAttributes"]), csaJSON(t, tn.CustomSecurityAttributes(id)); got != want {
+				t.Fatalf("file of service principal %s under faults:\n got %s\nwant %s", id, got, want)
+			}
+			spChanged = o.Key
 		}
-		spChanged = o.Key
+		if spChanged == "" {
+			t.Fatal("no service principal with values")
+		}
+		e.doTolerant("PATCH", "/v1.0/servicePrincipals/"+spChanged, csaSetBody("HR", "CostCenter", "changed under faults"))
+		kinds = append(kinds, spKind)
 	}
-	if spChanged == "" {
-		t.Fatal("no service principal with values")
-	}
-	e.doTolerant("PATCH", "/v1.0/servicePrincipals/"+spChanged, csaSetBody("HR", "CostCenter", "changed under faults"))
 	var fresh string
 	for _, u := range e.list("/v1.0/users?$select=id,userType") {
 		if id := str(u["id"]); tn.CustomSecurityAttributes(id) == nil && str(u["userType"]) != "Guest" {
@@ -342,10 +348,12 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 		e.doTolerant("PATCH", "/v1.0/users/"+emptied, map[string]any{"customSecurityAttributes": map[string]any{set: b}})
 	}
 	e.sim.ResetStats()
-	plan := func() *Plan { return e.plan(base, []string{csaKind, spKind}, Options{}) }
+	plan := func() *Plan { return e.plan(base, kinds, Options{}) }
 	e.applyUntilComplete(t, plan)
-	if got, want := csaJSON(t, tn.CustomSecurityAttributes(spChanged)), csaJSON(t, spFiles[strings.ToLower(spChanged)].Data["customSecurityAttributes"]); got != want {
-		t.Errorf("service principal %s after the restore:\n got %s\nwant %s", spChanged, got, want)
+	if spChanged != "" {
+		if got, want := csaJSON(t, tn.CustomSecurityAttributes(spChanged)), csaJSON(t, spFiles[strings.ToLower(spChanged)].Data["customSecurityAttributes"]); got != want {
+			t.Errorf("service principal %s after the restore:\n got %s\nwant %s", spChanged, got, want)
+		}
 	}
 	if st := e.sim.Stats(); st.Faults == 0 && st.Throttled == 0 {
 		t.Errorf("the restore met no fault and no 429: %+v", st)
