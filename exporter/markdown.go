@@ -86,4 +86,9 @@ func (res *Result) NotesMarkdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "\n> **Not licensed in this tenant:** %s; earlier files, if any, were kept.\n", strings.Join(names, ", "))
 	}
+	for _, k := range res.Kinds {
+		if k.PartNotLicensed != "" {
+			fmt.Fprintf(w, "\n> **Not licensed in part:** %s were read, but need %s.\n", k.Title, k.PartNotLicensed)
+		}
+	}
 }

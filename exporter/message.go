@@ -84,6 +84,13 @@ func Summary(res *Result, man *layout.Manifest) string {
 			fmt.Fprintf(&b, "  %s: needs %s\n", k.Kind, k.NotLicensed)
 		}
 	}
+	for _, k := range res.Kinds {
+		if k.PartNotLicensed != "" {
+			// role-assignments without P2 (live/roles.go): read, but what
+			// tells time-bound assignments apart was refused.
+			fmt.Fprintf(&b, "\nNOT LICENSED in part: %s was read, but needs %s\n", k.Kind, k.PartNotLicensed)
+		}
+	}
 	var skipped []live.KindResult
 	for _, k := range res.Kinds {
 		if k.Skipped != "" {

@@ -521,7 +521,8 @@ func TestGenerateDemoObjectsMatchPOST(t *testing.T) {
 	}
 	cases = append(cases,
 		postCase{name: "application", kind: "application", generated: hr, path: "/v1.0/applications", body: body("application", hr, nil)},
-		postCase{name: "service principal", kind: "servicePrincipal", generated: hrSP, path: "/v1.0/servicePrincipals",
+		// (custom security attribute values are given by a PATCH once it exists: user_csa.go)
+		postCase{name: "service principal", kind: "servicePrincipal", generated: without(hrSP, csaProp), path: "/v1.0/servicePrincipals",
 			body: map[string]any{"appId": newApp["appId"], "tags": strList("WindowsAzureActiveDirectoryIntegratedApp"), "appRoleAssignmentRequired": true}},
 		postCase{name: "app role assignment", kind: "appRoleAssignment",
 			generated: find("appRoleAssignment", func(o map[string]any) bool { return o["principalId"] == daemonSP["id"] }),
@@ -932,4 +933,16 @@ func genAppRole(t *testing.T, value string) string {
 		t.Fatalf("Microsoft Graph has no app role %q", value)
 	}
 	return id
+}
+
+// without is a shallow copy of o without props.
+func without(o map[string]any, props ...string) map[string]any {
+	out := map[string]any{}
+	for k, v := range o {
+		out[k] = v
+	}
+	for _, p := range props {
+		delete(out, p)
+	}
+	return out
 }

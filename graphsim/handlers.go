@@ -297,7 +297,7 @@ func (s *Server) viewProps(r *record, sel []string, withType bool) map[string]an
 	}
 	if props == nil {
 		for k, v := range r.obj {
-			if r.kind.isWriteOnly(k) || k == "@odata.type" || isHeldProp(k) {
+			if r.kind.isWriteOnly(k) || k == "@odata.type" || isHeldProp(k) || k == csaProp { // user_csa.go: only on $select
 				continue
 			}
 			out[k] = deepCopy(v)

@@ -212,8 +212,8 @@ func (s *Server) authorize(req *request) *apiError {
 	if p.all {
 		return nil
 	}
-	if csaOnlyUserPatch(req) { // user_csa.go: the examples page's pair of permissions
-		return s.authorizeCSAPatch(req)
+	if read := csaOnlyPatch(req); read != nil { // user_csa.go: the examples page's pair of permissions
+		return s.authorizeCSAPatch(req, read)
 	}
 	if p.userID != "" {
 		return s.authorizeDelegated(req) // delegated.go

@@ -9,10 +9,18 @@ import (
 	"strings"
 )
 
-// Custom security attribute values of users (graphsim/doc.go, "Custom
-// security attribute values"): the user's customSecurityAttributes property
-// (resources/user; resources/customsecurityattributevalue, an open complex
-// type; the examples are learn:/graph/custom-security-attributes-examples).
+// Custom security attribute values of users and service principals
+// (graphsim/doc.go, "Custom security attribute values"): their
+// customSecurityAttributes property (resources/user,
+// resources/serviceprincipal; resources/customsecurityattributevalue, an
+// open complex type; the examples are
+// learn:/graph/custom-security-attributes-examples: "supported for users
+// and service principals only"). Everything below holds for both; where
+// the user's second permission is User.Read.All, a service principal's is
+// Application.Read.All (the examples' Prerequisites), and a service
+// principal's values are not in its default representation either
+// (serviceprincipal-get: "To read the customSecurityAttributes property",
+// strict: returned only when $select names it, as for users).
 //
 //   - Read: returned only when $select names it (not in the default
 //     property set), grouped by attribute set: each set an object with
@@ -65,7 +73,29 @@ var (
 	csaWrite      = []string{"CustomSecAttributeAssignment.ReadWrite.All"}
 	csaReaderRole = map[string]bool{"Attribute Assignment Reader": true, "Attribute Assignment Administrator": true}
 	csaWriterRole = map[string]bool{"Attribute Assignment Administrator": true}
+	// csaKinds are the kinds that hold values, with the collection their
+	// PATCH is addressed to and the second permission a PATCH of values
+	// only needs (to read the object).
+	csaKinds = map[string]struct {
+		path  string
+		perms []string
+	}{
+		"user":             {"users", userReadPerms},
+		"servicePrincipal": {"servicePrincipals", appReadPerms},
+	}
 )
+
+// appReadPerms read a service principal (the examples page's pair for applications).
+var appReadPerms = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+
+// holdsCSA reports whether rt is an object of a kind holding values.
+func holdsCSA(rt *route) bool {
+	if rt == nil || rt.kind == nil {
+		return false
+	}
+	_, ok := csaKinds[rt.kind.Name]
+	return ok
+}
 
 // csaRoleHeld reports whether the signed-in user of a delegated token holds
 // one of roles at the tenant's scope. Callers hold t.mu.
@@ -110,10 +140,10 @@ func (s *Server) csaWriteDenied(req *request) *apiError {
 	return nil
 }
 
-// csaBody reports whether a user PATCH names customSecurityAttributes, and
-// whether that is all it names.
+// csaBody reports whether a user or service principal PATCH names
+// customSecurityAttributes, and whether that is all it names.
 func csaBody(req *request, rt *route) (has, only bool) {
-	if rt == nil || rt.kind == nil || rt.kind.Name != "user" || rt.key == "" || rt.rel != "" || rt.special != "" || req.method != http.MethodPatch {
+	if !holdsCSA(rt) || rt.key == "" || rt.rel != "" || rt.special != "" || req.method != http.MethodPatch {
 		return false, false
 	}
 	var b map[string]any
@@ -122,10 +152,10 @@ func csaBody(req *request, rt *route) (has, only bool) {
 	return has, has && len(b) == 1
 }
 
-// nullCSA sets customSecurityAttributes to null in a user answer the caller
-// may not read, as Graph does.
+// nullCSA sets customSecurityAttributes to null in a user or service
+// principal answer the caller may not read, as Graph does.
 func (s *Server) nullCSA(req *request, rt *route, resp *response) {
-	if rt == nil || rt.kind == nil || rt.kind.Name != "user" || rt.rel != "" || req.method != http.MethodGet ||
+	if !holdsCSA(rt) || rt.rel != "" || req.method != http.MethodGet ||
 		resp == nil || resp.status != http.StatusOK || s.csaReadable(req.principal) {
 		return
 	}
@@ -390,9 +420,9 @@ func csaCount(sets map[string]any) int {
 	return n
 }
 
-// patchUserCSA is the user PATCH hook's part for customSecurityAttributes:
+// patchCSA is the user PATCH hook's part for customSecurityAttributes:
 // body's value becomes the merged one.
-func patchUserCSA(s *Server, r *record, body map[string]any) *apiError {
+func patchCSA(s *Server, r *record, body map[string]any) *apiError {
 	v, ok := body[csaProp]
 	if !ok {
 		return nil
@@ -412,21 +442,25 @@ func patchUserCSA(s *Server, r *record, body map[string]any) *apiError {
 
 func init() {
 	syncedOnlyCloud[csaProp] = true
-	prevPatch, prevCreate := patchHooks["user"], createHooks["user"]
-	if prevPatch == nil || prevCreate == nil {
-		panic("graphsim: user_csa.go's init runs before hooks.go's")
-	}
-	patchHooks["user"] = func(s *Server, r *record, body map[string]any) *apiError {
-		if aerr := prevPatch(s, r, body); aerr != nil {
-			return aerr
+	for kind, what := range map[string]string{"user": "Update user once the user exists", "servicePrincipal": "Update servicePrincipal once it exists"} {
+		prevPatch, prevCreate := patchHooks[kind], createHooks[kind]
+		if prevCreate == nil {
+			panic("graphsim: user_csa.go's init runs before hooks.go's")
 		}
-		return patchUserCSA(s, r, body)
-	}
-	createHooks["user"] = func(s *Server, req *request, body map[string]any, parent *record) *apiError {
-		if _, ok := body[csaProp]; ok {
-			return badRequest("Property 'customSecurityAttributes' is set with Update user once the user exists.")
+		patchHooks[kind] = func(s *Server, r *record, body map[string]any) *apiError {
+			if prevPatch != nil {
+				if aerr := prevPatch(s, r, body); aerr != nil {
+					return aerr
+				}
+			}
+			return patchCSA(s, r, body)
 		}
-		return prevCreate(s, req, body, parent)
+		createHooks[kind] = func(s *Server, req *request, body map[string]any, parent *record) *apiError {
+			if _, ok := body[csaProp]; ok {
+				return badRequest("Property 'customSecurityAttributes' is set with %s.", what)
+			}
+			return prevCreate(s, req, body, parent)
+		}
 	}
 }
 
@@ -475,15 +509,50 @@ func (g *generator) demoCSAValues(every int) {
 		}
 		r.obj[csaProp] = sets
 	}
+	g.demoSPCSAValues(max(2, every/2), hostile)
 }
 
-// CustomSecurityAttributes returns a copy of user id's custom security
-// attribute values as Graph reads them (nil: none or no such user), for
-// tests.
+// demoSPCSAValues assigns values to one service principal in every (by
+// id) of those the tenant may change: a data classification, a cost
+// center (hostile strings but for one in six) and, for one in three,
+// projects (a collection).
+func (g *generator) demoSPCSAValues(every int, hostile []string) {
+	clear := []string{"Internal", "Confidential", "Public"}
+	sps := append([]*record(nil), g.t.colls["servicePrincipal"].order...)
+	sort.SliceStable(sps, func(i, j int) bool { return sps[i].key() < sps[j].key() })
+	n, j := 0, 0
+	for _, r := range sps {
+		if r.gone || lockedSP(r.obj) { // hooks_apps.go: not the tenant's to change
+			continue
+		}
+		n++
+		if n%every != 0 {
+			continue
+		}
+		cc := "APP-" + fmt.Sprint(n)
+		if j%len(hostile) != 0 {
+			cc = hostile[len(hostile)-j%len(hostile)]
+		}
+		hr := map[string]any{"@odata.type": csaReadType, "CostCenter": cc}
+		if j%3 == 0 {
+			hr["Projects"], hr["Projects@odata.type"] = []any{"Apps " + fmt.Sprint(n), "Baker"}, "#Collection(String)"
+		}
+		r.obj[csaProp] = map[string]any{"HR": hr,
+			"DataProtection": map[string]any{"@odata.type": csaReadType, "Clearance": clear[j%len(clear)]}}
+		j++
+	}
+}
+
+// CustomSecurityAttributes returns a copy of the custom security attribute
+// values of user or service principal id as Graph reads them (nil: none or
+// no such object), for tests.
 func (t *Tenant) CustomSecurityAttributes(id string) map[string]any {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	r := t.colls["user"].byKey[strings.ToLower(id)]
+	if r == nil {
+		r = t.colls["servicePrincipal"].byKey[strings.ToLower(id)]
+	}
 	if r == nil {
 		return nil
 	}
@@ -494,33 +563,43 @@ func (t *Tenant) CustomSecurityAttributes(id string) map[string]any {
 // userReadPerms read a user (the second of the examples page's pair).
 var userReadPerms = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 
-// csaOnlyUserPatch reports whether req is a PATCH /users/{id} whose body
-// names customSecurityAttributes only.
-func csaOnlyUserPatch(req *request) bool {
+// csaOnlyPatch returns, for a PATCH /users/{id} or
+// /servicePrincipals/{id} whose body names customSecurityAttributes only,
+// the permissions that read the object (one of them is needed besides
+// CustomSecAttributeAssignment.ReadWrite.All); nil for any other request.
+func csaOnlyPatch(req *request) []string {
 	if req.method != http.MethodPatch {
-		return false
+		return nil
 	}
 	segs := strings.Split(strings.Trim(req.path, "/"), "/")
-	if len(segs) != 2 || !strings.EqualFold(segs[0], "users") {
-		return false
+	if len(segs) != 2 {
+		return nil
+	}
+	var read []string
+	for _, k := range csaKinds {
+		if strings.EqualFold(segs[0], k.path) {
+			read = k.perms
+		}
 	}
 	var b map[string]any
-	if json.Unmarshal(req.body, &b) != nil {
-		return false
+	if read == nil || json.Unmarshal(req.body, &b) != nil {
+		return nil
 	}
-	_, has := b[csaProp]
-	return has && len(b) == 1
+	if _, has := b[csaProp]; !has || len(b) != 1 {
+		return nil
+	}
+	return read
 }
 
 // authorizeCSAPatch is the permission check of a PATCH that assigns custom
 // security attribute values only: CustomSecAttributeAssignment.ReadWrite.All
-// and User.Read.All (learn:/graph/custom-security-attributes-examples,
-// "Prerequisites"; either of the user-update table's broader write
-// permissions does not replace the first). The role check follows in
-// authorizeObject.
-func (s *Server) authorizeCSAPatch(req *request) *apiError {
+// and User.Read.All for a user, Application.Read.All for a service principal
+// (learn:/graph/custom-security-attributes-examples, "Prerequisites";
+// the update tables' broader write permissions do not replace the first).
+// read is csaOnlyPatch's answer. The role check follows in authorizeObject.
+func (s *Server) authorizeCSAPatch(req *request, read []string) *apiError {
 	p := req.principal
-	if !p.has(csaWrite) || !p.has(userReadPerms) {
+	if !p.has(csaWrite) || !p.has(read) {
 		return denied()
 	}
 	return nil

@@ -40,7 +40,7 @@ func (pl *planner) create(s *objState) {
 	if isRolePolicy(k) && pl.settingsOfNewRole(s) { // pim.go
 		return
 	}
-	if k.Name == csaKind { // csavalues.go: a PATCH of the user, once it is there
+	if isCSA(k) { // csavalues.go: a PATCH of the user (service principal), once it is there
 		pl.csaAssign(s)
 		return
 	}

@@ -10,9 +10,11 @@ import (
 	"github.com/entrasnap/entrasnap/layout"
 )
 
-// Restore of users' custom security attribute values (layout kind
-// user-security-attributes): one PATCH /users/{id} per user whose values
-// differ, naming only the attributes that change
+// Restore of custom security attribute values of users and of service
+// principals (layout kinds user-security-attributes and
+// service-principal-security-attributes, one implementation; below, "the
+// user" is the service principal for the second): one PATCH /users/{id}
+// (/servicePrincipals/{id}) per object whose values differ, naming only the attributes that change
 // (learn:/graph/custom-security-attributes-examples): each set carries
 // "@odata.type": "#Microsoft.DirectoryServices.CustomSecurityAttributeValue",
 // each changed value its "@odata.type" annotation exactly as the file holds
@@ -28,6 +30,19 @@ import (
 // restore the user first.
 
 const csaKind = layout.UserSecurityAttributes
+
+// isCSA reports whether k is a kind of custom security attribute values.
+func isCSA(k *layout.Kind) bool { return layout.AttributeValueOwner(k) != "" }
+
+// csaOwner is the kind the values of k belong to and what one of its
+// objects is called.
+func csaOwner(k *layout.Kind) (kind, noun string) {
+	kind = layout.AttributeValueOwner(k)
+	if kind == "service-principals" {
+		return kind, "service principal"
+	}
+	return kind, "user"
+}
 
 const csaWriteType = "#Microsoft.DirectoryServices.CustomSecurityAttributeValue"
 
@@ -213,15 +228,16 @@ func (pl *planner) csaUpdate(s *objState, current *Object, dep string) {
 // user is there, or this plan creates or restores it (the PATCH waits for
 // that and names the new id), or it is gone and the plan says so.
 func (pl *planner) csaAssign(s *objState) {
-	id, deps := pl.ref([]string{"users"}, s.key)
+	owner, noun := csaOwner(s.k)
+	id, deps := pl.ref([]string{owner}, s.key)
 	if len(deps) == 0 {
 		if st, ok := pl.in.Refs[strings.ToLower(s.key)]; ok && st != RefLive {
 			where := "deleted for good"
 			if st == RefDeleted {
 				where = "in the recycle bin"
 			}
-			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: the user is %s and this plan does not restore it: restore the user (users) with this kind to give it back its values",
-				s.k.Title, label(s.d), where))
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: the %s is %s and this plan does not restore it: restore the %s (%s) with this kind to give it back its values",
+				s.k.Title, label(s.d), noun, where, noun, owner))
 			return
 		}
 	}
@@ -233,7 +249,7 @@ func (pl *planner) csaAssign(s *objState) {
 		return
 	}
 	if len(deps) > 0 {
-		warns = append(warns, "set once this plan has brought the user back")
+		warns = append(warns, "set once this plan has brought the "+noun+" back")
 	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(s.k, id), Body: body(b)},
 		Name: pl.csaName(s.orig), Changes: changes, DependsOn: deps, Warnings: warns})
@@ -242,16 +258,17 @@ func (pl *planner) csaAssign(s *objState) {
 // csaRemoveAll plans removing the values of a live user that has no file at
 // REV (it held none then).
 func (pl *planner) csaRemoveAll(k *layout.Kind, o *Object) {
+	_, noun := csaOwner(k)
 	s := &objState{d: o, k: k, key: o.Key, orig: o.Key, live: o, mode: modeLive}
 	b, changes := csaValuesBody(o.Data, map[string]any{})
 	if b == nil {
 		return
 	}
 	pl.add(s, Action{Op: OpUpdate, Removal: true, Request: Request{Method: "PATCH", Path: itemPath(k, o.Key), Body: body(b)},
-		Name: pl.csaName(o.Key), Changes: changes, Warnings: []string{"the user has no file at REV: it held no custom security attribute values then"}})
+		Name: pl.csaName(o.Key), Changes: changes, Warnings: []string{"the " + noun + " has no file at REV: it held no custom security attribute values then"}})
 }
 
-// csaName is the user's name when the snapshot or the tenant knows it.
+// csaName is the user's (service principal's) name when the snapshot or the tenant knows it.
 func (pl *planner) csaName(id string) string {
 	if n, ok := pl.names[strings.ToLower(id)]; ok {
 		return n

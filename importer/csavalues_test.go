@@ -38,13 +38,20 @@ func csaSetBody(set string, kv ...any) map[string]any {
 // exportCSA exports the opt-in kind and returns the tag and its objects by user id.
 func (e *env) exportCSA() (string, map[string]*Object) {
 	e.t.Helper()
-	k, _ := layout.Lookup(csaKind)
+	return e.exportValues(csaKind)
+}
+
+// exportValues exports one kind of custom security attribute values and
+// returns the tag and its objects by owner id.
+func (e *env) exportValues(kind string) (string, map[string]*Object) {
+	e.t.Helper()
+	k, _ := layout.Lookup(kind)
 	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k}, Message: "values"})
 	if err != nil || !res.Complete() {
-		e.t.Fatalf("export --kinds %s: %v %+v", csaKind, err, res)
+		e.t.Fatalf("export --kinds %s: %v %+v", kind, err, res)
 	}
 	out := map[string]*Object{}
-	for _, o := range objectsByKind(e.snapshotObjects(res.Tag))[csaKind] {
+	for _, o := range objectsByKind(e.snapshotObjects(res.Tag))[kind] {
 		out[strings.ToLower(o.Key)] = o
 	}
 	return res.Tag, out
@@ -141,16 +148,7 @@ func TestUserSecurityAttributesExportAndRestore(t *testing.T) {
 	e.do("PATCH", "/v1.0/users/"+hostile, csaSetBody("HR", "CostCenter", "plain"))
 
 	p := e.plan(base, []string{csaKind}, Options{})
-	byUser := map[string]Action{}
-	for _, a := range p.Actions {
-		if a.Kind != csaKind || a.Request.Method != "PATCH" || a.Request.Path != "/v1.0/users/"+a.Key {
-			t.Errorf("unexpected action %+v", a)
-		}
-		byUser[strings.ToLower(a.Key)] = a
-	}
-	if len(p.Actions) != 4 {
-		t.Fatalf("%d actions, want 4:\n%s", len(p.Actions), render(p))
-	}
+	byUser := csaPatches(t, p, csaKind, "/v1.0/users/", 4)
 	wantBody := map[string]string{
 		graded: `{"customSecurityAttributes":{"HR":{"@odata.type":"` + csaWriteType + `","Grade":` + csaJSON(t, files[strings.ToLower(graded)].Data["customSecurityAttributes"].(map[string]any)["HR"].(map[string]any)["Grade"]) + `,"Grade@odata.type":"#Int32"}}}`,
 		fresh:  `{"customSecurityAttributes":{"HR":{"@odata.type":"` + csaWriteType + `","CostCenter":null}}}`,
@@ -280,8 +278,8 @@ func TestUserSecurityAttributesNeedTheReadPermission(t *testing.T) {
 
 // Against a Graph as hard as the real one (throttling, 5% of requests
 // failing or dropped after Graph did the work, replication lag, empty
-// pages): the export of the values completes with the values graphsim
-// holds, and a restore of a changed, a removed and an added set of values
+// pages): the export of the values (of users, then of service principals)
+// completes with the values graphsim holds, and a restore of a changed, a removed and an added set of values
 // (re-run while answers were lost) brings them back, with an empty second
 // plan.
 func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
@@ -303,6 +301,28 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 		t.Fatalf("%d users with values", len(holders))
 	}
 	sort.Strings(holders)
+	// Service principals' values (the same code, parameterised by kind):
+	// read under faults too; the users' files are carried into this
+	// snapshot, from which both kinds are restored. Not with -short (one
+	// more export under faults).
+	kinds := []string{csaKind}
+	spKind := layout.ServicePrincipalSecurityAttributes
+	var spChanged string
+	var spFiles map[string]*Object
+	if !testing.Short() {
+		base, spFiles = e.exportValues(spKind)
+		for id, o := range spFiles {
+			if got, want := csaJSON(t, o.Data["customSecurityAttributes"]), csaJSON(t, tn.CustomSecurityAttributes(id)); got != want {
+				t.Fatalf("file of service principal %s under faults:\n got %s\nwant %s", id, got, want)
+			}
+			spChanged = o.Key
+		}
+		if spChanged == "" {
+			t.Fatal("no service principal with values")
+		}
+		e.doTolerant("PATCH", "/v1.0/servicePrincipals/"+spChanged, csaSetBody("HR", "CostCenter", "changed under faults"))
+		kinds = append(kinds, spKind)
+	}
 	var fresh string
 	for _, u := range e.list("/v1.0/users?$select=id,userType") {
 		if id := str(u["id"]); tn.CustomSecurityAttributes(id) == nil && str(u["userType"]) != "Guest" {
@@ -328,8 +348,13 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 		e.doTolerant("PATCH", "/v1.0/users/"+emptied, map[string]any{"customSecurityAttributes": map[string]any{set: b}})
 	}
 	e.sim.ResetStats()
-	plan := func() *Plan { return e.plan(base, []string{csaKind}, Options{}) }
+	plan := func() *Plan { return e.plan(base, kinds, Options{}) }
 	e.applyUntilComplete(t, plan)
+	if spChanged != "" {
+		if got, want := csaJSON(t, tn.CustomSecurityAttributes(spChanged)), csaJSON(t, spFiles[strings.ToLower(spChanged)].Data["customSecurityAttributes"]); got != want {
+			t.Errorf("service principal %s after the restore:\n got %s\nwant %s", spChanged, got, want)
+		}
+	}
 	if st := e.sim.Stats(); st.Faults == 0 && st.Throttled == 0 {
 		t.Errorf("the restore met no fault and no 429: %+v", st)
 	}
@@ -380,6 +405,23 @@ func TestUserSecurityAttributesOfADeactivatedAttribute(t *testing.T) {
 	if r := e.apply(p); !r.Complete() {
 		t.Fatalf("%+v\n%+v\n%s", r.Actions, r.Differences, r.VerifyError)
 	}
+}
+
+// csaPatches checks that the plan is want PATCHes of kind's values to
+// collection+key and returns them by lower-case key.
+func csaPatches(t *testing.T, p *Plan, kind, collection string, want int) map[string]Action {
+	t.Helper()
+	out := map[string]Action{}
+	for _, a := range p.Actions {
+		if a.Kind != kind || a.Request.Method != "PATCH" || a.Request.Path != collection+a.Key {
+			t.Errorf("unexpected action %+v", a)
+		}
+		out[strings.ToLower(a.Key)] = a
+	}
+	if len(p.Actions) != want {
+		t.Fatalf("%d actions, want %d:\n%s", len(p.Actions), want, render(p))
+	}
+	return out
 }
 
 func actionWarnings(p *Plan) string {

@@ -70,7 +70,7 @@ func (pl *planner) deletes() {
 				pl.p.Kept = append(pl.p.Kept, Kept{Kind: k.Name, Key: o.Key, Name: displayName(o)})
 				continue
 			}
-			if k.Name == csaKind { // csavalues.go: no file at REV is no values then
+			if isCSA(k) { // csavalues.go: no file at REV is no values then
 				pl.csaRemoveAll(k, o)
 				continue
 			}

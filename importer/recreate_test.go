@@ -22,7 +22,7 @@ import (
 func creatableKinds() []*layout.Kind {
 	var out []*layout.Kind
 	for _, k := range layout.Kinds() {
-		if _, no := noCreate[k.Name]; no || k.Singleton || k.ExportOnly != "" || noDelete[k.Name] || k.Name == csaKind {
+		if _, no := noCreate[k.Name]; no || k.Singleton || k.ExportOnly != "" || noDelete[k.Name] || isCSA(k) {
 			continue
 		}
 		out = append(out, k)

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"context"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -30,24 +29,7 @@ func rolloutAdmin(t *testing.T, e *env, scopes ...string) *graph.Client {
 		"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
 	e.sim.Clock().Advance(10 * time.Second) // past a replication lag (realisticSim's is 5 s)
 	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": admin["id"], "roleDefinitionId": globalAdminRole, "directoryScopeId": "/"})
-	app := e.post("/v1.0/applications", map[string]any{"displayName": "entrasnap rollout", "isFallbackPublicClient": true})
-	e.sim.Clock().Advance(10 * time.Second)
-	e.post("/v1.0/servicePrincipals", map[string]any{"appId": app["appId"]})
-	e.sim.Clock().Advance(10 * time.Second)
-	if err := e.sim.Tenant().GrantDelegated(str(app["appId"]), scopes...); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewTLSServer(e.sim)
-	t.Cleanup(ts.Close)
-	c, err := live.Connection{Auth: live.AuthDeviceCode, TenantID: e.sim.TenantID(), ClientID: str(app["appId"]), GraphURL: ts.URL,
-		AuthorityHost: ts.URL, HTTPClient: ts.Client(), Sleep: simtest.Sleep(e.sim),
-		Prompt: func(_ context.Context, code live.DeviceCode) error {
-			return e.sim.ApproveDeviceCode(code.UserCode, upn)
-		}}.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return e.delegatedClient("entrasnap rollout", "", upn, scopes...) // csa_delegated_test.go
 }
 
 // Feature rollout policies are served to delegated callers only. An

@@ -172,8 +172,10 @@ func remapped(k *layout.Kind) bool {
 	}
 	switch k.Name {
 	case "domains", "cross-tenant-access-partners", "permission-grant-policies", brandingKind,
-		userFlows, // external.go: B2X_1_{name}, the name the create sends
-		csaKind:   // csavalues.go: keyed by the user's id
+		userFlows: // external.go: B2X_1_{name}, the name the create sends
+		return false
+	}
+	if isCSA(k) { // csavalues.go: keyed by the user's (service principal's) id
 		return false
 	}
 	return !k.Singleton

@@ -357,13 +357,13 @@ var directoryKinds = map[string]bool{"users": true, "groups": true, "service-pri
 func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 	known := map[string]bool{}
 	for _, d := range in.Desired {
-		if d.Kind.Name == csaKind {
-			continue // csavalues.go: keyed by the user's id, which may be gone
+		if isCSA(d.Kind) {
+			continue // csavalues.go: keyed by the user's (service principal's) id, which may be gone
 		}
 		known[strings.ToLower(d.Key)] = true
 	}
 	for kind, objs := range in.Live {
-		if kind == csaKind {
+		if k, _ := layout.Lookup(kind); isCSA(k) {
 			continue
 		}
 		for key := range objs {

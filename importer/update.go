@@ -14,7 +14,7 @@ import (
 // snapshot. dep is the restore it follows, if any.
 func (pl *planner) update(s *objState, current *Object, dep string) {
 	k := s.k
-	if k.Name == csaKind { // csavalues.go: only the attributes that change
+	if isCSA(k) { // csavalues.go: only the attributes that change
 		pl.csaUpdate(s, current, dep)
 		return
 	}

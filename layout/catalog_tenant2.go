@@ -87,17 +87,58 @@ var tenantKinds2 = []*Kind{
 		// The file's type is entrasnap's (schemas/internal/gen/facts.go).
 		ODataType: "#microsoft.graph.userSecurityAttributeValues", APIVersion: "v1.0",
 		ListPath: "/users", Shard: true,
-		Select:    []string{"id", "customSecurityAttributes"},
-		Annotated: []string{"customSecurityAttributes"},
-		ReadOnly:  []string{"id"},
-		Refs:      []Ref{{Path: "id", Kinds: []string{"users"}}},
-		MoreRefs:  attributeValueRefs,
-		OptIn: "personal data (HR and security classifications of people), read by an application token holding " +
-			"CustomSecAttributeAssignment.Read.All (Graph answers no values, not an error, to a caller without it; Global Administrator " +
-			"does not hold it by default): read it when --kinds names it, e.g. `entrasnap export --kinds " + UserSecurityAttributes +
-			"`; a daily export carries the last read forward",
+		Select:          []string{"id", "customSecurityAttributes"},
+		Annotated:       []string{"customSecurityAttributes"},
+		ReadOnly:        []string{"id"},
+		Refs:            []Ref{{Path: "id", Kinds: []string{"users"}}},
+		MoreRefs:        attributeValueRefs,
+		OptIn:           "personal data (HR and security classifications of people), " + csaOptIn(UserSecurityAttributes),
 		ReadPermissions: []string{"CustomSecAttributeAssignment.Read.All", "User.Read.All"}, WritePermissions: []string{"CustomSecAttributeAssignment.ReadWrite.All", "User.Read.All"},
 	},
+	{
+		// Custom security attribute values of service principals: as the
+		// users' kind above, keyed by the service principal's id, next to
+		// the service principals' folder. Graph reads them with $select in
+		// the pages of the service principals list, answers null to a
+		// caller that may not read them, and writes them by PATCH
+		// /servicePrincipals/{id} with CustomSecAttributeAssignment.ReadWrite.All
+		// and Application.Read.All (learn:/graph/custom-security-attributes-examples,
+		// "Prerequisites"; serviceprincipal-get, "To read the
+		// customSecurityAttributes property"). Opt-in: a permission Global
+		// Administrator does not hold by default.
+		Name: ServicePrincipalSecurityAttributes, Title: "custom security attribute values of service principals", Folder: "service-principals-security-attributes",
+		ODataType: "#microsoft.graph.servicePrincipalSecurityAttributeValues", APIVersion: "v1.0",
+		ListPath: "/servicePrincipals", Shard: true,
+		Select:           []string{"id", "customSecurityAttributes"},
+		Annotated:        []string{"customSecurityAttributes"},
+		ReadOnly:         []string{"id"},
+		Refs:             []Ref{{Path: "id", Kinds: []string{"service-principals"}}},
+		MoreRefs:         attributeValueRefs,
+		OptIn:            "security classifications of apps, " + csaOptIn(ServicePrincipalSecurityAttributes),
+		ReadPermissions:  []string{"CustomSecAttributeAssignment.Read.All", "Application.Read.All"},
+		WritePermissions: []string{"CustomSecAttributeAssignment.ReadWrite.All", "Application.Read.All"},
+	},
+}
+
+// AttributeValueOwner is the kind whose objects the values of a kind of
+// custom security attribute values belong to (users, service-principals),
+// "" for any other kind: one implementation serves both (live/csavalues.go,
+// importer/csavalues.go).
+func AttributeValueOwner(k *Kind) string {
+	if k == nil || (k.Name != UserSecurityAttributes && k.Name != ServicePrincipalSecurityAttributes) {
+		return ""
+	}
+	return k.Refs[0].Kinds[0]
+}
+
+// ServicePrincipalSecurityAttributes is the kind of service principals' custom security attribute values.
+const ServicePrincipalSecurityAttributes = "service-principal-security-attributes"
+
+// csaOptIn says why and how a kind of custom security attribute values is read.
+func csaOptIn(kind string) string {
+	return "read by a token holding CustomSecAttributeAssignment.Read.All (Graph answers no values, not an error, to a caller " +
+		"without it; a signed-in user also needs the Attribute Assignment Reader role, which Global Administrator does not hold by " +
+		"default): read it when --kinds names it, e.g. `entrasnap export --kinds " + kind + "`; a daily export carries the last read forward"
 }
 
 // UserSecurityAttributes is the kind of users' custom security attribute values.

@@ -244,6 +244,10 @@ type KindResult struct {
 	// (rollout.go). Like NotLicensed, such a kind is neither Complete nor
 	// Incomplete.
 	Skipped string `json:"skipped,omitempty"`
+	// PartNotLicensed, on a kind read completely, names the licence a part
+	// of its read needed and what the files lack for it ("licence: what"):
+	// role-assignments in a tenant without P2 (roles.go).
+	PartNotLicensed string `json:"partNotLicensed,omitempty"`
 	// Err is the full error of an incomplete kind.
 	Err error `json:"-"`
 }
@@ -353,7 +357,7 @@ func results(reads []*kindRead) (*builder, []KindResult, error) {
 	defer func() { sort.Strings(b.sunk); sort.Strings(b.kept) }()
 	for _, kr := range reads {
 		k := kr.kind
-		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note}
+		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note, PartNotLicensed: kr.partLicence}
 		if se, ok := kr.err.(*sinkError); ok {
 			return nil, nil, se.err
 		}

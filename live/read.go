@@ -41,6 +41,8 @@ type kindRead struct {
 	// err is set when the kind could not be read completely; it is a
 	// *KindError.
 	err error
+	// partLicence is KindResult.PartNotLicensed.
+	partLicence string
 	// warnings about the kind as a whole (no schema).
 	warnings []Warning
 	// carried are files of the previous snapshot kept as they are (a delta
@@ -436,6 +438,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		imgs     []imageFile
 		requests atomic.Int64
 		err      error
+		part     *partNotLicensed // roles.go
 	)
 	if err = r.unreadableProperties(ctx, k); err != nil {
 	} else if k.Singleton {
@@ -459,6 +462,12 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		}
 		if err == nil && k.Name == "role-assignments" {
 			objs, err = r.dropActivated(ctx, k, objs, &requests) // roles.go
+			if pl, ok := err.(*partNotLicensed); ok {
+				part, err = pl, nil
+				if np, ok := r.progress.(NoteProgress); ok {
+					np.KindNote(k.Name, "needs "+pl.licence+" in part: "+pl.what)
+				}
+			}
 		}
 	}
 	var out []*kindRead
@@ -483,6 +492,9 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 			}
 		case ek == k:
 			kr.objects = objs
+			if part != nil {
+				kr.partLicence = part.licence + ": " + part.what
+			}
 		default:
 			kr.objects, kr.err = embedded(k, ek, objs)
 		}

@@ -30,6 +30,12 @@ var activatedPath = "/roleManagement/directory/roleAssignmentScheduleInstances?"
 // other failure fails the kind, as a snapshot that cannot tell an
 // activation from a standing assignment would let a restore make it
 // permanent.
+//
+// A tenant without P2 cannot tell time-bound assignments from standing
+// ones either: the kind is read (Graph lists them all as role assignments)
+// and its KindResult.PartNotLicensed says so, as the default export's
+// "not licensed" line for time-bound-role-assignments does when --kinds
+// leaves that kind out.
 func (r *reader) dropActivated(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) ([]map[string]any, error) {
 	activated := map[string]bool{}
 	err := r.c.List(ctx, "/"+k.APIVersion+activatedPath, func(items []json.RawMessage) error {
@@ -57,7 +63,7 @@ func (r *reader) dropActivated(ctx context.Context, k *layout.Kind, objs []map[s
 	})
 	if err != nil {
 		if ge := graph.AsError(err); ge != nil && ge.Code == "AadPremiumLicenseRequired" {
-			return objs, nil
+			return objs, &partNotLicensed{licence: LicenceP2, what: RoleAssignmentsWithoutPIM}
 		}
 		return nil, kindError(k, "list PIM activations of", err, k.ReadPermissions)
 	}
@@ -72,3 +78,14 @@ func (r *reader) dropActivated(ctx context.Context, k *layout.Kind, objs []map[s
 	}
 	return kept, nil
 }
+
+// RoleAssignmentsWithoutPIM is what a read of role-assignments misses in a
+// tenant without P2.
+const RoleAssignmentsWithoutPIM = "Graph refused the PIM read (time-bound-role-assignments is not licensed), so time-bound " +
+	"assignments and PIM activations cannot be told from standing ones and are recorded in roles/assignments as standing"
+
+// partNotLicensed is what readUnit gets back when a kind was read but a
+// part of its read was refused for a licence: not a failure of the kind.
+type partNotLicensed struct{ licence, what string }
+
+func (p *partNotLicensed) Error() string { return p.what }

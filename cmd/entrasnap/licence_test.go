@@ -42,7 +42,8 @@ func TestNotLicensedKindAcrossCommands(t *testing.T) {
 	if strings.Contains(errOut, "incomplete") {
 		t.Errorf("export stderr calls the snapshot incomplete:\n%s", errOut)
 	}
-	if md, err := os.ReadFile(body); err != nil || !strings.Contains(string(md), "**Not licensed in this tenant:** PIM role eligibility schedules (needs Microsoft Entra ID P2") {
+	if md, err := os.ReadFile(body); err != nil || !strings.Contains(string(md), "**Not licensed in this tenant:** PIM role eligibility schedules (needs Microsoft Entra ID P2") ||
+		!strings.Contains(string(md), "**Not licensed in part:** role assignments were read, but need Microsoft Entra ID P2") {
 		t.Errorf("--pr-body: %v\n%s", err, md)
 	}
 	man := exportTestGit(t, f.repo, "show", "HEAD:.entrasnap/snapshot.yaml")
@@ -73,6 +74,28 @@ func TestNotLicensedKindAcrossCommands(t *testing.T) {
 	}
 	if strings.Contains(out, "removed") || strings.Contains(out, "NOT CHECKED") || !strings.Contains(out, "not licensed in this tenant") {
 		t.Errorf("drift:\n%s", out)
+	}
+
+	// --kinds: a PIM kind named alone is not licensed as in the default
+	// export; role-assignments named alone is read, and says that without
+	// P2 it cannot tell time-bound assignments and activations apart.
+	code, out, errOut = runCLI(t, append([]string{"export", "--repo", f.repo, "--kinds", "time-bound-role-assignments", "--message", "pim only"}, conn...)...)
+	if code != exitOK || !strings.Contains(out, "NOT LICENSED") || !strings.Contains(out, "time-bound-role-assignments: needs Microsoft Entra ID P2") {
+		t.Errorf("export --kinds time-bound-role-assignments: code %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, append([]string{"export", "--repo", f.repo, "--kinds", "role-assignments", "--message", "roles only"}, conn...)...)
+	want := "role-assignments was read, but needs Microsoft Entra ID P2 or Microsoft Entra ID Governance: Graph refused the PIM read"
+	if code != exitOK || !strings.Contains(out, "NOT LICENSED in part: "+want) || strings.Contains(out, "INCOMPLETE") {
+		t.Errorf("export --kinds role-assignments: code %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "needs Microsoft Entra ID P2 or Microsoft Entra ID Governance in part: Graph refused the PIM read") {
+		t.Errorf("export --kinds role-assignments: no note on stderr:\n%s", errOut)
+	}
+	if err := f.sim.SetLicence(graphsim.LicenceP2); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut = runCLI(t, append([]string{"export", "--repo", f.repo, "--kinds", "role-assignments", "--message", "roles with P2"}, conn...)...); code != exitOK || strings.Contains(out+errOut, "in part") {
+		t.Errorf("export --kinds role-assignments with P2: code %d\n%s\n%s", code, out, errOut)
 	}
 }
 

@@ -36,6 +36,11 @@ var (
 			{Name: "id", Type: "Edm.String", Computed: true},
 			{Name: "customSecurityAttributes", Type: "microsoft.graph.customSecurityAttributeValue", Nullable: true},
 		}},
+		// The same for a service principal (service-principal-security-attributes).
+		{QName: "microsoft.graph.servicePrincipalSecurityAttributeValues", Kind: kindEntity, Props: []Prop{
+			{Name: "id", Type: "Edm.String", Computed: true},
+			{Name: "customSecurityAttributes", Type: "microsoft.graph.customSecurityAttributeValue", Nullable: true},
+		}},
 	}
 	// graphInlineNavs are navigation properties Graph returns inline
 	// without an AutoExpand annotation or a catalog entry naming them.
