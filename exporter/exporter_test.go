@@ -86,6 +86,7 @@ var simKind = map[string]string{
 	"entitlement-management-settings":    "entitlementManagementSettings",
 	"access-review-definitions":          "accessReviewScheduleDefinition",
 	"user-flow-attributes":               "identityUserFlowAttribute", // external identities (graphsim/external.go)
+	"api-connectors":                     "identityApiConnector",      // opt-in: read with APIConnectors.ReadWrite.All
 	"custom-authentication-extensions":   "customAuthenticationExtension",
 	"user-flows":                         "b2xIdentityUserFlow",
 	"external-identities-policy":         "externalIdentitiesPolicy",

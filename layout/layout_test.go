@@ -64,9 +64,10 @@ func TestSelect(t *testing.T) {
 		t.Errorf("unknown kind error = %v", err)
 	}
 	// Every kind but the opt-in ones (per-user MFA: one request per user;
-	// users' custom security attribute values: personal data).
-	if all, _ := Select(nil); len(all) != len(DefaultKinds()) || len(all) != len(Kinds())-2 {
-		t.Errorf("Select(nil) holds %d kinds, want every kind but per-user-mfa and %s (%d)", len(all), UserSecurityAttributes, len(Kinds())-2)
+	// users' custom security attribute values: personal data; API
+	// connectors: read only with a write permission).
+	if all, _ := Select(nil); len(all) != len(DefaultKinds()) || len(all) != len(Kinds())-3 {
+		t.Errorf("Select(nil) holds %d kinds, want every kind but per-user-mfa, %s and api-connectors (%d)", len(all), UserSecurityAttributes, len(Kinds())-3)
 	}
 	if mfa, _ := Select([]string{"per-user-mfa"}); len(mfa) != 1 || mfa[0].OptIn == "" {
 		t.Errorf("Select(per-user-mfa) = %v", mfa)
