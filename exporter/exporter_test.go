@@ -96,7 +96,8 @@ var simKind = map[string]string{
 	"custom-task-extensions":      "identityGovernance.customTaskExtension",
 	"lifecycle-workflows":         "identityGovernance.workflow",
 	"lifecycle-workflow-settings": "identityGovernance.lifecycleManagementSettings",
-	"feature-rollout-policies":    "featureRolloutPolicy", // delegated only (layout/catalog_rollout.go); graphsim's own token reads it
+	"feature-rollout-policies":    "featureRolloutPolicy",               // delegated only (layout/catalog_rollout.go); graphsim's own token reads it
+	"on-premises-sync":            "onPremisesDirectorySynchronization", // delegated only (layout/catalog_onpremsync.go)
 }
 
 // tree reads every file at rev.

@@ -328,14 +328,14 @@
 //	| Read needs OrganizationalBranding.Read.All, writes OrganizationalBranding.ReadWrite.All | organizationalbranding-list-localizations (permissions table), permissions.json | TestBrandingPermissions → exporter TestExportWithExactlyTheListedPermissions |
 //	| customCSS is a stream too: GET returns text/css, PUT writes a .css file (text/css, at most 25 KB; not UTF-8 or with a NUL byte → 400: strict), never a PATCH | resources/organizationalbrandingproperties ("The allowed format is .css format only and not larger than 25 KB"), organizationalbranding-update | TestBrandingCustomCSS → live TestReadBrandingCustomCSS, importer TestRestoreBrandingCustomCSS |
 //
-// ## Certificate-based authentication configuration (cba.go; on-premises synchronization settings are not emulated)
+// ## Certificate-based authentication configuration (cba.go) and on-premises synchronization settings (onpremsync.go)
 //
 //	| Graph rule | documentation page | test |
 //	|---|---|---|
 //	| GET /organization/{id}/certificateBasedAuthConfiguration lists the configuration (certificateAuthorities); POST creates one (certificateAuthorities with certificate and isRootAuthority required; at most one per tenant: strict), DELETE removes it; no update (PATCH → 405) | resources/certificatebasedauthconfiguration (List, Create, Get, Delete), certificatebasedauthconfiguration-post, certificatebasedauthconfiguration-delete | TestCertificateBasedAuthConfiguration → importer TestRestoreCertificateBasedAuth |
 //	| issuer and issuerSki are Graph's reading of the certificate (read-only; a certificate that is not DER X.509 → 400: strict) | resources/certificateauthority | TestCertificateBasedAuthConfiguration → importer TestRestoreCertificateBasedAuth |
 //	| Read needs Organization.Read.All (permissions.json lists no Directory permission for it), writes Organization.ReadWrite.All | permissions.json | TestCertificateBasedAuthConfigurationPermissions → exporter TestExportWithExactlyTheListedPermissions |
-//	| /directory/onPremisesSynchronization is read and updated with delegated permissions only ("Application: Not supported"; Global Administrator); permissions.json has no row: not served, so entrasnap's application tokens cannot back it up | onpremisesdirectorysynchronization-get, onpremisesdirectorysynchronization-update | (not emulated: README "Limits") |
+//	| /directory/onPremisesSynchronization lists the tenant's one object (id: the tenant's), GET/PATCH {id}; POST and DELETE → 405 ("Only the read and update operations are supported"); synchronizationPreventionType outside its enumeration, a negative or non-Int32 alertThreshold, a non-Boolean feature → 400 (strict); delegated only: OnPremDirectorySynchronization.Read.All reads, .ReadWrite.All writes, an app-only token → 403 whatever it holds (no application row). The Global Administrator role requirement is not checked (graphsim checks scopes, not the caller's role, here) | resources/onpremisesdirectorysynchronization, onpremisesdirectorysynchronization-get, onpremisesdirectorysynchronization-update, permissions.json | TestOnPremisesSynchronization, TestOnPremisesSynchronizationDelegatedOnly → importer TestOnPremisesSyncAppOnlyAndDelegated |
 //
 // ## Per-user MFA state (mfa.go; backed up as the opt-in kind per-user-mfa: live/perobject.go, importer/mfa.go)
 //

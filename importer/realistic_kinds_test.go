@@ -22,7 +22,8 @@ var newKinds13 = []string{
 	"access-package-catalogs", "connected-organizations", "access-packages", "access-package-assignment-policies", "entitlement-management-settings",
 	"access-review-definitions", "user-flow-attributes", "user-flows", "custom-authentication-extensions", "external-identities-policy",
 	"branding", "certificate-based-auth", "per-user-mfa",
-	"api-connectors", // opt-in: read only with APIConnectors.ReadWrite.All
+	"api-connectors",   // opt-in: read only with APIConnectors.ReadWrite.All
+	"on-premises-sync", // delegated only: graphsim's own token reads and writes it
 }
 
 // changeNotCreatable changes, through the (faulty) client, an object of
@@ -37,6 +38,12 @@ var changeNotCreatable = map[string]func(e *env){
 	"api-connectors": func(e *env) {
 		id := str(e.list(connColl)[0]["id"])
 		e.doTolerant("PATCH", connColl+"/"+id, map[string]any{"displayName": "Changed \u202e under faults", "targetUrl": "https://changed.example/api"})
+	},
+	// One per tenant, never created (catalog_onpremsync.go): PATCHed back.
+	"on-premises-sync": func(e *env) {
+		e.doTolerant("PATCH", "/v1.0/directory/onPremisesSynchronization/"+e.sim.TenantID(), map[string]any{
+			"configuration": map[string]any{"accidentalDeletionPrevention": map[string]any{"synchronizationPreventionType": "enabledForPercentage", "alertThreshold": 5}},
+			"features":      map[string]any{"passwordSyncEnabled": false}})
 	},
 	"external-identities-policy": func(e *env) {
 		e.doTolerant("PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": true})

@@ -132,7 +132,8 @@ func TestReadmeCoverageRowIsTheCatalogs(t *testing.T) {
 	}
 }
 
-// Feature rollout policies are delegated only: `kinds` says why, and
+// Feature rollout policies and the on-premises synchronization settings
+// are delegated only: `kinds` says why, and
 // --permissions lists their delegated permissions apart from the
 // application sets, which hold none of them.
 func TestKindsDelegatedOnly(t *testing.T) {
@@ -144,14 +145,21 @@ func TestKindsDelegatedOnly(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sets); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(sets["delegatedExport"], []string{"Policy.Read.HybridAuthentication"}) ||
-		!slices.Equal(sets["delegatedRestore"], []string{"Policy.ReadWrite.HybridAuthentication"}) ||
-		slices.Contains(sets["export"], "Policy.Read.HybridAuthentication") || slices.Contains(sets["restore"], "Policy.ReadWrite.HybridAuthentication") {
+	// Feature rollout policies and the on-premises synchronization settings.
+	if !slices.Equal(sets["delegatedExport"], []string{"OnPremDirectorySynchronization.Read.All", "Policy.Read.HybridAuthentication"}) ||
+		!slices.Equal(sets["delegatedRestore"], []string{"OnPremDirectorySynchronization.ReadWrite.All", "Policy.ReadWrite.HybridAuthentication"}) {
 		t.Errorf("permission sets: %v", sets)
 	}
-	k, _ := layout.Lookup("feature-rollout-policies")
-	if code, text, _ := runCLI(t, "kinds"); code != exitOK || !strings.Contains(text, "  feature-rollout-policies: "+k.DelegatedOnly+"\n") {
-		t.Errorf("kinds does not say why feature rollout policies need a delegated sign-in:\n%s", text)
+	for _, p := range append(sets["delegatedExport"], sets["delegatedRestore"]...) {
+		if slices.Contains(sets["export"], p) || slices.Contains(sets["restore"], p) {
+			t.Errorf("the application sets hold the delegated-only %s: %v", p, sets)
+		}
+	}
+	for _, name := range []string{"feature-rollout-policies", "on-premises-sync"} {
+		k, _ := layout.Lookup(name)
+		if code, text, _ := runCLI(t, "kinds"); code != exitOK || !strings.Contains(text, "  "+name+": "+k.DelegatedOnly+"\n") {
+			t.Errorf("kinds does not say why %s need a delegated sign-in:\n%s", name, text)
+		}
 	}
 }
 

@@ -75,3 +75,36 @@ func TestAPIConnectorsTyped(t *testing.T) {
 		t.Errorf("get after delete: %v, want 404", err)
 	}
 }
+
+// The on-premises synchronization settings through the typed SDK
+// (onpremisesdirectorysynchronization-get, -update): the tenant's one
+// object parses as onPremisesDirectorySynchronization with its deletion
+// prevention enum and feature Booleans; a typed PATCH of the features
+// (the whole value, as the SDK sends it) reads back.
+func TestOnPremisesSynchronizationTyped(t *testing.T) {
+	e := newEnvOpts(t, graphsim.Options{Seed: 1, Profile: "demo"})
+	coll := e.client.Directory().OnPremisesSynchronization()
+	list, err := coll.Get(e.ctx, nil)
+	must(t, "list onPremisesSynchronization", err)
+	if len(list.GetValue()) != 1 || deref(list.GetValue()[0].GetId()) != e.s.TenantID() {
+		t.Fatalf("the tenant's synchronization object: %d", len(list.GetValue()))
+	}
+	got := list.GetValue()[0]
+	adp := got.GetConfiguration().GetAccidentalDeletionPrevention()
+	if adp == nil || adp.GetSynchronizationPreventionType() == nil || *adp.GetSynchronizationPreventionType() != models.ENABLEDFORCOUNT_ONPREMISESDIRECTORYSYNCHRONIZATIONDELETIONPREVENTIONTYPE ||
+		deref(adp.GetAlertThreshold()) != 500 || !deref(got.GetFeatures().GetPasswordSyncEnabled()) {
+		t.Fatalf("demo settings not parsed: %+v", adp)
+	}
+	patch := models.NewOnPremisesDirectorySynchronization()
+	f := models.NewOnPremisesDirectorySynchronizationFeature()
+	f.SetPasswordSyncEnabled(ptr(false))
+	f.SetGroupWriteBackEnabled(ptr(true))
+	patch.SetFeatures(f)
+	_, err = coll.ByOnPremisesDirectorySynchronizationId(e.s.TenantID()).Patch(e.ctx, patch, nil)
+	must(t, "patch onPremisesSynchronization", err)
+	after, err := coll.ByOnPremisesDirectorySynchronizationId(e.s.TenantID()).Get(e.ctx, nil)
+	must(t, "get onPremisesSynchronization", err)
+	if deref(after.GetFeatures().GetPasswordSyncEnabled()) || !deref(after.GetFeatures().GetGroupWriteBackEnabled()) {
+		t.Errorf("after the PATCH: passwordSyncEnabled %v groupWriteBackEnabled %v", deref(after.GetFeatures().GetPasswordSyncEnabled()), deref(after.GetFeatures().GetGroupWriteBackEnabled()))
+	}
+}
