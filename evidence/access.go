@@ -72,6 +72,11 @@ func access(m *layout.Manifest, tag string) Access {
 		}
 	}
 	a.Needed = append(a.Needed, layout.ExportPermissions(kinds)...)
+	// A kind Graph reads only with a write permission (API connectors,
+	// opt-in) needs it: held, it is not beyond the read set, but the app
+	// is not read-only (a.Writes says so).
+	a.Needed = append(a.Needed, layout.ReadWithWritePermissions(kinds)...)
+	sort.Strings(a.Needed)
 	if m.Access == nil {
 		return a
 	}

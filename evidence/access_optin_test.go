@@ -30,3 +30,33 @@ func TestAccessOptInPermissionsAreInTheReadSet(t *testing.T) {
 		t.Errorf("with a write permission: least privilege %v, extra %v, missing %v", a.LeastPrivilege, a.Extra, a.Missing)
 	}
 }
+
+// API connectors are opt-in and read only with APIConnectors.ReadWrite.All:
+// a snapshot without them does not need it (holding it is beyond the read
+// set and a write); one that holds them needs it, and the app holding it is
+// within the read set but not read-only.
+func TestAccessReadWithWriteKind(t *testing.T) {
+	const perm = "APIConnectors.ReadWrite.All"
+	m := &layout.Manifest{Kinds: map[string]layout.ManifestKind{}}
+	for _, k := range layout.DefaultKinds() {
+		m.Kinds[k.Name] = layout.ManifestKind{Folder: k.Folder, Complete: true}
+	}
+	base := layout.ExportPermissions(layout.DefaultKinds())
+	if slices.Contains(base, perm) {
+		t.Fatalf("the read-only export set holds %s", perm)
+	}
+	m.Access = &layout.ManifestAccess{Type: "application", Permissions: append(append([]string(nil), base...), perm)}
+	a := access(m, "snapshot/1")
+	if a.ReadOnly || a.LeastPrivilege || !slices.Contains(a.Extra, perm) || slices.Contains(a.Needed, perm) {
+		t.Errorf("without API connectors in the snapshot: read-only %v, least privilege %v, extra %v, needed has it %v", a.ReadOnly, a.LeastPrivilege, a.Extra, slices.Contains(a.Needed, perm))
+	}
+	m.Kinds["api-connectors"] = layout.ManifestKind{Folder: "external-identities/api-connectors", Complete: true}
+	a = access(m, "snapshot/1")
+	if a.ReadOnly || !slices.Contains(a.Writes, perm) || len(a.Extra) != 0 || !slices.Contains(a.Needed, perm) || len(a.Missing) != 0 {
+		t.Errorf("with API connectors: read-only %v, writes %v, extra %v, missing %v", a.ReadOnly, a.Writes, a.Extra, a.Missing)
+	}
+	m.Access.Permissions = base
+	if a = access(m, "snapshot/1"); !slices.Equal(a.Missing, []string{perm}) {
+		t.Errorf("API connectors in the snapshot, the app without %s: missing %v", perm, a.Missing)
+	}
+}

@@ -87,6 +87,7 @@ var simKind = map[string]string{
 	"entitlement-management-settings":    "entitlementManagementSettings",
 	"access-review-definitions":          "accessReviewScheduleDefinition",
 	"user-flow-attributes":               "identityUserFlowAttribute", // external identities (graphsim/external.go)
+	"api-connectors":                     "identityApiConnector",      // opt-in: read with APIConnectors.ReadWrite.All
 	"custom-authentication-extensions":   "customAuthenticationExtension",
 	"user-flows":                         "b2xIdentityUserFlow",
 	"external-identities-policy":         "externalIdentitiesPolicy",
@@ -96,7 +97,8 @@ var simKind = map[string]string{
 	"custom-task-extensions":      "identityGovernance.customTaskExtension",
 	"lifecycle-workflows":         "identityGovernance.workflow",
 	"lifecycle-workflow-settings": "identityGovernance.lifecycleManagementSettings",
-	"feature-rollout-policies":    "featureRolloutPolicy", // delegated only (layout/catalog_rollout.go); graphsim's own token reads it
+	"feature-rollout-policies":    "featureRolloutPolicy",               // delegated only (layout/catalog_rollout.go); graphsim's own token reads it
+	"on-premises-sync":            "onPremisesDirectorySynchronization", // delegated only (layout/catalog_onpremsync.go)
 }
 
 // tree reads every file at rev.

@@ -350,7 +350,8 @@ var kinds = []*Kind{
 	cbaKind,      // cba.go
 	// lcw.go
 	lcwKinds[0], lcwKinds[1], lcwKinds[2], lcwKinds[3],
-	rolloutKind, // rollout.go
+	rolloutKind,    // rollout.go
+	onPremSyncKind, // onpremsync.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",
 		Paths: []string{"domains"}, Throttle: "directory", ReadCost: 1,

@@ -186,8 +186,9 @@ func Compute(in *Input) (*Plan, error) {
 			pl.create(s)
 		}
 		pl.credentials(s)
-		pl.providerSecret(s) // identityproviders.go
-		pl.images(s)         // branding.go
+		pl.providerSecret(s)  // identityproviders.go
+		pl.connectorSecret(s) // external.go: an API connector's secret to re-enter
+		pl.images(s)          // branding.go
 		pl.clientAssignments(s)
 	}
 	pl.binWarnings()

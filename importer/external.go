@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -15,6 +16,16 @@ import (
 //     dataType (identityuserflowattribute-post); Graph names a created one
 //     extension_{app}_{displayName} again, and a PATCH writes the
 //     description only (identityuserflowattribute-update).
+//   - api-connectors (opt-in: Graph reads them only with
+//     APIConnectors.ReadWrite.All): the authentication secret (a basic
+//     authentication password, a client certificate) is write-only and
+//     never in a snapshot. A changed connector is PATCHed without
+//     authenticationConfiguration (a PATCH of it needs the secret; the
+//     kind keeps it ReadOnly): when its type, username or certificates
+//     differ from the file, the plan lists the credential to re-enter. One
+//     gone from the tenant is not created (Graph requires
+//     authenticationConfiguration, with its secret, on POST:
+//     identityapiconnector-create): the plan says what to re-enter.
 //   - custom-authentication-extensions: created, PATCHed and deleted as
 //     they are (no secret: the API receives a token for the app in
 //     authenticationConfiguration.resourceId).
@@ -29,20 +40,49 @@ import (
 
 const (
 	ufAttributes  = "user-flow-attributes"
+	apiConnectors = "api-connectors"
 	userFlows     = "user-flows"
 	ufAssignChild = "userAttributeAssignments"
 	ufPrefix      = "B2X_1_"
 )
 
 // userFlowNotBackedUp is what a created user flow lacks.
-const userFlowNotBackedUp = "its identity providers and the API connectors of its steps are not in a snapshot (Graph lists them, and API connectors, " +
-	"only with IdentityUserFlow.ReadWrite.All and APIConnectors.ReadWrite.All, write permissions the export never holds): " +
+const userFlowNotBackedUp = "its identity providers and the API connectors of its steps are not in a snapshot (Graph lists them " +
+	"only with IdentityUserFlow.ReadWrite.All, a write permission the export never holds): " +
 	"add them again in the Entra admin center (External Identities > User flows)"
 
 func init() {
 	createOnly[ufAttributes] = []string{"displayName", "dataType"}
 	updatable[ufAttributes] = []string{"description"}
 	createOnly[userFlows] = []string{"id", "userFlowType", "userFlowTypeVersion"}
+	noCreate[apiConnectors] = "Graph creates an API connector only with its authentication secret (a password or a client certificate), " +
+		"which no snapshot holds: add it again in the Entra admin center (External Identities > All API connectors) " +
+		"with the display name, endpoint URL and username in its file, then connect it to its user flows again"
+}
+
+// connectorSecret lists the authentication secret to re-enter when the
+// live connector's authentication differs from the file's (type,
+// username or certificates): restore cannot write it.
+func (pl *planner) connectorSecret(s *objState) {
+	if s.k.Name != apiConnectors || s.mode != modeLive || s.live == nil {
+		return
+	}
+	want, _ := s.d.Data["authenticationConfiguration"].(map[string]any)
+	have, _ := s.live.Data["authenticationConfiguration"].(map[string]any)
+	if reflect.DeepEqual(want, have) {
+		return
+	}
+	what := "basic authentication username and password"
+	if str(want["@odata.type"]) == "#microsoft.graph.clientCertificateAuthentication" {
+		what = "client certificate (PKCS 12) and its password"
+	}
+	user := ""
+	if u := str(want["username"]); u != "" {
+		user = " for username " + layout.Safe(u)
+	}
+	pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s: its authentication differs from the snapshot and Graph writes it only with its secret: "+
+		"enter the %s%s in the Entra admin center (never stored in a snapshot)", s.k.Title, label(s.d), what, user))
+	pl.p.Credentials = append(pl.p.Credentials, Credential{Kind: s.k.Name, Key: s.d.Key, Name: displayName(s.d), Type: "API connector " + what})
 }
 
 // userFlowName is the name a user flow is created with: its id without

@@ -109,7 +109,11 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 			t.Fatalf("the restore set %v lacks %s", restoreSet, must)
 		}
 	}
-	exportClient := e.client(e.token(exportSet...))
+	// API connectors are opt-in and read only with a write permission
+	// (layout.ReadWithWritePermissions): granted to this export, which
+	// names them, so that one connector is restored.
+	conns, _ := layout.Lookup("api-connectors")
+	exportClient := e.client(e.token(append(append([]string(nil), exportSet...), layout.ReadWithWritePermissions([]*layout.Kind{conns})...)...))
 	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), false)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +122,7 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	e.repo = r
 	csa, _ := layout.Lookup(csaKind) // opt-in: exported here so that one user's values are restored
 	res, err := exporter.Run(context.Background(), exporter.Options{Client: exportClient, Repo: r, Now: e.clock, Message: "baseline",
-		Kinds: append(layout.DefaultKinds(), csa)})
+		Kinds: append(layout.DefaultKinds(), csa, conns)})
 	if err != nil || !res.Complete() {
 		t.Fatalf("export with exactly %v: %v %+v", exportSet, err, res.Incomplete())
 	}
@@ -186,6 +190,8 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	sel = append(sel, valued.Path)
 	// An identity provider is not created without its secret (identityproviders_test.go): one changed.
 	e.do("PATCH", "/v1.0/identity/identityProviders/Google-OAUTH", map[string]any{"displayName": "changed"})
+	// Nor an API connector (apiconnectors_test.go): one changed.
+	e.do("PATCH", connColl+"/"+str(e.list(connColl)[0]["id"]), map[string]any{"targetUrl": "https://changed.example/api"})
 	// PIM role settings are never created or deleted in Graph: one role's changed (pim_test.go).
 	changeRoleSettings(e)
 	// The entitlement management settings, a singleton (governance_test.go): changed.
@@ -204,7 +210,7 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	}
 	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
 		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy",
-		"custom-security-attributes", "identity-providers", "role-management-policies", "entitlement-management-settings", "external-identities-policy"} {
+		"custom-security-attributes", "identity-providers", "api-connectors", "role-management-policies", "entitlement-management-settings", "external-identities-policy"} {
 		for _, o := range byKind[kind] {
 			sel = append(sel, o.Path)
 		}

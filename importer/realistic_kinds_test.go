@@ -22,6 +22,8 @@ var newKinds13 = []string{
 	"access-package-catalogs", "connected-organizations", "access-packages", "access-package-assignment-policies", "entitlement-management-settings",
 	"access-review-definitions", "user-flow-attributes", "user-flows", "custom-authentication-extensions", "external-identities-policy",
 	"branding", "certificate-based-auth", "per-user-mfa",
+	"api-connectors",   // opt-in: read only with APIConnectors.ReadWrite.All
+	"on-premises-sync", // delegated only: graphsim's own token reads and writes it
 }
 
 // changeNotCreatable changes, through the (faulty) client, an object of
@@ -31,6 +33,17 @@ var changeNotCreatable = map[string]func(e *env){
 	"role-management-policies": changeRoleSettingsTolerant,
 	"entitlement-management-settings": func(e *env) {
 		e.doTolerant("PATCH", emColl+"settings", map[string]any{"externalUserLifecycleAction": "none"})
+	},
+	// Not created by restore (Graph needs the secret): PATCHed back.
+	"api-connectors": func(e *env) {
+		id := str(e.list(connColl)[0]["id"])
+		e.doTolerant("PATCH", connColl+"/"+id, map[string]any{"displayName": "Changed \u202e under faults", "targetUrl": "https://changed.example/api"})
+	},
+	// One per tenant, never created (catalog_onpremsync.go): PATCHed back.
+	"on-premises-sync": func(e *env) {
+		e.doTolerant("PATCH", "/v1.0/directory/onPremisesSynchronization/"+e.sim.TenantID(), map[string]any{
+			"configuration": map[string]any{"accidentalDeletionPrevention": map[string]any{"synchronizationPreventionType": "enabledForPercentage", "alertThreshold": 5}},
+			"features":      map[string]any{"passwordSyncEnabled": false}})
 	},
 	"external-identities-policy": func(e *env) {
 		e.doTolerant("PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": true})
@@ -165,11 +178,12 @@ func TestNewKindsAgainstRealisticGraph(t *testing.T) {
 	e := newEnv(t, realisticSim(), sw.wrap)
 	ctx := context.Background()
 
-	// Per-user MFA is read only when --kinds names it.
+	// Per-user MFA and API connectors are read only when --kinds names them.
 	mfa, _ := layout.Lookup(mfaKind)
-	res, err := exporter.Run(ctx, exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{mfa}, Message: "weekly MFA"})
+	conns, _ := layout.Lookup("api-connectors")
+	res, err := exporter.Run(ctx, exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{mfa, conns}, Message: "weekly MFA and connectors"})
 	if err != nil || !res.Complete() {
-		t.Fatalf("export --kinds per-user-mfa under faults: %v %+v", err, res)
+		t.Fatalf("export --kinds per-user-mfa,api-connectors under faults: %v %+v", err, res)
 	}
 	base := res.Tag
 	byKind := objectsByKind(e.snapshotObjects(base))

@@ -42,11 +42,14 @@ var noCreate = map[string]string{
 	"domains":                              "a domain must be added and verified by its owner",
 	"authentication-method-configurations": "method configurations are built in; only their settings can be restored",
 	"directory-roles":                      "a directory role is activated from its template when a scoped role member needs it (roles.go)",
+	// resources/onpremisesdirectorysynchronization: read and update only.
+	"on-premises-sync": "Graph keeps one on-premises synchronization object per tenant and creates none: only its settings can be restored",
 }
 
 // noDelete are kinds whose objects restore never deletes.
 var noDelete = map[string]bool{
 	"organization": true, "domains": true, "authentication-method-configurations": true, "directory-roles": true,
+	"on-premises-sync": true,
 }
 
 // viaAction are properties Graph does not PATCH: a bound action of the

@@ -111,6 +111,13 @@ type Kind struct {
 	// OptIn, when set, says why the kind is read only when --kinds names it
 	// (DefaultKinds leaves it out): its cost (one request per user).
 	OptIn string
+	// ReadNeedsWrite, when set, says why Graph reads this kind only with
+	// a write permission (API connectors: APIConnectors.ReadWrite.All,
+	// catalog_external.go). Such a kind is OptIn: ExportPermissions, the
+	// read-only export set, leaves its read permissions out, and
+	// ReadWithWritePermissions lists them apart, so that an app granted
+	// the export set stays read-only.
+	ReadNeedsWrite string
 	// DelegatedOnly, when set, says why Graph serves the kind to delegated
 	// callers only (feature rollout policies: "Application: Not
 	// supported"): an export with an app-only token skips it and keeps its

@@ -2,6 +2,7 @@ package layout
 
 // externalKinds are the External Identities kinds of issue 13 besides
 // identity providers (catalog_tenant.go): custom user flow attributes,
+// API connectors (opt-in: read only with a write permission),
 // custom authentication extensions and self-service sign-up user flows,
 // which name the attributes; and the external identities policy (beta). Kept apart
 // from catalog.go and appended by init at the end of the catalog: every
@@ -22,6 +23,38 @@ var externalKinds = []*Kind{
 		NameProp:        "displayName",
 		ReadOnly:        []string{"id", "displayName", "dataType", "userFlowAttributeType"},
 		ReadPermissions: []string{"IdentityUserFlow.Read.All"}, WritePermissions: []string{"IdentityUserFlow.ReadWrite.All"},
+	},
+	{
+		// resources/identityapiconnector. The authentication secrets are
+		// write-only: a basic authentication password reads back as
+		// "******" and a certificate as its public clientCertificateAuthentication
+		// (identityapiconnector-create, resources/clientcertificateauthentication):
+		// never stored (Secret drops them wherever they appear). A PATCH of
+		// authenticationConfiguration needs them, so restore never sends it
+		// (ReadOnly) and a connector gone from the tenant is not created
+		// (Graph requires authenticationConfiguration on POST):
+		// importer/external.go says what to re-enter.
+		//
+		// Graph has no read-only permission for API connectors: listing
+		// them takes APIConnectors.ReadWrite.All, delegated and application
+		// alike, "Higher privileged permissions: Not available"
+		// (learn.microsoft.com/graph/api/identityapiconnector-list,
+		// identityapiconnector-get; permissions.json lists no
+		// APIConnectors.Read.All). An export app holding it is no longer
+		// read-only, so the kind is OptIn and ReadNeedsWrite: the export
+		// set (ExportPermissions) leaves its permission out and `entrasnap
+		// kinds --permissions` lists it apart.
+		Name: "api-connectors", Title: "API connectors", Folder: "external-identities/api-connectors",
+		ODataType: "#microsoft.graph.identityApiConnector", APIVersion: "v1.0", ListPath: "/identity/apiConnectors",
+		NameProp: "displayName",
+		Secret:   []string{"authenticationConfiguration.password", "authenticationConfiguration.pkcs12Value"},
+		Sets:     map[string]string{"authenticationConfiguration.certificateList": "thumbprint"},
+		ReadOnly: []string{"id", "authenticationConfiguration"},
+		OptIn: "Graph reads API connectors only with APIConnectors.ReadWrite.All (there is no read-only permission): " +
+			"grant it to the export app and name the kind, e.g. `entrasnap export --kinds api-connectors`, only if you accept a backup app " +
+			"that can change them; a daily export carries the last read forward. Connector passwords and certificates are never stored",
+		ReadNeedsWrite:  "Graph has no read-only permission for API connectors (identityapiconnector-list: APIConnectors.ReadWrite.All only)",
+		ReadPermissions: []string{"APIConnectors.ReadWrite.All"}, WritePermissions: []string{"APIConnectors.ReadWrite.All"},
 	},
 	{
 		// resources/customauthenticationextension (abstract: each object is
@@ -48,12 +81,12 @@ var externalKinds = []*Kind{
 		// kept with it, each with the id of its attribute (built-in ones have
 		// ids without extension_ and are not backed up), and written through
 		// their own path. The flow's identity providers and API connectors
-		// are not backed up, nor are API connectors: Graph lists them only
-		// with write permissions (IdentityUserFlow.ReadWrite.All:
+		// are not backed up: Graph lists them only with a write permission
+		// (IdentityUserFlow.ReadWrite.All:
 		// b2xidentityuserflow-list-userflowidentityproviders,
-		// b2xidentityuserflow-get-apiconnectorconfiguration;
-		// APIConnectors.ReadWrite.All: identityapiconnector-list), which the
-		// export never holds; a restore that creates a flow says to add them.
+		// b2xidentityuserflow-get-apiconnectorconfiguration), which the
+		// default export never holds; a restore that creates a flow says to
+		// add them. API connectors themselves are the opt-in kind above.
 		// apiConnectorConfiguration reads as {} on the flow.
 		Name: "user-flows", Title: "self-service sign-up user flows", Folder: "external-identities/user-flows",
 		ODataType: "#microsoft.graph.b2xIdentityUserFlow", APIVersion: "v1.0", ListPath: "/identity/b2xUserFlows",

@@ -14,6 +14,14 @@ func WritePermissions(w io.Writer, audit string) {
 	read, write := ExportPermissions(Kinds()), RestorePermissions(Kinds())
 	fmt.Fprintf(w, "Export (read-only), application permissions on Microsoft Graph:\n  %s\n\n", strings.Join(read, "\n  "))
 	fmt.Fprintf(w, "Restore (grant only to the restoring app, in addition to the export set):\n  %s\n", strings.Join(write, "\n  "))
+	if rw := ReadWithWritePermissions(Kinds()); len(rw) > 0 {
+		fmt.Fprintf(w, "\nOpt-in kinds Graph reads only with a write permission (grant to the export app only to back them up, naming them with --kinds; the app is then no longer read-only):\n")
+		for _, k := range Kinds() {
+			if k.ReadNeedsWrite != "" {
+				fmt.Fprintf(w, "  %s: %s\n", k.Name, strings.Join(KindReadPermissions(k), ", "))
+			}
+		}
+	}
 	if dRead, dWrite := DelegatedPermissions(Kinds()); len(dRead) > 0 {
 		fmt.Fprintf(w, "\nDelegated sign-in only (kinds Graph serves to delegated callers only, read and restored when signed in with --auth device-code, browser or azure-cli; an app-only export skips them and keeps their files), delegated permissions:\n  export: %s\n  restore: %s\n",
 			strings.Join(dRead, ", "), strings.Join(dWrite, ", "))
@@ -47,6 +55,9 @@ func WriteKinds(w io.Writer) error {
 		readPerms := strings.Join(ki.ReadPermissions, ",")
 		if ki.DelegatedOnly != "" {
 			readPerms += " (delegated only, see below)"
+		}
+		if ki.ReadNeedsWrite != "" {
+			readPerms += " (a write permission: no read-only one exists, see below)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ki.Name, ki.Folder, ki.GraphPath,
 			readPerms, restore)

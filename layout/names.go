@@ -52,6 +52,9 @@ type KindInfo struct {
 	// DelegatedOnly, when set, says why the kind is read and restored only
 	// with a delegated sign-in; its permissions are then delegated scopes.
 	DelegatedOnly string `json:"delegatedOnly,omitempty"`
+	// ReadNeedsWrite, when set, says why the kind's read permissions are
+	// write permissions (not part of the read-only export set).
+	ReadNeedsWrite string `json:"readNeedsWrite,omitempty"`
 }
 
 // The values of KindInfo.Restore.
@@ -66,7 +69,8 @@ func KindInfos() []KindInfo {
 	for _, k := range kinds {
 		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + strings.ReplaceAll(k.ListPath, OrganizationPlaceholder, "{organizationId}"),
 			APIVersion: k.APIVersion, Restore: Restorable,
-			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), RestoreNote: k.RestoreNote, OptIn: k.OptIn, DelegatedOnly: k.DelegatedOnly}
+			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), RestoreNote: k.RestoreNote, OptIn: k.OptIn, DelegatedOnly: k.DelegatedOnly,
+			ReadNeedsWrite: k.ReadNeedsWrite}
 		if k.PerObject != "" {
 			ki.GraphPath += "/{id}/" + k.PerObject
 		}

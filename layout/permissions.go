@@ -66,12 +66,17 @@ var exactly = map[string][]string{"app-management-policies": {"Application.Read.
 	"certificate-based-auth": {"Organization.Read.All"}}
 
 // ExportPermissions is the smallest complete set of application
-// permissions that exports the kinds, sorted.
+// permissions that exports the kinds, sorted: read-only, so it leaves out
+// the kinds Graph reads only with a write permission (ReadNeedsWrite,
+// opt-in: ReadWithWritePermissions).
 func ExportPermissions(kinds []*Kind) []string {
 	var all, keep []string
 	for _, k := range kinds {
 		if k.DelegatedOnly != "" {
 			continue // delegated scopes: DelegatedPermissions
+		}
+		if k.ReadNeedsWrite != "" {
+			continue // write permissions: ReadWithWritePermissions
 		}
 		all = append(all, KindReadPermissions(k)...)
 		keep = append(keep, exactly[k.Name]...)
@@ -97,6 +102,27 @@ func RestorePermissions(kinds []*Kind) []string {
 		}
 	}
 	return reduce(all, ExportPermissions(kinds))
+}
+
+// ReadWithWritePermissions are the write permissions that the
+// ReadNeedsWrite kinds among kinds need to be read (API connectors:
+// APIConnectors.ReadWrite.All), sorted: granted to the export app only by
+// those who back such a kind up (it is opt-in), which makes that app no
+// longer read-only.
+func ReadWithWritePermissions(kinds []*Kind) []string {
+	var out []string
+	for _, k := range kinds {
+		if k.ReadNeedsWrite == "" || k.DelegatedOnly != "" {
+			continue
+		}
+		for _, p := range KindReadPermissions(k) {
+			if !contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // DelegatedPermissions are the delegated permissions (scopes) the

@@ -3,6 +3,7 @@ package layout
 import (
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,5 +40,53 @@ func TestReadmeNamesTheExportSet(t *testing.T) {
 		if !strings.Contains(string(b), "`"+p+"`") {
 			t.Errorf("README.md does not name %s of the export set", p)
 		}
+	}
+}
+
+// The export set is read-only: a kind Graph reads only with a write
+// permission (API connectors: identityapiconnector-list names
+// APIConnectors.ReadWrite.All only) is opt-in, its permission is kept out
+// of the export set and listed apart (ReadWithWritePermissions), and a
+// restore of it needs that permission (the restore set).
+func TestReadNeedsWriteKindsStayOutOfTheExportSet(t *testing.T) {
+	for _, p := range ExportPermissions(Kinds()) {
+		if strings.Contains(p, "Write") {
+			t.Errorf("the export set holds the write permission %s", p)
+		}
+	}
+	var marked []string
+	for _, k := range Kinds() {
+		writes := false
+		for _, p := range KindReadPermissions(k) {
+			writes = writes || strings.Contains(p, "Write")
+		}
+		if writes != (k.ReadNeedsWrite != "") {
+			t.Errorf("%s: read permissions %v, ReadNeedsWrite %q", k.Name, KindReadPermissions(k), k.ReadNeedsWrite)
+		}
+		if k.ReadNeedsWrite != "" {
+			marked = append(marked, k.Name)
+			if k.OptIn == "" {
+				t.Errorf("%s needs a write permission to be read but is not opt-in", k.Name)
+			}
+		}
+	}
+	if want := []string{"api-connectors"}; !reflect.DeepEqual(marked, want) {
+		t.Errorf("kinds read with a write permission: %v, want %v", marked, want)
+	}
+	conn, _ := Lookup("api-connectors")
+	if got := ReadWithWritePermissions(Kinds()); !reflect.DeepEqual(got, []string{"APIConnectors.ReadWrite.All"}) {
+		t.Errorf("ReadWithWritePermissions = %v", got)
+	}
+	if got := ExportPermissions([]*Kind{conn}); len(got) != 0 {
+		t.Errorf("ExportPermissions(api-connectors) = %v, want none (the kind is read with a write permission)", got)
+	}
+	if got := RestorePermissions(Kinds()); !slices.Contains(got, "APIConnectors.ReadWrite.All") {
+		t.Errorf("the restore set %v lacks APIConnectors.ReadWrite.All", got)
+	}
+	var b strings.Builder
+	WritePermissions(&b, "AuditLog.Read.All")
+	exportPart, _, _ := strings.Cut(b.String(), "Restore")
+	if strings.Contains(exportPart, "APIConnectors") || !strings.Contains(b.String(), "api-connectors: APIConnectors.ReadWrite.All") {
+		t.Errorf("kinds --permissions:\n%s", b.String())
 	}
 }

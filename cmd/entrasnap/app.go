@@ -392,7 +392,7 @@ func runKinds(e *env, permsOnly, asJSON bool) error {
 	case asJSON && permsOnly:
 		return writeJSON(e.stdout, map[string][]string{"export": layout.ExportPermissions(layout.Kinds()),
 			"restore": layout.RestorePermissions(layout.Kinds()), "audit": {live.AuditPermission},
-			"delegatedExport": dRead, "delegatedRestore": dWrite})
+			"delegatedExport": dRead, "delegatedRestore": dWrite, "optInReadWithWrite": layout.ReadWithWritePermissions(layout.Kinds())})
 	case asJSON:
 		return writeJSON(e.stdout, layout.KindInfos())
 	case permsOnly:

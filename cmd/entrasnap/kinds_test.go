@@ -28,6 +28,7 @@ type kindJSON struct {
 	RestorePermissions []string `json:"restorePermissions"`
 	OptIn              string   `json:"optIn"`
 	DelegatedOnly      string   `json:"delegatedOnly"`
+	ReadNeedsWrite     string   `json:"readNeedsWrite"`
 }
 
 // TestKindsJSONMatchesCatalog decodes `kinds --json` and checks every
@@ -64,7 +65,8 @@ func TestKindsJSONMatchesCatalog(t *testing.T) {
 		if k.PerObject != "" {
 			wantPath += "/{id}/" + k.PerObject
 		}
-		if g.GraphPath != wantPath || strings.Contains(g.GraphPath, "{{") || g.OptIn != k.OptIn || g.DelegatedOnly != k.DelegatedOnly {
+		if g.GraphPath != wantPath || strings.Contains(g.GraphPath, "{{") || g.OptIn != k.OptIn || g.DelegatedOnly != k.DelegatedOnly ||
+			g.ReadNeedsWrite != k.ReadNeedsWrite {
 			t.Errorf("%s: graphPath %q", k.Name, g.GraphPath)
 		}
 		if !slices.Equal(g.ReadPermissions, layout.KindReadPermissions(k)) || len(g.ReadPermissions) == 0 {
@@ -130,7 +132,8 @@ func TestReadmeCoverageRowIsTheCatalogs(t *testing.T) {
 	}
 }
 
-// Feature rollout policies are delegated only: `kinds` says why, and
+// Feature rollout policies and the on-premises synchronization settings
+// are delegated only: `kinds` says why, and
 // --permissions lists their delegated permissions apart from the
 // application sets, which hold none of them.
 func TestKindsDelegatedOnly(t *testing.T) {
@@ -142,13 +145,50 @@ func TestKindsDelegatedOnly(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sets); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(sets["delegatedExport"], []string{"Policy.Read.HybridAuthentication"}) ||
-		!slices.Equal(sets["delegatedRestore"], []string{"Policy.ReadWrite.HybridAuthentication"}) ||
-		slices.Contains(sets["export"], "Policy.Read.HybridAuthentication") || slices.Contains(sets["restore"], "Policy.ReadWrite.HybridAuthentication") {
+	// Feature rollout policies and the on-premises synchronization settings.
+	if !slices.Equal(sets["delegatedExport"], []string{"OnPremDirectorySynchronization.Read.All", "Policy.Read.HybridAuthentication"}) ||
+		!slices.Equal(sets["delegatedRestore"], []string{"OnPremDirectorySynchronization.ReadWrite.All", "Policy.ReadWrite.HybridAuthentication"}) {
 		t.Errorf("permission sets: %v", sets)
 	}
-	k, _ := layout.Lookup("feature-rollout-policies")
-	if code, text, _ := runCLI(t, "kinds"); code != exitOK || !strings.Contains(text, "  feature-rollout-policies: "+k.DelegatedOnly+"\n") {
-		t.Errorf("kinds does not say why feature rollout policies need a delegated sign-in:\n%s", text)
+	for _, p := range append(sets["delegatedExport"], sets["delegatedRestore"]...) {
+		if slices.Contains(sets["export"], p) || slices.Contains(sets["restore"], p) {
+			t.Errorf("the application sets hold the delegated-only %s: %v", p, sets)
+		}
+	}
+	for _, name := range []string{"feature-rollout-policies", "on-premises-sync"} {
+		k, _ := layout.Lookup(name)
+		if code, text, _ := runCLI(t, "kinds"); code != exitOK || !strings.Contains(text, "  "+name+": "+k.DelegatedOnly+"\n") {
+			t.Errorf("kinds does not say why %s need a delegated sign-in:\n%s", name, text)
+		}
+	}
+}
+
+// API connectors are read only with a write permission: `kinds` marks the
+// permission and says why the kind is opt-in, and --permissions lists it
+// apart (optInReadWithWrite), never in the read-only export set; the
+// restore set holds it.
+func TestKindsReadWithWrite(t *testing.T) {
+	code, out, _ := runCLI(t, "kinds", "--permissions", "--json")
+	if code != exitOK {
+		t.Fatalf("code %d", code)
+	}
+	var sets map[string][]string
+	if err := json.Unmarshal([]byte(out), &sets); err != nil {
+		t.Fatal(err)
+	}
+	const perm = "APIConnectors.ReadWrite.All"
+	if !slices.Equal(sets["optInReadWithWrite"], []string{perm}) || slices.Contains(sets["export"], perm) || !slices.Contains(sets["restore"], perm) {
+		t.Errorf("permission sets: %v", sets)
+	}
+	k, _ := layout.Lookup("api-connectors")
+	code, text, _ := runCLI(t, "kinds")
+	if code != exitOK || !strings.Contains(text, "  api-connectors (v1.0): "+k.OptIn+"\n") ||
+		!regexp.MustCompile(`(?m)^api-connectors .*`+regexp.QuoteMeta(perm)+` \(a write permission`).MatchString(text) {
+		t.Errorf("kinds does not say API connectors are opt-in, read with a write permission:\n%s", text)
+	}
+	code, text, _ = runCLI(t, "kinds", "--permissions")
+	export, _, _ := strings.Cut(text, "Restore")
+	if code != exitOK || strings.Contains(export, perm) || !strings.Contains(text, "  api-connectors: "+perm+"\n") {
+		t.Errorf("kinds --permissions:\n%s", text)
 	}
 }

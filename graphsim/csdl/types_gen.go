@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", "privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task", "microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings", "featureRolloutPolicy"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", "privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task", "microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings", "featureRolloutPolicy", "onPremisesDirectorySynchronization"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -1540,6 +1540,40 @@ var genTypes = []*Type{
 	{Name: "onAttributeCollectionSubmitCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
 	{Name: "onOtpSendCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
 	{Name: "onPasswordSubmitCustomExtension", Kind: "entity", BaseType: "customAuthenticationExtension"},
+	{Name: "onPremisesAccidentalDeletionPrevention", Kind: "complex", props: []Property{
+		{"alertThreshold", "Edm.Int32", true, false},
+		{"synchronizationPreventionType", "microsoft.graph.onPremisesDirectorySynchronizationDeletionPreventionType", true, false},
+	}},
+	{Name: "onPremisesDirectorySynchronization", Kind: "entity", BaseType: "entity", props: []Property{
+		{"configuration", "microsoft.graph.onPremisesDirectorySynchronizationConfiguration", true, false},
+		{"features", "microsoft.graph.onPremisesDirectorySynchronizationFeature", false, false},
+	}},
+	{Name: "onPremisesDirectorySynchronizationConfiguration", Kind: "complex", props: []Property{
+		{"accidentalDeletionPrevention", "microsoft.graph.onPremisesAccidentalDeletionPrevention", true, false},
+	}},
+	{Name: "onPremisesDirectorySynchronizationDeletionPreventionType", Kind: "enum", Members: []string{"disabled", "enabledForCount", "enabledForPercentage", "unknownFutureValue"}},
+	{Name: "onPremisesDirectorySynchronizationFeature", Kind: "complex", props: []Property{
+		{"allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled", "Edm.Boolean", true, false},
+		{"blockCloudObjectTakeoverThroughHardMatchEnabled", "Edm.Boolean", true, false},
+		{"blockSoftMatchEnabled", "Edm.Boolean", true, false},
+		{"bypassDirSyncOverridesEnabled", "Edm.Boolean", true, false},
+		{"cloudPasswordPolicyForPasswordSyncedUsersEnabled", "Edm.Boolean", true, false},
+		{"concurrentCredentialUpdateEnabled", "Edm.Boolean", true, false},
+		{"concurrentOrgIdProvisioningEnabled", "Edm.Boolean", true, false},
+		{"deviceWritebackEnabled", "Edm.Boolean", true, false},
+		{"directoryExtensionsEnabled", "Edm.Boolean", true, false},
+		{"fopeConflictResolutionEnabled", "Edm.Boolean", true, false},
+		{"groupWriteBackEnabled", "Edm.Boolean", true, false},
+		{"passwordSyncEnabled", "Edm.Boolean", true, false},
+		{"passwordWritebackEnabled", "Edm.Boolean", true, false},
+		{"quarantineUponProxyAddressesConflictEnabled", "Edm.Boolean", true, false},
+		{"quarantineUponUpnConflictEnabled", "Edm.Boolean", true, false},
+		{"softMatchOnUpnEnabled", "Edm.Boolean", true, false},
+		{"synchronizeUpnForManagedUsersEnabled", "Edm.Boolean", true, false},
+		{"unifiedGroupWritebackEnabled", "Edm.Boolean", true, false},
+		{"userForcePasswordChangeOnLogonEnabled", "Edm.Boolean", true, false},
+		{"userWritebackEnabled", "Edm.Boolean", true, false},
+	}},
 	{Name: "onPremisesExtensionAttributes", Kind: "complex", props: []Property{
 		{"extensionAttribute1", "Edm.String", true, false},
 		{"extensionAttribute10", "Edm.String", true, false},

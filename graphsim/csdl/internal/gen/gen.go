@@ -64,7 +64,8 @@ var DefaultRoots = []string{
 	// lcw.go: lifecycle workflows
 	"microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task",
 	"microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings",
-	"featureRolloutPolicy", // rollout.go
+	"featureRolloutPolicy",               // rollout.go
+	"onPremisesDirectorySynchronization", // onpremsync.go
 }
 
 // NoDerived are roots whose derived entity types are NOT pulled in

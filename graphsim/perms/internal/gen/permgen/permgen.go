@@ -103,8 +103,9 @@ var ServedPrefixes = []string{
 	"/identity/apiconnectors",
 	"/identity/customauthenticationextensions",
 	"/identity/b2xuserflows",
-	"/policies/externalidentitiespolicy", // beta (external.go)
-	"/policies/featurerolloutpolicies",   // rollout.go: delegated only
+	"/policies/externalidentitiespolicy",   // beta (external.go)
+	"/policies/featurerolloutpolicies",     // rollout.go: delegated only
+	"/directory/onpremisessynchronization", // onpremsync.go: delegated only
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",

@@ -1,0 +1,95 @@
+package importer
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+const onPremSyncKind = "on-premises-sync"
+
+// The on-premises synchronization settings are served to delegated callers
+// only (onpremisesdirectorysynchronization-get: "Application: Not
+// supported"). An app-only export with exactly the listed application
+// permissions skips the kind without a request and keeps its file; an
+// app-only restore lists it as needing a delegated sign-in. Signed in as a
+// Global Administrator with OnPremDirectorySynchronization.ReadWrite.All,
+// the restore PATCHes the settings back (the whole features value: Graph
+// replaces a complex property) and never creates or deletes the object.
+func TestOnPremisesSyncAppOnlyAndDelegated(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	k, _ := layout.Lookup(onPremSyncKind)
+	base := e.first
+	files := e.snapshotFiles(base, k.Folder)
+	if len(files) != 1 || !strings.Contains(files[0], e.sim.TenantID()) {
+		t.Fatalf("on-premises sync files at %s: %v, want the tenant's one", base, files)
+	}
+	item := "/v1.0/directory/onPremisesSynchronization/" + e.sim.TenantID()
+	// The incident: deletion prevention off, password hash sync off.
+	e.do("PATCH", item, map[string]any{"configuration": map[string]any{"accidentalDeletionPrevention": map[string]any{"synchronizationPreventionType": "disabled"}},
+		"features": map[string]any{"passwordSyncEnabled": false, "passwordWritebackEnabled": true}})
+
+	app := e.client(e.token(layout.ExportPermissions(layout.Kinds())...))
+	e.sim.ResetStats()
+	res, err := exporter.Run(ctx, exporter.Options{Client: app, Repo: e.repo, Now: e.clock, Message: "app-only"})
+	if err != nil || !res.Complete() {
+		t.Fatalf("app-only export: %v %+v", err, res.Incomplete())
+	}
+	for _, ep := range e.sim.Stats().Endpoints {
+		if strings.Contains(strings.ToLower(ep.Path), "onpremisessynchronization") {
+			t.Errorf("the app-only export sent %d requests to %s %s", ep.Requests, ep.Method, ep.Path)
+		}
+	}
+	if got := e.snapshotFiles("HEAD", k.Folder); len(got) != 1 || got[0] != files[0] {
+		t.Errorf("app-only export: files %v, want %v kept", got, files)
+	}
+	in, err := Load(ctx, LoadOptions{Client: app, Repo: e.repo, Rev: base, Selectors: []string{onPremSyncKind}, Now: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Actions) != 0 || len(p.Managed) != 1 || p.Managed[0].By != delegatedOnlyBy {
+		t.Fatalf("app-only plan:\n%s", render(p))
+	}
+
+	dc := rolloutAdmin(t, e, "OnPremDirectorySynchronization.ReadWrite.All", "Directory.Read.All")
+	in, err = Load(ctx, LoadOptions{Client: dc, Repo: e.repo, Rev: base, Selectors: []string{onPremSyncKind}, Now: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = Compute(in); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Actions) != 1 || p.Actions[0].Request.Method != "PATCH" || p.Actions[0].Request.Path != item {
+		t.Fatalf("delegated plan:\n%s", render(p))
+	}
+	r, err := Apply(ctx, p, ApplyOptions{Client: dc, Repo: e.repo, Token: dc.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(dc), ConsistencyTimeout: time.Minute})
+	if err != nil || !r.Complete() {
+		t.Fatalf("apply: %v %+v %+v %s", err, r.Actions, r.Differences, r.VerifyError)
+	}
+	after := e.get(item)
+	if dig(after, "configuration", "accidentalDeletionPrevention", "synchronizationPreventionType") != "enabledForCount" ||
+		dig(after, "features", "passwordSyncEnabled") != true || dig(after, "features", "passwordWritebackEnabled") != true ||
+		dig(after, "features", "quarantineUponUpnConflictEnabled") != true {
+		t.Errorf("after the restore: %v", after)
+	}
+
+	// Settled: the second plan is empty.
+	in, err = Load(ctx, LoadOptions{Client: dc, Repo: e.repo, Rev: base, Selectors: []string{onPremSyncKind}, Now: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = Compute(in); err != nil || !p.Empty() {
+		t.Errorf("second plan: %v\n%s", err, render(p))
+	}
+}
