@@ -41,6 +41,10 @@ type BatchResponse struct {
 	Body   json.RawMessage
 
 	method, path string
+	// stopped: the item was to be sent again (429, or a 5xx of a
+	// retryable item) but the wait would pass the run's time limit, so it
+	// keeps this answer; Err says so (wrapping ErrTimeLimit).
+	stopped *timeLimitError
 }
 
 // Err returns nil for a 1xx–3xx item and an *Error (with the item's Graph
@@ -53,7 +57,11 @@ func (r BatchResponse) Err() error {
 	case r.Status < 400:
 		return nil
 	}
-	return parseError(r.Status, r.Header, r.Body, r.method, r.path)
+	gerr := parseError(r.Status, r.Header, r.Body, r.method, r.path)
+	if r.stopped != nil {
+		return fmt.Errorf("%w; not sent again: %w", gerr, r.stopped)
+	}
+	return gerr
 }
 
 type batchItem struct {
@@ -94,7 +102,9 @@ type wireResponse struct {
 // them. An item's own failure is its Status, not an error of the call;
 // check BatchResponse.Err. The call's error reports envelopes that failed
 // (malformed batch, or retries exhausted); the slice is still returned and
-// items never sent have Status 0.
+// items never sent have Status 0. An item whose next attempt would start
+// past Config.Timeout keeps its last answer (429 or 5xx), and its Err
+// wraps ErrTimeLimit.
 //
 // opts apply to the $batch envelopes; RetryNonIdempotent also lets POST
 // items and envelopes be retried after 5xx.
@@ -416,8 +426,16 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 			}
 		}
 		if !c.deadline.IsZero() && c.now().Add(wait).After(c.deadline) {
-			// Items keep their last answer (429): the caller sees them.
-			c.log.Info("graph: batch items still throttled at the run's time limit", "version", version, "items", len(next), "wait", wait)
+			// Items keep their last answer (429, or a 5xx that had retries
+			// left), and their Err says why they were not sent again.
+			lim := &timeLimitError{wait: wait, what: "to send them again"}
+			if haveRetryAfter {
+				lim.budget = "Retry-After"
+			}
+			for _, i := range next {
+				out[i].stopped = lim
+			}
+			c.log.Info("graph: batch items not sent again: the wait would pass the run's time limit", "version", version, "items", len(next), "status", evStatus, "wait", wait)
 			return nil
 		}
 		c.stats.add(int64(len(next)), 0)

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -207,8 +208,40 @@ func TestBatchThrottledItemsRetriedUntilTimeLimit(t *testing.T) {
 	}
 	// Sent at 0, 10, …, 90 s; the next wait would end past 95 s.
 	mustEqual(t, "attempts", fb.seen["1"], 10)
-	if !IsThrottled(out[0].Err()) {
-		t.Errorf("item err %v", out[0].Err())
+	if !IsThrottled(out[0].Err()) || !errors.Is(out[0].Err(), ErrTimeLimit) {
+		t.Errorf("item err %v, want the 429 and the time limit", out[0].Err())
+	}
+}
+
+// A GET item answered 503 with retries left, whose next attempt would
+// start past the run's time limit, keeps its 503, and its error says it
+// was not sent again for the time limit (it returned as a plain 503
+// before, as if its retries had been spent). An item answered 200 beside
+// it has no error.
+func TestBatch5xxItemStoppedByTheTimeLimitSaysSo(t *testing.T) {
+	fb := &fakeBatch{seen: map[string]int{}, answer: func(it wireItem, times int) wireResponse {
+		if it.ID == "2" {
+			return wireResponse{Status: 200, Body: json.RawMessage(`{"id":"u2"}`)}
+		}
+		return wireResponse{Status: 503, Headers: map[string]string{"Retry-After": "60", "Content-Type": "application/json"},
+			Body: json.RawMessage(`{"error":{"code":"serviceNotAvailable","message":"Service unavailable"}}`)}
+	}}
+	c, _, _ := newTestClient(t, fb, func(cfg *Config) { cfg.MaxRetries = 3; cfg.Timeout = 30 * time.Second })
+	out, err := c.Batch(context.Background(), []BatchRequest{{Method: "GET", URL: "/v1.0/users/u1"}, {Method: "GET", URL: "/v1.0/users/u2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "attempts", fb.seen["1"], 1)
+	mustEqual(t, "status", out[0].Status, 503)
+	e := out[0].Err()
+	if ge := AsError(e); ge == nil || ge.Status != 503 || ge.Code != "serviceNotAvailable" {
+		t.Errorf("item err %v: want the 503 with its code", e)
+	}
+	if !errors.Is(e, ErrTimeLimit) || !strings.Contains(e.Error(), "not sent again") || !strings.Contains(e.Error(), "time limit") {
+		t.Errorf("item err %q: want it to say the time limit stopped the retry", e)
+	}
+	if out[1].Err() != nil {
+		t.Errorf("item 2: %v", out[1].Err())
 	}
 }
 

@@ -549,10 +549,15 @@ var ErrTimeLimit = fmt.Errorf("the run's time limit would pass while waiting for
 type timeLimitError struct {
 	wait   time.Duration
 	budget string
+	what   string // what the wait was for; "" is Graph's throttling budget
 }
 
 func (e *timeLimitError) Error() string {
-	s := fmt.Sprintf("waiting %s for Graph's throttling budget", e.wait.Round(time.Second))
+	what := e.what
+	if what == "" {
+		what = "for Graph's throttling budget"
+	}
+	s := fmt.Sprintf("waiting %s %s", e.wait.Round(time.Second), what)
 	if e.budget != "" {
 		s += " (" + e.budget + ")"
 	}

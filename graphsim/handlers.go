@@ -507,11 +507,9 @@ func decodeSkipToken(tok string) (n int, afterEmpty, ok bool) {
 
 func (s *Server) listKind(req *request, rt *route) (*response, *apiError) {
 	t := s.tenant
-	t.mu.Lock()
-	recs := append([]*record(nil), t.colls[rt.kind.Name].live()...)
-	t.mu.Unlock()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	recs := append([]*record(nil), t.colls[rt.kind.Name].live()...)
 	ctx := rt.kind.Paths[0]
 	if sel := req.query.Get("$select"); sel != "" {
 		ctx += "(" + sel + ")"
@@ -533,8 +531,8 @@ func (s *Server) count(req *request, rt *route) (*response, *apiError) {
 		return nil, badRequest("$count is not currently supported.")
 	}
 	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	var f filter
 	if fs := req.query.Get("$filter"); fs != "" {
 		var aerr *apiError

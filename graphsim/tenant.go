@@ -31,20 +31,27 @@ type collection struct {
 	unique map[string]map[string]*record // property → lower-cased value → record
 }
 
-func (c *collection) live() []*record {
-	if c.gone > 0 && c.gone*4 > len(c.order) {
-		kept := c.order[:0]
-		for _, r := range c.order {
-			if !r.gone {
-				kept = append(kept, r)
-			}
-		}
-		for i := len(kept); i < len(c.order); i++ {
-			c.order[i] = nil
-		}
-		c.order, c.gone = kept, 0
+// live is the collection in creation order; entries may be gone (callers
+// skip them). It only reads: GET handlers call it under the read lock, many
+// at once, so the compaction of gone entries happens in detach, which
+// holds the write lock.
+func (c *collection) live() []*record { return c.order }
+
+// compact drops gone entries once they are more than a quarter of order.
+// Callers hold t.mu for writing. It builds a new slice: a caller may be
+// ranging over the old one (a loop that deletes what it visits), which
+// stays as it was.
+func (c *collection) compact() {
+	if c.gone == 0 || c.gone*4 <= len(c.order) {
+		return
 	}
-	return c.order
+	kept := make([]*record, 0, len(c.order)-c.gone)
+	for _, r := range c.order {
+		if !r.gone {
+			kept = append(kept, r)
+		}
+	}
+	c.order, c.gone = kept, 0
 }
 
 // change is one entry of the change log that delta queries read.
@@ -184,19 +191,29 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 }
 
 // detach removes r from its collection's indexes (delete or soft delete).
+// An index entry is removed only when it is r: another record may hold the
+// key by now (the object was created again), and a record detached twice
+// is counted gone once. Callers hold t.mu for writing.
 func (t *Tenant) detach(r *record) {
+	if r.gone {
+		return
+	}
 	c := t.colls[r.kind.Name]
-	delete(c.byKey, strings.ToLower(r.key()))
+	lk := strings.ToLower(r.key())
+	if c.byKey[lk] == r {
+		delete(c.byKey, lk)
+	}
 	for p, idx := range c.unique {
 		if v := str(r.obj[p]); v != "" && idx[strings.ToLower(v)] == r {
 			delete(idx, strings.ToLower(v))
 		}
 	}
-	if r.kind.Directory {
-		delete(t.dirIndex, strings.ToLower(r.key()))
+	if r.kind.Directory && t.dirIndex[lk] == r {
+		delete(t.dirIndex, lk)
 	}
 	r.gone = true
 	c.gone++
+	c.compact()
 }
 
 // reattach puts a restored record back with a new sequence number.
@@ -355,8 +372,8 @@ func (t *Tenant) List(kind string) []map[string]any {
 	if k == nil {
 		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	var out []map[string]any
 	for _, r := range t.colls[k.Name].live() {
 		if !r.gone {

@@ -453,11 +453,9 @@ func (s *Server) containedOp(req *request, rt *route) (*response, *apiError) {
 	readOnly := rt.rel == "oauth2PermissionGrants"
 	switch {
 	case req.method == http.MethodGet && rt.relKey == "":
-		t.mu.Lock()
-		all := append([]*record(nil), t.colls[ck.Name].live()...)
-		t.mu.Unlock()
 		t.mu.RLock()
 		defer t.mu.RUnlock()
+		all := t.colls[ck.Name].live()
 		parent := s.find(rt)
 		if parent == nil {
 			return nil, notFound(rt.key)

@@ -3,6 +3,7 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -244,7 +245,10 @@ func (pl *planner) add(s *objState, a Action) string {
 	if len(a.Permissions) == 0 {
 		a.Permissions = actionPermissions(s, &a)
 	}
-	a.DependsOn = uniq(a.DependsOn)
+	// Its own list: callers pass one slice to many actions (an object's
+	// children share parentDeps), and later steps append to and renumber
+	// an action's list (order.go).
+	a.DependsOn = slices.Clone(uniq(a.DependsOn))
 	pl.p.Actions = append(pl.p.Actions, a)
 	pl.byAction[a.ID] = len(pl.p.Actions) - 1
 	ok := s.k.Name + "/" + strings.ToLower(s.key)

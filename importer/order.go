@@ -21,13 +21,21 @@ func (pl *planner) finish() {
 		}
 	}
 	for i := range pl.p.Actions {
+		// A new list per action: actions may share one (an object's
+		// children get the same parentDeps), and an edit in place would
+		// reach every action that holds it.
 		a := &pl.p.Actions[i]
+		if len(a.DependsOn) == 0 {
+			continue
+		}
+		deps := make([]string, len(a.DependsOn))
 		for j, d := range a.DependsOn {
 			if strings.HasPrefix(d, "@") {
-				a.DependsOn[j] = mains[d]
+				d = mains[d]
 			}
+			deps[j] = d
 		}
-		a.DependsOn = uniq(a.DependsOn)
+		a.DependsOn = uniq(deps)
 	}
 	pl.order()
 	pl.collectNames()
@@ -93,12 +101,22 @@ func (pl *planner) order() {
 	}
 	for i := range out {
 		out[i].ID = renum[out[i].ID]
-		for j, d := range out[i].DependsOn {
-			if n, ok := renum[d]; ok {
-				out[i].DependsOn[j] = n
-			}
+		if len(out[i].DependsOn) == 0 {
+			continue
 		}
-		sort.Slice(out[i].DependsOn, func(a, b int) bool { return atoi(out[i].DependsOn[a]) < atoi(out[i].DependsOn[b]) })
+		// Renumbered into a new list: two actions may hold one list, and
+		// renumbering it in place for each renumbered it twice (old 4 → 3,
+		// then 3 → 6), making a created object's children wait on an
+		// unrelated action instead of the create (TestOrderRenumbersSharedDependenciesOnce).
+		deps := make([]string, 0, len(out[i].DependsOn))
+		for _, d := range out[i].DependsOn {
+			if n, ok := renum[d]; ok {
+				d = n
+			}
+			deps = append(deps, d)
+		}
+		sort.Slice(deps, func(a, b int) bool { return atoi(deps[a]) < atoi(deps[b]) })
+		out[i].DependsOn = deps
 	}
 	pl.p.Actions = out
 }

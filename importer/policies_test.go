@@ -75,6 +75,22 @@ func TestRestorePermissionGrantPolicies(t *testing.T) {
 	sel := []string{"policies/permission-grant"}
 	p := e.plan(base, sel, Options{})
 	ops := map[string]int{}
+	// The deleted policy's condition sets wait for its create, and for
+	// nothing else: the runner starts an action once what it depends on
+	// ended, so a set that waited on another action (the renumbering of a
+	// DependsOn list shared by two actions once made both wait on the
+	// other policy's removal) raced the create and met a 404.
+	createID := ""
+	for _, a := range p.Actions {
+		if a.Op == OpCreate {
+			createID = a.ID
+		}
+	}
+	for _, a := range p.Actions {
+		if a.Op == OpAddChild && a.Key == "verified-publisher-low-risk" && fmt.Sprint(a.DependsOn) != fmt.Sprint([]string{createID}) {
+			t.Errorf("action %s (%s %s) depends on %v, want [%s] (the create)", a.ID, a.Op, a.Request.Path, a.DependsOn, createID)
+		}
+	}
 	for _, a := range p.Actions {
 		ops[string(a.Op)+" "+a.Request.Method]++
 		if a.Request.Method == "PATCH" && strings.Contains(a.Request.Path, "/includes") {

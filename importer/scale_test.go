@@ -199,6 +199,38 @@ func TestTopologicalEarliestReadyFirst(t *testing.T) {
 	}
 }
 
+// order renumbers every action's dependencies once, also when actions
+// share one DependsOn list (the planner hands an object's children the
+// same parentDeps slice): renumbering that list in place for each action
+// that holds it moved both children of a recreated policy from its create
+// (old 4, new 3) on to the removal that became 3's old number (new 6),
+// so they were sent before the create and met a 404
+// (TestRestorePermissionGrantPolicies, a CI flake).
+func TestOrderRenumbersSharedDependenciesOnce(t *testing.T) {
+	const k = "permission-grant-policies"
+	parentDeps := []string{"4"}
+	pl := &planner{p: &Plan{Actions: []Action{
+		{ID: "1", Kind: k, Key: "a", Op: OpUpdate},
+		{ID: "2", Kind: k, Key: "a", Op: OpAddChild},
+		{ID: "3", Kind: k, Key: "a", Op: OpRemoveChild, Removal: true, DependsOn: []string{"2"}},
+		{ID: "4", Kind: k, Key: "b", Op: OpCreate},
+		{ID: "5", Kind: k, Key: "b", Op: OpAddChild, DependsOn: parentDeps},
+		{ID: "6", Kind: k, Key: "b", Op: OpAddChild, DependsOn: parentDeps},
+	}}}
+	pl.order()
+	var got []string
+	for _, a := range pl.p.Actions {
+		got = append(got, fmt.Sprintf("%s:%s/%s%v", a.ID, a.Key, a.Op, a.DependsOn))
+	}
+	want := "1:a/update[] 2:a/add-child[] 3:b/create[] 4:b/add-child[3] 5:b/add-child[3] 6:a/remove-child[2]"
+	if s := strings.Join(got, " "); s != want {
+		t.Errorf("ordered\n%s\nwant\n%s", s, want)
+	}
+	if parentDeps[0] != "4" {
+		t.Errorf("the planner's own list was rewritten: %v", parentDeps)
+	}
+}
+
 // fill looks each placeholder up: known ones are replaced (also after a
 // stray brace), unknown new ids refused, the generated password filled,
 // and a hostile body of braces is passed through.

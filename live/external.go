@@ -5,18 +5,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync/atomic"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
-// filterParam is the $filter of a kind's list read (layout.Kind.Filter).
+// filterParam is the query parameter $filter=f (a kind's list read,
+// layout.Kind.Filter; Named's name filter), f escaped as a query value:
+// url.PathEscape, used here before, leaves '&' and '+' as they are, so a
+// value holding them ended the parameter or became a space. A space is
+// %20, not '+' (OData URL conventions write it so; Graph reads both).
 func filterParam(f string) string {
 	if f == "" {
 		return ""
 	}
-	return "$filter=" + url.PathEscape(f)
+	return "$filter=" + strings.ReplaceAll(url.QueryEscape(f), "+", "%20")
 }
 
 // childrenExtra reads what a kind's objects hold beyond their child

@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -31,7 +30,7 @@ func Named(ctx context.Context, c *graph.Client, k *layout.Kind, name string) ([
 	if k.Filter != "" {
 		f = "(" + k.Filter + ") and " + f
 	}
-	q := "$filter=" + strings.ReplaceAll(url.QueryEscape(f), "+", "%20")
+	q := filterParam(f)
 	var out []map[string]any
 	if err := c.List(ctx, "/"+k.APIVersion+k.ListPath+"?"+q, appendDecoded(&out)); err != nil {
 		return nil, err
