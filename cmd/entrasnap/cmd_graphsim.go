@@ -9,6 +9,7 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/bench"
 	"github.com/entrasnap/entrasnap/internal/rehearse"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -161,7 +162,7 @@ func benchCommand(e *env) *cli.Command {
 				return err
 			}
 			if c.Bool("json") {
-				return writeJSON(e.stdout, t)
+				return layout.WriteJSON(e.stdout, t)
 			}
 			return t.WriteText(e.stdout)
 		},
