@@ -9,7 +9,6 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/bench"
 	"github.com/entrasnap/entrasnap/internal/rehearse"
-	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -161,10 +160,7 @@ func benchCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				return layout.WriteJSON(e.stdout, t)
-			}
-			return t.WriteText(e.stdout)
+			return t.Render(e.stdout, outputFormat(c.Bool("json")))
 		},
 	}
 }
