@@ -177,6 +177,19 @@ func Problems(ctx context.Context, path string) ([]string, error) {
 	return out, nil
 }
 
+// Render writes the report in format: text (WriteText) or json (the
+// whole report, every warning).
+func (rep *Report) Render(w io.Writer, format string) error {
+	switch format {
+	case "", layout.FormatText:
+		rep.WriteText(w)
+		return nil
+	case layout.FormatJSON:
+		return layout.WriteJSON(w, rep)
+	}
+	return layout.FormatError(format, layout.FormatText, layout.FormatJSON)
+}
+
 // maxWarningsShown bounds the warnings printed per snapshot in text form.
 const maxWarningsShown = 50
 

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -46,10 +45,8 @@ func (r *FilesReport) Err() error {
 // Every string from a file is escaped (layout.Safe).
 func (r *FilesReport) Write(w io.Writer, format string) error {
 	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+	case layout.FormatJSON:
+		return layout.WriteJSON(w, r)
 	case "github":
 		for _, p := range r.Problems {
 			fmt.Fprintln(w, layout.Safe(p.GitHub()))

@@ -171,7 +171,7 @@ func (r *Result) Render(w io.Writer, format string, o RenderOptions) error {
 	case "json":
 		return r.JSON(w)
 	}
-	return fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats, ", "))
+	return layout.FormatError(format, Formats...)
 }
 
 // Text writes the human form.
@@ -324,9 +324,7 @@ func (r *Result) JSON(w io.Writer) error {
 		Changes []Change          `json:"changes"`
 		Names   map[string]string `json:"names"`
 	}{a, d, ch, changes, names}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return layout.WriteJSON(w, out)
 }
 
 // Kinds lists the kinds with changes, sorted.

@@ -182,7 +182,7 @@ func (rep *Report) Render(w io.Writer, format string, color bool) error {
 	case "json":
 		return rep.JSON(w)
 	}
-	return fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(diff.Formats, ", "))
+	return layout.FormatError(format, diff.Formats...)
 }
 
 // Text renders the report for a terminal (colour if color).
@@ -275,9 +275,7 @@ func (rep *Report) JSON(w io.Writer) error {
 	}{rep.Baseline, rep.Commit, rep.TenantID, rep.Watch, rep.Kinds,
 		!rep.Critical.Empty() || !rep.Other.Empty(), !rep.Critical.Empty(), bytes.TrimSpace(crit.Bytes()),
 		bytes.TrimSpace(other.Bytes()), append([]NotChecked{}, rep.NotChecked...), rep.Notes}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return layout.WriteJSON(w, out)
 }
 
 // Watch is a watch file (drift --watch): what drift is critical. Resolve

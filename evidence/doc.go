@@ -57,13 +57,12 @@
 package evidence
 
 import (
-	"encoding/json"
 	"io"
+
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // JSON writes the report's machine form (the schema above), indented.
 func (rep *Report) JSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+	return layout.WriteJSON(w, rep)
 }

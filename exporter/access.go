@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -40,34 +39,15 @@ func accessOf(token string) *layout.ManifestAccess {
 	if json.Unmarshal(payload, &claims) != nil {
 		return nil
 	}
-	a := &layout.ManifestAccess{DirectoryRoles: tidy(claims.Wids), Source: layout.AccessFromToken}
+	a := &layout.ManifestAccess{DirectoryRoles: layout.AccessNames(claims.Wids), Source: layout.AccessFromToken}
 	switch {
 	case claims.Scp != "":
-		a.Type, a.Permissions = "delegated", tidy(strings.Fields(claims.Scp))
+		a.Type, a.Permissions = "delegated", layout.AccessNames(strings.Fields(claims.Scp))
 	case claims.Roles != nil || claims.AppID != "":
 		// An app-only token without roles holds no permission at all.
-		a.Type, a.Permissions = "application", tidy(claims.Roles)
+		a.Type, a.Permissions = "application", layout.AccessNames(claims.Roles)
 	default:
 		return nil
 	}
-	if a.Permissions == nil {
-		a.Permissions = []string{}
-	}
 	return a
-}
-
-// tidy returns the distinct printable names of l, sorted: a claim is data
-// from outside, kept as names only.
-func tidy(l []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, s := range l {
-		if s == "" || len(s) > 256 || seen[s] {
-			continue
-		}
-		seen[s] = true
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -135,7 +135,8 @@ type Result struct {
 	Attribution []layout.ChangeRecord `json:"-"`
 	ChangesFile string                `json:"changesFile,omitempty"`
 
-	counted bool // Added, Modified and Deleted are known
+	counted bool   // Added, Modified and Deleted are known
+	repo    string // the repository's folder (snapshot.Repo.Path), for TermProgress
 }
 
 // Incomplete lists the kinds that could not be read completely, except
@@ -279,7 +280,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	start := o.Now().UTC().Truncate(time.Second)
-	res := &Result{Time: start, Branch: branch}
+	res := &Result{Time: start, Branch: branch, repo: o.Repo.Path()}
 	// prepare reads the previous snapshot's tree, the repository's
 	// configuration and the delta state, and plans which kinds resume from
 	// delta: live.Read calls it while it reads the other kinds, Conditional

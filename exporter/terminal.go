@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,9 +15,30 @@ import (
 	"github.com/entrasnap/entrasnap/live"
 )
 
+// Reporter is the export command's progress: Progress, and the Graph
+// client's waits (graph.Options.Progress).
+type Reporter interface {
+	Progress
+	Retry(graph.Event)
+}
+
+// NewReporter is the export's progress in format: text (TermProgress: a
+// line per kind and the warnings on stderr, the outcome and the summary
+// on stdout) or json (JSONProgress: JSON lines on stdout).
+func NewReporter(format string, stdout, stderr io.Writer) (Reporter, error) {
+	switch format {
+	case "", layout.FormatText:
+		return &TermProgress{W: stderr, Out: stdout}, nil
+	case layout.FormatJSON:
+		return &JSONProgress{W: stdout}, nil
+	}
+	return nil, layout.FormatError(format, layout.FormatText, layout.FormatJSON)
+}
+
 // TermProgress is the export's progress for people: a line per kind and
 // the warnings on W, the outcome and the summary on Out (when set) at the
-// end. Repo names the repository in the outcome.
+// end. Repo names the repository in the outcome (default: the one the
+// export wrote).
 type TermProgress struct {
 	mu     sync.Mutex
 	W, Out io.Writer
@@ -97,6 +119,7 @@ func retryReason(ev graph.Event) string {
 func (p *TermProgress) Done(res *Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	repo := cmp.Or(p.Repo, res.repo)
 	if n := len(res.Warnings); n > 0 {
 		fmt.Fprintf(p.W, "%d warnings:\n", n)
 		listSome(p.W, res.Warnings, 20)
@@ -105,13 +128,13 @@ func (p *TermProgress) Done(res *Result) {
 	case res.Commit == "":
 		fmt.Fprintln(p.Out, "Nothing was committed.")
 	case res.Changed:
-		fmt.Fprintf(p.Out, "Snapshot %s committed to %s (branch %s)", shortHash(res.Commit), p.Repo, res.Branch)
+		fmt.Fprintf(p.Out, "Snapshot %s committed to %s (branch %s)", shortHash(res.Commit), repo, res.Branch)
 		if res.Tag != "" {
 			fmt.Fprintf(p.Out, ", tagged %s", res.Tag)
 		}
 		fmt.Fprintln(p.Out, ".")
 	default:
-		fmt.Fprintf(p.Out, "No change since snapshot %s in %s", shortHash(res.Commit), p.Repo)
+		fmt.Fprintf(p.Out, "No change since snapshot %s in %s", shortHash(res.Commit), repo)
 		if res.Tag != "" {
 			fmt.Fprintf(p.Out, "; tagged it %s", res.Tag)
 		}

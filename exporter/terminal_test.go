@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -106,5 +107,46 @@ func TestTermProgressRetryBesideKindDone(t *testing.T) {
 	}
 	if paced != n || kinds != n {
 		t.Errorf("%d paced and %d kind lines, want %d of each", paced, kinds, n)
+	}
+}
+
+// NewReporter: text is TermProgress (kind lines on stderr, the outcome on
+// stdout naming the repository the export wrote), json is JSONProgress
+// (JSON lines on stdout, nothing on stderr); another format is refused.
+func TestNewReporter(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	p, err := NewReporter("text", &stdout, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.KindDone("users", 3, 1, nil)
+	p.Done(&Result{Commit: "0123456789abcdef", Changed: true, Branch: "main", repo: "/the/repo"})
+	if !strings.Contains(stderr.String(), "  users ") || strings.Contains(stdout.String(), "users ") {
+		t.Errorf("text: kind line not on stderr alone:\nstderr %q\nstdout %q", stderr.String(), stdout.String())
+	}
+	if want := "Snapshot 0123456789ab committed to /the/repo (branch main).\n"; !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("text outcome = %q, want it to start with %q", stdout.String(), want)
+	}
+
+	stdout.Reset()
+	stderr.Reset()
+	if p, err = NewReporter("json", &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	p.KindDone("users", 3, 1, nil)
+	p.Retry(graph.Event{Method: "GET", Endpoint: "/v1.0/users", Status: 429, RetryIn: time.Second})
+	p.Done(&Result{Commit: "0123456789abcdef", Changed: true, repo: "/the/repo"})
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 3 || stderr.Len() != 0 {
+		t.Fatalf("json: %d lines on stdout, %q on stderr:\n%s", len(lines), stderr.String(), stdout.String())
+	}
+	for _, l := range lines {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil || ev["event"] == nil {
+			t.Errorf("json line %s: %v", l, err)
+		}
+	}
+	if _, err := NewReporter("markdown", &stdout, &stderr); err == nil || !strings.Contains(err.Error(), `"markdown"`) {
+		t.Errorf("format markdown: err = %v", err)
 	}
 }

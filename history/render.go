@@ -9,9 +9,21 @@ import (
 	"github.com/entrasnap/entrasnap/layout"
 )
 
-// WriteSnapshots writes the table of `entrasnap snapshots`, newest first
-// as given; every string from the repository is escaped (layout.Safe).
-func WriteSnapshots(w io.Writer, snaps []Tagged) error {
+// RenderSnapshots writes the snapshots (newest first, as Snapshots gives
+// them) in format: text, a table where every string from the repository
+// is escaped (layout.Safe), or json, the list as it is.
+func RenderSnapshots(w io.Writer, format string, snaps []Tagged) error {
+	switch format {
+	case "", layout.FormatText:
+		return writeSnapshots(w, snaps)
+	case layout.FormatJSON:
+		return layout.WriteJSON(w, snaps)
+	}
+	return layout.FormatError(format, layout.FormatText, layout.FormatJSON)
+}
+
+// writeSnapshots writes the table of `entrasnap snapshots`.
+func writeSnapshots(w io.Writer, snaps []Tagged) error {
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "TAG\tCOMMIT\tTIME (UTC)\tOBJECTS\tCOMPLETE\tSIGNED\tDESCRIPTION")
 	for _, si := range snaps {
@@ -31,9 +43,22 @@ func WriteSnapshots(w io.Writer, snaps []Tagged) error {
 	return tw.Flush()
 }
 
-// WriteLog writes the text of `entrasnap log`: the history of the object
-// file p, newest first as Log returns it.
-func WriteLog(w io.Writer, p string, entries []Entry) {
+// RenderLog writes the history of the object file p (entries newest
+// first, as Log returns them) in format: text, with every string from the
+// repository escaped (layout.Safe), or json, the entries as they are.
+func RenderLog(w io.Writer, format, p string, entries []Entry) error {
+	switch format {
+	case "", layout.FormatText:
+		writeLog(w, p, entries)
+		return nil
+	case layout.FormatJSON:
+		return layout.WriteJSON(w, entries)
+	}
+	return layout.FormatError(format, layout.FormatText, layout.FormatJSON)
+}
+
+// writeLog writes the text of `entrasnap log`.
+func writeLog(w io.Writer, p string, entries []Entry) {
 	_, key, _ := layout.Locate(p)
 	fmt.Fprintf(w, "History of %s (%s)\n", layout.Safe(p), layout.Safe(key))
 	for _, en := range entries {

@@ -57,6 +57,31 @@ func refusedValue(a *Action, ar ActionResult) string {
 		m[1], layout.Safe(a.File))
 }
 
+// Render writes the result of applying plan in format: text (Report) or
+// json (WriteJSON: the plan and the result in one document).
+func (res *Result) Render(w io.Writer, plan *Plan, format string) error {
+	switch format {
+	case "", layout.FormatText:
+		res.Report(w, plan)
+		return nil
+	case layout.FormatJSON:
+		return res.WriteJSON(w, plan)
+	}
+	return layout.FormatError(format, layout.FormatText, layout.FormatJSON)
+}
+
+// ApplyProgress is Apply's progress (ApplyOptions.Progress) for plan in
+// format: text says on w that the plan is checked and applied, then a
+// line per action (ResultLine); json says nothing (nil), the result
+// holds it all.
+func (p *Plan) ApplyProgress(w io.Writer, format string) func(ActionResult) {
+	if format == layout.FormatJSON {
+		return nil
+	}
+	fmt.Fprintf(w, "\nChecking the plan against the tenant, then applying %d actions...\n", len(p.Actions))
+	return func(ar ActionResult) { fmt.Fprintln(w, p.ResultLine(ar)) }
+}
+
 // Report writes the summary of applying plan for a person: the counts,
 // the failed and skipped actions, the verification, the new ids and the
 // post-restore snapshot. The recreated objects are listed by old id.

@@ -82,7 +82,7 @@ type Input struct {
 	// it (rollout.go): its objects are listed, not planned.
 	DelegatedOnly map[string]string
 	// Unread names, by kind, why a kind read only to plan another one
-	// right (advisoryReads, state.go) could not be read; it is then not in
+	// right (layout.Kind.AdvisoryReads) could not be read; it is then not in
 	// Live, and the plan says what it could not tell.
 	Unread map[string]string
 	// Files: the plan is made from object files (fromfiles.go); Removed

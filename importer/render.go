@@ -20,7 +20,10 @@ func (n names) Name(id string) (string, bool) {
 
 // RenderOptions control Render.
 type RenderOptions struct {
-	Color bool
+	// Format is text ("" too) or json (Encode: Color and Requests do not
+	// apply).
+	Format string
+	Color  bool
 	// Requests shows each action's Graph request (method and path).
 	Requests bool
 }
@@ -56,11 +59,27 @@ func opWord(a *Action) (sign, word string) {
 	return "?", string(a.Op)
 }
 
-// Render writes the plan for a person: per kind, each action with its
+// Render writes the plan in o.Format: json, the plan file's content
+// (Encode), or text, for a person: per kind, each action with its
 // property changes (names next to ids), dependencies and warnings; then
 // removals, what --no-remove keeps, credentials to re-issue, references
 // left pointing at old ids, warnings and the summary.
 func (p *Plan) Render(w io.Writer, o RenderOptions) error {
+	switch o.Format {
+	case "", layout.FormatText:
+		return p.text(w, o)
+	case layout.FormatJSON:
+		data, err := p.Encode()
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	}
+	return layout.FormatError(o.Format, layout.FormatText, layout.FormatJSON)
+}
+
+func (p *Plan) text(w io.Writer, o RenderOptions) error {
 	paint := func(color, s string) string { return diff.Paint(o.Color, color, s) }
 	res := &diff.Result{Names: names(p.Names)}
 	short := p.Commit

@@ -2,8 +2,11 @@ package importer
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // A live group whose name repaints its own deletion as a harmless update:
@@ -54,5 +57,77 @@ func TestRenderNothingToWriteIsNotAMatch(t *testing.T) {
 				t.Errorf("a plan with notes says the tenant matches:\n%s", b.String())
 			}
 		})
+	}
+}
+
+// Render's formats: text escapes a hostile name, json is the plan file's
+// content (Encode) with the name exact, another format is refused. The
+// result of applying it renders the same two ways (Report, WriteJSON), and
+// its progress is lines on the writer for text and nothing for json.
+func TestPlanAndResultRenderFormats(t *testing.T) {
+	name := "Pol\"icy\nX\x1b[31m\u202eevil\u200f😀../" + strings.Repeat("long", 80)
+	plan := &Plan{Actions: []Action{{ID: "a1", Op: OpAddLink, Kind: "groups", Name: name, Relationship: "members", Target: "u1"}},
+		Names: map[string]string{"u1": name}, Live: map[string]string{}}
+	unsafe := []string{"\x1b", "\u202e", "\u200f", "Pol\"icy\nX"}
+	var text bytes.Buffer
+	if err := plan.Render(&text, RenderOptions{Format: "text"}); err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := plan.Render(&js, RenderOptions{Format: "json", Color: true, Requests: true}); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := plan.Encode()
+	if err != nil || js.String() != string(enc) {
+		t.Errorf("json is not Encode's (%v):\n%s", err, js.String())
+	}
+	var back Plan
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Actions) != 1 || back.Actions[0].Name != name {
+		t.Errorf("json does not keep the name exactly (%v)", err)
+	}
+	if err := plan.Render(&bytes.Buffer{}, RenderOptions{Format: "markdown"}); err == nil || !strings.Contains(err.Error(), `"markdown"`) {
+		t.Errorf("format markdown: err = %v", err)
+	}
+
+	res := &Result{Actions: []ActionResult{{ID: "a1", Op: OpAddLink, Status: StatusFailed, Error: name}}, IDs: NewIDMap()}
+	var report, reportText bytes.Buffer
+	if err := res.Render(&report, plan, "text"); err != nil {
+		t.Fatal(err)
+	}
+	if res.Report(&reportText, plan); report.String() != reportText.String() {
+		t.Errorf("result text is not Report's:\n%s", report.String())
+	}
+	var progress bytes.Buffer
+	if step := plan.ApplyProgress(&progress, "text"); step == nil {
+		t.Fatal("no text progress")
+	} else {
+		step(res.Actions[0])
+	}
+	if !strings.HasPrefix(progress.String(), "\nChecking the plan against the tenant, then applying 1 actions...\n") || !strings.Contains(progress.String(), "[a1]") {
+		t.Errorf("text progress:\n%s", progress.String())
+	}
+	for _, out := range []string{text.String(), report.String(), progress.String()} {
+		for _, bad := range unsafe {
+			if strings.Contains(out, bad) {
+				t.Errorf("text holds %q raw:\n%s", bad, out)
+			}
+		}
+	}
+	if !strings.Contains(text.String(), layout.Safe(name)) {
+		t.Errorf("plan text lacks the escaped name:\n%s", text.String())
+	}
+	var quiet bytes.Buffer
+	if plan.ApplyProgress(&quiet, "json") != nil || quiet.Len() != 0 {
+		t.Errorf("json progress wrote %q", quiet.String())
+	}
+	var doc, direct bytes.Buffer
+	if err := res.Render(&doc, plan, "json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.WriteJSON(&direct, plan); err != nil || doc.String() != direct.String() {
+		t.Errorf("result json is not WriteJSON's (%v)", err)
+	}
+	if err := res.Render(&bytes.Buffer{}, plan, "yaml"); err == nil {
+		t.Error("result format yaml: no error")
 	}
 }

@@ -182,9 +182,6 @@ func (pl *planner) pimActivation(o *Object) string {
 // assignments this plan does not remove still name is not deleted, and the
 // plan says why.
 
-// roleAssigningKinds are the kinds whose objects name a role definition.
-var roleAssigningKinds = []string{"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"}
-
 // roleStillAssigned says why live role definition o, not at REV, is not
 // deleted: live assignments this plan does not remove name it ("" when
 // none do). matched holds the live objects kept (at REV).
@@ -192,8 +189,10 @@ func (pl *planner) roleStillAssigned(k *layout.Kind, o *Object, matched map[stri
 	if k.Name != "role-definitions" {
 		return ""
 	}
+	// The kinds whose objects name a role definition are those a plan of
+	// role definitions reads (layout.Kind.AdvisoryReads).
 	n, unselected := 0, map[string]bool{}
-	for _, kind := range roleAssigningKinds {
+	for _, kind := range k.AdvisoryReads {
 		selected := slices.Contains(pl.in.Selection.Kinds, kind)
 		for key, a := range pl.in.Live[kind] {
 			if !strings.EqualFold(str(a.Data["roleDefinitionId"]), o.Key) {
@@ -214,7 +213,7 @@ func (pl *planner) roleStillAssigned(k *layout.Kind, o *Object, matched map[stri
 	hint := "remove them first"
 	if len(unselected) > 0 {
 		var sel []string
-		for _, kind := range roleAssigningKinds {
+		for _, kind := range k.AdvisoryReads {
 			if unselected[kind] {
 				if lk, ok := layout.Lookup(kind); ok {
 					sel = append(sel, lk.Folder)

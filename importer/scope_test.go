@@ -37,14 +37,7 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	ctx := context.Background()
 
-	// Users who are cloud-only and hold no directory role.
-	admins := map[string]bool{}
-	for _, a := range e.list("/v1.0/roleManagement/directory/roleAssignments?$select=principalId") {
-		admins[strings.ToLower(str(a["principalId"]))] = true
-	}
-	plain := func(u map[string]any) bool {
-		return u["onPremisesSyncEnabled"] != true && !admins[strings.ToLower(str(u["id"]))] && str(u["userPrincipalName"]) != ""
-	}
+	plain := e.plainUser()
 	users := map[string]map[string]any{}
 	for _, u := range e.list("/v1.0/users?$select=id,userPrincipalName,onPremisesSyncEnabled") {
 		users[strings.ToLower(str(u["id"]))] = u
@@ -74,22 +67,9 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	gid, inID, outID := str(grp["id"]), str(inside["id"]), str(outside["id"])
 
 	// The unit, the operator and their scoped role, the public client app.
-	au := e.post("/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Helpdesk-EU"})
-	for _, id := range []string{inID, gid} {
-		e.do("POST", "/v1.0/directory/administrativeUnits/"+str(au["id"])+"/members/$ref",
-			map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + id})
-	}
-	opUPN := "helpdesk.op@" + e.sim.Tenant().Domain()
-	op := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Helpdesk operator", "mailNickname": "helpdesk.op",
-		"userPrincipalName": opUPN, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
-	activate(e, userAdminRole) // as an assignment does in Graph: its scoped role membership names the directory role
-	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": userAdminRole,
-		"directoryScopeId": "/administrativeUnits/" + str(au["id"])})
-	app := e.post("/v1.0/applications", map[string]any{"displayName": "entrasnap restore", "isFallbackPublicClient": true})
-	e.post("/v1.0/servicePrincipals", map[string]any{"appId": app["appId"]})
-	if err := e.sim.Tenant().GrantDelegated(str(app["appId"]), "User.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All"); err != nil {
-		t.Fatal(err)
-	}
+	h := newHelpdesk(t, e, nil)
+	h.addToUnit(inID, gid)
+	op, opUPN := h.op, h.upn
 
 	// The incident: both users' job titles, and the member taken out.
 	for _, id := range []string{inID, outID} {
@@ -97,45 +77,22 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	}
 	e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+inID+"/$ref", nil)
 
-	// The operator signs in (graphsim over TLS, as azidentity requires).
-	ts := httptest.NewTLSServer(e.sim)
-	t.Cleanup(ts.Close)
-	prompts := 0
-	dc, err := live.Connection{Auth: live.AuthDeviceCode, TenantID: e.sim.TenantID(), ClientID: str(app["appId"]), GraphURL: ts.URL,
-		AuthorityHost: ts.URL, HTTPClient: ts.Client(), Sleep: simtest.Sleep(e.sim),
-		Prompt: func(_ context.Context, code live.DeviceCode) error {
-			prompts++
-			return e.sim.ApproveDeviceCode(code.UserCode, opUPN)
-		}}.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	planAs := func(sel ...string) *Plan {
-		t.Helper()
-		in, err := Load(ctx, LoadOptions{Client: dc, Repo: e.repo, Rev: e.first, Selectors: sel, Now: e.now})
-		if err != nil {
-			t.Fatalf("load as the operator: %v", err)
-		}
-		p, err := Compute(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	opts := ApplyOptions{Client: dc, Repo: e.repo, Token: dc.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(dc), ConsistencyTimeout: time.Minute}
+	h.signIn(t)
+	dc := h.client
+	opts := h.applyOptions(ctx)
 
 	selIn, selOut, selGroup := "users/"+str(inside["userPrincipalName"]), "users/"+str(outside["userPrincipalName"]), "groups/"+str(grp["displayName"])
 	// Without a role that lists role assignments, Graph refuses to list
 	// them (403): the operator's own memberships name their roles instead
 	// (the token carries no wids), and the plan is checked against those.
 	want := "users/" + e.get("/v1.0/users/" + outID + "?$select=displayName")["displayName"].(string) + ": not in administrative unit Helpdesk-EU that your User Administrator role is scoped to"
-	p := planAs(selIn, selOut, selGroup)
+	p := h.plan(t, selIn, selOut, selGroup)
 	if p.RolesFrom != RolesFromMemberships || len(p.OutOfScope) != 1 || p.OutOfScope[0].String() != want {
 		t.Fatalf("roles from %q, out of scope %+v; want the memberships and %q:\n%s", p.RolesFrom, p.OutOfScope, want, render(p))
 	}
 	// With Directory Readers as well, Graph lists the role assignments.
-	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": directoryReadersRole, "directoryScopeId": "/"})
-	p = planAs(selIn, selOut, selGroup)
+	h.grantRole(directoryReadersRole)
+	p = h.plan(t, selIn, selOut, selGroup)
 	if len(p.OutOfScope) != 1 || p.SignedIn != opUPN || p.RolesFrom != RolesFromGraph {
 		t.Fatalf("out of scope = %+v (signed in %q, roles from %q), want only %s; plan:\n%s", p.OutOfScope, p.SignedIn, p.RolesFrom, selOut, render(p))
 	}
@@ -156,7 +113,7 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	}
 
 	// Apply refuses the whole plan before the first write.
-	_, err = Apply(ctx, p, opts)
+	_, err := Apply(ctx, p, opts)
 	var se *ScopeError
 	if !errors.As(err, &se) || len(se.Notes) != 1 || !strings.Contains(err.Error(), "nothing was written") || !strings.Contains(err.Error(), want) {
 		t.Fatalf("apply: %v, want a ScopeError naming %s", err, selOut)
@@ -173,7 +130,7 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	}
 
 	// The narrowed selection applies and verifies (graphsim accepts every write).
-	p = planAs(selIn, selGroup)
+	p = h.plan(t, selIn, selGroup)
 	if len(p.OutOfScope) != 0 || p.Empty() {
 		t.Fatalf("narrowed plan: out of scope %+v:\n%s", p.OutOfScope, render(p))
 	}
@@ -187,8 +144,8 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	if !containsFold(idsOf(e.list("/v1.0/groups/"+gid+"/members?$select=id")), inID) {
 		t.Errorf("the member is not back in the group")
 	}
-	if prompts != 1 {
-		t.Errorf("signed in %d times, want once", prompts)
+	if h.prompts != 1 {
+		t.Errorf("signed in %d times, want once", h.prompts)
 	}
 
 	// The audit log names the operator as the actor of the restore.
@@ -204,6 +161,106 @@ func TestRestoreAsHelpdeskOperatorInAdministrativeUnit(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no audit record of the operator's update of %s (%d records by the operator)", inID, len(recs))
+	}
+}
+
+// helpdesk is the set-up the delegated scope tests share: an
+// administrative unit Helpdesk-EU, an operator holding User Administrator
+// scoped to it (and roles over the whole directory, by template id), and
+// a public client app (with appProps) granted User.ReadWrite.All,
+// Group.ReadWrite.All and Directory.Read.All delegated. signIn signs the
+// operator in on it by device code; plan and apply act as them.
+type helpdesk struct {
+	e       *env
+	au, op  map[string]any
+	app     map[string]any
+	upn     string
+	client  *graph.Client
+	prompts int // device-code prompts answered
+}
+
+func newHelpdesk(t *testing.T, e *env, appProps map[string]any, tenantRoles ...string) *helpdesk {
+	t.Helper()
+	h := &helpdesk{e: e, upn: "helpdesk.op@" + e.sim.Tenant().Domain()}
+	h.au = e.post("/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Helpdesk-EU"})
+	h.op = e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Helpdesk operator", "mailNickname": "helpdesk.op",
+		"userPrincipalName": h.upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
+	activate(e, userAdminRole) // as an assignment does in Graph: its scoped role membership names the directory role
+	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": h.op["id"], "roleDefinitionId": userAdminRole,
+		"directoryScopeId": "/administrativeUnits/" + str(h.au["id"])})
+	for _, role := range tenantRoles {
+		h.grantRole(role)
+	}
+	body := map[string]any{"displayName": "entrasnap restore", "isFallbackPublicClient": true}
+	for k, v := range appProps {
+		body[k] = v
+	}
+	h.app = e.post("/v1.0/applications", body)
+	e.post("/v1.0/servicePrincipals", map[string]any{"appId": h.app["appId"]})
+	if err := e.sim.Tenant().GrantDelegated(str(h.app["appId"]), "User.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All"); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// addToUnit makes the directory objects ids members of the unit.
+func (h *helpdesk) addToUnit(ids ...string) {
+	for _, id := range ids {
+		h.e.do("POST", "/v1.0/directory/administrativeUnits/"+str(h.au["id"])+"/members/$ref",
+			map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + id})
+	}
+}
+
+// grantRole gives the operator role (a template id) over the whole directory.
+func (h *helpdesk) grantRole(role string) {
+	h.e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": h.op["id"], "roleDefinitionId": role, "directoryScopeId": "/"})
+}
+
+// signIn signs the operator in on the app (graphsim over TLS, as
+// azidentity requires).
+func (h *helpdesk) signIn(t *testing.T) {
+	t.Helper()
+	ts := httptest.NewTLSServer(h.e.sim)
+	t.Cleanup(ts.Close)
+	var err error
+	h.client, err = live.Connection{Auth: live.AuthDeviceCode, TenantID: h.e.sim.TenantID(), ClientID: str(h.app["appId"]), GraphURL: ts.URL,
+		AuthorityHost: ts.URL, HTTPClient: ts.Client(), Sleep: simtest.Sleep(h.e.sim),
+		Prompt: func(_ context.Context, code live.DeviceCode) error {
+			h.prompts++
+			return h.e.sim.ApproveDeviceCode(code.UserCode, h.upn)
+		}}.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// plan loads and computes the plan of sel at the first snapshot as the operator.
+func (h *helpdesk) plan(t *testing.T, sel ...string) *Plan {
+	t.Helper()
+	in, err := Load(context.Background(), LoadOptions{Client: h.client, Repo: h.e.repo, Rev: h.e.first, Selectors: sel, Now: h.e.now})
+	if err != nil {
+		t.Fatalf("load as the operator: %v", err)
+	}
+	p, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// applyOptions apply a plan as the operator.
+func (h *helpdesk) applyOptions(ctx context.Context) ApplyOptions {
+	return ApplyOptions{Client: h.client, Repo: h.e.repo, Token: h.client.BearerToken(ctx), Sleep: simtest.Sleep(h.e.sim), Record: h.e.recordWith(h.client), ConsistencyTimeout: time.Minute}
+}
+
+// plainUser reports whether a user is cloud-only and holds no directory role.
+func (e *env) plainUser() func(u map[string]any) bool {
+	admins := map[string]bool{}
+	for _, a := range e.list("/v1.0/roleManagement/directory/roleAssignments?$select=principalId") {
+		admins[strings.ToLower(str(a["principalId"]))] = true
+	}
+	return func(u map[string]any) bool {
+		return u["onPremisesSyncEnabled"] != true && !admins[strings.ToLower(str(u["id"]))] && str(u["userPrincipalName"]) != ""
 	}
 }
 

@@ -2,14 +2,10 @@ package importer
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
-	"github.com/entrasnap/entrasnap/internal/simtest"
-	"github.com/entrasnap/entrasnap/live"
 )
 
 const groupsAdminRole = "fdd7a751-b60b-444a-984c-02652fe8fa1c" // Groups Administrator (template id)
@@ -31,13 +27,10 @@ func TestPreCheckFallsBackToTokenWids(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	ctx := context.Background()
 
-	admins := map[string]bool{}
-	for _, a := range e.list("/v1.0/roleManagement/directory/roleAssignments?$select=principalId") {
-		admins[strings.ToLower(str(a["principalId"]))] = true
-	}
+	isPlain := e.plainUser()
 	var plain []map[string]any
 	for _, u := range e.list("/v1.0/users?$select=id,userPrincipalName,displayName,onPremisesSyncEnabled") {
-		if u["onPremisesSyncEnabled"] != true && !admins[strings.ToLower(str(u["id"]))] && str(u["userPrincipalName"]) != "" {
+		if isPlain(u) {
 			plain = append(plain, u)
 		}
 	}
@@ -55,54 +48,20 @@ func TestPreCheckFallsBackToTokenWids(t *testing.T) {
 	inside, outside := plain[0], plain[1]
 	inID, outID, gid := str(inside["id"]), str(outside["id"]), str(grp["id"])
 
-	au := e.post("/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Helpdesk-EU"})
-	e.do("POST", "/v1.0/directory/administrativeUnits/"+str(au["id"])+"/members/$ref",
-		map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + inID})
-	opUPN := "helpdesk.op@" + e.sim.Tenant().Domain()
-	op := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Helpdesk operator", "mailNickname": "helpdesk.op",
-		"userPrincipalName": opUPN, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
-	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": userAdminRole,
-		"directoryScopeId": "/administrativeUnits/" + str(au["id"])})
-	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": groupsAdminRole,
-		"directoryScopeId": "/"})
 	// An app whose tokens carry the user's directory roles (wids).
-	app := e.post("/v1.0/applications", map[string]any{"displayName": "entrasnap restore", "isFallbackPublicClient": true,
-		"groupMembershipClaims": "DirectoryRole"})
-	e.post("/v1.0/servicePrincipals", map[string]any{"appId": app["appId"]})
-	if err := e.sim.Tenant().GrantDelegated(str(app["appId"]), "User.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All"); err != nil {
-		t.Fatal(err)
-	}
+	h := newHelpdesk(t, e, map[string]any{"groupMembershipClaims": "DirectoryRole"}, groupsAdminRole)
+	h.addToUnit(inID)
+	opUPN := h.upn
 
 	for _, id := range []string{inID, outID} {
 		e.do("PATCH", "/v1.0/users/"+id, map[string]any{"jobTitle": "corrupted"})
 	}
 	e.do("PATCH", "/v1.0/groups/"+gid, map[string]any{"description": "corrupted"})
 
-	ts := httptest.NewTLSServer(e.sim)
-	t.Cleanup(ts.Close)
-	dc, err := live.Connection{Auth: live.AuthDeviceCode, TenantID: e.sim.TenantID(), ClientID: str(app["appId"]), GraphURL: ts.URL,
-		AuthorityHost: ts.URL, HTTPClient: ts.Client(), Sleep: simtest.Sleep(e.sim),
-		Prompt: func(_ context.Context, code live.DeviceCode) error {
-			return e.sim.ApproveDeviceCode(code.UserCode, opUPN)
-		}}.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	planAs := func(sel ...string) *Plan {
-		t.Helper()
-		in, err := Load(ctx, LoadOptions{Client: dc, Repo: e.repo, Rev: e.first, Selectors: sel, Now: e.now})
-		if err != nil {
-			t.Fatalf("load as the operator: %v", err)
-		}
-		p, err := Compute(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	h.signIn(t)
 	sel := []string{"users/" + str(inside["userPrincipalName"]), "users/" + str(outside["userPrincipalName"]), "groups/" + str(grp["displayName"])}
 
-	p := planAs(sel...)
+	p := h.plan(t, sel...)
 	warnings := strings.Join(p.Warnings, "\n")
 	if p.RolesFrom != RolesFromToken || len(p.OutOfScope) != 0 {
 		t.Fatalf("roles from %q, out of scope %+v; want the token's roles and warnings only:\n%s", p.RolesFrom, p.OutOfScope, render(p))
@@ -124,8 +83,7 @@ func TestPreCheckFallsBackToTokenWids(t *testing.T) {
 		t.Errorf("the rendered plan does not say where the roles came from:\n%s", out)
 	}
 
-	opts := ApplyOptions{Client: dc, Repo: e.repo, Token: dc.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(dc), ConsistencyTimeout: time.Minute}
-	res, err := Apply(ctx, p, opts)
+	res, err := Apply(ctx, p, h.applyOptions(ctx))
 	if err != nil {
 		t.Fatalf("apply: %v (a plan checked against the token's roles is not refused for what they do not cover)", err)
 	}
@@ -144,9 +102,9 @@ func TestPreCheckFallsBackToTokenWids(t *testing.T) {
 	}
 
 	// With a role that lists role assignments, Graph is the source again.
-	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": op["id"], "roleDefinitionId": directoryReadersRole, "directoryScopeId": "/"})
+	h.grantRole(directoryReadersRole)
 	e.do("PATCH", "/v1.0/groups/"+gid, map[string]any{"description": "corrupted again"})
-	p = planAs(sel...)
+	p = h.plan(t, sel...)
 	if p.RolesFrom != RolesFromGraph || len(p.OutOfScope) != 1 || !strings.EqualFold(p.OutOfScope[0].Name, str(outside["displayName"])) {
 		t.Fatalf("with Directory Readers: roles from %q, out of scope %+v:\n%s", p.RolesFrom, p.OutOfScope, render(p))
 	}

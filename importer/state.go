@@ -157,15 +157,15 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			}
 		}
 	}
-	// Kinds read only to plan another kind right (advisoryReads): a
-	// failure to read one does not stop the plan, which says what it
+	// Kinds read only to plan another kind right (layout.Kind.AdvisoryReads):
+	// a failure to read one does not stop the plan, which says what it
 	// could not tell (Input.Unread).
 	advisory := map[string]bool{}
-	for kind, also := range advisoryReads {
-		if !want[kind] {
+	for _, k := range layout.Kinds() {
+		if !want[k.Name] {
 			continue
 		}
-		for _, a := range also {
+		for _, a := range k.AdvisoryReads {
 			if !want[a] {
 				want[a], advisory[a] = true, true
 			}
@@ -274,18 +274,6 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		return nil, err
 	}
 	return in, nil
-}
-
-// advisoryReads are, by kind, the kinds a plan of it reads live even when
-// they are not selected, to plan it right:
-//   - groups: the live PIM for Groups assignments; a live member or owner
-//     one holds is the schedule's to remove (pimgroups.go, pimHeldKept).
-//   - role-definitions: the live role assignments and eligibilities; Graph
-//     does not delete a custom role still assigned, so one not at REV that
-//     is assigned is not deleted unless they are too (roles.go).
-var advisoryReads = map[string][]string{
-	"groups":           {groupAssignKind},
-	"role-definitions": roleAssigningKinds,
 }
 
 // matcher reports whether the selection covers a file of a kind: the whole

@@ -147,6 +147,15 @@ type Kind struct {
 	// only its Strict references are kept consistent, and check says why
 	// one of the others names nothing.
 	OutlivesReferents bool
+	// AdvisoryReads are the kinds a restore plan of this kind reads live
+	// even when they are not selected, to plan it right; a failure to read
+	// one does not stop the plan, which says what it could not tell
+	// (importer Input.Unread). A group's: the live PIM for Groups
+	// assignments, whose members and owners are the schedule's to remove
+	// (importer pimgroups.go). A role definition's: the live role
+	// assignments and eligibilities, since Graph does not delete a custom
+	// role still assigned (importer roles.go).
+	AdvisoryReads []string
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -428,6 +437,7 @@ var kinds = append([]*Kind{
 		ODataType: "#microsoft.graph.group", APIVersion: "v1.0", ListPath: "/groups",
 		NameFilter: "displayName",
 		NameProp:   "displayName", Select: groupSelect, Shard: true,
+		AdvisoryReads: []string{"group-assignment-schedules"},
 		Children: []Child{
 			{Name: "members", Path: "members", Refs: true, Select: refList, ReadPermissions: []string{"Member.Read.Hidden"}},
 			{Name: "owners", Path: "owners", Refs: true, Select: refList},
@@ -619,6 +629,7 @@ var kinds = append([]*Kind{
 		ReadOnly:        []string{"id", "isBuiltIn", "inheritsPermissionsFrom", "templateId"},
 		BuiltIn:         isBuiltInFlag,
 		ReadPermissions: []string{"RoleManagement.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
+		AdvisoryReads: []string{"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"},
 	},
 	{
 		Name: "role-assignments", Title: "role assignments", Folder: "roles/assignments",

@@ -40,3 +40,30 @@ func TestChildFlagsInTheCatalog(t *testing.T) {
 		t.Errorf("children whose references are settings: %q", settings)
 	}
 }
+
+// The kinds a restore plan reads beside a kind, to plan it right, are
+// declared on the kind (once a table in the importer): each names another
+// kind of the catalog.
+func TestAdvisoryReadsInTheCatalog(t *testing.T) {
+	got := map[string][]string{}
+	for _, k := range Kinds() {
+		for _, a := range k.AdvisoryReads {
+			if lk, ok := Lookup(a); !ok || lk == k {
+				t.Errorf("%s: advisory read %q is not another kind of the catalog", k.Name, a)
+			}
+		}
+		if len(k.AdvisoryReads) > 0 {
+			got[k.Name] = k.AdvisoryReads
+		}
+	}
+	want := map[string][]string{"groups": {"group-assignment-schedules"},
+		"role-definitions": {"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"}}
+	if len(got) != len(want) {
+		t.Errorf("advisory reads %q, want %q", got, want)
+	}
+	for k, w := range want {
+		if !slices.Equal(got[k], w) {
+			t.Errorf("%s: advisory reads %q, want %q", k, got[k], w)
+		}
+	}
+}

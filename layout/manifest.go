@@ -46,6 +46,26 @@ type ManifestAccess struct {
 	Source string
 }
 
+// AccessNames returns the distinct names of l (permissions, directory
+// role ids) for ManifestAccess, sorted and never nil: names from outside
+// (a token's claims, the app's grants as Graph lists them), with the
+// empty ones and those longer than 256 bytes left out. (nil and empty
+// encode the same in the manifest; never nil keeps an in-memory access
+// equal to itself whatever read it.)
+func AccessNames(l []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, s := range l {
+		if s == "" || len(s) > 256 || seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Where ManifestAccess.Permissions come from.
 const (
 	AccessFromToken = "token"

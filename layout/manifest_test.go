@@ -2,6 +2,8 @@ package layout
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -50,6 +52,34 @@ func TestManifestAccessRoundTrip(t *testing.T) {
 	m.Access = nil
 	if back, err := DecodeManifest(m.Encode()); err != nil || back.Access != nil {
 		t.Errorf("no access: %+v, %v", back, err)
+	}
+}
+
+// AccessNames (the one tidy of the token-claim and Graph-grant readers,
+// which differed on nil against empty): distinct, sorted, empty and
+// over-long names left out, never nil. Whether an access holds nil or
+// empty lists does not change a byte of the manifest, so the choice of
+// never nil changes no snapshot.
+func TestAccessNames(t *testing.T) {
+	long := strings.Repeat("x", 257)
+	got := AccessNames([]string{"User.Read.All", "", long, "Directory.Read.All", "User.Read.All", strings.Repeat("y", 256)})
+	if want := []string{"Directory.Read.All", "User.Read.All", strings.Repeat("y", 256)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("AccessNames = %q, want %q", got, want)
+	}
+	for _, in := range [][]string{nil, {}, {""}, {long}} {
+		if got := AccessNames(in); got == nil || len(got) != 0 {
+			t.Errorf("AccessNames(%q) = %#v, want an empty, non-nil list", in, got)
+		}
+	}
+	m := &Manifest{Format: FormatVersion, TenantID: "t", Kinds: map[string]ManifestKind{"users": {Folder: "users", Objects: 1, Complete: true}},
+		Access: &ManifestAccess{Type: "application", Source: AccessFromGraph}}
+	withNil := string(m.Encode())
+	m.Access.Permissions, m.Access.DirectoryRoles = AccessNames(nil), AccessNames(nil)
+	if withEmpty := string(m.Encode()); withEmpty != withNil {
+		t.Errorf("nil and empty access lists encode differently:\n%s\n---\n%s", withNil, withEmpty)
+	}
+	if !strings.Contains(withNil, "permissions: []") || strings.Contains(withNil, "directoryRoles") {
+		t.Errorf("an access with no permissions and no roles:\n%s", withNil)
 	}
 }
 

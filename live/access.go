@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -81,7 +80,7 @@ func GrantedAccess(ctx context.Context, c *graph.Client, appID string) (*layout.
 				scopes = append(scopes, strings.Fields(anyStr(g["scope"]))...)
 			}
 		}
-		a.Permissions = tidyNames(scopes)
+		a.Permissions = layout.AccessNames(scopes)
 		return a, nil
 	case errors.As(err, &ge) && ge.Status >= 400 && ge.Status < 500 && ge.Status != 429:
 		// No signed-in user: an app-only token.
@@ -109,7 +108,7 @@ func GrantedAccess(ctx context.Context, c *graph.Client, appID string) (*layout.
 			held = append(held, v)
 		}
 	}
-	a.Permissions = tidyNames(held)
+	a.Permissions = layout.AccessNames(held)
 	return a, nil
 }
 
@@ -128,18 +127,3 @@ func servicePrincipalOf(ctx context.Context, c *graph.Client, appID, sel string)
 }
 
 func anyStr(v any) string { s, _ := v.(string); return s }
-
-// tidyNames returns the distinct printable names of l, sorted, never nil.
-func tidyNames(l []string) []string {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, s := range l {
-		if s == "" || len(s) > 256 || seen[s] {
-			continue
-		}
-		seen[s] = true
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
-}

@@ -372,12 +372,12 @@ func parseLowerGUID(s string) (g [16]byte, ok bool) {
 	return g, true
 }
 
-// deltaRound runs one round from link and merges the items per object, in
-// the order objects first appear.
-func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, requests *atomic.Int64) ([]*deltaChange, string, error) {
-	byID := map[string]*deltaChange{}
-	var order []*deltaChange
-	tab := newRefTable()
+// deltaItems runs one delta round from link (a delta query of a kind, or
+// of a child collection: grants.go): fn sees each item in order with its
+// id, lower-cased too, and whether it is @removed. A request is counted
+// per page, and for a failed page that was no Graph error (cut off, not
+// answered). It returns the round's next link relative (r.relative).
+func (r *reader) deltaItems(ctx context.Context, link string, requests *atomic.Int64, fn func(o map[string]any, id, lid string, removed bool) error) (string, error) {
 	next, err := r.c.Delta(ctx, link, func(items []json.RawMessage) error {
 		requests.Add(1)
 		for _, it := range items {
@@ -389,38 +389,8 @@ func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, re
 			if id == "" {
 				return errors.New("Graph returned a delta item without id")
 			}
-			lid := strings.ToLower(id)
-			ch := byID[lid]
-			if ch == nil {
-				ch = &deltaChange{id: id}
-				byID[lid] = ch
-				order = append(order, ch)
-			}
-			if _, gone := o["@removed"]; gone {
-				ch.removed, ch.props, ch.rels = true, nil, nil
-				continue
-			}
-			ch.removed = false
-			props := map[string]any{}
-			if ch.props != nil {
-				if props, err = decodeObject(ch.props); err != nil {
-					return err
-				}
-			}
-			for p, v := range o {
-				name, isRel := strings.CutSuffix(p, "@delta")
-				if !isRel {
-					props[p] = v
-					continue
-				}
-				if !slices.Contains(spec.rels, name) {
-					continue
-				}
-				if err := ch.relate(tab, name, v); err != nil {
-					return err
-				}
-			}
-			if ch.props, err = json.Marshal(props); err != nil {
+			_, gone := o["@removed"]
+			if err := fn(o, id, strings.ToLower(id), gone); err != nil {
 				return err
 			}
 		}
@@ -430,9 +400,52 @@ func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, re
 		if graph.AsError(err) == nil && ctx.Err() == nil {
 			requests.Add(1)
 		}
-		return nil, "", err
+		return "", err
 	}
-	rel, err := r.relative(next)
+	return r.relative(next)
+}
+
+// deltaRound runs one round from link and merges the items per object, in
+// the order objects first appear.
+func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, requests *atomic.Int64) ([]*deltaChange, string, error) {
+	byID := map[string]*deltaChange{}
+	var order []*deltaChange
+	tab := newRefTable()
+	rel, err := r.deltaItems(ctx, link, requests, func(o map[string]any, id, lid string, removed bool) error {
+		ch := byID[lid]
+		if ch == nil {
+			ch = &deltaChange{id: id}
+			byID[lid] = ch
+			order = append(order, ch)
+		}
+		if removed {
+			ch.removed, ch.props, ch.rels = true, nil, nil
+			return nil
+		}
+		ch.removed = false
+		props := map[string]any{}
+		var err error
+		if ch.props != nil {
+			if props, err = decodeObject(ch.props); err != nil {
+				return err
+			}
+		}
+		for p, v := range o {
+			name, isRel := strings.CutSuffix(p, "@delta")
+			if !isRel {
+				props[p] = v
+				continue
+			}
+			if !slices.Contains(spec.rels, name) {
+				continue
+			}
+			if err := ch.relate(tab, name, v); err != nil {
+				return err
+			}
+		}
+		ch.props, err = json.Marshal(props)
+		return err
+	})
 	if err != nil {
 		return nil, "", err
 	}

@@ -176,51 +176,34 @@ func (r *reader) childRound(ctx context.Context, link, parentProp string, prev m
 	for id, pc := range prev {
 		cur[id] = pc
 	}
-	next, err := r.c.Delta(ctx, link, func(items []json.RawMessage) error {
-		requests.Add(1)
-		for _, it := range items {
-			o, err := decodeObject(it)
-			if err != nil {
-				return err
-			}
-			id, _ := o["id"].(string)
-			if id == "" {
-				return errors.New("Graph returned a delta item without id")
-			}
-			lid := strings.ToLower(id)
-			if _, gone := o["@removed"]; gone {
-				delete(cur, lid)
-				continue
-			}
-			pc, had := cur[lid]
-			if had {
-				merged := make(map[string]any, len(pc.item)+len(o))
-				for p, v := range pc.item {
-					merged[p] = v
-				}
-				for p, v := range o {
-					merged[p] = v
-				}
-				cur[lid] = prevChild{parent: pc.parent, item: merged}
-				continue
-			}
-			parent, _ := o[parentProp].(string)
-			if parent == "" {
-				return fmt.Errorf("Graph returned a new item without %s", parentProp)
-			}
-			cur[lid] = prevChild{parent: strings.ToLower(parent), item: o}
+	next, err := r.deltaItems(ctx, link, requests, func(o map[string]any, _, lid string, removed bool) error {
+		if removed {
+			delete(cur, lid)
+			return nil
 		}
+		pc, had := cur[lid]
+		if had {
+			merged := make(map[string]any, len(pc.item)+len(o))
+			for p, v := range pc.item {
+				merged[p] = v
+			}
+			for p, v := range o {
+				merged[p] = v
+			}
+			cur[lid] = prevChild{parent: pc.parent, item: merged}
+			return nil
+		}
+		parent, _ := o[parentProp].(string)
+		if parent == "" {
+			return fmt.Errorf("Graph returned a new item without %s", parentProp)
+		}
+		cur[lid] = prevChild{parent: strings.ToLower(parent), item: o}
 		return nil
 	})
 	if err != nil {
-		if graph.AsError(err) == nil && ctx.Err() == nil {
-			requests.Add(1)
-		}
 		return nil, err
 	}
-	if cd.next, err = r.relative(next); err != nil {
-		return nil, err
-	}
+	cd.next = next
 	byParent := map[string][]map[string]any{}
 	for _, pc := range cur {
 		byParent[pc.parent] = append(byParent[pc.parent], pc.item)

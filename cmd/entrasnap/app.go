@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -210,11 +209,13 @@ func oneOf(flag, v string, want ...string) error {
 	return usageErrorf("--%s %q: want %s or %s", flag, v, strings.Join(want[:len(want)-1], ", "), want[len(want)-1])
 }
 
-// writeJSON writes v as indented JSON: the --json output of commands.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// outputFormat is the output format --json chooses, json when it is
+// given and text otherwise, for the library's Render to write.
+func outputFormat(asJSON bool) string {
+	if asJSON {
+		return layout.FormatJSON
+	}
+	return layout.FormatText
 }
 
 // The commands' long help (their --help description) is kept as text files
@@ -387,17 +388,5 @@ func kindsCommand(e *env) *cli.Command {
 }
 
 func runKinds(e *env, permsOnly, asJSON bool) error {
-	dRead, dWrite := layout.DelegatedPermissions(layout.Kinds()) // delegated-only kinds (feature rollout policies)
-	switch {
-	case asJSON && permsOnly:
-		return writeJSON(e.stdout, map[string][]string{"export": layout.ExportPermissions(layout.Kinds()),
-			"restore": layout.RestorePermissions(layout.Kinds()), "audit": {live.AuditPermission},
-			"delegatedExport": dRead, "delegatedRestore": dWrite, "optInReadWithWrite": layout.ReadWithWritePermissions(layout.Kinds())})
-	case asJSON:
-		return writeJSON(e.stdout, layout.KindInfos())
-	case permsOnly:
-		layout.WritePermissions(e.stdout, live.AuditPermission)
-		return nil
-	}
-	return layout.WriteKinds(e.stdout)
+	return layout.RenderKinds(e.stdout, outputFormat(asJSON), permsOnly, live.AuditPermission)
 }

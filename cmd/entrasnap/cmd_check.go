@@ -73,12 +73,8 @@ func runCheck(ctx context.Context, e *env, repo string, asJSON bool, o check.Opt
 		return err
 	}
 	rep.Repo = repo
-	if asJSON {
-		if err := writeJSON(e.stdout, rep); err != nil {
-			return err
-		}
-	} else {
-		rep.WriteText(e.stdout)
+	if err := rep.Render(e.stdout, outputFormat(asJSON)); err != nil {
+		return err
 	}
 	if untrusted, err := rep.Verdict(); untrusted {
 		return &codedError{code: exitUntrusted, err: err}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/exporter"
-	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -95,14 +94,9 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	if err != nil {
 		return usageErrorf("--kinds: %v", err)
 	}
-	var progress interface {
-		exporter.Progress
-		Retry(graph.Event)
-	}
-	term := &exporter.TermProgress{W: e.stderr, Out: e.stdout}
-	progress = term
-	if o.json {
-		progress = &exporter.JSONProgress{W: e.stdout}
+	progress, err := exporter.NewReporter(outputFormat(o.json), e.stdout, e.stderr)
+	if err != nil {
+		return err
 	}
 	o.conn.Progress = progress.Retry
 	client, err := e.client(o.conn, "entrasnap/"+version)
@@ -114,7 +108,6 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return fmt.Errorf("--repo %s: %w", o.repo, err)
 	}
 	defer repo.Close()
-	term.Repo = repo.Path()
 	// A stale lock taken over, leftovers of an interrupted run removed.
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	o.Client, o.Repo, o.Kinds, o.Progress, o.Now = client, repo, kinds, progress, e.now

@@ -160,10 +160,7 @@ func benchCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				return writeJSON(e.stdout, t)
-			}
-			return t.WriteText(e.stdout)
+			return t.Render(e.stdout, outputFormat(c.Bool("json")))
 		},
 	}
 }

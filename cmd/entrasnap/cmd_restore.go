@@ -165,19 +165,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return fmt.Errorf("--markdown: %w", err)
 		}
 	}
-	combined := o.json && o.Yes && o.out == "" && !plan.Empty()
-	switch {
-	case combined: // one document with the plan and the result, after the apply
-	case o.json:
-		data, err := plan.Encode()
-		if err != nil {
-			return err
-		}
-		if _, err := e.stdout.Write(data); err != nil {
-			return err
-		}
-	default:
-		if err := plan.Render(planOut, importer.RenderOptions{Color: e.color && planOut == e.stdout, Requests: o.showRequests}); err != nil {
+	// --json --yes: one document with the plan and the result, after the apply.
+	if combined := o.json && o.Yes && o.out == "" && !plan.Empty(); !combined {
+		if err := plan.Render(planOut, importer.RenderOptions{Format: outputFormat(o.json), Color: e.color && planOut == e.stdout, Requests: o.showRequests}); err != nil {
 			return err
 		}
 	}
@@ -248,20 +238,14 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 			return &importer.SnapshotInfo{Changed: res.Changed, Commit: res.Commit, Tag: res.Tag, Detail: res}, err
 		},
 		IDCommit: &importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer}}
-	if !asJSON {
-		fmt.Fprintf(e.stderr, "\nChecking the plan against the tenant, then applying %d actions...\n", len(plan.Actions))
-		o.Progress = func(ar importer.ActionResult) { fmt.Fprintln(e.stderr, plan.ResultLine(ar)) }
-	}
+	format := outputFormat(asJSON)
+	o.Progress = plan.ApplyProgress(e.stderr, format)
 	res, err := importer.Apply(ctx, plan, o)
 	if err != nil && res == nil {
 		return err
 	}
-	if asJSON {
-		if jerr := res.WriteJSON(e.stdout, plan); jerr != nil {
-			return jerr
-		}
-	} else {
-		res.Report(e.stdout, plan)
+	if rerr := res.Render(e.stdout, plan, format); rerr != nil {
+		return rerr
 	}
 	if err != nil {
 		return err

@@ -93,10 +93,7 @@ func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, lim
 	if len(out) == 0 {
 		return fmt.Errorf("%s has no snapshots (no snapshot/* tags); run `entrasnap export --repo %s`", repoPath, repoPath)
 	}
-	if asJSON {
-		return writeJSON(e.stdout, out)
-	}
-	return history.WriteSnapshots(e.stdout, out)
+	return history.RenderSnapshots(e.stdout, outputFormat(asJSON), out)
 }
 
 func diffCommand(e *env) *cli.Command {
@@ -201,11 +198,7 @@ func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON boo
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return writeJSON(e.stdout, entries)
-	}
-	history.WriteLog(e.stdout, p, entries)
-	return nil
+	return history.RenderLog(e.stdout, outputFormat(asJSON), p, entries)
 }
 
 func showCommand(e *env) *cli.Command {

@@ -8,6 +8,18 @@ import (
 	"github.com/entrasnap/entrasnap/layout"
 )
 
+// Render writes the table in format: text (WriteText) or json (the
+// table as one JSON object, strings exact).
+func (t *Table) Render(w io.Writer, format string) error {
+	switch format {
+	case "", layout.FormatText:
+		return t.WriteText(w)
+	case layout.FormatJSON:
+		return layout.WriteJSON(w, t)
+	}
+	return layout.FormatError(format, layout.FormatText, layout.FormatJSON)
+}
+
 // WriteText writes the table for a person: the tenant, the machine, one
 // line per row (met, or the distance), then each row's detail; text from
 // outside (the CPU's name, errors) is escaped (layout.Safe).

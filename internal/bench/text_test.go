@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,21 @@ func TestTableWriteText(t *testing.T) {
 	}
 	if strings.ContainsAny(out, "\x1b\x07\u202e") {
 		t.Errorf("raw controls in\n%q", out)
+	}
+
+	// Render: text is WriteText's; json keeps the strings exactly.
+	var text, js strings.Builder
+	if err := tab.Render(&text, "text"); err != nil || text.String() != out {
+		t.Errorf("Render text is not WriteText's (%v)", err)
+	}
+	if err := tab.Render(&js, "json"); err != nil {
+		t.Fatal(err)
+	}
+	var back Table
+	if err := json.Unmarshal([]byte(js.String()), &back); err != nil || back.Machine.CPU != tab.Machine.CPU || len(back.Rows) != 3 || back.Rows[1].Error != tab.Rows[1].Error {
+		t.Errorf("json does not keep the table (%v):\n%s", err, js.String())
+	}
+	if err := tab.Render(&js, "markdown"); err == nil {
+		t.Error("format markdown: no error")
 	}
 }

@@ -1,0 +1,97 @@
+package history
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// hostileName is a name no rendering may pass to a terminal as it is: a
+// quote, a newline, an escape sequence, bidi and zero-width marks, an
+// emoji, a path climb, and length.
+var hostileName = "Pol\"icy\nX\x1b[31m\u202eevil\u200f\u200b😀../" + strings.Repeat("long", 80)
+
+// assertEscaped fails unless text holds hostileName escaped (layout.Safe)
+// and none of its unsafe characters as they are.
+func assertEscaped(t *testing.T, text string) {
+	t.Helper()
+	if !strings.Contains(text, layout.Safe(hostileName)) {
+		t.Errorf("text does not hold the escaped name %q:\n%s", layout.Safe(hostileName), text)
+	}
+	for _, raw := range []string{"\x1b", "\u202e", "\u200f", "\u200b", "Pol\"icy\nX"} {
+		if strings.Contains(text, raw) {
+			t.Errorf("text holds %q unescaped:\n%s", raw, text)
+		}
+	}
+}
+
+// TestRenderSnapshots: text is the table with every string from the
+// repository escaped; json is the list exactly; another format is refused.
+func TestRenderSnapshots(t *testing.T) {
+	snaps := []Tagged{{Tag: "snapshot/" + hostileName, Commit: strings.Repeat("c", 40), Time: time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC),
+		Description: hostileName, Objects: 7, Incomplete: []string{"groups"}, Signed: true},
+		{Tag: "snapshot/2", Commit: strings.Repeat("d", 40), Time: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC), Complete: true, NotLicensed: []string{"pim"}}}
+	var text bytes.Buffer
+	if err := RenderSnapshots(&text, layout.FormatText, snaps); err != nil {
+		t.Fatal(err)
+	}
+	assertEscaped(t, text.String())
+	lines := strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "TAG ") || !strings.Contains(lines[1], "cccccccccccc  2026-12-06 17:00:00  7 ") ||
+		!strings.Contains(lines[1], "no: groups") || !strings.Contains(lines[2], "yes (not licensed: pim)") {
+		t.Errorf("table:\n%s", text.String())
+	}
+	var js bytes.Buffer
+	if err := RenderSnapshots(&js, layout.FormatJSON, snaps); err != nil {
+		t.Fatal(err)
+	}
+	var back []Tagged
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || !reflect.DeepEqual(back, snaps) {
+		t.Errorf("json does not round-trip (%v):\n%s", err, js.String())
+	}
+	if !strings.HasPrefix(js.String(), "[\n  {\n    \"tag\": ") {
+		t.Errorf("json is not indented by two spaces:\n%s", js.String())
+	}
+	if err := RenderSnapshots(&bytes.Buffer{}, "markdown", snaps); err == nil || !strings.Contains(err.Error(), `"markdown"`) {
+		t.Errorf("format markdown: err = %v, want one naming it", err)
+	}
+}
+
+// TestRenderLog: text names the object and each change with the strings
+// from the repository escaped, or says there is none; json is the
+// entries exactly.
+func TestRenderLog(t *testing.T) {
+	p := "groups/" + hostileName + ".yaml"
+	entries := []Entry{{Commit: strings.Repeat("e", 40), Time: "2026-12-06 17:00", Tags: []string{"snapshot/" + hostileName}, Action: "changed", Path: p,
+		Summary: []string{"description: a → b"}, ChangedBy: []string{hostileName}}}
+	var text bytes.Buffer
+	if err := RenderLog(&text, layout.FormatText, p, entries); err != nil {
+		t.Fatal(err)
+	}
+	assertEscaped(t, text.String())
+	for _, want := range []string{"History of groups/", "\neeeeeeeeeeee 2026-12-06 17:00 snapshot/", "  changed\n", "    description: a → b\n"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, text.String())
+		}
+	}
+	var none bytes.Buffer
+	if err := RenderLog(&none, "", "users/u.yaml", nil); err != nil || !strings.HasSuffix(none.String(), "\nno changes found\n") {
+		t.Errorf("no entries (%v): %q", err, none.String())
+	}
+	var js bytes.Buffer
+	if err := RenderLog(&js, layout.FormatJSON, p, entries); err != nil {
+		t.Fatal(err)
+	}
+	var back []Entry
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || !reflect.DeepEqual(back, entries) {
+		t.Errorf("json does not round-trip (%v):\n%s", err, js.String())
+	}
+	if err := RenderLog(&bytes.Buffer{}, "yaml", p, entries); err == nil {
+		t.Error("format yaml: no error")
+	}
+}
