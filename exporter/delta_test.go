@@ -152,17 +152,21 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 		// Sponsor changes are seen through the directory audit log, whose
 		// records appear after its latency (live/users.go).
 		sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
-		res := mustExport(t, c, inc, nil)
+		// On graphsim's clock: a PIM for Groups schedule that ended by
+		// then is read again (live/pimgroups.go).
+		simNow := func(o *Options) { o.Now = sim.Clock().Now }
+		// (A few PIM schedules go at once: more than the guard's share.)
+		res := mustExport(t, c, inc, func(o *Options) { o.Now, o.AllowShrink = sim.Clock().Now, true })
 		if !res.Complete() {
 			t.Fatalf("%s: incomplete %+v", day, res.Incomplete())
 		}
-		for _, k := range []string{"users", "groups"} {
+		for _, k := range append([]string{"users", "groups"}, live.AuditKinds()...) {
 			if r := kindResult(res, k); r.Read != "delta" {
 				t.Errorf("%s: %s read %q (%s), want delta", day, k, r.Read, r.Note)
 			}
 		}
 		full := newRepo(t, true)
-		mustExport(t, c, full, nil)
+		mustExport(t, c, full, simNow)
 		sameTree(t, day, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
 		return res
 	}
@@ -219,6 +223,31 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 	ch.do("DELETE", "/v1.0/users/"+uDel, nil)
 	gDel := groups[2]["id"].(string)
 	ch.do("DELETE", "/v1.0/groups/"+gDel, nil)
+	// PIM for Groups (read again only for the groups the audit log names,
+	// live/pimgroups.go): an eligibility and a time-bound active membership
+	// on one group, an eligible ownership on another.
+	var pimGroups []string
+	for _, g := range groups[3:] {
+		if g["onPremisesSyncEnabled"] != true && g["securityEnabled"] == true {
+			pimGroups = append(pimGroups, g["id"].(string))
+		}
+	}
+	if len(pimGroups) < 2 {
+		t.Fatalf("only %d groups PIM can govern", len(pimGroups))
+	}
+	pim := func(list, action, group, principal, access string, end time.Time) {
+		t.Helper()
+		body := map[string]any{"action": action, "accessId": access, "groupId": group, "principalId": principal, "justification": "delta test"}
+		if !end.IsZero() {
+			body["scheduleInfo"] = map[string]any{"startDateTime": sim.Clock().Now().Format(time.RFC3339),
+				"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end.UTC().Format(time.RFC3339)}}
+		}
+		ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/"+list+"ScheduleRequests", body)
+	}
+	ends := sim.Clock().Now().Add(36 * time.Hour)
+	pim("eligibility", "adminAssign", pimGroups[0], users[14], "member", time.Time{})
+	pim("assignment", "adminAssign", pimGroups[0], users[15], "member", ends)
+	pim("eligibility", "adminAssign", pimGroups[1], users[16], "owner", time.Time{})
 	day1 := compare("day 1")
 	if day1.Modified == 0 || day1.Deleted == 0 || day1.Added == 0 {
 		t.Errorf("day 1 changed %d/%d/%d files: the changes did not show", day1.Added, day1.Modified, day1.Deleted)
@@ -255,12 +284,26 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 		t.Fatal("no guest sponsored by a user")
 	}
 	ch.do("DELETE", "/v1.0/users/"+sponsor, nil)
+	// PIM for Groups: the eligibility is removed, the group with the
+	// eligible owner is deleted (its schedules go with it), and a group
+	// with a hostile name is created with an eligibility.
+	pim("eligibility", "adminRemove", pimGroups[0], users[14], "member", time.Time{})
+	ch.do("DELETE", "/v1.0/groups/"+pimGroups[1], nil)
+	ch.n++
+	hostile := ch.do("POST", "/v1.0/groups", map[string]any{"displayName": "PIM \"quoted\"\n../\u202eevil\U0001F600 " + strings.Repeat("long ", 40),
+		"mailEnabled": false, "mailNickname": fmt.Sprintf("pimgroup%d", ch.n), "securityEnabled": true, "groupTypes": []any{}})
+	pim("eligibility", "adminAssign", hostile["id"].(string), users[17], "member", time.Time{})
 	compare("day 2")
 
 	// Day 3: the sponsor comes back from the recycle bin, into its guests'
-	// lists (no record names them either).
+	// lists (no record names them either); the time-bound membership has
+	// ended (no record says so: its end in the previous file does).
 	ch.do("POST", "/v1.0/directory/deletedItems/"+sponsor+"/restore", nil)
-	compare("day 3")
+	sim.Clock().Advance(ends.Sub(sim.Clock().Now()) + time.Minute)
+	day3 := compare("day 3")
+	if r := kindResult(day3, "group-assignment-schedules"); r.Previous == 0 || r.Objects != r.Previous-1 {
+		t.Errorf("day 3: assignment schedules %d, previously %d: the ended one should be gone", r.Objects, r.Previous)
+	}
 
 	// A day without changes: one request per delta kind, one page of the
 	// audit log, one getByIds of the sponsors the files name, and the
@@ -270,8 +313,16 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 	head := git(t, inc.Path(), "rev-parse", "HEAD")
 	quiet := mustExport(t, c, inc, nil)
 	deltaReqs := kindResult(quiet, "users").Requests + kindResult(quiet, "groups").Requests
-	if quiet.Changed || git(t, inc.Path(), "rev-parse", "HEAD") != head || kindResult(quiet, "users").Requests > 4 || deltaReqs > 5 {
+	if quiet.Changed || git(t, inc.Path(), "rev-parse", "HEAD") != head || kindResult(quiet, "users").Requests > 5 || deltaReqs > 6 {
 		t.Errorf("no-change day: changed %v, users requests %d, users+groups %d", quiet.Changed, kindResult(quiet, "users").Requests, deltaReqs)
+	}
+	// PIM for Groups: the groups list, the audit log (shared with users),
+	// and the schedules of the groups the log names since the last full
+	// read (a few here, one $batch envelope), not a list per group.
+	for _, k := range live.AuditKinds() {
+		if r := kindResult(quiet, k); r.Read != "delta" || r.Requests > 3 {
+			t.Errorf("no-change day: %s read %q (%s) with %d requests, want delta with at most 3", k, r.Read, r.Note, r.Requests)
+		}
 	}
 	t.Logf("no-change day: %d requests in all (%d for users and groups), %d resource units; first export: %d requests, %d units",
 		quiet.Requests, deltaReqs, quiet.ResourceUnits, first.Requests, first.ResourceUnits)
@@ -297,6 +348,11 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 	// (This run and the next on graphsim's clock, which the script moved
 	// past the helper's: the audit window starts at the last full read,
 	// less AuditMargin, which the clone's change is then outside of.)
+	// A time-bound PIM for Groups membership made before the full read
+	// ends after it: no record since the full read names its group, its
+	// end in the previous file does (live/pimgroups.go).
+	ends = sim.Clock().Now().Add(2 * time.Hour)
+	pim("assignment", "adminAssign", pimGroups[0], users[18], "owner", ends)
 	sim.Clock().Advance(AuditMargin + time.Minute)
 	fres := mustExport(t, c, inc, func(o *Options) { o.Full, o.Now = true, sim.Clock().Now })
 	if r := kindResult(fres, "groups"); r.Read != "full" || r.Note != "full read: --full" {
@@ -309,6 +365,14 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 	if r := kindResult(mustExport(t, c, inc, func(o *Options) { o.Now = sim.Clock().Now }), "users"); r.Read != "delta" || r.Requests != 3 {
 		t.Errorf("no change after a full read: users read %q with %d requests, want delta with 3", r.Read, r.Requests)
 	}
+	sim.Clock().Advance(ends.Sub(sim.Clock().Now()) + time.Minute)
+	ended := mustExport(t, c, inc, func(o *Options) { o.Now, o.AllowShrink = sim.Clock().Now, true })
+	if r := kindResult(ended, "group-assignment-schedules"); r.Read != "delta" || r.Objects != r.Previous-1 {
+		t.Errorf("after the end of a membership: assignment schedules read %q (%s), %d objects, previously %d", r.Read, r.Note, r.Objects, r.Previous)
+	}
+	endedFull := newRepo(t, true)
+	mustExport(t, c, endedFull, func(o *Options) { o.Now = sim.Clock().Now })
+	sameTree(t, "after the end of a membership", tree(t, inc, "HEAD"), tree(t, endedFull, "HEAD"))
 
 	// A token Graph no longer knows: the kind is read in full, said so.
 	ch.do("PATCH", "/v1.0/users/"+users[10], map[string]any{"officeLocation": "Later"})
