@@ -919,3 +919,68 @@ func grantReads(sim *graphsim.Server) (lists, deltas, perParent int) {
 	}
 	return lists, deltas, perParent
 }
+
+// TestPIMGroupsWithoutTheAuditLog: PIM for Groups resumes from the
+// directory audit log (live/pimgroups.go); when the log cannot be read
+// (a page fails; the app lacks AuditLog.Read.All) a later run reads every
+// group's schedules, as a full read does, says why, and equals a full
+// export; with the log, a run after a change resumes.
+func TestPIMGroupsWithoutTheAuditLog(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 40, Groups: 8}})
+	srv := newServer(t, sim)
+	c := clientFor(t, sim, srv, "")
+	var kinds []*layout.Kind
+	for _, name := range live.AuditKinds() {
+		k, _ := layout.Lookup(name)
+		kinds = append(kinds, k)
+	}
+	only := func(o *Options) { o.Kinds, o.Now, o.AllowShrink = kinds, sim.Clock().Now, true }
+	inc := newRepo(t, false)
+	mustExport(t, c, inc, only)
+	ch := &changer{t: t, c: c, sim: sim}
+	var group, user string
+	for _, g := range sim.Tenant().List("group") {
+		if g["securityEnabled"] == true && g["onPremisesSyncEnabled"] != true && g["membershipRule"] == nil {
+			group = g["id"].(string)
+			break
+		}
+	}
+	for _, u := range sim.Tenant().List("user") {
+		if u["userType"] == "Member" {
+			user = u["id"].(string)
+			break
+		}
+	}
+	ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests", map[string]any{
+		"action": "adminAssign", "accessId": "owner", "groupId": group, "principalId": user})
+	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	check := func(what string, c *graph.Client, want, note string) {
+		t.Helper()
+		ns := &notes{}
+		res := mustExport(t, c, inc, func(o *Options) { only(o); o.Progress = ns })
+		for _, k := range live.AuditKinds() {
+			r := kindResult(res, k)
+			if !r.Complete || r.Read != want || !strings.Contains(r.Note, note) || note != "" && !strings.Contains(strings.Join(ns.got, "\n"), k+": "+r.Note) {
+				t.Errorf("%s: %s complete %v, read %q, note %q, progress %q; want %s, %q", what, k, r.Complete, r.Read, r.Note, ns.got, want, note)
+			}
+		}
+		full := newRepo(t, true)
+		mustExport(t, c, full, only)
+		sameTree(t, what, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+	}
+	check("a page of the log fails", newClient(t, sim, failPaths(sim, "/auditLogs"), ""), "full",
+		"full read: the directory audit log cannot be read")
+	perms := layout.ExportPermissions(kinds)
+	if slices.Contains(perms, live.AuditPermission) {
+		t.Fatalf("the kinds' permissions %q hold %s", perms, live.AuditPermission)
+	}
+	ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests", map[string]any{
+		"action": "adminRemove", "accessId": "owner", "groupId": group, "principalId": user})
+	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	noAudit := clientFor(t, sim, srv, limitedToken(t, sim, c, srv.URL, perms...))
+	check("without "+live.AuditPermission, noAudit, "full", "grant the app "+live.AuditPermission)
+	ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests", map[string]any{
+		"action": "adminAssign", "accessId": "member", "groupId": group, "principalId": user})
+	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	check("with the log", c, "delta", "")
+}
