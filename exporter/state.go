@@ -49,6 +49,13 @@ import (
 // merge such a full object with a file that holds members removed since,
 // so the link must move.
 
+// PIM for Groups (live.AuditKinds) has no delta function: its state
+// (auditKinds in the file) is the time of the kind's last full read and
+// the fingerprint of its files; a later run reads again only the groups the
+// directory audit log (or the groups list, or the files' ends) says may
+// have changed since, and keeps the others' files (live/pimgroups.go,
+// planAudit).
+
 // StatePath is the delta state file in the repository.
 const StatePath = ".entrasnap/state.yaml"
 
