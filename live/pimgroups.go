@@ -327,7 +327,7 @@ func (r *reader) readGroupSchedulesSince(ctx context.Context, k *layout.Kind, fr
 	again := map[string]bool{}
 	for _, g := range groups {
 		lg := strings.ToLower(g)
-		if named[lg] || !created[lg].Before(since) {
+		if c := created[lg]; named[lg] || c.IsZero() || !c.Before(since) {
 			again[lg] = true
 		}
 	}
