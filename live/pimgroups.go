@@ -198,7 +198,9 @@ func (r *reader) schedulesOf(ctx context.Context, k *layout.Kind, groups []strin
 //     deleted or restored);
 //   - a group with a schedule whose end is before the run's start plus
 //     AuditMargin (DeltaFrom.Now): Graph ends it at its time, with no record
-//     we rely on.
+//     we rely on;
+//   - and the first governed group, every run: a permission withdrawn or a
+//     licence lapsed then shows as a full read would show it.
 // A group PIM no longer governs (deleted, made dynamic) loses its files, as
 // a full read does not read it. When the log cannot be read (no
 // AuditLog.Read.All, a 403, a failed page) the kind is read in full and
@@ -325,6 +327,13 @@ func (r *reader) readGroupSchedulesSince(ctx context.Context, k *layout.Kind, fr
 		now = time.Now()
 	}
 	again := map[string]bool{}
+	if len(groups) > 0 {
+		// One group's schedules at least, every run: the read then meets
+		// what Graph says of the kind today (a permission withdrawn: 403; a
+		// licence lapsed: 400 AadPremiumLicenseRequired) as a full read
+		// would, instead of carrying the files as if read.
+		again[strings.ToLower(groups[0])] = true
+	}
 	for _, g := range groups {
 		lg := strings.ToLower(g)
 		if c := created[lg]; named[lg] || c.IsZero() || !c.Before(since) {
