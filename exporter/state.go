@@ -358,6 +358,9 @@ func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, s
 	switch {
 	case o.Full:
 		return live.DeltaFrom{}, "full read: --full"
+	case o.postRestore:
+		// The restore's own writes may not be in the audit log yet.
+		return live.DeltaFrom{}, "full read: the snapshot after a restore"
 	case stateErr != nil:
 		return live.DeltaFrom{}, "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
 	case !ok:

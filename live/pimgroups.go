@@ -201,7 +201,9 @@ func (r *reader) schedulesOf(ctx context.Context, k *layout.Kind, groups []strin
 //     we rely on;
 //   - and the first governed group, every run: a permission withdrawn or a
 //     licence lapsed then shows as a full read would show it.
-// A group PIM no longer governs (deleted, made dynamic) loses its files, as
+// A change shows once its record is in the log (minutes: the window starts
+// at the last full read, so a record that appears late is still seen by the
+// next run). A group PIM no longer governs (deleted, made dynamic) loses its files, as
 // a full read does not read it. When the log cannot be read (no
 // AuditLog.Read.All, a 403, a failed page) the kind is read in full and
 // progress says why (NoteProgress, KindResult.Note); so does the exporter
