@@ -986,3 +986,24 @@ func TestPIMGroupsWithoutTheAuditLog(t *testing.T) {
 	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
 	check("with the log", c, "delta", "")
 }
+
+// TestAuditStateRoundTrip: the PIM for Groups state (auditKinds) survives
+// the state file; a bad time is refused naming the kind; a kind this
+// version does not read from the audit log is skipped (read in full).
+func TestAuditStateRoundTrip(t *testing.T) {
+	at := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
+	s := &State{FullEvery: DefaultFullEvery, Kinds: map[string]KindState{},
+		Audit: map[string]AuditKindState{"group-eligibility-schedules": {Files: "abc", LastFull: at}}}
+	got, err := DecodeState(s.Encode())
+	if err != nil || !reflect.DeepEqual(got.Audit, s.Audit) {
+		t.Fatalf("round trip: %+v, %v; want %+v", got, err, s.Audit)
+	}
+	bad := bytes.Replace(s.Encode(), []byte("2026-12-05T20:00:00Z"), []byte("yesterday"), 1)
+	if _, err := DecodeState(bad); err == nil || !strings.Contains(err.Error(), "group-eligibility-schedules: lastFullRead") {
+		t.Errorf("a bad lastFullRead: %v", err)
+	}
+	other := bytes.Replace(s.Encode(), []byte("group-eligibility-schedules"), []byte("future-kind"), 1)
+	if got, err := DecodeState(other); err != nil || len(got.Audit) != 0 {
+		t.Errorf("an unknown audit kind: %+v, %v; want skipped", got, err)
+	}
+}
