@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -392,12 +393,19 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 	sameTree(t, "after 410", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
 }
 
+// notes keeps the kind notes (from several kinds' goroutines at once, as
+// the real printers take them).
 type notes struct {
 	NoProgress
+	mu  sync.Mutex
 	got []string
 }
 
-func (n *notes) KindNote(kind, note string) { n.got = append(n.got, kind+": "+note) }
+func (n *notes) KindNote(kind, note string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.got = append(n.got, kind+": "+note)
+}
 
 func mustPrevious(t *testing.T, r *snapshot.Repo) *previous {
 	t.Helper()

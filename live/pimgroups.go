@@ -219,6 +219,17 @@ func AuditKinds() []string {
 	return []string{"group-assignment-schedules", "group-eligibility-schedules"}
 }
 
+// auditFrom is where a kind of auditKinds resumes, if it does. Only such a
+// kind's read looks at r.delta: readAll sets it (ReadOptions.Later) while
+// the other kinds are read, and these kinds wait for it.
+func (r *reader) auditFrom(k *layout.Kind) (DeltaFrom, bool) {
+	if !auditKinds[k.Name] {
+		return DeltaFrom{}, false
+	}
+	from, ok := r.delta[k.Name]
+	return from, ok
+}
+
 // pimService says whether a record was logged by PIM.
 func pimService(s string) bool {
 	s = strings.ToLower(strings.TrimSpace(s))

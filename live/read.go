@@ -450,7 +450,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		if err == nil {
 			objs = []map[string]any{obj}
 		}
-	} else if from, ok := r.delta[k.Name]; ok && auditKinds[k.Name] && len(u.emit) == 1 { // pimgroups.go
+	} else if from, ok := r.auditFrom(k); ok && len(u.emit) == 1 { // pimgroups.go
 		objs, dr, err = r.readGroupSchedulesSince(ctx, k, from, &requests)
 	} else if read := customReads[k.Name]; read != nil { // pim.go
 		objs, err = read(r, ctx, k, &requests)
