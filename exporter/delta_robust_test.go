@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -132,7 +133,8 @@ func TestIncrementalExportUnderThrottlingFaultsAndLag(t *testing.T) {
 	w := newClient(t, sim, nil, "") // the scripted changes: no faults
 	ch := &changer{t: t, c: w, sim: sim}
 	settle := func() { sim.Clock().Advance(lag + time.Second) }
-	kinds := []string{"users", "groups", "applications", "service-principals", "administrative-units"}
+	kinds := []string{"users", "groups", "applications", "service-principals", "administrative-units",
+		"group-eligibility-schedules", "group-assignment-schedules"} // PIM for Groups: live/pimgroups.go
 	whenShortOnly(t, kinds...)
 	now := clock()
 	opts := func(o *Options) { o.AllowShrink, o.Now = true, now }
@@ -218,6 +220,21 @@ func TestIncrementalExportUnderThrottlingFaultsAndLag(t *testing.T) {
 	ch.do("DELETE", "/v1.0/oauth2PermissionGrants/"+oldGrants[1]["id"].(string), nil)
 	settle()
 	ch.do("PATCH", "/v1.0/servicePrincipals/"+sp, map[string]any{"displayName": hostile(8)})
+	// PIM for Groups on the new group with a hostile name and on the
+	// renamed one: read again from the audit log's records.
+	pimReq := func(list, action, group, principal string) {
+		ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/"+list+"ScheduleRequests", map[string]any{
+			"action": action, "accessId": "member", "groupId": group, "principalId": principal, "justification": hostile(20)})
+	}
+	pimReq("eligibility", "adminAssign", g1, users[7])
+	g0 := groups[0]["id"].(string)
+	for i := len(users) - 1; i >= 0; i-- {
+		if !slices.ContainsFunc(append(tn.Links("group", g0, "members"), tn.Links("group", g0, "owners")...), func(m string) bool { return strings.EqualFold(m, users[i]) }) {
+			pimReq("assignment", "adminAssign", g0, users[i])
+			break
+		}
+	}
+	settle()
 	compare("day 1")
 	ch.do("PATCH", "/v1.0/oauth2PermissionGrants/"+grant, map[string]any{"scope": "openid " + hostile(14)})
 
@@ -229,6 +246,7 @@ func TestIncrementalExportUnderThrottlingFaultsAndLag(t *testing.T) {
 	ch.unlink(g1, "members", u1)
 	ch.do("PATCH", "/v1.0/groups/"+g1, map[string]any{"description": hostile(9)})
 	ch.do("PATCH", "/v1.0/directory/administrativeUnits/"+au, map[string]any{"description": hostile(10)})
+	pimReq("eligibility", "adminRemove", g1, users[7])
 	settle()
 	compare("day 2")
 

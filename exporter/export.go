@@ -448,7 +448,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// The record of the schema check moves with a snapshot that changes
 	// files (validation.go); a day without changes keeps the stored state.
 	material = material || objectsChanged(blobs, prev, carry)
-	write := material && (len(next.Kinds) > 0 || stateData != nil)
+	write := material && (len(next.Kinds) > 0 || len(next.Audit) > 0 || stateData != nil)
 	checked, keptWarnings, err := nextChecked(ctx, o.Repo, state, lv, res.Kinds, blobs, write)
 	if err != nil {
 		return res, err

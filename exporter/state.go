@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +49,13 @@ import (
 // merge such a full object with a file that holds members removed since,
 // so the link must move.
 
+// PIM for Groups (live.AuditKinds) has no delta function: its state
+// (auditKinds in the file) is the time of the kind's last full read and
+// the fingerprint of its files; a later run reads again only the groups the
+// directory audit log (or the groups list, or the files' ends) says may
+// have changed since, and keeps the others' files (live/pimgroups.go,
+// planAudit).
+
 // StatePath is the delta state file in the repository.
 const StatePath = ".entrasnap/state.yaml"
 
@@ -64,7 +73,28 @@ type State struct {
 	// Checked is the record of the schema check of the snapshot's files
 	// (validation.go); nil when there is none.
 	Checked *Checked
+	// Audit is, per kind a later run reads again only where the directory
+	// audit log says it may have changed (live.AuditKinds: PIM for Groups),
+	// its state.
+	Audit map[string]AuditKindState
 }
+
+// AuditKindState is the state of a kind of live.AuditKinds.
+type AuditKindState struct {
+	// Files fingerprints the kind's files in the snapshot the state
+	// belongs to (as KindState.Files).
+	Files string
+	// LastFull is the kind's last full read: the audit window of a later
+	// run starts there (less live.AuditMargin).
+	LastFull time.Time
+}
+
+// auditRetention is how long Graph keeps directory audit records without
+// Microsoft Entra ID P1 or P2 (learn:/entra/identity/monitoring-health/
+// reference-reports-data-retention: 7 days; 30 with P1 or P2). A kind of
+// live.AuditKinds whose last full read is older is read in full: the
+// records since then may be gone.
+const auditRetention = 7 * 24 * time.Hour
 
 // KindState is one kind's delta state.
 type KindState struct {
@@ -121,6 +151,13 @@ func (s *State) Encode() []byte {
 	if s.Checked != nil {
 		m["schemaCheck"] = encodeChecked(s.Checked)
 	}
+	if len(s.Audit) > 0 {
+		audit := map[string]any{}
+		for name, k := range s.Audit {
+			audit[name] = map[string]any{"files": k.Files, "lastFullRead": k.LastFull.UTC().Format(time.RFC3339)}
+		}
+		m["auditKinds"] = audit
+	}
 	return layout.Encode(m)
 }
 
@@ -137,6 +174,26 @@ func DecodeState(data []byte) (*State, error) {
 		}
 	}
 	s.Checked = decodeChecked(m["schemaCheck"])
+	if v, ok := m["auditKinds"]; ok {
+		audit, isMap := v.(map[string]any)
+		if !isMap {
+			return nil, fmt.Errorf("auditKinds: want a map of kind to its state")
+		}
+		s.Audit = map[string]AuditKindState{}
+		for name, v := range audit {
+			if !slices.Contains(live.AuditKinds(), name) {
+				continue // a kind this version does not read this way: read in full
+			}
+			e, _ := v.(map[string]any)
+			fp, _ := e["files"].(string)
+			t, _ := e["lastFullRead"].(string)
+			last, err := time.Parse(time.RFC3339, t)
+			if err != nil {
+				return nil, fmt.Errorf("auditKinds: %s: lastFullRead: want a time such as 2026-12-05T20:00:00Z", name)
+			}
+			s.Audit[name] = AuditKindState{Files: fp, LastFull: last}
+		}
+	}
 	kinds, _ := m["kinds"].(map[string]any)
 	for name, v := range kinds {
 		e, _ := v.(map[string]any)
@@ -224,6 +281,14 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		every = DefaultFullEvery
 	}
 	for _, k := range kinds {
+		if isAuditKind(k.Name) {
+			if f, w := planAudit(ctx, o, k, prev, st, stateErr, now, every); w != "" {
+				why[k.Name] = w
+			} else {
+				from[k.Name] = f
+			}
+			continue
+		}
 		if !isDeltaKind(k.Name) {
 			continue
 		}
@@ -276,6 +341,56 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 	return from, why, nil
 }
 
+// planAudit decides whether a kind of live.AuditKinds resumes (the
+// previous files and the audit window, live/pimgroups.go) or why it is
+// read in full.
+func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, st *State, stateErr error, now time.Time, every time.Duration) (live.DeltaFrom, string) {
+	var ks AuditKindState
+	ok := false
+	if st != nil {
+		ks, ok = st.Audit[k.Name]
+	}
+	var mk layout.ManifestKind
+	inPrev := false
+	if prev.manifest != nil {
+		mk, inPrev = prev.manifest.Kinds[k.Name]
+	}
+	switch {
+	case o.Full:
+		return live.DeltaFrom{}, "full read: --full"
+	case o.postRestore:
+		// The restore's own writes may not be in the audit log yet.
+		return live.DeltaFrom{}, "full read: the snapshot after a restore"
+	case stateErr != nil:
+		return live.DeltaFrom{}, "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
+	case !ok:
+		return live.DeltaFrom{}, "full read: no state yet"
+	case ks.Files != fingerprint(k, prev.blobs):
+		return live.DeltaFrom{}, "full read: its files changed since the state was made (edited by hand, or by another tool)"
+	case !inPrev || !mk.Complete:
+		return live.DeltaFrom{}, "full read: the previous snapshot does not hold the kind complete"
+	case now.Sub(ks.LastFull) >= every:
+		return live.DeltaFrom{}, "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
+	case now.Sub(ks.LastFull) >= auditRetention-live.AuditMargin:
+		return live.DeltaFrom{}, "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
+	}
+	var paths []string
+	for p := range prev.blobs {
+		if underAny(p, []string{k.Root()}) {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	return live.DeltaFrom{Paths: paths, Since: ks.LastFull, Now: now, Read: func(p string) ([]byte, error) {
+		if h, ok := prev.blobs[p]; ok {
+			return o.Repo.ReadBlob(ctx, h)
+		}
+		return o.Repo.ReadFile(ctx, prev.rev, p)
+	}}, ""
+}
+
+func isAuditKind(name string) bool { return slices.Contains(live.AuditKinds(), name) }
+
 func isDeltaKind(name string) bool {
 	for _, d := range live.DeltaKinds() {
 		if d == name {
@@ -308,6 +423,36 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 		for name, k := range old.Kinds {
 			s.Kinds[name] = k
 		}
+	}
+	if old != nil && len(old.Audit) > 0 {
+		s.Audit = maps.Clone(old.Audit)
+	}
+	for _, r := range kinds {
+		if !isAuditKind(r.Kind) {
+			continue
+		}
+		_, had := s.Audit[r.Kind]
+		if !r.Complete || r.Read == "" {
+			if had {
+				material = true
+			}
+			delete(s.Audit, r.Kind)
+			continue
+		}
+		ks := s.Audit[r.Kind]
+		if r.Read == "delta" && !changed[r.Kind] && had {
+			continue
+		}
+		if r.Read != "delta" {
+			ks.LastFull = now
+		}
+		k, _ := layout.Lookup(r.Kind)
+		ks.Files = fingerprint(k, blobs)
+		if s.Audit == nil {
+			s.Audit = map[string]AuditKindState{}
+		}
+		s.Audit[r.Kind] = ks
+		material = true
 	}
 	for _, r := range kinds {
 		if !isDeltaKind(r.Kind) {
@@ -356,7 +501,7 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 // ids by path) differ from the previous snapshot's.
 func kindsChanged(blobs map[string]plumbing.Hash, prev *previous) map[string]bool {
 	out := map[string]bool{}
-	for _, name := range live.DeltaKinds() {
+	for _, name := range append(live.DeltaKinds(), live.AuditKinds()...) {
 		k, _ := layout.Lookup(name)
 		root := k.Root() + "/"
 		for p, h := range blobs {

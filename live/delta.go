@@ -170,6 +170,10 @@ type DeltaFrom struct {
 	// children (users' sponsors) were read: the audit log since then tells
 	// which to read again (users.go). Zero: unknown, all are read.
 	Since time.Time
+	// Now is when the run started (AuditKinds: a previous schedule that
+	// ends before it, plus AuditMargin, is read again; pimgroups.go). Zero:
+	// the local clock.
+	Now time.Time
 }
 
 // ErrBadDeltaLink: a stored deltaLink is not one Graph gave for the kind.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -48,9 +49,27 @@ func pimGovernable(g map[string]any) bool {
 }
 
 func (r *reader) readGroupSchedules(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error) {
+	groups, _, _, err := r.pimGroups(ctx, k, false, requests)
+	if err != nil {
+		return nil, err
+	}
+	return r.schedulesOf(ctx, k, groups, requests)
+}
+
+// pimGroups lists the groups PIM can govern, by id, sorted; with created,
+// also when each was created (createdDateTime) and every group listed, by
+// lower-case id.
+func (r *reader) pimGroups(ctx context.Context, k *layout.Kind, created bool, requests *atomic.Int64) ([]string, map[string]time.Time, map[string]bool, error) {
 	base := "/" + k.APIVersion
 	var groups []string
-	q := url.Values{"$select": {"id,groupTypes,securityEnabled,onPremisesSyncEnabled"}, "$top": {"999"}}
+	listed := map[string]bool{}
+	sel := "id,groupTypes,securityEnabled,onPremisesSyncEnabled"
+	var when map[string]time.Time
+	if created {
+		sel += ",createdDateTime"
+		when = map[string]time.Time{}
+	}
+	q := url.Values{"$select": {sel}, "$top": {"999"}}
 	err := r.c.List(ctx, base+"/groups?"+q.Encode(), func(items []json.RawMessage) error {
 		requests.Add(1)
 		for _, it := range items {
@@ -62,16 +81,30 @@ func (r *reader) readGroupSchedules(ctx context.Context, k *layout.Kind, request
 			if id == "" {
 				return fmt.Errorf("Graph returned a group without id")
 			}
+			if created {
+				listed[strings.ToLower(id)] = true
+			}
 			if pimGovernable(g) {
 				groups = append(groups, id)
+				if created {
+					s, _ := g["createdDateTime"].(string)
+					t, _ := time.Parse(time.RFC3339, s) // none or unreadable: zero, read again (pimGroupsSince)
+					when[strings.ToLower(id)] = t
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, kindError(k, "list the groups for", err, r.named(k.ReadPermissions))
+		return nil, nil, nil, kindError(k, "list the groups for", err, r.named(k.ReadPermissions))
 	}
 	sort.Strings(groups)
+	return groups, when, listed, nil
+}
+
+// schedulesOf reads the schedules of groups, 20 lists per $batch envelope.
+func (r *reader) schedulesOf(ctx context.Context, k *layout.Kind, groups []string, requests *atomic.Int64) ([]map[string]any, error) {
+	base := "/" + k.APIVersion
 	path := func(g string) string {
 		return base + k.ListPath + "?" + url.Values{"$filter": {"groupId eq '" + g + "'"}}.Encode()
 	}
@@ -134,4 +167,216 @@ func (r *reader) readGroupSchedules(ctx context.Context, k *layout.Kind, request
 		}
 	}
 	return objs, nil
+}
+
+// PIM for Groups on a later run (issue 12). A full read costs a schedules
+// list per governable group (20 to a $batch envelope: about 1,000 envelopes
+// per kind at 20,000 groups), whatever changed. Graph has no delta function
+// for the schedules, so a later run (ReadOptions.Delta, DeltaFrom without
+// Link) reads again only the groups whose schedules may have changed since
+// the kind's last full read, and carries the other groups' files as they
+// are:
+//   - a group the directory audit log names in a record since the last full
+//     read (less AuditMargin, as users' sponsors: users.go). PIM records its
+//     writes there: category GroupManagement, activities "Add eligible member
+//     to role in PIM completed (permanent)", "Remove member from role in PIM
+//     completed (timebound)", ... (learn:/entra/identity/monitoring-health/
+//     reference-audit-activities, "Privileged Identity Management (PIM)"),
+//     logged by the service Graph names "Privileged Identity Management"
+//     (learn:/graph/api/resources/directoryaudit, loggedByService; "PIM" in
+//     the records themselves). Which targets such a record names is not
+//     documented: any record naming the group counts, whatever its activity,
+//     and a PIM record of category GroupManagement that names no group PIM
+//     governs now, nor one a previous file names, nor a target of type
+//     Group that the groups list no longer shows (deleted since: nothing to
+//     read), means the log cannot tell which group changed: the kind is
+//     read in full;
+//   - a group created since (its createdDateTime, from the groups list the
+//     read starts with: a group created with schedules is read even before
+//     its records appear), or restored or changed (the log names it);
+//   - a group whose previous files name a principal the log names (a user
+//     deleted or restored);
+//   - a group with a schedule whose end is before the run's start plus
+//     AuditMargin (DeltaFrom.Now): Graph ends it at its time, with no record
+//     we rely on;
+//   - and the first governed group, every run: a permission withdrawn or a
+//     licence lapsed then shows as a full read would show it.
+// A change shows once its record is in the log (minutes: the window starts
+// at the last full read, so a record that appears late is still seen by the
+// next run). A group PIM no longer governs (deleted, made dynamic) loses its files, as
+// a full read does not read it. When the log cannot be read (no
+// AuditLog.Read.All, a 403, a failed page) the kind is read in full and
+// progress says why (NoteProgress, KindResult.Note); so does the exporter
+// when the log's retention may have passed since the last full read.
+
+// auditKinds are the kinds a later run reads again only where the audit
+// log says they may have changed.
+var auditKinds = map[string]bool{"group-eligibility-schedules": true, "group-assignment-schedules": true}
+
+// AuditKinds are the kinds that resume from the audit log (ReadOptions.Delta
+// with Paths, Read, Since and Now; no Link), sorted.
+func AuditKinds() []string {
+	return []string{"group-assignment-schedules", "group-eligibility-schedules"}
+}
+
+// auditFrom is where a kind of auditKinds resumes, if it does. Only such a
+// kind's read looks at r.delta: readAll sets it (ReadOptions.Later) while
+// the other kinds are read, and these kinds wait for it.
+func (r *reader) auditFrom(k *layout.Kind) (DeltaFrom, bool) {
+	if !auditKinds[k.Name] {
+		return DeltaFrom{}, false
+	}
+	from, ok := r.delta[k.Name]
+	return from, ok
+}
+
+// pimService says whether a record was logged by PIM.
+func pimService(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return s == "pim" || strings.Contains(s, "privileged identity management")
+}
+
+// prevSchedule is what a later run needs of a previous schedule file.
+type prevSchedule struct {
+	path, key        string
+	group, principal string // lower-case
+	end              time.Time
+}
+
+// readGroupSchedulesSince is a later run's read of k (see above): the
+// objects read again, and the previous files carried in res.
+func (r *reader) readGroupSchedulesSince(ctx context.Context, k *layout.Kind, from DeltaFrom, requests *atomic.Int64) ([]map[string]any, *deltaRead, error) {
+	full := func(note string) ([]map[string]any, *deltaRead, error) {
+		if np, ok := r.progress.(NoteProgress); ok {
+			np.KindNote(k.Name, note)
+		}
+		objs, err := r.readGroupSchedules(ctx, k, requests)
+		return objs, &deltaRead{mode: "full", note: note}, err
+	}
+	paths, read := from.Paths, from.Read
+	if from.Files != nil {
+		paths = make([]string, 0, len(from.Files))
+		for p := range from.Files {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		read = func(p string) ([]byte, error) { return from.Files[p], nil }
+	}
+	if read == nil && len(paths) > 0 {
+		return full("full read: no way to read the previous files")
+	}
+	prev := make([]prevSchedule, 0, len(paths))
+	prevGroups := map[string]bool{}
+	for _, p := range paths {
+		fk, key, err := layout.Locate(p)
+		if err != nil || fk != k {
+			return full("full read: previous file " + layout.Safe(p) + " is not a " + k.Name + " file")
+		}
+		data, err := read(p)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			return full("full read: the previous " + layout.Safe(p) + " cannot be read (" + layout.Safe(err.Error()) + ")")
+		}
+		obj, err := layout.Decode(data)
+		g, _ := obj["groupId"].(string)
+		if err != nil || g == "" {
+			return full("full read: the previous " + layout.Safe(p) + " names no group")
+		}
+		ps := prevSchedule{path: p, key: key, group: strings.ToLower(g)}
+		ps.principal = strings.ToLower(fmt.Sprint(obj["principalId"]))
+		if info, ok := obj["scheduleInfo"].(map[string]any); ok {
+			if exp, ok := info["expiration"].(map[string]any); ok {
+				if s, ok := exp["endDateTime"].(string); ok && s != "" {
+					if ps.end, err = time.Parse(time.RFC3339, s); err != nil {
+						return full("full read: the previous " + layout.Safe(p) + " has an end that is not a time")
+					}
+				}
+			}
+		}
+		prev = append(prev, ps)
+		prevGroups[ps.group] = true
+	}
+	groups, created, listed, err := r.pimGroups(ctx, k, true, requests)
+	if err != nil {
+		return nil, nil, err
+	}
+	since := from.Since.Add(-AuditMargin)
+	if from.Since.IsZero() {
+		return full("full read: the time of the last full read is unknown")
+	}
+	recs, err := r.auditSince(ctx, since, requests)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		why := err.Error()
+		if graph.IsForbidden(err) || graph.AsError(err) != nil && graph.AsError(err).Status == 401 {
+			why = "grant the app " + AuditPermission + " to read only the groups whose schedules changed"
+		}
+		return full("full read: the directory audit log cannot be read (" + layout.Safe(why) + ")")
+	}
+	governed := make(map[string]bool, len(groups))
+	for _, g := range groups {
+		governed[strings.ToLower(g)] = true
+	}
+	named := map[string]bool{}
+	for _, a := range recs {
+		tells := false
+		for _, t := range a.targets {
+			named[t] = true
+			tells = tells || governed[t] || prevGroups[t]
+		}
+		for _, g := range a.groups {
+			tells = tells || !listed[g] // a group gone since: nothing to read
+		}
+		if pimService(a.service) && strings.EqualFold(a.category, "GroupManagement") && !tells {
+			return full("full read: the directory audit log has a PIM for Groups record that names no group PIM governs")
+		}
+	}
+	now := from.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	again := map[string]bool{}
+	if len(groups) > 0 {
+		// One group's schedules at least, every run: the read then meets
+		// what Graph says of the kind today (a permission withdrawn: 403; a
+		// licence lapsed: 400 AadPremiumLicenseRequired) as a full read
+		// would, instead of carrying the files as if read.
+		again[strings.ToLower(groups[0])] = true
+	}
+	for _, g := range groups {
+		lg := strings.ToLower(g)
+		if c := created[lg]; named[lg] || c.IsZero() || !c.Before(since) {
+			again[lg] = true
+		}
+	}
+	for _, f := range prev {
+		if governed[f.group] && (named[f.principal] || !f.end.IsZero() && f.end.Before(now.Add(AuditMargin))) {
+			again[f.group] = true
+		}
+	}
+	res := &deltaRead{mode: "delta", read: read}
+	for _, f := range prev {
+		if governed[f.group] && !again[f.group] {
+			c := prepared{path: f.path, key: f.key}
+			if from.Files != nil {
+				c.data = from.Files[f.path]
+			}
+			res.carried = append(res.carried, c)
+		}
+	}
+	var ask []string
+	for _, g := range groups {
+		if again[strings.ToLower(g)] {
+			ask = append(ask, g)
+		}
+	}
+	objs, err := r.schedulesOf(ctx, k, ask, requests)
+	if err != nil {
+		return nil, nil, err
+	}
+	return objs, res, nil
 }

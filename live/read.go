@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -191,6 +192,10 @@ type reader struct {
 	// appOnly: the token is an app-only one (rollout.go), once known.
 	appOnlyOnce sync.Once
 	appOnly     bool
+	// audits are the directory audit log's reads by window start
+	// (users.go, auditSince).
+	auditMu sync.Mutex
+	audits  map[time.Time]*auditRead
 }
 
 // named maps a kind's least permissions to those of the listed set.
@@ -296,7 +301,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, ok := deltaKinds[u.primary.Name]; ok {
+			if _, ok := deltaKinds[u.primary.Name]; ok || auditKinds[u.primary.Name] {
 				select {
 				case <-ready:
 				case <-ctx.Done():
@@ -439,6 +444,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		requests atomic.Int64
 		err      error
 		part     *partNotLicensed // roles.go
+		dr       *deltaRead       // a later run's read of an AuditKinds kind
 	)
 	if err = r.unreadableProperties(ctx, k); err != nil {
 	} else if k.Singleton {
@@ -447,8 +453,13 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		if err == nil {
 			objs = []map[string]any{obj}
 		}
+	} else if from, ok := r.auditFrom(k); ok && len(u.emit) == 1 { // pimgroups.go
+		objs, dr, err = r.readGroupSchedulesSince(ctx, k, from, &requests)
 	} else if read := customReads[k.Name]; read != nil { // pim.go
 		objs, err = read(r, ctx, k, &requests)
+		if err == nil && auditKinds[k.Name] && r.track {
+			dr = &deltaRead{mode: "full"}
+		}
 	} else {
 		objs, err = r.list(ctx, k, &requests)
 		if err == nil {
@@ -500,6 +511,9 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		}
 		if kr.err == nil {
 			kr.objects, kr.err = sortByKey(ek, kr.objects)
+		}
+		if kr.err == nil && ek == k && dr != nil {
+			kr.carried, kr.mode, kr.note, kr.readPrev = dr.carried, dr.mode, dr.note, dr.read
 		}
 		if kr.err != nil {
 			kr.objects = nil

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -274,34 +275,95 @@ const AuditMargin = 15 * time.Minute
 // auditTargets reads the directory audit records since since, every
 // activity and result, and returns the lower-case ids of their targets.
 func (r *reader) auditTargets(ctx context.Context, since time.Time, requests *atomic.Int64) (map[string]bool, error) {
-	f := "activityDateTime ge " + since.UTC().Format("2006-01-02T15:04:05Z")
+	recs, err := r.auditSince(ctx, since, requests)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]bool{}
+	for _, a := range recs {
+		for _, t := range a.targets {
+			out[t] = true
+		}
+	}
+	return out, nil
+}
+
+// auditEntry is what a delta day needs of a directory audit record.
+type auditEntry struct {
+	service, category string
+	targets           []string // lower-case ids
+	groups            []string // the targets of type Group
+}
+
+// auditRead is one read of the audit log since a time, shared by the kinds
+// that ask for the same window (users' sponsors and PIM for Groups, whose
+// last full reads are usually the same run's).
+type auditRead struct {
+	once  sync.Once
+	recs  []auditEntry
+	pages int64
+	err   error
+}
+
+// auditSince reads the directory audit records since since (once per
+// window for the whole read). Each kind that uses it counts its pages in
+// its own requests (KindResult.Requests is what the kind needed; Graph's
+// traffic, Live.Requests, counts them once).
+func (r *reader) auditSince(ctx context.Context, since time.Time, requests *atomic.Int64) ([]auditEntry, error) {
+	since = since.UTC().Truncate(time.Second)
+	r.auditMu.Lock()
+	if r.audits == nil {
+		r.audits = map[time.Time]*auditRead{}
+	}
+	ar := r.audits[since]
+	if ar == nil {
+		ar = &auditRead{}
+		r.audits[since] = ar
+	}
+	r.auditMu.Unlock()
+	ar.once.Do(func() { ar.recs, ar.pages, ar.err = r.readAuditLog(ctx, since) })
+	requests.Add(ar.pages)
+	return ar.recs, ar.err
+}
+
+func (r *reader) readAuditLog(ctx context.Context, since time.Time) ([]auditEntry, int64, error) {
+	f := "activityDateTime ge " + since.UTC().Format("2006-01-02T15:04:05Z")
+	var out []auditEntry
+	var pages int64
 	err := r.c.List(ctx, "/v1.0/auditLogs/directoryAudits?$top=999&$filter="+url.QueryEscape(f), func(items []json.RawMessage) error {
-		requests.Add(1)
+		pages++
 		for _, it := range items {
 			var a struct {
-				Targets []struct {
-					ID string `json:"id"`
+				Service  string `json:"loggedByService"`
+				Category string `json:"category"`
+				Targets  []struct {
+					ID   string `json:"id"`
+					Type string `json:"type"`
 				} `json:"targetResources"`
 			}
 			if err := json.Unmarshal(it, &a); err != nil {
 				return fmt.Errorf("a directory audit record: %w", err)
 			}
+			e := auditEntry{service: a.Service, category: a.Category}
 			for _, t := range a.Targets {
 				if t.ID != "" {
-					out[strings.ToLower(t.ID)] = true
+					e.targets = append(e.targets, strings.ToLower(t.ID))
+					if strings.EqualFold(t.Type, "Group") {
+						e.groups = append(e.groups, strings.ToLower(t.ID))
+					}
 				}
 			}
+			out = append(out, e)
 		}
 		return nil
 	})
 	if err != nil {
 		if graph.AsError(err) == nil && ctx.Err() == nil {
-			requests.Add(1)
+			pages++
 		}
-		return nil, err
+		return nil, pages, err
 	}
-	return out, nil
+	return out, pages, nil
 }
 
 // rereads is what a delta day reads again of a kind's untracked children

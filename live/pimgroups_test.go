@@ -1,0 +1,77 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// TestPIMGroupsLaterRunTrustsTheLogOnlyWhenItNamesTheGroup: a later run
+// of PIM for Groups keeps the files of the groups the audit log does not
+// name (equal to a full read when nothing changed); a PIM record of
+// category GroupManagement whose targets name no group (here a user only)
+// cannot tell which group changed: the kind is read in full, said so.
+func TestPIMGroupsLaterRunTrustsTheLogOnlyWhenItNamesTheGroup(t *testing.T) {
+	sim, c := deltaSim(t, graphsim.Sizes{Users: 30, Groups: 6})
+	k, _ := layout.Lookup("group-eligibility-schedules")
+	kinds := []*layout.Kind{k}
+	full, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
+	if len(full) == 0 || res[0].Read != "full" {
+		t.Fatalf("full read: %d files, read %q", len(full), res[0].Read)
+	}
+	var user string
+	for _, u := range sim.Tenant().List("user") {
+		user = u["id"].(string)
+		break
+	}
+	from := func() map[string]DeltaFrom {
+		return map[string]DeltaFrom{k.Name: {Files: full, Since: sim.Clock().Now().Add(-time.Hour), Now: sim.Clock().Now()}}
+	}
+	got, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true, delta: from()}, kinds)
+	if res[0].Read != "delta" || res[0].Requests > 3 {
+		t.Errorf("later run: read %q (%s) with %d requests, want delta with at most 3", res[0].Read, res[0].Note, res[0].Requests)
+	}
+	if fmt.Sprint(keys(got)) != fmt.Sprint(keys(full)) {
+		t.Errorf("later run: files %q, want %q", keys(got), keys(full))
+	}
+	for p, b := range full {
+		if string(got[p]) != string(b) {
+			t.Errorf("later run: %s differs", p)
+		}
+	}
+
+	// The log answers a PIM record that names only a user.
+	inject := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/auditLogs/directoryAudits") {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"value":[{"id":"rec1","category":"GroupManagement","loggedByService":"PIM","result":"success",`+
+				`"activityDisplayName":"Add member to role in PIM completed (timebound)","activityDateTime":"`+sim.Clock().Now().Format(time.RFC3339)+`",`+
+				`"targetResources":[{"id":"`+user+`","type":"User"}]}]}`)
+			return
+		}
+		sim.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(inject)
+	t.Cleanup(srv.Close)
+	ic, err := graph.New(graph.Config{BaseURL: srv.URL, AccessToken: sim.Token(), HTTPClient: srv.Client(),
+		Sleep: func(ctx context.Context, d time.Duration) error { sim.Clock().Advance(d); return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, res = readWith(t, &reader{c: ic, progress: NoProgress{}, track: true, delta: from()}, kinds)
+	if res[0].Read != "full" || !strings.Contains(res[0].Note, "names no group") {
+		t.Errorf("with a record naming no group: read %q, note %q; want full, naming why", res[0].Read, res[0].Note)
+	}
+	if fmt.Sprint(keys(got)) != fmt.Sprint(keys(full)) {
+		t.Errorf("with a record naming no group: files %q, want %q", keys(got), keys(full))
+	}
+}
