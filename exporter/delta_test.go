@@ -129,7 +129,7 @@ func kindResult(res *Result, kind string) live.KindResult {
 // and makes no commit; the state resumes from a fresh clone; --full reads
 // in full; an expired token (410) falls back to a full read, said so.
 func TestIncrementalExportEqualsFullExport(t *testing.T) {
-	whenShortOnly(t, "users", "groups") // the kinds resumed here
+	whenShortOnly(t, "users", "groups", "group-eligibility-schedules", "group-assignment-schedules") // the kinds resumed here
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 200, Groups: 30, MembersPerGroup: 40}})
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)
