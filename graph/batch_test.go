@@ -115,15 +115,19 @@ func TestBatch45ChunkedRetriedAndOrdered(t *testing.T) {
 	// the pacing clock is the wall clock moved on by the waits asked for
 	// (virtualClock), so on a loaded machine a chunk may also wait out the
 	// few milliseconds its clock reading lags another's: those are not
-	// counted here.
+	// counted here. A chunk the scheduler sent only after the 429 came
+	// back waits out the rest of the same pause (up to 4 s, ending at the
+	// same instant), not a pause of its own: no wait is longer than the
+	// Retry-After, and one is exactly it.
 	var long []time.Duration
 	for _, w := range rec.waits() {
 		if w >= 100*time.Millisecond {
 			long = append(long, w)
 		}
 	}
-	if diff := cmp.Diff([]time.Duration{4 * time.Second}, long); diff != "" {
-		t.Errorf("waits of 100 ms or more (-want +got):\n%s", diff)
+	slices.Sort(long)
+	if len(long) == 0 || long[len(long)-1] != 4*time.Second || len(long) > 3 || (len(long) > 1 && long[len(long)-2] == 4*time.Second) {
+		t.Errorf("waits of 100 ms or more: %v, want one of 4 s (and at most the other chunks' rest of that pause)", long)
 	}
 	st := c.Stats()
 	mustEqual(t, "Requests", st.Requests, int64(4))
