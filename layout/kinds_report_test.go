@@ -73,7 +73,7 @@ func TestRenderKinds(t *testing.T) {
 	}
 	dRead, dWrite := DelegatedPermissions(Kinds())
 	if want := map[string][]string{"export": ExportPermissions(Kinds()), "restore": RestorePermissions(Kinds()), "audit": {"Audit.X"},
-		"delegatedExport": dRead, "delegatedRestore": dWrite}; !reflect.DeepEqual(sets, want) {
+		"delegatedExport": dRead, "delegatedRestore": dWrite, "optInReadWithWrite": ReadWithWritePermissions(Kinds())}; !reflect.DeepEqual(sets, want) {
 		t.Errorf("permissions json = %v, want %v", sets, want)
 	}
 	if err := RenderKinds(&js, "markdown", false, ""); err == nil || !strings.Contains(err.Error(), `"markdown"`) {
