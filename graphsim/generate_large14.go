@@ -88,7 +88,77 @@ func (g *generator) largeCoverage14(users, security []string) {
 	}
 
 	// Lifecycle workflows and their custom task extensions.
-	nWF := min(4+(len(users)+500)/1000, lcwMaxWorkflows)
+	if !g.largeWorkflows(largeWorkflowCount(len(users)), security) {
+		return
+	}
+	if r := g.record(lcwSettingsKind, "settings"); r != nil {
+		r.obj["workflowScheduleIntervalInHours"] = 1
+		r.obj["emailSettings"] = map[string]any{"senderDomain": "", "useCompanyBranding": true}
+	}
+
+	// Feature rollout policies: the pilot groups are assigned security
+	// groups (dynamic ones are not in security).
+	nPilot := min(2+len(security)/500, 10)
+	phs := g.post(rolloutKindName, map[string]any{"id": id("rollout/phs"), "displayName": "PHS staged rollout",
+		"description": "Cloud sign-in pilot before the federation cut-over", "feature": "passwordHashSync", "isEnabled": true}, nil)
+	sso := g.post(rolloutKindName, map[string]any{"id": id("rollout/sso"), "displayName": "Seamless SSO staged rollout",
+		"description": "Seamless SSO for the cloud sign-in pilot", "feature": "seamlessSso", "isEnabled": true}, nil)
+	g.post(rolloutKindName, map[string]any{"id": id("rollout/email"), "displayName": "Email as an alternate login id",
+		"description": "Prepared, not enabled", "feature": "emailAsAlternateId", "isEnabled": false}, nil)
+	for i := range nPilot {
+		grp := at(security, 11*i+5)
+		g.link(rolloutKindName, phs, "appliesTo", grp, false)
+		g.link(rolloutKindName, sso, "appliesTo", grp, false)
+	}
+}
+
+// largeWorkflowCount is how many lifecycle workflows the large profile
+// makes for a tenant of users users: 4 plus one per 1,000 users (rounded),
+// at most the lcwMaxWorkflows Graph allows in a tenant and at most a
+// joiner and a leaver workflow per HR population (largeWorkflowPopulations).
+func largeWorkflowCount(users int) int {
+	return min(4+(users+500)/1000, lcwMaxWorkflows, 2*len(largeWorkflowPopulations()))
+}
+
+// lcwPopulation is an HR population a joiner and a leaver workflow are
+// made for: its scope rule and its name in the workflows' names.
+type lcwPopulation struct{ scope, where string }
+
+// largeWorkflowPopulations lists the HR populations of the large profile's
+// lifecycle workflows, each once: every department, then every department
+// in every country that has an office. A country is listed once however
+// many offices it has (two offices in one country made the same
+// population twice, so the same derived workflow id: the 100,000-user
+// profile failed with "identityGovernance.workflow ... exists").
+func largeWorkflowPopulations() []lcwPopulation {
+	var countries []string
+	for _, o := range offices {
+		if !contains(countries, o.Country) {
+			countries = append(countries, o.Country)
+		}
+	}
+	pops := make([]lcwPopulation, 0, len(departments)*(1+len(countries)))
+	for _, d := range departments {
+		pops = append(pops, lcwPopulation{"(department eq '" + d.Name + "')", d.Name})
+	}
+	for _, c := range countries {
+		for _, d := range departments {
+			pops = append(pops, lcwPopulation{"(department eq '" + d.Name + "') and (country eq '" + c + "')", d.Name + " in " + c})
+		}
+	}
+	return pops
+}
+
+// largeWorkflows makes nWF lifecycle workflows (a joiner and a leaver one
+// per population, in the order of largeWorkflowPopulations) and the custom
+// task extensions their tasks call; the task groups are taken from
+// security. It reports whether the generator may go on (false once a
+// create failed: g.err says why).
+func (g *generator) largeWorkflows(nWF int, security []string) bool {
+	id := func(name string) string { return derivedID(g.t.name + "/large14/" + name) }
+	at := func(xs []string, i int) string { return xs[i%len(xs)] }
+	pops := largeWorkflowPopulations()
+	nWF = min(nWF, 2*len(pops))
 	pairs := (nWF + 1) / 2
 	nCTE := max(2, (min(pairs, len(departments))+1)/2)
 	ctes := make([]string, 0, nCTE)
@@ -108,7 +178,7 @@ func (g *generator) largeCoverage14(users, security []string) {
 			"authenticationConfiguration": auth,
 			"clientConfiguration":         map[string]any{"maximumRetries": 1, "timeoutInMilliseconds": 1000}}, nil)
 		if c == "" {
-			return
+			return false
 		}
 		ctes = append(ctes, c)
 	}
@@ -121,12 +191,7 @@ func (g *generator) largeCoverage14(users, security []string) {
 	}
 	for w := range nWF {
 		p := w / 2
-		d := departments[p%len(departments)]
-		scope, where := "(department eq '"+d.Name+"')", d.Name
-		if r := p / len(departments); r > 0 {
-			o := offices[(r-1)%len(offices)]
-			scope, where = scope+" and (country eq '"+o.Country+"')", d.Name+" in "+o.Country
-		}
+		scope, where := pops[p].scope, pops[p].where
 		grp := at(security, 3*p+1)
 		cte := at(ctes, p)
 		cond := func(attr string) map[string]any {
@@ -158,26 +223,8 @@ func (g *generator) largeCoverage14(users, security []string) {
 				"category": "leaver", "isEnabled": enabled, "isSchedulingEnabled": enabled, "executionConditions": cond("employeeLeaveDateTime"), "tasks": tasks}
 		}
 		if g.post(lcwWorkflowKind, body, nil) == "" {
-			return
+			return false
 		}
 	}
-	if r := g.record(lcwSettingsKind, "settings"); r != nil {
-		r.obj["workflowScheduleIntervalInHours"] = 1
-		r.obj["emailSettings"] = map[string]any{"senderDomain": "", "useCompanyBranding": true}
-	}
-
-	// Feature rollout policies: the pilot groups are assigned security
-	// groups (dynamic ones are not in security).
-	nPilot := min(2+len(security)/500, 10)
-	phs := g.post(rolloutKindName, map[string]any{"id": id("rollout/phs"), "displayName": "PHS staged rollout",
-		"description": "Cloud sign-in pilot before the federation cut-over", "feature": "passwordHashSync", "isEnabled": true}, nil)
-	sso := g.post(rolloutKindName, map[string]any{"id": id("rollout/sso"), "displayName": "Seamless SSO staged rollout",
-		"description": "Seamless SSO for the cloud sign-in pilot", "feature": "seamlessSso", "isEnabled": true}, nil)
-	g.post(rolloutKindName, map[string]any{"id": id("rollout/email"), "displayName": "Email as an alternate login id",
-		"description": "Prepared, not enabled", "feature": "emailAsAlternateId", "isEnabled": false}, nil)
-	for i := range nPilot {
-		grp := at(security, 11*i+5)
-		g.link(rolloutKindName, phs, "appliesTo", grp, false)
-		g.link(rolloutKindName, sso, "appliesTo", grp, false)
-	}
+	return g.err == nil
 }

@@ -105,7 +105,7 @@ func TestGraphsimLicenceFlag(t *testing.T) {
 		t.Errorf("--licence E5: code %d, stderr %q", code, errOut)
 	}
 	code, out, _ := runCLI(t, "graphsim", "--help")
-	if code != exitOK || !strings.Contains(out, "--licence") {
+	if code != exitOK || !strings.Contains(out, "--licence") || !strings.Contains(out, "large: 100,000 users") {
 		t.Errorf("graphsim --help: code %d\n%s", code, out)
 	}
 }
