@@ -32,6 +32,10 @@ type Access struct {
 	Needed []string `json:"needed"`
 	// Writes are the held permissions that allow more than reading.
 	Writes []string `json:"writes"`
+	// WritesToRead are the Writes a kind in the snapshot is read with,
+	// because Graph has no read-only permission for it (API connectors,
+	// layout.Kind.ReadNeedsWrite): "permission (kind, ...)".
+	WritesToRead []string `json:"writesToRead"`
 	// Extra are the held permissions beyond Needed; Missing the needed
 	// ones not held (their kinds are incomplete in the manifest).
 	Extra          []string `json:"extra"`
@@ -61,7 +65,7 @@ var readOnlyRoles = map[string]string{
 }
 
 func access(m *layout.Manifest, tag string) Access {
-	a := Access{Snapshot: tag, Permissions: []string{}, DirectoryRoles: []string{}, Needed: []string{}, Writes: []string{}, Extra: []string{}, Missing: []string{}}
+	a := Access{Snapshot: tag, Permissions: []string{}, DirectoryRoles: []string{}, Needed: []string{}, Writes: []string{}, WritesToRead: []string{}, Extra: []string{}, Missing: []string{}}
 	if m == nil {
 		return a
 	}
@@ -88,6 +92,17 @@ func access(m *layout.Manifest, tag string) Access {
 		held[p] = true
 		if !readOnlyPermission(p) {
 			a.Writes = append(a.Writes, p)
+		}
+	}
+	for _, p := range a.Writes {
+		var by []string
+		for _, k := range kinds {
+			if k.ReadNeedsWrite != "" && contains(layout.ReadWithWritePermissions([]*layout.Kind{k}), p) {
+				by = append(by, k.Name)
+			}
+		}
+		if len(by) > 0 {
+			a.WritesToRead = append(a.WritesToRead, p+" ("+strings.Join(by, ", ")+")")
 		}
 	}
 	for _, r := range a.DirectoryRoles {

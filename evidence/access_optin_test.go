@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -54,6 +55,24 @@ func TestAccessReadWithWriteKind(t *testing.T) {
 	a = access(m, "snapshot/1")
 	if a.ReadOnly || !slices.Contains(a.Writes, perm) || len(a.Extra) != 0 || !slices.Contains(a.Needed, perm) || len(a.Missing) != 0 {
 		t.Errorf("with API connectors: read-only %v, writes %v, extra %v, missing %v", a.ReadOnly, a.Writes, a.Extra, a.Missing)
+	}
+	// The report says why the write permission is held: an auditor reads
+	// "not read-only" next to the kind that needs it.
+	if want := []string{perm + " (api-connectors)"}; !slices.Equal(a.WritesToRead, want) {
+		t.Errorf("writes to read = %v, want %v", a.WritesToRead, want)
+	}
+	rep := &Report{Access: a}
+	var md, ht strings.Builder
+	if err := rep.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.HTML(&ht); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"markdown": md.String(), "html": ht.String()} {
+		if !strings.Contains(out, "needed to read a kind in the snapshot") || !strings.Contains(out, "api-connectors") {
+			t.Errorf("%s does not say why %s is held:\n%s", name, perm, out)
+		}
 	}
 	m.Access.Permissions = base
 	if a = access(m, "snapshot/1"); !slices.Equal(a.Missing, []string{perm}) {

@@ -51,8 +51,9 @@
 //	              maxRestoreSeconds}, newest first
 //	access        {recorded, snapshot, type, source (token | graph: where
 //	              permissions were read), permissions[], directoryRoles[],
-//	              needed[], writes[], extra[], missing[], readOnly,
-//	              leastPrivilege}
+//	              needed[], writes[], writesToRead[] (the writes a kind in
+//	              the snapshot is read with: "permission (kind, ...)"),
+//	              extra[], missing[], readOnly, leastPrivilege}
 //	controls[]    {id, framework, title}
 package evidence
 

@@ -110,6 +110,7 @@ code{background:#f6f8fa;padding:0 .2rem}
 {{with .Access}}{{if not .Recorded}}<p>Not recorded in the manifest of {{if .Snapshot}}{{safe .Snapshot}}{{else}}(no snapshot){{end}}. The least set that reads these kinds (<code>entrasnap kinds --permissions</code>): {{list .Needed}}.</p>
 {{else}}<p>The export of {{safe .Snapshot}} ran with a {{safe .Type}} token holding: {{list .Permissions}} (<span id="access-source">{{source .Source}}</span>).{{if .DirectoryRoles}} Directory roles (template ids): {{list .DirectoryRoles}}.{{end}}</p>
 <ul><li>Read-only: <strong id="read-only">{{yesno .ReadOnly}}</strong>{{if .Writes}} (writes: {{list .Writes}}){{end}}</li>
+{{if .WritesToRead}}<li id="writes-to-read">Write permissions needed to read a kind in the snapshot (Graph has no read-only permission for it): {{list .WritesToRead}}</li>{{end}}
 <li>Least privilege (nothing beyond the read set <code>entrasnap kinds --permissions</code> lists): <strong id="least-privilege">{{yesno .LeastPrivilege}}</strong>{{if .Extra}} (beyond it: {{list .Extra}}){{end}}</li>
 {{if .Missing}}<li>Needed and not held (their kinds are incomplete): {{list .Missing}}</li>{{end}}</ul>{{end}}{{end}}
 

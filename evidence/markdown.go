@@ -174,6 +174,9 @@ func (rep *Report) Markdown(w io.Writer) error {
 		if len(a.Writes) > 0 {
 			p(" (writes: %s)", md(list(a.Writes)))
 		}
+		if len(a.WritesToRead) > 0 {
+			p("\n- Write permissions needed to read a kind in the snapshot (Graph has no read-only permission for it): %s", md(list(a.WritesToRead)))
+		}
 		p("\n- Least privilege (nothing beyond the read set `entrasnap kinds --permissions` lists): %s", yesNo(a.LeastPrivilege))
 		if len(a.Extra) > 0 {
 			p(" (beyond it: %s)", md(list(a.Extra)))

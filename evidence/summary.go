@@ -150,7 +150,11 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 	case !a.Recorded:
 		add("access", "Backup app's permissions", "not recorded in the manifest (an export token that is not a JWT and no --client-id to read the app's grants from Graph with, or an export by an entrasnap before 2026-12); grant exactly what entrasnap kinds --permissions lists", StatusMissing)
 	case !a.ReadOnly:
-		add("access", "Backup app's permissions", fmt.Sprintf("not read-only: %s (%s token; %s)", strings.Join(a.Writes, ", "), a.Type, accessSource(a.Source)), StatusAttention)
+		res := fmt.Sprintf("not read-only: %s (%s token; %s)", strings.Join(a.Writes, ", "), a.Type, accessSource(a.Source))
+		if len(a.WritesToRead) > 0 {
+			res += fmt.Sprintf("; needed to read kinds Graph reads only with a write permission: %s", strings.Join(a.WritesToRead, ", "))
+		}
+		add("access", "Backup app's permissions", res, StatusAttention)
 	case !a.LeastPrivilege:
 		add("access", "Backup app's permissions", fmt.Sprintf("read-only, %d beyond the least set: %s", len(a.Extra), strings.Join(a.Extra, ", ")), StatusAttention)
 	default:
