@@ -320,22 +320,7 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		default:
 			// Only the files of the objects the round changes are read;
 			// the others keep their blob ids (Live.Kept).
-			var paths []string
-			for p := range prev.blobs {
-				if underAny(p, []string{k.Root()}) {
-					paths = append(paths, p)
-				}
-			}
-			sort.Strings(paths)
-			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: paths, Held: ks.Held, Since: ks.LastFull, Read: func(p string) ([]byte, error) {
-				// By the blob id the walk found: no revision or path to
-				// resolve again for each file (a no-change day reads every
-				// user with sponsors this way).
-				if h, ok := prev.blobs[p]; ok {
-					return o.Repo.ReadBlob(ctx, h)
-				}
-				return o.Repo.ReadFile(ctx, prev.rev, p)
-			}}
+			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: ks.LastFull, Read: prev.reader(ctx, o.Repo)}
 		}
 	}
 	return from, why, nil
@@ -374,6 +359,11 @@ func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, s
 	case now.Sub(ks.LastFull) >= auditRetention-live.AuditMargin:
 		return live.DeltaFrom{}, "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
 	}
+	return live.DeltaFrom{Paths: prev.paths(k), Since: ks.LastFull, Now: now, Read: prev.reader(ctx, o.Repo)}, ""
+}
+
+// paths are the previous snapshot's files of kind k, sorted.
+func (prev *previous) paths(k *layout.Kind) []string {
 	var paths []string
 	for p := range prev.blobs {
 		if underAny(p, []string{k.Root()}) {
@@ -381,12 +371,19 @@ func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, s
 		}
 	}
 	sort.Strings(paths)
-	return live.DeltaFrom{Paths: paths, Since: ks.LastFull, Now: now, Read: func(p string) ([]byte, error) {
+	return paths
+}
+
+// reader reads a file of the previous snapshot by the blob id the walk
+// found: no revision or path to resolve again for each file (a no-change
+// day reads every user with sponsors this way).
+func (prev *previous) reader(ctx context.Context, r *snapshot.Repo) func(string) ([]byte, error) {
+	return func(p string) ([]byte, error) {
 		if h, ok := prev.blobs[p]; ok {
-			return o.Repo.ReadBlob(ctx, h)
+			return r.ReadBlob(ctx, h)
 		}
-		return o.Repo.ReadFile(ctx, prev.rev, p)
-	}}, ""
+		return r.ReadFile(ctx, prev.rev, p)
+	}
 }
 
 func isAuditKind(name string) bool { return slices.Contains(live.AuditKinds(), name) }
