@@ -3,6 +3,8 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -191,26 +193,31 @@ func TestUserSecurityAttributesOfARecreatedUser(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	base, files := e.exportCSA()
 	tn := e.sim.Tenant()
+	// The victim: the first (by id, so every run picks the same one)
+	// cloud-only user with badge ids; a synced user is not recreated by a
+	// restore (it comes back through sync), and files is a map.
+	userFiles := map[string]string{}
+	synced := map[string]bool{}
+	upns := map[string]string{}
+	for p, o := range e.snapshotObjects(base) {
+		if o.Kind.Name == "users" {
+			id := strings.ToLower(o.Key)
+			userFiles[id], upns[id], synced[id] = p, str(o.Data["userPrincipalName"]), o.Data["onPremisesSyncEnabled"] == true
+		}
+	}
 	var victim *Object
-	for _, o := range files {
+	for _, id := range slices.Sorted(maps.Keys(files)) {
+		o := files[id]
 		hr, _ := o.Data["customSecurityAttributes"].(map[string]any)["HR"].(map[string]any)
-		if _, isArr := hr["BadgeIds"].([]any); isArr {
+		if _, isArr := hr["BadgeIds"].([]any); isArr && userFiles[id] != "" && !synced[id] {
 			victim = o
 			break
 		}
 	}
 	if victim == nil {
-		t.Fatal("no user with badge ids in the demo")
+		t.Fatal("no cloud-only user with badge ids and a users file in the demo")
 	}
-	var userPath, upn string
-	for p, o := range e.snapshotObjects(base) {
-		if o.Kind.Name == "users" && strings.EqualFold(o.Key, victim.Key) {
-			userPath, upn = p, str(o.Data["userPrincipalName"])
-		}
-	}
-	if userPath == "" {
-		t.Fatal("the victim has no users file")
-	}
+	userPath, upn := userFiles[strings.ToLower(victim.Key)], upns[strings.ToLower(victim.Key)]
 	e.do("DELETE", "/v1.0/users/"+victim.Key, nil)
 	e.do("DELETE", "/v1.0/directory/deletedItems/"+victim.Key, nil)
 
