@@ -413,6 +413,14 @@ func (t *Tenant) SetEventualConsistency(d time.Duration) {
 	t.mu.Unlock()
 }
 
+// EventualConsistency is the replication lag SetEventualConsistency (or
+// Options.EventualConsistency) set: 0 when there is none.
+func (t *Tenant) EventualConsistency() time.Duration {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.eventualDelay
+}
+
 // ---- JSON helpers ----
 
 func str(v any) string {
