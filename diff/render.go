@@ -67,14 +67,22 @@ func (r *Result) describe(v any, refs []string) string {
 	}
 }
 
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+func quote(s string) string { return marshal(s) }
+
+// marshal is v as compact JSON, with <, > and & as they are (json.Marshal
+// writes them \u003c, \u003e and \u0026, for HTML: a summary is no HTML).
+func marshal(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func compact(v any) string {
-	b, _ := json.Marshal(v)
-	s := string(b)
+	s := marshal(v)
 	if len(s) > 160 {
 		s = s[:157] + "..."
 	}
@@ -84,12 +92,18 @@ func compact(v any) string {
 // PropLines renders a property change as lines "path: ...", with names,
 // paths and values escaped for a terminal (layout.Safe).
 func (r *Result) PropLines(p PropChange) []string {
-	lines := r.propLines(p)
+	lines := r.PropText(p)
 	for i, l := range lines {
 		lines[i] = layout.Safe(l)
 	}
 	return lines
 }
+
+// PropText is PropLines not escaped for a terminal: string values quoted
+// as in JSON (a quote or a newline in one shows as \" or \n), every other
+// character as it is, for a writer that escapes (a JSON encoder, or
+// layout.Safe when the line is shown).
+func (r *Result) PropText(p PropChange) []string { return r.propLines(p) }
 
 func (r *Result) propLines(p PropChange) []string {
 	switch p.Action {

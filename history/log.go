@@ -96,12 +96,18 @@ func loadPair(before, after map[string][]byte) (a, b diff.Snapshot, skipA, skipB
 
 // Entry is one snapshot where an object changed.
 type Entry struct {
-	Commit  string   `json:"commit"`
-	Time    string   `json:"time"`
-	Tags    []string `json:"tags,omitempty"`
-	Action  string   `json:"action"`
-	Path    string   `json:"path"`
+	Commit string   `json:"commit"`
+	Time   string   `json:"time"`
+	Tags   []string `json:"tags,omitempty"`
+	Action string   `json:"action"`
+	Path   string   `json:"path"`
+	// Summary says what changed, a line each ("path: old → new", names
+	// beside ids), with strings as they are: the text rendering escapes
+	// them for a terminal (layout.Safe), JSON keeps them exactly.
 	Summary []string `json:"summary,omitempty"`
+	// Changes are the property changes the summary describes, with the
+	// values exactly as the files hold them.
+	Changes []diff.PropChange `json:"changes,omitempty"`
 	// ChangedBy says who made the change, from the directory audit records
 	// the repository keeps (Attribution.Lines); empty when it keeps none.
 	ChangedBy []string `json:"changedBy,omitempty"`
@@ -166,11 +172,12 @@ func Log(ctx context.Context, r *snapshot.Repo, rev, p string, names diff.Resolv
 		for _, ch := range res.Changes {
 			entry.Action = string(ch.Action)
 			if ch.OldPath != "" && ch.Path != "" {
-				entry.Summary = append(entry.Summary, fmt.Sprintf("renamed: %s → %s", layout.Safe(ch.OldPath), layout.Safe(ch.Path)))
+				entry.Summary = append(entry.Summary, fmt.Sprintf("renamed: %s → %s", ch.OldPath, ch.Path))
 			}
 			for _, pc := range ch.Props {
-				entry.Summary = append(entry.Summary, res.PropLines(pc)...)
+				entry.Summary = append(entry.Summary, res.PropText(pc)...)
 			}
+			entry.Changes = append(entry.Changes, ch.Props...)
 		}
 		if entry.Action == "" {
 			entry.Action = string(diff.Changed)

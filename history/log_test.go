@@ -1,7 +1,9 @@
 package history
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,6 +54,72 @@ func TestLogFollowsRenames(t *testing.T) {
 	}
 	if entries[1].Action != "added" {
 		t.Errorf("oldest entry = %+v, want added", entries[1])
+	}
+}
+
+// A summary of a change to a value with a quote, a newline, an RTL mark,
+// an emoji, HTML characters, a path climb and length: `log --json` carries
+// the value exactly (changes[].new) and the summary line unescaped for a
+// terminal; the text escapes it (layout.Safe) and nothing else.
+func TestLogKeepsHostileValuesExactInJSON(t *testing.T) {
+	ctx := context.Background()
+	r := newRepo(t)
+	groups, _ := layout.Lookup("groups")
+	const id = "3f2a0b1c-1111-4000-8000-000000000001"
+	value := "say \"hi\"\nnext \u200f<b>&</b> 😀 ../" + strings.Repeat("long", 50)
+	var p string
+	for i, desc := range []string{"plain", value} {
+		obj := map[string]any{"id": id, "displayName": "Finance", "description": desc}
+		var err error
+		if p, err = layout.Path(groups, obj); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.WriteSnapshot(ctx, snapshot.Snapshot{Files: map[string][]byte{p: layout.Canonical(groups, obj)}, Message: "snapshot " + string(rune('1'+i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _, err := Log(ctx, r, "HEAD", p, Open(ctx, r, "HEAD"))
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("Log: %v, %d entries", err, len(entries))
+	}
+	var js bytes.Buffer
+	if err := RenderLog(&js, layout.FormatJSON, p, entries); err != nil {
+		t.Fatal(err)
+	}
+	var back []struct {
+		Summary []string `json:"summary"`
+		Changes []struct {
+			Path   string `json:"path"`
+			Action string `json:"action"`
+			Old    any    `json:"old"`
+			New    any    `json:"new"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back) != 2 {
+		t.Fatalf("log JSON (%v):\n%s", err, js.String())
+	}
+	quoted, _ := json.Marshal(value) // the summary quotes a string value as JSON does
+	wantLine := "description: \"plain\" → " + strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(quoted))
+	if len(back[0].Summary) != 1 || back[0].Summary[0] != wantLine {
+		t.Errorf("JSON summary %q, want %q", back[0].Summary, wantLine)
+	}
+	if c := back[0].Changes; len(c) != 1 || c[0].Path != "description" || c[0].Old != "plain" || c[0].New != value {
+		t.Errorf("JSON changes %+v, want description from \"plain\" to the value exactly", c)
+	}
+	for _, odd := range []string{`\\u200f`, `\u003c`, `\u0026`} {
+		if strings.Contains(js.String(), odd) {
+			t.Errorf("log JSON holds %s: escaped for a terminal or for HTML\n%s", odd, js.String())
+		}
+	}
+	var text bytes.Buffer
+	if err := RenderLog(&text, layout.FormatText, p, entries); err != nil {
+		t.Fatal(err)
+	}
+	if want := "    " + layout.Safe(wantLine) + "\n"; !strings.Contains(text.String(), want) {
+		t.Errorf("text lacks the summary escaped once %q:\n%s", want, text.String())
+	}
+	if strings.Contains(text.String(), "\u200f") || !strings.Contains(text.String(), `\u200f<b>&</b> 😀 ../`) {
+		t.Errorf("text does not escape the RTL mark alone:\n%s", text.String())
 	}
 }
 

@@ -45,7 +45,8 @@ func writeSnapshots(w io.Writer, snaps []Tagged) error {
 
 // RenderLog writes the history of the object file p (entries newest
 // first, as Log returns them) in format: text, with every string from the
-// repository escaped (layout.Safe), or json, the entries as they are.
+// repository escaped (layout.Safe), summaries too, or json, the entries as
+// they are (strings exactly, escaped only as JSON escapes them).
 func RenderLog(w io.Writer, format, p string, entries []Entry) error {
 	switch format {
 	case "", layout.FormatText:
@@ -71,7 +72,7 @@ func writeLog(w io.Writer, p string, entries []Entry) {
 			fmt.Fprintf(w, "    %s\n", layout.Safe(s))
 		}
 		for _, s := range en.Summary {
-			fmt.Fprintf(w, "    %s\n", s)
+			fmt.Fprintf(w, "    %s\n", layout.Safe(s))
 		}
 	}
 	if len(entries) == 0 {

@@ -68,13 +68,17 @@ func TestRenderSnapshots(t *testing.T) {
 func TestRenderLog(t *testing.T) {
 	p := "groups/" + hostileName + ".yaml"
 	entries := []Entry{{Commit: strings.Repeat("e", 40), Time: "2026-12-06 17:00", Tags: []string{"snapshot/" + hostileName}, Action: "changed", Path: p,
-		Summary: []string{"description: a → b"}, ChangedBy: []string{hostileName}}}
+		Summary: []string{"description: a → b", "displayName: " + hostileName}, ChangedBy: []string{hostileName}}}
 	var text bytes.Buffer
 	if err := RenderLog(&text, layout.FormatText, p, entries); err != nil {
 		t.Fatal(err)
 	}
 	assertEscaped(t, text.String())
-	for _, want := range []string{"History of groups/", "\neeeeeeeeeeee 2026-12-06 17:00 snapshot/", "  changed\n", "    description: a → b\n"} {
+	if n := strings.Count(text.String(), layout.Safe(hostileName)); n != 4 {
+		t.Errorf("the name shows escaped %d times, want 4 (path, tag, who changed it, summary):\n%s", n, text.String())
+	}
+	for _, want := range []string{"History of groups/", "\neeeeeeeeeeee 2026-12-06 17:00 snapshot/", "  changed\n", "    description: a → b\n",
+		"    displayName: " + layout.Safe(hostileName) + "\n"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, text.String())
 		}

@@ -28,6 +28,30 @@ type RenderOptions struct {
 	Requests bool
 }
 
+// ReviewOptions say how a plan is shown for review before it is saved or
+// applied (Plan.Review): its rendering, and what happens to it next.
+type ReviewOptions struct {
+	RenderOptions
+	// Saved: the plan is saved to a file (restore --out), not applied.
+	Saved bool
+	// Unprompted: the plan is applied without a question (restore --yes,
+	// or apply of a plan reviewed when it was saved).
+	Unprompted bool
+}
+
+// Review writes the plan for review before it is saved or applied, the
+// one rule restore and apply share: as text always; as JSON, the plan
+// alone, except when it is applied at once without a question
+// (Unprompted, not Saved, not Empty): then nothing, because the result
+// (Result.WriteJSON) carries the plan and standard output stays one JSON
+// document.
+func (p *Plan) Review(w io.Writer, o ReviewOptions) error {
+	if o.Format == layout.FormatJSON && o.Unprompted && !o.Saved && !p.Empty() {
+		return nil
+	}
+	return p.Render(w, o.RenderOptions)
+}
+
 var relWords = map[string]string{
 	"members": "member", "owners": "owner", "appRoleAssignedTo": "app role assignment",
 	"oauth2PermissionGrants": "delegated permission grant", "scopedRoleMembers": "scoped role member",

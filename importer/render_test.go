@@ -131,3 +131,52 @@ func TestPlanAndResultRenderFormats(t *testing.T) {
 		t.Error("result format yaml: no error")
 	}
 }
+
+// Review is the one rule restore and apply share for showing a plan
+// before it is saved or applied: text always; JSON alone unless the plan
+// is applied at once without a question, when the result carries it.
+func TestReviewShowsThePlanUnlessTheResultCarriesIt(t *testing.T) {
+	keep := obj(t, "groups", gA, map[string]any{"displayName": "Keep", "securityEnabled": true, "mailEnabled": false, "mailNickname": "keep"})
+	extra := obj(t, "groups", gB, map[string]any{"displayName": "Extra \"q\"\n\u200f🙂", "securityEnabled": true, "mailEnabled": false, "mailNickname": "extra"})
+	full := compute(t, input([]*Object{keep}, []*Object{keep, extra}, func(in *Input) { in.Selection.Kinds = []string{"groups"} }))
+	empty := compute(t, input([]*Object{keep}, []*Object{keep}, func(in *Input) { in.Selection.Kinds = []string{"groups"} }))
+	if full.Empty() || !empty.Empty() {
+		t.Fatalf("set-up: want one plan with actions and one without (%d, %d actions)", len(full.Actions), len(empty.Actions))
+	}
+	for _, tc := range []struct {
+		name         string
+		p            *Plan
+		format       string
+		saved, noAsk bool
+		want         string // "text", "json" or "" (nothing)
+	}{
+		{"text, asked", full, layout.FormatText, false, false, "text"},
+		{"text, --yes", full, layout.FormatText, false, true, "text"},
+		{"text, --out", full, "", true, false, "text"},
+		{"json, asked", full, layout.FormatJSON, false, false, "json"},
+		{"json, --out", full, layout.FormatJSON, true, true, "json"},
+		{"json, --yes: the result carries it", full, layout.FormatJSON, false, true, ""},
+		{"json, --yes, nothing to do", empty, layout.FormatJSON, false, true, "json"},
+	} {
+		var buf bytes.Buffer
+		if err := tc.p.Review(&buf, ReviewOptions{RenderOptions: RenderOptions{Format: tc.format}, Saved: tc.saved, Unprompted: tc.noAsk}); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		out := buf.String()
+		switch tc.want {
+		case "":
+			if out != "" {
+				t.Errorf("%s: want nothing shown, got:\n%s", tc.name, out)
+			}
+		case "json":
+			var back Plan
+			if err := json.Unmarshal(buf.Bytes(), &back); err != nil || len(back.Actions) != len(tc.p.Actions) {
+				t.Errorf("%s: want the plan as JSON with %d actions (err %v):\n%s", tc.name, len(tc.p.Actions), err, out)
+			}
+		case "text":
+			if !strings.Contains(out, "Restore plan for tenant") || !strings.Contains(out, `Extra "q"\n\u200f🙂`) {
+				t.Errorf("%s: want the text plan with the name escaped:\n%s", tc.name, out)
+			}
+		}
+	}
+}

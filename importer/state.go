@@ -151,7 +151,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		want[d.Kind.Name] = true
 		for _, r := range d.Kind.Refs {
 			for _, rk := range r.Kinds {
-				if rk == "named-locations" || rk == "authentication-strengths" || rk == "directory-roles" {
+				if k, ok := layout.Lookup(rk); ok && k.ReadWhenReferenced {
 					want[rk] = true
 				}
 			}
@@ -256,7 +256,8 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		}
 	}
 	for _, k := range kinds {
-		if missing[k.Name] || (k.Name == "named-locations" && k.SoftDelete != "") {
+		// A kind read when referenced: its bin too (layout.Kind.ReadWhenReferenced).
+		if missing[k.Name] || (k.ReadWhenReferenced && k.SoftDelete != "") {
 			if err := loadBin(ctx, o.Client, k, in); err != nil {
 				return nil, err
 			}

@@ -156,6 +156,17 @@ type Kind struct {
 	// assignments and eligibilities, since Graph does not delete a custom
 	// role still assigned (importer roles.go).
 	AdvisoryReads []string
+	// ReadWhenReferenced: a restore plan reads this kind's live objects
+	// whenever an object it plans has a reference (Refs) to the kind, even
+	// when the kind is not selected, so that a referenced object is mapped
+	// to the live one (a directory role, activated from its template, that
+	// an administrative unit's scoped role member names: importer
+	// roles.go) or known to be gone (a named location or an authentication
+	// strength that a Conditional Access policy names). With a SoftDelete,
+	// its recycle bin is read as well, so that a reference to a deleted
+	// one is known to be restorable (importer checkRefs). Other referenced
+	// kinds are not read for it (directory objects are looked up by id).
+	ReadWhenReferenced bool
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -461,7 +472,8 @@ var kinds = append([]*Kind{
 		Volatile:        []string{"modifiedDateTime", "deletedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime"},
 		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"},
-		SoftDelete: "conditional-access",
+		SoftDelete:         "conditional-access",
+		ReadWhenReferenced: true, // a CA policy's locations
 	},
 	{
 		Name: "authentication-strengths", Title: "authentication strength policies", Folder: "authentication/strengths",
@@ -478,6 +490,7 @@ var kinds = append([]*Kind{
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"},
 		BuiltIn:         func(o map[string]any) bool { return o["policyType"] == "builtIn" },
 		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess"},
+		ReadWhenReferenced: true, // a CA policy's grant controls
 	},
 	{
 		Name: "authentication-methods-policy", Title: "authentication methods policy", Folder: "authentication/methods-policy",
@@ -599,6 +612,7 @@ var kinds = append([]*Kind{
 		ReadOnly:        []string{"id", "displayName", "description", "roleTemplateId"},
 		BuiltIn:         func(map[string]any) bool { return true },
 		ReadPermissions: []string{"RoleManagement.Read.Directory"}, WritePermissions: []string{"RoleManagement.ReadWrite.Directory"},
+		ReadWhenReferenced: true, // scopedRoleMembers[].roleId
 	},
 	{
 		Name: "administrative-units", Title: "administrative units", Folder: "administrative-units",

@@ -67,3 +67,33 @@ func TestAdvisoryReadsInTheCatalog(t *testing.T) {
 		}
 	}
 }
+
+// The kinds a restore plan reads whenever a planned object references them
+// are declared on the kind (once a list in the importer): exactly these,
+// each referenced by some kind of the catalog (else the flag reads
+// nothing). importer TestReadWhenReferencedIsWhatLoadReads holds the
+// behaviour to it.
+func TestReadWhenReferencedInTheCatalog(t *testing.T) {
+	referenced := map[string]bool{}
+	for _, k := range Kinds() {
+		for _, r := range k.Refs {
+			for _, rk := range r.Kinds {
+				referenced[rk] = true
+			}
+		}
+	}
+	var got []string
+	for _, k := range Kinds() {
+		if !k.ReadWhenReferenced {
+			continue
+		}
+		got = append(got, k.Name)
+		if !referenced[k.Name] {
+			t.Errorf("%s is read when referenced, but no kind's Refs name it", k.Name)
+		}
+	}
+	want := []string{"named-locations", "authentication-strengths", "directory-roles"}
+	if !slices.Equal(got, want) {
+		t.Errorf("kinds read when referenced %q, want %q", got, want)
+	}
+}

@@ -17,9 +17,12 @@ const (
 
 // WriteJSON writes v as JSON indented by two spaces, ending in a newline:
 // the --json output of the commands (check, snapshots, log, kinds).
+// Strings are escaped only as JSON requires: <, > and & stay as they are
+// (not \u003c, \u003e, \u0026: the output is no HTML).
 func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

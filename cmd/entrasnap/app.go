@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -209,14 +210,32 @@ func oneOf(flag, v string, want ...string) error {
 	return usageErrorf("--%s %q: want %s or %s", flag, v, strings.Join(want[:len(want)-1], ", "), want[len(want)-1])
 }
 
-// outputFormat is the output format --json chooses, json when it is
-// given and text otherwise, for the library's Render to write.
-func outputFormat(asJSON bool) string {
-	if asJSON {
-		return layout.FormatJSON
-	}
-	return layout.FormatText
+// output is how a command writes its result, decided once from its flags
+// and the streams: the format its --json (json when given, else text) or
+// its --format chose, for the library's Render to write, and colour, only
+// for text on a terminal.
+type output struct {
+	format string
+	color  bool
 }
+
+// outputOf is the output c's flags ask for on e's standard output.
+func (e *env) outputOf(c *cli.Context) output {
+	format := cmp.Or(c.String("format"), layout.FormatText)
+	if c.Bool("json") {
+		format = layout.FormatJSON
+	}
+	return output{format: format, color: e.color && format == layout.FormatText}
+}
+
+// textOutput is text on e's standard output, coloured on a terminal: the
+// output of commands run for a person without their flags (the demo).
+func (e *env) textOutput() output {
+	return output{format: layout.FormatText, color: e.color}
+}
+
+// json reports whether the output is JSON.
+func (o output) json() bool { return o.format == layout.FormatJSON }
 
 // The commands' long help (their --help description) is kept as text files
 // in help/, one per command, so it reads and reviews as prose. "{{name}}"
@@ -382,11 +401,11 @@ func kindsCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		},
 		Action: func(c *cli.Context) error {
-			return runKinds(e, c.Bool("permissions"), c.Bool("json"))
+			return runKinds(e, e.outputOf(c), c.Bool("permissions"))
 		},
 	}
 }
 
-func runKinds(e *env, permsOnly, asJSON bool) error {
-	return layout.RenderKinds(e.stdout, outputFormat(asJSON), permsOnly, live.AuditPermission)
+func runKinds(e *env, out output, permsOnly bool) error {
+	return layout.RenderKinds(e.stdout, out.format, permsOnly, live.AuditPermission)
 }

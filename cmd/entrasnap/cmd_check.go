@@ -55,12 +55,12 @@ func checkCommand(e *env) *cli.Command {
 					return fmt.Errorf("--repair: %w", err)
 				}
 			}
-			return runCheck(c.Context, e, c.String("repo"), c.Bool("json"), o)
+			return runCheck(c.Context, e, e.outputOf(c), c.String("repo"), o)
 		},
 	}
 }
 
-func runCheck(ctx context.Context, e *env, repo string, asJSON bool, o check.Options) error {
+func runCheck(ctx context.Context, e *env, out output, repo string, o check.Options) error {
 	r, err := openRepo(repo)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func runCheck(ctx context.Context, e *env, repo string, asJSON bool, o check.Opt
 		return err
 	}
 	rep.Repo = repo
-	if err := rep.Render(e.stdout, outputFormat(asJSON)); err != nil {
+	if err := rep.Render(e.stdout, out.format); err != nil {
 		return err
 	}
 	if untrusted, err := rep.Verdict(); untrusted {

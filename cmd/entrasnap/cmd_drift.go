@@ -34,9 +34,9 @@ func driftCommand(e *env) *cli.Command {
 			}
 			o := driftOptions{
 				repo: c.String("repo"), baseline: c.String("baseline"), kinds: c.StringSlice("kinds"),
-				watch: c.String("watch"), format: c.String("format"), conn: connectionFrom(c),
+				watch: c.String("watch"), output: e.outputOf(c), conn: connectionFrom(c),
 			}
-			if err := oneOf("format", o.format, diff.Formats...); err != nil {
+			if err := oneOf("format", o.output.format, diff.Formats...); err != nil {
 				return err
 			}
 			return runDrift(c.Context, e, o)
@@ -45,9 +45,10 @@ func driftCommand(e *env) *cli.Command {
 }
 
 type driftOptions struct {
-	repo, baseline, watch, format string
-	kinds                         []string
-	conn                          live.Connection
+	repo, baseline, watch string
+	output                output // --format
+	kinds                 []string
+	conn                  live.Connection
 }
 
 func runDrift(ctx context.Context, e *env, o driftOptions) error {
@@ -95,7 +96,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		return err
 	}
 
-	if err := rep.Render(e.stdout, o.format, e.color); err != nil {
+	if err := rep.Render(e.stdout, o.output.format, o.output.color); err != nil {
 		return err
 	}
 	switch {

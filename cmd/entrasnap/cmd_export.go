@@ -19,7 +19,7 @@ type exportOptions struct {
 	exporter.Options          // the run: message, branch, guard, identity, signer, full reads
 	repo, push, prBody string // --repo; the remote to push the branch and tag to; the file for the markdown pull-request body
 	kinds              []string
-	json               bool
+	output             output // --json: progress and summary as JSON lines
 	conn               live.Connection
 }
 
@@ -52,7 +52,7 @@ func exportCommand(e *env) *cli.Command {
 			o := exportOptions{
 				Options: exporter.Options{Message: c.String("message"), Branch: c.String("branch"), AllowShrink: c.Bool("allow-shrink"),
 					RequireComplete: c.Bool("require-complete"), Full: c.Bool("full")},
-				repo: c.String("repo"), kinds: c.StringSlice("kinds"), json: c.Bool("json"),
+				repo: c.String("repo"), kinds: c.StringSlice("kinds"), output: e.outputOf(c),
 				push: c.String("push"), prBody: c.String("pr-body"), conn: connectionFrom(c),
 			}
 			var err error
@@ -94,7 +94,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	if err != nil {
 		return usageErrorf("--kinds: %v", err)
 	}
-	progress, err := exporter.NewReporter(outputFormat(o.json), e.stdout, e.stderr)
+	progress, err := exporter.NewReporter(o.output.format, e.stdout, e.stderr)
 	if err != nil {
 		return err
 	}

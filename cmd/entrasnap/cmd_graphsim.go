@@ -160,7 +160,7 @@ func benchCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return t.Render(e.stdout, outputFormat(c.Bool("json")))
+			return t.Render(e.stdout, e.outputOf(c).format)
 		},
 	}
 }

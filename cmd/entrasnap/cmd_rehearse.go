@@ -162,13 +162,13 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident identit
 			return waiting(sleep).client(sim(url, token), "entrasnap-demo/"+version)
 		},
 		Diff: func(ctx context.Context, from, to string) error {
-			return runDiff(ctx, e, abs, from, to, "text", nil, false)
+			return runDiff(ctx, e, e.textOutput(), abs, from, to, nil, false)
 		},
 		Restore: func(ctx context.Context, rev string, ids []string, url, token string, sleep demo.Sleep) error {
-			return runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{At: rev, Selectors: ids, Yes: true, CAState: "report-only"}, repo: abs, conn: sim(url, token), ident: ident})
+			return runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{At: rev, Selectors: ids, Yes: true, CAState: "report-only"}, repo: abs, output: e.textOutput(), conn: sim(url, token), ident: ident})
 		},
 		PlanFiles: func(ctx context.Context, rng, out, url, token string, sleep demo.Sleep) error {
-			err := runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{Changed: rng, CAState: "report-only"}, repo: abs, out: out, conn: sim(url, token), ident: ident})
+			err := runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{Changed: rng, CAState: "report-only"}, repo: abs, out: out, output: e.textOutput(), conn: sim(url, token), ident: ident})
 			var ce *codedError
 			if errors.As(err, &ce) && ce.code == exitChanges {
 				return nil // saved, with changes: what a pull request's check expects
@@ -176,7 +176,7 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident identit
 			return err
 		},
 		Apply: func(ctx context.Context, plan, url, token string, sleep demo.Sleep) error {
-			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, conn: sim(url, token), ident: ident})
+			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, output: e.textOutput(), conn: sim(url, token), ident: ident})
 		},
 		Rehearse: func(ctx context.Context) error {
 			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{Options: drill.Options{Throttle: "realistic"}, repo: abs, record: drill.CommitOptions{Author: ident.author, Committer: ident.committer}})

@@ -25,7 +25,8 @@ import (
 type restoreOptions struct {
 	importer.Asked // the plan's source (a snapshot's objects or files) and what to confirm
 	repo, out      string
-	noRemove, json bool
+	noRemove       bool
+	output         output // --json: the plan and the result
 	breakGlass     string
 	showRequests   bool
 	signer         snapshot.Signer // --signing-key: signs the post-restore snapshot
@@ -66,7 +67,7 @@ func restoreCommand(e *env) *cli.Command {
 			o := restoreOptions{
 				Asked: importer.Asked{At: c.String("at"), Selectors: args, All: c.Bool("all"), Changed: c.String("changed"), Worktree: c.Bool("worktree"),
 					AllowDeletes: c.Bool("allow-deletes"), CAState: c.String("ca-state"), ConfirmTenant: c.String("confirm-tenant"), Yes: c.Bool("yes")},
-				repo: c.String("repo"), out: c.String("out"), noRemove: c.Bool("no-remove"), breakGlass: c.String("break-glass"), json: c.Bool("json"),
+				repo: c.String("repo"), out: c.String("out"), noRemove: c.Bool("no-remove"), breakGlass: c.String("break-glass"), output: e.outputOf(c),
 				showRequests: c.Bool("show-requests"), conn: connectionFrom(c), markdown: c.String("markdown"),
 			}
 			if o.repo == "" {
@@ -75,7 +76,7 @@ func restoreCommand(e *env) *cli.Command {
 			if err := o.Check(); err != nil {
 				return usageErrorf("%v", err)
 			}
-			if o.markdown == "-" && o.json {
+			if o.markdown == "-" && o.output.json() {
 				return usageErrorf("--markdown - and --json both write to standard output: give --markdown a FILE")
 			}
 			if o.signer, err = signerFrom(c); err != nil {
@@ -165,11 +166,10 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return fmt.Errorf("--markdown: %w", err)
 		}
 	}
-	// --json --yes: one document with the plan and the result, after the apply.
-	if combined := o.json && o.Yes && o.out == "" && !plan.Empty(); !combined {
-		if err := plan.Render(planOut, importer.RenderOptions{Format: outputFormat(o.json), Color: e.color && planOut == e.stdout, Requests: o.showRequests}); err != nil {
-			return err
-		}
+	if err := plan.Review(planOut, importer.ReviewOptions{
+		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color && planOut == e.stdout, Requests: o.showRequests},
+		Saved:         o.out != "", Unprompted: o.Yes}); err != nil {
+		return err
 	}
 	if o.out != "" {
 		if err := plan.Save(o.out); err != nil {
@@ -194,7 +194,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 		return err
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.signer, o.ident, o.json)
+	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
 }
 
 // confirmRestore asks on a terminal what importer.Asked.Confirm needs
@@ -227,7 +227,7 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity, asJSON bool) error {
+func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity) error {
 	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
@@ -238,13 +238,12 @@ func applyPlan(ctx context.Context, e *env, plan *importer.Plan, client *graph.C
 			return &importer.SnapshotInfo{Changed: res.Changed, Commit: res.Commit, Tag: res.Tag, Detail: res}, err
 		},
 		IDCommit: &importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer}}
-	format := outputFormat(asJSON)
-	o.Progress = plan.ApplyProgress(e.stderr, format)
+	o.Progress = plan.ApplyProgress(e.stderr, out.format)
 	res, err := importer.Apply(ctx, plan, o)
 	if err != nil && res == nil {
 		return err
 	}
-	if rerr := res.Render(e.stdout, plan, format); rerr != nil {
+	if rerr := res.Render(e.stdout, plan, out.format); rerr != nil {
 		return rerr
 	}
 	if err != nil {
@@ -263,7 +262,7 @@ type applyOptions struct {
 	plan          string
 	confirmTenant string
 	repo          string
-	json          bool
+	output        output // --json: the result
 	showRequests  bool
 	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
 	ident         identity        // the post-restore snapshot's author and committer
@@ -299,7 +298,7 @@ func applyCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), json: c.Bool("json"), confirmTenant: c.String("confirm-tenant"),
+			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), output: e.outputOf(c), confirmTenant: c.String("confirm-tenant"),
 				showRequests: c.Bool("show-requests"), signer: signer, ident: ident, conn: connectionFrom(c)})
 		},
 	}
@@ -331,10 +330,12 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if err != nil {
 		return err
 	}
-	if !o.json {
-		if err := plan.Render(e.stdout, importer.RenderOptions{Color: e.color, Requests: o.showRequests}); err != nil {
-			return err
-		}
+	// A saved plan was reviewed when it was saved: it applies without the
+	// question "yes" (the tenant's name may still be asked below).
+	if err := plan.Review(e.stdout, importer.ReviewOptions{
+		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color, Requests: o.showRequests},
+		Unprompted:    true}); err != nil {
+		return err
 	}
 	// A plan from files deleting many objects: the tenant's name, as
 	// restore asks for it (a plan saved with --out is no way around it).
@@ -345,7 +346,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 			return err
 		}
 	}
-	return applyPlan(ctx, e, plan, client, repo, o.signer, o.ident, o.json)
+	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
 }
 
 // recordJournal commits the new ids an earlier restore left in its journal

@@ -75,25 +75,25 @@ func snapshotsCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "limit", Value: 0, Usage: "show at most this many (0: all)"},
 		},
 		Action: func(c *cli.Context) error {
-			return runSnapshots(c.Context, e, c.String("repo"), c.Bool("json"), c.Int("limit"))
+			return runSnapshots(c.Context, e, e.outputOf(c), c.String("repo"), c.Int("limit"))
 		},
 	}
 }
 
-func runSnapshots(ctx context.Context, e *env, repoPath string, asJSON bool, limit int) error {
+func runSnapshots(ctx context.Context, e *env, out output, repoPath string, limit int) error {
 	r, err := openRepo(repoPath)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	out, err := history.Snapshots(ctx, r, limit)
+	snaps, err := history.Snapshots(ctx, r, limit)
 	if err != nil {
 		return err
 	}
-	if len(out) == 0 {
+	if len(snaps) == 0 {
 		return fmt.Errorf("%s has no snapshots (no snapshot/* tags); run `entrasnap export --repo %s`", repoPath, repoPath)
 	}
-	return history.RenderSnapshots(e.stdout, outputFormat(asJSON), out)
+	return history.RenderSnapshots(e.stdout, out.format, snaps)
 }
 
 func diffCommand(e *env) *cli.Command {
@@ -126,12 +126,12 @@ func diffCommand(e *env) *cli.Command {
 			if err := oneOf("format", c.String("format"), diff.Formats...); err != nil {
 				return err
 			}
-			return runDiff(c.Context, e, c.String("repo"), from, to, c.String("format"), c.StringSlice("kinds"), c.Bool("exit-code"))
+			return runDiff(c.Context, e, e.outputOf(c), c.String("repo"), from, to, c.StringSlice("kinds"), c.Bool("exit-code"))
 		},
 	}
 }
 
-func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kinds []string, exitCode bool) error {
+func runDiff(ctx context.Context, e *env, out output, repoPath, from, to string, kinds []string, exitCode bool) error {
 	r, err := openRepo(repoPath)
 	if err != nil {
 		return err
@@ -154,7 +154,7 @@ func runDiff(ctx context.Context, e *env, repoPath, from, to, format string, kin
 	defer func() { history.WarnSkipped(e.stderr, cmp.Skipped()) }()
 	title := fmt.Sprintf("%s (%s) → %s (%s)", from, cmp.From[:12], to, cmp.To[:12])
 	who := cmp.Attribution(ctx, r) // who changed it (history/attribution.go)
-	if err := cmp.Render(e.stdout, format, diff.RenderOptions{Title: title, Color: e.color, Attribution: who}); err != nil {
+	if err := cmp.Render(e.stdout, out.format, diff.RenderOptions{Title: title, Color: out.color, Attribution: who}); err != nil {
 		return err
 	}
 	if exitCode && !cmp.Empty() {
@@ -182,12 +182,12 @@ func logCommand(e *env) *cli.Command {
 			if len(args) != 1 {
 				return usageErrorf("log takes one OBJECT (an id or appId, a path, or kind/displayName); put an id that begins with \"-\" after --")
 			}
-			return runLog(c.Context, e, c.String("repo"), c.String("at"), args[0], c.Bool("json"))
+			return runLog(c.Context, e, e.outputOf(c), c.String("repo"), c.String("at"), args[0])
 		},
 	}
 }
 
-func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON bool) error {
+func runLog(ctx context.Context, e *env, out output, repoPath, at, object string) error {
 	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
 		return err
@@ -198,7 +198,7 @@ func runLog(ctx context.Context, e *env, repoPath, at, object string, asJSON boo
 	if err != nil {
 		return err
 	}
-	return history.RenderLog(e.stdout, outputFormat(asJSON), p, entries)
+	return history.RenderLog(e.stdout, out.format, p, entries)
 }
 
 func showCommand(e *env) *cli.Command {

@@ -98,7 +98,7 @@ func BenchmarkDiffLarge(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if err := runDiff(ctx, e, repo, "HEAD~1", "HEAD", "text", nil, false); err != nil {
+			if err := runDiff(ctx, e, output{format: "text"}, repo, "HEAD~1", "HEAD", nil, false); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -108,7 +108,7 @@ func BenchmarkDiffLarge(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if err := runDiff(ctx, e, repo, "HEAD~1", "HEAD", "json", nil, false); err != nil {
+			if err := runDiff(ctx, e, output{format: "json"}, repo, "HEAD~1", "HEAD", nil, false); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -224,7 +224,7 @@ func BenchmarkLog365(b *testing.B) {
 	repo, id := log365(b)
 	var out bytes.Buffer
 	e := &env{streams: streams{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard}}
-	if err := runLog(context.Background(), e, repo, "HEAD", id, true); err != nil {
+	if err := runLog(context.Background(), e, output{format: "json"}, repo, "HEAD", id); err != nil {
 		b.Fatal(err)
 	}
 	var entries []history.Entry
@@ -245,7 +245,7 @@ func BenchmarkLog365(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if err := runLog(ctx, e, repo, "HEAD", id, false); err != nil {
+			if err := runLog(ctx, e, output{format: "text"}, repo, "HEAD", id); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/layout"
 )
 
 // hostileName holds what made a snapshot unreadable or a terminal lie:
@@ -79,6 +82,40 @@ func TestHostileNameKeepsTheSnapshotReadable(t *testing.T) {
 		}
 	}
 
+	// A change of the group's description to a hostile value: log --json
+	// carries the value exactly and its summary line unescaped for a
+	// terminal; log escapes the line once.
+	gid := strings.TrimSuffix(file[strings.LastIndexByte(file, '.')-36:], ".yaml")
+	value := "say \"hi\"\nnext \u200fRTL 😀 <b>&"
+	e.do("PATCH", "/v1.0/groups/"+gid, map[string]any{"description": value})
+	e.cli(exitOK, "export", "--repo", e.repo, "--message", "hostile description")
+	js, _ := local(t, exitOK, "log", "--repo", e.repo, "--json", file)
+	var entries []struct {
+		Summary []string
+		Changes []struct {
+			Path string
+			New  any
+		}
+	}
+	if err := json.Unmarshal([]byte(js), &entries); err != nil || len(entries) == 0 {
+		t.Fatalf("log --json (%v):\n%s", err, js)
+	}
+	quote := func(s string) string { // as JSON quotes it, <, > and & as they are
+		b, _ := json.Marshal(s)
+		return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(b))
+	}
+	wantLine := "description: " + quote("line one\r\nline two \x7f\u009b") + " → " + quote(value)
+	if got := entries[0].Summary; len(got) != 1 || got[0] != wantLine {
+		t.Errorf("log --json summary %q, want %q", got, wantLine)
+	}
+	if got := entries[0].Changes; len(got) != 1 || got[0].Path != "description" || got[0].New != value {
+		t.Errorf("log --json changes %+v, want the description exactly", got)
+	}
+	text, _ := local(t, exitOK, "log", "--repo", e.repo, file)
+	if !strings.Contains(text, "    "+layout.Safe(wantLine)+"\n") || strings.Contains(text, "\u200f") {
+		t.Errorf("log does not show the summary escaped once:\n%s", text)
+	}
+
 	// Restoring an unrelated object from that snapshot works.
 	var victim map[string]any
 	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
@@ -93,7 +130,7 @@ func TestHostileNameKeepsTheSnapshotReadable(t *testing.T) {
 		t.Errorf("restore:\n%s", out)
 	}
 	// And a whole-kind restore plan shows the hostile group escaped.
-	e.do("DELETE", "/v1.0/groups/"+strings.TrimSuffix(file[strings.LastIndexByte(file, '.')-36:], ".yaml"), nil)
+	e.do("DELETE", "/v1.0/groups/"+gid, nil)
 	out, errOut = e.cli(exitChanges, "restore", "--repo", e.repo, "--at", tag, "groups", "--out", filepath.Join(t.TempDir(), "plan.json"))
 	if bad := rawControls(out + errOut); len(bad) > 0 {
 		t.Errorf("restore plan holds %q raw:\n%s", bad, out)
