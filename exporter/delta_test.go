@@ -1024,3 +1024,72 @@ func TestAuditStateRoundTrip(t *testing.T) {
 		t.Errorf("an unknown audit kind: %+v, %v; want skipped", got, err)
 	}
 }
+
+// TestFullReadReasonIsOneForBothStates: a delta kind (groups) and an audit
+// kind (PIM for Groups) in the same situation are read in full for the same
+// reason, worded the same (fullReadReason), and resume in the same
+// situation; the reasons only one of them has (the stored delta query; the
+// audit log's retention, the snapshot after a restore) stay theirs.
+func TestFullReadReasonIsOneForBothStates(t *testing.T) {
+	now := time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
+	groups, _ := layout.Lookup("groups")
+	pim, _ := layout.Lookup("group-eligibility-schedules")
+	complete := &layout.Manifest{Kinds: map[string]layout.ManifestKind{"groups": {Complete: true}, pim.Name: {Complete: true}}}
+	state := func(lastFull time.Time, files func(*layout.Kind) string) *State {
+		return &State{
+			Kinds: map[string]KindState{"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc", Query: live.DeltaQuery("groups"),
+				Files: files(groups), LinkAt: lastFull, LastFull: lastFull}},
+			Audit: map[string]AuditKindState{pim.Name: {Files: files(pim), LastFull: lastFull}},
+		}
+	}
+	same := func(k *layout.Kind) string { return fingerprint(k, nil) }
+	cases := []struct {
+		name     string
+		o        Options
+		prev     *previous
+		st       *State
+		stateErr error
+		want     string // the reason for both kinds; "" = both resume
+	}{
+		{"resume", Options{}, &previous{manifest: complete}, state(now.Add(-time.Hour), same), nil, ""},
+		{"--full", Options{Full: true}, &previous{manifest: complete}, state(now.Add(-time.Hour), same), nil, "full read: --full"},
+		{"unusable state", Options{}, &previous{manifest: complete}, nil, fmt.Errorf("line 3: bad \x1b[31m"), "full read: " + StatePath + " cannot be used (line 3: bad \\x1b[31m)"},
+		{"no state", Options{}, &previous{manifest: complete}, &State{}, nil, "full read: no delta state yet"},
+		{"files edited", Options{}, &previous{manifest: complete}, state(now.Add(-time.Hour), func(*layout.Kind) string { return "another" }), nil,
+			"full read: its files changed since the delta state was made (edited by hand, or by another tool)"},
+		{"incomplete before", Options{}, &previous{manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{}}}, state(now.Add(-time.Hour), same), nil,
+			"full read: the previous snapshot does not hold the kind complete"},
+		{"--full-every", Options{FullEvery: 2 * time.Hour}, &previous{manifest: complete}, state(now.Add(-3*time.Hour), same), nil,
+			"full read: the last one is 2h0m0s old or more (--full-every 2h0m0s)"},
+	}
+	for _, c := range cases {
+		from, why, err := planDelta(context.Background(), c.o, []*layout.Kind{groups, pim}, c.prev, c.st, c.stateErr, now)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, k := range []string{"groups", pim.Name} {
+			_, resumes := from[k]
+			if why[k] != c.want || resumes != (c.want == "") {
+				t.Errorf("%s: %s: why %q (resumes %v), want %q", c.name, k, why[k], resumes, c.want)
+			}
+		}
+	}
+
+	// Reasons of one kind of state only.
+	st := state(now.Add(-time.Hour), same)
+	ks := st.Kinds["groups"]
+	ks.Query = "/v1.0/groups/delta?$select=id"
+	st.Kinds["groups"] = ks
+	_, why, _ := planDelta(context.Background(), Options{}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, st, nil, now)
+	if why["groups"] != "full read: entrasnap stores other properties than when the delta state was made" || why[pim.Name] != "" {
+		t.Errorf("another delta query: why %q", why)
+	}
+	_, why, _ = planDelta(context.Background(), Options{postRestore: true}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(now.Add(-time.Hour), same), nil, now)
+	if why["groups"] != "" || why[pim.Name] != "full read: the snapshot after a restore" {
+		t.Errorf("after a restore: why %q", why)
+	}
+	_, why, _ = planDelta(context.Background(), Options{FullEvery: 30 * 24 * time.Hour}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(now.Add(-7*24*time.Hour), same), nil, now)
+	if why["groups"] != "" || !strings.Contains(why[pim.Name], "older than the directory audit log keeps its records") {
+		t.Errorf("past the audit log's retention: why %q", why)
+	}
+}
