@@ -349,16 +349,16 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 	// --full reads in full.
 	// (This run and the next on graphsim's clock, which the script moved
 	// past the helper's: the audit window starts at the last full read,
-	// less AuditMargin, which the clone's change is then outside of.)
+	// less live.ReplicationMargin, which the clone's change is then outside of.)
 	// A time-bound PIM for Groups membership made before the full read
 	// ends after it: no record since the full read names its group, its
 	// end in the previous file does (live/pimgroups.go).
 	// (Not under -short, which skips the two exports that follow its end.)
-	ends = sim.Clock().Now().Add(2 * time.Hour)
+	ends = sim.Clock().Now().Add(live.ReplicationMargin + 2*time.Hour)
 	if !testing.Short() {
 		pim("assignment", "adminAssign", pimGroups[0], users[18], "owner", ends)
 	}
-	sim.Clock().Advance(AuditMargin + time.Minute)
+	sim.Clock().Advance(live.ReplicationMargin + time.Minute)
 	fres := mustExport(t, c, inc, func(o *Options) { o.Full, o.Now = true, sim.Clock().Now })
 	if r := kindResult(fres, "groups"); r.Read != "full" || r.Note != "full read: --full" {
 		t.Errorf("--full: groups read %q, note %q", r.Read, r.Note)
@@ -1091,5 +1091,127 @@ func TestFullReadReasonIsOneForBothStates(t *testing.T) {
 	_, why, _ = planDelta(context.Background(), Options{FullEvery: 30 * 24 * time.Hour}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(now.Add(-7*24*time.Hour), same), nil, now)
 	if why["groups"] != "" || !strings.Contains(why[pim.Name], "older than the directory audit log keeps its records") {
 		t.Errorf("past the audit log's retention: why %q", why)
+	}
+}
+
+// TestPIMGroupsConvergeUnderReplicationLag: PIM for Groups resumes from the
+// directory audit log (live/pimgroups.go) while Graph's replicas lag
+// (graphsim EventualConsistency: a schedule PIM made stays out of the
+// schedules list, and the membership it gave out of the groups' delta
+// round, for the lag; the audit record appears after graphsim's audit lag,
+// sooner). Two gaps are checked, each ending byte-identical to a full
+// export once the lag has passed:
+//   - a daily run after the record appeared but before the schedule
+//     replicated reads the group again and sees nothing yet: the next run
+//     (its window still starts at the last full read) reads it again;
+//   - a full read (--full, or the weekly one) made a while after the
+//     change but within the lag does not see the schedule, and its time
+//     becomes the start of the later runs' window: the window must reach
+//     back far enough (live.ReplicationMargin) to hold the record.
+func TestPIMGroupsConvergeUnderReplicationLag(t *testing.T) {
+	const lag = 40 * time.Minute
+	sim := newSim(t, graphsim.Options{EventualConsistency: lag, Sizes: graphsim.Sizes{Users: 40, Groups: 8, MembersPerGroup: 5}})
+	c := newClient(t, sim, nil, "")
+	kinds := kindsNamed(t, append([]string{"groups"}, live.AuditKinds()...)...)
+	opts := func(o *Options) { o.Kinds, o.Now, o.AllowShrink = kinds, sim.Clock().Now, true }
+	settle := func() { sim.Clock().Advance(lag + time.Second) }
+	settle()
+	inc := newRepo(t, false)
+	mustExport(t, c, inc, opts)
+	ch := &changer{t: t, c: c, sim: sim}
+	var governed []string
+	for _, g := range sim.Tenant().List("group") {
+		if g["securityEnabled"] == true && g["onPremisesSyncEnabled"] != true && g["membershipRule"] == nil {
+			governed = append(governed, g["id"].(string))
+		}
+	}
+	sort.Strings(governed)
+	var users []string
+	for _, u := range sim.Tenant().List("user") {
+		if u["userType"] == "Member" {
+			users = append(users, u["id"].(string))
+		}
+	}
+	sort.Strings(users)
+	if len(governed) < 3 || len(users) < 3 {
+		t.Fatalf("tenant too small: %d governed groups, %d users", len(governed), len(users))
+	}
+	member := func(g string) string { // a user who is neither member nor owner of g
+		for _, u := range users {
+			if !slices.ContainsFunc(append(sim.Tenant().Links("group", g, "members"), sim.Tenant().Links("group", g, "owners")...),
+				func(m string) bool { return strings.EqualFold(m, u) }) {
+				return u
+			}
+		}
+		t.Fatalf("no user outside group %s", g)
+		return ""
+	}
+	pim := func(list, group, principal string) {
+		ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/"+list+"ScheduleRequests", map[string]any{
+			"action": "adminAssign", "accessId": "member", "groupId": group, "principalId": principal, "justification": hostile(30)})
+	}
+	shows := func(r *snapshot.Repo, group, principal string) bool {
+		for p, data := range tree(t, r, "HEAD") {
+			if strings.HasPrefix(p, "pim-groups/") && bytes.Contains(data, []byte(strings.ToLower(group))) && bytes.Contains(data, []byte(strings.ToLower(principal))) {
+				return true
+			}
+		}
+		return false
+	}
+	run := func(what string, mutate func(*Options)) *Result {
+		t.Helper()
+		res := mustExport(t, c, inc, func(o *Options) {
+			opts(o)
+			if mutate != nil {
+				mutate(o)
+			}
+		})
+		if !res.Complete() {
+			t.Fatalf("%s: incomplete %+v", what, res.Incomplete())
+		}
+		return res
+	}
+	same := func(what string) {
+		t.Helper()
+		res := run(what, nil)
+		for _, k := range live.AuditKinds() {
+			if r := kindResult(res, k); r.Read != "delta" {
+				t.Errorf("%s: %s read %q (%s), want delta", what, k, r.Read, r.Note)
+			}
+		}
+		full := newRepo(t, true)
+		mustExport(t, c, full, opts)
+		sameTree(t, what, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+	}
+
+	// 1. A daily run between the record and the replica.
+	g1, u1 := governed[len(governed)-1], member(governed[len(governed)-1])
+	pim("assignment", g1, u1)
+	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	run("a run within the lag", nil)
+	if shows(inc, g1, u1) {
+		t.Error("a run within the lag shows a schedule graphsim has not replicated yet")
+	}
+	settle()
+	same("the run after the lag")
+	if !shows(inc, g1, u1) {
+		t.Error("the run after the lag does not show the schedule")
+	}
+
+	// 2. A full read within the lag, a while after the change.
+	g2, u2 := governed[len(governed)-2], member(governed[len(governed)-2])
+	pim("eligibility", g2, u2)
+	pim("assignment", g2, member(g2))
+	sim.Clock().Advance(lag / 2) // past the audit lag, within the replication lag
+	if res := run("a full read within the lag", func(o *Options) { o.Full = true }); kindResult(res, "group-eligibility-schedules").Read != "full" {
+		t.Fatalf("--full: PIM read %q", kindResult(res, "group-eligibility-schedules").Read)
+	}
+	if shows(inc, g2, u2) {
+		t.Error("a full read within the lag shows a schedule graphsim has not replicated yet")
+	}
+	settle()
+	same("the run after a full read within the lag")
+	if !shows(inc, g2, u2) {
+		t.Error("the run after a full read within the lag does not show the schedule made before it")
 	}
 }

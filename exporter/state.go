@@ -85,7 +85,7 @@ type AuditKindState struct {
 	// belongs to (as KindState.Files).
 	Files string
 	// LastFull is the kind's last full read: the audit window of a later
-	// run starts there (less live.AuditMargin).
+	// run starts there (less live.ReplicationMargin).
 	LastFull time.Time
 }
 
@@ -369,7 +369,7 @@ func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, n
 		return "full read: the previous snapshot does not hold the kind complete"
 	case now.Sub(rs.lastFull) >= every:
 		return "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
-	case rs.auditLog && now.Sub(rs.lastFull) >= auditRetention-live.AuditMargin:
+	case rs.auditLog && now.Sub(rs.lastFull) >= auditRetention-live.ReplicationMargin:
 		return "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
 	}
 	return ""
