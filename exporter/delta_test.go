@@ -1184,18 +1184,22 @@ func TestPIMGroupsConvergeUnderReplicationLag(t *testing.T) {
 		sameTree(t, what, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
 	}
 
-	// 1. A daily run between the record and the replica.
-	g1, u1 := governed[len(governed)-1], member(governed[len(governed)-1])
-	pim("assignment", g1, u1)
-	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
-	run("a run within the lag", nil)
-	if shows(inc, g1, u1) {
-		t.Error("a run within the lag shows a schedule graphsim has not replicated yet")
-	}
-	settle()
-	same("the run after the lag")
-	if !shows(inc, g1, u1) {
-		t.Error("the run after the lag does not show the schedule")
+	// 1. A daily run between the record and the replica. (Not under
+	// -short, which keeps the gap the margin closes, below, within CI's
+	// race-phase budget.)
+	if !testing.Short() {
+		g1, u1 := governed[len(governed)-1], member(governed[len(governed)-1])
+		pim("assignment", g1, u1)
+		sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+		run("a run within the lag", nil)
+		if shows(inc, g1, u1) {
+			t.Error("a run within the lag shows a schedule graphsim has not replicated yet")
+		}
+		settle()
+		same("the run after the lag")
+		if !shows(inc, g1, u1) {
+			t.Error("the run after the lag does not show the schedule")
+		}
 	}
 
 	// 2. A full read within the lag, a while after the change.
