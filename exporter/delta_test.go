@@ -1219,3 +1219,79 @@ func TestPIMGroupsConvergeUnderReplicationLag(t *testing.T) {
 		t.Error("the run after a full read within the lag does not show the schedule made before it")
 	}
 }
+
+// TestPIMGroupsReadsAGroupCreatedSinceBeforeItsRecord: a later run of PIM
+// for Groups reads again a group created since the last full read (less
+// live.AuditMargin) even before the audit log shows the schedule PIM made
+// on it; a group created before the windows (no record since the last full
+// read less live.ReplicationMargin names it), whose new schedule's record
+// has not appeared yet, is kept as it was until the record appears (the
+// run after graphsim's audit lag), when the snapshot equals a full export.
+func TestPIMGroupsReadsAGroupCreatedSinceBeforeItsRecord(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 20, Groups: 4, MembersPerGroup: 3}})
+	c := newClient(t, sim, nil, "")
+	kinds := kindsNamed(t, live.AuditKinds()...)
+	opts := func(o *Options) { o.Kinds, o.Now, o.AllowShrink = kinds, sim.Clock().Now, true }
+	ch := &changer{t: t, c: c, sim: sim}
+	group := func(n int) string {
+		return ch.do("POST", "/v1.0/groups", map[string]any{"displayName": hostile(40 + n), "mailEnabled": false,
+			"mailNickname": fmt.Sprintf("pimnew%d", n), "securityEnabled": true, "groupTypes": []any{}})["id"].(string)
+	}
+	var users []string
+	for _, u := range sim.Tenant().List("user") {
+		if u["userType"] == "Member" {
+			users = append(users, u["id"].(string))
+		}
+	}
+	sort.Strings(users)
+	// The first governed group is read again every run (live/pimgroups.go):
+	// the older group must not be it.
+	older, other := group(1), group(3)
+	var governed []string
+	for _, g := range sim.Tenant().List("group") {
+		if g["securityEnabled"] == true && g["onPremisesSyncEnabled"] != true && g["membershipRule"] == nil {
+			governed = append(governed, g["id"].(string))
+		}
+	}
+	sort.Strings(governed)
+	if strings.EqualFold(governed[0], older) {
+		older = other
+	}
+	// Before both windows: the records' (live.ReplicationMargin, which
+	// would hold its creation's record) and the creations' (AuditMargin).
+	sim.Clock().Advance(live.ReplicationMargin + 5*time.Minute)
+	inc := newRepo(t, false)
+	mustExport(t, c, inc, opts)
+	sim.Clock().Advance(time.Hour)
+	newer := group(2)
+	for _, g := range []string{older, newer} {
+		ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests", map[string]any{
+			"action": "adminAssign", "accessId": "member", "groupId": g, "principalId": users[0]})
+	}
+	shows := func(group string) bool {
+		for p, data := range tree(t, inc, "HEAD") {
+			if strings.HasPrefix(p, "pim-groups/eligibility/") && bytes.Contains(data, []byte(strings.ToLower(group))) {
+				return true
+			}
+		}
+		return false
+	}
+	res := mustExport(t, c, inc, opts)
+	if r := kindResult(res, "group-eligibility-schedules"); r.Read != "delta" || !res.Complete() {
+		t.Fatalf("run before the records: read %q (%s), complete %v", r.Read, r.Note, res.Complete())
+	}
+	if !shows(newer) {
+		t.Error("a group created since the last full read: its schedule is not read before its record appears")
+	}
+	if shows(older) {
+		t.Error("a group created before the windows: read again with no record since naming it")
+	}
+	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	mustExport(t, c, inc, opts)
+	full := newRepo(t, true)
+	mustExport(t, c, full, opts)
+	sameTree(t, "after the audit lag", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+	if !shows(older) {
+		t.Error("after the audit lag: the older group's schedule is not read")
+	}
+}
