@@ -349,16 +349,16 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 	// --full reads in full.
 	// (This run and the next on graphsim's clock, which the script moved
 	// past the helper's: the audit window starts at the last full read,
-	// less AuditMargin, which the clone's change is then outside of.)
+	// less live.ReplicationMargin, which the clone's change is then outside of.)
 	// A time-bound PIM for Groups membership made before the full read
 	// ends after it: no record since the full read names its group, its
 	// end in the previous file does (live/pimgroups.go).
 	// (Not under -short, which skips the two exports that follow its end.)
-	ends = sim.Clock().Now().Add(2 * time.Hour)
+	ends = sim.Clock().Now().Add(live.ReplicationMargin + 2*time.Hour)
 	if !testing.Short() {
 		pim("assignment", "adminAssign", pimGroups[0], users[18], "owner", ends)
 	}
-	sim.Clock().Advance(AuditMargin + time.Minute)
+	sim.Clock().Advance(live.ReplicationMargin + time.Minute)
 	fres := mustExport(t, c, inc, func(o *Options) { o.Full, o.Now = true, sim.Clock().Now })
 	if r := kindResult(fres, "groups"); r.Read != "full" || r.Note != "full read: --full" {
 		t.Errorf("--full: groups read %q, note %q", r.Read, r.Note)
@@ -1022,5 +1022,276 @@ func TestAuditStateRoundTrip(t *testing.T) {
 	other := bytes.Replace(s.Encode(), []byte("group-eligibility-schedules"), []byte("future-kind"), 1)
 	if got, err := DecodeState(other); err != nil || len(got.Audit) != 0 {
 		t.Errorf("an unknown audit kind: %+v, %v; want skipped", got, err)
+	}
+}
+
+// TestFullReadReasonIsOneForBothStates: a delta kind (groups) and an audit
+// kind (PIM for Groups) in the same situation are read in full for the same
+// reason, worded the same (fullReadReason), and resume in the same
+// situation; the reasons only one of them has (the stored delta query; the
+// audit log's retention, the snapshot after a restore) stay theirs.
+func TestFullReadReasonIsOneForBothStates(t *testing.T) {
+	now := time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
+	groups, _ := layout.Lookup("groups")
+	pim, _ := layout.Lookup("group-eligibility-schedules")
+	complete := &layout.Manifest{Kinds: map[string]layout.ManifestKind{"groups": {Complete: true}, pim.Name: {Complete: true}}}
+	state := func(lastFull time.Time, files func(*layout.Kind) string) *State {
+		return &State{
+			Kinds: map[string]KindState{"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc", Query: live.DeltaQuery("groups"),
+				Files: files(groups), LinkAt: lastFull, LastFull: lastFull}},
+			Audit: map[string]AuditKindState{pim.Name: {Files: files(pim), LastFull: lastFull}},
+		}
+	}
+	same := func(k *layout.Kind) string { return fingerprint(k, nil) }
+	cases := []struct {
+		name     string
+		o        Options
+		prev     *previous
+		st       *State
+		stateErr error
+		want     string // the reason for both kinds; "" = both resume
+	}{
+		{"resume", Options{}, &previous{manifest: complete}, state(now.Add(-time.Hour), same), nil, ""},
+		{"--full", Options{Full: true}, &previous{manifest: complete}, state(now.Add(-time.Hour), same), nil, "full read: --full"},
+		{"unusable state", Options{}, &previous{manifest: complete}, nil, fmt.Errorf("line 3: bad \x1b[31m"), "full read: " + StatePath + " cannot be used (line 3: bad \\x1b[31m)"},
+		{"no state", Options{}, &previous{manifest: complete}, &State{}, nil, "full read: no delta state yet"},
+		{"files edited", Options{}, &previous{manifest: complete}, state(now.Add(-time.Hour), func(*layout.Kind) string { return "another" }), nil,
+			"full read: its files changed since the delta state was made (edited by hand, or by another tool)"},
+		{"incomplete before", Options{}, &previous{manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{}}}, state(now.Add(-time.Hour), same), nil,
+			"full read: the previous snapshot does not hold the kind complete"},
+		{"--full-every", Options{FullEvery: 2 * time.Hour}, &previous{manifest: complete}, state(now.Add(-3*time.Hour), same), nil,
+			"full read: the last one is 2h0m0s old or more (--full-every 2h0m0s)"},
+	}
+	for _, c := range cases {
+		from, why, err := planDelta(context.Background(), c.o, []*layout.Kind{groups, pim}, c.prev, c.st, c.stateErr, now)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, k := range []string{"groups", pim.Name} {
+			_, resumes := from[k]
+			if why[k] != c.want || resumes != (c.want == "") {
+				t.Errorf("%s: %s: why %q (resumes %v), want %q", c.name, k, why[k], resumes, c.want)
+			}
+		}
+	}
+
+	// Reasons of one kind of state only.
+	st := state(now.Add(-time.Hour), same)
+	ks := st.Kinds["groups"]
+	ks.Query = "/v1.0/groups/delta?$select=id"
+	st.Kinds["groups"] = ks
+	_, why, _ := planDelta(context.Background(), Options{}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, st, nil, now)
+	if why["groups"] != "full read: entrasnap stores other properties than when the delta state was made" || why[pim.Name] != "" {
+		t.Errorf("another delta query: why %q", why)
+	}
+	_, why, _ = planDelta(context.Background(), Options{postRestore: true}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(now.Add(-time.Hour), same), nil, now)
+	if why["groups"] != "" || why[pim.Name] != "full read: the snapshot after a restore" {
+		t.Errorf("after a restore: why %q", why)
+	}
+	_, why, _ = planDelta(context.Background(), Options{FullEvery: 30 * 24 * time.Hour}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(now.Add(-7*24*time.Hour), same), nil, now)
+	if why["groups"] != "" || !strings.Contains(why[pim.Name], "older than the directory audit log keeps its records") {
+		t.Errorf("past the audit log's retention: why %q", why)
+	}
+}
+
+// TestPIMGroupsConvergeUnderReplicationLag: PIM for Groups resumes from the
+// directory audit log (live/pimgroups.go) while Graph's replicas lag
+// (graphsim EventualConsistency: a schedule PIM made stays out of the
+// schedules list, and the membership it gave out of the groups' delta
+// round, for the lag; the audit record appears after graphsim's audit lag,
+// sooner). Two gaps are checked, each ending byte-identical to a full
+// export once the lag has passed:
+//   - a daily run after the record appeared but before the schedule
+//     replicated reads the group again and sees nothing yet: the next run
+//     (its window still starts at the last full read) reads it again;
+//   - a full read (--full, or the weekly one) made a while after the
+//     change but within the lag does not see the schedule, and its time
+//     becomes the start of the later runs' window: the window must reach
+//     back far enough (live.ReplicationMargin) to hold the record.
+func TestPIMGroupsConvergeUnderReplicationLag(t *testing.T) {
+	const lag = 40 * time.Minute
+	sim := newSim(t, graphsim.Options{EventualConsistency: lag, Sizes: graphsim.Sizes{Users: 40, Groups: 8, MembersPerGroup: 5}})
+	c := newClient(t, sim, nil, "")
+	kinds := kindsNamed(t, append([]string{"groups"}, live.AuditKinds()...)...)
+	opts := func(o *Options) { o.Kinds, o.Now, o.AllowShrink = kinds, sim.Clock().Now, true }
+	settle := func() { sim.Clock().Advance(lag + time.Second) }
+	settle()
+	inc := newRepo(t, false)
+	mustExport(t, c, inc, opts)
+	ch := &changer{t: t, c: c, sim: sim}
+	var governed []string
+	for _, g := range sim.Tenant().List("group") {
+		if g["securityEnabled"] == true && g["onPremisesSyncEnabled"] != true && g["membershipRule"] == nil {
+			governed = append(governed, g["id"].(string))
+		}
+	}
+	sort.Strings(governed)
+	var users []string
+	for _, u := range sim.Tenant().List("user") {
+		if u["userType"] == "Member" {
+			users = append(users, u["id"].(string))
+		}
+	}
+	sort.Strings(users)
+	if len(governed) < 3 || len(users) < 3 {
+		t.Fatalf("tenant too small: %d governed groups, %d users", len(governed), len(users))
+	}
+	member := func(g string) string { // a user who is neither member nor owner of g
+		for _, u := range users {
+			if !slices.ContainsFunc(append(sim.Tenant().Links("group", g, "members"), sim.Tenant().Links("group", g, "owners")...),
+				func(m string) bool { return strings.EqualFold(m, u) }) {
+				return u
+			}
+		}
+		t.Fatalf("no user outside group %s", g)
+		return ""
+	}
+	pim := func(list, group, principal string) {
+		ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/"+list+"ScheduleRequests", map[string]any{
+			"action": "adminAssign", "accessId": "member", "groupId": group, "principalId": principal, "justification": hostile(30)})
+	}
+	shows := func(r *snapshot.Repo, group, principal string) bool {
+		for p, data := range tree(t, r, "HEAD") {
+			if strings.HasPrefix(p, "pim-groups/") && bytes.Contains(data, []byte(strings.ToLower(group))) && bytes.Contains(data, []byte(strings.ToLower(principal))) {
+				return true
+			}
+		}
+		return false
+	}
+	run := func(what string, mutate func(*Options)) *Result {
+		t.Helper()
+		res := mustExport(t, c, inc, func(o *Options) {
+			opts(o)
+			if mutate != nil {
+				mutate(o)
+			}
+		})
+		if !res.Complete() {
+			t.Fatalf("%s: incomplete %+v", what, res.Incomplete())
+		}
+		return res
+	}
+	same := func(what string) {
+		t.Helper()
+		res := run(what, nil)
+		for _, k := range live.AuditKinds() {
+			if r := kindResult(res, k); r.Read != "delta" {
+				t.Errorf("%s: %s read %q (%s), want delta", what, k, r.Read, r.Note)
+			}
+		}
+		full := newRepo(t, true)
+		mustExport(t, c, full, opts)
+		sameTree(t, what, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+	}
+
+	// 1. A daily run between the record and the replica. (Not under
+	// -short, which keeps the gap the margin closes, below, within CI's
+	// race-phase budget.)
+	if !testing.Short() {
+		g1, u1 := governed[len(governed)-1], member(governed[len(governed)-1])
+		pim("assignment", g1, u1)
+		sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+		run("a run within the lag", nil)
+		if shows(inc, g1, u1) {
+			t.Error("a run within the lag shows a schedule graphsim has not replicated yet")
+		}
+		settle()
+		same("the run after the lag")
+		if !shows(inc, g1, u1) {
+			t.Error("the run after the lag does not show the schedule")
+		}
+	}
+
+	// 2. A full read within the lag, a while after the change.
+	g2, u2 := governed[len(governed)-2], member(governed[len(governed)-2])
+	pim("eligibility", g2, u2)
+	pim("assignment", g2, member(g2))
+	sim.Clock().Advance(lag / 2) // past the audit lag, within the replication lag
+	if res := run("a full read within the lag", func(o *Options) { o.Full = true }); kindResult(res, "group-eligibility-schedules").Read != "full" {
+		t.Fatalf("--full: PIM read %q", kindResult(res, "group-eligibility-schedules").Read)
+	}
+	if shows(inc, g2, u2) {
+		t.Error("a full read within the lag shows a schedule graphsim has not replicated yet")
+	}
+	settle()
+	same("the run after a full read within the lag")
+	if !shows(inc, g2, u2) {
+		t.Error("the run after a full read within the lag does not show the schedule made before it")
+	}
+}
+
+// TestPIMGroupsReadsAGroupCreatedSinceBeforeItsRecord: a later run of PIM
+// for Groups reads again a group created since the last full read (less
+// live.AuditMargin) even before the audit log shows the schedule PIM made
+// on it; a group created before the windows (no record since the last full
+// read less live.ReplicationMargin names it), whose new schedule's record
+// has not appeared yet, is kept as it was until the record appears (the
+// run after graphsim's audit lag), when the snapshot equals a full export.
+func TestPIMGroupsReadsAGroupCreatedSinceBeforeItsRecord(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 20, Groups: 4, MembersPerGroup: 3}})
+	c := newClient(t, sim, nil, "")
+	kinds := kindsNamed(t, live.AuditKinds()...)
+	opts := func(o *Options) { o.Kinds, o.Now, o.AllowShrink = kinds, sim.Clock().Now, true }
+	ch := &changer{t: t, c: c, sim: sim}
+	group := func(n int) string {
+		return ch.do("POST", "/v1.0/groups", map[string]any{"displayName": hostile(40 + n), "mailEnabled": false,
+			"mailNickname": fmt.Sprintf("pimnew%d", n), "securityEnabled": true, "groupTypes": []any{}})["id"].(string)
+	}
+	var users []string
+	for _, u := range sim.Tenant().List("user") {
+		if u["userType"] == "Member" {
+			users = append(users, u["id"].(string))
+		}
+	}
+	sort.Strings(users)
+	// The first governed group is read again every run (live/pimgroups.go):
+	// the older group must not be it.
+	older, other := group(1), group(3)
+	var governed []string
+	for _, g := range sim.Tenant().List("group") {
+		if g["securityEnabled"] == true && g["onPremisesSyncEnabled"] != true && g["membershipRule"] == nil {
+			governed = append(governed, g["id"].(string))
+		}
+	}
+	sort.Strings(governed)
+	if strings.EqualFold(governed[0], older) {
+		older = other
+	}
+	// Before both windows: the records' (live.ReplicationMargin, which
+	// would hold its creation's record) and the creations' (AuditMargin).
+	sim.Clock().Advance(live.ReplicationMargin + 5*time.Minute)
+	inc := newRepo(t, false)
+	mustExport(t, c, inc, opts)
+	sim.Clock().Advance(time.Hour)
+	newer := group(2)
+	for _, g := range []string{older, newer} {
+		ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests", map[string]any{
+			"action": "adminAssign", "accessId": "member", "groupId": g, "principalId": users[0]})
+	}
+	shows := func(group string) bool {
+		for p, data := range tree(t, inc, "HEAD") {
+			if strings.HasPrefix(p, "pim-groups/eligibility/") && bytes.Contains(data, []byte(strings.ToLower(group))) {
+				return true
+			}
+		}
+		return false
+	}
+	res := mustExport(t, c, inc, opts)
+	if r := kindResult(res, "group-eligibility-schedules"); r.Read != "delta" || !res.Complete() {
+		t.Fatalf("run before the records: read %q (%s), complete %v", r.Read, r.Note, res.Complete())
+	}
+	if !shows(newer) {
+		t.Error("a group created since the last full read: its schedule is not read before its record appears")
+	}
+	if shows(older) {
+		t.Error("a group created before the windows: read again with no record since naming it")
+	}
+	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	mustExport(t, c, inc, opts)
+	full := newRepo(t, true)
+	mustExport(t, c, full, opts)
+	sameTree(t, "after the audit lag", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+	if !shows(older) {
+		t.Error("after the audit lag: the older group's schedule is not read")
 	}
 }

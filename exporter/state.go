@@ -85,7 +85,7 @@ type AuditKindState struct {
 	// belongs to (as KindState.Files).
 	Files string
 	// LastFull is the kind's last full read: the audit window of a later
-	// run starts there (less live.AuditMargin).
+	// run starts there (less live.ReplicationMargin).
 	LastFull time.Time
 }
 
@@ -297,31 +297,16 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		if st != nil {
 			ks, ok = st.Kinds[k.Name]
 		}
-		var mk layout.ManifestKind
-		inPrev := false
-		if prev.manifest != nil {
-			mk, inPrev = prev.manifest.Kinds[k.Name]
+		w := fullReadReason(o, k, prev, stateErr, now, every, resumeState{
+			have: ok, files: ks.Files, lastFull: ks.LastFull, query: ks.Query, wantQuery: deltaQuery(k.Name, o.userProps), // allowlist.go
+		})
+		if w != "" {
+			why[k.Name] = w
+			continue
 		}
-		switch {
-		case o.Full:
-			why[k.Name] = "full read: --full"
-		case stateErr != nil:
-			why[k.Name] = "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
-		case !ok:
-			why[k.Name] = "full read: no delta state yet"
-		case ks.Query != deltaQuery(k.Name, o.userProps): // allowlist.go
-			why[k.Name] = "full read: entrasnap stores other properties than when the delta state was made"
-		case ks.Files != fingerprint(k, prev.blobs):
-			why[k.Name] = "full read: its files changed since the delta state was made (edited by hand, or by another tool)"
-		case !inPrev || !mk.Complete:
-			why[k.Name] = "full read: the previous snapshot does not hold the kind complete"
-		case now.Sub(ks.LastFull) >= every:
-			why[k.Name] = "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
-		default:
-			// Only the files of the objects the round changes are read;
-			// the others keep their blob ids (Live.Kept).
-			from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: ks.LastFull, Read: prev.reader(ctx, o.Repo)}
-		}
+		// Only the files of the objects the round changes are read; the
+		// others keep their blob ids (Live.Kept).
+		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: ks.LastFull, Read: prev.reader(ctx, o.Repo)}
 	}
 	return from, why, nil
 }
@@ -335,6 +320,33 @@ func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, s
 	if st != nil {
 		ks, ok = st.Audit[k.Name]
 	}
+	if w := fullReadReason(o, k, prev, stateErr, now, every, resumeState{have: ok, files: ks.Files, lastFull: ks.LastFull, auditLog: true}); w != "" {
+		return live.DeltaFrom{}, w
+	}
+	return live.DeltaFrom{Paths: prev.paths(k), Since: ks.LastFull, Now: now, Read: prev.reader(ctx, o.Repo)}, ""
+}
+
+// resumeState is what fullReadReason needs of a kind's state, whichever
+// kind of state it is (KindState of a delta kind, AuditKindState of an
+// audit kind).
+type resumeState struct {
+	have     bool      // the state file holds the kind
+	files    string    // fingerprint of the kind's files the state was made for
+	lastFull time.Time // the kind's last full read
+	// query and wantQuery: a delta kind's stored live.DeltaQuery and
+	// today's; both "" for an audit kind.
+	query, wantQuery string
+	// auditLog: the kind resumes from the directory audit log (its window
+	// must be within the log's retention, and the snapshot after a restore
+	// reads it in full: the restore's own writes may not be in the log yet).
+	auditLog bool
+}
+
+// fullReadReason is why kind k is read in full this run, or "" when it
+// resumes from its state: the one wording of each reason, for the delta
+// kinds and the audit kinds alike (progress and the report's kind note
+// show it).
+func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, now time.Time, every time.Duration, rs resumeState) string {
 	var mk layout.ManifestKind
 	inPrev := false
 	if prev.manifest != nil {
@@ -342,24 +354,25 @@ func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, s
 	}
 	switch {
 	case o.Full:
-		return live.DeltaFrom{}, "full read: --full"
-	case o.postRestore:
-		// The restore's own writes may not be in the audit log yet.
-		return live.DeltaFrom{}, "full read: the snapshot after a restore"
+		return "full read: --full"
+	case rs.auditLog && o.postRestore:
+		return "full read: the snapshot after a restore"
 	case stateErr != nil:
-		return live.DeltaFrom{}, "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
-	case !ok:
-		return live.DeltaFrom{}, "full read: no state yet"
-	case ks.Files != fingerprint(k, prev.blobs):
-		return live.DeltaFrom{}, "full read: its files changed since the state was made (edited by hand, or by another tool)"
+		return "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
+	case !rs.have:
+		return "full read: no delta state yet"
+	case rs.query != rs.wantQuery:
+		return "full read: entrasnap stores other properties than when the delta state was made"
+	case rs.files != fingerprint(k, prev.blobs):
+		return "full read: its files changed since the delta state was made (edited by hand, or by another tool)"
 	case !inPrev || !mk.Complete:
-		return live.DeltaFrom{}, "full read: the previous snapshot does not hold the kind complete"
-	case now.Sub(ks.LastFull) >= every:
-		return live.DeltaFrom{}, "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
-	case now.Sub(ks.LastFull) >= auditRetention-live.AuditMargin:
-		return live.DeltaFrom{}, "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
+		return "full read: the previous snapshot does not hold the kind complete"
+	case now.Sub(rs.lastFull) >= every:
+		return "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
+	case rs.auditLog && now.Sub(rs.lastFull) >= auditRetention-live.ReplicationMargin:
+		return "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
 	}
-	return live.DeltaFrom{Paths: prev.paths(k), Since: ks.LastFull, Now: now, Read: prev.reader(ctx, o.Repo)}, ""
+	return ""
 }
 
 // paths are the previous snapshot's files of kind k, sorted.

@@ -253,6 +253,10 @@ func (s *Server) auditRecordFor(req *request, ch change, c *auditCapture, restor
 	switch ch.Kind {
 	case pgEligKind, pgAssignKind:
 		return nil // the schedule request's record says it (pimGroupAudit)
+	case "directoryRole":
+		if ch.Op == "link" || ch.Op == "unlink" {
+			return nil // a role assignment's member change: its record says it (dirroledelta.go)
+		}
 	case pgEligReqKind, pgAssignReqKind:
 		if ch.Op != "upsert" || old != nil {
 			return nil

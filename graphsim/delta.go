@@ -107,6 +107,9 @@ var deltaRelRules = map[string]struct {
 	"administrativeUnit": {def: []string{"members"}, selectable: []string{"members"}},
 	// oauth2PermissionGrant delta (deltaOnlySelect): properties only.
 	"oAuth2PermissionGrant": {},
+	// directoryRole delta (dirroledelta.go): members@delta by default and
+	// when members is selected, in full and in later rounds.
+	"directoryRole": {def: []string{"members"}, selectable: []string{"members"}, later: true},
 }
 
 // deltaOnlySelect are the kinds whose delta function documents $select
@@ -267,6 +270,10 @@ func (s *Server) delta(req *request, rt *route) (*response, *apiError) {
 		if strings.EqualFold(q.Get("$deltatoken"), "latest") {
 			return nil, errf(http.StatusBadRequest, "Request_UnsupportedQuery", "$deltatoken=latest is not supported on delta queries of %s.", k.Paths[0])
 		}
+	}
+	if k.Name == "directoryRole" && strings.EqualFold(q.Get("$deltatoken"), "latest") {
+		// Documented for users and groups only (dirroledelta.go): strict.
+		return nil, errf(http.StatusBadRequest, "Request_UnsupportedQuery", "$deltatoken=latest is not supported on delta queries of %s.", k.Paths[0])
 	}
 	// $top is not supported on directory delta (the page size varies); it is
 	// ignored. Prefer: odata.maxpagesize=N sets the page size.
@@ -450,7 +457,7 @@ func (s *Server) deltaInitialItem(r *record, sel deltaSel) map[string]any {
 	out["id"] = r.key()
 	for _, rel := range sel.rels {
 		list := []any{}
-		for _, id := range r.links[rel] {
+		for _, id := range s.tenant.deltaLinksOf(r, rel) {
 			if m := s.tenant.dirIndex[strings.ToLower(id)]; m != nil {
 				list = append(list, s.deltaRef(id, false))
 			}
@@ -594,7 +601,7 @@ func (s *Server) deltaEntries(k *Kind, st deltaState, sel deltaSel, filter map[s
 				continue
 			}
 			for _, rel := range sel.rels {
-				for _, id := range r.links[rel] {
+				for _, id := range t.deltaLinksOf(r, rel) {
 					seq, ok := memberEvents[strings.ToLower(id)]
 					if !ok {
 						continue

@@ -216,7 +216,7 @@ var kinds = []*Kind{
 		// Activated directory roles (roles.go): their own object id per
 		// tenant, made by POST {roleTemplateId}; never updated or deleted.
 		Name: "directoryRole", ODataType: "#microsoft.graph.directoryRole", Paths: []string{"directoryRoles"},
-		Directory: true, Throttle: "directory", ReadCost: 1, NoUpdate: true, NoDelete: true,
+		Directory: true, Delta: true, Throttle: "directory", ReadCost: 1, NoUpdate: true, NoDelete: true,
 		ReadOnly:   append([]string{"displayName", "description"}, dirReadOnly...),
 		Required:   []string{"roleTemplateId"},
 		Filterable: []string{"id", "roleTemplateId", "displayName"},

@@ -187,6 +187,9 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 	}
 	t.noteIDs(obj)
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
+	if k.Name == "unifiedRoleAssignment" {
+		t.roleMemberChanged(obj, "link") // dirroledelta.go
+	}
 	return r
 }
 

@@ -264,6 +264,9 @@ func (s *Server) remove(r *record) {
 		return
 	}
 	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "purge"})
+	if r.kind.Name == "unifiedRoleAssignment" {
+		t.roleMemberChanged(r.obj, "unlink") // dirroledelta.go
+	}
 	t.dropEMOrigin(r) // emresources.go
 }
 

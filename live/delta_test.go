@@ -335,3 +335,18 @@ func TestResumeUsersWithoutHeldReadsInFull(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectoryRolesReadInOneRequest: directory-roles is read with one
+// list request, which a delta round of GET /directoryRoles/delta
+// (graphsim serves it: TestDeltaDirectoryRoles) would not undercut: a
+// round without changes is one request too, plus a deltaLink to keep. So
+// the kind is read in full every run (not one of DeltaKinds).
+func TestDirectoryRolesReadInOneRequest(t *testing.T) {
+	_, c := deltaSim(t, graphsim.Sizes{Users: 10, Groups: 2})
+	k, _ := layout.Lookup("directory-roles")
+	files, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, []*layout.Kind{k})
+	if len(files) < 2 || res[0].Requests != 1 || slices.Contains(DeltaKinds(), k.Name) {
+		t.Errorf("directory-roles: %d files with %d requests (delta kind: %v); want the activated roles with one request",
+			len(files), res[0].Requests, slices.Contains(DeltaKinds(), k.Name))
+	}
+}

@@ -177,7 +177,7 @@ func (r *reader) schedulesOf(ctx context.Context, k *layout.Kind, groups []strin
 // the kind's last full read, and carries the other groups' files as they
 // are:
 //   - a group the directory audit log names in a record since the last full
-//     read (less AuditMargin, as users' sponsors: users.go). PIM records its
+//     read (less ReplicationMargin, as users' sponsors: users.go). PIM records its
 //     writes there: category GroupManagement, activities "Add eligible member
 //     to role in PIM completed (permanent)", "Remove member from role in PIM
 //     completed (timebound)", ... (learn:/entra/identity/monitoring-health/
@@ -203,7 +203,9 @@ func (r *reader) schedulesOf(ctx context.Context, k *layout.Kind, groups []strin
 //     licence lapsed then shows as a full read would show it.
 // A change shows once its record is in the log (minutes: the window starts
 // at the last full read, so a record that appears late is still seen by the
-// next run). A group PIM no longer governs (deleted, made dynamic) loses its files, as
+// next run), and once Graph's replicas show its schedules (a run that reads
+// the group before they do reads it again the next run, as long as the
+// record is in the window). A group PIM no longer governs (deleted, made dynamic) loses its files, as
 // a full read does not read it. When the log cannot be read (no
 // AuditLog.Read.All, a 403, a failed page) the kind is read in full and
 // progress says why (NoteProgress, KindResult.Note); so does the exporter
@@ -302,11 +304,15 @@ func (r *reader) readGroupSchedulesSince(ctx context.Context, k *layout.Kind, fr
 	if err != nil {
 		return nil, nil, err
 	}
-	since := from.Since.Add(-AuditMargin)
 	if from.Since.IsZero() {
 		return full("full read: the time of the last full read is unknown")
 	}
-	recs, err := r.auditSince(ctx, since, requests)
+	// The records since the last full read, less ReplicationMargin (a
+	// change the full read's replica did not show yet: users.go); the
+	// groups created since it, less AuditMargin (read before their records
+	// appear).
+	since := from.Since.Add(-AuditMargin)
+	recs, err := r.auditSince(ctx, from.Since.Add(-ReplicationMargin), requests)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()

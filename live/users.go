@@ -240,8 +240,8 @@ func directLicences(k *layout.Kind, o map[string]any) {
 // id, filterable by activityDateTime ge (learn:/graph/api/directoryaudit-
 // list). Adding or removing a sponsor is such a task on the user. So a
 // delta day asks the log which objects were targets since the kind's last
-// full read (less AuditMargin, as its records may carry an earlier time
-// than the read that missed the change), and reads again the sponsors of
+// full read (less ReplicationMargin, as its records may carry an earlier
+// time than the read that missed the change), and reads again the sponsors of
 // those users only. The strict reading of what is not documented:
 //   - the activity's name is not relied on (any record naming the user
 //     counts, whatever its activity or result);
@@ -266,11 +266,29 @@ func directLicences(k *layout.Kind, o map[string]any) {
 // record is in the log (minutes: reference-log-latency); a full export
 // sees it as soon as Graph's replicas do.
 
-// AuditMargin is how far before the last full read a delta day's audit
-// window starts: Microsoft published 2 minutes (95th percentile) and 5
-// minutes (99th) for the audit log's latency; 15 minutes covers both with
-// room (exporter.AuditMargin is the same).
+// AuditMargin covers the audit log's latency where a window ends at a run
+// or a schedule's end: Microsoft published 2 minutes (95th percentile) and
+// 5 minutes (99th) for it; 15 minutes covers both with room
+// (exporter.AuditMargin, the attribution window, is the same; pimgroups.go
+// reads again a group created this close to the last full read, or with a
+// schedule ending this close to the run).
 const AuditMargin = 15 * time.Minute
+
+// ReplicationMargin is how far before the kind's last full read a delta
+// day's audit window starts (users' sponsors, PIM for Groups). The log's
+// latency does not decide it: a record that appears late is seen by the
+// next run, as the window starts at the last full read every run. What
+// does is replication: a change made shortly before the full read may not
+// have reached the replica that answered it ("replication delays",
+// learn:/graph/delta-query-overview; Graph documents no bound), and its
+// record carries the change's time, before the full read. 15 minutes left
+// such a change out until the next full read (exporter
+// TestPIMGroupsConvergeUnderReplicationLag, at graphsim's lag of 40
+// minutes); 2 hours is the lag graphsim's robustness test runs under, and
+// costs only the objects the log names in those 2 hours, read again on
+// each run until the next full read. A lag longer still is caught by the
+// periodic full read (--full-every).
+const ReplicationMargin = 2 * time.Hour
 
 // auditTargets reads the directory audit records since since, every
 // activity and result, and returns the lower-case ids of their targets.
@@ -388,7 +406,7 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 	if from.Since.IsZero() {
 		return nil, "", nil
 	}
-	named, err := r.auditTargets(ctx, from.Since.Add(-AuditMargin), requests)
+	named, err := r.auditTargets(ctx, from.Since.Add(-ReplicationMargin), requests)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, "", ctx.Err()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microsoftgraph/msgraph-sdk-go/directoryroles"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/rolemanagement"
 )
@@ -292,4 +293,51 @@ func TestRoleManagement(t *testing.T) {
 			t.Errorf("eligibility requests = %d, want 2", len(reqs.GetValue()))
 		}
 	})
+}
+
+// TestDirectoryRolesDelta: the generated SDK reads GET /directoryRoles/delta
+// as Graph answers it (learn:/graph/api/directoryrole-delta): a page of
+// directoryRole objects with their template and members@delta (kept in the
+// model's additional data) and a deltaLink the next round follows; a role
+// member added through a role assignment comes in that round.
+func TestDirectoryRolesDelta(t *testing.T) {
+	e := newEnv(t)
+	dr := models.NewDirectoryRole()
+	dr.SetRoleTemplateId(ptr(helpdeskAdminID))
+	activated, err := e.client.DirectoryRoles().Post(e.ctx, dr, nil)
+	must(t, "activate Helpdesk Administrator", err)
+	roleID := deref(activated.GetId())
+	first, err := e.client.DirectoryRoles().Delta().GetAsDeltaGetResponse(e.ctx, nil)
+	must(t, "initial directoryRoles delta", err)
+	var found models.DirectoryRoleable
+	for _, r := range first.GetValue() {
+		if deref(r.GetId()) == roleID {
+			found = r
+		}
+	}
+	if found == nil || deref(found.GetRoleTemplateId()) != helpdeskAdminID || deref(found.GetDisplayName()) != "Helpdesk Administrator" {
+		t.Fatalf("initial round: %d roles, helpdesk %v", len(first.GetValue()), found)
+	}
+	if _, ok := found.GetAdditionalData()["members@delta"]; !ok {
+		t.Errorf("initial round: no members@delta on the role (additional data %v)", found.GetAdditionalData())
+	}
+	link := deref(first.GetOdataDeltaLink())
+	if !strings.Contains(link, "$deltatoken=") {
+		t.Fatalf("initial round ended without a deltaLink: next %v, delta %q", first.GetOdataNextLink(), link)
+	}
+	user := deref(e.createUser("role.delta").GetId())
+	ra := models.NewUnifiedRoleAssignment()
+	ra.SetRoleDefinitionId(ptr(helpdeskAdminID))
+	ra.SetPrincipalId(&user)
+	ra.SetDirectoryScopeId(ptr("/"))
+	_, err = e.client.RoleManagement().Directory().RoleAssignments().Post(e.ctx, ra, nil)
+	must(t, "assign Helpdesk Administrator", err)
+	next, err := directoryroles.NewDeltaRequestBuilder(link, e.adapter).GetAsDeltaGetResponse(e.ctx, nil)
+	must(t, "follow the deltaLink", err)
+	if len(next.GetValue()) != 1 || deref(next.GetValue()[0].GetId()) != roleID {
+		t.Fatalf("round after an assignment: %d roles", len(next.GetValue()))
+	}
+	if _, ok := next.GetValue()[0].GetAdditionalData()["members@delta"]; !ok {
+		t.Errorf("round after an assignment: no members@delta (additional data %v)", next.GetValue()[0].GetAdditionalData())
+	}
 }
