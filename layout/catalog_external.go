@@ -81,13 +81,14 @@ var externalKinds = []*Kind{
 		// kept with it, each with the id of its attribute (built-in ones have
 		// ids without extension_ and are not backed up), and written through
 		// their own path. The flow's identity providers and API connectors
-		// are not backed up: Graph lists them only with a write permission
-		// (IdentityUserFlow.ReadWrite.All:
+		// are not in this file: Graph lists them only with a write
+		// permission (IdentityUserFlow.ReadWrite.All:
 		// b2xidentityuserflow-list-userflowidentityproviders,
 		// b2xidentityuserflow-get-apiconnectorconfiguration), which the
-		// default export never holds; a restore that creates a flow says to
-		// add them. API connectors themselves are the opt-in kind above.
-		// apiConnectorConfiguration reads as {} on the flow.
+		// default export never holds, so they are the opt-in kind
+		// user-flow-connections below; a restore that creates a flow without
+		// it says to add them. API connectors themselves are the opt-in kind
+		// above. apiConnectorConfiguration reads as {} on the flow.
 		Name: "user-flows", Title: "self-service sign-up user flows", Folder: "external-identities/user-flows",
 		ODataType: "#microsoft.graph.b2xIdentityUserFlow", APIVersion: "v1.0", ListPath: "/identity/b2xUserFlows",
 		Children: []Child{
