@@ -33,6 +33,7 @@ func TestStrictReferencesFromTheCatalog(t *testing.T) {
 		{"home-realm-discovery-policies", "appliesTo[].id"},
 		{"app-management-policies", "appliesTo[].id"},
 		{"user-flows", "userAttributeAssignments[].id"},
+		{"user-flow-connections", "userFlowIdentityProviders[].id"}, // a flow lists only providers the tenant has
 		{"connected-organizations", "internalSponsors[].id"},
 		{"connected-organizations", "externalSponsors[].id"},
 		{"time-bound-role-assignments", "roleDefinitionId"},

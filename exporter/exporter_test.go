@@ -90,6 +90,7 @@ var simKind = map[string]string{
 	"api-connectors":                     "identityApiConnector",      // opt-in: read with APIConnectors.ReadWrite.All
 	"custom-authentication-extensions":   "customAuthenticationExtension",
 	"user-flows":                         "b2xIdentityUserFlow",
+	"user-flow-connections":              "b2xIdentityUserFlow", // opt-in: read with IdentityUserFlow.ReadWrite.All
 	"external-identities-policy":         "externalIdentitiesPolicy",
 	"group-eligibility-schedules":        "privilegedAccessGroupEligibilitySchedule", // PIM for Groups (layout/catalog_pimgroups.go)
 	"group-assignment-schedules":         "privilegedAccessGroupAssignmentSchedule",

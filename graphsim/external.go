@@ -610,6 +610,24 @@ func (g *generator) seedUserFlowAttributes() {
 	}
 }
 
+// SeedBuiltInUserFlowAttributes adds Microsoft's built-in user flow
+// attributes (city, email, displayName, ...) that every tenant has and that
+// no snapshot holds (they are not configuration): a rehearsal tenant
+// (internal/rehearse) needs them for a restored flow's assignments that
+// collect them. Those already there are left as they are.
+func (t *Tenant) SeedBuiltInUserFlowAttributes() error {
+	for _, a := range builtInUserFlowAttributes {
+		if _, ok := t.Get(ufaKind, a.id); ok {
+			continue
+		}
+		if _, err := t.Seed(ufaKind, map[string]any{"@odata.type": builtInUFAType, "id": a.id, "displayName": a.name,
+			"description": a.name + " of the user.", "userFlowAttributeType": "builtIn", "dataType": a.dataType}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // demoExternal adds the demo tenant's self-service sign-up: two custom
 // attributes, an API connector (basic authentication) that approves
 // partner sign-ups, a token issuance start extension, and a user flow for

@@ -15,6 +15,9 @@ import (
 // marks adds that may find the relationship there already.
 func (pl *planner) children(s *objState, current *Object, ensure bool) {
 	k := s.k
+	if isUFC(k) { // userflowconnections.go plans them with the steps' connectors
+		return
+	}
 	parent := cmp.Or(s.holder, s.key) // a placeholder only when s is created
 	var parentDeps []string
 	if s.main != "" {

@@ -44,6 +44,10 @@ func (pl *planner) create(s *objState) {
 		pl.csaAssign(s)
 		return
 	}
+	if isUFC(k) { // userflowconnections.go: written once the flow is there
+		pl.ufcCreate(s)
+		return
+	}
 	want, warns := pl.effective(s, nil)
 	pl.danglingRefs(s, want, &warns)
 	warns = append(warns, unbackedWarnings(k, want)...) // termsofuse.go
@@ -90,7 +94,9 @@ func (pl *planner) create(s *objState) {
 		}
 	case userFlows: // external.go: Graph puts B2X_1_ back
 		b["id"] = userFlowName(str(b["id"]))
-		warns = append(warns, userFlowNotBackedUp)
+		if !pl.ufcPlanned(s.key) { // userflowconnections.go
+			warns = append(warns, userFlowNotBackedUp)
+		}
 	case "role-eligibility-schedules":
 		b = scheduleRequest(k, "adminAssign", want)
 		if si, ok := want["scheduleInfo"]; ok && si != nil {

@@ -34,8 +34,9 @@ import (
 //     type and version; then its attribute assignments are brought to REV
 //     by POST (with the attribute as userAttribute, a recreated attribute
 //     named through the plan's reference), PATCH and DELETE. Its identity
-//     providers and API connectors are not in a snapshot (Graph lists them
-//     only with a write permission): the plan says to add them again.
+//     providers and API connectors are the opt-in kind user-flow-connections
+//     (userflowconnections.go), written after the flow; a plan that
+//     creates a flow without them says to add them again.
 //   - cross-tenant-access-partners' identitySynchronization (identitySync).
 
 const (
@@ -46,10 +47,11 @@ const (
 	ufPrefix      = "B2X_1_"
 )
 
-// userFlowNotBackedUp is what a created user flow lacks.
-const userFlowNotBackedUp = "its identity providers and the API connectors of its steps are not in a snapshot (Graph lists them " +
-	"only with IdentityUserFlow.ReadWrite.All, a write permission the export never holds): " +
-	"add them again in the Entra admin center (External Identities > User flows)"
+// userFlowNotBackedUp is what a created user flow lacks when the plan
+// does not restore its user-flow-connections too.
+const userFlowNotBackedUp = "its identity providers and the API connectors of its steps are kept only by the opt-in kind " +
+	"user-flow-connections (Graph lists them only with IdentityUserFlow.ReadWrite.All, a write permission the default export never holds): " +
+	"restore that kind too if the snapshot holds it, else add them again in the Entra admin center (External Identities > User flows)"
 
 func init() {
 	createOnly[ufAttributes] = []string{"displayName", "dataType"}

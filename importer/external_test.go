@@ -105,7 +105,7 @@ func TestRestoreExternalIdentities(t *testing.T) {
 	if !remapped {
 		t.Errorf("the assignment of the recreated attribute does not name its new id:\n%s", render(p))
 	}
-	if !strings.Contains(render(p), "identity providers and the API connectors of its steps are not in a snapshot") {
+	if !strings.Contains(render(p), "identity providers and the API connectors of its steps are kept only by the opt-in kind user-flow-connections") {
 		t.Errorf("the plan does not say what a recreated user flow lacks:\n%s", render(p))
 	}
 	res := e.apply(p)

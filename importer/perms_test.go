@@ -113,7 +113,8 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	// (layout.ReadWithWritePermissions): granted to this export, which
 	// names them, so that one connector is restored.
 	conns, _ := layout.Lookup("api-connectors")
-	exportClient := e.client(e.token(append(append([]string(nil), exportSet...), layout.ReadWithWritePermissions([]*layout.Kind{conns})...)...))
+	ufc, _ := layout.Lookup(layout.UserFlowConnections) // the same: a user flow's identity providers and API connectors
+	exportClient := e.client(e.token(append(append([]string(nil), exportSet...), layout.ReadWithWritePermissions([]*layout.Kind{conns, ufc})...)...))
 	r, err := snapshot.Init(filepath.Join(t.TempDir(), "backup"), false)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +123,7 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	e.repo = r
 	csa, _ := layout.Lookup(csaKind) // opt-in: exported here so that one user's values are restored
 	res, err := exporter.Run(context.Background(), exporter.Options{Client: exportClient, Repo: r, Now: e.clock, Message: "baseline",
-		Kinds: append(layout.DefaultKinds(), csa, conns)})
+		Kinds: append(layout.DefaultKinds(), csa, conns, ufc)})
 	if err != nil || !res.Complete() {
 		t.Fatalf("export with exactly %v: %v %+v", exportSet, err, res.Incomplete())
 	}
@@ -210,7 +211,7 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	}
 	for _, kind := range []string{"organization", "domains", "authorization-policy", "security-defaults", "authentication-method-configurations",
 		"admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy",
-		"custom-security-attributes", "identity-providers", "api-connectors", "role-management-policies", "entitlement-management-settings", "external-identities-policy"} {
+		"custom-security-attributes", "identity-providers", "api-connectors", layout.UserFlowConnections, "role-management-policies", "entitlement-management-settings", "external-identities-policy"} {
 		for _, o := range byKind[kind] {
 			sel = append(sel, o.Path)
 		}

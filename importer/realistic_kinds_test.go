@@ -24,6 +24,9 @@ var newKinds13 = []string{
 	"branding", "certificate-based-auth", "per-user-mfa",
 	"api-connectors",   // opt-in: read only with APIConnectors.ReadWrite.All
 	"on-premises-sync", // delegated only: graphsim's own token reads and writes it
+	// opt-in: read only with IdentityUserFlow.ReadWrite.All; its flow is
+	// the user flow deleted above, so its writes follow the flow's create
+	layout.UserFlowConnections,
 }
 
 // changeNotCreatable changes, through the (faulty) client, an object of
@@ -38,6 +41,21 @@ var changeNotCreatable = map[string]func(e *env){
 	"api-connectors": func(e *env) {
 		id := str(e.list(connColl)[0]["id"])
 		e.doTolerant("PATCH", connColl+"/"+id, map[string]any{"displayName": "Changed \u202e under faults", "targetUrl": "https://changed.example/api"})
+	},
+	// Never created or deleted: the flow's identity providers and the
+	// connector of its steps changed (the flow is then deleted too, as a
+	// creatable user-flows object, so they come back after its create).
+	layout.UserFlowConnections: func(e *env) {
+		flow := ufColl + "/" + demoFlow
+		e.doTolerant("PUT", flow+"/apiConnectorConfiguration/postAttributeCollection/$ref", map[string]any{})
+		for try := 0; try < 5; try++ {
+			_, err := e.c.Do(context.Background(), "DELETE", flow+"/userFlowIdentityProviders/Google-OAUTH/$ref", nil)
+			var ge *graph.Error
+			if err == nil || errors.As(err, &ge) && ge.Status == 404 && try > 0 {
+				return
+			}
+		}
+		e.t.Fatal("could not take Google-OAUTH out of the demo user flow")
 	},
 	// One per tenant, never created (catalog_onpremsync.go): PATCHed back.
 	"on-premises-sync": func(e *env) {
@@ -178,12 +196,14 @@ func TestNewKindsAgainstRealisticGraph(t *testing.T) {
 	e := newEnv(t, realisticSim(), sw.wrap)
 	ctx := context.Background()
 
-	// Per-user MFA and API connectors are read only when --kinds names them.
+	// Per-user MFA, API connectors and user flow connections are read
+	// only when --kinds names them.
 	mfa, _ := layout.Lookup(mfaKind)
 	conns, _ := layout.Lookup("api-connectors")
-	res, err := exporter.Run(ctx, exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{mfa, conns}, Message: "weekly MFA and connectors"})
+	ufc, _ := layout.Lookup(layout.UserFlowConnections)
+	res, err := exporter.Run(ctx, exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{mfa, conns, ufc}, Message: "weekly MFA and connectors"})
 	if err != nil || !res.Complete() {
-		t.Fatalf("export --kinds per-user-mfa,api-connectors under faults: %v %+v", err, res)
+		t.Fatalf("export --kinds per-user-mfa,api-connectors,user-flow-connections under faults: %v %+v", err, res)
 	}
 	base := res.Tag
 	byKind := objectsByKind(e.snapshotObjects(base))

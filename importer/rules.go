@@ -178,7 +178,7 @@ func remapped(k *layout.Kind) bool {
 		userFlows: // external.go: B2X_1_{name}, the name the create sends
 		return false
 	}
-	if isCSA(k) { // csavalues.go: keyed by the user's (service principal's) id
+	if isCSA(k) || isUFC(k) { // csavalues.go, userflowconnections.go: keyed by the user's (flow's) id
 		return false
 	}
 	return !k.Singleton

@@ -18,6 +18,10 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		pl.csaUpdate(s, current, dep)
 		return
 	}
+	if isUFC(k) { // userflowconnections.go: $ref writes, no PATCH
+		pl.ufcPlan(s, current, dep, "")
+		return
+	}
 	want, warns := pl.effective(s, current)
 	if isRolePolicy(k) { // pim.go: one PATCH per changed rule
 		pl.updateRolePolicy(s, current, want, warns, dep)

@@ -81,13 +81,14 @@ var externalKinds = []*Kind{
 		// kept with it, each with the id of its attribute (built-in ones have
 		// ids without extension_ and are not backed up), and written through
 		// their own path. The flow's identity providers and API connectors
-		// are not backed up: Graph lists them only with a write permission
-		// (IdentityUserFlow.ReadWrite.All:
+		// are not in this file: Graph lists them only with a write
+		// permission (IdentityUserFlow.ReadWrite.All:
 		// b2xidentityuserflow-list-userflowidentityproviders,
 		// b2xidentityuserflow-get-apiconnectorconfiguration), which the
-		// default export never holds; a restore that creates a flow says to
-		// add them. API connectors themselves are the opt-in kind above.
-		// apiConnectorConfiguration reads as {} on the flow.
+		// default export never holds, so they are the opt-in kind
+		// user-flow-connections below; a restore that creates a flow without
+		// it says to add them. API connectors themselves are the opt-in kind
+		// above. apiConnectorConfiguration reads as {} on the flow.
 		Name: "user-flows", Title: "self-service sign-up user flows", Folder: "external-identities/user-flows",
 		ODataType: "#microsoft.graph.b2xIdentityUserFlow", APIVersion: "v1.0", ListPath: "/identity/b2xUserFlows",
 		Children: []Child{
@@ -99,6 +100,53 @@ var externalKinds = []*Kind{
 		Sets:            map[string]string{"userAttributeAssignments": "id", "userAttributeAssignments[].userAttributeValues": "value"},
 		ReadOnly:        []string{"id", "userFlowType", "userFlowTypeVersion", "apiConnectorConfiguration"},
 		ReadPermissions: []string{"IdentityUserFlow.Read.All"}, WritePermissions: []string{"IdentityUserFlow.ReadWrite.All"},
+	},
+	{
+		// A user flow's identity providers and the API connector of each
+		// of its steps, one file per user flow named by its id. Opt-in and
+		// ReadNeedsWrite like api-connectors: Graph reads both only with
+		// IdentityUserFlow.ReadWrite.All, "Higher privileged permissions:
+		// Not available", delegated and application alike
+		// (learn.microsoft.com/graph/api/b2xidentityuserflow-list-userflowidentityproviders,
+		// b2xidentityuserflow-get-apiconnectorconfiguration), so the
+		// default kind user-flows, read with IdentityUserFlow.Read.All,
+		// cannot hold them. userFlowIdentityProviders are references
+		// ({id, @odata.type}) to identity-providers (built-in ones
+		// included: EmailPassword-OAUTH, Google-OAUTH, ...);
+		// apiConnectorConfiguration keeps the id of the connector of
+		// postAttributeCollection and postFederationSignup, read with
+		// $expand (the flow itself always reads it as {}), null for a step
+		// without one. Restore (importer/userflowconnections.go) adds and
+		// removes providers by $ref (b2xidentityuserflow-post-identityproviders,
+		// -delete-identityproviders) and sets or clears each step by PUT
+		// {flow}/apiConnectorConfiguration/{step}/$ref
+		// (b2xidentityuserflow-put-apiconnectorconfiguration), after the
+		// flow, the providers and the connectors (the catalog order).
+		Name: UserFlowConnections, Title: "user flow identity providers and API connectors", Folder: "external-identities/user-flow-connections",
+		// The file's type is entrasnap's (schemas/internal/gen/facts.go).
+		ODataType: "#microsoft.graph.userFlowConnections", APIVersion: "v1.0", ListPath: "/identity/b2xUserFlows",
+		Select: []string{"id"},
+		Children: []Child{
+			{Name: "userFlowIdentityProviders", Path: "userFlowIdentityProviders", Refs: true},
+		},
+		Refs: []Ref{
+			{Path: "id", Kinds: []string{"user-flows"}},
+			{Path: "userFlowIdentityProviders[].id", Kinds: []string{"identity-providers"}},
+			{Path: "apiConnectorConfiguration.postAttributeCollection.id", Kinds: []string{"api-connectors"}},
+			{Path: "apiConnectorConfiguration.postFederationSignup.id", Kinds: []string{"api-connectors"}},
+		},
+		IDOnly:   []string{"apiConnectorConfiguration.postAttributeCollection", "apiConnectorConfiguration.postFederationSignup"},
+		Sets:     map[string]string{"userFlowIdentityProviders": "id"},
+		ReadOnly: []string{"id"},
+		OptIn: "Graph reads a user flow's identity providers and API connectors only with IdentityUserFlow.ReadWrite.All " +
+			"(there is no read-only permission): grant it to the export app and name the kind, e.g. " +
+			"`entrasnap export --kinds user-flows,user-flow-connections,api-connectors`, only if you accept a backup app that can change user flows; " +
+			"a daily export carries the last read forward",
+		// A restore reads the providers and connectors live, to leave out
+		// one gone from the tenant and find a connector entered again.
+		AdvisoryReads:   []string{"identity-providers", "api-connectors"},
+		ReadNeedsWrite:  "Graph has no read-only permission for a user flow's identity providers and API connectors (b2xidentityuserflow-list-userflowidentityproviders, -get-apiconnectorconfiguration: IdentityUserFlow.ReadWrite.All only)",
+		ReadPermissions: []string{"IdentityUserFlow.ReadWrite.All"}, WritePermissions: []string{"IdentityUserFlow.ReadWrite.All"},
 	},
 	{
 		// Beta only: Graph has the external identities policy (whether
@@ -115,6 +163,14 @@ var externalKinds = []*Kind{
 		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ExternalIdentities"},
 	},
 }
+
+// UserFlowConnections is the kind of a user flow's identity providers and
+// API connectors.
+const UserFlowConnections = "user-flow-connections"
+
+// UserFlowSteps are the steps of a user flow that call an API connector
+// (resources/userflowapiconnectorconfiguration).
+var UserFlowSteps = []string{"postAttributeCollection", "postFederationSignup"}
 
 // identityProviderTypes are the @odata.type values of identity providers a
 // user flow's userFlowIdentityProviders name (resources/identityproviderbase).

@@ -57,7 +57,8 @@ func TestAdvisoryReadsInTheCatalog(t *testing.T) {
 		}
 	}
 	want := map[string][]string{"groups": {"group-assignment-schedules"},
-		"role-definitions": {"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"}}
+		"role-definitions":      {"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"},
+		"user-flow-connections": {"identity-providers", "api-connectors"}}
 	if len(got) != len(want) {
 		t.Errorf("advisory reads %q, want %q", got, want)
 	}

@@ -66,9 +66,10 @@ func TestSelect(t *testing.T) {
 	// Every kind but the opt-in ones (per-user MFA: one request per user;
 	// custom security attribute values of users and service principals:
 	// personal data, a permission Global Administrator lacks; API
-	// connectors: read only with a write permission).
-	if all, _ := Select(nil); len(all) != len(DefaultKinds()) || len(all) != len(Kinds())-4 {
-		t.Errorf("Select(nil) holds %d kinds, want every kind but per-user-mfa, %s, %s and api-connectors (%d)", len(all), UserSecurityAttributes, ServicePrincipalSecurityAttributes, len(Kinds())-4)
+	// connectors and a user flow's identity providers and API connectors:
+	// read only with a write permission).
+	if all, _ := Select(nil); len(all) != len(DefaultKinds()) || len(all) != len(Kinds())-5 {
+		t.Errorf("Select(nil) holds %d kinds, want every kind but per-user-mfa, %s, %s, api-connectors and %s (%d)", len(all), UserSecurityAttributes, ServicePrincipalSecurityAttributes, UserFlowConnections, len(Kinds())-5)
 	}
 	if mfa, _ := Select([]string{"per-user-mfa"}); len(mfa) != 1 || mfa[0].OptIn == "" {
 		t.Errorf("Select(per-user-mfa) = %v", mfa)

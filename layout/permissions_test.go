@@ -70,12 +70,20 @@ func TestReadNeedsWriteKindsStayOutOfTheExportSet(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{"api-connectors"}; !reflect.DeepEqual(marked, want) {
+	if want := []string{"api-connectors", UserFlowConnections}; !reflect.DeepEqual(marked, want) {
 		t.Errorf("kinds read with a write permission: %v, want %v", marked, want)
 	}
 	conn, _ := Lookup("api-connectors")
-	if got := ReadWithWritePermissions(Kinds()); !reflect.DeepEqual(got, []string{"APIConnectors.ReadWrite.All"}) {
+	if got := ReadWithWritePermissions(Kinds()); !reflect.DeepEqual(got, []string{"APIConnectors.ReadWrite.All", "IdentityUserFlow.ReadWrite.All"}) {
 		t.Errorf("ReadWithWritePermissions = %v", got)
+	}
+	// The default export reads user flows with IdentityUserFlow.Read.All
+	// and never holds the write permission their connections need.
+	if got := ExportPermissions(Kinds()); slices.Contains(got, "IdentityUserFlow.ReadWrite.All") || !slices.Contains(got, "IdentityUserFlow.Read.All") {
+		t.Errorf("ExportPermissions(all kinds) = %v: want IdentityUserFlow.Read.All and not IdentityUserFlow.ReadWrite.All", got)
+	}
+	if ufc, _ := Lookup(UserFlowConnections); len(ExportPermissions([]*Kind{ufc})) != 0 {
+		t.Errorf("ExportPermissions(%s) = %v, want none", UserFlowConnections, ExportPermissions([]*Kind{ufc}))
 	}
 	if got := ExportPermissions([]*Kind{conn}); len(got) != 0 {
 		t.Errorf("ExportPermissions(api-connectors) = %v, want none (the kind is read with a write permission)", got)

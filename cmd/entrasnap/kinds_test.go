@@ -177,7 +177,12 @@ func TestKindsReadWithWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	const perm = "APIConnectors.ReadWrite.All"
-	if !slices.Equal(sets["optInReadWithWrite"], []string{perm}) || slices.Contains(sets["export"], perm) || !slices.Contains(sets["restore"], perm) {
+	// A user flow's identity providers and API connectors likewise
+	// (user-flow-connections): the export set keeps only the read
+	// permission of user flows.
+	const ufPerm = "IdentityUserFlow.ReadWrite.All"
+	if !slices.Equal(sets["optInReadWithWrite"], []string{perm, ufPerm}) || slices.Contains(sets["export"], perm) || !slices.Contains(sets["restore"], perm) ||
+		slices.Contains(sets["export"], ufPerm) || !slices.Contains(sets["restore"], ufPerm) {
 		t.Errorf("permission sets: %v", sets)
 	}
 	k, _ := layout.Lookup("api-connectors")
@@ -188,7 +193,12 @@ func TestKindsReadWithWrite(t *testing.T) {
 	}
 	code, text, _ = runCLI(t, "kinds", "--permissions")
 	export, _, _ := strings.Cut(text, "Restore")
-	if code != exitOK || strings.Contains(export, perm) || !strings.Contains(text, "  api-connectors: "+perm+"\n") {
+	if code != exitOK || strings.Contains(export, perm) || !strings.Contains(text, "  api-connectors: "+perm+"\n") ||
+		strings.Contains(export, ufPerm) || !strings.Contains(text, "  "+layout.UserFlowConnections+": "+ufPerm+"\n") {
 		t.Errorf("kinds --permissions:\n%s", text)
+	}
+	ufc, _ := layout.Lookup(layout.UserFlowConnections)
+	if code, text, _ := runCLI(t, "kinds"); code != exitOK || !strings.Contains(text, "  "+layout.UserFlowConnections+" (v1.0): "+ufc.OptIn+"\n") {
+		t.Errorf("kinds does not say user-flow-connections is opt-in:\n%s", text)
 	}
 }

@@ -75,6 +75,16 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 		return nil, 0, err
 	}
 	tn := sim.Tenant()
+	for _, it := range items {
+		if it.kind.Name == "user-flows" {
+			// Microsoft's built-in attributes, which a flow's assignments
+			// may name and no snapshot holds (every tenant has them).
+			if err := tn.SeedBuiltInUserFlowAttributes(); err != nil {
+				return nil, 0, fmt.Errorf("loading the built-in user flow attributes: %w", err)
+			}
+			break
+		}
+	}
 	simKind := func(k *layout.Kind) string { return strings.TrimPrefix(k.ODataType, "#microsoft.graph.") }
 	type link struct{ kind, id, rel, target string }
 	var links []link
@@ -89,8 +99,28 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	}
 	var helds []heldItem
 	var rolePolicies []map[string]any
+	// A user flow's identity providers and API connectors
+	// (user-flow-connections, a file of its own) go inside the flow's
+	// object, as graphsim's Tenant.Seed takes them (graphsim/external.go).
+	flowConns := map[string]map[string]any{}
+	for _, it := range items {
+		if it.kind.Name == layout.UserFlowConnections {
+			id, _ := it.obj[it.kind.KeyProp()].(string)
+			flowConns[strings.ToLower(id)] = it.obj
+		}
+	}
 	for _, it := range items {
 		id, _ := it.obj[it.kind.KeyProp()].(string)
+		if it.kind.Name == layout.UserFlowConnections {
+			continue // in its flow's object, below
+		}
+		if c := flowConns[strings.ToLower(id)]; c != nil && it.kind.Name == "user-flows" {
+			for _, p := range []string{"userFlowIdentityProviders", "apiConnectorConfiguration"} {
+				if v, ok := c[p]; ok {
+					it.obj[p] = v
+				}
+			}
+		}
 		if it.kind.Name == "role-management-policies" {
 			// One per role, made with the role: given its snapshot's rules
 			// once the roles are loaded (graphsim/pim.go).

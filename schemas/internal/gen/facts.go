@@ -41,6 +41,15 @@ var (
 			{Name: "id", Type: "Edm.String", Computed: true},
 			{Name: "customSecurityAttributes", Type: "microsoft.graph.customSecurityAttributeValue", Nullable: true},
 		}},
+		// A user flow's identity providers and API connectors
+		// (user-flow-connections): the flow's id, its
+		// userFlowIdentityProviders as references and the connector of
+		// each step (resources/b2xidentityuserflow,
+		// resources/userflowapiconnectorconfiguration).
+		{QName: "microsoft.graph.userFlowConnections", Kind: kindEntity, Props: []Prop{
+			{Name: "id", Type: "Edm.String", Computed: true},
+			{Name: "apiConnectorConfiguration", Type: "microsoft.graph.userFlowApiConnectorConfiguration", Nullable: true},
+		}},
 	}
 	// graphInlineNavs are navigation properties Graph returns inline
 	// without an AutoExpand annotation or a catalog entry naming them.
