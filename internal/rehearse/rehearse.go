@@ -109,11 +109,38 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			flowConns[strings.ToLower(id)] = it.obj
 		}
 	}
+	// Kinds that are state of another kind's object, not objects of their
+	// own in Graph (layout.OwnerKind: per-user MFA below a user, custom
+	// security attribute values on a user or service principal): each
+	// file goes to its owner object, keyed by the owner's id.
+	owned := map[string][]item{} // owner kind + "/" + lower-case id
+	ownedKey := func(kind, id string) string { return kind + "/" + strings.ToLower(id) }
+	for _, it := range items {
+		if o := layout.OwnerKind(it.kind); o != "" {
+			id, _ := it.obj[it.kind.KeyProp()].(string)
+			owned[ownedKey(o, id)] = append(owned[ownedKey(o, id)], it)
+		}
+	}
+	var perObject []item // below their owners, once these are loaded
 	for _, it := range items {
 		id, _ := it.obj[it.kind.KeyProp()].(string)
-		if it.kind.Name == layout.UserFlowConnections {
-			continue // in its flow's object, below
+		if it.kind.Name == layout.UserFlowConnections || layout.OwnerKind(it.kind) != "" {
+			continue // in its flow's object, or its owner's, below
 		}
+		for _, o := range owned[ownedKey(it.kind.Name, id)] {
+			if o.kind.PerObject != "" {
+				perObject = append(perObject, o)
+				continue
+			}
+			// Properties of the owner object itself, as Graph reads them
+			// with $select and graphsim stores them (graphsim/user_csa.go).
+			for p, v := range o.obj {
+				if p != o.kind.KeyProp() {
+					it.obj[p] = v
+				}
+			}
+		}
+		delete(owned, ownedKey(it.kind.Name, id))
 		if c := flowConns[strings.ToLower(id)]; c != nil && it.kind.Name == "user-flows" {
 			for _, p := range []string{"userFlowIdentityProviders", "apiConnectorConfiguration"} {
 				if v, ok := c[p]; ok {
@@ -205,6 +232,30 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			if err := tn.SeedStream(simKind(it.kind), id, prop, im.ContentType, data); err != nil {
 				return nil, 0, fmt.Errorf("loading %s %s: %w", it.kind.Name, id, err)
 			}
+		}
+	}
+	if len(owned) > 0 {
+		var missing []string
+		for _, its := range owned {
+			for _, it := range its {
+				id, _ := it.obj[it.kind.KeyProp()].(string)
+				missing = append(missing, fmt.Sprintf("%s %s (%s)", it.kind.Name, layout.Safe(id), layout.OwnerKind(it.kind)))
+			}
+		}
+		sort.Strings(missing)
+		more := ""
+		if len(missing) > 5 {
+			more = fmt.Sprintf(" and %d more", len(missing)-5)
+			missing = missing[:5]
+		}
+		return nil, 0, fmt.Errorf("%s at %s: %s%s belong to objects the snapshot does not hold: export the owners' kinds too "+
+			"(e.g. entrasnap export --kinds users,service-principals,...) or run entrasnap check", r.Path(), at, strings.Join(missing, ", "), more)
+	}
+	for _, it := range perObject {
+		id, _ := it.obj[it.kind.KeyProp()].(string)
+		owner, _ := layout.Lookup(layout.OwnerKind(it.kind))
+		if err := tn.SeedPerObject(simKind(owner), id, it.kind.PerObject, it.obj); err != nil {
+			return nil, 0, fmt.Errorf("loading %s %s: %w (run entrasnap check)", it.kind.Name, layout.Safe(id), err)
 		}
 	}
 	for _, c := range children {
