@@ -163,3 +163,73 @@ func TestLoadEveryKindServesOptInState(t *testing.T) {
 		}
 	}
 }
+
+// A per-user MFA state or custom security attribute values carried forward
+// for a user deleted since they were read belong to no object of the
+// snapshot: Load names them (an error without a note function, a note
+// with one, and the rest loads).
+func TestLoadOptInStateOfAnObjectTheSnapshotLacks(t *testing.T) {
+	ctx := context.Background()
+	sim := simtest.New(t, graphsim.Options{Profile: "empty", Seed: 1})
+	tn := sim.Tenant()
+	var ids []string
+	for i, name := range []string{"Gone \u202e🔐 \"user\"", "Kept"} {
+		id, err := tn.Seed("user", map[string]any{"displayName": name, "userPrincipalName": "u" + string(rune('a'+i)) + "@" + tn.Domain(),
+			"accountEnabled": true, "userType": "Member", "mailNickname": "u" + string(rune('a'+i)),
+			"customSecurityAttributes": map[string]any{"HR": map[string]any{"@odata.type": "#microsoft.graph.customSecurityAttributeValue", "CostCenter": name}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tn.SeedPerObject("user", id, "authentication/requirements", map[string]any{"perUserMfaState": "enforced"}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	srv := simtest.Serve(t, sim)
+	c := simtest.Client(t, sim, srv, "")
+	repo := simtest.Repo(t, false)
+	export := func(names ...string) {
+		t.Helper()
+		ks, err := layout.Select(names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := exporter.Run(ctx, exporter.Options{Client: c, Repo: repo, Kinds: ks, AllowShrink: true, Now: func() time.Time { return sim.Clock().Now() }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	export("users", "per-user-mfa", layout.UserSecurityAttributes)
+	if _, err := c.Delete(ctx, "/v1.0/users/"+ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	export("users") // the opt-in kinds are carried forward
+	_, _, err := Load(ctx, repo, "HEAD", graphsim.Options{Seed: 1, Now: simtest.Now})
+	for _, w := range []string{"per-user-mfa " + ids[0] + " (of users)", layout.UserSecurityAttributes + " " + ids[0] + " (of users)", "entrasnap export --kinds"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Load without a note: %v, want an error naming %q", err, w)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), ids[1]) {
+		t.Errorf("Load names the user the snapshot holds: %v", err)
+	}
+	var notes []string
+	rh, n, err := Load(ctx, repo, "HEAD", graphsim.Options{Seed: 1, Now: simtest.Now}, func(s string) { notes = append(notes, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "skipped 2 file(s)") || !strings.Contains(notes[0], "per-user-mfa "+ids[0]) {
+		t.Errorf("notes %q", notes)
+	}
+	if n != 5 { // the kept user and the profile's admin, their MFA states, the kept user's values
+		t.Errorf("loaded %d objects, want 5", n)
+	}
+	if st := rh.Tenant().MFAState(ids[1]); st != "enforced" {
+		t.Errorf("the kept user's per-user MFA: %q", st)
+	}
+	if v := rh.Tenant().CustomSecurityAttributes(ids[1]); v == nil {
+		t.Error("the kept user has no values in the rehearsal tenant")
+	}
+	if _, ok := rh.Tenant().Get("user", ids[0]); ok {
+		t.Error("the deleted user is in the rehearsal tenant")
+	}
+}
