@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -112,4 +113,38 @@ func (t *Tenant) MFAState(id string) string {
 		return ""
 	}
 	return userMfaState(r)
+}
+
+// SeedPerObject stores obj as the one entity below object id of kind at
+// rel, as a PATCH of that path would (without permissions or lag), for the
+// rehearsal loader: the entity below a user at authentication/requirements
+// (perUserMfaState) is the only one graphsim serves. The key of the object
+// it belongs to and @odata annotations in obj are ignored; any other
+// property, or a state Graph does not take, is an error (strict, as the
+// PATCH).
+func (t *Tenant) SeedPerObject(kind, id, rel string, obj map[string]any) error {
+	k := kindByName[kind]
+	if k == nil {
+		return fmt.Errorf("graphsim: unknown kind %q", kind)
+	}
+	if k.Name != "user" || !strings.EqualFold(rel, mfaRel) {
+		return fmt.Errorf("graphsim: %s has no entity at %s", kind, rel)
+	}
+	for p := range obj {
+		if p != "perUserMfaState" && p != "id" && !strings.HasPrefix(p, "@odata.") {
+			return fmt.Errorf("graphsim: %s of %s %s: property %q is not one of strongAuthenticationRequirements", rel, kind, id, p)
+		}
+	}
+	st, _ := obj["perUserMfaState"].(string)
+	if !contains(mfaStates, st) {
+		return fmt.Errorf("graphsim: %s of %s %s: perUserMfaState %q is not one of %s", rel, kind, id, fmt.Sprint(obj["perUserMfaState"]), strings.Join(mfaStates, ", "))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.colls[k.Name].byKey[strings.ToLower(id)]
+	if r == nil {
+		return fmt.Errorf("graphsim: %s %s not found", kind, id)
+	}
+	r.obj[mfaStateKey] = st
+	return nil
 }

@@ -55,3 +55,42 @@ func containsStr(s, sub string) bool {
 	}
 	return false
 }
+
+// SeedPerObject (the rehearsal loader's) stores what the PATCH would, and
+// refuses what the PATCH refuses.
+func TestSeedPerObjectMFAState(t *testing.T) {
+	s, err := New(Options{Profile: "empty", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := s.Tenant()
+	id, err := tn.Seed("user", map[string]any{"displayName": "u", "userPrincipalName": "u@" + tn.Domain()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.SeedPerObject("user", id, "authentication/requirements", map[string]any{"id": id, "@odata.type": "#microsoft.graph.strongAuthenticationRequirements", "perUserMfaState": "enforced"}); err != nil {
+		t.Fatal(err)
+	}
+	if st := tn.MFAState(id); st != "enforced" {
+		t.Errorf("state %q, want enforced", st)
+	}
+	for what, c := range map[string]struct {
+		kind, id, rel string
+		obj           map[string]any
+	}{
+		"a state Graph does not take": {"user", id, "authentication/requirements", map[string]any{"perUserMfaState": "on"}},
+		"no state":                    {"user", id, "authentication/requirements", map[string]any{}},
+		"another property":            {"user", id, "authentication/requirements", map[string]any{"perUserMfaState": "enabled", "x": 1}},
+		"no such user":                {"user", "00000000-0000-4000-8000-000000000000", "authentication/requirements", map[string]any{"perUserMfaState": "enabled"}},
+		"no such entity":              {"user", id, "authentication/methods", map[string]any{"perUserMfaState": "enabled"}},
+		"another kind":                {"group", id, "authentication/requirements", map[string]any{"perUserMfaState": "enabled"}},
+		"no such kind":                {"nope", id, "authentication/requirements", map[string]any{"perUserMfaState": "enabled"}},
+	} {
+		if err := tn.SeedPerObject(c.kind, c.id, c.rel, c.obj); err == nil {
+			t.Errorf("%s: no error", what)
+		}
+	}
+	if st := tn.MFAState(id); st != "enforced" {
+		t.Errorf("state %q after refused seeds, want enforced", st)
+	}
+}

@@ -89,7 +89,7 @@ func runGraphsim(c *cli.Context, e *env, o graphsim.Options) error {
 			return err
 		}
 		var n int
-		sim, n, err = rehearse.Load(ctx, r, atRev, o)
+		sim, n, err = rehearse.Load(ctx, r, atRev, o, func(s string) { fmt.Fprintf(e.stderr, "graphsim: %s\n", s) })
 		r.Close()
 		if err != nil {
 			return err

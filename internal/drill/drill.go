@@ -172,7 +172,7 @@ func Run(ctx context.Context, o Options) (*layout.Rehearsal, error) {
 	if o.Freeze {
 		gopts.Now = start
 	}
-	sim, n, err := rehearse.Load(ctx, o.Repo, r.commit, gopts)
+	sim, n, err := rehearse.Load(ctx, o.Repo, r.commit, gopts, func(s string) { r.say("%s", s) })
 	if err != nil {
 		return nil, fmt.Errorf("loading %s into graphsim: %w", what, err)
 	}

@@ -24,8 +24,16 @@ import (
 // plans made against it name the same tenant. Children (members, owners,
 // app role assignments, grants, scoped role members, federated identity
 // credentials, extension properties, permission classifications) go back
-// to what they are in Graph.
-func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Options) (*graphsim.Server, int, error) {
+// to what they are in Graph, and so do the kinds that are state of another
+// kind's object (layout.OwnerKind: per-user MFA, custom security attribute
+// values), applied to their owner users and service principals.
+//
+// A file of such a kind whose owner the snapshot does not hold (a per-user
+// MFA state carried forward for a user deleted since it was read) cannot
+// exist in Graph: with a note function, Load skips it, does not count it
+// and calls note with one line naming such files and what to do; without
+// one, it is an error naming them.
+func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Options, note ...func(string)) (*graphsim.Server, int, error) {
 	h, err := r.Resolve(ctx, at)
 	if err != nil {
 		return nil, 0, err
@@ -69,6 +77,7 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			opts.Domain, _ = obj["id"].(string)
 		}
 	}
+	loaded := len(items)
 	opts.Profile, opts.TenantID, opts.State = "none", man.TenantID, nil
 	sim, err := graphsim.New(opts)
 	if err != nil {
@@ -109,11 +118,38 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			flowConns[strings.ToLower(id)] = it.obj
 		}
 	}
+	// Kinds that are state of another kind's object, not objects of their
+	// own in Graph (layout.OwnerKind: per-user MFA below a user, custom
+	// security attribute values on a user or service principal): each
+	// file goes to its owner object, keyed by the owner's id.
+	owned := map[string][]item{} // owner kind + "/" + lower-case id
+	ownedKey := func(kind, id string) string { return kind + "/" + strings.ToLower(id) }
+	for _, it := range items {
+		if o := layout.OwnerKind(it.kind); o != "" {
+			id, _ := it.obj[it.kind.KeyProp()].(string)
+			owned[ownedKey(o, id)] = append(owned[ownedKey(o, id)], it)
+		}
+	}
+	var perObject []item // below their owners, once these are loaded
 	for _, it := range items {
 		id, _ := it.obj[it.kind.KeyProp()].(string)
-		if it.kind.Name == layout.UserFlowConnections {
-			continue // in its flow's object, below
+		if it.kind.Name == layout.UserFlowConnections || layout.OwnerKind(it.kind) != "" {
+			continue // in its flow's object, or its owner's, below
 		}
+		for _, o := range owned[ownedKey(it.kind.Name, id)] {
+			if o.kind.PerObject != "" {
+				perObject = append(perObject, o)
+				continue
+			}
+			// Properties of the owner object itself, as Graph reads them
+			// with $select and graphsim stores them (graphsim/user_csa.go).
+			for p, v := range o.obj {
+				if p != o.kind.KeyProp() {
+					it.obj[p] = v
+				}
+			}
+		}
+		delete(owned, ownedKey(it.kind.Name, id))
 		if c := flowConns[strings.ToLower(id)]; c != nil && it.kind.Name == "user-flows" {
 			for _, p := range []string{"userFlowIdentityProviders", "apiConnectorConfiguration"} {
 				if v, ok := c[p]; ok {
@@ -207,6 +243,38 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			}
 		}
 	}
+	if len(owned) > 0 {
+		var missing []string
+		for _, its := range owned {
+			for _, it := range its {
+				id, _ := it.obj[it.kind.KeyProp()].(string)
+				missing = append(missing, fmt.Sprintf("%s %s (of %s)", it.kind.Name, layout.Safe(id), layout.OwnerKind(it.kind)))
+			}
+		}
+		sort.Strings(missing)
+		skipped := len(missing)
+		more := ""
+		if len(missing) > 5 {
+			more = fmt.Sprintf(" and %d more", len(missing)-5)
+			missing = missing[:5]
+		}
+		what := fmt.Sprintf("%s at %s: %s%s belong to objects the snapshot does not hold (state of an object, not objects of their own in Graph)",
+			r.Path(), at, strings.Join(missing, ", "), more)
+		if len(note) == 0 {
+			return nil, 0, fmt.Errorf("%s: export the owners' kinds too (entrasnap export --kinds NAMES) or run entrasnap check", what)
+		}
+		for _, fn := range note {
+			fn(fmt.Sprintf("%s: skipped %d file(s); export the owners' kinds and these kinds again to bring them in line", what, skipped))
+		}
+		loaded -= skipped
+	}
+	for _, it := range perObject {
+		id, _ := it.obj[it.kind.KeyProp()].(string)
+		owner, _ := layout.Lookup(layout.OwnerKind(it.kind))
+		if err := tn.SeedPerObject(simKind(owner), id, it.kind.PerObject, it.obj); err != nil {
+			return nil, 0, fmt.Errorf("loading %s %s: %w (run entrasnap check)", it.kind.Name, layout.Safe(id), err)
+		}
+	}
 	for _, c := range children {
 		if _, err := tn.Seed(c.kind, c.obj); err != nil {
 			return nil, 0, fmt.Errorf("loading %s: %w", c.kind, err)
@@ -237,7 +305,7 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			return nil, 0, fmt.Errorf("loading the PIM settings of role %s: %w", role, err)
 		}
 	}
-	return sim, len(items), nil
+	return sim, loaded, nil
 }
 
 var guidPattern = regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`)

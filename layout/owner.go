@@ -1,0 +1,34 @@
+package layout
+
+// OwnerKind is the kind whose objects hold the objects of k when these are
+// not objects of their own in Graph but state of another kind's object, ""
+// for any other kind. Two shapes exist in the catalog, and this names the
+// owner of both, so a reader of files (the rehearsal loader) follows one
+// rule instead of a case per kind:
+//
+//   - k.PerObject set: the file is the one entity below its owner object
+//     (per-user-mfa: a user's authentication/requirements, written by PATCH
+//     of that path): the owner is the kind listed at the same ListPath.
+//   - custom security attribute values (AttributeValueOwner): the file's
+//     properties other than its id are properties of the owner object
+//     itself (customSecurityAttributes on the user or service principal,
+//     written by PATCH of the object).
+//
+// In both, the file's key is the owner object's id.
+func OwnerKind(k *Kind) string {
+	if k == nil {
+		return ""
+	}
+	if o := AttributeValueOwner(k); o != "" {
+		return o
+	}
+	if k.PerObject == "" {
+		return ""
+	}
+	for _, o := range kinds {
+		if o != k && o.ListPath == k.ListPath && o.PerObject == "" && AttributeValueOwner(o) == "" && !o.Singleton {
+			return o.Name
+		}
+	}
+	return ""
+}
