@@ -347,6 +347,11 @@ var readerRoles = map[string]map[string]bool{
 	// or allProperties/allTasks (graphsim/builtin's role definitions). The
 	// implicit User role holds standard/read too, but it is no assigned
 	// role: strict reading, a member without an assigned role is refused.
+	// onpremisesdirectorysynchronization-get: "Global Administrator is the
+	// only role supported for this operation" (-update: "the user needs to
+	// be assigned the Global Administrator role"; writes: roleWrites, where
+	// only Global Administrator's "*" covers the kind).
+	"onPremisesSync": {"Global Administrator": true},
 	"roleAssignments": {"AI Reader": true, "Directory Readers": true, "Global Administrator": true, "Global Reader": true,
 		"Partner Tier2 Support": true, "Privileged Role Administrator": true},
 }
@@ -395,6 +400,8 @@ func readArea(rt *route) string {
 		return "roleAssignments"
 	case attributeSetKind, csaDefKind:
 		return "customSecurityAttributes"
+	case onPremSyncKindName:
+		return "onPremisesSync"
 	}
 	return ""
 }
