@@ -182,4 +182,20 @@ func TestUserSecurityAttributesDelegatedExport(t *testing.T) {
 			t.Errorf("%s: %d files after the refused read, were %d at %s", c.name, n, len(files), base)
 		}
 	}
+	// The definitions: a Global Administrator holding the scope is refused
+	// by Graph (403) for want of an attribute role, and the message says so
+	// instead of asking for the application permission.
+	defs, _ := layout.Lookup("custom-security-attributes")
+	sets, _ := layout.Lookup("attribute-sets")
+	gc := e.delegatedClient("csa definitions", "DirectoryRole", ga, "CustomSecAttributeDefinition.Read.All")
+	dres, err := exporter.Run(ctx, exporter.Options{Client: gc, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{sets, defs}, Message: "definitions as GA"})
+	if err != nil || dres.Complete() || len(dres.Kinds) != 2 {
+		t.Fatalf("definitions as a Global Administrator: %v %+v", err, dres)
+	}
+	for _, kr := range dres.Kinds {
+		msg := kr.Err.Error()
+		if kr.Complete || !strings.Contains(msg, "Attribute Definition Reader") || strings.Contains(msg, "grant the application permission") {
+			t.Errorf("%s as a Global Administrator: %q", kr.Kind, msg)
+		}
+	}
 }
