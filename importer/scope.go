@@ -625,7 +625,7 @@ func tokenRolesWarnings(u *SignedInUser, p *Plan, notes []ScopeNote) []ScopeNote
 		p.Warnings = append(p.Warnings, head+": they cover every action")
 		return nil
 	}
-	p.Warnings = append(p.Warnings, fmt.Sprintf("%s. The claim names only built-in roles assigned over the whole directory: a role scoped to an administrative unit or an object, or held through a group, is not in it, so the %d actions below are not refused before the first write; Graph refuses, action by action, what your roles do not allow. To have the plan checked in full, hold %s as well",
+	p.Warnings = append(p.Warnings, fmt.Sprintf("%s. The claim names only built-in roles assigned over the whole directory: a role scoped to an administrative unit, an attribute set or an object, or held through a group, is not in it, so the %d actions below are not refused before the first write; Graph refuses, action by action, what your roles do not allow. To have the plan checked in full, hold %s as well",
 		head, len(notes), roleReaders))
 	for _, n := range notes {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("not covered by the roles in the token: %s [%s]", n.String(), n.Action))
@@ -715,13 +715,13 @@ func attributeSetNote(u *SignedInUser, a *Action) (note string, handled bool) {
 			return "", true
 		}
 		sort.Strings(outside)
-		return fmt.Sprintf("assigns values of attribute set %s: %s", safe(strings.Join(outside, ", ")), scope), true
+		return fmt.Sprintf("assigns values of attribute set %s: %s", strings.Join(outside, ", "), scope), true
 	case a.Kind == "custom-security-attributes":
 		set := definitionSet(a)
 		if _, in := sets[strings.ToLower(set)]; set != "" && in {
 			return "", true
 		}
-		return fmt.Sprintf("a definition in attribute set %s: %s", safe(set), scope), true
+		return fmt.Sprintf("a definition in attribute set %s: %s", set, scope), true
 	case a.Kind == "attribute-sets":
 		return fmt.Sprintf("%s, and a role at an attribute set's scope does not %s the set itself: that needs the role over the whole directory", scope, opWords(a)), true
 	}
