@@ -39,8 +39,10 @@ import (
 //     4.01 and @delta, not modelled: strict); a Boolean attribute has none.
 //   - Permissions: CustomSecAttributeDefinition.Read.All to read,
 //     CustomSecAttributeDefinition.ReadWrite.All to write (permissions.json);
-//     Global Administrator's role does not grant them to a user (delegated
-//     callers, not modelled).
+//     a delegated caller also needs one of the four attribute roles to read
+//     and Attribute Definition Administrator to write, at the tenant's
+//     scope or an attribute set's; Global Administrator's role grants
+//     neither (delegated.go, user_csa.go csaDefinitionReadDenied).
 
 const (
 	attributeSetKind = "attributeSet"

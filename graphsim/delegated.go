@@ -65,6 +65,10 @@ var roleWrites = map[string][]string{
 		"application/addPassword", "application/removePassword", "appRoleAssignment", "oAuth2PermissionGrant"},
 	"Cloud Application Administrator": {"application", "servicePrincipal", "application/owners", "servicePrincipal/owners",
 		"application/addPassword", "application/removePassword", "appRoleAssignment", "oAuth2PermissionGrant"},
+	// custom-security-attributes-manage ("Step 3"): only this role adds or
+	// edits attribute sets and definitions; Global Administrator does not
+	// (csaDefinitionWrites).
+	"Attribute Definition Administrator": {"attributeSet", csaDefKind, csaDefKind + "/" + allowedValuesRel},
 	"Privileged Role Administrator": {"unifiedRoleAssignment", "unifiedRoleEligibilityScheduleRequest",
 		"unifiedRoleAssignmentScheduleRequest", "administrativeUnit", "administrativeUnit/members", "scopedRoleMembership",
 		"oAuth2PermissionGrant", "appRoleAssignment"},
@@ -194,6 +198,9 @@ type delegatedWrite struct {
 	restore bool // from the directory recycle bin
 	// passwordOnly: a PATCH of a user that changes only passwordProfile.
 	passwordOnly bool
+	// attrSet: the attribute set of a custom security attribute
+	// definition written (or of its predefined values).
+	attrSet string
 }
 
 // describeWrite maps a write request to a delegatedWrite. ok is false for a
@@ -250,6 +257,15 @@ func (s *Server) describeWrite(req *request, rt *route) (w delegatedWrite, ok bo
 		_, pw := body["passwordProfile"]
 		w.passwordOnly = pw && len(body) == 1
 	}
+	if rt.kind.Name == csaDefKind {
+		if r := s.find(rt); r != nil && rt.key != "" {
+			w.attrSet = str(r.obj["attributeSet"])
+		} else if rt.key == "" {
+			var body map[string]any
+			_ = json.Unmarshal(req.body, &body)
+			w.attrSet = str(body["attributeSet"])
+		}
+	}
 	if rt.kind.Name == "group" && rt.rel == "" {
 		var body map[string]any
 		_ = json.Unmarshal(req.body, &body)
@@ -260,10 +276,17 @@ func (s *Server) describeWrite(req *request, rt *route) (w delegatedWrite, ok bo
 	return w, true
 }
 
+// csaDefinitionWrites are the writes "*" does not cover: "By default,
+// Global Administrator and other administrator roles don't have permissions
+// to read, define, or assign custom security attributes"
+// (custom-security-attributes-manage).
+var csaDefinitionWrites = map[string]bool{"attributeSet": true, csaDefKind: true, csaDefKind + "/" + allowedValuesRel: true}
+
 // roleAllows reports whether role manages what.
 func roleAllows(role string, w delegatedWrite) bool {
 	for _, x := range roleWrites[role] {
 		switch {
+		case x == "*" && csaDefinitionWrites[w.what]:
 		case x == "*", x == w.what:
 			return true
 		case x == "user:passwordProfile" && w.what == "user" && w.passwordOnly:
@@ -294,6 +317,14 @@ func (s *Server) inScope(g userGrant, w delegatedWrite) bool {
 		}
 		return true
 	}
+	if set, ok := strings.CutPrefix(g.scope, attributeSetScope); ok {
+		// custom-security-attributes-manage: an Attribute Definition
+		// Administrator at a set's scope adds, edits or deactivates the
+		// definitions in that set; it "Cannot update the scoped attribute
+		// set".
+		return g.role == "Attribute Definition Administrator" && w.attrSet != "" && strings.EqualFold(w.attrSet, set) &&
+			(w.what == csaDefKind || w.what == csaDefKind+"/"+allowedValuesRel)
+	}
 	// An object scope: that object only.
 	return !w.restore && w.target != "" && strings.EqualFold(strings.TrimPrefix(g.scope, "/"), w.target) && len(w.others) == 0
 }
@@ -316,6 +347,11 @@ var readerRoles = map[string]map[string]bool{
 	// or allProperties/allTasks (graphsim/builtin's role definitions). The
 	// implicit User role holds standard/read too, but it is no assigned
 	// role: strict reading, a member without an assigned role is refused.
+	// onpremisesdirectorysynchronization-get: "Global Administrator is the
+	// only role supported for this operation" (-update: "the user needs to
+	// be assigned the Global Administrator role"; writes: roleWrites, where
+	// only Global Administrator's "*" covers the kind).
+	"onPremisesSync": {"Global Administrator": true},
 	"roleAssignments": {"AI Reader": true, "Directory Readers": true, "Global Administrator": true, "Global Reader": true,
 		"Partner Tier2 Support": true, "Privileged Role Administrator": true},
 }
@@ -362,6 +398,10 @@ func readArea(rt *route) string {
 		return "conditionalAccess"
 	case "unifiedRoleAssignment":
 		return "roleAssignments"
+	case attributeSetKind, csaDefKind:
+		return "customSecurityAttributes"
+	case onPremSyncKindName:
+		return "onPremisesSync"
 	}
 	return ""
 }
@@ -373,6 +413,9 @@ func (s *Server) authorizeUser(req *request, rt *route) *apiError {
 		area := readArea(rt)
 		if area == "" {
 			return nil
+		}
+		if area == "customSecurityAttributes" {
+			return s.csaDefinitionReadDenied(req, rt) // user_csa.go
 		}
 		for _, g := range s.userGrants(req.principal.userID) {
 			if g.scope == "/" && readerRoles[area][g.role] {

@@ -104,5 +104,7 @@ func init() {
 		return nil
 	}
 	// A deleted group's PIM for Groups schedules go with it (pimgroups.go).
-	afterDeleteHooks["group"] = func(s *Server, r *record) { s.dropGroupSchedulesOf(r) }
+	// and so do those whose principal it is, as a deleted user's.
+	afterDeleteHooks["group"] = func(s *Server, r *record) { s.dropGroupSchedulesOf(r); s.dropPrincipalSchedulesOf(r) }
+	afterDeleteHooks["user"] = func(s *Server, r *record) { s.dropPrincipalSchedulesOf(r) }
 }

@@ -624,6 +624,9 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 			return notFound(strings.TrimPrefix(scope, "/administrativeUnits/"))
 		}
 	}
+	if aerr := s.checkAttributeSetScope(role, scope); aerr != nil { // user_csa.go
+		return aerr
+	}
 	s.dropExpired()
 	for _, a := range t.colls["unifiedRoleAssignment"].byKey {
 		if strings.EqualFold(str(a.obj["principalId"]), p.key()) && strings.EqualFold(str(a.obj["roleDefinitionId"]), role.key()) &&
@@ -659,6 +662,11 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 	if scope == "" {
 		scope = "/"
 		body["directoryScopeId"] = scope
+	}
+	if strings.HasPrefix(scope, attributeSetScope) {
+		// custom-security-attributes-manage: "eligible role assignments at
+		// attribute set scope currently aren't supported".
+		return badRequest("Eligible role assignments at attribute set scope are not supported: assign the role permanently at that scope (roleAssignments).")
 	}
 	now := graphTime(t.now())
 	body["createdDateTime"] = now

@@ -19,7 +19,8 @@ import "encoding/json"
 //     types only).
 //   - Every page: "Application: Not supported", delegated
 //     OnPremDirectorySynchronization.Read.All to read and .ReadWrite.All to
-//     update (Global Administrator the only role); permissions.json lists
+//     update, and Global Administrator the only role for either (delegated.go
+//     readerRoles, roleWrites: any other role → 403); permissions.json lists
 //     DelegatedWork only, so an app-only token gets 403 whatever it holds
 //     (the permission table has no application row).
 

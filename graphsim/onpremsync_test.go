@@ -67,4 +67,22 @@ func TestOnPremisesSynchronizationDelegatedOnly(t *testing.T) {
 	if r := e.call(writer, "PATCH", coll+"/"+tn.ID(), patch); r.status != 204 {
 		t.Errorf("delegated write: %d %s", r.status, r.raw)
 	}
+	// Global Administrator is the only role for either: a Hybrid Identity
+	// Administrator, or a user without a role, holding both scopes is refused.
+	hybrid := e.seedUser("hybrid")
+	if r := e.call("Bearer "+e.s.Token(), "POST", "/v1.0/roleManagement/directory/roleAssignments",
+		map[string]any{"principalId": hybrid, "roleDefinitionId": "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2", "directoryScopeId": "/"}); r.status != 201 {
+		t.Fatalf("role assignment: %d %s", r.status, r.raw)
+	}
+	e.seedUser("plain")
+	both := e.newPublicClient("both", "OnPremDirectorySynchronization.Read.All", "OnPremDirectorySynchronization.ReadWrite.All")
+	for _, nick := range []string{"hybrid", "plain"} {
+		tok := "Bearer " + e.delegatedToken(both, nick+"@"+tn.Domain())
+		if r := e.call(tok, "GET", coll, nil); r.status != 403 {
+			t.Errorf("%s reads: %d %s, want 403", nick, r.status, r.raw)
+		}
+		if r := e.call(tok, "PATCH", coll+"/"+tn.ID(), patch); r.status != 403 {
+			t.Errorf("%s writes: %d %s, want 403", nick, r.status, r.raw)
+		}
+	}
 }

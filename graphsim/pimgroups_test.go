@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -164,4 +165,64 @@ func TestPIMForGroupsEndsAtTimeAndGoWithTheGroup(t *testing.T) {
 	}
 	// PIM assigns again to the restored group.
 	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", sched("adminAssign", "member", gid, users[1], 48*time.Hour), 201)
+}
+
+// Deleting a principal drops its PIM for Groups schedules and takes away
+// the membership or ownership an active one gave, each logged as an
+// unlink in the change log (what a group's delta reports); restored from
+// the recycle bin, the user comes back without them; another principal's
+// schedules stay (pimgroups.go, strict reading).
+func TestPIMForGroupsGoWithTheirPrincipal(t *testing.T) {
+	s, users := gwServer(t)
+	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "pim \"ops\" \u202e🚀", "mailEnabled": false, "mailNickname": "pimops", "securityEnabled": true}, 201)
+	gid := str(g["id"])
+	req := func(kind, access, principal string) {
+		genJSON(t, s, "POST", pgRoot+kind+"ScheduleRequests", map[string]any{"action": "adminAssign", "accessId": access, "groupId": gid,
+			"principalId": principal, "justification": "test"}, 201)
+	}
+	gone, kept := users[0], users[1]
+	req("assignment", "member", gone)
+	req("assignment", "owner", gone)
+	req("eligibility", "member", gone)
+	req("assignment", "member", kept)
+	ids := func(path string) []string {
+		var out []string
+		for _, v := range listValue(t, s, path) {
+			out = append(out, str(v["id"]))
+		}
+		return out
+	}
+	if m, o := ids("/v1.0/groups/"+gid+"/members"), ids("/v1.0/groups/"+gid+"/owners"); len(m) != 2 || !contains(o, gone) {
+		t.Fatalf("before: members %v owners %v", m, o)
+	}
+	tn := s.Tenant()
+	tn.mu.RLock()
+	from := len(tn.changes)
+	tn.mu.RUnlock()
+	genDo(t, s, "DELETE", "/v1.0/users/"+gone, nil)
+
+	for _, list := range []string{"eligibilitySchedules", "assignmentSchedules"} {
+		if l := listValue(t, s, pgRoot+list+"?$filter="+url.QueryEscape("principalId eq '"+gone+"'")); len(l) != 0 {
+			t.Errorf("%s of the deleted user: %v", list, l)
+		}
+	}
+	if l := listValue(t, s, pgRoot+"assignmentSchedules?$filter="+url.QueryEscape("principalId eq '"+kept+"'")); len(l) != 1 {
+		t.Errorf("the other principal's schedule: %v", l)
+	}
+	tn.mu.RLock()
+	unlinked := map[string]bool{}
+	for _, c := range tn.changes[from:] {
+		if c.Kind == "group" && c.ID == gid && c.Op == "unlink" && strings.EqualFold(c.Target, gone) {
+			unlinked[c.Rel] = true
+		}
+	}
+	tn.mu.RUnlock()
+	if !unlinked["members"] || !unlinked["owners"] {
+		t.Errorf("unlinks logged for the deleted user: %v, want members and owners", unlinked)
+	}
+	genJSON(t, s, "POST", "/v1.0/directory/deletedItems/"+gone+"/restore", nil, 200)
+	s.Clock().Advance(time.Minute)
+	if m, o := ids("/v1.0/groups/"+gid+"/members"), ids("/v1.0/groups/"+gid+"/owners"); contains(m, gone) || contains(o, gone) || !contains(m, kept) {
+		t.Errorf("after the user's restore: members %v owners %v (the PIM access is gone, the other member stays)", m, o)
+	}
 }

@@ -234,6 +234,9 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 		scope = "/"
 		body["directoryScopeId"] = scope
 	}
+	if aerr := s.checkAttributeSetScope(role, scope); aerr != nil { // user_csa.go
+		return aerr
+	}
 	now := t.now()
 	body["createdDateTime"], body["completedDateTime"] = graphTime(now), graphTime(now)
 	body["approvalId"] = nil

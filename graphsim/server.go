@@ -370,7 +370,8 @@ func (s *Server) handle(req *request) *response {
 		resp = s.errorResp(req, aerr)
 	}
 	s.nullUnreadable(req, rt, resp)
-	s.nullCSA(req, rt, resp) // user_csa.go
+	s.nullCSA(req, rt, resp)              // user_csa.go
+	s.filterCSADefinitions(req, rt, resp) // user_csa.go
 	if rt.kind != nil && rt.kind.Throttle == "directory" && cost > 0 {
 		resp.header.Set("x-ms-resource-unit", fmt.Sprint(cost))
 	}

@@ -37,12 +37,14 @@ import (
 //     at the tenant's scope; Global Administrator does not read them ("By
 //     default, Global Administrator and other administrator roles don't have
 //     permissions to read, define, or assign custom security attributes",
-//     Entra's custom-security-attributes pages). Attribute-set-scoped role
-//     assignments are not modelled (strict: tenant scope only).
+//     Entra's custom-security-attributes pages). A role scoped to an
+//     attribute set (directoryScopeId /attributeSets/{id}) reads that set's
+//     values only: the others are left out of the answer (csaRoleSets).
 //   - Write: PATCH /users/{id} with customSecurityAttributes needs
 //     CustomSecAttributeAssignment.ReadWrite.All (403 without); a delegated
-//     caller the Attribute Assignment Administrator role (Global
-//     Administrator is refused). The body names only the attributes it
+//     caller the Attribute Assignment Administrator role at the tenant's
+//     scope or scoped to every set the body names (Global Administrator
+//     is refused). The body names only the attributes it
 //     changes; each set object carries "@odata.type":
 //     "#Microsoft.DirectoryServices.CustomSecurityAttributeValue" (as every
 //     example writes it; strict: required). Integer and collection values
@@ -97,34 +99,149 @@ func holdsCSA(rt *route) bool {
 	return ok
 }
 
-// csaRoleHeld reports whether the signed-in user of a delegated token holds
-// one of roles at the tenant's scope. Callers hold t.mu.
-func (s *Server) csaRoleHeld(userID string, roles map[string]bool) bool {
-	for _, g := range s.userGrants(userID) {
-		if g.scope == "/" && roles[g.role] {
-			return true
-		}
+// attributeSetScope prefixes a directoryScopeId naming an attribute set.
+const attributeSetScope = "/attributeSets/"
+
+// attributeSetRoles are the roles that may be assigned at an attribute
+// set's scope (custom-security-attributes-manage, "Step 5": the four
+// custom security attribute roles, tenant or attribute set scope).
+var attributeSetRoles = map[string]bool{"Attribute Assignment Administrator": true, "Attribute Assignment Reader": true,
+	"Attribute Definition Administrator": true, "Attribute Definition Reader": true}
+
+// checkAttributeSetScope refuses a role assignment at "/attributeSets/{id}"
+// whose set does not exist (404, as for an administrative unit) or whose
+// role is not one of attributeSetRoles (400; strict: the pages name only
+// these four for that scope). Callers hold t.mu.
+func (s *Server) checkAttributeSetScope(role *record, scope string) *apiError {
+	set, ok := strings.CutPrefix(scope, attributeSetScope)
+	if !ok {
+		return nil
 	}
-	return false
+	if set == "" || s.tenant.lookup(kindByName[attributeSetKind], set) == nil {
+		return notFound(set)
+	}
+	if name := str(role.obj["displayName"]); !attributeSetRoles[name] {
+		return badRequest("The role '%s' cannot be assigned at attribute set scope: only the custom security attribute roles can.", name)
+	}
+	return nil
 }
 
-// csaReadable reports whether the caller reads custom security attribute values.
-func (s *Server) csaReadable(p *principal) bool {
+// csaDefinitionReadDenied is the role check of a delegated read of
+// attribute sets and definitions (attributeset-get and the definitions'
+// pages: "The signed-in user must also be assigned at least one of the
+// following directory roles", the four attributeSetRoles). A role scoped
+// to attribute sets reads those sets' definitions only ("Cannot read other
+// attribute sets"): one item outside → 403, a list keeps the sets in scope
+// (filterCSADefinitions). Callers hold t.mu.
+func (s *Server) csaDefinitionReadDenied(req *request, rt *route) *apiError {
+	all, sets := s.csaRoleSets(req.principal.userID, attributeSetRoles)
+	if all {
+		return nil
+	}
+	if len(sets) == 0 {
+		return denied()
+	}
+	if rt.key == "" {
+		return nil
+	}
+	set := rt.key
+	if rt.kind.Name == csaDefKind {
+		r := s.find(rt)
+		if r == nil {
+			return nil // 404 follows
+		}
+		set = str(r.obj["attributeSet"])
+	}
+	if !sets[strings.ToLower(set)] {
+		return denied()
+	}
+	return nil
+}
+
+// filterCSADefinitions leaves out of a delegated list of attribute sets or
+// definitions those of the sets the caller's roles are not scoped to.
+func (s *Server) filterCSADefinitions(req *request, rt *route, resp *response) {
+	p := req.principal
+	if p == nil || p.all || p.userID == "" || rt.kind == nil || rt.key != "" || rt.rel != "" || req.method != http.MethodGet ||
+		resp == nil || resp.status != http.StatusOK || (rt.kind.Name != attributeSetKind && rt.kind.Name != csaDefKind) {
+		return
+	}
+	body, ok := resp.body.(map[string]any)
+	if !ok {
+		return
+	}
+	items, ok := body["value"].([]any)
+	if !ok {
+		return
+	}
+	s.tenant.mu.RLock()
+	all, sets := s.csaRoleSets(p.userID, attributeSetRoles)
+	s.tenant.mu.RUnlock()
+	if all {
+		return
+	}
+	kept := []any{}
+	for _, it := range items {
+		o, _ := it.(map[string]any)
+		set := str(o["id"])
+		if rt.kind.Name == csaDefKind {
+			set = str(o["attributeSet"])
+			if set == "" { // not selected: the id is {attributeSet}_{name}
+				set, _, _ = strings.Cut(str(o["id"]), "_")
+			}
+		}
+		if sets[strings.ToLower(set)] {
+			kept = append(kept, it)
+		}
+	}
+	body["value"] = kept
+}
+
+// csaRoleSets says where the signed-in user of a delegated token holds one
+// of roles: all is true for an assignment at the tenant's scope ("/"),
+// sets holds the lower-case ids of the attribute sets the others are
+// scoped to ("/attributeSets/{id}": learn:/entra/fundamentals/
+// custom-security-attributes-manage, "you can assign roles at tenant scope
+// or at attribute set scope"; an attribute-set-scoped Attribute Assignment
+// Reader or Administrator reads, and the Administrator assigns, the values
+// of that set only: "Cannot read attribute assignments that use attributes
+// in other attribute sets"; assignments add up). Callers hold t.mu.
+func (s *Server) csaRoleSets(userID string, roles map[string]bool) (all bool, sets map[string]bool) {
+	sets = map[string]bool{}
+	for _, g := range s.userGrants(userID) {
+		if !roles[g.role] {
+			continue
+		}
+		if g.scope == "/" {
+			all = true
+		}
+		if set, ok := strings.CutPrefix(g.scope, attributeSetScope); ok && set != "" {
+			sets[strings.ToLower(set)] = true
+		}
+	}
+	return all, sets
+}
+
+// csaReadableSets says which attribute sets' values the caller reads: all,
+// or the lower-case ids in sets (none: the property reads null).
+func (s *Server) csaReadableSets(p *principal) (all bool, sets map[string]bool) {
 	if p == nil || p.all {
-		return true
+		return true, nil
 	}
 	if !p.has(csaRead) {
-		return false
+		return false, nil
 	}
 	if p.userID == "" {
-		return true
+		return true, nil
 	}
 	s.tenant.mu.RLock()
 	defer s.tenant.mu.RUnlock()
-	return s.csaRoleHeld(p.userID, csaReaderRole)
+	return s.csaRoleSets(p.userID, csaReaderRole)
 }
 
-// csaWriteDenied checks the permission of a PATCH of a user's values.
+// csaWriteDenied checks the permission of a PATCH of a user's values: a
+// delegated caller needs Attribute Assignment Administrator at the
+// tenant's scope, or scoped to every attribute set the body names.
 // Callers hold t.mu.
 func (s *Server) csaWriteDenied(req *request) *apiError {
 	p := req.principal
@@ -134,8 +251,23 @@ func (s *Server) csaWriteDenied(req *request) *apiError {
 	if !p.has(csaWrite) {
 		return denied()
 	}
-	if p.userID != "" && !s.csaRoleHeld(p.userID, csaWriterRole) {
+	if p.userID == "" {
+		return nil
+	}
+	all, sets := s.csaRoleSets(p.userID, csaWriterRole)
+	if all {
+		return nil
+	}
+	if len(sets) == 0 {
 		return denied()
+	}
+	var b map[string]any
+	_ = json.Unmarshal(req.body, &b)
+	named, _ := b[csaProp].(map[string]any)
+	for set := range named {
+		if !sets[strings.ToLower(set)] {
+			return denied()
+		}
 	}
 	return nil
 }
@@ -153,10 +285,15 @@ func csaBody(req *request, rt *route) (has, only bool) {
 }
 
 // nullCSA sets customSecurityAttributes to null in a user or service
-// principal answer the caller may not read, as Graph does.
+// principal answer the caller may not read, as Graph does, and leaves out
+// the attribute sets a caller whose role is scoped to other sets may not
+// read (null when none is left).
 func (s *Server) nullCSA(req *request, rt *route, resp *response) {
-	if !holdsCSA(rt) || rt.rel != "" || req.method != http.MethodGet ||
-		resp == nil || resp.status != http.StatusOK || s.csaReadable(req.principal) {
+	if !holdsCSA(rt) || rt.rel != "" || req.method != http.MethodGet || resp == nil || resp.status != http.StatusOK {
+		return
+	}
+	all, sets := s.csaReadableSets(req.principal)
+	if all {
 		return
 	}
 	body, ok := resp.body.(map[string]any)
@@ -164,9 +301,22 @@ func (s *Server) nullCSA(req *request, rt *route, resp *response) {
 		return
 	}
 	blank := func(o map[string]any) {
-		if _, ok := o[csaProp]; ok {
-			o[csaProp] = nil
+		v, ok := o[csaProp]
+		if !ok {
+			return
 		}
+		held, _ := v.(map[string]any)
+		kept := map[string]any{}
+		for set, x := range held {
+			if sets[strings.ToLower(set)] {
+				kept[set] = x
+			}
+		}
+		if len(kept) == 0 {
+			o[csaProp] = nil
+			return
+		}
+		o[csaProp] = kept
 	}
 	if items, ok := body["value"].([]any); ok {
 		for _, it := range items {

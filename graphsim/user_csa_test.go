@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -218,4 +219,139 @@ func TestUserCustomSecurityAttributesDelegated(t *testing.T) {
 			t.Errorf("%s writes %d %s, want %d", c.user, r.status, r.raw, c.write)
 		}
 	}
+}
+
+// Role template ids of the custom security attribute roles
+// (learn:/entra/identity/role-based-access-control/permissions-reference).
+const (
+	attrAssignAdminID = "58a13ea3-c632-46ae-9ee0-9c0d43cd7f3d"
+	attrAssignReadID  = "ffd52fa5-98dc-465c-991d-fc073eb59f8f"
+	attrDefAdminID    = "8424c6f0-a189-499e-bbd0-26c1753c96d4"
+)
+
+// Roles scoped to an attribute set (directoryScopeId /attributeSets/{id},
+// custom-security-attributes-manage): an Attribute Assignment Administrator
+// or Reader scoped to one set reads that set's values only (the others
+// are left out, null when none is left) and the administrator assigns that
+// set's values only; an Attribute Definition Administrator scoped to a set
+// defines attributes in it only and cannot update the set; Global
+// Administrator neither reads nor writes definitions. Only the four
+// attribute roles take that scope, the set must exist, and eligible
+// assignments are refused there. One set has an RTL (Arabic) id and the
+// values hostile strings.
+func TestAttributeSetScopedRoles(t *testing.T) {
+	e := newIDEnv(t)
+	tn := e.s.Tenant()
+	god := "Bearer " + e.s.Token()
+	must := func(r idResp, want int, what string) idResp {
+		t.Helper()
+		if r.status != want {
+			t.Fatalf("%s: %d %s, want %d", what, r.status, r.raw, want)
+		}
+		return r
+	}
+	ops, rtl := "Ops", "مجموعة"
+	defs := "/v1.0/directory/customSecurityAttributeDefinitions"
+	for _, set := range []string{ops, rtl} {
+		must(e.call(god, "POST", "/v1.0/directory/attributeSets", map[string]any{"id": set}), 201, "set "+set)
+		must(e.call(god, "POST", defs, map[string]any{"attributeSet": set, "name": "Shift", "type": "String", "status": "Available",
+			"isCollection": false, "isSearchable": true, "usePreDefinedValuesOnly": false}), 201, "definition in "+set)
+	}
+	hostile := "night \"shift\"\n\u202e../🚀" + strings.Repeat("é", 100)
+	target := e.seedUser("target")
+	must(e.call(god, "PATCH", "/v1.0/users/"+target, map[string]any{csaProp: map[string]any{
+		ops: csaSet("Shift", hostile), rtl: csaSet("Shift", "day")}}), 204, "seed values")
+
+	ra := "/v1.0/roleManagement/directory/roleAssignments"
+	assign := func(principal, role, scope string) idResp {
+		return e.call(god, "POST", ra, map[string]any{"principalId": principal, "roleDefinitionId": role, "directoryScopeId": scope})
+	}
+	admin, reader, definer, ga := e.seedUser("set.admin"), e.seedUser("set.reader"), e.seedUser("set.definer"), e.seedUser("ga")
+	must(assign(admin, attrAssignAdminID, "/attributeSets/"+ops), 201, "admin at the set")
+	must(assign(reader, attrAssignReadID, "/attributeSets/"+ops), 201, "reader at the set")
+	must(assign(definer, attrDefAdminID, "/attributeSets/"+rtl), 201, "definer at the RTL set")
+	must(assign(ga, "62e90394-69f5-4237-9190-012177145e10", "/"), 201, "global admin")
+	// What the scope takes.
+	must(assign(admin, attrAssignAdminID, "/attributeSets/Nope"), 404, "a set that does not exist")
+	must(assign(admin, "fe930be7-5e62-47db-91af-98c3a49a38b1", "/attributeSets/"+ops), 400, "User Administrator at a set")
+	must(e.call(god, "POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", map[string]any{"action": "adminAssign",
+		"principalId": reader, "roleDefinitionId": attrAssignAdminID, "directoryScopeId": "/attributeSets/" + ops,
+		"scheduleInfo": map[string]any{"startDateTime": "2026-01-01T00:00:00Z", "expiration": map[string]any{"type": "noExpiration"}}}), 400, "eligible at a set")
+
+	app := e.newPublicClient("entrasnap", "User.Read.All", "User.ReadWrite.All", "CustomSecAttributeAssignment.ReadWrite.All",
+		"CustomSecAttributeDefinition.ReadWrite.All")
+	tok := func(nick string) string { return "Bearer " + e.delegatedToken(app, nick+"@"+tn.Domain()) }
+	sel := "/v1.0/users/" + target + "?$select=id,customSecurityAttributes"
+	// Only Ops's values, as they are now; not the RTL set's.
+	onlyOps := func() any { return map[string]any{ops: tn.CustomSecurityAttributes(target)[ops]} }
+	none := func() any { return nil }
+	if v := onlyOps().(map[string]any)[ops].(map[string]any)["Shift"]; v != hostile {
+		t.Fatalf("seeded value %q", v)
+	}
+	for _, c := range []struct {
+		user string
+		read func() any
+		// writes of the scoped set, the other set, both
+		own, other, both int
+	}{{"set.admin", onlyOps, 204, 403, 403}, {"set.reader", onlyOps, 403, 403, 403}, {"ga", none, 403, 403, 403}} {
+		tk := tok(c.user)
+		r := must(e.call(tk, "GET", sel, nil), 200, c.user+" reads")
+		if !reflect.DeepEqual(r.body[csaProp], c.read()) {
+			t.Errorf("%s reads %v, want %v", c.user, r.body[csaProp], c.read())
+		}
+		list := must(e.call(tk, "GET", "/v1.0/users?$select=id,customSecurityAttributes&$filter="+url.QueryEscape("id eq '"+target+"'"), nil), 200, c.user+" lists")
+		if items := asSlice(list.body["value"]); len(items) != 1 || !reflect.DeepEqual(items[0].(map[string]any)[csaProp], c.read()) {
+			t.Errorf("%s lists %v, want %v", c.user, items, c.read())
+		}
+		for _, w := range []struct {
+			body map[string]any
+			want int
+		}{
+			{map[string]any{csaProp: map[string]any{ops: csaSet("Shift", "early-"+c.user)}}, c.own},
+			{map[string]any{csaProp: map[string]any{rtl: csaSet("Shift", "late-"+c.user)}}, c.other},
+			{map[string]any{csaProp: map[string]any{ops: csaSet("Shift", "x"), rtl: csaSet("Shift", "y")}}, c.both},
+		} {
+			if r := e.call(tk, "PATCH", "/v1.0/users/"+target, w.body); r.status != w.want {
+				t.Errorf("%s writes %v: %d %s, want %d", c.user, w.body, r.status, r.raw, w.want)
+			}
+		}
+	}
+	got := tn.CustomSecurityAttributes(target)
+	if got[ops].(map[string]any)["Shift"] != "early-set.admin" || got[rtl].(map[string]any)["Shift"] != "day" {
+		t.Errorf("values after the scoped writes: %v", got)
+	}
+
+	// Definitions: the definer scoped to the RTL set defines there only.
+	dt := tok("set.definer")
+	newDef := func(set, name string) map[string]any {
+		return map[string]any{"attributeSet": set, "name": name, "type": "String", "status": "Available",
+			"isCollection": false, "isSearchable": true, "usePreDefinedValuesOnly": true}
+	}
+	must(e.call(dt, "POST", defs, newDef(rtl, "Tier")), 201, "definer defines in its set")
+	must(e.call(dt, "POST", defs+"/"+url.PathEscape(rtl+"_Tier")+"/allowedValues", map[string]any{"id": "Gold \"🥇\"", "isActive": true}), 201, "definer adds a predefined value")
+	must(e.call(dt, "PATCH", defs+"/"+url.PathEscape(rtl+"_Shift"), map[string]any{"status": "Deprecated"}), 204, "definer deactivates in its set")
+	must(e.call(dt, "POST", defs, newDef(ops, "Tier")), 403, "definer defines in another set")
+	must(e.call(dt, "PATCH", defs+"/Ops_Shift", map[string]any{"description": "x"}), 403, "definer edits another set's definition")
+	must(e.call(dt, "PATCH", "/v1.0/directory/attributeSets/"+url.PathEscape(rtl), map[string]any{"description": "x"}), 403, "definer updates its set")
+	must(e.call(dt, "GET", defs+"/Ops_Shift", nil), 403, "definer reads another set's definition")
+	listed := must(e.call(dt, "GET", defs, nil), 200, "definer lists definitions")
+	for _, d := range asSlice(listed.body["value"]) {
+		if str(d.(map[string]any)["attributeSet"]) != rtl {
+			t.Errorf("the definer scoped to %s lists %v", rtl, d)
+		}
+	}
+	if n := len(asSlice(listed.body["value"])); n != 2 {
+		t.Errorf("the definer lists %d definitions, want its set's 2", n)
+	}
+	if sets := asSlice(must(e.call(dt, "GET", "/v1.0/directory/attributeSets", nil), 200, "definer lists sets").body["value"]); len(sets) != 1 {
+		t.Errorf("the definer lists sets %v, want its own", sets)
+	}
+	// Global Administrator holds no attribute role: no definitions read or written.
+	gt := tok("ga")
+	must(e.call(gt, "GET", defs, nil), 403, "global admin lists definitions")
+	must(e.call(gt, "POST", defs, newDef(ops, "Other")), 403, "global admin defines")
+	must(e.call(gt, "POST", "/v1.0/directory/attributeSets", map[string]any{"id": "Mine"}), 403, "global admin adds a set")
+	// Assignments add up: the definer at the tenant's scope as well adds sets.
+	must(assign(definer, attrDefAdminID, "/"), 201, "definer at the tenant")
+	must(e.call(tok("set.definer"), "POST", "/v1.0/directory/attributeSets", map[string]any{"id": "Mine"}), 201, "tenant-wide definer adds a set")
 }

@@ -157,24 +157,34 @@ func norm(v any) any {
 	return fmt.Sprint(v)
 }
 
-// csaDeactivated takes out of b the values it assigns to attributes whose
-// definition is deactivated (status Deprecated) at REV: Graph refuses to
-// assign one (graphsim/doc.go), so the plan says so instead of failing.
+// csaDeactivated takes out of b the values it assigns to attributes Graph
+// will refuse as deactivated (status Deprecated; graphsim/doc.go): at REV,
+// or in the tenant now (the live definitions, read beside the values:
+// layout AdvisoryReads). A value of an attribute deactivated since REV whose
+// definition this plan restores too (Available at REV) stays, and waits for
+// that PATCH (deps); any other is left out and the plan says what to do.
 // Removals (null, []) stay.
-func (pl *planner) csaDeactivated(b map[string]any, changes []Change) (map[string]any, []Change, []string) {
+func (pl *planner) csaDeactivated(b map[string]any, changes []Change) (map[string]any, []Change, []string, []string) {
 	if pl.csaStatus == nil {
 		pl.csaStatus = map[string]string{}
 		for _, o := range append(append([]*Object(nil), pl.in.Others...), pl.in.Desired...) {
-			if o.Kind.Name == "custom-security-attributes" {
+			if o.Kind.Name == attrDefs {
 				pl.csaStatus[strings.ToLower(o.Key)] = str(o.Data["status"])
 			}
 		}
 	}
 	if b == nil {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
+	selected := map[string]*Object{}
+	for _, o := range pl.in.Desired {
+		if o.Kind.Name == attrDefs {
+			selected[strings.ToLower(o.Key)] = o
+		}
+	}
+	deprecated := func(status any) bool { return strings.EqualFold(str(status), "Deprecated") }
 	sets := b["customSecurityAttributes"].(map[string]any)
-	var warns []string
+	var warns, deps []string
 	dropped := map[string]bool{}
 	for _, set := range sortedKeys(sets) {
 		attrs := sets[set].(map[string]any)
@@ -183,13 +193,23 @@ func (pl *planner) csaDeactivated(b map[string]any, changes []Change) (map[strin
 			if arr, ok := v.([]any); v == nil || ok && len(arr) == 0 {
 				continue // a removal
 			}
-			if !strings.EqualFold(pl.csaStatus[strings.ToLower(set+"_"+a)], "Deprecated") {
+			id := strings.ToLower(set + "_" + a)
+			name := layout.Safe(set + "." + a)
+			switch live := pl.in.Live[attrDefs][id]; {
+			case deprecated(pl.csaStatus[id]):
+				warns = append(warns, fmt.Sprintf("%s is not given back: the attribute is deactivated (status Deprecated at REV) and Graph does not assign a deactivated attribute; reactivate it (custom-security-attributes) and restore again", name))
+			case live == nil || !deprecated(live.Data["status"]):
 				continue
+			case selected[id] != nil && !deprecated(selected[id].Data["status"]):
+				deps = append(deps, "@"+attrDefs+"/"+id)
+				warns = append(warns, fmt.Sprintf("%s: the attribute was deactivated since REV; this plan reactivates it (custom-security-attributes, status Available at REV) before giving the value back", name))
+				continue
+			default:
+				warns = append(warns, fmt.Sprintf("%s is not given back: the attribute was deactivated since REV (status Deprecated in the tenant, Available at REV) and Graph does not assign a deactivated attribute; restore its definition custom-security-attributes/%s in the same plan (the plan reactivates it first), or leave the value out", name, layout.Safe(set+"_"+a)))
 			}
 			delete(attrs, a)
 			delete(attrs, a+"@odata.type")
 			dropped["customSecurityAttributes."+set+"."+a] = true
-			warns = append(warns, fmt.Sprintf("%s.%s is not given back: the attribute is deactivated (status Deprecated at REV) and Graph does not assign a deactivated attribute; reactivate it (custom-security-attributes) and restore again", set, a))
 		}
 		if len(csaValueAttrs(attrs)) == 0 {
 			delete(sets, set)
@@ -202,21 +222,20 @@ func (pl *planner) csaDeactivated(b map[string]any, changes []Change) (map[strin
 		}
 	}
 	if len(sets) == 0 {
-		return nil, nil, warns
+		return nil, nil, warns, nil
 	}
-	return b, kept, warns
+	return b, kept, warns, deps
 }
 
 // csaUpdate plans the PATCH of a live user's values to REV's.
 func (pl *planner) csaUpdate(s *objState, current *Object, dep string) {
-	b, changes, warns := pl.csaDeactivated(csaValuesBody(current.Data, s.d.Data))
+	b, changes, warns, deps := pl.csaDeactivated(csaValuesBody(current.Data, s.d.Data))
 	if b == nil {
 		if len(warns) > 0 {
 			pl.note(s, warns)
 		}
 		return
 	}
-	var deps []string
 	if dep != "" {
 		deps = append(deps, dep)
 	}
@@ -241,7 +260,7 @@ func (pl *planner) csaAssign(s *objState) {
 			return
 		}
 	}
-	b, changes, warns := pl.csaDeactivated(csaValuesBody(map[string]any{}, s.d.Data))
+	b, changes, warns, reactivated := pl.csaDeactivated(csaValuesBody(map[string]any{}, s.d.Data))
 	if b == nil {
 		if len(warns) > 0 {
 			pl.note(s, warns)
@@ -252,7 +271,7 @@ func (pl *planner) csaAssign(s *objState) {
 		warns = append(warns, "set once this plan has brought the "+noun+" back")
 	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "PATCH", Path: itemPath(s.k, id), Body: body(b)},
-		Name: pl.csaName(s.orig), Changes: changes, DependsOn: deps, Warnings: warns})
+		Name: pl.csaName(s.orig), Changes: changes, DependsOn: append(deps, reactivated...), Warnings: warns})
 }
 
 // csaRemoveAll plans removing the values of a live user that has no file at

@@ -438,3 +438,66 @@ func actionWarnings(p *Plan) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// An attribute deactivated since REV (Available then, Deprecated in the
+// tenant now): Graph refuses to assign it, so the plan, which reads the
+// live definitions beside the values, leaves its value out and says to
+// restore the definition in the same plan; restoring both reactivates the
+// definition first and then gives the value back (the PATCH depends on the
+// reactivation), and a second plan is empty.
+func TestUserSecurityAttributesDeactivatedSinceREV(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	base, files := e.exportCSA()
+	tn := e.sim.Tenant()
+	var user string
+	for _, id := range slices.Sorted(maps.Keys(files)) {
+		if hr, _ := files[id].Data["customSecurityAttributes"].(map[string]any)["HR"].(map[string]any); hr != nil && hr["Grade"] != nil {
+			user = files[id].Key
+			break
+		}
+	}
+	if user == "" {
+		t.Fatal("no user with a grade in the demo")
+	}
+	e.do("PATCH", "/v1.0/users/"+user, csaSetBody("HR", "Grade@odata.type", "#Int32", "Grade", 1))
+	e.do("PATCH", csaDefs+"/HR_Grade", map[string]any{"status": "Deprecated"})
+
+	p := e.plan(base, []string{csaKind}, Options{})
+	for _, a := range p.Actions {
+		if strings.Contains(string(a.Request.Body), "Grade") {
+			t.Errorf("the plan assigns the attribute deactivated since REV: %s", a.Request.Body)
+		}
+	}
+	if all := strings.Join(p.Warnings, "\n") + actionWarnings(p); !strings.Contains(all, "HR.Grade is not given back: the attribute was deactivated since REV") ||
+		!strings.Contains(all, "custom-security-attributes/HR_Grade") {
+		t.Errorf("the plan does not say the attribute was deactivated since REV and what to do:\n%s", render(p))
+	}
+
+	// Both kinds: the definition is reactivated first, then the value set.
+	p = e.plan(base, []string{csaKind, "custom-security-attributes"}, Options{})
+	var def, val *Action
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		switch {
+		case a.Kind == "custom-security-attributes" && strings.EqualFold(a.Key, "HR_Grade") && strings.Contains(string(a.Request.Body), `"Available"`):
+			def = a
+		case a.Kind == csaKind && strings.Contains(string(a.Request.Body), "Grade"):
+			val = a
+		}
+	}
+	if def == nil || val == nil || !slices.Contains(val.DependsOn, def.ID) {
+		t.Fatalf("want the reactivation and the value's PATCH depending on it:\n%s", render(p))
+	}
+	if !strings.Contains(strings.Join(val.Warnings, "\n"), "this plan reactivates it") {
+		t.Errorf("the value's PATCH does not say it waits for the reactivation: %q", val.Warnings)
+	}
+	if r := e.apply(p); !r.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", r.Actions, r.Differences, r.VerifyError)
+	}
+	if got, want := csaJSON(t, tn.CustomSecurityAttributes(user)), csaJSON(t, files[strings.ToLower(user)].Data["customSecurityAttributes"]); got != want {
+		t.Errorf("after the restore:\n got %s\nwant %s", got, want)
+	}
+	if p := e.plan(base, []string{csaKind, "custom-security-attributes"}, Options{}); !p.Empty() {
+		t.Errorf("second plan:\n%s", render(p))
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // Restore of a catalog's resources and an access package's resource role
@@ -332,9 +333,17 @@ func (pl *planner) pendingRoleScopes() {
 				ldeps = append(ldeps, add)
 			}
 			holder := "{{emres:" + s.orig + ":" + fmt.Sprint(len(lookups)+1) + "}}"
+			// The origin as an OData string in the query: a site's URL may
+			// hold quotes (doubled), spaces and any text (escaped); a
+			// placeholder of an id this plan creates is left for apply to
+			// fill (a GUID then).
+			filter := url.QueryEscape("originId eq ") + url.QueryEscape(live.ODataString(r.ref))
+			if strings.HasPrefix(r.ref, "{{") {
+				filter = url.QueryEscape("originId eq '") + r.ref + url.QueryEscape("'")
+			}
 			lookup = pl.add(s, Action{Op: OpUpdate, Relationship: r.ch.Name, Target: r.origin, DependsOn: uniq(ldeps),
 				Request: Request{Method: "GET", Path: "/v1.0/identityGovernance/entitlementManagement/catalogs/" + r.catRef +
-					"/resources?$filter=" + url.QueryEscape("originId eq '") + r.ref + url.QueryEscape("'")},
+					"/resources?$filter=" + filter},
 				Capture:  &Capture{Field: "id", Into: holder},
 				Warnings: []string{"looks up the catalog resource's id, which the resource role names"}})
 			lookups[lk] = lookup

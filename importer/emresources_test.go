@@ -203,3 +203,123 @@ func sortedJoin(s []string) string {
 	sort.Strings(out)
 	return strings.Join(out, ",")
 }
+
+// SharePoint Online sites as catalog resources (originSystem
+// SharePointOnline, the site's URL as originId, roles Owners 3, Members 4,
+// Visitors 5: graphsim/emresources.go): a site removed since from the
+// catalog, with the package's Members role of it, is added again (listing
+// Sites.FullControl.All, which Graph requires besides the kind's
+// permissions) and the role scope after it; a site added since, with a
+// role scope naming it, is removed, the role scope first. The URLs carry
+// hostile text (quotes, an RTL mark, emoji, ../, a long tail). Also under
+// realistic throttling, lost answers and replication lag (not with -short).
+func TestRestoreCatalogSharePointSites(t *testing.T) {
+	opts := []graphsim.Options{{}, {Throttle: "realistic", FaultRate: 0.03, EventualConsistency: 2e9, Seed: 5}}
+	if testing.Short() {
+		opts = opts[:1]
+	}
+	for _, o := range opts {
+		t.Run(fmt.Sprintf("throttle=%s,faults=%v", o.Throttle, o.FaultRate), func(t *testing.T) {
+			e := newEnv(t, o, nil)
+			cat := str(byName(t, e.list(emColl+"catalogs"), "Finance and partner access")["id"])
+			pkg := str(byName(t, e.list(emColl+"accessPackages"), "Finance tools")["id"])
+			site := "https://contoso.sharepoint.com/sites/Fin'ance \"Q4\" \u202e../🚀" + strings.Repeat("x", 150)
+			since := "https://contoso.sharepoint.com/sites/Added-since"
+			tn := e.sim.Tenant()
+			if err := tn.SeedCatalogResource(cat, "SharePointOnline", site); err != nil {
+				t.Fatal(err)
+			}
+			if err := tn.SeedRoleScope(pkg, site, "4"); err != nil {
+				t.Fatal(err)
+			}
+			rev := e.snapshot("with a SharePoint site")
+			wantRes, wantScopes := e.resourcesOf(cat), e.roleScopesOf(pkg)
+			if wantRes[site] == nil || !contains(wantScopes, "SharePointOnline|4|"+site) {
+				t.Fatalf("at REV: resources %v, role scopes %v", wantRes, wantScopes)
+			}
+
+			// The incident: the site's role scope and the site removed, another site added and granted.
+			do := func(method, path string, body any) {
+				t.Helper()
+				lost := false
+				for try := 0; try < 8; try++ {
+					_, err := e.c.Do(context.Background(), method, path, body)
+					ge := graph.AsError(err)
+					switch {
+					case err == nil:
+						return
+					case ge == nil || ge.Status >= 500:
+						lost = true
+						continue
+					case lost && (ge.Status == 404 || ge.Status == 409): // an earlier attempt did it
+						return
+					}
+					t.Fatalf("%s %s: %v", method, path, err)
+				}
+				t.Fatalf("%s %s: no answer", method, path)
+			}
+			pm := e.get(emColl + "accessPackages/" + pkg + "?$expand=" + url.QueryEscape("resourceRoleScopes($expand=role,scope)"))
+			for _, x := range asSlice(pm["resourceRoleScopes"]) {
+				rs := x.(map[string]any)
+				if rs["scope"].(map[string]any)["originId"] == site {
+					do("DELETE", emColl+"accessPackages/"+pkg+"/resourceRoleScopes/"+str(rs["id"]), nil)
+				}
+			}
+			do("POST", emColl+"resourceRequests", map[string]any{"requestType": "adminRemove",
+				"resource": map[string]any{"id": wantRes[site]["id"]}, "catalog": map[string]any{"id": cat}})
+			do("POST", emColl+"resourceRequests", map[string]any{"requestType": "adminAdd",
+				"resource": map[string]any{"originId": since, "originSystem": "SharePointOnline"}, "catalog": map[string]any{"id": cat}})
+			e.sim.Clock().Advance(5e9)
+			do("POST", emColl+"accessPackages/"+pkg+"/resourceRoleScopes", map[string]any{
+				"role":  map[string]any{"originId": "5", "originSystem": "SharePointOnline", "resource": map[string]any{"id": e.resourcesOf(cat)[since]["id"]}},
+				"scope": map[string]any{"originId": since, "originSystem": "SharePointOnline"}})
+			e.recordIncident()
+			if got := e.resourcesOf(cat); got[site] != nil || got[since] == nil {
+				t.Fatalf("the incident did not happen: %v", got)
+			}
+
+			sel := []string{"governance"}
+			plan := func() *Plan { return e.plan(rev, sel, Options{}) }
+			p := plan()
+			var addSite, addRole, rmSince, rmRole *Action
+			for i := range p.Actions {
+				a := &p.Actions[i]
+				switch {
+				case a.Relationship == "resources" && a.Op == OpAddChild && a.Target == site:
+					addSite = a
+				case a.Relationship == "resources" && a.Op == OpRemoveChild && a.Target == since:
+					rmSince = a
+				case a.Relationship == "resourceRoleScopes" && a.Op == OpAddChild && strings.HasSuffix(a.Target, " of "+site):
+					addRole = a
+				case a.Relationship == "resourceRoleScopes" && a.Op == OpRemoveChild && a.Key == pkg:
+					rmRole = a
+				}
+			}
+			if addSite == nil || addRole == nil || rmSince == nil || rmRole == nil {
+				t.Fatalf("want the site's add and its role scope's, the other site's removal and its role scope's:\n%s", render(p))
+			}
+			if !strings.Contains(strings.Join(addSite.Permissions, " "), "Sites.FullControl.All") {
+				t.Errorf("adding a site does not list Sites.FullControl.All: %v", addSite.Permissions)
+			}
+			if !contains(rmSince.DependsOn, rmRole.ID) {
+				t.Errorf("the site added since is removed before the role scope naming it:\n%s", render(p))
+			}
+			if out := render(p); strings.Contains(out, "\u202e") {
+				t.Errorf("the rendered plan holds a raw RTL override:\n%s", out)
+			}
+			if o.Throttle != "" {
+				e.applyUntilComplete(t, plan)
+			} else if r := e.apply(p); !r.Complete() {
+				t.Fatalf("%+v\n%+v\n%s", r.Actions, r.Differences, r.VerifyError)
+			}
+			now := e.resourcesOf(cat)
+			if now[site] == nil || now[since] != nil || len(now) != len(wantRes) {
+				t.Errorf("catalog resources after the restore: %v", now)
+			}
+			if got := e.roleScopesOf(pkg); sortedJoin(got) != sortedJoin(wantScopes) {
+				t.Errorf("Finance tools grants %v, want %v", got, wantScopes)
+			}
+			e.mustBeEmptyAt(rev, sel)
+		})
+	}
+}

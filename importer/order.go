@@ -28,12 +28,18 @@ func (pl *planner) finish() {
 		if len(a.DependsOn) == 0 {
 			continue
 		}
-		deps := make([]string, len(a.DependsOn))
-		for j, d := range a.DependsOn {
+		deps := make([]string, 0, len(a.DependsOn))
+		for _, d := range a.DependsOn {
 			if strings.HasPrefix(d, "@") {
+				if mains[d] == "" && len(pl.objActions[d[1:]]) > 0 {
+					// An object this plan updates (not creates): every
+					// action on it (csavalues.go: a definition reactivated).
+					deps = append(deps, pl.objActions[d[1:]]...)
+					continue
+				}
 				d = mains[d]
 			}
-			deps[j] = d
+			deps = append(deps, d)
 		}
 		a.DependsOn = uniq(deps)
 	}

@@ -199,6 +199,8 @@ func (pl *planner) unreadNotes() {
 	for _, kind := range sortedKeys(pl.in.Unread) {
 		why := layout.Safe(pl.in.Unread[kind])
 		switch kind {
+		case attrDefs: // csavalues.go
+			pl.p.Warnings = append(pl.p.Warnings, "custom security attribute values: the live attribute definitions could not be read ("+why+"): a value of an attribute deactivated since REV is not seen in the plan, and Graph refuses it at apply (reported then); grant CustomSecAttributeDefinition.Read.All, or restore custom-security-attributes too")
 		case groupAssignKind:
 			pl.p.Warnings = append(pl.p.Warnings, "groups: the live PIM for Groups assignments could not be read ("+why+"): a member or owner removed here may be one a PIM assignment holds (its schedule stays); grant the permission, or restore pim-groups too")
 		default:

@@ -131,6 +131,10 @@ var builtinRoles = map[string]string{
 	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
 	"158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
 	"e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+	"58a13ea3-c632-46ae-9ee0-9c0d43cd7f3d": "Attribute Assignment Administrator",
+	"ffd52fa5-98dc-465c-991d-fc073eb59f8f": "Attribute Assignment Reader",
+	"8424c6f0-a189-499e-bbd0-26c1753c96d4": "Attribute Definition Administrator",
+	"1d336d2c-4ae8-42ef-9711-b3604ce3fc2c": "Attribute Definition Reader",
 }
 
 // roleManages lists, per role, the kinds (layout names) it writes, "kind/
@@ -146,7 +150,13 @@ var roleManages = map[string][]string{
 	"Security Administrator":           {"conditional-access-policies", "named-locations", "authentication-strengths"},
 	"Application Administrator":        {"applications", "service-principals", "applications/owners", "service-principals/owners"},
 	"Cloud Application Administrator":  {"applications", "service-principals", "applications/owners", "service-principals/owners"},
-	"Privileged Role Administrator":    {"role-assignments", "role-eligibility-schedules", "administrative-units", "administrative-units/members", "role-management-policies", "time-bound-role-assignments", "group-eligibility-schedules", "group-assignment-schedules"},
+	// Custom security attributes (learn:/entra/fundamentals/
+	// custom-security-attributes-manage): only these two roles write them,
+	// at the tenant's scope or an attribute set's (attributeSetScope);
+	// Global Administrator does not ("*" leaves them out: csaRoleKinds).
+	"Attribute Assignment Administrator": {"user-security-attributes", "service-principal-security-attributes"},
+	"Attribute Definition Administrator": {"attribute-sets", "custom-security-attributes", "custom-security-attributes/allowedValues"},
+	"Privileged Role Administrator":      {"role-assignments", "role-eligibility-schedules", "administrative-units", "administrative-units/members", "role-management-policies", "time-bound-role-assignments", "group-eligibility-schedules", "group-assignment-schedules"},
 }
 
 // auRoles are the roles that take effect at an administrative unit's scope
@@ -417,6 +427,18 @@ func isJWT(token string) bool {
 	return err == nil && json.Unmarshal(payload, &claims) == nil
 }
 
+// csaRoleKinds are the kinds "*" (Global Administrator) does not write:
+// "By default, Global Administrator and other administrator roles don't
+// have permissions to read, define, or assign custom security attributes"
+// (custom-security-attributes-manage).
+var csaRoleKinds = map[string]bool{"user-security-attributes": true, "service-principal-security-attributes": true,
+	"attribute-sets": true, "custom-security-attributes": true}
+
+// attributeSetScope prefixes the directoryScopeId of a role assigned at
+// an attribute set's scope (custom-security-attributes-manage: "you can
+// assign roles at tenant scope or at attribute set scope").
+const attributeSetScope = "/attributeSets/"
+
 // manages reports whether role writes what a does.
 func manages(role string, a *Action) bool {
 	what := a.Kind
@@ -425,6 +447,7 @@ func manages(role string, a *Action) bool {
 	}
 	for _, m := range roleManages[role] {
 		switch {
+		case m == "*" && csaRoleKinds[a.Kind]:
 		case m == "*", m == what:
 			return true
 		case m == "users:password" && a.Kind == "users" && a.Op == OpUpdate && passwordOnly(a):
@@ -508,6 +531,12 @@ func outOfScope(u *SignedInUser, p *Plan, roleAssignable map[string]bool) []Scop
 		var reasons []string
 		ok := false
 		managing := false
+		if note, handled := attributeSetNote(u, a); handled {
+			if note != "" {
+				notes = append(notes, ScopeNote{Action: a.ID, Kind: a.Kind, Name: a.Name, Reason: note})
+			}
+			continue
+		}
 		for _, r := range u.Roles {
 			if !manages(r.Role, a) {
 				continue
@@ -596,7 +625,7 @@ func tokenRolesWarnings(u *SignedInUser, p *Plan, notes []ScopeNote) []ScopeNote
 		p.Warnings = append(p.Warnings, head+": they cover every action")
 		return nil
 	}
-	p.Warnings = append(p.Warnings, fmt.Sprintf("%s. The claim names only built-in roles assigned over the whole directory: a role scoped to an administrative unit or an object, or held through a group, is not in it, so the %d actions below are not refused before the first write; Graph refuses, action by action, what your roles do not allow. To have the plan checked in full, hold %s as well",
+	p.Warnings = append(p.Warnings, fmt.Sprintf("%s. The claim names only built-in roles assigned over the whole directory: a role scoped to an administrative unit, an attribute set or an object, or held through a group, is not in it, so the %d actions below are not refused before the first write; Graph refuses, action by action, what your roles do not allow. To have the plan checked in full, hold %s as well",
 		head, len(notes), roleReaders))
 	for _, n := range notes {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("not covered by the roles in the token: %s [%s]", n.String(), n.Action))
@@ -631,4 +660,92 @@ func roleAssignableGroups(in *Input) map[string]bool {
 		}
 	}
 	return out
+}
+
+// attributeSetNote checks an action on custom security attributes against
+// roles scoped to attribute sets (custom-security-attributes-manage, "Step
+// 5"; graphsim/user_csa.go enforces the same): an Attribute Assignment
+// Administrator scoped to a set assigns that set's values only, so every
+// set a values PATCH names must be in the scope of one (assignments add
+// up); an Attribute Definition Administrator scoped to a set creates,
+// edits or deactivates the definitions of that set (and their predefined
+// values) and "Cannot update the scoped attribute set". handled is false
+// when the user holds no role at an attribute set's scope that manages the
+// action, or one at the tenant's scope (the general check decides); note
+// is "" when the action is covered.
+func attributeSetNote(u *SignedInUser, a *Action) (note string, handled bool) {
+	sets := map[string]string{} // lower-case set id → the id as assigned
+	var role string
+	for _, r := range u.Roles {
+		if !manages(r.Role, a) {
+			continue
+		}
+		if r.Scope == "/" {
+			return "", false
+		}
+		if set, ok := strings.CutPrefix(r.Scope, attributeSetScope); ok && set != "" {
+			sets[strings.ToLower(set)], role = set, r.Role
+		}
+	}
+	if len(sets) == 0 {
+		return "", false
+	}
+	var held []string
+	for _, s := range sets {
+		held = append(held, s)
+	}
+	sort.Strings(held)
+	scope := fmt.Sprintf("your %s role is scoped to attribute set %s", role, strings.Join(held, ", "))
+	if len(held) > 1 {
+		scope = fmt.Sprintf("your %s roles are scoped to attribute sets %s", role, strings.Join(held, ", "))
+	}
+	var outside []string
+	switch {
+	case isCSAKind(a.Kind):
+		var b struct {
+			Sets map[string]json.RawMessage `json:"customSecurityAttributes"`
+		}
+		_ = json.Unmarshal(a.Request.Body, &b)
+		for set := range b.Sets {
+			if _, in := sets[strings.ToLower(set)]; !in {
+				outside = append(outside, set)
+			}
+		}
+		if len(outside) == 0 {
+			return "", true
+		}
+		sort.Strings(outside)
+		return fmt.Sprintf("assigns values of attribute set %s: %s", strings.Join(outside, ", "), scope), true
+	case a.Kind == "custom-security-attributes":
+		set := definitionSet(a)
+		if _, in := sets[strings.ToLower(set)]; set != "" && in {
+			return "", true
+		}
+		return fmt.Sprintf("a definition in attribute set %s: %s", set, scope), true
+	case a.Kind == "attribute-sets":
+		return fmt.Sprintf("%s, and a role at an attribute set's scope does not %s the set itself: that needs the role over the whole directory", scope, opWords(a)), true
+	}
+	return "", false
+}
+
+// isCSAKind reports whether kind holds custom security attribute values.
+func isCSAKind(kind string) bool {
+	return kind == "user-security-attributes" || kind == "service-principal-security-attributes"
+}
+
+// definitionSet is the attribute set of the definition an action writes:
+// the created body's attributeSet, else the set part of its id
+// ({attributeSet}_{name}: an attribute set's id has no underscore).
+func definitionSet(a *Action) string {
+	var b map[string]any
+	_ = json.Unmarshal(a.Request.Body, &b)
+	if set := str(b["attributeSet"]); set != "" && a.Op == OpCreate {
+		return set
+	}
+	key := a.LiveKey
+	if key == "" {
+		key = a.Key
+	}
+	set, _, _ := strings.Cut(key, "_")
+	return set
 }

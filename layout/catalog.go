@@ -154,7 +154,9 @@ type Kind struct {
 	// assignments, whose members and owners are the schedule's to remove
 	// (importer pimgroups.go). A role definition's: the live role
 	// assignments and eligibilities, since Graph does not delete a custom
-	// role still assigned (importer roles.go).
+	// role still assigned (importer roles.go). Custom security attribute
+	// values': the live definitions, since Graph refuses a value of an
+	// attribute deactivated since (importer csavalues.go).
 	AdvisoryReads []string
 	// ReadWhenReferenced: a restore plan reads this kind's live objects
 	// whenever an object it plans has a reference (Refs) to the kind, even

@@ -57,8 +57,10 @@ func TestAdvisoryReadsInTheCatalog(t *testing.T) {
 		}
 	}
 	want := map[string][]string{"groups": {"group-assignment-schedules"},
-		"role-definitions":      {"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"},
-		"user-flow-connections": {"identity-providers", "api-connectors"}}
+		"role-definitions":                      {"role-assignments", "role-eligibility-schedules", "time-bound-role-assignments"},
+		"user-flow-connections":                 {"identity-providers", "api-connectors"},
+		"user-security-attributes":              {"custom-security-attributes"},
+		"service-principal-security-attributes": {"custom-security-attributes"}}
 	if len(got) != len(want) {
 		t.Errorf("advisory reads %q, want %q", got, want)
 	}

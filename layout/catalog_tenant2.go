@@ -94,6 +94,9 @@ var tenantKinds2 = []*Kind{
 		MoreRefs:        attributeValueRefs,
 		OptIn:           "personal data (HR and security classifications of people), " + csaOptIn(UserSecurityAttributes),
 		ReadPermissions: []string{"CustomSecAttributeAssignment.Read.All", "User.Read.All"}, WritePermissions: []string{"CustomSecAttributeAssignment.ReadWrite.All", "User.Read.All"},
+		// A value of an attribute deactivated since REV is refused by Graph:
+		// the plan reads the live definitions to see it (importer csavalues.go).
+		AdvisoryReads: []string{"custom-security-attributes"},
 	},
 	{
 		// Custom security attribute values of service principals: as the
@@ -117,6 +120,7 @@ var tenantKinds2 = []*Kind{
 		OptIn:            "security classifications of apps, " + csaOptIn(ServicePrincipalSecurityAttributes),
 		ReadPermissions:  []string{"CustomSecAttributeAssignment.Read.All", "Application.Read.All"},
 		WritePermissions: []string{"CustomSecAttributeAssignment.ReadWrite.All", "Application.Read.All"},
+		AdvisoryReads:    []string{"custom-security-attributes"},
 	},
 }
 

@@ -183,3 +183,30 @@ func sortValues(arr []any) {
 		return fmt.Sprint(arr[i]) < fmt.Sprint(arr[j])
 	})
 }
+
+// csaDefinitionKinds are the kinds of attribute sets and definitions.
+var csaDefinitionKinds = map[string]bool{"attribute-sets": true, "custom-security-attributes": true}
+
+// attributeRoleRefusal words a 403 on attribute sets or definitions for a
+// delegated token that holds the scope: Graph also wants the signed-in user
+// to hold an attribute role (attributeset-get: "must also be assigned at
+// least one of the following directory roles", Attribute Definition Reader
+// or Administrator, Attribute Assignment Reader or Administrator), which
+// Global Administrator does not (custom-security-attributes-manage), so
+// granting the application permission is not what is missing.
+func (r *reader) attributeRoleRefusal(ctx context.Context, k *layout.Kind, ke *KindError) {
+	if ke == nil || ke.Status != 403 || !csaDefinitionKinds[k.Name] {
+		return
+	}
+	if _, app, _ := r.c.TokenRoles(ctx); app {
+		return
+	}
+	scp, err := r.c.TokenScopes(ctx)
+	if err != nil || !holdsAny(strings.Fields(scp), []string{"CustomSecAttributeDefinition.Read.All", "CustomSecAttributeDefinition.ReadWrite.All"}) {
+		return
+	}
+	ke.Permissions = nil
+	ke.Err = fmt.Errorf("%w: the delegated token holds the scope, so the signed-in user lacks a role Graph requires besides it: "+
+		"Attribute Definition Reader or Administrator, or Attribute Assignment Reader or Administrator, over the whole directory "+
+		"(Global Administrator holds none of them by default; one scoped to an attribute set reads that set only)", ke.Err)
+}

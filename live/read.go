@@ -685,7 +685,9 @@ func (r *reader) listPages(ctx context.Context, k *layout.Kind, requests *atomic
 			// A failed page counts as a request too.
 			requests.Add(1)
 		}
-		return kindError(k, "list", err, r.named(k.ReadPermissions))
+		ke := kindError(k, "list", err, r.named(k.ReadPermissions))
+		r.attributeRoleRefusal(ctx, k, ke) // csavalues.go
+		return ke
 	}
 	return nil
 }
