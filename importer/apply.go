@@ -805,6 +805,16 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 			res.Status = StatusAlready
 			return
 		}
+		if id := r.activatedMeanwhile(ctx, a, path, err); id != "" { // roles.go
+			res.Status, res.NewID = StatusAlready, id
+			r.mu.Lock()
+			r.values[a.Placeholder] = id
+			if err := r.noteCreated(a, id, ""); err != nil {
+				res.Error = fmt.Sprintf("the role was active already as %s, but its id could not be noted for a re-run (%v)", id, err)
+			}
+			r.mu.Unlock()
+			return
+		}
 		if lost > 0 && sentEarlier(a, err) {
 			// An earlier attempt whose answer was lost did the work.
 			res.Status = StatusDone

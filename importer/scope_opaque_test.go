@@ -52,7 +52,6 @@ func TestPreCheckWithAnOpaqueDelegatedToken(t *testing.T) {
 	if err := tn.SeedLink("administrativeUnit", au, "members", inID); err != nil {
 		t.Fatal(err)
 	}
-	seed("directoryRole", map[string]any{"roleTemplateId": userAdminRole, "displayName": "User Administrator"}) // activated, as an assignment does in Graph
 	seed("unifiedRoleAssignment", map[string]any{"principalId": op, "roleDefinitionId": userAdminRole, "directoryScopeId": "/administrativeUnits/" + au})
 	app := func(appID, name string, scopes ...string) string {
 		seed("application", map[string]any{"displayName": name, "isFallbackPublicClient": true, "appId": appID, "signInAudience": "AzureADMyOrg"})
