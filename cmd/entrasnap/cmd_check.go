@@ -73,6 +73,7 @@ func runCheck(ctx context.Context, e *env, repo string, asJSON bool, o check.Opt
 		return err
 	}
 	rep.Repo = repo
+	addJournalIssues(ctx, rep, r, repo) // journal.go
 	if err := rep.Render(e.stdout, outputFormat(asJSON)); err != nil {
 		return err
 	}
