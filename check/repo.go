@@ -65,7 +65,23 @@ type Report struct {
 	// Signatures is the signature verification (Options.Signers), nil
 	// when not asked for. Its failures are not counted in Errors.
 	Signatures *SignatureReport `json:"signatures,omitempty"`
-	OK         bool             `json:"ok"`
+	// State are issues of the git directory outside every commit that the
+	// caller found (AddState): the journal of an interrupted restore,
+	// whose format check does not own (importer.ReadLeftoverJournal).
+	State []Issue `json:"stateIssues,omitempty"`
+	OK    bool    `json:"ok"`
+}
+
+// AddState adds an issue of the git directory's state (File names the
+// state file), counted as its severity says.
+func (rep *Report) AddState(i Issue) {
+	rep.State = append(rep.State, i)
+	if i.Severity == SevError {
+		rep.Errors++
+		rep.OK = false
+	} else {
+		rep.Warnings++
+	}
 }
 
 // Options say what Repo checks.
@@ -230,6 +246,12 @@ func (rep *Report) WriteText(w io.Writer) {
 	}
 	for _, i := range rep.Tags {
 		fmt.Fprintf(w, "  %s\n", layout.Safe(i.String()))
+	}
+	if len(rep.State) > 0 {
+		fmt.Fprintln(w, "git directory (outside every commit):")
+		for _, i := range rep.State {
+			fmt.Fprintf(w, "  %s\n", layout.Safe(i.String()))
+		}
 	}
 	if rep.Signatures != nil {
 		rep.Signatures.WriteText(w)

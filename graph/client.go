@@ -36,6 +36,7 @@ type Client struct {
 	log         *slog.Logger
 	progress    func(Event)
 	stats       *statsRecorder
+	appOnly     bool // Config.AppOnly
 	maxBody     int64
 	maxPages    int
 }
@@ -70,6 +71,7 @@ func New(cfg Config) (*Client, error) {
 		log:         cfg.Logger,
 		progress:    cfg.Progress,
 		stats:       newStatsRecorder(),
+		appOnly:     cfg.AppOnly && cfg.Credential != nil,
 		maxBody:     cfg.MaxResponseBytes,
 		maxPages:    cfg.MaxPages,
 	}
@@ -151,6 +153,10 @@ func (c *Client) Stats() Stats { return c.stats.snapshot() }
 
 // BaseURL returns the Graph root the client talks to.
 func (c *Client) BaseURL() string { return c.baseStr }
+
+// AppOnly reports whether the client's credential signs in as an
+// application (Config.AppOnly): no user is signed in. False when not known.
+func (c *Client) AppOnly() bool { return c.appOnly }
 
 // Response is a completed HTTP exchange.
 type Response struct {

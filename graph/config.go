@@ -31,6 +31,14 @@ type Config struct {
 	// AccessToken is sent as-is as "Authorization: Bearer <AccessToken>"
 	// (graphsim, or a token prepared elsewhere). It is never logged.
 	AccessToken string
+	// AppOnly says that Credential signs in as an application (a client
+	// secret or certificate, workload identity federation, a managed
+	// identity: CredentialKind's AppOnlyCredential kinds): its tokens never
+	// speak for a user, opaque or not, so a caller need not ask Graph
+	// whether one is signed in (GET /me). False is "not known": a token
+	// given as is (AccessToken), the Azure CLI's (a user or a service
+	// principal), a user's own sign-in.
+	AppOnly bool
 	// Scopes requested from Credential. Default: {"<scheme://host of BaseURL>/.default"}.
 	Scopes []string
 

@@ -106,6 +106,18 @@ func CredentialKind() string {
 	return "azure-cli"
 }
 
+// AppOnlyCredential reports whether a credential of kind (CredentialKind)
+// signs in as an application only: a client secret or certificate,
+// workload identity federation, a managed identity. The Azure CLI's may
+// be a user's (az login) or a service principal's: not known, false.
+func AppOnlyCredential(kind string) bool {
+	switch kind {
+	case "client-secret", "client-certificate", "workload-identity", "managed-identity":
+		return true
+	}
+	return false
+}
+
 func truthy(v string) bool {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "", "0", "false", "no", "off":

@@ -209,6 +209,7 @@ var auditNouns = map[string]auditNoun{
 	"appRoleAssignment":            {"app role assignment", "ApplicationManagement", "Core Directory", "ServicePrincipal"},
 	"oAuth2PermissionGrant":        {"delegated permission grant", "ApplicationManagement", "Core Directory", "ServicePrincipal"},
 	"device":                       {"device", "Device", "Core Directory", "Device"},
+	"directoryRole":                {"role", "RoleManagement", "Core Directory", "Role"},
 }
 
 var camelWord = regexp.MustCompile(`[A-Z]?[a-z0-9]+|[A-Z]+`)
@@ -275,6 +276,11 @@ func (s *Server) auditRecordFor(req *request, ch change, c *auditCapture, restor
 			activity, op = "Add "+n.noun, "Add"
 			if ch.Kind == "unifiedRoleAssignment" {
 				activity, op = "Add member to role", "Assign"
+			}
+			if ch.Kind == "directoryRole" {
+				// POST /directoryRoles, or the activation a role
+				// assignment makes (roles.go activateAssignedRole).
+				activity = "Add role from template"
 			}
 			mods = createdProps(obj)
 		default:

@@ -588,8 +588,11 @@ func createRoleDefinition(s *Server, _ *request, body map[string]any, _ *record)
 }
 
 // findRole resolves a role definition id or template id.
-func (s *Server) findRole(id string) *record {
-	for _, r := range s.tenant.colls["unifiedRoleDefinition"].byKey {
+func (s *Server) findRole(id string) *record { return s.tenant.findRole(id) }
+
+// findRole finds a role definition by id or template id. Callers hold t.mu.
+func (t *Tenant) findRole(id string) *record {
+	for _, r := range t.colls["unifiedRoleDefinition"].byKey {
 		if strings.EqualFold(r.key(), id) || strings.EqualFold(str(r.obj["templateId"]), id) {
 			return r
 		}
@@ -645,6 +648,7 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 	body["principalOrganizationId"] = t.id
 	body["resourceScope"] = scope
 	s.addInstance(body, "Assigned", t.now(), time.Time{})
+	t.activateAssignedRole(role) // roles.go
 	return nil
 }
 

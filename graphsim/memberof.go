@@ -16,9 +16,11 @@ import (
 //     holding the user, and the groups holding those. Directory roles: the
 //     activated directoryRole of each built-in role the user holds at the
 //     tenant's scope ("/"), directly or through a role-assignable group (the
-//     roles graphsim enforces, delegated.go userGrants); a template not
-//     activated yet answers with the id activating it would give (roles.go
-//     directoryRoleID) instead of being activated by a read. Roles scoped to
+//     roles graphsim enforces, delegated.go userGrants); an assignment
+//     activates its role (roles.go activateAssignedRole), and a template
+//     not activated all the same (a tenant state edited by hand) answers
+//     with the id activating it would give (roles.go directoryRoleID)
+//     instead of being activated by a read. Roles scoped to
 //     an administrative unit or an object, custom roles and eligible roles
 //     are not directory role memberships and are left out. Administrative
 //     units: those holding the user or one of those groups. A cast
@@ -107,11 +109,11 @@ func (s *Server) memberOf(req *request, rt *route) (*response, *apiError) {
 			continue
 		}
 		seen[tmpl] = true
-		if r := s.directoryRoleFor(tmpl); r != nil {
+		if r := s.tenant.directoryRoleFor(tmpl); r != nil {
 			recs = append(recs, r)
 			continue
 		}
-		recs = append(recs, &record{kind: kindByName["directoryRole"], obj: map[string]any{"id": s.directoryRoleID(tmpl),
+		recs = append(recs, &record{kind: kindByName["directoryRole"], obj: map[string]any{"id": s.tenant.directoryRoleID(tmpl),
 			"roleTemplateId": tmpl, "displayName": g.role, "description": nil, "deletedDateTime": nil}})
 	}
 	// Administrative units holding the user or one of their groups.
@@ -165,8 +167,8 @@ func (s *Server) scopedRoleMemberships(id string) []*record {
 			if !ok || roleNameByID[tmpl] == "" {
 				continue
 			}
-			roleID := s.directoryRoleID(tmpl)
-			if r := s.directoryRoleFor(tmpl); r != nil {
+			roleID := s.tenant.directoryRoleID(tmpl)
+			if r := s.tenant.directoryRoleFor(tmpl); r != nil {
 				roleID = r.key()
 			}
 			seen[strings.ToLower(roleID+"|"+au)] = true

@@ -63,8 +63,14 @@ func (s *Server) dropInherited(id string) {
 // role's object id, never the template.
 
 func createDirectoryRole(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+	return s.tenant.directoryRoleBody(body)
+}
+
+// directoryRoleBody checks the activation of body's roleTemplateId and
+// fills in what Graph sets. Callers hold t.mu.
+func (t *Tenant) directoryRoleBody(body map[string]any) *apiError {
 	tmpl := str(body["roleTemplateId"])
-	def := s.findRole(tmpl)
+	def := t.findRole(tmpl)
 	if def == nil || !strings.EqualFold(str(def.obj["templateId"]), tmpl) {
 		return notFound(tmpl)
 	}
@@ -72,10 +78,10 @@ func createDirectoryRole(s *Server, _ *request, body map[string]any, _ *record) 
 		// Strict reading: only built-in templates are directory roles.
 		return badRequest("Role template '%s' is not a built-in directory role template.", tmpl)
 	}
-	if s.directoryRoleFor(tmpl) != nil {
+	if t.directoryRoleFor(tmpl) != nil {
 		return conflict()
 	}
-	body["id"] = s.directoryRoleID(tmpl)
+	body["id"] = t.directoryRoleID(tmpl)
 	body["roleTemplateId"] = str(def.obj["templateId"])
 	body["displayName"] = def.obj["displayName"]
 	body["description"] = def.obj["description"]
@@ -89,8 +95,8 @@ func conflict() *apiError {
 // directoryRoleID derives the object id of the activated template from the
 // tenant id (a different id in every tenant, as in Graph) without drawing on
 // the tenant's random sequence, so activating a role moves no other id.
-func (s *Server) directoryRoleID(tmpl string) string {
-	return derivedID("directoryRole|" + s.tenant.id + "|" + strings.ToLower(tmpl))
+func (t *Tenant) directoryRoleID(tmpl string) string {
+	return derivedID("directoryRole|" + t.id + "|" + strings.ToLower(tmpl))
 }
 
 // derivedID is a GUID made from seed, not from the tenant's random
@@ -104,8 +110,8 @@ func derivedID(seed string) string {
 }
 
 // directoryRoleFor finds the activated role of a template. Callers hold t.mu.
-func (s *Server) directoryRoleFor(tmpl string) *record {
-	for _, r := range s.tenant.colls["directoryRole"].byKey {
+func (t *Tenant) directoryRoleFor(tmpl string) *record {
+	for _, r := range t.colls["directoryRole"].byKey {
 		if strings.EqualFold(str(r.obj["roleTemplateId"]), tmpl) {
 			return r
 		}
@@ -115,16 +121,41 @@ func (s *Server) directoryRoleFor(tmpl string) *record {
 
 // activateRole activates a built-in role template (as POST /directoryRoles
 // would) and returns the directory role's id. Callers hold t.mu.
-func (s *Server) activateRole(tmpl string) string {
-	if r := s.directoryRoleFor(tmpl); r != nil {
+func (s *Server) activateRole(tmpl string) string { return s.tenant.activateRole(tmpl) }
+
+// activateRole activates a built-in role template, "" when tmpl is not one
+// (a custom role has no directory role). Callers hold t.mu for writing.
+func (t *Tenant) activateRole(tmpl string) string {
+	if r := t.directoryRoleFor(tmpl); r != nil {
 		return r.key()
 	}
 	body := map[string]any{"roleTemplateId": tmpl}
-	if createDirectoryRole(s, nil, body, nil) != nil {
+	if t.directoryRoleBody(body) != nil {
 		return ""
 	}
 	body["deletedDateTime"] = nil
-	return s.tenant.insert(kindByName["directoryRole"], body).key()
+	return t.insert(kindByName["directoryRole"], body).key()
+}
+
+// activateAssignedRole activates the directory role of the built-in role a
+// new role assignment (def, its unifiedRoleDefinition) grants, at any
+// directory scope, as Graph does: learn:/graph/api/directoryrole-list ("Not
+// all built-in roles are initially activated"; an assignment made in the
+// admin center activates the role on the admin's behalf), and a role
+// assigned through /roleManagement/directory/roleAssignments is listed by
+// GET /directoryRoles afterwards. The activation is logged as a change of
+// its own, so the audit log holds "Add role from template" (the activity
+// learn:/entra/identity/monitoring-health/reference-audit-activities lists
+// under RoleManagement) next to "Add member to role". It returns the
+// directory role's id, "" for a custom role. Callers hold t.mu for writing.
+func (t *Tenant) activateAssignedRole(def *record) string {
+	if def == nil {
+		return ""
+	}
+	if b, _ := def.obj["isBuiltIn"].(bool); !b {
+		return ""
+	}
+	return t.activateRole(str(def.obj["templateId"]))
 }
 
 // checkScopedRoleID refuses a scoped role member whose roleId is not an

@@ -167,3 +167,88 @@ func TestCustomRoleWithAssignmentsIsNotDeleted(t *testing.T) {
 		t.Errorf("the deleted role is still read: %d", code)
 	}
 }
+
+// Assigning a built-in role through /roleManagement/directory/roleAssignments
+// activates its directory role, as Graph does (an assignment at any scope,
+// a PIM adminAssign and a seeded assignment alike), with the audit record
+// "Add role from template" beside "Add member to role"; a custom role has
+// no directory role, and activating the role again is 409.
+func TestRoleAssignmentActivatesItsDirectoryRole(t *testing.T) {
+	s, users := gwServer(t)
+	const (
+		userAdmin = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+		helpdesk  = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+		secReader = "5d6b6bb7-de71-4623-b4af-96380a352509"
+	)
+	activated := func() map[string]string {
+		out := map[string]string{}
+		for _, r := range listValue(t, s, "/v1.0/directoryRoles") {
+			out[str(r["roleTemplateId"])] = str(r["id"])
+		}
+		return out
+	}
+	if got := activated(); got[userAdmin] != "" || got[helpdesk] != "" || got[secReader] != "" {
+		t.Fatalf("roles activated before any assignment: %v", got)
+	}
+	au := genJSON(t, s, "POST", "/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Unit"}, 201)
+	genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": users[0],
+		"roleDefinitionId": userAdmin, "directoryScopeId": "/administrativeUnits/" + str(au["id"])}, 201)
+	got := activated()
+	if got[userAdmin] == "" || strings.EqualFold(got[userAdmin], userAdmin) {
+		t.Fatalf("an assignment of User Administrator did not activate its role (own id): %v", got)
+	}
+	if got[helpdesk] != "" {
+		t.Fatalf("an unassigned role was activated: %v", got)
+	}
+	wantError(t, s, "POST", "/v1.0/directoryRoles", map[string]any{"roleTemplateId": userAdmin}, 409, "conflicting object")
+	// A second assignment of the same role leaves the one directory role.
+	genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": users[1],
+		"roleDefinitionId": userAdmin, "directoryScopeId": "/"}, 201)
+	if again := activated(); again[userAdmin] != got[userAdmin] || len(again) != len(got) {
+		t.Fatalf("a second assignment changed the directory roles: %v, then %v", got, again)
+	}
+	// PIM's adminAssign makes an assignment too.
+	genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests", map[string]any{"action": "adminAssign",
+		"principalId": users[2], "roleDefinitionId": helpdesk, "directoryScopeId": "/", "justification": "x"}, 201)
+	if activated()[helpdesk] == "" {
+		t.Fatal("a PIM adminAssign did not activate Helpdesk Administrator")
+	}
+	// A custom role is not a directory role.
+	custom := genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleDefinitions", map[string]any{"displayName": "Custom", "isEnabled": true,
+		"rolePermissions": []any{map[string]any{"allowedResourceActions": []any{"microsoft.directory/users/standard/read"}}}}, 201)
+	before := len(activated())
+	genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": users[0],
+		"roleDefinitionId": custom["id"], "directoryScopeId": "/"}, 201)
+	if n := len(activated()); n != before {
+		t.Fatalf("a custom role's assignment changed the directory roles: %d, then %d", before, n)
+	}
+	// A seeded assignment leaves the tenant as an assignment made over HTTP would.
+	if _, err := s.Tenant().Seed("unifiedRoleAssignment", map[string]any{"principalId": users[1], "roleDefinitionId": secReader, "directoryScopeId": "/"}); err != nil {
+		t.Fatal(err)
+	}
+	if activated()[secReader] == "" {
+		t.Fatal("a seeded assignment of Security Reader did not activate its role")
+	}
+	// The audit log says so: one activation per role, in the request that assigned it.
+	s.Clock().Advance(DefaultAuditLag + time.Minute)
+	recs := listValue(t, s, "/v1.0/auditLogs/directoryAudits?$filter="+strings.ReplaceAll("activityDisplayName eq 'Add role from template'", " ", "%20"))
+	byRole := map[string]map[string]any{}
+	for _, r := range recs {
+		tr := asSlice(r["targetResources"])
+		if len(tr) != 1 || r["category"] != "RoleManagement" {
+			t.Fatalf("activation record %v", r)
+		}
+		byRole[str(tr[0].(map[string]any)["id"])] = r
+	}
+	ua := byRole[got[userAdmin]]
+	if ua == nil || byRole[activated()[helpdesk]] == nil || len(byRole) != 2 {
+		t.Fatalf("activation records %v (want User Administrator's and Helpdesk Administrator's)", recs)
+	}
+	assigned := false
+	for _, r := range listValue(t, s, "/v1.0/auditLogs/directoryAudits?$filter="+strings.ReplaceAll("activityDisplayName eq 'Add member to role'", " ", "%20")) {
+		assigned = assigned || r["correlationId"] == ua["correlationId"]
+	}
+	if !assigned {
+		t.Errorf("the activation %v is not in the request that assigned the role", ua)
+	}
+}

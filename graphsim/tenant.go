@@ -314,6 +314,13 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	t.seededRole(r) // pim.go
+	if k.Name == "unifiedRoleAssignment" {
+		// A tenant holding an assignment of a built-in role has its
+		// directory role activated (roles.go activateAssignedRole).
+		if id := t.activateAssignedRole(t.findRole(str(obj["roleDefinitionId"]))); id != "" {
+			t.colls["directoryRole"].byKey[strings.ToLower(id)].visibleAt = time.Time{}
+		}
+	}
 	return r.key(), nil
 }
 

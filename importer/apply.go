@@ -51,6 +51,15 @@ type ApplyOptions struct {
 	// plan and the repository see them at once. Nil leaves them in the
 	// journal for the next restore or apply (the CLI records them then).
 	IDCommit *IDCommit
+	// Rehearsal: the tenant is a rehearsal's (LoadOptions.Rehearsal): the
+	// reads that check and verify the plan leave out the repository's id
+	// map and journal, as the plan's did. Set it with Record nil (a
+	// rehearsal records nothing and writes no journal).
+	Rehearsal bool
+	// IDs are the id map entries the plan was made with besides the
+	// repository's (LoadOptions.IDs: a rehearsal's earlier creates), read
+	// again by the same checks.
+	IDs *IDMap
 }
 
 // SnapshotInfo is the post-restore snapshot as Record made it.
@@ -180,7 +189,7 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions) (*Input, error) {
 	// is decided as it was when the plan was reviewed; what changed in the
 	// tenant since is still found (staleObjects).
 	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
-		Selection: &p.Selection, Options: p.Options, Files: p.Files, Now: p.Created})
+		Selection: &p.Selection, Options: p.Options, Files: p.Files, Now: p.Created, Rehearsal: o.Rehearsal, IDs: o.IDs})
 	if err != nil {
 		return nil, err
 	}
@@ -805,6 +814,16 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 			res.Status = StatusAlready
 			return
 		}
+		if id := r.activatedMeanwhile(ctx, a, path, err); id != "" { // roles.go
+			res.Status, res.NewID = StatusAlready, id
+			r.mu.Lock()
+			r.values[a.Placeholder] = id
+			if err := r.noteCreated(a, id, ""); err != nil {
+				res.Error = fmt.Sprintf("the role was active already as %s, but its id could not be noted for a re-run (%v)", id, err)
+			}
+			r.mu.Unlock()
+			return
+		}
 		if lost > 0 && sentEarlier(a, err) {
 			// An earlier attempt whose answer was lost did the work.
 			res.Status = StatusDone
@@ -892,8 +911,14 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	wait := 500 * time.Millisecond
 	var waited time.Duration
 	for {
+		ids := res.IDs
+		if o.IDs != nil {
+			ids = NewIDMap()
+			ids.Merge(o.IDs)
+			ids.Merge(res.IDs)
+		}
 		in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
-			Selection: &p.Selection, Options: p.Options, IDs: res.IDs, Files: p.Files})
+			Selection: &p.Selection, Options: p.Options, IDs: ids, Files: p.Files, Rehearsal: o.Rehearsal})
 		var again *Plan
 		if err == nil {
 			again, err = Compute(in)

@@ -199,6 +199,7 @@ func Compute(in *Input) (*Plan, error) {
 	pl.snapshotWarnings()
 	pl.references()
 	pl.assignmentOrder() // assign.go
+	pl.activationOrder() // roles.go
 	pl.finish()
 	pl.p.OutOfScope = outOfScope(in.SignedIn, pl.p, roleAssignableGroups(in)) // scope.go
 	if in.SignedIn != nil {

@@ -1,11 +1,15 @@
 package importer
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -143,6 +147,71 @@ func (pl *planner) directoryRole(id string) (string, []string) {
 	}
 	pl.activating[strings.ToLower(tmpl)] = a
 	return holder, []string{a}
+}
+
+// activationOrder makes each role assignment this plan creates of a role
+// the plan activates wait for the activation: Graph activates the directory
+// role of a built-in role it assigns, so an assignment sent first (writes
+// run in parallel) would turn the activation into a conflict (409).
+func (pl *planner) activationOrder() {
+	if len(pl.activating) == 0 {
+		return
+	}
+	for i := range pl.p.Actions {
+		a := &pl.p.Actions[i]
+		if a.Op != OpCreate || a.Request.Method != "POST" || !assignsRole(a.Request.Path) {
+			continue
+		}
+		var b struct {
+			RoleDefinitionID string `json:"roleDefinitionId"`
+		}
+		if json.Unmarshal(a.Request.Body, &b) != nil {
+			continue
+		}
+		if act, ok := pl.activating[strings.ToLower(b.RoleDefinitionID)]; ok && act != a.ID {
+			a.DependsOn = uniq(append(slices.Clone(a.DependsOn), act))
+		}
+	}
+}
+
+// assignsRole says whether a POST to path makes a role assignment: directly
+// or through a PIM request (adminAssign).
+func assignsRole(path string) bool {
+	p := strings.ToLower(path)
+	return strings.HasSuffix(p, "/rolemanagement/directory/roleassignments") || strings.HasSuffix(p, "/rolemanagement/directory/roleassignmentschedulerequests")
+}
+
+// activatedMeanwhile answers the activation of a directory role (POST
+// /directoryRoles) that Graph refused as a conflict (409, "a conflicting
+// object ... is present"): the template was activated between planning and
+// this write, by an assignment of the role (Graph activates the directory
+// role of a built-in role it assigns: learn:/graph/api/directoryrole-list;
+// this very plan may restore one, in parallel) or by an admin. It returns
+// the active role's id (read back by roleTemplateId), which the scoped role
+// members waiting for the activation then name; "" for any other failure.
+func (r *runner) activatedMeanwhile(ctx context.Context, a *Action, path string, err error) string {
+	ge := graph.AsError(err)
+	if ge == nil || ge.Status != http.StatusConflict || a.Op != OpCreate || a.Kind != "directory-roles" || a.Placeholder == "" ||
+		!strings.EqualFold(strings.TrimSuffix(path, "/"), "/v1.0/directoryRoles") {
+		return ""
+	}
+	var b struct {
+		RoleTemplateID string `json:"roleTemplateId"`
+	}
+	if json.Unmarshal(a.Request.Body, &b) != nil || b.RoleTemplateID == "" {
+		return ""
+	}
+	// The activated roles are few and not paged (scope.go reads them so).
+	roles, lerr := r.o.Client.ListObjects(ctx, "/v1.0/directoryRoles?$select=id,roleTemplateId")
+	if lerr != nil {
+		return ""
+	}
+	for _, o := range roles {
+		if strings.EqualFold(str(o["roleTemplateId"]), b.RoleTemplateID) && str(o["id"]) != "" {
+			return str(o["id"])
+		}
+	}
+	return ""
 }
 
 // ---- PIM activations ----

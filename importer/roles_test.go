@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 )
 
@@ -208,11 +211,16 @@ func records(colls []any, kind string) ([]any, func([]any)) {
 // the role's object id, which is the tenant's own: restored into a tenant
 // where the template's directory role has another id, or is not activated
 // at all, the member names the live role (activated first when needed).
+//
+// A role assignment of the same template that the plan makes activates the
+// role in Graph (graphsim too): it waits for the plan's activation, which
+// would otherwise meet a conflict (409) when the assignment went first.
 func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		activated bool
-	}{{"role with another id", true}, {"role not activated", false}} {
+		assigned  bool // the plan also restores an assignment of the role
+	}{{"role with another id", true, false}, {"role not activated", false, false}, {"role activated by an assignment the plan restores", false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, graphsim.Options{}, nil)
 			var au, roleAtRev, member string
@@ -225,9 +233,32 @@ func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
 				t.Fatalf("the demo has no scoped role member naming a directory role (%q)", roleAtRev)
 			}
 			const otherID = "0d5c2b1a-9e8f-4a7b-8c6d-5e4f3a2b1c0d"
+			var assignment string
+			if tc.assigned {
+				for _, a := range e.list("/v1.0/roleManagement/directory/roleAssignments") {
+					if a["roleDefinitionId"] == helpdeskTemplate && a["directoryScopeId"] == "/" {
+						assignment = str(a["id"])
+					}
+				}
+				if assignment == "" {
+					t.Fatal("the demo has no assignment of Helpdesk Administrator")
+				}
+			}
 			e.moveTenant(func(colls []any) {
 				_, set := records(colls, "scopedRoleMembership")
 				set(nil)
+				if tc.assigned { // no assignment of the role: not activated, as in Graph
+					for _, kind := range []string{"unifiedRoleAssignment", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentSchedule"} {
+						recs, set := records(colls, kind)
+						var keep []any
+						for _, r := range recs {
+							if r.(map[string]any)["obj"].(map[string]any)["roleDefinitionId"] != helpdeskTemplate {
+								keep = append(keep, r)
+							}
+						}
+						set(keep)
+					}
+				}
 				recs, set := records(colls, "directoryRole")
 				var keep []any
 				for _, r := range recs {
@@ -242,7 +273,27 @@ func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
 				}
 				set(keep)
 			})
-			p := e.plan(e.first, []string{au}, Options{})
+			sel := []string{au}
+			if tc.assigned {
+				sel = append(sel, assignment)
+			}
+			p := e.plan(e.first, sel, Options{})
+			if tc.assigned {
+				// Graph activates the role when the assignment is made:
+				// the assignment waits for the plan's activation.
+				var act, asg *Action
+				for i, a := range p.Actions {
+					switch a.Kind {
+					case "directory-roles":
+						act = &p.Actions[i]
+					case "role-assignments":
+						asg = &p.Actions[i]
+					}
+				}
+				if act == nil || asg == nil || !slices.Contains(asg.DependsOn, act.ID) {
+					t.Fatalf("the assignment does not wait for the activation:\n%s", render(p))
+				}
+			}
 			res := e.apply(p)
 			if !res.Complete() {
 				t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, render(p))
@@ -262,6 +313,11 @@ func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
 			}
 			if !tc.activated && !strings.Contains(render(p), "/directoryRoles") {
 				t.Errorf("the plan does not show the activation:\n%s", render(p))
+			}
+			if tc.assigned {
+				if got, _ := res.IDs.Resolve(roleAtRev); !strings.EqualFold(got, str(live[0]["id"])) {
+					t.Errorf("the id map names %q for the role %s, want the activated role %v", got, roleAtRev, live[0]["id"])
+				}
 			}
 		})
 	}
@@ -325,5 +381,33 @@ func TestRestoreNeverMakesAnActivationStanding(t *testing.T) {
 	}))
 	if len(p.Actions) != 0 || len(p.Managed) != 1 || !strings.Contains(p.Managed[0].Reason, "PIM activation") {
 		t.Fatalf("plan:\n%s", render(p))
+	}
+}
+
+// An activation Graph refuses as a conflict (409) because the role became
+// active after the plan was checked (an admin assigned it) takes the active
+// role's id; any other failure, or another action's 409, does not.
+func TestActivationOfAnActiveRoleTakesIt(t *testing.T) {
+	e := newEnv(t, graphsim.Options{Profile: "empty", Seed: 5, Throttle: "realistic"}, nil)
+	const tmpl = "fe930be7-5e62-47db-91af-98c3a49a38b1" // User Administrator
+	act := &Action{Op: OpCreate, Kind: "directory-roles", Placeholder: "{{new:11111111-2222-4333-8444-555555555555}}",
+		Request: Request{Method: "POST", Path: "/v1.0/directoryRoles", Body: body(map[string]any{"roleTemplateId": tmpl})}}
+	r := &runner{o: ApplyOptions{Client: e.c}}
+	conflict := &graph.Error{Status: http.StatusConflict, Code: "Request_BadRequest", Message: "A conflicting object with one or more of the specified property values is present in the directory."}
+	ctx := context.Background()
+	if id := r.activatedMeanwhile(ctx, act, act.Request.Path, conflict); id != "" {
+		t.Fatalf("a role not active answered %q", id)
+	}
+	dr := e.post("/v1.0/directoryRoles", map[string]any{"roleTemplateId": tmpl})
+	if id := r.activatedMeanwhile(ctx, act, act.Request.Path, conflict); !strings.EqualFold(id, str(dr["id"])) {
+		t.Fatalf("the active role is %v, answered %q", dr["id"], id)
+	}
+	if id := r.activatedMeanwhile(ctx, act, act.Request.Path, &graph.Error{Status: http.StatusBadRequest}); id != "" {
+		t.Errorf("a 400 answered %q", id)
+	}
+	other := *act
+	other.Kind, other.Request.Path = "administrative-units", "/v1.0/directory/administrativeUnits"
+	if id := r.activatedMeanwhile(ctx, &other, other.Request.Path, conflict); id != "" {
+		t.Errorf("another kind's 409 answered %q", id)
 	}
 }

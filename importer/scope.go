@@ -167,7 +167,8 @@ var auRoles = map[string]bool{
 }
 
 // loadSignedInUser reads the signed-in user's roles when token is a
-// delegated token; nil, nil for an app-only token. A token that is not a
+// delegated token; nil, nil for an app-only token, and for any token of a
+// client whose credential is app-only (graph.Client.AppOnly). A token that is not a
 // JWT (opaque: learn:/entra/identity-platform/access-tokens, "treat access
 // tokens as opaque strings") does not say whom it speaks for: Graph does,
 // GET /me answering for a delegated token only (user-get; an app-only
@@ -178,6 +179,11 @@ func loadSignedInUser(ctx context.Context, c *graph.Client, token string) (*Sign
 	jwt := isJWT(token)
 	switch {
 	case strings.TrimSpace(strings.TrimPrefix(token, "Bearer ")) == "":
+		return nil, nil
+	case c.AppOnly():
+		// The credential signs in as an application (a client secret or
+		// certificate, workload identity, managed identity): no user,
+		// whatever its tokens look like; Graph need not be asked.
 		return nil, nil
 	case jwt:
 		if graph.TokenClaim(token, "idtyp") != "user" && graph.TokenClaim(token, "scp") == "" {

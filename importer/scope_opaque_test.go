@@ -3,11 +3,15 @@ package importer
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	azpolicy "github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
@@ -25,7 +29,9 @@ import (
 // reported before the first write, and apply refuses the plan with nothing
 // written. On an app without Directory.Read.All, Graph refuses the scoped
 // role memberships too: the plan says plainly that it is not checked, and
-// why. The backup app's own (app-only, opaque) token has no signed-in user.
+// why. The backup app's own (app-only, opaque) token has no signed-in user:
+// given as is, Graph is asked once (GET /me: 400); from a credential that
+// signs in as an application (graph.Client.AppOnly), it is not asked.
 // Names carry hostile strings (RTL mark, quotes, newline, emoji).
 func TestPreCheckWithAnOpaqueDelegatedToken(t *testing.T) {
 	e := exportedEnv(t, graphsim.Options{Profile: "empty", Seed: 3, OpaqueTokens: true, Now: time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC),
@@ -52,7 +58,6 @@ func TestPreCheckWithAnOpaqueDelegatedToken(t *testing.T) {
 	if err := tn.SeedLink("administrativeUnit", au, "members", inID); err != nil {
 		t.Fatal(err)
 	}
-	seed("directoryRole", map[string]any{"roleTemplateId": userAdminRole, "displayName": "User Administrator"}) // activated, as an assignment does in Graph
 	seed("unifiedRoleAssignment", map[string]any{"principalId": op, "roleDefinitionId": userAdminRole, "directoryScopeId": "/administrativeUnits/" + au})
 	app := func(appID, name string, scopes ...string) string {
 		seed("application", map[string]any{"displayName": name, "isFallbackPublicClient": true, "appId": appID, "signInAudience": "AzureADMyOrg"})
@@ -141,8 +146,56 @@ func TestPreCheckWithAnOpaqueDelegatedToken(t *testing.T) {
 		t.Errorf("the rendered plan does not say it is not checked:\n%s", out)
 	}
 
-	// The backup app's opaque app-only token: no signed-in user (/me: 400).
-	if p := planAs(e.c); p.SignedIn != "" || p.RolesFrom != "" {
-		t.Errorf("app-only opaque token: signed in %q, roles from %q", p.SignedIn, p.RolesFrom)
+	// The backup app's opaque app-only token: no signed-in user. Given as
+	// is, the token does not say so: Graph is asked (GET /me: 400), once.
+	// From a credential that signs in as an application (a client secret,
+	// a certificate, ...: graph.Client.AppOnly) it is not asked at all.
+	var mu sync.Mutex
+	me, meAnswered := 0, 0 // GET /me sent; answered (not a fault or a 429 the client retries)
+	counted := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(strings.TrimPrefix(r.URL.Path, "/v1.0"), "/me") {
+			e.sim.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		e.sim.ServeHTTP(rec, r)
+		mu.Lock()
+		me++
+		if rec.Code != http.StatusTooManyRequests && rec.Code < 500 {
+			meAnswered++
+		}
+		mu.Unlock()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(counted.Close)
+	asIs, err := graph.New(graph.Config{BaseURL: counted.URL, AccessToken: e.sim.Token(), Sleep: simtest.Sleep(e.sim)})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if p := planAs(asIs); p.SignedIn != "" || p.RolesFrom != "" || meAnswered != 1 {
+		t.Errorf("app-only opaque token given as is: signed in %q, roles from %q, %d GET /me answered (want 1)", p.SignedIn, p.RolesFrom, meAnswered)
+	}
+	me = 0
+	appOnly, err := graph.New(graph.Config{BaseURL: counted.URL, Credential: staticCredential(e.sim.Token()), AppOnly: true, Sleep: simtest.Sleep(e.sim)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok := appOnly.BearerToken(ctx); tok == "" || isJWT(tok) || !appOnly.AppOnly() {
+		t.Fatalf("the app-only credential's token: %d characters, JWT %v, AppOnly %v", len(tok), isJWT(tok), appOnly.AppOnly())
+	}
+	if p := planAs(appOnly); p.SignedIn != "" || p.RolesFrom != "" || me != 0 {
+		t.Errorf("app-only credential: signed in %q, roles from %q, %d GET /me (want none)", p.SignedIn, p.RolesFrom, me)
+	}
+}
+
+// staticCredential is an azcore credential that always gives token, as a
+// client secret's credential gives the token endpoint's answer.
+type staticCredential string
+
+func (s staticCredential) GetToken(context.Context, azpolicy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: string(s), ExpiresOn: time.Now().Add(time.Hour)}, nil
 }

@@ -185,7 +185,6 @@ func newHelpdesk(t *testing.T, e *env, appProps map[string]any, tenantRoles ...s
 	h.au = e.post("/v1.0/directory/administrativeUnits", map[string]any{"displayName": "Helpdesk-EU"})
 	h.op = e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Helpdesk operator", "mailNickname": "helpdesk.op",
 		"userPrincipalName": h.upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
-	activate(e, userAdminRole) // as an assignment does in Graph: its scoped role membership names the directory role
 	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": h.op["id"], "roleDefinitionId": userAdminRole,
 		"directoryScopeId": "/administrativeUnits/" + str(h.au["id"])})
 	for _, role := range tenantRoles {
@@ -408,16 +407,4 @@ func TestOutOfScopeRoleAssignableGroups(t *testing.T) {
 		!strings.HasPrefix(q.Warnings[1], "not covered by the roles in your memberships: ") {
 		t.Errorf("memberships with an unnamed role: notes %+v, warnings %q", notes, q.Warnings)
 	}
-}
-
-// activate activates a built-in directory role in e's tenant unless it is
-// active already (the shared tenant may have it from another test).
-func activate(e *env, template string) {
-	e.t.Helper()
-	for _, r := range e.list("/v1.0/directoryRoles?$select=id,roleTemplateId") {
-		if strings.EqualFold(str(r["roleTemplateId"]), template) {
-			return
-		}
-	}
-	e.post("/v1.0/directoryRoles", map[string]any{"roleTemplateId": template})
 }

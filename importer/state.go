@@ -40,6 +40,12 @@ type LoadOptions struct {
 	Options Options
 	Tool    string
 	Now     time.Time
+	// Rehearsal: the tenant is a rehearsal's (internal/drill: the snapshot
+	// at Commit loaded into graphsim), not the one the repository backs up.
+	// The repository's id map and the journal of an interrupted restore
+	// name that real tenant's objects, so neither is read: IDs alone map
+	// ids (the rehearsal's own creates).
+	Rehearsal bool
 	// Files, when set, plans from object files (fromfiles.go): the files
 	// at Files.To (Commit, when set) or in the working tree that differ
 	// from Files.From; Rev, Selectors and Selection are then not used.
@@ -113,21 +119,23 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	in.Desired, in.Others = split(snap, sel)
 
 	in.IDMap = NewIDMap()
-	if data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
-		if in.IDMap, err = DecodeIDMap(data); err != nil {
+	var journal []journalEntry
+	if !o.Rehearsal {
+		if data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
+			if in.IDMap, err = DecodeIDMap(data); err != nil {
+				return nil, err
+			}
+		} else if !errors.Is(err, snapshot.ErrNotFound) && !errors.Is(err, snapshot.ErrUnknownRevision) {
 			return nil, err
 		}
-	} else if !errors.Is(err, snapshot.ErrNotFound) && !errors.Is(err, snapshot.ErrUnknownRevision) {
-		return nil, err
+		// Ids a restore created but did not get to record (it was killed
+		// before its snapshot commit): a re-run finds those objects under
+		// them instead of creating them again.
+		if journal, err = readJournal(o.Repo); err != nil {
+			return nil, err
+		}
+		in.IDMap.Merge(journalIDs(journal))
 	}
-	// Ids a restore created but did not get to record (it was killed
-	// before its snapshot commit): a re-run finds those objects under
-	// them instead of creating them again.
-	journal, err := readJournal(o.Repo)
-	if err != nil {
-		return nil, err
-	}
-	in.IDMap.Merge(journalIDs(journal))
 	in.IDMap.Merge(o.IDs)
 	if df != nil {
 		scopeNewKeys(in.IDMap, df.commit) // fromfiles.go

@@ -172,5 +172,6 @@ func (cn Connection) Client() (*graph.Client, error) {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
 	cfg.Credential = cred
+	cfg.AppOnly = graph.AppOnlyCredential(graph.CredentialKind())
 	return graph.New(cfg)
 }

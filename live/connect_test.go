@@ -74,3 +74,34 @@ func TestConnectionClientWithToken(t *testing.T) {
 		t.Fatalf("client: %v", err)
 	}
 }
+
+// A client whose credential signs in as an application says so
+// (graph.Client.AppOnly), so restore does not ask Graph whether a user is
+// signed in; an access token given as is, and the Azure CLI's credential
+// (a user's or a service principal's), are not known to be app-only.
+func TestConnectionClientAppOnly(t *testing.T) {
+	for _, v := range []string{"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_USE_MSI", "IDENTITY_ENDPOINT", "AZURE_TENANT_ID", "AZURE_CLIENT_ID"} {
+		t.Setenv(v, "")
+	}
+	az := func(string) (string, error) { return "/usr/bin/az", nil }
+	cn := Connection{Cloud: "global", TenantID: "00000000-0000-0000-0000-000000000001", ClientID: "00000000-0000-0000-0000-000000000002", LookPath: az}
+	for _, tc := range []struct {
+		env, val string
+		appOnly  bool
+	}{{"AZURE_CLIENT_SECRET", "s3cret", true}, {"AZURE_USE_MSI", "1", true}, {"", "", false}} {
+		if tc.env != "" {
+			t.Setenv(tc.env, tc.val)
+		}
+		c, err := cn.Client()
+		if err != nil || c.AppOnly() != tc.appOnly {
+			t.Errorf("%s=%q: client %v, AppOnly %v; want %v", tc.env, tc.val, err, c != nil && c.AppOnly(), tc.appOnly)
+		}
+		if tc.env != "" {
+			t.Setenv(tc.env, "")
+		}
+	}
+	t.Setenv("AZURE_CLIENT_SECRET", "s3cret")
+	if c, err := (Connection{Cloud: "global", GraphURL: "http://127.0.0.1:9", AccessToken: "opaque"}).Client(); err != nil || c.AppOnly() {
+		t.Errorf("an access token given as is: AppOnly %v, %v; want not known (false)", c != nil && c.AppOnly(), err)
+	}
+}

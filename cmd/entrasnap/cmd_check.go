@@ -73,6 +73,7 @@ func runCheck(ctx context.Context, e *env, out output, repo string, o check.Opti
 		return err
 	}
 	rep.Repo = repo
+	addJournalIssues(ctx, rep, r, repo) // journal.go
 	if err := rep.Render(e.stdout, out.format); err != nil {
 		return err
 	}

@@ -143,6 +143,7 @@ func runDiff(ctx context.Context, e *env, out output, repoPath, from, to string,
 			return usageErrorf("--kinds: %v", err)
 		}
 	}
+	defer noteJournal(ctx, e, r, repoPath, "") // journal.go
 	cmp, err := history.Compare(ctx, r, from, to, only)
 	if err != nil {
 		var re *history.RevisionError
@@ -190,9 +191,10 @@ func logCommand(e *env) *cli.Command {
 func runLog(ctx context.Context, e *env, out output, repoPath, at, object string) error {
 	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
-		return err
+		return journalLocateError(ctx, repoPath, object, err) // journal.go
 	}
 	defer r.Close()
+	defer noteJournal(ctx, e, r, repoPath, object)
 	entries, skipped, err := history.Log(ctx, r, rev, p, ix)
 	history.WarnSkipped(e.stderr, skipped)
 	if err != nil {
@@ -227,9 +229,10 @@ func showCommand(e *env) *cli.Command {
 func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
 	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
-		return err
+		return journalLocateError(ctx, repoPath, object, err) // journal.go
 	}
 	defer r.Close()
+	defer noteJournal(ctx, e, r, repoPath, object)
 	data, err := r.ReadFile(ctx, rev, p)
 	if err != nil {
 		return err

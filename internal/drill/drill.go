@@ -347,7 +347,7 @@ func (r *run) restore(ctx context.Context, ids []string) (string, error) {
 	opts := importer.Options{CAState: importer.CAStateReportOnly}
 	load := func() (*importer.Plan, error) {
 		in, err := importer.Load(ctx, importer.LoadOptions{Client: r.client, Repo: r.o.Repo, Rev: r.commit, Commit: r.commit,
-			Selectors: ids, IDs: r.ids, Options: opts, Tool: r.o.Tool})
+			Selectors: ids, IDs: r.ids, Options: opts, Tool: r.o.Tool, Rehearsal: true})
 		if err != nil {
 			return nil, err
 		}
@@ -363,7 +363,8 @@ func (r *run) restore(ctx context.Context, ids []string) (string, error) {
 	if plan.Empty() {
 		return "", errors.New("the restore planned nothing although the objects were broken")
 	}
-	res, err := importer.Apply(ctx, plan, importer.ApplyOptions{Client: r.client, Repo: r.o.Repo, Token: r.client.BearerToken(ctx), Sleep: r.sleep})
+	res, err := importer.Apply(ctx, plan, importer.ApplyOptions{Client: r.client, Repo: r.o.Repo, Token: r.client.BearerToken(ctx), Sleep: r.sleep,
+		Rehearsal: true, IDs: r.ids})
 	if res != nil {
 		r.ids.Merge(res.IDs)
 	}

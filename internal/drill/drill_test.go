@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/rehearse"
 	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
@@ -237,4 +239,72 @@ func TestParseScenarios(t *testing.T) {
 	if strings.Join(names, ",") != strings.Join(layout.RehearsalScenarios, ",") {
 		t.Errorf("scenarios %v, format %v", names, layout.RehearsalScenarios)
 	}
+}
+
+// A rehearsal restores into graphsim loaded from the snapshot: the ids of
+// the real tenant that an interrupted restore left in the repository (its
+// journal) or that a restore recorded (the id map) name no object there and
+// must not steer its plan; and a rehearsal neither reads nor writes the
+// journal (TestRehearsal: nor the repository).
+func TestRehearsalIgnoresTheRealTenantsIDs(t *testing.T) {
+	ctx := context.Background()
+	names := []string{"Ada \u200f\"quoted\"\n🙂", "Bob ../../etc ‮", strings.Repeat("Cy ", 80)}
+	repo, _, _, first := backup(t, "empty", func(c *graph.Client, sim *graphsim.Server) {
+		for i, n := range names {
+			nick := fmt.Sprintf("u%d", i)
+			if _, err := c.Post(context.Background(), "/v1.0/users", map[string]any{"accountEnabled": true, "displayName": n, "mailNickname": nick,
+				"userPrincipalName": nick + "@" + sim.Tenant().Domain(), "department": "Ops", "jobTitle": "Engineer",
+				"passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d" + nick}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sim.Clock().Advance(time.Minute) // past the replication lag: the export sees them
+	})
+	files, err := repo.ReadAll(ctx, first.Commit, "users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The journal of a restore of the real tenant, killed before its
+	// snapshot: each user recreated there under another id.
+	var journal []map[string]any
+	for p := range files {
+		old := strings.TrimSuffix(filepath.Base(p), ".yaml")
+		old = old[strings.LastIndex(old, ".")+1:] // <slug>.<id>.yaml
+		journal = append(journal, map[string]any{"kind": "users", "old": old, "name": "x", "restore": "r (abc)",
+			"at": "2026-03-01T00:00:00Z", "new": "0badc0de-0000-4000-8000-" + fmt.Sprintf("%012d", len(journal))})
+	}
+	n := len(journal) // the empty tenant's admin, and names
+	if n != len(names)+1 {
+		t.Fatalf("the snapshot has %d users files, want %d: %v", n, len(names)+1, files)
+	}
+	data, _ := json.Marshal(journal)
+	if err := repo.WriteState(importer.JournalFile, data); err != nil {
+		t.Fatal(err)
+	}
+	rehearsal := func(what string) {
+		t.Helper()
+		var tenant *graphsim.Server
+		o := testOptions(repo, &tenant)
+		o.Throttle, o.Scenarios = "realistic", []string{"user-attributes-corrupted"}
+		rec, err := Run(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("restored with %d actions (%d update), verified", n, n)
+		if len(rec.Scenarios) != 1 || rec.Passed != 1 || !strings.Contains(rec.Scenarios[0].Detail, want) {
+			t.Fatalf("%s: %+v, want %q", what, rec.Scenarios, want)
+		}
+	}
+	rehearsal("with the journal of an interrupted restore")
+	if got, err := repo.ReadState(importer.JournalFile); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the rehearsal changed the journal: %v\n%s", err, got)
+	}
+	// The journal recorded into the id map at HEAD (as the next restore
+	// does): the rehearsal of the snapshot still maps nothing.
+	rec, err := importer.RecordJournal(ctx, repo, importer.IDCommit{Author: snapshot.Signature{Name: "t", Email: "t@example.com", When: simtest.Now},
+		Committer: snapshot.Signature{Name: "t", Email: "t@example.com", When: simtest.Now}})
+	if err != nil || rec == nil || rec.Commit == "" || rec.IDs.Len() != n {
+		t.Fatalf("recording the journal: %+v %v", rec, err)
+	}
+	rehearsal("with the id map of a restore")
 }

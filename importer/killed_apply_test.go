@@ -1,0 +1,239 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// Environment of the child process TestInterruptedApplyWithIDCommit kills.
+const (
+	killChildPlan  = "ENTRASNAP_TEST_KILLED_APPLY_PLAN"
+	killChildRepo  = "ENTRASNAP_TEST_KILLED_APPLY_REPO"
+	killChildURL   = "ENTRASNAP_TEST_KILLED_APPLY_URL"
+	killChildToken = "ENTRASNAP_TEST_KILLED_APPLY_TOKEN"
+)
+
+// TestInterruptedApplyWithIDCommit: a restore with ApplyOptions.IDCommit
+// set (as the CLI applies) recreates purged groups under new ids and is
+// stopped right after its first create was answered:
+//   - cancelled (Ctrl-C): the apply itself commits the new id to the id
+//     map alone (Result.IDsCommit), the journal keeps no answered create,
+//     and the next plan finds the group under its new id;
+//   - killed (SIGKILL, a process of its own, so nothing after the create
+//     runs): the journal holds the new id and the id map at HEAD does not;
+//     the next run records it first (RecordJournal, a commit of the id map
+//     alone), plans only the create the kill prevented, and its apply
+//     leaves the id map at HEAD naming every recreated group by the id the
+//     tenant has for it. The repository stays valid for git throughout.
+func TestInterruptedApplyWithIDCommit(t *testing.T) {
+	if planFile := os.Getenv(killChildPlan); planFile != "" {
+		killedApplyChild(t, planFile)
+		return
+	}
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	var groups []string
+	for _, g := range e.list("/v1.0/groups?$select=id,groupTypes,onPremisesSyncEnabled,membershipRule,isAssignableToRole,securityEnabled,mailEnabled") {
+		if g["onPremisesSyncEnabled"] != true && str(g["membershipRule"]) == "" && g["isAssignableToRole"] != true &&
+			len(asSlice(g["groupTypes"])) == 0 && g["securityEnabled"] == true && g["mailEnabled"] != true {
+			groups = append(groups, str(g["id"]))
+		}
+	}
+	if len(groups) < 4 {
+		t.Fatalf("the demo tenant has %d plain security groups, want 4", len(groups))
+	}
+	groups = groups[len(groups)-4:]
+	names := map[string]string{} // id at REV → display name
+	for _, id := range groups {
+		names[id] = str(e.get("/v1.0/groups/" + id)["displayName"])
+		e.do("DELETE", "/v1.0/groups/"+id, nil)
+		e.do("DELETE", "/v1.0/directory/deletedItems/"+id, nil)
+	}
+	headMap := func() *IDMap {
+		t.Helper()
+		data, err := e.repo.ReadFile(ctx, "HEAD", IDMapPath)
+		if errors.Is(err, snapshot.ErrNotFound) {
+			return NewIDMap()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := DecodeIDMap(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	creates := func(p *Plan) (n int) {
+		for _, a := range p.Actions {
+			if a.Op == OpCreate {
+				n++
+			}
+		}
+		return n
+	}
+	answered := func() *IDMap {
+		t.Helper()
+		j, err := readJournal(e.repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return journalIDs(j)
+	}
+
+	// Cancelled after the first create: the apply records the id itself.
+	sel := groups[:2]
+	p := e.plan(e.first, sel, Options{})
+	if creates(p) != 2 {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	ictx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o := e.applyOpts()
+	o.Parallel, o.IDCommit = 1, &IDCommit{}
+	o.Progress = func(ar ActionResult) {
+		if ar.Op == OpCreate && ar.Status == StatusDone {
+			cancel()
+		}
+	}
+	res, err := Apply(ictx, p, o)
+	if !errors.Is(err, context.Canceled) || res == nil {
+		t.Fatalf("apply: %v, want interrupted", err)
+	}
+	if res.IDs.Len() != 1 || res.IDsCommit == "" || res.Snapshot != nil {
+		t.Fatalf("cancelled apply: ids %+v, ids commit %q, snapshot %+v, %q", res.IDs, res.IDsCommit, res.Snapshot, res.SnapshotErr)
+	}
+	var first, firstNew string
+	for old, en := range res.IDs.IDs {
+		first, firstNew = old, en.New
+	}
+	if n, _ := headMap().Resolve(first); n != firstNew {
+		t.Errorf("after the cancel the id map at HEAD resolves %s to %q, want %s", first, n, firstNew)
+	}
+	if head := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD")); head != res.IDsCommit {
+		t.Errorf("HEAD %s, want the id map's commit %s", head, res.IDsCommit)
+	}
+	if a := answered(); a.Len() != 0 {
+		t.Errorf("the journal keeps answered creates after they were committed: %+v", a)
+	}
+	if p := e.plan(e.first, sel, Options{}); creates(p) != 1 {
+		t.Errorf("after the cancel the next plan creates %d groups, want 1:\n%s", creates(p), render(p))
+	}
+	fsck(t, e.repo.Path())
+
+	// Killed after the first create of the two others: nothing after it runs.
+	sel = groups[2:]
+	p = e.plan(e.first, sel, Options{})
+	if creates(p) != 2 {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if err := p.Save(planFile); err != nil {
+		t.Fatal(err)
+	}
+	before := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD"))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestInterruptedApplyWithIDCommit$", "-test.count=1")
+	cmd.Env = append(os.Environ(), killChildPlan+"="+planFile, killChildRepo+"="+e.repo.Path(), killChildURL+"="+e.srv.URL, killChildToken+"="+e.sim.Token())
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the apply was not killed: %v\n%s", err, out)
+	}
+	a := answered()
+	if a.Len() != 1 {
+		t.Fatalf("the killed apply's journal holds %d answered creates, want 1: %+v", a.Len(), a)
+	}
+	var killed, killedNew string
+	for old, en := range a.IDs {
+		killed, killedNew = old, en.New
+	}
+	if _, ok := headMap().Resolve(killed); ok {
+		t.Fatalf("the id map at HEAD has %s already", killed)
+	}
+	if head := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD")); head != before {
+		t.Errorf("the killed apply moved HEAD to %s", head)
+	}
+	fsck(t, e.repo.Path())
+
+	// The next run records the journal first, as restore and apply do.
+	rec, err := RecordJournal(ctx, e.repo, IDCommit{})
+	if err != nil || rec == nil || rec.Commit == "" {
+		t.Fatalf("RecordJournal: %+v %v", rec, err)
+	}
+	if files := strings.Fields(git(t, e.repo.Path(), "diff", "--name-only", before, "HEAD")); len(files) != 1 || files[0] != IDMapPath {
+		t.Errorf("the journal's commit changed %v, want only %s", files, IDMapPath)
+	}
+	if n, _ := headMap().Resolve(killed); n != killedNew {
+		t.Errorf("the id map at HEAD resolves %s to %q, want %s", killed, n, killedNew)
+	}
+	p = e.plan(e.first, groups, Options{})
+	if creates(p) != 2 { // one of the cancelled pair, one of the killed pair
+		t.Fatalf("the next plan creates %d groups, want the 2 the interrupts prevented:\n%s", creates(p), render(p))
+	}
+	o = e.applyOpts()
+	o.IDCommit = &IDCommit{}
+	if res, err = Apply(ctx, p, o); err != nil || !res.Complete() {
+		t.Fatalf("the next apply: %v %+v", err, res)
+	}
+	// The id map at HEAD names each group by the id the tenant has for it.
+	live := map[string]string{}
+	for _, g := range e.list("/v1.0/groups?$select=id,displayName") {
+		live[str(g["displayName"])] = str(g["id"])
+	}
+	m := headMap()
+	for _, id := range groups {
+		n, ok := m.Resolve(id)
+		if !ok || !strings.EqualFold(n, live[names[id]]) {
+			t.Errorf("group %q: the id map at HEAD resolves %s to %q (%v), the tenant has %s", names[id], id, n, ok, live[names[id]])
+		}
+	}
+	if a := answered(); a.Len() != 0 {
+		t.Errorf("journal after the recorded restore: %+v", a)
+	}
+	fsck(t, e.repo.Path())
+}
+
+// killedApplyChild applies the saved plan with IDCommit set and kills its
+// own process (SIGKILL) once the first create has been answered and
+// journaled: what a crash or kill -9 leaves.
+func killedApplyChild(t *testing.T, planFile string) {
+	data, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := snapshot.Open(os.Getenv(killChildRepo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := graph.New(graph.Config{BaseURL: os.Getenv(killChildURL), AccessToken: os.Getenv(killChildToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ApplyOptions{Client: c, Repo: repo, Parallel: 1, IDCommit: &IDCommit{},
+		Record: func(context.Context, []*layout.Kind, string, map[string][]byte) (*SnapshotInfo, error) {
+			return nil, errors.New("not reached: the process is killed first")
+		},
+		Progress: func(ar ActionResult) {
+			if ar.Op == OpCreate && ar.Status == StatusDone {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {}
+			}
+		}}
+	_, err = Apply(context.Background(), p, o)
+	t.Fatalf("the apply ended (%v) before it was killed", err)
+}

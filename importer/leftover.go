@@ -1,0 +1,140 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
+)
+
+// A leftover journal: a restore or apply killed before its post-restore
+// snapshot (or whose snapshot failed) leaves its journal (JournalFile) in
+// the git directory, outside every commit. Its answered creates are ids
+// the id map at HEAD does not hold yet (the next restore or apply records
+// them first, RecordJournal); its creates sent without an answer are in
+// doubt (Graph may have made them; the next plan looks for them by name,
+// recoverInDoubt). Commands that only read the repository (check, log,
+// show, diff) say so, so a person learns of it before the next restore.
+
+// JournalItem is one create the journal holds.
+type JournalItem struct {
+	Kind    string    `json:"kind"`
+	Old     string    `json:"old"`           // the object's id at REV
+	New     string    `json:"new,omitempty"` // Graph's answer; "" while in doubt
+	Name    string    `json:"name"`          // its display name, as sent
+	Restore string    `json:"restore"`       // "<rev> (<commit>)"
+	At      time.Time `json:"at"`
+}
+
+// LeftoverJournal is what the journal of an interrupted restore holds that
+// the repository does not.
+type LeftoverJournal struct {
+	// Unrecorded are the answered creates whose new ids the id map at HEAD
+	// does not hold.
+	Unrecorded []JournalItem `json:"unrecorded"`
+	// InDoubt are the creates sent without an answer.
+	InDoubt []JournalItem `json:"inDoubt"`
+	// Restores are the restores the items name, sorted.
+	Restores []string `json:"restores"`
+}
+
+// ReadLeftoverJournal reads the journal of an interrupted restore in repo:
+// nil (and no error) when there is none, or when everything it holds is in
+// the id map at HEAD already. A journal that cannot be read is an error
+// naming the file and what to do.
+func ReadLeftoverJournal(ctx context.Context, repo *snapshot.Repo) (*LeftoverJournal, error) {
+	journal, err := readJournal(repo)
+	if err != nil || len(journal) == 0 {
+		return nil, err
+	}
+	ids := NewIDMap()
+	if data, err := repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
+		if m, err := DecodeIDMap(data); err == nil {
+			ids = m
+		}
+	} else if !errors.Is(err, snapshot.ErrNotFound) && !errors.Is(err, snapshot.ErrUnknownRevision) {
+		return nil, err
+	}
+	l := &LeftoverJournal{Unrecorded: []JournalItem{}, InDoubt: []JournalItem{}}
+	restores := map[string]bool{}
+	for _, e := range journal {
+		it := JournalItem{Kind: e.Kind, Old: e.Old, New: e.New, Name: e.Name, Restore: e.Restore, At: e.At}
+		switch {
+		case e.New == "":
+			l.InDoubt = append(l.InDoubt, it)
+		case !recorded(ids, e.Old, e.New):
+			l.Unrecorded = append(l.Unrecorded, it)
+		default:
+			continue
+		}
+		restores[e.Restore] = true
+	}
+	if len(l.Unrecorded)+len(l.InDoubt) == 0 {
+		return nil, nil
+	}
+	for r := range restores {
+		l.Restores = append(l.Restores, r)
+	}
+	sort.Strings(l.Restores)
+	return l, nil
+}
+
+// recorded says whether the id map holds old → new (RecordJournal merges
+// the journal's answers so).
+func recorded(m *IDMap, old, new string) bool {
+	e, ok := m.IDs[strings.ToLower(old)]
+	return ok && strings.EqualFold(e.New, new)
+}
+
+// maxItemsNamed bounds the objects a message names.
+const maxItemsNamed = 5
+
+// Messages says, one line each for a person (names escaped), what the
+// journal holds and what to do about it; repo is the repository as the
+// user gave it (for the commands suggested).
+func (l *LeftoverJournal) Messages(repo string) []string {
+	var out []string
+	from := "an interrupted restore (" + layout.Safe(strings.Join(l.Restores, ", ")) + ")"
+	if n := len(l.Unrecorded); n > 0 {
+		out = append(out, fmt.Sprintf("%s left %d new %s in its journal (%s in the git directory) that the id map %s at HEAD does not hold (%s): "+
+			"plans still find them, and the next `entrasnap restore --repo %s ...` or `entrasnap apply --repo %s ...` records them in the id map first (a commit of its own); do not remove the journal, or the next restore creates those objects again",
+			from, n, layout.Plural(n, "id", "ids"), JournalFile, IDMapPath, itemsNamed(l.Unrecorded, true), shellWord(repo), shellWord(repo)))
+	}
+	if n := len(l.InDoubt); n > 0 {
+		out = append(out, fmt.Sprintf("%s sent %d %s whose answer never came (%s): Graph may have made %s; the next restore looks for each in the tenant by its name among objects not in the snapshot and does not create it again when it finds exactly one; look in the tenant for duplicates if you restore by other means",
+			from, n, layout.Plural(n, "create", "creates"), itemsNamed(l.InDoubt, false), layout.Plural(n, "it", "them")))
+	}
+	return out
+}
+
+func itemsNamed(items []JournalItem, withNew bool) string {
+	var parts []string
+	for i, it := range items {
+		if i == maxItemsNamed {
+			parts = append(parts, fmt.Sprintf("and %d more", len(items)-maxItemsNamed))
+			break
+		}
+		s := it.Kind + " " + quoteName(it.Name) + " " + layout.Safe(it.Old)
+		if withNew {
+			s += " → " + layout.Safe(it.New)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// quoteName quotes a name for a person: escaped, in quotes.
+func quoteName(s string) string { return "\"" + layout.Safe(s) + "\"" }
+
+// shellWord quotes a path for a suggested command when it needs it.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return layout.Safe(s)
+	}
+	return "'" + layout.Safe(strings.ReplaceAll(s, "'", `'\''`)) + "'"
+}
