@@ -145,13 +145,16 @@ func (in *Input) CheckTenant() error {
 
 // TamperedError: a saved plan's actions are not those restore plans now
 // from the same snapshot, selection and options against the same tenant.
+// The objects the plan changes are checked first (StaleError); what is
+// left is an edited plan file or a change in what the plan reads beside
+// them (a role activated meanwhile), which the message names both.
 type TamperedError struct {
 	// Differ names the actions that differ and how.
 	Differ []string
 }
 
 func (e *TamperedError) Error() string {
-	return fmt.Sprintf("the plan's actions are not the ones restore makes from its snapshot, selection and options (%s): the plan file was edited or is corrupt; nothing was written: make a new plan with `entrasnap restore`",
+	return fmt.Sprintf("the plan's actions are not the ones restore makes from its snapshot, selection and options (%s): the plan file was edited or is corrupt, or something the plan reads beside the objects it changes (a directory role activated, an object a reference names) changed in the tenant since the plan was made; nothing was written: make a new plan with `entrasnap restore` and review it",
 		strings.Join(e.Differ, "; "))
 }
 
