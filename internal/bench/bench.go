@@ -214,7 +214,7 @@ func Run(ctx context.Context, o Options) (*Table, error) {
 	b.tmp = tmp
 	t := &Table{Machine: thisMachine(), Clock: o.Clock}
 	if o.Exec != nil {
-		t.RSS = "ru_maxrss of the child process running the export"
+		t.RSS = "peak resident set of the child process running the export (its /proc/self/status VmHWM on Linux; elsewhere ru_maxrss)"
 		t.Processes = "each export and command in its own process; graphsim in the bench's"
 	} else {
 		t.RSS = "not measured (no child process)"

@@ -63,6 +63,19 @@ func TestChildExport(t *testing.T) {
 	if runtime.GOOS == "linux" && res.PeakRSSKiB < 1024 {
 		t.Errorf("peak RSS %d KiB: not measured", res.PeakRSSKiB)
 	}
+	if runtime.GOOS == "linux" {
+		// The child's peak is its own, not this process's: with 256 MiB
+		// resident here, wait4's ru_maxrss of the child said at least that.
+		ballast := make([]byte, 256<<20)
+		for i := range ballast {
+			ballast[i] = 1
+		}
+		again := b.childExport(context.Background(), s, dir, "child again", false)
+		if again.Error != "" || again.PeakRSSKiB < 1024 || again.PeakRSSKiB >= 256<<10 {
+			t.Errorf("child's peak RSS %d KiB with 256 MiB resident in the parent: %s", again.PeakRSSKiB, again.Error)
+		}
+		runtime.KeepAlive(ballast)
+	}
 	r, err := snapshot.Open(dir)
 	if err != nil {
 		t.Fatal(err)
