@@ -262,16 +262,24 @@ func (g *generator) post(kind string, body map[string]any, parent *record) strin
 
 // postAt is post with the object's creation moved to created: the
 // timestamps the hook set to now (createdDateTime, renewedDateTime, and
-// modifiedDateTime where the hook sets it) become created.
+// modifiedDateTime where the hook sets it) become created. "Now" is any
+// time from the generation's start on: the clock follows the real one
+// unless frozen, and a large tenant takes tens of seconds to make, so
+// objects made after its first second would otherwise keep the time they
+// were made (a tenant whose groups all look created minutes ago).
 func (g *generator) postAt(kind string, body map[string]any, created time.Time) string {
 	id := g.post(kind, body, nil)
 	if id == "" || created.IsZero() {
 		return id
 	}
 	ts := graphTime(created)
-	now := graphTime(g.now)
+	start := g.now.UTC().Truncate(time.Second)
 	for _, p := range []string{"createdDateTime", "renewedDateTime", "modifiedDateTime"} {
-		if v, ok := body[p]; ok && str(v) == now {
+		v, ok := body[p].(string)
+		if !ok {
+			continue
+		}
+		if at, err := time.Parse(time.RFC3339, v); err == nil && !at.Before(start) {
 			body[p] = ts
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -678,6 +679,49 @@ func TestGenerateLargeSmallSizes(t *testing.T) {
 		t.Error("no Microsoft 365 groups")
 	}
 	genCheckIntegrity(t, tn)
+}
+
+// TestGenerateLargeHistoryWhileTheClockMoves: the clock follows the real
+// one while a large tenant is made (tens of seconds at 100,000 users); the
+// groups and users it backdates keep their history however long that
+// takes. Here the clock moves a minute at each reading: before, every
+// object made after the first reading kept the time it was made, and a
+// daily export's PIM for Groups read counted those groups as created
+// since its last full read (the bench's daily runs read them all again).
+func TestGenerateLargeHistoryWhileTheClockMoves(t *testing.T) {
+	start := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+	var mu sync.Mutex
+	ticks := 0
+	clock := &Clock{now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		ticks++
+		return start.Add(time.Duration(ticks) * time.Minute)
+	}}
+	tn, err := buildTenant(Options{Profile: "large", Seed: 3, Sizes: Sizes{Users: 200, Groups: 30, MembersPerGroup: 4, Apps: 5}}, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ticks < 10 {
+		t.Fatalf("the clock was read %d times: the test moves nothing", ticks)
+	}
+	for _, kind := range []string{"group", "user"} {
+		recent := 0
+		for _, o := range tn.List(kind) {
+			at, err := time.Parse(time.RFC3339, str(o["createdDateTime"]))
+			if err != nil {
+				t.Fatalf("%s %s: createdDateTime %v", kind, str(o["id"]), o["createdDateTime"])
+			}
+			if at.After(start.Add(-time.Hour)) {
+				recent++
+			}
+		}
+		// The built-in objects of a new tenant are made at the start; the
+		// generated ones are backdated by a day at least.
+		if recent > 3 {
+			t.Errorf("%d of %d %ss created during the generation, not backdated", recent, tn.Count(kind), kind)
+		}
+	}
 }
 
 // BenchmarkBuildLarge builds the default large tenant (100,000 users,

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,29 +50,54 @@ func pimGovernable(g map[string]any) bool {
 }
 
 func (r *reader) readGroupSchedules(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error) {
-	groups, _, _, err := r.pimGroups(ctx, k, false, requests)
+	groups, _, _, err := r.pimGroups(ctx, k, requests)
 	if err != nil {
 		return nil, err
 	}
 	return r.schedulesOf(ctx, k, groups, requests)
 }
 
-// pimGroups lists the groups PIM can govern, by id, sorted; with created,
-// also when each was created (createdDateTime) and every group listed, by
-// lower-case id.
-func (r *reader) pimGroups(ctx context.Context, k *layout.Kind, created bool, requests *atomic.Int64) ([]string, map[string]time.Time, map[string]bool, error) {
-	base := "/" + k.APIVersion
-	var groups []string
-	listed := map[string]bool{}
-	sel := "id,groupTypes,securityEnabled,onPremisesSyncEnabled"
-	var when map[string]time.Time
-	if created {
-		sel += ",createdDateTime"
-		when = map[string]time.Time{}
+// pimGroupList is the one list of the groups that both PIM for Groups
+// kinds read (their schedules are listed group by group): one read shares
+// it, as auditRead shares the audit log (at 20,000 groups, 21 pages of 999
+// instead of 42). Its slices and maps are read only once made.
+type pimGroupList struct {
+	once    sync.Once
+	groups  []string             // governed, sorted
+	created map[string]time.Time // governed, by lower-case id
+	listed  map[string]bool      // every group, by lower-case id
+	pages   int64
+	err     error
+}
+
+// pimGroups lists the groups PIM can govern, by id, sorted, when each was
+// created (createdDateTime) and every group listed, by lower-case id. The
+// list is read once per read and per API version; each kind that asks
+// counts its pages in its own requests (as auditSince does).
+func (r *reader) pimGroups(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]string, map[string]time.Time, map[string]bool, error) {
+	r.pimMu.Lock()
+	if r.pimLists == nil {
+		r.pimLists = map[string]*pimGroupList{}
 	}
-	q := url.Values{"$select": {sel}, "$top": {"999"}}
-	err := r.c.List(ctx, base+"/groups?"+q.Encode(), func(items []json.RawMessage) error {
-		requests.Add(1)
+	l := r.pimLists[k.APIVersion]
+	if l == nil {
+		l = &pimGroupList{}
+		r.pimLists[k.APIVersion] = l
+	}
+	r.pimMu.Unlock()
+	l.once.Do(func() { l.read(ctx, r.c, "/"+k.APIVersion) })
+	requests.Add(l.pages)
+	if l.err != nil {
+		return nil, nil, nil, kindError(k, "list the groups for", l.err, r.named(k.ReadPermissions))
+	}
+	return l.groups, l.created, l.listed, nil
+}
+
+func (l *pimGroupList) read(ctx context.Context, c *graph.Client, base string) {
+	l.listed, l.created = map[string]bool{}, map[string]time.Time{}
+	q := url.Values{"$select": {"id,groupTypes,securityEnabled,onPremisesSyncEnabled,createdDateTime"}, "$top": {"999"}}
+	l.err = c.List(ctx, base+"/groups?"+q.Encode(), func(items []json.RawMessage) error {
+		l.pages++
 		for _, it := range items {
 			g, err := decodeObject(it)
 			if err != nil {
@@ -81,25 +107,17 @@ func (r *reader) pimGroups(ctx context.Context, k *layout.Kind, created bool, re
 			if id == "" {
 				return fmt.Errorf("Graph returned a group without id")
 			}
-			if created {
-				listed[strings.ToLower(id)] = true
-			}
+			l.listed[strings.ToLower(id)] = true
 			if pimGovernable(g) {
-				groups = append(groups, id)
-				if created {
-					s, _ := g["createdDateTime"].(string)
-					t, _ := time.Parse(time.RFC3339, s) // none or unreadable: zero, read again (pimGroupsSince)
-					when[strings.ToLower(id)] = t
-				}
+				l.groups = append(l.groups, id)
+				s, _ := g["createdDateTime"].(string)
+				t, _ := time.Parse(time.RFC3339, s) // none or unreadable: zero, read again (pimGroupsSince)
+				l.created[strings.ToLower(id)] = t
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, nil, kindError(k, "list the groups for", err, r.named(k.ReadPermissions))
-	}
-	sort.Strings(groups)
-	return groups, when, listed, nil
+	sort.Strings(l.groups)
 }
 
 // schedulesOf reads the schedules of groups, 20 lists per $batch envelope.
@@ -300,7 +318,7 @@ func (r *reader) readGroupSchedulesSince(ctx context.Context, k *layout.Kind, fr
 		prev = append(prev, ps)
 		prevGroups[ps.group] = true
 	}
-	groups, created, listed, err := r.pimGroups(ctx, k, true, requests)
+	groups, created, listed, err := r.pimGroups(ctx, k, requests)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -75,3 +75,66 @@ func TestPIMGroupsLaterRunTrustsTheLogOnlyWhenItNamesTheGroup(t *testing.T) {
 		t.Errorf("with a record naming no group: files %q, want %q", keys(got), keys(full))
 	}
 }
+
+// TestPIMGroupsKindsShareOneGroupsList: the two PIM for Groups kinds list
+// the groups once per read, a full read and a later one alike (one page
+// here instead of two); each kind still counts the page among the
+// requests it needed, and the later run gives the full read's files.
+func TestPIMGroupsKindsShareOneGroupsList(t *testing.T) {
+	sim, c := deltaSim(t, graphsim.Sizes{Users: 30, Groups: 6})
+	var kinds []*layout.Kind
+	for _, name := range AuditKinds() {
+		k, _ := layout.Lookup(name)
+		kinds = append(kinds, k)
+	}
+	groupLists := func() int {
+		n := 0
+		for _, e := range sim.Stats().Endpoints {
+			if e.Method == "GET" && e.Path == "/groups" {
+				n += e.Requests
+			}
+		}
+		return n
+	}
+	sim.ResetStats()
+	full, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
+	if n := groupLists(); n != 1 {
+		t.Errorf("full read of both kinds: %d lists of the groups, want 1", n)
+	}
+	for _, r := range res {
+		if r.Read != "full" || r.Requests < 2 {
+			t.Errorf("full read: %s read %q with %d requests (the groups list and the schedules)", r.Kind, r.Read, r.Requests)
+		}
+	}
+	from := map[string]DeltaFrom{}
+	for _, k := range kinds {
+		files := map[string][]byte{}
+		for p, b := range full {
+			if fk, _, err := layout.Locate(p); err == nil && fk == k {
+				files[p] = b
+			}
+		}
+		if len(files) == 0 {
+			t.Fatalf("the full read made no %s file", k.Name)
+		}
+		from[k.Name] = DeltaFrom{Files: files, Since: sim.Clock().Now().Add(-time.Hour), Now: sim.Clock().Now()}
+	}
+	sim.ResetStats()
+	got, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true, delta: from}, kinds)
+	if n := groupLists(); n != 1 {
+		t.Errorf("later run of both kinds: %d lists of the groups, want 1", n)
+	}
+	for _, r := range res {
+		if r.Read != "delta" || r.Requests < 1 {
+			t.Errorf("later run: %s read %q (%s) with %d requests", r.Kind, r.Read, r.Note, r.Requests)
+		}
+	}
+	if fmt.Sprint(keys(got)) != fmt.Sprint(keys(full)) {
+		t.Fatalf("later run: files %q, want %q", keys(got), keys(full))
+	}
+	for p, b := range full {
+		if string(got[p]) != string(b) {
+			t.Errorf("later run: %s differs", p)
+		}
+	}
+}

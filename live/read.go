@@ -196,6 +196,10 @@ type reader struct {
 	// (users.go, auditSince).
 	auditMu sync.Mutex
 	audits  map[time.Time]*auditRead
+	// pimLists are the groups lists of PIM for Groups by API version
+	// (pimgroups.go, pimGroups).
+	pimMu    sync.Mutex
+	pimLists map[string]*pimGroupList
 }
 
 // named maps a kind's least permissions to those of the listed set.

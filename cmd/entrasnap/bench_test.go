@@ -60,6 +60,13 @@ func TestBenchSmoke(t *testing.T) {
 	if r := row["c1"]; r.Value > 100 || !strings.Contains(r.Detail, "5 user edits, 5 user creates, 5 user deletes, 3 members added, 2 removed") {
 		t.Errorf("daily run: %+v", r)
 	}
+	churn := map[string]int{}
+	for _, sp := range tab.Churn {
+		churn[sp.Path] += sp.Requests
+	}
+	if churn["/users/delta"] == 0 || churn["/groups/delta"] == 0 || len(tab.Quiet) == 0 {
+		t.Errorf("daily run's breakdown %+v (no-change run's: %d paths)", tab.Churn, len(tab.Quiet))
+	}
 	if r := row["e2"]; !strings.Contains(r.Run, "over "+n(days)+" snapshots") {
 		t.Errorf("log row: %+v", r)
 	}
@@ -70,5 +77,9 @@ func TestBenchSmoke(t *testing.T) {
 	code, out, errOut = runCLI(t, "bench", "--users", "300", "--groups", "60", "--apps", "20", "--clock", "sometimes")
 	if code != exitUsage || !strings.Contains(errOut, "--clock") {
 		t.Errorf("bad --clock: exit %d, %s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "bench", "--users", "300", "--groups", "60", "--apps", "20", "--runs", "ax")
+	if code != exitUsage || !strings.Contains(errOut, "--runs") || !strings.Contains(errOut, "a to f") {
+		t.Errorf("bad --runs: exit %d, %s%s", code, out, errOut)
 	}
 }

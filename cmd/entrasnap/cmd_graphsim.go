@@ -132,6 +132,7 @@ func benchCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "restore", Value: 1000, Usage: "users deleted and restored (at most a third of the users)"},
 			&cli.IntFlag{Name: "days", Value: 365, Usage: "daily snapshots the log of one object walks"},
 			&cli.StringFlag{Name: "clock", Value: "virtual", Usage: "virtual: throttled runs wait on graphsim's clock (simulated time); real: they sleep"},
+			&cli.StringFlag{Name: "runs", Value: "abcdef", Usage: "the runs to measure, by letter (c and d run a too; e runs a and c)"},
 			&cli.BoolFlag{Name: "in-process", Usage: "run the full export in this process (peak RSS is then not measured)"},
 			&cli.BoolFlag{Name: "json", Usage: "the table as one JSON object"},
 			&cli.BoolFlag{Name: "child", Hidden: true, Usage: "run one export as asked on stdin (the bench's own child process)"},
@@ -143,8 +144,11 @@ func benchCommand(e *env) *cli.Command {
 			if cl := c.String("clock"); cl != "virtual" && cl != "real" {
 				return usageErrorf("--clock %q: use virtual or real", cl)
 			}
+			if _, err := bench.ParseRuns(c.String("runs")); err != nil {
+				return usageErrorf("--runs: %v", err)
+			}
 			o := bench.Options{Users: c.Int("users"), Groups: c.Int("groups"), Apps: c.Int("apps"),
-				Changes: c.Int("changes"), RestoreObjects: c.Int("restore"), Days: c.Int("days"), Clock: c.String("clock"),
+				Changes: c.Int("changes"), RestoreObjects: c.Int("restore"), Days: c.Int("days"), Clock: c.String("clock"), Runs: c.String("runs"),
 				UserAgent: "entrasnap-bench/" + version, Log: e.stderr, CLI: bench.InProcessCLI(func(args []string, stderr io.Writer) int {
 					return run(args, strings.NewReader(""), io.Discard, stderr)
 				})}

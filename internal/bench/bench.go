@@ -33,6 +33,10 @@ type Options struct {
 	// Clock is "virtual" (default: graphsim's clock moves when the client
 	// sleeps, so a throttled run reports simulated time) or "real".
 	Clock string
+	// Runs are the letters of the runs to measure ("a" to "f", any order;
+	// "" is all of them). c and d use a's export and e uses c's daily
+	// snapshot, so asking for them runs what they need too (ParseRuns).
+	Runs string
 	// Exec runs one export in a child process (see ReExec and Child), to
 	// measure its peak RSS apart from graphsim's. nil runs it in this
 	// process and leaves peak RSS unmeasured.
@@ -66,6 +70,8 @@ type Table struct {
 	// Quiet is where the no-change run's (row c2) requests and resource
 	// units went, path by path, the most units first.
 	Quiet []Spend `json:"noChangeBreakdown,omitempty"`
+	// Churn is the same for the daily run after the scripted changes (c1).
+	Churn []Spend `json:"churnBreakdown,omitempty"`
 	Rows  []Row   `json:"rows"`
 }
 
@@ -131,9 +137,38 @@ func thisMachine() Machine {
 var benchAuthor = snapshot.Signature{Name: "entrasnap bench", Email: "bench@entrasnap.invalid"}
 
 type runner struct {
-	o   Options
-	log io.Writer
-	tmp string
+	o    Options
+	log  io.Writer
+	tmp  string
+	runs map[byte]bool // ParseRuns
+}
+
+// ParseRuns reads Options.Runs: the set of runs to measure, with what they
+// need (a for c and d, c and a for e). "" is every run.
+func ParseRuns(letters string) (map[byte]bool, error) {
+	if letters == "" {
+		letters = "abcdef"
+	}
+	runs := map[byte]bool{}
+	for _, c := range strings.ToLower(letters) {
+		if c == ',' || c == ' ' {
+			continue
+		}
+		if c < 'a' || c > 'f' {
+			return nil, fmt.Errorf("bench: run %q: the runs are the letters a to f (as \"acd\" or \"a,c\")", string(c))
+		}
+		runs[byte(c)] = true
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("bench: runs %q name no run: use letters a to f", letters)
+	}
+	if runs['e'] {
+		runs['c'] = true
+	}
+	if runs['c'] || runs['d'] {
+		runs['a'] = true
+	}
+	return runs, nil
 }
 
 func (b *runner) logf(format string, args ...any) {
@@ -163,7 +198,11 @@ func Run(ctx context.Context, o Options) (*Table, error) {
 	default:
 		return nil, fmt.Errorf("bench: clock %q: use virtual or real", o.Clock)
 	}
-	b := &runner{o: o, log: o.Log}
+	runs, err := ParseRuns(o.Runs)
+	if err != nil {
+		return nil, err
+	}
+	b := &runner{o: o, log: o.Log, runs: runs}
 	if b.log == nil {
 		b.log = io.Discard
 	}
@@ -175,17 +214,21 @@ func Run(ctx context.Context, o Options) (*Table, error) {
 	b.tmp = tmp
 	t := &Table{Machine: thisMachine(), Clock: o.Clock}
 	if o.Exec != nil {
-		t.RSS = "ru_maxrss of the child process running the export"
+		t.RSS = "peak resident set of the child process running the export (its /proc/self/status VmHWM on Linux; elsewhere ru_maxrss)"
 		t.Processes = "each export and command in its own process; graphsim in the bench's"
 	} else {
 		t.RSS = "not measured (no child process)"
 		t.Processes = "exports in the bench's process, beside graphsim"
 	}
-	if err := b.offRuns(ctx, t); err != nil {
-		return nil, err
+	if b.runs['a'] {
+		if err := b.offRuns(ctx, t); err != nil {
+			return nil, err
+		}
 	}
-	if err := b.throttledRuns(ctx, t); err != nil {
-		return nil, err
+	if b.runs['b'] || b.runs['f'] {
+		if err := b.throttledRuns(ctx, t); err != nil {
+			return nil, err
+		}
 	}
 	sort.SliceStable(t.Rows, func(i, j int) bool { return t.Rows[i].ID < t.Rows[j].ID })
 	return t, nil

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -61,6 +62,19 @@ func TestChildExport(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && res.PeakRSSKiB < 1024 {
 		t.Errorf("peak RSS %d KiB: not measured", res.PeakRSSKiB)
+	}
+	if runtime.GOOS == "linux" && !testing.Short() { // one more child export: the plain run only
+		// The child's peak is its own, not this process's: with 256 MiB
+		// resident here, wait4's ru_maxrss of the child said at least that.
+		ballast := make([]byte, 256<<20)
+		for i := 0; i < len(ballast); i += 4096 { // a byte a page makes it resident
+			ballast[i] = 1
+		}
+		again := b.childExport(context.Background(), s, dir, "child again", false)
+		if again.Error != "" || again.PeakRSSKiB < 1024 || again.PeakRSSKiB >= 256<<10 {
+			t.Errorf("child's peak RSS %d KiB with 256 MiB resident in the parent: %s", again.PeakRSSKiB, again.Error)
+		}
+		runtime.KeepAlive(ballast)
 	}
 	r, err := snapshot.Open(dir)
 	if err != nil {
@@ -123,5 +137,65 @@ func TestRemoteSleep(t *testing.T) {
 	bad := remoteSleep(s.url, "not-the-token")
 	if err := bad(context.Background(), time.Second); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("a refused move: %v", err)
+	}
+}
+
+func TestParseRuns(t *testing.T) {
+	for in, want := range map[string]string{
+		"":       "abcdef",
+		"b":      "b",
+		"a,c":    "ac",
+		"C":      "ac", // c uses a's export
+		"d":      "ad",
+		"e":      "ace", // e uses c's daily snapshot
+		"fb":     "bf",
+		" b, f ": "bf",
+	} {
+		runs, err := ParseRuns(in)
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		got := ""
+		for c := byte('a'); c <= 'f'; c++ {
+			if runs[c] {
+				got += string(c)
+			}
+		}
+		if got != want {
+			t.Errorf("%q: runs %s, want %s", in, got, want)
+		}
+	}
+	for _, bad := range []string{"g", "a1", ",", "abc-"} {
+		if _, err := ParseRuns(bad); err == nil || !strings.Contains(err.Error(), "a to f") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// TestRunsOnlyB measures only run b: its two rows, with the tenant's size,
+// and none of the other runs' rows or breakdowns.
+func TestRunsOnlyB(t *testing.T) {
+	var cli []string
+	tab, err := Run(context.Background(), Options{Users: 60, Groups: 10, Apps: 5, Runs: "b", Log: io.Discard,
+		CLI: func(_ context.Context, _ map[string]string, args ...string) error {
+			cli = append(cli, args[0])
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range tab.Rows {
+		ids = append(ids, r.ID)
+		if r.Error != "" {
+			t.Errorf("row %s: %s", r.ID, r.Error)
+		}
+	}
+	if strings.Join(ids, " ") != "b1 b2" || len(cli) != 0 || len(tab.Breakdown)+len(tab.Quiet)+len(tab.Churn) != 0 {
+		t.Errorf("rows %v, commands %v, breakdowns %d %d %d", ids, cli, len(tab.Breakdown), len(tab.Quiet), len(tab.Churn))
+	}
+	if tab.Users != 60 || tab.Groups != 10 || tab.Apps != 5 || tab.Objects < 60 || tab.Floor.Units <= 0 {
+		t.Errorf("table header: users %d groups %d apps %d objects %d floor %d", tab.Users, tab.Groups, tab.Apps, tab.Objects, tab.Floor.Units)
 	}
 }

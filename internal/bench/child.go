@@ -71,6 +71,7 @@ func Child(ctx context.Context, r io.Reader, w io.Writer) error {
 		return fmt.Errorf("bench --child: %w", err)
 	}
 	res := export(ctx, client, req.Repo, req.Message, benchAuthor)
+	res.PeakRSSKiB = selfPeakRSSKiB()
 	return json.NewEncoder(w).Encode(res)
 }
 
@@ -113,7 +114,9 @@ func (b *runner) childExport(ctx context.Context, s *sim, dir, message string, v
 	if err := json.Unmarshal(out, &res); err != nil {
 		return exportResult{Error: fmt.Sprintf("child export: reading its result: %v", err)}
 	}
-	res.PeakRSSKiB = rss
+	if res.PeakRSSKiB == 0 { // the child could not say: the parent's figure, which may be the parent's own (selfPeakRSSKiB)
+		res.PeakRSSKiB = rss
+	}
 	return res
 }
 

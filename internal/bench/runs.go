@@ -67,8 +67,13 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	}
 
 	// (d) the snapshot write against C git on the same files.
-	b.logf("(d) git write vs git add -A && git commit")
-	t.Rows = append(t.Rows, b.cGitRow(ctx, dir, first))
+	if b.runs['d'] {
+		b.logf("(d) git write vs git add -A && git commit")
+		t.Rows = append(t.Rows, b.cGitRow(ctx, dir, first))
+	}
+	if !b.runs['c'] {
+		return nil
+	}
 
 	// (c) a no-change day, then a daily run after scripted changes.
 	client, err := b.client(s, nil)
@@ -84,10 +89,7 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	} else {
 		qs := s.Stats()
 		t.Quiet = Breakdown(qs.Endpoints, Floor{})
-		rss := "peak RSS not measured (in-process)"
-		if same.PeakRSSKiB > 0 {
-			rss = fmt.Sprintf("peak RSS %.0f MB", float64(same.PeakRSSKiB)/1024)
-		}
+		rss := peakRSS(same)
 		t.Rows = append(t.Rows, upTo("c2", runC+", nothing changed", "wall time", same.Seconds, 5, "s",
 			fmt.Sprintf("%s requests (%s with $batch items), %s units (%.1f %% of the full run), %s; committed: %v",
 				fmtInt(same.Requests), fmtInt(int64(qs.Requests)), fmtInt(int64(qs.ResourceUnits)),
@@ -107,9 +109,15 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	if err != nil {
 		t.Rows = append(t.Rows, failed("c1", runC1, "units ÷ the full run's", 2, "%", err, sc.String()))
 	} else {
-		du := s.Stats().ResourceUnits
+		ds := s.Stats()
+		t.Churn = Breakdown(ds.Endpoints, Floor{})
+		du := ds.ResourceUnits
 		t.Rows = append(t.Rows, upTo("c1", runC1, "units ÷ the full run's", 100*float64(du)/float64(max(st.ResourceUnits, 1)), 2, "%",
-			fmt.Sprintf("%s units, %s requests, %.1f s; changes: %s", fmtInt(int64(du)), fmtInt(daily.Requests), daily.Seconds, sc)))
+			fmt.Sprintf("%s units, %s requests (%s with $batch items), %.1f s, %s; changes: %s", fmtInt(int64(du)), fmtInt(daily.Requests),
+				fmtInt(int64(ds.Requests)), daily.Seconds, peakRSS(daily), sc)))
+	}
+	if !b.runs['e'] {
+		return nil
 	}
 
 	// (e) diff, log and check on the large repository.
@@ -288,6 +296,14 @@ func (b *runner) cGit(ctx context.Context, dir, commit string) (secs float64, fi
 	return time.Since(t0).Seconds(), len(all), version, nil
 }
 
+// peakRSS says an export's peak RSS, or that it was not measured.
+func peakRSS(r exportResult) string {
+	if r.PeakRSSKiB > 0 {
+		return fmt.Sprintf("peak RSS %.0f MB", float64(r.PeakRSSKiB)/1024)
+	}
+	return "peak RSS not measured (in-process)"
+}
+
 // throttledRuns measures rows b and f on a tenant with realistic throttling.
 func (b *runner) throttledRuns(ctx context.Context, t *Table) error {
 	s, err := b.newSim("realistic")
@@ -295,6 +311,11 @@ func (b *runner) throttledRuns(ctx context.Context, t *Table) error {
 		return err
 	}
 	defer s.close()
+	if t.Users == 0 { // run a was not asked for
+		cnt := counts(s)
+		t.Users, t.Groups, t.Apps = cnt["user"], cnt["group"], cnt["application"]
+		t.Floor = ComputeFloor(cnt)
+	}
 	var sleep func(context.Context, time.Duration) error
 	if b.o.Clock == "virtual" {
 		sleep = simSleep(s.Clock())
@@ -322,8 +343,11 @@ func (b *runner) throttledRuns(ctx context.Context, t *Table) error {
 	if b.o.Clock == "virtual" {
 		timeNote = fmt.Sprintf("%.1f s simulated (graphsim's clock moved by the client's waits; %.1f s real)", elapsed, real)
 	}
-	detail := fmt.Sprintf("%s vs bound %.1f s (%s units at %.0f units/s); %s requests, %s retries",
-		timeNote, bound, fmtInt(int64(st.ResourceUnits)), ReadRate(users), fmtInt(res.Requests), fmtInt(res.Retries))
+	detail := fmt.Sprintf("%s vs bound %.1f s (%s units at %.0f units/s); %s requests, %s retries, %s",
+		timeNote, bound, fmtInt(int64(st.ResourceUnits)), ReadRate(users), fmtInt(res.Requests), fmtInt(res.Retries), peakRSS(res))
+	if t.Objects == 0 {
+		t.Objects = res.Objects
+	}
 	if res.Error != "" {
 		t.Rows = append(t.Rows, failed("b1", runB, "time ÷ budget bound", 1.2, "×", errors.New(res.Error), detail))
 	} else {
@@ -331,6 +355,9 @@ func (b *runner) throttledRuns(ctx context.Context, t *Table) error {
 	}
 	t.Rows = append(t.Rows, upTo("b2", runB, "throttled answers ÷ requests", 100*float64(st.Throttled)/float64(max(st.Requests, 1)), 2, "%",
 		fmt.Sprintf("%s 429s of %s requests ($batch items counted one by one)", fmtInt(int64(st.Throttled)), fmtInt(int64(st.Requests)))))
+	if !b.runs['f'] {
+		return nil
+	}
 
 	// (f) restore of deleted users under realistic write throttling.
 	n := min(b.o.RestoreObjects, users/3)

@@ -63,14 +63,21 @@ func (t *Table) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "%6d %9d %12d %15d  %s\n", s.Units, s.Requests, s.FloorUnits, s.FloorRequests, layout.Safe(s.Path))
 		}
 	}
-	if len(t.Quiet) > 0 {
-		fmt.Fprintf(w, "\nWhere the no-change run's (c2) requests and units went (most units first):\n")
-		fmt.Fprintf(w, "%6s %9s  %s\n", "UNITS", "REQUESTS", "PATH")
-		for _, s := range t.Quiet {
-			if s.Requests > 0 {
-				fmt.Fprintf(w, "%6d %9d  %s\n", s.Units, s.Requests, layout.Safe(s.Path))
-			}
+	spends(w, "the no-change run's (c2)", t.Quiet)
+	spends(w, "the daily run's after the changes (c1)", t.Churn)
+	return nil
+}
+
+// spends writes where a run's requests and units went, most units first.
+func spends(w io.Writer, run string, ss []Spend) {
+	if len(ss) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nWhere %s requests and units went (most units first):\n", run)
+	fmt.Fprintf(w, "%6s %9s  %s\n", "UNITS", "REQUESTS", "PATH")
+	for _, s := range ss {
+		if s.Requests > 0 {
+			fmt.Fprintf(w, "%6d %9d  %s\n", s.Units, s.Requests, layout.Safe(s.Path))
 		}
 	}
-	return nil
 }
