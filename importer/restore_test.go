@@ -38,6 +38,33 @@ func (e *env) enabledPolicy() map[string]any {
 	return nil
 }
 
+// purgeCAPolicy deletes the Conditional Access policy id and purges it from
+// the CA recycle bin. The bin is beta and refuses app-only tokens in Graph
+// today: e's Graph must be made with CARecycleBinAppOnly for the test token
+// to reach it.
+func (e *env) purgeCAPolicy(id string) {
+	e.t.Helper()
+	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
+	e.do("DELETE", "/beta/identity/conditionalAccess/deletedItems/policies/"+id, nil)
+}
+
+// purgeEnabledPolicy purges an enabled CA policy (purgeCAPolicy), records
+// the incident and returns the policy, its selection and the plan from the
+// first snapshot (CA state as is), which must begin with its recreation.
+func (e *env) purgeEnabledPolicy() (victim map[string]any, sel []string, p *Plan) {
+	e.t.Helper()
+	victim = e.enabledPolicy()
+	id := str(victim["id"])
+	e.purgeCAPolicy(id)
+	e.recordIncident()
+	sel = []string{id}
+	p = e.plan(e.first, sel, Options{CAState: CAStateAsIs})
+	if len(p.Actions) == 0 || p.Actions[0].Op != OpCreate {
+		e.t.Fatalf("plan:\n%s", render(p))
+	}
+	return victim, sel, p
+}
+
 // groupWithMembers returns a cloud security group with at least n members.
 func (e *env) groupWithMembers(n int) (map[string]any, []string) {
 	e.t.Helper()
@@ -1000,16 +1027,8 @@ func TestWholeTenantRollback(t *testing.T) {
 func TestRestorePurgedCAPolicyIsRecreatedWithReferences(t *testing.T) {
 	// A Graph whose CA recycle bin takes app-only tokens, to purge it.
 	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, nil)
-	victim := e.enabledPolicy()
+	victim, sel, p := e.purgeEnabledPolicy()
 	id := str(victim["id"])
-	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
-	e.do("DELETE", "/beta/identity/conditionalAccess/deletedItems/policies/"+id, nil)
-	e.recordIncident()
-	sel := []string{id}
-	p := e.plan(e.first, sel, Options{CAState: CAStateAsIs})
-	if len(p.Actions) == 0 || p.Actions[0].Op != OpCreate {
-		t.Fatalf("plan:\n%s", render(p))
-	}
 	res := e.apply(p)
 	if !res.Complete() {
 		t.Fatalf("%+v\n%+v", res.Actions, res.Differences)
