@@ -1,13 +1,11 @@
 package importer
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graphsim"
 )
 
@@ -19,14 +17,11 @@ const (
 	hostileName = "Consent \u202eycilop\u202c\r\n\x07\"low\" risk: 'ok'?"
 )
 
-// baseline exports the tenant as it is now and returns the snapshot's tag.
+// baseline is snapshot (strength_test.go): an export of the tenant as it
+// is now; it returns the snapshot's tag.
 func (e *env) baseline(msg string) string {
 	e.t.Helper()
-	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, AllowShrink: true, Message: msg})
-	if err != nil || !res.Complete() {
-		e.t.Fatalf("export: %v %+v", err, res)
-	}
-	return res.Tag
+	return e.snapshot(msg)
 }
 
 // setKeys are a permission grant policy's condition sets of one side, by
