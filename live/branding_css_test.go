@@ -32,14 +32,14 @@ func TestReadBrandingCustomCSS(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			sim := simtest.New(t, graphsim.Options{})
-			lv, c := readBranding(t, sim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			lv, c := readKinds(t, sim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if tc.ct != "" && strings.HasSuffix(r.URL.Path, "/localizations/0/customCSS") {
 					w.Header().Set("Content-Type", tc.ct)
 					_, _ = w.Write([]byte(tc.body))
 					return
 				}
 				sim.ServeHTTP(w, r)
-			}))
+			}), "branding")
 			k, _ := layout.Lookup("branding")
 			r := lv.Kinds[0]
 			if !tc.ok {

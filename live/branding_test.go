@@ -21,7 +21,7 @@ import (
 // names with their SHA-256.
 func TestReadBrandingWithImages(t *testing.T) {
 	sim := simtest.New(t, graphsim.Options{})
-	lv, c := readBranding(t, sim, sim)
+	lv, c := readKinds(t, sim, sim, "branding")
 	if r := lv.Kinds[0]; !r.Complete || r.Objects != 2 {
 		t.Fatalf("branding: %+v", r)
 	}
@@ -78,14 +78,14 @@ func TestReadBrandingRefusesOddImages(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			sim := simtest.New(t, graphsim.Options{})
-			lv, _ := readBranding(t, sim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			lv, _ := readKinds(t, sim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if strings.HasSuffix(r.URL.Path, "/localizations/0/bannerLogo") {
 					w.Header().Set("Content-Type", tc.ct)
 					_, _ = w.Write(tc.body)
 					return
 				}
 				sim.ServeHTTP(w, r)
-			}))
+			}), "branding")
 			r := lv.Kinds[0]
 			if r.Complete || r.Err == nil || !strings.Contains(r.Err.Error(), "bannerLogo of 0") {
 				t.Fatalf("branding read %+v", r)
@@ -163,14 +163,21 @@ func TestImageCompleteTakesWholeImages(t *testing.T) {
 	}
 }
 
-// readBranding reads the branding kind of sim served by h (sim itself, or
-// a handler that answers some requests in its place) and returns what it
+// readKinds reads the kinds named of sim served by h (sim itself, or a
+// handler that answers some requests in its place) and returns what it
 // read and the client it read with.
-func readBranding(t *testing.T, sim *graphsim.Server, h http.Handler) (*Live, *graph.Client) {
+func readKinds(t *testing.T, sim *graphsim.Server, h http.Handler, names ...string) (*Live, *graph.Client) {
 	t.Helper()
 	c := simtest.Client(t, sim, simtest.Serve(t, h), "")
-	k, _ := layout.Lookup("branding")
-	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: []*layout.Kind{k}})
+	var kinds []*layout.Kind
+	for _, n := range names {
+		k, ok := layout.Lookup(n)
+		if !ok {
+			t.Fatalf("no kind %s", n)
+		}
+		kinds = append(kinds, k)
+	}
+	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +208,7 @@ func brandingStreamReads(sim *graphsim.Server) (reads, errors int) {
 // whose read fails still leaves the kind incomplete.
 func TestReadBrandingSkipsStreamsWithoutURL(t *testing.T) {
 	sim := simtest.New(t, graphsim.Options{})
-	lv, _ := readBranding(t, sim, sim)
+	lv, _ := readKinds(t, sim, sim, "branding")
 	if r := lv.Kinds[0]; !r.Complete || r.Objects != 2 {
 		t.Fatalf("branding: %+v", r)
 	}
@@ -218,7 +225,7 @@ func TestReadBrandingSkipsStreamsWithoutURL(t *testing.T) {
 
 	// The URL set, the read failing: incomplete, never "no image".
 	sim2 := simtest.New(t, graphsim.Options{})
-	lv, _ = readBranding(t, sim2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	lv, _ = readKinds(t, sim2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/branding/localizations/fr-FR/backgroundImage") {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusForbidden)
@@ -226,7 +233,7 @@ func TestReadBrandingSkipsStreamsWithoutURL(t *testing.T) {
 			return
 		}
 		sim2.ServeHTTP(w, r)
-	}))
+	}), "branding")
 	if r := lv.Kinds[0]; r.Complete {
 		t.Errorf("a set image whose read failed left the kind complete: %+v", r)
 	}
