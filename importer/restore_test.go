@@ -84,6 +84,18 @@ func (e *env) groupWithMembers(n int) (map[string]any, []string) {
 	return nil, nil
 }
 
+// emptyGroup takes every member out of a cloud security group that had at
+// least n (groupWithMembers) and returns it, its id and the members it had.
+func (e *env) emptyGroup(n int) (map[string]any, string, []string) {
+	e.t.Helper()
+	g, members := e.groupWithMembers(n)
+	gid := str(g["id"])
+	for _, m := range members {
+		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
+	}
+	return g, gid, members
+}
+
 func (e *env) get(path string) map[string]any {
 	e.t.Helper()
 	b, err := e.c.Get(context.Background(), path)
@@ -309,11 +321,7 @@ func TestCARecycleBinRefusedAtApplyFailsClearly(t *testing.T) {
 
 func TestRestoreWipedGroupMembership(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
-	g, members := e.groupWithMembers(3)
-	gid := str(g["id"])
-	for _, m := range members {
-		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
-	}
+	g, gid, members := e.emptyGroup(3)
 	e.recordIncident()
 	p := e.plan(e.first, []string{gid}, Options{})
 	if c := p.Counts(); c[OpAddLink] != len(members) || len(p.Actions) != len(members) {
@@ -340,11 +348,7 @@ func TestRestoreWipedGroupMembership(t *testing.T) {
 // before the apply (one goroutine per action would be about 200 more).
 func TestApplyHoldsParallelGoroutinesNotOnePerAction(t *testing.T) {
 	e := newEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 300, Groups: 7, MembersPerGroup: 200}}, nil)
-	g, members := e.groupWithMembers(200)
-	gid := str(g["id"])
-	for _, m := range members {
-		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
-	}
+	_, gid, members := e.emptyGroup(200)
 	e.recordIncident()
 	p := e.plan(e.first, []string{gid}, Options{})
 	if len(p.Actions) != len(members) {
@@ -905,11 +909,7 @@ func TestMidApplyFailureIsPartialAndRerunCompletes(t *testing.T) {
 			return fail.Load() && r.Method == "POST" && strings.Contains(r.URL.Path, target.Load().(string))
 		})
 	})
-	g, members := e.groupWithMembers(3)
-	gid := str(g["id"])
-	for _, m := range members {
-		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
-	}
+	_, gid, members := e.emptyGroup(3)
 	victim := e.enabledPolicy()
 	pid := str(victim["id"])
 	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+pid, nil)
