@@ -531,6 +531,34 @@ func TestStateFileIsCheckedOnRead(t *testing.T) {
 	if !strings.Contains(why["groups"], "files changed") {
 		t.Errorf("files edited since: why %q", why["groups"])
 	}
+
+	// A state that would resume, of a delta kind and of an audit kind:
+	// resumed only when the previous snapshot's manifest holds the kind
+	// complete.
+	audit, _ := layout.Lookup(live.AuditKinds()[0])
+	fresh := &State{Kinds: map[string]KindState{"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc",
+		Query: live.DeltaQuery("groups"), Files: fingerprint(groups, nil), LinkAt: now, LastFull: now}},
+		Audit: map[string]AuditKindState{audit.Name: {Files: fingerprint(audit, nil), LastFull: now}}}
+	kinds := []*layout.Kind{groups, audit}
+	both := &previous{manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{"groups": {Complete: true}, audit.Name: {Complete: true}}}}
+	if from, why, err := planDelta(context.Background(), Options{}, kinds, both, fresh, nil, now); err != nil || len(from) != 2 || len(why) != 0 {
+		t.Errorf("a fresh state of complete kinds: from %v, why %q, %v", from, why, err)
+	}
+	for name, p := range map[string]*previous{
+		"no manifest": {},
+		"absent":      {manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{}}},
+		"incomplete":  {manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{"groups": {}, audit.Name: {}}}},
+	} {
+		from, why, err := planDelta(context.Background(), Options{}, kinds, p, fresh, nil, now)
+		if err != nil || len(from) != 0 {
+			t.Errorf("%s: from %v, %v", name, from, err)
+		}
+		for _, k := range kinds {
+			if why[k.Name] != "full read: the previous snapshot does not hold the kind complete" {
+				t.Errorf("%s: %s: why %q", name, k.Name, why[k.Name])
+			}
+		}
+	}
 }
 
 // TestIncrementalExportAppsSPsAUs: applications, service principals and

@@ -297,11 +297,6 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		if st != nil {
 			ks, ok = st.Kinds[k.Name]
 		}
-		var mk layout.ManifestKind
-		inPrev := false
-		if prev.manifest != nil {
-			mk, inPrev = prev.manifest.Kinds[k.Name]
-		}
 		switch {
 		case o.Full:
 			why[k.Name] = "full read: --full"
@@ -313,7 +308,7 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 			why[k.Name] = "full read: entrasnap stores other properties than when the delta state was made"
 		case ks.Files != fingerprint(k, prev.blobs):
 			why[k.Name] = "full read: its files changed since the delta state was made (edited by hand, or by another tool)"
-		case !inPrev || !mk.Complete:
+		case !prev.complete(k.Name):
 			why[k.Name] = "full read: the previous snapshot does not hold the kind complete"
 		case now.Sub(ks.LastFull) >= every:
 			why[k.Name] = "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
@@ -335,11 +330,6 @@ func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, s
 	if st != nil {
 		ks, ok = st.Audit[k.Name]
 	}
-	var mk layout.ManifestKind
-	inPrev := false
-	if prev.manifest != nil {
-		mk, inPrev = prev.manifest.Kinds[k.Name]
-	}
 	switch {
 	case o.Full:
 		return live.DeltaFrom{}, "full read: --full"
@@ -352,7 +342,7 @@ func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, s
 		return live.DeltaFrom{}, "full read: no state yet"
 	case ks.Files != fingerprint(k, prev.blobs):
 		return live.DeltaFrom{}, "full read: its files changed since the state was made (edited by hand, or by another tool)"
-	case !inPrev || !mk.Complete:
+	case !prev.complete(k.Name):
 		return live.DeltaFrom{}, "full read: the previous snapshot does not hold the kind complete"
 	case now.Sub(ks.LastFull) >= every:
 		return live.DeltaFrom{}, "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
@@ -360,6 +350,16 @@ func planAudit(ctx context.Context, o Options, k *layout.Kind, prev *previous, s
 		return live.DeltaFrom{}, "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
 	}
 	return live.DeltaFrom{Paths: prev.paths(k), Since: ks.LastFull, Now: now, Read: prev.reader(ctx, o.Repo)}, ""
+}
+
+// complete tells whether the previous snapshot's manifest holds kind name
+// complete.
+func (prev *previous) complete(name string) bool {
+	if prev.manifest == nil {
+		return false
+	}
+	mk, ok := prev.manifest.Kinds[name]
+	return ok && mk.Complete
 }
 
 // paths are the previous snapshot's files of kind k, sorted.
