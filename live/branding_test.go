@@ -169,6 +169,16 @@ func TestImageCompleteTakesWholeImages(t *testing.T) {
 func readKinds(t *testing.T, sim *graphsim.Server, h http.Handler, names ...string) (*Live, *graph.Client) {
 	t.Helper()
 	c := simtest.Client(t, sim, simtest.Serve(t, h), "")
+	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kindsNamed(t, names...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lv, c
+}
+
+// kindsNamed looks the kinds up by name.
+func kindsNamed(t *testing.T, names ...string) []*layout.Kind {
+	t.Helper()
 	var kinds []*layout.Kind
 	for _, n := range names {
 		k, ok := layout.Lookup(n)
@@ -177,11 +187,7 @@ func readKinds(t *testing.T, sim *graphsim.Server, h http.Handler, names ...stri
 		}
 		kinds = append(kinds, k)
 	}
-	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return lv, c
+	return kinds
 }
 
 // brandingStreamReads counts the GETs of branding streams graphsim served,

@@ -283,11 +283,7 @@ func TestAppsSPsAUsDeltaReadEqualsListRead(t *testing.T) {
 			owners++
 		}
 	}
-	var kinds []*layout.Kind
-	for _, name := range []string{"applications", "service-principals", "administrative-units"} {
-		k, _ := layout.Lookup(name)
-		kinds = append(kinds, k)
-	}
+	kinds := kindsNamed(t, "applications", "service-principals", "administrative-units")
 	old, oldRes := readWith(t, &reader{c: c, progress: NoProgress{}, perParent: true}, kinds)
 	got, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
 	simtest.SameFiles(t, "delta read vs list read", got, old)
