@@ -34,6 +34,18 @@ func objectFile(t *testing.T, k *layout.Kind, obj map[string]any) (string, []byt
 	return p, layout.Encode(obj)
 }
 
+// objectFiles is a snapshot's files, empty, and add, which puts obj in
+// them as a file of the kind kindName and returns its path.
+func objectFiles(t *testing.T) (map[string][]byte, func(kindName string, obj map[string]any) string) {
+	files := map[string][]byte{}
+	return files, func(kindName string, obj map[string]any) string {
+		t.Helper()
+		p, b := objectFile(t, kind(t, kindName), obj)
+		files[p] = b
+		return p
+	}
+}
+
 func manifest(kinds map[string]int) []byte {
 	m := map[string]any{}
 	for name, n := range kinds {
@@ -215,6 +227,15 @@ func dangling(rep *Report, line func(Issue) string) []string {
 		}
 	}
 	return out
+}
+
+// sameLines fails the test when got is not want, line for line, and shows
+// both and the report's issues.
+func sameLines(t *testing.T, what string, got, want []string, rep *Report) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\n%s\nwant:\n%s\nissues: %+v", what, strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
+	}
 }
 
 func TestRepo(t *testing.T) {

@@ -18,12 +18,7 @@ func TestGovernanceReferencesResolve(t *testing.T) {
 		user, group, cat, pkg = "0b000000-0000-4000-8000-0000000000a1", "0b000000-0000-4000-8000-0000000000b1", "0b000000-0000-4000-8000-0000000000c1", "0b000000-0000-4000-8000-0000000000d1"
 		org, gone             = "0b000000-0000-4000-8000-0000000000e1", "0b000000-0000-4000-8000-00000000dead"
 	)
-	files := map[string][]byte{}
-	add := func(kindName string, obj map[string]any) string {
-		p, b := objectFile(t, kind(t, kindName), obj)
-		files[p] = b
-		return p
-	}
+	files, add := objectFiles(t)
 	add("users", map[string]any{"id": user, "userPrincipalName": "a@contoso.com", "displayName": "A"})
 	add("groups", map[string]any{"id": group, "displayName": "Finance"})
 	add("access-package-catalogs", map[string]any{"id": cat, "displayName": "Catalog \u202e", "catalogType": "userManaged"})
@@ -53,9 +48,7 @@ func TestGovernanceReferencesResolve(t *testing.T) {
 		pr + " reviewers[0].query " + gone,
 	}
 	sort.Strings(want)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("unresolved references:\n%s\nwant:\n%s\nissues: %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
-	}
+	sameLines(t, "unresolved references", got, want, rep)
 }
 
 // A catalog's resources and an access package's resource role scopes name
@@ -70,12 +63,7 @@ func TestCatalogResourceReferencesResolve(t *testing.T) {
 		gone, goneSP        = "0b000000-0000-4000-8000-00000000dea1", "0b000000-0000-4000-8000-00000000dea2"
 		appRole             = "0b000000-0000-4000-8000-0000000001e1"
 	)
-	files := map[string][]byte{}
-	add := func(kindName string, obj map[string]any) string {
-		p, b := objectFile(t, kind(t, kindName), obj)
-		files[p] = b
-		return p
-	}
+	files, add := objectFiles(t)
 	add("groups", map[string]any{"id": group, "displayName": "Finance"})
 	add("service-principals", map[string]any{"id": sp, "appId": "0b000000-0000-4000-8000-0000000001f1", "displayName": "HR"})
 	res := func(system, origin string) map[string]any {
@@ -106,7 +94,5 @@ func TestCatalogResourceReferencesResolve(t *testing.T) {
 		pp + " resourceRoleScopes[1].scope.originId",
 	}
 	sort.Strings(want)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("unresolved references:\n%s\nwant:\n%s\nissues: %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
-	}
+	sameLines(t, "unresolved references", got, want, rep)
 }

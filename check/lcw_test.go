@@ -1,7 +1,6 @@
 package check
 
 import (
-	"context"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -16,18 +15,12 @@ import (
 // reported at its property; the ones that resolve, and arguments that name
 // no object (another argument's value), are not.
 func TestLifecycleWorkflowReferencesResolve(t *testing.T) {
-	ctx := context.Background()
 	r := newCheckRepo(t)
 	const (
 		group, cte = "0c000000-0000-4000-8000-0000000000b1", "0c000000-0000-4000-8000-0000000000c1"
 		gone       = "0c000000-0000-4000-8000-00000000dead"
 	)
-	files := map[string][]byte{}
-	add := func(kindName string, obj map[string]any) string {
-		p, b := objectFile(t, kind(t, kindName), obj)
-		files[p] = b
-		return p
-	}
+	files, add := objectFiles(t)
 	add("groups", map[string]any{"id": group, "displayName": "Finance"})
 	const app, appID = "0c000000-0000-4000-8000-0000000000e1", "0c000000-0000-4000-8000-0000000000e2"
 	add("applications", map[string]any{"id": app, "appId": appID, "displayName": "Payroll callback"})
@@ -53,17 +46,8 @@ func TestLifecycleWorkflowReferencesResolve(t *testing.T) {
 	bad := add("lifecycle-workflows", map[string]any{"id": "0c000000-0000-4000-8000-0000000000d2", "displayName": "Dangles",
 		"executionConditions": map[string]any{"scope": map[string]any{"groups": []any{map[string]any{"id": gone}}}},
 		"tasks":               []any{task(1, arg("customTaskExtensionID", gone)), task(2, arg("groupID", gone)), task(3, arg("groupID", group+", "+gone))}})
-	writeSnapshot(t, r, files, "snapshot/1")
-	rep, err := Repo(ctx, r, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, is := range rep.Snapshots[0].Issues {
-		if strings.Contains(is.Message, "names no object") {
-			got = append(got, is.File+" "+is.Property+" "+strings.Fields(is.Message)[0])
-		}
-	}
+	rep := checkSnapshot(t, r, files, "snapshot/1")
+	got := dangling(rep, func(is Issue) string { return is.File + " " + is.Property + " " + strings.Fields(is.Message)[0] })
 	sort.Strings(got)
 	want := []string{
 		bad + " executionConditions.scope.groups[0].id " + gone,
@@ -73,9 +57,8 @@ func TestLifecycleWorkflowReferencesResolve(t *testing.T) {
 		badCTE + " callbackConfiguration.authorizedApps[1].id " + gone,
 	}
 	sort.Strings(want)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("unresolved references:\n%s\nwant:\n%s\nissues: %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
-	} // A task's arguments are settings Graph does not clean up when the
+	sameLines(t, "unresolved references", got, want, rep)
+	// A task's arguments are settings Graph does not clean up when the
 	// object they name is deleted: a warning, not an error.
 	for _, is := range rep.Snapshots[0].Issues {
 		if strings.HasPrefix(is.Property, "tasks[") && is.Severity != SevWarning {

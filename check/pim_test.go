@@ -33,9 +33,7 @@ func TestRoleSettingsReferencesResolve(t *testing.T) {
 		gone + ".yaml roleDefinitionId",
 		gone + ".yaml rules[0].setting.approvalStages[0].primaryApprovers[1].userId",
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("dangling references:\n%s\nwant:\n%s\n(report %+v)", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
-	}
+	sameLines(t, "dangling references", got, want, rep)
 }
 
 // A time-bound assignment's principal and role resolve like a standing

@@ -1,8 +1,6 @@
 package check
 
 import (
-	"context"
-	"strings"
 	"testing"
 )
 
@@ -11,7 +9,6 @@ import (
 // nothing is a dangling reference at its property path (a hostile group
 // name does not disturb the report).
 func TestGroupScheduleReferencesResolve(t *testing.T) {
-	ctx := context.Background()
 	r := newCheckRepo(t)
 	const group, user, gone = "0d000000-0000-4000-8000-0000000000a1", "0d000000-0000-4000-8000-0000000000b1", "0d000000-0000-4000-8000-0000000000c1"
 	pg, g := objectFile(t, kind(t, "groups"), map[string]any{"id": group, "displayName": "Ops \u202e\r\n\x00", "mailNickname": "ops",
@@ -23,19 +20,8 @@ func TestGroupScheduleReferencesResolve(t *testing.T) {
 	}
 	pe, e := objectFile(t, kind(t, "group-eligibility-schedules"), sched("0d000000-0000-4000-8000-0000000000e1", group, user))
 	pa, a := objectFile(t, kind(t, "group-assignment-schedules"), sched("0d000000-0000-4000-8000-0000000000e2", gone, gone))
-	writeSnapshot(t, r, map[string][]byte{pg: g, pu: u, pe: e, pa: a}, "snapshot/1")
-	rep, err := Repo(ctx, r, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, is := range rep.Snapshots[0].Issues {
-		if strings.Contains(is.Message, "names no object") {
-			got = append(got, is.File+" "+is.Property)
-		}
-	}
+	rep := checkSnapshot(t, r, map[string][]byte{pg: g, pu: u, pe: e, pa: a}, "snapshot/1")
+	got := dangling(rep, func(is Issue) string { return is.File + " " + is.Property })
 	want := []string{pa + " groupId", pa + " principalId"}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("dangling references:\n%s\nwant:\n%s\n(report %+v)", strings.Join(got, "\n"), strings.Join(want, "\n"), rep.Snapshots[0].Issues)
-	}
+	sameLines(t, "dangling references", got, want, rep)
 }

@@ -10,14 +10,11 @@ import (
 	"testing"
 )
 
-// TestRehearseWorkflowRunsLocally runs entrasnap-rehearse.yml's job with the
-// local runner on a backup repository: the six scenarios pass on its
-// snapshot, the record is pushed to main as a commit of its own, and the
-// job summary has the table. Nothing reaches Graph: the job has no
-// Graph URL or token at all.
-func TestRehearseWorkflowRunsLocally(t *testing.T) {
-	l := newLocalRun(t)
-	remote := l.remote
+// pushBaseline exports a graphsim tenant (a process of its own) from a
+// clone of l's remote and pushes the snapshot to main. It returns the
+// Graph token, which a job must never show, and the snapshot's tag.
+func (l *localRun) pushBaseline(t *testing.T) (graphToken, tag string) {
+	t.Helper()
 	graphURL, graphToken := graphsimProcess(t)
 	dev := l.clone(t, "dev")
 	export := exec.Command(entrasnapBin, "export", "--repo", dev, "--message", "baseline")
@@ -26,7 +23,18 @@ func TestRehearseWorkflowRunsLocally(t *testing.T) {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
 	gitRun(t, dev, "push", "-q", "--follow-tags", "origin", "main")
-	tag := strings.TrimSpace(gitRun(t, dev, "describe", "--tags", "--exact-match", "HEAD"))
+	return graphToken, strings.TrimSpace(gitRun(t, dev, "describe", "--tags", "--exact-match", "HEAD"))
+}
+
+// TestRehearseWorkflowRunsLocally runs entrasnap-rehearse.yml's job with the
+// local runner on a backup repository: the six scenarios pass on its
+// snapshot, the record is pushed to main as a commit of its own, and the
+// job summary has the table. Nothing reaches Graph: the job has no
+// Graph URL or token at all.
+func TestRehearseWorkflowRunsLocally(t *testing.T) {
+	l := newLocalRun(t)
+	remote := l.remote
+	graphToken, tag := l.pushBaseline(t)
 
 	var w ghWorkflow
 	decodeYAML(t, githubRehearse, &w)
@@ -79,15 +87,7 @@ func TestGitLabRehearsalRunsLocally(t *testing.T) {
 		t.Fatalf("no snapshot yet: %v\n%s", err, out)
 	}
 
-	graphURL, graphToken := graphsimProcess(t)
-	dev := l.clone(t, "dev")
-	export := exec.Command(entrasnapBin, "export", "--repo", dev, "--message", "baseline")
-	export.Env = append(os.Environ(), "ENTRASNAP_GRAPH_URL="+graphURL, "ENTRASNAP_ACCESS_TOKEN="+graphToken, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-	if out, err := export.CombinedOutput(); err != nil {
-		t.Fatalf("export: %v\n%s", err, out)
-	}
-	gitRun(t, dev, "push", "-q", "--follow-tags", "origin", "main")
-	tag := strings.TrimSpace(gitRun(t, dev, "describe", "--tags", "--exact-match", "HEAD"))
+	graphToken, tag := l.pushBaseline(t)
 
 	out, err = glRunJob(t, l, "rehearse", "run", vars...)
 	if err != nil {

@@ -110,6 +110,22 @@ func sameTree(t *testing.T, what string, inc, full map[string][]byte) {
 	simtest.SameFiles(t, what, inc, full)
 }
 
+// deltaExport exports (mustExport with mutate) a day after the first
+// export: the export must be complete and have read each of kinds by delta.
+func deltaExport(t *testing.T, c *graph.Client, r *snapshot.Repo, day string, kinds []string, mutate func(*Options)) *Result {
+	t.Helper()
+	res := mustExport(t, c, r, mutate)
+	if !res.Complete() {
+		t.Fatalf("%s: incomplete %+v", day, res.Incomplete())
+	}
+	for _, k := range kinds {
+		if r := kindResult(res, k); r.Read != "delta" {
+			t.Errorf("%s: %s read %q (%s), want delta", day, k, r.Read, r.Note)
+		}
+	}
+	return res
+}
+
 func kindResult(res *Result, kind string) live.KindResult {
 	for _, k := range res.Kinds {
 		if k.Kind == kind {
@@ -158,15 +174,7 @@ func TestIncrementalExportEqualsFullExport(t *testing.T) {
 		// then is read again (live/pimgroups.go).
 		simNow := func(o *Options) { o.Now = sim.Clock().Now }
 		// (A few PIM schedules go at once: more than the guard's share.)
-		res := mustExport(t, c, inc, func(o *Options) { o.Now, o.AllowShrink = sim.Clock().Now, true })
-		if !res.Complete() {
-			t.Fatalf("%s: incomplete %+v", day, res.Incomplete())
-		}
-		for _, k := range append([]string{"users", "groups"}, live.AuditKinds()...) {
-			if r := kindResult(res, k); r.Read != "delta" {
-				t.Errorf("%s: %s read %q (%s), want delta", day, k, r.Read, r.Note)
-			}
-		}
+		res := deltaExport(t, c, inc, day, append([]string{"users", "groups"}, live.AuditKinds()...), func(o *Options) { o.Now, o.AllowShrink = sim.Clock().Now, true })
 		full := newRepo(t, true)
 		mustExport(t, c, full, simNow)
 		sameTree(t, day, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
@@ -523,6 +531,34 @@ func TestStateFileIsCheckedOnRead(t *testing.T) {
 	if !strings.Contains(why["groups"], "files changed") {
 		t.Errorf("files edited since: why %q", why["groups"])
 	}
+
+	// A state that would resume, of a delta kind and of an audit kind:
+	// resumed only when the previous snapshot's manifest holds the kind
+	// complete.
+	audit, _ := layout.Lookup(live.AuditKinds()[0])
+	fresh := &State{Kinds: map[string]KindState{"groups": {DeltaLink: "/v1.0/groups/delta?$deltatoken=abc",
+		Query: live.DeltaQuery("groups"), Files: fingerprint(groups, nil), LinkAt: now, LastFull: now}},
+		Audit: map[string]AuditKindState{audit.Name: {Files: fingerprint(audit, nil), LastFull: now}}}
+	kinds := []*layout.Kind{groups, audit}
+	both := &previous{manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{"groups": {Complete: true}, audit.Name: {Complete: true}}}}
+	if from, why, err := planDelta(context.Background(), Options{}, kinds, both, fresh, nil, now); err != nil || len(from) != 2 || len(why) != 0 {
+		t.Errorf("a fresh state of complete kinds: from %v, why %q, %v", from, why, err)
+	}
+	for name, p := range map[string]*previous{
+		"no manifest": {},
+		"absent":      {manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{}}},
+		"incomplete":  {manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{"groups": {}, audit.Name: {}}}},
+	} {
+		from, why, err := planDelta(context.Background(), Options{}, kinds, p, fresh, nil, now)
+		if err != nil || len(from) != 0 {
+			t.Errorf("%s: from %v, %v", name, from, err)
+		}
+		for _, k := range kinds {
+			if why[k.Name] != "full read: the previous snapshot does not hold the kind complete" {
+				t.Errorf("%s: %s: why %q", name, k.Name, why[k.Name])
+			}
+		}
+	}
 }
 
 // TestIncrementalExportAppsSPsAUs: applications, service principals and
@@ -554,15 +590,7 @@ func TestIncrementalExportAppsSPsAUs(t *testing.T) {
 	compare := func(day string) *Result {
 		t.Helper()
 		// A few units: one deleted is more than the mass-deletion guard lets through.
-		res := mustExport(t, c, inc, func(o *Options) { o.AllowShrink = true })
-		if !res.Complete() {
-			t.Fatalf("%s: incomplete %+v", day, res.Incomplete())
-		}
-		for _, k := range kinds {
-			if r := kindResult(res, k); r.Read != "delta" {
-				t.Errorf("%s: %s read %q (%s), want delta", day, k, r.Read, r.Note)
-			}
-		}
+		res := deltaExport(t, c, inc, day, kinds, func(o *Options) { o.AllowShrink = true })
 		full := newRepo(t, true)
 		mustExport(t, c, full, nil)
 		sameTree(t, day, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/entrasnap/entrasnap/live"
-	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // Push with nothing committed or tagged pushes nothing; a failed push to a
@@ -16,11 +15,7 @@ import (
 func TestPushRedactsAndSaysHowToRetry(t *testing.T) {
 	t.Setenv("GIT_TOKEN", "")
 	t.Setenv("GITHUB_TOKEN", "")
-	repo, err := snapshot.Init(filepath.Join(t.TempDir(), "repo"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer repo.Close()
+	repo := newRepo(t, true)
 	if refs, _, err := (&Result{}).Push(context.Background(), repo, "origin"); refs != nil || err != nil {
 		t.Errorf("Push of nothing = %v, %v", refs, err)
 	}
@@ -42,11 +37,7 @@ func TestPushRedactsAndSaysHowToRetry(t *testing.T) {
 func TestPublishAndIncompleteError(t *testing.T) {
 	t.Setenv("GIT_TOKEN", "")
 	t.Setenv("GITHUB_TOKEN", "")
-	repo, err := snapshot.Init(filepath.Join(t.TempDir(), "repo"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer repo.Close()
+	repo := newRepo(t, true)
 	body := filepath.Join(t.TempDir(), "body.md")
 	if pushed, err := (&Result{Commit: "0123456789abcdef"}).Publish(context.Background(), repo, body, ""); pushed != "" || err != nil {
 		t.Errorf("Publish of an unchanged snapshot = %q, %v", pushed, err)

@@ -347,11 +347,6 @@ type resumeState struct {
 // kinds and the audit kinds alike (progress and the report's kind note
 // show it).
 func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, now time.Time, every time.Duration, rs resumeState) string {
-	var mk layout.ManifestKind
-	inPrev := false
-	if prev.manifest != nil {
-		mk, inPrev = prev.manifest.Kinds[k.Name]
-	}
 	switch {
 	case o.Full:
 		return "full read: --full"
@@ -365,7 +360,7 @@ func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, n
 		return "full read: entrasnap stores other properties than when the delta state was made"
 	case rs.files != fingerprint(k, prev.blobs):
 		return "full read: its files changed since the delta state was made (edited by hand, or by another tool)"
-	case !inPrev || !mk.Complete:
+	case !prev.complete(k.Name):
 		return "full read: the previous snapshot does not hold the kind complete"
 	case now.Sub(rs.lastFull) >= every:
 		return "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
@@ -373,6 +368,16 @@ func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, n
 		return "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
 	}
 	return ""
+}
+
+// complete tells whether the previous snapshot's manifest holds kind name
+// complete.
+func (prev *previous) complete(name string) bool {
+	if prev.manifest == nil {
+		return false
+	}
+	mk, ok := prev.manifest.Kinds[name]
+	return ok && mk.Complete
 }
 
 // paths are the previous snapshot's files of kind k, sorted.

@@ -5,15 +5,35 @@ import (
 	"testing"
 )
 
+// largeTenant13 builds the large tenant the tests of #13's kinds read
+// (2,000 users, seed 3), checks that every reference in it resolves and
+// that a second build of it is byte for byte the same, and returns it.
+func largeTenant13(t *testing.T) *Tenant {
+	t.Helper()
+	sz := Sizes{Users: 2000, Groups: 400, MembersPerGroup: 5, Apps: 12, CAPolicies: 5}
+	tn := genServer(t, Options{Profile: "large", Seed: 3, Sizes: sz}).Tenant()
+	genCheckIntegrity(t, tn)
+
+	var a, b bytes.Buffer
+	if err := tn.Save(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := genServer(t, Options{Profile: "large", Seed: 3, Sizes: sz}).Tenant().Save(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("two builds of the same large tenant differ")
+	}
+	return tn
+}
+
 // The large profile holds the kinds #13 added, at counts scaled by its
 // size, built deterministically (the same seed, the same tenant) and with
 // every reference resolving.
 func TestGenerateLargeHoldsTheNewKinds(t *testing.T) {
-	sz := Sizes{Users: 2000, Groups: 400, MembersPerGroup: 5, Apps: 12, CAPolicies: 5}
-	s := genServer(t, Options{Profile: "large", Seed: 3, Sizes: sz})
-	tn := s.Tenant()
+	tn := largeTenant13(t)
 	for kind, want := range map[string]int{
-		emCatalogKind: 5 + 1, emPackageKind: 30, emPolicyKind: 45, emConnOrgKind: 5, // + the built-in General catalog caeKind: 4, userFlowKind: 3,
+		emCatalogKind: 5 + 1 /* + the built-in General catalog */, emPackageKind: 30, emPolicyKind: 45, emConnOrgKind: 5, caeKind: 4, userFlowKind: 3,
 		brandingKindName: 8, cbaKindName: 1, assignScheduleKind: 2,
 	} {
 		if n := tn.Count(kind); n != want {
@@ -41,18 +61,6 @@ func TestGenerateLargeHoldsTheNewKinds(t *testing.T) {
 	if enforced < 20 || enforced > 60 {
 		t.Errorf("%d users with per-user MFA enforced, want about 2%% of 2,000", enforced)
 	}
-	genCheckIntegrity(t, tn)
-
-	var a, b bytes.Buffer
-	if err := tn.Save(&a); err != nil {
-		t.Fatal(err)
-	}
-	if err := genServer(t, Options{Profile: "large", Seed: 3, Sizes: sz}).Tenant().Save(&b); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Error("two builds of the same large tenant differ")
-	}
 }
 
 // The large profile holds the kinds added after #13's (generate_large14.go)
@@ -63,9 +71,7 @@ func TestGenerateLargeHoldsTheNewKinds(t *testing.T) {
 // defaults, feature rollout policies of at most 10 assigned groups, and
 // the default branding's customCSS. Built twice, the tenant is the same.
 func TestGenerateLargeHoldsTheKindsOfIssue13Part2(t *testing.T) {
-	sz := Sizes{Users: 2000, Groups: 400, MembersPerGroup: 5, Apps: 12, CAPolicies: 5}
-	s := genServer(t, Options{Profile: "large", Seed: 3, Sizes: sz})
-	tn := s.Tenant()
+	tn := largeTenant13(t)
 	for kind, want := range map[string]int{
 		pgEligKind: 8, pgAssignKind: 1, // groups 0, 100, 200, 300 of the security groups; the first also an active member
 		lcwWorkflowKind: 6, lcwCTEKind: 2, rolloutKindName: 3,
@@ -133,17 +139,5 @@ func TestGenerateLargeHoldsTheKindsOfIssue13Part2(t *testing.T) {
 	}
 	if b, ok := tn.Get(brandingKindName, "0"); !ok || b["customCSSRelativeUrl"] == nil {
 		t.Errorf("the default branding has no customCSS: %v", b)
-	}
-	genCheckIntegrity(t, tn)
-
-	var a, b bytes.Buffer
-	if err := tn.Save(&a); err != nil {
-		t.Fatal(err)
-	}
-	if err := genServer(t, Options{Profile: "large", Seed: 3, Sizes: sz}).Tenant().Save(&b); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Error("two builds of the same large tenant differ")
 	}
 }

@@ -600,15 +600,23 @@ func (t *Tenant) findRole(id string) *record {
 	return nil
 }
 
+// rolePrincipal resolves a role assignment's or request's roleDefinitionId
+// (findRole) and principalId; either naming nothing is a 404 naming it.
+func (s *Server) rolePrincipal(body map[string]any) (role, principal *record, err *apiError) {
+	if role = s.findRole(str(body["roleDefinitionId"])); role == nil {
+		return nil, nil, notFound(str(body["roleDefinitionId"]))
+	}
+	if principal = s.tenant.dirObject(str(body["principalId"])); principal == nil {
+		return nil, nil, notFound(str(body["principalId"]))
+	}
+	return role, principal, nil
+}
+
 func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record) *apiError {
 	t := s.tenant
-	role := s.findRole(str(body["roleDefinitionId"]))
-	if role == nil {
-		return notFound(str(body["roleDefinitionId"]))
-	}
-	p := t.dirObject(str(body["principalId"]))
-	if p == nil {
-		return notFound(str(body["principalId"]))
+	role, p, err := s.rolePrincipal(body)
+	if err != nil {
+		return err
 	}
 	if p.kind.Name == "group" {
 		if b, _ := p.obj["isAssignableToRole"].(bool); !b {
@@ -654,13 +662,9 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 
 func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *record) *apiError {
 	t := s.tenant
-	role := s.findRole(str(body["roleDefinitionId"]))
-	if role == nil {
-		return notFound(str(body["roleDefinitionId"]))
-	}
-	p := t.dirObject(str(body["principalId"]))
-	if p == nil {
-		return notFound(str(body["principalId"]))
+	role, p, err := s.rolePrincipal(body)
+	if err != nil {
+		return err
 	}
 	scope := str(body["directoryScopeId"])
 	if scope == "" {

@@ -1,31 +1,11 @@
 package graphsim
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 )
-
-// tokenClaims decodes an access token's payload (test helper; graphsim's
-// own tokens are well formed).
-func tokenClaims(t *testing.T, tok string) map[string]any {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %d parts", len(parts))
-	}
-	b, err := decodeSegment(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 // TestDelegatedTokenWids: a delegated access token carries wids, the
 // template ids of the user's active built-in roles assigned at the
@@ -77,7 +57,7 @@ func TestDelegatedTokenWids(t *testing.T) {
 	}
 	wids := func(appID, user string) string {
 		t.Helper()
-		c := tokenClaims(t, e.delegatedToken(appID, user+"@"+tn.Domain()))
+		c := jwtPayload(t, e.delegatedToken(appID, user+"@"+tn.Domain()))
 		if c["idtyp"] != "user" {
 			t.Fatalf("not a delegated token: %v", c)
 		}

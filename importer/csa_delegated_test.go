@@ -111,15 +111,7 @@ func TestUserSecurityAttributesDelegatedExport(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("the demo tenant holds no values")
 	}
-	dom := e.sim.Tenant().Domain()
-	person := func(nick, role string) string {
-		upn := nick + "@" + dom
-		u := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": nick, "mailNickname": nick,
-			"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
-		e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": u["id"], "roleDefinitionId": role, "directoryScopeId": "/"})
-		return upn
-	}
-	reader, ga := person("attr.reader", attrAssignReaderRole), person("global.admin", globalAdminRole)
+	reader, ga := e.userWithRole("attr.reader", "attr.reader", attrAssignReaderRole), e.userWithRole("global.admin", "global.admin", globalAdminRole)
 	scopes := []string{"User.Read.All", "CustomSecAttributeAssignment.Read.All"}
 
 	export := func(c *graph.Client, msg string) *exporter.Result {

@@ -1,13 +1,11 @@
 package importer
 
 import (
-	"context"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -23,7 +21,6 @@ import (
 // and the plan says why.
 func TestServicePrincipalSecurityAttributesExportAndRestore(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
-	ctx := context.Background()
 	const kind = layout.ServicePrincipalSecurityAttributes
 	k, _ := layout.Lookup(kind)
 	if len(e.snapshotFiles(e.first, k.Folder)) != 0 {
@@ -52,25 +49,10 @@ func TestServicePrincipalSecurityAttributesExportAndRestore(t *testing.T) {
 	if len(files) != len(holders) {
 		t.Fatalf("%d files for %d service principals with values", len(files), len(holders))
 	}
-	var all strings.Builder
-	for p, b := range e.files(base) {
-		if strings.HasPrefix(p, "service-principals-security-attributes/") {
-			all.Write(b)
-		}
+	if k.Folder != "service-principals-security-attributes" {
+		t.Fatalf("folder %s", k.Folder)
 	}
-	for _, want := range []string{"#Collection(String)", "Clearance:", "LegacyBadge", "\\u202e", "🚀", "../../CC"} {
-		if !strings.Contains(strings.ToLower(all.String()), strings.ToLower(want)) {
-			t.Errorf("the files hold no %q", want)
-		}
-	}
-	for _, id := range holders {
-		if got, want := csaJSON(t, files[strings.ToLower(id)].Data["customSecurityAttributes"]), csaJSON(t, tn.CustomSecurityAttributes(id)); got != want {
-			t.Fatalf("file of %s:\n got %s\nwant %s", id, got, want)
-		}
-	}
-	if ps, err := check.Problems(ctx, e.repo.Path()); err != nil || len(ps) > 0 {
-		t.Fatalf("check: %v %v", err, ps)
-	}
+	e.valueFilesHold(base, k, files, holders, "#Collection(String)", "Clearance:", "LegacyBadge", "\\u202e", "🚀", "../../CC")
 
 	// The incident.
 	picked := map[string]bool{legacy: true}

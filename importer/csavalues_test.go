@@ -17,7 +17,7 @@ import (
 
 // csaJSON is v as JSON, so values decoded from YAML, JSON or held by
 // graphsim compare alike.
-func csaJSON(t *testing.T, v any) string {
+func csaJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -41,6 +41,33 @@ func csaSetBody(set string, kv ...any) map[string]any {
 func (e *env) exportCSA() (string, map[string]*Object) {
 	e.t.Helper()
 	return e.exportValues(csaKind)
+}
+
+// valueFilesHold checks an export (base) of custom security attribute
+// values of kind k: its files together hold each of wants (case folded),
+// the file of each of holders (files, by owner id) holds the values Graph
+// has, and check finds no problem in the repository.
+func (e *env) valueFilesHold(base string, k *layout.Kind, files map[string]*Object, holders []string, wants ...string) {
+	e.t.Helper()
+	var all strings.Builder
+	for p, b := range e.files(base) {
+		if strings.HasPrefix(p, k.Folder+"/") {
+			all.Write(b)
+		}
+	}
+	for _, want := range wants {
+		if !strings.Contains(strings.ToLower(all.String()), strings.ToLower(want)) {
+			e.t.Errorf("the files hold no %q", want)
+		}
+	}
+	for _, id := range holders {
+		if got, want := csaJSON(e.t, files[strings.ToLower(id)].Data["customSecurityAttributes"]), csaJSON(e.t, e.sim.Tenant().CustomSecurityAttributes(id)); got != want {
+			e.t.Fatalf("file of %s:\n got %s\nwant %s", id, got, want)
+		}
+	}
+	if ps, err := check.Problems(context.Background(), e.repo.Path()); err != nil || len(ps) > 0 {
+		e.t.Fatalf("check: %v %v", err, ps)
+	}
 }
 
 // exportValues exports one kind of custom security attribute values and
@@ -67,7 +94,6 @@ func (e *env) exportValues(kind string) (string, map[string]*Object) {
 // removed since (given back with their annotations), a hostile value.
 func TestUserSecurityAttributesExportAndRestore(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
-	ctx := context.Background()
 	k, _ := layout.Lookup(csaKind)
 	if len(e.snapshotFiles(e.first, k.Folder)) != 0 {
 		t.Fatal("a default export read custom security attribute values")
@@ -91,26 +117,7 @@ func TestUserSecurityAttributesExportAndRestore(t *testing.T) {
 	if len(holders) < 4 || len(files) != len(holders) || len(without) == 0 {
 		t.Fatalf("%d files for %d users with values (%d without)", len(files), len(holders), len(without))
 	}
-	raw := e.files(base)
-	var all strings.Builder
-	for p, b := range raw {
-		if strings.HasPrefix(p, k.Folder+"/") {
-			all.Write(b)
-		}
-	}
-	for _, want := range []string{"#Int32", "#Collection(String)", "#Collection(Int32)", "Contractor:", "\\u202e", "🚀", "../../CC"} {
-		if !strings.Contains(strings.ToLower(all.String()), strings.ToLower(want)) {
-			t.Errorf("the files hold no %q", want)
-		}
-	}
-	for _, id := range holders {
-		if got, want := csaJSON(t, files[strings.ToLower(id)].Data["customSecurityAttributes"]), csaJSON(t, tn.CustomSecurityAttributes(id)); got != want {
-			t.Fatalf("file of %s:\n got %s\nwant %s", id, got, want)
-		}
-	}
-	if ps, err := check.Problems(ctx, e.repo.Path()); err != nil || len(ps) > 0 {
-		t.Fatalf("check: %v %v", err, ps)
-	}
+	e.valueFilesHold(base, k, files, holders, "#Int32", "#Collection(String)", "#Collection(Int32)", "Contractor:", "\\u202e", "🚀", "../../CC")
 
 	// The incident.
 	pick := func(pred func(hr map[string]any) bool) string {

@@ -152,7 +152,14 @@ func (e *env) do(method, path string, body any) {
 // plan loads and computes a plan from REV.
 func (e *env) plan(rev string, sel []string, opts Options) *Plan {
 	e.t.Helper()
-	in, err := Load(context.Background(), LoadOptions{Client: e.c, Repo: e.repo, Rev: rev, Selectors: sel, Options: opts, Now: e.now})
+	return e.planWith(e.c, rev, sel, opts)
+}
+
+// planWith is plan read through c (a delegated sign-in, an app-only token
+// with fewer permissions).
+func (e *env) planWith(c *graph.Client, rev string, sel []string, opts Options) *Plan {
+	e.t.Helper()
+	in, err := Load(context.Background(), LoadOptions{Client: c, Repo: e.repo, Rev: rev, Selectors: sel, Options: opts, Now: e.now})
 	if err != nil {
 		e.t.Fatalf("load: %v", err)
 	}
@@ -165,6 +172,13 @@ func (e *env) plan(rev string, sel []string, opts Options) *Plan {
 
 func (e *env) applyOpts() ApplyOptions {
 	return ApplyOptions{Client: e.c, Repo: e.repo, Sleep: simtest.Sleep(e.sim), Record: e.recordWith(e.c), ConsistencyTimeout: time.Minute}
+}
+
+// applyOptsAs is applyOpts for a restore that writes through c and sends
+// its token (a delegated sign-in: what it may change is checked against
+// the signed-in user's roles) and records through c as well.
+func (e *env) applyOptsAs(ctx context.Context, c *graph.Client) ApplyOptions {
+	return ApplyOptions{Client: c, Repo: e.repo, Token: c.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(c), ConsistencyTimeout: time.Minute}
 }
 
 // recordWith records the post-restore snapshot as the CLI does: an export

@@ -41,16 +41,8 @@ func TestRecordRefusesToOverwriteAnUnreadableIDMap(t *testing.T) {
 	good.Add("groups", earlierOld, earlierNew, "snapshot/earlier (0123456789ab)")
 	e.commitFile(IDMapPath, good.Encode(), "an earlier restore's id map")
 
-	victim := e.enabledPolicy()
+	victim, sel, p := e.purgeEnabledPolicy()
 	id := str(victim["id"])
-	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
-	e.do("DELETE", "/beta/identity/conditionalAccess/deletedItems/policies/"+id, nil)
-	e.recordIncident()
-	sel := []string{id}
-	p := e.plan(e.first, sel, Options{CAState: CAStateAsIs})
-	if len(p.Actions) == 0 || p.Actions[0].Op != OpCreate {
-		t.Fatalf("plan:\n%s", render(p))
-	}
 	head := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD"))
 
 	// The bad edit lands while the restore runs (after the plan was

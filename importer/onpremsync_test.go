@@ -4,11 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graphsim"
-	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -36,44 +33,21 @@ func TestOnPremisesSyncAppOnlyAndDelegated(t *testing.T) {
 	e.do("PATCH", item, map[string]any{"configuration": map[string]any{"accidentalDeletionPrevention": map[string]any{"synchronizationPreventionType": "disabled"}},
 		"features": map[string]any{"passwordSyncEnabled": false, "passwordWritebackEnabled": true}})
 
-	app := e.client(e.token(layout.ExportPermissions(layout.Kinds())...))
-	e.sim.ResetStats()
-	res, err := exporter.Run(ctx, exporter.Options{Client: app, Repo: e.repo, Now: e.clock, Message: "app-only"})
-	if err != nil || !res.Complete() {
-		t.Fatalf("app-only export: %v %+v", err, res.Incomplete())
-	}
-	for _, ep := range e.sim.Stats().Endpoints {
-		if strings.Contains(strings.ToLower(ep.Path), "onpremisessynchronization") {
-			t.Errorf("the app-only export sent %d requests to %s %s", ep.Requests, ep.Method, ep.Path)
-		}
-	}
+	app, _ := e.appOnlyExport(ctx, "onpremisessynchronization")
 	if got := e.snapshotFiles("HEAD", k.Folder); len(got) != 1 || got[0] != files[0] {
 		t.Errorf("app-only export: files %v, want %v kept", got, files)
 	}
-	in, err := Load(ctx, LoadOptions{Client: app, Repo: e.repo, Rev: base, Selectors: []string{onPremSyncKind}, Now: e.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Compute(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.planWith(app, base, []string{onPremSyncKind}, Options{})
 	if len(p.Actions) != 0 || len(p.Managed) != 1 || p.Managed[0].By != delegatedOnlyBy {
 		t.Fatalf("app-only plan:\n%s", render(p))
 	}
 
 	dc := rolloutAdmin(t, e, "OnPremDirectorySynchronization.ReadWrite.All", "Directory.Read.All")
-	in, err = Load(ctx, LoadOptions{Client: dc, Repo: e.repo, Rev: base, Selectors: []string{onPremSyncKind}, Now: e.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p, err = Compute(in); err != nil {
-		t.Fatal(err)
-	}
+	p = e.planWith(dc, base, []string{onPremSyncKind}, Options{})
 	if len(p.Actions) != 1 || p.Actions[0].Request.Method != "PATCH" || p.Actions[0].Request.Path != item {
 		t.Fatalf("delegated plan:\n%s", render(p))
 	}
-	r, err := Apply(ctx, p, ApplyOptions{Client: dc, Repo: e.repo, Token: dc.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(dc), ConsistencyTimeout: time.Minute})
+	r, err := Apply(ctx, p, e.applyOptsAs(ctx, dc))
 	if err != nil || !r.Complete() {
 		t.Fatalf("apply: %v %+v %+v %s", err, r.Actions, r.Differences, r.VerifyError)
 	}
@@ -85,11 +59,7 @@ func TestOnPremisesSyncAppOnlyAndDelegated(t *testing.T) {
 	}
 
 	// Settled: the second plan is empty.
-	in, err = Load(ctx, LoadOptions{Client: dc, Repo: e.repo, Rev: base, Selectors: []string{onPremSyncKind}, Now: e.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p, err = Compute(in); err != nil || !p.Empty() {
-		t.Errorf("second plan: %v\n%s", err, render(p))
+	if p = e.planWith(dc, base, []string{onPremSyncKind}, Options{}); !p.Empty() {
+		t.Errorf("second plan:\n%s", render(p))
 	}
 }

@@ -102,16 +102,7 @@ func TestRestoreRoleSettings(t *testing.T) {
 // is gone is not written, and the plan says why.
 func TestRoleSettingsOfAGoneRoleAreNotCreated(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
-	var custom *Object
-	for _, o := range objectsByKind(e.snapshotObjects(e.first))["role-definitions"] {
-		if b, _ := o.Data["isBuiltIn"].(bool); !b {
-			custom = o
-			break
-		}
-	}
-	if custom == nil {
-		t.Fatal("the demo tenant has no custom role")
-	}
+	custom := e.customRole()
 	e.deleteCustomRole(custom.Key)
 	e.recordIncident()
 	p := e.plan(e.first, []string{"roles/settings"}, Options{})
@@ -243,16 +234,7 @@ func TestRoleAssignmentHeldByATimeBoundOneIsNotMadeStanding(t *testing.T) {
 // throttling and replication lag.
 func TestRecreatedRoleGetsItsSettingsInTheSameRun(t *testing.T) {
 	e := newEnv(t, graphsim.Options{Throttle: "realistic", EventualConsistency: 2 * time.Second}, nil)
-	var custom *Object
-	for _, o := range objectsByKind(e.snapshotObjects(e.first))["role-definitions"] {
-		if b, _ := o.Data["isBuiltIn"].(bool); !b {
-			custom = o
-			break
-		}
-	}
-	if custom == nil {
-		t.Fatal("the demo tenant has no custom role")
-	}
+	custom := e.customRole()
 	// Its settings at REV differ from Graph's defaults.
 	rules := e.rolePolicyRules(custom.Key)
 	e.do("PATCH", rules+"/Expiration_EndUser_Assignment", map[string]any{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
@@ -328,6 +310,18 @@ func TestRestoreDeletesAssignmentsBeforeTheirCustomRole(t *testing.T) {
 	if _, err := e.c.Do(context.Background(), "GET", "/v1.0/roleManagement/directory/roleDefinitions/"+rid, nil); err == nil {
 		t.Errorf("the custom role made after the snapshot is still there")
 	}
+}
+
+// customRole is a custom role definition of the first snapshot.
+func (e *env) customRole() *Object {
+	e.t.Helper()
+	for _, o := range objectsByKind(e.snapshotObjects(e.first))["role-definitions"] {
+		if b, _ := o.Data["isBuiltIn"].(bool); !b {
+			return o
+		}
+	}
+	e.t.Fatal("the demo tenant has no custom role")
+	return nil
 }
 
 // deleteCustomRole deletes custom role key as Graph lets one be deleted:

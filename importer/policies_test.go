@@ -17,7 +17,8 @@ const (
 	hostileName = "Consent \u202eycilop\u202c\r\n\x07\"low\" risk: 'ok'?"
 )
 
-// baseline is snapshot (a name the policy tests read better with).
+// baseline is snapshot (strength_test.go): an export of the tenant as it
+// is now; it returns the snapshot's tag.
 func (e *env) baseline(msg string) string {
 	e.t.Helper()
 	return e.snapshot(msg)

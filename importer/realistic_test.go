@@ -417,11 +417,7 @@ func TestLostAnswerOfALinkOrRestoreIsSentAgain(t *testing.T) {
 			return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/members/$ref")
 		}}
 		e := newEnv(t, graphsim.Options{}, lf.wrap)
-		g, members := e.groupWithMembers(3)
-		gid := str(g["id"])
-		for _, m := range members {
-			e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
-		}
+		_, gid, members := e.emptyGroup(3)
 		e.recordIncident()
 		p := e.plan(e.first, []string{gid}, Options{})
 		lf.arm()

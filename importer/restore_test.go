@@ -38,6 +38,33 @@ func (e *env) enabledPolicy() map[string]any {
 	return nil
 }
 
+// purgeCAPolicy deletes the Conditional Access policy id and purges it from
+// the CA recycle bin. The bin is beta and refuses app-only tokens in Graph
+// today: e's Graph must be made with CARecycleBinAppOnly for the test token
+// to reach it.
+func (e *env) purgeCAPolicy(id string) {
+	e.t.Helper()
+	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
+	e.do("DELETE", "/beta/identity/conditionalAccess/deletedItems/policies/"+id, nil)
+}
+
+// purgeEnabledPolicy purges an enabled CA policy (purgeCAPolicy), records
+// the incident and returns the policy, its selection and the plan from the
+// first snapshot (CA state as is), which must begin with its recreation.
+func (e *env) purgeEnabledPolicy() (victim map[string]any, sel []string, p *Plan) {
+	e.t.Helper()
+	victim = e.enabledPolicy()
+	id := str(victim["id"])
+	e.purgeCAPolicy(id)
+	e.recordIncident()
+	sel = []string{id}
+	p = e.plan(e.first, sel, Options{CAState: CAStateAsIs})
+	if len(p.Actions) == 0 || p.Actions[0].Op != OpCreate {
+		e.t.Fatalf("plan:\n%s", render(p))
+	}
+	return victim, sel, p
+}
+
 // groupWithMembers returns a cloud security group with at least n members.
 func (e *env) groupWithMembers(n int) (map[string]any, []string) {
 	e.t.Helper()
@@ -55,6 +82,18 @@ func (e *env) groupWithMembers(n int) (map[string]any, []string) {
 	}
 	e.t.Fatal("no group with members")
 	return nil, nil
+}
+
+// emptyGroup takes every member out of a cloud security group that had at
+// least n (groupWithMembers) and returns it, its id and the members it had.
+func (e *env) emptyGroup(n int) (map[string]any, string, []string) {
+	e.t.Helper()
+	g, members := e.groupWithMembers(n)
+	gid := str(g["id"])
+	for _, m := range members {
+		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
+	}
+	return g, gid, members
 }
 
 func (e *env) get(path string) map[string]any {
@@ -282,11 +321,7 @@ func TestCARecycleBinRefusedAtApplyFailsClearly(t *testing.T) {
 
 func TestRestoreWipedGroupMembership(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
-	g, members := e.groupWithMembers(3)
-	gid := str(g["id"])
-	for _, m := range members {
-		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
-	}
+	g, gid, members := e.emptyGroup(3)
 	e.recordIncident()
 	p := e.plan(e.first, []string{gid}, Options{})
 	if c := p.Counts(); c[OpAddLink] != len(members) || len(p.Actions) != len(members) {
@@ -313,11 +348,7 @@ func TestRestoreWipedGroupMembership(t *testing.T) {
 // before the apply (one goroutine per action would be about 200 more).
 func TestApplyHoldsParallelGoroutinesNotOnePerAction(t *testing.T) {
 	e := newEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 300, Groups: 7, MembersPerGroup: 200}}, nil)
-	g, members := e.groupWithMembers(200)
-	gid := str(g["id"])
-	for _, m := range members {
-		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
-	}
+	_, gid, members := e.emptyGroup(200)
 	e.recordIncident()
 	p := e.plan(e.first, []string{gid}, Options{})
 	if len(p.Actions) != len(members) {
@@ -878,11 +909,7 @@ func TestMidApplyFailureIsPartialAndRerunCompletes(t *testing.T) {
 			return fail.Load() && r.Method == "POST" && strings.Contains(r.URL.Path, target.Load().(string))
 		})
 	})
-	g, members := e.groupWithMembers(3)
-	gid := str(g["id"])
-	for _, m := range members {
-		e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+m+"/$ref", nil)
-	}
+	_, gid, members := e.emptyGroup(3)
 	victim := e.enabledPolicy()
 	pid := str(victim["id"])
 	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+pid, nil)
@@ -1000,16 +1027,8 @@ func TestWholeTenantRollback(t *testing.T) {
 func TestRestorePurgedCAPolicyIsRecreatedWithReferences(t *testing.T) {
 	// A Graph whose CA recycle bin takes app-only tokens, to purge it.
 	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, nil)
-	victim := e.enabledPolicy()
+	victim, sel, p := e.purgeEnabledPolicy()
 	id := str(victim["id"])
-	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
-	e.do("DELETE", "/beta/identity/conditionalAccess/deletedItems/policies/"+id, nil)
-	e.recordIncident()
-	sel := []string{id}
-	p := e.plan(e.first, sel, Options{CAState: CAStateAsIs})
-	if len(p.Actions) == 0 || p.Actions[0].Op != OpCreate {
-		t.Fatalf("plan:\n%s", render(p))
-	}
 	res := e.apply(p)
 	if !res.Complete() {
 		t.Fatalf("%+v\n%+v", res.Actions, res.Differences)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
-	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -88,15 +87,7 @@ func TestFeatureRolloutPoliciesUnderRealisticGraph(t *testing.T) {
 
 	plan := func() *Plan {
 		t.Helper()
-		in, err := Load(ctx, LoadOptions{Client: dc, Repo: e.repo, Rev: base, Selectors: []string{rolloutKind}, Now: e.now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := Compute(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return e.planWith(dc, base, []string{rolloutKind}, Options{})
 	}
 	p := plan()
 	ops := map[string]int{}
@@ -110,7 +101,9 @@ func TestFeatureRolloutPoliciesUnderRealisticGraph(t *testing.T) {
 	if out := render(p); strings.ContainsAny(out, "\x1b\u202e\u200f\r") || !strings.Contains(out, "PHS") {
 		t.Errorf("the rendered plan shows a hostile name raw:\n%q", out)
 	}
-	r, err := Apply(ctx, p, ApplyOptions{Client: dc, Repo: e.repo, Token: dc.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(dc), ConsistencyTimeout: 2 * time.Minute})
+	o := e.applyOptsAs(ctx, dc)
+	o.ConsistencyTimeout = 2 * time.Minute
+	r, err := Apply(ctx, p, o)
 	if err != nil || !r.Complete() {
 		t.Fatalf("apply: %v %+v %+v %s\n%s", err, r.Actions, r.Differences, r.VerifyError, render(p))
 	}

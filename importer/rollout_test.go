@@ -10,7 +10,6 @@ import (
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
-	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 )
@@ -20,16 +19,44 @@ const (
 	globalAdminRole = "62e90394-69f5-4237-9190-012177145e10"
 )
 
+// userWithRole creates the cloud user nick (displayName name) holding the
+// directory role roleTemplate tenant-wide, and returns its UPN.
+func (e *env) userWithRole(nick, name, roleTemplate string) string {
+	e.t.Helper()
+	upn := nick + "@" + e.sim.Tenant().Domain()
+	u := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": name, "mailNickname": nick,
+		"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
+	e.sim.Clock().Advance(10 * time.Second) // past a replication lag (realisticSim's is 5 s)
+	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": u["id"], "roleDefinitionId": roleTemplate, "directoryScopeId": "/"})
+	return upn
+}
+
 // rolloutAdmin signs in, by device code over TLS, as a Global
 // Administrator through a public client app granted the delegated scopes.
 func rolloutAdmin(t *testing.T, e *env, scopes ...string) *graph.Client {
 	t.Helper()
-	upn := "rollout.admin@" + e.sim.Tenant().Domain()
-	admin := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Rollout admin", "mailNickname": "rollout.admin",
-		"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
-	e.sim.Clock().Advance(10 * time.Second) // past a replication lag (realisticSim's is 5 s)
-	e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": admin["id"], "roleDefinitionId": globalAdminRole, "directoryScopeId": "/"})
+	upn := e.userWithRole("rollout.admin", "Rollout admin", globalAdminRole)
 	return e.delegatedClient("entrasnap rollout", "", upn, scopes...) // csa_delegated_test.go
+}
+
+// appOnlyExport exports the whole tenant with an app-only token holding
+// exactly the listed application permissions, as a delegated-only kind's
+// tests do: the export must complete, and send no request to a path that
+// holds pathPart (the kind is skipped unasked). It returns the client.
+func (e *env) appOnlyExport(ctx context.Context, pathPart string) (*graph.Client, *exporter.Result) {
+	e.t.Helper()
+	app := e.client(e.token(layout.ExportPermissions(layout.Kinds())...))
+	e.sim.ResetStats()
+	res, err := exporter.Run(ctx, exporter.Options{Client: app, Repo: e.repo, Now: e.clock, Message: "app-only"})
+	if err != nil || !res.Complete() {
+		e.t.Fatalf("app-only export: %v %+v", err, res.Incomplete())
+	}
+	for _, ep := range e.sim.Stats().Endpoints {
+		if strings.Contains(strings.ToLower(ep.Path), pathPart) {
+			e.t.Errorf("the app-only export sent %d requests to %s %s", ep.Requests, ep.Method, ep.Path)
+		}
+	}
+	return app, res
 }
 
 // Feature rollout policies are served to delegated callers only. An
@@ -67,17 +94,7 @@ func TestFeatureRolloutPoliciesAppOnlyAndDelegated(t *testing.T) {
 	e.do("DELETE", "/v1.0/policies/featureRolloutPolicies/"+id+"/appliesTo/"+removed+"/$ref", nil)
 
 	// App-only: skipped, files kept, said in the manifest and the message.
-	app := e.client(e.token(layout.ExportPermissions(layout.Kinds())...))
-	e.sim.ResetStats()
-	res, err := exporter.Run(ctx, exporter.Options{Client: app, Repo: e.repo, Now: e.clock, Message: "app-only"})
-	if err != nil || !res.Complete() {
-		t.Fatalf("app-only export: %v %+v", err, res.Incomplete())
-	}
-	for _, ep := range e.sim.Stats().Endpoints {
-		if strings.Contains(strings.ToLower(ep.Path), "featurerollout") {
-			t.Errorf("the app-only export sent %d requests to %s %s", ep.Requests, ep.Method, ep.Path)
-		}
-	}
+	app, res := e.appOnlyExport(ctx, "featurerollout")
 	if got := e.snapshotFiles("HEAD", k.Folder); !slices.Equal(sorted(got), sorted(files)) {
 		t.Errorf("app-only export: files %v, want the earlier %v kept", got, files)
 	}
@@ -103,14 +120,7 @@ func TestFeatureRolloutPoliciesAppOnlyAndDelegated(t *testing.T) {
 	}
 
 	// App-only restore: each policy listed as needing a delegated sign-in.
-	in, err := Load(ctx, LoadOptions{Client: app, Repo: e.repo, Rev: base, Selectors: []string{rolloutKind}, Now: e.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Compute(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.planWith(app, base, []string{rolloutKind}, Options{})
 	n := 0
 	for _, m := range p.Managed {
 		if m.Kind == rolloutKind && m.By == delegatedOnlyBy && strings.Contains(m.Reason, "app-only") {
@@ -141,13 +151,7 @@ func TestFeatureRolloutPoliciesAppOnlyAndDelegated(t *testing.T) {
 	}
 
 	// Signed in: restore from base.
-	in, err = Load(ctx, LoadOptions{Client: dc, Repo: e.repo, Rev: base, Selectors: []string{rolloutKind}, Now: e.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p, err = Compute(in); err != nil {
-		t.Fatal(err)
-	}
+	p = e.planWith(dc, base, []string{rolloutKind}, Options{})
 	ops := map[string]int{}
 	for _, a := range p.Actions {
 		ops[a.Request.Method+" "+strings.Replace(a.Request.Path, id, "{id}", 1)]++
@@ -155,7 +159,7 @@ func TestFeatureRolloutPoliciesAppOnlyAndDelegated(t *testing.T) {
 	if ops["PATCH /v1.0/policies/featureRolloutPolicies/{id}"] != 1 || ops["POST /v1.0/policies/featureRolloutPolicies/{id}/appliesTo/$ref"] != 1 || len(p.Actions) != 2 {
 		t.Fatalf("delegated plan %v:\n%s", ops, render(p))
 	}
-	r, err := Apply(ctx, p, ApplyOptions{Client: dc, Repo: e.repo, Token: dc.BearerToken(ctx), Sleep: simtest.Sleep(e.sim), Record: e.recordWith(dc), ConsistencyTimeout: time.Minute})
+	r, err := Apply(ctx, p, e.applyOptsAs(ctx, dc))
 	if err != nil || !r.Complete() {
 		t.Fatalf("apply: %v %+v %+v %s", err, r.Actions, r.Differences, r.VerifyError)
 	}

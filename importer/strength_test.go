@@ -172,8 +172,7 @@ func TestRestoreCAPolicyNamesItsStrengthByID(t *testing.T) {
 				e.do("PATCH", "/v1.0/identity/conditionalAccess/policies/"+id, map[string]any{"grantControls": map[string]any{
 					"operator": "OR", "builtInControls": []string{"mfa"}, "customAuthenticationFactors": []string{}, "termsOfUse": []string{}}})
 			case "purged":
-				e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+id, nil)
-				e.do("DELETE", "/beta/identity/conditionalAccess/deletedItems/policies/"+id, nil) // purged: the bin is beta, and this tenant lets the test token reach it
+				e.purgeCAPolicy(id) // this tenant lets the test token reach the bin
 			case "strength renamed":
 				// The strength is another object: the policy, which still
 				// names it, has nothing to restore.

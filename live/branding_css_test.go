@@ -32,20 +32,15 @@ func TestReadBrandingCustomCSS(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			sim := simtest.New(t, graphsim.Options{})
-			srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			lv, c := readKinds(t, sim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if tc.ct != "" && strings.HasSuffix(r.URL.Path, "/localizations/0/customCSS") {
 					w.Header().Set("Content-Type", tc.ct)
 					_, _ = w.Write([]byte(tc.body))
 					return
 				}
 				sim.ServeHTTP(w, r)
-			}))
-			c := simtest.Client(t, sim, srv, "")
+			}), "branding")
 			k, _ := layout.Lookup("branding")
-			lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: []*layout.Kind{k}})
-			if err != nil {
-				t.Fatal(err)
-			}
 			r := lv.Kinds[0]
 			if !tc.ok {
 				if r.Complete || r.Err == nil || !strings.Contains(r.Err.Error(), "customCSS of 0") || strings.ContainsAny(r.Err.Error(), "\r\u202e") {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
@@ -20,16 +21,11 @@ import (
 // names with their SHA-256.
 func TestReadBrandingWithImages(t *testing.T) {
 	sim := simtest.New(t, graphsim.Options{})
-	srv := simtest.Serve(t, sim)
-	c := simtest.Client(t, sim, srv, "")
-	k, _ := layout.Lookup("branding")
-	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: []*layout.Kind{k}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lv, c := readKinds(t, sim, sim, "branding")
 	if r := lv.Kinds[0]; !r.Complete || r.Objects != 2 {
 		t.Fatalf("branding: %+v", r)
 	}
+	k, _ := layout.Lookup("branding")
 	for _, w := range lv.Warnings {
 		t.Errorf("warning: %+v", w)
 	}
@@ -82,20 +78,14 @@ func TestReadBrandingRefusesOddImages(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			sim := simtest.New(t, graphsim.Options{})
-			srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			lv, _ := readKinds(t, sim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if strings.HasSuffix(r.URL.Path, "/localizations/0/bannerLogo") {
 					w.Header().Set("Content-Type", tc.ct)
 					_, _ = w.Write(tc.body)
 					return
 				}
 				sim.ServeHTTP(w, r)
-			}))
-			c := simtest.Client(t, sim, srv, "")
-			k, _ := layout.Lookup("branding")
-			lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: []*layout.Kind{k}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			}), "branding")
 			r := lv.Kinds[0]
 			if r.Complete || r.Err == nil || !strings.Contains(r.Err.Error(), "bannerLogo of 0") {
 				t.Fatalf("branding read %+v", r)
@@ -173,6 +163,33 @@ func TestImageCompleteTakesWholeImages(t *testing.T) {
 	}
 }
 
+// readKinds reads the kinds named of sim served by h (sim itself, or a
+// handler that answers some requests in its place) and returns what it
+// read and the client it read with.
+func readKinds(t *testing.T, sim *graphsim.Server, h http.Handler, names ...string) (*Live, *graph.Client) {
+	t.Helper()
+	c := simtest.Client(t, sim, simtest.Serve(t, h), "")
+	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kindsNamed(t, names...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lv, c
+}
+
+// kindsNamed looks the kinds up by name.
+func kindsNamed(t *testing.T, names ...string) []*layout.Kind {
+	t.Helper()
+	var kinds []*layout.Kind
+	for _, n := range names {
+		k, ok := layout.Lookup(n)
+		if !ok {
+			t.Fatalf("no kind %s", n)
+		}
+		kinds = append(kinds, k)
+	}
+	return kinds
+}
+
 // brandingStreamReads counts the GETs of branding streams graphsim served,
 // and how many it answered with an error.
 func brandingStreamReads(sim *graphsim.Server) (reads, errors int) {
@@ -197,13 +214,7 @@ func brandingStreamReads(sim *graphsim.Server) (reads, errors int) {
 // whose read fails still leaves the kind incomplete.
 func TestReadBrandingSkipsStreamsWithoutURL(t *testing.T) {
 	sim := simtest.New(t, graphsim.Options{})
-	srv := simtest.Serve(t, sim)
-	c := simtest.Client(t, sim, srv, "")
-	k, _ := layout.Lookup("branding")
-	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: []*layout.Kind{k}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lv, _ := readKinds(t, sim, sim, "branding")
 	if r := lv.Kinds[0]; !r.Complete || r.Objects != 2 {
 		t.Fatalf("branding: %+v", r)
 	}
@@ -220,7 +231,7 @@ func TestReadBrandingSkipsStreamsWithoutURL(t *testing.T) {
 
 	// The URL set, the read failing: incomplete, never "no image".
 	sim2 := simtest.New(t, graphsim.Options{})
-	srv2 := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	lv, _ = readKinds(t, sim2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/branding/localizations/fr-FR/backgroundImage") {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusForbidden)
@@ -228,12 +239,7 @@ func TestReadBrandingSkipsStreamsWithoutURL(t *testing.T) {
 			return
 		}
 		sim2.ServeHTTP(w, r)
-	}))
-	c2 := simtest.Client(t, sim2, srv2, "")
-	lv, err = Read(context.Background(), ReadOptions{Client: c2, Kinds: []*layout.Kind{k}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}), "branding")
 	if r := lv.Kinds[0]; r.Complete {
 		t.Errorf("a set image whose read failed left the kind complete: %+v", r)
 	}

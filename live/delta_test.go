@@ -54,6 +54,22 @@ func readWith(t *testing.T, rd *reader, kinds []*layout.Kind) (map[string][]byte
 	return b.files, res
 }
 
+// readOnce reads kinds one at a time with rd and returns the first kind's
+// read (its delta link, the users with sponsors, the files carried), what
+// the reads built and their results, complete or not.
+func readOnce(t *testing.T, rd *reader, kinds []*layout.Kind) (*kindRead, *builder, []KindResult) {
+	t.Helper()
+	reads, err := rd.readAll(context.Background(), kinds, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, res, err := results(reads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reads[0], b, res
+}
+
 // TestGroupsDeltaReadEqualsPerGroupRead: groups read through one
 // /groups/delta round (members and owners as members@delta / owners@delta,
 // large groups repeated in slices across pages and merged) give the same
@@ -267,11 +283,7 @@ func TestAppsSPsAUsDeltaReadEqualsListRead(t *testing.T) {
 			owners++
 		}
 	}
-	var kinds []*layout.Kind
-	for _, name := range []string{"applications", "service-principals", "administrative-units"} {
-		k, _ := layout.Lookup(name)
-		kinds = append(kinds, k)
-	}
+	kinds := kindsNamed(t, "applications", "service-principals", "administrative-units")
 	old, oldRes := readWith(t, &reader{c: c, progress: NoProgress{}, perParent: true}, kinds)
 	got, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
 	simtest.SameFiles(t, "delta read vs list read", got, old)
@@ -309,21 +321,13 @@ func TestResumeUsersWithoutHeldReadsInFull(t *testing.T) {
 	_, c := deltaSim(t, graphsim.Sizes{Users: 20, Groups: 2})
 	users, _ := layout.Lookup("users")
 	kinds := []*layout.Kind{users}
-	rd := &reader{c: c, progress: NoProgress{}, track: true}
-	reads, err := rd.readAll(context.Background(), kinds, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, err := results(reads)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reads[0].held == nil {
+	first, b, _ := readOnce(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
+	if first.held == nil {
 		t.Fatal("a full read of users gives no list of the users with sponsors")
 	}
 	for _, held := range [][]string{nil, {}} {
 		got, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true, delta: map[string]DeltaFrom{
-			"users": {Link: reads[0].deltaLink, Files: b.files, Held: held},
+			"users": {Link: first.deltaLink, Files: b.files, Held: held},
 		}}, kinds)
 		simtest.SameFiles(t, "resumed", got, b.files)
 		want := "delta"

@@ -1,7 +1,6 @@
 package live
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -18,17 +17,7 @@ import (
 func TestCatalogResourcesAndRoleScopesRead(t *testing.T) {
 	for _, opts := range []graphsim.Options{{}, {Throttle: "realistic", FaultRate: 0.1, Seed: 3}} {
 		sim := simtest.New(t, opts)
-		srv := simtest.Serve(t, sim)
-		c := simtest.Client(t, sim, srv, "")
-		var kinds []*layout.Kind
-		for _, n := range []string{"access-package-catalogs", "access-packages"} {
-			k, _ := layout.Lookup(n)
-			kinds = append(kinds, k)
-		}
-		lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds})
-		if err != nil {
-			t.Fatal(err)
-		}
+		lv, _ := readKinds(t, sim, sim, "access-package-catalogs", "access-packages")
 		for _, r := range lv.Kinds {
 			if !r.Complete || r.Objects == 0 {
 				t.Fatalf("%s: %+v", r.Kind, r)

@@ -54,14 +54,7 @@ func TestLaterRunsBesideThePacedAndPlainReads(t *testing.T) {
 		sim.ServeHTTP(w, r)
 	}))
 	c := simtest.Client(t, sim, srv, "")
-	var kinds []*layout.Kind
-	for _, name := range []string{"users", "domains", "conditional-access-policies"} {
-		k, ok := layout.Lookup(name)
-		if !ok {
-			t.Fatalf("no kind %s", name)
-		}
-		kinds = append(kinds, k)
-	}
+	kinds := kindsNamed(t, "users", "domains", "conditional-access-policies")
 	keep := []string{"id", "displayName", "userPrincipalName"}
 	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds, Concurrency: 1, TrackDelta: true,
 		Later: func(ctx context.Context) (Later, error) {

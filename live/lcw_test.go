@@ -1,7 +1,6 @@
 package live
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -20,17 +19,7 @@ import (
 // one file.
 func TestReadLifecycleWorkflows(t *testing.T) {
 	sim := simtest.New(t, graphsim.Options{})
-	srv := simtest.Serve(t, sim)
-	c := simtest.Client(t, sim, srv, "")
-	var kinds []*layout.Kind
-	for _, n := range []string{"custom-task-extensions", "lifecycle-workflows", "lifecycle-workflow-settings"} {
-		k, _ := layout.Lookup(n)
-		kinds = append(kinds, k)
-	}
-	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lv, _ := readKinds(t, sim, sim, "custom-task-extensions", "lifecycle-workflows", "lifecycle-workflow-settings")
 	for _, r := range lv.Kinds {
 		if !r.Complete || r.Objects == 0 {
 			t.Fatalf("%s: %+v", r.Kind, r)

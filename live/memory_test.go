@@ -11,7 +11,6 @@ import (
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
-	"github.com/entrasnap/entrasnap/layout"
 )
 
 // retained reads kinds of a large-profile tenant of the given sizes with a
@@ -30,14 +29,7 @@ func retained(t *testing.T, sizes graphsim.Sizes, kinds ...string) (peak int64, 
 		defer serving.Unlock()
 		sim.ServeHTTP(w, r)
 	})), "")
-	var ks []*layout.Kind
-	for _, name := range kinds {
-		k, ok := layout.Lookup(name)
-		if !ok {
-			t.Fatalf("no kind %s", name)
-		}
-		ks = append(ks, k)
-	}
+	ks := kindsNamed(t, kinds...)
 	heap := func() int64 {
 		serving.Lock()
 		defer serving.Unlock()

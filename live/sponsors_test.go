@@ -42,40 +42,25 @@ func TestSponsorsReadAgainOnlyWhereTheAuditLogNamesUsers(t *testing.T) {
 	}
 	initial := func() state {
 		since := sim.Clock().Now()
-		rd := &reader{c: c, progress: NoProgress{}, track: true}
-		reads, err := rd.readAll(context.Background(), kinds, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _, err := results(reads)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return state{link: reads[0].deltaLink, held: reads[0].held, files: b.files, since: since}
+		first, b, _ := readOnce(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
+		return state{link: first.deltaLink, held: first.held, files: b.files, since: since}
 	}
 	resume := func(what string, st state) (state, int64) {
 		t.Helper()
 		s0 := c.Stats()
 		rd := &reader{c: c, progress: NoProgress{}, track: true, delta: map[string]DeltaFrom{
 			"users": {Link: st.link, Files: st.files, Held: st.held, Since: st.since}}}
-		reads, err := rd.readAll(context.Background(), kinds, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		first, b, res := readOnce(t, rd, kinds)
 		reqs := c.Stats().Requests - s0.Requests
-		b, res, err := results(reads)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if res[0].Read != "delta" || res[0].Note != "" {
 			t.Errorf("%s: users read %q (%s), want delta without a note", what, res[0].Read, res[0].Note)
 		}
 		got := b.files
-		for _, cp := range reads[0].carried {
+		for _, cp := range first.carried {
 			got[cp.path] = st.files[cp.path]
 		}
 		simtest.SameFiles(t, what, got, full())
-		return state{link: reads[0].deltaLink, held: reads[0].held, files: got, since: st.since}, reqs
+		return state{link: first.deltaLink, held: first.held, files: got, since: st.since}, reqs
 	}
 
 	st := initial()

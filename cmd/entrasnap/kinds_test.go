@@ -137,14 +137,7 @@ func TestReadmeCoverageRowIsTheCatalogs(t *testing.T) {
 // --permissions lists their delegated permissions apart from the
 // application sets, which hold none of them.
 func TestKindsDelegatedOnly(t *testing.T) {
-	code, out, _ := runCLI(t, "kinds", "--permissions", "--json")
-	if code != exitOK {
-		t.Fatalf("code %d", code)
-	}
-	var sets map[string][]string
-	if err := json.Unmarshal([]byte(out), &sets); err != nil {
-		t.Fatal(err)
-	}
+	sets := permissionSets(t)
 	// Feature rollout policies and the on-premises synchronization settings.
 	if !slices.Equal(sets["delegatedExport"], []string{"OnPremDirectorySynchronization.Read.All", "Policy.Read.HybridAuthentication"}) ||
 		!slices.Equal(sets["delegatedRestore"], []string{"OnPremDirectorySynchronization.ReadWrite.All", "Policy.ReadWrite.HybridAuthentication"}) {
@@ -168,14 +161,7 @@ func TestKindsDelegatedOnly(t *testing.T) {
 // apart (optInReadWithWrite), never in the read-only export set; the
 // restore set holds it.
 func TestKindsReadWithWrite(t *testing.T) {
-	code, out, _ := runCLI(t, "kinds", "--permissions", "--json")
-	if code != exitOK {
-		t.Fatalf("code %d", code)
-	}
-	var sets map[string][]string
-	if err := json.Unmarshal([]byte(out), &sets); err != nil {
-		t.Fatal(err)
-	}
+	sets := permissionSets(t)
 	const perm = "APIConnectors.ReadWrite.All"
 	// A user flow's identity providers and API connectors likewise
 	// (user-flow-connections): the export set keeps only the read

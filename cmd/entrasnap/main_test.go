@@ -84,7 +84,9 @@ func TestHelpVersionAndExitCodes(t *testing.T) {
 	}
 }
 
-func TestKindsCommand(t *testing.T) {
+// permissionSets runs `kinds --permissions --json` and decodes the sets.
+func permissionSets(t *testing.T) map[string][]string {
+	t.Helper()
 	code, out, _ := runCLI(t, "kinds", "--permissions", "--json")
 	if code != exitOK {
 		t.Fatalf("code %d", code)
@@ -93,6 +95,11 @@ func TestKindsCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sets); err != nil {
 		t.Fatal(err)
 	}
+	return sets
+}
+
+func TestKindsCommand(t *testing.T) {
+	sets := permissionSets(t)
 	for _, p := range sets["export"] {
 		if strings.Contains(p, "ReadWrite") {
 			t.Errorf("export permission set holds a write permission: %s", p)

@@ -117,13 +117,7 @@ func TestHostileNameKeepsTheSnapshotReadable(t *testing.T) {
 	}
 
 	// Restoring an unrelated object from that snapshot works.
-	var victim map[string]any
-	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
-		if p["state"] == "enabled" {
-			victim = p
-			break
-		}
-	}
+	victim := e.enabledPolicy()
 	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+rstStr(victim["id"]), nil)
 	out, _ = e.cli(exitOK, "restore", "--repo", e.repo, "--at", tag, "conditional-access-policies/"+rstStr(victim["displayName"]), "--yes")
 	if !strings.Contains(out, "Verified") {

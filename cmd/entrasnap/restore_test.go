@@ -207,17 +207,23 @@ func (e *rstEnv) againEmpty(args ...string) {
 
 func rstStr(v any) string { s, _ := v.(string); return s }
 
+// enabledPolicy is the first enabled CA policy.
+func (e *rstEnv) enabledPolicy() map[string]any {
+	e.t.Helper()
+	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
+		if p["state"] == "enabled" {
+			return p
+		}
+	}
+	e.t.Fatal("no enabled CA policy")
+	return nil
+}
+
 // deleteEnabledPolicy deletes an enabled CA policy, records the incident
 // and returns the policy and its kind/displayName selector.
 func (e *rstEnv) deleteEnabledPolicy() (map[string]any, string) {
 	e.t.Helper()
-	var victim map[string]any
-	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
-		if p["state"] == "enabled" {
-			victim = p
-			break
-		}
-	}
+	victim := e.enabledPolicy()
 	e.do("DELETE", "/v1.0/identity/conditionalAccess/policies/"+rstStr(victim["id"]), nil)
 	e.recordIncident()
 	return victim, "conditional-access-policies/" + rstStr(victim["displayName"])
