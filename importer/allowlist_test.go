@@ -2,6 +2,8 @@ package importer
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,15 +26,21 @@ func TestUserAllowListExportAndRestore(t *testing.T) {
 		t.Fatalf("export with the allow-list: %v %+v", err, res)
 	}
 	base := res.Tag
+	// The first cloud-only member with a department, by path: the
+	// snapshot's objects are a map, and a synced user (whose department
+	// Graph refuses to change: it is mastered on premises) must not be
+	// picked by chance.
 	var user *Object
-	for _, o := range e.snapshotObjects(base) {
-		if o.Kind.Name == "users" && o.Data["department"] != nil && o.Data["userType"] == "Member" {
+	objs := e.snapshotObjects(base)
+	for _, path := range slices.Sorted(maps.Keys(objs)) {
+		o := objs[path]
+		if o.Kind.Name == "users" && o.Data["department"] != nil && o.Data["userType"] == "Member" && o.Data["onPremisesSyncEnabled"] != true {
 			user = o
 			break
 		}
 	}
 	if user == nil {
-		t.Fatal("no member user with a department at the allow-list snapshot")
+		t.Fatal("no cloud-only member user with a department at the allow-list snapshot")
 	}
 	for p := range user.Data {
 		if !contains([]string{"department", "usageLocation", "assignedLicenses"}, p) && !contains(layout.UserPropertiesAlwaysKept, p) {
