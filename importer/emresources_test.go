@@ -1,14 +1,12 @@
 package importer
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 )
 
@@ -89,25 +87,7 @@ func TestRestoreCatalogResourcesAndRoleScopes(t *testing.T) {
 			}
 
 			// The incident (each write sent again when its answer is lost).
-			do := func(method, path string, body any) {
-				t.Helper()
-				lost := false
-				for try := 0; try < 8; try++ {
-					_, err := e.c.Do(context.Background(), method, path, body)
-					ge := graph.AsError(err)
-					switch {
-					case err == nil:
-						return
-					case ge == nil || ge.Status >= 500:
-						lost = true
-						continue
-					case lost && (ge.Status == 404 || ge.Status == 409): // an earlier attempt did it
-						return
-					}
-					t.Fatalf("%s %s: %v", method, path, err)
-				}
-				t.Fatalf("%s %s: no answer", method, path)
-			}
+			do := e.doDespiteFaults
 			fm := e.get(emColl + "accessPackages/" + finance + "?$expand=" + url.QueryEscape("resourceRoleScopes($expand=role,scope)"))
 			for _, x := range asSlice(fm["resourceRoleScopes"]) {
 				rs := x.(map[string]any)
@@ -239,25 +219,7 @@ func TestRestoreCatalogSharePointSites(t *testing.T) {
 			}
 
 			// The incident: the site's role scope and the site removed, another site added and granted.
-			do := func(method, path string, body any) {
-				t.Helper()
-				lost := false
-				for try := 0; try < 8; try++ {
-					_, err := e.c.Do(context.Background(), method, path, body)
-					ge := graph.AsError(err)
-					switch {
-					case err == nil:
-						return
-					case ge == nil || ge.Status >= 500:
-						lost = true
-						continue
-					case lost && (ge.Status == 404 || ge.Status == 409): // an earlier attempt did it
-						return
-					}
-					t.Fatalf("%s %s: %v", method, path, err)
-				}
-				t.Fatalf("%s %s: no answer", method, path)
-			}
+			do := e.doDespiteFaults
 			pm := e.get(emColl + "accessPackages/" + pkg + "?$expand=" + url.QueryEscape("resourceRoleScopes($expand=role,scope)"))
 			for _, x := range asSlice(pm["resourceRoleScopes"]) {
 				rs := x.(map[string]any)

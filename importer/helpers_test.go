@@ -149,6 +149,30 @@ func (e *env) do(method, path string, body any) {
 	}
 }
 
+// doDespiteFaults is do against a graphsim that injects faults: a write
+// whose answer is lost (a 5xx or a dropped connection) is sent again, up
+// to 8 times, and a 404 or 409 after a lost answer means an earlier
+// attempt did it.
+func (e *env) doDespiteFaults(method, path string, body any) {
+	e.t.Helper()
+	lost := false
+	for try := 0; try < 8; try++ {
+		_, err := e.c.Do(context.Background(), method, path, body)
+		ge := graph.AsError(err)
+		switch {
+		case err == nil:
+			return
+		case ge == nil || ge.Status >= 500:
+			lost = true
+			continue
+		case lost && (ge.Status == 404 || ge.Status == 409): // an earlier attempt did it
+			return
+		}
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	e.t.Fatalf("%s %s: no answer", method, path)
+}
+
 // plan loads and computes a plan from REV.
 func (e *env) plan(rev string, sel []string, opts Options) *Plan {
 	e.t.Helper()
