@@ -173,6 +173,22 @@ func (e *env) doDespiteFaults(method, path string, body any) {
 	e.t.Fatalf("%s %s: no answer", method, path)
 }
 
+// plainSecurityGroups are the live tenant's cloud-only, assigned-membership
+// security groups that are neither mail-enabled, Microsoft 365 nor
+// role-assignable (with their id, displayName and the properties that
+// tell), in Graph's order.
+func (e *env) plainSecurityGroups() []map[string]any {
+	e.t.Helper()
+	var out []map[string]any
+	for _, g := range e.list("/v1.0/groups?$select=id,displayName,groupTypes,onPremisesSyncEnabled,membershipRule,isAssignableToRole,securityEnabled,mailEnabled") {
+		if g["onPremisesSyncEnabled"] != true && str(g["membershipRule"]) == "" && g["isAssignableToRole"] != true &&
+			len(asSlice(g["groupTypes"])) == 0 && g["securityEnabled"] == true && g["mailEnabled"] != true {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // plan loads and computes a plan from REV.
 func (e *env) plan(rev string, sel []string, opts Options) *Plan {
 	e.t.Helper()

@@ -35,12 +35,8 @@ func TestPreCheckFallsBackToTokenWids(t *testing.T) {
 		}
 	}
 	var grp map[string]any
-	for _, g := range e.list("/v1.0/groups?$select=id,displayName,groupTypes,onPremisesSyncEnabled,membershipRule,isAssignableToRole,securityEnabled,mailEnabled") {
-		if g["onPremisesSyncEnabled"] != true && str(g["membershipRule"]) == "" && g["isAssignableToRole"] != true &&
-			len(asSlice(g["groupTypes"])) == 0 && g["securityEnabled"] == true && g["mailEnabled"] != true {
-			grp = g
-			break
-		}
+	if groups := e.plainSecurityGroups(); len(groups) > 0 {
+		grp = groups[0]
 	}
 	if len(plain) < 2 || grp == nil {
 		t.Fatal("the demo tenant lacks two plain users or a plain security group")
