@@ -103,7 +103,7 @@ func (l *LeftoverJournal) Messages(repo string) []string {
 	if n := len(l.Unrecorded); n > 0 {
 		out = append(out, fmt.Sprintf("%s left %d new %s in its journal (%s in the git directory) that the id map %s at HEAD does not hold (%s): "+
 			"plans still find them, and the next `entrasnap restore --repo %s ...` or `entrasnap apply --repo %s ...` records them in the id map first (a commit of its own); do not remove the journal, or the next restore creates those objects again",
-			from, n, layout.Plural(n, "id", "ids"), JournalFile, IDMapPath, itemsNamed(l.Unrecorded, true), shellWord(repo), shellWord(repo)))
+			from, n, layout.Plural(n, "id", "ids"), JournalFile, IDMapPath, itemsNamed(l.Unrecorded, true), layout.ShellWord(repo), layout.ShellWord(repo)))
 	}
 	if n := len(l.InDoubt); n > 0 {
 		out = append(out, fmt.Sprintf("%s sent %d %s whose answer never came (%s): Graph may have made %s; the next restore looks for each in the tenant by its name among objects not in the snapshot and does not create it again when it finds exactly one; look in the tenant for duplicates if you restore by other means",
@@ -130,11 +130,3 @@ func itemsNamed(items []JournalItem, withNew bool) string {
 
 // quoteName quotes a name for a person: escaped, in quotes.
 func quoteName(s string) string { return "\"" + layout.Safe(s) + "\"" }
-
-// shellWord quotes a path for a suggested command when it needs it.
-func shellWord(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
-		return layout.Safe(s)
-	}
-	return "'" + layout.Safe(strings.ReplaceAll(s, "'", `'\''`)) + "'"
-}

@@ -85,3 +85,13 @@ func Plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// ShellWord is a path (or other word) as it goes into a command suggested
+// to a person: as is when no shell would read it otherwise, else in single
+// quotes; escaped for the terminal either way (Safe).
+func ShellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return Safe(s)
+	}
+	return "'" + Safe(strings.ReplaceAll(s, "'", `'\''`)) + "'"
+}

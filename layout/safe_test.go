@@ -22,3 +22,22 @@ func TestSafeEscapesWhatATerminalWouldInterpret(t *testing.T) {
 		}
 	}
 }
+
+// A word in a suggested command reads back as the same word in a POSIX
+// shell, and cannot move the terminal.
+func TestShellWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"./entrasnap-demo": "./entrasnap-demo",
+		"":                 "''",
+		"my repo":          "'my repo'",
+		"it's":             `'it'\''s'`,
+		"$(rm -rf ~)":      "'$(rm -rf ~)'",
+		"a\nb":             `'a\nb'`,
+		"rtl\u202eexe":     `rtl\u202eexe`,
+		"tab\t`x`":         `'tab\t` + "`x`'",
+	} {
+		if got := ShellWord(in); got != want {
+			t.Errorf("ShellWord(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -59,7 +59,7 @@ func noteJournal(ctx context.Context, e *env, r *snapshot.Repo, repoPath, object
 		parts = append(parts, fmt.Sprintf("%d %s in doubt", n, layout.Plural(n, "create", "creates")))
 	}
 	fmt.Fprintf(e.stderr, "note: the journal of an interrupted restore holds %s; `entrasnap check --repo %s` says what to do\n",
-		strings.Join(parts, " and "), shellQuote(repoPath))
+		strings.Join(parts, " and "), layout.ShellWord(repoPath))
 }
 
 // journalItemOf finds object among the journal's items: by the id it had
@@ -97,15 +97,7 @@ func journalLocateError(ctx context.Context, repoPath, object string, err error)
 	}
 	if it, asNew := journalItemOf(l, object); it != nil && asNew {
 		return fmt.Errorf("%w; %s is the id an interrupted restore (%s) gave %s %q, %s in the snapshot: no snapshot holds it until the next `entrasnap export --repo %s`; look it up by that id (%s)",
-			err, layout.Safe(object), layout.Safe(it.Restore), it.Kind, layout.Safe(it.Name), layout.Safe(it.Old), shellQuote(repoPath), layout.Safe(it.Old))
+			err, layout.Safe(object), layout.Safe(it.Restore), it.Kind, layout.Safe(it.Name), layout.Safe(it.Old), layout.ShellWord(repoPath), layout.Safe(it.Old))
 	}
 	return err
-}
-
-// shellQuote quotes a path for a command suggested to a person.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
-		return layout.Safe(s)
-	}
-	return "'" + layout.Safe(strings.ReplaceAll(s, "'", `'\''`)) + "'"
 }
