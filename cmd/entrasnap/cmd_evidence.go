@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/evidence"
@@ -22,6 +21,7 @@ func evidenceCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "max-gap", Value: "26h", Usage: "list the gaps between consecutive snapshots longer than this"},
 			&cli.StringFlag{Name: "max-rehearsal-age", Value: "8d", Usage: "flag a last restore rehearsal older than this (the weekly rehearsal job stopped)"},
 			&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown, html (one self-contained page) or json"},
+			&cli.BoolFlag{Name: "json", Usage: "the report as JSON (as --format json)"},
 			&cli.StringFlag{Name: "out", Usage: "write the report to this file (default: standard output)"},
 			&cli.StringFlag{Name: "allowed-signers", EnvVars: []string{envAllowedSigners}, Usage: "verify every commit and snapshot tag against git's allowed-signers file (as check --verify-signatures); without it signatures are reported \"not verified\""},
 			&cli.StringFlag{Name: "gpg-keyring", EnvVars: []string{envGPGKeyring}, Usage: "verify OpenPGP signatures with gpg against these trusted public keys (as check --gpg-keyring), with --allowed-signers or alone"},
@@ -48,9 +48,9 @@ func evidenceCommand(e *env) *cli.Command {
 			if o.MaxRehearsalAge, err = evidence.ParseAge(c.String("max-rehearsal-age")); err != nil {
 				return usageErrorf("--max-rehearsal-age %v", err)
 			}
-			format := c.String("format")
-			if !slices.Contains(evidence.Formats, format) {
-				return usageErrorf("--format %q: want markdown, html or json", format)
+			format := e.outputOf(c).format // no colour: no format of the report is text
+			if err := oneOf("format", format, evidence.Formats...); err != nil {
+				return err
 			}
 			if f := c.String("allowed-signers"); f != "" {
 				if o.Signers, err = snapshot.ReadAllowedSigners(f); err != nil {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,6 +76,19 @@ func TestEvidenceCommand(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, tok) {
 		t.Error("the token was printed")
+	}
+	// The command's output value (env.outputOf), as every command's:
+	// --json is --format json and wins over --format; on a terminal the
+	// report is still plain (colour is for text, which no format of the
+	// report is).
+	if code, jout, errOut := runWith(t, at(31*time.Hour), "", false, "evidence", "--repo", repo, "--json", "--format", "html"); code != exitOK || jout != out {
+		t.Errorf("--json: %d %s\n%s\nwant the --format json report:\n%s", code, errOut, jout, out)
+	}
+	var term bytes.Buffer
+	te := &env{args: []string{"entrasnap", "evidence", "--repo", repo}, factory: at(31 * time.Hour),
+		streams: streams{stdin: strings.NewReader(""), stdout: &term, stderr: io.Discard, color: true, errTTY: true}}
+	if code := runContext(context.Background(), te); code != exitOK || !strings.HasPrefix(term.String(), "# Backup evidence") || strings.Contains(term.String(), "\x1b[") {
+		t.Errorf("markdown on a terminal: %d\n%q", code, term.String())
 	}
 
 	// The default: markdown on stdout; a window after the series.
