@@ -37,17 +37,31 @@ type ReviewOptions struct {
 	// Unprompted: the plan is applied without a question (restore --yes,
 	// or apply of a plan reviewed when it was saved).
 	Unprompted bool
+	// Prompt, when the plan is applied only after a person answers a
+	// question on a terminal (restore without --yes), is where the
+	// question is asked (standard error); PromptColor colours text there.
+	Prompt      io.Writer
+	PromptColor bool
 }
 
 // Review writes the plan for review before it is saved or applied, the
-// one rule restore and apply share: as text always; as JSON, the plan
-// alone, except when it is applied at once without a question
-// (Unprompted, not Saved, not Empty): then nothing, because the result
-// (Result.WriteJSON) carries the plan and standard output stays one JSON
-// document.
+// one rule restore and apply share, so that standard output (w) holds one
+// JSON document whatever happens next. As text: the plan, always, on w.
+// As JSON, when the plan is saved, empty, or not applied because nobody
+// can answer the question (no terminal, no --yes: Asked.Confirm refuses):
+// the plan alone. When it is applied, the result (Result.WriteJSON)
+// carries the plan, so nothing goes to w: at once without a question,
+// nothing at all; after a question, the plan as text where the question
+// is asked (Prompt), for the person who answers it.
 func (p *Plan) Review(w io.Writer, o ReviewOptions) error {
-	if o.Format == layout.FormatJSON && o.Unprompted && !o.Saved && !p.Empty() {
+	if o.Format != layout.FormatJSON || o.Saved || p.Empty() {
+		return p.Render(w, o.RenderOptions)
+	}
+	switch {
+	case o.Unprompted:
 		return nil
+	case o.Prompt != nil:
+		return p.Render(o.Prompt, RenderOptions{Format: layout.FormatText, Color: o.PromptColor, Requests: o.Requests})
 	}
 	return p.Render(w, o.RenderOptions)
 }

@@ -134,7 +134,8 @@ func TestPlanAndResultRenderFormats(t *testing.T) {
 
 // Review is the one rule restore and apply share for showing a plan
 // before it is saved or applied: text always; JSON alone unless the plan
-// is applied at once without a question, when the result carries it.
+// is applied, when the result carries it: after a question on a terminal,
+// the plan goes there as text, and standard output stays one document.
 func TestReviewShowsThePlanUnlessTheResultCarriesIt(t *testing.T) {
 	keep := obj(t, "groups", gA, map[string]any{"displayName": "Keep", "securityEnabled": true, "mailEnabled": false, "mailNickname": "keep"})
 	extra := obj(t, "groups", gB, map[string]any{"displayName": "Extra \"q\"\n\u200f🙂", "securityEnabled": true, "mailEnabled": false, "mailNickname": "extra"})
@@ -144,38 +145,51 @@ func TestReviewShowsThePlanUnlessTheResultCarriesIt(t *testing.T) {
 		t.Fatalf("set-up: want one plan with actions and one without (%d, %d actions)", len(full.Actions), len(empty.Actions))
 	}
 	for _, tc := range []struct {
-		name         string
-		p            *Plan
-		format       string
-		saved, noAsk bool
-		want         string // "text", "json" or "" (nothing)
+		name                 string
+		p                    *Plan
+		format               string
+		saved, noAsk, prompt bool
+		want, wantPrompt     string // "text", "json" or "" (nothing)
 	}{
-		{"text, asked", full, layout.FormatText, false, false, "text"},
-		{"text, --yes", full, layout.FormatText, false, true, "text"},
-		{"text, --out", full, "", true, false, "text"},
-		{"json, asked", full, layout.FormatJSON, false, false, "json"},
-		{"json, --out", full, layout.FormatJSON, true, true, "json"},
-		{"json, --yes: the result carries it", full, layout.FormatJSON, false, true, ""},
-		{"json, --yes, nothing to do", empty, layout.FormatJSON, false, true, "json"},
+		{"text, asked", full, layout.FormatText, false, false, false, "text", ""},
+		{"text, asked on a terminal", full, layout.FormatText, false, false, true, "text", ""},
+		{"text, --yes", full, layout.FormatText, false, true, false, "text", ""},
+		{"text, --out", full, "", true, false, false, "text", ""},
+		{"json, no terminal to ask: the plan alone, then refused", full, layout.FormatJSON, false, false, false, "json", ""},
+		{"json, asked on a terminal: the result carries it", full, layout.FormatJSON, false, false, true, "", "text"},
+		{"json, --out", full, layout.FormatJSON, true, true, false, "json", ""},
+		{"json, --out on a terminal", full, layout.FormatJSON, true, false, true, "json", ""},
+		{"json, --yes: the result carries it", full, layout.FormatJSON, false, true, false, "", ""},
+		{"json, --yes, nothing to do", empty, layout.FormatJSON, false, true, false, "json", ""},
+		{"json, asked on a terminal, nothing to do", empty, layout.FormatJSON, false, false, true, "json", ""},
 	} {
-		var buf bytes.Buffer
-		if err := tc.p.Review(&buf, ReviewOptions{RenderOptions: RenderOptions{Format: tc.format}, Saved: tc.saved, Unprompted: tc.noAsk}); err != nil {
+		var buf, prompt bytes.Buffer
+		o := ReviewOptions{RenderOptions: RenderOptions{Format: tc.format}, Saved: tc.saved, Unprompted: tc.noAsk}
+		if tc.prompt {
+			o.Prompt = &prompt
+		}
+		if err := tc.p.Review(&buf, o); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		out := buf.String()
-		switch tc.want {
-		case "":
-			if out != "" {
-				t.Errorf("%s: want nothing shown, got:\n%s", tc.name, out)
-			}
-		case "json":
-			var back Plan
-			if err := json.Unmarshal(buf.Bytes(), &back); err != nil || len(back.Actions) != len(tc.p.Actions) {
-				t.Errorf("%s: want the plan as JSON with %d actions (err %v):\n%s", tc.name, len(tc.p.Actions), err, out)
-			}
-		case "text":
-			if !strings.Contains(out, "Restore plan for tenant") || !strings.Contains(out, `Extra "q"\n\u200f🙂`) {
-				t.Errorf("%s: want the text plan with the name escaped:\n%s", tc.name, out)
+		for _, got := range []struct {
+			where, want string
+			buf         *bytes.Buffer
+		}{{"standard output", tc.want, &buf}, {"the prompt's stream", tc.wantPrompt, &prompt}} {
+			out := got.buf.String()
+			switch got.want {
+			case "":
+				if out != "" {
+					t.Errorf("%s: want nothing on %s, got:\n%s", tc.name, got.where, out)
+				}
+			case "json":
+				var back Plan
+				if err := json.Unmarshal(got.buf.Bytes(), &back); err != nil || len(back.Actions) != len(tc.p.Actions) {
+					t.Errorf("%s: want the plan as JSON with %d actions on %s (err %v):\n%s", tc.name, len(tc.p.Actions), got.where, err, out)
+				}
+			case "text":
+				if !strings.Contains(out, "Restore plan for tenant") || !strings.Contains(out, `Extra "q"\n\u200f🙂`) {
+					t.Errorf("%s: want the text plan with the name escaped on %s:\n%s", tc.name, got.where, out)
+				}
 			}
 		}
 	}

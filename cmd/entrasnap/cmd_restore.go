@@ -52,7 +52,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "ca-state", Value: string(importer.CAStateReportOnly), Usage: "report-only: Conditional Access policies created or re-enabled are written report-only; as-is: as at REV"},
 			&cli.StringFlag{Name: "break-glass", Usage: "YAML file listing ids or user principal names never removed from CA exclusions"},
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
-			&cli.BoolFlag{Name: "json", Usage: "the plan and the result as JSON on stdout"},
+			&cli.BoolFlag{Name: "json", Usage: "one JSON document on stdout: the plan and the result when applied (asked on a terminal, the plan shows as text there), the plan alone otherwise"},
 			&cli.StringFlag{Name: "changed", Usage: "plan from files: the object files that differ between FROM and TO (a pull request's base and head, e.g. origin/main..HEAD), as TO has them"},
 			&cli.BoolFlag{Name: "worktree", Usage: "plan from files: the object files of the working tree that differ from HEAD"},
 			&cli.BoolFlag{Name: "allow-deletes", Usage: "with --changed or --worktree: a deleted object file deletes its object (otherwise it is listed as ignored)"},
@@ -166,9 +166,13 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return fmt.Errorf("--markdown: %w", err)
 		}
 	}
-	if err := plan.Review(planOut, importer.ReviewOptions{
+	review := importer.ReviewOptions{
 		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color && planOut == e.stdout, Requests: o.showRequests},
-		Saved:         o.out != "", Unprompted: o.Yes}); err != nil {
+		Saved:         o.out != "", Unprompted: o.Yes}
+	if e.canPrompt { // confirmRestore asks on stderr
+		review.Prompt, review.PromptColor = e.stderr, e.errTTY
+	}
+	if err := plan.Review(planOut, review); err != nil {
 		return err
 	}
 	if o.out != "" {

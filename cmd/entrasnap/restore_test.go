@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -489,11 +490,67 @@ func TestRestoreConfirmation(t *testing.T) {
 	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members)-1 {
 		t.Fatal("written without a yes")
 	}
+
+	// --json: standard output is one JSON document in each mode. No
+	// terminal: the plan alone, and refused.
+	jargs := append(slices.Clone(args), "--json")
+	code, out, errOut := runWith(t, e.factory(), "", false, jargs...)
+	var plan importer.Plan
+	if docs := jsonDocs(t, out, &plan); code != exitError || docs != 1 || len(plan.Actions) != 1 || !strings.Contains(errOut, "--yes") {
+		t.Errorf("--json, no terminal: exit %d, %d documents, %d actions\n%s\n%s", code, docs, len(plan.Actions), out, errOut)
+	}
+	// A terminal, answered no: the plan as text beside the question,
+	// nothing on stdout.
+	code, out, errOut = runWith(t, e.factory(), "no\n", true, jargs...)
+	if code != exitError || out != "" || !strings.Contains(errOut, "Restore plan for tenant") || !strings.Contains(errOut, "Only 'yes'") {
+		t.Errorf("--json, answered no: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members)-1 {
+		t.Fatal("written without a yes")
+	}
+	// Answered yes: one document, the plan and the result.
+	code, out, errOut = runWith(t, e.factory(), "yes\n", true, jargs...)
+	var doc struct {
+		Plan   importer.Plan   `json:"plan"`
+		Result importer.Result `json:"result"`
+	}
+	if docs := jsonDocs(t, out, &doc); code != exitOK || docs != 1 || len(doc.Plan.Actions) != 1 || len(doc.Result.Actions) != 1 || doc.Result.Actions[0].Status != importer.StatusDone ||
+		!strings.Contains(errOut, "Restore plan for tenant") {
+		t.Errorf("--json, answered yes: exit %d, %d documents\nstdout:\n%s\nstderr:\n%s", code, docs, out, errOut)
+	}
+	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members) {
+		t.Errorf("%d members after a yes", n)
+	}
+
+	// Text on a terminal: only "yes" applies.
+	e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+members[1]+"/$ref", nil)
 	if code, _, errOut := runWith(t, e.factory(), "yes\n", true, args...); code != exitOK || !strings.Contains(errOut, "Only 'yes' will be accepted") {
 		t.Errorf("answer yes: %d %s", code, errOut)
 	}
 	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members) {
 		t.Errorf("%d members after a yes", n)
+	}
+}
+
+// jsonDocs counts the JSON documents in s (failing the test on anything
+// else) and decodes the first into v.
+func jsonDocs(t *testing.T, s string, v any) int {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(s))
+	n := 0
+	for ; ; n++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			return n
+		} else if err != nil {
+			t.Errorf("stdout is not JSON documents: %v\n%s", err, s)
+			return n
+		}
+		if n == 0 {
+			if err := json.Unmarshal(raw, v); err != nil {
+				t.Errorf("first document: %v", err)
+			}
+		}
 	}
 }
 
