@@ -155,8 +155,7 @@ func (p *TermProgress) Done(res *Result) {
 func incompleteText(kind string, err error) string {
 	var ke *live.KindError
 	if errors.As(err, &ke) && ke.Status == 403 && len(ke.Permissions) > 0 {
-		return fmt.Sprintf("%s; grant the application permission %s to the app entrasnap signs in as",
-			ke.Reason(), strings.Join(ke.Permissions, " and "))
+		return ke.Reason() + "; " + ke.Remedy()
 	}
 	return strings.TrimPrefix(err.Error(), kind+": ")
 }

@@ -26,7 +26,7 @@ func TestTermProgressLines(t *testing.T) {
 	for _, want := range []string{
 		"  users                                       3 objects     1 requests\n",
 		"NOT LICENSED in this tenant (needs Microsoft Entra ID P2)",
-		"INCOMPLETE: list: permission denied (needs Group.Read.All); grant the application permission Group.Read.All to the app entrasnap signs in as\n",
+		"INCOMPLETE: list: permission denied (needs Group.Read.All); grant the application permission Group.Read.All to the app entrasnap signs in as (see `entrasnap kinds --permissions`)\n",
 		"  throttled by Graph, resuming in 2 s (GET /v1.0/users answered 429)\n",
 		"  waiting 1.0s before retry 1 of GET /v1.0/groups (Graph answered 503)\n",
 		"  throttled by Graph, resuming in 8 s (pacing to Graph's budget of 8000 units per 10 s)\n",

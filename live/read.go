@@ -77,6 +77,68 @@ type KindError struct {
 	// to delegated callers only and the token is app-only (rollout.go),
 	// says why (layout.Kind.DelegatedOnly). No request was sent.
 	Delegated string
+	// Token, with Permissions, is the token Graph refused: TokenApp or
+	// TokenDelegated (as layout.ManifestAccess.Type), "" when the token
+	// does not say (not a JWT); Scoped: a delegated token carries one of
+	// Permissions as a scope. Remedy words what to do by them.
+	Token  string
+	Scoped bool
+}
+
+// The types of token a KindError names (KindError.Token).
+const (
+	TokenApp       = "application"
+	TokenDelegated = "delegated"
+)
+
+// Remedy says what to do about a refusal naming Permissions ("" when it
+// names none), by the token refused. An app-only token reads with the
+// app's application permissions. A delegated one reads only what both the
+// app's delegated permissions (its scp) and the signed-in user's
+// directory roles allow (learn:/graph/permissions-overview: some access
+// needs both Graph permissions and Microsoft Entra RBAC), so granting an
+// application permission changes nothing: without the scope, the app
+// needs it consented; with it, the user lacks a role.
+func (e *KindError) Remedy() string {
+	if len(e.Permissions) == 0 {
+		return ""
+	}
+	perms := strings.Join(e.Permissions, " and ")
+	switch {
+	case e.Token == TokenDelegated && e.Scoped:
+		return "the signed-in user's token carries the delegated permission " + perms +
+			", so the user lacks a directory role that allows this read: sign in as a user holding one, or export with an application token (see `entrasnap kinds --permissions`)"
+	case e.Token == TokenDelegated:
+		return "the signed-in user's token does not carry the delegated permission " + perms +
+			": grant it to the app entrasnap signs in as, with an administrator's consent, and sign in again (the user also needs a directory role that allows this read)"
+	}
+	return "grant the application permission " + perms + " to the app entrasnap signs in as (see `entrasnap kinds --permissions`)"
+}
+
+// nameToken sets on a refusal naming permissions which token Graph
+// refused (KindError.Token, Scoped), from the token's claims.
+func (r *reader) nameToken(ctx context.Context, err error) {
+	var ke *KindError
+	if !errors.As(err, &ke) || len(ke.Permissions) == 0 || ke.Token != "" {
+		return
+	}
+	if _, app, err := r.c.TokenRoles(ctx); err != nil {
+		return
+	} else if app {
+		ke.Token = TokenApp
+		return
+	}
+	scp, err := r.c.TokenScopes(ctx)
+	if err != nil || scp == "" {
+		return
+	}
+	ke.Token = TokenDelegated
+	for _, s := range strings.Fields(scp) {
+		for _, p := range ke.Permissions {
+			// A ReadWrite scope reads too.
+			ke.Scoped = ke.Scoped || strings.EqualFold(s, p) || strings.EqualFold(s, strings.Replace(p, ".Read.", ".ReadWrite.", 1))
+		}
+	}
 }
 
 func (e *KindError) Error() string {
@@ -87,9 +149,8 @@ func (e *KindError) Error() string {
 	if e.Licence != "" {
 		return msg + "; the tenant is not licensed for it (needs " + e.Licence + ")"
 	}
-	if len(e.Permissions) > 0 {
-		msg += "; grant the application permission " + strings.Join(e.Permissions, " and ") +
-			" to the app entrasnap signs in as (see `entrasnap kinds --permissions`)"
+	if remedy := e.Remedy(); remedy != "" {
+		msg += "; " + remedy
 	}
 	return msg
 }
@@ -334,6 +395,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 				if kr.err == nil {
 					kr.carry(r.sink)
 				}
+				r.nameToken(ctx, kr.err)
 				kr.carried = nil
 				kr.count = objectCount(kr.files) // branding.go: images are not objects
 			}
