@@ -59,6 +59,19 @@ type Input struct {
 	RepoDir          string           // the repository's folder, for errors
 }
 
+// remedy says what to do about a kind Graph refused: worded by the token
+// refused when the reader said (live.KindError.Remedy).
+func remedy(kr live.KindResult) string {
+	var ke *live.KindError
+	if errors.As(kr.Err, &ke) && ke.Remedy() != "" {
+		return ke.Remedy()
+	}
+	if len(kr.Permissions) > 0 {
+		return "grant " + strings.Join(kr.Permissions, " and ") + " to the app entrasnap signs in as"
+	}
+	return ""
+}
+
 // Compare compares the kinds read completely live with the baseline. A
 // kind not read completely, or not in the baseline, is not checked (never
 // reported as removed). A baseline file that cannot be read is left out of
@@ -87,8 +100,8 @@ func Compare(ctx context.Context, in Input) (*Report, error) {
 		}
 		if !kr.Complete {
 			reason := kr.Reason
-			if len(kr.Permissions) > 0 {
-				reason += "; grant " + strings.Join(kr.Permissions, " and ") + " to the app entrasnap signs in as"
+			if r := remedy(kr); r != "" {
+				reason += "; " + r
 			}
 			rep.NotChecked = append(rep.NotChecked, NotChecked{Kind: k.Name, Title: k.Title, Reason: reason, Permissions: kr.Permissions})
 			continue

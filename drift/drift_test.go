@@ -135,6 +135,22 @@ func TestCompare(t *testing.T) {
 			t.Errorf("notes lack %q:\n%s", w, notes)
 		}
 	}
+
+	// A refusal the reader worded by its token (live.KindError.Remedy):
+	// a signed-in user's token is told the delegated permission, not an
+	// application permission to grant.
+	in = driftCase(t)
+	for i := range in.Live.Kinds {
+		if kr := &in.Live.Kinds[i]; kr.Kind == "named-locations" {
+			kr.Err = &live.KindError{Kind: kr.Kind, What: "list", Status: 403, Permissions: kr.Permissions, Token: live.TokenDelegated}
+		}
+	}
+	if rep, err = Compare(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.NotChecked[0].Reason; !strings.HasPrefix(r, "403 Forbidden; ") || !strings.Contains(r, "does not carry the delegated permission Policy.Read.All") || strings.Contains(r, "grant Policy.Read.All") {
+		t.Errorf("delegated refusal: %q", r)
+	}
 }
 
 // With a watch list, only watched drift is critical, and a kind that was
