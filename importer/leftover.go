@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -130,3 +131,77 @@ func itemsNamed(items []JournalItem, withNew bool) string {
 
 // quoteName quotes a name for a person: escaped, in quotes.
 func quoteName(s string) string { return "\"" + layout.Safe(s) + "\"" }
+
+// JournalIssues are check's findings about the journal of an interrupted
+// restore in repo (ReadLeftoverJournal): a warning per message (the
+// snapshots are sound; the ids are not lost while the journal stays), or
+// one for a journal that cannot be read; none without a journal. repoPath
+// is the repository as the user gave it.
+func JournalIssues(ctx context.Context, repo *snapshot.Repo, repoPath string) []check.Issue {
+	file := ".git/" + JournalFile
+	l, err := ReadLeftoverJournal(ctx, repo)
+	if err != nil {
+		return []check.Issue{{Severity: check.SevWarning, File: file, Message: err.Error() + "; until it reads, restore and apply refuse to run"}}
+	}
+	var out []check.Issue
+	if l != nil {
+		for _, m := range l.Messages(repoPath) {
+			out = append(out, check.Issue{Severity: check.SevWarning, File: file, Message: m})
+		}
+	}
+	return out
+}
+
+// Notes are the lines ("note: ...") that commands reading only commits
+// (show, log, diff) write on stderr about the journal: object (as the user
+// gave it; "" for none) when the journal recreated it or gave it its id,
+// then what the journal holds.
+func (l *LeftoverJournal) Notes(object, repoPath string) []string {
+	var out []string
+	if it, asNew := l.find(object); it != nil && asNew {
+		out = append(out, fmt.Sprintf("note: %s is the id an interrupted restore (%s) gave %s %s (%s in the snapshot): no snapshot holds it yet",
+			layout.Safe(object), layout.Safe(it.Restore), it.Kind, quoteName(it.Name), layout.Safe(it.Old)))
+	} else if it != nil {
+		out = append(out, fmt.Sprintf("note: an interrupted restore (%s) recreated %s %s in the tenant as %s, which no snapshot holds yet",
+			layout.Safe(it.Restore), it.Kind, quoteName(it.Name), layout.Safe(it.New)))
+	}
+	var parts []string
+	if n := len(l.Unrecorded); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d new %s not yet in the id map", n, layout.Plural(n, "id", "ids")))
+	}
+	if n := len(l.InDoubt); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s in doubt", n, layout.Plural(n, "create", "creates")))
+	}
+	return append(out, fmt.Sprintf("note: the journal of an interrupted restore holds %s; `entrasnap check --repo %s` says what to do",
+		strings.Join(parts, " and "), layout.ShellWord(repoPath)))
+}
+
+// NotFound adds to err, the error of object not found in any snapshot,
+// what the journal knows of it: the id an interrupted restore gave an
+// object, which no snapshot holds until the next export; err otherwise.
+func (l *LeftoverJournal) NotFound(err error, object, repoPath string) error {
+	if it, asNew := l.find(object); it != nil && asNew {
+		return fmt.Errorf("%w; %s is the id an interrupted restore (%s) gave %s %s, %s in the snapshot: no snapshot holds it until the next `entrasnap export --repo %s`; look it up by that id (%s)",
+			err, layout.Safe(object), layout.Safe(it.Restore), it.Kind, quoteName(it.Name), layout.Safe(it.Old), layout.ShellWord(repoPath), layout.Safe(it.Old))
+	}
+	return err
+}
+
+// find finds object among the journal's items: by the id it had (asNew
+// false, an answered create) or the id Graph gave it (asNew true).
+func (l *LeftoverJournal) find(object string) (*JournalItem, bool) {
+	if object == "" {
+		return nil, false
+	}
+	for _, list := range [][]JournalItem{l.Unrecorded, l.InDoubt} {
+		for i := range list {
+			switch it := &list[i]; {
+			case it.New != "" && strings.EqualFold(it.New, object):
+				return it, true
+			case it.New != "" && strings.EqualFold(it.Old, object):
+				return it, false
+			}
+		}
+	}
+	return nil, false
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
@@ -73,7 +74,9 @@ func runCheck(ctx context.Context, e *env, out output, repo string, o check.Opti
 		return err
 	}
 	rep.Repo = repo
-	addJournalIssues(ctx, rep, r, repo) // journal.go
+	for _, is := range importer.JournalIssues(ctx, r, repo) {
+		rep.AddState(is)
+	}
 	if err := rep.Render(e.stdout, out.format); err != nil {
 		return err
 	}
