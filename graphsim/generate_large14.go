@@ -48,13 +48,16 @@ func (g *generator) largeCoverage14(users, security []string) {
 
 	// PIM for Groups. Principals: enabled members of no role in the group
 	// (PIM refuses to assign a direct member), found by walking the users
-	// from a fixed offset.
+	// from a fixed offset, none twice in one group (PIM refuses a second
+	// eligibility of the same principal: a small tenant whose groups hold
+	// nearly every user has few candidates, and the walk came back to the
+	// one it had just taken).
 	next := 0
-	principal := func(grp *record) string {
+	principal := func(grp *record, taken ...string) string {
 		for range len(users) {
 			u := users[next%len(users)]
 			next += 37
-			if containsFold(grp.links["members"], u) || containsFold(grp.links["owners"], u) {
+			if containsFold(grp.links["members"], u) || containsFold(grp.links["owners"], u) || containsFold(taken, u) {
 				continue
 			}
 			if r := g.record("user", u); r == nil || r.obj["accountEnabled"] == false || str(r.obj["userType"]) == "Guest" {
@@ -71,14 +74,16 @@ func (g *generator) largeCoverage14(users, security []string) {
 		}
 		n++
 		gid := security[i]
+		var eligible []string
 		for e := range 2 {
-			if p := principal(grp); p != "" {
+			if p := principal(grp, eligible...); p != "" {
+				eligible = append(eligible, p)
 				g.post(pgEligReqKind, map[string]any{"id": id(fmt.Sprintf("pim-group/%s/eligible/%d", gid, e)), "action": "adminAssign", "accessId": "member",
 					"groupId": gid, "principalId": p, "justification": "On-call rotation: activate for incidents"}, nil)
 			}
 		}
 		if n%4 == 1 {
-			if p := principal(grp); p != "" {
+			if p := principal(grp, eligible...); p != "" { // the contractor is not one of the on-call engineers
 				g.post(pgAssignReqKind, map[string]any{"id": id("pim-group/" + gid + "/active"), "action": "adminAssign", "accessId": "member",
 					"groupId": gid, "principalId": p, "justification": "Contractor until the project ends",
 					"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime",

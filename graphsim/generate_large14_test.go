@@ -69,3 +69,41 @@ func TestLargeWorkflowsAtTheTenantMaximum(t *testing.T) {
 		t.Errorf("largeWorkflowCount of a huge tenant is %d", n)
 	}
 }
+
+// TestGenerateLargeFewUsers: the large profile builds below its 150-user
+// demo default, whatever the other sizes. With few users and groups of 50
+// members nearly every user is a member of every group, and the PIM for
+// Groups principals walk came back to the user it had just made eligible:
+// `entrasnap graphsim --profile large --users 50` failed with
+// "RoleAssignmentExists". Each governed group's eligible principals are
+// now distinct and none is a direct member.
+func TestGenerateLargeFewUsers(t *testing.T) {
+	sizes := []int{3, 12, 50, 100, 149}
+	if testing.Short() {
+		sizes = []int{100} // the case that failed; the race phase runs -short
+	}
+	for _, users := range sizes {
+		// Seed 1 (the CLI's default) with 100 users and 500 groups of 50
+		// failed so.
+		sz := Sizes{Users: users, Groups: 500, MembersPerGroup: 50, Apps: 3, CAPolicies: 2}
+		tn := genServer(t, Options{Profile: "large", Seed: 1, Sizes: sz}).Tenant()
+		if n := tn.Count("user"); n != users {
+			t.Errorf("%d users: the tenant holds %d", users, n)
+		}
+		seen := map[string]bool{}
+		for _, e := range tn.List(pgEligKind) {
+			gid, p := str(e["groupId"]), str(e["principalId"])
+			if seen[gid+"/"+p] {
+				t.Errorf("%d users: %s eligible twice in group %s", users, p, gid)
+			}
+			seen[gid+"/"+p] = true
+			if containsFold(tn.Links("group", gid, "members"), p) {
+				t.Errorf("%d users: eligible %s is a direct member of %s", users, p, gid)
+			}
+		}
+		if users >= 50 && len(seen) == 0 {
+			t.Errorf("%d users: no PIM for Groups eligibility", users)
+		}
+		genCheckIntegrity(t, tn)
+	}
+}

@@ -19,12 +19,16 @@ func pgGroupFilter(group string) string {
 // membership goes; dynamic groups are refused.
 func TestPIMForGroupsSchedules(t *testing.T) {
 	s, users := gwServer(t)
+	governable := s.Tenant().PIMGovernableGroups()
 	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "PIM group", "mailEnabled": false, "mailNickname": "pimg", "securityEnabled": true}, 201)
 	gid := str(g["id"])
 	dyn := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "dyn", "mailEnabled": false, "mailNickname": "dyn", "securityEnabled": true,
 		"groupTypes": []any{"DynamicMembership"}, "membershipRule": `(user.department -eq "Sales")`, "membershipRuleProcessingState": "On"}, 201)
 	wantError(t, s, "GET", pgRoot+"eligibilitySchedules", nil, 400, "groupId")
 	wantError(t, s, "GET", pgRoot+"assignmentSchedules", nil, 400, "groupId")
+	if n := s.Tenant().PIMGovernableGroups(); n != governable+1 {
+		t.Errorf("PIMGovernableGroups = %d after a security group and a dynamic one, want %d", n, governable+1)
+	}
 	now := s.Clock().Now()
 	end := now.Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	req := func(action, access, group, principal string, exp map[string]any) map[string]any {
@@ -50,6 +54,21 @@ func TestPIMForGroupsSchedules(t *testing.T) {
 	as := listValue(t, s, pgRoot+"assignmentSchedules?$filter="+url.QueryEscape("principalId eq '"+users[1]+"'"))
 	if len(as) != 1 || as[0]["assignmentType"] != "assigned" || lookupPath(as[0], "scheduleInfo/expiration/endDateTime") != end {
 		t.Fatalf("assignment schedules: %v", as)
+	}
+	// The filter scopes the list to one group or one principal, alone or
+	// and-ed with other clauses; several groups in one list (or) are
+	// refused, as is a filter that names no group or principal.
+	both := "groupId eq '" + gid + "' and principalId eq '" + users[1] + "'"
+	if l := listValue(t, s, pgRoot+"assignmentSchedules?$filter="+url.QueryEscape(both)); len(l) != 1 || l[0]["principalId"] != users[1] {
+		t.Errorf("a group and a principal: %v", l)
+	}
+	for _, f := range []string{
+		"groupId eq '" + gid + "' or groupId eq '" + str(dyn["id"]) + "'",
+		"(groupId eq '" + gid + "' or principalId eq '" + users[0] + "') and accessId eq 'member'",
+		"accessId eq 'member'",
+		"groupId ge '" + gid + "'",
+	} {
+		wantError(t, s, "GET", pgRoot+"eligibilitySchedules?$filter="+url.QueryEscape(f), nil, 400, "groupId")
 	}
 	members := listValue(t, s, "/v1.0/groups/"+gid+"/members")
 	owners := listValue(t, s, "/v1.0/groups/"+gid+"/owners")

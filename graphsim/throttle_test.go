@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -264,6 +265,10 @@ func TestThrottleCosts(t *testing.T) {
 				{"GET", "/v1.0/servicePrincipals/" + spid + "/appRoleAssignedTo", "", "1"},
 				{"GET", "/v1.0/directoryObjects/" + u, "", "1"},
 				{"POST", "/v1.0/directoryObjects/getByIds", `{"ids":["` + u + `"]}`, "5"},
+				// PIM for Groups schedules: strict reading, the directory
+				// budget at 1 unit (doc.go, "PIM for Groups").
+				{"GET", "/v1.0/identityGovernance/privilegedAccess/group/eligibilitySchedules?$filter=" + url.QueryEscape("groupId eq '"+gid+"'"), "", "1"},
+				{"GET", "/v1.0/identityGovernance/privilegedAccess/group/assignmentSchedules?$select=id&$filter=" + url.QueryEscape("groupId eq '"+gid+"'"), "", "1"},
 				{"PATCH", "/v1.0/users/" + u, `{"jobTitle":"Engineer"}`, "1"},
 				{"DELETE", "/v1.0/groups/" + gid, "", "1"},
 			} {

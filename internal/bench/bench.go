@@ -316,6 +316,11 @@ func counts(s *sim) map[string]int {
 			out[k] = n
 		}
 	}
+	// The groups PIM for Groups can govern: a full read lists each one's
+	// schedules (ComputeFloor).
+	if n := s.Tenant().PIMGovernableGroups(); n > 0 {
+		out[PIMGovernableGroups] = n
+	}
 	return out
 }
 

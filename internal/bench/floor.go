@@ -7,6 +7,12 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 )
 
+// PIMGovernableGroups is the key of ComputeFloor's counts for the groups
+// PIM for Groups can govern (security and Microsoft 365 groups, neither
+// dynamic nor synchronized from on-premises); the other keys are graphsim
+// kind names.
+const PIMGovernableGroups = "pimGovernableGroup"
+
 // MaxPage is the largest page Graph documents for directory lists and
 // delta rounds ($top=999, Prefer: odata.maxpagesize=999; graph-semantics.md §2.1).
 const MaxPage = 999
@@ -89,6 +95,22 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //   - the other collections graphsim charges to the budget (contacts, user
 //     flows, role management policies, ...): one list each in pages of 999;
 //   - singletons (organization, policies): one request each, 1 unit;
+//   - PIM for Groups: each kind's schedules, one list per group PIM can
+//     govern (counts[PIMGovernableGroups]). Graph requires the list to be
+//     scoped to one group or one principal ("This method requires the
+//     $filter (eq) query parameter to scope the request to a principalId or
+//     a groupId", learn:/graph/api/privilegedaccessgroup-list-eligibilityschedules
+//     and -assignmentschedules; groupId and principalId support eq only,
+//     learn:/graph/api/resources/privilegedaccessgroupeligibilityschedule),
+//     the schedule instances likewise, and no group navigation, delta or
+//     $expand lists them: nothing cheaper than one request per group is
+//     documented (a principal per request is more: users and groups). A
+//     $batch item costs what the request costs. These resources are not
+//     among those Graph lists under the identity and access limits
+//     (learn:/graph/throttling-limits), and no other limit names them;
+//     graphsim charges them to the directory budget at 1 unit each (any
+//     other GET, no $select), the strict reading, and the floor counts
+//     what graphsim charges;
 //   - Conditional Access, authentication methods and role management
 //     reads are outside the directory resource-unit budget (graphsim and
 //     Graph do not charge them to it): 0.
@@ -172,6 +194,11 @@ func ComputeFloor(counts map[string]int) Floor {
 		"/policies/crossTenantAccessPolicy", "/policies/crossTenantAccessPolicy/default", "/policies/adminConsentRequestPolicy",
 		"/policies/defaultAppManagementPolicy", "/policies/authenticationFlowsPolicy", "/policies/deviceRegistrationPolicy"} {
 		add("GET "+s, 1, 1, 1, "singleton")
+	}
+	if n := counts[PIMGovernableGroups]; n > 0 {
+		for _, path := range []string{"/identityGovernance/privilegedAccess/group/eligibilitySchedules", "/identityGovernance/privilegedAccess/group/assignmentSchedules"} {
+			add("GET "+path+"?$filter=groupId eq '{id}'", n, n, UnitCost(1, false, false, false), "one request per group PIM can govern: Graph requires the groupId (or principalId) filter")
+		}
 	}
 	for _, s := range []string{"/identity/conditionalAccess/policies", "/identity/conditionalAccess/namedLocations",
 		"/policies/authenticationMethodsPolicy", "/policies/authenticationStrengthPolicies", "/roleManagement/directory/*"} {

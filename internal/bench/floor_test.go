@@ -2,6 +2,7 @@ package bench
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graphsim"
@@ -77,6 +78,30 @@ func TestComputeFloor(t *testing.T) {
 	if p, e := ComputeFloor(map[string]int{"tokenLifetimePolicy": 3, "appManagementPolicy": 2}), ComputeFloor(nil); p.Units != e.Units+5 {
 		t.Errorf("5 policies: %d units, empty tenant %d: want 5 more", p.Units, e.Units)
 	}
+	// PIM for Groups (issue 12): Graph lists the schedules only scoped to
+	// one group (or one principal), so each group PIM can govern costs one
+	// list per kind, 1 unit each; the large profile governs 19,900 of its
+	// 20,000 groups. Groups PIM cannot govern add nothing.
+	pim := ComputeFloor(map[string]int{"user": 100000, "group": 20000, "application": 2000, "servicePrincipal": 2004,
+		"domain": 1, "directoryRole": 1, PIMGovernableGroups: 19900})
+	if pim.Units != want+2*19900 || pim.Requests != wantReqs+2*19900 {
+		t.Errorf("floor with 19,900 governed groups = %d units in %d requests, want %d and %d", pim.Units, pim.Requests, want+2*19900, wantReqs+2*19900)
+	}
+	var pimLines int
+	for _, l := range pim.Lines {
+		if strings.HasPrefix(l.Read, "GET /identityGovernance/privilegedAccess/group/") {
+			pimLines++
+			if l.Requests != 19900 || l.UnitCost != 1 || !strings.Contains(l.Read, "$filter=groupId eq") {
+				t.Errorf("PIM for Groups line: %+v", l)
+			}
+		}
+	}
+	if pimLines != 2 {
+		t.Errorf("%d PIM for Groups lines, want 2 (eligibility and assignment schedules): %+v", pimLines, pim.Lines)
+	}
+	if pim.Lines[0].Units != 19900 {
+		t.Errorf("the largest line is %+v, want a PIM for Groups schedules line", pim.Lines[0])
+	}
 	// Administrative units add a page and two reads each.
 	h := ComputeFloor(map[string]int{"administrativeUnit": 10})
 	if e := ComputeFloor(nil); h.Units != e.Units+20 {
@@ -107,8 +132,10 @@ func TestBudgetBound(t *testing.T) {
 // envelopes and reads outside the budget are left out, and the largest
 // excess over the floor comes first.
 func TestBreakdown(t *testing.T) {
-	f := ComputeFloor(map[string]int{"user": 2000, "group": 100, "application": 150, "oAuth2PermissionGrant": 5, "permissionGrantPolicy": 2})
+	f := ComputeFloor(map[string]int{"user": 2000, "group": 100, "application": 150, "oAuth2PermissionGrant": 5, "permissionGrantPolicy": 2, PIMGovernableGroups: 90})
 	got := Breakdown([]graphsim.EndpointStats{
+		{Method: "GET", Path: "/identityGovernance/privilegedAccess/group/eligibilitySchedules", Requests: 90, ResourceUnits: 90},
+		{Method: "GET", Path: "/groups", Requests: 1, ResourceUnits: 1},
 		{Method: "GET", Path: "/groups/delta", Requests: 30, ResourceUnits: 30},
 		{Method: "GET", Path: "/users", Requests: 3, ResourceUnits: 3},
 		{Method: "GET", Path: "/applications", Requests: 2, ResourceUnits: 4},
@@ -133,6 +160,18 @@ func TestBreakdown(t *testing.T) {
 	}
 	if s := by["/applications/delta"]; s.Units != 2 || s.FloorUnits != 0 {
 		t.Errorf("applications delta: %+v", s)
+	}
+	// The schedules, one list per governed group, are at the floor; the
+	// groups list PIM for Groups starts with is not in it (the groups'
+	// delta round gives what it reads).
+	if s := by["/identityGovernance/privilegedAccess/group/eligibilitySchedules"]; s.Units != 90 || s.FloorUnits != 90 || s.FloorRequests != 90 {
+		t.Errorf("PIM eligibility schedules: %+v", s)
+	}
+	if s := by["/identityGovernance/privilegedAccess/group/assignmentSchedules"]; s.Units != 0 || s.FloorUnits != 90 {
+		t.Errorf("PIM assignment schedules (not read in this run): %+v", s)
+	}
+	if s := by["/groups"]; s.Units != 1 || s.FloorUnits != 0 {
+		t.Errorf("groups list: %+v", s)
 	}
 	if s := by["/oauth2PermissionGrants"]; s.FloorUnits != 2 || s.FloorRequests != 1 {
 		t.Errorf("grants: %+v", s)
