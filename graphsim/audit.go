@@ -263,6 +263,10 @@ func (s *Server) auditRecordFor(req *request, ch change, c *auditCapture, restor
 			return nil
 		}
 		return s.pimGroupAudit(ch.Kind, obj)
+	case "appRoleAssignment":
+		if rec := appRoleAssignmentAudit(ch, obj); rec != nil {
+			return rec
+		}
 	}
 	target := targetOf(n, ch.ID, obj)
 	var activity, op string
@@ -763,4 +767,63 @@ func (s *Server) pimGroupAudit(kind string, req map[string]any) map[string]any {
 	}
 	return map[string]any{"category": "GroupManagement", "loggedByService": "PIM", "operationType": op,
 		"activityDisplayName": activity, "targetResources": targets}
+}
+
+// appRoleAssignmentAudit is the record of an app role assignment created
+// or removed. Graph names the activity after the principal ("Add app role
+// assignment grant to user", "Add app role assignment to group", "Add app
+// role assignment to service principal", "Remove app role assignment from
+// user", ...: learn:/entra/identity/monitoring-health/reference-audit-
+// activities) and its targets are the resource service principal, whose
+// appRoleAssignedTo changed, with the role and the principal among its
+// modifiedProperties (AppRole.Id, ServicePrincipal.ObjectID, ... in the
+// records Graph writes), then the principal. Nil when the assignment is no
+// longer known (the generic record is written).
+func appRoleAssignmentAudit(ch change, obj map[string]any) map[string]any {
+	if obj == nil || str(obj["resourceId"]) == "" {
+		return nil
+	}
+	var add bool
+	switch ch.Op {
+	case "upsert":
+		add = true
+	case "softDelete", "purge":
+	default:
+		return nil
+	}
+	ptype := str(obj["principalType"])
+	activity := map[string]string{"User": "app role assignment grant to user", "Group": "app role assignment to group"}[ptype]
+	if activity == "" {
+		activity = "app role assignment to service principal"
+	}
+	op := "Assign"
+	if add {
+		activity = "Add " + activity
+	} else {
+		activity = "Remove " + strings.Replace(strings.Replace(activity, " grant", "", 1), " to ", " from ", 1)
+		op = "Unassign"
+	}
+	var oldV, newV any
+	if add {
+		newV = str(obj["appRoleId"])
+	} else {
+		oldV = str(obj["appRoleId"])
+	}
+	resource := map[string]any{"id": str(obj["resourceId"]), "displayName": nullable(str(obj["resourceDisplayName"])), "type": "ServicePrincipal",
+		"userPrincipalName": nil, "groupType": nil, "modifiedProperties": []any{
+			modified("AppRole.Id", oldV, newV),
+			modified("AppRoleAssignment.ObjectID", nil, ch.ID),
+			modified(ptypeWord(ptype)+".ObjectID", nil, str(obj["principalId"])),
+		}}
+	principal := map[string]any{"id": str(obj["principalId"]), "displayName": nullable(str(obj["principalDisplayName"])), "type": ptypeWord(ptype),
+		"userPrincipalName": nil, "groupType": nil, "modifiedProperties": []any{}}
+	return map[string]any{"category": "ApplicationManagement", "loggedByService": "Core Directory", "operationType": op,
+		"activityDisplayName": activity, "targetResources": []any{resource, principal}}
+}
+
+func ptypeWord(t string) string {
+	if t == "User" || t == "Group" {
+		return t
+	}
+	return "ServicePrincipal"
 }

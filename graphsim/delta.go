@@ -697,8 +697,10 @@ func (s *Server) deltaProps(r *record, tracked []string) map[string]any {
 		out["@odata.type"] = typeOf(r)
 	}
 	if tracked == nil {
+		// The default representation, as a GET without $select (viewProps):
+		// no held collection, no customSecurityAttributes (only on $select).
 		for p, v := range r.obj {
-			if !r.kind.isWriteOnly(p) && p != "@odata.type" {
+			if !r.kind.isWriteOnly(p) && p != "@odata.type" && !isHeldProp(p) && p != csaProp {
 				out[p] = deepCopy(v)
 			}
 		}

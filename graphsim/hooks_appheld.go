@@ -168,6 +168,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		}
 		p.obj[store] = append(list, body)
 		t.noteIDs(body) // ids.go
+		t.logChange(heldChange(rt, p, "link", str(body["id"])))
 		out := deepCopy(body).(map[string]any)
 		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
 		resp := jsonResp(http.StatusCreated, out)
@@ -198,6 +199,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		}
 		list[i] = merged
 		t.noteIDs(merged) // ids.go
+		t.logChange(heldChange(rt, p, "link", str(merged["id"])))
 		return noContent(), nil
 	case req.method == http.MethodDelete && rt.relKey != "" && !spec.noDelete:
 		i, m := findContained(list, rt.relKey)
@@ -205,9 +207,23 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.relKey)
 		}
 		p.obj[store] = append(append([]any{}, list[:i]...), list[i+1:]...)
+		t.logChange(heldChange(rt, p, "unlink", str(m["id"])))
 		return noContent(), nil
 	}
 	return nil, methodNotAllowed()
+}
+
+// heldChange is the change log entry of a write to a held collection: a
+// link or unlink of the parent's relationship rel (the item's id as its
+// target), which the directory audit log records as an update of the
+// parent naming the collection (audit.go: "Update application",
+// "Update service principal"; the directoryaudit resource is "the history
+// of every task performed in your tenant", and these are tasks on the
+// parent) and which no delta round reports (the parent's delta tracks no
+// navigation property: deltaEntries reports a link only of a relationship
+// the round selects, and Graph refuses these in $select).
+func heldChange(rt *route, p *record, op, item string) change {
+	return change{Kind: rt.kind.Name, ID: p.key(), Op: op, Rel: rt.rel, Target: strings.ToLower(item)}
 }
 
 // decodeHeld decodes an item body: the spec's properties (and id, refused
