@@ -256,3 +256,37 @@ func TestTargetPropertiesKeepOnlyWhatFilesStore(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondSnapshotInTheSameSecondKeepsBothRecords: two snapshots taken
+// in the same second name the same changes file; the second keeps the
+// first's records with its own (it failed with "is in Files and in
+// Carry" before). The second's record is a late one: a change the first
+// snapshot holds whose record was not in the log yet.
+func TestSecondSnapshotInTheSameSecondKeepsBothRecords(t *testing.T) {
+	f := newAuditFixture(t)
+	f.export(t, nil)
+	f.sim.Clock().Advance(30 * time.Minute)
+	a := f.patchUser(t, f.second, 5, "First")
+	f.sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	late := f.patchUser(t, f.second, 6, "Late")
+	at := f.sim.Clock().Now()
+	sameSecond := func(o *Options) { o.Now = func() time.Time { return at } }
+	first := f.export(t, sameSecond)
+	if len(first.Attribution) != 1 || !first.Attribution[0].Names(a["id"].(string)) {
+		t.Fatalf("the first snapshot attributes %+v: want the first change only (the late record is not in the log yet)", first.Attribution)
+	}
+	f.patchUser(t, f.second, 7, "After")
+	f.sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	second := f.export(t, sameSecond)
+	if second.ChangesFile != first.ChangesFile {
+		t.Fatalf("changes files %q and %q: want the same name (same second)", first.ChangesFile, second.ChangesFile)
+	}
+	recs := changesAtHead(t, f.repo)[second.ChangesFile]
+	if len(recs) != 2 || !recs[0].Names(a["id"].(string)) || !recs[1].Names(late["id"].(string)) {
+		t.Fatalf("%s holds %+v: want the first snapshot's record, then the late one", second.ChangesFile, recs)
+	}
+	if len(second.Attribution) != 1 || !second.Attribution[0].Names(late["id"].(string)) {
+		t.Errorf("the second snapshot attributes %+v: want only the late record", second.Attribution)
+	}
+	fsck(t, f.repo.Path())
+}

@@ -468,6 +468,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if p, data, kept, w := o.attribution(ctx, prev, files, blobs, carry, start); w != nil {
 		res.Warnings = append(res.Warnings, *w)
 	} else if p != "" {
+		// A snapshot taken in the same second as the previous one names
+		// the same changes file: keep the previous one's records with
+		// this run's (ids are not repeated: keptAuditIDs), one file.
+		if i := sort.SearchStrings(carry, p); i < len(carry) && carry[i] == p {
+			data, kept = o.mergeChanges(ctx, prev, p, kept)
+			carry = append(carry[:i:i], carry[i+1:]...)
+		}
 		files[p] = data
 		res.ChangesFile, res.Attribution = p, kept
 	}
