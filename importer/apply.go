@@ -168,13 +168,18 @@ func (r *Result) Complete() bool {
 // form an order, the token lacks permissions, the tenant is another one, or
 // the live objects changed since planning (StaleError). It writes nothing.
 func Check(ctx context.Context, p *Plan, o ApplyOptions) error {
-	_, err := checkPlan(ctx, p, o)
+	digest, err := planDigest(p)
+	if err != nil {
+		return err
+	}
+	_, err = checkPlan(ctx, p, o, digest)
 	return err
 }
 
 // checkPlan is Check, returning the tenant as read for it (settleInDoubt
-// compares the tenant after the run with it).
-func checkPlan(ctx context.Context, p *Plan, o ApplyOptions) (*Input, error) {
+// compares the tenant after the run with it). digest is planDigest(p),
+// taken before anything reads the plan.
+func checkPlan(ctx context.Context, p *Plan, o ApplyOptions, digest string) (*Input, error) {
 	if err := checkOrder(p); err != nil {
 		return nil, err
 	}
@@ -217,6 +222,13 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions) (*Input, error) {
 	// plan file is refused.
 	if differ := boundDiffs(p, fresh); len(differ) > 0 {
 		return nil, &TamperedError{Differ: differ}
+	}
+	// The objects are as planned, but an earlier apply of this plan may
+	// have written what the tenant does not show (applied.go): refused.
+	// Checked last, so that a plan whose objects visibly changed is
+	// refused naming them (StaleError).
+	if err := checkApplied(ctx, p, o, digest); err != nil {
+		return nil, err
 	}
 	return in, CheckPermissions(fresh, o.Token)
 }
@@ -378,11 +390,16 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
 	}
-	before, err := checkPlan(ctx, p, o)
+	digest, err := planDigest(p)
+	if err != nil {
+		return nil, err
+	}
+	before, err := checkPlan(ctx, p, o, digest)
 	if err != nil {
 		return nil, err
 	}
 	r := newRunner(p, o)
+	r.digest = digest
 	res := &Result{IDs: r.created}
 	res.Actions = r.run(ctx)
 	if ctx.Err() != nil {
@@ -400,7 +417,7 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 		return res, ctx.Err()
 	}
 	if o.Record != nil && res.Wrote() {
-		record(ctx, p, o, res, r.stillInDoubt()) // journal.go
+		record(ctx, p, o, res, r.stillInDoubt(), r.digest) // journal.go
 	}
 	if res.Snapshot == nil {
 		recordIDs(ctx, o, res)
@@ -488,6 +505,11 @@ type runner struct {
 	// inDoubt are the actions (indexes) of the creates whose answer was
 	// lost: Graph may have made the object (settleInDoubt).
 	inDoubt []int
+	// digest is the plan's (planDigest), noted as applied before the
+	// first write (markApplied, applied.go).
+	digest      string
+	appliedOnce sync.Once
+	appliedErr  error
 }
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
@@ -765,6 +787,14 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	// Only a request naming an object this plan just created or restored
 	// may be answered "not there yet" by Graph's replication lag.
 	retry := r.namesFresh(a, path, payload)
+	if a.Request.Method != http.MethodGet {
+		// The plan is noted as applied before its first write is sent
+		// (applied.go): it is never applied twice.
+		if err := r.markApplied(); err != nil {
+			fail(fmt.Errorf("not sent: %w", err))
+			return
+		}
+	}
 	if a.Op == OpCreate {
 		// Noted before it is sent: if the run dies before Graph's answer
 		// arrives, the next plan looks for what Graph may have made.
@@ -960,7 +990,7 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 // snapshot is then not recorded, the journal keeps this run's new ids (the
 // next plan finds the recreated objects by them, Load), and SnapshotErr
 // lists them per object and says how to repair (idMapUnreadable).
-func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt []journalEntry) {
+func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt []journalEntry, digest string) {
 	ids := NewIDMap()
 	data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath)
 	switch {
@@ -998,6 +1028,11 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt [
 		fmt.Fprintf(&msg, "restore of %s from %s (%s)\n\n", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
 	}
 	fmt.Fprintf(&msg, "Restored from %s (%s), plan of %s, tenant %s.\n", p.Rev, p.Commit, p.Created.UTC().Format(time.RFC3339), p.TenantID)
+	if digest != "" {
+		// A clone without this repository's AppliedFile still refuses
+		// the plan (checkApplied).
+		fmt.Fprintf(&msg, "%s\n", planLine(digest))
+	}
 	fmt.Fprintf(&msg, "Actions: %d done, %d already in place, %d failed, %d skipped.\n", c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
 	switch {
 	case res.Verified:

@@ -142,7 +142,8 @@ type planner struct {
 	emp         *emPlan                     // catalog resources and role scopes (emresources.go)
 }
 
-// Compute turns an Input into a Plan. It does no I/O.
+// Compute turns an Input into a Plan. It does no I/O; the plan's ID is
+// random.
 func Compute(in *Input) (*Plan, error) {
 	if in.IDMap == nil {
 		in.IDMap = NewIDMap()
@@ -156,7 +157,7 @@ func Compute(in *Input) (*Plan, error) {
 	pl := &planner{
 		in: in,
 		p: &Plan{
-			Format: FormatVersion, Tool: in.Tool, TenantID: in.TenantID, Repo: in.Repo, Rev: in.Rev, Commit: in.Commit,
+			Format: FormatVersion, ID: newPlanID(), Tool: in.Tool, TenantID: in.TenantID, Repo: in.Repo, Rev: in.Rev, Commit: in.Commit,
 			Selectors: in.Selectors, Selection: in.Selection, Options: in.Options, Created: in.Now.UTC().Truncate(time.Second),
 			Actions: []Action{}, Live: map[string]string{}, Files: in.Files,
 		},

@@ -197,7 +197,11 @@ func TestPullRequestFlowAgainstRealisticGraph(t *testing.T) {
 		if p.Empty() || run == 3 {
 			t.Fatalf("apply %d: not complete, and the plan:\n%s", run, render(p))
 		}
-		if res, err = Apply(ctx, p, e.applyOpts()); err != nil {
+		// Its own lines: "apply N not complete" logs this apply's.
+		lines = nil
+		ro := e.applyOpts()
+		ro.Progress = func(ar ActionResult) { lines = append(lines, p.ResultLine(ar)) }
+		if res, err = Apply(ctx, p, ro); err != nil {
 			t.Fatalf("re-run: %v\n%s", err, render(p))
 		}
 	}

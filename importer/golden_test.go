@@ -41,6 +41,10 @@ func TestPlanGolden(t *testing.T) {
 		}
 		golden.Check(t, name, b.Bytes())
 	}
+	if len(p.ID) != 32 {
+		t.Errorf("plan id %q, want 32 random hex digits", p.ID)
+	}
+	p.ID = "" // random: the golden file has none (a plan saved before ids still decodes)
 	js, err := p.Encode()
 	if err != nil {
 		t.Fatal(err)

@@ -182,7 +182,10 @@ type Reference struct {
 
 // Plan is a restore plan.
 type Plan struct {
-	Format    int       `json:"format"`
+	Format int `json:"format"`
+	// ID is random (Compute): two plans are two, however alike; a plan is
+	// applied once (applied.go).
+	ID        string    `json:"id,omitempty"`
 	Tool      string    `json:"tool,omitempty"`
 	TenantID  string    `json:"tenantId"`
 	Repo      string    `json:"repo"`
@@ -225,6 +228,8 @@ type Plan struct {
 	// claim (RolesFromToken), the user's own memberships
 	// (RolesFromMemberships), or nothing ("": the roles could not be read).
 	RolesFrom string `json:"rolesFrom,omitempty"`
+	// applied is when this process began writing the plan (markApplied).
+	applied time.Time
 }
 
 // Empty reports whether the plan has nothing to do.
