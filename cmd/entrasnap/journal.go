@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,7 +23,13 @@ import (
 func addJournalIssues(ctx context.Context, rep *check.Report, r *snapshot.Repo, repoPath string) {
 	file := ".git/" + importer.JournalFile
 	l, err := importer.ReadLeftoverJournal(ctx, r)
-	if err != nil {
+	var bad *importer.BadIDMapError
+	switch {
+	case errors.As(err, &bad):
+		// The error says what to do, restore and apply refusing included.
+		rep.AddState(check.Issue{Severity: check.SevWarning, File: importer.IDMapPath, Message: err.Error()})
+		return
+	case err != nil:
 		rep.AddState(check.Issue{Severity: check.SevWarning, File: file, Message: err.Error() + "; until it reads, restore and apply refuse to run"})
 		return
 	}
