@@ -200,6 +200,7 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions) (*Input, error) {
 	if err := in.CheckTenant(); err != nil {
 		return nil, err
 	}
+	asNotActivated(p, in) // roles.go: a role the plan activates, activated since
 	if !strings.EqualFold(p.TenantID, in.TenantID) {
 		return nil, &WrongTenantError{Plan: p.TenantID, Tenant: in.TenantID}
 	}
