@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,4 +81,44 @@ func TestRestoreRehearsalReadsAndWritesNoIDMap(t *testing.T) {
 		t.Errorf("the rehearsal changed the working tree:\n%s", s)
 	}
 	gitcheck.Fsck(t, e.repo)
+}
+
+// TestUnreadableIDMapNamedByCheckAndRestore: with the journal of an
+// interrupted restore in the git directory and a bad edit of the id map
+// committed, check files a warning under the id map's path saying how to
+// repair it, and restore refuses naming the file; neither writes over it.
+func TestUnreadableIDMapNamedByCheckAndRestore(t *testing.T) {
+	e := newRstEnv(t, nil)
+	g, _ := rstGroupWithMembers(e, 1)
+	gid := rstStr(g["id"])
+	journal := `[{"kind":"groups","old":"0a1b2c3d-0000-4000-8000-0000000000a1","name":"x","restore":"r (abc)","at":"2026-03-01T00:00:00Z","new":"0a1b2c3d-0000-4000-8000-0000000000a2"}]`
+	if err := os.WriteFile(filepath.Join(e.repo, ".git", importer.JournalFile), []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(e.repo, ".entrasnap"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bad := "format: 1\nids:\n  x: {kind: groups, id\n"
+	if err := os.WriteFile(filepath.Join(e.repo, filepath.FromSlash(importer.IDMapPath)), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.git("add", importer.IDMapPath)
+	e.git("commit", "-q", "-m", "a bad edit of the id map")
+	head := strings.TrimSpace(e.git("rev-parse", "HEAD"))
+
+	code, out, errOut := runWith(t, e.factory(), "", false, "check", "--repo", e.repo, "--json")
+	var rep struct {
+		State []struct{ Severity, File, Message string } `json:"stateIssues"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || len(rep.State) != 1 || rep.State[0].File != importer.IDMapPath ||
+		!strings.Contains(rep.State[0].Message, "git log -p -- "+importer.IDMapPath) || rep.State[0].Severity != "warning" {
+		t.Errorf("check --json: exit %d %v %+v\n%s\n%s", code, err, rep, out, errOut)
+	}
+	code, _, errOut = runWith(t, e.factory(), "", false, "restore", "--repo", e.repo, "--at", e.first, gid, "--yes", "--graph-url", e.url, "--access-token", e.sim.Token())
+	if code == exitOK || !strings.Contains(errOut, importer.IDMapPath) || !strings.Contains(errOut, "cannot be read") {
+		t.Errorf("restore with an unreadable id map: exit %d\n%s", code, errOut)
+	}
+	if now := strings.TrimSpace(e.git("rev-parse", "HEAD")); now != head || e.git("show", "HEAD:"+importer.IDMapPath) != bad {
+		t.Errorf("the unreadable id map was written over (HEAD %s, was %s)", now, head)
+	}
 }
