@@ -205,6 +205,7 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions, digest string) (*In
 	if err := in.CheckTenant(); err != nil {
 		return nil, err
 	}
+	asNotActivated(p, in) // roles.go: a role the plan activates, activated since
 	if !strings.EqualFold(p.TenantID, in.TenantID) {
 		return nil, &WrongTenantError{Plan: p.TenantID, Tenant: in.TenantID}
 	}
@@ -991,18 +992,12 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 // next plan finds the recreated objects by them, Load), and SnapshotErr
 // lists them per object and says how to repair (idMapUnreadable).
 func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt []journalEntry, digest string) {
-	ids := NewIDMap()
-	data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath)
-	switch {
-	case err == nil:
-		m, derr := DecodeIDMap(data)
-		if derr != nil {
-			res.SnapshotErr, res.idMapBad = idMapUnreadable(derr, o.Repo, res), true
-			return
+	ids, _, err := readIDMap(ctx, o.Repo)
+	if err != nil {
+		var bad *BadIDMapError
+		if errors.As(err, &bad) {
+			err = bad.Err // idMapUnreadable says what to do in this case
 		}
-		ids = m
-	case errors.Is(err, snapshot.ErrNotFound) || errors.Is(err, snapshot.ErrUnknownRevision):
-	default:
 		res.SnapshotErr, res.idMapBad = idMapUnreadable(err, o.Repo, res), true
 		return
 	}

@@ -1,11 +1,14 @@
 package importer
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // IDMapPath is the id map's path in the repository: which objects restore
@@ -215,4 +218,43 @@ func DecodeIDMap(data []byte) (*IDMap, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// BadIDMapError is an id map at a revision that does not decode (a bad
+// edit or merge, a file that is not an id map): its error names the file
+// and says how to repair it. readIDMap returns it apart from the errors of
+// reading the repository, which are returned as they are.
+type BadIDMapError struct {
+	Rev string // the revision read ("HEAD")
+	Err error  // DecodeIDMap's error, which names the file and the entry
+}
+
+func (e *BadIDMapError) Error() string {
+	msg := fmt.Sprintf("the id map at %s cannot be read: %v", e.Rev, e.Err)
+	if !strings.Contains(msg, "git log -p") { // a cycle's error says what to do already
+		msg += fmt.Sprintf("; restore and apply read it to find objects recreated under new ids, so they refuse until it reads: take it back from the last commit where it was good (git log -p -- %s), commit it, and run again", IDMapPath)
+	}
+	return msg
+}
+
+func (e *BadIDMapError) Unwrap() error { return e.Err }
+
+// readIDMap is the one reader of the id map at HEAD of repo (Load, record,
+// RecordJournal, ReadLeftoverJournal). A repository without one, or without
+// a commit yet, gives an empty map, data nil and no error; a file that does
+// not decode gives a *BadIDMapError (with data, the bytes as they are);
+// any other error is the repository's, naming the file.
+func readIDMap(ctx context.Context, repo *snapshot.Repo) (m *IDMap, data []byte, err error) {
+	const rev = "HEAD"
+	data, err = repo.ReadFile(ctx, rev, IDMapPath)
+	switch {
+	case errors.Is(err, snapshot.ErrNotFound) || errors.Is(err, snapshot.ErrUnknownRevision):
+		return NewIDMap(), nil, nil
+	case err != nil:
+		return nil, nil, fmt.Errorf("reading the id map %s at %s: %w", IDMapPath, rev, err)
+	}
+	if m, err = DecodeIDMap(data); err != nil {
+		return nil, data, &BadIDMapError{Rev: rev, Err: err}
+	}
+	return m, data, nil
 }

@@ -252,3 +252,97 @@ func TestNewIDsRecordedWithoutASecondRestore(t *testing.T) {
 	}
 	fsck(t, e.repo.Path())
 }
+
+// TestUnreadableIDMapNamedByEveryReader: the id map at HEAD has one reader
+// (readIDMap) for its four callers. Without an id map, none of them sees
+// an error; with a bad edit of it committed (and the journal of an
+// interrupted restore in the git directory), each says which file cannot
+// be read and how to repair it: a plan (Load) refuses, RecordJournal
+// refuses and writes nothing over it, ReadLeftoverJournal reports it
+// (it used to compare the journal with an empty map and report every id
+// as unrecorded), and the post-restore record refuses (record, without
+// calling Record). An id map whose entries form a cycle is named with its
+// own repair, said once.
+func TestUnreadableIDMapNamedByEveryReader(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	groups := e.plainSecurityGroups()
+	if len(groups) == 0 {
+		t.Fatal("the demo tenant has no plain security group")
+	}
+	sel := []string{str(groups[0]["id"])}
+	const old, recreated = "0a1b2c3d-0000-4000-8000-0000000000a1", "0a1b2c3d-0000-4000-8000-0000000000a2"
+	journal := []byte(`[{"kind":"groups","old":"` + old + `","name":"Recreated \"group\" \u202e","restore":"` + e.first + ` (0123456789ab)","at":"2026-03-23T10:00:00Z","new":"` + recreated + `"}]`)
+	if err := e.repo.WriteState(JournalFile, journal); err != nil {
+		t.Fatal(err)
+	}
+
+	// No id map: an empty one, no error, and the journal's id is unrecorded.
+	if m, data, err := readIDMap(ctx, e.repo); err != nil || data != nil || m.Len() != 0 {
+		t.Fatalf("readIDMap without an id map: %v %q %v", m, data, err)
+	}
+	if l, err := ReadLeftoverJournal(ctx, e.repo); err != nil || l == nil || len(l.Unrecorded) != 1 {
+		t.Fatalf("ReadLeftoverJournal without an id map: %+v %v", l, err)
+	}
+
+	bad := []byte("format: 1\nids:\n  " + old + ": {kind: groups, id\n")
+	e.commitFile(IDMapPath, bad, "a bad edit of the id map")
+	head := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD"))
+	named := func(what string, err error, wants ...string) {
+		t.Helper()
+		if err == nil {
+			t.Errorf("%s: no error with an unreadable id map", what)
+			return
+		}
+		for _, w := range append([]string{IDMapPath, "git log -p -- " + IDMapPath}, wants...) {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v\nwant it to say %q", what, err, w)
+			}
+		}
+		if n := strings.Count(err.Error(), "git log -p"); n != 1 {
+			t.Errorf("%s: the repair is said %d times: %v", what, n, err)
+		}
+	}
+	var be *BadIDMapError
+	_, err := Load(ctx, LoadOptions{Client: e.c, Repo: e.repo, Rev: e.first, Selectors: sel, Now: e.now})
+	named("Load", err, "at HEAD cannot be read", "restore and apply")
+	if !errors.As(err, &be) {
+		t.Errorf("Load: %T, want a *BadIDMapError", err)
+	}
+	rec, err := RecordJournal(ctx, e.repo, IDCommit{})
+	named("RecordJournal", err, "cannot be read", "not written over")
+	if rec != nil {
+		t.Errorf("RecordJournal recorded %+v over the unreadable id map", rec)
+	}
+	l, err := ReadLeftoverJournal(ctx, e.repo)
+	named("ReadLeftoverJournal", err, JournalFile, "cannot be read")
+	if l != nil || !errors.As(err, &be) {
+		t.Errorf("ReadLeftoverJournal: %+v, %T", l, err)
+	}
+	res := &Result{IDs: NewIDMap()}
+	res.IDs.Add("groups", old, recreated, "")
+	o := ApplyOptions{Client: e.c, Repo: e.repo, Record: func(context.Context, []*layout.Kind, string, map[string][]byte) (*SnapshotInfo, error) {
+		t.Error("record called Record over the unreadable id map")
+		return nil, nil
+	}}
+	record(ctx, &Plan{}, o, res, nil, "")
+	named("record", errors.New(res.SnapshotErr), "at HEAD cannot be read", "not recorded", "groups "+old+" → "+recreated)
+	if !res.idMapBad {
+		t.Error("record: idMapBad not set (an id commit would follow)")
+	}
+	if now := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD")); now != head {
+		t.Errorf("HEAD moved from %s to %s", head, now)
+	}
+	if got, err := e.repo.ReadState(JournalFile); err != nil || string(got) != string(journal) {
+		t.Errorf("the journal changed: %v\n%s", err, got)
+	}
+
+	// A cycle: DecodeIDMap's own repair, said once.
+	cyclic := NewIDMap()
+	cyclic.Add("groups", old, recreated, "r1")
+	cyclic.Add("groups", recreated, old, "r2")
+	e.commitFile(IDMapPath, cyclic.Encode(), "a bad merge of the id map")
+	_, err = Load(ctx, LoadOptions{Client: e.c, Repo: e.repo, Rev: e.first, Selectors: sel, Now: e.now})
+	named("Load of a cyclic id map", err, "cycle")
+	fsck(t, e.repo.Path())
+}

@@ -60,17 +60,14 @@ func RecordJournal(ctx context.Context, repo *snapshot.Repo, o IDCommit) (*Journ
 			inDoubt = append(inDoubt, e)
 		}
 	}
-	ids := NewIDMap()
-	old, err := repo.ReadFile(ctx, "HEAD", IDMapPath)
+	ids, old, err := readIDMap(ctx, repo)
+	var bad *BadIDMapError
 	switch {
-	case err == nil:
-		if ids, err = DecodeIDMap(old); err != nil {
-			return nil, fmt.Errorf("the restore journal (%s in the git directory) holds %d new ids that no snapshot recorded, but the id map %s at HEAD cannot be read (%v); it is not written over, which would lose the ids of earlier restores: take it back from the last commit where it was good (git log -p -- %s), commit it, and run again",
-				JournalFile, answered.Len(), IDMapPath, err, IDMapPath)
-		}
-	case errors.Is(err, snapshot.ErrNotFound) || errors.Is(err, snapshot.ErrUnknownRevision):
-	default:
-		return nil, fmt.Errorf("reading the id map %s at HEAD, to record the new ids of the restore journal: %w", IDMapPath, err)
+	case errors.As(err, &bad):
+		return nil, fmt.Errorf("the restore journal (%s in the git directory) holds %d new ids that no snapshot recorded, but the id map %s at HEAD cannot be read (%v); it is not written over, which would lose the ids of earlier restores: take it back from the last commit where it was good (git log -p -- %s), commit it, and run again",
+			JournalFile, answered.Len(), IDMapPath, bad.Err, IDMapPath)
+	case err != nil:
+		return nil, fmt.Errorf("%w, to record the new ids of the restore journal", err)
 	}
 	merged := NewIDMap()
 	merged.Merge(ids)

@@ -47,19 +47,17 @@ type LeftoverJournal struct {
 // ReadLeftoverJournal reads the journal of an interrupted restore in repo:
 // nil (and no error) when there is none, or when everything it holds is in
 // the id map at HEAD already. A journal that cannot be read is an error
-// naming the file and what to do.
+// naming the file and what to do, and so is, when there is a journal, an
+// id map at HEAD that cannot be read (wrapping a *BadIDMapError): its ids
+// cannot be told recorded or not.
 func ReadLeftoverJournal(ctx context.Context, repo *snapshot.Repo) (*LeftoverJournal, error) {
 	journal, err := readJournal(repo)
 	if err != nil || len(journal) == 0 {
 		return nil, err
 	}
-	ids := NewIDMap()
-	if data, err := repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
-		if m, err := DecodeIDMap(data); err == nil {
-			ids = m
-		}
-	} else if !errors.Is(err, snapshot.ErrNotFound) && !errors.Is(err, snapshot.ErrUnknownRevision) {
-		return nil, err
+	ids, _, err := readIDMap(ctx, repo)
+	if err != nil {
+		return nil, fmt.Errorf("the journal of an interrupted restore (%s in the git directory) cannot be compared with the id map: %w", JournalFile, err)
 	}
 	l := &LeftoverJournal{Unrecorded: []JournalItem{}, InDoubt: []JournalItem{}}
 	restores := map[string]bool{}
@@ -140,7 +138,12 @@ func quoteName(s string) string { return "\"" + layout.Safe(s) + "\"" }
 func JournalIssues(ctx context.Context, repo *snapshot.Repo, repoPath string) []check.Issue {
 	file := ".git/" + JournalFile
 	l, err := ReadLeftoverJournal(ctx, repo)
-	if err != nil {
+	var bad *BadIDMapError
+	switch {
+	case errors.As(err, &bad):
+		// The error says what to do, restore and apply refusing included.
+		return []check.Issue{{Severity: check.SevWarning, File: IDMapPath, Message: err.Error()}}
+	case err != nil:
 		return []check.Issue{{Severity: check.SevWarning, File: file, Message: err.Error() + "; until it reads, restore and apply refuse to run"}}
 	}
 	var out []check.Issue

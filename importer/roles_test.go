@@ -215,12 +215,20 @@ func records(colls []any, kind string) ([]any, func([]any)) {
 // A role assignment of the same template that the plan makes activates the
 // role in Graph (graphsim too): it waits for the plan's activation, which
 // would otherwise meet a conflict (409) when the assignment went first.
+//
+// A role activated between plan and apply by an assignment made outside
+// the plan (an admin's): the plan's activation meets Graph's conflict, the
+// apply takes the active role (activatedMeanwhile) and the scoped role
+// member names it; the plan is not taken as tampered with.
 func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		activated bool
 		assigned  bool // the plan also restores an assignment of the role
-	}{{"role with another id", true, false}, {"role not activated", false, false}, {"role activated by an assignment the plan restores", false, true}} {
+		meanwhile bool // an assignment outside the plan activates the role between plan and apply
+	}{{"role with another id", true, false, false}, {"role not activated", false, false, false},
+		{"role activated by an assignment the plan restores", false, true, false},
+		{"role activated between plan and apply", false, false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, graphsim.Options{}, nil)
 			var au, roleAtRev, member string
@@ -294,6 +302,20 @@ func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
 					t.Fatalf("the assignment does not wait for the activation:\n%s", render(p))
 				}
 			}
+			if tc.meanwhile {
+				if !strings.Contains(render(p), "/directoryRoles") {
+					t.Fatalf("the plan does not activate the role:\n%s", render(p))
+				}
+				e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": member,
+					"roleDefinitionId": helpdeskTemplate, "directoryScopeId": "/"})
+				active := false
+				for _, r := range e.list("/v1.0/directoryRoles") {
+					active = active || r["roleTemplateId"] == helpdeskTemplate
+				}
+				if !active {
+					t.Fatal("graphsim did not activate the role of a built-in role it assigned")
+				}
+			}
 			res := e.apply(p)
 			if !res.Complete() {
 				t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, render(p))
@@ -314,7 +336,18 @@ func TestRestoreScopedRoleMemberMapsTheDirectoryRole(t *testing.T) {
 			if !tc.activated && !strings.Contains(render(p), "/directoryRoles") {
 				t.Errorf("the plan does not show the activation:\n%s", render(p))
 			}
-			if tc.assigned {
+			if tc.meanwhile {
+				var act *ActionResult
+				for i, ar := range res.Actions {
+					if ar.Kind == "directory-roles" {
+						act = &res.Actions[i]
+					}
+				}
+				if act == nil || act.Status != StatusAlready || !strings.EqualFold(act.NewID, str(live[0]["id"])) {
+					t.Errorf("the activation: %+v, want already active as %v", act, live[0]["id"])
+				}
+			}
+			if tc.assigned || tc.meanwhile {
 				if got, _ := res.IDs.Resolve(roleAtRev); !strings.EqualFold(got, str(live[0]["id"])) {
 					t.Errorf("the id map names %q for the role %s, want the activated role %v", got, roleAtRev, live[0]["id"])
 				}

@@ -121,11 +121,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	in.IDMap = NewIDMap()
 	var journal []journalEntry
 	if !o.Rehearsal {
-		if data, err := o.Repo.ReadFile(ctx, "HEAD", IDMapPath); err == nil {
-			if in.IDMap, err = DecodeIDMap(data); err != nil {
-				return nil, err
-			}
-		} else if !errors.Is(err, snapshot.ErrNotFound) && !errors.Is(err, snapshot.ErrUnknownRevision) {
+		if in.IDMap, _, err = readIDMap(ctx, o.Repo); err != nil {
 			return nil, err
 		}
 		// Ids a restore created but did not get to record (it was killed

@@ -9,6 +9,7 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/bench"
 	"github.com/entrasnap/entrasnap/internal/rehearse"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/urfave/cli/v2"
 )
 
@@ -95,6 +96,7 @@ func runGraphsim(c *cli.Context, e *env, o graphsim.Options) error {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "graphsim: loaded %d objects from %s at %s (tenant %s)\n", n, fromRepo, atRev, sim.TenantID())
+		fmt.Fprintf(e.stderr, "graphsim: rehearse with `entrasnap restore --rehearsal --repo %s ...` and this URL and token: without --rehearsal a restore reads the repository's id map and records its post-restore snapshot there as the real tenant's\n", layout.ShellWord(fromRepo))
 	} else if sim, err = graphsim.New(o); err != nil {
 		return err
 	}

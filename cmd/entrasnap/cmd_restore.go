@@ -33,13 +33,14 @@ type restoreOptions struct {
 	ident          identity        // the post-restore snapshot's author and committer
 	conn           live.Connection
 	markdown       string
+	rehearsal      bool // --rehearsal: the tenant is graphsim --from-repo's
 }
 
 func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "restore",
 		Usage:       "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--signing-key FILE] [--json] [--markdown FILE] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
+		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--signing-key FILE] [--json] [--markdown FILE] [--rehearsal] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
 		Description: helpText("restore"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
@@ -56,6 +57,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "changed", Usage: "plan from files: the object files that differ between FROM and TO (a pull request's base and head, e.g. origin/main..HEAD), as TO has them"},
 			&cli.BoolFlag{Name: "worktree", Usage: "plan from files: the object files of the working tree that differ from HEAD"},
 			&cli.BoolFlag{Name: "allow-deletes", Usage: "with --changed or --worktree: a deleted object file deletes its object (otherwise it is listed as ignored)"},
+			&cli.BoolFlag{Name: "rehearsal", Usage: "the tenant is a rehearsal's (entrasnap graphsim --from-repo): the plan reads neither the repository's id map nor its journal (they name the real tenant's objects), and nothing is written to the repository (no post-restore snapshot, id map or journal)"},
 			&cli.StringFlag{Name: "markdown", Usage: "also write the plan as markdown to FILE, or to standard output with - (the text plan then goes to standard error); a pull request comment, size-bounded"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
@@ -68,13 +70,16 @@ func restoreCommand(e *env) *cli.Command {
 				Asked: importer.Asked{At: c.String("at"), Selectors: args, All: c.Bool("all"), Changed: c.String("changed"), Worktree: c.Bool("worktree"),
 					AllowDeletes: c.Bool("allow-deletes"), CAState: c.String("ca-state"), ConfirmTenant: c.String("confirm-tenant"), Yes: c.Bool("yes")},
 				repo: c.String("repo"), out: c.String("out"), noRemove: c.Bool("no-remove"), breakGlass: c.String("break-glass"), output: e.outputOf(c),
-				showRequests: c.Bool("show-requests"), conn: connectionFrom(c), markdown: c.String("markdown"),
+				showRequests: c.Bool("show-requests"), conn: connectionFrom(c), markdown: c.String("markdown"), rehearsal: c.Bool("rehearsal"),
 			}
 			if o.repo == "" {
 				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
 			}
 			if err := o.Check(); err != nil {
 				return usageErrorf("%v", err)
+			}
+			if o.rehearsal && o.out != "" {
+				return usageErrorf("--rehearsal applies the plan in the same run: a saved plan (--out) is applied by entrasnap apply, which would read the repository's id map and record in it")
 			}
 			if o.markdown == "-" && o.output.json() {
 				return usageErrorf("--markdown - and --json both write to standard output: give --markdown a FILE")
@@ -132,13 +137,16 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	defer repo.Close()
-	recordJournal(ctx, e, repo, o.signer, o.ident)
+	if !o.rehearsal { // a rehearsal reads neither the journal nor the id map
+		recordJournal(ctx, e, repo, o.signer, o.ident)
+	}
 	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
 	}
 	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.At, Selectors: o.Selectors, All: o.All, Files: o.Files(),
-		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version}
+		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version,
+		Rehearsal: o.rehearsal}
 	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
@@ -198,6 +206,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 		return err
 	}
+	if o.rehearsal {
+		return applyRehearsal(ctx, e, o.output, plan, client, repo)
+	}
 	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
 }
 
@@ -232,7 +243,7 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
 func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity) error {
-	o := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
+	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
 				Author: ident.author, Committer: ident.committer, Signer: signer}.Record(ctx, kinds, msg, files)
@@ -241,7 +252,20 @@ func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, cli
 			}
 			return &importer.SnapshotInfo{Changed: res.Changed, Commit: res.Commit, Tag: res.Tag, Detail: res}, err
 		},
-		IDCommit: &importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer}}
+		IDCommit: &importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer}})
+}
+
+// applyRehearsal is applyPlan for a rehearsal's tenant (--rehearsal): the
+// checks and verification read the rehearsal's own id map (this run's
+// creates: ApplyOptions.IDs), never the repository's, and nothing is
+// recorded (no Record, no IDCommit: no snapshot, id map or journal).
+func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo) error {
+	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
+		Rehearsal: true, IDs: importer.NewIDMap()})
+}
+
+// runApplyOptions applies plan with o, reporting as applyPlan says.
+func runApplyOptions(ctx context.Context, e *env, out output, plan *importer.Plan, o importer.ApplyOptions) error {
 	o.Progress = plan.ApplyProgress(e.stderr, out.format)
 	res, err := importer.Apply(ctx, plan, o)
 	if err != nil && res == nil {

@@ -66,9 +66,14 @@ func TestGraphsimFromRepoRoundTrip(t *testing.T) {
 	// A restore rehearsed on it: break a CA policy, restore it from the snapshot.
 	p := rehearsal.Tenant().List("conditionalAccessPolicy")[0]
 	histDo(t, &histFixture{sim: rehearsal, url: srv.URL}, "PATCH", "/v1.0/identity/conditionalAccess/policies/"+p["id"].(string), map[string]any{"displayName": "tampered"})
-	code, out, errOut := runCLI(t, "restore", "--repo", repo2, "--at", "HEAD", "--graph-url", srv.URL, "--access-token", rehearsal.Token(), "--yes", p["id"].(string))
+	// (--rehearsal: the repository is left as it is.)
+	head := exportTestGit(t, repo2, "rev-parse", "HEAD")
+	code, out, errOut := runCLI(t, "restore", "--rehearsal", "--repo", repo2, "--at", "HEAD", "--graph-url", srv.URL, "--access-token", rehearsal.Token(), "--yes", p["id"].(string))
 	if code != exitOK || !strings.Contains(out, "tampered") {
 		t.Fatalf("rehearsed restore: %d\n%s\n%s", code, out, errOut)
+	}
+	if now := exportTestGit(t, repo2, "rev-parse", "HEAD"); now != head {
+		t.Errorf("the rehearsed restore committed to the repository (HEAD %s, was %s)", now, head)
 	}
 	if code, _, errOut := runCLI(t, "graphsim", "--from-repo", repo, "--profile", "demo"); code != exitUsage {
 		t.Errorf("--from-repo with --profile: %d %s", code, errOut)

@@ -26,11 +26,12 @@ import (
 // credentials, extension properties, permission classifications) go back
 // to what they are in Graph, and so do the kinds that are state of another
 // kind's object (layout.OwnerKind: per-user MFA, custom security attribute
-// values), applied to their owner users and service principals.
+// values, a user flow's identity providers and API connectors), applied to
+// their owner users, service principals and user flows.
 //
 // A file of such a kind whose owner the snapshot does not hold (a per-user
-// MFA state carried forward for a user deleted since it was read) cannot
-// exist in Graph: with a note function, Load skips it, does not count it
+// MFA state carried forward for a user deleted since it was read, the
+// connections of a user flow deleted since) cannot exist in Graph: with a note function, Load skips it, does not count it
 // and calls note with one line naming such files and what to do; without
 // one, it is an error naming them.
 func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Options, note ...func(string)) (*graphsim.Server, int, error) {
@@ -108,20 +109,13 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	}
 	var helds []heldItem
 	var rolePolicies []map[string]any
-	// A user flow's identity providers and API connectors
-	// (user-flow-connections, a file of its own) go inside the flow's
-	// object, as graphsim's Tenant.Seed takes them (graphsim/external.go).
-	flowConns := map[string]map[string]any{}
-	for _, it := range items {
-		if it.kind.Name == layout.UserFlowConnections {
-			id, _ := it.obj[it.kind.KeyProp()].(string)
-			flowConns[strings.ToLower(id)] = it.obj
-		}
-	}
 	// Kinds that are state of another kind's object, not objects of their
 	// own in Graph (layout.OwnerKind: per-user MFA below a user, custom
-	// security attribute values on a user or service principal): each
-	// file goes to its owner object, keyed by the owner's id.
+	// security attribute values on a user or service principal, a user
+	// flow's identity providers and API connectors, which go inside the
+	// flow's object as graphsim's Tenant.Seed takes them,
+	// graphsim/external.go): each file goes to its owner object, keyed by
+	// the owner's id.
 	owned := map[string][]item{} // owner kind + "/" + lower-case id
 	ownedKey := func(kind, id string) string { return kind + "/" + strings.ToLower(id) }
 	for _, it := range items {
@@ -133,8 +127,8 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	var perObject []item // below their owners, once these are loaded
 	for _, it := range items {
 		id, _ := it.obj[it.kind.KeyProp()].(string)
-		if it.kind.Name == layout.UserFlowConnections || layout.OwnerKind(it.kind) != "" {
-			continue // in its flow's object, or its owner's, below
+		if layout.OwnerKind(it.kind) != "" {
+			continue // in its owner's object, below
 		}
 		for _, o := range owned[ownedKey(it.kind.Name, id)] {
 			if o.kind.PerObject != "" {
@@ -142,21 +136,16 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				continue
 			}
 			// Properties of the owner object itself, as Graph reads them
-			// with $select and graphsim stores them (graphsim/user_csa.go).
+			// with $select and graphsim stores them (graphsim/user_csa.go),
+			// or navigations graphsim takes inside it (a user flow's); the
+			// file's own @odata.type is its kind's, not the owner's.
 			for p, v := range o.obj {
-				if p != o.kind.KeyProp() {
+				if p != o.kind.KeyProp() && p != "@odata.type" {
 					it.obj[p] = v
 				}
 			}
 		}
 		delete(owned, ownedKey(it.kind.Name, id))
-		if c := flowConns[strings.ToLower(id)]; c != nil && it.kind.Name == "user-flows" {
-			for _, p := range []string{"userFlowIdentityProviders", "apiConnectorConfiguration"} {
-				if v, ok := c[p]; ok {
-					it.obj[p] = v
-				}
-			}
-		}
 		if it.kind.Name == "role-management-policies" {
 			// One per role, made with the role: given its snapshot's rules
 			// once the roles are loaded (graphsim/pim.go).
