@@ -2,9 +2,9 @@ package layout
 
 // OwnerKind is the kind whose objects hold the objects of k when these are
 // not objects of their own in Graph but state of another kind's object, ""
-// for any other kind. Two shapes exist in the catalog, and this names the
-// owner of both, so a reader of files (the rehearsal loader) follows one
-// rule instead of a case per kind:
+// for any other kind. Three shapes exist in the catalog, and this names the
+// owner of each, so a reader of files (the rehearsal loader, check's
+// "owner missing") follows one rule instead of a case per kind:
 //
 //   - k.PerObject set: the file is the one entity below its owner object
 //     (per-user-mfa: a user's authentication/requirements, written by PATCH
@@ -13,8 +13,12 @@ package layout
 //     properties other than its id are properties of the owner object
 //     itself (customSecurityAttributes on the user or service principal,
 //     written by PATCH of the object).
+//   - a kind whose key is a reference (Refs) to an object of a kind listed
+//     at the same ListPath: the file holds relationships of that object
+//     read and written through it (user-flow-connections: a user flow's
+//     userFlowIdentityProviders and apiConnectorConfiguration).
 //
-// In both, the file's key is the owner object's id.
+// In each, the file's key is the owner object's id.
 func OwnerKind(k *Kind) string {
 	if k == nil {
 		return ""
@@ -23,6 +27,14 @@ func OwnerKind(k *Kind) string {
 		return o
 	}
 	if k.PerObject == "" {
+		for _, r := range k.Refs {
+			if r.Path != k.KeyProp() || len(r.Kinds) != 1 {
+				continue
+			}
+			if o, ok := Lookup(r.Kinds[0]); ok && o != k && o.ListPath == k.ListPath && !o.Singleton {
+				return o.Name
+			}
+		}
 		return ""
 	}
 	for _, o := range kinds {

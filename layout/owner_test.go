@@ -9,6 +9,7 @@ func TestOwnerKind(t *testing.T) {
 		"per-user-mfa":                     "users",
 		UserSecurityAttributes:             "users",
 		ServicePrincipalSecurityAttributes: "service-principals",
+		UserFlowConnections:                "user-flows",
 	}
 	for _, k := range Kinds() {
 		got := OwnerKind(k)

@@ -108,20 +108,12 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	}
 	var helds []heldItem
 	var rolePolicies []map[string]any
-	// A user flow's identity providers and API connectors
-	// (user-flow-connections, a file of its own) go inside the flow's
-	// object, as graphsim's Tenant.Seed takes them (graphsim/external.go).
-	flowConns := map[string]map[string]any{}
-	for _, it := range items {
-		if it.kind.Name == layout.UserFlowConnections {
-			id, _ := it.obj[it.kind.KeyProp()].(string)
-			flowConns[strings.ToLower(id)] = it.obj
-		}
-	}
 	// Kinds that are state of another kind's object, not objects of their
 	// own in Graph (layout.OwnerKind: per-user MFA below a user, custom
-	// security attribute values on a user or service principal): each
-	// file goes to its owner object, keyed by the owner's id.
+	// security attribute values on a user or service principal, a user
+	// flow's identity providers and API connectors inside the flow's
+	// object, as graphsim's Tenant.Seed takes them: graphsim/external.go):
+	// each file goes to its owner object, keyed by the owner's id.
 	owned := map[string][]item{} // owner kind + "/" + lower-case id
 	ownedKey := func(kind, id string) string { return kind + "/" + strings.ToLower(id) }
 	for _, it := range items {
@@ -133,8 +125,8 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	var perObject []item // below their owners, once these are loaded
 	for _, it := range items {
 		id, _ := it.obj[it.kind.KeyProp()].(string)
-		if it.kind.Name == layout.UserFlowConnections || layout.OwnerKind(it.kind) != "" {
-			continue // in its flow's object, or its owner's, below
+		if layout.OwnerKind(it.kind) != "" {
+			continue // in its owner's object, below
 		}
 		for _, o := range owned[ownedKey(it.kind.Name, id)] {
 			if o.kind.PerObject != "" {
@@ -150,13 +142,6 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 			}
 		}
 		delete(owned, ownedKey(it.kind.Name, id))
-		if c := flowConns[strings.ToLower(id)]; c != nil && it.kind.Name == "user-flows" {
-			for _, p := range []string{"userFlowIdentityProviders", "apiConnectorConfiguration"} {
-				if v, ok := c[p]; ok {
-					it.obj[p] = v
-				}
-			}
-		}
 		if it.kind.Name == "role-management-policies" {
 			// One per role, made with the role: given its snapshot's rules
 			// once the roles are loaded (graphsim/pim.go).
