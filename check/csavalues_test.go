@@ -6,7 +6,7 @@ import (
 )
 
 // A user's custom security attribute values name the user (by the file's
-// id: a warning when the user is not in the snapshot) and the attribute
+// id: "owner missing", TestOwnerMissing) and the attribute
 // definitions {set}_{attribute} (an error: Graph never deletes a
 // definition); annotations name nothing.
 func TestUserSecurityAttributeReferencesResolve(t *testing.T) {
@@ -34,6 +34,6 @@ func TestUserSecurityAttributeReferencesResolve(t *testing.T) {
 		}
 	}
 	sort.Strings(got)
-	want := []string{bad + " customSecurityAttributes.HR.Level " + SevError, bad + " id " + SevWarning}
+	want := []string{bad + " customSecurityAttributes.HR.Level " + SevError}
 	sameLines(t, "unresolved references", got, want, rep)
 }

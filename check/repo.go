@@ -595,6 +595,33 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 		}
 	}
 
+	// Files of a kind that is state of another kind's object
+	// (layout.OwnerKind: per-user MFA state, custom security attribute
+	// values, a user flow's identity providers and API connectors): the
+	// owner object must be in the snapshot, since Graph holds no such state
+	// without it. A warning: the owned kind is opt-in and carried forward
+	// between its reads, so its owner may be deleted since; and read in
+	// the same export, the two lists are read moments apart.
+	for i, f := range files {
+		ff := facts[i]
+		owner := layout.OwnerKind(ff.kind)
+		if owner == "" || ff.key == "" || !ff.located || resolves([]string{owner}, ff.key) {
+			continue
+		}
+		if !complete[owner] {
+			cs.Unchecked++
+			continue
+		}
+		ok, _ := layout.Lookup(owner)
+		why := "the " + ok.Title + " list and this kind were read moments apart and the owner was created or deleted in between; export both again (entrasnap export --kinds " + owner + "," + ff.kind.Name + ")"
+		if !complete[ff.kind.Name] {
+			why = "this kind's files are carried from an earlier snapshot (not read this time) and the owner was deleted since; export the kind again (entrasnap export --kinds " + ff.kind.Name + ") to drop the file"
+		}
+		add(f.path, Issue{Severity: SevWarning, Property: ff.kind.KeyProp(), Line: ck.lineOf(ctx, rev, f.path, ff.kind.KeyProp()),
+			Message: fmt.Sprintf("owner missing: this file holds %s of %s %s, which the snapshot does not hold; Graph keeps them only on their owner, so a restore has nothing to write them to: %s",
+				ff.kind.Title, ok.Title, ff.key, why)})
+	}
+
 	// Issues sorted by file, then line.
 	paths := make([]string, 0, len(issues))
 	for p := range issues {
@@ -773,7 +800,11 @@ func refChild(k *layout.Kind, ref layout.Ref) *layout.Child {
 // objects entrasnap does not back up (a device in a group) are left out.
 func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 	var out []refUse
+	owned := layout.OwnerKind(k) != ""
 	for _, ref := range k.Refs {
+		if owned && ref.Path == k.KeyProp() {
+			continue // the owner: checked as such ("owner missing")
+		}
 		strict, binned := strictRef(k, ref), keptWhileDeleted(k, ref)
 		ref.Uses(obj, func(prop, id, typ string) {
 			targets := ref.Kinds

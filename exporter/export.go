@@ -319,7 +319,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				}
 			}
 		}
-		return live.Later{Delta: deltaFrom, UserProperties: o.userProps, Validated: valid}, nil
+		l := live.Later{Delta: deltaFrom, UserProperties: o.userProps, Validated: valid}
+		if prev.rev != "" {
+			read := prev.reader(ctx, o.Repo)
+			l.Previous = func(p string) ([]byte, error) {
+				if _, ok := prev.blobs[p]; !ok {
+					return nil, nil
+				}
+				return read(p)
+			}
+		}
+		return l, nil
 	}
 	sizeBudget(ctx, o.Client, kinds)
 	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,

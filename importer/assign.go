@@ -84,7 +84,7 @@ func assignmentColl(k *layout.Kind, tk, id string) (string, bool) {
 	if !ok || !found {
 		return "", false
 	}
-	if !strings.HasPrefix(id, "{{") {
+	if !isHolder(id) {
 		id = url.PathEscape(id)
 	}
 	return "/" + t.APIVersion + t.ListPath + "/" + id + "/" + nav, true

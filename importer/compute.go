@@ -202,6 +202,8 @@ func Compute(in *Input) (*Plan, error) {
 	pl.assignmentOrder() // assign.go
 	pl.activationOrder() // roles.go
 	pl.finish()
+	// A value of the files holding "{{" is sent as it is (placeholder.go).
+	escapeBodies(pl.p)
 	pl.p.OutOfScope = outOfScope(in.SignedIn, pl.p, roleAssignableGroups(in)) // scope.go
 	if in.SignedIn != nil {
 		pl.p.SignedIn, pl.p.RolesFrom = in.SignedIn.Name, in.SignedIn.RolesFrom

@@ -97,7 +97,7 @@ func (pl *planner) emRef(system, id string) (ref string, deps []string, fresh bo
 		return id, nil, false
 	}
 	ref, deps = pl.ref(kinds, id)
-	return ref, deps, strings.HasPrefix(ref, "{{")
+	return ref, deps, isHolder(ref)
 }
 
 func (pl *planner) catalogResources(s *objState, ch layout.Child, parent string, current *Object, want any, parentDeps []string, ensure bool) {
@@ -338,7 +338,7 @@ func (pl *planner) pendingRoleScopes() {
 			// placeholder of an id this plan creates is left for apply to
 			// fill (a GUID then).
 			filter := url.QueryEscape("originId eq ") + url.QueryEscape(live.ODataString(r.ref))
-			if strings.HasPrefix(r.ref, "{{") {
+			if isHolder(r.ref) {
 				filter = url.QueryEscape("originId eq '") + r.ref + url.QueryEscape("'")
 			}
 			lookup = pl.add(s, Action{Op: OpUpdate, Relationship: r.ch.Name, Target: r.origin, DependsOn: uniq(ldeps),

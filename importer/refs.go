@@ -106,7 +106,7 @@ func (pl *planner) depsOf(k *layout.Kind, b map[string]any) []string {
 	var deps []string
 	for _, r := range k.Refs {
 		r.Walk(b, func(id string) string {
-			if strings.HasPrefix(id, "{{new") {
+			if isHolder(id) && strings.HasPrefix(id, "{{new") {
 				if s := pl.holders[id]; s != nil {
 					deps = append(deps, mainDep(s))
 				}

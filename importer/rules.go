@@ -248,7 +248,7 @@ func itemPath(k *layout.Kind, key string) string {
 	if k.Singleton {
 		return "/" + k.APIVersion + k.ListPath
 	}
-	if strings.HasPrefix(key, "{{") { // a placeholder apply fills with an id
+	if isHolder(key) { // a placeholder apply fills with an id (placeholder.go)
 		return "/" + k.APIVersion + k.ListPath + "/" + key
 	}
 	return "/" + k.APIVersion + k.ListPath + "/" + url.PathEscape(key)

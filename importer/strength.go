@@ -19,7 +19,7 @@ import (
 func childColl(k *layout.Kind, ch layout.Child, parent string) string {
 	if ch.Base != "" {
 		p := "/" + k.APIVersion + ch.Base + "/"
-		if strings.HasPrefix(parent, "{{") {
+		if isHolder(parent) {
 			return p + parent + "/" + ch.Path
 		}
 		return p + url.PathEscape(parent) + "/" + ch.Path

@@ -3,8 +3,8 @@ package layout
 // OwnerKind is the kind whose objects hold the objects of k when these are
 // not objects of their own in Graph but state of another kind's object, ""
 // for any other kind. Three shapes exist in the catalog, and this names the
-// owner of each, so a reader of files (the rehearsal loader) follows one
-// rule instead of a case per kind:
+// owner of each, so a reader of files (the rehearsal loader, check's
+// "owner missing") follows one rule instead of a case per kind:
 //
 //   - k.PerObject set: the file is the one entity below its owner object
 //     (per-user-mfa: a user's authentication/requirements, written by PATCH

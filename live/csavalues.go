@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -49,26 +50,92 @@ var csaReaderRoles = map[string]string{
 // Administrator. Graph answers null to any other caller, which cannot be
 // told apart from "no values". A token that is not a JWT says nothing and
 // is let through (the read then trusts Graph's answer).
-func (r *reader) csaReadable(ctx context.Context, k *layout.Kind) error {
+//
+// A signed-in user who holds one of the two roles scoped to attribute
+// sets only (directoryScopeId /attributeSets/{id}: no wids entry, which
+// lists tenant-wide roles) reads those sets' values, and Graph leaves the
+// other sets out of its answer ("Cannot read attribute assignments that
+// use attributes in other attribute sets",
+// learn:/entra/fundamentals/custom-security-attributes-manage): sets are
+// then those attribute sets (lower-case ids, from the user's role
+// assignments), nil when every set is read.
+func (r *reader) csaReadable(ctx context.Context, k *layout.Kind) (sets map[string]string, err error) {
 	roles, ok, err := r.c.TokenRoles(ctx)
 	if err != nil {
-		return kindError(k, "token", err, nil)
+		return nil, kindError(k, "token", err, nil)
 	}
 	scp, err := r.c.TokenScopes(ctx)
 	if err != nil {
-		return kindError(k, "token", err, nil)
+		return nil, kindError(k, "token", err, nil)
 	}
 	if !ok && scp == "" {
-		return nil // not a JWT (a test server's token): nothing to tell from it
+		return nil, nil // not a JWT (a test server's token): nothing to tell from it
 	}
 	if !ok {
-		return csaDelegatedReadable(k, strings.Fields(scp), r.c.BearerToken(ctx))
+		token := r.c.BearerToken(ctx)
+		err := csaDelegatedReadable(k, strings.Fields(scp), token)
+		if err == nil || !errors.Is(err, errNoTenantWideRole) {
+			return nil, err
+		}
+		sets, all, why := r.csaScopedSets(ctx, token)
+		if all {
+			return nil, nil // a tenant-wide assignment the token's claims did not show
+		}
+		if len(sets) == 0 {
+			if ke, ok := err.(*KindError); ok && why != "" {
+				ke.Err = fmt.Errorf("%w%s", ke.Err, why)
+			}
+			return nil, err
+		}
+		return sets, nil
 	}
 	if holdsAny(roles, csaReadRoles) {
-		return nil
+		return nil, nil
 	}
-	return &KindError{Kind: k.Name, What: "property customSecurityAttributes", Status: 403, Permissions: []string{csaReadRoles[0]},
+	return nil, &KindError{Kind: k.Name, What: "property customSecurityAttributes", Status: 403, Permissions: []string{csaReadRoles[0]},
 		Err: fmt.Errorf("Graph answers customSecurityAttributes as null without %s, which the token does not carry", csaReadRoles[0])}
+}
+
+// errNoTenantWideRole marks csaDelegatedReadable's refusal of a user whose
+// token shows neither attribute assignment role over the whole directory
+// (its wids claim names neither, or there is no wids claim).
+var errNoTenantWideRole = errors.New("no attribute assignment role at the tenant's scope")
+
+// csaScopedSets lists the attribute sets the signed-in user of token holds
+// Attribute Assignment Reader or Administrator at (directoryScopeId
+// /attributeSets/{id}), from the role assignments Graph lists
+// (rbacapplication-list-roleassignments, which needs a role that reads
+// them: Directory Readers, Global Reader, ...). Lower-case id → id. Only
+// direct assignments count (one through a role-assignable group is not
+// seen: its set's values are then kept, not read). why says, when there
+// are none, what was found. all: the user holds one of the roles at the
+// tenant's scope after all (a token without a wids claim).
+func (r *reader) csaScopedSets(ctx context.Context, token string) (sets map[string]string, all bool, why string) {
+	oid := graph.TokenClaim(token, "oid")
+	if oid == "" {
+		return nil, false, ""
+	}
+	as, err := r.c.ListObjects(ctx, "/v1.0/roleManagement/directory/roleAssignments?$select=principalId,roleDefinitionId,directoryScopeId")
+	if err != nil {
+		return nil, false, "; nor could its role assignments be listed to find one scoped to attribute sets (" + layout.Safe(err.Error()) +
+			"): a role scoped to attribute sets reads those sets' values only, and the export keeps the other sets' values as the previous snapshot holds them"
+	}
+	sets = map[string]string{}
+	for _, a := range as {
+		principal, _ := a["principalId"].(string)
+		def, _ := a["roleDefinitionId"].(string)
+		scope, _ := a["directoryScopeId"].(string)
+		if _, reads := csaReaderRoles[strings.ToLower(def)]; !reads || !strings.EqualFold(principal, oid) {
+			continue
+		}
+		if scope == "/" {
+			return nil, true, ""
+		}
+		if set, ok := strings.CutPrefix(scope, "/attributeSets/"); ok && set != "" {
+			sets[strings.ToLower(set)] = set
+		}
+	}
+	return sets, false, ""
 }
 
 // csaDelegatedReadable checks a delegated token's scopes and directory roles.
@@ -83,18 +150,22 @@ func csaDelegatedReadable(k *layout.Kind, scopes []string, token string) error {
 	}
 	wids, ok := graph.TokenClaimStrings(token, "wids")
 	if !ok {
-		return refuse("the delegated token lists no directory roles (no wids claim), so it cannot show the Attribute Assignment Reader " +
+		err := refuse("the delegated token lists no directory roles (no wids claim), so it cannot show the Attribute Assignment Reader " +
 			"or Administrator role a signed-in user needs besides the scope: set the app registration's groupMembershipClaims to DirectoryRole " +
 			"(or All), or export this kind with an application token granted " + csaReadRoles[0])
+		err.(*KindError).Err = fmt.Errorf("%w (%w)", err.(*KindError).Err, errNoTenantWideRole)
+		return err
 	}
 	for _, w := range wids {
 		if _, reads := csaReaderRoles[strings.ToLower(w)]; reads {
 			return nil
 		}
 	}
-	return refuse("the signed-in user holds neither Attribute Assignment Reader nor Attribute Assignment Administrator over the whole " +
+	err := refuse("the signed-in user holds neither Attribute Assignment Reader nor Attribute Assignment Administrator over the whole " +
 		"directory (the token's wids claim; Global Administrator does not read the values by default): assign one of them, sign in again " +
 		"and export again")
+	err.(*KindError).Err = fmt.Errorf("%w (%w)", err.(*KindError).Err, errNoTenantWideRole)
+	return err
 }
 
 // holdsAny reports whether have names one of want (case-insensitive).
@@ -110,12 +181,24 @@ func holdsAny(have, want []string) bool {
 }
 
 func (r *reader) readSecurityAttributes(ctx context.Context, k *layout.Kind, requests *atomic.Int64) ([]map[string]any, error) {
-	if err := r.csaReadable(ctx, k); err != nil {
+	readable, err := r.csaReadable(ctx, k)
+	if err != nil {
 		return nil, err
 	}
+	if readable != nil && r.previous == nil {
+		return nil, &KindError{Kind: k.Name, What: "property customSecurityAttributes", Status: 403,
+			Err: fmt.Errorf("the signed-in user reads the values of attribute sets %s only (a role scoped to them), and Graph leaves the other sets' values out of its answer: "+
+				"without a previous snapshot to keep them from, the read would show them removed; export with Attribute Assignment Reader over the whole directory, "+
+				"or with an application token granted %s", setList(readable), csaReadRoles[0])}
+	}
 	var objs []map[string]any
-	err := r.listPages(ctx, k, requests, func(page []map[string]any) error {
+	var owners []string // every owner listed, for a read in part (keepUnreadSets)
+	err = r.listPages(ctx, k, requests, func(page []map[string]any) error {
 		for _, o := range page {
+			if readable != nil {
+				id, _ := o["id"].(string)
+				owners = append(owners, id)
+			}
 			v, ok := o["customSecurityAttributes"]
 			if !ok {
 				return &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned an object of %s without customSecurityAttributes", layout.AttributeValueOwner(k))}
@@ -131,7 +214,79 @@ func (r *reader) readSecurityAttributes(ctx context.Context, k *layout.Kind, req
 		}
 		return nil
 	})
-	return objs, err
+	if err != nil || readable == nil {
+		return objs, err
+	}
+	return r.keepUnreadSets(k, objs, owners, readable)
+}
+
+// keepUnreadSets completes a read of the values of some attribute sets
+// only (sets, from csaScopedSets): each owner listed keeps the values of
+// the other sets as its file in the previous snapshot holds them, so that
+// a set the caller may not read never shows as removed; an owner not
+// listed (deleted since) has no file. The kind's warning names the sets
+// read and those kept.
+func (r *reader) keepUnreadSets(k *layout.Kind, objs []map[string]any, owners []string, sets map[string]string) ([]map[string]any, error) {
+	byID := map[string]map[string]any{}
+	for _, o := range objs {
+		id, _ := o["id"].(string)
+		byID[id] = o
+	}
+	kept := map[string]bool{}
+	var out []map[string]any
+	for _, id := range owners {
+		o := byID[id]
+		p, err := layout.Path(k, map[string]any{"id": id})
+		if err != nil {
+			return nil, &KindError{Kind: k.Name, What: "list", Err: err}
+		}
+		data, err := r.previous(p)
+		if err != nil {
+			return nil, &KindError{Kind: k.Name, What: "previous snapshot", Err: fmt.Errorf("reading %s to keep the values of the attribute sets not read: %w", p, err)}
+		}
+		if data != nil {
+			prev, err := layout.Decode(data)
+			if err != nil {
+				return nil, &KindError{Kind: k.Name, What: "previous snapshot", Err: fmt.Errorf("%s: %w", p, err)}
+			}
+			old, _ := prev["customSecurityAttributes"].(map[string]any)
+			for set, v := range old {
+				if _, read := sets[strings.ToLower(set)]; read {
+					continue // read now: as Graph answered
+				}
+				if o == nil {
+					o = map[string]any{"id": id, "customSecurityAttributes": map[string]any{}}
+				}
+				o["customSecurityAttributes"].(map[string]any)[set] = v
+				kept[set] = true
+			}
+		}
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	w := fmt.Sprintf("read in part: the signed-in user reads the values of attribute sets %s only (a role scoped to them); ", setList(sets))
+	if len(kept) == 0 {
+		w += "the previous snapshot holds no values of other sets: any other set's values are not in this snapshot"
+	} else {
+		names := map[string]string{}
+		for s := range kept {
+			names[strings.ToLower(s)] = s
+		}
+		w += "the values of " + setList(names) + " were not read and are kept as the previous snapshot holds them"
+	}
+	r.partial.Store(k.Name, w+"; export with Attribute Assignment Reader over the whole directory to read every set")
+	return out, nil
+}
+
+// setList names attribute sets (lower-case id → id) in order, escaped.
+func setList(sets map[string]string) string {
+	names := make([]string, 0, len(sets))
+	for _, s := range sets {
+		names = append(names, layout.Safe(s))
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // attributeValues checks an object's customSecurityAttributes and returns its

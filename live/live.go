@@ -69,6 +69,12 @@ type Later struct {
 	Delta          map[string]DeltaFrom
 	UserProperties []string
 	Validated      Validated
+	// Previous reads the file at path in the previous snapshot: nil data
+	// and no error when it holds none. A read Graph answers only in part
+	// (custom security attribute values of the attribute sets a signed-in
+	// user's scoped role reads: csavalues.go) keeps the rest as it was.
+	// Nil: no previous snapshot, and such a read is refused.
+	Previous func(path string) ([]byte, error)
 }
 
 // Validated tells whether data, the canonical bytes of the file at path

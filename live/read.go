@@ -228,6 +228,11 @@ var topLevelChild = map[string]struct{ path, parentProp string }{
 type reader struct {
 	c        *graph.Client
 	progress Progress
+	// previous is Later.Previous (nil without one); partial holds, by kind
+	// name, the warning of a kind read in part with the rest kept as the
+	// previous snapshot holds it (csavalues.go).
+	previous func(path string) ([]byte, error)
+	partial  sync.Map
 	// delta: kinds to resume from a deltaLink; track: keep deltaLinks.
 	delta map[string]DeltaFrom
 	track bool
@@ -351,7 +356,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 				cancel()
 				return
 			}
-			r.delta, r.keepUsers = l.Delta, keepSet(l.UserProperties)
+			r.delta, r.keepUsers, r.previous = l.Delta, keepSet(l.UserProperties), l.Previous
 			if l.Validated != nil {
 				r.validated.Store(&l.Validated)
 			}
@@ -366,7 +371,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, ok := deltaKinds[u.primary.Name]; ok || auditKinds[u.primary.Name] {
+			if _, ok := deltaKinds[u.primary.Name]; ok || auditKinds[u.primary.Name] || layout.AttributeValueOwner(u.primary) != "" {
 				select {
 				case <-ready:
 				case <-ctx.Done():
@@ -583,6 +588,8 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		}
 		if kr.err != nil {
 			kr.objects = nil
+		} else if w, ok := r.partial.Load(ek.Name); ok {
+			kr.warnings = append(kr.warnings, Warning{Path: ek.Root(), Kind: ek.Name, Message: w.(string)})
 		}
 		out = append(out, kr)
 	}
