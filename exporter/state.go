@@ -306,7 +306,7 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		}
 		// Only the files of the objects the round changes are read; the
 		// others keep their blob ids (Live.Kept).
-		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: ks.LastFull, Now: now, Read: prev.reader(ctx, o.Repo)}
+		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: ks.LastFull, Read: prev.reader(ctx, o.Repo)}
 	}
 	return from, why, nil
 }

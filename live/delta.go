@@ -58,10 +58,9 @@ import (
 //     not reported).
 //   - /oauth2PermissionGrants/delta is documented (v1.0): when tracking,
 //     the service principals' grants resume from it (grants.go).
-//   - Nothing in the rounds tells which apps or service principals had an
-//     owner or an app role assignment added or removed; the directory
-//     audit log does, minutes late and with AuditLog.Read.All (apps.go:
-//     a later round reads those again, the periodic full read all).
+//   - Nothing documented tells which apps or service principals had an
+//     owner or an app role assignment added or removed (audit logs are
+//     neither complete nor immediate, and need AuditLog.Read.All).
 //   - The application and servicePrincipal lists take $expand=owners (and
 //     appRoleAssignedTo), which returns at most 20 related objects per
 //     object and no nextLink (known issue 13635): one list of 100 objects a
@@ -74,11 +73,8 @@ import (
 // parent for one that shows 20), members and scopedRoleMembers per unit
 // (through $batch: units are few, and a unit's members may need
 // Member.Read.Hidden), the grants from /oauth2PermissionGrants (from its
-// delta function when tracking: grants.go). A later round reads the
-// owners, credentials, extension properties, app role assignments and
-// classifications of apps and service principals again only where the
-// directory audit log names them (apps.go). README "Large tenants" gives
-// what a daily run costs.
+// delta function when tracking: grants.go). README
+// "Large tenants" gives what a daily run costs.
 //
 // A later round (ReadOptions.Delta) applies the changes to the previous
 // snapshot's files of the kind: an object listed with @removed is dropped;
@@ -179,10 +175,8 @@ type DeltaFrom struct {
 	// which to read again (users.go). Zero: unknown, all are read.
 	Since time.Time
 	// Now is when the run started (AuditKinds: a previous schedule that
-	// ends before it, plus AuditMargin, is read again; pimgroups.go; apps
-	// and service principals: a last full read older than the audit log
-	// keeps its records reads every relationship, apps.go). Zero: the
-	// local clock.
+	// ends before it, plus AuditMargin, is read again; pimgroups.go). Zero:
+	// the local clock.
 	Now time.Time
 }
 
@@ -670,7 +664,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
 		if uk := untracked(k, spec); uk != nil {
 			cds := r.childDeltas(k, nil, nil) // grants.go
-			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds, nil)
+			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds)
 			res.childLinks, _ = childLinks(cds)
 		} else {
 			err = feed(w, k, spec, changes, keep)
@@ -830,21 +824,6 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			}
 		}
 	}
-	// An app's or service principal's children: only those the audit log
-	// names are read again (apps.go); the others keep their previous lists.
-	var cp *childPlan
-	if uk != nil && !spec.streamUntracked && auditedChildren[k.Name] {
-		var note string
-		if cp, note, err = r.plannedChildRereads(ctx, uk, from, prevPath, changes, requests); err != nil {
-			return nil, &KindError{Kind: k.Name, What: "delta round", Err: err}
-		}
-		if note != "" {
-			if np, ok := r.progress.(NoteProgress); ok {
-				np.KindNote(k.Name, note)
-			}
-			res.note = note
-		}
-	}
 	for _, lid := range keys {
 		if f := prev[lid]; !changed[lid] && (uk == nil || again != nil && !again[lid]) {
 			c := prepared{path: f.path, key: f.key}
@@ -907,13 +886,7 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			fresh[strings.ToLower(ch.id)] = true
 		}
 		cds := r.childDeltas(k, &from, fresh)
-		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds, cp)
-		if cp != nil && cp.note != "" {
-			if np, ok := r.progress.(NoteProgress); ok {
-				np.KindNote(k.Name, cp.note)
-			}
-			res.note = strings.TrimPrefix(res.note+"; "+cp.note, "; ")
-		}
+		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds)
 		var note string
 		res.childLinks, note = childLinks(cds)
 		if note != "" {
@@ -932,7 +905,7 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 // untracked: its objects are held until those children are read for all
 // of them, then handed to w (these are the smaller kinds: applications,
 // service principals, administrative units).
-func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta, cp *childPlan) error {
+func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta) error {
 	var pages [][]map[string]any
 	err := build(k, spec, changes, base, func(page []map[string]any) error {
 		pages = append(pages, page)
@@ -945,7 +918,7 @@ func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.
 	for _, p := range pages {
 		objs = append(objs, p...)
 	}
-	if err := r.untrackedChildren(ctx, uk, objs, requests, cds, cp); err != nil {
+	if err := r.untrackedChildren(ctx, uk, objs, requests, cds); err != nil {
 		return err
 	}
 	for _, p := range pages {
@@ -983,41 +956,14 @@ const expandLimit = 20
 // untrackedChildren reads the children of uk (a kind narrowed to the
 // relationships its delta round does not track) for every object: owners
 // from the list's $expand where that is complete, the rest per parent
-// (children). With a plan (cp, apps.go), the expandable children are read
-// again only for the objects it names, per parent; the others keep the
-// lists of their previous files (objs are built on them).
-func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64, cds map[string]*childDelta, cp *childPlan) error {
-	var rest, listed []layout.Child
+// (children).
+func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64, cds map[string]*childDelta) error {
+	var rest []layout.Child
 	kp := uk.KeyProp()
-	for _, ch := range uk.Children {
-		if expandable[uk.Name+"/"+ch.Name] {
-			listed = append(listed, ch)
-		}
-	}
-	if cp != nil && len(listed) > 0 && cp.decide(uk, listed, objs) {
-		var ask []map[string]any
-		for _, o := range objs {
-			key, _ := o[kp].(string)
-			if cp.again[strings.ToLower(key)] {
-				ask = append(ask, o)
-			}
-		}
-		if len(ask) > 0 {
-			one := *uk
-			one.Children = listed
-			if err := r.children(ctx, &one, ask, requests); err != nil {
-				return err
-			}
-		}
-		listed = nil
-	}
 	for _, ch := range uk.Children {
 		if !expandable[uk.Name+"/"+ch.Name] {
 			rest = append(rest, ch)
 			continue
-		}
-		if !slices.ContainsFunc(listed, func(c layout.Child) bool { return c.Name == ch.Name }) {
-			continue // read above, from the plan
 		}
 		got, err := r.expandRefs(ctx, uk, ch, requests)
 		if err != nil {
