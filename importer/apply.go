@@ -60,6 +60,9 @@ type ApplyOptions struct {
 	// repository's (LoadOptions.IDs: a rehearsal's earlier creates), read
 	// again by the same checks.
 	IDs *IDMap
+	// Snapshots is LoadOptions.Snapshots for apply's reads of the plan's
+	// commit (a rehearsal's, made with the plan's).
+	Snapshots *SnapshotCache
 }
 
 // SnapshotInfo is the post-restore snapshot as Record made it.
@@ -194,7 +197,8 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions, digest string) (*In
 	// is decided as it was when the plan was reviewed; what changed in the
 	// tenant since is still found (staleObjects).
 	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
-		Selection: &p.Selection, Options: p.Options, Files: p.Files, Now: p.Created, Rehearsal: o.Rehearsal, IDs: o.IDs})
+		Selection: &p.Selection, Options: p.Options, Files: p.Files, Now: p.Created, Rehearsal: o.Rehearsal, IDs: o.IDs,
+		Snapshots: o.Snapshots})
 	if err != nil {
 		return nil, err
 	}
@@ -949,7 +953,8 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 			ids.Merge(res.IDs)
 		}
 		in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
-			Selection: &p.Selection, Options: p.Options, IDs: ids, Files: p.Files, Rehearsal: o.Rehearsal})
+			Selection: &p.Selection, Options: p.Options, IDs: ids, Files: p.Files, Rehearsal: o.Rehearsal,
+			Snapshots: o.Snapshots})
 		var again *Plan
 		if err == nil {
 			again, err = Compute(in)

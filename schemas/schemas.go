@@ -147,19 +147,56 @@ func load(kind string) (*Schema, error) {
 	if id == "" {
 		id = "https://github.com/entrasnap/entrasnap/schemas/generated/" + kind + suffix
 	}
+	sch, err := compile(kind, id, compiledAs2019(raw))
+	if err != nil {
+		return nil, err
+	}
+	return &Schema{kind: kind, raw: raw, doc: doc, sch: sch}, nil
+}
+
+// compile compiles a kind's schema document src, known by id.
+func compile(kind, id string, src []byte) (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
 	c.LoadURL = func(u string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("schemas: %s refers to %s, which is not embedded", kind, u)
 	}
-	if err := c.AddResource(id, bytes.NewReader(raw)); err != nil {
+	if err := c.AddResource(id, bytes.NewReader(src)); err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", kind, err)
 	}
 	sch, err := c.Compile(id)
 	if err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", kind, err)
 	}
-	return &Schema{kind: kind, raw: raw, doc: doc, sch: sch}, nil
+	return sch, nil
+}
+
+// The generated schemas say draft 2020-12 but use only keywords that mean
+// the same in draft 2019-09 (type, enum, const, properties, items as one
+// schema, additionalProperties, patternProperties, propertyNames, allOf,
+// anyOf, not, if/then, pattern, minimum/maximum, $ref and $defs; format
+// and contentEncoding annotate in both), and the compiler is quadratic in
+// a 2020-12 schema's subschemas: it looks for $dynamicAnchor under every
+// subschema it compiles, which took about 2 CPU-seconds for
+// lifecycle-workflows' 900 KB (its $defs hold much of Graph's user type)
+// and 1 for custom-task-extensions' 700 KB, in every process that
+// validates them (each export). compiledAs2019 is the schema as compiled:
+// declared 2019-09 when it holds none of 2020-12's own keywords
+// ($dynamicRef, $dynamicAnchor, prefixItems; items as an array is not
+// valid 2020-12, so the compiler refused it already), raw otherwise.
+// Validate gives the same answer either way (TestDraft2019CompilesAlike);
+// raw, which users read and editors check files with, keeps 2020-12.
+func compiledAs2019(raw []byte) []byte {
+	const (
+		draft2020 = `"$schema": "https://json-schema.org/draft/2020-12/schema"`
+		draft2019 = `"$schema": "https://json-schema.org/draft/2019-09/schema"`
+	)
+	for _, only2020 := range []string{`"$dynamicRef"`, `"$dynamicAnchor"`, `"prefixItems"`, `"$recursiveRef"`, `"$recursiveAnchor"`} {
+		if bytes.Contains(raw, []byte(only2020)) {
+			return raw
+		}
+	}
+	return bytes.Replace(raw, []byte(draft2020), []byte(draft2019), 1)
 }
 
 // Kind is the kind the schema describes.

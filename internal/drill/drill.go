@@ -129,7 +129,10 @@ type run struct {
 	sim    *graphsim.Server
 	sleep  Sleep
 	ids    *importer.IDMap // objects recreated under new ids so far
-	files  map[string]map[string]any
+	// snaps holds the rehearsed commit's objects, decoded once for every
+	// restore's plan, apply and verify.
+	snaps importer.SnapshotCache
+	files map[string]map[string]any
 }
 
 func (r *run) say(format string, args ...any) {
@@ -347,7 +350,7 @@ func (r *run) restore(ctx context.Context, ids []string) (string, error) {
 	opts := importer.Options{CAState: importer.CAStateReportOnly}
 	load := func() (*importer.Plan, error) {
 		in, err := importer.Load(ctx, importer.LoadOptions{Client: r.client, Repo: r.o.Repo, Rev: r.commit, Commit: r.commit,
-			Selectors: ids, IDs: r.ids, Options: opts, Tool: r.o.Tool, Rehearsal: true})
+			Selectors: ids, IDs: r.ids, Options: opts, Tool: r.o.Tool, Rehearsal: true, Snapshots: &r.snaps})
 		if err != nil {
 			return nil, err
 		}
@@ -364,7 +367,7 @@ func (r *run) restore(ctx context.Context, ids []string) (string, error) {
 		return "", errors.New("the restore planned nothing although the objects were broken")
 	}
 	res, err := importer.Apply(ctx, plan, importer.ApplyOptions{Client: r.client, Repo: r.o.Repo, Token: r.client.BearerToken(ctx), Sleep: r.sleep,
-		Rehearsal: true, IDs: r.ids})
+		Rehearsal: true, IDs: r.ids, Snapshots: &r.snaps})
 	if res != nil {
 		r.ids.Merge(res.IDs)
 	}

@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
@@ -171,6 +173,51 @@ func TestRehearsal(t *testing.T) {
 	}
 	if recs, _, _ := rehearse.ReadAll(ctx, repo, next.Tag); len(recs) != 1 || recs[0].Path != path {
 		t.Errorf("the export dropped the record: %+v", recs)
+	}
+
+	// The restores read the rehearsed commit through one
+	// importer.SnapshotCache: decoded once, each read a copy of its own
+	// that equals a fresh decoding, whatever the reader did to the last.
+	files, err := repo.ReadAll(ctx, first.Commit, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := diff.LoadFiles(files)
+	var cache importer.SnapshotCache
+	for i := range 3 {
+		got, skipped, err := cache.Objects(ctx, repo, first.Commit)
+		if err != nil || len(skipped) > 0 || len(got) != len(fresh) || len(got) < 100 {
+			t.Fatalf("read %d: %d objects (%d fresh), skipped %v, %v", i, len(got), len(fresh), skipped, err)
+		}
+		for p, o := range got {
+			if !reflect.DeepEqual(o, fresh[p]) {
+				t.Fatalf("read %d: %s differs from a fresh decoding:\n%+v\n%+v", i, p, o.Data, fresh[p].Data)
+			}
+			// What a plan or apply may do to its objects.
+			o.Data["displayName"] = "changed"
+			for _, v := range o.Data {
+				if m, ok := v.(map[string]any); ok {
+					m["changed"] = true
+				}
+				if l, ok := v.([]any); ok && len(l) > 0 {
+					l[0] = "changed"
+				}
+			}
+			o.Key = "changed"
+		}
+	}
+	// Another commit is decoded, not served from the first's objects: the
+	// user the next export saw moved is moved there.
+	moved := sim.Tenant().List("user")[0]["id"]
+	got, _, err := cache.Objects(ctx, repo, next.Commit)
+	found := false
+	for _, o := range got {
+		if o.Kind.Name == "users" && o.Data["id"] == moved {
+			found = o.Data["department"] == "Moved"
+		}
+	}
+	if err != nil || !found {
+		t.Errorf("the next export's commit does not have user %v moved (%v)", moved, err)
 	}
 }
 
