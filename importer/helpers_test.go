@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,6 +123,34 @@ func sharedEnv(t testing.TB) *env {
 	e := &env{t: t, sim: sim, srv: srv, repo: r, first: m.first, now: m.now, ahead: m.ahead}
 	e.c = e.client(sim.Token())
 	return e
+}
+
+// shortKinds holds, per top-level test, the kinds whenShortOnly named.
+var shortKinds sync.Map // test name -> []*layout.Kind
+
+// whenShortOnly makes every export of the incident the test (and its
+// subtests) records (recordIncident) read only the named kinds under
+// -short (CI's race run), where an export of every kind of the demo
+// tenant costs about 2 CPU-seconds, a quarter of a restore test: the
+// kinds not read are carried forward from the first snapshot unchanged,
+// so the snapshot at the branch head is what a whole export would have
+// written when the incident touched only the named kinds. The plain test
+// run (no -short) still reads every kind.
+func whenShortOnly(t *testing.T, names ...string) {
+	t.Helper()
+	if !testing.Short() {
+		return
+	}
+	var ks []*layout.Kind
+	for _, n := range names {
+		k, ok := layout.Lookup(n)
+		if !ok {
+			t.Fatalf("no kind %q", n)
+		}
+		ks = append(ks, k)
+	}
+	shortKinds.Store(t.Name(), ks)
+	t.Cleanup(func() { shortKinds.Delete(t.Name()) })
 }
 
 func (e *env) clock() time.Time {

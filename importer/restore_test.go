@@ -202,7 +202,11 @@ func (e *env) checkRecorded(res *Result, want string) {
 // recordIncident exports the broken tenant, as the daily export would.
 func (e *env) recordIncident() {
 	e.t.Helper()
-	if _, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, AllowShrink: true, Message: "after the incident"}); err != nil {
+	o := exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, AllowShrink: true, Message: "after the incident"}
+	if ks, ok := shortKinds.Load(strings.SplitN(e.t.Name(), "/", 2)[0]); ok {
+		o.Kinds = ks.([]*layout.Kind)
+	}
+	if _, err := exporter.Run(context.Background(), o); err != nil {
 		e.t.Fatal(err)
 	}
 }
