@@ -128,8 +128,8 @@ func sharedEnv(t testing.TB) *env {
 // shortKinds holds, per top-level test, the kinds whenShortOnly named.
 var shortKinds sync.Map // test name -> []*layout.Kind
 
-// whenShortOnly makes every export of the incident the test (and its
-// subtests) records (recordIncident) read only the named kinds under
+// whenShortOnly makes the exports the test (and its subtests) makes after
+// its first (recordIncident, snapshot) read only the named kinds under
 // -short (CI's race run), where an export of every kind of the demo
 // tenant costs about 2 CPU-seconds, a quarter of a restore test: the
 // kinds not read are carried forward from the first snapshot unchanged,
@@ -151,6 +151,15 @@ func whenShortOnly(t *testing.T, names ...string) {
 	}
 	shortKinds.Store(t.Name(), ks)
 	t.Cleanup(func() { shortKinds.Delete(t.Name()) })
+}
+
+// shortKinds are the kinds whenShortOnly named for e's test, or nil (every
+// kind).
+func (e *env) shortKinds() []*layout.Kind {
+	if ks, ok := shortKinds.Load(strings.SplitN(e.t.Name(), "/", 2)[0]); ok {
+		return ks.([]*layout.Kind)
+	}
+	return nil
 }
 
 func (e *env) clock() time.Time {
