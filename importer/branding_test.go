@@ -32,6 +32,7 @@ func testPNG(t *testing.T, c color.RGBA) []byte {
 // with its image, one added since REV deleted; the default is never
 // deleted; a second plan is empty.
 func TestRestoreBranding(t *testing.T) {
+	whenShortOnly(t, "branding")
 	e := newEnv(t, graphsim.Options{}, nil)
 	ctx := context.Background()
 	base := "/v1.0/organization/" + e.sim.TenantID() + "/branding/localizations"

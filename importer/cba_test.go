@@ -11,6 +11,7 @@ import (
 // changed is deleted and created again (Graph has no update), one that is
 // gone is created; the new ids do not make the next plan churn.
 func TestRestoreCertificateBasedAuth(t *testing.T) {
+	whenShortOnly(t, "certificate-based-auth")
 	e := newEnv(t, graphsim.Options{}, nil)
 	coll := "/v1.0/organization/" + e.sim.TenantID() + "/certificateBasedAuthConfiguration"
 	before := e.list(coll)

@@ -32,6 +32,7 @@ func (e *env) allowedOf(def string) string {
 // case are distinct (Graph's ids are case sensitive). A second plan is
 // empty.
 func TestRestoreCustomSecurityAttributes(t *testing.T) {
+	whenShortOnly(t, "attribute-sets", "custom-security-attributes")
 	e := newEnv(t, graphsim.Options{}, nil)
 	const clearance = "DataProtection_Clearance"
 	before := e.allowedOf(clearance)

@@ -14,6 +14,7 @@ import (
 // with the kind's reason (what to set by hand), and one live but not at
 // REV is listed, never deleted. No request is planned for the kind.
 func TestExportOnlyGroupLifecyclePolicy(t *testing.T) {
+	whenShortOnly(t, "group-lifecycle-policies")
 	const coll = "/v1.0/groupLifecyclePolicies"
 	e := newEnv(t, graphsim.Options{}, nil)
 	k, _ := layout.Lookup("group-lifecycle-policies")

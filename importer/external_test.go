@@ -125,6 +125,7 @@ func TestRestoreExternalIdentities(t *testing.T) {
 // (a changed one, and on a partner created again), and one added since is
 // deleted.
 func TestRestoreCrossTenantIdentitySync(t *testing.T) {
+	whenShortOnly(t, "cross-tenant-access-partners")
 	const coll = "/v1.0/policies/crossTenantAccessPolicy/partners"
 	e := newEnv(t, graphsim.Options{}, nil)
 	var synced, other string
@@ -177,6 +178,7 @@ func TestRestoreCrossTenantIdentitySync(t *testing.T) {
 
 // The external identities policy is read from and written to beta.
 func TestRestoreExternalIdentitiesPolicy(t *testing.T) {
+	whenShortOnly(t, "external-identities-policy")
 	const path = "/beta/policies/externalIdentitiesPolicy"
 	e := newEnv(t, graphsim.Options{}, nil)
 	if e.get(path)["allowExternalIdentitiesToLeave"] != false {

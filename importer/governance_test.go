@@ -33,6 +33,7 @@ func byName(t *testing.T, list []map[string]any, name string) map[string]any {
 // and settings are written back; a catalog, package and policy added
 // since REV are deleted policy first, catalog last.
 func TestRestoreGovernance(t *testing.T) {
+	whenShortOnly(t, "access-package-catalogs", "connected-organizations", "access-packages", "access-package-assignment-policies", "entitlement-management-settings", "access-review-definitions")
 	e := newEnv(t, graphsim.Options{}, nil)
 	cat := byName(t, e.list(emColl+"catalogs"), "Finance and partner access")
 	pkgs := e.list(emColl + "accessPackages")

@@ -7,11 +7,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
@@ -122,6 +125,72 @@ func sharedEnv(t testing.TB) *env {
 	e := &env{t: t, sim: sim, srv: srv, repo: r, first: m.first, now: m.now, ahead: m.ahead}
 	e.c = e.client(sim.Token())
 	return e
+}
+
+// shortKinds holds, per top-level test, the kinds whenShortOnly named.
+var shortKinds sync.Map // test name -> []*layout.Kind
+
+// whenShortOnly makes the exports the test (and its subtests) makes after
+// its first (recordIncident, snapshot: exportAfter) read only the named
+// kinds under -short (CI's race run), where an export of every kind of the
+// demo tenant costs about 2 CPU-seconds under -race, a fifth to a quarter
+// of a restore test: the kinds not read are carried forward from the
+// previous snapshot unchanged, so the snapshot at the branch head is what
+// a whole export writes when only the named kinds changed. The plain test
+// run (no -short) reads every kind and fails the test if a kind it did
+// not name changed (exportAfter), so the list cannot leave out what the
+// test changes.
+func whenShortOnly(t *testing.T, names ...string) {
+	t.Helper()
+	var ks []*layout.Kind
+	for _, n := range names {
+		k, ok := layout.Lookup(n)
+		if !ok {
+			t.Fatalf("no kind %q", n)
+		}
+		ks = append(ks, k)
+	}
+	shortKinds.Store(t.Name(), ks)
+	t.Cleanup(func() { shortKinds.Delete(t.Name()) })
+}
+
+// exportAfter runs o, an export after the first, through the kinds
+// whenShortOnly named for e's test: under -short only those are read;
+// without -short every kind is read and a changed file of another kind
+// fails the test.
+func (e *env) exportAfter(o exporter.Options) (*exporter.Result, error) {
+	e.t.Helper()
+	v, named := shortKinds.Load(strings.SplitN(e.t.Name(), "/", 2)[0])
+	if !named {
+		return exporter.Run(context.Background(), o)
+	}
+	ks := v.([]*layout.Kind)
+	if testing.Short() {
+		o.Kinds = ks
+		return exporter.Run(context.Background(), o)
+	}
+	before := e.snapshotObjects("HEAD")
+	res, err := exporter.Run(context.Background(), o)
+	if err != nil {
+		return res, err
+	}
+	after := e.snapshotObjects("HEAD")
+	changed := func(p string, o *diff.Object) {
+		if !slices.Contains(ks, o.Kind) {
+			e.t.Errorf("%s changed in an export after the first, but its kind %s is not one whenShortOnly names: under -short that export would not read it", p, o.Kind.Name)
+		}
+	}
+	for p, o := range after {
+		if b, ok := before[p]; !ok || !reflect.DeepEqual(b.Data, o.Data) {
+			changed(p, o)
+		}
+	}
+	for p, o := range before {
+		if _, ok := after[p]; !ok {
+			changed(p, o)
+		}
+	}
+	return res, nil
 }
 
 func (e *env) clock() time.Time {

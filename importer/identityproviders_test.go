@@ -14,6 +14,7 @@ import (
 // not created (Graph needs the secret) and the plan says what to re-enter.
 // No secret or "****" placeholder is ever sent.
 func TestRestoreIdentityProviders(t *testing.T) {
+	whenShortOnly(t, "identity-providers")
 	const coll = "/v1.0/identity/identityProviders"
 	e := newEnv(t, graphsim.Options{}, nil)
 	google := e.get(coll + "/Google-OAUTH")

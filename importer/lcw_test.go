@@ -31,6 +31,7 @@ func (e *env) taskNames(workflow string) []string {
 // tasks written again in order; a workflow added since REV is deleted; the
 // settings are PATCHed.
 func TestRestoreLifecycleWorkflows(t *testing.T) {
+	whenShortOnly(t, lcwKindNames...)
 	e := newEnv(t, graphsim.Options{}, nil)
 	cte := byName(t, e.list(lcwColl+"customTaskExtensions"), "Provision payroll account")
 	wfs := e.list(lcwColl + "workflows")
@@ -134,6 +135,7 @@ func TestRestoreLifecycleWorkflows(t *testing.T) {
 // deleted, created again with exactly those names, the task naming the new
 // extension.
 func TestRestoreLifecycleWorkflowsRealisticHostile(t *testing.T) {
+	whenShortOnly(t, lcwKindNames...)
 	e := newEnv(t, realisticSim(), nil)
 	name := hostileName + " \xff\xfe"
 	want := hostileName + " \uFFFD\uFFFD" // each byte that is not UTF-8 reads back as U+FFFD

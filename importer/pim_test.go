@@ -47,6 +47,7 @@ func changeRoleSettings(e *env) {
 // @odata.type, under realistic throttling; the plan neither creates nor
 // deletes a policy.
 func TestRestoreRoleSettings(t *testing.T) {
+	whenShortOnly(t, "role-management-policies")
 	e := newEnv(t, graphsim.Options{Throttle: "realistic"}, nil)
 	objs := objectsByKind(e.snapshotObjects(e.first))[rolePolicies]
 	var ga *Object

@@ -44,6 +44,7 @@ func setKeys(p map[string]any, rel string) string {
 // deleted one created with its own id and then its sets. The hostile name
 // survives exactly; a second plan is empty.
 func TestRestorePermissionGrantPolicies(t *testing.T) {
+	whenShortOnly(t, "permission-grant-policies")
 	e := newEnv(t, graphsim.Options{}, nil)
 	e.do("POST", grantPolicies, map[string]any{"id": "hostile-policy", "displayName": hostileName, "description": "line1\nline2"})
 	e.do("POST", grantPolicies+"/hostile-policy/includes", map[string]any{"permissionType": "delegated",
@@ -207,6 +208,7 @@ func TestRestoreAdminConsentRequestPolicyByPut(t *testing.T) {
 // Token issuance, home realm discovery and activity-based timeout policies
 // come back after a delete (created again, new ids) and a change (PATCH).
 func TestRestoreSTSPolicies(t *testing.T) {
+	whenShortOnly(t, "token-issuance-policies", "home-realm-discovery-policies", "activity-based-timeout-policies")
 	e := newEnv(t, graphsim.Options{}, nil)
 	sel := []string{"policies/token-issuance", "policies/home-realm-discovery", "policies/activity-based-timeout"}
 	colls := []string{"tokenIssuancePolicies", "homeRealmDiscoveryPolicies", "activityBasedTimeoutPolicies"}
@@ -269,6 +271,7 @@ func changeNewPolicySingletons(e *env) {
 // each (never a PATCH, which Graph does not serve) without their read-only
 // parts (version, isAdminConfigurable); a second plan is empty.
 func TestRestorePolicySingletons(t *testing.T) {
+	whenShortOnly(t, "admin-consent-request-policy", "tenant-app-management-policy", "authentication-flows-policy", "device-registration-policy")
 	e := newEnv(t, graphsim.Options{}, nil)
 	paths := map[string]string{"admin-consent-request-policy": adminConsent,
 		"tenant-app-management-policy": "/v1.0/policies/defaultAppManagementPolicy",
@@ -314,6 +317,7 @@ func TestRestorePolicySingletons(t *testing.T) {
 // An app management policy whose restrictions were loosened is PATCHed
 // back, a deleted one created again.
 func TestRestoreAppManagementPolicies(t *testing.T) {
+	whenShortOnly(t, "app-management-policies")
 	e := newEnv(t, graphsim.Options{}, nil)
 	amp := e.list("/v1.0/policies/appManagementPolicies")
 	if len(amp) != 1 {

@@ -202,7 +202,7 @@ func (e *env) checkRecorded(res *Result, want string) {
 // recordIncident exports the broken tenant, as the daily export would.
 func (e *env) recordIncident() {
 	e.t.Helper()
-	if _, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, AllowShrink: true, Message: "after the incident"}); err != nil {
+	if _, err := e.exportAfter(exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, AllowShrink: true, Message: "after the incident"}); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -30,7 +30,7 @@ func (e *env) snapshot(msg string) string {
 	if lag := e.sim.Tenant().EventualConsistency(); lag > 0 {
 		e.sim.Clock().Advance(lag + time.Second)
 	}
-	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, AllowShrink: true, Message: msg})
+	res, err := e.exportAfter(exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, AllowShrink: true, Message: msg})
 	if err != nil || !res.Complete() {
 		e.t.Fatalf("export: %v %+v", err, res)
 	}
