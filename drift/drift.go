@@ -41,6 +41,15 @@ type Report struct {
 	Skipped                           []diff.Skipped // baseline files that could not be read (left out)
 }
 
+// UncheckedError is the verdict when no critical drift was found but
+// kinds that may hold it could not be checked (Unchecked); nil otherwise.
+func (rep *Report) UncheckedError() error {
+	if len(rep.Unchecked) == 0 || rep.Critical != nil && !rep.Critical.Empty() {
+		return nil
+	}
+	return fmt.Errorf("no drift found, but %s could not be checked (see above); fix the cause and run drift again", strings.Join(rep.Unchecked, ", "))
+}
+
 // Repo reads the baseline's files (a *snapshot.Repo).
 type Repo interface {
 	Walk(ctx context.Context, rev, prefix string, fn func(path string, blob plumbing.Hash) error) error

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -270,5 +271,27 @@ func TestCompareNotesDelegatedOnlySkip(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(rep.Notes, "\n"), "feature rollout (staged rollout) policies are served by Graph to delegated callers only") {
 		t.Errorf("notes: %q", rep.Notes)
+	}
+}
+
+// drift's verdict on kinds it could not check: an error naming them only
+// when no critical drift was found (critical drift is its own verdict),
+// none when every kind that may hold critical drift was checked.
+func TestUncheckedError(t *testing.T) {
+	for _, tc := range []struct {
+		rep  Report
+		want string // "" for no error
+	}{
+		{Report{}, ""},
+		{Report{Critical: &diff.Result{}}, ""},
+		{Report{Critical: &diff.Result{}, Unchecked: []string{"named-locations", "applications"}},
+			"no drift found, but named-locations, applications could not be checked (see above); fix the cause and run drift again"},
+		{Report{Unchecked: []string{"groups"}}, "no drift found, but groups could not be checked (see above); fix the cause and run drift again"},
+		{Report{Critical: &diff.Result{Changes: []diff.Change{{Kind: "groups"}}}, Unchecked: []string{"named-locations"}}, ""},
+	} {
+		err := tc.rep.UncheckedError()
+		if got := fmt.Sprint(err); tc.want == "" && err != nil || tc.want != "" && got != tc.want {
+			t.Errorf("%+v: UncheckedError() = %v, want %q", tc.rep, err, tc.want)
+		}
 	}
 }

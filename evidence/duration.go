@@ -7,6 +7,14 @@ import (
 	"time"
 )
 
+// ParseSince reads --since: "all" (0: every snapshot) or as ParseAge.
+func ParseSince(s string) (time.Duration, error) {
+	if s == "all" {
+		return 0, nil
+	}
+	return ParseAge(s)
+}
+
 // ParseAge reads a length of time as the flags take it: whole days or
 // weeks ("90d", "2w") or a Go duration ("26h", "90m"). It must be positive.
 func ParseAge(s string) (time.Duration, error) {

@@ -474,6 +474,17 @@ func TestParseAge(t *testing.T) {
 			t.Errorf("ParseAge(%q) accepted", bad)
 		}
 	}
+	if got, err := ParseSince("all"); got != 0 || err != nil {
+		t.Errorf(`ParseSince("all") = %v, %v; want 0 (every snapshot)`, got, err)
+	}
+	if got, err := ParseSince("13w"); got != 13*7*24*time.Hour || err != nil {
+		t.Errorf(`ParseSince("13w") = %v, %v`, got, err)
+	}
+	for _, bad := range []string{"ALL", "", "0d", "all\n", "../90d"} {
+		if _, err := ParseSince(bad); err == nil {
+			t.Errorf("ParseSince(%q) accepted", bad)
+		}
+	}
 	if got := Human(26*3600 + 61); got != "1d 2h 1m" {
 		t.Errorf("Human = %s", got)
 	}

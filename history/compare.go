@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -22,11 +23,14 @@ type Comparison struct {
 }
 
 // Compare compares revision from with revision to of r (any revision
-// snapshot.Repo.Resolve takes). Only the kinds in only are kept; none
-// keeps every kind. Files that cannot be read are left out and reported by
-// Skipped.
+// snapshot.Repo.Resolve takes; a missing HEAD~1 says there is one snapshot).
+// Only the kinds in only are kept; none keeps every kind. Files that cannot
+// be read are left out and reported by Skipped.
 func Compare(ctx context.Context, r *snapshot.Repo, from, to string, only []*layout.Kind) (*Comparison, error) {
 	fromHash, err := r.Resolve(ctx, from)
+	if err != nil && from == "HEAD~1" { // diff's default FROM
+		err = errors.New("the repository has only one snapshot: nothing to compare yet (export again after a change)")
+	}
 	if err != nil {
 		return nil, &RevisionError{Rev: from, Err: err}
 	}

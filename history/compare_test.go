@@ -40,6 +40,15 @@ func TestCompare(t *testing.T) {
 	}
 	alice := map[string]any{"id": uid, "displayName": "Alice Example", "userPrincipalName": "alice@contoso.example"}
 	snap("one", users, alice, groups, map[string]any{"id": gid, "displayName": "Finance"})
+	// One snapshot: diff's default FROM (HEAD~1) says so; another missing
+	// revision keeps the repository's error.
+	var re *RevisionError
+	if _, err := Compare(ctx, r, "HEAD~1", "HEAD", nil); !errors.As(err, &re) || re.Rev != "HEAD~1" || !strings.Contains(err.Error(), "only one snapshot: nothing to compare yet") {
+		t.Errorf("Compare(HEAD~1, HEAD) of one snapshot = %v", err)
+	}
+	if _, err := Compare(ctx, r, "HEAD~2", "HEAD", nil); err == nil || strings.Contains(err.Error(), "only one snapshot") {
+		t.Errorf("Compare(HEAD~2, HEAD) of one snapshot = %v, want the repository's error", err)
+	}
 	// The newer revision drops Alice and adds her to the group's members
 	// (named from the older revision), and adds a user.
 	snap("two", users, map[string]any{"id": uid2, "displayName": "Bob Example", "userPrincipalName": "bob@contoso.example"},

@@ -1,10 +1,16 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/check"
 )
 
 func TestResultReport(t *testing.T) {
@@ -60,5 +66,34 @@ func TestTenantNameAndBreakGlass(t *testing.T) {
 	}
 	if _, err := ParseBreakGlass([]byte("other: 1\n")); err == nil || !strings.Contains(err.Error(), "want a YAML list") {
 		t.Errorf("ParseBreakGlass of a mapping without breakGlass: %v", err)
+	}
+
+	// ReadBreakGlass: none without a file; the file read (bounded) and
+	// parsed, its hostile name escaped in every error.
+	if got, err := ReadBreakGlass(""); got != nil || err != nil {
+		t.Errorf(`ReadBreakGlass("") = %v, %v; want none`, got, err)
+	}
+	dir := filepath.Join(t.TempDir(), "b\"q\" \u200f🙂\nx")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	good, bad := filepath.Join(dir, "../ok.yaml"), filepath.Join(dir, "bad\x1b[31m.yaml")
+	for file, data := range map[string]string{good: "- admin@contoso.example\n- \"0f0e\"\n", bad: "other: 1\n"} {
+		if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := ReadBreakGlass(good); err != nil || !slices.Equal(got, []string{"admin@contoso.example", "0f0e"}) {
+		t.Errorf("ReadBreakGlass(good) = %v, %v", got, err)
+	}
+	if _, err := ReadBreakGlass(bad); err == nil || !strings.Contains(err.Error(), "want a YAML list") || !strings.Contains(err.Error(), `\u200f🙂\nx/bad\x1b[31m.yaml: `) || strings.ContainsAny(err.Error(), "\x1b\u200f") {
+		t.Errorf("ReadBreakGlass(bad) = %v, want the escaped name and what is wrong", err)
+	}
+	if _, err := ReadBreakGlass(filepath.Join(dir, "missing.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadBreakGlass(missing) = %v", err)
+	}
+	t.Setenv(check.MaxFileSizeEnv, "8B")
+	if _, err := ReadBreakGlass(good); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("ReadBreakGlass of a file over %s: %v", check.MaxFileSizeEnv, err)
 	}
 }

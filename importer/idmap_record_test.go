@@ -217,6 +217,26 @@ func TestNewIDsRecordedWithoutASecondRestore(t *testing.T) {
 		t.Fatalf("the journal lacks %s → %s: %+v", g2, new2, j)
 	}
 
+	// Until then show, log and diff note it (the repository's name as the
+	// user gave it, quoted for the command suggested), and an object not
+	// found by its new id is explained by its old one.
+	const hostileRepo = "../my repo\u200f\n🙂"
+	var notes strings.Builder
+	WriteJournalNotes(ctx, &notes, e.repo, strings.ToUpper(new2), hostileRepo)
+	if lines := strings.Split(strings.TrimSuffix(notes.String(), "\n"), "\n"); len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], "note: "+strings.ToUpper(new2)+" is the id an interrupted restore") ||
+		!strings.Contains(lines[1], "1 new id not yet in the id map") || strings.Contains(notes.String(), "\u200f") {
+		t.Errorf("journal notes:\n%s", notes.String())
+	}
+	notFound := errors.New("no object " + new2)
+	if err := JournalNotFound(ctx, e.repo.Path(), new2, notFound); !errors.Is(err, notFound) ||
+		!strings.Contains(strings.ToLower(err.Error()), "look it up by that id ("+strings.ToLower(g2)+")") {
+		t.Errorf("JournalNotFound of the new id: %v", err)
+	}
+	if err := JournalNotFound(ctx, filepath.Join(t.TempDir(), hostileRepo), new2, notFound); err != notFound {
+		t.Errorf("JournalNotFound without a repository there: %v, want the error as it was", err)
+	}
+
 	// The next reader records it.
 	rec, err := RecordJournal(ctx, e.repo, IDCommit{})
 	if err != nil || rec == nil || rec.Commit == "" {
@@ -237,6 +257,13 @@ func TestNewIDsRecordedWithoutASecondRestore(t *testing.T) {
 	}
 	if j, err := readJournal(e.repo); err != nil || len(j) != 0 {
 		t.Errorf("journal after it was recorded: %+v %v", j, err)
+	}
+	notes.Reset()
+	if WriteJournalNotes(ctx, &notes, e.repo, new2, hostileRepo); notes.Len() != 0 {
+		t.Errorf("journal notes once it was recorded:\n%s", notes.String())
+	}
+	if err := JournalNotFound(ctx, e.repo.Path(), new2, notFound); err != notFound {
+		t.Errorf("JournalNotFound once the journal was recorded: %v", err)
 	}
 	if again, err := RecordJournal(ctx, e.repo, IDCommit{}); again != nil || err != nil {
 		t.Errorf("a second RecordJournal: %+v %v, want nothing to do", again, err)

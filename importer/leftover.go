@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -177,6 +178,28 @@ func (l *LeftoverJournal) Notes(object, repoPath string) []string {
 	}
 	return append(out, fmt.Sprintf("note: the journal of an interrupted restore holds %s; `entrasnap check --repo %s` says what to do",
 		strings.Join(parts, " and "), layout.ShellWord(repoPath)))
+}
+
+// WriteJournalNotes writes on w the Notes of repo's journal, if any (a
+// journal that cannot be read is check's to report).
+func WriteJournalNotes(ctx context.Context, w io.Writer, repo *snapshot.Repo, object, repoPath string) {
+	if l, err := ReadLeftoverJournal(ctx, repo); err == nil && l != nil {
+		for _, n := range l.Notes(object, repoPath) {
+			fmt.Fprintln(w, n)
+		}
+	}
+}
+
+// JournalNotFound is NotFound of the journal of the repository at
+// repoPath: err itself when there is no repository there or no journal.
+func JournalNotFound(ctx context.Context, repoPath, object string, err error) error {
+	if r, oerr := snapshot.Open(repoPath); oerr == nil {
+		defer r.Close()
+		if l, lerr := ReadLeftoverJournal(ctx, r); lerr == nil && l != nil {
+			return l.NotFound(err, object, repoPath)
+		}
+	}
+	return err
 }
 
 // NotFound adds to err, the error of object not found in any snapshot,

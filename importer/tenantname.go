@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/layout"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -17,6 +19,23 @@ func (in *Input) TenantName() string {
 		}
 	}
 	return in.TenantID
+}
+
+// ReadBreakGlass reads file (none when "") with check.ReadCapped and
+// ParseBreakGlass; errors name it.
+func ReadBreakGlass(file string) ([]string, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := check.ReadCapped(file)
+	if err != nil {
+		return nil, err
+	}
+	list, err := ParseBreakGlass(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", layout.Safe(file), err)
+	}
+	return list, nil
 }
 
 // ParseBreakGlass reads a break-glass file (Options.BreakGlass): a YAML

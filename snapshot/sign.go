@@ -60,8 +60,11 @@ var ErrPassphrase = errors.New("signing key passphrase missing or wrong")
 // (sign_pgp.go: git verifies those with gpg; AllowedSigners does not); or
 // an SSH user certificate ("key-cert.pub", certSigner).
 // Errors name the file and what to do; they never hold key material or
-// the passphrase.
+// the passphrase (a key's text given as file is refused unechoed).
 func LoadSigner(file string, passphrase []byte, agentSock string) (Signer, error) {
+	if strings.ContainsAny(file, "\n\r") || strings.Contains(file, "-----BEGIN ") { // a CI variable of the wrong type
+		return nil, errors.New("holds a key's text, not the name of a key file: write the key to a file only you can read and give its name (GitLab: a CI/CD variable of type File)")
+	}
 	data, err := readSmall(file)
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", file, err)

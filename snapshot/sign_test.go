@@ -313,3 +313,29 @@ func TestParseAllowedSigners(t *testing.T) {
 		t.Fatalf("parseSignerTime = %v", tm)
 	}
 }
+
+// A key's text given where its file's name belongs (a CI variable of the
+// wrong type) is refused before any file is opened, and no line of it is
+// in the error; a file name that merely looks odd is still a file name.
+func TestLoadSignerRefusesKeyText(t *testing.T) {
+	keyFile, _ := gitcheck.SSHKey(t, t.TempDir(), "k", "ed25519", "")
+	text, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{string(text), strings.TrimSpace(string(text)), "-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXk", "id_ed25519\r"} {
+		_, err := LoadSigner(file, nil, "")
+		if err == nil || !strings.Contains(err.Error(), "holds a key's text, not the name of a key file") {
+			t.Fatalf("%.20q: %v", file, err)
+		}
+		for _, line := range strings.Split(file, "\n") {
+			if line = strings.TrimSpace(line); line != "" && strings.Contains(err.Error(), line) {
+				t.Fatalf("the error holds a line of the key: %q", line)
+			}
+		}
+	}
+	odd := filepath.Join(t.TempDir(), "../ключ 🙂 \u200f\"q\".pem")
+	if _, err := LoadSigner(odd, nil, ""); err == nil || strings.Contains(err.Error(), "key's text") {
+		t.Errorf("a missing file with an odd name: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -121,9 +122,17 @@ func ParseSignature(s string) (Signature, error) {
 	return sig, nil
 }
 
-// Validate says whether a commit can hold s: role names it in the error
-// ("author", "GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL").
-func (s Signature) Validate(role string) error { return s.validate(role) }
+// SignatureFromEnv is git's GIT_<role>_NAME and _EMAIL (role AUTHOR or
+// COMMITTER): unset is empty (WriteSnapshot's default); what a commit
+// could not hold is refused, naming the variables.
+func SignatureFromEnv(role string) (Signature, error) {
+	nameVar, emailVar := "GIT_"+role+"_NAME", "GIT_"+role+"_EMAIL"
+	sig := Signature{Name: os.Getenv(nameVar), Email: os.Getenv(emailVar)}
+	if err := sig.validate(nameVar + "/" + emailVar); err != nil {
+		return Signature{}, fmt.Errorf("%w: set %s and %s to printable text, or unset them", err, nameVar, emailVar)
+	}
+	return sig, nil
+}
 
 func (s Signature) validate(role string) error {
 	if !printableIdent(s.Name) || !printableIdent(s.Email) {

@@ -430,3 +430,28 @@ func TestParseSignature(t *testing.T) {
 		}
 	}
 }
+
+// SignatureFromEnv reads git's GIT_<ROLE>_NAME and GIT_<ROLE>_EMAIL: unset
+// is the writer's default (empty), printable text (emoji, quotes, ../) is
+// taken as it is, and what a commit could not hold (newline, RTL mark,
+// escape, <) is refused naming both variables, the value escaped.
+func TestSignatureFromEnv(t *testing.T) {
+	t.Setenv("GIT_AUTHOR_NAME", "")
+	t.Setenv("GIT_AUTHOR_EMAIL", "")
+	if sig, err := SignatureFromEnv("AUTHOR"); err != nil || sig != (Signature{}) {
+		t.Errorf("unset: %+v %v, want the default", sig, err)
+	}
+	t.Setenv("GIT_COMMITTER_NAME", `Zoë "Q" O'Brien 🙂 ../x`)
+	t.Setenv("GIT_COMMITTER_EMAIL", "zoe@example.com")
+	if sig, err := SignatureFromEnv("COMMITTER"); err != nil || sig.Name != `Zoë "Q" O'Brien 🙂 ../x` || sig.Email != "zoe@example.com" {
+		t.Errorf("printable: %+v %v", sig, err)
+	}
+	for _, bad := range []string{"Eve\nInjected: yes", "Eve \u202eeman", "Eve \x1b[31m", "Eve <x>"} {
+		t.Setenv("GIT_AUTHOR_NAME", bad)
+		sig, err := SignatureFromEnv("AUTHOR")
+		if err == nil || sig != (Signature{}) || !strings.Contains(err.Error(), "GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL") ||
+			!strings.Contains(err.Error(), "set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL to printable text, or unset them") || strings.ContainsAny(err.Error(), "\n\u202e\x1b") {
+			t.Errorf("%q: %+v %v", bad, sig, err)
+		}
+	}
+}

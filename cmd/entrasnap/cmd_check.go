@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/importer"
@@ -185,14 +184,9 @@ func signerFrom(c *cli.Context) (snapshot.Signer, error) {
 	if file == "" {
 		return nil, nil
 	}
-	if strings.ContainsAny(file, "\n\r") || strings.Contains(file, "-----BEGIN ") {
-		// The key's text where its file's name belongs (a CI variable of
-		// the wrong type): never echoed, as a file name would be.
-		return nil, usageErrorf("--signing-key (%s) holds a key's text, not the name of a key file: write the key to a file only you can read and give its name (GitLab: a CI/CD variable of type File)", envSigningKey)
-	}
 	s, err := snapshot.LoadSigner(file, []byte(os.Getenv(envSigningPassphrase)), os.Getenv("SSH_AUTH_SOCK"))
 	if err != nil {
-		return nil, usageErrorf("--signing-key: %v", err)
+		return nil, usageErrorf("--signing-key (%s): %v", envSigningKey, err)
 	}
 	return s, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/diff"
@@ -99,12 +98,10 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if err := rep.Render(e.stdout, o.output.format, o.output.color); err != nil {
 		return err
 	}
-	switch {
-	case !rep.Critical.Empty():
+	if !rep.Critical.Empty() {
 		return &codedError{code: exitChanges}
-	case len(rep.Unchecked) > 0:
-		return &codedError{code: exitPartial, err: fmt.Errorf(
-			"no drift found, but %s could not be checked (see above); fix the cause and run drift again", strings.Join(rep.Unchecked, ", "))}
+	} else if err := rep.UncheckedError(); err != nil {
+		return &codedError{code: exitPartial, err: err}
 	}
 	return nil
 }

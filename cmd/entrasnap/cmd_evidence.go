@@ -33,18 +33,13 @@ func evidenceCommand(e *env) *cli.Command {
 				return usageErrorf("evidence takes no arguments (got %q); give the repository with --repo", c.Args().First())
 			}
 			o := evidence.Options{CheckAll: c.Bool("check-all"), SignedSince: c.String("signed-since"), Tool: version}
-			if s := c.String("since"); s != "all" {
-				d, err := evidence.ParseAge(s)
-				if err != nil {
-					return usageErrorf("--since %v", err)
-				}
-				o.Since = d
+			var err error
+			if o.Since, err = evidence.ParseSince(c.String("since")); err != nil {
+				return usageErrorf("--since %v", err)
 			}
-			d, err := evidence.ParseAge(c.String("max-gap"))
-			if err != nil {
+			if o.MaxGap, err = evidence.ParseAge(c.String("max-gap")); err != nil {
 				return usageErrorf("--max-gap %v", err)
 			}
-			o.MaxGap = d
 			if o.MaxRehearsalAge, err = evidence.ParseAge(c.String("max-rehearsal-age")); err != nil {
 				return usageErrorf("--max-rehearsal-age %v", err)
 			}

@@ -135,39 +135,34 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 // identity is who the snapshot commits name: author and committer.
 type identity struct{ author, committer snapshot.Signature }
 
-// identityFrom reads the author and committer of the commits a command
-// makes once, before anything is read from Graph or written: --author and
-// --committer where the command has them (export), otherwise git's
-// GIT_AUTHOR_* and GIT_COMMITTER_* variables. A bad value is refused,
-// naming the flag or variable.
+// identityFrom reads once, before anything is read or written, the author
+// and committer of a command's commits: --author and --committer where it
+// has them (export), else git's variables; a bad value names its source.
 func identityFrom(c *cli.Context) (identity, error) {
 	var id identity
 	var err error
-	if id.author, err = parseSignature(c, "author", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"); err != nil {
+	if id.author, err = parseSignature(c, "author", "AUTHOR"); err != nil {
 		return id, err
 	}
-	id.committer, err = parseSignature(c, "committer", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
+	id.committer, err = parseSignature(c, "committer", "COMMITTER")
 	return id, err
 }
 
-// parseSignature reads "Name <email>" from --flag, or the git variables.
-func parseSignature(c *cli.Context, flag, nameVar, emailVar string) (snapshot.Signature, error) {
-	value := c.String(flag)
-	if value == "" {
-		sig := snapshot.Signature{Name: os.Getenv(nameVar), Email: os.Getenv(emailVar)}
-		if err := sig.Validate(nameVar + "/" + emailVar); err != nil {
-			for _, f := range c.Command.Flags {
-				if slices.Contains(f.Names(), flag) {
-					return snapshot.Signature{}, usageErrorf("%v (or give --%s)", err, flag)
-				}
-			}
-			return snapshot.Signature{}, usageErrorf("%v: set %s and %s to printable text, or unset them", err, nameVar, emailVar)
+// parseSignature reads "Name <email>" from --flag, or git's variables of
+// role (snapshot.SignatureFromEnv).
+func parseSignature(c *cli.Context, flag, role string) (snapshot.Signature, error) {
+	if value := c.String(flag); value != "" {
+		sig, err := snapshot.ParseSignature(value)
+		if err != nil {
+			return sig, usageErrorf("--%s %q: %v", flag, value, err)
 		}
 		return sig, nil
 	}
-	sig, err := snapshot.ParseSignature(value)
-	if err != nil {
-		return snapshot.Signature{}, usageErrorf("--%s %q: %v", flag, value, err)
+	sig, err := snapshot.SignatureFromEnv(role)
+	if err != nil && slices.ContainsFunc(c.Command.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), flag) }) {
+		return sig, usageErrorf("%v (or give --%s)", err, flag)
+	} else if err != nil {
+		return sig, usageErrorf("%v", err)
 	}
 	return sig, nil
 }

@@ -44,9 +44,6 @@ func rehearseCommand(e *env) *cli.Command {
 				return usageErrorf("rehearse takes no arguments; choose scenarios with --scenarios")
 			}
 			o := rehearseOptions{Options: drill.Options{At: c.String("at"), Throttle: c.String("throttle")}, repo: c.String("repo"), noRecord: c.Bool("no-record")}
-			if o.repo == "" {
-				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
-			}
 			if err := oneOf("throttle", o.Throttle, "realistic", "off"); err != nil {
 				return err
 			}
@@ -81,10 +78,7 @@ func runRehearse(ctx context.Context, e *env, o rehearseOptions) error {
 		return err
 	}
 	defer repo.Close()
-	o.Repo, o.Tool, o.Progress, o.Now = repo, "entrasnap "+version, e.stderr, e.now
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o.Repo, o.Tool, o.Progress, o.Now = repo, "entrasnap "+version, e.stderr, e.now // drill.Run: time.Now when nil
 	o.Client = func(url, token string, sleep drill.Sleep) (*graph.Client, error) {
 		de := *e
 		de.sleep = sleep // the rehearsal tenant's waits move its clock

@@ -72,9 +72,6 @@ func restoreCommand(e *env) *cli.Command {
 				repo: c.String("repo"), out: c.String("out"), noRemove: c.Bool("no-remove"), breakGlass: c.String("break-glass"), output: e.outputOf(c),
 				showRequests: c.Bool("show-requests"), conn: connectionFrom(c), markdown: c.String("markdown"), rehearsal: c.Bool("rehearsal"),
 			}
-			if o.repo == "" {
-				return usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
-			}
 			if err := o.Check(); err != nil {
 				return usageErrorf("%v", err)
 			}
@@ -122,15 +119,9 @@ func (e *env) interspersed(c *cli.Context) ([]string, error) {
 }
 
 func runRestore(ctx context.Context, e *env, o restoreOptions) error {
-	var bg []string
-	if o.breakGlass != "" {
-		data, err := check.ReadCapped(o.breakGlass)
-		if err != nil {
-			return usageErrorf("--break-glass: %v", err)
-		}
-		if bg, err = importer.ParseBreakGlass(data); err != nil {
-			return usageErrorf("--break-glass %s: %v", o.breakGlass, err)
-		}
+	bg, err := importer.ReadBreakGlass(o.breakGlass)
+	if err != nil {
+		return usageErrorf("--break-glass %v", err)
 	}
 	repo, err := openRepo(o.repo)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/history"
+	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
@@ -143,13 +144,9 @@ func runDiff(ctx context.Context, e *env, out output, repoPath, from, to string,
 			return usageErrorf("--kinds: %v", err)
 		}
 	}
-	defer noteJournal(ctx, e, r, repoPath, "") // journal.go
+	defer importer.WriteJournalNotes(ctx, e.stderr, r, "", repoPath) // a restore's leftover journal
 	cmp, err := history.Compare(ctx, r, from, to, only)
 	if err != nil {
-		var re *history.RevisionError
-		if errors.As(err, &re) && re.Rev == "HEAD~1" && from == "HEAD~1" {
-			return fmt.Errorf("the repository has only one snapshot: nothing to compare yet (export again after a change)")
-		}
 		return err
 	}
 	defer func() { history.WarnSkipped(e.stderr, cmp.Skipped()) }()
@@ -191,10 +188,10 @@ func logCommand(e *env) *cli.Command {
 func runLog(ctx context.Context, e *env, out output, repoPath, at, object string) error {
 	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
-		return journalLocateError(ctx, repoPath, object, err) // journal.go
+		return importer.JournalNotFound(ctx, repoPath, object, err)
 	}
 	defer r.Close()
-	defer noteJournal(ctx, e, r, repoPath, object)
+	defer importer.WriteJournalNotes(ctx, e.stderr, r, object, repoPath)
 	entries, skipped, err := history.Log(ctx, r, rev, p, ix)
 	history.WarnSkipped(e.stderr, skipped)
 	if err != nil {
@@ -229,10 +226,10 @@ func showCommand(e *env) *cli.Command {
 func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
 	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
 	if err != nil {
-		return journalLocateError(ctx, repoPath, object, err) // journal.go
+		return importer.JournalNotFound(ctx, repoPath, object, err)
 	}
 	defer r.Close()
-	defer noteJournal(ctx, e, r, repoPath, object)
+	defer importer.WriteJournalNotes(ctx, e.stderr, r, object, repoPath)
 	data, err := r.ReadFile(ctx, rev, p)
 	if err != nil {
 		return err
