@@ -42,3 +42,9 @@ func lockApply(ctx context.Context, repo *snapshot.Repo) (context.Context, func(
 	}
 	return nil, nil, fmt.Errorf("%w; nothing was written", err)
 }
+
+// applyChecked, when set (by tests only), is called by Apply between the
+// plan's check and its first write: TestApplyLock holds an apply there to
+// open the window between checkApplied and markApplied that the lock
+// closes.
+var applyChecked func(ctx context.Context)

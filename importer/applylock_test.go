@@ -24,6 +24,9 @@ import (
 // process TestApplyLock kills.
 const lockChildEnv = "ENTRASNAP_TEST_APPLY_LOCK_REPO"
 
+// applyIndex tells TestApplyLock's applyChecked which apply it holds.
+type applyIndex struct{}
+
 // TestApplyLockChild is not a test of its own: run by TestApplyLock as a
 // child process, it takes the repository lock as an apply does
 // (lockApply), says so on stdout and waits to be killed.
@@ -163,18 +166,36 @@ func TestApplyLock(t *testing.T) {
 			errs  [2]error
 			ress  [2]*Result
 		)
+		// An apply past its check waits until the other one is past its
+		// check too or has returned: without the lock both would pass
+		// checkApplied before either marked the plan.
+		var passed [2]chan struct{}
+		var once [2]sync.Once
+		for i := range passed {
+			passed[i] = make(chan struct{})
+		}
+		applyChecked = func(ctx context.Context) {
+			i, ok := ctx.Value(applyIndex{}).(int)
+			if !ok {
+				return
+			}
+			once[i].Do(func() { close(passed[i]) })
+			<-passed[1-i]
+		}
 		start.Add(1)
 		for i := range 2 {
 			p, o := decode(data), opts(open())
 			done.Add(1)
 			go func() {
 				defer done.Done()
+				defer once[i].Do(func() { close(passed[i]) })
 				start.Wait()
-				ress[i], errs[i] = Apply(ctx, p, o)
+				ress[i], errs[i] = Apply(context.WithValue(ctx, applyIndex{}, i), p, o)
 			}()
 		}
 		start.Done()
 		done.Wait()
+		applyChecked = nil
 		applied := 0
 		for i := range 2 {
 			var ae *AppliedError
