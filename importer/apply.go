@@ -399,6 +399,14 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Record != nil {
+		// The whole apply holds the repository lock (applylock.go).
+		var unlock func()
+		if ctx, unlock, err = lockApply(ctx, o.Repo); err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	before, err := checkPlan(ctx, p, o, digest)
 	if err != nil {
 		return nil, err

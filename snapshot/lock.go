@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,6 +79,9 @@ func shellQuote(s string) string {
 // once is harmless. The lock guards whole runs; WriteSnapshot itself does
 // not need it (its ref update is compare-and-swap).
 func (r *Repo) Lock(ctx context.Context) (unlock func(), err error) {
+	if r.holds(ctx) {
+		return func() {}, nil
+	}
 	unlock, takenOver, err := r.lock(ctx)
 	if err != nil {
 		return nil, err
@@ -87,6 +91,47 @@ func (r *Repo) Lock(ctx context.Context) (unlock func(), err error) {
 		return nil, err
 	}
 	return unlock, nil
+}
+
+// heldLockKey marks a context whose run holds a repository lock (HoldLock).
+type heldLockKey struct{}
+
+// heldLock is the lock a HoldLock context holds: its file and the content
+// this run wrote in it.
+type heldLock struct{ path, content string }
+
+// HoldLock is Lock for a run that calls, while it holds the lock, code that
+// takes the lock itself (an apply recording its post-apply snapshot by an
+// export): Lock with the context returned, or one derived from it, on a
+// Repo of the same git directory returns at once (the lock is this run's)
+// and its unlock does nothing. Any other caller, in this process or
+// another, is refused as by Lock. unlock releases the lock.
+func (r *Repo) HoldLock(ctx context.Context) (context.Context, func(), error) {
+	if r.holds(ctx) {
+		return ctx, func() {}, nil
+	}
+	unlock, err := r.Lock(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	path := filepath.Join(r.commonDir, LockFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		unlock()
+		return nil, nil, fmt.Errorf("lock repository %s: %w", r.path, err)
+	}
+	return context.WithValue(ctx, heldLockKey{}, heldLock{path: path, content: string(b)}), unlock, nil
+}
+
+// holds reports whether ctx comes from HoldLock of this repository's lock
+// and the lock file is still the one it wrote.
+func (r *Repo) holds(ctx context.Context) bool {
+	h, ok := ctx.Value(heldLockKey{}).(heldLock)
+	if !ok || h.path != filepath.Join(r.commonDir, LockFile) {
+		return false
+	}
+	b, err := os.ReadFile(h.path)
+	return err == nil && string(b) == h.content
 }
 
 func (r *Repo) lock(ctx context.Context) (unlock func(), takenOver *LockError, err error) {
@@ -132,8 +177,14 @@ func (r *Repo) lock(ctx context.Context) (unlock func(), takenOver *LockError, e
 // place, so a lock file is never seen empty or half-written (a run killed
 // while taking the lock leaves only its temporary file). It fails with an
 // error wrapping os.ErrExist when the lock is held.
+//
+// The temporary file is named "<path>.<pid>.<n>.tmp", n counting this
+// process's attempts: two goroutines taking the lock at once (two applies
+// in one process, each with a Repo of its own) never write or remove each
+// other's.
 func createLockFile(path, content string) error {
-	tmp, err := writeSyncedTemp(path, []byte(content))
+	tmp := fmt.Sprintf("%s.%d.%d.tmp", path, os.Getpid(), lockTemps.Add(1))
+	err := writeSyncedFile(tmp, []byte(content))
 	defer os.Remove(tmp)
 	if err != nil {
 		return err
@@ -141,13 +192,18 @@ func createLockFile(path, content string) error {
 	return os.Link(tmp, path)
 }
 
+// lockTemps numbers createLockFile's temporary files in this process.
+var lockTemps atomic.Int64
+
 // removeDeadLockTemps removes the temporary files of createLockFile left by
 // runs killed while taking the lock (their pid no longer runs, or they are
 // a minute old).
 func removeDeadLockTemps(path string) {
 	tmps, _ := filepath.Glob(path + ".*.tmp")
 	for _, t := range tmps {
-		pid, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(t, path+"."), ".tmp"))
+		// "<pid>.<n>", or "<pid>" from an older entrasnap.
+		field, _, _ := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(t, path+"."), ".tmp"), ".")
+		pid, err := strconv.Atoi(field)
 		st, serr := os.Stat(t)
 		if err == nil && pid != os.Getpid() && (!processAlive(pid) || serr == nil && time.Since(st.ModTime()) > time.Minute) {
 			os.Remove(t)

@@ -280,3 +280,105 @@ func TestRepairReportLines(t *testing.T) {
 		t.Errorf("Lines = %q, want %q", got, want)
 	}
 }
+
+// TestHoldLock: under the context HoldLock returns, Lock of the same
+// repository (another Repo value too) passes without taking the lock
+// again, and its unlock leaves the lock held; any other context is refused;
+// once released, or once the lock file is no longer the holder's, the
+// context holds nothing.
+func TestHoldLock(t *testing.T) {
+	r := newTestRepo(t, false)
+	lockPath := filepath.Join(r.GitDir(), LockFile)
+	held, unlock, err := r.HoldLock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Open(r.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	inner, err := r2.Lock(held)
+	if err != nil {
+		t.Fatalf("Lock under HoldLock's context: %v", err)
+	}
+	inner()
+	if _, err := os.Stat(lockPath); err != nil {
+		t.Fatalf("the nested unlock released the lock: %v", err)
+	}
+	if _, err := r2.Lock(context.Background()); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Lock outside HoldLock's context: %v, want ErrLocked", err)
+	}
+	other := newTestRepo(t, false)
+	if u, err := other.Lock(held); err != nil {
+		t.Fatalf("another repository under the context: %v", err)
+	} else if _, err := os.Stat(filepath.Join(other.GitDir(), LockFile)); err != nil {
+		t.Errorf("another repository's Lock under the context took no lock: %v", err)
+	} else {
+		u()
+	}
+	unlock()
+	if _, err := os.Stat(lockPath); !os.IsNotExist(err) {
+		t.Fatalf("HoldLock's unlock left the lock: %v", err)
+	}
+	u2, err := r2.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u2()
+	if _, err := r.Lock(held); !errors.Is(err, ErrLocked) {
+		t.Errorf("a released HoldLock context passed another holder's lock: %v", err)
+	}
+}
+
+// TestLockRaceInOneProcess: goroutines of one process taking the lock at
+// once (each with its own Repo) get it one at a time, and each unlock
+// removes the lock it took (their temporary files are their own).
+func TestLockRaceInOneProcess(t *testing.T) {
+	r := newTestRepo(t, false)
+	lockPath := filepath.Join(r.GitDir(), LockFile)
+	const n = 8
+	repos := make([]*Repo, n)
+	for i := range repos {
+		var err error
+		if repos[i], err = Open(r.Path()); err != nil {
+			t.Fatal(err)
+		}
+		defer repos[i].Close()
+	}
+	for round := 0; round < 20; round++ {
+		unlocks := make(chan func(), n)
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := range repos {
+			go func() {
+				<-start
+				u, err := repos[i].Lock(context.Background())
+				if err != nil {
+					errs <- err
+					return
+				}
+				unlocks <- u
+			}()
+		}
+		close(start)
+		var won []func()
+		for range n {
+			select {
+			case u := <-unlocks:
+				won = append(won, u)
+			case err := <-errs:
+				if !errors.Is(err, ErrLocked) {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+		}
+		if len(won) != 1 {
+			t.Fatalf("round %d: %d goroutines hold the lock", round, len(won))
+		}
+		won[0]()
+		if _, err := os.Stat(lockPath); !os.IsNotExist(err) {
+			t.Fatalf("round %d: the winner's unlock left the lock (it held another's content): %v", round, err)
+		}
+	}
+}

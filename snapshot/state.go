@@ -70,9 +70,15 @@ func (r *Repo) RemoveState(name string) error {
 // the caller to rename or link into place (and remove).
 func writeSyncedTemp(p string, data []byte) (string, error) {
 	tmp := fmt.Sprintf("%s.%d.tmp", p, os.Getpid())
+	return tmp, writeSyncedFile(tmp, data)
+}
+
+// writeSyncedFile writes data to the new or truncated file tmp, synced and
+// closed.
+func writeSyncedFile(tmp string, data []byte) error {
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return tmp, err
+		return err
 	}
 	_, err = f.Write(data)
 	if err == nil {
@@ -81,5 +87,5 @@ func writeSyncedTemp(p string, data []byte) (string, error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return tmp, err
+	return err
 }

@@ -128,6 +128,8 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	defer repo.Close()
+	// A stale lock taken over (a restore killed mid-apply), leftovers removed.
+	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	if !o.rehearsal { // a rehearsal reads neither the journal nor the id map
 		recordJournal(ctx, e, repo, o.signer, o.ident)
 	}
@@ -340,6 +342,8 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		return err
 	}
 	defer repo.Close()
+	// A stale lock taken over (an apply killed mid-way), leftovers removed.
+	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	recordJournal(ctx, e, repo, o.signer, o.ident)
 	if plan.Empty() {
 		fmt.Fprintln(e.stderr, "The plan has nothing to do.")

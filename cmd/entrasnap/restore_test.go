@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -22,6 +25,7 @@ import (
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
 	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // rstEnv is a demo tenant served in-process, a repository with a first
@@ -427,7 +431,46 @@ func TestRestoreOutThenApply(t *testing.T) {
 	if p, err := importer.Decode([]byte(jout)); err != nil || len(p.Actions) != 1 {
 		t.Errorf("--json plan: %v\n%s", err, jout)
 	}
-	out, _ = e.cli(exitOK, "apply", plan)
+	// Another run holds the repository: apply is refused, naming the lock
+	// and its holder, nothing written. A lock whose process is gone (a run
+	// killed mid-apply) is taken over, with a note on stderr.
+	held, err := snapshot.Open(e.repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	unlock, err := held.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(held.GitDir(), snapshot.LockFile)
+	_, errOut = e.cli(exitError, "apply", plan)
+	if !strings.Contains(errOut, lockPath) || !strings.Contains(errOut, fmt.Sprintf("pid %d on host", os.Getpid())) || !strings.Contains(errOut, "nothing was written") {
+		t.Errorf("apply while the repository is locked:\n%s", errOut)
+	}
+	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members)-1 {
+		t.Fatal("apply wrote to the tenant while the repository was locked")
+	}
+	unlock()
+	var wantNote string
+	if runtime.GOOS == "linux" || runtime.GOOS == "darwin" {
+		gone := exec.Command(os.Args[0], "-test.run=^$")
+		if err := gone.Run(); err != nil {
+			t.Fatal(err)
+		}
+		host, _ := os.Hostname()
+		if err := os.WriteFile(lockPath, fmt.Appendf(nil, "pid %d\nhost %s\nsince %s\n", gone.Process.Pid, host, time.Now().UTC().Format(time.RFC3339Nano)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		wantNote = fmt.Sprintf("took over the repository lock %s: its holder, pid %d", lockPath, gone.Process.Pid)
+	}
+	out, errOut = e.cli(exitOK, "apply", plan)
+	if !strings.Contains(errOut, wantNote) {
+		t.Errorf("apply took over no stale lock (%s):\n%s", wantNote, errOut)
+	}
+	if _, err := os.Stat(lockPath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("apply left the lock: %v", err)
+	}
 	if !strings.Contains(out, "Restore: 1 done") || !strings.Contains(out, "Verified") {
 		t.Errorf("apply:\n%s", out)
 	}
