@@ -143,15 +143,15 @@ func (o Options) attribution(ctx context.Context, prev *previous, files map[stri
 // mergeChanges is the changes file at p holding the records the previous
 // snapshot's file of that name kept and this run's (kept); an unreadable
 // previous file is replaced by this run's records.
-func (o Options) mergeChanges(ctx context.Context, prev *previous, p string, kept []layout.ChangeRecord) ([]byte, []layout.ChangeRecord) {
+func (o Options) mergeChanges(ctx context.Context, prev *previous, p string, kept []layout.ChangeRecord) []byte {
+	all := kept
 	if data, err := o.Repo.ReadFile(ctx, prev.rev, p); err == nil {
 		if old, err := layout.DecodeChanges(data); err == nil {
-			all := append(old, kept...)
+			all = append(old, kept...)
 			layout.SortChanges(all)
-			return layout.EncodeChanges(all), kept
 		}
 	}
-	return layout.EncodeChanges(kept), kept
+	return layout.EncodeChanges(all)
 }
 
 // keptAuditIDs are the ids of the records earlier snapshots kept that can

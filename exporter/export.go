@@ -482,7 +482,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		// the same changes file: keep the previous one's records with
 		// this run's (ids are not repeated: keptAuditIDs), one file.
 		if i := sort.SearchStrings(carry, p); i < len(carry) && carry[i] == p {
-			data, kept = o.mergeChanges(ctx, prev, p, kept)
+			data = o.mergeChanges(ctx, prev, p, kept)
 			carry = append(carry[:i:i], carry[i+1:]...)
 		}
 		files[p] = data
