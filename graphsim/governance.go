@@ -85,28 +85,28 @@ const emRoot = "identityGovernance/entitlementManagement/"
 var governanceKinds = [...]*Kind{
 	{
 		Name: emCatalogKind, ODataType: "#microsoft.graph.accessPackageCatalog",
-		Paths:      []string{emRoot + "catalogs"},
+		Paths: []string{emRoot + "catalogs"}, Throttle: "directory", ReadCost: 1,
 		ReadOnly:   []string{"id", "createdDateTime", "modifiedDateTime", "catalogType"},
 		Required:   []string{"displayName"},
 		Filterable: []string{"id", "displayName", "catalogType", "state"},
 	},
 	{
 		Name: emPackageKind, ODataType: "#microsoft.graph.accessPackage",
-		Paths:      []string{emRoot + "accessPackages"},
+		Paths: []string{emRoot + "accessPackages"}, Throttle: "directory", ReadCost: 1,
 		ReadOnly:   []string{"id", "createdDateTime", "modifiedDateTime"},
 		Required:   []string{"displayName", "catalog"},
 		Filterable: []string{"id", "displayName"},
 	},
 	{
 		Name: emPolicyKind, ODataType: "#microsoft.graph.accessPackageAssignmentPolicy",
-		Paths:      []string{emRoot + "assignmentPolicies"},
+		Paths: []string{emRoot + "assignmentPolicies"}, Throttle: "directory", ReadCost: 1,
 		ReadOnly:   []string{"id", "createdDateTime", "modifiedDateTime", "catalog"},
 		Required:   []string{"displayName", "accessPackage"},
 		Filterable: []string{"id", "displayName"},
 	},
 	{
 		Name: emConnOrgKind, ODataType: "#microsoft.graph.connectedOrganization",
-		Paths:      []string{emRoot + "connectedOrganizations"},
+		Paths: []string{emRoot + "connectedOrganizations"}, Throttle: "directory", ReadCost: 1,
 		ReadOnly:   []string{"id", "createdDateTime", "modifiedDateTime"},
 		CreateOnly: []string{"identitySources"},
 		Required:   []string{"displayName", "identitySources"},
@@ -115,12 +115,12 @@ var governanceKinds = [...]*Kind{
 	},
 	{
 		Name: emSettingsKind, ODataType: "#microsoft.graph.entitlementManagementSettings",
-		Paths: []string{emRoot + "settings"}, Singleton: true,
+		Paths: []string{emRoot + "settings"}, Singleton: true, Throttle: "directory",
 		ReadOnly: []string{"id"},
 	},
 	{
 		Name: arDefKind, ODataType: "#microsoft.graph.accessReviewScheduleDefinition",
-		Paths:      []string{"identityGovernance/accessReviews/definitions"},
+		Paths: []string{"identityGovernance/accessReviews/definitions"}, Throttle: "directory", ReadCost: 1,
 		ReadOnly:   []string{"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "status"},
 		CreateOnly: []string{"scope", "instanceEnumerationScope"},
 		Required:   []string{"displayName", "scope", "settings"},

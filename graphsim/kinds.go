@@ -206,7 +206,7 @@ var kinds = []*Kind{
 	},
 	{
 		Name: "unifiedRoleDefinition", ODataType: "#microsoft.graph.unifiedRoleDefinition",
-		Paths:      []string{"roleManagement/directory/roleDefinitions"},
+		Paths: []string{"roleManagement/directory/roleDefinitions"}, Throttle: "directory", ReadCost: 1,
 		ReadOnly:   []string{"id", "isBuiltIn", "inheritsPermissionsFrom"},
 		Required:   []string{"displayName", "rolePermissions", "isEnabled"},
 		Unique:     []string{"displayName"},
@@ -223,7 +223,7 @@ var kinds = []*Kind{
 	},
 	{
 		Name: "unifiedRoleAssignment", ODataType: "#microsoft.graph.unifiedRoleAssignment",
-		Paths: []string{"roleManagement/directory/roleAssignments"}, NoUpdate: true,
+		Paths: []string{"roleManagement/directory/roleAssignments"}, NoUpdate: true, Throttle: "directory", ReadCost: 1,
 		ReadOnly:   []string{"id", "resourceScope", "principalOrganizationId"},
 		Required:   []string{"roleDefinitionId", "principalId"},
 		Filterable: []string{"id", "roleDefinitionId", "principalId", "directoryScopeId"},
@@ -232,7 +232,7 @@ var kinds = []*Kind{
 		// PIM assignment requests (roles.go): adminAssign makes a standing
 		// assignment, selfActivate a time-bound one of an eligible principal.
 		Name: "unifiedRoleAssignmentScheduleRequest", ODataType: "#microsoft.graph.unifiedRoleAssignmentScheduleRequest",
-		Paths:    []string{"roleManagement/directory/roleAssignmentScheduleRequests"},
+		Paths: []string{"roleManagement/directory/roleAssignmentScheduleRequests"}, Throttle: "directory", ReadCost: 1,
 		NoUpdate: true, NoDelete: true,
 		ReadOnly:   []string{"id", "status", "createdDateTime", "completedDateTime", "approvalId", "targetScheduleId", "createdBy"},
 		Required:   []string{"action", "principalId", "roleDefinitionId"},
@@ -242,7 +242,7 @@ var kinds = []*Kind{
 		// The active assignments, standing (assignmentType Assigned) and
 		// activated (Activated, gone at endDateTime); id = the assignment's.
 		Name: "unifiedRoleAssignmentScheduleInstance", ODataType: "#microsoft.graph.unifiedRoleAssignmentScheduleInstance",
-		Paths:    []string{"roleManagement/directory/roleAssignmentScheduleInstances"},
+		Paths: []string{"roleManagement/directory/roleAssignmentScheduleInstances"}, Throttle: "directory", ReadCost: 1,
 		NoCreate: true, NoUpdate: true, NoDelete: true,
 		Filterable: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "assignmentType", "memberType", "roleAssignmentOriginId"},
 	},
@@ -251,19 +251,19 @@ var kinds = []*Kind{
 		// adminAssign (standing or time-bound) and selfActivate; id = the
 		// assignment's; gone at their end on graphsim's clock.
 		Name: "unifiedRoleAssignmentSchedule", ODataType: "#microsoft.graph.unifiedRoleAssignmentSchedule",
-		Paths:    []string{"roleManagement/directory/roleAssignmentSchedules"},
+		Paths: []string{"roleManagement/directory/roleAssignmentSchedules"}, Throttle: "directory", ReadCost: 1,
 		NoCreate: true, NoUpdate: true, NoDelete: true,
 		Filterable: []string{"id", "roleDefinitionId", "principalId", "directoryScopeId", "assignmentType"},
 	},
 	{
 		Name: "unifiedRoleEligibilitySchedule", ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule",
-		Paths:    []string{"roleManagement/directory/roleEligibilitySchedules"},
+		Paths: []string{"roleManagement/directory/roleEligibilitySchedules"}, Throttle: "directory", ReadCost: 1,
 		NoCreate: true, NoUpdate: true, NoDelete: true,
 		Filterable: []string{"id", "roleDefinitionId", "principalId", "directoryScopeId"},
 	},
 	{
 		Name: "unifiedRoleEligibilityScheduleRequest", ODataType: "#microsoft.graph.unifiedRoleEligibilityScheduleRequest",
-		Paths:    []string{"roleManagement/directory/roleEligibilityScheduleRequests"},
+		Paths: []string{"roleManagement/directory/roleEligibilityScheduleRequests"}, Throttle: "directory", ReadCost: 1,
 		NoUpdate: true, NoDelete: true,
 		ReadOnly:   []string{"id", "status", "createdDateTime", "completedDateTime", "approvalId", "targetScheduleId", "createdBy"},
 		Required:   []string{"action", "principalId", "roleDefinitionId"},

@@ -82,7 +82,7 @@ const (
 var lcwKinds = [...]*Kind{
 	{
 		Name: lcwWorkflowKind, ODataType: "#microsoft.graph.identityGovernance.workflow",
-		Paths: []string{lcwRoot + "workflows"},
+		Paths: []string{lcwRoot + "workflows"}, Throttle: "directory", ReadCost: 1,
 		ReadOnly: []string{"id", "createdDateTime", "lastModifiedDateTime", "version", "deletedDateTime",
 			"nextScheduleRunDateTime", "createdBy", "lastModifiedBy"},
 		Required:   []string{"displayName", "category", "executionConditions", "tasks"},
@@ -91,12 +91,12 @@ var lcwKinds = [...]*Kind{
 	{
 		// The deleted workflows (identitygovernance-lifecycleworkflowscontainer-list-deleteditems).
 		Name: lcwDeletedKind, ODataType: "#microsoft.graph.identityGovernance.workflow",
-		Paths: []string{lcwRoot + "deletedItems/workflows"}, NoCreate: true, NoUpdate: true,
+		Paths: []string{lcwRoot + "deletedItems/workflows"}, NoCreate: true, NoUpdate: true, Throttle: "directory", ReadCost: 1,
 		Filterable: []string{"id", "displayName"},
 	},
 	{
 		Name: lcwCTEKind, ODataType: "#microsoft.graph.identityGovernance.customTaskExtension",
-		Paths:      []string{lcwRoot + "customTaskExtensions"},
+		Paths: []string{lcwRoot + "customTaskExtensions"}, Throttle: "directory", ReadCost: 1,
 		ReadOnly:   []string{"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "lastModifiedBy"},
 		Required:   []string{"displayName", "endpointConfiguration", "authenticationConfiguration"},
 		Unique:     []string{"displayName"},
@@ -104,7 +104,7 @@ var lcwKinds = [...]*Kind{
 	},
 	{
 		Name: lcwSettingsKind, ODataType: "#microsoft.graph.identityGovernance.lifecycleManagementSettings",
-		Paths: []string{lcwRoot + "settings"}, Singleton: true,
+		Paths: []string{lcwRoot + "settings"}, Singleton: true, Throttle: "directory",
 		ReadOnly: []string{"id"},
 	},
 }

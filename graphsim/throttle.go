@@ -119,7 +119,8 @@ func throttleScope(rt *route) string {
 		return rt.kind.Throttle
 	}
 	switch rt.special {
-	case "directoryObjects", "getByIds", "invitations": // an invitation writes a user (guests.go)
+	case "directoryObjects", "getByIds", "invitations", // an invitation writes a user (guests.go)
+		"emResourceRequests": // entitlement management (doc.go, "Throttling")
 		return "directory"
 	}
 	return ""

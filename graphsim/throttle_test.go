@@ -504,3 +504,80 @@ func TestThrottleOff(t *testing.T) {
 		})
 	}
 }
+
+// TestGovernanceFamiliesThrottledAsDirectory: role management, entitlement
+// management, access reviews and lifecycle workflows draw on the directory
+// resource-unit budget at 1 unit a request (doc.go, "Throttling": Graph
+// documents no limit of their own, so the strict reading, as for PIM for
+// Groups). Each family's read is refused with Graph's 429 once the bucket is
+// spent, with Retry-After the time to refill its cost, and answers again
+// after it; a write costs 1 unit and one write.
+func TestGovernanceFamiliesThrottledAsDirectory(t *testing.T) {
+	for _, fam := range []struct{ family, list, singleton, write string }{
+		{"role management", "/v1.0/roleManagement/directory/roleDefinitions", "/v1.0/roleManagement/directory/roleAssignments",
+			"/v1.0/roleManagement/directory/roleEligibilityScheduleRequests"},
+		{"role management schedules", "/v1.0/roleManagement/directory/roleEligibilitySchedules", "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances",
+			"/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"},
+		{"entitlement management", "/v1.0/identityGovernance/entitlementManagement/accessPackages", "/v1.0/identityGovernance/entitlementManagement/settings",
+			"/v1.0/identityGovernance/entitlementManagement/resourceRequests"},
+		{"entitlement management catalogs", "/v1.0/identityGovernance/entitlementManagement/catalogs", "/v1.0/identityGovernance/entitlementManagement/connectedOrganizations",
+			"/v1.0/identityGovernance/entitlementManagement/assignmentPolicies"},
+		{"access reviews", "/v1.0/identityGovernance/accessReviews/definitions", "/v1.0/identityGovernance/accessReviews/definitions?$top=5",
+			"/v1.0/identityGovernance/accessReviews/definitions"},
+		{"lifecycle workflows", "/v1.0/identityGovernance/lifecycleWorkflows/workflows", "/v1.0/identityGovernance/lifecycleWorkflows/settings",
+			"/v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions"},
+		{"lifecycle workflows deleted", "/v1.0/identityGovernance/lifecycleWorkflows/deletedItems/workflows", "/v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions",
+			"/v1.0/identityGovernance/lifecycleWorkflows/workflows"},
+	} {
+		t.Run(fam.family, func(t *testing.T) {
+			s, ts, _ := thrServer(t, "realistic", 3)
+			// 10 units per 10 s: 1 unit back a second.
+			thrLimits(s, func(th *throttler) { th.ruSmall = 10 })
+			tok := s.Token()
+			scope := "Tenant_Application/ReadWrite/graphsim/" + s.TenantID()
+			for _, p := range []string{fam.list, fam.singleton} {
+				a := thrDo(t, ts, tok, http.MethodGet, p, "")
+				if a.status != http.StatusOK || a.header.Get("x-ms-resource-unit") != "1" {
+					t.Fatalf("GET %s: %d with x-ms-resource-unit %q, want 200 with 1: %s", p, a.status, a.header.Get("x-ms-resource-unit"), a.body)
+				}
+			}
+			// A write (refused or not: Graph charges what it answers) costs 1.
+			a := thrDo(t, ts, tok, http.MethodPost, fam.write, `{}`)
+			if a.status == http.StatusTooManyRequests || a.header.Get("x-ms-resource-unit") != "1" {
+				t.Fatalf("POST %s: %d with x-ms-resource-unit %q, want 1 unit charged: %s", fam.write, a.status, a.header.Get("x-ms-resource-unit"), a.body)
+			}
+			// 3 units spent: 7 more reads, then the 429.
+			ok, stop := thrBurst(t, ts, tok, fam.list, 100)
+			if ok != 7 {
+				t.Fatalf("GET %s succeeded %d times on the 7 units left, want 7", fam.list, ok)
+			}
+			if stop.status != http.StatusTooManyRequests {
+				t.Fatalf("burst stopped with %d %s, want 429", stop.status, stop.body)
+			}
+			for _, h := range []struct{ name, want string }{
+				{"Retry-After", "1"}, // 1 unit back in 1 s
+				{"x-ms-throttle-scope", scope},
+				{"x-ms-throttle-information", "ResourceUnitLimitExceeded"},
+			} {
+				if got := stop.header.Get(h.name); got != h.want {
+					t.Errorf("429 header %s = %q, want %q", h.name, got, h.want)
+				}
+			}
+			if code, _ := stop.graphError(t); code != "TooManyRequests" {
+				t.Errorf("429 error code %q, want TooManyRequests", code)
+			}
+			// The same budget: the family's 429 holds for users too, and a
+			// write of the family is refused alike.
+			if a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users?$select=id", ""); a.status != http.StatusTooManyRequests {
+				t.Errorf("GET /users after the family spent the budget: %d, want 429", a.status)
+			}
+			if a := thrDo(t, ts, tok, http.MethodPost, fam.write, `{}`); a.status != http.StatusTooManyRequests {
+				t.Errorf("POST %s on a spent budget: %d, want 429", fam.write, a.status)
+			}
+			s.Clock().Advance(time.Second)
+			if a := thrDo(t, ts, tok, http.MethodGet, fam.singleton, ""); a.status != http.StatusOK {
+				t.Errorf("GET %s after Retry-After: %d %s, want 200", fam.singleton, a.status, a.body)
+			}
+		})
+	}
+}

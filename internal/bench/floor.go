@@ -111,9 +111,14 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //     graphsim charges them to the directory budget at 1 unit each (any
 //     other GET, no $select), the strict reading, and the floor counts
 //     what graphsim charges;
-//   - Conditional Access, authentication methods and role management
-//     reads are outside the directory resource-unit budget (graphsim and
-//     Graph do not charge them to it): 0.
+//   - role management, entitlement management, access reviews and
+//     lifecycle workflows: their lists, one request per parent where a
+//     child has no documented $expand, and their two singletons, at 1 unit
+//     (graphsim charges them to the directory budget, the strict reading
+//     where Graph documents no limit of their own: graphsim/doc.go);
+//   - Conditional Access and authentication methods reads are outside the
+//     directory resource-unit budget (graphsim and Graph do not charge
+//     them to it): 0.
 func ComputeFloor(counts map[string]int) Floor {
 	var f Floor
 	add := func(read string, objects, requests, cost int, why string) {
@@ -200,8 +205,38 @@ func ComputeFloor(counts map[string]int) Floor {
 			add("GET "+path+"?$filter=groupId eq '{id}'", n, n, UnitCost(1, false, false, false), "one request per group PIM can govern: Graph requires the groupId (or principalId) filter")
 		}
 	}
+	// Role management, entitlement management, access reviews and
+	// lifecycle workflows: graphsim charges them to the directory budget at
+	// 1 unit a request (Graph documents no limit of their own: the strict
+	// reading, as for PIM for Groups). One list each; the activations are
+	// one filtered list of the schedule instances; a catalog's resources,
+	// a connected organization's two sponsor lists and a workflow's tasks
+	// one request per parent (no $expand of them is documented); an access
+	// package's role scopes its GET with $expand (1 unit, +1).
+	list("/roleManagement/directory/roleDefinitions", "unifiedRoleDefinition", 1)
+	list("/roleManagement/directory/roleAssignments", "unifiedRoleAssignment", 1)
+	list("/roleManagement/directory/roleEligibilitySchedules", "unifiedRoleEligibilitySchedule", 1)
+	list("/roleManagement/directory/roleAssignmentSchedules", "unifiedRoleAssignmentSchedule", 1)
+	add("GET /roleManagement/directory/roleAssignmentScheduleInstances?$filter=assignmentType eq 'Activated'", 0, 1, 1, "the activations, left out of the assignments")
+	list("/identityGovernance/entitlementManagement/catalogs", "accessPackageCatalog", 1)
+	perParent("/identityGovernance/entitlementManagement/catalogs/{id}/resources", "accessPackageCatalog")
+	list("/identityGovernance/entitlementManagement/accessPackages", "accessPackage", 1)
+	if n := counts["accessPackage"]; n > 0 {
+		add("GET /identityGovernance/entitlementManagement/accessPackages/{id}?$expand=resourceRoleScopes($expand=role,scope)", n, n, UnitCost(1, false, true, false), "one request per package: the list expands catalog only")
+	}
+	list("/identityGovernance/entitlementManagement/assignmentPolicies", "accessPackageAssignmentPolicy", 1)
+	list("/identityGovernance/entitlementManagement/connectedOrganizations", "connectedOrganization", 1)
+	perParent("/identityGovernance/entitlementManagement/connectedOrganizations/{id}/internalSponsors", "connectedOrganization")
+	perParent("/identityGovernance/entitlementManagement/connectedOrganizations/{id}/externalSponsors", "connectedOrganization")
+	list("/identityGovernance/accessReviews/definitions", "accessReviewScheduleDefinition", 1)
+	list("/identityGovernance/lifecycleWorkflows/customTaskExtensions", "identityGovernance.customTaskExtension", 1)
+	list("/identityGovernance/lifecycleWorkflows/workflows", "identityGovernance.workflow", 1)
+	perParent("/identityGovernance/lifecycleWorkflows/workflows/{id}/tasks", "identityGovernance.workflow")
+	for _, s := range []string{"/identityGovernance/entitlementManagement/settings", "/identityGovernance/lifecycleWorkflows/settings"} {
+		add("GET "+s, 1, 1, 1, "singleton")
+	}
 	for _, s := range []string{"/identity/conditionalAccess/policies", "/identity/conditionalAccess/namedLocations",
-		"/policies/authenticationMethodsPolicy", "/policies/authenticationStrengthPolicies", "/roleManagement/directory/*"} {
+		"/policies/authenticationMethodsPolicy", "/policies/authenticationStrengthPolicies"} {
 		add("GET "+s, 0, 0, 0, "outside the directory resource-unit budget")
 	}
 	sort.SliceStable(f.Lines, func(i, j int) bool { return f.Lines[i].Units > f.Lines[j].Units })

@@ -57,8 +57,16 @@ func TestComputeFloor(t *testing.T) {
 	// identity providers, user flow attributes, custom authentication
 	// extensions, user flows, role management policies and their
 	// assignments) and the external identities policy.
+	// Then role management, entitlement management, access reviews and
+	// lifecycle workflows, which graphsim charges to the same budget: eleven
+	// lists (role definitions, assignments, eligibility and assignment
+	// schedules; catalogs, access packages, assignment policies, connected
+	// organizations; access review definitions; custom task extensions,
+	// workflows), the activations' filtered list and two settings
+	// singletons, one page or request each.
 	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9 + 2 +
-		1000*2 + 2*20*2 + 21 + 10 + 1
+		1000*2 + 2*20*2 + 21 + 10 + 1 +
+		11 + 1 + 2
 	wantReqs := want - 20 - 1 - 1000 - 2*20
 	if f.Units != want || f.Requests != wantReqs {
 		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, wantReqs, f.Lines)
@@ -101,6 +109,13 @@ func TestComputeFloor(t *testing.T) {
 	}
 	if pim.Lines[0].Units != 19900 {
 		t.Errorf("the largest line is %+v, want a PIM for Groups schedules line", pim.Lines[0])
+	}
+	// A catalog adds its resources' read, an access package its GET with
+	// $expand (2 units), a connected organization its two sponsor lists, a
+	// workflow its tasks' read; their lists stay one page.
+	gov := ComputeFloor(map[string]int{"accessPackageCatalog": 3, "accessPackage": 2, "connectedOrganization": 1, "identityGovernance.workflow": 4})
+	if e := ComputeFloor(nil); gov.Units != e.Units+3+2*2+2+4 || gov.Requests != e.Requests+3+2+2+4 {
+		t.Errorf("governance parents: %d units in %d requests, empty tenant %d in %d: want 13 units and 11 requests more", gov.Units, gov.Requests, e.Units, e.Requests)
 	}
 	// Administrative units add a page and two reads each.
 	h := ComputeFloor(map[string]int{"administrativeUnit": 10})
