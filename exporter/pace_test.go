@@ -55,12 +55,24 @@ func pacedClient(t testing.TB, sim *graphsim.Server, mutate func(*graph.Config))
 // the client learns, starting from the smallest, and 4,000 administrative
 // units: their members and scoped role members cost one request per unit
 // (groups' members come with the groups delta, a unit a page; apps' owners
-// and assignments with the lists' $expand).
+// and assignments with the lists' $expand). 400 connected organizations
+// draw on the same bucket (entitlement management: graphsim charges it to
+// the directory budget, doc.go), two sponsor reads each, and the client
+// paces them with the rest.
 func TestRealisticThrottlingExportStaysWithinTheBudget(t *testing.T) {
 	sim := newSim(t, graphsim.Options{Profile: "large", Throttle: "realistic",
 		Sizes: graphsim.Sizes{Users: 400, Groups: 100, MembersPerGroup: 5, Apps: 100, CAPolicies: 5}})
 	for i := 0; i < 4000; i++ {
 		if _, err := sim.Tenant().Seed("administrativeUnit", map[string]any{"displayName": fmt.Sprintf("Unit %04d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const orgs = 400
+	for i := 0; i < orgs; i++ {
+		name := fmt.Sprintf("Partner %03d \u202e\"../x\"\n🙂", i)
+		if _, err := sim.Tenant().Seed("connectedOrganization", map[string]any{"displayName": name, "state": "configured",
+			"identitySources": []any{map[string]any{"@odata.type": "#microsoft.graph.domainIdentitySource",
+				"domainName": fmt.Sprintf("partner%03d.example", i), "displayName": name}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -86,6 +98,20 @@ func TestRealisticThrottlingExportStaysWithinTheBudget(t *testing.T) {
 	}
 	if took > bound*12/10 {
 		t.Errorf("took %v of simulated time, want at most 1.2 × the budget bound %v", took, bound)
+	}
+	// The connected organizations' reads were charged to the bucket (a
+	// unit each): the pacing above covered them.
+	var govUnits int64
+	for ep, v := range st.Endpoints {
+		if strings.Contains(ep, "/identityGovernance/entitlementManagement/connectedOrganizations") {
+			govUnits += v.ResourceUnits
+		}
+	}
+	if govUnits < 2*orgs {
+		t.Errorf("connected organizations cost %d resource units, want at least %d (two sponsor reads each, 1 unit a read)", govUnits, 2*orgs)
+	}
+	if n := len(sim.Tenant().List("connectedOrganization")); n < orgs {
+		t.Fatalf("tenant holds %d connected organizations, want at least %d", n, orgs)
 	}
 }
 
