@@ -149,7 +149,7 @@ var dropAfterUse atomic.Bool
 // compiled is shared by the leases held at the same time and freed when
 // the last ends: an export run by the CLI validates each kind's files
 // once, and the schemas of the kinds it finished (lifecycle-workflows' and
-// custom-task-extensions' hold about 8 and 6 MB compiled, all kinds' 25
+// custom-task-extensions' hold about 9 and 7 MB compiled, all kinds' 22
 // MB) are no longer held while it reads the largest kinds (issue 12, peak
 // memory). For is not affected: what it compiled it keeps.
 func DropAfterUse(on bool) { dropAfterUse.Store(on) }
