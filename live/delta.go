@@ -2,9 +2,11 @@ package live
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"sort"
@@ -275,15 +277,27 @@ type relChange struct {
 	events []ref
 }
 
-// ref is one relationship entry of a delta round, 28 bytes instead of a
-// decoded map: a lower-case GUID id as 16 bytes, any other id in the
-// round's table; the @odata.type in the table too.
+// ref is one relationship entry of a delta round, 20 bytes instead of a
+// decoded map: a lower-case GUID id as its 16 bytes, any other id in the
+// round's table (its index in g); the @odata.type in the table too, and
+// both flags, in meta. A large tenant's groups round holds one a
+// membership (a million at 20,000 groups of 50) until it ends, so each
+// byte here is a megabyte there (issue 12, peak memory).
 type ref struct {
-	g       [16]byte
-	odd     uint32 // 1 + index of the id in refTable.odd; 0: g is the id
-	typ     uint32 // 1 + index of the @odata.type in refTable.types; 0: none
-	removed bool
+	g    [16]byte // the GUID; for an odd id, its index in refTable.odd (first 4 bytes, little-endian)
+	meta uint32   // (1 + index of the @odata.type in refTable.types, 0: none) << 2 | odd << 1 | removed
 }
+
+const (
+	refRemoved = 1 << 0 // an @removed entry
+	refOdd     = 1 << 1 // the id is not a lower-case GUID: g holds its index in refTable.odd
+	refTypeBit = 2      // meta >> refTypeBit: 1 + index of the @odata.type, 0 when none
+)
+
+func (r ref) removed() bool { return r.meta&refRemoved != 0 }
+
+// typ is 1 + the index of r's @odata.type in the table, 0 when none.
+func (r ref) typ() uint32 { return r.meta >> refTypeBit }
 
 // refTable holds the ids that are not lower-case GUIDs and the @odata.type
 // values of one round, each once.
@@ -295,36 +309,50 @@ type refTable struct {
 
 func newRefTable() *refTable { return &refTable{typeIdx: map[string]uint32{}} }
 
+// maxRefTypes is the most @odata.type values a round's table holds (meta
+// keeps 30 bits for the index).
+const maxRefTypes = 1<<(32-refTypeBit) - 1
+
 // put makes the ref of id (with its @odata.type, when present).
-func (t *refTable) put(id string, typ any, hasType, removed bool) ref {
-	r := ref{removed: removed}
+func (t *refTable) put(id string, typ any, hasType, removed bool) (ref, error) {
+	var r ref
+	if removed {
+		r.meta |= refRemoved
+	}
 	if g, ok := parseLowerGUID(id); ok {
 		r.g = g
 	} else {
+		if uint64(len(t.odd)) >= math.MaxUint32 {
+			return r, errors.New("more ids that are not GUIDs in one delta round than entrasnap can hold")
+		}
+		binary.LittleEndian.PutUint32(r.g[:4], uint32(len(t.odd)))
 		t.odd = append(t.odd, id)
-		r.odd = uint32(len(t.odd))
+		r.meta |= refOdd
 	}
 	if hasType {
+		i, known := uint32(0), false
 		if s, ok := typ.(string); ok {
-			if i, ok := t.typeIdx[s]; ok {
-				r.typ = i
-			} else {
-				t.types = append(t.types, s)
-				r.typ = uint32(len(t.types))
-				t.typeIdx[s] = r.typ
-			}
-		} else {
-			t.types = append(t.types, typ)
-			r.typ = uint32(len(t.types))
+			i, known = t.typeIdx[s]
 		}
+		if !known {
+			if len(t.types) >= maxRefTypes {
+				return r, errors.New("more @odata.type values in one delta round than entrasnap can hold")
+			}
+			t.types = append(t.types, typ)
+			i = uint32(len(t.types))
+			if s, ok := typ.(string); ok {
+				t.typeIdx[s] = i
+			}
+		}
+		r.meta |= i << refTypeBit
 	}
-	return r
+	return r, nil
 }
 
 // id is r's id as Graph sent it.
 func (t *refTable) id(r ref) string {
-	if r.odd != 0 {
-		return t.odd[r.odd-1]
+	if r.meta&refOdd != 0 {
+		return t.odd[binary.LittleEndian.Uint32(r.g[:4])]
 	}
 	const hexd = "0123456789abcdef"
 	var b [36]byte
@@ -343,8 +371,8 @@ func (t *refTable) id(r ref) string {
 // object is r as stored: {id, @odata.type}.
 func (t *refTable) object(r ref) map[string]any {
 	m := map[string]any{"id": t.id(r)}
-	if r.typ != 0 {
-		m["@odata.type"] = t.types[r.typ-1]
+	if i := r.typ(); i != 0 {
+		m["@odata.type"] = t.types[i-1]
 	}
 	return m
 }
@@ -483,7 +511,11 @@ func (ch *deltaChange) relate(tab *refTable, rel string, v any) error {
 		}
 		_, gone := m["@removed"]
 		typ, hasType := m["@odata.type"]
-		rc.events = append(rc.events, tab.put(id, typ, hasType, gone))
+		r, err := tab.put(id, typ, hasType, gone)
+		if err != nil {
+			return err
+		}
+		rc.events = append(rc.events, r)
 	}
 	return nil
 }
@@ -504,7 +536,7 @@ func (rc *relChange) replay() (add map[string]map[string]any, remove map[string]
 	add, remove = map[string]map[string]any{}, map[string]bool{}
 	for _, e := range rc.events {
 		lid := strings.ToLower(rc.tab.id(e))
-		if e.removed {
+		if e.removed() {
 			delete(add, lid)
 			remove[lid] = true
 			continue
@@ -965,7 +997,7 @@ func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []
 			rest = append(rest, ch)
 			continue
 		}
-		got, err := r.expandRefs(ctx, uk, ch, requests)
+		got, err := r.expandRefs(ctx, uk, ch, requests, true) // (not listed: read on its own)
 		if err != nil {
 			perms := append(append([]string(nil), uk.ReadPermissions...), ch.ReadPermissions...)
 			return kindError(uk, ch.Name+" of "+uk.Title+" ($expand)", err, r.named(perms))
@@ -1017,8 +1049,11 @@ func childLinks(cds map[string]*childDelta) (map[string]string, string) {
 }
 
 // expandRefs lists the kind's ids with ch expanded, in pages of 100 (the
-// most Graph serves with $expand), by lower-case key.
-func (r *reader) expandRefs(ctx context.Context, k *layout.Kind, ch layout.Child, requests *atomic.Int64) (map[string][]map[string]any, error) {
+// most Graph serves with $expand), by lower-case key. Without empty, an
+// object listed with no child is left out (as one not listed): what the
+// users' sponsors read holds grows with the users that have sponsors, not
+// with the tenant (issue 12, peak memory).
+func (r *reader) expandRefs(ctx context.Context, k *layout.Kind, ch layout.Child, requests *atomic.Int64, empty bool) (map[string][]map[string]any, error) {
 	out := map[string][]map[string]any{}
 	err := r.c.List(ctx, "/"+k.APIVersion+k.ListPath+"?$select=id&$expand="+ch.Path+"&$top=100", func(items []json.RawMessage) error {
 		requests.Add(1)
@@ -1032,6 +1067,9 @@ func (r *reader) expandRefs(ctx context.Context, k *layout.Kind, ch layout.Child
 			list, isList := v.([]any)
 			if id == "" || !present || (!isList && v != nil) {
 				return fmt.Errorf("Graph answered an item without id or %s", ch.Name)
+			}
+			if len(list) == 0 && !empty {
+				continue
 			}
 			refs := make([]map[string]any, 0, len(list))
 			for _, x := range list {

@@ -65,6 +65,22 @@ type writer struct {
 	warnings []Warning // about the kind as a whole (no schema)
 	// keep, when set, are the only properties written (allowlist.go).
 	keep map[string]bool
+	// release ends the lease of the kind's schema (close); nil until sch
+	// first compiled it.
+	release func()
+}
+
+// close waits for the files being made and ends the lease of the kind's
+// schema: the writer makes no file after it.
+func (w *writer) close() {
+	w.wg.Wait()
+	w.mu.Lock()
+	release := w.release
+	w.release = nil
+	w.mu.Unlock()
+	if release != nil {
+		release()
+	}
 }
 
 // entry is one object's file.
@@ -84,7 +100,13 @@ func newWriter(k *layout.Kind, sink func(path string, data []byte) error) *write
 		return w
 	}
 	w.sch = sync.OnceValue(func() *schemas.Schema {
-		sch, err := schemas.For(k.Name)
+		// A lease, ended by close once the kind's files are made: with
+		// schemas.DropAfterUse (the CLI) the compiled schema is not held
+		// while the rest of the tenant is read.
+		sch, release, err := schemas.Lease(k.Name)
+		w.mu.Lock()
+		w.release = release
+		w.mu.Unlock()
 		if err != nil {
 			w.mu.Lock()
 			w.warnings = append(w.warnings, Warning{Path: k.Root(), Kind: k.Name, Message: "not validated: " + err.Error()})
@@ -297,6 +319,7 @@ func (kr *kindRead) prepare(sink func(path string, data []byte) error, validated
 	if err := w.add(objs); err == nil {
 		kr.files, err = w.finish()
 	}
+	w.close()
 	kr.take(w)
 }
 

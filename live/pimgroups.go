@@ -120,8 +120,30 @@ func (l *pimGroupList) read(ctx context.Context, c *graph.Client, base string) {
 	sort.Strings(l.groups)
 }
 
-// schedulesOf reads the schedules of groups, 20 lists per $batch envelope.
+// pimBatchGroups is how many groups' schedules schedulesOf asks for in one
+// Batch call (50 envelopes of 20 lists): a call holds every item's request
+// and answer, with a goroutine per envelope, until its last envelope is
+// answered, so a full read of 20,000 groups at once held about 20 MB per
+// kind (issue 12, peak memory). A multiple of graph.MaxBatchSize: the
+// envelopes, and the requests counted, are those of one call.
+var pimBatchGroups = 50 * graph.MaxBatchSize // (a test sets it lower)
+
+// schedulesOf reads the schedules of groups, 20 lists per $batch envelope,
+// pimBatchGroups groups at a time.
 func (r *reader) schedulesOf(ctx context.Context, k *layout.Kind, groups []string, requests *atomic.Int64) ([]map[string]any, error) {
+	var objs []map[string]any
+	for lo := 0; lo < len(groups); lo += pimBatchGroups {
+		got, err := r.schedulesOfBatch(ctx, k, groups[lo:min(lo+pimBatchGroups, len(groups))], requests)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, got...)
+	}
+	return objs, nil
+}
+
+// schedulesOfBatch reads the schedules of groups in one Batch call.
+func (r *reader) schedulesOfBatch(ctx context.Context, k *layout.Kind, groups []string, requests *atomic.Int64) ([]map[string]any, error) {
 	base := "/" + k.APIVersion
 	path := func(g string) string {
 		return base + k.ListPath + "?" + url.Values{"$filter": {"groupId eq '" + g + "'"}}.Encode()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -106,6 +107,32 @@ func TestPIMGroupsKindsShareOneGroupsList(t *testing.T) {
 			t.Errorf("full read: %s read %q with %d requests (the groups list and the schedules)", r.Kind, r.Read, r.Requests)
 		}
 	}
+	// The schedules are asked for a slice of the groups at a time (one
+	// Batch call holds every answer until its last envelope is answered:
+	// issue 12, peak memory); the files are the same.
+	governable := sim.Tenant().PIMGovernableGroups()
+	if governable < 3 {
+		t.Fatalf("%d groups PIM for Groups can govern: the test does not cover a second slice", governable)
+	}
+	batches := func() int {
+		n := 0
+		for _, e := range sim.Stats().Endpoints {
+			if e.Method == "POST" && e.Path == "/$batch" {
+				n += e.Requests
+			}
+		}
+		return n
+	}
+	func() {
+		defer func(n int) { pimBatchGroups = n }(pimBatchGroups)
+		pimBatchGroups = 2
+		sim.ResetStats()
+		sliced, _ := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
+		if want := 2 * ((governable + 1) / 2); batches() < want {
+			t.Errorf("%d groups asked for 2 at a time: %d $batch envelopes for both kinds, want at least %d", governable, batches(), want)
+		}
+		simtest.SameFiles(t, "schedules read 2 groups at a time", sliced, full)
+	}()
 	from := map[string]DeltaFrom{}
 	for _, k := range kinds {
 		files := map[string][]byte{}

@@ -496,6 +496,7 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	if werr := w.wait(); werr != nil {
 		err = werr
 	}
+	w.close()
 	kr.requests = int(requests.Load())
 	kr.take(w)
 	if err != nil {

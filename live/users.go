@@ -90,7 +90,7 @@ func (r *reader) pageChildren(ctx context.Context, uk *layout.Kind, requests *at
 			pc.rest = append(pc.rest, ch)
 			continue
 		}
-		g, err := r.expandRefs(ctx, uk, ch, requests)
+		g, err := r.expandRefs(ctx, uk, ch, requests, false) // (attach: not listed is none)
 		if err != nil {
 			perms := append(append([]string(nil), uk.ReadPermissions...), ch.ReadPermissions...)
 			return nil, kindError(uk, ch.Name+" of "+uk.Title+" ($expand)", err, r.named(perms))

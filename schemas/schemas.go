@@ -46,6 +46,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -108,8 +109,13 @@ var SetHash = sync.OnceValue(func() string {
 type Schema struct {
 	kind string
 	raw  []byte
-	doc  map[string]any // the schema document, for readOnly and messages
-	sch  *jsonschema.Schema
+	// doc is the schema document decoded, for ReadOnly and the messages
+	// of a failed Validate: decoded on first use, since a decoded
+	// document costs more than the compiled schema's half again (4 MB for
+	// lifecycle-workflows) and an export that finds nothing wrong never
+	// needs it.
+	doc func() map[string]any
+	sch *jsonschema.Schema
 }
 
 type entry struct {
@@ -132,18 +138,88 @@ func For(kind string) (*Schema, error) {
 	return e.s, e.err
 }
 
+// dropAfterUse: Lease hands out schemas that are freed once their last
+// lease ends (DropAfterUse).
+var dropAfterUse atomic.Bool
+
+// DropAfterUse sets how Lease keeps compiled schemas. Off (the default),
+// Lease is For: every compiled schema stays for the life of the process,
+// which tests and commands that check the same kinds again want (compiling
+// lifecycle-workflows' takes a second or two). On, a schema that Lease
+// compiled is shared by the leases held at the same time and freed when
+// the last ends: an export run by the CLI validates each kind's files
+// once, and the schemas of the kinds it finished (lifecycle-workflows' and
+// custom-task-extensions' hold about 9 and 7 MB compiled, all kinds' 22
+// MB) are no longer held while it reads the largest kinds (issue 12, peak
+// memory). For is not affected: what it compiled it keeps.
+func DropAfterUse(on bool) { dropAfterUse.Store(on) }
+
+// lease is a schema shared by the Lease calls holding it.
+type lease struct {
+	once sync.Once
+	s    *Schema
+	err  error
+	n    int // leases held (leaseMu)
+}
+
+var (
+	leaseMu sync.Mutex
+	leases  = map[string]*lease{}
+)
+
+// Lease returns the schema of a kind as For does, and a function to call
+// when the caller no longer needs it (safe to call more than once; nil
+// never). With DropAfterUse on, the schema is freed once every lease of
+// the kind ended.
+func Lease(kind string) (*Schema, func(), error) {
+	if !dropAfterUse.Load() {
+		s, err := For(kind)
+		return s, func() {}, err
+	}
+	if !Has(kind) {
+		return nil, func() {}, fmt.Errorf("schemas: %w %q", ErrUnknownKind, kind)
+	}
+	if v, ok := cache.Load(kind); ok { // For compiled it already: it stays
+		e := v.(*entry)
+		e.once.Do(func() { e.s, e.err = load(kind) })
+		return e.s, func() {}, e.err
+	}
+	leaseMu.Lock()
+	l := leases[kind]
+	if l == nil {
+		l = &lease{}
+		leases[kind] = l
+	}
+	l.n++
+	leaseMu.Unlock()
+	l.once.Do(func() { l.s, l.err = load(kind) })
+	var end sync.Once
+	return l.s, func() {
+		end.Do(func() {
+			leaseMu.Lock()
+			defer leaseMu.Unlock()
+			if l.n--; l.n == 0 {
+				l.s = nil // (a release func kept by its caller holds l, not the schema)
+				if leases[kind] == l {
+					delete(leases, kind)
+				}
+			}
+		})
+	}, l.err
+}
+
 func load(kind string) (*Schema, error) {
 	raw, err := generated.ReadFile(path.Join(dir, kind+suffix))
 	if err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", kind, err)
 	}
-	var doc map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
+	var head struct {
+		ID string `json:"$id"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", kind, err)
 	}
-	id, _ := doc["$id"].(string)
+	id := head.ID
 	if id == "" {
 		id = "https://github.com/entrasnap/entrasnap/schemas/generated/" + kind + suffix
 	}
@@ -151,7 +227,18 @@ func load(kind string) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Schema{kind: kind, raw: raw, doc: doc, sch: sch}, nil
+	return &Schema{kind: kind, raw: raw, doc: decodeDoc(raw), sch: sch}, nil
+}
+
+// decodeDoc decodes raw (which compiled: valid JSON) once, when first asked.
+func decodeDoc(raw []byte) func() map[string]any {
+	return sync.OnceValue(func() map[string]any {
+		var doc map[string]any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		_ = dec.Decode(&doc)
+		return doc
+	})
 }
 
 // compile compiles a kind's schema document src, known by id.
@@ -230,7 +317,7 @@ func (s *Schema) Validate(obj any) error {
 // read-only: restore never sends it. Anything inside a read-only property
 // is read-only too. Unknown paths are not read-only.
 func (s *Schema) ReadOnly(p string) bool {
-	nodes := []map[string]any{s.doc}
+	nodes := []map[string]any{s.doc()}
 	for _, name := range splitPath(p) {
 		var next []map[string]any
 		for _, n := range s.expand(nodes) {
@@ -288,9 +375,10 @@ func (s *Schema) pointer(ref string) map[string]any {
 	if !ok {
 		return nil
 	}
-	var cur any = s.doc
+	doc := s.doc()
+	var cur any = doc
 	if frag == "" || frag == "/" {
-		return s.doc
+		return doc
 	}
 	for _, seg := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
 		seg = unescape(seg)

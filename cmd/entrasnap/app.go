@@ -24,6 +24,7 @@ import (
 	"github.com/entrasnap/entrasnap/internal/interrupt"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
+	"github.com/entrasnap/entrasnap/schemas"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/pkg/browser"
 	"github.com/urfave/cli/v2"
@@ -293,6 +294,10 @@ func versionCommand(e *env) *cli.Command {
 }
 
 func main() {
+	// One command a process: a kind's compiled schema is freed once its
+	// files are made (not held while the largest kinds are read). Tests
+	// call run, keeping them for the process as they run many commands.
+	schemas.DropAfterUse(true)
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
