@@ -162,7 +162,7 @@ func (s *Server) csaDefinitionReadDenied(req *request, rt *route) *apiError {
 // list (GET /directory/attributeSets?$count=true) and the /$count segment.
 // The list pages name the query parameters they support ($select, $top
 // and $orderby for sets, learn:/graph/api/directory-list-attributesets;
-// $select and $filter for definitions,
+// $select, $top, $expand and $filter (eq) for definitions,
 // learn:/graph/api/directory-list-customsecurityattributedefinitions), not
 // $count, and a count over every set would tell a reader whose role is
 // scoped to some sets how many it cannot see: strict, 400. (A caller that
