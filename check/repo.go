@@ -468,6 +468,12 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 				}
 				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of(prop + ".complete"), Property: prop + ".complete",
 					Message: fmt.Sprintf("%s could not be read completely (%s): its files are carried from an earlier snapshot", k.Title, reason)})
+			case layout.StatePartial:
+				// Every object has its file, some kept from an earlier
+				// snapshot: complete for references, and said.
+				add(ManifestPath, Issue{Severity: SevWarning, Line: lines.Of(prop + ".partial"), Property: prop + ".partial",
+					Message: fmt.Sprintf("%s were read in part (%s): the files or values not read are an earlier snapshot's", k.Title, licence)})
+				complete[k.Name] = true
 			case layout.StateComplete:
 				complete[k.Name] = true
 			}

@@ -33,9 +33,11 @@
 //	              (null when absent), a gap {from, to, fromTime, toTime,
 //	              seconds}; list is oldest first
 //	completeness  {snapshot, commit, objects, complete, incomplete,
-//	              notLicensed, notExported, kinds[]}: a kind is {kind, folder,
-//	              objects, status, reason}, status complete | incomplete |
-//	              not-licensed | not-exported
+//	              notLicensed, notExported, readInPart (when not 0), kinds[]}:
+//	              a kind is {kind, folder, objects, status, reason}, status
+//	              complete | partial (read in part, counted complete; the
+//	              reason says what was kept) | incomplete | not-licensed |
+//	              not-exported
 //	integrity     {check: {ok, all, snapshotsChecked, objectFiles,
 //	              tagsChecked, errors, warnings, errorsShown[]},
 //	              signatures: {verified, allowedSigners, commits, tags, good,

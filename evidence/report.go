@@ -155,15 +155,19 @@ type KindLine struct {
 
 // Completeness is the latest snapshot's manifest, kind by kind.
 type Completeness struct {
-	Snapshot    string     `json:"snapshot"` // tag; "" without snapshots
-	Commit      string     `json:"commit"`
-	Objects     int        `json:"objects"`
-	Complete    int        `json:"complete"`
-	Incomplete  int        `json:"incomplete"`
-	NotLicensed int        `json:"notLicensed"`
-	Skipped     int        `json:"skipped"`
-	NotExported int        `json:"notExported"`
-	Kinds       []KindLine `json:"kinds"`
+	Snapshot    string `json:"snapshot"` // tag; "" without snapshots
+	Commit      string `json:"commit"`
+	Objects     int    `json:"objects"`
+	Complete    int    `json:"complete"`
+	Incomplete  int    `json:"incomplete"`
+	NotLicensed int    `json:"notLicensed"`
+	Skipped     int    `json:"skipped"`
+	NotExported int    `json:"notExported"`
+	// ReadInPart counts the kinds, among Complete, that Graph answered in
+	// part only (a role scoped to some attribute sets; the rest kept from
+	// an earlier snapshot: layout.StatePartial).
+	ReadInPart int        `json:"readInPart,omitempty"`
+	Kinds      []KindLine `json:"kinds"`
 }
 
 // Integrity is the repository check and the signature verification.
@@ -353,6 +357,9 @@ func completeness(c Completeness, m *layout.Manifest) Completeness {
 			c.Incomplete++
 		case layout.StateComplete:
 			c.Complete++
+		case layout.StatePartial:
+			c.Complete++
+			c.ReadInPart++
 		}
 		c.Objects += k.Objects
 		c.Kinds = append(c.Kinds, kl)

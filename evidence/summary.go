@@ -79,6 +79,9 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 		if c.Skipped > 0 {
 			more = append(more, fmt.Sprintf("%d read only when signed in as a user (kept from the last such export)", c.Skipped))
 		}
+		if c.ReadInPart > 0 {
+			more = append(more, fmt.Sprintf("%d read in part (a role scoped to some attribute sets; the rest kept from an earlier snapshot)", c.ReadInPart))
+		}
 		if c.NotExported > 0 {
 			more = append(more, fmt.Sprintf("%d of the catalog not exported", c.NotExported))
 		}

@@ -328,6 +328,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				}
 				return read(p)
 			}
+			l.PreviousPaths = prev.paths
 		}
 		return l, nil
 	}
@@ -638,7 +639,7 @@ func buildManifest(res *Result, prev *layout.Manifest, read map[string]bool) *la
 		}
 	}
 	for _, k := range res.Kinds {
-		m.Kinds[k.Kind] = layout.ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason, NotLicensed: k.NotLicensed, Skipped: k.Skipped}
+		m.Kinds[k.Kind] = layout.ManifestKind{Folder: k.Folder, Objects: k.Objects, Complete: k.Complete, Reason: k.Reason, NotLicensed: k.NotLicensed, Skipped: k.Skipped, Partial: k.Partial}
 	}
 	return m
 }

@@ -69,6 +69,9 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 	if aerr := s.pimGroupsPreflight(req, rt); aerr != nil { // pimgroups.go
 		return nil, aerr
 	}
+	if aerr := csaDefinitionCount(req, rt); aerr != nil { // user_csa.go
+		return nil, aerr
+	}
 	k := rt.kind
 	if k.Singleton {
 		switch req.method {

@@ -158,6 +158,26 @@ func (s *Server) csaDefinitionReadDenied(req *request, rt *route) *apiError {
 	return nil
 }
 
+// csaDefinitionCount refuses $count on attribute sets and definitions: a
+// list (GET /directory/attributeSets?$count=true) and the /$count segment.
+// The list pages name the query parameters they support ($select, $top
+// and $orderby for sets, learn:/graph/api/directory-list-attributesets;
+// $select, $top, $expand and $filter (eq) for definitions,
+// learn:/graph/api/directory-list-customsecurityattributedefinitions), not
+// $count, and a count over every set would tell a reader whose role is
+// scoped to some sets how many it cannot see: strict, 400. (A caller that
+// wants the number counts the items the list gives it, which are the sets
+// its roles read: filterCSADefinitions.)
+func csaDefinitionCount(req *request, rt *route) *apiError {
+	if rt == nil || rt.kind == nil || (rt.kind.Name != attributeSetKind && rt.kind.Name != csaDefKind) || rt.key != "" {
+		return nil
+	}
+	if rt.sub == "$count" || req.query.Has("$count") {
+		return errf(http.StatusBadRequest, "Request_UnsupportedQuery", "$count is not supported on %s.", rt.kind.Paths[0])
+	}
+	return nil
+}
+
 // filterCSADefinitions leaves out of a delegated list of attribute sets or
 // definitions those of the sets the caller's roles are not scoped to.
 func (s *Server) filterCSADefinitions(req *request, rt *route, resp *response) {

@@ -346,6 +346,35 @@ func TestAttributeSetScopedRoles(t *testing.T) {
 	if sets := asSlice(must(e.call(dt, "GET", "/v1.0/directory/attributeSets", nil), 200, "definer lists sets").body["value"]); len(sets) != 1 {
 		t.Errorf("the definer lists sets %v, want its own", sets)
 	}
+	// $count: not among the query parameters the list pages name, and a
+	// count over every set would tell the scoped reader how many it does
+	// not see: 400, for the definer and for a caller reading every set.
+	for _, tk := range []string{dt, god} {
+		for _, p := range []string{"/v1.0/directory/attributeSets?$count=true", "/v1.0/directory/attributeSets/$count", defs + "?$count=true", defs + "/$count"} {
+			r := must(e.call(tk, "GET", p, nil), 400, "$count "+p)
+			if code, _ := r.graphError(); code != "Request_UnsupportedQuery" {
+				t.Errorf("GET %s: code %q", p, code)
+			}
+		}
+	}
+	// A role held through a role-assignable group counts for its members
+	// (scoped to a set too): the member lists that set, its definitions.
+	grp := must(e.call(god, "POST", "/v1.0/groups", map[string]any{"displayName": "Ops \"readers\" \u202e🚀", "mailNickname": "opsreaders",
+		"mailEnabled": false, "securityEnabled": true, "isAssignableToRole": true}), 201, "role-assignable group")
+	via := e.seedUser("via.group")
+	must(e.call(god, "POST", "/v1.0/groups/"+str(grp.body["id"])+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + via}), 204, "member")
+	vt := tok("via.group")
+	must(e.call(vt, "GET", "/v1.0/directory/attributeSets", nil), 403, "a member of a group holding no role")
+	must(assign(str(grp.body["id"]), "1d336d2c-4ae8-42ef-9711-b3604ce3fc2c", "/attributeSets/"+ops), 201, "Attribute Definition Reader to the group at Ops")
+	if sets := asSlice(must(e.call(vt, "GET", "/v1.0/directory/attributeSets", nil), 200, "member lists sets").body["value"]); len(sets) != 1 || str(sets[0].(map[string]any)["id"]) != ops {
+		t.Errorf("the group's member lists sets %v, want %s only", sets, ops)
+	}
+	for _, d := range asSlice(must(e.call(vt, "GET", defs, nil), 200, "member lists definitions").body["value"]) {
+		if str(d.(map[string]any)["attributeSet"]) != ops {
+			t.Errorf("the group's member scoped to %s lists %v", ops, d)
+		}
+	}
+	must(e.call(vt, "GET", "/v1.0/directory/attributeSets/"+url.PathEscape(rtl), nil), 403, "member reads another set")
 	// Global Administrator holds no attribute role: no definitions read or written.
 	gt := tok("ga")
 	must(e.call(gt, "GET", defs, nil), 403, "global admin lists definitions")

@@ -34,6 +34,9 @@ func writeSnapshots(w io.Writer, snaps []Tagged) error {
 		if len(si.NotLicensed) > 0 {
 			complete += " (not licensed: " + strings.Join(si.NotLicensed, ",") + ")"
 		}
+		if len(si.Partial) > 0 {
+			complete += " (read in part: " + strings.Join(si.Partial, ",") + ")"
+		}
 		signed := "no"
 		if si.Signed {
 			signed = "yes"

@@ -35,7 +35,7 @@ func assertEscaped(t *testing.T, text string) {
 func TestRenderSnapshots(t *testing.T) {
 	snaps := []Tagged{{Tag: "snapshot/" + hostileName, Commit: strings.Repeat("c", 40), Time: time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC),
 		Description: hostileName, Objects: 7, Incomplete: []string{"groups"}, Signed: true},
-		{Tag: "snapshot/2", Commit: strings.Repeat("d", 40), Time: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC), Complete: true, NotLicensed: []string{"pim"}}}
+		{Tag: "snapshot/2", Commit: strings.Repeat("d", 40), Time: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC), Complete: true, NotLicensed: []string{"pim"}, Partial: []string{"attribute-sets"}}}
 	var text bytes.Buffer
 	if err := RenderSnapshots(&text, layout.FormatText, snaps); err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestRenderSnapshots(t *testing.T) {
 	assertEscaped(t, text.String())
 	lines := strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "TAG ") || !strings.Contains(lines[1], "cccccccccccc  2026-12-06 17:00:00  7 ") ||
-		!strings.Contains(lines[1], "no: groups") || !strings.Contains(lines[2], "yes (not licensed: pim)") {
+		!strings.Contains(lines[1], "no: groups") || !strings.Contains(lines[2], "yes (not licensed: pim) (read in part: attribute-sets)") {
 		t.Errorf("table:\n%s", text.String())
 	}
 	var js bytes.Buffer

@@ -25,6 +25,10 @@ type Tagged struct {
 	// Skipped are the kinds not read by design (a delegated-only kind in
 	// an app-only export: files carried; complete without them).
 	Skipped []string `json:"skippedKinds,omitempty"`
+	// Partial are the kinds Graph answered in part (a role scoped to some
+	// attribute sets): read, the rest kept from an earlier snapshot; the
+	// snapshot is complete with them.
+	Partial []string `json:"partialKinds,omitempty"`
 	// Signed: the tag and its commit carry signatures (check
 	// --verify-signatures verifies them).
 	Signed bool `json:"signed"`
@@ -54,6 +58,8 @@ func Snapshots(ctx context.Context, r *snapshot.Repo, limit int) ([]Tagged, erro
 						si.NotLicensed = append(si.NotLicensed, name)
 					case layout.StateSkipped:
 						si.Skipped = append(si.Skipped, name)
+					case layout.StatePartial:
+						si.Partial = append(si.Partial, name)
 					case layout.StateIncomplete:
 						si.Complete = false
 						si.Incomplete = append(si.Incomplete, name)
@@ -62,6 +68,7 @@ func Snapshots(ctx context.Context, r *snapshot.Repo, limit int) ([]Tagged, erro
 				sort.Strings(si.Incomplete)
 				sort.Strings(si.NotLicensed)
 				sort.Strings(si.Skipped)
+				sort.Strings(si.Partial)
 			}
 		}
 		out = append(out, si)

@@ -73,6 +73,8 @@ func incompleteKinds(m *layout.Manifest) map[string]string {
 				why += " (" + r + ")"
 			}
 			out[k.Name] = why
+		case layout.StatePartial:
+			out[k.Name] = "it was read in part when the snapshot was taken and the rest was kept from an earlier snapshot (" + strings.TrimSpace(licence) + ")"
 		}
 	}
 	return out

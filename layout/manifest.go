@@ -97,6 +97,13 @@ type ManifestKind struct {
 	// those of an earlier snapshot, but the snapshot is not incomplete
 	// for it.
 	Skipped string
+	// Partial says that Graph answered part of a kind read completely
+	// only, and the rest was kept as the previous snapshot held it: which
+	// attribute sets a role scoped to them read, which were kept (custom
+	// security attributes, live/csavalues.go and csadefs.go). Complete is
+	// true; check, history and restore treat the kept files as possibly
+	// older than the snapshot (StatePartial).
+	Partial string
 }
 
 // KindState is how a snapshot holds a kind: the one classification of a
@@ -116,13 +123,18 @@ const (
 	// StateIncomplete: the read failed; the files are carried from an
 	// earlier snapshot.
 	StateIncomplete KindState = "incomplete"
+	// StatePartial: read, but Graph answered part of it only (a role
+	// scoped to some attribute sets); the rest of its files or values are
+	// kept from an earlier snapshot, as the reason says.
+	StatePartial KindState = "partial"
 )
 
 // State classifies the kind, with the reason that goes with the state:
 // the licence the tenant lacks (not-licensed), why it was skipped
 // (skipped), why the read failed, "" when none was recorded (incomplete),
 // and "" when complete. A licence refusal or a skip wins over the
-// Complete flag, as the exporter records them with Complete false.
+// Complete flag, as the exporter records them with Complete false; a
+// kind read in part (partial, with what was kept) is complete otherwise.
 func (k ManifestKind) State() (KindState, string) {
 	switch {
 	case k.NotLicensed != "":
@@ -131,6 +143,8 @@ func (k ManifestKind) State() (KindState, string) {
 		return StateSkipped, k.Skipped
 	case !k.Complete:
 		return StateIncomplete, k.Reason
+	case k.Partial != "":
+		return StatePartial, k.Partial
 	}
 	return StateComplete, ""
 }
@@ -159,6 +173,9 @@ func (m *Manifest) Encode() []byte {
 		}
 		if k.Skipped != "" {
 			e["skipped"] = k.Skipped
+		}
+		if k.Partial != "" {
+			e["partial"] = k.Partial
 		}
 		kinds[name] = e
 	}
@@ -233,6 +250,7 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 		mk.Reason, _ = e["reason"].(string)
 		mk.NotLicensed, _ = e["notLicensed"].(string)
 		mk.Skipped, _ = e["skipped"].(string)
+		mk.Partial, _ = e["partial"].(string)
 		m.Kinds[name] = mk
 	}
 	if a, ok := v["access"].(map[string]any); ok {

@@ -37,6 +37,31 @@ func TestManifestNotLicensedRoundTrip(t *testing.T) {
 	}
 }
 
+// A kind read in part (a role scoped to attribute sets) says so in the
+// manifest, hostile set names written exactly, and reads back the same;
+// a manifest without it (every earlier one) keeps its bytes.
+func TestManifestPartialRoundTrip(t *testing.T) {
+	partial := "read in part: attribute sets HR, \"Q\"\n\u202eRTL 🚀 ../x only; those of DataProtection were kept as the previous snapshot holds them"
+	m := &Manifest{Format: FormatVersion, TenantID: "t", Kinds: map[string]ManifestKind{
+		"attribute-sets": {Folder: "custom-security-attributes/sets", Objects: 3, Complete: true, Partial: partial},
+		"users":          {Folder: "users", Objects: 3, Complete: true},
+	}}
+	data := m.Encode()
+	back, err := DecodeManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Kinds, m.Kinds) {
+		t.Errorf("round trip: %+v, want %+v", back.Kinds, m.Kinds)
+	}
+	if st, why := back.Kinds["attribute-sets"].State(); st != StatePartial || why != partial {
+		t.Errorf("State() = %q, %q", st, why)
+	}
+	if strings.Count(string(data), "partial:") != 1 {
+		t.Errorf("partial written for a kind that was not read in part:\n%s", data)
+	}
+}
+
 func TestManifestAccessRoundTrip(t *testing.T) {
 	m := &Manifest{Format: FormatVersion, TenantID: "t", Kinds: map[string]ManifestKind{"users": {Folder: "users", Objects: 1, Complete: true}},
 		Access: &ManifestAccess{Type: "application", Permissions: []string{"Directory.Read.All", "Policy.Read.All"}, DirectoryRoles: []string{"88d8e3e3-8f55-4a1e-953a-9b9898b8876b"}}}
@@ -100,6 +125,8 @@ func TestManifestKindState(t *testing.T) {
 		{"not licensed wins over skipped", ManifestKind{NotLicensed: "P2", Skipped: "delegated only"}, StateNotLicensed, "P2", false},
 		{"not licensed wins over a Complete flag", ManifestKind{Complete: true, NotLicensed: "P2"}, StateNotLicensed, "P2", false},
 		{"skipped wins over a Complete flag", ManifestKind{Complete: true, Skipped: "delegated only"}, StateSkipped, "delegated only", false},
+		{"partial", ManifestKind{Complete: true, Partial: "sets HR read, DataProtection kept"}, StatePartial, "sets HR read, DataProtection kept", false},
+		{"incomplete wins over partial", ManifestKind{Reason: "list: 503", Partial: "stale"}, StateIncomplete, "list: 503", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, reason := tc.k.State()

@@ -77,7 +77,7 @@ func (r *reader) csaReadable(ctx context.Context, k *layout.Kind) (sets map[stri
 		if err == nil || !errors.Is(err, errNoTenantWideRole) {
 			return nil, err
 		}
-		sets, all, why := r.csaScopedSets(ctx, token)
+		sets, all, why := r.csaScopedSets(ctx, token, csaReaderRoles)
 		if all {
 			return nil, nil // a tenant-wide assignment the token's claims did not show
 		}
@@ -102,15 +102,25 @@ func (r *reader) csaReadable(ctx context.Context, k *layout.Kind) (sets map[stri
 var errNoTenantWideRole = errors.New("no attribute assignment role at the tenant's scope")
 
 // csaScopedSets lists the attribute sets the signed-in user of token holds
-// Attribute Assignment Reader or Administrator at (directoryScopeId
+// one of roles (template ids, as csaReaderRoles) at (directoryScopeId
 // /attributeSets/{id}), from the role assignments Graph lists
 // (rbacapplication-list-roleassignments, which needs a role that reads
-// them: Directory Readers, Global Reader, ...). Lower-case id → id. Only
-// direct assignments count (one through a role-assignable group is not
-// seen: its set's values are then kept, not read). why says, when there
-// are none, what was found. all: the user holds one of the roles at the
-// tenant's scope after all (a token without a wids claim).
-func (r *reader) csaScopedSets(ctx context.Context, token string) (sets map[string]string, all bool, why string) {
+// them: Directory Readers, Global Reader, ...). Lower-case id → id. An
+// assignment to a role-assignable group counts for its members: Graph
+// lists it with the group as principalId, and the group's members hold
+// the role ("you can assign a Microsoft Entra role to a group ... the
+// members of the group get the role", learn:/entra/identity/
+// role-based-access-control/groups-concept); the groups holding the user
+// are read from GET /me/transitiveMemberOf/microsoft.graph.group
+// (user-list-transitivememberof: "through either direct or transitive
+// membership"; delegated User.Read for one's own), and only when an
+// assignment of one of roles names a principal other than the user. When
+// they cannot be read, such assignments are not counted (their sets are
+// kept, not read) and why says so. why says, when there are no sets, what
+// was found. all: the user holds one of the roles at the tenant's scope
+// after all (a token without a wids claim, or a role held through a
+// group, which wids leaves out).
+func (r *reader) csaScopedSets(ctx context.Context, token string, roles map[string]string) (sets map[string]string, all bool, why string) {
 	oid := graph.TokenClaim(token, "oid")
 	if oid == "" {
 		return nil, false, ""
@@ -118,14 +128,34 @@ func (r *reader) csaScopedSets(ctx context.Context, token string) (sets map[stri
 	as, err := r.c.ListObjects(ctx, "/v1.0/roleManagement/directory/roleAssignments?$select=principalId,roleDefinitionId,directoryScopeId")
 	if err != nil {
 		return nil, false, "; nor could its role assignments be listed to find one scoped to attribute sets (" + layout.Safe(err.Error()) +
-			"): a role scoped to attribute sets reads those sets' values only, and the export keeps the other sets' values as the previous snapshot holds them"
+			"): a role scoped to attribute sets reads those sets only, and the export keeps the other sets as the previous snapshot holds them"
+	}
+	var groups map[string]bool // the groups holding the user, once read
+	holds := func(principal string) bool {
+		if strings.EqualFold(principal, oid) {
+			return true
+		}
+		if groups == nil {
+			groups = map[string]bool{}
+			gs, err := r.c.ListObjects(ctx, "/v1.0/me/transitiveMemberOf/microsoft.graph.group?$select=id")
+			if err != nil {
+				why = "; the groups holding the signed-in user could not be read (GET /me/transitiveMemberOf: " + layout.Safe(err.Error()) +
+					"), so a role held through a role-assignable group is not counted"
+			}
+			for _, g := range gs {
+				if id, _ := g["id"].(string); id != "" {
+					groups[strings.ToLower(id)] = true
+				}
+			}
+		}
+		return groups[strings.ToLower(principal)]
 	}
 	sets = map[string]string{}
 	for _, a := range as {
 		principal, _ := a["principalId"].(string)
 		def, _ := a["roleDefinitionId"].(string)
 		scope, _ := a["directoryScopeId"].(string)
-		if _, reads := csaReaderRoles[strings.ToLower(def)]; !reads || !strings.EqualFold(principal, oid) {
+		if _, reads := roles[strings.ToLower(def)]; !reads || principal == "" || !holds(principal) {
 			continue
 		}
 		if scope == "/" {
@@ -135,7 +165,10 @@ func (r *reader) csaScopedSets(ctx context.Context, token string) (sets map[stri
 			sets[strings.ToLower(set)] = set
 		}
 	}
-	return sets, false, ""
+	if len(sets) > 0 {
+		why = ""
+	}
+	return sets, false, why
 }
 
 // csaDelegatedReadable checks a delegated token's scopes and directory roles.

@@ -75,6 +75,11 @@ type Later struct {
 	// user's scoped role reads: csavalues.go) keeps the rest as it was.
 	// Nil: no previous snapshot, and such a read is refused.
 	Previous func(path string) ([]byte, error)
+	// PreviousPaths lists the files of kind k in the previous snapshot,
+	// sorted (nil: none, or no previous snapshot). A read in part of
+	// attribute sets or definitions (csadefs.go) keeps those of the sets it
+	// cannot read.
+	PreviousPaths func(k *layout.Kind) []string
 }
 
 // Validated tells whether data, the canonical bytes of the file at path
@@ -254,6 +259,12 @@ type KindResult struct {
 	// of its read needed and what the files lack for it ("licence: what"):
 	// role-assignments in a tenant without P2 (roles.go).
 	PartNotLicensed string `json:"partNotLicensed,omitempty"`
+	// Partial, on a kind read completely, says that Graph answered part of
+	// it only (custom security attributes of the attribute sets a signed-in
+	// user's scoped role reads: csavalues.go, csadefs.go) and that the rest
+	// was kept as the previous snapshot holds it: which sets were read and
+	// which kept. The manifest records it (layout.StatePartial).
+	Partial string `json:"partial,omitempty"`
 	// Err is the full error of an incomplete kind.
 	Err error `json:"-"`
 }
@@ -363,7 +374,7 @@ func results(reads []*kindRead) (*builder, []KindResult, error) {
 	defer func() { sort.Strings(b.sunk); sort.Strings(b.kept) }()
 	for _, kr := range reads {
 		k := kr.kind
-		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note, PartNotLicensed: kr.partLicence}
+		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note, PartNotLicensed: kr.partLicence, Partial: kr.partial}
 		if se, ok := kr.err.(*sinkError); ok {
 			return nil, nil, se.err
 		}

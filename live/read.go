@@ -42,8 +42,9 @@ type kindRead struct {
 	// err is set when the kind could not be read completely; it is a
 	// *KindError.
 	err error
-	// partLicence is KindResult.PartNotLicensed.
-	partLicence string
+	// partLicence is KindResult.PartNotLicensed; partial is
+	// KindResult.Partial.
+	partLicence, partial string
 	// warnings about the kind as a whole (no schema).
 	warnings []Warning
 	// carried are files of the previous snapshot kept as they are (a delta
@@ -230,9 +231,14 @@ type reader struct {
 	progress Progress
 	// previous is Later.Previous (nil without one); partial holds, by kind
 	// name, the warning of a kind read in part with the rest kept as the
-	// previous snapshot holds it (csavalues.go).
-	previous func(path string) ([]byte, error)
-	partial  sync.Map
+	// previous snapshot holds it (csavalues.go, csadefs.go);
+	// previousPaths is Later.PreviousPaths; kept holds, by kind name, the
+	// previous snapshot's files a read in part carries as they are
+	// ([]prepared, csadefs.go).
+	previous      func(path string) ([]byte, error)
+	previousPaths func(k *layout.Kind) []string
+	partial       sync.Map
+	kept          sync.Map
 	// delta: kinds to resume from a deltaLink; track: keep deltaLinks.
 	delta map[string]DeltaFrom
 	track bool
@@ -356,7 +362,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 				cancel()
 				return
 			}
-			r.delta, r.keepUsers, r.previous = l.Delta, keepSet(l.UserProperties), l.Previous
+			r.delta, r.keepUsers, r.previous, r.previousPaths = l.Delta, keepSet(l.UserProperties), l.Previous, l.PreviousPaths
 			if l.Validated != nil {
 				r.validated.Store(&l.Validated)
 			}
@@ -371,7 +377,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, ok := deltaKinds[u.primary.Name]; ok || auditKinds[u.primary.Name] || layout.AttributeValueOwner(u.primary) != "" {
+			if _, ok := deltaKinds[u.primary.Name]; ok || auditKinds[u.primary.Name] || layout.AttributeValueOwner(u.primary) != "" || csaDefinitionKinds[u.primary.Name] {
 				select {
 				case <-ready:
 				case <-ctx.Done():
@@ -532,6 +538,9 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		if err == nil && auditKinds[k.Name] && r.track {
 			dr = &deltaRead{mode: "full"}
 		}
+		if kept, ok := r.kept.Load(k.Name); ok && err == nil { // csadefs.go
+			dr = &deltaRead{carried: kept.([]prepared), read: r.previous}
+		}
 	} else {
 		objs, err = r.list(ctx, k, &requests)
 		if err == nil {
@@ -591,6 +600,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 			kr.objects = nil
 		} else if w, ok := r.partial.Load(ek.Name); ok {
 			kr.warnings = append(kr.warnings, Warning{Path: ek.Root(), Kind: ek.Name, Message: w.(string)})
+			kr.partial = w.(string)
 		}
 		out = append(out, kr)
 	}
