@@ -371,6 +371,15 @@ func (r *Repo) ReadAll(ctx context.Context, rev, prefix string) (map[string][]by
 				return nil, err
 			}
 		}
+		// A loose object is read whole before its size is known: its
+		// header says the size first (cheap through the bulk store).
+		if sz, ok := st.(interface {
+			EncodedObjectSize(plumbing.Hash) (int64, error)
+		}); ok {
+			if n, err := sz.EncodedObjectSize(it.hash); err == nil && n > r.maxFileSize() {
+				return nil, fmt.Errorf("read %s: %w", it.path, &FileTooLargeError{Size: n, Limit: r.maxFileSize()})
+			}
+		}
 		b, err := r.readBlobFrom(st, it.hash)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", it.path, err)
