@@ -668,9 +668,11 @@ func (ck *checker) analyse(ctx context.Context, rev string, files []blobFile) er
 	contents := make([][]byte, len(files))
 	readErrs := make([]error, len(files))
 	var all map[string][]byte
-	if len(files) > 256 && !ck.anyTooLarge(files) {
-		// One pass over the tree; a damaged object falls back to reading
-		// files one by one so that the error names the file.
+	if len(files) > 256 && ck.r.MaxFileSize() == ck.limit {
+		// One pass over the tree. ReadAll refuses a file over the limit
+		// from its object's header, unread, like tooLarge; that, or a
+		// damaged object, falls back to reading files one by one so that
+		// the error names the file.
 		all, _ = ck.r.ReadAll(ctx, rev, "")
 	}
 	for i, f := range files {
@@ -848,17 +850,6 @@ func (e *fileTooLargeError) Unwrap() error { return errFileTooLarge }
 func (ck *checker) tooLarge(f blobFile) bool {
 	n, err := ck.r.BlobSize(f.blob)
 	return err == nil && n > ck.limit
-}
-
-// anyTooLarge reports whether one of files is larger than the limit (then
-// files are read one by one, never the whole tree at once).
-func (ck *checker) anyTooLarge(files []blobFile) bool {
-	for _, f := range files {
-		if ck.tooLarge(f) {
-			return true
-		}
-	}
-	return false
 }
 
 // readLimited reads f at rev unless it is larger than the limit.

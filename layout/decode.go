@@ -29,6 +29,14 @@ func (e *DecodeError) Error() string {
 // YAML 1.1 would read as booleans (yes/no/on/off) are errors, so a hand-edited
 // file means what it looks like.
 func Decode(data []byte) (map[string]any, error) {
+	if m, ok := decodeCanonical(data); ok {
+		return m, nil // a file as entrasnap writes it (decode_canonical.go)
+	}
+	return decodeYAML(data)
+}
+
+// decodeYAML is Decode through the YAML parser, for any file.
+func decodeYAML(data []byte) (map[string]any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")

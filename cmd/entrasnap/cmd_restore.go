@@ -137,9 +137,12 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
+	// The plan, apply's plan again and verify read one commit: its files
+	// are decoded once (importer.SnapshotCache).
+	snaps := &importer.SnapshotCache{}
 	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.At, Selectors: o.Selectors, All: o.All, Files: o.Files(),
 		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version,
-		Rehearsal: o.rehearsal}
+		Rehearsal: o.rehearsal, Snapshots: snaps}
 	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
@@ -200,9 +203,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	if o.rehearsal {
-		return applyRehearsal(ctx, e, o.output, plan, client, repo)
+		return applyRehearsal(ctx, e, o.output, plan, client, repo, snaps)
 	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
+	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident, snaps)
 }
 
 // confirmRestore asks on a terminal what importer.Asked.Confirm needs
@@ -235,8 +238,9 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity) error {
-	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
+// snaps keeps the plan's commit decoded between apply's reads of it.
+func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity, snaps *importer.SnapshotCache) error {
+	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep, Snapshots: snaps,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
 				Author: ident.author, Committer: ident.committer, Signer: signer}.Record(ctx, kinds, msg, files)
@@ -252,9 +256,9 @@ func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, cli
 // checks and verification read the rehearsal's own id map (this run's
 // creates: ApplyOptions.IDs), never the repository's, and nothing is
 // recorded (no Record, no IDCommit: no snapshot, id map or journal).
-func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo) error {
+func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, snaps *importer.SnapshotCache) error {
 	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Rehearsal: true, IDs: importer.NewIDMap()})
+		Rehearsal: true, IDs: importer.NewIDMap(), Snapshots: snaps})
 }
 
 // runApplyOptions applies plan with o, reporting as applyPlan says.
@@ -369,7 +373,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 			return err
 		}
 	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
+	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident, &importer.SnapshotCache{})
 }
 
 // recordJournal commits the new ids an earlier restore left in its journal
