@@ -306,7 +306,15 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		}
 		// Only the files of the objects the round changes are read; the
 		// others keep their blob ids (Live.Kept).
-		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: ks.LastFull, Read: prev.reader(ctx, o.Repo)}
+		// The audit window (Since) only for a scheduled run: otherwise
+		// the untracked children are read for every object (users'
+		// sponsors from the list's $expand), as the log does not name
+		// the changes of its last minutes yet (Options.Scheduled).
+		var since time.Time
+		if auditWindow(o) {
+			since = ks.LastFull
+		}
+		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: since, Read: prev.reader(ctx, o.Repo)}
 	}
 	return from, why, nil
 }
@@ -352,6 +360,8 @@ func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, n
 		return "full read: --full"
 	case rs.auditLog && o.postRestore:
 		return "full read: the snapshot after a restore"
+	case rs.auditLog && !o.Scheduled:
+		return "full read: not a scheduled run (--scheduled reads again only the groups the directory audit log names)"
 	case stateErr != nil:
 		return "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
 	case !rs.have:
@@ -403,6 +413,11 @@ func (prev *previous) reader(ctx context.Context, r *snapshot.Repo) func(string)
 		return r.ReadFile(ctx, prev.rev, p)
 	}
 }
+
+// auditWindow tells whether a run reads the relationships Graph's delta
+// does not track only where the directory audit log names a change: a
+// scheduled run (Options.Scheduled), never the snapshot after a restore.
+func auditWindow(o Options) bool { return o.Scheduled && !o.postRestore }
 
 func isAuditKind(name string) bool { return slices.Contains(live.AuditKinds(), name) }
 
