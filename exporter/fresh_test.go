@@ -72,7 +72,9 @@ func newFreshFixture(t *testing.T) *freshFixture {
 	return f
 }
 
-func (f *freshFixture) opts(o *Options) { o.Kinds, o.Now, o.AllowShrink = f.kinds, f.sim.Clock().Now, true }
+func (f *freshFixture) opts(o *Options) {
+	o.Kinds, o.Now, o.AllowShrink = f.kinds, f.sim.Clock().Now, true
+}
 
 // change adds a sponsor and removes one (n == 0), and makes a group eligibility and a
 // group assignment with hostile justifications: changes the audit log
