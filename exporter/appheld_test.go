@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
 )
@@ -27,6 +28,9 @@ func TestIncrementalExportAppHeldCollections(t *testing.T) {
 	ch := &changer{t: t, c: c, sim: sim}
 	compare := func(day string) {
 		t.Helper()
+		// The changes show once their records are in the audit log
+		// (live/apps.go).
+		sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
 		res := deltaExport(t, c, inc, day, kinds, func(o *Options) { o.AllowShrink = true })
 		if res.Modified == 0 {
 			t.Errorf("%s: no file changed", day)

@@ -589,8 +589,13 @@ func TestIncrementalExportAppsSPsAUs(t *testing.T) {
 	ch := &changer{t: t, c: c, sim: sim}
 	compare := func(day string) *Result {
 		t.Helper()
-		// A few units: one deleted is more than the mass-deletion guard lets through.
-		res := deltaExport(t, c, inc, day, kinds, func(o *Options) { o.AllowShrink = true })
+		// The owners' and app role assignments' changes show once their
+		// records are in the audit log (live/apps.go).
+		sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+		// A few units: one deleted is more than the mass-deletion guard
+		// lets through. On graphsim's clock: each run's record of who
+		// changed what has a file of its own.
+		res := deltaExport(t, c, inc, day, kinds, func(o *Options) { o.AllowShrink, o.Now = true, sim.Clock().Now })
 		full := newRepo(t, true)
 		mustExport(t, c, full, nil)
 		sameTree(t, day, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
@@ -708,8 +713,11 @@ func TestIncrementalExportAppsSPsAUs(t *testing.T) {
 
 	// A token Graph no longer knows: read in full, said so.
 	ch.do("PATCH", "/v1.0/applications/"+oldApp, map[string]any{"notes": "later"})
+	// (The run's own clock a minute on, a time of its own for its record of
+	// who changed what; Graph's 8 days on, past the token's life.)
+	at := sim.Clock().Now().Add(time.Minute)
 	sim.Clock().Advance(8 * 24 * time.Hour)
-	gone := mustExport(t, c, inc, nil)
+	gone := mustExport(t, c, inc, func(o *Options) { o.Now = func() time.Time { return at } })
 	for _, k := range kinds {
 		if r := kindResult(gone, k); r.Read != "full" || !strings.Contains(r.Note, "410") {
 			t.Errorf("after expiry: %s read %q, note %q", k, r.Read, r.Note)

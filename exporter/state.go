@@ -314,7 +314,7 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		if auditWindow(o) {
 			since = ks.LastFull
 		}
-		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: since, Read: prev.reader(ctx, o.Repo)}
+		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: since, Now: now, Read: prev.reader(ctx, o.Repo)}
 	}
 	return from, why, nil
 }

@@ -175,8 +175,10 @@ type DeltaFrom struct {
 	// which to read again (users.go). Zero: unknown, all are read.
 	Since time.Time
 	// Now is when the run started (AuditKinds: a previous schedule that
-	// ends before it, plus AuditMargin, is read again; pimgroups.go). Zero:
-	// the local clock.
+	// ends before it, plus AuditMargin, is read again; pimgroups.go; apps
+	// and service principals: a last full read older than the audit log
+	// keeps its records reads every relationship, apps.go). Zero: the
+	// local clock.
 	Now time.Time
 }
 
@@ -664,7 +666,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
 		if uk := untracked(k, spec); uk != nil {
 			cds := r.childDeltas(k, nil, nil) // grants.go
-			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds)
+			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds, nil)
 			res.childLinks, _ = childLinks(cds)
 		} else {
 			err = feed(w, k, spec, changes, keep)
@@ -824,6 +826,21 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			}
 		}
 	}
+	// An app's or service principal's children: only those the audit log
+	// names are read again (apps.go); the others keep their previous lists.
+	var cp *childPlan
+	if uk != nil && !spec.streamUntracked && auditedChildren[k.Name] {
+		var note string
+		if cp, note, err = r.plannedChildRereads(ctx, uk, from, prevPath, changes, requests); err != nil {
+			return nil, &KindError{Kind: k.Name, What: "delta round", Err: err}
+		}
+		if note != "" {
+			if np, ok := r.progress.(NoteProgress); ok {
+				np.KindNote(k.Name, note)
+			}
+			res.note = note
+		}
+	}
 	for _, lid := range keys {
 		if f := prev[lid]; !changed[lid] && (uk == nil || again != nil && !again[lid]) {
 			c := prepared{path: f.path, key: f.key}
@@ -886,7 +903,13 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			fresh[strings.ToLower(ch.id)] = true
 		}
 		cds := r.childDeltas(k, &from, fresh)
-		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds)
+		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds, cp)
+		if cp != nil && cp.note != "" {
+			if np, ok := r.progress.(NoteProgress); ok {
+				np.KindNote(k.Name, cp.note)
+			}
+			res.note = strings.TrimPrefix(res.note+"; "+cp.note, "; ")
+		}
 		var note string
 		res.childLinks, note = childLinks(cds)
 		if note != "" {
@@ -905,7 +928,7 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 // untracked: its objects are held until those children are read for all
 // of them, then handed to w (these are the smaller kinds: applications,
 // service principals, administrative units).
-func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta) error {
+func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta, cp *childPlan) error {
 	var pages [][]map[string]any
 	err := build(k, spec, changes, base, func(page []map[string]any) error {
 		pages = append(pages, page)
@@ -918,7 +941,7 @@ func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.
 	for _, p := range pages {
 		objs = append(objs, p...)
 	}
-	if err := r.untrackedChildren(ctx, uk, objs, requests, cds); err != nil {
+	if err := r.untrackedChildren(ctx, uk, objs, requests, cds, cp); err != nil {
 		return err
 	}
 	for _, p := range pages {
@@ -956,14 +979,41 @@ const expandLimit = 20
 // untrackedChildren reads the children of uk (a kind narrowed to the
 // relationships its delta round does not track) for every object: owners
 // from the list's $expand where that is complete, the rest per parent
-// (children).
-func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64, cds map[string]*childDelta) error {
-	var rest []layout.Child
+// (children). With a plan (cp, apps.go), the expandable children are read
+// again only for the objects it names, per parent; the others keep the
+// lists of their previous files (objs are built on them).
+func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64, cds map[string]*childDelta, cp *childPlan) error {
+	var rest, listed []layout.Child
 	kp := uk.KeyProp()
+	for _, ch := range uk.Children {
+		if expandable[uk.Name+"/"+ch.Name] {
+			listed = append(listed, ch)
+		}
+	}
+	if cp != nil && len(listed) > 0 && cp.decide(uk, listed, objs) {
+		var ask []map[string]any
+		for _, o := range objs {
+			key, _ := o[kp].(string)
+			if cp.again[strings.ToLower(key)] {
+				ask = append(ask, o)
+			}
+		}
+		if len(ask) > 0 {
+			one := *uk
+			one.Children = listed
+			if err := r.children(ctx, &one, ask, requests); err != nil {
+				return err
+			}
+		}
+		listed = nil
+	}
 	for _, ch := range uk.Children {
 		if !expandable[uk.Name+"/"+ch.Name] {
 			rest = append(rest, ch)
 			continue
+		}
+		if !slices.ContainsFunc(listed, func(c layout.Child) bool { return c.Name == ch.Name }) {
+			continue // read above, from the plan
 		}
 		got, err := r.expandRefs(ctx, uk, ch, requests)
 		if err != nil {
