@@ -58,9 +58,10 @@ import (
 //     not reported).
 //   - /oauth2PermissionGrants/delta is documented (v1.0): when tracking,
 //     the service principals' grants resume from it (grants.go).
-//   - Nothing documented tells which apps or service principals had an
-//     owner or an app role assignment added or removed (audit logs are
-//     neither complete nor immediate, and need AuditLog.Read.All).
+//   - Nothing in the rounds tells which apps or service principals had an
+//     owner or an app role assignment added or removed; the directory
+//     audit log does, minutes late and with AuditLog.Read.All (apps.go:
+//     a later round reads those again, the periodic full read all).
 //   - The application and servicePrincipal lists take $expand=owners (and
 //     appRoleAssignedTo), which returns at most 20 related objects per
 //     object and no nextLink (known issue 13635): one list of 100 objects a
@@ -73,8 +74,11 @@ import (
 // parent for one that shows 20), members and scopedRoleMembers per unit
 // (through $batch: units are few, and a unit's members may need
 // Member.Read.Hidden), the grants from /oauth2PermissionGrants (from its
-// delta function when tracking: grants.go). README
-// "Large tenants" gives what a daily run costs.
+// delta function when tracking: grants.go). A later round reads the
+// owners, credentials, extension properties, app role assignments and
+// classifications of apps and service principals again only where the
+// directory audit log names them (apps.go). README "Large tenants" gives
+// what a daily run costs.
 //
 // A later round (ReadOptions.Delta) applies the changes to the previous
 // snapshot's files of the kind: an object listed with @removed is dropped;
