@@ -19,6 +19,8 @@ import (
 // returns) and equals a full export after they are added, changed and
 // removed.
 func TestIncrementalExportAppHeldCollections(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 60, Groups: 8, Apps: 10}})
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)

@@ -46,6 +46,8 @@ func (e *expandLists) take() map[string]int {
 // in the kinds' notes and results, and still equals a full export; with
 // the log again, a day reads no list.
 func TestAppRelationshipsWithoutTheAuditLog(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	kinds := []string{"applications", "service-principals"}
 	whenShortOnly(t, kinds...)
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 40, Groups: 4, Apps: 8}})

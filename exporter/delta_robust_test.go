@@ -125,6 +125,8 @@ func hostile(n int) string {
 // An export run while the day's creations have not replicated yet must not
 // lose them: the next run, once they have, shows them.
 func TestIncrementalExportUnderThrottlingFaultsAndLag(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	const lag = 2 * time.Hour // longer than the waits of a run (the clock moves with them)
 	sim := newSim(t, graphsim.Options{Throttle: "realistic", EventualConsistency: lag,
 		Sizes: graphsim.Sizes{Users: 60, Groups: 30, MembersPerGroup: 45, Apps: 10}})
@@ -371,6 +373,8 @@ func lagged(t *testing.T, what string, res *Result, incomplete map[string]bool) 
 // it did not read: the next run (Graph healthy again) reads it in full and
 // its snapshot equals a full export.
 func TestDeltaStateNotAdvancedPastAFailure(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	whenShortOnly(t, "users", "groups", "applications", "service-principals", "administrative-units") // the kinds that fail
 	// 40 groups of 45 members: the groups round takes two pages.
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 60, Groups: 40, MembersPerGroup: 45, Apps: 10}})

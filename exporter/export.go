@@ -469,7 +469,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if every <= 0 {
 		every = DefaultFullEvery
 	}
-	next, material := nextState(state, every, lv, res.Kinds, blobs, kindsChanged(blobs, prev), start, o.userProps)
+	next, material := nextState(state, every, lv, res.Kinds, blobs, kindsChanged(blobs, prev), start, o.userProps, auditWindow(o))
 	// The record of the schema check moves with a snapshot that changes
 	// files (validation.go); a day without changes keeps the stored state.
 	material = material || objectsChanged(blobs, prev, carry)

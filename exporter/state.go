@@ -360,8 +360,6 @@ func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, n
 		return "full read: --full"
 	case rs.auditLog && o.postRestore:
 		return "full read: the snapshot after a restore"
-	case rs.auditLog && !o.Scheduled:
-		return "full read: not a scheduled run (--scheduled reads again only the groups the directory audit log names)"
 	case stateErr != nil:
 		return "full read: " + StatePath + " cannot be used (" + layout.Safe(stateErr.Error()) + ")"
 	case !rs.have:
@@ -376,6 +374,8 @@ func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, n
 		return "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
 	case rs.auditLog && now.Sub(rs.lastFull) >= auditRetention-live.ReplicationMargin:
 		return "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
+	case rs.auditLog && !o.Scheduled:
+		return "full read: not a scheduled run (--scheduled reads again only the groups the directory audit log names)"
 	}
 	return ""
 }
@@ -446,7 +446,7 @@ func readState(ctx context.Context, r *snapshot.Repo, prev *previous) (*State, [
 // nextState is the state after this run: the kinds read now take their new
 // link (a kind read incompletely loses its state: read in full next time);
 // kinds not read keep theirs.
-func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, blobs map[string]plumbing.Hash, changed map[string]bool, now time.Time, userProps []string) (*State, bool) {
+func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, blobs map[string]plumbing.Hash, changed map[string]bool, now time.Time, userProps []string, scheduled bool) (*State, bool) {
 	s := &State{FullEvery: every, Kinds: map[string]KindState{}}
 	material := old == nil || old.FullEvery != every
 	if old != nil {
@@ -473,10 +473,17 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 		if r.Read == "delta" && !changed[r.Kind] && had {
 			continue
 		}
+		k, _ := layout.Lookup(r.Kind)
+		if !scheduled && !changed[r.Kind] && had && ks.Files == fingerprint(k, blobs) {
+			// Read in full by a run that is not scheduled, with the same
+			// files: the state stays, so a day without changes makes no
+			// commit (its window then starts at an earlier full read:
+			// wider, never narrower).
+			continue
+		}
 		if r.Read != "delta" {
 			ks.LastFull = now
 		}
-		k, _ := layout.Lookup(r.Kind)
 		ks.Files = fingerprint(k, blobs)
 		if s.Audit == nil {
 			s.Audit = map[string]AuditKindState{}

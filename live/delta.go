@@ -176,7 +176,10 @@ type DeltaFrom struct {
 	Children map[string]string
 	// Since is the kind's last full read, when every object's untracked
 	// children (users' sponsors) were read: the audit log since then tells
-	// which to read again (users.go). Zero: unknown, all are read.
+	// which to read again (users.go, apps.go). Zero: unknown, or a run
+	// that must hold every change made before it (the exporter sets it on
+	// a scheduled run only, exporter.Options.Scheduled: the log names a
+	// change minutes after it), all are read.
 	Since time.Time
 	// Now is when the run started (AuditKinds: a previous schedule that
 	// ends before it, plus AuditMargin, is read again; pimgroups.go; apps
