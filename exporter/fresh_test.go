@@ -229,3 +229,38 @@ func TestScheduledRunShowsALateChangeInTheNextRun(t *testing.T) {
 	}
 	f.sameAsFull(t, "a plain export after scheduled ones")
 }
+
+// TestWatchedUserStaysWatchedThroughAPlainExport: a user whose sponsor (a
+// group) is deleted loses it from its list with no record naming the
+// user, and gets it back with the group's restore, again with no record
+// naming the user: only the watch on users once holding sponsors
+// (DeltaFrom.Held, until the next full read) makes a scheduled run read
+// the user again. A plain export in between reads every user's sponsors;
+// the user, holding none then, must stay watched, or the scheduled run
+// after the restore keeps the user's file without its sponsor.
+func TestWatchedUserStaysWatchedThroughAPlainExport(t *testing.T) {
+	f := newFreshFixture(t, false)
+	scheduled := func(o *Options) { f.opts(o); o.Scheduled = true }
+	g := f.ch.newGroup(nil, nil)
+	f.ch.do("POST", "/v1.0/users/"+f.lone+"/sponsors/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + g})
+	// A full read past the window's margin: the record naming the user is
+	// before the window of the runs below.
+	f.sim.Clock().Advance(live.ReplicationMargin + time.Hour)
+	mustExport(t, f.c, f.inc, func(o *Options) { scheduled(o); o.Full = true })
+	f.ch.do("DELETE", "/v1.0/groups/"+g, nil)
+	f.sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	mustExport(t, f.c, f.inc, f.opts) // a plain export: the user holds no sponsor now
+	if bytes.Contains(tree(t, f.inc, "HEAD")[userPath(t, f.inc, f.lone)], []byte(g)) {
+		t.Fatal("the deleted sponsor is still in the user's file")
+	}
+	f.ch.do("POST", "/v1.0/directory/deletedItems/"+g+"/restore", nil)
+	f.sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+	res := mustExport(t, f.c, f.inc, scheduled)
+	if r := kindResult(res, "users"); r.Read != "delta" || r.Note != "" {
+		t.Errorf("users read %q (%s): want delta from the audit log", r.Read, r.Note)
+	}
+	if !bytes.Contains(tree(t, f.inc, "HEAD")[userPath(t, f.inc, f.lone)], []byte(g)) {
+		t.Error("the scheduled run after the sponsor's restore does not show it in the user's file")
+	}
+	f.sameAsFull(t, "the scheduled run after the restore")
+}

@@ -790,8 +790,12 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	}
 	res := &deltaRead{mode: "delta", link: link, read: read}
 	changed := make(map[string]bool, len(changes))
+	removedNow := map[string]bool{}
 	for _, ch := range changes {
 		changed[strings.ToLower(ch.id)] = true
+		if ch.removed {
+			removedNow[strings.ToLower(ch.id)] = true
+		}
 	}
 	keys := make([]string, 0, len(prev))
 	for lid := range prev {
@@ -898,6 +902,18 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	}
 	if pc != nil {
 		err = build(k, spec, ordered, base, pc.adder(w, res))
+		// The watched objects stay watched until the next full read
+		// (plannedRereads, users.go), also when this run read every
+		// object's children (an export that is not scheduled, or the log
+		// failing): a sponsor deleted since left their lists and may come
+		// back with a restore whose record does not name them.
+		for _, key := range from.Held {
+			if lid := strings.ToLower(key); !removedNow[lid] {
+				if _, had := prev[lid]; had {
+					res.held = append(res.held, key)
+				}
+			}
+		}
 	} else if plan != nil {
 		err = build(k, spec, ordered, base, plan.adder(ctx, r, uk, prevPath, w, res, requests))
 	} else if uk != nil {
