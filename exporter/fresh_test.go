@@ -264,3 +264,43 @@ func TestWatchedUserStaysWatchedThroughAPlainExport(t *testing.T) {
 	}
 	f.sameAsFull(t, "the scheduled run after the restore")
 }
+
+// TestAppOwnerRestoredAfterItsDeletion: an app's owner (a user) deleted
+// leaves the app's owners with no record naming the app, and its restore
+// brings it back, again with no record naming the app. A scheduled run
+// reads the app again after the deletion (its file names the deleted
+// user), and after the restore only because the app stays watched
+// (DeltaFrom.Held, as users losing a sponsor) until the next full read:
+// both runs equal a full export, also when the deletion was seen by a
+// plain export.
+func TestAppOwnerRestoredAfterItsDeletion(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("plain=%v", plain), func(t *testing.T) {
+			if testing.Short() && !plain {
+				t.Skip("-short: the plain export between covers the same watch")
+			}
+			f := newFreshFixture(t, false)
+			scheduled := func(o *Options) { f.opts(o); o.Scheduled = true }
+			f.ch.do("POST", "/v1.0/applications/"+f.app+"/owners/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + f.sponsor})
+			// A full read past the window's margin: the record of the new
+			// owner is before the window of the runs below.
+			f.sim.Clock().Advance(live.ReplicationMargin + time.Hour)
+			mustExport(t, f.c, f.inc, func(o *Options) { scheduled(o); o.Full = true })
+			f.ch.do("DELETE", "/v1.0/users/"+f.sponsor, nil)
+			f.sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+			if plain {
+				mustExport(t, f.c, f.inc, f.opts)
+			} else {
+				mustExport(t, f.c, f.inc, scheduled)
+			}
+			f.sameAsFull(t, "after the owner's deletion")
+			f.ch.do("POST", "/v1.0/directory/deletedItems/"+f.sponsor+"/restore", nil)
+			f.sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+			res := mustExport(t, f.c, f.inc, scheduled)
+			if r := kindResult(res, "applications"); r.Read != "delta" || r.Note != "" {
+				t.Errorf("applications read %q (%s): want delta from the audit log", r.Read, r.Note)
+			}
+			f.sameAsFull(t, "after the owner's restore")
+		})
+	}
+}

@@ -115,7 +115,37 @@ func (r *reader) plannedChildRereads(ctx context.Context, uk *layout.Kind, from 
 			p.again[lid] = true
 		}
 	}
+	// The watched objects (DeltaFrom.Held: an owner or assignment
+	// principal left their lists since the last full read, delta.go) are
+	// read again on any day the log or the round names anything: the
+	// object that left may be restored, with no record naming them.
+	if len(p.mentioned) > 0 {
+		for _, key := range from.Held {
+			if lid := strings.ToLower(key); p.prev[lid] {
+				p.again[lid] = true
+			}
+		}
+	}
 	return p, "", nil
+}
+
+// childRefs are the ids the relationships of o that name other objects
+// hold (owners, app role assignments' principals), lower-case.
+func childRefs(uk *layout.Kind, o map[string]any) map[string]bool {
+	out := map[string]bool{}
+	for _, ch := range uk.Children {
+		if !ch.Refs && ch.Name != "appRoleAssignedTo" {
+			continue
+		}
+		list, _ := o[ch.Name].([]any)
+		for _, x := range list {
+			m, _ := x.(map[string]any)
+			for _, id := range refIDs(m) {
+				out[id] = true
+			}
+		}
+	}
+	return out
 }
 
 // refIDs are the ids a child item names: a reference's id (owners), an

@@ -673,7 +673,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
 		if uk := untracked(k, spec); uk != nil {
 			cds := r.childDeltas(k, nil, nil) // grants.go
-			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds, nil)
+			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds, nil, nil)
 			res.childLinks, _ = childLinks(cds)
 		} else {
 			err = feed(w, k, spec, changes, keep)
@@ -926,7 +926,24 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			fresh[strings.ToLower(ch.id)] = true
 		}
 		cds := r.childDeltas(k, &from, fresh)
-		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds, cp)
+		var lost func(string)
+		if auditedChildren[k.Name] {
+			// Watched (apps.go, as users' sponsors): the objects that
+			// lost an owner or assignment principal since the last full
+			// read (a user deleted: a restore brings it back with no
+			// record naming the app), read again on any day the log or
+			// the round names anything, until the next full read.
+			res.held = []string{}
+			for _, key := range from.Held {
+				if lid := strings.ToLower(key); !removedNow[lid] {
+					if _, had := prev[lid]; had {
+						res.held = append(res.held, key)
+					}
+				}
+			}
+			lost = func(key string) { res.held = append(res.held, key) }
+		}
+		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds, cp, lost)
 		if cp != nil && cp.note != "" {
 			if np, ok := r.progress.(NoteProgress); ok {
 				np.KindNote(k.Name, cp.note)
@@ -951,7 +968,9 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 // untracked: its objects are held until those children are read for all
 // of them, then handed to w (these are the smaller kinds: applications,
 // service principals, administrative units).
-func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta, cp *childPlan) error {
+// lost, when set, is called with the key of each object whose children,
+// read again, no longer name an id its previous file's did (apps.go).
+func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta, cp *childPlan, lost func(string)) error {
 	var pages [][]map[string]any
 	err := build(k, spec, changes, base, func(page []map[string]any) error {
 		pages = append(pages, page)
@@ -964,8 +983,25 @@ func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.
 	for _, p := range pages {
 		objs = append(objs, p...)
 	}
+	var before []map[string]bool
+	if lost != nil {
+		for _, o := range objs {
+			before = append(before, childRefs(uk, o))
+		}
+	}
 	if err := r.untrackedChildren(ctx, uk, objs, requests, cds, cp); err != nil {
 		return err
+	}
+	kp := uk.KeyProp()
+	for i, o := range before {
+		now := childRefs(uk, objs[i])
+		for id := range o {
+			if !now[id] {
+				key, _ := objs[i][kp].(string)
+				lost(key)
+				break
+			}
+		}
 	}
 	for _, p := range pages {
 		if err := w.add(p); err != nil {
