@@ -174,6 +174,7 @@ func (r *ghRunner) runJob(name, event string, ctx map[string]string) *ghJobResul
 	res := &ghJobResult{outputs: map[string]map[string]string{}, runnerTemp: filepath.Join(root, "runner-temp")}
 	ctx = maps.Clone(ctx)
 	ctx["runner.temp"] = res.runnerTemp
+	ctx["github.event_name"] = event
 	os.MkdirAll(res.runnerTemp, 0o755)
 	githubEnv := filepath.Join(root, "github-env")
 	os.WriteFile(githubEnv, nil, 0o644)
@@ -543,6 +544,11 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 	signingKey = string(keyBytes)
 	res = r.runJob("backup", "workflow_dispatch", ctx("pre-change snapshot"))
 	mustPass(res, "run with a change")
+	// By hand: the relationships the audit log would drive are read whole
+	// (no --scheduled: a pre-change snapshot holds every change before it).
+	if !strings.Contains(res.output, "not a scheduled run") {
+		t.Errorf("a run by hand did not read PIM for Groups whole (no --scheduled):\n%s", res.output)
+	}
 	branch := res.outputs["export"]["branch"]
 	if left, _ := filepath.Glob(filepath.Join(res.runnerTemp, "signing-key*")); len(left) > 0 {
 		t.Errorf("the signing key file was left behind: %v", left)
@@ -594,6 +600,9 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 	graphCall(t, graphURL, graphToken, "PATCH", "/v1.0/groups/"+group["id"].(string), map[string]any{"description": "changed by the CI test"})
 	res = r.runJob("backup", "schedule", ctx(""))
 	mustPass(res, "second run the same day")
+	if strings.Contains(res.output, "not a scheduled run") {
+		t.Errorf("the scheduled run did not pass --scheduled:\n%s", res.output)
+	}
 	if b := res.outputs["export"]["branch"]; b != branch {
 		t.Logf("the day changed between runs (%s, %s): the update of the same pull request is not checked", branch, b)
 		branch = b

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
 )
@@ -18,6 +19,8 @@ import (
 // returns) and equals a full export after they are added, changed and
 // removed.
 func TestIncrementalExportAppHeldCollections(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 60, Groups: 8, Apps: 10}})
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)
@@ -27,6 +30,9 @@ func TestIncrementalExportAppHeldCollections(t *testing.T) {
 	ch := &changer{t: t, c: c, sim: sim}
 	compare := func(day string) {
 		t.Helper()
+		// The changes show once their records are in the audit log
+		// (live/apps.go).
+		sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
 		res := deltaExport(t, c, inc, day, kinds, func(o *Options) { o.AllowShrink = true })
 		if res.Modified == 0 {
 			t.Errorf("%s: no file changed", day)

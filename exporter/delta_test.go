@@ -145,6 +145,8 @@ func kindResult(res *Result, kind string) live.KindResult {
 // and makes no commit; the state resumes from a fresh clone; --full reads
 // in full; an expired token (410) falls back to a full read, said so.
 func TestIncrementalExportEqualsFullExport(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	whenShortOnly(t, "users", "groups", "group-eligibility-schedules", "group-assignment-schedules") // the kinds resumed here
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 200, Groups: 30, MembersPerGroup: 40}})
 	c := newClient(t, sim, nil, "")
@@ -541,7 +543,7 @@ func TestStateFileIsCheckedOnRead(t *testing.T) {
 		Audit: map[string]AuditKindState{audit.Name: {Files: fingerprint(audit, nil), LastFull: now}}}
 	kinds := []*layout.Kind{groups, audit}
 	both := &previous{manifest: &layout.Manifest{Kinds: map[string]layout.ManifestKind{"groups": {Complete: true}, audit.Name: {Complete: true}}}}
-	if from, why, err := planDelta(context.Background(), Options{}, kinds, both, fresh, nil, now); err != nil || len(from) != 2 || len(why) != 0 {
+	if from, why, err := planDelta(context.Background(), Options{Scheduled: true}, kinds, both, fresh, nil, now); err != nil || len(from) != 2 || len(why) != 0 {
 		t.Errorf("a fresh state of complete kinds: from %v, why %q, %v", from, why, err)
 	}
 	for name, p := range map[string]*previous{
@@ -571,6 +573,8 @@ func TestStateFileIsCheckedOnRead(t *testing.T) {
 // to a full export of the same tenant state. An expired token reads the
 // kinds in full, said so.
 func TestIncrementalExportAppsSPsAUs(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 60, Groups: 8, Apps: 10}})
 	c := newClient(t, sim, nil, "")
 	inc := newRepo(t, false)
@@ -589,8 +593,13 @@ func TestIncrementalExportAppsSPsAUs(t *testing.T) {
 	ch := &changer{t: t, c: c, sim: sim}
 	compare := func(day string) *Result {
 		t.Helper()
-		// A few units: one deleted is more than the mass-deletion guard lets through.
-		res := deltaExport(t, c, inc, day, kinds, func(o *Options) { o.AllowShrink = true })
+		// The owners' and app role assignments' changes show once their
+		// records are in the audit log (live/apps.go).
+		sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+		// A few units: one deleted is more than the mass-deletion guard
+		// lets through. On graphsim's clock: each run's record of who
+		// changed what has a file of its own.
+		res := deltaExport(t, c, inc, day, kinds, func(o *Options) { o.AllowShrink, o.Now = true, sim.Clock().Now })
 		full := newRepo(t, true)
 		mustExport(t, c, full, nil)
 		sameTree(t, day, tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
@@ -708,8 +717,11 @@ func TestIncrementalExportAppsSPsAUs(t *testing.T) {
 
 	// A token Graph no longer knows: read in full, said so.
 	ch.do("PATCH", "/v1.0/applications/"+oldApp, map[string]any{"notes": "later"})
+	// (The run's own clock a minute on, a time of its own for its record of
+	// who changed what; Graph's 8 days on, past the token's life.)
+	at := sim.Clock().Now().Add(time.Minute)
 	sim.Clock().Advance(8 * 24 * time.Hour)
-	gone := mustExport(t, c, inc, nil)
+	gone := mustExport(t, c, inc, func(o *Options) { o.Now = func() time.Time { return at } })
 	for _, k := range kinds {
 		if r := kindResult(gone, k); r.Read != "full" || !strings.Contains(r.Note, "410") {
 			t.Errorf("after expiry: %s read %q, note %q", k, r.Read, r.Note)
@@ -736,6 +748,8 @@ func slicesHas(l []any, s string) bool {
 // day reads every user's sponsors from the users list, as a full read
 // does, says so, and still equals a full export.
 func TestSponsorsWithoutTheAuditLog(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	whenShortOnly(t, "users", "groups")
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 150, Groups: 10}})
 	c := newClient(t, sim, nil, "")
@@ -772,6 +786,8 @@ func TestSponsorsWithoutTheAuditLog(t *testing.T) {
 // the lag window equals a full export byte for byte, whether the early run
 // committed other (older) changes, moving the delta link, or none.
 func TestIncrementalExportConvergesAfterTheLag(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	whenShortOnly(t, "users", "groups", "administrative-units") // units' members: read whole each run
 	const lag = 10 * time.Minute
 	sim := newSim(t, graphsim.Options{EventualConsistency: lag, Sizes: graphsim.Sizes{Users: 80, Groups: 12, MembersPerGroup: 20}})
@@ -856,6 +872,8 @@ func TestIncrementalExportConvergesAfterTheLag(t *testing.T) {
 // a grants token Graph no longer knows (410) reads the grants in full,
 // said so, while the service principals still resume.
 func TestIncrementalExportGrants(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	whenShortOnly(t, "applications", "service-principals") // the grants are service principals'
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 40, Groups: 4, Apps: 8}})
 	c := newClient(t, sim, nil, "")
@@ -973,6 +991,8 @@ func grantReads(sim *graphsim.Server) (lists, deltas, perParent int) {
 // group's schedules, as a full read does, says why, and equals a full
 // export; with the log, a run after a change resumes.
 func TestPIMGroupsWithoutTheAuditLog(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 40, Groups: 8}})
 	srv := newServer(t, sim)
 	c := clientFor(t, sim, srv, "")
@@ -1091,6 +1111,7 @@ func TestFullReadReasonIsOneForBothStates(t *testing.T) {
 			"full read: the last one is 2h0m0s old or more (--full-every 2h0m0s)"},
 	}
 	for _, c := range cases {
+		c.o.Scheduled = true // the audit kind resumes only on a scheduled run (below)
 		from, why, err := planDelta(context.Background(), c.o, []*layout.Kind{groups, pim}, c.prev, c.st, c.stateErr, now)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
@@ -1108,15 +1129,32 @@ func TestFullReadReasonIsOneForBothStates(t *testing.T) {
 	ks := st.Kinds["groups"]
 	ks.Query = "/v1.0/groups/delta?$select=id"
 	st.Kinds["groups"] = ks
-	_, why, _ := planDelta(context.Background(), Options{}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, st, nil, now)
+	_, why, _ := planDelta(context.Background(), Options{Scheduled: true}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, st, nil, now)
 	if why["groups"] != "full read: entrasnap stores other properties than when the delta state was made" || why[pim.Name] != "" {
 		t.Errorf("another delta query: why %q", why)
 	}
-	_, why, _ = planDelta(context.Background(), Options{postRestore: true}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(now.Add(-time.Hour), same), nil, now)
-	if why["groups"] != "" || why[pim.Name] != "full read: the snapshot after a restore" {
-		t.Errorf("after a restore: why %q", why)
+	// The audit window: a scheduled run's only, never the snapshot after
+	// a restore's; otherwise the delta kind resumes without it (its
+	// untracked children read for every object) and the audit kind is read
+	// in full, saying why.
+	lastFull := now.Add(-time.Hour)
+	for _, c := range []struct {
+		name  string
+		o     Options
+		since time.Time
+		why   string
+	}{
+		{"not scheduled", Options{}, time.Time{}, "full read: not a scheduled run (--scheduled reads again only the groups the directory audit log names)"},
+		{"scheduled", Options{Scheduled: true}, lastFull, ""},
+		{"after a restore", Options{postRestore: true}, time.Time{}, "full read: the snapshot after a restore"},
+		{"after a restore, scheduled", Options{postRestore: true, Scheduled: true}, time.Time{}, "full read: the snapshot after a restore"},
+	} {
+		from, why, _ := planDelta(context.Background(), c.o, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(lastFull, same), nil, now)
+		if f, ok := from["groups"]; !ok || !f.Since.Equal(c.since) || why["groups"] != "" || why[pim.Name] != c.why {
+			t.Errorf("%s: groups resume %v since %v (want %v), why %q; want %s %q", c.name, ok, f.Since, c.since, why, pim.Name, c.why)
+		}
 	}
-	_, why, _ = planDelta(context.Background(), Options{FullEvery: 30 * 24 * time.Hour}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(now.Add(-7*24*time.Hour), same), nil, now)
+	_, why, _ = planDelta(context.Background(), Options{FullEvery: 30 * 24 * time.Hour, Scheduled: true}, []*layout.Kind{groups, pim}, &previous{manifest: complete}, state(now.Add(-7*24*time.Hour), same), nil, now)
 	if why["groups"] != "" || !strings.Contains(why[pim.Name], "older than the directory audit log keeps its records") {
 		t.Errorf("past the audit log's retention: why %q", why)
 	}
@@ -1137,6 +1175,8 @@ func TestFullReadReasonIsOneForBothStates(t *testing.T) {
 //     becomes the start of the later runs' window: the window must reach
 //     back far enough (live.ReplicationMargin) to hold the record.
 func TestPIMGroupsConvergeUnderReplicationLag(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	const lag = 40 * time.Minute
 	sim := newSim(t, graphsim.Options{EventualConsistency: lag, Sizes: graphsim.Sizes{Users: 40, Groups: 8, MembersPerGroup: 5}})
 	c := newClient(t, sim, nil, "")
@@ -1256,6 +1296,8 @@ func TestPIMGroupsConvergeUnderReplicationLag(t *testing.T) {
 // has not appeared yet, is kept as it was until the record appears (the
 // run after graphsim's audit lag), when the snapshot equals a full export.
 func TestPIMGroupsReadsAGroupCreatedSinceBeforeItsRecord(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 20, Groups: 4, MembersPerGroup: 3}})
 	c := newClient(t, sim, nil, "")
 	kinds := kindsNamed(t, live.AuditKinds()...)

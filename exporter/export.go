@@ -85,6 +85,21 @@ type Options struct {
 	// attribution.go).
 	NoAudit bool
 
+	// Scheduled (--scheduled) marks a scheduled run, such as the daily CI
+	// job: the relationships Graph's delta does not track (users' sponsors,
+	// PIM for Groups schedules) are read again only for the objects the
+	// directory audit log names since the kind's last full read (less
+	// live.ReplicationMargin), the cheap path of large tenants. A record
+	// appears minutes after its change (graphsim's AuditLag; Graph
+	// publishes no bound), so a change younger than that is not in this
+	// run's snapshot; as the window starts at the last full read every
+	// run, the next scheduled run reads it. Off (the default, and always
+	// for the snapshot after a restore: Record): those relationships are
+	// read whole, and the snapshot holds every change Graph shows before
+	// it started, the audit log's or not (a pre-change snapshot, a run
+	// after one's own edit).
+	Scheduled bool
+
 	branchStarted bool // runOnBranch made sure Branch exists
 	// postRestore (Record): the snapshot after a restore keeps the
 	// previous manifest's access, the backup app's: the restore's own
@@ -455,7 +470,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if every <= 0 {
 		every = DefaultFullEvery
 	}
-	next, material := nextState(state, every, lv, res.Kinds, blobs, kindsChanged(blobs, prev), start, o.userProps)
+	next, material := nextState(state, every, lv, res.Kinds, blobs, kindsChanged(blobs, prev), start, o.userProps, auditWindow(o))
 	// The record of the schema check moves with a snapshot that changes
 	// files (validation.go); a day without changes keeps the stored state.
 	material = material || objectsChanged(blobs, prev, carry)

@@ -64,6 +64,20 @@ func whenShortOnly(t *testing.T, names ...string) {
 	t.Cleanup(func() { shortKinds.Delete(t.Name()) })
 }
 
+// scheduledTests holds the top-level tests whose exports are scheduled runs.
+var scheduledTests sync.Map // test name -> true
+
+// scheduledRuns makes every export the test (and its subtests) runs
+// through export and mustExport a scheduled run (Options.Scheduled, the
+// daily job's --scheduled): the tests of the reads the directory audit
+// log drives (users' sponsors, PIM for Groups, apps' and service
+// principals' relationships). A test's mutate may still turn it off.
+func scheduledRuns(t *testing.T) {
+	t.Helper()
+	scheduledTests.Store(t.Name(), true)
+	t.Cleanup(func() { scheduledTests.Delete(t.Name()) })
+}
+
 // kindsNamed looks kinds up by name.
 func kindsNamed(t testing.TB, names ...string) []*layout.Kind {
 	t.Helper()
@@ -83,6 +97,9 @@ func export(t testing.TB, c *graph.Client, r *snapshot.Repo, mutate func(*Option
 	o := Options{Client: c, Repo: r, Now: clock()}
 	if ks, ok := shortKinds.Load(strings.SplitN(t.Name(), "/", 2)[0]); ok {
 		o.Kinds = ks.([]*layout.Kind)
+	}
+	if _, ok := scheduledTests.Load(strings.SplitN(t.Name(), "/", 2)[0]); ok {
+		o.Scheduled = true
 	}
 	if mutate != nil {
 		mutate(&o)

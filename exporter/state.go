@@ -306,7 +306,15 @@ func planDelta(ctx context.Context, o Options, kinds []*layout.Kind, prev *previ
 		}
 		// Only the files of the objects the round changes are read; the
 		// others keep their blob ids (Live.Kept).
-		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: ks.LastFull, Read: prev.reader(ctx, o.Repo)}
+		// The audit window (Since) only for a scheduled run: otherwise
+		// the untracked children are read for every object (users'
+		// sponsors from the list's $expand), as the log does not name
+		// the changes of its last minutes yet (Options.Scheduled).
+		var since time.Time
+		if auditWindow(o) {
+			since = ks.LastFull
+		}
+		from[k.Name] = live.DeltaFrom{Link: ks.DeltaLink, Children: ks.Children, Paths: prev.paths(k), Held: ks.Held, Since: since, Now: now, Read: prev.reader(ctx, o.Repo)}
 	}
 	return from, why, nil
 }
@@ -366,6 +374,8 @@ func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, n
 		return "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
 	case rs.auditLog && now.Sub(rs.lastFull) >= auditRetention-live.ReplicationMargin:
 		return "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
+	case rs.auditLog && !o.Scheduled:
+		return "full read: not a scheduled run (--scheduled reads again only the groups the directory audit log names)"
 	}
 	return ""
 }
@@ -404,6 +414,11 @@ func (prev *previous) reader(ctx context.Context, r *snapshot.Repo) func(string)
 	}
 }
 
+// auditWindow tells whether a run reads the relationships Graph's delta
+// does not track only where the directory audit log names a change: a
+// scheduled run (Options.Scheduled), never the snapshot after a restore.
+func auditWindow(o Options) bool { return o.Scheduled && !o.postRestore }
+
 func isAuditKind(name string) bool { return slices.Contains(live.AuditKinds(), name) }
 
 func isDeltaKind(name string) bool {
@@ -431,7 +446,7 @@ func readState(ctx context.Context, r *snapshot.Repo, prev *previous) (*State, [
 // nextState is the state after this run: the kinds read now take their new
 // link (a kind read incompletely loses its state: read in full next time);
 // kinds not read keep theirs.
-func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, blobs map[string]plumbing.Hash, changed map[string]bool, now time.Time, userProps []string) (*State, bool) {
+func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.KindResult, blobs map[string]plumbing.Hash, changed map[string]bool, now time.Time, userProps []string, scheduled bool) (*State, bool) {
 	s := &State{FullEvery: every, Kinds: map[string]KindState{}}
 	material := old == nil || old.FullEvery != every
 	if old != nil {
@@ -458,10 +473,17 @@ func nextState(old *State, every time.Duration, lv *live.Live, kinds []live.Kind
 		if r.Read == "delta" && !changed[r.Kind] && had {
 			continue
 		}
+		k, _ := layout.Lookup(r.Kind)
+		if !scheduled && !changed[r.Kind] && had && ks.Files == fingerprint(k, blobs) {
+			// Read in full by a run that is not scheduled, with the same
+			// files: the state stays, so a day without changes makes no
+			// commit (its window then starts at an earlier full read:
+			// wider, never narrower).
+			continue
+		}
 		if r.Read != "delta" {
 			ks.LastFull = now
 		}
-		k, _ := layout.Lookup(r.Kind)
 		ks.Files = fingerprint(k, blobs)
 		if s.Audit == nil {
 			s.Audit = map[string]AuditKindState{}

@@ -60,9 +60,10 @@ import (
 //     not reported).
 //   - /oauth2PermissionGrants/delta is documented (v1.0): when tracking,
 //     the service principals' grants resume from it (grants.go).
-//   - Nothing documented tells which apps or service principals had an
-//     owner or an app role assignment added or removed (audit logs are
-//     neither complete nor immediate, and need AuditLog.Read.All).
+//   - Nothing in the rounds tells which apps or service principals had an
+//     owner or an app role assignment added or removed; the directory
+//     audit log does, minutes late and with AuditLog.Read.All (apps.go:
+//     a later round reads those again, the periodic full read all).
 //   - The application and servicePrincipal lists take $expand=owners (and
 //     appRoleAssignedTo), which returns at most 20 related objects per
 //     object and no nextLink (known issue 13635): one list of 100 objects a
@@ -75,8 +76,11 @@ import (
 // parent for one that shows 20), members and scopedRoleMembers per unit
 // (through $batch: units are few, and a unit's members may need
 // Member.Read.Hidden), the grants from /oauth2PermissionGrants (from its
-// delta function when tracking: grants.go). README
-// "Large tenants" gives what a daily run costs.
+// delta function when tracking: grants.go). A later round reads the
+// owners, credentials, extension properties, app role assignments and
+// classifications of apps and service principals again only where the
+// directory audit log names them (apps.go). README "Large tenants" gives
+// what a daily run costs.
 //
 // A later round (ReadOptions.Delta) applies the changes to the previous
 // snapshot's files of the kind: an object listed with @removed is dropped;
@@ -174,11 +178,16 @@ type DeltaFrom struct {
 	Children map[string]string
 	// Since is the kind's last full read, when every object's untracked
 	// children (users' sponsors) were read: the audit log since then tells
-	// which to read again (users.go). Zero: unknown, all are read.
+	// which to read again (users.go, apps.go). Zero: unknown, or a run
+	// that must hold every change made before it (the exporter sets it on
+	// a scheduled run only, exporter.Options.Scheduled: the log names a
+	// change minutes after it), all are read.
 	Since time.Time
 	// Now is when the run started (AuditKinds: a previous schedule that
-	// ends before it, plus AuditMargin, is read again; pimgroups.go). Zero:
-	// the local clock.
+	// ends before it, plus AuditMargin, is read again; pimgroups.go; apps
+	// and service principals: a last full read older than the audit log
+	// keeps its records reads every relationship, apps.go). Zero: the
+	// local clock.
 	Now time.Time
 }
 
@@ -696,7 +705,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
 		if uk := untracked(k, spec); uk != nil {
 			cds := r.childDeltas(k, nil, nil) // grants.go
-			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds)
+			err = r.feedWithChildren(ctx, w, k, uk, spec, changes, keep, requests, cds, nil, nil)
 			res.childLinks, _ = childLinks(cds)
 		} else {
 			err = feed(w, k, spec, changes, keep)
@@ -813,8 +822,12 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	}
 	res := &deltaRead{mode: "delta", link: link, read: read}
 	changed := make(map[string]bool, len(changes))
+	removedNow := map[string]bool{}
 	for _, ch := range changes {
 		changed[strings.ToLower(ch.id)] = true
+		if ch.removed {
+			removedNow[strings.ToLower(ch.id)] = true
+		}
 	}
 	keys := make([]string, 0, len(prev))
 	for lid := range prev {
@@ -854,6 +867,21 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			for _, key := range from.Held {
 				again[strings.ToLower(key)] = true
 			}
+		}
+	}
+	// An app's or service principal's children: only those the audit log
+	// names are read again (apps.go); the others keep their previous lists.
+	var cp *childPlan
+	if uk != nil && !spec.streamUntracked && auditedChildren[k.Name] {
+		var note string
+		if cp, note, err = r.plannedChildRereads(ctx, uk, from, prevPath, changes, requests); err != nil {
+			return nil, &KindError{Kind: k.Name, What: "delta round", Err: err}
+		}
+		if note != "" {
+			if np, ok := r.progress.(NoteProgress); ok {
+				np.KindNote(k.Name, note)
+			}
+			res.note = note
 		}
 	}
 	for _, lid := range keys {
@@ -906,6 +934,18 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 	}
 	if pc != nil {
 		err = build(k, spec, ordered, base, pc.adder(w, res))
+		// The watched objects stay watched until the next full read
+		// (plannedRereads, users.go), also when this run read every
+		// object's children (an export that is not scheduled, or the log
+		// failing): a sponsor deleted since left their lists and may come
+		// back with a restore whose record does not name them.
+		for _, key := range from.Held {
+			if lid := strings.ToLower(key); !removedNow[lid] {
+				if _, had := prev[lid]; had {
+					res.held = append(res.held, key)
+				}
+			}
+		}
 	} else if plan != nil {
 		err = build(k, spec, ordered, base, plan.adder(ctx, r, uk, prevPath, w, res, requests))
 	} else if uk != nil {
@@ -918,7 +958,30 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			fresh[strings.ToLower(ch.id)] = true
 		}
 		cds := r.childDeltas(k, &from, fresh)
-		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds)
+		var lost func(string)
+		if auditedChildren[k.Name] {
+			// Watched (apps.go, as users' sponsors): the objects that
+			// lost an owner or assignment principal since the last full
+			// read (a user deleted: a restore brings it back with no
+			// record naming the app), read again on any day the log or
+			// the round names anything, until the next full read.
+			res.held = []string{}
+			for _, key := range from.Held {
+				if lid := strings.ToLower(key); !removedNow[lid] {
+					if _, had := prev[lid]; had {
+						res.held = append(res.held, key)
+					}
+				}
+			}
+			lost = func(key string) { res.held = append(res.held, key) }
+		}
+		err = r.feedWithChildren(ctx, w, k, uk, spec, ordered, base, requests, cds, cp, lost)
+		if cp != nil && cp.note != "" {
+			if np, ok := r.progress.(NoteProgress); ok {
+				np.KindNote(k.Name, cp.note)
+			}
+			res.note = strings.TrimPrefix(res.note+"; "+cp.note, "; ")
+		}
 		var note string
 		res.childLinks, note = childLinks(cds)
 		if note != "" {
@@ -937,7 +1000,9 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 // untracked: its objects are held until those children are read for all
 // of them, then handed to w (these are the smaller kinds: applications,
 // service principals, administrative units).
-func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta) error {
+// lost, when set, is called with the key of each object whose children,
+// read again, no longer name an id its previous file's did (apps.go).
+func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.Kind, spec deltaSpec, changes []*deltaChange, base func(ch *deltaChange) (map[string]any, bool, error), requests *atomic.Int64, cds map[string]*childDelta, cp *childPlan, lost func(string)) error {
 	var pages [][]map[string]any
 	err := build(k, spec, changes, base, func(page []map[string]any) error {
 		pages = append(pages, page)
@@ -950,8 +1015,25 @@ func (r *reader) feedWithChildren(ctx context.Context, w *writer, k, uk *layout.
 	for _, p := range pages {
 		objs = append(objs, p...)
 	}
-	if err := r.untrackedChildren(ctx, uk, objs, requests, cds); err != nil {
+	var before []map[string]bool
+	if lost != nil {
+		for _, o := range objs {
+			before = append(before, childRefs(uk, o))
+		}
+	}
+	if err := r.untrackedChildren(ctx, uk, objs, requests, cds, cp); err != nil {
 		return err
+	}
+	kp := uk.KeyProp()
+	for i, o := range before {
+		now := childRefs(uk, objs[i])
+		for id := range o {
+			if !now[id] {
+				key, _ := objs[i][kp].(string)
+				lost(key)
+				break
+			}
+		}
 	}
 	for _, p := range pages {
 		if err := w.add(p); err != nil {
@@ -988,14 +1070,41 @@ const expandLimit = 20
 // untrackedChildren reads the children of uk (a kind narrowed to the
 // relationships its delta round does not track) for every object: owners
 // from the list's $expand where that is complete, the rest per parent
-// (children).
-func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64, cds map[string]*childDelta) error {
-	var rest []layout.Child
+// (children). With a plan (cp, apps.go), the expandable children are read
+// again only for the objects it names, per parent; the others keep the
+// lists of their previous files (objs are built on them).
+func (r *reader) untrackedChildren(ctx context.Context, uk *layout.Kind, objs []map[string]any, requests *atomic.Int64, cds map[string]*childDelta, cp *childPlan) error {
+	var rest, listed []layout.Child
 	kp := uk.KeyProp()
+	for _, ch := range uk.Children {
+		if expandable[uk.Name+"/"+ch.Name] {
+			listed = append(listed, ch)
+		}
+	}
+	if cp != nil && len(listed) > 0 && cp.decide(uk, listed, objs) {
+		var ask []map[string]any
+		for _, o := range objs {
+			key, _ := o[kp].(string)
+			if cp.again[strings.ToLower(key)] {
+				ask = append(ask, o)
+			}
+		}
+		if len(ask) > 0 {
+			one := *uk
+			one.Children = listed
+			if err := r.children(ctx, &one, ask, requests); err != nil {
+				return err
+			}
+		}
+		listed = nil
+	}
 	for _, ch := range uk.Children {
 		if !expandable[uk.Name+"/"+ch.Name] {
 			rest = append(rest, ch)
 			continue
+		}
+		if !slices.ContainsFunc(listed, func(c layout.Child) bool { return c.Name == ch.Name }) {
+			continue // read above, from the plan
 		}
 		got, err := r.expandRefs(ctx, uk, ch, requests, true) // (not listed: read on its own)
 		if err != nil {

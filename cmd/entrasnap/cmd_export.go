@@ -27,7 +27,7 @@ func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "export",
 		Usage:       "read the tenant and commit every object as YAML to a git repository, as a tagged snapshot",
-		UsageText:   "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--full] [--full-every 7d] [--signing-key FILE] [--json] [connection flags]",
+		UsageText:   "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--full] [--full-every 7d] [--scheduled] [--signing-key FILE] [--json] [connection flags]",
 		Description: helpText("export"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "git repository to write the snapshot to (created if missing)"},
@@ -42,6 +42,7 @@ func exportCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "committer", Usage: "committer as \"Name <email>\" (default: GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL, or the author)"},
 			&cli.BoolFlag{Name: "full", Usage: "read every kind in full instead of resuming from the delta state in .entrasnap/state.yaml"},
 			&cli.StringFlag{Name: "full-every", Usage: "read the delta kinds in full when the last full read is this old: 7d, 36h (default 7d; recorded in the state)"},
+			&cli.BoolFlag{Name: "scheduled", Usage: "a scheduled run (the daily job): read users' sponsors, PIM for Groups schedules and apps' and service principals' relationships again only where the directory audit log names a change; a change younger than the log's latency (minutes) shows in the next scheduled run, not this one"},
 			&cli.BoolFlag{Name: "json", Usage: "progress and summary as JSON lines on stdout"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
@@ -51,7 +52,7 @@ func exportCommand(e *env) *cli.Command {
 			}
 			o := exportOptions{
 				Options: exporter.Options{Message: c.String("message"), Branch: c.String("branch"), AllowShrink: c.Bool("allow-shrink"),
-					RequireComplete: c.Bool("require-complete"), Full: c.Bool("full")},
+					RequireComplete: c.Bool("require-complete"), Full: c.Bool("full"), Scheduled: c.Bool("scheduled")},
 				repo: c.String("repo"), kinds: c.StringSlice("kinds"), output: e.outputOf(c),
 				push: c.String("push"), prBody: c.String("pr-body"), conn: connectionFrom(c),
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -92,5 +93,31 @@ func TestExportBadBranchRefusedBeforeGraph(t *testing.T) {
 	code, _, errOut := runCLI(t, "export", "--repo", repo, "--branch", "entrasnap/review-1", "--kinds", "conditional-access", "--graph-url", u, "--access-token", sim.Token())
 	if code != exitOK {
 		t.Errorf("valid branch: %d\n%s", code, errOut)
+	}
+}
+
+// TestExportScheduled: --scheduled lets PIM for Groups resume from the
+// directory audit log (and users' sponsors, apps' relationships); an
+// export without it reads them whole and says why, so a snapshot taken by
+// hand holds a change made just before it.
+func TestExportScheduled(t *testing.T) {
+	sim, u := exportTestSim(t)
+	repo := filepath.Join(t.TempDir(), "backup")
+	kinds := "users,groups,group-eligibility-schedules,group-assignment-schedules"
+	run := func(extra ...string) string {
+		t.Helper()
+		code, _, errOut := runCLI(t, append([]string{"export", "--repo", repo, "--graph-url", u, "--access-token", sim.Token(), "--kinds", kinds, "--allow-shrink"}, extra...)...)
+		if code != exitOK {
+			t.Fatalf("export %q: %d %s", extra, code, errOut)
+		}
+		return errOut
+	}
+	run()
+	full := regexp.MustCompile(`group-eligibility-schedules +full read`)
+	if errOut := run("--scheduled"); strings.Contains(errOut, "not a scheduled run") || full.MatchString(errOut) {
+		t.Errorf("--scheduled: PIM for Groups read in full:\n%s", errOut)
+	}
+	if errOut := run(); !regexp.MustCompile(`group-eligibility-schedules +full read: not a scheduled run \(--scheduled reads again only the groups the directory audit log names\)`).MatchString(errOut) {
+		t.Errorf("without --scheduled: no full read of PIM for Groups said:\n%s", errOut)
 	}
 }

@@ -371,7 +371,9 @@ func export(ctx context.Context, client *graph.Client, dir, message string, auth
 	defer repo.Close()
 	p := &timing{}
 	t0 := time.Now()
-	res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: message, Author: author, Progress: p})
+	// The daily runs measured are the scheduled job's (--scheduled, as the
+	// CI templates run it): the first export is a full read either way.
+	res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: message, Author: author, Progress: p, Scheduled: true})
 	end := time.Now()
 	var r exportResult
 	if res != nil {
