@@ -3,6 +3,9 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // Load reads the snapshot's objects through a SnapshotCache (the shared
@@ -195,4 +199,48 @@ func BenchmarkLoad(b *testing.B) {
 			load(b, c)
 		}
 	})
+}
+
+// A SnapshotCache keeps the snapshotCacheSize commits read last: a commit
+// read again while held is not decoded again, one that dropped out is, and
+// each is read from the repository it is asked of.
+func TestSnapshotCacheKeepsTheCommitsReadLast(t *testing.T) {
+	ctx := context.Background()
+	repo := simtest.Repo(t, false)
+	var commits []string
+	for i := range snapshotCacheSize + 1 {
+		name := fmt.Sprintf("note-%d.txt", i)
+		if err := os.WriteFile(filepath.Join(repo.Path(), name), []byte("a file of no kind\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		git(t, repo.Path(), "add", name)
+		git(t, repo.Path(), "commit", "-q", "-m", name)
+		h, err := repo.Resolve(ctx, "HEAD")
+		if err != nil {
+			t.Fatal(err)
+		}
+		commits = append(commits, h.String())
+	}
+	var c SnapshotCache
+	read := func(commit string, decodes int64) {
+		t.Helper()
+		if _, _, err := c.Objects(ctx, repo, commit); err != nil {
+			t.Fatal(err)
+		}
+		if n := c.decoded.Load(); n != decodes {
+			t.Fatalf("after reading %s: %d decodes, want %d", commit, n, decodes)
+		}
+	}
+	for i, h := range commits {
+		read(h, int64(i+1))
+	}
+	read(commits[len(commits)-1], int64(len(commits))) // held
+	read(commits[1], int64(len(commits)))              // held, now the last read
+	read(commits[0], int64(len(commits)+1))            // dropped out: decoded again
+	read(commits[1], int64(len(commits)+1))            // still held
+	read(commits[2], int64(len(commits)+2))            // the least recently read, dropped for commits[0]
+	other := simtest.Repo(t, false)                    // another repository: its own entry
+	if _, _, err := c.Objects(ctx, other, commits[1]); err == nil {
+		t.Error("a commit of another repository read from a repository without it")
+	}
 }
