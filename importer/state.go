@@ -70,7 +70,8 @@ type LoadOptions struct {
 // never changes, so its files are decoded once per repository (another
 // repository's copy of the commit is read from that repository: one whose
 // object store is damaged says so) and each Load gets copies of the
-// objects (Compute and apply may change theirs). The zero value is
+// objects (Compute and apply may change theirs); a commit of more than
+// snapshotCacheMaxFiles files is not kept. The zero value is
 // ready to use; it is safe for concurrent use. Load uses sharedSnapshots
 // when LoadOptions.Snapshots is nil.
 type SnapshotCache struct {
@@ -84,6 +85,16 @@ type SnapshotCache struct {
 // several (tests, a rehearsal beside a restore). Each costs the memory of
 // its decoded objects until it drops out.
 const snapshotCacheSize = 4
+
+// snapshotCacheMaxFiles is the most files a commit may have for a
+// SnapshotCache to keep its objects: a larger snapshot (a tenant of
+// several hundred thousand users) is decoded in each Load as before,
+// rather than held twice (the cache's objects and the Load's copies).
+var snapshotCacheMaxFiles = 200_000
+
+// errNotKept tells a Load waiting on another's decoding that the commit
+// was too large to keep: it decodes its own.
+var errNotKept = errors.New("importer: snapshot too large to keep")
 
 // sharedSnapshots is the cache Load uses when LoadOptions.Snapshots is
 // nil: one process (a restore's plan, apply and verify) decodes a commit
@@ -135,8 +146,15 @@ func (c *SnapshotCache) Objects(ctx context.Context, r *snapshot.Repo, commit st
 		if mine {
 			var files map[string][]byte
 			if files, e.err = r.ReadAll(ctx, h.String(), ""); e.err == nil {
-				e.snap, e.skipped = diff.LoadFiles(files)
+				snap, skipped := diff.LoadFiles(files)
 				c.decoded.Add(1)
+				if len(files) > snapshotCacheMaxFiles {
+					e.err = errNotKept
+					c.forget(e)
+					close(e.ready)
+					return snap, skipped, nil // not kept: this Load's own
+				}
+				e.snap, e.skipped = snap, skipped
 			} else {
 				c.forget(e) // not kept: the next Load reads it again
 			}

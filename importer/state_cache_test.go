@@ -202,8 +202,9 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 // A SnapshotCache keeps the snapshotCacheSize commits read last: a commit
-// read again while held is not decoded again, one that dropped out is, and
-// each is read from the repository it is asked of.
+// read again while held is not decoded again, one that dropped out is, one
+// of more than snapshotCacheMaxFiles files is not kept, and each is read
+// from the repository it is asked of.
 func TestSnapshotCacheKeepsTheCommitsReadLast(t *testing.T) {
 	ctx := context.Background()
 	repo := simtest.Repo(t, false)
@@ -239,7 +240,13 @@ func TestSnapshotCacheKeepsTheCommitsReadLast(t *testing.T) {
 	read(commits[0], int64(len(commits)+1))            // dropped out: decoded again
 	read(commits[1], int64(len(commits)+1))            // still held
 	read(commits[2], int64(len(commits)+2))            // the least recently read, dropped for commits[0]
-	other := simtest.Repo(t, false)                    // another repository: its own entry
+	// A commit of more files than a cache keeps is decoded in each read.
+	defer func(n int) { snapshotCacheMaxFiles = n }(snapshotCacheMaxFiles)
+	snapshotCacheMaxFiles = 2
+	read(commits[1], int64(len(commits)+2)) // 2 files: held
+	read(commits[3], int64(len(commits)+3)) // 4 files: not kept
+	read(commits[3], int64(len(commits)+4))
+	other := simtest.Repo(t, false) // another repository: its own entry
 	if _, _, err := c.Objects(ctx, other, commits[1]); err == nil {
 		t.Error("a commit of another repository read from a repository without it")
 	}
