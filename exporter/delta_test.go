@@ -1180,7 +1180,7 @@ func TestPIMGroupsConvergeUnderReplicationLag(t *testing.T) {
 	const lag = 40 * time.Minute
 	sim := newSim(t, graphsim.Options{EventualConsistency: lag, Sizes: graphsim.Sizes{Users: 40, Groups: 8, MembersPerGroup: 5}})
 	c := newClient(t, sim, nil, "")
-	kinds := kindsNamed(t, append([]string{"groups"}, live.AuditKinds()...)...)
+	kinds := simtest.Kinds(t, append([]string{"groups"}, live.AuditKinds()...)...)
 	opts := func(o *Options) { o.Kinds, o.Now, o.AllowShrink = kinds, sim.Clock().Now, true }
 	settle := func() { sim.Clock().Advance(lag + time.Second) }
 	settle()
@@ -1300,7 +1300,7 @@ func TestPIMGroupsReadsAGroupCreatedSinceBeforeItsRecord(t *testing.T) {
 	scheduledRuns(t)
 	sim := newSim(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 20, Groups: 4, MembersPerGroup: 3}})
 	c := newClient(t, sim, nil, "")
-	kinds := kindsNamed(t, live.AuditKinds()...)
+	kinds := simtest.Kinds(t, live.AuditKinds()...)
 	opts := func(o *Options) { o.Kinds, o.Now, o.AllowShrink = kinds, sim.Clock().Now, true }
 	ch := &changer{t: t, c: c, sim: sim}
 	group := func(n int) string {

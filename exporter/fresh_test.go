@@ -11,6 +11,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -42,7 +43,7 @@ func newFreshFixture(t *testing.T, robust bool) *freshFixture {
 	sim := newSim(t, o)
 	c := newClient(t, sim, nil, "")
 	f := &freshFixture{sim: sim, ch: &changer{t: t, c: c, sim: sim}, c: c, inc: newRepo(t, false),
-		kinds: kindsNamed(t, append([]string{"users", "groups", "applications", "service-principals"}, live.AuditKinds()...)...)}
+		kinds: simtest.Kinds(t, append([]string{"users", "groups", "applications", "service-principals"}, live.AuditKinds()...)...)}
 	if robust {
 		f.c = newClient(t, sim, newFlaky(sim), "")
 	}

@@ -60,7 +60,7 @@ func whenShortOnly(t *testing.T, names ...string) {
 	if !testing.Short() {
 		return
 	}
-	shortKinds.Store(t.Name(), kindsNamed(t, names...))
+	shortKinds.Store(t.Name(), simtest.Kinds(t, names...))
 	t.Cleanup(func() { shortKinds.Delete(t.Name()) })
 }
 
@@ -76,20 +76,6 @@ func scheduledRuns(t *testing.T) {
 	t.Helper()
 	scheduledTests.Store(t.Name(), true)
 	t.Cleanup(func() { scheduledTests.Delete(t.Name()) })
-}
-
-// kindsNamed looks kinds up by name.
-func kindsNamed(t testing.TB, names ...string) []*layout.Kind {
-	t.Helper()
-	var out []*layout.Kind
-	for _, n := range names {
-		k, ok := layout.Lookup(n)
-		if !ok {
-			t.Fatalf("no kind %q", n)
-		}
-		out = append(out, k)
-	}
-	return out
 }
 
 func export(t testing.TB, c *graph.Client, r *snapshot.Repo, mutate func(*Options)) (*Result, error) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -47,20 +48,6 @@ func (ww *writeWatch) set(on bool) {
 	ww.mu.Unlock()
 }
 
-// kindsOf are the layout kinds named.
-func kindsOf(t *testing.T, names ...string) []*layout.Kind {
-	t.Helper()
-	var out []*layout.Kind
-	for _, n := range names {
-		k, ok := layout.Lookup(n)
-		if !ok {
-			t.Fatalf("no kind %s", n)
-		}
-		out = append(out, k)
-	}
-	return out
-}
-
 // TestPullRequestPlanAndApplyWithExactlyTheListedPermissions: the plan job
 // of the pull-request templates signs in with a read-only identity, the
 // apply job with a write identity. graphsim enforces each permission. A
@@ -86,7 +73,7 @@ func TestPullRequestPlanAndApplyWithExactlyTheListedPermissions(t *testing.T) {
 	e.commitAll("platform reviewers")
 	ctx := context.Background()
 
-	touched := kindsOf(t, "conditional-access-policies", "groups")
+	touched := simtest.Kinds(t, "conditional-access-policies", "groups")
 	readSets := map[string][]string{
 		"the kinds touched": layout.ExportPermissions(touched),
 		"the export set":    layout.ExportPermissions(layout.Kinds()),

@@ -142,15 +142,7 @@ var shortKinds sync.Map // test name -> []*layout.Kind
 // test changes.
 func whenShortOnly(t *testing.T, names ...string) {
 	t.Helper()
-	var ks []*layout.Kind
-	for _, n := range names {
-		k, ok := layout.Lookup(n)
-		if !ok {
-			t.Fatalf("no kind %q", n)
-		}
-		ks = append(ks, k)
-	}
-	shortKinds.Store(t.Name(), ks)
+	shortKinds.Store(t.Name(), simtest.Kinds(t, names...))
 	t.Cleanup(func() { shortKinds.Delete(t.Name()) })
 }
 

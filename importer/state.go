@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -52,56 +53,145 @@ type LoadOptions struct {
 	// from Files.From; Rev, Selectors and Selection are then not used.
 	// With Files.Digest set (apply), files that differ are refused.
 	Files *Files
-	// Snapshots, when set, keeps the objects of the commit read last, so
-	// that loading the same commit again (apply's reads, a rehearsal's
-	// scenarios) does not decode every file again.
+	// Snapshots keeps the objects of the commits read last, so that
+	// loading the same commit again (apply's reads, verify, a rehearsal's
+	// scenarios) does not decode every file again; nil is the process's
+	// shared cache (sharedSnapshots).
 	Snapshots *SnapshotCache
 }
 
-// SnapshotCache keeps the decoded objects of one commit of one repository
-// for a caller that loads it several times: a rehearsal restores from one
-// commit in each scenario, and each restore read the whole snapshot three
-// times (plan, apply's plan again, verify), decoding every file each time
-// (about half of a rehearsal's CPU time on the demo tenant). A commit
-// never changes, so its files are decoded once and each Load gets copies
-// of the objects (Compute and apply may change theirs). The zero value is
-// ready to use; it is safe for concurrent use.
+// SnapshotCache keeps the decoded objects of the commits loaded last (up
+// to snapshotCacheSize) for a caller that loads them several times. A
+// restore reads the whole snapshot at its commit once per Load: its plan,
+// apply's plan again, verify and the plan after (a rehearsal once per
+// scenario), each decoding every file of the revision, which was most of
+// the CPU time of a restore of a few objects (importer's tests: 94% of
+// the files decoded were the snapshot's, 6% the live objects'). A commit
+// never changes, so its files are decoded once per repository (another
+// repository's copy of the commit is read from that repository: one whose
+// object store is damaged says so) and each Load gets copies of the
+// objects (Compute and apply may change theirs); a commit of more than
+// snapshotCacheMaxFiles files is not kept. The zero value is
+// ready to use; it is safe for concurrent use. Load uses sharedSnapshots
+// when LoadOptions.Snapshots is nil.
 type SnapshotCache struct {
 	mu      sync.Mutex
-	key     string
+	entries []*snapEntry // least recently used first
+	decoded atomic.Int64 // commits decoded (tests)
+}
+
+// snapshotCacheSize is how many commits a SnapshotCache keeps: the one a
+// restore restores from, and a few more for a process that plans from
+// several (tests, a rehearsal beside a restore). Each costs the memory of
+// its decoded objects until it drops out.
+const snapshotCacheSize = 4
+
+// snapshotCacheMaxFiles is the most files a commit may have for a
+// SnapshotCache to keep its objects: a larger snapshot (a tenant of
+// several hundred thousand users) is decoded in each Load as before,
+// rather than held twice (the cache's objects and the Load's copies).
+var snapshotCacheMaxFiles = 200_000
+
+// errNotKept tells a Load waiting on another's decoding that the commit
+// was too large to keep: it decodes its own.
+var errNotKept = errors.New("importer: snapshot too large to keep")
+
+// sharedSnapshots is the cache Load uses when LoadOptions.Snapshots is
+// nil: one process (a restore's plan, apply and verify) decodes a commit
+// once.
+var sharedSnapshots SnapshotCache
+
+type snapEntry struct {
+	key     string // the repository's path and the commit's full hash
+	ready   chan struct{}
 	snap    diff.Snapshot
 	skipped []diff.Skipped
+	err     error
 }
 
 // Objects is the objects of commit of r (copies of those c holds, c
-// decoding them when it holds another commit's; decoded afresh with a nil
-// c) and the files that could not be read, as diff.LoadFiles gives them.
+// decoding them when it holds no copy of that commit; sharedSnapshots'
+// with a nil c) and the files that could not be read, as diff.LoadFiles
+// gives them.
 func (c *SnapshotCache) Objects(ctx context.Context, r *snapshot.Repo, commit string) (diff.Snapshot, []diff.Skipped, error) {
 	if c == nil {
-		files, err := r.ReadAll(ctx, commit, "")
-		if err != nil {
-			return nil, nil, err
-		}
-		snap, skipped := diff.LoadFiles(files)
-		return snap, skipped, nil
+		c = &sharedSnapshots
 	}
+	// The key holds the commit's hash: a revision such as HEAD or a
+	// branch moves, a hash does not.
+	h, err := r.Resolve(ctx, commit)
+	if err != nil {
+		return nil, nil, err
+	}
+	key := r.Path() + "\x00" + h.String()
+	for {
+		c.mu.Lock()
+		var e *snapEntry
+		for i, x := range c.entries {
+			if x.key == key {
+				e = x
+				c.entries = append(append(c.entries[:i:i], c.entries[i+1:]...), e)
+				break
+			}
+		}
+		mine := e == nil
+		if mine {
+			e = &snapEntry{key: key, ready: make(chan struct{})}
+			c.entries = append(c.entries, e)
+			if len(c.entries) > snapshotCacheSize {
+				c.entries = append([]*snapEntry(nil), c.entries[len(c.entries)-snapshotCacheSize:]...)
+			}
+		}
+		c.mu.Unlock()
+		if mine {
+			var files map[string][]byte
+			if files, e.err = r.ReadAll(ctx, h.String(), ""); e.err == nil {
+				snap, skipped := diff.LoadFiles(files)
+				c.decoded.Add(1)
+				if len(files) > snapshotCacheMaxFiles {
+					e.err = errNotKept
+					c.forget(e)
+					close(e.ready)
+					return snap, skipped, nil // not kept: this Load's own
+				}
+				e.snap, e.skipped = snap, skipped
+			} else {
+				c.forget(e) // not kept: the next Load reads it again
+			}
+			close(e.ready)
+		} else {
+			select {
+			case <-e.ready:
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			}
+		}
+		if e.err != nil {
+			if mine {
+				return nil, nil, e.err
+			}
+			continue // another Load's read failed (its context, say): read it here
+		}
+		snap := make(diff.Snapshot, len(e.snap))
+		for p, o := range e.snap {
+			cp := *o
+			cp.Data = copyValue(o.Data).(map[string]any)
+			snap[p] = &cp
+		}
+		return snap, append([]diff.Skipped(nil), e.skipped...), nil
+	}
+}
+
+// forget drops e from c.
+func (c *SnapshotCache) forget(e *snapEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if key := r.Path() + "\x00" + commit; c.key != key {
-		files, err := r.ReadAll(ctx, commit, "")
-		if err != nil {
-			return nil, nil, err
+	for i, x := range c.entries {
+		if x == e {
+			c.entries = append(c.entries[:i:i], c.entries[i+1:]...)
+			return
 		}
-		c.snap, c.skipped = diff.LoadFiles(files)
-		c.key = key
 	}
-	snap := make(diff.Snapshot, len(c.snap))
-	for p, o := range c.snap {
-		cp := *o
-		cp.Data = copyValue(o.Data).(map[string]any)
-		snap[p] = &cp
-	}
-	return snap, append([]diff.Skipped(nil), c.skipped...), nil
 }
 
 // copyValue is a deep copy of a decoded YAML value.

@@ -169,25 +169,11 @@ func TestImageCompleteTakesWholeImages(t *testing.T) {
 func readKinds(t *testing.T, sim *graphsim.Server, h http.Handler, names ...string) (*Live, *graph.Client) {
 	t.Helper()
 	c := simtest.Client(t, sim, simtest.Serve(t, h), "")
-	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kindsNamed(t, names...)})
+	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: simtest.Kinds(t, names...)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return lv, c
-}
-
-// kindsNamed looks the kinds up by name.
-func kindsNamed(t *testing.T, names ...string) []*layout.Kind {
-	t.Helper()
-	var kinds []*layout.Kind
-	for _, n := range names {
-		k, ok := layout.Lookup(n)
-		if !ok {
-			t.Fatalf("no kind %s", n)
-		}
-		kinds = append(kinds, k)
-	}
-	return kinds
 }
 
 // brandingStreamReads counts the GETs of branding streams graphsim served,

@@ -283,7 +283,7 @@ func TestAppsSPsAUsDeltaReadEqualsListRead(t *testing.T) {
 			owners++
 		}
 	}
-	kinds := kindsNamed(t, "applications", "service-principals", "administrative-units")
+	kinds := simtest.Kinds(t, "applications", "service-principals", "administrative-units")
 	old, oldRes := readWith(t, &reader{c: c, progress: NoProgress{}, perParent: true}, kinds)
 	got, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
 	simtest.SameFiles(t, "delta read vs list read", got, old)

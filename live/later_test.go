@@ -54,7 +54,7 @@ func TestLaterRunsBesideThePacedAndPlainReads(t *testing.T) {
 		sim.ServeHTTP(w, r)
 	}))
 	c := simtest.Client(t, sim, srv, "")
-	kinds := kindsNamed(t, "users", "domains", "conditional-access-policies")
+	kinds := simtest.Kinds(t, "users", "domains", "conditional-access-policies")
 	keep := []string{"id", "displayName", "userPrincipalName"}
 	lv, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds, Concurrency: 1, TrackDelta: true,
 		Later: func(ctx context.Context) (Later, error) {

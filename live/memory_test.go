@@ -29,7 +29,7 @@ func retained(t *testing.T, sizes graphsim.Sizes, kinds ...string) (peak int64, 
 		defer serving.Unlock()
 		sim.ServeHTTP(w, r)
 	})), "")
-	ks := kindsNamed(t, kinds...)
+	ks := simtest.Kinds(t, kinds...)
 	heap := func() int64 {
 		serving.Lock()
 		defer serving.Unlock()

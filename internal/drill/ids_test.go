@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/rehearse"
 	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/internal/simtest/simexport"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -27,8 +27,8 @@ import (
 func TestRehearsalAppliesWithItsOwnIDMap(t *testing.T) {
 	ctx := context.Background()
 	const name = "Ops \"quoted\" \u202egnp.exe\n../../x 🚀"
-	sim := simtest.New(t, graphsim.Options{Profile: "empty"})
-	c := simtest.Client(t, sim, simtest.Serve(t, sim), "")
+	tn := simexport.New(t, graphsim.Options{Profile: "empty"})
+	sim, c, repo := tn.Sim, tn.Client, tn.Repo
 	resp, err := c.Post(ctx, "/v1.0/groups", map[string]any{"displayName": name, "mailEnabled": false, "mailNickname": "ops", "securityEnabled": true})
 	if err != nil {
 		t.Fatal(err)
@@ -44,11 +44,7 @@ func TestRehearsalAppliesWithItsOwnIDMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := simtest.Repo(t, false)
-	first, err := exporter.Run(ctx, exporter.Options{Client: c, Repo: repo, Kinds: kinds, AllowShrink: true, Now: func() time.Time { return sim.Clock().Now() }})
-	if err != nil || !first.Complete() {
-		t.Fatalf("export: %v %+v", err, first)
-	}
+	first := tn.Export(kinds...)
 	rsim, _, err := rehearse.Load(ctx, repo, first.Commit, graphsim.Options{Throttle: "realistic", AuditLag: -1, Seed: 1, Now: simtest.Now.Add(48 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)

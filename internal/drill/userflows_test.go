@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/internal/rehearse"
 	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/internal/simtest/simexport"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -36,8 +36,8 @@ func TestRehearsedRestoreOfAPIConnectorAndUserFlowConnections(t *testing.T) {
 		// times that under -race; the plain test phase runs it.
 		t.Skip("-short: a full export and rehearsed restore of the demo tenant")
 	}
-	sim := simtest.New(t, graphsim.Options{Profile: "demo"})
-	c := simtest.Client(t, sim, simtest.Serve(t, sim), "")
+	tn := simexport.New(t, graphsim.Options{Profile: "demo"})
+	sim, c, repo := tn.Sim, tn.Client, tn.Repo
 	for _, conn := range sim.Tenant().List("identityApiConnector") {
 		if _, err := c.Do(ctx, "PATCH", "/v1.0/identity/apiConnectors/"+conn["id"].(string), map[string]any{"displayName": hostile}); err != nil {
 			t.Fatal(err)
@@ -45,12 +45,7 @@ func TestRehearsedRestoreOfAPIConnectorAndUserFlowConnections(t *testing.T) {
 	}
 	conns, _ := layout.Lookup("api-connectors")
 	ufc, _ := layout.Lookup(layout.UserFlowConnections)
-	repo := simtest.Repo(t, false)
-	res, err := exporter.Run(ctx, exporter.Options{Client: c, Repo: repo, AllowShrink: true, Kinds: append(layout.DefaultKinds(), conns, ufc),
-		Now: func() time.Time { return sim.Clock().Now() }})
-	if err != nil || !res.Complete() {
-		t.Fatalf("export with api-connectors and user-flow-connections: %v %+v", err, res)
-	}
+	res := tn.Export(append(layout.DefaultKinds(), conns, ufc)...)
 	h, err := repo.Resolve(ctx, res.Tag)
 	if err != nil {
 		t.Fatal(err)

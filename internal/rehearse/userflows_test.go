@@ -7,12 +7,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/internal/simtest/simexport"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -28,13 +28,12 @@ import (
 func TestLoadUserFlowConnections(t *testing.T) {
 	ctx := context.Background()
 	const hostile = "Approval \"quoted\" \u202egnp.exe\n../../x 🚀"
-	sim := simtest.New(t, graphsim.Options{Profile: "empty", Seed: 1})
-	tn := sim.Tenant()
-	if _, err := tn.Seed("identityProviderBase", map[string]any{"@odata.type": "#microsoft.graph.builtInIdentityProvider",
+	fx := simexport.New(t, graphsim.Options{Profile: "empty", Seed: 1})
+	sim, c, repo := fx.Sim, fx.Client, fx.Repo
+	if _, err := sim.Tenant().Seed("identityProviderBase", map[string]any{"@odata.type": "#microsoft.graph.builtInIdentityProvider",
 		"id": "EmailOTP-OAUTH", "displayName": "Email One Time Passcode", "identityProviderType": "EmailOTP"}); err != nil {
 		t.Fatal(err)
 	}
-	c := simtest.Client(t, sim, simtest.Serve(t, sim), "")
 	resp, err := c.Post(ctx, "/v1.0/identity/apiConnectors", map[string]any{"displayName": hostile, "targetUrl": "https://approvals.example.com/api",
 		"authenticationConfiguration": map[string]any{"@odata.type": "#microsoft.graph.basicAuthentication", "username": "u", "password": "not-exported-7Qx"}})
 	if err != nil {
@@ -97,18 +96,13 @@ func TestLoadUserFlowConnections(t *testing.T) {
 	if got := state(c, gone); got != want {
 		t.Fatalf("the two flows differ: %q, %q", got, want)
 	}
-	repo := simtest.Repo(t, false)
 	export := func(names ...string) *exporter.Result {
 		t.Helper()
 		ks, err := layout.Select(names)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := exporter.Run(ctx, exporter.Options{Client: c, Repo: repo, Kinds: ks, AllowShrink: true, Now: func() time.Time { return sim.Clock().Now() }})
-		if err != nil || !res.Complete() {
-			t.Fatalf("export of %v: %v %+v", names, err, res)
-		}
-		return res
+		return fx.Export(ks...)
 	}
 	first := export("identity-providers", "api-connectors", "user-flows", layout.UserFlowConnections)
 	ufc, _ := layout.Lookup(layout.UserFlowConnections)

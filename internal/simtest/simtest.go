@@ -21,6 +21,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -53,6 +54,22 @@ func Serve(t testing.TB, h http.Handler) *httptest.Server {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// Kinds are the catalog's kinds named, in that order; a name the catalog
+// does not know fails the test (a renamed kind must not narrow a test's
+// reads unnoticed).
+func Kinds(t testing.TB, names ...string) []*layout.Kind {
+	t.Helper()
+	out := make([]*layout.Kind, 0, len(names))
+	for _, n := range names {
+		k, ok := layout.Lookup(n)
+		if !ok {
+			t.Fatalf("no kind %q in the layout catalog", n)
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // Sleep is a wait between retries that advances sim's clock by d at once.
