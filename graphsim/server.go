@@ -78,15 +78,15 @@ type Options struct {
 // Server is the emulator: an http.Handler for Graph paths, the token
 // endpoint and graphsim's own /_graphsim endpoints.
 type Server struct {
-	opts   Options
+	opts Options
 	// rehearsal is the instance RehearsalHeader names (Options.Rehearsal):
 	// random, one per Server, "" when not a rehearsal's tenant.
 	rehearsal string
-	tenant *Tenant
-	clock  *Clock
-	stats  *stats
-	thr    *throttler
-	faults *faults
+	tenant    *Tenant
+	clock     *Clock
+	stats     *stats
+	thr       *throttler
+	faults    *faults
 	// licence is the tenant's licence level now (Options.Licence, SetLicence).
 	licence atomic.Value
 	batchMu sync.Mutex
