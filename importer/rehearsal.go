@@ -122,6 +122,19 @@ func checkPlanRehearsal(p *Plan, in *Input) error {
 	return nil
 }
 
+// CheckRehearsalFlag refuses to apply a rehearsal's plan (Plan.Rehearsal)
+// unless as a rehearsal (`apply --rehearsal`), and a real plan as one;
+// file is the plan's file, for the message. Apply checks the tenant again.
+func (p *Plan) CheckRehearsalFlag(file string, rehearsal bool) error {
+	switch {
+	case p.Rehearsal != "" && !rehearsal:
+		return fmt.Errorf("%s was made for a rehearsal's tenant (graphsim --from-repo, instance %s): apply it with --rehearsal, which records nothing in the repository (without it, apply would record the rehearsal's new ids and snapshot there as the real tenant's)", layout.Safe(file), p.Rehearsal)
+	case p.Rehearsal == "" && rehearsal:
+		return fmt.Errorf("%s was made against a real tenant, not a rehearsal's: apply it without --rehearsal (a rehearsal would write to that tenant and record none of it), or make a rehearsal's plan with `entrasnap restore --rehearsal ... --out FILE`", layout.Safe(file))
+	}
+	return nil
+}
+
 // RehearsalIDs is what a rehearsal against the tenant c talks to starts
 // from: the tenant's instance (RehearsalMark) and the new ids earlier
 // rehearsals against it created (ReadRehearsalIDs), for LoadOptions.IDs

@@ -360,13 +360,8 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		}
 		return err
 	}
-	// A rehearsal's plan is applied as a rehearsal, and only it (the plan
-	// says: importer.Plan.Rehearsal); apply checks the tenant again.
-	switch {
-	case plan.Rehearsal != "" && !o.rehearsal:
-		return usageErrorf("%s was made for a rehearsal's tenant (graphsim --from-repo, instance %s): apply it with --rehearsal, which records nothing in the repository (without it, apply would record the rehearsal's new ids and snapshot there as the real tenant's)", layout.Safe(o.plan), plan.Rehearsal)
-	case plan.Rehearsal == "" && o.rehearsal:
-		return usageErrorf("%s was made against a real tenant, not a rehearsal's: apply it without --rehearsal (a rehearsal would write to that tenant and record none of it), or make a rehearsal's plan with `entrasnap restore --rehearsal ... --out FILE`", layout.Safe(o.plan))
+	if err := plan.CheckRehearsalFlag(o.plan, o.rehearsal); err != nil { // apply checks the tenant again
+		return usageErrorf("%v", err)
 	}
 	repo, err := openRepo(cmp.Or(o.repo, plan.Repo))
 	if err != nil {
