@@ -99,7 +99,7 @@
 //
 //	| Graph rule | documentation page | test |
 //	|---|---|---|
-//	| not a Graph rule, graphsim's own mark: a tenant loaded from a snapshot for a rehearsal has the real tenant's id and objects, so every answer of its Server (Graph paths, $batch envelopes, errors, throttling, the token endpoint, /_graphsim) carries the header X-Graphsim-Rehearsal: the server's instance, 32 lower-case hexadecimal digits, new per Server (RehearsalInstance); without Options.Rehearsal no answer carries it. Nothing else differs from Graph | none: Graph sends no X-Graphsim-* header (learn:/graph/use-the-api, response headers request-id, client-request-id, x-ms-ags-diagnostic, Retry-After) | TestRehearsalTenantMarksEveryAnswer → importer TestRehearsalMarkDecidesWhatMayBeRecorded, cmd/entrasnap TestRehearsalPlansAndIDsStayOutOfTheRepository |
+//	| not a Graph rule, graphsim's own mark: a tenant loaded from a snapshot for a rehearsal has the real tenant's id and objects, so every answer of its Server (Graph paths, $batch envelopes, errors, throttling, the token endpoint, /_graphsim) carries the header X-Graphsim-Rehearsal: the server's instance, 32 lower-case hexadecimal digits, new per Server (RehearsalInstance); without Options.Rehearsal no answer carries it; Save keeps the instance with the tenant and a State loaded from it marks its answers as the same instance. Nothing else differs from Graph | none: graphsim's own header, which no Graph page documents (learn:/graph/use-the-api lists the headers Graph answers with) | TestRehearsalTenantMarksEveryAnswer → importer TestRehearsalMarkDecidesWhatMayBeRecorded, cmd/entrasnap TestRehearsalPlansAndIDsStayOutOfTheRepository |
 //
 // ## Permissions beyond the table (authz.go, perms)
 //

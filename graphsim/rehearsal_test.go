@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"bytes"
 	"net/http"
 	"regexp"
 	"strings"
@@ -69,5 +70,29 @@ func TestRehearsalTenantMarksEveryAnswer(t *testing.T) {
 	}
 	if strings.Contains(r.raw, inst) {
 		t.Errorf("the instance appears in a body: %s", r.raw)
+	}
+	// Saved and loaded (graphsim --from-repo --save, then --load): the
+	// same instance, still marked; a tenant that is not a rehearsal's
+	// stays unmarked; a saved instance that is not one is refused.
+	var saved, plainSaved bytes.Buffer
+	if err := e.s.Tenant().Save(&saved); err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.s.Tenant().Save(&plainSaved); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := New(Options{State: bytes.NewReader(saved.Bytes())})
+	if err != nil || loaded.RehearsalInstance() != inst {
+		t.Fatalf("a saved rehearsal's tenant loaded: %v, instance %q (want %q)", err, loaded.RehearsalInstance(), inst)
+	}
+	if loadedPlain, err := New(Options{State: bytes.NewReader(plainSaved.Bytes())}); err != nil || loadedPlain.RehearsalInstance() != "" {
+		t.Fatalf("a saved tenant that is not a rehearsal's, loaded: %v %q", err, loadedPlain.RehearsalInstance())
+	}
+	bad := bytes.Replace(saved.Bytes(), []byte(`"rehearsal":"`+inst+`"`), []byte(`"rehearsal":"../`+inst[3:]+`"`), 1)
+	if bytes.Equal(bad, saved.Bytes()) {
+		t.Fatal("the saved tenant does not hold the instance")
+	}
+	if _, err := New(Options{State: bytes.NewReader(bad)}); err == nil || !strings.Contains(err.Error(), "rehearsal") {
+		t.Errorf("a saved rehearsal instance that is not one: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -166,8 +167,12 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.batchRNG = mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0xbb67ae8584caa73b))
-	if opts.Rehearsal {
-		s.rehearsal = randomHex(16)
+	switch {
+	case opts.Rehearsal && s.tenant.rehearsal == "":
+		s.tenant.rehearsal = randomHex(16)
+		fallthrough
+	case s.tenant.rehearsal != "": // a saved rehearsal's tenant loaded
+		s.rehearsal = s.tenant.rehearsal
 	}
 	s.godToken = "graphsim." + randomHex(24)
 	s.tokens[s.godToken] = &principal{appID: "graphsim", all: true}
@@ -188,10 +193,14 @@ func (s *Server) Token() string { return s.godToken }
 // sends it.
 const RehearsalHeader = "X-Graphsim-Rehearsal"
 
+var rehearsalInstanceRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
 // RehearsalInstance is the value of RehearsalHeader on every answer: 32
 // lower-case hexadecimal digits, new for each Server (a process serving
 // the same snapshot again is another instance, without the objects the
-// first one's rehearsals created); "" unless Options.Rehearsal.
+// first one's rehearsals created), kept by Save and State (the saved
+// tenant holds them); "" unless Options.Rehearsal or a saved rehearsal's
+// tenant.
 func (s *Server) RehearsalInstance() string { return s.rehearsal }
 
 // TenantID is the emulated tenant's id.
