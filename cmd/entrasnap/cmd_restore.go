@@ -185,14 +185,14 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return fmt.Errorf("--out: %w", err)
 		}
 		if plan.Empty() {
-			fmt.Fprintf(e.stderr, "Nothing to do; the plan is saved to %s.\n", o.out)
+			fmt.Fprintf(e.stderr, "Nothing to do; the plan is saved to %s.\n", layout.Safe(o.out))
 			return nil
 		}
 		apply := "entrasnap apply "
 		if o.rehearsal {
 			apply += "--rehearsal "
 		}
-		fmt.Fprintf(e.stderr, "Plan saved to %s. Review it, then apply exactly that plan with: %s%s\n", o.out, apply, layout.ShellWord(o.out))
+		fmt.Fprintf(e.stderr, "Plan saved to %s. Review it, then apply exactly that plan with: %s%s\n", layout.Safe(o.out), apply, layout.ShellWord(o.out))
 		return &codedError{code: exitChanges}
 	}
 	if plan.Empty() {

@@ -177,7 +177,7 @@ func TestRehearsalPlansAndIDsStayOutOfTheRepository(t *testing.T) {
 	}
 	plan := filepath.Join(dir, "re'hearsal\nplan.json")
 	_, errOut := e.cli(exitChanges, "restore", "--rehearsal", "--repo", e.repo, "--at", e.first, gid, "--out", plan)
-	if !strings.Contains(errOut, "entrasnap apply --rehearsal "+layout.ShellWord(plan)) {
+	if !strings.Contains(errOut, "entrasnap apply --rehearsal "+layout.ShellWord(plan)) || strings.ContainsAny(errOut, "\u202e") {
 		t.Errorf("restore --rehearsal --out does not say how to apply it:\n%s", errOut)
 	}
 	data, err := os.ReadFile(plan)
