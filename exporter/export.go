@@ -60,6 +60,12 @@ type Options struct {
 	Concurrency int
 	// Now is the clock for the snapshot time and tag name; nil means time.Now.
 	Now func() time.Time
+	// LockWait is how long the export waits for the repository lock while
+	// a running run (an apply, another export) holds it
+	// (snapshot.Repo.LockWait); zero refuses at once. LockWaiting, when
+	// set, is told when it starts waiting and then every 30 seconds.
+	LockWait    time.Duration
+	LockWaiting func(held *snapshot.LockError, waited time.Duration)
 	// Files are extra files written with the snapshot, by repository path
 	// (restore's id map .entrasnap/idmap.yaml). They must not be object
 	// files or the manifest; a path given replaces the previous snapshot's,
@@ -253,7 +259,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if len(kinds) == 0 {
 		kinds = layout.DefaultKinds() // an OptIn kind only when named
 	}
-	unlock, err := o.Repo.Lock(ctx)
+	unlock, err := o.Repo.LockWait(ctx, o.LockWait, o.LockWaiting)
 	if err != nil {
 		return nil, err
 	}

@@ -95,6 +95,12 @@
 //	| Without P1, Conditional Access reads are served (the list is 200) and writes (POST/PATCH/DELETE) of policies → 403 AccessDenied "Your tenant is not licensed for this feature. Please upgrade your subscription to access it." | learn:/entra/identity/conditional-access/overview (License requirements); the answer as recorded from a real free tenant | TestLicenceGatesPIMAndConditionalAccess → importer TestApplyNamesAMissingConditionalAccessLicence |
 //	| ... the same for named locations and authentication strengths (strict: undocumented; both are parts of Conditional Access) | learn:/entra/identity/conditional-access/overview | TestLicenceGatesPIMAndConditionalAccess |
 //
+// ## Rehearsal tenants (server.go; Options.Rehearsal, `entrasnap graphsim --from-repo`, `entrasnap rehearse`)
+//
+//	| Graph rule | documentation page | test |
+//	|---|---|---|
+//	| not a Graph rule, graphsim's own mark: a tenant loaded from a snapshot for a rehearsal has the real tenant's id and objects, so every answer of its Server (Graph paths, $batch envelopes, errors, throttling, the token endpoint, /_graphsim) carries the header X-Graphsim-Rehearsal: the server's instance, 32 lower-case hexadecimal digits, new per Server (RehearsalInstance); without Options.Rehearsal no answer carries it; Save keeps the instance with the tenant and a State loaded from it marks its answers as the same instance. Nothing else differs from Graph | none: graphsim's own header, which no Graph page documents (learn:/graph/use-the-api lists the headers Graph answers with) | TestRehearsalTenantMarksEveryAnswer → importer TestRehearsalMarkDecidesWhatMayBeRecorded, cmd/entrasnap TestRehearsalPlansAndIDsStayOutOfTheRepository |
+//
 // ## Permissions beyond the table (authz.go, perms)
 //
 //	| Graph rule | documentation page | test |

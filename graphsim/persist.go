@@ -18,7 +18,9 @@ import (
 //
 //	format       "graphsim-tenant"
 //	version      stateVersion; load refuses any other
-//	tenant       {"id", "name", "domain"}
+//	tenant       {"id", "name", "domain"}, and "rehearsal" (the instance of a
+//	             rehearsal's tenant, Options.Rehearsal: loaded, the tenant
+//	             still marks its answers, as the same instance)
 //	now          the clock's time when saved (RFC 3339)
 //	seq          the tenant's sequence counter (creation order, change log)
 //	rng          the id generator's state (base64), so a loaded tenant goes on
@@ -52,9 +54,10 @@ const (
 var maxSavedChanges = 200_000
 
 type savedTenant struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Domain string `json:"domain"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Domain    string `json:"domain"`
+	Rehearsal string `json:"rehearsal,omitempty"`
 }
 
 type savedCollection struct {
@@ -86,7 +89,7 @@ func (t *Tenant) Save(w io.Writer) error {
 	sw.raw(`,"version":`)
 	sw.value(stateVersion)
 	sw.raw(`,"tenant":`)
-	sw.value(savedTenant{ID: t.id, Name: t.name, Domain: t.domain})
+	sw.value(savedTenant{ID: t.id, Name: t.name, Domain: t.domain, Rehearsal: t.rehearsal})
 	sw.raw(`,"now":`)
 	sw.value(t.now())
 	sw.raw(`,"seq":`)
@@ -292,7 +295,10 @@ func (l *loader) run() error {
 			if st.ID == "" || st.Domain == "" {
 				return fmt.Errorf("\"tenant\" needs an id and a domain, got %+v", st)
 			}
-			t.id, t.name, t.domain = st.ID, st.Name, st.Domain
+			if st.Rehearsal != "" && !rehearsalInstanceRe.MatchString(st.Rehearsal) {
+				return fmt.Errorf("\"tenant\": rehearsal %q is not 32 lower-case hexadecimal digits", st.Rehearsal)
+			}
+			t.id, t.name, t.domain, t.rehearsal = st.ID, st.Name, st.Domain, st.Rehearsal
 		case "now":
 			if err := l.dec.Decode(&l.now); err != nil {
 				return l.decodeErr(key, err)

@@ -11,6 +11,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,6 +62,14 @@ type Options struct {
 	// GET /auditLogs/directoryAudits: zero is DefaultAuditLag (5 minutes),
 	// a negative value none (audit.go).
 	AuditLag time.Duration
+	// Rehearsal marks the tenant as a rehearsal's (entrasnap graphsim
+	// --from-repo, entrasnap rehearse): every answer carries
+	// RehearsalHeader with the server's instance (RehearsalInstance), a
+	// header real Graph never sends, so that a client can tell it from the
+	// real tenant it copies (same tenant id, same objects) and refuse to
+	// record what it does here as that tenant's (doc.go, "Rehearsal
+	// tenants"). Nothing else changes: the tenant answers as Graph does.
+	Rehearsal bool
 	// Now freezes the clock at this time when non-zero (deterministic tests).
 	Now time.Time
 	// State, when non-nil, is a saved tenant (Save) to start from instead of a profile.
@@ -70,12 +79,15 @@ type Options struct {
 // Server is the emulator: an http.Handler for Graph paths, the token
 // endpoint and graphsim's own /_graphsim endpoints.
 type Server struct {
-	opts   Options
-	tenant *Tenant
-	clock  *Clock
-	stats  *stats
-	thr    *throttler
-	faults *faults
+	opts Options
+	// rehearsal is the instance RehearsalHeader names (Options.Rehearsal):
+	// random, one per Server, "" when not a rehearsal's tenant.
+	rehearsal string
+	tenant    *Tenant
+	clock     *Clock
+	stats     *stats
+	thr       *throttler
+	faults    *faults
 	// licence is the tenant's licence level now (Options.Licence, SetLicence).
 	licence atomic.Value
 	batchMu sync.Mutex
@@ -155,6 +167,13 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.batchRNG = mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0xbb67ae8584caa73b))
+	switch {
+	case opts.Rehearsal && s.tenant.rehearsal == "":
+		s.tenant.rehearsal = randomHex(16)
+		fallthrough
+	case s.tenant.rehearsal != "": // a saved rehearsal's tenant loaded
+		s.rehearsal = s.tenant.rehearsal
+	}
 	s.godToken = "graphsim." + randomHex(24)
 	s.tokens[s.godToken] = &principal{appID: "graphsim", all: true}
 	return s, nil
@@ -168,6 +187,21 @@ func (s *Server) Clock() *Clock { return s.clock }
 
 // Token is a bearer token granted every permission.
 func (s *Server) Token() string { return s.godToken }
+
+// RehearsalHeader is the response header of a rehearsal's tenant
+// (Options.Rehearsal): its value is RehearsalInstance. Real Graph never
+// sends it.
+const RehearsalHeader = "X-Graphsim-Rehearsal"
+
+var rehearsalInstanceRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// RehearsalInstance is the value of RehearsalHeader on every answer: 32
+// lower-case hexadecimal digits, new for each Server (a process serving
+// the same snapshot again is another instance, without the objects the
+// first one's rehearsals created), kept by Save and State (the saved
+// tenant holds them); "" unless Options.Rehearsal or a saved rehearsal's
+// tenant.
+func (s *Server) RehearsalInstance() string { return s.rehearsal }
 
 // TenantID is the emulated tenant's id.
 func (s *Server) TenantID() string { return s.tenant.id }
@@ -211,6 +245,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("client-request-id", crid)
 	}
 	w.Header().Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"graphsim","Slice":"E","Ring":"1","ScaleUnit":"000","RoleInstance":"graphsim"}}`)
+	if s.rehearsal != "" {
+		w.Header().Set(RehearsalHeader, s.rehearsal)
+	}
 	p := r.URL.EscapedPath()
 	switch {
 	case strings.HasPrefix(p, "/_graphsim/"):

@@ -68,17 +68,21 @@ type change struct {
 
 // Tenant is the emulated directory. All methods are safe for concurrent use.
 type Tenant struct {
-	mu       sync.RWMutex
-	id       string
-	name     string
-	domain   string
-	clock    *Clock
-	rng      *rand.Rand
-	colls    map[string]*collection
-	dirIndex map[string]*record // live directory objects by lower-cased id
-	bin      map[string]*record // soft-deleted objects (directory and CA) by lower-cased id
-	changes  []change
-	seq      uint64
+	mu sync.RWMutex
+	id string
+	// rehearsal is the instance of a rehearsal's tenant (Server's
+	// RehearsalInstance), kept with it so that a saved rehearsal's tenant
+	// loaded again still marks its answers.
+	rehearsal string
+	name      string
+	domain    string
+	clock     *Clock
+	rng       *rand.Rand
+	colls     map[string]*collection
+	dirIndex  map[string]*record // live directory objects by lower-cased id
+	bin       map[string]*record // soft-deleted objects (directory and CA) by lower-cased id
+	changes   []change
+	seq       uint64
 	// eventualDelay, when positive, hides a created object from reads for that long.
 	eventualDelay time.Duration
 	// clients are the credentials the token endpoint checks, by application

@@ -209,6 +209,9 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions, digest string) (*In
 	if err := in.CheckTenant(); err != nil {
 		return nil, err
 	}
+	if err := checkPlanRehearsal(p, in); err != nil { // rehearsal.go
+		return nil, err
+	}
 	asNotActivated(p, in) // roles.go: a role the plan activates, activated since
 	if !strings.EqualFold(p.TenantID, in.TenantID) {
 		return nil, &WrongTenantError{Plan: p.TenantID, Tenant: in.TenantID}
@@ -385,6 +388,9 @@ func CheckPermissions(p *Plan, token string) error {
 func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	if o.Client == nil || o.Repo == nil {
 		return nil, errors.New("importer: ApplyOptions.Client and Repo are required")
+	}
+	if o.Rehearsal && (o.Record != nil || o.IDCommit != nil) {
+		return nil, errors.New("importer: a rehearsal (ApplyOptions.Rehearsal) records nothing: Record and IDCommit must be nil")
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 4

@@ -95,7 +95,7 @@ func (p *Plan) SavedInput(ctx context.Context, client *graph.Client, repo *snaps
 		return nil, nil
 	}
 	in, err := Load(ctx, LoadOptions{Client: client, Repo: repo, Rev: p.Rev, Commit: p.Commit,
-		Selection: &p.Selection, Options: p.Options, Files: p.Files})
+		Selection: &p.Selection, Options: p.Options, Files: p.Files, Rehearsal: p.Rehearsal != ""})
 	if err != nil {
 		return nil, err
 	}

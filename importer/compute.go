@@ -33,6 +33,9 @@ type Input struct {
 	// (its manifest). "" when unknown: a write is then refused (CheckTenant).
 	TenantID         string
 	SnapshotTenantID string
+	// Rehearsal is the rehearsal tenant instance Graph's answers name
+	// (RehearsalMark, rehearsal.go); "" for a real tenant.
+	Rehearsal string
 	// Incomplete names, by kind, why the snapshot does not hold that kind
 	// as it was at REV (carried forward, or not exported): live objects of
 	// such a kind that are missing from the snapshot are never deleted.
@@ -157,7 +160,7 @@ func Compute(in *Input) (*Plan, error) {
 	pl := &planner{
 		in: in,
 		p: &Plan{
-			Format: FormatVersion, ID: newPlanID(), Tool: in.Tool, TenantID: in.TenantID, Repo: in.Repo, Rev: in.Rev, Commit: in.Commit,
+			Format: FormatVersion, ID: newPlanID(), Tool: in.Tool, TenantID: in.TenantID, Rehearsal: in.Rehearsal, Repo: in.Repo, Rev: in.Rev, Commit: in.Commit,
 			Selectors: in.Selectors, Selection: in.Selection, Options: in.Options, Created: in.Now.UTC().Truncate(time.Second),
 			Actions: []Action{}, Live: map[string]string{}, Files: in.Files,
 		},

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -371,5 +372,33 @@ func TestUnreadableIDMapNamedByEveryReader(t *testing.T) {
 	e.commitFile(IDMapPath, cyclic.Encode(), "a bad merge of the id map")
 	_, err = Load(ctx, LoadOptions{Client: e.c, Repo: e.repo, Rev: e.first, Selectors: sel, Now: e.now})
 	named("Load of a cyclic id map", err, "cycle")
+
+	// check (JournalIssues) names the id map once, with the journal there
+	// and without one (#14: it validated the id map only with a journal).
+	issues := func(what string, wants ...string) {
+		t.Helper()
+		got := JournalIssues(ctx, e.repo, e.repo.Path())
+		if len(got) != 1 || got[0].File != IDMapPath || got[0].Severity != check.SevWarning {
+			t.Fatalf("%s: JournalIssues %+v, want one warning on %s", what, got, IDMapPath)
+		}
+		for _, w := range wants {
+			if !strings.Contains(got[0].Message, w) {
+				t.Errorf("%s: %q lacks %q", what, got[0].Message, w)
+			}
+		}
+	}
+	issues("with a journal", "cycle")
+	if err := e.repo.RemoveState(JournalFile); err != nil {
+		t.Fatal(err)
+	}
+	issues("without a journal", "cycle")
+	e.commitFile(IDMapPath, bad, "a bad edit of the id map, again")
+	issues("without a journal, a bad edit", "cannot be read", "git log -p -- "+IDMapPath)
+	good := NewIDMap()
+	good.Add("groups", old, recreated, "r1")
+	e.commitFile(IDMapPath, good.Encode(), "the id map repaired")
+	if got := JournalIssues(ctx, e.repo, e.repo.Path()); len(got) != 0 {
+		t.Errorf("a good id map and no journal: %+v", got)
+	}
 	fsck(t, e.repo.Path())
 }

@@ -131,23 +131,35 @@ func itemsNamed(items []JournalItem, withNew bool) string {
 // quoteName quotes a name for a person: escaped, in quotes.
 func quoteName(s string) string { return "\"" + layout.Safe(s) + "\"" }
 
-// JournalIssues are check's findings about the journal of an interrupted
-// restore in repo (ReadLeftoverJournal): a warning per message (the
+// JournalIssues are check's findings about the id map at HEAD and the
+// journal of an interrupted restore in repo (ReadLeftoverJournal): a
+// warning when the id map cannot be read (restore and apply refuse until it
+// reads), journal or not; a warning per message of the journal (the
 // snapshots are sound; the ids are not lost while the journal stays), or
-// one for a journal that cannot be read; none without a journal. repoPath
-// is the repository as the user gave it.
+// one for a journal that cannot be read; none when both read and the
+// journal holds nothing unrecorded. repoPath is the repository as the user
+// gave it.
 func JournalIssues(ctx context.Context, repo *snapshot.Repo, repoPath string) []check.Issue {
 	file := ".git/" + JournalFile
-	l, err := ReadLeftoverJournal(ctx, repo)
+	var out []check.Issue
 	var bad *BadIDMapError
+	// Always read: an id map broken by a hand edit or a merge is found
+	// before the restore that needs it, not only when a journal is there.
+	// (An error reading the repository itself is check.Repo's to report.)
+	if _, _, err := readIDMap(ctx, repo); errors.As(err, &bad) {
+		// The error says what to do, restore and apply refusing included.
+		out = append(out, check.Issue{Severity: check.SevWarning, File: IDMapPath, Message: err.Error()})
+	}
+	l, err := ReadLeftoverJournal(ctx, repo)
 	switch {
 	case errors.As(err, &bad):
-		// The error says what to do, restore and apply refusing included.
-		return []check.Issue{{Severity: check.SevWarning, File: IDMapPath, Message: err.Error()}}
+		if len(out) == 0 {
+			out = append(out, check.Issue{Severity: check.SevWarning, File: IDMapPath, Message: err.Error()})
+		}
+		return out
 	case err != nil:
-		return []check.Issue{{Severity: check.SevWarning, File: file, Message: err.Error() + "; until it reads, restore and apply refuse to run"}}
+		return append(out, check.Issue{Severity: check.SevWarning, File: file, Message: err.Error() + "; until it reads, restore and apply refuse to run"})
 	}
-	var out []check.Issue
 	if l != nil {
 		for _, m := range l.Messages(repoPath) {
 			out = append(out, check.Issue{Severity: check.SevWarning, File: file, Message: m})

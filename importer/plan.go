@@ -185,9 +185,14 @@ type Plan struct {
 	Format int `json:"format"`
 	// ID is random (Compute): two plans are two, however alike; a plan is
 	// applied once (applied.go).
-	ID        string    `json:"id,omitempty"`
-	Tool      string    `json:"tool,omitempty"`
-	TenantID  string    `json:"tenantId"`
+	ID       string `json:"id,omitempty"`
+	Tool     string `json:"tool,omitempty"`
+	TenantID string `json:"tenantId"`
+	// Rehearsal is the rehearsal tenant instance the plan was made against
+	// (graphsim --from-repo: rehearsal.go); "" for a real tenant. Apply
+	// refuses the plan against any other tenant, and `entrasnap apply`
+	// without --rehearsal (or a real plan with it).
+	Rehearsal string    `json:"rehearsal,omitempty"`
 	Repo      string    `json:"repo"`
 	Rev       string    `json:"rev"`
 	Commit    string    `json:"commit"`
@@ -360,6 +365,8 @@ func Decode(data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("%w: no format or live fingerprints", ErrNotAPlan)
 	case p.Format > FormatFiles:
 		return nil, fmt.Errorf("plan format %d is newer than this entrasnap understands (%d): upgrade entrasnap", p.Format, FormatFiles)
+	case p.Rehearsal != "" && !rehearsalInstanceRe.MatchString(p.Rehearsal):
+		return nil, fmt.Errorf("%w: its rehearsal instance is not 32 hexadecimal digits", ErrNotAPlan)
 	case (p.Format == FormatFiles) != (p.Files != nil):
 		return nil, fmt.Errorf("%w: format %d with%s a files source", ErrNotAPlan, p.Format, map[bool]string{true: "", false: "out"}[p.Files != nil])
 	}

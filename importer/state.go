@@ -218,6 +218,15 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if o.Client == nil || o.Repo == nil {
 		return nil, errors.New("importer: LoadOptions.Client and Repo are required")
 	}
+	// A rehearsal's tenant, or the real one, before anything is read
+	// (rehearsal.go): the id map and journal are the real tenant's.
+	mark, err := RehearsalMark(ctx, o.Client)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRehearsal(mark, o.Rehearsal); err != nil {
+		return nil, err
+	}
 	var (
 		commit  = o.Commit
 		snap    diff.Snapshot
@@ -225,7 +234,6 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		sel     Selection
 		man     *layout.Manifest
 		df      *desiredFiles
-		err     error
 	)
 	if o.Files != nil {
 		if df, err = loadFiles(ctx, o.Repo, o.Files, o.Commit, o.Options.AllowDeletes); err != nil {
@@ -266,7 +274,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	in := &Input{Repo: o.Repo.Path(), Rev: o.Rev, Commit: commit, Selectors: o.Selectors, Selection: sel,
 		Options: o.Options, Tool: o.Tool, Now: o.Now, Refs: map[string]RefState{}, Deleted: map[string]*Object{},
-		SnapshotTenantID: snapshotTenant(man, snap), Incomplete: incompleteKinds(man), RoleEndsUnknown: roleEndsUnknown(man),
+		SnapshotTenantID: snapshotTenant(man, snap), Rehearsal: mark, Incomplete: incompleteKinds(man), RoleEndsUnknown: roleEndsUnknown(man),
 		Skipped: skippedWarnings(skipped, o.Rev)}
 	if df != nil {
 		in.Files, in.Removed = df.files, df.removed

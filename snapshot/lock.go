@@ -54,6 +54,13 @@ func (e *LockError) Error() string {
 
 func (e *LockError) Unwrap() error { return ErrLocked }
 
+// Waiting says, for a person, that a run waits for the lock e names
+// (LockWait) and how long it has waited.
+func (e *LockError) Waiting(waited time.Duration) string {
+	return fmt.Sprintf("waiting for the repository lock %s, held by pid %d on host %s since %s; waited %s",
+		strconv.Quote(e.Path), e.PID, strconv.Quote(e.Host), e.Since.UTC().Format(time.RFC3339), waited.Round(time.Second))
+}
+
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
@@ -91,6 +98,49 @@ func (r *Repo) Lock(ctx context.Context) (unlock func(), err error) {
 		return nil, err
 	}
 	return unlock, nil
+}
+
+// LockPoll is how often LockWait tries the lock again.
+var LockPoll = time.Second
+
+// lockWaitNotice is how often, at most, LockWait calls its waiting
+// function while it waits.
+const lockWaitNotice = 30 * time.Second
+
+// LockWait is Lock, waiting up to wait for a lock that a running run holds
+// to be released (trying again every LockPoll): an export started while an
+// apply holds the repository. waiting, when set, is called when it starts
+// to wait and then at most every 30 seconds, with the holder and how long
+// it has waited. A lock that waiting cannot free (stale: held from another
+// host, or older than StaleLockAge) is refused at once, as Lock refuses it;
+// after wait, the *LockError is returned wrapped with how long it waited
+// (errors.Is(err, ErrLocked) still holds). The context ending stops the
+// wait with its error. wait <= 0 is Lock.
+func (r *Repo) LockWait(ctx context.Context, wait time.Duration, waiting func(held *LockError, waited time.Duration)) (unlock func(), err error) {
+	start := time.Now()
+	var told time.Time
+	for {
+		unlock, err := r.Lock(ctx)
+		var le *LockError
+		if err == nil || wait <= 0 || !errors.As(err, &le) || le.Stale {
+			return unlock, err
+		}
+		waited := time.Since(start)
+		if waiting != nil && (told.IsZero() || time.Since(told) >= lockWaitNotice) {
+			waiting(le, waited)
+			told = time.Now()
+		}
+		if waited >= wait {
+			return nil, fmt.Errorf("%w (waited %s for it: run again later, or with a longer wait)", err, wait)
+		}
+		t := time.NewTimer(min(LockPoll, wait-waited))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("waiting for the repository lock (%s): %w", le.Path, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // heldLockKey marks a context whose run holds a repository lock (HoldLock).

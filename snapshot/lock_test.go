@@ -382,3 +382,62 @@ func TestLockRaceInOneProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestLockWait: LockWait waits for a lock a running run holds (here, this
+// process through another Repo) and takes it once released, telling
+// waiting who holds it; it gives up after its wait with the holder named
+// and how long it waited (still ErrLocked), stops when the context ends,
+// never waits for a lock waiting cannot free (another host's), and with no
+// wait is Lock.
+func TestLockWait(t *testing.T) {
+	defer func(p time.Duration) { LockPoll = p }(LockPoll)
+	LockPoll = 10 * time.Millisecond
+	r := newTestRepo(t, false)
+	ctx := context.Background()
+	other, err := Open(r.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	held, err := other.Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.LockWait(ctx, 0, func(*LockError, time.Duration) { t.Error("waited with no wait") }); !errors.Is(err, ErrLocked) {
+		t.Fatalf("no wait: %v", err)
+	}
+	var told []*LockError
+	_, err = r.LockWait(ctx, 80*time.Millisecond, func(le *LockError, _ time.Duration) { told = append(told, le) })
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "waited 80ms") || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("after its wait: %v", err)
+	}
+	if len(told) != 1 || told[0].PID != os.Getpid() || !strings.Contains(told[0].Waiting(1500*time.Millisecond), fmt.Sprintf("held by pid %d on host", os.Getpid())) ||
+		!strings.Contains(told[0].Waiting(1500*time.Millisecond), "waited 2s") {
+		t.Errorf("waiting was told %+v", told)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { time.Sleep(30 * time.Millisecond); cancel() }()
+	if _, err := r.LockWait(cctx, time.Hour, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled wait: %v", err)
+	}
+	// Released while waiting: taken.
+	go func() { time.Sleep(50 * time.Millisecond); held() }()
+	unlock, err := r.LockWait(ctx, time.Hour, nil)
+	if err != nil {
+		t.Fatalf("released while waiting: %v", err)
+	}
+	if _, err := other.Lock(ctx); !errors.Is(err, ErrLocked) {
+		t.Errorf("the waiter does not hold the lock: %v", err)
+	}
+	unlock()
+	// Another host's lock: refused at once, never waited for.
+	lockPath := filepath.Join(r.GitDir(), LockFile)
+	content := fmt.Sprintf("pid %d\nhost %s\nsince %s\n", os.Getpid(), "another-host.example", time.Now().Add(-StaleLockAge-time.Hour).UTC().Format(time.RFC3339Nano))
+	if err := os.WriteFile(lockPath, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.LockWait(ctx, time.Hour, func(*LockError, time.Duration) { t.Error("waited for a stale lock") }); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "stale") {
+		t.Errorf("a stale lock: %v", err)
+	}
+	os.Remove(lockPath)
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/layout"
@@ -44,6 +45,7 @@ func exportCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "full-every", Usage: "read the delta kinds in full when the last full read is this old: 7d, 36h (default 7d; recorded in the state)"},
 			&cli.BoolFlag{Name: "scheduled", Usage: "a scheduled run (the daily job): read users' sponsors, PIM for Groups schedules and apps' and service principals' relationships again only where the directory audit log names a change; a change younger than the log's latency (minutes) shows in the next scheduled run, not this one"},
 			&cli.BoolFlag{Name: "json", Usage: "progress and summary as JSON lines on stdout"},
+			&cli.DurationFlag{Name: "wait", Usage: "when a running entrasnap (an apply, another export) holds the repository lock, wait up to this long for it, e.g. 15m, saying so on stderr (default 0: refuse at once; a stale lock is never waited for)"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
@@ -52,9 +54,13 @@ func exportCommand(e *env) *cli.Command {
 			}
 			o := exportOptions{
 				Options: exporter.Options{Message: c.String("message"), Branch: c.String("branch"), AllowShrink: c.Bool("allow-shrink"),
-					RequireComplete: c.Bool("require-complete"), Full: c.Bool("full"), Scheduled: c.Bool("scheduled")},
+					RequireComplete: c.Bool("require-complete"), Full: c.Bool("full"), Scheduled: c.Bool("scheduled"),
+					LockWait: c.Duration("wait")},
 				repo: c.String("repo"), kinds: c.StringSlice("kinds"), output: e.outputOf(c),
 				push: c.String("push"), prBody: c.String("pr-body"), conn: connectionFrom(c),
+			}
+			if o.LockWait < 0 {
+				return usageErrorf("--wait %s: want a duration of 0 or more, e.g. 15m", c.Duration("wait"))
 			}
 			var err error
 			if v := c.String("full-every"); v != "" {
@@ -113,6 +119,9 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	o.Client, o.Repo, o.Kinds, o.Progress, o.Now = client, repo, kinds, progress, e.now
 	o.ClientID = o.conn.ClientID // an opaque token: the app's grants are read from Graph for the manifest
+	o.LockWaiting = func(held *snapshot.LockError, waited time.Duration) {
+		fmt.Fprintf(e.stderr, "entrasnap: %s (--wait %s)\n", held.Waiting(waited), o.LockWait)
+	}
 	res, err := exporter.Run(ctx, o.Options)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

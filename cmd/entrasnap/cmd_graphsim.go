@@ -96,7 +96,8 @@ func runGraphsim(c *cli.Context, e *env, o graphsim.Options) error {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "graphsim: loaded %d objects from %s at %s (tenant %s)\n", n, fromRepo, atRev, sim.TenantID())
-		fmt.Fprintf(e.stderr, "graphsim: rehearse with `entrasnap restore --rehearsal --repo %s ...` and this URL and token: without --rehearsal a restore reads the repository's id map and records its post-restore snapshot there as the real tenant's\n", layout.ShellWord(fromRepo))
+		fmt.Fprintf(e.stderr, "graphsim: rehearse with `entrasnap restore --rehearsal --repo %s ...` (or `restore --rehearsal --out plan.json` and `apply --rehearsal plan.json`) and this URL and token; every answer carries %s: %s, and restore and apply refuse this tenant without --rehearsal (they would record its new ids in the repository as the real tenant's)\n",
+			layout.ShellWord(fromRepo), graphsim.RehearsalHeader, sim.RehearsalInstance())
 	} else if sim, err = graphsim.New(o); err != nil {
 		return err
 	}

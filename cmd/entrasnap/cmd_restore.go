@@ -57,7 +57,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "changed", Usage: "plan from files: the object files that differ between FROM and TO (a pull request's base and head, e.g. origin/main..HEAD), as TO has them"},
 			&cli.BoolFlag{Name: "worktree", Usage: "plan from files: the object files of the working tree that differ from HEAD"},
 			&cli.BoolFlag{Name: "allow-deletes", Usage: "with --changed or --worktree: a deleted object file deletes its object (otherwise it is listed as ignored)"},
-			&cli.BoolFlag{Name: "rehearsal", Usage: "the tenant is a rehearsal's (entrasnap graphsim --from-repo): the plan reads neither the repository's id map nor its journal (they name the real tenant's objects), and nothing is written to the repository (no post-restore snapshot, id map or journal)"},
+			&cli.BoolFlag{Name: "rehearsal", Usage: "the tenant is a rehearsal's (entrasnap graphsim --from-repo, which marks its answers; refused against any other tenant, and a rehearsal's tenant is refused without it): the plan reads neither the repository's id map nor its journal (they name the real tenant's objects) but the ids earlier rehearsals against the same graphsim created, and nothing is written to the repository (no post-restore snapshot, id map or journal); a plan saved with --out is for `entrasnap apply --rehearsal`"},
 			&cli.StringFlag{Name: "markdown", Usage: "also write the plan as markdown to FILE, or to standard output with - (the text plan then goes to standard error); a pull request comment, size-bounded"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
@@ -74,9 +74,6 @@ func restoreCommand(e *env) *cli.Command {
 			}
 			if err := o.Check(); err != nil {
 				return usageErrorf("%v", err)
-			}
-			if o.rehearsal && o.out != "" {
-				return usageErrorf("--rehearsal applies the plan in the same run: a saved plan (--out) is applied by entrasnap apply, which would read the repository's id map and record in it")
 			}
 			if o.markdown == "-" && o.output.json() {
 				return usageErrorf("--markdown - and --json both write to standard output: give --markdown a FILE")
@@ -143,6 +140,13 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.At, Selectors: o.Selectors, All: o.All, Files: o.Files(),
 		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version,
 		Rehearsal: o.rehearsal, Snapshots: snaps}
+	var rehearsal string // the rehearsal tenant's instance
+	if o.rehearsal {
+		// The ids earlier rehearsals against this graphsim created.
+		if rehearsal, lo.IDs, err = importer.RehearsalIDs(ctx, client, repo); err != nil {
+			return err
+		}
+	}
 	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
@@ -184,10 +188,14 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 			return fmt.Errorf("--out: %w", err)
 		}
 		if plan.Empty() {
-			fmt.Fprintf(e.stderr, "Nothing to do; the plan is saved to %s.\n", o.out)
+			fmt.Fprintf(e.stderr, "Nothing to do; the plan is saved to %s.\n", layout.Safe(o.out))
 			return nil
 		}
-		fmt.Fprintf(e.stderr, "Plan saved to %s. Review it, then apply exactly that plan with: entrasnap apply %s\n", o.out, o.out)
+		apply := "entrasnap apply "
+		if o.rehearsal {
+			apply += "--rehearsal "
+		}
+		fmt.Fprintf(e.stderr, "Plan saved to %s. Review it, then apply exactly that plan with: %s%s\n", layout.Safe(o.out), apply, layout.ShellWord(o.out))
 		return &codedError{code: exitChanges}
 	}
 	if plan.Empty() {
@@ -203,7 +211,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	if o.rehearsal {
-		return applyRehearsal(ctx, e, o.output, plan, client, repo, snaps)
+		return applyRehearsal(ctx, e, o.output, plan, client, repo, rehearsal, lo.IDs, snaps)
 	}
 	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident, snaps)
 }
@@ -253,20 +261,33 @@ func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, cli
 }
 
 // applyRehearsal is applyPlan for a rehearsal's tenant (--rehearsal): the
-// checks and verification read the rehearsal's own id map (this run's
-// creates: ApplyOptions.IDs), never the repository's, and nothing is
-// recorded (no Record, no IDCommit: no snapshot, id map or journal).
-func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, snaps *importer.SnapshotCache) error {
+// checks and verification read the rehearsal's own id map (ids: the new
+// ids of earlier rehearsals against this instance, importer.RehearsalIDs,
+// and this run's), never the repository's, and nothing is recorded in the
+// repository (no Record, no IDCommit: no snapshot, id map or journal).
+// This run's new ids are kept beside it for the next rehearsal against the
+// same graphsim (importer.SaveRehearsalIDs), even when the run failed or
+// was interrupted part-way.
+func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, instance string, ids *importer.IDMap, snaps *importer.SnapshotCache) error {
 	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Rehearsal: true, IDs: importer.NewIDMap(), Snapshots: snaps})
+		Rehearsal: true, IDs: ids, Snapshots: snaps}, func(res *importer.Result) {
+		if err := importer.SaveRehearsalIDs(repo, instance, res.IDs); err != nil {
+			fmt.Fprintf(e.stderr, "warning: %v; a next rehearsal against this graphsim creates those objects again\n", err)
+		}
+	})
 }
 
-// runApplyOptions applies plan with o, reporting as applyPlan says.
-func runApplyOptions(ctx context.Context, e *env, out output, plan *importer.Plan, o importer.ApplyOptions) error {
+// runApplyOptions applies plan with o, reporting as applyPlan says; after,
+// when set, is given the result of an apply that began, before it is
+// reported.
+func runApplyOptions(ctx context.Context, e *env, out output, plan *importer.Plan, o importer.ApplyOptions, after ...func(*importer.Result)) error {
 	o.Progress = plan.ApplyProgress(e.stderr, out.format)
 	res, err := importer.Apply(ctx, plan, o)
 	if err != nil && res == nil {
 		return err
+	}
+	for _, f := range after {
+		f(res)
 	}
 	if rerr := res.Render(e.stdout, plan, out.format); rerr != nil {
 		return rerr
@@ -292,19 +313,21 @@ type applyOptions struct {
 	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
 	ident         identity        // the post-restore snapshot's author and committer
 	conn          live.Connection
+	rehearsal     bool // --rehearsal: the plan is a rehearsal's (restore --rehearsal --out)
 }
 
 func applyCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "apply",
 		Usage:       "apply a restore plan saved by `entrasnap restore --out`, exactly as reviewed",
-		UsageText:   "entrasnap apply [--repo DIR] [--show-requests] [--confirm-tenant NAME] [--signing-key FILE] [--json] PLAN.json [connection flags]",
+		UsageText:   "entrasnap apply [--repo DIR] [--show-requests] [--confirm-tenant NAME] [--signing-key FILE] [--json] [--rehearsal] PLAN.json [connection flags]",
 		Description: helpText("apply"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "the snapshot repository (default: the one the plan names)"},
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the result as JSON on stdout"},
 			&cli.StringFlag{Name: "confirm-tenant", Usage: "a plan from files deleting more than 10 objects, and no terminal: the tenant's name, as confirmation"},
+			&cli.BoolFlag{Name: "rehearsal", Usage: "the plan is a rehearsal's (`entrasnap restore --rehearsal --out`), applied to the same graphsim --from-repo: as restore --rehearsal, it reads neither the repository's id map nor its journal, and records nothing in the repository; a rehearsal's plan is refused without it, and a real plan with it"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
@@ -324,7 +347,7 @@ func applyCommand(e *env) *cli.Command {
 				return err
 			}
 			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), output: e.outputOf(c), confirmTenant: c.String("confirm-tenant"),
-				showRequests: c.Bool("show-requests"), signer: signer, ident: ident, conn: connectionFrom(c)})
+				showRequests: c.Bool("show-requests"), signer: signer, ident: ident, conn: connectionFrom(c), rehearsal: c.Bool("rehearsal")})
 		},
 	}
 }
@@ -341,6 +364,9 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		}
 		return err
 	}
+	if err := plan.CheckRehearsalFlag(o.plan, o.rehearsal); err != nil { // apply checks the tenant again
+		return usageErrorf("%v", err)
+	}
 	repo, err := openRepo(cmp.Or(o.repo, plan.Repo))
 	if err != nil {
 		return err
@@ -348,7 +374,9 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	defer repo.Close()
 	// A stale lock taken over (an apply killed mid-way), leftovers removed.
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
-	recordJournal(ctx, e, repo, o.signer, o.ident)
+	if !o.rehearsal { // a rehearsal reads neither the journal nor the id map
+		recordJournal(ctx, e, repo, o.signer, o.ident)
+	}
 	if plan.Empty() {
 		fmt.Fprintln(e.stderr, "The plan has nothing to do.")
 		return nil
@@ -373,7 +401,15 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 			return err
 		}
 	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident, &importer.SnapshotCache{})
+	snaps := &importer.SnapshotCache{}
+	if o.rehearsal {
+		instance, ids, err := importer.RehearsalIDs(ctx, client, repo)
+		if err != nil {
+			return err
+		}
+		return applyRehearsal(ctx, e, o.output, plan, client, repo, instance, ids, snaps)
+	}
+	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident, snaps)
 }
 
 // recordJournal commits the new ids an earlier restore left in its journal

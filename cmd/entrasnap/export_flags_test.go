@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 	"github.com/entrasnap/entrasnap/internal/simtest"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 func TestExportAuthorAndRequireComplete(t *testing.T) {
@@ -120,4 +125,45 @@ func TestExportScheduled(t *testing.T) {
 	if errOut := run(); !regexp.MustCompile(`group-eligibility-schedules +full read: not a scheduled run \(--scheduled reads again only the groups the directory audit log names\)`).MatchString(errOut) {
 		t.Errorf("without --scheduled: no full read of PIM for Groups said:\n%s", errOut)
 	}
+}
+
+// TestExportWaitsForTheLock: while another run holds the repository lock,
+// export refuses at once without --wait, and with --wait waits (saying so
+// on stderr, naming the holder) and exports once the lock is released;
+// --wait below zero is a usage error.
+func TestExportWaitsForTheLock(t *testing.T) {
+	sim, u := exportTestSim(t)
+	repo := filepath.Join(t.TempDir(), "back up \"q\"")
+	export := func(args ...string) (int, string, string) {
+		return runCLI(t, append([]string{"export", "--repo", repo, "--graph-url", u, "--access-token", sim.Token()}, args...)...)
+	}
+	if code, _, errOut := export(); code != exitOK {
+		t.Fatalf("first export: %d %s", code, errOut)
+	}
+	r, err := snapshot.Open(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	unlock, err := r.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := export(); code != exitError || !strings.Contains(errOut, "another entrasnap run holds the repository") || strings.Contains(errOut, "waiting") {
+		t.Errorf("export without --wait while locked: %d %s", code, errOut)
+	}
+	if code, _, errOut := export("--wait", "-1s"); code != exitUsage || !strings.Contains(errOut, "--wait") {
+		t.Errorf("--wait -1s: %d %s", code, errOut)
+	}
+	released := make(chan struct{})
+	go func() { time.Sleep(300 * time.Millisecond); unlock(); close(released) }()
+	code, _, errOut := export("--wait", "10m")
+	<-released
+	if code != exitOK || !strings.Contains(errOut, "waiting for the repository lock") || !strings.Contains(errOut, fmt.Sprintf("held by pid %d", os.Getpid())) || !strings.Contains(errOut, "--wait 10m0s") {
+		t.Errorf("export --wait: %d\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(repo, ".git", snapshot.LockFile)); !os.IsNotExist(err) {
+		t.Errorf("the export left the lock: %v", err)
+	}
+	gitcheck.Fsck(t, repo)
 }

@@ -64,14 +64,18 @@ func newRstEnvWith(t *testing.T, o graphsim.Options, wrap func(http.Handler) htt
 		}
 	}
 	sort.Strings(env)
-	tp, _ := rstTemplates.LoadOrStore(fmt.Sprintf("%+v %q", o, env), new(simtest.Template))
+	// A rehearsal's tenant (Options.Rehearsal) answers as the same tenant
+	// does otherwise: its export is shared with it.
+	tpo := o
+	tpo.Rehearsal = false
+	tp, _ := rstTemplates.LoadOrStore(fmt.Sprintf("%+v %q", tpo, env), new(simtest.Template))
 	type made struct {
 		first string
 		ahead time.Duration
 	}
 	repo := filepath.Join(t.TempDir(), "backup")
 	m := tp.(*simtest.Template).Copy(t, repo, func(tb testing.TB, dir string) (any, error) {
-		e := exportedRstEnv(t, o, nil)
+		e := exportedRstEnv(t, tpo, nil)
 		return made{e.first, e.ahead}, os.Rename(e.repo, dir)
 	}).(made)
 	sim, url, c := simTenant(t, o, nil)

@@ -80,6 +80,7 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 	}
 	loaded := len(items)
 	opts.Profile, opts.TenantID, opts.State = "none", man.TenantID, nil
+	opts.Rehearsal = true // its answers say so: restore and apply refuse to record them as the real tenant's
 	sim, err := graphsim.New(opts)
 	if err != nil {
 		return nil, 0, err
