@@ -169,7 +169,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	}
 	review := importer.ReviewOptions{
 		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color && planOut == e.stdout, Requests: o.showRequests},
-		Saved:         o.out != "", Unprompted: o.Yes}
+		Saved:         o.out != "", Unprompted: !o.Asks(plan, in)}
 	if e.canPrompt { // confirmRestore asks on stderr
 		review.Prompt, review.PromptColor = e.stderr, e.errTTY
 	}
@@ -353,19 +353,25 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if err != nil {
 		return err
 	}
-	// A saved plan was reviewed when it was saved: it applies without the
-	// question "yes" (the tenant's name may still be asked below).
-	if err := plan.Review(e.stdout, importer.ReviewOptions{
-		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color, Requests: o.showRequests},
-		Unprompted:    true}); err != nil {
+	// A saved plan was reviewed when it was saved: no question "yes". A plan
+	// from files deleting many objects asks the tenant's name as restore
+	// does (a plan saved with --out is no way around it), beside the plan
+	// shown as text on the terminal (importer.Plan.Review).
+	in, err := plan.SavedInput(ctx, client, repo)
+	if err != nil {
 		return err
 	}
-	// A plan from files deleting many objects: the tenant's name, as
-	// restore asks for it (a plan saved with --out is no way around it).
-	if in, err := plan.SavedInput(ctx, client, repo); err != nil {
+	asked := importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}
+	review := importer.ReviewOptions{RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color, Requests: o.showRequests},
+		Unprompted: in == nil || !asked.Asks(plan, in)}
+	if e.canPrompt {
+		review.Prompt, review.PromptColor = e.stderr, e.errTTY
+	}
+	if err := plan.Review(e.stdout, review); err != nil {
 		return err
-	} else if in != nil {
-		if err := confirmRestore(ctx, e, restoreOptions{Asked: importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}}, plan, in); err != nil {
+	}
+	if in != nil {
+		if err := confirmRestore(ctx, e, restoreOptions{Asked: asked}, plan, in); err != nil {
 			return err
 		}
 	}
