@@ -40,13 +40,13 @@ func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "restore",
 		Usage:       "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--signing-key FILE] [--json] [--markdown FILE] [--rehearsal] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
+		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all [--confirm-tenant NAME]] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--signing-key FILE] [--json] [--markdown FILE] [--rehearsal] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
 		Description: helpText("restore"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
 			&cli.StringFlag{Name: "at", Usage: "the revision, snapshot tag or date (YYYY-MM-DD) to restore from (required)"},
 			&cli.BoolFlag{Name: "all", Usage: "restore every object (whole-tenant rollback); asks for the tenant's name"},
-			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all (or a plan from files deleting more than 10 objects) and no terminal: the tenant's name, as confirmation"},
+			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all (or a plan from files deleting more than 10 objects): the tenant's name, as confirmation instead of typing it at the prompt (needed without a terminal)"},
 			&cli.StringFlag{Name: "out", Usage: "save the plan to this file and stop (exit 0: nothing to do, 2: changes)"},
 			&cli.BoolFlag{Name: "yes", Usage: "apply without asking"},
 			&cli.BoolFlag{Name: "no-remove", Usage: "keep what was not there at REV (extra members, assignments, grants, objects)"},
