@@ -39,9 +39,10 @@ const AuditMargin = live.AuditMargin
 // auditWarningPath names the attribution in a warning.
 const auditWarningPath = layout.ChangesDir
 
-// attribution returns the changes file of this snapshot (path and content;
-// "" when there is nothing to keep) and a warning when the audit log could
-// not be read.
+// attribution returns the changes file of this snapshot (path and content,
+// with the previous snapshot's records when it names the same file; ""
+// when there is nothing to keep), this run's records, and a warning when
+// the audit log could not be read.
 func (o Options) attribution(ctx context.Context, prev *previous, files map[string][]byte, blobs map[string]plumbing.Hash,
 	carry []string, start time.Time) (string, []byte, []layout.ChangeRecord, *live.Warning) {
 	if o.NoAudit || prev.rev == "" {
@@ -94,7 +95,7 @@ func (o Options) attribution(ctx context.Context, prev *previous, files map[stri
 		}
 		return "", nil, nil, &live.Warning{Path: auditWarningPath, Message: msg}
 	}
-	seen := o.keptAuditIDs(ctx, prev, since)
+	seen, prevFiles := o.keptAuditIDs(ctx, prev, since)
 	var known map[string]*layout.Kind // objects of the previous snapshot, built when needed
 	var kept []layout.ChangeRecord
 	for _, r := range recs {
@@ -137,27 +138,23 @@ func (o Options) attribution(ctx context.Context, prev *previous, files map[stri
 		return "", nil, nil, nil
 	}
 	layout.SortChanges(kept)
-	return layout.ChangesPath(start), layout.EncodeChanges(kept), kept, nil
-}
-
-// mergeChanges is the changes file at p holding the records the previous
-// snapshot's file of that name kept and this run's (kept); an unreadable
-// previous file is replaced by this run's records.
-func (o Options) mergeChanges(ctx context.Context, prev *previous, p string, kept []layout.ChangeRecord) []byte {
-	all := kept
-	if data, err := o.Repo.ReadFile(ctx, prev.rev, p); err == nil {
-		if old, err := layout.DecodeChanges(data); err == nil {
-			all = append(old, kept...)
-			layout.SortChanges(all)
-		}
+	// A snapshot taken in the same second as the previous one names the
+	// same changes file: it holds the previous file's records (decoded by
+	// keptAuditIDs; ids are not repeated) and this run's. An unreadable
+	// previous file is replaced by this run's records.
+	p, all := layout.ChangesPath(start), kept
+	if old, ok := prevFiles[p]; ok {
+		all = append(old, kept...)
+		layout.SortChanges(all)
 	}
-	return layout.EncodeChanges(all)
+	return p, layout.EncodeChanges(all), kept, nil
 }
 
 // keptAuditIDs are the ids of the records earlier snapshots kept that can
-// fall in a window starting at since (files named at or after since).
-func (o Options) keptAuditIDs(ctx context.Context, prev *previous, since time.Time) map[string]bool {
-	seen := map[string]bool{}
+// fall in a window starting at since (files named at or after since), and
+// those files' records by path (the ones that could be read).
+func (o Options) keptAuditIDs(ctx context.Context, prev *previous, since time.Time) (map[string]bool, map[string][]layout.ChangeRecord) {
+	seen, files := map[string]bool{}, map[string][]layout.ChangeRecord{}
 	for p := range prev.blobs {
 		t, ok := layout.ChangesTime(p)
 		if !ok || t.Before(since) {
@@ -171,11 +168,12 @@ func (o Options) keptAuditIDs(ctx context.Context, prev *previous, since time.Ti
 		if err != nil {
 			continue
 		}
+		files[p] = recs
 		for _, r := range recs {
 			seen[r.ID] = true
 		}
 	}
-	return seen
+	return seen, files
 }
 
 // credentialWords mark a property that may carry credential material,

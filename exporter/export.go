@@ -501,10 +501,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Warnings = append(res.Warnings, *w)
 	} else if p != "" {
 		// A snapshot taken in the same second as the previous one names
-		// the same changes file: keep the previous one's records with
-		// this run's (ids are not repeated: keptAuditIDs), one file.
+		// the same changes file: data holds the previous one's records
+		// with this run's (attribution), so it is not carried.
 		if i := sort.SearchStrings(carry, p); i < len(carry) && carry[i] == p {
-			data = o.mergeChanges(ctx, prev, p, kept)
 			carry = append(carry[:i:i], carry[i+1:]...)
 		}
 		files[p] = data

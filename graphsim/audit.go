@@ -55,7 +55,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -212,7 +211,7 @@ var auditNouns = map[string]auditNoun{
 	"directoryRole":                {"role", "RoleManagement", "Core Directory", "Role"},
 }
 
-var camelWord = regexp.MustCompile(`[A-Z]?[a-z0-9]+|[A-Z]+`)
+var camelWord = lazyRE(`[A-Z]?[a-z0-9]+|[A-Z]+`)
 
 func nounOf(kind string) auditNoun {
 	if n, ok := auditNouns[kind]; ok {
@@ -468,10 +467,10 @@ func (s *Server) initiator(p *principal) map[string]any {
 type auditPred func(rec map[string]any, at time.Time) bool
 
 var (
-	reAuditTime   = regexp.MustCompile(`^activityDateTime\s+(eq|ge|le)\s+(\S+)$`)
-	reAuditEq     = regexp.MustCompile(`^([A-Za-z/]+)\s+eq\s+'((?:[^']|'')*)'$`)
-	reAuditStarts = regexp.MustCompile(`^startswith\(\s*([A-Za-z/]+)\s*,\s*'((?:[^']|'')*)'\s*\)$`)
-	reAuditAny    = regexp.MustCompile(`^targetResources/any\(\s*(\w+)\s*:\s*(\w+)/(id|displayName)\s+eq\s+'((?:[^']|'')*)'\s*\)$`)
+	reAuditTime   = lazyRE(`^activityDateTime\s+(eq|ge|le)\s+(\S+)$`)
+	reAuditEq     = lazyRE(`^([A-Za-z/]+)\s+eq\s+'((?:[^']|'')*)'$`)
+	reAuditStarts = lazyRE(`^startswith\(\s*([A-Za-z/]+)\s*,\s*'((?:[^']|'')*)'\s*\)$`)
+	reAuditAny    = lazyRE(`^targetResources/any\(\s*(\w+)\s*:\s*(\w+)/(id|displayName)\s+eq\s+'((?:[^']|'')*)'\s*\)$`)
 )
 
 // auditEqPaths are the properties the list page says $filter eq takes.

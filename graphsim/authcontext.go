@@ -2,7 +2,6 @@ package graphsim
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 )
 
@@ -33,7 +32,7 @@ var authContextKind = &Kind{
 }
 
 // authContextID is the form of an authentication context id: c1 to c25.
-var authContextID = regexp.MustCompile(`^c([1-9]|1[0-9]|2[0-5])$`)
+var authContextID = lazyRE(`^c([1-9]|1[0-9]|2[0-5])$`)
 
 func init() {
 	deleteHooks[authContextKind.Name] = func(s *Server, r *record) *apiError {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/entrasnap/entrasnap/graphsim/builtin"
 	"github.com/entrasnap/entrasnap/graphsim/perms"
@@ -67,7 +68,14 @@ var privilegedRoleNames = []string{
 // sensitiveActorRoleNames may change the sensitive attributes of any administrator.
 var sensitiveActorRoleNames = []string{"Global Administrator", "Privileged Authentication Administrator"}
 
-var privilegedRoles, sensitiveActorRoles = roleIDs(privilegedRoleNames), roleIDs(sensitiveActorRoleNames)
+// privilegedRoles and sensitiveActorRoles are built on first use: reading
+// the built-in role definitions decodes embedded JSON (about 3 MB of
+// allocations), which no entrasnap command that does not run graphsim
+// should pay at start-up.
+var (
+	privilegedRoles     = sync.OnceValue(func() map[string]bool { return roleIDs(privilegedRoleNames) })
+	sensitiveActorRoles = sync.OnceValue(func() map[string]bool { return roleIDs(sensitiveActorRoleNames) })
+)
 
 func roleIDs(names []string) map[string]bool {
 	out := map[string]bool{}
@@ -97,7 +105,7 @@ func (s *Server) authorizeObject(req *request, rt *route) *apiError {
 			return denied()
 		}
 	}
-	if s.sensitiveAdminWrite(req, rt) && !s.holdsRole(p, sensitiveActorRoles) {
+	if s.sensitiveAdminWrite(req, rt) && !s.holdsRole(p, sensitiveActorRoles()) {
 		return denied()
 	}
 	if has, only := csaBody(req, rt); has { // user_csa.go
@@ -231,7 +239,7 @@ func (s *Server) sensitiveAdminWrite(req *request, rt *route) bool {
 		return false
 	}
 	u := s.find(rt)
-	return u != nil && s.holdsRoleID(u.key(), privilegedRoles)
+	return u != nil && s.holdsRoleID(u.key(), privilegedRoles())
 }
 
 // holdsRole reports whether the caller's service principal holds one of

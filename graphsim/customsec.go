@@ -2,7 +2,6 @@ package graphsim
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -67,7 +66,7 @@ var csaDefKindDef = &Kind{
 }
 
 // attrSetID: letters and digits, 1 to 32 (no spaces or special characters).
-var attrSetID = regexp.MustCompile(`^[\p{L}\p{N}]{1,32}$`)
+var attrSetID = lazyRE(`^[\p{L}\p{N}]{1,32}$`)
 
 func checkAttributeSet(body map[string]any) *apiError {
 	if id, ok := body["id"]; ok && !attrSetID.MatchString(str(id)) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/entrasnap/entrasnap/graphsim/builtin"
 	"github.com/entrasnap/entrasnap/graphsim/perms"
@@ -82,8 +83,9 @@ var auScopable = map[string]bool{
 	"Password Administrator": true, "Authentication Administrator": true, "License Administrator": true,
 }
 
-// roleNameByID maps a built-in role's id (== templateId), lower case, to its name.
-var roleNameByID = func() map[string]string {
+// roleNameByID maps a built-in role's id (== templateId), lower case, to its
+// name. Built on first use (it decodes the embedded role definitions).
+var roleNameByID = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	for _, d := range builtin.RoleDefinitions() {
 		m[strings.ToLower(str(d["id"]))] = str(d["displayName"])
@@ -92,7 +94,7 @@ var roleNameByID = func() map[string]string {
 		}
 	}
 	return m
-}()
+})
 
 // authorizeDelegated is authorize for a delegated token: the scope check.
 func (s *Server) authorizeDelegated(req *request) *apiError {
@@ -128,7 +130,7 @@ func (s *Server) userGrants(id string) []userGrant {
 				continue
 			}
 		}
-		name := roleNameByID[strings.ToLower(str(a.obj["roleDefinitionId"]))]
+		name := roleNameByID()[strings.ToLower(str(a.obj["roleDefinitionId"]))]
 		if name == "" {
 			continue
 		}
@@ -178,7 +180,7 @@ func (s *Server) wids(app *record, id string) []string {
 			continue
 		}
 		def := strings.ToLower(str(a.obj["roleDefinitionId"]))
-		if roleNameByID[def] == "" || seen[def] {
+		if roleNameByID()[def] == "" || seen[def] {
 			continue
 		}
 		seen[def] = true

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,8 +195,8 @@ func (ds deltaSel) tracked(k *Kind) []string {
 }
 
 var (
-	deltaOrRe = regexp.MustCompile(`(?i)\s+or\s+`)
-	deltaIDRe = regexp.MustCompile(`(?i)^id\s+eq\s+'([^']+)'$`)
+	deltaOrRe = lazyRE(`(?i)\s+or\s+`)
+	deltaIDRe = lazyRE(`(?i)^id\s+eq\s+'([^']+)'$`)
 )
 
 // parseDeltaFilter accepts only `id eq '…' or id eq '…'`.

@@ -3,7 +3,6 @@ package graphsim
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -122,7 +121,7 @@ func emExpand(q string) (roles, scopes bool, aerr *apiError) {
 	return roles, scopes, nil
 }
 
-var emFilterRe = regexp.MustCompile(`^\s*(id|originId)\s+eq\s+'((?:[^']|'')*)'\s*$`)
+var emFilterRe = lazyRE(`^\s*(id|originId)\s+eq\s+'((?:[^']|'')*)'\s*$`)
 
 // emChildOp serves catalogs/{id}/resources and accessPackages/{id}/resourceRoleScopes.
 func (s *Server) emChildOp(req *request, rt *route) (*response, *apiError) {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"regexp"
 	"strings"
 )
 
@@ -129,7 +128,7 @@ var externalKinds = []*Kind{
 // ufaName: a custom attribute's name becomes part of a directory extension
 // property's name (extension_{app}_{name}): letters, digits and
 // underscores, a letter first (strict: Graph documents no rule).
-var ufaName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
+var ufaName = lazyRE(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
 
 // b2cExtensionsAppID is the appId (without dashes) of the tenant's
 // b2c-extensions-app, which holds custom attributes' extension properties:

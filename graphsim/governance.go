@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 )
 
@@ -187,8 +186,8 @@ var (
 	catalogStates  = []string{"published", "unpublished"}
 	connOrgStates  = []string{"configured", "proposed"}
 	lifecycleActs  = []string{"none", "blockSignIn", "blockSignInAndDelete"}
-	govDuration    = regexp.MustCompile(`^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$`)
-	queryUserOrGrp = regexp.MustCompile(`(?i)^(?:/v1\.0|/beta)?/(users|groups)/([^/?]+)`)
+	govDuration    = lazyRE(`^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$`)
+	queryUserOrGrp = lazyRE(`(?i)^(?:/v1\.0|/beta)?/(users|groups)/([^/?]+)`)
 )
 
 func oneOf(body map[string]any, prop string, allowed []string) *apiError {

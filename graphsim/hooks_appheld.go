@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -250,7 +249,7 @@ func decodeHeld(b []byte, spec heldSpec) (map[string]any, *apiError) {
 // identity federation page (learn:/entra/workload-id/workload-identity-
 // federation-create-trust) spells it out: 3 to 120 characters,
 // alphanumeric, dash or underscore, the first alphanumeric.
-var ficName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$`)
+var ficName = lazyRE(`^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$`)
 
 func checkFederatedCredential(_ *record, list []any, old, c map[string]any) *apiError {
 	for _, p := range []string{"name", "issuer", "subject"} {
@@ -307,7 +306,7 @@ var (
 	extensionTargets   = []string{"User", "Group", "AdministrativeUnit", "Application", "Device", "Organization"}
 	// extensionShortName: the part of the name an application chooses
 	// (strict reading: Graph documents no rule; letters, digits and '_').
-	extensionShortName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
+	extensionShortName = lazyRE(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
 )
 
 func checkExtensionProperty(p *record, list []any, _, c map[string]any) *apiError {

@@ -2,7 +2,6 @@ package graphsim
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 )
 
@@ -27,7 +26,7 @@ const msgEnabledEntitlement = "Permission (scope or role) cannot be deleted or u
 // outside the allowed patterns: 400 HostNameNotOnVerifiedDomain "Values of
 // identifierUris property must use a verified domain of the organization or
 // its subdomain: '<uri>'" (recorded in Azure/Industrial-IoT#1432, dotnet/sign#423).
-var apiGUIDURI = regexp.MustCompile(`(?i)^api://([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?/?$`)
+var apiGUIDURI = lazyRE(`(?i)^api://([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?/?$`)
 
 // MicrosoftOwnerTenants are the tenants Microsoft publishes its first-party
 // applications from (appOwnerOrganizationId of their service principals):

@@ -3,7 +3,6 @@ package graphsim
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 )
 
@@ -115,7 +114,7 @@ var (
 	lcwCategories = []string{"joiner", "leaver", "mover"}
 	lcwPatchable  = []string{"description", "displayName", "isEnabled", "isSchedulingEnabled"}
 	lcwTaskProps  = []string{"arguments", "category", "continueOnError", "description", "displayName", "executionSequence", "isEnabled", "taskDefinitionId"}
-	guidRE        = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	guidRE        = lazyRE(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// groupTaskDefs name groups in their groupID argument (lifecycle-workflow-tasks).
 	groupTaskDefs = []string{"22085229-5809-45e8-97fd-270d28d66910", "1953a66c-751c-45e5-8bfe-01462c70da3c"}
 )

@@ -164,7 +164,7 @@ func (s *Server) scopedRoleMemberships(id string) []*record {
 			}
 			au, ok := strings.CutPrefix(str(a.obj["directoryScopeId"]), "/administrativeUnits/")
 			tmpl := strings.ToLower(str(a.obj["roleDefinitionId"]))
-			if !ok || roleNameByID[tmpl] == "" {
+			if !ok || roleNameByID()[tmpl] == "" {
 				continue
 			}
 			roleID := s.tenant.directoryRoleID(tmpl)
@@ -194,7 +194,7 @@ func (s *Server) scopedRoleMemberships(id string) []*record {
 // builtinTemplate is the template id of a built-in role by name, "" for
 // another.
 func builtinTemplate(name string) string {
-	for id, n := range roleNameByID {
+	for id, n := range roleNameByID() {
 		if n == name { // a built-in role's id is its template id
 			return id
 		}

@@ -23,7 +23,9 @@ type Comparison struct {
 }
 
 // Compare compares revision from with revision to of r (any revision
-// snapshot.Repo.Resolve takes; a missing HEAD~1 says there is one snapshot).
+// snapshot.Repo.Resolve takes, with its error, which wraps
+// snapshot.ErrUnknownRevision and names the revision, for one that names no
+// commit; a missing HEAD~1 says there is one snapshot).
 // Only the kinds in only are kept; none keeps every kind. Files that cannot
 // be read are left out and reported by Skipped.
 func Compare(ctx context.Context, r *snapshot.Repo, from, to string, only []*layout.Kind) (*Comparison, error) {
@@ -32,11 +34,11 @@ func Compare(ctx context.Context, r *snapshot.Repo, from, to string, only []*lay
 		err = errors.New("the repository has only one snapshot: nothing to compare yet (export again after a change)")
 	}
 	if err != nil {
-		return nil, &RevisionError{Rev: from, Err: err}
+		return nil, err
 	}
 	toHash, err := r.Resolve(ctx, to)
 	if err != nil {
-		return nil, &RevisionError{Rev: to, Err: err}
+		return nil, err
 	}
 	c := &Comparison{From: fromHash.String(), To: toHash.String()}
 	a, b, skipped, err := LoadChanged(ctx, r, c.From, c.To)
@@ -57,13 +59,3 @@ func Compare(ctx context.Context, r *snapshot.Repo, from, to string, only []*lay
 func (c *Comparison) Skipped() []Skipped {
 	return slices.Concat(c.skipped, SkippedAt(c.To, c.newer.Skipped()), SkippedAt(c.From, c.older.Skipped()))
 }
-
-// RevisionError is a revision given to Compare that names no commit of the
-// repository; its text is the repository's.
-type RevisionError struct {
-	Rev string
-	Err error
-}
-
-func (e *RevisionError) Error() string { return e.Err.Error() }
-func (e *RevisionError) Unwrap() error { return e.Err }

@@ -85,6 +85,19 @@ func (r Asked) NameConfirmation(plan *Plan, in *Input) (why string, deletes int)
 	return "", 0
 }
 
+// Asks reports whether Confirm, given a terminal, asks a question before
+// plan is applied: the tenant's name when NameConfirmation wants it and
+// ConfirmTenant does not give it (even with Yes), or "yes" without Yes.
+// Review then shows the plan where the question is asked
+// (ReviewOptions.Unprompted is its negation), so nobody types a tenant's
+// name for a plan they were not shown.
+func (r Asked) Asks(plan *Plan, in *Input) bool {
+	if why, _ := r.NameConfirmation(plan, in); why != "" && r.ConfirmTenant == "" {
+		return true
+	}
+	return !r.Yes
+}
+
 // SavedInput loads what applying a saved plan must confirm (apply): for a
 // plan from files deleting more than MassDeleteLimit objects, the Input of
 // its selection at its commit, with both tenants known and the same

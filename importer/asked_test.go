@@ -164,5 +164,11 @@ func TestConfirm(t *testing.T) {
 		if prompts != tc.prompts {
 			t.Errorf("%s: %d prompts, want %d", tc.name, prompts, tc.prompts)
 		}
+		// Asks (Review shows the plan beside a question when it is true)
+		// says whether a terminal gets a question; a plan outside the
+		// user's scope is refused before any.
+		if asks := tc.a.Asks(tc.plan, in); tc.tty && len(tc.plan.OutOfScope) == 0 && asks != (tc.prompts > 0) {
+			t.Errorf("%s: Asks = %v, but the terminal got %d prompts", tc.name, asks, tc.prompts)
+		}
 	}
 }

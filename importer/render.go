@@ -35,10 +35,12 @@ type ReviewOptions struct {
 	// Saved: the plan is saved to a file (restore --out), not applied.
 	Saved bool
 	// Unprompted: the plan is applied without a question (restore --yes,
-	// or apply of a plan reviewed when it was saved).
+	// or apply of a plan reviewed when it was saved), the tenant's name
+	// included (given with --confirm-tenant, or not needed): !Asked.Asks.
 	Unprompted bool
 	// Prompt, when the plan is applied only after a person answers a
-	// question on a terminal (restore without --yes), is where the
+	// question on a terminal (restore without --yes, or a tenant's name
+	// to type), is where the
 	// question is asked (standard error); PromptColor colours text there.
 	Prompt      io.Writer
 	PromptColor bool

@@ -7,8 +7,11 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
@@ -63,15 +66,46 @@ func parseWhen(rev string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// unknownRevision is the one error for a revision that names no commit
+// (show, log, diff, drift --baseline, restore --at, graphsim --at all
+// resolve through Resolve): the revision quoted (a newline or a control
+// character shows escaped) and cut to maxRevShown bytes, why when go-git's
+// reason helps, and what to give instead.
 func (r *Repo) unknownRevision(rev string, cause error) error {
 	hint := "give a branch, a tag, a commit hash, HEAD~N or a date (YYYY-MM-DD or RFC 3339); `entrasnap snapshots` lists the snapshots"
 	if _, err := r.repo.ResolveRevision("HEAD"); err != nil {
 		hint = "the repository has no snapshots yet; run `entrasnap export` first"
 	}
-	if cause != nil && !errors.Is(cause, plumbing.ErrReferenceNotFound) && !errors.Is(cause, plumbing.ErrObjectNotFound) {
-		return fmt.Errorf("%w %q in %s (%v): %s", ErrUnknownRevision, rev, r.path, cause, hint)
+	why := ""
+	switch {
+	case cause == nil || errors.Is(cause, plumbing.ErrReferenceNotFound) || errors.Is(cause, plumbing.ErrObjectNotFound):
+	case errors.Is(cause, io.EOF): // go-git's HEAD~N past the first commit
+		why = " (past the first commit)"
+	case errors.Is(cause, errRevSyntax) || strings.HasPrefix(cause.Error(), "Revision invalid"): // or go-git's internal ErrInvalidRevision
+		why = " (not a revision git reads)"
+	default:
+		why = fmt.Sprintf(" (%q)", cause.Error())
 	}
-	return fmt.Errorf("%w %q in %s: %s", ErrUnknownRevision, rev, r.path, hint)
+	return fmt.Errorf("%w %s in %s%s: %s", ErrUnknownRevision, quoteRev(rev), r.path, why, hint)
+}
+
+// errRevSyntax is a revision no git reads (a control character).
+var errRevSyntax = errors.New("not a revision git reads")
+
+// maxRevShown bounds how much of a revision an error repeats.
+const maxRevShown = 100
+
+// quoteRev quotes rev for an error message, cut to maxRevShown bytes (at a
+// character boundary) with its full length after it.
+func quoteRev(rev string) string {
+	if len(rev) <= maxRevShown {
+		return strconv.Quote(rev)
+	}
+	cut := maxRevShown
+	for cut > 0 && !utf8.RuneStart(rev[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q… (%d bytes)", rev[:cut], len(rev))
 }
 
 // resolveCommit resolves rev to a commit. Callers hold r.mu.
@@ -81,6 +115,9 @@ func (r *Repo) resolveCommit(ctx context.Context, rev string) (*object.Commit, e
 	}
 	if rev == "" {
 		return nil, r.unknownRevision(rev, nil)
+	}
+	if strings.ContainsFunc(rev, unicode.IsControl) { // git's refs hold none; go-git reads "HEAD\x00" as HEAD
+		return nil, r.unknownRevision(rev, errRevSyntax)
 	}
 	if before, ok := parseWhen(rev); ok {
 		return r.commitBefore(ctx, rev, before)
@@ -145,8 +182,8 @@ func (r *Repo) commitBefore(ctx context.Context, rev string, before time.Time) (
 			return c, nil
 		}
 		if len(c.ParentHashes) == 0 {
-			return nil, fmt.Errorf("%w %q in %s: no snapshot on or before it (the oldest is from %s); `entrasnap snapshots` lists them",
-				ErrUnknownRevision, rev, r.path, c.Committer.When.UTC().Format(time.RFC3339))
+			return nil, fmt.Errorf("%w %s in %s: no snapshot on or before it (the oldest is from %s); `entrasnap snapshots` lists them",
+				ErrUnknownRevision, quoteRev(rev), r.path, c.Committer.When.UTC().Format(time.RFC3339))
 		}
 		if c, err = r.repo.CommitObject(c.ParentHashes[0]); err != nil {
 			return nil, fmt.Errorf("resolve %q: %w", rev, err)

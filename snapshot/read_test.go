@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,14 +68,31 @@ func TestResolve(t *testing.T) {
 			}
 		}
 	}
-	for _, rev := range []string{"nope", "2026-03-19", "HEAD~9", "snapshot/none", ""} {
+	// Hostile revisions too: each gets the one clear error, on one line,
+	// naming the revision (quoted, a long one cut) and what to try.
+	long := strings.Repeat("é", 3000)
+	for _, rev := range []string{"nope", "2026-03-19", "HEAD~9", "HEAD~999", "snapshot/none", "", "-x", "a\nb", "../../etc/passwd",
+		"\u202eevil\u202c", "snapshot/🦄", `it's "quoted"`, "HEAD\x00", long} {
 		_, err := r.Resolve(ctx, rev)
 		if !errors.Is(err, ErrUnknownRevision) {
 			t.Errorf("Resolve(%q): err = %v, want ErrUnknownRevision", rev, err)
 			continue
 		}
-		if !strings.Contains(err.Error(), "entrasnap snapshots") || !strings.Contains(err.Error(), rev) {
-			t.Errorf("Resolve(%q): error does not name the revision and what to try: %v", rev, err)
+		msg := err.Error()
+		shown := strconv.Quote(rev)
+		if len(rev) > maxRevShown {
+			shown = strconv.Quote(strings.Repeat("é", maxRevShown/2)) + "… (6000 bytes)"
+		}
+		if !strings.Contains(msg, "entrasnap snapshots") || !strings.Contains(msg, shown) {
+			t.Errorf("Resolve(%q): error does not name the revision (%s) and what to try: %v", rev, shown, err)
+		}
+		if strings.ContainsAny(msg, "\n\r\x00\u202e") || len(msg) > 500 || strings.Contains(msg, "Revision invalid") || strings.Contains(msg, "EOF") {
+			t.Errorf("Resolve(%q): the error is not one clean line of go-git-free text (%d bytes): %q", rev, len(msg), msg)
+		}
+	}
+	for rev, why := range map[string]string{"HEAD~999": "(past the first commit)", "a\nb": "(not a revision git reads)", "HEAD\x00": "(not a revision git reads)"} {
+		if _, err := r.Resolve(ctx, rev); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("Resolve(%q) = %v, want it to say %s", rev, err, why)
 		}
 	}
 	empty := newTestRepo(t, true)

@@ -28,7 +28,7 @@ func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "export",
 		Usage:       "read the tenant and commit every object as YAML to a git repository, as a tagged snapshot",
-		UsageText:   "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--full] [--full-every 7d] [--scheduled] [--signing-key FILE] [--json] [connection flags]",
+		UsageText:   "entrasnap export --repo DIR [--message TEXT] [--kinds K,...] [--branch B] [--push REMOTE] [--pr-body FILE] [--allow-shrink] [--require-complete] [--full] [--full-every 7d] [--scheduled] [--wait DURATION] [--author \"NAME <EMAIL>\"] [--committer \"NAME <EMAIL>\"] [--signing-key FILE] [--json] [connection flags]",
 		Description: helpText("export"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "git repository to write the snapshot to (created if missing)"},

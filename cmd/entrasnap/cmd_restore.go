@@ -40,13 +40,13 @@ func restoreCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "restore",
 		Usage:       "plan, review and apply the state of objects at a snapshot back to the tenant",
-		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--signing-key FILE] [--json] [--markdown FILE] [--rehearsal] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
+		UsageText:   "entrasnap restore --repo DIR --at REV SELECTOR... [--all [--confirm-tenant NAME]] [--out plan.json] [--yes] [--no-remove] [--ca-state report-only|as-is] [--break-glass FILE] [--show-requests] [--signing-key FILE] [--json] [--markdown FILE] [--rehearsal] [connection flags]\n   entrasnap restore --repo DIR (--changed FROM..TO | --worktree) [--allow-deletes] [--out plan.json] [--markdown FILE] [same flags]",
 		Description: helpText("restore"),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: repoFlagUsage + " (required)"},
 			&cli.StringFlag{Name: "at", Usage: "the revision, snapshot tag or date (YYYY-MM-DD) to restore from (required)"},
 			&cli.BoolFlag{Name: "all", Usage: "restore every object (whole-tenant rollback); asks for the tenant's name"},
-			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all (or a plan from files deleting more than 10 objects) and no terminal: the tenant's name, as confirmation"},
+			&cli.StringFlag{Name: "confirm-tenant", Usage: "with --all (or a plan from files deleting more than 10 objects): the tenant's name, as confirmation instead of typing it at the prompt (needed without a terminal)"},
 			&cli.StringFlag{Name: "out", Usage: "save the plan to this file and stop (exit 0: nothing to do, 2: changes)"},
 			&cli.BoolFlag{Name: "yes", Usage: "apply without asking"},
 			&cli.BoolFlag{Name: "no-remove", Usage: "keep what was not there at REV (extra members, assignments, grants, objects)"},
@@ -176,7 +176,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	}
 	review := importer.ReviewOptions{
 		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color && planOut == e.stdout, Requests: o.showRequests},
-		Saved:         o.out != "", Unprompted: o.Yes}
+		Saved:         o.out != "", Unprompted: !o.Asks(plan, in)}
 	if e.canPrompt { // confirmRestore asks on stderr
 		review.Prompt, review.PromptColor = e.stderr, e.errTTY
 	}
@@ -385,19 +385,25 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if err != nil {
 		return err
 	}
-	// A saved plan was reviewed when it was saved: it applies without the
-	// question "yes" (the tenant's name may still be asked below).
-	if err := plan.Review(e.stdout, importer.ReviewOptions{
-		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color, Requests: o.showRequests},
-		Unprompted:    true}); err != nil {
+	// A saved plan was reviewed when it was saved: no question "yes". A plan
+	// from files deleting many objects asks the tenant's name as restore
+	// does (a plan saved with --out is no way around it), beside the plan
+	// shown as text on the terminal (importer.Plan.Review).
+	in, err := plan.SavedInput(ctx, client, repo)
+	if err != nil {
 		return err
 	}
-	// A plan from files deleting many objects: the tenant's name, as
-	// restore asks for it (a plan saved with --out is no way around it).
-	if in, err := plan.SavedInput(ctx, client, repo); err != nil {
+	asked := importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}
+	review := importer.ReviewOptions{RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color, Requests: o.showRequests},
+		Unprompted: in == nil || !asked.Asks(plan, in)}
+	if e.canPrompt {
+		review.Prompt, review.PromptColor = e.stderr, e.errTTY
+	}
+	if err := plan.Review(e.stdout, review); err != nil {
 		return err
-	} else if in != nil {
-		if err := confirmRestore(ctx, e, restoreOptions{Asked: importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}}, plan, in); err != nil {
+	}
+	if in != nil {
+		if err := confirmRestore(ctx, e, restoreOptions{Asked: asked}, plan, in); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
 )
 
 // Every command's long help comes from its help/NAME.txt, every text file
@@ -91,4 +94,63 @@ func entrasnapText(help string) string {
 		}
 	}
 	return b.String()
+}
+
+// The other places help can go stale: each command's synopsis (UsageText)
+// names only flags it has and, when it lists flags, every one of its own
+// ("[connection flags]" stands for those); no flag's usage holds a
+// backquote (urfave/cli shows the first `word` as the flag's placeholder:
+// the help once read "--auth az login"); and a default the help text
+// states for a flag ("--timeout (default 6h)", "--since, default 90
+// days") is the flag's default.
+func TestHelpSynopsisAndStatedDefaults(t *testing.T) {
+	app := newApp(&env{})
+	flagRef := regexp.MustCompile(`--([a-z][a-z-]+)`)
+	stated := regexp.MustCompile(`--([a-z][a-z-]+)(?: [a-z]+)?(?: \(|, )default:? ([^,;:)]+)`)
+	checked := 0
+	for _, c := range app.Commands {
+		own := map[string]cli.DocGenerationFlag{}
+		for _, f := range c.Flags {
+			for _, n := range f.Names() {
+				own[n], _ = f.(cli.DocGenerationFlag)
+			}
+			if d, ok := f.(cli.DocGenerationFlag); ok && strings.Contains(d.GetUsage(), "`") {
+				t.Errorf("%s --%s: its usage holds a backquote, which --help shows as the flag's placeholder: %s", c.Name, f.Names()[0], d.GetUsage())
+			}
+		}
+		named := map[string]bool{}
+		for _, m := range flagRef.FindAllStringSubmatch(c.UsageText, -1) {
+			named[m[1]] = true
+			if _, ok := own[m[1]]; !ok {
+				t.Errorf("%s's synopsis names --%s, which %s does not have: %s", c.Name, m[1], c.Name, c.UsageText)
+			}
+		}
+		if len(named) > 0 {
+			for _, f := range c.VisibleFlags() {
+				cat, _ := f.(cli.CategorizableFlag)
+				if n := f.Names()[0]; !named[n] && n != "help" && (cat == nil || cat.GetCategory() == "") {
+					t.Errorf("%s's synopsis lacks --%s: %s", c.Name, n, c.UsageText)
+				}
+			}
+		}
+		for _, m := range stated.FindAllStringSubmatch(entrasnapText(c.Description), -1) {
+			f := own[m[1]]
+			if f == nil || f.GetDefaultText() == "" {
+				continue // another command's flag, or a default applied later (--full-every)
+			}
+			checked++
+			said, has := strings.ReplaceAll(strings.TrimSpace(m[2]), " days", "d"), strings.Trim(f.GetDefaultText(), `"`)
+			if ds, err := time.ParseDuration(said); err == nil {
+				if dh, err := time.ParseDuration(has); err == nil && ds == dh {
+					continue
+				}
+			}
+			if said != has {
+				t.Errorf("help/%s.txt says --%s defaults to %q; the flag's default is %q", c.Name, m[1], m[2], has)
+			}
+		}
+	}
+	if checked < 4 {
+		t.Errorf("only %d stated defaults checked: the pattern no longer finds them", checked)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/importer"
 )
 
 // caFile002 is the demo's CA002 policy file.
@@ -150,6 +152,20 @@ func TestRestoreFromFilesSmallGaps(t *testing.T) {
 		t.Fatalf("want the saved mass delete refused without the tenant's name:\n%s", errOut)
 	}
 	e.cli(exitError, "apply", plan, "--confirm-tenant", "Not The Tenant")
+	// --json on a terminal: the name is asked beside the plan, shown as
+	// text on stderr before the question; stdout stays empty when refused.
+	// Without a terminal the plan is the one document on stdout.
+	jargs := []string{"apply", plan, "--json", "--graph-url", e.url, "--access-token", e.sim.Token()}
+	code, out, errOut := runWith(t, e.factory(), "Not The Tenant\n", true, jargs...)
+	shown, asked := strings.Index(errOut, "Plan for tenant"), strings.Index(errOut, "Type the name of the tenant")
+	if code != exitError || out != "" || shown < 0 || asked < shown || !strings.Contains(errOut, "does not match") {
+		t.Errorf("apply --json on a terminal, another name: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, out, errOut = runWith(t, e.factory(), "", false, jargs...)
+	var saved importer.Plan
+	if docs := jsonDocs(t, out, &saved); code != exitError || docs != 1 || len(saved.Actions) < 11 || !strings.Contains(errOut, "--confirm-tenant") {
+		t.Errorf("apply --json, no terminal: exit %d, %d documents, %d actions\n%s\n%s", code, docs, len(saved.Actions), out, errOut)
+	}
 	if n := len(e.list("/v1.0/users")); n != before {
 		t.Fatalf("a refused plan deleted users: %d → %d", before, n)
 	}

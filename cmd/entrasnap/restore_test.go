@@ -605,15 +605,43 @@ func TestRestoreAllAsksForTheTenantName(t *testing.T) {
 	e := newRstEnv(t, nil)
 	g, members := rstGroupWithMembers(e, 2)
 	e.do("DELETE", "/v1.0/groups/"+rstStr(g["id"])+"/members/"+members[0]+"/$ref", nil)
-	_, errOut := e.cli(exitError, "restore", "--repo", e.repo, "--at", e.first, "--all", "--yes")
+	out, errOut := e.cli(exitError, "restore", "--repo", e.repo, "--at", e.first, "--all", "--yes")
 	if !strings.Contains(errOut, `--confirm-tenant "Contoso"`) {
 		t.Errorf("--all without the name: %s", errOut)
 	}
+	// --json --yes: the name is still asked on a terminal, so the plan shows
+	// as text there before the question, and stdout stays one JSON
+	// document (nothing when refused, the plan and the result when applied).
+	args := []string{"restore", "--repo", e.repo, "--at", e.first, "--all", "--yes", "--json", "--graph-url", e.url, "--access-token", e.sim.Token()}
+	code, out, errOut := runWith(t, e.factory(), "Fabrikam\n", true, args...)
+	plan, question := strings.Index(errOut, "Restore plan for tenant"), strings.Index(errOut, "Type the name of the tenant being written")
+	if code != exitError || out != "" || plan < 0 || question < plan || !strings.Contains(errOut[plan:question], "1 links to add") || !strings.Contains(errOut, "does not match") {
+		t.Errorf("--json --yes on a terminal, another name: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	// No terminal: the plan alone on stdout, refused for want of the name.
+	code, out, errOut = runWith(t, e.factory(), "", false, args...)
+	var p importer.Plan
+	if docs := jsonDocs(t, out, &p); code != exitError || docs != 1 || len(p.Actions) != 1 || !strings.Contains(errOut, `--confirm-tenant "Contoso"`) {
+		t.Errorf("--json --yes, no terminal: exit %d, %d documents, %d actions\n%s\n%s", code, docs, len(p.Actions), out, errOut)
+	}
+	if n := len(e.list("/v1.0/groups/" + rstStr(g["id"]) + "/members?$select=id")); n != len(members)-1 {
+		t.Fatalf("written without the tenant's name: %d members", n)
+	}
+	// With the name given, nothing is asked: nothing on stderr but progress.
+	code, out, errOut = runWith(t, e.factory(), "", true, append(args, "--confirm-tenant", "Contoso")...)
+	var doc struct {
+		Plan   importer.Plan   `json:"plan"`
+		Result importer.Result `json:"result"`
+	}
+	if docs := jsonDocs(t, out, &doc); code != exitOK || docs != 1 || len(doc.Result.Actions) != 1 || strings.Contains(errOut, "Restore plan for tenant") || strings.Contains(errOut, "Type the name") {
+		t.Errorf("--json --yes --confirm-tenant on a terminal: exit %d, %d documents\nstdout:\n%s\nstderr:\n%s", code, docs, out, errOut)
+	}
+	e.do("DELETE", "/v1.0/groups/"+rstStr(g["id"])+"/members/"+members[1]+"/$ref", nil)
 	_, errOut = e.cli(exitError, "restore", "--repo", e.repo, "--at", e.first, "--all", "--yes", "--confirm-tenant", "Fabrikam")
 	if !strings.Contains(errOut, "not the name of the tenant being written") {
 		t.Errorf("--all with another name: %s", errOut)
 	}
-	out, _ := e.cli(exitOK, "restore", "--repo", e.repo, "--at", e.first, "--all", "--yes", "--confirm-tenant", "contoso")
+	out, _ = e.cli(exitOK, "restore", "--repo", e.repo, "--at", e.first, "--all", "--yes", "--confirm-tenant", "contoso")
 	if !strings.Contains(out, "Plan: 1 links to add") || !strings.Contains(out, "built-in objects") {
 		t.Errorf("--all:\n%s", out)
 	}

@@ -21,6 +21,7 @@ package csdl
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Namespace is Graph's main CSDL namespace.
@@ -83,17 +84,19 @@ func elemType(t string) string {
 	return t
 }
 
-var byQName map[string]*Type
-
-func init() {
-	byQName = make(map[string]*Type, len(genTypes))
+// byQName indexes the table by qualified name and links every type to its
+// base and derived types. It is built on first use, not in init: every
+// entrasnap process links graphsim (for `entrasnap graphsim`), and the
+// commands that never start it should not pay for the index.
+var byQName = sync.OnceValue(func() map[string]*Type {
+	m := make(map[string]*Type, len(genTypes))
 	for _, t := range genTypes {
 		t.qname = qualify(t.Name)
-		byQName[t.qname] = t
+		m[t.qname] = t
 	}
 	for _, t := range genTypes {
 		if t.BaseType != "" {
-			t.base = byQName[qualify(t.BaseType)]
+			t.base = m[qualify(t.BaseType)]
 		}
 	}
 	for _, t := range genTypes {
@@ -104,7 +107,8 @@ func init() {
 	for _, t := range genTypes {
 		sort.Strings(t.derived)
 	}
-}
+	return m
+})
 
 // qualify turns "user" or "#microsoft.graph.user" into "microsoft.graph.user".
 func qualify(name string) string {
@@ -118,7 +122,7 @@ func qualify(name string) string {
 // Lookup finds a type by "user", "microsoft.graph.user" or
 // "#microsoft.graph.user".
 func Lookup(typeName string) (*Type, bool) {
-	t, ok := byQName[qualify(typeName)]
+	t, ok := byQName()[qualify(typeName)]
 	return t, ok
 }
 

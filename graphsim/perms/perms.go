@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // tableRow is one row of the generated table: permSets[set] grants method on
@@ -44,10 +45,13 @@ type node struct {
 	methods map[string]int // method → index into permSets
 }
 
+// The tries are built on first use, not at package initialisation: every
+// entrasnap process links graphsim, and building them costs about 1.5 MB
+// of allocations that commands which never start graphsim should not pay.
 var (
-	root          = buildTrie(tableRows[:])
-	delegatedRoot = buildTrie(delegatedTableRows[:])
-	allPerm       = buildAll()
+	root          = sync.OnceValue(func() *node { return buildTrie(tableRows[:]) })
+	delegatedRoot = sync.OnceValue(func() *node { return buildTrie(delegatedTableRows[:]) })
+	allPerm       = sync.OnceValue(buildAll)
 )
 
 func buildTrie(rows []tableRow) *node {
@@ -102,7 +106,7 @@ func IsWrite(method string) bool {
 // AllApplicationPermissions returns every application permission named in the
 // table, sorted. graphsim's own token is granted all of them.
 func AllApplicationPermissions() []string {
-	return append([]string(nil), allPerm...)
+	return append([]string(nil), allPerm()...)
 }
 
 // Required returns the application permissions any one of which grants
@@ -134,7 +138,7 @@ func Required(method, path string) (anyOf []string, known bool) {
 // behalf; graphsim checks the signed-in user's own directory roles
 // separately (graphsim/delegated.go).
 func RequiredDelegated(method, path string) (anyOf []string, known bool) {
-	set, _, ok := match(delegatedRoot, splitPath(path), strings.ToUpper(method))
+	set, _, ok := match(delegatedRoot(), splitPath(path), strings.ToUpper(method))
 	if !ok {
 		return nil, false
 	}
@@ -143,7 +147,7 @@ func RequiredDelegated(method, path string) (anyOf []string, known bool) {
 
 // resolve returns the permSets index and the table path that a call matches.
 func resolve(method, path string) (set int, tmpl string, ok bool) {
-	return match(root, splitPath(path), strings.ToUpper(method))
+	return match(root(), splitPath(path), strings.ToUpper(method))
 }
 
 func splitPath(path string) []string {
