@@ -57,7 +57,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "changed", Usage: "plan from files: the object files that differ between FROM and TO (a pull request's base and head, e.g. origin/main..HEAD), as TO has them"},
 			&cli.BoolFlag{Name: "worktree", Usage: "plan from files: the object files of the working tree that differ from HEAD"},
 			&cli.BoolFlag{Name: "allow-deletes", Usage: "with --changed or --worktree: a deleted object file deletes its object (otherwise it is listed as ignored)"},
-			&cli.BoolFlag{Name: "rehearsal", Usage: "the tenant is a rehearsal's (entrasnap graphsim --from-repo, which marks its answers; refused against any other tenant, and a rehearsal's tenant is refused without it): the plan reads neither the repository's id map nor its journal (they name the real tenant's objects) but the ids earlier rehearsals against the same graphsim created, and nothing is written to the repository (no post-restore snapshot, id map or journal); a plan saved with --out is for `entrasnap apply --rehearsal`"},
+			&cli.BoolFlag{Name: "rehearsal", Usage: "the tenant is a rehearsal's (entrasnap graphsim --from-repo, which marks its answers; refused against any other tenant, and a rehearsal's tenant is refused without it): the plan reads neither the repository's id map nor its journal (they name the real tenant's objects) but the ids earlier rehearsals against the same graphsim created, and nothing is written to the repository (no post-restore snapshot, id map or journal); a plan saved with --out is for entrasnap apply --rehearsal"},
 			&cli.StringFlag{Name: "markdown", Usage: "also write the plan as markdown to FILE, or to standard output with - (the text plan then goes to standard error); a pull request comment, size-bounded"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
@@ -327,7 +327,7 @@ func applyCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "show-requests", Usage: "show each action's Graph request (method and path) in the plan"},
 			&cli.BoolFlag{Name: "json", Usage: "the result as JSON on stdout"},
 			&cli.StringFlag{Name: "confirm-tenant", Usage: "a plan from files deleting more than 10 objects, and no terminal: the tenant's name, as confirmation"},
-			&cli.BoolFlag{Name: "rehearsal", Usage: "the plan is a rehearsal's (`entrasnap restore --rehearsal --out`), applied to the same graphsim --from-repo: as restore --rehearsal, it reads neither the repository's id map nor its journal, and records nothing in the repository; a rehearsal's plan is refused without it, and a real plan with it"},
+			&cli.BoolFlag{Name: "rehearsal", Usage: "the plan is a rehearsal's (entrasnap restore --rehearsal --out), applied to the same graphsim --from-repo: as restore --rehearsal, it reads neither the repository's id map nor its journal, and records nothing in the repository; a rehearsal's plan is refused without it, and a real plan with it"},
 			signingKeyFlag(),
 		}, connectionFlags()...),
 		Action: func(c *cli.Context) error {
