@@ -146,8 +146,15 @@ func (e *env) purgeTolerant(k *layout.Kind, o *Object) error {
 // restore); an action that fails with an answer below 500 fails t.
 func (e *env) applyUntilComplete(t *testing.T, plan func() *Plan) (*Plan, []*Result) {
 	t.Helper()
+	return e.applyUntilCompleteWith(t, plan, e.applyOpts)
+}
+
+// applyUntilCompleteWith is applyUntilComplete with each apply's options
+// from opts (e.g. signed in: applyOptsAs).
+func (e *env) applyUntilCompleteWith(t *testing.T, plan func() *Plan, opts func() ApplyOptions) (*Plan, []*Result) {
+	t.Helper()
 	p := plan()
-	res, err := Apply(context.Background(), p, e.applyOpts())
+	res, err := Apply(context.Background(), p, opts())
 	if err != nil {
 		t.Fatalf("apply: %v\nplan:\n%s", err, render(p))
 	}
@@ -163,7 +170,7 @@ func (e *env) applyUntilComplete(t *testing.T, plan func() *Plan) (*Plan, []*Res
 		}
 		t.Logf("apply %d did not complete; re-running", run)
 		p = plan()
-		if res, err = Apply(context.Background(), p, e.applyOpts()); err != nil {
+		if res, err = Apply(context.Background(), p, opts()); err != nil {
 			t.Fatalf("re-run apply: %v\nplan:\n%s", err, render(p))
 		}
 		all = append(all, res)
