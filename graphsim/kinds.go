@@ -173,7 +173,7 @@ var kinds = []*Kind{
 		Name: "authenticationStrengthPolicy", ODataType: "#microsoft.graph.authenticationStrengthPolicy",
 		Paths: []string{"policies/authenticationStrengthPolicies", "identity/conditionalAccess/authenticationStrength/policies"},
 		// The directory budget under /policies, Conditional Access's below
-		// /identity/conditionalAccess (throttleScope; doc.go, "Throttling").
+		// /identity/conditionalAccess (throttleScope; doc.go, Authentication strengths).
 		Throttle: "directory", ReadCost: 1,
 		ReadOnly: []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied",
 			"combinationConfigurations"},

@@ -119,7 +119,7 @@ func newThrottler(mode string, t *Tenant, c *Clock) *throttler {
 // reached below /identity/conditionalAccess is Conditional Access's
 // (authentication strengths there, the directory budget under /policies):
 // Graph documents neither for the kind, and graph.requestCost paces that
-// whole path as Conditional Access, the stricter limit (doc.go, "Throttling").
+// whole path as Conditional Access, the stricter limit (doc.go, Authentication strengths).
 func throttleScope(rt *route) string {
 	if rt.kind != nil {
 		if rt.caPath && rt.kind.Throttle == "directory" {
@@ -131,7 +131,7 @@ func throttleScope(rt *route) string {
 	case "directoryObjects", "getByIds", "invitations", // an invitation writes a user (guests.go)
 		"emResourceRequests", // entitlement management (doc.go, "Throttling")
 		"dirDeleted",         // directory/deletedItems/{id} and its restore: directoryObject
-		"directoryAudits":    // doc.go, "Throttling": the reports limit is not modelled
+		"directoryAudits":    // doc.go, Directory audit log: the reports limit is not modelled
 		return "directory"
 	}
 	return ""
