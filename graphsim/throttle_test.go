@@ -532,7 +532,7 @@ func TestGovernanceFamiliesThrottledAsDirectory(t *testing.T) {
 		{"lifecycle workflows deleted", "/v1.0/identityGovernance/lifecycleWorkflows/deletedItems/workflows", "/v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions",
 			"/v1.0/identityGovernance/lifecycleWorkflows/workflows"},
 		// Authentication policies, branding, certificate-based authentication
-		// and feature rollouts (doc.go, "Throttling"; {org} is the
+		// and feature rollouts (doc.go, each section's throttling row; {org} is the
 		// organization's id).
 		{"authentication strengths", "/v1.0/policies/authenticationStrengthPolicies", "/v1.0/policies/authenticationMethodsPolicy",
 			"/v1.0/policies/authenticationStrengthPolicies"},
@@ -606,7 +606,7 @@ func TestGovernanceFamiliesThrottledAsDirectory(t *testing.T) {
 // TestEveryRouteIsCharged walks graphsim's routes: every path of every kind
 // (the catalog), the special roots and the special routes below a kind, found
 // in graphsim's source, so a kind or route added without a throttling model
-// fails here (graphsim is never kinder than Graph: doc.go, "Throttling").
+// fails here (graphsim is never kinder than Graph: doc.go, the sections' throttling rows).
 // A route of the directory budget answers x-ms-resource-unit.
 func TestEveryRouteIsCharged(t *testing.T) {
 	s, ts, users := thrServer(t, "off", 3)
@@ -706,7 +706,7 @@ func TestEveryRouteIsCharged(t *testing.T) {
 // TestAuthenticationStrengthsThrottledByPath: Graph documents no limit for
 // authentication strength policies; below /identity/conditionalAccess graphsim
 // takes Conditional Access's (1 request a second a tenant, 429 without
-// Retry-After), under /policies the directory budget (doc.go, "Throttling").
+// Retry-After), under /policies the directory budget (doc.go, Authentication strengths).
 func TestAuthenticationStrengthsThrottledByPath(t *testing.T) {
 	s, ts, _ := thrServer(t, "realistic", 3)
 	tok := s.Token()
