@@ -61,7 +61,7 @@ var brandingKind = &Kind{
 	Name: brandingKindName, ODataType: "#microsoft.graph.organizationalBrandingLocalization",
 	// Routed by routeBranding (the organization's id is checked on
 	// dispatch, orgMatches).
-	Paths: []string{"organization/{id}/branding/localizations"}, ReadCost: 1,
+	Paths: []string{"organization/{id}/branding/localizations"}, Throttle: "directory", ReadCost: 1,
 	ReadOnly: []string{"cdnList", "backgroundImageRelativeUrl", "bannerLogoRelativeUrl", "squareLogoRelativeUrl",
 		"squareLogoDarkRelativeUrl", "headerLogoRelativeUrl", "faviconRelativeUrl", "customCSSRelativeUrl"},
 	WriteOnly: []string{"bannerLogo", "backgroundImage", "squareLogo", "squareLogoDark", "headerLogo", "favicon", "customCSS"},

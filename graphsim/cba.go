@@ -31,7 +31,7 @@ const cbaKindName = "certificateBasedAuthConfiguration"
 var cbaKind = &Kind{
 	Name: cbaKindName, ODataType: "#microsoft.graph.certificateBasedAuthConfiguration",
 	// Routed by routeCBA (the organization's id is checked on dispatch).
-	Paths: []string{"organization/{id}/certificateBasedAuthConfiguration"}, ReadCost: 1, NoUpdate: true,
+	Paths: []string{"organization/{id}/certificateBasedAuthConfiguration"}, Throttle: "directory", ReadCost: 1, NoUpdate: true,
 	ReadOnly: []string{"id"},
 	Required: []string{"certificateAuthorities"},
 }

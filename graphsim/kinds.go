@@ -172,6 +172,9 @@ var kinds = []*Kind{
 	{
 		Name: "authenticationStrengthPolicy", ODataType: "#microsoft.graph.authenticationStrengthPolicy",
 		Paths: []string{"policies/authenticationStrengthPolicies", "identity/conditionalAccess/authenticationStrength/policies"},
+		// The directory budget under /policies, Conditional Access's below
+		// /identity/conditionalAccess (throttleScope; doc.go, Authentication strengths).
+		Throttle: "directory", ReadCost: 1,
 		ReadOnly: []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied",
 			"combinationConfigurations"},
 		Required:   []string{"displayName", "allowedCombinations"},
@@ -179,13 +182,13 @@ var kinds = []*Kind{
 	},
 	{
 		Name: "authenticationMethodsPolicy", ODataType: "#microsoft.graph.authenticationMethodsPolicy",
-		Paths: []string{"policies/authenticationMethodsPolicy"}, Singleton: true,
+		Paths: []string{"policies/authenticationMethodsPolicy"}, Singleton: true, Throttle: "directory",
 		ReadOnly: []string{"id", "lastModifiedDateTime", "policyVersion", "authenticationMethodConfigurations"},
 	},
 	{
 		Name: "authenticationMethodConfiguration", ODataType: "#microsoft.graph.authenticationMethodConfiguration",
 		Paths:    []string{"policies/authenticationMethodsPolicy/authenticationMethodConfigurations"},
-		NoCreate: true, NoDelete: true,
+		Throttle: "directory", ReadCost: 1, NoCreate: true, NoDelete: true,
 		ReadOnly: []string{"id"},
 	},
 	{

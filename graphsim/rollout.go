@@ -34,7 +34,7 @@ const rolloutKindName = "featureRolloutPolicy"
 
 var rolloutKind = &Kind{
 	Name: rolloutKindName, ODataType: "#microsoft.graph.featureRolloutPolicy",
-	Paths: []string{"policies/featureRolloutPolicies"}, ReadCost: 1,
+	Paths: []string{"policies/featureRolloutPolicies"}, Throttle: "directory", ReadCost: 1,
 	ReadOnly:   []string{"id"},
 	CreateOnly: []string{"feature"},
 	Required:   []string{"displayName", "feature", "isEnabled"},

@@ -22,6 +22,7 @@ type route struct {
 	cast     string // OData type cast segment, e.g. "microsoft.graph.user"
 	template string // the path with keys replaced by {id}, for stats
 	org      string // the organization id of a path below /organization/{id} (branding.go, cba.go)
+	caPath   bool   // reached below /identity/conditionalAccess (throttleScope)
 }
 
 // contained lists the entity collections reached through a parent object.
@@ -114,7 +115,7 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		if len(lower) < len(pe.segs) || !equalSegs(lower[:len(pe.segs)], pe.segs) {
 			continue
 		}
-		rt := &route{kind: pe.kind}
+		rt := &route{kind: pe.kind, caPath: len(pe.segs) > 2 && pe.segs[0] == "identity" && pe.segs[1] == "conditionalaccess"}
 		rest := segs[len(pe.segs):]
 		tmpl := "/" + pe.kind.Paths[0]
 		if altProp != "" {

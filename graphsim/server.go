@@ -409,7 +409,7 @@ func (s *Server) handle(req *request) *response {
 	s.nullUnreadable(req, rt, resp)
 	s.nullCSA(req, rt, resp)              // user_csa.go
 	s.filterCSADefinitions(req, rt, resp) // user_csa.go
-	if rt.kind != nil && rt.kind.Throttle == "directory" && cost > 0 {
+	if throttleScope(rt) == "directory" && cost > 0 {
 		resp.header.Set("x-ms-resource-unit", fmt.Sprint(cost))
 	}
 	s.thr.annotate(req, rt, resp.header)

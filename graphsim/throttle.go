@@ -114,13 +114,24 @@ func newThrottler(mode string, t *Tenant, c *Clock) *throttler {
 }
 
 // throttleScope says which throttling model covers a route: "directory", "ca" or "".
+//
+// Every route graphsim serves has one (TestEveryRouteIsCharged). A kind
+// reached below /identity/conditionalAccess is Conditional Access's
+// (authentication strengths there, the directory budget under /policies):
+// Graph documents neither for the kind, and graph.requestCost paces that
+// whole path as Conditional Access, the stricter limit (doc.go, Authentication strengths).
 func throttleScope(rt *route) string {
 	if rt.kind != nil {
+		if rt.caPath && rt.kind.Throttle == "directory" {
+			return "ca"
+		}
 		return rt.kind.Throttle
 	}
 	switch rt.special {
 	case "directoryObjects", "getByIds", "invitations", // an invitation writes a user (guests.go)
-		"emResourceRequests": // entitlement management (doc.go, "Throttling")
+		"emResourceRequests", // entitlement management (doc.go, "Throttling")
+		"dirDeleted",         // directory/deletedItems/{id} and its restore: directoryObject
+		"directoryAudits":    // doc.go, Directory audit log: the reports limit is not modelled
 		return "directory"
 	}
 	return ""

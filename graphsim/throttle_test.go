@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -528,9 +531,27 @@ func TestGovernanceFamiliesThrottledAsDirectory(t *testing.T) {
 			"/v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions"},
 		{"lifecycle workflows deleted", "/v1.0/identityGovernance/lifecycleWorkflows/deletedItems/workflows", "/v1.0/identityGovernance/lifecycleWorkflows/customTaskExtensions",
 			"/v1.0/identityGovernance/lifecycleWorkflows/workflows"},
+		// Authentication policies, branding, certificate-based authentication
+		// and feature rollouts (doc.go, each section's throttling row; {org} is the
+		// organization's id).
+		{"authentication strengths", "/v1.0/policies/authenticationStrengthPolicies", "/v1.0/policies/authenticationMethodsPolicy",
+			"/v1.0/policies/authenticationStrengthPolicies"},
+		{"authentication methods", "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations",
+			"/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2",
+			"/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations"},
+		{"branding", "/v1.0/organization/{org}/branding/localizations", "/v1.0/organization/{org}/branding/localizations?$top=5",
+			"/v1.0/organization/{org}/branding/localizations"},
+		{"certificate-based authentication", "/v1.0/organization/{org}/certificateBasedAuthConfiguration",
+			"/v1.0/organization/{org}/certificateBasedAuthConfiguration?$top=5", "/v1.0/organization/{org}/certificateBasedAuthConfiguration"},
+		{"feature rollouts", "/v1.0/policies/featureRolloutPolicies", "/v1.0/policies/featureRolloutPolicies?$top=5",
+			"/v1.0/policies/featureRolloutPolicies"},
 	} {
 		t.Run(fam.family, func(t *testing.T) {
 			s, ts, _ := thrServer(t, "realistic", 3)
+			org := s.Tenant().List("organization")[0]["id"].(string)
+			fam.list = strings.ReplaceAll(fam.list, "{org}", org)
+			fam.singleton = strings.ReplaceAll(fam.singleton, "{org}", org)
+			fam.write = strings.ReplaceAll(fam.write, "{org}", org)
 			// 10 units per 10 s: 1 unit back a second.
 			thrLimits(s, func(th *throttler) { th.ruSmall = 10 })
 			tok := s.Token()
@@ -579,5 +600,144 @@ func TestGovernanceFamiliesThrottledAsDirectory(t *testing.T) {
 				t.Errorf("GET %s after Retry-After: %d %s, want 200", fam.singleton, a.status, a.body)
 			}
 		})
+	}
+}
+
+// TestEveryRouteIsCharged walks graphsim's routes: every path of every kind
+// (the catalog), the special roots and the special routes below a kind, found
+// in graphsim's source, so a kind or route added without a throttling model
+// fails here (graphsim is never kinder than Graph: doc.go, the sections' throttling rows).
+// A route of the directory budget answers x-ms-resource-unit.
+func TestEveryRouteIsCharged(t *testing.T) {
+	s, ts, users := thrServer(t, "off", 3)
+	org := s.Tenant().List("organization")[0]["id"].(string)
+	scopeOf := func(path string) (string, *route) {
+		t.Helper()
+		rt, aerr := s.route(&request{method: http.MethodGet, version: "beta", path: path})
+		if aerr != nil {
+			t.Fatalf("route %s: %v", path, aerr.Message)
+		}
+		return throttleScope(rt), rt
+	}
+	for _, k := range kinds {
+		for _, p := range k.Paths {
+			p = strings.ReplaceAll(p, "{id}", org)
+			paths := []string{p}
+			if !k.Singleton {
+				paths = append(paths, p+"/some-id")
+			}
+			for _, path := range paths {
+				if sc, _ := scopeOf(path); sc == "" {
+					t.Errorf("kind %s: %s is charged to no throttling budget (set Kind.Throttle)", k.Name, path)
+				}
+			}
+		}
+	}
+	// One path for each special route (route.special), then the source's
+	// list of them, so that a new one needs a path here.
+	specials := map[string]string{
+		"directoryAudits":    "auditLogs/directoryAudits",
+		"emResourceRequests": "identityGovernance/entitlementManagement/resourceRequests",
+		"invitations":        "invitations",
+		"getByIds":           "directoryObjects/getByIds",
+		"directoryObjects":   "directoryObjects/" + users[0],
+		"dirDeleted":         "directory/deletedItems/" + users[0],
+		"caDeleted":          "identity/conditionalAccess/deletedItems/policies",
+		"brandingDefault":    "organization/" + org + "/branding",
+		"brandingStream":     "organization/" + org + "/branding/localizations/0/bannerLogo",
+		"appliesTo":          "policies/tokenLifetimePolicies/some-id/appliesTo",
+		"emChild":            "identityGovernance/entitlementManagement/catalogs/some-id/resources",
+		"userFlow":           "identity/b2xUserFlows/some-id/userFlowIdentityProviders",
+		"identitySync":       "policies/crossTenantAccessPolicy/partners/some-id/identitySynchronization",
+		"manager":            "users/" + users[0] + "/manager",
+		"transitiveMemberOf": "users/" + users[0] + "/transitiveMemberOf",
+		"scopedRoleMemberOf": "users/" + users[0] + "/scopedRoleMemberOf",
+		"mfaRequirements":    "users/" + users[0] + "/authentication/requirements",
+	}
+	for name, path := range specials {
+		sc, rt := scopeOf(path)
+		if rt.special != name {
+			t.Errorf("%s routes as special %q, want %q (fix the path in this test)", path, rt.special, name)
+		}
+		if sc == "" {
+			t.Errorf("special route %s (%s) is charged to no throttling budget (throttleScope)", name, path)
+		}
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assign := regexp.MustCompile(`special:\s*"|\.special(,\s*[\w.]+)*\s*=[^=]`)
+	literal := regexp.MustCompile(`"([a-z][A-Za-z]*)"`)
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			code, _, _ := strings.Cut(line, "//")
+			if !assign.MatchString(code) {
+				continue
+			}
+			for _, m := range literal.FindAllStringSubmatch(code, -1) {
+				found++
+				if _, ok := specials[m[1]]; !ok {
+					t.Errorf("%s:%d: special route %q has no path in TestEveryRouteIsCharged: add one", f, i+1, m[1])
+				}
+			}
+		}
+	}
+	if found < len(specials) {
+		t.Errorf("found %d special routes in the source, want at least the %d listed (is the scan broken?)", found, len(specials))
+	}
+	// The directory's answers carry their cost: the deleted items' keyed
+	// routes, which have no kind, and the audit log.
+	for _, p := range []string{"/v1.0/directory/deletedItems/" + users[0], "/v1.0/auditLogs/directoryAudits?$top=1"} {
+		if a := thrDo(t, ts, s.Token(), http.MethodGet, p, ""); a.header.Get("x-ms-resource-unit") != "1" {
+			t.Errorf("GET %s: %d with x-ms-resource-unit %q, want 1", p, a.status, a.header.Get("x-ms-resource-unit"))
+		}
+	}
+}
+
+// TestAuthenticationStrengthsThrottledByPath: Graph documents no limit for
+// authentication strength policies; below /identity/conditionalAccess graphsim
+// takes Conditional Access's (1 request a second a tenant, 429 without
+// Retry-After), under /policies the directory budget (doc.go, Authentication strengths).
+func TestAuthenticationStrengthsThrottledByPath(t *testing.T) {
+	s, ts, _ := thrServer(t, "realistic", 3)
+	tok := s.Token()
+	ca := "/v1.0/identity/conditionalAccess/authenticationStrength/policies"
+	a := thrDo(t, ts, tok, http.MethodGet, ca, "")
+	if a.status != http.StatusOK || a.header.Get("x-ms-resource-unit") != "" {
+		t.Fatalf("GET %s: %d with x-ms-resource-unit %q, want 200 without it: %s", ca, a.status, a.header.Get("x-ms-resource-unit"), a.body)
+	}
+	var list struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal(a.body, &list); err != nil || len(list.Value) == 0 {
+		t.Fatalf("GET %s: %v, %d policies; want the built-in ones", ca, err, len(list.Value))
+	}
+	id := list.Value[0]["id"].(string)
+	// The same second: the Conditional Access limit, shared with CA policies.
+	for _, p := range []string{ca + "/" + id + "/combinationConfigurations", "/v1.0/identity/conditionalAccess/policies"} {
+		a = thrDo(t, ts, tok, http.MethodGet, p, "")
+		if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") != "" {
+			t.Errorf("GET %s in the same second: %d with Retry-After %q, want 429 without it", p, a.status, a.header.Get("Retry-After"))
+		}
+	}
+	// The /policies path is the directory budget's: 1 unit, not refused.
+	for _, p := range []string{"/v1.0/policies/authenticationStrengthPolicies", "/v1.0/policies/authenticationStrengthPolicies/" + id} {
+		a = thrDo(t, ts, tok, http.MethodGet, p, "")
+		if a.status != http.StatusOK || a.header.Get("x-ms-resource-unit") != "1" {
+			t.Errorf("GET %s: %d with x-ms-resource-unit %q, want 200 with 1", p, a.status, a.header.Get("x-ms-resource-unit"))
+		}
+	}
+	s.Clock().Advance(time.Second)
+	if a = thrDo(t, ts, tok, http.MethodGet, ca+"/"+id, ""); a.status != http.StatusOK {
+		t.Errorf("GET %s a second later: %d, want 200", ca+"/"+id, a.status)
 	}
 }

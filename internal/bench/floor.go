@@ -116,9 +116,18 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //     child has no documented $expand, and their two singletons, at 1 unit
 //     (graphsim charges them to the directory budget, the strict reading
 //     where Graph documents no limit of their own: graphsim/doc.go);
-//   - Conditional Access and authentication methods reads are outside the
-//     directory resource-unit budget (graphsim and Graph do not charge
-//     them to it): 0.
+//   - authentication strength policies (under /policies), the
+//     authentication methods policy (its method configurations inline),
+//     the branding localizations and the certificate-based authentication
+//     configuration: one list or GET each at 1 unit (graphsim charges them
+//     to the directory budget, the strict reading: graphsim/doc.go); the
+//     branding's images are not counted (one request per image set, which
+//     the floor does not know), so the floor stays below what is needed;
+//     feature rollout policies are delegated-only and not in an app's read;
+//   - Conditional Access reads, a strength's combinationConfigurations
+//     included (read below /identity/conditionalAccess), are outside the
+//     directory resource-unit budget (graphsim and Graph charge them to
+//     Conditional Access's): 0.
 func ComputeFloor(counts map[string]int) Floor {
 	var f Floor
 	add := func(read string, objects, requests, cost int, why string) {
@@ -235,8 +244,14 @@ func ComputeFloor(counts map[string]int) Floor {
 	for _, s := range []string{"/identityGovernance/entitlementManagement/settings", "/identityGovernance/lifecycleWorkflows/settings"} {
 		add("GET "+s, 1, 1, 1, "singleton")
 	}
+	// Authentication policies, branding and certificate-based
+	// authentication: the directory budget at 1 unit (graphsim/doc.go).
+	list("/policies/authenticationStrengthPolicies", "authenticationStrengthPolicy", 1)
+	add("GET /policies/authenticationMethodsPolicy", 1, 1, 1, "singleton, its method configurations inline")
+	list("/organization/{id}/branding/localizations", "organizationalBrandingLocalization", 1)
+	list("/organization/{id}/certificateBasedAuthConfiguration", "certificateBasedAuthConfiguration", 1)
 	for _, s := range []string{"/identity/conditionalAccess/policies", "/identity/conditionalAccess/namedLocations",
-		"/policies/authenticationMethodsPolicy", "/policies/authenticationStrengthPolicies"} {
+		"/identity/conditionalAccess/authenticationStrength/policies/{id}/combinationConfigurations"} {
 		add("GET "+s, 0, 0, 0, "outside the directory resource-unit budget")
 	}
 	sort.SliceStable(f.Lines, func(i, j int) bool { return f.Lines[i].Units > f.Lines[j].Units })

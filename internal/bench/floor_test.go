@@ -63,10 +63,14 @@ func TestComputeFloor(t *testing.T) {
 	// schedules; catalogs, access packages, assignment policies, connected
 	// organizations; access review definitions; custom task extensions,
 	// workflows), the activations' filtered list and two settings
-	// singletons, one page or request each.
+	// singletons, one page or request each. Then authentication strength
+	// policies, the authentication methods policy, the branding
+	// localizations and the certificate-based authentication
+	// configuration, one page or request each at 1 unit.
 	want := 101 + 21 + 3 + 20*2 + 3 + 21 + 21 + 7 + 5 + 9 + 2 +
 		1000*2 + 2*20*2 + 21 + 10 + 1 +
-		11 + 1 + 2
+		11 + 1 + 2 +
+		4
 	wantReqs := want - 20 - 1 - 1000 - 2*20
 	if f.Units != want || f.Requests != wantReqs {
 		t.Errorf("floor = %d units in %d requests, want %d and %d\n%+v", f.Units, f.Requests, want, wantReqs, f.Lines)
@@ -116,6 +120,25 @@ func TestComputeFloor(t *testing.T) {
 	gov := ComputeFloor(map[string]int{"accessPackageCatalog": 3, "accessPackage": 2, "connectedOrganization": 1, "identityGovernance.workflow": 4})
 	if e := ComputeFloor(nil); gov.Units != e.Units+3+2*2+2+4 || gov.Requests != e.Requests+3+2+2+4 {
 		t.Errorf("governance parents: %d units in %d requests, empty tenant %d in %d: want 13 units and 11 requests more", gov.Units, gov.Requests, e.Units, e.Requests)
+	}
+	// Authentication policies, branding and certificate-based
+	// authentication cost 1 unit a read (graphsim charges them to the
+	// directory budget); a strength's combinationConfigurations are
+	// Conditional Access's: nothing.
+	units := map[string]int{}
+	for _, l := range ComputeFloor(nil).Lines {
+		units[l.Read] = l.Units
+	}
+	for read, want := range map[string]int{
+		"GET /policies/authenticationStrengthPolicies?$select=…&$top=999":                                1,
+		"GET /policies/authenticationMethodsPolicy":                                                      1,
+		"GET /organization/{id}/branding/localizations?$select=…&$top=999":                               1,
+		"GET /organization/{id}/certificateBasedAuthConfiguration?$select=…&$top=999":                    1,
+		"GET /identity/conditionalAccess/authenticationStrength/policies/{id}/combinationConfigurations": 0,
+	} {
+		if got, ok := units[read]; !ok || got != want {
+			t.Errorf("floor line %q: %d units (listed %v), want %d", read, got, ok, want)
+		}
 	}
 	// Administrative units add a page and two reads each.
 	h := ComputeFloor(map[string]int{"administrativeUnit": 10})
