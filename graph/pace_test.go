@@ -189,6 +189,8 @@ func TestRequestCost(t *testing.T) {
 		{"DELETE", "/v1.0/groups/1/members/2/$ref", cost{ru: 1, writes: 1}},
 		{"GET", "/v1.0/identity/conditionalAccess/policies", cost{ca: 1}},
 		{"POST", "/beta/identity/conditionalAccess/namedLocations", cost{ca: 1}},
+		{"GET", "/v1.0/auditLogs/directoryAudits?$filter=activityDateTime%20ge%202026-01-01T00:00:00Z&$top=999", cost{report: 1}},
+		{"GET", "/beta/auditLogs/directoryAudits/abc", cost{report: 1}},
 	}
 	for _, tt := range tests {
 		if got := requestCost(tt.method, tt.path); got != tt.want {
@@ -383,4 +385,55 @@ func TestSizeBudgetCountsUsers(t *testing.T) {
 		t.Error("SizeBudget after a 403: no error")
 	}
 	mustEqual(t, "quota after a failed count", c2.ReadQuota(), ReadQuotaSmall)
+}
+
+// Audit log requests are paced to the identity and access reports limit,
+// 5 per 10 s per app and tenant, on a bucket of their own: directory
+// requests in between do not wait for it.
+func TestClientPacesTheAuditLog(t *testing.T) {
+	var mu sync.Mutex
+	var events []Event
+	c, rec, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/users") {
+			w.Header().Set("x-ms-resource-unit", "1")
+		}
+		writeJSON(w, 200, map[string]any{"value": []any{}})
+	}), func(cfg *Config) {
+		cfg.TenantUsers = 10
+		cfg.Progress = func(ev Event) {
+			mu.Lock()
+			events = append(events, ev)
+			mu.Unlock()
+		}
+	})
+	ctx := context.Background()
+	for i := 0; i < 12; i++ {
+		if _, err := c.Get(ctx, "/v1.0/auditLogs/directoryAudits?$top=999"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var total time.Duration
+	for _, w := range rec.waits() {
+		total += w
+	}
+	// 98% of 5 requests go at once, then one every 2 s: (12 − 4.9) × 2 s.
+	if total < 14*time.Second || total > 15*time.Second {
+		t.Errorf("12 audit log requests waited %v in all (%v), want about 14.2 s", total, rec.waits())
+	}
+	n := len(rec.waits())
+	if _, err := c.Get(ctx, "/v1.0/users/u"); err != nil {
+		t.Fatal(err)
+	}
+	if w := rec.waits()[n:]; len(w) != 0 {
+		t.Errorf("a directory request after the audit log's burst waited %v; it has its own budget", w)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	named := false
+	for _, ev := range events {
+		named = named || ev.Paced > 0 && strings.Contains(ev.Budget, "5 requests per 10 s for the audit log")
+	}
+	if !named {
+		t.Errorf("no pacing event naming the audit log's budget: %+v", events)
+	}
 }
