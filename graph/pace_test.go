@@ -437,3 +437,43 @@ func TestClientPacesTheAuditLog(t *testing.T) {
 		t.Errorf("no pacing event naming the audit log's budget: %+v", events)
 	}
 }
+
+// An audit log 429 without Retry-After (graphsim's, as for Conditional
+// Access) means the bucket is full: after the backoff and the retry, the
+// next audit log request waits for the bucket to drain (about 2 s, one
+// request's share) instead of going at once.
+func TestAuditLog429WithoutRetryAfterHoldsTheBucket(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	c, rec, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			graphError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.", "r-1")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"value": []any{}})
+	}), func(cfg *Config) { cfg.TenantUsers = 10 })
+	ctx := context.Background()
+	if _, err := c.Get(ctx, "/v1.0/auditLogs/directoryAudits"); err != nil {
+		t.Fatal(err)
+	}
+	w := rec.waits()
+	if len(w) != 1 || w[0] <= 0 {
+		t.Fatalf("waits %v after a 429 without Retry-After, want one backoff", w)
+	}
+	if _, err := c.Get(ctx, "/v1.0/auditLogs/directoryAudits"); err != nil {
+		t.Fatal(err)
+	}
+	w = rec.waits()[1:]
+	if len(w) != 1 || w[0] < 1500*time.Millisecond || w[0] > 2500*time.Millisecond {
+		t.Errorf("the next audit log request waited %v, want about 2 s (the bucket held full by the 429)", w)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 3 {
+		t.Errorf("%d requests, want 3 (the 429, its retry, the next)", calls)
+	}
+}
