@@ -387,6 +387,32 @@ func TestSizeBudgetCountsUsers(t *testing.T) {
 	mustEqual(t, "quota after a failed count", c2.ReadQuota(), ReadQuotaSmall)
 }
 
+// stepClock is a Config.Now that moves only by the waits Sleep is asked
+// for, so a loaded machine's real time does not shorten the pacing.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (s *stepClock) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now
+}
+
+// use makes cfg's clock s: its Sleep still records, then moves s on.
+func (s *stepClock) use(cfg *Config) {
+	s.now = time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+	sleep := cfg.Sleep
+	cfg.Now = s.Now
+	cfg.Sleep = func(ctx context.Context, d time.Duration) error {
+		s.mu.Lock()
+		s.now = s.now.Add(d)
+		s.mu.Unlock()
+		return sleep(ctx, d)
+	}
+}
+
 // Audit log requests are paced to the identity and access reports limit,
 // 5 per 10 s per app and tenant, on a bucket of their own: directory
 // requests in between do not wait for it.
@@ -399,6 +425,7 @@ func TestClientPacesTheAuditLog(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"value": []any{}})
 	}), func(cfg *Config) {
+		(&stepClock{}).use(cfg)
 		cfg.TenantUsers = 10
 		cfg.Progress = func(ev Event) {
 			mu.Lock()
@@ -455,7 +482,7 @@ func TestAuditLog429WithoutRetryAfterHoldsTheBucket(t *testing.T) {
 			return
 		}
 		writeJSON(w, 200, map[string]any{"value": []any{}})
-	}), func(cfg *Config) { cfg.TenantUsers = 10 })
+	}), func(cfg *Config) { (&stepClock{}).use(cfg); cfg.TenantUsers = 10 })
 	ctx := context.Background()
 	if _, err := c.Get(ctx, "/v1.0/auditLogs/directoryAudits"); err != nil {
 		t.Fatal(err)
@@ -468,7 +495,7 @@ func TestAuditLog429WithoutRetryAfterHoldsTheBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	w = rec.waits()[1:]
-	if len(w) != 1 || w[0] < 1500*time.Millisecond || w[0] > 2500*time.Millisecond {
+	if len(w) != 1 || w[0] < 1900*time.Millisecond || w[0] > 2100*time.Millisecond {
 		t.Errorf("the next audit log request waited %v, want about 2 s (the bucket held full by the 429)", w)
 	}
 	mu.Lock()
