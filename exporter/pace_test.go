@@ -3,6 +3,7 @@ package exporter
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // pacedClient is a client of sim whose waits move sim's clock, the way
@@ -205,4 +208,115 @@ func TestExportSizesTheBudgetFirst(t *testing.T) {
 			t.Errorf("an export of named locations only sent %s", ep)
 		}
 	}
+}
+
+// TestScheduledExportPacesTheAuditLog: the audit log is an identity and
+// access report, limited to 5 requests per 10 s per app and tenant. A
+// scheduled export reads it for the attribution of changes and for each
+// kind that resumes from it, over several pages (more than 999 records, by
+// an app with a hostile name): under realistic throttling it gets no 429
+// (the client paces the audit log to its own bucket), keeps every record's
+// actor as written, and equals a full export.
+func TestScheduledExportPacesTheAuditLog(t *testing.T) {
+	sim := newSim(t, graphsim.Options{Throttle: "realistic", Sizes: graphsim.Sizes{Users: 30, Groups: 4, MembersPerGroup: 3, Apps: 3}})
+	c := pacedClient(t, sim, nil)
+	kinds := simtest.Kinds(t, append([]string{"users"}, live.AuditKinds()...)...)
+	opts := func(o *Options) { o.Kinds, o.Now, o.AllowShrink = kinds, sim.Clock().Now, true }
+	inc := newRepo(t, false)
+	if res := mustExport(t, c, inc, opts); !res.Complete() {
+		t.Fatalf("first export incomplete: %+v", res.Incomplete())
+	}
+	sim.Clock().Advance(24 * time.Hour)
+
+	// A writer app whose service principal has a hostile display name.
+	srv := newServer(t, sim)
+	admin := clientFor(t, sim, srv, "")
+	tok, appID := limitedApp(t, sim, admin, srv.URL, "User.ReadWrite.All")
+	hostile := "Ops \"bot\" '; DROP\u202e\u200f 🚀 ../../etc/passwd\t" + strings.Repeat("ü", 120)
+	ctx := context.Background()
+	for _, sp := range sim.Tenant().List("servicePrincipal") {
+		if sp["appId"] == appID {
+			if _, err := admin.Patch(ctx, "/v1.0/servicePrincipals/"+sp["id"].(string), map[string]any{"displayName": hostile}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	writer := clientFor(t, sim, srv, tok)
+	var users []string
+	for _, u := range sim.Tenant().List("user") {
+		if u["onPremisesSyncEnabled"] != true {
+			users = append(users, u["id"].(string))
+		}
+	}
+	sort.Strings(users)
+	// Three pages of 999, read twice (attribution, users): 6 requests, one
+	// more than the bucket holds. (3 to 4 s here; -short skips the full
+	// export at the end, about a quarter of it.)
+	const records, runs = 2010, 1
+	var reqs []graph.BatchRequest
+	for i := 0; i < records; i++ {
+		reqs = append(reqs, graph.BatchRequest{Method: "PATCH", URL: "/v1.0/users/" + users[i%len(users)],
+			Body: map[string]any{"jobTitle": fmt.Sprintf("title %d \"q\" \u202e%d 🚀", i, i%7)}})
+	}
+	for len(reqs) > 0 {
+		n := min(20, len(reqs))
+		out, err := writer.Batch(ctx, reqs[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out {
+			if r.Status >= 300 {
+				t.Fatalf("PATCH in a batch: %d %s", r.Status, r.Body)
+			}
+		}
+		reqs = reqs[n:]
+	}
+	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
+
+	before := c.Stats()
+	var res *Result
+	for i := 0; i < runs; i++ {
+		r := mustExport(t, c, inc, func(o *Options) { opts(o); o.Scheduled = true })
+		if !r.Complete() {
+			t.Fatalf("scheduled export incomplete: %+v", r.Incomplete())
+		}
+		if k := kindResult(r, "users"); k.Read != "delta" {
+			t.Errorf("users read %q (%s), want delta from the audit log", k.Read, k.Note)
+		}
+		if res == nil {
+			res = r
+		}
+	}
+	var audit, throttled int64
+	for ep, st := range c.Stats().Endpoints {
+		prev := before.Endpoints[ep]
+		if strings.Contains(ep, "/auditLogs/") {
+			audit += st.Requests - prev.Requests
+		}
+		throttled += st.Throttled - prev.Throttled
+	}
+	if audit <= graph.ReportQuota {
+		t.Fatalf("%d audit log requests; the test needs more than %d to cross the limit: %+v", audit, graph.ReportQuota, c.Stats().Endpoints)
+	}
+	if throttled > 0 {
+		t.Errorf("%d requests throttled (%d audit log requests), want none: %v", throttled, audit, throttledEndpoints(c))
+	}
+	recs := changesAtHead(t, inc)[res.ChangesFile]
+	byHostile := 0
+	for _, r := range recs {
+		if r.Actor.Name == hostile && r.Actor.AppID == appID {
+			byHostile++
+		}
+	}
+	if byHostile < records {
+		t.Errorf("%d of %d records in %q name the hostile actor exactly, want %d (all pages read)", byHostile, len(recs), res.ChangesFile, records)
+	}
+	if testing.Short() {
+		return // -short: the comparison with a full export runs in the plain test phase
+	}
+	full := newRepo(t, true)
+	if res := mustExport(t, c, full, opts); !res.Complete() {
+		t.Fatalf("full export incomplete: %+v", res.Incomplete())
+	}
+	sameTree(t, "the scheduled export under throttling", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
 }

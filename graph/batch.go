@@ -289,6 +289,7 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 			envCost.ru += ic.ru
 			envCost.writes += ic.writes
 			envCost.ca += ic.ca
+			envCost.report += ic.report
 		}
 		wire := make([]wireItem, 0, len(pending))
 		for _, i := range pending {
@@ -398,7 +399,7 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 		}
 		var next []int
 		var wait time.Duration
-		haveRetryAfter, caThrottled := false, false
+		haveRetryAfter, caThrottled, reportThrottled := false, false, false
 		evStatus := 0 // for the event: 429 when any item was throttled
 		for _, i := range pending {
 			if !retry[items[i].key] {
@@ -416,6 +417,8 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 				wait = max(wait, d)
 			} else if status[items[i].key] == http.StatusTooManyRequests && itemCost[items[i].key].ca > 0 {
 				caThrottled = true
+			} else if status[items[i].key] == http.StatusTooManyRequests && itemCost[items[i].key].report > 0 {
+				reportThrottled = true
 			}
 		}
 		if !haveRetryAfter {
@@ -423,6 +426,9 @@ func (c *Client) runChunk(ctx context.Context, version string, items []batchItem
 			backoffs++
 			if caThrottled {
 				c.pace.caPause(wait)
+			}
+			if reportThrottled {
+				c.pace.reportPause(wait)
 			}
 		}
 		if !c.deadline.IsZero() && c.now().Add(wait).After(c.deadline) {

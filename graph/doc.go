@@ -31,7 +31,9 @@
 //     corrected from each answer's x-ms-resource-unit, raised to Graph's
 //     x-ms-throttle-limit-percentage and reset from a 429's Retry-After;
 //     writes also draw on 3,000 per 2 min 30 s; Conditional Access paths
-//     (/identity/conditionalAccess/…) go one at a time, one a second. The
+//     (/identity/conditionalAccess/…) go one at a time, one a second; the
+//     audit log (/auditLogs/…, an identity and access report) draws on a
+//     bucket of its own, 5 requests per 10 s (ReportQuota). The
 //     requests in flight are bounded by an AIMD limit: halved on a 429,
 //     +1 after a run of clean answers, at most Config.Concurrency. A 429
 //     is retried after Retry-After (or exponential backoff with jitter when

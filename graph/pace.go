@@ -32,6 +32,13 @@ const (
 	// tenant, all apps together, and 429s there carry no Retry-After.
 	caInterval = time.Second
 
+	// Identity and access reports (the directory audit log): any request,
+	// ReportQuota per reportWindow per app and tenant
+	// (learn.microsoft.com/graph/throttling-limits, "Identity and access
+	// reports service limits"; graph-semantics.md §1.2).
+	ReportQuota  = 5
+	reportWindow = 10 * time.Second
+
 	// paceHeadroom is the share of the estimated quota the client spends,
 	// so rounding and clock drift never tip a request over the limit.
 	paceHeadroom = 0.98
@@ -61,6 +68,7 @@ type cost struct {
 	ru     float64 // resource units
 	writes float64 // write-quota requests
 	ca     int     // Conditional Access requests
+	report float64 // identity and access reports requests (audit log)
 }
 
 // gcra is a token bucket kept as a theoretical arrival time (the generic
@@ -171,6 +179,7 @@ type pacer struct {
 	floor   float64
 	floorAt time.Time
 	writes  gcra
+	reports gcra // identity and access reports: ReportQuota per reportWindow
 
 	ca       chan struct{} // one Conditional Access request at a time
 	caNext   time.Time     // no Conditional Access request before
@@ -181,11 +190,12 @@ type pacer struct {
 
 func newPacer(now func() time.Time, concurrency, tenantUsers int) *pacer {
 	p := &pacer{
-		now:    now,
-		slot:   newAIMD(concurrency),
-		ru:     gcra{capacity: ReadQuotaSmall, window: ruWindow},
-		writes: gcra{capacity: WriteQuota, window: writeWindow},
-		ca:     make(chan struct{}, 1),
+		now:     now,
+		slot:    newAIMD(concurrency),
+		ru:      gcra{capacity: ReadQuotaSmall, window: ruWindow},
+		writes:  gcra{capacity: WriteQuota, window: writeWindow},
+		reports: gcra{capacity: ReportQuota, window: reportWindow},
+		ca:      make(chan struct{}, 1),
 	}
 	if tenantUsers > 0 {
 		p.ru.capacity, p.fixed = float64(ReadQuotaFor(tenantUsers)), true
@@ -273,11 +283,19 @@ func (p *pacer) admit(ctx context.Context, c cost, sleep func(context.Context, t
 	if c.writes > 0 {
 		at = maxTime(at, p.writes.reserve(now, c.writes))
 	}
+	reportAt := now
+	if c.report > 0 {
+		reportAt = p.reports.reserve(now, c.report)
+		at = maxTime(at, reportAt)
+	}
 	budget := ""
 	if d := at.Sub(now); d > 0 {
 		budget = fmt.Sprintf("%d resource units per 10 s", int(p.ru.capacity))
 		if c.writes > 0 && p.writes.level(now) > p.writes.capacity*0.9 {
 			budget = fmt.Sprintf("%d writes per 2 min 30 s", WriteQuota)
+		}
+		if c.report > 0 && !reportAt.Before(at) {
+			budget = fmt.Sprintf("%d requests per 10 s for the audit log", ReportQuota)
 		}
 	}
 	p.mu.Unlock()
@@ -317,6 +335,7 @@ func (p *pacer) refund(t *ticket) {
 	now := p.now()
 	p.ru.adjust(now, -t.cost.ru)
 	p.writes.adjust(now, -t.cost.writes)
+	p.reports.adjust(now, -t.cost.report)
 	p.mu.Unlock()
 }
 
@@ -364,6 +383,10 @@ func (p *pacer) done(t *ticket, a answer) {
 			// Refused writes did not count; resent ones reserve again.
 			p.writes.adjust(now, -math.Min(t.cost.writes, float64(a.throttle)))
 		}
+		if a.throttle > 0 && t.cost.report > 0 {
+			// Refused requests did not count either.
+			p.reports.adjust(now, -math.Min(t.cost.report, float64(a.throttle)))
+		}
 		p.drainFloor(now)
 		p.floor += a.confirmed
 		if a.directory && !p.fixed && a.percent == 0 {
@@ -374,9 +397,12 @@ func (p *pacer) done(t *ticket, a answer) {
 			p.ru.atLeast(now, a.percent*p.ru.capacity)
 		}
 		if a.throttle > 0 && a.retry > 0 {
-			if a.write429 {
+			switch {
+			case a.write429:
 				p.writes.blockUntil(now.Add(a.retry), 1)
-			} else {
+			case t.cost.report > 0 && t.cost.ru == 0:
+				p.reports.blockUntil(now.Add(a.retry), 1)
+			default:
 				p.ru.blockUntil(now.Add(a.retry), math.Max(t.cost.ru/math.Max(float64(a.throttle), 1), 1))
 			}
 		}
@@ -425,6 +451,14 @@ func (p *pacer) learn(now time.Time, t *ticket, units float64) {
 	if next > p.ru.capacity {
 		p.ru.resize(now, next)
 	}
+}
+
+// reportPause holds audit log requests back for d after a 429 there that
+// carried no Retry-After: the bucket is full for d.
+func (p *pacer) reportPause(d time.Duration) {
+	p.mu.Lock()
+	p.reports.blockUntil(p.now().Add(d), 1)
+	p.mu.Unlock()
 }
 
 // caPause holds Conditional Access requests back for d after a 429 there.
@@ -580,6 +614,11 @@ func requestCost(method, rel string) cost {
 	}
 	if len(segs) >= 2 && strings.EqualFold(segs[0], "identity") && strings.EqualFold(segs[1], "conditionalAccess") {
 		return cost{ca: 1}
+	}
+	if len(segs) >= 1 && strings.EqualFold(segs[0], "auditLogs") {
+		// An identity and access report: a request of its own bucket, any
+		// method, no directory resource units.
+		return cost{report: 1}
 	}
 	last := ""
 	if len(segs) > 0 {

@@ -189,6 +189,8 @@ func TestRequestCost(t *testing.T) {
 		{"DELETE", "/v1.0/groups/1/members/2/$ref", cost{ru: 1, writes: 1}},
 		{"GET", "/v1.0/identity/conditionalAccess/policies", cost{ca: 1}},
 		{"POST", "/beta/identity/conditionalAccess/namedLocations", cost{ca: 1}},
+		{"GET", "/v1.0/auditLogs/directoryAudits?$filter=activityDateTime%20ge%202026-01-01T00:00:00Z&$top=999", cost{report: 1}},
+		{"GET", "/beta/auditLogs/directoryAudits/abc", cost{report: 1}},
 	}
 	for _, tt := range tests {
 		if got := requestCost(tt.method, tt.path); got != tt.want {
@@ -383,4 +385,122 @@ func TestSizeBudgetCountsUsers(t *testing.T) {
 		t.Error("SizeBudget after a 403: no error")
 	}
 	mustEqual(t, "quota after a failed count", c2.ReadQuota(), ReadQuotaSmall)
+}
+
+// stepClock is a Config.Now that moves only by the waits Sleep is asked
+// for, so a loaded machine's real time does not shorten the pacing.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (s *stepClock) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now
+}
+
+// use makes cfg's clock s: its Sleep still records, then moves s on.
+func (s *stepClock) use(cfg *Config) {
+	s.now = time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+	sleep := cfg.Sleep
+	cfg.Now = s.Now
+	cfg.Sleep = func(ctx context.Context, d time.Duration) error {
+		s.mu.Lock()
+		s.now = s.now.Add(d)
+		s.mu.Unlock()
+		return sleep(ctx, d)
+	}
+}
+
+// Audit log requests are paced to the identity and access reports limit,
+// 5 per 10 s per app and tenant, on a bucket of their own: directory
+// requests in between do not wait for it.
+func TestClientPacesTheAuditLog(t *testing.T) {
+	var mu sync.Mutex
+	var events []Event
+	c, rec, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/users") {
+			w.Header().Set("x-ms-resource-unit", "1")
+		}
+		writeJSON(w, 200, map[string]any{"value": []any{}})
+	}), func(cfg *Config) {
+		(&stepClock{}).use(cfg)
+		cfg.TenantUsers = 10
+		cfg.Progress = func(ev Event) {
+			mu.Lock()
+			events = append(events, ev)
+			mu.Unlock()
+		}
+	})
+	ctx := context.Background()
+	for i := 0; i < 12; i++ {
+		if _, err := c.Get(ctx, "/v1.0/auditLogs/directoryAudits?$top=999"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var total time.Duration
+	for _, w := range rec.waits() {
+		total += w
+	}
+	// 98% of 5 requests go at once, then one every 2 s: (12 − 4.9) × 2 s.
+	if total < 14*time.Second || total > 15*time.Second {
+		t.Errorf("12 audit log requests waited %v in all (%v), want about 14.2 s", total, rec.waits())
+	}
+	n := len(rec.waits())
+	if _, err := c.Get(ctx, "/v1.0/users/u"); err != nil {
+		t.Fatal(err)
+	}
+	if w := rec.waits()[n:]; len(w) != 0 {
+		t.Errorf("a directory request after the audit log's burst waited %v; it has its own budget", w)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	named := false
+	for _, ev := range events {
+		named = named || ev.Paced > 0 && strings.Contains(ev.Budget, "5 requests per 10 s for the audit log")
+	}
+	if !named {
+		t.Errorf("no pacing event naming the audit log's budget: %+v", events)
+	}
+}
+
+// An audit log 429 without Retry-After (graphsim's, as for Conditional
+// Access) means the bucket is full: after the backoff and the retry, the
+// next audit log request waits for the bucket to drain (about 2 s, one
+// request's share) instead of going at once.
+func TestAuditLog429WithoutRetryAfterHoldsTheBucket(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	c, rec, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			graphError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.", "r-1")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"value": []any{}})
+	}), func(cfg *Config) { (&stepClock{}).use(cfg); cfg.TenantUsers = 10 })
+	ctx := context.Background()
+	if _, err := c.Get(ctx, "/v1.0/auditLogs/directoryAudits"); err != nil {
+		t.Fatal(err)
+	}
+	w := rec.waits()
+	if len(w) != 1 || w[0] <= 0 {
+		t.Fatalf("waits %v after a 429 without Retry-After, want one backoff", w)
+	}
+	if _, err := c.Get(ctx, "/v1.0/auditLogs/directoryAudits"); err != nil {
+		t.Fatal(err)
+	}
+	w = rec.waits()[1:]
+	if len(w) != 1 || w[0] < 1900*time.Millisecond || w[0] > 2100*time.Millisecond {
+		t.Errorf("the next audit log request waited %v, want about 2 s (the bucket held full by the 429)", w)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 3 {
+		t.Errorf("%d requests, want 3 (the 429, its retry, the next)", calls)
+	}
 }

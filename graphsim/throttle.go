@@ -15,7 +15,11 @@ import (
 // count and refilled continuously by the server Clock. Writes also draw on a
 // write quota per app+tenant and one per tenant. Conditional Access kinds
 // (Kind.Throttle == "ca") allow a number of requests per window per tenant,
-// for all apps together, and answer 429 without Retry-After.
+// for all apps together, and answer 429 without Retry-After. The identity
+// and access reports (throttleScope "reports": the directory audit log)
+// allow a number of requests per window per app and tenant, whatever the
+// request, and answer 429 without Retry-After (strict: the page does not
+// say that they send one).
 //
 // In mode "realistic" exhausted buckets answer 429; in any other mode ("off")
 // costs are still computed, so x-ms-resource-unit is sent, but nothing is
@@ -36,11 +40,14 @@ type throttler struct {
 	tenantWriteWindow          time.Duration // 5 min
 	caRequests                 int           // Conditional Access requests per caWindow per tenant, all apps
 	caWindow                   time.Duration // 1 s
+	reportRequests             int           // identity and access reports requests per reportWindow per app+tenant
+	reportWindow               time.Duration // 10 s
 
 	ru          map[string]*bucket // appId → RU bucket
 	appWrite    map[string]*bucket // appId → write bucket
 	tenantWrite bucket
 	ca          bucket
+	reports     map[string]*bucket // appId → identity and access reports bucket
 }
 
 // bucket is a leaky bucket: used drains continuously at capacity/window per
@@ -109,11 +116,16 @@ func newThrottler(mode string, t *Tenant, c *Clock) *throttler {
 		appWrites: 3000, appWriteWindow: 150 * time.Second,
 		tenantWrites: 18000, tenantWriteWindow: 5 * time.Minute,
 		caRequests: 1, caWindow: time.Second,
-		ru: map[string]*bucket{}, appWrite: map[string]*bucket{},
+		// learn:/graph/throttling-limits, "Identity and access reports service
+		// limits": any request, 5 per 10 seconds per app per tenant (122 per
+		// 10 seconds per app across tenants, never reached by one tenant).
+		reportRequests: 5, reportWindow: 10 * time.Second,
+		ru: map[string]*bucket{}, appWrite: map[string]*bucket{}, reports: map[string]*bucket{},
 	}
 }
 
-// throttleScope says which throttling model covers a route: "directory", "ca" or "".
+// throttleScope says which throttling model covers a route: "directory",
+// "ca", "reports" or "".
 //
 // Every route graphsim serves has one (TestEveryRouteIsCharged). A kind
 // reached below /identity/conditionalAccess is Conditional Access's
@@ -128,10 +140,11 @@ func throttleScope(rt *route) string {
 		return rt.kind.Throttle
 	}
 	switch rt.special {
+	case "directoryAudits": // auditLogRoot, an identity and access report
+		return "reports"
 	case "directoryObjects", "getByIds", "invitations", // an invitation writes a user (guests.go)
 		"emResourceRequests", // entitlement management (doc.go, "Throttling")
-		"dirDeleted",         // directory/deletedItems/{id} and its restore: directoryObject
-		"directoryAudits":    // doc.go, Directory audit log: the reports limit is not modelled
+		"dirDeleted":         // directory/deletedItems/{id} and its restore: directoryObject
 		return "directory"
 	}
 	return ""
@@ -235,6 +248,11 @@ func (th *throttler) charge(req *request, rt *route) (int, *apiError) {
 			return 0, nil
 		}
 		return 0, th.spendCA(req)
+	case "reports":
+		if !th.on {
+			return 0, nil
+		}
+		return 0, th.spendReports(req)
 	}
 	return 0, nil
 }
@@ -284,6 +302,24 @@ func (th *throttler) spendCA(req *request) *apiError {
 		return th.throttled("Tenant/ReadWrite", appOf(req), "", 0, false)
 	}
 	th.ca.used++
+	return nil
+}
+
+// spendReports charges one request to the app's identity and access reports
+// bucket (5 requests per 10 s per app per tenant).
+func (th *throttler) spendReports(req *request) *apiError {
+	app, now := appOf(req), th.clock.Now()
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	b := th.bucketOf(th.reports, app)
+	b.drain(now, th.reportRequests, th.reportWindow)
+	if !b.fits(1, th.reportRequests) {
+		b.refuse(1, th.reportRequests)
+		// No Retry-After (strict: the reports limits do not say one is
+		// sent): clients back off on their own, as for Conditional Access.
+		return th.throttled("Tenant_Application/ReadWrite", app, "", 0, false)
+	}
+	b.used++
 	return nil
 }
 

@@ -695,8 +695,9 @@ func TestEveryRouteIsCharged(t *testing.T) {
 		t.Errorf("found %d special routes in the source, want at least the %d listed (is the scan broken?)", found, len(specials))
 	}
 	// The directory's answers carry their cost: the deleted items' keyed
-	// routes, which have no kind, and the audit log.
-	for _, p := range []string{"/v1.0/directory/deletedItems/" + users[0], "/v1.0/auditLogs/directoryAudits?$top=1"} {
+	// routes, which have no kind. (The audit log is a report: its own
+	// bucket, no resource units: TestThrottleAuditLogFiveRequestsPerTenSeconds.)
+	for _, p := range []string{"/v1.0/directory/deletedItems/" + users[0]} {
 		if a := thrDo(t, ts, s.Token(), http.MethodGet, p, ""); a.header.Get("x-ms-resource-unit") != "1" {
 			t.Errorf("GET %s: %d with x-ms-resource-unit %q, want 1", p, a.status, a.header.Get("x-ms-resource-unit"))
 		}
@@ -739,5 +740,55 @@ func TestAuthenticationStrengthsThrottledByPath(t *testing.T) {
 	s.Clock().Advance(time.Second)
 	if a = thrDo(t, ts, tok, http.MethodGet, ca+"/"+id, ""); a.status != http.StatusOK {
 		t.Errorf("GET %s a second later: %d, want 200", ca+"/"+id, a.status)
+	}
+}
+
+// The directory audit log is an identity and access report: 5 requests per
+// 10 s per app per tenant (learn:/graph/throttling-limits), 429 without
+// Retry-After, not drawn from the directory resource units.
+func TestThrottleAuditLogFiveRequestsPerTenSeconds(t *testing.T) {
+	paths := []string{"/v1.0/auditLogs/directoryAudits", "/beta/auditLogs/directoryAudits?$top=5"}
+	s, ts, _ := thrServer(t, "realistic", 3)
+	tok, other := s.Token(), thrAddApp(s, "44444444-4444-4444-4444-444444444444")
+	for i := 0; i < 5; i++ {
+		a := thrDo(t, ts, tok, http.MethodGet, paths[i%2], "")
+		if a.status != 200 {
+			t.Fatalf("audit GET %d of 5: %d %s, want 200", i+1, a.status, a.body)
+		}
+		if ru := a.header.Get("x-ms-resource-unit"); ru != "" {
+			t.Errorf("audit GET carries x-ms-resource-unit %q: reports are not directory resource units", ru)
+		}
+	}
+	a := thrDo(t, ts, tok, http.MethodGet, paths[0], "")
+	if a.status != 429 {
+		t.Fatalf("sixth audit GET in the same 10 s: %d, want 429", a.status)
+	}
+	if code, _ := a.graphError(t); code != "TooManyRequests" {
+		t.Errorf("error code %q, want TooManyRequests", code)
+	}
+	if ra := a.header.Values("Retry-After"); len(ra) != 0 {
+		t.Errorf("reports 429 carries Retry-After %q; graphsim sends none (strict)", ra)
+	}
+	if sc := a.header.Get("x-ms-throttle-scope"); !strings.HasPrefix(sc, "Tenant_Application/ReadWrite/") {
+		t.Errorf("x-ms-throttle-scope %q, want Tenant_Application/ReadWrite/...", sc)
+	}
+	// The directory budget is another bucket; another app has its own.
+	if a := thrDo(t, ts, tok, http.MethodGet, "/v1.0/users", ""); a.status != 200 {
+		t.Errorf("users after the audit log's limit: %d, want 200", a.status)
+	}
+	if a := thrDo(t, ts, other, http.MethodGet, paths[0], ""); a.status != 200 {
+		t.Errorf("another app's audit GET: %d %s, want 200 (the limit is per app)", a.status, a.body)
+	}
+	// The bucket drains at 5 per 10 s: one request fits again after 2 s, not after 1 s.
+	s.Clock().Advance(time.Second)
+	if a := thrDo(t, ts, tok, http.MethodGet, paths[0], ""); a.status != 429 {
+		t.Errorf("after 1 s: %d, want 429", a.status)
+	}
+	s.Clock().Advance(2 * time.Second)
+	if a := thrDo(t, ts, tok, http.MethodGet, paths[0], ""); a.status != 200 {
+		t.Errorf("after 3 s: %d %s, want 200", a.status, a.body)
+	}
+	if a := thrDo(t, ts, tok, http.MethodGet, paths[0], ""); a.status != 429 {
+		t.Errorf("a second request after 3 s: %d, want 429", a.status)
 	}
 }
