@@ -779,6 +779,112 @@ func TestSponsorsWithoutTheAuditLog(t *testing.T) {
 	sameTree(t, "without the audit log", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
 }
 
+// TestSponsorsPastTheAuditLogsRetention: a scheduled run whose users'
+// last full read is older than the directory audit log keeps its records
+// (--full-every longer than the 7 days of a tenant without P1 or P2) reads
+// every user's sponsors from the list, says why, and equals a full export:
+// a sponsor added early in the window, whose record appeared only after the
+// run that followed it (graphsim's audit lag) and is gone from the log by
+// now, is not lost. The users delta link stays valid (a run 7 days less 30
+// minutes earlier: that run changed users, so it stored its round's link),
+// so only the retention test makes the run read sponsors whole; without it
+// the user keeps its previous file's (none). A run of every day would have
+// seen the record; a week without runs after one made within the audit lag
+// would not.
+func TestSponsorsPastTheAuditLogsRetention(t *testing.T) {
+	// The reads the audit log drives (Options.Scheduled).
+	scheduledRuns(t)
+	// A tenant without P1 or P2 (the log keeps 7 days), whose records take
+	// 3 hours to appear (graphsim's lag longer than its default).
+	const auditLag = 3 * time.Hour
+	sim := newSim(t, graphsim.Options{Licence: graphsim.LicenceFree, AuditLag: auditLag, Throttle: "realistic", Sizes: graphsim.Sizes{Users: 40, Groups: 4}})
+	c := newClient(t, sim, nil, "")
+	kinds := simtest.Kinds(t, "users", "groups")
+	opts := func(o *Options) {
+		o.Kinds, o.Now, o.FullEvery = kinds, sim.Clock().Now, 30*24*time.Hour
+	}
+	inc := newRepo(t, false)
+	if r := kindResult(mustExport(t, c, inc, opts), "users"); r.Read != "full" {
+		t.Fatalf("first run: users read %q", r.Read)
+	}
+	var member string
+	for _, u := range sim.Tenant().List("user") {
+		if id := u["id"].(string); u["userType"] == "Member" && len(sim.Tenant().Links("user", id, "sponsors")) == 0 {
+			member = id
+			break
+		}
+	}
+	if member == "" {
+		t.Fatal("no member without sponsors")
+	}
+	sponsor := sim.Tenant().List("group")[0]["id"].(string)
+	sponsored := func() bool {
+		t.Helper()
+		for p, data := range tree(t, inc, "HEAD") {
+			if !strings.HasPrefix(p, "users/") {
+				continue
+			}
+			obj, err := layout.Decode(data)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if !strings.EqualFold(fmt.Sprint(obj["id"]), member) {
+				continue
+			}
+			for _, x := range asList(obj["sponsors"]) {
+				if m, _ := x.(map[string]any); strings.EqualFold(fmt.Sprint(m["id"]), sponsor) {
+					return true
+				}
+			}
+			return false
+		}
+		t.Fatalf("no users/ file is user %s", member)
+		return false
+	}
+	ch := &changer{t: t, c: c, sim: sim}
+	sim.Clock().Advance(time.Minute)
+	// A hostile name on the sponsor (a group), which the groups round reads.
+	ch.do("PATCH", "/v1.0/groups/"+sponsor, map[string]any{"displayName": hostile(1) + " ../" + strings.Repeat("\u05d0", 80) + " \U0001F600"})
+	ch.do("POST", "/v1.0/users/"+member+"/sponsors/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + sponsor})
+
+	// A run before the record appears: the users round does not show a
+	// sponsor change, the log does not name the user yet. Another user
+	// edited, so the run stores the round's new users delta link.
+	var other string
+	for _, u := range sim.Tenant().List("user") {
+		if id := u["id"].(string); id != member {
+			other = id
+			break
+		}
+	}
+	ch.do("PATCH", "/v1.0/users/"+other, map[string]any{"displayName": hostile(2) + " \u202e\U0001F600 \"quoted\" ../x"})
+	sim.Clock().Advance(auditLag - time.Hour)
+	if r := kindResult(mustExport(t, c, inc, opts), "users"); r.Read != "delta" || r.Note != "" {
+		t.Fatalf("the run within the audit lag: users read %q, note %q", r.Read, r.Note)
+	}
+	if sponsored() {
+		t.Fatal("the run within the audit lag shows the sponsor: the test no longer makes the log the only witness")
+	}
+
+	// 7 days less 30 minutes on: the record (made 2 hours earlier than that
+	// run) is past the log's retention, the delta link not past its life.
+	sim.Clock().Advance(7*24*time.Hour - 30*time.Minute)
+	ns := &notes{}
+	res := mustExport(t, c, inc, func(o *Options) { opts(o); o.Progress = ns })
+	r := kindResult(res, "users")
+	if r.Read != "delta" || !strings.Contains(r.Note, "sponsors read for every object: the last full read is older than the directory audit log keeps its records") ||
+		!strings.Contains(strings.Join(ns.got, "\n"), "users: sponsors read for every object: the last full read is older") {
+		t.Errorf("past the log's retention: users read %q, note %q, progress %q", r.Read, r.Note, ns.got)
+	}
+	if !sponsored() {
+		t.Error("past the log's retention: the sponsor added early in the window is missing")
+	}
+	full := newRepo(t, true)
+	mustExport(t, c, full, opts)
+	sameTree(t, "past the audit log's retention", tree(t, inc, "HEAD"), tree(t, full, "HEAD"))
+	fsck(t, inc.Path())
+}
+
 // TestIncrementalExportConvergesAfterTheLag: under replication lag a delta
 // round leaves out the changes younger than the lag (graphsim, as Graph's
 // replicas: delta-query-overview "replication delays"), so a daily run

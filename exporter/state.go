@@ -89,13 +89,6 @@ type AuditKindState struct {
 	LastFull time.Time
 }
 
-// auditRetention is how long Graph keeps directory audit records without
-// Microsoft Entra ID P1 or P2 (learn:/entra/identity/monitoring-health/
-// reference-reports-data-retention: 7 days; 30 with P1 or P2). A kind of
-// live.AuditKinds whose last full read is older is read in full: the
-// records since then may be gone.
-const auditRetention = 7 * 24 * time.Hour
-
 // KindState is one kind's delta state.
 type KindState struct {
 	DeltaLink string
@@ -372,8 +365,11 @@ func fullReadReason(o Options, k *layout.Kind, prev *previous, stateErr error, n
 		return "full read: the previous snapshot does not hold the kind complete"
 	case now.Sub(rs.lastFull) >= every:
 		return "full read: the last one is " + FormatEvery(every) + " old or more (--full-every " + FormatEvery(every) + ")"
-	case rs.auditLog && now.Sub(rs.lastFull) >= auditRetention-live.ReplicationMargin:
-		return "full read: the last one is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
+	case rs.auditLog && live.PastAuditKeep(rs.lastFull, now):
+		// A kind of live.AuditKinds whose last full read is older than the
+		// log keeps its records: the records since then may be gone (users'
+		// sponsors and apps' relationships: the same test in live).
+		return "full read: the last one is " + live.AuditKeepReason
 	case rs.auditLog && !o.Scheduled:
 		return "full read: not a scheduled run (--scheduled reads again only the groups the directory audit log names)"
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -42,8 +41,9 @@ import (
 // and takes the others' relationships from their previous files. The
 // service principals' grants keep their own delta round (grants.go).
 // Without the log (no AuditLog.Read.All, a failed read), when the last
-// full read is older than the log keeps its records (auditKeep), or when
-// reading the named objects one by one takes more requests than the lists
+// full read is older than the log keeps its records (PastAuditKeep,
+// users.go), or when reading the named objects one by one takes more
+// requests than the lists
 // (20 parents and child a $batch against 100 parents a page), the day
 // reads every relationship through the lists as a full read does, and says
 // why (KindResult.Note). A change shows once its record is in the log
@@ -55,11 +55,6 @@ import (
 // with their own delta function) a delta day reads again only where the
 // audit log names the parent.
 var auditedChildren = map[string]bool{"applications": true, "service-principals": true}
-
-// auditKeep is how long Graph keeps directory audit records without
-// Microsoft Entra ID P1 or P2 (learn:/entra/identity/monitoring-health/
-// reference-reports-data-retention: 7 days; exporter's auditRetention).
-const auditKeep = 7 * 24 * time.Hour
 
 // childPlan is what a delta day of an auditedChildren kind reads again.
 type childPlan struct {
@@ -80,12 +75,8 @@ func (r *reader) plannedChildRereads(ctx context.Context, uk *layout.Kind, from 
 		return nil, "", nil
 	}
 	names := childNames(uk)
-	now := from.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	if now.Sub(from.Since)+ReplicationMargin >= auditKeep {
-		return nil, names + " read for every object: the last full read is older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)", nil
+	if note := pastAuditKeepNote(uk, from); note != "" {
+		return nil, note, nil
 	}
 	named, err := r.auditTargets(ctx, from.Since.Add(-ReplicationMargin), requests)
 	if err != nil {

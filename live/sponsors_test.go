@@ -50,7 +50,7 @@ func TestSponsorsReadAgainOnlyWhereTheAuditLogNamesUsers(t *testing.T) {
 		t.Helper()
 		s0 := c.Stats()
 		rd := &reader{c: c, progress: NoProgress{}, track: true, delta: map[string]DeltaFrom{
-			"users": {Link: st.link, Files: st.files, Held: st.held, Since: st.since}}}
+			"users": {Link: st.link, Files: st.files, Held: st.held, Since: st.since, Now: sim.Clock().Now()}}}
 		first, b, res := readOnce(t, rd, kinds)
 		reqs := c.Stats().Requests - s0.Requests
 		if res[0].Read != "delta" || res[0].Note != "" {
@@ -130,7 +130,7 @@ func TestSponsorsReadAgainOnlyWhereTheAuditLogNamesUsers(t *testing.T) {
 	// deletion is: the round reports it).
 	s0 := c.Stats()
 	rd := &reader{c: c, progress: NoProgress{}, track: true, delta: map[string]DeltaFrom{
-		"users": {Link: st.link, Files: st.files, Held: st.held, Since: st.since}}}
+		"users": {Link: st.link, Files: st.files, Held: st.held, Since: st.since, Now: sim.Clock().Now()}}}
 	if _, err := rd.readAll(context.Background(), kinds, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -259,8 +259,10 @@ func directLicences(k *layout.Kind, o map[string]any) {
 //     the log shows it), is read again, and a user once holding sponsors
 //     stays watched (DeltaFrom.Held) until the next full read, read again
 //     on any day the log names anything.
-// Without the log (no AuditLog.Read.All, no licence, a failed read) or
-// when more users are to be read again than the list's $expand costs, the
+// Without the log (no AuditLog.Read.All, no licence, a failed read), when
+// the last full read is older than the log keeps its records (PastAuditKeep:
+// a --full-every longer than the retention, the records of the window's
+// first days gone), or when more users are to be read again than the list's $expand costs, the
 // delta day reads every user's sponsors from the list, as a full read
 // does (said in progress). A sponsor change shows in the snapshot once its
 // record is in the log (minutes: reference-log-latency); a full export
@@ -289,6 +291,42 @@ const AuditMargin = 15 * time.Minute
 // each run until the next full read. A lag longer still is caught by the
 // periodic full read (--full-every).
 const ReplicationMargin = 2 * time.Hour
+
+// AuditKeep is how long Graph keeps directory audit records without
+// Microsoft Entra ID P1 or P2 (learn:/entra/identity/monitoring-health/
+// reference-reports-data-retention: 7 days; 30 days with P1 or P2, which
+// entrasnap does not rely on: a licence can lapse, and graphsim keeps 7 days
+// without one, graphsim/doc.go).
+const AuditKeep = 7 * 24 * time.Hour
+
+// PastAuditKeep tells whether an audit window that starts at since (a
+// kind's last full read), less ReplicationMargin, reaches back further than
+// the log keeps its records at now: the records of its first hours may be
+// gone, so the log can no longer tell what changed (users' sponsors, apps'
+// and service principals' relationships, PIM for Groups: exporter). The one
+// test of the retention for every kind the log drives.
+func PastAuditKeep(since, now time.Time) bool {
+	return now.Sub(since)+ReplicationMargin >= AuditKeep
+}
+
+// AuditKeepReason is why a kind the log drives is read whole past
+// PastAuditKeep, as progress and the kind's note say it.
+const AuditKeepReason = "older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
+
+// pastAuditKeepNote is the note of a delta day that reads uk's untracked
+// children for every object because the window from.Since starts is past
+// the log's retention at from.Now (the run's start; now when unset), or ""
+// when the log still holds the whole window.
+func pastAuditKeepNote(uk *layout.Kind, from DeltaFrom) string {
+	now := from.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if !PastAuditKeep(from.Since, now) {
+		return ""
+	}
+	return childNames(uk) + " read for every object: the last full read is " + AuditKeepReason
+}
 
 // auditTargets reads the directory audit records since since, every
 // activity and result, and returns the lower-case ids of their targets.
@@ -405,6 +443,9 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 	changes []*deltaChange, read func(string) ([]byte, error), requests *atomic.Int64) (*rereads, string, error) {
 	if from.Since.IsZero() {
 		return nil, "", nil
+	}
+	if note := pastAuditKeepNote(uk, from); note != "" {
+		return nil, note, nil
 	}
 	named, err := r.auditTargets(ctx, from.Since.Add(-ReplicationMargin), requests)
 	if err != nil {
