@@ -75,19 +75,9 @@ func (r *reader) plannedChildRereads(ctx context.Context, uk *layout.Kind, from 
 		return nil, "", nil
 	}
 	names := childNames(uk)
-	if note := pastAuditKeepNote(uk, from); note != "" {
-		return nil, note, nil
-	}
-	named, err := r.auditTargets(ctx, from.Since.Add(-ReplicationMargin), requests)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, "", ctx.Err()
-		}
-		why := err.Error()
-		if graph.IsForbidden(err) || graph.AsError(err) != nil && graph.AsError(err).Status == 401 {
-			why = "grant the app " + AuditPermission + " to read only the changed " + uk.Title + "' " + names
-		}
-		return nil, names + " read for every object: the directory audit log cannot be read (" + layout.Safe(why) + ")", nil
+	named, note, err := r.auditNamed(ctx, uk, from, uk.Title+"' "+names, requests)
+	if named == nil {
+		return nil, note, err
 	}
 	p := &childPlan{prev: map[string]bool{}, again: map[string]bool{}, mentioned: map[string]bool{}}
 	for lid := range prev {

@@ -313,6 +313,32 @@ func PastAuditKeep(since, now time.Time) bool {
 // PastAuditKeep, as progress and the kind's note say it.
 const AuditKeepReason = "older than the directory audit log keeps its records (7 days without Microsoft Entra ID P1 or P2)"
 
+// auditNamed is the start of a scheduled run's plan of what to read again:
+// the lower-case ids the directory audit log names since the kind's last
+// full read (less ReplicationMargin). A nil map means the log cannot tell
+// (past its retention, or not readable: note says why, what naming the
+// relationships for the permission's remedy) or err.
+func (r *reader) auditNamed(ctx context.Context, uk *layout.Kind, from DeltaFrom, what string, requests *atomic.Int64) (map[string]bool, string, error) {
+	if note := pastAuditKeepNote(uk, from); note != "" {
+		return nil, note, nil
+	}
+	named, err := r.auditTargets(ctx, from.Since.Add(-ReplicationMargin), requests)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, "", ctx.Err()
+		}
+		why := err.Error()
+		if graph.IsForbidden(err) || graph.AsError(err) != nil && graph.AsError(err).Status == 401 {
+			why = "grant the app " + AuditPermission + " to read only the changed " + what
+		}
+		return nil, childNames(uk) + " read for every object: the directory audit log cannot be read (" + layout.Safe(why) + ")", nil
+	}
+	if named == nil {
+		named = map[string]bool{}
+	}
+	return named, "", nil
+}
+
 // pastAuditKeepNote is the note of a delta day that reads uk's untracked
 // children for every object because the window from.Since starts is past
 // the log's retention at from.Now (the run's start; now when unset), or ""
@@ -444,19 +470,9 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 	if from.Since.IsZero() {
 		return nil, "", nil
 	}
-	if note := pastAuditKeepNote(uk, from); note != "" {
-		return nil, note, nil
-	}
-	named, err := r.auditTargets(ctx, from.Since.Add(-ReplicationMargin), requests)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, "", ctx.Err()
-		}
-		why := err.Error()
-		if graph.IsForbidden(err) || graph.AsError(err) != nil && graph.AsError(err).Status == 401 {
-			why = "grant the app " + AuditPermission + " to read only the changed users' " + childNames(uk)
-		}
-		return nil, childNames(uk) + " read for every object: the directory audit log cannot be read (" + layout.Safe(why) + ")", nil
+	named, note, err := r.auditNamed(ctx, uk, from, "users' "+childNames(uk), requests)
+	if named == nil {
+		return nil, note, err
 	}
 	p := &rereads{again: map[string]bool{}, named: named}
 	// Every id the log or the round names: a user's file that names one
