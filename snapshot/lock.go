@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -228,22 +227,18 @@ func (r *Repo) lock(ctx context.Context) (unlock func(), takenOver *LockError, e
 // while taking the lock leaves only its temporary file). It fails with an
 // error wrapping os.ErrExist when the lock is held.
 //
-// The temporary file is named "<path>.<pid>.<n>.tmp", n counting this
-// process's attempts: two goroutines taking the lock at once (two applies
-// in one process, each with a Repo of its own) never write or remove each
-// other's.
+// The temporary file is writeSyncedTemp's, "<path>.<pid>.<n>.tmp", n
+// counting this process's temporary files: two goroutines taking the lock
+// at once (two applies in one process, each with a Repo of its own) never
+// write or remove each other's.
 func createLockFile(path, content string) error {
-	tmp := fmt.Sprintf("%s.%d.%d.tmp", path, os.Getpid(), lockTemps.Add(1))
-	err := writeSyncedFile(tmp, []byte(content))
+	tmp, err := writeSyncedTemp(path, []byte(content))
 	defer os.Remove(tmp)
 	if err != nil {
 		return err
 	}
 	return os.Link(tmp, path)
 }
-
-// lockTemps numbers createLockFile's temporary files in this process.
-var lockTemps atomic.Int64
 
 // removeDeadLockTemps removes the temporary files of createLockFile left by
 // runs killed while taking the lock (their pid no longer runs, or they are

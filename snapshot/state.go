@@ -69,17 +69,17 @@ func (r *Repo) RemoveState(name string) error {
 
 // writeSyncedTemp writes data to "<p>.<pid>.<n>.tmp", synced and closed,
 // for the caller to rename or link into place (and remove). n counts this
-// process's temporary files (as createLockFile's do): two goroutines
+// process's temporary files (createLockFile's too): two goroutines
 // writing the same state file at once (two applies in one process, each
 // with a Repo of its own) never write into, rename or remove each other's
 // temporary file, and each rename puts one whole file in place.
 func writeSyncedTemp(p string, data []byte) (string, error) {
-	tmp := fmt.Sprintf("%s.%d.%d.tmp", p, os.Getpid(), stateTemps.Add(1))
+	tmp := fmt.Sprintf("%s.%d.%d.tmp", p, os.Getpid(), tempFiles.Add(1))
 	return tmp, writeSyncedFile(tmp, data)
 }
 
-// stateTemps numbers writeSyncedTemp's temporary files in this process.
-var stateTemps atomic.Int64
+// tempFiles numbers writeSyncedTemp's temporary files in this process.
+var tempFiles atomic.Int64
 
 // writeSyncedFile writes data to the new or truncated file tmp, synced and
 // closed.
