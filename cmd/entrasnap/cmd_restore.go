@@ -135,11 +135,10 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	// The plan, apply's plan again and verify read one commit: its files
-	// are decoded once (importer.SnapshotCache).
-	snaps := &importer.SnapshotCache{}
+	// are decoded once (importer's shared SnapshotCache, LoadOptions.Snapshots nil).
 	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.At, Selectors: o.Selectors, All: o.All, Files: o.Files(),
 		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version,
-		Rehearsal: o.rehearsal, Snapshots: snaps}
+		Rehearsal: o.rehearsal}
 	var rehearsal string // the rehearsal tenant's instance
 	if o.rehearsal {
 		// The ids earlier rehearsals against this graphsim created.
@@ -211,9 +210,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		return err
 	}
 	if o.rehearsal {
-		return applyRehearsal(ctx, e, o.output, plan, client, repo, rehearsal, lo.IDs, snaps)
+		return applyRehearsal(ctx, e, o.output, plan, client, repo, rehearsal, lo.IDs)
 	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident, snaps)
+	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
 }
 
 // confirmRestore asks on a terminal what importer.Asked.Confirm needs
@@ -246,9 +245,8 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1).
-// snaps keeps the plan's commit decoded between apply's reads of it.
-func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity, snaps *importer.SnapshotCache) error {
-	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep, Snapshots: snaps,
+func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity) error {
+	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
 		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
 				Author: ident.author, Committer: ident.committer, Signer: signer}.Record(ctx, kinds, msg, files)
@@ -268,9 +266,9 @@ func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, cli
 // This run's new ids are kept beside it for the next rehearsal against the
 // same graphsim (importer.SaveRehearsalIDs), even when the run failed or
 // was interrupted part-way.
-func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, instance string, ids *importer.IDMap, snaps *importer.SnapshotCache) error {
+func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, instance string, ids *importer.IDMap) error {
 	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Rehearsal: true, IDs: ids, Snapshots: snaps}, func(res *importer.Result) {
+		Rehearsal: true, IDs: ids}, func(res *importer.Result) {
 		if err := importer.SaveRehearsalIDs(repo, instance, res.IDs); err != nil {
 			fmt.Fprintf(e.stderr, "warning: %v; a next rehearsal against this graphsim creates those objects again\n", err)
 		}
@@ -407,15 +405,14 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 			return err
 		}
 	}
-	snaps := &importer.SnapshotCache{}
 	if o.rehearsal {
 		instance, ids, err := importer.RehearsalIDs(ctx, client, repo)
 		if err != nil {
 			return err
 		}
-		return applyRehearsal(ctx, e, o.output, plan, client, repo, instance, ids, snaps)
+		return applyRehearsal(ctx, e, o.output, plan, client, repo, instance, ids)
 	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident, snaps)
+	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
 }
 
 // recordJournal commits the new ids an earlier restore left in its journal
