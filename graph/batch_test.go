@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -341,5 +342,50 @@ func TestBatch503ItemRetriedAfterItsRetryAfter(t *testing.T) {
 	mustEqual(t, "attempts of the other", fb.seen["2"], 1)
 	if w := sl.waits(); len(w) != 1 || w[0] != 7*time.Second {
 		t.Errorf("waits %v, want the item's Retry-After (7s)", w)
+	}
+}
+
+// TestBatchOfManyEnvelopesRunsAtMostConcurrencyAtOnce: a call of 50
+// envelopes keeps at most Config.Concurrency of them in flight and starts
+// no more goroutines than that (one per envelope held every envelope's
+// goroutine for the whole call); every item is still answered, in order.
+func TestBatchOfManyEnvelopesRunsAtMostConcurrencyAtOnce(t *testing.T) {
+	const conc = 3
+	fb := &fakeBatch{seen: map[string]int{}, answer: func(it wireItem, _ int) wireResponse {
+		return wireResponse{Status: 200, Body: json.RawMessage(`{"url":"` + it.URL + `"}`)}
+	}}
+	var mu sync.Mutex
+	inFlight, maxInFlight, maxWorkers := 0, 0, 0
+	buf := make([]byte, 1<<22)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		maxInFlight = max(maxInFlight, inFlight)
+		n := runtime.Stack(buf, true)
+		maxWorkers = max(maxWorkers, strings.Count(string(buf[:n]), "graph.(*Client).runChunk("))
+		mu.Unlock()
+		time.Sleep(time.Millisecond) // let the other envelopes pile up, if they would
+		fb.ServeHTTP(w, r)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+	})
+	c, _, _ := newTestClient(t, handler, func(cfg *Config) { cfg.Concurrency = conc })
+	var reqs []BatchRequest
+	for i := range 50 * MaxBatchSize {
+		reqs = append(reqs, BatchRequest{Method: "GET", URL: fmt.Sprintf("/v1.0/groups/g%d", i)})
+	}
+	out, err := c.Batch(context.Background(), reqs)
+	if err != nil {
+		t.Fatalf("Batch: %v", err)
+	}
+	for i, r := range out {
+		if r.Status != 200 || string(r.Body) != fmt.Sprintf(`{"url":"/groups/g%d"}`, i) {
+			t.Fatalf("item %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	mustEqual(t, "envelopes", len(fb.sizes), 50)
+	if maxInFlight > conc || maxWorkers > conc {
+		t.Errorf("at most %d envelopes in flight and %d goroutines sending them, want at most %d each", maxInFlight, maxWorkers, conc)
 	}
 }
