@@ -309,14 +309,18 @@ func (r ref) removed() bool { return r.meta&refRemoved != 0 }
 func (r ref) typ() uint32 { return r.meta >> refTypeBit }
 
 // refTable holds the ids that are not lower-case GUIDs and the @odata.type
-// values of one round, each once.
+// values of one round, each once (a group whose members have such ids
+// repeats them on every page and round item: each is stored once).
 type refTable struct {
 	odd     []string
+	oddIdx  map[string]uint32
 	types   []any
 	typeIdx map[string]uint32
 }
 
-func newRefTable() *refTable { return &refTable{typeIdx: map[string]uint32{}} }
+func newRefTable() *refTable {
+	return &refTable{oddIdx: map[string]uint32{}, typeIdx: map[string]uint32{}}
+}
 
 // maxRefTypes is the most @odata.type values a round's table holds (meta
 // keeps 30 bits for the index).
@@ -331,11 +335,16 @@ func (t *refTable) put(id string, typ any, hasType, removed bool) (ref, error) {
 	if g, ok := parseLowerGUID(id); ok {
 		r.g = g
 	} else {
-		if uint64(len(t.odd)) >= math.MaxUint32 {
-			return r, errors.New("more ids that are not GUIDs in one delta round than entrasnap can hold")
+		i, known := t.oddIdx[id]
+		if !known {
+			if uint64(len(t.odd)) >= math.MaxUint32 {
+				return r, errors.New("more ids that are not GUIDs in one delta round than entrasnap can hold")
+			}
+			i = uint32(len(t.odd))
+			t.odd = append(t.odd, id)
+			t.oddIdx[id] = i
 		}
-		binary.LittleEndian.PutUint32(r.g[:4], uint32(len(t.odd)))
-		t.odd = append(t.odd, id)
+		binary.LittleEndian.PutUint32(r.g[:4], i)
 		r.meta |= refOdd
 	}
 	if hasType {
