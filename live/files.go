@@ -65,6 +65,8 @@ type writer struct {
 	warnings []Warning // about the kind as a whole (no schema)
 	// keep, when set, are the only properties written (allowlist.go).
 	keep map[string]bool
+	// census, when set, is given every object (pimgroups.go).
+	census *groupCensus
 	// release ends the lease of the kind's schema (close); nil until sch
 	// first compiled it.
 	release func()
@@ -134,6 +136,9 @@ func (w *writer) add(objs []map[string]any) error {
 		return w.err
 	}
 	k := w.k
+	if w.census != nil {
+		w.census.add(objs)
+	}
 	if k.Name == "organization" && w.orgID == "" && len(objs) > 0 {
 		w.orgID, _ = objs[0]["id"].(string)
 	}

@@ -94,7 +94,6 @@ func (r *reader) pimGroups(ctx context.Context, k *layout.Kind, requests *atomic
 }
 
 func (l *pimGroupList) read(ctx context.Context, c *graph.Client, base string) {
-	l.listed, l.created = map[string]bool{}, map[string]time.Time{}
 	q := url.Values{"$select": {"id,groupTypes,securityEnabled,onPremisesSyncEnabled,createdDateTime"}, "$top": {"999"}}
 	l.err = c.List(ctx, base+"/groups?"+q.Encode(), func(items []json.RawMessage) error {
 		l.pages++
@@ -103,21 +102,84 @@ func (l *pimGroupList) read(ctx context.Context, c *graph.Client, base string) {
 			if err != nil {
 				return err
 			}
-			id, _ := g["id"].(string)
-			if id == "" {
-				return fmt.Errorf("Graph returned a group without id")
-			}
-			l.listed[strings.ToLower(id)] = true
-			if pimGovernable(g) {
-				l.groups = append(l.groups, id)
-				s, _ := g["createdDateTime"].(string)
-				t, _ := time.Parse(time.RFC3339, s) // none or unreadable: zero, read again (pimGroupsSince)
-				l.created[strings.ToLower(id)] = t
+			if err := l.add(g); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 	sort.Strings(l.groups)
+}
+
+// add notes group g (id and the properties pimGovernable reads); a group
+// listed again is kept as first listed.
+func (l *pimGroupList) add(g map[string]any) error {
+	if l.listed == nil {
+		l.listed, l.created = map[string]bool{}, map[string]time.Time{}
+	}
+	id, _ := g["id"].(string)
+	if id == "" {
+		return fmt.Errorf("Graph returned a group without id")
+	}
+	lid := strings.ToLower(id)
+	if l.listed[lid] {
+		return nil
+	}
+	l.listed[lid] = true
+	if pimGovernable(g) {
+		l.groups = append(l.groups, id)
+		s, _ := g["createdDateTime"].(string)
+		t, _ := time.Parse(time.RFC3339, s) // none or unreadable: zero, read again (pimGroupsSince)
+		l.created[lid] = t
+	}
+	return nil
+}
+
+// groupCensus is PIM for Groups' groups list made from the groups kind's
+// full read in the same run: every group the groups kind's writer is
+// given, whose $select holds what pimGovernable reads and createdDateTime
+// (layout's groupSelect). With it the PIM kinds need no groups list of
+// their own (issue 12: 5 units at 4,000 groups, 21 at 20,000). readAll
+// makes it when both are read and the groups kind does not resume from a
+// deltaLink (a later round gives only the groups that changed; the others'
+// properties are in their previous files, and decoding every one of those
+// costs more than the list's pages: docs/design.md); the PIM kinds start
+// once it is done, and list the groups themselves when the groups read
+// failed or resumed.
+type groupCensus struct {
+	l       pimGroupList
+	version string // the groups kind's API version
+	done    chan struct{}
+	end     sync.Once
+}
+
+// add notes the groups a writer is given (files.go).
+func (c *groupCensus) add(objs []map[string]any) {
+	for _, g := range objs {
+		_ = c.l.add(g) // (a group without id fails the writer)
+	}
+}
+
+// finish ends the census: when the groups were read in full (complete),
+// its list becomes the one the PIM kinds of its API version read.
+func (r *reader) finishCensus(complete bool) {
+	c := r.census
+	if c == nil {
+		return
+	}
+	c.end.Do(func() {
+		if complete {
+			sort.Strings(c.l.groups)
+			c.l.once.Do(func() {})
+			r.pimMu.Lock()
+			if r.pimLists == nil {
+				r.pimLists = map[string]*pimGroupList{}
+			}
+			r.pimLists[c.version] = &c.l
+			r.pimMu.Unlock()
+		}
+		close(c.done)
+	})
 }
 
 // pimBatchGroups is how many groups' schedules schedulesOf asks for in one

@@ -165,3 +165,89 @@ func TestPIMGroupsKindsShareOneGroupsList(t *testing.T) {
 		}
 	}
 }
+
+// TestPIMGroupsTakeTheGroupsFromTheGroupsRead: read with the groups kind,
+// PIM for Groups lists no groups of its own: the groups kind's full read
+// (its delta round) gives every group with what says whether PIM governs
+// it, and the schedules read are those of a read without the groups kind.
+// A later run whose groups round resumes gives only the changed groups:
+// PIM for Groups then lists them itself, once for both kinds.
+func TestPIMGroupsTakeTheGroupsFromTheGroupsRead(t *testing.T) {
+	sim, c := deltaSim(t, graphsim.Sizes{Users: 30, Groups: 6})
+	if sim.Tenant().PIMGovernableGroups() == 0 {
+		t.Fatal("no group PIM for Groups can govern: the test covers nothing")
+	}
+	groups, _ := layout.Lookup("groups")
+	var pim []*layout.Kind
+	for _, name := range AuditKinds() {
+		k, _ := layout.Lookup(name)
+		pim = append(pim, k)
+	}
+	groupLists := func() int {
+		n := 0
+		for _, e := range sim.Stats().Endpoints {
+			if e.Method == "GET" && e.Path == "/groups" {
+				n += e.Requests
+			}
+		}
+		return n
+	}
+	alone, err := Read(context.Background(), ReadOptions{Client: c, Kinds: pim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := append([]*layout.Kind{groups}, pim...)
+	sim.ResetStats()
+	// One kind at a time: the PIM kinds wait for the groups read without
+	// holding the slot it needs.
+	first, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds, TrackDelta: true, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := groupLists(); n != 0 {
+		t.Errorf("read with the groups kind: %d lists of the groups, want none (the groups' delta round gives them)", n)
+	}
+	pimFiles := func(files map[string][]byte) map[string][]byte {
+		out := map[string][]byte{}
+		for p, b := range files {
+			if k, _, err := layout.Locate(p); err == nil && auditKinds[k.Name] {
+				out[p] = b
+			}
+		}
+		return out
+	}
+	for _, r := range first.Kinds {
+		if !r.Complete {
+			t.Fatalf("%s incomplete: %v", r.Kind, r.Err)
+		}
+	}
+	if len(pimFiles(alone.Files)) == 0 {
+		t.Fatal("no PIM for Groups schedule: the test covers nothing")
+	}
+	simtest.SameFiles(t, "schedules read with the groups kind", pimFiles(first.Files), pimFiles(alone.Files))
+
+	from := map[string]DeltaFrom{}
+	for _, k := range kinds {
+		files := map[string][]byte{}
+		for p, b := range first.Files {
+			if fk, _, err := layout.Locate(p); err == nil && fk == k {
+				files[p] = b
+			}
+		}
+		from[k.Name] = DeltaFrom{Link: first.DeltaLinks[k.Name], Files: files, Since: sim.Clock().Now().Add(-time.Hour), Now: sim.Clock().Now()}
+	}
+	sim.ResetStats()
+	later, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds, Delta: from, TrackDelta: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range later.Kinds {
+		if !r.Complete || r.Read != "delta" {
+			t.Errorf("later run: %s complete %v, read %q (%s)", r.Kind, r.Complete, r.Read, r.Note)
+		}
+	}
+	if n := groupLists(); n != 1 {
+		t.Errorf("later run, the groups round resuming: %d lists of the groups, want 1", n)
+	}
+	simtest.SameFiles(t, "later run", later.Files, first.Files)
+}

@@ -272,6 +272,9 @@ type reader struct {
 	// (pimgroups.go, pimGroups).
 	pimMu    sync.Mutex
 	pimLists map[string]*pimGroupList
+	// census: the PIM kinds' groups list from the groups kind's read
+	// (pimgroups.go); nil unless readAll reads both.
+	census *groupCensus
 }
 
 // named maps a kind's least permissions to those of the listed set.
@@ -373,10 +376,18 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	slices.SortStableFunc(units, func(a, b *unit) int { return cmpBool(paced(b), paced(a)) })
+	r.census = nil
+	if i := slices.IndexFunc(units, func(u *unit) bool { return u.primary.Name == "groups" }); i >= 0 &&
+		slices.ContainsFunc(units, func(u *unit) bool { return auditKinds[u.primary.Name] }) {
+		r.census = &groupCensus{version: units[i].primary.APIVersion, done: make(chan struct{})}
+	}
 	for _, u := range units {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if u.primary.Name == "groups" {
+				defer r.finishCensus(false) // (when not read: readStreamed ends it)
+			}
 			if _, ok := deltaKinds[u.primary.Name]; ok || auditKinds[u.primary.Name] || layout.AttributeValueOwner(u.primary) != "" || csaDefinitionKinds[u.primary.Name] {
 				select {
 				case <-ready:
@@ -384,6 +395,15 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 					return
 				}
 				if ctx.Err() != nil {
+					return
+				}
+			}
+			if auditKinds[u.primary.Name] && r.census != nil {
+				// PIM for Groups takes its groups list from the groups
+				// read (pimgroups.go, groupCensus), holding no slot.
+				select {
+				case <-r.census.done:
+				case <-ctx.Done():
 					return
 				}
 			}
@@ -485,6 +505,9 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 		w.keep = r.keepUsers // allowlist.go
 	}
 	spec, isDelta := deltaKinds[k.Name]
+	if _, resumes := r.delta[k.Name]; k.Name == "groups" && !resumes && r.census != nil {
+		w.census = r.census // pimgroups.go
+	}
 	err := r.unreadableProperties(ctx, k)
 	if err == nil && isDelta && !r.perParent {
 		var dr *deltaRead
@@ -507,6 +530,9 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	kr.take(w)
 	if err != nil {
 		kr.files, kr.carried, kr.err = nil, nil, err
+	}
+	if k.Name == "groups" {
+		r.finishCensus(w.census != nil && err == nil && kr.mode != "delta")
 	}
 	return kr
 }
