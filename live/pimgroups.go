@@ -18,10 +18,11 @@ import (
 // PIM for Groups (layout/catalog_pimgroups.go). Graph lists the schedules
 // only with $filter=groupId eq '...' or principalId eq '...'
 // (privilegedaccessgroup-list-eligibilityschedules, -assignmentschedules),
-// so the read lists the groups first (id and the properties that say
-// whether PIM can govern the group), then the schedules of each group PIM
-// can govern, 20 lists per $batch envelope; a list with a next page is
-// read to its end. Activations (assignmentType activated) are left out of
+// so the read needs the groups first (id and the properties that say
+// whether PIM can govern the group: from the groups kind's full read in
+// the same run, groupCensus, else a list of its own), then the schedules
+// of each group PIM can govern, 20 lists per $batch envelope; a list with
+// a next page is read to its end. Activations (assignmentType activated) are left out of
 // the assignments: they are the eligibility's, which is kept.
 
 func init() {
