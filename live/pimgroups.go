@@ -185,9 +185,9 @@ func (r *reader) finishCensus(complete bool) {
 
 // pimBatchGroups is how many groups' schedules schedulesOf asks for in one
 // Batch call (50 envelopes of 20 lists): a call holds every item's request
-// and answer, with a goroutine per envelope, until its last envelope is
-// answered, so a full read of 20,000 groups at once held about 20 MB per
-// kind (issue 12, peak memory). A multiple of graph.MaxBatchSize: the
+// and answer until its last envelope is answered, so a full read of 20,000
+// groups at once held about 20 MB per kind (issue 12, peak memory; it also
+// had a goroutine per envelope then). A multiple of graph.MaxBatchSize: the
 // envelopes, and the requests counted, are those of one call.
 var pimBatchGroups = 50 * graph.MaxBatchSize // (a test sets it lower)
 
