@@ -519,6 +519,11 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	} else if err == nil {
 		err = r.listInto(ctx, k, &requests, w)
 	}
+	if k.Name == "groups" {
+		// Every group went to w.add: the PIM kinds need not wait for
+		// the files (pimgroups.go).
+		r.finishCensus(w.census != nil && err == nil && kr.mode != "delta")
+	}
 	if err == nil {
 		kr.files, err = w.finish()
 	}
@@ -530,9 +535,6 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	kr.take(w)
 	if err != nil {
 		kr.files, kr.carried, kr.err = nil, nil, err
-	}
-	if k.Name == "groups" {
-		r.finishCensus(w.census != nil && err == nil && kr.mode != "delta")
 	}
 	return kr
 }
