@@ -83,20 +83,8 @@ func TestPIMGroupsLaterRunTrustsTheLogOnlyWhenItNamesTheGroup(t *testing.T) {
 // requests it needed, and the later run gives the full read's files.
 func TestPIMGroupsKindsShareOneGroupsList(t *testing.T) {
 	sim, c := deltaSim(t, graphsim.Sizes{Users: 30, Groups: 6})
-	var kinds []*layout.Kind
-	for _, name := range AuditKinds() {
-		k, _ := layout.Lookup(name)
-		kinds = append(kinds, k)
-	}
-	groupLists := func() int {
-		n := 0
-		for _, e := range sim.Stats().Endpoints {
-			if e.Method == "GET" && e.Path == "/groups" {
-				n += e.Requests
-			}
-		}
-		return n
-	}
+	kinds := simtest.Kinds(t, AuditKinds()...)
+	groupLists := func() int { return simRequests(sim, "GET", "/groups") }
 	sim.ResetStats()
 	full, res := readWith(t, &reader{c: c, progress: NoProgress{}, track: true}, kinds)
 	if n := groupLists(); n != 1 {
@@ -114,15 +102,7 @@ func TestPIMGroupsKindsShareOneGroupsList(t *testing.T) {
 	if governable < 3 {
 		t.Fatalf("%d groups PIM for Groups can govern: the test does not cover a second slice", governable)
 	}
-	batches := func() int {
-		n := 0
-		for _, e := range sim.Stats().Endpoints {
-			if e.Method == "POST" && e.Path == "/$batch" {
-				n += e.Requests
-			}
-		}
-		return n
-	}
+	batches := func() int { return simRequests(sim, "POST", "/$batch") }
 	func() {
 		defer func(n int) { pimBatchGroups = n }(pimBatchGroups)
 		pimBatchGroups = 2
@@ -177,26 +157,13 @@ func TestPIMGroupsTakeTheGroupsFromTheGroupsRead(t *testing.T) {
 	if sim.Tenant().PIMGovernableGroups() == 0 {
 		t.Fatal("no group PIM for Groups can govern: the test covers nothing")
 	}
-	groups, _ := layout.Lookup("groups")
-	var pim []*layout.Kind
-	for _, name := range AuditKinds() {
-		k, _ := layout.Lookup(name)
-		pim = append(pim, k)
-	}
-	groupLists := func() int {
-		n := 0
-		for _, e := range sim.Stats().Endpoints {
-			if e.Method == "GET" && e.Path == "/groups" {
-				n += e.Requests
-			}
-		}
-		return n
-	}
+	pim := simtest.Kinds(t, AuditKinds()...)
+	groupLists := func() int { return simRequests(sim, "GET", "/groups") }
 	alone, err := Read(context.Background(), ReadOptions{Client: c, Kinds: pim})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := append([]*layout.Kind{groups}, pim...)
+	kinds := append(simtest.Kinds(t, "groups"), pim...)
 	sim.ResetStats()
 	// One kind at a time: the PIM kinds wait for the groups read without
 	// holding the slot it needs.
@@ -250,4 +217,16 @@ func TestPIMGroupsTakeTheGroupsFromTheGroupsRead(t *testing.T) {
 		t.Errorf("later run, the groups round resuming: %d lists of the groups, want 1", n)
 	}
 	simtest.SameFiles(t, "later run", later.Files, first.Files)
+}
+
+// simRequests is how many requests sim answered for method and path (an
+// endpoint template, without the version).
+func simRequests(sim *graphsim.Server, method, path string) int {
+	n := 0
+	for _, e := range sim.Stats().Endpoints {
+		if e.Method == method && e.Path == path {
+			n += e.Requests
+		}
+	}
+	return n
 }
