@@ -151,7 +151,8 @@ func TestPIMGroupsKindsShareOneGroupsList(t *testing.T) {
 // (its delta round) gives every group with what says whether PIM governs
 // it, and the schedules read are those of a read without the groups kind.
 // A later run whose groups round resumes gives only the changed groups:
-// PIM for Groups then lists them itself, once for both kinds.
+// PIM for Groups then lists them itself, once for both kinds, as it does
+// when the groups read fails.
 func TestPIMGroupsTakeTheGroupsFromTheGroupsRead(t *testing.T) {
 	sim, c := deltaSim(t, graphsim.Sizes{Users: 30, Groups: 6})
 	if sim.Tenant().PIMGovernableGroups() == 0 {
@@ -217,6 +218,32 @@ func TestPIMGroupsTakeTheGroupsFromTheGroupsRead(t *testing.T) {
 		t.Errorf("later run, the groups round resuming: %d lists of the groups, want 1", n)
 	}
 	simtest.SameFiles(t, "later run", later.Files, first.Files)
+
+	// The groups round refused: the groups kind fails, the PIM kinds list
+	// the groups themselves and are complete.
+	srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/groups/delta") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`)
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	sim.ResetStats()
+	refused, err := Read(context.Background(), ReadOptions{Client: simtest.Client(t, sim, srv, sim.Token()), Kinds: kinds, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refused.Kinds {
+		if r.Complete == (r.Kind == "groups") {
+			t.Errorf("groups round refused: %s complete %v (%v)", r.Kind, r.Complete, r.Err)
+		}
+	}
+	if n := groupLists(); n != 1 {
+		t.Errorf("groups round refused: %d lists of the groups, want 1", n)
+	}
+	simtest.SameFiles(t, "schedules with the groups round refused", pimFiles(refused.Files), pimFiles(alone.Files))
 }
 
 // simRequests is how many requests sim answered for method and path (an
