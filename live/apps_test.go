@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -66,15 +65,7 @@ func TestAppChildRereadsFromTheAuditLog(t *testing.T) {
 
 	// Graph refuses the log (no AuditLog.Read.All): no plan, the note names
 	// the permission.
-	noAudit := simtest.Client(t, sim, simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "auditLogs") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(403)
-			_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-			return
-		}
-		sim.ServeHTTP(w, r)
-	})), "")
+	noAudit := simtest.Client(t, sim, simtest.Serve(t, simtest.Denying(sim, "auditLogs")), "")
 	r = &reader{c: noAudit, progress: NoProgress{}, track: true}
 	p, note, err = r.plannedChildRereads(ctx, uk, DeltaFrom{Since: since, Now: sim.Clock().Now()}, prev, changes, &requests)
 	if err != nil || p != nil || !strings.Contains(note, "grant the app AuditLog.Read.All") {

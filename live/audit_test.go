@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -57,15 +56,7 @@ func TestReadAuditsWindow(t *testing.T) {
 		}
 	}
 	// Without the permission.
-	deny := simtest.Client(t, sim, simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "auditLogs") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(403)
-			_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-			return
-		}
-		sim.ServeHTTP(w, r)
-	})), "")
+	deny := simtest.Client(t, sim, simtest.Serve(t, simtest.Denying(sim, "auditLogs")), "")
 	_, err = ReadAudits(ctx, deny, start, sim.Clock().Now())
 	var ue *AuditUnavailableError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "AuditLog.Read.All") {

@@ -217,15 +217,7 @@ func TestReadBrandingSkipsStreamsWithoutURL(t *testing.T) {
 
 	// The URL set, the read failing: incomplete, never "no image".
 	sim2 := simtest.New(t, graphsim.Options{})
-	lv, _ = readKinds(t, sim2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/branding/localizations/fr-FR/backgroundImage") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-			return
-		}
-		sim2.ServeHTTP(w, r)
-	}), "branding")
+	lv, _ = readKinds(t, sim2, simtest.Denying(sim2, "/branding/localizations/fr-FR/backgroundImage"), "branding")
 	if r := lv.Kinds[0]; r.Complete {
 		t.Errorf("a set image whose read failed left the kind complete: %+v", r)
 	}

@@ -221,15 +221,7 @@ func TestPIMGroupsTakeTheGroupsFromTheGroupsRead(t *testing.T) {
 
 	// The groups round refused: the groups kind fails, the PIM kinds list
 	// the groups themselves and are complete.
-	srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/groups/delta") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			io.WriteString(w, `{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`)
-			return
-		}
-		sim.ServeHTTP(w, r)
-	}))
+	srv := simtest.Serve(t, simtest.Denying(sim, "/groups/delta"))
 	sim.ResetStats()
 	refused, err := Read(context.Background(), ReadOptions{Client: simtest.Client(t, sim, srv, sim.Token()), Kinds: kinds, Concurrency: 1})
 	if err != nil {
