@@ -104,7 +104,9 @@ func BenchmarkRepo(b *testing.B) {
 
 // TestRepoFileTooLargeAmongMany: in a snapshot of more than 256 files (read
 // in one pass), a file over the limit is reported, unread, and every other
-// file is still checked (a dangling member elsewhere is found).
+// file is still checked (a dangling member elsewhere is found); the
+// repository keeps its own limit after (a later check without one reads
+// the large file).
 func TestRepoFileTooLargeAmongMany(t *testing.T) {
 	files := generatedFiles(t, 300, 10)
 	k := kind(t, "groups")
@@ -115,15 +117,14 @@ func TestRepoFileTooLargeAmongMany(t *testing.T) {
 	files[ManifestPath] = manifest(map[string]int{"users": 300, "groups": 12})
 	r := newCheckRepo(t)
 	writeSnapshot(t, r, files, "snapshot/1")
+	r.SetMaxFileSize(5 << 20)
 	for _, limit := range []int64{64 << 10, 0} {
-		r, err := snapshot.Open(r.Path()) // Repo keeps a limit it set on r
+		rep, err := Repo(context.Background(), r, Options{MaxFileSize: limit})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := Repo(context.Background(), r, Options{MaxFileSize: limit})
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
+		if got := r.MaxFileSize(); got != 5<<20 {
+			t.Fatalf("after Repo with a limit of %d, the repository's limit is %d, want its own 5 MiB back", limit, got)
 		}
 		var got []string
 		for _, is := range rep.Snapshots[0].Issues {

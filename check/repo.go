@@ -87,7 +87,7 @@ func (rep *Report) AddState(i Issue) {
 // Options say what Repo checks.
 type Options struct {
 	All         bool  // HEAD and every tagged snapshot; false: HEAD only
-	MaxFileSize int64 // the largest object file read; 0: snapshot.DefaultMaxFileSize
+	MaxFileSize int64 // the largest object file read; 0: r's own limit (snapshot.Repo.MaxFileSize)
 	// Signers, when set, verifies the signatures of every commit and
 	// snapshot tag against these allowed signers (Signatures), with
 	// SignedSince.
@@ -103,14 +103,16 @@ var ErrNoCommit = errors.New("no commit yet: nothing to check")
 
 // Repo checks the repository r: the snapshot at HEAD (with o.All, every
 // tagged snapshot too) and the snapshot tags, reading everything afresh.
-// It sets r's file size limit to o.MaxFileSize when that is set. The error
-// is for a repository that cannot be read (ErrNoCommit when it is empty);
-// problems found are in the report.
+// It reads with o.MaxFileSize as r's file size limit when that is set, and
+// gives r its own limit back when it returns. The error is for a
+// repository that cannot be read (ErrNoCommit when it is empty); problems
+// found are in the report.
 func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	if o.MaxFileSize > 0 {
+		defer r.SetMaxFileSize(r.MaxFileSize())
 		r.SetMaxFileSize(o.MaxFileSize)
 	} else {
-		o.MaxFileSize = snapshot.DefaultMaxFileSize
+		o.MaxFileSize = r.MaxFileSize()
 	}
 	head, err := r.Resolve(ctx, "HEAD")
 	if err != nil {
