@@ -111,9 +111,8 @@ type Schema struct {
 	raw  []byte
 	// doc is the schema document decoded, for ReadOnly and the messages
 	// of a failed Validate: decoded on first use, since a decoded
-	// document costs more than the compiled schema's half again (4 MB for
-	// lifecycle-workflows) and an export that finds nothing wrong never
-	// needs it.
+	// document costs more than the compiled schema's half again and an
+	// export that finds nothing wrong never needs it.
 	doc func() map[string]any
 	sch *jsonschema.Schema
 }
@@ -144,14 +143,14 @@ var dropAfterUse atomic.Bool
 
 // DropAfterUse sets how Lease keeps compiled schemas. Off (the default),
 // Lease is For: every compiled schema stays for the life of the process,
-// which tests and commands that check the same kinds again want (compiling
-// lifecycle-workflows' takes a second or two). On, a schema that Lease
-// compiled is shared by the leases held at the same time and freed when
-// the last ends: an export run by the CLI validates each kind's files
-// once, and the schemas of the kinds it finished (lifecycle-workflows' and
-// custom-task-extensions' hold about 9 and 7 MB compiled, all kinds' 22
-// MB) are no longer held while it reads the largest kinds (issue 12, peak
-// memory). For is not affected: what it compiled it keeps.
+// which tests and commands that check the same kinds again want. On, a
+// schema that Lease compiled is shared by the leases held at the same time
+// and freed when the last ends: an export run by the CLI validates each
+// kind's files once, and the schemas of the kinds it finished (all kinds'
+// held 22 MB compiled when lifecycle-workflows' and
+// custom-task-extensions' held Graph's user type, 9 and 7 MB) are no
+// longer held while it reads the largest kinds (issue 12, peak memory).
+// For is not affected: what it compiled it keeps.
 func DropAfterUse(on bool) { dropAfterUse.Store(on) }
 
 // lease is a schema shared by the Lease calls holding it.
@@ -265,9 +264,10 @@ func compile(kind, id string, src []byte) (*jsonschema.Schema, error) {
 // and contentEncoding annotate in both), and the compiler is quadratic in
 // a 2020-12 schema's subschemas: it looks for $dynamicAnchor under every
 // subschema it compiles, which took about 2 CPU-seconds for
-// lifecycle-workflows' 900 KB (its $defs hold much of Graph's user type)
-// and 1 for custom-task-extensions' 700 KB, in every process that
-// validates them (each export). compiledAs2019 is the schema as compiled:
+// lifecycle-workflows' 900 KB (its $defs held much of Graph's user type,
+// 35 KB since: internal/gen) and 1 for custom-task-extensions' 700 KB, in
+// every process that validates them (each export). compiledAs2019 is the
+// schema as compiled:
 // declared 2019-09 when it holds none of 2020-12's own keywords
 // ($dynamicRef, $dynamicAnchor, prefixItems; items as an array is not
 // valid 2020-12, so the compiler refused it already), raw otherwise.

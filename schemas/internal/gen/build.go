@@ -294,16 +294,22 @@ func (b *builder) members(d *Type, atRoot bool) map[string]any {
 			continue
 		}
 		if _, ok := marked(b, b.idOnly, d, n.Name); ok {
-			out[n.Name] = idOnlySchema(n.Nullable)
+			s := idOnlySchema(n.Nullable)
+			if _, ro := marked(b, b.readOnly, d, n.Name); ro {
+				s["readOnly"] = true
+			}
+			out[n.Name] = s
 			continue
 		}
 		// A navigation is in the file when Graph returns it inline: the
 		// catalog names it (combinationConfigurations, includeTargets),
 		// the CSDL says AutoExpand, or it is a contained navigation of a
-		// value that is itself inline (a complex type's, or a nested
-		// entity's: grantControls.authenticationStrength).
+		// complex value. A nested entity's own contained navigations are
+		// not: Graph returns them only when asked ($expand), and as
+		// allowed they made a schema hold all an entity reaches (a
+		// workflow scope's groups: their calendars, drives, threads).
 		_, in := marked(b, b.inline, d, n.Name)
-		if !(n.AutoExpand || in || (!atRoot && n.ContainsTarget)) {
+		if !(n.AutoExpand || in || (!atRoot && n.ContainsTarget && d.Kind == kindComplex)) {
 			continue
 		}
 		et, coll := collectionOf(n.Type)

@@ -65,12 +65,14 @@ const tinyCSDL = `<?xml version="1.0" encoding="utf-8"?>
         <NavigationProperty Name="notes" Type="Collection(graph.note)" ContainsTarget="true" />
         <NavigationProperty Name="hidden" Type="Collection(graph.part)" ContainsTarget="true" />
         <NavigationProperty Name="expanded" Type="graph.part" ContainsTarget="true" />
+        <NavigationProperty Name="creator" Type="graph.part" />
       </EntityType>
       <EntityType Name="specialThing" BaseType="graph.thing">
         <Property Name="special" Type="Edm.Boolean" />
       </EntityType>
       <EntityType Name="part" BaseType="graph.entity">
         <Property Name="label" Type="Edm.String" />
+        <NavigationProperty Name="revisions" Type="Collection(graph.note)" ContainsTarget="true" />
       </EntityType>
       <EntityType Name="note" BaseType="graph.entity">
         <Property Name="text" Type="Edm.String" />
@@ -93,7 +95,8 @@ var tinySpec = KindSpec{
 		{Name: "owners", Refs: true},
 		{Name: "notes", Drop: []string{"parentId"}},
 	},
-	ReadOnly: []string{"id", "name"},
+	ReadOnly: []string{"id", "name", "creator"},
+	IDOnly:   []string{"creator"},
 	Secret:   []string{"credentials[].secretText"},
 	Volatile: []string{"lastSeen"},
 	Paths:    []string{"parts[].label", "owners[].id", "nonexistent", "shapes[].radius", "nope.deeper"},
@@ -239,6 +242,15 @@ func TestBuildShape(t *testing.T) {
 			t.Errorf("property %s present = %v, want %v", name, ok, want)
 		}
 	}
+	// A nested entity's contained navigation is not inline (Graph returns
+	// it only on $expand): a part's revisions are not allowed.
+	if _, ok := at(t, doc, "$defs", "part", "properties").(map[string]any)["revisions"]; ok {
+		t.Error("a nested entity's contained navigation is allowed")
+	}
+	// An id-only navigation: {id}, read-only when the catalog says so.
+	if at(t, props, "creator", "readOnly") != true || at(t, props, "creator", "additionalProperties", "$comment") != reasonIDOnly {
+		t.Errorf("creator = %v", props["creator"])
+	}
 	// Polymorphism: @odata.type and the union.
 	if !reflect.DeepEqual(at(t, props, "@odata.type", "enum"), []any{"#microsoft.graph.thing", "#microsoft.graph.specialThing"}) {
 		t.Errorf("@odata.type = %v", props["@odata.type"])
@@ -280,6 +292,7 @@ func TestBuildValidates(t *testing.T) {
 		"credentials": [{"keyId": "0c9a5c36-8c52-4a43-a0e4-5d4b2f6f6b1d", "inner": {"keyId": null}}],
 		"parts": [{"id": "p", "label": "x"}],
 		"expanded": null,
+		"creator": {"id": "p"},
 		"owners": [{"id": "u1", "@odata.type": "#microsoft.graph.user"}],
 		"notes": [{"id": "n1", "text": "hi"}],
 		"extension_0123456789abcdef0123456789abcdef_costCenter": "CC"
@@ -308,6 +321,8 @@ func TestBuildValidates(t *testing.T) {
 		"integer":                              `{"id": "t", "name": "n", "colors": "red", "shapes": [], "count": 1.5}`,
 		"bad extension name":                   `{"id": "t", "name": "n", "colors": "red", "shapes": [], "extension_12_x": 1}`,
 		"unknown @odata.type":                  `{"id": "t", "name": "n", "colors": "red", "shapes": [], "@odata.type": "#microsoft.graph.part"}`,
+		"nested contained navigation":          `{"id": "t", "name": "n", "colors": "red", "shapes": [], "parts": [{"id": "p", "revisions": []}]}`,
+		"id-only object with more":             `{"id": "t", "name": "n", "colors": "red", "shapes": [], "creator": {"id": "p", "label": "x"}}`,
 	}
 	for name, doc := range invalid {
 		if err := sch.Validate(decode(t, doc)); err == nil {
