@@ -386,19 +386,21 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	// A saved plan was reviewed when it was saved: no question "yes". A plan
 	// from files deleting many objects asks the tenant's name as restore
 	// does (a plan saved with --out is no way around it), beside the plan
-	// shown as text on the terminal (importer.Plan.Review).
-	in, err := plan.SavedInput(ctx, client, repo)
-	if err != nil {
-		return err
-	}
+	// shown as text on the terminal (importer.Plan.Review). A refusal (the
+	// plan's tenant is not this one) comes after the plan, as restore's
+	// does and as Apply's for a smaller plan: the last thing shown.
+	in, refused := plan.SavedInput(ctx, client, repo)
 	asked := importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}
 	review := importer.ReviewOptions{RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color, Requests: o.showRequests},
-		Unprompted: in == nil || !asked.Asks(plan, in)}
+		Unprompted: refused != nil || in == nil || !asked.Asks(plan, in)}
 	if e.canPrompt {
 		review.Prompt, review.PromptColor = e.stderr, e.errTTY
 	}
 	if err := plan.Review(e.stdout, review); err != nil {
 		return err
+	}
+	if refused != nil {
+		return refused
 	}
 	if in != nil {
 		if err := confirmRestore(ctx, e, restoreOptions{Asked: asked}, plan, in); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/importer"
 )
 
@@ -152,11 +153,19 @@ func TestRestoreFromFilesSmallGaps(t *testing.T) {
 		t.Fatalf("want the saved mass delete refused without the tenant's name:\n%s", errOut)
 	}
 	e.cli(exitError, "apply", plan, "--confirm-tenant", "Not The Tenant")
+	// Against another tenant: the plan, then the refusal (as restore).
+	simB, urlB, cB := simTenant(t, graphsim.Options{Seed: 2, TenantName: "Fabrikam"}, nil)
+	usersB := count(t, cB, "/v1.0/users")
+	code, out, errOut := against(t, urlB, simB.Token(), "apply", plan)
+	if code != exitError || !strings.Contains(out, "Plan for tenant") || !strings.Contains(out, "delete") ||
+		!strings.Contains(errOut, "cross-tenant restore is not supported") || !strings.Contains(errOut, "nothing was written") || count(t, cB, "/v1.0/users") != usersB {
+		t.Errorf("apply to another tenant: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
 	// --json on a terminal: the name is asked beside the plan, shown as
 	// text on stderr before the question; stdout stays empty when refused.
 	// Without a terminal the plan is the one document on stdout.
 	jargs := []string{"apply", plan, "--json", "--graph-url", e.url, "--access-token", e.sim.Token()}
-	code, out, errOut := runWith(t, e.factory(), "Not The Tenant\n", true, jargs...)
+	code, out, errOut = runWith(t, e.factory(), "Not The Tenant\n", true, jargs...)
 	shown, asked := strings.Index(errOut, "Plan for tenant"), strings.Index(errOut, "Type the name of the tenant")
 	if code != exitError || out != "" || shown < 0 || asked < shown || !strings.Contains(errOut, "does not match") {
 		t.Errorf("apply --json on a terminal, another name: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
