@@ -52,6 +52,33 @@ func (s *Server) dropInherited(id string) {
 	}
 }
 
+// adminUpdateInfo checks an adminUpdate schedule request (body) of the
+// schedule existing and reads its scheduleInfo. A request's action
+// adminUpdate is "for administrators to change existing role
+// eligibilities" (resources/unifiedroleeligibilityschedulerequest; the
+// assignment and PIM for Groups requests say the same of theirs); Graph
+// documents nothing else of it, so graphsim takes the strict reading: the
+// schedule must exist (400, as adminRemove's), the request must give
+// scheduleInfo (400 without), read as adminAssign's (an end not after the
+// start → 400; no start or a past one: now). Callers hold t.mu.
+func adminUpdateInfo(existing *record, body map[string]any, now time.Time) (map[string]any, *apiError) {
+	if existing == nil {
+		return nil, badRequest("RoleAssignmentDoesNotExist: The Role assignment does not exist.")
+	}
+	if _, ok := body["scheduleInfo"].(map[string]any); !ok {
+		return nil, badRequest("The request's scheduleInfo is required for action adminUpdate.")
+	}
+	return groupScheduleInfo(body["scheduleInfo"], now)
+}
+
+// updateSchedule gives schedule r the scheduleInfo an adminUpdate set,
+// keeping its id. Callers hold t.mu for writing.
+func (t *Tenant) updateSchedule(r *record, info map[string]any) {
+	r.obj["scheduleInfo"] = info
+	r.obj["modifiedDateTime"] = graphTime(t.now())
+	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"scheduleInfo", "modifiedDateTime"}})
+}
+
 // ---- directory roles ----
 //
 // learn.microsoft.com/graph/api/resources/directoryrole: a directory role
@@ -252,7 +279,8 @@ func (s *Server) dropExpired() {
 
 // createAssignmentRequest serves POST roleAssignmentScheduleRequests:
 // adminAssign (a standing assignment), selfActivate (an eligible principal's
-// time-bound activation), adminRemove and selfDeactivate.
+// time-bound activation), adminUpdate (a new window for an assignment,
+// adminUpdateInfo), adminRemove and selfDeactivate.
 func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *record) *apiError {
 	t := s.tenant
 	s.dropExpired()
@@ -321,8 +349,29 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 		s.dropInstance(existing.key())
 		s.remove(existing)
 		body["status"] = "Revoked"
+	case "adminUpdate":
+		if existing != nil {
+			if inst := t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(existing.key())]; inst != nil && str(inst.obj["assignmentType"]) == "Activated" {
+				// Strict reading: an activation is its principal's (selfExtend, selfDeactivate).
+				return badRequest("RoleAssignmentRequestPolicyValidationFailed: an activated assignment is not changed by adminUpdate.")
+			}
+		}
+		if _, aerr := adminUpdateInfo(existing, body, now); aerr != nil {
+			return aerr
+		}
+		end, aerr := s.adminAssignEnd(role.key(), body["scheduleInfo"], now) // pim.go: the role's settings hold
+		if aerr != nil {
+			return aerr
+		}
+		s.addInstance(existing.obj, "Assigned", now, end)
+		s.addAssignmentSchedule(existing.obj, body, now, end, false)
+		if r := t.colls[assignScheduleKind].byKey[strings.ToLower(existing.key())]; r != nil {
+			r.obj["modifiedDateTime"] = graphTime(now)
+		}
+		body["targetScheduleId"] = existing.key()
+		body["status"] = "Provisioned"
 	default:
-		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign, adminRemove, selfActivate and selfDeactivate.")
+		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign, adminUpdate, adminRemove, selfActivate and selfDeactivate.")
 	}
 	return nil
 }
