@@ -3,6 +3,7 @@ package graphsim
 import (
 	"crypto/sha256"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -77,6 +78,79 @@ func (t *Tenant) updateSchedule(r *record, info map[string]any) {
 	r.obj["scheduleInfo"] = info
 	r.obj["modifiedDateTime"] = graphTime(t.now())
 	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"scheduleInfo", "modifiedDateTime"}})
+}
+
+// ---- the role entries of a deleted principal ----
+//
+// What becomes of a principal's role assignments and PIM entries when it is
+// deleted is not documented. Observed (Microsoft365DSC/Microsoft365DSC#5445,
+// a maintainer: "If a role assignment exists for a given principal and this
+// principal gets deleted, the permissions are automatically revoked. The
+// PIM entry in Entra ID will continue to show up to up to 7 days after the
+// deletion of the principal, then a cleanup job will remove it"): graphsim
+// keeps listing the role assignments (with their PIM instance and
+// schedule) and role eligibility schedules (with the rows inherited through
+// a group's) of a user, group or service principal in the recycle bin for
+// principalCleanup after its deletion; then they are gone for good, and a
+// principal restored from the bin later comes back without them (a restore
+// makes them again from the snapshot). Restored sooner, it keeps them
+// (simplified: nothing tells revoked access apart); purged from the bin
+// before the clean-up ran, its entries stay listed (simplified). PIM for
+// Groups schedules go at once (pimgroups.go, strict reading).
+
+// principalCleanup is how long a deleted principal's role entries stay listed.
+const principalCleanup = 7 * 24 * time.Hour
+
+// dropGonePrincipalsRoles removes the role entries of the principals
+// deleted principalCleanup ago or more. handle runs it before every request
+// (server.go), as dropEndedGroupSchedules; the common case is one look at
+// the recycle bin under the read lock.
+func (s *Server) dropGonePrincipalsRoles() {
+	t := s.tenant
+	due := func() []*record {
+		cutoff := t.now().Add(-principalCleanup)
+		gone := map[string]bool{}
+		for id, r := range t.bin {
+			if n := r.kind.Name; (n == "user" || n == "group" || n == "servicePrincipal") && !r.deletedAt.After(cutoff) {
+				gone[id] = true
+			}
+		}
+		if len(gone) == 0 {
+			return nil
+		}
+		var out []*record
+		for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule"} {
+			for _, r := range t.colls[name].byKey {
+				if gone[strings.ToLower(str(r.obj["principalId"]))] {
+					out = append(out, r)
+				}
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+		return out
+	}
+	t.mu.RLock()
+	n := 0
+	if len(t.bin) > 0 {
+		n = len(due())
+	}
+	t.mu.RUnlock()
+	if n == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range due() {
+		if t.colls[r.kind.Name].byKey[strings.ToLower(r.key())] != r {
+			continue // an inherited row its group's eligibility took with it
+		}
+		if r.kind.Name == "unifiedRoleAssignment" {
+			s.dropInstance(r.key())
+		} else {
+			s.dropInherited(r.key())
+		}
+		s.remove(r)
+	}
 }
 
 // ---- directory roles ----

@@ -342,3 +342,54 @@ func TestAdminUpdateOfSchedules(t *testing.T) {
 		t.Error("no audit record of the adminUpdate names the group")
 	}
 }
+
+// A deleted principal's role assignments (with their PIM instance and
+// schedule) and role eligibility stay listed for 7 days, then a clean-up
+// removes them: a user restored from the recycle bin later comes back
+// without them; one restored sooner keeps them.
+func TestDeletedPrincipalsRoleEntriesCleanedUpAfterSevenDays(t *testing.T) {
+	s, users := gwServer(t)
+	const assignReqs = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"
+	role := builtin.GlobalAdministratorRoleID
+	end := s.Clock().Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	for _, u := range users[:2] {
+		genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": u, "roleDefinitionId": builtin.DirectoryReadersRoleID, "directoryScopeId": "/"}, 201)
+		genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminAssign", "principalId": u, "roleDefinitionId": role, "directoryScopeId": "/"}, 201)
+		genJSON(t, s, "POST", assignReqs, map[string]any{"action": "adminAssign", "principalId": u, "roleDefinitionId": globalReaderRoleID, "directoryScopeId": "/",
+			"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end}}}, 201)
+	}
+	held := func(u string) int {
+		n := 0
+		for _, p := range []string{"roleAssignments", "roleAssignmentScheduleInstances", "roleAssignmentSchedules", "roleEligibilitySchedules"} {
+			for _, o := range listValue(t, s, "/v1.0/roleManagement/directory/"+p) {
+				if o["principalId"] == u {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	want := held(users[0])
+	if want < 6 {
+		t.Fatalf("%d role entries of the user before the delete", want)
+	}
+	for _, u := range users[:2] {
+		genDo(t, s, "DELETE", "/v1.0/users/"+u, nil)
+	}
+	s.Clock().Advance(6 * 24 * time.Hour)
+	if n := held(users[0]); n != want {
+		t.Errorf("6 days after the delete: %d role entries listed, want %d", n, want)
+	}
+	genJSON(t, s, "POST", "/v1.0/directory/deletedItems/"+users[1]+"/restore", map[string]any{}, 200)
+	s.Clock().Advance(24*time.Hour + time.Second)
+	if n := held(users[0]); n != 0 {
+		t.Errorf("7 days after the delete: %d role entries listed, want none", n)
+	}
+	genJSON(t, s, "POST", "/v1.0/directory/deletedItems/"+users[0]+"/restore", map[string]any{}, 200)
+	if n := held(users[0]); n != 0 {
+		t.Errorf("restored after the clean-up: %d role entries, want none", n)
+	}
+	if n := held(users[1]); n != want {
+		t.Errorf("restored before the clean-up: %d role entries, want %d", n, want)
+	}
+}
