@@ -633,6 +633,14 @@ func TestEligibilityExpirationIsRestoredByAdminUpdate(t *testing.T) {
 	if exp["endDateTime"] != "2027-01-01T00:00:00Z" || si["startDateTime"] != nil {
 		t.Errorf("adminUpdate scheduleInfo %v", si)
 	}
+	// A file without scheduleInfo says nothing of the window: the live one
+	// is left (never made permanent), and the plan says so.
+	bare := el("el1", "2027-01-01T00:00:00Z")
+	delete(bare.Data, "scheduleInfo")
+	p = compute(t, input([]*Object{bare}, []*Object{el("el9", "2026-02-01T00:00:00Z")}, sel))
+	if len(p.Actions) != 0 || !strings.Contains(render(p), "no scheduleInfo: the live window, ending 2026-02-01T00:00:00Z, is left") {
+		t.Errorf("a file without scheduleInfo:\n%s", render(p))
+	}
 }
 
 // An appId that a live application and its service principal both answer

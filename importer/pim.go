@@ -153,9 +153,10 @@ func (pl *planner) timeBoundRequest(k *layout.Kind, want map[string]any) (map[st
 // privilegedaccessgroupeligibilityschedulerequest). The schedule is kept,
 // with its id and, for an active PIM for Groups assignment, the membership
 // it gives (a remove and assign would take it away between the two); its
-// window starts now. The same end is left; an end at REV that has passed,
-// that a time-bound assignment's file lacks (never made standing) or that
-// cannot be read is left with a note.
+// window starts now. The same end is left; a file without scheduleInfo
+// (hand-edited: it says nothing of the window), an end at REV that has
+// passed, one a time-bound assignment's file lacks (never made standing)
+// or one that cannot be read leaves the live window, with a note.
 func (pl *planner) updateWindow(s *objState, current *Object, want map[string]any, dep string) {
 	window := func(d map[string]any) any {
 		if e, ok := scheduleEnd(d); ok {
@@ -165,6 +166,14 @@ func (pl *planner) updateWindow(s *objState, current *Object, want map[string]an
 	}
 	before, after := window(current.Data), window(want)
 	if before == after {
+		return
+	}
+	if _, ok := want["scheduleInfo"]; !ok {
+		live := "with no end"
+		if before != nil {
+			live = "ending " + before.(string)
+		}
+		pl.note(s, []string{"its file has no scheduleInfo: the live window, " + live + ", is left as it is"})
 		return
 	}
 	k := s.k
