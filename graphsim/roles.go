@@ -129,20 +129,9 @@ func (s *Server) dropGonePrincipalsRoles() {
 		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
 		return out
 	}
-	t.mu.RLock()
-	n := 0
-	if len(t.bin) > 0 {
-		n = len(due())
-	}
-	t.mu.RUnlock()
-	if n == 0 {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, r := range due() {
+	t.sweep(func() bool { return len(t.bin) > 0 }, due, func(r *record) {
 		if t.colls[r.kind.Name].byKey[strings.ToLower(r.key())] != r {
-			continue // an inherited row its group's eligibility took with it
+			return // an inherited row its group's eligibility took with it
 		}
 		if r.kind.Name == "unifiedRoleAssignment" {
 			s.dropInstance(r.key())
@@ -150,6 +139,26 @@ func (s *Server) dropGonePrincipalsRoles() {
 			s.dropInherited(r.key())
 		}
 		s.remove(r)
+	})
+}
+
+// sweep runs act on each record find gives, under the write lock, once a
+// look under the read lock (when maybe says there may be some) finds any:
+// a request that finds none takes no write lock.
+func (t *Tenant) sweep(maybe func() bool, find func() []*record, act func(r *record)) {
+	t.mu.RLock()
+	n := 0
+	if maybe() {
+		n = len(find())
+	}
+	t.mu.RUnlock()
+	if n == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range find() {
+		act(r)
 	}
 }
 
