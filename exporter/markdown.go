@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -19,7 +20,7 @@ const PRBodyMax = 60000
 // WritePRBody writes to file (export --pr-body) the markdown of what the
 // snapshot res.Commit changed against its parent snapshot in repo
 // (history.ChangesMarkdown); for the first snapshot, a summary of it
-// (FirstMarkdown); then the kinds not read (NotesMarkdown), all cut to
+// (FirstMarkdown); then the kinds not read or read in part (NotesMarkdown), all cut to
 // PRBodyMax.
 func (res *Result) WritePRBody(ctx context.Context, repo *snapshot.Repo, file string) error {
 	name := res.Tag
@@ -69,7 +70,8 @@ func (res *Result) FirstMarkdown(w io.Writer, name string) {
 }
 
 // NotesMarkdown writes, as markdown notes, the kinds of res that could not
-// be read and the kinds the tenant is not licensed for.
+// be read, that were read in part (the rest kept as the previous snapshot
+// holds it) and that the tenant is not licensed for.
 func (res *Result) NotesMarkdown(w io.Writer) {
 	if inc := res.Incomplete(); len(inc) > 0 {
 		names := make([]string, len(inc))
@@ -89,6 +91,11 @@ func (res *Result) NotesMarkdown(w io.Writer) {
 	for _, k := range res.Kinds {
 		if k.PartNotLicensed != "" {
 			fmt.Fprintf(w, "\n> **Not licensed in part:** %s were read, but need %s.\n", k.Title, k.PartNotLicensed)
+		}
+		if k.Partial != "" {
+			// The manifest's partial (live/csadefs.go, csavalues.go): the
+			// reviewer sees which sets this snapshot did not read.
+			fmt.Fprintf(w, "\n> **Read in part:** %s: %s.\n", diff.MarkdownText(k.Title), diff.MarkdownText(strings.TrimPrefix(k.Partial, "read in part: ")))
 		}
 	}
 }

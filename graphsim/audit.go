@@ -750,6 +750,11 @@ func (s *Server) pimGroupAudit(kind string, req map[string]any) map[string]any {
 		activity, op = "Add "+what+" to role in PIM completed ("+span+")", "Assign"
 	case "adminRemove":
 		activity, op = "Remove "+what+" from role in PIM completed ("+span+")", "Unassign"
+	case "adminUpdate":
+		// The reference lists no "completed" update of a PIM for Groups
+		// schedule; "Process role update request" is its name for roles and
+		// resources (strict: entrasnap relies on the group target only).
+		activity, op = "Process role update request", "Update"
 	default:
 		return nil
 	}

@@ -48,7 +48,11 @@ import (
 //     {flow}/apiConnectorConfiguration/{step}/$ref sets one ({} clears it)
 //     (b2xidentityuserflow-get-apiconnectorconfiguration, -put-apiconnectorconfiguration).
 //     userFlowIdentityProviders: GET, POST $ref and DELETE {id}/$ref of an
-//     identity provider of the tenant. userAttributeAssignments
+//     identity provider of the tenant; a new flow lists the built-in
+//     AADSignup-OAUTH (Microsoft Entra ID, "the default identity provider
+//     for self-service sign-up": learn:/entra/external-id/self-service-sign-up-user-flow,
+//     b2xidentityuserflow-list-userflowidentityproviders) when the tenant
+//     has it. userAttributeAssignments
 //     (b2xidentityuserflow-post-userattributeassignments,
 //     identityuserflowattributeassignment-update, -delete): POST with
 //     displayName, isOptional, requiresVerification, userInputType,
@@ -56,7 +60,8 @@ import (
 //     tenant; the assignment's id is the attribute's (the example's
 //     Location); one per attribute (409, strict); PATCH of all but the
 //     attribute. None of the three is written with the flow's POST besides
-//     apiConnectorConfiguration (strict), and deleting the flow deletes them.
+//     apiConnectorConfiguration (strict; the default provider is Graph's,
+//     not the caller's), and deleting the flow deletes them.
 //   - Permissions (permissions.json): IdentityUserFlow.Read.All reads flows
 //     and attributes, but the flow's userFlowIdentityProviders and
 //     apiConnectorConfiguration only IdentityUserFlow.ReadWrite.All;
@@ -291,11 +296,23 @@ func init() {
 		body["id"] = userFlowPrefix + name
 		body[ufConnectorsRel] = map[string]any{}
 		body[heldPrefix+ufConnectorsRel] = conns
-		body[heldPrefix+ufIdpRel] = []any{}
+		// Microsoft Entra ID is a new flow's identity provider by default
+		// ("users are able to sign up by default with a Microsoft Entra
+		// account", learn:/entra/external-id/self-service-sign-up-user-flow;
+		// Graph's example lists it as the built-in AADSignup-OAUTH): the
+		// flow lists it when the tenant has it.
+		idps := []any{}
+		if r := s.tenant.lookup(kindByName[idpKind], userFlowDefaultIdp); r != nil {
+			idps = append(idps, r.key())
+		}
+		body[heldPrefix+ufIdpRel] = idps
 		body[heldPrefix+ufAssignRel] = []any{}
 		return nil
 	}
 }
+
+// userFlowDefaultIdp is the identity provider Graph gives a new user flow.
+const userFlowDefaultIdp = "AADSignup-OAUTH"
 
 // digAny is the value at path in nested maps.
 func digAny(v any, path ...string) any {

@@ -117,6 +117,11 @@ func TestUserFlows(t *testing.T) {
 	if conf.body["postFederationSignup"] != nil || digAny(conf.body, "postAttributeCollection", "id") != conn || strings.Contains(conf.raw, "demo-connector-password") {
 		t.Errorf("after PUT: %s", conf.raw)
 	}
+	// A new flow has Microsoft Entra ID sign-up, Graph's default provider.
+	if ps := e.do("GET", f+"/userFlowIdentityProviders", nil).must(t, 200); !strings.Contains(ps.raw, `"id":"AADSignup-OAUTH"`) || len(ps.body["value"].([]any)) != 1 {
+		t.Errorf("a new flow's providers: %s", ps.raw)
+	}
+	e.do("DELETE", f+"/userFlowIdentityProviders/AADSignup-OAUTH/$ref", nil).must(t, 204)
 	e.do("POST", f+"/userFlowIdentityProviders/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/identity/identityProviders/Nope-OAUTH"}).must(t, 400)
 	e.do("POST", f+"/userFlowIdentityProviders/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/identity/identityProviders/Google-OAUTH"}).must(t, 204)
 	e.do("POST", f+"/userFlowIdentityProviders/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/identity/identityProviders/Google-OAUTH"}).must(t, 409)

@@ -716,8 +716,21 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 		s.dropInherited(existing.key())
 		s.remove(existing)
 		body["status"] = "Revoked"
+	case "adminUpdate":
+		info, aerr := adminUpdateInfo(existing, body, t.now())
+		if aerr != nil {
+			return aerr
+		}
+		t.updateSchedule(existing, info)
+		for _, r := range t.colls[sched.Name].byKey { // the rows inherited through it (roles.go)
+			if str(r.obj["memberType"]) != "Direct" && strings.EqualFold(str(r.obj["createdUsing"]), existing.key()) {
+				t.updateSchedule(r, deepCopy(info).(map[string]any))
+			}
+		}
+		body["targetScheduleId"] = existing.key()
+		body["status"] = "Provisioned"
 	default:
-		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign and adminRemove.")
+		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign, adminUpdate and adminRemove.")
 	}
 	return nil
 }

@@ -33,7 +33,11 @@ import (
 //     adminAssign) scheduleInfo: 201 with the request, targetScheduleId
 //     naming the schedule. adminAssign of a schedule that exists → 400
 //     (…Exists), adminRemove of none → 400 (…DoesNotExist); an end that has
-//     passed → 400. Other actions → 400 (graphsim serves these two).
+//     passed → 400. adminUpdate ("for administrators to change existing
+//     eligible assignments", resources/privilegedaccessgroupeligibilityschedulerequest)
+//     gives an existing schedule the request's scheduleInfo, keeping its id
+//     and the membership an active one gave (none → 400; strict reading:
+//     roles.go, adminUpdateInfo). Other actions → 400.
 //   - An active assignment makes the principal a member (accessId member) or
 //     an owner (owner) of the group; adminRemove takes it away again, and so
 //     does the end of the schedule, at its time on graphsim's clock: every
@@ -202,23 +206,12 @@ func (s *Server) dropEndedGroupSchedules() {
 		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
 		return out
 	}
-	t.mu.RLock()
-	n := 0
-	if len(t.colls[pgEligKind].byKey)+len(t.colls[pgAssignKind].byKey) > 0 {
-		n = len(ended())
-	}
-	t.mu.RUnlock()
-	if n == 0 {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, r := range ended() {
+	t.sweep(func() bool { return len(t.colls[pgEligKind].byKey)+len(t.colls[pgAssignKind].byKey) > 0 }, ended, func(r *record) {
 		if r.kind.Name == pgAssignKind {
 			s.unlinkGroupAccess(r.obj)
 		}
 		s.remove(r)
-	}
+	})
 }
 
 // pimGroupAllowed says why group g cannot be governed by PIM, or "".
@@ -247,8 +240,8 @@ func accessRel(accessID string) string {
 	return ""
 }
 
-// groupScheduleRequest serves adminAssign and adminRemove of a schedule of
-// kind sk. Callers hold t.mu for writing.
+// groupScheduleRequest serves adminAssign, adminUpdate and adminRemove of
+// a schedule of kind sk. Callers hold t.mu for writing.
 func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 	t := s.tenant
 	access := str(body["accessId"])
@@ -331,8 +324,16 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 		}
 		s.remove(existing)
 		body["status"] = "Revoked"
+	case "adminUpdate": // roles.go, adminUpdateInfo: the membership an active one gave stays
+		info, aerr := adminUpdateInfo(existing, body, now)
+		if aerr != nil {
+			return aerr
+		}
+		t.updateSchedule(existing, info)
+		body["targetScheduleId"] = existing.key()
+		body["status"] = "Provisioned"
 	default:
-		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign and adminRemove, not '%s'.", action)
+		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign, adminUpdate and adminRemove, not '%s'.", action)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package graphsim
 import (
 	"crypto/sha256"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -49,6 +50,115 @@ func (s *Server) dropInherited(id string) {
 	}
 	for _, r := range rows {
 		s.remove(r)
+	}
+}
+
+// adminUpdateInfo checks an adminUpdate schedule request (body) of the
+// schedule existing and reads its scheduleInfo. A request's action
+// adminUpdate is "for administrators to change existing role
+// eligibilities" (resources/unifiedroleeligibilityschedulerequest; the
+// assignment and PIM for Groups requests say the same of theirs); Graph
+// documents nothing else of it, so graphsim takes the strict reading: the
+// schedule must exist (400, as adminRemove's), the request must give
+// scheduleInfo (400 without), read as adminAssign's (an end not after the
+// start → 400; no start or a past one: now). Callers hold t.mu.
+func adminUpdateInfo(existing *record, body map[string]any, now time.Time) (map[string]any, *apiError) {
+	if existing == nil {
+		return nil, badRequest("RoleAssignmentDoesNotExist: The Role assignment does not exist.")
+	}
+	if _, ok := body["scheduleInfo"].(map[string]any); !ok {
+		return nil, badRequest("The request's scheduleInfo is required for action adminUpdate.")
+	}
+	return groupScheduleInfo(body["scheduleInfo"], now)
+}
+
+// updateSchedule gives schedule r the scheduleInfo an adminUpdate set,
+// keeping its id. Callers hold t.mu for writing.
+func (t *Tenant) updateSchedule(r *record, info map[string]any) {
+	r.obj["scheduleInfo"] = info
+	r.obj["modifiedDateTime"] = graphTime(t.now())
+	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"scheduleInfo", "modifiedDateTime"}})
+}
+
+// ---- the role entries of a deleted principal ----
+//
+// What becomes of a principal's role assignments and PIM entries when it is
+// deleted is not documented. Observed (Microsoft365DSC/Microsoft365DSC#5445,
+// a maintainer: "If a role assignment exists for a given principal and this
+// principal gets deleted, the permissions are automatically revoked. The
+// PIM entry in Entra ID will continue to show up to up to 7 days after the
+// deletion of the principal, then a cleanup job will remove it"): graphsim
+// keeps listing the role assignments (with their PIM instance and
+// schedule) and role eligibility schedules (with the rows inherited through
+// a group's) of a user, group or service principal in the recycle bin for
+// principalCleanup after its deletion; then they are gone for good, and a
+// principal restored from the bin later comes back without them (a restore
+// makes them again from the snapshot). Restored sooner, it keeps them
+// (simplified: nothing tells revoked access apart); purged from the bin
+// before the clean-up ran, its entries stay listed (simplified). PIM for
+// Groups schedules go at once (pimgroups.go, strict reading).
+
+// principalCleanup is how long a deleted principal's role entries stay listed.
+const principalCleanup = 7 * 24 * time.Hour
+
+// dropGonePrincipalsRoles removes the role entries of the principals
+// deleted principalCleanup ago or more. handle runs it before every request
+// (server.go), as dropEndedGroupSchedules; the common case is one look at
+// the recycle bin under the read lock.
+func (s *Server) dropGonePrincipalsRoles() {
+	t := s.tenant
+	due := func() []*record {
+		cutoff := t.now().Add(-principalCleanup)
+		gone := map[string]bool{}
+		for id, r := range t.bin {
+			if n := r.kind.Name; (n == "user" || n == "group" || n == "servicePrincipal") && !r.deletedAt.After(cutoff) {
+				gone[id] = true
+			}
+		}
+		if len(gone) == 0 {
+			return nil
+		}
+		var out []*record
+		for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule"} {
+			for _, r := range t.colls[name].byKey {
+				if gone[strings.ToLower(str(r.obj["principalId"]))] {
+					out = append(out, r)
+				}
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+		return out
+	}
+	t.sweep(func() bool { return len(t.bin) > 0 }, due, func(r *record) {
+		if t.colls[r.kind.Name].byKey[strings.ToLower(r.key())] != r {
+			return // an inherited row its group's eligibility took with it
+		}
+		if r.kind.Name == "unifiedRoleAssignment" {
+			s.dropInstance(r.key())
+		} else {
+			s.dropInherited(r.key())
+		}
+		s.remove(r)
+	})
+}
+
+// sweep runs act on each record find gives, under the write lock, once a
+// look under the read lock (when maybe says there may be some) finds any:
+// a request that finds none takes no write lock.
+func (t *Tenant) sweep(maybe func() bool, find func() []*record, act func(r *record)) {
+	t.mu.RLock()
+	n := 0
+	if maybe() {
+		n = len(find())
+	}
+	t.mu.RUnlock()
+	if n == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range find() {
+		act(r)
 	}
 }
 
@@ -252,7 +362,8 @@ func (s *Server) dropExpired() {
 
 // createAssignmentRequest serves POST roleAssignmentScheduleRequests:
 // adminAssign (a standing assignment), selfActivate (an eligible principal's
-// time-bound activation), adminRemove and selfDeactivate.
+// time-bound activation), adminUpdate (a new window for an assignment,
+// adminUpdateInfo), adminRemove and selfDeactivate.
 func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *record) *apiError {
 	t := s.tenant
 	s.dropExpired()
@@ -321,8 +432,29 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 		s.dropInstance(existing.key())
 		s.remove(existing)
 		body["status"] = "Revoked"
+	case "adminUpdate":
+		if existing != nil {
+			if inst := t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(existing.key())]; inst != nil && str(inst.obj["assignmentType"]) == "Activated" {
+				// Strict reading: an activation is its principal's (selfExtend, selfDeactivate).
+				return badRequest("RoleAssignmentRequestPolicyValidationFailed: an activated assignment is not changed by adminUpdate.")
+			}
+		}
+		if _, aerr := adminUpdateInfo(existing, body, now); aerr != nil {
+			return aerr
+		}
+		end, aerr := s.adminAssignEnd(role.key(), body["scheduleInfo"], now) // pim.go: the role's settings hold
+		if aerr != nil {
+			return aerr
+		}
+		s.addInstance(existing.obj, "Assigned", now, end)
+		s.addAssignmentSchedule(existing.obj, body, now, end, false)
+		if r := t.colls[assignScheduleKind].byKey[strings.ToLower(existing.key())]; r != nil {
+			r.obj["modifiedDateTime"] = graphTime(now)
+		}
+		body["targetScheduleId"] = existing.key()
+		body["status"] = "Provisioned"
 	default:
-		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign, adminRemove, selfActivate and selfDeactivate.")
+		return badRequest("Invalid value specified for property 'action': graphsim supports adminAssign, adminUpdate, adminRemove, selfActivate and selfDeactivate.")
 	}
 	return nil
 }

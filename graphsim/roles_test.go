@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -250,5 +251,145 @@ func TestRoleAssignmentActivatesItsDirectoryRole(t *testing.T) {
 	}
 	if !assigned {
 		t.Errorf("the activation %v is not in the request that assigned the role", ua)
+	}
+}
+
+// adminUpdate gives an existing schedule a new window, keeping its id:
+// a role eligibility (and the rows inherited through a group's), a
+// time-bound active role assignment (its instance ends at the new end; the
+// role's settings hold; an activation is refused) and a PIM for Groups
+// schedule (the membership an active one gave stays; an audit record names
+// the group). None to update, no scheduleInfo, or an end not after the
+// start → 400.
+func TestAdminUpdateOfSchedules(t *testing.T) {
+	s, users := gwServer(t)
+	const assignReqs = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"
+	role := builtin.GlobalAdministratorRoleID
+	now := s.Clock().Now()
+	at := func(d time.Duration) string { return now.Add(d).UTC().Format(time.RFC3339) }
+	until := func(end string) map[string]any {
+		return map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end}}
+	}
+	roleReq := func(action, principal string, info map[string]any) map[string]any {
+		b := map[string]any{"action": action, "principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/", "justification": "x"}
+		if info != nil {
+			b["scheduleInfo"] = info
+		}
+		return b
+	}
+	// Role eligibility of a group: the group's schedule and its members' rows.
+	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "PIM admins", "mailNickname": "pim", "mailEnabled": false,
+		"securityEnabled": true, "isAssignableToRole": true, "groupTypes": []any{}}, 201)
+	gid := str(g["id"])
+	genDo(t, s, "POST", "/v1.0/groups/"+gid+"/members/$ref", ref(users[0]))
+	made := genJSON(t, s, "POST", pathEligibility, roleReq("adminAssign", gid, until(at(24*time.Hour))), 201)
+	wantError(t, s, "POST", pathEligibility, roleReq("adminUpdate", users[1], until(at(48*time.Hour))), 400, "RoleAssignmentDoesNotExist")
+	wantError(t, s, "POST", pathEligibility, roleReq("adminUpdate", gid, nil), 400, "scheduleInfo")
+	wantError(t, s, "POST", pathEligibility, roleReq("adminUpdate", gid, until(at(-time.Hour))), 400, "not after")
+	upd := genJSON(t, s, "POST", pathEligibility, roleReq("adminUpdate", gid, until(at(48*time.Hour))), 201)
+	if upd["targetScheduleId"] != made["targetScheduleId"] {
+		t.Errorf("adminUpdate names schedule %v, adminAssign made %v", upd["targetScheduleId"], made["targetScheduleId"])
+	}
+	for _, r := range listValue(t, s, "/v1.0/roleManagement/directory/roleEligibilitySchedules") {
+		if lookupPath(r, "scheduleInfo/expiration/endDateTime") != at(48*time.Hour) || r["modifiedDateTime"] == nil {
+			t.Errorf("eligibility row %v (%s) after adminUpdate: %v", r["principalId"], r["memberType"], r["scheduleInfo"])
+		}
+	}
+	// A time-bound active assignment.
+	genJSON(t, s, "POST", assignReqs, roleReq("adminAssign", users[1], until(at(72*time.Hour))), 201)
+	wantError(t, s, "POST", assignReqs, roleReq("adminUpdate", users[2], until(at(24*time.Hour))), 400, "RoleAssignmentDoesNotExist")
+	genJSON(t, s, "POST", assignReqs, roleReq("adminUpdate", users[1], until(at(24*time.Hour))), 201)
+	inst := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances?$filter=principalId%20eq%20'"+users[1]+"'")
+	sched := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentSchedules")
+	if len(inst) != 1 || inst[0]["endDateTime"] != at(24*time.Hour) || len(sched) != 1 || lookupPath(sched[0], "scheduleInfo/expiration/endDateTime") != at(24*time.Hour) {
+		t.Fatalf("after adminUpdate: instances %v, schedules %v", inst, sched)
+	}
+	s.tenant.mu.Lock()
+	s.policyRule(role, "Expiration_Admin_Assignment")["isExpirationRequired"] = true
+	s.policyRule(role, "Expiration_Admin_Assignment")["maximumDuration"] = "P30D"
+	s.tenant.mu.Unlock()
+	wantError(t, s, "POST", assignReqs, roleReq("adminUpdate", users[1], map[string]any{"expiration": map[string]any{"type": "noExpiration"}}), 400, "ExpirationRule")
+	// PIM for Groups: an active member assignment keeps its membership.
+	pg := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "PIM group", "mailEnabled": false, "mailNickname": "pimg", "securityEnabled": true}, 201)
+	pgid := str(pg["id"])
+	pgReq := func(action string, info map[string]any) map[string]any {
+		b := map[string]any{"action": action, "accessId": "member", "groupId": pgid, "principalId": users[2], "justification": "x"}
+		if info != nil {
+			b["scheduleInfo"] = info
+		}
+		return b
+	}
+	wantError(t, s, "POST", pgRoot+"assignmentScheduleRequests", pgReq("adminUpdate", until(at(24*time.Hour))), 400, "RoleAssignmentDoesNotExist")
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", pgReq("adminAssign", until(at(24*time.Hour))), 201)
+	wantError(t, s, "POST", pgRoot+"assignmentScheduleRequests", pgReq("adminUpdate", nil), 400, "scheduleInfo")
+	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", pgReq("adminUpdate", map[string]any{"expiration": map[string]any{"type": "noExpiration"}}), 201)
+	as := listValue(t, s, pgRoot+"assignmentSchedules"+pgGroupFilter(pgid))
+	members := listValue(t, s, "/v1.0/groups/"+pgid+"/members")
+	if len(as) != 1 || lookupPath(as[0], "scheduleInfo/expiration/type") != "noExpiration" || len(members) != 1 || members[0]["id"] != users[2] {
+		t.Fatalf("after adminUpdate: schedules %v, members %v", as, members)
+	}
+	s.Clock().Advance(25 * time.Hour) // the old end: nothing ends now
+	if members := listValue(t, s, "/v1.0/groups/"+pgid+"/members"); len(members) != 1 {
+		t.Errorf("members after the old end: %v", members)
+	}
+	var logged bool
+	for _, a := range listValue(t, s, "/v1.0/auditLogs/directoryAudits") {
+		if a["activityDisplayName"] == "Process role update request" && strings.Contains(fmt.Sprint(a["targetResources"]), pgid) {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Error("no audit record of the adminUpdate names the group")
+	}
+}
+
+// A deleted principal's role assignments (with their PIM instance and
+// schedule) and role eligibility stay listed for 7 days, then a clean-up
+// removes them: a user restored from the recycle bin later comes back
+// without them; one restored sooner keeps them.
+func TestDeletedPrincipalsRoleEntriesCleanedUpAfterSevenDays(t *testing.T) {
+	s, users := gwServer(t)
+	const assignReqs = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests"
+	role := builtin.GlobalAdministratorRoleID
+	end := s.Clock().Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	for _, u := range users[:2] {
+		genJSON(t, s, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": u, "roleDefinitionId": builtin.DirectoryReadersRoleID, "directoryScopeId": "/"}, 201)
+		genJSON(t, s, "POST", pathEligibility, map[string]any{"action": "adminAssign", "principalId": u, "roleDefinitionId": role, "directoryScopeId": "/"}, 201)
+		genJSON(t, s, "POST", assignReqs, map[string]any{"action": "adminAssign", "principalId": u, "roleDefinitionId": globalReaderRoleID, "directoryScopeId": "/",
+			"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end}}}, 201)
+	}
+	held := func(u string) int {
+		n := 0
+		for _, p := range []string{"roleAssignments", "roleAssignmentScheduleInstances", "roleAssignmentSchedules", "roleEligibilitySchedules"} {
+			for _, o := range listValue(t, s, "/v1.0/roleManagement/directory/"+p) {
+				if o["principalId"] == u {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	want := held(users[0])
+	if want < 6 {
+		t.Fatalf("%d role entries of the user before the delete", want)
+	}
+	for _, u := range users[:2] {
+		genDo(t, s, "DELETE", "/v1.0/users/"+u, nil)
+	}
+	s.Clock().Advance(6 * 24 * time.Hour)
+	if n := held(users[0]); n != want {
+		t.Errorf("6 days after the delete: %d role entries listed, want %d", n, want)
+	}
+	genJSON(t, s, "POST", "/v1.0/directory/deletedItems/"+users[1]+"/restore", map[string]any{}, 200)
+	s.Clock().Advance(24*time.Hour + time.Second)
+	if n := held(users[0]); n != 0 {
+		t.Errorf("7 days after the delete: %d role entries listed, want none", n)
+	}
+	genJSON(t, s, "POST", "/v1.0/directory/deletedItems/"+users[0]+"/restore", map[string]any{}, 200)
+	if n := held(users[0]); n != 0 {
+		t.Errorf("restored after the clean-up: %d role entries, want none", n)
+	}
+	if n := held(users[1]); n != want {
+		t.Errorf("restored before the clean-up: %d role entries, want %d", n, want)
 	}
 }

@@ -391,6 +391,7 @@ func (s *Server) handle(req *request) *response {
 	// A PIM for Groups schedule's end takes effect at its time, before
 	// whatever this request reads or writes (pimgroups.go).
 	s.dropEndedGroupSchedules()
+	s.dropGonePrincipalsRoles() // roles.go: a deleted principal's role entries, 7 days on
 	var aud *auditCapture
 	if isWriteMethod(req.method) {
 		s.auditMu.Lock()

@@ -607,7 +607,7 @@ func TestRecreatedApplicationServicePrincipalAndAppIDReferences(t *testing.T) {
 	}
 }
 
-func TestEligibilityExpirationIsRestoredByRemoveAndAssign(t *testing.T) {
+func TestEligibilityExpirationIsRestoredByAdminUpdate(t *testing.T) {
 	el := func(id, end string) *Object {
 		return obj(t, "role-eligibility-schedules", id, map[string]any{"roleDefinitionId": gA, "principalId": uA, "directoryScopeId": "/", "status": "Provisioned",
 			"scheduleInfo": map[string]any{"startDateTime": "2026-01-01T00:00:00Z", "expiration": map[string]any{"type": "afterDateTime", "endDateTime": end}}})
@@ -617,19 +617,29 @@ func TestEligibilityExpirationIsRestoredByRemoveAndAssign(t *testing.T) {
 	if p := compute(t, input([]*Object{el("el1", "2027-01-01T00:00:00Z")}, []*Object{el("el9", "2027-01-01T00:00:00Z")}, sel)); !p.Empty() {
 		t.Errorf("unchanged eligibility planned: %s", render(p))
 	}
-	// Shortened since the snapshot: remove, then assign with the snapshot's expiration.
+	// Shortened since the snapshot: one adminUpdate with the snapshot's
+	// expiration, naming the live eligibility (no remove, no assign).
 	p := compute(t, input([]*Object{el("el1", "2027-01-01T00:00:00Z")}, []*Object{el("el9", "2026-02-01T00:00:00Z")}, sel))
-	if opList(p) != "delete,create" {
+	if opList(p) != "update" {
 		t.Fatalf("ops %s:\n%s", opList(p), render(p))
 	}
-	rm, as := bodyOf(t, p.Actions[0]), bodyOf(t, p.Actions[1])
-	if rm["action"] != "adminRemove" || as["action"] != "adminAssign" || !contains(p.Actions[1].DependsOn, p.Actions[0].ID) {
-		t.Fatalf("actions %v %v deps %v", rm, as, p.Actions[1].DependsOn)
+	up := bodyOf(t, p.Actions[0])
+	if up["action"] != "adminUpdate" || up["principalId"] != uA || p.Actions[0].Request.Method != "POST" ||
+		p.Actions[0].Request.Path != "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests" {
+		t.Fatalf("action %v %s", up, p.Actions[0].Request.Path)
 	}
-	si, _ := as["scheduleInfo"].(map[string]any)
+	si, _ := up["scheduleInfo"].(map[string]any)
 	exp, _ := si["expiration"].(map[string]any)
 	if exp["endDateTime"] != "2027-01-01T00:00:00Z" || si["startDateTime"] != nil {
-		t.Errorf("assign scheduleInfo %v", si)
+		t.Errorf("adminUpdate scheduleInfo %v", si)
+	}
+	// A file without scheduleInfo says nothing of the window: the live one
+	// is left (never made permanent), and the plan says so.
+	bare := el("el1", "2027-01-01T00:00:00Z")
+	delete(bare.Data, "scheduleInfo")
+	p = compute(t, input([]*Object{bare}, []*Object{el("el9", "2026-02-01T00:00:00Z")}, sel))
+	if len(p.Actions) != 0 || !strings.Contains(render(p), "no scheduleInfo: the live window, ending 2026-02-01T00:00:00Z, is left") {
+		t.Errorf("a file without scheduleInfo:\n%s", render(p))
 	}
 }
 

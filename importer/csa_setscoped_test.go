@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // A person holding Attribute Assignment Reader scoped to the attribute set
@@ -69,6 +71,16 @@ func TestUserSecurityAttributesSetScopedReaderExport(t *testing.T) {
 	}
 	scopes := []string{"User.Read.All", "CustomSecAttributeAssignment.Read.All", "RoleManagement.Read.Directory"}
 	reader := person("attr.hr", [2]string{attrAssignReaderRole, "/attributeSets/HR"}, [2]string{directoryReadersRole, "/"})
+	// Read as drift reads (no ReadOptions.Later): refused, saying so
+	// without an export's "previous snapshot".
+	lv, err := live.Read(ctx, live.ReadOptions{Client: e.delegatedClient("drift", "DirectoryRole", reader, scopes...), Kinds: []*layout.Kind{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := fmt.Sprint(lv.Kinds[0].Err); lv.Kinds[0].Complete || !strings.Contains(msg, "drift and restore keep nothing") || strings.Contains(msg, "previous snapshot") ||
+		!strings.Contains(msg, "signed in as a user holding Attribute Assignment Reader over the whole directory") {
+		t.Errorf("read as drift reads: complete %v, %s", lv.Kinds[0].Complete, msg)
+	}
 	export := func(upn, name string) *exporter.Result {
 		t.Helper()
 		dc := e.delegatedClient(name, "DirectoryRole", upn, scopes...)
@@ -259,6 +271,18 @@ func TestAttributeDefinitionsSetScopedReaderExport(t *testing.T) {
 	for _, k := range res.Kinds {
 		if k.Complete || k.Err == nil || !strings.Contains(k.Err.Error(), "without a previous snapshot") || !strings.Contains(k.Err.Error(), "HR") {
 			t.Errorf("%s without a previous snapshot: complete %v, %v", k.Kind, k.Complete, k.Err)
+		}
+	}
+	// Read as drift reads (no ReadOptions.Later): refused, saying so
+	// without an export's "previous snapshot".
+	lv, err := live.Read(ctx, live.ReadOptions{Client: dc, Kinds: kinds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range lv.Kinds {
+		if msg := fmt.Sprint(k.Err); k.Complete || !strings.Contains(msg, "drift and restore keep nothing") || strings.Contains(msg, "previous snapshot") ||
+			!strings.Contains(msg, "signed in as a user holding Attribute Definition Reader over the whole directory") {
+			t.Errorf("%s read as drift reads: complete %v, %s", k.Kind, k.Complete, msg)
 		}
 	}
 

@@ -51,7 +51,8 @@ const (
 // does not restore its user-flow-connections too.
 const userFlowNotBackedUp = "its identity providers and the API connectors of its steps are kept only by the opt-in kind " +
 	"user-flow-connections (Graph lists them only with IdentityUserFlow.ReadWrite.All, a write permission the default export never holds): " +
-	"restore that kind too if the snapshot holds it, else add them again in the Entra admin center (External Identities > User flows)"
+	"restore that kind too if the snapshot holds it, else add them again in the Entra admin center (External Identities > User flows); " +
+	"Graph gives the new flow Microsoft Entra ID sign-up (" + ufcDefaultProvider + "), which that kind removes when the flow did not have it"
 
 func init() {
 	createOnly[ufAttributes] = []string{"displayName", "dataType"}

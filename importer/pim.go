@@ -101,9 +101,9 @@ func isRolePolicy(k *layout.Kind) bool { return strings.EqualFold(k.Name, rolePo
 // request, adminAssign with the snapshot's end
 // (rbacapplication-post-roleassignmentschedulerequests): never as a standing
 // assignment. One whose end has passed at planning time is not made (the
-// plan says so); one live whose end differs from REV is removed
-// (adminRemove) and assigned again with REV's end; one live but not at REV
-// is removed (adminRemove, deletes.go).
+// plan says so); one live whose end differs from REV is given REV's end
+// (adminUpdate, updateWindow); one live but not at REV is removed
+// (adminRemove, deletes.go).
 
 const timeBoundKind = "time-bound-role-assignments"
 
@@ -146,33 +146,54 @@ func (pl *planner) timeBoundRequest(k *layout.Kind, want map[string]any) (map[st
 	return b, ""
 }
 
-// replaceTimeBound brings a live time-bound assignment's end back to REV's:
-// Graph does not PATCH schedules, so the live one is removed and assigned
-// again (an end at REV that has passed: the live one is left, with a note).
-func (pl *planner) replaceTimeBound(s *objState, current *Object, want map[string]any, dep string) {
-	wantEnd, wok := scheduleEnd(want)
-	liveEnd, lok := scheduleEnd(current.Data)
-	if wok && lok && wantEnd.Equal(liveEnd) {
+// updateWindow brings the window (the end) of live schedule current back
+// to REV's with one adminUpdate schedule request, Graph's action "for
+// administrators to change existing role eligibilities" (and assignments,
+// PIM for Groups schedules: resources/unifiedroleeligibilityschedulerequest,
+// privilegedaccessgroupeligibilityschedulerequest). The schedule is kept,
+// with its id and, for an active PIM for Groups assignment, the membership
+// it gives (a remove and assign would take it away between the two); its
+// window starts now. The same end is left; a file without scheduleInfo
+// (hand-edited: it says nothing of the window), an end at REV that has
+// passed, one a time-bound assignment's file lacks (never made standing)
+// or one that cannot be read leaves the live window, with a note.
+func (pl *planner) updateWindow(s *objState, current *Object, want map[string]any, dep string) {
+	window := func(d map[string]any) any {
+		if e, ok := scheduleEnd(d); ok {
+			return e.UTC().Format(time.RFC3339)
+		}
+		return nil
+	}
+	before, after := window(current.Data), window(want)
+	if before == after {
+		return
+	}
+	if _, ok := want["scheduleInfo"]; !ok {
+		live := "with no end"
+		if before != nil {
+			live = "ending " + before.(string)
+		}
+		pl.note(s, []string{"its file has no scheduleInfo: the live window, " + live + ", is left as it is"})
 		return
 	}
 	k := s.k
-	b, why := pl.timeBoundRequest(k, want)
+	info, why := pl.scheduleWindow(want)
+	if k.Name == timeBoundKind && after == nil {
+		_, why = pl.timeBoundRequest(k, want)
+	}
 	if why != "" {
 		pl.note(s, []string{"its end differs from REV's, but " + why})
 		return
 	}
+	b := scheduleRequest(k, "adminUpdate", current.Data)
+	b["scheduleInfo"] = info
 	var deps []string
 	if dep != "" {
 		deps = append(deps, dep)
 	}
-	before := any(nil)
-	if lok {
-		before = liveEnd.UTC().Format(time.RFC3339)
-	}
-	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: createPath(k), Body: body(scheduleRequest(k, "adminRemove", current.Data))}, DependsOn: deps,
-		Changes:  []Change{{Path: "scheduleInfo.expiration.endDateTime", Action: diff.Replaced, Before: before, After: wantEnd.UTC().Format(time.RFC3339)}},
-		Warnings: []string{"Graph does not update assignment schedules: the assignment is removed and assigned again with the snapshot's end, starting now"}})
-	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(b)}, DependsOn: []string{rm}})
+	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: "POST", Path: createPath(k), Body: body(b)}, DependsOn: deps,
+		Changes:  []Change{{Path: "scheduleInfo.expiration.endDateTime", Action: diff.Replaced, Before: before, After: after}},
+		Warnings: []string{"adminUpdate keeps the schedule; its window starts now and ends as at REV"}})
 }
 
 // isoDuration reads the ISO 8601 durations PIM uses: P[nW][nD][T[nH][nM][nS]].

@@ -2,12 +2,10 @@ package importer
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -17,9 +15,10 @@ import (
 // -assignmentschedulerequests): a schedule missing live is made again with
 // adminAssign and the snapshot's end (afterDateTime; noExpiration for a
 // permanent one); one whose end has passed at planning time is not made
-// (the plan says so); one live whose end differs is removed (adminRemove)
-// and assigned again; one live but not at REV is removed (adminRemove,
-// deletes.go through scheduled).
+// (the plan says so); one live whose end differs is given REV's with
+// adminUpdate (pim.go, updateWindow: the schedule and the membership an
+// active one gives are kept); one live but not at REV is removed
+// (adminRemove, deletes.go through scheduled).
 //
 // One home: an active assignment's member or owner is also listed in the
 // group's file (Graph lists it as a member). The schedule is its home on
@@ -59,10 +58,22 @@ func groupScheduleRequestPath(k *layout.Kind) string {
 }
 
 // groupScheduleRequest is the adminAssign that makes the schedule want
-// again, with its end; why says why none is sent (its end has passed, or
-// its file has an expiration that cannot be read).
+// again, with its window (scheduleWindow); why says why none is sent.
 func (pl *planner) groupScheduleRequest(k *layout.Kind, want map[string]any) (map[string]any, string) {
+	info, why := pl.scheduleWindow(want)
+	if why != "" {
+		return nil, why
+	}
 	b := scheduleRequest(k, "adminAssign", want)
+	b["scheduleInfo"] = info
+	return b, ""
+}
+
+// scheduleWindow is the scheduleInfo that gives a schedule want's window
+// again: its end (afterDateTime), or noExpiration when it has none; why
+// says why there is none to send (its end has passed at planning time, or
+// its file has an expiration that cannot be read).
+func (pl *planner) scheduleWindow(want map[string]any) (map[string]any, string) {
 	si, _ := want["scheduleInfo"].(map[string]any)
 	exp, _ := si["expiration"].(map[string]any)
 	end, ok := scheduleEnd(want)
@@ -70,13 +81,11 @@ func (pl *planner) groupScheduleRequest(k *layout.Kind, want map[string]any) (ma
 	case ok && !end.After(pl.in.Now):
 		return nil, "expired at " + end.UTC().Format(time.RFC3339) + ": not restored (it had ended; assign it again in PIM if it is still needed)"
 	case ok:
-		b["scheduleInfo"] = map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end.UTC().Format(time.RFC3339)}}
+		return map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end.UTC().Format(time.RFC3339)}}, ""
 	case exp == nil || strings.EqualFold(str(exp["type"]), "noExpiration"):
-		b["scheduleInfo"] = map[string]any{"expiration": map[string]any{"type": "noExpiration"}}
-	default:
-		return nil, fmt.Sprintf("its expiration (type %q) cannot be read: not restored (a schedule with an end is never made permanent); fix the file or assign it in PIM", layout.Safe(str(exp["type"])))
+		return map[string]any{"expiration": map[string]any{"type": "noExpiration"}}, ""
 	}
-	return b, ""
+	return nil, fmt.Sprintf("its expiration (type %q) cannot be read: not restored (a schedule with an end is never made permanent); fix the file or assign it in PIM", layout.Safe(str(exp["type"])))
 }
 
 // createGroupSchedule plans the adminAssign of a schedule missing live.
@@ -89,37 +98,6 @@ func (pl *planner) createGroupSchedule(s *objState, want map[string]any, changes
 	}
 	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: groupScheduleRequestPath(k), Body: body(b)},
 		Changes: changes, DependsOn: pl.depsOf(k, b), Warnings: warns})
-}
-
-// replaceGroupSchedule brings a live schedule's end back to REV's: Graph
-// does not update schedules, so the live one is removed and assigned again.
-func (pl *planner) replaceGroupSchedule(s *objState, current *Object, want map[string]any, dep string) {
-	expiration := func(d map[string]any) (string, any) {
-		if e, ok := scheduleEnd(d); ok {
-			return "afterDateTime", e.UTC().Format(time.RFC3339)
-		}
-		return "noExpiration", nil
-	}
-	wt, we := expiration(want)
-	lt, le := expiration(current.Data)
-	if wt == lt && reflect.DeepEqual(we, le) {
-		return
-	}
-	k := s.k
-	pl.mapRefs(k, want)
-	b, why := pl.groupScheduleRequest(k, want)
-	if why != "" {
-		pl.note(s, []string{"its end differs from REV's, but " + why})
-		return
-	}
-	var deps []string
-	if dep != "" {
-		deps = append(deps, dep)
-	}
-	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: groupScheduleRequestPath(k), Body: body(scheduleRequest(k, "adminRemove", current.Data))}, DependsOn: deps,
-		Changes:  []Change{{Path: "scheduleInfo.expiration", Action: diff.Replaced, Before: lt + " " + str(le), After: wt + " " + str(we)}},
-		Warnings: []string{"Graph does not update PIM for Groups schedules: the schedule is removed and assigned again with the snapshot's end, starting now"}})
-	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: groupScheduleRequestPath(k), Body: body(b)}, DependsOn: append([]string{rm}, pl.depsOf(k, b)...)})
 }
 
 // groupScheduleKey is the natural key of a PIM for Groups schedule.

@@ -228,3 +228,70 @@ func TestRestoreGroupsWithoutPIMSaysWhatPIMHolds(t *testing.T) {
 		}
 	}
 }
+
+// A PIM for Groups schedule whose window changed since REV (the active
+// membership extended, the permanent eligibility given an end) gets REV's
+// back through one adminUpdate each: the schedules keep their ids and the
+// active member is never removed from the group on the way (no "Remove
+// member" in the audit log, still a member after). Under realistic
+// throttling, faults and lag (not with -short).
+func TestRestoreScheduleWindowsByAdminUpdate(t *testing.T) {
+	o := realisticSim()
+	if testing.Short() {
+		o = graphsim.Options{}
+	}
+	e := newEnv(t, o, nil)
+	objs := objectsByKind(e.snapshotObjects(e.first))
+	if len(objs[groupEligKind]) != 1 || len(objs[groupAssignKind]) != 1 {
+		t.Fatalf("PIM for Groups exported: %d eligibility, %d assignment schedules, want the demo's one of each", len(objs[groupEligKind]), len(objs[groupAssignKind]))
+	}
+	el, as := objs[groupEligKind][0], objs[groupAssignKind][0]
+	end, _ := scheduleEnd(as.Data)
+	group, member := str(as.Data["groupId"]), str(as.Data["principalId"])
+	ids := map[string]string{}
+	for kind, o := range map[string]*Object{"eligibility": el, "assignment": as} {
+		e.doTolerant("POST", pgRequests+kind+"ScheduleRequests", map[string]any{"action": "adminUpdate", "accessId": o.Data["accessId"], "groupId": o.Data["groupId"],
+			"principalId": o.Data["principalId"], "justification": "since", "scheduleInfo": map[string]any{"expiration": map[string]any{
+				"type": "afterDateTime", "endDateTime": end.Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)}}})
+		for _, s := range e.groupSchedules(kind+"Schedules", group) {
+			ids[kind] = str(s["id"])
+		}
+	}
+	e.recordIncident()
+	since := e.sim.Clock().Now()
+
+	p := e.plan(e.first, []string{"pim-groups"}, Options{})
+	if opList(p) != "update,update" {
+		t.Fatalf("ops %s:\n%s", opList(p), render(p))
+	}
+	for _, a := range p.Actions {
+		b := string(a.Request.Body)
+		if !strings.Contains(b, `"adminUpdate"`) || (a.Kind == groupAssignKind) != strings.Contains(b, end.UTC().Format(time.RFC3339)) ||
+			(a.Kind == groupEligKind) != strings.Contains(b, "noExpiration") {
+			t.Errorf("%s: %s %s", a.Kind, a.Request.Path, b)
+		}
+	}
+	if res := e.apply(p); !res.Complete() {
+		t.Fatalf("%+v\n%+v\n%s", res.Actions, res.Differences, res.VerifyError)
+	}
+	for kind, id := range ids {
+		live := e.groupSchedules(kind+"Schedules", group)
+		if len(live) != 1 || str(live[0]["id"]) != id {
+			t.Errorf("%s schedules after the restore: %v, want the one with id %s kept", kind, live, id)
+		}
+	}
+	member2 := false
+	for _, m := range e.list("/v1.0/groups/" + group + "/members") {
+		member2 = member2 || strings.EqualFold(str(m["id"]), member)
+	}
+	if !member2 {
+		t.Errorf("%s is no longer a member of %s", member, group)
+	}
+	for _, a := range e.list("/v1.0/auditLogs/directoryAudits") {
+		at, _ := time.Parse(time.RFC3339, str(a["activityDateTime"]))
+		if !at.Before(since) && strings.HasPrefix(str(a["activityDisplayName"]), "Remove") {
+			t.Errorf("the restore removed something: %v", a)
+		}
+	}
+	e.mustBeEmpty([]string{"pim-groups"}, Options{})
+}

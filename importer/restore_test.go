@@ -1101,7 +1101,7 @@ func TestRestorePurgedCAPolicyIsRecreatedWithReferences(t *testing.T) {
 }
 
 // A PIM eligibility whose expiration was shortened comes back to the
-// snapshot's expiration (remove and assign again: Graph has no PATCH).
+// snapshot's expiration (adminUpdate: Graph has no PATCH), keeping its id.
 func TestRestoreEligibilityExpiration(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	schedules := e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules")
@@ -1126,8 +1126,14 @@ func TestRestoreEligibilityExpiration(t *testing.T) {
 	e.recordIncident()
 	sel := []string{"role-eligibility-schedules"}
 	p := e.plan(e.first, sel, Options{})
-	if opList(p) != "delete,create" {
+	if opList(p) != "update" || !strings.Contains(string(p.Actions[0].Request.Body), `"adminUpdate"`) {
 		t.Fatalf("ops %s:\n%s", opList(p), render(p))
+	}
+	var before string
+	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules") {
+		if s["principalId"] == ids["principalId"] && s["roleDefinitionId"] == ids["roleDefinitionId"] {
+			before = str(s["id"])
+		}
 	}
 	res := e.apply(p)
 	if !res.Complete() {
@@ -1139,8 +1145,8 @@ func TestRestoreEligibilityExpiration(t *testing.T) {
 			back = s
 		}
 	}
-	if back == nil || fmt.Sprint(dig(back, "scheduleInfo", "expiration")) != fmt.Sprint(dig(el, "scheduleInfo", "expiration")) {
-		t.Errorf("expiration after restore %v, want %v", dig(back, "scheduleInfo", "expiration"), dig(el, "scheduleInfo", "expiration"))
+	if back == nil || fmt.Sprint(dig(back, "scheduleInfo", "expiration")) != fmt.Sprint(dig(el, "scheduleInfo", "expiration")) || str(back["id"]) != before {
+		t.Errorf("after restore %v (id %v, was %s), want expiration %v", dig(back, "scheduleInfo", "expiration"), back["id"], before, dig(el, "scheduleInfo", "expiration"))
 	}
 	e.mustBeEmpty(sel, Options{})
 }

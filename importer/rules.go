@@ -81,7 +81,8 @@ func notUpdatable(k *layout.Kind, top string) bool {
 	return ok && !slices.Contains(list, top)
 }
 
-// noUpdate are kinds Graph does not PATCH: a difference means remove and add.
+// noUpdate are kinds Graph does not PATCH (the PIM schedules change their
+// window through a schedule request: pim.go, updateWindow).
 var noUpdate = map[string]bool{"role-assignments": true, "role-eligibility-schedules": true}
 
 // scheduled are kinds Graph writes only through schedule requests (POST to

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -27,12 +26,8 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		pl.updateRolePolicy(s, current, want, warns, dep)
 		return
 	}
-	if k.Name == timeBoundKind { // pim.go: a changed end is removed and assigned again
-		pl.replaceTimeBound(s, current, want, dep)
-		return
-	}
-	if isGroupSchedule(k) { // pimgroups.go: a changed end is removed and assigned again
-		pl.replaceGroupSchedule(s, current, want, dep)
+	if k.Name == timeBoundKind || isGroupSchedule(k) || k.Name == "role-eligibility-schedules" { // pim.go: a changed end, by adminUpdate
+		pl.updateWindow(s, current, want, dep)
 		return
 	}
 	if k.Name == lcwWorkflows { // lcw.go: PATCH or a new version
@@ -40,9 +35,6 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 		return
 	}
 	if noUpdate[k.Name] {
-		if k.Name == "role-eligibility-schedules" {
-			pl.replaceEligibility(s, current, want, dep)
-		}
 		if k.Name == cbaKind {
 			pl.replaceCBA(s, current, want, dep) // cba.go
 		}
@@ -142,31 +134,6 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 	}
 	pl.add(s, Action{Op: OpUpdate, Request: Request{Method: method, Path: itemPath(k, s.key), Body: body(b)},
 		Changes: changes, DependsOn: deps, Warnings: warns})
-}
-
-// replaceEligibility brings an eligibility's expiration back to the
-// snapshot's. Graph does not PATCH schedules: the plan removes the live one
-// (adminRemove) and assigns it again (adminAssign) with the snapshot's
-// expiration, starting now (a start in the past is not Graph's to take).
-func (pl *planner) replaceEligibility(s *objState, current *Object, want map[string]any, dep string) {
-	expiration := func(d map[string]any) any {
-		si, _ := d["scheduleInfo"].(map[string]any)
-		return si["expiration"]
-	}
-	if want["scheduleInfo"] == nil || reflect.DeepEqual(expiration(want), expiration(current.Data)) {
-		return
-	}
-	k := s.k
-	remove, assign := scheduleRequest(k, "adminRemove", current.Data), scheduleRequest(k, "adminAssign", current.Data)
-	assign["scheduleInfo"] = map[string]any{"expiration": layout.Copy(expiration(want))}
-	var deps []string
-	if dep != "" {
-		deps = append(deps, dep)
-	}
-	rm := pl.add(s, Action{Op: OpDelete, Request: Request{Method: "POST", Path: createPath(k), Body: body(remove)}, DependsOn: deps,
-		Changes:  []Change{{Path: "scheduleInfo.expiration", Action: diff.Replaced, Before: expiration(current.Data), After: expiration(want)}},
-		Warnings: []string{"Graph does not update eligibility schedules: the eligibility is removed and assigned again with the snapshot's expiration, starting now"}})
-	pl.add(s, Action{Op: OpCreate, Request: Request{Method: "POST", Path: createPath(k), Body: body(assign)}, DependsOn: []string{rm}})
 }
 
 // note attaches warnings about an object that needs no write.

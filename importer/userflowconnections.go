@@ -37,6 +37,14 @@ func init() {
 	noDelete[layout.UserFlowConnections] = true
 }
 
+// ufcDefaultProvider is the identity provider Graph gives a user flow it
+// creates: Microsoft Entra ID, "the default identity provider for
+// self-service sign-up" (learn:/entra/external-id/self-service-sign-up-user-flow;
+// b2xidentityuserflow-list-userflowidentityproviders lists it as the
+// built-in AADSignup-OAUTH). A flow this plan creates is taken to hold it:
+// one not at REV is removed, one at REV is added "unless there" (Ensure).
+const ufcDefaultProvider = "AADSignup-OAUTH"
+
 // isUFC reports whether k is the kind planned here.
 func isUFC(k *layout.Kind) bool { return k.Name == layout.UserFlowConnections }
 
@@ -104,7 +112,8 @@ func ufcStep(data map[string]any, step string) (string, bool) {
 }
 
 // ufcPlan plans the writes that bring the flow's connections from current
-// (nil: the flow is created by this plan and holds none) to the file's.
+// (nil: the flow is created by this plan and holds only Graph's default
+// provider, ufcDefaultProvider) to the file's.
 func (pl *planner) ufcPlan(s *objState, current *Object, dep, note string) {
 	var deps []string
 	if dep != "" {
@@ -122,6 +131,14 @@ func (pl *planner) ufcPlan(s *objState, current *Object, dep, note string) {
 	kinds := refKindsOf(s.k, "userFlowIdentityProviders")
 	if want, order, ok := ufcProviders(s.d.Data); ok {
 		have, haveOrder, _ := ufcProviders(haveData)
+		removeWarns := []string(nil)
+		if current == nil && want[strings.ToLower(ufcDefaultProvider)] == nil {
+			// Graph gives the flow it creates Microsoft Entra ID sign-up:
+			// removed after the create (not there: 404, done).
+			have = map[string]map[string]any{strings.ToLower(ufcDefaultProvider): {"id": ufcDefaultProvider}}
+			haveOrder = []string{strings.ToLower(ufcDefaultProvider)}
+			removeWarns = append(append([]string(nil), warns...), "Graph gives a new user flow Microsoft Entra ID sign-up ("+ufcDefaultProvider+"), which the flow did not have at REV")
+		}
 		var removals []string
 		for _, id := range haveOrder {
 			if want[id] != nil {
@@ -133,7 +150,7 @@ func (pl *planner) ufcPlan(s *objState, current *Object, dep, note string) {
 				pl.p.Kept = append(pl.p.Kept, Kept{Kind: s.k.Name, Key: s.d.Key, Name: displayName(s.d), Relationship: "userFlowIdentityProviders", Target: target})
 				continue
 			}
-			removals = append(removals, pl.add(s, Action{Op: OpRemoveLink, Relationship: "userFlowIdentityProviders", Target: target, Removal: true, DependsOn: deps,
+			removals = append(removals, pl.add(s, Action{Op: OpRemoveLink, Relationship: "userFlowIdentityProviders", Target: target, Removal: true, DependsOn: deps, Warnings: removeWarns,
 				Request: Request{Method: "DELETE", Path: ufcPath(flow, "userFlowIdentityProviders/"+url.PathEscape(target)+"/$ref")},
 				Changes: []Change{{Path: "userFlowIdentityProviders", Action: diff.Changed, Removed: []any{m}, RefKinds: kinds}}}))
 		}

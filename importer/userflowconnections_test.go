@@ -180,7 +180,8 @@ func TestUserFlowConnectionsExportAndRestore(t *testing.T) {
 		t.Errorf("two connectors of the name at REV:\n%s", render(p))
 	}
 
-	// The flow deleted: restored with user-flows, then its connections.
+	// The flow deleted: restored with user-flows, then its connections
+	// (Graph's default provider taken away).
 	e.do("DELETE", ufColl+"/"+demoFlow, nil)
 	for _, c := range e.list(connColl) {
 		if !strings.EqualFold(str(c["id"]), newID) {
@@ -193,6 +194,12 @@ func TestUserFlowConnectionsExportAndRestore(t *testing.T) {
 	out = render(p)
 	if strings.Contains(out, "add them again in the Entra admin center") {
 		t.Errorf("the plan says to add by hand what it restores:\n%s", out)
+	}
+	// Graph gives the new flow Microsoft Entra ID sign-up, which it did
+	// not have at REV: removed once it is made.
+	if !strings.Contains(planRequests(p), "DELETE "+ufColl+"/"+demoFlow+"/userFlowIdentityProviders/AADSignup-OAUTH/$ref") ||
+		!strings.Contains(out, "Graph gives a new user flow Microsoft Entra ID sign-up") {
+		t.Errorf("the plan leaves Graph's default provider on the recreated flow:\n%s", out)
 	}
 	var create string
 	for _, a := range p.Actions {

@@ -8,7 +8,8 @@ package layout
 // privilegedaccessgroup-list-eligibilityschedules, -assignmentschedules),
 // only for groups PIM can govern (not dynamic, not synced from on-premises,
 // security or Microsoft 365); importer/pimgroups.go restores them through
-// schedule requests (adminAssign with the snapshot's end, adminRemove).
+// schedule requests (adminAssign with the snapshot's end, adminUpdate of a changed end,
+// adminRemove).
 //
 // One home for an active member or owner: Graph lists the principal an
 // active assignment made as a member (or owner) of the group too, so the

@@ -29,8 +29,9 @@ import (
 // sets (a set's file, the definitions whose attributeSet is one of them)
 // are kept from the previous snapshot as they are, the kind's warning and
 // the manifest (KindResult.Partial) name the sets read and kept, and
-// without a previous snapshot the kind is refused (its files, if any,
-// carried) rather than written in part.
+// without a previous snapshot (or in drift and restore, which keep
+// nothing: refuseInPart) the kind is refused (its files, if any, carried)
+// rather than written in part.
 
 func init() {
 	customReads["attribute-sets"] = (*reader).readAttributeDefinitions
@@ -115,10 +116,8 @@ func (r *reader) readAttributeDefinitions(ctx context.Context, k *layout.Kind, r
 		return nil, err
 	}
 	if sets != nil && (r.previous == nil || r.previousPaths == nil) {
-		return nil, &KindError{Kind: k.Name, What: "list", Status: 403,
-			Err: fmt.Errorf("the signed-in user reads the %s of attribute sets %s only (an attribute role scoped to them), and Graph leaves the other sets out of its answer: "+
-				"without a previous snapshot to keep them from, the read would show them deleted; export with Attribute Definition Reader over the whole directory, "+
-				"or with an application token granted %s", k.Title, setList(sets), k.ReadPermissions[0])}
+		return nil, r.refuseInPart(k, "list", fmt.Sprintf("the signed-in user reads the %s of attribute sets %s only (an attribute role scoped to them), and Graph leaves the other sets out of its answer",
+			k.Title, setList(sets)), "deleted", "Attribute Definition Reader", k.ReadPermissions[0])
 	}
 	objs, err := r.list(ctx, k, requests)
 	if err == nil {
@@ -128,6 +127,21 @@ func (r *reader) readAttributeDefinitions(ctx context.Context, k *layout.Kind, r
 		return objs, err
 	}
 	return objs, r.keepUnreadDefinitions(k, objs, sets)
+}
+
+// refuseInPart refuses a read that Graph answers for some attribute sets
+// only (read says which and why) when nothing keeps the others: an export
+// without a previous snapshot, or a read without ReadOptions.Later (drift
+// and restore read the tenant as it is now), where the others would show
+// gone. It names the role (over the whole directory) and the application
+// permission that read them all.
+func (r *reader) refuseInPart(k *layout.Kind, what, read, gone, role, perm string) *KindError {
+	rest := "without a previous snapshot to keep them from, the read would show them " + gone + "; export with "
+	if r.later == nil {
+		rest = "drift and restore keep nothing of what Graph leaves out, so, compared as read, it would show " + gone + "; run it signed in as a user holding "
+	}
+	return &KindError{Kind: k.Name, What: what, Status: 403,
+		Err: fmt.Errorf("%s: %s%s over the whole directory, or with an application token granted %s", read, rest, role, perm)}
 }
 
 // definitionSet is the attribute set an attribute set's or definition's

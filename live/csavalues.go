@@ -219,10 +219,8 @@ func (r *reader) readSecurityAttributes(ctx context.Context, k *layout.Kind, req
 		return nil, err
 	}
 	if readable != nil && r.previous == nil {
-		return nil, &KindError{Kind: k.Name, What: "property customSecurityAttributes", Status: 403,
-			Err: fmt.Errorf("the signed-in user reads the values of attribute sets %s only (a role scoped to them), and Graph leaves the other sets' values out of its answer: "+
-				"without a previous snapshot to keep them from, the read would show them removed; export with Attribute Assignment Reader over the whole directory, "+
-				"or with an application token granted %s", setList(readable), csaReadRoles[0])}
+		return nil, r.refuseInPart(k, "property customSecurityAttributes", fmt.Sprintf("the signed-in user reads the values of attribute sets %s only (a role scoped to them), and Graph leaves the other sets' values out of its answer",
+			setList(readable)), "removed", "Attribute Assignment Reader", csaReadRoles[0])
 	}
 	var objs []map[string]any
 	var owners []string // every owner listed, for a read in part (keepUnreadSets)
