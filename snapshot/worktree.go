@@ -63,8 +63,11 @@ func (p *worktreePlan) release() {
 
 // planWorktree compares the index with target (the tree about to be
 // committed to bref; tr can read it) and takes index.lock. recent are the
-// trees of the branch's last commits, whose files may be replaced.
-func (r *Repo) planWorktree(bref string, target plumbing.Hash, tr treeReader, recent []plumbing.Hash) *worktreePlan {
+// trees of the branch's last commits, whose files may be replaced. known,
+// when its from is not zero, are the changes from that tree to target
+// (WriteSnapshot's against the parent): an index at that tree, the usual
+// case, takes them instead of a second list of the same changes.
+func (r *Repo) planWorktree(bref string, target plumbing.Hash, tr treeReader, recent []plumbing.Hash, known knownChanges) *worktreePlan {
 	p := &worktreePlan{r: r, indexPath: filepath.Join(r.gitDir, "index"), target: target, recent: recent}
 	head, err := r.headBranch()
 	if err != nil {
@@ -88,14 +91,20 @@ func (r *Repo) planWorktree(bref string, target plumbing.Hash, tr treeReader, re
 		return p
 	}
 	p.lock = lock
-	if why := p.compare(tr); why != "" {
+	if why := p.compare(tr, known); why != "" {
 		p.skip = why
 		p.release()
 	}
 	return p
 }
 
-func (p *worktreePlan) compare(tr treeReader) string {
+// knownChanges are the changes from tree from to a plan's target.
+type knownChanges struct {
+	from    plumbing.Hash // zero: none known; emptyTreeHash for a first commit
+	changes []Change
+}
+
+func (p *worktreePlan) compare(tr treeReader, known knownChanges) string {
 	idx := &index.Index{Version: 2}
 	f, err := os.Open(p.indexPath)
 	switch {
@@ -137,6 +146,10 @@ func (p *worktreePlan) compare(tr treeReader) string {
 	}
 	p.tr = treeReader{r: p.r, overlay: overlay}
 	if idxRoot == p.target {
+		return ""
+	}
+	if idxRoot == known.from {
+		p.changes = known.changes
 		return ""
 	}
 	d := &differ{tr: p.tr}
@@ -605,7 +618,7 @@ func (r *Repo) SyncWorktree(ctx context.Context) (*WorktreeReport, error) {
 	if target.IsZero() {
 		target = emptyTreeHash
 	}
-	plan := r.planWorktree(bref, target, treeReader{r: r}, recent)
+	plan := r.planWorktree(bref, target, treeReader{r: r}, recent, knownChanges{})
 	defer plan.release()
 	if plan.skip != "" {
 		rep.Skipped = plan.skip

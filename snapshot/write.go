@@ -379,7 +379,7 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		// No commit, but an earlier run may have been interrupted before
 		// its working tree update: bring index and working tree to the head.
 		if r.workTree != "" {
-			plan := r.planWorktree(bref, parentTree, tr, r.recentTrees(parent, recentDepth))
+			plan := r.planWorktree(bref, parentTree, tr, r.recentTrees(parent, recentDepth), knownChanges{})
 			if plan.skip != "" {
 				if !strings.HasPrefix(plan.skip, "HEAD is on") {
 					res.WorktreeSkipped = plan.skip
@@ -515,7 +515,11 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		if hasParent {
 			recent = r.recentTrees(parent, recentDepth)
 		}
-		plan = r.planWorktree(bref, rootHash, tr, recent)
+		known := knownChanges{from: parentTree, changes: d.changes}
+		if !hasParent {
+			known.from = emptyTreeHash
+		}
+		plan = r.planWorktree(bref, rootHash, tr, recent, known)
 		if in.Stage != nil {
 			plan.readBlob = in.Stage.reader(r.readBlob)
 			defer in.Stage.closeReader()
