@@ -1,12 +1,13 @@
 package snapshot
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -479,9 +480,7 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 		all = append(all, e)
 	}
 	slices.SortFunc(all, func(a, b *index.Entry) int { return strings.Compare(a.Name, b.Name) })
-	var buf bytes.Buffer
-	encodeIndex(&buf, all)
-	if _, err := p.lock.Write(buf.Bytes()); err != nil {
+	if err := encodeIndex(p.lock, all); err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}
 	if err := p.lock.Sync(); err != nil {
@@ -500,9 +499,11 @@ func (p *worktreePlan) apply(files map[string][]byte) error {
 }
 
 // encodeIndex writes a version 2 index of entries (sorted by name, stage 0)
-// with no extensions, as git's read-cache.c reads it.
-func encodeIndex(w *bytes.Buffer, entries []*index.Entry) {
-	start := w.Len()
+// with no extensions, as git's read-cache.c reads it, through a buffer
+// (not whole in memory: 14 MB for 124,000 files).
+func encodeIndex(out io.Writer, entries []*index.Entry) error {
+	sum := sha1.New()
+	w := bufio.NewWriterSize(io.MultiWriter(out, sum), 64<<10)
 	var u [4]byte
 	put := func(v uint32) {
 		binary.BigEndian.PutUint32(u[:], v)
@@ -543,8 +544,11 @@ func encodeIndex(w *bytes.Buffer, entries []*index.Entry) {
 			w.WriteByte(0)
 		}
 	}
-	sum := sha1.Sum(w.Bytes()[start:])
-	w.Write(sum[:])
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err := out.Write(sum.Sum(nil))
+	return err
 }
 
 // recentTrees returns the trees of commit and its first-parent ancestors,

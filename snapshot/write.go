@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -409,6 +410,13 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		return nil, fmt.Errorf("snapshot: compare with %s: %w", parent, err)
 	}
 	sortChanges(d.changes)
+	for i, c := range d.changes {
+		// the path as given, not the copy the diff joined: one string a
+		// file for the rest of the write (the working tree, its index)
+		if j, ok := slices.BinarySearch(paths, c.Path); ok {
+			d.changes[i].Path = paths[j]
+		}
+	}
 	res.Changes = d.changes
 	res.Counts = CountChanges(d.changes)
 	var byBlob []plumbing.Hash // new or changed files given by id

@@ -8,9 +8,9 @@ import (
 )
 
 // peakHeapProfile, when ENTRASNAP_MEMPROFILE names a file, writes a heap
-// profile there each time the live heap after a collection grows by a
-// tenth over the largest seen, so the file holds the profile nearest the
-// run's peak (`go tool pprof -sample_index inuse_space entrasnap FILE`).
+// profile there each time the heap's memory held from the system grows by
+// a twentieth over the most seen, so the file holds the profile nearest
+// the run's peak resident memory (`go tool pprof -sample_index inuse_space entrasnap FILE`).
 // For profiling only: the README's Development section says how.
 func peakHeapProfile() {
 	file := os.Getenv("ENTRASNAP_MEMPROFILE")
@@ -22,10 +22,11 @@ func peakHeapProfile() {
 		var ms runtime.MemStats
 		for range time.Tick(200 * time.Millisecond) {
 			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc < peak+peak/10 {
+			held := ms.HeapSys - ms.HeapReleased
+			if held < peak+peak/20 {
 				continue
 			}
-			peak = ms.HeapAlloc
+			peak = held
 			if f, err := os.Create(file); err == nil {
 				_ = pprof.WriteHeapProfile(f)
 				_ = f.Close()
