@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,10 +45,10 @@ type Stage struct {
 	busy    time.Duration // time spent in Add
 
 	// After commit: where the blobs went, for reading them back (the
-	// working tree) without go-git: the pack and each blob's offset, or
-	// the loose blobs themselves.
+	// working tree) without go-git: the pack and its entries sorted by id
+	// (half a map's memory), or the loose blobs themselves.
 	packPath string
-	offsets  map[plumbing.Hash]uint64
+	packed   []packEntry
 	loose    map[plumbing.Hash][]byte
 	rf       *os.File
 }
@@ -227,11 +228,8 @@ func (s *Stage) commit(ctx context.Context, objs []newObject) (int, bool, error)
 		return 0, false, err
 	}
 	s.r.reindex()
-	s.packPath = path
-	s.offsets = make(map[plumbing.Hash]uint64, len(p.entries))
-	for _, e := range p.entries {
-		s.offsets[e.hash] = e.offset
-	}
+	s.packPath, s.packed, s.seen = path, p.entries, nil
+	slices.SortFunc(s.packed, func(a, b packEntry) int { return bytes.Compare(a.hash[:], b.hash[:]) })
 	return n, true, nil
 }
 
@@ -243,10 +241,11 @@ func (s *Stage) reader(fallback func(plumbing.Hash) ([]byte, error)) func(plumbi
 		if b, ok := s.loose[h]; ok {
 			return b, nil
 		}
-		off, ok := s.offsets[h]
+		i, ok := slices.BinarySearchFunc(s.packed, h, func(e packEntry, h plumbing.Hash) int { return bytes.Compare(e.hash[:], h[:]) })
 		if !ok {
 			return fallback(h)
 		}
+		off := s.packed[i].offset
 		if s.rf == nil {
 			f, err := os.Open(s.packPath)
 			if err != nil {
@@ -270,7 +269,7 @@ func (s *Stage) closeReader() {
 		s.rf.Close()
 		s.rf = nil
 	}
-	s.loose, s.offsets = nil, nil
+	s.loose, s.packed = nil, nil
 }
 
 // readPackBlob reads the undeltified blob entry at off of a pack.
@@ -295,17 +294,34 @@ func readPackBlob(f *os.File, off uint64) ([]byte, error) {
 		shift += 7
 		i++
 	}
-	zr, err := zlib.NewReader(io.NewSectionReader(f, int64(off)+int64(i), 1<<62))
+	// One inflater reused for every blob: a new one per blob allocates
+	// about 80 KB, which over a large snapshot's working tree was most of
+	// the write phase's garbage and of its peak memory.
+	zr := zlibReaders.Get().(*zlibReader)
+	defer zlibReaders.Put(zr)
+	zr.br.Reset(io.NewSectionReader(f, int64(off)+int64(i), 1<<62))
+	if zr.zr == nil {
+		zr.zr, err = zlib.NewReader(zr.br)
+	} else {
+		err = zr.zr.(zlib.Resetter).Reset(zr.br, nil)
+	}
 	if err != nil {
+		zr.zr = nil
 		return nil, err
 	}
-	defer zr.Close()
 	b := make([]byte, size)
-	if _, err := io.ReadFull(zr, b); err != nil {
+	if _, err := io.ReadFull(zr.zr, b); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
+
+type zlibReader struct {
+	br *bufio.Reader
+	zr io.ReadCloser
+}
+
+var zlibReaders = sync.Pool{New: func() any { return &zlibReader{br: bufio.NewReader(nil)} }}
 
 // deflate is the zlib stream of data, as a pack entry holds it.
 func deflate(data []byte) ([]byte, error) {

@@ -1,12 +1,14 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -153,5 +155,52 @@ func TestStageDiscardAndUnknownBlob(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(r.Path(), "refs", "heads", "main")); err == nil {
 		t.Error("a refused snapshot moved the branch")
+	}
+}
+
+// Writing a large snapshot from its stage holds about a few hundred bytes
+// a file (its path, tree entry, change and index entry), never the files'
+// content, and allocates about the content once (a decompressor made per
+// blob allocated about 80 KB: 10 GB of garbage over 124,000 files, most of
+// the write phase's peak memory); the working tree plan takes
+// WriteSnapshot's changes against the parent, not a second list of them.
+func TestStagedSnapshotWriteHoldsNoContent(t *testing.T) {
+	r := newTestRepo(t, false)
+	files := benchFiles(3000, 60)
+	for p, b := range files {
+		files[p] = bytes.Repeat(b, 6) // about 3.6 KB, as a large group's file
+	}
+	in := stageAll(t, r, files)
+	in.Author = day(0)
+	n := uint64(len(files))
+	files = nil // (the content is in the stage's pack now)
+	var before, after, at runtime.MemStats
+	var held uint64
+	r.testStep = func(string) {
+		runtime.GC()
+		runtime.ReadMemStats(&at)
+		held = max(held, at.HeapAlloc)
+	}
+	runtime.GC()
+	runtime.GC() // (the second empties sync.Pools: the stage's compressors)
+	runtime.ReadMemStats(&before)
+	res := write(t, r, in)
+	runtime.ReadMemStats(&after)
+	if !res.WorktreeUpdated || res.Counts.Added != int(n) {
+		t.Fatalf("worktree updated %v, counts %+v", res.WorktreeUpdated, res.Counts)
+	}
+	if per := (held - min(held, before.HeapAlloc)) / n; per > 1500 {
+		t.Errorf("writing %d files of 3.6 KB held %d bytes a file at its steps, want at most 1,500 (not the content)", n, per)
+	}
+	if per := (after.TotalAlloc - before.TotalAlloc) / n; per > 16<<10 {
+		t.Errorf("writing %d files of 3.6 KB allocated %d bytes a file, want at most 16 KB", n, per)
+	}
+
+	sentinel := []Change{{Path: "x", Action: Added}}
+	head := strings.TrimSpace(runGit(t, r.Path(), "rev-parse", "HEAD^{tree}"))
+	p := r.planWorktree(branchRef(DefaultBranch), emptyTreeHash, treeReader{r: r}, nil, knownChanges{from: plumbing.NewHash(head), changes: sentinel})
+	defer p.release()
+	if p.skip != "" || len(p.changes) != 1 || &p.changes[0] != &sentinel[0] {
+		t.Errorf("an index at the known tree: plan skip %q, %d changes, want the known list itself", p.skip, len(p.changes))
 	}
 }

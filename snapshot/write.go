@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -379,7 +380,7 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		// No commit, but an earlier run may have been interrupted before
 		// its working tree update: bring index and working tree to the head.
 		if r.workTree != "" {
-			plan := r.planWorktree(bref, parentTree, tr, r.recentTrees(parent, recentDepth))
+			plan := r.planWorktree(bref, parentTree, tr, r.recentTrees(parent, recentDepth), knownChanges{})
 			if plan.skip != "" {
 				if !strings.HasPrefix(plan.skip, "HEAD is on") {
 					res.WorktreeSkipped = plan.skip
@@ -409,6 +410,13 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		return nil, fmt.Errorf("snapshot: compare with %s: %w", parent, err)
 	}
 	sortChanges(d.changes)
+	for i, c := range d.changes {
+		// the path as given, not the copy the diff joined: one string a
+		// file for the rest of the write (the working tree, its index)
+		if j, ok := slices.BinarySearch(paths, c.Path); ok {
+			d.changes[i].Path = paths[j]
+		}
+	}
 	res.Changes = d.changes
 	res.Counts = CountChanges(d.changes)
 	var byBlob []plumbing.Hash // new or changed files given by id
@@ -515,7 +523,11 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		if hasParent {
 			recent = r.recentTrees(parent, recentDepth)
 		}
-		plan = r.planWorktree(bref, rootHash, tr, recent)
+		known := knownChanges{from: parentTree, changes: d.changes}
+		if !hasParent {
+			known.from = emptyTreeHash
+		}
+		plan = r.planWorktree(bref, rootHash, tr, recent, known)
 		if in.Stage != nil {
 			plan.readBlob = in.Stage.reader(r.readBlob)
 			defer in.Stage.closeReader()

@@ -298,6 +298,7 @@ func main() {
 	// files are made (not held while the largest kinds are read). Tests
 	// call run, keeping them for the process as they run many commands.
 	schemas.DropAfterUse(true)
+	peakHeapProfile()
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
