@@ -56,6 +56,11 @@ type ApplyOptions struct {
 	// map and journal, as the plan's did. Set it with Record nil (a
 	// rehearsal records nothing and writes no journal).
 	Rehearsal bool
+	// Instance is the rehearsal tenant's (RehearsalMark), with Rehearsal:
+	// each create Graph answers is appended to its journal at once
+	// (RehearsalJournalFile), so a rehearsal killed mid-apply keeps the
+	// ids of what it created. "" keeps them in Result.IDs only.
+	Instance string
 	// IDs are the id map entries the plan was made with besides the
 	// repository's (LoadOptions.IDs: a rehearsal's earlier creates), read
 	// again by the same checks.
