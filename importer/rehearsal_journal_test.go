@@ -2,7 +2,7 @@ package importer
 
 import (
 	"context"
-		"net/http"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
