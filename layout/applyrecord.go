@@ -32,10 +32,10 @@ func ApplyTagName(t time.Time, id string) string {
 // The lines of an apply record (importer writes them; ParseApplyRecord
 // reads them back).
 const (
-	ApplyPlanLine    = "Plan: "                                                         // + "sha256:<64 hex>"
-	ApplyByLine      = "By: "                                                           // + who wrote through Graph
+	ApplyPlanLine    = "Plan: "                                                        // + "sha256:<64 hex>"
+	ApplyByLine      = "By: "                                                          // + who wrote through Graph
 	ApplyActionsLine = "Actions: %d done, %d already in place, %d failed, %d skipped." // done, already, failed, skipped
-	ApplyFailedLine  = "Not done (object by object):"                                   // then one "  - ..." line per action
+	ApplyFailedLine  = "Not done (object by object):"                                  // then one "  - ..." line per action
 )
 
 // ApplyRecord is what an apply record says.
