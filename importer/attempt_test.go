@@ -10,6 +10,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -18,7 +19,7 @@ import (
 // TestApplyThatWroteNothingIsRecordedByATag: an apply whose every write
 // Graph refuses makes no commit (the tenant did not change), so its record
 // is an annotated tag entrasnap/apply/<time>-<plan id> on HEAD, tagged by
-// the operator: the tenant, the plan's digest, who wrote through Graph,
+// the operator and signed as a snapshot is (git verify-tag): the tenant, the plan's digest, who wrote through Graph,
 // and each action not done with Graph's error. Real git accepts it (fsck
 // --strict), check finds no problem, and a clone (which fetches tags but
 // not the git directory's list of applied plans) refuses the same plan,
@@ -51,8 +52,14 @@ func TestApplyThatWroteNothingIsRecordedByATag(t *testing.T) {
 		t.Fatalf("want two links to add:\n%s", render(p))
 	}
 	head := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", "HEAD"))
+	keys := t.TempDir()
+	priv, pub := gitcheck.SSHKey(t, keys, "ops", "ed25519", "")
+	signer, err := snapshot.LoadSigner(priv, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	o := ApplyOptions{Client: denied, Repo: e.repo, Sleep: simtest.Sleep(e.sim), Record: e.recordWith(denied),
-		IDCommit: &IDCommit{Committer: snapshot.Signature{Name: "Alice Admin", Email: "alice@contoso.example"}}}
+		IDCommit: &IDCommit{Committer: snapshot.Signature{Name: "Alice Admin", Email: "alice@contoso.example"}, Signer: signer}}
 	res, err := Apply(ctx, p, o)
 	if err != nil || res.Wrote() || res.Count()[StatusFailed] == 0 {
 		t.Fatalf("want every write refused: %v %+v", err, res)
@@ -65,6 +72,10 @@ func TestApplyThatWroteNothingIsRecordedByATag(t *testing.T) {
 	}
 	if on := strings.TrimSpace(git(t, e.repo.Path(), "rev-parse", res.AttemptTag+"^{commit}")); on != head {
 		t.Errorf("the tag is on %s, want HEAD %s", on, head)
+	}
+	signers := gitcheck.AllowedSigners(t, keys, "alice@contoso.example "+pub)
+	if out, ok := gitcheck.Verify(t, e.repo.Path(), signers, "verify-tag", res.AttemptTag); !ok {
+		t.Errorf("git verify-tag refuses the apply record:\n%s", out)
 	}
 	raw := git(t, e.repo.Path(), "cat-file", "tag", res.AttemptTag)
 	if !strings.Contains(raw, "\ntagger Alice Admin <alice@contoso.example> ") {
