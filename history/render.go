@@ -99,6 +99,27 @@ func writeLog(w io.Writer, p string, entries []Entry) {
 	}
 }
 
+// WriteAppliesNaming writes, after an object's log (text), the applies
+// that changed nothing (Applies) whose record names the object of file p
+// among the actions not done: no snapshot shows them.
+func WriteAppliesNaming(w io.Writer, p string, applies []Applied) {
+	_, key, _ := layout.Locate(p)
+	mark := "(" + strings.ToLower(key) + ")"
+	head := false
+	for _, a := range applies {
+		for _, l := range a.NotDone {
+			if !strings.Contains(strings.ToLower(l), mark) {
+				continue
+			}
+			if !head {
+				fmt.Fprintln(w, "\nApplies that changed nothing but tried to (no snapshot: the tag holds the record; git show TAG):")
+				head = true
+			}
+			fmt.Fprintf(w, "%s %s by %s\n    %s\n", layout.Safe(a.Tag), a.Time.Format("2006-01-02 15:04:05"), layout.Safe(a.By), layout.Safe(l))
+		}
+	}
+}
+
 // WarnSkipped says on w (stderr) which files were left out and what to do.
 func WarnSkipped(w io.Writer, skipped []Skipped) {
 	for _, s := range skipped {

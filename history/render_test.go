@@ -109,3 +109,31 @@ func TestRenderLog(t *testing.T) {
 		t.Error("format yaml: no error")
 	}
 }
+
+// TestWriteAppliesNaming: after an object's log, the applies that changed
+// nothing whose record names the object (by its id, any case) among the
+// actions not done, escaped; others are left out.
+func TestWriteAppliesNaming(t *testing.T) {
+	const id = "0a1b2c3d-0000-4000-8000-0000000000a1"
+	at := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
+	applies := []Applied{
+		{Tag: "entrasnap/apply/1", Time: at, By: hostileName, NotDone: []string{`failed update groups "` + hostileName + `" (` + strings.ToUpper(id) + `): 403`, `failed update groups "B" (other): 403`}},
+		{Tag: "entrasnap/apply/2", Time: at, By: "bob", NotDone: []string{`failed update groups "B" (other): 403`}},
+	}
+	k, _ := layout.Lookup("groups")
+	p, err := layout.Path(k, map[string]any{"id": id, "displayName": "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	WriteAppliesNaming(&b, p, applies)
+	assertEscaped(t, b.String())
+	if !strings.Contains(b.String(), "entrasnap/apply/1 2026-12-06 17:00:00 by ") || strings.Contains(b.String(), "apply/2") || strings.Contains(b.String(), "(other)") {
+		t.Errorf("applies naming the object:\n%s", b.String())
+	}
+	b.Reset()
+	WriteAppliesNaming(&b, p, applies[1:])
+	if b.Len() != 0 {
+		t.Errorf("none names it: %q", b.String())
+	}
+}
