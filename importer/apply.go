@@ -552,7 +552,7 @@ func applyBy(p *Plan, token string) string {
 // made.
 func recordAttempt(ctx context.Context, p *Plan, o ApplyOptions, res *Result, digest string) {
 	id := p.ID
-	if id == "" {
+	if !rehearsalInstanceRe.MatchString(id) { // 32 hexadecimal digits: it names a tag
 		id = strings.TrimPrefix(digest, "sha256:")[:32]
 	}
 	var ident IDCommit
