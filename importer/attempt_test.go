@@ -27,14 +27,8 @@ import (
 func TestApplyThatWroteNothingIsRecordedByATag(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
 	ctx := context.Background()
-	srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, "/$batch") { // reads are batched
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-			return
-		}
-		e.sim.ServeHTTP(w, r)
+	srv := simtest.Serve(t, simtest.Deny(e.sim, func(r *http.Request) bool {
+		return r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, "/$batch") // reads are batched
 	}))
 	denied := simtest.Client(t, e.sim, srv, "")
 	var gids []string

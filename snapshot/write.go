@@ -239,20 +239,9 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		in.TagMessage = in.Message
 	}
 
-	branch := in.Branch
-	if branch == "" {
-		hb, err := r.headBranch()
-		if err != nil {
-			return nil, err
-		}
-		branch = hb
-		if !strings.HasPrefix(branch, "refs/heads/") {
-			branch = DefaultBranch
-		}
-	}
-	bref := branchRef(branch)
-	if err := validRefName(bref); err != nil || !strings.HasPrefix(bref, "refs/heads/") {
-		return nil, fmt.Errorf("snapshot branch %q: not a valid branch name", in.Branch)
+	bref, err := r.snapshotBranch(in.Branch)
+	if err != nil {
+		return nil, err
 	}
 	var tref string
 	if in.Tag != "" {
@@ -589,6 +578,26 @@ func (r *Repo) tag(res *Result, tref string, in Snapshot) error {
 	return nil
 }
 
+// snapshotBranch is the full ref of branch ("main" or "refs/heads/main"),
+// by default the branch HEAD names (DefaultBranch when HEAD names none).
+func (r *Repo) snapshotBranch(branch string) (string, error) {
+	if branch == "" {
+		hb, err := r.headBranch()
+		if err != nil {
+			return "", err
+		}
+		branch = hb
+		if !strings.HasPrefix(branch, "refs/heads/") {
+			branch = DefaultBranch
+		}
+	}
+	bref := branchRef(branch)
+	if err := validRefName(bref); err != nil || !strings.HasPrefix(bref, "refs/heads/") {
+		return "", fmt.Errorf("snapshot branch %q: not a valid branch name", branch)
+	}
+	return bref, nil
+}
+
 // TagHead creates the annotated tag in.Tag, with in.TagMessage, tagged by
 // in.Committer and signed by in.Signer as WriteSnapshot tags, on the head
 // of in.Branch (default: the branch HEAD names) without committing: a
@@ -606,15 +615,10 @@ func (r *Repo) TagHead(ctx context.Context, in Snapshot) (*Result, error) {
 	if err := in.Committer.validate("tagger"); err != nil {
 		return nil, err
 	}
-	branch := in.Branch
-	if branch == "" {
-		hb, err := r.headBranch()
-		if err != nil {
-			return nil, err
-		}
-		branch = hb
+	bref, err := r.snapshotBranch(in.Branch)
+	if err != nil {
+		return nil, err
 	}
-	bref := branchRef(branch)
 	tref := "refs/tags/" + strings.TrimPrefix(in.Tag, "refs/tags/")
 	if err := validRefName(tref); err != nil || in.Tag == "" {
 		return nil, fmt.Errorf("tag %q: not a valid tag name", in.Tag)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // TestRestoreWhoseWritesAllFailIsRecorded: a signed restore whose every
@@ -27,14 +28,8 @@ func TestRestoreWhoseWritesAllFailIsRecorded(t *testing.T) {
 	t.Setenv(envSigningKey, key) // the first export is signed too
 	var deny atomic.Bool
 	e := newRstEnvWith(t, graphsim.Options{Seed: 1}, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if deny.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/members/$ref") {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusForbidden)
-				_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-				return
-			}
-			h.ServeHTTP(w, r)
+		return simtest.Deny(h, func(r *http.Request) bool {
+			return deny.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/members/$ref")
 		})
 	})
 	g, members := rstGroupWithMembers(e, 2)

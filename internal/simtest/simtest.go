@@ -56,6 +56,21 @@ func Serve(t testing.TB, h http.Handler) *httptest.Server {
 	return srv
 }
 
+// Deny answers the requests deny picks as Graph answers a token without
+// the permission (403 Authorization_RequestDenied) and passes the others
+// to h.
+func Deny(h http.Handler, deny func(r *http.Request) bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !deny(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
+	})
+}
+
 // Kinds are the catalog's kinds named, in that order; a name the catalog
 // does not know fails the test (a renamed kind must not narrow a test's
 // reads unnoticed).
