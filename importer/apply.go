@@ -559,7 +559,7 @@ func recordAttempt(ctx context.Context, p *Plan, o ApplyOptions, res *Result, di
 	if o.IDCommit != nil {
 		ident = *o.IDCommit
 	}
-	title := fmt.Sprintf("apply of the restore of %s from %s (%s): nothing was written", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
+	title := fmt.Sprintf("apply of the restore of %s from %s (%s): nothing was written", layout.Safe(strings.Join(p.Selectors, ", ")), layout.Safe(p.Rev), shortHash(p.Commit))
 	if p.Files != nil {
 		title = fmt.Sprintf("apply of the change from files %s (%s): nothing was written", layout.Safe(p.Rev), shortHash(p.Commit))
 	}
