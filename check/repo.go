@@ -59,9 +59,12 @@ type Report struct {
 	Repo        string     `json:"repo"` // left for the caller to fill
 	Snapshots   []Snapshot `json:"snapshots"`
 	TagsChecked int        `json:"tagsChecked"`
-	Tags        []Issue    `json:"tagIssues"`
-	Errors      int        `json:"errors"`
-	Warnings    int        `json:"warnings"`
+	// ApplyTags counts the apply record tags (layout.ApplyTagPrefix:
+	// applies that changed nothing), checked with the snapshot tags.
+	ApplyTags int     `json:"applyTags"`
+	Tags      []Issue `json:"tagIssues"`
+	Errors    int     `json:"errors"`
+	Warnings  int     `json:"warnings"`
 	// Signatures is the signature verification (Options.Signers), nil
 	// when not asked for. Its failures are not counted in Errors.
 	Signatures *SignatureReport `json:"signatures,omitempty"`
@@ -124,8 +127,8 @@ func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	// Tags: listed and resolved one by one, so one broken tag does not hide
 	// the others.
 	tagCommits, tagIssues := ck.checkTags(ctx)
-	rep.Tags = append([]Issue{}, tagIssues...)
-	rep.TagsChecked = len(tagCommits)
+	rep.Tags = append(append([]Issue{}, tagIssues...), ck.checkApplyTags(ctx)...)
+	rep.TagsChecked, rep.ApplyTags = len(tagCommits), len(ck.applyTags)
 	names := map[plumbing.Hash][]string{head: {"HEAD"}}
 	order := []plumbing.Hash{head}
 	for _, tc := range tagCommits {
@@ -241,6 +244,9 @@ func (rep *Report) WriteText(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "tags: %d snapshot %s", rep.TagsChecked, layout.Plural(rep.TagsChecked, "tag", "tags"))
+	if rep.ApplyTags > 0 {
+		fmt.Fprintf(w, ", %d apply %s", rep.ApplyTags, layout.Plural(rep.ApplyTags, "record", "records"))
+	}
 	if len(rep.Tags) == 0 {
 		fmt.Fprintln(w, ", each on a commit with a manifest")
 	} else {
@@ -271,9 +277,10 @@ func (rep *Report) WriteText(w io.Writer) {
 // checker checks commits, analysing each distinct file (path and content)
 // once per run.
 type checker struct {
-	r     *snapshot.Repo
-	cache map[string]*fileFacts // path + "\x00" + blob id
-	limit int64                 // the largest object file read (tooLarge)
+	r         *snapshot.Repo
+	applyTags []string              // the apply record tags checkTags found
+	cache     map[string]*fileFacts // path + "\x00" + blob id
+	limit     int64                 // the largest object file read (tooLarge)
 }
 
 // fileFacts is what one object file says, read and checked this run.
@@ -319,6 +326,8 @@ func (ck *checker) checkTags(ctx context.Context) ([]taggedCommit, []Issue) {
 	_ = refs.ForEach(func(ref *plumbing.Reference) error {
 		if n, ok := strings.CutPrefix(ref.Name().String(), "refs/tags/"); ok && strings.HasPrefix(n, "snapshot/") {
 			names = append(names, n)
+		} else if ok && strings.HasPrefix(n, layout.ApplyTagPrefix) {
+			ck.applyTags = append(ck.applyTags, n)
 		}
 		return nil
 	})
@@ -348,6 +357,42 @@ func (ck *checker) checkTags(ctx context.Context) ([]taggedCommit, []Issue) {
 		}
 	}
 	return out, issues
+}
+
+// checkApplyTags checks the apply record tags checkTags found: each an
+// annotated tag of a commit whose message is an apply record
+// (layout.ParseApplyRecord) of an apply that changed nothing.
+func (ck *checker) checkApplyTags(ctx context.Context) []Issue {
+	if len(ck.applyTags) == 0 {
+		return nil
+	}
+	infos, err := ck.r.Tags(ctx, layout.ApplyTagPrefix)
+	if err != nil {
+		return []Issue{{Severity: SevError, Message: "cannot read the apply record tags: " + err.Error()}}
+	}
+	byName := map[string]snapshot.TagInfo{}
+	for _, t := range infos {
+		byName[t.Name] = t
+	}
+	var issues []Issue
+	sort.Strings(ck.applyTags)
+	for _, n := range ck.applyTags {
+		t, ok := byName[n]
+		if !ok || !t.Annotated {
+			issues = append(issues, Issue{Severity: SevError, File: n,
+				Message: "not an annotated tag of a commit, so it holds no apply record; delete it (git tag -d " + n + ") if entrasnap did not write it"})
+			continue
+		}
+		rec, err := layout.ParseApplyRecord(t.Message)
+		switch {
+		case err != nil:
+			issues = append(issues, Issue{Severity: SevError, File: n, Message: err.Error() + "; delete the tag (git tag -d " + n + ") if entrasnap did not write it"})
+		case rec.Done > 0:
+			issues = append(issues, Issue{Severity: SevWarning, File: n,
+				Message: fmt.Sprintf("records an apply that changed %d objects, whose post-restore snapshot is missing: run an export to record the tenant as it is", rec.Done)})
+		}
+	}
+	return issues
 }
 
 type blobFile struct {

@@ -93,6 +93,13 @@ func signatures(ctx context.Context, r *snapshot.Repo, k keys, signedSince strin
 	if err != nil {
 		return nil, err
 	}
+	// Apply records (tags of applies that changed nothing) are signed as
+	// snapshot tags are.
+	applies, err := r.Tags(ctx, layout.ApplyTagPrefix)
+	if err != nil {
+		return nil, err
+	}
+	tags = append(tags, applies...)
 	names := map[plumbing.Hash][]string{}
 	var starts []plumbing.Hash
 	if head, err := r.Resolve(ctx, "HEAD"); err == nil {

@@ -38,5 +38,6 @@ var lineControls = map[string][]string{
 	"check":      {ISOBackup, SOC2Backup},
 	"signatures": {ISOBackup, SOC2Backup},
 	"rehearsals": {ISOBackup, SOC2Recovery, NIS2Backup},
+	"applies":    {ISOBackup, SOC2Recovery},
 	"access":     {ISOBackup, SOC2Backup},
 }

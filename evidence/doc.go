@@ -51,6 +51,12 @@
 //	              commit, tool, throttle, scenarios[] {name, result, objects,
 //	              restoreSeconds, detail}, passed, failed, skipped,
 //	              maxRestoreSeconds}, newest first
+//	appliesThatChangedNothing[]  the restore applies in the window whose
+//	              writes all failed (no snapshot: an entrasnap/apply/* tag
+//	              records each), newest first: {tag, commit, time, tenantId,
+//	              plan, by, done, already, failed, skipped, notDone[] (one
+//	              line per action not done, with Graph's error), signed,
+//	              broken (why the tag is no apply record, when it is not)}
 //	access        {recorded, snapshot, type, source (token | graph: where
 //	              permissions were read), permissions[], directoryRoles[],
 //	              needed[], writes[], writesToRead[] (the writes a kind in

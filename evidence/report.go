@@ -69,8 +69,12 @@ type Report struct {
 	Completeness Completeness `json:"completeness"`
 	Integrity    Integrity    `json:"integrity"`
 	Rehearsals   Rehearsals   `json:"rehearsals"`
-	Access       Access       `json:"access"`
-	Controls     []Control    `json:"controls"`
+	// Applies are the restore applies in the window that changed nothing
+	// (every write failed or was refused): no snapshot records them, their
+	// tags do (history.Applies), newest first.
+	Applies  []history.Applied `json:"appliesThatChangedNothing"`
+	Access   Access            `json:"access"`
+	Controls []Control         `json:"controls"`
 }
 
 // Window is the period the report covers; From is zero for the whole
@@ -258,6 +262,16 @@ func Build(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 		rep.TenantID = man.TenantID
 	}
 	rep.Access = access(man, rep.Completeness.Snapshot)
+	applies, err := history.Applies(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	rep.Applies = []history.Applied{}
+	for _, a := range applies {
+		if !a.Time.Before(rep.Window.From) && !a.Time.After(rep.Window.To) {
+			rep.Applies = append(rep.Applies, a)
+		}
+	}
 
 	rep.Rehearsals, err = readRehearsals(ctx, r, rep.Window)
 	if err != nil {

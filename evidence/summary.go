@@ -148,6 +148,18 @@ func summary(rep *Report, maxGap time.Duration) []Line {
 		add("rehearsals", "Restore rehearsals", res, st)
 	}
 
+	if n := len(rep.Applies); n > 0 {
+		var each []string
+		for _, ap := range rep.Applies[:min(n, 5)] {
+			each = append(each, fmt.Sprintf("%s (by %s: %d failed, %d skipped)", ap.Tag, ap.By, ap.Failed, ap.Skipped))
+		}
+		if n > 5 {
+			each = append(each, fmt.Sprintf("%d more", n-5))
+		}
+		add("applies", "Restore applies that changed nothing (every write failed)", fmt.Sprintf("%d %s: %s; each tag holds the record, object by object (git show TAG)",
+			n, window, strings.Join(each, ", ")), StatusAttention)
+	}
+
 	a := rep.Access
 	switch {
 	case !a.Recorded:

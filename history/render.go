@@ -12,10 +12,26 @@ import (
 // RenderSnapshots writes the snapshots (newest first, as Snapshots gives
 // them) in format: text, a table where every string from the repository
 // is escaped (layout.Safe), or json, the list as it is.
-func RenderSnapshots(w io.Writer, format string, snaps []Tagged) error {
+//
+// The text form lists after them the applies that changed nothing
+// (Applies), whose records are tags, not snapshots.
+func RenderSnapshots(w io.Writer, format string, snaps []Tagged, applies []Applied) error {
 	switch format {
 	case "", layout.FormatText:
-		return writeSnapshots(w, snaps)
+		if err := writeSnapshots(w, snaps); err != nil || len(applies) == 0 {
+			return err
+		}
+		fmt.Fprintln(w, "\nApplies that changed nothing (no snapshot: the tag holds the record, object by object; git show TAG):")
+		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "TAG\tTIME (UTC)\tBY\tRESULT")
+		for _, a := range applies {
+			res := fmt.Sprintf("%d failed, %d skipped, %d already in place", a.Failed, a.Skipped, a.Already)
+			if a.Broken != "" {
+				res = "not an apply record: " + a.Broken
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", layout.Safe(a.Tag), a.Time.Format("2006-01-02 15:04:05"), layout.Safe(a.By), layout.Safe(res))
+		}
+		return tw.Flush()
 	case layout.FormatJSON:
 		return layout.WriteJSON(w, snaps)
 	}
@@ -80,6 +96,27 @@ func writeLog(w io.Writer, p string, entries []Entry) {
 	}
 	if len(entries) == 0 {
 		fmt.Fprintln(w, "no changes found")
+	}
+}
+
+// WriteAppliesNaming writes, after an object's log (text), the applies
+// that changed nothing (Applies) whose record names the object of file p
+// among the actions not done: no snapshot shows them.
+func WriteAppliesNaming(w io.Writer, p string, applies []Applied) {
+	_, key, _ := layout.Locate(p)
+	mark := "(" + strings.ToLower(key) + ")"
+	head := false
+	for _, a := range applies {
+		for _, l := range a.NotDone {
+			if !strings.Contains(strings.ToLower(l), mark) {
+				continue
+			}
+			if !head {
+				fmt.Fprintln(w, "\nApplies that changed nothing but tried to (no snapshot: the tag holds the record; git show TAG):")
+				head = true
+			}
+			fmt.Fprintf(w, "%s %s by %s\n    %s\n", layout.Safe(a.Tag), a.Time.Format("2006-01-02 15:04:05"), layout.Safe(a.By), layout.Safe(l))
+		}
 	}
 }
 

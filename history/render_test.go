@@ -37,7 +37,7 @@ func TestRenderSnapshots(t *testing.T) {
 		Description: hostileName, Objects: 7, Incomplete: []string{"groups"}, Signed: true},
 		{Tag: "snapshot/2", Commit: strings.Repeat("d", 40), Time: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC), Complete: true, NotLicensed: []string{"pim"}, Partial: []string{"attribute-sets"}}}
 	var text bytes.Buffer
-	if err := RenderSnapshots(&text, layout.FormatText, snaps); err != nil {
+	if err := RenderSnapshots(&text, layout.FormatText, snaps, nil); err != nil {
 		t.Fatal(err)
 	}
 	assertEscaped(t, text.String())
@@ -46,8 +46,18 @@ func TestRenderSnapshots(t *testing.T) {
 		!strings.Contains(lines[1], "no: groups") || !strings.Contains(lines[2], "yes (not licensed: pim) (read in part: attribute-sets)") {
 		t.Errorf("table:\n%s", text.String())
 	}
+	// Applies that changed nothing follow, escaped.
+	text.Reset()
+	applies := []Applied{{Tag: "entrasnap/apply/20261206T170000Z-" + strings.Repeat("a", 32), Time: time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC), By: hostileName, Failed: 2, Skipped: 1}}
+	if err := RenderSnapshots(&text, layout.FormatText, snaps, applies); err != nil {
+		t.Fatal(err)
+	}
+	assertEscaped(t, text.String())
+	if !strings.Contains(text.String(), "\nApplies that changed nothing") || !strings.Contains(text.String(), "2026-12-06 17:00:00  ") || !strings.Contains(text.String(), "2 failed, 1 skipped, 0 already in place") {
+		t.Errorf("applies:\n%s", text.String())
+	}
 	var js bytes.Buffer
-	if err := RenderSnapshots(&js, layout.FormatJSON, snaps); err != nil {
+	if err := RenderSnapshots(&js, layout.FormatJSON, snaps, nil); err != nil {
 		t.Fatal(err)
 	}
 	var back []Tagged
@@ -57,7 +67,7 @@ func TestRenderSnapshots(t *testing.T) {
 	if !strings.HasPrefix(js.String(), "[\n  {\n    \"tag\": ") {
 		t.Errorf("json is not indented by two spaces:\n%s", js.String())
 	}
-	if err := RenderSnapshots(&bytes.Buffer{}, "markdown", snaps); err == nil || !strings.Contains(err.Error(), `"markdown"`) {
+	if err := RenderSnapshots(&bytes.Buffer{}, "markdown", snaps, nil); err == nil || !strings.Contains(err.Error(), `"markdown"`) {
 		t.Errorf("format markdown: err = %v, want one naming it", err)
 	}
 }
@@ -97,5 +107,33 @@ func TestRenderLog(t *testing.T) {
 	}
 	if err := RenderLog(&bytes.Buffer{}, "yaml", p, entries); err == nil {
 		t.Error("format yaml: no error")
+	}
+}
+
+// TestWriteAppliesNaming: after an object's log, the applies that changed
+// nothing whose record names the object (by its id, any case) among the
+// actions not done, escaped; others are left out.
+func TestWriteAppliesNaming(t *testing.T) {
+	const id = "0a1b2c3d-0000-4000-8000-0000000000a1"
+	at := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
+	applies := []Applied{
+		{Tag: "entrasnap/apply/1", Time: at, By: hostileName, NotDone: []string{`failed update groups "` + hostileName + `" (` + strings.ToUpper(id) + `): 403`, `failed update groups "B" (other): 403`}},
+		{Tag: "entrasnap/apply/2", Time: at, By: "bob", NotDone: []string{`failed update groups "B" (other): 403`}},
+	}
+	k, _ := layout.Lookup("groups")
+	p, err := layout.Path(k, map[string]any{"id": id, "displayName": "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	WriteAppliesNaming(&b, p, applies)
+	assertEscaped(t, b.String())
+	if !strings.Contains(b.String(), "entrasnap/apply/1 2026-12-06 17:00:00 by ") || strings.Contains(b.String(), "apply/2") || strings.Contains(b.String(), "(other)") {
+		t.Errorf("applies naming the object:\n%s", b.String())
+	}
+	b.Reset()
+	WriteAppliesNaming(&b, p, applies[1:])
+	if b.Len() != 0 {
+		t.Errorf("none names it: %q", b.String())
 	}
 }

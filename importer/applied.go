@@ -78,7 +78,7 @@ func planDigest(p *Plan) (string, error) {
 }
 
 // planLine is the line of a post-apply snapshot's message naming its plan.
-func planLine(digest string) string { return "Plan: " + digest }
+func planLine(digest string) string { return layout.ApplyPlanLine + digest }
 
 // AppliedError: the plan was applied before (its writes began); applying
 // it again could repeat writes the tenant does not show yet.
@@ -87,6 +87,8 @@ type AppliedError struct {
 	// the post-apply snapshot Commit names it).
 	At     time.Time
 	Commit string
+	// Tag records an earlier apply that changed nothing (recordAttempt).
+	Tag string
 }
 
 func (e *AppliedError) Error() string {
@@ -96,6 +98,8 @@ func (e *AppliedError) Error() string {
 		when = " at " + e.At.UTC().Format(time.RFC3339)
 	case e.Commit != "":
 		when = " (its post-apply snapshot is commit " + shortHash(e.Commit) + ")"
+	case e.Tag != "":
+		when = " (tag " + layout.Safe(e.Tag) + " records it)"
 	}
 	return "this plan was applied already" + when + ": a plan is applied once, because a write Graph does not show yet (a create whose answer was lost, a replica behind) would be sent again; nothing was written: make a new plan (`entrasnap restore ... --out plan.json`, or the same files range again) and apply that"
 }
@@ -131,6 +135,16 @@ func checkApplied(ctx context.Context, p *Plan, o ApplyOptions, digest string) e
 			if strings.TrimSpace(l) == planLine(digest) {
 				return &AppliedError{Commit: c.Hash.String()}
 			}
+		}
+	}
+	// An apply that changed nothing is recorded by a tag (recordAttempt).
+	tags, err := o.Repo.Tags(ctx, layout.ApplyTagPrefix)
+	if err != nil {
+		return fmt.Errorf("reading the repository's apply records (%s* tags) to find whether this plan was applied already: %w; nothing was written", layout.ApplyTagPrefix, err)
+	}
+	for _, t := range tags {
+		if rec, err := layout.ParseApplyRecord(t.Message); err == nil && rec.Plan == digest {
+			return &AppliedError{Tag: t.Name}
 		}
 	}
 	return nil

@@ -169,7 +169,8 @@ func TestAppliedPlanIsRefused(t *testing.T) {
 	refused("read back from its file", fromFile, &applied)
 
 	// A clone without the list of applied plans: the first plan, recorded
-	// by its partial apply, is named by the post-apply snapshot's message.
+	// by its partial apply, is named by the post-apply snapshot's message;
+	// the second, which changed nothing, by its apply tag.
 	if err := e.repo.RemoveState(AppliedFile); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,10 @@ func TestAppliedPlanIsRefused(t *testing.T) {
 			if err := checkApplied(ctx, q, e.applyOpts(), digest); !errors.As(err, &applied) || applied.Commit != log[0].Hash.String() {
 				t.Errorf("a plan named by the post-apply snapshot: %v", err)
 			}
-			if err := checkApplied(ctx, q, e.applyOpts(), d1); err != nil {
+			if err := checkApplied(ctx, q, e.applyOpts(), d1); !errors.As(err, &applied) || !strings.HasPrefix(applied.Tag, "entrasnap/apply/") {
+				t.Errorf("a plan named by an apply tag: %v", err)
+			}
+			if err := checkApplied(ctx, q, e.applyOpts(), "sha256:"+strings.Repeat("0", 64)); err != nil {
 				t.Errorf("a plan neither listed nor recorded: %v", err)
 			}
 		}

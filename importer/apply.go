@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"crypto/rand"
@@ -57,6 +58,11 @@ type ApplyOptions struct {
 	// map and journal, as the plan's did. Set it with Record nil (a
 	// rehearsal records nothing and writes no journal).
 	Rehearsal bool
+	// Instance is the rehearsal tenant's (RehearsalMark), with Rehearsal:
+	// each create Graph answers is appended to its journal at once
+	// (RehearsalJournalFile), so a rehearsal killed mid-apply keeps the
+	// ids of what it created. "" keeps them in Result.IDs only.
+	Instance string
 	// IDs are the id map entries the plan was made with besides the
 	// repository's (LoadOptions.IDs: a rehearsal's earlier creates), read
 	// again by the same checks.
@@ -146,6 +152,9 @@ type Result struct {
 	// IDsCommit is the commit that recorded the new ids in the id map
 	// alone, when the snapshot was not recorded (ApplyOptions.IDCommit).
 	IDsCommit string `json:"idsCommit,omitempty"`
+	// AttemptTag is the tag recording an apply that began writing but
+	// changed nothing (recordAttempt): there is no snapshot to record it.
+	AttemptTag string `json:"attemptTag,omitempty"`
 	// idMapBad: record found the id map at HEAD unreadable (idMapUnreadable).
 	idMapBad bool
 }
@@ -436,8 +445,11 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 		recordIDs(ctx, o, res)
 		return res, ctx.Err()
 	}
-	if o.Record != nil && res.Wrote() {
+	switch {
+	case o.Record != nil && res.Wrote():
 		record(ctx, p, o, res, r.stillInDoubt(), r.digest) // journal.go
+	case o.Record != nil && !p.applied.IsZero():
+		recordAttempt(ctx, p, o, res, r.digest)
 	}
 	if res.Snapshot == nil {
 		recordIDs(ctx, o, res)
@@ -463,6 +475,102 @@ func recordIDs(ctx context.Context, o ApplyOptions, res *Result) {
 	case rec != nil:
 		res.IDsCommit = rec.Commit
 	}
+}
+
+// applyRecord is the record of an apply (layout.ParseApplyRecord reads it
+// back): title, then the plan's source, tenant and digest, who wrote
+// (applyBy), the actions per status, those not done one per line (at most
+// maxNotDone), verification and the new ids. The post-restore snapshot's
+// commit message, or the message of the tag recording an apply that wrote
+// nothing (recordAttempt). Names and errors from Graph are escaped.
+func applyRecord(p *Plan, o ApplyOptions, res *Result, digest, title string) string {
+	c := res.Count()
+	var msg strings.Builder
+	fmt.Fprintf(&msg, "%s\n\n", title)
+	fmt.Fprintf(&msg, "Restored from %s (%s), plan of %s, tenant %s.\n", p.Rev, p.Commit, p.Created.UTC().Format(time.RFC3339), p.TenantID)
+	if digest != "" {
+		// A clone without this repository's AppliedFile still refuses
+		// the plan (checkApplied).
+		fmt.Fprintf(&msg, "%s\n", planLine(digest))
+	}
+	fmt.Fprintf(&msg, "%s%s\n", layout.ApplyByLine, applyBy(p, o.Token))
+	fmt.Fprintf(&msg, layout.ApplyActionsLine+"\n", c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
+	if c[StatusFailed]+c[StatusSkipped] > 0 {
+		msg.WriteString(layout.ApplyFailedLine + "\n")
+		n := 0
+		for _, a := range res.Actions {
+			if a.Status != StatusFailed && a.Status != StatusSkipped {
+				continue
+			}
+			if n++; n > maxNotDone {
+				fmt.Fprintf(&msg, "  ... and %d more (the apply's --json output lists every action)\n", c[StatusFailed]+c[StatusSkipped]-maxNotDone)
+				break
+			}
+			line := fmt.Sprintf("%s %s %s %q (%s)", a.Status, a.Op, a.Kind, a.Name, a.Key)
+			if a.Target != "" {
+				line += " → " + a.Target
+			}
+			if e := []rune(a.Error); len(e) > 300 {
+				a.Error = string(e[:299]) + "…"
+			}
+			fmt.Fprintf(&msg, "  - %s: %s\n", layout.Safe(line), layout.Safe(a.Error))
+		}
+	}
+	switch {
+	case res.Verified:
+		msg.WriteString("Verification: the tenant matches the snapshot for everything restored.\n")
+	case res.VerifyError != "":
+		fmt.Fprintf(&msg, "Verification failed: %s\n", res.VerifyError)
+	default:
+		fmt.Fprintf(&msg, "Verification: %d differences remain.\n", len(res.Differences))
+	}
+	if n := res.IDs.Len(); n > 0 {
+		fmt.Fprintf(&msg, "Recreated under new ids: %d (see %s).\n", n, IDMapPath)
+	}
+	return msg.String()
+}
+
+// maxNotDone bounds the actions an apply record lists one by one.
+const maxNotDone = 1000
+
+// applyBy says who the apply wrote as: the signed-in user of a delegated
+// token, the application of an app-only one (its appid claim).
+func applyBy(p *Plan, token string) string {
+	switch app := cmp.Or(graph.TokenClaim(token, "appid"), graph.TokenClaim(token, "azp")); {
+	case p.SignedIn != "":
+		return layout.Safe(p.SignedIn) + " (delegated sign-in)"
+	case app != "":
+		return "application " + layout.Safe(app) + " (app-only)"
+	}
+	return "not known (the token is not a JWT)"
+}
+
+// recordAttempt records an apply that began writing but changed nothing
+// (every write failed, was refused or found in place): no snapshot is
+// made, so its record (applyRecord) is the message of an annotated tag on
+// the branch head (layout.ApplyTagPrefix), tagged and signed as IDCommit
+// says; Result.AttemptTag names it, SnapshotErr says why it could not be
+// made.
+func recordAttempt(ctx context.Context, p *Plan, o ApplyOptions, res *Result, digest string) {
+	id := p.ID
+	if !rehearsalInstanceRe.MatchString(id) { // 32 hexadecimal digits: it names a tag
+		id = strings.TrimPrefix(digest, "sha256:")[:32]
+	}
+	var ident IDCommit
+	if o.IDCommit != nil {
+		ident = *o.IDCommit
+	}
+	title := fmt.Sprintf("apply of the restore of %s from %s (%s): nothing was written", layout.Safe(strings.Join(p.Selectors, ", ")), layout.Safe(p.Rev), shortHash(p.Commit))
+	if p.Files != nil {
+		title = fmt.Sprintf("apply of the change from files %s (%s): nothing was written", layout.Safe(p.Rev), shortHash(p.Commit))
+	}
+	tag, err := o.Repo.TagHead(ctx, snapshot.Snapshot{Tag: layout.ApplyTagName(p.applied, id), TagMessage: applyRecord(p, o, res, digest, title),
+		Committer: cmp.Or(ident.Committer, ident.Author), Signer: ident.Signer})
+	if err != nil {
+		res.SnapshotErr = fmt.Sprintf("the apply changed nothing, and its record could not be tagged (%v): this repository's %s still refuses the plan, a clone does not", err, AppliedFile)
+		return
+	}
+	res.AttemptTag = tag.Tag
 }
 
 // idMapUnreadable says why record left the id map at HEAD alone: the
@@ -1035,35 +1143,17 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt [
 	if len(files) == 0 {
 		files = nil
 	}
-	c := res.Count()
-	var msg strings.Builder
+	var title string
 	if p.Files != nil {
-		fmt.Fprintf(&msg, "change from files: %s (%s)\n\nFiles: %s.\n", layout.Safe(p.Rev), shortHash(p.Commit), filesLine(p.Selectors))
+		title = fmt.Sprintf("change from files: %s (%s)\n\nFiles: %s.", layout.Safe(p.Rev), shortHash(p.Commit), filesLine(p.Selectors))
 	} else {
-		fmt.Fprintf(&msg, "restore of %s from %s (%s)\n\n", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
+		title = fmt.Sprintf("restore of %s from %s (%s)", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
 	}
-	fmt.Fprintf(&msg, "Restored from %s (%s), plan of %s, tenant %s.\n", p.Rev, p.Commit, p.Created.UTC().Format(time.RFC3339), p.TenantID)
-	if digest != "" {
-		// A clone without this repository's AppliedFile still refuses
-		// the plan (checkApplied).
-		fmt.Fprintf(&msg, "%s\n", planLine(digest))
-	}
-	fmt.Fprintf(&msg, "Actions: %d done, %d already in place, %d failed, %d skipped.\n", c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
-	switch {
-	case res.Verified:
-		msg.WriteString("Verification: the tenant matches the snapshot for everything restored.\n")
-	case res.VerifyError != "":
-		fmt.Fprintf(&msg, "Verification failed: %s\n", res.VerifyError)
-	default:
-		fmt.Fprintf(&msg, "Verification: %d differences remain.\n", len(res.Differences))
-	}
-	if n := res.IDs.Len(); n > 0 {
-		fmt.Fprintf(&msg, "Recreated under new ids: %d (see %s).\n", n, IDMapPath)
-	}
+	msg := applyRecord(p, o, res, digest, title)
 	// Nothing of this apply reads the plan's commit again: its decoded
 	// objects (SnapshotCache) are not held while the snapshot is taken.
 	o.Snapshots.forgetRepo(o.Repo)
-	res.Snapshot, err = o.Record(ctx, p.RecordKinds(), msg.String(), files)
+	res.Snapshot, err = o.Record(ctx, p.RecordKinds(), msg, files)
 	if err != nil {
 		res.SnapshotErr = err.Error()
 		return

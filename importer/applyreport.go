@@ -138,6 +138,8 @@ func (res *Result) Report(w io.Writer, plan *Plan) {
 		fmt.Fprintln(w, ".")
 	case res.Snapshot != nil:
 		fmt.Fprintf(w, "The %s state equals snapshot %s; tagged it %s.\n", strings.ToLower(post), history.ShortRev(res.Snapshot.Commit), res.Snapshot.Tag)
+	case res.AttemptTag != "":
+		fmt.Fprintf(w, "Nothing was changed, so no snapshot was made; this apply, action by action, is recorded by tag %s (git show %s).\n", res.AttemptTag, res.AttemptTag)
 	case res.SnapshotErr != "":
 		fmt.Fprintf(w, "The %s snapshot was not recorded: %s\n", strings.ToLower(post), res.SnapshotErr)
 	}

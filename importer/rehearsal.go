@@ -2,10 +2,12 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -32,7 +34,13 @@ import (
 // in the git directory's state file RehearsalIDsFile(instance) (outside
 // every commit; the instance keys it, so a second rehearsal against the
 // same graphsim process finds the objects the first one created, and a
-// new graphsim process, which has none of them, starts afresh).
+// new graphsim process, which has none of them, starts afresh). Each new
+// id is appended to RehearsalJournalFile(instance) (synced) the moment
+// Graph answers its create, so a rehearsal killed mid-apply loses none;
+// SaveRehearsalIDs folds the journal into the id map file at the end.
+// The files of instances not used for RehearsalKeep are removed when a
+// rehearsal starts (pruneRehearsals): their graphsim processes, and the
+// objects those ids name, are long gone.
 
 // RehearsalHeader is the response header a rehearsal's tenant sends on
 // every answer (graphsim --from-repo; graphsim.RehearsalHeader).
@@ -147,15 +155,92 @@ func RehearsalIDs(ctx context.Context, c *graph.Client, repo *snapshot.Repo) (in
 	if err = checkRehearsal(instance, true); err != nil {
 		return "", nil, err
 	}
+	pruneRehearsals(repo, instance, time.Now())
 	ids, err = ReadRehearsalIDs(repo, instance)
 	return instance, ids, err
+}
+
+// RehearsalKeep is how long the new ids of a rehearsal tenant instance
+// are kept after its files were last written: a graphsim --from-repo
+// process lives for a rehearsal, not for weeks.
+const RehearsalKeep = 30 * 24 * time.Hour
+
+// rehearsalPrefix starts the name of every rehearsal state file.
+const rehearsalPrefix = "entrasnap-rehearsal-"
+
+// pruneRehearsals removes the state files of the rehearsal instances other
+// than keep whose newest file is older than RehearsalKeep. It is best
+// effort: a file it cannot remove is left for the next rehearsal.
+func pruneRehearsals(repo *snapshot.Repo, keep string, now time.Time) {
+	files, err := repo.StateFiles(rehearsalPrefix)
+	if err != nil {
+		return
+	}
+	newest := map[string]time.Time{}
+	for _, f := range files {
+		inst, _, _ := strings.Cut(strings.TrimPrefix(f.Name, rehearsalPrefix), ".")
+		if rehearsalInstanceRe.MatchString(inst) && f.ModTime.After(newest[inst]) {
+			newest[inst] = f.ModTime
+		}
+	}
+	for inst, t := range newest {
+		if inst != keep && now.Sub(t) > RehearsalKeep {
+			_ = repo.RemoveState(RehearsalIDsFile(inst))
+			_ = repo.RemoveState(RehearsalJournalFile(inst))
+		}
+	}
 }
 
 // RehearsalIDsFile is the state file (in the git directory, outside every
 // commit) holding the new ids of the rehearsals against the rehearsal
 // tenant instance (RehearsalMark): an id map (IDMap.Encode).
 func RehearsalIDsFile(instance string) string {
-	return "entrasnap-rehearsal-" + instance + ".idmap.yaml"
+	return rehearsalPrefix + instance + ".idmap.yaml"
+}
+
+// RehearsalJournalFile is the state file a rehearsal against instance
+// appends each new id to as Graph answers its create: one JSON line per
+// create (a journalEntry, as the real restore's JournalFile holds them).
+func RehearsalJournalFile(instance string) string {
+	return rehearsalPrefix + instance + ".journal"
+}
+
+// appendRehearsalID appends an answered create to the rehearsal's journal
+// (RehearsalJournalFile), synced before it returns.
+func appendRehearsalID(repo *snapshot.Repo, instance string, e journalEntry) error {
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return repo.AppendState(RehearsalJournalFile(instance), append(line, '\n'))
+}
+
+// readRehearsalJournal returns the ids the rehearsal journal of instance
+// holds; a last line cut short (a process killed mid-write) is skipped.
+func readRehearsalJournal(repo *snapshot.Repo, instance string) (*IDMap, error) {
+	data, err := repo.ReadState(RehearsalJournalFile(instance))
+	if errors.Is(err, snapshot.ErrNotFound) {
+		return NewIDMap(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var entries []journalEntry
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		var e journalEntry
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			if i == len(lines)-1 { // no newline after it: cut short
+				break
+			}
+			return nil, fmt.Errorf("line %d: %v", i+1, err)
+		}
+		entries = append(entries, e)
+	}
+	return journalIDs(entries), nil
 }
 
 // ReadRehearsalIDs returns the new ids earlier rehearsals against instance
@@ -165,22 +250,30 @@ func ReadRehearsalIDs(repo *snapshot.Repo, instance string) (*IDMap, error) {
 	if !rehearsalInstanceRe.MatchString(instance) {
 		return nil, fmt.Errorf("rehearsal instance %s: want 32 hexadecimal digits", quoteMark([]string{instance}))
 	}
-	data, err := repo.ReadState(RehearsalIDsFile(instance))
-	if errors.Is(err, snapshot.ErrNotFound) {
-		return NewIDMap(), nil
+	file := RehearsalIDsFile(instance)
+	m := NewIDMap()
+	data, err := repo.ReadState(file)
+	if err == nil {
+		m, err = DecodeIDMap(data)
+	} else if errors.Is(err, snapshot.ErrNotFound) {
+		err = nil
 	}
 	if err == nil {
-		var m *IDMap
-		if m, err = DecodeIDMap(data); err == nil {
+		file = RehearsalJournalFile(instance)
+		var j *IDMap
+		if j, err = readRehearsalJournal(repo, instance); err == nil {
+			m.Merge(j)
 			return m, nil
 		}
 	}
 	return nil, fmt.Errorf("the ids of earlier rehearsals against this graphsim (%s in the git directory %s) cannot be read: %v; nothing was written: remove the file (the rehearsal then creates again what earlier ones created) or start a new graphsim --from-repo",
-		RehearsalIDsFile(instance), layout.Safe(repo.GitDir()), err)
+		file, layout.Safe(repo.GitDir()), err)
 }
 
-// SaveRehearsalIDs adds ids to the new ids kept for instance
-// (RehearsalIDsFile), written whole. Nothing is written for no ids.
+// SaveRehearsalIDs adds ids, and those its journal holds
+// (RehearsalJournalFile), to the new ids kept for instance
+// (RehearsalIDsFile), written whole, then removes the journal. Nothing is
+// written for no ids.
 func SaveRehearsalIDs(repo *snapshot.Repo, instance string, ids *IDMap) error {
 	if ids.Len() == 0 {
 		return nil
@@ -193,5 +286,5 @@ func SaveRehearsalIDs(repo *snapshot.Repo, instance string, ids *IDMap) error {
 	if err := repo.WriteState(RehearsalIDsFile(instance), m.Encode()); err != nil {
 		return fmt.Errorf("keeping the rehearsal's new ids (%s in the git directory): %w", RehearsalIDsFile(instance), err)
 	}
-	return nil
+	return repo.RemoveState(RehearsalJournalFile(instance))
 }

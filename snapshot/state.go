@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // State files are entrasnap's own small files in the git directory, outside
@@ -53,6 +54,67 @@ func (r *Repo) ReadState(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, p)
 	}
 	return b, err
+}
+
+// AppendState appends data to the state file name (created if needed)
+// and syncs it before returning: an append-only journal whose every
+// record survives the process being killed right after. A record cut
+// short by a crash mid-write is the file's last line; readers skip it.
+func (r *Repo) AppendState(name string, data []byte) error {
+	p, err := r.statePath(name)
+	if err != nil {
+		return err
+	}
+	_, statErr := os.Stat(p)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", p, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", p, err)
+	}
+	if os.IsNotExist(statErr) { // a new file: its directory entry too
+		if d, err := os.Open(filepath.Dir(p)); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	return nil
+}
+
+// StateFile is a state file and when it was last written.
+type StateFile struct {
+	Name    string
+	ModTime time.Time
+}
+
+// StateFiles lists the state files whose name starts with prefix (not
+// empty), sorted by name; temporary files are left out.
+func (r *Repo) StateFiles(prefix string) ([]StateFile, error) {
+	if _, err := r.statePath(prefix); err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(r.commonDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []StateFile
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) || strings.HasSuffix(e.Name(), ".tmp") {
+			continue
+		}
+		if info, err := e.Info(); err == nil {
+			out = append(out, StateFile{Name: e.Name(), ModTime: info.ModTime()})
+		}
+	}
+	return out, nil
 }
 
 // RemoveState removes the state file name (gone already is fine).

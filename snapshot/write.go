@@ -240,20 +240,9 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		in.TagMessage = in.Message
 	}
 
-	branch := in.Branch
-	if branch == "" {
-		hb, err := r.headBranch()
-		if err != nil {
-			return nil, err
-		}
-		branch = hb
-		if !strings.HasPrefix(branch, "refs/heads/") {
-			branch = DefaultBranch
-		}
-	}
-	bref := branchRef(branch)
-	if err := validRefName(bref); err != nil || !strings.HasPrefix(bref, "refs/heads/") {
-		return nil, fmt.Errorf("snapshot branch %q: not a valid branch name", in.Branch)
+	bref, err := r.snapshotBranch(in.Branch)
+	if err != nil {
+		return nil, err
 	}
 	var tref string
 	if in.Tag != "" {
@@ -599,4 +588,65 @@ func (r *Repo) tag(res *Result, tref string, in Snapshot) error {
 	res.Tag = strings.TrimPrefix(tref, "refs/tags/")
 	res.TagHash = h
 	return nil
+}
+
+// snapshotBranch is the full ref of branch ("main" or "refs/heads/main"),
+// by default the branch HEAD names (DefaultBranch when HEAD names none).
+func (r *Repo) snapshotBranch(branch string) (string, error) {
+	if branch == "" {
+		hb, err := r.headBranch()
+		if err != nil {
+			return "", err
+		}
+		branch = hb
+		if !strings.HasPrefix(branch, "refs/heads/") {
+			branch = DefaultBranch
+		}
+	}
+	bref := branchRef(branch)
+	if err := validRefName(bref); err != nil || !strings.HasPrefix(bref, "refs/heads/") {
+		return "", fmt.Errorf("snapshot branch %q: not a valid branch name", branch)
+	}
+	return bref, nil
+}
+
+// TagHead creates the annotated tag in.Tag, with in.TagMessage, tagged by
+// in.Committer and signed by in.Signer as WriteSnapshot tags, on the head
+// of in.Branch (default: the branch HEAD names) without committing: a
+// record of something that changed no file (an apply whose every write
+// failed). Files, Blobs, Carry and Message are not used. It is an error if
+// the tag exists or the branch has no commit.
+func (r *Repo) TagHead(ctx context.Context, in Snapshot) (*Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refresh()
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	in.Committer = in.Committer.withDefaults(time.Now())
+	if err := in.Committer.validate("tagger"); err != nil {
+		return nil, err
+	}
+	bref, err := r.snapshotBranch(in.Branch)
+	if err != nil {
+		return nil, err
+	}
+	tref := "refs/tags/" + strings.TrimPrefix(in.Tag, "refs/tags/")
+	if err := validRefName(tref); err != nil || in.Tag == "" {
+		return nil, fmt.Errorf("tag %q: not a valid tag name", in.Tag)
+	}
+	if h, ok, err := r.readRef(tref); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, fmt.Errorf("%w: %s already points at %s; choose another tag name", ErrTagExists, tref, h)
+	}
+	head, ok, err := r.readRef(bref)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s has no commit to tag", ErrUnknownRevision, bref)
+	}
+	res := &Result{Branch: bref, Parent: head, Commit: head}
+	return res, r.tag(res, tref, in)
 }

@@ -264,11 +264,13 @@ func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, cli
 // and this run's), never the repository's, and nothing is recorded in the
 // repository (no Record, no IDCommit: no snapshot, id map or journal).
 // This run's new ids are kept beside it for the next rehearsal against the
-// same graphsim (importer.SaveRehearsalIDs), even when the run failed or
-// was interrupted part-way.
+// same graphsim: each appended to the instance's journal as Graph answers
+// (a killed run loses none), folded into its id map file at the end
+// (importer.SaveRehearsalIDs), even when the run failed or was
+// interrupted part-way.
 func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, instance string, ids *importer.IDMap) error {
 	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Rehearsal: true, IDs: ids}, func(res *importer.Result) {
+		Rehearsal: true, Instance: instance, IDs: ids}, func(res *importer.Result) {
 		if err := importer.SaveRehearsalIDs(repo, instance, res.IDs); err != nil {
 			fmt.Fprintf(e.stderr, "warning: %v; a next rehearsal against this graphsim creates those objects again\n", err)
 		}

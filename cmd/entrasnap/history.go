@@ -94,7 +94,11 @@ func runSnapshots(ctx context.Context, e *env, out output, repoPath string, limi
 	if len(snaps) == 0 {
 		return fmt.Errorf("%s has no snapshots (no snapshot/* tags); run `entrasnap export --repo %s`", repoPath, repoPath)
 	}
-	return history.RenderSnapshots(e.stdout, out.format, snaps)
+	applies, err := history.Applies(ctx, r)
+	if err != nil {
+		return err
+	}
+	return history.RenderSnapshots(e.stdout, out.format, snaps, applies)
 }
 
 func diffCommand(e *env) *cli.Command {
@@ -197,7 +201,15 @@ func runLog(ctx context.Context, e *env, out output, repoPath, at, object string
 	if err != nil {
 		return err
 	}
-	return history.RenderLog(e.stdout, out.format, p, entries)
+	if err := history.RenderLog(e.stdout, out.format, p, entries); err != nil || out.json() {
+		return err
+	}
+	applies, err := history.Applies(ctx, r)
+	if err != nil {
+		return err
+	}
+	history.WriteAppliesNaming(e.stdout, p, applies)
+	return nil
 }
 
 func showCommand(e *env) *cli.Command {

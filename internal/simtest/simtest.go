@@ -61,14 +61,21 @@ func Serve(t testing.TB, h http.Handler) *httptest.Server {
 // the permission (403 Authorization_RequestDenied), every request whose
 // path contains part.
 func Denying(h http.Handler, part string) http.Handler {
+	return Deny(h, func(r *http.Request) bool { return strings.Contains(r.URL.Path, part) })
+}
+
+// Deny answers the requests deny picks as Graph answers a token without
+// the permission (403 Authorization_RequestDenied) and passes the others
+// to h.
+func Deny(h http.Handler, deny func(r *http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, part) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
+		if !deny(r) {
+			h.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(w, r)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
 	})
 }
 
