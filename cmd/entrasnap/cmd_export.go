@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -68,17 +69,14 @@ func exportCommand(e *env) *cli.Command {
 					return usageErrorf("--full-every %v", err)
 				}
 			}
+			if strings.TrimSpace(o.repo) == "" {
+				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
+			}
 			ident, err := identityFrom(c)
 			if err != nil {
 				return err
 			}
-			o.Author, o.Committer = ident.author, ident.committer
-			if strings.TrimSpace(o.repo) == "" {
-				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
-			}
-			if o.Signer, err = signerFrom(c); err != nil {
-				return err
-			}
+			o.Author, o.Committer, o.Signer = ident.Author, ident.Committer, ident.Signer
 			if c.IsSet("branch") {
 				// Checked before anything is read from Graph.
 				if err := snapshot.ValidBranchName(o.Branch); err != nil {
@@ -142,19 +140,20 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	return nil
 }
 
-// identity is who the snapshot commits name: author and committer.
-type identity struct{ author, committer snapshot.Signature }
-
-// identityFrom reads once, before anything is read or written, the author
-// and committer of a command's commits: --author and --committer where it
-// has them (export), else git's variables; a bad value names its source.
-func identityFrom(c *cli.Context) (identity, error) {
-	var id identity
+// identityFrom reads once, before anything is read or written, who signs
+// a command's commits (--signing-key, signerFrom) and who they name:
+// --author and --committer where it has them (export), else git's
+// variables; a bad value names its source.
+func identityFrom(c *cli.Context) (importer.IDCommit, error) {
+	var id importer.IDCommit
 	var err error
-	if id.author, err = parseSignature(c, "author", "AUTHOR"); err != nil {
+	if id.Signer, err = signerFrom(c); err != nil {
 		return id, err
 	}
-	id.committer, err = parseSignature(c, "committer", "COMMITTER")
+	if id.Author, err = parseSignature(c, "author", "AUTHOR"); err != nil {
+		return id, err
+	}
+	id.Committer, err = parseSignature(c, "committer", "COMMITTER")
 	return id, err
 }
 

@@ -22,18 +22,18 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// restoreOptions are restore's, and apply's (plan: the saved plan's file).
 type restoreOptions struct {
-	importer.Asked // the plan's source (a snapshot's objects or files) and what to confirm
-	repo, out      string
-	noRemove       bool
-	output         output // --json: the plan and the result
-	breakGlass     string
-	showRequests   bool
-	signer         snapshot.Signer // --signing-key: signs the post-restore snapshot
-	ident          identity        // the post-restore snapshot's author and committer
-	conn           live.Connection
-	markdown       string
-	rehearsal      bool // --rehearsal: the tenant is graphsim --from-repo's
+	importer.Asked  // the plan's source (a snapshot's objects or files) and what to confirm
+	repo, out, plan string
+	noRemove        bool
+	output          output // --json: the plan and the result
+	breakGlass      string
+	showRequests    bool
+	ident           importer.IDCommit // the post-restore snapshot's author, committer and signer (--signing-key)
+	conn            live.Connection
+	markdown        string
+	rehearsal       bool // --rehearsal: the tenant (and apply's plan) is graphsim --from-repo's
 }
 
 func restoreCommand(e *env) *cli.Command {
@@ -78,9 +78,6 @@ func restoreCommand(e *env) *cli.Command {
 			if o.markdown == "-" && o.output.json() {
 				return usageErrorf("--markdown - and --json both write to standard output: give --markdown a FILE")
 			}
-			if o.signer, err = signerFrom(c); err != nil {
-				return err
-			}
 			if o.ident, err = identityFrom(c); err != nil {
 				return err
 			}
@@ -120,16 +117,11 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return usageErrorf("--break-glass %v", err)
 	}
-	repo, err := openRepo(o.repo)
+	repo, err := openToApply(ctx, e, o, o.repo)
 	if err != nil {
 		return err
 	}
 	defer repo.Close()
-	// A stale lock taken over (a restore killed mid-apply), leftovers removed.
-	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
-	if !o.rehearsal { // a rehearsal reads neither the journal nor the id map
-		recordJournal(ctx, e, repo, o.signer, o.ident)
-	}
 	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
@@ -209,10 +201,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 		return err
 	}
-	if o.rehearsal {
-		return applyRehearsal(ctx, e, o.output, plan, client, repo, rehearsal, lo.IDs)
-	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
+	return applyPlan(ctx, e, o, plan, client, repo, rehearsal, lo.IDs)
 }
 
 // confirmRestore asks on a terminal what importer.Asked.Confirm needs
@@ -244,50 +233,39 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 }
 
 // applyPlan applies a plan and reports action by action; the exit code
-// says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity) error {
-	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
+// says whether it was complete (0), partial (3) or refused (1). A
+// rehearsal's (--rehearsal) checks and verification read its own id map
+// (ids: the new ids of earlier rehearsals against the rehearsal tenant
+// instance, importer.RehearsalIDs, and this run's), never the
+// repository's, and nothing is recorded in the repository (no Record, no
+// IDCommit: no snapshot, id map or journal). Its new ids are kept beside
+// it for the next rehearsal against the same graphsim
+// (importer.SaveRehearsalIDs), even when the run failed or was
+// interrupted part-way.
+func applyPlan(ctx context.Context, e *env, o restoreOptions, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, instance string, ids *importer.IDMap) error {
+	ao := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
+		Progress: plan.ApplyProgress(e.stderr, o.output.format), Rehearsal: o.rehearsal, IDs: ids}
+	if !o.rehearsal {
+		ao.IDCommit = &o.ident
+		ao.Record = func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
-				Author: ident.author, Committer: ident.committer, Signer: signer}.Record(ctx, kinds, msg, files)
+				Author: o.ident.Author, Committer: o.ident.Committer, Signer: o.ident.Signer}.Record(ctx, kinds, msg, files)
 			if res == nil {
 				return nil, err
 			}
 			return &importer.SnapshotInfo{Changed: res.Changed, Commit: res.Commit, Tag: res.Tag, Detail: res}, err
-		},
-		IDCommit: &importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer}})
-}
-
-// applyRehearsal is applyPlan for a rehearsal's tenant (--rehearsal): the
-// checks and verification read the rehearsal's own id map (ids: the new
-// ids of earlier rehearsals against this instance, importer.RehearsalIDs,
-// and this run's), never the repository's, and nothing is recorded in the
-// repository (no Record, no IDCommit: no snapshot, id map or journal).
-// This run's new ids are kept beside it for the next rehearsal against the
-// same graphsim (importer.SaveRehearsalIDs), even when the run failed or
-// was interrupted part-way.
-func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, instance string, ids *importer.IDMap) error {
-	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Rehearsal: true, IDs: ids}, func(res *importer.Result) {
-		if err := importer.SaveRehearsalIDs(repo, instance, res.IDs); err != nil {
-			fmt.Fprintf(e.stderr, "warning: %v; a next rehearsal against this graphsim creates those objects again\n", err)
 		}
-	})
-}
-
-// runApplyOptions applies plan with o, reporting as applyPlan says; after,
-// when set, is given the result of an apply that began, before it is
-// reported.
-func runApplyOptions(ctx context.Context, e *env, out output, plan *importer.Plan, o importer.ApplyOptions, after ...func(*importer.Result)) error {
-	o.Progress = plan.ApplyProgress(e.stderr, out.format)
-	res, err := importer.Apply(ctx, plan, o)
+	}
+	res, err := importer.Apply(ctx, plan, ao)
 	if err != nil && res == nil {
 		return err
 	}
-	for _, f := range after {
-		f(res)
+	if o.rehearsal {
+		if err := importer.SaveRehearsalIDs(repo, instance, res.IDs); err != nil {
+			fmt.Fprintf(e.stderr, "warning: %v; a next rehearsal against this graphsim creates those objects again\n", err)
+		}
 	}
-	if rerr := res.Render(e.stdout, plan, out.format); rerr != nil {
+	if rerr := res.Render(e.stdout, plan, o.output.format); rerr != nil {
 		return rerr
 	}
 	if err != nil {
@@ -300,18 +278,6 @@ func runApplyOptions(ctx context.Context, e *env, out output, plan *importer.Pla
 		return res.Err()
 	}
 	return &codedError{code: exitPartial, err: res.Err()}
-}
-
-type applyOptions struct {
-	plan          string
-	confirmTenant string
-	repo          string
-	output        output // --json: the result
-	showRequests  bool
-	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
-	ident         identity        // the post-restore snapshot's author and committer
-	conn          live.Connection
-	rehearsal     bool // --rehearsal: the plan is a rehearsal's (restore --rehearsal --out)
 }
 
 func applyCommand(e *env) *cli.Command {
@@ -336,21 +302,18 @@ func applyCommand(e *env) *cli.Command {
 			if len(args) != 1 {
 				return usageErrorf("apply takes one PLAN file (from `entrasnap restore --out`), got %d arguments", len(args))
 			}
-			signer, err := signerFrom(c)
-			if err != nil {
-				return err
-			}
 			ident, err := identityFrom(c)
 			if err != nil {
 				return err
 			}
-			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), output: e.outputOf(c), confirmTenant: c.String("confirm-tenant"),
-				showRequests: c.Bool("show-requests"), signer: signer, ident: ident, conn: connectionFrom(c), rehearsal: c.Bool("rehearsal")})
+			return runApply(c.Context, e, restoreOptions{plan: args[0], repo: c.String("repo"), output: e.outputOf(c), Asked: importer.Asked{ConfirmTenant: c.String("confirm-tenant")},
+				showRequests: c.Bool("show-requests"), ident: ident, conn: connectionFrom(c), rehearsal: c.Bool("rehearsal")})
 		},
 	}
 }
 
-func runApply(ctx context.Context, e *env, o applyOptions) error {
+// runApply applies the plan saved in o.plan.
+func runApply(ctx context.Context, e *env, o restoreOptions) error {
 	data, err := check.ReadCapped(o.plan)
 	if err != nil {
 		return usageErrorf("%v", err)
@@ -365,16 +328,11 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if err := plan.CheckRehearsalFlag(o.plan, o.rehearsal); err != nil { // apply checks the tenant again
 		return usageErrorf("%v", err)
 	}
-	repo, err := openRepo(cmp.Or(o.repo, plan.Repo))
+	repo, err := openToApply(ctx, e, o, cmp.Or(o.repo, plan.Repo))
 	if err != nil {
 		return err
 	}
 	defer repo.Close()
-	// A stale lock taken over (an apply killed mid-way), leftovers removed.
-	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
-	if !o.rehearsal { // a rehearsal reads neither the journal nor the id map
-		recordJournal(ctx, e, repo, o.signer, o.ident)
-	}
 	if plan.Empty() {
 		fmt.Fprintln(e.stderr, "The plan has nothing to do.")
 		return nil
@@ -391,9 +349,9 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if err != nil {
 		return err
 	}
-	asked := importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}
+	o.Yes = true
 	review := importer.ReviewOptions{RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color, Requests: o.showRequests},
-		Unprompted: in == nil || !asked.Asks(plan, in)}
+		Unprompted: in == nil || !o.Asks(plan, in)}
 	if e.canPrompt {
 		review.Prompt, review.PromptColor = e.stderr, e.errTTY
 	}
@@ -401,26 +359,37 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		return err
 	}
 	if in != nil {
-		if err := confirmRestore(ctx, e, restoreOptions{Asked: asked}, plan, in); err != nil {
+		if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 			return err
 		}
 	}
+	var instance string
+	var ids *importer.IDMap
 	if o.rehearsal {
-		instance, ids, err := importer.RehearsalIDs(ctx, client, repo)
-		if err != nil {
+		if instance, ids, err = importer.RehearsalIDs(ctx, client, repo); err != nil {
 			return err
 		}
-		return applyRehearsal(ctx, e, o.output, plan, client, repo, instance, ids)
 	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
+	return applyPlan(ctx, e, o, plan, client, repo, instance, ids)
 }
 
-// recordJournal commits the new ids an earlier restore left in its journal
-// (it was killed, or its snapshot failed) to the id map before anything
-// reads it (importer.RecordJournal), and says so on stderr. It only warns
-// when it cannot: the plan still finds those ids in the journal.
-func recordJournal(ctx context.Context, e *env, repo *snapshot.Repo, signer snapshot.Signer, ident identity) {
-	rec, err := importer.RecordJournal(ctx, repo, importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer})
+// openToApply opens the repository a restore or apply writes to. A stale
+// lock taken over (a run killed mid-apply) and leftovers removed are said
+// on stderr. The new ids an earlier restore left in its journal (it was
+// killed, or its snapshot failed) are committed to the id map before
+// anything reads it (importer.RecordJournal), and said so; it only warns
+// when it cannot (the plan still finds them in the journal). A rehearsal
+// reads neither the journal nor the id map.
+func openToApply(ctx context.Context, e *env, o restoreOptions, path string) (*snapshot.Repo, error) {
+	repo, err := openRepo(path)
+	if err != nil {
+		return nil, err
+	}
+	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
+	if o.rehearsal {
+		return repo, nil
+	}
+	rec, err := importer.RecordJournal(ctx, repo, o.ident)
 	switch {
 	case err != nil:
 		fmt.Fprintf(e.stderr, "warning: %v\n", err)
@@ -428,4 +397,5 @@ func recordJournal(ctx context.Context, e *env, repo *snapshot.Repo, signer snap
 		fmt.Fprintf(e.stderr, "Recorded in %s the %d new %s an earlier restore left in its journal (commit %s).\n",
 			importer.IDMapPath, rec.IDs.Len(), layout.Plural(rec.IDs.Len(), "id", "ids"), history.ShortRev(rec.Commit))
 	}
+	return repo, nil
 }
