@@ -139,25 +139,18 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 	return nil
 }
 
-// Size limits (see README "Limits"). Each error names the file or request
-// and the limit, and says how to raise it.
-const (
-	// defaultMaxFileSize bounds one object file read by validate and check,
-	// as it bounds every file read from a snapshot (see there why 64 MiB).
-	defaultMaxFileSize = snapshot.DefaultMaxFileSize
-	maxFileSizeEnv     = check.MaxFileSizeEnv
-)
-
-// maxFileSizeFlag is --max-file-size of validate and check.
+// maxFileSizeFlag is --max-file-size of validate and check: the bound on
+// one object file read, as on every file read from a snapshot (see README
+// "Limits", and snapshot.DefaultMaxFileSize why 64 MiB).
 func maxFileSizeFlag() cli.Flag {
-	return &cli.StringFlag{Name: "max-file-size", EnvVars: []string{maxFileSizeEnv}, Value: layout.FormatSize(defaultMaxFileSize),
+	return &cli.StringFlag{Name: "max-file-size", EnvVars: []string{check.MaxFileSizeEnv}, Value: layout.FormatSize(snapshot.DefaultMaxFileSize),
 		Usage: "the largest object file read (B, KiB, MiB, GiB); a larger one is reported, not read"}
 }
 
 func maxFileSizeFrom(c *cli.Context) (int64, error) {
 	n, err := layout.ParseSize(c.String("max-file-size"))
 	if err != nil {
-		return 0, usageErrorf("--max-file-size (%s): %v", maxFileSizeEnv, err)
+		return 0, usageErrorf("--max-file-size (%s): %v", check.MaxFileSizeEnv, err)
 	}
 	return n, nil
 }
