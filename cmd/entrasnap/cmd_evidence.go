@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/evidence"
-	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -47,17 +45,10 @@ func evidenceCommand(e *env) *cli.Command {
 			if err := oneOf("format", format, evidence.Formats...); err != nil {
 				return err
 			}
-			if f := c.String("allowed-signers"); f != "" {
-				if o.Signers, err = snapshot.ReadAllowedSigners(f); err != nil {
-					return usageErrorf("--allowed-signers: %v", err)
-				}
+			if o.Signers, o.OpenPGP, err = trustFrom(c, true); err != nil {
+				return err
 			}
-			if f := c.String("gpg-keyring"); f != "" {
-				if o.OpenPGP, err = check.LoadOpenPGP(c.Context, f, ""); err != nil {
-					return usageErrorf("--gpg-keyring: %v", err)
-				}
-				defer o.OpenPGP.Close()
-			}
+			defer o.OpenPGP.Close()
 			if o.Signers == nil && o.OpenPGP == nil && o.SignedSince != "" {
 				return usageErrorf("--signed-since goes with --allowed-signers or --gpg-keyring; add one")
 			}
