@@ -135,22 +135,6 @@ func (p *Plan) CheckRehearsalFlag(file string, rehearsal bool) error {
 	return nil
 }
 
-// RehearsalIDs is what a rehearsal against the tenant c talks to starts
-// from: the tenant's instance (RehearsalMark) and the new ids earlier
-// rehearsals against it created (ReadRehearsalIDs), for LoadOptions.IDs
-// and ApplyOptions.IDs. A tenant that is not a rehearsal's is a
-// *RehearsalError.
-func RehearsalIDs(ctx context.Context, c *graph.Client, repo *snapshot.Repo) (instance string, ids *IDMap, err error) {
-	if instance, err = RehearsalMark(ctx, c); err != nil {
-		return "", nil, err
-	}
-	if err = checkRehearsal(instance, true); err != nil {
-		return "", nil, err
-	}
-	ids, err = ReadRehearsalIDs(repo, instance)
-	return instance, ids, err
-}
-
 // RehearsalIDsFile is the state file (in the git directory, outside every
 // commit) holding the new ids of the rehearsals against the rehearsal
 // tenant instance (RehearsalMark): an id map (IDMap.Encode).

@@ -130,14 +130,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	// are decoded once (importer's shared SnapshotCache, LoadOptions.Snapshots nil).
 	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.At, Selectors: o.Selectors, All: o.All, Files: o.Files(),
 		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version,
-		Rehearsal: o.rehearsal}
-	var rehearsal string // the rehearsal tenant's instance
-	if o.rehearsal {
-		// The ids earlier rehearsals against this graphsim created.
-		if rehearsal, lo.IDs, err = importer.RehearsalIDs(ctx, client, repo); err != nil {
-			return err
-		}
-	}
+		Rehearsal: o.rehearsal} // a rehearsal's: with the ids earlier ones against this graphsim created
 	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
@@ -178,15 +171,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		if err := plan.Save(o.out); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
-		if plan.Empty() {
-			fmt.Fprintf(e.stderr, "Nothing to do; the plan is saved to %s.\n", layout.Safe(o.out))
+		if fmt.Fprintln(e.stderr, plan.SavedNote(o.out)); plan.Empty() {
 			return nil
 		}
-		apply := "entrasnap apply "
-		if o.rehearsal {
-			apply += "--rehearsal "
-		}
-		fmt.Fprintf(e.stderr, "Plan saved to %s. Review it, then apply exactly that plan with: %s%s\n", layout.Safe(o.out), apply, layout.ShellWord(o.out))
 		return &codedError{code: exitChanges}
 	}
 	if plan.Empty() {
@@ -201,7 +188,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 		return err
 	}
-	return applyPlan(ctx, e, o, plan, client, repo, rehearsal, lo.IDs)
+	return applyPlan(ctx, e, o, plan, client, repo)
 }
 
 // confirmRestore asks on a terminal what importer.Asked.Confirm needs
@@ -234,17 +221,12 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 
 // applyPlan applies a plan and reports action by action; the exit code
 // says whether it was complete (0), partial (3) or refused (1). A
-// rehearsal's (--rehearsal) checks and verification read its own id map
-// (ids: the new ids of earlier rehearsals against the rehearsal tenant
-// instance, importer.RehearsalIDs, and this run's), never the
-// repository's, and nothing is recorded in the repository (no Record, no
-// IDCommit: no snapshot, id map or journal). Its new ids are kept beside
-// it for the next rehearsal against the same graphsim
-// (importer.SaveRehearsalIDs), even when the run failed or was
-// interrupted part-way.
-func applyPlan(ctx context.Context, e *env, o restoreOptions, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, instance string, ids *importer.IDMap) error {
+// rehearsal (--rehearsal) records nothing in the repository (no Record,
+// no IDCommit: no snapshot, id map or journal); importer keeps its new
+// ids for the next rehearsal against the same graphsim (ApplyOptions.IDs).
+func applyPlan(ctx context.Context, e *env, o restoreOptions, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo) error {
 	ao := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Progress: plan.ApplyProgress(e.stderr, o.output.format), Rehearsal: o.rehearsal, IDs: ids}
+		Progress: plan.ApplyProgress(e.stderr, o.output.format), Rehearsal: o.rehearsal}
 	if !o.rehearsal {
 		ao.IDCommit = &o.ident
 		ao.Record = func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
@@ -259,11 +241,6 @@ func applyPlan(ctx context.Context, e *env, o restoreOptions, plan *importer.Pla
 	res, err := importer.Apply(ctx, plan, ao)
 	if err != nil && res == nil {
 		return err
-	}
-	if o.rehearsal {
-		if err := importer.SaveRehearsalIDs(repo, instance, res.IDs); err != nil {
-			fmt.Fprintf(e.stderr, "warning: %v; a next rehearsal against this graphsim creates those objects again\n", err)
-		}
 	}
 	if rerr := res.Render(e.stdout, plan, o.output.format); rerr != nil {
 		return rerr
@@ -363,14 +340,7 @@ func runApply(ctx context.Context, e *env, o restoreOptions) error {
 			return err
 		}
 	}
-	var instance string
-	var ids *importer.IDMap
-	if o.rehearsal {
-		if instance, ids, err = importer.RehearsalIDs(ctx, client, repo); err != nil {
-			return err
-		}
-	}
-	return applyPlan(ctx, e, o, plan, client, repo, instance, ids)
+	return applyPlan(ctx, e, o, plan, client, repo)
 }
 
 // openToApply opens the repository a restore or apply writes to. A stale
