@@ -6,6 +6,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,7 +57,7 @@ type Snapshot struct {
 
 // Report is what Repo found; its slices are never nil.
 type Report struct {
-	Repo        string     `json:"repo"` // left for the caller to fill
+	Repo        string     `json:"repo"` // Options.Name
 	Snapshots   []Snapshot `json:"snapshots"`
 	TagsChecked int        `json:"tagsChecked"`
 	Tags        []Issue    `json:"tagIssues"`
@@ -86,8 +87,9 @@ func (rep *Report) AddState(i Issue) {
 
 // Options say what Repo checks.
 type Options struct {
-	All         bool  // HEAD and every tagged snapshot; false: HEAD only
-	MaxFileSize int64 // the largest object file read; 0: snapshot.DefaultMaxFileSize
+	Name        string // the repository as the user named it (default: its path), for the report and errors
+	All         bool   // HEAD and every tagged snapshot; false: HEAD only
+	MaxFileSize int64  // the largest object file read; 0: snapshot.DefaultMaxFileSize
 	// Signers, when set, verifies the signatures of every commit and
 	// snapshot tag against these allowed signers (Signatures), with
 	// SignedSince.
@@ -104,9 +106,10 @@ var ErrNoCommit = errors.New("no commit yet: nothing to check")
 // Repo checks the repository r: the snapshot at HEAD (with o.All, every
 // tagged snapshot too) and the snapshot tags, reading everything afresh.
 // It sets r's file size limit to o.MaxFileSize when that is set. The error
-// is for a repository that cannot be read (ErrNoCommit when it is empty);
-// problems found are in the report.
+// is for a repository that cannot be read (ErrNoCommit, with what to do,
+// when it is empty); problems found are in the report.
 func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
+	o.Name = cmp.Or(o.Name, r.Path())
 	if o.MaxFileSize > 0 {
 		r.SetMaxFileSize(o.MaxFileSize)
 	} else {
@@ -114,9 +117,9 @@ func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	}
 	head, err := r.Resolve(ctx, "HEAD")
 	if err != nil {
-		return nil, ErrNoCommit
+		return nil, fmt.Errorf("%s has %w; run `entrasnap export --repo %s` first", o.Name, ErrNoCommit, o.Name)
 	}
-	rep := &Report{Snapshots: []Snapshot{}}
+	rep := &Report{Repo: o.Name, Snapshots: []Snapshot{}}
 	ck := &checker{r: r, cache: map[string]*fileFacts{}, limit: o.MaxFileSize}
 
 	// Tags: listed and resolved one by one, so one broken tag does not hide

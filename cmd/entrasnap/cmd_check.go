@@ -73,13 +73,11 @@ func runCheck(ctx context.Context, e *env, out output, repo string, o check.Opti
 		return err
 	}
 	defer r.Close()
+	o.Name = repo
 	rep, err := check.Repo(ctx, r, o)
-	if errors.Is(err, check.ErrNoCommit) {
-		return fmt.Errorf("%s has no commit yet: nothing to check; run `entrasnap export --repo %s` first", repo, repo)
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
-	rep.Repo = repo
 	for _, is := range importer.JournalIssues(ctx, r, repo) {
 		rep.AddState(is)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/entrasnap/entrasnap/evidence"
@@ -30,7 +29,7 @@ func evidenceCommand(e *env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("evidence takes no arguments (got %q); give the repository with --repo", c.Args().First())
 			}
-			o := evidence.Options{CheckAll: c.Bool("check-all"), SignedSince: c.String("signed-since"), Tool: version}
+			o := evidence.Options{Name: c.String("repo"), CheckAll: c.Bool("check-all"), SignedSince: c.String("signed-since"), Tool: version}
 			var err error
 			if o.Since, err = evidence.ParseSince(c.String("since")); err != nil {
 				return usageErrorf("--since %v", err)
@@ -61,12 +60,9 @@ func evidenceCommand(e *env) *cli.Command {
 			}
 			defer r.Close()
 			rep, err := evidence.Build(c.Context, r, o)
-			if errors.Is(err, evidence.ErrNoCommit) {
-				return fmt.Errorf("%s has no commit yet: nothing to report on; run `entrasnap export --repo %s` first", c.String("repo"), c.String("repo"))
-			} else if err != nil {
+			if err != nil {
 				return err
 			}
-			rep.Repo = c.String("repo")
 			out := c.String("out")
 			if out == "" {
 				return rep.Render(e.stdout, format)
