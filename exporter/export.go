@@ -226,6 +226,19 @@ type previous struct {
 	manifest *layout.Manifest
 }
 
+// Check refuses, naming export's flag, what the caller gave wrong (the
+// CLI calls it before anything is read from Graph): a negative LockWait,
+// or a Branch git would refuse.
+func (o Options) Check() error {
+	if o.LockWait < 0 {
+		return fmt.Errorf("--wait %s: want a duration of 0 or more, e.g. 15m", o.LockWait)
+	}
+	if err := snapshot.ValidBranchName(o.Branch); o.Branch != "" && err != nil {
+		return fmt.Errorf("--branch: %v; git branch names may not hold spaces, \"..\", ~^:?*[\\, start with - or end with .lock", err)
+	}
+	return nil
+}
+
 // Run reads the tenant and writes a snapshot. It holds the repository lock
 // for the whole run, reads every selected kind before writing anything, and
 // commits only when the tree changed (tagging the head otherwise).
@@ -239,6 +252,9 @@ type previous struct {
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Client == nil || o.Repo == nil {
 		return nil, errors.New("exporter: Options.Client and Options.Repo are required")
+	}
+	if err := o.Check(); err != nil {
+		return nil, err
 	}
 	if o.Branch != "" && !o.branchStarted {
 		return runOnBranch(ctx, o)

@@ -60,8 +60,8 @@ func exportCommand(e *env) *cli.Command {
 				repo: c.String("repo"), kinds: c.StringSlice("kinds"), output: e.outputOf(c),
 				push: c.String("push"), prBody: c.String("pr-body"), conn: connectionFrom(c),
 			}
-			if o.LockWait < 0 {
-				return usageErrorf("--wait %s: want a duration of 0 or more, e.g. 15m", c.Duration("wait"))
+			if err := o.Check(); err != nil { // before anything is read from Graph
+				return usageErrorf("%v", err)
 			}
 			var err error
 			if v := c.String("full-every"); v != "" {
@@ -77,12 +77,6 @@ func exportCommand(e *env) *cli.Command {
 				return err
 			}
 			o.Author, o.Committer, o.Signer = ident.Author, ident.Committer, ident.Signer
-			if c.IsSet("branch") {
-				// Checked before anything is read from Graph.
-				if err := snapshot.ValidBranchName(o.Branch); err != nil {
-					return usageErrorf("--branch: %v; git branch names may not hold spaces, \"..\", ~^:?*[\\, start with - or end with .lock", err)
-				}
-			}
 			return runExport(c.Context, e, o)
 		},
 	}
