@@ -2,12 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
@@ -143,20 +141,12 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := plan.WriteMarkdown(e.stdout, o.markdown, importer.MarkdownOptions{PlanFile: cmp.Or(o.out, "PLAN.json")}); err != nil {
+		return err
+	}
 	planOut := e.stdout // the plan as text; stderr when --markdown - takes stdout
-	if o.markdown != "" {
-		var md bytes.Buffer
-		if err := plan.Markdown(&md, importer.MarkdownOptions{PlanFile: cmp.Or(o.out, "PLAN.json")}); err != nil {
-			return err
-		}
-		if o.markdown == "-" {
-			if _, err := e.stdout.Write(md.Bytes()); err != nil {
-				return err
-			}
-			planOut = e.stderr
-		} else if err := os.WriteFile(o.markdown, md.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("--markdown: %w", err)
-		}
+	if o.markdown == "-" {
+		planOut = e.stderr
 	}
 	review := importer.ReviewOptions{
 		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color && planOut == e.stdout, Requests: o.showRequests},
