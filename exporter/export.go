@@ -62,10 +62,9 @@ type Options struct {
 	Now func() time.Time
 	// LockWait is how long the export waits for the repository lock while
 	// a running run (an apply, another export) holds it
-	// (snapshot.Repo.LockWait); zero refuses at once. LockWaiting, when
-	// set, is told when it starts waiting and then every 30 seconds.
-	LockWait    time.Duration
-	LockWaiting func(held *snapshot.LockError, waited time.Duration)
+	// (snapshot.Repo.LockWait); zero refuses at once. The repository is
+	// told (Repo.Notify) when it starts waiting and then every 30 seconds.
+	LockWait time.Duration
 	// Files are extra files written with the snapshot, by repository path
 	// (restore's id map .entrasnap/idmap.yaml). They must not be object
 	// files or the manifest; a path given replaces the previous snapshot's,
@@ -275,7 +274,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if len(kinds) == 0 {
 		kinds = layout.DefaultKinds() // an OptIn kind only when named
 	}
-	unlock, err := o.Repo.LockWait(ctx, o.LockWait, o.LockWaiting)
+	unlock, err := o.Repo.LockWait(ctx, o.LockWait, func(held *snapshot.LockError, waited time.Duration) {
+		o.Repo.Notify(fmt.Sprintf("%s (--wait %s)", held.Waiting(waited), o.LockWait))
+	})
 	if err != nil {
 		return nil, err
 	}

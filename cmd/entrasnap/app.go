@@ -44,7 +44,7 @@ const (
 	// (interrupt.Signal.Code): 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
 )
 
-// exitError carries an exit code through urfave/cli to run.
+// codedError carries an exit code through urfave/cli to run.
 type codedError struct {
 	code int
 	err  error
@@ -367,8 +367,8 @@ func completionSpec(app *cli.App) complete.Spec {
 	spec := complete.Spec{Values: map[string]string{
 		"format":   "text markdown json",
 		"ca-state": "report-only as-is",
+		"kinds":    strings.Join(layout.SelectNames(), " "),
 	}}
-	spec.Values["kinds"] = strings.Join(layout.SelectNames(), " ")
 	for _, c := range app.VisibleCommands() {
 		cc := complete.Command{Name: c.Name, Usage: c.Usage}
 		switch c.Name {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/importer"
@@ -107,13 +106,11 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return fmt.Errorf("--repo %s: %w", o.repo, err)
 	}
 	defer repo.Close()
-	// A stale lock taken over, leftovers of an interrupted run removed.
+	// A stale lock taken over, leftovers of an interrupted run removed, a
+	// wait for a running run's lock (--wait).
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	o.Client, o.Repo, o.Kinds, o.Progress, o.Now = client, repo, kinds, progress, e.now
 	o.ClientID = o.conn.ClientID // an opaque token: the app's grants are read from Graph for the manifest
-	o.LockWaiting = func(held *snapshot.LockError, waited time.Duration) {
-		fmt.Fprintf(e.stderr, "entrasnap: %s (--wait %s)\n", held.Waiting(waited), o.LockWait)
-	}
 	res, err := exporter.Run(ctx, o.Options)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

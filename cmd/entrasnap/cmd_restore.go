@@ -238,11 +238,8 @@ func applyPlan(ctx context.Context, e *env, o restoreOptions, plan *importer.Pla
 	if err != nil {
 		return err
 	}
-	switch res.Outcome() {
-	case importer.Applied:
-		return nil
-	case importer.Failed:
-		return res.Err()
+	if out := res.Outcome(); out == importer.Applied || out == importer.Failed {
+		return res.Err() // nil (exit 0), or nothing was changed (exit 1)
 	}
 	return &codedError{code: exitPartial, err: res.Err()}
 }
