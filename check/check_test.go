@@ -246,8 +246,11 @@ func TestRepo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if _, err := Repo(ctx, r, Options{}); !errors.Is(err, ErrNoCommit) {
+	if _, err := Repo(ctx, r, Options{}); !errors.Is(err, ErrNoCommit) || !strings.HasPrefix(err.Error(), r.Path()+" has no commit yet") {
 		t.Fatalf("an empty repository: %v", err)
+	}
+	if _, err := Repo(ctx, r, Options{Name: "./my backup"}); err == nil || err.Error() != "./my backup has no commit yet: nothing to check; run `entrasnap export --repo ./my backup` first" {
+		t.Fatalf("an empty repository named as given: %v", err)
 	}
 
 	k := kind(t, "groups")

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,6 +18,22 @@ func EnvMaxFileSize() (int64, error) {
 		return layout.ParseSize(v)
 	}
 	return snapshot.DefaultMaxFileSize, nil
+}
+
+// Open opens the snapshot repository at path for reading, as the commands
+// that read one do: a folder that is not a repository is an error saying
+// to export first, and one file read is bounded by maxFileSize (0:
+// snapshot.DefaultMaxFileSize; EnvMaxFileSize for the user's): a file too
+// large is an error naming it, never a read of unbounded size.
+func Open(path string, maxFileSize int64) (*snapshot.Repo, error) {
+	r, err := snapshot.Open(path)
+	if errors.Is(err, snapshot.ErrNotRepository) {
+		return nil, fmt.Errorf("%v; run `entrasnap export --repo %s` first", err, path)
+	} else if err != nil {
+		return nil, err
+	}
+	r.SetMaxFileSize(maxFileSize)
+	return r, nil
 }
 
 // ReadCapped reads a file the user names besides a snapshot's (a --watch

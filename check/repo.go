@@ -6,6 +6,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,7 +57,7 @@ type Snapshot struct {
 
 // Report is what Repo found; its slices are never nil.
 type Report struct {
-	Repo        string     `json:"repo"` // left for the caller to fill
+	Repo        string     `json:"repo"` // Options.Name
 	Snapshots   []Snapshot `json:"snapshots"`
 	TagsChecked int        `json:"tagsChecked"`
 	// ApplyTags counts the apply record tags (layout.ApplyTagPrefix:
@@ -89,8 +90,9 @@ func (rep *Report) AddState(i Issue) {
 
 // Options say what Repo checks.
 type Options struct {
-	All         bool  // HEAD and every tagged snapshot; false: HEAD only
-	MaxFileSize int64 // the largest object file read; 0: r's own limit (snapshot.Repo.MaxFileSize)
+	Name        string // the repository as the user named it (default: its path), for the report and errors
+	All         bool   // HEAD and every tagged snapshot; false: HEAD only
+	MaxFileSize int64  // the largest object file read; 0: r's own limit (snapshot.Repo.MaxFileSize)
 	// Signers, when set, verifies the signatures of every commit and
 	// snapshot tag against these allowed signers (Signatures), with
 	// SignedSince.
@@ -108,9 +110,10 @@ var ErrNoCommit = errors.New("no commit yet: nothing to check")
 // tagged snapshot too) and the snapshot tags, reading everything afresh.
 // It reads with o.MaxFileSize as r's file size limit when that is set, and
 // gives r its own limit back when it returns. The error is for a
-// repository that cannot be read (ErrNoCommit when it is empty); problems
-// found are in the report.
+// repository that cannot be read (ErrNoCommit, with what to do, when it is
+// empty); problems found are in the report.
 func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
+	o.Name = cmp.Or(o.Name, r.Path())
 	if o.MaxFileSize > 0 {
 		defer r.SetMaxFileSize(r.MaxFileSize())
 		r.SetMaxFileSize(o.MaxFileSize)
@@ -119,9 +122,9 @@ func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	}
 	head, err := r.Resolve(ctx, "HEAD")
 	if err != nil {
-		return nil, ErrNoCommit
+		return nil, fmt.Errorf("%s has %w; run `entrasnap export --repo %s` first", o.Name, ErrNoCommit, o.Name)
 	}
-	rep := &Report{Snapshots: []Snapshot{}}
+	rep := &Report{Repo: o.Name, Snapshots: []Snapshot{}}
 	ck := &checker{r: r, cache: map[string]*fileFacts{}, limit: o.MaxFileSize}
 
 	// Tags: listed and resolved one by one, so one broken tag does not hide

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ const DefaultMaxRehearsalAge = 8 * 24 * time.Hour
 
 // Options say what Build reports on.
 type Options struct {
+	// Name is the repository as the user named it (default: its path),
+	// for the report and errors.
+	Name string
 	// Now is the end of the window and the report's time (the caller's
 	// clock); zero: time.Now.
 	Now time.Time
@@ -57,7 +61,7 @@ type Options struct {
 // doc.go; every slice is non-nil.
 type Report struct {
 	Schema      string    `json:"schema"`
-	Repo        string    `json:"repo"` // left for the caller to fill
+	Repo        string    `json:"repo"` // Options.Name
 	Tool        string    `json:"tool"`
 	GeneratedAt time.Time `json:"generatedAt"`
 	TenantID    string    `json:"tenantId"`
@@ -231,7 +235,8 @@ func Build(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	if o.MaxGap <= 0 {
 		o.MaxGap = DefaultMaxGap
 	}
-	rep := &Report{Schema: Schema, Tool: o.Tool, GeneratedAt: o.Now.UTC(), Window: Window{To: o.Now.UTC()}, Controls: Controls}
+	o.Name = cmp.Or(o.Name, r.Path())
+	rep := &Report{Schema: Schema, Repo: o.Name, Tool: o.Tool, GeneratedAt: o.Now.UTC(), Window: Window{To: o.Now.UTC()}, Controls: Controls}
 	if o.Since > 0 {
 		rep.Window.From = o.Now.Add(-o.Since).UTC()
 	}
@@ -241,9 +246,9 @@ func Build(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	}
 	rep.Snapshots = series(tagged, rep.Window, o.MaxGap)
 
-	ck, err := check.Repo(ctx, r, check.Options{All: o.CheckAll, Signers: o.Signers, SignedSince: o.SignedSince, OpenPGP: o.OpenPGP})
+	ck, err := check.Repo(ctx, r, check.Options{Name: o.Name, All: o.CheckAll, Signers: o.Signers, SignedSince: o.SignedSince, OpenPGP: o.OpenPGP})
 	if errors.Is(err, check.ErrNoCommit) {
-		return nil, ErrNoCommit
+		return nil, fmt.Errorf("%s has %w; run `entrasnap export --repo %s` first", o.Name, ErrNoCommit, o.Name)
 	} else if err != nil {
 		return nil, fmt.Errorf("checking the repository: %w", err)
 	}

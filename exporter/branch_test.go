@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
 )
@@ -40,5 +41,26 @@ func TestNewBranchStartsAtHeadAndIsDroppedWhenUnused(t *testing.T) {
 	}
 	if head := strings.TrimSpace(git(t, r.Path(), "rev-parse", "HEAD")); head != first.Commit {
 		t.Errorf("HEAD moved to %s", head)
+	}
+}
+
+// TestOptionsCheck: what export refuses before it reads Graph names its
+// flag; "" is HEAD's branch.
+func TestOptionsCheck(t *testing.T) {
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{}, ""},
+		{Options{Branch: "entrasnap/review-1", LockWait: time.Minute}, ""},
+		{Options{LockWait: -time.Second}, "--wait -1s: want a duration of 0 or more"},
+		{Options{Branch: "a..b"}, "--branch: "},
+		{Options{Branch: "refs/tags/x"}, "--branch: "},
+		{Options{Branch: "-x\u202e"}, "--branch: "},
+	} {
+		err := c.o.Check()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), c.want)) {
+			t.Errorf("%+v: %v, want %q", c.o, err, c.want)
+		}
 	}
 }

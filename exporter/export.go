@@ -62,10 +62,9 @@ type Options struct {
 	Now func() time.Time
 	// LockWait is how long the export waits for the repository lock while
 	// a running run (an apply, another export) holds it
-	// (snapshot.Repo.LockWait); zero refuses at once. LockWaiting, when
-	// set, is told when it starts waiting and then every 30 seconds.
-	LockWait    time.Duration
-	LockWaiting func(held *snapshot.LockError, waited time.Duration)
+	// (snapshot.Repo.LockWait); zero refuses at once. The repository is
+	// told (Repo.Notify) when it starts waiting and then every 30 seconds.
+	LockWait time.Duration
 	// Files are extra files written with the snapshot, by repository path
 	// (restore's id map .entrasnap/idmap.yaml). They must not be object
 	// files or the manifest; a path given replaces the previous snapshot's,
@@ -226,6 +225,19 @@ type previous struct {
 	manifest *layout.Manifest
 }
 
+// Check refuses, naming export's flag, what the caller gave wrong (the
+// CLI calls it before anything is read from Graph): a negative LockWait,
+// or a Branch git would refuse.
+func (o Options) Check() error {
+	if o.LockWait < 0 {
+		return fmt.Errorf("--wait %s: want a duration of 0 or more, e.g. 15m", o.LockWait)
+	}
+	if err := snapshot.ValidBranchName(o.Branch); o.Branch != "" && err != nil {
+		return fmt.Errorf("--branch: %v; git branch names may not hold spaces, \"..\", ~^:?*[\\, start with - or end with .lock", err)
+	}
+	return nil
+}
+
 // Run reads the tenant and writes a snapshot. It holds the repository lock
 // for the whole run, reads every selected kind before writing anything, and
 // commits only when the tree changed (tagging the head otherwise).
@@ -239,6 +251,9 @@ type previous struct {
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Client == nil || o.Repo == nil {
 		return nil, errors.New("exporter: Options.Client and Options.Repo are required")
+	}
+	if err := o.Check(); err != nil {
+		return nil, err
 	}
 	if o.Branch != "" && !o.branchStarted {
 		return runOnBranch(ctx, o)
@@ -259,7 +274,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if len(kinds) == 0 {
 		kinds = layout.DefaultKinds() // an OptIn kind only when named
 	}
-	unlock, err := o.Repo.LockWait(ctx, o.LockWait, o.LockWaiting)
+	unlock, err := o.Repo.LockWait(ctx, o.LockWait, func(held *snapshot.LockError, waited time.Duration) {
+		o.Repo.Notify(fmt.Sprintf("%s (--wait %s)", held.Waiting(waited), o.LockWait))
+	})
 	if err != nil {
 		return nil, err
 	}

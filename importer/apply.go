@@ -65,8 +65,13 @@ type ApplyOptions struct {
 	Instance string
 	// IDs are the id map entries the plan was made with besides the
 	// repository's (LoadOptions.IDs: a rehearsal's earlier creates), read
-	// again by the same checks.
+	// again by the same checks. Nil for a rehearsal: those earlier
+	// rehearsals against the plan's tenant kept (ReadRehearsalIDs), and
+	// this run's new ids are kept with them for the next rehearsal
+	// (SaveRehearsalIDs), even when it fails or is interrupted part-way.
 	IDs *IDMap
+	// keepIDs is the rehearsal instance whose kept ids IDs were read from.
+	keepIDs string
 	// Snapshots is LoadOptions.Snapshots for apply's reads of the plan's
 	// commit (a rehearsal's, made with the plan's).
 	Snapshots *SnapshotCache
@@ -415,6 +420,15 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Rehearsal && o.IDs == nil && p.Rehearsal != "" {
+		if o.IDs, err = ReadRehearsalIDs(o.Repo, p.Rehearsal); err != nil {
+			return nil, err
+		}
+		o.keepIDs = p.Rehearsal // recordIDs
+		if o.Instance == "" {
+			o.Instance = p.Rehearsal // each create journaled as Graph answers it (journal.go)
+		}
+	}
 	if o.Record != nil {
 		// The whole apply holds the repository lock (applylock.go).
 		var unlock func()
@@ -459,8 +473,16 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 
 // recordIDs commits the new ids of a restore whose snapshot was not
 // recorded to the id map alone (RecordJournal, journalmerge.go), even
-// after an interrupt (a local commit, bounded by a minute).
+// after an interrupt (a local commit, bounded by a minute); a rehearsal's
+// are kept for the next rehearsal when its earlier ones were read
+// (ApplyOptions.IDs), or the repository is told why not (Repo.Notify).
 func recordIDs(ctx context.Context, o ApplyOptions, res *Result) {
+	if o.keepIDs != "" {
+		if err := SaveRehearsalIDs(o.Repo, o.keepIDs, res.IDs); err != nil {
+			o.Repo.Notify(fmt.Sprintf("warning: %v; a next rehearsal against this graphsim creates those objects again", err))
+		}
+		return
+	}
 	if o.IDCommit == nil || o.Record == nil || res.IDs.Len() == 0 || res.idMapBad {
 		return
 	}

@@ -230,12 +230,9 @@ func TestNewIDsRecordedWithoutASecondRestore(t *testing.T) {
 		t.Errorf("journal notes:\n%s", notes.String())
 	}
 	notFound := errors.New("no object " + new2)
-	if err := JournalNotFound(ctx, e.repo.Path(), new2, notFound); !errors.Is(err, notFound) ||
+	if err := JournalNotFound(ctx, e.repo, e.repo.Path(), new2, notFound); !errors.Is(err, notFound) ||
 		!strings.Contains(strings.ToLower(err.Error()), "look it up by that id ("+strings.ToLower(g2)+")") {
 		t.Errorf("JournalNotFound of the new id: %v", err)
-	}
-	if err := JournalNotFound(ctx, filepath.Join(t.TempDir(), hostileRepo), new2, notFound); err != notFound {
-		t.Errorf("JournalNotFound without a repository there: %v, want the error as it was", err)
 	}
 
 	// The next reader records it.
@@ -263,7 +260,7 @@ func TestNewIDsRecordedWithoutASecondRestore(t *testing.T) {
 	if WriteJournalNotes(ctx, &notes, e.repo, new2, hostileRepo); notes.Len() != 0 {
 		t.Errorf("journal notes once it was recorded:\n%s", notes.String())
 	}
-	if err := JournalNotFound(ctx, e.repo.Path(), new2, notFound); err != notFound {
+	if err := JournalNotFound(ctx, e.repo, e.repo.Path(), new2, notFound); err != notFound {
 		t.Errorf("JournalNotFound once the journal was recorded: %v", err)
 	}
 	if again, err := RecordJournal(ctx, e.repo, IDCommit{}); again != nil || err != nil {

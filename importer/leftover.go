@@ -202,14 +202,11 @@ func WriteJournalNotes(ctx context.Context, w io.Writer, repo *snapshot.Repo, ob
 	}
 }
 
-// JournalNotFound is NotFound of the journal of the repository at
-// repoPath: err itself when there is no repository there or no journal.
-func JournalNotFound(ctx context.Context, repoPath, object string, err error) error {
-	if r, oerr := snapshot.Open(repoPath); oerr == nil {
-		defer r.Close()
-		if l, lerr := ReadLeftoverJournal(ctx, r); lerr == nil && l != nil {
-			return l.NotFound(err, object, repoPath)
-		}
+// JournalNotFound is NotFound of the journal of repo (the repository at
+// repoPath): err itself when there is no journal.
+func JournalNotFound(ctx context.Context, repo *snapshot.Repo, repoPath, object string, err error) error {
+	if l, lerr := ReadLeftoverJournal(ctx, repo); lerr == nil && l != nil {
+		return l.NotFound(err, object, repoPath)
 	}
 	return err
 }

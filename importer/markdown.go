@@ -1,9 +1,11 @@
 package importer
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -27,6 +29,25 @@ type MarkdownOptions struct {
 // mdLine bounds one rendered line (a property change can hold a long
 // value): longer ones are cut, in runes.
 const mdLine = 400
+
+// WriteMarkdown writes the plan's Markdown, rendered whole first, to file
+// (restore --markdown), or to w when file is "-"; "" writes nothing.
+func (p *Plan) WriteMarkdown(w io.Writer, file string, o MarkdownOptions) error {
+	var md bytes.Buffer
+	if file == "" {
+		return nil
+	} else if err := p.Markdown(&md, o); err != nil {
+		return err
+	}
+	if file == "-" {
+		_, err := w.Write(md.Bytes())
+		return err
+	}
+	if err := os.WriteFile(file, md.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("--markdown: %w", err)
+	}
+	return nil
+}
 
 // Markdown writes the plan for a pull request comment or a CI job summary:
 // the source, the Conditional Access rule, per kind each action with names

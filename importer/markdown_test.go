@@ -3,6 +3,8 @@ package importer
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -89,5 +91,32 @@ func TestPlanMarkdownBounded(t *testing.T) {
 		if !strings.Contains(out, "more actions are not shown") || !strings.Contains(out, "entrasnap apply") {
 			t.Errorf("limit %d: the cut is not said, or the apply line is missing:\n%s", limit, out[len(out)-500:])
 		}
+	}
+}
+
+// TestWriteMarkdown: restore --markdown's file gets exactly Markdown's
+// text, "-" writes it to the writer given, "" nothing, and a file that
+// cannot be written is an error naming the flag.
+func TestWriteMarkdown(t *testing.T) {
+	p, o := hostilePlan(1), MarkdownOptions{PlanFile: "plan.json"}
+	var want, w bytes.Buffer
+	if err := p.Markdown(&want, o); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "plan \u202e.md")
+	if err := p.WriteMarkdown(&w, file, o); err != nil || w.Len() != 0 {
+		t.Fatalf("to a file: %v, %d bytes on the writer", err, w.Len())
+	}
+	if got, err := os.ReadFile(file); err != nil || !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("the file: %v\n%s", err, got)
+	}
+	if err := p.WriteMarkdown(&w, "-", o); err != nil || !bytes.Equal(w.Bytes(), want.Bytes()) {
+		t.Errorf("to -: %v\n%s", err, w.String())
+	}
+	if w.Reset(); p.WriteMarkdown(&w, "", o) != nil || w.Len() != 0 {
+		t.Errorf("to \"\": %d bytes", w.Len())
+	}
+	if err := p.WriteMarkdown(&w, filepath.Join(file, "x.md"), o); err == nil || !strings.HasPrefix(err.Error(), "--markdown: ") {
+		t.Errorf("to a path below a file: %v", err)
 	}
 }

@@ -260,6 +260,20 @@ func (p *Plan) NothingToDo() string {
 	return "Nothing to write; read the plan's notes above for what still differs."
 }
 
+// SavedNote is what restore --out says once the plan is saved to file:
+// that it has nothing to do, or how to apply exactly it (a rehearsal's
+// with apply --rehearsal).
+func (p *Plan) SavedNote(file string) string {
+	if p.Empty() {
+		return "Nothing to do; the plan is saved to " + layout.Safe(file) + "."
+	}
+	apply := "entrasnap apply "
+	if p.Rehearsal != "" {
+		apply += "--rehearsal "
+	}
+	return "Plan saved to " + layout.Safe(file) + ". Review it, then apply exactly that plan with: " + apply + layout.ShellWord(file)
+}
+
 // Counts returns the number of actions per operation.
 func (p *Plan) Counts() map[Op]int {
 	m := map[Op]int{}

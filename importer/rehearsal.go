@@ -143,23 +143,6 @@ func (p *Plan) CheckRehearsalFlag(file string, rehearsal bool) error {
 	return nil
 }
 
-// RehearsalIDs is what a rehearsal against the tenant c talks to starts
-// from: the tenant's instance (RehearsalMark) and the new ids earlier
-// rehearsals against it created (ReadRehearsalIDs), for LoadOptions.IDs
-// and ApplyOptions.IDs. A tenant that is not a rehearsal's is a
-// *RehearsalError.
-func RehearsalIDs(ctx context.Context, c *graph.Client, repo *snapshot.Repo) (instance string, ids *IDMap, err error) {
-	if instance, err = RehearsalMark(ctx, c); err != nil {
-		return "", nil, err
-	}
-	if err = checkRehearsal(instance, true); err != nil {
-		return "", nil, err
-	}
-	pruneRehearsals(repo, instance, time.Now())
-	ids, err = ReadRehearsalIDs(repo, instance)
-	return instance, ids, err
-}
-
 // RehearsalKeep is how long the new ids of a rehearsal tenant instance
 // are kept after its files were last written: a graphsim --from-repo
 // process lives for a rehearsal, not for weeks.

@@ -37,7 +37,8 @@ type LoadOptions struct {
 	All       bool
 	Selection *Selection
 	// IDs are id map entries not yet committed (apply's new objects),
-	// merged into the repository's id map.
+	// merged into the repository's id map. Nil for a rehearsal: the ids
+	// earlier rehearsals against its tenant kept (ReadRehearsalIDs).
 	IDs     *IDMap
 	Options Options
 	Tool    string
@@ -226,6 +227,12 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	if err := checkRehearsal(mark, o.Rehearsal); err != nil {
 		return nil, err
+	}
+	if o.Rehearsal && o.IDs == nil {
+		pruneRehearsals(o.Repo, mark, time.Now())
+		if o.IDs, err = ReadRehearsalIDs(o.Repo, mark); err != nil {
+			return nil, err
+		}
 	}
 	var (
 		commit  = o.Commit

@@ -37,15 +37,14 @@ const (
 	exitChanges = 2  // success, and changes or drift were found (like terraform -detailed-exitcode)
 	exitPartial = 3  // finished but incomplete: a snapshot marked incomplete, a restore partly applied
 	exitUsage   = 64 // bad flags or arguments
+	// check --verify-signatures found a commit or snapshot tag unsigned,
+	// or not signed by an allowed signer.
+	exitUntrusted = 4
 	// 128 + the signal number when a signal stopped the run
 	// (interrupt.Signal.Code): 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
 )
 
-// exitUntrusted: check --verify-signatures found a commit or snapshot tag
-// unsigned, or not signed by an allowed signer.
-const exitUntrusted = 4
-
-// exitError carries an exit code through urfave/cli to run.
+// codedError carries an exit code through urfave/cli to run.
 type codedError struct {
 	code int
 	err  error
@@ -286,8 +285,7 @@ func versionCommand(e *env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("version takes no arguments")
 			}
-			bi, _ := debug.ReadBuildInfo()
-			buildinfo.Write(e.stdout, "entrasnap", bi, version)
+			cli.VersionPrinter(c) // on c.App.Writer: e.stdout
 			return nil
 		},
 	}
@@ -370,8 +368,8 @@ func completionSpec(app *cli.App) complete.Spec {
 	spec := complete.Spec{Values: map[string]string{
 		"format":   "text markdown json",
 		"ca-state": "report-only as-is",
+		"kinds":    strings.Join(layout.SelectNames(), " "),
 	}}
-	spec.Values["kinds"] = strings.Join(layout.SelectNames(), " ")
 	for _, c := range app.VisibleCommands() {
 		cc := complete.Command{Name: c.Name, Usage: c.Usage}
 		switch c.Name {
@@ -407,11 +405,7 @@ func kindsCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		},
 		Action: func(c *cli.Context) error {
-			return runKinds(e, e.outputOf(c), c.Bool("permissions"))
+			return layout.RenderKinds(e.stdout, e.outputOf(c).format, c.Bool("permissions"), live.AuditPermission)
 		},
 	}
-}
-
-func runKinds(e *env, out output, permsOnly bool) error {
-	return layout.RenderKinds(e.stdout, out.format, permsOnly, live.AuditPermission)
 }

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // TestRestoreChangedSigns: a restore planned from files (--changed) loads
@@ -104,14 +106,14 @@ func TestNamedFilesAreBounded(t *testing.T) {
 	if err := os.WriteFile(big, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(big, defaultMaxFileSize+1); err != nil {
+	if err := os.Truncate(big, snapshot.DefaultMaxFileSize+1); err != nil {
 		t.Fatal(err)
 	}
 	small := writeFile(t, "small.yaml", strings.Repeat("# a comment line of a file over 1 KiB\n", 30))
 	for _, c := range []struct {
 		file, limit string
 	}{{big, ""}, {small, "1KiB"}} {
-		t.Setenv(maxFileSizeEnv, c.limit)
+		t.Setenv(check.MaxFileSizeEnv, c.limit)
 		for _, args := range [][]string{
 			{"drift", "--repo", repo, "--watch", c.file},
 			{"restore", "--repo", repo, "--at", "HEAD", "groups", "--break-glass", c.file},

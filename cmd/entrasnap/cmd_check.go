@@ -38,10 +38,17 @@ func checkCommand(e *env) *cli.Command {
 				return err
 			}
 			o := check.Options{All: c.Bool("all"), MaxFileSize: maxFileSize, SignedSince: c.String("signed-since")}
-			if o.Signers, err = allowedSignersFrom(c); err != nil {
-				return err
+			// (ENTRASNAP_ALLOWED_SIGNERS or _GPG_KEYRING alone may stay set for other runs.)
+			verify, signers, keyring := c.Bool("verify-signatures"), c.String("allowed-signers"), c.String("gpg-keyring")
+			switch {
+			case !verify && (signers != "" && os.Getenv(envAllowedSigners) == "" || o.SignedSince != ""):
+				return usageErrorf("--allowed-signers and --signed-since go with --verify-signatures; add it")
+			case !verify && keyring != "" && os.Getenv(envGPGKeyring) == "":
+				return usageErrorf("--gpg-keyring goes with --verify-signatures; add it")
+			case verify && signers == "" && keyring == "":
+				return usageErrorf("--verify-signatures needs --allowed-signers FILE (or %s): git's allowed-signers file, one \"email ssh-ed25519 AAAA...\" line per key allowed to sign snapshots; or --gpg-keyring FILE for OpenPGP signatures", envAllowedSigners)
 			}
-			if o.OpenPGP, err = gpgKeyringFrom(c); err != nil {
+			if o.Signers, o.OpenPGP, err = trustFrom(c, verify); err != nil {
 				return err
 			}
 			defer o.OpenPGP.Close()
@@ -66,13 +73,11 @@ func runCheck(ctx context.Context, e *env, out output, repo string, o check.Opti
 		return err
 	}
 	defer r.Close()
+	o.Name = repo
 	rep, err := check.Repo(ctx, r, o)
-	if errors.Is(err, check.ErrNoCommit) {
-		return fmt.Errorf("%s has no commit yet: nothing to check; run `entrasnap export --repo %s` first", repo, repo)
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
-	rep.Repo = repo
 	for _, is := range importer.JournalIssues(ctx, r, repo) {
 		rep.AddState(is)
 	}
@@ -139,25 +144,18 @@ func runValidate(ctx context.Context, e *env, files []string, format string, o c
 	return nil
 }
 
-// Size limits (see README "Limits"). Each error names the file or request
-// and the limit, and says how to raise it.
-const (
-	// defaultMaxFileSize bounds one object file read by validate and check,
-	// as it bounds every file read from a snapshot (see there why 64 MiB).
-	defaultMaxFileSize = snapshot.DefaultMaxFileSize
-	maxFileSizeEnv     = check.MaxFileSizeEnv
-)
-
-// maxFileSizeFlag is --max-file-size of validate and check.
+// maxFileSizeFlag is --max-file-size of validate and check: the bound on
+// one object file read, as on every file read from a snapshot (see README
+// "Limits", and snapshot.DefaultMaxFileSize why 64 MiB).
 func maxFileSizeFlag() cli.Flag {
-	return &cli.StringFlag{Name: "max-file-size", EnvVars: []string{maxFileSizeEnv}, Value: layout.FormatSize(defaultMaxFileSize),
+	return &cli.StringFlag{Name: "max-file-size", EnvVars: []string{check.MaxFileSizeEnv}, Value: layout.FormatSize(snapshot.DefaultMaxFileSize),
 		Usage: "the largest object file read (B, KiB, MiB, GiB); a larger one is reported, not read"}
 }
 
 func maxFileSizeFrom(c *cli.Context) (int64, error) {
 	n, err := layout.ParseSize(c.String("max-file-size"))
 	if err != nil {
-		return 0, usageErrorf("--max-file-size (%s): %v", maxFileSizeEnv, err)
+		return 0, usageErrorf("--max-file-size (%s): %v", check.MaxFileSizeEnv, err)
 	}
 	return n, nil
 }
@@ -191,48 +189,22 @@ func signerFrom(c *cli.Context) (snapshot.Signer, error) {
 	return s, nil
 }
 
-// allowedSignersFrom reads --allowed-signers when --verify-signatures is
-// given (nil otherwise).
-func allowedSignersFrom(c *cli.Context) (*snapshot.AllowedSigners, error) {
-	file := c.String("allowed-signers")
-	switch {
-	case !c.Bool("verify-signatures"):
-		// (ENTRASNAP_ALLOWED_SIGNERS alone may stay set for other runs.)
-		if file != "" && os.Getenv(envAllowedSigners) == "" || c.String("signed-since") != "" {
-			return nil, usageErrorf("--allowed-signers and --signed-since go with --verify-signatures; add it")
+// trustFrom reads, when verify (check --verify-signatures; evidence:
+// either is given), who may sign: --allowed-signers (SSH) and
+// --gpg-keyring (OpenPGP public keys, verified with gpg); nil when not
+// given. The caller closes the keyring.
+func trustFrom(c *cli.Context, verify bool) (a *snapshot.AllowedSigners, k *check.OpenPGP, err error) {
+	if file := c.String("allowed-signers"); verify && file != "" {
+		if a, err = snapshot.ReadAllowedSigners(file); err != nil {
+			return nil, nil, usageErrorf("--allowed-signers: %v", err)
 		}
-		return nil, nil
-	case file == "" && c.String("gpg-keyring") != "":
-		return nil, nil // OpenPGP signatures only (gpgKeyringFrom)
-	case file == "":
-		return nil, usageErrorf("--verify-signatures needs --allowed-signers FILE (or %s): git's allowed-signers file, one \"email ssh-ed25519 AAAA...\" line per key allowed to sign snapshots; or --gpg-keyring FILE for OpenPGP signatures", envAllowedSigners)
 	}
-	a, err := snapshot.ReadAllowedSigners(file)
-	if err != nil {
-		return nil, usageErrorf("--allowed-signers: %v", err)
-	}
-	return a, nil
-}
-
-// gpgKeyringFrom loads --gpg-keyring (check --verify-signatures): the
-// OpenPGP public keys trusted to sign, verified with gpg (nil when not
-// given). The caller closes it.
-func gpgKeyringFrom(c *cli.Context) (*check.OpenPGP, error) {
-	file := c.String("gpg-keyring")
-	switch {
-	case file == "":
-		return nil, nil
-	case !c.Bool("verify-signatures"):
-		if os.Getenv(envGPGKeyring) == "" {
-			return nil, usageErrorf("--gpg-keyring goes with --verify-signatures; add it")
+	if file := c.String("gpg-keyring"); verify && file != "" {
+		if k, err = check.LoadOpenPGP(c.Context, file, ""); err != nil {
+			return nil, nil, usageErrorf("--gpg-keyring: %v", err)
 		}
-		return nil, nil
 	}
-	k, err := check.LoadOpenPGP(c.Context, file, "")
-	if err != nil {
-		return nil, usageErrorf("--gpg-keyring: %v", err)
-	}
-	return k, nil
+	return a, k, nil
 }
 
 // envGPGKeyring is --gpg-keyring's environment variable.

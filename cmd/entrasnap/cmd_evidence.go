@@ -1,12 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/evidence"
-	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -32,7 +29,7 @@ func evidenceCommand(e *env) *cli.Command {
 			if c.NArg() > 0 {
 				return usageErrorf("evidence takes no arguments (got %q); give the repository with --repo", c.Args().First())
 			}
-			o := evidence.Options{CheckAll: c.Bool("check-all"), SignedSince: c.String("signed-since"), Tool: version}
+			o := evidence.Options{Name: c.String("repo"), CheckAll: c.Bool("check-all"), SignedSince: c.String("signed-since"), Tool: version}
 			var err error
 			if o.Since, err = evidence.ParseSince(c.String("since")); err != nil {
 				return usageErrorf("--since %v", err)
@@ -47,17 +44,10 @@ func evidenceCommand(e *env) *cli.Command {
 			if err := oneOf("format", format, evidence.Formats...); err != nil {
 				return err
 			}
-			if f := c.String("allowed-signers"); f != "" {
-				if o.Signers, err = snapshot.ReadAllowedSigners(f); err != nil {
-					return usageErrorf("--allowed-signers: %v", err)
-				}
+			if o.Signers, o.OpenPGP, err = trustFrom(c, true); err != nil {
+				return err
 			}
-			if f := c.String("gpg-keyring"); f != "" {
-				if o.OpenPGP, err = check.LoadOpenPGP(c.Context, f, ""); err != nil {
-					return usageErrorf("--gpg-keyring: %v", err)
-				}
-				defer o.OpenPGP.Close()
-			}
+			defer o.OpenPGP.Close()
 			if o.Signers == nil && o.OpenPGP == nil && o.SignedSince != "" {
 				return usageErrorf("--signed-since goes with --allowed-signers or --gpg-keyring; add one")
 			}
@@ -70,12 +60,9 @@ func evidenceCommand(e *env) *cli.Command {
 			}
 			defer r.Close()
 			rep, err := evidence.Build(c.Context, r, o)
-			if errors.Is(err, evidence.ErrNoCommit) {
-				return fmt.Errorf("%s has no commit yet: nothing to report on; run `entrasnap export --repo %s` first", c.String("repo"), c.String("repo"))
-			} else if err != nil {
+			if err != nil {
 				return err
 			}
-			rep.Repo = c.String("repo")
 			out := c.String("out")
 			if out == "" {
 				return rep.Render(e.stdout, format)

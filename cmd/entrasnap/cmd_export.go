@@ -7,9 +7,9 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
+	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -59,8 +59,8 @@ func exportCommand(e *env) *cli.Command {
 				repo: c.String("repo"), kinds: c.StringSlice("kinds"), output: e.outputOf(c),
 				push: c.String("push"), prBody: c.String("pr-body"), conn: connectionFrom(c),
 			}
-			if o.LockWait < 0 {
-				return usageErrorf("--wait %s: want a duration of 0 or more, e.g. 15m", c.Duration("wait"))
+			if err := o.Check(); err != nil { // before anything is read from Graph
+				return usageErrorf("%v", err)
 			}
 			var err error
 			if v := c.String("full-every"); v != "" {
@@ -68,23 +68,14 @@ func exportCommand(e *env) *cli.Command {
 					return usageErrorf("--full-every %v", err)
 				}
 			}
+			if strings.TrimSpace(o.repo) == "" {
+				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
+			}
 			ident, err := identityFrom(c)
 			if err != nil {
 				return err
 			}
-			o.Author, o.Committer = ident.author, ident.committer
-			if strings.TrimSpace(o.repo) == "" {
-				return usageErrorf("--repo is required: the folder of the git repository to write (created if missing)")
-			}
-			if o.Signer, err = signerFrom(c); err != nil {
-				return err
-			}
-			if c.IsSet("branch") {
-				// Checked before anything is read from Graph.
-				if err := snapshot.ValidBranchName(o.Branch); err != nil {
-					return usageErrorf("--branch: %v; git branch names may not hold spaces, \"..\", ~^:?*[\\, start with - or end with .lock", err)
-				}
-			}
+			o.Author, o.Committer, o.Signer = ident.Author, ident.Committer, ident.Signer
 			return runExport(c.Context, e, o)
 		},
 	}
@@ -115,13 +106,11 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 		return fmt.Errorf("--repo %s: %w", o.repo, err)
 	}
 	defer repo.Close()
-	// A stale lock taken over, leftovers of an interrupted run removed.
+	// A stale lock taken over, leftovers of an interrupted run removed, a
+	// wait for a running run's lock (--wait).
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
 	o.Client, o.Repo, o.Kinds, o.Progress, o.Now = client, repo, kinds, progress, e.now
 	o.ClientID = o.conn.ClientID // an opaque token: the app's grants are read from Graph for the manifest
-	o.LockWaiting = func(held *snapshot.LockError, waited time.Duration) {
-		fmt.Fprintf(e.stderr, "entrasnap: %s (--wait %s)\n", held.Waiting(waited), o.LockWait)
-	}
 	res, err := exporter.Run(ctx, o.Options)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -142,19 +131,20 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	return nil
 }
 
-// identity is who the snapshot commits name: author and committer.
-type identity struct{ author, committer snapshot.Signature }
-
-// identityFrom reads once, before anything is read or written, the author
-// and committer of a command's commits: --author and --committer where it
-// has them (export), else git's variables; a bad value names its source.
-func identityFrom(c *cli.Context) (identity, error) {
-	var id identity
+// identityFrom reads once, before anything is read or written, who signs
+// a command's commits (--signing-key, signerFrom) and who they name:
+// --author and --committer where it has them (export), else git's
+// variables; a bad value names its source.
+func identityFrom(c *cli.Context) (importer.IDCommit, error) {
+	var id importer.IDCommit
 	var err error
-	if id.author, err = parseSignature(c, "author", "AUTHOR"); err != nil {
+	if id.Signer, err = signerFrom(c); err != nil {
 		return id, err
 	}
-	id.committer, err = parseSignature(c, "committer", "COMMITTER")
+	if id.Author, err = parseSignature(c, "author", "AUTHOR"); err != nil {
+		return id, err
+	}
+	id.Committer, err = parseSignature(c, "committer", "COMMITTER")
 	return id, err
 }
 

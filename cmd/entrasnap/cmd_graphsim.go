@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -50,10 +51,7 @@ func graphsimCommand(e *env) *cli.Command {
 				Sizes: graphsim.Sizes{Users: c.Int("users"), Groups: c.Int("groups"), MembersPerGroup: c.Int("members-per-group"),
 					Apps: c.Int("apps"), CAPolicies: c.Int("ca-policies")},
 				EventualConsistency: c.Duration("eventual-consistency"), CARecycleBinAppOnly: c.Bool("ca-recycle-bin-app-only"), OpaqueTokens: c.Bool("opaque-tokens"),
-				AuditLag: c.Duration("audit-lag"),
-			}
-			if o.AuditLag == 0 {
-				o.AuditLag = -1 // graphsim's zero is its default lag; the flag's 0 is none
+				AuditLag: cmp.Or(c.Duration("audit-lag"), -1), // graphsim's zero is its default lag; the flag's 0 is none
 			}
 			var err error
 			if o.Licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {

@@ -54,18 +54,12 @@ func rehearseCommand(e *env) *cli.Command {
 			if o.Scenarios, err = drill.ParseScenarios(c.String("scenarios")); err != nil {
 				return usageErrorf("--scenarios: %v", err)
 			}
-			if o.record.Signer, err = signerFrom(c); err != nil {
-				return err
-			}
-			if o.noRecord && o.record.Signer != nil {
+			if o.noRecord && c.String("signing-key") != "" {
 				return usageErrorf("--signing-key signs the record; with --no-record there is none")
-			}
-			if !o.noRecord {
-				ident, err := identityFrom(c)
-				if err != nil {
+			} else if !o.noRecord {
+				if o.record, err = identityFrom(c); err != nil {
 					return err
 				}
-				o.record.Author, o.record.Committer = ident.author, ident.committer
 			}
 			return runRehearse(c.Context, e, o)
 		},
@@ -129,7 +123,7 @@ func demoCommand(e *env) *cli.Command {
 	}
 }
 
-func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident identity) error {
+func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident importer.IDCommit) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -170,10 +164,10 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident identit
 			return err
 		},
 		Apply: func(ctx context.Context, plan, url, token string, sleep demo.Sleep) error {
-			return runApply(ctx, waiting(sleep), applyOptions{plan: plan, output: e.textOutput(), conn: sim(url, token), ident: ident})
+			return runApply(ctx, waiting(sleep), restoreOptions{plan: plan, output: e.textOutput(), conn: sim(url, token), ident: ident})
 		},
 		Rehearse: func(ctx context.Context) error {
-			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{Options: drill.Options{Throttle: "realistic"}, repo: abs, record: drill.CommitOptions{Author: ident.author, Committer: ident.committer}})
+			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{Options: drill.Options{Throttle: "realistic"}, repo: abs, record: ident})
 		},
 	}.Run(ctx)
 }

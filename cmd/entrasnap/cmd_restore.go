@@ -2,12 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
@@ -22,18 +20,18 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// restoreOptions are restore's, and apply's (plan: the saved plan's file).
 type restoreOptions struct {
-	importer.Asked // the plan's source (a snapshot's objects or files) and what to confirm
-	repo, out      string
-	noRemove       bool
-	output         output // --json: the plan and the result
-	breakGlass     string
-	showRequests   bool
-	signer         snapshot.Signer // --signing-key: signs the post-restore snapshot
-	ident          identity        // the post-restore snapshot's author and committer
-	conn           live.Connection
-	markdown       string
-	rehearsal      bool // --rehearsal: the tenant is graphsim --from-repo's
+	importer.Asked  // the plan's source (a snapshot's objects or files) and what to confirm
+	repo, out, plan string
+	noRemove        bool
+	output          output // --json: the plan and the result
+	breakGlass      string
+	showRequests    bool
+	ident           importer.IDCommit // the post-restore snapshot's author, committer and signer (--signing-key)
+	conn            live.Connection
+	markdown        string
+	rehearsal       bool // --rehearsal: the tenant (and apply's plan) is graphsim --from-repo's
 }
 
 func restoreCommand(e *env) *cli.Command {
@@ -78,9 +76,6 @@ func restoreCommand(e *env) *cli.Command {
 			if o.markdown == "-" && o.output.json() {
 				return usageErrorf("--markdown - and --json both write to standard output: give --markdown a FILE")
 			}
-			if o.signer, err = signerFrom(c); err != nil {
-				return err
-			}
 			if o.ident, err = identityFrom(c); err != nil {
 				return err
 			}
@@ -120,16 +115,11 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return usageErrorf("--break-glass %v", err)
 	}
-	repo, err := openRepo(o.repo)
+	repo, err := openToApply(ctx, e, o, o.repo)
 	if err != nil {
 		return err
 	}
 	defer repo.Close()
-	// A stale lock taken over (a restore killed mid-apply), leftovers removed.
-	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
-	if !o.rehearsal { // a rehearsal reads neither the journal nor the id map
-		recordJournal(ctx, e, repo, o.signer, o.ident)
-	}
 	client, err := e.client(o.conn, "entrasnap/"+version)
 	if err != nil {
 		return err
@@ -138,14 +128,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	// are decoded once (importer's shared SnapshotCache, LoadOptions.Snapshots nil).
 	lo := importer.LoadOptions{Client: client, Repo: repo, Rev: o.At, Selectors: o.Selectors, All: o.All, Files: o.Files(),
 		Options: importer.Options{NoRemove: o.noRemove, CAState: importer.CAState(o.CAState), BreakGlass: bg, AllowDeletes: o.AllowDeletes}, Tool: "entrasnap " + version,
-		Rehearsal: o.rehearsal}
-	var rehearsal string // the rehearsal tenant's instance
-	if o.rehearsal {
-		// The ids earlier rehearsals against this graphsim created.
-		if rehearsal, lo.IDs, err = importer.RehearsalIDs(ctx, client, repo); err != nil {
-			return err
-		}
-	}
+		Rehearsal: o.rehearsal} // a rehearsal's: with the ids earlier ones against this graphsim created
 	in, err := importer.Load(ctx, lo)
 	if err != nil {
 		var se *importer.SelectorError
@@ -158,20 +141,12 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := plan.WriteMarkdown(e.stdout, o.markdown, importer.MarkdownOptions{PlanFile: cmp.Or(o.out, "PLAN.json")}); err != nil {
+		return err
+	}
 	planOut := e.stdout // the plan as text; stderr when --markdown - takes stdout
-	if o.markdown != "" {
-		var md bytes.Buffer
-		if err := plan.Markdown(&md, importer.MarkdownOptions{PlanFile: cmp.Or(o.out, "PLAN.json")}); err != nil {
-			return err
-		}
-		if o.markdown == "-" {
-			if _, err := e.stdout.Write(md.Bytes()); err != nil {
-				return err
-			}
-			planOut = e.stderr
-		} else if err := os.WriteFile(o.markdown, md.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("--markdown: %w", err)
-		}
+	if o.markdown == "-" {
+		planOut = e.stderr
 	}
 	review := importer.ReviewOptions{
 		RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color && planOut == e.stdout, Requests: o.showRequests},
@@ -186,15 +161,9 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 		if err := plan.Save(o.out); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
-		if plan.Empty() {
-			fmt.Fprintf(e.stderr, "Nothing to do; the plan is saved to %s.\n", layout.Safe(o.out))
+		if fmt.Fprintln(e.stderr, plan.SavedNote(o.out)); plan.Empty() {
 			return nil
 		}
-		apply := "entrasnap apply "
-		if o.rehearsal {
-			apply += "--rehearsal "
-		}
-		fmt.Fprintf(e.stderr, "Plan saved to %s. Review it, then apply exactly that plan with: %s%s\n", layout.Safe(o.out), apply, layout.ShellWord(o.out))
 		return &codedError{code: exitChanges}
 	}
 	if plan.Empty() {
@@ -209,10 +178,7 @@ func runRestore(ctx context.Context, e *env, o restoreOptions) error {
 	if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 		return err
 	}
-	if o.rehearsal {
-		return applyRehearsal(ctx, e, o.output, plan, client, repo, rehearsal, lo.IDs)
-	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
+	return applyPlan(ctx, e, o, plan, client, repo)
 }
 
 // confirmRestore asks on a terminal what importer.Asked.Confirm needs
@@ -244,76 +210,38 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 }
 
 // applyPlan applies a plan and reports action by action; the exit code
-// says whether it was complete (0), partial (3) or refused (1).
-func applyPlan(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, signer snapshot.Signer, ident identity) error {
-	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Record: func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
+// says whether it was complete (0), partial (3) or refused (1). A
+// rehearsal (--rehearsal) records nothing in the repository (no Record,
+// no IDCommit: no snapshot, id map or journal); importer keeps its new
+// ids for the next rehearsal against the same graphsim (ApplyOptions.IDs).
+func applyPlan(ctx context.Context, e *env, o restoreOptions, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo) error {
+	ao := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
+		Progress: plan.ApplyProgress(e.stderr, o.output.format), Rehearsal: o.rehearsal}
+	if !o.rehearsal {
+		ao.IDCommit = &o.ident
+		ao.Record = func(ctx context.Context, kinds []*layout.Kind, msg string, files map[string][]byte) (*importer.SnapshotInfo, error) {
 			res, err := exporter.Options{Client: client, Repo: repo, Now: e.now,
-				Author: ident.author, Committer: ident.committer, Signer: signer}.Record(ctx, kinds, msg, files)
+				Author: o.ident.Author, Committer: o.ident.Committer, Signer: o.ident.Signer}.Record(ctx, kinds, msg, files)
 			if res == nil {
 				return nil, err
 			}
 			return &importer.SnapshotInfo{Changed: res.Changed, Commit: res.Commit, Tag: res.Tag, Detail: res}, err
-		},
-		IDCommit: &importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer}})
-}
-
-// applyRehearsal is applyPlan for a rehearsal's tenant (--rehearsal): the
-// checks and verification read the rehearsal's own id map (ids: the new
-// ids of earlier rehearsals against this instance, importer.RehearsalIDs,
-// and this run's), never the repository's, and nothing is recorded in the
-// repository (no Record, no IDCommit: no snapshot, id map or journal).
-// This run's new ids are kept beside it for the next rehearsal against the
-// same graphsim: each appended to the instance's journal as Graph answers
-// (a killed run loses none), folded into its id map file at the end
-// (importer.SaveRehearsalIDs), even when the run failed or was
-// interrupted part-way.
-func applyRehearsal(ctx context.Context, e *env, out output, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo, instance string, ids *importer.IDMap) error {
-	return runApplyOptions(ctx, e, out, plan, importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
-		Rehearsal: true, Instance: instance, IDs: ids}, func(res *importer.Result) {
-		if err := importer.SaveRehearsalIDs(repo, instance, res.IDs); err != nil {
-			fmt.Fprintf(e.stderr, "warning: %v; a next rehearsal against this graphsim creates those objects again\n", err)
 		}
-	})
-}
-
-// runApplyOptions applies plan with o, reporting as applyPlan says; after,
-// when set, is given the result of an apply that began, before it is
-// reported.
-func runApplyOptions(ctx context.Context, e *env, out output, plan *importer.Plan, o importer.ApplyOptions, after ...func(*importer.Result)) error {
-	o.Progress = plan.ApplyProgress(e.stderr, out.format)
-	res, err := importer.Apply(ctx, plan, o)
+	}
+	res, err := importer.Apply(ctx, plan, ao)
 	if err != nil && res == nil {
 		return err
 	}
-	for _, f := range after {
-		f(res)
-	}
-	if rerr := res.Render(e.stdout, plan, out.format); rerr != nil {
+	if rerr := res.Render(e.stdout, plan, o.output.format); rerr != nil {
 		return rerr
 	}
 	if err != nil {
 		return err
 	}
-	switch res.Outcome() {
-	case importer.Applied:
-		return nil
-	case importer.Failed:
-		return res.Err()
+	if out := res.Outcome(); out == importer.Applied || out == importer.Failed {
+		return res.Err() // nil (exit 0), or nothing was changed (exit 1)
 	}
 	return &codedError{code: exitPartial, err: res.Err()}
-}
-
-type applyOptions struct {
-	plan          string
-	confirmTenant string
-	repo          string
-	output        output // --json: the result
-	showRequests  bool
-	signer        snapshot.Signer // --signing-key: signs the post-restore snapshot
-	ident         identity        // the post-restore snapshot's author and committer
-	conn          live.Connection
-	rehearsal     bool // --rehearsal: the plan is a rehearsal's (restore --rehearsal --out)
 }
 
 func applyCommand(e *env) *cli.Command {
@@ -338,21 +266,18 @@ func applyCommand(e *env) *cli.Command {
 			if len(args) != 1 {
 				return usageErrorf("apply takes one PLAN file (from `entrasnap restore --out`), got %d arguments", len(args))
 			}
-			signer, err := signerFrom(c)
-			if err != nil {
-				return err
-			}
 			ident, err := identityFrom(c)
 			if err != nil {
 				return err
 			}
-			return runApply(c.Context, e, applyOptions{plan: args[0], repo: c.String("repo"), output: e.outputOf(c), confirmTenant: c.String("confirm-tenant"),
-				showRequests: c.Bool("show-requests"), signer: signer, ident: ident, conn: connectionFrom(c), rehearsal: c.Bool("rehearsal")})
+			return runApply(c.Context, e, restoreOptions{plan: args[0], repo: c.String("repo"), output: e.outputOf(c), Asked: importer.Asked{ConfirmTenant: c.String("confirm-tenant")},
+				showRequests: c.Bool("show-requests"), ident: ident, conn: connectionFrom(c), rehearsal: c.Bool("rehearsal")})
 		},
 	}
 }
 
-func runApply(ctx context.Context, e *env, o applyOptions) error {
+// runApply applies the plan saved in o.plan.
+func runApply(ctx context.Context, e *env, o restoreOptions) error {
 	data, err := check.ReadCapped(o.plan)
 	if err != nil {
 		return usageErrorf("%v", err)
@@ -367,16 +292,11 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if err := plan.CheckRehearsalFlag(o.plan, o.rehearsal); err != nil { // apply checks the tenant again
 		return usageErrorf("%v", err)
 	}
-	repo, err := openRepo(cmp.Or(o.repo, plan.Repo))
+	repo, err := openToApply(ctx, e, o, cmp.Or(o.repo, plan.Repo))
 	if err != nil {
 		return err
 	}
 	defer repo.Close()
-	// A stale lock taken over (an apply killed mid-way), leftovers removed.
-	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
-	if !o.rehearsal { // a rehearsal reads neither the journal nor the id map
-		recordJournal(ctx, e, repo, o.signer, o.ident)
-	}
 	if plan.Empty() {
 		fmt.Fprintln(e.stderr, "The plan has nothing to do.")
 		return nil
@@ -392,9 +312,9 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	// plan's tenant is not this one) comes after the plan, as restore's
 	// does and as Apply's for a smaller plan: the last thing shown.
 	in, refused := plan.SavedInput(ctx, client, repo)
-	asked := importer.Asked{ConfirmTenant: o.confirmTenant, Yes: true}
+	o.Yes = true
 	review := importer.ReviewOptions{RenderOptions: importer.RenderOptions{Format: o.output.format, Color: o.output.color, Requests: o.showRequests},
-		Unprompted: refused != nil || in == nil || !asked.Asks(plan, in)}
+		Unprompted: refused != nil || in == nil || !o.Asks(plan, in)}
 	if e.canPrompt {
 		review.Prompt, review.PromptColor = e.stderr, e.errTTY
 	}
@@ -405,26 +325,30 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		return refused
 	}
 	if in != nil {
-		if err := confirmRestore(ctx, e, restoreOptions{Asked: asked}, plan, in); err != nil {
+		if err := confirmRestore(ctx, e, o, plan, in); err != nil {
 			return err
 		}
 	}
-	if o.rehearsal {
-		instance, ids, err := importer.RehearsalIDs(ctx, client, repo)
-		if err != nil {
-			return err
-		}
-		return applyRehearsal(ctx, e, o.output, plan, client, repo, instance, ids)
-	}
-	return applyPlan(ctx, e, o.output, plan, client, repo, o.signer, o.ident)
+	return applyPlan(ctx, e, o, plan, client, repo)
 }
 
-// recordJournal commits the new ids an earlier restore left in its journal
-// (it was killed, or its snapshot failed) to the id map before anything
-// reads it (importer.RecordJournal), and says so on stderr. It only warns
-// when it cannot: the plan still finds those ids in the journal.
-func recordJournal(ctx context.Context, e *env, repo *snapshot.Repo, signer snapshot.Signer, ident identity) {
-	rec, err := importer.RecordJournal(ctx, repo, importer.IDCommit{Author: ident.author, Committer: ident.committer, Signer: signer})
+// openToApply opens the repository a restore or apply writes to. A stale
+// lock taken over (a run killed mid-apply) and leftovers removed are said
+// on stderr. The new ids an earlier restore left in its journal (it was
+// killed, or its snapshot failed) are committed to the id map before
+// anything reads it (importer.RecordJournal), and said so; it only warns
+// when it cannot (the plan still finds them in the journal). A rehearsal
+// reads neither the journal nor the id map.
+func openToApply(ctx context.Context, e *env, o restoreOptions, path string) (*snapshot.Repo, error) {
+	repo, err := openRepo(path)
+	if err != nil {
+		return nil, err
+	}
+	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
+	if o.rehearsal {
+		return repo, nil
+	}
+	rec, err := importer.RecordJournal(ctx, repo, o.ident)
 	switch {
 	case err != nil:
 		fmt.Fprintf(e.stderr, "warning: %v\n", err)
@@ -432,4 +356,5 @@ func recordJournal(ctx context.Context, e *env, repo *snapshot.Repo, signer snap
 		fmt.Fprintf(e.stderr, "Recorded in %s the %d new %s an earlier restore left in its journal (commit %s).\n",
 			importer.IDMapPath, rec.IDs.Len(), layout.Plural(rec.IDs.Len(), "id", "ids"), history.ShortRev(rec.Commit))
 	}
+	return repo, nil
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/check"
@@ -24,22 +22,13 @@ func openRepo(path string) (*snapshot.Repo, error) {
 	if path == "" {
 		return nil, usageErrorf("--repo is required: the folder `entrasnap export --repo` wrote")
 	}
-	r, err := snapshot.Open(path)
+	limit, err := check.EnvMaxFileSize()
 	if err != nil {
-		if errors.Is(err, snapshot.ErrNotRepository) {
-			return nil, fmt.Errorf("%v; run `entrasnap export --repo %s` first", err, path)
-		}
-		return nil, err
+		return nil, usageErrorf("%s: %v", check.MaxFileSizeEnv, err)
 	}
-	// One file read from the repository is bounded (a file too large is
-	// an error naming it, never a read of unbounded size).
-	if os.Getenv(maxFileSizeEnv) != "" {
-		n, err := check.EnvMaxFileSize()
-		if err != nil {
-			r.Close()
-			return nil, usageErrorf("%s: %v", maxFileSizeEnv, err)
-		}
-		r.SetMaxFileSize(n)
+	r, err := check.Open(path, limit)
+	if err != nil {
+		return nil, err
 	}
 	if repoOpened != nil {
 		repoOpened(r)
@@ -50,19 +39,22 @@ func openRepo(path string) (*snapshot.Repo, error) {
 // repoOpened, when set (by tests), sees every repository openRepo opens.
 var repoOpened func(*snapshot.Repo)
 
-// locateObject opens the repository and finds OBJECT at the revision at
-// (history.Locate); the caller closes the repository.
-func locateObject(ctx context.Context, repoPath, at, object string) (*snapshot.Repo, string, *history.Index, string, error) {
+// withObject opens the repository, finds OBJECT at the revision at
+// (history.Locate: the file p at commit rev, in the index ix) and calls fn
+// with it. What a restore's leftover journal knows of the object is told:
+// why it is not found (importer.JournalNotFound), or as notes on stderr.
+func withObject(ctx context.Context, e *env, repoPath, at, object string, fn func(r *snapshot.Repo, rev string, ix *history.Index, p string) error) error {
 	r, err := openRepo(repoPath)
 	if err != nil {
-		return nil, "", nil, "", err
+		return err
 	}
+	defer r.Close()
 	rev, ix, p, err := history.Locate(ctx, r, at, object)
 	if err != nil {
-		r.Close()
-		return nil, "", nil, "", err
+		return importer.JournalNotFound(ctx, r, repoPath, object, err)
 	}
-	return r, rev, ix, p, nil
+	defer importer.WriteJournalNotes(ctx, e.stderr, r, object, repoPath)
+	return fn(r, rev, ix, p)
 }
 
 func snapshotsCommand(e *env) *cli.Command {
@@ -190,26 +182,21 @@ func logCommand(e *env) *cli.Command {
 }
 
 func runLog(ctx context.Context, e *env, out output, repoPath, at, object string) error {
-	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
-	if err != nil {
-		return importer.JournalNotFound(ctx, repoPath, object, err)
-	}
-	defer r.Close()
-	defer importer.WriteJournalNotes(ctx, e.stderr, r, object, repoPath)
-	entries, skipped, err := history.Log(ctx, r, rev, p, ix)
-	history.WarnSkipped(e.stderr, skipped)
-	if err != nil {
-		return err
-	}
-	if err := history.RenderLog(e.stdout, out.format, p, entries); err != nil || out.json() {
-		return err
-	}
-	applies, err := history.Applies(ctx, r)
-	if err != nil {
-		return err
-	}
-	history.WriteAppliesNaming(e.stdout, p, applies)
-	return nil
+	return withObject(ctx, e, repoPath, at, object, func(r *snapshot.Repo, rev string, ix *history.Index, p string) error {
+		entries, skipped, err := history.Log(ctx, r, rev, p, ix)
+		if history.WarnSkipped(e.stderr, skipped); err != nil {
+			return err
+		}
+		if err := history.RenderLog(e.stdout, out.format, p, entries); err != nil || out.json() {
+			return err
+		}
+		applies, err := history.Applies(ctx, r)
+		if err != nil {
+			return err
+		}
+		history.WriteAppliesNaming(e.stdout, p, applies)
+		return nil
+	})
 }
 
 func showCommand(e *env) *cli.Command {
@@ -236,18 +223,14 @@ func showCommand(e *env) *cli.Command {
 }
 
 func runShow(ctx context.Context, e *env, repoPath, at, object string) error {
-	r, rev, ix, p, err := locateObject(ctx, repoPath, at, object)
-	if err != nil {
-		return importer.JournalNotFound(ctx, repoPath, object, err)
-	}
-	defer r.Close()
-	defer importer.WriteJournalNotes(ctx, e.stderr, r, object, repoPath)
-	data, err := r.ReadFile(ctx, rev, p)
-	if err != nil {
+	return withObject(ctx, e, repoPath, at, object, func(r *snapshot.Repo, rev string, ix *history.Index, p string) error {
+		data, err := r.ReadFile(ctx, rev, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", layout.Safe(p), layout.Safe(at), rev[:12])
+		err = ix.Annotate(e.stdout, p, data)
+		history.WarnSkipped(e.stderr, history.SkippedAt(rev, ix.Skipped()))
 		return err
-	}
-	fmt.Fprintf(e.stdout, "# %s at %s (%s)\n", layout.Safe(p), layout.Safe(at), rev[:12])
-	err = ix.Annotate(e.stdout, p, data)
-	history.WarnSkipped(e.stderr, history.SkippedAt(rev, ix.Skipped()))
-	return err
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -48,12 +49,12 @@ func TestValidateOversizedFile(t *testing.T) {
 	if code != exitError || !strings.Contains(out, big+": larger than 4KiB") {
 		t.Fatalf("code %d\n%s", code, out)
 	}
-	t.Setenv(maxFileSizeEnv, "8KiB")
+	t.Setenv(check.MaxFileSizeEnv, "8KiB")
 	if code, out, errOut := runCLI(t, "validate", big); code != exitOK {
-		t.Errorf("with %s=8KiB: code %d\n%s%s", maxFileSizeEnv, code, out, errOut)
+		t.Errorf("with %s=8KiB: code %d\n%s%s", check.MaxFileSizeEnv, code, out, errOut)
 	}
 	// A folder holding an oversized file names it.
-	t.Setenv(maxFileSizeEnv, "")
+	t.Setenv(check.MaxFileSizeEnv, "")
 	code, out, _ = runCLI(t, "validate", "--max-file-size", "4000", filepath.Dir(filepath.Dir(filepath.Dir(big))))
 	if code != exitError || !strings.Contains(out, big+": larger than 4000B") {
 		t.Errorf("folder: code %d\n%s", code, out)
@@ -146,22 +147,22 @@ func TestSnapshotReadsAreBounded(t *testing.T) {
 		return s + strings.Repeat("# "+strings.Repeat("x", 1021)+"\n", 512) // 512 KiB
 	})
 	gitCLI(t, repo, "commit", "-q", "-am", "a large group file")
-	t.Setenv(maxFileSizeEnv, "64KiB")
+	t.Setenv(check.MaxFileSizeEnv, "64KiB")
 	for _, args := range [][]string{
 		{"diff", "--repo", repo, "HEAD~1", "HEAD"},
 		{"show", "--repo", repo, grp},
 	} {
 		code, out, errOut := runCLI(t, args...)
 		if code == exitOK || !strings.Contains(out+errOut, grp) || !strings.Contains(out+errOut, "larger than the limit of 65536 bytes") {
-			t.Errorf("%s with %s=64KiB: code %d\n%s%s", args[0], maxFileSizeEnv, code, out, errOut)
+			t.Errorf("%s with %s=64KiB: code %d\n%s%s", args[0], check.MaxFileSizeEnv, code, out, errOut)
 		}
 	}
-	t.Setenv(maxFileSizeEnv, "1MiB")
+	t.Setenv(check.MaxFileSizeEnv, "1MiB")
 	if code, out, errOut := runCLI(t, "show", "--repo", repo, grp); code != exitOK {
 		t.Errorf("show within the limit: code %d\n%s%s", code, out, errOut)
 	}
-	t.Setenv(maxFileSizeEnv, "lots")
-	if code, _, errOut := runCLI(t, "show", "--repo", repo, grp); code != exitUsage || !strings.Contains(errOut, maxFileSizeEnv) {
-		t.Errorf("a bad %s: code %d\n%s", maxFileSizeEnv, code, errOut)
+	t.Setenv(check.MaxFileSizeEnv, "lots")
+	if code, _, errOut := runCLI(t, "show", "--repo", repo, grp); code != exitUsage || !strings.Contains(errOut, check.MaxFileSizeEnv) {
+		t.Errorf("a bad %s: code %d\n%s", check.MaxFileSizeEnv, code, errOut)
 	}
 }

@@ -9,16 +9,15 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/entrasnap/entrasnap/importer"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// CommitOptions say how the record is committed.
-type CommitOptions struct {
-	Author, Committer snapshot.Signature
-	Signer            snapshot.Signer // signs the commit, as export signs snapshots
-}
+// CommitOptions say how the record is committed: author, committer and
+// the signer, as export signs snapshots (one type with the id map's).
+type CommitOptions = importer.IDCommit
 
 // Message is the record's commit message: "rehearsal: 6 of 6 passed at
 // snapshot/…", then one line per scenario.
