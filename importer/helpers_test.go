@@ -88,8 +88,9 @@ func exportedEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.
 	return e
 }
 
-// sharedExport is the default tenant's first export (sharedEnv).
-var sharedExport simtest.Template
+// sharedExport is the default tenant's first export (sharedEnv); no test
+// writes into an object file of its copy (LinkObjects).
+var sharedExport = simtest.Template{LinkObjects: true}
 
 func TestMain(m *testing.M) {
 	code := m.Run()

@@ -69,8 +69,11 @@ type LoadOptions struct {
 // the files decoded were the snapshot's, 6% the live objects'). A commit
 // never changes, so its files are decoded once per repository (another
 // repository's copy of the commit is read from that repository: one whose
-// object store is damaged says so) and each Load gets copies of the
-// objects (Compute and apply may change theirs); a commit of more than
+// object store is damaged says so). Each Load gets copies of the objects
+// it selected (Input.Desired: Compute and apply may change them) and the
+// cache's own others (Input.Others, which nothing changes: copying every
+// object of the snapshot per Load cost as much as decoding the live
+// objects, more under -race); a commit of more than
 // snapshotCacheMaxFiles files is not kept. The zero value is
 // ready to use; it is safe for concurrent use. Load uses sharedSnapshots
 // when LoadOptions.Snapshots is nil.
@@ -109,10 +112,11 @@ type snapEntry struct {
 	err     error
 }
 
-// Objects is the objects of commit of r (copies of those c holds, c
-// decoding them when it holds no copy of that commit; sharedSnapshots'
-// with a nil c) and the files that could not be read, as diff.LoadFiles
-// gives them.
+// Objects is the objects of commit of r (those c holds, c decoding them
+// when it holds no copy of that commit; sharedSnapshots' with a nil c)
+// and the files that could not be read, as diff.LoadFiles gives them.
+// The objects are c's, shared with every other caller: read them, copy
+// what is to change (Load copies the selected ones).
 func (c *SnapshotCache) Objects(ctx context.Context, r *snapshot.Repo, commit string) (diff.Snapshot, []diff.Skipped, error) {
 	if c == nil {
 		c = &sharedSnapshots
@@ -172,13 +176,7 @@ func (c *SnapshotCache) Objects(ctx context.Context, r *snapshot.Repo, commit st
 			}
 			continue // another Load's read failed (its context, say): read it here
 		}
-		snap := make(diff.Snapshot, len(e.snap))
-		for p, o := range e.snap {
-			cp := *o
-			cp.Data = copyValue(o.Data).(map[string]any)
-			snap[p] = &cp
-		}
-		return snap, append([]diff.Skipped(nil), e.skipped...), nil
+		return e.snap, append([]diff.Skipped(nil), e.skipped...), nil
 	}
 }
 
@@ -194,33 +192,15 @@ func (c *SnapshotCache) forget(e *snapEntry) {
 	}
 }
 
-// copyValue is a deep copy of a decoded YAML value.
-func copyValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, x := range v {
-			m[k] = copyValue(x)
-		}
-		return m
-	case []any:
-		l := make([]any, len(v))
-		for i, x := range v {
-			l[i] = copyValue(x)
-		}
-		return l
-	}
-	return v
-}
-
 // Load reads the snapshot and the live tenant into an Input for Compute.
 func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if o.Client == nil || o.Repo == nil {
 		return nil, errors.New("importer: LoadOptions.Client and Repo are required")
 	}
 	// A rehearsal's tenant, or the real one, before anything is read
-	// (rehearsal.go): the id map and journal are the real tenant's.
-	mark, err := RehearsalMark(ctx, o.Client)
+	// (rehearsal.go; asked once per client): the id map and journal are the
+	// real tenant's.
+	mark, err := clientMark(ctx, o.Client)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +263,13 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		in.Selectors = []string{"--all"}
 	}
 	in.Desired, in.Others = split(snap, sel)
+	if df == nil { // the cache's objects (SnapshotCache): the selected ones are this Load's own
+		for i, d := range in.Desired {
+			cp := *d
+			cp.Data = layout.Copy(d.Data).(map[string]any)
+			in.Desired[i] = &cp
+		}
+	}
 
 	in.IDMap = NewIDMap()
 	var journal []journalEntry
