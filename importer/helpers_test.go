@@ -88,9 +88,8 @@ func exportedEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.
 	return e
 }
 
-// sharedExport is the default tenant's first export (sharedEnv); no test
-// writes into an object file of its copy (LinkObjects).
-var sharedExport = simtest.Template{LinkObjects: true}
+// sharedExport is the default tenant's first export (sharedEnv).
+var sharedExport simtest.Template
 
 func TestMain(m *testing.M) {
 	code := m.Run()

@@ -140,13 +140,6 @@ func SameFiles(t testing.TB, what string, got, want map[string][]byte) {
 // seeded tenant (a test that only reads it, or changes its own copy, then
 // pays a copy instead of an export). The package's TestMain calls Remove.
 type Template struct {
-	// LinkObjects hard-links the files of the git object store (objects/
-	// beside a HEAD file) instead of copying them, where the file system
-	// can: git never writes an object file in place, so a copy's new
-	// objects, repacks and prunes leave the template's as they are. Only
-	// for a template whose tests never write into an object file.
-	LinkObjects bool
-
 	once sync.Once
 	dir  string
 	info any // what build returned besides the folder
@@ -172,7 +165,7 @@ func (tp *Template) Copy(t testing.TB, dst string, build func(t testing.TB, dir 
 	if tp.err != nil {
 		t.Fatalf("shared fixture: %v", tp.err)
 	}
-	if err := copyTree(filepath.Join(tp.dir, "t"), dst, tp.LinkObjects); err != nil {
+	if err := copyTree(filepath.Join(tp.dir, "t"), dst); err != nil {
 		t.Fatalf("shared fixture: copy: %v", err)
 	}
 	return tp.info
@@ -186,9 +179,8 @@ func (tp *Template) Remove() {
 }
 
 // copyTree copies the folder src to dst: folders, regular files with their
-// permissions (link: the git object store's hard-linked, Template.LinkObjects),
-// and symbolic links.
-func copyTree(src, dst string, link bool) error {
+// permissions, and symbolic links.
+func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -212,9 +204,6 @@ func copyTree(src, dst string, link bool) error {
 			}
 			return os.Symlink(link, to)
 		case d.Type().IsRegular():
-			if link && inObjectStore(src, rel) && os.Link(p, to) == nil {
-				return nil
-			}
 			data, err := os.ReadFile(p)
 			if err != nil {
 				return err
@@ -223,16 +212,4 @@ func copyTree(src, dst string, link bool) error {
 		}
 		return fmt.Errorf("%s: not a folder, file or link", p)
 	})
-}
-
-// inObjectStore reports whether rel, a file under src, is in a git
-// object store: below a folder "objects" whose parent holds HEAD.
-func inObjectStore(src, rel string) bool {
-	for dir := filepath.Dir(rel); dir != "." && dir != string(filepath.Separator); dir = filepath.Dir(dir) {
-		if filepath.Base(dir) == "objects" {
-			_, err := os.Stat(filepath.Join(src, filepath.Dir(dir), "HEAD"))
-			return err == nil
-		}
-	}
-	return false
 }
