@@ -112,12 +112,33 @@ type snapEntry struct {
 	err     error
 }
 
-// Objects is the objects of commit of r (those c holds, c decoding them
-// when it holds no copy of that commit; sharedSnapshots' with a nil c)
-// and the files that could not be read, as diff.LoadFiles gives them.
-// The objects are c's, shared with every other caller: read them, copy
-// what is to change (Load copies the selected ones).
+// Objects is the objects of commit of r (copies of those c holds, c
+// decoding them when it holds no copy of that commit; sharedSnapshots'
+// with a nil c) and the files that could not be read, as diff.LoadFiles
+// gives them.
 func (c *SnapshotCache) Objects(ctx context.Context, r *snapshot.Repo, commit string) (diff.Snapshot, []diff.Skipped, error) {
+	held, skipped, err := c.held(ctx, r, commit)
+	if err != nil {
+		return nil, nil, err
+	}
+	snap := make(diff.Snapshot, len(held))
+	for p, o := range held {
+		snap[p] = copyObject(o)
+	}
+	return snap, skipped, nil
+}
+
+// copyObject is a deep copy of o.
+func copyObject(o *Object) *Object {
+	cp := *o
+	cp.Data = layout.Copy(o.Data).(map[string]any)
+	return &cp
+}
+
+// held is Objects without the copies: the objects are c's, shared with
+// every other caller; read them, copy what is to change (Load copies the
+// selected ones).
+func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit string) (diff.Snapshot, []diff.Skipped, error) {
 	if c == nil {
 		c = &sharedSnapshots
 	}
@@ -237,7 +258,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			}
 			commit = h.String()
 		}
-		if snap, skipped, err = o.Snapshots.Objects(ctx, o.Repo, commit); err != nil {
+		if snap, skipped, err = o.Snapshots.held(ctx, o.Repo, commit); err != nil {
 			return nil, err
 		}
 		if man, err = readManifest(ctx, o.Repo, o.Rev, commit); err != nil {
@@ -265,9 +286,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	in.Desired, in.Others = split(snap, sel)
 	if df == nil { // the cache's objects (SnapshotCache): the selected ones are this Load's own
 		for i, d := range in.Desired {
-			cp := *d
-			cp.Data = layout.Copy(d.Data).(map[string]any)
-			in.Desired[i] = &cp
+			in.Desired[i] = copyObject(d)
 		}
 	}
 
