@@ -46,7 +46,8 @@ type Input struct {
 	Selectors  []string
 	Selection  Selection
 	Options    Options
-	// Desired are the selected objects at REV; Others the rest of REV.
+	// Desired are the selected objects at REV; Others the rest of REV,
+	// which may be shared with other Loads (SnapshotCache): never changed.
 	Desired []*Object
 	Others  []*Object
 	// Live holds, per kind read, the live objects by lower-case key. A kind

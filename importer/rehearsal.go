@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -24,7 +27,7 @@ import (
 // Such a tenant marks every answer with RehearsalHeader, whose value is
 // the emulator's instance (one per process: graphsim/doc.go, "Rehearsal
 // tenants"). Real Graph never sends it. Load reads the mark before
-// anything else and refuses a rehearsal's tenant to a restore that is not
+// anything else, once per graph client (clientMark), and refuses a rehearsal's tenant to a restore that is not
 // one (it would read the real id map and record the rehearsal's ids as the
 // real tenant's) and a real tenant to a rehearsal (it would write to the
 // real tenant and record none of it). A plan records the instance it was
@@ -70,6 +73,30 @@ func RehearsalMark(ctx context.Context, c *graph.Client) (string, error) {
 			RehearsalHeader, quoteMark(vals))
 	}
 	return vals[0], nil
+}
+
+// clientMarks holds the mark each client was answered with (clientMark),
+// keyed weakly: a client no longer used takes its entry with it.
+var clientMarks sync.Map // weak.Pointer[graph.Client] → string
+
+// clientMark is RehearsalMark sent once per client: a client talks to one
+// Graph root for its life and the mark is that of the process answering
+// there (one instance per graphsim process), so a restore's later Loads
+// (apply's, verify's, the plan after) send no GET for it again. An error
+// is not kept: the next Load asks again.
+func clientMark(ctx context.Context, c *graph.Client) (string, error) {
+	k := weak.Make(c)
+	if m, ok := clientMarks.Load(k); ok {
+		return m.(string), nil
+	}
+	m, err := RehearsalMark(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	if _, held := clientMarks.LoadOrStore(k, m); !held {
+		runtime.AddCleanup(c, func(k weak.Pointer[graph.Client]) { clientMarks.Delete(k) }, k)
+	}
+	return m, nil
 }
 
 // quoteMark shows header values from the network for a person: quoted,

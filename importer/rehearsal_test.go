@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
@@ -40,7 +42,10 @@ func TestRehearsalMarkDecidesWhatMayBeRecorded(t *testing.T) {
 		mu.Unlock()
 		e.sim.ServeHTTP(w, r)
 	}))
-	c := simtest.Client(t, e.sim, srv, "")
+	// A client asks for the mark once (clientMark): another mark is another
+	// graphsim process, which a run reaches with a client of its own.
+	var c *graph.Client
+	mark := func(v ...string) { setMarks(v...); c = simtest.Client(t, e.sim, srv, "") }
 	const inst, other = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
 
 	groups := e.plainSecurityGroups()
@@ -71,7 +76,7 @@ func TestRehearsalMarkDecidesWhatMayBeRecorded(t *testing.T) {
 	}
 
 	// A real tenant: a real plan; a rehearsal is refused.
-	setMarks()
+	mark()
 	real, err := load(false)
 	if err != nil || real.Rehearsal != "" || real.Empty() {
 		t.Fatalf("a real tenant's plan: %v %+v", err, real)
@@ -80,7 +85,7 @@ func TestRehearsalMarkDecidesWhatMayBeRecorded(t *testing.T) {
 	refused("a rehearsal against a real tenant", err, "--rehearsal, but Graph does not answer as a rehearsal's tenant")
 
 	// A rehearsal's tenant: refused unless a rehearsal; its plan names it.
-	setMarks(inst)
+	mark(inst)
 	_, err = load(false)
 	refused("a restore that is not a rehearsal against a rehearsal's tenant", err, inst, "add --rehearsal")
 	p, err := load(true)
@@ -105,14 +110,14 @@ func TestRehearsalMarkDecidesWhatMayBeRecorded(t *testing.T) {
 	_, err = Apply(ctx, p, ApplyOptions{Client: c, Repo: e.repo, Record: rec, IDCommit: &IDCommit{}})
 	refused("a rehearsal's plan applied as a real restore", err, "add --rehearsal")
 	// Against another graphsim process, and against a real tenant.
-	setMarks(other)
+	mark(other)
 	_, err = Apply(ctx, p, ApplyOptions{Client: c, Repo: e.repo, Rehearsal: true})
 	refused("a rehearsal's plan against another instance", err, inst, other, "another rehearsal's tenant")
-	setMarks()
+	mark()
 	_, err = Apply(ctx, p, ApplyOptions{Client: c, Repo: e.repo, Record: rec})
 	refused("a rehearsal's plan against a real tenant", err, inst, "never applied to a real tenant")
 	// A real plan against a rehearsal's tenant.
-	setMarks(inst)
+	mark(inst)
 	_, err = Apply(ctx, real, ApplyOptions{Client: c, Repo: e.repo, Rehearsal: true})
 	refused("a real plan applied as a rehearsal", err, "made against a real tenant")
 	if n := len(e.list("/v1.0/groups/" + gid + "/members?$select=id")); n != len(members)-1 || recorded {
@@ -135,7 +140,7 @@ func TestRehearsalMarkDecidesWhatMayBeRecorded(t *testing.T) {
 	// Hostile marks: errors that show them escaped; no file is named.
 	for _, bad := range [][]string{{"../../../etc/passwd"}, {inst + "0"}, {strings.ToUpper(inst)}, {"0123\n" + inst[5:]}, {"\u202e" + inst[1:]},
 		{inst, other}, {strings.Repeat("🙂", 500)}} {
-		setMarks(bad...)
+		mark(bad...)
 		m, err := RehearsalMark(ctx, c)
 		if err == nil || m != "" || !strings.Contains(err.Error(), "not a rehearsal instance") {
 			t.Errorf("mark %q: %q, %v", bad, m, err)
@@ -158,6 +163,56 @@ func TestRehearsalMarkDecidesWhatMayBeRecorded(t *testing.T) {
 		t.Errorf("a plan naming a rehearsal instance that is not one: %v", err)
 	}
 	fsck(t, e.repo.Path())
+}
+
+// TestLoadAsksForTheRehearsalMarkOncePerClient: Load sends the GET whose
+// answer carries the mark (RehearsalMark) once per graph client: a second
+// Load on the client (apply's, verify's) sends one GET /organization fewer
+// than the first; a new client asks again; a Load whose mark could not be
+// read keeps nothing, and the next asks again.
+func TestLoadAsksForTheRehearsalMarkOncePerClient(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	ctx := context.Background()
+	var asked atomic.Int64
+	var broken atomic.Bool
+	srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1.0/organization" && r.URL.Query().Get("$select") == "id" {
+			asked.Add(1)
+			if broken.Load() {
+				w.Header().Set(RehearsalHeader, "not an instance")
+			}
+		}
+		e.sim.ServeHTTP(w, r)
+	}))
+	gid := str(e.plainSecurityGroups()[0]["id"])
+	load := func(c *graph.Client) (int64, error) {
+		t.Helper()
+		before := asked.Load()
+		_, err := Load(ctx, LoadOptions{Client: c, Repo: e.repo, Rev: e.first, Selectors: []string{gid}, Now: e.now})
+		return asked.Load() - before, err
+	}
+	c := simtest.Client(t, e.sim, srv, "")
+	first, err := load(c)
+	if err != nil || first < 1 {
+		t.Fatalf("first Load: %v, %d GETs of the organization", err, first)
+	}
+	for i := range 2 {
+		if again, err := load(c); err != nil || again != first-1 {
+			t.Errorf("Load %d on the same client: %v, %d GETs of the organization, want %d", i+2, err, again, first-1)
+		}
+	}
+	if fresh, err := load(simtest.Client(t, e.sim, srv, "")); err != nil || fresh != first {
+		t.Errorf("a new client's Load: %v, %d GETs of the organization, want %d", err, fresh, first)
+	}
+	broken.Store(true)
+	c = simtest.Client(t, e.sim, srv, "")
+	if _, err := load(c); err == nil || !strings.Contains(err.Error(), "not a rehearsal instance") {
+		t.Fatalf("a mark that is not an instance: %v", err)
+	}
+	broken.Store(false)
+	if n, err := load(c); err != nil || n != first {
+		t.Errorf("Load after a mark that could not be read: %v, %d GETs of the organization, want %d (asked again)", err, n, first)
+	}
 }
 
 // TestRehearsalIDsAreKeptPerInstance: SaveRehearsalIDs adds to what the

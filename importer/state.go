@@ -70,8 +70,11 @@ type LoadOptions struct {
 // the files decoded were the snapshot's, 6% the live objects'). A commit
 // never changes, so its files are decoded once per repository (another
 // repository's copy of the commit is read from that repository: one whose
-// object store is damaged says so) and each Load gets copies of the
-// objects (Compute and apply may change theirs); a commit of more than
+// object store is damaged says so). Each Load gets copies of the objects
+// it selected (Input.Desired: Compute and apply may change them) and the
+// cache's own others (Input.Others, which nothing changes: copying every
+// object of the snapshot per Load was a third of a cached Load's
+// allocations, BenchmarkLoad); a commit of more than
 // snapshotCacheMaxFiles files is not kept. The zero value is
 // ready to use; it is safe for concurrent use. Load uses sharedSnapshots
 // when LoadOptions.Snapshots is nil.
@@ -115,6 +118,28 @@ type snapEntry struct {
 // with a nil c) and the files that could not be read, as diff.LoadFiles
 // gives them.
 func (c *SnapshotCache) Objects(ctx context.Context, r *snapshot.Repo, commit string) (diff.Snapshot, []diff.Skipped, error) {
+	held, skipped, err := c.held(ctx, r, commit)
+	if err != nil {
+		return nil, nil, err
+	}
+	snap := make(diff.Snapshot, len(held))
+	for p, o := range held {
+		snap[p] = copyObject(o)
+	}
+	return snap, skipped, nil
+}
+
+// copyObject is a deep copy of o.
+func copyObject(o *Object) *Object {
+	cp := *o
+	cp.Data = layout.Copy(o.Data).(map[string]any)
+	return &cp
+}
+
+// held is Objects without the copies: the objects are c's, shared with
+// every other caller; read them, copy what is to change (Load copies the
+// selected ones).
+func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit string) (diff.Snapshot, []diff.Skipped, error) {
 	if c == nil {
 		c = &sharedSnapshots
 	}
@@ -173,13 +198,7 @@ func (c *SnapshotCache) Objects(ctx context.Context, r *snapshot.Repo, commit st
 			}
 			continue // another Load's read failed (its context, say): read it here
 		}
-		snap := make(diff.Snapshot, len(e.snap))
-		for p, o := range e.snap {
-			cp := *o
-			cp.Data = copyValue(o.Data).(map[string]any)
-			snap[p] = &cp
-		}
-		return snap, append([]diff.Skipped(nil), e.skipped...), nil
+		return e.snap, append([]diff.Skipped(nil), e.skipped...), nil
 	}
 }
 
@@ -195,33 +214,15 @@ func (c *SnapshotCache) forget(e *snapEntry) {
 	}
 }
 
-// copyValue is a deep copy of a decoded YAML value.
-func copyValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, x := range v {
-			m[k] = copyValue(x)
-		}
-		return m
-	case []any:
-		l := make([]any, len(v))
-		for i, x := range v {
-			l[i] = copyValue(x)
-		}
-		return l
-	}
-	return v
-}
-
 // Load reads the snapshot and the live tenant into an Input for Compute.
 func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if o.Client == nil || o.Repo == nil {
 		return nil, errors.New("importer: LoadOptions.Client and Repo are required")
 	}
 	// A rehearsal's tenant, or the real one, before anything is read
-	// (rehearsal.go): the id map and journal are the real tenant's.
-	mark, err := RehearsalMark(ctx, o.Client)
+	// (rehearsal.go; asked once per client): the id map and journal are the
+	// real tenant's.
+	mark, err := clientMark(ctx, o.Client)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +265,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			}
 			commit = h.String()
 		}
-		if snap, skipped, err = o.Snapshots.Objects(ctx, o.Repo, commit); err != nil {
+		if snap, skipped, err = o.Snapshots.held(ctx, o.Repo, commit); err != nil {
 			return nil, err
 		}
 		if man, err = readManifest(ctx, o.Repo, o.Rev, commit); err != nil {
@@ -290,6 +291,11 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		in.Selectors = []string{"--all"}
 	}
 	in.Desired, in.Others = split(snap, sel)
+	if df == nil { // the cache's objects (SnapshotCache): the selected ones are this Load's own
+		for i, d := range in.Desired {
+			in.Desired[i] = copyObject(d)
+		}
+	}
 
 	in.IDMap = NewIDMap()
 	var journal []journalEntry

@@ -20,7 +20,8 @@ import (
 // one when LoadOptions.Snapshots is nil: a restore's plan, apply, verify
 // and the plan after decode the commit once). A plan made from the cache
 // is the plan a fresh decoding gives, byte for byte, also after an earlier
-// Load's caller changed every object it was given; a second Load of the
+// Load's caller changed every selected object it was given, and the
+// cache's objects stay a fresh decoding's; a second Load of the
 // commit decodes nothing; a revision that moves (HEAD) is read at the
 // commit it names now; commits read concurrently are decoded once each.
 func TestSharedSnapshotPlansAsAFreshDecoding(t *testing.T) {
@@ -58,8 +59,8 @@ func TestSharedSnapshotPlansAsAFreshDecoding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if mutate { // what a plan or apply may do to the objects it was given
-			for _, o := range append(append([]*Object(nil), in.Desired...), in.Others...) {
+		if mutate { // what a plan or apply may do to the objects it owns (Others are the cache's)
+			for _, o := range in.Desired {
 				o.Key = "changed"
 				o.Data["displayName"] = "changed"
 				for _, v := range o.Data {
@@ -89,6 +90,20 @@ func TestSharedSnapshotPlansAsAFreshDecoding(t *testing.T) {
 	if n := cache.decoded.Load(); n != 1 {
 		t.Errorf("three plans from one commit decoded it %d times, want 1", n)
 	}
+	decoded := func(rev string) diff.Snapshot {
+		t.Helper()
+		files, err := e.repo.ReadAll(ctx, rev, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := diff.LoadFiles(files)
+		return s
+	}
+	// What the cache holds after those plans (their Others, shared) is
+	// still what a fresh decoding gives.
+	if held, _, err := cache.Objects(ctx, e.repo, e.first); err != nil || !reflect.DeepEqual(held, decoded(e.first)) {
+		t.Fatalf("after three plans the cache's objects are not a fresh decoding's (%v): a plan or its caller changed them", err)
+	}
 	// LoadOptions.Snapshots nil: the process's shared cache.
 	before := sharedSnapshots.decoded.Load()
 	for range 2 {
@@ -105,12 +120,7 @@ func TestSharedSnapshotPlansAsAFreshDecoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := e.repo.ReadAll(ctx, "HEAD", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := diff.LoadFiles(files)
-	if !reflect.DeepEqual(head, want) {
+	if !reflect.DeepEqual(head, decoded("HEAD")) {
 		t.Fatal("the cache's objects at HEAD are not a fresh decoding of HEAD")
 	}
 	e.do("PATCH", "/v1.0/identity/conditionalAccess/policies/"+pid, map[string]any{"displayName": "moved on"})
