@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -999,6 +1000,37 @@ func TestExportRecordsTenantFromTokenWhenOrganizationIsForbidden(t *testing.T) {
 	}
 	if m := manifestAt(t, r, "HEAD"); m.TenantID != sim.TenantID() {
 		t.Fatalf("manifest tenant %q, want the token's tid %q", m.TenantID, sim.TenantID())
+	}
+}
+
+// An export reads the organization once (issue 12: bench's floor counts a
+// singleton once): the tenant check before the long read is the same GET
+// the organization kind's file and the branding kinds' path are made from.
+// Graphsim's tokens have no tid claim, so without the shared answer the
+// branding kinds would read it again for the organization's id.
+func TestExportReadsTheOrganizationOnce(t *testing.T) {
+	for _, names := range [][]string{nil, {"branding", "certificate-based-auth"}} {
+		t.Run(cmp.Or(strings.Join(names, "+"), "default kinds"), func(t *testing.T) {
+			if names == nil {
+				whenShortOnly(t, "organization", "domains", "branding", "certificate-based-auth")
+			}
+			sim := newSim(t, graphsim.Options{})
+			c := newClient(t, sim, nil, "")
+			mustExport(t, c, newRepo(t, false), func(o *Options) {
+				if names != nil {
+					o.Kinds, _ = layout.Select(names)
+				}
+			})
+			reads := 0
+			for _, e := range sim.Stats().Endpoints {
+				if e.Method == "GET" && e.Path == "/organization" {
+					reads += e.Requests
+				}
+			}
+			if reads != 1 {
+				t.Errorf("GET /organization %d times, want once", reads)
+			}
+		})
 	}
 }
 

@@ -104,34 +104,48 @@ const principalCleanup = 7 * 24 * time.Hour
 // dropGonePrincipalsRoles removes the role entries of the principals
 // deleted principalCleanup ago or more. handle runs it before every request
 // (server.go), as dropEndedGroupSchedules; the common case is one look at
-// the recycle bin under the read lock.
+// Tenant.roleSweep under the read lock: the bin and the role entries are
+// looked through only once it is due, or after a principal entered the bin
+// or a role entry was made (insert, remove reset it).
 func (s *Server) dropGonePrincipalsRoles() {
 	t := s.tenant
-	due := func() []*record {
-		cutoff := t.now().Add(-principalCleanup)
-		gone := map[string]bool{}
-		for id, r := range t.bin {
-			if n := r.kind.Name; (n == "user" || n == "group" || n == "servicePrincipal") && !r.deletedAt.After(cutoff) {
-				gone[id] = true
-			}
-		}
-		if len(gone) == 0 {
-			return nil
-		}
-		var out []*record
-		for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule"} {
-			for _, r := range t.colls[name].byKey {
-				if gone[strings.ToLower(str(r.obj["principalId"]))] {
-					out = append(out, r)
-				}
-			}
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
-		return out
+	t.mu.RLock()
+	quiet := !t.roleSweep.IsZero() && t.now().Before(t.roleSweep)
+	t.mu.RUnlock()
+	if quiet {
+		return
 	}
-	t.sweep(func() bool { return len(t.bin) > 0 }, due, func(r *record) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cutoff := t.now().Add(-principalCleanup)
+	next := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // nothing pending
+	gone := map[string]bool{}
+	for id, r := range t.bin {
+		if n := r.kind.Name; n != "user" && n != "group" && n != "servicePrincipal" {
+			continue
+		}
+		if !r.deletedAt.After(cutoff) {
+			gone[id] = true
+		} else if due := r.deletedAt.Add(principalCleanup); due.Before(next) {
+			next = due
+		}
+	}
+	t.roleSweep = next // what follows removes only
+	if len(gone) == 0 {
+		return
+	}
+	var due []*record
+	for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule"} {
+		for _, r := range t.colls[name].byKey {
+			if gone[strings.ToLower(str(r.obj["principalId"]))] {
+				due = append(due, r)
+			}
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].key() < due[j].key() })
+	for _, r := range due {
 		if t.colls[r.kind.Name].byKey[strings.ToLower(r.key())] != r {
-			return // an inherited row its group's eligibility took with it
+			continue // an inherited row its group's eligibility took with it
 		}
 		if r.kind.Name == "unifiedRoleAssignment" {
 			s.dropInstance(r.key())
@@ -139,7 +153,7 @@ func (s *Server) dropGonePrincipalsRoles() {
 			s.dropInherited(r.key())
 		}
 		s.remove(r)
-	})
+	}
 }
 
 // sweep runs act on each record find gives, under the write lock, once a

@@ -81,6 +81,10 @@ type Tenant struct {
 	colls     map[string]*collection
 	dirIndex  map[string]*record // live directory objects by lower-cased id
 	bin       map[string]*record // soft-deleted objects (directory and CA) by lower-cased id
+	// roleSweep is when dropGonePrincipalsRoles (roles.go) next has work,
+	// once known: zero when a principal entered the bin or a role entry
+	// was made since it last looked.
+	roleSweep time.Time
 	changes   []change
 	seq       uint64
 	// eventualDelay, when positive, hides a created object from reads for that long.
@@ -181,6 +185,9 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 	}
 	c.byKey[strings.ToLower(r.key())] = r
 	c.order = append(c.order, r)
+	if k.Name == "unifiedRoleAssignment" || k.Name == "unifiedRoleEligibilitySchedule" {
+		t.roleSweep = time.Time{} // roles.go: its principal may be in the bin
+	}
 	for p, idx := range c.unique {
 		if v := str(obj[p]); v != "" {
 			idx[strings.ToLower(v)] = r

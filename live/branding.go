@@ -22,8 +22,9 @@ import (
 // streams stored as files next to the YAML).
 
 // kindPath is k's ListPath under its version with the organization's id
-// filled in: the token's tenant (tid), which is the organization's id, or,
-// for a token that does not say, GET /organization.
+// filled in: the id preflight read (live.go), else the token's tenant
+// (tid), which is the organization's id, or, for a token that does not
+// say, GET /organization.
 func (r *reader) kindPath(ctx context.Context, k *layout.Kind, requests *atomic.Int64) (string, error) {
 	p := "/" + k.APIVersion + k.ListPath
 	if !strings.Contains(p, layout.OrganizationPlaceholder) {

@@ -33,9 +33,12 @@
 // 403 names the permissions to grant; a licence refusal makes it not
 // licensed, licence.go) and has no files, never an empty kind.
 //
-// Before the long read, one GET /organization?$select=id checks the
-// credentials and Graph's reachability and yields the tenant id
-// (ReadOptions.CheckTenant may refuse it at once).
+// Before the long read, one GET /organization checks the credentials and
+// Graph's reachability and yields the tenant id (ReadOptions.CheckTenant
+// may refuse it at once); it is the organization's only read: the
+// organization kind's file and the branding kinds' paths are made from its
+// answer (it asks for the kind's list when that kind is read, else for
+// $select=id).
 //
 // Files (files.go): layout.Path and layout.Clean give each file, a second
 // pass removes secret-looking properties the catalog missed, schemas

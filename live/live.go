@@ -164,7 +164,8 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	stats0 := o.Client.Stats()
 	live := &Live{Files: map[string][]byte{}}
 	var err error
-	live.TenantID, err = preflight(ctx, o.Client)
+	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink, keepUsers: keepSet(o.UserProperties)}
+	live.TenantID, err = rd.preflight(ctx, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +174,6 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 			return nil, err
 		}
 	}
-	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink, keepUsers: keepSet(o.UserProperties)}
 	if o.Later != nil {
 		rd.later = o.Later
 	}
@@ -332,13 +332,25 @@ func (e *CollisionError) Error() string {
 		e.Kind, e.Key1, e.Key2, how, e.Path)
 }
 
-// preflight reads the tenant id (GET /organization?$select=id) before the
-// long read, so that bad credentials, an unreachable Graph or another
-// tenant's repository stop the run at once. A 403 is not fatal: the app
-// may lack Organization.Read.All and still read other kinds.
-func preflight(ctx context.Context, c *graph.Client) (string, error) {
+// preflight reads the tenant id (GET /organization) before the long read,
+// so that bad credentials, an unreachable Graph or another tenant's
+// repository stop the run at once. It is the organization's one read
+// (issue 12): when the organization kind is among kinds it asks for that
+// kind's list and keeps the pages for it (reader.orgPages), else for
+// $select=id; the id it yields is the branding kinds' (reader.orgID). A
+// 403 is not fatal: the app may lack Organization.Read.All and still read
+// other kinds.
+func (r *reader) preflight(ctx context.Context, kinds []*layout.Kind) (string, error) {
+	c := r.c
+	u := "/v1.0/organization?$select=id"
+	i := slices.IndexFunc(kinds, func(k *layout.Kind) bool { return k.Name == "organization" })
+	if i >= 0 {
+		u = "/" + kinds[i].APIVersion + kinds[i].ListPath + listQuery(kinds[i])
+	}
 	var id string
-	err := c.List(ctx, "/v1.0/organization?$select=id", func(items []json.RawMessage) error {
+	var pages [][]json.RawMessage
+	err := c.List(ctx, u, func(items []json.RawMessage) error {
+		pages = append(pages, items)
 		for _, it := range items {
 			if o, err := decodeObject(it); err == nil && id == "" {
 				id, _ = o["id"].(string)
@@ -346,6 +358,12 @@ func preflight(ctx context.Context, c *graph.Client) (string, error) {
 		}
 		return nil
 	})
+	if err == nil && i >= 0 {
+		r.orgPages = pages
+	}
+	if err == nil && layout.IsGUID(id) {
+		r.orgID = id
+	}
 	switch {
 	case err == nil:
 		return id, nil
