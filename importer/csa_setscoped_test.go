@@ -1,7 +1,9 @@
 package importer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
@@ -283,6 +286,30 @@ func TestAttributeDefinitionsSetScopedReaderExport(t *testing.T) {
 		if msg := fmt.Sprint(k.Err); k.Complete || !strings.Contains(msg, "drift and restore keep nothing") || strings.Contains(msg, "previous snapshot") ||
 			!strings.Contains(msg, "signed in as a user holding Attribute Definition Reader over the whole directory") {
 			t.Errorf("%s read as drift reads: complete %v, %s", k.Kind, k.Complete, msg)
+		}
+	}
+	// drift's report itself (text and JSON) says which sets were read and
+	// what to sign in with, not only "permission denied".
+	drep, err := drift.Run(ctx, drift.Options{Repo: e.repo, Baseline: base.Tag, Read: func(context.Context, []string) (*live.Live, error) { return lv, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js bytes.Buffer
+	if err := drep.Text(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := drep.JSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ NotChecked []drift.NotChecked }
+	if err := json.Unmarshal(js.Bytes(), &out); err != nil || len(out.NotChecked) != 2 {
+		t.Fatalf("drift json: %v\n%s", err, js.String())
+	}
+	for _, nc := range out.NotChecked {
+		if !strings.HasPrefix(nc.Reason, "list: permission denied; ") || !strings.Contains(nc.Reason, "attribute sets HR only") ||
+			!strings.Contains(nc.Reason, "Attribute Definition Reader over the whole directory, or with an application token granted CustomSecAttributeDefinition.Read.All") ||
+			!strings.Contains(text.String(), "  "+nc.Title+": "+nc.Reason+"\n") {
+			t.Errorf("drift's report of %s: %q\n%s", nc.Kind, nc.Reason, text.String())
 		}
 	}
 
