@@ -69,11 +69,17 @@ type Input struct {
 }
 
 // remedy says what to do about a kind Graph refused: worded by the token
-// refused when the reader said (live.KindError.Remedy).
+// refused when the reader said (live.KindError.Remedy), or the reader's
+// own words for a refusal it made (live.KindError.Worded: the attribute
+// sets a role scoped to them reads, the role or permission that reads
+// them all).
 func remedy(kr live.KindResult) string {
 	var ke *live.KindError
 	if errors.As(kr.Err, &ke) && ke.Remedy() != "" {
 		return ke.Remedy()
+	}
+	if ke != nil && ke.Worded() != "" {
+		return ke.Worded()
 	}
 	if len(kr.Permissions) > 0 {
 		return "grant " + strings.Join(kr.Permissions, " and ") + " to the app entrasnap signs in as"
@@ -264,11 +270,11 @@ func (rep *Report) Markdown(w io.Writer) error {
 			if rep.Watch != "" && nc.Critical {
 				mark = " (watched)"
 			}
-			fmt.Fprintf(w, "- **%s**%s: %s\n", nc.Title, mark, strings.ReplaceAll(layout.Safe(nc.Reason), "`", "'"))
+			fmt.Fprintf(w, "- **%s**%s: %s\n", nc.Title, mark, diff.MarkdownText(nc.Reason))
 		}
 	}
 	for _, n := range rep.Notes {
-		fmt.Fprintf(w, "\n> Note: %s\n", layout.Safe(n))
+		fmt.Fprintf(w, "\n> Note: %s\n", diff.MarkdownText(n))
 	}
 	return nil
 }

@@ -295,3 +295,40 @@ func TestUncheckedError(t *testing.T) {
 		}
 	}
 }
+
+// A refusal the reader words itself (live.KindError.Worded: a role scoped
+// to attribute sets, whose names are the tenant's) reaches the report, not
+// only "permission denied": escaped in text and markdown, exact in JSON.
+func TestCompareWordedRefusal(t *testing.T) {
+	in := driftCase(t)
+	why := "the signed-in user reads the attribute sets of attribute sets HR, Fin \"q\"\n\u202e<b>@team</b> [x](y) only; run it signed in as a user holding Attribute Definition Reader over the whole directory"
+	in.Live.Kinds = append(in.Live.Kinds, live.KindResult{Kind: "attribute-sets", Reason: "list: permission denied",
+		Err: &live.KindError{Kind: "attribute-sets", What: "list", Status: 403, Err: fmt.Errorf("%s", why)}})
+	rep, err := Compare(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, md, js bytes.Buffer
+	if err := rep.Text(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.JSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if want := "  custom security attribute sets: list: permission denied; " + layout.Safe(why) + "\n"; !strings.Contains(text.String(), want) {
+		t.Errorf("text lacks %q:\n%s", want, text.String())
+	}
+	if want := "- **custom security attribute sets**: list: permission denied; " + diff.MarkdownText(why) + "\n"; !strings.Contains(md.String(), want) || strings.Contains(md.String(), "<b>") {
+		t.Errorf("markdown lacks %q:\n%s", want, md.String())
+	}
+	var out struct{ NotChecked []NotChecked }
+	if err := json.Unmarshal(js.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if nc := out.NotChecked[len(out.NotChecked)-1]; nc.Kind != "attribute-sets" || nc.Reason != "list: permission denied; "+why || !nc.Critical {
+		t.Errorf("json: %+v", nc)
+	}
+}

@@ -1,7 +1,9 @@
 package importer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/check"
+	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
@@ -80,6 +83,12 @@ func TestUserSecurityAttributesSetScopedReaderExport(t *testing.T) {
 	if msg := fmt.Sprint(lv.Kinds[0].Err); lv.Kinds[0].Complete || !strings.Contains(msg, "drift and restore keep nothing") || strings.Contains(msg, "previous snapshot") ||
 		!strings.Contains(msg, "signed in as a user holding Attribute Assignment Reader over the whole directory") {
 		t.Errorf("read as drift reads: complete %v, %s", lv.Kinds[0].Complete, msg)
+	}
+	for _, nc := range e.driftNotChecked(base, lv) {
+		if !strings.HasPrefix(nc.Reason, "property customSecurityAttributes: permission denied; ") || !strings.Contains(nc.Reason, "attribute sets HR only") ||
+			!strings.Contains(nc.Reason, "Attribute Assignment Reader over the whole directory, or with an application token granted CustomSecAttributeAssignment.Read.All") {
+			t.Errorf("drift's report of %s: %q", nc.Kind, nc.Reason)
+		}
 	}
 	export := func(upn, name string) *exporter.Result {
 		t.Helper()
@@ -196,6 +205,35 @@ func (e *env) scopedPerson(nick string, roles [][2]string, viaGroup [][2]string)
 	return upn
 }
 
+// driftNotChecked runs drift on lv (a read as drift reads) against the
+// baseline tag and returns the kinds its JSON report says were not
+// checked, each checked to read the same in its text report.
+func (e *env) driftNotChecked(baseline string, lv *live.Live) []drift.NotChecked {
+	e.t.Helper()
+	rep, err := drift.Run(context.Background(), drift.Options{Repo: e.repo, Baseline: baseline,
+		Read: func(context.Context, []string) (*live.Live, error) { return lv, nil }})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var text, js bytes.Buffer
+	if err := rep.Text(&text, false); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := rep.JSON(&js); err != nil {
+		e.t.Fatal(err)
+	}
+	var out struct{ NotChecked []drift.NotChecked }
+	if err := json.Unmarshal(js.Bytes(), &out); err != nil || len(out.NotChecked) != len(lv.Kinds) {
+		e.t.Fatalf("drift --format json: %v\n%s", err, js.String())
+	}
+	for _, nc := range out.NotChecked {
+		if !strings.Contains(text.String(), "  "+nc.Title+": "+nc.Reason+"\n") {
+			e.t.Errorf("drift's text report does not say of %s what its JSON says (%q):\n%s", nc.Kind, nc.Reason, text.String())
+		}
+	}
+	return out.NotChecked
+}
+
 // A person holding Attribute Definition Reader scoped to the attribute set
 // HR only, through a role-assignable group (and Directory Readers, to list
 // role assignments), exports attribute sets and definitions signed in:
@@ -283,6 +321,14 @@ func TestAttributeDefinitionsSetScopedReaderExport(t *testing.T) {
 		if msg := fmt.Sprint(k.Err); k.Complete || !strings.Contains(msg, "drift and restore keep nothing") || strings.Contains(msg, "previous snapshot") ||
 			!strings.Contains(msg, "signed in as a user holding Attribute Definition Reader over the whole directory") {
 			t.Errorf("%s read as drift reads: complete %v, %s", k.Kind, k.Complete, msg)
+		}
+	}
+	// drift's report itself (text and JSON) says which sets were read and
+	// what to sign in with, not only "permission denied".
+	for _, nc := range e.driftNotChecked(base.Tag, lv) {
+		if !strings.HasPrefix(nc.Reason, "list: permission denied; ") || !strings.Contains(nc.Reason, "attribute sets HR only") ||
+			!strings.Contains(nc.Reason, "Attribute Definition Reader over the whole directory, or with an application token granted CustomSecAttributeDefinition.Read.All") {
+			t.Errorf("drift's report of %s: %q", nc.Kind, nc.Reason)
 		}
 	}
 

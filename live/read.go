@@ -158,6 +158,18 @@ func (e *KindError) Error() string {
 
 func (e *KindError) Unwrap() error { return e.Err }
 
+// Worded is a refusal the reader words itself, Err ("" for any other
+// error): Status 403 with no Permissions and no Graph error (a role
+// scoped to attribute sets, a token that cannot show one, csadefs.go,
+// csavalues.go) says what was read and what to sign in with, which
+// Reason's "permission denied" does not.
+func (e *KindError) Worded() string {
+	if e.Status != 403 || len(e.Permissions) > 0 || e.Err == nil || graph.AsError(e.Err) != nil {
+		return ""
+	}
+	return e.Err.Error()
+}
+
 // Reason is a short, stable description (no request ids or dates), as
 // recorded in the manifest: the same failure gives the same text.
 func (e *KindError) Reason() string {

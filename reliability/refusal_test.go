@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 func refusalScenarios() []scenario {
@@ -127,18 +128,7 @@ func tamperedPlan(r *row) {
 }
 
 func incompleteRestore(r *row) {
-	deny := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if strings.Contains(req.URL.Path, "namedLocations") {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusForbidden)
-				fmt.Fprint(w, `{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`)
-				return
-			}
-			next.ServeHTTP(w, req)
-		})
-	}
-	a := newSim(r, graphsim.Options{}, deny)
+	a := newSim(r, graphsim.Options{}, func(h http.Handler) http.Handler { return simtest.Denying(h, "namedLocations") })
 	repo := newRepoDir(r, "incomplete")
 	if res := export(r, a, repo, runOpts{}); res.code != 3 {
 		r.Fatalf("export without named locations: exit %d, want 3\n%s", res.code, res.out())

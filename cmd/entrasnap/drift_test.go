@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,5 +205,46 @@ func TestDriftKindNotReadIsNotChecked(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &js); err != nil || js.Drift || len(js.NotChecked) != 1 || js.NotChecked[0].Kind != "named-locations" || js.Critical.Removed != 0 {
 		t.Errorf("json: %v %+v\n%s", err, js, out)
+	}
+}
+
+// A person whose Attribute Definition Reader role is scoped to the
+// attribute set HR (Directory Readers lists it) runs drift signed in:
+// Graph would answer HR alone, so the attribute kinds are not checked, and
+// the report itself (text and --format json), not only the progress line,
+// names the set read and what reads every set.
+func TestDriftSetScopedAttributeReader(t *testing.T) {
+	f := newDriftFixture(t, nil)
+	tn := f.sim.Tenant()
+	upn := tn.List("user")[0]["userPrincipalName"].(string)
+	id := tn.List("user")[0]["id"].(string)
+	for _, r := range [][2]string{{"88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "/"}, {"1d336d2c-4ae8-42ef-9711-b3604ce3fc2c", "/attributeSets/HR"}} { // Directory Readers, Attribute Definition Reader
+		histDo(t, &f.histFixture, "POST", "/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": id, "roleDefinitionId": r[0], "directoryScopeId": r[1]})
+	}
+	appID := tn.List("application")[0]["appId"].(string)
+	histDo(t, &f.histFixture, "PATCH", "/v1.0/applications(appId='"+appID+"')", map[string]any{"isFallbackPublicClient": true, "groupMembershipClaims": "DirectoryRole"})
+	if err := tn.GrantDelegated(appID, "User.Read", "CustomSecAttributeDefinition.Read.All", "RoleManagement.Read.Directory"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sim.ApproveDeviceCodesAs(upn); err != nil {
+		t.Fatal(err)
+	}
+	dc := oauthPost(t, f.url, f.sim.TenantID(), "devicecode", url.Values{"client_id": {appID}, "scope": {"https://graph.microsoft.com/.default"}})
+	at := oauthPost(t, f.url, f.sim.TenantID(), "token", url.Values{"grant_type": {"device_code"}, "client_id": {appID}, "device_code": {dc["device_code"].(string)}})["access_token"].(string)
+	args := []string{"drift", "--repo", f.repo, "--graph-url", f.url, "--access-token", at, "--kinds", "attribute-sets,custom-security-attributes"}
+	code, out, errOut := runWith(t, factory{sleep: simtest.Sleep(f.sim)}, "", false, args...)
+	if code != exitPartial || strings.Count(out, "permission denied; the signed-in user reads the") != 2 || !strings.Contains(out, "of attribute sets HR only") ||
+		!strings.Contains(out, "signed in as a user holding Attribute Definition Reader over the whole directory, or with an application token granted CustomSecAttributeDefinition.Read.All") {
+		t.Errorf("drift: code %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runWith(t, factory{sleep: simtest.Sleep(f.sim)}, "", false, append(args, "--format", "json")...)
+	var js struct{ NotChecked []drift.NotChecked }
+	if err := json.Unmarshal([]byte(out), &js); err != nil || code != exitPartial || len(js.NotChecked) != 2 {
+		t.Fatalf("json: code %d, %v\n%s", code, err, out)
+	}
+	for _, nc := range js.NotChecked {
+		if !strings.Contains(nc.Reason, "attribute sets HR only") || !strings.Contains(nc.Reason, "CustomSecAttributeDefinition.Read.All") {
+			t.Errorf("json: %s: %q", nc.Kind, nc.Reason)
+		}
 	}
 }

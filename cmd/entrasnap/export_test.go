@@ -158,21 +158,26 @@ func exportTestToken(t *testing.T, sim *graphsim.Server, u string, deny ...strin
 	if err := sim.Tenant().GrantAppRoles(app.AppID, perms...); err != nil {
 		t.Fatal(err)
 	}
-	hr, err := http.PostForm(u+"/"+sim.TenantID()+"/oauth2/v2.0/token", url.Values{
-		"grant_type": {"client_credentials"}, "client_id": {app.AppID}, "client_secret": {secret},
-		"scope": {"https://graph.microsoft.com/.default"}})
+	return oauthPost(t, u, sim.TenantID(), "token", url.Values{"grant_type": {"client_credentials"}, "client_id": {app.AppID}, "client_secret": {secret},
+		"scope": {"https://graph.microsoft.com/.default"}})["access_token"].(string)
+}
+
+// oauthPost posts form to graphsim's (at u) OAuth endpoint
+// /{tenant}/oauth2/v2.0/{endpoint} and returns its JSON answer; an error
+// answer fails the test.
+func oauthPost(t *testing.T, u, tenant, endpoint string, form url.Values) map[string]any {
+	t.Helper()
+	hr, err := http.PostForm(u+"/"+tenant+"/oauth2/v2.0/"+endpoint, form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hr.Body.Close()
 	body, _ := io.ReadAll(hr.Body)
-	var tok struct {
-		AccessToken string `json:"access_token"`
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil || hr.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d %s", endpoint, hr.StatusCode, body)
 	}
-	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("token: %d %s", hr.StatusCode, body)
-	}
-	return tok.AccessToken
+	return m
 }
 
 func TestExportCommandPartial(t *testing.T) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -49,17 +48,8 @@ func TestDiffAndLogSayWhoChangedIt(t *testing.T) {
 	if err := tn.GrantAppRoles(appID, "User.ReadWrite.All"); err != nil {
 		t.Fatal(err)
 	}
-	hr, err := http.PostForm(srv.URL+"/"+sim.TenantID()+"/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"},
-		"client_id": {appID}, "client_secret": {secret}, "scope": {"https://graph.microsoft.com/.default"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(hr.Body)
-	hr.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	_ = json.Unmarshal(body, &tok)
+	tok := oauthPost(t, srv.URL, sim.TenantID(), "token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {appID}, "client_secret": {secret}, "scope": {"https://graph.microsoft.com/.default"}})["access_token"].(string)
 	sim.Clock().Advance(20 * time.Minute)
 	users := tn.List("user")
 	user := users[2]["id"].(string)
@@ -75,7 +65,7 @@ func TestDiffAndLogSayWhoChangedIt(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	patch(tok.AccessToken, user, "Synced by HR")
+	patch(tok, user, "Synced by HR")
 	sim.Clock().Advance(graphsim.DefaultAuditLag + time.Minute)
 	prBody := filepath.Join(t.TempDir(), "pr.md")
 	export("--pr-body", prBody)
