@@ -520,8 +520,12 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 		w.keep = r.keepUsers // allowlist.go
 	}
 	spec, isDelta := deltaKinds[k.Name]
-	if _, resumes := r.delta[k.Name]; k.Name == "groups" && !resumes && r.census != nil {
-		w.census = r.census // pimgroups.go
+	// Only the groups kind reads r.delta here, after ready (readAll): a
+	// kind that does not wait for the previous snapshot must not touch it.
+	if k.Name == "groups" && r.census != nil {
+		if _, resumes := r.delta[k.Name]; !resumes {
+			w.census = r.census // pimgroups.go
+		}
 	}
 	err := r.unreadableProperties(ctx, k)
 	if err == nil && isDelta && !r.perParent {
