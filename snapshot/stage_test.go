@@ -192,7 +192,10 @@ func TestStagedSnapshotWriteHoldsNoContent(t *testing.T) {
 	if per := (held - min(held, before.HeapAlloc)) / n; per > 1500 {
 		t.Errorf("writing %d files of 3.6 KB held %d bytes a file at its steps, want at most 1,500 (not the content)", n, per)
 	}
-	if per := (after.TotalAlloc - before.TotalAlloc) / n; per > 16<<10 {
+	// Allocations are counted without the race detector only: under -race
+	// (.ci/run's race phase) its instrumentation allocates too (about 30 KB
+	// a file here); what the write holds is checked either way.
+	if per := (after.TotalAlloc - before.TotalAlloc) / n; per > 16<<10 && !raceEnabled {
 		t.Errorf("writing %d files of 3.6 KB allocated %d bytes a file, want at most 16 KB", n, per)
 	}
 
