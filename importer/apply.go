@@ -532,10 +532,7 @@ func applyRecord(p *Plan, o ApplyOptions, res *Result, digest, title string) str
 			if a.Target != "" {
 				line += " → " + a.Target
 			}
-			if e := []rune(a.Error); len(e) > 300 {
-				a.Error = string(e[:299]) + "…"
-			}
-			fmt.Fprintf(&msg, "  - %s: %s\n", layout.Safe(line), layout.Safe(a.Error))
+			fmt.Fprintf(&msg, "  - %s: %s\n", layout.Safe(line), layout.Safe(layout.Cut(a.Error, 300)))
 		}
 	}
 	switch {

@@ -104,10 +104,7 @@ func clientMark(ctx context.Context, c *graph.Client) (string, error) {
 func quoteMark(vals []string) string {
 	var out []string
 	for _, v := range vals {
-		if r := []rune(v); len(r) > 80 {
-			v = string(r[:79]) + "…"
-		}
-		out = append(out, layout.Safe(fmt.Sprintf("%q", v)))
+		out = append(out, layout.Safe(fmt.Sprintf("%q", layout.Cut(v, 80))))
 	}
 	return strings.Join(out, ", ")
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Rehearsals: `entrasnap rehearse` restores the classic incidents on a
@@ -84,12 +83,7 @@ func IsRehearsalPath(p string) bool {
 // RehearsalDetail makes s a scenario's detail: one printable line (Safe),
 // at most MaxRehearsalDetail characters (cut, marked with "…").
 func RehearsalDetail(s string) string {
-	s = Safe(s)
-	if utf8.RuneCountInString(s) <= MaxRehearsalDetail {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:MaxRehearsalDetail-1]) + "…"
+	return Cut(Safe(s), MaxRehearsalDetail)
 }
 
 // Count sets Passed, Failed and Skipped from the scenarios.
