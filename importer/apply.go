@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -1185,18 +1184,4 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt [
 	if err := removeCreatedWorktreeFiles(o.Repo, p, res); err != nil { // fromfiles.go
 		res.SnapshotErr = err.Error()
 	}
-}
-
-// forgetRepo drops the commits of r that c keeps (sharedSnapshots' with a
-// nil c): an apply about to record the snapshot after a restore is done
-// with them, and a restore of 1,000 users at 20,000 held 200 MB of decoded
-// objects through the export (a Load of r decodes them again).
-func (c *SnapshotCache) forgetRepo(r *snapshot.Repo) {
-	if c == nil {
-		c = &sharedSnapshots
-	}
-	key := r.Path() + "\x00"
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.entries = slices.DeleteFunc(c.entries, func(e *snapEntry) bool { return strings.HasPrefix(e.key, key) })
 }

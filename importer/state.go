@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -212,6 +213,20 @@ func (c *SnapshotCache) forget(e *snapEntry) {
 			return
 		}
 	}
+}
+
+// forgetRepo drops the commits of r that c keeps (sharedSnapshots' with a
+// nil c): an apply about to record the snapshot after a restore is done
+// with them, and a restore of 1,000 users at 20,000 held 200 MB of decoded
+// objects through the export (a Load of r decodes them again).
+func (c *SnapshotCache) forgetRepo(r *snapshot.Repo) {
+	if c == nil {
+		c = &sharedSnapshots
+	}
+	key := r.Path() + "\x00"
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = slices.DeleteFunc(c.entries, func(e *snapEntry) bool { return strings.HasPrefix(e.key, key) })
 }
 
 // Load reads the snapshot and the live tenant into an Input for Compute.
