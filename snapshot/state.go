@@ -35,10 +35,7 @@ func (r *Repo) WriteState(name string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", p, err)
 	}
-	if d, err := os.Open(filepath.Dir(p)); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	syncDir(filepath.Dir(p))
 	return nil
 }
 
@@ -66,25 +63,11 @@ func (r *Repo) AppendState(name string, data []byte) error {
 		return err
 	}
 	_, statErr := os.Stat(p)
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("append to %s: %w", p, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := syncedWrite(p, data, os.O_APPEND); err != nil {
 		return fmt.Errorf("append to %s: %w", p, err)
 	}
 	if os.IsNotExist(statErr) { // a new file: its directory entry too
-		if d, err := os.Open(filepath.Dir(p)); err == nil {
-			d.Sync()
-			d.Close()
-		}
+		syncDir(filepath.Dir(p))
 	}
 	return nil
 }
@@ -137,16 +120,17 @@ func (r *Repo) RemoveState(name string) error {
 // temporary file, and each rename puts one whole file in place.
 func writeSyncedTemp(p string, data []byte) (string, error) {
 	tmp := fmt.Sprintf("%s.%d.%d.tmp", p, os.Getpid(), tempFiles.Add(1))
-	return tmp, writeSyncedFile(tmp, data)
+	return tmp, syncedWrite(tmp, data, os.O_TRUNC)
 }
 
 // tempFiles numbers writeSyncedTemp's temporary files in this process.
 var tempFiles atomic.Int64
 
-// writeSyncedFile writes data to the new or truncated file tmp, synced and
-// closed.
-func writeSyncedFile(tmp string, data []byte) error {
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+// syncedWrite writes data to the file p, created if needed, opened with
+// flag besides (os.O_TRUNC: from its start; os.O_APPEND: at its end),
+// synced and closed.
+func syncedWrite(p string, data []byte, flag int) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|flag, 0o644)
 	if err != nil {
 		return err
 	}

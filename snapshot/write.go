@@ -246,14 +246,8 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	}
 	var tref string
 	if in.Tag != "" {
-		tref = "refs/tags/" + strings.TrimPrefix(in.Tag, "refs/tags/")
-		if err := validRefName(tref); err != nil {
-			return nil, fmt.Errorf("snapshot tag: %w", err)
-		}
-		if h, ok, err := r.readRef(tref); err != nil {
+		if tref, err = r.newTagRef(in.Tag); err != nil {
 			return nil, err
-		} else if ok {
-			return nil, fmt.Errorf("%w: %s already points at %s; choose another tag name", ErrTagExists, tref, h)
 		}
 	}
 
@@ -610,6 +604,21 @@ func (r *Repo) snapshotBranch(branch string) (string, error) {
 	return bref, nil
 }
 
+// newTagRef is the ref of the new tag named tag ("refs/tags/" optional):
+// an error for a name git refuses, or ErrTagExists for a tag already there.
+func (r *Repo) newTagRef(tag string) (string, error) {
+	tref := "refs/tags/" + strings.TrimPrefix(tag, "refs/tags/")
+	if err := validRefName(tref); err != nil {
+		return "", fmt.Errorf("snapshot tag: %w", err)
+	}
+	if h, ok, err := r.readRef(tref); err != nil {
+		return "", err
+	} else if ok {
+		return "", fmt.Errorf("%w: %s already points at %s; choose another tag name", ErrTagExists, tref, h)
+	}
+	return tref, nil
+}
+
 // TagHead creates the annotated tag in.Tag, with in.TagMessage, tagged by
 // in.Committer and signed by in.Signer as WriteSnapshot tags, on the head
 // of in.Branch (default: the branch HEAD names) without committing: a
@@ -631,14 +640,12 @@ func (r *Repo) TagHead(ctx context.Context, in Snapshot) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	tref := "refs/tags/" + strings.TrimPrefix(in.Tag, "refs/tags/")
-	if err := validRefName(tref); err != nil || in.Tag == "" {
+	if in.Tag == "" {
 		return nil, fmt.Errorf("tag %q: not a valid tag name", in.Tag)
 	}
-	if h, ok, err := r.readRef(tref); err != nil {
+	tref, err := r.newTagRef(in.Tag)
+	if err != nil {
 		return nil, err
-	} else if ok {
-		return nil, fmt.Errorf("%w: %s already points at %s; choose another tag name", ErrTagExists, tref, h)
 	}
 	head, ok, err := r.readRef(bref)
 	if err != nil {
