@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -205,9 +207,31 @@ func TestPIMGroupsTakeTheGroupsFromTheGroupsRead(t *testing.T) {
 		from[k.Name] = DeltaFrom{Link: first.DeltaLinks[k.Name], Files: files, Since: sim.Clock().Now().Add(-time.Hour), Now: sim.Clock().Now()}
 	}
 	sim.ResetStats()
-	later, err := Read(context.Background(), ReadOptions{Client: c, Kinds: kinds, Delta: from, TrackDelta: true})
+	// The groups round resuming returns only the changed groups, so the
+	// PIM kinds list the groups themselves, without waiting for that round:
+	// its first request is held until their list is asked (at most 30 s).
+	listed := make(chan struct{})
+	var listOnce sync.Once
+	var waited atomic.Bool
+	srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/groups"):
+			listOnce.Do(func() { close(listed) })
+		case strings.HasSuffix(r.URL.Path, "/groups/delta"):
+			select {
+			case <-listed:
+			case <-time.After(30 * time.Second):
+				waited.Store(true)
+			}
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	later, err := Read(context.Background(), ReadOptions{Client: simtest.Client(t, sim, srv, sim.Token()), Kinds: kinds, Delta: from, TrackDelta: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if waited.Load() {
+		t.Error("later run: the PIM kinds waited for the groups round that resumes before listing the groups")
 	}
 	for _, r := range later.Kinds {
 		if !r.Complete || r.Read != "delta" {
@@ -221,7 +245,7 @@ func TestPIMGroupsTakeTheGroupsFromTheGroupsRead(t *testing.T) {
 
 	// The groups round refused: the groups kind fails, the PIM kinds list
 	// the groups themselves and are complete.
-	srv := simtest.Serve(t, simtest.Denying(sim, "/groups/delta"))
+	srv = simtest.Serve(t, simtest.Denying(sim, "/groups/delta"))
 	sim.ResetStats()
 	refused, err := Read(context.Background(), ReadOptions{Client: simtest.Client(t, sim, srv, sim.Token()), Kinds: kinds, Concurrency: 1})
 	if err != nil {

@@ -391,7 +391,6 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	slices.SortStableFunc(units, func(a, b *unit) int { return cmpBool(paced(b), paced(a)) })
-	r.census = nil
 	if i := slices.IndexFunc(units, func(u *unit) bool { return u.primary.Name == "groups" }); i >= 0 &&
 		slices.ContainsFunc(units, func(u *unit) bool { return auditKinds[u.primary.Name] }) {
 		r.census = &groupCensus{version: units[i].primary.APIVersion, done: make(chan struct{})}
@@ -522,9 +521,13 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	spec, isDelta := deltaKinds[k.Name]
 	// Only the groups kind reads r.delta here, after ready (readAll): a
 	// kind that does not wait for the previous snapshot must not touch it.
+	// A groups round that resumes returns only the changed groups: the PIM
+	// kinds list the groups themselves, at once (pimgroups.go).
 	if k.Name == "groups" && r.census != nil {
-		if _, resumes := r.delta[k.Name]; !resumes {
-			w.census = r.census // pimgroups.go
+		if _, resumes := r.delta[k.Name]; resumes {
+			r.finishCensus(false)
+		} else {
+			w.census = r.census
 		}
 	}
 	err := r.unreadableProperties(ctx, k)
@@ -541,7 +544,7 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	if k.Name == "groups" {
 		// Every group went to w.add: the PIM kinds need not wait for
 		// the files (pimgroups.go).
-		r.finishCensus(w.census != nil && err == nil && kr.mode != "delta")
+		r.finishCensus(w.census != nil && err == nil)
 	}
 	if err == nil {
 		kr.files, err = w.finish()
