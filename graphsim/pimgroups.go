@@ -206,12 +206,23 @@ func (s *Server) dropEndedGroupSchedules() {
 		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
 		return out
 	}
-	t.sweep(func() bool { return len(t.colls[pgEligKind].byKey)+len(t.colls[pgAssignKind].byKey) > 0 }, ended, func(r *record) {
+	t.mu.RLock()
+	n := 0
+	if len(t.colls[pgEligKind].byKey)+len(t.colls[pgAssignKind].byKey) > 0 {
+		n = len(ended())
+	}
+	t.mu.RUnlock()
+	if n == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range ended() {
 		if r.kind.Name == pgAssignKind {
 			s.unlinkGroupAccess(r.obj)
 		}
 		s.remove(r)
-	})
+	}
 }
 
 // pimGroupAllowed says why group g cannot be governed by PIM, or "".

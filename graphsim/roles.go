@@ -101,12 +101,29 @@ func (t *Tenant) updateSchedule(r *record, info map[string]any) {
 // principalCleanup is how long a deleted principal's role entries stay listed.
 const principalCleanup = 7 * 24 * time.Hour
 
+// cleansUp says whether a deleted object of kind k takes its role entries
+// with it principalCleanup later (dropGonePrincipalsRoles).
+func cleansUp(k *Kind) bool {
+	return k.Name == "user" || k.Name == "group" || k.Name == "servicePrincipal"
+}
+
+// roleSweepAt brings Tenant.roleSweep forward to the clean-up of principal
+// r, deleted just now (remove; t.mu held): an unset roleSweep already has
+// dropGonePrincipalsRoles look through the bin at the next request.
+func (t *Tenant) roleSweepAt(r *record) {
+	if due := r.deletedAt.Add(principalCleanup); cleansUp(r.kind) && !t.roleSweep.IsZero() && due.Before(t.roleSweep) {
+		t.roleSweep = due
+	}
+}
+
 // dropGonePrincipalsRoles removes the role entries of the principals
 // deleted principalCleanup ago or more. handle runs it before every request
 // (server.go), as dropEndedGroupSchedules; the common case is one look at
 // Tenant.roleSweep under the read lock: the bin and the role entries are
-// looked through only once it is due, or after a principal entered the bin
-// or a role entry was made (insert, remove reset it).
+// looked through only once it is due (a principal entering the bin brings
+// it forward: roleSweepAt), or after Seed made a role entry (its principal
+// may be in the bin already; through Graph a role entry names a live
+// principal).
 func (s *Server) dropGonePrincipalsRoles() {
 	t := s.tenant
 	t.mu.RLock()
@@ -121,7 +138,7 @@ func (s *Server) dropGonePrincipalsRoles() {
 	next := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // nothing pending
 	gone := map[string]bool{}
 	for id, r := range t.bin {
-		if n := r.kind.Name; n != "user" && n != "group" && n != "servicePrincipal" {
+		if !cleansUp(r.kind) {
 			continue
 		}
 		if !r.deletedAt.After(cutoff) {
@@ -153,26 +170,6 @@ func (s *Server) dropGonePrincipalsRoles() {
 			s.dropInherited(r.key())
 		}
 		s.remove(r)
-	}
-}
-
-// sweep runs act on each record find gives, under the write lock, once a
-// look under the read lock (when maybe says there may be some) finds any:
-// a request that finds none takes no write lock.
-func (t *Tenant) sweep(maybe func() bool, find func() []*record, act func(r *record)) {
-	t.mu.RLock()
-	n := 0
-	if maybe() {
-		n = len(find())
-	}
-	t.mu.RUnlock()
-	if n == 0 {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, r := range find() {
-		act(r)
 	}
 }
 

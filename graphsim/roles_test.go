@@ -444,3 +444,30 @@ func BenchmarkDropGonePrincipalsRoles(b *testing.B) {
 		s.dropGonePrincipalsRoles()
 	}
 }
+
+// TestRoleSweepIsDueOnlyWhenAPrincipalIsDue: after the clean-up looked,
+// deleting an object that is not a principal (an application) leaves the
+// next look where it was, and deleting a user brings it forward to that
+// user's clean-up, not to the next request (every soft delete used to make
+// the next request look through the whole bin).
+func TestRoleSweepIsDueOnlyWhenAPrincipalIsDue(t *testing.T) {
+	s, users := gwServer(t)
+	tn := s.Tenant()
+	app := genJSON(t, s, "POST", "/v1.0/applications", map[string]any{"displayName": "app \u202e"}, 201)
+	genDo(t, s, "DELETE", "/v1.0/users/"+users[0], nil)
+	s.Clock().Advance(time.Hour)
+	s.dropGonePrincipalsRoles()
+	first := tn.roleSweep
+	if want := tn.bin[strings.ToLower(users[0])].deletedAt.Add(principalCleanup); !first.Equal(want) {
+		t.Fatalf("next look at %v, want the deleted user's clean-up at %v", first, want)
+	}
+	genDo(t, s, "DELETE", "/v1.0/applications/"+str(app["id"]), nil)
+	if !tn.roleSweep.Equal(first) {
+		t.Errorf("after an application's delete the next look is at %v, want %v", tn.roleSweep, first)
+	}
+	s.Clock().Advance(time.Hour)
+	genDo(t, s, "DELETE", "/v1.0/users/"+users[1], nil)
+	if !tn.roleSweep.Equal(first) {
+		t.Errorf("a later principal's delete moved the next look to %v, want %v (the earlier one's)", tn.roleSweep, first)
+	}
+}

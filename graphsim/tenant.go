@@ -82,8 +82,8 @@ type Tenant struct {
 	dirIndex  map[string]*record // live directory objects by lower-cased id
 	bin       map[string]*record // soft-deleted objects (directory and CA) by lower-cased id
 	// roleSweep is when dropGonePrincipalsRoles (roles.go) next has work,
-	// once known: zero when a principal entered the bin or a role entry
-	// was made since it last looked.
+	// once known: zero until it first looks, and after Seed made a role
+	// entry; a principal entering the bin brings it forward (roleSweepAt).
 	roleSweep time.Time
 	changes   []change
 	seq       uint64
@@ -185,9 +185,6 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 	}
 	c.byKey[strings.ToLower(r.key())] = r
 	c.order = append(c.order, r)
-	if k.Name == "unifiedRoleAssignment" || k.Name == "unifiedRoleEligibilitySchedule" {
-		t.roleSweep = time.Time{} // roles.go: its principal may be in the bin
-	}
 	for p, idx := range c.unique {
 		if v := str(obj[p]); v != "" {
 			idx[strings.ToLower(v)] = r
@@ -325,6 +322,9 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	t.seededRole(r) // pim.go
+	if k.Name == "unifiedRoleAssignment" || k.Name == "unifiedRoleEligibilitySchedule" {
+		t.roleSweep = time.Time{} // roles.go: its principal may be in the bin
+	}
 	if k.Name == "unifiedRoleAssignment" {
 		// A tenant holding an assignment of a built-in role has its
 		// directory role activated (roles.go activateAssignedRole).

@@ -260,7 +260,7 @@ func (s *Server) remove(r *record) {
 		r.deletedAt = t.now()
 		r.obj["deletedDateTime"] = graphTime(r.deletedAt)
 		t.bin[strings.ToLower(r.key())] = r
-		t.roleSweep = time.Time{} // roles.go
+		t.roleSweepAt(r) // roles.go
 		t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "softDelete"})
 		return
 	}
