@@ -15,16 +15,9 @@ type Applied struct {
 	Tag    string    `json:"tag"`
 	Commit string    `json:"commit"` // the branch head it was tagged on
 	Time   time.Time `json:"time"`
-	Tenant string    `json:"tenantId"`
-	Plan   string    `json:"plan"`
-	By     string    `json:"by"`
-	// The actions per status, and the lines naming those not done.
-	Done    int      `json:"done"`
-	Already int      `json:"already"`
-	Failed  int      `json:"failed"`
-	Skipped int      `json:"skipped"`
-	NotDone []string `json:"notDone"`
-	Signed  bool     `json:"signed"`
+	// The record (NotDone never nil); zero when Broken.
+	layout.ApplyRecord
+	Signed bool `json:"signed"`
 	// Broken says why the tag's message is not an apply record (check
 	// reports it as an error).
 	Broken string `json:"broken,omitempty"`
@@ -38,13 +31,13 @@ func Applies(ctx context.Context, r *snapshot.Repo) ([]Applied, error) {
 	}
 	out := []Applied{}
 	for _, t := range tags {
-		a := Applied{Tag: t.Name, Commit: t.Commit.String(), Time: t.Time.UTC(), Signed: t.Signed, NotDone: []string{}}
+		a := Applied{Tag: t.Name, Commit: t.Commit.String(), Time: t.Time.UTC(), Signed: t.Signed}
 		if rec, err := layout.ParseApplyRecord(t.Message); err != nil {
 			a.Broken = err.Error()
 		} else {
-			a.Tenant, a.Plan, a.By, a.NotDone = rec.Tenant, rec.Plan, rec.By, append(a.NotDone, rec.NotDone...)
-			a.Done, a.Already, a.Failed, a.Skipped = rec.Done, rec.Already, rec.Failed, rec.Skipped
+			a.ApplyRecord = *rec
 		}
+		a.NotDone = append([]string{}, a.NotDone...)
 		out = append(out, a)
 	}
 	return out, nil

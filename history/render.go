@@ -12,30 +12,34 @@ import (
 // RenderSnapshots writes the snapshots (newest first, as Snapshots gives
 // them) in format: text, a table where every string from the repository
 // is escaped (layout.Safe), or json, the list as it is.
-//
-// The text form lists after them the applies that changed nothing
-// (Applies), whose records are tags, not snapshots.
-func RenderSnapshots(w io.Writer, format string, snaps []Tagged, applies []Applied) error {
+func RenderSnapshots(w io.Writer, format string, snaps []Tagged) error {
 	switch format {
 	case "", layout.FormatText:
-		if err := writeSnapshots(w, snaps); err != nil || len(applies) == 0 {
-			return err
-		}
-		fmt.Fprintln(w, "\nApplies that changed nothing (no snapshot: the tag holds the record, object by object; git show TAG):")
-		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "TAG\tTIME (UTC)\tBY\tRESULT")
-		for _, a := range applies {
-			res := fmt.Sprintf("%d failed, %d skipped, %d already in place", a.Failed, a.Skipped, a.Already)
-			if a.Broken != "" {
-				res = "not an apply record: " + a.Broken
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", layout.Safe(a.Tag), a.Time.Format("2006-01-02 15:04:05"), layout.Safe(a.By), layout.Safe(res))
-		}
-		return tw.Flush()
+		return writeSnapshots(w, snaps)
 	case layout.FormatJSON:
 		return layout.WriteJSON(w, snaps)
 	}
 	return layout.FormatError(format, layout.FormatText, layout.FormatJSON)
+}
+
+// WriteApplies writes, after the text of the snapshots, the applies that
+// changed nothing (Applies), whose records are tags, not snapshots; every
+// string from the repository escaped. None writes nothing.
+func WriteApplies(w io.Writer, applies []Applied) error {
+	if len(applies) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nApplies that changed nothing (no snapshot: the tag holds the record, object by object; git show TAG):")
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "TAG\tTIME (UTC)\tBY\tRESULT")
+	for _, a := range applies {
+		res := fmt.Sprintf("%d failed, %d skipped, %d already in place", a.Failed, a.Skipped, a.Already)
+		if a.Broken != "" {
+			res = "not an apply record: " + a.Broken
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", layout.Safe(a.Tag), a.Time.Format("2006-01-02 15:04:05"), layout.Safe(a.By), layout.Safe(res))
+	}
+	return tw.Flush()
 }
 
 // writeSnapshots writes the table of `entrasnap snapshots`.

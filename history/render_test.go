@@ -37,7 +37,7 @@ func TestRenderSnapshots(t *testing.T) {
 		Description: hostileName, Objects: 7, Incomplete: []string{"groups"}, Signed: true},
 		{Tag: "snapshot/2", Commit: strings.Repeat("d", 40), Time: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC), Complete: true, NotLicensed: []string{"pim"}, Partial: []string{"attribute-sets"}}}
 	var text bytes.Buffer
-	if err := RenderSnapshots(&text, layout.FormatText, snaps, nil); err != nil {
+	if err := RenderSnapshots(&text, layout.FormatText, snaps); err != nil {
 		t.Fatal(err)
 	}
 	assertEscaped(t, text.String())
@@ -48,8 +48,11 @@ func TestRenderSnapshots(t *testing.T) {
 	}
 	// Applies that changed nothing follow, escaped.
 	text.Reset()
-	applies := []Applied{{Tag: "entrasnap/apply/20261206T170000Z-" + strings.Repeat("a", 32), Time: time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC), By: hostileName, Failed: 2, Skipped: 1}}
-	if err := RenderSnapshots(&text, layout.FormatText, snaps, applies); err != nil {
+	applies := []Applied{{Tag: "entrasnap/apply/20261206T170000Z-" + strings.Repeat("a", 32), Time: time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC), ApplyRecord: layout.ApplyRecord{By: hostileName, Failed: 2, Skipped: 1}}}
+	if err := RenderSnapshots(&text, layout.FormatText, snaps); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteApplies(&text, applies); err != nil {
 		t.Fatal(err)
 	}
 	assertEscaped(t, text.String())
@@ -57,7 +60,7 @@ func TestRenderSnapshots(t *testing.T) {
 		t.Errorf("applies:\n%s", text.String())
 	}
 	var js bytes.Buffer
-	if err := RenderSnapshots(&js, layout.FormatJSON, snaps, nil); err != nil {
+	if err := RenderSnapshots(&js, layout.FormatJSON, snaps); err != nil {
 		t.Fatal(err)
 	}
 	var back []Tagged
@@ -67,7 +70,7 @@ func TestRenderSnapshots(t *testing.T) {
 	if !strings.HasPrefix(js.String(), "[\n  {\n    \"tag\": ") {
 		t.Errorf("json is not indented by two spaces:\n%s", js.String())
 	}
-	if err := RenderSnapshots(&bytes.Buffer{}, "markdown", snaps, nil); err == nil || !strings.Contains(err.Error(), `"markdown"`) {
+	if err := RenderSnapshots(&bytes.Buffer{}, "markdown", snaps); err == nil || !strings.Contains(err.Error(), `"markdown"`) {
 		t.Errorf("format markdown: err = %v, want one naming it", err)
 	}
 }
@@ -117,8 +120,8 @@ func TestWriteAppliesNaming(t *testing.T) {
 	const id = "0a1b2c3d-0000-4000-8000-0000000000a1"
 	at := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
 	applies := []Applied{
-		{Tag: "entrasnap/apply/1", Time: at, By: hostileName, NotDone: []string{`failed update groups "` + hostileName + `" (` + strings.ToUpper(id) + `): 403`, `failed update groups "B" (other): 403`}},
-		{Tag: "entrasnap/apply/2", Time: at, By: "bob", NotDone: []string{`failed update groups "B" (other): 403`}},
+		{Tag: "entrasnap/apply/1", Time: at, ApplyRecord: layout.ApplyRecord{By: hostileName, NotDone: []string{`failed update groups "` + hostileName + `" (` + strings.ToUpper(id) + `): 403`, `failed update groups "B" (other): 403`}}},
+		{Tag: "entrasnap/apply/2", Time: at, ApplyRecord: layout.ApplyRecord{By: "bob", NotDone: []string{`failed update groups "B" (other): 403`}}},
 	}
 	k, _ := layout.Lookup("groups")
 	p, err := layout.Path(k, map[string]any{"id": id, "displayName": "A"})

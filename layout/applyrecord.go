@@ -40,14 +40,16 @@ const (
 
 // ApplyRecord is what an apply record says.
 type ApplyRecord struct {
-	Title  string // the first line
-	Tenant string
-	Plan   string // "sha256:..."
-	By     string
+	Tenant string `json:"tenantId"`
+	Plan   string `json:"plan"` // "sha256:..."
+	By     string `json:"by"`
 	// The actions per status, and the lines naming the failed and skipped
 	// ones.
-	Done, Already, Failed, Skipped int
-	NotDone                        []string
+	Done    int      `json:"done"`
+	Already int      `json:"already"`
+	Failed  int      `json:"failed"`
+	Skipped int      `json:"skipped"`
+	NotDone []string `json:"notDone"`
 }
 
 var (
@@ -59,7 +61,7 @@ var (
 // message without the plan, tenant and actions lines is not one.
 func ParseApplyRecord(msg string) (*ApplyRecord, error) {
 	lines := strings.Split(strings.TrimRight(msg, "\n"), "\n")
-	rec := &ApplyRecord{Title: lines[0]}
+	rec := &ApplyRecord{}
 	actions, notDone := false, false
 	for _, l := range lines[1:] {
 		switch {

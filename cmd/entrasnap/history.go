@@ -86,11 +86,14 @@ func runSnapshots(ctx context.Context, e *env, out output, repoPath string, limi
 	if len(snaps) == 0 {
 		return fmt.Errorf("%s has no snapshots (no snapshot/* tags); run `entrasnap export --repo %s`", repoPath, repoPath)
 	}
+	if err := history.RenderSnapshots(e.stdout, out.format, snaps); err != nil || out.json() {
+		return err
+	}
 	applies, err := history.Applies(ctx, r)
 	if err != nil {
 		return err
 	}
-	return history.RenderSnapshots(e.stdout, out.format, snaps, applies)
+	return history.WriteApplies(e.stdout, applies)
 }
 
 func diffCommand(e *env) *cli.Command {
