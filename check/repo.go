@@ -129,9 +129,9 @@ func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 
 	// Tags: listed and resolved one by one, so one broken tag does not hide
 	// the others.
-	tagCommits, tagIssues := ck.checkTags(ctx)
-	rep.Tags = append(append([]Issue{}, tagIssues...), ck.checkApplyTags(ctx)...)
-	rep.TagsChecked, rep.ApplyTags = len(tagCommits), len(ck.applyTags)
+	tagCommits, applyTags, tagIssues := ck.checkTags(ctx)
+	rep.Tags = append(append([]Issue{}, tagIssues...), ck.checkApplyTags(ctx, applyTags)...)
+	rep.TagsChecked, rep.ApplyTags = len(tagCommits), len(applyTags)
 	names := map[plumbing.Hash][]string{head: {"HEAD"}}
 	order := []plumbing.Hash{head}
 	for _, tc := range tagCommits {
@@ -280,10 +280,9 @@ func (rep *Report) WriteText(w io.Writer) {
 // checker checks commits, analysing each distinct file (path and content)
 // once per run.
 type checker struct {
-	r         *snapshot.Repo
-	applyTags []string              // the apply record tags checkTags found
-	cache     map[string]*fileFacts // path + "\x00" + blob id
-	limit     int64                 // the largest object file read (tooLarge)
+	r     *snapshot.Repo
+	cache map[string]*fileFacts // path + "\x00" + blob id
+	limit int64                 // the largest object file read (tooLarge)
 }
 
 // fileFacts is what one object file says, read and checked this run.
@@ -315,22 +314,22 @@ type taggedCommit struct {
 }
 
 // checkTags resolves every snapshot/* tag and reads its manifest.
-func (ck *checker) checkTags(ctx context.Context) ([]taggedCommit, []Issue) {
+func (ck *checker) checkTags(ctx context.Context) (_ []taggedCommit, applyTags []string, _ []Issue) {
 	var issues []Issue
 	gr, err := git.PlainOpenWithOptions(ck.r.Path(), &git.PlainOpenOptions{EnableDotGitCommonDir: true})
 	if err != nil {
-		return nil, []Issue{{Severity: SevError, Message: "cannot list the tags: " + err.Error()}}
+		return nil, nil, []Issue{{Severity: SevError, Message: "cannot list the tags: " + err.Error()}}
 	}
 	refs, err := gr.References()
 	if err != nil {
-		return nil, []Issue{{Severity: SevError, Message: "cannot list the tags: " + err.Error()}}
+		return nil, nil, []Issue{{Severity: SevError, Message: "cannot list the tags: " + err.Error()}}
 	}
 	var names []string
 	_ = refs.ForEach(func(ref *plumbing.Reference) error {
 		if n, ok := strings.CutPrefix(ref.Name().String(), "refs/tags/"); ok && strings.HasPrefix(n, "snapshot/") {
 			names = append(names, n)
 		} else if ok && strings.HasPrefix(n, layout.ApplyTagPrefix) {
-			ck.applyTags = append(ck.applyTags, n)
+			applyTags = append(applyTags, n)
 		}
 		return nil
 	})
@@ -359,14 +358,14 @@ func (ck *checker) checkTags(ctx context.Context) ([]taggedCommit, []Issue) {
 			issues = append(issues, Issue{Severity: SevError, File: n, Message: fmt.Sprintf("points at %s, whose %s cannot be read: %v", h.String()[:12], ManifestPath, err)})
 		}
 	}
-	return out, issues
+	return out, applyTags, issues
 }
 
 // checkApplyTags checks the apply record tags checkTags found: each an
 // annotated tag of a commit whose message is an apply record
 // (layout.ParseApplyRecord) of an apply that changed nothing.
-func (ck *checker) checkApplyTags(ctx context.Context) []Issue {
-	if len(ck.applyTags) == 0 {
+func (ck *checker) checkApplyTags(ctx context.Context, names []string) []Issue {
+	if len(names) == 0 {
 		return nil
 	}
 	infos, err := ck.r.Tags(ctx, layout.ApplyTagPrefix)
@@ -378,8 +377,8 @@ func (ck *checker) checkApplyTags(ctx context.Context) []Issue {
 		byName[t.Name] = t
 	}
 	var issues []Issue
-	sort.Strings(ck.applyTags)
-	for _, n := range ck.applyTags {
+	sort.Strings(names)
+	for _, n := range names {
 		t, ok := byName[n]
 		if !ok || !t.Annotated {
 			issues = append(issues, Issue{Severity: SevError, File: n,
