@@ -10,6 +10,7 @@ import (
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -95,7 +96,7 @@ func (res *Result) NotesMarkdown(w io.Writer) {
 		if k.Partial != "" {
 			// The manifest's partial (live/csadefs.go, csavalues.go): the
 			// reviewer sees which sets this snapshot did not read.
-			fmt.Fprintf(w, "\n> **Read in part:** %s: %s.\n", diff.MarkdownText(k.Title), diff.MarkdownText(strings.TrimPrefix(k.Partial, "read in part: ")))
+			fmt.Fprintf(w, "\n> **Read in part:** %s: %s.\n", diff.MarkdownText(k.Title), diff.MarkdownText(strings.TrimPrefix(k.Partial, live.PartialPrefix)))
 		}
 	}
 }

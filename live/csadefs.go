@@ -202,7 +202,7 @@ func (r *reader) keepUnreadDefinitions(k *layout.Kind, objs []map[string]any, se
 	}
 	sort.Slice(kept, func(i, j int) bool { return kept[i].path < kept[j].path })
 	r.kept.Store(k.Name, kept)
-	w := fmt.Sprintf("read in part: the signed-in user reads the %s of attribute sets %s only (an attribute role scoped to them); ", k.Title, setList(sets))
+	w := fmt.Sprintf(PartialPrefix+"the signed-in user reads the %s of attribute sets %s only (an attribute role scoped to them); ", k.Title, setList(sets))
 	if len(keptSets) == 0 {
 		w += "the previous snapshot holds no other set's: any other set is not in this snapshot"
 	} else {

@@ -296,7 +296,7 @@ func (r *reader) keepUnreadSets(k *layout.Kind, objs []map[string]any, owners []
 			out = append(out, o)
 		}
 	}
-	w := fmt.Sprintf("read in part: the signed-in user reads the values of attribute sets %s only (a role scoped to them); ", setList(sets))
+	w := fmt.Sprintf(PartialPrefix+"the signed-in user reads the values of attribute sets %s only (a role scoped to them); ", setList(sets))
 	if len(kept) == 0 {
 		w += "the previous snapshot holds no values of other sets: any other set's values are not in this snapshot"
 	} else {

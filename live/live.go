@@ -225,6 +225,10 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	return live, nil
 }
 
+// PartialPrefix starts KindResult.Partial (and the manifest's partial):
+// a presenter with its own label for it leaves the prefix out.
+const PartialPrefix = "read in part: "
+
 // KindResult is one kind's outcome.
 type KindResult struct {
 	Kind   string `json:"kind"`
@@ -263,7 +267,8 @@ type KindResult struct {
 	// it only (custom security attributes of the attribute sets a signed-in
 	// user's scoped role reads: csavalues.go, csadefs.go) and that the rest
 	// was kept as the previous snapshot holds it: which sets were read and
-	// which kept. The manifest records it (layout.StatePartial).
+	// which kept. The manifest records it (layout.StatePartial). It starts
+	// with PartialPrefix.
 	Partial string `json:"partial,omitempty"`
 	// Err is the full error of an incomplete kind.
 	Err error `json:"-"`
