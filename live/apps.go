@@ -74,8 +74,7 @@ func (r *reader) plannedChildRereads(ctx context.Context, uk *layout.Kind, from 
 	if from.Since.IsZero() {
 		return nil, "", nil
 	}
-	names := childNames(uk)
-	named, note, err := r.auditNamed(ctx, uk, from, uk.Title+"' "+names, requests)
+	named, note, err := r.auditNamed(ctx, uk, from, requests)
 	if named == nil {
 		return nil, note, err
 	}

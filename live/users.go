@@ -316,9 +316,9 @@ const AuditKeepReason = "older than the directory audit log keeps its records (7
 // auditNamed is the start of a scheduled run's plan of what to read again:
 // the lower-case ids the directory audit log names since the kind's last
 // full read (less ReplicationMargin). A nil map means the log cannot tell
-// (past its retention, or not readable: note says why, what naming the
+// (past its retention, or not readable: note says why, naming uk's
 // relationships for the permission's remedy) or err.
-func (r *reader) auditNamed(ctx context.Context, uk *layout.Kind, from DeltaFrom, what string, requests *atomic.Int64) (map[string]bool, string, error) {
+func (r *reader) auditNamed(ctx context.Context, uk *layout.Kind, from DeltaFrom, requests *atomic.Int64) (map[string]bool, string, error) {
 	if note := pastAuditKeepNote(uk, from); note != "" {
 		return nil, note, nil
 	}
@@ -329,7 +329,7 @@ func (r *reader) auditNamed(ctx context.Context, uk *layout.Kind, from DeltaFrom
 		}
 		why := err.Error()
 		if graph.IsForbidden(err) || graph.AsError(err) != nil && graph.AsError(err).Status == 401 {
-			why = "grant the app " + AuditPermission + " to read only the changed " + what
+			why = "grant the app " + AuditPermission + " to read only the changed " + uk.Title + "' " + childNames(uk)
 		}
 		return nil, childNames(uk) + " read for every object: the directory audit log cannot be read (" + layout.Safe(why) + ")", nil
 	}
@@ -470,7 +470,7 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 	if from.Since.IsZero() {
 		return nil, "", nil
 	}
-	named, note, err := r.auditNamed(ctx, uk, from, "users' "+childNames(uk), requests)
+	named, note, err := r.auditNamed(ctx, uk, from, requests)
 	if named == nil {
 		return nil, note, err
 	}
