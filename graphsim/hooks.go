@@ -722,10 +722,8 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 			return aerr
 		}
 		t.updateSchedule(existing, info)
-		for _, r := range t.colls[sched.Name].byKey { // the rows inherited through it (roles.go)
-			if str(r.obj["memberType"]) != "Direct" && strings.EqualFold(str(r.obj["createdUsing"]), existing.key()) {
-				t.updateSchedule(r, deepCopy(info).(map[string]any))
-			}
+		for _, r := range t.inheritedRows(existing.key()) { // roles.go
+			t.updateSchedule(r, deepCopy(info).(map[string]any))
 		}
 		body["targetScheduleId"] = existing.key()
 		body["status"] = "Provisioned"

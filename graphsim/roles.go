@@ -39,16 +39,21 @@ func (s *Server) inheritEligibility(sched, principal *record) {
 	}
 }
 
-// dropInherited removes the rows inherited through the eligibility id.
-func (s *Server) dropInherited(id string) {
-	t := s.tenant
+// inheritedRows are the eligibility rows the members of a group inherit
+// through the group's eligibility id (inheritEligibility).
+func (t *Tenant) inheritedRows(id string) []*record {
 	var rows []*record
 	for _, r := range t.colls["unifiedRoleEligibilitySchedule"].byKey {
 		if str(r.obj["memberType"]) != "Direct" && strings.EqualFold(str(r.obj["createdUsing"]), id) {
 			rows = append(rows, r)
 		}
 	}
-	for _, r := range rows {
+	return rows
+}
+
+// dropInherited removes the rows inherited through the eligibility id.
+func (s *Server) dropInherited(id string) {
+	for _, r := range s.tenant.inheritedRows(id) {
 		s.remove(r)
 	}
 }
