@@ -285,22 +285,6 @@ func (b *builder) members(d *Type, atRoot bool) map[string]any {
 				continue
 			}
 		}
-		if reason, ok := marked(b, b.omit, d, n.Name); ok {
-			s := omitted(reason)
-			if _, ro := marked(b, b.readOnly, d, n.Name); ro {
-				s["readOnly"] = true
-			}
-			out[n.Name] = s
-			continue
-		}
-		if _, ok := marked(b, b.idOnly, d, n.Name); ok {
-			s := idOnlySchema(n.Nullable)
-			if _, ro := marked(b, b.readOnly, d, n.Name); ro {
-				s["readOnly"] = true
-			}
-			out[n.Name] = s
-			continue
-		}
 		// A navigation is in the file when Graph returns it inline: the
 		// catalog names it (combinationConfigurations, includeTargets),
 		// the CSDL says AutoExpand, or it is a contained navigation of a
@@ -309,14 +293,19 @@ func (b *builder) members(d *Type, atRoot bool) map[string]any {
 		// allowed they made a schema hold all an entity reaches (a
 		// workflow scope's groups: their calendars, drives, threads).
 		_, in := marked(b, b.inline, d, n.Name)
-		if !(n.AutoExpand || in || (!atRoot && n.ContainsTarget && d.Kind == kindComplex)) {
-			continue
-		}
-		et, coll := collectionOf(n.Type)
+		reason, omit := marked(b, b.omit, d, n.Name)
+		_, idOnly := marked(b, b.idOnly, d, n.Name)
 		var s map[string]any
-		if coll {
+		switch et, coll := collectionOf(n.Type); {
+		case omit:
+			s = omitted(reason)
+		case idOnly:
+			s = idOnlySchema(n.Nullable)
+		case !(n.AutoExpand || in || (!atRoot && n.ContainsTarget && d.Kind == kindComplex)):
+			continue
+		case coll:
 			s = map[string]any{"type": "array", "items": b.ref(et, false)}
-		} else {
+		default:
 			s = b.ref(et, n.Nullable)
 		}
 		if _, ro := marked(b, b.readOnly, d, n.Name); ro {
