@@ -232,7 +232,10 @@ func (o Options) Check() error {
 	if o.LockWait < 0 {
 		return fmt.Errorf("--wait %s: want a duration of 0 or more, e.g. 15m", o.LockWait)
 	}
-	if err := snapshot.ValidBranchName(o.Branch); o.Branch != "" && err != nil {
+	if o.Branch == "" {
+		return nil
+	}
+	if err := snapshot.ValidBranchName(o.Branch); err != nil {
 		return fmt.Errorf("--branch: %v; git branch names may not hold spaces, \"..\", ~^:?*[\\, start with - or end with .lock", err)
 	}
 	return nil
