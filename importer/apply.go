@@ -18,6 +18,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/internal/textcut"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -528,7 +529,7 @@ func applyRecord(p *Plan, o ApplyOptions, res *Result, digest, title string) str
 			if a.Target != "" {
 				line += " → " + a.Target
 			}
-			fmt.Fprintf(&msg, "  - %s: %s\n", layout.Safe(line), layout.Safe(layout.Cut(a.Error, 300)))
+			fmt.Fprintf(&msg, "  - %s: %s\n", layout.Safe(line), layout.Safe(textcut.Cut(a.Error, 300)))
 		}
 	}
 	switch {
