@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entrasnap/entrasnap/internal/textcut"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -331,9 +332,5 @@ func firstLines(b []byte, n int) string {
 	if len(lines) > n {
 		lines = lines[:n]
 	}
-	s := strings.Join(lines, "; ")
-	if len(s) > 400 {
-		s = s[:400] + "…"
-	}
-	return s
+	return textcut.Cut(strings.Join(lines, "; "), 400)
 }

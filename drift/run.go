@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
@@ -16,8 +17,8 @@ type Options struct {
 	Repo      *snapshot.Repo
 	RepoDir   string // the repository's folder, for errors
 	Baseline  string // a revision, snapshot tag or date
-	Watch     *Watch // nil: all drift is critical
-	WatchFile string
+	Watch     *Watch // nil: all drift is critical (ReadWatch reads one)
+	WatchFile string // the watch list's file, for errors and the report
 	// Read reads the tenant (live.Read); Run calls it only once the
 	// baseline and the watch list are known to be good. userProperties is
 	// the baseline's user allow-list (layout.ConfigPath's
@@ -27,12 +28,37 @@ type Options struct {
 	Read func(ctx context.Context, userProperties []string) (*live.Live, error)
 }
 
-// WatchError is a watch list that does not fit the baseline (an object
-// it names is not there, or is ambiguous).
-type WatchError struct{ Err error }
+// WatchError is a watch list that could not be read or parsed
+// (ReadWatch), or that does not fit the baseline (Run: an object it names
+// is not there, or is ambiguous). Its text starts with the file's name
+// (an *fs.PathError's own repeat of it is left out).
+type WatchError struct {
+	File string
+	Err  error
+}
 
-func (e *WatchError) Error() string { return e.Err.Error() }
+func (e *WatchError) Error() string { return e.File + ": " + check.PathErrorText(e.Err) }
 func (e *WatchError) Unwrap() error { return e.Err }
+
+// ReadWatch reads and parses (ParseWatch) the watch list in file (drift
+// --watch; nil when file is ""), bounded as every file entrasnap reads
+// (check.ReadCapped: 64 MiB or ENTRASNAP_MAX_FILE_SIZE). Any error is a
+// *WatchError naming file. It reads no repository: a caller reads it first,
+// so a bad list is refused before anything else is opened.
+func ReadWatch(file string) (*Watch, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := check.ReadCapped(file)
+	if err != nil {
+		return nil, &WatchError{File: file, Err: err}
+	}
+	w, err := ParseWatch(data)
+	if err != nil {
+		return nil, &WatchError{File: file, Err: err}
+	}
+	return w, nil
+}
 
 // Run resolves the baseline, reads its manifest (ReadManifest), resolves
 // the watch list against its objects, then reads the tenant and compares
@@ -50,7 +76,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	ix := history.Open(ctx, o.Repo, rev)
 	if o.Watch != nil {
 		if err := o.Watch.Resolve(ix); err != nil {
-			return nil, &WatchError{err}
+			return nil, &WatchError{File: o.WatchFile, Err: err}
 		}
 	}
 	cfg, err := baselineConfig(ctx, o.Repo, o.Baseline, rev)

@@ -14,7 +14,7 @@ import (
 
 // Run reads the tenant only after the baseline and the watch list are
 // known good: a watch list naming what the baseline lacks is a
-// *WatchError, a commit without a manifest is refused, and neither reads
+// *WatchError naming its file, a commit without a manifest is refused, and neither reads
 // Graph. A good baseline is compared with what Read returned.
 func TestRunChecksBaselineAndWatchBeforeReading(t *testing.T) {
 	ctx := context.Background()
@@ -46,9 +46,9 @@ func TestRunChecksBaselineAndWatchBeforeReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := o
-	bad.Watch = w
+	bad.Watch, bad.WatchFile = w, "w.yaml"
 	var we *WatchError
-	if _, err := Run(ctx, bad); !errors.As(err, &we) || reads != 0 {
+	if _, err := Run(ctx, bad); !errors.As(err, &we) || reads != 0 || !strings.HasPrefix(err.Error(), `w.yaml: objects: `) {
 		t.Errorf("a watch list naming a missing group: %v (reads %d)", err, reads)
 	}
 	old := o

@@ -1,9 +1,14 @@
 package drift
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/history"
 	"github.com/entrasnap/entrasnap/layout"
@@ -42,6 +47,51 @@ func TestParseWatchErrors(t *testing.T) {
 		w, err := ParseWatch([]byte(tc.file))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseWatch(%q) = %v, %v; want an error containing %q", tc.file, w, err, tc.want)
+		}
+	}
+}
+
+// ReadWatch reads a watch list (drift --watch) bounded as every file read
+// is, and every error is a *WatchError whose text starts with the file's
+// name once (not twice, as an *fs.PathError would give it) and says what
+// is wrong; no file is no list.
+func TestReadWatch(t *testing.T) {
+	if w, err := ReadWatch(""); w != nil || err != nil {
+		t.Errorf(`ReadWatch("") = %v, %v`, w, err)
+	}
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yaml", "kinds: [groups]\n")
+	w, err := ReadWatch(good)
+	if err != nil || !w.kinds["groups"] {
+		t.Fatalf("ReadWatch(good) = %+v, %v", w, err)
+	}
+	missing := filepath.Join(dir, "missing.yaml")
+	big := write("big.yaml", strings.Repeat("# a comment line of a file over 1 KiB\n", 30))
+	for _, tc := range []struct {
+		file, limit, want string
+		is                error
+	}{
+		{missing, "", "no such file or directory", fs.ErrNotExist},
+		{write("bad.yaml", "kind: [groups]\n"), "", `unknown key "kind"`, nil},
+		{big, "1KiB", "larger than 1KiB", nil},
+		{good, "lots", check.MaxFileSizeEnv, nil},
+	} {
+		t.Setenv(check.MaxFileSizeEnv, tc.limit)
+		_, err := ReadWatch(tc.file)
+		var we *WatchError
+		if !errors.As(err, &we) || we.File != tc.file || !strings.HasPrefix(err.Error(), tc.file+": ") ||
+			strings.Count(err.Error(), tc.file) != 1 || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ReadWatch(%s) with limit %q = %v; want a *WatchError naming the file once and saying %q", filepath.Base(tc.file), tc.limit, err, tc.want)
+		}
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("ReadWatch(%s) = %v, want it to wrap %v", filepath.Base(tc.file), err, tc.is)
 		}
 	}
 }

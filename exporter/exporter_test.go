@@ -26,6 +26,7 @@ import (
 	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/schemas"
@@ -973,20 +974,22 @@ func TestExportRecordsTenantFromTokenWhenOrganizationIsForbidden(t *testing.T) {
 	payload, _ := json.Marshal(map[string]any{"tid": sim.TenantID(), "roles": []string{"Policy.Read.All"}})
 	jwt := "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(payload) + ".c2ln"
 	var orgAsked atomic.Int32
+	denied := simtest.Deny(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+sim.Token())
+		sim.ServeHTTP(w, r)
+	}), func(r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/organization") {
+			orgAsked.Add(1)
+			return true
+		}
+		return false
+	})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+jwt {
 			http.Error(w, "unexpected token", http.StatusUnauthorized)
 			return
 		}
-		if strings.HasSuffix(r.URL.Path, "/organization") {
-			orgAsked.Add(1)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-			return
-		}
-		r.Header.Set("Authorization", "Bearer "+sim.Token())
-		sim.ServeHTTP(w, r)
+		denied.ServeHTTP(w, r)
 	})
 	c := newClient(t, sim, h, jwt)
 	r := newRepo(t, false)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -209,6 +210,23 @@ func TestErrorWithoutGraphBody(t *testing.T) {
 	ge := AsError(err)
 	if ge == nil || !IsForbidden(err) || ge.RequestID != "hdr-rid" || ge.Code != "Forbidden" || ge.Message != "Forbidden by proxy" {
 		t.Fatalf("got %#v", ge)
+	}
+}
+
+// An error's texts are bounded in characters, never cut inside one: a
+// long path (a skip token, or a display name in a filter) keeps at most
+// 200, as does a plain-text body, both still UTF-8.
+func TestErrorTextsAreCutInCharacters(t *testing.T) {
+	long := strings.Repeat("€", 300) // 3 bytes each: 200 bytes end inside one
+	e := parseError(403, nil, []byte(long), "GET", "/v1.0/users?$filter="+long)
+	if !utf8.ValidString(e.Path) || utf8.RuneCountInString(e.Path) != 200 || !strings.HasSuffix(e.Path, "€…") {
+		t.Errorf("Path %q (%d characters), want 200 characters of UTF-8 ending in …", e.Path, utf8.RuneCountInString(e.Path))
+	}
+	if !utf8.ValidString(e.Message) || utf8.RuneCountInString(e.Message) != 200 || !strings.HasSuffix(e.Message, "€…") {
+		t.Errorf("Message %q (%d characters), want 200 characters of UTF-8 ending in …", e.Message, utf8.RuneCountInString(e.Message))
+	}
+	if !utf8.ValidString(e.Error()) {
+		t.Errorf("Error() %q is not UTF-8", e.Error())
 	}
 }
 

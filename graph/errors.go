@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/entrasnap/entrasnap/internal/textcut"
 )
 
 // Error is a Graph error response (HTTP status >= 400), parsed from
@@ -181,17 +183,8 @@ func printable(body []byte, n int) string {
 			return ""
 		}
 	}
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	return s
+	return textcut.Cut(s, n)
 }
 
 // shortPath trims long queries (skip and delta tokens) for error texts.
-func shortPath(p string) string {
-	const max = 200
-	if len(p) <= max {
-		return p
-	}
-	return p[:max] + "…"
-}
+func shortPath(p string) string { return textcut.Cut(p, 200) }

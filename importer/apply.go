@@ -18,6 +18,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/internal/textcut"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -57,20 +58,20 @@ type ApplyOptions struct {
 	// map and journal, as the plan's did. Set it with Record nil (a
 	// rehearsal records nothing and writes no journal).
 	Rehearsal bool
-	// Instance is the rehearsal tenant's (RehearsalMark), with Rehearsal:
-	// each create Graph answers is appended to its journal at once
-	// (RehearsalJournalFile), so a rehearsal killed mid-apply keeps the
-	// ids of what it created. "" keeps them in Result.IDs only.
-	Instance string
 	// IDs are the id map entries the plan was made with besides the
 	// repository's (LoadOptions.IDs: a rehearsal's earlier creates), read
-	// again by the same checks. Nil for a rehearsal: those earlier
-	// rehearsals against the plan's tenant kept (ReadRehearsalIDs), and
-	// this run's new ids are kept with them for the next rehearsal
-	// (SaveRehearsalIDs), even when it fails or is interrupted part-way.
+	// again by the same checks; the caller keeps this run's (Result.IDs).
+	// Nil for a rehearsal: Apply keeps them itself, for the plan's
+	// rehearsal instance (Plan.Rehearsal): it reads those earlier
+	// rehearsals against that tenant kept (ReadRehearsalIDs), appends each
+	// create Graph answers to the instance's journal at once
+	// (RehearsalJournalFile), so a rehearsal killed mid-apply keeps the ids
+	// of what it created, and keeps this run's new ids with the earlier
+	// ones for the next rehearsal (SaveRehearsalIDs), even when it fails
+	// or is interrupted part-way.
 	IDs *IDMap
-	// keepIDs is the rehearsal instance whose kept ids IDs were read from.
-	keepIDs string
+	// instance is the rehearsal instance whose ids Apply keeps (IDs nil).
+	instance string
 	// Snapshots is LoadOptions.Snapshots for apply's reads of the plan's
 	// commit (a rehearsal's, made with the plan's).
 	Snapshots *SnapshotCache
@@ -423,10 +424,7 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 		if o.IDs, err = ReadRehearsalIDs(o.Repo, p.Rehearsal); err != nil {
 			return nil, err
 		}
-		o.keepIDs = p.Rehearsal // recordIDs
-		if o.Instance == "" {
-			o.Instance = p.Rehearsal // each create journaled as Graph answers it (journal.go)
-		}
+		o.instance = p.Rehearsal // each create journaled (journal.go), the ids kept (recordIDs)
 	}
 	if o.Record != nil {
 		// The whole apply holds the repository lock (applylock.go).
@@ -476,8 +474,8 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 // are kept for the next rehearsal when its earlier ones were read
 // (ApplyOptions.IDs), or the repository is told why not (Repo.Notify).
 func recordIDs(ctx context.Context, o ApplyOptions, res *Result) {
-	if o.keepIDs != "" {
-		if err := SaveRehearsalIDs(o.Repo, o.keepIDs, res.IDs); err != nil {
+	if o.instance != "" {
+		if err := SaveRehearsalIDs(o.Repo, o.instance, res.IDs); err != nil {
 			o.Repo.Notify(fmt.Sprintf("warning: %v; a next rehearsal against this graphsim creates those objects again", err))
 		}
 		return
@@ -531,7 +529,7 @@ func applyRecord(p *Plan, o ApplyOptions, res *Result, digest, title string) str
 			if a.Target != "" {
 				line += " → " + a.Target
 			}
-			fmt.Fprintf(&msg, "  - %s: %s\n", layout.Safe(line), layout.Safe(layout.Cut(a.Error, 300)))
+			fmt.Fprintf(&msg, "  - %s: %s\n", layout.Safe(line), layout.Safe(textcut.Cut(a.Error, 300)))
 		}
 	}
 	switch {

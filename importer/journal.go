@@ -91,8 +91,8 @@ func (r *runner) noteCreated(a *Action, id, appID string) error {
 	for i := len(r.journal) - 1; i >= 0; i-- {
 		if e := &r.journal[i]; e.Kind == a.Kind && e.Old == a.oldID() && e.New == "" {
 			e.New, e.NewAppID = id, appID
-			if r.o.Rehearsal && r.o.Instance != "" { // rehearsal.go: kept beside the repository
-				return appendRehearsalID(r.o.Repo, r.o.Instance, *e)
+			if r.o.instance != "" { // rehearsal.go: kept beside the repository
+				return appendRehearsalID(r.o.Repo, r.o.instance, *e)
 			}
 			return r.writeJournal()
 		}

@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/entrasnap/entrasnap/diff"
+	"github.com/entrasnap/entrasnap/internal/textcut"
 )
 
 // MarkdownLimit is the default bound of Plan.Markdown, in bytes: under
@@ -193,11 +193,5 @@ func (p *Plan) Markdown(w io.Writer, o MarkdownOptions) error {
 	return err
 }
 
-// cut shortens s to mdLine runes.
-func cut(s string) string {
-	if utf8.RuneCountInString(s) <= mdLine {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:mdLine]) + "…"
-}
+// cut shortens s to mdLine characters.
+func cut(s string) string { return textcut.Cut(s, mdLine) }

@@ -13,6 +13,7 @@ import (
 	"weak"
 
 	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/internal/textcut"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -104,7 +105,7 @@ func clientMark(ctx context.Context, c *graph.Client) (string, error) {
 func quoteMark(vals []string) string {
 	var out []string
 	for _, v := range vals {
-		out = append(out, layout.Safe(fmt.Sprintf("%q", layout.Cut(v, 80))))
+		out = append(out, layout.Safe(fmt.Sprintf("%q", textcut.Cut(v, 80))))
 	}
 	return strings.Join(out, ", ")
 }

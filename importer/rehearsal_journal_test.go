@@ -12,12 +12,13 @@ import (
 	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
-// TestRehearsalIDsSurviveAKilledApply: a rehearsal's apply appends each
-// new id to the instance's journal the moment Graph answers its create, so
-// a process killed after the first of two creates (its context ends there
-// and SaveRehearsalIDs is never called, as when the process dies) leaves
-// that id for the next rehearsal against the same graphsim; a journal line
-// cut short by the kill is skipped; SaveRehearsalIDs folds the journal into
+// TestRehearsalIDsSurviveAKilledApply: a rehearsal's apply (ApplyOptions.IDs
+// nil: Apply keeps the plan's instance's ids) appends each new id to the
+// instance's journal the moment Graph answers its create, so a process
+// killed after the first of two creates (the git directory's state files
+// as they were at that moment: SaveRehearsalIDs never ran) leaves that id
+// for the next rehearsal against the same graphsim; a journal line cut
+// short by the kill is skipped; SaveRehearsalIDs folds the journal into
 // the id map file and removes it.
 func TestRehearsalIDsSurviveAKilledApply(t *testing.T) {
 	e := newEnv(t, graphsim.Options{}, nil)
@@ -34,7 +35,7 @@ func TestRehearsalIDsSurviveAKilledApply(t *testing.T) {
 		e.do("DELETE", "/v1.0/groups/"+str(g["id"]), nil)
 		e.do("DELETE", "/v1.0/directory/deletedItems/"+str(g["id"]), nil)
 	}
-	in, err := Load(ctx, LoadOptions{Client: c, Repo: e.repo, Rev: e.first, Selectors: ids, Now: e.now, Rehearsal: true, IDs: NewIDMap()})
+	in, err := Load(ctx, LoadOptions{Client: c, Repo: e.repo, Rev: e.first, Selectors: ids, Now: e.now, Rehearsal: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,17 +43,33 @@ func TestRehearsalIDsSurviveAKilledApply(t *testing.T) {
 	if err != nil || p.Counts()[OpCreate] != 2 {
 		t.Fatalf("plan: %v\n%s", err, render(p))
 	}
-	// Killed after the first create's answer: nothing more starts.
+	// Killed after the first create's answer: nothing more starts, and
+	// the journal is what the git directory holds then.
 	killed, kill := context.WithCancel(ctx)
 	defer kill()
-	res, _ := Apply(killed, p, ApplyOptions{Client: c, Repo: e.repo, Rehearsal: true, Instance: inst, IDs: NewIDMap(), Parallel: 1,
+	var atKill []byte
+	res, _ := Apply(killed, p, ApplyOptions{Client: c, Repo: e.repo, Rehearsal: true, Parallel: 1,
 		Sleep: simtest.Sleep(e.sim), Progress: func(ar ActionResult) {
-			if ar.NewID != "" {
+			if ar.NewID != "" && atKill == nil {
+				var err error
+				if atKill, err = e.repo.ReadState(RehearsalJournalFile(inst)); err != nil {
+					t.Errorf("no rehearsal journal once Graph answered the create: %v", err)
+				}
+				if _, err := e.repo.ReadState(RehearsalIDsFile(inst)); err == nil {
+					t.Error("the rehearsal's ids were kept before it ended")
+				}
 				kill()
 			}
 		}})
 	if res == nil || res.Count()[StatusDone] != 1 {
 		t.Fatalf("the killed apply: %+v", res)
+	}
+	// The process died there: the state files as they were.
+	if err := e.repo.RemoveState(RehearsalIDsFile(inst)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.repo.WriteState(RehearsalJournalFile(inst), atKill); err != nil {
+		t.Fatal(err)
 	}
 	var old, made string
 	for _, ar := range res.Actions {

@@ -15,6 +15,7 @@ import (
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -40,22 +41,6 @@ func listOf(t *testing.T, c *graph.Client, path string) []map[string]any {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// orgForbidden answers 403 to /organization while *on, as Graph does for a
-// token without Organization.Read.All.
-func orgForbidden(on *atomic.Bool) func(http.Handler) http.Handler {
-	return func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if on.Load() && strings.Contains(r.URL.Path, "/organization") {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusForbidden)
-				_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-				return
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
 }
 
 func TestRestoreRefusesAnotherTenantsSnapshot(t *testing.T) {
@@ -149,7 +134,11 @@ func TestRestoreTenantFromTokenWhenOrganizationIsUnreadable(t *testing.T) {
 
 func TestRestoreRefusesWhenTheTenantIsUnknown(t *testing.T) {
 	var forbid atomic.Bool
-	e := newEnv(t, graphsim.Options{}, orgForbidden(&forbid))
+	// 403 to /organization while forbid is set, as Graph answers a token
+	// without Organization.Read.All.
+	e := newEnv(t, graphsim.Options{}, func(h http.Handler) http.Handler {
+		return simtest.Deny(h, func(r *http.Request) bool { return forbid.Load() && strings.Contains(r.URL.Path, "/organization") })
+	})
 	g, members := e.groupWithMembers(2)
 	gid := str(g["id"])
 	e.do("DELETE", "/v1.0/groups/"+gid+"/members/"+members[0]+"/$ref", nil)
@@ -280,14 +269,8 @@ func TestApplyRefusesAnEditedPlan(t *testing.T) {
 func TestRestoreRespectsIncompleteKinds(t *testing.T) {
 	var fail atomic.Bool
 	e := newEnv(t, graphsim.Options{}, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if fail.Load() && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/namedLocations") {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusForbidden)
-				_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-				return
-			}
-			h.ServeHTTP(w, r)
+		return simtest.Deny(h, func(r *http.Request) bool {
+			return fail.Load() && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/namedLocations")
 		})
 	})
 	e.do("POST", "/v1.0/identity/conditionalAccess/namedLocations", map[string]any{

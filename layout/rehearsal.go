@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/entrasnap/entrasnap/internal/textcut"
 )
 
 // Rehearsals: `entrasnap rehearse` restores the classic incidents on a
@@ -83,7 +85,7 @@ func IsRehearsalPath(p string) bool {
 // RehearsalDetail makes s a scenario's detail: one printable line (Safe),
 // at most MaxRehearsalDetail characters (cut, marked with "…").
 func RehearsalDetail(s string) string {
-	return Cut(Safe(s), MaxRehearsalDetail)
+	return textcut.Cut(Safe(s), MaxRehearsalDetail)
 }
 
 // Count sets Passed, Failed and Skipped from the scenarios.

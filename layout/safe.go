@@ -6,15 +6,6 @@ import (
 	"unicode/utf8"
 )
 
-// Cut returns s when it has at most n characters (runes), else its first
-// n-1 followed by "…": n characters in all.
-func Cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
-
 // Safe returns s for a terminal, a log line or a commit message: every
 // character that could move the cursor, recolour or reorder text, or hide
 // itself is shown as a visible escape instead — C0 controls including CR and

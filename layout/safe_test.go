@@ -41,24 +41,3 @@ func TestShellWord(t *testing.T) {
 		}
 	}
 }
-
-// TestCut: at most n characters, counted in runes (a byte that is not
-// UTF-8 counts as one), the last one "…" when s was cut.
-func TestCut(t *testing.T) {
-	for _, c := range []struct {
-		s    string
-		n    int
-		want string
-	}{
-		{"abc", 3, "abc"},
-		{"abcd", 3, "ab…"},
-		{"", 1, ""},
-		{"\u202eé🙂x", 4, "\u202eé🙂x"},
-		{"\u202eé🙂xy", 4, "\u202eé🙂…"},
-		{"ab\xffcd", 4, "ab\uFFFD…"},
-	} {
-		if got := Cut(c.s, c.n); got != c.want {
-			t.Errorf("Cut(%q, %d) = %q, want %q", c.s, c.n, got, c.want)
-		}
-	}
-}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
@@ -20,11 +21,7 @@ import (
 // with the users (the round is not held until it ends), and the round's
 // deltaLink is kept.
 func TestUsersRoundStreamsPages(t *testing.T) {
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, Sizes: graphsim.Sizes{Users: 250},
-		Now: time.Date(2026, 3, 23, 10, 15, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := simtest.New(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 250}})
 	// 250 users: pages of 100, 100 and 50. The writer finishes a page's
 	// files before it takes the next page, so when the third page is asked
 	// for, the first page's 100 files are written (whatever the timing).

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
@@ -20,19 +19,8 @@ import (
 
 func deltaSim(t *testing.T, sizes graphsim.Sizes) (*graphsim.Server, *graph.Client) {
 	t.Helper()
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, Sizes: sizes,
-		Now: time.Date(2026, 3, 23, 10, 15, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	c, err := graph.New(graph.Config{BaseURL: srv.URL, AccessToken: sim.Token(), HTTPClient: srv.Client(),
-		Sleep: func(ctx context.Context, d time.Duration) error { sim.Clock().Advance(d); return ctx.Err() }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sim, c
+	sim := simtest.New(t, graphsim.Options{Sizes: sizes})
+	return sim, simtest.Client(t, sim, simtest.Serve(t, sim), "")
 }
 
 // readWith reads kinds with rd and returns the files and results.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/drift"
 	"github.com/entrasnap/entrasnap/exporter"
@@ -55,15 +54,9 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if err != nil {
 		return usageErrorf("--kinds: %v", err)
 	}
-	var watch *drift.Watch
-	if o.watch != "" {
-		data, err := check.ReadCapped(o.watch)
-		if err != nil {
-			return usageErrorf("--watch %s: %s", o.watch, check.PathErrorText(err))
-		}
-		if watch, err = drift.ParseWatch(data); err != nil {
-			return usageErrorf("--watch %s: %v", o.watch, err)
-		}
+	watch, err := drift.ReadWatch(o.watch) // before the repository: a bad list is a usage error first
+	if err != nil {
+		return usageErrorf("--watch %v", err)
 	}
 	r, err := openRepo(o.repo)
 	if err != nil {
@@ -82,9 +75,8 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 			}
 			return live.Read(ctx, live.ReadOptions{Client: client, Kinds: kinds, Progress: progress, UserProperties: userProperties})
 		}})
-	var we *drift.WatchError
-	if errors.As(err, &we) {
-		return usageErrorf("--watch %s: %v", o.watch, we.Err)
+	if we := (*drift.WatchError)(nil); errors.As(err, &we) {
+		return usageErrorf("--watch %v", we)
 	}
 	if rep != nil {
 		history.WarnSkipped(e.stderr, rep.Unread())

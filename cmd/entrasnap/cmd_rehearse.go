@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -128,9 +127,6 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident importe
 	if err != nil {
 		return err
 	}
-	if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
-		return usageErrorf("--dir %s already exists and is not empty; remove it or choose another folder with --dir", abs)
-	}
 	sim := func(url, token string) live.Connection {
 		return live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}
 	}
@@ -145,7 +141,7 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident importe
 		}
 		return &de
 	}
-	return demo.Tour{Dir: abs, Seed: seed, Out: e.stdout, Now: e.now, Clock: func(now func() time.Time) { clock = now },
+	err = demo.Tour{Dir: abs, Seed: seed, Out: e.stdout, Now: e.now, Clock: func(now func() time.Time) { clock = now },
 		Client: func(url, token string, sleep demo.Sleep) (*graph.Client, error) {
 			return waiting(sleep).client(sim(url, token), "entrasnap-demo/"+version)
 		},
@@ -170,4 +166,8 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident importe
 			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{Options: drill.Options{Throttle: "realistic"}, repo: abs, record: ident})
 		},
 	}.Run(ctx)
+	if de := (*demo.DirError)(nil); errors.As(err, &de) {
+		return usageErrorf("--dir %v", de)
+	}
+	return err
 }

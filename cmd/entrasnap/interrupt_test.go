@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/gitcheck"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // TestExportSignalExitCodes interrupts an export against a slow graphsim
@@ -20,24 +20,16 @@ import (
 // the repository is clean (no lock left, index and working tree at HEAD,
 // git fsck --strict clean); the next run completes.
 func TestExportSignalExitCodes(t *testing.T) {
-	sim, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, Now: time.Date(2026, 3, 23, 10, 15, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	sim := simtest.New(t, graphsim.Options{})
+	srv := simtest.Serve(t, sim)
 	repo := filepath.Join(t.TempDir(), "backup")
 	args := []string{"export", "--repo", repo, "--kinds", "conditional-access,groups", "--graph-url", srv.URL, "--access-token", sim.Token()}
 	if code, _, errOut := runCLI(t, args...); code != exitOK {
 		t.Fatalf("first export: %d\n%s", code, errOut)
 	}
 	head := gitcheck.Run(t, repo, "rev-parse", "HEAD")
-	slow, err := graphsim.New(graphsim.Options{Profile: "demo", Seed: 1, Latency: 40 * time.Millisecond, Now: time.Date(2026, 3, 24, 10, 15, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slowSrv := httptest.NewServer(slow)
-	defer slowSrv.Close()
+	slow := simtest.New(t, graphsim.Options{Latency: 40 * time.Millisecond, Now: simtest.Now.Add(24 * time.Hour)})
+	slowSrv := simtest.Serve(t, slow)
 	for _, tc := range []struct {
 		sig  syscall.Signal
 		code int

@@ -111,15 +111,7 @@ func TestRestoreAllConfirmsTheLiveTenantsName(t *testing.T) {
 func TestRestoreRefusesAnUnknownTenant(t *testing.T) {
 	var forbid atomic.Bool
 	e := newRstEnv(t, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if forbid.Load() && strings.Contains(r.URL.Path, "/organization") {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusForbidden)
-				_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-				return
-			}
-			h.ServeHTTP(w, r)
-		})
+		return simtest.Deny(h, func(r *http.Request) bool { return forbid.Load() && strings.Contains(r.URL.Path, "/organization") })
 	})
 	g, members := rstGroupWithMembers(e, 2)
 	gid := rstStr(g["id"])

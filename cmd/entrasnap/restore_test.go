@@ -654,14 +654,8 @@ func TestRestorePartialFailureAndRerun(t *testing.T) {
 	// A Graph whose CA recycle bin takes app-only tokens: a restore and the
 	// update that depends on it.
 	e := newRstEnvWith(t, graphsim.Options{Seed: 1, CARecycleBinAppOnly: true}, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if fail.Load() && r.Method == http.MethodPost && strings.Contains(r.URL.Path, target.Load().(string)) {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusForbidden)
-				_, _ = w.Write([]byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}`))
-				return
-			}
-			h.ServeHTTP(w, r)
+		return simtest.Deny(h, func(r *http.Request) bool {
+			return fail.Load() && r.Method == http.MethodPost && strings.Contains(r.URL.Path, target.Load().(string))
 		})
 	})
 	g, members := rstGroupWithMembers(e, 3)

@@ -51,6 +51,14 @@ func TestViolations(t *testing.T) {
 	if got := r.Violations([]string{Module + "/snapshot", Module + "/snapshot/internal"}); !reflect.DeepEqual(got, []string{Module + "/snapshot/internal"}) {
 		t.Errorf("Violations = %v", got)
 	}
+	// A leaf is allowed everywhere but in an independent package.
+	leaf := Module + "/" + Leaves[0]
+	if got := (Rule{From: "graph", Allow: []string{"graph"}}).Violations([]string{Module + "/graph", leaf}); len(got) != 0 {
+		t.Errorf("graph importing the leaf %s: violations %v", leaf, got)
+	}
+	if got := (Rule{From: "graphsim/...", Allow: []string{"graphsim/..."}, Independent: true}).Violations([]string{leaf}); !reflect.DeepEqual(got, []string{leaf}) {
+		t.Errorf("graphsim importing the leaf %s: violations %v", leaf, got)
+	}
 	for _, r := range Rules {
 		if r.From == "drift" && !reflect.DeepEqual(r.Violations([]string{Module + "/drift", Module + "/importer"}), []string{Module + "/importer"}) {
 			t.Error("the drift rule allows drift to import importer")

@@ -56,10 +56,23 @@ type Tour struct {
 // sleeping (as bench --clock virtual does).
 type Sleep = func(ctx context.Context, d time.Duration) error
 
+// DirError is a tour refused because its folder (Tour.Dir) already holds
+// something: the tour makes a new repository and never writes into files
+// it did not make.
+type DirError struct{ Dir string }
+
+func (e *DirError) Error() string {
+	return e.Dir + " already exists and is not empty; remove it or choose another folder with --dir"
+}
+
 // Run is the guided tour: graphsim's demo tenant in-process, a first
 // snapshot, the incidents (Break), the mass-deletion guard, a second
-// snapshot and its diff, the restore, and what to try next.
+// snapshot and its diff, the restore, and what to try next. A Dir that
+// exists and is not empty is a *DirError, before anything starts.
 func (t Tour) Run(ctx context.Context) error {
+	if entries, err := os.ReadDir(t.Dir); err == nil && len(entries) > 0 {
+		return &DirError{Dir: t.Dir}
+	}
 	start := time.Now()
 	say := func(format string, args ...any) { fmt.Fprintf(t.Out, format+"\n", args...) }
 
