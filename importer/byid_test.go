@@ -1,0 +1,71 @@
+package importer
+
+import (
+	"context"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+)
+
+// TestRestoreOfUsersReadsWhatItRestores: a restore of 8 deleted users
+// (some with a manager or sponsors) reads those users by id (byid.go) in
+// its plan, in apply's check that the tenant did not change and in its
+// verification, not every user of the tenant: plan and apply cost the same
+// requests and resource units (within a few) in a tenant of 150 users and
+// in one of 900, and the users are back, verified. (Reading users whole,
+// the larger tenant cost three full reads more.)
+func TestRestoreOfUsersReadsWhatItRestores(t *testing.T) {
+	type cost struct{ requests, units int }
+	var costs []cost
+	for _, size := range []int{150, 900} {
+		e := exportedEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: size, Groups: 10, MembersPerGroup: 20}}, nil)
+		var victims []string
+		managed, sponsored := 0, 0
+		for _, u := range e.list("/v1.0/users?$select=id,onPremisesSyncEnabled&$expand=sponsors($select=id)&$top=100") {
+			id, _ := u["id"].(string)
+			if u["onPremisesSyncEnabled"] == true || len(victims) == 8 {
+				continue
+			}
+			if s, _ := u["sponsors"].([]any); len(s) > 0 {
+				sponsored++
+			}
+			if _, err := e.c.Get(context.Background(), "/v1.0/users/"+id+"/manager?$select=id"); err == nil {
+				managed++
+			}
+			victims = append(victims, id)
+		}
+		if len(victims) < 8 || managed == 0 || sponsored == 0 {
+			t.Fatalf("%d users: %d victims, %d with a manager, %d with sponsors: the test covers too little", size, len(victims), managed, sponsored)
+		}
+		for _, id := range victims {
+			e.do("DELETE", "/v1.0/users/"+id, nil)
+		}
+		e.sim.ResetStats()
+		p := e.plan(e.first, victims, Options{})
+		restores := 0
+		for _, a := range p.Actions {
+			if a.Op == OpRestore && a.Kind == "users" {
+				restores++
+			}
+		}
+		if restores != len(victims) {
+			t.Fatalf("%d users: %d restores planned, want %d:\n%s", size, restores, len(victims), render(p))
+		}
+		o := e.applyOpts()
+		o.Record = nil // the snapshot after is the exporter's (its own test)
+		res, err := Apply(context.Background(), p, o)
+		if err != nil || !res.Complete() {
+			t.Fatalf("%d users: apply: %v %+v", size, err, res)
+		}
+		st := e.sim.Stats()
+		costs = append(costs, cost{st.Requests, st.ResourceUnits})
+		for _, ep := range st.Endpoints {
+			t.Logf("%d users: %s %s: %d requests, %d units", size, ep.Method, ep.Path, ep.Requests, ep.ResourceUnits)
+		}
+	}
+	small, large := costs[0], costs[1]
+	t.Logf("restore of 8 users: %+v at 150 users, %+v at 900", small, large)
+	if large.requests > small.requests+10 || large.units > small.units+20 {
+		t.Errorf("restore of 8 users: %d requests (%d units) at 900 users, %d (%d) at 150: reads grow with the tenant", large.requests, large.units, small.requests, small.units)
+	}
+}
