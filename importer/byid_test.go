@@ -21,18 +21,22 @@ func TestRestoreOfUsersReadsWhatItRestores(t *testing.T) {
 		e := exportedEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: size, Groups: 10, MembersPerGroup: 20}}, nil)
 		var victims []string
 		managed, sponsored := 0, 0
-		for _, u := range e.list("/v1.0/users?$select=id,onPremisesSyncEnabled&$expand=sponsors($select=id)&$top=100") {
-			id, _ := u["id"].(string)
-			if u["onPremisesSyncEnabled"] == true || len(victims) == 8 {
-				continue
+		users := e.list("/v1.0/users?$select=id,onPremisesSyncEnabled&$expand=sponsors&$top=100")
+		for pass := 0; pass < 2; pass++ { // those with sponsors first
+			for _, u := range users {
+				id, _ := u["id"].(string)
+				s, _ := u["sponsors"].([]any)
+				if u["onPremisesSyncEnabled"] == true || len(victims) == 8 || (pass == 0) != (len(s) > 0) || pass == 0 && sponsored == 3 {
+					continue
+				}
+				if len(s) > 0 {
+					sponsored++
+				}
+				if _, err := e.c.Get(context.Background(), "/v1.0/users/"+id+"/manager?$select=id"); err == nil {
+					managed++
+				}
+				victims = append(victims, id)
 			}
-			if s, _ := u["sponsors"].([]any); len(s) > 0 {
-				sponsored++
-			}
-			if _, err := e.c.Get(context.Background(), "/v1.0/users/"+id+"/manager?$select=id"); err == nil {
-				managed++
-			}
-			victims = append(victims, id)
 		}
 		if len(victims) < 8 || managed == 0 || sponsored == 0 {
 			t.Fatalf("%d users: %d victims, %d with a manager, %d with sponsors: the test covers too little", size, len(victims), managed, sponsored)
