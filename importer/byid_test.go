@@ -2,9 +2,12 @@ package importer
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/graphsim"
+	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
 // TestRestoreOfUsersReadsWhatItRestores: a restore of 8 deleted users
@@ -71,5 +74,61 @@ func TestRestoreOfUsersReadsWhatItRestores(t *testing.T) {
 	t.Logf("restore of 8 users: %+v at 150 users, %+v at 900", small, large)
 	if large.requests > small.requests+10 || large.units > small.units+20 {
 		t.Errorf("restore of 8 users: %d requests (%d units) at 900 users, %d (%d) at 150: reads grow with the tenant", large.requests, large.units, small.requests, small.units)
+	}
+}
+
+// TestInDoubtUserCreateNotTakenForANamesake: a user recreated by a restore
+// that reads users by id, whose create's answer is lost, is found as the
+// user Graph made, not confused with a user of the same name that was in
+// the tenant before and that the plan did not read by id: the plan's
+// checks ask for the users holding the name of each user they create
+// (namedBefore). Without that, both users fit and the create is left
+// failed, naming two candidates.
+func TestInDoubtUserCreateNotTakenForANamesake(t *testing.T) {
+	lf := &loseFirst{made: true, match: func(r *http.Request) bool { return r.Method == "POST" && r.URL.Path == "/v1.0/users" }}
+	e := newEnv(t, graphsim.Options{Profile: "demo", Seed: 1, Now: simtest.Now}, lf.wrap)
+	var victim map[string]any
+	for _, u := range e.list("/v1.0/users?$select=id,displayName,userPrincipalName,mailNickname,userType,onPremisesSyncEnabled") {
+		if u["onPremisesSyncEnabled"] != true && str(u["userType"]) != "Guest" {
+			victim = u
+			break
+		}
+	}
+	if victim == nil {
+		t.Fatal("no cloud member user")
+	}
+	id, name := str(victim["id"]), str(victim["displayName"])
+	e.do("POST", "/v1.0/users", map[string]any{"displayName": name, "accountEnabled": false, "mailNickname": "namesake",
+		"userPrincipalName": "namesake@" + strings.SplitN(str(victim["userPrincipalName"]), "@", 2)[1],
+		"passwordProfile":   map[string]any{"password": "Namesake-Passw0rd!", "forceChangePasswordNextSignIn": true}})
+	var namesake string
+	for _, u := range e.list("/v1.0/users?$select=id,mailNickname") {
+		if str(u["mailNickname"]) == "namesake" {
+			namesake = str(u["id"])
+		}
+	}
+	e.do("DELETE", "/v1.0/users/"+id, nil)
+	e.do("DELETE", "/v1.0/directory/deletedItems/"+id, nil) // gone for good: created again
+	p := e.plan(e.first, []string{id}, Options{})
+	if c := p.Counts(); c[OpCreate] != 1 {
+		t.Fatalf("want the user's create:\n%s", render(p))
+	}
+	lf.arm()
+	o := e.applyOpts()
+	o.Record = nil
+	res, err := Apply(context.Background(), p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lf.lost) != 1 {
+		t.Fatalf("lost %v, want the user's create", lf.lost)
+	}
+	for _, a := range res.Actions {
+		if a.Op != OpCreate {
+			continue
+		}
+		if a.Status != StatusDone || a.NewID == "" || strings.EqualFold(a.NewID, namesake) || strings.EqualFold(a.NewID, id) {
+			t.Errorf("the create whose answer was lost is %s as %q (%s); the namesake is %s", a.Status, a.NewID, a.Error, namesake)
+		}
 	}
 }
