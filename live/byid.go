@@ -62,26 +62,15 @@ func (r *reader) readOnly(ctx context.Context, k *layout.Kind, spec deltaSpec, i
 		var stop error
 		_, err := r.c.Delta(ctx, path, func(items []json.RawMessage) error {
 			requests.Add(1)
-			for _, it := range items {
-				o, err := decodeObject(it)
-				if err != nil {
-					stop = &KindError{Kind: k.Name, What: "delta round by id", Err: err}
-					return stop
-				}
-				if _, gone := o["@removed"]; gone {
-					continue
-				}
+			got, err := roundItems(k, spec, items, "delta round by id", func(o map[string]any) error {
 				if id, _ := o[k.KeyProp()].(string); !seen[strings.ToLower(id)] {
-					stop = &KindError{Kind: k.Name, What: "delta round by id", Err: fmt.Errorf("Graph returned %s, which the filter did not ask for", layout.Safe(id))}
-					return stop
+					return fmt.Errorf("Graph returned %s, which the filter did not ask for", layout.Safe(id))
 				}
-				if err := inlineRels(k, spec, o); err != nil {
-					stop = &KindError{Kind: k.Name, What: "delta round by id", Err: err}
-					return stop
-				}
-				page = append(page, o)
-			}
-			return nil
+				return nil
+			})
+			page = append(page, got...)
+			stop = err
+			return err
 		})
 		if stop != nil {
 			return deltaObjectError(k, stop)
