@@ -96,6 +96,14 @@ type Input struct {
 	// SignedIn is the person a delegated token speaks for, with their
 	// directory roles (scope.go); nil for an app-only token.
 	SignedIn *SignedInUser
+	// readByID are the kinds Load read by id, not whole (byid.go), with
+	// the lower-case ids asked: Live holds those of them that exist.
+	readByID map[string]map[string]bool
+	// named are, by kind read by id, the objects that held the name of a
+	// selected object the plan creates (namedBefore); unnamed the kinds
+	// where some such name could not be asked.
+	named   map[string]map[string]*Object
+	unnamed map[string]bool
 }
 
 // objState is one desired object being planned.

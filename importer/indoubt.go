@@ -108,10 +108,17 @@ func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
 		for _, i := range pending {
 			a, res := &r.p.Actions[i], &r.results[i]
 			k, ok := layout.Lookup(a.Kind)
-			if !ok || before.Live[k.Name] == nil || a.Name == "" {
+			if !ok || a.Name == "" {
 				continue
 			}
-			fits, err := r.madeSince(ctx, k, a, before.Live[k.Name])
+			known, told := before.knownBefore(k.Name) // byid.go
+			if !told {
+				if before.Live[k.Name] != nil {
+					res.Error += " (its answer was lost, and which objects of its name were in the tenant before was not read: a re-run reads them all and finds whether Graph made it)"
+				}
+				continue
+			}
+			fits, err := r.madeSince(ctx, k, a, known)
 			switch {
 			case err != nil:
 				res.Error += fmt.Sprintf(" (its answer was lost, and the tenant could not be read to find whether Graph made it: %s; a re-run looks again)", layout.Safe(err.Error()))

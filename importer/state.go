@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -375,7 +376,12 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			kinds = append(kinds, k)
 		}
 	}
-	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds})
+	in.readByID = byIDReads(in, sel, kinds, advisory, journal)
+	only := map[string][]string{}
+	for name, ids := range in.readByID {
+		only[name] = slices.Sorted(maps.Keys(ids))
+	}
+	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Only: only})
 	if err != nil {
 		return nil, err
 	}
@@ -460,6 +466,9 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 				return nil, err
 			}
 		}
+	}
+	if err := namedBefore(ctx, o.Client, in); err != nil { // byid.go
+		return nil, err
 	}
 	if err := checkRefs(ctx, o.Client, in); err != nil {
 		return nil, err
@@ -573,18 +582,21 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 				continue
 			}
 			dir = dir || apps
-			readKinds := true
-			for _, rk := range r.Kinds {
-				if _, ok := in.Live[rk]; !ok {
-					readKinds = false
-				}
-			}
 			r.Walk(d.Data, func(id string) string {
 				n, _ := in.IDMap.Resolve(id)
 				if n == "" {
 					n = id
 				}
 				l := strings.ToLower(n)
+				// Every kind it may be of read completely, or read by id
+				// with it among the ids (byid.go).
+				readKinds := true
+				for _, rk := range r.Kinds {
+					_, read := in.Live[rk]
+					if asked, byID := in.readByID[rk]; !read || byID && !asked[l] {
+						readKinds = false
+					}
+				}
 				switch {
 				case known[l] || seen[l] || !guidRe.MatchString(n):
 				case in.Deleted[l] != nil:

@@ -756,21 +756,10 @@ func (r *reader) streamRound(ctx context.Context, k *layout.Kind, spec deltaSpec
 	}
 	next, err := r.c.Delta(ctx, deltaPath(k, spec), func(items []json.RawMessage) error {
 		requests.Add(1)
-		page := make([]map[string]any, 0, len(items))
-		for _, it := range items {
-			o, err := decodeObject(it)
-			if err != nil {
-				stop = &KindError{Kind: k.Name, What: "delta round", Err: err}
-				return stop
-			}
-			if _, gone := o["@removed"]; gone {
-				continue
-			}
-			if err := inlineRels(k, spec, o); err != nil {
-				stop = &KindError{Kind: k.Name, What: "delta round", Err: err}
-				return stop
-			}
-			page = append(page, o)
+		page, err := roundItems(k, spec, items, "delta round", nil)
+		if err != nil {
+			stop = err
+			return stop
 		}
 		stop = add(page)
 		return stop
@@ -789,6 +778,33 @@ func (r *reader) streamRound(ctx context.Context, k *layout.Kind, spec deltaSpec
 		return "", kindError(k, "delta round", err, nil)
 	}
 	return link, nil
+}
+
+// roundItems decodes the items of an initial round's page, leaving out
+// those marked @removed (an object that went during the round: the next
+// round reports it again) and inlining single-valued relationships
+// (inlineRels); check, when set, may refuse an item.
+func roundItems(k *layout.Kind, spec deltaSpec, items []json.RawMessage, what string, check func(o map[string]any) error) ([]map[string]any, error) {
+	page := make([]map[string]any, 0, len(items))
+	for _, it := range items {
+		o, err := decodeObject(it)
+		if err != nil {
+			return nil, &KindError{Kind: k.Name, What: what, Err: err}
+		}
+		if _, gone := o["@removed"]; gone {
+			continue
+		}
+		if check != nil {
+			if err := check(o); err != nil {
+				return nil, &KindError{Kind: k.Name, What: what, Err: err}
+			}
+		}
+		if err := inlineRels(k, spec, o); err != nil {
+			return nil, &KindError{Kind: k.Name, What: what, Err: err}
+		}
+		page = append(page, o)
+	}
+	return page, nil
 }
 
 // deltaObjectError is the error of a delta round's object that cannot be

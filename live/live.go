@@ -58,6 +58,12 @@ type ReadOptions struct {
 	// previous snapshot this way while Graph's one request a second for
 	// Conditional Access runs (issue 12, a no-change day's wall time).
 	Later func(ctx context.Context) (Later, error)
+	// Only, for a kind of OnlyKinds, reads just the objects with these ids
+	// instead of the whole kind (byid.go): the files of those that exist,
+	// each exactly as a full read makes it, and none of the others. The
+	// kind's KindResult is then Complete for those ids only. Not with
+	// Delta, TrackDelta or Sink.
+	Only map[string][]string
 	// Validated, when set, lets a file skip the schema check (Validated).
 	// Later.Validated sets it for the kinds whose files are made after
 	// Later returned; those made before are checked.
@@ -164,7 +170,15 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 	stats0 := o.Client.Stats()
 	live := &Live{Files: map[string][]byte{}}
 	var err error
-	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink, keepUsers: keepSet(o.UserProperties)}
+	for name := range o.Only {
+		if !slices.Contains(OnlyKinds, name) {
+			return nil, fmt.Errorf("live: %s cannot be read by id (ReadOptions.Only)", name)
+		}
+		if _, resumes := o.Delta[name]; resumes || o.TrackDelta || o.Sink != nil || o.Later != nil {
+			return nil, errors.New("live: ReadOptions.Only does not go with Delta, TrackDelta, Sink or Later")
+		}
+	}
+	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink, keepUsers: keepSet(o.UserProperties), only: o.Only}
 	live.TenantID, err = rd.preflight(ctx, kinds)
 	if err != nil {
 		return nil, err

@@ -261,6 +261,8 @@ type reader struct {
 	// for the kinds read: a denied read names the permission of this set
 	// that grants it (Directory.Read.All rather than User.Read.All).
 	granted []string
+	// only is ReadOptions.Only: kinds read by id (byid.go).
+	only map[string][]string
 	// sink is ReadOptions.Sink (prepare).
 	sink func(path string, data []byte) error
 	// keepUsers is ReadOptions.UserProperties as a set (nil: keep all).
@@ -531,7 +533,9 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 		}
 	}
 	err := r.unreadableProperties(ctx, k)
-	if err == nil && isDelta && !r.perParent {
+	if ids, only := r.only[k.Name]; only && err == nil {
+		err = r.readOnly(ctx, k, spec, ids, &requests, w) // byid.go
+	} else if err == nil && isDelta && !r.perParent {
 		var dr *deltaRead
 		dr, err = r.readDelta(ctx, k, spec, &requests, w) // delta.go
 		if err == nil {

@@ -1,0 +1,152 @@
+package importer
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/graph"
+	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
+)
+
+// byIDReads are the kinds a plan reads by id rather than whole
+// (live.ReadOptions.Only), with the lower-case ids to read: a restore of a
+// thousand users reads those users, not the tenant's hundred thousand
+// (issue 12 row f), in its plan, in apply's check that the tenant did not
+// change since and in its verification.
+//
+// A kind of live.OnlyKinds is read by id when the plan only updates,
+// restores or recreates selected objects of it: not when the kind is
+// selected whole (its live objects missing at REV are deleted), a file of
+// it is deleted (fromfiles.go), it is read to plan another kind
+// (layout.Kind.AdvisoryReads, read whole), or an interrupted restore left a
+// create of it in doubt (indoubt.go finds the object Graph made by its name
+// among all those of the kind). The ids are the selected objects' keys and
+// the ids the selection references (each also through the id map), so
+// that what the plan checks of them (that they exist: checkRefs) is known
+// as for a kind read whole; an id referenced that is not read (a reference
+// that may be of several kinds) is asked about as before.
+func byIDReads(in *Input, sel Selection, kinds []*layout.Kind, advisory map[string]bool, journal []journalEntry) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, k := range kinds {
+		if slices.Contains(live.OnlyKinds, k.Name) && !slices.Contains(sel.Kinds, k.Name) && !advisory[k.Name] {
+			out[k.Name] = map[string]bool{}
+		}
+	}
+	for _, d := range in.Removed {
+		delete(out, d.Kind.Name)
+	}
+	for _, e := range journal {
+		if e.New == "" {
+			delete(out, e.Kind)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	add := func(kind, id string) {
+		ids := out[kind]
+		if ids == nil {
+			return
+		}
+		ids[strings.ToLower(id)] = true
+		if n, ok := in.IDMap.Resolve(id); ok && n != "" {
+			ids[strings.ToLower(n)] = true
+		}
+	}
+	for _, d := range in.Desired {
+		add(d.Kind.Name, d.Key)
+		for _, r := range d.Kind.Refs {
+			r.Walk(d.Data, func(id string) string {
+				for _, rk := range r.Kinds {
+					add(rk, id)
+				}
+				return id
+			})
+		}
+	}
+	return out
+}
+
+// namedBefore notes, for each selected object of a kind read by id that is
+// neither live nor in a recycle bin (the plan creates it), the objects of
+// the kind that hold its name now (live.Named: one request per name). If a
+// create's answer is lost, settleInDoubt takes as Graph's the object with
+// its name that was not in the tenant when the plan was checked, and a
+// kind read by id does not tell which others were: a user of the same name
+// made long before would be taken for it. A name that cannot be asked
+// (no NameFilter, or Graph refused) is noted as unknown: such a create
+// whose answer is lost stays failed, and a re-run reads the kind whole
+// (its journal entry is in doubt).
+func namedBefore(ctx context.Context, c *graph.Client, in *Input) error {
+	asked := map[string]bool{}
+	for _, d := range in.Desired {
+		k := d.Kind
+		if in.readByID[k.Name] == nil {
+			continue
+		}
+		key := d.Key
+		if n, ok := in.IDMap.Resolve(key); ok && n != "" {
+			key = n
+		}
+		if in.Live[k.Name][strings.ToLower(key)] != nil || in.Deleted[strings.ToLower(key)] != nil {
+			continue
+		}
+		name := str(d.Data[k.NameFilter])
+		if k.NameFilter == "" || name == "" {
+			in.notNamed(k.Name)
+			continue
+		}
+		if asked[k.Name+"\x00"+name] {
+			continue
+		}
+		asked[k.Name+"\x00"+name] = true
+		objs, err := live.Named(ctx, c, k, name)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			in.notNamed(k.Name)
+			continue
+		}
+		if in.named == nil {
+			in.named = map[string]map[string]*Object{}
+		}
+		if in.named[k.Name] == nil {
+			in.named[k.Name] = map[string]*Object{}
+		}
+		for _, o := range objs {
+			if key := str(o[k.KeyProp()]); key != "" {
+				in.named[k.Name][strings.ToLower(key)] = &Object{Kind: k, Key: key, Data: o}
+			}
+		}
+	}
+	return nil
+}
+
+// notNamed notes that the objects named as a create of kind were not all
+// asked for (namedBefore).
+func (in *Input) notNamed(kind string) {
+	if in.unnamed == nil {
+		in.unnamed = map[string]bool{}
+	}
+	in.unnamed[kind] = true
+}
+
+// knownBefore is the objects of kind k in the tenant when in was loaded,
+// as far as in tells them apart from objects made since (settleInDoubt):
+// ok is false for a kind read by id whose creates' names were not all
+// asked (namedBefore).
+func (in *Input) knownBefore(kind string) (known map[string]*Object, ok bool) {
+	if in.readByID[kind] == nil {
+		return in.Live[kind], in.Live[kind] != nil
+	}
+	if in.unnamed[kind] || in.Live[kind] == nil {
+		return nil, false
+	}
+	known = maps.Clone(in.Live[kind])
+	maps.Copy(known, in.named[kind])
+	return known, true
+}
