@@ -903,9 +903,11 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 			res.note = note
 		}
 	}
-	// (sized once: grown by append, the list of a no-change day's 100,000
-	// users allocated four times its size and kept up to twice)
-	res.carried = make([]prepared, 0, len(keys))
+	// (sized once, with room for the files the round makes, which
+	// kindRead.carry puts before them: grown by append, the list of a
+	// no-change day's 100,000 users allocated four times its size and kept
+	// up to twice, and a second list of them was made with those files)
+	res.carried = make([]prepared, 0, len(keys)+len(changes))
 	for _, lid := range keys {
 		if f := prev[lid]; !changed[lid] && (uk == nil || again != nil && !again[lid]) {
 			c := prepared{path: f.path, key: f.key}
