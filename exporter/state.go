@@ -556,16 +556,32 @@ func kindsChanged(blobs map[string]plumbing.Hash, prev *previous) map[string]boo
 	return out
 }
 
-// fingerprint is a digest of the kind's (path, blob id) pairs.
+// fingerprint is a digest of the kind's (path, blob id) pairs: SHA-256 of
+// the lines "path\x00blob id", sorted, joined by "\n". The lines are
+// written to the digest one by one in path order (the same order: a path
+// is unique, and "\x00" sorts before any character of a path), not built:
+// at 100,000 users the lines, their join and its copy were 40 MB of garbage
+// a call, several calls a run (issue 12).
 func fingerprint(k *layout.Kind, blobs map[string]plumbing.Hash) string {
 	root := k.Root() + "/"
-	var lines []string
-	for p, h := range blobs {
+	var paths []string
+	for p := range blobs {
 		if strings.HasPrefix(p, root) {
-			lines = append(lines, p+"\x00"+h.String())
+			paths = append(paths, p)
 		}
 	}
-	sort.Strings(lines)
-	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
-	return hex.EncodeToString(sum[:])
+	sort.Strings(paths)
+	d := sha256.New()
+	var line []byte // one line at a time, its buffer reused
+	for i, p := range paths {
+		line = line[:0]
+		if i > 0 {
+			line = append(line, '\n')
+		}
+		line = append(append(line, p...), 0)
+		h := blobs[p]
+		line = hex.AppendEncode(line, h[:])
+		d.Write(line)
+	}
+	return hex.EncodeToString(d.Sum(nil))
 }

@@ -68,6 +68,12 @@ func escapeKeyAs(key string, upper bool) string {
 }
 
 func unescapeKey(s string) (string, error) {
+	if !strings.Contains(s, "~") {
+		// (nothing escaped: the key is part of the path, no copy; an
+		// incremental export locates each of the previous snapshot's
+		// 125,000 files, 9 MB of copies held for the run at 100,000 users)
+		return s, nil
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] != '~' {

@@ -69,7 +69,7 @@ type childPlan struct {
 // plannedChildRereads decides which apps' or service principals'
 // relationships a delta day reads again. A nil plan (and a note) means
 // the log cannot tell: every object's are read through the lists.
-func (r *reader) plannedChildRereads(ctx context.Context, uk *layout.Kind, from DeltaFrom, prev map[string]string,
+func (r *reader) plannedChildRereads(ctx context.Context, uk *layout.Kind, from DeltaFrom, prev prevFiles,
 	changes []*deltaChange, requests *atomic.Int64) (*childPlan, string, error) {
 	if from.Since.IsZero() {
 		return nil, "", nil

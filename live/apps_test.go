@@ -23,9 +23,9 @@ func TestAppChildRereadsFromTheAuditLog(t *testing.T) {
 	uk := untracked(k, deltaKinds["applications"])
 	tn := sim.Tenant()
 	apps := tn.List("application")
-	prev := map[string]string{}
+	prev := prevFiles{}
 	for _, a := range apps {
-		prev[strings.ToLower(a["id"].(string))] = "unused"
+		prev[strings.ToLower(a["id"].(string))] = prevFile{path: "unused"}
 	}
 	owned, edited := strings.ToLower(apps[0]["id"].(string)), strings.ToLower(apps[1]["id"].(string))
 	since := sim.Clock().Now()

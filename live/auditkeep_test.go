@@ -49,13 +49,13 @@ func TestPastAuditKeep(t *testing.T) {
 		var err error
 		if kind == "users" {
 			var p *rereads
-			p, note, err = r.plannedRereads(ctx, uk, from, map[string]string{}, nil, nil, &requests)
+			p, note, err = r.plannedRereads(ctx, uk, from, prevFiles{}, nil, nil, &requests)
 			if p != nil {
 				plan = p
 			}
 		} else {
 			var p *childPlan
-			p, note, err = r.plannedChildRereads(ctx, uk, from, map[string]string{}, nil, &requests)
+			p, note, err = r.plannedChildRereads(ctx, uk, from, prevFiles{}, nil, &requests)
 			if p != nil {
 				plan = p
 			}

@@ -43,6 +43,15 @@ func TestCollisionRefused(t *testing.T) {
 	if err := b.add(kr); !errors.As(err, &ce) || !ce.CaseFolding {
 		t.Fatalf("err = %v", err)
 	}
+	// The fold is found whichever comes first, and between two paths
+	// with upper-case letters (the fold map holds only those).
+	for _, pair := range [][2]string{{"users/ab/X.AB.yaml", "users/ab/x.ab.yaml"}, {"users/ab/X.Ab.yaml", "users/ab/x.AB.yaml"}} {
+		b = newBuilder()
+		kr.files[0].path, kr.files[1].path = pair[0], pair[1]
+		if err := b.add(kr); !errors.As(err, &ce) || !ce.CaseFolding || !strings.Contains(err.Error(), pair[0]) {
+			t.Errorf("%s then %s: err = %v", pair[0], pair[1], err)
+		}
+	}
 	b = newBuilder()
 	kr.files[1].path = kr.files[0].path
 	if err := b.add(kr); !errors.As(err, &ce) || ce.CaseFolding || !strings.Contains(err.Error(), "nothing was committed") {

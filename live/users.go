@@ -465,7 +465,7 @@ type rereads struct {
 // plannedRereads decides which users' sponsors a delta day reads again.
 // prev maps lower-case keys to the previous files' paths. A nil plan (and
 // a note) means the log cannot tell: every object's children are read.
-func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from DeltaFrom, prev map[string]string,
+func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from DeltaFrom, prev prevFiles,
 	changes []*deltaChange, read func(string) ([]byte, error), requests *atomic.Int64) (*rereads, string, error) {
 	if from.Since.IsZero() {
 		return nil, "", nil
@@ -499,7 +499,8 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 			continue
 		}
 		p.watched = append(p.watched, key)
-		path, had := prev[lid]
+		f, had := prev[lid]
+		path := f.path
 		if !had || p.again[lid] {
 			continue
 		}
@@ -564,7 +565,7 @@ func (r *reader) plannedRereads(ctx context.Context, uk *layout.Kind, from Delta
 // new) and is watched, as the list's $expand leaves it out the same way
 // (pageReads.attach). Objects written with children are noted in
 // res.held.
-func (p *rereads) adder(ctx context.Context, r *reader, uk *layout.Kind, prev map[string]string, w *writer, res *deltaRead, requests *atomic.Int64) func([]map[string]any) error {
+func (p *rereads) adder(ctx context.Context, r *reader, uk *layout.Kind, prev prevFiles, w *writer, res *deltaRead, requests *atomic.Int64) func([]map[string]any) error {
 	kp := uk.KeyProp()
 	res.held = append([]string{}, p.watched...)
 	return func(page []map[string]any) error {

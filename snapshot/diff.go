@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -64,6 +65,12 @@ func sortChanges(cs []Change) {
 type treeReader struct {
 	r       *Repo
 	overlay map[plumbing.Hash]*dirNode
+	// once: the trees are read once (a walk of a whole revision): read
+	// without keeping them in the repository's tree cache, which would
+	// otherwise hold every tree of the snapshot (about 200 bytes a file:
+	// 25 MB for the previous snapshot of a 100,000-user export, kept for
+	// the whole run; issue 12).
+	once bool
 }
 
 func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
@@ -72,6 +79,12 @@ func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
 	}
 	if d, ok := t.overlay[h]; ok {
 		return d.entries, nil
+	}
+	if t.once {
+		if es, ok := t.r.treeCache[h]; ok {
+			return es, nil
+		}
+		return t.r.readTree(h)
 	}
 	return t.r.treeEntries(h)
 }
@@ -85,19 +98,72 @@ func (r *Repo) treeEntries(h plumbing.Hash) ([]tEntry, error) {
 	if es, ok := r.treeCache[h]; ok {
 		return es, nil
 	}
-	tr, err := object.GetTree(r.repo.Storer, h)
+	es, err := r.readTree(h)
 	if err != nil {
-		return nil, fmt.Errorf("read tree %s: %w", h, err)
-	}
-	es := make([]tEntry, len(tr.Entries))
-	for i, e := range tr.Entries {
-		es[i] = tEntry{name: e.Name, mode: e.Mode, hash: e.Hash}
+		return nil, err
 	}
 	if r.treeCache == nil || r.treeCacheSize+len(es) > treeCacheMax {
 		r.treeCache, r.treeCacheSize = map[plumbing.Hash][]tEntry{}, 0
 	}
 	r.treeCache[h] = es
 	r.treeCacheSize += len(es) + 1
+	return es, nil
+}
+
+// readTree reads and decodes the stored tree h, with no cache. The
+// entries' names are parts of one string, the tree's content (go-git's
+// object.Tree allocated a name at a time, then copied here: twice the
+// garbage of a walk of a whole snapshot). Callers hold r.mu.
+func (r *Repo) readTree(h plumbing.Hash) ([]tEntry, error) {
+	obj, err := r.repo.Storer.EncodedObject(plumbing.TreeObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
+	}
+	defer rd.Close()
+	var b strings.Builder
+	b.Grow(int(obj.Size()))
+	if _, err := io.Copy(&b, rd); err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
+	}
+	es, err := parseTree(b.String())
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
+	}
+	return es, nil
+}
+
+// parseTree decodes a tree object's content: entries of "MODE NAME\0"
+// and a 20-byte id.
+func parseTree(s string) ([]tEntry, error) {
+	n := 0
+	for i := 0; i < len(s); n++ {
+		z := strings.IndexByte(s[i:], 0)
+		if z < 0 || i+z+1+20 > len(s) {
+			return nil, errors.New("malformed tree: an entry is cut short")
+		}
+		i += z + 1 + 20
+	}
+	es := make([]tEntry, 0, n)
+	for len(s) > 0 {
+		sp := strings.IndexByte(s, ' ')
+		z := strings.IndexByte(s, 0)
+		if sp <= 0 || z < sp+2 {
+			return nil, errors.New("malformed tree: an entry without a mode or a name")
+		}
+		mode, err := filemode.New(s[:sp])
+		if err != nil {
+			return nil, fmt.Errorf("malformed tree: %w", err)
+		}
+		var e tEntry
+		e.name, e.mode = s[sp+1:z], mode
+		copy(e.hash[:], s[z+1:z+21])
+		es = append(es, e)
+		s = s[z+21:]
+	}
 	return es, nil
 }
 

@@ -291,8 +291,9 @@ type walkItem struct {
 }
 
 // collect lists the files at or below prefix in tree root, in path order.
+// Its trees are read once, not kept in the tree cache (treeReader.once).
 func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string) ([]walkItem, error) {
-	tr := treeReader{r: r}
+	tr := treeReader{r: r, once: true}
 	e, ok, err := tr.lookup(root, prefix)
 	if err != nil || !ok {
 		return nil, err

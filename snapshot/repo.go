@@ -14,8 +14,20 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
+
+// objectCacheSize bounds go-git's cache of the objects it read (raw
+// trees, blobs, commits), 96 MB by default. Nothing here reads one object
+// twice through it on purpose: trees have the decoded tree cache
+// (treeEntries), commits commitCache, many blobs a store of their own
+// (bulkReader); at the default size it kept every tree and blob an
+// incremental export read, 26 MB of a 100,000-user no-change run's live
+// heap for the whole run (issue 12). Objects larger than this are not
+// cached at all.
+const objectCacheSize = 4 * cache.MiByte
 
 // DefaultBranch is the branch a new repository starts on and the branch a
 // snapshot goes to when HEAD does not name one.
@@ -107,6 +119,9 @@ func Open(path string) (*Repo, error) {
 			return nil, fmt.Errorf("%w: %s (use an empty or new folder to create one)", ErrNotRepository, abs)
 		}
 		return nil, fmt.Errorf("open repository %s: %w", abs, err)
+	}
+	if fs, ok := gr.Storer.(*filesystem.Storage); ok {
+		gr.Storer = filesystem.NewStorage(fs.Filesystem(), cache.NewObjectLRU(objectCacheSize))
 	}
 	if workTree == "" && filepath.Base(gitDir) == ".git" {
 		// The .git folder of a non-bare repository was given directly.

@@ -1,0 +1,7 @@
+//go:build race
+
+package live
+
+// raceEnabled: the test binary runs under the race detector, whose
+// instrumentation allocates beside the code measured.
+const raceEnabled = true
