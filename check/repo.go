@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -101,6 +100,9 @@ type Options struct {
 	// OpenPGP, when set, verifies OpenPGP signatures with gpg against its
 	// keyring (openpgp.go), with Signers or alone.
 	OpenPGP *OpenPGP
+	// workers: how many files are read and analysed at once (0: one per
+	// CPU); tests compare one with many.
+	workers int
 }
 
 // ErrNoCommit: the repository has no HEAD commit to check.
@@ -125,7 +127,7 @@ func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 		return nil, fmt.Errorf("%s has %w; run `entrasnap export --repo %s` first", o.Name, ErrNoCommit, o.Name)
 	}
 	rep := &Report{Repo: o.Name, Snapshots: []Snapshot{}}
-	ck := &checker{r: r, cache: map[string]*fileFacts{}, limit: o.MaxFileSize}
+	ck := &checker{r: r, cache: map[string]*fileFacts{}, limit: o.MaxFileSize, workers: o.workers}
 
 	// Tags: listed and resolved one by one, so one broken tag does not hide
 	// the others.
@@ -283,6 +285,7 @@ type checker struct {
 	r     *snapshot.Repo
 	cache map[string]*fileFacts // path + "\x00" + blob id
 	limit int64                 // the largest object file read (tooLarge)
+	workers int // Options.workers
 }
 
 // fileFacts is what one object file says, read and checked this run.
@@ -708,53 +711,55 @@ func (ck *checker) lineOf(ctx context.Context, rev, p, prop string) int {
 	return layout.NewLines(data).Of(prop)
 }
 
-// analyse reads files and records their facts in the cache, spreading the
-// decoding and validation over the CPUs.
+// analyse reads files and records their facts in the cache: on every CPU,
+// each reader analysing the files it reads (snapshot.Repo.ReadBlobs), so
+// that reading overlaps checking and no more than a file per CPU is held
+// (issue 12, row e3: 125,000 files were read first, one goroutine reading
+// and all held, 1.6 GB). A file that cannot be read that way (over the
+// limit, a damaged object) is read again on its own so that the problem
+// names it as before. The facts are per file, whatever the order of
+// reading: the report is the same on one CPU or many
+// (TestRepoParallelSameReport).
 func (ck *checker) analyse(ctx context.Context, rev string, files []blobFile) error {
 	if len(files) == 0 {
 		return nil
 	}
-	contents := make([][]byte, len(files))
-	readErrs := make([]error, len(files))
-	var all map[string][]byte
-	if len(files) > 256 && ck.r.MaxFileSize() == ck.limit {
-		// One pass over the tree. ReadAll refuses a file over the limit
-		// from its object's header, unread, like tooLarge; that, or a
-		// damaged object, falls back to reading files one by one so that
-		// the error names the file.
-		all, _ = ck.r.ReadAll(ctx, rev, "")
+	hs := make([]plumbing.Hash, len(files))
+	for i, f := range files {
+		hs[i] = f.blob
+	}
+	results := make([]*fileFacts, len(files))
+	err := ck.r.ReadBlobs(ctx, hs, ck.readers(), func(i int, data []byte, err error) {
+		if err == nil {
+			results[i] = analyseFile(files[i], data, nil)
+		}
+	})
+	if err != nil {
+		return err
 	}
 	for i, f := range files {
-		if data, ok := all[f.path]; ok {
-			contents[i] = data
+		if results[i] != nil {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		contents[i], readErrs[i] = ck.readLimited(ctx, rev, f)
+		data, err := ck.readLimited(ctx, rev, f)
+		results[i] = analyseFile(f, data, err)
 	}
-	results := make([]*fileFacts, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i] = analyseFile(files[i], contents[i], readErrs[i])
-			}
-		}()
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	for i, f := range files {
 		ck.cache[f.path+"\x00"+f.blob.String()] = results[i]
 	}
 	return ctx.Err()
+}
+
+// readers is how many goroutines read and analyse files: checker.workers,
+// or one per CPU.
+func (ck *checker) readers() int {
+	if ck.workers > 0 {
+		return ck.workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // analyseFile checks one object file on its own.
