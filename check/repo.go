@@ -282,10 +282,10 @@ func (rep *Report) WriteText(w io.Writer) {
 // checker checks commits, analysing each distinct file (path and content)
 // once per run.
 type checker struct {
-	r     *snapshot.Repo
-	cache map[string]*fileFacts // path + "\x00" + blob id
-	limit int64                 // the largest object file read (tooLarge)
-	workers int // Options.workers
+	r       *snapshot.Repo
+	cache   map[string]*fileFacts // path + "\x00" + blob id
+	limit   int64                 // the largest object file read (tooLarge)
+	workers int                   // Options.workers
 }
 
 // fileFacts is what one object file says, read and checked this run.
