@@ -115,6 +115,9 @@ type Schema struct {
 	// export that finds nothing wrong never needs it.
 	doc func() map[string]any
 	sch *jsonschema.Schema
+	// quick is the quick check (quick.go), compiled on first use.
+	quickOnce sync.Once
+	quick     *quickNode
 }
 
 type entry struct {
@@ -297,6 +300,9 @@ func (s *Schema) JSON() []byte { return append([]byte(nil), s.raw...) }
 // converted through encoding/json). It returns nil or a *ValidationError
 // listing every problem.
 func (s *Schema) Validate(obj any) error {
+	if s.quickCheck(obj) == yes {
+		return nil // the validator would say so too (quick.go)
+	}
 	v, err := normalize(obj)
 	if err != nil {
 		return fmt.Errorf("schemas: %s: %w", s.kind, err)
