@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -40,6 +41,9 @@ func (r *Repo) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func
 		n = 1 // one store for all: read from one goroutine
 	}
 	n = max(1, min(n, (len(hs)+readBlobsChunk-1)/readBlobsChunk))
+	packs := openPackBlobs(filepath.Join(r.commonDir, "objects", "pack"))
+	defer packs.close()
+	limit := r.maxFileSize()
 	var next atomic.Int64 // the next chunk's first index
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -47,8 +51,14 @@ func (r *Repo) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st, done := r.blobReader()
-			defer done()
+			pr := packs.reader()
+			var done func()
+			var st storer.EncodedObjectStorer // go-git's, opened for the first blob pr cannot read
+			defer func() {
+				if done != nil {
+					done()
+				}
+			}()
 			for {
 				if errs[w] = ctxErr(ctx); errs[w] != nil {
 					return
@@ -58,7 +68,13 @@ func (r *Repo) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func
 					return
 				}
 				for i := from; i < min(from+readBlobsChunk, len(hs)); i++ {
-					data, err := r.readBlobFrom(st, hs[i])
+					data, err := pr.read(hs[i], limit)
+					if err == errNotHere {
+						if st == nil {
+							st, done = r.blobReader()
+						}
+						data, err = r.readBlobFrom(st, hs[i])
+					}
 					fn(i, data, err)
 				}
 			}
