@@ -23,16 +23,16 @@ const readBlobsChunk = 64
 // limit; a damaged or missing object). fn is called from the readers'
 // goroutines, concurrently when n > 1, each blob once, in no set order:
 // fn must be safe for concurrent use and must not call r's methods (r is
-// locked until ReadBlobs returns). It may keep data. The error is ctx's,
-// or the repository's object store that cannot be opened; then fn may not
-// have been called for every blob.
+// locked until ReadBlobs returns). It may keep data. The error is ctx's;
+// then fn may not have been called for every blob.
 //
-// Each reader is a store of its own on the repository's folder, keeping
-// its pack files open until done (bulkReader), so blobs are read without
-// an open per file or a lookup among loose objects first, and the readers
-// share no state: `check` reads and analyses 125,000 files on every CPU
-// this way (issue 12, row e3) instead of reading them all first, one by
-// one, and holding them.
+// The readers take consecutive chunks of hs and read each blob straight
+// from the pack files when it is a whole object there (packread.go), else
+// through a go-git store of their own that keeps its pack files open
+// (blobReader): no open per file, no lookup among loose objects first,
+// nothing shared but the pack indexes. `check` reads and analyses 125,000
+// files on every CPU this way (issue 12, row e3) instead of reading them
+// all first, one by one, and holding them.
 func (r *Repo) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func(i int, data []byte, err error)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
