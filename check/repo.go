@@ -824,6 +824,17 @@ var typeKinds = func() map[string]string {
 	return m
 }()
 
+// kindTargets is each kind's name alone, the targets of a reference its
+// @odata.type names: one slice per kind, not one per reference (a million
+// group members at 100,000 users).
+var kindTargets = func() map[string][]string {
+	m := map[string][]string{}
+	for _, k := range layout.Kinds() {
+		m[k.Name] = []string{k.Name}
+	}
+	return m
+}()
+
 // strictRef reports whether Graph keeps a reference consistent (child
 // relationships, assignments): one that names nothing is then an error.
 // A reference the catalog marks Strict is; one in a child is, unless the
@@ -875,7 +886,7 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 				if !ok {
 					return // a device, a contact, ...: not backed up
 				}
-				targets = []string{kind}
+				targets = kindTargets[kind]
 			}
 			out = append(out, refUse{prop: prop, id: id, targets: targets, strict: strict, binned: binned})
 		})
