@@ -109,12 +109,8 @@ func (c *quickCompiler) keyword(n *quickNode, k string, val any) bool {
 		case string:
 			n.types = []string{t}
 		case []any:
-			for _, e := range t {
-				s, ok := e.(string)
-				if !ok {
-					return false
-				}
-				n.types = append(n.types, s)
+			if n.types = stringList(t); len(n.types) == 0 {
+				return false
 			}
 		default:
 			return false
@@ -168,12 +164,8 @@ func (c *quickCompiler) keyword(n *quickNode, k string, val any) bool {
 		if !ok {
 			return false
 		}
-		for _, e := range items {
-			s, ok := e.(string)
-			if !ok {
-				return false
-			}
-			n.required = append(n.required, s)
+		if n.required = stringList(items); n.required == nil && len(items) > 0 {
+			return false
 		}
 	case "propertyNames":
 		n.propNames = c.node(val)
@@ -234,6 +226,19 @@ func (c *quickCompiler) keyword(n *quickNode, k string, val any) bool {
 		return false
 	}
 	return true
+}
+
+// stringList is items as strings; nil if one is not a string.
+func stringList(items []any) []string {
+	out := make([]string, 0, len(items))
+	for _, e := range items {
+		s, ok := e.(string)
+		if !ok {
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // ref is the node a $ref names: "#/$defs/NAME" only.

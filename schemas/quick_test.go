@@ -2,7 +2,8 @@ package schemas
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -18,13 +19,8 @@ import (
 // for files as export writes them.
 func TestQuickAgreesWithValidator(t *testing.T) {
 	compared, quickYes := 0, 0
-	names := []string{}
 	fx := fixtures(t)
-	for name := range fx {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(fx)) {
 		kind := kindOf(name)
 		s, err := For(kind)
 		if err != nil {
