@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -101,6 +102,9 @@ type Options struct {
 	// OpenPGP, when set, verifies OpenPGP signatures with gpg against its
 	// keyring (openpgp.go), with Signers or alone.
 	OpenPGP *OpenPGP
+	// workers: how many files are read and analysed at once (0: one per
+	// CPU); tests compare one with many.
+	workers int
 }
 
 // ErrNoCommit: the repository has no HEAD commit to check.
@@ -125,7 +129,7 @@ func Repo(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 		return nil, fmt.Errorf("%s has %w; run `entrasnap export --repo %s` first", o.Name, ErrNoCommit, o.Name)
 	}
 	rep := &Report{Repo: o.Name, Snapshots: []Snapshot{}}
-	ck := &checker{r: r, cache: map[string]*fileFacts{}, limit: o.MaxFileSize}
+	ck := &checker{r: r, cache: map[string]*fileFacts{}, limit: o.MaxFileSize, workers: o.workers}
 
 	// Tags: listed and resolved one by one, so one broken tag does not hide
 	// the others.
@@ -280,9 +284,10 @@ func (rep *Report) WriteText(w io.Writer) {
 // checker checks commits, analysing each distinct file (path and content)
 // once per run.
 type checker struct {
-	r     *snapshot.Repo
-	cache map[string]*fileFacts // path + "\x00" + blob id
-	limit int64                 // the largest object file read (tooLarge)
+	r       *snapshot.Repo
+	cache   map[string]*fileFacts // path + "\x00" + blob id
+	limit   int64                 // the largest object file read (tooLarge)
+	workers int                   // Options.workers
 }
 
 // fileFacts is what one object file says, read and checked this run.
@@ -604,11 +609,20 @@ func (ck *checker) checkCommit(ctx context.Context, h plumbing.Hash) (*Snapshot,
 		}
 		return false
 	}
-	for i, f := range files {
-		for _, ru := range facts[i].refs {
-			if resolves(ru.targets, ru.id) {
-				continue
+	// Which references name nothing: the index is only read now, so on
+	// every CPU (a million group members at 100,000 users took a second);
+	// the issues then follow in file order as before.
+	unresolved := make([][]int, len(files))
+	ck.parallel(len(files), func(i int) {
+		for j, ru := range facts[i].refs {
+			if !resolves(ru.targets, ru.id) {
+				unresolved[i] = append(unresolved[i], j)
 			}
+		}
+	})
+	for i, f := range files {
+		for _, j := range unresolved[i] {
+			ru := facts[i].refs[j]
 			covered := true
 			for _, t := range ru.targets {
 				covered = covered && complete[t]
@@ -708,53 +722,79 @@ func (ck *checker) lineOf(ctx context.Context, rev, p, prop string) int {
 	return layout.NewLines(data).Of(prop)
 }
 
-// analyse reads files and records their facts in the cache, spreading the
-// decoding and validation over the CPUs.
+// analyse reads files and records their facts in the cache: on every CPU,
+// each reader analysing the files it reads (snapshot.Repo.ReadBlobs), so
+// that reading overlaps checking and no more than a file per CPU is held
+// (issue 12, row e3: 125,000 files were read first, one goroutine reading
+// and all held, 1.6 GB). A file that cannot be read that way (over the
+// limit, a damaged object) is read again on its own so that the problem
+// names it as before. The facts are per file, whatever the order of
+// reading: the report is the same on one CPU or many
+// (TestRepoParallelSameReport).
 func (ck *checker) analyse(ctx context.Context, rev string, files []blobFile) error {
 	if len(files) == 0 {
 		return nil
 	}
-	contents := make([][]byte, len(files))
-	readErrs := make([]error, len(files))
-	var all map[string][]byte
-	if len(files) > 256 && ck.r.MaxFileSize() == ck.limit {
-		// One pass over the tree. ReadAll refuses a file over the limit
-		// from its object's header, unread, like tooLarge; that, or a
-		// damaged object, falls back to reading files one by one so that
-		// the error names the file.
-		all, _ = ck.r.ReadAll(ctx, rev, "")
+	hs := make([]plumbing.Hash, len(files))
+	for i, f := range files {
+		hs[i] = f.blob
+	}
+	results := make([]*fileFacts, len(files))
+	err := ck.r.ReadBlobs(ctx, hs, ck.readers(), func(i int, data []byte, err error) {
+		if err == nil {
+			results[i] = analyseFile(files[i], data, nil)
+		}
+	})
+	if err != nil {
+		return err
 	}
 	for i, f := range files {
-		if data, ok := all[f.path]; ok {
-			contents[i] = data
+		if results[i] != nil {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		contents[i], readErrs[i] = ck.readLimited(ctx, rev, f)
+		data, err := ck.readLimited(ctx, rev, f)
+		results[i] = analyseFile(f, data, err)
 	}
-	results := make([]*fileFacts, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i] = analyseFile(files[i], contents[i], readErrs[i])
-			}
-		}()
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	for i, f := range files {
 		ck.cache[f.path+"\x00"+f.blob.String()] = results[i]
 	}
 	return ctx.Err()
+}
+
+// parallel calls fn(i) for every i below n, from ck.readers() goroutines
+// taking consecutive chunks of 1,024; fn must be safe for concurrent use.
+func (ck *checker) parallel(n int, fn func(i int)) {
+	const chunk = 1024
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(ck.readers(), (n+chunk-1)/chunk) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				from := int(next.Add(chunk)) - chunk
+				if from >= n {
+					return
+				}
+				for i := from; i < min(from+chunk, n); i++ {
+					fn(i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// readers is how many goroutines read and analyse files: checker.workers,
+// or one per CPU.
+func (ck *checker) readers() int {
+	if ck.workers > 0 {
+		return ck.workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // analyseFile checks one object file on its own.
@@ -819,6 +859,17 @@ var typeKinds = func() map[string]string {
 	return m
 }()
 
+// kindTargets is each kind's name alone, the targets of a reference its
+// @odata.type names: one slice per kind, not one per reference (a million
+// group members at 100,000 users).
+var kindTargets = func() map[string][]string {
+	m := map[string][]string{}
+	for _, k := range layout.Kinds() {
+		m[k.Name] = []string{k.Name}
+	}
+	return m
+}()
+
 // strictRef reports whether Graph keeps a reference consistent (child
 // relationships, assignments): one that names nothing is then an error.
 // A reference the catalog marks Strict is; one in a child is, unless the
@@ -870,7 +921,7 @@ func objectRefs(k *layout.Kind, obj map[string]any) []refUse {
 				if !ok {
 					return // a device, a contact, ...: not backed up
 				}
-				targets = []string{kind}
+				targets = kindTargets[kind]
 			}
 			out = append(out, refUse{prop: prop, id: id, targets: targets, strict: strict, binned: binned})
 		})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -33,4 +34,31 @@ func peakHeapProfile() {
 			}
 		}
 	}()
+}
+
+// cpuProfile, when ENTRASNAP_CPUPROFILE names a file, profiles the CPU of
+// the whole command into it (`go tool pprof -top entrasnap FILE`); call the
+// function it returns before the process exits. A file that cannot be
+// created is said on stderr and the command runs unprofiled. For profiling
+// only: the README's Development section says how.
+func cpuProfile() (stop func()) {
+	file := os.Getenv("ENTRASNAP_CPUPROFILE")
+	if file == "" {
+		return func() {}
+	}
+	f, err := os.Create(file)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+		if err != nil {
+			_ = f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "entrasnap: ENTRASNAP_CPUPROFILE: %v; running unprofiled\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }
