@@ -113,7 +113,7 @@ func TestBatch45ChunkedRetriedAndOrdered(t *testing.T) {
 	}
 	mustEqual(t, "item 7 attempts", fb.seen["7"], 2)
 	// The 429's Retry-After is waited once. Chunks go out side by side, and
-	// the pacing clock is the wall clock moved on by the waits asked for
+	// the pacing clock is the wall clock moved on to the end of the waits asked for
 	// (virtualClock), so on a loaded machine a chunk may also wait out the
 	// few milliseconds its clock reading lags another's: those are not
 	// counted here. A chunk the scheduler sent only after the 429 came
