@@ -224,7 +224,13 @@ func hasKeyFold(m map[string]string, key string) bool {
 
 // chunkBatch packs items into chunks of at most MaxBatchSize, keeping
 // dependsOn-linked items together and the request order within and across
-// chunks as far as the links allow.
+// chunks as far as the links allow. Items on a path Graph limits to one
+// request a second per tenant (Conditional Access, CAPaced) travel in a
+// chunk of their own: Graph counts a $batch's items one by one, so a
+// second such item in the same envelope arrives in the same instant as
+// the first and is throttled whatever the client waited before sending
+// it (graph-semantics.md §1.2, §1.4); chunks of their own are paced a
+// second apart like single requests. The other items pack around them.
 func chunkBatch(items []batchItem) ([][]int, error) {
 	parent := make([]int, len(items))
 	for i := range parent {
@@ -261,6 +267,10 @@ func chunkBatch(items []batchItem) ([][]int, error) {
 		g := groups[r]
 		if len(g) > MaxBatchSize {
 			return nil, fmt.Errorf("graph: batch: %d items are linked by dependsOn (from item %s); at most %d fit in one $batch", len(g), items[g[0]].id, MaxBatchSize)
+		}
+		if slices.ContainsFunc(g, func(i int) bool { return requestCost(items[i].method, items[i].path).ca > 0 }) {
+			chunks = append(chunks, g)
+			continue
 		}
 		if len(cur)+len(g) > MaxBatchSize {
 			chunks = append(chunks, cur)

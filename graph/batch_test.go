@@ -113,7 +113,7 @@ func TestBatch45ChunkedRetriedAndOrdered(t *testing.T) {
 	}
 	mustEqual(t, "item 7 attempts", fb.seen["7"], 2)
 	// The 429's Retry-After is waited once. Chunks go out side by side, and
-	// the pacing clock is the wall clock moved on by the waits asked for
+	// the pacing clock is the wall clock moved on to the end of the waits asked for
 	// (virtualClock), so on a loaded machine a chunk may also wait out the
 	// few milliseconds its clock reading lags another's: those are not
 	// counted here. A chunk the scheduler sent only after the 429 came
@@ -387,5 +387,62 @@ func TestBatchOfManyEnvelopesRunsAtMostConcurrencyAtOnce(t *testing.T) {
 	mustEqual(t, "envelopes", len(fb.sizes), 50)
 	if maxInFlight > conc || maxWorkers > conc {
 		t.Errorf("at most %d envelopes in flight and %d goroutines sending them, want at most %d each", maxInFlight, maxWorkers, conc)
+	}
+}
+
+// Graph allows one Conditional Access request a second per tenant and
+// counts a $batch's items one by one (graph-semantics.md §1.2, §1.4): two
+// such items in one envelope arrive together and the second is throttled,
+// however long the client waited before sending them. A Batch sends each
+// such item in an envelope of its own, a second after the previous one,
+// and packs the other items as before.
+func TestBatchSendsConditionalAccessItemsOneAnEnvelope(t *testing.T) {
+	var throttled int
+	fb := &fakeBatch{seen: map[string]int{}}
+	fb.answer = func(it wireItem, times int) wireResponse {
+		return wireResponse{Status: 200, Body: json.RawMessage(`{"id":"x"}`)}
+	}
+	serve := fb.ServeHTTP
+	c, rec, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serve(w, r)
+		fb.mu.Lock()
+		defer fb.mu.Unlock()
+		ca := 0
+		for _, it := range fb.requests[len(fb.requests)-1] {
+			if strings.HasPrefix(it.URL, "/identity/conditionalAccess/") {
+				ca++
+			}
+		}
+		throttled += max(ca-1, 0) // what Graph's one a second refuses of them
+	}), nil)
+	var reqs []BatchRequest
+	for i := 1; i <= 6; i++ {
+		u := fmt.Sprintf("/v1.0/users/u%d", i)
+		if i%2 == 0 {
+			u = fmt.Sprintf("/v1.0/identity/conditionalAccess/authenticationStrength/policies/p%d/combinationConfigurations", i)
+		}
+		reqs = append(reqs, BatchRequest{Method: "GET", URL: u})
+	}
+	out, err := c.Batch(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out {
+		if r.Status != 200 {
+			t.Errorf("item %s: %d", r.ID, r.Status)
+		}
+	}
+	if throttled > 0 {
+		t.Errorf("%d Conditional Access items shared an envelope with another (envelopes %v)", throttled, fb.sizes)
+	}
+	if len(fb.sizes) != 4 {
+		t.Errorf("envelopes of %v items, want 4 (the three users together, each Conditional Access item alone)", fb.sizes)
+	}
+	var waited time.Duration
+	for _, w := range rec.waits() {
+		waited += w
+	}
+	if waited < 2*time.Second-10*time.Millisecond {
+		t.Errorf("waited %v in all, want the three Conditional Access envelopes a second apart (2 s)", waited)
 	}
 }

@@ -98,7 +98,7 @@ func New(cfg Config) (*Client, error) {
 	if c.sleep == nil {
 		c.sleep = sleepCtx
 	} else if c.now == nil {
-		vc := &virtualClock{}
+		vc := newVirtualClock(time.Now)
 		c.sleep, c.now = vc.wrap(c.sleep), vc.now
 	}
 	if c.now == nil {

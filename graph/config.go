@@ -87,9 +87,10 @@ type Config struct {
 	// recorder, or one that moves graphsim's clock.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock the pacing and Timeout run on. nil means the wall
-	// clock, moved on by every wait when Sleep is injected (so a Sleep that
-	// returns at once still lets the budget refill). Tests that move
-	// graphsim's clock in Sleep set Now to graphsim's Clock().Now.
+	// clock, moved on to the end of every wait when Sleep is injected (so a
+	// Sleep that returns at once still lets the budget refill); waits that
+	// overlap end at the latest wake-up, not after their sum. Tests that
+	// move graphsim's clock in Sleep set Now to graphsim's Clock().Now.
 	Now func() time.Time
 
 	// Logger receives retries and throttling at Info and every request at

@@ -21,7 +21,8 @@
 //   - paging (@odata.nextLink, custom headers resent on every page), delta
 //     rounds (@odata.deltaLink, 410 Gone → ErrResyncRequired) and JSON $batch
 //     (chunks of 20, dependsOn, per-item retry of throttled items; a
-//     call's envelopes go from at most Config.Concurrency goroutines);
+//     call's envelopes go from at most Config.Concurrency goroutines;
+//     Conditional Access items one an envelope, a second apart);
 //   - the throttling budget (pace.go): the client paces itself instead of
 //     letting Graph refuse it. Directory requests draw their documented
 //     cost (requestCost) on a resource-unit bucket per app and tenant

@@ -716,18 +716,46 @@ func isWriteThrottle(h http.Header) bool {
 }
 
 // virtualClock is the pacing clock when Config.Sleep is injected without
-// Config.Now: the wall clock moved on by every wait the client asked for,
-// so a Sleep that returns at once (a test's) still lets the budget refill.
-type virtualClock struct{ slept atomic.Int64 }
+// Config.Now: the wall clock, moved on to the end of every wait the client
+// asked for, so a Sleep that returns at once (a test's, a bench's that
+// moves graphsim's clock) still lets the budget refill.
+//
+// Waits that overlap (requests paced side by side, each to its own turn)
+// end at the latest wake-up, not after their sum: that is how time passes
+// for concurrent sleepers, and how a Sleep that moves a shared clock to
+// the latest wake-up (entrasnap bench, exporter's pacedClient) moves it.
+// A clock that added every wait ran ahead of such a server's by the
+// overlap, so the pacer believed its bucket refilled faster than Graph's
+// did and sent requests Graph throttled (issue 12, row b1: 238 429s at
+// 100,000 users). A Sleep that really sleeps moves the wall clock itself
+// and moves this one no further.
+type virtualClock struct {
+	wall  func() time.Time // time.Now; tests fix it
+	ahead atomic.Int64     // how far the clock is ahead of wall, in ns
+}
 
-func (v *virtualClock) now() time.Time { return time.Now().Add(time.Duration(v.slept.Load())) }
+func newVirtualClock(wall func() time.Time) *virtualClock { return &virtualClock{wall: wall} }
 
+func (v *virtualClock) now() time.Time { return v.wall().Add(time.Duration(v.ahead.Load())) }
+
+// wrap moves the clock, once sleep returns, to the wake-up of the wait
+// (WakeAt, else now + d as the wait started), unless it is already past.
 func (v *virtualClock) wrap(sleep func(context.Context, time.Duration) error) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, d time.Duration) error {
-		if d > 0 {
-			v.slept.Add(int64(d))
+		wake, ok := WakeAt(ctx)
+		if !ok {
+			wake = v.now().Add(d)
 		}
-		return sleep(ctx, d)
+		if err := sleep(ctx, d); err != nil || d <= 0 {
+			return err
+		}
+		for {
+			cur := v.ahead.Load()
+			need := int64(wake.Sub(v.wall()))
+			if need <= cur || v.ahead.CompareAndSwap(cur, need) {
+				return nil
+			}
+		}
 	}
 }
 
