@@ -124,6 +124,9 @@ type runOpts struct {
 	// timeout, when set, ends the run after it and reports timedOut
 	// instead of failing the test.
 	timeout time.Duration
+	// race runs the race-built product binary when the suite has one
+	// (raceBuild; see race_test.go), the plain one otherwise.
+	race bool
 }
 
 // run runs the product binary against s (nil: no tenant) and keeps what it printed.
@@ -131,14 +134,18 @@ func run(t testing.TB, s *sim, o runOpts, args ...string) result {
 	t.Helper()
 	limit := 2 * time.Minute
 	if raceBuild {
-		limit = 6 * time.Minute // the product under the race detector, beside other rows
+		limit = 6 * time.Minute // graphsim (and the fault rows' product) under the race detector, beside other rows
 	}
 	if o.timeout > 0 {
 		limit = o.timeout
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	argv := append([]string{bin}, args...)
+	exe := bin
+	if o.race && raceBin != "" {
+		exe = raceBin
+	}
+	argv := append([]string{exe}, args...)
 	if len(o.wrap) > 0 {
 		argv = append(append([]string{}, o.wrap...), argv...)
 	}

@@ -190,8 +190,8 @@ func classify(rel string) string {
 // killPoints picks, for each run of consecutive events of one class, its
 // first event and (when long) its middle one.
 //
-// Under -short (CI's race run, where the product binary is built with
-// -race and each export costs several CPU-seconds) a step whose class came
+// Under -short (CI's race run, where graphsim serves each export under the
+// detector in this process and each export costs CPU-seconds) a step whose class came
 // before (the second git-other, index and lock of an export) is not
 // killed again: every class of write step is still killed at its first
 // write, the objects also halfway (8 of the 11 points of the daily export).
@@ -218,8 +218,8 @@ func killPoints(evs []fsEvent) (points []int, steps []string) {
 }
 
 // shortPoints is points under the plain test run. Under -short (CI's race
-// run, where the product binary is built with -race and each restore of
-// the demo tenant costs several CPU-seconds) it keeps every other point,
+// run, where graphsim serves each restore under the detector in this
+// process and each restore of the demo tenant costs CPU-seconds) it keeps every other point,
 // the first and the last always: the restore rows kill after their first,
 // middle and last write, not the second. The plain test run kills at
 // every point.

@@ -21,7 +21,10 @@ var update = flag.Bool("update", false, "rewrite README.md's reliability table f
 
 // bin is the product binary, built once by TestMain; suiteDir holds every
 // repository and output of the run until the secrets row has read them.
-var bin, suiteDir string
+// raceBin, in a race test binary only (go test -race, .ci/run's race
+// phase), is the product binary built with -race too: the fault rows run it
+// (runOpts.race), see raceBuild.
+var bin, raceBin, suiteDir string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -35,16 +38,19 @@ func TestMain(m *testing.M) {
 	os.Chmod(dir, 0o755)
 	suiteDir = dir
 	bin = filepath.Join(dir, "entrasnap")
-	args := []string{"build", "-o", bin}
+	builds := [][]string{{"-o", bin}}
 	if raceBuild {
-		args = append(args, "-race")
+		raceBin = filepath.Join(dir, "entrasnap-race")
+		builds = append(builds, []string{"-race", "-o", raceBin})
 	}
-	build := exec.Command("go", append(args, "github.com/entrasnap/entrasnap/cmd/entrasnap")...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "reliability: building cmd/entrasnap:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
+	for _, args := range builds {
+		build := exec.Command("go", append(append([]string{"build"}, args...), "github.com/entrasnap/entrasnap/cmd/entrasnap")...)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "reliability: go build %s cmd/entrasnap: %v\n", strings.Join(args, " "), err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	refTemplate.Remove()
