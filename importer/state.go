@@ -112,6 +112,10 @@ type snapEntry struct {
 	snap    diff.Snapshot
 	skipped []diff.Skipped
 	err     error
+	// files is the commit's files as read, kept once a plan from files
+	// asked for them (withFiles; c.mu): nil for a commit only restored
+	// from, whose Loads need the objects only.
+	files map[string][]byte
 }
 
 // Objects is the objects of commit of r (copies of those c holds, c
@@ -141,6 +145,21 @@ func copyObject(o *Object) *Object {
 // every other caller; read them, copy what is to change (Load copies the
 // selected ones).
 func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit string) (diff.Snapshot, []diff.Skipped, error) {
+	_, snap, skipped, err := c.read(ctx, r, commit, false)
+	return snap, skipped, err
+}
+
+// withFiles is held with the commit's files as read (every file, keyed by
+// path; shared: never changed), which c keeps beside the objects from
+// then on: a plan from files (loadFiles) compares the files of its base
+// and head, and its plan, apply's check and verify each read both
+// (TestFilesPlanReadsEachCommitOnce).
+func (c *SnapshotCache) withFiles(ctx context.Context, r *snapshot.Repo, commit string) (map[string][]byte, diff.Snapshot, []diff.Skipped, error) {
+	return c.read(ctx, r, commit, true)
+}
+
+// read is held, and withFiles when files is set.
+func (c *SnapshotCache) read(ctx context.Context, r *snapshot.Repo, commit string, files bool) (map[string][]byte, diff.Snapshot, []diff.Skipped, error) {
 	if c == nil {
 		c = &sharedSnapshots
 	}
@@ -148,7 +167,7 @@ func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit strin
 	// branch moves, a hash does not.
 	h, err := r.Resolve(ctx, commit)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	key := r.Path() + "\x00" + h.String()
 	for {
@@ -171,17 +190,22 @@ func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit strin
 		}
 		c.mu.Unlock()
 		if mine {
-			var files map[string][]byte
-			if files, e.err = r.ReadAll(ctx, h.String(), ""); e.err == nil {
-				snap, skipped := diff.LoadFiles(files)
+			var read map[string][]byte
+			if read, e.err = r.ReadAll(ctx, h.String(), ""); e.err == nil {
+				snap, skipped := diff.LoadFiles(read)
 				c.decoded.Add(1)
-				if len(files) > snapshotCacheMaxFiles {
+				if len(read) > snapshotCacheMaxFiles {
 					e.err = errNotKept
 					c.forget(e)
 					close(e.ready)
-					return snap, skipped, nil // not kept: this Load's own
+					return read, snap, skipped, nil // not kept: this Load's own
 				}
 				e.snap, e.skipped = snap, skipped
+				if files {
+					c.mu.Lock()
+					e.files = read
+					c.mu.Unlock()
+				}
 			} else {
 				c.forget(e) // not kept: the next Load reads it again
 			}
@@ -190,16 +214,30 @@ func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit strin
 			select {
 			case <-e.ready:
 			case <-ctx.Done():
-				return nil, nil, ctx.Err()
+				return nil, nil, nil, ctx.Err()
 			}
 		}
 		if e.err != nil {
 			if mine {
-				return nil, nil, e.err
+				return nil, nil, nil, e.err
 			}
 			continue // another Load's read failed (its context, say): read it here
 		}
-		return e.snap, append([]diff.Skipped(nil), e.skipped...), nil
+		var read map[string][]byte
+		if files {
+			c.mu.Lock()
+			read = e.files
+			c.mu.Unlock()
+			if read == nil { // decoded for a restore, which keeps no files
+				if read, err = r.ReadAll(ctx, h.String(), ""); err != nil {
+					return nil, nil, nil, err
+				}
+				c.mu.Lock()
+				e.files = read
+				c.mu.Unlock()
+			}
+		}
+		return read, e.snap, append([]diff.Skipped(nil), e.skipped...), nil
 	}
 }
 
@@ -259,7 +297,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		df      *desiredFiles
 	)
 	if o.Files != nil {
-		if df, err = loadFiles(ctx, o.Repo, o.Files, o.Commit, o.Options.AllowDeletes); err != nil {
+		if df, err = loadFiles(ctx, o.Repo, o.Snapshots, o.Files, o.Commit, o.Options.AllowDeletes); err != nil {
 			return nil, err
 		}
 		if o.Files.Digest != "" && df.files.Digest != o.Files.Digest {
