@@ -12,11 +12,11 @@ import (
 	"github.com/entrasnap/entrasnap/graphsim"
 )
 
-// TestFilesPlanReadsEachCommitOnce: a plan from files reads and decodes
-// each commit once per SnapshotCache (its plan, apply's check and verify
-// each Load the base and the head): three plans of one pull request's
-// range decode its two commits once each, and a plan from the working
-// tree at that head decodes nothing more. Every plan is the plan a fresh
+// TestFilesPlanReadsEachCommitOnce: a plan from files reads each commit
+// once per SnapshotCache (its plan, apply's check and verify each Load the
+// base and the head) and decodes its base once and of its head only the
+// files that differ: three plans of one pull request's range decode one
+// commit, and a plan from the working tree at that head decodes the head. Every plan is the plan a fresh
 // cache gives, byte for byte, also after the caller of an earlier Load
 // changed every object it was given (Desired, Removed), and the cache's
 // objects stay a fresh decoding's.
@@ -75,8 +75,28 @@ func TestFilesPlanReadsEachCommitOnce(t *testing.T) {
 			t.Fatalf("plan %d through one cache differs from a fresh cache's:\n%s\nwant:\n%s", i, got, want)
 		}
 	}
+	if n := cache.decoded.Load(); n != 1 {
+		t.Errorf("three plans of one range decoded %d commits, want 1 (the base once; of the head only the files that differ)", n)
+	}
+	if n := cache.reads.Load(); n != 2 {
+		t.Errorf("three plans of one range read %d commits, want 2 (base and head, once each)", n)
+	}
+	// The working tree at head, one more file edited: planned from head's
+	// files as the cache holds them (not read again), decoded once now.
+	e.editWT(ca002, "    - \"exchangeActiveSync\"\n", "    - \"exchangeActiveSync\"\n    - \"other\"\n")
+	wtPlan := Files{From: "HEAD", Worktree: true}
+	want = planned(&SnapshotCache{}, wtPlan, false)
+	if !strings.Contains(want, ca002) {
+		t.Fatalf("the working tree's plan does not change %s:\n%s", ca002, want)
+	}
+	if got := planned(cache, wtPlan, true); got != want {
+		t.Fatalf("the working tree's plan through the cache differs from a fresh cache's:\n%s\nwant:\n%s", got, want)
+	}
 	if n := cache.decoded.Load(); n != 2 {
-		t.Errorf("three plans of one range decoded %d commits, want 2 (base and head, once each)", n)
+		t.Errorf("a plan from the working tree at the head decoded %d commits in all, want 2 (the head once more)", n)
+	}
+	if n := cache.reads.Load(); n != 2 {
+		t.Errorf("a plan from the working tree at the head read %d commits in all, want 2 (the head's files held)", n)
 	}
 	fresh := func(rev string) diff.Snapshot {
 		t.Helper()
@@ -91,21 +111,6 @@ func TestFilesPlanReadsEachCommitOnce(t *testing.T) {
 		if held, _, err := cache.Objects(ctx, e.repo, rev); err != nil || !reflect.DeepEqual(held, fresh(rev)) {
 			t.Fatalf("after the plans the cache's objects of %s are not a fresh decoding's (%v): a plan or its caller changed them", rev, err)
 		}
-	}
-
-	// The working tree at head, one more file edited: planned from head's
-	// files as the cache holds them, nothing decoded but the edited file.
-	e.editWT(ca002, "    - \"exchangeActiveSync\"\n", "    - \"exchangeActiveSync\"\n    - \"other\"\n")
-	wtPlan := Files{From: "HEAD", Worktree: true}
-	want = planned(&SnapshotCache{}, wtPlan, false)
-	if !strings.Contains(want, ca002) {
-		t.Fatalf("the working tree's plan does not change %s:\n%s", ca002, want)
-	}
-	if got := planned(cache, wtPlan, true); got != want {
-		t.Fatalf("the working tree's plan through the cache differs from a fresh cache's:\n%s\nwant:\n%s", got, want)
-	}
-	if n := cache.decoded.Load(); n != 2 {
-		t.Errorf("a plan from the working tree at a commit held decoded %d commits in all, want 2", n)
 	}
 }
 

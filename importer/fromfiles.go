@@ -194,7 +194,7 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, snapshots *SnapshotCache, 
 			}
 			commit = h.String()
 		}
-		if head, _, _, err = snapshots.withFiles(ctx, r, commit); err != nil {
+		if head, err = snapshots.commitFiles(ctx, r, commit); err != nil {
 			return nil, err
 		}
 	}
