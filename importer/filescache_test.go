@@ -98,17 +98,8 @@ func TestFilesPlanReadsEachCommitOnce(t *testing.T) {
 	if n := cache.reads.Load(); n != 2 {
 		t.Errorf("a plan from the working tree at the head read %d commits in all, want 2 (the head's files held)", n)
 	}
-	fresh := func(rev string) diff.Snapshot {
-		t.Helper()
-		files, err := e.repo.ReadAll(ctx, rev, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, _ := diff.LoadFiles(files)
-		return s
-	}
 	for _, rev := range []string{base, head} {
-		if held, _, err := cache.Objects(ctx, e.repo, rev); err != nil || !reflect.DeepEqual(held, fresh(rev)) {
+		if held, _, err := cache.Objects(ctx, e.repo, rev); err != nil || !reflect.DeepEqual(held, e.snapshotObjects(rev)) {
 			t.Fatalf("after the plans the cache's objects of %s are not a fresh decoding's (%v): a plan or its caller changed them", rev, err)
 		}
 	}
