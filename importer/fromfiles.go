@@ -158,7 +158,12 @@ type desiredFiles struct {
 
 // loadFiles reads the base and the desired files, validates the changed
 // ones and returns the desired snapshot with the selection of what changed.
-func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string, allowDeletes bool) (*desiredFiles, error) {
+// The files of a commit and its objects come from snapshots (the process's
+// cache when nil: SnapshotCache.withFiles), and of the desired files only
+// those that differ from the base are decoded (desiredObjects): the
+// objects of the others are the base's, shared with the cache as
+// Input.Others always are, while the selected ones are this Load's own.
+func loadFiles(ctx context.Context, r *snapshot.Repo, snapshots *SnapshotCache, spec *Files, commit string, allowDeletes bool) (*desiredFiles, error) {
 	f := &Files{From: spec.From, FromCommit: spec.FromCommit, To: spec.To, Worktree: spec.Worktree}
 	if f.FromCommit == "" {
 		h, err := r.Resolve(ctx, f.From)
@@ -167,7 +172,7 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 		}
 		f.FromCommit = h.String()
 	}
-	base, err := r.ReadAll(ctx, f.FromCommit, "")
+	base, baseSnap, baseSkipped, err := snapshots.withFiles(ctx, r, f.FromCommit)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +194,7 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 			}
 			commit = h.String()
 		}
-		if head, err = r.ReadAll(ctx, commit, ""); err != nil {
+		if head, err = snapshots.commitFiles(ctx, r, commit); err != nil {
 			return nil, err
 		}
 	}
@@ -229,7 +234,7 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 			problems = append(problems, p)
 		}
 	}
-	snap, skipped := diff.LoadFiles(head)
+	snap, skipped := desiredObjects(head, base, baseSnap, baseSkipped)
 	newKeys := map[string]string{} // lower key → path
 	newObjs := map[string]*Object{}
 	for _, p := range changed {
@@ -296,10 +301,12 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 	for _, o := range snap {
 		keys[o.Kind.Name+"/"+strings.ToLower(o.Key)] = true
 	}
-	baseSnap, _ := diff.LoadFiles(onlyPaths(base, deleted))
 	var removed []*Object
 	for _, p := range deleted {
 		o := baseSnap[p]
+		if o != nil {
+			o = copyObject(o) // the cache's: apply deletes through its own
+		}
 		switch {
 		case o == nil || IsNewKey(o.Key): // not an object file at the base (or unreadable there, or a new object's)
 			continue
@@ -323,6 +330,34 @@ func loadFiles(ctx context.Context, r *snapshot.Repo, spec *Files, commit string
 		}
 	}
 	return &desiredFiles{commit: commit, snap: snap, skipped: skipped, sel: sel, removed: removed, files: f}, nil
+}
+
+// desiredObjects is diff.LoadFiles(head) where base (files at a commit,
+// decoded as baseSnap with baseSkipped) holds most of head's files as
+// they are: a file's object depends on its path and bytes only, so a file
+// of head with the same bytes at base has base's object (shared: nothing
+// changes a snapshot's objects but the selected ones, which differ from
+// base and are decoded here) or was skipped there for the same reason.
+func desiredObjects(head, base map[string][]byte, baseSnap diff.Snapshot, baseSkipped []diff.Skipped) (diff.Snapshot, []diff.Skipped) {
+	differ := map[string][]byte{}
+	for p, data := range head {
+		if old, ok := base[p]; !ok || !bytes.Equal(old, data) {
+			differ[p] = data
+		}
+	}
+	snap, skipped := diff.LoadFiles(differ)
+	for p := range head {
+		if _, d := differ[p]; !d && baseSnap[p] != nil {
+			snap[p] = baseSnap[p]
+		}
+	}
+	for _, s := range baseSkipped {
+		if _, d := differ[s.Path]; !d && head[s.Path] != nil {
+			skipped = append(skipped, s)
+		}
+	}
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
+	return snap, skipped
 }
 
 // objectArea reports whether p is below a kind's folder (or a singleton's

@@ -84,6 +84,7 @@ type SnapshotCache struct {
 	mu      sync.Mutex
 	entries []*snapEntry // least recently used first
 	decoded atomic.Int64 // commits decoded (tests)
+	reads   atomic.Int64 // commits read (tests)
 }
 
 // snapshotCacheSize is how many commits a SnapshotCache keeps: the one a
@@ -108,11 +109,16 @@ var errNotKept = errors.New("importer: snapshot too large to keep")
 var sharedSnapshots SnapshotCache
 
 type snapEntry struct {
-	key     string // the repository's path and the commit's full hash
-	ready   chan struct{}
+	key   string // the repository's path and the commit's full hash
+	ready chan struct{}
+	err   error // (set before ready is closed)
+
+	mu      sync.Mutex // the rest
+	files   map[string][]byte
+	keep    bool // keep files: a plan from files asked for them (withFiles, commitFiles)
+	decoded bool
 	snap    diff.Snapshot
 	skipped []diff.Skipped
-	err     error
 }
 
 // Objects is the objects of commit of r (copies of those c holds, c
@@ -142,6 +148,32 @@ func copyObject(o *Object) *Object {
 // every other caller; read them, copy what is to change (Load copies the
 // selected ones).
 func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit string) (diff.Snapshot, []diff.Skipped, error) {
+	_, snap, skipped, err := c.read(ctx, r, commit, false, true)
+	return snap, skipped, err
+}
+
+// withFiles is held with the commit's files as read (every file, keyed by
+// path; shared: never changed), which c keeps beside the objects from
+// then on: a plan from files (loadFiles) compares the files of its base
+// and head, and its plan, apply's check and verify each read both
+// (TestFilesPlanReadsEachCommitOnce).
+func (c *SnapshotCache) withFiles(ctx context.Context, r *snapshot.Repo, commit string) (map[string][]byte, diff.Snapshot, []diff.Skipped, error) {
+	return c.read(ctx, r, commit, true, true)
+}
+
+// commitFiles is the commit's files as withFiles gives them, not decoded
+// (a plan from files decodes only the head's files that differ from its
+// base: desiredObjects).
+func (c *SnapshotCache) commitFiles(ctx context.Context, r *snapshot.Repo, commit string) (map[string][]byte, error) {
+	files, _, _, err := c.read(ctx, r, commit, true, false)
+	return files, err
+}
+
+// read gives what held (objects), commitFiles (files) or withFiles (both)
+// give. A commit's files are read once and decoded once, when first asked
+// for its objects; they are kept only once asked for (a restore's Loads
+// need the objects only).
+func (c *SnapshotCache) read(ctx context.Context, r *snapshot.Repo, commit string, files, objects bool) (map[string][]byte, diff.Snapshot, []diff.Skipped, error) {
 	if c == nil {
 		c = &sharedSnapshots
 	}
@@ -149,7 +181,7 @@ func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit strin
 	// branch moves, a hash does not.
 	h, err := r.Resolve(ctx, commit)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	key := r.Path() + "\x00" + h.String()
 	for {
@@ -172,36 +204,67 @@ func (c *SnapshotCache) held(ctx context.Context, r *snapshot.Repo, commit strin
 		}
 		c.mu.Unlock()
 		if mine {
-			var files map[string][]byte
-			if files, e.err = r.ReadAll(ctx, h.String(), ""); e.err == nil {
-				snap, skipped := diff.LoadFiles(files)
-				c.decoded.Add(1)
-				if len(files) > snapshotCacheMaxFiles {
-					e.err = errNotKept
-					c.forget(e)
-					close(e.ready)
-					return snap, skipped, nil // not kept: this Load's own
-				}
-				e.snap, e.skipped = snap, skipped
-			} else {
+			var read map[string][]byte
+			c.reads.Add(1)
+			if read, e.err = r.ReadAll(ctx, h.String(), ""); e.err != nil {
 				c.forget(e) // not kept: the next Load reads it again
+				close(e.ready)
+				return nil, nil, nil, e.err
 			}
+			if len(read) > snapshotCacheMaxFiles {
+				e.err = errNotKept
+				c.forget(e)
+				close(e.ready)
+				var snap diff.Snapshot
+				var skipped []diff.Skipped
+				if objects {
+					snap, skipped = diff.LoadFiles(read)
+					c.decoded.Add(1)
+				}
+				return read, snap, skipped, nil // not kept: this Load's own
+			}
+			e.files = read
 			close(e.ready)
 		} else {
 			select {
 			case <-e.ready:
 			case <-ctx.Done():
-				return nil, nil, ctx.Err()
+				return nil, nil, nil, ctx.Err()
+			}
+			if e.err != nil {
+				continue // another Load's read failed (its context, say): read it here
 			}
 		}
-		if e.err != nil {
-			if mine {
-				return nil, nil, e.err
-			}
-			continue // another Load's read failed (its context, say): read it here
-		}
-		return e.snap, append([]diff.Skipped(nil), e.skipped...), nil
+		return c.from(ctx, r, e, h.String(), files, objects)
 	}
+}
+
+// from gives what read asks of an entry that was read.
+func (c *SnapshotCache) from(ctx context.Context, r *snapshot.Repo, e *snapEntry, commit string, files, objects bool) (map[string][]byte, diff.Snapshot, []diff.Skipped, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.files == nil && (files || objects && !e.decoded) { // a restore's entry: its files were dropped
+		c.reads.Add(1)
+		read, err := r.ReadAll(ctx, commit, "")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		e.files = read
+	}
+	if objects && !e.decoded {
+		e.snap, e.skipped = diff.LoadFiles(e.files)
+		e.decoded = true
+		c.decoded.Add(1)
+	}
+	e.keep = e.keep || files
+	read := e.files
+	if !e.keep {
+		e.files = nil
+	}
+	if !files {
+		read = nil
+	}
+	return read, e.snap, append([]diff.Skipped(nil), e.skipped...), nil
 }
 
 // forget drops e from c.
@@ -260,7 +323,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		df      *desiredFiles
 	)
 	if o.Files != nil {
-		if df, err = loadFiles(ctx, o.Repo, o.Files, o.Commit, o.Options.AllowDeletes); err != nil {
+		if df, err = loadFiles(ctx, o.Repo, o.Snapshots, o.Files, o.Commit, o.Options.AllowDeletes); err != nil {
 			return nil, err
 		}
 		if o.Files.Digest != "" && df.files.Digest != o.Files.Digest {
