@@ -297,7 +297,10 @@ func main() {
 	// call run, keeping them for the process as they run many commands.
 	schemas.DropAfterUse(true)
 	peakHeapProfile()
-	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	stop := cpuProfile()
+	code := run(os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // connectionFlags are the flags of every command that talks to Graph.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -33,4 +34,31 @@ func peakHeapProfile() {
 			}
 		}
 	}()
+}
+
+// cpuProfile, when ENTRASNAP_CPUPROFILE names a file, profiles the CPU from
+// here to the returned stop, which writes the profile (`go tool pprof -top
+// entrasnap FILE`). For profiling only: the README's Development section
+// says how. A file that cannot be created is said on stderr, and the
+// command runs unprofiled.
+func cpuProfile() (stop func()) {
+	file := os.Getenv("ENTRASNAP_CPUPROFILE")
+	if file == "" {
+		return func() {}
+	}
+	f, err := os.Create(file)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+		if err != nil {
+			_ = f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "entrasnap: ENTRASNAP_CPUPROFILE: %v (running without the profile)\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }
