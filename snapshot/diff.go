@@ -85,6 +85,7 @@ func (r *Repo) treeEntries(h plumbing.Hash) ([]tEntry, error) {
 	if es, ok := r.treeCache[h]; ok {
 		return es, nil
 	}
+	r.reads.Trees++
 	tr, err := object.GetTree(r.repo.Storer, h)
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
@@ -338,7 +339,11 @@ func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(
 			changes := dedupeChanges(d.changes)
 			// fn runs unlocked so that it may call other methods of r.
 			r.mu.Unlock()
-			err := fn(commitInfo(c, tags), changes)
+			ci := commitInfo(c, tags)
+			if parent != nil {
+				ci.ParentTime, ci.ParentTags = parent.Committer.When, tags[parent.Hash]
+			}
+			err := fn(ci, changes)
 			r.mu.Lock()
 			if err != nil {
 				if errors.Is(err, ErrStop) {

@@ -29,6 +29,12 @@ type CommitInfo struct {
 	Committer Signature
 	Message   string
 	Tags      []string // names of the tags that point at this commit, sorted
+	// ParentTime and ParentTags are the first parent's committer time and
+	// tags, as History gives them (zero without a parent; Log leaves them
+	// out): what a caller needs of the snapshot before, without reading
+	// every tag again.
+	ParentTime time.Time
+	ParentTags []string
 }
 
 // TagInfo describes one tag.
@@ -214,6 +220,7 @@ func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
 
 // readBlobFrom is readBlob through the object store st.
 func (r *Repo) readBlobFrom(st storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
+	r.reads.Blobs++
 	obj, err := st.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
@@ -490,6 +497,7 @@ func (r *Repo) Tags(ctx context.Context, prefix string) ([]TagInfo, error) {
 }
 
 func (r *Repo) tagList(prefix string) ([]TagInfo, error) {
+	r.reads.TagLists++
 	iter, err := r.repo.Tags()
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)

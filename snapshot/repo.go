@@ -63,6 +63,9 @@ type Repo struct {
 	tagCache      map[plumbing.Hash]TagInfo
 	commitCache   map[plumbing.Hash]*object.Commit // commits named by a full id
 
+	// reads counts what was read from the object store (ReadCounts).
+	reads ReadCounts
+
 	// notifyFn is told what the repository did on its own (SetNotify).
 	notifyFn func(msg string)
 
@@ -271,6 +274,22 @@ func (r *Repo) Close() error {
 		return c.Close()
 	}
 	return nil
+}
+
+// ReadCounts are what a Repo has read since it was opened: tree objects
+// decoded (not those found in its cache), blobs read and listings of the
+// tags. Reads grow with what a command asks for, not with the time a
+// loaded machine takes, so tests of the history commands count them to
+// keep the work in proportion to the change rather than to the tenant.
+type ReadCounts struct {
+	Trees, Blobs, TagLists int
+}
+
+// ReadCounts returns what r has read so far.
+func (r *Repo) ReadCounts() ReadCounts {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reads
 }
 
 // Closed reports whether Close was called: callers' tests check that
