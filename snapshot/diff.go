@@ -246,7 +246,7 @@ func findEntry(es []tEntry, key string) int {
 // deletion and an addition.
 func (r *Repo) Diff(ctx context.Context, from, to string) ([]Change, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	var a plumbing.Hash
 	if from != "" {
@@ -278,7 +278,7 @@ func (r *Repo) Diff(ctx context.Context, from, to string) ([]Change, error) {
 // call other methods of r, and may return ErrStop to end the walk early.
 func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(CommitInfo, []Change) error) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	if len(paths) == 0 {
 		return fmt.Errorf("history: no paths given")
@@ -338,7 +338,7 @@ func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(
 		if len(d.changes) > 0 {
 			changes := dedupeChanges(d.changes)
 			// fn runs unlocked so that it may call other methods of r.
-			r.mu.Unlock()
+			r.unlock()
 			ci := commitInfo(c, tags)
 			if parent != nil {
 				ci.ParentTime, ci.ParentTags = parent.Committer.When, tags[parent.Hash]

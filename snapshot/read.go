@@ -205,7 +205,7 @@ func (r *Repo) commitBefore(ctx context.Context, rev string, before time.Time) (
 // ErrUnknownRevision and say what to try.
 func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	c, err := r.resolveCommit(ctx, rev)
 	if err != nil {
@@ -253,7 +253,7 @@ func (r *Repo) readBlobFrom(st storer.EncodedObjectStorer, h plumbing.Hash) ([]b
 // nothing (or a folder) is at that path, the error wraps ErrNotFound.
 func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	c, err := r.resolveCommit(ctx, rev)
 	if err != nil {
@@ -287,7 +287,7 @@ func (r *Repo) ReadBlob(ctx context.Context, h plumbing.Hash) ([]byte, error) {
 		return nil, err
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	return r.readBlob(h)
 }
@@ -346,11 +346,11 @@ func (r *Repo) Walk(ctx context.Context, rev, prefix string, fn func(path string
 	r.mu.Lock()
 	c, err := r.resolveCommitLocked(ctx, rev)
 	if err != nil {
-		r.mu.Unlock()
+		r.unlock()
 		return err
 	}
 	items, err := r.collect(ctx, c.TreeHash, cleanPrefix(prefix))
-	r.mu.Unlock()
+	r.unlock()
 	if err != nil {
 		return err
 	}
@@ -375,15 +375,11 @@ func (r *Repo) resolveCommitLocked(ctx context.Context, rev string) (*object.Com
 const bulkReaderMin = 64
 
 // bulkReader is the object store ReadAll reads n blobs through, and the
-// function that releases it. go-git's store as the repository opens it
-// opens and closes the pack file for every object it reads (so that no
-// file stays open between calls: git gc may replace the packs): for the
-// 25,000 files of a 20,000-user snapshot that was 12 % of check's CPU (an
-// open, a header read and a close per file, through a path resolution
-// that stats every folder). For many blobs, ReadAll reads through a second
-// store on the same folder that keeps its pack files open until done; its
-// own small cache keeps the repository's from filling with file contents
-// read once. Callers hold r.mu.
+// function that releases it. For many blobs, ReadAll reads through a
+// second store on the same folder, whose own small cache keeps the
+// repository's from filling with file contents read once (the
+// repository's store keeps its packs open within a call too: keepingPacks).
+// Callers hold r.mu.
 func (r *Repo) bulkReader(n int) (storer.EncodedObjectStorer, func()) {
 	fs, ok := r.repo.Storer.(*filesystem.Storage)
 	if !ok || n < bulkReaderMin {
@@ -397,7 +393,7 @@ func (r *Repo) bulkReader(n int) (storer.EncodedObjectStorer, func()) {
 // path.
 func (r *Repo) ReadAll(ctx context.Context, rev, prefix string) (map[string][]byte, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	c, err := r.resolveCommitLocked(ctx, rev)
 	if err != nil {
 		return nil, err
@@ -456,7 +452,7 @@ func commitInfo(c *object.Commit, tags map[plumbing.Hash][]string) CommitInfo {
 // rev ("" = HEAD), newest first, each with the tags pointing at it.
 func (r *Repo) Log(ctx context.Context, rev string, max int) ([]CommitInfo, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	if rev == "" {
 		rev = "HEAD"
 	}
@@ -488,7 +484,7 @@ func (r *Repo) Log(ctx context.Context, rev string, max int) ([]CommitInfo, erro
 // other than commits are left out.
 func (r *Repo) Tags(ctx context.Context, prefix string) ([]TagInfo, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
