@@ -265,10 +265,17 @@ func isEmptyOrMissing(dir string) (bool, error) {
 }
 
 // keepingPacks is the store st reading through the same folder, with its
-// pack files kept open until closed (Repo.unlock).
+// pack files kept open until closed (Repo.unlock). An object larger than
+// largeObject is read as a stream from the pack straight into the
+// caller's buffer, not inflated into a growing copy held by go-git's cache
+// first (a group of thousands of members is a file of hundreds of KB).
 func keepingPacks(st *filesystem.Storage) *filesystem.Storage {
-	return filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+	return filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: largeObject})
 }
+
+// largeObject is the size above which an object is streamed (go-git
+// reads objects up to 16 KiB whole whatever this says).
+const largeObject = 16 << 10
 
 // unlock ends a call: it closes the pack files the call read from and
 // releases r.mu. Every method that locks r.mu unlocks through it.
