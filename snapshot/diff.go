@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -86,19 +87,71 @@ func (r *Repo) treeEntries(h plumbing.Hash) ([]tEntry, error) {
 		return es, nil
 	}
 	r.reads.Trees++
-	tr, err := object.GetTree(r.repo.Storer, h)
+	es, err := r.readTree(h)
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
-	}
-	es := make([]tEntry, len(tr.Entries))
-	for i, e := range tr.Entries {
-		es[i] = tEntry{name: e.Name, mode: e.Mode, hash: e.Hash}
 	}
 	if r.treeCache == nil || r.treeCacheSize+len(es) > treeCacheMax {
 		r.treeCache, r.treeCacheSize = map[plumbing.Hash][]tEntry{}, 0
 	}
 	r.treeCache[h] = es
 	r.treeCacheSize += len(es) + 1
+	return es, nil
+}
+
+// readTree reads and parses the tree object h. It parses git's format
+// itself rather than through go-git's object.Tree: one string holds every
+// name, so a shard folder of hundreds of files costs two allocations, not
+// a few per entry (a diff or a log reads a shard folder per change, and
+// they grow with the tenant). A tree that is not well formed is an error.
+func (r *Repo) readTree(h plumbing.Hash) ([]tEntry, error) {
+	obj, err := r.repo.Storer.EncodedObject(plumbing.TreeObject, h)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	buf := bytes.NewBuffer(make([]byte, 0, min(obj.Size(), 1<<20)))
+	if _, err := buf.ReadFrom(rd); err != nil {
+		return nil, err
+	}
+	return parseTree(buf.Bytes())
+}
+
+// parseTree parses the content of a git tree object: entries of "MODE
+// NAME\0" and a 20-byte id.
+func parseTree(data []byte) ([]tEntry, error) {
+	n := 0
+	for i := 0; i < len(data); n++ {
+		z := bytes.IndexByte(data[i:], 0)
+		if z < 0 || i+z+1+len(plumbing.Hash{}) > len(data) {
+			return nil, errors.New("malformed tree: an entry is cut short")
+		}
+		i += z + 1 + len(plumbing.Hash{})
+	}
+	names := string(data) // one allocation for every name
+	es := make([]tEntry, 0, n)
+	for i := 0; i < len(data); {
+		sp := bytes.IndexByte(data[i:], ' ')
+		z := bytes.IndexByte(data[i:], 0)
+		if sp <= 0 || z < sp+2 {
+			return nil, errors.New("malformed tree: an entry lacks its mode or name")
+		}
+		var mode uint32
+		for _, c := range data[i : i+sp] {
+			if c < '0' || c > '7' || mode > 0o7777777 {
+				return nil, fmt.Errorf("malformed tree: mode %q", data[i:i+sp])
+			}
+			mode = mode<<3 | uint32(c-'0')
+		}
+		e := tEntry{name: names[i+sp+1 : i+z], mode: filemode.FileMode(mode)}
+		copy(e.hash[:], data[i+z+1:])
+		es = append(es, e)
+		i += z + 1 + len(e.hash)
+	}
 	return es, nil
 }
 
