@@ -114,11 +114,11 @@ func (r *Repo) readTree(h plumbing.Hash) ([]tEntry, error) {
 		return nil, err
 	}
 	defer rd.Close()
-	buf := bytes.NewBuffer(make([]byte, 0, min(obj.Size(), 1<<20)))
-	if _, err := buf.ReadFrom(rd); err != nil {
+	data, err := readSized(rd, obj.Size(), r.maxFileSize())
+	if err != nil {
 		return nil, err
 	}
-	return parseTree(buf.Bytes())
+	return parseTree(data)
 }
 
 // parseTree parses the content of a git tree object: entries of "MODE

@@ -233,18 +233,40 @@ func (r *Repo) readBlobFrom(st storer.EncodedObjectStorer, h plumbing.Hash) ([]b
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	defer rd.Close()
-	b := make([]byte, 0, obj.Size())
-	for {
-		n, err := rd.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
+	b, err := readSized(rd, obj.Size(), r.maxFileSize())
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	return b, nil
+}
+
+// readSized reads rd to its end into a buffer of the size its object
+// declares (at most most bytes allocated ahead): one allocation and one
+// copy for an object as declared, more only for one that is not.
+func readSized(rd io.Reader, size, most int64) ([]byte, error) {
+	b := make([]byte, max(min(size, most), 0))
+	n, err := io.ReadFull(rd, b)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return b[:n], nil // shorter than declared
+	case err != nil:
+		return nil, err
+	}
+	var one [1]byte
+	for { // longer than declared: read the rest
+		m, err := rd.Read(one[:])
+		if m > 0 {
+			rest, err := io.ReadAll(rd)
+			if err != nil {
+				return nil, err
+			}
+			return append(append(b, one[0]), rest...), nil
+		}
 		if err == io.EOF {
 			return b, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read blob %s: %w", h, err)
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			return nil, err
 		}
 	}
 }

@@ -75,3 +75,20 @@ func TestParseTreeAsGoGit(t *testing.T) {
 		}
 	}
 }
+
+// readSized reads an object of the declared size into one buffer of that
+// size, and still reads all of one shorter or longer than declared.
+func TestReadSized(t *testing.T) {
+	content := strings.Repeat("0123456789", 1000)
+	for _, tc := range []struct {
+		size, most int64
+	}{{10000, 1 << 20}, {10000, 100}, {5000, 1 << 20}, {20000, 1 << 20}, {0, 1 << 20}, {-1, 1 << 20}} {
+		got, err := readSized(strings.NewReader(content), tc.size, tc.most)
+		if err != nil || string(got) != content {
+			t.Errorf("readSized(size %d, most %d) = %d bytes, %v; want the %d bytes", tc.size, tc.most, len(got), err, len(content))
+		}
+	}
+	if allocs := testing.AllocsPerRun(10, func() { _, _ = readSized(strings.NewReader(content), int64(len(content)), 1<<20) }); allocs > 3 {
+		t.Errorf("readSized of an object as declared: %.0f allocations, want 3 (the reader, the buffer, the byte that finds its end)", allocs)
+	}
+}
