@@ -319,8 +319,52 @@ func refKinds(k *layout.Kind, path string) []string {
 	return nil
 }
 
+// equal is reflect.DeepEqual for the values a decoded file holds (maps,
+// lists, strings, numbers, booleans, null), without reflection: a diff
+// compares whole objects first, then each member of a changed set, so a
+// group of thousands of members is walked several times.
+func equal(a, b any) bool {
+	switch av := a.(type) {
+	case string:
+		bv, ok := b.(string)
+		return ok && av == bv
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok || len(av) != len(bv) || (av == nil) != (bv == nil) {
+			return false
+		}
+		for k, x := range av {
+			y, ok := bv[k]
+			if !ok || !equal(x, y) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) || (av == nil) != (bv == nil) {
+			return false
+		}
+		for i := range av {
+			if !equal(av[i], bv[i]) {
+				return false
+			}
+		}
+		return true
+	case json.Number:
+		bv, ok := b.(json.Number)
+		return ok && av == bv
+	case bool:
+		bv, ok := b.(bool)
+		return ok && av == bv
+	case nil:
+		return b == nil
+	}
+	return reflect.DeepEqual(a, b)
+}
+
 func compareValues(k *layout.Kind, path string, a, b any) []PropChange {
-	if reflect.DeepEqual(a, b) {
+	if equal(a, b) {
 		return nil
 	}
 	am, aok := a.(map[string]any)
@@ -370,33 +414,40 @@ func compareSets(k *layout.Kind, path, elemKey string, a, b []any) []PropChange 
 	keyOf := func(e any) string {
 		if m, ok := e.(map[string]any); ok && elemKey != "" {
 			if v, ok := m[elemKey]; ok {
+				if s, ok := v.(string); ok {
+					return s // an id: most sets' key, without fmt
+				}
 				return fmt.Sprint(v)
 			}
 		}
 		j, _ := json.Marshal(e)
 		return string(j)
 	}
-	am, bm := map[string]any{}, map[string]any{}
-	for _, e := range a {
-		am[keyOf(e)] = e
+	// Each element's key once (they are asked for again below).
+	keys := func(es []any) ([]string, map[string]any) {
+		ks, m := make([]string, len(es)), make(map[string]any, len(es))
+		for i, e := range es {
+			ks[i] = keyOf(e)
+			m[ks[i]] = e
+		}
+		return ks, m
 	}
-	for _, e := range b {
-		bm[keyOf(e)] = e
-	}
+	ak, am := keys(a)
+	bk, bm := keys(b)
 	pc := PropChange{Path: path, Action: Changed, RefKinds: refKinds(k, path)}
 	var nested []PropChange
-	for _, e := range b {
-		key := keyOf(e)
+	for i, e := range b {
+		key := bk[i]
 		old, ok := am[key]
 		switch {
 		case !ok:
 			pc.Added = append(pc.Added, e)
-		case !reflect.DeepEqual(old, e):
+		case !equal(old, e):
 			nested = append(nested, compareValues(k, fmt.Sprintf("%s[%s=%s]", path, elemKey, key), old, e)...)
 		}
 	}
-	for _, e := range a {
-		if _, ok := bm[keyOf(e)]; !ok {
+	for i, e := range a {
+		if _, ok := bm[ak[i]]; !ok {
 			pc.Removed = append(pc.Removed, e)
 		}
 	}

@@ -17,8 +17,8 @@ import (
 // repository revision (Open) finds an id's files by listing only the
 // folders a file with that key can be in (a kind's folder, or its shard
 // folder), so naming the ids of a diff reads a few small folders, not the
-// whole tree; Paths, Has and Kind list every path on first use. An Index is
-// not safe for concurrent use.
+// whole tree; Has and Kind list the file's folder, and Paths every path on
+// first use. An Index is not safe for concurrent use.
 type Index struct {
 	list func() ([]string, error) // every file path of the revision
 	read func(path string) ([]byte, error)
@@ -149,20 +149,38 @@ func (ix *Index) Paths() ([]string, error) {
 }
 
 // Has reports whether p is an object file of the revision.
-func (ix *Index) Has(p string) bool {
-	if ix.load() != nil {
-		return false
-	}
-	_, ok := ix.kindOf[p]
-	return ok
-}
+func (ix *Index) Has(p string) bool { return ix.Kind(p) != nil }
 
-// Kind returns the kind of an object file of the revision.
+// Kind returns the kind of an object file of the revision (nil when p is
+// none). Without the full list it lists only p's folder: a selector that is
+// an id, asked first whether it is a path, costs no walk of the tree.
 func (ix *Index) Kind(p string) *layout.Kind {
-	if ix.load() != nil {
+	if ix.loaded || ix.folder == nil {
+		if ix.load() != nil {
+			return nil
+		}
+		return ix.kindOf[p]
+	}
+	if k, ok := ix.known[p]; ok {
+		return k
+	}
+	if _, _, err := layout.Locate(p); err != nil {
+		return nil // not an object file's path: load would leave it out
+	}
+	dir := path.Dir(p)
+	if dir == "." {
+		dir = ""
+	}
+	files, err := ix.dir(dir)
+	if err != nil {
 		return nil
 	}
-	return ix.kindOf[p]
+	for _, f := range files {
+		if f.path == p {
+			return f.kind
+		}
+	}
+	return nil
 }
 
 // Lookup returns the files of the objects whose key is id, or else (for a

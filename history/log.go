@@ -148,14 +148,16 @@ func Log(ctx context.Context, r *snapshot.Repo, rev, p string, names diff.Resolv
 		}
 		before, after := map[string][]byte{}, map[string][]byte{}
 		entry := Entry{Commit: ci.Hash.String(), Time: ci.Time.UTC().Format("2006-01-02 15:04:05"), Tags: ci.Tags}
+		// The changes carry the files' blob ids: read by id, not by
+		// path again from each revision's root.
 		for _, c := range mine {
 			if c.Action != snapshot.Added && parent != "" {
-				if data, err := r.ReadFile(ctx, parent, c.Path); err == nil {
+				if data, err := r.ReadBlob(ctx, c.From); err == nil {
 					before[c.Path] = data
 				}
 			}
 			if c.Action != snapshot.Deleted {
-				if data, err := r.ReadFile(ctx, ci.Hash.String(), c.Path); err == nil {
+				if data, err := r.ReadBlob(ctx, c.To); err == nil {
 					after[c.Path] = data
 				}
 				entry.Path = c.Path
@@ -182,10 +184,9 @@ func Log(ctx context.Context, r *snapshot.Repo, rev, p string, names diff.Resolv
 		if entry.Action == "" {
 			entry.Action = string(diff.Changed)
 		}
-		if parent != "" {
-			if from, ok := snapshotTimeOf(ctx, r, parent); ok {
-				entry.ChangedBy = att.Lines(key, from, layout.SnapshotTime(ci.Tags, ci.Time))
-			}
+		if parent != "" { // the parent's time and tags come with ci: no tag read per entry
+			from := layout.SnapshotTime(ci.ParentTags, ci.ParentTime)
+			entry.ChangedBy = att.Lines(key, from, layout.SnapshotTime(ci.Tags, ci.Time))
 		}
 		entries = append(entries, entry)
 		return nil

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -132,4 +134,57 @@ func newRepo(t *testing.T) *snapshot.Repo {
 	}
 	t.Cleanup(func() { r.Close() })
 	return r
+}
+
+// Log over a year of tagged daily snapshots reads the tags once (the
+// parent's time and tags come with each commit of the walk: a listing of
+// every tag per entry made the log quadratic in the snapshots), each
+// changed file's two versions once by blob id, and no more trees than the
+// path to the object's folder in each snapshot.
+func TestLogReadsInProportionToTheHistory(t *testing.T) {
+	ctx := context.Background()
+	r := newRepo(t)
+	users, _ := layout.Lookup("users")
+	const days = 30
+	objs := make([]map[string]any, 200)
+	for i := range objs {
+		objs[i] = map[string]any{"id": fmt.Sprintf("%02x3f2a0b-1111-4000-8000-%012x", i%64, i), "displayName": fmt.Sprintf("User %d", i), "userPrincipalName": fmt.Sprintf("user%d@contoso.example", i), "jobTitle": "Engineer"}
+	}
+	target := objs[70]
+	start := time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC)
+	var p string
+	for day := 0; day < days; day++ {
+		target["jobTitle"] = fmt.Sprintf("Title of day %d", day)
+		files := map[string][]byte{}
+		for _, o := range objs {
+			q, err := layout.Path(users, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[q] = layout.Canonical(users, o)
+		}
+		p, _ = layout.Path(users, target)
+		when := start.AddDate(0, 0, day)
+		sig := snapshot.Signature{Name: "entrasnap", Email: "entrasnap@localhost", When: when}
+		if _, err := r.WriteSnapshot(ctx, snapshot.Snapshot{Files: files, Message: fmt.Sprintf("day %d", day), Author: sig, Committer: sig,
+			Tag: "snapshot/" + when.Format("20060102T150405Z")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := r.ReadCounts()
+	entries, skipped, err := Log(ctx, r, "HEAD", p, Open(ctx, r, "HEAD"))
+	if err != nil || len(skipped) > 0 || len(entries) != days {
+		t.Fatalf("Log: %v, skipped %v, %d entries (want %d)", err, skipped, len(entries), days)
+	}
+	got := r.ReadCounts()
+	if n := got.TagLists - before.TagLists; n > 1 {
+		t.Errorf("Log listed the tags %d times over %d snapshots, want once", n, days)
+	}
+	if n, want := got.Blobs-before.Blobs, 2*(days-1)+1; n != want {
+		t.Errorf("Log read %d blobs, want %d (both versions of each change, the first version once)", n, want)
+	}
+	// Per snapshot: the root, users/ and the shard folder.
+	if n := got.Trees - before.Trees; n > 3*days {
+		t.Errorf("Log decoded %d trees over %d snapshots, want at most %d", n, days, 3*days)
+	}
 }

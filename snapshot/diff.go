@@ -1,10 +1,10 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -84,7 +84,12 @@ func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
 		if es, ok := t.r.treeCache[h]; ok {
 			return es, nil
 		}
-		return t.r.readTree(h)
+		t.r.reads.Trees++
+		es, err := t.r.readTree(h)
+		if err != nil {
+			return nil, fmt.Errorf("read tree %s: %w", h, err)
+		}
+		return es, nil
 	}
 	return t.r.treeEntries(h)
 }
@@ -98,9 +103,10 @@ func (r *Repo) treeEntries(h plumbing.Hash) ([]tEntry, error) {
 	if es, ok := r.treeCache[h]; ok {
 		return es, nil
 	}
+	r.reads.Trees++
 	es, err := r.readTree(h)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
 	}
 	if r.treeCache == nil || r.treeCacheSize+len(es) > treeCacheMax {
 		r.treeCache, r.treeCacheSize = map[plumbing.Hash][]tEntry{}, 0
@@ -110,59 +116,58 @@ func (r *Repo) treeEntries(h plumbing.Hash) ([]tEntry, error) {
 	return es, nil
 }
 
-// readTree reads and decodes the stored tree h, with no cache. The
-// entries' names are parts of one string, the tree's content (go-git's
-// object.Tree allocated a name at a time, then copied here: twice the
-// garbage of a walk of a whole snapshot). Callers hold r.mu.
+// readTree reads and parses the tree object h. It parses git's format
+// itself rather than through go-git's object.Tree: one string holds every
+// name, so a shard folder of hundreds of files costs two allocations, not
+// a few per entry (a diff or a log reads a shard folder per change, and
+// they grow with the tenant). A tree that is not well formed is an error.
 func (r *Repo) readTree(h plumbing.Hash) ([]tEntry, error) {
 	obj, err := r.repo.Storer.EncodedObject(plumbing.TreeObject, h)
 	if err != nil {
-		return nil, fmt.Errorf("read tree %s: %w", h, err)
+		return nil, err
 	}
 	rd, err := obj.Reader()
 	if err != nil {
-		return nil, fmt.Errorf("read tree %s: %w", h, err)
+		return nil, err
 	}
 	defer rd.Close()
-	var b strings.Builder
-	b.Grow(int(obj.Size()))
-	if _, err := io.Copy(&b, rd); err != nil {
-		return nil, fmt.Errorf("read tree %s: %w", h, err)
-	}
-	es, err := parseTree(b.String())
+	data, err := readSized(rd, obj.Size(), r.maxFileSize())
 	if err != nil {
-		return nil, fmt.Errorf("read tree %s: %w", h, err)
+		return nil, err
 	}
-	return es, nil
+	return parseTree(data)
 }
 
-// parseTree decodes a tree object's content: entries of "MODE NAME\0"
-// and a 20-byte id.
-func parseTree(s string) ([]tEntry, error) {
+// parseTree parses the content of a git tree object: entries of "MODE
+// NAME\0" and a 20-byte id.
+func parseTree(data []byte) ([]tEntry, error) {
 	n := 0
-	for i := 0; i < len(s); n++ {
-		z := strings.IndexByte(s[i:], 0)
-		if z < 0 || i+z+1+20 > len(s) {
+	for i := 0; i < len(data); n++ {
+		z := bytes.IndexByte(data[i:], 0)
+		if z < 0 || i+z+1+len(plumbing.Hash{}) > len(data) {
 			return nil, errors.New("malformed tree: an entry is cut short")
 		}
-		i += z + 1 + 20
+		i += z + 1 + len(plumbing.Hash{})
 	}
+	names := string(data) // one allocation for every name
 	es := make([]tEntry, 0, n)
-	for len(s) > 0 {
-		sp := strings.IndexByte(s, ' ')
-		z := strings.IndexByte(s, 0)
+	for i := 0; i < len(data); {
+		sp := bytes.IndexByte(data[i:], ' ')
+		z := bytes.IndexByte(data[i:], 0)
 		if sp <= 0 || z < sp+2 {
-			return nil, errors.New("malformed tree: an entry without a mode or a name")
+			return nil, errors.New("malformed tree: an entry lacks its mode or name")
 		}
-		mode, err := filemode.New(s[:sp])
-		if err != nil {
-			return nil, fmt.Errorf("malformed tree: %w", err)
+		var mode uint32
+		for _, c := range data[i : i+sp] {
+			if c < '0' || c > '7' || mode > 0o7777777 {
+				return nil, fmt.Errorf("malformed tree: mode %q", data[i:i+sp])
+			}
+			mode = mode<<3 | uint32(c-'0')
 		}
-		var e tEntry
-		e.name, e.mode = s[sp+1:z], mode
-		copy(e.hash[:], s[z+1:z+21])
+		e := tEntry{name: names[i+sp+1 : i+z], mode: filemode.FileMode(mode)}
+		copy(e.hash[:], data[i+z+1:])
 		es = append(es, e)
-		s = s[z+21:]
+		i += z + 1 + len(e.hash)
 	}
 	return es, nil
 }
@@ -311,7 +316,7 @@ func findEntry(es []tEntry, key string) int {
 // deletion and an addition.
 func (r *Repo) Diff(ctx context.Context, from, to string) ([]Change, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	var a plumbing.Hash
 	if from != "" {
@@ -343,7 +348,7 @@ func (r *Repo) Diff(ctx context.Context, from, to string) ([]Change, error) {
 // call other methods of r, and may return ErrStop to end the walk early.
 func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(CommitInfo, []Change) error) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	if len(paths) == 0 {
 		return fmt.Errorf("history: no paths given")
@@ -403,8 +408,12 @@ func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(
 		if len(d.changes) > 0 {
 			changes := dedupeChanges(d.changes)
 			// fn runs unlocked so that it may call other methods of r.
-			r.mu.Unlock()
-			err := fn(commitInfo(c, tags), changes)
+			r.unlock()
+			ci := commitInfo(c, tags)
+			if parent != nil {
+				ci.ParentTime, ci.ParentTags = parent.Committer.When, tags[parent.Hash]
+			}
+			err := fn(ci, changes)
 			r.mu.Lock()
 			if err != nil {
 				if errors.Is(err, ErrStop) {

@@ -125,3 +125,30 @@ func sortHist(h []histEntry) {
 		sortChanges(e.Changes)
 	}
 }
+
+// History gives each commit its first parent's committer time and tags
+// (what a log entry needs of the snapshot before), from the one listing of
+// the tags it makes.
+func TestHistoryGivesTheParentsTimeAndTags(t *testing.T) {
+	r := newTestRepo(t, true)
+	const f = "users/u.yaml"
+	for i := 0; i < 3; i++ {
+		write(t, r, Snapshot{Files: map[string][]byte{f: []byte{byte('a' + i), '\n'}}, Author: day(i), Committer: day(i), Tag: "snapshot/day" + string(rune('0'+i))})
+	}
+	lists := r.ReadCounts().TagLists
+	var got []string
+	err := r.History(context.Background(), "HEAD", []string{f}, func(c CommitInfo, _ []Change) error {
+		got = append(got, c.ParentTime.Format("2006-01-02")+" "+strings.Join(c.ParentTags, ","))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{day(1).When.Format("2006-01-02") + " snapshot/day1", day(0).When.Format("2006-01-02") + " snapshot/day0", "0001-01-01 "}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("parents' time and tags (-want +got):\n%s", diff)
+	}
+	if n := r.ReadCounts().TagLists - lists; n != 1 {
+		t.Errorf("History listed the tags %d times, want once", n)
+	}
+}

@@ -296,7 +296,7 @@ func (r *Repo) takeOver(path string, dead *LockError, content string) error {
 // prints these on stderr. nil (the default) discards them.
 func (r *Repo) SetNotify(f func(msg string)) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.notifyFn = f
 }
 
@@ -305,7 +305,7 @@ func (r *Repo) SetNotify(f func(msg string)) {
 func (r *Repo) Notify(msg string) {
 	r.mu.Lock()
 	f := r.notifyFn
-	r.mu.Unlock()
+	r.unlock()
 	if f != nil {
 		f(msg)
 	}

@@ -242,7 +242,7 @@ func (r *Repo) lockHoldsHeadTree(p string) bool {
 	}
 	tree := hashTree(root, map[plumbing.Hash]*dirNode{})
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	bref, err := r.headBranch()
 	if err != nil || bref == "" {
 		return false

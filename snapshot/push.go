@@ -32,7 +32,7 @@ import (
 // ErrBranchMoved.
 func (r *Repo) StartBranch(ctx context.Context, branch, rev string) (created bool, err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	bref := branchRef(branch)
 	if err := validRefName(bref); err != nil || !strings.HasPrefix(bref, "refs/heads/") {
@@ -78,7 +78,7 @@ func ValidBranchName(branch string) error {
 // refuses a branch that packed-refs also holds.
 func (r *Repo) DeleteBranch(branch string, at plumbing.Hash) (err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	bref := branchRef(branch)
 	if err := validRefName(bref); err != nil || !strings.HasPrefix(bref, "refs/heads/") {
 		return fmt.Errorf("branch %q: not a valid branch name", branch)
@@ -133,7 +133,7 @@ func (r *Repo) DeleteBranch(branch string, at plumbing.Hash) (err error) {
 // taken as a URL or path itself.
 func (r *Repo) RemoteURL(remote string) (string, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	return r.remoteURL(remote)
 }
 
@@ -201,7 +201,7 @@ func (r *Repo) Push(ctx context.Context, remote string, refs []string, auth tran
 	}
 
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	u, err := r.remoteURL(remote)
 	if err != nil {

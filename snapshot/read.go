@@ -29,6 +29,12 @@ type CommitInfo struct {
 	Committer Signature
 	Message   string
 	Tags      []string // names of the tags that point at this commit, sorted
+	// ParentTime and ParentTags are the first parent's committer time and
+	// tags, as History gives them (zero without a parent; Log leaves them
+	// out): what a caller needs of the snapshot before, without reading
+	// every tag again.
+	ParentTime time.Time
+	ParentTags []string
 }
 
 // TagInfo describes one tag.
@@ -199,7 +205,7 @@ func (r *Repo) commitBefore(ctx context.Context, rev string, before time.Time) (
 // ErrUnknownRevision and say what to try.
 func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	c, err := r.resolveCommit(ctx, rev)
 	if err != nil {
@@ -214,6 +220,7 @@ func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
 
 // readBlobFrom is readBlob through the object store st.
 func (r *Repo) readBlobFrom(st storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
+	r.reads.Blobs++
 	obj, err := st.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
@@ -226,18 +233,40 @@ func (r *Repo) readBlobFrom(st storer.EncodedObjectStorer, h plumbing.Hash) ([]b
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	defer rd.Close()
-	b := make([]byte, 0, obj.Size())
-	for {
-		n, err := rd.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
+	b, err := readSized(rd, obj.Size(), r.maxFileSize())
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	return b, nil
+}
+
+// readSized reads rd to its end into a buffer of the size its object
+// declares (at most most bytes allocated ahead): one allocation and one
+// copy for an object as declared, more only for one that is not.
+func readSized(rd io.Reader, size, most int64) ([]byte, error) {
+	b := make([]byte, max(min(size, most), 0))
+	n, err := io.ReadFull(rd, b)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return b[:n], nil // shorter than declared
+	case err != nil:
+		return nil, err
+	}
+	var one [1]byte
+	for { // longer than declared: read the rest
+		m, err := rd.Read(one[:])
+		if m > 0 {
+			rest, err := io.ReadAll(rd)
+			if err != nil {
+				return nil, err
+			}
+			return append(append(b, one[0]), rest...), nil
+		}
 		if err == io.EOF {
 			return b, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read blob %s: %w", h, err)
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			return nil, err
 		}
 	}
 }
@@ -246,7 +275,7 @@ func (r *Repo) readBlobFrom(st storer.EncodedObjectStorer, h plumbing.Hash) ([]b
 // nothing (or a folder) is at that path, the error wraps ErrNotFound.
 func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	c, err := r.resolveCommit(ctx, rev)
 	if err != nil {
@@ -280,7 +309,7 @@ func (r *Repo) ReadBlob(ctx context.Context, h plumbing.Hash) ([]byte, error) {
 		return nil, err
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	return r.readBlob(h)
 }
@@ -340,11 +369,11 @@ func (r *Repo) Walk(ctx context.Context, rev, prefix string, fn func(path string
 	r.mu.Lock()
 	c, err := r.resolveCommitLocked(ctx, rev)
 	if err != nil {
-		r.mu.Unlock()
+		r.unlock()
 		return err
 	}
 	items, err := r.collect(ctx, c.TreeHash, cleanPrefix(prefix))
-	r.mu.Unlock()
+	r.unlock()
 	if err != nil {
 		return err
 	}
@@ -369,15 +398,11 @@ func (r *Repo) resolveCommitLocked(ctx context.Context, rev string) (*object.Com
 const bulkReaderMin = 64
 
 // bulkReader is the object store ReadAll reads n blobs through, and the
-// function that releases it. go-git's store as the repository opens it
-// opens and closes the pack file for every object it reads (so that no
-// file stays open between calls: git gc may replace the packs): for the
-// 25,000 files of a 20,000-user snapshot that was 12 % of check's CPU (an
-// open, a header read and a close per file, through a path resolution
-// that stats every folder). For many blobs, ReadAll reads through a second
-// store on the same folder that keeps its pack files open until done; its
-// own small cache keeps the repository's from filling with file contents
-// read once. Callers hold r.mu.
+// function that releases it. For many blobs, ReadAll reads through a
+// second store on the same folder, whose own small cache keeps the
+// repository's from filling with file contents read once (the
+// repository's store keeps its packs open within a call too: keepingPacks).
+// Callers hold r.mu.
 func (r *Repo) bulkReader(n int) (storer.EncodedObjectStorer, func()) {
 	fs, ok := r.repo.Storer.(*filesystem.Storage)
 	if !ok || n < bulkReaderMin {
@@ -391,7 +416,7 @@ func (r *Repo) bulkReader(n int) (storer.EncodedObjectStorer, func()) {
 // path.
 func (r *Repo) ReadAll(ctx context.Context, rev, prefix string) (map[string][]byte, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	c, err := r.resolveCommitLocked(ctx, rev)
 	if err != nil {
 		return nil, err
@@ -450,7 +475,7 @@ func commitInfo(c *object.Commit, tags map[plumbing.Hash][]string) CommitInfo {
 // rev ("" = HEAD), newest first, each with the tags pointing at it.
 func (r *Repo) Log(ctx context.Context, rev string, max int) ([]CommitInfo, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	if rev == "" {
 		rev = "HEAD"
 	}
@@ -482,7 +507,7 @@ func (r *Repo) Log(ctx context.Context, rev string, max int) ([]CommitInfo, erro
 // other than commits are left out.
 func (r *Repo) Tags(ctx context.Context, prefix string) ([]TagInfo, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -491,6 +516,7 @@ func (r *Repo) Tags(ctx context.Context, prefix string) ([]TagInfo, error) {
 }
 
 func (r *Repo) tagList(prefix string) ([]TagInfo, error) {
+	r.reads.TagLists++
 	iter, err := r.repo.Tags()
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)

@@ -3,14 +3,18 @@ package snapshot
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -292,5 +296,136 @@ func TestClosed(t *testing.T) {
 	r.Close()
 	if !r.Closed() {
 		t.Error("a closed repository does not report Closed")
+	}
+}
+
+// countFS counts the opens of pack files and which are still open.
+type countFS struct {
+	billy.Filesystem
+	opens, open int
+}
+
+type countFile struct {
+	billy.File
+	fs     *countFS
+	closed bool
+}
+
+func (f *countFile) Close() error {
+	if !f.closed {
+		f.closed = true
+		f.fs.open--
+	}
+	return f.File.Close()
+}
+
+func (c *countFS) Open(name string) (billy.File, error) { return c.OpenFile(name, os.O_RDONLY, 0) }
+
+func (c *countFS) OpenFile(name string, flag int, perm os.FileMode) (billy.File, error) {
+	f, err := c.Filesystem.OpenFile(name, flag, perm)
+	if err != nil || !strings.HasSuffix(name, ".pack") {
+		return f, err
+	}
+	c.opens++
+	c.open++
+	return &countFile{File: f, fs: c}, nil
+}
+
+// A call that reads many objects (a diff of two trees, a history, every
+// file of a folder) opens each pack file once, not once per object read,
+// and leaves none open when it returns (git gc may replace the packs
+// between calls).
+func TestCallsOpenEachPackOnce(t *testing.T) {
+	ctx := context.Background()
+	r := newTestRepo(t, true)
+	files := map[string][]byte{}
+	for i := 0; i < 300; i++ {
+		files["users/"+strconv.Itoa(i%16)+"/u"+strconv.Itoa(i)+".yaml"] = []byte("v0 " + strconv.Itoa(i) + "\n")
+	}
+	first := write(t, r, Snapshot{Files: files, Author: day(0)})
+	for i := 0; i < 300; i += 3 {
+		files["users/"+strconv.Itoa(i%16)+"/u"+strconv.Itoa(i)+".yaml"] = []byte("v1 " + strconv.Itoa(i) + "\n")
+	}
+	second := write(t, r, Snapshot{Files: files, Author: day(1)})
+	packs, err := filepath.Glob(filepath.Join(r.Path(), "objects", "pack", "*.pack"))
+	if err != nil || len(packs) == 0 {
+		t.Fatalf("no pack files (%v): the test needs packed objects", err)
+	}
+	r.Close()
+	if r, err = Open(r.Path()); err != nil { // no tree read yet
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cfs := &countFS{Filesystem: r.repo.Storer.(*filesystem.Storage).Filesystem()}
+	r.repo.Storer = keepingPacks(filesystem.NewStorage(cfs, nil))
+	// ReadAll reads its files through a second store of its own
+	// (bulkReader), so it may open each pack twice.
+	for name, call := range map[string]func() (int, error){
+		"Diff": func() (int, error) {
+			cs, err := r.Diff(ctx, first.Commit.String(), second.Commit.String())
+			return len(cs), err
+		},
+		"ReadAll": func() (int, error) {
+			all, err := r.ReadAll(ctx, second.Commit.String(), "users")
+			return len(all), err
+		},
+		"History": func() (int, error) {
+			n := 0
+			err := r.History(ctx, second.Commit.String(), []string{"users"}, func(_ CommitInfo, cs []Change) error { n += len(cs); return nil })
+			return n, err
+		},
+	} {
+		before := cfs.opens
+		n, err := call()
+		if err != nil || n < 100 {
+			t.Fatalf("%s: %d objects, %v", name, n, err)
+		}
+		most := len(packs)
+		if name == "ReadAll" {
+			most *= 2
+		}
+		if opens := cfs.opens - before; opens > most {
+			t.Errorf("%s of %d files opened pack files %d times, want at most %d (%d packs)", name, n, opens, most, len(packs))
+		}
+		if cfs.open != 0 {
+			t.Errorf("%s left %d pack files open", name, cfs.open)
+		}
+	}
+}
+
+// A large file is read from the pack straight into the buffer returned,
+// not inflated into a growing copy first: reading a 4 MiB file allocates
+// little more than the 4 MiB returned.
+func TestReadBlobOfALargeFileCopiesItOnce(t *testing.T) {
+	ctx := context.Background()
+	r := newTestRepo(t, true)
+	var big strings.Builder
+	for i := 0; big.Len() < 4<<20; i++ {
+		big.WriteString("  - id: a1b2c3d4-0000-4000-8000-" + strconv.Itoa(100000000000+i) + "\n")
+	}
+	res := write(t, r, Snapshot{Files: map[string][]byte{"groups/big.yaml": []byte(big.String()), "groups/small.yaml": []byte("x\n")}, Author: day(0)})
+	r.Close()
+	r, err := Open(r.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var h plumbing.Hash
+	if err := r.Walk(ctx, res.Commit.String(), "groups/big.yaml", func(_ string, b plumbing.Hash) error { h = b; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ReadFile(ctx, res.Commit.String(), "groups/small.yaml"); err != nil { // the pack index loaded
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	data, err := r.ReadBlob(ctx, h)
+	runtime.ReadMemStats(&after)
+	if err != nil || string(data) != big.String() {
+		t.Fatalf("ReadBlob: %v, %d bytes, want %d", err, len(data), big.Len())
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(big.Len())*5/4 {
+		t.Errorf("reading a %d-byte file allocated %d bytes, want at most 1.25 times its size", big.Len(), n)
 	}
 }

@@ -75,6 +75,9 @@ type Repo struct {
 	tagCache      map[plumbing.Hash]TagInfo
 	commitCache   map[plumbing.Hash]*object.Commit // commits named by a full id
 
+	// reads counts what was read from the object store (ReadCounts).
+	reads ReadCounts
+
 	// notifyFn is told what the repository did on its own (SetNotify).
 	notifyFn func(msg string)
 
@@ -121,7 +124,14 @@ func Open(path string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository %s: %w", abs, err)
 	}
 	if fs, ok := gr.Storer.(*filesystem.Storage); ok {
-		gr.Storer = filesystem.NewStorage(fs.Filesystem(), cache.NewObjectLRU(objectCacheSize))
+		// The same store, keeping a pack file open from the first object
+		// read from it to the end of the call (unlock closes it): go-git's
+		// own opens and closes the pack for every object it reads, which
+		// was a fifth of the CPU of a diff or a log (an open, a seek and a
+		// close per tree and per file, through a path resolution that
+		// stats every folder). Between calls no file stays open, so git gc
+		// may still replace the packs.
+		gr.Storer = keepingPacks(fs)
 	}
 	if workTree == "" && filepath.Base(gitDir) == ".git" {
 		// The .git folder of a non-bare repository was given directly.
@@ -264,6 +274,28 @@ func isEmptyOrMissing(dir string) (bool, error) {
 	return false, err
 }
 
+// keepingPacks is the store st reading through the same folder, with its
+// pack files kept open until closed (Repo.unlock). An object larger than
+// largeObject is read as a stream from the pack straight into the
+// caller's buffer, not inflated into a growing copy held by go-git's cache
+// first (a group of thousands of members is a file of hundreds of KB).
+func keepingPacks(st *filesystem.Storage) *filesystem.Storage {
+	return filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRU(objectCacheSize), filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: largeObject})
+}
+
+// largeObject is the size above which an object is streamed (go-git
+// reads objects up to 16 KiB whole whatever this says).
+const largeObject = 16 << 10
+
+// unlock ends a call: it closes the pack files the call read from and
+// releases r.mu. Every method that locks r.mu unlocks through it.
+func (r *Repo) unlock() {
+	if st, ok := r.repo.Storer.(*filesystem.Storage); ok {
+		_ = st.ObjectStorage.Close() // the packs only: the store stays usable, its indexes loaded
+	}
+	r.mu.Unlock()
+}
+
 // Path is the repository path as opened (absolute).
 func (r *Repo) Path() string { return r.path }
 
@@ -280,7 +312,7 @@ func (r *Repo) Bare() bool { return r.workTree == "" }
 // Close releases resources held by the repository (open pack files).
 func (r *Repo) Close() error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.closed = true
 	if c, ok := r.repo.Storer.(io.Closer); ok {
 		return c.Close()
@@ -288,11 +320,27 @@ func (r *Repo) Close() error {
 	return nil
 }
 
+// ReadCounts are what a Repo has read since it was opened: tree objects
+// decoded (not those found in its cache), blobs read and listings of the
+// tags. Reads grow with what a command asks for, not with the time a
+// loaded machine takes, so tests of the history commands count them to
+// keep the work in proportion to the change rather than to the tenant.
+type ReadCounts struct {
+	Trees, Blobs, TagLists int
+}
+
+// ReadCounts returns what r has read so far.
+func (r *Repo) ReadCounts() ReadCounts {
+	r.mu.Lock()
+	defer r.unlock()
+	return r.reads
+}
+
 // Closed reports whether Close was called: callers' tests check that
 // every repository they open is closed.
 func (r *Repo) Closed() bool {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	return r.closed
 }
 

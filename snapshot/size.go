@@ -10,7 +10,7 @@ import (
 // reading its content, so callers can refuse a file too large to read.
 func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	if s, ok := r.repo.Storer.(interface {
 		EncodedObjectSize(plumbing.Hash) (int64, error)
 	}); ok {

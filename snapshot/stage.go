@@ -58,7 +58,7 @@ type Stage struct {
 func (r *Repo) NewStage() (*Stage, error) {
 	r.mu.Lock()
 	r.refresh()
-	r.mu.Unlock()
+	r.unlock()
 	ex, err := r.newExistence()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
@@ -69,7 +69,7 @@ func (r *Repo) NewStage() (*Stage, error) {
 			return ex.has(h)
 		}
 		r.mu.Lock() // the fallback asks go-git, which is not safe for concurrent use
-		defer r.mu.Unlock()
+		defer r.unlock()
 		return ex.has(h)
 	}
 	return s, nil

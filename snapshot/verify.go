@@ -53,11 +53,11 @@ func (r *Repo) ReadSigned(ctx context.Context, h plumbing.Hash) (*SignedObject, 
 	r.refresh()
 	obj, err := r.repo.Storer.EncodedObject(plumbing.AnyObject, h)
 	if err != nil {
-		r.mu.Unlock()
+		r.unlock()
 		return nil, fmt.Errorf("read object %s: %w", h, err)
 	}
 	if obj.Size() > maxSignedObject {
-		r.mu.Unlock()
+		r.unlock()
 		return nil, fmt.Errorf("object %s is %d bytes: too large for a commit or tag", h, obj.Size())
 	}
 	typ := obj.Type()
@@ -67,7 +67,7 @@ func (r *Repo) ReadSigned(ctx context.Context, h plumbing.Hash) (*SignedObject, 
 		data, err = io.ReadAll(rd)
 		rd.Close()
 	}
-	r.mu.Unlock()
+	r.unlock()
 	if err != nil {
 		return nil, fmt.Errorf("read object %s: %w", h, err)
 	}

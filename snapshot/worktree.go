@@ -591,7 +591,7 @@ type WorktreeReport struct {
 // repository or an unborn branch has nothing to do.
 func (r *Repo) SyncWorktree(ctx context.Context) (*WorktreeReport, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	rep := &WorktreeReport{}
 	if r.workTree == "" {

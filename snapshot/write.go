@@ -218,7 +218,7 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		}
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 
 	now := time.Now()
@@ -627,7 +627,7 @@ func (r *Repo) newTagRef(tag string) (string, error) {
 // the tag exists or the branch has no commit.
 func (r *Repo) TagHead(ctx context.Context, in Snapshot) (*Result, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
