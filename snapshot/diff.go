@@ -65,11 +65,12 @@ func sortChanges(cs []Change) {
 type treeReader struct {
 	r       *Repo
 	overlay map[plumbing.Hash]*dirNode
-	// once: the trees are read once (a walk of a whole revision): read
-	// without keeping them in the repository's tree cache, which would
-	// otherwise hold every tree of the snapshot (about 200 bytes a file:
-	// 25 MB for the previous snapshot of a 100,000-user export, kept for
-	// the whole run; issue 12).
+	// once: the trees are read once (a walk of a whole revision): kept in
+	// the repository's tree cache only while it holds fewer than
+	// walkCacheMax entries, so that a large walk does not hold every tree
+	// of the snapshot (about 200 bytes a file: 25 MB for the previous
+	// snapshot of a 100,000-user export, kept for the whole run; issue 12)
+	// and a small one is as quick the next time.
 	once bool
 }
 
@@ -89,13 +90,20 @@ func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read tree %s: %w", h, err)
 		}
+		if t.r.treeCacheSize+len(es) < walkCacheMax {
+			t.r.cacheTree(h, es)
+		}
 		return es, nil
 	}
 	return t.r.treeEntries(h)
 }
 
-// treeCacheMax bounds the tree cache (in entries, ~100 bytes each).
-const treeCacheMax = 500_000
+// treeCacheMax bounds the tree cache (in entries, ~100 bytes each);
+// walkCacheMax the entries a walk adds to it (treeReader.once).
+const (
+	treeCacheMax = 500_000
+	walkCacheMax = 20_000
+)
 
 // treeEntries reads and decodes a stored tree, through the cache.
 // Callers hold r.mu.
@@ -108,12 +116,18 @@ func (r *Repo) treeEntries(h plumbing.Hash) ([]tEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
 	}
+	r.cacheTree(h, es)
+	return es, nil
+}
+
+// cacheTree keeps the entries of tree h in the tree cache, emptied first
+// when it would hold more than treeCacheMax entries. Callers hold r.mu.
+func (r *Repo) cacheTree(h plumbing.Hash, es []tEntry) {
 	if r.treeCache == nil || r.treeCacheSize+len(es) > treeCacheMax {
 		r.treeCache, r.treeCacheSize = map[plumbing.Hash][]tEntry{}, 0
 	}
 	r.treeCache[h] = es
 	r.treeCacheSize += len(es) + 1
-	return es, nil
 }
 
 // readTree reads and parses the tree object h. It parses git's format

@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"testing"
@@ -11,21 +10,20 @@ import (
 
 // An incremental export reads the previous snapshot's tree whole and then
 // some of its files (issue 12: a no-change day at 100,000 users). Once the
-// walk is done, the repository keeps none of the trees it read (the tree
-// cache kept every one and go-git's object cache every raw tree: about 250
-// bytes a file, 30 MB at 125,000 files, for the whole run), and reading
-// every file by blob id keeps at most go-git's object cache, bounded at
-// objectCacheSize, 4 MB (96 MB before: every file read). Counted in retained
-// bytes, not time.
+// walk is done, the repository's tree cache holds at most walkCacheMax
+// entries of it (it kept every tree: about 130 bytes a file, 16 MB at
+// 125,000 files, for the whole run), and reading every file by blob id
+// keeps at most go-git's object cache, bounded at objectCacheSize, 4 MB
+// (96 MB before: every file read). Counted in entries and retained bytes,
+// not time.
 func TestWalkAndReadsHoldLittle(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's shadow memory makes retained bytes meaningless")
 	}
 	r := newTestRepo(t, true)
-	files := benchFiles(6000, 60)
+	files := benchFiles(30000, 60) // about 600 bytes each: 18 MB in all
 	var first string
-	for p, b := range files {
-		files[p] = bytes.Repeat(b, 6) // about 3.6 KB: 21 MB in all
+	for p := range files {
 		first = p
 	}
 	n := len(files)
@@ -51,7 +49,6 @@ func TestWalkAndReadsHoldLittle(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		return int64(ms.HeapAlloc)
 	}
-	before := heap()
 	if err := o.Walk(ctx, rev, "", func(_ string, h plumbing.Hash) error {
 		blobs = append(blobs, h)
 		return nil
@@ -62,8 +59,8 @@ func TestWalkAndReadsHoldLittle(t *testing.T) {
 	if len(blobs) != n {
 		t.Fatalf("walked %d files, want %d", len(blobs), n)
 	}
-	if per := (walked - before) / int64(n); per > 40 {
-		t.Errorf("after a walk of %d files the repository keeps %d bytes a file, want at most 40 (no tree)", n, per)
+	if o.treeCacheSize > walkCacheMax {
+		t.Errorf("after a walk of %d files the tree cache holds %d entries, want at most %d", n, o.treeCacheSize, walkCacheMax)
 	}
 	for _, h := range blobs {
 		if _, err := o.ReadBlob(ctx, h); err != nil {
@@ -73,7 +70,7 @@ func TestWalkAndReadsHoldLittle(t *testing.T) {
 	read := heap()
 	// (a cached object holds up to twice its size: its buffer grows as read)
 	if held, most := read-walked, int64(2*4<<20+1<<20); held > most {
-		t.Errorf("after reading %d files of 3.6 KB the repository keeps %d KB, want at most %d KB (go-git's object cache, bounded at 4 MB)",
+		t.Errorf("after reading %d files of 600 bytes the repository keeps %d KB, want at most %d KB (go-git's object cache, bounded at 4 MB)",
 			n, held>>10, most>>10)
 	}
 	runtime.KeepAlive(o)
