@@ -85,7 +85,7 @@ func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
 		if es, ok := t.r.treeCache[h]; ok {
 			return es, nil
 		}
-		t.r.reads.Trees++
+		t.r.reads.trees.Add(1)
 		es, err := t.r.readTree(h)
 		if err != nil {
 			return nil, fmt.Errorf("read tree %s: %w", h, err)
@@ -111,7 +111,7 @@ func (r *Repo) treeEntries(h plumbing.Hash) ([]tEntry, error) {
 	if es, ok := r.treeCache[h]; ok {
 		return es, nil
 	}
-	r.reads.Trees++
+	r.reads.trees.Add(1)
 	es, err := r.readTree(h)
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)

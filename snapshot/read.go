@@ -220,7 +220,7 @@ func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
 
 // readBlobFrom is readBlob through the object store st.
 func (r *Repo) readBlobFrom(st storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
-	r.reads.Blobs++
+	r.reads.blobs.Add(1)
 	obj, err := st.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
@@ -516,7 +516,7 @@ func (r *Repo) Tags(ctx context.Context, prefix string) ([]TagInfo, error) {
 }
 
 func (r *Repo) tagList(prefix string) ([]TagInfo, error) {
-	r.reads.TagLists++
+	r.reads.tagLists.Add(1)
 	iter, err := r.repo.Tags()
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)

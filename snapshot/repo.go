@@ -76,7 +76,7 @@ type Repo struct {
 	commitCache   map[plumbing.Hash]*object.Commit // commits named by a full id
 
 	// reads counts what was read from the object store (ReadCounts).
-	reads ReadCounts
+	reads readCounter
 
 	// notifyFn is told what the repository did on its own (SetNotify).
 	notifyFn func(msg string)
@@ -329,11 +329,15 @@ type ReadCounts struct {
 	Trees, Blobs, TagLists int
 }
 
+// readCounter is ReadCounts as the reads count them: atomics, as
+// ReadBlobs reads on several goroutines at once.
+type readCounter struct {
+	trees, blobs, tagLists atomic.Int64
+}
+
 // ReadCounts returns what r has read so far.
 func (r *Repo) ReadCounts() ReadCounts {
-	r.mu.Lock()
-	defer r.unlock()
-	return r.reads
+	return ReadCounts{Trees: int(r.reads.trees.Load()), Blobs: int(r.reads.blobs.Load()), TagLists: int(r.reads.tagLists.Load())}
 }
 
 // Closed reports whether Close was called: callers' tests check that
