@@ -35,7 +35,7 @@ const readBlobsChunk = 64
 // all first, one by one, and holding them.
 func (r *Repo) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func(i int, data []byte, err error)) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.unlock()
 	r.refresh()
 	if _, ok := r.repo.Storer.(*filesystem.Storage); !ok {
 		n = 1 // one store for all: read from one goroutine
