@@ -562,16 +562,26 @@ func (s *Server) adminAssignEnd(role string, v any, now time.Time) (time.Time, *
 	default:
 		return time.Time{}, badRequest("Invalid value specified for property 'type' of resource 'ExpirationPattern': '%s'.", typ)
 	}
+	if aerr := s.adminExpirationRule(role, start, end); aerr != nil {
+		return time.Time{}, aerr
+	}
+	return end, nil
+}
+
+// adminExpirationRule checks an active assignment's window (start, end;
+// zero end: permanent) against the role's Expiration_Admin_Assignment
+// rule. Callers hold t.mu.
+func (s *Server) adminExpirationRule(role string, start, end time.Time) *apiError {
 	rule := s.policyRule(role, "Expiration_Admin_Assignment")
 	if required, _ := rule["isExpirationRequired"].(bool); required {
 		if end.IsZero() {
-			return time.Time{}, badRequest("RoleAssignmentRequestPolicyValidationFailed: ExpirationRule: the role's settings allow no permanent active assignment.")
+			return badRequest("RoleAssignmentRequestPolicyValidationFailed: ExpirationRule: the role's settings allow no permanent active assignment.")
 		}
 		if max, ok := isoDuration(str(rule["maximumDuration"])); ok && end.Sub(start) > max {
-			return time.Time{}, badRequest("RoleAssignmentRequestPolicyValidationFailed: ExpirationRule: the assignment is longer than the role's maximum of %s.", str(rule["maximumDuration"]))
+			return badRequest("RoleAssignmentRequestPolicyValidationFailed: ExpirationRule: the assignment is longer than the role's maximum of %s.", str(rule["maximumDuration"]))
 		}
 	}
-	return end, nil
+	return nil
 }
 
 // policyRule is rule id of role's policy, nil when there is none. Callers hold t.mu.

@@ -77,6 +77,14 @@ func adminUpdateInfo(existing *record, body map[string]any, now time.Time) (map[
 	return groupScheduleInfo(body["scheduleInfo"], now)
 }
 
+// scheduleWindow is the start and end (zero: none) of a scheduleInfo that
+// groupScheduleInfo read.
+func scheduleWindow(info map[string]any) (start, end time.Time) {
+	start, _ = time.Parse(time.RFC3339, str(info["startDateTime"]))
+	end, _ = time.Parse(time.RFC3339, str(lookupPath(info, "expiration/endDateTime")))
+	return start, end
+}
+
 // updateSchedule gives schedule r the scheduleInfo an adminUpdate set,
 // keeping its id. Callers hold t.mu for writing.
 func (t *Tenant) updateSchedule(r *record, info map[string]any) {
@@ -437,6 +445,11 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 		} else if !end.IsZero() {
 			s.addInstance(a, "Assigned", now, end)
 		}
+		if str(body["id"]) == "" {
+			// The request's id, drawn here rather than after this hook
+			// (write.go) so that the schedule's createdUsing names it.
+			body["id"] = t.newID()
+		}
 		s.addAssignmentSchedule(a, body, now, end, action == "selfActivate") // pim.go
 		body["targetScheduleId"] = a["id"]
 		body["status"] = "Provisioned"
@@ -455,17 +468,23 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 				return badRequest("RoleAssignmentRequestPolicyValidationFailed: an activated assignment is not changed by adminUpdate.")
 			}
 		}
-		if _, aerr := adminUpdateInfo(existing, body, now); aerr != nil {
-			return aerr
-		}
-		end, aerr := s.adminAssignEnd(role.key(), body["scheduleInfo"], now) // pim.go: the role's settings hold
+		// The request's scheduleInfo is read once (adminUpdateInfo), and
+		// the schedule keeps its id, createdDateTime and createdUsing (the
+		// adminAssign that made it): an update changes its window and
+		// modifiedDateTime only, as for an eligibility (updateSchedule).
+		info, aerr := adminUpdateInfo(existing, body, now)
 		if aerr != nil {
 			return aerr
 		}
-		s.addInstance(existing.obj, "Assigned", now, end)
-		s.addAssignmentSchedule(existing.obj, body, now, end, false)
+		start, end := scheduleWindow(info)
+		if aerr := s.adminExpirationRule(role.key(), start, end); aerr != nil { // pim.go: the role's settings hold
+			return aerr
+		}
+		s.addInstance(existing.obj, "Assigned", start, end)
 		if r := t.colls[assignScheduleKind].byKey[strings.ToLower(existing.key())]; r != nil {
-			r.obj["modifiedDateTime"] = graphTime(now)
+			t.updateSchedule(r, info)
+		} else {
+			s.addAssignmentSchedule(existing.obj, body, now, end, false)
 		}
 		body["targetScheduleId"] = existing.key()
 		body["status"] = "Provisioned"

@@ -296,9 +296,21 @@ func TestAdminUpdateOfSchedules(t *testing.T) {
 		}
 	}
 	// A time-bound active assignment.
-	genJSON(t, s, "POST", assignReqs, roleReq("adminAssign", users[1], until(at(72*time.Hour))), 201)
+	assigned := genJSON(t, s, "POST", assignReqs, roleReq("adminAssign", users[1], until(at(72*time.Hour))), 201)
+	before := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentSchedules")
+	if len(before) != 1 || before[0]["createdUsing"] != assigned["id"] {
+		t.Fatalf("the adminAssign's schedule: %v (request %v)", before, assigned["id"])
+	}
 	wantError(t, s, "POST", assignReqs, roleReq("adminUpdate", users[2], until(at(24*time.Hour))), 400, "RoleAssignmentDoesNotExist")
+	s.Clock().Advance(time.Hour)
 	genJSON(t, s, "POST", assignReqs, roleReq("adminUpdate", users[1], until(at(24*time.Hour))), 201)
+	// The schedule is the adminAssign's still: Graph keeps its creation
+	// (createdDateTime, createdUsing); only its window and modifiedDateTime change.
+	if after := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentSchedules"); len(after) != 1 || after[0]["id"] != before[0]["id"] ||
+		after[0]["createdDateTime"] != before[0]["createdDateTime"] || after[0]["createdUsing"] != before[0]["createdUsing"] ||
+		after[0]["modifiedDateTime"] != s.Clock().Now().UTC().Format(time.RFC3339) {
+		t.Errorf("the assignment schedule after adminUpdate: %v\nbefore: %v", after, before)
+	}
 	inst := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances?$filter=principalId%20eq%20'"+users[1]+"'")
 	sched := listValue(t, s, "/v1.0/roleManagement/directory/roleAssignmentSchedules")
 	if len(inst) != 1 || inst[0]["endDateTime"] != at(24*time.Hour) || len(sched) != 1 || lookupPath(sched[0], "scheduleInfo/expiration/endDateTime") != at(24*time.Hour) {
