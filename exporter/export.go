@@ -185,7 +185,7 @@ type IncompleteError struct{ Kinds []live.KindResult }
 func (e *IncompleteError) Error() string {
 	parts := make([]string, len(e.Kinds))
 	for i, k := range e.Kinds {
-		parts[i] = k.Kind + " (" + k.Reason + ")"
+		parts[i] = k.Kind + " (" + layout.Safe(incompleteReason(k)) + ")"
 	}
 	return "not committing an incomplete snapshot (--require-complete): " + strings.Join(parts, "; ")
 }

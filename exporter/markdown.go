@@ -78,6 +78,9 @@ func (res *Result) NotesMarkdown(w io.Writer) {
 		names := make([]string, len(inc))
 		for i, k := range inc {
 			names[i] = k.Title + " (" + k.Reason + ")"
+			if why := incompleteReason(k); why != k.Reason { // message.go: the reader's own words, escaped
+				names[i] = k.Title + " (" + k.Reason + diff.MarkdownText(strings.TrimPrefix(why, k.Reason)) + ")"
+			}
 		}
 		fmt.Fprintf(w, "\n> **Incomplete snapshot:** these kinds could not be read and were carried forward unchanged: %s.\n",
 			strings.ReplaceAll(strings.Join(names, ", "), "`", "'"))

@@ -1,9 +1,11 @@
 package exporter
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/live"
 )
 
@@ -29,5 +31,35 @@ func TestFirstAndNotesMarkdown(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// An export without a previous snapshot by a role scoped to attribute sets
+// is refused the set-scoped kinds by the reader itself (live/csadefs.go,
+// refuseInPart): the summary, the markdown notes and --require-complete's
+// error say which sets it could read and what reads them all (as drift
+// does, live.KindError.Worded), escaped, not "permission denied" alone.
+func TestIncompleteSaysWhatASetScopedReadCouldRead(t *testing.T) {
+	why := "the signed-in user reads the custom security attribute sets of attribute sets HR, *Fin* \u202e<b> only: export with Attribute Definition Reader over the whole directory"
+	ke := &live.KindError{Kind: "attribute-sets", What: "list", Status: 403, Err: errors.New(why)}
+	res := &Result{Kinds: []live.KindResult{
+		{Kind: "attribute-sets", Title: "custom security attribute sets", Reason: ke.Reason(), Err: ke},
+		{Kind: "groups", Title: "groups", Reason: "list: permission denied (needs Group.Read.All)",
+			Err: &live.KindError{Kind: "groups", What: "list", Status: 403, Permissions: []string{"Group.Read.All"}, Err: errors.New("denied")}},
+	}}
+	sum := Summary(res, nil)
+	if want := "  attribute-sets: list: permission denied; " + layout.Safe(why) + "\n"; !strings.Contains(sum, want) {
+		t.Errorf("summary lacks %q:\n%s", want, sum)
+	}
+	if !strings.Contains(sum, "  groups: list: permission denied (needs Group.Read.All)\n") {
+		t.Errorf("summary of a kind the token lacks a permission for:\n%s", sum)
+	}
+	var md strings.Builder
+	res.NotesMarkdown(&md)
+	if !strings.Contains(md.String(), "attribute sets HR, \\*Fin\\*") || strings.Contains(md.String(), "<b>") || strings.Contains(md.String(), "\u202e") {
+		t.Errorf("markdown notes:\n%s", md.String())
+	}
+	if msg := (&IncompleteError{Kinds: res.Incomplete()}).Error(); !strings.Contains(msg, "attribute sets HR") || strings.Contains(msg, "\u202e") {
+		t.Errorf("--require-complete: %s", msg)
 	}
 }

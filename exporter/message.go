@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -49,6 +50,21 @@ func TrafficLine(res *Result) string {
 	return s + "."
 }
 
+// incompleteReason is why kind k could not be read, for a person: its
+// Reason, and after it the reader's own words when the reader refused the
+// kind itself (live.KindError.Worded: an export without a previous
+// snapshot by a role scoped to attribute sets says which sets it reads and
+// what reads them all, where Reason says only "permission denied"), as
+// drift's report says it (drift.remedy). Not escaped: callers escape it
+// for where it goes. The manifest keeps Reason alone.
+func incompleteReason(k live.KindResult) string {
+	var ke *live.KindError
+	if errors.As(k.Err, &ke) && ke.Worded() != "" {
+		return k.Reason + "; " + ke.Worded()
+	}
+	return k.Reason
+}
+
 // Summary describes a snapshot in a few lines: tenant and time, change
 // counts, incomplete kinds, objects per kind (man lists the kinds carried
 // from earlier snapshots too; it may be nil).
@@ -75,7 +91,7 @@ func Summary(res *Result, man *layout.Manifest) string {
 	if inc := res.Incomplete(); len(inc) > 0 {
 		fmt.Fprintf(&b, "\nINCOMPLETE: %d kinds could not be read; their files are carried forward from the previous snapshot:\n", len(inc))
 		for _, k := range inc {
-			fmt.Fprintf(&b, "  %s: %s\n", k.Kind, k.Reason)
+			fmt.Fprintf(&b, "  %s: %s\n", k.Kind, layout.Safe(incompleteReason(k)))
 		}
 	}
 	if nl := res.NotLicensed(); len(nl) > 0 {
