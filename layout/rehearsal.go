@@ -59,6 +59,11 @@ type Rehearsal struct {
 	Passed     int
 	Failed     int
 	Skipped    int
+	// Notes are what the load into graphsim left out (internal/rehearse,
+	// Load's notes: files of an owner the snapshot does not hold), each one
+	// printable line (RehearsalDetail): the scenarios ran on a tenant
+	// without them. Written only when there are some.
+	Notes []string
 	// Path is the file the record was read from (Rehearsals); not written.
 	Path string
 }
@@ -119,7 +124,7 @@ func (r *Rehearsal) Encode() []byte {
 	if v == 0 {
 		v = RehearsalFormat
 	}
-	return Encode(map[string]any{
+	rec := map[string]any{
 		"version":    num(v),
 		"startedAt":  r.StartedAt.UTC().Format(time.RFC3339),
 		"finishedAt": r.FinishedAt.UTC().Format(time.RFC3339),
@@ -131,7 +136,15 @@ func (r *Rehearsal) Encode() []byte {
 		"passed":     num(r.Passed),
 		"failed":     num(r.Failed),
 		"skipped":    num(r.Skipped),
-	})
+	}
+	if len(r.Notes) > 0 {
+		notes := make([]any, len(r.Notes))
+		for i, n := range r.Notes {
+			notes[i] = RehearsalDetail(n)
+		}
+		rec["notes"] = notes
+	}
+	return Encode(rec)
 }
 
 // DecodeRehearsal reads a rehearsal record. Keys it does not know are
@@ -179,6 +192,18 @@ func DecodeRehearsal(data []byte) (*Rehearsal, error) {
 		}
 		if *f.n, err = intOf(v[f.key]); err != nil || *f.n < 0 {
 			return nil, fmt.Errorf("%s: want a whole number of scenarios, got %v", f.key, Safe(fmt.Sprint(v[f.key])))
+		}
+	}
+	if notes, ok := v["notes"].([]any); ok || v["notes"] != nil {
+		if !ok {
+			return nil, fmt.Errorf("notes: want a list")
+		}
+		for i, n := range notes {
+			s, ok := n.(string)
+			if !ok {
+				return nil, fmt.Errorf("notes[%d]: want a string", i)
+			}
+			r.Notes = append(r.Notes, s)
 		}
 	}
 	raw, ok := v["scenarios"].([]any)

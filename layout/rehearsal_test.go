@@ -119,3 +119,25 @@ func TestRehearsalKeys(t *testing.T) {
 		t.Errorf("scenario keys %s", got)
 	}
 }
+
+// The load's notes (what graphsim --from-repo could not load) are kept as
+// one printable line each under "notes", written only when there are some
+// (a record without them is as before); a malformed "notes" is an error
+// naming the key.
+func TestRehearsalNotes(t *testing.T) {
+	r := sampleRehearsal()
+	plain := string(r.Encode())
+	if strings.Contains(plain, "notes") {
+		t.Errorf("a record without notes has the key:\n%s", plain)
+	}
+	r.Notes = []string{"repo at snapshot/x: per-user-mfa \u202eu1\n (of users) belong to objects the snapshot does not hold: skipped 1 file(s); " + strings.Repeat("x", 400)}
+	got, err := DecodeRehearsal(r.Encode())
+	if err != nil || len(got.Notes) != 1 || got.Notes[0] != RehearsalDetail(r.Notes[0]) || strings.ContainsAny(got.Notes[0], "\u202e\n") || utf8.RuneCountInString(got.Notes[0]) > MaxRehearsalDetail {
+		t.Errorf("notes read back %q, %v", got.Notes, err)
+	}
+	for _, bad := range []string{"notes: 3\n", "notes:\n  - 3\n"} {
+		if _, err := DecodeRehearsal([]byte(plain + bad)); err == nil || !strings.Contains(err.Error(), "notes") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

@@ -175,7 +175,9 @@ func Run(ctx context.Context, o Options) (*layout.Rehearsal, error) {
 	if o.Freeze {
 		gopts.Now = start
 	}
-	sim, n, err := rehearse.Load(ctx, o.Repo, r.commit, gopts, func(s string) { r.say("%s", s) })
+	// What the load left out goes in the record too, not only in the
+	// progress: the scenarios ran on a tenant without it.
+	sim, n, err := rehearse.Load(ctx, o.Repo, r.commit, gopts, func(s string) { r.say("%s", s); rec.Notes = append(rec.Notes, s) })
 	if err != nil {
 		return nil, fmt.Errorf("loading %s into graphsim: %w", what, err)
 	}

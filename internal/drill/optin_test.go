@@ -73,6 +73,19 @@ func TestRehearsalOfOptInStateOfUsers(t *testing.T) {
 	if p := progress.String(); !strings.Contains(p, "per-user-mfa "+ids[0]+" (of users)") || !strings.Contains(p, "skipped 2 file(s)") {
 		t.Errorf("the progress does not name the state of the deleted user:\n%s", p)
 	}
+	// The record says so too (it outlives the progress): in the file, the
+	// commit message and the table.
+	if len(rec.Notes) != 1 || !strings.Contains(rec.Notes[0], "skipped 2 file(s)") || !strings.Contains(rec.Notes[0], "per-user-mfa "+ids[0]) {
+		t.Errorf("the record's notes: %q", rec.Notes)
+	}
+	back, err := layout.DecodeRehearsal(rec.Encode())
+	if err != nil || len(back.Notes) != 1 || back.Notes[0] != layout.RehearsalDetail(rec.Notes[0]) {
+		t.Errorf("the notes read back: %q, %v", back.Notes, err)
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, rec); err != nil || !strings.Contains(table.String(), "note: ") || !strings.Contains(Message(rec), "note: ") {
+		t.Errorf("the table and the message do not carry the note:\n%s\n%s", table.String(), Message(rec))
+	}
 	rt := tenant.Tenant()
 	for i, id := range ids[1:] {
 		if got, want := rt.MFAState(id), states[(i+1)%3]; got != want {

@@ -39,6 +39,9 @@ func Message(rec *layout.Rehearsal) string {
 		}
 		b.WriteString("\n")
 	}
+	for _, n := range rec.Notes {
+		fmt.Fprintf(&b, "\nnote: %s\n", layout.RehearsalDetail(n))
+	}
 	fmt.Fprintf(&b, "\nRecord: %s (throttling %s, %s)", layout.RehearsalPath(rec.StartedAt), layout.Safe(rec.Throttle), layout.Safe(rec.Tool))
 	return b.String()
 }
@@ -121,7 +124,14 @@ func WriteTable(w io.Writer, rec *layout.Rehearsal) error {
 	if at == "" {
 		at = rec.Commit
 	}
-	_, err := fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped (%s, throttling %s, %s to %s)\n", rec.Passed, rec.Failed, rec.Skipped, layout.Safe(at),
-		layout.Safe(rec.Throttle), rec.StartedAt.UTC().Format("2006-01-02 15:04:05"), rec.FinishedAt.UTC().Format("15:04:05 UTC"))
-	return err
+	if _, err := fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped (%s, throttling %s, %s to %s)\n", rec.Passed, rec.Failed, rec.Skipped, layout.Safe(at),
+		layout.Safe(rec.Throttle), rec.StartedAt.UTC().Format("2006-01-02 15:04:05"), rec.FinishedAt.UTC().Format("15:04:05 UTC")); err != nil {
+		return err
+	}
+	for _, n := range rec.Notes {
+		if _, err := fmt.Fprintf(w, "note: %s\n", layout.RehearsalDetail(n)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
