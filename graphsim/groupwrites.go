@@ -103,8 +103,9 @@ func init() {
 		}
 		return nil
 	}
-	// A deleted group's PIM for Groups schedules go with it (pimgroups.go).
-	// and so do those whose principal it is, as a deleted user's.
-	afterDeleteHooks["group"] = func(s *Server, r *record) { s.dropGroupSchedulesOf(r); s.dropPrincipalSchedulesOf(r) }
-	afterDeleteHooks["user"] = func(s *Server, r *record) { s.dropPrincipalSchedulesOf(r) }
+	// A deleted group's PIM for Groups schedules go with it (pimgroups.go);
+	// those whose principal it is (or a deleted user is) stay listed until
+	// the clean-up of a deleted principal's PIM entries (roles.go,
+	// dropGonePrincipalsRoles).
+	afterDeleteHooks["group"] = func(s *Server, r *record) { s.dropGroupSchedulesOf(r) }
 }

@@ -53,15 +53,23 @@ import (
 //     once and a restored group comes back without them (and without the
 //     members and owners they made); a restore makes them again.
 //   - Deleting a principal (a user, or a group that is a principal of
-//     another group's schedule) drops its schedules too, and takes away the
-//     membership or ownership an active one gave, logged as an unlink (a
-//     delta of the group reports the member removed). Graph documents
-//     nothing here; what is observed is that a deleted principal's access
-//     is revoked at once and its PIM entries stay listed up to 7 days before
-//     a clean-up (Microsoft365DSC/Microsoft365DSC#5445). Strict reading, as
-//     for a deleted group: gone at once, and a principal restored from the
-//     recycle bin comes back without them (a restore of the PIM for Groups
-//     kinds makes them again).
+//     another group's schedule) leaves its schedules listed for
+//     principalCleanup (7 days), then they are gone for good, with the
+//     membership or ownership an active one gave (logged as an unlink: a
+//     delta of the group reports it removed), as a deleted principal's
+//     directory role entries (roles.go, dropGonePrincipalsRoles). Graph
+//     documents nothing for PIM for Groups (its pages, the PIM for Groups
+//     concept and discovery pages, searched 2026-12: only a deleted group
+//     is said to leave PIM); what is observed is that a deleted principal's
+//     PIM entries stay listed up to 7 days, then a clean-up job removes
+//     them (Microsoft365DSC/Microsoft365DSC#5445, a maintainer, of PIM
+//     entries in general). graphsim follows the observation rather than
+//     dropping them at once (which hid what a restore and an export meet:
+//     schedules that name a principal in the recycle bin). While in the bin
+//     the principal is in no list (its membership shows again if it is
+//     restored before the clean-up, with its schedules); restored after it,
+//     it comes back without them (a restore of the PIM for Groups kinds
+//     makes them again).
 //   - Which groups: PIM for Groups manages security and Microsoft 365
 //     groups, not dynamic groups nor groups synchronized from on-premises
 //     (learn.microsoft.com/entra/id-governance/privileged-identity-management/concept-pim-for-groups):
@@ -402,29 +410,6 @@ func (s *Server) dropGroupSchedulesOf(g *record) {
 			if i := indexFold(g.links[rel], str(r.obj["principalId"])); i >= 0 {
 				g.links[rel] = append(g.links[rel][:i:i], g.links[rel][i+1:]...)
 			}
-		}
-		s.remove(r)
-	}
-}
-
-// dropPrincipalSchedulesOf removes the PIM for Groups schedules whose
-// principal is p, which is being deleted, and the memberships and
-// ownerships its active ones gave, each unlink logged. Callers hold t.mu
-// for writing.
-func (s *Server) dropPrincipalSchedulesOf(p *record) {
-	t := s.tenant
-	var gone []*record
-	for _, name := range []string{pgEligKind, pgAssignKind} {
-		for _, r := range t.colls[name].byKey {
-			if strings.EqualFold(str(r.obj["principalId"]), p.key()) {
-				gone = append(gone, r)
-			}
-		}
-	}
-	sort.Slice(gone, func(i, j int) bool { return gone[i].key() < gone[j].key() })
-	for _, r := range gone {
-		if r.kind.Name == pgAssignKind {
-			s.unlinkGroupAccess(r.obj)
 		}
 		s.remove(r)
 	}

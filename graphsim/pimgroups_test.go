@@ -186,11 +186,14 @@ func TestPIMForGroupsEndsAtTimeAndGoWithTheGroup(t *testing.T) {
 	genJSON(t, s, "POST", pgRoot+"assignmentScheduleRequests", sched("adminAssign", "member", gid, users[1], 48*time.Hour), 201)
 }
 
-// Deleting a principal drops its PIM for Groups schedules and takes away
-// the membership or ownership an active one gave, each logged as an
-// unlink in the change log (what a group's delta reports); restored from
-// the recycle bin, the user comes back without them; another principal's
-// schedules stay (pimgroups.go, strict reading).
+// Deleting a principal leaves its PIM for Groups schedules listed for 7
+// days (the observed clean-up of a deleted principal's PIM entries, as for
+// directory roles): restored from the recycle bin sooner, the principal is
+// a member and owner again through them; 7 days after its delete they are
+// gone, with the membership and ownership the active ones gave, each logged
+// as an unlink in the change log (what a group's delta reports), and a
+// principal restored after that comes back without them; another
+// principal's schedules stay (pimgroups.go).
 func TestPIMForGroupsGoWithTheirPrincipal(t *testing.T) {
 	s, users := gwServer(t)
 	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "pim \"ops\" \u202e🚀", "mailEnabled": false, "mailNickname": "pimops", "securityEnabled": true}, 201)
@@ -199,10 +202,12 @@ func TestPIMForGroupsGoWithTheirPrincipal(t *testing.T) {
 		genJSON(t, s, "POST", pgRoot+kind+"ScheduleRequests", map[string]any{"action": "adminAssign", "accessId": access, "groupId": gid,
 			"principalId": principal, "justification": "test"}, 201)
 	}
-	gone, kept := users[0], users[1]
-	req("assignment", "member", gone)
-	req("assignment", "owner", gone)
-	req("eligibility", "member", gone)
+	gone, back, kept := users[0], users[2], users[1]
+	for _, p := range []string{gone, back} {
+		req("assignment", "member", p)
+		req("assignment", "owner", p)
+		req("eligibility", "member", p)
+	}
 	req("assignment", "member", kept)
 	ids := func(path string) []string {
 		var out []string
@@ -211,7 +216,14 @@ func TestPIMForGroupsGoWithTheirPrincipal(t *testing.T) {
 		}
 		return out
 	}
-	if m, o := ids("/v1.0/groups/"+gid+"/members"), ids("/v1.0/groups/"+gid+"/owners"); len(m) != 2 || !contains(o, gone) {
+	held := func(p string) int {
+		n := 0
+		for _, list := range []string{"eligibilitySchedules", "assignmentSchedules"} {
+			n += len(listValue(t, s, pgRoot+list+"?$filter="+url.QueryEscape("principalId eq '"+p+"'")))
+		}
+		return n
+	}
+	if m, o := ids("/v1.0/groups/"+gid+"/members"), ids("/v1.0/groups/"+gid+"/owners"); len(m) != 3 || !contains(o, gone) || !contains(o, back) {
 		t.Fatalf("before: members %v owners %v", m, o)
 	}
 	tn := s.Tenant()
@@ -219,14 +231,29 @@ func TestPIMForGroupsGoWithTheirPrincipal(t *testing.T) {
 	from := len(tn.changes)
 	tn.mu.RUnlock()
 	genDo(t, s, "DELETE", "/v1.0/users/"+gone, nil)
+	genDo(t, s, "DELETE", "/v1.0/users/"+back, nil)
 
-	for _, list := range []string{"eligibilitySchedules", "assignmentSchedules"} {
-		if l := listValue(t, s, pgRoot+list+"?$filter="+url.QueryEscape("principalId eq '"+gone+"'")); len(l) != 0 {
-			t.Errorf("%s of the deleted user: %v", list, l)
-		}
+	s.Clock().Advance(6 * 24 * time.Hour)
+	if n := held(gone); n != 3 {
+		t.Errorf("6 days after the delete: %d schedules of the deleted user listed, want 3", n)
 	}
-	if l := listValue(t, s, pgRoot+"assignmentSchedules?$filter="+url.QueryEscape("principalId eq '"+kept+"'")); len(l) != 1 {
-		t.Errorf("the other principal's schedule: %v", l)
+	if m := ids("/v1.0/groups/" + gid + "/members"); contains(m, gone) || contains(m, back) {
+		t.Errorf("members in the recycle bin are listed: %v", m)
+	}
+	genJSON(t, s, "POST", "/v1.0/directory/deletedItems/"+back+"/restore", nil, 200)
+	s.Clock().Advance(24*time.Hour - time.Minute)
+	if m, o := ids("/v1.0/groups/"+gid+"/members"), ids("/v1.0/groups/"+gid+"/owners"); !contains(m, back) || !contains(o, back) || held(back) != 3 {
+		t.Errorf("restored before the clean-up: members %v owners %v, %d schedules (want its 3, and its access)", m, o, held(back))
+	}
+	s.Clock().Advance(time.Minute)
+	if n := held(gone); n != 0 {
+		t.Errorf("7 days after the delete: %d schedules of the deleted user listed, want none", n)
+	}
+	if n := held(kept); n != 1 {
+		t.Errorf("the other principal's schedules: %d", n)
+	}
+	if n := held(back); n != 3 {
+		t.Errorf("the principal restored before the clean-up: %d schedules, want 3", n)
 	}
 	tn.mu.RLock()
 	unlinked := map[string]bool{}
@@ -237,7 +264,7 @@ func TestPIMForGroupsGoWithTheirPrincipal(t *testing.T) {
 	}
 	tn.mu.RUnlock()
 	if !unlinked["members"] || !unlinked["owners"] {
-		t.Errorf("unlinks logged for the deleted user: %v, want members and owners", unlinked)
+		t.Errorf("unlinks logged for the deleted user at the clean-up: %v, want members and owners", unlinked)
 	}
 	genJSON(t, s, "POST", "/v1.0/directory/deletedItems/"+gone+"/restore", nil, 200)
 	s.Clock().Advance(time.Minute)

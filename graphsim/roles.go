@@ -109,7 +109,8 @@ func (t *Tenant) updateSchedule(r *record, info map[string]any) {
 // makes them again from the snapshot). Restored sooner, it keeps them
 // (simplified: nothing tells revoked access apart); purged from the bin
 // before the clean-up ran, its entries stay listed (simplified). PIM for
-// Groups schedules go at once (pimgroups.go, strict reading).
+// Groups schedules whose principal it is go by the same clean-up
+// (pimgroups.go), each active one with the membership or ownership it gave.
 
 // principalCleanup is how long a deleted principal's role entries stay listed.
 const principalCleanup = 7 * 24 * time.Hour
@@ -165,7 +166,7 @@ func (s *Server) dropGonePrincipalsRoles() {
 		return
 	}
 	var due []*record
-	for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule"} {
+	for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", pgEligKind, pgAssignKind} {
 		for _, r := range t.colls[name].byKey {
 			if gone[strings.ToLower(str(r.obj["principalId"]))] {
 				due = append(due, r)
@@ -177,10 +178,13 @@ func (s *Server) dropGonePrincipalsRoles() {
 		if t.colls[r.kind.Name].byKey[strings.ToLower(r.key())] != r {
 			continue // an inherited row its group's eligibility took with it
 		}
-		if r.kind.Name == "unifiedRoleAssignment" {
+		switch r.kind.Name {
+		case "unifiedRoleAssignment":
 			s.dropInstance(r.key())
-		} else {
+		case "unifiedRoleEligibilitySchedule":
 			s.dropInherited(r.key())
+		case pgAssignKind: // pimgroups.go: the membership or ownership it gave goes too
+			s.unlinkGroupAccess(r.obj)
 		}
 		s.remove(r)
 	}

@@ -322,7 +322,7 @@ func (t *Tenant) Seed(kind string, obj map[string]any) (string, error) {
 	r := t.insert(k, obj)
 	r.visibleAt = time.Time{}
 	t.seededRole(r) // pim.go
-	if k.Name == "unifiedRoleAssignment" || k.Name == "unifiedRoleEligibilitySchedule" {
+	if k.Name == "unifiedRoleAssignment" || k.Name == "unifiedRoleEligibilitySchedule" || isGroupSchedule(k) {
 		t.roleSweep = time.Time{} // roles.go: its principal may be in the bin
 	}
 	if k.Name == "unifiedRoleAssignment" {

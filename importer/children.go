@@ -181,6 +181,13 @@ func (pl *planner) addChild(s *objState, ch layout.Child, parent string, m map[s
 	}
 	ref, deps := pl.ref(kinds, target)
 	deps = append(deps, parentDeps...)
+	if ch.Refs && pl.restoring[strings.ToLower(target)] != nil {
+		// A member or owner restored from the recycle bin comes back with
+		// its memberships and ownerships ("you can fully restore the item":
+		// directory-deleteditems-restore; graphsim keeps them): "already
+		// exist" is then done, as for a policy (assign.go).
+		ensure = true
+	}
 	a := Action{Relationship: ch.Name, Target: target, Ensure: ensure, DependsOn: deps,
 		Changes: []Change{{Path: ch.Name, Action: diff.Changed, Added: []any{m}, RefKinds: kinds}}}
 	w, ok := childWrites[k.Name+"/"+ch.Name]

@@ -302,3 +302,79 @@ func TestRestoreScheduleWindowsByAdminUpdate(t *testing.T) {
 	}
 	e.mustBeEmpty([]string{"pim-groups"}, Options{})
 }
+
+// A user holding PIM for Groups schedules is deleted. For 7 days Graph
+// keeps listing its schedules (graphsim roles.go, dropGonePrincipalsRoles;
+// the observed clean-up of a deleted principal's PIM entries), so a restore
+// then brings the user back from the recycle bin and sends no schedule
+// request (the schedules, and the membership the active one gives, come
+// back with the user); after the clean-up, the restore brings the user
+// back and makes its schedule again with adminAssign. The daily export in
+// between records the tenant as it is, and each second plan is empty.
+func TestRestorePIMForGroupsOfADeletedPrincipal(t *testing.T) {
+	e := newEnv(t, graphsim.Options{}, nil)
+	objs := objectsByKind(e.snapshotObjects(e.first))
+	if len(objs[groupEligKind]) != 1 || len(objs[groupAssignKind]) != 1 {
+		t.Fatalf("the demo's PIM for Groups: %d eligibility, %d assignment schedules", len(objs[groupEligKind]), len(objs[groupAssignKind]))
+	}
+	upn := func(id string) string {
+		for _, u := range objs["users"] {
+			if strings.EqualFold(u.Key, id) {
+				return str(u.Data["userPrincipalName"])
+			}
+		}
+		t.Fatalf("user %s is not in the snapshot", id)
+		return ""
+	}
+	for _, c := range []struct {
+		name    string
+		sched   *Object
+		wait    time.Duration
+		creates int
+	}{
+		{"the active member, a day later", objs[groupAssignKind][0], 24 * time.Hour, 0},
+		{"the eligible member, after the clean-up", objs[groupEligKind][0], 8 * 24 * time.Hour, 1},
+	} {
+		uid, group := str(c.sched.Data["principalId"]), str(c.sched.Data["groupId"])
+		e.do("DELETE", "/v1.0/users/"+uid, nil)
+		e.sim.Clock().Advance(c.wait)
+		e.now = e.sim.Clock().Now()
+		e.recordIncident()
+		listed := 0
+		for _, list := range []string{"eligibilitySchedules", "assignmentSchedules"} {
+			for _, s := range e.groupSchedules(list, group) {
+				if strings.EqualFold(str(s["principalId"]), uid) {
+					listed++
+				}
+			}
+		}
+		if want := 1 - c.creates; listed != want {
+			t.Fatalf("%s: %d schedules of the deleted user listed, want %d", c.name, listed, want)
+		}
+		sel := []string{"users/" + upn(uid), "groups", "pim-groups"}
+		p := e.plan(e.first, sel, Options{})
+		ops, pim := map[string]int{}, 0
+		for _, a := range p.Actions {
+			ops[a.Kind+" "+string(a.Op)]++
+			if a.Kind == groupEligKind || a.Kind == groupAssignKind {
+				pim++
+			}
+		}
+		if ops["users "+string(OpRestore)] != 1 || ops[c.sched.Kind.Name+" create"] != c.creates || pim != c.creates {
+			t.Fatalf("%s: ops %v:\n%s", c.name, ops, render(p))
+		}
+		if res := e.apply(p); !res.Complete() {
+			t.Fatalf("%s: %+v\n%+v\n%s", c.name, res.Actions, res.Differences, res.VerifyError)
+		}
+		if c.sched.Kind.Name == groupAssignKind {
+			member := false
+			for _, m := range e.list("/v1.0/groups/" + group + "/members?$select=id") {
+				member = member || strings.EqualFold(str(m["id"]), uid)
+			}
+			if !member {
+				t.Errorf("%s: the restored user is not a member of the group again", c.name)
+			}
+		}
+		e.mustBeEmptyAt(e.first, sel)
+	}
+}
