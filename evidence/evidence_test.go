@@ -607,3 +607,23 @@ func TestRehearsalToolNamedOnce(t *testing.T) {
 		}
 	}
 }
+
+// A record's notes (what the load into graphsim left out) reach the
+// report's JSON, markdown and HTML (escaped in the last two).
+func TestRehearsalNotesInTheReport(t *testing.T) {
+	rec := goodRecord + "notes:\n  - \"repo at snapshot/x: per-user-mfa <b>u1</b> *x* (of users) belong to objects the snapshot does not hold: skipped 1 file(s)\"\n"
+	r := newRepo(t, snap{at: t0, files: map[string]string{layout.RehearsalsDir + "/20260902T030000Z.yaml": rec}})
+	rep := build(t, r, Options{Now: t0.Add(48 * time.Hour), Since: 30 * 24 * time.Hour})
+	if got := rep.Rehearsals.Records; len(got) != 1 || len(got[0].Notes) != 1 || !strings.Contains(got[0].Notes[0], "skipped 1 file(s)") {
+		t.Fatalf("records %+v", got)
+	}
+	for _, f := range []string{"json", "markdown", "html"} {
+		var b strings.Builder
+		if err := rep.Render(&b, f); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "skipped 1 file(s)") || f != "json" && strings.Contains(b.String(), "<b>u1") {
+			t.Errorf("%s: the note is missing or not escaped", f)
+		}
+	}
+}

@@ -100,7 +100,8 @@ code{background:#f6f8fa;padding:0 .2rem}
 {{with .Rehearsals}}{{if not .Records}}<p>No rehearsal recorded in the window. To make one: {{safe .Hint}}.</p>{{end}}
 {{range .Records}}<h3>{{stamp .StartedAt}}: {{.Passed}} passed, {{.Failed}} failed, {{.Skipped}} skipped</h3>
 <p>Snapshot {{safe .Snapshot}} ({{short .Commit}}), throttling {{safe .Throttle}}, {{safe (tool .Tool)}}, record {{safe .File}}.</p>
-{{if .Scenarios}}<table class="rehearsal"><thead><tr><th>Scenario</th><th>Result</th><th>Objects</th><th>Restore time</th><th>Detail</th></tr></thead><tbody>
+{{range .Notes}}<p>Note: {{safe .}}</p>
+{{end}}{{if .Scenarios}}<table class="rehearsal"><thead><tr><th>Scenario</th><th>Result</th><th>Objects</th><th>Restore time</th><th>Detail</th></tr></thead><tbody>
 {{range .Scenarios}}<tr><td>{{safe .Name}}</td><td>{{safe .Result}}</td><td class="num">{{.Objects}}</td><td class="num">{{human .RestoreSeconds}}</td><td>{{safe .Detail}}</td></tr>
 {{end}}</tbody></table>{{end}}{{end}}
 {{if .Older}}<p>{{.Older}} older rehearsals outside the window.</p>{{end}}

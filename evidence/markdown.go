@@ -146,6 +146,9 @@ func (rep *Report) Markdown(w io.Writer) error {
 	for _, r := range rh.Records {
 		p("### %s: %d passed, %d failed, %d skipped\n\n", stamp(r.StartedAt), r.Passed, r.Failed, r.Skipped)
 		p("Snapshot %s (%s), throttling %s, %s, record %s.\n\n", md(r.Snapshot), md(short(r.Commit)), md(r.Throttle), md(toolName(r.Tool)), md(r.File))
+		for _, n := range r.Notes {
+			p("Note: %s\n\n", md(n))
+		}
 		if len(r.Scenarios) > 0 {
 			p("| Scenario | Result | Objects | Restore time | Detail |\n|---|---|---|---|---|\n")
 			for _, sc := range r.Scenarios {

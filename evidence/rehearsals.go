@@ -29,6 +29,9 @@ type Rehearsal struct {
 	Skipped    int        `json:"skipped"`
 	// RestoreSeconds is the longest measured restore of its scenarios.
 	RestoreSeconds float64 `json:"maxRestoreSeconds"`
+	// Notes are what the load into graphsim left out (layout.Rehearsal.Notes):
+	// the scenarios ran on a tenant without it.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Scenario is one incident of a rehearsal and its restore.
@@ -124,7 +127,7 @@ func ParseRehearsal(data []byte) (*Rehearsal, error) {
 	}
 	rh := &Rehearsal{Version: lr.Version, StartedAt: lr.StartedAt.UTC(), FinishedAt: lr.FinishedAt.UTC(),
 		Snapshot: lr.Snapshot, Commit: lr.Commit, Tool: lr.Tool, Throttle: lr.Throttle,
-		Passed: lr.Passed, Failed: lr.Failed, Skipped: lr.Skipped, Scenarios: []Scenario{}}
+		Passed: lr.Passed, Failed: lr.Failed, Skipped: lr.Skipped, Scenarios: []Scenario{}, Notes: lr.Notes}
 	for i, sc := range lr.Scenarios {
 		if sc.Objects < 0 || sc.RestoreSeconds < 0 {
 			return nil, fmt.Errorf("scenarios[%d]: negative objects or restoreSeconds", i)
