@@ -113,7 +113,7 @@ func TestInterruptedApplyWithIDCommit(t *testing.T) {
 	ictx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	o := e.applyOpts()
-	o.Parallel, o.IDCommit = 1, &IDCommit{}
+	o.Parallel, o.IDCommit, o.Token = 1, &IDCommit{}, e.sim.Token()
 	o.Progress = func(ar ActionResult) {
 		if ar.Op == OpCreate && ar.Status == StatusDone {
 			cancel()
@@ -248,6 +248,11 @@ func interruptedRecord(t *testing.T, repo *snapshot.Repo, tag string, done int, 
 	if err != nil {
 		t.Fatalf("tag %s: %v\n%s", tag, err, msg)
 	}
+	// graphsim's own token is a JWT naming graphsim as its client (azp),
+	// so the record says who wrote, as with a real token.
+	if rec.By != "application graphsim (app-only)" {
+		t.Errorf("tag %s says By: %q", tag, rec.By)
+	}
 	first, _, _ := strings.Cut(msg, "\n")
 	if !strings.Contains(first, ": interrupted, ") || rec.Done != done || rec.Skipped == 0 || !strings.Contains(msg, notDone) ||
 		!strings.Contains(msg, "Verification failed: not run: the apply was interrupted") {
@@ -278,7 +283,7 @@ func killedApplyChild(t *testing.T, planFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := ApplyOptions{Client: c, Repo: repo, Parallel: 1, IDCommit: &IDCommit{},
+	o := ApplyOptions{Client: c, Repo: repo, Parallel: 1, IDCommit: &IDCommit{}, Token: os.Getenv(killChildToken),
 		Record: func(context.Context, []*layout.Kind, string, map[string][]byte) (*SnapshotInfo, error) {
 			return nil, errors.New("not reached: the process is killed first")
 		},
