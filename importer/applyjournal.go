@@ -256,3 +256,30 @@ func parseApplyJournal(data []byte) (*Plan, *Result, string, string, error) {
 	}
 	return p, res, h.Plan, layout.Safe(h.By), nil
 }
+
+// applyJournalIssue is check's warning about an apply journal in repo (""
+// when there is none): which apply did not reach its end, and that the
+// next restore, apply or export records it. check takes no lock, so the
+// apply may also be running now.
+func applyJournalIssue(repo *snapshot.Repo, repoPath string) string {
+	data, err := repo.ReadState(ApplyJournalFile)
+	if errors.Is(err, snapshot.ErrNotFound) {
+		return ""
+	}
+	if err != nil {
+		return err.Error()
+	}
+	p, res, digest, by, err := parseApplyJournal(data)
+	if err != nil {
+		return fmt.Sprintf("the journal of an apply cannot be read: %v; the apply it journaled has no record: `git log` and the tenant's audit log say what it did; remove the file", err)
+	}
+	ended := 0
+	for _, a := range res.Actions {
+		if !strings.HasPrefix(a.Error, "not known:") {
+			ended++
+		}
+	}
+	return fmt.Sprintf("an apply of a plan from %s (%s, first write %s, by %s) did not reach its end (it was killed, its record failed, or it is running now): %d of its %d actions ended; the next `entrasnap restore`, `apply` or `export --repo %s` records it as tag %s, marked interrupted",
+		layout.Safe(p.Rev), layout.Safe(digest), p.applied.UTC().Format(time.RFC3339), by, ended, len(res.Actions), layout.ShellWord(repoPath),
+		layout.ApplyTagName(p.applied, applyTagID(p.ID, digest)))
+}

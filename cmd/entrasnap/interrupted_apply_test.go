@@ -39,8 +39,13 @@ func TestExportRecordsAKilledApply(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(e.repo, ".git", importer.ApplyJournalFile), []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, errOut := e.cli(exitOK, "export", "--repo", e.repo)
 	tag := layout.ApplyTagName(at, strings.Repeat("a", 32))
+	// check says so first, and what will record it.
+	code, out, _ := runWith(t, e.factory(), "", false, "check", "--repo", e.repo)
+	if code != exitOK || !strings.Contains(out, "did not reach its end") || !strings.Contains(out, "1 of its 2 actions ended") || !strings.Contains(out, tag) {
+		t.Errorf("check with an apply journal: exit %d\n%s", code, out)
+	}
+	_, errOut := e.cli(exitOK, "export", "--repo", e.repo)
 	if !strings.Contains(errOut, "An earlier apply was interrupted before its end; recorded what it did, action by action, as tag "+tag) {
 		t.Errorf("export did not say it recorded the killed apply:\n%s", errOut)
 	}
