@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 )
 
 // fakeGHChanges stands in for the gh calls of entrasnap-changes.yml: pull
@@ -159,9 +161,23 @@ func TestChangesWorkflowRunsLocally(t *testing.T) {
 		write("merged-"+sha, itoa(n))
 		return sha
 	}
+	// The apply job signs with the backup's signing secret: its post-apply
+	// snapshot and tag are trusted as the daily snapshots are.
+	keyDir := t.TempDir()
+	keyFile, keyPub := gitcheck.SSHKey(t, keyDir, "ci-signing", "ed25519", "")
+	keyBytes, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(keyBytes), "\n") {
+		if len(l) > 20 && !strings.HasPrefix(l, "-----") {
+			r.secrets = append(r.secrets, l) // no line of the key is ever printed
+		}
+	}
 	apply := func(sha string) *ghJobResult {
 		event = "push"
 		return r.runJob("apply", "push", map[string]string{
+			"secrets.ENTRASNAP_SIGNING_KEY": string(keyBytes), "secrets.ENTRASNAP_SIGNING_KEY_PASSPHRASE": "",
 			"vars.AZURE_TENANT_ID": "", "vars.AZURE_APPLY_CLIENT_ID": "", "github.token": ghToken,
 			"github.repository": "contoso/tenant-backup", "github.sha": sha, "github.event.repository.default_branch": "main",
 		})
@@ -198,8 +214,20 @@ func TestChangesWorkflowRunsLocally(t *testing.T) {
 	if !strings.Contains(res.summary, "entrasnap apply (exit 0)") || !strings.Contains(res.output, "Verified") {
 		t.Errorf("apply summary:\n%s\n%s", res.summary, res.output)
 	}
-	if tags := gitRun(t, remote, "tag", "--points-at", "main"); !strings.Contains(tags, "snapshot/") {
+	tags := gitRun(t, remote, "tag", "--points-at", "main")
+	if !strings.Contains(tags, "snapshot/") {
 		t.Errorf("the recorded snapshot's tag is not on the remote's main: %q\n%s", tags, res.output)
+	}
+	allowed := gitcheck.AllowedSigners(t, keyDir, `41898282+github-actions[bot]@users.noreply.github.com namespaces="git" `+keyPub)
+	// (The merged files are the post-apply state: the snapshot is the merge
+	// commit, the forge's, and its tag is the apply job's.)
+	for _, tag := range strings.Fields(tags) {
+		if out, ok := gitcheck.Verify(t, remote, allowed, "verify-tag", tag); !ok {
+			t.Errorf("git verify-tag %s:\n%s", tag, out)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(res.runnerTemp, "signing-key*")); len(left) > 0 {
+		t.Errorf("the signing key file was left behind: %v", left)
 	}
 
 	// Pull request #2: planned, then the policy changes in the tenant before the apply.

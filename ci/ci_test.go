@@ -706,8 +706,10 @@ func TestChangesWorkflowStructure(t *testing.T) {
 		}
 	}
 	text := string(readTemplate(t, githubChanges))
+	// Its only secrets are the optional signing key's (as the backup's).
+	noSigning := strings.NewReplacer("secrets.ENTRASNAP_SIGNING_KEY_PASSPHRASE", "", "secrets.ENTRASNAP_SIGNING_KEY", "").Replace(text)
 	for _, banned := range []string{"AZURE_CLIENT_SECRET", "client-secret", "secrets."} {
-		if strings.Contains(text, banned) {
+		if strings.Contains(noSigning, banned) {
 			t.Errorf("the workflow mentions %q: it signs in with workload identity federation only", banned)
 		}
 	}

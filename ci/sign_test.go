@@ -55,6 +55,19 @@ func TestSigningKeyFromSecretStore(t *testing.T) {
 			}
 		}
 	}
+	// The apply steps of the changes templates sign the post-apply snapshot
+	// with the same key, the same way.
+	var cw ghWorkflow
+	decodeYAML(t, githubChanges, &cw)
+	var ghApply string
+	for _, st := range cw.Jobs["apply"].Steps {
+		if st.ID == "apply" {
+			ghApply = st.Run
+		}
+	}
+	var changes any
+	decodeYAML(t, azureChanges, &changes)
+	adoApply := inlineScriptOf(changes, "apply")
 	check := `
 if [ -z "${ENTRASNAP_SIGNING_KEY:-}" ]; then echo none; exit 0; fi
 [ "$(stat -c %a "$ENTRASNAP_SIGNING_KEY")" = 600 ] || { echo "mode $(stat -c %a "$ENTRASNAP_SIGNING_KEY")"; exit 10; }
@@ -69,6 +82,10 @@ echo "$ENTRASNAP_SIGNING_KEY"
 		{"github, no secret", signingBlock(t, export, "unset SIGNING_KEY"), "SIGNING_KEY=", "none"},
 		{"azure", signingBlock(t, inline, "unset SIGNING_KEY_B64"), "SIGNING_KEY_B64=" + base64.StdEncoding.EncodeToString(key), "file"},
 		{"azure, undefined variable", signingBlock(t, inline, "unset SIGNING_KEY_B64"), "SIGNING_KEY_B64=$(ENTRASNAP_SIGNING_KEY_B64)", "none"},
+		{"github changes apply", signingBlock(t, ghApply, "unset SIGNING_KEY"), "SIGNING_KEY=" + strings.TrimSuffix(string(key), "\n"), "file"},
+		{"github changes apply, no secret", signingBlock(t, ghApply, "unset SIGNING_KEY"), "SIGNING_KEY=", "none"},
+		{"azure changes apply", signingBlock(t, adoApply, "unset SIGNING_KEY_B64"), "SIGNING_KEY_B64=" + base64.StdEncoding.EncodeToString(key), "file"},
+		{"azure changes apply, undefined variable", signingBlock(t, adoApply, "unset SIGNING_KEY_B64"), "SIGNING_KEY_B64=$(ENTRASNAP_SIGNING_KEY_B64)", "none"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -99,4 +116,31 @@ echo "$ENTRASNAP_SIGNING_KEY"
 			}
 		})
 	}
+}
+
+// inlineScriptOf finds, anywhere in a decoded pipeline, the step named name
+// and returns its inputs.inlineScript ("" when there is none).
+func inlineScriptOf(node any, name string) string {
+	switch n := node.(type) {
+	case map[string]any:
+		if n["name"] == name {
+			if in, ok := n["inputs"].(map[string]any); ok {
+				if s, ok := in["inlineScript"].(string); ok {
+					return s
+				}
+			}
+		}
+		for _, v := range n {
+			if s := inlineScriptOf(v, name); s != "" {
+				return s
+			}
+		}
+	case []any:
+		for _, v := range n {
+			if s := inlineScriptOf(v, name); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }

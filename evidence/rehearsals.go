@@ -89,7 +89,7 @@ func readRehearsals(ctx context.Context, r *snapshot.Repo, w Window) (Rehearsals
 			continue
 		}
 		rh.File = p
-		if !w.From.IsZero() && rh.StartedAt.Before(w.From) {
+		if w.before(rh.StartedAt) {
 			out.Older++
 			continue
 		}

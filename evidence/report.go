@@ -88,6 +88,14 @@ type Window struct {
 	To   time.Time `json:"to"`
 }
 
+// before reports whether t is before the window: the one rule of the
+// report's sections (snapshots, rehearsals, applies). Nothing is after it:
+// a record dated after the report's time (a clock ahead of this one, or a
+// report made with an earlier Now) happened all the same, so it counts.
+func (w Window) before(t time.Time) bool {
+	return !w.From.IsZero() && t.Before(w.From)
+}
+
 // Statuses of a summary line.
 const (
 	StatusOK        = "ok"        // the evidence is there and meets the bar
@@ -221,8 +229,15 @@ type SigFailed struct {
 // them all).
 const maxShown = 20
 
-// ErrNoCommit: the repository has nothing to report on.
-var ErrNoCommit = errors.New("no commit yet: nothing to report on")
+// ErrNoCommit: the repository has nothing to report on. The error Build
+// returns for it also is check.ErrNoCommit (errors.Is), whose message it
+// does not repeat.
+var ErrNoCommit error = noCommit{}
+
+type noCommit struct{}
+
+func (noCommit) Error() string        { return "no commit yet: nothing to report on" }
+func (noCommit) Is(target error) bool { return target == check.ErrNoCommit }
 
 // Build reads the repository and makes the report. The error is for a
 // repository that cannot be read; what is missing or wrong is in the
@@ -273,7 +288,7 @@ func Build(ctx context.Context, r *snapshot.Repo, o Options) (*Report, error) {
 	}
 	rep.Applies = []history.Applied{}
 	for _, a := range applies {
-		if !a.Time.Before(rep.Window.From) && !a.Time.After(rep.Window.To) {
+		if !rep.Window.before(a.Time) {
 			rep.Applies = append(rep.Applies, a)
 		}
 	}
@@ -318,9 +333,7 @@ func series(tagged []history.Tagged, w Window, maxGap time.Duration) Series {
 	})
 	for i := range all {
 		sn := all[i]
-		// (A snapshot after the report's time, from a clock ahead of this
-		// one, is in the window: it is a backup all the same.)
-		if !w.From.IsZero() && sn.Time.Before(w.From) {
+		if w.before(sn.Time) {
 			s.Before = &all[i]
 			continue
 		}

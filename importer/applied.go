@@ -191,7 +191,9 @@ func (r *runner) markApplied() error {
 		}
 		if err != nil {
 			r.appliedErr = fmt.Errorf("the plan could not be noted as applied (%s): %w", AppliedFile, err)
+			return
 		}
+		r.appliedErr = r.startApplyJournal() // applyjournal.go
 	})
 	return r.appliedErr
 }

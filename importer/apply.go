@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -442,19 +443,21 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	r.digest = digest
 	res := &Result{IDs: r.created}
 	res.Actions = r.run(ctx)
-	if ctx.Err() != nil {
+	interrupted := func() (*Result, error) {
 		recordIDs(ctx, o, res)
+		recordInterrupted(ctx, o, res) // applyjournal.go
 		return res, ctx.Err()
+	}
+	if ctx.Err() != nil {
+		return interrupted()
 	}
 	r.settleInDoubt(ctx, before) // indoubt.go
 	if ctx.Err() != nil {
-		recordIDs(ctx, o, res)
-		return res, ctx.Err()
+		return interrupted()
 	}
 	verify(ctx, p, o, res)
 	if ctx.Err() != nil {
-		recordIDs(ctx, o, res)
-		return res, ctx.Err()
+		return interrupted()
 	}
 	switch {
 	case o.Record != nil && res.Wrote():
@@ -465,6 +468,7 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	if res.Snapshot == nil {
 		recordIDs(ctx, o, res)
 	}
+	endApplyJournal(o, res) // applyjournal.go
 	return res, nil
 }
 
@@ -502,7 +506,7 @@ func recordIDs(ctx context.Context, o ApplyOptions, res *Result) {
 // maxNotDone), verification and the new ids. The post-restore snapshot's
 // commit message, or the message of the tag recording an apply that wrote
 // nothing (recordAttempt). Names and errors from Graph are escaped.
-func applyRecord(p *Plan, o ApplyOptions, res *Result, digest, title string) string {
+func applyRecord(p *Plan, by string, res *Result, digest, title string) string {
 	c := res.Count()
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "%s\n\n", title)
@@ -512,7 +516,7 @@ func applyRecord(p *Plan, o ApplyOptions, res *Result, digest, title string) str
 		// the plan (checkApplied).
 		fmt.Fprintf(&msg, "%s\n", planLine(digest))
 	}
-	fmt.Fprintf(&msg, "%s%s\n", layout.ApplyByLine, applyBy(p, o.Token))
+	fmt.Fprintf(&msg, "%s%s\n", layout.ApplyByLine, by)
 	fmt.Fprintf(&msg, layout.ApplyActionsLine+"\n", c[StatusDone], c[StatusAlready], c[StatusFailed], c[StatusSkipped])
 	if c[StatusFailed]+c[StatusSkipped] > 0 {
 		msg.WriteString(layout.ApplyFailedLine + "\n")
@@ -568,10 +572,7 @@ func applyBy(p *Plan, token string) string {
 // says; Result.AttemptTag names it, SnapshotErr says why it could not be
 // made.
 func recordAttempt(ctx context.Context, p *Plan, o ApplyOptions, res *Result, digest string) {
-	id := p.ID
-	if !rehearsalInstanceRe.MatchString(id) { // 32 hexadecimal digits: it names a tag
-		id = strings.TrimPrefix(digest, "sha256:")[:32]
-	}
+	id := applyTagID(p.ID, digest)
 	var ident IDCommit
 	if o.IDCommit != nil {
 		ident = *o.IDCommit
@@ -580,13 +581,22 @@ func recordAttempt(ctx context.Context, p *Plan, o ApplyOptions, res *Result, di
 	if p.Files != nil {
 		title = fmt.Sprintf("apply of the change from files %s (%s): nothing was written", layout.Safe(p.Rev), shortHash(p.Commit))
 	}
-	tag, err := o.Repo.TagHead(ctx, snapshot.Snapshot{Tag: layout.ApplyTagName(p.applied, id), TagMessage: applyRecord(p, o, res, digest, title),
+	tag, err := o.Repo.TagHead(ctx, snapshot.Snapshot{Tag: layout.ApplyTagName(p.applied, id), TagMessage: applyRecord(p, applyBy(p, o.Token), res, digest, title),
 		Committer: cmp.Or(ident.Committer, ident.Author), Signer: ident.Signer})
 	if err != nil {
 		res.SnapshotErr = fmt.Sprintf("the apply changed nothing, and its record could not be tagged (%v): this repository's %s still refuses the plan, a clone does not", err, AppliedFile)
 		return
 	}
 	res.AttemptTag = tag.Tag
+}
+
+// applyTagID is the plan's part of its apply tag's name: the plan's id
+// when it is 32 hexadecimal digits, else the digest's first 32.
+func applyTagID(planID, digest string) string {
+	if rehearsalInstanceRe.MatchString(planID) {
+		return planID
+	}
+	return strings.TrimPrefix(digest, "sha256:")[:32]
 }
 
 // idMapUnreadable says why record left the id map at HEAD alone: the
@@ -654,6 +664,10 @@ type runner struct {
 	digest      string
 	appliedOnce sync.Once
 	appliedErr  error
+	// journaling: the apply journal (applyjournal.go) is started; its
+	// lines are appended under report.
+	journaling    atomic.Bool
+	journalWarned bool
 }
 
 func newRunner(p *Plan, o ApplyOptions) *runner {
@@ -742,6 +756,10 @@ func (r *runner) run(ctx context.Context) []ActionResult {
 			if ctx.Err() == nil {
 				res.Error = "not attempted: it waits on an action that never ended"
 				r.progress(*res)
+			} else {
+				r.report.Lock()
+				r.noteEnded(*res) // never started: the record says so
+				r.report.Unlock()
 			}
 		}
 	}
@@ -770,12 +788,12 @@ func (r *runner) one(ctx context.Context, i int) {
 }
 
 func (r *runner) progress(ar ActionResult) {
-	if r.o.Progress == nil {
-		return
-	}
 	r.report.Lock()
 	defer r.report.Unlock()
-	r.o.Progress(ar)
+	r.noteEnded(ar) // applyjournal.go
+	if r.o.Progress != nil {
+		r.o.Progress(ar)
+	}
 }
 
 // fill replaces the placeholders of s, looking each "{{...}}" of up to 256
@@ -1183,7 +1201,7 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt [
 	} else {
 		title = fmt.Sprintf("restore of %s from %s (%s)", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
 	}
-	msg := applyRecord(p, o, res, digest, title)
+	msg := applyRecord(p, applyBy(p, o.Token), res, digest, title)
 	// Nothing of this apply reads the plan's commit again: its decoded
 	// objects (SnapshotCache) are not held while the snapshot is taken.
 	o.Snapshots.forgetRepo(o.Repo)

@@ -113,7 +113,7 @@ func TestInterruptedApplyWithIDCommit(t *testing.T) {
 	ictx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	o := e.applyOpts()
-	o.Parallel, o.IDCommit = 1, &IDCommit{}
+	o.Parallel, o.IDCommit, o.Token = 1, &IDCommit{}, e.sim.Token()
 	o.Progress = func(ar ActionResult) {
 		if ar.Op == OpCreate && ar.Status == StatusDone {
 			cancel()
@@ -139,6 +139,9 @@ func TestInterruptedApplyWithIDCommit(t *testing.T) {
 	if a := answered(); a.Len() != 0 {
 		t.Errorf("the journal keeps answered creates after they were committed: %+v", a)
 	}
+	// The cancelled apply recorded itself, marked interrupted: what it
+	// did, object by object (applyjournal.go).
+	interruptedRecord(t, e.repo, res.AttemptTag, 1, "interrupted")
 	if p := e.plan(e.first, sel, Options{}); creates(p) != 1 {
 		t.Errorf("after the cancel the next plan creates %d groups, want 1:\n%s", creates(p), render(p))
 	}
@@ -178,7 +181,20 @@ func TestInterruptedApplyWithIDCommit(t *testing.T) {
 	}
 	fsck(t, e.repo.Path())
 
-	// The next run records the journal first, as restore and apply do.
+	// The next run records the killed apply (RecordInterruptedApply: an
+	// apply tag, marked interrupted) and its journal's ids, as restore,
+	// apply and export do.
+	if _, err := e.repo.ReadState(ApplyJournalFile); err != nil {
+		t.Fatalf("the killed apply left no apply journal: %v", err)
+	}
+	tag, err := RecordInterruptedApply(ctx, e.repo, IDCommit{})
+	if err != nil {
+		t.Fatalf("RecordInterruptedApply: %v", err)
+	}
+	interruptedRecord(t, e.repo, tag, 1, "not known: the apply stopped before this action's end was noted")
+	if tag2, err := RecordInterruptedApply(ctx, e.repo, IDCommit{}); tag2 != "" || err != nil {
+		t.Errorf("the killed apply was recorded twice: %q %v", tag2, err)
+	}
 	rec, err := RecordJournal(ctx, e.repo, IDCommit{})
 	if err != nil || rec == nil || rec.Commit == "" {
 		t.Fatalf("RecordJournal: %+v %v", rec, err)
@@ -213,7 +229,38 @@ func TestInterruptedApplyWithIDCommit(t *testing.T) {
 	if a := answered(); a.Len() != 0 {
 		t.Errorf("journal after the recorded restore: %+v", a)
 	}
+	if _, err := e.repo.ReadState(ApplyJournalFile); !errors.Is(err, snapshot.ErrNotFound) {
+		t.Errorf("an apply that reached its end left its apply journal: %v", err)
+	}
 	fsck(t, e.repo.Path())
+}
+
+// interruptedRecord checks the apply tag of an interrupted apply: its
+// record says so, counts done creates, lists what was not done (with
+// notDone among the reasons), and the apply journal is gone.
+func interruptedRecord(t *testing.T, repo *snapshot.Repo, tag string, done int, notDone string) {
+	t.Helper()
+	if !strings.HasPrefix(tag, layout.ApplyTagPrefix) {
+		t.Fatalf("the interrupted apply's record: tag %q", tag)
+	}
+	msg := git(t, repo.Path(), "tag", "-l", "--format=%(contents)", tag)
+	rec, err := layout.ParseApplyRecord(msg)
+	if err != nil {
+		t.Fatalf("tag %s: %v\n%s", tag, err, msg)
+	}
+	// graphsim's own token is a JWT naming graphsim as its client (azp),
+	// so the record says who wrote, as with a real token.
+	if rec.By != "application graphsim (app-only)" {
+		t.Errorf("tag %s says By: %q", tag, rec.By)
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	if !strings.Contains(first, ": interrupted, ") || rec.Done != done || rec.Skipped == 0 || !strings.Contains(msg, notDone) ||
+		!strings.Contains(msg, "Verification failed: not run: the apply was interrupted") {
+		t.Errorf("tag %s (done %d, skipped %d); want interrupted, %d done, the rest not done with %q:\n%s", tag, rec.Done, rec.Skipped, done, notDone, msg)
+	}
+	if _, err := repo.ReadState(ApplyJournalFile); !errors.Is(err, snapshot.ErrNotFound) {
+		t.Errorf("the apply journal is still there after its record: %v", err)
+	}
 }
 
 // killedApplyChild applies the saved plan with IDCommit set and kills its
@@ -236,7 +283,7 @@ func killedApplyChild(t *testing.T, planFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := ApplyOptions{Client: c, Repo: repo, Parallel: 1, IDCommit: &IDCommit{},
+	o := ApplyOptions{Client: c, Repo: repo, Parallel: 1, IDCommit: &IDCommit{}, Token: os.Getenv(killChildToken),
 		Record: func(context.Context, []*layout.Kind, string, map[string][]byte) (*SnapshotInfo, error) {
 			return nil, errors.New("not reached: the process is killed first")
 		},

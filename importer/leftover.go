@@ -165,6 +165,9 @@ func JournalIssues(ctx context.Context, repo *snapshot.Repo, repoPath string) []
 			out = append(out, check.Issue{Severity: check.SevWarning, File: file, Message: m})
 		}
 	}
+	if m := applyJournalIssue(repo, repoPath); m != "" {
+		out = append(out, check.Issue{Severity: check.SevWarning, File: ".git/" + ApplyJournalFile, Message: m})
+	}
 	return out
 }
 

@@ -72,6 +72,30 @@ func (r *Repo) AppendState(name string, data []byte) error {
 	return nil
 }
 
+// AppendStateNoSync appends data to the state file name (created if
+// needed) without syncing it: what it wrote survives the process being
+// killed (the kernel holds it), not the machine stopping. For a journal
+// written once per step of a long run, where a sync per step would cost
+// more than the step.
+func (r *Repo) AppendStateNoSync(name string, data []byte) error {
+	p, err := r.statePath(name)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", p, err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", p, err)
+	}
+	return nil
+}
+
 // StateFile is a state file and when it was last written.
 type StateFile struct {
 	Name    string

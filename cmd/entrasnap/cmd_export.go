@@ -109,6 +109,7 @@ func runExport(ctx context.Context, e *env, o exportOptions) error {
 	// A stale lock taken over, leftovers of an interrupted run removed, a
 	// wait for a running run's lock (--wait).
 	repo.SetNotify(func(msg string) { fmt.Fprintf(e.stderr, "entrasnap: %s\n", msg) })
+	recordInterruptedApply(ctx, e, repo, importer.IDCommit{Author: o.Author, Committer: o.Committer, Signer: o.Signer})
 	o.Client, o.Repo, o.Kinds, o.Progress, o.Now = client, repo, kinds, progress, e.now
 	o.ClientID = o.conn.ClientID // an opaque token: the app's grants are read from Graph for the manifest
 	res, err := exporter.Run(ctx, o.Options)

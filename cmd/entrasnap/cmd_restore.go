@@ -332,6 +332,19 @@ func runApply(ctx context.Context, e *env, o restoreOptions) error {
 	return applyPlan(ctx, e, o, plan, client, repo)
 }
 
+// recordInterruptedApply turns the journal of an apply killed before its
+// end into its record (importer.RecordInterruptedApply) and says so; it
+// only warns when it cannot.
+func recordInterruptedApply(ctx context.Context, e *env, repo *snapshot.Repo, ident importer.IDCommit) {
+	tag, err := importer.RecordInterruptedApply(ctx, repo, ident)
+	switch {
+	case err != nil:
+		fmt.Fprintf(e.stderr, "warning: %v\n", err)
+	case tag != "":
+		fmt.Fprintf(e.stderr, "An earlier apply was interrupted before its end; recorded what it did, action by action, as tag %s (git show %s).\n", tag, tag)
+	}
+}
+
 // openToApply opens the repository a restore or apply writes to. A stale
 // lock taken over (a run killed mid-apply) and leftovers removed are said
 // on stderr. The new ids an earlier restore left in its journal (it was
@@ -348,6 +361,7 @@ func openToApply(ctx context.Context, e *env, o restoreOptions, path string) (*s
 	if o.rehearsal {
 		return repo, nil
 	}
+	recordInterruptedApply(ctx, e, repo, o.ident)
 	rec, err := importer.RecordJournal(ctx, repo, o.ident)
 	switch {
 	case err != nil:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -32,7 +33,10 @@ func TestDemo(t *testing.T) {
 		"state: \"enabled\" → \"enabledForReportingButNotEnforced\"", "0 added, 0 removed, 1 changed",
 		// Who changed it: the audit records kept with the second snapshot, next to each change.
 		"and who\n   changed it (from Graph's audit log, kept in .entrasnap/changes/",
-		"changed by app graphsim (appId graphsim), ", ", Delete conditional access policy\n", ", Remove member from group (4 times)\n", ", Update application\n", ", Delete named location\n",
+		// The incidents are a signed-in administrator's (a delegated token):
+		// Graph's audit log names the person.
+		"3. Simulating incidents, signed in as admin@contoso.onmicrosoft.com on the Azure Portal app",
+		"changed by admin@contoso.onmicrosoft.com, ", ", Delete conditional access policy\n", ", Remove member from group (4 times)\n", ", Update application\n", ", Delete named location\n",
 		// 2. The app-only export skips the delegated-only kind and says how an operator reads it.
 		"Skipped feature rollout (staged rollout) policies: Graph serves them only to a signed-in administrator",
 		"entrasnap export --kinds feature-rollout-policies --auth device-code",
@@ -60,6 +64,16 @@ func TestDemo(t *testing.T) {
 			t.Errorf("a commit of the tour does not name git's committer: %s", l)
 		}
 	}
+	// No change is attributed to graphsim's own token: the incidents were
+	// the administrator's; and the restore's record says which application
+	// wrote (its token is a JWT from graphsim's token endpoint).
+	if strings.Contains(out, "changed by app graphsim") {
+		t.Errorf("the demo attributes a change to graphsim's own token:\n%s", out)
+	}
+	b, err = exec.Command("git", "-C", dir, "log", "--format=%B").Output()
+	if err != nil || !regexp.MustCompile(`\nBy: application [0-9a-f-]{36} \(app-only\)\n`).Match(b) || strings.Contains(string(b), "By: not known") {
+		t.Errorf("the restore's record does not name the application that wrote: %v\n%s", err, b)
+	}
 	// The suggested next commands work.
 	if code, out, errOut := runCLI(t, "snapshots", "--repo", dir); code != exitOK || strings.Count(out, "\nsnapshot/") != 4 {
 		t.Errorf("snapshots after demo: %d %s %s", code, out, errOut)
@@ -67,7 +81,7 @@ func TestDemo(t *testing.T) {
 	// The evidence report of the demo's repository shows the backup app's
 	// permissions (its exports sign in as an app granted the read set):
 	// read-only and least privilege, although the tour's restores ran with
-	// an admin's token.
+	// an app granted the write permissions too.
 	if code, out, errOut := runCLI(t, "evidence", "--repo", dir, "--format", "json"); code != exitOK {
 		t.Errorf("evidence after demo: %d %s", code, errOut)
 	} else {

@@ -117,6 +117,14 @@ func (t Tour) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	portal, err := registerPortal(ctx, sim, client) // signin.go
+	if err != nil {
+		return err
+	}
+	restorer, err := newRestoreApp(ctx, sim, client, url)
+	if err != nil {
+		return err
+	}
 	export := func(msg string) (*exporter.Result, error) {
 		tok, err := backup.token(ctx)
 		if err != nil {
@@ -157,9 +165,19 @@ func (t Tour) Run(ctx context.Context) error {
 		}
 	}
 
-	// 3. Incidents, made through Microsoft Graph as an admin (or attacker) would.
-	say("3. Simulating incidents:")
-	inc, err := Break(ctx, client)
+	// 3. Incidents, made through Microsoft Graph by a signed-in
+	// administrator (signin.go), as an admin (or an attacker with their
+	// session) would.
+	adminToken, upn, err := signInAdmin(ctx, sim, portal, url)
+	if err != nil {
+		return fmt.Errorf("signing the demo administrator in: %w", err)
+	}
+	adminClient, err := t.Client(url, adminToken, sleep)
+	if err != nil {
+		return err
+	}
+	say("3. Simulating incidents, signed in as %s on the %s app (a delegated sign-in):", upn, portalApp)
+	inc, err := Break(ctx, adminClient)
 	if err != nil {
 		return fmt.Errorf("simulating incidents: %w", err)
 	}
@@ -195,7 +213,11 @@ func (t Tour) Run(ctx context.Context) error {
 
 	// 5. Restore exactly those objects to the baseline: plan, apply, verify.
 	say("\n5. Restoring the %d broken objects to %s: the plan, then apply and verify.\n", len(inc.IDs), first.Tag)
-	if err := t.Restore(ctx, first.Tag, inc.IDs, url, sim.Token(), sleep); err != nil {
+	restoreToken, err := restorer.token(ctx)
+	if err != nil {
+		return err
+	}
+	if err := t.Restore(ctx, first.Tag, inc.IDs, url, restoreToken, sleep); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	say("\n6. Graph's Conditional Access recycle bin is a beta API that refuses application permissions, so")
@@ -211,7 +233,10 @@ func (t Tour) Run(ctx context.Context) error {
 	// 7. A change by pull request: a policy file edited in a branch,
 	// planned, merged, applied, recorded.
 	if t.PlanFiles != nil && t.Apply != nil {
-		if err := t.changeByPullRequest(ctx, repo, url, sim.Token(), sleep, say); err != nil {
+		if restoreToken, err = restorer.token(ctx); err != nil {
+			return err
+		}
+		if err := t.changeByPullRequest(ctx, repo, url, restoreToken, sleep, say); err != nil {
 			return fmt.Errorf("change by pull request: %w", err)
 		}
 	}
