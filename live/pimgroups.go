@@ -224,9 +224,10 @@ func (c *groupCensus) seen(objs []map[string]any) {
 	}
 }
 
-// next returns the groups seen after the first from, once there are at
-// least n of them or the census has ended (ended then true; what it
-// returns is then all that is left).
+// next returns n groups seen after the first from, once there are n of
+// them (so that a Batch call of n, a multiple of graph.MaxBatchSize, fills
+// its envelopes), or, ended true, all that are left once the census has
+// ended.
 func (c *groupCensus) next(ctx context.Context, from, n int) (ids []string, ended bool, err error) {
 	for {
 		c.mu.Lock()
@@ -236,7 +237,11 @@ func (c *groupCensus) next(ctx context.Context, from, n int) (ids []string, ende
 		default:
 		}
 		if ended || len(c.early)-from >= n {
-			ids = c.early[from:len(c.early):len(c.early)]
+			end := len(c.early)
+			if !ended {
+				end = from + n
+			}
+			ids = c.early[from:end:end]
 			c.mu.Unlock()
 			return ids, ended, nil
 		}
