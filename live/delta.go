@@ -461,11 +461,16 @@ func (r *reader) deltaItems(ctx context.Context, link string, requests *atomic.I
 
 // deltaRound runs one round from link and merges the items per object, in
 // the order objects first appear.
-func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, requests *atomic.Int64) ([]*deltaChange, string, error) {
+// seen, when set, is given each item as it arrives (the groups census:
+// pimgroups.go).
+func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, requests *atomic.Int64, seen func(o map[string]any)) ([]*deltaChange, string, error) {
 	byID := map[string]*deltaChange{}
 	var order []*deltaChange
 	tab := newRefTable()
 	rel, err := r.deltaItems(ctx, link, requests, func(o map[string]any, id, lid string, removed bool) error {
+		if seen != nil {
+			seen(o)
+		}
 		ch := byID[lid]
 		if ch == nil {
 			ch = &deltaChange{id: id}
@@ -707,7 +712,11 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		return res, nil
 	}
 	if r.track || !spec.listUntracked {
-		changes, link, err := r.deltaRound(ctx, deltaPath(k, spec), spec, requests)
+		var seen func(o map[string]any)
+		if w.census != nil {
+			seen = func(o map[string]any) { w.census.seen([]map[string]any{o}) }
+		}
+		changes, link, err := r.deltaRound(ctx, deltaPath(k, spec), spec, requests, seen)
 		if err != nil {
 			perms := append([]string(nil), k.ReadPermissions...)
 			for _, c := range k.Children {
@@ -855,7 +864,7 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 		}
 		prev[strings.ToLower(key)] = prevFile{p, key}
 	}
-	changes, link, err := r.deltaRound(ctx, from.Link, spec, requests)
+	changes, link, err := r.deltaRound(ctx, from.Link, spec, requests, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -272,4 +273,153 @@ func simRequests(sim *graphsim.Server, method, path string) int {
 		}
 	}
 	return n
+}
+
+// TestPIMGroupsSchedulesAreReadDuringTheGroupsRound: beside the groups
+// kind's full read, PIM for Groups reads a group's schedules as soon as the
+// groups round shows the group (issue 12, row b1: the schedules' units are
+// spread over the run instead of asked for after the round). The round's
+// last page is held until the schedules of a group are asked for, and then
+// shows that group again, made dynamic (PIM cannot govern it): its
+// schedules, read early, are dropped, as a read after the round would not
+// have read them; the other files are those of a read without the groups
+// kind.
+func TestPIMGroupsSchedulesAreReadDuringTheGroupsRound(t *testing.T) {
+	sim, c := deltaSim(t, graphsim.Sizes{Users: 30, Groups: 6})
+	pim := simtest.Kinds(t, AuditKinds()...)
+	alone, err := Read(context.Background(), ReadOptions{Client: c, Kinds: pim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupOf := func(b []byte) string {
+		obj, err := layout.Decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := obj["groupId"].(string)
+		return strings.ToLower(g)
+	}
+	x := ""
+	for _, b := range alone.Files {
+		if g := groupOf(b); g != "" && (x == "" || g < x) {
+			x = g
+		}
+	}
+	if x == "" {
+		t.Fatal("no PIM for Groups schedule: the test covers nothing")
+	}
+	want := map[string][]byte{}
+	for p, b := range alone.Files {
+		if groupOf(b) != x {
+			want[p] = b
+		}
+	}
+	if len(want) == len(alone.Files) {
+		t.Fatalf("no schedule is group %s's: the test covers nothing", x)
+	}
+
+	defer func(n int) { pimBatchGroups = n }(pimBatchGroups)
+	pimBatchGroups = 1
+	asked := make(chan struct{})
+	var askedOnce sync.Once
+	var waited atomic.Bool
+	var pages atomic.Int64
+	srv := simtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/$batch") {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+			if s := strings.ToLower(string(body)); strings.Contains(s, "schedules") && strings.Contains(s, x) {
+				askedOnce.Do(func() { close(asked) })
+			}
+		}
+		if !strings.HasSuffix(r.URL.Path, "/groups/delta") {
+			sim.ServeHTTP(w, r)
+			return
+		}
+		pages.Add(1)
+		r.Header.Set("Prefer", "odata.maxpagesize=3")
+		rec := httptest.NewRecorder()
+		sim.ServeHTTP(rec, r)
+		var page map[string]any
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &page) != nil || page["@odata.deltaLink"] == nil {
+			for h, v := range rec.Header() {
+				w.Header()[h] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		select {
+		case <-asked:
+		case <-time.After(20 * time.Second):
+			waited.Store(true)
+		}
+		items, _ := page["value"].([]any)
+		page["value"] = append(items, map[string]any{"id": x, "groupTypes": []any{"DynamicMembership"}})
+		b, _ := json.Marshal(page)
+		for h, v := range rec.Header() {
+			w.Header()[h] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(b)
+	}))
+	kinds := append(simtest.Kinds(t, "groups"), pim...)
+	got, err := Read(context.Background(), ReadOptions{Client: simtest.Client(t, sim, srv, sim.Token()), Kinds: kinds, TrackDelta: true, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range got.Kinds {
+		if !r.Complete {
+			t.Fatalf("%s incomplete: %v", r.Kind, r.Err)
+		}
+	}
+	if n := pages.Load(); n < 2 {
+		t.Fatalf("the groups round took %d page(s): the test covers nothing", n)
+	}
+	if waited.Load() {
+		t.Error("the schedules of a group were asked for only after the groups round ended")
+	}
+	pimFiles := map[string][]byte{}
+	for p, b := range got.Files {
+		if k, _, err := layout.Locate(p); err == nil && auditKinds[k.Name] {
+			pimFiles[p] = b
+		}
+	}
+	simtest.SameFiles(t, "schedules read during the groups round, one group made dynamic on its last page", pimFiles, want)
+}
+
+// TestPIMGroupListKeepsTheLastVersion: a group listed twice (a delta round
+// shows a group again on a later page with its later state) is taken as
+// listed last, as the groups kind's writer keeps it.
+func TestPIMGroupListKeepsTheLastVersion(t *testing.T) {
+	const id = "00000000-0000-0000-0000-0000000000a1"
+	sec := map[string]any{"id": id, "securityEnabled": true, "groupTypes": []any{}}
+	dyn := map[string]any{"id": id, "securityEnabled": true, "groupTypes": []any{"DynamicMembership"}}
+	for _, c := range []struct {
+		name     string
+		versions []map[string]any
+		governed bool
+	}{
+		{"made dynamic", []map[string]any{sec, dyn}, false},
+		{"made static", []map[string]any{dyn, sec}, true},
+		{"static twice", []map[string]any{sec, sec}, true},
+	} {
+		var l pimGroupList
+		for _, g := range c.versions {
+			if err := l.add(g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.sorted()
+		if got := len(l.groups) == 1; got != c.governed || len(l.groups) > 1 {
+			t.Errorf("%s: governed groups %q, want governed %v", c.name, l.groups, c.governed)
+		}
+		if !l.listed[id] {
+			t.Errorf("%s: the group is not listed", c.name)
+		}
+		if _, ok := l.created[id]; ok != c.governed {
+			t.Errorf("%s: created noted %v, want %v", c.name, ok, c.governed)
+		}
+	}
 }

@@ -414,16 +414,27 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 					return
 				}
 			}
+			streamed := false
 			if auditKinds[u.primary.Name] && r.census != nil {
-				// PIM for Groups takes its groups list from the groups
-				// read (pimgroups.go, groupCensus), holding no slot.
-				select {
-				case <-r.census.done:
-				case <-ctx.Done():
-					return
+				if _, resumes := r.auditFrom(u.primary); resumes || r.census.version != u.primary.APIVersion {
+					// A later run of PIM for Groups takes its groups list
+					// from the groups read (pimgroups.go, groupCensus),
+					// holding no slot.
+					select {
+					case <-r.census.done:
+					case <-ctx.Done():
+						return
+					}
+				} else {
+					// A full read reads the schedules of the groups as the
+					// groups read sees them (readGroupSchedulesStreamed),
+					// holding no slot: it waits for that read's pages, and
+					// its requests are paced by the client (graph's pacer)
+					// as any other's.
+					streamed = true
 				}
 			}
-			if !paced(u) {
+			if !paced(u) && !streamed {
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():
