@@ -663,7 +663,7 @@ var kinds = append([]*Kind{
 		Name: "role-assignments", Title: "role assignments", Folder: "roles/assignments",
 		ODataType: "#microsoft.graph.unifiedRoleAssignment", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleAssignments",
 		OutlivesReferents: true, ConflictOnRepeat: true,
-		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
+		NaturalKey: []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
@@ -679,7 +679,7 @@ var kinds = append([]*Kind{
 		Name: "role-eligibility-schedules", Title: "PIM role eligibility schedules", Folder: "roles/eligibility",
 		ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleEligibilitySchedules",
 		OutlivesReferents: true, ConflictOnRepeat: true,
-		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
+		NaturalKey: []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
