@@ -526,7 +526,9 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	// A groups round that resumes returns only the changed groups: the PIM
 	// kinds list the groups themselves, at once (pimgroups.go).
 	if k.Name == "groups" && r.census != nil {
-		if _, resumes := r.delta[k.Name]; resumes {
+		// Groups read by id (byid.go) are not all the groups either.
+		_, resumes := r.delta[k.Name]
+		if _, byID := r.only[k.Name]; resumes || byID {
 			r.finishCensus(false)
 		} else {
 			w.census = r.census
