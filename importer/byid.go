@@ -39,6 +39,15 @@ func byIDReads(in *Input, sel Selection, kinds []*layout.Kind, advisory map[stri
 	for _, d := range in.Removed {
 		delete(out, d.Kind.Name)
 	}
+	// The PIM for Groups kinds read with groups read by id read only those
+	// groups' schedules (live.ReadOptions.Only): fine to plan selected
+	// schedules (their groups are among the ids), not a kind restored whole
+	// or a schedule's file deleted, which need every live one.
+	for _, pk := range live.AuditKinds() {
+		if slices.Contains(sel.Kinds, pk) || slices.ContainsFunc(in.Removed, func(d *Object) bool { return d.Kind.Name == pk }) {
+			delete(out, "groups")
+		}
+	}
 	for _, e := range journal {
 		if e.New == "" {
 			delete(out, e.Kind)
