@@ -898,21 +898,17 @@ func already(a *Action, err error) bool {
 // was lost (a dropped connection) or was a server error: Graph either did
 // nothing or did what a second request would find done.
 func resendable(a *Action) bool {
-	return a.Op == OpAddLink || a.Op == OpRestore || (a.Op == OpCreate && conflictOnRepeat[a.Kind])
+	return a.Op == OpAddLink || a.Op == OpRestore || (a.Op == OpCreate && conflictOnRepeat(a.Kind))
 }
 
-// conflictOnRepeat are the kinds whose create Graph refuses when the same
-// object exists: a directory role assignment is one per principal, role
-// and scope ("A conflicting object with one or more of the specified
-// property values is present in the directory", graphsim hooks.go
-// createRoleAssignment), and so is a PIM eligibility or time-bound
-// assignment made by an adminAssign request ("RoleAssignmentExists: The
-// Role assignment already exists.", graphsim roles.go). Their ids do not
-// tell a create Graph carried out from an object made since the plan, so
-// settleInDoubt cannot find them by name: a create of one whose answer was
-// lost is sent again instead, and Graph makes it or says an earlier attempt
-// did.
-var conflictOnRepeat = map[string]bool{"role-assignments": true, "role-eligibility-schedules": true, "time-bound-role-assignments": true}
+// conflictOnRepeat: Graph refuses a create of kind when the same object
+// exists (layout.Kind.ConflictOnRepeat): a create of one whose answer was
+// lost is sent again instead of found by name (settleInDoubt), and Graph
+// makes it or says an earlier attempt did.
+func conflictOnRepeat(kind string) bool {
+	k, ok := layout.Lookup(kind)
+	return ok && k.ConflictOnRepeat
+}
 
 // lostAnswer: the request may or may not have been carried out: no answer
 // (dropped connection) or a 5xx that outlasted the client's retries.
@@ -931,14 +927,14 @@ func sentEarlier(a *Action, err error) bool {
 	if ge == nil {
 		return false
 	}
+	msg := strings.ToLower(ge.Message)
 	switch a.Op {
 	case OpAddLink:
-		return ge.Status == http.StatusConflict || strings.Contains(strings.ToLower(ge.Message), "already exist")
+		return ge.Status == http.StatusConflict || strings.Contains(msg, "already exist")
 	case OpRestore:
 		return ge.Status == http.StatusNotFound
 	case OpCreate:
-		msg := strings.ToLower(ge.Message)
-		return conflictOnRepeat[a.Kind] && (ge.Status == http.StatusConflict || strings.Contains(msg, "conflicting object") || strings.Contains(msg, "roleassignmentexists"))
+		return conflictOnRepeat(a.Kind) && (ge.Status == http.StatusConflict || strings.Contains(msg, "conflicting object") || strings.Contains(msg, "roleassignmentexists"))
 	}
 	return false
 }

@@ -15,7 +15,8 @@ import (
 // (live.ReadOptions.Only), with the lower-case ids to read: a restore of a
 // thousand users reads those users, not the tenant's hundred thousand
 // (issue 12 row f), in its plan, in apply's check that the tenant did not
-// change since and in its verification.
+// change since and in its verification; so are groups and service
+// principals (live.OnlyKinds).
 //
 // A kind of live.OnlyKinds is read by id when the plan only updates,
 // restores or recreates selected objects of it: not when the kind is
@@ -38,6 +39,15 @@ func byIDReads(in *Input, sel Selection, kinds []*layout.Kind, advisory map[stri
 	for _, d := range in.Removed {
 		delete(out, d.Kind.Name)
 	}
+	// The PIM for Groups kinds read with groups read by id read only those
+	// groups' schedules (live.ReadOptions.Only): fine to plan selected
+	// schedules (their groups are among the ids), not a kind restored whole
+	// or a schedule's file deleted, which need every live one.
+	for _, pk := range live.AuditKinds() {
+		if slices.Contains(sel.Kinds, pk) || slices.ContainsFunc(in.Removed, func(d *Object) bool { return d.Kind.Name == pk }) {
+			delete(out, "groups")
+		}
+	}
 	for _, e := range journal {
 		if e.New == "" {
 			delete(out, e.Kind)
@@ -56,6 +66,7 @@ func byIDReads(in *Input, sel Selection, kinds []*layout.Kind, advisory map[stri
 			ids[strings.ToLower(n)] = true
 		}
 	}
+	sps := map[string]bool{}
 	for _, d := range in.Desired {
 		add(d.Kind.Name, d.Key)
 		for _, r := range d.Kind.Refs {
@@ -65,6 +76,25 @@ func byIDReads(in *Input, sel Selection, kinds []*layout.Kind, advisory map[stri
 				}
 				return id
 			})
+		}
+		if d.Kind.Name == "service-principals" {
+			sps[strings.ToLower(d.Key)] = true
+		}
+	}
+	// A service principal's app role assignments are kept in the files of
+	// the resources it is assigned to (appRoleAssignedTo): those are asked
+	// too, as the plan grants them again on the live resource
+	// (apps.go indexHeld, clientAssignment).
+	if out["service-principals"] != nil && len(sps) > 0 {
+		for _, o := range in.Others {
+			if o.Kind.Name != "service-principals" {
+				continue
+			}
+			for _, it := range asSlice(o.Data["appRoleAssignedTo"]) {
+				if m, ok := it.(map[string]any); ok && sps[strings.ToLower(str(m["principalId"]))] {
+					add("service-principals", o.Key)
+				}
+			}
 		}
 	}
 	return out

@@ -321,6 +321,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		sel     Selection
 		man     *layout.Manifest
 		df      *desiredFiles
+		lean    *leanSnap // a lean Load's (lean.go)
 	)
 	if o.Files != nil {
 		if df, err = loadFiles(ctx, o.Repo, o.Snapshots, o.Files, o.Commit, o.Options.AllowDeletes); err != nil {
@@ -344,18 +345,27 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			}
 			commit = h.String()
 		}
-		if snap, skipped, err = o.Snapshots.held(ctx, o.Repo, commit); err != nil {
-			return nil, err
+		if leanLoad(o) { // lean.go
+			var resolveErr error
+			if lean, sel, resolveErr, err = readLean(ctx, o.Repo, commit, o.Selection, o.Selectors); err != nil {
+				return nil, err
+			}
+			snap, skipped, err = lean.snap, lean.skipped, resolveErr
+		} else {
+			if snap, skipped, err = o.Snapshots.held(ctx, o.Repo, commit); err != nil {
+				return nil, err
+			}
+			if o.Selection != nil {
+				sel = *o.Selection
+			} else {
+				sel, err = ResolveSelectors(snap, o.Selectors, o.All)
+			}
 		}
+		resolveErr := err
 		if man, err = readManifest(ctx, o.Repo, o.Rev, commit); err != nil {
 			return nil, err
 		}
-		if o.Selection != nil {
-			sel = *o.Selection
-		} else {
-			sel, err = ResolveSelectors(snap, o.Selectors, o.All)
-		}
-		if err = checkSkipped(skipped, o.Selectors, sel, o.Rev, err); err != nil {
+		if err = checkSkipped(skipped, o.Selectors, sel, o.Rev, resolveErr); err != nil {
 			return nil, err
 		}
 	}
@@ -370,7 +380,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		in.Selectors = []string{"--all"}
 	}
 	in.Desired, in.Others = split(snap, sel)
-	if df == nil { // the cache's objects (SnapshotCache): the selected ones are this Load's own
+	if df == nil && lean == nil { // the cache's objects (SnapshotCache): the selected ones are this Load's own
 		for i, d := range in.Desired {
 			in.Desired[i] = copyObject(d)
 		}
@@ -509,6 +519,9 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	for _, obj := range snap {
 		known[strings.ToLower(obj.Key)] = true
 	}
+	if lean != nil {
+		known = lean.keys
+	}
 	recoverInDoubt(in, journal, known)
 
 	// Recycle bins of the kinds with a selected object missing.
@@ -528,6 +541,17 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			if err := loadBin(ctx, o.Client, k, in); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if lean != nil { // lean.go
+		if needFull(in) {
+			full, _, err := o.Snapshots.held(ctx, o.Repo, commit)
+			if err != nil {
+				return nil, err
+			}
+			_, in.Others = split(full, sel)
+		} else if in.Others, err = lean.liveNames(ctx, o.Repo, in, sel); err != nil {
+			return nil, err
 		}
 	}
 	if err := namedBefore(ctx, o.Client, in); err != nil { // byid.go

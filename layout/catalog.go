@@ -169,6 +169,18 @@ type Kind struct {
 	// one is known to be restorable (importer checkRefs). Other referenced
 	// kinds are not read for it (directory objects are looked up by id).
 	ReadWhenReferenced bool
+	// ConflictOnRepeat: Graph refuses a create of this kind when the same
+	// object exists (one per principal, role and scope): a directory role
+	// assignment ("A conflicting object with one or more of the specified
+	// property values is present in the directory", graphsim hooks.go
+	// createRoleAssignment), a PIM eligibility or time-bound assignment
+	// made by an adminAssign request ("RoleAssignmentExists: The Role
+	// assignment already exists.", graphsim roles.go). A restore sends
+	// again a create of such a kind whose answer was lost, and takes that
+	// refusal as an earlier attempt having made it (importer apply.go
+	// resendable, sentEarlier): their ids do not tell a create Graph
+	// carried out from an object made since the plan.
+	ConflictOnRepeat bool
 }
 
 // Child is a relationship stored inside its parent's file.
@@ -650,8 +662,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "role-assignments", Title: "role assignments", Folder: "roles/assignments",
 		ODataType: "#microsoft.graph.unifiedRoleAssignment", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleAssignments",
-		OutlivesReferents: true,
-		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
+		OutlivesReferents: true, ConflictOnRepeat: true,
+		NaturalKey: []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},
@@ -666,8 +678,8 @@ var kinds = append([]*Kind{
 	{
 		Name: "role-eligibility-schedules", Title: "PIM role eligibility schedules", Folder: "roles/eligibility",
 		ODataType: "#microsoft.graph.unifiedRoleEligibilitySchedule", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleEligibilitySchedules",
-		OutlivesReferents: true,
-		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
+		OutlivesReferents: true, ConflictOnRepeat: true,
+		NaturalKey: []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},

@@ -54,8 +54,8 @@ var pimKinds = []*Kind{
 		// (an expired one is not restored, the plan says so).
 		Name: "time-bound-role-assignments", Title: "PIM time-bound active role assignments", Folder: "roles/time-bound-assignments",
 		ODataType: "#microsoft.graph.unifiedRoleAssignmentSchedule", APIVersion: "v1.0", ListPath: "/roleManagement/directory/roleAssignmentSchedules",
-		OutlivesReferents: true,
-		NaturalKey:        []string{"roleDefinitionId", "principalId", "directoryScopeId"},
+		OutlivesReferents: true, ConflictOnRepeat: true,
+		NaturalKey: []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 		Refs: []Ref{
 			{Path: "roleDefinitionId", Kinds: []string{"role-definitions"}, Strict: true},
 			{Path: "principalId", Kinds: []string{"users", "groups", "service-principals"}},

@@ -87,11 +87,78 @@ func TestReadOnlyUsersEqualsTheFullRead(t *testing.T) {
 	}
 }
 
+// TestReadOnlyGroupsAndServicePrincipalsEqualTheFullRead: groups and
+// service principals read by id give exactly the full read's files of
+// those objects (a group's members and owners, merged from the round's
+// slices; a service principal's owners and app role assignments), none
+// of the others, nothing for an id that is not of the kind, at a cost
+// that does not grow with the tenant.
+func TestReadOnlyGroupsAndServicePrincipalsEqualTheFullRead(t *testing.T) {
+	for _, kind := range []string{"groups", "service-principals"} {
+		k, _ := layout.Lookup(kind)
+		kinds := []*layout.Kind{k}
+		var costs []int64
+		for _, size := range []int{1, 4} {
+			_, c := deltaSim(t, graphsim.Sizes{Users: 100 * size, Groups: 30 * size, MembersPerGroup: 45, Apps: 30 * size})
+			full, _ := readWith(t, &reader{c: c, progress: NoProgress{}}, kinds)
+			byKey := map[string]string{}
+			for p, b := range full {
+				for _, l := range strings.Split(string(b), "\n") {
+					if id, ok := strings.CutPrefix(l, "id: "); ok {
+						byKey[strings.Trim(id, `'"`)] = p
+					}
+				}
+			}
+			all := slices.Sorted(maps.Keys(byKey))
+			if len(all) < 25 {
+				t.Fatalf("%s: %d objects", kind, len(all))
+			}
+			// 25 ids: those with members, owners or app role
+			// assignments first.
+			var ids, rest []string
+			related := 0
+			for _, id := range all {
+				b := string(full[byKey[id]])
+				if strings.Contains(b, "\nmembers:\n  -") || strings.Contains(b, "\nowners:\n  -") || strings.Contains(b, "\nappRoleAssignedTo:\n  -") {
+					related++
+					ids = append(ids, strings.ToUpper(id))
+				} else {
+					rest = append(rest, strings.ToUpper(id))
+				}
+			}
+			ids = append(ids, rest...)[:25]
+			if related < 3 {
+				t.Fatalf("%s: %d of the ids asked have members, owners or app role assignments: the test covers too little", kind, related)
+			}
+			asked := append(slices.Clone(ids), "00000000-0000-0000-0000-00000000abcd", "not-a-guid")
+			s0 := c.Stats()
+			got, res := readWith(t, &reader{c: c, progress: NoProgress{}, only: map[string][]string{kind: asked}}, kinds)
+			costs = append(costs, c.Stats().Requests-s0.Requests)
+			want := map[string][]byte{}
+			for _, id := range ids {
+				want[byKey[strings.ToLower(id)]] = full[byKey[strings.ToLower(id)]]
+			}
+			if len(got) != len(want) || res[0].Objects != len(want) {
+				t.Errorf("%s, size %d: read %d files (%d objects), want %d", kind, size, len(got), res[0].Objects, len(want))
+			}
+			for p, b := range want {
+				if string(got[p]) != string(b) {
+					t.Errorf("%s, size %d: %s differs from the full read:\n%s\nwant\n%s", kind, size, p, got[p], b)
+				}
+			}
+		}
+		if costs[0] != costs[1] {
+			t.Errorf("%s: requests for the same number of ids: %d in the small tenant, %d in the one 4 times larger", kind, costs[0], costs[1])
+		}
+		t.Logf("%s: %d requests for 25 ids", kind, costs[0])
+	}
+}
+
 // TestReadOnlyRefusesOtherKinds: Only names kinds byid.go reads.
 func TestReadOnlyRefusesOtherKinds(t *testing.T) {
 	_, c := deltaSim(t, graphsim.Sizes{Users: 10})
-	_, err := Read(context.Background(), ReadOptions{Client: c, Only: map[string][]string{"groups": {"x"}}})
-	if err == nil || !strings.Contains(err.Error(), "groups cannot be read by id") {
+	_, err := Read(context.Background(), ReadOptions{Client: c, Only: map[string][]string{"applications": {"x"}}})
+	if err == nil || !strings.Contains(err.Error(), "applications cannot be read by id") {
 		t.Errorf("err = %v", err)
 	}
 }

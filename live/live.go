@@ -61,8 +61,10 @@ type ReadOptions struct {
 	// Only, for a kind of OnlyKinds, reads just the objects with these ids
 	// instead of the whole kind (byid.go): the files of those that exist,
 	// each exactly as a full read makes it, and none of the others. The
-	// kind's KindResult is then Complete for those ids only. Not with
-	// Delta, TrackDelta or Sink.
+	// kind's KindResult is then Complete for those ids only. With groups
+	// read by id, the PIM for Groups kinds (AuditKinds) read the schedules
+	// of those groups only, and are complete for those groups only. Not
+	// with Delta, TrackDelta or Sink.
 	Only map[string][]string
 	// Validated, when set, lets a file skip the schema check (Validated).
 	// Later.Validated sets it for the kinds whose files are made after

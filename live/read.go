@@ -537,6 +537,8 @@ func (r *reader) readStreamed(ctx context.Context, k *layout.Kind) *kindRead {
 	// A groups round that resumes returns only the changed groups: the PIM
 	// kinds list the groups themselves, at once (pimgroups.go).
 	if k.Name == "groups" && r.census != nil {
+		// Groups read by id (byid.go): the PIM kinds read the schedules
+		// of those groups only (ReadOptions.Only).
 		if _, resumes := r.delta[k.Name]; resumes {
 			r.finishCensus(false)
 		} else {
