@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -391,6 +392,38 @@ func Decode(data []byte) (*Plan, error) {
 		}
 	}
 	return &p, nil
+}
+
+// PlanFileError is ReadPlan's error for a plan file the user gave wrong:
+// it cannot be read (missing, too large), is not a plan, or is a
+// rehearsal's plan given without --rehearsal (or a real one with it). The
+// CLI exits 64 for it; its message names the file.
+type PlanFileError struct{ Err error }
+
+func (e *PlanFileError) Error() string { return e.Err.Error() }
+func (e *PlanFileError) Unwrap() error { return e.Err }
+
+// ReadPlan reads the plan saved in file (`restore --out FILE`, read back by
+// `apply FILE`): bounded in size as every file entrasnap reads
+// (check.ReadCapped), decoded by Decode, and refused when rehearsal (the
+// user's --rehearsal) does not match the plan's (CheckRehearsalFlag; Apply
+// checks the tenant again). A file given wrong is a *PlanFileError; a plan
+// of a newer format is a plain error saying to upgrade. Both name file.
+func ReadPlan(file string, rehearsal bool) (*Plan, error) {
+	data, err := check.ReadCapped(file)
+	if err != nil {
+		return nil, &PlanFileError{err}
+	}
+	p, err := Decode(data)
+	if errors.Is(err, ErrNotAPlan) {
+		return nil, &PlanFileError{fmt.Errorf("%s: %w", layout.Safe(file), err)}
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", layout.Safe(file), err)
+	}
+	if err := p.CheckRehearsalFlag(file, rehearsal); err != nil {
+		return nil, &PlanFileError{err}
+	}
+	return p, nil
 }
 
 // fingerprint is the hash of an object's canonical form.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/entrasnap/entrasnap/check"
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/history"
@@ -278,19 +277,11 @@ func applyCommand(e *env) *cli.Command {
 
 // runApply applies the plan saved in o.plan.
 func runApply(ctx context.Context, e *env, o restoreOptions) error {
-	data, err := check.ReadCapped(o.plan)
-	if err != nil {
+	plan, err := importer.ReadPlan(o.plan, o.rehearsal) // apply checks the tenant again
+	if pe := (*importer.PlanFileError)(nil); errors.As(err, &pe) {
 		return usageErrorf("%v", err)
-	}
-	plan, err := importer.Decode(data)
-	if err != nil {
-		if errors.Is(err, importer.ErrNotAPlan) {
-			return usageErrorf("%s: %v", o.plan, err)
-		}
+	} else if err != nil {
 		return err
-	}
-	if err := plan.CheckRehearsalFlag(o.plan, o.rehearsal); err != nil { // apply checks the tenant again
-		return usageErrorf("%v", err)
 	}
 	repo, err := openToApply(ctx, e, o, cmp.Or(o.repo, plan.Repo))
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/entrasnap/entrasnap/drift"
-	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
 )
 
@@ -22,11 +21,18 @@ type driftFixture struct {
 	args []string // connection flags
 }
 
+// newDriftFixture's export is a copy of the shared first export of the
+// demo tenant (newRstEnv: the export is made once per test binary, on a
+// tenant whose clock is stopped, so the copy is what an export of the
+// test's own tenant writes; TestSharedRstEnvIsAnExportOfItsOwn): a dozen
+// tests use it, and an export of the demo tenant is 2 to 4 CPU-seconds
+// under -race. wrap only shapes a second server over the same tenant, so
+// the export never goes through it.
 func newDriftFixture(t *testing.T, wrap func(http.Handler) http.Handler) *driftFixture {
 	t.Helper()
-	sim := simtest.New(t, graphsim.Options{})
-	f := &driftFixture{histFixture: histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: serveSim(t, sim, sim).URL}}
-	histExport(t, &f.histFixture, "baseline")
+	e := newRstEnv(t, nil)
+	f := &driftFixture{histFixture: histFixture{repo: e.repo, sim: e.sim, url: e.url}}
+	sim := e.sim
 	url := f.url
 	if wrap != nil {
 		// A second server over the same tenant, whose answers the test shapes.

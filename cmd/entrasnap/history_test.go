@@ -11,7 +11,6 @@ import (
 
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/history"
-	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
@@ -60,9 +59,11 @@ func histExport(t *testing.T, f *histFixture, msg string) {
 
 func newHistFixture(t *testing.T) *histFixture {
 	t.Helper()
-	sim := simtest.New(t, graphsim.Options{Seed: 3})
-	f := &histFixture{repo: filepath.Join(t.TempDir(), "backup"), sim: sim, url: serveSim(t, sim, sim).URL}
-	histExport(t, f, "first")
+	// The first export: a copy of the one this test binary makes of this
+	// tenant (newRstEnvWith).
+	e := newRstEnvWith(t, graphsim.Options{Seed: 3}, nil)
+	sim := e.sim
+	f := &histFixture{repo: e.repo, sim: sim, url: e.url}
 	tn := sim.Tenant()
 	// Pick objects from the tenant.
 	for _, p := range tn.List("conditionalAccessPolicy") {
