@@ -3,6 +3,7 @@ package graphsim
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -72,7 +73,9 @@ func init() {
 
 // createAgreement takes the files of a new agreement into its held
 // collection.
-func createAgreement(s *Server, _ *request, body map[string]any, _ *record) *apiError {
+// The generator (req nil) gives the demo's files their ids, so the
+// tenant's id sequence is unchanged.
+func createAgreement(s *Server, req *request, body map[string]any, _ *record) *apiError {
 	raw, ok := body["files"].([]any)
 	if !ok || len(raw) == 0 {
 		return badRequest("A value is required for property 'files' of resource 'agreement'.")
@@ -86,6 +89,11 @@ func createAgreement(s *Server, _ *request, body map[string]any, _ *record) *api
 			return badRequest("Invalid value for property 'files'.")
 		}
 		delete(f, "@odata.type")
+		given := str(f["id"])
+		if given != "" && req != nil {
+			return badRequest(msgReadOnly, "id")
+		}
+		delete(f, "id")
 		for k := range f {
 			if !contains(agreementFileProps, k) {
 				return badRequest("Property '%s' does not exist as a declared property or extension property.", k)
@@ -97,7 +105,10 @@ func createAgreement(s *Server, _ *request, body map[string]any, _ *record) *api
 		if f["isDefault"] == true {
 			defaults++
 		}
-		f["id"] = s.tenant.newID()
+		f["id"] = given
+		if given == "" {
+			f["id"] = s.tenant.newID()
+		}
 		fillAgreementFile(nil, f)
 		list = append(list, f)
 	}
@@ -222,34 +233,48 @@ func demoPDF(text string) []byte {
 	return b.Bytes()
 }
 
-// Demo agreements' ids (given: the tenant's id sequence is unchanged).
+// Demo agreements' ids and their files' (given: the tenant's id sequence
+// is unchanged).
 const (
 	demoAgreementGuests = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
 	demoAgreementStaff  = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a02"
-	demoToUPolicy       = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a10"
 )
 
 // demoTermsOfUse adds two agreements (guest terms in English and German,
-// an acceptable use policy for staff) and a report-only Conditional Access
-// policy requiring the guest terms of guests.
+// an acceptable use policy for staff) and makes the demo's Azure
+// management policy require the acceptable use policy besides MFA.
 func (g *generator) demoTermsOfUse() {
+	n := 0
 	file := func(name, lang, text string, def bool) map[string]any {
-		return map[string]any{"fileName": name, "displayName": text, "language": lang, "isDefault": def,
+		n++
+		return map[string]any{"id": fmt.Sprintf("7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6b%02d", n), "fileName": name, "displayName": text, "language": lang, "isDefault": def,
 			"fileData": map[string]any{"data": base64.StdEncoding.EncodeToString(demoPDF(text))}}
 	}
-	g.post(agreementKindName, map[string]any{"id": demoAgreementGuests, "displayName": "Guest terms of use",
-		"isViewingBeforeAcceptanceRequired": true, "isPerDeviceAcceptanceRequired": false,
-		"userReacceptRequiredFrequency": "P365D",
-		"termsExpiration":               map[string]any{"startDateTime": "2026-01-01T00:00:00Z", "frequency": "P365D"},
-		"files": []any{file("guest-terms.pdf", "en-US", "Guest terms of use", true),
-			file("gast-bedingungen.pdf", "de-DE", "Nutzungsbedingungen fuer Gaeste", false)}}, nil)
-	g.post(agreementKindName, map[string]any{"id": demoAgreementStaff, "displayName": "Acceptable use policy",
-		"isViewingBeforeAcceptanceRequired": false,
-		"files":                             []any{file("acceptable-use.pdf", "en-US", "Acceptable use policy", true)}}, nil)
-	g.post("conditionalAccessPolicy", map[string]any{"id": demoToUPolicy, "displayName": "Guests accept the terms of use",
-		"state": "enabledForReportingButNotEnforced",
-		"conditions": map[string]any{"clientAppTypes": []any{"all"},
-			"applications": map[string]any{"includeApplications": []any{"All"}},
-			"users":        map[string]any{"includeUsers": []any{"GuestsOrExternalUsers"}}},
-		"grantControls": map[string]any{"operator": "OR", "termsOfUse": []any{demoAgreementGuests}}}, nil)
+	for _, body := range []map[string]any{
+		{"id": demoAgreementGuests, "displayName": "Guest terms of use",
+			"isViewingBeforeAcceptanceRequired": true, "isPerDeviceAcceptanceRequired": false,
+			"userReacceptRequiredFrequency": "P365D",
+			"termsExpiration":               map[string]any{"startDateTime": "2026-01-01T00:00:00Z", "frequency": "P365D"},
+			"files": []any{file("guest-terms.pdf", "en-US", "Guest terms of use", true),
+				file("gast-bedingungen.pdf", "de-DE", "Nutzungsbedingungen fuer Gaeste", false)}},
+		{"id": demoAgreementStaff, "displayName": "Acceptable use policy",
+			"isViewingBeforeAcceptanceRequired": false,
+			"files":                             []any{file("acceptable-use.pdf", "en-US", "Acceptable use policy", true)}},
+	} {
+		if g.err != nil {
+			return
+		}
+		if aerr := createAgreement(g.s, nil, body, nil); aerr != nil {
+			g.fail("agreement %q: %s", describe(body), aerr.Message)
+			return
+		}
+		g.seed(agreementKindName, body)
+	}
+	for _, r := range g.t.colls["conditionalAccessPolicy"].live() {
+		if strings.HasSuffix(str(r.obj["displayName"]), "Require multifactor authentication for Azure management") {
+			r.obj["grantControls"] = map[string]any{"operator": "AND", "builtInControls": strList("mfa"),
+				"customAuthenticationFactors": []any{}, "termsOfUse": strList(demoAgreementStaff)}
+			break
+		}
+	}
 }
