@@ -40,7 +40,7 @@ var termsOfUseKinds = []*Kind{
 		NameFilter: "displayName", // resources/agreement: displayName "Supports $filter (eq)"
 		Sets:       map[string]string{"files": "language"},
 		Volatile:   []string{"files[].id", "files[].createdDateTime"},
-		ReadOnly:   []string{"id"},
+		ReadOnly:   []string{"id", "files"}, // files: created with the agreement or added one by one, never PATCHed (importer/termsofuse.go)
 		FileItems:  &FileItems{List: "files", Key: "language", Data: "fileData", ContentType: "application/pdf", Ext: ".pdf", Max: MaxDocumentSize},
 		DelegatedOnly: "Graph serves terms of use agreements to delegated callers only (\"Application: Not supported\"): " +
 			"an export with an app-only token skips them and keeps their files; export or restore them signed in as an administrator " +
@@ -127,14 +127,22 @@ type NamedImage struct {
 	Image
 }
 
+// ImageError is what is wrong with the value of Prop as an Image.
+type ImageError struct {
+	Prop string
+	Err  error
+}
+
+func (e *ImageError) Error() string { return e.Err.Error() }
+
 // ObjectImages lists the files obj (an object of kind k as its file holds
 // it) names, Images then FileItems, with an error for each value that is
 // not a valid Image.
-func ObjectImages(k *Kind, obj map[string]any) (out []NamedImage, errs []error) {
+func ObjectImages(k *Kind, obj map[string]any) (out []NamedImage, errs []*ImageError) {
 	for _, prop := range k.Images {
 		im, ok, err := ImageOf(obj, prop)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &ImageError{prop, err})
 			continue
 		}
 		if ok {
@@ -151,7 +159,7 @@ func ObjectImages(k *Kind, obj map[string]any) (out []NamedImage, errs []error) 
 			prop := fmt.Sprintf("%s[%s].%s", fi.List, Safe(fmt.Sprint(m[fi.Key])), fi.Data)
 			im, ok, err := k.ItemImageOf(m)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s[%s].%w", fi.List, Safe(fmt.Sprint(m[fi.Key])), err))
+				errs = append(errs, &ImageError{prop, fmt.Errorf("%s[%s].%w", fi.List, Safe(fmt.Sprint(m[fi.Key])), err)})
 				continue
 			}
 			if ok {
