@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -91,6 +92,9 @@ func TestTermsOfUseAppOnlyAndDelegated(t *testing.T) {
 	nl := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\nnl\n%%EOF\n"))
 	e.do("POST", "/v1.0/agreements/"+touGuests+"/files", map[string]any{"fileName": "nl.pdf", "language": "nl-NL", "isDefault": false, "fileData": map[string]any{"data": nl}})
 
+	evil := "../../users/\u202ex\r\n"
+	e.do("POST", "/v1.0/agreements/"+touGuests+"/files", map[string]any{"fileName": "../evil\x1b.pdf", "language": evil, "fileData": map[string]any{"data": nl}})
+
 	// App-only: skipped without a request, files (PDFs too) kept.
 	app, _ := e.appOnlyExport(ctx, "termsofuse")
 	after, err := e.repo.ReadAll(ctx, "HEAD", k.Folder+"/")
@@ -162,6 +166,40 @@ func TestTermsOfUseAppOnlyAndDelegated(t *testing.T) {
 	g := e.get(touColl + "/" + touGuests)
 	if g["displayName"] != "Guest terms of use" || g["isPerDeviceAcceptanceRequired"] != false {
 		t.Errorf("guest terms after the restore: %v", g)
+	}
+
+	// Signed in, the export reads the files added since: the hostile
+	// language names a file inside the agreement's folder, escaped, and
+	// the YAML holds the language and file name exactly.
+	res2, err := exporter.Run(ctx, exporter.Options{Client: dc, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k}, Message: "signed in"})
+	if err != nil || !res2.Complete() {
+		t.Fatalf("delegated export: %v %+v", err, res2)
+	}
+	now, err := e.repo.ReadAll(ctx, "HEAD", k.Folder+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evilFile := k.Folder + "/images/" + touGuests + "/~2E.~2F..~2Fusers~2F~E2~80~AEx~0D~0A.pdf"
+	if !bytes.Equal(now[evilFile], []byte("%PDF-1.4\nnl\n%%EOF\n")) {
+		var names []string
+		for p := range now {
+			names = append(names, p)
+		}
+		t.Errorf("the hostile language's file is not at %s: %v", evilFile, names)
+	}
+	var guest *Object
+	for _, o := range e.snapshotObjects("HEAD") {
+		if o.Kind.Name == termsOfUseKind && o.Key == touGuests {
+			guest = o
+		}
+	}
+	found := false
+	for _, f := range asSlice(guest.Data["files"]) {
+		m := f.(map[string]any)
+		found = found || m["language"] == evil && m["fileName"] == "../evil\x1b.pdf"
+	}
+	if !found {
+		t.Errorf("the hostile file is not written exactly: %v", guest.Data["files"])
 	}
 }
 
