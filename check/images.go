@@ -2,8 +2,6 @@ package check
 
 import (
 	"fmt"
-	"path"
-	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -13,20 +11,16 @@ import (
 // check verifies every image an object names exists with those bytes, and
 // warns about image files no object names.
 
-// namedImages reads the images obj names, adding an issue for each value
-// that is not a valid image reference.
-func namedImages(k *layout.Kind, obj map[string]any, issues []Issue) ([]layout.Image, []Issue) {
-	var out []layout.Image
-	for _, prop := range k.Images {
-		im, ok, err := layout.ImageOf(obj, prop)
-		if err != nil {
-			issues = append(issues, Issue{Severity: SevError, Property: prop, Message: err.Error()})
-			continue
-		}
-		if ok {
-			im.File = k.ImagePath(im.File)
-			out = append(out, im)
-		}
+// namedImages reads the images obj names (layout.ObjectImages: Images and
+// FileItems documents), adding an issue for each value that is not a
+// valid image reference.
+func namedImages(k *layout.Kind, obj map[string]any, issues []Issue) ([]layout.NamedImage, []Issue) {
+	out, errs := layout.ObjectImages(k, obj)
+	for _, err := range errs {
+		issues = append(issues, Issue{Severity: SevError, Property: err.Prop, Message: err.Error()})
+	}
+	for i := range out {
+		out[i].File = k.ImagePath(out[i].File)
 	}
 	return out, issues
 }
@@ -62,12 +56,5 @@ func imageIssues(files []blobFile, facts []*fileFacts, add func(string, Issue)) 
 	}
 }
 
-// propOf is the property of k holding image im (files are named after it).
-func propOf(_ *layout.Kind, im layout.Image) string { return imageProp(im.File) }
-
-// imageProp is the property name an image file is named after.
-func imageProp(file string) string {
-	base := path.Base(file)
-	name, _, _ := strings.Cut(base, ".")
-	return name
-}
+// propOf is the property of k holding image im.
+func propOf(_ *layout.Kind, im layout.NamedImage) string { return im.Prop }

@@ -50,3 +50,39 @@ func TestRepoImages(t *testing.T) {
 		t.Errorf("an image path outside images/: %+v", is)
 	}
 }
+
+// A terms of use agreement's files (layout.Kind.FileItems) are checked as
+// images are, each named by its language; a Conditional Access policy's
+// grantControls.termsOfUse resolves to the agreements the snapshot holds.
+func TestRepoAgreementFilesAndReferences(t *testing.T) {
+	r := newCheckRepo(t)
+	k := kind(t, "terms-of-use")
+	const id = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
+	pdf := []byte("%PDF-1.4\nterms\n%%EOF\n")
+	im, err := k.NewItemImage(id, "en-US", pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, y := objectFile(t, k, map[string]any{"id": id, "displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
+		"files": []any{map[string]any{"language": "en-US", "fileName": "t.pdf", "isDefault": true, "fileData": im.Value()}}})
+	doc := k.ImagePath(im.File)
+	ca := kind(t, "conditional-access-policies")
+	policy := func(agreement string) (string, []byte) {
+		return objectFile(t, ca, map[string]any{"id": "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f", "displayName": "ToU", "state": "disabled",
+			"conditions":    map[string]any{"users": map[string]any{"includeUsers": []any{"All"}}, "applications": map[string]any{"includeApplications": []any{"All"}}},
+			"grantControls": map[string]any{"operator": "OR", "termsOfUse": []any{agreement}}})
+	}
+	pp, py := policy(id)
+	if is := checkSnapshot(t, r, map[string][]byte{p: y, doc: pdf, pp: py}, "").Snapshots[0].Issues; len(is) != 0 {
+		t.Errorf("a good snapshot: %+v", is)
+	}
+	is := checkSnapshot(t, r, map[string][]byte{p: y, doc: append([]byte("x"), pdf...), pp: py}, "").Snapshots[0].Issues
+	if len(is) != 1 || is[0].File != p || is[0].Property != "files[en-US].fileData" || !strings.Contains(is[0].Message, "changed by hand") {
+		t.Errorf("a changed PDF: %+v", is)
+	}
+	pp, py = policy("7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6aff")
+	rep := checkSnapshot(t, r, map[string][]byte{p: y, doc: pdf, pp: py}, "")
+	if got := dangling(rep, func(i Issue) string { return i.File + " " + i.Property }); len(got) != 1 || !strings.Contains(got[0], "grantControls.termsOfUse") {
+		t.Errorf("a policy requiring an agreement the snapshot lacks: %v %+v", got, rep.Snapshots[0].Issues)
+	}
+}

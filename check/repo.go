@@ -300,7 +300,7 @@ type fileFacts struct {
 	issues  []Issue
 	// images: the images an object file names (images.go); imageSum: an
 	// image file's SHA-256.
-	images   []layout.Image
+	images   []layout.NamedImage
 	imageSum string
 }
 

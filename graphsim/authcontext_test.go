@@ -82,9 +82,8 @@ func TestAuthContextPermissionsAndLicence(t *testing.T) {
 	}
 }
 
-// TestCAPolicyNamingTermsOfUseIsRefused: graphsim holds no agreement (the
-// agreement API takes no application token), so a policy requiring one
-// names nothing.
+// TestCAPolicyNamingTermsOfUseIsRefused: a policy requiring an agreement
+// the tenant does not hold names nothing (termsofuse.go).
 func TestCAPolicyNamingTermsOfUseIsRefused(t *testing.T) {
 	e := newCoreEnv(t, Options{})
 	p := blockPolicy()

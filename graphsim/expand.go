@@ -40,6 +40,9 @@ func listExpand(q url.Values, ls listSpec, top *int) (string, *apiError) {
 		}
 		return "", badRequest("Could not find a property named '%s' on type '%s'.", e, strings.TrimPrefix(ls.kind.ODataType, "#"))
 	}
+	if ls.kind != nil && ls.kind.Name == agreementKindName && e != "" { // termsofuse.go: documented on one agreement's GET only
+		return "", badRequest("Expanding '%s' of an agreement list is not supported: read an agreement's files with GET agreements/{id}?$expand=files.", e)
+	}
 	if ls.kind != nil && ls.kind.Name == lcwWorkflowKind && e != "" { // lcw.go: Graph expands createdBy and lastModifiedBy only (not modelled)
 		return "", badRequest("Expanding '%s' of a workflow list is not supported: read a workflow's tasks at workflows/{id}/tasks.", e)
 	}

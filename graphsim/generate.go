@@ -942,6 +942,7 @@ func (g *generator) demo(sz Sizes) {
 	g.demoPIMGroups(people, gr)             // pimgroups.go (derived ids only)
 	g.demoLifecycleWorkflows(gr)            // lcw.go (derived ids only)
 	g.demoRollout(refs.pilot, refs.finance) // rollout.go (given ids only)
+	g.demoTermsOfUse()                      // termsofuse.go (given ids only)
 	g.demoOnPremSync()                      // onpremsync.go (the tenant's id)
 }
 

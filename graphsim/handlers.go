@@ -168,6 +168,11 @@ func (s *Server) dispatch(req *request, rt *route) (*response, *apiError) {
 		if k.Name == lcwWorkflowKind {
 			s.workflowTasksInline(req, r, body) // lcw.go
 		}
+		if k.Name == agreementKindName {
+			if aerr := s.agreementExpand(req, r, body); aerr != nil { // termsofuse.go
+				return nil, aerr
+			}
+		}
 		if k.Name == emPackageKind { // emresources.go: catalog, resourceRoleScopes
 			if aerr := s.packageExpand(req, r, body); aerr != nil {
 				return nil, aerr

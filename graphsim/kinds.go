@@ -354,6 +354,7 @@ var kinds = []*Kind{
 	// lcw.go
 	lcwKinds[0], lcwKinds[1], lcwKinds[2], lcwKinds[3],
 	rolloutKind,    // rollout.go
+	agreementKind,  // termsofuse.go
 	onPremSyncKind, // onpremsync.go
 	{
 		Name: "domain", ODataType: "#microsoft.graph.domain",

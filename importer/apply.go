@@ -959,6 +959,12 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 			return
 		}
 		payload = json.RawMessage(b)
+		if a.Request.Documents { // termsofuse.go
+			if payload, err = r.inlineDocuments(ctx, a, json.RawMessage(b)); err != nil {
+				fail(err)
+				return
+			}
+		}
 	}
 	// Only a request naming an object this plan just created or restored
 	// may be answered "not there yet" by Graph's replication lag.

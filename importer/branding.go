@@ -105,15 +105,21 @@ func streamNoun(prop string) string {
 // streamBody reads the image a request writes from the repository at the
 // plan's commit and checks it is the one reviewed.
 func (r *runner) streamBody(ctx context.Context, st *Stream) ([]byte, error) {
+	return r.documentBody(ctx, st.File, st.SHA256, layout.MaxImageSize)
+}
+
+// documentBody reads file (a repository path) at the plan's commit and
+// checks it is the one reviewed: at most max bytes with that SHA-256.
+func (r *runner) documentBody(ctx context.Context, file, sha256 string, max int) ([]byte, error) {
 	if r.o.Repo == nil {
-		return nil, fmt.Errorf("the image %s cannot be read: no repository", layout.Safe(st.File))
+		return nil, fmt.Errorf("the file %s cannot be read: no repository", layout.Safe(file))
 	}
-	data, err := r.o.Repo.ReadFile(ctx, r.p.Commit, st.File)
+	data, err := r.o.Repo.ReadFile(ctx, r.p.Commit, file)
 	if err != nil {
-		return nil, fmt.Errorf("the image %s of the snapshot cannot be read: %w", layout.Safe(st.File), err)
+		return nil, fmt.Errorf("the file %s of the snapshot cannot be read: %w", layout.Safe(file), err)
 	}
-	if len(data) > layout.MaxImageSize || layout.SHA256Hex(data) != st.SHA256 {
-		return nil, fmt.Errorf("the image %s at %s is not the one the plan was made with (SHA-256 differs): not sent; plan again", layout.Safe(st.File), shortHash(r.p.Commit))
+	if len(data) > max || layout.SHA256Hex(data) != sha256 {
+		return nil, fmt.Errorf("the file %s at %s is not the one the plan was made with (SHA-256 differs): not sent; plan again", layout.Safe(file), shortHash(r.p.Commit))
 	}
 	return data, nil
 }

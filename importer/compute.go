@@ -203,6 +203,7 @@ func Compute(in *Input) (*Plan, error) {
 		pl.providerSecret(s)  // identityproviders.go
 		pl.connectorSecret(s) // external.go: an API connector's secret to re-enter
 		pl.images(s)          // branding.go
+		pl.agreementFiles(s)  // termsofuse.go
 		pl.clientAssignments(s)
 	}
 	pl.binWarnings()

@@ -50,8 +50,7 @@ func (pl *planner) create(s *objState) {
 	}
 	want, warns := pl.effective(s, nil)
 	pl.danglingRefs(s, want, &warns)
-	warns = append(warns, unbackedWarnings(k, want)...) // termsofuse.go
-	warns = append(warns, pl.standingUnknown(s)...)     // roles.go
+	warns = append(warns, pl.standingUnknown(s)...) // roles.go
 	pl.mapRefs(k, want)
 	sch := pl.schema(k)
 	b := map[string]any{}
@@ -72,7 +71,11 @@ func (pl *planner) create(s *objState) {
 	}
 	sendIDOnly(k, b)
 	var deps []string
+	docs := false
 	switch k.Name {
+	case termsOfUseKind: // termsofuse.go: with its files
+		agreementCreate(want, b)
+		docs = true
 	case "users":
 		if isGuest(want) { // guests.go: invited again, not created
 			pl.createGuest(s, b, changes, warns)
@@ -120,7 +123,7 @@ func (pl *planner) create(s *objState) {
 	deps = append(deps, pl.depsOf(k, b)...)
 	oldURIs, newURIs := pl.splitAppIDURIs(s, b, changes)
 	method, path := createRequest(k, s.key)
-	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: method, Path: path, Body: body(b)},
+	s.main = pl.add(s, Action{Op: OpCreate, Request: Request{Method: method, Path: path, Body: body(b), Documents: docs},
 		Changes: changes, DependsOn: deps, Warnings: warns, Placeholder: s.holder, AppIDPlaceholder: s.appHold})
 	pl.setAppIDURIs(s, oldURIs, newURIs)
 	pl.children(s, nil, false)

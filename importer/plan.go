@@ -91,6 +91,10 @@ type Request struct {
 	// Stream, when set, is an image the request sends instead of a JSON
 	// body (branding.go): apply reads it from the snapshot.
 	Stream *Stream `json:"stream,omitempty"`
+	// Documents: the body's files (layout.Kind.FileItems) name snapshot
+	// files by path and SHA-256, which apply sends as base64
+	// (termsofuse.go).
+	Documents bool `json:"documents,omitempty"`
 }
 
 // Change is one property change of an action, for review: before is the

@@ -1,42 +1,148 @@
 package importer
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"sort"
 	"strings"
 
+	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
 )
 
-// unbacked are references to objects no snapshot holds because Graph does
-// not let entrasnap's application token read them, by kind: a restore
-// writes them as they were and says that Graph refuses the write if the
-// object is gone.
+// Restore of terms of use agreements (layout/catalog_termsofuse.go), a
+// delegated-only kind (rollout.go: with an app-only token each is listed
+// as needing a delegated sign-in):
 //
-// Terms of use agreements: every page of the agreement API lists
-// "Application: Not supported" (Agreement.Read.All and Agreement.ReadWrite.All
-// are delegated permissions only: agreement-list, agreement-get,
-// termsofusecontainer-post-agreements; shared/graph-metadata/permissions.json).
-var unbacked = map[string][]struct{ path, what string }{
-	"conditional-access-policies": {{"grantControls.termsOfUse", "terms of use agreement"}},
+//   - a deleted agreement is created again with its files
+//     (termsofusecontainer-post-agreements: displayName,
+//     isViewingBeforeAcceptanceRequired and files are required), each
+//     file's fileData.data the base64 of the snapshot's bytes: the plan
+//     names each file with its SHA-256 (Request.Documents) and apply reads
+//     it at the plan's commit and checks the hash before sending, as it
+//     does branding images. Graph gives it a new id; the Conditional
+//     Access policies that require it (grantControls.termsOfUse, a Ref of
+//     the catalog) are mapped to it as any recreated reference is;
+//   - a live agreement's own properties are PATCHed (agreement-update);
+//     files are never in the PATCH (Graph documents no update of files
+//     through it: layout ReadOnly);
+//   - a language the live agreement lacks is added by POST
+//     /agreements/{id}/files (agreement-post-files, "Create a new
+//     localized agreement file");
+//   - a file whose bytes or properties differ, and a file the tenant has
+//     that the snapshot lacks, are not written and the plan says why:
+//     Graph documents no PATCH or DELETE of an agreement's file
+//     (resources/agreementfilelocalization lists none).
+
+const termsOfUseKind = "terms-of-use"
+
+func init() {
+	createOnly[termsOfUseKind] = []string{"files"}
 }
 
-// unbackedWarnings are the plan's warnings about the references of data
-// (an object of kind k being created or restored) to objects entrasnap
-// cannot back up.
-func unbackedWarnings(k *layout.Kind, data map[string]any) []string {
-	var out []string
-	for _, u := range unbacked[k.Name] {
-		var ids []string
-		for _, v := range asSlice(dig(data, strings.Split(u.path, ".")...)) {
-			if s := str(v); s != "" {
-				ids = append(ids, layout.Safe(s))
-			}
+// agreementCreate puts the desired files, as the snapshot names them
+// (the schema's readOnly fileData included), in the create's body b; apply
+// sends each file's bytes (Documents).
+func agreementCreate(want, b map[string]any) {
+	b["files"] = layout.Copy(want["files"])
+}
+
+// fileItemsByKey indexes the items of list (k.FileItems) by their key,
+// lower-cased (a language tag is case-insensitive: RFC 5646, 2.1.1).
+func fileItemsByKey(fi *layout.FileItems, list any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, it := range asSlice(list) {
+		if m, ok := it.(map[string]any); ok {
+			out[strings.ToLower(str(m[fi.Key]))] = m
 		}
-		if len(ids) == 0 {
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s names %s %s, which no snapshot holds (Graph gives applications no permission to read agreements): if it was deleted, Graph refuses this write; recreate the agreement in the Entra admin center and put its new id in the file",
-			u.path, u.what, strings.Join(ids, ", ")))
 	}
 	return out
+}
+
+// agreementFiles plans the files of a live agreement: a language it lacks
+// is added; a changed or extra file is not written, and the plan says why.
+func (pl *planner) agreementFiles(s *objState) {
+	k := s.k
+	fi := k.FileItems
+	if fi == nil || s.mode != modeLive {
+		return
+	}
+	want, have := fileItemsByKey(fi, s.d.Data[fi.List]), fileItemsByKey(fi, s.live.Data[fi.List])
+	langs := make([]string, 0, len(want))
+	for l := range want {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	var deps []string
+	if s.main != "" {
+		deps = append(deps, s.main)
+	}
+	for _, l := range langs {
+		w, h := want[l], have[l]
+		label := fmt.Sprintf("%s[%s]", fi.List, layout.Safe(str(w[fi.Key])))
+		if h == nil {
+			item := layout.Copy(w).(map[string]any)
+			pl.add(s, Action{Op: OpAddLink, Relationship: fi.List,
+				Request:   Request{Method: http.MethodPost, Path: "/" + k.APIVersion + "/agreements/" + url.PathEscape(s.key) + "/" + fi.List, Body: body(item), Documents: true},
+				Changes:   []Change{{Path: label, Action: diff.Added, After: item}},
+				DependsOn: deps,
+				Warnings:  []string{"the file is added with POST /agreements/{id}/files (agreement-post-files); users who accepted the agreement are not asked again for it"}})
+			continue
+		}
+		if !reflect.DeepEqual(normal(w), normal(h)) {
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %s differs from the snapshot and is not written: Graph documents no update or removal of an agreement's file (resources/agreementfilelocalization); "+
+				"replace the document in the Entra admin center (Terms of use), or delete the agreement and restore it, which creates it again with the snapshot's files and a new id (users must accept it again)",
+				layout.Safe(s.d.Path), label))
+		}
+	}
+	extra := []string{}
+	for l, h := range have {
+		if want[l] == nil {
+			extra = append(extra, layout.Safe(str(h[fi.Key])))
+		}
+	}
+	sort.Strings(extra)
+	for _, l := range extra {
+		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: the tenant's %s[%s] was added since the snapshot and is kept: Graph documents no removal of an agreement's file; remove it in the Entra admin center (Terms of use) if it should go",
+			layout.Safe(s.d.Path), fi.List, l))
+	}
+}
+
+// inlineDocuments fills in the documents a request names (Request.Documents):
+// each item's fileData ({file, sha256, ...}, as the snapshot names it)
+// becomes {data: base64 of the file's bytes}, read at the plan's commit
+// and checked against the SHA-256 the plan was reviewed with.
+func (r *runner) inlineDocuments(ctx context.Context, a *Action, payload json.RawMessage) (json.RawMessage, error) {
+	k, ok := layout.Lookup(a.Kind)
+	if !ok || k.FileItems == nil {
+		return nil, fmt.Errorf("the request names documents, but %s keeps none: not sent", layout.Safe(a.Kind))
+	}
+	fi := k.FileItems
+	var b map[string]any
+	if err := json.Unmarshal(payload, &b); err != nil {
+		return nil, fmt.Errorf("the request body cannot be read: %w", err)
+	}
+	items := []any{b}
+	if list, ok := b[fi.List].([]any); ok {
+		items = list
+	}
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		im, ok, err := k.ItemImageOf(m)
+		if err != nil || !ok {
+			return nil, fmt.Errorf("%s %s names no valid document (%v): not sent; plan again", fi.List, layout.Safe(str(m[fi.Key])), err)
+		}
+		data, err := r.documentBody(ctx, k.ImagePath(im.File), im.SHA256, fi.Max)
+		if err != nil {
+			return nil, err
+		}
+		m[fi.Data] = map[string]any{"data": base64.StdEncoding.EncodeToString(data)}
+	}
+	out, err := json.Marshal(b)
+	return out, err
 }

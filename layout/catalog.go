@@ -93,6 +93,11 @@ type Kind struct {
 	// file, SHA-256, media type and size (catalog_tenant2.go); restore PUTs
 	// the bytes back.
 	Images []string
+	// FileItems, when set, is a list property whose items each carry a
+	// document Graph returns inline as base64 (a terms of use agreement's
+	// files[].fileData.data, catalog_termsofuse.go): stored as a file next
+	// to the YAML as Images are, the item holding its Image instead.
+	FileItems *FileItems
 	// PerObject, when set, is the path below ListPath/{id} of each object's
 	// one entity (a user's authentication/requirements): the reader lists
 	// the ids from ListPath, then GETs PerObject of each ($batch of 20), and
@@ -543,6 +548,7 @@ var kinds = append([]*Kind{
 			{Path: "conditions.applications.includeApplications", Kinds: []string{"applications"}, Special: []string{"All", "None", "Office365", "MicrosoftAdminPortals"}},
 			{Path: "conditions.applications.excludeApplications", Kinds: []string{"applications"}, Special: []string{"Office365", "MicrosoftAdminPortals"}},
 			{Path: "grantControls.authenticationStrength.id", Kinds: []string{"authentication-strengths"}},
+			{Path: "grantControls.termsOfUse", Kinds: []string{"terms-of-use"}}, // catalog_termsofuse.go
 		},
 		Sets: map[string]string{
 			"conditions.users.includeUsers": "", "conditions.users.excludeUsers": "",

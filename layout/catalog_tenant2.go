@@ -266,8 +266,13 @@ func (im Image) Value() map[string]any {
 // ImageOf reads image prop of obj (a file's object), if set; err says what
 // is wrong with a value that is not one.
 func ImageOf(obj map[string]any, prop string) (im Image, ok bool, err error) {
-	v, present := obj[prop]
-	if !present || v == nil {
+	return imageValue(obj[prop], prop, func(ct string) (string, bool) { return streamExt(prop, ct) }, MaxImageSize)
+}
+
+// imageValue reads v, the value of prop, as an Image whose media type ext
+// accepts and whose size is at most max.
+func imageValue(v any, prop string, ext func(ct string) (string, bool), max int) (im Image, ok bool, err error) {
+	if v == nil {
 		return Image{}, false, nil
 	}
 	m, isMap := v.(map[string]any)
@@ -291,15 +296,15 @@ func ImageOf(obj map[string]any, prop string) (im Image, ok bool, err error) {
 	if len(im.SHA256) != 64 || strings.Trim(strings.ToLower(im.SHA256), "0123456789abcdef") != "" {
 		return im, false, fmt.Errorf("%s.sha256: want 64 hexadecimal digits", prop)
 	}
-	if _, ok := streamExt(prop, im.ContentType); !ok {
+	if _, ok := ext(im.ContentType); !ok {
 		return im, false, fmt.Errorf("%s.contentType: %q is not a media type entrasnap keeps for %s", prop, Safe(im.ContentType), prop)
 	}
 	if im.File == "" || path.IsAbs(im.File) || path.Clean(im.File) != im.File || strings.HasPrefix(im.File, "../") || im.File == ".." ||
 		!strings.HasPrefix(im.File, "images/") || strings.ContainsAny(im.File, "\\\x00") {
 		return im, false, fmt.Errorf("%s.file: %q is not a file under images/ next to the object's file", prop, Safe(im.File))
 	}
-	if im.Size < 0 || im.Size > MaxImageSize {
-		return im, false, fmt.Errorf("%s.size: %d is not between 0 and %d", prop, im.Size, MaxImageSize)
+	if im.Size < 0 || im.Size > max {
+		return im, false, fmt.Errorf("%s.size: %d is not between 0 and %d", prop, im.Size, max)
 	}
 	return im, true, nil
 }
@@ -311,7 +316,7 @@ func (k *Kind) ImagePath(f string) string { return k.Folder + "/" + f }
 // of a kind with images (a file an object's YAML names, not an object file).
 func IsImageFile(p string) (*Kind, bool) {
 	for _, k := range kinds {
-		if len(k.Images) > 0 && strings.HasPrefix(p, k.Folder+"/images/") {
+		if k.HasImages() && strings.HasPrefix(p, k.Folder+"/images/") {
 			return k, true
 		}
 	}

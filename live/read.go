@@ -516,7 +516,7 @@ func cmpBool(a, b bool) int {
 // collections, except role assignments (dropActivated needs them all).
 func streams(u *unit) bool {
 	k := u.primary
-	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments" && customReads[k.Name] == nil && len(k.Images) == 0 && k.PerObject == ""
+	return len(u.emit) == 1 && u.emit[0] == k && !k.Singleton && k.Name != "role-assignments" && customReads[k.Name] == nil && !k.HasImages() && k.PerObject == ""
 }
 
 // readStreamed reads a collection kind a page at a time, each page's
@@ -615,6 +615,11 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		}
 		if err == nil {
 			imgs, err = r.readImages(ctx, k, objs, &requests) // branding.go
+		}
+		if err == nil && k.FileItems != nil {
+			var docs []imageFile
+			docs, err = r.readFileItems(ctx, k, objs, &requests) // termsofuse.go
+			imgs = append(imgs, docs...)
 		}
 		if err == nil && k.PerObject != "" {
 			objs, err = r.readPerObject(ctx, k, objs, &requests) // perobject.go

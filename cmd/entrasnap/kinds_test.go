@@ -132,15 +132,16 @@ func TestReadmeCoverageRowIsTheCatalogs(t *testing.T) {
 	}
 }
 
-// Feature rollout policies and the on-premises synchronization settings
-// are delegated only: `kinds` says why, and
+// Feature rollout policies, the on-premises synchronization settings and
+// terms of use agreements are delegated only: `kinds` says why, and
 // --permissions lists their delegated permissions apart from the
 // application sets, which hold none of them.
 func TestKindsDelegatedOnly(t *testing.T) {
 	sets := permissionSets(t)
-	// Feature rollout policies and the on-premises synchronization settings.
-	if !slices.Equal(sets["delegatedExport"], []string{"OnPremDirectorySynchronization.Read.All", "Policy.Read.HybridAuthentication"}) ||
-		!slices.Equal(sets["delegatedRestore"], []string{"OnPremDirectorySynchronization.ReadWrite.All", "Policy.ReadWrite.HybridAuthentication"}) {
+	// Terms of use agreements, feature rollout policies and the
+	// on-premises synchronization settings.
+	if !slices.Equal(sets["delegatedExport"], []string{"Agreement.Read.All", "OnPremDirectorySynchronization.Read.All", "Policy.Read.HybridAuthentication"}) ||
+		!slices.Equal(sets["delegatedRestore"], []string{"Agreement.ReadWrite.All", "OnPremDirectorySynchronization.ReadWrite.All", "Policy.ReadWrite.HybridAuthentication"}) {
 		t.Errorf("permission sets: %v", sets)
 	}
 	for _, p := range append(sets["delegatedExport"], sets["delegatedRestore"]...) {
@@ -148,7 +149,7 @@ func TestKindsDelegatedOnly(t *testing.T) {
 			t.Errorf("the application sets hold the delegated-only %s: %v", p, sets)
 		}
 	}
-	for _, name := range []string{"feature-rollout-policies", "on-premises-sync"} {
+	for _, name := range []string{"feature-rollout-policies", "on-premises-sync", "terms-of-use"} {
 		k, _ := layout.Lookup(name)
 		if code, text, _ := runCLI(t, "kinds"); code != exitOK || !strings.Contains(text, "  "+name+": "+k.DelegatedOnly+"\n") {
 			t.Errorf("kinds does not say why %s need a delegated sign-in:\n%s", name, text)

@@ -6,7 +6,7 @@ package csdl
 const genSource = "v1.0-Prod.csdl sha256:a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 
 // genRoots are the requested root types found in the CSDL.
-var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", "privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task", "microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings", "featureRolloutPolicy", "onPremisesDirectorySynchronization"}
+var genRoots = []string{"user", "group", "directoryRole", "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignmentScheduleRequest", "application", "servicePrincipal", "appRoleAssignment", "oAuth2PermissionGrant", "conditionalAccessPolicy", "namedLocation", "ipNamedLocation", "countryNamedLocation", "authenticationStrengthPolicy", "authenticationMethodsPolicy", "authenticationMethodConfiguration", "fido2AuthenticationMethodConfiguration", "microsoftAuthenticatorAuthenticationMethodConfiguration", "smsAuthenticationMethodConfiguration", "temporaryAccessPassAuthenticationMethodConfiguration", "softwareOathAuthenticationMethodConfiguration", "voiceAuthenticationMethodConfiguration", "emailAuthenticationMethodConfiguration", "x509CertificateAuthenticationMethodConfiguration", "administrativeUnit", "scopedRoleMembership", "unifiedRoleDefinition", "unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", "unifiedRoleEligibilityScheduleRequest", "authorizationPolicy", "identitySecurityDefaultsEnforcementPolicy", "crossTenantAccessPolicy", "crossTenantAccessPolicyConfigurationDefault", "crossTenantAccessPolicyConfigurationPartner", "tokenLifetimePolicy", "claimsMappingPolicy", "groupSetting", "groupSettingTemplate", "organization", "domain", "directoryObject", "device", "orgContact", "invitation", "authenticationContextClassReference", "tokenIssuancePolicy", "homeRealmDiscoveryPolicy", "activityBasedTimeoutPolicy", "permissionGrantPolicy", "permissionGrantConditionSet", "adminConsentRequestPolicy", "appManagementPolicy", "tenantAppManagementPolicy", "authenticationFlowsPolicy", "deviceRegistrationPolicy", "groupLifecyclePolicy", "attributeSet", "customSecurityAttributeDefinition", "allowedValue", "identityProviderBase", "subscribedSku", "unifiedRoleManagementPolicy", "unifiedRoleManagementPolicyAssignment", "unifiedRoleManagementPolicyRule", "unifiedRoleAssignmentSchedule", "accessPackageCatalog", "accessPackage", "accessPackageAssignmentPolicy", "connectedOrganization", "entitlementManagementSettings", "accessReviewScheduleDefinition", "identityUserFlowAttribute", "identityApiConnector", "customAuthenticationExtension", "b2xIdentityUserFlow", "identityUserFlowAttributeAssignment", "organizationalBrandingLocalization", "certificateBasedAuthConfiguration", "privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", "privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest", "organizationalBrandingLocalization", "agreement", "agreementFileLocalization", "certificateBasedAuthConfiguration", "microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task", "microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings", "featureRolloutPolicy", "onPremisesDirectorySynchronization"}
 
 // genMissing are the requested root types absent from the CSDL.
 var genMissing = []string(nil)
@@ -223,6 +223,32 @@ var genTypes = []*Type{
 		{"sponsors", "Collection(microsoft.graph.directoryObject)", false, true},
 	}},
 	{Name: "agentUser", Kind: "entity", BaseType: "user", Open: true},
+	{Name: "agreement", Kind: "entity", BaseType: "entity", props: []Property{
+		{"displayName", "Edm.String", true, false},
+		{"isPerDeviceAcceptanceRequired", "Edm.Boolean", true, false},
+		{"isViewingBeforeAcceptanceRequired", "Edm.Boolean", true, false},
+		{"termsExpiration", "microsoft.graph.termsExpiration", true, false},
+		{"userReacceptRequiredFrequency", "Edm.Duration", true, false},
+	}, navs: []Navigation{
+		{"acceptances", "Collection(microsoft.graph.agreementAcceptance)", true, true},
+		{"file", "microsoft.graph.agreementFile", true, false},
+		{"files", "Collection(microsoft.graph.agreementFileLocalization)", true, true},
+	}},
+	{Name: "agreementFileData", Kind: "complex", props: []Property{
+		{"data", "Edm.Binary", true, false},
+	}},
+	{Name: "agreementFileLocalization", Kind: "entity", BaseType: "agreementFileProperties", navs: []Navigation{
+		{"versions", "Collection(microsoft.graph.agreementFileVersion)", true, true},
+	}},
+	{Name: "agreementFileProperties", Kind: "entity", BaseType: "entity", props: []Property{
+		{"createdDateTime", "Edm.DateTimeOffset", true, false},
+		{"displayName", "Edm.String", true, false},
+		{"fileData", "microsoft.graph.agreementFileData", true, false},
+		{"fileName", "Edm.String", true, false},
+		{"isDefault", "Edm.Boolean", true, false},
+		{"isMajorVersion", "Edm.Boolean", true, false},
+		{"language", "Edm.String", true, false},
+	}},
 	{Name: "aiInteractionMentionedIdentitySet", Kind: "complex", BaseType: "identitySet", Open: true, props: []Property{
 		{"conversation", "microsoft.graph.teamworkConversationIdentity", true, false},
 		{"tag", "microsoft.graph.teamworkTagIdentity", true, false},
@@ -2195,6 +2221,10 @@ var genTypes = []*Type{
 		{"applicationRestrictions", "microsoft.graph.appManagementApplicationConfiguration", true, false},
 		{"isEnabled", "Edm.Boolean", false, false},
 		{"servicePrincipalRestrictions", "microsoft.graph.appManagementServicePrincipalConfiguration", true, false},
+	}},
+	{Name: "termsExpiration", Kind: "complex", props: []Property{
+		{"frequency", "Edm.Duration", true, false},
+		{"startDateTime", "Edm.DateTimeOffset", true, false},
 	}},
 	{Name: "ticketInfo", Kind: "complex", props: []Property{
 		{"ticketNumber", "Edm.String", true, false},

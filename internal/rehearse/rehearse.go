@@ -7,6 +7,7 @@ package rehearse
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"sort"
@@ -218,6 +219,29 @@ func Load(ctx context.Context, r *snapshot.Repo, at string, opts graphsim.Option
 				streams = append(streams, im)
 			}
 			delete(it.obj, prop)
+		}
+		// Documents (terms of use agreements' files) are files next to
+		// the object's too: loaded as the held files Graph returns, with
+		// their bytes as base64 and an id derived from the object's.
+		if fi := it.kind.FileItems; fi != nil {
+			list, _ := it.obj[fi.List].([]any)
+			for _, x := range list {
+				m, _ := x.(map[string]any)
+				im, ok, _ := it.kind.ItemImageOf(m)
+				if !ok {
+					continue
+				}
+				data, found := files[it.kind.ImagePath(im.File)]
+				if !found || layout.SHA256Hex(data) != im.SHA256 {
+					return nil, 0, fmt.Errorf("loading %s %s: the file %s is missing or not the one its file names (run entrasnap check)", it.kind.Name, id, layout.Safe(im.File))
+				}
+				f := layout.Copy(m).(map[string]any)
+				f[fi.Data] = map[string]any{"data": base64.StdEncoding.EncodeToString(data)}
+				sum := layout.SHA256Hex([]byte(id + "/" + fmt.Sprint(m[fi.Key])))
+				f["id"] = sum[:8] + "-" + sum[8:12] + "-4" + sum[13:16] + "-8" + sum[17:20] + "-" + sum[20:32]
+				helds = append(helds, heldItem{simKind(it.kind), id, fi.List, f})
+			}
+			delete(it.obj, fi.List)
 		}
 		if _, err := tn.Seed(simKind(it.kind), it.obj); err != nil {
 			return nil, 0, fmt.Errorf("loading %s %s: %w", it.kind.Name, id, err)

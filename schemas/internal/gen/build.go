@@ -30,6 +30,11 @@ type KindSpec struct {
 	// Images are stream properties stored as files next to the object's
 	// (layout.Kind.Images): the file holds {file, sha256, contentType, size}.
 	Images []string
+	// Documents are catalog paths ("files[].fileData") of documents Graph
+	// returns inline as base64 and stored as files next to the object's
+	// (layout.Kind.FileItems): the value holds {file, sha256, contentType,
+	// size} of a PDF.
+	Documents []string
 }
 
 // ChildSpec is a relationship stored inside the parent's file.
@@ -61,20 +66,21 @@ const refDef = "entrasnap.reference"
 type mkey struct{ typ, prop string }
 
 type builder struct {
-	m        *Model
-	k        KindSpec
-	root     *Type
-	readOnly map[mkey]bool
-	omit     map[mkey]string
-	idOnly   map[mkey]bool              // objects written as {id} only, by context type
-	inline   map[mkey]bool              // navigations written inline, by context type
-	extra    map[string]map[string]bool // catalog-named properties the CSDL lacks, by context type
-	children map[string]ChildSpec
-	childTyp map[string]string // child name -> element type (object children)
-	defs     map[string]any
-	queue    []*Type
-	queued   map[string]bool
-	warnings []string
+	m         *Model
+	k         KindSpec
+	root      *Type
+	readOnly  map[mkey]bool
+	omit      map[mkey]string
+	idOnly    map[mkey]bool              // objects written as {id} only, by context type
+	documents map[mkey]bool              // documents stored as files (KindSpec.Documents), by context type
+	inline    map[mkey]bool              // navigations written inline, by context type
+	extra     map[string]map[string]bool // catalog-named properties the CSDL lacks, by context type
+	children  map[string]ChildSpec
+	childTyp  map[string]string // child name -> element type (object children)
+	defs      map[string]any
+	queue     []*Type
+	queued    map[string]bool
+	warnings  []string
 }
 
 func (b *builder) warnf(format string, a ...any) {
@@ -91,7 +97,7 @@ func Build(m *Model, k KindSpec, comment string) (doc []byte, warnings []string,
 	}
 	b := &builder{
 		m: m, k: k, root: root,
-		readOnly: map[mkey]bool{}, omit: map[mkey]string{}, idOnly: map[mkey]bool{}, inline: map[mkey]bool{}, extra: map[string]map[string]bool{},
+		readOnly: map[mkey]bool{}, documents: map[mkey]bool{}, omit: map[mkey]string{}, idOnly: map[mkey]bool{}, inline: map[mkey]bool{}, extra: map[string]map[string]bool{},
 		children: map[string]ChildSpec{}, childTyp: map[string]string{},
 		defs: map[string]any{}, queued: map[string]bool{},
 	}
@@ -128,6 +134,7 @@ func Build(m *Model, k KindSpec, comment string) (doc []byte, warnings []string,
 	mark(k.Secret, func(ctx *Type, name string) { b.omit[mkey{ctx.QName, name}] = reasonSecret })
 	mark(k.Volatile, func(ctx *Type, name string) { b.omit[mkey{ctx.QName, name}] = reasonVolatile })
 	mark(k.IDOnly, func(ctx *Type, name string) { b.idOnly[mkey{ctx.QName, name}] = true })
+	mark(k.Documents, func(ctx *Type, name string) { b.documents[mkey{ctx.QName, name}] = true })
 	mark(k.Paths, func(*Type, string) {})
 	mark(k.Select, func(*Type, string) {})
 	if k.Embedded != "" {
@@ -389,6 +396,8 @@ func (b *builder) propSchema(d *Type, p Prop) map[string]any {
 		s = omitted(reason)
 	} else if _, ok := marked(b, b.idOnly, d, p.Name); ok {
 		s = idOnlySchema(p.Nullable)
+	} else if _, ok := marked(b, b.documents, d, p.Name); ok {
+		s = documentSchema()
 	} else {
 		s = b.typeSchema(p.Type, p.Nullable)
 	}
@@ -654,6 +663,22 @@ func indent(raw []byte, prefix string) []byte {
 // imageSchema is what an object's file holds of an image stored next to it
 // (layout.Image): its file under images/, SHA-256, media type and size.
 // Company branding's customCSS (layout.CustomCSS) is a text/css file.
+// documentSchema is a document (layout.Kind.FileItems: a terms of use
+// agreement's PDF) stored as a file next to the object's.
+func documentSchema() map[string]any {
+	return map[string]any{
+		"$comment": "a document Graph returns inline as base64, stored as a file next to this one (its bytes exactly)",
+		"type":     "object", "readOnly": true, "additionalProperties": false,
+		"required": []any{"file", "sha256", "contentType", "size"},
+		"properties": map[string]any{
+			"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/[^/]+\\.pdf$"},
+			"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
+			"contentType": map[string]any{"type": "string", "enum": []any{"application/pdf"}},
+			"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 10485760},
+		},
+	}
+}
+
 func imageSchema(prop string) map[string]any {
 	if prop == "customCSS" { // layout.CustomCSS
 		return map[string]any{

@@ -119,6 +119,9 @@ func Specs(kinds []*layout.Kind) []KindSpec {
 			ReadOnly: k.ReadOnly, Secret: k.Secret, Volatile: k.Volatile, IDOnly: k.IDOnly,
 			Select: k.Select, Images: k.Images,
 		}
+		if fi := k.FileItems; fi != nil {
+			s.Documents = append(s.Documents, fi.List+"[]."+fi.Data)
+		}
 		for _, c := range k.Children {
 			s.Children = append(s.Children, ChildSpec{Name: c.Name, Refs: c.Refs, Drop: c.Drop})
 		}

@@ -59,8 +59,9 @@ var DefaultRoots = []string{
 	"certificateBasedAuthConfiguration",                                                   // cba.go
 	"privilegedAccessGroupEligibilitySchedule", "privilegedAccessGroupAssignmentSchedule", // pimgroups.go
 	"privilegedAccessGroupEligibilityScheduleRequest", "privilegedAccessGroupAssignmentScheduleRequest",
-	"organizationalBrandingLocalization", // branding.go
-	"certificateBasedAuthConfiguration",  // cba.go
+	"organizationalBrandingLocalization",     // branding.go
+	"agreement", "agreementFileLocalization", // termsofuse.go
+	"certificateBasedAuthConfiguration", // cba.go
 	// lcw.go: lifecycle workflows
 	"microsoft.graph.identityGovernance.workflow", "microsoft.graph.identityGovernance.task",
 	"microsoft.graph.identityGovernance.customTaskExtension", "microsoft.graph.identityGovernance.lifecycleManagementSettings",

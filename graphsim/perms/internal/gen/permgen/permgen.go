@@ -103,9 +103,11 @@ var ServedPrefixes = []string{
 	"/identity/apiconnectors",
 	"/identity/customauthenticationextensions",
 	"/identity/b2xuserflows",
-	"/policies/externalidentitiespolicy",   // beta (external.go)
-	"/policies/featurerolloutpolicies",     // rollout.go: delegated only
-	"/directory/onpremisessynchronization", // onpremsync.go: delegated only
+	"/policies/externalidentitiespolicy",        // beta (external.go)
+	"/policies/featurerolloutpolicies",          // rollout.go: delegated only
+	"/directory/onpremisessynchronization",      // onpremsync.go: delegated only
+	"/identitygovernance/termsofuse/agreements", // termsofuse.go: delegated only
+	"/agreements", // termsofuse.go: the agreement API's other root (agreement-post-files)
 	"/policies/authenticationstrengthpolicies",
 	"/policies/authenticationmethodspolicy",
 	"/rolemanagement/directory",
@@ -120,8 +122,8 @@ var ServedPrefixes = []string{
 	"/devices",     // devices and organizational contacts as group members
 	"/contacts",
 	"/directoryroles",
-	"/auditlogs/directoryaudits",                                      // audit.go: who changed it
-	"/$batch",                                                         // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
+	"/auditlogs/directoryaudits", // audit.go: who changed it
+	"/$batch",                    // not in permissions.json@6cbd6bbd; kept in case a later copy lists it
 	"/identitygovernance/privilegedaccess/group/eligibilityschedules", // pimgroups.go
 	"/identitygovernance/privilegedaccess/group/assignmentschedules",
 	"/identitygovernance/privilegedaccess/group/eligibilityschedulerequests",
