@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -61,7 +62,8 @@ func (r *Repo) packObject(h plumbing.Hash, want plumbing.ObjectType, limit int64
 // folder changes: Repo.refresh) and searched in place, as git does: no
 // map, no decoding of its entries.
 type packSet struct {
-	packs []*packFile
+	packs   []*packFile
+	objects string // the objects folder, for loose objects ("": none read)
 }
 
 // packFile is one pack: its index, and its .pack file, opened on the first
@@ -80,7 +82,7 @@ type packFile struct {
 // pack whose index is missing, not version 2 or not well formed is left
 // out (go-git reads its objects).
 func loadPackSet(dir string) *packSet {
-	ps := &packSet{}
+	ps := &packSet{objects: filepath.Dir(dir)}
 	idxs, _ := filepath.Glob(filepath.Join(dir, "pack-*.idx"))
 	for _, ip := range idxs {
 		data, err := os.ReadFile(ip)
@@ -317,5 +319,65 @@ func (pr *packReader) read(h plumbing.Hash, want plumbing.ObjectType, limit int6
 		}
 		return data, nil
 	}
-	return nil, errNotHere
+	return pr.loose(h, want, limit)
+}
+
+// loose reads object h from its loose file (objects/xx/…: a zlib stream of
+// "TYPE SIZE\0" and the content), as export writes a small snapshot's
+// objects; errNotHere when there is none or it is not well formed.
+func (pr *packReader) loose(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
+	if pr.ps.objects == "" {
+		return nil, errNotHere
+	}
+	hx := h.String()
+	f, err := os.Open(filepath.Join(pr.ps.objects, hx[:2], hx[2:]))
+	if err != nil {
+		return nil, errNotHere
+	}
+	defer f.Close()
+	pr.br.Reset(f)
+	if pr.zr == nil {
+		if pr.zr, err = zlib.NewReader(pr.br); err != nil {
+			return nil, errNotHere
+		}
+	} else if err := pr.zr.(zlib.Resetter).Reset(pr.br, nil); err != nil {
+		return nil, errNotHere
+	}
+	var head [32]byte
+	n := 0
+	for {
+		if n == len(head) {
+			return nil, errNotHere
+		}
+		if _, err := io.ReadFull(pr.zr, head[n:n+1]); err != nil {
+			return nil, errNotHere
+		}
+		if head[n] == 0 {
+			break
+		}
+		n++
+	}
+	name, num, ok := strings.Cut(string(head[:n]), " ")
+	t, err := plumbing.ParseObjectType(name)
+	size, serr := strconv.ParseInt(num, 10, 64)
+	if !ok || err != nil || serr != nil || size < 0 || t == plumbing.OFSDeltaObject || t == plumbing.REFDeltaObject {
+		return nil, errNotHere
+	}
+	if t != want {
+		return nil, errWrongType
+	}
+	if size > limit {
+		if want != plumbing.BlobObject {
+			return nil, errNotHere
+		}
+		return nil, &FileTooLargeError{Size: size, Limit: limit}
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(pr.zr, data); err != nil {
+		return nil, errNotHere
+	}
+	if n, err := pr.zr.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		return nil, errNotHere
+	}
+	return data, nil
 }

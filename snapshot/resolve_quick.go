@@ -14,11 +14,16 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
-// commitObject reads commit h straight from a pack when it is a whole
-// object there (checked against its id), else through go-git. Callers hold
-// r.mu.
+// commitObject reads commit h straight from a pack or its loose file when
+// it is a whole object there (checked against its id), else through
+// go-git; an object of another type is plumbing.ErrObjectNotFound, as
+// go-git says. Callers hold r.mu.
 func (r *Repo) commitObject(h plumbing.Hash) (*object.Commit, error) {
-	if data, err := r.packObject(h, plumbing.CommitObject, r.maxFileSize()); err == nil {
+	data, err := r.packObject(h, plumbing.CommitObject, r.maxFileSize())
+	switch {
+	case err == errWrongType:
+		return nil, plumbing.ErrObjectNotFound // as go-git says of another type
+	case err == nil:
 		if c, err := object.DecodeCommit(r.repo.Storer, memObject(plumbing.CommitObject, data)); err == nil && c.Hash == h {
 			return c, nil
 		}
