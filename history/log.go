@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/diff"
@@ -48,36 +49,48 @@ func LoadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.S
 	return loadChanges(ctx, r, from, to, changes)
 }
 
-// blobReader reads a file's content by its blob id (snapshot.Repo).
+// blobReader reads files' contents by their blob ids (snapshot.Repo).
 type blobReader interface {
-	ReadBlob(ctx context.Context, h plumbing.Hash) ([]byte, error)
+	ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func(i int, data []byte, err error)) error
 }
 
 // loadChanges reads and decodes the object files of changes, the tree
-// difference between revisions from and to.
+// difference between revisions from and to. The blobs are read on every
+// CPU (snapshot.Repo.ReadBlobs) and decoded on every CPU (diff.LoadFiles):
+// the changed groups of a 100,000-user tenant are about 7 MB a side (issue
+// 12, row e1). An error is the first unreadable file's, in path order.
 func loadChanges(ctx context.Context, r blobReader, from, to string, changes []snapshot.Change) (diff.Snapshot, diff.Snapshot, []Skipped, error) {
-	read := func(rev, p string, h plumbing.Hash) ([]byte, error) {
-		b, err := r.ReadBlob(ctx, h)
-		if err != nil {
-			return nil, fmt.Errorf("read %s at %s: %w", p, ShortRev(rev), err)
-		}
-		return b, nil
+	type read struct {
+		path, rev string
+		after     bool
 	}
-	before, after := map[string][]byte{}, map[string][]byte{}
-	var err error
+	var reads []read
+	var hs []plumbing.Hash
 	for _, c := range changes {
 		if _, _, err := layout.Locate(c.Path); err != nil {
 			continue
 		}
 		if c.Action != snapshot.Added {
-			if before[c.Path], err = read(from, c.Path, c.From); err != nil {
-				return nil, nil, nil, err
-			}
+			reads, hs = append(reads, read{c.Path, from, false}), append(hs, c.From)
 		}
 		if c.Action != snapshot.Deleted {
-			if after[c.Path], err = read(to, c.Path, c.To); err != nil {
-				return nil, nil, nil, err
-			}
+			reads, hs = append(reads, read{c.Path, to, true}), append(hs, c.To)
+		}
+	}
+	data := make([][]byte, len(hs))
+	errs := make([]error, len(hs))
+	if err := r.ReadBlobs(ctx, hs, runtime.GOMAXPROCS(0), func(i int, b []byte, err error) { data[i], errs[i] = b, err }); err != nil {
+		return nil, nil, nil, err
+	}
+	before, after := map[string][]byte{}, map[string][]byte{}
+	for i, rd := range reads {
+		if errs[i] != nil {
+			return nil, nil, nil, fmt.Errorf("read %s at %s: %w", rd.path, ShortRev(rd.rev), errs[i])
+		}
+		if rd.after {
+			after[rd.path] = data[i]
+		} else {
+			before[rd.path] = data[i]
 		}
 	}
 	a, b, skipA, skipB := loadPair(before, after)

@@ -19,9 +19,11 @@ type countingBlobs struct {
 	blobs map[plumbing.Hash]int
 }
 
-func (c *countingBlobs) ReadBlob(ctx context.Context, h plumbing.Hash) ([]byte, error) {
-	c.blobs[h]++
-	return c.r.ReadBlob(ctx, h)
+func (c *countingBlobs) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func(i int, data []byte, err error)) error {
+	for _, h := range hs {
+		c.blobs[h]++
+	}
+	return c.r.ReadBlobs(ctx, hs, n, fn)
 }
 
 // readCounts instruments an Index of Open: how often it listed the whole

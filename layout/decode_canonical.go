@@ -45,6 +45,44 @@ const canonMaxDepth = 64
 type canonParser struct {
 	d []byte
 	i int
+	// keys are the keys read so far, by their text (quotes included): a
+	// group's thousands of members repeat the same two, and checking a
+	// key's form (yamlKey) and copying it into a string for every member
+	// was a fifth of a large diff's decoding (issue 12, row e1).
+	keys map[string]string
+}
+
+// knownKey reads a key at the cursor whose text was read and checked
+// before in this file: the bytes up to the ':' on this line. A text that
+// is not a whole key (a quoted key holding ':') is never one remembered.
+func (p *canonParser) knownKey() (string, bool) {
+	if p.keys == nil {
+		return "", false
+	}
+	end := min(len(p.d), p.i+maxImplicitKey+1)
+	for j := p.i; j < end; j++ {
+		switch p.d[j] {
+		case ':':
+			k, ok := p.keys[string(p.d[p.i:j])]
+			if ok {
+				p.i = j
+			}
+			return k, ok
+		case '\n':
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// remember keeps the key k, read and checked from the text raw.
+func (p *canonParser) remember(raw []byte, k string) {
+	if p.keys == nil {
+		p.keys = map[string]string{}
+	}
+	if len(p.keys) < 512 {
+		p.keys[string(raw)] = k
+	}
 }
 
 // indentAt counts the spaces at the cursor (the start of a line).
@@ -106,13 +144,23 @@ func (p *canonParser) mapAt(depth int, firstKey string, first bool) (map[string]
 // _ - ., not a word YAML reads as a boolean or null) or double-quoted, at
 // most maxImplicitKey bytes.
 func (p *canonParser) key() (string, bool) {
-	start := p.i
-	if p.i < len(p.d) && p.d[p.i] == '"' {
-		k, _, ok := p.quoted()
-		return k, ok && p.i-start <= maxImplicitKey && yamlKey(k) == string(p.d[start:p.i])
+	if k, ok := p.knownKey(); ok {
+		return k, true
 	}
-	k, ok := p.plainKey()
-	return k, ok && yamlKey(k) == k
+	start := p.i
+	var k string
+	var ok bool
+	if p.i < len(p.d) && p.d[p.i] == '"' {
+		k, _, ok = p.quoted()
+		ok = ok && p.i-start <= maxImplicitKey && yamlKey(k) == string(p.d[start:p.i])
+	} else {
+		k, ok = p.plainKey()
+		ok = ok && yamlKey(k) == k
+	}
+	if ok {
+		p.remember(p.d[start:p.i], k)
+	}
+	return k, ok
 }
 
 // plainKey reads a plain key's characters (letters, digits, _ - .).
@@ -240,8 +288,12 @@ func (p *canonParser) listAt(depth int) ([]any, bool) {
 		c := p.d[p.i]
 		var head any
 		var key string
-		isKey := false
+		isKey, known := false, false
+		if k, ok := p.knownKey(); ok {
+			key, isKey, known = k, true, true
+		}
 		switch {
+		case known:
 		case c == '"':
 			start := p.i
 			s, simple, ok := p.quoted()
@@ -250,7 +302,9 @@ func (p *canonParser) listAt(depth int) ([]any, bool) {
 			}
 			raw := string(p.d[start:p.i])
 			if isKey = p.i < len(p.d) && p.d[p.i] == ':'; isKey {
-				ok = len(raw) <= maxImplicitKey && yamlKey(s) == raw
+				if ok = len(raw) <= maxImplicitKey && yamlKey(s) == raw; ok {
+					p.remember(p.d[start:p.i], s)
+				}
 			} else {
 				ok = simple || quoteString(s) == raw
 			}
@@ -268,6 +322,7 @@ func (p *canonParser) listAt(depth int) ([]any, bool) {
 				if yamlKey(k) != k {
 					return nil, false
 				}
+				p.remember(p.d[start:p.i], k)
 				key, isKey = k, true
 			} else {
 				p.i = start

@@ -136,6 +136,10 @@ func (r *Repo) cacheTree(h plumbing.Hash, es []tEntry) {
 // a few per entry (a diff or a log reads a shard folder per change, and
 // they grow with the tenant). A tree that is not well formed is an error.
 func (r *Repo) readTree(h plumbing.Hash) ([]tEntry, error) {
+	if data, err := r.packObject(h, plumbing.TreeObject, r.maxFileSize()); err == nil {
+		return parseTree(data)
+	}
+	r.reads.goGitReads.Add(1)
 	obj, err := r.repo.Storer.EncodedObject(plumbing.TreeObject, h)
 	if err != nil {
 		return nil, err
@@ -405,7 +409,7 @@ func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(
 		var parent *object.Commit
 		prev := make([]*tEntry, len(ps))
 		if len(c.ParentHashes) > 0 {
-			parent, err = r.repo.CommitObject(c.ParentHashes[0])
+			parent, err = r.commitObject(c.ParentHashes[0])
 			if err != nil {
 				return fmt.Errorf("history: read parent of %s: %w", c.Hash, err)
 			}

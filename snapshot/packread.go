@@ -2,70 +2,249 @@ package snapshot
 
 import (
 	"bufio"
+	"bytes"
 	"compress/zlib"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
-// packBlobs reads whole blobs straight from the repository's pack files
-// for ReadBlobs: the index finds the object, its header says its type and
-// size, and its zlib stream is inflated from a buffered reader into a
-// slice of that size. go-git's packfile reader, which ReadBlobs used
-// before, inflated through a reader that hands the decompressor one byte
-// per interface call, into an object that grows as it is written, put in
-// a cache and copied out again: about 40 % of a 100,000-user check's CPU
-// (issue 12, row e3). Anything else (a delta, a loose object, an object
-// in another pack set, a damaged stream) is not read here: the caller
-// reads it through go-git, which reports its errors as before.
-type packBlobs struct {
-	packs []packFile
+// packSetLocked returns the repository's pack indexes, read on first use
+// (and again after the pack folder changed); nil when its store is not a
+// folder. Callers hold r.mu.
+func (r *Repo) packSetLocked() *packSet {
+	if r.packs == nil {
+		if _, ok := r.repo.Storer.(*filesystem.Storage); !ok {
+			return nil
+		}
+		r.packs = loadPackSet(filepath.Join(r.commonDir, "objects", "pack"))
+		r.preader = r.packs.reader()
+		r.reads.packIndexLoads.Add(1)
+	}
+	return r.packs
 }
 
+// packObject reads object h, of type want, straight from a pack: errNotHere
+// when it is not a whole object of one (read it through go-git), a
+// *FileTooLargeError for a blob over limit. Callers hold r.mu.
+func (r *Repo) packObject(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
+	if r.packSetLocked() == nil {
+		return nil, errNotHere
+	}
+	return r.preader.read(h, want, limit)
+}
+
+// packSet reads whole objects straight from the repository's pack files:
+// the index finds the object, its header says its type and size, and its
+// zlib stream is inflated from a buffered reader into a slice of that
+// size. Every read of a blob, a tree, a commit or a tag goes here first
+// (Repo.packObject); anything it cannot read (a delta, a loose object, an
+// object in a pack whose index it could not parse, a damaged stream) is
+// read through go-git, which reports its errors as before.
+//
+// go-git's packfile reader, which every read used before, costs three
+// things a diff of a large snapshot paid (issue 12, rows e1 and e3): it
+// inflates through a reader that hands the decompressor one byte per
+// interface call into an object that grows as it is written; it finds an
+// object's id from its offset through a map of every object of the pack,
+// built on the first read of each command (about 80 ms at 100,000 users);
+// and it reopens the pack through a path resolution that stats every
+// folder. Here each .idx is read once per repository (until the pack
+// folder changes: Repo.refresh) and searched in place, as git does: no
+// map, no decoding of its entries.
+type packSet struct {
+	packs   []*packFile
+	objects string // the objects folder, for loose objects ("": none read)
+}
+
+// packFile is one pack: its index, and its .pack file, opened on the first
+// read of a call and closed when the call ends (Repo.unlock), so that no
+// pack file stays open between calls and git gc may replace them.
 type packFile struct {
-	idx *idxfile.MemoryIndex
-	f   *os.File // read with ReadAt: shared by the readers
+	idx  *packIndex
+	path string // the .pack
+
+	mu  sync.Mutex // ReadBlobs' readers open it concurrently
+	f   *os.File
+	bad bool // could not be opened: its objects are read through go-git
 }
 
-// openPackBlobs opens the pack files in dir (objects/pack); a pack whose
-// index cannot be read is left out (go-git reads its objects).
-func openPackBlobs(dir string) *packBlobs {
-	pb := &packBlobs{}
+// loadPackSet reads the indexes of the packs in dir (objects/pack); a
+// pack whose index is missing, not version 2 or not well formed is left
+// out (go-git reads its objects).
+func loadPackSet(dir string) *packSet {
+	ps := &packSet{objects: filepath.Dir(dir)}
 	idxs, _ := filepath.Glob(filepath.Join(dir, "pack-*.idx"))
 	for _, ip := range idxs {
-		idx := idxfile.NewMemoryIndex()
-		f, err := os.Open(ip)
+		data, err := os.ReadFile(ip)
 		if err != nil {
 			continue
 		}
-		err = idxfile.NewDecoder(bufio.NewReader(f)).Decode(idx)
-		f.Close()
-		if err != nil {
+		idx, ok := parsePackIndex(data)
+		if !ok {
 			continue
 		}
-		pf, err := os.Open(strings.TrimSuffix(ip, ".idx") + ".pack")
-		if err != nil {
-			continue
-		}
-		pb.packs = append(pb.packs, packFile{idx: idx, f: pf})
+		ps.packs = append(ps.packs, &packFile{idx: idx, path: strings.TrimSuffix(ip, ".idx") + ".pack"})
 	}
-	return pb
+	return ps
 }
 
-func (pb *packBlobs) close() {
-	for _, p := range pb.packs {
-		p.f.Close()
+// closeFiles closes the pack files opened since the last call; the
+// indexes stay loaded.
+func (ps *packSet) closeFiles() {
+	for _, p := range ps.packs {
+		p.mu.Lock()
+		if p.f != nil {
+			p.f.Close()
+			p.f = nil
+		}
+		p.bad = false
+		p.mu.Unlock()
 	}
 }
 
-// packReader is one reader's buffers over packBlobs.
+// file is p's pack file, opened once per call; nil if it cannot be.
+func (p *packFile) file() *os.File {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil && !p.bad {
+		f, err := os.Open(p.path)
+		if err != nil {
+			p.bad = true
+			return nil
+		}
+		p.f = f
+	}
+	return p.f
+}
+
+// withPrefix returns the ids of the packed objects whose id begins with
+// the bytes prefix, sorted, each once.
+func (ps *packSet) withPrefix(prefix []byte) []plumbing.Hash {
+	var out []plumbing.Hash
+	for _, p := range ps.packs {
+		out = p.idx.withPrefix(prefix, out)
+	}
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i][:], out[j][:]) < 0 })
+	return slicesCompact(out)
+}
+
+func slicesCompact(hs []plumbing.Hash) []plumbing.Hash {
+	if len(hs) < 2 {
+		return hs
+	}
+	out := hs[:1]
+	for _, h := range hs[1:] {
+		if h != out[len(out)-1] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// packIndex is a pack index file (version 2) as read, searched in place:
+// a header, 256 fan-out counts, the sorted object ids, their CRCs, their
+// 4-byte offsets (the high bit set: an index into the 8-byte offsets that
+// follow), then the pack's and the index's checksums
+// (git-scm.com/docs/gitformat-pack, "Version 2 pack-*.idx files").
+type packIndex struct {
+	data   []byte
+	n      int // objects
+	names  int // where each table starts in data
+	offs   int
+	large  int
+	nlarge int
+}
+
+var idxMagic = []byte{0xff, 't', 'O', 'c', 0, 0, 0, 2}
+
+// parsePackIndex checks data's shape (nothing read from disk is trusted:
+// every later read stays inside data) and returns its index.
+func parsePackIndex(data []byte) (*packIndex, bool) {
+	const head = 8 + 256*4
+	if len(data) < head+40 || !bytes.Equal(data[:8], idxMagic) {
+		return nil, false
+	}
+	prev := uint32(0)
+	for i := range 256 {
+		c := binary.BigEndian.Uint32(data[8+4*i:])
+		if c < prev {
+			return nil, false
+		}
+		prev = c
+	}
+	n := int(prev)
+	if n > (len(data)-head-40)/28 {
+		return nil, false
+	}
+	x := &packIndex{data: data, n: n, names: head, offs: head + 24*n, large: head + 28*n}
+	rest := len(data) - 40 - x.large
+	if rest%8 != 0 {
+		return nil, false
+	}
+	x.nlarge = rest / 8
+	return x, true
+}
+
+func (x *packIndex) fanout(b int) int {
+	if b < 0 {
+		return 0
+	}
+	return int(binary.BigEndian.Uint32(x.data[8+4*b:]))
+}
+
+func (x *packIndex) name(i int) []byte { return x.data[x.names+20*i : x.names+20*i+20] }
+
+// find returns the offset in the pack of object h.
+func (x *packIndex) find(h plumbing.Hash) (int64, bool) {
+	lo, hi := x.fanout(int(h[0])-1), x.fanout(int(h[0]))
+	i := lo + sort.Search(hi-lo, func(i int) bool { return bytes.Compare(x.name(lo+i), h[:]) >= 0 })
+	if i >= hi || !bytes.Equal(x.name(i), h[:]) {
+		return 0, false
+	}
+	o := binary.BigEndian.Uint32(x.data[x.offs+4*i:])
+	if o&0x80000000 == 0 {
+		return int64(o), true
+	}
+	j := int(o & 0x7fffffff)
+	if j >= x.nlarge {
+		return 0, false
+	}
+	off := binary.BigEndian.Uint64(x.data[x.large+8*j:])
+	if off > 1<<62 {
+		return 0, false
+	}
+	return int64(off), true
+}
+
+// withPrefix appends to out the ids that begin with prefix (at most 20
+// bytes), found by binary search in the sorted ids.
+func (x *packIndex) withPrefix(prefix []byte, out []plumbing.Hash) []plumbing.Hash {
+	if len(prefix) == 0 || len(prefix) > 20 {
+		return out
+	}
+	lo, hi := x.fanout(int(prefix[0])-1), x.fanout(int(prefix[0]))
+	i := lo + sort.Search(hi-lo, func(i int) bool { return bytes.Compare(x.name(lo+i), prefix) >= 0 })
+	for ; i < hi && bytes.HasPrefix(x.name(i), prefix); i++ {
+		var h plumbing.Hash
+		copy(h[:], x.name(i))
+		out = append(out, h)
+	}
+	return out
+}
+
+// packReader is one reader's buffers over a packSet.
 type packReader struct {
-	pb *packBlobs
+	ps *packSet
 	br *bufio.Reader
 	zr io.ReadCloser
 }
@@ -73,23 +252,32 @@ type packReader struct {
 // reader is a new packReader. Its buffer is 4 KB: a file export writes
 // takes a few hundred bytes to a few KB compressed, and each read fills
 // the buffer from the object's offset (16 KB read 2 GB for 125,000 files).
-func (pb *packBlobs) reader() *packReader {
-	return &packReader{pb: pb, br: bufio.NewReaderSize(nil, 4<<10)}
+func (ps *packSet) reader() *packReader {
+	return &packReader{ps: ps, br: bufio.NewReaderSize(nil, 4<<10)}
 }
 
-// errNotHere: the blob is not a whole object of these packs; read it
+// errNotHere: the object is not a whole object of these packs; read it
 // another way.
 var errNotHere = errors.New("not a whole object of the open packs")
 
-// read returns blob h's content, a *FileTooLargeError (not inflated) if
-// it is larger than limit, or errNotHere.
-func (pr *packReader) read(h plumbing.Hash, limit int64) ([]byte, error) {
-	for _, p := range pr.pb.packs {
-		off, err := p.idx.FindOffset(h)
-		if err != nil {
+// errWrongType: the object is a whole object of these packs, of another
+// type than the one asked for.
+var errWrongType = errors.New("an object of another type")
+
+// read returns the content of object h, which must be of type want, a
+// *FileTooLargeError (not inflated) if it is larger than limit, or
+// errNotHere.
+func (pr *packReader) read(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
+	for _, p := range pr.ps.packs {
+		off, ok := p.idx.find(h)
+		if !ok {
 			continue
 		}
-		pr.br.Reset(io.NewSectionReader(p.f, off, 1<<62))
+		f := p.file()
+		if f == nil {
+			return nil, errNotHere
+		}
+		pr.br.Reset(io.NewSectionReader(f, off, 1<<62))
 		b, err := pr.br.ReadByte()
 		if err != nil {
 			return nil, errNotHere
@@ -102,10 +290,16 @@ func (pr *packReader) read(h plumbing.Hash, limit int64) ([]byte, error) {
 			size |= int64(b&0x7f) << shift
 			shift += 7
 		}
-		if plumbing.ObjectType(typ) != plumbing.BlobObject {
-			return nil, errNotHere // a delta (or not a blob): go-git resolves it
+		if t := plumbing.ObjectType(typ); t != want {
+			if t == plumbing.OFSDeltaObject || t == plumbing.REFDeltaObject {
+				return nil, errNotHere // go-git resolves it
+			}
+			return nil, errWrongType
 		}
 		if size > limit {
+			if want != plumbing.BlobObject {
+				return nil, errNotHere // go-git reads a tree or commit of any size, as before
+			}
 			return nil, &FileTooLargeError{Size: size, Limit: limit}
 		}
 		if pr.zr == nil {
@@ -125,5 +319,65 @@ func (pr *packReader) read(h plumbing.Hash, limit int64) ([]byte, error) {
 		}
 		return data, nil
 	}
-	return nil, errNotHere
+	return pr.loose(h, want, limit)
+}
+
+// loose reads object h from its loose file (objects/xx/…: a zlib stream of
+// "TYPE SIZE\0" and the content), as export writes a small snapshot's
+// objects; errNotHere when there is none or it is not well formed.
+func (pr *packReader) loose(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
+	if pr.ps.objects == "" {
+		return nil, errNotHere
+	}
+	hx := h.String()
+	f, err := os.Open(filepath.Join(pr.ps.objects, hx[:2], hx[2:]))
+	if err != nil {
+		return nil, errNotHere
+	}
+	defer f.Close()
+	pr.br.Reset(f)
+	if pr.zr == nil {
+		if pr.zr, err = zlib.NewReader(pr.br); err != nil {
+			return nil, errNotHere
+		}
+	} else if err := pr.zr.(zlib.Resetter).Reset(pr.br, nil); err != nil {
+		return nil, errNotHere
+	}
+	var head [32]byte
+	n := 0
+	for {
+		if n == len(head) {
+			return nil, errNotHere
+		}
+		if _, err := io.ReadFull(pr.zr, head[n:n+1]); err != nil {
+			return nil, errNotHere
+		}
+		if head[n] == 0 {
+			break
+		}
+		n++
+	}
+	name, num, ok := strings.Cut(string(head[:n]), " ")
+	t, err := plumbing.ParseObjectType(name)
+	size, serr := strconv.ParseInt(num, 10, 64)
+	if !ok || err != nil || serr != nil || size < 0 || t == plumbing.OFSDeltaObject || t == plumbing.REFDeltaObject {
+		return nil, errNotHere
+	}
+	if t != want {
+		return nil, errWrongType
+	}
+	if size > limit {
+		if want != plumbing.BlobObject {
+			return nil, errNotHere
+		}
+		return nil, &FileTooLargeError{Size: size, Limit: limit}
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(pr.zr, data); err != nil {
+		return nil, errNotHere
+	}
+	if n, err := pr.zr.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		return nil, errNotHere
+	}
+	return data, nil
 }

@@ -136,7 +136,7 @@ func (r *Repo) resolveCommit(ctx context.Context, rev string) (*object.Commit, e
 		if c, ok := r.commitCache[full]; ok {
 			return c, nil
 		}
-		if c, err := r.repo.CommitObject(full); err == nil {
+		if c, err := r.commitObject(full); err == nil {
 			if r.commitCache == nil || len(r.commitCache) >= 64 {
 				r.commitCache = map[plumbing.Hash]*object.Commit{}
 			}
@@ -144,11 +144,14 @@ func (r *Repo) resolveCommit(ctx context.Context, rev string) (*object.Commit, e
 			return c, nil
 		}
 	}
+	if c, ok := r.resolveQuick(rev); ok {
+		return c, nil
+	}
 	h, err := r.repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
 		return nil, r.unknownRevision(rev, err)
 	}
-	c, err := r.repo.CommitObject(*h)
+	c, err := r.commitObject(*h)
 	if err != nil {
 		return nil, r.unknownRevision(rev, err)
 	}
@@ -176,7 +179,7 @@ func (r *Repo) commitBefore(ctx context.Context, rev string, before time.Time) (
 	if err != nil {
 		return nil, r.unknownRevision(rev, err)
 	}
-	c, err := r.repo.CommitObject(*h)
+	c, err := r.commitObject(*h)
 	if err != nil {
 		return nil, r.unknownRevision(rev, err)
 	}
@@ -191,7 +194,7 @@ func (r *Repo) commitBefore(ctx context.Context, rev string, before time.Time) (
 			return nil, fmt.Errorf("%w %s in %s: no snapshot on or before it (the oldest is from %s); `entrasnap snapshots` lists them",
 				ErrUnknownRevision, quoteRev(rev), r.path, c.Committer.When.UTC().Format(time.RFC3339))
 		}
-		if c, err = r.repo.CommitObject(c.ParentHashes[0]); err != nil {
+		if c, err = r.commitObject(c.ParentHashes[0]); err != nil {
 			return nil, fmt.Errorf("resolve %q: %w", rev, err)
 		}
 	}
@@ -214,13 +217,22 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 	return c.Hash, nil
 }
 
+// readBlob reads blob h straight from a pack when it is a whole object
+// there (packread.go), else through go-git. Callers hold r.mu.
 func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
+	data, err := r.packObject(h, plumbing.BlobObject, r.maxFileSize())
+	var tooLarge *FileTooLargeError
+	if err == nil || errors.As(err, &tooLarge) {
+		r.reads.blobs.Add(1)
+		return data, err
+	}
 	return r.readBlobFrom(r.repo.Storer, h)
 }
 
-// readBlobFrom is readBlob through the object store st.
+// readBlobFrom is readBlob through go-git's object store st.
 func (r *Repo) readBlobFrom(st storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
 	r.reads.blobs.Add(1)
+	r.reads.goGitReads.Add(1)
 	obj, err := st.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
@@ -496,7 +508,7 @@ func (r *Repo) Log(ctx context.Context, rev string, max int) ([]CommitInfo, erro
 		if (max > 0 && len(out) >= max) || len(c.ParentHashes) == 0 {
 			return out, nil
 		}
-		if c, err = r.repo.CommitObject(c.ParentHashes[0]); err != nil {
+		if c, err = r.commitObject(c.ParentHashes[0]); err != nil {
 			return nil, fmt.Errorf("log: read parent: %w", err)
 		}
 	}
@@ -566,7 +578,7 @@ func (r *Repo) peelTag(h plumbing.Hash) (TagInfo, error) {
 	ti := TagInfo{Hash: h}
 peel:
 	for depth := 0; depth < 10; depth++ {
-		t, err := r.repo.TagObject(h)
+		t, err := r.tagObject(h)
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
 			break // not a tag object: a lightweight tag, or peeled
 		}
@@ -589,7 +601,7 @@ peel:
 			return ti, nil // a tag of a tree or blob: not a snapshot
 		}
 	}
-	c, err := r.repo.CommitObject(h)
+	c, err := r.commitObject(h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return ti, nil
 	}

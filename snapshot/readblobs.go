@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -41,8 +40,10 @@ func (r *Repo) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func
 		n = 1 // one store for all: read from one goroutine
 	}
 	n = max(1, min(n, (len(hs)+readBlobsChunk-1)/readBlobsChunk))
-	packs := openPackBlobs(filepath.Join(r.commonDir, "objects", "pack"))
-	defer packs.close()
+	packs := r.packSetLocked()
+	if packs == nil {
+		packs = &packSet{}
+	}
 	limit := r.maxFileSize()
 	var next atomic.Int64 // the next chunk's first index
 	var wg sync.WaitGroup
@@ -68,8 +69,10 @@ func (r *Repo) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func
 					return
 				}
 				for i := from; i < min(from+readBlobsChunk, len(hs)); i++ {
-					data, err := pr.read(hs[i], limit)
-					if err == errNotHere {
+					data, err := pr.read(hs[i], plumbing.BlobObject, limit)
+					if err != errNotHere && err != errWrongType {
+						r.reads.blobs.Add(1)
+					} else {
 						if st == nil {
 							st, done = r.blobReader()
 						}

@@ -49,14 +49,14 @@ func TestReadBlobs(t *testing.T) {
 
 	// As export writes them, every blob is a whole object of the pack,
 	// read straight from it.
-	packs := openPackBlobs(filepath.Join(r.commonDir, "objects", "pack"))
+	packs := loadPackSet(filepath.Join(r.commonDir, "objects", "pack"))
 	pr := packs.reader()
 	for i, p := range paths[:len(paths)-2] {
-		if data, err := pr.read(hs[i], 1<<20); err != nil || string(data) != string(files[p]) {
+		if data, err := pr.read(hs[i], plumbing.BlobObject, 1<<20); err != nil || string(data) != string(files[p]) {
 			t.Errorf("%s straight from the pack: %q, %v", p, data, err)
 		}
 	}
-	packs.close()
+	packs.closeFiles()
 
 	for _, repack := range []bool{false, true} {
 		if repack {

@@ -67,6 +67,11 @@ type Repo struct {
 	workTree  string // "" for a bare repository
 
 	packStamp packStamp
+	// packs are the pack indexes, read on the first object read after the
+	// pack folder changed (packSet, dropped by refresh and reindex);
+	// preader reads through them for calls that hold mu.
+	packs   *packSet
+	preader *packReader
 
 	// Caches of immutable objects, by id: decoded trees (bounded by
 	// treeCacheMax entries in total) and peeled tags.
@@ -290,6 +295,9 @@ const largeObject = 16 << 10
 // unlock ends a call: it closes the pack files the call read from and
 // releases r.mu. Every method that locks r.mu unlocks through it.
 func (r *Repo) unlock() {
+	if r.packs != nil {
+		r.packs.closeFiles()
+	}
 	if st, ok := r.repo.Storer.(*filesystem.Storage); ok {
 		_ = st.ObjectStorage.Close() // the packs only: the store stays usable, its indexes loaded
 	}
@@ -327,17 +335,25 @@ func (r *Repo) Close() error {
 // keep the work in proportion to the change rather than to the tenant.
 type ReadCounts struct {
 	Trees, Blobs, TagLists int
+	// PackIndexLoads counts the loads of the pack indexes (once per
+	// repository until the pack folder changes); GoGitReads the objects
+	// (blobs, trees, commits, tags) read through go-git's store rather
+	// than straight from a pack (deltas, loose objects), each of which
+	// makes go-git load every pack index of its own and map every
+	// object's offset on its first read.
+	PackIndexLoads, GoGitReads int
 }
 
 // readCounter is ReadCounts as the reads count them: atomics, as
 // ReadBlobs reads on several goroutines at once.
 type readCounter struct {
-	trees, blobs, tagLists atomic.Int64
+	trees, blobs, tagLists, packIndexLoads, goGitReads atomic.Int64
 }
 
 // ReadCounts returns what r has read so far.
 func (r *Repo) ReadCounts() ReadCounts {
-	return ReadCounts{Trees: int(r.reads.trees.Load()), Blobs: int(r.reads.blobs.Load()), TagLists: int(r.reads.tagLists.Load())}
+	return ReadCounts{Trees: int(r.reads.trees.Load()), Blobs: int(r.reads.blobs.Load()), TagLists: int(r.reads.tagLists.Load()),
+		PackIndexLoads: int(r.reads.packIndexLoads.Load()), GoGitReads: int(r.reads.goGitReads.Load())}
 }
 
 // Closed reports whether Close was called: callers' tests check that
@@ -363,6 +379,10 @@ func (r *Repo) refresh() {
 }
 
 func (r *Repo) reindex() {
+	if r.packs != nil {
+		r.packs.closeFiles()
+		r.packs, r.preader = nil, nil
+	}
 	if ri, ok := r.repo.Storer.(interface{ Reindex() }); ok {
 		ri.Reindex()
 	}

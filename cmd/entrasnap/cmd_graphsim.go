@@ -136,6 +136,7 @@ func benchCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "runs", Value: "abcdef", Usage: "the runs to measure, by letter (c and d run a too; e runs a and c)"},
 			&cli.BoolFlag{Name: "in-process", Usage: "run the full export in this process (peak RSS is then not measured)"},
 			&cli.BoolFlag{Name: "json", Usage: "the table as one JSON object"},
+			&cli.StringFlag{Name: "keep", Usage: "work in this new or empty folder and leave its repositories there (to profile a command on them)"},
 			&cli.BoolFlag{Name: "child", Hidden: true, Usage: "run one export as asked on stdin (the bench's own child process)"},
 		},
 		Action: func(c *cli.Context) error {
@@ -149,7 +150,7 @@ func benchCommand(e *env) *cli.Command {
 				return usageErrorf("--runs: %v", err)
 			}
 			o := bench.Options{Users: c.Int("users"), Groups: c.Int("groups"), Apps: c.Int("apps"),
-				Changes: c.Int("changes"), RestoreObjects: c.Int("restore"), Days: c.Int("days"), Clock: c.String("clock"), Runs: c.String("runs"),
+				Changes: c.Int("changes"), RestoreObjects: c.Int("restore"), Days: c.Int("days"), Clock: c.String("clock"), Runs: c.String("runs"), Keep: c.String("keep"),
 				UserAgent: "entrasnap-bench/" + version, Log: e.stderr, CLI: bench.InProcessCLI(func(args []string, stderr io.Writer) int {
 					return run(args, strings.NewReader(""), io.Discard, stderr)
 				})}

@@ -49,6 +49,10 @@ type Options struct {
 	UserAgent string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Keep, if set, is a folder (new or empty) the bench works in and
+	// leaves behind, repositories included, for profiling a command on
+	// them; "" works in a temporary folder removed at the end.
+	Keep string
 }
 
 // Table is the bench's result: one Row per target of issue 12.
@@ -206,11 +210,13 @@ func Run(ctx context.Context, o Options) (*Table, error) {
 	if b.log == nil {
 		b.log = io.Discard
 	}
-	tmp, err := os.MkdirTemp("", "entrasnap-bench-")
+	tmp, err := workFolder(o.Keep)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	if o.Keep == "" {
+		defer os.RemoveAll(tmp)
+	}
 	b.tmp = tmp
 	t := &Table{Machine: thisMachine(), Clock: o.Clock}
 	if o.Exec != nil {
@@ -414,4 +420,24 @@ func upTo(id, run, measure string, value, target float64, unit, detail string) R
 
 func failed(id, run, measure string, target float64, unit string, err error, detail string) Row {
 	return Row{ID: id, Run: run, Measure: measure, Target: target, Unit: unit, Error: err.Error(), Detail: detail}
+}
+
+// workFolder is the folder the bench works in: keep if set (created if
+// missing, refused unless empty, so no earlier run's repository is
+// measured by mistake), else a new temporary folder.
+func workFolder(keep string) (string, error) {
+	if keep == "" {
+		return os.MkdirTemp("", "entrasnap-bench-")
+	}
+	if err := os.MkdirAll(keep, 0o755); err != nil {
+		return "", fmt.Errorf("bench: --keep %q: %w", keep, err)
+	}
+	entries, err := os.ReadDir(keep)
+	if err != nil {
+		return "", fmt.Errorf("bench: --keep %q: %w", keep, err)
+	}
+	if len(entries) > 0 {
+		return "", fmt.Errorf("bench: --keep %q is not empty: name a new or empty folder", keep)
+	}
+	return keep, nil
 }
