@@ -318,8 +318,8 @@ func TestPIMGroupsSchedulesAreReadDuringTheGroupsRound(t *testing.T) {
 		t.Fatalf("no schedule is group %s's: the test covers nothing", x)
 	}
 
-	defer func(n int) { pimBatchGroups = n }(pimBatchGroups)
-	pimBatchGroups = 1
+	defer func(n int) { pimStreamGroups = n }(pimStreamGroups)
+	pimStreamGroups = 1
 	asked := make(chan struct{})
 	var askedOnce sync.Once
 	var waited atomic.Bool
