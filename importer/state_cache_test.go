@@ -43,7 +43,18 @@ func TestSharedSnapshotPlansAsAFreshDecoding(t *testing.T) {
 	e.do("PATCH", "/v1.0/identity/conditionalAccess/policies/"+pid, map[string]any{"displayName": "Block \"legacy\"\n\u202egnp.exe ../../x 🚀 " + strings.Repeat("long ", 60)})
 	e.recordIncident()
 
-	sel := []string{gid, pid}
+	// A purged user too: the plan creates it, so each Load reads the
+	// whole snapshot, through the cache (lean.go needFull).
+	var purged string
+	for _, u := range e.list("/v1.0/users?$select=id,onPremisesSyncEnabled") {
+		if u["onPremisesSyncEnabled"] != true {
+			purged = str(u["id"])
+			break
+		}
+	}
+	e.do("DELETE", "/v1.0/users/"+purged, nil)
+	e.do("DELETE", "/v1.0/directory/deletedItems/"+purged, nil)
+	sel := []string{gid, pid, purged}
 	planned := func(c *SnapshotCache, mutate bool) (string, string) {
 		t.Helper()
 		in, err := Load(ctx, LoadOptions{Client: e.c, Repo: e.repo, Rev: e.first, Selectors: sel, Now: e.now, Snapshots: c})
