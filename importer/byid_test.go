@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -58,17 +59,8 @@ func TestRestoreOfUsersReadsWhatItRestores(t *testing.T) {
 		if restores != len(victims) {
 			t.Fatalf("%d users: %d restores planned, want %d:\n%s", size, restores, len(victims), render(p))
 		}
-		o := e.applyOpts()
-		o.Record = nil // the snapshot after is the exporter's (its own test)
-		res, err := Apply(context.Background(), p, o)
-		if err != nil || !res.Complete() {
-			t.Fatalf("%d users: apply: %v %+v", size, err, res)
-		}
-		st := e.sim.Stats()
-		costs = append(costs, cost{st.Requests, st.ResourceUnits})
-		for _, ep := range st.Endpoints {
-			t.Logf("%d users: %s %s: %d requests, %d units", size, ep.Method, ep.Path, ep.Requests, ep.ResourceUnits)
-		}
+		requests, units := applyCost(t, e, p, fmt.Sprintf("%d users", size))
+		costs = append(costs, cost{requests, units})
 	}
 	small, large := costs[0], costs[1]
 	t.Logf("restore of 8 users: %+v at 150 users, %+v at 900", small, large)
@@ -189,21 +181,30 @@ func TestRestoreOfGroupsAndServicePrincipalsReadsWhatItRestores(t *testing.T) {
 		if restores != len(victims) {
 			t.Fatalf("scale %d: %d restores planned, want %d:\n%s", scale, restores, len(victims), render(p))
 		}
-		o := e.applyOpts()
-		o.Record = nil
-		res, err := Apply(context.Background(), p, o)
-		if err != nil || !res.Complete() {
-			t.Fatalf("scale %d: apply: %v %+v", scale, err, res)
-		}
-		st := e.sim.Stats()
-		costs = append(costs, cost{st.Requests, st.ResourceUnits})
-		for _, ep := range st.Endpoints {
-			t.Logf("scale %d: %s %s: %d requests, %d units", scale, ep.Method, ep.Path, ep.Requests, ep.ResourceUnits)
-		}
+		requests, units := applyCost(t, e, p, fmt.Sprintf("scale %d", scale))
+		costs = append(costs, cost{requests, units})
 	}
 	small, large := costs[0], costs[1]
 	t.Logf("restore of 3 groups and 2 service principals: %+v at scale 1, %+v at 8", small, large)
 	if large.requests > small.requests+10 || large.units > small.units+20 {
 		t.Errorf("%d requests (%d units) at scale 8, %d (%d) at scale 1: reads grow with the tenant", large.requests, large.units, small.requests, small.units)
 	}
+}
+
+// applyCost applies p (without the snapshot after: the exporter's, its own
+// test) and returns graphsim's requests and resource units since its stats
+// were last reset, logging them by endpoint.
+func applyCost(t *testing.T, e *env, p *Plan, what string) (requests, units int) {
+	t.Helper()
+	o := e.applyOpts()
+	o.Record = nil
+	res, err := Apply(context.Background(), p, o)
+	if err != nil || !res.Complete() {
+		t.Fatalf("%s: apply: %v %+v", what, err, res)
+	}
+	st := e.sim.Stats()
+	for _, ep := range st.Endpoints {
+		t.Logf("%s: %s %s: %d requests, %d units", what, ep.Method, ep.Path, ep.Requests, ep.ResourceUnits)
+	}
+	return st.Requests, st.ResourceUnits
 }

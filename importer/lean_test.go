@@ -19,17 +19,7 @@ func TestLeanLoadPlansAsTheWholeSnapshot(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, graphsim.Options{}, nil)
 	_, gid, _ := e.emptyGroup(3)
-	var policy map[string]any
-	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
-		if len(asSlice(dig(p, "conditions", "users", "includeGroups"))) > 0 || len(asSlice(dig(p, "conditions", "users", "includeUsers"))) > 0 {
-			policy = p
-			break
-		}
-	}
-	if policy == nil {
-		t.Fatal("no CA policy that names users or groups")
-	}
-	pid := str(policy["id"])
+	pid := policyNamingPrincipals(t, e)
 	e.do("PATCH", "/v1.0/identity/conditionalAccess/policies/"+pid, map[string]any{"displayName": "changed"})
 	sel := []string{gid, pid}
 	for _, u := range e.list("/v1.0/users?$select=id,onPremisesSyncEnabled") {
