@@ -29,21 +29,22 @@ func TestSharedSnapshotPlansAsAFreshDecoding(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, graphsim.Options{}, nil)
 	_, gid, _ := e.emptyGroup(3)
-	var policy map[string]any
-	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
-		if len(asSlice(dig(p, "conditions", "users", "includeGroups"))) > 0 || len(asSlice(dig(p, "conditions", "users", "includeUsers"))) > 0 {
-			policy = p
-			break
-		}
-	}
-	if policy == nil {
-		t.Fatal("no CA policy that names users or groups: the plan would name no object of another kind")
-	}
-	pid := str(policy["id"])
+	pid := policyNamingPrincipals(t, e)
 	e.do("PATCH", "/v1.0/identity/conditionalAccess/policies/"+pid, map[string]any{"displayName": "Block \"legacy\"\n\u202egnp.exe ../../x 🚀 " + strings.Repeat("long ", 60)})
 	e.recordIncident()
 
-	sel := []string{gid, pid}
+	// A purged user too: the plan creates it, so each Load reads the
+	// whole snapshot, through the cache (lean.go needFull).
+	var purged string
+	for _, u := range e.list("/v1.0/users?$select=id,onPremisesSyncEnabled") {
+		if u["onPremisesSyncEnabled"] != true {
+			purged = str(u["id"])
+			break
+		}
+	}
+	e.do("DELETE", "/v1.0/users/"+purged, nil)
+	e.do("DELETE", "/v1.0/directory/deletedItems/"+purged, nil)
+	sel := []string{gid, pid, purged}
 	planned := func(c *SnapshotCache, mutate bool) (string, string) {
 		t.Helper()
 		in, err := Load(ctx, LoadOptions{Client: e.c, Repo: e.repo, Rev: e.first, Selectors: sel, Now: e.now, Snapshots: c})
@@ -260,4 +261,17 @@ func TestSnapshotCacheKeepsTheCommitsReadLast(t *testing.T) {
 	if _, _, err := c.Objects(ctx, other, commits[1]); err == nil {
 		t.Error("a commit of another repository read from a repository without it")
 	}
+}
+
+// policyNamingPrincipals is the id of a Conditional Access policy of e's
+// tenant that includes users or groups.
+func policyNamingPrincipals(t *testing.T, e *env) string {
+	t.Helper()
+	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {
+		if len(asSlice(dig(p, "conditions", "users", "includeGroups"))) > 0 || len(asSlice(dig(p, "conditions", "users", "includeUsers"))) > 0 {
+			return str(p["id"])
+		}
+	}
+	t.Fatal("no CA policy that names users or groups: the plan would name no object of another kind")
+	return ""
 }

@@ -24,14 +24,7 @@ func TestReadOnlyUsersEqualsTheFullRead(t *testing.T) {
 	for _, size := range []int{150, 600} {
 		sim, c := deltaSim(t, graphsim.Sizes{Users: size, Groups: 10, MembersPerGroup: 20})
 		full, _ := readWith(t, &reader{c: c, progress: NoProgress{}}, kinds)
-		byKey := map[string]string{}
-		for p, b := range full {
-			for _, l := range strings.Split(string(b), "\n") {
-				if id, ok := strings.CutPrefix(l, "id: "); ok {
-					byKey[strings.Trim(id, `'"`)] = p
-				}
-			}
-		}
+		byKey := pathsByID(full)
 		all := slices.Sorted(maps.Keys(byKey))
 		if len(all) < 100 {
 			t.Fatalf("%d users", len(all))
@@ -101,14 +94,7 @@ func TestReadOnlyGroupsAndServicePrincipalsEqualTheFullRead(t *testing.T) {
 		for _, size := range []int{1, 4} {
 			_, c := deltaSim(t, graphsim.Sizes{Users: 100 * size, Groups: 30 * size, MembersPerGroup: 45, Apps: 30 * size})
 			full, _ := readWith(t, &reader{c: c, progress: NoProgress{}}, kinds)
-			byKey := map[string]string{}
-			for p, b := range full {
-				for _, l := range strings.Split(string(b), "\n") {
-					if id, ok := strings.CutPrefix(l, "id: "); ok {
-						byKey[strings.Trim(id, `'"`)] = p
-					}
-				}
-			}
+			byKey := pathsByID(full)
 			all := slices.Sorted(maps.Keys(byKey))
 			if len(all) < 25 {
 				t.Fatalf("%s: %d objects", kind, len(all))
@@ -161,4 +147,18 @@ func TestReadOnlyRefusesOtherKinds(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "applications cannot be read by id") {
 		t.Errorf("err = %v", err)
 	}
+}
+
+// pathsByID maps the id of each file's object (its top-level "id:" line)
+// to the file's path.
+func pathsByID(files map[string][]byte) map[string]string {
+	byKey := map[string]string{}
+	for p, b := range files {
+		for _, l := range strings.Split(string(b), "\n") {
+			if id, ok := strings.CutPrefix(l, "id: "); ok {
+				byKey[strings.Trim(id, `'"`)] = p
+			}
+		}
+	}
+	return byKey
 }
