@@ -102,6 +102,7 @@ var simKind = map[string]string{
 	"lifecycle-workflow-settings": "identityGovernance.lifecycleManagementSettings",
 	"feature-rollout-policies":    "featureRolloutPolicy",               // delegated only (layout/catalog_rollout.go); graphsim's own token reads it
 	"on-premises-sync":            "onPremisesDirectorySynchronization", // delegated only (layout/catalog_onpremsync.go)
+	"terms-of-use":                "agreement",                          // delegated only (layout/catalog_termsofuse.go)
 }
 
 // tree reads every file at rev.
