@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,7 +69,7 @@ func TestTermsOfUseAppOnlyAndDelegated(t *testing.T) {
 		}
 	}
 	if yamls != 2 || len(want) != 3 || len(snap) != 5 {
-		t.Fatalf("snapshot of %s: %d files (%d YAML), want 2 YAML and the 3 PDFs %v", k.Folder, len(snap), yamls, keys(want))
+		t.Fatalf("snapshot of %s: %d files (%d YAML), want 2 YAML and the 3 PDFs %v", k.Folder, len(snap), yamls, slices.Collect(maps.Keys(want)))
 	}
 	for p, data := range want {
 		if !bytes.Equal(snap[p], data) {
@@ -140,7 +142,7 @@ func TestTermsOfUseAppOnlyAndDelegated(t *testing.T) {
 	if !create.Request.Documents || strings.Contains(string(create.Request.Body), "\"data\"") {
 		t.Errorf("the create does not name its files for apply to send: %s", create.Request.Body)
 	}
-	if !strings.Contains(string(policy.Request.Body), create.Placeholder) || !containsStr(policy.DependsOn, create.ID) {
+	if !strings.Contains(string(policy.Request.Body), create.Placeholder) || !slices.Contains(policy.DependsOn, create.ID) {
 		t.Errorf("the policy is not mapped to the recreated agreement %s: %s %v", create.Placeholder, policy.Request.Body, policy.DependsOn)
 	}
 	if w := strings.Join(p.Warnings, "\n"); !strings.Contains(w, "files[nl-NL]") || !strings.Contains(w, "no removal") {
@@ -201,23 +203,6 @@ func TestTermsOfUseAppOnlyAndDelegated(t *testing.T) {
 	if !found {
 		t.Errorf("the hostile file is not written exactly: %v", guest.Data["files"])
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-func containsStr(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // A live agreement's files: a language it lacks is added by POST
