@@ -102,6 +102,7 @@ var simKind = map[string]string{
 	"lifecycle-workflow-settings": "identityGovernance.lifecycleManagementSettings",
 	"feature-rollout-policies":    "featureRolloutPolicy",               // delegated only (layout/catalog_rollout.go); graphsim's own token reads it
 	"on-premises-sync":            "onPremisesDirectorySynchronization", // delegated only (layout/catalog_onpremsync.go)
+	"terms-of-use":                "agreement",                          // delegated only (layout/catalog_termsofuse.go)
 }
 
 // tree reads every file at rev.
@@ -185,7 +186,7 @@ func TestExportDemoTenant(t *testing.T) {
 	}
 
 	files := tree(t, r, "HEAD")
-	images := 0
+	images := map[string]int{}           // by kind
 	keys := map[string]map[string]bool{} // kind → keys with a file
 	lower := map[string]string{}
 	for p, data := range files {
@@ -200,8 +201,8 @@ func TestExportDemoTenant(t *testing.T) {
 		if p == layout.ManifestPath || p == StatePath {
 			continue
 		}
-		if _, img := layout.IsImageFile(p); img {
-			images++ // check.Repo verifies them against their YAML (check/images.go)
+		if ik, img := layout.IsImageFile(p); img {
+			images[ik.Name]++ // check.Repo verifies them against their YAML (check/images.go)
 			continue
 		}
 		k, key, err := layout.Locate(p)
@@ -233,8 +234,11 @@ func TestExportDemoTenant(t *testing.T) {
 		}
 		keys[k.Name][key] = true
 	}
-	if images != 4 { // the demo's branding: two logos, a background and the style sheet (customCSS)
-		t.Errorf("%d branding image and style sheet files, want 4", images)
+	if images["branding"] != 4 { // the demo's branding: two logos, a background and the style sheet (customCSS)
+		t.Errorf("%d branding image and style sheet files, want 4", images["branding"])
+	}
+	if images["terms-of-use"] != 3 { // the demo's agreements: guest terms in two languages, the acceptable use policy
+		t.Errorf("%d terms of use agreement files, want 3", images["terms-of-use"])
 	}
 	// The real git CLI finds no secret either.
 	for _, pat := range []string{secret, keyMaterial, "secretText", "passwordProfile", "password:", "clientSecret", "demo-google-client-secret", "demo-connector-password", "******"} {

@@ -55,6 +55,8 @@ type heldSpec struct {
 	callerID bool
 	// noDelete: Graph documents no DELETE of an item (405).
 	noDelete bool
+	// stamp: Graph sets the item's createdDateTime (an agreement's file).
+	stamp bool
 }
 
 var held = map[string]map[string]heldSpec{
@@ -164,6 +166,9 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		}
 		if spec.fill != nil {
 			spec.fill(p, body)
+		}
+		if spec.stamp {
+			body["createdDateTime"] = graphTime(t.now())
 		}
 		p.obj[store] = append(list, body)
 		t.noteIDs(body) // ids.go

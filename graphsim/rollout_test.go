@@ -59,7 +59,24 @@ func TestFeatureRolloutPoliciesDelegatedOnly(t *testing.T) {
 	a.want(app, "GET", coll, nil, 403)
 	a.want(app, "POST", coll, body, 403)
 
-	e := newIDEnv(t)
+	e, reader, writer := globalAdminTokens(t, "Policy.Read.HybridAuthentication", "Policy.ReadWrite.HybridAuthentication")
+	if r := e.call(reader, "GET", coll, nil); r.status != 200 {
+		t.Errorf("delegated read: %d %s", r.status, r.raw)
+	}
+	if r := e.call(reader, "POST", coll, body); r.status != 403 {
+		t.Errorf("delegated write with the read scope: %d %s", r.status, r.raw)
+	}
+	if r := e.call(writer, "POST", coll, body); r.status != 201 {
+		t.Errorf("delegated write: %d %s", r.status, r.raw)
+	}
+}
+
+// globalAdminTokens signs a Global Administrator in twice, through public
+// clients granted the delegated scope read, then write: the two bearer
+// headers.
+func globalAdminTokens(t *testing.T, read, write string) (e *idEnv, reader, writer string) {
+	t.Helper()
+	e = newIDEnv(t)
 	tn := e.s.Tenant()
 	god := "Bearer " + e.s.Token()
 	admin, err := tn.Seed("user", map[string]any{"displayName": "admin", "userPrincipalName": "admin@" + tn.Domain(), "mailNickname": "admin", "accountEnabled": true})
@@ -70,15 +87,7 @@ func TestFeatureRolloutPoliciesDelegatedOnly(t *testing.T) {
 		map[string]any{"principalId": admin, "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": "/"}); r.status != 201 {
 		t.Fatalf("role assignment: %d %s", r.status, r.raw)
 	}
-	reader := "Bearer " + e.delegatedToken(e.newPublicClient("reader", "Policy.Read.HybridAuthentication"), "admin@"+tn.Domain())
-	writer := "Bearer " + e.delegatedToken(e.newPublicClient("writer", "Policy.ReadWrite.HybridAuthentication"), "admin@"+tn.Domain())
-	if r := e.call(reader, "GET", coll, nil); r.status != 200 {
-		t.Errorf("delegated read: %d %s", r.status, r.raw)
-	}
-	if r := e.call(reader, "POST", coll, body); r.status != 403 {
-		t.Errorf("delegated write with the read scope: %d %s", r.status, r.raw)
-	}
-	if r := e.call(writer, "POST", coll, body); r.status != 201 {
-		t.Errorf("delegated write: %d %s", r.status, r.raw)
-	}
+	reader = "Bearer " + e.delegatedToken(e.newPublicClient("reader", read), "admin@"+tn.Domain())
+	writer = "Bearer " + e.delegatedToken(e.newPublicClient("writer", write), "admin@"+tn.Domain())
+	return e, reader, writer
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // Terms of use agreements (graphsim/doc.go, "Terms of use agreements"):
@@ -59,7 +58,7 @@ var agreementFileProps = []string{"fileName", "displayName", "language", "isDefa
 
 func init() {
 	held[agreementKindName] = map[string]heldSpec{
-		"files": {typ: "#microsoft.graph.agreementFileLocalization", props: agreementFileProps, noDelete: true,
+		"files": {typ: "#microsoft.graph.agreementFileLocalization", props: agreementFileProps, noDelete: true, stamp: true,
 			check: checkAgreementFile, fill: fillAgreementFile},
 	}
 	createHooks[agreementKindName] = createAgreement
@@ -110,6 +109,7 @@ func createAgreement(s *Server, req *request, body map[string]any, _ *record) *a
 			f["id"] = s.tenant.newID()
 		}
 		fillAgreementFile(nil, f)
+		f["createdDateTime"] = graphTime(s.tenant.now())
 		list = append(list, f)
 	}
 	if defaults != 1 {
@@ -161,9 +161,9 @@ func checkAgreementFile(_ *record, list []any, _, f map[string]any) *apiError {
 	return nil
 }
 
-// fillAgreementFile sets what Graph adds to a stored file.
+// fillAgreementFile sets what Graph adds to a stored file (its
+// createdDateTime: heldSpec.stamp, createAgreement).
 func fillAgreementFile(_ *record, f map[string]any) {
-	f["createdDateTime"] = time.Now().UTC().Format("2006-01-02T15:04:05Z")
 	for _, p := range []string{"displayName", "isDefault", "isMajorVersion"} {
 		if _, ok := f[p]; !ok {
 			f[p] = nil

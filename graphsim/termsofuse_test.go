@@ -82,19 +82,7 @@ func TestTermsOfUseDelegatedOnly(t *testing.T) {
 	a.want(app, "GET", coll, nil, 403)
 	a.want(app, "POST", coll, body, 403)
 
-	e := newIDEnv(t)
-	tn := e.s.Tenant()
-	god := "Bearer " + e.s.Token()
-	admin, err := tn.Seed("user", map[string]any{"displayName": "admin", "userPrincipalName": "admin@" + tn.Domain(), "mailNickname": "admin", "accountEnabled": true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := e.call(god, "POST", "/v1.0/roleManagement/directory/roleAssignments",
-		map[string]any{"principalId": admin, "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": "/"}); r.status != 201 {
-		t.Fatalf("role assignment: %d %s", r.status, r.raw)
-	}
-	reader := "Bearer " + e.delegatedToken(e.newPublicClient("reader", "Agreement.Read.All"), "admin@"+tn.Domain())
-	writer := "Bearer " + e.delegatedToken(e.newPublicClient("writer", "Agreement.ReadWrite.All"), "admin@"+tn.Domain())
+	e, reader, writer := globalAdminTokens(t, "Agreement.Read.All", "Agreement.ReadWrite.All")
 	if r := e.call(reader, "GET", coll, nil); r.status != 200 {
 		t.Errorf("delegated read: %d %s", r.status, r.raw)
 	}

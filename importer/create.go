@@ -50,7 +50,8 @@ func (pl *planner) create(s *objState) {
 	}
 	want, warns := pl.effective(s, nil)
 	pl.danglingRefs(s, want, &warns)
-	warns = append(warns, pl.standingUnknown(s)...) // roles.go
+	warns = append(warns, pl.unreadAgreements(k, want)...) // termsofuse.go
+	warns = append(warns, pl.standingUnknown(s)...)        // roles.go
 	pl.mapRefs(k, want)
 	sch := pl.schema(k)
 	b := map[string]any{}

@@ -146,3 +146,32 @@ func (r *runner) inlineDocuments(ctx context.Context, a *Action, payload json.Ra
 	out, err := json.Marshal(b)
 	return out, err
 }
+
+// unreadAgreements are the warnings of a Conditional Access policy being
+// created (data, before its references are mapped) about the agreements
+// it requires when the plan did not read agreements: with an app-only
+// token (delegated-only kind) or when they were not selected. The ids are
+// sent as they are; whether each still exists is not known.
+func (pl *planner) unreadAgreements(k *layout.Kind, data map[string]any) []string {
+	if k.Name != "conditional-access-policies" {
+		return nil
+	}
+	if _, read := pl.in.Live[termsOfUseKind]; read {
+		return nil
+	}
+	var ids []string
+	for _, v := range asSlice(dig(data, "grantControls", "termsOfUse")) {
+		if s := str(v); s != "" && pl.creating[strings.ToLower(s)] == nil {
+			ids = append(ids, layout.Safe(s))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	why := "agreements were not selected"
+	if r := pl.in.DelegatedOnly[termsOfUseKind]; r != "" {
+		why = "Graph serves agreements to delegated callers only and the token is app-only"
+	}
+	return []string{fmt.Sprintf("grantControls.termsOfUse names terms of use agreement %s, which this plan did not read (%s): if it was deleted, Graph refuses this write; "+
+		"restore it first, signed in (--kinds terms-of-use --auth device-code), or select terms-of-use with the policy", strings.Join(ids, ", "), why)}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,7 +69,7 @@ func TestTermsOfUseAppOnlyAndDelegated(t *testing.T) {
 		}
 	}
 	if yamls != 2 || len(want) != 3 || len(snap) != 5 {
-		t.Fatalf("snapshot of %s: %d files (%d YAML), want 2 YAML and the 3 PDFs %v", k.Folder, len(snap), yamls, keys(want))
+		t.Fatalf("snapshot of %s: %d files (%d YAML), want 2 YAML and the 3 PDFs %v", k.Folder, len(snap), yamls, slices.Collect(maps.Keys(want)))
 	}
 	for p, data := range want {
 		if !bytes.Equal(snap[p], data) {
@@ -140,7 +142,7 @@ func TestTermsOfUseAppOnlyAndDelegated(t *testing.T) {
 	if !create.Request.Documents || strings.Contains(string(create.Request.Body), "\"data\"") {
 		t.Errorf("the create does not name its files for apply to send: %s", create.Request.Body)
 	}
-	if !strings.Contains(string(policy.Request.Body), create.Placeholder) || !containsStr(policy.DependsOn, create.ID) {
+	if !strings.Contains(string(policy.Request.Body), create.Placeholder) || !slices.Contains(policy.DependsOn, create.ID) {
 		t.Errorf("the policy is not mapped to the recreated agreement %s: %s %v", create.Placeholder, policy.Request.Body, policy.DependsOn)
 	}
 	if w := strings.Join(p.Warnings, "\n"); !strings.Contains(w, "files[nl-NL]") || !strings.Contains(w, "no removal") {
@@ -203,23 +205,6 @@ func TestTermsOfUseAppOnlyAndDelegated(t *testing.T) {
 	}
 }
 
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-func containsStr(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // A live agreement's files: a language it lacks is added by POST
 // /agreements/{id}/files with the snapshot's file named for apply; a file
 // that differs, and one the tenant has that the snapshot lacks, are not
@@ -245,5 +230,41 @@ func TestAgreementFilesPlanned(t *testing.T) {
 	w := strings.Join(p.Warnings, "\n")
 	if !strings.Contains(w, "files[en-US] differs") || !strings.Contains(w, "files[fr-FR] was added since") {
 		t.Errorf("warnings:\n%s", w)
+	}
+}
+
+// A recreated Conditional Access policy that requires an agreement the
+// plan did not read (agreements not selected, or an app-only token) is
+// sent with the agreement's id as it was, and the plan says it could not
+// tell whether the agreement still exists; the id (hostile here) is shown
+// escaped. A policy requiring none is not warned about.
+func TestRecreatedPolicyRequiringUnreadAgreementIsWarnedAbout(t *testing.T) {
+	pol := policy(t, pA, "Require ToU", "enabled", strs(), strs())
+	pol.Data["grantControls"].(map[string]any)["termsOfUse"] = strs("0ec9f6a6-159d-4dd8-a563-1f0b5935e80b\u202e\r")
+	plain := policy(t, pB, "No ToU", "enabled", strs(), strs())
+	in := input([]*Object{pol, plain}, nil, func(in *Input) { in.Options.CAState = CAStateAsIs })
+	p := compute(t, in)
+	if opList(p) != "create,create" {
+		t.Fatalf("plan:\n%s", render(p))
+	}
+	var warned, other string
+	for _, a := range p.Actions {
+		if a.Key == pA {
+			warned = strings.Join(a.Warnings, "\n")
+			if tou := asSlice(dig(bodyOf(t, a), "grantControls", "termsOfUse")); len(tou) != 1 || !strings.HasPrefix(str(tou[0]), "0ec9f6a6-") {
+				t.Errorf("termsOfUse not sent as it was: %v", tou)
+			}
+		} else {
+			other = strings.Join(a.Warnings, "\n")
+		}
+	}
+	if !strings.Contains(warned, "terms of use agreement 0ec9f6a6-159d-4dd8-a563-1f0b5935e80b") || !strings.Contains(warned, "did not read") {
+		t.Errorf("no warning about the agreement: %q", warned)
+	}
+	if strings.ContainsAny(warned, "\u202e\r") {
+		t.Errorf("the id is not escaped in the warning: %q", warned)
+	}
+	if strings.Contains(other, "terms of use") {
+		t.Errorf("a policy without terms of use is warned about: %q", other)
 	}
 }
