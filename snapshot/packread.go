@@ -296,30 +296,51 @@ func (pr *packReader) read(h plumbing.Hash, want plumbing.ObjectType, limit int6
 			}
 			return nil, errWrongType
 		}
-		if size > limit {
-			if want != plumbing.BlobObject {
-				return nil, errNotHere // go-git reads a tree or commit of any size, as before
-			}
-			return nil, &FileTooLargeError{Size: size, Limit: limit}
+		if err := tooLarge(want, size, limit); err != nil {
+			return nil, err
 		}
-		if pr.zr == nil {
-			if pr.zr, err = zlib.NewReader(pr.br); err != nil {
-				return nil, errNotHere
-			}
-		} else if err := pr.zr.(zlib.Resetter).Reset(pr.br, nil); err != nil {
+		if !pr.inflate() {
 			return nil, errNotHere
 		}
-		data := make([]byte, size)
-		if _, err := io.ReadFull(pr.zr, data); err != nil {
-			return nil, errNotHere
-		}
-		// The stream ends here, its checksum right.
-		if n, err := pr.zr.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-			return nil, errNotHere
-		}
-		return data, nil
+		return pr.content(size)
 	}
 	return pr.loose(h, want, limit)
+}
+
+// tooLarge is a *FileTooLargeError for a blob over limit, errNotHere for
+// another object over it (go-git reads a tree or commit of any size, as
+// before), nil otherwise.
+func tooLarge(want plumbing.ObjectType, size, limit int64) error {
+	switch {
+	case size <= limit:
+		return nil
+	case want != plumbing.BlobObject:
+		return errNotHere
+	}
+	return &FileTooLargeError{Size: size, Limit: limit}
+}
+
+// inflate starts pr's zlib reader on its buffered reader.
+func (pr *packReader) inflate() bool {
+	if pr.zr == nil {
+		zr, err := zlib.NewReader(pr.br)
+		pr.zr = zr
+		return err == nil
+	}
+	return pr.zr.(zlib.Resetter).Reset(pr.br, nil) == nil
+}
+
+// content reads the rest of the zlib stream, which must be size bytes and
+// end there, its checksum right.
+func (pr *packReader) content(size int64) ([]byte, error) {
+	data := make([]byte, size)
+	if _, err := io.ReadFull(pr.zr, data); err != nil {
+		return nil, errNotHere
+	}
+	if n, err := pr.zr.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		return nil, errNotHere
+	}
+	return data, nil
 }
 
 // loose reads object h from its loose file (objects/xx/…: a zlib stream of
@@ -336,11 +357,7 @@ func (pr *packReader) loose(h plumbing.Hash, want plumbing.ObjectType, limit int
 	}
 	defer f.Close()
 	pr.br.Reset(f)
-	if pr.zr == nil {
-		if pr.zr, err = zlib.NewReader(pr.br); err != nil {
-			return nil, errNotHere
-		}
-	} else if err := pr.zr.(zlib.Resetter).Reset(pr.br, nil); err != nil {
+	if !pr.inflate() {
 		return nil, errNotHere
 	}
 	var head [32]byte
@@ -366,18 +383,8 @@ func (pr *packReader) loose(h plumbing.Hash, want plumbing.ObjectType, limit int
 	if t != want {
 		return nil, errWrongType
 	}
-	if size > limit {
-		if want != plumbing.BlobObject {
-			return nil, errNotHere
-		}
-		return nil, &FileTooLargeError{Size: size, Limit: limit}
+	if err := tooLarge(want, size, limit); err != nil {
+		return nil, err
 	}
-	data := make([]byte, size)
-	if _, err := io.ReadFull(pr.zr, data); err != nil {
-		return nil, errNotHere
-	}
-	if n, err := pr.zr.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-		return nil, errNotHere
-	}
-	return data, nil
+	return pr.content(size)
 }

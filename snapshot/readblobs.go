@@ -26,8 +26,9 @@ const readBlobsChunk = 64
 // then fn may not have been called for every blob.
 //
 // The readers take consecutive chunks of hs and read each blob straight
-// from the pack files when it is a whole object there (packread.go), else
-// through a go-git store of their own that keeps its pack files open
+// from the pack files (indexes loaded once per Repo) or its loose file
+// when it is a whole object there (packread.go), else through a go-git
+// store of their own that keeps its pack files open
 // (blobReader): no open per file, no lookup among loose objects first,
 // nothing shared but the pack indexes. `check` reads and analyses 125,000
 // files on every CPU this way (issue 12, row e3) instead of reading them

@@ -199,3 +199,26 @@ func TestRunsOnlyB(t *testing.T) {
 		t.Errorf("table header: users %d groups %d apps %d objects %d floor %d", tab.Users, tab.Groups, tab.Apps, tab.Objects, tab.Floor.Units)
 	}
 }
+
+// TestWorkFolderKeep: --keep names a folder the bench works in and leaves
+// behind; it is created when missing and refused when not empty (an
+// earlier run's repository would be measured by mistake); without it the
+// bench works in a new temporary folder.
+func TestWorkFolderKeep(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "b")
+	got, err := workFolder(dir)
+	if err != nil || got != dir {
+		t.Fatalf("workFolder(%q) = %q, %v", dir, got, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := workFolder(dir); err == nil || !strings.Contains(err.Error(), "--keep") || !strings.Contains(err.Error(), "not empty") {
+		t.Errorf("a folder not empty: %v", err)
+	}
+	tmp, err := workFolder("")
+	if err != nil || tmp == "" {
+		t.Fatalf("temporary folder: %q, %v", tmp, err)
+	}
+	os.RemoveAll(tmp)
+}
