@@ -141,7 +141,7 @@ func benchCommand(e *env) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.Bool("child") {
-				return bench.Child(c.Context, e.stdin, e.stdout)
+				return bench.Child(c.Context, e.stdin, e.stdout, e.stderr)
 			}
 			if cl := c.String("clock"); cl != "virtual" && cl != "real" {
 				return usageErrorf("--clock %q: use virtual or real", cl)
@@ -159,7 +159,7 @@ func benchCommand(e *env) *cli.Command {
 				if err != nil {
 					return fmt.Errorf("bench: finding this program to run the exports and commands in child processes (or use --in-process): %w", err)
 				}
-				o.Exec = bench.ReExec(self, []string{"bench", "--child"}, nil)
+				o.Exec = bench.ReExec(self, []string{"bench", "--child"}, nil, e.stderr)
 				o.CLI = bench.ExecCLI(self)
 			}
 			t, err := bench.Run(c.Context, o)

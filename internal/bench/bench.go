@@ -311,7 +311,7 @@ func (b *runner) runExport(ctx context.Context, s *sim, dir, message string, vir
 	if err != nil {
 		return exportResult{Error: err.Error()}
 	}
-	return export(ctx, client, dir, message, benchAuthor)
+	return export(ctx, client, dir, message, benchAuthor, nil)
 }
 
 // counts is graphsim's object count per kind.
@@ -348,17 +348,33 @@ type exportResult struct {
 }
 
 // timing records when the read ended and the export finished.
+// With log set, each kind read is said there as one progressPrefix line
+// (the child's stderr, which the parent's log shows: a 1.2M-user export
+// reads for the best part of an hour, and its memory curve is wanted).
 type timing struct {
 	exporter.NoProgress
 	mu       sync.Mutex
+	start    time.Time
 	lastKind time.Time
 	done     time.Time
+	log      io.Writer
+	kinds    int
 }
 
-func (p *timing) KindDone(string, int, int, error) {
+func (p *timing) KindDone(kind string, objects, requests int, err error) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.lastKind = time.Now()
-	p.mu.Unlock()
+	p.kinds++
+	if p.log == nil {
+		return
+	}
+	state := ""
+	if err != nil {
+		state = " (incomplete)"
+	}
+	fmt.Fprintf(p.log, "%skind %d %s%s: %d objects, %d requests, %.1f s since the start, peak RSS %d MB so far\n",
+		progressPrefix, p.kinds, kind, state, objects, requests, p.lastKind.Sub(p.start).Seconds(), selfPeakRSSKiB()/1024)
 }
 
 func (p *timing) Done(*exporter.Result) {
@@ -369,14 +385,15 @@ func (p *timing) Done(*exporter.Result) {
 
 // export runs one export of client's tenant into the repository at dir
 // (bare: the write is the object store's alone, as C git's is compared with).
-func export(ctx context.Context, client *graph.Client, dir, message string, author snapshot.Signature) exportResult {
+// progress, when not nil, receives a line per kind read (timing).
+func export(ctx context.Context, client *graph.Client, dir, message string, author snapshot.Signature, progress io.Writer) exportResult {
 	repo, err := snapshot.Open(dir)
 	if err != nil {
 		return exportResult{Error: err.Error()}
 	}
 	defer repo.Close()
-	p := &timing{}
 	t0 := time.Now()
+	p := &timing{start: t0, log: progress}
 	// The daily runs measured are the scheduled job's (--scheduled, as the
 	// CI templates run it): the first export is a full read either way.
 	res, err := exporter.Run(ctx, exporter.Options{Client: client, Repo: repo, Message: message, Author: author, Progress: p, Scheduled: true})

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -20,7 +21,7 @@ import (
 // with --child.
 func TestMain(m *testing.M) {
 	if os.Getenv("ENTRASNAP_BENCH_CHILD") == "1" {
-		if err := Child(context.Background(), os.Stdin, os.Stdout); err != nil {
+		if err := Child(context.Background(), os.Stdin, os.Stdout, os.Stderr); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
 		}
@@ -46,7 +47,8 @@ func TestExecCLI(t *testing.T) {
 }
 
 func TestChildExport(t *testing.T) {
-	b := &runner{o: Options{Users: 60, Groups: 10, Apps: 5, Exec: ReExec(os.Args[0], []string{"-test.run=^$"}, []string{"ENTRASNAP_BENCH_CHILD=1"})}, log: os.Stderr, tmp: t.TempDir()}
+	var progress strings.Builder
+	b := &runner{o: Options{Users: 60, Groups: 10, Apps: 5, Exec: ReExec(os.Args[0], []string{"-test.run=^$"}, []string{"ENTRASNAP_BENCH_CHILD=1"}, &progress)}, log: os.Stderr, tmp: t.TempDir()}
 	s, err := b.newSim("off")
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +64,18 @@ func TestChildExport(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && res.PeakRSSKiB < 1024 {
 		t.Errorf("peak RSS %d KiB: not measured", res.PeakRSSKiB)
+	}
+	// The child said how far it got, a line per kind read, as it went.
+	lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+	users := false
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "bench: child: kind ") || !strings.Contains(l, " objects, ") || !strings.Contains(l, "peak RSS") {
+			t.Errorf("progress line %q", l)
+		}
+		users = users || strings.Contains(l, " users: ")
+	}
+	if len(lines) < 20 || !users {
+		t.Errorf("%d progress lines, users among them: %v:\n%s", len(lines), users, progress.String())
 	}
 	if runtime.GOOS == "linux" && !testing.Short() { // one more child export: the plain run only
 		// The child's peak is its own, not this process's: with 256 MiB
@@ -86,7 +100,7 @@ func TestChildExport(t *testing.T) {
 	}
 
 	// A child that fails says why, and the token never appears in the error.
-	b.o.Exec = ReExec(os.Args[0], []string{"-test.run=^$"}, []string{"ENTRASNAP_BENCH_CHILD=1"})
+	b.o.Exec = ReExec(os.Args[0], []string{"-test.run=^$"}, []string{"ENTRASNAP_BENCH_CHILD=1"}, nil)
 	s.url = "http://graph.example.invalid" // plain http off loopback: refused before any request
 	res = b.childExport(context.Background(), s, dir, "child", false)
 	if res.Error == "" || strings.Contains(res.Error, s.Token()) {
@@ -221,4 +235,34 @@ func TestWorkFolderKeep(t *testing.T) {
 		t.Fatalf("temporary folder: %q, %v", tmp, err)
 	}
 	os.RemoveAll(tmp)
+}
+
+// TestProgressSplit: a child's progress lines reach the log whole however
+// its stderr is cut into writes, printable; everything else stays for the
+// error message.
+func TestProgressSplit(t *testing.T) {
+	var log strings.Builder
+	var rest bytes.Buffer
+	s := &progressSplit{log: &log, rest: &rest}
+	in := progressPrefix + "kind 1 users: 3 objects\n" + "panic: boom\n" + progressPrefix + "kind 2 \x1b[31mgroups\xff: 1 object\n" + "no newline"
+	for i := 0; i < len(in); i += 7 {
+		s.Write([]byte(in[i:min(i+7, len(in))]))
+	}
+	s.flush()
+	want := "bench: child: kind 1 users: 3 objects\nbench: child: kind 2 \uFFFD[31mgroups\uFFFD: 1 object\n"
+	if log.String() != want {
+		t.Errorf("log %q, want %q", log.String(), want)
+	}
+	if rest.String() != "panic: boom\nno newline" {
+		t.Errorf("rest %q", rest.String())
+	}
+	// A line with no end is not held whole: past the bound it is not progress.
+	log.Reset()
+	rest.Reset()
+	long := progressPrefix + strings.Repeat("x", 2*maxProgressLine)
+	s.Write([]byte(long))
+	s.flush()
+	if log.Len() != 0 || rest.Len() != len(long) {
+		t.Errorf("unbounded line: log %d bytes, rest %d of %d", log.Len(), rest.Len(), len(long))
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/entrasnap/entrasnap/graph"
 )
@@ -22,15 +24,19 @@ type Exec func(ctx context.Context, stdin []byte) (stdout []byte, peakRSSKiB int
 
 // ReExec runs path with args (and extra environment entries) as the child:
 // the entrasnap binary itself with "bench --child", or a test binary whose
-// TestMain calls Child.
-func ReExec(path string, args, env []string) Exec {
+// TestMain calls Child. The child's progress lines (progressPrefix) go to
+// log as they come, as "bench: child: ..." (nil: dropped); the rest of its
+// stderr is kept for the error.
+func ReExec(path string, args, env []string, log io.Writer) Exec {
 	return func(ctx context.Context, stdin []byte) ([]byte, int64, error) {
 		cmd := exec.CommandContext(ctx, path, args...)
 		cmd.Env = append(cmd.Environ(), env...)
 		cmd.Stdin = bytes.NewReader(stdin)
 		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
+		split := &progressSplit{log: log, rest: &errb}
+		cmd.Stdout, cmd.Stderr = &out, split
 		err := cmd.Run()
+		split.flush()
 		var rss int64
 		if cmd.ProcessState != nil {
 			rss = maxRSSKiB(cmd.ProcessState)
@@ -55,9 +61,75 @@ type childRequest struct {
 	Virtual bool `json:"virtual,omitempty"`
 }
 
+// progressPrefix starts the lines a child writes on stderr to say how far
+// its export got; ReExec passes them on to the bench's log.
+const progressPrefix = "progress: "
+
+// progressSplit passes a child's progress lines to log and keeps every
+// other byte of its stderr in rest. It is one process's stderr, written by
+// os/exec's copying goroutine only.
+type progressSplit struct {
+	log  io.Writer
+	rest *bytes.Buffer
+	line []byte
+}
+
+// maxProgressLine bounds a line held while its end has not come: longer
+// ones are not progress and go to rest as they are.
+const maxProgressLine = 4096
+
+func (s *progressSplit) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			s.line = append(s.line, b...)
+			if len(s.line) > maxProgressLine {
+				s.rest.Write(s.line)
+				s.line = s.line[:0]
+			}
+			break
+		}
+		s.line = append(s.line, b[:i+1]...)
+		s.emit()
+		b = b[i+1:]
+	}
+	return n, nil
+}
+
+func (s *progressSplit) emit() {
+	if p, ok := bytes.CutPrefix(s.line, []byte(progressPrefix)); ok {
+		if s.log != nil {
+			fmt.Fprintf(s.log, "bench: child: %s\n", printable(string(bytes.TrimRight(p, "\r\n"))))
+		}
+	} else {
+		s.rest.Write(s.line)
+	}
+	s.line = s.line[:0]
+}
+
+// flush passes on a last line without its newline.
+func (s *progressSplit) flush() {
+	if len(s.line) > 0 {
+		s.emit()
+	}
+}
+
+// printable replaces control characters and invalid UTF-8 (a child's line
+// is still bytes from another process) with U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 // Child runs the export a parent asked for on r and writes its result as
-// JSON on w. `entrasnap bench --child` calls it.
-func Child(ctx context.Context, r io.Reader, w io.Writer) error {
+// JSON on w, and a progress line per kind read on progress (the child's
+// stderr; nil: none). `entrasnap bench --child` calls it.
+func Child(ctx context.Context, r io.Reader, w, progress io.Writer) error {
 	var req childRequest
 	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&req); err != nil {
 		return fmt.Errorf("bench --child: reading the request on stdin: %w", err)
@@ -70,7 +142,7 @@ func Child(ctx context.Context, r io.Reader, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("bench --child: %w", err)
 	}
-	res := export(ctx, client, req.Repo, req.Message, benchAuthor)
+	res := export(ctx, client, req.Repo, req.Message, benchAuthor, progress)
 	res.PeakRSSKiB = selfPeakRSSKiB()
 	return json.NewEncoder(w).Encode(res)
 }
