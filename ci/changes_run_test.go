@@ -163,17 +163,7 @@ func TestChangesWorkflowRunsLocally(t *testing.T) {
 	}
 	// The apply job signs with the backup's signing secret: its post-apply
 	// snapshot and tag are trusted as the daily snapshots are.
-	keyDir := t.TempDir()
-	keyFile, keyPub := gitcheck.SSHKey(t, keyDir, "ci-signing", "ed25519", "")
-	keyBytes, err := os.ReadFile(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(keyBytes), "\n") {
-		if len(l) > 20 && !strings.HasPrefix(l, "-----") {
-			r.secrets = append(r.secrets, l) // no line of the key is ever printed
-		}
-	}
+	keyDir, keyPub, keyBytes := r.signingSecret(t)
 	apply := func(sha string) *ghJobResult {
 		event = "push"
 		return r.runJob("apply", "push", map[string]string{

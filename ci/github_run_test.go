@@ -107,6 +107,26 @@ var exprRe = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
 // expand substitutes ${{ expr }} from ctx and the steps' outputs; an
 // expression the table does not hold fails the test, so a new one must be
 // added here on purpose.
+// signingSecret makes the SSH signing key a CI secret holds (in a new
+// folder: its folder, its public key and the private key file's bytes)
+// and adds every line of the key to r's secrets, so that no line of it is
+// ever printed.
+func (r *ghRunner) signingSecret(t *testing.T) (dir, pub string, key []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	file, pub := gitcheck.SSHKey(t, dir, "ci-signing", "ed25519", "")
+	key, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(key), "\n") {
+		if len(l) > 20 && !strings.HasPrefix(l, "-----") {
+			r.secrets = append(r.secrets, l)
+		}
+	}
+	return dir, pub, key
+}
+
 func (r *ghRunner) expand(s string, ctx map[string]string, outputs map[string]map[string]string) string {
 	return exprRe.ReplaceAllStringFunc(s, func(m string) string {
 		expr := exprRe.FindStringSubmatch(m)[1]
@@ -465,17 +485,7 @@ func TestGitHubWorkflowRunsLocally(t *testing.T) {
 	// The signing key in the repository's secrets, from run 2 on (run 1
 	// makes an unsigned baseline, as a repository that turns signing on
 	// later has).
-	keyDir := t.TempDir()
-	keyFile, keyPub := gitcheck.SSHKey(t, keyDir, "ci-signing", "ed25519", "")
-	keyBytes, err := os.ReadFile(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(keyBytes), "\n") {
-		if len(l) > 20 && !strings.HasPrefix(l, "-----") {
-			r.secrets = append(r.secrets, l) // no line of the key is ever printed
-		}
-	}
+	keyDir, keyPub, keyBytes := r.signingSecret(t)
 	signingKey := ""
 	ctx := func(description string) map[string]string {
 		return map[string]string{
