@@ -216,6 +216,7 @@ func (s *Server) runBatchItem(env *request, it batchRequest) *response {
 		root:      env.root,
 		principal: env.principal,
 		requestID: newRequestID(),
+		unfaulted: env.unfaulted,
 	}
 	for k, v := range it.Headers {
 		sub.header.Set(k, str(v))
@@ -230,6 +231,9 @@ func (s *Server) runBatchItem(env *request, it batchRequest) *response {
 	}
 	if hasBody(it.Body) {
 		sub.body = batchItemBody(it.Body, sub.header.Get("Content-Type"))
+	}
+	if env.unfaulted {
+		return s.handle(sub)
 	}
 	if drop, ferr, after := s.faults.injectLost(); drop || ferr != nil {
 		if ferr == nil {

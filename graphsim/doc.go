@@ -12,6 +12,9 @@
 //   - Server: an http.Handler that routes Graph v1.0 and beta paths to that
 //     state with Graph's paging, $select, $filter, $count, $batch, delta,
 //     soft delete and restore, error JSON, permissions and throttling.
+//     Server.Unfaulted is a second handler of the same tenant without
+//     Options.FaultRate's injected faults (everything else the same): for
+//     a test's own set-up and checks, never for the product under test.
 //   - The generators for the empty, demo and large tenants, and JSON save/load.
 //
 // # Graph rule → documentation page → test

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,52 @@ func TestFaultsSometimesLoseTheAnswerOfADoneRequest(t *testing.T) {
 	}
 	if done := e.s.Tenant().Count("group") - before; done == 0 || done == n {
 		t.Errorf("%d of %d failed creates were carried out, want some but not all", done, n)
+	}
+}
+
+// TestUnfaultedServesTheSameTenantWithoutFaults: Unfaulted (a test's own
+// set-up and checks) answers every request and $batch item of a tenant
+// whose Server fails them all (FaultRate 1), on the same tenant and with
+// the same replication lag; the Server itself still fails every request.
+func TestUnfaultedServesTheSameTenantWithoutFaults(t *testing.T) {
+	e := newCoreEnv(t, Options{FaultRate: 1, EventualConsistency: 5 * time.Second})
+	ts := httptest.NewServer(e.s.Unfaulted())
+	t.Cleanup(ts.Close)
+	u := &coreEnv{t: t, s: e.s, url: ts.URL}
+
+	for i := range 20 {
+		g := u.newGroup(fmt.Sprintf("staged%d", i), nil)
+		u.do("GET", "/v1.0/groups/"+g, nil).must(t, 404) // the lag is the tenant's, Unfaulted or not
+		u.do("PATCH", "/v1.0/groups/"+g, map[string]any{"description": "d"}).must(t, 404)
+	}
+	e.s.Clock().Advance(6 * time.Second)
+	b := u.do("POST", "/v1.0/$batch", map[string]any{"requests": []any{
+		map[string]any{"id": "1", "method": "GET", "url": "/groups?$select=id"},
+		map[string]any{"id": "2", "method": "POST", "url": "/groups", "headers": map[string]any{"Content-Type": "application/json"},
+			"body": map[string]any{"displayName": "In a batch", "mailNickname": "inbatch", "mailEnabled": false, "securityEnabled": true}},
+	}}).must(t, 200)
+	for _, r := range asSlice(b.body["responses"]) {
+		if st, _ := r.(map[string]any)["status"].(float64); st >= 300 {
+			t.Errorf("a $batch item through Unfaulted answered %v", r)
+		}
+	}
+	if n := e.s.Tenant().Count("group"); n != 21 {
+		t.Errorf("%d groups after 21 creates through Unfaulted", n)
+	}
+	if st := e.s.Stats(); st.Faults != 0 {
+		t.Errorf("Unfaulted injected faults: %+v", st)
+	}
+
+	// The Server on the same tenant still fails everything.
+	c, srv := fltClient(), httptest.NewServer(e.s)
+	t.Cleanup(srv.Close)
+	for i := range 10 {
+		status, _, body, err := fltGet(t, c, srv, e.s.Token(), http.MethodGet, "/v1.0/groups", "")
+		if err == nil && status < 500 {
+			t.Fatalf("request %d through the Server at FaultRate 1: %d %s", i, status, body)
+		}
+	}
+	if st := e.s.Stats(); st.Faults != 10 {
+		t.Errorf("the Server injected %d faults in 10 requests at FaultRate 1", st.Faults)
 	}
 }

@@ -223,6 +223,9 @@ type request struct {
 	root      string // "http://host:port", for @odata.context and nextLink
 	principal *principal
 	requestID string
+	// unfaulted: the request came through Unfaulted, so no fault is
+	// injected into it (or into its $batch items).
+	unfaulted bool
 }
 
 // response is what a handler answers.
@@ -238,7 +241,27 @@ func jsonResp(status int, body any) *response {
 
 func noContent() *response { return &response{status: http.StatusNoContent, header: http.Header{}} }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r, false) }
+
+// Unfaulted is a second handler of the same tenant that injects none of
+// Options.FaultRate's faults: no 500, 503 or 504 and no dropped connection,
+// directly or in a $batch item. Everything else is the Server's: the same
+// tenant, clock, token, permissions, throttling (a 429 is not a fault: it
+// says the request was not carried out, and clients retry it),
+// replication lag (Options.EventualConsistency) and counters.
+//
+// It is for a test's own set-up and checks (the objects a scenario starts
+// from, the incident it stages, what it reads back after a restore): a
+// test cannot send a lost create again without risking a second object,
+// and its set-up failing is not what the test is about. The product under
+// test is never given it; its requests go through the Server and meet
+// every fault. `entrasnap graphsim` serves only the Server.
+func (s *Server) Unfaulted() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, true) })
+}
+
+// serve answers one HTTP request; unfaulted skips fault injection (Unfaulted).
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, unfaulted bool) {
 	reqID := newRequestID()
 	w.Header().Set("request-id", reqID)
 	if crid := r.Header.Get("client-request-id"); crid != "" {
@@ -265,7 +288,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	req := &request{method: r.Method, header: r.Header, root: scheme + "://" + r.Host, requestID: reqID}
+	req := &request{method: r.Method, header: r.Header, root: scheme + "://" + r.Host, requestID: reqID, unfaulted: unfaulted}
 	version, rest, ok := splitVersion(p)
 	if !ok {
 		s.writeError(w, r, reqID, errf(http.StatusBadRequest, "BadRequest", "Invalid version: the path must start with /v1.0/ or /beta/."))
@@ -287,7 +310,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	drop, ferr, after := s.faults.injectLost()
+	var drop, after bool
+	var ferr *apiError
+	if !unfaulted {
+		drop, ferr, after = s.faults.injectLost()
+	}
 	after = after && req.method != http.MethodGet // a read carried out or not looks the same
 	fault := func() {
 		if drop {
