@@ -54,20 +54,17 @@ func TestUserSecurityAttributesSetScopedReaderExport(t *testing.T) {
 	}
 	// Since the snapshot: HR changed (read now), DataProtection changed (not readable).
 	hostile := "Ré\"sumé'\n\u202e../🚀"
-	e.doTolerant("PATCH", "/v1.0/users/"+both, map[string]any{"customSecurityAttributes": map[string]any{
+	e.do("PATCH", "/v1.0/users/"+both, map[string]any{"customSecurityAttributes": map[string]any{
 		"HR":             map[string]any{"@odata.type": csaWriteType, "CostCenter": hostile},
 		"DataProtection": map[string]any{"@odata.type": csaWriteType, "Clearance": "Public"}}})
 
 	person := func(nick string, roles ...[2]string) string {
 		upn := nick + "@" + tn.Domain()
-		p := e.postTolerant("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Scoped \"reader\" \u202e 🚀", "mailNickname": nick,
-			"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}}, func() map[string]any {
-			return e.firstOf("/v1.0/users?$filter=" + url.QueryEscape("userPrincipalName eq '"+upn+"'"))
-		})
+		p := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Scoped \"reader\" \u202e 🚀", "mailNickname": nick,
+			"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
 		e.sim.Clock().Advance(10 * time.Second)
 		for _, r := range roles {
-			e.postTolerant("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": p["id"], "roleDefinitionId": r[0], "directoryScopeId": r[1]},
-				func() map[string]any { return map[string]any{} }) // 409: it was made
+			e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": p["id"], "roleDefinitionId": r[0], "directoryScopeId": r[1]})
 		}
 		e.sim.Clock().Advance(10 * time.Second)
 		return upn
@@ -178,24 +175,19 @@ func (e *env) scopedPerson(nick string, roles [][2]string, viaGroup [][2]string)
 	e.t.Helper()
 	tn := e.sim.Tenant()
 	upn := nick + "@" + tn.Domain()
-	p := e.postTolerant("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Scoped \"reader\" \u202e 🚀 ../" + nick, "mailNickname": nick,
-		"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}}, func() map[string]any {
-		return e.firstOf("/v1.0/users?$filter=" + url.QueryEscape("userPrincipalName eq '"+upn+"'"))
-	})
+	p := e.post("/v1.0/users", map[string]any{"accountEnabled": true, "displayName": "Scoped \"reader\" \u202e 🚀 ../" + nick, "mailNickname": nick,
+		"userPrincipalName": upn, "passwordProfile": map[string]any{"password": "xWwvJ]6NMw+bWH-d"}})
 	e.sim.Clock().Advance(10 * time.Second)
 	assign := func(principal any, r [2]string) {
-		e.postTolerant("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": principal, "roleDefinitionId": r[0], "directoryScopeId": r[1]},
-			func() map[string]any { return map[string]any{} }) // 409: it was made
+		e.post("/v1.0/roleManagement/directory/roleAssignments", map[string]any{"principalId": principal, "roleDefinitionId": r[0], "directoryScopeId": r[1]})
 	}
 	for _, r := range roles {
 		assign(p["id"], r)
 	}
 	if len(viaGroup) > 0 {
-		g := e.postTolerant("/v1.0/groups", map[string]any{"displayName": "Attribute \"readers\" \u202e🚀 " + nick, "mailNickname": nick + "-grp",
+		g := e.post("/v1.0/groups", map[string]any{"displayName": "Attribute \"readers\" \u202e🚀 " + nick, "mailNickname": nick + "-grp",
 			"mailEnabled": false, "securityEnabled": true, "isAssignableToRole": true,
-			"members@odata.bind": []any{"https://graph.microsoft.com/v1.0/directoryObjects/" + str(p["id"])}}, func() map[string]any {
-			return e.firstOf("/v1.0/groups?$filter=" + url.QueryEscape("mailNickname eq '"+nick+"-grp'"))
-		})
+			"members@odata.bind": []any{"https://graph.microsoft.com/v1.0/directoryObjects/" + str(p["id"])}})
 		e.sim.Clock().Advance(10 * time.Second)
 		for _, r := range viaGroup {
 			assign(g["id"], r)
@@ -259,12 +251,10 @@ func TestAttributeDefinitionsSetScopedReaderExport(t *testing.T) {
 	const defReader = "1d336d2c-4ae8-42ef-9711-b3604ce3fc2c" // Attribute Definition Reader
 	rtl := "مالية"
 	hostile := "Fin \"q\"\n\u202e../🚀 " + strings.Repeat("é", 100)
-	e.postTolerant("/v1.0/directory/attributeSets", map[string]any{"id": rtl, "description": hostile, "maxAttributesPerSet": 10},
-		func() map[string]any { return map[string]any{} })
+	e.post("/v1.0/directory/attributeSets", map[string]any{"id": rtl, "description": hostile, "maxAttributesPerSet": 10})
 	e.sim.Clock().Advance(10 * time.Second)
-	e.postTolerant("/v1.0/directory/customSecurityAttributeDefinitions", map[string]any{"attributeSet": rtl, "name": "Tier", "type": "String",
-		"status": "Available", "isCollection": false, "isSearchable": true, "usePreDefinedValuesOnly": false, "description": hostile},
-		func() map[string]any { return map[string]any{} })
+	e.post("/v1.0/directory/customSecurityAttributeDefinitions", map[string]any{"attributeSet": rtl, "name": "Tier", "type": "String",
+		"status": "Available", "isCollection": false, "isSearchable": true, "usePreDefinedValuesOnly": false, "description": hostile})
 	e.sim.Clock().Advance(10 * time.Second)
 	run := func(c *graph.Client, msg string) *exporter.Result {
 		t.Helper()
@@ -290,10 +280,10 @@ func TestAttributeDefinitionsSetScopedReaderExport(t *testing.T) {
 	}
 	// Since: HR changed (read now); DataProtection and the RTL set changed
 	// (not readable by the person: kept as they were).
-	e.doTolerant("PATCH", "/v1.0/directory/attributeSets/HR", map[string]any{"description": "HR now \"read\" \u202e🚀"})
-	e.doTolerant("PATCH", "/v1.0/directory/attributeSets/DataProtection", map[string]any{"description": "changed, not readable"})
-	e.doTolerant("PATCH", "/v1.0/directory/customSecurityAttributeDefinitions/"+url.PathEscape(dpDef), map[string]any{"description": "changed, not readable"})
-	e.doTolerant("PATCH", "/v1.0/directory/customSecurityAttributeDefinitions/"+url.PathEscape(rtl+"_Tier"), map[string]any{"description": "changed, not readable"})
+	e.do("PATCH", "/v1.0/directory/attributeSets/HR", map[string]any{"description": "HR now \"read\" \u202e🚀"})
+	e.do("PATCH", "/v1.0/directory/attributeSets/DataProtection", map[string]any{"description": "changed, not readable"})
+	e.do("PATCH", "/v1.0/directory/customSecurityAttributeDefinitions/"+url.PathEscape(dpDef), map[string]any{"description": "changed, not readable"})
+	e.do("PATCH", "/v1.0/directory/customSecurityAttributeDefinitions/"+url.PathEscape(rtl+"_Tier"), map[string]any{"description": "changed, not readable"})
 	e.sim.Clock().Advance(10 * time.Second)
 
 	scopes := []string{"User.Read", "CustomSecAttributeDefinition.Read.All", "RoleManagement.Read.Directory"}

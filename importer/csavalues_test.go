@@ -334,7 +334,7 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 		if spChanged == "" {
 			t.Fatal("no service principal with values")
 		}
-		e.doTolerant("PATCH", "/v1.0/servicePrincipals/"+spChanged, csaSetBody("HR", "CostCenter", "changed under faults"))
+		e.do("PATCH", "/v1.0/servicePrincipals/"+spChanged, csaSetBody("HR", "CostCenter", "changed under faults"))
 		kinds = append(kinds, spKind)
 	}
 	var fresh string
@@ -345,8 +345,8 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 		}
 	}
 	changed, emptied := holders[0], holders[1]
-	e.doTolerant("PATCH", "/v1.0/users/"+changed, csaSetBody("HR", "CostCenter", "changed under faults"))
-	e.doTolerant("PATCH", "/v1.0/users/"+fresh, csaSetBody("DataProtection", "Clearance", "Public"))
+	e.do("PATCH", "/v1.0/users/"+changed, csaSetBody("HR", "CostCenter", "changed under faults"))
+	e.do("PATCH", "/v1.0/users/"+fresh, csaSetBody("DataProtection", "Clearance", "Public"))
 	for set, v := range tn.CustomSecurityAttributes(emptied) {
 		b := map[string]any{"@odata.type": csaWriteType}
 		for a, x := range v.(map[string]any) {
@@ -359,7 +359,7 @@ func TestUserSecurityAttributesAgainstRealisticGraph(t *testing.T) {
 				b[a] = nil
 			}
 		}
-		e.doTolerant("PATCH", "/v1.0/users/"+emptied, map[string]any{"customSecurityAttributes": map[string]any{set: b}})
+		e.do("PATCH", "/v1.0/users/"+emptied, map[string]any{"customSecurityAttributes": map[string]any{set: b}})
 	}
 	e.sim.ResetStats()
 	plan := func() *Plan { return e.plan(base, kinds, Options{}) }

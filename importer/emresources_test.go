@@ -86,8 +86,8 @@ func TestRestoreCatalogResourcesAndRoleScopes(t *testing.T) {
 				t.Fatalf("role scopes at REV: %v %v", wantFinance, wantPartner)
 			}
 
-			// The incident (each write sent again when its answer is lost).
-			do := e.doDespiteFaults
+			// The incident (the test's own writes: e.own, no injected faults).
+			do := e.do
 			fm := e.get(emColl + "accessPackages/" + finance + "?$expand=" + url.QueryEscape("resourceRoleScopes($expand=role,scope)"))
 			for _, x := range asSlice(fm["resourceRoleScopes"]) {
 				rs := x.(map[string]any)
@@ -224,7 +224,7 @@ func TestRestoreCatalogSharePointSites(t *testing.T) {
 			}
 
 			// The incident: the site's role scope and the site removed, another site added and granted.
-			do := e.doDespiteFaults
+			do := e.do
 			pm := e.get(emColl + "accessPackages/" + pkg + "?$expand=" + url.QueryEscape("resourceRoleScopes($expand=role,scope)"))
 			for _, x := range asSlice(pm["resourceRoleScopes"]) {
 				rs := x.(map[string]any)

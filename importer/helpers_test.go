@@ -26,10 +26,17 @@ import (
 
 // env is a graphsim tenant, a client, and a repository with a first snapshot.
 type env struct {
-	t     testing.TB
-	sim   *graphsim.Server
-	srv   *httptest.Server
-	c     *graph.Client
+	t   testing.TB
+	sim *graphsim.Server
+	srv *httptest.Server
+	c   *graph.Client // the product's client: every request meets graphsim's faults
+	// stage, when the tenant injects faults, is the test's own client for
+	// its set-up and checks (own): through graphsim's Unfaulted handler
+	// (and wrap). A set-up request whose answer is lost cannot be sent
+	// again safely (a create in doubt may be made twice), and a test
+	// failing on its own set-up tests nothing; the product's plan, apply
+	// and exports still go through e.c and meet every fault.
+	stage *graph.Client
 	repo  *snapshot.Repo
 	first string // tag of the first snapshot
 	now   time.Time
@@ -76,6 +83,13 @@ func exportedEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.
 	sim, srv := startSim(t, o, wrap)
 	e := &env{t: t, sim: sim, srv: srv, now: time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC)}
 	e.c = e.client(sim.Token())
+	if o.FaultRate > 0 {
+		var h http.Handler = sim.Unfaulted()
+		if wrap != nil {
+			h = wrap(h)
+		}
+		e.stage = simtest.Client(t, sim, simtest.Serve(t, h), sim.Token())
+	}
 	r := simtest.Repo(t, false)
 	e.repo = r
 	simStart := sim.Clock().Now()
@@ -193,45 +207,32 @@ func (e *env) clock() time.Time {
 // client is a Graph client of the server whose waits advance graphsim's clock.
 func (e *env) client(token string) *graph.Client { return simtest.Client(e.t, e.sim, e.srv, token) }
 
-// list reads a collection.
+// own is the client of the test's own requests (do, post, list, get):
+// e.stage when the tenant injects faults, else e.c (whatever token the
+// test gave it).
+func (e *env) own() *graph.Client {
+	if e.stage != nil {
+		return e.stage
+	}
+	return e.c
+}
+
+// list reads a collection (the test's own read: e.own).
 func (e *env) list(path string) []map[string]any {
 	e.t.Helper()
-	out, err := e.c.ListObjects(context.Background(), path)
+	out, err := e.own().ListObjects(context.Background(), path)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return out
 }
 
+// do sends the test's own request (set-up, incident) through e.own.
 func (e *env) do(method, path string, body any) {
 	e.t.Helper()
-	if _, err := e.c.Do(context.Background(), method, path, body); err != nil {
+	if _, err := e.own().Do(context.Background(), method, path, body); err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
-}
-
-// doDespiteFaults is do against a graphsim that injects faults: a write
-// whose answer is lost (a 5xx or a dropped connection) is sent again, up
-// to 8 times, and a 404 or 409 after a lost answer means an earlier
-// attempt did it.
-func (e *env) doDespiteFaults(method, path string, body any) {
-	e.t.Helper()
-	lost := false
-	for try := 0; try < 8; try++ {
-		_, err := e.c.Do(context.Background(), method, path, body)
-		ge := graph.AsError(err)
-		switch {
-		case err == nil:
-			return
-		case ge == nil || ge.Status >= 500:
-			lost = true
-			continue
-		case lost && (ge.Status == 404 || ge.Status == 409): // an earlier attempt did it
-			return
-		}
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	e.t.Fatalf("%s %s: no answer", method, path)
 }
 
 // plainSecurityGroups are the live tenant's cloud-only, assigned-membership

@@ -378,12 +378,10 @@ func TestRestoreDeletedPrincipalsRolesAfterTheCleanUp(t *testing.T) {
 		admin  = "62e90394-69f5-4237-9190-012177145e10" // Global Administrator
 		reader = "f2ef992c-3afb-46b9-b7cf-a126ee74c451" // Global Reader
 	)
-	e.postTolerant("/v1.0/roleManagement/directory/roleAssignments", who(directoryReadersRole), func() map[string]any { return map[string]any{} })
-	e.postTolerant("/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", merge(who(admin), map[string]any{"action": "adminAssign", "justification": "before"}),
-		func() map[string]any { return map[string]any{} })
-	e.postTolerant("/v1.0/roleManagement/directory/roleAssignmentScheduleRequests", merge(who(reader), map[string]any{"action": "adminAssign", "justification": "before",
-		"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end.Format(time.RFC3339)}}}),
-		func() map[string]any { return map[string]any{} })
+	e.post("/v1.0/roleManagement/directory/roleAssignments", who(directoryReadersRole))
+	e.post("/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", merge(who(admin), map[string]any{"action": "adminAssign", "justification": "before"}))
+	e.post("/v1.0/roleManagement/directory/roleAssignmentScheduleRequests", merge(who(reader), map[string]any{"action": "adminAssign", "justification": "before",
+		"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDateTime", "endDateTime": end.Format(time.RFC3339)}}}))
 	e.sim.Clock().Advance(10 * time.Second)
 	rev := e.baseline("the user's roles")
 	held := func() int {

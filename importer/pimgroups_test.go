@@ -250,7 +250,7 @@ func TestRestoreScheduleWindowsByAdminUpdate(t *testing.T) {
 	group, member := str(as.Data["groupId"]), str(as.Data["principalId"])
 	ids := map[string]string{}
 	for kind, o := range map[string]*Object{"eligibility": el, "assignment": as} {
-		e.doTolerant("POST", pgRequests+kind+"ScheduleRequests", map[string]any{"action": "adminUpdate", "accessId": o.Data["accessId"], "groupId": o.Data["groupId"],
+		e.do("POST", pgRequests+kind+"ScheduleRequests", map[string]any{"action": "adminUpdate", "accessId": o.Data["accessId"], "groupId": o.Data["groupId"],
 			"principalId": o.Data["principalId"], "justification": "since", "scheduleInfo": map[string]any{"expiration": map[string]any{
 				"type": "afterDateTime", "endDateTime": end.Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)}}})
 		for _, s := range e.groupSchedules(kind+"Schedules", group) {

@@ -2,16 +2,13 @@ package importer
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
-	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -29,116 +26,37 @@ var newKinds13 = []string{
 	layout.UserFlowConnections,
 }
 
-// changeNotCreatable changes, through the (faulty) client, an object of
-// each kind of newKinds13 restore does not recreate (singletons and
-// update-only kinds), and returns the kinds changed.
+// changeNotCreatable changes, through the test's own client (e.own: no
+// injected faults), an object of each kind of newKinds13 restore does not
+// recreate (singletons and update-only kinds), and returns the kinds
+// changed.
 var changeNotCreatable = map[string]func(e *env){
-	"role-management-policies": changeRoleSettingsTolerant,
+	"role-management-policies": changeRoleSettings,
 	"entitlement-management-settings": func(e *env) {
-		e.doTolerant("PATCH", emColl+"settings", map[string]any{"externalUserLifecycleAction": "none"})
+		e.do("PATCH", emColl+"settings", map[string]any{"externalUserLifecycleAction": "none"})
 	},
 	// Not created by restore (Graph needs the secret): PATCHed back.
 	"api-connectors": func(e *env) {
 		id := str(e.list(connColl)[0]["id"])
-		e.doTolerant("PATCH", connColl+"/"+id, map[string]any{"displayName": "Changed \u202e under faults", "targetUrl": "https://changed.example/api"})
+		e.do("PATCH", connColl+"/"+id, map[string]any{"displayName": "Changed \u202e under faults", "targetUrl": "https://changed.example/api"})
 	},
 	// Never created or deleted: the flow's identity providers and the
 	// connector of its steps changed (the flow is then deleted too, as a
 	// creatable user-flows object, so they come back after its create).
 	layout.UserFlowConnections: func(e *env) {
 		flow := ufColl + "/" + demoFlow
-		e.doTolerant("PUT", flow+"/apiConnectorConfiguration/postAttributeCollection/$ref", map[string]any{})
-		for try := 0; try < 5; try++ {
-			_, err := e.c.Do(context.Background(), "DELETE", flow+"/userFlowIdentityProviders/Google-OAUTH/$ref", nil)
-			var ge *graph.Error
-			if err == nil || errors.As(err, &ge) && ge.Status == 404 && try > 0 {
-				return
-			}
-		}
-		e.t.Fatal("could not take Google-OAUTH out of the demo user flow")
+		e.do("PUT", flow+"/apiConnectorConfiguration/postAttributeCollection/$ref", map[string]any{})
+		e.do("DELETE", flow+"/userFlowIdentityProviders/Google-OAUTH/$ref", nil)
 	},
 	// One per tenant, never created (catalog_onpremsync.go): PATCHed back.
 	"on-premises-sync": func(e *env) {
-		e.doTolerant("PATCH", "/v1.0/directory/onPremisesSynchronization/"+e.sim.TenantID(), map[string]any{
+		e.do("PATCH", "/v1.0/directory/onPremisesSynchronization/"+e.sim.TenantID(), map[string]any{
 			"configuration": map[string]any{"accidentalDeletionPrevention": map[string]any{"synchronizationPreventionType": "enabledForPercentage", "alertThreshold": 5}},
 			"features":      map[string]any{"passwordSyncEnabled": false}})
 	},
 	"external-identities-policy": func(e *env) {
-		e.doTolerant("PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": true})
+		e.do("PATCH", "/beta/policies/externalIdentitiesPolicy", map[string]any{"allowExternalIdentitiesToLeave": true})
 	},
-}
-
-// doTolerant is do through a client that may lose answers: a PATCH is
-// sent again until Graph answers it (a PATCH is idempotent).
-func (e *env) doTolerant(method, path string, body any) {
-	e.t.Helper()
-	var err error
-	for try := 0; try < 5; try++ {
-		if _, err = e.c.Do(context.Background(), method, path, body); err == nil {
-			return
-		}
-		var ge *graph.Error
-		if errors.As(err, &ge) && ge.Status > 0 && ge.Status < 500 {
-			break
-		}
-	}
-	e.t.Fatalf("%s %s: %v", method, path, err)
-}
-
-// changeRoleSettingsTolerant is changeRoleSettings through a client that
-// may lose answers.
-func changeRoleSettingsTolerant(e *env) {
-	for try := 0; ; try++ {
-		ok := func() (ok bool) {
-			defer func() {
-				if r := recover(); r != nil {
-					ok = false
-				}
-			}()
-			te := *e
-			te.t = &panicT{TB: e.t}
-			changeRoleSettings(&te)
-			return true
-		}()
-		if ok {
-			return
-		}
-		if try == 4 {
-			e.t.Fatal("changing the role settings failed five times")
-		}
-	}
-}
-
-// panicT turns a fatal error of a helper into a panic its caller recovers.
-type panicT struct{ testing.TB }
-
-func (p *panicT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
-func (p *panicT) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
-
-// purgeTolerant is purge through a client that may lose answers: a
-// request whose answer was lost is sent again, and an error is fine when
-// the object is gone anyway.
-func (e *env) purgeTolerant(k *layout.Kind, o *Object) error {
-	var err error
-	for try := 0; try < 5; try++ {
-		if err = e.purge(k, o); err == nil {
-			return nil
-		}
-		if _, gerr := e.c.Get(context.Background(), e.fillOrg(itemPath(k, o.Key))); gerr != nil {
-			var ge *graph.Error
-			if errors.As(gerr, &ge) && ge.Status == 404 {
-				if k.SoftDelete == "directory" {
-					_, _ = e.c.Do(context.Background(), "DELETE", "/v1.0/directory/deletedItems/"+url.PathEscape(o.Key), nil)
-				}
-				return nil
-			}
-		}
-		var ge *graph.Error
-		if errors.As(err, &ge) && ge.Status > 0 && ge.Status < 500 {
-			return err // Graph refuses: not a lost answer
-		}
-	}
-	return err
 }
 
 // applyUntilComplete applies a plan and, while creates or POSTs are in
@@ -251,7 +169,7 @@ func TestNewKindsAgainstRealisticGraph(t *testing.T) {
 			if enforced == nil {
 				t.Fatal("no enforced user in the demo")
 			}
-			e.doTolerant("PATCH", "/beta/users/"+enforced.Key+"/authentication/requirements", map[string]any{"perUserMfaState": "disabled"})
+			e.do("PATCH", "/beta/users/"+enforced.Key+"/authentication/requirements", map[string]any{"perUserMfaState": "disabled"})
 			sel = append(sel, enforced.Path)
 		case changeNotCreatable[n] != nil:
 			changeNotCreatable[n](e)
@@ -262,7 +180,7 @@ func TestNewKindsAgainstRealisticGraph(t *testing.T) {
 				if !candidate(k, o) {
 					continue
 				}
-				if err := e.purgeTolerant(k, o); err != nil {
+				if err := e.purge(k, o); err != nil {
 					errs = append(errs, err.Error())
 					continue
 				}

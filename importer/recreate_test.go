@@ -49,14 +49,15 @@ func (e *env) snapshotObjects(rev string) diff.Snapshot {
 }
 
 // purge deletes an object for good through Graph: DELETE, then DELETE from
-// its recycle bin. It returns the error of the first request that fails.
+// its recycle bin (the test's own requests: e.own). It returns the error
+// of the first request that fails.
 func (e *env) purge(k *layout.Kind, o *Object) error {
 	ctx := context.Background()
 	if _, ok := scheduled[k.Name]; ok { // eligibilities, time-bound assignments (pim.go): removed by a schedule request
-		_, err := e.c.Do(ctx, "POST", createPath(k), scheduleRequest(k, "adminRemove", o.Data))
+		_, err := e.own().Do(ctx, "POST", createPath(k), scheduleRequest(k, "adminRemove", o.Data))
 		return err
 	}
-	if _, err := e.c.Do(ctx, "DELETE", e.fillOrg(itemPath(k, o.Key)), nil); err != nil {
+	if _, err := e.own().Do(ctx, "DELETE", e.fillOrg(itemPath(k, o.Key)), nil); err != nil {
 		return err
 	}
 	var bin string
@@ -70,7 +71,7 @@ func (e *env) purge(k *layout.Kind, o *Object) error {
 	default:
 		return nil
 	}
-	_, err := e.c.Do(ctx, "DELETE", bin, nil)
+	_, err := e.own().Do(ctx, "DELETE", bin, nil)
 	return err
 }
 

@@ -96,9 +96,10 @@ func (e *env) emptyGroup(n int) (map[string]any, string, []string) {
 	return g, gid, members
 }
 
+// get reads one object (the test's own read: e.own).
 func (e *env) get(path string) map[string]any {
 	e.t.Helper()
-	b, err := e.c.Get(context.Background(), path)
+	b, err := e.own().Get(context.Background(), path)
 	if err != nil {
 		e.t.Fatalf("GET %s: %v", path, err)
 	}

@@ -35,7 +35,7 @@ func TestFeatureRolloutPoliciesUnderRealisticGraph(t *testing.T) {
 		f := str(p["feature"])
 		if h, ok := hostile[f]; ok {
 			ids[f] = str(p["id"])
-			e.doDespiteFaults("PATCH", "/v1.0/policies/featureRolloutPolicies/"+str(p["id"]), map[string]any{"displayName": h[0], "description": h[1]})
+			e.do("PATCH", "/v1.0/policies/featureRolloutPolicies/"+str(p["id"]), map[string]any{"displayName": h[0], "description": h[1]})
 		}
 	}
 	if len(ids) != 2 {
@@ -57,8 +57,8 @@ func TestFeatureRolloutPoliciesUnderRealisticGraph(t *testing.T) {
 	if len(phsGroups) != 2 {
 		t.Fatalf("the PHS policy's groups: %v", phsGroups)
 	}
-	e.doDespiteFaults("PATCH", "/v1.0/policies/featureRolloutPolicies/"+sso, map[string]any{"isEnabled": true})
-	e.doDespiteFaults("POST", "/v1.0/policies/featureRolloutPolicies/"+sso+"/appliesTo/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + phsGroups[0]})
+	e.do("PATCH", "/v1.0/policies/featureRolloutPolicies/"+sso, map[string]any{"isEnabled": true})
+	e.do("POST", "/v1.0/policies/featureRolloutPolicies/"+sso+"/appliesTo/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + phsGroups[0]})
 
 	// The snapshot before the incident, taken signed in.
 	res, err := exporter.Run(ctx, exporter.Options{Client: dc, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k}, Message: "signed in \u202e before"})
@@ -81,9 +81,9 @@ func TestFeatureRolloutPoliciesUnderRealisticGraph(t *testing.T) {
 	fsck(t, e.repo.Path())
 
 	// The incident: the PHS policy deleted, SSO disabled, renamed and its group taken out.
-	e.doDespiteFaults("DELETE", "/v1.0/policies/featureRolloutPolicies/"+phs, nil)
-	e.doDespiteFaults("PATCH", "/v1.0/policies/featureRolloutPolicies/"+sso, map[string]any{"isEnabled": false, "displayName": "sso"})
-	e.doDespiteFaults("DELETE", "/v1.0/policies/featureRolloutPolicies/"+sso+"/appliesTo/"+phsGroups[0]+"/$ref", nil)
+	e.do("DELETE", "/v1.0/policies/featureRolloutPolicies/"+phs, nil)
+	e.do("PATCH", "/v1.0/policies/featureRolloutPolicies/"+sso, map[string]any{"isEnabled": false, "displayName": "sso"})
+	e.do("DELETE", "/v1.0/policies/featureRolloutPolicies/"+sso+"/appliesTo/"+phsGroups[0]+"/$ref", nil)
 
 	plan := func() *Plan {
 		t.Helper()

@@ -37,9 +37,10 @@ func (e *env) snapshot(msg string) string {
 	return res.Tag
 }
 
+// post creates through the test's own client (e.own) and returns the answer.
 func (e *env) post(path string, b any) map[string]any {
 	e.t.Helper()
-	out, err := e.c.Do(context.Background(), "POST", path, b)
+	out, err := e.own().Do(context.Background(), "POST", path, b)
 	if err != nil {
 		e.t.Fatalf("POST %s: %v", path, err)
 	}
