@@ -708,15 +708,23 @@ func (r *reader) gonePrincipals(listed map[string]bool) func(principal string) b
 	if !ok || !r.readsUsers || r.previousPaths == nil {
 		return func(string) bool { return false }
 	}
-	paths := r.previousPaths(uk)
-	if len(paths) == 0 {
-		return func(string) bool { return false }
-	}
-	users := make(map[string]bool, len(paths))
-	for _, p := range paths {
-		if fk, key, err := layout.Locate(p); err == nil && fk == uk {
-			users[strings.ToLower(key)] = true
+	// The users' map is made at the first principal that is not a listed
+	// group (none: a tenant whose schedules name groups only, or none).
+	var once sync.Once
+	var users map[string]bool
+	return func(p string) bool {
+		if p == "" || listed[p] {
+			return false
 		}
+		once.Do(func() {
+			paths := r.previousPaths(uk)
+			users = make(map[string]bool, len(paths))
+			for _, path := range paths {
+				if fk, key, err := layout.Locate(path); err == nil && fk == uk {
+					users[strings.ToLower(key)] = true
+				}
+			}
+		})
+		return len(users) > 0 && !users[p]
 	}
-	return func(p string) bool { return p != "" && !users[p] && !listed[p] }
 }
