@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/live"
+	"github.com/entrasnap/entrasnap/snapshot"
 )
 
 // scheduleLists records the groups whose PIM for Groups schedules a read
@@ -103,27 +105,8 @@ func TestPIMGroupsOfADeletedPrincipalAfterTheCleanUp(t *testing.T) {
 	// Past the windows of the first full read (live.ReplicationMargin).
 	sim.Clock().Advance(live.ReplicationMargin + 5*time.Minute)
 	inc := newRepo(t, false)
-	shows := func() bool {
-		for p, data := range tree(t, inc, "HEAD") {
-			if strings.HasPrefix(p, "pim-groups/") && bytes.Contains(data, []byte(strings.ToLower(user))) {
-				return true
-			}
-		}
-		return false
-	}
-	run := func(what string, mutate func(*Options)) *Result {
-		t.Helper()
-		res := mustExport(t, c, inc, func(o *Options) {
-			opts(o)
-			if mutate != nil {
-				mutate(o)
-			}
-		})
-		if !res.Complete() {
-			t.Fatalf("%s: incomplete %+v", what, res.Incomplete())
-		}
-		return res
-	}
+	shows := func() bool { return pimShows(t, inc, user) }
+	run := completeExports(t, c, inc, opts)
 	delta := func(what string, res *Result) {
 		t.Helper()
 		for _, k := range live.AuditKinds() {
@@ -176,6 +159,37 @@ func TestPIMGroupsOfADeletedPrincipalAfterTheCleanUp(t *testing.T) {
 		t.Errorf("the daily run after the clean-up asked for the schedules of %v, want %v (the next run's and the affected group)", asked, want)
 	}
 	t.Logf("schedule lists (groups, both kinds): after the clean-up %v, next run %v", asked, next)
+}
+
+// completeExports returns a function that exports to r with opts (and
+// mutate, when set) and fails the test when the export is incomplete.
+func completeExports(t *testing.T, c *graph.Client, r *snapshot.Repo, opts func(*Options)) func(what string, mutate func(*Options)) *Result {
+	return func(what string, mutate func(*Options)) *Result {
+		t.Helper()
+		res := mustExport(t, c, r, func(o *Options) {
+			opts(o)
+			if mutate != nil {
+				mutate(o)
+			}
+		})
+		if !res.Complete() {
+			t.Fatalf("%s: incomplete %+v", what, res.Incomplete())
+		}
+		return res
+	}
+}
+
+// pimShows says whether a PIM for Groups file at r's HEAD names every id.
+func pimShows(t *testing.T, r *snapshot.Repo, ids ...string) bool {
+	t.Helper()
+	for p, data := range tree(t, r, "HEAD") {
+		if strings.HasPrefix(p, "pim-groups/") && !slices.ContainsFunc(ids, func(id string) bool {
+			return !bytes.Contains(data, []byte(strings.ToLower(id)))
+		}) {
+			return true
+		}
+	}
+	return false
 }
 
 func sameSet(a, b []string) bool {
