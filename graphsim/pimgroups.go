@@ -206,6 +206,7 @@ func (s *Server) dropEndedGroupSchedules() {
 				continue
 			}
 			for _, r := range c.byKey {
+				t.groupSweepSteps.Add(1)
 				if e := groupScheduleEnd(r.obj); !e.IsZero() && !now.Before(e) {
 					out = append(out, r)
 				}

@@ -378,6 +378,7 @@ func (s *Server) dropExpired() {
 	var gone []*record
 	for _, k := range []string{"unifiedRoleAssignment", assignScheduleKind, "unifiedRoleAssignmentScheduleInstance"} {
 		for _, r := range t.colls[k].byKey {
+			t.roleSweepSteps.Add(1)
 			if t.expired(r) {
 				gone = append(gone, r)
 			}

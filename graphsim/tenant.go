@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,6 +86,10 @@ type Tenant struct {
 	// once known: zero until it first looks, and after Seed made a role
 	// entry; a principal entering the bin brings it forward (roleSweepAt).
 	roleSweep time.Time
+	// groupSweepSteps and roleSweepSteps count the records the end sweeps
+	// looked at (dropEndedGroupSchedules, dropExpired): tests check that
+	// the work is proportional to what is due, not to the tenant's size.
+	groupSweepSteps, roleSweepSteps atomic.Uint64
 	changes   []change
 	seq       uint64
 	// eventualDelay, when positive, hides a created object from reads for that long.
