@@ -90,8 +90,11 @@ type Tenant struct {
 	// looked at (dropEndedGroupSchedules, dropExpired): tests check that
 	// the work is proportional to what is due, not to the tenant's size.
 	groupSweepSteps, roleSweepSteps atomic.Uint64
-	changes   []change
-	seq       uint64
+	// groupEnds and roleEnds are the ends still to come of PIM for Groups
+	// schedules and of role assignment instances (endqueue.go).
+	groupEnds, roleEnds endQueue
+	changes             []change
+	seq                 uint64
 	// eventualDelay, when positive, hides a created object from reads for that long.
 	eventualDelay time.Duration
 	// clients are the credentials the token endpoint checks, by application
@@ -199,6 +202,7 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 		t.dirIndex[strings.ToLower(r.key())] = r
 	}
 	t.noteIDs(obj)
+	t.noteEnd(r) // endqueue.go
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
 	if k.Name == "unifiedRoleAssignment" {
 		t.roleMemberChanged(obj, "link") // dirroledelta.go
@@ -264,6 +268,7 @@ func (t *Tenant) reattach(r *record) {
 	if r.kind.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
 	}
+	t.noteEnd(r) // endqueue.go
 }
 
 // lookup finds a live, visible record of kind k by key. Callers hold t.mu.
