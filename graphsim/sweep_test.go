@@ -92,3 +92,32 @@ func TestRoleExpirySweepIsNotQuadratic(t *testing.T) {
 		t.Errorf("instances of the assignment made again: %v", inst)
 	}
 }
+
+// BenchmarkGroupSchedulesRead is the export's PIM for Groups read: one
+// schedules request per group, in a tenant with many schedules, none due.
+func BenchmarkGroupSchedulesRead(b *testing.B) {
+	s, err := New(Options{Profile: "empty", Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := s.Clock().Now()
+	const groups = 2000
+	var gids []string
+	for i := 0; i < groups; i++ {
+		gid := fmt.Sprintf("10000000-0000-0000-0000-%012d", i+1)
+		gids = append(gids, gid)
+		for j := 0; j < 5; j++ {
+			if _, err := s.Tenant().Seed(pgEligKind, map[string]any{"groupId": gid, "principalId": fmt.Sprintf("20000000-0000-0000-0000-%012d", j+1),
+				"accessId": "member", "memberType": "direct", "status": "Provisioned", "scheduleInfo": map[string]any{"startDateTime": graphTime(now),
+					"expiration": map[string]any{"type": "afterDateTime", "endDateTime": graphTime(now.Add(time.Duration(i+1) * time.Hour))}}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if code, raw := genDo(b, s, "GET", pgRoot+"eligibilitySchedules"+pgGroupFilter(gids[i%groups]), nil); code != 200 {
+			b.Fatalf("status %d: %s", code, raw)
+		}
+	}
+}
