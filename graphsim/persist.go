@@ -450,6 +450,7 @@ func (l *loader) collection(i int, k *Kind, recs []savedRecord) error {
 		if k.Directory {
 			t.dirIndex[lk] = r
 		}
+		t.noteEnd(r) // endqueue.go
 	}
 	return nil
 }

@@ -194,38 +194,28 @@ func groupScheduleEnd(obj map[string]any) time.Time {
 // ended assignment takes its membership or ownership with it. handle runs
 // it before every request (server.go), so an end takes effect at its time
 // whatever is read next. Only a real end changes anything: the common case
-// is one look at the earliest end under the read lock.
+// is one look at the earliest end (Tenant.groupEnds, endqueue.go) under the
+// read lock, and a due end looks at the schedules due and no other (issue
+// #12: the export sends one schedules request per group).
 func (s *Server) dropEndedGroupSchedules() {
 	t := s.tenant
-	ended := func() []*record {
-		var out []*record
-		now := t.now()
-		for _, name := range []string{pgEligKind, pgAssignKind} {
-			c := t.colls[name]
-			if c == nil {
-				continue
-			}
-			for _, r := range c.byKey {
-				if e := groupScheduleEnd(r.obj); !e.IsZero() && !now.Before(e) {
-					out = append(out, r)
-				}
-			}
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
-		return out
-	}
 	t.mu.RLock()
-	n := 0
-	if len(t.colls[pgEligKind].byKey)+len(t.colls[pgAssignKind].byKey) > 0 {
-		n = len(ended())
-	}
+	due := t.groupEnds.due(t.now())
 	t.mu.RUnlock()
-	if n == 0 {
+	if !due {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, r := range ended() {
+	now := t.now()
+	for _, r := range t.groupEnds.popDue(now) {
+		t.groupSweepSteps.Add(1)
+		if r.gone || t.colls[r.kind.Name].byKey[strings.ToLower(r.key())] != r {
+			continue // removed already (adminRemove, its group's deletion)
+		}
+		if e := groupScheduleEnd(r.obj); e.IsZero() || now.Before(e) {
+			continue // adminUpdate moved its end, queued again (updateSchedule)
+		}
 		if r.kind.Name == pgAssignKind {
 			s.unlinkGroupAccess(r.obj)
 		}

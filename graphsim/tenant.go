@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,8 +86,15 @@ type Tenant struct {
 	// once known: zero until it first looks, and after Seed made a role
 	// entry; a principal entering the bin brings it forward (roleSweepAt).
 	roleSweep time.Time
-	changes   []change
-	seq       uint64
+	// groupSweepSteps and roleSweepSteps count the records the end sweeps
+	// looked at (dropEndedGroupSchedules, dropExpired): tests check that
+	// the work is proportional to what is due, not to the tenant's size.
+	groupSweepSteps, roleSweepSteps atomic.Uint64
+	// groupEnds and roleEnds are the ends still to come of PIM for Groups
+	// schedules and of role assignment instances (endqueue.go).
+	groupEnds, roleEnds endQueue
+	changes             []change
+	seq                 uint64
 	// eventualDelay, when positive, hides a created object from reads for that long.
 	eventualDelay time.Duration
 	// clients are the credentials the token endpoint checks, by application
@@ -194,6 +202,7 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 		t.dirIndex[strings.ToLower(r.key())] = r
 	}
 	t.noteIDs(obj)
+	t.noteEnd(r) // endqueue.go
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
 	if k.Name == "unifiedRoleAssignment" {
 		t.roleMemberChanged(obj, "link") // dirroledelta.go
@@ -259,6 +268,7 @@ func (t *Tenant) reattach(r *record) {
 	if r.kind.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
 	}
+	t.noteEnd(r) // endqueue.go
 }
 
 // lookup finds a live, visible record of kind k by key. Callers hold t.mu.

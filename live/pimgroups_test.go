@@ -423,3 +423,38 @@ func TestPIMGroupListKeepsTheLastVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestGonePrincipals: a principal a previous schedule file names is gone
+// when it is neither a user of the previous snapshot nor a listed group;
+// without the users kind in the run, or without previous users files,
+// none is (every principal would look gone).
+func TestGonePrincipals(t *testing.T) {
+	uk, _ := layout.Lookup("users")
+	user, group, other := "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333"
+	userFile, err := layout.Path(uk, map[string]any{"id": strings.ToUpper(user), "userPrincipalName": "a@example.com", "displayName": "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := func(k *layout.Kind) []string {
+		if k == uk {
+			return []string{userFile, "users/not-a-file.txt"}
+		}
+		return nil
+	}
+	listed := map[string]bool{group: true}
+	gone := (&reader{readsUsers: true, previousPaths: paths}).gonePrincipals(listed)
+	for p, want := range map[string]bool{user: false, group: false, other: true, "": false} {
+		if got := gone(p); got != want {
+			t.Errorf("gone(%q) = %v, want %v (users file %s)", p, got, want, userFile)
+		}
+	}
+	for what, r := range map[string]*reader{
+		"users not read": {readsUsers: false, previousPaths: paths},
+		"no users files": {readsUsers: true, previousPaths: func(*layout.Kind) []string { return nil }},
+		"no previous":    {readsUsers: true},
+	} {
+		if r.gonePrincipals(listed)(other) {
+			t.Errorf("%s: a principal is taken as gone", what)
+		}
+	}
+}
