@@ -539,6 +539,9 @@ func (s *Server) listKind(req *request, rt *route) (*response, *apiError) {
 	// page only reads recs, under the read lock held here: no copy (a
 	// 1.2M-user list made one per page).
 	recs := t.colls[rt.kind.Name].live()
+	if isGroupSchedule(rt.kind) {
+		t.groupScheduleSteps.Add(uint64(len(recs)))
+	}
 	ctx := rt.kind.Paths[0]
 	if sel := req.query.Get("$select"); sel != "" {
 		ctx += "(" + sel + ")"

@@ -279,6 +279,7 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 	body["createdBy"] = map[string]any{"application": nil, "device": nil, "user": nil}
 	var existing *record
 	for _, r := range t.colls[sk.Name].byKey {
+		t.groupScheduleSteps.Add(1)
 		if strings.EqualFold(str(r.obj["groupId"]), g.key()) && strings.EqualFold(str(r.obj["principalId"]), p.key()) && str(r.obj["accessId"]) == access {
 			existing = r
 		}

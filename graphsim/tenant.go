@@ -90,6 +90,11 @@ type Tenant struct {
 	// looked at (dropEndedGroupSchedules, dropExpired): tests check that
 	// the work is proportional to what is due, not to the tenant's size.
 	groupSweepSteps, roleSweepSteps atomic.Uint64
+	// groupScheduleSteps counts the PIM for Groups schedules that lists
+	// (listKind) and schedule requests (groupScheduleRequest) looked at:
+	// tests check that a group's or a principal's are looked at, not every
+	// schedule (pgindex.go).
+	groupScheduleSteps atomic.Uint64
 	// groupEnds and roleEnds are the ends still to come of PIM for Groups
 	// schedules and of role assignment instances (endqueue.go).
 	groupEnds, roleEnds endQueue
