@@ -447,6 +447,7 @@ func (l *loader) collection(i int, k *Kind, recs []savedRecord) error {
 		}
 		c.byKey[lk] = r
 		c.order = append(c.order, r)
+		c.indexAdd(r) // pgindex.go
 		if k.Directory {
 			t.dirIndex[lk] = r
 		}

@@ -278,9 +278,13 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 	body["approvalId"] = nil
 	body["createdBy"] = map[string]any{"application": nil, "device": nil, "user": nil}
 	var existing *record
-	for _, r := range t.colls[sk.Name].byKey {
+	of, ok := t.candidates(sk.Name, "groupId", g.key()) // pgindex.go
+	if !ok {
+		of = t.colls[sk.Name].live()
+	}
+	for _, r := range of {
 		t.groupScheduleSteps.Add(1)
-		if strings.EqualFold(str(r.obj["groupId"]), g.key()) && strings.EqualFold(str(r.obj["principalId"]), p.key()) && str(r.obj["accessId"]) == access {
+		if !r.gone && strings.EqualFold(str(r.obj["groupId"]), g.key()) && strings.EqualFold(str(r.obj["principalId"]), p.key()) && str(r.obj["accessId"]) == access {
 			existing = r
 		}
 	}
@@ -389,8 +393,12 @@ func (s *Server) dropGroupSchedulesOf(g *record) {
 	t := s.tenant
 	var gone []*record
 	for _, name := range []string{pgEligKind, pgAssignKind} {
-		for _, r := range t.colls[name].byKey {
-			if strings.EqualFold(str(r.obj["groupId"]), g.key()) {
+		of, ok := t.candidates(name, "groupId", g.key()) // pgindex.go
+		if !ok {
+			of = t.colls[name].live()
+		}
+		for _, r := range of {
+			if !r.gone && strings.EqualFold(str(r.obj["groupId"]), g.key()) {
 				gone = append(gone, r)
 			}
 		}

@@ -168,7 +168,7 @@ func (s *Server) dropGonePrincipalsRoles() {
 	}
 	var due []*record
 	for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", pgEligKind, pgAssignKind} {
-		for _, r := range t.colls[name].byKey {
+		for _, r := range t.ofPrincipals(name, gone) {
 			if gone[strings.ToLower(str(r.obj["principalId"]))] {
 				due = append(due, r)
 			}

@@ -30,6 +30,7 @@ type collection struct {
 	order  []*record          // by seq; entries may be gone (compacted lazily)
 	gone   int
 	unique map[string]map[string]*record // property → lower-cased value → record
+	index  map[string]*propIndex         // property → its values' live records (pgindex.go)
 }
 
 // live is the collection in creation order; entries may be gone (callers
@@ -198,6 +199,7 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 	}
 	c.byKey[strings.ToLower(r.key())] = r
 	c.order = append(c.order, r)
+	c.indexAdd(r) // pgindex.go
 	for p, idx := range c.unique {
 		if v := str(obj[p]); v != "" {
 			idx[strings.ToLower(v)] = r
@@ -228,6 +230,7 @@ func (t *Tenant) detach(r *record) {
 	if c.byKey[lk] == r {
 		delete(c.byKey, lk)
 	}
+	c.indexDrop(r) // pgindex.go
 	for p, idx := range c.unique {
 		if v := str(r.obj[p]); v != "" && idx[strings.ToLower(v)] == r {
 			delete(idx, strings.ToLower(v))
@@ -265,6 +268,7 @@ func (t *Tenant) reattach(r *record) {
 	r.seq = t.seq
 	c.byKey[strings.ToLower(r.key())] = r
 	c.order = append(c.order, r)
+	c.indexAdd(r) // pgindex.go
 	for p, idx := range c.unique {
 		if v := str(r.obj[p]); v != "" {
 			idx[strings.ToLower(v)] = r
