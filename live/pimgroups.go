@@ -186,14 +186,23 @@ type groupCensus struct {
 	early     []string
 	earlySeen map[string]bool
 	wake      chan struct{} // closed and replaced when early grows
+	// looked and again count the objects seen was given, and of them those
+	// it had noted already (tests: a group is looked at once).
+	looked, again int
 }
 
-// add notes the groups a writer is given (files.go).
-func (c *groupCensus) add(objs []map[string]any) {
+// add notes the groups a writer is given (files.go); noted says seen was
+// given them already, item by item, as a delta round's pages arrived
+// (delta.go, readDelta): the writer gets the round's merged objects, and a
+// second look at each would find it noted (earlySeen). Objects from a
+// plain list (listInto, readOnly) are seen here.
+func (c *groupCensus) add(objs []map[string]any, noted bool) {
 	for _, g := range objs {
 		_ = c.l.add(g) // (a group without id fails the writer)
 	}
-	c.seen(objs)
+	if !noted {
+		c.seen(objs)
+	}
 }
 
 // seen notes the groups of a page as they arrive, before a delta round
@@ -202,6 +211,7 @@ func (c *groupCensus) seen(objs []map[string]any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	grew := false
+	c.looked += len(objs)
 	for _, g := range objs {
 		id, _ := g["id"].(string)
 		if id == "" || g["@removed"] != nil || !pimGovernable(g) {
@@ -212,6 +222,7 @@ func (c *groupCensus) seen(objs []map[string]any) {
 			c.earlySeen = map[string]bool{}
 		}
 		if c.earlySeen[lid] {
+			c.again++
 			continue
 		}
 		c.earlySeen[lid] = true

@@ -458,3 +458,33 @@ func TestGonePrincipals(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupCensusLooksAtEachGroupOnce: the groups round shows each group to
+// the PIM kinds' census as its item arrives; the groups writer, given the
+// round's merged groups, does not show them again (it did: each group was
+// looked at twice, the second time found noted). Groups from a plain list
+// (a read without delta rounds: perParent) are shown by the writer.
+func TestGroupCensusLooksAtEachGroupOnce(t *testing.T) {
+	sim, c := deltaSim(t, graphsim.Sizes{Users: 30, Groups: 6})
+	governable, groups := sim.Tenant().PIMGovernableGroups(), sim.Tenant().Count("group")
+	if governable == 0 {
+		t.Fatal("no group PIM for Groups can govern: the test covers nothing")
+	}
+	kinds := append(simtest.Kinds(t, "groups"), simtest.Kinds(t, AuditKinds()...)...)
+	for what, rd := range map[string]*reader{
+		"delta round": {c: c, progress: NoProgress{}, track: true},
+		"plain list":  {c: c, progress: NoProgress{}, perParent: true},
+	} {
+		readWith(t, rd, kinds)
+		cs := rd.census
+		if cs == nil {
+			t.Fatalf("%s: no census of the groups", what)
+		}
+		// The round may show a group in more than one item (its members in
+		// a later one, which says nothing PIM reads): not a second look.
+		if cs.looked < groups || cs.again != 0 || len(cs.early) != governable {
+			t.Errorf("%s: the census looked at %d objects (%d groups), %d of them noted already, and noted %d; want none again and %d (the governable ones)",
+				what, cs.looked, groups, cs.again, len(cs.early), governable)
+		}
+	}
+}
