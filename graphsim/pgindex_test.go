@@ -18,9 +18,7 @@ import (
 // group (issue #12, the cost after the end sweeps).
 func TestGroupScheduleListLooksAtItsGroupOnly(t *testing.T) {
 	s, users := gwServer(t)
-	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "scoped", "mailEnabled": false, "mailNickname": "scoped", "securityEnabled": true}, 201)
-	gid := str(g["id"])
-	now := s.Clock().Now()
+	gid, now := securityGroup(t, s, "scoped"), s.Clock().Now()
 	const others = 2000 // other groups' schedules, of other principals
 	for i := 0; i < others; i++ {
 		kind := pgEligKind
@@ -199,6 +197,13 @@ func TestGroupScheduleIndexAnswersAsTheScan(t *testing.T) {
 		t.Errorf("%d lists answered with schedules, %d with a non-ASCII principal: the test shows little", answered, odd)
 	}
 	t.Logf("%d ops, %d lists answered with schedules, %d with a non-ASCII principal", ops, answered, odd)
+}
+
+// securityGroup creates a security group named name and returns its id.
+func securityGroup(t *testing.T, s *Server, name string) string {
+	t.Helper()
+	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": name, "mailEnabled": false, "mailNickname": name, "securityEnabled": true}, 201)
+	return str(g["id"])
 }
 
 // scanSchedules is what a schedules list filtered by expr answers, by a

@@ -15,9 +15,7 @@ import (
 // Ended schedules still go at their time, with the membership they gave.
 func TestGroupScheduleSweepVisitsOnlyWhatIsDue(t *testing.T) {
 	s, users := gwServer(t)
-	g := genJSON(t, s, "POST", "/v1.0/groups", map[string]any{"displayName": "swept", "mailEnabled": false, "mailNickname": "swept", "securityEnabled": true}, 201)
-	gid := str(g["id"])
-	now := s.Clock().Now()
+	gid, now := securityGroup(t, s, "swept"), s.Clock().Now() // pgindex_test.go
 	const n = 300
 	for i := 0; i < n; i++ { // eligibilities, half ending in a day, half never
 		exp := map[string]any{"type": "noExpiration"}
