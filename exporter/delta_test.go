@@ -1324,27 +1324,8 @@ func TestPIMGroupsConvergeUnderReplicationLag(t *testing.T) {
 		ch.do("POST", "/v1.0/identityGovernance/privilegedAccess/group/"+list+"ScheduleRequests", map[string]any{
 			"action": "adminAssign", "accessId": "member", "groupId": group, "principalId": principal, "justification": hostile(30)})
 	}
-	shows := func(r *snapshot.Repo, group, principal string) bool {
-		for p, data := range tree(t, r, "HEAD") {
-			if strings.HasPrefix(p, "pim-groups/") && bytes.Contains(data, []byte(strings.ToLower(group))) && bytes.Contains(data, []byte(strings.ToLower(principal))) {
-				return true
-			}
-		}
-		return false
-	}
-	run := func(what string, mutate func(*Options)) *Result {
-		t.Helper()
-		res := mustExport(t, c, inc, func(o *Options) {
-			opts(o)
-			if mutate != nil {
-				mutate(o)
-			}
-		})
-		if !res.Complete() {
-			t.Fatalf("%s: incomplete %+v", what, res.Incomplete())
-		}
-		return res
-	}
+	shows := func(r *snapshot.Repo, group, principal string) bool { return pimShows(t, r, group, principal) }
+	run := completeExports(t, c, inc, opts)
 	same := func(what string) {
 		t.Helper()
 		res := run(what, nil)

@@ -539,6 +539,14 @@ func (s *Server) listKind(req *request, rt *route) (*response, *apiError) {
 	// page only reads recs, under the read lock held here: no copy (a
 	// 1.2M-user list made one per page).
 	recs := t.colls[rt.kind.Name].live()
+	if isGroupSchedule(rt.kind) {
+		// The group's or the principal's schedules only (pgindex.go); a
+		// filter that does not parse is page's to refuse.
+		if f, aerr := parseFilter(req.query.Get("$filter"), filterCtx{kind: rt.kind}); aerr == nil {
+			recs = t.scopedCandidates(rt.kind, f)
+		}
+		t.groupScheduleSteps.Add(uint64(len(recs)))
+	}
 	ctx := rt.kind.Paths[0]
 	if sel := req.query.Get("$select"); sel != "" {
 		ctx += "(" + sel + ")"

@@ -447,9 +447,11 @@ func (l *loader) collection(i int, k *Kind, recs []savedRecord) error {
 		}
 		c.byKey[lk] = r
 		c.order = append(c.order, r)
+		c.indexAdd(r) // pgindex.go
 		if k.Directory {
 			t.dirIndex[lk] = r
 		}
+		t.noteEnd(r) // endqueue.go
 	}
 	return nil
 }

@@ -194,38 +194,28 @@ func groupScheduleEnd(obj map[string]any) time.Time {
 // ended assignment takes its membership or ownership with it. handle runs
 // it before every request (server.go), so an end takes effect at its time
 // whatever is read next. Only a real end changes anything: the common case
-// is one look at the earliest end under the read lock.
+// is one look at the earliest end (Tenant.groupEnds, endqueue.go) under the
+// read lock, and a due end looks at the schedules due and no other (issue
+// #12: the export sends one schedules request per group).
 func (s *Server) dropEndedGroupSchedules() {
 	t := s.tenant
-	ended := func() []*record {
-		var out []*record
-		now := t.now()
-		for _, name := range []string{pgEligKind, pgAssignKind} {
-			c := t.colls[name]
-			if c == nil {
-				continue
-			}
-			for _, r := range c.byKey {
-				if e := groupScheduleEnd(r.obj); !e.IsZero() && !now.Before(e) {
-					out = append(out, r)
-				}
-			}
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
-		return out
-	}
 	t.mu.RLock()
-	n := 0
-	if len(t.colls[pgEligKind].byKey)+len(t.colls[pgAssignKind].byKey) > 0 {
-		n = len(ended())
-	}
+	due := t.groupEnds.due(t.now())
 	t.mu.RUnlock()
-	if n == 0 {
+	if !due {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, r := range ended() {
+	now := t.now()
+	for _, r := range t.groupEnds.popDue(now) {
+		t.groupSweepSteps.Add(1)
+		if r.gone || t.colls[r.kind.Name].byKey[strings.ToLower(r.key())] != r {
+			continue // removed already (adminRemove, its group's deletion)
+		}
+		if e := groupScheduleEnd(r.obj); e.IsZero() || now.Before(e) {
+			continue // adminUpdate moved its end, queued again (updateSchedule)
+		}
 		if r.kind.Name == pgAssignKind {
 			s.unlinkGroupAccess(r.obj)
 		}
@@ -288,8 +278,13 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 	body["approvalId"] = nil
 	body["createdBy"] = map[string]any{"application": nil, "device": nil, "user": nil}
 	var existing *record
-	for _, r := range t.colls[sk.Name].byKey {
-		if strings.EqualFold(str(r.obj["groupId"]), g.key()) && strings.EqualFold(str(r.obj["principalId"]), p.key()) && str(r.obj["accessId"]) == access {
+	of, ok := t.candidates(sk.Name, "groupId", g.key()) // pgindex.go
+	if !ok {
+		of = t.colls[sk.Name].live()
+	}
+	for _, r := range of {
+		t.groupScheduleSteps.Add(1)
+		if !r.gone && strings.EqualFold(str(r.obj["groupId"]), g.key()) && strings.EqualFold(str(r.obj["principalId"]), p.key()) && str(r.obj["accessId"]) == access {
 			existing = r
 		}
 	}
@@ -398,8 +393,12 @@ func (s *Server) dropGroupSchedulesOf(g *record) {
 	t := s.tenant
 	var gone []*record
 	for _, name := range []string{pgEligKind, pgAssignKind} {
-		for _, r := range t.colls[name].byKey {
-			if strings.EqualFold(str(r.obj["groupId"]), g.key()) {
+		of, ok := t.candidates(name, "groupId", g.key()) // pgindex.go
+		if !ok {
+			of = t.colls[name].live()
+		}
+		for _, r := range of {
+			if !r.gone && strings.EqualFold(str(r.obj["groupId"]), g.key()) {
 				gone = append(gone, r)
 			}
 		}

@@ -90,6 +90,7 @@ func scheduleWindow(info map[string]any) (start, end time.Time) {
 func (t *Tenant) updateSchedule(r *record, info map[string]any) {
 	r.obj["scheduleInfo"] = info
 	r.obj["modifiedDateTime"] = graphTime(t.now())
+	t.noteEnd(r) // endqueue.go: a PIM for Groups schedule's new end
 	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"scheduleInfo", "modifiedDateTime"}})
 }
 
@@ -167,7 +168,7 @@ func (s *Server) dropGonePrincipalsRoles() {
 	}
 	var due []*record
 	for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", pgEligKind, pgAssignKind} {
-		for _, r := range t.colls[name].byKey {
+		for _, r := range t.ofPrincipals(name, gone) {
 			if gone[strings.ToLower(str(r.obj["principalId"]))] {
 				due = append(due, r)
 			}
@@ -372,19 +373,37 @@ func (t *Tenant) expired(r *record) bool {
 }
 
 // dropExpired removes ended activations for good, so the same assignment
-// can be made again. Callers hold t.mu for writing.
+// can be made again: the assignment, its schedule and its instance, once
+// the instance's endDateTime has passed (Tenant.expired). It looks only at
+// the instances whose end is due (Tenant.roleEnds, endqueue.go), not at
+// every assignment: it runs before each assignment is made, and a sweep of
+// them all made building a tenant quadratic (issue #12). Callers hold t.mu
+// for writing.
 func (s *Server) dropExpired() {
 	t := s.tenant
-	var gone []*record
-	for _, k := range []string{"unifiedRoleAssignment", assignScheduleKind, "unifiedRoleAssignmentScheduleInstance"} {
-		for _, r := range t.colls[k].byKey {
-			if t.expired(r) {
-				gone = append(gone, r)
-			}
-		}
+	now := t.now()
+	if !t.roleEnds.due(now) {
+		return
 	}
-	for _, r := range gone {
-		s.remove(r)
+	var assignments, schedules, instances []*record
+	for _, inst := range t.roleEnds.popDue(now) {
+		t.roleSweepSteps.Add(1)
+		key := strings.ToLower(inst.key())
+		if inst.gone || t.colls[inst.kind.Name].byKey[key] != inst || !t.expired(inst) {
+			continue // removed, or replaced by a new instance with an end of its own
+		}
+		if r := t.colls["unifiedRoleAssignment"].byKey[key]; r != nil {
+			assignments = append(assignments, r)
+		}
+		if r := t.colls[assignScheduleKind].byKey[key]; r != nil {
+			schedules = append(schedules, r)
+		}
+		instances = append(instances, inst)
+	}
+	for _, group := range [][]*record{assignments, schedules, instances} {
+		for _, r := range group {
+			s.remove(r)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,7 @@ type collection struct {
 	order  []*record          // by seq; entries may be gone (compacted lazily)
 	gone   int
 	unique map[string]map[string]*record // property → lower-cased value → record
+	index  map[string]*propIndex         // property → its values' live records (pgindex.go)
 }
 
 // live is the collection in creation order; entries may be gone (callers
@@ -85,8 +87,20 @@ type Tenant struct {
 	// once known: zero until it first looks, and after Seed made a role
 	// entry; a principal entering the bin brings it forward (roleSweepAt).
 	roleSweep time.Time
-	changes   []change
-	seq       uint64
+	// groupSweepSteps and roleSweepSteps count the records the end sweeps
+	// looked at (dropEndedGroupSchedules, dropExpired): tests check that
+	// the work is proportional to what is due, not to the tenant's size.
+	groupSweepSteps, roleSweepSteps atomic.Uint64
+	// groupScheduleSteps counts the PIM for Groups schedules that lists
+	// (listKind) and schedule requests (groupScheduleRequest) looked at:
+	// tests check that a group's or a principal's are looked at, not every
+	// schedule (pgindex.go).
+	groupScheduleSteps atomic.Uint64
+	// groupEnds and roleEnds are the ends still to come of PIM for Groups
+	// schedules and of role assignment instances (endqueue.go).
+	groupEnds, roleEnds endQueue
+	changes             []change
+	seq                 uint64
 	// eventualDelay, when positive, hides a created object from reads for that long.
 	eventualDelay time.Duration
 	// clients are the credentials the token endpoint checks, by application
@@ -185,6 +199,7 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 	}
 	c.byKey[strings.ToLower(r.key())] = r
 	c.order = append(c.order, r)
+	c.indexAdd(r) // pgindex.go
 	for p, idx := range c.unique {
 		if v := str(obj[p]); v != "" {
 			idx[strings.ToLower(v)] = r
@@ -194,6 +209,7 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 		t.dirIndex[strings.ToLower(r.key())] = r
 	}
 	t.noteIDs(obj)
+	t.noteEnd(r) // endqueue.go
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
 	if k.Name == "unifiedRoleAssignment" {
 		t.roleMemberChanged(obj, "link") // dirroledelta.go
@@ -214,6 +230,7 @@ func (t *Tenant) detach(r *record) {
 	if c.byKey[lk] == r {
 		delete(c.byKey, lk)
 	}
+	c.indexDrop(r) // pgindex.go
 	for p, idx := range c.unique {
 		if v := str(r.obj[p]); v != "" && idx[strings.ToLower(v)] == r {
 			delete(idx, strings.ToLower(v))
@@ -251,6 +268,7 @@ func (t *Tenant) reattach(r *record) {
 	r.seq = t.seq
 	c.byKey[strings.ToLower(r.key())] = r
 	c.order = append(c.order, r)
+	c.indexAdd(r) // pgindex.go
 	for p, idx := range c.unique {
 		if v := str(r.obj[p]); v != "" {
 			idx[strings.ToLower(v)] = r
@@ -259,6 +277,7 @@ func (t *Tenant) reattach(r *record) {
 	if r.kind.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
 	}
+	t.noteEnd(r) // endqueue.go
 }
 
 // lookup finds a live, visible record of kind k by key. Callers hold t.mu.

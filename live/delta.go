@@ -715,6 +715,10 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 		var seen func(o map[string]any)
 		if w.census != nil {
 			seen = func(o map[string]any) { w.census.seen([]map[string]any{o}) }
+			// The round's items are shown to the census as they arrive;
+			// the merged objects fed to w are not shown again (files.go).
+			w.censusSeen = true
+			defer func() { w.censusSeen = false }()
 		}
 		changes, link, err := r.deltaRound(ctx, deltaPath(k, spec), spec, requests, seen)
 		if err != nil {

@@ -67,6 +67,10 @@ type writer struct {
 	keep map[string]bool
 	// census, when set, is given every object (pimgroups.go).
 	census *groupCensus
+	// censusSeen: the objects add is given were shown to census one by
+	// one as the delta round read them (readDelta): add does not show
+	// them again.
+	censusSeen bool
 	// release ends the lease of the kind's schema (close); nil until sch
 	// first compiled it.
 	release func()
@@ -137,7 +141,7 @@ func (w *writer) add(objs []map[string]any) error {
 	}
 	k := w.k
 	if w.census != nil {
-		w.census.add(objs)
+		w.census.add(objs, w.censusSeen)
 	}
 	if k.Name == "organization" && w.orgID == "" && len(objs) > 0 {
 		w.orgID, _ = objs[0]["id"].(string)

@@ -186,14 +186,23 @@ type groupCensus struct {
 	early     []string
 	earlySeen map[string]bool
 	wake      chan struct{} // closed and replaced when early grows
+	// looked and again count the objects seen was given, and of them those
+	// it had noted already (tests: a group is looked at once).
+	looked, again int
 }
 
-// add notes the groups a writer is given (files.go).
-func (c *groupCensus) add(objs []map[string]any) {
+// add notes the groups a writer is given (files.go); noted says seen was
+// given them already, item by item, as a delta round's pages arrived
+// (delta.go, readDelta): the writer gets the round's merged objects, and a
+// second look at each would find it noted (earlySeen). Objects from a
+// plain list (listInto, readOnly) are seen here.
+func (c *groupCensus) add(objs []map[string]any, noted bool) {
 	for _, g := range objs {
 		_ = c.l.add(g) // (a group without id fails the writer)
 	}
-	c.seen(objs)
+	if !noted {
+		c.seen(objs)
+	}
 }
 
 // seen notes the groups of a page as they arrive, before a delta round
@@ -202,6 +211,7 @@ func (c *groupCensus) seen(objs []map[string]any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	grew := false
+	c.looked += len(objs)
 	for _, g := range objs {
 		id, _ := g["id"].(string)
 		if id == "" || g["@removed"] != nil || !pimGovernable(g) {
@@ -212,6 +222,7 @@ func (c *groupCensus) seen(objs []map[string]any) {
 			c.earlySeen = map[string]bool{}
 		}
 		if c.earlySeen[lid] {
+			c.again++
 			continue
 		}
 		c.earlySeen[lid] = true
@@ -491,6 +502,13 @@ func (r *reader) groupSchedulesOf(ctx context.Context, k *layout.Kind, g, path s
 //     its records appear), or restored or changed (the log names it);
 //   - a group whose previous files name a principal the log names (a user
 //     deleted or restored);
+//   - a group whose previous files name a principal that is neither a user
+//     of the previous snapshot nor a group of this run's groups list
+//     (gonePrincipals): a deleted principal's schedules stay listed 7 days,
+//     then a clean-up removes them and writes no record (graph-semantics:
+//     undocumented, observed; graphsim/doc.go), so the log cannot tell when;
+//     the group is read each run until its files no longer name the
+//     principal;
 //   - a group with a schedule whose end is before the run's start plus
 //     AuditMargin (DeltaFrom.Now): Graph ends it at its time, with no record
 //     we rely on;
@@ -582,7 +600,8 @@ func (r *reader) readGroupSchedulesSince(ctx context.Context, k *layout.Kind, fr
 			return full("full read: the previous " + layout.Safe(p) + " names no group")
 		}
 		ps := prevSchedule{path: p, key: key, group: strings.ToLower(g)}
-		ps.principal = strings.ToLower(fmt.Sprint(obj["principalId"]))
+		p, _ := obj["principalId"].(string)
+		ps.principal = strings.ToLower(p)
 		if info, ok := obj["scheduleInfo"].(map[string]any); ok {
 			if exp, ok := info["expiration"].(map[string]any); ok {
 				if s, ok := exp["endDateTime"].(string); ok && s != "" {
@@ -654,8 +673,9 @@ func (r *reader) readGroupSchedulesSince(ctx context.Context, k *layout.Kind, fr
 			again[lg] = true
 		}
 	}
+	gone := r.gonePrincipals(listed)
 	for _, f := range prev {
-		if governed[f.group] && (named[f.principal] || !f.end.IsZero() && f.end.Before(now.Add(AuditMargin))) {
+		if governed[f.group] && (named[f.principal] || gone(f.principal) || !f.end.IsZero() && f.end.Before(now.Add(AuditMargin))) {
 			again[f.group] = true
 		}
 	}
@@ -680,4 +700,42 @@ func (r *reader) readGroupSchedulesSince(ctx context.Context, k *layout.Kind, fr
 		return nil, nil, err
 	}
 	return objs, res, nil
+}
+
+// gonePrincipals says which principals a previous schedule file names that
+// are no longer a live user or group: neither a user of the previous
+// snapshot (its users files: the users kind's read of the last run) nor a
+// group of this run's groups list (listed). PIM for Groups' principals are
+// users and groups (learn:/graph/api/resources/privilegedaccessgroupeligibilityschedule,
+// principalId); another type would be read again each run, which costs
+// its group's lists and changes nothing. A principal deleted since the
+// last run is still in the previous users files, but its delete record
+// names it (the rule above); from the next run on it is not in them. When
+// this run does not read the users kind, or the previous snapshot holds no
+// users files, nothing is known of the users: no principal is taken as
+// gone (the log's records and the next full read remain).
+func (r *reader) gonePrincipals(listed map[string]bool) func(principal string) bool {
+	uk, ok := layout.Lookup("users")
+	if !ok || !r.readsUsers || r.previousPaths == nil {
+		return func(string) bool { return false }
+	}
+	// The users' map is made at the first principal that is not a listed
+	// group (none: a tenant whose schedules name groups only, or none).
+	var once sync.Once
+	var users map[string]bool
+	return func(p string) bool {
+		if p == "" || listed[p] {
+			return false
+		}
+		once.Do(func() {
+			paths := r.previousPaths(uk)
+			users = make(map[string]bool, len(paths))
+			for _, path := range paths {
+				if fk, key, err := layout.Locate(path); err == nil && fk == uk {
+					users[strings.ToLower(key)] = true
+				}
+			}
+		})
+		return len(users) > 0 && !users[p]
+	}
 }

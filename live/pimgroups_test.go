@@ -423,3 +423,68 @@ func TestPIMGroupListKeepsTheLastVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestGonePrincipals: a principal a previous schedule file names is gone
+// when it is neither a user of the previous snapshot nor a listed group;
+// without the users kind in the run, or without previous users files,
+// none is (every principal would look gone).
+func TestGonePrincipals(t *testing.T) {
+	uk, _ := layout.Lookup("users")
+	user, group, other := "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333"
+	userFile, err := layout.Path(uk, map[string]any{"id": strings.ToUpper(user), "userPrincipalName": "a@example.com", "displayName": "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := func(k *layout.Kind) []string {
+		if k == uk {
+			return []string{userFile, "users/not-a-file.txt"}
+		}
+		return nil
+	}
+	listed := map[string]bool{group: true}
+	gone := (&reader{readsUsers: true, previousPaths: paths}).gonePrincipals(listed)
+	for p, want := range map[string]bool{user: false, group: false, other: true, "": false} {
+		if got := gone(p); got != want {
+			t.Errorf("gone(%q) = %v, want %v (users file %s)", p, got, want, userFile)
+		}
+	}
+	for what, r := range map[string]*reader{
+		"users not read": {readsUsers: false, previousPaths: paths},
+		"no users files": {readsUsers: true, previousPaths: func(*layout.Kind) []string { return nil }},
+		"no previous":    {readsUsers: true},
+	} {
+		if r.gonePrincipals(listed)(other) {
+			t.Errorf("%s: a principal is taken as gone", what)
+		}
+	}
+}
+
+// TestGroupCensusLooksAtEachGroupOnce: the groups round shows each group to
+// the PIM kinds' census as its item arrives; the groups writer, given the
+// round's merged groups, does not show them again (it did: each group was
+// looked at twice, the second time found noted). Groups from a plain list
+// (a read without delta rounds: perParent) are shown by the writer.
+func TestGroupCensusLooksAtEachGroupOnce(t *testing.T) {
+	sim, c := deltaSim(t, graphsim.Sizes{Users: 30, Groups: 6})
+	governable, groups := sim.Tenant().PIMGovernableGroups(), sim.Tenant().Count("group")
+	if governable == 0 {
+		t.Fatal("no group PIM for Groups can govern: the test covers nothing")
+	}
+	kinds := append(simtest.Kinds(t, "groups"), simtest.Kinds(t, AuditKinds()...)...)
+	for what, rd := range map[string]*reader{
+		"delta round": {c: c, progress: NoProgress{}, track: true},
+		"plain list":  {c: c, progress: NoProgress{}, perParent: true},
+	} {
+		readWith(t, rd, kinds)
+		cs := rd.census
+		if cs == nil {
+			t.Fatalf("%s: no census of the groups", what)
+		}
+		// The round may show a group in more than one item (its members in
+		// a later one, which says nothing PIM reads): not a second look.
+		if cs.looked < groups || cs.again != 0 || len(cs.early) != governable {
+			t.Errorf("%s: the census looked at %d objects (%d groups), %d of them noted already, and noted %d; want none again and %d (the governable ones)",
+				what, cs.looked, groups, cs.again, len(cs.early), governable)
+		}
+	}
+}

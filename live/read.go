@@ -292,6 +292,8 @@ type reader struct {
 	// census: the PIM kinds' groups list from the groups kind's read
 	// (pimgroups.go); nil unless readAll reads both.
 	census *groupCensus
+	// readsUsers: readAll reads the users kind (pimgroups.go, gonePrincipals).
+	readsUsers bool
 }
 
 // named maps a kind's least permissions to those of the listed set.
@@ -366,6 +368,7 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 	}
 	units := planUnits(kinds)
 	r.granted = layout.ExportPermissions(kinds)
+	r.readsUsers = slices.ContainsFunc(kinds, func(k *layout.Kind) bool { return k.Name == "users" })
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ready := make(chan struct{}) // closed once r.delta and r.keepUsers are set
