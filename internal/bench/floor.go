@@ -126,6 +126,9 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //     branding's images are not counted (one request per image set, which
 //     the floor does not know), so the floor stays below what is needed;
 //     feature rollout policies are delegated-only and not in an app's read;
+//     API connectors and user flows' connections are opt-in (Graph reads
+//     them only with a write permission) and not in a default export, so
+//     the floor counts no read of them, though the large profile has them;
 //   - Conditional Access reads, a strength's combinationConfigurations
 //     included (read below /identity/conditionalAccess), are outside the
 //     directory resource-unit budget (graphsim and Graph charge them to
