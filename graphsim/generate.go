@@ -1901,6 +1901,7 @@ func (g *generator) large(sz Sizes) {
 	g.largeAppHeld()                   // generate_appheld.go (last: earlier objects keep their ids)
 	g.largeCoverage(users, security)   // generate_large13.go (derived ids: earlier objects keep theirs)
 	g.largeCoverage14(users, security) // generate_large14.go (derived ids: earlier objects keep theirs)
+	g.largeExternal(users, security)   // generate_large_ext.go (derived ids: earlier objects keep theirs)
 	if g.err == nil {
 		g.demoCustomSecurity() // customsec.go (caller's ids only)
 		g.demoCSAValues(40)    // user_csa.go: one member in 40 (no id drawn)

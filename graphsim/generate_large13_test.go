@@ -141,3 +141,66 @@ func TestGenerateLargeHoldsTheKindsOfIssue13Part2(t *testing.T) {
 		t.Errorf("the default branding has no customCSS: %v", b)
 	}
 }
+
+// The large profile holds organizational contacts, cross-tenant access
+// partners, identity providers and API connectors (generate_large_ext.go)
+// at counts scaled by its users: a contact per 50 users, a quarter of them
+// members of a security group; 2 partners plus one per 5,000 users, a
+// quarter with a user synchronization policy; the built-in and both social
+// identity providers; a connector per user flow, and one more the partner
+// flow calls after federation. Built twice, the tenant is the same
+// (largeTenant13), and every reference resolves.
+func TestGenerateLargeHoldsContactsPartnersProvidersAndConnectors(t *testing.T) {
+	tn := largeTenant13(t)
+	for kind, want := range map[string]int{
+		"orgContact": 1997 / 50 /* the generated users: 2,000 less the admin and two emergency accounts */, partnerKind: 2, idpKind: 5, apiConnKind: 4,
+	} {
+		if n := tn.Count(kind); n != want {
+			t.Errorf("%d %s, want %d", n, kind, want)
+		}
+	}
+	members := 0
+	for _, g := range tn.List("group") {
+		for _, m := range tn.Links("group", str(g["id"]), "members") {
+			if _, ok := tn.Get("orgContact", m); ok {
+				members++
+				if isUnified(g) || isDynamic(g) {
+					t.Errorf("contact %s is a member of %q, which holds users only", m, g["displayName"])
+				}
+			}
+		}
+	}
+	if members != 10 {
+		t.Errorf("%d contact memberships, want 10 (one contact in four of 39)", members)
+	}
+	synced := 0
+	for _, r := range tn.colls[partnerKind].live() {
+		if r.obj[heldPrefix+identitySync] != nil {
+			synced++
+		}
+	}
+	if synced != 1 {
+		t.Errorf("%d partners with a user synchronization policy, want 1", synced)
+	}
+	for _, id := range []string{"Google-OAUTH", "Facebook-OAUTH", "EmailOTP-OAUTH"} {
+		if _, ok := tn.Get(idpKind, id); !ok {
+			t.Errorf("no identity provider %s", id)
+		}
+	}
+	for _, f := range tn.colls[userFlowKind].live() {
+		steps, _ := f.obj[heldPrefix+ufConnectorsRel].(map[string]any)
+		if len(steps) == 0 {
+			t.Errorf("user flow %s calls no API connector", f.key())
+		}
+		for step, c := range steps {
+			if _, ok := tn.Get(apiConnKind, str(c)); !ok {
+				t.Errorf("user flow %s step %s names connector %v, which does not exist", f.key(), step, c)
+			}
+		}
+		for _, p := range asSlice(f.obj[heldPrefix+ufIdpRel]) {
+			if _, ok := tn.Get(idpKind, str(p)); !ok {
+				t.Errorf("user flow %s names identity provider %v, which does not exist", f.key(), p)
+			}
+		}
+	}
+}

@@ -45,6 +45,12 @@ import (
 
 const agreementKindName = "agreement"
 
+// maxAgreements is the most agreements a tenant holds: "You can add no more
+// than 40 terms per tenant" (learn:/entra/identity/conditional-access/terms-of-use,
+// "Service limits"). The answer to a 41st is not documented: graphsim
+// answers 400 (strict).
+const maxAgreements = 40
+
 var agreementKind = &Kind{
 	Name: agreementKindName, ODataType: "#microsoft.graph.agreement",
 	Paths: []string{"identityGovernance/termsOfUse/agreements", "agreements"}, ReadCost: 1, Throttle: "directory",
@@ -75,6 +81,15 @@ func init() {
 // The generator (req nil) gives the demo's files their ids, so the
 // tenant's id sequence is unchanged.
 func createAgreement(s *Server, req *request, body map[string]any, _ *record) *apiError {
+	n := 0
+	for _, r := range s.tenant.colls[agreementKindName].live() {
+		if !r.gone {
+			n++
+		}
+	}
+	if n >= maxAgreements {
+		return badRequest("The tenant already has %d terms of use agreements, the most it can have.", n)
+	}
 	raw, ok := body["files"].([]any)
 	if !ok || len(raw) == 0 {
 		return badRequest("A value is required for property 'files' of resource 'agreement'.")

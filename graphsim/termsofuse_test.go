@@ -67,6 +67,18 @@ func TestTermsOfUseAgreements(t *testing.T) {
 	e.do("GET", coll+"/"+id, nil).must(t, 404)
 	ca["displayName"] = "tou 2"
 	e.do("POST", "/v1.0/identity/conditionalAccess/policies", ca).must(t, 400)
+
+	// At most 40 agreements per tenant (the Entra terms of use page's
+	// service limit): the demo's 2 and 38 more, then a 41st is refused;
+	// once one is deleted, another can be created.
+	var last string
+	for i := range maxAgreements - 2 {
+		last = str(e.do("POST", coll, map[string]any{"displayName": "ToU " + str(i), "isViewingBeforeAcceptanceRequired": false,
+			"files": []any{file("en", true)}}).must(t, 201).body["id"])
+	}
+	e.do("POST", coll, map[string]any{"displayName": "ToU 41", "isViewingBeforeAcceptanceRequired": false, "files": []any{file("en", true)}}).must(t, 400)
+	e.do("DELETE", coll+"/"+last, nil).must(t, 204)
+	e.do("POST", coll, map[string]any{"displayName": "ToU 40", "isViewingBeforeAcceptanceRequired": false, "files": []any{file("en", true)}}).must(t, 201)
 }
 
 // Graph serves agreements to delegated callers only ("Application: Not

@@ -210,9 +210,12 @@ func kindError(k *layout.Kind, what string, err error, perms []string) *KindErro
 // topAllowed are the collections that take $top=999 (Graph's maximum page
 // size for directory collections, graph-semantics.md §2.1); the others keep
 // their default page size, as Graph documents no $top for them or refuses it.
+// Organizational contacts take $top (orgcontact-list: "supports the $count,
+// $expand, $filter, $orderby, $search, $select, and $top OData query
+// parameters"); an Exchange-heavy tenant has thousands.
 var topAllowed = map[string]bool{
 	"/users": true, "/groups": true, "/applications": true, "/servicePrincipals": true,
-	"/directory/administrativeUnits": true, "/oauth2PermissionGrants": true,
+	"/directory/administrativeUnits": true, "/oauth2PermissionGrants": true, "/contacts": true,
 }
 
 // childBase is the collection path of the parent a child is read through.

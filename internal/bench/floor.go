@@ -94,6 +94,8 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //     request per policy;
 //   - the other collections graphsim charges to the budget (contacts, user
 //     flows, role management policies, ...): one list each in pages of 999;
+//   - a cross-tenant partner's user synchronization policy: one request
+//     per partner, 1 unit (a contained navigation: no $expand documented);
 //   - singletons (organization, policies): one request each, 1 unit;
 //   - PIM for Groups: each kind's schedules, one list per group PIM can
 //     govern (counts[PIMGovernableGroups]). Graph requires the list to be
@@ -124,6 +126,9 @@ func UnitCost(base int, selected, expanded, smallTop bool) int {
 //     branding's images are not counted (one request per image set, which
 //     the floor does not know), so the floor stays below what is needed;
 //     feature rollout policies are delegated-only and not in an app's read;
+//     API connectors and user flows' connections are opt-in (Graph reads
+//     them only with a write permission) and not in a default export, so
+//     the floor counts no read of them, though the large profile has them;
 //   - Conditional Access reads, a strength's combinationConfigurations
 //     included (read below /identity/conditionalAccess), are outside the
 //     directory resource-unit budget (graphsim and Graph charge them to
@@ -191,6 +196,13 @@ func ComputeFloor(counts map[string]int) Floor {
 	perParent("/policies/permissionGrantPolicies/{id}/excludes", "permissionGrantPolicy")
 	list("/policies/appManagementPolicies", "appManagementPolicy", 1)
 	list("/policies/crossTenantAccessPolicy/partners", "crossTenantAccessPolicyConfigurationPartner", 1)
+	// A partner's cross-tenant user synchronization policy is a contained
+	// navigation its GET does not return and no $expand of the list is
+	// documented (crosstenantidentitysyncpolicypartner-get): one read per
+	// partner, 404 for one without a policy, and graphsim charges both.
+	if n := counts["crossTenantAccessPolicyConfigurationPartner"]; n > 0 {
+		add("GET /policies/crossTenantAccessPolicy/partners/{id}/identitySynchronization", n, n, UnitCost(1, false, false, false), "one request per partner: a contained navigation (404 when none)")
+	}
 	// Collections that draw on the same budget and that a full read lists
 	// (one page each at these tenants' sizes; graphsim charges them, the
 	// strict reading where Graph's list of covered resources is silent).

@@ -140,6 +140,14 @@ func TestComputeFloor(t *testing.T) {
 			t.Errorf("floor line %q: %d units (listed %v), want %d", read, got, ok, want)
 		}
 	}
+	// Each cross-tenant partner adds the read of its user synchronization
+	// policy (a contained navigation: one request per partner, 1 unit);
+	// organizational contacts, identity providers and their lists stay one
+	// page until 999.
+	ext := ComputeFloor(map[string]int{"crossTenantAccessPolicyConfigurationPartner": 22, "orgContact": 2000, "identityProviderBase": 5})
+	if e := ComputeFloor(nil); ext.Units != e.Units+22+2 || ext.Requests != e.Requests+22+2 {
+		t.Errorf("22 partners, 2,000 contacts: %d units in %d requests, empty tenant %d in %d: want 24 more of each", ext.Units, ext.Requests, e.Units, e.Requests)
+	}
 	// Administrative units add a page and two reads each.
 	h := ComputeFloor(map[string]int{"administrativeUnit": 10})
 	if e := ComputeFloor(nil); h.Units != e.Units+20 {
