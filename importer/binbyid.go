@@ -10,6 +10,7 @@ import (
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 )
 
 // A restore of a few deleted users read the whole directory recycle bin of
@@ -61,13 +62,17 @@ type binAsk struct {
 // binAsks are the ids the plan looks for in the bins of kinds (read by id),
 // sorted: the selected objects of those kinds that are not live, and the
 // ids that the selected objects and their live versions name of those
-// kinds that are not live (each id through the id map).
-func binAsks(in *Input, kinds []*layout.Kind) []binAsk {
+// kinds that are not live (each id through the id map). A named id not
+// among the live objects read (a member of a group, where users are not
+// read) is asked first whether it exists (directoryObjects/getByIds, 1,000
+// a request, as checkRefs asks): those that do are not in a bin. nil: that
+// could not be asked (the bins are then listed).
+func binAsks(ctx context.Context, c *graph.Client, in *Input, kinds []*layout.Kind) ([]binAsk, error) {
 	binOf := map[string]*layout.Kind{}
 	for _, k := range kinds {
 		binOf[k.Name] = k
 	}
-	live := func(l string) bool {
+	isLive := func(l string) bool {
 		for _, objs := range in.Live {
 			if objs[l] != nil {
 				return true
@@ -76,13 +81,14 @@ func binAsks(in *Input, kinds []*layout.Kind) []binAsk {
 		return false
 	}
 	asks := map[string]*binAsk{}
+	selected := map[string]bool{} // the selected objects' keys: known not live
 	add := func(id string, kinds []string) {
 		n, ok := in.IDMap.Resolve(id)
 		if !ok || n == "" {
 			n = id
 		}
 		l := strings.ToLower(n)
-		if !guidRe.MatchString(n) || live(l) {
+		if !guidRe.MatchString(n) || isLive(l) {
 			return
 		}
 		for _, name := range kinds {
@@ -109,14 +115,36 @@ func binAsks(in *Input, kinds []*layout.Kind) []binAsk {
 		}
 	}
 	for _, d := range in.Desired {
-		add(d.Key, []string{d.Kind.Name})
-		named(d.Kind, d.Data)
 		key := d.Key
 		if n, ok := in.IDMap.Resolve(key); ok && n != "" {
 			key = n
 		}
+		if _, read := in.Live[d.Kind.Name]; read && in.readByID[d.Kind.Name] == nil || in.readByID[d.Kind.Name][strings.ToLower(key)] {
+			selected[strings.ToLower(key)] = true
+		}
+		add(d.Key, []string{d.Kind.Name})
+		named(d.Kind, d.Data)
 		if o := in.Live[d.Kind.Name][strings.ToLower(key)]; o != nil {
 			named(o.Kind, o.Data)
+		}
+	}
+	var probe []string
+	for l, a := range asks {
+		if !selected[l] {
+			probe = append(probe, a.id)
+		}
+	}
+	if len(probe) > 0 {
+		sort.Strings(probe)
+		found, err := live.FoundObjects(ctx, c, probe, nil)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, nil
+		}
+		for l := range found {
+			delete(asks, l)
 		}
 	}
 	out := make([]binAsk, 0, len(asks))
@@ -124,7 +152,7 @@ func binAsks(in *Input, kinds []*layout.Kind) []binAsk {
 		out = append(out, *a)
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].id) < strings.ToLower(out[j].id) })
-	return out
+	return out, nil
 }
 
 // loadBins reads the recycle bins of kinds into in.Deleted: those that may
@@ -138,7 +166,11 @@ func loadBins(ctx context.Context, c *graph.Client, kinds []*layout.Kind, in *In
 		}
 	}
 	if len(byID) > 0 {
-		if asks := binAsks(in, byID); len(asks) <= binByIDMax {
+		asks, err := binAsks(ctx, c, in, byID)
+		if err != nil {
+			return err
+		}
+		if asks != nil && len(asks) <= binByIDMax {
 			if err := readBinByID(ctx, c, asks, in.Deleted); err != nil {
 				return err
 			}

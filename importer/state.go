@@ -515,12 +515,15 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			m[strings.ToLower(obj.Key)] = obj
 		}
 	}
-	known := map[string]bool{}
-	for _, obj := range snap {
-		known[strings.ToLower(obj.Key)] = true
-	}
+	var known func(key string) bool
 	if lean != nil {
-		known = lean.keys
+		known = func(key string) bool { return lean.has(ctx, key) }
+	} else {
+		keys := map[string]bool{}
+		for _, obj := range snap {
+			keys[strings.ToLower(obj.Key)] = true
+		}
+		known = func(key string) bool { return keys[key] }
 	}
 	recoverInDoubt(in, journal, known)
 
@@ -552,7 +555,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 				return nil, err
 			}
 			_, in.Others = split(full, sel)
-		} else if in.Others, err = lean.liveNames(ctx, o.Repo, in, sel); err != nil {
+		} else if in.Others, err = lean.liveNames(ctx, in, sel); err != nil {
 			return nil, err
 		}
 	}
