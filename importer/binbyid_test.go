@@ -37,6 +37,15 @@ func planBins(t *testing.T, e *env, sel []string, max int) (js, text string, lis
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
+	js, text = planJSON(t, in)
+	lists, byID = binRequests(e)
+	return js, text, lists, byID
+}
+
+// planJSON computes the plan of in and returns it as JSON (without its
+// id, which differs in every plan) and rendered.
+func planJSON(t *testing.T, in *Input) (js, text string) {
+	t.Helper()
 	p, err := Compute(in)
 	if err != nil {
 		t.Fatal(err)
@@ -46,8 +55,7 @@ func planBins(t *testing.T, e *env, sel []string, max int) (js, text string, lis
 	if err != nil {
 		t.Fatal(err)
 	}
-	lists, byID = binRequests(e)
-	return string(b), render(p), lists, byID
+	return string(b), render(p)
 }
 
 // deletableUsers are up to n users of the tenant not synced from on

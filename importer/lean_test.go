@@ -2,7 +2,6 @@ package importer
 
 import (
 	"context"
-	"encoding/json"
 	"path"
 	"strings"
 	"testing"
@@ -40,16 +39,8 @@ func TestLeanLoadPlansAsTheWholeSnapshot(t *testing.T) {
 			t.Fatalf("load (lean %v): %v", lean, err)
 		}
 		n := len(in.Desired) + len(in.Others)
-		p, err := Compute(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.ID = ""
-		b, err := json.Marshal(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b), render(p), n
+		js, text := planJSON(t, in)
+		return js, text, n
 	}
 	wantJSON, wantText, all := planned(false)
 	if !strings.Contains(wantText, "add member") || !strings.Contains(wantText, "restore from deleted items") {
