@@ -149,6 +149,7 @@
 //	| security groups hold devices and organizational contacts as members; Microsoft 365 groups only users; administrative units hold devices, not contacts | learn:/graph/api/group-post-members, learn:/graph/api/administrativeunit-post-members | TestDevicesAndContactsAsMembers → importer TestRestoreGroupDeviceAndContactMembers |
 //	| /devices: no POST with application permissions (delegated only); DELETE is final (devices are not in /directory/deletedItems); /contacts (orgContact) is read only in v1.0 | learn:/graph/api/device-post-devices, device-delete, directory-deleteditems-list, resources/orgcontact | TestDevicesAndContactsAsMembers → importer TestRestoreGroupDeviceAndContactMembers |
 //	| GET, DELETE and restore of /directory/deletedItems/{id} (no type cast) are charged to the directory resource-unit budget like the cast lists: directoryObject is among the resources the identity and access limits cover | learn:/graph/throttling-limits ("Identity and access service limits" and its list of resources) | TestEveryRouteIsCharged |
+//	| GET /directory/deletedItems/{id} answers a deleted user, group, application, service principal or administrative unit as a directoryObject entity (@odata.type, deletedDateTime, $select honoured, as its item in the cast list), 1 resource unit; an id not in the bin (live, unknown, purged) is 404 Request_ResourceNotFound naming the id (Graph's directory not-found body) | learn:/graph/api/directory-deleteditems-get | TestDeletedItemByID |
 //
 // ## Directory roles and PIM (roles.go, hooks.go)
 //

@@ -27,7 +27,7 @@ import (
 // display name that the snapshot does not know and no id map entry names
 // (creation times are not compared: the tenant's clock is not ours).
 // Several candidates are not guessed between: the plan says so.
-func recoverInDoubt(in *Input, journal []journalEntry, known map[string]bool) {
+func recoverInDoubt(in *Input, journal []journalEntry, known func(key string) bool) {
 	if len(journal) == 0 {
 		return
 	}
@@ -52,7 +52,8 @@ func recoverInDoubt(in *Input, journal []journalEntry, known map[string]bool) {
 		}
 		var fits []*Object
 		for key, o := range in.Live[it.Kind] {
-			if known[key] || mapped[key] || displayName(o) != it.Name {
+			// (known last: of a lean Load, it lists the key's shard folder.)
+			if displayName(o) != it.Name || mapped[key] || known(key) {
 				continue
 			}
 			fits = append(fits, o)

@@ -3,6 +3,8 @@ package importer
 import (
 	"context"
 	"fmt"
+	"maps"
+	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -45,8 +47,27 @@ type leanSnap struct {
 	// skipped: the files read that could not be decoded (the files left
 	// out are not read, so not checked: `entrasnap check` checks them).
 	skipped []diff.Skipped
-	keys    map[string]bool   // lower-case key of every object file at the commit
-	left    map[string]string // lower-case key → path of the files left out
+	keys    map[string]bool // lower-case key of every object file read of the commit's tree
+	// r and skipped are the repository and the leanKinds whose folders
+	// the walk left unread (not selected whole); folders the shard
+	// folders of those kinds listed so far (folder → lower-case key →
+	// file), by leftFile.
+	r       *snapshot.Repo
+	left    map[string]*layout.Kind
+	folders map[string]*leftFolder
+}
+
+// leftFolder is a folder's files: in path order, and by lower-case key
+// (the last in path order of those whose keys fold the same).
+type leftFolder struct {
+	files []leftFile
+	byKey map[string]leftFile
+}
+
+// leftFile is a file of a folder left out of the walk.
+type leftFile struct {
+	path string
+	hash plumbing.Hash
 }
 
 // leanLoad is whether a Load with these options may read lean: a
@@ -82,26 +103,25 @@ func readLean(ctx context.Context, r *snapshot.Repo, commit string, given *Selec
 	for _, k := range sel.Kinds {
 		whole[k] = true
 	}
-	picked := map[string]bool{}
-	for _, p := range sel.Paths {
-		picked[p] = true
+	ls := &leanSnap{commit: commit, keys: map[string]bool{}, r: r, left: map[string]*layout.Kind{}, folders: map[string]*leftFolder{}}
+	for name := range leanKinds {
+		if k, ok := layout.Lookup(name); ok && !whole[name] {
+			ls.left[k.Folder] = k
+		}
 	}
-	ls := &leanSnap{commit: commit, keys: map[string]bool{}, left: map[string]string{}}
 	var paths []string
 	var hashes []plumbing.Hash
-	leftHash := map[string]plumbing.Hash{}
-	err := r.Walk(ctx, commit, "", func(p string, h plumbing.Hash) error {
-		k, key, err := layout.Locate(p)
+	// The folders of leanKinds not selected whole are not read: of a
+	// large snapshot, nearly every tree (issue 12 row f: each of plan,
+	// apply's check and verify walked 125,000 files). The selected files
+	// and those the selection names are found in their shard folders.
+	skip := func(dir string) bool { return ls.left[dir] != nil }
+	err := r.WalkExcept(ctx, commit, "", skip, func(p string, h plumbing.Hash) error {
+		_, key, err := layout.Locate(p)
 		if err != nil {
 			return nil // not an object file (the manifest, the id map): diff.LoadFiles leaves them out too
 		}
-		l := strings.ToLower(key)
-		ls.keys[l] = true
-		if leanKinds[k.Name] && !whole[k.Name] && !picked[p] {
-			ls.left[l] = p
-			leftHash[p] = h
-			return nil
-		}
+		ls.keys[strings.ToLower(key)] = true
 		paths, hashes = append(paths, p), append(hashes, h)
 		return nil
 	})
@@ -113,39 +133,115 @@ func readLean(ctx context.Context, r *snapshot.Repo, commit string, given *Selec
 		return nil, sel, nil, err
 	}
 	ls.snap, ls.skipped = diff.LoadFiles(files)
+	// The selected files of the folders not read.
+	var picks []string
+	for _, p := range sel.Paths {
+		if k, _, err := layout.Locate(p); err == nil && ls.left[k.Folder] != nil {
+			picks = append(picks, p)
+		}
+	}
+	if err := ls.add(ctx, picks); err != nil {
+		return nil, sel, nil, err
+	}
 	// What the selected objects name at REV, to name it in the plan.
 	var more []string
 	for _, p := range sel.Paths {
 		if o := ls.snap[p]; o != nil {
-			more = append(more, ls.referenced(o.Kind, o.Data)...)
+			refs, err := ls.referenced(ctx, o.Kind, o.Data)
+			if err != nil {
+				return nil, sel, nil, err
+			}
+			more = append(more, refs...)
 		}
 	}
-	if err := ls.add(ctx, r, more, leftHash); err != nil {
+	if err := ls.add(ctx, more); err != nil {
 		return nil, sel, nil, err
 	}
 	return ls, sel, resolveErr, nil
 }
 
+// folder lists the files of dir, a shard folder of a kind whose folder the
+// walk left out, once.
+func (ls *leanSnap) folder(ctx context.Context, dir string) (*leftFolder, error) {
+	if f, ok := ls.folders[dir]; ok {
+		return f, nil
+	}
+	f := &leftFolder{byKey: map[string]leftFile{}}
+	err := ls.r.Walk(ctx, ls.commit, dir, func(p string, h plumbing.Hash) error {
+		if _, key, err := layout.Locate(p); err == nil {
+			f.files = append(f.files, leftFile{p, h})
+			f.byKey[strings.ToLower(key)] = leftFile{p, h}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ls.folders[dir] = f
+	return f, nil
+}
+
+// leftOut finds the file of key among those of the folders left out (the
+// folder a file keyed key is in: layout.Path's shard).
+func (ls *leanSnap) leftOut(ctx context.Context, key string) (leftFile, bool, error) {
+	for _, folder := range slices.Sorted(maps.Keys(ls.left)) {
+		k := ls.left[folder]
+		probe := map[string]any{k.KeyProp(): key}
+		if k.NameProp != "" {
+			probe[k.NameProp] = "x"
+		}
+		p, err := layout.Path(k, probe)
+		if err != nil {
+			continue
+		}
+		fs, err := ls.folder(ctx, path.Dir(p))
+		if err != nil {
+			return leftFile{}, false, err
+		}
+		if f, ok := fs.byKey[strings.ToLower(key)]; ok {
+			return f, true, nil
+		}
+	}
+	return leftFile{}, false, nil
+}
+
+// has reports whether the commit holds an object file keyed key (lower
+// case), read or left out.
+func (ls *leanSnap) has(ctx context.Context, key string) bool {
+	if ls.keys[key] {
+		return true
+	}
+	_, ok, err := ls.leftOut(ctx, key)
+	return ok || err != nil // unreadable: taken as known (recoverInDoubt then maps nothing to it)
+}
+
 // referenced is the paths of the files left out that data (an object of
 // kind k) references.
-func (ls *leanSnap) referenced(k *layout.Kind, data map[string]any) []string {
+func (ls *leanSnap) referenced(ctx context.Context, k *layout.Kind, data map[string]any) ([]string, error) {
 	var out []string
+	var first error
 	for _, ref := range k.Refs {
 		if !slices.ContainsFunc(ref.Kinds, func(rk string) bool { return leanKinds[rk] }) {
 			continue
 		}
 		ref.Walk(data, func(id string) string {
-			if p, ok := ls.left[strings.ToLower(id)]; ok {
-				out = append(out, p)
+			f, ok, err := ls.leftOut(ctx, id)
+			if err != nil && first == nil {
+				first = err
+			}
+			if ok {
+				if _, read := ls.snap[f.path]; !read {
+					out = append(out, f.path)
+				}
 			}
 			return id
 		})
 	}
-	return out
+	return out, first
 }
 
 // add reads and decodes the left-out files at paths into ls.snap.
-func (ls *leanSnap) add(ctx context.Context, r *snapshot.Repo, paths []string, hashes map[string]plumbing.Hash) error {
+func (ls *leanSnap) add(ctx context.Context, paths []string) error {
 	slices.Sort(paths)
 	paths = slices.Compact(paths)
 	var hs []plumbing.Hash
@@ -154,19 +250,18 @@ func (ls *leanSnap) add(ctx context.Context, r *snapshot.Repo, paths []string, h
 		if _, done := ls.snap[p]; done {
 			continue
 		}
-		h, ok := hashes[p]
-		if !ok {
-			var err error
-			if h, err = blobOf(ctx, r, ls.commit, p); err != nil {
-				return err
-			}
+		fs, err := ls.folder(ctx, path.Dir(p))
+		if err != nil {
+			return err
 		}
-		ps, hs = append(ps, p), append(hs, h)
+		if i := slices.IndexFunc(fs.files, func(f leftFile) bool { return f.path == p }); i >= 0 {
+			ps, hs = append(ps, p), append(hs, fs.files[i].hash) // (a path not at the commit selects nothing, as when walked)
+		}
 	}
 	if len(ps) == 0 {
 		return nil
 	}
-	files, err := readPaths(ctx, r, ps, hs)
+	files, err := readPaths(ctx, ls.r, ps, hs)
 	if err != nil {
 		return err
 	}
@@ -175,22 +270,7 @@ func (ls *leanSnap) add(ctx context.Context, r *snapshot.Repo, paths []string, h
 		ls.snap[p] = o
 	}
 	ls.skipped = append(ls.skipped, skipped...)
-	for _, p := range ps {
-		if _, key, err := layout.Locate(p); err == nil {
-			delete(ls.left, strings.ToLower(key))
-		}
-	}
 	return nil
-}
-
-// blobOf is the blob id of the file p at commit.
-func blobOf(ctx context.Context, r *snapshot.Repo, commit, p string) (plumbing.Hash, error) {
-	var h plumbing.Hash
-	err := r.Walk(ctx, commit, p, func(_ string, b plumbing.Hash) error {
-		h = b
-		return snapshot.ErrStop
-	})
-	return h, err
 }
 
 // readPaths reads the blobs hs of the files paths (on every CPU), keyed by
@@ -224,7 +304,7 @@ func readPaths(ctx context.Context, r *snapshot.Repo, paths []string, hs []plumb
 // selected objects name (a member added since REV, say), so that the plan
 // names them as a Load of the whole snapshot does, and gives the objects
 // not selected again.
-func (ls *leanSnap) liveNames(ctx context.Context, r *snapshot.Repo, in *Input, sel Selection) ([]*Object, error) {
+func (ls *leanSnap) liveNames(ctx context.Context, in *Input, sel Selection) ([]*Object, error) {
 	var more []string
 	for _, d := range in.Desired {
 		key := d.Key
@@ -232,13 +312,17 @@ func (ls *leanSnap) liveNames(ctx context.Context, r *snapshot.Repo, in *Input, 
 			key = n
 		}
 		if o := in.Live[d.Kind.Name][strings.ToLower(key)]; o != nil {
-			more = append(more, ls.referenced(o.Kind, o.Data)...)
+			refs, err := ls.referenced(ctx, o.Kind, o.Data)
+			if err != nil {
+				return nil, err
+			}
+			more = append(more, refs...)
 		}
 	}
 	if len(more) == 0 {
 		return in.Others, nil
 	}
-	if err := ls.add(ctx, r, more, nil); err != nil {
+	if err := ls.add(ctx, more); err != nil {
 		return nil, err
 	}
 	_, others := split(ls.snap, sel)

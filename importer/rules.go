@@ -286,9 +286,12 @@ func restorePath(k *layout.Kind, id string) string {
 func binListPath(k *layout.Kind) string {
 	switch k.SoftDelete {
 	case "directory":
-		p := "/v1.0/directory/deletedItems/" + strings.TrimPrefix(k.ODataType, "#")
+		// 999 a page, the most Graph gives (directory-deleteditems-list:
+		// "supports returning up to 999 objects per page using $top"):
+		// each page costs a resource unit and a round trip.
+		p := "/v1.0/directory/deletedItems/" + strings.TrimPrefix(k.ODataType, "#") + "?$top=999"
 		if len(k.Select) > 0 {
-			p += "?$select=" + strings.Join(append(append([]string(nil), k.Select...), "deletedDateTime"), ",")
+			p += "&$select=" + strings.Join(append(append([]string(nil), k.Select...), "deletedDateTime"), ",")
 		}
 		return p
 	case "conditional-access":

@@ -515,12 +515,15 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			m[strings.ToLower(obj.Key)] = obj
 		}
 	}
-	known := map[string]bool{}
-	for _, obj := range snap {
-		known[strings.ToLower(obj.Key)] = true
-	}
+	var known func(key string) bool
 	if lean != nil {
-		known = lean.keys
+		known = func(key string) bool { return lean.has(ctx, key) }
+	} else {
+		keys := map[string]bool{}
+		for _, obj := range snap {
+			keys[strings.ToLower(obj.Key)] = true
+		}
+		known = func(key string) bool { return keys[key] }
 	}
 	recoverInDoubt(in, journal, known)
 
@@ -535,13 +538,15 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			missing[d.Kind.Name] = true
 		}
 	}
+	var bins []*layout.Kind
 	for _, k := range kinds {
 		// A kind read when referenced: its bin too (layout.Kind.ReadWhenReferenced).
 		if missing[k.Name] || (k.ReadWhenReferenced && k.SoftDelete != "") {
-			if err := loadBin(ctx, o.Client, k, in); err != nil {
-				return nil, err
-			}
+			bins = append(bins, k)
 		}
+	}
+	if err := loadBins(ctx, o.Client, bins, in); err != nil { // binbyid.go
+		return nil, err
 	}
 	if lean != nil { // lean.go
 		if needFull(in) {
@@ -550,7 +555,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 				return nil, err
 			}
 			_, in.Others = split(full, sel)
-		} else if in.Others, err = lean.liveNames(ctx, o.Repo, in, sel); err != nil {
+		} else if in.Others, err = lean.liveNames(ctx, in, sel); err != nil {
 			return nil, err
 		}
 	}
@@ -607,20 +612,29 @@ func readBin(ctx context.Context, c *graph.Client, k *layout.Kind, bin map[strin
 			if err != nil {
 				return err
 			}
-			data, err := layout.Decode(layout.Canonical(k, obj))
-			if err != nil {
+			if err := addBinObject(k, obj, bin); err != nil {
 				return err
 			}
-			key := str(obj[k.KeyProp()])
-			if key == "" {
-				continue
-			}
-			data["deletedDateTime"] = obj["deletedDateTime"]
-			p, _ := layout.Path(k, obj)
-			bin[strings.ToLower(key)] = &Object{Path: p, Kind: k, Key: key, Data: data}
 		}
 		return nil
 	})
+}
+
+// addBinObject adds obj, a kind k object Graph answered from a recycle
+// bin, to bin in the canonical form.
+func addBinObject(k *layout.Kind, obj map[string]any, bin map[string]*Object) error {
+	data, err := layout.Decode(layout.Canonical(k, obj))
+	if err != nil {
+		return err
+	}
+	key := str(obj[k.KeyProp()])
+	if key == "" {
+		return nil
+	}
+	data["deletedDateTime"] = obj["deletedDateTime"]
+	p, _ := layout.Path(k, obj)
+	bin[strings.ToLower(key)] = &Object{Path: p, Kind: k, Key: key, Data: data}
+	return nil
 }
 
 func decode(b []byte) (map[string]any, error) {

@@ -331,9 +331,10 @@ type walkItem struct {
 	hash plumbing.Hash
 }
 
-// collect lists the files at or below prefix in tree root, in path order.
-// Its trees are read once, not kept in the tree cache (treeReader.once).
-func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string) ([]walkItem, error) {
+// collect lists the files at or below prefix in tree root, in path order,
+// but those below a folder skip (if not nil) returns true for. Its trees
+// are read once, not kept in the tree cache (treeReader.once).
+func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string, skip func(dir string) bool) ([]walkItem, error) {
 	tr := treeReader{r: r, once: true}
 	e, ok, err := tr.lookup(root, prefix)
 	if err != nil || !ok {
@@ -353,7 +354,11 @@ func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string) (
 			switch {
 			case skipMode(e.mode):
 			case e.isTree():
-				if err := walk(join(p, e.name), e.hash); err != nil {
+				dir := join(p, e.name)
+				if skip != nil && skip(dir) {
+					continue // not read
+				}
+				if err := walk(dir, e.hash); err != nil {
 					return err
 				}
 			default:
@@ -378,13 +383,21 @@ func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string) (
 // r; returning ErrStop ends the walk without error, any other error ends it
 // and is returned.
 func (r *Repo) Walk(ctx context.Context, rev, prefix string, fn func(path string, blob plumbing.Hash) error) error {
+	return r.WalkExcept(ctx, rev, prefix, nil, fn)
+}
+
+// WalkExcept is Walk without the folders below prefix that skip returns
+// true for: skip is asked for each folder's path before the folder is
+// read, and a folder it skips is not read, nor anything below it (a plan
+// of a few users reads the tree but the users' folder: importer/lean.go).
+func (r *Repo) WalkExcept(ctx context.Context, rev, prefix string, skip func(dir string) bool, fn func(path string, blob plumbing.Hash) error) error {
 	r.mu.Lock()
 	c, err := r.resolveCommitLocked(ctx, rev)
 	if err != nil {
 		r.unlock()
 		return err
 	}
-	items, err := r.collect(ctx, c.TreeHash, cleanPrefix(prefix))
+	items, err := r.collect(ctx, c.TreeHash, cleanPrefix(prefix), skip)
 	r.unlock()
 	if err != nil {
 		return err
@@ -433,7 +446,7 @@ func (r *Repo) ReadAll(ctx context.Context, rev, prefix string) (map[string][]by
 	if err != nil {
 		return nil, err
 	}
-	items, err := r.collect(ctx, c.TreeHash, cleanPrefix(prefix))
+	items, err := r.collect(ctx, c.TreeHash, cleanPrefix(prefix), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,152 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/entrasnap/entrasnap/graphsim"
+)
+
+// binRequests counts graphsim's requests to the directory recycle bin since
+// its stats were reset: lists (the cast form) and reads by id.
+func binRequests(e *env) (lists, byID int) {
+	for _, ep := range e.sim.Stats().Endpoints {
+		switch {
+		case ep.Method != "GET":
+		case strings.HasPrefix(ep.Path, "/directory/deletedItems/microsoft.graph."):
+			lists += ep.Requests
+		case ep.Path == "/directory/deletedItems/{id}":
+			byID += ep.Requests
+		}
+	}
+	return lists, byID
+}
+
+// planBins plans sel with binByIDMax set to max (-1: always list the bins),
+// and returns the plan as JSON, rendered, and its recycle-bin requests.
+func planBins(t *testing.T, e *env, sel []string, max int) (js, text string, lists, byID int) {
+	t.Helper()
+	was := binByIDMax
+	binByIDMax = max
+	defer func() { binByIDMax = was }()
+	e.sim.ResetStats()
+	in, err := Load(context.Background(), LoadOptions{Client: e.c, Repo: e.repo, Rev: e.first, Selectors: sel, Now: e.now})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	js, text = planJSON(t, in)
+	lists, byID = binRequests(e)
+	return js, text, lists, byID
+}
+
+// planJSON computes the plan of in and returns it as JSON (without its
+// id, which differs in every plan) and rendered.
+func planJSON(t *testing.T, in *Input) (js, text string) {
+	t.Helper()
+	p, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ID = ""
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), render(p)
+}
+
+// deletableUsers are up to n users of the tenant not synced from on
+// premises (those a restore may restore), skipping those in skip.
+func deletableUsers(e *env, n int, skip map[string]bool) []string {
+	var out []string
+	for _, u := range e.list("/v1.0/users?$select=id,onPremisesSyncEnabled&$top=999") {
+		if id := str(u["id"]); u["onPremisesSyncEnabled"] != true && !skip[strings.ToLower(id)] && len(out) < n {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// TestRestoreOfFewDeletedUsersReadsTheBinByID: a plan that restores two
+// deleted users and a group whose removed members include a deleted user
+// reads those users from the recycle bin by id (binbyid.go), with no list
+// of the bin, although the bin holds 40 other users; its plan is the plan
+// of a Load that lists the bin, byte for byte (the deleted member is named
+// and said to be in the recycle bin both ways); and apply restores the
+// users, reading the bin by id again in its check and verification.
+func TestRestoreOfFewDeletedUsersReadsTheBinByID(t *testing.T) {
+	e := exportedEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}}, nil)
+	_, gid, members := e.emptyGroup(3)
+	skip := map[string]bool{}
+	for _, m := range members {
+		skip[strings.ToLower(m)] = true
+	}
+	e.do("DELETE", "/v1.0/users/"+members[0], nil) // a removed member, now in the bin, not selected
+	victims := deletableUsers(e, 42, skip)
+	if len(victims) < 42 {
+		t.Fatalf("%d users to delete, want 42", len(victims))
+	}
+	for _, id := range victims {
+		e.do("DELETE", "/v1.0/users/"+id, nil)
+	}
+	sel := []string{gid, victims[0], victims[1]}
+
+	wantJSON, wantText, lists, _ := planBins(t, e, sel, -1)
+	if lists == 0 {
+		t.Fatal("with binByIDMax -1 the plan listed no recycle bin: the comparison proves little")
+	}
+	if !strings.Contains(wantText, "Plan: 2 to restore from deleted items") || !strings.Contains(wantText, "in the recycle bin") {
+		t.Fatalf("the plan does not restore 2 users and name the deleted member as in the recycle bin: the comparison proves little:\n%s", wantText)
+	}
+	gotJSON, gotText, lists, byID := planBins(t, e, sel, binByIDMax)
+	if lists != 0 || byID == 0 || byID > binByIDMax {
+		t.Errorf("a plan of 2 deleted users listed the recycle bin %d times and read %d ids from it; want no list and at most %d reads by id", lists, byID, binByIDMax)
+	}
+	if gotJSON != wantJSON || gotText != wantText {
+		t.Fatalf("the plan reading the bin by id differs:\n%s\nwant (listing the bin):\n%s", gotText, wantText)
+	}
+	t.Logf("by id: %d reads of the bin", byID)
+
+	p := e.plan(e.first, sel, Options{})
+	e.sim.ResetStats()
+	o := e.applyOpts()
+	o.Record = nil
+	res, err := Apply(context.Background(), p, o)
+	if err != nil || !res.Complete() {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	if lists, _ := binRequests(e); lists != 0 {
+		t.Errorf("apply listed the recycle bin %d times", lists)
+	}
+	for _, id := range victims[:2] {
+		e.get("/v1.0/users/" + id + "?$select=id")
+	}
+}
+
+// TestRestoreOfManyDeletedUsersListsTheBin: a plan that needs more ids from
+// the bin than binByIDMax lists it, 999 a page, and plans as when it reads
+// them by id.
+func TestRestoreOfManyDeletedUsersListsTheBin(t *testing.T) {
+	e := exportedEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}}, nil)
+	victims := deletableUsers(e, binByIDMax+5, nil)
+	for _, id := range victims {
+		e.do("DELETE", "/v1.0/users/"+id, nil)
+	}
+	wantJSON, wantText, lists, byID := planBins(t, e, victims, binByIDMax)
+	if lists != 1 || byID != 0 {
+		t.Errorf("a plan of %d deleted users: %d lists of the bin (want one page), %d reads by id (want none)", len(victims), lists, byID)
+	}
+	if !strings.Contains(wantText, fmt.Sprintf("Plan: %d to restore from deleted items", len(victims))) {
+		t.Fatalf("want %d restores planned:\n%s", len(victims), wantText)
+	}
+	gotJSON, gotText, lists, byID := planBins(t, e, victims, 1000)
+	if lists != 0 || byID != len(victims) {
+		t.Errorf("by id: %d lists, %d reads by id", lists, byID)
+	}
+	if gotJSON != wantJSON || gotText != wantText {
+		t.Fatalf("the plan reading the bin by id differs:\n%s\nwant (listing the bin):\n%s", gotText, wantText)
+	}
+}
