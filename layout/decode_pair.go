@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
@@ -29,25 +30,22 @@ func DecodePair(k *Kind, a, b []byte) (ma, mb map[string]any, ok bool) {
 	if k == nil || len(k.Sets) == 0 || len(a) == 0 || len(b) == 0 {
 		return nil, nil, false
 	}
-	sa, sb := string(a), string(b) // one copy each: items are slices of these
 	var cutA, cutB []span
 	for prop, elemKey := range k.Sets {
 		if elemKey == "" || strings.ContainsAny(prop, "[].") || yamlKey(prop) != prop || yamlKey(elemKey) != elemKey {
 			continue // sets of scalars, nested sets: not worth it, decoded whole
 		}
-		ia, okA := setItems(sa, prop, elemKey)
-		ib, okB := setItems(sb, prop, elemKey)
-		if !okA || !okB || len(ia.items) == 0 || len(ib.items) == 0 {
-			continue
+		la, okA := findSetList(a, prop, elemKey)
+		lb, okB := findSetList(b, prop, elemKey)
+		if okA && okB {
+			cutA, cutB = commonItems(la, lb, cutA, cutB)
 		}
-		ca, cb := commonItems(ia, ib)
-		cutA, cutB = append(cutA, ca...), append(cutB, cb...)
 	}
 	if len(cutA) == 0 || !isCanonical(a) {
 		return nil, nil, false
 	}
-	ma, okA := decodeCanonical(cutSpans(sa, cutA))
-	mb, okB := decodeCanonical(cutSpans(sb, cutB))
+	ma, okA := decodeCanonical(cutSpans(a, cutA))
+	mb, okB := decodeCanonical(cutSpans(b, cutB))
 	if !okA || !okB {
 		return nil, nil, false
 	}
@@ -61,150 +59,166 @@ type span struct {
 	empty      bool
 }
 
-// setList is the items of one top-level block list in a file.
+// setList is one top-level block list of a file, read an item at a time
+// (next): "prop:" on its own line, then items on lines starting "  -",
+// each with the lines under it (starting with at least three spaces).
 type setList struct {
-	head  span     // the "prop:" text before the line end
-	items []item   // in file order
-	whole span     // the items' lines
-	dup   []string // keys more than one item has
+	d       []byte
+	elemKey string
+	head    int // the index of the line break after "prop:"
+	i       int // the start of the next item
+	// The current item: its text d[at.start:at.end] and the value of its
+	// elemKey property (a plain string: "    elemKey: \"…\"" or
+	// "  - elemKey: \"…\"", printable ASCII without escapes).
+	at  span
+	key []byte
 }
 
-type item struct {
-	text, key string
-	at        span
-}
-
-// setItems finds the top-level key prop in s and, when its value is a block
-// list ("prop:" on its own line, items on lines starting "  -"), its items:
-// each item's text (its "  -" line and the lines under it, starting with
-// at least three spaces) and the value of its elemKey property as a plain
-// string ("    elemKey: \"…\"" or "  - elemKey: \"…\"", printable ASCII
-// without escapes). ok is false when the list has another shape or an item
-// has no such key: such a list is not cut.
-func setItems(s, prop, elemKey string) (l setList, ok bool) {
+// findSetList finds the top-level key prop in d with a block list for its
+// value (ok is false for another shape, or no such key).
+func findSetList(d []byte, prop, elemKey string) (l setList, ok bool) {
 	head := prop + ":\n"
 	at := -1
-	switch {
-	case strings.HasPrefix(s, head):
+	if bytes.HasPrefix(d, []byte(head)) {
 		at = 0
-	default:
-		if i := strings.Index(s, "\n"+head); i >= 0 {
-			at = i + 1
-		}
+	} else if i := bytes.Index(d, []byte("\n"+head)); i >= 0 {
+		at = i + 1
 	}
-	if at < 0 {
+	if at < 0 || !bytes.HasPrefix(d[at+len(head):], []byte("  -")) {
 		return l, false
 	}
-	l.head = span{at + len(prop), at + len(head) - 1, false}
-	i := at + len(head)
-	l.whole.start = i
-	seen := map[string]bool{}
-	for i < len(s) && s[i] == ' ' {
-		if !strings.HasPrefix(s[i:], "  -") || i+3 >= len(s) || s[i+3] != ' ' && s[i+3] != '\n' {
-			return l, false
-		}
-		end := lineEnd(s, i)
-		for end < len(s) && strings.HasPrefix(s[end:], "   ") {
-			end = lineEnd(s, end)
-		}
-		key, found := itemKey(s[i:end], elemKey)
-		if !found {
-			return l, false
-		}
-		if seen[key] {
-			l.dup = append(l.dup, key)
-		}
-		seen[key] = true
-		l.items = append(l.items, item{text: s[i:end], key: key, at: span{i, end, false}})
-		i = end
-	}
-	l.whole.end = i
-	return l, true
+	return setList{d: d, elemKey: elemKey, head: at + len(head) - 1, i: at + len(head)}, true
 }
 
-// lineEnd is the index after the line break of the line at i (len(s) when
+// next moves to the next item: more is false at the list's end, ok false
+// when the list has another shape or an item has no key as above.
+func (l *setList) next() (more, ok bool) {
+	d, i := l.d, l.i
+	if i >= len(d) || d[i] != ' ' {
+		return false, true
+	}
+	if !bytes.HasPrefix(d[i:], []byte("  -")) || i+3 >= len(d) || d[i+3] != ' ' && d[i+3] != '\n' {
+		return false, false
+	}
+	end := lineEnd(d, i)
+	for end < len(d) && bytes.HasPrefix(d[end:], []byte("   ")) {
+		end = lineEnd(d, end)
+	}
+	key, found := itemKey(d[i:end], l.elemKey)
+	if !found {
+		return false, false
+	}
+	l.at, l.key, l.i = span{i, end, false}, key, end
+	return true, true
+}
+
+// lineEnd is the index after the line break of the line at i (len(d) when
 // there is none).
-func lineEnd(s string, i int) int {
-	if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
+func lineEnd(d []byte, i int) int {
+	if j := bytes.IndexByte(d[i:], '\n'); j >= 0 {
 		return i + j + 1
 	}
-	return len(s)
+	return len(d)
 }
 
 // itemKey is the plain string value of elemKey in an item's text: on its
 // dash line or on a line indented by four spaces (the item's own keys in
 // a canonical file).
-func itemKey(text, elemKey string) (string, bool) {
+func itemKey(text []byte, elemKey string) ([]byte, bool) {
 	for i := 0; i < len(text); i = lineEnd(text, i) {
 		line := text[i:lineEnd(text, i)]
-		var rest string
+		var rest []byte
 		switch {
-		case i == 0 && strings.HasPrefix(line, "  - "):
+		case i == 0 && bytes.HasPrefix(line, []byte("  - ")):
 			rest = line[4:]
-		case strings.HasPrefix(line, "    ") && !strings.HasPrefix(line, "     "):
+		case bytes.HasPrefix(line, []byte("    ")) && !bytes.HasPrefix(line, []byte("     ")):
 			rest = line[4:]
 		default:
 			continue
 		}
-		v, ok := strings.CutPrefix(rest, elemKey+`: "`)
-		if !ok {
+		if len(rest) < len(elemKey)+3 || string(rest[:len(elemKey)]) != elemKey || string(rest[len(elemKey):len(elemKey)+3]) != `: "` {
 			continue
 		}
-		v, ok = strings.CutSuffix(v, "\"\n")
+		v, ok := bytes.CutSuffix(rest[len(elemKey)+3:], []byte("\"\n"))
 		if !ok {
-			return "", false
+			return nil, false
 		}
-		for j := 0; j < len(v); j++ {
-			if c := v[j]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-				return "", false
+		for _, c := range v {
+			if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+				return nil, false
 			}
 		}
 		return v, true
 	}
-	return "", false
+	return nil, false
 }
 
-// commonItems are the items of a and b to leave out: those whose key one
-// item alone has on each side, and whose text is the same on both.
-func commonItems(a, b setList) (cutA, cutB []span) {
-	dup := map[string]bool{}
-	for _, k := range append(a.dup, b.dup...) {
-		dup[k] = true
-	}
-	byKey := make(map[string]item, len(a.items))
-	for _, it := range a.items {
-		byKey[it.key] = it
-	}
-	for _, it := range b.items {
-		old, ok := byKey[it.key]
-		if !ok || dup[it.key] || old.text != it.text {
-			continue
+// commonItems adds to cutA and cutB the items of a and b to leave out:
+// those whose text is the same on both sides. It takes lists whose keys
+// increase strictly on each side (Encode sorts sets by key, so a file as
+// entrasnap writes it has them in order, ids in lower case), which makes
+// each key one item's and lets one pass match them; a list otherwise is
+// left whole.
+func commonItems(a, b setList, cutA, cutB []span) ([]span, []span) {
+	nA, nB := len(cutA), len(cutB)
+	var prevA, prevB []byte
+	advance := func(l *setList, prev *[]byte) (more, ok bool) {
+		more, ok = l.next()
+		if more && *prev != nil && bytes.Compare(*prev, l.key) >= 0 {
+			return false, false
 		}
-		cutA, cutB = append(cutA, old.at), append(cutB, it.at)
+		*prev = l.key
+		return more, ok
 	}
-	if len(cutA) == len(a.items) {
-		cutA = append(cutA, span{a.head.end, a.head.end, true})
+	moreA, okA := advance(&a, &prevA)
+	moreB, okB := advance(&b, &prevB)
+	items := [2]int{}
+	for okA && okB && (moreA || moreB) {
+		c := -1
+		switch {
+		case !moreA:
+			c = 1
+		case moreB:
+			c = bytes.Compare(a.key, b.key)
+		}
+		if c == 0 && bytes.Equal(a.d[a.at.start:a.at.end], b.d[b.at.start:b.at.end]) {
+			cutA, cutB = append(cutA, a.at), append(cutB, b.at)
+		}
+		if c <= 0 {
+			items[0]++
+			moreA, okA = advance(&a, &prevA)
+		}
+		if c >= 0 {
+			items[1]++
+			moreB, okB = advance(&b, &prevB)
+		}
 	}
-	if len(cutB) == len(b.items) {
-		cutB = append(cutB, span{b.head.end, b.head.end, true})
+	if !okA || !okB {
+		return cutA[:nA], cutB[:nB]
+	}
+	if len(cutA)-nA == items[0] {
+		cutA = append(cutA, span{a.head, a.head, true})
+	}
+	if len(cutB)-nB == items[1] {
+		cutB = append(cutB, span{b.head, b.head, true})
 	}
 	return cutA, cutB
 }
 
-// cutSpans is s without the spans (which do not overlap), with " []"
+// cutSpans is d without the spans (which do not overlap), with " []"
 // written where an empty span says a list lost every item.
-func cutSpans(s string, cuts []span) []byte {
+func cutSpans(d []byte, cuts []span) []byte {
 	sortSpans(cuts)
-	out := make([]byte, 0, len(s))
+	out := make([]byte, 0, len(d))
 	at := 0
 	for _, c := range cuts {
-		out = append(out, s[at:c.start]...)
+		out = append(out, d[at:c.start]...)
 		if c.empty {
 			out = append(out, " []"...)
 		}
 		at = c.end
 	}
-	return append(out, s[at:]...)
+	return append(out, d[at:]...)
 }
 
 func sortSpans(cuts []span) {
