@@ -161,6 +161,7 @@ func itemKey(text []byte, elemKey string) ([]byte, bool) {
 // left whole.
 func commonItems(a, b setList, cutA, cutB []span) ([]span, []span) {
 	nA, nB := len(cutA), len(cutB)
+	cut := [2]int{} // items cut from a and b
 	var prevA, prevB []byte
 	advance := func(l *setList, prev *[]byte) (more, ok bool) {
 		more, ok = l.next()
@@ -182,7 +183,9 @@ func commonItems(a, b setList, cutA, cutB []span) ([]span, []span) {
 			c = bytes.Compare(a.key, b.key)
 		}
 		if c == 0 && bytes.Equal(a.d[a.at.start:a.at.end], b.d[b.at.start:b.at.end]) {
-			cutA, cutB = append(cutA, a.at), append(cutB, b.at)
+			cutA, cutB = appendSpan(cutA, a.at), appendSpan(cutB, b.at)
+			cut[0]++
+			cut[1]++
 		}
 		if c <= 0 {
 			items[0]++
@@ -196,20 +199,34 @@ func commonItems(a, b setList, cutA, cutB []span) ([]span, []span) {
 	if !okA || !okB {
 		return cutA[:nA], cutB[:nB]
 	}
-	if len(cutA)-nA == items[0] {
+	if cut[0] == items[0] {
 		cutA = append(cutA, span{a.head, a.head, true})
 	}
-	if len(cutB)-nB == items[1] {
+	if cut[1] == items[1] {
 		cutB = append(cutB, span{b.head, b.head, true})
 	}
 	return cutA, cutB
+}
+
+// appendSpan adds sp to cuts, joined to the last span when it follows it
+// (most members of a large group are cut, one after the other).
+func appendSpan(cuts []span, sp span) []span {
+	if n := len(cuts); n > 0 && !cuts[n-1].empty && cuts[n-1].end == sp.start {
+		cuts[n-1].end = sp.end
+		return cuts
+	}
+	return append(cuts, sp)
 }
 
 // cutSpans is d without the spans (which do not overlap), with " []"
 // written where an empty span says a list lost every item.
 func cutSpans(d []byte, cuts []span) []byte {
 	sortSpans(cuts)
-	out := make([]byte, 0, len(d))
+	size := len(d)
+	for _, c := range cuts {
+		size += 3 - (c.end - c.start)
+	}
+	out := make([]byte, 0, size)
 	at := 0
 	for _, c := range cuts {
 		out = append(out, d[at:c.start]...)
