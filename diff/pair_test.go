@@ -330,9 +330,12 @@ func TestLoadPairDecodesOnlyTheMembersThatDiffer(t *testing.T) {
 // comparison is the whole files' comparison.
 func FuzzLoadPair(f *testing.F) {
 	r := rand.New(rand.NewPCG(7, 7))
-	for range 20 {
+	for added := 0; added < 20; {
 		_, a, b := randomGroupPair(r, r.IntN(6))
-		f.Add(a, b)
+		if len(a)+len(b) < 2048 { // the fuzzer slows to a crawl on large seeds
+			f.Add(a, b)
+			added++
+		}
 	}
 	k, _ := layout.Lookup("groups")
 	p, err := layout.Path(k, map[string]any{"id": "c0000000-0000-4000-8000-000000000001", "displayName": "Finance\u202e Admins"})
