@@ -15,17 +15,19 @@ import (
 // that one member (issue 12, row e1: decoding the changed groups of a
 // 100,000-user tenant, 7 MB a side, was a third of a diff's CPU).
 //
-// ok is false, and nothing is left out, unless both files are canonical
-// (what decodeCanonical reads; a is checked by isCanonical without building
-// its values, b by decoding what is left of it, whose removed items are
-// a's text, checked in a) and every item left out has a key no other item
-// of its side has. Then diff.Compare gives the same changes for the two
-// maps as for the whole files: an item both sides hold with the same text
-// and a key of its own is equal to its match and changes nothing, and the
-// items left out take no part in matching the others. The maps are not
-// the whole objects: call it only to compare them. The caller decodes the
-// files as they are when ok is false, so a file that cannot be read gives
-// the same error as it would alone.
+// ok is false, and nothing is left out, unless some item is left out,
+// both files are canonical (what decodeCanonical reads; a is checked by
+// isCanonical without building its values, b by decoding what is left of
+// it, whose removed items are a's text, checked in a) and, in each list
+// cut, the items' keys increase strictly on both sides (commonItems), so
+// every item left out is the only one with its key on its side. Then
+// diff.Compare gives the same changes for the two maps as for the whole
+// files: an item both sides hold with the same text and a key of its own
+// is equal to its match and changes nothing, and the items left out take
+// no part in matching the others. The maps are not the whole objects:
+// call it only to compare them. The caller decodes the files as they are
+// when ok is false, so a file that cannot be read gives the same error as
+// it would alone.
 func DecodePair(k *Kind, a, b []byte) (ma, mb map[string]any, ok bool) {
 	if k == nil || len(k.Sets) == 0 || len(a) == 0 || len(b) == 0 {
 		return nil, nil, false
