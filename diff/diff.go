@@ -43,22 +43,61 @@ func (s Skipped) String() string { return s.Path + ": " + s.Reason }
 // the time a diff of two snapshots takes); the result does not depend on
 // their order.
 func LoadFiles(files map[string][]byte) (Snapshot, []Skipped) {
+	s, _, skipped, _ := LoadPair(files, nil)
+	return s, skipped
+}
+
+// LoadPair is LoadFiles of two versions of files, before and after, for
+// Compare(a, b): a file both hold is decoded with layout.DecodePair, which
+// leaves out the set items (a group's members) both versions hold with the
+// same text, so a large group of which a few members changed costs those
+// members. Compare gives the same changes as for LoadFiles of each side;
+// the objects' Data of such a file lack the items left out (use LoadFiles
+// for whole objects). A file DecodePair declines is decoded whole, with
+// LoadFiles' error when it cannot be read.
+func LoadPair(before, after map[string][]byte) (a, b Snapshot, skipA, skipB []Skipped) {
 	type job struct {
-		path string
-		kind *layout.Kind
-		key  string
-		obj  map[string]any
-		err  error
+		path       string
+		kind       *layout.Kind
+		key        string
+		side       int // 0: before only, 1: after only, 2: both
+		objA, objB map[string]any
+		errA, errB error
 	}
-	jobs := make([]job, 0, len(files))
-	for p := range files {
+	jobs := make([]job, 0, len(before)+len(after))
+	add := func(p string, side int) {
 		k, key, err := layout.Locate(p)
 		if err != nil {
-			continue
+			return
 		}
-		jobs = append(jobs, job{path: p, kind: k, key: key})
+		jobs = append(jobs, job{path: p, kind: k, key: key, side: side})
 	}
-	decode := func(j *job) { j.obj, j.err = layout.Decode(files[j.path]) }
+	for p := range before {
+		if _, both := after[p]; both {
+			add(p, 2)
+		} else {
+			add(p, 0)
+		}
+	}
+	for p := range after {
+		if _, both := before[p]; !both {
+			add(p, 1)
+		}
+	}
+	decode := func(j *job) {
+		if j.side == 2 {
+			var ok bool
+			if j.objA, j.objB, ok = layout.DecodePair(j.kind, before[j.path], after[j.path]); ok {
+				return
+			}
+		}
+		if j.side != 1 {
+			j.objA, j.errA = layout.Decode(before[j.path])
+		}
+		if j.side != 0 {
+			j.objB, j.errB = layout.Decode(after[j.path])
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(jobs)/decodeBatch)
 	if workers <= 1 {
 		for i := range jobs {
@@ -78,17 +117,27 @@ func LoadFiles(files map[string][]byte) (Snapshot, []Skipped) {
 		}
 		wg.Wait()
 	}
-	s := make(Snapshot, len(jobs))
-	var skipped []Skipped
-	for _, j := range jobs {
-		if j.err != nil {
-			skipped = append(skipped, Skipped{Path: j.path, Reason: j.err.Error()})
-			continue
+	a, b = make(Snapshot, len(before)), make(Snapshot, len(after))
+	keep := func(s Snapshot, skipped *[]Skipped, j *job, obj map[string]any, err error) {
+		if err != nil {
+			*skipped = append(*skipped, Skipped{Path: j.path, Reason: err.Error()})
+			return
 		}
-		s[j.path] = &Object{Path: j.path, Kind: j.kind, Key: j.key, Data: j.obj}
+		s[j.path] = &Object{Path: j.path, Kind: j.kind, Key: j.key, Data: obj}
 	}
-	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
-	return s, skipped
+	for i := range jobs {
+		j := &jobs[i]
+		if j.side != 1 {
+			keep(a, &skipA, j, j.objA, j.errA)
+		}
+		if j.side != 0 {
+			keep(b, &skipB, j, j.objB, j.errB)
+		}
+	}
+	for _, sk := range [][]Skipped{skipA, skipB} {
+		sort.Slice(sk, func(i, j int) bool { return sk[i].Path < sk[j].Path })
+	}
+	return a, b, skipA, skipB
 }
 
 // decodeBatch is the fewest files per goroutine LoadFiles starts one for.

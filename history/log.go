@@ -40,7 +40,8 @@ func ShortRev(h string) string {
 // entered), and each changed file is read by its blob id and decoded once.
 // A file that cannot be read at either revision is left out of both sides
 // (so it is neither an addition nor a removal) and returned with its
-// revision.
+// revision. The snapshots are for diff.Compare: a file changed on both
+// sides lacks the set items both hold the same (diff.LoadPair).
 func LoadChanged(ctx context.Context, r *snapshot.Repo, from, to string) (diff.Snapshot, diff.Snapshot, []Skipped, error) {
 	changes, err := r.Diff(ctx, from, to)
 	if err != nil {
@@ -97,11 +98,11 @@ func loadChanges(ctx context.Context, r blobReader, from, to string, changes []s
 	return a, b, append(SkippedAt(from, skipA), SkippedAt(to, skipB)...), nil
 }
 
-// loadPair decodes both sides; a file unreadable on one side is dropped
-// from the other too.
+// loadPair decodes both sides for diff.Compare (diff.LoadPair: the set
+// items a file holds the same on both sides are left out); a file
+// unreadable on one side is dropped from the other too.
 func loadPair(before, after map[string][]byte) (a, b diff.Snapshot, skipA, skipB []diff.Skipped) {
-	a, skipA = diff.LoadFiles(before)
-	b, skipB = diff.LoadFiles(after)
+	a, b, skipA, skipB = diff.LoadPair(before, after)
 	a.Drop(skipB)
 	b.Drop(skipA)
 	return a, b, skipA, skipB

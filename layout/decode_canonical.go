@@ -39,6 +39,21 @@ func decodeCanonical(data []byte) (map[string]any, bool) {
 	return m, true
 }
 
+// isCanonical is whether decodeCanonical accepts data, found by the same
+// parser without building the values (no map, list or string per member):
+// DecodePair checks a whole file this way and decodes only what differs.
+func isCanonical(data []byte) bool {
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		return false
+	}
+	if string(data) == "{}\n" {
+		return true
+	}
+	p := &canonParser{d: data, scan: true}
+	_, ok := p.mapAt(0, "", false)
+	return ok && p.i == len(data)
+}
+
 // canonMaxDepth bounds nesting: deeper files go to the YAML parser.
 const canonMaxDepth = 64
 
@@ -50,6 +65,9 @@ type canonParser struct {
 	// key's form (yamlKey) and copying it into a string for every member
 	// was a fifth of a large diff's decoding (issue 12, row e1).
 	keys map[string]string
+	// scan: check the text only (isCanonical); values are not built, and
+	// mapAt and listAt return nil with the same ok.
+	scan bool
 }
 
 // knownKey reads a key at the cursor whose text was read and checked
@@ -101,7 +119,11 @@ func (p *canonParser) mapAt(depth int, firstKey string, first bool) (map[string]
 	if depth > canonMaxDepth {
 		return nil, false
 	}
-	m := map[string]any{}
+	var m map[string]any
+	if !p.scan {
+		m = map[string]any{}
+	}
+	keys := 0 // len(m), also when scanning
 	prev, havePrev := "", false
 	for {
 		var key string
@@ -113,7 +135,7 @@ func (p *canonParser) mapAt(depth int, firstKey string, first bool) (map[string]
 			}
 			n := p.indentAt()
 			if n < 2*depth {
-				return m, len(m) > 0
+				return m, keys > 0
 			}
 			if n != 2*depth {
 				return nil, false
@@ -136,7 +158,10 @@ func (p *canonParser) mapAt(depth int, firstKey string, first bool) (map[string]
 		if !ok {
 			return nil, false
 		}
-		m[key] = v
+		if !p.scan {
+			m[key] = v
+		}
+		keys++
 	}
 }
 
@@ -151,7 +176,7 @@ func (p *canonParser) key() (string, bool) {
 	var k string
 	var ok bool
 	if p.i < len(p.d) && p.d[p.i] == '"' {
-		k, _, ok = p.quoted()
+		k, _, ok = p.quoted(true)
 		ok = ok && p.i-start <= maxImplicitKey && yamlKey(k) == string(p.d[start:p.i])
 	} else {
 		k, ok = p.plainKey()
@@ -180,7 +205,7 @@ func (p *canonParser) plainKey() (string, bool) {
 // str reads a string value written as quoteString writes it.
 func (p *canonParser) str() (string, bool) {
 	start := p.i
-	s, simple, ok := p.quoted()
+	s, simple, ok := p.quoted(!p.scan)
 	return s, ok && (simple || quoteString(s) == string(p.d[start:p.i]))
 }
 
@@ -245,13 +270,20 @@ func (p *canonParser) listAt(depth int) ([]any, bool) {
 		return nil, false
 	}
 	var l []any
+	items := 0 // len(l), also when scanning
+	add := func(v any) {
+		if !p.scan {
+			l = append(l, v)
+		}
+		items++
+	}
 	for {
 		if p.i == len(p.d) {
-			return l, len(l) > 0
+			return l, items > 0
 		}
 		n := p.indentAt()
 		if n < 2*depth {
-			return l, len(l) > 0
+			return l, items > 0
 		}
 		if n != 2*depth || p.i+n >= len(p.d) || p.d[p.i+n] != '-' {
 			return nil, false
@@ -267,7 +299,7 @@ func (p *canonParser) listAt(depth int) ([]any, bool) {
 			if !ok {
 				return nil, false
 			}
-			l = append(l, v)
+			add(v)
 			continue
 		case ' ':
 			p.i++
@@ -278,7 +310,7 @@ func (p *canonParser) listAt(depth int) ([]any, bool) {
 			if !ok {
 				return nil, false
 			}
-			l = append(l, v)
+			add(v)
 			continue
 		}
 		// A scalar, or a mapping whose first key is on the dash line.
@@ -296,12 +328,15 @@ func (p *canonParser) listAt(depth int) ([]any, bool) {
 		case known:
 		case c == '"':
 			start := p.i
-			s, simple, ok := p.quoted()
+			s, simple, ok := p.quoted(!p.scan)
 			if !ok {
 				return nil, false
 			}
 			raw := string(p.d[start:p.i])
 			if isKey = p.i < len(p.d) && p.d[p.i] == ':'; isKey {
+				if simple && p.scan {
+					s = raw[1 : len(raw)-1] // not built above; no escape in it
+				}
 				if ok = len(raw) <= maxImplicitKey && yamlKey(s) == raw; ok {
 					p.remember(p.d[start:p.i], s)
 				}
@@ -344,13 +379,13 @@ func (p *canonParser) listAt(depth int) ([]any, bool) {
 			if !ok {
 				return nil, false
 			}
-			l = append(l, m)
+			add(m)
 			continue
 		}
 		if !p.eol() {
 			return nil, false
 		}
-		l = append(l, head)
+		add(head)
 	}
 }
 
@@ -383,6 +418,9 @@ func (p *canonParser) scalar() (any, bool) {
 	// string: left to the YAML parser.
 	if _, err := strconv.ParseFloat(string(tok), 64); err != nil {
 		return nil, false
+	}
+	if p.scan {
+		return nil, true
 	}
 	return json.Number(tok), true
 }
@@ -429,7 +467,8 @@ func isJSONNumber(b []byte) bool {
 // (\" \\ \n \r \t \b \f \uXXXX \UXXXXXXXX); any other escape, or a line
 // break inside, is left to the YAML parser. simple: the string holds only
 // printable ASCII and no escape, so quoteString writes it as it is here.
-func (p *canonParser) quoted() (s string, simple, ok bool) {
+// Without need, a simple string is checked but not built (s is "").
+func (p *canonParser) quoted(need bool) (s string, simple, ok bool) {
 	p.i++ // the opening quote
 	start := p.i
 	simple = true
@@ -437,7 +476,10 @@ func (p *canonParser) quoted() (s string, simple, ok bool) {
 		c := p.d[p.i]
 		switch {
 		case c == '"':
-			s := string(p.d[start:p.i])
+			s := ""
+			if need || !simple {
+				s = string(p.d[start:p.i])
+			}
 			p.i++
 			return s, simple, true
 		case c == '\\':

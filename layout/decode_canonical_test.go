@@ -62,6 +62,9 @@ func canonicalCorpus(t testing.TB) map[string][]byte {
 func TestDecodeCanonicalAgreesWithYAML(t *testing.T) {
 	for name, data := range canonicalCorpus(t) {
 		fast, ok := decodeCanonical(data)
+		if isCanonical(data) != ok {
+			t.Errorf("%s: the scan (isCanonical) says %v, the fast path %v", name, !ok, ok)
+		}
 		if !ok && explicitKey.Match(data) {
 			sameAsYAML(t, name, data) // a key over 1,024 bytes: "? key" lines, left to the YAML parser
 			continue
@@ -125,7 +128,11 @@ func sameAsYAML(t *testing.T, name string, data []byte) {
 	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() || !reflect.DeepEqual(got, want) {
 		t.Errorf("%s: Decode %#v (%v), the YAML parser %#v (%v)\n%s", trunc(name), got, err, want, wantErr, trunc(string(data)))
 	}
-	if fast, ok := decodeCanonical(data); ok && (wantErr != nil || !reflect.DeepEqual(fast, want)) {
+	fast, ok := decodeCanonical(data)
+	if isCanonical(data) != ok {
+		t.Errorf("%s: the scan (isCanonical) says %v, the fast path %v:\n%s", trunc(name), !ok, ok, trunc(string(data)))
+	}
+	if ok && (wantErr != nil || !reflect.DeepEqual(fast, want)) {
 		t.Errorf("%s: the fast path read %#v, the YAML parser %#v (%v)", trunc(name), fast, want, wantErr)
 	} else if ok && !bytes.Equal(Encode(fast), data) {
 		t.Errorf("%s: the fast path accepted a file Encode does not write:\n%s", trunc(name), trunc(string(data)))
@@ -151,6 +158,9 @@ func FuzzDecodeCanonical(f *testing.F) {
 			t.Skip()
 		}
 		fast, ok := decodeCanonical(data)
+		if isCanonical(data) != ok {
+			t.Fatalf("the scan (isCanonical) says %v, the fast path %v: %q", !ok, ok, data)
+		}
 		if !ok {
 			return
 		}

@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -223,6 +226,7 @@ func (d *differ) diffTrees(prefix string, a, b plumbing.Hash) error {
 	for _, e := range ea {
 		byName[e.name] = e
 	}
+	d.prefetch(ea, eb, byName)
 	seen := make(map[string]bool, len(eb))
 	for _, e := range eb {
 		seen[e.name] = true
@@ -245,6 +249,82 @@ func (d *differ) diffTrees(prefix string, a, b plumbing.Hash) error {
 		}
 	}
 	return nil
+}
+
+// prefetchMin is the fewest changed subtrees of one folder that prefetch
+// reads in parallel.
+const prefetchMin = 16
+
+// prefetch reads into the tree cache, on every CPU, the trees the
+// comparison of folders ea and eb (byName: ea's entries by name) is about
+// to read one by one: both sides of each subtree that differs. A daily
+// diff of a large tenant compares hundreds of changed shard folders, and
+// inflating them was a quarter of its CPU, on one core (issue 12, row e1).
+// What it cannot read straight from a pack (a delta, a loose object, a
+// damaged one) is left to the comparison, which reads it as before and
+// reports its error. Callers hold r.mu.
+func (d *differ) prefetch(ea, eb []tEntry, byName map[string]tEntry) {
+	r := d.tr.r
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || d.tr.overlay != nil || d.tr.once {
+		return
+	}
+	var hs []plumbing.Hash
+	want := func(h plumbing.Hash) {
+		if _, ok := r.treeCache[h]; !ok && !h.IsZero() && h != emptyTreeHash {
+			hs = append(hs, h)
+		}
+	}
+	for _, e := range eb {
+		if skipMode(e.mode) || !e.isTree() {
+			continue
+		}
+		o, ok := byName[e.name]
+		if ok && o.hash == e.hash && o.mode == e.mode {
+			continue
+		}
+		want(e.hash)
+		if ok && o.isTree() && !skipMode(o.mode) {
+			want(o.hash)
+		}
+	}
+	if len(hs) < prefetchMin {
+		return
+	}
+	packs := r.packSetLocked()
+	if packs == nil {
+		return
+	}
+	limit := r.maxFileSize()
+	got := make([][]tEntry, len(hs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, len(hs)/(prefetchMin/2)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pr := packs.reader()
+			for i := int(next.Add(1)) - 1; i < len(hs); i = int(next.Add(1)) - 1 {
+				if d.ctx.Err() != nil {
+					return
+				}
+				data, err := pr.read(hs[i], plumbing.TreeObject, limit)
+				if err != nil {
+					continue
+				}
+				if es, err := parseTree(data); err == nil {
+					got[i] = es
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, es := range got {
+		if es != nil {
+			r.reads.trees.Add(1)
+			r.cacheTree(hs[i], es)
+		}
+	}
 }
 
 // diffEntry compares what is at path p on both sides (nil: absent).

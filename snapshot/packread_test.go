@@ -121,19 +121,19 @@ func TestResolveAgreesWithGit(t *testing.T) {
 	runGit(t, dir, "update-ref", "refs/heads/side", loose)
 	head := revParse(t, dir, "HEAD").String()
 	annID := revParse(t, dir, "refs/tags/ann").String()
-	// A tag named like a short id of another commit: go-git, and so
-	// entrasnap before and after, takes the id (C git takes the tag, with
-	// a warning that the name is ambiguous).
+	// A tag named like a short id of another commit: C git takes the tag,
+	// with a warning that the name is ambiguous (go-git takes the id, and
+	// so did entrasnap); a tag named like a whole id: git takes the id. A
+	// tag of three hex digits, too short to be read as an id.
 	first := revParse(t, dir, "HEAD~3").String()
 	runGit(t, dir, "tag", first[:8], "HEAD")
+	runGit(t, dir, "tag", first, "HEAD")
+	runGit(t, dir, "tag", "abc", "HEAD~1")
 
 	for _, rev := range []string{"HEAD", "HEAD~1", "HEAD~3", "HEAD^", "HEAD^^", "HEAD~1^", "HEAD~", "main", "main~2",
 		"refs/heads/main", "heads/main", "snapshot/d1", "snapshot/d2~1", "light", "ann", "ann~1", "refs/tags/ann",
-		head, head[:4], head[:7], head[:12] + "~2", strings.ToUpper(head[:10]), annID, annID[:9], "side", loose[:8], loose + "~1", first[:8]} {
+		head, head[:4], head[:7], head[:12] + "~2", strings.ToUpper(head[:10]), annID, annID[:9], "side", loose[:8], loose + "~1", first[:8], first[:8] + "~1", first, "abc", "abc~1"} {
 		want := revParse(t, dir, rev+"^{commit}")
-		if rev == first[:8] {
-			want = plumbing.NewHash(first)
-		}
 		r.mu.Lock()
 		r.refresh()
 		c, ok := r.resolveQuick(rev)

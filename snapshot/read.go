@@ -333,10 +333,15 @@ type walkItem struct {
 
 // collect lists the files at or below prefix in tree root, in path order,
 // but those below a folder skip (if not nil) returns true for. Its trees
-// are read once, not kept in the tree cache (treeReader.once).
+// are read once, not kept in the tree cache (treeReader.once), but for the
+// folders above prefix, which go through the cache: naming the ids of a
+// large diff walks hundreds of shard folders one by one (history.Index),
+// and each walk inflated the root and the kind's folder again once the
+// cache held more than walkCacheMax entries (a fifth of the walks' CPU;
+// issue 12, row e1).
 func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string, skip func(dir string) bool) ([]walkItem, error) {
 	tr := treeReader{r: r, once: true}
-	e, ok, err := tr.lookup(root, prefix)
+	e, ok, err := treeReader{r: r}.lookup(root, prefix)
 	if err != nil || !ok {
 		return nil, err
 	}

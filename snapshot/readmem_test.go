@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
 
@@ -75,4 +76,41 @@ func TestWalkAndReadsHoldLittle(t *testing.T) {
 	}
 	runtime.KeepAlive(o)
 	runtime.KeepAlive(blobs)
+}
+
+// TestWalksOfFoldersReadTheFoldersAboveOnce: walks of one folder after
+// another (history.Index naming a diff's ids, one shard folder each) read
+// the folders above them once, through the tree cache, also when the
+// cache is past what a walk may add to it (as after the diff of a large
+// tenant): each walk then reads its own folder's tree alone. It read the
+// root and the kind's folder again for every walk (issue 12, row e1).
+// Counted in tree reads.
+func TestWalksOfFoldersReadTheFoldersAboveOnce(t *testing.T) {
+	r := newTestRepo(t, true)
+	files := map[string][]byte{}
+	for i := range 40 {
+		files[fmt.Sprintf("users/%02x/u%d.yaml", i, i)] = []byte("id: x\n")
+	}
+	files["groups/00/g.yaml"] = []byte("id: g\n")
+	in := stageAll(t, r, files)
+	in.Author = day(0)
+	rev := write(t, r, in).Commit.String()
+	o, err := Open(r.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	ctx := context.Background()
+	o.treeCacheSize = walkCacheMax // as full as a large diff leaves it
+	before := o.ReadCounts().Trees
+	for i := range 40 {
+		n := 0
+		if err := o.Walk(ctx, rev, fmt.Sprintf("users/%02x", i), func(string, plumbing.Hash) error { n++; return nil }); err != nil || n != 1 {
+			t.Fatalf("walk of users/%02x: %d files, %v", i, n, err)
+		}
+	}
+	// The root and users/ once, then each shard folder.
+	if got, want := o.ReadCounts().Trees-before, 2+40; got != want {
+		t.Errorf("40 walks of shard folders read %d trees, want %d", got, want)
+	}
 }

@@ -62,10 +62,12 @@ func memObject(t plumbing.ObjectType, data []byte) *plumbing.MemoryObject {
 // straight from the packs: go-git's ResolveRevision reads them through its
 // own store (its first read maps every object of the pack, about 80 ms at
 // 100,000 users) and finds a short id by listing every object of every
-// pack (about 100 ms; issue 12, row e1). It follows go-git's order: the
-// objects whose id begins with the name, then the ref the name expands to
-// (plumbing.RefRevParseRules), the first that is a commit or a tag of a
-// commit winning. ok is false for anything else and on any failure, and
+// pack (about 100 ms; issue 12, row e1). It follows C git's order: the
+// ref the name expands to (plumbing.RefRevParseRules), else the objects
+// whose id begins with the name (a whole id is an id before a ref of that
+// name), the first that is a commit or a tag of a commit winning; go-git
+// tries the objects first, so a tag named like a short id named the other
+// commit (TestResolveAgreesWithGit). ok is false for anything else and on any failure, and
 // the caller resolves rev through go-git as before, so an error reads as
 // it did. Callers hold r.mu.
 func (r *Repo) resolveQuick(rev string) (*object.Commit, bool) {
@@ -74,7 +76,14 @@ func (r *Repo) resolveQuick(rev string) (*object.Commit, bool) {
 		return nil, false
 	}
 	var try []plumbing.Hash
-	if isHex(base) {
+	ref, refErr := r.expandRef(base)
+	switch {
+	case refErr == nil && !(len(base) == hex.EncodedLen(len(plumbing.ZeroHash)) && isHex(base)):
+		// C git's order: a ref wins over the objects whose id begins with
+		// its name (rev-parse warns that the name is ambiguous); only a
+		// whole id is an id first.
+		try = []plumbing.Hash{ref}
+	case isHex(base):
 		if len(base) < 4 {
 			return nil, false // go-git tries every object whose id begins so
 		}
@@ -83,9 +92,9 @@ func (r *Repo) resolveQuick(rev string) (*object.Commit, bool) {
 			return nil, false // ambiguous: go-git takes the first it lists
 		}
 		try = cands
-	}
-	if ref, err := r.expandRef(base); err == nil {
-		try = append(try, ref)
+		if refErr == nil {
+			try = append(try, ref)
+		}
 	}
 	var c *object.Commit
 	for _, h := range try {
