@@ -29,6 +29,13 @@ func glRun(t *testing.T, l *localRun, name string, extra ...string) (string, err
 // glRunJob is glRun for the template's job named job.
 func glRunJob(t *testing.T, l *localRun, job, name string, extra ...string) (string, error) {
 	t.Helper()
+	return glRunJobAt(t, l, job, name, "", extra...)
+}
+
+// glRunJobAt is glRunJob on the commit rev, checked out detached as
+// GitLab's runner does ("": the default branch's head).
+func glRunJobAt(t *testing.T, l *localRun, job, name, rev string, extra ...string) (string, error) {
+	t.Helper()
 	raw := map[string]glJob{}
 	decodeYAML(t, gitlabCI, &raw)
 	script := strings.Join(raw[job].Script, "\n")
@@ -36,6 +43,9 @@ func glRunJob(t *testing.T, l *localRun, job, name string, extra ...string) (str
 		t.Fatalf("the GitLab template has no %s script", job)
 	}
 	dir := l.clone(t, name)
+	if rev != "" {
+		gitRun(t, dir, "checkout", "-q", "--detach", rev)
+	}
 	cmd := exec.Command("bash", "--noprofile", "--norc", "-c", script)
 	cmd.Dir = dir
 	cmd.Env = l.env(append([]string{
