@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -109,20 +108,8 @@ func TestGitLabChangesRunLocally(t *testing.T) {
 	}
 	gitRun(t, dev, "push", "-q", "--follow-tags", "origin", "main")
 
-	var files []string
-	for _, f := range strings.Fields(gitRun(t, dev, "ls-files", "conditional-access/policies")) {
-		if b, _ := os.ReadFile(filepath.Join(dev, f)); strings.Contains(string(b), "\nstate: \"enabled\"\n") {
-			files = append(files, f)
-		}
-	}
-	sort.Strings(files)
-	if len(files) < 2 {
-		t.Fatalf("want two enabled policies, got %v", files)
-	}
-	idOf := func(file string) string {
-		base := strings.TrimSuffix(filepath.Base(file), ".yaml")
-		return base[strings.LastIndexByte(base, '.')+1:]
-	}
+	files := enabledPolicyFiles(t, dev)
+	idOf := objectIDOf
 	policyState := func(id string) string {
 		return graphCall(t, graphURL, graphToken, "GET", "/v1.0/identity/conditionalAccess/policies/"+id, nil)["state"].(string)
 	}
@@ -133,17 +120,7 @@ func TestGitLabChangesRunLocally(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 
-	keyDir := t.TempDir()
-	keyFile, keyPub := gitcheck.SSHKey(t, keyDir, "gitlab-signing", "ed25519", "")
-	keyText, err := os.ReadFile(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fileVar := filepath.Join(l.root, "tenant-backup.tmp", "ENTRASNAP_SIGNING_KEY")
-	os.MkdirAll(filepath.Dir(fileVar), 0o755)
-	if err := os.WriteFile(fileVar, keyText, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	keyDir, keyPub, keyText, fileVar := l.glSigningFile(t)
 	vars := []string{"ENTRASNAP_GRAPH_URL=" + graphURL, "ENTRASNAP_ACCESS_TOKEN=" + graphToken,
 		"CI_API_V4_URL=" + srv.URL, "GITLAB_TOKEN=" + glToken, "AZURE_CLIENT_ID=00000000-0000-4000-8000-00000000read"}
 	secrets := []string{graphToken, glToken, strings.Split(string(keyText), "\n")[1]}

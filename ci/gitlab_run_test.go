@@ -107,19 +107,7 @@ func TestGitLabSigningRunsLocally(t *testing.T) {
 	}))
 	defer api.Close()
 
-	keyDir := t.TempDir()
-	keyFile, keyPub := gitcheck.SSHKey(t, keyDir, "gitlab-signing", "ed25519", "")
-	keyText, err := os.ReadFile(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The runner's copy of the File variable: its own temporary file,
-	// written with the runner's mode, named by the variable.
-	fileVar := filepath.Join(l.root, "tenant-backup.tmp", "ENTRASNAP_SIGNING_KEY")
-	os.MkdirAll(filepath.Dir(fileVar), 0o755)
-	if err := os.WriteFile(fileVar, keyText, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	keyDir, keyPub, keyText, fileVar := l.glSigningFile(t)
 	vars := []string{"ENTRASNAP_GRAPH_URL=" + graphURL, "ENTRASNAP_ACCESS_TOKEN=" + graphToken,
 		"CI_API_V4_URL=" + api.URL, "GITLAB_TOKEN=" + glToken}
 
