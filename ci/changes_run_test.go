@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,20 +77,8 @@ func TestChangesWorkflowRunsLocally(t *testing.T) {
 	gitRun(t, dev, "push", "-q", "--follow-tags", "origin", "main")
 
 	// Enabled policies to edit, by their files.
-	var files []string
-	for _, f := range strings.Fields(gitRun(t, dev, "ls-files", "conditional-access/policies")) {
-		if b, _ := os.ReadFile(filepath.Join(dev, f)); strings.Contains(string(b), "\nstate: \"enabled\"\n") {
-			files = append(files, f)
-		}
-	}
-	sort.Strings(files)
-	if len(files) < 2 {
-		t.Fatalf("want two enabled policies, got %v", files)
-	}
-	idOf := func(file string) string {
-		base := strings.TrimSuffix(filepath.Base(file), ".yaml")
-		return base[strings.LastIndexByte(base, '.')+1:]
-	}
+	files := enabledPolicyFiles(t, dev)
+	idOf := objectIDOf
 
 	os.WriteFile(filepath.Join(bin, "gh"), []byte(fakeGHChanges), 0o755)
 	oidc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

@@ -312,6 +312,9 @@ type glJob struct {
 		If   string `yaml:"if"`
 		When string `yaml:"when"`
 	} `yaml:"rules"`
+	Environment struct {
+		Name string `yaml:"name"`
+	} `yaml:"environment"`
 }
 
 func TestGitLabStructure(t *testing.T) {
@@ -353,6 +356,27 @@ func TestGitLabStructure(t *testing.T) {
 		}
 		if !strings.Contains(strings.Join(base.BeforeScript, "\n"), "AZURE_FEDERATED_TOKEN_FILE") {
 			t.Errorf("job %s: the id_token is not handed to entrasnap as AZURE_FEDERATED_TOKEN_FILE", name)
+		}
+	}
+	// Change by merge request: the plan job runs on merge requests (not
+	// the daily snapshot's) with the read-only app, outside the apply
+	// environment; the apply job only on a push to the default branch, in
+	// the protected environment, as the write app. The backup, drift and
+	// rehearsal jobs never run in those pipelines.
+	plan, apply := jobs["plan"], jobs["apply"]
+	if len(plan.Rules) != 1 || !strings.Contains(plan.Rules[0].If, `$CI_PIPELINE_SOURCE == "merge_request_event"`) ||
+		!strings.Contains(plan.Rules[0].If, `entrasnap\/snapshot-`) || plan.Environment.Name != "" || strings.Contains(strings.Join(plan.Script, ""), "AZURE_APPLY_CLIENT_ID") {
+		t.Errorf("the plan job: rules %+v, environment %q", plan.Rules, plan.Environment.Name)
+	}
+	if len(apply.Rules) != 1 || apply.Rules[0].If != `$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH` ||
+		apply.Environment.Name != "entrasnap-apply" || !strings.Contains(strings.Join(apply.Script, ""), `export AZURE_CLIENT_ID="${AZURE_APPLY_CLIENT_ID:?`) {
+		t.Errorf("the apply job: rules %+v, environment %q", apply.Rules, apply.Environment.Name)
+	}
+	for _, name := range []string{"backup", "drift", "rehearse"} {
+		for _, r := range jobs[name].Rules {
+			if r.When != "never" && !strings.Contains(r.If, `$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"`) {
+				t.Errorf("job %s may run in a merge request or push pipeline: rule %+v", name, r)
+			}
 		}
 	}
 	text := string(readTemplate(t, gitlabCI))

@@ -29,6 +29,13 @@ func glRun(t *testing.T, l *localRun, name string, extra ...string) (string, err
 // glRunJob is glRun for the template's job named job.
 func glRunJob(t *testing.T, l *localRun, job, name string, extra ...string) (string, error) {
 	t.Helper()
+	return glRunJobAt(t, l, job, name, "", extra...)
+}
+
+// glRunJobAt is glRunJob on the commit rev, checked out detached as
+// GitLab's runner does ("": the default branch's head).
+func glRunJobAt(t *testing.T, l *localRun, job, name, rev string, extra ...string) (string, error) {
+	t.Helper()
 	raw := map[string]glJob{}
 	decodeYAML(t, gitlabCI, &raw)
 	script := strings.Join(raw[job].Script, "\n")
@@ -36,6 +43,9 @@ func glRunJob(t *testing.T, l *localRun, job, name string, extra ...string) (str
 		t.Fatalf("the GitLab template has no %s script", job)
 	}
 	dir := l.clone(t, name)
+	if rev != "" {
+		gitRun(t, dir, "checkout", "-q", "--detach", rev)
+	}
 	cmd := exec.Command("bash", "--noprofile", "--norc", "-c", script)
 	cmd.Dir = dir
 	cmd.Env = l.env(append([]string{
@@ -97,19 +107,7 @@ func TestGitLabSigningRunsLocally(t *testing.T) {
 	}))
 	defer api.Close()
 
-	keyDir := t.TempDir()
-	keyFile, keyPub := gitcheck.SSHKey(t, keyDir, "gitlab-signing", "ed25519", "")
-	keyText, err := os.ReadFile(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The runner's copy of the File variable: its own temporary file,
-	// written with the runner's mode, named by the variable.
-	fileVar := filepath.Join(l.root, "tenant-backup.tmp", "ENTRASNAP_SIGNING_KEY")
-	os.MkdirAll(filepath.Dir(fileVar), 0o755)
-	if err := os.WriteFile(fileVar, keyText, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	keyDir, keyPub, keyText, fileVar := l.glSigningFile(t)
 	vars := []string{"ENTRASNAP_GRAPH_URL=" + graphURL, "ENTRASNAP_ACCESS_TOKEN=" + graphToken,
 		"CI_API_V4_URL=" + api.URL, "GITLAB_TOKEN=" + glToken}
 

@@ -6,7 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
+
+	"github.com/entrasnap/entrasnap/internal/gitcheck"
 )
 
 // localRun is what every local run of a workflow starts from: bash and git
@@ -63,4 +67,48 @@ func (l *localRun) env(extra ...string) []string {
 		"HOME=" + l.home, "LC_ALL=C", "TZ=UTC", "CI=true", "GITHUB_ACTIONS=true",
 		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
 	}, extra...)
+}
+
+// enabledPolicyFiles lists the files of the enabled Conditional Access
+// policies in the checkout dir, sorted (a pull or merge request edits
+// them); the test fails with fewer than two.
+func enabledPolicyFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	for _, f := range strings.Fields(gitRun(t, dir, "ls-files", "conditional-access/policies")) {
+		if b, _ := os.ReadFile(filepath.Join(dir, f)); strings.Contains(string(b), "\nstate: \"enabled\"\n") {
+			files = append(files, f)
+		}
+	}
+	sort.Strings(files)
+	if len(files) < 2 {
+		t.Fatalf("want two enabled policies, got %v", files)
+	}
+	return files
+}
+
+// objectIDOf is the object id in an object file's name (NAME.ID.yaml).
+func objectIDOf(file string) string {
+	base := strings.TrimSuffix(filepath.Base(file), ".yaml")
+	return base[strings.LastIndexByte(base, '.')+1:]
+}
+
+// glSigningFile makes an SSH signing key and the GitLab runner's copy of
+// the File variable ENTRASNAP_SIGNING_KEY that holds it (its own
+// temporary file, written with the runner's mode, named by the variable):
+// it returns the key's folder, public key and text, and fileVar, the path.
+func (l *localRun) glSigningFile(t *testing.T) (keyDir, keyPub string, keyText []byte, fileVar string) {
+	t.Helper()
+	keyDir = t.TempDir()
+	keyFile, keyPub := gitcheck.SSHKey(t, keyDir, "gitlab-signing", "ed25519", "")
+	keyText, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileVar = filepath.Join(l.root, "tenant-backup.tmp", "ENTRASNAP_SIGNING_KEY")
+	os.MkdirAll(filepath.Dir(fileVar), 0o755)
+	if err := os.WriteFile(fileVar, keyText, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return keyDir, keyPub, keyText, fileVar
 }

@@ -91,13 +91,16 @@ func TestGitLabRehearsalStructure(t *testing.T) {
 	if reh.Extends != "" || len(reh.IDTokens) != 0 || strings.Contains(strings.Join(reh.BeforeScript, "\n"), "AZURE") {
 		t.Errorf("rehearse signs in somewhere: extends %q, id_tokens %v, before_script %q", reh.Extends, reh.IDTokens, reh.BeforeScript)
 	}
-	if len(reh.Rules) != 1 || reh.Rules[0].If != `$ENTRASNAP_JOB == "rehearse"` || reh.Rules[0].When != "" {
+	// (Scheduled or manual pipelines only: merge request and push pipelines
+	// run the plan and apply jobs.)
+	const scheduledOrWeb = `$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"`
+	if len(reh.Rules) != 1 || reh.Rules[0].If != `$ENTRASNAP_JOB == "rehearse" && (`+scheduledOrWeb+`)` || reh.Rules[0].When != "" {
 		t.Errorf("rehearse rules: %+v, want only when ENTRASNAP_JOB is rehearse", reh.Rules)
 	}
 	for _, name := range []string{"backup", "drift"} {
 		r := jobs[name].Rules
-		if len(r) != 2 || r[0].If != `$ENTRASNAP_JOB == "rehearse"` || r[0].When != "never" || r[1].When != "on_success" {
-			t.Errorf("%s rules: %+v, want never in the rehearsal pipeline, otherwise on success", name, r)
+		if len(r) != 2 || r[0].If != `$ENTRASNAP_JOB == "rehearse"` || r[0].When != "never" || r[1].If != scheduledOrWeb || r[1].When != "" {
+			t.Errorf("%s rules: %+v, want never in the rehearsal pipeline, otherwise in scheduled and manual ones", name, r)
 		}
 	}
 	var doc struct {

@@ -19,7 +19,10 @@ package graphsim
 // uses "<Verb> <kind in words>" (strict: the product must not depend on
 // the exact wording). The actor comes from the token: an app-only token
 // is the app (its service principal's id and name); graphsim's own token
-// is the app "graphsim".
+// is the app "graphsim"; a delegated token is the signed-in user, with
+// "app": null, as every record of a user's change Microsoft documents has
+// it (directoryaudit-list): the client the user worked in (the portal,
+// PowerShell) is not named, since no page says Graph names it there.
 //
 // The list (learn:/graph/api/directoryaudit-list):
 //   - permission AuditLog.Read.All; the page has listed it with and

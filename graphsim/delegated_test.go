@@ -280,6 +280,12 @@ func TestDelegatedAUScopedRoles(t *testing.T) {
 	if u, _ := by["user"].(map[string]any); u == nil || u["userPrincipalName"] != "alice@"+tn.Domain() {
 		t.Errorf("initiatedBy = %v, want alice", by)
 	}
+	// and no client app: Graph's documented records of a user's change
+	// carry "app": null (directoryaudit-list, both examples); nothing
+	// documents the portal or another client app there.
+	if app, ok := by["app"]; !ok || app != nil {
+		t.Errorf("initiatedBy.app = %v (present: %v), want null for a user's change", app, ok)
+	}
 }
 
 func newFormRequest(u string, form url.Values) *http.Request {

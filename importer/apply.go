@@ -34,6 +34,14 @@ type ApplyOptions struct {
 	// roles (or scp) claim is checked against the permissions the plan
 	// needs. Opaque tokens (graphsim's own) and "" skip the check.
 	Token string
+	// ClientID is the application (client) id entrasnap signed in as, from
+	// its own configuration (--client-id, AZURE_CLIENT_ID): an app-only
+	// apply's record names the app by it. Access tokens are opaque to a
+	// client (Microsoft: a client must not read them; tokens for Microsoft
+	// APIs may be encrypted or not JWTs at all), so the app is never taken
+	// from the token's appid claim. "" when not configured (a prepared
+	// --access-token): the record then says the app is not known.
+	ClientID string
 	// Parallel bounds the writes in flight (default 4).
 	Parallel int
 	// ConsistencyTimeout bounds the retries of reads and writes that fail
@@ -554,16 +562,23 @@ func applyRecord(p *Plan, by string, res *Result, digest, title string) string {
 const maxNotDone = 1000
 
 // applyBy says who the apply wrote as: the signed-in user of a delegated
-// token, the application of an app-only one (its appid claim).
-func applyBy(p *Plan, token string) string {
-	switch app := cmp.Or(graph.TokenClaim(token, "appid"), graph.TokenClaim(token, "azp")); {
+// sign-in, else the application entrasnap is configured to sign in as
+// (clientID: --client-id, AZURE_CLIENT_ID), never a claim of the access
+// token, which a client must treat as opaque (ApplyOptions.ClientID;
+// docs/design.md, "Who applied").
+func applyBy(p *Plan, clientID string) string {
+	switch {
 	case p.SignedIn != "":
 		return layout.Safe(p.SignedIn) + " (delegated sign-in)"
-	case app != "":
-		return "application " + layout.Safe(app) + " (app-only)"
+	case clientID != "":
+		return "application " + layout.Safe(clientID) + " (app-only)"
 	}
-	return "not known (the token is not a JWT)"
+	return NotKnownBy
 }
+
+// NotKnownBy is an apply record's "By:" when no client id was configured
+// (a prepared access token): who wrote is then in the tenant's audit log.
+const NotKnownBy = "not known (no client id configured: --client-id or AZURE_CLIENT_ID names the app; the tenant's audit log names it)"
 
 // recordAttempt records an apply that began writing but changed nothing
 // (every write failed, was refused or found in place): no snapshot is
@@ -581,7 +596,7 @@ func recordAttempt(ctx context.Context, p *Plan, o ApplyOptions, res *Result, di
 	if p.Files != nil {
 		title = fmt.Sprintf("apply of the change from files %s (%s): nothing was written", layout.Safe(p.Rev), shortHash(p.Commit))
 	}
-	tag, err := o.Repo.TagHead(ctx, snapshot.Snapshot{Tag: layout.ApplyTagName(p.applied, id), TagMessage: applyRecord(p, applyBy(p, o.Token), res, digest, title),
+	tag, err := o.Repo.TagHead(ctx, snapshot.Snapshot{Tag: layout.ApplyTagName(p.applied, id), TagMessage: applyRecord(p, applyBy(p, o.ClientID), res, digest, title),
 		Committer: cmp.Or(ident.Committer, ident.Author), Signer: ident.Signer})
 	if err != nil {
 		res.SnapshotErr = fmt.Sprintf("the apply changed nothing, and its record could not be tagged (%v): this repository's %s still refuses the plan, a clone does not", err, AppliedFile)
@@ -1203,7 +1218,7 @@ func record(ctx context.Context, p *Plan, o ApplyOptions, res *Result, inDoubt [
 	} else {
 		title = fmt.Sprintf("restore of %s from %s (%s)", strings.Join(p.Selectors, ", "), p.Rev, shortHash(p.Commit))
 	}
-	msg := applyRecord(p, applyBy(p, o.Token), res, digest, title)
+	msg := applyRecord(p, applyBy(p, o.ClientID), res, digest, title)
 	// Nothing of this apply reads the plan's commit again: its decoded
 	// objects (SnapshotCache) are not held while the snapshot is taken.
 	o.Snapshots.forgetRepo(o.Repo)

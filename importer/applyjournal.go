@@ -78,7 +78,7 @@ func (r *runner) startApplyJournal() error {
 		return nil
 	}
 	h := applyJournalHead{Version: 1, Plan: r.digest, ID: r.p.ID, Rev: r.p.Rev, Commit: r.p.Commit, Created: r.p.Created,
-		TenantID: r.p.TenantID, Selectors: r.p.Selectors, Files: r.p.Files != nil, By: applyBy(r.p, r.o.Token), At: r.p.applied,
+		TenantID: r.p.TenantID, Selectors: r.p.Selectors, Files: r.p.Files != nil, By: applyBy(r.p, r.o.ClientID), At: r.p.applied,
 		Actions: make([]applyJournalAction, len(r.p.Actions))}
 	for i, a := range r.p.Actions {
 		h.Actions[i] = applyJournalAction{ID: a.ID, Kind: a.Kind, Key: a.Key, Name: a.Name, Op: a.Op, Target: a.Target}

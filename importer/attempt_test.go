@@ -2,6 +2,8 @@ package importer
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"path/filepath"
@@ -52,7 +54,20 @@ func TestApplyThatWroteNothingIsRecordedByATag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Who wrote is the app entrasnap is configured with (ClientID), not a
+	// claim of the token, which is opaque to a client: the token here is a
+	// JWT naming another app (with the roles the plan needs, so the
+	// permission check passes), and the record names the configured one.
+	var roles []string
+	for _, a := range p.Actions {
+		for _, need := range a.Permissions {
+			roles = append(roles, strings.Split(need, "|")[0])
+		}
+	}
+	claims, _ := json.Marshal(map[string]any{"appid": "99999999-9999-4999-8999-999999999999", "roles": roles})
+	const clientID = "11111111-2222-4333-8444-555555555555"
 	o := ApplyOptions{Client: denied, Repo: e.repo, Sleep: simtest.Sleep(e.sim), Record: e.recordWith(denied),
+		Token: "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln", ClientID: clientID,
 		IDCommit: &IDCommit{Committer: snapshot.Signature{Name: "Alice Admin", Email: "alice@contoso.example"}, Signer: signer}}
 	res, err := Apply(ctx, p, o)
 	if err != nil || res.Wrote() || res.Count()[StatusFailed] == 0 {
@@ -81,7 +96,7 @@ func TestApplyThatWroteNothingIsRecordedByATag(t *testing.T) {
 		t.Fatalf("%v\n%s", err, msg)
 	}
 	digest, _ := planDigest(p)
-	if rec.Tenant != p.TenantID || rec.Plan != digest || rec.Done != 0 || rec.Failed+rec.Skipped != len(p.Actions) || rec.By == "" {
+	if rec.Tenant != p.TenantID || rec.Plan != digest || rec.Done != 0 || rec.Failed+rec.Skipped != len(p.Actions) || rec.By != "application "+clientID+" (app-only)" {
 		t.Errorf("the record: %+v\n%s", rec, msg)
 	}
 	if len(rec.NotDone) != len(p.Actions) {

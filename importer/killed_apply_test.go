@@ -248,9 +248,9 @@ func interruptedRecord(t *testing.T, repo *snapshot.Repo, tag string, done int, 
 	if err != nil {
 		t.Fatalf("tag %s: %v\n%s", tag, err, msg)
 	}
-	// Who wrote, from the plan and the token the apply was given
-	// (graphsim's own token is no JWT: docs/design.md).
-	if rec.By != "not known (the token is not a JWT)" {
+	// Who wrote: from the plan and the client id the apply was given (none
+	// here: docs/design.md, "Who applied").
+	if rec.By != NotKnownBy {
 		t.Errorf("tag %s says By: %q", tag, rec.By)
 	}
 	first, _, _ := strings.Cut(msg, "\n")

@@ -101,8 +101,10 @@ func sameKey(a, b string) bool {
 }
 
 // Describe is the record for a person, one line, every string from Graph
-// made safe for a terminal (Safe): "changed by alice@contoso.com (Azure
-// portal), 2026-12-06 14:02 UTC, Update conditional access policy".
+// made safe for a terminal (Safe): "changed by alice@contoso.com,
+// 2026-12-06 14:02 UTC, Update conditional access policy" (with "(app)"
+// after the user when the record names an app next to the user, which
+// Graph's documented records of a user's change do not: "app": null).
 func (c ChangeRecord) Describe() string {
 	return fmt.Sprintf("changed by %s, %s, %s", Safe(c.Actor.Describe()), c.Time.UTC().Format("2006-01-02 15:04 UTC"), Safe(c.Activity))
 }

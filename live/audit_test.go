@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -61,5 +62,28 @@ func TestReadAuditsWindow(t *testing.T) {
 	var ue *AuditUnavailableError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "AuditLog.Read.All") {
 		t.Errorf("403: %v, want an AuditUnavailableError naming AuditLog.Read.All", err)
+	}
+}
+
+// TestAuditRecordUserWithApp: a record whose initiatedBy names both a user
+// and an app (Graph's type allows both; its documented records of a
+// user's change have "app": null) keeps the app's name next to the user,
+// and the attribution line shows it; with "app": null it shows the user
+// alone.
+func TestAuditRecordUserWithApp(t *testing.T) {
+	for _, c := range []struct{ app, want string }{
+		{`{"appId": "c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "displayName": "Azure Portal", "servicePrincipalId": null}`, "changed by alice@contoso.com (Azure Portal), "},
+		{`null`, "changed by alice@contoso.com, "},
+	} {
+		var a graphAudit
+		raw := `{"id": "Directory_1", "activityDateTime": "2026-12-06T14:02:00Z", "activityDisplayName": "Update conditional access policy", "result": "success",
+			"initiatedBy": {"user": {"id": "u1", "displayName": "Alice", "userPrincipalName": "alice@contoso.com"}, "app": ` + c.app + `}}`
+		if err := json.Unmarshal([]byte(raw), &a); err != nil {
+			t.Fatal(err)
+		}
+		r, ok := a.record()
+		if !ok || r.Actor.Type != "user" || !strings.HasPrefix(r.Describe(), c.want) {
+			t.Errorf("app %s: %q (%+v), want it to start %q", c.app, r.Describe(), r.Actor, c.want)
+		}
 	}
 }

@@ -130,6 +130,13 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident importe
 	sim := func(url, token string) live.Connection {
 		return live.Connection{GraphURL: url, AccessToken: token, Cloud: "global"}
 	}
+	// The restore app's client id, as AZURE_CLIENT_ID would give it: the
+	// apply records name the app by it.
+	simAs := func(url, token, clientID string) live.Connection {
+		cn := sim(url, token)
+		cn.ClientID = clientID
+		return cn
+	}
 	// The tour's waits move its in-process tenant's clock (demo.Sleep),
 	// and its commands take their times from the tour's clock.
 	var clock func() time.Time
@@ -148,8 +155,8 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident importe
 		Diff: func(ctx context.Context, from, to string) error {
 			return runDiff(ctx, e, e.textOutput(), abs, from, to, nil, false)
 		},
-		Restore: func(ctx context.Context, rev string, ids []string, url, token string, sleep demo.Sleep) error {
-			return runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{At: rev, Selectors: ids, Yes: true, CAState: "report-only"}, repo: abs, output: e.textOutput(), conn: sim(url, token), ident: ident})
+		Restore: func(ctx context.Context, rev string, ids []string, url, token, clientID string, sleep demo.Sleep) error {
+			return runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{At: rev, Selectors: ids, Yes: true, CAState: "report-only"}, repo: abs, output: e.textOutput(), conn: simAs(url, token, clientID), ident: ident})
 		},
 		PlanFiles: func(ctx context.Context, rng, out, url, token string, sleep demo.Sleep) error {
 			err := runRestore(ctx, waiting(sleep), restoreOptions{Asked: importer.Asked{Changed: rng, CAState: "report-only"}, repo: abs, out: out, output: e.textOutput(), conn: sim(url, token), ident: ident})
@@ -159,8 +166,8 @@ func runDemo(ctx context.Context, e *env, dir string, seed uint64, ident importe
 			}
 			return err
 		},
-		Apply: func(ctx context.Context, plan, url, token string, sleep demo.Sleep) error {
-			return runApply(ctx, waiting(sleep), restoreOptions{plan: plan, output: e.textOutput(), conn: sim(url, token), ident: ident})
+		Apply: func(ctx context.Context, plan, url, token, clientID string, sleep demo.Sleep) error {
+			return runApply(ctx, waiting(sleep), restoreOptions{plan: plan, output: e.textOutput(), conn: simAs(url, token, clientID), ident: ident})
 		},
 		Rehearse: func(ctx context.Context) error {
 			return runRehearse(ctx, waiting(e.sleep), rehearseOptions{Options: drill.Options{Throttle: "realistic"}, repo: abs, record: ident})

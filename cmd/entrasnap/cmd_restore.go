@@ -214,7 +214,7 @@ func confirmRestore(ctx context.Context, e *env, o restoreOptions, plan *importe
 // no IDCommit: no snapshot, id map or journal); importer keeps its new
 // ids for the next rehearsal against the same graphsim (ApplyOptions.IDs).
 func applyPlan(ctx context.Context, e *env, o restoreOptions, plan *importer.Plan, client *graph.Client, repo *snapshot.Repo) error {
-	ao := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), Sleep: e.sleep,
+	ao := importer.ApplyOptions{Client: client, Repo: repo, Token: client.BearerToken(ctx), ClientID: o.conn.ClientID, Sleep: e.sleep,
 		Progress: plan.ApplyProgress(e.stderr, o.output.format), Rehearsal: o.rehearsal}
 	if !o.rehearsal {
 		ao.IDCommit = &o.ident

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -99,9 +100,72 @@ func TestDemo(t *testing.T) {
 			t.Errorf("evidence access after demo: %+v (%v), want application %v, read-only, least privilege", rep.Access, err, want)
 		}
 	}
+	// README's sample evidence report is what evidence prints for the demo.
+	if code, out, errOut := runCLI(t, "evidence", "--repo", dir); code != exitOK {
+		t.Errorf("evidence (markdown) after demo: %d %s", code, errOut)
+	} else {
+		readmeEvidenceSample(t, strings.ReplaceAll(out, dir, "./entrasnap-demo"))
+	}
 	// A second run into the same folder refuses and says what to do.
 	code, _, errOut = runCLI(t, "demo", "--dir", dir)
 	if code != exitUsage || !strings.Contains(errOut, "not empty") {
 		t.Errorf("second demo: code %d, %q", code, errOut)
 	}
+}
+
+// readmeEvidenceSample compares the README's sample evidence report (the
+// markdown block after "A sample, from the demo's repository") with out,
+// what `entrasnap evidence --repo ./entrasnap-demo` printed for the demo,
+// abridged as the README abridges it (abridgeEvidence). Both sides are
+// normalized first (normalizeEvidence): what differs from run to run
+// (times, snapshot tag names and record files, which carry the time, short
+// commit ids, durations) becomes a placeholder; everything else (tenant,
+// counts, kinds, statuses, scenarios, permissions, wording) must match.
+func readmeEvidenceSample(t *testing.T, out string) {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "A sample, from the demo's repository")
+	_, rest, ok2 := strings.Cut(rest, "```markdown\n")
+	sample, _, ok3 := strings.Cut(rest, "\n```\n")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no sample evidence report (a ```markdown block after \"A sample, from the demo's repository\")")
+	}
+	want := abridgeEvidence(out)
+	if normalizeEvidence(sample+"\n") != normalizeEvidence(want) {
+		t.Errorf("README.md's sample evidence report is not what evidence prints for the demo (times, tags, commit ids and durations aside); replace the block with:\n%s", want)
+	}
+}
+
+// abridgeEvidence cuts sections 1 to 3 and the controls table of a
+// markdown evidence report, as README's sample does.
+func abridgeEvidence(report string) string {
+	head, rest, ok := strings.Cut(report, "## 1. Snapshot series\n")
+	_, rest, ok2 := strings.Cut(rest, "## 4. Restore rehearsals\n")
+	body, _, ok3 := strings.Cut(rest, "## Controls\n")
+	if !ok || !ok2 || !ok3 {
+		return report
+	}
+	return head + "(sections 1 to 3 abridged)\n\n## 4. Restore rehearsals\n" + body + "(the controls abridged)\n"
+}
+
+var evidenceVarying = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC`), "<time>"},
+	{regexp.MustCompile(`\b\d{8}T\d{6}Z\b`), "<time>"},
+	{regexp.MustCompile(`\([0-9a-f]{12}\)`), "(<commit>)"},
+	{regexp.MustCompile(`\b\d+(\.\d+)?(ms|s|m|h|d)\b`), "<duration>"},
+}
+
+// normalizeEvidence replaces what varies between two demo runs with
+// placeholders (evidenceVarying).
+func normalizeEvidence(s string) string {
+	for _, v := range evidenceVarying {
+		s = v.re.ReplaceAllString(s, v.with)
+	}
+	return s
 }

@@ -37,14 +37,16 @@ type Tour struct {
 	// Diff prints what changed from one revision of Dir to another.
 	Diff func(ctx context.Context, from, to string) error
 	// Restore plans, applies and verifies the restore of ids at rev from
-	// Dir to graphsim at url, without asking.
-	Restore func(ctx context.Context, rev string, ids []string, url, token string, sleep Sleep) error
+	// Dir to graphsim at url, without asking, signed in with token as the
+	// app clientID (the client id entrasnap is configured with, which the
+	// apply record names: never read from the token).
+	Restore func(ctx context.Context, rev string, ids []string, url, token, clientID string, sleep Sleep) error
 	// PlanFiles plans what the object files of Dir changed between the
 	// revisions of rng (FROM..TO) and saves the plan to out, as a pull
 	// request's check does; Apply applies a saved plan, as the apply job
 	// after merge does. Nil: the tour has no "change by pull request" step.
 	PlanFiles func(ctx context.Context, rng, out, url, token string, sleep Sleep) error
-	Apply     func(ctx context.Context, plan, url, token string, sleep Sleep) error
+	Apply     func(ctx context.Context, plan, url, token, clientID string, sleep Sleep) error
 	// Rehearse rehearses the classic incidents on the newest snapshot of
 	// Dir and records the outcome (entrasnap rehearse). Nil: no rehearsal
 	// step.
@@ -217,7 +219,7 @@ func (t Tour) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := t.Restore(ctx, first.Tag, inc.IDs, url, restoreToken, sleep); err != nil {
+	if err := t.Restore(ctx, first.Tag, inc.IDs, url, restoreToken, restorer.appID, sleep); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	say("\n6. Graph's Conditional Access recycle bin is a beta API that refuses application permissions, so")
@@ -236,7 +238,7 @@ func (t Tour) Run(ctx context.Context) error {
 		if restoreToken, err = restorer.token(ctx); err != nil {
 			return err
 		}
-		if err := t.changeByPullRequest(ctx, repo, url, restoreToken, sleep, say); err != nil {
+		if err := t.changeByPullRequest(ctx, repo, url, restoreToken, restorer.appID, sleep, say); err != nil {
 			return fmt.Errorf("change by pull request: %w", err)
 		}
 	}
@@ -280,7 +282,7 @@ var displayNameRe = regexp.MustCompile(`(?m)^displayName: "([^"\\]*)"$`)
 // a branch (report-only while its sign-ins are checked), plans it as a pull
 // request's check would, merges the branch, applies exactly the reviewed
 // plan and shows the recorded change.
-func (t Tour) changeByPullRequest(ctx context.Context, repo *snapshot.Repo, url, token string, sleep Sleep, say func(string, ...any)) error {
+func (t Tour) changeByPullRequest(ctx context.Context, repo *snapshot.Repo, url, token, clientID string, sleep Sleep, say func(string, ...any)) error {
 	const folder = "conditional-access/policies"
 	files, err := repo.ReadAll(ctx, "HEAD", folder)
 	if err != nil {
@@ -353,7 +355,7 @@ func (t Tour) changeByPullRequest(ctx context.Context, repo *snapshot.Repo, url,
 	}
 	say("\n   The pull request is reviewed and merged; the apply job applies exactly that plan")
 	say("   (entrasnap apply plan.json), refusing it if the tenant or the files changed meanwhile:\n")
-	if err := t.Apply(ctx, plan, url, token, sleep); err != nil {
+	if err := t.Apply(ctx, plan, url, token, clientID, sleep); err != nil {
 		return err
 	}
 	say("\n   The merged change is in the tenant and in the repository; what it changed since before the merge:\n")
