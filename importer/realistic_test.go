@@ -180,6 +180,7 @@ func (e *env) gone(kind, key, path string) {
 // completes, verifies, and leaves nothing to do - with no request sent
 // under an API version that lacks its path.
 func TestExportDriftRestoreAgainstRealisticGraph(t *testing.T) {
+	whenShortOnly(t, "app-management-policies", "claims-mapping-policies", "conditional-access-policies", "feature-rollout-policies", "service-principals", "token-issuance-policies", "token-lifetime-policies")
 	clean := newEnv(t, graphsim.Options{Profile: "demo", Seed: 1, Now: realisticSim().Now}, nil)
 	sw := &segmentWatch{}
 	e := newEnv(t, realisticSim(), sw.wrap)
@@ -412,6 +413,7 @@ func (lf *loseFirst) arm() {
 // answer was lost is sent again, and the resend's "already exists" (the
 // member) or 404 (no longer in the bin) counts as done.
 func TestLostAnswerOfALinkOrRestoreIsSentAgain(t *testing.T) {
+	whenShortOnly(t, "groups")
 	t.Run("member add", func(t *testing.T) {
 		lf := &loseFirst{match: func(r *http.Request) bool {
 			return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/members/$ref")
