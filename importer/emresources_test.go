@@ -43,7 +43,6 @@ func (e *env) resourcesOf(cat string) map[string]map[string]any {
 // Owner role name its new id (the stale resource of the old id removed).
 // Also under realistic throttling, lost answers and replication lag.
 func TestRestoreCatalogResourcesAndRoleScopes(t *testing.T) {
-	whenShortOnly(t, "access-package-assignment-policies", "access-package-catalogs", "access-packages", "groups")
 	for _, o := range []graphsim.Options{{}, {Throttle: "realistic", FaultRate: 0.03, EventualConsistency: 2e9, Seed: 4}} {
 		t.Run(fmt.Sprintf("throttle=%s,faults=%v", o.Throttle, o.FaultRate), func(t *testing.T) {
 			e := newEnv(t, o, nil)

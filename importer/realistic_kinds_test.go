@@ -199,7 +199,6 @@ func (e *env) applyUntilCompleteWith(t *testing.T, plan func() *Plan, opts func(
 // every one of them once, with no request under a version that lacks its
 // path, and a second plan is empty.
 func TestNewKindsAgainstRealisticGraph(t *testing.T) {
-	whenShortOnly(t, "access-package-assignment-policies", "access-package-catalogs", "access-packages", "access-review-definitions", "branding", "certificate-based-auth", "connected-organizations", "custom-authentication-extensions", "entitlement-management-settings", "external-identities-policy", "on-premises-sync", "role-management-policies", "time-bound-role-assignments", "user-flow-attributes", "user-flows")
 	sw := &segmentWatch{}
 	e := newEnv(t, realisticSim(), sw.wrap)
 	ctx := context.Background()
@@ -325,7 +324,6 @@ func TestNewKindsAgainstRealisticGraph(t *testing.T) {
 // it as they wait for an object created under a new id, instead of
 // failing with Graph's 404.
 func TestWritesAfterACreateUnderItsOwnKeyWaitForReplication(t *testing.T) {
-	whenShortOnly(t, "branding", "user-flows")
 	e := newEnv(t, graphsim.Options{Profile: "demo", Seed: 1, Now: realisticSim().Now, EventualConsistency: 5 * time.Second}, nil)
 	e.do("DELETE", e.fillOrg("/v1.0/organization/"+layout.OrganizationPlaceholder+"/branding/localizations/fr-FR"), nil)
 	e.do("DELETE", ufColl+"/"+demoFlow, nil)

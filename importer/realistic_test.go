@@ -180,7 +180,6 @@ func (e *env) gone(kind, key, path string) {
 // completes, verifies, and leaves nothing to do - with no request sent
 // under an API version that lacks its path.
 func TestExportDriftRestoreAgainstRealisticGraph(t *testing.T) {
-	whenShortOnly(t, "app-management-policies", "claims-mapping-policies", "conditional-access-policies", "feature-rollout-policies", "service-principals", "token-issuance-policies", "token-lifetime-policies")
 	clean := newEnv(t, graphsim.Options{Profile: "demo", Seed: 1, Now: realisticSim().Now}, nil)
 	sw := &segmentWatch{}
 	e := newEnv(t, realisticSim(), sw.wrap)
