@@ -17,6 +17,7 @@ import (
 // kept), every later export keeps to it, and a restore of the user writes
 // the listed properties back and never touches the excluded ones.
 func TestUserAllowListExportAndRestore(t *testing.T) {
+	whenShortOnly(t, "users")
 	e := newEnv(t, graphsim.Options{}, nil)
 	ctx := context.Background()
 	cfg := []byte("users:\n  keepProperties: [department, usageLocation, assignedLicenses]\n")

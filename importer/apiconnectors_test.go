@@ -22,6 +22,7 @@ const connColl = "/v1.0/identity/apiConnectors"
 // password as a credential to re-enter, deletes one added since, and never
 // creates one gone from the tenant: the plan says what to re-enter.
 func TestAPIConnectorsOptInExportAndRestore(t *testing.T) {
+	whenShortOnly(t, "applications", "service-principals")
 	e := newEnv(t, graphsim.Options{}, nil)
 	ctx := context.Background()
 	k, _ := layout.Lookup("api-connectors")

@@ -61,6 +61,7 @@ func (e *env) heldItem(path, key, value string) map[string]any {
 // before the creates that could collide with them. Hostile strings survive
 // byte for byte; a second plan is empty.
 func TestRestoreAppCredentialsExtensionsAndClassifications(t *testing.T) {
+	whenShortOnly(t, "applications", "service-principals")
 	e := newEnv(t, graphsim.Options{}, nil)
 	app := e.appNamed("Nightly Sync")
 	appID := str(app["id"])
@@ -179,6 +180,7 @@ func dependsOnRemoval(a Action, byID map[string]Action, rel string) bool {
 // credentials (CI pipelines sign in with them) and its extension
 // properties, which Graph names after the new appId: the plan says so.
 func TestRecreatedAppGetsItsCredentialsAndExtensionProperties(t *testing.T) {
+	whenShortOnly(t, "applications", "group-assignment-schedules", "groups", "role-assignments", "service-principals", "time-bound-role-assignments")
 	e := newEnv(t, graphsim.Options{}, nil)
 	app := e.appNamed("Nightly Sync")
 	aid, oldAppID := str(app["id"]), str(app["appId"])
@@ -227,6 +229,7 @@ func TestRecreatedAppGetsItsCredentialsAndExtensionProperties(t *testing.T) {
 // an "ensure" (a 409 for one that came back counts as done) and the
 // restore completes either way.
 func TestBinRestoredAppEnsuresItsCredentials(t *testing.T) {
+	whenShortOnly(t, "applications", "service-principals")
 	e := newEnv(t, graphsim.Options{}, nil)
 	app := e.appNamed("Nightly Sync")
 	aid := str(app["id"])

@@ -42,6 +42,7 @@ func copyMap(m map[string]any) map[string]any {
 // Graph refuses to change or remove an enabled app role or scope: the plan
 // disables them first (everything else as live), then writes the snapshot's.
 func TestRestoreChangedAppRolesAndScopesDisablesThemFirst(t *testing.T) {
+	whenShortOnly(t, "applications")
 	e := newEnv(t, graphsim.Options{}, nil)
 	hr := e.appNamed("HR Portal")
 	api := e.appNamed("Inventory API")
@@ -115,6 +116,7 @@ func TestRestoreChangedAppRolesAndScopesDisablesThemFirst(t *testing.T) {
 // A recreated application gets a new appId: its api://{old appId} URI is
 // set to api://{new appId} after the create (Graph refuses another GUID).
 func TestRecreatedAppGetsIdentifierURIWithItsNewAppID(t *testing.T) {
+	whenShortOnly(t, "applications", "group-assignment-schedules", "groups", "service-principals", "time-bound-role-assignments")
 	e := newEnv(t, graphsim.Options{}, nil)
 	api := e.appNamed("Inventory API")
 	aid, oldAppID := str(api["id"]), str(api["appId"])
@@ -153,6 +155,7 @@ func TestRecreatedAppGetsIdentifierURIWithItsNewAppID(t *testing.T) {
 // A recreated daemon gets back its application permissions, which live on
 // Microsoft Graph's (and the API's) service principal, not in its own file.
 func TestRecreatedClientGetsItsApplicationPermissionsBack(t *testing.T) {
+	whenShortOnly(t, "applications", "group-assignment-schedules", "groups", "role-assignments", "service-principals", "time-bound-role-assignments")
 	e := newEnv(t, graphsim.Options{}, nil)
 	app := e.appNamed("Nightly Sync")
 	aid, oldAppID := str(app["id"]), str(app["appId"])

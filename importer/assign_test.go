@@ -32,6 +32,7 @@ func (e *env) appliesToOf(path string) []string {
 // assignment (recreated, and the policy assigned to the new id). Names are
 // hostile; the plan names the applications; a second plan is empty.
 func TestRestorePolicyAssignments(t *testing.T) {
+	whenShortOnly(t, "app-management-policies", "applications", "claims-mapping-policies", "service-principals", "token-lifetime-policies")
 	e := newEnv(t, graphsim.Options{}, nil)
 	const tlp, cmp, amp = "/v1.0/policies/tokenLifetimePolicies", "/v1.0/policies/claimsMappingPolicies", "/v1.0/policies/appManagementPolicies"
 	tl1 := str(e.list(tlp)[0]["id"])
@@ -160,6 +161,7 @@ func TestRestorePolicyAssignments(t *testing.T) {
 // graphsim does); the policy applies to it afterwards and a second plan is
 // empty.
 func TestRestorePolicyAssignmentOfARestoredApplication(t *testing.T) {
+	whenShortOnly(t, "app-management-policies", "applications", "claims-mapping-policies", "service-principals", "token-issuance-policies", "token-lifetime-policies")
 	e := newEnv(t, graphsim.Options{}, nil)
 	const tlp = "/v1.0/policies/tokenLifetimePolicies"
 	tl := str(e.list(tlp)[0]["id"])

@@ -32,6 +32,7 @@ func skusIn(v any) []string {
 // snapshot names fails that object's action naming the SKU, the others
 // applied.
 func TestRestoreLicences(t *testing.T) {
+	whenShortOnly(t, "groups", "users")
 	e := newEnv(t, graphsim.Options{}, nil)
 	snap := e.snapshotObjects(e.first)
 	var teamsOff, itUser, finUser, noDirect, allCompany *Object

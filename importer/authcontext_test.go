@@ -22,6 +22,7 @@ const hostileACName = "Pay\u202eroll\r\n\x1b[31mred\x1b[0m\t\"c1\" ' #: - [x]"
 // then the policy naming it; a context with a hostile name is restored
 // byte for byte; an update and a removal round-trip too.
 func TestRestorePurgedAuthContextAndPolicyRequiringIt(t *testing.T) {
+	whenShortOnly(t, "authentication-contexts", "conditional-access-policies")
 	e := newEnv(t, graphsim.Options{}, nil)
 	var pol map[string]any
 	for _, p := range e.list("/v1.0/identity/conditionalAccess/policies") {

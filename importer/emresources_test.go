@@ -194,6 +194,7 @@ func sortedJoin(s []string) string {
 // hostile text (quotes, an RTL mark, emoji, ../, a long tail). Also under
 // realistic throttling, lost answers and replication lag (not with -short).
 func TestRestoreCatalogSharePointSites(t *testing.T) {
+	whenShortOnly(t, "access-package-catalogs", "access-packages")
 	opts := []graphsim.Options{{}, {Throttle: "realistic", FaultRate: 0.03, EventualConsistency: 2e9, Seed: 5}}
 	if testing.Short() {
 		opts = opts[:1]

@@ -38,6 +38,7 @@ func (e *env) userFlowState(id string) string {
 // custom authentication extension is created again and one added since is
 // deleted.
 func TestRestoreExternalIdentities(t *testing.T) {
+	whenShortOnly(t, "custom-authentication-extensions", "user-flow-attributes", "user-flows")
 	e := newEnv(t, graphsim.Options{}, nil)
 	const other = "B2X_1_Other"
 	e.do("POST", ufColl, map[string]any{"id": "Other", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 1})

@@ -13,6 +13,7 @@ import (
 // recreated with a new id, the setting is restored naming the new group,
 // not the id Graph no longer knows.
 func TestRecreatedGroupRemappedInDirectorySetting(t *testing.T) {
+	whenShortOnly(t, "group-assignment-schedules", "groups", "time-bound-role-assignments")
 	e := newEnv(t, graphsim.Options{}, nil)
 	var setting map[string]any
 	gid := ""

@@ -108,6 +108,7 @@ func TestLastOwnerIsNotRemoved(t *testing.T) {
 // owner, a distribution list that appeared) and plans nothing graphsim, like
 // Graph, would refuse.
 func TestRestoreLeavesGroupsGraphDoesNotWrite(t *testing.T) {
+	whenShortOnly(t, "groups")
 	e := newEnv(t, graphsim.Options{}, nil)
 	tn := e.sim.Tenant()
 	users := e.list("/v1.0/users?$select=id,onPremisesSyncEnabled")

@@ -16,6 +16,7 @@ import (
 // until the new group has replicated; apply retries it (the request names
 // an object the plan just created) and completes.
 func TestRecreatedGroupMembershipSurvivesReplicationLag(t *testing.T) {
+	whenShortOnly(t, "group-assignment-schedules", "groups", "time-bound-role-assignments")
 	t.Run("group-membership", func(t *testing.T) { recreatedGroupUnderLag(t, false) })
 	t.Run("and-ca-policy", func(t *testing.T) { recreatedGroupUnderLag(t, true) })
 }

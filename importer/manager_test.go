@@ -73,6 +73,7 @@ func (e *env) liveSponsors(id string) []string {
 // a manager or sponsor recreated under a new id by that id, after its
 // create.
 func TestRestoreUsersManagerAndSponsors(t *testing.T) {
+	whenShortOnly(t, "connected-organizations", "groups", "users")
 	e := newEnv(t, graphsim.Options{}, nil)
 	snap := e.snapshotObjects(e.first)
 	users, _ := layout.Lookup("users")

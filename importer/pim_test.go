@@ -102,6 +102,7 @@ func TestRestoreRoleSettings(t *testing.T) {
 // A policy is never created or deleted: a role's settings file whose role
 // is gone is not written, and the plan says why.
 func TestRoleSettingsOfAGoneRoleAreNotCreated(t *testing.T) {
+	whenShortOnly(t, "role-assignments", "role-definitions", "role-management-policies")
 	e := newEnv(t, graphsim.Options{}, nil)
 	custom := e.customRole()
 	e.deleteCustomRole(custom.Key)
@@ -118,6 +119,7 @@ func TestRoleSettingsOfAGoneRoleAreNotCreated(t *testing.T) {
 // request (adminAssign) with the same end, never as a standing assignment;
 // once its end has passed it is not restored and the plan says so.
 func TestRestoreTimeBoundAssignment(t *testing.T) {
+	whenShortOnly(t, "time-bound-role-assignments")
 	e := newEnv(t, graphsim.Options{}, nil)
 	objs := objectsByKind(e.snapshotObjects(e.first))
 	if len(objs[timeBoundKind]) != 1 {
@@ -235,6 +237,7 @@ func TestRoleAssignmentHeldByATimeBoundOneIsNotMadeStanding(t *testing.T) {
 // with Graph's defaults until a second restore). Under realistic
 // throttling and replication lag.
 func TestRecreatedRoleGetsItsSettingsInTheSameRun(t *testing.T) {
+	whenShortOnly(t, "role-assignments", "role-definitions", "role-management-policies")
 	e := newEnv(t, graphsim.Options{Throttle: "realistic", EventualConsistency: 2 * time.Second}, nil)
 	custom := e.customRole()
 	// Its settings at REV differ from Graph's defaults.
@@ -351,6 +354,7 @@ func (e *env) deleteCustomRole(key string) {
 // second plan is empty. Under realistic throttling, faults and lag (not
 // with -short).
 func TestRestoreDeletedPrincipalsRolesAfterTheCleanUp(t *testing.T) {
+	whenShortOnly(t, "group-eligibility-schedules", "groups", "role-assignments", "role-eligibility-schedules", "time-bound-role-assignments", "users")
 	o := realisticSim()
 	if testing.Short() {
 		o = graphsim.Options{}

@@ -23,6 +23,7 @@ func (e *env) groupSchedules(kind, group string) []map[string]any {
 // active assignment made is not also added as a plain member by the
 // group's restore (one home: the schedule). Under realistic throttling.
 func TestRestorePIMForGroups(t *testing.T) {
+	whenShortOnly(t, "group-assignment-schedules", "group-eligibility-schedules", "groups")
 	e := newEnv(t, graphsim.Options{Throttle: "realistic"}, nil)
 	objs := objectsByKind(e.snapshotObjects(e.first))
 	if len(objs[groupAssignKind]) == 1 {
@@ -236,6 +237,7 @@ func TestRestoreGroupsWithoutPIMSaysWhatPIMHolds(t *testing.T) {
 // member" in the audit log, still a member after). Under realistic
 // throttling, faults and lag (not with -short).
 func TestRestoreScheduleWindowsByAdminUpdate(t *testing.T) {
+	whenShortOnly(t, "group-assignment-schedules", "group-eligibility-schedules")
 	o := realisticSim()
 	if testing.Short() {
 		o = graphsim.Options{}
@@ -312,6 +314,7 @@ func TestRestoreScheduleWindowsByAdminUpdate(t *testing.T) {
 // back and makes its schedule again with adminAssign. The daily export in
 // between records the tenant as it is, and each second plan is empty.
 func TestRestorePIMForGroupsOfADeletedPrincipal(t *testing.T) {
+	whenShortOnly(t, "administrative-units", "applications", "group-eligibility-schedules", "groups", "users")
 	e := newEnv(t, graphsim.Options{}, nil)
 	objs := objectsByKind(e.snapshotObjects(e.first))
 	if len(objs[groupEligKind]) != 1 || len(objs[groupAssignKind]) != 1 {

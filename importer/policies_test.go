@@ -149,6 +149,7 @@ func TestBuiltInPermissionGrantPoliciesAreNotWritten(t *testing.T) {
 // and never PATCHes it; a reviewer that was purged and recreated is named
 // by its new id.
 func TestRestoreAdminConsentRequestPolicyByPut(t *testing.T) {
+	whenShortOnly(t, "admin-consent-request-policy", "groups", "users")
 	e := newEnv(t, graphsim.Options{}, nil)
 	before := e.get(adminConsent)
 	revs := asSlice(before["reviewers"])

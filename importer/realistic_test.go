@@ -407,6 +407,7 @@ func (lf *loseFirst) arm() {
 // answer was lost is sent again, and the resend's "already exists" (the
 // member) or 404 (no longer in the bin) counts as done.
 func TestLostAnswerOfALinkOrRestoreIsSentAgain(t *testing.T) {
+	whenShortOnly(t, "groups")
 	t.Run("member add", func(t *testing.T) {
 		lf := &loseFirst{match: func(r *http.Request) bool {
 			return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/members/$ref")

@@ -229,6 +229,7 @@ func opList(p *Plan) string {
 // recreates the policy and says why; with a Graph that allows it
 // (CARecycleBinAppOnly), it is restored from the bin with its id.
 func TestRestoreDeletedCAPolicyFromRecycleBin(t *testing.T) {
+	whenShortOnly(t, "conditional-access-policies")
 	for _, bin := range []bool{false, true} {
 		for _, state := range []CAState{CAStateReportOnly, CAStateAsIs} {
 			t.Run(fmt.Sprintf("bin-app-only-%v/%s", bin, state), func(t *testing.T) {
@@ -287,6 +288,7 @@ func TestRestoreDeletedCAPolicyFromRecycleBin(t *testing.T) {
 // clearly: apply does not recreate instead (the plan is bound); planning
 // again recreates it.
 func TestCARecycleBinRefusedAtApplyFailsClearly(t *testing.T) {
+	whenShortOnly(t, "conditional-access-policies")
 	var refuse atomic.Bool
 	e := newEnv(t, graphsim.Options{CARecycleBinAppOnly: true}, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -321,6 +323,7 @@ func TestCARecycleBinRefusedAtApplyFailsClearly(t *testing.T) {
 }
 
 func TestRestoreWipedGroupMembership(t *testing.T) {
+	whenShortOnly(t, "groups")
 	e := newEnv(t, graphsim.Options{}, nil)
 	g, gid, members := e.emptyGroup(3)
 	e.recordIncident()
@@ -348,6 +351,7 @@ func TestRestoreWipedGroupMembership(t *testing.T) {
 // the process never runs more than a few dozen goroutines above what it ran
 // before the apply (one goroutine per action would be about 200 more).
 func TestApplyHoldsParallelGoroutinesNotOnePerAction(t *testing.T) {
+	whenShortOnly(t, "groups")
 	e := newEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 300, Groups: 7, MembersPerGroup: 200}}, nil)
 	_, gid, members := e.emptyGroup(200)
 	e.recordIncident()
@@ -379,6 +383,7 @@ func TestApplyHoldsParallelGoroutinesNotOnePerAction(t *testing.T) {
 }
 
 func TestRestoreAppRedirectURIsAndPermissions(t *testing.T) {
+	whenShortOnly(t, "applications")
 	e := newEnv(t, graphsim.Options{}, nil)
 	var app map[string]any
 	for _, a := range e.list("/v1.0/applications") {
@@ -413,6 +418,7 @@ func TestRestoreAppRedirectURIsAndPermissions(t *testing.T) {
 }
 
 func TestRestoreServicePrincipalGrantsAndAssignments(t *testing.T) {
+	whenShortOnly(t, "service-principals")
 	e := newEnv(t, graphsim.Options{}, nil)
 	var sp map[string]any
 	var grants, assigned []map[string]any
@@ -490,6 +496,7 @@ func sortLines(s string) string {
 }
 
 func TestRestoreDeletedNamedLocationAndPolicyUsingIt(t *testing.T) {
+	whenShortOnly(t, "conditional-access-policies", "named-locations")
 	for _, bin := range []bool{false, true} {
 		t.Run(fmt.Sprintf("bin-app-only-%v", bin), func(t *testing.T) { restoreLocationAndPolicy(t, bin) })
 	}
@@ -556,6 +563,7 @@ func restoreLocationAndPolicy(t *testing.T, bin bool) {
 }
 
 func TestRestoreDeletedGroupKeepsIDAndMemberships(t *testing.T) {
+	whenShortOnly(t, "groups")
 	e := newEnv(t, graphsim.Options{}, nil)
 	g, members := e.groupWithMembers(2)
 	gid := str(g["id"])
@@ -589,6 +597,7 @@ func (e *env) policyExcludingGroup() (map[string]any, string) {
 }
 
 func TestRestorePurgedGroupIsRecreatedAndPolicyRemapped(t *testing.T) {
+	whenShortOnly(t, "group-assignment-schedules", "groups", "time-bound-role-assignments")
 	for _, lag := range []time.Duration{0, 20 * time.Second} {
 		t.Run(fmt.Sprintf("consistency-lag-%s", lag), func(t *testing.T) {
 			e := newEnv(t, graphsim.Options{EventualConsistency: lag}, nil)
@@ -672,6 +681,7 @@ func TestRestorePurgedGroupIsRecreatedAndPolicyRemapped(t *testing.T) {
 }
 
 func TestRestoreDeletedUser(t *testing.T) {
+	whenShortOnly(t, "groups", "users")
 	e := newEnv(t, graphsim.Options{}, nil)
 	users := e.list("/v1.0/users?$select=id,userPrincipalName,onPremisesSyncEnabled")
 	var u map[string]any
@@ -1008,6 +1018,7 @@ func TestLatestSnapshotOnUnchangedTenantPlansNothing(t *testing.T) {
 // PIM eligibility, administrative units, a policy created since, and the
 // recycle bins.
 func TestWholeTenantRollback(t *testing.T) {
+	whenShortOnly(t, "administrative-units", "authentication-method-configurations", "authorization-policy", "conditional-access-policies", "groups", "role-assignments", "role-eligibility-schedules", "security-defaults", "users")
 	e := newEnv(t, graphsim.Options{}, nil)
 	e.do("PATCH", "/v1.0/policies/authorizationPolicy", map[string]any{"allowInvitesFrom": "none", "blockMsolPowerShell": true})
 	e.do("PATCH", "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy", map[string]any{"isEnabled": true})
@@ -1107,6 +1118,7 @@ func TestRestorePurgedCAPolicyIsRecreatedWithReferences(t *testing.T) {
 // A PIM eligibility whose expiration was shortened comes back to the
 // snapshot's expiration (adminUpdate: Graph has no PATCH), keeping its id.
 func TestRestoreEligibilityExpiration(t *testing.T) {
+	whenShortOnly(t, "role-eligibility-schedules")
 	e := newEnv(t, graphsim.Options{}, nil)
 	schedules := e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules")
 	if len(schedules) == 0 {

@@ -91,6 +91,7 @@ func TestRoleAssignmentFromASnapshotWithoutPIMWarns(t *testing.T) {
 // tenant now and waits; once P2 is back, the restore makes it again
 // through PIM with the end the earlier snapshot read.
 func TestTimeBoundEndFromAnEarlierSnapshotAfterP2Lapsed(t *testing.T) {
+	whenShortOnly(t, "role-assignments")
 	e := newEnv(t, graphsim.Options{Throttle: "realistic", EventualConsistency: 2 * time.Second}, nil)
 	id, principal, role, end := demoTimeBound(t, e.sim)
 	if err := e.sim.SetLicence(graphsim.LicenceP1); err != nil {

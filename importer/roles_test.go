@@ -31,6 +31,7 @@ func (e *env) auScopedAssignment() (map[string]any, string) {
 // purged with the assignment: restoring both recreates the unit, and the
 // assignment's directoryScopeId names the new unit (the plan shows it).
 func TestRestoreAssignmentScopedToRecreatedUnit(t *testing.T) {
+	whenShortOnly(t, "administrative-units", "role-assignments")
 	e := newEnv(t, graphsim.Options{}, nil)
 	ra, au := e.auScopedAssignment()
 	e.do("DELETE", "/v1.0/roleManagement/directory/roleAssignments/"+str(ra["id"]), nil)
@@ -66,6 +67,7 @@ func TestRestoreAssignmentScopedToRecreatedUnit(t *testing.T) {
 // the id map records the new *schedule's* id (what the export keys the
 // file by), not the request's, which Graph answers with a different id.
 func TestRestoreEligibilityIDMapNamesTheSchedule(t *testing.T) {
+	whenShortOnly(t, "role-eligibility-schedules")
 	e := newEnv(t, graphsim.Options{}, nil)
 	var el map[string]any
 	for _, s := range e.list("/v1.0/roleManagement/directory/roleEligibilitySchedules") {
@@ -110,6 +112,7 @@ func TestRestoreEligibilityIDMapNamesTheSchedule(t *testing.T) {
 // it): the restore assigns the group's again and never makes the members'
 // inherited rows direct eligibilities; the plan says why.
 func TestRestoreGroupEligibilityNotItsMembersRows(t *testing.T) {
+	whenShortOnly(t, "role-eligibility-schedules")
 	e := newEnv(t, graphsim.Options{}, nil)
 	var group map[string]any
 	inherited := 0

@@ -43,6 +43,7 @@ func (e *env) flowConnections(flow string) string {
 // restored with user-flows gets them back after its create, and the plan
 // no longer says to add them by hand.
 func TestUserFlowConnectionsExportAndRestore(t *testing.T) {
+	whenShortOnly(t, "applications", "service-principals", "user-flows")
 	e := newEnv(t, graphsim.Options{}, nil)
 	ctx := context.Background()
 	k, _ := layout.Lookup(layout.UserFlowConnections)
