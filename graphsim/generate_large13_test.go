@@ -97,21 +97,21 @@ func TestGenerateLargeHoldsTheKindsOfIssue13Part2(t *testing.T) {
 	categories := map[string]int{}
 	custom := 0
 	for _, r := range tn.colls[lcwWorkflowKind].live() {
-		categories[str(r.obj["category"])]++
+		categories[str(r.get("category"))]++
 		tasks := heldList(r, lcwTasks)
 		if len(tasks) < 3 || len(tasks) > lcwMaxTasks {
-			t.Errorf("workflow %q has %d tasks", r.obj["displayName"], len(tasks))
+			t.Errorf("workflow %q has %d tasks", r.o()["displayName"], len(tasks))
 		}
 		for _, task := range tasks {
 			if ext := taskArg(task, "customTaskExtensionID"); ext != "" {
 				custom++
 				if _, ok := tn.Get(lcwCTEKind, ext); !ok {
-					t.Errorf("workflow %q names extension %s, which does not exist", r.obj["displayName"], ext)
+					t.Errorf("workflow %q names extension %s, which does not exist", r.o()["displayName"], ext)
 				}
 			}
 			if grp := taskArg(task, "groupID"); grp != "" {
 				if _, ok := tn.Get("group", grp); !ok {
-					t.Errorf("workflow %q names group %s, which does not exist", r.obj["displayName"], grp)
+					t.Errorf("workflow %q names group %s, which does not exist", r.o()["displayName"], grp)
 				}
 			}
 		}

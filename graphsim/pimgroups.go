@@ -206,7 +206,7 @@ func (s *Server) dropEndedGroupSchedules() {
 				continue
 			}
 			for _, r := range c.byKey {
-				if e := groupScheduleEnd(r.obj); !e.IsZero() && !now.Before(e) {
+				if e := groupScheduleEnd(r.o()); !e.IsZero() && !now.Before(e) {
 					out = append(out, r)
 				}
 			}
@@ -227,7 +227,7 @@ func (s *Server) dropEndedGroupSchedules() {
 	defer t.mu.Unlock()
 	for _, r := range ended() {
 		if r.kind.Name == pgAssignKind {
-			s.unlinkGroupAccess(r.obj)
+			s.unlinkGroupAccess(r.o())
 		}
 		s.remove(r)
 	}
@@ -236,13 +236,13 @@ func (s *Server) dropEndedGroupSchedules() {
 // pimGroupAllowed says why group g cannot be governed by PIM, or "".
 func pimGroupAllowed(g *record) string {
 	switch {
-	case isDynamic(g.obj):
+	case isDynamic(g.o()):
 		return "dynamic membership groups cannot be managed in PIM for Groups"
-	case synced(g.obj):
+	case synced(g.o()):
 		return "groups synchronized from on-premises cannot be managed in PIM for Groups"
 	}
-	sec, _ := g.obj["securityEnabled"].(bool)
-	if !sec && !isUnified(g.obj) {
+	sec, _ := g.get("securityEnabled").(bool)
+	if !sec && !isUnified(g.o()) {
 		return "only security groups and Microsoft 365 groups can be managed in PIM for Groups"
 	}
 	return ""
@@ -289,7 +289,7 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 	body["createdBy"] = map[string]any{"application": nil, "device": nil, "user": nil}
 	var existing *record
 	for _, r := range t.colls[sk.Name].byKey {
-		if strings.EqualFold(str(r.obj["groupId"]), g.key()) && strings.EqualFold(str(r.obj["principalId"]), p.key()) && str(r.obj["accessId"]) == access {
+		if strings.EqualFold(str(r.get("groupId")), g.key()) && strings.EqualFold(str(r.get("principalId")), p.key()) && str(r.get("accessId")) == access {
 			existing = r
 		}
 	}
@@ -339,7 +339,7 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 		}
 		body["targetScheduleId"] = existing.key()
 		if sk.Name == pgAssignKind {
-			s.unlinkGroupAccess(existing.obj)
+			s.unlinkGroupAccess(existing.o())
 		}
 		s.remove(existing)
 		body["status"] = "Revoked"
@@ -399,15 +399,15 @@ func (s *Server) dropGroupSchedulesOf(g *record) {
 	var gone []*record
 	for _, name := range []string{pgEligKind, pgAssignKind} {
 		for _, r := range t.colls[name].byKey {
-			if strings.EqualFold(str(r.obj["groupId"]), g.key()) {
+			if strings.EqualFold(str(r.get("groupId")), g.key()) {
 				gone = append(gone, r)
 			}
 		}
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i].key() < gone[j].key() })
 	for _, r := range gone {
-		if rel := accessRel(str(r.obj["accessId"])); r.kind.Name == pgAssignKind && rel != "" {
-			if i := indexFold(g.links[rel], str(r.obj["principalId"])); i >= 0 {
+		if rel := accessRel(str(r.get("accessId"))); r.kind.Name == pgAssignKind && rel != "" {
+			if i := indexFold(g.links[rel], str(r.get("principalId"))); i >= 0 {
 				g.links[rel] = append(g.links[rel][:i:i], g.links[rel][i+1:]...)
 			}
 		}
