@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -41,13 +42,13 @@ type objShape struct {
 type packedObj struct {
 	shape *objShape
 	data  string   // the string values, concatenated
-	ends  []uint32 // ends[i]: end of slot i's value in data (start: ends[i-1])
+	ends  []uint16 // ends[i]: end of slot i's value in data (start: ends[i-1])
 }
 
 func (p *packedObj) value(i int) any {
 	switch p.shape.kinds[i] {
 	case packString:
-		start := uint32(0)
+		start := uint16(0)
 		if i > 0 {
 			start = p.ends[i-1]
 		}
@@ -160,14 +161,17 @@ func (pk *packer) pack(r *record) {
 			n += len(r.obj[k].(string))
 		}
 	}
+	if n > math.MaxUint16 {
+		return // not a generated object's strings: keep the map
+	}
 	var b strings.Builder
 	b.Grow(n)
-	ends := make([]uint32, len(s.keys))
+	ends := make([]uint16, len(s.keys))
 	for i, k := range s.keys {
 		if s.kinds[i] == packString {
 			b.WriteString(r.obj[k].(string))
 		}
-		ends[i] = uint32(b.Len())
+		ends[i] = uint16(b.Len())
 	}
 	r.packed.Store(&packedObj{shape: s, data: b.String(), ends: ends})
 	r.obj = nil

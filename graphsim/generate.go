@@ -1923,4 +1923,15 @@ func (g *generator) large(sz Sizes) {
 		g.demoCustomSecurity() // customsec.go (caller's ids only)
 		g.demoCSAValues(40)    // user_csa.go: one member in 40 (no id drawn)
 	}
+	// Pack again the users and groups the steps after their creation
+	// changed (per-user MFA states, attribute values: those stay maps).
+	if g.pk != nil {
+		for _, kind := range []string{"user", "group"} {
+			for _, r := range t.colls[kind].order {
+				if !r.gone {
+					g.pk.pack(r)
+				}
+			}
+		}
+	}
 }
