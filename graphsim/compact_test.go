@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -241,3 +243,37 @@ func TestPackedTenantHeapPerUser(t *testing.T) {
 }
 
 var requestIDs = regexp.MustCompile(`"request-id":"[^"]*"`)
+
+// TestPackedRecordConcurrentReads: GET handlers read under the tenant's
+// read lock, many at once, and record.o may unpack a record then; run with
+// -race.
+func TestPackedRecordConcurrentReads(t *testing.T) {
+	want := map[string]any{"id": "a", "displayName": "A \u202e", "accountEnabled": false, "mail": nil, "proxyAddresses": []any{}}
+	for round := 0; round < 20; round++ {
+		obj := map[string]any{}
+		for k, v := range want {
+			obj[k] = v
+		}
+		r := &record{kind: kindByName["user"], obj: obj}
+		(&packer{}).pack(r)
+		if r.packed.Load() == nil || r.obj != nil {
+			t.Fatal("not packed")
+		}
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, m := range []map[string]any{r.view(), r.o(), r.view()} {
+					if !reflect.DeepEqual(m, want) || r.key() != "a" || r.get("mail") != nil {
+						t.Errorf("read %v, want %v", m, want)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if r.packed.Load() != nil {
+			t.Fatal("record.o left the record packed")
+		}
+	}
+}
