@@ -36,6 +36,7 @@ const (
 type objShape struct {
 	keys  []string
 	kinds []byte
+	slot  map[string]int // key → its index in keys
 }
 
 // packedObj is one object's values in its shape's order.
@@ -74,10 +75,8 @@ func (p *packedObj) expand() map[string]any {
 
 // get is one property's value and whether the object has it.
 func (p *packedObj) get(name string) (any, bool) {
-	for i, k := range p.shape.keys {
-		if k == name {
-			return p.value(i), true
-		}
+	if i, ok := p.shape.slot[name]; ok {
+		return p.value(i), true
 	}
 	return nil, false
 }
@@ -129,17 +128,18 @@ next:
 	if len(pk.shapes) >= 64 {
 		return nil // not a generated tenant's regular objects: keep maps
 	}
-	s := &objShape{}
+	s := &objShape{slot: make(map[string]int, len(m))}
 	for k := range m {
 		s.keys = append(s.keys, k)
 	}
 	sort.Strings(s.keys)
-	for _, k := range s.keys {
+	for i, k := range s.keys {
 		kind, ok := packKind(m[k])
 		if !ok {
 			return nil
 		}
 		s.kinds = append(s.kinds, kind)
+		s.slot[k] = i
 	}
 	pk.shapes = append(pk.shapes, s)
 	return s
