@@ -131,12 +131,12 @@ func (s *Server) auditBefore(req *request, rt *route) *auditCapture {
 		r = t.colls[rt.kind.Name].byKey[strings.ToLower(rt.key)]
 		if r != nil && rt.relKind != nil && rt.relKey != "" {
 			if x := t.colls[rt.relKind.Name].byKey[strings.ToLower(rt.relKey)]; x != nil {
-				c.before[strings.ToLower(x.key())] = copyObj(x.obj)
+				c.before[strings.ToLower(x.key())] = copyObj(x.o())
 			}
 		}
 	}
 	if r != nil {
-		c.before[strings.ToLower(r.key())] = copyObj(r.obj)
+		c.before[strings.ToLower(r.key())] = copyObj(r.o())
 	}
 	return c
 }
@@ -241,12 +241,12 @@ func (s *Server) auditRecordFor(req *request, ch change, c *auditCapture, restor
 	var obj map[string]any
 	if cur != nil {
 		if r := cur.byKey[strings.ToLower(ch.ID)]; r != nil {
-			obj = r.obj
+			obj = r.o()
 		}
 	}
 	if obj == nil {
 		if r := t.bin[strings.ToLower(ch.ID)]; r != nil {
-			obj = r.obj
+			obj = r.o()
 		}
 	}
 	old := c.before[strings.ToLower(ch.ID)]
@@ -322,7 +322,7 @@ func (s *Server) auditRecordFor(req *request, ch change, c *auditCapture, restor
 		var mobj map[string]any
 		mtype := "Other"
 		if r := t.dirIndex[strings.ToLower(ch.Target)]; r != nil {
-			mobj = r.obj
+			mobj = r.o()
 			mtype = nounOf(r.kind.Name).typ
 		}
 		member := map[string]any{"id": ch.Target, "displayName": nullable(str(mobj["displayName"])), "type": mtype,
@@ -449,16 +449,16 @@ func (s *Server) initiator(p *principal) map[string]any {
 	if p.userID != "" { // delegated: the signed-in user is the actor
 		user := map[string]any{"id": p.userID, "displayName": nil, "userPrincipalName": nil, "ipAddress": nil}
 		if u := s.tenant.findUser(p.userID); u != nil {
-			user["displayName"] = nullable(str(u.obj["displayName"]))
-			user["userPrincipalName"] = nullable(str(u.obj["userPrincipalName"]))
+			user["displayName"] = nullable(str(u.get("displayName")))
+			user["userPrincipalName"] = nullable(str(u.get("userPrincipalName")))
 		}
 		return map[string]any{"user": user, "app": nil}
 	}
 	if c := s.tenant.colls["servicePrincipal"]; c != nil {
 		if r := c.unique["appId"][strings.ToLower(p.appID)]; r != nil {
-			app["displayName"] = nullable(str(r.obj["displayName"]))
+			app["displayName"] = nullable(str(r.get("displayName")))
 			app["servicePrincipalId"] = r.key()
-			app["servicePrincipalName"] = nullable(str(r.obj["displayName"]))
+			app["servicePrincipalName"] = nullable(str(r.get("displayName")))
 		}
 	}
 	return map[string]any{"user": nil, "app": app}
@@ -763,12 +763,12 @@ func (s *Server) pimGroupAudit(kind string, req map[string]any) map[string]any {
 	}
 	targets := []any{map[string]any{"id": str(req["id"]), "displayName": nil, "type": "Request", "userPrincipalName": nil, "groupType": nil, "modifiedProperties": []any{}}}
 	if p := t.dirIndex[strings.ToLower(str(req["principalId"]))]; p != nil {
-		tg := targetOf(nounOf(p.kind.Name), p.key(), p.obj)
+		tg := targetOf(nounOf(p.kind.Name), p.key(), p.o())
 		tg["modifiedProperties"] = []any{}
 		targets = append(targets, tg)
 	}
 	if g := t.colls["group"].byKey[strings.ToLower(str(req["groupId"]))]; g != nil {
-		tg := targetOf(nounOf("group"), g.key(), g.obj)
+		tg := targetOf(nounOf("group"), g.key(), g.o())
 		tg["modifiedProperties"] = []any{}
 		targets = append(targets, tg)
 	}

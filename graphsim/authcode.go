@@ -94,7 +94,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, tenantSe
 	app := t.appByAppID(clientID)
 	var registered []string
 	if app != nil {
-		pc, _ := app.obj["publicClient"].(map[string]any)
+		pc, _ := app.get("publicClient").(map[string]any)
 		for _, u := range asSlice(pc["redirectUris"]) {
 			registered = append(registered, str(u))
 		}

@@ -18,7 +18,7 @@ func (e *idEnv) browserApp(redirects []any, scopes ...string) string {
 	appID := e.newApp("entrasnap restore")
 	tn := e.s.Tenant()
 	tn.mu.Lock()
-	tn.appByAppID(appID).obj["publicClient"] = map[string]any{"redirectUris": redirects}
+	tn.appByAppID(appID).o()["publicClient"] = map[string]any{"redirectUris": redirects}
 	tn.mu.Unlock()
 	if err := tn.GrantDelegated(appID, scopes...); err != nil {
 		e.t.Fatal(err)
@@ -203,7 +203,7 @@ func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
 	web := e.newApp("web app")
 	tn := e.s.Tenant()
 	tn.mu.Lock()
-	tn.appByAppID(web).obj["web"] = map[string]any{"redirectUris": []any{"http://localhost"}}
+	tn.appByAppID(web).o()["web"] = map[string]any{"redirectUris": []any{"http://localhost"}}
 	tn.mu.Unlock()
 	if r := e.authorize(q("client_id", web)); r.status != http.StatusBadRequest || !strings.Contains(r.raw, "AADSTS50011") {
 		t.Errorf("web redirect URI: %d %s", r.status, r.raw)

@@ -40,8 +40,8 @@ func init() {
 			if p.gone {
 				continue
 			}
-			if containsFold(strs(lookupPath(p.obj, "conditions/applications/includeAuthenticationContextClassReferences")), r.key()) {
-				return errf(http.StatusBadRequest, "BadRequest", "The authentication context '%s' is used by Conditional Access policy '%s'; remove it from the policy first.", r.key(), str(p.obj["displayName"]))
+			if containsFold(strs(lookupPath(p.o(), "conditions/applications/includeAuthenticationContextClassReferences")), r.key()) {
+				return errf(http.StatusBadRequest, "BadRequest", "The authentication context '%s' is used by Conditional Access policy '%s'; remove it from the policy first.", r.key(), str(p.get("displayName")))
 			}
 		}
 		return nil

@@ -182,14 +182,14 @@ func (s *Server) alsoRequired(req *request, rt *route) [][]string {
 		if rt.key != "" {
 			r = s.find(rt)
 		}
-		if !write && rt.rel == "members" && r != nil && strings.EqualFold(str(r.obj["visibility"]), "HiddenMembership") {
+		if !write && rt.rel == "members" && r != nil && strings.EqualFold(str(r.get("visibility")), "HiddenMembership") {
 			need = append(need, []string{"Member.Read.Hidden"})
 		}
 		if rt.kind.Name != "group" || !write {
 			break
 		}
 		b := body()
-		roleAssignable := r != nil && r.obj["isAssignableToRole"] == true ||
+		roleAssignable := r != nil && r.get("isAssignableToRole") == true ||
 			rt.key == "" && req.method == http.MethodPost && b["isAssignableToRole"] == true
 		if roleAssignable {
 			need = append(need, []string{"RoleManagement.ReadWrite.Directory"})
@@ -262,10 +262,10 @@ func (s *Server) holdsRoleID(id string, roles map[string]bool) bool {
 		return false
 	}
 	for _, a := range coll.live() {
-		if a.gone || !roles[strings.ToLower(str(a.obj["roleDefinitionId"]))] {
+		if a.gone || !roles[strings.ToLower(str(a.get("roleDefinitionId")))] {
 			continue
 		}
-		pid := str(a.obj["principalId"])
+		pid := str(a.get("principalId"))
 		if strings.EqualFold(pid, id) {
 			return true
 		}

@@ -144,7 +144,7 @@ func (s *Server) branding(req *request, rt *route) (*response, *apiError) {
 		if r == nil {
 			return nil, notFound(rt.key)
 		}
-		st, _ := r.obj[rt.rel].(map[string]any)
+		st, _ := r.get(rt.rel).(map[string]any)
 		data, err := base64.StdEncoding.DecodeString(str(st["data"]))
 		if st == nil || err != nil || len(data) == 0 {
 			return nil, notFound(rt.rel)
@@ -358,7 +358,7 @@ func (t *Tenant) SeedStream(kind, key, prop, contentType string, data []byte) er
 // image is served (an export reads only the streams whose URL is set).
 // Callers hold t.mu.
 func (t *Tenant) storeStream(r *record, prop, contentType string, data []byte) {
-	r.obj[prop] = map[string]any{"contentType": contentType, "data": base64.StdEncoding.EncodeToString(data)}
-	r.obj[prop+"RelativeUrl"] = fmt.Sprintf("%s/%s/%s?ts=%d", t.id, strings.ToLower(r.key()), strings.ToLower(prop), t.now().UnixMilli())
-	r.obj["cdnList"] = []any{"aadcdn.msftauthimages.net", "aadcdn.msauthimages.net"}
+	r.o()[prop] = map[string]any{"contentType": contentType, "data": base64.StdEncoding.EncodeToString(data)}
+	r.o()[prop+"RelativeUrl"] = fmt.Sprintf("%s/%s/%s?ts=%d", t.id, strings.ToLower(r.key()), strings.ToLower(prop), t.now().UnixMilli())
+	r.o()["cdnList"] = []any{"aadcdn.msftauthimages.net", "aadcdn.msauthimages.net"}
 }

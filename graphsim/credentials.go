@@ -111,7 +111,7 @@ func graphTimeFrac(tm time.Time) string { return tm.UTC().Format("2006-01-02T15:
 func (t *Tenant) addPassword(app *record, displayName string, start, end time.Time) map[string]any {
 	secret := newSecretText()
 	keyID := t.newID()
-	appID := str(app.obj["appId"])
+	appID := str(app.get("appId"))
 	c := t.credsFor(appID)
 	c.Secrets = append(c.Secrets, secretCred{KeyID: keyID, SHA256: hashSecret(secret), Start: start, End: end})
 	meta := map[string]any{
@@ -123,7 +123,7 @@ func (t *Tenant) addPassword(app *record, displayName string, start, end time.Ti
 		"secretText":          nil,
 		"startDateTime":       graphTimeFrac(start),
 	}
-	app.obj["passwordCredentials"] = append(asSlice(app.obj["passwordCredentials"]), meta)
+	app.o()["passwordCredentials"] = append(asSlice(app.get("passwordCredentials")), meta)
 	t.logChange(change{Kind: app.kind.Name, ID: app.key(), Op: "upsert", Props: []string{"passwordCredentials"}})
 	out := deepCopy(meta).(map[string]any)
 	out["secretText"] = secret
@@ -191,7 +191,7 @@ func removePasswordAction(s *Server, req *request, r *record) (*response, *apiEr
 	t := s.tenant
 	var kept []any
 	found := false
-	for _, pc := range asSlice(r.obj["passwordCredentials"]) {
+	for _, pc := range asSlice(r.get("passwordCredentials")) {
 		if m, ok := pc.(map[string]any); ok && strings.EqualFold(str(m["keyId"]), keyID) {
 			found = true
 			continue
@@ -204,8 +204,8 @@ func removePasswordAction(s *Server, req *request, r *record) (*response, *apiEr
 	if kept == nil {
 		kept = []any{}
 	}
-	r.obj["passwordCredentials"] = kept
-	if c := t.clients[str(r.obj["appId"])]; c != nil {
+	r.o()["passwordCredentials"] = kept
+	if c := t.clients[str(r.get("appId"))]; c != nil {
 		c.Secrets = slices.DeleteFunc(c.Secrets, func(sc secretCred) bool { return strings.EqualFold(sc.KeyID, keyID) })
 	}
 	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"passwordCredentials"}})
@@ -260,7 +260,7 @@ func (t *Tenant) certsOf(app *record, now time.Time) []clientCert {
 		return true
 	}
 	byKeyID := map[string]map[string]any{}
-	for _, kc := range asSlice(app.obj["keyCredentials"]) {
+	for _, kc := range asSlice(app.get("keyCredentials")) {
 		m, ok := kc.(map[string]any)
 		if !ok {
 			continue
@@ -285,7 +285,7 @@ func (t *Tenant) certsOf(app *record, now time.Time) []clientCert {
 		}
 		out = append(out, clientCert{cert: cert, expired: !valid(m)})
 	}
-	if c := t.clients[str(app.obj["appId"])]; c != nil {
+	if c := t.clients[str(app.get("appId"))]; c != nil {
 		for _, cc := range c.Certs {
 			m := byKeyID[strings.ToLower(cc.KeyID)]
 			if m == nil {
@@ -360,7 +360,7 @@ func (t *Tenant) AddClientCertificate(appID string, cert []byte) (keyID string, 
 	}
 	keyID = t.newID()
 	tp, _ := thumbprints(cert)
-	app.obj["keyCredentials"] = append(asSlice(app.obj["keyCredentials"]), map[string]any{
+	app.o()["keyCredentials"] = append(asSlice(app.get("keyCredentials")), map[string]any{
 		"customKeyIdentifier": strings.ToUpper(hex.EncodeToString(tp)),
 		"displayName":         "CN=" + c.Subject.CommonName,
 		"endDateTime":         graphTime(c.NotAfter),
@@ -391,7 +391,7 @@ func (t *Tenant) GrantAppRoles(clientAppID string, permissions ...string) error 
 	}
 	roleIDs := make([]string, len(permissions))
 	for i, p := range permissions {
-		for _, ar := range asSlice(graph.obj["appRoles"]) {
+		for _, ar := range asSlice(graph.get("appRoles")) {
 			if m, ok := ar.(map[string]any); ok && str(m["value"]) == p {
 				roleIDs[i] = str(m["id"])
 				break
@@ -403,8 +403,8 @@ func (t *Tenant) GrantAppRoles(clientAppID string, permissions ...string) error 
 	}
 	held := map[string]bool{}
 	for _, a := range t.colls["appRoleAssignment"].byKey {
-		if strings.EqualFold(str(a.obj["principalId"]), client.key()) && strings.EqualFold(str(a.obj["resourceId"]), graph.key()) {
-			held[strings.ToLower(str(a.obj["appRoleId"]))] = true
+		if strings.EqualFold(str(a.get("principalId")), client.key()) && strings.EqualFold(str(a.get("resourceId")), graph.key()) {
+			held[strings.ToLower(str(a.get("appRoleId")))] = true
 		}
 	}
 	k := kindByName["appRoleAssignment"]
@@ -422,10 +422,10 @@ func (t *Tenant) GrantAppRoles(clientAppID string, permissions ...string) error 
 			"appRoleId":            id,
 			"createdDateTime":      graphTime(t.now()),
 			"deletedDateTime":      nil,
-			"principalDisplayName": client.obj["displayName"],
+			"principalDisplayName": client.get("displayName"),
 			"principalId":          client.key(),
 			"principalType":        "ServicePrincipal",
-			"resourceDisplayName":  graph.obj["displayName"],
+			"resourceDisplayName":  graph.get("displayName"),
 			"resourceId":           graph.key(),
 		})
 		r.visibleAt = time.Time{}
@@ -441,7 +441,7 @@ func (t *Tenant) grantedRoles(sp *record) []string {
 		return nil
 	}
 	values := map[string]string{}
-	for _, ar := range asSlice(graph.obj["appRoles"]) {
+	for _, ar := range asSlice(graph.get("appRoles")) {
 		if m, ok := ar.(map[string]any); ok {
 			values[strings.ToLower(str(m["id"]))] = str(m["value"])
 		}
@@ -449,10 +449,10 @@ func (t *Tenant) grantedRoles(sp *record) []string {
 	seen := map[string]bool{}
 	var roles []string
 	for _, a := range t.colls["appRoleAssignment"].byKey {
-		if !strings.EqualFold(str(a.obj["principalId"]), sp.key()) || !strings.EqualFold(str(a.obj["resourceId"]), graph.key()) {
+		if !strings.EqualFold(str(a.get("principalId")), sp.key()) || !strings.EqualFold(str(a.get("resourceId")), graph.key()) {
 			continue
 		}
-		if v := values[strings.ToLower(str(a.obj["appRoleId"]))]; v != "" && !seen[v] {
+		if v := values[strings.ToLower(str(a.get("appRoleId")))]; v != "" && !seen[v] {
 			seen[v] = true
 			roles = append(roles, v)
 		}

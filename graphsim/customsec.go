@@ -115,7 +115,7 @@ func checkDefinition(s *Server, d map[string]any) *apiError {
 }
 
 func checkAllowedValue(p *record, list []any, old, v map[string]any) *apiError {
-	if str(p.obj["type"]) == "Boolean" {
+	if str(p.get("type")) == "Boolean" {
 		return badRequest("A Boolean custom security attribute has no predefined values.")
 	}
 	id, _ := v["id"].(string)
@@ -166,7 +166,7 @@ func init() {
 		return nil
 	}
 	patchHooks[csaDefKind] = func(s *Server, r *record, body map[string]any) *apiError {
-		merged := deepCopy(r.obj).(map[string]any)
+		merged := deepCopy(r.o()).(map[string]any)
 		for k, v := range body {
 			merged[k] = v
 		}

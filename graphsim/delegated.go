@@ -123,18 +123,18 @@ func (s *Server) userGrants(id string) []userGrant {
 		if a.gone || !t.visible(a) {
 			continue
 		}
-		pid := str(a.obj["principalId"])
+		pid := str(a.get("principalId"))
 		if !strings.EqualFold(pid, id) {
 			g := t.dirObject(pid)
 			if g == nil || g.kind.Name != "group" || !containsFold(g.links["members"], id) {
 				continue
 			}
 		}
-		name := roleNameByID()[strings.ToLower(str(a.obj["roleDefinitionId"]))]
+		name := roleNameByID()[strings.ToLower(str(a.get("roleDefinitionId")))]
 		if name == "" {
 			continue
 		}
-		scope := str(a.obj["directoryScopeId"])
+		scope := str(a.get("directoryScopeId"))
 		if scope == "" {
 			scope = "/"
 		}
@@ -160,7 +160,7 @@ func (s *Server) userGrants(id string) []userGrant {
 // assignments and are left out too. Callers hold t.mu.
 func (s *Server) wids(app *record, id string) []string {
 	claims := false
-	for _, v := range strings.Split(str(app.obj["groupMembershipClaims"]), ",") {
+	for _, v := range strings.Split(str(app.get("groupMembershipClaims")), ",") {
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "all", "securitygroup", "directoryrole":
 			claims = true
@@ -173,13 +173,13 @@ func (s *Server) wids(app *record, id string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, a := range coll.live() {
-		if a.gone || !s.tenant.visible(a) || !strings.EqualFold(str(a.obj["principalId"]), id) {
+		if a.gone || !s.tenant.visible(a) || !strings.EqualFold(str(a.get("principalId")), id) {
 			continue
 		}
-		if scope := str(a.obj["directoryScopeId"]); scope != "" && scope != "/" {
+		if scope := str(a.get("directoryScopeId")); scope != "" && scope != "/" {
 			continue
 		}
-		def := strings.ToLower(str(a.obj["roleDefinitionId"]))
+		def := strings.ToLower(str(a.get("roleDefinitionId")))
 		if roleNameByID()[def] == "" || seen[def] {
 			continue
 		}
@@ -261,7 +261,7 @@ func (s *Server) describeWrite(req *request, rt *route) (w delegatedWrite, ok bo
 	}
 	if rt.kind.Name == csaDefKind {
 		if r := s.find(rt); r != nil && rt.key != "" {
-			w.attrSet = str(r.obj["attributeSet"])
+			w.attrSet = str(r.get("attributeSet"))
 		} else if rt.key == "" {
 			var body map[string]any
 			_ = json.Unmarshal(req.body, &body)
@@ -381,7 +381,7 @@ func (s *Server) roleAssignableWrite(req *request, rt *route) bool {
 		return req.method == http.MethodPost && b["isAssignableToRole"] == true
 	}
 	r := s.find(rt)
-	return r != nil && r.obj["isAssignableToRole"] == true
+	return r != nil && r.get("isAssignableToRole") == true
 }
 
 // readArea names the readerRoles entry a read needs ("" for the reads the

@@ -24,7 +24,7 @@ func (e *idEnv) newPublicClient(name string, scopes ...string) string {
 	appID := e.newApp(name)
 	tn := e.s.Tenant()
 	tn.mu.Lock()
-	tn.appByAppID(appID).obj["isFallbackPublicClient"] = true
+	tn.appByAppID(appID).o()["isFallbackPublicClient"] = true
 	tn.mu.Unlock()
 	if len(scopes) > 0 {
 		if err := tn.GrantDelegated(appID, scopes...); err != nil {

@@ -666,7 +666,7 @@ func (s *Server) deltaEntries(k *Kind, st deltaState, sel deltaSel, filter map[s
 			}
 			for _, p := range sortedBoolKeys(a.props) {
 				if (tracked == nil || contains(tracked, p)) && !k.isWriteOnly(p) {
-					item[p] = deepCopy(r.obj[p])
+					item[p] = deepCopy(r.get(p))
 				}
 			}
 		} else {
@@ -698,14 +698,14 @@ func (s *Server) deltaProps(r *record, tracked []string) map[string]any {
 	if tracked == nil {
 		// The default representation, as a GET without $select (viewProps):
 		// no held collection, no customSecurityAttributes (only on $select).
-		for p, v := range r.obj {
+		for p, v := range r.view() {
 			if !r.kind.isWriteOnly(p) && p != "@odata.type" && !isHeldProp(p) && p != csaProp {
 				out[p] = deepCopy(v)
 			}
 		}
 	} else {
 		for _, p := range tracked {
-			if v, ok := r.obj[p]; ok && !r.kind.isWriteOnly(p) {
+			if v, ok := r.prop(p); ok && !r.kind.isWriteOnly(p) {
 				out[p] = deepCopy(v)
 			}
 		}

@@ -128,8 +128,8 @@ func (s *Server) userForApproval(user string) (string, error) {
 	if u == nil {
 		return "", fmt.Errorf("graphsim: no user %q in the tenant (give a userPrincipalName or an id)", user)
 	}
-	if enabled, ok := u.obj["accountEnabled"].(bool); ok && !enabled {
-		return "", fmt.Errorf("graphsim: user %s is disabled (accountEnabled false) and cannot sign in", str(u.obj["userPrincipalName"]))
+	if enabled, ok := u.get("accountEnabled").(bool); ok && !enabled {
+		return "", fmt.Errorf("graphsim: user %s is disabled (accountEnabled false) and cannot sign in", str(u.get("userPrincipalName")))
 	}
 	return u.key(), nil
 }
@@ -204,15 +204,15 @@ func (t *Tenant) GrantDelegated(clientAppID string, scopes ...string) error {
 		return err
 	}
 	for _, g := range t.colls["oAuth2PermissionGrant"].live() {
-		if strings.EqualFold(str(g.obj["clientId"]), client.key()) && strings.EqualFold(str(g.obj["resourceId"]), graph.key()) &&
-			str(g.obj["consentType"]) == "AllPrincipals" {
-			have := strings.Fields(str(g.obj["scope"]))
+		if strings.EqualFold(str(g.get("clientId")), client.key()) && strings.EqualFold(str(g.get("resourceId")), graph.key()) &&
+			str(g.get("consentType")) == "AllPrincipals" {
+			have := strings.Fields(str(g.get("scope")))
 			for _, sc := range scopes {
 				if !containsFold(have, sc) {
 					have = append(have, sc)
 				}
 			}
-			g.obj["scope"] = strings.Join(have, " ")
+			g.o()["scope"] = strings.Join(have, " ")
 			t.logChange(change{Kind: g.kind.Name, ID: g.key(), Op: "upsert", Props: []string{"scope"}})
 			return nil
 		}
@@ -243,19 +243,19 @@ func (t *Tenant) consentedScopes(sp *record, userID string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, g := range t.colls["oAuth2PermissionGrant"].live() {
-		if g.gone || !strings.EqualFold(str(g.obj["clientId"]), sp.key()) || !strings.EqualFold(str(g.obj["resourceId"]), graph.key()) {
+		if g.gone || !strings.EqualFold(str(g.get("clientId")), sp.key()) || !strings.EqualFold(str(g.get("resourceId")), graph.key()) {
 			continue
 		}
-		switch str(g.obj["consentType"]) {
+		switch str(g.get("consentType")) {
 		case "AllPrincipals":
 		case "Principal":
-			if !strings.EqualFold(str(g.obj["principalId"]), userID) {
+			if !strings.EqualFold(str(g.get("principalId")), userID) {
 				continue
 			}
 		default:
 			continue
 		}
-		for _, sc := range strings.Fields(str(g.obj["scope"])) {
+		for _, sc := range strings.Fields(str(g.get("scope"))) {
 			if k := strings.ToLower(sc); !seen[k] {
 				seen[k] = true
 				out = append(out, sc)
@@ -451,17 +451,17 @@ func (s *Server) issueDelegated(w http.ResponseWriter, r *http.Request, clientID
 	var appName, upn, name string
 	var public, spEnabled, userEnabled bool
 	if app != nil {
-		appName = str(app.obj["displayName"])
-		public = app.obj["isFallbackPublicClient"] == true || viaPublicRedirect
+		appName = str(app.get("displayName"))
+		public = app.get("isFallbackPublicClient") == true || viaPublicRedirect
 	}
 	if sp != nil {
-		e, ok := sp.obj["accountEnabled"].(bool)
+		e, ok := sp.get("accountEnabled").(bool)
 		spEnabled = !ok || e
 	}
 	if u != nil {
-		e, ok := u.obj["accountEnabled"].(bool)
+		e, ok := u.get("accountEnabled").(bool)
 		userEnabled = !ok || e
-		upn, name = str(u.obj["userPrincipalName"]), str(u.obj["displayName"])
+		upn, name = str(u.get("userPrincipalName")), str(u.get("displayName"))
 	}
 	t.mu.RUnlock()
 	switch {

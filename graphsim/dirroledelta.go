@@ -43,17 +43,17 @@ func (t *Tenant) deltaLinksOf(r *record, rel string) []string {
 	if r.kind.Name != "directoryRole" || rel != "members" {
 		return r.links[rel]
 	}
-	tmpl := str(r.obj["roleTemplateId"])
+	tmpl := str(r.get("roleTemplateId"))
 	var out []string
 	seen := map[string]bool{}
 	for _, a := range t.colls["unifiedRoleAssignment"].live() {
 		// Not t.visible: an initial round is one view with its token,
 		// assignments not replicated yet included (delta.go), or the token,
 		// already past the member added, would lose it.
-		if a.gone || t.expired(a) || str(a.obj["directoryScopeId"]) != "/" || !strings.EqualFold(str(a.obj["roleDefinitionId"]), tmpl) {
+		if a.gone || t.expired(a) || str(a.get("directoryScopeId")) != "/" || !strings.EqualFold(str(a.get("roleDefinitionId")), tmpl) {
 			continue
 		}
-		p := strings.ToLower(str(a.obj["principalId"]))
+		p := strings.ToLower(str(a.get("principalId")))
 		if p != "" && !seen[p] {
 			seen[p] = true
 			out = append(out, p)
@@ -73,7 +73,7 @@ func (t *Tenant) roleMemberChanged(a map[string]any, op string) {
 	}
 	tmpl := str(a["roleDefinitionId"])
 	for _, r := range t.colls["directoryRole"].byKey {
-		if !r.gone && strings.EqualFold(str(r.obj["roleTemplateId"]), tmpl) {
+		if !r.gone && strings.EqualFold(str(r.get("roleTemplateId")), tmpl) {
 			t.logChange(change{Kind: "directoryRole", ID: r.key(), Op: op, Rel: "members", Target: strings.ToLower(str(a["principalId"]))})
 			return
 		}

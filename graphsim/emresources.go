@@ -87,7 +87,7 @@ func routeEM(k *Kind, rt *route, rest []string, tmpl string) (*route, bool) {
 }
 
 // emList is the stored list prop of r.
-func emList(r *record, prop string) []any { return asSlice(r.obj[prop]) }
+func emList(r *record, prop string) []any { return asSlice(r.get(prop)) }
 
 // emResourceView is what a read of resource m shows: roles and scopes
 // only when expanded.
@@ -196,7 +196,7 @@ func (s *Server) emChildOp(req *request, rt *route) (*response, *apiError) {
 		if m == nil {
 			return nil, notFound(rt.relKey)
 		}
-		p.obj[emRoleScopesProp] = append(append([]any{}, list[:i]...), list[i+1:]...)
+		p.o()[emRoleScopesProp] = append(append([]any{}, list[:i]...), list[i+1:]...)
 		s.touchEM(p, "resourceRoleScopes")
 		return noContent(), nil
 	}
@@ -292,7 +292,7 @@ func splitTop(s string) []string {
 }
 
 func (s *Server) touchEM(r *record, prop string) {
-	r.obj["modifiedDateTime"] = graphTime(s.tenant.now())
+	r.o()["modifiedDateTime"] = graphTime(s.tenant.now())
 	s.tenant.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{prop}})
 }
 
@@ -315,9 +315,9 @@ func (t *Tenant) emResourceFor(system, origin string, id func(what string) strin
 			return nil, errf(http.StatusNotFound, "ResourceNotFound", "The group '%s' was not found.", origin)
 		}
 		res["originId"] = g.key()
-		res["displayName"], res["description"] = str(g.obj["displayName"]), str(g.obj["description"])
+		res["displayName"], res["description"] = str(g.get("displayName")), str(g.get("description"))
 		res["roles"] = []any{role("member", "Member", "Member of the group", "Member_"+g.key()), role("owner", "Owner", "Owner of the group", "Owner_"+g.key())}
-		res["scopes"] = root(str(g.obj["displayName"]))
+		res["scopes"] = root(str(g.get("displayName")))
 		res["scopes"].([]any)[0].(map[string]any)["originId"] = g.key()
 	case "AadApplication":
 		sp := t.lookup(kindByName["servicePrincipal"], origin)
@@ -325,9 +325,9 @@ func (t *Tenant) emResourceFor(system, origin string, id func(what string) strin
 			return nil, errf(http.StatusNotFound, "ResourceNotFound", "The service principal '%s' was not found.", origin)
 		}
 		res["originId"] = sp.key()
-		res["displayName"], res["description"] = str(sp.obj["displayName"]), str(sp.obj["description"])
+		res["displayName"], res["description"] = str(sp.get("displayName")), str(sp.get("description"))
 		var roles []any
-		for _, x := range asSlice(sp.obj["appRoles"]) {
+		for _, x := range asSlice(sp.get("appRoles")) {
 			ar, _ := x.(map[string]any)
 			if ar["isEnabled"] == false || !contains(strs(ar["allowedMemberTypes"]), "User") {
 				continue
@@ -338,7 +338,7 @@ func (t *Tenant) emResourceFor(system, origin string, id func(what string) strin
 			roles = []any{role("default", "Default Access", "Default Access", emDefaultAccess)}
 		}
 		res["roles"] = roles
-		res["scopes"] = root(str(sp.obj["displayName"]))
+		res["scopes"] = root(str(sp.get("displayName")))
 		res["scopes"].([]any)[0].(map[string]any)["originId"] = sp.key()
 	case "SharePointOnline":
 		if !strings.HasPrefix(strings.ToLower(origin), "https://") {
@@ -369,7 +369,7 @@ func (s *Server) emUsers(c *record, id string) []string {
 			m, _ := x.(map[string]any)
 			role, _ := m["role"].(map[string]any)
 			if roleIDs[strings.ToLower(str(role["id"]))] {
-				names = append(names, str(pkg.obj["displayName"]))
+				names = append(names, str(pkg.get("displayName")))
 				break
 			}
 		}
@@ -420,7 +420,7 @@ func (s *Server) resourceRequest(req *request) (*response, *apiError) {
 		if aerr != nil {
 			return nil, aerr
 		}
-		c.obj[emResourcesProp] = append(list, res)
+		c.o()[emResourcesProp] = append(list, res)
 	case "adminRemove":
 		id := str(rm["id"])
 		if id == "" {
@@ -434,7 +434,7 @@ func (s *Server) resourceRequest(req *request) (*response, *apiError) {
 			return nil, badRequest("The resource '%s' cannot be removed from the catalog: access packages %s still use its roles. Remove those resource roles first.",
 				str(m["displayName"]), strings.Join(users, ", "))
 		}
-		c.obj[emResourcesProp] = append(append([]any{}, list[:i]...), list[i+1:]...)
+		c.o()[emResourcesProp] = append(append([]any{}, list[:i]...), list[i+1:]...)
 	case "":
 		return nil, badRequest("A value is required for property 'requestType' of resource 'accessPackageResourceRequest'.")
 	default:
@@ -497,7 +497,7 @@ func (s *Server) addRoleScope(p *record, body map[string]any) (map[string]any, *
 		return nil, errf(http.StatusConflict, "RoleScopeAlreadyExists", "The access package already has this resource role and scope (%s).", id)
 	}
 	rs := map[string]any{"id": id, "createdDateTime": graphTime(s.tenant.now()), "role": deepCopy(rm), "scope": deepCopy(sm)}
-	p.obj[emRoleScopesProp] = append(list, rs)
+	p.o()[emRoleScopesProp] = append(list, rs)
 	s.touchEM(p, "resourceRoleScopes")
 	return rs, nil
 }
@@ -565,11 +565,11 @@ func (t *Tenant) SeedCatalogResource(catalog, system, originID string) error {
 	}
 	res, aerr := t.emResourceFor(system, originID, func(what string) string {
 		return derivedID(t.name + "/em/" + catalog + "/" + originID + "/" + what)
-	}, str(c.obj["createdDateTime"]))
+	}, str(c.get("createdDateTime")))
 	if aerr != nil {
 		return fmt.Errorf("graphsim: catalog %s resource %s: %s", catalog, originID, aerr.Message)
 	}
-	c.obj[emResourcesProp] = append(emList(c, emResourcesProp), res)
+	c.o()[emResourcesProp] = append(emList(c, emResourcesProp), res)
 	return nil
 }
 
@@ -582,7 +582,7 @@ func (t *Tenant) SeedRoleScope(pkg, originID, roleOrigin string) error {
 	if p == nil {
 		return fmt.Errorf("graphsim: no access package %s", pkg)
 	}
-	c := t.colls[emCatalogKind].byKey[strings.ToLower(str(p.obj[navPrefix+"catalog"]))]
+	c := t.colls[emCatalogKind].byKey[strings.ToLower(str(p.get(navPrefix+"catalog")))]
 	if c == nil {
 		return fmt.Errorf("graphsim: access package %s has no catalog", pkg)
 	}
@@ -597,8 +597,8 @@ func (t *Tenant) SeedRoleScope(pkg, originID, roleOrigin string) error {
 			if !strings.EqualFold(str(rm["originId"]), roleOrigin) {
 				continue
 			}
-			p.obj[emRoleScopesProp] = append(emList(p, emRoleScopesProp), map[string]any{"id": str(rm["id"]) + "_" + str(sc["id"]),
-				"createdDateTime": p.obj["createdDateTime"], "role": deepCopy(rm), "scope": deepCopy(sc)})
+			p.o()[emRoleScopesProp] = append(emList(p, emRoleScopesProp), map[string]any{"id": str(rm["id"]) + "_" + str(sc["id"]),
+				"createdDateTime": p.get("createdDateTime"), "role": deepCopy(rm), "scope": deepCopy(sc)})
 			return nil
 		}
 		return fmt.Errorf("graphsim: resource %s has no role %s", originID, roleOrigin)
@@ -668,13 +668,13 @@ func (t *Tenant) dropEMOrigin(r *record) {
 		return out
 	}
 	for _, c := range t.colls[emCatalogKind].byKey {
-		if _, ok := c.obj[emResourcesProp]; ok {
-			c.obj[emResourcesProp] = keep(emList(c, emResourcesProp), func(m map[string]any) bool { return strings.EqualFold(str(m["originId"]), id) })
+		if _, ok := c.prop(emResourcesProp); ok {
+			c.o()[emResourcesProp] = keep(emList(c, emResourcesProp), func(m map[string]any) bool { return strings.EqualFold(str(m["originId"]), id) })
 		}
 	}
 	for _, p := range t.colls[emPackageKind].byKey {
-		if _, ok := p.obj[emRoleScopesProp]; ok {
-			p.obj[emRoleScopesProp] = keep(emList(p, emRoleScopesProp), func(m map[string]any) bool {
+		if _, ok := p.prop(emRoleScopesProp); ok {
+			p.o()[emRoleScopesProp] = keep(emList(p, emRoleScopesProp), func(m map[string]any) bool {
 				return strings.EqualFold(str(mapAt(m, "scope")["originId"]), id)
 			})
 		}

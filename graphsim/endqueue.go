@@ -76,8 +76,8 @@ func instanceEnd(obj map[string]any) time.Time {
 func (t *Tenant) noteEnd(r *record) {
 	switch {
 	case isGroupSchedule(r.kind):
-		t.groupEnds.add(groupScheduleEnd(r.obj), r)
+		t.groupEnds.add(groupScheduleEnd(r.view()), r)
 	case r.kind.Name == "unifiedRoleAssignmentScheduleInstance":
-		t.roleEnds.add(instanceEnd(r.obj), r)
+		t.roleEnds.add(instanceEnd(r.view()), r)
 	}
 }

@@ -105,7 +105,7 @@ func (s *Server) expandList(r *record, rel string) []any {
 		// in creation order, as the collection's own list shows them.
 		var recs []*record
 		for _, c := range s.tenant.colls[spec.kind].byKey {
-			if !c.gone && strings.EqualFold(str(c.obj[spec.field]), r.key()) {
+			if !c.gone && strings.EqualFold(str(c.get(spec.field)), r.key()) {
 				recs = append(recs, c)
 			}
 		}

@@ -152,7 +152,7 @@ func (t *Tenant) derivedID(name string) string {
 	return hex.EncodeToString(h[0:4]) + "-" + hex.EncodeToString(h[4:6]) + "-" + hex.EncodeToString(h[6:8]) + "-" + hex.EncodeToString(h[8:10]) + "-" + hex.EncodeToString(h[10:16])
 }
 
-func isBuiltInUFA(r *record) bool { return str(r.obj["userFlowAttributeType"]) != "custom" }
+func isBuiltInUFA(r *record) bool { return str(r.get("userFlowAttributeType")) != "custom" }
 
 // apiAuthConfig checks an API connector's authenticationConfiguration as
 // written and turns it into what Graph keeps and reads back: no password,
@@ -257,7 +257,7 @@ func init() {
 		return nil
 	}
 	patchHooks[caeKind] = func(_ *Server, r *record, body map[string]any) *apiError {
-		if t := str(body["@odata.type"]); t != "" && !strings.EqualFold(t, str(r.obj["@odata.type"])) {
+		if t := str(body["@odata.type"]); t != "" && !strings.EqualFold(t, str(r.get("@odata.type"))) {
 			return badRequest("The @odata.type of a custom authentication extension cannot be changed.")
 		}
 		return nil
@@ -393,7 +393,7 @@ func (s *Server) userFlowOp(req *request, rt *route) (*response, *apiError) {
 func (s *Server) userFlowProviders(req *request, rt *route, f *record, ctx string) (*response, *apiError) {
 	t := s.tenant
 	store := heldPrefix + ufIdpRel
-	ids := asSlice(f.obj[store])
+	ids := asSlice(f.get(store))
 	idpK := kindByName[idpKind]
 	switch {
 	case req.method == http.MethodGet && rt.relKey == "" && !rt.ref:
@@ -419,12 +419,12 @@ func (s *Server) userFlowProviders(req *request, rt *route, f *record, ctx strin
 				return nil, errf(http.StatusConflict, "Request_BadRequest", "The identity provider '%s' is already in the user flow.", r.key())
 			}
 		}
-		f.obj[store] = append(ids, r.key())
+		f.o()[store] = append(ids, r.key())
 		return noContent(), nil
 	case req.method == http.MethodDelete && rt.ref && rt.relKey != "":
 		for i, x := range ids {
 			if strings.EqualFold(str(x), rt.relKey) {
-				f.obj[store] = append(append([]any{}, ids[:i]...), ids[i+1:]...)
+				f.o()[store] = append(append([]any{}, ids[:i]...), ids[i+1:]...)
 				return noContent(), nil
 			}
 		}
@@ -466,7 +466,7 @@ func checkAssignment(m map[string]any) *apiError {
 func (s *Server) userFlowAssignments(req *request, rt *route, f *record, ctx string) (*response, *apiError) {
 	t := s.tenant
 	store := heldPrefix + ufAssignRel
-	list := asSlice(f.obj[store])
+	list := asSlice(f.get(store))
 	if rt.ref {
 		return nil, notFoundSegment("$ref")
 	}
@@ -503,7 +503,7 @@ func (s *Server) userFlowAssignments(req *request, rt *route, f *record, ctx str
 			body["userAttributeValues"] = []any{}
 		}
 		body["id"] = a.key()
-		f.obj[store] = append(list, body)
+		f.o()[store] = append(list, body)
 		out := deepCopy(body).(map[string]any)
 		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
 		resp := jsonResp(http.StatusCreated, out)
@@ -540,7 +540,7 @@ func (s *Server) userFlowAssignments(req *request, rt *route, f *record, ctx str
 		if m == nil {
 			return nil, notFound(rt.relKey)
 		}
-		f.obj[store] = append(append([]any{}, list[:i]...), list[i+1:]...)
+		f.o()[store] = append(append([]any{}, list[:i]...), list[i+1:]...)
 		return noContent(), nil
 	}
 	return nil, methodNotAllowed()
@@ -548,10 +548,10 @@ func (s *Server) userFlowAssignments(req *request, rt *route, f *record, ctx str
 
 func (s *Server) userFlowConnectors(req *request, rt *route, f *record, ctx string) (*response, *apiError) {
 	t := s.tenant
-	conns, _ := f.obj[heldPrefix+ufConnectorsRel].(map[string]any)
+	conns, _ := f.get(heldPrefix + ufConnectorsRel).(map[string]any)
 	if conns == nil {
 		conns = map[string]any{}
-		f.obj[heldPrefix+ufConnectorsRel] = conns
+		f.o()[heldPrefix+ufConnectorsRel] = conns
 	}
 	switch {
 	case req.method == http.MethodGet && rt.relKey == "" && !rt.ref:
@@ -653,7 +653,7 @@ func (t *Tenant) SeedBuiltInUserFlowAttributes() error {
 func (g *generator) demoExternal() {
 	g.seedUserFlowAttributes()
 	if r := g.singletonRecord(extIdPolicyKind); r != nil {
-		r.obj["allowExternalIdentitiesToLeave"] = false // guests may not leave on their own
+		r.o()["allowExternalIdentitiesToLeave"] = false // guests may not leave on their own
 	}
 	g.demoIdentitySync()
 	g.post(ufaKind, map[string]any{"displayName": "PartnerCompany", "description": "The partner company you work for", "dataType": "string"}, nil)
@@ -686,12 +686,12 @@ func (g *generator) demoExternal() {
 			provs = append(provs, id)
 		}
 	}
-	f.obj[heldPrefix+ufIdpRel] = provs
+	f.o()[heldPrefix+ufIdpRel] = provs
 	if conn != "" {
-		f.obj[heldPrefix+ufConnectorsRel] = map[string]any{"postAttributeCollection": conn}
+		f.o()[heldPrefix+ufConnectorsRel] = map[string]any{"postAttributeCollection": conn}
 	}
 	app := g.t.b2cExtensionsAppID()
-	f.obj[heldPrefix+ufAssignRel] = []any{
+	f.o()[heldPrefix+ufAssignRel] = []any{
 		map[string]any{"id": "email", "displayName": "Email Address", "isOptional": false, "requiresVerification": true, "userInputType": "emailBox", "userAttributeValues": []any{}},
 		map[string]any{"id": "displayName", "displayName": "Display Name", "isOptional": false, "requiresVerification": false, "userInputType": "textBox", "userAttributeValues": []any{}},
 		map[string]any{"id": "extension_" + app + "_PartnerCompany", "displayName": "Partner company", "isOptional": false, "requiresVerification": false, "userInputType": "textBox", "userAttributeValues": []any{}},
@@ -760,7 +760,7 @@ func (s *Server) identitySyncOp(req *request, rt *route) (*response, *apiError) 
 		return nil, notFound(rt.key)
 	}
 	store := heldPrefix + identitySync
-	cur, _ := p.obj[store].(map[string]any)
+	cur, _ := p.get(store).(map[string]any)
 	none := errf(http.StatusNotFound, "Request_ResourceNotFound", "No cross-tenant user synchronization policy is configured for partner '%s'.", p.key())
 	switch req.method {
 	case http.MethodGet:
@@ -790,13 +790,13 @@ func (s *Server) identitySyncOp(req *request, rt *route) (*response, *apiError) 
 		for k, v := range body {
 			next[k] = v
 		}
-		p.obj[store] = next
+		p.o()[store] = next
 		return noContent(), nil
 	case http.MethodDelete:
 		if cur == nil {
 			return nil, none
 		}
-		delete(p.obj, store)
+		delete(p.o(), store)
 		return noContent(), nil
 	}
 	return nil, methodNotAllowed()
@@ -806,10 +806,10 @@ func (s *Server) identitySyncOp(req *request, rt *route) (*response, *apiError) 
 // allows automatic user consent inbound) a user synchronization policy.
 func (g *generator) demoIdentitySync() {
 	for _, r := range g.t.colls[partnerKind].live() {
-		if r.gone || digAny(r.obj, "automaticUserConsentSettings", "inboundAllowed") != true {
+		if r.gone || digAny(r.o(), "automaticUserConsentSettings", "inboundAllowed") != true {
 			continue
 		}
-		r.obj[heldPrefix+identitySync] = map[string]any{"tenantId": r.key(), "displayName": g.t.name + " subsidiary",
+		r.o()[heldPrefix+identitySync] = map[string]any{"tenantId": r.key(), "displayName": g.t.name + " subsidiary",
 			"userSyncInbound": map[string]any{"isSyncAllowed": true}}
 		return
 	}

@@ -193,6 +193,9 @@ type generator struct {
 	org           map[string]any
 	userNicks     map[string]bool // lower-cased user mailNicknames in use
 	groupNicks    map[string]bool // lower-cased group mailNicknames in use
+	// pk packs the large profile's users and groups as they are made
+	// (compact.go); nil with Options.plainObjects.
+	pk *packer
 }
 
 func newGenerator(t *Tenant, opts Options, clock *Clock) *generator {
@@ -200,6 +203,10 @@ func newGenerator(t *Tenant, opts Options, clock *Clock) *generator {
 	// that ids, which come from the tenant's rng, stay what the server would
 	// give the same sequence of creates.
 	seed := opts.Seed
+	var pk *packer
+	if !opts.plainObjects {
+		pk = &packer{}
+	}
 	return &generator{
 		t:          t,
 		s:          &Server{opts: opts, tenant: t, clock: clock, stats: newStats()},
@@ -208,6 +215,7 @@ func newGenerator(t *Tenant, opts Options, clock *Clock) *generator {
 		strict:     true,
 		userNicks:  map[string]bool{},
 		groupNicks: map[string]bool{},
+		pk:         pk,
 	}
 }
 
@@ -308,17 +316,25 @@ func (g *generator) link(kind, id, rel, target string, computed bool) {
 			g.fail("%s %s not found", kind, id)
 			return
 		}
-		if aerr := g.s.checkLinkTarget(r.kind, r.obj, rel, target); aerr != nil {
-			g.fail("%s %q %s += %s: %s", kind, describe(r.obj), rel, target, aerr.Message)
+		if aerr := g.s.checkLinkTarget(r.kind, r.o(), rel, target); aerr != nil {
+			g.fail("%s %q %s += %s: %s", kind, describe(r.o()), rel, target, aerr.Message)
 			return
 		}
 		if containsFold(r.links[rel], target) {
-			g.fail("%s %q %s += %s: already linked", kind, describe(r.obj), rel, target)
+			g.fail("%s %q %s += %s: already linked", kind, describe(r.o()), rel, target)
 			return
 		}
 	}
 	if err := g.t.SeedLink(kind, id, rel, strings.ToLower(target)); err != nil {
 		g.err = err
+	}
+}
+
+// pack packs the object kind/id (compact.go) unless the tenant keeps
+// plain objects.
+func (g *generator) pack(kind, id string) {
+	if g.pk != nil && id != "" {
+		g.pk.pack(g.record(kind, id))
 	}
 }
 
@@ -1718,7 +1734,7 @@ func (g *generator) demoDirectoryRoles(people []*person, gr demoGroupRefs, apps 
 		// the hook created with it.
 		req["createdDateTime"], req["completedDateTime"] = graphTime(start), graphTime(start)
 		if sched := g.record("unifiedRoleEligibilitySchedule", str(req["targetScheduleId"])); sched != nil {
-			sched.obj["createdDateTime"] = graphTime(start)
+			sched.o()["createdDateTime"] = graphTime(start)
 		}
 	}
 }
@@ -1818,6 +1834,7 @@ func (g *generator) large(sz Sizes) {
 			"employeeId":        strconv.Itoa(1000001 + i),
 			"passwordProfile":   map[string]any{"password": "unused"},
 		}, hired)
+		g.pack("user", id)
 		users = append(users, id)
 		byDeptOffice[d][o] = append(byDeptOffice[d][o], id)
 		g.trimLog()
@@ -1850,6 +1867,7 @@ func (g *generator) large(sz Sizes) {
 		if id == "" {
 			break
 		}
+		g.pack("group", id)
 		unified := i%7 == 3 && dynOffice < 0
 		if dynOffice >= 0 {
 			for _, m := range byDeptOffice[(i/len(teamWords))%len(departments)][dynOffice] {
@@ -1905,5 +1923,16 @@ func (g *generator) large(sz Sizes) {
 	if g.err == nil {
 		g.demoCustomSecurity() // customsec.go (caller's ids only)
 		g.demoCSAValues(40)    // user_csa.go: one member in 40 (no id drawn)
+	}
+	// Pack again the users and groups the steps after their creation
+	// changed (per-user MFA states, attribute values: those stay maps).
+	if g.pk != nil {
+		for _, kind := range []string{"user", "group"} {
+			for _, r := range t.colls[kind].order {
+				if !r.gone {
+					g.pk.pack(r)
+				}
+			}
+		}
 	}
 }

@@ -33,7 +33,7 @@ func (g *generator) heldItem(kind, id, rel string, item map[string]any) {
 	if spec.fill != nil {
 		spec.fill(r, item)
 	}
-	r.obj[heldPrefix+rel] = append(list, item)
+	r.o()[heldPrefix+rel] = append(list, item)
 }
 
 func githubCredential(name, repo, ref string) map[string]any {

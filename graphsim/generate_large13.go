@@ -149,9 +149,9 @@ func (g *generator) largeCoverage(users, security []string) {
 		if r := g.record("user", u); r != nil {
 			switch {
 			case n%50 == 0:
-				r.obj[mfaStateKey] = "enforced"
+				r.o()[mfaStateKey] = "enforced"
 			case n%97 == 0:
-				r.obj[mfaStateKey] = "enabled"
+				r.o()[mfaStateKey] = "enabled"
 			}
 		}
 	}

@@ -97,21 +97,21 @@ func TestGenerateLargeHoldsTheKindsOfIssue13Part2(t *testing.T) {
 	categories := map[string]int{}
 	custom := 0
 	for _, r := range tn.colls[lcwWorkflowKind].live() {
-		categories[str(r.obj["category"])]++
+		categories[str(r.get("category"))]++
 		tasks := heldList(r, lcwTasks)
 		if len(tasks) < 3 || len(tasks) > lcwMaxTasks {
-			t.Errorf("workflow %q has %d tasks", r.obj["displayName"], len(tasks))
+			t.Errorf("workflow %q has %d tasks", r.o()["displayName"], len(tasks))
 		}
 		for _, task := range tasks {
 			if ext := taskArg(task, "customTaskExtensionID"); ext != "" {
 				custom++
 				if _, ok := tn.Get(lcwCTEKind, ext); !ok {
-					t.Errorf("workflow %q names extension %s, which does not exist", r.obj["displayName"], ext)
+					t.Errorf("workflow %q names extension %s, which does not exist", r.o()["displayName"], ext)
 				}
 			}
 			if grp := taskArg(task, "groupID"); grp != "" {
 				if _, ok := tn.Get("group", grp); !ok {
-					t.Errorf("workflow %q names group %s, which does not exist", r.obj["displayName"], grp)
+					t.Errorf("workflow %q names group %s, which does not exist", r.o()["displayName"], grp)
 				}
 			}
 		}
@@ -175,7 +175,7 @@ func TestGenerateLargeHoldsContactsPartnersProvidersAndConnectors(t *testing.T) 
 	}
 	synced := 0
 	for _, r := range tn.colls[partnerKind].live() {
-		if r.obj[heldPrefix+identitySync] != nil {
+		if r.get(heldPrefix+identitySync) != nil {
 			synced++
 		}
 	}
@@ -188,7 +188,7 @@ func TestGenerateLargeHoldsContactsPartnersProvidersAndConnectors(t *testing.T) 
 		}
 	}
 	for _, f := range tn.colls[userFlowKind].live() {
-		steps, _ := f.obj[heldPrefix+ufConnectorsRel].(map[string]any)
+		steps, _ := f.get(heldPrefix+ufConnectorsRel).(map[string]any)
 		if len(steps) == 0 {
 			t.Errorf("user flow %s calls no API connector", f.key())
 		}
@@ -197,7 +197,7 @@ func TestGenerateLargeHoldsContactsPartnersProvidersAndConnectors(t *testing.T) 
 				t.Errorf("user flow %s step %s names connector %v, which does not exist", f.key(), step, c)
 			}
 		}
-		for _, p := range asSlice(f.obj[heldPrefix+ufIdpRel]) {
+		for _, p := range asSlice(f.get(heldPrefix+ufIdpRel)) {
 			if _, ok := tn.Get(idpKind, str(p)); !ok {
 				t.Errorf("user flow %s names identity provider %v, which does not exist", f.key(), p)
 			}

@@ -60,7 +60,7 @@ func (g *generator) largeCoverage14(users, security []string) {
 			if containsFold(grp.links["members"], u) || containsFold(grp.links["owners"], u) || containsFold(taken, u) {
 				continue
 			}
-			if r := g.record("user", u); r == nil || r.obj["accountEnabled"] == false || str(r.obj["userType"]) == "Guest" {
+			if r := g.record("user", u); r == nil || r.get("accountEnabled") == false || str(r.get("userType")) == "Guest" {
 				continue
 			}
 			return u
@@ -97,8 +97,8 @@ func (g *generator) largeCoverage14(users, security []string) {
 		return
 	}
 	if r := g.record(lcwSettingsKind, "settings"); r != nil {
-		r.obj["workflowScheduleIntervalInHours"] = 1
-		r.obj["emailSettings"] = map[string]any{"senderDomain": "", "useCompanyBranding": true}
+		r.o()["workflowScheduleIntervalInHours"] = 1
+		r.o()["emailSettings"] = map[string]any{"senderDomain": "", "useCompanyBranding": true}
 	}
 
 	// Feature rollout policies: the pilot groups are assigned security

@@ -100,7 +100,7 @@ func (g *generator) largeExternal(users, security []string) {
 		}
 		if i%4 == 0 {
 			if r := g.record(partnerKind, p); r != nil {
-				r.obj[heldPrefix+identitySync] = map[string]any{"tenantId": p, "displayName": fmt.Sprintf("%s subsidiary %d", g.t.name, i/4+1),
+				r.o()[heldPrefix+identitySync] = map[string]any{"tenantId": p, "displayName": fmt.Sprintf("%s subsidiary %d", g.t.name, i/4+1),
 					"userSyncInbound": map[string]any{"isSyncAllowed": true}}
 			}
 		}
@@ -134,7 +134,7 @@ func (g *generator) largeExternal(users, security []string) {
 			steps["postFederationSignup"] = connector(f+" federation check", strings.ToLower(f)+"-federation")
 			provs = append(provs, "Google-OAUTH", "Facebook-OAUTH")
 		}
-		flow.obj[heldPrefix+ufConnectorsRel] = steps
-		flow.obj[heldPrefix+ufIdpRel] = provs
+		flow.o()[heldPrefix+ufConnectorsRel] = steps
+		flow.o()[heldPrefix+ufIdpRel] = provs
 	}
 }

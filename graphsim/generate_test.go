@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -725,11 +726,21 @@ func TestGenerateLargeHistoryWhileTheClockMoves(t *testing.T) {
 }
 
 // BenchmarkBuildLarge builds the default large tenant (100,000 users,
-// 20,000 groups of about 50 members, 2,000 apps, 50 CA policies).
+// 20,000 groups of about 50 members, 2,000 apps, 50 CA policies) and
+// reports the live heap it holds per user (compact.go packs users and
+// groups: 2,900 bytes and 40 heap objects per user before).
 func BenchmarkBuildLarge(b *testing.B) {
 	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
 		s := genServer(b, Options{Profile: "large", Seed: 1})
-		b.ReportMetric(float64(s.Tenant().Count("user")), "users")
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		n := float64(s.Tenant().Count("user"))
+		b.ReportMetric(n, "users")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "heapB/user")
+		b.ReportMetric(float64(after.HeapObjects-before.HeapObjects)/n, "heapObjects/user")
 	}
 }
 

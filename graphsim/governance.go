@@ -147,7 +147,7 @@ func navName(k *Kind, e string) (string, bool) {
 // navTarget is the record r's navigation property n names, nil if none.
 // Callers hold t.mu.
 func (s *Server) navTarget(r *record, n string) *record {
-	id := str(r.obj[navPrefix+n])
+	id := str(r.get(navPrefix + n))
 	if id == "" {
 		return nil
 	}
@@ -265,7 +265,7 @@ func (s *Server) checkQueries(v any) *apiError {
 func (s *Server) referencing(kind, n, id string) []*record {
 	var out []*record
 	for _, r := range s.tenant.colls[kind].live() {
-		if !r.gone && strings.EqualFold(str(r.obj[navPrefix+n]), id) {
+		if !r.gone && strings.EqualFold(str(r.get(navPrefix+n)), id) {
 			out = append(out, r)
 		}
 	}
@@ -288,13 +288,13 @@ func init() {
 		return nil
 	}
 	patchHooks[emCatalogKind] = func(s *Server, r *record, body map[string]any) *apiError {
-		if str(r.obj["catalogType"]) != "userManaged" {
+		if str(r.get("catalogType")) != "userManaged" {
 			return badRequest("The catalog '%s' is built in and cannot be modified.", r.key())
 		}
 		return oneOf(body, "state", catalogStates)
 	}
 	deleteHooks[emCatalogKind] = func(s *Server, r *record) *apiError {
-		if str(r.obj["catalogType"]) != "userManaged" {
+		if str(r.get("catalogType")) != "userManaged" {
 			return badRequest("The catalog '%s' is built in and cannot be deleted.", r.key())
 		}
 		if len(s.referencing(emPackageKind, "catalog", r.key())) > 0 {
@@ -319,7 +319,7 @@ func init() {
 		return nil
 	}
 	deleteHooks[emPackageKind] = func(s *Server, r *record) *apiError {
-		if n, _ := asInt(r.obj[assignmentsProp]); n > 0 {
+		if n, _ := asInt(r.get(assignmentsProp)); n > 0 {
 			return badRequest("The access package '%s' cannot be deleted because it has %d assignments. Remove the assignments first.", r.key(), n)
 		}
 		if len(s.referencing(emPolicyKind, "accessPackage", r.key())) > 0 {
@@ -335,7 +335,7 @@ func init() {
 		if aerr != nil {
 			return aerr
 		}
-		body[navPrefix+"catalog"] = pkg.obj[navPrefix+"catalog"]
+		body[navPrefix+"catalog"] = pkg.get(navPrefix + "catalog")
 		s.stampGov(body, "modifiedDateTime")
 		return nil
 	}
@@ -383,7 +383,7 @@ func init() {
 		m, _ := body["accessPackage"].(map[string]any)
 		if id := str(m["id"]); id == "" {
 			return badRequest("A value is required for property 'accessPackage' of resource 'accessPackageAssignmentPolicy'.")
-		} else if !strings.EqualFold(id, str(r.obj[navPrefix+"accessPackage"])) {
+		} else if !strings.EqualFold(id, str(r.get(navPrefix+"accessPackage"))) {
 			return badRequest("The access package of an assignment policy cannot be changed.")
 		}
 		delete(body, "accessPackage")
@@ -391,7 +391,7 @@ func init() {
 			return aerr
 		}
 		for _, p := range []string{navPrefix + "accessPackage", navPrefix + "catalog"} {
-			body[p] = r.obj[p]
+			body[p] = r.get(p)
 		}
 		return nil
 	}
@@ -401,7 +401,7 @@ func init() {
 		// are (accessreviewscheduledefinition-update's example; strict:
 		// missing or changed → 400).
 		for _, p := range []string{"scope", "instanceEnumerationScope"} {
-			cur, has := r.obj[p]
+			cur, has := r.prop(p)
 			if !has || cur == nil {
 				if v, ok := body[p]; ok && v != nil {
 					return badRequest("Property '%s' of an access review definition cannot be updated.", p)
@@ -467,12 +467,12 @@ func (s *Server) putEntity(req *request, r *record) (*response, *apiError) {
 		return nil, aerr
 	}
 	for _, p := range k.ReadOnly {
-		if v, ok := r.obj[p]; ok {
+		if v, ok := r.prop(p); ok {
 			body[p] = v
 		}
 	}
-	body["id"] = r.obj["id"]
-	for p, v := range r.obj {
+	body["id"] = r.get("id")
+	for p, v := range r.o() {
 		if isHeldProp(p) {
 			if _, set := body[p]; !set {
 				body[p] = v
@@ -480,11 +480,11 @@ func (s *Server) putEntity(req *request, r *record) (*response, *apiError) {
 		}
 	}
 	for _, p := range []string{"modifiedDateTime", "lastModifiedDateTime"} {
-		if _, ok := r.obj[p]; ok {
+		if _, ok := r.prop(p); ok {
 			body[p] = graphTime(s.tenant.now())
 		}
 	}
-	r.obj = body
+	r.setObj(body)
 	s.tenant.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert", Props: []string{"(put)"}})
 	if k.Name == emPolicyKind { // accesspackageassignmentpolicy-update: 200 with the policy
 		out := s.view(r, nil, false)
@@ -552,7 +552,7 @@ func (g *generator) demoGovernance(people []*person, gr demoGroupRefs) {
 	finance := g.post(emPackageKind, map[string]any{"id": id("Finance tools"), "displayName": "Finance tools", "description": "Finance applications and shared sites",
 		"isHidden": false, "catalog": map[string]any{"id": catalog}}, nil)
 	if r := g.record(emPackageKind, finance); r != nil {
-		r.obj[assignmentsProp] = 3 // delivered assignments: Graph refuses to delete the package
+		r.o()[assignmentsProp] = 3 // delivered assignments: Graph refuses to delete the package
 	}
 	partner := g.post(emPackageKind, map[string]any{"id": id("Audit partner workspace"), "displayName": "Audit partner workspace", "description": "Workspace for Fabrikam's auditors",
 		"isHidden": true, "catalog": map[string]any{"id": catalog}}, nil)
@@ -614,6 +614,6 @@ func (t *Tenant) SeedAssignments(id string, n int) error {
 	if r == nil {
 		return fmt.Errorf("graphsim: no access package %s", id)
 	}
-	r.obj[assignmentsProp] = n
+	r.o()[assignmentsProp] = n
 	return nil
 }

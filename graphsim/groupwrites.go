@@ -59,7 +59,7 @@ func groupCreatable(body map[string]any) *apiError {
 // patchGroup refuses updates of groups Exchange manages, then applies the
 // rules of on-premises mastered groups.
 func patchGroup(s *Server, r *record, body map[string]any) *apiError {
-	if exchangeManaged(r.obj) {
+	if exchangeManaged(r.o()) {
 		return badRequest(msgExchangeUpdate)
 	}
 	return patchSynced(s, r, body)
@@ -87,7 +87,7 @@ func checkLinkWrite(k *Kind, obj map[string]any, rel string) *apiError {
 // checkUnlink applies the rules of removing target from rel of r, beyond
 // checkLinkWrite: a group keeps its last owner. Callers hold t.mu.
 func checkUnlink(r *record, rel string) *apiError {
-	if aerr := checkLinkWrite(r.kind, r.obj, rel); aerr != nil {
+	if aerr := checkLinkWrite(r.kind, r.o(), rel); aerr != nil {
 		return aerr
 	}
 	if r.kind.Name == "group" && rel == "owners" && len(r.links["owners"]) == 1 {
@@ -98,7 +98,7 @@ func checkUnlink(r *record, rel string) *apiError {
 
 func init() {
 	deleteHooks["group"] = func(s *Server, r *record) *apiError {
-		if exchangeManaged(r.obj) {
+		if exchangeManaged(r.o()) {
 			return badRequest(msgExchangeUpdate)
 		}
 		return nil

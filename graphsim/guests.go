@@ -142,14 +142,14 @@ func (s *Server) invite(req *request) (*response, *apiError) {
 	var user *record
 	status := "PendingAcceptance"
 	for _, r := range t.colls["user"].live() {
-		if r.gone || !strings.EqualFold(str(r.obj["userType"]), "Guest") {
+		if r.gone || !strings.EqualFold(str(r.get("userType")), "Guest") {
 			continue
 		}
-		if strings.EqualFold(str(r.obj["mail"]), email) || containsFold(strs(r.obj["otherMails"]), email) {
+		if strings.EqualFold(str(r.get("mail")), email) || containsFold(strs(r.get("otherMails")), email) {
 			// Strict reading: an address a guest already has invites that
 			// guest again; no second user is made.
 			user = r
-			if str(r.obj["externalUserState"]) == "Accepted" {
+			if str(r.get("externalUserState")) == "Accepted" {
 				status = "Completed"
 			}
 			break
@@ -168,8 +168,8 @@ func (s *Server) invite(req *request) (*response, *apiError) {
 		"@odata.context":          s.metadata(req, "invitations/$entity"),
 		"id":                      invID,
 		"inviteRedeemUrl":         "https://login.microsoftonline.com/redeem?rd=" + url.QueryEscape("https://invitations.microsoft.com/redeem/?tenant="+t.id+"&user="+invID),
-		"invitedUserDisplayName":  user.obj["displayName"],
-		"invitedUserType":         user.obj["userType"],
+		"invitedUserDisplayName":  user.get("displayName"),
+		"invitedUserType":         user.get("userType"),
 		"invitedUserEmailAddress": email,
 		"sendInvitationMessage":   sendMsg,
 		"resetRedemption":         false,

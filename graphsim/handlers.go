@@ -241,7 +241,7 @@ func (s *Server) find(rt *route) *record {
 			return nil
 		}
 		for _, r := range t.colls[rt.kind.Name].live() {
-			if !r.gone && strings.EqualFold(str(r.obj[prop]), rt.key) && t.visible(r) {
+			if !r.gone && strings.EqualFold(str(r.get(prop)), rt.key) && t.visible(r) {
 				return r
 			}
 		}
@@ -304,7 +304,7 @@ func (s *Server) viewProps(r *record, sel []string, withType bool) map[string]an
 		props = r.kind.DefaultSelect
 	}
 	if props == nil {
-		for k, v := range r.obj {
+		for k, v := range r.view() {
 			if r.kind.isWriteOnly(k) || k == "@odata.type" || isHeldProp(k) || k == csaProp { // user_csa.go: only on $select
 				continue
 			}
@@ -316,7 +316,7 @@ func (s *Server) viewProps(r *record, sel []string, withType bool) map[string]an
 		if r.kind.isWriteOnly(p) || isHeldProp(p) {
 			continue
 		}
-		if v, ok := r.obj[p]; ok {
+		if v, ok := r.prop(p); ok {
 			out[p] = deepCopy(v)
 		} else {
 			out[p] = nil
@@ -326,7 +326,7 @@ func (s *Server) viewProps(r *record, sel []string, withType bool) map[string]an
 }
 
 func typeOf(r *record) string {
-	if t := str(r.obj["@odata.type"]); t != "" {
+	if t := str(r.get("@odata.type")); t != "" {
 		return t
 	}
 	return r.kind.ODataType
@@ -334,7 +334,7 @@ func typeOf(r *record) string {
 
 // needsType: derived types carry @odata.type in every answer.
 func needsType(r *record) bool {
-	t := str(r.obj["@odata.type"])
+	t := str(r.get("@odata.type"))
 	return t != "" && t != r.kind.ODataType
 }
 
@@ -414,7 +414,7 @@ func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
 		return nil, aerr
 	}
 	t := s.tenant
-	keep := func(r *record) bool { return !r.gone && t.visible(r) && (f == nil || f.match(r.obj)) }
+	keep := func(r *record) bool { return !r.gone && t.visible(r) && (f == nil || f.match(r.view())) }
 	start, afterEmpty, badToken := 0, false, false
 	if tok := q.Get("$skiptoken"); tok != "" {
 		n, empty, ok := decodeSkipToken(tok)
@@ -457,7 +457,7 @@ func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
 		}
 		desc := len(parts) > 1 && strings.EqualFold(parts[1], "desc")
 		sort.SliceStable(matched, func(i, j int) bool {
-			a, b := strings.ToLower(str(matched[i].obj[prop])), strings.ToLower(str(matched[j].obj[prop]))
+			a, b := strings.ToLower(str(matched[i].get(prop))), strings.ToLower(str(matched[j].get(prop)))
 			if desc {
 				return a > b
 			}
@@ -579,7 +579,7 @@ func (s *Server) count(req *request, rt *route) (*response, *apiError) {
 	}
 	n := 0
 	for _, r := range t.colls[rt.kind.Name].live() {
-		if !r.gone && t.visible(r) && (f == nil || f.match(r.obj)) {
+		if !r.gone && t.visible(r) && (f == nil || f.match(r.view())) {
 			n++
 		}
 	}

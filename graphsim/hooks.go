@@ -56,7 +56,7 @@ func init() {
 		if aerr := checkCAStrength(body); aerr != nil {
 			return aerr
 		}
-		merged := deepCopy(r.obj).(map[string]any)
+		merged := deepCopy(r.o()).(map[string]any)
 		for k, v := range body {
 			merged[k] = v
 		}
@@ -68,30 +68,30 @@ func init() {
 		return nil
 	}
 	patchHooks["authenticationStrengthPolicy"] = func(s *Server, r *record, body map[string]any) *apiError {
-		if str(r.obj["policyType"]) == "builtIn" {
+		if str(r.get("policyType")) == "builtIn" {
 			return badRequest("Built-in authentication strength policies cannot be modified.")
 		}
 		return checkStrengthPatch(body)
 	}
 	patchHooks["unifiedRoleDefinition"] = func(s *Server, r *record, body map[string]any) *apiError {
-		if b, _ := r.obj["isBuiltIn"].(bool); b {
+		if b, _ := r.get("isBuiltIn").(bool); b {
 			return badRequest("Built-in role definitions cannot be modified.")
 		}
 		return nil
 	}
 	deleteHooks["authenticationStrengthPolicy"] = func(s *Server, r *record) *apiError {
-		if str(r.obj["policyType"]) == "builtIn" {
+		if str(r.get("policyType")) == "builtIn" {
 			return badRequest("Built-in authentication strength policies cannot be deleted.")
 		}
 		for _, p := range s.tenant.colls["conditionalAccessPolicy"].byKey {
-			if strings.EqualFold(str(lookupPath(p.obj, "grantControls/authenticationStrength/id")), r.key()) {
-				return badRequest("The authentication strength policy is referenced by Conditional Access policy '%s' and cannot be deleted.", str(p.obj["id"]))
+			if strings.EqualFold(str(lookupPath(p.o(), "grantControls/authenticationStrength/id")), r.key()) {
+				return badRequest("The authentication strength policy is referenced by Conditional Access policy '%s' and cannot be deleted.", str(p.get("id")))
 			}
 		}
 		return nil
 	}
 	deleteHooks["unifiedRoleDefinition"] = func(s *Server, r *record) *apiError {
-		if b, _ := r.obj["isBuiltIn"].(bool); b {
+		if b, _ := r.get("isBuiltIn").(bool); b {
 			return badRequest("Built-in role definitions cannot be deleted.")
 		}
 		// A custom role still assigned (directly, time-bound, or as a PIM
@@ -102,7 +102,7 @@ func init() {
 		n := 0
 		for _, k := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule"} {
 			for _, a := range s.tenant.colls[k].byKey {
-				if strings.EqualFold(str(a.obj["roleDefinitionId"]), r.key()) {
+				if strings.EqualFold(str(a.get("roleDefinitionId")), r.key()) {
 					n++
 				}
 			}
@@ -116,7 +116,7 @@ func init() {
 		// Deleting an application deletes its service principal too (both
 		// to the recycle bin); restoring the application does not restore it.
 		t := s.tenant
-		if sp := t.colls["servicePrincipal"].unique["appId"][strings.ToLower(str(r.obj["appId"]))]; sp != nil {
+		if sp := t.colls["servicePrincipal"].unique["appId"][strings.ToLower(str(r.get("appId")))]; sp != nil {
 			s.remove(sp)
 		}
 		return nil
@@ -124,8 +124,8 @@ func init() {
 	deleteHooks["namedLocation"] = func(s *Server, r *record) *apiError {
 		for _, p := range s.tenant.colls["conditionalAccessPolicy"].byKey {
 			for _, path := range []string{"conditions/locations/includeLocations", "conditions/locations/excludeLocations"} {
-				if containsFold(strs(lookupPath(p.obj, path)), r.key()) {
-					return badRequest("The named location is referenced by Conditional Access policy '%s' and cannot be deleted.", str(p.obj["id"]))
+				if containsFold(strs(lookupPath(p.o(), path)), r.key()) {
+					return badRequest("The named location is referenced by Conditional Access policy '%s' and cannot be deleted.", str(p.get("id")))
 				}
 			}
 		}
@@ -150,7 +150,7 @@ func stampCreated(s *Server, _ *request, body map[string]any, _ *record) *apiErr
 var syncedOnlyCloud = map[string]bool{"usageLocation": true, "accountEnabled": false}
 
 func patchSynced(s *Server, r *record, body map[string]any) *apiError {
-	if !synced(r.obj) {
+	if !synced(r.o()) {
 		return nil
 	}
 	for p := range body {
@@ -237,7 +237,7 @@ func createApplication(s *Server, _ *request, body map[string]any, _ *record) *a
 	t := s.tenant
 	for _, uri := range strs(body["identifierUris"]) {
 		for _, a := range t.colls["application"].byKey {
-			if containsFold(strs(a.obj["identifierUris"]), uri) {
+			if containsFold(strs(a.get("identifierUris")), uri) {
 				return badRequest(msgConflict, "identifierUris")
 			}
 		}
@@ -284,15 +284,15 @@ func createServicePrincipal(s *Server, _ *request, body map[string]any, _ *recor
 		return badRequest(msgConflict, "appId")
 	}
 	if _, ok := body["displayName"]; !ok {
-		body["displayName"] = app.obj["displayName"]
+		body["displayName"] = app.get("displayName")
 	}
-	body["appDisplayName"] = app.obj["displayName"]
+	body["appDisplayName"] = app.get("displayName")
 	body["appOwnerOrganizationId"] = t.id
 	body["servicePrincipalType"] = "Application"
-	body["signInAudience"] = app.obj["signInAudience"]
-	body["servicePrincipalNames"] = append([]any{appID}, asSlice(deepCopy(app.obj["identifierUris"]))...)
-	body["appRoles"] = deepCopy(orEmpty(app.obj["appRoles"]))
-	body["oauth2PermissionScopes"] = deepCopy(orEmpty(lookupPath(app.obj, "api/oauth2PermissionScopes")))
+	body["signInAudience"] = app.get("signInAudience")
+	body["servicePrincipalNames"] = append([]any{appID}, asSlice(deepCopy(app.get("identifierUris")))...)
+	body["appRoles"] = deepCopy(orEmpty(app.get("appRoles")))
+	body["oauth2PermissionScopes"] = deepCopy(orEmpty(lookupPath(app.o(), "api/oauth2PermissionScopes")))
 	body["passwordCredentials"] = []any{}
 	if _, ok := body["accountEnabled"]; !ok {
 		body["accountEnabled"] = true
@@ -362,17 +362,17 @@ func createAppRoleAssignment(s *Server, req *request, body map[string]any, paren
 	roleID := str(body["appRoleId"])
 	if roleID != "00000000-0000-0000-0000-000000000000" {
 		found := false
-		for _, ar := range asSlice(resource.obj["appRoles"]) {
+		for _, ar := range asSlice(resource.get("appRoles")) {
 			if m, ok := ar.(map[string]any); ok && strings.EqualFold(str(m["id"]), roleID) {
 				found = true
 			}
 		}
 		if !found {
-			return badRequest("Permission being assigned was not found on application '%s'.", str(resource.obj["appId"]))
+			return badRequest("Permission being assigned was not found on application '%s'.", str(resource.get("appId")))
 		}
 	}
 	for _, a := range t.colls["appRoleAssignment"].byKey {
-		if strings.EqualFold(str(a.obj["principalId"]), principal.key()) && strings.EqualFold(str(a.obj["resourceId"]), resource.key()) && strings.EqualFold(str(a.obj["appRoleId"]), roleID) {
+		if strings.EqualFold(str(a.get("principalId")), principal.key()) && strings.EqualFold(str(a.get("resourceId")), resource.key()) && strings.EqualFold(str(a.get("appRoleId")), roleID) {
 			return errf(http.StatusConflict, "Request_BadRequest", "Permission being assigned already exists on the object.")
 		}
 	}
@@ -383,9 +383,9 @@ func createAppRoleAssignment(s *Server, req *request, body map[string]any, paren
 	body["id"] = b64id(guidLE(principal.key()), rnd)
 	body["createdDateTime"] = graphTime(t.now())
 	body["deletedDateTime"] = nil
-	body["principalDisplayName"] = principal.obj["displayName"]
+	body["principalDisplayName"] = principal.get("displayName")
 	body["principalType"] = strings.ToUpper(principal.kind.Name[:1]) + principal.kind.Name[1:]
-	body["resourceDisplayName"] = resource.obj["displayName"]
+	body["resourceDisplayName"] = resource.get("displayName")
 	return nil
 }
 
@@ -417,8 +417,8 @@ func createGrant(s *Server, _ *request, body map[string]any, _ *record) *apiErro
 		return badRequest("The scope is too long.")
 	}
 	for _, g := range t.colls["oAuth2PermissionGrant"].byKey {
-		if strings.EqualFold(str(g.obj["clientId"]), client.key()) && strings.EqualFold(str(g.obj["resourceId"]), resource.key()) &&
-			str(g.obj["consentType"]) == str(body["consentType"]) && strings.EqualFold(str(g.obj["principalId"]), str(body["principalId"])) {
+		if strings.EqualFold(str(g.get("clientId")), client.key()) && strings.EqualFold(str(g.get("resourceId")), resource.key()) &&
+			str(g.get("consentType")) == str(body["consentType"]) && strings.EqualFold(str(g.get("principalId")), str(body["principalId"])) {
 			return errf(http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
 		}
 	}
@@ -480,7 +480,7 @@ func (s *Server) checkCARefs(p map[string]any) *apiError {
 
 func (s *Server) roleExists(id string) bool {
 	for _, r := range s.tenant.colls["unifiedRoleDefinition"].byKey {
-		if strings.EqualFold(r.key(), id) || strings.EqualFold(str(r.obj["templateId"]), id) {
+		if strings.EqualFold(r.key(), id) || strings.EqualFold(str(r.get("templateId")), id) {
 			return true
 		}
 	}
@@ -558,11 +558,11 @@ func createScopedRoleMember(s *Server, _ *request, body map[string]any, parent *
 	if m == nil {
 		return notFound(str(info["id"]))
 	}
-	info["displayName"] = m.obj["displayName"]
+	info["displayName"] = m.get("displayName")
 	body["administrativeUnitId"] = parent.key()
 	for _, x := range t.colls["scopedRoleMembership"].byKey {
-		if str(x.obj["administrativeUnitId"]) == parent.key() && strings.EqualFold(str(x.obj["roleId"]), str(body["roleId"])) &&
-			strings.EqualFold(str(lookupPath(x.obj, "roleMemberInfo/id")), m.key()) {
+		if str(x.get("administrativeUnitId")) == parent.key() && strings.EqualFold(str(x.get("roleId")), str(body["roleId"])) &&
+			strings.EqualFold(str(lookupPath(x.o(), "roleMemberInfo/id")), m.key()) {
 			return errf(http.StatusConflict, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.")
 		}
 	}
@@ -593,7 +593,7 @@ func (s *Server) findRole(id string) *record { return s.tenant.findRole(id) }
 // findRole finds a role definition by id or template id. Callers hold t.mu.
 func (t *Tenant) findRole(id string) *record {
 	for _, r := range t.colls["unifiedRoleDefinition"].byKey {
-		if strings.EqualFold(r.key(), id) || strings.EqualFold(str(r.obj["templateId"]), id) {
+		if strings.EqualFold(r.key(), id) || strings.EqualFold(str(r.get("templateId")), id) {
 			return r
 		}
 	}
@@ -619,7 +619,7 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 		return err
 	}
 	if p.kind.Name == "group" {
-		if b, _ := p.obj["isAssignableToRole"].(bool); !b {
+		if b, _ := p.get("isAssignableToRole").(bool); !b {
 			return badRequest("The group '%s' is not role-assignable: only groups created with isAssignableToRole can hold directory roles.", p.key())
 		}
 	} else if p.kind.Name != "user" && p.kind.Name != "servicePrincipal" {
@@ -640,8 +640,8 @@ func createRoleAssignment(s *Server, _ *request, body map[string]any, _ *record)
 	}
 	s.dropExpired()
 	for _, a := range t.colls["unifiedRoleAssignment"].byKey {
-		if strings.EqualFold(str(a.obj["principalId"]), p.key()) && strings.EqualFold(str(a.obj["roleDefinitionId"]), role.key()) &&
-			str(a.obj["directoryScopeId"]) == scope {
+		if strings.EqualFold(str(a.get("principalId")), p.key()) && strings.EqualFold(str(a.get("roleDefinitionId")), role.key()) &&
+			str(a.get("directoryScopeId")) == scope {
 			return errf(http.StatusConflict, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.")
 		}
 	}
@@ -684,8 +684,8 @@ func createEligibilityRequest(s *Server, _ *request, body map[string]any, _ *rec
 	sched := kindByName["unifiedRoleEligibilitySchedule"]
 	var existing *record
 	for _, r := range t.colls[sched.Name].byKey {
-		if strings.EqualFold(str(r.obj["principalId"]), p.key()) && strings.EqualFold(str(r.obj["roleDefinitionId"]), role.key()) &&
-			str(r.obj["directoryScopeId"]) == scope && str(r.obj["memberType"]) == "Direct" {
+		if strings.EqualFold(str(r.get("principalId")), p.key()) && strings.EqualFold(str(r.get("roleDefinitionId")), role.key()) &&
+			str(r.get("directoryScopeId")) == scope && str(r.get("memberType")) == "Direct" {
 			existing = r // rows inherited through a group are not the principal's own (roles.go)
 		}
 	}
@@ -753,11 +753,11 @@ func createGroupSetting(s *Server, _ *request, body map[string]any, _ *record) *
 		return notFound(str(body["templateId"]))
 	}
 	for _, g := range t.colls["groupSetting"].byKey {
-		if strings.EqualFold(str(g.obj["templateId"]), tmpl.key()) {
+		if strings.EqualFold(str(g.get("templateId")), tmpl.key()) {
 			return badRequest("A conflicting object with one or more of the specified property values is present in the directory.")
 		}
 	}
-	body["displayName"] = tmpl.obj["displayName"]
+	body["displayName"] = tmpl.get("displayName")
 	return nil
 }
 

@@ -100,7 +100,7 @@ func stripHeld(m map[string]any) map[string]any {
 }
 
 // heldList is r's items of the held collection rel. Callers hold t.mu.
-func heldList(r *record, rel string) []any { return asSlice(r.obj[heldPrefix+rel]) }
+func heldList(r *record, rel string) []any { return asSlice(r.get(heldPrefix + rel)) }
 
 func init() {
 	refuse := func(kind string) func(body map[string]any) *apiError {
@@ -132,7 +132,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		return nil, notFound(rt.key)
 	}
 	store := heldPrefix + rt.rel
-	list := asSlice(p.obj[store])
+	list := asSlice(p.get(store))
 	ctx := rt.kind.Paths0() + "('" + p.key() + "')/" + rt.rel
 	findContained := findContained
 	if spec.callerID {
@@ -170,7 +170,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		if spec.stamp {
 			body["createdDateTime"] = graphTime(t.now())
 		}
-		p.obj[store] = append(list, body)
+		p.o()[store] = append(list, body)
 		t.noteIDs(body) // ids.go
 		t.logChange(heldChange(rt, p, "link", str(body["id"])))
 		out := deepCopy(body).(map[string]any)
@@ -210,7 +210,7 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		if m == nil {
 			return nil, notFound(rt.relKey)
 		}
-		p.obj[store] = append(append([]any{}, list[:i]...), list[i+1:]...)
+		p.o()[store] = append(append([]any{}, list[:i]...), list[i+1:]...)
 		t.logChange(heldChange(rt, p, "unlink", str(m["id"])))
 		return noContent(), nil
 	}
@@ -348,12 +348,12 @@ func checkExtensionProperty(p *record, list []any, _, c map[string]any) *apiErro
 // extensionFullName is the name Graph gives an extension property of the
 // application p: extension_{appId without dashes}_{name}.
 func extensionFullName(p *record, name string) string {
-	return "extension_" + strings.ReplaceAll(str(p.obj["appId"]), "-", "") + "_" + name
+	return "extension_" + strings.ReplaceAll(str(p.get("appId")), "-", "") + "_" + name
 }
 
 func fillExtensionProperty(p *record, c map[string]any) {
 	c["name"] = extensionFullName(p, str(c["name"]))
-	c["appDisplayName"] = p.obj["displayName"]
+	c["appDisplayName"] = p.get("displayName")
 	c["isSyncedFromOnPremises"] = false
 	c["deletedDateTime"] = nil
 	if _, ok := c["isMultiValued"]; !ok {
@@ -372,7 +372,7 @@ func checkPermissionClassification(p *record, list []any, _, c map[string]any) *
 		return badRequest("A value is required for property 'permissionId' of resource 'delegatedPermissionClassification'.")
 	}
 	var scope map[string]any
-	for _, x := range asSlice(p.obj["oauth2PermissionScopes"]) {
+	for _, x := range asSlice(p.get("oauth2PermissionScopes")) {
 		if m, _ := x.(map[string]any); m != nil && strings.EqualFold(str(m["id"]), pid) {
 			scope = m
 		}
@@ -411,12 +411,12 @@ func (t *Tenant) SeedHeld(kind, id, rel string, item map[string]any) error {
 	}
 	item = deepCopy(item).(map[string]any)
 	if rel == "extensionProperties" {
-		item["appDisplayName"] = r.obj["displayName"]
+		item["appDisplayName"] = r.get("displayName")
 		if _, ok := item["deletedDateTime"]; !ok {
 			item["deletedDateTime"] = nil
 		}
 	}
-	r.obj[heldPrefix+rel] = append(heldList(r, rel), item)
+	r.o()[heldPrefix+rel] = append(heldList(r, rel), item)
 	t.noteIDs(item) // ids.go
 	return nil
 }

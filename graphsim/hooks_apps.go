@@ -60,17 +60,17 @@ func lockedSP(obj map[string]any) bool {
 
 func init() {
 	chainPatch("application", func(s *Server, r *record, body map[string]any) *apiError {
-		if aerr := checkEntitlements(str(r.obj["displayName"]), asSlice(r.obj["appRoles"]), body, "appRoles", func(m map[string]any) any { return m["appRoles"] }); aerr != nil {
+		if aerr := checkEntitlements(str(r.get("displayName")), asSlice(r.get("appRoles")), body, "appRoles", func(m map[string]any) any { return m["appRoles"] }); aerr != nil {
 			return aerr
 		}
 		if api, ok := body["api"]; ok {
-			if aerr := checkEntitlements("", asSlice(lookupPath(r.obj, "api/oauth2PermissionScopes")), map[string]any{"api": api}, "api",
+			if aerr := checkEntitlements("", asSlice(lookupPath(r.o(), "api/oauth2PermissionScopes")), map[string]any{"api": api}, "api",
 				func(m map[string]any) any { a, _ := m["api"].(map[string]any); return a["oauth2PermissionScopes"] }); aerr != nil {
 				return aerr
 			}
 		}
 		if uris, ok := body["identifierUris"]; ok {
-			return checkIdentifierURIs(strs(uris), str(r.obj["appId"]))
+			return checkIdentifierURIs(strs(uris), str(r.get("appId")))
 		}
 		return nil
 	})
@@ -79,13 +79,13 @@ func init() {
 		return checkIdentifierURIs(strs(body["identifierUris"]), str(body["appId"]))
 	})
 	chainPatch("servicePrincipal", func(s *Server, r *record, body map[string]any) *apiError {
-		if lockedSP(r.obj) {
+		if lockedSP(r.o()) {
 			return denied()
 		}
 		return nil
 	})
 	chainDelete("servicePrincipal", func(s *Server, r *record) *apiError {
-		if lockedSP(r.obj) {
+		if lockedSP(r.o()) {
 			return denied()
 		}
 		return nil

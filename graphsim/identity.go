@@ -473,8 +473,8 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenantSeg st
 		fail(http.StatusBadRequest, "invalid_client", 7000229, "The client application %s is missing service principal in the tenant %s.", clientID, t.id)
 		return
 	}
-	if enabled, ok := sp.obj["accountEnabled"].(bool); ok && !enabled {
-		fail(http.StatusBadRequest, "unauthorized_client", 7000112, "Application '%s'(%s) is disabled.", clientID, str(app.obj["displayName"]))
+	if enabled, ok := sp.get("accountEnabled").(bool); ok && !enabled {
+		fail(http.StatusBadRequest, "unauthorized_client", 7000112, "Application '%s'(%s) is disabled.", clientID, str(app.get("displayName")))
 		return
 	}
 	acr := "1"
@@ -506,7 +506,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenantSeg st
 	iss := "https://sts.windows.net/" + t.id + "/"
 	claims := accessClaims{
 		Aud: graphAudience, Iss: iss, Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(tokenLifetime).Unix(),
-		AppDisplayName: str(app.obj["displayName"]), AppID: str(app.obj["appId"]), AppIDAcr: acr,
+		AppDisplayName: str(app.get("displayName")), AppID: str(app.get("appId")), AppIDAcr: acr,
 		Idp: iss, IdTyp: "app", Oid: sp.key(), Sub: sp.key(), Tid: t.id, Roles: t.grantedRoles(sp),
 		Uti: b64url([]byte(newRequestID()))[:22], Ver: "1.0",
 	}

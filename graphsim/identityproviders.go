@@ -46,10 +46,10 @@ var identityProviderKind = &Kind{
 // a Microsoft Entra tenant (resources/socialidentityprovider).
 var socialTypes = []string{"Google", "Facebook"}
 
-func isBuiltInIdp(r *record) bool { return str(r.obj["@odata.type"]) == builtInIdp }
+func isBuiltInIdp(r *record) bool { return str(r.get("@odata.type")) == builtInIdp }
 
 func maskClientSecret(r *record, out map[string]any) {
-	if _, ok := out["clientSecret"]; ok && str(r.obj["@odata.type"]) == socialIdpType {
+	if _, ok := out["clientSecret"]; ok && str(r.get("@odata.type")) == socialIdpType {
 		out["clientSecret"] = maskedSecret
 	}
 }

@@ -101,7 +101,7 @@ func (t *Tenant) buildIDs() {
 }
 
 func (t *Tenant) noteRecord(r *record) {
-	t.noteIDs(r.obj)
+	t.noteIDs(r.o())
 	for _, targets := range r.links {
 		for _, id := range targets {
 			t.noteIDs(id)

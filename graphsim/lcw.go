@@ -154,7 +154,7 @@ func init() {
 				return badRequest("Property '%s' of a workflow is not updated by PATCH; create a new version (createNewVersion).", p)
 			}
 		}
-		merged := map[string]any{"isEnabled": r.obj["isEnabled"], "isSchedulingEnabled": r.obj["isSchedulingEnabled"]}
+		merged := map[string]any{"isEnabled": r.get("isEnabled"), "isSchedulingEnabled": r.get("isSchedulingEnabled")}
 		for p, v := range body {
 			merged[p] = v
 		}
@@ -166,7 +166,7 @@ func init() {
 	}
 	deleteHooks[lcwWorkflowKind] = func(s *Server, r *record) *apiError {
 		// To the deleted items: the same object, its tasks held with it.
-		d := deepCopy(r.obj).(map[string]any)
+		d := deepCopy(r.o()).(map[string]any)
 		d["deletedDateTime"] = graphTime(s.tenant.now())
 		s.tenant.insert(kindByName[lcwDeletedKind], d)
 		return nil
@@ -411,20 +411,20 @@ func createNewVersion(s *Server, req *request, r *record) (*response, *apiError)
 			return nil, badRequest("A value is required for property '%s' of resource 'workflow'.", p)
 		}
 	}
-	if aerr := s.checkWorkflow(w, str(r.obj["category"])); aerr != nil {
+	if aerr := s.checkWorkflow(w, str(r.get("category"))); aerr != nil {
 		return nil, aerr
 	}
-	v, _ := asInt(r.obj["version"])
+	v, _ := asInt(r.get("version"))
 	tasks, aerr := s.newTasks(w, r.key(), v+1)
 	if aerr != nil {
 		return nil, aerr
 	}
 	for p, val := range w {
-		r.obj[p] = val
+		r.o()[p] = val
 	}
-	r.obj[heldPrefix+lcwTasks] = tasks
-	r.obj["version"] = v + 1
-	r.obj["lastModifiedDateTime"] = graphTime(s.tenant.now())
+	r.o()[heldPrefix+lcwTasks] = tasks
+	r.o()["version"] = v + 1
+	r.o()["lastModifiedDateTime"] = graphTime(s.tenant.now())
 	s.tenant.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"(createNewVersion)"}})
 	out := s.view(r, nil, false)
 	out["@odata.context"] = s.metadata(req, r.kind.Paths0()+"/$entity")
@@ -439,7 +439,7 @@ func restoreWorkflow(s *Server, req *request, d *record) (*response, *apiError) 
 		return nil, errf(http.StatusConflict, "Conflict", "The workflow '%s' exists.", d.key())
 	}
 	s.remove(d)
-	obj := d.obj
+	obj := d.o()
 	obj["deletedDateTime"] = nil
 	obj["lastModifiedDateTime"] = graphTime(t.now())
 	r := t.insert(kindByName[lcwWorkflowKind], obj)
@@ -555,7 +555,7 @@ func (s *Server) workflowTasksInline(req *request, r *record, body map[string]an
 		return
 	}
 	items := []any{}
-	for _, t := range asSlice(r.obj[heldPrefix+lcwTasks]) {
+	for _, t := range asSlice(r.get(heldPrefix + lcwTasks)) {
 		items = append(items, deepCopy(t))
 	}
 	body[lcwTasks+"@odata.context"] = s.metadata(req, lcwRoot+"workflows('"+r.key()+"')/"+lcwTasks)

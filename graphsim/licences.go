@@ -75,7 +75,7 @@ func (t *Tenant) sku(skuID string) *record {
 		return nil
 	}
 	for _, r := range c.byKey {
-		if strings.EqualFold(str(r.obj["skuId"]), skuID) {
+		if strings.EqualFold(str(r.get("skuId")), skuID) {
 			return r
 		}
 	}
@@ -113,10 +113,10 @@ func entriesOf(v any) []licenceEntry {
 // without assignedByGroup) or a group's assignedLicenses.
 func directLicences(r *record) []licenceEntry {
 	if r.kind.Name == "group" {
-		return entriesOf(r.obj["assignedLicenses"])
+		return entriesOf(r.get("assignedLicenses"))
 	}
 	var direct []any
-	for _, x := range asSlice(r.obj["licenseAssignmentStates"]) {
+	for _, x := range asSlice(r.get("licenseAssignmentStates")) {
 		if m, _ := x.(map[string]any); m != nil && m["assignedByGroup"] == nil {
 			direct = append(direct, m)
 		}
@@ -153,7 +153,7 @@ func assignLicenseAction(s *Server, req *request, r *record) (*response, *apiErr
 		remove = append(remove, strings.ToLower(id))
 	}
 	isUser := r.kind.Name == "user"
-	if isUser && len(add) > 0 && str(r.obj["usageLocation"]) == "" {
+	if isUser && len(add) > 0 && str(r.get("usageLocation")) == "" {
 		return nil, badRequest("License assignment cannot be done for user with invalid usage location.")
 	}
 	direct := directLicences(r)
@@ -182,7 +182,7 @@ func assignLicenseAction(s *Server, req *request, r *record) (*response, *apiErr
 			return nil, badRequest("License %s does not correspond to a valid company License.", e.sku)
 		}
 		plans := map[string]bool{}
-		for _, p := range asSlice(sk.obj["servicePlans"]) {
+		for _, p := range asSlice(sk.get("servicePlans")) {
 			m, _ := p.(map[string]any)
 			plans[strings.ToLower(str(m["servicePlanId"]))] = true
 		}
@@ -235,11 +235,11 @@ func setDirect(r *record, es []licenceEntry) {
 		for _, e := range es {
 			list = append(list, e.assigned())
 		}
-		r.obj["assignedLicenses"] = list
+		r.o()["assignedLicenses"] = list
 		return
 	}
 	var states []any
-	for _, x := range asSlice(r.obj["licenseAssignmentStates"]) {
+	for _, x := range asSlice(r.get("licenseAssignmentStates")) {
 		if m, _ := x.(map[string]any); m != nil && m["assignedByGroup"] != nil {
 			states = append(states, m)
 		}
@@ -249,13 +249,13 @@ func setDirect(r *record, es []licenceEntry) {
 		st["assignedByGroup"], st["state"], st["error"] = nil, "Active", "None"
 		states = append(states, st)
 	}
-	r.obj["licenseAssignmentStates"] = states
+	r.o()["licenseAssignmentStates"] = states
 }
 
 // heldSkus are the SKUs a user holds, active (assignedLicenses).
 func heldSkus(r *record) []string {
 	var out []string
-	for _, e := range entriesOf(r.obj["assignedLicenses"]) {
+	for _, e := range entriesOf(r.get("assignedLicenses")) {
 		out = append(out, e.sku)
 	}
 	return out
@@ -264,10 +264,10 @@ func heldSkus(r *record) []string {
 // skuFree is the units of sk not consumed. Callers hold t.mu.
 func skuFree(t *Tenant, sk *record) int {
 	enabled := 0
-	if p, ok := sk.obj["prepaidUnits"].(map[string]any); ok {
+	if p, ok := sk.get("prepaidUnits").(map[string]any); ok {
 		enabled = toInt(p["enabled"])
 	}
-	return enabled - toInt(sk.obj["consumedUnits"])
+	return enabled - toInt(sk.get("consumedUnits"))
 }
 
 func toInt(v any) int {
@@ -287,7 +287,7 @@ func toInt(v any) int {
 func (t *Tenant) membersChanged(group, member string) {
 	g := t.colls["group"].byKey[strings.ToLower(group)]
 	u := t.colls["user"].byKey[strings.ToLower(member)]
-	if g == nil || u == nil || len(asSlice(g.obj["assignedLicenses"])) == 0 {
+	if g == nil || u == nil || len(asSlice(g.get("assignedLicenses"))) == 0 {
 		return
 	}
 	t.recomputeUser(u)
@@ -312,19 +312,19 @@ func (t *Tenant) recomputeUser(u *record) {
 	}
 	var groups []*record
 	for _, g := range t.colls["group"].byKey {
-		if len(asSlice(g.obj["assignedLicenses"])) > 0 && containsFold(g.links["members"], u.key()) {
+		if len(asSlice(g.get("assignedLicenses"))) > 0 && containsFold(g.links["members"], u.key()) {
 			groups = append(groups, g)
 		}
 	}
 	sort.Slice(groups, func(i, j int) bool { return groups[i].key() < groups[j].key() })
 	for _, g := range groups {
-		for _, e := range entriesOf(g.obj["assignedLicenses"]) {
+		for _, e := range entriesOf(g.get("assignedLicenses")) {
 			st := e.assigned()
 			st["assignedByGroup"] = g.key()
 			st["state"], st["error"] = "Active", "None"
 			sk := t.sku(e.sku)
 			switch {
-			case str(u.obj["usageLocation"]) == "":
+			case str(u.get("usageLocation")) == "":
 				st["state"], st["error"] = "Error", "UsageLocationNotAllowed"
 			case sk == nil:
 				st["state"], st["error"] = "Error", "Other"
@@ -351,20 +351,20 @@ func (t *Tenant) recomputeUser(u *record) {
 	if states == nil {
 		states = []any{}
 	}
-	u.obj["licenseAssignmentStates"] = states
-	u.obj["assignedLicenses"] = assigned
+	u.o()["licenseAssignmentStates"] = states
+	u.o()["assignedLicenses"] = assigned
 	// consumedUnits follows the SKUs the user gained or lost.
 	for s := range active {
 		if !held[s] {
 			if sk := t.sku(s); sk != nil {
-				sk.obj["consumedUnits"] = toInt(sk.obj["consumedUnits"]) + 1
+				sk.o()["consumedUnits"] = toInt(sk.get("consumedUnits")) + 1
 			}
 		}
 	}
 	for s := range held {
 		if _, still := active[s]; !still {
 			if sk := t.sku(s); sk != nil {
-				sk.obj["consumedUnits"] = toInt(sk.obj["consumedUnits"]) - 1
+				sk.o()["consumedUnits"] = toInt(sk.get("consumedUnits")) - 1
 			}
 		}
 	}

@@ -159,11 +159,11 @@ func (s *Server) scopedRoleMemberships(id string) []*record {
 	seen := map[string]bool{}
 	if coll := t.colls["unifiedRoleAssignment"]; coll != nil {
 		for _, a := range coll.live() {
-			if a.gone || !t.visible(a) || !strings.EqualFold(str(a.obj["principalId"]), id) {
+			if a.gone || !t.visible(a) || !strings.EqualFold(str(a.get("principalId")), id) {
 				continue
 			}
-			au, ok := strings.CutPrefix(str(a.obj["directoryScopeId"]), "/administrativeUnits/")
-			tmpl := strings.ToLower(str(a.obj["roleDefinitionId"]))
+			au, ok := strings.CutPrefix(str(a.get("directoryScopeId")), "/administrativeUnits/")
+			tmpl := strings.ToLower(str(a.get("roleDefinitionId")))
 			if !ok || roleNameByID()[tmpl] == "" {
 				continue
 			}
@@ -173,16 +173,16 @@ func (s *Server) scopedRoleMemberships(id string) []*record {
 			}
 			seen[strings.ToLower(roleID+"|"+au)] = true
 			out = append(out, &record{kind: kindByName["scopedRoleMembership"], obj: map[string]any{
-				"id": derivedID("scopedRoleMembership|" + str(a.obj["id"])), "roleId": roleID, "administrativeUnitId": au,
-				"roleMemberInfo": map[string]any{"id": id, "displayName": t.dirObject(id).obj["displayName"]}}})
+				"id": derivedID("scopedRoleMembership|" + str(a.get("id"))), "roleId": roleID, "administrativeUnitId": au,
+				"roleMemberInfo": map[string]any{"id": id, "displayName": t.dirObject(id).get("displayName")}}})
 		}
 	}
 	if coll := t.colls["scopedRoleMembership"]; coll != nil {
 		for _, m := range coll.live() {
-			if m.gone || !strings.EqualFold(str(lookupPath(m.obj, "roleMemberInfo/id")), id) {
+			if m.gone || !strings.EqualFold(str(lookupPath(m.o(), "roleMemberInfo/id")), id) {
 				continue
 			}
-			if k := strings.ToLower(str(m.obj["roleId"]) + "|" + str(m.obj["administrativeUnitId"])); !seen[k] {
+			if k := strings.ToLower(str(m.get("roleId")) + "|" + str(m.get("administrativeUnitId"))); !seen[k] {
 				seen[k] = true
 				out = append(out, m)
 			}

@@ -72,14 +72,14 @@ func (s *Server) mfaRequirements(req *request, rt *route) (*response, *apiError)
 		if u == nil {
 			return nil, notFound(rt.key)
 		}
-		u.obj[mfaStateKey] = st
+		u.o()[mfaStateKey] = st
 		return noContent(), nil
 	}
 	return nil, methodNotAllowed()
 }
 
 func userMfaState(u *record) string {
-	if st, _ := u.obj[mfaStateKey].(string); st != "" {
+	if st, _ := u.get(mfaStateKey).(string); st != "" {
 		return st
 	}
 	return "disabled"
@@ -90,15 +90,15 @@ func userMfaState(u *record) string {
 func (g *generator) demoMFA() {
 	n := 0
 	for _, r := range g.t.colls["user"].order {
-		if r.gone || str(r.obj["userType"]) == "Guest" {
+		if r.gone || str(r.get("userType")) == "Guest" {
 			continue
 		}
 		n++
 		switch {
 		case n%7 == 0:
-			r.obj[mfaStateKey] = "enforced"
+			r.o()[mfaStateKey] = "enforced"
 		case n%11 == 0:
-			r.obj[mfaStateKey] = "enabled"
+			r.o()[mfaStateKey] = "enabled"
 		}
 	}
 }
@@ -145,6 +145,6 @@ func (t *Tenant) SeedPerObject(kind, id, rel string, obj map[string]any) error {
 	if r == nil {
 		return fmt.Errorf("graphsim: %s %s not found", kind, id)
 	}
-	r.obj[mfaStateKey] = st
+	r.o()[mfaStateKey] = st
 	return nil
 }

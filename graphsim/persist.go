@@ -169,7 +169,7 @@ func (t *Tenant) Save(w io.Writer) error {
 }
 
 func savedRec(r *record, inBin bool) savedRecord {
-	sr := savedRecord{Seq: r.seq, Obj: r.obj}
+	sr := savedRecord{Seq: r.seq, Obj: r.view()}
 	if len(r.links) > 0 {
 		sr.Links = r.links
 	}
@@ -438,7 +438,7 @@ func (l *loader) collection(i int, k *Kind, recs []savedRecord) error {
 			r.visibleAt = sr.VisibleAt.UTC()
 		}
 		for p, idx := range c.unique {
-			if v := str(r.obj[p]); v != "" {
+			if v := str(r.get(p)); v != "" {
 				if o := idx[strings.ToLower(v)]; o != nil {
 					return fmt.Errorf("%s: %s %q is also the %s of %s %q", where, p, v, p, k.Name, o.key())
 				}

@@ -54,7 +54,7 @@ func asciiFold(v string) (string, bool) {
 // indexValue is the value of prop the index files r under, and false when
 // r has none (a missing or null property matches no eq: cmpF.match).
 func indexValue(r *record, prop string) (string, bool) {
-	v, ok := r.obj[prop]
+	v, ok := r.prop(prop)
 	if !ok || v == nil {
 		return "", false
 	}

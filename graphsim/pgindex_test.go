@@ -219,7 +219,7 @@ func scanSchedules(t *testing.T, s *Server, kind, expr string) []string {
 	defer tn.mu.RUnlock()
 	var out []string
 	for _, r := range tn.colls[kind].live() {
-		if !r.gone && tn.visible(r) && f.match(r.obj) {
+		if !r.gone && tn.visible(r) && f.match(r.view()) {
 			out = append(out, r.key())
 		}
 	}

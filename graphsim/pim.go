@@ -120,7 +120,7 @@ func (t *Tenant) seededRole(r *record) {
 // rolePolicyOf is role's policy assignment, nil when it has none. Callers hold t.mu.
 func (t *Tenant) rolePolicyOf(role string) *record {
 	for _, a := range t.colls[rmAssignKind].byKey {
-		if strings.EqualFold(str(a.obj["roleDefinitionId"]), role) {
+		if strings.EqualFold(str(a.get("roleDefinitionId")), role) {
 			return a
 		}
 	}
@@ -135,7 +135,7 @@ func (s *Server) dropRolePolicy(role string) {
 	if a == nil {
 		return
 	}
-	if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.obj["policyId"]))]; p != nil {
+	if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.get("policyId")))]; p != nil {
 		s.remove(p)
 	}
 	s.remove(a)
@@ -187,7 +187,7 @@ func (s *Server) syncRolePolicies() {
 	t := s.tenant
 	have := map[string]*record{}
 	for _, a := range t.colls[rmAssignKind].byKey {
-		have[strings.ToLower(str(a.obj["roleDefinitionId"]))] = a
+		have[strings.ToLower(str(a.get("roleDefinitionId")))] = a
 	}
 	var roles []*record
 	for _, r := range t.colls["unifiedRoleDefinition"].byKey {
@@ -204,7 +204,7 @@ func (s *Server) syncRolePolicies() {
 		t.addRolePolicy(r.key(), "", nil)
 	}
 	for _, a := range have { // roles gone: their policies go with them
-		if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.obj["policyId"]))]; p != nil {
+		if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.get("policyId")))]; p != nil {
 			s.remove(p)
 		}
 		s.remove(a)
@@ -269,7 +269,7 @@ func (s *Server) policyRuleOp(req *request, rt *route) (*response, *apiError) {
 		return nil, notFound(rt.key)
 	}
 	store := heldPrefix + rmRules
-	list := asSlice(p.obj[store])
+	list := asSlice(p.get(store))
 	ctx := rt.kind.Paths0() + "('" + p.key() + "')/" + rmRules
 	switch {
 	case req.method == http.MethodGet:
@@ -288,7 +288,7 @@ func (s *Server) policyRuleOp(req *request, rt *route) (*response, *apiError) {
 			return nil, aerr
 		}
 		list[i] = merged
-		p.obj["lastModifiedDateTime"] = graphTime(t.now())
+		p.o()["lastModifiedDateTime"] = graphTime(t.now())
 		t.logChange(change{Kind: rmPolicyKind, ID: p.key(), Op: "upsert", Props: []string{rmRules}})
 		out := deepCopy(merged).(map[string]any)
 		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
@@ -588,10 +588,10 @@ func (s *Server) adminExpirationRule(role string, start, end time.Time) *apiErro
 func (s *Server) policyRule(role, id string) map[string]any {
 	t := s.tenant
 	for _, a := range t.colls[rmAssignKind].byKey {
-		if !strings.EqualFold(str(a.obj["roleDefinitionId"]), role) {
+		if !strings.EqualFold(str(a.get("roleDefinitionId")), role) {
 			continue
 		}
-		if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.obj["policyId"]))]; p != nil {
+		if p := t.colls[rmPolicyKind].byKey[strings.ToLower(str(a.get("policyId")))]; p != nil {
 			_, m := findContainedExact(heldList(p, rmRules), id)
 			return m
 		}

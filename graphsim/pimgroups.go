@@ -213,11 +213,11 @@ func (s *Server) dropEndedGroupSchedules() {
 		if r.gone || t.colls[r.kind.Name].byKey[strings.ToLower(r.key())] != r {
 			continue // removed already (adminRemove, its group's deletion)
 		}
-		if e := groupScheduleEnd(r.obj); e.IsZero() || now.Before(e) {
+		if e := groupScheduleEnd(r.view()); e.IsZero() || now.Before(e) {
 			continue // adminUpdate moved its end, queued again (updateSchedule)
 		}
 		if r.kind.Name == pgAssignKind {
-			s.unlinkGroupAccess(r.obj)
+			s.unlinkGroupAccess(r.o())
 		}
 		s.remove(r)
 	}
@@ -226,13 +226,13 @@ func (s *Server) dropEndedGroupSchedules() {
 // pimGroupAllowed says why group g cannot be governed by PIM, or "".
 func pimGroupAllowed(g *record) string {
 	switch {
-	case isDynamic(g.obj):
+	case isDynamic(g.o()):
 		return "dynamic membership groups cannot be managed in PIM for Groups"
-	case synced(g.obj):
+	case synced(g.o()):
 		return "groups synchronized from on-premises cannot be managed in PIM for Groups"
 	}
-	sec, _ := g.obj["securityEnabled"].(bool)
-	if !sec && !isUnified(g.obj) {
+	sec, _ := g.get("securityEnabled").(bool)
+	if !sec && !isUnified(g.o()) {
 		return "only security groups and Microsoft 365 groups can be managed in PIM for Groups"
 	}
 	return ""
@@ -284,7 +284,7 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 	}
 	for _, r := range of {
 		t.groupScheduleSteps.Add(1)
-		if !r.gone && strings.EqualFold(str(r.obj["groupId"]), g.key()) && strings.EqualFold(str(r.obj["principalId"]), p.key()) && str(r.obj["accessId"]) == access {
+		if !r.gone && strings.EqualFold(str(r.get("groupId")), g.key()) && strings.EqualFold(str(r.get("principalId")), p.key()) && str(r.get("accessId")) == access {
 			existing = r
 		}
 	}
@@ -334,7 +334,7 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 		}
 		body["targetScheduleId"] = existing.key()
 		if sk.Name == pgAssignKind {
-			s.unlinkGroupAccess(existing.obj)
+			s.unlinkGroupAccess(existing.o())
 		}
 		s.remove(existing)
 		body["status"] = "Revoked"
@@ -398,15 +398,15 @@ func (s *Server) dropGroupSchedulesOf(g *record) {
 			of = t.colls[name].live()
 		}
 		for _, r := range of {
-			if !r.gone && strings.EqualFold(str(r.obj["groupId"]), g.key()) {
+			if !r.gone && strings.EqualFold(str(r.get("groupId")), g.key()) {
 				gone = append(gone, r)
 			}
 		}
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i].key() < gone[j].key() })
 	for _, r := range gone {
-		if rel := accessRel(str(r.obj["accessId"])); r.kind.Name == pgAssignKind && rel != "" {
-			if i := indexFold(g.links[rel], str(r.obj["principalId"])); i >= 0 {
+		if rel := accessRel(str(r.get("accessId"))); r.kind.Name == pgAssignKind && rel != "" {
+			if i := indexFold(g.links[rel], str(r.get("principalId"))); i >= 0 {
 				g.links[rel] = append(g.links[rel][:i:i], g.links[rel][i+1:]...)
 			}
 		}

@@ -241,7 +241,7 @@ func (s *Server) conditionSetOp(req *request, rt *route) (*response, *apiError) 
 	if p == nil {
 		return nil, notFound(rt.key)
 	}
-	list := asSlice(p.obj[rt.rel])
+	list := asSlice(p.get(rt.rel))
 	ctx := rt.kind.Paths0() + "('" + p.key() + "')/" + rt.rel
 	switch {
 	case req.method == http.MethodGet:
@@ -277,7 +277,7 @@ func (s *Server) conditionSetOp(req *request, rt *route) (*response, *apiError) 
 			}
 		}
 		body["id"] = t.newID()
-		p.obj[rt.rel] = append(list, body)
+		p.o()[rt.rel] = append(list, body)
 		t.logChange(change{Kind: grantPolicyKind, ID: p.key(), Op: "upsert", Props: []string{rt.rel}})
 		out := deepCopy(body).(map[string]any)
 		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
@@ -292,7 +292,7 @@ func (s *Server) conditionSetOp(req *request, rt *route) (*response, *apiError) 
 		if m == nil {
 			return nil, notFound(rt.relKey)
 		}
-		p.obj[rt.rel] = append(append([]any{}, list[:i]...), list[i+1:]...)
+		p.o()[rt.rel] = append(append([]any{}, list[:i]...), list[i+1:]...)
 		t.logChange(change{Kind: grantPolicyKind, ID: p.key(), Op: "upsert", Props: []string{rt.rel}})
 		return noContent(), nil
 	}
@@ -328,17 +328,17 @@ func (s *Server) putSingleton(req *request, k *Kind) (*response, *apiError) {
 		return nil, aerr
 	}
 	for _, p := range k.ReadOnly { // kept: Graph's own
-		if v, ok := r.obj[p]; ok {
+		if v, ok := r.prop(p); ok {
 			body[p] = v
 		}
 	}
 	switch k.Name {
 	case adminConsentKind:
-		v, _ := asInt(r.obj["version"])
+		v, _ := asInt(r.get("version"))
 		body["version"] = v + 1
 	case deviceRegistrationKind: // Microsoft's, kept
 		for _, part := range []string{"azureADRegistration", "azureADJoin"} {
-			old, _ := r.obj[part].(map[string]any)
+			old, _ := r.get(part).(map[string]any)
 			if m, ok := body[part].(map[string]any); ok && old != nil {
 				if v, ok := old["isAdminConfigurable"]; ok {
 					m["isAdminConfigurable"] = v
@@ -346,7 +346,7 @@ func (s *Server) putSingleton(req *request, k *Kind) (*response, *apiError) {
 			}
 		}
 	}
-	r.obj = body
+	r.setObj(body)
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
 	return noContent(), nil
 }
@@ -430,10 +430,10 @@ func (g *generator) demoPolicyKinds(reviewer, custom string) {
 		"description": "Users may consent to low-risk delegated permissions for apps of verified publishers, except to Microsoft Graph's Mail scopes.",
 	}, nil)
 	if r := g.record(grantPolicyKind, "verified-publisher-low-risk"); r != nil {
-		r.obj["includes"] = []any{map[string]any{"id": g.guid(), "permissionType": "delegated", "permissionClassification": "low",
+		r.o()["includes"] = []any{map[string]any{"id": g.guid(), "permissionType": "delegated", "permissionClassification": "low",
 			"permissions": []any{"all"}, "clientApplicationIds": []any{"all"}, "clientApplicationTenantIds": []any{"all"},
 			"clientApplicationPublisherIds": []any{"all"}, "clientApplicationsFromVerifiedPublisherOnly": true, "resourceApplication": "any"}}
-		r.obj["excludes"] = []any{map[string]any{"id": g.guid(), "permissionType": "delegated", "permissionClassification": "all",
+		r.o()["excludes"] = []any{map[string]any{"id": g.guid(), "permissionType": "delegated", "permissionClassification": "all",
 			"permissions":          []any{"e383f46e-2787-4529-855e-0e479a3ffac0", "024d486e-b451-40bb-833d-3e66d98c5c73"},
 			"clientApplicationIds": []any{"all"}, "clientApplicationTenantIds": []any{"all"}, "clientApplicationPublisherIds": []any{"all"},
 			"clientApplicationsFromVerifiedPublisherOnly": false, "resourceApplication": "00000003-0000-0000-c000-000000000000"}}
@@ -451,20 +451,20 @@ func (g *generator) demoPolicyKinds(reviewer, custom string) {
 	g.post(lifecycleKind, map[string]any{"groupLifetimeInDays": 365, "managedGroupTypes": "Selected",
 		"alternateNotificationEmails": "groups-admins@" + custom}, nil)
 	if r := g.singletonRecord("tenantAppManagementPolicy"); r != nil {
-		r.obj["isEnabled"] = true
-		r.obj["applicationRestrictions"] = map[string]any{"keyCredentials": []any{}, "passwordCredentials": []any{
+		r.o()["isEnabled"] = true
+		r.o()["applicationRestrictions"] = map[string]any{"keyCredentials": []any{}, "passwordCredentials": []any{
 			map[string]any{"restrictionType": "passwordAddition", "state": "enabled", "maxLifetime": nil,
 				"restrictForAppsCreatedAfterDateTime": "2025-01-01T00:00:00Z"}}}
 	}
 	if r := g.singletonRecord(deviceRegistrationKind); r != nil {
-		r.obj["userDeviceQuota"] = 20
-		r.obj["multiFactorAuthConfiguration"] = "required"
+		r.o()["userDeviceQuota"] = 20
+		r.o()["multiFactorAuthConfiguration"] = "required"
 	}
 	if r := g.singletonRecord(adminConsentKind); r != nil && reviewer != "" {
-		r.obj["isEnabled"], r.obj["notifyReviewers"], r.obj["remindersEnabled"] = true, true, true
-		r.obj["requestDurationInDays"] = 14
-		r.obj["reviewers"] = []any{map[string]any{"query": "/users/" + reviewer, "queryType": "MicrosoftGraph", "queryRoot": nil}}
-		r.obj["version"] = 1
+		r.o()["isEnabled"], r.o()["notifyReviewers"], r.o()["remindersEnabled"] = true, true, true
+		r.o()["requestDurationInDays"] = 14
+		r.o()["reviewers"] = []any{map[string]any{"query": "/users/" + reviewer, "queryType": "MicrosoftGraph", "queryRoot": nil}}
+		r.o()["version"] = 1
 	}
 }
 

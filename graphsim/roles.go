@@ -30,7 +30,7 @@ func (s *Server) inheritEligibility(sched, principal *record) {
 		if mr == nil || mr.kind.Name != "user" {
 			continue
 		}
-		row := deepCopy(sched.obj).(map[string]any)
+		row := deepCopy(sched.o()).(map[string]any)
 		row["id"] = derivedID("eligibility|" + sched.key() + "|" + mr.key())
 		row["principalId"] = mr.key()
 		row["memberType"] = "Group"
@@ -44,7 +44,7 @@ func (s *Server) inheritEligibility(sched, principal *record) {
 func (t *Tenant) inheritedRows(id string) []*record {
 	var rows []*record
 	for _, r := range t.colls["unifiedRoleEligibilitySchedule"].byKey {
-		if str(r.obj["memberType"]) != "Direct" && strings.EqualFold(str(r.obj["createdUsing"]), id) {
+		if str(r.get("memberType")) != "Direct" && strings.EqualFold(str(r.get("createdUsing")), id) {
 			rows = append(rows, r)
 		}
 	}
@@ -88,8 +88,8 @@ func scheduleWindow(info map[string]any) (start, end time.Time) {
 // updateSchedule gives schedule r the scheduleInfo an adminUpdate set,
 // keeping its id. Callers hold t.mu for writing.
 func (t *Tenant) updateSchedule(r *record, info map[string]any) {
-	r.obj["scheduleInfo"] = info
-	r.obj["modifiedDateTime"] = graphTime(t.now())
+	r.o()["scheduleInfo"] = info
+	r.o()["modifiedDateTime"] = graphTime(t.now())
 	t.noteEnd(r) // endqueue.go: a PIM for Groups schedule's new end
 	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"scheduleInfo", "modifiedDateTime"}})
 }
@@ -169,7 +169,7 @@ func (s *Server) dropGonePrincipalsRoles() {
 	var due []*record
 	for _, name := range []string{"unifiedRoleAssignment", "unifiedRoleEligibilitySchedule", pgEligKind, pgAssignKind} {
 		for _, r := range t.ofPrincipals(name, gone) {
-			if gone[strings.ToLower(str(r.obj["principalId"]))] {
+			if gone[strings.ToLower(str(r.get("principalId")))] {
 				due = append(due, r)
 			}
 		}
@@ -185,7 +185,7 @@ func (s *Server) dropGonePrincipalsRoles() {
 		case "unifiedRoleEligibilitySchedule":
 			s.dropInherited(r.key())
 		case pgAssignKind: // pimgroups.go: the membership or ownership it gave goes too
-			s.unlinkGroupAccess(r.obj)
+			s.unlinkGroupAccess(r.o())
 		}
 		s.remove(r)
 	}
@@ -210,10 +210,10 @@ func createDirectoryRole(s *Server, _ *request, body map[string]any, _ *record) 
 func (t *Tenant) directoryRoleBody(body map[string]any) *apiError {
 	tmpl := str(body["roleTemplateId"])
 	def := t.findRole(tmpl)
-	if def == nil || !strings.EqualFold(str(def.obj["templateId"]), tmpl) {
+	if def == nil || !strings.EqualFold(str(def.get("templateId")), tmpl) {
 		return notFound(tmpl)
 	}
-	if b, _ := def.obj["isBuiltIn"].(bool); !b {
+	if b, _ := def.get("isBuiltIn").(bool); !b {
 		// Strict reading: only built-in templates are directory roles.
 		return badRequest("Role template '%s' is not a built-in directory role template.", tmpl)
 	}
@@ -221,9 +221,9 @@ func (t *Tenant) directoryRoleBody(body map[string]any) *apiError {
 		return conflict()
 	}
 	body["id"] = t.directoryRoleID(tmpl)
-	body["roleTemplateId"] = str(def.obj["templateId"])
-	body["displayName"] = def.obj["displayName"]
-	body["description"] = def.obj["description"]
+	body["roleTemplateId"] = str(def.get("templateId"))
+	body["displayName"] = def.get("displayName")
+	body["description"] = def.get("description")
 	return nil
 }
 
@@ -251,7 +251,7 @@ func derivedID(seed string) string {
 // directoryRoleFor finds the activated role of a template. Callers hold t.mu.
 func (t *Tenant) directoryRoleFor(tmpl string) *record {
 	for _, r := range t.colls["directoryRole"].byKey {
-		if strings.EqualFold(str(r.obj["roleTemplateId"]), tmpl) {
+		if strings.EqualFold(str(r.get("roleTemplateId")), tmpl) {
 			return r
 		}
 	}
@@ -291,10 +291,10 @@ func (t *Tenant) activateAssignedRole(def *record) string {
 	if def == nil {
 		return ""
 	}
-	if b, _ := def.obj["isBuiltIn"].(bool); !b {
+	if b, _ := def.get("isBuiltIn").(bool); !b {
 		return ""
 	}
-	return t.activateRole(str(def.obj["templateId"]))
+	return t.activateRole(str(def.get("templateId")))
 }
 
 // checkScopedRoleID refuses a scoped role member whose roleId is not an
@@ -368,7 +368,7 @@ func (t *Tenant) expired(r *record) bool {
 	default:
 		return false
 	}
-	end, err := time.Parse(time.RFC3339, str(inst.obj["endDateTime"]))
+	end, err := time.Parse(time.RFC3339, str(inst.get("endDateTime")))
 	return err == nil && !t.now().Before(end)
 }
 
@@ -432,8 +432,8 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 	body["createdBy"] = map[string]any{"application": nil, "device": nil, "user": nil}
 	var existing *record
 	for _, a := range t.colls["unifiedRoleAssignment"].byKey {
-		if strings.EqualFold(str(a.obj["principalId"]), str(body["principalId"])) && strings.EqualFold(str(a.obj["roleDefinitionId"]), role.key()) &&
-			str(a.obj["directoryScopeId"]) == scope {
+		if strings.EqualFold(str(a.get("principalId")), str(body["principalId"])) && strings.EqualFold(str(a.get("roleDefinitionId")), role.key()) &&
+			str(a.get("directoryScopeId")) == scope {
 			existing = a
 		}
 	}
@@ -486,7 +486,7 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 		body["status"] = "Revoked"
 	case "adminUpdate":
 		if existing != nil {
-			if inst := t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(existing.key())]; inst != nil && str(inst.obj["assignmentType"]) == "Activated" {
+			if inst := t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(existing.key())]; inst != nil && str(inst.get("assignmentType")) == "Activated" {
 				// Strict reading: an activation is its principal's (selfExtend, selfDeactivate).
 				return badRequest("RoleAssignmentRequestPolicyValidationFailed: an activated assignment is not changed by adminUpdate.")
 			}
@@ -503,11 +503,11 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 		if aerr := s.adminExpirationRule(role.key(), start, end); aerr != nil { // pim.go: the role's settings hold
 			return aerr
 		}
-		s.addInstance(existing.obj, "Assigned", start, end)
+		s.addInstance(existing.o(), "Assigned", start, end)
 		if r := t.colls[assignScheduleKind].byKey[strings.ToLower(existing.key())]; r != nil {
 			t.updateSchedule(r, info)
 		} else {
-			s.addAssignmentSchedule(existing.obj, body, now, end, false)
+			s.addAssignmentSchedule(existing.o(), body, now, end, false)
 		}
 		body["targetScheduleId"] = existing.key()
 		body["status"] = "Provisioned"
@@ -521,8 +521,8 @@ func createAssignmentRequest(s *Server, req *request, body map[string]any, _ *re
 // a group) for role at scope. Callers hold t.mu.
 func (s *Server) eligible(principal, role, scope string) bool {
 	for _, r := range s.tenant.colls["unifiedRoleEligibilitySchedule"].byKey {
-		if strings.EqualFold(str(r.obj["principalId"]), principal) && strings.EqualFold(str(r.obj["roleDefinitionId"]), role) &&
-			str(r.obj["directoryScopeId"]) == scope && s.tenant.visible(r) {
+		if strings.EqualFold(str(r.get("principalId")), principal) && strings.EqualFold(str(r.get("roleDefinitionId")), role) &&
+			str(r.get("directoryScopeId")) == scope && s.tenant.visible(r) {
 			return true
 		}
 	}

@@ -74,6 +74,9 @@ type Options struct {
 	Now time.Time
 	// State, when non-nil, is a saved tenant (Save) to start from instead of a profile.
 	State io.Reader
+	// plainObjects keeps the large profile's users and groups as maps
+	// instead of packing them (compact.go): the tests' reference tenant.
+	plainObjects bool
 }
 
 // Server is the emulator: an http.Handler for Graph paths, the token

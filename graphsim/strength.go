@@ -123,14 +123,14 @@ func updateAllowedCombinations(s *Server, req *request, r *record) (*response, *
 	if !ok || len(raw) == 0 {
 		return nil, badRequest("A value is required for parameter 'allowedCombinations' of action 'updateAllowedCombinations'.")
 	}
-	if str(r.obj["policyType"]) == "builtIn" {
+	if str(r.get("policyType")) == "builtIn" {
 		return nil, badRequest("Built-in authentication strength policies cannot be modified.")
 	}
 	next := strs(raw)
 	// Strict reading (undocumented): a combination a configuration applies
 	// to cannot be dropped while that configuration exists ("appliesToCombinations
 	// ... must be an allowedCombinations object" of the policy).
-	for _, c := range asSlice(r.obj[combinationConfig]) {
+	for _, c := range asSlice(r.get(combinationConfig)) {
 		cm, _ := c.(map[string]any)
 		for _, a := range strs(cm["appliesToCombinations"]) {
 			if !hasCombination(next, a) {
@@ -138,13 +138,13 @@ func updateAllowedCombinations(s *Server, req *request, r *record) (*response, *
 			}
 		}
 	}
-	prev := strs(r.obj["allowedCombinations"])
-	r.obj["allowedCombinations"] = raw
-	r.obj["modifiedDateTime"] = graphTime(s.tenant.now())
+	prev := strs(r.get("allowedCombinations"))
+	r.o()["allowedCombinations"] = raw
+	r.o()["modifiedDateTime"] = graphTime(s.tenant.now())
 	s.tenant.logChange(change{Kind: strengthKind, ID: r.key(), Op: "upsert", Props: []string{"allowedCombinations"}})
 	var refs []any
 	for _, p := range s.tenant.colls["conditionalAccessPolicy"].byKey {
-		if strings.EqualFold(str(lookupPath(p.obj, "grantControls/authenticationStrength/id")), r.key()) {
+		if strings.EqualFold(str(lookupPath(p.o(), "grantControls/authenticationStrength/id")), r.key()) {
 			refs = append(refs, p.key())
 		}
 	}
@@ -190,9 +190,9 @@ func (s *Server) combinationOp(req *request, rt *route) (*response, *apiError) {
 	if p == nil {
 		return nil, notFound(rt.key)
 	}
-	list := asSlice(p.obj[combinationConfig])
+	list := asSlice(p.get(combinationConfig))
 	ctx := rt.kind.Paths0() + "('" + p.key() + "')/" + combinationConfig
-	if str(p.obj["policyType"]) == "builtIn" {
+	if str(p.get("policyType")) == "builtIn" {
 		// "authenticationCombinationConfiguration objects are supported
 		// only for custom authentication strengths"
 		// (authenticationstrengthpolicy-list-combinationconfigurations,
@@ -219,7 +219,7 @@ func (s *Server) combinationOp(req *request, rt *route) (*response, *apiError) {
 			}
 		}
 		body["id"] = t.newID()
-		p.obj[combinationConfig] = append(list, body)
+		p.o()[combinationConfig] = append(list, body)
 		s.touchStrength(p)
 		out := deepCopy(body).(map[string]any)
 		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
@@ -256,7 +256,7 @@ func (s *Server) combinationOp(req *request, rt *route) (*response, *apiError) {
 		if m == nil {
 			return nil, notFound(rt.relKey)
 		}
-		p.obj[combinationConfig] = append(append([]any{}, list[:i]...), list[i+1:]...)
+		p.o()[combinationConfig] = append(append([]any{}, list[:i]...), list[i+1:]...)
 		s.touchStrength(p)
 		return noContent(), nil
 	}
@@ -264,7 +264,7 @@ func (s *Server) combinationOp(req *request, rt *route) (*response, *apiError) {
 }
 
 func (s *Server) touchStrength(p *record) {
-	p.obj["modifiedDateTime"] = graphTime(s.tenant.now())
+	p.o()["modifiedDateTime"] = graphTime(s.tenant.now())
 	s.tenant.logChange(change{Kind: strengthKind, ID: p.key(), Op: "upsert", Props: []string{combinationConfig}})
 }
 
@@ -289,7 +289,7 @@ func checkCombination(p *record, c map[string]any, creating bool) *apiError {
 	if len(applies) == 0 {
 		return badRequest("A value is required for property 'appliesToCombinations' of resource 'AuthenticationCombinationConfiguration'.")
 	}
-	allowed := strs(p.obj["allowedCombinations"])
+	allowed := strs(p.get("allowedCombinations"))
 	for _, a := range applies {
 		if !hasCombination(allowed, a) {
 			return badRequest("appliesToCombinations value '%s' is not an allowed combination of the authentication strength.", a)

@@ -14,15 +14,19 @@ import (
 // record is one stored object with its relationships.
 type record struct {
 	kind      *Kind
-	obj       map[string]any      // Graph JSON, without @odata.context
-	seq       uint64              // creation order; lists are returned in this order
-	links     map[string][]string // members/owners: ids in the order they were added
-	visibleAt time.Time           // eventual consistency: invisible to reads before this
-	deletedAt time.Time           // non-zero while in a recycle bin
-	gone      bool                // removed from its collection (deleted or purged)
+	obj       map[string]any            // Graph JSON, without @odata.context; nil while packed
+	packed    atomic.Pointer[packedObj] // compact.go: the object, packed (then obj is nil)
+	seq       uint64                    // creation order; lists are returned in this order
+	links     map[string][]string       // members/owners: ids in the order they were added
+	visibleAt time.Time                 // eventual consistency: invisible to reads before this
+	deletedAt time.Time                 // non-zero while in a recycle bin
+	gone      bool                      // removed from its collection (deleted or purged)
 }
 
-func (r *record) key() string { return str(r.obj[r.kind.key()]) }
+func (r *record) key() string {
+	v, _ := r.prop(r.kind.key())
+	return str(v)
+}
 
 type collection struct {
 	kind   *Kind
@@ -232,7 +236,7 @@ func (t *Tenant) detach(r *record) {
 	}
 	c.indexDrop(r) // pgindex.go
 	for p, idx := range c.unique {
-		if v := str(r.obj[p]); v != "" && idx[strings.ToLower(v)] == r {
+		if v := str(r.get(p)); v != "" && idx[strings.ToLower(v)] == r {
 			delete(idx, strings.ToLower(v))
 		}
 	}
@@ -270,7 +274,7 @@ func (t *Tenant) reattach(r *record) {
 	c.order = append(c.order, r)
 	c.indexAdd(r) // pgindex.go
 	for p, idx := range c.unique {
-		if v := str(r.obj[p]); v != "" {
+		if v := str(r.get(p)); v != "" {
 			idx[strings.ToLower(v)] = r
 		}
 	}
@@ -388,7 +392,7 @@ func (t *Tenant) Get(kind, key string) (map[string]any, bool) {
 	if r == nil {
 		return nil, false
 	}
-	return stripHeld(deepCopy(r.obj).(map[string]any)), true
+	return stripHeld(deepCopy(r.view()).(map[string]any)), true
 }
 
 // Links returns the ids in kind/key's relationship rel.
@@ -417,7 +421,7 @@ func (t *Tenant) List(kind string) []map[string]any {
 	var out []map[string]any
 	for _, r := range t.colls[k.Name].live() {
 		if !r.gone {
-			out = append(out, stripHeld(deepCopy(r.obj).(map[string]any)))
+			out = append(out, stripHeld(deepCopy(r.view()).(map[string]any)))
 		}
 	}
 	return out

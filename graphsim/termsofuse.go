@@ -203,7 +203,7 @@ func (s *Server) agreementExpand(req *request, r *record, body map[string]any) *
 		return badRequest("Could not find a property named '%s' on type 'microsoft.graph.agreement'.", e)
 	}
 	items := []any{}
-	for _, f := range asSlice(r.obj[heldPrefix+"files"]) {
+	for _, f := range asSlice(r.get(heldPrefix + "files")) {
 		items = append(items, deepCopy(f))
 	}
 	body["files"] = items
@@ -286,8 +286,8 @@ func (g *generator) demoTermsOfUse() {
 		g.seed(agreementKindName, body)
 	}
 	for _, r := range g.t.colls["conditionalAccessPolicy"].live() {
-		if strings.HasSuffix(str(r.obj["displayName"]), "Require multifactor authentication for Azure management") {
-			r.obj["grantControls"] = map[string]any{"operator": "AND", "builtInControls": strList("mfa"),
+		if strings.HasSuffix(str(r.get("displayName")), "Require multifactor authentication for Azure management") {
+			r.o()["grantControls"] = map[string]any{"operator": "AND", "builtInControls": strList("mfa"),
 				"customAuthenticationFactors": []any{}, "termsOfUse": strList(demoAgreementStaff)}
 			break
 		}

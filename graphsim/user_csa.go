@@ -120,7 +120,7 @@ func (s *Server) checkAttributeSetScope(role *record, scope string) *apiError {
 	if set == "" || s.tenant.lookup(kindByName[attributeSetKind], set) == nil {
 		return notFound(set)
 	}
-	if name := str(role.obj["displayName"]); !attributeSetRoles[name] {
+	if name := str(role.get("displayName")); !attributeSetRoles[name] {
 		return badRequest("The role '%s' cannot be assigned at attribute set scope: only the custom security attribute roles can.", name)
 	}
 	return nil
@@ -150,7 +150,7 @@ func (s *Server) csaDefinitionReadDenied(req *request, rt *route) *apiError {
 		if r == nil {
 			return nil // 404 follows
 		}
-		set = str(r.obj["attributeSet"])
+		set = str(r.get("attributeSet"))
 	}
 	if !sets[strings.ToLower(set)] {
 		return denied()
@@ -398,7 +398,7 @@ func csaInt(v any) (int64, bool) {
 // csaScalar checks one value (a single value or a collection's element)
 // against the definition and returns it as stored.
 func (s *Server) csaScalar(def *record, set, name string, v any) (any, *apiError) {
-	d := def.obj
+	d := def.o()
 	var out any
 	switch str(d["type"]) {
 	case "String":
@@ -446,7 +446,7 @@ func (s *Server) applyCSA(u *record, patch any) (any, *apiError) {
 	if !ok {
 		return nil, badRequest("Invalid value for property 'customSecurityAttributes': an object of attribute sets is expected.")
 	}
-	cur, _ := deepCopy(u.obj[csaProp]).(map[string]any)
+	cur, _ := deepCopy(u.get(csaProp)).(map[string]any)
 	if cur == nil {
 		cur = map[string]any{}
 	}
@@ -494,8 +494,8 @@ func (s *Server) applyCSA(u *record, patch any) (any, *apiError) {
 			if def == nil {
 				return nil, badRequest("Custom security attribute '%s' does not exist in attribute set '%s'.", name, setID)
 			}
-			attr := str(def.obj["name"])
-			want := csaValueType(def.obj)
+			attr := str(def.get("name"))
+			want := csaValueType(def.o())
 			ann, annotated := body[name+"@odata.type"]
 			v := body[name]
 			// Remove what the attribute holds under any spelling of its name.
@@ -505,7 +505,7 @@ func (s *Server) applyCSA(u *record, patch any) (any, *apiError) {
 					delete(stored, k)
 				}
 			}
-			isColl := def.obj["isCollection"] == true
+			isColl := def.get("isCollection") == true
 			if v == nil {
 				if isColl {
 					return nil, badRequest("A collection custom security attribute ('%s' in attribute set '%s') is removed with an empty collection [], not null.", attr, setID)
@@ -521,12 +521,12 @@ func (s *Server) applyCSA(u *record, patch any) (any, *apiError) {
 				}
 				continue
 			}
-			if str(def.obj["status"]) != "Available" {
+			if str(def.get("status")) != "Available" {
 				return nil, badRequest("Custom security attribute '%s' in attribute set '%s' is deactivated and cannot be assigned.", attr, setID)
 			}
 			if str(ann) != want || (want == "") == annotated {
 				if want == "" {
-					return nil, badRequest("Invalid annotation '%v' for custom security attribute '%s': a %s value takes none.", ann, attr, str(def.obj["type"]))
+					return nil, badRequest("Invalid annotation '%v' for custom security attribute '%s': a %s value takes none.", ann, attr, str(def.get("type")))
 				}
 				return nil, badRequest("Invalid or missing annotation for custom security attribute '%s': '%s' is expected.", attr, want)
 			}
@@ -602,7 +602,7 @@ func patchCSA(s *Server, r *record, body map[string]any) *apiError {
 		return aerr
 	}
 	if merged == nil {
-		delete(r.obj, csaProp)
+		delete(r.o(), csaProp)
 		delete(body, csaProp)
 		return nil
 	}
@@ -647,7 +647,7 @@ func (g *generator) demoCSAValues(every int) {
 	n, h := 0, 0
 	var members []*record
 	for _, r := range g.t.colls["user"].order {
-		if !r.gone && str(r.obj["userType"]) != "Guest" {
+		if !r.gone && str(r.get("userType")) != "Guest" {
 			members = append(members, r)
 		}
 	}
@@ -677,7 +677,7 @@ func (g *generator) demoCSAValues(every int) {
 		if n%(every*3) != 0 {
 			sets["DataProtection"] = map[string]any{"@odata.type": csaReadType, "Clearance": clear[(n/every)%len(clear)]}
 		}
-		r.obj[csaProp] = sets
+		r.o()[csaProp] = sets
 	}
 	g.demoSPCSAValues(max(2, every/2), hostile)
 }
@@ -692,7 +692,7 @@ func (g *generator) demoSPCSAValues(every int, hostile []string) {
 	sort.SliceStable(sps, func(i, j int) bool { return sps[i].key() < sps[j].key() })
 	n, j := 0, 0
 	for _, r := range sps {
-		if r.gone || lockedSP(r.obj) { // hooks_apps.go: not the tenant's to change
+		if r.gone || lockedSP(r.o()) { // hooks_apps.go: not the tenant's to change
 			continue
 		}
 		n++
@@ -707,7 +707,7 @@ func (g *generator) demoSPCSAValues(every int, hostile []string) {
 		if j%3 == 0 {
 			hr["Projects"], hr["Projects@odata.type"] = []any{"Apps " + fmt.Sprint(n), "Baker"}, "#Collection(String)"
 		}
-		r.obj[csaProp] = map[string]any{"HR": hr,
+		r.o()[csaProp] = map[string]any{"HR": hr,
 			"DataProtection": map[string]any{"@odata.type": csaReadType, "Clearance": clear[j%len(clear)]}}
 		j++
 	}
@@ -726,7 +726,7 @@ func (t *Tenant) CustomSecurityAttributes(id string) map[string]any {
 	if r == nil {
 		return nil
 	}
-	m, _ := deepCopy(r.obj[csaProp]).(map[string]any)
+	m, _ := deepCopy(r.get(csaProp)).(map[string]any)
 	return m
 }
 

@@ -50,7 +50,7 @@ func TestDelegatedTokenWids(t *testing.T) {
 		appID := e.newPublicClient(name, "User.Read.All")
 		if claims != "" {
 			tn.mu.Lock()
-			tn.appByAppID(appID).obj["groupMembershipClaims"] = claims
+			tn.appByAppID(appID).o()["groupMembershipClaims"] = claims
 			tn.mu.Unlock()
 		}
 		return appID

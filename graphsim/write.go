@@ -1,7 +1,9 @@
 package graphsim
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -193,7 +195,7 @@ func (s *Server) patch(req *request, r *record) (*response, *apiError) {
 	}
 	for rel, ids := range binds {
 		for _, id := range ids {
-			if aerr := s.checkLinkTarget(k, r.obj, rel, id); aerr != nil {
+			if aerr := s.checkLinkTarget(k, r.o(), rel, id); aerr != nil {
 				return nil, aerr
 			}
 			if contains(r.links[rel], id) {
@@ -209,7 +211,7 @@ func (s *Server) patch(req *request, r *record) (*response, *apiError) {
 		}
 		for u, idx := range c.unique {
 			if u == p {
-				if old := str(r.obj[p]); old != "" {
+				if old := str(r.get(p)); old != "" {
 					delete(idx, strings.ToLower(old))
 				}
 				if nv := str(v); nv != "" {
@@ -217,13 +219,13 @@ func (s *Server) patch(req *request, r *record) (*response, *apiError) {
 				}
 			}
 		}
-		r.obj[p] = v
+		r.o()[p] = v
 		t.noteIDs(v) // ids.go
 		changed = append(changed, p)
 	}
 	sort.Strings(changed)
-	if _, ok := r.obj["modifiedDateTime"]; ok || k.Name == "conditionalAccessPolicy" || k.Name == "namedLocation" || k.Name == "authenticationStrengthPolicy" {
-		r.obj["modifiedDateTime"] = graphTime(t.now())
+	if _, ok := r.prop("modifiedDateTime"); ok || k.Name == "conditionalAccessPolicy" || k.Name == "namedLocation" || k.Name == "authenticationStrengthPolicy" {
+		r.o()["modifiedDateTime"] = graphTime(t.now())
 	}
 	if len(changed) > 0 {
 		t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert", Props: changed})
@@ -258,7 +260,7 @@ func (s *Server) remove(r *record) {
 	t.detach(r)
 	if r.kind.SoftDelete != "" {
 		r.deletedAt = t.now()
-		r.obj["deletedDateTime"] = graphTime(r.deletedAt)
+		r.o()["deletedDateTime"] = graphTime(r.deletedAt)
 		t.bin[strings.ToLower(r.key())] = r
 		t.roleSweepAt(r) // roles.go
 		t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "softDelete"})
@@ -266,7 +268,7 @@ func (s *Server) remove(r *record) {
 	}
 	t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "purge"})
 	if r.kind.Name == "unifiedRoleAssignment" {
-		t.roleMemberChanged(r.obj, "unlink") // dirroledelta.go
+		t.roleMemberChanged(r.o(), "unlink") // dirroledelta.go
 	}
 	t.dropEMOrigin(r) // emresources.go
 }
@@ -297,7 +299,7 @@ func (s *Server) checkLinkTarget(k *Kind, obj map[string]any, rel, target string
 		if isUnified(obj) && tr.kind.Name != "user" {
 			return badRequest("Microsoft 365 groups support only users as members.")
 		}
-		if tr.kind.Name == "group" && isUnified(tr.obj) {
+		if tr.kind.Name == "group" && isUnified(tr.o()) {
 			return badRequest("A Microsoft 365 group cannot be a member of a security group.")
 		}
 		if synced(obj) {
@@ -388,10 +390,10 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if r == nil {
 			return nil, notFound(rt.key)
 		}
-		if aerr := beforeLinkWrite(rt.kind, r.obj); aerr != nil {
+		if aerr := beforeLinkWrite(rt.kind, r.o()); aerr != nil {
 			return nil, aerr
 		}
-		if aerr := s.checkLinkTarget(rt.kind, r.obj, rt.rel, target); aerr != nil {
+		if aerr := s.checkLinkTarget(rt.kind, r.o(), rt.rel, target); aerr != nil {
 			return nil, aerr
 		}
 		if containsFold(r.links[rt.rel], target) {
@@ -416,7 +418,7 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if r == nil {
 			return nil, notFound(rt.key)
 		}
-		if aerr := beforeLinkWrite(rt.kind, r.obj); aerr != nil {
+		if aerr := beforeLinkWrite(rt.kind, r.o()); aerr != nil {
 			return nil, aerr
 		}
 		list := r.links[rt.rel]
@@ -424,7 +426,7 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if i < 0 {
 			return nil, errf(http.StatusNotFound, "Request_ResourceNotFound", msgMissingLink, rt.rel)
 		}
-		if rt.kind.Name == "group" && synced(r.obj) {
+		if rt.kind.Name == "group" && synced(r.o()) {
 			return nil, badRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
 		}
 		if aerr := checkUnlink(r, rt.rel); aerr != nil {
@@ -466,7 +468,7 @@ func (s *Server) containedOp(req *request, rt *route) (*response, *apiError) {
 		}
 		var recs []*record
 		for _, r := range all {
-			if !r.gone && strings.EqualFold(str(r.obj[spec.field]), parent.key()) {
+			if !r.gone && strings.EqualFold(str(r.get(spec.field)), parent.key()) {
 				recs = append(recs, r)
 			}
 		}
@@ -479,7 +481,7 @@ func (s *Server) containedOp(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.key)
 		}
 		r := t.lookup(ck, rt.relKey)
-		if r == nil || !strings.EqualFold(str(r.obj[spec.field]), parent.key()) {
+		if r == nil || !strings.EqualFold(str(r.get(spec.field)), parent.key()) {
 			return nil, notFound(rt.relKey)
 		}
 		return jsonResp(200, s.entityBody(req, r, rt.kind.Paths0()+"('"+parent.key()+"')/"+rt.rel+"/$entity", false)), nil
@@ -499,7 +501,7 @@ func (s *Server) containedOp(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.key)
 		}
 		r := t.lookup(ck, rt.relKey)
-		if r == nil || !strings.EqualFold(str(r.obj[spec.field]), parent.key()) {
+		if r == nil || !strings.EqualFold(str(r.get(spec.field)), parent.key()) {
 			return nil, notFound(rt.relKey)
 		}
 		s.remove(r)
@@ -542,9 +544,7 @@ func (s *Server) deletedItems(req *request, rt *route) (*response, *apiError) {
 		// gone records, so hand it live-looking copies.
 		views := make([]*record, len(recs))
 		for i, r := range recs {
-			c := *r
-			c.gone = false
-			views[i] = &c
+			views[i] = &record{kind: r.kind, obj: r.view(), seq: r.seq, links: r.links, visibleAt: r.visibleAt, deletedAt: r.deletedAt}
 		}
 		return s.page(req, listSpec{recs: views, context: ctx, withType: rt.special == "dirDeleted", kind: rt.kind})
 	}
@@ -567,32 +567,39 @@ func (s *Server) deletedItems(req *request, rt *route) (*response, *apiError) {
 			return nil, aerr
 		}
 		if up := str(body["newUserPrincipalName"]); up != "" && r.kind.Name == "user" {
-			r.obj["userPrincipalName"] = up
+			r.o()["userPrincipalName"] = up
 		}
 		for _, u := range r.kind.Unique {
-			if v := str(r.obj[u]); v != "" && t.colls[r.kind.Name].unique[u][strings.ToLower(v)] != nil {
+			if v := str(r.get(u)); v != "" && t.colls[r.kind.Name].unique[u][strings.ToLower(v)] != nil {
 				return nil, badRequest(msgConflict, u)
 			}
 		}
 		delete(t.bin, strings.ToLower(rt.key))
-		delete(r.obj, "deletedDateTime")
+		delete(r.o(), "deletedDateTime")
 		t.reattach(r)
-		r.obj["deletedDateTime"] = nil
+		r.o()["deletedDateTime"] = nil
 		t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert"})
 		return jsonResp(200, s.entityBody(req, r, "directoryObjects/$entity", true)), nil
 	}
 	return nil, methodNotAllowed()
 }
 
-// purgeLinksTo removes a purged object from every member and owner list.
+// purgeLinksTo removes a purged object from every member and owner list,
+// in a fixed order (kinds, then creation, then relationship name), so that
+// the same tenant logs the same changes and its delta answers the same.
 func (s *Server) purgeLinksTo(id string) {
 	t := s.tenant
-	for _, c := range t.colls {
+	for _, k := range kinds {
+		c := t.colls[k.Name]
 		if len(c.kind.Links) == 0 {
 			continue
 		}
-		for _, r := range c.byKey {
-			for rel, list := range r.links {
+		for _, r := range c.live() {
+			if r.gone {
+				continue
+			}
+			for _, rel := range slices.Sorted(maps.Keys(r.links)) {
+				list := r.links[rel]
 				if i := indexFold(list, id); i >= 0 {
 					r.links[rel] = append(append([]string(nil), list[:i]...), list[i+1:]...)
 					t.logChange(change{Kind: c.kind.Name, ID: r.key(), Op: "unlink", Rel: rel, Target: id})
