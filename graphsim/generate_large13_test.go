@@ -188,7 +188,7 @@ func TestGenerateLargeHoldsContactsPartnersProvidersAndConnectors(t *testing.T) 
 		}
 	}
 	for _, f := range tn.colls[userFlowKind].live() {
-		steps, _ := f.get(heldPrefix+ufConnectorsRel).(map[string]any)
+		steps, _ := f.get(heldPrefix + ufConnectorsRel).(map[string]any)
 		if len(steps) == 0 {
 			t.Errorf("user flow %s calls no API connector", f.key())
 		}
@@ -197,7 +197,7 @@ func TestGenerateLargeHoldsContactsPartnersProvidersAndConnectors(t *testing.T) 
 				t.Errorf("user flow %s step %s names connector %v, which does not exist", f.key(), step, c)
 			}
 		}
-		for _, p := range asSlice(f.get(heldPrefix+ufIdpRel)) {
+		for _, p := range asSlice(f.get(heldPrefix + ufIdpRel)) {
 			if _, ok := tn.Get(idpKind, str(p)); !ok {
 				t.Errorf("user flow %s names identity provider %v, which does not exist", f.key(), p)
 			}
