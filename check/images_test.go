@@ -86,3 +86,30 @@ func TestRepoAgreementFilesAndReferences(t *testing.T) {
 		t.Errorf("a policy requiring an agreement the snapshot lacks: %v %+v", got, rep.Snapshots[0].Issues)
 	}
 }
+
+// An agreement file Graph returned without its bytes (fileData
+// {notReturned: true}) is accepted with a warning naming it: no PDF is
+// expected. The agreement's other file is still verified.
+func TestRepoAgreementFileNotReturned(t *testing.T) {
+	r := newCheckRepo(t)
+	k := kind(t, "terms-of-use")
+	const id = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
+	pdf := []byte("%PDF-1.4\nterms\n%%EOF\n")
+	im, err := k.NewItemImage(id, "en-US", pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, y := objectFile(t, k, map[string]any{"id": id, "displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
+		"files": []any{map[string]any{"language": "en-US", "fileName": "t.pdf", "isDefault": true, "fileData": im.Value()},
+			map[string]any{"language": "de-DE", "fileName": "g.pdf", "isDefault": false, "fileData": layout.NotReturnedValue()}}})
+	doc := k.ImagePath(im.File)
+	rep := checkSnapshot(t, r, map[string][]byte{p: y, doc: pdf}, "").Snapshots[0]
+	if rep.Errors != 0 || len(rep.Issues) != 1 || rep.Issues[0].Severity != SevWarning || rep.Issues[0].Property != "files[de-DE].fileData" ||
+		!strings.Contains(rep.Issues[0].Message, "without its bytes") {
+		t.Errorf("a file without bytes: %+v", rep.Issues)
+	}
+	is := checkSnapshot(t, r, map[string][]byte{p: y, doc: append([]byte("x"), pdf...)}, "").Snapshots[0].Issues
+	if n := len(is); n != 2 || is[0].Property != "files[en-US].fileData" && is[1].Property != "files[en-US].fileData" {
+		t.Errorf("the other file is not verified: %+v", is)
+	}
+}
