@@ -24,7 +24,9 @@ import (
 // $expand=files (agreement-list-files), decodes each file's
 // fileData.data (base64, Edm.Binary) and stores the bytes as
 // images/{agreement id}/{language}.pdf (FileItems); the YAML's
-// files[].fileData holds the file's path, SHA-256, media type and size.
+// files[].fileData holds the file's path, SHA-256, media type and size,
+// or {notReturned: true} (NotReturned) when Graph answered the file with
+// "fileData": null, as its documented reads show: no PDF then.
 // A file's id and createdDateTime are Graph's, new with every create:
 // not written. Restore creates an agreement with its files (base64 of the
 // snapshot's bytes, read and hash-checked at apply), PATCHes the
