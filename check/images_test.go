@@ -56,13 +56,7 @@ func TestRepoImages(t *testing.T) {
 // grantControls.termsOfUse resolves to the agreements the snapshot holds.
 func TestRepoAgreementFilesAndReferences(t *testing.T) {
 	r := newCheckRepo(t)
-	k := kind(t, "terms-of-use")
-	const id = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
-	pdf := []byte("%PDF-1.4\nterms\n%%EOF\n")
-	im, err := k.NewItemImage(id, "en-US", pdf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, id, pdf, im := agreementPDF(t)
 	p, y := objectFile(t, k, map[string]any{"id": id, "displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
 		"files": []any{map[string]any{"language": "en-US", "fileName": "t.pdf", "isDefault": true, "fileData": im.Value()}}})
 	doc := k.ImagePath(im.File)
@@ -92,13 +86,7 @@ func TestRepoAgreementFilesAndReferences(t *testing.T) {
 // expected. The agreement's other file is still verified.
 func TestRepoAgreementFileNotReturned(t *testing.T) {
 	r := newCheckRepo(t)
-	k := kind(t, "terms-of-use")
-	const id = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
-	pdf := []byte("%PDF-1.4\nterms\n%%EOF\n")
-	im, err := k.NewItemImage(id, "en-US", pdf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, id, pdf, im := agreementPDF(t)
 	p, y := objectFile(t, k, map[string]any{"id": id, "displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
 		"files": []any{map[string]any{"language": "en-US", "fileName": "t.pdf", "isDefault": true, "fileData": im.Value()},
 			map[string]any{"language": "de-DE", "fileName": "g.pdf", "isDefault": false, "fileData": layout.NotReturnedValue()}}})
@@ -112,4 +100,18 @@ func TestRepoAgreementFileNotReturned(t *testing.T) {
 	if n := len(is); n != 2 || is[0].Property != "files[en-US].fileData" && is[1].Property != "files[en-US].fileData" {
 		t.Errorf("the other file is not verified: %+v", is)
 	}
+}
+
+// agreementPDF is an agreement's kind, id, a small PDF and its en-US
+// file's Image.
+func agreementPDF(t *testing.T) (*layout.Kind, string, []byte, layout.Image) {
+	t.Helper()
+	k := kind(t, "terms-of-use")
+	const id = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
+	pdf := []byte("%PDF-1.4\nterms\n%%EOF\n")
+	im, err := k.NewItemImage(id, "en-US", pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, id, pdf, im
 }
