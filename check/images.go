@@ -22,6 +22,10 @@ func namedImages(k *layout.Kind, obj map[string]any, issues []Issue) ([]layout.N
 	for i := range out {
 		out[i].File = k.ImagePath(out[i].File)
 	}
+	for _, prop := range layout.ItemsNotReturned(k, obj) { // live/termsofuse.go: fileData null
+		issues = append(issues, Issue{Severity: SevWarning, Property: prop,
+			Message: "Graph returned this file without its bytes: no PDF is expected or checked; restore cannot recreate the agreement (or add this language) from this snapshot"})
+	}
 	return out, issues
 }
 

@@ -56,13 +56,7 @@ func TestRepoImages(t *testing.T) {
 // grantControls.termsOfUse resolves to the agreements the snapshot holds.
 func TestRepoAgreementFilesAndReferences(t *testing.T) {
 	r := newCheckRepo(t)
-	k := kind(t, "terms-of-use")
-	const id = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
-	pdf := []byte("%PDF-1.4\nterms\n%%EOF\n")
-	im, err := k.NewItemImage(id, "en-US", pdf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, id, pdf, im := agreementPDF(t)
 	p, y := objectFile(t, k, map[string]any{"id": id, "displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
 		"files": []any{map[string]any{"language": "en-US", "fileName": "t.pdf", "isDefault": true, "fileData": im.Value()}}})
 	doc := k.ImagePath(im.File)
@@ -85,4 +79,39 @@ func TestRepoAgreementFilesAndReferences(t *testing.T) {
 	if got := dangling(rep, func(i Issue) string { return i.File + " " + i.Property }); len(got) != 1 || !strings.Contains(got[0], "grantControls.termsOfUse") {
 		t.Errorf("a policy requiring an agreement the snapshot lacks: %v %+v", got, rep.Snapshots[0].Issues)
 	}
+}
+
+// An agreement file Graph returned without its bytes (fileData
+// {notReturned: true}) is accepted with a warning naming it: no PDF is
+// expected. The agreement's other file is still verified.
+func TestRepoAgreementFileNotReturned(t *testing.T) {
+	r := newCheckRepo(t)
+	k, id, pdf, im := agreementPDF(t)
+	p, y := objectFile(t, k, map[string]any{"id": id, "displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
+		"files": []any{map[string]any{"language": "en-US", "fileName": "t.pdf", "isDefault": true, "fileData": im.Value()},
+			map[string]any{"language": "de-DE", "fileName": "g.pdf", "isDefault": false, "fileData": layout.NotReturnedValue()}}})
+	doc := k.ImagePath(im.File)
+	rep := checkSnapshot(t, r, map[string][]byte{p: y, doc: pdf}, "").Snapshots[0]
+	if rep.Errors != 0 || len(rep.Issues) != 1 || rep.Issues[0].Severity != SevWarning || rep.Issues[0].Property != "files[de-DE].fileData" ||
+		!strings.Contains(rep.Issues[0].Message, "without its bytes") {
+		t.Errorf("a file without bytes: %+v", rep.Issues)
+	}
+	is := checkSnapshot(t, r, map[string][]byte{p: y, doc: append([]byte("x"), pdf...)}, "").Snapshots[0].Issues
+	if n := len(is); n != 2 || is[0].Property != "files[en-US].fileData" && is[1].Property != "files[en-US].fileData" {
+		t.Errorf("the other file is not verified: %+v", is)
+	}
+}
+
+// agreementPDF is an agreement's kind, id, a small PDF and its en-US
+// file's Image.
+func agreementPDF(t *testing.T) (*layout.Kind, string, []byte, layout.Image) {
+	t.Helper()
+	k := kind(t, "terms-of-use")
+	const id = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
+	pdf := []byte("%PDF-1.4\nterms\n%%EOF\n")
+	im, err := k.NewItemImage(id, "en-US", pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, id, pdf, im
 }

@@ -127,7 +127,7 @@ func Summary(res *Result, man *layout.Manifest) string {
 		}
 	}
 	if len(res.Warnings) > 0 {
-		fmt.Fprintf(&b, "\n%d warnings (files that do not match their schema or had secret-looking properties removed).\n", len(res.Warnings))
+		fmt.Fprintf(&b, "\n%d warnings (files that do not match their schema, had secret-looking properties removed, or that Graph returned without their bytes).\n", len(res.Warnings))
 	}
 	var removed []live.Warning
 	for _, w := range res.Warnings {

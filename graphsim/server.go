@@ -70,6 +70,12 @@ type Options struct {
 	// record what it does here as that tenant's (doc.go, "Rehearsal
 	// tenants"). Nothing else changes: the tenant answers as Graph does.
 	Rehearsal bool
+	// TermsOfUseFileDataNull answers every terms of use agreement file
+	// read (GET .../agreements/{id}?$expand=files) with "fileData": null,
+	// as the documented examples of agreement-list-files and
+	// agreementfile-get show; by default the PDF's base64 is returned.
+	// Whether Graph returns the bytes is not documented (termsofuse.go).
+	TermsOfUseFileDataNull bool
 	// Now freezes the clock at this time when non-zero (deterministic tests).
 	Now time.Time
 	// State, when non-nil, is a saved tenant (Save) to start from instead of a profile.

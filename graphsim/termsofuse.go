@@ -193,7 +193,9 @@ func fillAgreementFile(_ *record, f map[string]any) {
 }
 
 // agreementExpand serves GET of one agreement with $expand=files (the
-// only documented expansion): the files with their fileData.
+// only documented expansion): the files with their fileData, or with
+// "fileData": null under Options.TermsOfUseFileDataNull, as the examples
+// of agreement-list-files and agreementfile-get answer.
 func (s *Server) agreementExpand(req *request, r *record, body map[string]any) *apiError {
 	e := strings.TrimSpace(req.query.Get("$expand"))
 	if e == "" {
@@ -204,7 +206,11 @@ func (s *Server) agreementExpand(req *request, r *record, body map[string]any) *
 	}
 	items := []any{}
 	for _, f := range asSlice(r.get(heldPrefix + "files")) {
-		items = append(items, deepCopy(f))
+		c := deepCopy(f)
+		if m, ok := c.(map[string]any); ok && s.opts.TermsOfUseFileDataNull {
+			m["fileData"] = nil
+		}
+		items = append(items, c)
 	}
 	body["files"] = items
 	return nil

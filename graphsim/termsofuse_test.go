@@ -114,3 +114,21 @@ func TestTermsOfUseDelegatedOnly(t *testing.T) {
 		t.Errorf("delegated add of a file: %d %s", r.status, r.raw)
 	}
 }
+
+// Options.TermsOfUseFileDataNull answers an agreement's files with
+// "fileData": null, as Graph's documented examples do (agreement-list-files),
+// the other properties as usual; the stored bytes are unchanged.
+func TestTermsOfUseFileDataNull(t *testing.T) {
+	e := newCoreEnv(t, Options{Profile: "demo", Seed: 1, TermsOfUseFileDataNull: true})
+	got := e.do("GET", "/v1.0/identityGovernance/termsOfUse/agreements/"+demoAgreementGuests+"?$expand=files", nil).must(t, 200).body
+	files := asSlice(got["files"])
+	if len(files) != 2 {
+		t.Fatalf("files: %v", got)
+	}
+	for _, f := range files {
+		m := f.(map[string]any)
+		if v, ok := m["fileData"]; !ok || v != nil || str(m["language"]) == "" || str(m["fileName"]) == "" {
+			t.Errorf("file %v, want its properties and fileData null", m)
+		}
+	}
+}

@@ -104,6 +104,9 @@ func cannotCreate(k *layout.Kind, data map[string]any) string {
 	if why := brandingCannotCreate(k, data); why != "" { // branding.go
 		return why
 	}
+	if why := agreementCannotCreate(k, data); why != "" { // termsofuse.go
+		return why
+	}
 	if k.Name == "groups" && exchangeManaged(data) {
 		return "a mail-enabled security group or distribution list is managed by Exchange and cannot be created through Graph: recreate it in Exchange"
 	}

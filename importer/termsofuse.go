@@ -37,7 +37,13 @@ import (
 //   - a file whose bytes or properties differ, and a file the tenant has
 //     that the snapshot lacks, are not written and the plan says why:
 //     Graph documents no PATCH or DELETE of an agreement's file
-//     (resources/agreementfilelocalization lists none).
+//     (resources/agreementfilelocalization lists none);
+//   - a file the snapshot holds without its bytes (Graph answered
+//     "fileData": null at export: layout.NotReturned) cannot be sent:
+//     recreating the agreement, or adding that language, is refused in
+//     the plan with the reason (agreementCannotCreate, agreementFiles);
+//     updating the agreement's own properties is unaffected, and such a
+//     file is not compared with the tenant's.
 
 const termsOfUseKind = "terms-of-use"
 
@@ -50,6 +56,22 @@ func init() {
 // sends each file's bytes (Documents).
 func agreementCreate(want, b map[string]any) {
 	b["files"] = layout.Copy(want["files"])
+}
+
+// noBytes is why a file the snapshot holds without its bytes cannot be sent.
+const noBytes = "Graph returned it without its PDF at export (fileData null), and Graph requires the file's bytes to create it: " +
+	"recreate it in the Entra admin center (Terms of use) with the PDF, or export again from a tenant that returns the PDF and restore from that snapshot"
+
+// agreementCannotCreate is why agreement data cannot be created again: a
+// file the snapshot holds without its bytes ("" when none).
+func agreementCannotCreate(k *layout.Kind, data map[string]any) string {
+	if k.Name != termsOfUseKind {
+		return ""
+	}
+	if props := layout.ItemsNotReturned(k, data); len(props) > 0 {
+		return strings.Join(props, ", ") + ": " + noBytes
+	}
+	return ""
 }
 
 // fileItemsByKey indexes the items of list (k.FileItems) by their key,
@@ -85,6 +107,10 @@ func (pl *planner) agreementFiles(s *objState) {
 	for _, l := range langs {
 		w, h := want[l], have[l]
 		label := fmt.Sprintf("%s[%s]", fi.List, layout.Safe(str(w[fi.Key])))
+		if h == nil && k.ItemNotReturned(w) {
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %s is not in the tenant and cannot be added: %s", layout.Safe(s.d.Path), label, noBytes))
+			continue
+		}
 		if h == nil {
 			item := layout.Copy(w).(map[string]any)
 			pl.add(s, Action{Op: OpAddLink, Relationship: fi.List,
@@ -93,6 +119,9 @@ func (pl *planner) agreementFiles(s *objState) {
 				DependsOn: deps,
 				Warnings:  []string{"the file is added with POST /agreements/{id}/files (agreement-post-files); users who accepted the agreement are not asked again for it"}})
 			continue
+		}
+		if k.ItemNotReturned(w) || k.ItemNotReturned(h) { // bytes unknown on one side: compare the rest
+			w, h = withoutData(fi, w), withoutData(fi, h)
 		}
 		if !reflect.DeepEqual(normal(w), normal(h)) {
 			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %s differs from the snapshot and is not written: Graph documents no update or removal of an agreement's file (resources/agreementfilelocalization); "+
@@ -111,6 +140,13 @@ func (pl *planner) agreementFiles(s *objState) {
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: the tenant's %s[%s] was added since the snapshot and is kept: Graph documents no removal of an agreement's file; remove it in the Entra admin center (Terms of use) if it should go",
 			layout.Safe(s.d.Path), fi.List, l))
 	}
+}
+
+// withoutData is item m without its document (fi.Data).
+func withoutData(fi *layout.FileItems, m map[string]any) map[string]any {
+	c := layout.Copy(m).(map[string]any)
+	delete(c, fi.Data)
+	return c
 }
 
 // inlineDocuments fills in the documents a request names (Request.Documents):

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -266,5 +267,99 @@ func TestRecreatedPolicyRequiringUnreadAgreementIsWarnedAbout(t *testing.T) {
 	}
 	if strings.Contains(other, "terms of use") {
 		t.Errorf("a policy without terms of use is warned about: %q", other)
+	}
+}
+
+// A tenant whose reads answer an agreement's files with "fileData": null,
+// as Graph's documented examples do: the export keeps each agreement
+// with its files' properties and fileData {notReturned: true}, writes no
+// PDF and warns naming the agreement and file. A restore still updates
+// a live agreement, but refuses in the plan to recreate a deleted one
+// (no bytes to send), saying what to do, while the rest is planned.
+func TestTermsOfUseFileDataNull(t *testing.T) {
+	e := newEnv(t, graphsim.Options{TermsOfUseFileDataNull: true}, nil)
+	ctx := context.Background()
+	k, _ := layout.Lookup(termsOfUseKind)
+	snap, err := e.repo.ReadAll(ctx, e.first, k.Folder+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for p := range snap {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	if len(snap) != 2 || !strings.HasSuffix(names[0], ".yaml") || !strings.HasSuffix(names[1], ".yaml") {
+		t.Fatalf("snapshot of %s: %v, want the 2 agreements' YAML and no PDF", k.Folder, names)
+	}
+	for _, o := range e.snapshotObjects(e.first) {
+		if o.Kind.Name != termsOfUseKind {
+			continue
+		}
+		files := asSlice(o.Data["files"])
+		if len(files) == 0 {
+			t.Errorf("%s: no files", o.Path)
+		}
+		for _, f := range files {
+			m := f.(map[string]any)
+			if !k.ItemNotReturned(m) || m["fileName"] == nil || m["language"] == nil {
+				t.Errorf("%s: file %v, want its properties and fileData {notReturned: true}", o.Path, m)
+			}
+		}
+	}
+	res, err := exporter.Run(ctx, exporter.Options{Client: e.c, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k}, Message: "again"})
+	if err != nil || !res.Complete() {
+		t.Fatalf("export: %v %+v", err, res)
+	}
+	var warned []string
+	for _, w := range res.Warnings {
+		if w.Kind == termsOfUseKind && strings.Contains(w.Message, "without its bytes") {
+			warned = append(warned, w.String())
+		}
+	}
+	if len(warned) != 3 || !strings.Contains(strings.Join(warned, "\n"), touStaff) || !strings.Contains(strings.Join(warned, "\n"), "acceptable-use.pdf") {
+		t.Errorf("warnings about the files without bytes: %q, want 3 naming agreement and file", warned)
+	}
+
+	// The staff agreement deleted, the guest terms renamed.
+	e.do("DELETE", touColl+"/"+touStaff, nil)
+	e.do("PATCH", touColl+"/"+touGuests, map[string]any{"displayName": "Renamed"})
+	dc := rolloutAdmin(t, e, "Agreement.ReadWrite.All", "Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "Application.Read.All", "Directory.Read.All")
+	p := e.planWith(dc, e.first, []string{termsOfUseKind}, Options{})
+	if len(p.Actions) != 1 || p.Actions[0].Op != OpUpdate || !strings.EqualFold(p.Actions[0].Key, touGuests) {
+		t.Fatalf("plan, want only the guest terms' PATCH:\n%s", render(p))
+	}
+	w := strings.Join(p.Warnings, "\n")
+	if !strings.Contains(w, "cannot be restored") || !strings.Contains(w, "files[en-US].fileData") || !strings.Contains(w, "admin center") || !strings.Contains(w, "export again") {
+		t.Errorf("no refusal of the recreate with its reason:\n%s", w)
+	}
+	if strings.Contains(w, "differs from the snapshot") {
+		t.Errorf("a file without bytes on both sides is said to differ:\n%s", w)
+	}
+}
+
+// A live agreement lacking a language whose file the snapshot holds
+// without its bytes: the file is not added (nothing to send) and the plan
+// says why; a file with bytes is still added; a file the snapshot holds
+// without bytes and the tenant with them is not said to differ (nor are
+// the files as a whole).
+func TestAgreementFileWithoutBytesNotAdded(t *testing.T) {
+	file := func(lang string, data any) map[string]any {
+		return map[string]any{"language": lang, "fileName": lang + ".pdf", "isDefault": lang == "en-US", "isMajorVersion": false, "fileData": data}
+	}
+	im := func(lang string) map[string]any {
+		return map[string]any{"file": "images/" + touGuests + "/" + strings.ToLower(lang) + ".pdf", "sha256": strings.Repeat("a", 64), "contentType": "application/pdf", "size": 10}
+	}
+	want := obj(t, termsOfUseKind, touGuests, map[string]any{"displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
+		"files": []any{file("en-US", layout.NotReturnedValue()), file("de-DE", layout.NotReturnedValue()), file("fr-FR", im("fr-FR"))}})
+	live := obj(t, termsOfUseKind, touGuests, map[string]any{"displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
+		"files": []any{file("en-US", im("en-US"))}})
+	p := compute(t, input([]*Object{want}, []*Object{live}, nil))
+	if len(p.Actions) != 1 || p.Actions[0].Request.Method != "POST" || bodyOf(t, p.Actions[0])["language"] != "fr-FR" {
+		t.Fatalf("plan, want only fr-FR added:\n%s", render(p))
+	}
+	w := strings.Join(p.Warnings, "\n")
+	if !strings.Contains(w, "files[de-DE] is not in the tenant and cannot be added") || strings.Contains(w, "files[en-US]") || strings.Contains(w, "can only be set") {
+		t.Errorf("warnings:\n%s", w)
 	}
 }

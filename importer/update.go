@@ -74,6 +74,9 @@ func (pl *planner) update(s *objState, current *Object, dep string) {
 			continue // the snapshot has no opinion (a property newer than it)
 		}
 		if isCreateOnly(k, top) {
+			if k.FileItems != nil && top == k.FileItems.List {
+				continue // termsofuse.go agreementFiles says what is added and what is not written, file by file
+			}
 			createOnlyDiff = append(createOnlyDiff, top)
 			continue
 		}

@@ -24,7 +24,9 @@ import (
 // $expand=files (agreement-list-files), decodes each file's
 // fileData.data (base64, Edm.Binary) and stores the bytes as
 // images/{agreement id}/{language}.pdf (FileItems); the YAML's
-// files[].fileData holds the file's path, SHA-256, media type and size.
+// files[].fileData holds the file's path, SHA-256, media type and size,
+// or {notReturned: true} (NotReturned) when Graph answered the file with
+// "fileData": null, as its documented reads show: no PDF then.
 // A file's id and createdDateTime are Graph's, new with every create:
 // not written. Restore creates an agreement with its files (base64 of the
 // snapshot's bytes, read and hash-checked at apply), PATCHes the
@@ -109,9 +111,36 @@ func (k *Kind) NewItemImage(key, itemKey string, data []byte) (Image, error) {
 	return Image{File: f, SHA256: hex.EncodeToString(sum[:]), ContentType: k.FileItems.ContentType, Size: len(data)}, nil
 }
 
-// ItemImageOf reads the Image of list item m (k.FileItems), if set.
+// NotReturned is the value of an item's fileData (FileItems.Data) in the
+// file when Graph's read answered the item without its bytes
+// ("fileData": null, as the documented examples of agreement-list-files
+// and agreementfile-get show): {notReturned: true}, no file next to the
+// YAML. The item's other properties are kept; a restore cannot recreate
+// the item from it (importer/termsofuse.go).
+const NotReturned = "notReturned"
+
+// NotReturnedValue is the fileData of an item Graph returned without its
+// bytes (NotReturned).
+func NotReturnedValue() map[string]any { return map[string]any{NotReturned: true} }
+
+// ItemNotReturned reports whether list item m (k.FileItems) holds
+// NotReturnedValue: Graph did not return its bytes.
+func (k *Kind) ItemNotReturned(m map[string]any) bool {
+	if k.FileItems == nil || m == nil {
+		return false
+	}
+	v, _ := m[k.FileItems.Data].(map[string]any)
+	return len(v) == 1 && v[NotReturned] == true
+}
+
+// ItemImageOf reads the Image of list item m (k.FileItems), if set: ok is
+// false, with no error, for an item whose bytes Graph did not return
+// (ItemNotReturned).
 func (k *Kind) ItemImageOf(m map[string]any) (im Image, ok bool, err error) {
 	fi := k.FileItems
+	if k.ItemNotReturned(m) {
+		return Image{}, false, nil
+	}
 	return imageValue(m[fi.Data], fi.Data, func(ct string) (string, bool) {
 		if strings.EqualFold(strings.TrimSpace(ct), fi.ContentType) {
 			return fi.Ext, true
@@ -168,4 +197,22 @@ func ObjectImages(k *Kind, obj map[string]any) (out []NamedImage, errs []*ImageE
 		}
 	}
 	return out, errs
+}
+
+// ItemsNotReturned lists where obj (an object of kind k as its file holds
+// it) names an item whose bytes Graph did not return (ItemNotReturned):
+// "files[en-US].fileData", with the item key escaped (Safe).
+func ItemsNotReturned(k *Kind, obj map[string]any) []string {
+	fi := k.FileItems
+	if fi == nil {
+		return nil
+	}
+	var out []string
+	items, _ := obj[fi.List].([]any)
+	for _, it := range items {
+		if m, _ := it.(map[string]any); k.ItemNotReturned(m) {
+			out = append(out, fmt.Sprintf("%s[%s].%s", fi.List, Safe(fmt.Sprint(m[fi.Key])), fi.Data))
+		}
+	}
+	return out
 }

@@ -592,6 +592,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 	var (
 		objs     []map[string]any
 		imgs     []imageFile
+		docWarns []Warning // termsofuse.go: files Graph returned without their bytes
 		requests atomic.Int64
 		err      error
 		part     *partNotLicensed // roles.go
@@ -624,7 +625,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 		}
 		if err == nil && k.FileItems != nil {
 			var docs []imageFile
-			docs, err = r.readFileItems(ctx, k, objs, &requests) // termsofuse.go
+			docs, docWarns, err = r.readFileItems(ctx, k, objs, &requests) // termsofuse.go
 			imgs = append(imgs, docs...)
 		}
 		if err == nil && k.PerObject != "" {
@@ -662,6 +663,7 @@ func (r *reader) readUnit(ctx context.Context, u *unit) []*kindRead {
 			}
 		case ek == k:
 			kr.objects = objs
+			kr.warnings = append(kr.warnings, docWarns...)
 			if part != nil {
 				kr.partLicence = part.licence + ": " + part.what
 			}

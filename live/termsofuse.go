@@ -23,37 +23,47 @@ import (
 // not a whole PDF, larger than the snapshot keeps, or two files that
 // would share a name fails the kind: nothing odd is written and the
 // previous snapshot's files are carried forward.
+//
+// The one exception: a file Graph answers with "fileData": null (or
+// without fileData), as the documented examples of agreement-list-files
+// and agreementfile-get do, is kept with its other properties and
+// fileData {notReturned: true} (layout.NotReturned), no PDF, and a
+// warning naming the agreement and file: a recreate will need the PDF.
+// Whether Graph returns the bytes on a read is not documented
+// (docs/coverage.md gap 4).
 
 // readFileItems reads the documents of objs (k.FileItems) and puts in
 // each object what its file holds of them.
-func (r *reader) readFileItems(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) ([]imageFile, error) {
+// Each file Graph returned without its bytes gets a warning.
+func (r *reader) readFileItems(ctx context.Context, k *layout.Kind, objs []map[string]any, requests *atomic.Int64) ([]imageFile, []Warning, error) {
 	fi := k.FileItems
 	if fi == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	base, err := r.kindPath(ctx, k, requests)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var warns []Warning
 	var out []imageFile
 	for _, o := range objs {
 		key, _ := o[k.KeyProp()].(string)
 		if key == "" {
-			return nil, &KindError{Kind: k.Name, What: fi.List, Err: errors.New("an object listed has no id")}
+			return nil, nil, &KindError{Kind: k.Name, What: fi.List, Err: errors.New("an object listed has no id")}
 		}
 		what := fi.List + " of " + layout.Safe(key)
 		requests.Add(1)
 		body, err := r.c.Get(ctx, base+"/"+url.PathEscape(key)+"?$expand="+fi.List)
 		if err != nil {
-			return nil, kindError(k, what, err, r.named(k.ReadPermissions))
+			return nil, nil, kindError(k, what, err, r.named(k.ReadPermissions))
 		}
 		full, err := decodeObject(body)
 		if err != nil {
-			return nil, kindError(k, what, err, nil)
+			return nil, nil, kindError(k, what, err, nil)
 		}
 		items, ok := full[fi.List].([]any)
 		if !ok {
-			return nil, &KindError{Kind: k.Name, What: what, Err: fmt.Errorf("Graph's answer has no %s list", fi.List)}
+			return nil, nil, &KindError{Kind: k.Name, What: what, Err: fmt.Errorf("Graph's answer has no %s list", fi.List)}
 		}
 		names := map[string]string{}
 		kept := make([]any, 0, len(items))
@@ -61,7 +71,16 @@ func (r *reader) readFileItems(ctx context.Context, k *layout.Kind, objs []map[s
 			m, _ := it.(map[string]any)
 			ik, _ := m[fi.Key].(string)
 			if m == nil || ik == "" {
-				return nil, &KindError{Kind: k.Name, What: what, Err: fmt.Errorf("an item has no %s", fi.Key)}
+				return nil, nil, &KindError{Kind: k.Name, What: what, Err: fmt.Errorf("an item has no %s", fi.Key)}
+			}
+			if fd, ok := m[fi.Data]; !ok || fd == nil { // "fileData": null, as documented
+				m[fi.Data] = layout.NotReturnedValue()
+				kept = append(kept, m)
+				warns = append(warns, Warning{Path: k.Root(), Kind: k.Name, Property: fi.List + "[" + layout.Safe(ik) + "]." + fi.Data,
+					Message: fmt.Sprintf("agreement %s (%s): Graph returned the %s file %s without its bytes (fileData null): its properties are kept, no PDF; "+
+						"updating the agreement is unaffected, but recreating it (or adding this language) needs the PDF: keep a copy, or export again when Graph returns it",
+						layout.Safe(key), layout.Safe(fmt.Sprint(o[k.NameProp])), layout.Safe(ik), layout.Safe(fmt.Sprint(m["fileName"])))})
+				continue
 			}
 			data, err := documentBytes(m[fi.Data], fi.Max)
 			if err == nil {
@@ -75,7 +94,7 @@ func (r *reader) readFileItems(ctx context.Context, k *layout.Kind, objs []map[s
 				err = fmt.Errorf("%s %q and %q name the same file %s: not written", fi.Key, layout.Safe(names[im.File]), layout.Safe(ik), layout.Safe(im.File))
 			}
 			if err != nil {
-				return nil, &KindError{Kind: k.Name, What: what + " (" + fi.Key + " " + layout.Safe(ik) + ")", Err: err}
+				return nil, nil, &KindError{Kind: k.Name, What: what + " (" + fi.Key + " " + layout.Safe(ik) + ")", Err: err}
 			}
 			names[im.File] = ik
 			m[fi.Data] = im.Value()
@@ -84,7 +103,7 @@ func (r *reader) readFileItems(ctx context.Context, k *layout.Kind, objs []map[s
 		}
 		o[fi.List] = kept
 	}
-	return out, nil
+	return out, warns, nil
 }
 
 // documentBytes decodes {data: base64} (Edm.Binary), refusing more than max

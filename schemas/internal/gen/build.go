@@ -665,16 +665,29 @@ func indent(raw []byte, prefix string) []byte {
 // Company branding's customCSS (layout.CustomCSS) is a text/css file.
 // documentSchema is a document (layout.Kind.FileItems: a terms of use
 // agreement's PDF) stored as a file next to the object's.
+// When Graph answered the file without its bytes ("fileData": null, as
+// the documented reads show), the value is {notReturned: true}
+// (layout.NotReturned) and no file is stored.
 func documentSchema() map[string]any {
 	return map[string]any{
-		"$comment": "a document Graph returns inline as base64, stored as a file next to this one (its bytes exactly)",
-		"type":     "object", "readOnly": true, "additionalProperties": false,
-		"required": []any{"file", "sha256", "contentType", "size"},
-		"properties": map[string]any{
-			"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/[^/]+\\.pdf$"},
-			"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
-			"contentType": map[string]any{"type": "string", "enum": []any{"application/pdf"}},
-			"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 10485760},
+		"$comment": "a document Graph returns inline as base64, stored as a file next to this one (its bytes exactly); {notReturned: true} when Graph answered without the bytes",
+		"readOnly": true,
+		"anyOf": []any{ // disjoint: additionalProperties false in both
+			map[string]any{
+				"type": "object", "additionalProperties": false,
+				"required": []any{"file", "sha256", "contentType", "size"},
+				"properties": map[string]any{
+					"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/[^/]+\\.pdf$"},
+					"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
+					"contentType": map[string]any{"type": "string", "enum": []any{"application/pdf"}},
+					"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 10485760},
+				},
+			},
+			map[string]any{
+				"type": "object", "additionalProperties": false,
+				"required":   []any{"notReturned"},
+				"properties": map[string]any{"notReturned": map[string]any{"const": true}},
+			},
 		},
 	}
 }
