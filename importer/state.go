@@ -468,6 +468,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	}
 	if inc := lv.Incomplete(); len(inc) > 0 {
 		var parts []string
+		var failed []live.KindResult
 		for _, k := range inc {
 			part := k.Kind + ": " + k.Reason
 			if len(k.Permissions) > 0 {
@@ -481,9 +482,10 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 				continue
 			}
 			parts = append(parts, part)
+			failed = append(failed, k)
 		}
 		if len(parts) > 0 {
-			return nil, fmt.Errorf("cannot plan without reading the live tenant completely, nothing was written: %s", strings.Join(parts, "; "))
+			return nil, &IncompleteReadError{Parts: parts, Kinds: failed}
 		}
 	}
 	delegatedSkipped(in, lv) // rollout.go

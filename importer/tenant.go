@@ -13,6 +13,7 @@ import (
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
+	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -278,4 +279,32 @@ func sameValue(a, b any) bool {
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// IncompleteReadError: Load could not read some kinds of the live tenant
+// completely, so nothing is planned. Parts says why, kind by kind; Kinds
+// holds each kind's result (its Err the full error).
+type IncompleteReadError struct {
+	Parts []string
+	Kinds []live.KindResult
+}
+
+func (e *IncompleteReadError) Error() string {
+	msg := "cannot plan without reading the live tenant completely, nothing was written: " + strings.Join(e.Parts, "; ")
+	if e.lagOnly() {
+		msg += " (Graph listed these objects but answered \"not found\" for a part of them: objects created or restored moments ago that Graph has not replicated everywhere yet; run again in a minute)"
+	}
+	return msg
+}
+
+// lagOnly reports whether every kind failed only because Graph answered
+// "not found": reads of objects created or restored moments ago
+// that a replica has not seen yet (graph-semantics.md §2.3).
+func (e *IncompleteReadError) lagOnly() bool {
+	for _, k := range e.Kinds {
+		if k.Err == nil || !graph.IsNotFound(k.Err) {
+			return false
+		}
+	}
+	return len(e.Kinds) > 0
 }
