@@ -41,6 +41,11 @@ var contained = map[string]map[string]struct{ kind, field string }{
 type pathEntry struct {
 	segs []string
 	kind *Kind
+	// Computed once with the table, being functions of the path alone: the
+	// route template's start, and whether the path is below
+	// /identity/conditionalAccess (route.caPath).
+	tmpl   string
+	caPath bool
 }
 
 // pathTable holds every kind path split into segments, longest first, so
@@ -49,7 +54,9 @@ var pathTable = func() []pathEntry {
 	var t []pathEntry
 	for _, k := range kinds {
 		for _, p := range k.Paths {
-			t = append(t, pathEntry{strings.Split(strings.ToLower(p), "/"), k})
+			segs := strings.Split(strings.ToLower(p), "/")
+			t = append(t, pathEntry{segs: segs, kind: k, tmpl: "/" + k.Paths[0],
+				caPath: len(segs) > 2 && segs[0] == "identity" && segs[1] == "conditionalaccess"})
 		}
 	}
 	sort.SliceStable(t, func(i, j int) bool { return len(t[i].segs) > len(t[j].segs) })
@@ -115,9 +122,9 @@ func (s *Server) route(req *request) (*route, *apiError) {
 		if len(lower) < len(pe.segs) || !equalSegs(lower[:len(pe.segs)], pe.segs) {
 			continue
 		}
-		rt := &route{kind: pe.kind, caPath: len(pe.segs) > 2 && pe.segs[0] == "identity" && pe.segs[1] == "conditionalaccess"}
+		rt := &route{kind: pe.kind, caPath: pe.caPath}
 		rest := segs[len(pe.segs):]
-		tmpl := "/" + pe.kind.Paths[0]
+		tmpl := pe.tmpl
 		if altProp != "" {
 			rt.altKey = altProp
 			if !strings.EqualFold(altProp, "appId") && !strings.EqualFold(altProp, "uniqueName") {

@@ -47,6 +47,9 @@ func (r *reader) organizationID(ctx context.Context, requests *atomic.Int64) (st
 	if err != nil {
 		return "", err
 	}
+	if id == "" && r.orgErr != nil {
+		return "", r.orgErr // GET /organization was refused (preflight): it would be again
+	}
 	if id == "" {
 		requests.Add(1)
 		orgs, err := r.c.ListObjects(ctx, "/v1.0/organization?$select=id") // every page: Graph may send an empty one first

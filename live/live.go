@@ -360,7 +360,8 @@ func (e *CollisionError) Error() string {
 // kind's list and keeps the pages for it (reader.orgPages), else for
 // $select=id; the id it yields is the branding kinds' (reader.orgID). A
 // 403 is not fatal: the app may lack Organization.Read.All and still read
-// other kinds.
+// other kinds; it is kept as the answer of the later reads of the
+// organization (reader.orgErr).
 func (r *reader) preflight(ctx context.Context, kinds []*layout.Kind) (string, error) {
 	c := r.c
 	u := "/v1.0/organization?$select=id"
@@ -393,7 +394,11 @@ func (r *reader) preflight(ctx context.Context, kinds []*layout.Kind) (string, e
 	case graph.IsForbidden(err):
 		// No Organization.Read.All: the token's tid claim still says which
 		// tenant answered, so the manifest records it and a restore from
-		// this snapshot can check it is writing to the same tenant.
+		// this snapshot can check it is writing to the same tenant. The
+		// 403 is the organization kind's answer too, and the branding
+		// kinds' when the token has no tid (reader.orgErr): one refused
+		// read, not three.
+		r.orgErr = err
 		tid, terr := c.TokenTenantID(ctx)
 		if terr != nil {
 			return "", nil

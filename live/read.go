@@ -277,10 +277,13 @@ type reader struct {
 	validated atomic.Pointer[Validated]
 	// orgID is the organization's id, once known (branding.go; preflight
 	// sets it). orgPages are preflight's answer to the organization kind's
-	// own list, which that kind's read takes instead of asking again.
+	// own list, which that kind's read takes instead of asking again;
+	// orgErr is preflight's 403, which that read and organizationID take
+	// likewise (the same resource, refused for want of a permission).
 	orgMu    sync.Mutex
 	orgID    string
 	orgPages [][]json.RawMessage
+	orgErr   error
 	// appOnly: the token is an app-only one (rollout.go), once known.
 	appOnlyOnce sync.Once
 	appOnly     bool
@@ -854,6 +857,8 @@ func (r *reader) listPages(ctx context.Context, k *layout.Kind, requests *atomic
 				break
 			}
 		}
+	} else if k.Name == "organization" && r.orgErr != nil {
+		err = r.orgErr // the tenant check's 403 (preflight): asking again is refused alike
 	} else {
 		err = r.c.List(ctx, p+listQuery(k), each)
 	}

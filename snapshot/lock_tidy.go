@@ -251,7 +251,7 @@ func (r *Repo) lockHoldsHeadTree(p string) bool {
 	if err != nil || !ok {
 		return false
 	}
-	c, err := r.repo.CommitObject(h)
+	c, err := r.commitObject(h)
 	return err == nil && c.TreeHash == tree
 }
 

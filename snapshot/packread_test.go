@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -136,7 +137,7 @@ func TestResolveAgreesWithGit(t *testing.T) {
 		want := revParse(t, dir, rev+"^{commit}")
 		r.mu.Lock()
 		r.refresh()
-		c, ok := r.resolveQuick(rev)
+		c, ok, _ := r.resolveQuick(rev)
 		r.mu.Unlock()
 		if !ok {
 			t.Errorf("%q: not resolved straight from the packs", rev)
@@ -151,7 +152,7 @@ func TestResolveAgreesWithGit(t *testing.T) {
 	}
 	for _, rev := range []string{"HEAD~4", "HEAD^2", "nosuch", "head"[:2], "../config", "HEAD@{0}", "-x", "a..b"} {
 		r.mu.Lock()
-		_, ok := r.resolveQuick(rev)
+		_, ok, _ := r.resolveQuick(rev)
 		r.mu.Unlock()
 		if ok {
 			t.Errorf("%q: resolved straight from the packs; it should go to go-git", rev)
@@ -159,6 +160,53 @@ func TestResolveAgreesWithGit(t *testing.T) {
 	}
 	if _, err := r.Resolve(ctx, "HEAD~4"); err == nil || !strings.Contains(err.Error(), "past the first commit") {
 		t.Errorf("HEAD~4: %v, want go-git's past the first commit", err)
+	}
+}
+
+// TestResolveNonCommitAgreesWithGit: a name that leads to a blob or a tree
+// (a tag of one, lightweight or annotated, named like the start of a
+// commit's id or not, or a blob's own id) names no commit, as git's
+// rev-parse NAME^{commit} says, with an error that says what it leads to;
+// before, a tag named like a short id of a blob fell through to go-git,
+// which took the commit whose id begins so. Nested annotated tags of a
+// commit resolve as in git (go-git peels one tag only).
+func TestResolveNonCommitAgreesWithGit(t *testing.T) {
+	ctx := context.Background()
+	r := newTestRepo(t, true)
+	for i := range 3 {
+		write(t, r, Snapshot{Files: map[string][]byte{"a/x.yaml": []byte(fmt.Sprintf("x: %d\n", i))}, Author: day(i), Committer: day(i)})
+	}
+	dir := r.Path()
+	first := revParse(t, dir, "HEAD~2").String()
+	blob := revParse(t, dir, "HEAD:a/x.yaml").String()
+	tree := revParse(t, dir, "HEAD^{tree}").String()
+	runGit(t, dir, "tag", first[:8], blob)
+	runGit(t, dir, "tag", "-a", "-m", "a tree", first[:9], tree)
+	runGit(t, dir, "tag", "-a", "-m", "a tag of a tag of a blob", first[:10], first[:9])
+	runGit(t, dir, "tag", "blobtag", blob)
+	runGit(t, dir, "tag", "-a", "-m", "inner", "inner", "HEAD~1")
+	runGit(t, dir, "-c", "advice.nestedTag=false", "tag", "-a", "-m", "outer", "outer", "inner")
+
+	for rev, leadsTo := range map[string]string{
+		first[:8]: "blob", first[:8] + "~1": "blob", first[:9]: "tree", first[:10]: "tree", "blobtag": "blob",
+		blob: "blob", blob[:10]: "blob", "outer": "", "outer~1": "",
+	} {
+		want, gitErr := gitErr(dir, "rev-parse", "--verify", "-q", rev+"^{commit}")
+		got, err := r.Resolve(ctx, rev)
+		switch {
+		case leadsTo == "" && (gitErr != nil || err != nil || got.String() != strings.TrimSpace(want)):
+			t.Errorf("%q: %s, %v; git says %s, %v", rev, got, err, strings.TrimSpace(want), gitErr)
+		case leadsTo != "" && gitErr == nil:
+			t.Fatalf("%q: git rev-parse %s^{commit} names %s; the test expects it to fail", rev, rev, want)
+		case leadsTo != "" && err == nil:
+			t.Errorf("%q: Resolve = %s; git rev-parse says it names no commit (it leads to a %s)", rev, got, leadsTo)
+		case leadsTo != "" && (!errors.Is(err, ErrUnknownRevision) || !strings.Contains(err.Error(), "leads to a "+leadsTo) && !strings.Contains(err.Error(), "the id of a "+leadsTo)):
+			t.Errorf("%q: %v; want ErrUnknownRevision saying it leads to a %s", rev, err, leadsTo)
+		}
+	}
+	_, err := r.Resolve(ctx, first[:8])
+	if err == nil || !strings.Contains(err.Error(), "refs/tags/"+first[:8]) || !strings.Contains(err.Error(), "give more digits") {
+		t.Errorf("a tag named like a short id of a commit: %v; want the tag named and the way to name the commit", err)
 	}
 }
 

@@ -83,7 +83,10 @@ func (r *Repo) unknownRevision(rev string, cause error) error {
 		hint = "the repository has no snapshots yet; run `entrasnap export` first"
 	}
 	why := ""
+	var notCommit *notCommitError
 	switch {
+	case errors.As(cause, &notCommit):
+		why = " (" + notCommit.Error() + ")"
 	case cause == nil || errors.Is(cause, plumbing.ErrReferenceNotFound) || errors.Is(cause, plumbing.ErrObjectNotFound):
 	case errors.Is(cause, io.EOF): // go-git's HEAD~N past the first commit
 		why = " (past the first commit)"
@@ -144,8 +147,10 @@ func (r *Repo) resolveCommit(ctx context.Context, rev string) (*object.Commit, e
 			return c, nil
 		}
 	}
-	if c, ok := r.resolveQuick(rev); ok {
+	if c, ok, err := r.resolveQuick(rev); ok {
 		return c, nil
+	} else if err != nil {
+		return nil, r.unknownRevision(rev, err)
 	}
 	h, err := r.repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {

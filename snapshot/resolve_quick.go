@@ -65,69 +65,139 @@ func memObject(t plumbing.ObjectType, data []byte) *plumbing.MemoryObject {
 // pack (about 100 ms; issue 12, row e1). It follows C git's order: the
 // ref the name expands to (plumbing.RefRevParseRules), else the objects
 // whose id begins with the name (a whole id is an id before a ref of that
-// name), the first that is a commit or a tag of a commit winning; go-git
-// tries the objects first, so a tag named like a short id named the other
-// commit (TestResolveAgreesWithGit). ok is false for anything else and on any failure, and
-// the caller resolves rev through go-git as before, so an error reads as
-// it did. Callers hold r.mu.
-func (r *Repo) resolveQuick(rev string) (*object.Commit, bool) {
+// name); go-git tries the objects first, so a tag named like a short id
+// named the other commit (TestResolveAgreesWithGit). What the name names
+// is then peeled through annotated tags (nested ones too, as git's
+// NAME^{commit}; go-git peels one); when it is a blob or a tree, err is a
+// *notCommitError, as git's rev-parse NAME^{commit} fails, rather than
+// another object whose id begins with the name. ok is false for anything
+// else and on any failure, and the caller resolves rev through go-git as
+// before, so an error reads as it did. Callers hold r.mu.
+func (r *Repo) resolveQuick(rev string) (c *object.Commit, ok bool, err error) {
 	base, steps, ok := splitSteps(rev)
 	if !ok || r.packSetLocked() == nil {
-		return nil, false
+		return nil, false, nil
 	}
-	var try []plumbing.Hash
-	ref, refErr := r.expandRef(base)
+	var h plumbing.Hash
+	refName, ref, refErr := r.expandRef(base)
+	byRef := false
 	switch {
 	case refErr == nil && !(len(base) == hex.EncodedLen(len(plumbing.ZeroHash)) && isHex(base)):
 		// C git's order: a ref wins over the objects whose id begins with
 		// its name (rev-parse warns that the name is ambiguous); only a
 		// whole id is an id first.
-		try = []plumbing.Hash{ref}
+		h, byRef = ref, true
 	case isHex(base):
 		if len(base) < 4 {
-			return nil, false // go-git tries every object whose id begins so
+			return nil, false, nil // go-git tries every object whose id begins so
 		}
 		cands, ok := r.withPrefix(base)
 		if !ok || len(cands) > 1 {
-			return nil, false // ambiguous: go-git takes the first it lists
+			return nil, false, nil // ambiguous: go-git takes the first it lists
 		}
-		try = cands
-		if refErr == nil {
-			try = append(try, ref)
+		switch {
+		case len(cands) == 1:
+			h = cands[0]
+		case refErr == nil:
+			h, byRef = ref, true
+		default:
+			return nil, false, nil
 		}
+	default:
+		return nil, false, nil
 	}
-	var c *object.Commit
-	for _, h := range try {
-		if cc, err := r.commitObject(h); err == nil {
-			c = cc
-			break
-		}
-		if t, err := r.tagObject(h); err == nil {
-			if t.TargetType != plumbing.CommitObject {
-				return nil, false
-			}
-			cc, err := r.commitObject(t.Target)
-			if err != nil {
-				return nil, false
-			}
-			c = cc
-			break
-		}
+	c, typ, ok := r.peelCommit(h)
+	if !ok {
+		return nil, false, nil
 	}
 	if c == nil {
-		return nil, false
+		e := &notCommitError{id: h, typ: typ, hexName: isHex(base) && !(len(base) == hex.EncodedLen(len(plumbing.ZeroHash)))}
+		if byRef {
+			e.ref = refName
+		}
+		return nil, false, e
 	}
 	for range steps {
 		if len(c.ParentHashes) == 0 {
-			return nil, false
+			return nil, false, nil
 		}
 		p, err := r.commitObject(c.ParentHashes[0])
 		if err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		c = p
 	}
-	return c, true
+	return c, true, nil
+}
+
+// maxTagChain bounds the annotated tags peelCommit follows (a tag of a tag
+// of ...): git follows any number; past this many the revision goes to
+// go-git, which refuses it.
+const maxTagChain = 16
+
+// peelCommit returns the commit h is or that annotated tags starting at h
+// lead to; else, with c nil, the type of the blob or tree they lead to.
+// ok is false when an object on the way cannot be read or is missing.
+// Callers hold r.mu.
+func (r *Repo) peelCommit(h plumbing.Hash) (c *object.Commit, typ plumbing.ObjectType, ok bool) {
+	for range maxTagChain {
+		if c, err := r.commitObject(h); err == nil {
+			return c, plumbing.CommitObject, true
+		}
+		t, err := r.tagObject(h)
+		if err != nil {
+			typ, ok := r.objectType(h)
+			if !ok || typ != plumbing.BlobObject && typ != plumbing.TreeObject {
+				return nil, typ, false
+			}
+			return nil, typ, true
+		}
+		h = t.Target
+	}
+	return nil, plumbing.InvalidObject, false
+}
+
+// objectType returns the type of object h, which is not a commit or a tag
+// (peelCommit): a blob's size is read from its header without inflating
+// it; a delta or an object of a store the packs do not cover is asked of
+// go-git. ok is false when there is no such object.
+func (r *Repo) objectType(h plumbing.Hash) (plumbing.ObjectType, bool) {
+	_, err := r.packObject(h, plumbing.BlobObject, 0)
+	var tooLarge *FileTooLargeError
+	switch {
+	case err == nil || errors.As(err, &tooLarge):
+		return plumbing.BlobObject, true
+	case err == errWrongType:
+		return plumbing.TreeObject, true // whole, and neither a commit, a tag nor a blob
+	}
+	r.reads.goGitReads.Add(1)
+	o, err := r.repo.Storer.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return plumbing.InvalidObject, false
+	}
+	return o.Type(), true
+}
+
+// notCommitError is a revision that names a blob or a tree, or an
+// annotated tag of one: git's rev-parse NAME^{commit} refuses it ("expected
+// commit type, but the object dereferences to blob type").
+type notCommitError struct {
+	ref     string // the ref the name expanded to, "" when it is an id
+	id      plumbing.Hash
+	typ     plumbing.ObjectType
+	hexName bool // the name could also be read as the start of an id
+}
+
+func (e *notCommitError) Error() string {
+	what := "it is the id of a " + e.typ.String()
+	if e.ref != "" {
+		what = fmt.Sprintf("%s leads to a %s (%s)", e.ref, e.typ, e.id.String()[:12])
+	}
+	msg := what + ", not a commit, as git rev-parse NAME^{commit} says"
+	if e.ref != "" && e.hexName {
+		msg += "; a ref named like the start of an object id is the ref, as in git: give more digits, or the whole id, to name the commit"
+	}
+	return msg
 }
 
 // splitSteps splits rev into a name and its count of first-parent steps
@@ -229,13 +299,15 @@ func (r *Repo) withPrefix(p string) ([]plumbing.Hash, bool) {
 
 // expandRef resolves name as git does a ref name (name, refs/name,
 // refs/tags/name, refs/heads/name, refs/remotes/name,
-// refs/remotes/name/HEAD), following symbolic refs.
-func (r *Repo) expandRef(name string) (plumbing.Hash, error) {
+// refs/remotes/name/HEAD), following symbolic refs; full is the ref it
+// expanded to.
+func (r *Repo) expandRef(name string) (full string, h plumbing.Hash, err error) {
 	for _, rule := range plumbing.RefRevParseRules {
-		ref, err := storer.ResolveReference(r.repo.Storer, plumbing.ReferenceName(fmt.Sprintf(rule, name)))
+		full := fmt.Sprintf(rule, name)
+		ref, err := storer.ResolveReference(r.repo.Storer, plumbing.ReferenceName(full))
 		if err == nil {
-			return ref.Hash(), nil
+			return full, ref.Hash(), nil
 		}
 	}
-	return plumbing.ZeroHash, plumbing.ErrReferenceNotFound
+	return "", plumbing.ZeroHash, plumbing.ErrReferenceNotFound
 }

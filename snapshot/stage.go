@@ -13,8 +13,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -327,8 +329,8 @@ var zlibReaders = sync.Pool{New: func() any { return &zlibReader{br: bufio.NewRe
 func deflate(data []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(data)/2 + 64)
-	zw := zlibWriters.Get().(*zlib.Writer)
-	defer zlibWriters.Put(zw)
+	zw := zlibWriters.get()
+	defer zlibWriters.put(zw)
 	zw.Reset(&buf)
 	if _, err := zw.Write(data); err != nil {
 		return nil, err
@@ -339,10 +341,47 @@ func deflate(data []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-var zlibWriters = sync.Pool{New: func() any {
-	zw, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
+// zlibWriters are the compressors deflate shares across goroutines and
+// repositories (Stage.Add runs in the export's many file-making
+// goroutines). A compressor is about 1.2 MB whatever the level (flate's
+// hash tables), so the pool is bounded: at most one per CPU is ever made,
+// a caller beyond that waits for one (compressing is all CPU: more at
+// once would not finish sooner), and they are kept for the process. A
+// sync.Pool bounded neither: a compressor was made for every caller
+// preempted inside deflate, and all were dropped at every other garbage
+// collection and made again, 1.2 MB each time (TestDeflateCompressorsAreBounded).
+var zlibWriters = newWriterPool(runtime.GOMAXPROCS(0))
+
+// writerPool hands out at most cap(free) compressors, made on first use:
+// free holds one token per compressor, nil until it is made.
+type writerPool struct {
+	free chan *zlib.Writer
+	made atomic.Int64 // compressors made (tests)
+}
+
+func newWriterPool(n int) *writerPool {
+	p := &writerPool{free: make(chan *zlib.Writer, max(n, 1))}
+	for range cap(p.free) {
+		p.free <- nil
+	}
+	return p
+}
+
+// get returns a compressor, waiting while all are in use; give it back
+// with put.
+func (p *writerPool) get() *zlib.Writer {
+	zw := <-p.free
+	if zw == nil {
+		zw, _ = zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
+		p.made.Add(1)
+	}
 	return zw
-}}
+}
+
+func (p *writerPool) put(zw *zlib.Writer) {
+	zw.Reset(io.Discard) // (holds no caller's buffer)
+	p.free <- zw
+}
 
 // packStream is a pack file written entry by entry, its object count not
 // known in advance: the header is written with a zero count and fixed by

@@ -556,7 +556,7 @@ func encodeIndex(out io.Writer, entries []*index.Entry) error {
 func (r *Repo) recentTrees(commit plumbing.Hash, n int) []plumbing.Hash {
 	var out []plumbing.Hash
 	for h := commit; !h.IsZero() && len(out) < n; {
-		c, err := r.repo.CommitObject(h)
+		c, err := r.commitObject(h)
 		if err != nil {
 			break
 		}

@@ -258,7 +258,7 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	}
 	var parentTree plumbing.Hash
 	if hasParent {
-		pc, err := r.repo.CommitObject(parent)
+		pc, err := r.commitObject(parent)
 		if err != nil {
 			return nil, fmt.Errorf("read head %s of %s: %w", parent, bref, err)
 		}
