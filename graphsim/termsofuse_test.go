@@ -121,6 +121,46 @@ func TestTermsOfUseDelegatedOnly(t *testing.T) {
 	if r := e.call(writer, "POST", "/v1.0/agreements/"+id+"/files", file); r.status != 200 {
 		t.Errorf("delegated add of a file: %d %s", r.status, r.raw)
 	}
+
+	// The signed-in user's role: reads need Security Reader (least
+	// privileged), Global Reader, Conditional Access or Security
+	// Administrator; writes Conditional Access Administrator (least
+	// privileged) or Security Administrator (agreement-get,
+	// termsofusecontainer-post-agreements, agreement-post-files).
+	tn := e.s.Tenant()
+	as := func(nick, role, scope string) string {
+		t.Helper()
+		uid, err := tn.Seed("user", map[string]any{"displayName": nick, "userPrincipalName": nick + "@" + tn.Domain(), "mailNickname": nick, "accountEnabled": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if role != "" {
+			if r := e.call("Bearer "+e.s.Token(), "POST", "/v1.0/roleManagement/directory/roleAssignments",
+				map[string]any{"principalId": uid, "roleDefinitionId": role, "directoryScopeId": "/"}); r.status != 201 {
+				t.Fatalf("role assignment: %d %s", r.status, r.raw)
+			}
+		}
+		return "Bearer " + e.delegatedToken(e.newPublicClient(nick, scope), nick+"@"+tn.Domain())
+	}
+	const securityReader, caAdmin = "5d6b6bb7-de71-4623-b4af-96380a352509", roleCAAdmin
+	for _, c := range []struct {
+		who        string
+		role       string
+		read, post int
+	}{{"norole", "", 403, 403}, {"secreader", securityReader, 200, 403}, {"caadmin", caAdmin, 200, 201}} {
+		rd, wr := as(c.who+"r", c.role, "Agreement.Read.All"), as(c.who+"w", c.role, "Agreement.ReadWrite.All")
+		if r := e.call(rd, "GET", coll+"/"+id+"?$expand=files", nil); r.status != c.read {
+			t.Errorf("%s: read %d, want %d: %s", c.who, r.status, c.read, r.raw)
+		}
+		if r := e.call(wr, "POST", coll, body); r.status != c.post {
+			t.Errorf("%s: create %d, want %d: %s", c.who, r.status, c.post, r.raw)
+		}
+		want := map[int]int{201: 200, 403: 403}[c.post]
+		f := map[string]any{"fileName": "t.pdf", "language": "x-" + c.who, "fileData": file["fileData"]}
+		if r := e.call(wr, "POST", "/v1.0/agreements/"+id+"/files", f); r.status != want {
+			t.Errorf("%s: add a file %d, want %d: %s", c.who, r.status, want, r.raw)
+		}
+	}
 }
 
 // Options.TermsOfUseFileDataNull answers an agreement's files with

@@ -133,6 +133,36 @@ func (k *Kind) ItemNotReturned(m map[string]any) bool {
 	return len(v) == 1 && v[NotReturned] == true
 }
 
+// CarriedValue is the fileData of an item Graph returned without its bytes
+// ("fileData": null) whose document an earlier snapshot read with the same
+// properties (live/termsofuse.go, previousDocument): the earlier file's
+// Image with NotReturned true beside it. The file is carried forward;
+// the marker says this export did not read those bytes from Graph. A
+// restore sends them (ItemImageOf reads the Image) and says where they
+// come from.
+func CarriedValue(im Image) map[string]any {
+	v := im.Value()
+	v[NotReturned] = true
+	return v
+}
+
+// ItemCarried reports whether list item m (k.FileItems) holds a
+// CarriedValue: a document kept from an earlier read.
+func (k *Kind) ItemCarried(m map[string]any) bool {
+	if k.FileItems == nil || m == nil {
+		return false
+	}
+	v, _ := m[k.FileItems.Data].(map[string]any)
+	return len(v) > 1 && v[NotReturned] == true
+}
+
+// ItemsCarried lists where obj (an object of kind k as its file holds it)
+// names an item whose document is kept from an earlier read
+// (ItemCarried), as ItemsNotReturned does.
+func ItemsCarried(k *Kind, obj map[string]any) []string {
+	return itemsWhere(k, obj, k.ItemCarried)
+}
+
 // ItemImageOf reads the Image of list item m (k.FileItems), if set: ok is
 // false, with no error, for an item whose bytes Graph did not return
 // (ItemNotReturned).
@@ -203,6 +233,12 @@ func ObjectImages(k *Kind, obj map[string]any) (out []NamedImage, errs []*ImageE
 // it) names an item whose bytes Graph did not return (ItemNotReturned):
 // "files[en-US].fileData", with the item key escaped (Safe).
 func ItemsNotReturned(k *Kind, obj map[string]any) []string {
+	return itemsWhere(k, obj, k.ItemNotReturned)
+}
+
+// itemsWhere lists "files[en-US].fileData" for each item of obj's
+// k.FileItems list that is, the item key escaped (Safe).
+func itemsWhere(k *Kind, obj map[string]any, is func(map[string]any) bool) []string {
 	fi := k.FileItems
 	if fi == nil {
 		return nil
@@ -210,7 +246,7 @@ func ItemsNotReturned(k *Kind, obj map[string]any) []string {
 	var out []string
 	items, _ := obj[fi.List].([]any)
 	for _, it := range items {
-		if m, _ := it.(map[string]any); k.ItemNotReturned(m) {
+		if m, _ := it.(map[string]any); is(m) {
 			out = append(out, fmt.Sprintf("%s[%s].%s", fi.List, Safe(fmt.Sprint(m[fi.Key])), fi.Data))
 		}
 	}
