@@ -90,8 +90,9 @@ func (r *reader) readFileItems(ctx context.Context, k *layout.Kind, objs []map[s
 				m[fi.Data] = layout.NotReturnedValue()
 				kept = append(kept, m)
 				im, data, from, err := r.previousDocument(k, key, m)
-				if err != nil {
-					return nil, nil, &KindError{Kind: k.Name, What: what + " (" + fi.Key + " " + layout.Safe(ik) + ")", Err: err}
+				if err != nil { // the previous snapshot cannot give it: this read is still whole
+					warns = append(warns, Warning{Path: k.Root(), Kind: k.Name, Property: fi.List + "[" + layout.Safe(ik) + "]." + fi.Data,
+						Message: fmt.Sprintf("agreement %s: Graph returned the %s file without its bytes, and %v", layout.Safe(key), layout.Safe(ik), err)})
 				}
 				if data != nil && names[im.File] == "" {
 					names[im.File] = ik
@@ -176,7 +177,8 @@ func checkPDF(data []byte) error {
 // at the path this export writes, its bytes, and the previous object
 // file's path; nil data when there is none to keep (no previous
 // snapshot, no such item, changed properties). A previous file that
-// names bytes it does not hold is an error: the snapshot is damaged.
+// names bytes it does not hold is an error (the snapshot is damaged): the
+// caller keeps {notReturned: true} and warns.
 func (r *reader) previousDocument(k *layout.Kind, key string, m map[string]any) (layout.Image, []byte, string, error) {
 	fi := k.FileItems
 	if r.previous == nil {
@@ -203,7 +205,7 @@ func (r *reader) previousDocument(k *layout.Kind, key string, m map[string]any) 
 	}
 	sum := sha256.Sum256(data)
 	if data == nil || hex.EncodeToString(sum[:]) != im.SHA256 || checkPDF(data) != nil {
-		return layout.Image{}, nil, "", fmt.Errorf("the previous snapshot's %s does not hold the PDF %s names (SHA-256 %s): not kept; run entrasnap check on the repository",
+		return layout.Image{}, nil, "", fmt.Errorf("the previous snapshot's %s does not hold the PDF %s names (SHA-256 %s): not kept (fileData notReturned); run entrasnap check on the repository",
 			layout.Safe(k.ImagePath(im.File)), layout.Safe(p), im.SHA256)
 	}
 	now, err := k.NewItemImage(key, ik, data)
