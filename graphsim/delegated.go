@@ -55,11 +55,11 @@ import (
 // "user:passwordProfile" allows a PATCH of a user that changes only the
 // password profile (Helpdesk and Password Administrators reset passwords).
 var roleWrites = map[string][]string{
-	"Global Administrator":             {"*"},
-	"User Administrator":               {"user", "group", "group/members", "group/owners", "user/manager"},
-	"Groups Administrator":             {"group", "group/members", "group/owners"},
-	"Helpdesk Administrator":           {"user:passwordProfile"},
-	"Password Administrator":           {"user:passwordProfile"},
+	"Global Administrator":   {"*"},
+	"User Administrator":     {"user", "group", "group/members", "group/owners", "user/manager"},
+	"Groups Administrator":   {"group", "group/members", "group/owners"},
+	"Helpdesk Administrator": {"user:passwordProfile"},
+	"Password Administrator": {"user:passwordProfile"},
 	// Terms of use agreements and their files: "Conditional Access
 	// Administrator - least privileged", "Security Administrator"
 	// (termsofusecontainer-post-agreements, agreement-post-files,

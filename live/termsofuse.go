@@ -261,4 +261,3 @@ func sameItem(k *layout.Kind, old, now map[string]any) bool {
 	}
 	return true
 }
-
