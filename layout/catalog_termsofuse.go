@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -161,6 +162,89 @@ func (k *Kind) ItemCarried(m map[string]any) bool {
 // (ItemCarried), as ItemsNotReturned does.
 func ItemsCarried(k *Kind, obj map[string]any) []string {
 	return itemsWhere(k, obj, k.ItemCarried)
+}
+
+// SameItem reports whether old (an item of an earlier file) and now (the
+// same list's item as read now) agree on every property but the document
+// (FileItems.Data), k's volatile ones ("files[].id") and OData
+// annotations: the same file, as far as its properties tell.
+func SameItem(k *Kind, old, now map[string]any) bool {
+	fi := k.FileItems
+	skip := func(p string) bool {
+		return p == fi.Data || strings.HasPrefix(p, "@odata.") || slices.Contains(k.Volatile, fi.List+"[]."+p)
+	}
+	for p, v := range now {
+		if !skip(p) && fmt.Sprint(v) != fmt.Sprint(old[p]) {
+			return false
+		}
+	}
+	for p := range old {
+		if _, ok := now[p]; !skip(p) && !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// PreviousItem is the item of prev (an object of kind k as an earlier file
+// holds it) with item now's key (case-insensitively, as a language tag
+// is) whose properties are now's (SameItem) and that names a document:
+// the document an export keeps for now when Graph answers it without its
+// bytes (live/termsofuse.go). ok is false when there is none.
+func PreviousItem(k *Kind, prev, now map[string]any) (Image, bool) {
+	fi := k.FileItems
+	if fi == nil || prev == nil {
+		return Image{}, false
+	}
+	items, _ := prev[fi.List].([]any)
+	for _, it := range items {
+		old, _ := it.(map[string]any)
+		if old == nil || !strings.EqualFold(fmt.Sprint(old[fi.Key]), fmt.Sprint(now[fi.Key])) {
+			continue
+		}
+		im, ok, err := k.ItemImageOf(old)
+		return im, ok && err == nil && SameItem(k, old, now)
+	}
+	return Image{}, false
+}
+
+// SameDocuments gives each item of obj (as read now) that Graph answered
+// without its bytes (ItemNotReturned) the document value of its
+// PreviousItem in prev, exactly as prev holds it (read then, or kept then:
+// CarriedValue): Graph not returning the bytes is no change of the
+// tenant's files (drift compares a live read with its baseline so; the
+// next export keeps the same PDF, live/termsofuse.go). It returns how
+// many.
+func SameDocuments(k *Kind, obj, prev map[string]any) int {
+	fi := k.FileItems
+	if fi == nil {
+		return 0
+	}
+	n := 0
+	items, _ := obj[fi.List].([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		if !k.ItemNotReturned(m) {
+			continue
+		}
+		if _, ok := PreviousItem(k, prev, m); ok {
+			m[fi.Data] = Copy(previousDocument(k, prev, m))
+			n++
+		}
+	}
+	return n
+}
+
+// previousDocument is the document value of now's item in prev (by key).
+func previousDocument(k *Kind, prev, now map[string]any) any {
+	fi := k.FileItems
+	items, _ := prev[fi.List].([]any)
+	for _, it := range items {
+		if old, _ := it.(map[string]any); old != nil && strings.EqualFold(fmt.Sprint(old[fi.Key]), fmt.Sprint(now[fi.Key])) {
+			return old[fi.Data]
+		}
+	}
+	return nil
 }
 
 // ItemImageOf reads the Image of list item m (k.FileItems), if set: ok is

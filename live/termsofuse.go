@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -189,14 +188,8 @@ func (r *reader) previousDocument(k *layout.Kind, key string, m map[string]any) 
 		return layout.Image{}, nil, "", err
 	}
 	ik, _ := m[fi.Key].(string)
-	var old map[string]any
-	for _, it := range asSlice(prev[fi.List]) {
-		if x, _ := it.(map[string]any); x != nil && strings.EqualFold(fmt.Sprint(x[fi.Key]), ik) {
-			old = x
-		}
-	}
-	im, ok, err := k.ItemImageOf(old)
-	if old == nil || err != nil || !ok || !sameItem(k, old, m) {
+	im, ok := layout.PreviousItem(k, prev, m)
+	if !ok {
 		return layout.Image{}, nil, "", nil
 	}
 	data, err := r.previous(k.ImagePath(im.File))
@@ -239,25 +232,4 @@ func (r *reader) previousObject(k *layout.Kind, key string) (string, map[string]
 		return p, obj, nil
 	}
 	return "", nil, nil
-}
-
-// sameItem reports whether old (an item of the previous file) and now (as
-// Graph answered it) agree on every property but the document and the
-// kind's volatile ones ("files[].id") and OData annotations.
-func sameItem(k *layout.Kind, old, now map[string]any) bool {
-	fi := k.FileItems
-	skip := func(p string) bool {
-		return p == fi.Data || strings.HasPrefix(p, "@odata.") || slices.Contains(k.Volatile, fi.List+"[]."+p)
-	}
-	for p, v := range now {
-		if !skip(p) && fmt.Sprint(v) != fmt.Sprint(old[p]) {
-			return false
-		}
-	}
-	for p := range old {
-		if _, ok := now[p]; !skip(p) && !ok {
-			return false
-		}
-	}
-	return true
 }
