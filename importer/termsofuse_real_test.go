@@ -38,7 +38,8 @@ func hostilePDF(n int) []byte {
 // deleted agreement with the kept bytes and says where they come from,
 // restores the edited one, adds a language a recreated agreement lacks
 // (POST /agreements/{id}/files, answered 200 as Graph documents), and
-// verifies.
+// verifies. A file larger than a snapshot keeps fails the kind, named, and
+// the kind's files are kept as they were.
 func TestTermsOfUseBytesThenNullUnderRealisticGraph(t *testing.T) {
 	e := newEnv(t, realisticSim(), nil)
 	ctx := context.Background()
@@ -181,5 +182,34 @@ func TestTermsOfUseBytesThenNullUnderRealisticGraph(t *testing.T) {
 	}
 	if h := e.get(touColl + "/" + hostileID); h["displayName"] != hostile || h["isPerDeviceAcceptanceRequired"] != false {
 		t.Errorf("the hostile agreement after the restore: %q %v", h["displayName"], h["isPerDeviceAcceptanceRequired"])
+	}
+
+	// A file larger than a snapshot keeps (Graph takes it; no limit is
+	// documented): the export does not write it, says which file and
+	// why, and keeps the kind's files as they were.
+	before, err := e.repo.ReadAll(ctx, "HEAD", k.Folder+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do("POST", "/v1.0/agreements/"+hostileID+"/files", map[string]any{"fileName": "huge.pdf", "language": "zz-ZZ",
+		"fileData": map[string]any{"data": base64.StdEncoding.EncodeToString(hostilePDF(layout.MaxDocumentSize))}})
+	huge, err := exporter.Run(ctx, exporter.Options{Client: reader, Repo: e.repo, Now: e.clock, Kinds: []*layout.Kind{k}, Message: "huge"})
+	if err != nil {
+		t.Fatalf("export with a huge file: %v", err)
+	}
+	if inc := huge.Incomplete(); len(inc) != 1 || !strings.Contains(inc[0].Err.Error(), "zz-ZZ") || !strings.Contains(inc[0].Err.Error(), "more than the") {
+		t.Errorf("export with a huge file: incomplete %+v, want terms-of-use naming the zz-ZZ file and the bound", inc)
+	}
+	after, err := e.repo.ReadAll(ctx, "HEAD", k.Folder+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("files of the kind: %d after the huge file, %d before", len(after), len(before))
+	}
+	for p, data := range before {
+		if !bytes.Equal(after[p], data) {
+			t.Errorf("%s changed by the export that could not read the huge file", p)
+		}
 	}
 }
