@@ -63,23 +63,12 @@ func TestReadAgreementFilesWithoutBytes(t *testing.T) {
 	}
 	k, _ := layout.Lookup("terms-of-use")
 	files := 0
-	for p, data := range lv.Files {
-		if strings.HasSuffix(p, ".pdf") {
-			t.Errorf("a PDF was written: %s", p)
-			continue
+	agreementFiles(t, lv.Files, func(p string, _ []byte) { t.Errorf("a PDF was written: %s", p) }, func(p string, m map[string]any) {
+		files++
+		if !k.ItemNotReturned(m) || m["fileName"] == nil || m["language"] == nil || m["isDefault"] == nil {
+			t.Errorf("%s: file %v, want its properties and fileData {notReturned: true}", p, m)
 		}
-		obj, err := layout.Decode(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range obj["files"].([]any) {
-			m := f.(map[string]any)
-			files++
-			if !k.ItemNotReturned(m) || m["fileName"] == nil || m["language"] == nil || m["isDefault"] == nil {
-				t.Errorf("%s: file %v, want its properties and fileData {notReturned: true}", p, m)
-			}
-		}
-	}
+	})
 	if files != 3 {
 		t.Errorf("%d files in the YAML, want the demo's 3", files)
 	}
@@ -142,33 +131,24 @@ func TestAgreementFilesKeptFromPreviousSnapshot(t *testing.T) {
 		t.Fatalf("read: %v %+v", err, lv.Kinds)
 	}
 	kept, none := 0, 0
-	for p, data := range lv.Files {
-		if strings.HasSuffix(p, ".pdf") {
-			if !bytes.Equal(data, prev.Files[p]) {
-				t.Errorf("%s: not the previous snapshot's bytes", p)
+	agreementFiles(t, lv.Files, func(p string, data []byte) {
+		if !bytes.Equal(data, prev.Files[p]) {
+			t.Errorf("%s: not the previous snapshot's bytes", p)
+		}
+	}, func(p string, m map[string]any) {
+		switch {
+		case k.ItemCarried(m):
+			kept++
+			im, ok, err := k.ItemImageOf(m)
+			if !ok || err != nil || lv.Files[k.ImagePath(im.File)] == nil {
+				t.Errorf("%s: %v names no PDF written: %v", p, m, err)
 			}
-			continue
+		case k.ItemNotReturned(m) && m["language"] == "de-DE":
+			none++
+		default:
+			t.Errorf("%s: file %v", p, m)
 		}
-		obj, err := layout.Decode(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range obj["files"].([]any) {
-			m := f.(map[string]any)
-			switch {
-			case k.ItemCarried(m):
-				kept++
-				im, ok, err := k.ItemImageOf(m)
-				if !ok || err != nil || lv.Files[k.ImagePath(im.File)] == nil {
-					t.Errorf("%s: %v names no PDF written: %v", p, m, err)
-				}
-			case k.ItemNotReturned(m) && m["language"] == "de-DE":
-				none++
-			default:
-				t.Errorf("%s: file %v", p, m)
-			}
-		}
-	}
+	})
 	if kept != 2 || none != 1 {
 		t.Errorf("%d files kept from the previous snapshot, %d without bytes; want 2 and the renamed de-DE", kept, none)
 	}
@@ -216,3 +196,22 @@ type kindDone struct {
 }
 
 func (p *kindDone) KindDone(string, int, int, error) { p.once.Do(func() { close(p.done) }) }
+
+// agreementFiles calls pdf with each PDF of files (a read of agreements)
+// and item with each file item of each agreement's YAML.
+func agreementFiles(t *testing.T, files map[string][]byte, pdf func(p string, data []byte), item func(p string, m map[string]any)) {
+	t.Helper()
+	for p, data := range files {
+		if strings.HasSuffix(p, ".pdf") {
+			pdf(p, data)
+			continue
+		}
+		obj, err := layout.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range obj["files"].([]any) {
+			item(p, f.(map[string]any))
+		}
+	}
+}
