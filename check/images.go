@@ -26,6 +26,10 @@ func namedImages(k *layout.Kind, obj map[string]any, issues []Issue) ([]layout.N
 		issues = append(issues, Issue{Severity: SevWarning, Property: prop,
 			Message: "Graph returned this file without its bytes: no PDF is expected or checked; restore cannot recreate the agreement (or add this language) from this snapshot"})
 	}
+	for _, prop := range layout.ItemsCarried(k, obj) { // live/termsofuse.go: fileData null, an earlier export's PDF kept
+		issues = append(issues, Issue{Severity: SevWarning, Property: prop,
+			Message: "Graph returned this file without its bytes at the last export; the PDF named is the one an earlier export read (checked like any other), not confirmed by Graph since"})
+	}
 	return out, issues
 }
 

@@ -332,3 +332,46 @@ func TestCompareWordedRefusal(t *testing.T) {
 		t.Errorf("json: %+v", nc)
 	}
 }
+
+// An agreement whose files Graph now answers without their bytes
+// ("fileData": null) is not drift when the baseline holds the same files
+// (the next export keeps the baseline's PDFs: layout.SameDocuments), whether
+// the baseline read them or kept them itself; a file whose properties
+// changed is.
+func TestCompareAgreementFilesWithoutBytes(t *testing.T) {
+	const id = "7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01"
+	k, _ := layout.Lookup("terms-of-use")
+	file := func(lang, name string, data map[string]any) map[string]any {
+		return map[string]any{"language": lang, "fileName": name, "isDefault": lang == "en-US", "isMajorVersion": false, "fileData": data}
+	}
+	im := func(lang string) layout.Image {
+		im, err := k.NewItemImage(id, lang, []byte("%PDF-1.4\n"+lang+"\n%%EOF\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im
+	}
+	for _, c := range []struct {
+		name string
+		base []any
+		want []string
+	}{
+		{"baseline read the bytes", []any{file("en-US", "en.pdf", im("en-US").Value()), file("de-DE", "de.pdf", im("de-DE").Value())}, nil},
+		{"baseline kept them", []any{file("en-US", "en.pdf", layout.CarriedValue(im("en-US"))), file("de-DE", "de.pdf", layout.CarriedValue(im("de-DE")))}, nil},
+		{"a file renamed since", []any{file("en-US", "en.pdf", im("en-US").Value()), file("de-DE", "old.pdf", im("de-DE").Value())}, []string{"changed terms-of-use Guest terms"}},
+	} {
+		base, tenant := files{}, files{}
+		object(t, base, "terms-of-use", map[string]any{"id": id, "displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true, "files": c.base})
+		object(t, tenant, "terms-of-use", map[string]any{"id": id, "displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
+			"files": []any{file("en-US", "en.pdf", layout.NotReturnedValue()), file("de-DE", "de.pdf", layout.NotReturnedValue())}})
+		rep, err := Compare(context.Background(), Input{Baseline: "HEAD", Commit: commit, Repo: base, Index: history.FromFiles(base),
+			Manifest: &layout.Manifest{TenantID: "t", Kinds: map[string]layout.ManifestKind{"terms-of-use": {Complete: true, Objects: 1}}},
+			Live:     &live.Live{TenantID: "t", Files: tenant, Kinds: []live.KindResult{{Kind: "terms-of-use", Complete: true}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := append(changes(rep.Critical), changes(rep.Other)...); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: drift %q, want %q", c.name, got, c.want)
+		}
+	}
+}

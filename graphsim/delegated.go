@@ -55,13 +55,18 @@ import (
 // "user:passwordProfile" allows a PATCH of a user that changes only the
 // password profile (Helpdesk and Password Administrators reset passwords).
 var roleWrites = map[string][]string{
-	"Global Administrator":             {"*"},
-	"User Administrator":               {"user", "group", "group/members", "group/owners", "user/manager"},
-	"Groups Administrator":             {"group", "group/members", "group/owners"},
-	"Helpdesk Administrator":           {"user:passwordProfile"},
-	"Password Administrator":           {"user:passwordProfile"},
-	"Conditional Access Administrator": {"conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy"},
-	"Security Administrator":           {"conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy"},
+	"Global Administrator":   {"*"},
+	"User Administrator":     {"user", "group", "group/members", "group/owners", "user/manager"},
+	"Groups Administrator":   {"group", "group/members", "group/owners"},
+	"Helpdesk Administrator": {"user:passwordProfile"},
+	"Password Administrator": {"user:passwordProfile"},
+	// Terms of use agreements and their files: "Conditional Access
+	// Administrator - least privileged", "Security Administrator"
+	// (termsofusecontainer-post-agreements, agreement-post-files,
+	// agreement-update, agreement-delete: "the signed-in user must be
+	// assigned a supported Microsoft Entra role").
+	"Conditional Access Administrator": {"conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy", "agreement", "agreement/files"},
+	"Security Administrator":           {"conditionalAccessPolicy", "namedLocation", "authenticationStrengthPolicy", "agreement", "agreement/files"},
 	"Application Administrator": {"application", "servicePrincipal", "application/owners", "servicePrincipal/owners",
 		"application/addPassword", "application/removePassword", "appRoleAssignment", "oAuth2PermissionGrant"},
 	"Cloud Application Administrator": {"application", "servicePrincipal", "application/owners", "servicePrincipal/owners",
@@ -339,6 +344,12 @@ func (s *Server) inScope(g userGrant, w delegatedWrite) bool {
 var readerRoles = map[string]map[string]bool{
 	"conditionalAccess": {"Global Administrator": true, "Global Reader": true, "Security Administrator": true,
 		"Security Reader": true, "Security Operator": true, "Conditional Access Administrator": true},
+	// Terms of use agreements and their files (agreement-get,
+	// termsofusecontainer-list-agreements, agreementfile-list-localizations:
+	// "Least privileged: Security Reader; More privileged: Global Reader,
+	// Conditional Access Administrator, Security Administrator").
+	"termsOfUse": {"Global Administrator": true, "Global Reader": true, "Security Administrator": true,
+		"Security Reader": true, "Conditional Access Administrator": true},
 	"audit": {"Global Administrator": true, "Global Reader": true, "Security Administrator": true,
 		"Security Reader": true, "Security Operator": true, "Reports Reader": true},
 	// rbacapplication-list-roleassignments, unifiedroleassignment-get: "the
@@ -400,6 +411,8 @@ func readArea(rt *route) string {
 		return "conditionalAccess"
 	case "unifiedRoleAssignment":
 		return "roleAssignments"
+	case agreementKindName:
+		return "termsOfUse"
 	case attributeSetKind, csaDefKind:
 		return "customSecurityAttributes"
 	case onPremSyncKindName:

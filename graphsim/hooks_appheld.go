@@ -57,6 +57,10 @@ type heldSpec struct {
 	noDelete bool
 	// stamp: Graph sets the item's createdDateTime (an agreement's file).
 	stamp bool
+	// created200: the create answers 200 OK with the item and no Location
+	// header, as its page documents (agreement-post-files: "returns a 200
+	// OK response code and an agreementFileLocalization object"), not 201.
+	created200 bool
 }
 
 var held = map[string]map[string]heldSpec{
@@ -175,6 +179,9 @@ func (s *Server) heldOp(req *request, rt *route) (*response, *apiError) {
 		t.logChange(heldChange(rt, p, "link", str(body["id"])))
 		out := deepCopy(body).(map[string]any)
 		out["@odata.context"] = s.metadata(req, ctx+"/$entity")
+		if spec.created200 {
+			return jsonResp(http.StatusOK, out), nil
+		}
 		resp := jsonResp(http.StatusCreated, out)
 		resp.header.Set("Location", req.root+"/"+req.version+"/"+req.path+"/"+str(body["id"]))
 		return resp, nil

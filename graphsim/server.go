@@ -99,6 +99,9 @@ type Server struct {
 	faults    *faults
 	// licence is the tenant's licence level now (Options.Licence, SetLicence).
 	licence atomic.Value
+	// touNull: agreement files are read with "fileData": null
+	// (Options.TermsOfUseFileDataNull, SetTermsOfUseFileDataNull).
+	touNull atomic.Bool
 	batchMu sync.Mutex
 	// auditMu makes each write and the audit records it leaves one step
 	// (audit.go).
@@ -175,6 +178,7 @@ func New(opts Options) (*Server, error) {
 	if err := s.SetLicence(opts.Licence); err != nil {
 		return nil, err
 	}
+	s.touNull.Store(opts.TermsOfUseFileDataNull)
 	s.batchRNG = mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0xbb67ae8584caa73b))
 	switch {
 	case opts.Rehearsal && s.tenant.rehearsal == "":

@@ -64,7 +64,7 @@ var agreementFileProps = []string{"fileName", "displayName", "language", "isDefa
 
 func init() {
 	held[agreementKindName] = map[string]heldSpec{
-		"files": {typ: "#microsoft.graph.agreementFileLocalization", props: agreementFileProps, noDelete: true, stamp: true,
+		"files": {typ: "#microsoft.graph.agreementFileLocalization", props: agreementFileProps, noDelete: true, stamp: true, created200: true,
 			check: checkAgreementFile, fill: fillAgreementFile},
 	}
 	createHooks[agreementKindName] = createAgreement
@@ -207,7 +207,7 @@ func (s *Server) agreementExpand(req *request, r *record, body map[string]any) *
 	items := []any{}
 	for _, f := range asSlice(r.get(heldPrefix + "files")) {
 		c := deepCopy(f)
-		if m, ok := c.(map[string]any); ok && s.opts.TermsOfUseFileDataNull {
+		if m, ok := c.(map[string]any); ok && s.touNull.Load() {
 			m["fileData"] = nil
 		}
 		items = append(items, c)
@@ -215,6 +215,14 @@ func (s *Server) agreementExpand(req *request, r *record, body map[string]any) *
 	body["files"] = items
 	return nil
 }
+
+// SetTermsOfUseFileDataNull switches how agreement files are read from
+// now on: with "fileData": null (on) or with the PDF's base64 (off), as
+// Options.TermsOfUseFileDataNull does from the start. A tenant whose
+// answers change between exports is how a test meets a Graph that
+// returned the bytes once and null later (whether Graph does either is
+// undocumented: doc.go).
+func (s *Server) SetTermsOfUseFileDataNull(on bool) { s.touNull.Store(on) }
 
 // termsOfUseExist refuses a Conditional Access policy whose
 // grantControls.termsOfUse names an agreement the tenant does not hold.

@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 )
 
@@ -55,8 +56,15 @@ func TestTermsOfUseAgreements(t *testing.T) {
 	e.do("PATCH", coll+"/"+id, map[string]any{"files": []any{file("en", true)}}).must(t, 400)
 	e.do("PATCH", coll+"/"+id, map[string]any{"isPerDeviceAcceptanceRequired": true}).must(t, 204)
 	e.do("POST", "/v1.0/agreements/"+id+"/files", file("fr-fr", false)).must(t, 400) // language already there
-	e.do("POST", "/v1.0/agreements/"+id+"/files", file("nl-NL", false)).must(t, 201)
-	if n := len(asSlice(e.do("GET", coll+"/"+id+"?$expand=files", nil).must(t, 200).body["files"])); n != 2 {
+	// 200 OK with the file, no Location, as agreement-post-files documents
+	// (not 201); the example posts under /identityGovernance/termsOfUse.
+	added := e.do("POST", "/v1.0/agreements/"+id+"/files", file("nl-NL", false)).must(t, 200)
+	if added.header.Get("Location") != "" || added.body["language"] != "nl-NL" || str(added.body["id"]) == "" || added.body["createdDateTime"] == nil ||
+		!strings.HasSuffix(str(added.body["@odata.context"]), "/files/$entity") {
+		t.Errorf("POST files answered %v %v", added.header, added.body)
+	}
+	e.do("POST", coll+"/"+id+"/files", file("pt-BR", false)).must(t, 200)
+	if n := len(asSlice(e.do("GET", coll+"/"+id+"?$expand=files", nil).must(t, 200).body["files"])); n != 3 {
 		t.Errorf("files after POST: %d", n)
 	}
 	ca := map[string]any{"displayName": "tou", "state": "disabled",
@@ -110,8 +118,48 @@ func TestTermsOfUseDelegatedOnly(t *testing.T) {
 		t.Errorf("delegated read of files: %d %s", r.status, r.raw)
 	}
 	file := map[string]any{"fileName": "t.pdf", "language": "de", "fileData": map[string]any{"data": base64.StdEncoding.EncodeToString(demoPDF("d"))}}
-	if r := e.call(writer, "POST", "/v1.0/agreements/"+id+"/files", file); r.status != 201 {
+	if r := e.call(writer, "POST", "/v1.0/agreements/"+id+"/files", file); r.status != 200 {
 		t.Errorf("delegated add of a file: %d %s", r.status, r.raw)
+	}
+
+	// The signed-in user's role: reads need Security Reader (least
+	// privileged), Global Reader, Conditional Access or Security
+	// Administrator; writes Conditional Access Administrator (least
+	// privileged) or Security Administrator (agreement-get,
+	// termsofusecontainer-post-agreements, agreement-post-files).
+	tn := e.s.Tenant()
+	as := func(nick, role, scope string) string {
+		t.Helper()
+		uid, err := tn.Seed("user", map[string]any{"displayName": nick, "userPrincipalName": nick + "@" + tn.Domain(), "mailNickname": nick, "accountEnabled": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if role != "" {
+			if r := e.call("Bearer "+e.s.Token(), "POST", "/v1.0/roleManagement/directory/roleAssignments",
+				map[string]any{"principalId": uid, "roleDefinitionId": role, "directoryScopeId": "/"}); r.status != 201 {
+				t.Fatalf("role assignment: %d %s", r.status, r.raw)
+			}
+		}
+		return "Bearer " + e.delegatedToken(e.newPublicClient(nick, scope), nick+"@"+tn.Domain())
+	}
+	const securityReader, caAdmin = "5d6b6bb7-de71-4623-b4af-96380a352509", roleCAAdmin
+	for _, c := range []struct {
+		who        string
+		role       string
+		read, post int
+	}{{"norole", "", 403, 403}, {"secreader", securityReader, 200, 403}, {"caadmin", caAdmin, 200, 201}} {
+		rd, wr := as(c.who+"r", c.role, "Agreement.Read.All"), as(c.who+"w", c.role, "Agreement.ReadWrite.All")
+		if r := e.call(rd, "GET", coll+"/"+id+"?$expand=files", nil); r.status != c.read {
+			t.Errorf("%s: read %d, want %d: %s", c.who, r.status, c.read, r.raw)
+		}
+		if r := e.call(wr, "POST", coll, body); r.status != c.post {
+			t.Errorf("%s: create %d, want %d: %s", c.who, r.status, c.post, r.raw)
+		}
+		want := map[int]int{201: 200, 403: 403}[c.post]
+		f := map[string]any{"fileName": "t.pdf", "language": "x-" + c.who, "fileData": file["fileData"]}
+		if r := e.call(wr, "POST", "/v1.0/agreements/"+id+"/files", f); r.status != want {
+			t.Errorf("%s: add a file %d, want %d: %s", c.who, r.status, want, r.raw)
+		}
 	}
 }
 

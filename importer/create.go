@@ -75,7 +75,7 @@ func (pl *planner) create(s *objState) {
 	docs := false
 	switch k.Name {
 	case termsOfUseKind: // termsofuse.go: with its files
-		agreementCreate(want, b)
+		warns = append(warns, agreementCreate(k, want, b)...)
 		docs = true
 	case "users":
 		if isGuest(want) { // guests.go: invited again, not created

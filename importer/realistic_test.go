@@ -261,53 +261,7 @@ func TestExportDriftRestoreAgainstRealisticGraph(t *testing.T) {
 	e.do("DELETE", "/v1.0/directory/deletedItems/"+pg.Key, nil)
 	e.recordIncident()
 
-	p := e.plan(e.first, sel, Options{CAState: CAStateAsIs})
-	res, err := Apply(context.Background(), p, e.applyOpts())
-	if err != nil {
-		t.Fatalf("apply: %v\nplan:\n%s", err, render(p))
-	}
-	// A create whose answer is lost (a dropped connection or a 5xx, which
-	// graphsim sometimes sends after carrying the create out) is in doubt:
-	// the product does not send it twice in one run; a re-run finds what
-	// Graph made (indoubt.go) or creates it. Other POSTs that are not
-	// resent in one run (a group's assignLicense) are reported failed when
-	// their answer is lost, and the re-run sends them again. Nothing fails
-	// with an answer below 500, and the re-runs converge without
-	// duplicates.
-	for run := 1; !res.Complete() && run <= 3; run++ {
-		for _, a := range res.Actions {
-			method := ""
-			for _, pa := range p.Actions {
-				if pa.ID == a.ID {
-					method = pa.Request.Method
-				}
-			}
-			lostPOST := method == "POST" && (a.GraphStatus == 0 || a.GraphStatus >= 500)
-			if a.Status == StatusFailed && (a.Op != OpCreate && !lostPOST || a.GraphStatus != 0 && a.GraphStatus < 500) {
-				t.Errorf("%s %s %s failed: %s", a.ID, a.Kind, a.Op, a.Error)
-			}
-		}
-		if t.Failed() {
-			break
-		}
-		t.Logf("apply %d left creates in doubt; re-running", run)
-		p = e.plan(e.first, sel, Options{CAState: CAStateAsIs})
-		if res, err = Apply(context.Background(), p, e.applyOpts()); err != nil {
-			t.Fatalf("re-run apply: %v\nplan:\n%s", err, render(p))
-		}
-	}
-	if !res.Complete() {
-		var lines []string
-		for _, a := range res.Actions {
-			if a.Status != StatusDone {
-				lines = append(lines, fmt.Sprintf("%s %s %s: %s %s", a.ID, a.Kind, a.Op, a.Status, a.Error))
-			}
-		}
-		for _, d := range res.Differences {
-			lines = append(lines, fmt.Sprintf("difference: %s %s %s %s", d.Kind, d.Name, d.What, d.Target))
-		}
-		t.Fatalf("restore did not complete (verify %q):\n%s\nplan:\n%s", res.VerifyError, strings.Join(lines, "\n"), render(p))
-	}
+	p, _ := e.applyConverging(func() *Plan { return e.plan(e.first, sel, Options{CAState: CAStateAsIs}) }, e.applyOpts())
 	ops := map[Op]int{}
 	for _, a := range p.Actions {
 		ops[a.Op]++
@@ -458,4 +412,59 @@ func TestLostAnswerOfALinkOrRestoreIsSentAgain(t *testing.T) {
 			t.Error("the group is not back")
 		}
 	})
+}
+
+// applyConverging plans (plan) and applies with o against a tenant that
+// injects faults: a create whose answer is lost (a dropped connection or a
+// 5xx, which graphsim sometimes sends after carrying the create out) is
+// in doubt: the product does not send it twice in one run; a re-run finds
+// what Graph made (indoubt.go) or creates it. Other POSTs that are not
+// resent in one run (a group's assignLicense, an agreement's file) are
+// reported failed when their answer is lost, and the re-run sends them
+// again. Nothing may fail with an answer below 500, and the re-runs (at
+// most 3) must converge to a complete restore. It returns the last plan
+// and result.
+func (e *env) applyConverging(plan func() *Plan, o ApplyOptions) (*Plan, *Result) {
+	t := e.t
+	t.Helper()
+	p := plan()
+	res, err := Apply(context.Background(), p, o)
+	if err != nil {
+		t.Fatalf("apply: %v\nplan:\n%s", err, render(p))
+	}
+	for run := 1; !res.Complete() && run <= 3; run++ {
+		for _, a := range res.Actions {
+			method := ""
+			for _, pa := range p.Actions {
+				if pa.ID == a.ID {
+					method = pa.Request.Method
+				}
+			}
+			lostPOST := method == "POST" && (a.GraphStatus == 0 || a.GraphStatus >= 500)
+			if a.Status == StatusFailed && (a.Op != OpCreate && !lostPOST || a.GraphStatus != 0 && a.GraphStatus < 500) {
+				t.Errorf("%s %s %s failed: %s", a.ID, a.Kind, a.Op, a.Error)
+			}
+		}
+		if t.Failed() {
+			break
+		}
+		t.Logf("apply %d left creates in doubt; re-running", run)
+		p = plan()
+		if res, err = Apply(context.Background(), p, o); err != nil {
+			t.Fatalf("re-run apply: %v\nplan:\n%s", err, render(p))
+		}
+	}
+	if !res.Complete() {
+		var lines []string
+		for _, a := range res.Actions {
+			if a.Status != StatusDone {
+				lines = append(lines, fmt.Sprintf("%s %s %s: %s %s", a.ID, a.Kind, a.Op, a.Status, a.Error))
+			}
+		}
+		for _, d := range res.Differences {
+			lines = append(lines, fmt.Sprintf("difference: %s %s %s %s", d.Kind, d.Name, d.What, d.Target))
+		}
+		t.Fatalf("restore did not complete (verify %q):\n%s\nplan:\n%s", res.VerifyError, strings.Join(lines, "\n"), render(p))
+	}
+	return p, res
 }

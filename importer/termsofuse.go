@@ -38,6 +38,10 @@ import (
 //     that the snapshot lacks, are not written and the plan says why:
 //     Graph documents no PATCH or DELETE of an agreement's file
 //     (resources/agreementfilelocalization lists none);
+//   - a file whose bytes an earlier export read and the snapshot's did
+//     not (Graph answered null; the PDF kept: layout.CarriedValue) is
+//     sent as any file, and the plan says where its bytes come from
+//     (carriedBytes);
 //   - a file the snapshot holds without its bytes (Graph answered
 //     "fileData": null at export: layout.NotReturned) cannot be sent:
 //     recreating the agreement, or adding that language, is refused in
@@ -53,10 +57,22 @@ func init() {
 
 // agreementCreate puts the desired files, as the snapshot names them
 // (the schema's readOnly fileData included), in the create's body b; apply
-// sends each file's bytes (Documents).
-func agreementCreate(want, b map[string]any) {
+// sends each file's bytes (Documents). It returns a warning for each file
+// whose PDF an earlier export read and the snapshot's export did not
+// (layout.CarriedValue).
+func agreementCreate(k *layout.Kind, want, b map[string]any) []string {
 	b["files"] = layout.Copy(want["files"])
+	var warns []string
+	for _, prop := range layout.ItemsCarried(k, want) {
+		warns = append(warns, prop+": "+carriedBytes)
+	}
+	return warns
 }
+
+// carriedBytes is what a plan says of a file it sends whose bytes an
+// earlier export read (layout.CarriedValue).
+const carriedBytes = "the PDF sent is the one an earlier export read: Graph returned the file without its bytes (fileData null) at the snapshot's export, " +
+	"so it did not confirm that PDF was still the tenant's document then (git log of the file shows the snapshot that read it)"
 
 // noBytes is why a file the snapshot holds without its bytes cannot be sent.
 const noBytes = "Graph returned it without its PDF at export (fileData null), and Graph requires the file's bytes to create it: " +
@@ -117,12 +133,13 @@ func (pl *planner) agreementFiles(s *objState) {
 				Request:   Request{Method: http.MethodPost, Path: "/" + k.APIVersion + "/agreements/" + url.PathEscape(s.key) + "/" + fi.List, Body: body(item), Documents: true},
 				Changes:   []Change{{Path: label, Action: diff.Added, After: item}},
 				DependsOn: deps,
-				Warnings:  []string{"the file is added with POST /agreements/{id}/files (agreement-post-files); users who accepted the agreement are not asked again for it"}})
+				Warnings:  addWarnings(k, w)})
 			continue
 		}
 		if k.ItemNotReturned(w) || k.ItemNotReturned(h) { // bytes unknown on one side: compare the rest
 			w, h = withoutData(fi, w), withoutData(fi, h)
 		}
+		w, h = withoutMarker(k, w), withoutMarker(k, h)
 		if !reflect.DeepEqual(normal(w), normal(h)) {
 			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %s differs from the snapshot and is not written: Graph documents no update or removal of an agreement's file (resources/agreementfilelocalization); "+
 				"replace the document in the Entra admin center (Terms of use), or delete the agreement and restore it, which creates it again with the snapshot's files and a new id (users must accept it again)",
@@ -140,6 +157,27 @@ func (pl *planner) agreementFiles(s *objState) {
 		pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: the tenant's %s[%s] was added since the snapshot and is kept: Graph documents no removal of an agreement's file; remove it in the Entra admin center (Terms of use) if it should go",
 			layout.Safe(s.d.Path), fi.List, l))
 	}
+}
+
+// addWarnings are the warnings of adding file w to a live agreement.
+func addWarnings(k *layout.Kind, w map[string]any) []string {
+	out := []string{"the file is added with POST /agreements/{id}/files (agreement-post-files); users who accepted the agreement are not asked again for it"}
+	if k.ItemCarried(w) {
+		out = append(out, carriedBytes)
+	}
+	return out
+}
+
+// withoutMarker is item m without the notReturned marker of a document
+// kept from an earlier read (layout.CarriedValue): its bytes are compared
+// as any file's.
+func withoutMarker(k *layout.Kind, m map[string]any) map[string]any {
+	if !k.ItemCarried(m) {
+		return m
+	}
+	c := layout.Copy(m).(map[string]any)
+	delete(c[k.FileItems.Data].(map[string]any), layout.NotReturned)
+	return c
 }
 
 // withoutData is item m without its document (fi.Data).

@@ -363,3 +363,32 @@ func TestAgreementFileWithoutBytesNotAdded(t *testing.T) {
 		t.Errorf("warnings:\n%s", w)
 	}
 }
+
+// A file the snapshot keeps from an earlier read (Graph answered null at
+// its export: layout.CarriedValue) is compared by its bytes with a live
+// file Graph returns with bytes: the same SHA-256 is no difference (the
+// marker is not), another is; added to a live agreement lacking it, it is
+// sent with a warning saying where its bytes come from.
+func TestAgreementFileKeptFromEarlierReadPlanned(t *testing.T) {
+	im := func(lang, sum string) layout.Image {
+		return layout.Image{File: "images/" + touGuests + "/" + strings.ToLower(lang) + ".pdf", SHA256: strings.Repeat(sum, 64), ContentType: "application/pdf", Size: 10}
+	}
+	file := func(lang string, data map[string]any) map[string]any {
+		return map[string]any{"language": lang, "fileName": lang + ".pdf", "isDefault": lang == "en-US", "isMajorVersion": false, "fileData": data}
+	}
+	want := obj(t, termsOfUseKind, touGuests, map[string]any{"displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
+		"files": []any{file("en-US", layout.CarriedValue(im("en-US", "a"))), file("de-DE", layout.CarriedValue(im("de-DE", "b"))), file("fr-FR", layout.CarriedValue(im("fr-FR", "d")))}})
+	live := obj(t, termsOfUseKind, touGuests, map[string]any{"displayName": "Guest terms", "isViewingBeforeAcceptanceRequired": true,
+		"files": []any{file("en-US", im("en-US", "a").Value()), file("de-DE", im("de-DE", "c").Value())}})
+	p := compute(t, input([]*Object{want}, []*Object{live}, nil))
+	if len(p.Actions) != 1 || p.Actions[0].Request.Method != "POST" || bodyOf(t, p.Actions[0])["language"] != "fr-FR" || !p.Actions[0].Request.Documents {
+		t.Fatalf("plan, want only fr-FR added:\n%s", render(p))
+	}
+	if w := strings.Join(p.Actions[0].Warnings, "\n"); !strings.Contains(w, "earlier export read") {
+		t.Errorf("the added file's warnings: %q", w)
+	}
+	w := strings.Join(p.Warnings, "\n")
+	if strings.Contains(w, "files[en-US]") || !strings.Contains(w, "files[de-DE] differs") {
+		t.Errorf("warnings, want de-DE (other bytes) only:\n%s", w)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -133,6 +134,119 @@ func (k *Kind) ItemNotReturned(m map[string]any) bool {
 	return len(v) == 1 && v[NotReturned] == true
 }
 
+// CarriedValue is the fileData of an item Graph returned without its bytes
+// ("fileData": null) whose document an earlier snapshot read with the same
+// properties (live/termsofuse.go, previousDocument): the earlier file's
+// Image with NotReturned true beside it. The file is carried forward;
+// the marker says this export did not read those bytes from Graph. A
+// restore sends them (ItemImageOf reads the Image) and says where they
+// come from.
+func CarriedValue(im Image) map[string]any {
+	v := im.Value()
+	v[NotReturned] = true
+	return v
+}
+
+// ItemCarried reports whether list item m (k.FileItems) holds a
+// CarriedValue: a document kept from an earlier read.
+func (k *Kind) ItemCarried(m map[string]any) bool {
+	if k.FileItems == nil || m == nil {
+		return false
+	}
+	v, _ := m[k.FileItems.Data].(map[string]any)
+	return len(v) > 1 && v[NotReturned] == true
+}
+
+// ItemsCarried lists where obj (an object of kind k as its file holds it)
+// names an item whose document is kept from an earlier read
+// (ItemCarried), as ItemsNotReturned does.
+func ItemsCarried(k *Kind, obj map[string]any) []string {
+	return itemsWhere(k, obj, k.ItemCarried)
+}
+
+// SameItem reports whether old (an item of an earlier file) and now (the
+// same list's item as read now) agree on every property but the document
+// (FileItems.Data), k's volatile ones ("files[].id") and OData
+// annotations: the same file, as far as its properties tell.
+func SameItem(k *Kind, old, now map[string]any) bool {
+	fi := k.FileItems
+	skip := func(p string) bool {
+		return p == fi.Data || strings.HasPrefix(p, "@odata.") || slices.Contains(k.Volatile, fi.List+"[]."+p)
+	}
+	for p, v := range now {
+		if !skip(p) && fmt.Sprint(v) != fmt.Sprint(old[p]) {
+			return false
+		}
+	}
+	for p := range old {
+		if _, ok := now[p]; !skip(p) && !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// PreviousItem is the item of prev (an object of kind k as an earlier file
+// holds it) with item now's key (case-insensitively, as a language tag
+// is) whose properties are now's (SameItem) and that names a document:
+// the document an export keeps for now when Graph answers it without its
+// bytes (live/termsofuse.go). ok is false when there is none.
+func PreviousItem(k *Kind, prev, now map[string]any) (Image, bool) {
+	fi := k.FileItems
+	if fi == nil || prev == nil {
+		return Image{}, false
+	}
+	items, _ := prev[fi.List].([]any)
+	for _, it := range items {
+		old, _ := it.(map[string]any)
+		if old == nil || !strings.EqualFold(fmt.Sprint(old[fi.Key]), fmt.Sprint(now[fi.Key])) {
+			continue
+		}
+		im, ok, err := k.ItemImageOf(old)
+		return im, ok && err == nil && SameItem(k, old, now)
+	}
+	return Image{}, false
+}
+
+// SameDocuments gives each item of obj (as read now) that Graph answered
+// without its bytes (ItemNotReturned) the document value of its
+// PreviousItem in prev, exactly as prev holds it (read then, or kept then:
+// CarriedValue): Graph not returning the bytes is no change of the
+// tenant's files (drift compares a live read with its baseline so; the
+// next export keeps the same PDF, live/termsofuse.go). It returns how
+// many.
+func SameDocuments(k *Kind, obj, prev map[string]any) int {
+	fi := k.FileItems
+	if fi == nil {
+		return 0
+	}
+	n := 0
+	items, _ := obj[fi.List].([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		if !k.ItemNotReturned(m) {
+			continue
+		}
+		if _, ok := PreviousItem(k, prev, m); ok {
+			m[fi.Data] = Copy(previousDocument(k, prev, m))
+			n++
+		}
+	}
+	return n
+}
+
+// previousDocument is the document value of now's item in prev (by key).
+func previousDocument(k *Kind, prev, now map[string]any) any {
+	fi := k.FileItems
+	items, _ := prev[fi.List].([]any)
+	for _, it := range items {
+		if old, _ := it.(map[string]any); old != nil && strings.EqualFold(fmt.Sprint(old[fi.Key]), fmt.Sprint(now[fi.Key])) {
+			return old[fi.Data]
+		}
+	}
+	return nil
+}
+
 // ItemImageOf reads the Image of list item m (k.FileItems), if set: ok is
 // false, with no error, for an item whose bytes Graph did not return
 // (ItemNotReturned).
@@ -203,6 +317,12 @@ func ObjectImages(k *Kind, obj map[string]any) (out []NamedImage, errs []*ImageE
 // it) names an item whose bytes Graph did not return (ItemNotReturned):
 // "files[en-US].fileData", with the item key escaped (Safe).
 func ItemsNotReturned(k *Kind, obj map[string]any) []string {
+	return itemsWhere(k, obj, k.ItemNotReturned)
+}
+
+// itemsWhere lists "files[en-US].fileData" for each item of obj's
+// k.FileItems list that is, the item key escaped (Safe).
+func itemsWhere(k *Kind, obj map[string]any, is func(map[string]any) bool) []string {
 	fi := k.FileItems
 	if fi == nil {
 		return nil
@@ -210,7 +330,7 @@ func ItemsNotReturned(k *Kind, obj map[string]any) []string {
 	var out []string
 	items, _ := obj[fi.List].([]any)
 	for _, it := range items {
-		if m, _ := it.(map[string]any); k.ItemNotReturned(m) {
+		if m, _ := it.(map[string]any); is(m) {
 			out = append(out, fmt.Sprintf("%s[%s].%s", fi.List, Safe(fmt.Sprint(m[fi.Key])), fi.Data))
 		}
 	}

@@ -413,7 +413,10 @@ func (r *reader) readAll(ctx context.Context, kinds []*layout.Kind, concurrency 
 			if u.primary.Name == "groups" {
 				defer r.finishCensus(false) // (when not read: readStreamed ends it)
 			}
-			if _, ok := deltaKinds[u.primary.Name]; ok || auditKinds[u.primary.Name] || layout.AttributeValueOwner(u.primary) != "" || csaDefinitionKinds[u.primary.Name] {
+			// A kind with FileItems reads the previous snapshot when Graph
+			// answers a file without its bytes (termsofuse.go,
+			// previousDocument): it waits for r.previous too.
+			if _, ok := deltaKinds[u.primary.Name]; ok || auditKinds[u.primary.Name] || layout.AttributeValueOwner(u.primary) != "" || csaDefinitionKinds[u.primary.Name] || u.primary.FileItems != nil {
 				select {
 				case <-ready:
 				case <-ctx.Done():

@@ -36,6 +36,7 @@ func graphsimCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "opaque-tokens", Usage: "issue opaque access tokens (not JWTs) from the token endpoint: a client learns what its token may do only from Graph (export then reads the app's grants with --client-id)"},
 			&cli.BoolFlag{Name: "ca-recycle-bin-app-only", Usage: "let app-only tokens use the Conditional Access recycle bin (beta), which Graph documents as not supporting application permissions: models a future Graph"},
 			&cli.StringFlag{Name: "licence", Value: "p2", Usage: "the tenant's Microsoft Entra ID licence: free, p1 or p2. Without p2, PIM answers 400 AadPremiumLicenseRequired; without p1, Conditional Access writes answer 403, as Graph does"},
+			&cli.StringFlag{Name: "terms-of-use-file-data", Value: "bytes", Usage: "how terms of use agreement files are read (GET .../agreements/{id}?$expand=files): bytes (each file's PDF as base64) or null (\"fileData\": null, as Graph's documented examples answer): rehearse an export that gets no PDF and a restore that cannot recreate an agreement without one"},
 			&cli.DurationFlag{Name: "audit-lag", Value: graphsim.DefaultAuditLag, Usage: "how long a directory audit record takes to appear in /auditLogs/directoryAudits (0: at once)"},
 			&cli.StringFlag{Name: "load", Usage: "start from a tenant saved with --save instead of a profile"},
 			&cli.StringFlag{Name: "save", Usage: "write the tenant to this file on exit"},
@@ -56,6 +57,13 @@ func graphsimCommand(e *env) *cli.Command {
 			var err error
 			if o.Licence, err = graphsim.ParseLicence(c.String("licence")); err != nil {
 				return usageErrorf("--%v", err)
+			}
+			switch v := c.String("terms-of-use-file-data"); v {
+			case "bytes":
+			case "null":
+				o.TermsOfUseFileDataNull = true
+			default:
+				return usageErrorf("--terms-of-use-file-data %q: want bytes or null", layout.Safe(v))
 			}
 			if c.String("from-repo") != "" && (c.String("load") != "" || c.IsSet("profile")) {
 				return usageErrorf("--from-repo loads a snapshot; it does not go with --load or --profile")

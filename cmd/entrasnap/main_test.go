@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -110,53 +111,116 @@ func TestKindsCommand(t *testing.T) {
 	}
 }
 
-// TestGraphsimCommand starts `entrasnap graphsim`, reads its JSON line, calls
-// Graph through it, and stops it as SIGINT would, saving the tenant.
-func TestGraphsimCommand(t *testing.T) {
-	dir := t.TempDir()
-	save := filepath.Join(dir, "tenant.json")
+// graphsimCLI is a running `entrasnap graphsim` (startGraphsimCLI).
+type graphsimCLI struct{ URL, TenantID, Token string }
+
+// startGraphsimCLI runs `entrasnap graphsim --listen 127.0.0.1:0 args...`
+// and reads its JSON line; stop ends it as SIGINT would and returns its
+// exit code.
+func startGraphsimCLI(t *testing.T, args ...string) (info graphsimCLI, stop func() int) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	start := time.Now()
 	go func() {
-		done <- runContext(ctx, &env{args: []string{"entrasnap", "graphsim", "--listen", "127.0.0.1:0", "--save", save, "--profile", "demo"},
+		done <- runContext(ctx, &env{args: append([]string{"entrasnap", "graphsim", "--listen", "127.0.0.1:0"}, args...),
 			streams: streams{stdout: pw, stderr: io.Discard}})
 		pw.Close()
 	}()
+	stop = func() int {
+		cancel()
+		go io.Copy(io.Discard, pr)
+		return <-done
+	}
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
+		stop()
 		t.Fatal(err)
 	}
 	t.Logf("graphsim started in %v", time.Since(start))
-	var info struct{ URL, TenantID, Token string }
 	if err := json.Unmarshal([]byte(line), &struct {
 		URL      *string `json:"url"`
 		TenantID *string `json:"tenant_id"`
 		Token    *string `json:"token"`
 	}{&info.URL, &info.TenantID, &info.Token}); err != nil {
+		stop()
 		t.Fatalf("start line %q: %v", line, err)
 	}
 	if !strings.HasPrefix(info.URL, "http://127.0.0.1:") || info.TenantID == "" || info.Token == "" {
+		stop()
 		t.Fatalf("start line = %q", line)
 	}
-	req, _ := http.NewRequest("GET", info.URL+"/v1.0/organization", nil)
-	req.Header.Set("Authorization", "Bearer "+info.Token)
+	return info, stop
+}
+
+// getJSON GETs path from a graphsim started by startGraphsimCLI.
+func (g graphsimCLI) getJSON(t *testing.T, path string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", g.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+g.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("GET /v1.0/organization = %d", resp.StatusCode)
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+// TestGraphsimCommand starts `entrasnap graphsim`, reads its JSON line, calls
+// Graph through it, and stops it as SIGINT would, saving the tenant.
+func TestGraphsimCommand(t *testing.T) {
+	dir := t.TempDir()
+	save := filepath.Join(dir, "tenant.json")
+	g, stop := startGraphsimCLI(t, "--save", save, "--profile", "demo")
+	if code, _ := g.getJSON(t, "/v1.0/organization"); code != 200 {
+		t.Errorf("GET /v1.0/organization = %d", code)
 	}
-	cancel()
-	go io.Copy(io.Discard, pr)
-	if code := <-done; code != exitOK {
+	if code := stop(); code != exitOK {
 		t.Fatalf("graphsim ended with exit %d", code)
 	}
 	if st, err := os.Stat(save); err != nil || st.Size() == 0 {
 		t.Fatalf("--save wrote nothing: %v", err)
+	}
+}
+
+// --terms-of-use-file-data null serves agreement files with "fileData":
+// null, as Graph's documented examples answer (their other properties as
+// usual); bytes, the default, serves each PDF's base64; another value is
+// a usage error naming the flag, and --help describes it.
+func TestGraphsimTermsOfUseFileDataFlag(t *testing.T) {
+	const agreement = "/v1.0/identityGovernance/termsOfUse/agreements/7a0c4e21-3b5d-4f6e-8a91-2c3d4e5f6a01?$expand=files" // the demo's guest terms
+	for _, c := range []struct {
+		args []string
+		null bool
+	}{{nil, false}, {[]string{"--terms-of-use-file-data", "bytes"}, false}, {[]string{"--terms-of-use-file-data", "null"}, true}} {
+		g, stop := startGraphsimCLI(t, append([]string{"--profile", "demo"}, c.args...)...)
+		code, body := g.getJSON(t, agreement)
+		stop()
+		files, _ := body["files"].([]any)
+		if code != 200 || len(files) != 2 {
+			t.Fatalf("%v: GET agreement with files = %d %v", c.args, code, body)
+		}
+		for _, f := range files {
+			m := f.(map[string]any)
+			fd, present := m["fileData"]
+			data, _ := fd.(map[string]any)
+			switch {
+			case c.null && (!present || fd != nil || m["fileName"] == nil || m["language"] == nil):
+				t.Errorf("%v: file %v, want fileData null beside its other properties", c.args, m)
+			case !c.null && !strings.HasPrefix(fmt.Sprint(data["data"]), "JVBERi0"): // base64 of "%PDF-"
+				t.Errorf("%v: file %v, want the PDF's base64", c.args, m)
+			}
+		}
+	}
+	if code, _, errOut := runCLI(t, "graphsim", "--terms-of-use-file-data", "\x1b[31mnone"); code != exitUsage ||
+		!strings.Contains(errOut, "--terms-of-use-file-data") || !strings.Contains(errOut, "want bytes or null") || strings.Contains(errOut, "\x1b") {
+		t.Errorf("--terms-of-use-file-data none: code %d, stderr %q", code, errOut)
+	}
+	if code, out, _ := runCLI(t, "graphsim", "--help"); code != exitOK || !strings.Contains(out, "--terms-of-use-file-data") || !strings.Contains(out, "rehearse an export that gets no PDF") {
+		t.Errorf("graphsim --help: code %d\n%s", code, out)
 	}
 }
 

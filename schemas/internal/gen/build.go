@@ -667,10 +667,12 @@ func indent(raw []byte, prefix string) []byte {
 // agreement's PDF) stored as a file next to the object's.
 // When Graph answered the file without its bytes ("fileData": null, as
 // the documented reads show), the value is {notReturned: true}
-// (layout.NotReturned) and no file is stored.
+// (layout.NotReturned) and no file is stored, or, when an earlier export
+// read the same file, that file with notReturned beside it
+// (layout.CarriedValue).
 func documentSchema() map[string]any {
 	return map[string]any{
-		"$comment": "a document Graph returns inline as base64, stored as a file next to this one (its bytes exactly); {notReturned: true} when Graph answered without the bytes",
+		"$comment": "a document Graph returns inline as base64, stored as a file next to this one (its bytes exactly); {notReturned: true} when Graph answered without the bytes, or the file an earlier export read with notReturned: true beside it",
 		"readOnly": true,
 		"anyOf": []any{ // disjoint: additionalProperties false in both
 			map[string]any{
@@ -687,6 +689,17 @@ func documentSchema() map[string]any {
 				"type": "object", "additionalProperties": false,
 				"required":   []any{"notReturned"},
 				"properties": map[string]any{"notReturned": map[string]any{"const": true}},
+			},
+			map[string]any{ // layout.CarriedValue: Graph answered null, the file an earlier export read is kept
+				"type": "object", "additionalProperties": false,
+				"required": []any{"file", "sha256", "contentType", "size", "notReturned"},
+				"properties": map[string]any{
+					"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/[^/]+\\.pdf$"},
+					"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
+					"contentType": map[string]any{"type": "string", "enum": []any{"application/pdf"}},
+					"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 10485760},
+					"notReturned": map[string]any{"const": true},
+				},
 			},
 		},
 	}
