@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -992,7 +993,7 @@ func sentEarlier(a *Action, err error) bool {
 
 func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	fail := func(err error) {
-		res.Status, res.Error = StatusFailed, err.Error()+caBinRefused(a, err)+r.licenceRefused(a, err)
+		res.Status, res.Error = StatusFailed, err.Error()+caBinRefused(a, err)+r.licenceRefused(a, err)+uniqueTaken(a, err)
 		if ge := graph.AsError(err); ge != nil {
 			res.GraphStatus, res.GraphCode, res.RequestID = ge.Status, ge.Code, ge.RequestID
 		}
@@ -1125,6 +1126,38 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 		}
 		return
 	}
+}
+
+// takenRe reads Graph's refusal of a value another object holds
+// (graph-semantics.md §9: "Another object with the same value for property
+// userPrincipalName already exists.").
+var takenRe = regexp.MustCompile(`(?i)another object with the same value for property ([A-Za-z]+) already exists`)
+
+// uniqueTaken says what to do when a create or a restore from the recycle
+// bin is refused because a live object holds one of its unique values: a
+// user deleted, purged and made again under the same userPrincipalName
+// since the snapshot (or between plan and apply) holds it now.
+func uniqueTaken(a *Action, err error) string {
+	ge := graph.AsError(err)
+	if ge == nil || (a.Op != OpCreate && a.Op != OpRestore) {
+		return ""
+	}
+	m := takenRe.FindStringSubmatch(ge.Message)
+	if m == nil {
+		return ""
+	}
+	prop := m[1]
+	var want string
+	if a.Op == OpCreate {
+		var b map[string]any
+		if json.Unmarshal(a.Request.Body, &b) == nil {
+			if v, ok := b[prop].(string); ok {
+				want = ` "` + layout.Safe(v) + `"`
+			}
+		}
+	}
+	return fmt.Sprintf("; another live object already holds its %s%s (an object deleted and made again since the snapshot?): "+
+		"give that object another %s or delete it, or change the value in the file, and plan again", prop, want, prop)
 }
 
 // createdIDs is what a create's answer names: the new object's id and, for
