@@ -20,14 +20,17 @@ func rawUnsafe(s string) (rune, bool) {
 	return 0, false
 }
 
-// TestDeletedUsersAndGroupWithHostileNamesRestoreByID (issue 12 row f):
+// TestDeletedUsersAndGroupWithHostileNamesRestoreByID (issue 12 row f),
+// under realistic Graph (throttling, faults, lag):
 // users and a group whose display names (and a user's userPrincipalName)
 // hold control characters, bidi overrides, YAML syntax and a leading dash
 // are deleted; their restore reads them from the recycle bin by id, the
 // plan shows every name escaped, and apply restores them with their names
 // exactly as they were.
 func TestDeletedUsersAndGroupWithHostileNamesRestoreByID(t *testing.T) {
-	e := exportedEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}}, nil)
+	o := realisticSim() // throttling, faults, lag, empty pages
+	o.Sizes = graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}
+	e := exportedEnv(t, o, nil)
 	victims := deletableUsers(e, 2, nil)
 	upn := str(e.get("/v1.0/users/" + victims[0] + "?$select=userPrincipalName")["userPrincipalName"])
 	hostileUPN := "-o'neil.#x^!~" + upn[strings.Index(upn, "@"):]
@@ -84,14 +87,17 @@ func TestDeletedUsersAndGroupWithHostileNamesRestoreByID(t *testing.T) {
 	}
 }
 
-// TestUserDeletedTwiceBetweenPlanAndApply (issue 12 row f): a user the plan
+// TestUserDeletedTwiceBetweenPlanAndApply (issue 12 row f), under realistic
+// Graph: a user the plan
 // restores from the recycle bin is purged and another user is made with its
 // userPrincipalName before apply. Apply refuses the plan (the user is gone
 // from the bin), writing nothing; the next plan recreates the user, and
 // Graph refuses the create as the new user holds the userPrincipalName: the
 // action's error names the property and the value and says what to do.
 func TestUserDeletedTwiceBetweenPlanAndApply(t *testing.T) {
-	e := exportedEnv(t, graphsim.Options{Sizes: graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}}, nil)
+	o := realisticSim() // throttling, faults, lag, empty pages
+	o.Sizes = graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}
+	e := exportedEnv(t, o, nil)
 	victim := deletableUsers(e, 1, nil)[0]
 	upn := str(e.get("/v1.0/users/" + victim + "?$select=userPrincipalName")["userPrincipalName"])
 	e.do("DELETE", "/v1.0/users/"+victim, nil)
