@@ -253,6 +253,30 @@ func manyDeletedUsers(t *testing.T, o graphsim.Options, n int) {
 	}
 }
 
+// groupAndDeletedUsers exports a tenant of 150 users (o, sized), then
+// makes a group whose 3 members were added moments ago (users created now,
+// not replicated everywhere yet) and removed, one of them deleted since,
+// and deletes n other users (victims).
+func groupAndDeletedUsers(t *testing.T, o graphsim.Options, n int) (e *env, gid string, victims []string) {
+	t.Helper()
+	o.Sizes = graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}
+	e = exportedEnv(t, o, nil)
+	_, gid, members := e.emptyGroup(3)
+	skip := map[string]bool{}
+	for _, m := range members {
+		skip[strings.ToLower(m)] = true
+	}
+	e.do("DELETE", "/v1.0/users/"+members[0], nil)
+	victims = deletableUsers(e, n, skip)
+	if len(victims) < n {
+		t.Fatalf("%d users to delete, want %d", len(victims), n)
+	}
+	for _, id := range victims {
+		e.do("DELETE", "/v1.0/users/"+id, nil)
+	}
+	return e, gid, victims
+}
+
 // TestRestoreOfDeletedUsersVerifiesUnderRealisticGraph: users restored from
 // the bin under Graph's replication lag, throttling and faults are verified.
 // Verify reads them by id right after the restore, and a replica that has
@@ -260,24 +284,7 @@ func manyDeletedUsers(t *testing.T, o graphsim.Options, n int) {
 // within the consistency timeout, not reported as a tenant that cannot be
 // read.
 func TestRestoreOfDeletedUsersVerifiesUnderRealisticGraph(t *testing.T) {
-	o := realisticSim()
-	o.Sizes = graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}
-	e := exportedEnv(t, o, nil)
-	// A group whose members were added moments ago (users created now,
-	// not replicated everywhere yet), one of them deleted since.
-	_, gid, members := e.emptyGroup(3)
-	skip := map[string]bool{}
-	for _, m := range members {
-		skip[strings.ToLower(m)] = true
-	}
-	e.do("DELETE", "/v1.0/users/"+members[0], nil)
-	victims := deletableUsers(e, 2, skip)
-	if len(victims) < 2 {
-		t.Fatalf("%d users to delete, want 2", len(victims))
-	}
-	for _, id := range victims {
-		e.do("DELETE", "/v1.0/users/"+id, nil)
-	}
+	e, gid, victims := groupAndDeletedUsers(t, realisticSim(), 2)
 	p := e.plan(e.first, append([]string{gid}, victims...), Options{})
 	if n := p.Counts()[OpRestore]; n != len(victims) {
 		t.Fatalf("plan restores %d users, want %d: %s", n, len(victims), p.Summary())

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/entrasnap/entrasnap/graphsim"
 	"github.com/entrasnap/entrasnap/internal/simtest"
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -39,19 +38,7 @@ func TestBinReadPermissionsAreListed(t *testing.T) {
 // without the bin's read permission gets an error naming it, listing the
 // bin and reading it by id.
 func TestRestoreOfDeletedUsersWithExactlyTheListedPermissions(t *testing.T) {
-	o := realisticSim() // throttling, faults, lag, empty pages
-	o.Sizes = graphsim.Sizes{Users: 150, Groups: 10, MembersPerGroup: 20}
-	e := exportedEnv(t, o, nil)
-	_, gid, members := e.emptyGroup(3)
-	skip := map[string]bool{}
-	for _, m := range members {
-		skip[strings.ToLower(m)] = true
-	}
-	e.do("DELETE", "/v1.0/users/"+members[0], nil)
-	victims := deletableUsers(e, 2, skip)
-	for _, id := range victims {
-		e.do("DELETE", "/v1.0/users/"+id, nil)
-	}
+	e, gid, victims := groupAndDeletedUsers(t, realisticSim(), 2) // throttling, faults, lag, empty pages
 	kinds := simtest.Kinds(t, "users", "groups")
 	read := layout.ExportPermissions(kinds)
 	ctx := context.Background()
