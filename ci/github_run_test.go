@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -364,9 +365,9 @@ func remoteTags(t *testing.T, remote string) []string {
 
 // graphsimProcess starts `entrasnap graphsim --profile demo` and returns its
 // URL and token; it is stopped when the test ends.
-func graphsimProcess(t *testing.T) (url, token string) {
+func graphsimProcess(t *testing.T, args ...string) (url, token string) {
 	t.Helper()
-	cmd := exec.Command(entrasnapBin, "graphsim", "--profile", "demo", "--seed", "1")
+	cmd := exec.Command(entrasnapBin, append([]string{"graphsim", "--profile", "demo", "--seed", "1"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -410,15 +411,30 @@ func graphCall(t *testing.T, url, token, method, path string, body any) map[stri
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, url+path, rd)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	var data []byte
+	var resp *http.Response
+	for try := 0; ; try++ {
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, url+path, rd)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		var err error
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// graphsim --throttle realistic: wait as Graph's Retry-After says.
+		if resp.StatusCode != http.StatusTooManyRequests || try == 10 {
+			break
+		}
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		time.Sleep(time.Duration(max(wait, 1)) * time.Second)
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode >= 300 {
 		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -914,7 +915,38 @@ func already(a *Action, err error) bool {
 // was lost (a dropped connection) or was a server error: Graph either did
 // nothing or did what a second request would find done.
 func resendable(a *Action) bool {
-	return a.Op == OpAddLink || a.Op == OpRestore || (a.Op == OpCreate && conflictOnRepeat(a.Kind))
+	return a.Op == OpAddLink || a.Op == OpRestore || (a.Op == OpCreate && conflictOnRepeat(a.Kind)) || setsState(a)
+}
+
+// setStateActions are the bound actions (POST {item}/{action}) whose body is
+// the state to reach, not a step from the current one: sent twice, the
+// second finds it reached. assignLicense adds licences (an added SKU held
+// already has its disabled plans replaced: user-assignlicense) and removes
+// others: a repeat of one that went through is refused only for a removed
+// licence no longer assigned (sentEarlier). updateAllowedCombinations
+// replaces the strength's combinations (authenticationstrengthpolicy-
+// updateallowedcombinations). Not among them: createNewVersion (lcw.go: each
+// call makes a workflow version), a PIM adminUpdate schedule request
+// (pim.go: each call is a new request), appRoleAssignedTo (a create).
+var setStateActions = map[string]bool{"assignLicense": true, "updateAllowedCombinations": true}
+
+// setsState reports whether a is an update by a set-state bound action.
+func setsState(a *Action) bool {
+	if a.Op != OpUpdate || a.Request.Method != http.MethodPost {
+		return false
+	}
+	i := strings.LastIndexByte(a.Request.Path, '/')
+	return i >= 0 && setStateActions[a.Request.Path[i+1:]]
+}
+
+// licenceGone: Graph's refusal to remove a licence the object does not
+// hold ("License {skuId} is not assigned to this user and cannot be
+// removed.", as graphsim answers; "User does not have a corresponding
+// license." is the wording seen from Graph in the wild: the pages document
+// no error). Either says a removal already happened.
+func licenceGone(ge *graph.Error) bool {
+	msg := strings.ToLower(ge.Message)
+	return ge.Status == http.StatusBadRequest && (strings.Contains(msg, "is not assigned") || strings.Contains(msg, "does not have a corresponding license"))
 }
 
 // conflictOnRepeat: Graph refuses a create of kind when the same object
@@ -951,13 +983,17 @@ func sentEarlier(a *Action, err error) bool {
 		return ge.Status == http.StatusNotFound
 	case OpCreate:
 		return conflictOnRepeat(a.Kind) && (ge.Status == http.StatusConflict || strings.Contains(msg, "conflicting object") || strings.Contains(msg, "roleassignmentexists"))
+	case OpUpdate:
+		// An assignLicense that removed a licence: the earlier attempt
+		// did all of it (Graph applies the adds and removes together).
+		return setsState(a) && strings.HasSuffix(a.Request.Path, "/assignLicense") && licenceGone(ge)
 	}
 	return false
 }
 
 func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 	fail := func(err error) {
-		res.Status, res.Error = StatusFailed, err.Error()+caBinRefused(a, err)+r.licenceRefused(a, err)
+		res.Status, res.Error = StatusFailed, err.Error()+caBinRefused(a, err)+r.licenceRefused(a, err)+uniqueTaken(a, err)
 		if ge := graph.AsError(err); ge != nil {
 			res.GraphStatus, res.GraphCode, res.RequestID = ge.Status, ge.Code, ge.RequestID
 		}
@@ -1062,9 +1098,10 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 			return
 		}
 		if resendable(a) && lostAnswer(err) && lost < 4 {
-			// The graph client does not repeat a POST; adding a link and
-			// restoring from the recycle bin are safe to repeat: a repeat
-			// of one that went through answers "already exists" / 404.
+			// The graph client does not repeat a POST; adding a link,
+			// restoring from the recycle bin and a set-state action are
+			// safe to repeat: a repeat of one that went through answers
+			// "already exists" / 404 / the state is already so.
 			lost++
 			if serr := r.o.Sleep(ctx, time.Duration(lost)*time.Second); serr != nil {
 				fail(err)
@@ -1089,6 +1126,38 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 		}
 		return
 	}
+}
+
+// takenRe reads Graph's refusal of a value another object holds
+// (graph-semantics.md §9: "Another object with the same value for property
+// userPrincipalName already exists.").
+var takenRe = regexp.MustCompile(`(?i)another object with the same value for property ([A-Za-z]+) already exists`)
+
+// uniqueTaken says what to do when a create or a restore from the recycle
+// bin is refused because a live object holds one of its unique values: a
+// user deleted, purged and made again under the same userPrincipalName
+// since the snapshot (or between plan and apply) holds it now.
+func uniqueTaken(a *Action, err error) string {
+	ge := graph.AsError(err)
+	if ge == nil || (a.Op != OpCreate && a.Op != OpRestore) {
+		return ""
+	}
+	m := takenRe.FindStringSubmatch(ge.Message)
+	if m == nil {
+		return ""
+	}
+	prop := m[1]
+	var want string
+	if a.Op == OpCreate {
+		var b map[string]any
+		if json.Unmarshal(a.Request.Body, &b) == nil {
+			if v, ok := b[prop].(string); ok {
+				want = ` "` + layout.Safe(v) + `"`
+			}
+		}
+	}
+	return fmt.Sprintf("; another live object already holds its %s%s (an object deleted and made again since the snapshot?): "+
+		"give that object another %s or delete it, or change the value in the file, and plan again", prop, want, prop)
 }
 
 // createdIDs is what a create's answer names: the new object's id and, for

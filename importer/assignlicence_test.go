@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -34,35 +35,7 @@ func skusIn(v any) []string {
 func TestRestoreLicences(t *testing.T) {
 	whenShortOnly(t, "groups", "users")
 	e := newEnv(t, graphsim.Options{}, nil)
-	snap := e.snapshotObjects(e.first)
-	var teamsOff, itUser, finUser, noDirect, allCompany *Object
-	for _, o := range snap {
-		switch o.Kind.Name {
-		case "groups":
-			if o.Data["displayName"] == "All Company" {
-				allCompany = o
-			}
-		case "users":
-			al := asSlice(o.Data["assignedLicenses"])
-			if _, ok := o.Data["licenseAssignmentStates"]; ok {
-				t.Errorf("%s holds licenseAssignmentStates", o.Path)
-			}
-			skus := skusIn(al)
-			switch {
-			case len(skus) == 1 && skus[0] == testSkuE3:
-				teamsOff = o
-			case len(skus) == 1 && skus[0] == testSkuEMS && (itUser == nil || o.Key < itUser.Key):
-				itUser = o
-			case len(skus) == 1 && skus[0] == testSkuPBI && (finUser == nil || o.Key < finUser.Key):
-				finUser = o
-			case len(skus) == 0 && o.Data["userType"] == "Member" && !synced(o.Data) && str(o.Data["usageLocation"]) != "" && (noDirect == nil || o.Key < noDirect.Key):
-				noDirect = o
-			}
-		}
-	}
-	if teamsOff == nil || itUser == nil || finUser == nil || noDirect == nil || allCompany == nil {
-		t.Fatalf("the demo tenant's licences are not in the snapshot: E3 direct %v, EMS %v, Power BI %v, none %v, All Company %v", teamsOff != nil, itUser != nil, finUser != nil, noDirect != nil, allCompany != nil)
-	}
+	teamsOff, itUser, finUser, noDirect, allCompany := demoLicences(t, e)
 	if d := asSlice(asSlice(teamsOff.Data["assignedLicenses"])[0].(map[string]any)["disabledPlans"]); len(d) != 1 || !strings.EqualFold(str(d[0]), testPlanTeam) {
 		t.Errorf("%s: disabledPlans %v, want Teams", teamsOff.Path, d)
 	}
@@ -160,6 +133,106 @@ func TestRestoreLicences(t *testing.T) {
 	if failed != 1 || done != 1 {
 		t.Errorf("actions: %+v", res.Actions)
 	}
+}
+
+// TestLostAnswerOfALicenceAssignmentIsSentAgain (issue 12 row f, rest22):
+// an assignLicense whose answer was lost after Graph carried it out, or
+// that Graph answered 500 without carrying it out, is sent again (it sets
+// the licences, so a repeat is safe): adding a licence, the repeat is done;
+// removing one, Graph refuses the repeat as the licence is no longer
+// assigned, which says the first attempt did it. Every action is done and
+// the restore verified, the user's direct licences as in its file.
+func TestLostAnswerOfALicenceAssignmentIsSentAgain(t *testing.T) {
+	whenShortOnly(t, "groups", "users")
+	for _, tc := range []struct {
+		name           string
+		remove, refuse bool
+	}{
+		{"add, answer lost after it was done", false, false},
+		{"remove, answer lost after it was done", true, false},
+		{"add, 500 before it was done", false, true},
+		{"remove, 500 before it was done", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lf := &loseFirst{refuse: tc.refuse, match: func(r *http.Request) bool {
+				return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/assignLicense")
+			}}
+			e := newEnv(t, graphsim.Options{}, lf.wrap)
+			_, u, _, noDirect, _ := demoLicences(t, e)
+			change := map[string]any{"addLicenses": []any{}, "removeLicenses": []any{testSkuEMS}}
+			if tc.remove {
+				u = noDirect
+				change = map[string]any{"addLicenses": []any{map[string]any{"skuId": testSkuPBI, "disabledPlans": []any{}}}, "removeLicenses": []any{}}
+			}
+			e.do("POST", "/v1.0/users/"+u.Key+"/assignLicense", change)
+			e.recordIncident()
+			p := e.plan(e.first, []string{u.Path}, Options{})
+			if n := p.Counts()[OpUpdate]; n != 1 {
+				t.Fatalf("want one licence update:\n%s", render(p))
+			}
+			lf.arm()
+			res := e.apply(p)
+			if len(lf.lost) != 1 {
+				t.Fatalf("lost %v, want the assignLicense", lf.lost)
+			}
+			for _, r := range res.Actions {
+				if r.Status != StatusDone {
+					t.Errorf("%s %s %s: %s %s (attempts %d)", r.ID, r.Kind, r.Op, r.Status, r.Error, r.Attempts)
+				}
+			}
+			if !res.Verified {
+				t.Errorf("not verified: %+v %s", res.Differences, res.VerifyError)
+			}
+			want := skusIn(u.Data["assignedLicenses"])
+			live := e.get("/v1.0/users/" + u.Key + "?$select=licenseAssignmentStates")
+			var got []string
+			for _, st := range asSlice(live["licenseAssignmentStates"]) {
+				if m := st.(map[string]any); m["assignedByGroup"] == nil {
+					got = append(got, strings.ToLower(str(m["skuId"])))
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("direct licences after restore %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// demoLicences finds the demo tenant's licence holders in e's first
+// snapshot: the user with E3 direct (Teams disabled), an IT user with EMS
+// direct, a Finance user with Power BI direct, a member without a direct
+// licence (E3 through All Company) and the All Company group.
+func demoLicences(t *testing.T, e *env) (teamsOff, itUser, finUser, noDirect, allCompany *Object) {
+	t.Helper()
+	snap := e.snapshotObjects(e.first)
+	for _, o := range snap {
+		switch o.Kind.Name {
+		case "groups":
+			if o.Data["displayName"] == "All Company" {
+				allCompany = o
+			}
+		case "users":
+			al := asSlice(o.Data["assignedLicenses"])
+			if _, ok := o.Data["licenseAssignmentStates"]; ok {
+				t.Errorf("%s holds licenseAssignmentStates", o.Path)
+			}
+			skus := skusIn(al)
+			switch {
+			case len(skus) == 1 && skus[0] == testSkuE3:
+				teamsOff = o
+			case len(skus) == 1 && skus[0] == testSkuEMS && (itUser == nil || o.Key < itUser.Key):
+				itUser = o
+			case len(skus) == 1 && skus[0] == testSkuPBI && (finUser == nil || o.Key < finUser.Key):
+				finUser = o
+			case len(skus) == 0 && o.Data["userType"] == "Member" && !synced(o.Data) && str(o.Data["usageLocation"]) != "" && (noDirect == nil || o.Key < noDirect.Key):
+				noDirect = o
+			}
+		}
+	}
+	if teamsOff == nil || itUser == nil || finUser == nil || noDirect == nil || allCompany == nil {
+		t.Fatalf("the demo tenant's licences are not in the snapshot: E3 direct %v, EMS %v, Power BI %v, none %v, All Company %v", teamsOff != nil, itUser != nil, finUser != nil, noDirect != nil, allCompany != nil)
+	}
+	return teamsOff, itUser, finUser, noDirect, allCompany
 }
 
 // compactJSON is b with object keys sorted (as encoding/json writes maps).

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -47,6 +48,39 @@ import (
 // (one $batch); with more it lists the bins.
 var binByIDMax = graph.MaxBatchSize
 
+// binReadPermission is the least permission that reads the directory
+// recycle bin of each kind, listed or by id (graph-semantics.md §3.1,
+// "Least privilege, list"; directory-deleteditems-get names the same):
+// among the read permissions `entrasnap kinds` lists for the kind
+// (TestBinReadPermissionsAreListed).
+var binReadPermission = map[string]string{
+	"users": "User.Read.All", "groups": "Group.Read.All", "administrative-units": "AdministrativeUnit.Read.All",
+	"applications": "Application.Read.All", "service-principals": "Application.Read.All",
+}
+
+// binDenied adds to err, a refusal to read the recycle bin of kinds, what
+// to grant: Graph's 403 ("Insufficient privileges to complete the
+// operation.") names no permission.
+func binDenied(kinds []*layout.Kind, err error) error {
+	ge := graph.AsError(err)
+	if ge == nil || (ge.Status != http.StatusForbidden && ge.Status != http.StatusUnauthorized) {
+		return err
+	}
+	var need []string
+	for _, k := range kinds {
+		if p := binReadPermission[k.Name]; p != "" && !slices.Contains(need, p) {
+			need = append(need, p)
+		}
+	}
+	if len(need) == 0 {
+		return err
+	}
+	// Named as the listed set grants it (service principals: Directory.Read.All).
+	need = layout.NameInSet(need, layout.ExportPermissions(kinds))
+	return fmt.Errorf("%w: permission denied: reading the recycle bin needs %s (the read permission `entrasnap kinds --permissions` lists for the kind): grant it to the app and plan again",
+		err, strings.Join(need, " and "))
+}
+
 // binReadByID reports whether k's recycle bin may be read by id.
 func binReadByID(k *layout.Kind) bool {
 	return k.SoftDelete == "directory" && len(k.Aliases) == 0 && len(k.Select) > 0
@@ -65,8 +99,9 @@ type binAsk struct {
 // kinds that are not live (each id through the id map). A named id not
 // among the live objects read (a member of a group, where users are not
 // read) is asked first whether it exists (directoryObjects/getByIds, 1,000
-// a request, as checkRefs asks): those that do are not in a bin. nil: that
-// could not be asked (the bins are then listed).
+// a request, as checkRefs asks): those that do are not in a bin; when
+// getByIds is refused (403: it needs Directory.Read.All) all are asked
+// from the bin. nil: that could not be asked (the bins are then listed).
 func binAsks(ctx context.Context, c *graph.Client, in *Input, kinds []*layout.Kind) ([]binAsk, error) {
 	binOf := map[string]*layout.Kind{}
 	for _, k := range kinds {
@@ -137,10 +172,15 @@ func binAsks(ctx context.Context, c *graph.Client, in *Input, kinds []*layout.Ki
 	if len(probe) > 0 {
 		sort.Strings(probe)
 		found, err := live.FoundObjects(ctx, c, probe, nil)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil && graph.IsForbidden(err):
+			// getByIds needs Directory.Read.All, which the kinds' listed
+			// permissions need not hold: every id is asked from the bin
+			// (one that is live answers 404 there and is left out).
+			found = nil
+		case err != nil:
 			return nil, nil
 		}
 		for l := range found {
@@ -215,7 +255,7 @@ func readBinByID(ctx context.Context, c *graph.Client, asks []binAsk, bin map[st
 			if graph.IsNotFound(err) {
 				continue // not in the bin
 			}
-			return fmt.Errorf("read %s from the directory recycle bin: %w", asks[i].id, err)
+			return fmt.Errorf("read %s from the directory recycle bin: %w", asks[i].id, binDenied(asks[i].kinds, err))
 		}
 		obj, err := decode(r.Body)
 		if err != nil {

@@ -32,7 +32,7 @@ func loadBin(ctx context.Context, c *graph.Client, k *layout.Kind, in *Input) er
 		return nil
 	}
 	if k.SoftDelete != "conditional-access" || ctx.Err() != nil {
-		return err
+		return fmt.Errorf("list the recycle bin of %s: %w", k.Name, binDenied([]*layout.Kind{k}, err))
 	}
 	if in.BinUnread == nil {
 		in.BinUnread = map[string]string{}

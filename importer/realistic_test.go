@@ -316,7 +316,10 @@ type loseFirst struct {
 	// another (a 429 of the realistic throttle) passes, and the client
 	// sends the request again.
 	made bool
-	lost []string
+	// refuse: answer the first match 500 without passing it to h (Graph
+	// failed before carrying it out) instead of losing a done answer.
+	refuse bool
+	lost   []string
 }
 
 func (lf *loseFirst) wrap(h http.Handler) http.Handler {
@@ -326,6 +329,14 @@ func (lf *loseFirst) wrap(h http.Handler) http.Handler {
 		lf.mu.Unlock()
 		if !hit {
 			h.ServeHTTP(w, r)
+			return
+		}
+		if lf.refuse {
+			lf.mu.Lock()
+			lf.armed = false
+			lf.lost = append(lf.lost, r.Method+" "+r.URL.Path)
+			lf.mu.Unlock()
+			failing(h, func(*http.Request) bool { return true }).ServeHTTP(w, r)
 			return
 		}
 		rec := httptest.NewRecorder()

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -202,6 +203,39 @@ func TestRestoreCAPolicyNamesItsStrengthByID(t *testing.T) {
 			got := e.get("/v1.0/identity/conditionalAccess/policies/" + id)
 			if s := str(dig(got, "grantControls", "authenticationStrength", "id")); s != strength {
 				t.Errorf("authentication strength %q, want %s", s, fmt.Sprint(strength))
+			}
+		})
+	}
+}
+
+// TestLostAnswerOfUpdateAllowedCombinationsIsSentAgain (rest22): the
+// updateAllowedCombinations of a strength (it replaces the combinations,
+// so a repeat is safe) whose answer was lost after Graph carried it out,
+// or that Graph answered 500 without carrying it out, is sent again and
+// done.
+func TestLostAnswerOfUpdateAllowedCombinationsIsSentAgain(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("refused before done %v", refuse), func(t *testing.T) {
+			lf := &loseFirst{refuse: refuse, match: func(r *http.Request) bool {
+				return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/updateAllowedCombinations")
+			}}
+			e := newEnv(t, graphsim.Options{}, lf.wrap)
+			id := str(e.post(strengthsPath, map[string]any{"displayName": "Security keys", "allowedCombinations": []string{"fido2", "windowsHelloForBusiness"}})["id"])
+			base := e.snapshot("a strength")
+			e.post(strengthsPath+"/"+id+"/updateAllowedCombinations", map[string]any{"allowedCombinations": []string{"windowsHelloForBusiness"}})
+			p := e.plan(base, []string{id}, Options{})
+			lf.arm()
+			res := e.apply(p)
+			if len(lf.lost) != 1 {
+				t.Fatalf("lost %v, want the updateAllowedCombinations:\n%s", lf.lost, render(p))
+			}
+			for _, a := range res.Actions {
+				if a.Status != StatusDone {
+					t.Errorf("%s", p.ResultLine(a))
+				}
+			}
+			if got := e.get(strengthsPath + "/" + id); sortedStrings(got["allowedCombinations"]) != "fido2,windowsHelloForBusiness" {
+				t.Errorf("allowedCombinations %v", got["allowedCombinations"])
 			}
 		})
 	}
