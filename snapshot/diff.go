@@ -75,6 +75,8 @@ type treeReader struct {
 	// snapshot of a 100,000-user export, kept for the whole run; issue 12)
 	// and a small one is as quick the next time.
 	once bool
+	// pre holds trees read ahead for this reader alone (WalkFolders).
+	pre map[plumbing.Hash][]tEntry
 }
 
 func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
@@ -83,6 +85,9 @@ func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
 	}
 	if d, ok := t.overlay[h]; ok {
 		return d.entries, nil
+	}
+	if es, ok := t.pre[h]; ok {
+		return es, nil
 	}
 	if t.once {
 		if es, ok := t.r.treeCache[h]; ok {
@@ -291,21 +296,35 @@ func (d *differ) prefetch(ea, eb []tEntry, byName map[string]tEntry) {
 	if len(hs) < prefetchMin {
 		return
 	}
+	for i, es := range r.readTrees(d.ctx, hs, workers) {
+		if es != nil {
+			r.reads.trees.Add(1)
+			r.cacheTree(hs[i], es)
+		}
+	}
+}
+
+// readTrees reads and parses the trees hs straight from the packs on up to
+// workers goroutines (about one for each prefetchMin/2 trees): nil for
+// one it cannot read there (a delta, a loose object, a damaged one), which
+// the caller reads as before and whose error it reports. Callers hold
+// r.mu.
+func (r *Repo) readTrees(ctx context.Context, hs []plumbing.Hash, workers int) [][]tEntry {
+	got := make([][]tEntry, len(hs))
 	packs := r.packSetLocked()
 	if packs == nil {
-		return
+		return got
 	}
 	limit := r.maxFileSize()
-	got := make([][]tEntry, len(hs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(workers, len(hs)/(prefetchMin/2)) {
+	for range max(1, min(workers, len(hs)/(prefetchMin/2))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			pr := packs.reader()
 			for i := int(next.Add(1)) - 1; i < len(hs); i = int(next.Add(1)) - 1 {
-				if d.ctx.Err() != nil {
+				if ctx.Err() != nil {
 					return
 				}
 				data, err := pr.read(hs[i], plumbing.TreeObject, limit)
@@ -319,12 +338,7 @@ func (d *differ) prefetch(ea, eb []tEntry, byName map[string]tEntry) {
 		}()
 	}
 	wg.Wait()
-	for i, es := range got {
-		if es != nil {
-			r.reads.trees.Add(1)
-			r.cacheTree(hs[i], es)
-		}
-	}
+	return got
 }
 
 // diffEntry compares what is at path p on both sides (nil: absent).

@@ -340,7 +340,11 @@ type walkItem struct {
 // cache held more than walkCacheMax entries (a fifth of the walks' CPU;
 // issue 12, row e1).
 func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string, skip func(dir string) bool) ([]walkItem, error) {
-	tr := treeReader{r: r, once: true}
+	return r.collectWith(ctx, treeReader{r: r, once: true}, root, prefix, skip)
+}
+
+// collectWith is collect reading the trees below prefix through tr.
+func (r *Repo) collectWith(ctx context.Context, tr treeReader, root plumbing.Hash, prefix string, skip func(dir string) bool) ([]walkItem, error) {
 	e, ok, err := treeReader{r: r}.lookup(root, prefix)
 	if err != nil || !ok {
 		return nil, err
