@@ -60,10 +60,19 @@ type located struct {
 	key, fold string // fold: the key in lower case
 }
 
-// fileRef is a file as folders lists it.
+// fileRef is a file as folders lists it: the folder that holds it, its
+// name there and its blob.
 type fileRef struct {
-	path string
-	blob plumbing.Hash
+	dir, name string
+	blob      plumbing.Hash
+}
+
+// path is f's path in the revision.
+func (f fileRef) path() string {
+	if f.dir == "" {
+		return f.name
+	}
+	return f.dir + "/" + f.name
 }
 
 // decoded is a file read and decoded by Prefetch: its object, or the
@@ -92,8 +101,8 @@ func Open(ctx context.Context, r *snapshot.Repo, rev string) *Index {
 	}, func(p string) ([]byte, error) { return r.ReadFile(ctx, rev, p) })
 	ix.folders = func(dirs []string) ([][]fileRef, error) {
 		out := make([][]fileRef, len(dirs))
-		err := r.WalkFolders(ctx, rev, dirs, runtime.GOMAXPROCS(0), func(i int, p string, blob plumbing.Hash) error {
-			out[i] = append(out[i], fileRef{p, blob})
+		err := r.WalkFolders(ctx, rev, dirs, runtime.GOMAXPROCS(0), func(i int, dir, name string, blob plumbing.Hash) error {
+			out[i] = append(out[i], fileRef{dir, name, blob})
 			return nil
 		})
 		return out, err
@@ -208,7 +217,7 @@ func (ix *Index) Kind(p string) *layout.Kind {
 		return nil
 	}
 	for _, f := range files {
-		if f.path == p {
+		if f.path() == p {
 			if l, ok := locate(f); ok {
 				ix.note(l)
 				return l.kind
@@ -293,7 +302,7 @@ func (ix *Index) keyPaths(id string) (exact, fold []string, err error) {
 			return nil, nil, err
 		}
 		for _, ref := range files {
-			if !mayHoldKey(ref.path, lid) {
+			if !mayHoldKey(ref.name, lid) {
 				continue
 			}
 			f, ok := locate(ref)
@@ -432,44 +441,39 @@ func (ix *Index) listDirs(dirs []string) error {
 // locating each of their files, then keeping it in a map, was a tenth of
 // the diff's CPU (issue 12, row e1).
 func locate(f fileRef) (located, bool) {
-	k, key, err := layout.Locate(f.path)
+	p := f.path()
+	k, key, err := layout.Locate(p)
 	if err != nil {
 		return located{}, false
 	}
-	return located{path: f.path, blob: f.blob, kind: k, key: key, fold: strings.ToLower(key)}, true
+	return located{path: p, blob: f.blob, kind: k, key: key, fold: strings.ToLower(key)}, true
 }
 
-// mayHoldKey reports whether the file at p can be an object's whose key
-// folds to lid (lower case), without locating it: layout.Path writes a key
-// in the file name as it is but for the bytes it escapes as ~XX (every
-// byte but ASCII letters, digits, '_', '-' and '.'), so a path without
-// '~' holds its key itself, all ASCII, and its key folds to lid only if
-// the path holds lid in some case.
-func mayHoldKey(p, lid string) bool {
-	return strings.IndexByte(p, '~') >= 0 || containsLower(p, lid)
-}
-
-// containsLower reports whether s, with its ASCII letters in lower case,
-// contains lower.
-func containsLower(s, lower string) bool {
-	n := len(lower)
-	for i := 0; i+n <= len(s); i++ {
-		j := 0
-		for j < n {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != lower[j] {
-				break
-			}
-			j++
+// mayHoldKey reports whether the file named name can be an object's whose
+// key folds to lid (lower case), without locating it: layout.Path ends a
+// file name with the key and ".yaml", the key as it is but for the bytes
+// it escapes as ~XX (every byte but ASCII letters, digits, '_', '-' and
+// '.'), so in a name without '~' the key is all ASCII and folds to lid only
+// if the name ends with lid+".yaml" in some case.
+func mayHoldKey(name, lid string) bool {
+	if strings.IndexByte(name, '~') >= 0 {
+		return true
+	}
+	const ext = ".yaml"
+	n := len(name) - len(ext) - len(lid)
+	if n < 0 || name[len(name)-len(ext):] != ext {
+		return false
+	}
+	for i := range len(lid) {
+		c := name[n+i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
 		}
-		if j == n {
-			return true
+		if c != lid[i] {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // kindPaths returns the object files of kind k, sorted.

@@ -237,6 +237,9 @@ func (d *differ) diffTrees(prefix string, a, b plumbing.Hash) error {
 		seen[e.name] = true
 		var old *tEntry
 		if o, ok := byName[e.name]; ok {
+			if o.hash == e.hash && o.mode == e.mode {
+				continue // the same (diffEntry's first test, without building the path)
+			}
 			old = &o
 		}
 		e := e
