@@ -62,18 +62,7 @@ type located struct {
 
 // fileRef is a file as folders lists it: the folder that holds it, its
 // name there and its blob.
-type fileRef struct {
-	dir, name string
-	blob      plumbing.Hash
-}
-
-// path is f's path in the revision.
-func (f fileRef) path() string {
-	if f.dir == "" {
-		return f.name
-	}
-	return f.dir + "/" + f.name
-}
+type fileRef = snapshot.FolderFile
 
 // decoded is a file read and decoded by Prefetch: its object, or the
 // error decoding it.
@@ -100,12 +89,7 @@ func Open(ctx context.Context, r *snapshot.Repo, rev string) *Index {
 		return paths, err
 	}, func(p string) ([]byte, error) { return r.ReadFile(ctx, rev, p) })
 	ix.folders = func(dirs []string) ([][]fileRef, error) {
-		out := make([][]fileRef, len(dirs))
-		err := r.WalkFolders(ctx, rev, dirs, runtime.GOMAXPROCS(0), func(i int, dir, name string, blob plumbing.Hash) error {
-			out[i] = append(out[i], fileRef{dir, name, blob})
-			return nil
-		})
-		return out, err
+		return r.ListFolders(ctx, rev, dirs, runtime.GOMAXPROCS(0))
 	}
 	ix.blobs = func(hs []plumbing.Hash, fn func(i int, data []byte, err error)) error {
 		return r.ReadBlobs(ctx, hs, runtime.GOMAXPROCS(0), fn)
@@ -217,7 +201,7 @@ func (ix *Index) Kind(p string) *layout.Kind {
 		return nil
 	}
 	for _, f := range files {
-		if f.path() == p {
+		if f.Path() == p {
 			if l, ok := locate(f); ok {
 				ix.note(l)
 				return l.kind
@@ -302,7 +286,7 @@ func (ix *Index) keyPaths(id string) (exact, fold []string, err error) {
 			return nil, nil, err
 		}
 		for _, ref := range files {
-			if !mayHoldKey(ref.name, lid) {
+			if !mayHoldKey(ref.Name, lid) {
 				continue
 			}
 			f, ok := locate(ref)
@@ -441,12 +425,12 @@ func (ix *Index) listDirs(dirs []string) error {
 // locating each of their files, then keeping it in a map, was a tenth of
 // the diff's CPU (issue 12, row e1).
 func locate(f fileRef) (located, bool) {
-	p := f.path()
+	p := f.Path()
 	k, key, err := layout.Locate(p)
 	if err != nil {
 		return located{}, false
 	}
-	return located{path: p, blob: f.blob, kind: k, key: key, fold: strings.ToLower(key)}, true
+	return located{path: p, blob: f.Blob, kind: k, key: key, fold: strings.ToLower(key)}, true
 }
 
 // mayHoldKey reports whether the file named name can be an object's whose

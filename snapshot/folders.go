@@ -2,62 +2,46 @@ package snapshot
 
 import (
 	"context"
-	"errors"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// WalkFolders is Walk of each of prefixes in revision rev, with the trees
-// of the folders they name read first on up to n goroutines: fn is called
-// for every file at or below prefixes[i], with i, the folder that holds
-// the file and its name in that folder (its path is dir+"/"+name, or name
-// when dir is ""), in the order of prefixes and then of paths, on the
-// caller's goroutine (it may call r's methods; ErrStop ends the walk
-// without error). A prefix that does not exist yields no calls. A folder's
-// tree is read once however many prefixes name it. Naming the ids of a
-// large diff lists hundreds of shard folders (history.Index.Prefetch), and
+// ListFolders lists the files at or below each of prefixes (folders or
+// files, as Walk takes them) in revision rev, in path order, the trees of
+// the folders they name read first on up to n goroutines: list[i] holds
+// prefixes[i]'s, empty for a prefix that does not exist. A folder's tree
+// is read once however many prefixes name it. Naming the ids of a large
+// diff lists hundreds of shard folders (history.Index.Prefetch), and
 // listing them one Walk at a time inflated them one by one on one CPU
 // (issue 12, row e1); the path of each of their 40,000 files, built and
 // then dropped, was a tenth of what remained on the main goroutine. What
 // cannot be read ahead straight from a pack is read as Walk reads it,
 // which reports its error.
-func (r *Repo) WalkFolders(ctx context.Context, rev string, prefixes []string, n int, fn func(i int, dir, name string, blob plumbing.Hash) error) error {
+func (r *Repo) ListFolders(ctx context.Context, rev string, prefixes []string, n int) (list [][]FolderFile, err error) {
 	r.mu.Lock()
+	defer r.unlock()
 	c, err := r.resolveCommitLocked(ctx, rev)
 	if err != nil {
-		r.unlock()
-		return err
+		return nil, err
 	}
-	items, err := r.collectFolders(ctx, c.TreeHash, prefixes, n)
-	r.unlock()
-	if err != nil {
-		return err
-	}
-	for i, its := range items {
-		for _, it := range its {
-			if err := fn(i, it.dir, it.name, it.hash); err != nil {
-				if errors.Is(err, ErrStop) {
-					return nil
-				}
-				return err
-			}
-		}
-	}
-	return nil
+	return r.collectFolders(ctx, c.TreeHash, prefixes, n)
 }
 
-// folderItem is a file WalkFolders found: the folder that holds it, its
+// FolderFile is a file ListFolders found: the folder that holds it, its
 // name there and its blob.
-type folderItem struct {
-	dir, name string
-	hash      plumbing.Hash
+type FolderFile struct {
+	Dir, Name string
+	Blob      plumbing.Hash
 }
+
+// Path is f's path in the revision.
+func (f FolderFile) Path() string { return join(f.Dir, f.Name) }
 
 // collectFolders lists the files at or below each prefix below root, the
 // prefixes' own trees read ahead on up to n goroutines (Repo.readTrees)
 // and kept for this call only, as a walk keeps its trees (collect, once).
 // Callers hold r.mu.
-func (r *Repo) collectFolders(ctx context.Context, root plumbing.Hash, prefixes []string, n int) ([][]folderItem, error) {
+func (r *Repo) collectFolders(ctx context.Context, root plumbing.Hash, prefixes []string, n int) ([][]FolderFile, error) {
 	entries := make([]tEntry, len(prefixes))
 	found := make([]bool, len(prefixes))
 	var hs []plumbing.Hash
@@ -87,13 +71,16 @@ func (r *Repo) collectFolders(ctx context.Context, root plumbing.Hash, prefixes 
 		}
 	}
 	tr := treeReader{r: r, once: true, pre: pre}
-	out := make([][]folderItem, len(prefixes))
+	out := make([][]FolderFile, len(prefixes))
 	for i, p := range prefixes {
 		if !found[i] {
 			continue
 		}
+		if es, ok := pre[entries[i].hash]; ok {
+			out[i] = make([]FolderFile, 0, len(es)) // a shard folder's files: its entries
+		}
 		err := walkEntry(ctx, tr, cleanPrefix(p), entries[i], nil, func(dir, name string, h plumbing.Hash) {
-			out[i] = append(out[i], folderItem{dir, name, h})
+			out[i] = append(out[i], FolderFile{dir, name, h})
 		})
 		if err != nil {
 			return nil, err
