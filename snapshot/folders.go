@@ -52,7 +52,9 @@ func (r *Repo) collectFolders(ctx context.Context, root plumbing.Hash, prefixes 
 			return nil, err
 		}
 		entries[i], found[i] = e, ok
-		if !ok || !e.isTree() || skipMode(e.mode) || seen[e.hash] {
+	}
+	for i, e := range entries { // (once every lookup has read its way)
+		if !found[i] || !e.isTree() || skipMode(e.mode) || seen[e.hash] {
 			continue
 		}
 		if _, cached := r.treeCache[e.hash]; cached || e.hash == emptyTreeHash {
