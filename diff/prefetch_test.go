@@ -78,4 +78,3 @@ func TestRenderReadiesEveryIDItNames(t *testing.T) {
 type namesOf map[string]string
 
 func (n namesOf) Name(id string) (string, bool) { s, ok := n[id]; return s, ok }
-

@@ -41,7 +41,9 @@ func TestPrefetchNamesAsReadingOneByOne(t *testing.T) {
 		}
 		files[p] = layout.Canonical(k, obj)
 	}
-	user := func(key, name string) { put(users, map[string]any{"id": key, "displayName": name, "userPrincipalName": name + "@contoso.example"}) }
+	user := func(key, name string) {
+		put(users, map[string]any{"id": key, "displayName": name, "userPrincipalName": name + "@contoso.example"})
+	}
 	for i := range 300 {
 		user(id(i), fmt.Sprintf("User %d", i))
 	}
@@ -62,7 +64,9 @@ func TestPrefetchNamesAsReadingOneByOne(t *testing.T) {
 		}
 		return out
 	}
-	group := func(n int, ms []any) { put(groups, map[string]any{"id": id(1000 + n), "displayName": fmt.Sprintf("Group %d", n), "members": ms}) }
+	group := func(n int, ms []any) {
+		put(groups, map[string]any{"id": id(1000 + n), "displayName": fmt.Sprintf("Group %d", n), "members": ms})
+	}
 	group(0, members(id(1), gone))
 	group(1, members(id(2)))
 	from, err := r.WriteSnapshot(ctx, snapshot.Snapshot{Files: files, Message: "before"})
