@@ -38,8 +38,7 @@ type FolderFile struct {
 func (f FolderFile) Path() string { return join(f.Dir, f.Name) }
 
 // collectFolders lists the files at or below each prefix below root, the
-// prefixes' own trees read ahead on up to n goroutines (Repo.readTrees)
-// and kept for this call only, as a walk keeps its trees (collect, once).
+// prefixes' own trees read ahead on up to n goroutines (Repo.readTrees).
 // Callers hold r.mu.
 func (r *Repo) collectFolders(ctx context.Context, root plumbing.Hash, prefixes []string, n int) ([][]FolderFile, error) {
 	entries := make([]tEntry, len(prefixes))
@@ -63,12 +62,19 @@ func (r *Repo) collectFolders(ctx context.Context, root plumbing.Hash, prefixes 
 		seen[e.hash] = true
 		hs = append(hs, e.hash)
 	}
+	// The trees read are kept in the tree cache while it has room, as
+	// Diff keeps them (the other revision of a diff lists many of the same
+	// folders to name its ids), and else for this call only.
 	pre := make(map[plumbing.Hash][]tEntry, len(hs))
 	if len(hs) > 0 {
 		for i, es := range r.readTrees(ctx, hs, n) {
-			if es != nil {
-				r.reads.trees.Add(1)
-				pre[hs[i]] = es
+			if es == nil {
+				continue
+			}
+			r.reads.trees.Add(1)
+			pre[hs[i]] = es
+			if r.treeCacheSize+len(es) < treeCacheMax {
+				r.cacheTree(hs[i], es)
 			}
 		}
 	}

@@ -59,6 +59,14 @@ func TestListFoldersAgreesWithWalk(t *testing.T) {
 			if got := o.ReadCounts().Trees; got != 24 {
 				t.Errorf("GOMAXPROCS %d: %d trees read, want 24 (each folder once)", procs, got)
 			}
+			// Listed again (the other revision of a diff lists many of the
+			// same folders): from the tree cache.
+			if _, err := o.ListFolders(ctx, "HEAD", prefixes, procs); err != nil {
+				t.Fatal(err)
+			}
+			if got := o.ReadCounts().Trees; got != 24 {
+				t.Errorf("GOMAXPROCS %d: %d trees read after listing again, want 24", procs, got)
+			}
 			for i, p := range prefixes {
 				var got []file
 				for _, f := range list[i] {
