@@ -176,6 +176,9 @@ var Formats = []string{"text", "markdown", "json"}
 // Render writes r in format (one of Formats; "" is text): the one place
 // a comparison's format is chosen. o.Color applies to text alone.
 func (r *Result) Render(w io.Writer, format string, o RenderOptions) error {
+	if p, ok := r.Names.(Prefetcher); ok {
+		p.Prefetch(r.namedIDs())
+	}
 	switch format {
 	case "", "text":
 		return r.Text(w, o)
@@ -289,9 +292,66 @@ func MarkdownCode(s string) string {
 	return "`" + strings.ReplaceAll(layout.Safe(s), "`", "'") + "`"
 }
 
+// Prefetcher is a Resolver that can ready its answers for many ids at
+// once, before they are asked one by one (history.Chain reads the files
+// that name them on every CPU).
+type Prefetcher interface {
+	Resolver
+	Prefetch(ids []string)
+}
+
+// recorder is a Resolver that names nothing and keeps the ids asked, each
+// once, in the order asked.
+type recorder struct {
+	seen map[string]bool
+	ids  []string
+}
+
+func (rec *recorder) Name(id string) (string, bool) {
+	if !rec.seen[id] {
+		rec.seen[id] = true
+		rec.ids = append(rec.ids, id)
+	}
+	return "", false
+}
+
+// namedIDs lists the ids any rendering of r asks its Resolver to name
+// (text, markdown and JSON), each once: r's property lines and its JSON
+// names, built with a resolver that only records.
+func (r *Result) namedIDs() []string {
+	rec := &recorder{seen: map[string]bool{}}
+	dry := *r
+	dry.Names = rec
+	for _, c := range dry.Changes {
+		for _, p := range c.Props {
+			dry.propLines(p)
+		}
+	}
+	dry.jsonNames()
+	return rec.ids
+}
+
 // JSON writes the machine form: every change, with the names of the objects
 // that referenced ids point at.
 func (r *Result) JSON(w io.Writer) error {
+	names := r.jsonNames()
+	a, d, ch := r.Count()
+	changes := r.Changes
+	if changes == nil {
+		changes = []Change{}
+	}
+	out := struct {
+		Added   int               `json:"added"`
+		Removed int               `json:"removed"`
+		Changed int               `json:"changed"`
+		Changes []Change          `json:"changes"`
+		Names   map[string]string `json:"names"`
+	}{a, d, ch, changes, names}
+	return layout.WriteJSON(w, out)
+}
+
+// jsonNames is the names JSON writes: of every id the changes reference.
+func (r *Result) jsonNames() map[string]string {
 	names := map[string]string{}
 	var collect func(v any, refs bool)
 	collect = func(v any, refs bool) {
@@ -326,19 +386,7 @@ func (r *Result) JSON(w io.Writer) error {
 			collect(p.Removed, refs)
 		}
 	}
-	a, d, ch := r.Count()
-	changes := r.Changes
-	if changes == nil {
-		changes = []Change{}
-	}
-	out := struct {
-		Added   int               `json:"added"`
-		Removed int               `json:"removed"`
-		Changed int               `json:"changed"`
-		Changes []Change          `json:"changes"`
-		Names   map[string]string `json:"names"`
-	}{a, d, ch, changes, names}
-	return layout.WriteJSON(w, out)
+	return names
 }
 
 // Kinds lists the kinds with changes, sorted.

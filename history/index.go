@@ -3,8 +3,10 @@ package history
 import (
 	"context"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
@@ -22,12 +24,19 @@ import (
 type Index struct {
 	list func() ([]string, error) // every file path of the revision
 	read func(path string) ([]byte, error)
-	// folder, when set, lists the file paths at or below one folder (or
-	// the one file) of the revision, for lookups by key without list.
-	folder func(dir string) ([]string, error)
-	dirs   map[string][]located // folder → its object files, from folder
-	keys   map[string]keyMatch  // id → keyPaths' answer, from folder
-	known  map[string]*layout.Kind
+	// folders, when set, lists the files at or below each of some
+	// folders (or files) of the revision, for lookups by key without list.
+	folders func(dirs []string) ([][]fileRef, error)
+	// blobs reads files by blob id on every CPU (snapshot.Repo.ReadBlobs),
+	// for Prefetch.
+	blobs func(hs []plumbing.Hash, fn func(i int, data []byte, err error)) error
+	dirs  map[string][]fileRef // folder → its files, from folders
+	keys  map[string]keyMatch  // id → keyPaths' answer, from folders
+	known map[string]*layout.Kind
+	// blobAt: the blob ids of the files known (from folders).
+	blobAt map[string]plumbing.Hash
+	// pre: files read and decoded ahead by Prefetch, not yet asked for.
+	pre map[string]decoded
 
 	loaded  bool
 	listErr error
@@ -42,11 +51,24 @@ type Index struct {
 	skipped []diff.Skipped
 }
 
-// located is an object file found by folder: its path, kind and key.
+// located is an object file found by folders: its path, blob id, kind
+// and key.
 type located struct {
 	path      string
+	blob      plumbing.Hash
 	kind      *layout.Kind
 	key, fold string // fold: the key in lower case
+}
+
+// fileRef is a file as folders lists it: the folder that holds it, its
+// name there and its blob.
+type fileRef = snapshot.FolderFile
+
+// decoded is a file read and decoded by Prefetch: its object, or the
+// error decoding it.
+type decoded struct {
+	obj map[string]any
+	err error
 }
 
 // keyMatch is what keyPaths found for one id.
@@ -58,17 +80,20 @@ func newIndex(list func() ([]string, error), read func(string) ([]byte, error)) 
 
 // Open indexes the revision rev (a commit id) of r.
 func Open(ctx context.Context, r *snapshot.Repo, rev string) *Index {
-	walk := func(prefix string) ([]string, error) {
+	ix := newIndex(func() ([]string, error) {
 		var paths []string
-		err := r.Walk(ctx, rev, prefix, func(p string, _ plumbing.Hash) error {
+		err := r.Walk(ctx, rev, "", func(p string, _ plumbing.Hash) error {
 			paths = append(paths, p)
 			return nil
 		})
 		return paths, err
+	}, func(p string) ([]byte, error) { return r.ReadFile(ctx, rev, p) })
+	ix.folders = func(dirs []string) ([][]fileRef, error) {
+		return r.ListFolders(ctx, rev, dirs, runtime.GOMAXPROCS(0))
 	}
-	ix := newIndex(func() ([]string, error) { return walk("") },
-		func(p string) ([]byte, error) { return r.ReadFile(ctx, rev, p) })
-	ix.folder = walk
+	ix.blobs = func(hs []plumbing.Hash, fn func(i int, data []byte, err error)) error {
+		return r.ReadBlobs(ctx, hs, runtime.GOMAXPROCS(0), fn)
+	}
 	return ix
 }
 
@@ -155,7 +180,7 @@ func (ix *Index) Has(p string) bool { return ix.Kind(p) != nil }
 // none). Without the full list it lists only p's folder: a selector that is
 // an id, asked first whether it is a path, costs no walk of the tree.
 func (ix *Index) Kind(p string) *layout.Kind {
-	if ix.loaded || ix.folder == nil {
+	if ix.loaded || ix.folders == nil {
 		if ix.load() != nil {
 			return nil
 		}
@@ -176,9 +201,11 @@ func (ix *Index) Kind(p string) *layout.Kind {
 		return nil
 	}
 	for _, f := range files {
-		if f.path == p {
-			ix.note(f.path, f.kind)
-			return f.kind
+		if f.Path() == p {
+			if l, ok := locate(f); ok {
+				ix.note(l)
+				return l.kind
+			}
 		}
 	}
 	return nil
@@ -243,7 +270,7 @@ func (ix *Index) Lookup(id string) ([]string, error) {
 // id's. Without the full list it looks only where a file keyed id can be:
 // each kind's folder, or its shard folder for id (layout.Path).
 func (ix *Index) keyPaths(id string) (exact, fold []string, err error) {
-	if ix.loaded || ix.folder == nil {
+	if ix.loaded || ix.folders == nil {
 		if err := ix.load(); err != nil {
 			return nil, nil, err
 		}
@@ -253,25 +280,17 @@ func (ix *Index) keyPaths(id string) (exact, fold []string, err error) {
 		return m.exact, m.fold, nil
 	}
 	guid, lid := layout.IsGUID(id), strings.ToLower(id)
-	for _, k := range layout.Kinds() {
-		probe := map[string]any{k.KeyProp(): id}
-		if k.NameProp != "" {
-			probe[k.NameProp] = "x"
-		}
-		p, err := layout.Path(k, probe)
-		if err != nil {
-			continue
-		}
-		dir := p
-		if !k.Singleton {
-			dir = path.Dir(p)
-		}
-		files, err := ix.dir(dir)
+	for _, pr := range probes(id) {
+		files, err := ix.dir(pr.dir)
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, f := range files {
-			if f.kind != k || f.fold != lid {
+		for _, ref := range files {
+			if !mayHoldKey(ref.Name, lid) {
+				continue
+			}
+			f, ok := locate(ref)
+			if !ok || f.kind != pr.kind || f.fold != lid {
 				continue
 			}
 			// normKey: GUIDs compare without regard to case, other keys
@@ -280,7 +299,7 @@ func (ix *Index) keyPaths(id string) (exact, fold []string, err error) {
 				exact = append(exact, f.path)
 			}
 			fold = append(fold, f.path)
-			ix.note(f.path, f.kind)
+			ix.note(f)
 		}
 	}
 	sort.Strings(exact)
@@ -292,46 +311,159 @@ func (ix *Index) keyPaths(id string) (exact, fold []string, err error) {
 	return exact, fold, nil
 }
 
-// note remembers the kind of a file a lookup found.
-func (ix *Index) note(p string, k *layout.Kind) {
-	if ix.known == nil {
-		ix.known = map[string]*layout.Kind{}
-	}
-	ix.known[p] = k
+// probe is a folder (or a singleton's file) where a file of kind keyed by
+// some id can be.
+type probe struct {
+	kind *layout.Kind
+	dir  string
 }
 
-// dir lists the object files at or below dir (a folder or one file) once.
-func (ix *Index) dir(dir string) ([]located, error) {
-	if fs, ok := ix.dirs[dir]; ok {
-		return fs, nil
+// probes lists, kind by kind, where a file keyed id can be: the kind's
+// folder, or its shard folder for id (layout.Path).
+func probes(id string) []probe {
+	if id == "" || len(id) > maxPlainProbe {
+		return probesOf(layout.Kinds(), id)
 	}
-	paths, err := ix.folder(dir)
-	if err != nil {
-		return nil, err
+	// Only a sharded kind's folder depends on a short id: the others' are
+	// the same for every id (computing each kind's path for each id named
+	// was a twentieth of a large diff's CPU).
+	plainOnce.Do(func() { plainProbes = probesOf(layout.Kinds(), "x") })
+	out := make([]probe, 0, len(plainProbes))
+	for _, pr := range plainProbes {
+		if pr.kind.Shard {
+			out = append(out, probesOf([]*layout.Kind{pr.kind}, id)...)
+		} else {
+			out = append(out, pr)
+		}
 	}
-	// The files found are remembered as known (kindAt, Object) only when a
-	// lookup returns them (note): a diff of a large tenant lists most of
-	// the users' shard folders to name its ids, 100,000 files, and keeping
-	// each in a map was a tenth of the listing's cost (issue 12, row e1).
-	fs := make([]located, 0, len(paths))
-	for _, p := range paths {
-		k, key, err := layout.Locate(p)
+	return out
+}
+
+// maxPlainProbe is the longest id whose path no kind refuses (an escaped
+// key is at most three times the id's length, and layout.Path refuses one
+// that leaves no room in a file name of 255 bytes).
+const maxPlainProbe = 60
+
+var (
+	plainOnce   sync.Once
+	plainProbes []probe // every kind's, for a short id
+)
+
+// probesOf is probes for the kinds ks.
+func probesOf(ks []*layout.Kind, id string) []probe {
+	var out []probe
+	for _, k := range ks {
+		obj := map[string]any{k.KeyProp(): id}
+		if k.NameProp != "" {
+			obj[k.NameProp] = "x"
+		}
+		p, err := layout.Path(k, obj)
 		if err != nil {
 			continue
 		}
-		fs = append(fs, located{path: p, kind: k, key: key, fold: strings.ToLower(key)})
+		dir := p
+		if !k.Singleton {
+			dir = path.Dir(p)
+		}
+		out = append(out, probe{k, dir})
+	}
+	return out
+}
+
+// note remembers the kind and blob of a file a lookup found.
+func (ix *Index) note(f located) {
+	if ix.known == nil {
+		ix.known = map[string]*layout.Kind{}
+		ix.blobAt = map[string]plumbing.Hash{}
+	}
+	ix.known[f.path] = f.kind
+	ix.blobAt[f.path] = f.blob
+}
+
+// dir lists the files at or below dir (a folder or one file) once.
+func (ix *Index) dir(dir string) ([]fileRef, error) {
+	if fs, ok := ix.dirs[dir]; ok {
+		return fs, nil
+	}
+	if err := ix.listDirs([]string{dir}); err != nil {
+		return nil, err
+	}
+	return ix.dirs[dir], nil
+}
+
+// listDirs lists the folders dirs not listed yet, all at once (their trees
+// read on every CPU: snapshot.Repo.WalkFolders).
+func (ix *Index) listDirs(dirs []string) error {
+	var todo []string
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		if _, ok := ix.dirs[d]; !ok && !seen[d] {
+			seen[d] = true
+			todo = append(todo, d)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	listed, err := ix.folders(todo)
+	if err != nil {
+		return err
 	}
 	if ix.dirs == nil {
-		ix.dirs = map[string][]located{}
+		ix.dirs = map[string][]fileRef{}
 	}
-	ix.dirs[dir] = fs
-	return fs, nil
+	for i, refs := range listed {
+		ix.dirs[todo[i]] = refs
+	}
+	return nil
+}
+
+// locate is the kind and key of the object file f (false: f is no object
+// file). The files listed are located only when a lookup may want them,
+// and remembered only when it returns them (note): a diff of a large
+// tenant lists hundreds of the users' shard folders to name its ids, and
+// locating each of their files, then keeping it in a map, was a tenth of
+// the diff's CPU (issue 12, row e1).
+func locate(f fileRef) (located, bool) {
+	p := f.Path()
+	k, key, err := layout.Locate(p)
+	if err != nil {
+		return located{}, false
+	}
+	return located{path: p, blob: f.Blob, kind: k, key: key, fold: strings.ToLower(key)}, true
+}
+
+// mayHoldKey reports whether the file named name can be an object's whose
+// key folds to lid (lower case), without locating it: layout.Path ends a
+// file name with the key and ".yaml", the key as it is but for the bytes
+// it escapes as ~XX (every byte but ASCII letters, digits, '_', '-' and
+// '.'), so in a name without '~' the key is all ASCII and folds to lid only
+// if the name ends with lid+".yaml" in some case.
+func mayHoldKey(name, lid string) bool {
+	if strings.IndexByte(name, '~') >= 0 {
+		return true
+	}
+	const ext = ".yaml"
+	n := len(name) - len(ext) - len(lid)
+	if n < 0 || name[len(name)-len(ext):] != ext {
+		return false
+	}
+	for i := range len(lid) {
+		c := name[n+i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lid[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // kindPaths returns the object files of kind k, sorted.
 func (ix *Index) kindPaths(k *layout.Kind) ([]string, error) {
 	var out []string
-	if ix.loaded || ix.folder == nil {
+	if ix.loaded || ix.folders == nil {
 		if err := ix.load(); err != nil {
 			return nil, err
 		}
@@ -350,10 +482,10 @@ func (ix *Index) kindPaths(k *layout.Kind) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
-		if f.kind == k {
+	for _, ref := range files {
+		if f, ok := locate(ref); ok && f.kind == k {
 			out = append(out, f.path)
-			ix.note(f.path, f.kind)
+			ix.note(f)
 		}
 	}
 	sort.Strings(out)
@@ -384,11 +516,18 @@ func (ix *Index) Object(p string) (*diff.Object, error) {
 	if !ok || ix.read == nil {
 		return nil, &NotFoundError{Path: p}
 	}
-	data, err := ix.read(p)
-	if err != nil {
-		return nil, err
+	var obj map[string]any
+	var err error
+	if d, ok := ix.pre[p]; ok {
+		delete(ix.pre, p)
+		obj, err = d.obj, d.err
+	} else {
+		var data []byte
+		if data, err = ix.read(p); err != nil {
+			return nil, err
+		}
+		obj, err = layout.Decode(data)
 	}
-	obj, err := layout.Decode(data)
 	if err != nil {
 		if !ix.failed[p] {
 			ix.failed[p] = true

@@ -36,11 +36,14 @@ type readCounts struct {
 
 func instrument(ix *Index) *readCounts {
 	c := &readCounts{}
-	list, read, folder := ix.list, ix.read, ix.folder
+	list, read, folders := ix.list, ix.read, ix.folders
 	ix.list = func() ([]string, error) { c.lists++; return list() }
 	ix.read = func(p string) ([]byte, error) { c.files = append(c.files, p); return read(p) }
-	if folder != nil {
-		ix.folder = func(dir string) ([]string, error) { c.folders = append(c.folders, dir); return folder(dir) }
+	if folders != nil {
+		ix.folders = func(dirs []string) ([][]fileRef, error) {
+			c.folders = append(c.folders, dirs...)
+			return folders(dirs)
+		}
 	}
 	return c
 }

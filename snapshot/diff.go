@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -75,6 +76,8 @@ type treeReader struct {
 	// snapshot of a 100,000-user export, kept for the whole run; issue 12)
 	// and a small one is as quick the next time.
 	once bool
+	// pre holds trees read ahead for this reader alone (WalkFolders).
+	pre map[plumbing.Hash][]tEntry
 }
 
 func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
@@ -83,6 +86,9 @@ func (t treeReader) entries(h plumbing.Hash) ([]tEntry, error) {
 	}
 	if d, ok := t.overlay[h]; ok {
 		return d.entries, nil
+	}
+	if es, ok := t.pre[h]; ok {
+		return es, nil
 	}
 	if t.once {
 		if es, ok := t.r.treeCache[h]; ok {
@@ -160,7 +166,9 @@ func (r *Repo) readTree(h plumbing.Hash) ([]tEntry, error) {
 }
 
 // parseTree parses the content of a git tree object: entries of "MODE
-// NAME\0" and a 20-byte id.
+// NAME\0" and a 20-byte id. The names are strings over data itself, which
+// must not change afterwards: every caller passes the buffer it has just
+// read the object into, and keeps no other reference to it.
 func parseTree(data []byte) ([]tEntry, error) {
 	n := 0
 	for i := 0; i < len(data); n++ {
@@ -170,7 +178,10 @@ func parseTree(data []byte) ([]tEntry, error) {
 		}
 		i += z + 1 + len(plumbing.Hash{})
 	}
-	names := string(data) // one allocation for every name
+	// One string for every name, data itself: copying it was a tenth of
+	// the CPU of a large diff, which reads hundreds of shard folders
+	// (issue 12, row e1).
+	names := unsafe.String(unsafe.SliceData(data), len(data))
 	es := make([]tEntry, 0, n)
 	for i := 0; i < len(data); {
 		sp := bytes.IndexByte(data[i:], ' ')
@@ -232,6 +243,9 @@ func (d *differ) diffTrees(prefix string, a, b plumbing.Hash) error {
 		seen[e.name] = true
 		var old *tEntry
 		if o, ok := byName[e.name]; ok {
+			if o.hash == e.hash && o.mode == e.mode {
+				continue // the same (diffEntry's first test, without building the path)
+			}
 			old = &o
 		}
 		e := e
@@ -291,21 +305,35 @@ func (d *differ) prefetch(ea, eb []tEntry, byName map[string]tEntry) {
 	if len(hs) < prefetchMin {
 		return
 	}
+	for i, es := range r.readTrees(d.ctx, hs, workers) {
+		if es != nil {
+			r.reads.trees.Add(1)
+			r.cacheTree(hs[i], es)
+		}
+	}
+}
+
+// readTrees reads and parses the trees hs straight from the packs on up to
+// workers goroutines (about one for each prefetchMin/2 trees): nil for
+// one it cannot read there (a delta, a loose object, a damaged one), which
+// the caller reads as before and whose error it reports. Callers hold
+// r.mu.
+func (r *Repo) readTrees(ctx context.Context, hs []plumbing.Hash, workers int) [][]tEntry {
+	got := make([][]tEntry, len(hs))
 	packs := r.packSetLocked()
 	if packs == nil {
-		return
+		return got
 	}
 	limit := r.maxFileSize()
-	got := make([][]tEntry, len(hs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(workers, len(hs)/(prefetchMin/2)) {
+	for range max(1, min(workers, len(hs)/(prefetchMin/2))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			pr := packs.reader()
 			for i := int(next.Add(1)) - 1; i < len(hs); i = int(next.Add(1)) - 1 {
-				if d.ctx.Err() != nil {
+				if ctx.Err() != nil {
 					return
 				}
 				data, err := pr.read(hs[i], plumbing.TreeObject, limit)
@@ -319,12 +347,7 @@ func (d *differ) prefetch(ea, eb []tEntry, byName map[string]tEntry) {
 		}()
 	}
 	wg.Wait()
-	for i, es := range got {
-		if es != nil {
-			r.reads.trees.Add(1)
-			r.cacheTree(hs[i], es)
-		}
-	}
+	return got
 }
 
 // diffEntry compares what is at path p on both sides (nil: absent).

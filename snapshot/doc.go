@@ -100,7 +100,9 @@
 //   - ReadFile(ctx, rev, path) ([]byte, error): ErrNotFound when absent.
 //   - Walk(ctx, rev, prefix, fn(path, blob) error) error and
 //     ReadAll(ctx, rev, prefix) (map[string][]byte, error): the files at or
-//     below a folder or file, in path order.
+//     below a folder or file, in path order. ListFolders(ctx, rev, prefixes,
+//     n) ([][]FolderFile, error): the same for many folders at once, their
+//     trees read on n goroutines (naming the ids of a diff).
 //   - Diff(ctx, from, to) ([]Change, error): changed files, sorted by path,
 //     comparing subtree ids so unchanged folders are skipped.
 //   - Log(ctx, rev, max) ([]CommitInfo, error): first-parent history with

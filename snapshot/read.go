@@ -345,12 +345,22 @@ type walkItem struct {
 // cache held more than walkCacheMax entries (a fifth of the walks' CPU;
 // issue 12, row e1).
 func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string, skip func(dir string) bool) ([]walkItem, error) {
-	tr := treeReader{r: r, once: true}
 	e, ok, err := treeReader{r: r}.lookup(root, prefix)
 	if err != nil || !ok {
 		return nil, err
 	}
 	var out []walkItem
+	err = walkEntry(ctx, treeReader{r: r, once: true}, prefix, e, skip, func(dir, name string, h plumbing.Hash) {
+		out = append(out, walkItem{join(dir, name), h})
+	})
+	return out, err
+}
+
+// walkEntry calls fn for every file at or below e, the entry at path p
+// (cleaned), in path order, with the folder that holds it and its name
+// there, reading trees through tr; below p, it skips the folders skip (if
+// not nil) returns true for, unread.
+func walkEntry(ctx context.Context, tr treeReader, p string, e tEntry, skip func(dir string) bool, fn func(dir, name string, h plumbing.Hash)) error {
 	var walk func(p string, h plumbing.Hash) error
 	walk = func(p string, h plumbing.Hash) error {
 		if err := ctxErr(ctx); err != nil {
@@ -372,7 +382,7 @@ func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string, s
 					return err
 				}
 			default:
-				out = append(out, walkItem{join(p, e.name), e.hash})
+				fn(p, e.name, e.hash)
 			}
 		}
 		return nil
@@ -380,11 +390,15 @@ func (r *Repo) collect(ctx context.Context, root plumbing.Hash, prefix string, s
 	switch {
 	case skipMode(e.mode):
 	case e.isTree():
-		err = walk(prefix, e.hash)
-	default:
-		out = append(out, walkItem{prefix, e.hash})
+		return walk(p, e.hash)
+	default: // a file
+		dir, name := "", p
+		if j := strings.LastIndexByte(p, '/'); j >= 0 {
+			dir, name = p[:j], p[j+1:]
+		}
+		fn(dir, name, e.hash)
 	}
-	return out, err
+	return nil
 }
 
 // Walk calls fn for every file at or below prefix (a folder or a file; ""
