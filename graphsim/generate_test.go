@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -729,12 +731,19 @@ func TestGenerateLargeHistoryWhileTheClockMoves(t *testing.T) {
 // 20,000 groups of about 50 members, 2,000 apps, 50 CA policies) and
 // reports the live heap it holds per user (compact.go packs users and
 // groups: 2,900 bytes and 40 heap objects per user before).
+//
+// GRAPHSIM_BENCH_USERS sets the user count (default 100,000; groups one
+// in five users, as the default sizes): issue 12 measures at 100k and 300k.
 func BenchmarkBuildLarge(b *testing.B) {
+	var sz Sizes
+	if n, err := strconv.Atoi(os.Getenv("GRAPHSIM_BENCH_USERS")); err == nil && n > 0 {
+		sz = Sizes{Users: n, Groups: n / 5}
+	}
 	for b.Loop() {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		s := genServer(b, Options{Profile: "large", Seed: 1})
+		s := genServer(b, Options{Profile: "large", Seed: 1, Sizes: sz})
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		n := float64(s.Tenant().Count("user"))

@@ -102,8 +102,8 @@ func (t *Tenant) buildIDs() {
 
 func (t *Tenant) noteRecord(r *record) {
 	t.noteIDs(r.o())
-	for _, targets := range r.links {
-		for _, id := range targets {
+	for _, rel := range r.links.relNames() {
+		for _, id := range r.links.list(rel).all() {
 			t.noteIDs(id)
 		}
 	}

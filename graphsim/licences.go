@@ -218,7 +218,7 @@ func assignLicenseAction(s *Server, req *request, r *record) (*response, *apiErr
 		t.recomputeUser(r)
 	} else {
 		t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"assignedLicenses"}})
-		for _, m := range r.links["members"] {
+		for _, m := range r.links.list("members").all() {
 			if u := t.colls["user"].byKey[strings.ToLower(m)]; u != nil {
 				t.recomputeUser(u)
 			}
@@ -312,7 +312,7 @@ func (t *Tenant) recomputeUser(u *record) {
 	}
 	var groups []*record
 	for _, g := range t.colls["group"].byKey {
-		if len(asSlice(g.get("assignedLicenses"))) > 0 && containsFold(g.links["members"], u.key()) {
+		if len(asSlice(g.get("assignedLicenses"))) > 0 && g.links.list("members").containsFold(u.key()) {
 			groups = append(groups, g)
 		}
 	}
@@ -394,7 +394,7 @@ func (t *Tenant) SeedLicences(kind, id string, assigned []map[string]any) error 
 		t.recomputeUser(r)
 		return nil
 	}
-	for _, m := range r.links["members"] {
+	for _, m := range r.links.list("members").all() {
 		if u := t.colls["user"].byKey[strings.ToLower(m)]; u != nil {
 			t.recomputeUser(u)
 		}
