@@ -87,7 +87,7 @@ func (fm *fastMaker) make(variant int, vals []string, slow func() string) string
 	}
 	t := g.t
 	vals[0] = "S-1-12-1-" + strconv.FormatUint(t.rng.Uint64()%4294967295, 10) // as createUser, createGroup
-	vals[1] = t.newID()                                                      // as Seed
+	vals[1] = t.newID()                                                       // as Seed
 	p := tm.build(vals)
 	if p == nil {
 		g.fail("graphsim: %s %s: a value is too long to pack", fm.kind.Name, vals[1])
