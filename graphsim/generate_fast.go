@@ -47,7 +47,7 @@ type fastTmpl struct {
 
 // newFastMaker is nil when the generator keeps plain objects.
 func (g *generator) newFastMaker(kind string, keys ...string) *fastMaker {
-	if g.pk == nil {
+	if g.pk == nil || g.s.opts.slowPacking {
 		return nil
 	}
 	return &fastMaker{g: g, kind: kindByName[kind], keys: append(append([]string(nil), fastDrawn...), keys...), tmpls: map[int]*fastTmpl{}}
@@ -97,7 +97,7 @@ func (fm *fastMaker) make(variant int, vals []string, slow func() string) string
 	r.packed.Store(p)
 	c := t.colls[fm.kind.Name]
 	for _, u := range fm.kind.Unique {
-		if v := str(r.get(u)); v != "" && c.unique[u][strings.ToLower(v)] != nil {
+		if v := r.propStr(u); v != "" && c.unique[u][strings.ToLower(v)] != nil {
 			g.fail("%s %q: another object has %s %q", fm.kind.Name, vals[1], u, v)
 			return ""
 		}

@@ -109,6 +109,16 @@ func (t *Tenant) noteRecord(r *record) {
 	}
 }
 
+// noteID adds s to the set when it is GUID-shaped (once the set is built).
+func (t *Tenant) noteID(s string) {
+	if t.ids == nil {
+		return
+	}
+	if g, ok := parseGUID(s); ok {
+		t.ids[g] = struct{}{}
+	}
+}
+
 // noteIDs adds every GUID-shaped string in v (a JSON value: maps are walked
 // keys and values) to the set, once it is built. Callers hold t.mu.
 func (t *Tenant) noteIDs(v any) {
@@ -117,9 +127,7 @@ func (t *Tenant) noteIDs(v any) {
 	}
 	switch v := v.(type) {
 	case string:
-		if g, ok := parseGUID(v); ok {
-			t.ids[g] = struct{}{}
-		}
+		t.noteID(v)
 	case map[string]any:
 		for k, x := range v {
 			t.noteIDs(k)

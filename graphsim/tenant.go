@@ -25,8 +25,7 @@ type record struct {
 }
 
 func (r *record) key() string {
-	v, _ := r.prop(r.kind.key())
-	return str(v)
+	return r.propStr(r.kind.key())
 }
 
 type collection struct {
@@ -217,7 +216,7 @@ func (t *Tenant) insertRecord(r *record) {
 	c.order = append(c.order, r)
 	c.indexAdd(r) // pgindex.go
 	for p, idx := range c.unique {
-		if v := str(r.get(p)); v != "" {
+		if v := r.propStr(p); v != "" {
 			idx[strings.ToLower(v)] = r
 		}
 	}
@@ -226,8 +225,8 @@ func (t *Tenant) insertRecord(r *record) {
 	}
 	if r.obj != nil {
 		t.noteIDs(r.obj)
-	} else if t.ids != nil {
-		t.noteIDs(r.view())
+	} else if p := r.packed.Load(); p != nil {
+		p.noteIDs(t)
 	}
 	t.noteEnd(r) // endqueue.go
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
