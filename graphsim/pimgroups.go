@@ -225,14 +225,17 @@ func (s *Server) dropEndedGroupSchedules() {
 
 // pimGroupAllowed says why group g cannot be governed by PIM, or "".
 func pimGroupAllowed(g *record) string {
+	// view, not o: a read must leave a packed group packed (compact.go);
+	// PIMGovernableGroups asks this of every group.
+	o := g.view()
 	switch {
-	case isDynamic(g.o()):
+	case isDynamic(o):
 		return "dynamic membership groups cannot be managed in PIM for Groups"
-	case synced(g.o()):
+	case synced(o):
 		return "groups synchronized from on-premises cannot be managed in PIM for Groups"
 	}
-	sec, _ := g.get("securityEnabled").(bool)
-	if !sec && !isUnified(g.o()) {
+	sec, _ := o["securityEnabled"].(bool)
+	if !sec && !isUnified(o) {
 		return "only security groups and Microsoft 365 groups can be managed in PIM for Groups"
 	}
 	return ""
