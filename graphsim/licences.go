@@ -286,8 +286,11 @@ func toInt(v any) int {
 // group. Callers hold t.mu.
 func (t *Tenant) membersChanged(group, member string) {
 	g := t.colls["group"].byKey[strings.ToLower(group)]
+	if g == nil || len(asSlice(g.get("assignedLicenses"))) == 0 {
+		return // (before looking the member up: a large build links millions)
+	}
 	u := t.colls["user"].byKey[strings.ToLower(member)]
-	if g == nil || u == nil || len(asSlice(g.get("assignedLicenses"))) == 0 {
+	if u == nil {
 		return
 	}
 	t.recomputeUser(u)

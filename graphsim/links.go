@@ -39,21 +39,33 @@ func newLinkTable(t *Tenant) *linkTable {
 
 // intern is id's index, added when new.
 func (tab *linkTable) intern(id string) uint32 {
-	if r := tab.t.dirIndex[strings.ToLower(id)]; r != nil && r.key() == id {
-		if r.lid == 0 {
-			r.lid = tab.add(id)
+	x, _ := tab.internLive(id)
+	return x
+}
+
+// internLive is intern, also saying whether id is a live directory
+// object's own id.
+func (tab *linkTable) internLive(id string) (uint32, bool) {
+	if r := tab.t.dirIndex[strings.ToLower(id)]; r != nil {
+		// names[r.lid] is r's key: comparing it spares reading the record's
+		// object (a large build's links touch records at random).
+		if r.lid != 0 && tab.names[r.lid] == id {
+			return r.lid, true
 		}
-		return r.lid
+		if r.lid == 0 && r.key() == id {
+			r.lid = tab.add(id)
+			return r.lid, true
+		}
 	}
 	if i, ok := tab.other[id]; ok {
-		return i
+		return i, false
 	}
 	i := tab.add(id)
 	if tab.other == nil {
 		tab.other = map[string]uint32{}
 	}
 	tab.other[id] = i
-	return i
+	return i, false
 }
 
 func (tab *linkTable) add(id string) uint32 {
@@ -151,14 +163,16 @@ func (ls *linkSet) find(rel string) int {
 	return -1
 }
 
-// add appends id to rel. Callers hold t.mu for writing.
-func (ls *linkSet) add(rel, id string) {
-	x := ls.tab.intern(id)
+// add appends id to rel and says whether id is a live directory object's
+// own id. Callers hold t.mu for writing.
+func (ls *linkSet) add(rel, id string) (live bool) {
+	x, live := ls.tab.internLive(id)
 	if i := ls.find(rel); i >= 0 {
 		ls.rels[i].ids = append(ls.rels[i].ids, x)
-		return
+		return live
 	}
 	ls.rels = append(ls.rels, relIDs{rel: rel, ids: []uint32{x}})
+	return live
 }
 
 // removeAt drops rel's i-th target into a new array (a reader of the old

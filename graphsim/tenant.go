@@ -385,8 +385,9 @@ func (t *Tenant) SeedLink(kind, id, rel, target string) error {
 	if r == nil {
 		return fmt.Errorf("graphsim: %s %s not found", kind, id)
 	}
-	t.linksOf(r).add(rel, target)
-	t.noteIDs(target) // ids.go
+	if !t.linksOf(r).add(rel, target) {
+		t.noteIDs(target) // ids.go (a live object's id is noted already)
+	}
 	t.logChange(change{Kind: k.Name, ID: id, Op: "link", Rel: rel, Target: target})
 	return nil
 }
