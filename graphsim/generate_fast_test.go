@@ -25,19 +25,13 @@ func TestFastGeneratorMakesTheSameTenant(t *testing.T) {
 	fast, fastAllocs := build(false, false)
 	_, slowAllocs := build(false, true) // packed after the ordinary path, as before
 	slow, _ := build(true, false)       // plain maps: the reference
-	var a, b bytes.Buffer
-	if err := fast.Tenant().Save(&a); err != nil {
-		t.Fatal(err)
-	}
-	if err := slow.Tenant().Save(&b); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+	a, b := savedBytes(t, fast.Tenant()), savedBytes(t, slow.Tenant())
+	if !bytes.Equal(a, b) {
 		i := 0
-		for i < a.Len() && i < b.Len() && a.Bytes()[i] == b.Bytes()[i] {
+		for i < len(a) && i < len(b) && a[i] == b[i] {
 			i++
 		}
-		t.Fatalf("the directly packed tenant saves differently at byte %d: ...%.300s\nordinary: ...%.300s", i, a.Bytes()[max(0, i-100):], b.Bytes()[max(0, i-100):])
+		t.Fatalf("the directly packed tenant saves differently at byte %d: ...%.300s\nordinary: ...%.300s", i, a[max(0, i-100):], b[max(0, i-100):])
 	}
 	t.Logf("heap allocations per user while building: packed directly %.0f, made then packed %.0f", fastAllocs, slowAllocs)
 	if fastAllocs > slowAllocs*2/3 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -73,7 +74,7 @@ func TestLinksKeepTheIDsTheyWereGiven(t *testing.T) {
 		}
 		want = append(want, h)
 	}
-	if got := tn.Links("group", g, "members"); !equalStrings(got, want) {
+	if got := tn.Links("group", g, "members"); !slices.Equal(got, want) {
 		t.Fatalf("links %q, want %q", got, want)
 	}
 	// Saved and loaded, the links are the same, byte for byte.
@@ -91,7 +92,7 @@ func TestLinksKeepTheIDsTheyWereGiven(t *testing.T) {
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Fatal("a tenant with hostile link ids saves differently once loaded")
 	}
-	if got := loaded.Links("group", g, "members"); !equalStrings(got, want) {
+	if got := loaded.Links("group", g, "members"); !slices.Equal(got, want) {
 		t.Fatalf("loaded links %q, want %q", got, want)
 	}
 
@@ -109,7 +110,7 @@ func TestLinksKeepTheIDsTheyWereGiven(t *testing.T) {
 			live = append(live, str(tn.dirObject(id).key()))
 		}
 	}
-	if code != 200 || !equalStrings(ids, live) {
+	if code != 200 || !slices.Equal(ids, live) {
 		t.Fatalf("members %d %q, want %q", code, ids, live)
 	}
 	// Remove one spelling of uid[1] (the first, any case), soft delete
@@ -119,7 +120,7 @@ func TestLinksKeepTheIDsTheyWereGiven(t *testing.T) {
 	}
 	i := indexFold(want, uid[1])
 	want = append(want[:i:i], want[i+1:]...)
-	if got := tn.Links("group", g, "members"); !equalStrings(got, want) {
+	if got := tn.Links("group", g, "members"); !slices.Equal(got, want) {
 		t.Fatalf("after removal: links %q, want %q", got, want)
 	}
 	victim := want[0]
@@ -137,18 +138,6 @@ func TestLinksKeepTheIDsTheyWereGiven(t *testing.T) {
 	if code != 200 || !bytes.Contains(body, []byte("members@delta")) {
 		t.Fatalf("delta: %d %.300s", code, body)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestExportReadsLeaveRecordsPacked: what an export reads of a large
