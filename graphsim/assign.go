@@ -118,7 +118,7 @@ func (s *Server) appliesTo(req *request, rt *route) (*response, *apiError) {
 				continue
 			}
 			for _, r := range t.colls[kn].live() {
-				if !r.gone && containsFold(r.links[rel], id) {
+				if !r.gone && r.links.list(rel).containsFold(id) {
 					recs = append(recs, r)
 				}
 			}
@@ -133,7 +133,7 @@ func (s *Server) checkPolicyLimit(r *record, rel string) *apiError {
 	if !isPolicyLink(r.kind, rel) {
 		return nil
 	}
-	for _, id := range r.links[rel] {
+	for _, id := range r.links.list(rel).all() {
 		if s.tenant.dirObject(id) != nil {
 			return badRequest("The %s already has a policy of type %s assigned; only one can be assigned.", r.kind.Name, policyLinks[r.kind.Name][rel])
 		}

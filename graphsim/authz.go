@@ -269,7 +269,7 @@ func (s *Server) holdsRoleID(id string, roles map[string]bool) bool {
 		if strings.EqualFold(pid, id) {
 			return true
 		}
-		if g := t.dirObject(pid); g != nil && g.kind.Name == "group" && containsFold(g.links["members"], id) {
+		if g := t.dirObject(pid); g != nil && g.kind.Name == "group" && g.links.list("members").containsFold(id) {
 			return true
 		}
 	}

@@ -49,11 +49,7 @@ type packedObj struct {
 func (p *packedObj) value(i int) any {
 	switch p.shape.kinds[i] {
 	case packString:
-		start := uint16(0)
-		if i > 0 {
-			start = p.ends[i-1]
-		}
-		return p.data[start:p.ends[i]]
+		return p.str(i)
 	case packTrue:
 		return true
 	case packFalse:
@@ -217,6 +213,41 @@ func (r *record) prop(name string) (any, bool) {
 func (r *record) setObj(m map[string]any) {
 	r.packed.Store(nil)
 	r.obj = m
+}
+
+// str is packed slot i's string (slots of kind packString), unboxed.
+func (p *packedObj) str(i int) string {
+	start := uint16(0)
+	if i > 0 {
+		start = p.ends[i-1]
+	}
+	return p.data[start:p.ends[i]]
+}
+
+// propStr is r's property name as str would give it, without boxing a
+// packed string (record.key, indexes).
+func (r *record) propStr(name string) string {
+	if p := r.packed.Load(); p != nil {
+		if i, ok := p.shape.slot[name]; ok && p.shape.kinds[i] == packString {
+			return p.str(i)
+		}
+		return ""
+	}
+	return str(r.obj[name])
+}
+
+// noteIDs notes the ids among p's property names and string values, as
+// Tenant.noteIDs of its map would. Callers hold t.mu.
+func (p *packedObj) noteIDs(t *Tenant) {
+	if t.ids == nil {
+		return
+	}
+	for i, k := range p.shape.keys {
+		t.noteID(k)
+		if p.shape.kinds[i] == packString {
+			t.noteID(p.str(i))
+		}
+	}
 }
 
 // get is one property of r's object (nil when absent), to read only.

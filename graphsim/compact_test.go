@@ -197,16 +197,19 @@ func TestPackedTenantAnswersAsThePlainOne(t *testing.T) {
 	pairAll(t, a, b, "/v1.0/users/delta?$select=displayName,department", "Prefer", "return=minimal")
 
 	// Saved and loaded, the packed tenant is the plain one.
-	var sa, sb bytes.Buffer
-	if err := a.Tenant().Save(&sa); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Tenant().Save(&sb); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(sa.Bytes(), sb.Bytes()) {
+	if !bytes.Equal(savedBytes(t, a.Tenant()), savedBytes(t, b.Tenant())) {
 		t.Error("the packed tenant saves differently from the plain one")
 	}
+}
+
+// savedBytes is what Save writes of tn.
+func savedBytes(t *testing.T, tn *Tenant) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := tn.Save(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 // TestPackedTenantHeapPerUser: a large tenant's users and groups take a

@@ -131,7 +131,7 @@ func (s *Server) userGrants(id string) []userGrant {
 		pid := str(a.get("principalId"))
 		if !strings.EqualFold(pid, id) {
 			g := t.dirObject(pid)
-			if g == nil || g.kind.Name != "group" || !containsFold(g.links["members"], id) {
+			if g == nil || g.kind.Name != "group" || !g.links.list("members").containsFold(id) {
 				continue
 			}
 		}
@@ -318,7 +318,7 @@ func (s *Server) inScope(g userGrant, w delegatedWrite) bool {
 			return false
 		}
 		for _, id := range append([]string{w.target}, w.others...) {
-			if !containsFold(unit.links["members"], id) {
+			if !unit.links.list("members").containsFold(id) {
 				return false
 			}
 		}

@@ -41,7 +41,7 @@ import (
 // Callers hold t.mu.
 func (t *Tenant) deltaLinksOf(r *record, rel string) []string {
 	if r.kind.Name != "directoryRole" || rel != "members" {
-		return r.links[rel]
+		return r.links.list(rel).strings()
 	}
 	tmpl := str(r.get("roleTemplateId"))
 	var out []string

@@ -115,7 +115,7 @@ func (s *Server) expandList(r *record, rel string) []any {
 		}
 		return out
 	}
-	for _, id := range r.links[rel] {
+	for _, id := range r.links.list(rel).all() {
 		if len(out) == expandMax {
 			break
 		}

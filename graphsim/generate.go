@@ -320,7 +320,7 @@ func (g *generator) link(kind, id, rel, target string, computed bool) {
 			g.fail("%s %q %s += %s: %s", kind, describe(r.o()), rel, target, aerr.Message)
 			return
 		}
-		if containsFold(r.links[rel], target) {
+		if r.links.list(rel).containsFold(target) {
 			g.fail("%s %q %s += %s: already linked", kind, describe(r.o()), rel, target)
 			return
 		}
@@ -1811,30 +1811,47 @@ func (g *generator) large(sz Sizes) {
 	for d := range byDeptOffice {
 		byDeptOffice[d] = make([][]string, len(offices))
 	}
+	// Users and security groups are packed directly (generate_fast.go):
+	// the values below, in fastUser's and fastGroup's key order.
+	fastUser := g.newFastMaker("user", "createdDateTime", "displayName", "givenName", "surname", "userPrincipalName",
+		"mailNickname", "mail", "department", "jobTitle", "officeLocation", "city", "country", "usageLocation", "employeeId")
+	uvals := make([]string, len(fastDrawn)+14)
 	for i := 0; i < nUsers && g.err == nil; i++ {
 		d, o := g.weighted(deptW), g.weighted(offW)
 		dep, off := departments[d], offices[o]
 		given, surname := g.pick(givenNames), g.pick(surnames)
 		nk := strings.ToLower(given+"."+surname) + strconv.Itoa(i+1)
 		hired := g.past(1, 8*365)
-		id := g.postAt("user", map[string]any{
-			"accountEnabled":    g.rnd.IntN(50) != 0,
-			"displayName":       given + " " + surname,
-			"givenName":         given,
-			"surname":           surname,
-			"userPrincipalName": nk + "@" + t.domain,
-			"mailNickname":      nk,
-			"mail":              nk + "@" + t.domain,
-			"department":        dep.Name,
-			"jobTitle":          dep.Titles[g.rnd.IntN(len(dep.Titles))],
-			"officeLocation":    off.Location,
-			"city":              off.City,
-			"country":           off.Country,
-			"usageLocation":     off.Usage,
-			"employeeId":        strconv.Itoa(1000001 + i),
-			"passwordProfile":   map[string]any{"password": "unused"},
-		}, hired)
-		g.pack("user", id)
+		enabled := g.rnd.IntN(50) != 0
+		upn := nk + "@" + t.domain
+		uvals = append(uvals[:len(fastDrawn)], graphTime(hired), given+" "+surname, given, surname, upn,
+			nk, upn, dep.Name, dep.Titles[g.rnd.IntN(len(dep.Titles))], off.Location, off.City, off.Country, off.Usage, strconv.Itoa(1000001+i))
+		variant := 0
+		if enabled {
+			variant = 1
+		}
+		id := fastUser.make(variant, uvals, func() string {
+			v := uvals[len(fastDrawn):]
+			id := g.postAt("user", map[string]any{
+				"accountEnabled":    enabled,
+				"displayName":       v[1],
+				"givenName":         v[2],
+				"surname":           v[3],
+				"userPrincipalName": v[4],
+				"mailNickname":      v[5],
+				"mail":              v[6],
+				"department":        v[7],
+				"jobTitle":          v[8],
+				"officeLocation":    v[9],
+				"city":              v[10],
+				"country":           v[11],
+				"usageLocation":     v[12],
+				"employeeId":        v[13],
+				"passwordProfile":   map[string]any{"password": "unused"},
+			}, hired)
+			g.pack("user", id)
+			return id
+		})
 		users = append(users, id)
 		byDeptOffice[d][o] = append(byDeptOffice[d][o], id)
 		g.trimLog()
@@ -1842,28 +1859,47 @@ func (g *generator) large(sz Sizes) {
 
 	var security []string // non-Microsoft 365 groups so far, for nesting
 	mpg := sz.MembersPerGroup
+	fastGroup := g.newFastMaker("group", "createdDateTime", "renewedDateTime", "displayName", "mailNickname")
+	gvals := make([]string, len(fastDrawn)+4)
 	for i := 0; i < sz.Groups-1 && g.err == nil; i++ {
 		w := teamWords[i%len(teamWords)]
 		d := departments[(i/len(teamWords))%len(departments)]
-		body := map[string]any{
-			"displayName":     fmt.Sprintf("%s %s %d", d.Name, w, i+1),
-			"mailNickname":    fmt.Sprintf("grp-%s-%s-%d", d.Nick, strings.ToLower(w), i+1),
-			"mailEnabled":     false,
-			"securityEnabled": true,
-			"groupTypes":      []any{},
+		name := d.Name + " " + w + " " + strconv.Itoa(i+1)
+		nick := "grp-" + d.Nick + "-" + strings.ToLower(w) + "-" + strconv.Itoa(i+1)
+		body := func() map[string]any {
+			return map[string]any{
+				"displayName":     name,
+				"mailNickname":    nick,
+				"mailEnabled":     false,
+				"securityEnabled": true,
+				"groupTypes":      []any{},
+			}
 		}
+		var id string
 		var dynOffice = -1
 		switch {
 		case i%200 == 7:
 			dynOffice = g.rnd.IntN(len(offices))
-			body["groupTypes"] = strList("DynamicMembership")
-			body["membershipRule"] = fmt.Sprintf(`(user.department -eq "%s") -and (user.city -eq "%s")`, d.Name, offices[dynOffice].City)
+			b := body()
+			b["groupTypes"] = strList("DynamicMembership")
+			b["membershipRule"] = fmt.Sprintf(`(user.department -eq "%s") -and (user.city -eq "%s")`, d.Name, offices[dynOffice].City)
+			id = g.postAt("group", b, g.past(1, 5*365))
 		case i%7 == 3:
-			body["mailEnabled"], body["securityEnabled"] = true, false
-			body["groupTypes"] = strList("Unified")
-			body["visibility"] = "Private"
+			b := body()
+			b["mailEnabled"], b["securityEnabled"] = true, false
+			b["groupTypes"] = strList("Unified")
+			b["visibility"] = "Private"
+			id = g.postAt("group", b, g.past(1, 5*365))
+		default: // a security group: packed directly
+			created := g.past(1, 5*365)
+			ts := graphTime(created)
+			gvals = append(gvals[:len(fastDrawn)], ts, ts, name, nick)
+			id = fastGroup.make(0, gvals, func() string {
+				id := g.postAt("group", body(), created)
+				g.pack("group", id)
+				return id
+			})
 		}
-		id := g.postAt("group", body, g.past(1, 5*365))
 		if id == "" {
 			break
 		}

@@ -57,7 +57,7 @@ func (g *generator) largeCoverage14(users, security []string) {
 		for range len(users) {
 			u := users[next%len(users)]
 			next += 37
-			if containsFold(grp.links["members"], u) || containsFold(grp.links["owners"], u) || containsFold(taken, u) {
+			if grp.links.list("members").containsFold(u) || grp.links.list("owners").containsFold(u) || containsFold(taken, u) {
 				continue
 			}
 			if r := g.record("user", u); r == nil || r.get("accountEnabled") == false || str(r.get("userType")) == "Guest" {

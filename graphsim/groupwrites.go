@@ -90,7 +90,7 @@ func checkUnlink(r *record, rel string) *apiError {
 	if aerr := checkLinkWrite(r.kind, r.o(), rel); aerr != nil {
 		return aerr
 	}
-	if r.kind.Name == "group" && rel == "owners" && len(r.links["owners"]) == 1 {
+	if r.kind.Name == "group" && rel == "owners" && r.links.list("owners").len() == 1 {
 		return badRequest(msgLastOwner)
 	}
 	return nil

@@ -102,10 +102,20 @@ func (t *Tenant) buildIDs() {
 
 func (t *Tenant) noteRecord(r *record) {
 	t.noteIDs(r.o())
-	for _, targets := range r.links {
-		for _, id := range targets {
+	for _, rel := range r.links.relNames() {
+		for _, id := range r.links.list(rel).all() {
 			t.noteIDs(id)
 		}
+	}
+}
+
+// noteID adds s to the set when it is GUID-shaped (once the set is built).
+func (t *Tenant) noteID(s string) {
+	if t.ids == nil {
+		return
+	}
+	if g, ok := parseGUID(s); ok {
+		t.ids[g] = struct{}{}
 	}
 }
 
@@ -117,9 +127,7 @@ func (t *Tenant) noteIDs(v any) {
 	}
 	switch v := v.(type) {
 	case string:
-		if g, ok := parseGUID(v); ok {
-			t.ids[g] = struct{}{}
-		}
+		t.noteID(v)
 	case map[string]any:
 		for k, x := range v {
 			t.noteIDs(k)

@@ -218,7 +218,7 @@ func assignLicenseAction(s *Server, req *request, r *record) (*response, *apiErr
 		t.recomputeUser(r)
 	} else {
 		t.logChange(change{Kind: r.kind.Name, ID: r.key(), Op: "upsert", Props: []string{"assignedLicenses"}})
-		for _, m := range r.links["members"] {
+		for _, m := range r.links.list("members").all() {
 			if u := t.colls["user"].byKey[strings.ToLower(m)]; u != nil {
 				t.recomputeUser(u)
 			}
@@ -286,8 +286,11 @@ func toInt(v any) int {
 // group. Callers hold t.mu.
 func (t *Tenant) membersChanged(group, member string) {
 	g := t.colls["group"].byKey[strings.ToLower(group)]
+	if g == nil || len(asSlice(g.get("assignedLicenses"))) == 0 {
+		return // (before looking the member up: a large build links millions)
+	}
 	u := t.colls["user"].byKey[strings.ToLower(member)]
-	if g == nil || u == nil || len(asSlice(g.get("assignedLicenses"))) == 0 {
+	if u == nil {
 		return
 	}
 	t.recomputeUser(u)
@@ -312,7 +315,7 @@ func (t *Tenant) recomputeUser(u *record) {
 	}
 	var groups []*record
 	for _, g := range t.colls["group"].byKey {
-		if len(asSlice(g.get("assignedLicenses"))) > 0 && containsFold(g.links["members"], u.key()) {
+		if len(asSlice(g.get("assignedLicenses"))) > 0 && g.links.list("members").containsFold(u.key()) {
 			groups = append(groups, g)
 		}
 	}
@@ -394,7 +397,7 @@ func (t *Tenant) SeedLicences(kind, id string, assigned []map[string]any) error 
 		t.recomputeUser(r)
 		return nil
 	}
-	for _, m := range r.links["members"] {
+	for _, m := range r.links.list("members").all() {
 		if u := t.colls["user"].byKey[strings.ToLower(m)]; u != nil {
 			t.recomputeUser(u)
 		}

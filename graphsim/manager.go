@@ -123,16 +123,13 @@ func (s *Server) manager(req *request, rt *route) (*response, *apiError) {
 		if strings.EqualFold(m.key(), u.key()) {
 			return nil, badRequest("A user cannot be their own manager.")
 		}
-		if old := u.links[managerRel]; len(old) > 0 {
-			if strings.EqualFold(old[0], m.key()) {
+		if old := u.links.list(managerRel); old.len() > 0 {
+			if strings.EqualFold(old.at(0), m.key()) {
 				return noContent(), nil
 			}
-			t.logChange(change{Kind: "user", ID: u.key(), Op: "unlink", Rel: managerRel, Target: old[0]})
+			t.logChange(change{Kind: "user", ID: u.key(), Op: "unlink", Rel: managerRel, Target: old.at(0)})
 		}
-		if u.links == nil {
-			u.links = map[string][]string{}
-		}
-		u.links[managerRel] = []string{strings.ToLower(m.key())}
+		t.linksOf(u).set(managerRel, []string{strings.ToLower(m.key())})
 		t.logChange(change{Kind: "user", ID: u.key(), Op: "link", Rel: managerRel, Target: strings.ToLower(m.key())})
 		return noContent(), nil
 	case req.method == http.MethodDelete && rt.ref:
@@ -142,12 +139,12 @@ func (s *Server) manager(req *request, rt *route) (*response, *apiError) {
 		if u == nil {
 			return nil, notFound(rt.key)
 		}
-		old := u.links[managerRel]
-		if len(old) == 0 {
+		old := u.links.list(managerRel)
+		if old.len() == 0 {
 			return nil, errf(http.StatusNotFound, "Request_ResourceNotFound", msgMissingLink, managerRel)
 		}
-		delete(u.links, managerRel)
-		t.logChange(change{Kind: "user", ID: u.key(), Op: "unlink", Rel: managerRel, Target: old[0]})
+		u.links.set(managerRel, nil)
+		t.logChange(change{Kind: "user", ID: u.key(), Op: "unlink", Rel: managerRel, Target: old.at(0)})
 		return noContent(), nil
 	}
 	return nil, methodNotAllowed()
@@ -155,8 +152,8 @@ func (s *Server) manager(req *request, rt *route) (*response, *apiError) {
 
 // managerOf is u's manager while it exists. Callers hold t.mu.
 func (s *Server) managerOf(u *record) *record {
-	if l := u.links[managerRel]; len(l) > 0 {
-		return s.tenant.dirObject(l[0])
+	if l := u.links.list(managerRel); l.len() > 0 {
+		return s.tenant.dirObject(l.at(0))
 	}
 	return nil
 }

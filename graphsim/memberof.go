@@ -87,7 +87,7 @@ func (s *Server) memberOf(req *request, rt *route) (*response, *apiError) {
 				if g.gone || in[strings.ToLower(g.key())] {
 					continue
 				}
-				for _, m := range g.links["members"] {
+				for _, m := range g.links.list("members").all() {
 					if in[strings.ToLower(m)] {
 						in[strings.ToLower(g.key())] = true
 						recs = append(recs, g)
@@ -122,7 +122,7 @@ func (s *Server) memberOf(req *request, rt *route) (*response, *apiError) {
 			if au.gone {
 				continue
 			}
-			for _, m := range au.links["members"] {
+			for _, m := range au.links.list("members").all() {
 				if in[strings.ToLower(m)] {
 					recs = append(recs, au)
 					break

@@ -170,9 +170,7 @@ func (t *Tenant) Save(w io.Writer) error {
 
 func savedRec(r *record, inBin bool) savedRecord {
 	sr := savedRecord{Seq: r.seq, Obj: r.view()}
-	if len(r.links) > 0 {
-		sr.Links = r.links
-	}
+	sr.Links = r.links.toMap()
 	if !r.visibleAt.IsZero() {
 		v := r.visibleAt.UTC()
 		sr.VisibleAt = &v
@@ -433,7 +431,7 @@ func (l *loader) collection(i int, k *Kind, recs []savedRecord) error {
 		if k.Directory && t.dirIndex[lk] != nil {
 			return fmt.Errorf("%s: id %q is also used by a %s", where, key, t.dirIndex[lk].kind.Name)
 		}
-		r := &record{kind: k, obj: sr.Obj, seq: sr.Seq, links: sr.Links}
+		r := &record{kind: k, obj: sr.Obj, seq: sr.Seq, links: t.linkSetFrom(sr.Links)}
 		if sr.VisibleAt != nil {
 			r.visibleAt = sr.VisibleAt.UTC()
 		}
@@ -493,7 +491,7 @@ func (l *loader) recycleBin(bin []savedRecord) error {
 		if t.bin[lk] != nil || t.colls[k.Name].byKey[lk] != nil || t.dirIndex[lk] != nil {
 			return fmt.Errorf("%s: id %q is also used by another object", where, key)
 		}
-		r := &record{kind: k, obj: sr.Obj, seq: sr.Seq, links: sr.Links, deletedAt: sr.DeletedAt.UTC(), gone: true}
+		r := &record{kind: k, obj: sr.Obj, seq: sr.Seq, links: t.linkSetFrom(sr.Links), deletedAt: sr.DeletedAt.UTC(), gone: true}
 		if sr.VisibleAt != nil {
 			r.visibleAt = sr.VisibleAt.UTC()
 		}

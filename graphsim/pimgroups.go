@@ -225,14 +225,17 @@ func (s *Server) dropEndedGroupSchedules() {
 
 // pimGroupAllowed says why group g cannot be governed by PIM, or "".
 func pimGroupAllowed(g *record) string {
+	// view, not o: a read must leave a packed group packed (compact.go);
+	// PIMGovernableGroups asks this of every group.
+	o := g.view()
 	switch {
-	case isDynamic(g.o()):
+	case isDynamic(o):
 		return "dynamic membership groups cannot be managed in PIM for Groups"
-	case synced(g.o()):
+	case synced(o):
 		return "groups synchronized from on-premises cannot be managed in PIM for Groups"
 	}
-	sec, _ := g.get("securityEnabled").(bool)
-	if !sec && !isUnified(g.o()) {
+	sec, _ := o["securityEnabled"].(bool)
+	if !sec && !isUnified(o) {
 		return "only security groups and Microsoft 365 groups can be managed in PIM for Groups"
 	}
 	return ""
@@ -297,7 +300,7 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 		if aerr != nil {
 			return aerr
 		}
-		if sk.Name == pgAssignKind && containsFold(g.links[rel], p.key()) {
+		if sk.Name == pgAssignKind && g.links.list(rel).containsFold(p.key()) {
 			// Strict reading: an active assignment makes the principal a
 			// member or owner; one who already is cannot be assigned.
 			return badRequest("RoleAssignmentExists: The principal is already a direct %s of the group.", access)
@@ -319,10 +322,7 @@ func (s *Server) groupScheduleRequest(sk *Kind, body map[string]any) *apiError {
 		}
 		if sk.Name == pgAssignKind {
 			sched["assignmentType"] = "assigned"
-			if g.links == nil {
-				g.links = map[string][]string{}
-			}
-			g.links[rel] = append(g.links[rel], strings.ToLower(p.key()))
+			t.linksOf(g).add(rel, strings.ToLower(p.key()))
 			t.logChange(change{Kind: "group", ID: g.key(), Op: "link", Rel: rel, Target: strings.ToLower(p.key())})
 		}
 		r := t.insert(sk, sched)
@@ -406,8 +406,8 @@ func (s *Server) dropGroupSchedulesOf(g *record) {
 	sort.Slice(gone, func(i, j int) bool { return gone[i].key() < gone[j].key() })
 	for _, r := range gone {
 		if rel := accessRel(str(r.get("accessId"))); r.kind.Name == pgAssignKind && rel != "" {
-			if i := indexFold(g.links[rel], str(r.get("principalId"))); i >= 0 {
-				g.links[rel] = append(g.links[rel][:i:i], g.links[rel][i+1:]...)
+			if i := g.links.list(rel).indexFold(str(r.get("principalId"))); i >= 0 {
+				g.links.removeAt(rel, i)
 			}
 		}
 		s.remove(r)
@@ -423,8 +423,8 @@ func (s *Server) unlinkGroupAccess(sched map[string]any) {
 	if g == nil || rel == "" {
 		return
 	}
-	if i := indexFold(g.links[rel], str(sched["principalId"])); i >= 0 {
-		g.links[rel] = append(g.links[rel][:i:i], g.links[rel][i+1:]...)
+	if i := g.links.list(rel).indexFold(str(sched["principalId"])); i >= 0 {
+		g.links.removeAt(rel, i)
 		t.logChange(change{Kind: "group", ID: g.key(), Op: "unlink", Rel: rel, Target: strings.ToLower(str(sched["principalId"]))})
 	}
 }
@@ -444,7 +444,7 @@ func (g *generator) demoPIMGroups(people []*person, gr demoGroupRefs) {
 	}
 	var picked []string
 	for _, p := range people {
-		if p.guest || p.synced || p.disabled || containsFold(grp.links["members"], p.id) || containsFold(grp.links["owners"], p.id) {
+		if p.guest || p.synced || p.disabled || grp.links.list("members").containsFold(p.id) || grp.links.list("owners").containsFold(p.id) {
 			continue
 		}
 		if picked = append(picked, p.id); len(picked) == 2 {

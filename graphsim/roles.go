@@ -25,7 +25,7 @@ func (s *Server) inheritEligibility(sched, principal *record) {
 	}
 	t := s.tenant
 	k := kindByName["unifiedRoleEligibilitySchedule"]
-	for _, m := range principal.links["members"] {
+	for _, m := range principal.links.list("members").all() {
 		mr := t.dirObject(m)
 		if mr == nil || mr.kind.Name != "user" {
 			continue

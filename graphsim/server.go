@@ -83,6 +83,9 @@ type Options struct {
 	// plainObjects keeps the large profile's users and groups as maps
 	// instead of packing them (compact.go): the tests' reference tenant.
 	plainObjects bool
+	// slowPacking makes them the ordinary way before packing them, as
+	// before generate_fast.go (tests compare).
+	slowPacking bool
 }
 
 // Server is the emulator: an http.Handler for Graph paths, the token

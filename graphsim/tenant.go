@@ -17,15 +17,15 @@ type record struct {
 	obj       map[string]any            // Graph JSON, without @odata.context; nil while packed
 	packed    atomic.Pointer[packedObj] // compact.go: the object, packed (then obj is nil)
 	seq       uint64                    // creation order; lists are returned in this order
-	links     map[string][]string       // members/owners: ids in the order they were added
+	links     *linkSet                  // members/owners/...: ids in the order they were added (links.go)
 	visibleAt time.Time                 // eventual consistency: invisible to reads before this
 	deletedAt time.Time                 // non-zero while in a recycle bin
 	gone      bool                      // removed from its collection (deleted or purged)
+	lid       uint32                    // links.go: the index of its id in its tenant's link table, 0 before it is linked
 }
 
 func (r *record) key() string {
-	v, _ := r.prop(r.kind.key())
-	return str(v)
+	return r.propStr(r.kind.key())
 }
 
 type collection struct {
@@ -118,6 +118,8 @@ type Tenant struct {
 	// generators drop the log of a tenant's construction; a saved log may be
 	// trimmed); delta tokens from before it need a full resync.
 	logFloor uint64
+	// ltab holds the ids records link to (links.go), made when first needed.
+	ltab *linkTable
 	// audits is the directory audit log (audit.go), oldest first.
 	audits []auditRecord
 	// ids holds every id in the tenant, so newID never repeats one (ids.go);
@@ -195,9 +197,18 @@ func (t *Tenant) logChange(c change) {
 // insert stores obj (which must carry its key) in kind k. Callers hold t.mu
 // and have validated uniqueness.
 func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
+	r := &record{kind: k, obj: obj}
+	t.insertRecord(r)
+	return r
+}
+
+// insertRecord stores r (plain or packed, carrying its key) in its kind.
+// Callers hold t.mu and have validated uniqueness.
+func (t *Tenant) insertRecord(r *record) {
+	k := r.kind
 	c := t.colls[k.Name]
 	t.seq++
-	r := &record{kind: k, obj: obj, seq: t.seq}
+	r.seq = t.seq
 	if t.eventualDelay > 0 {
 		r.visibleAt = t.now().Add(t.eventualDelay)
 	}
@@ -205,20 +216,23 @@ func (t *Tenant) insert(k *Kind, obj map[string]any) *record {
 	c.order = append(c.order, r)
 	c.indexAdd(r) // pgindex.go
 	for p, idx := range c.unique {
-		if v := str(obj[p]); v != "" {
+		if v := r.propStr(p); v != "" {
 			idx[strings.ToLower(v)] = r
 		}
 	}
 	if k.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
 	}
-	t.noteIDs(obj)
+	if r.obj != nil {
+		t.noteIDs(r.obj)
+	} else if p := r.packed.Load(); p != nil {
+		p.noteIDs(t)
+	}
 	t.noteEnd(r) // endqueue.go
 	t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert"})
 	if k.Name == "unifiedRoleAssignment" {
-		t.roleMemberChanged(obj, "link") // dirroledelta.go
+		t.roleMemberChanged(r.o(), "link") // dirroledelta.go
 	}
-	return r
 }
 
 // detach removes r from its collection's indexes (delete or soft delete).
@@ -371,11 +385,9 @@ func (t *Tenant) SeedLink(kind, id, rel, target string) error {
 	if r == nil {
 		return fmt.Errorf("graphsim: %s %s not found", kind, id)
 	}
-	if r.links == nil {
-		r.links = map[string][]string{}
+	if !t.linksOf(r).add(rel, target) {
+		t.noteIDs(target) // ids.go (a live object's id is noted already)
 	}
-	r.links[rel] = append(r.links[rel], target)
-	t.noteIDs(target) // ids.go
 	t.logChange(change{Kind: k.Name, ID: id, Op: "link", Rel: rel, Target: target})
 	return nil
 }
@@ -407,7 +419,7 @@ func (t *Tenant) Links(kind, key, rel string) []string {
 	if r == nil {
 		return nil
 	}
-	return append([]string(nil), r.links[rel]...)
+	return r.links.list(rel).strings()
 }
 
 // List returns copies of every live object of kind, in creation order.

@@ -1,9 +1,7 @@
 package graphsim
 
 import (
-	"maps"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -136,9 +134,7 @@ func (s *Server) create(req *request, k *Kind, parent *record) (*response, *apiE
 		}
 	}
 	r := t.insert(k, body)
-	if len(links) > 0 {
-		r.links = links
-	}
+	r.links = t.linkSetFrom(links)
 	if h := afterCreateHooks[k.Name]; h != nil {
 		h(s, r)
 	}
@@ -198,7 +194,7 @@ func (s *Server) patch(req *request, r *record) (*response, *apiError) {
 			if aerr := s.checkLinkTarget(k, r.o(), rel, id); aerr != nil {
 				return nil, aerr
 			}
-			if contains(r.links[rel], id) {
+			if r.links.list(rel).contains(id) {
 				return nil, badRequest(msgDuplicateLink, rel)
 			}
 		}
@@ -231,11 +227,8 @@ func (s *Server) patch(req *request, r *record) (*response, *apiError) {
 		t.logChange(change{Kind: k.Name, ID: r.key(), Op: "upsert", Props: changed})
 	}
 	for rel, ids := range binds {
-		if r.links == nil {
-			r.links = map[string][]string{}
-		}
 		for _, id := range ids {
-			r.links[rel] = append(r.links[rel], id)
+			t.linksOf(r).add(rel, id)
 			t.logChange(change{Kind: k.Name, ID: r.key(), Op: "link", Rel: rel, Target: id})
 		}
 	}
@@ -343,7 +336,7 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 			return nil, notFound(rt.key)
 		}
 		var recs []*record
-		for _, id := range r.links[rt.rel] {
+		for _, id := range r.links.list(rt.rel).all() {
 			m := t.dirObject(id)
 			if m == nil {
 				continue
@@ -367,7 +360,7 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if r == nil {
 			return nil, notFound(rt.key)
 		}
-		if !containsFold(r.links[rt.rel], rt.relKey) || t.dirObject(rt.relKey) == nil {
+		if !r.links.list(rt.rel).containsFold(rt.relKey) || t.dirObject(rt.relKey) == nil {
 			return nil, notFound(rt.relKey)
 		}
 		return jsonResp(200, s.entityBody(req, t.dirObject(rt.relKey), "directoryObjects/$entity", true)), nil
@@ -396,19 +389,16 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if aerr := s.checkLinkTarget(rt.kind, r.o(), rt.rel, target); aerr != nil {
 			return nil, aerr
 		}
-		if containsFold(r.links[rt.rel], target) {
+		if r.links.list(rt.rel).containsFold(target) {
 			return nil, badRequest(msgDuplicateLink, rt.rel)
 		}
 		if aerr := s.checkPolicyLimit(r, rt.rel); aerr != nil { // assign.go
 			return nil, aerr
 		}
-		if rt.rel == "owners" && len(r.links["owners"]) >= 100 {
+		if rt.rel == "owners" && r.links.list("owners").len() >= 100 {
 			return nil, badRequest("The maximum number of owners has been reached.")
 		}
-		if r.links == nil {
-			r.links = map[string][]string{}
-		}
-		r.links[rt.rel] = append(r.links[rt.rel], strings.ToLower(target))
+		t.linksOf(r).add(rt.rel, strings.ToLower(target))
 		t.logChange(change{Kind: rt.kind.Name, ID: r.key(), Op: "link", Rel: rt.rel, Target: strings.ToLower(target)})
 		return noContent(), nil
 	case req.method == http.MethodDelete && rt.relKey != "":
@@ -421,8 +411,8 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if aerr := beforeLinkWrite(rt.kind, r.o()); aerr != nil {
 			return nil, aerr
 		}
-		list := r.links[rt.rel]
-		i := indexFold(list, rt.relKey)
+		list := r.links.list(rt.rel)
+		i := list.indexFold(rt.relKey)
 		if i < 0 {
 			return nil, errf(http.StatusNotFound, "Request_ResourceNotFound", msgMissingLink, rt.rel)
 		}
@@ -432,8 +422,9 @@ func (s *Server) linkOp(req *request, rt *route) (*response, *apiError) {
 		if aerr := checkUnlink(r, rt.rel); aerr != nil {
 			return nil, aerr
 		}
-		r.links[rt.rel] = append(append([]string(nil), list[:i]...), list[i+1:]...)
-		t.logChange(change{Kind: rt.kind.Name, ID: r.key(), Op: "unlink", Rel: rt.rel, Target: list[i]})
+		target := list.at(i)
+		r.links.removeAt(rt.rel, i)
+		t.logChange(change{Kind: rt.kind.Name, ID: r.key(), Op: "unlink", Rel: rt.rel, Target: target})
 		return noContent(), nil
 	}
 	return nil, methodNotAllowed()
@@ -598,10 +589,9 @@ func (s *Server) purgeLinksTo(id string) {
 			if r.gone {
 				continue
 			}
-			for _, rel := range slices.Sorted(maps.Keys(r.links)) {
-				list := r.links[rel]
-				if i := indexFold(list, id); i >= 0 {
-					r.links[rel] = append(append([]string(nil), list[:i]...), list[i+1:]...)
+			for _, rel := range r.links.relNames() {
+				if i := r.links.list(rel).indexFold(id); i >= 0 {
+					r.links.removeAt(rel, i)
 					t.logChange(change{Kind: c.kind.Name, ID: r.key(), Op: "unlink", Rel: rel, Target: id})
 				}
 			}

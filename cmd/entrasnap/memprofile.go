@@ -5,6 +5,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -12,12 +14,16 @@ import (
 // profile there each time the heap's memory held from the system grows by
 // a twentieth over the most seen, so the file holds the profile nearest
 // the run's peak resident memory (`go tool pprof -sample_index inuse_space entrasnap FILE`).
+// "%p" in the name becomes the process id (bench and its export children).
 // For profiling only: the README's Development section says how.
 func peakHeapProfile() {
 	file := os.Getenv("ENTRASNAP_MEMPROFILE")
 	if file == "" {
 		return
 	}
+	// "%p" becomes the process id: bench's export children inherit the
+	// variable, and each process then writes its own file.
+	file = strings.ReplaceAll(file, "%p", strconv.Itoa(os.Getpid()))
 	go func() {
 		var peak uint64
 		var ms runtime.MemStats
