@@ -275,6 +275,10 @@ func (s *Stage) closeReader() {
 }
 
 // readPackBlob reads the undeltified blob entry at off of a pack.
+// maxStagedBlob bounds a staged blob's size as its entry header gives it
+// (the largest object a snapshot writes is far smaller).
+const maxStagedBlob = 1 << 31
+
 func readPackBlob(f *os.File, off uint64) ([]byte, error) {
 	var hdr [16]byte
 	n, err := f.ReadAt(hdr[:], int64(off))
@@ -311,11 +315,21 @@ func readPackBlob(f *os.File, off uint64) ([]byte, error) {
 		zr.zr = nil
 		return nil, err
 	}
-	b := make([]byte, size)
-	if _, err := io.ReadFull(zr.zr, b); err != nil {
+	// The size is the file's word: a damaged or altered staging pack may
+	// claim any size, so the buffer grows with what inflates, not with
+	// the claim.
+	if size > maxStagedBlob {
+		return nil, fmt.Errorf("bad entry header: a blob of %d bytes (more than %d)", size, uint64(maxStagedBlob))
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, 1<<20)))
+	if _, err := io.CopyN(&buf, zr.zr, int64(size)); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
-	return b, nil
+	return buf.Bytes(), nil
 }
 
 type zlibReader struct {
