@@ -671,36 +671,32 @@ func indent(raw []byte, prefix string) []byte {
 // read the same file, that file with notReturned beside it
 // (layout.CarriedValue).
 func documentSchema() map[string]any {
+	// The stored file's properties: alone, or beside notReturned.
+	file := func(extra ...string) map[string]any {
+		required := []any{"file", "sha256", "contentType", "size"}
+		props := map[string]any{
+			"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/[^/]+\\.pdf$"},
+			"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
+			"contentType": map[string]any{"type": "string", "enum": []any{"application/pdf"}},
+			"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 10485760},
+		}
+		for _, p := range extra {
+			required = append(required, p)
+			props[p] = map[string]any{"const": true}
+		}
+		return map[string]any{"type": "object", "additionalProperties": false, "required": required, "properties": props}
+	}
 	return map[string]any{
 		"$comment": "a document Graph returns inline as base64, stored as a file next to this one (its bytes exactly); {notReturned: true} when Graph answered without the bytes, or the file an earlier export read with notReturned: true beside it",
 		"readOnly": true,
 		"anyOf": []any{ // disjoint: additionalProperties false in both
-			map[string]any{
-				"type": "object", "additionalProperties": false,
-				"required": []any{"file", "sha256", "contentType", "size"},
-				"properties": map[string]any{
-					"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/[^/]+\\.pdf$"},
-					"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
-					"contentType": map[string]any{"type": "string", "enum": []any{"application/pdf"}},
-					"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 10485760},
-				},
-			},
+			file(),
 			map[string]any{
 				"type": "object", "additionalProperties": false,
 				"required":   []any{"notReturned"},
 				"properties": map[string]any{"notReturned": map[string]any{"const": true}},
 			},
-			map[string]any{ // layout.CarriedValue: Graph answered null, the file an earlier export read is kept
-				"type": "object", "additionalProperties": false,
-				"required": []any{"file", "sha256", "contentType", "size", "notReturned"},
-				"properties": map[string]any{
-					"file":        map[string]any{"type": "string", "pattern": "^images/[^/]+/[^/]+\\.pdf$"},
-					"sha256":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
-					"contentType": map[string]any{"type": "string", "enum": []any{"application/pdf"}},
-					"size":        map[string]any{"type": "integer", "minimum": 0, "maximum": 10485760},
-					"notReturned": map[string]any{"const": true},
-				},
-			},
+			file("notReturned"), // layout.CarriedValue: Graph answered null, the file an earlier export read is kept
 		},
 	}
 }
