@@ -22,7 +22,6 @@ import (
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/internal/textcut"
 	"github.com/entrasnap/entrasnap/layout"
-	"github.com/entrasnap/entrasnap/live"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -1195,12 +1194,12 @@ func createdBy(answer []byte) createdIDs {
 func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 	// Objects created or restored now may not show yet; differences on
 	// others (or on objects with a failed action) will not go away by waiting.
-	fresh, failed := map[string]bool{}, map[string]bool{}
+	fresh, failed, freshKinds := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, ar := range res.Actions {
 		obj := ar.Kind + "/" + strings.ToLower(ar.Key)
 		switch {
 		case ar.Status == StatusDone && (ar.Op == OpCreate || ar.Op == OpRestore):
-			fresh[obj] = true
+			fresh[obj], freshKinds[ar.Kind] = true, true
 		case ar.Status == StatusFailed || ar.Status == StatusSkipped:
 			failed[obj] = true
 		}
@@ -1221,36 +1220,28 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 		if err == nil {
 			again, err = Compute(in)
 		}
+		lagging := false
 		if err != nil {
+			res.VerifyError, res.Verified = err.Error(), false
 			// A kind of an object created or restored now may fail its
 			// read with "not found" alone (its sponsors read by id from a
-			// replica that has not seen it yet): read again, bounded like
-			// the differences below.
+			// replica that has not seen it yet): read again, bounded as
+			// differences on such objects are.
 			var inc *IncompleteReadError
-			if errors.As(err, &inc) && inc.lagOnly() && freshOf(fresh, inc.Kinds) && waited < o.ConsistencyTimeout {
-				if o.Sleep(ctx, wait) != nil {
-					res.VerifyError, res.Verified = err.Error(), false
-					return
-				}
-				waited += wait
-				wait = min(wait*2, 10*time.Second)
-				continue
+			lagging = errors.As(err, &inc) && inc.lagOnly() && inc.anyOf(freshKinds)
+		} else {
+			res.VerifyError = ""
+			res.Differences = nil
+			for _, a := range again.Actions {
+				sign, word := opWord(&a)
+				res.Differences = append(res.Differences, Difference{Kind: a.Kind, Key: a.Key, Name: a.Name, What: sign + " " + word + " still to do",
+					Target: a.Target, Changes: a.Changes})
 			}
-			res.VerifyError = err.Error()
-			res.Verified = false
-			return
-		}
-		res.Differences = nil
-		for _, a := range again.Actions {
-			sign, word := opWord(&a)
-			res.Differences = append(res.Differences, Difference{Kind: a.Kind, Key: a.Key, Name: a.Name, What: sign + " " + word + " still to do",
-				Target: a.Target, Changes: a.Changes})
-		}
-		res.Verified = len(res.Differences) == 0
-		lagging := false
-		for _, d := range res.Differences {
-			obj := d.Kind + "/" + strings.ToLower(d.Key)
-			lagging = lagging || fresh[obj] && !failed[obj]
+			res.Verified = len(res.Differences) == 0
+			for _, d := range res.Differences {
+				obj := d.Kind + "/" + strings.ToLower(d.Key)
+				lagging = lagging || fresh[obj] && !failed[obj]
+			}
 		}
 		if res.Verified || !lagging || waited >= o.ConsistencyTimeout {
 			return
@@ -1261,20 +1252,6 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 		waited += wait
 		wait = min(wait*2, 10*time.Second)
 	}
-}
-
-// freshOf reports whether an object of one of kinds was created or
-// restored now (fresh: "kind/lower-case key").
-func freshOf(fresh map[string]bool, kinds []live.KindResult) bool {
-	for obj := range fresh {
-		name, _, _ := strings.Cut(obj, "/")
-		for _, k := range kinds {
-			if k.Kind == name {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // record has the post-restore state of the kinds the plan wrote recorded

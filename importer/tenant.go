@@ -308,3 +308,13 @@ func (e *IncompleteReadError) lagOnly() bool {
 	}
 	return len(e.Kinds) > 0
 }
+
+// anyOf reports whether one of the kinds that failed is in kinds (names).
+func (e *IncompleteReadError) anyOf(kinds map[string]bool) bool {
+	for _, k := range e.Kinds {
+		if kinds[k.Kind] {
+			return true
+		}
+	}
+	return false
+}
