@@ -728,34 +728,27 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 			// getByIds needs Directory.Read.All (permissions.json), which
 			// the sets `entrasnap kinds` lists need not hold: ask the bin
 			// by id instead, with the kinds' own read permissions.
-			return refsInBin(ctx, c, ids, in)
+			return refsInBin(ctx, c, ids, in, false)
 		}
 		return nil // cannot tell: references are taken to exist
 	}
+	var missing []string
 	for _, id := range ids {
-		l := strings.ToLower(id)
-		if found[l] {
-			continue
-		}
-		_, err := c.Get(ctx, "/v1.0/directory/deletedItems/"+url.PathEscape(id)+"?$select=id")
-		switch {
-		case err == nil:
-			in.Refs[l] = RefDeleted
-		case graph.IsNotFound(err):
-			in.Refs[l] = RefGone
-		case ctx.Err() != nil:
-			return ctx.Err()
+		if !found[strings.ToLower(id)] {
+			missing = append(missing, id)
 		}
 	}
-	return nil
+	return refsInBin(ctx, c, missing, in, true)
 }
 
 // refsInBin marks those of ids the directory recycle bin holds as
-// RefDeleted (GET /directory/deletedItems/{id}, $batch of 20): when
-// getByIds is refused, a plan and its verification still know a member or
-// owner that is in the bin, and do not plan to add it. The others (404:
-// live or gone; 403: a kind the app may not read) are taken to exist.
-func refsInBin(ctx context.Context, c *graph.Client, ids []string, in *Input) error {
+// RefDeleted (GET /directory/deletedItems/{id}, $batch of 20), and, when
+// ids are known not to be live (gone), those it does not hold (404) as
+// RefGone. When getByIds is refused (gone false), a plan and its
+// verification still know a member or owner that is in the bin, and do
+// not plan to add it; the others (404: live or gone; 403: a kind the app
+// may not read) are taken to exist.
+func refsInBin(ctx context.Context, c *graph.Client, ids []string, in *Input, gone bool) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -771,8 +764,11 @@ func refsInBin(ctx context.Context, c *graph.Client, ids []string, in *Input) er
 		return nil // cannot tell
 	}
 	for i, r := range resps {
-		if r.Err() == nil {
+		switch err := r.Err(); {
+		case err == nil:
 			in.Refs[strings.ToLower(ids[i])] = RefDeleted
+		case gone && graph.IsNotFound(err):
+			in.Refs[strings.ToLower(ids[i])] = RefGone
 		}
 	}
 	return nil
