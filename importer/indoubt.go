@@ -59,8 +59,13 @@ func recoverInDoubt(in *Input, journal []journalEntry, known func(key string) bo
 			fits = append(fits, o)
 		}
 		sort.Slice(fits, func(i, j int) bool { return fits[i].Key < fits[j].Key })
+		fits, others := splitAsSent(it.Sent, fits) // assent.go
 		switch len(fits) {
 		case 0:
+			if len(others) > 0 {
+				in.Recovered = append(in.Recovered, fmt.Sprintf("%s %s: an interrupted restore may have created it already, but the objects of its name that the snapshot does not know are not as it sent them, so none is taken as its own and it is created again: %s",
+					d.Kind.Title, label(d), strings.Join(others, "; ")))
+			}
 		case 1:
 			o := fits[0]
 			in.IDMap.Add(it.Kind, it.Old, o.Key, "an interrupted restore")
@@ -120,6 +125,7 @@ func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
 				continue
 			}
 			fits, err := r.madeSince(ctx, k, a, known)
+			fits, others := splitAsSent(sentProps(k, a.Request.Body), fits) // assent.go
 			switch {
 			case err != nil:
 				res.Error += fmt.Sprintf(" (its answer was lost, and the tenant could not be read to find whether Graph made it: %s; a re-run looks again)", layout.Safe(err.Error()))
@@ -127,7 +133,7 @@ func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
 				o := fits[0]
 				appID, _ := o.Data["appId"].(string)
 				res.Status, res.NewID, res.NewAppID = StatusDone, o.Key, appID
-				res.Error = "its answer was lost; Graph made it: found by its name, not in the tenant before"
+				res.Error = "its answer was lost; Graph made it: found by its name, not in the tenant before, and as the create sent it"
 				r.mu.Lock()
 				if a.Placeholder != "" {
 					r.values[a.Placeholder] = o.Key
@@ -143,6 +149,8 @@ func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
 					ids[j] = layout.Safe(o.Key)
 				}
 				res.Error += fmt.Sprintf(" (its answer was lost, and %d new objects have its name: %s; find the one made, delete the others, then plan again)", len(fits), strings.Join(ids, ", "))
+			case len(others) > 0 && waited >= deadline:
+				res.Error += fmt.Sprintf(" (its answer was lost, and the new objects of its name are not as it sent them, so none is taken as the one it made: %s; a re-run looks again, then creates it)", strings.Join(others, "; "))
 			default:
 				left = append(left, i)
 			}

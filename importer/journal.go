@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
 )
 
@@ -29,6 +30,12 @@ type journalEntry struct {
 	// New and NewAppID: what Graph answered; empty while in doubt.
 	New      string `json:"new,omitempty"`
 	NewAppID string `json:"newAppId,omitempty"`
+	// Sent: what the create's body sent that a found object is compared
+	// with (sentProps: no secret, no placeholder), so that the next plan
+	// does not take a lookalike of the same name as the object Graph made
+	// (recoverInDoubt). Absent from journals written before it was noted:
+	// the name alone is compared then.
+	Sent map[string]any `json:"sent,omitempty"`
 }
 
 func readJournal(r *snapshot.Repo) ([]journalEntry, error) {
@@ -74,8 +81,12 @@ func (r *runner) noteSent(a *Action) error {
 	if a.oldID() == "" {
 		return nil
 	}
+	var sent map[string]any
+	if k, ok := layout.Lookup(a.Kind); ok {
+		sent = sentProps(k, a.Request.Body) // assent.go
+	}
 	r.journal = append(r.journal, journalEntry{Kind: a.Kind, Old: a.oldID(), OldAppID: a.oldAppID(), Name: a.Name,
-		Restore: r.restore, At: time.Now().UTC()})
+		Restore: r.restore, At: time.Now().UTC(), Sent: sent})
 	return r.writeJournal()
 }
 

@@ -1,0 +1,225 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// A create whose answer was lost is looked for by kind and display name
+// (indoubt.go), but a display name is not unique: another admin or
+// process may have made an object of that name meanwhile. An object is
+// taken as the one the create made only when what the create sent, and
+// Graph keeps, is what the object holds (asSent): a lookalike is not
+// adopted, and the result says which property told them apart.
+
+// maxSentString is the longest string value compared: longer ones (a
+// terms of use agreement's document, base64) are left out of the journal
+// and of the comparison.
+const maxSentString = 4096
+
+// sentProps is what the JSON body of a create of kind k sends that a found
+// object can be compared with: its properties, without the annotations
+// (but @odata.type), the kind's secret and volatile properties (never
+// returned, or changing on their own), null values and strings holding
+// "{{" (a placeholder apply fills in, or a value escaped beside them:
+// not knowable here). nil when body is not a JSON object.
+func sentProps(k *layout.Kind, body []byte) map[string]any {
+	var b map[string]any
+	if len(body) == 0 || json.Unmarshal(body, &b) != nil {
+		return nil
+	}
+	out := map[string]any{}
+	for p, v := range b {
+		if skipSent(k, p) {
+			continue
+		}
+		if v = keptValue(v); v != nil {
+			out[p] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// skipSent reports whether top-level property p of a create of kind k is
+// left out of the comparison.
+func skipSent(k *layout.Kind, p string) bool {
+	if strings.Contains(p, "@") && p != "@odata.type" {
+		return true
+	}
+	for _, s := range append(append([]string(nil), k.Secret...), k.Volatile...) {
+		if s == p || strings.HasPrefix(s, p+".") || strings.HasPrefix(s, p+"[]") {
+			return true
+		}
+	}
+	return false
+}
+
+// keptValue is v without what sentProps leaves out (nil when nothing is
+// left).
+func keptValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		if strings.Contains(x, "{{") || len(x) > maxSentString {
+			return nil
+		}
+		return x
+	case map[string]any:
+		out := map[string]any{}
+		for p, e := range x {
+			if strings.Contains(p, "@") && p != "@odata.type" {
+				continue
+			}
+			if e = keptValue(e); e != nil {
+				out[p] = e
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case []any:
+		out := make([]any, 0, len(x))
+		for _, e := range x {
+			if e = keptValue(e); e != nil {
+				out = append(out, e)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return v
+}
+
+// asSent says how found (a live object, as Graph answers it or as the
+// reader decodes it) differs from sent (sentProps of the create): "" when
+// every property sent that found holds has the value sent. What found
+// does not hold (or holds as null) is not compared: Graph leaves out
+// write-only properties and the read leaves out what it does not select.
+// Graph may add to what was sent (defaults inside a complex value, items
+// of its own in a list: a service principal's tags), so a map matches when
+// its sent properties do and a list when each sent item is in it, in any
+// order. Strings are compared byte for byte (Graph keeps the case and the
+// Unicode form sent: a userPrincipalName or mailNickname differing only
+// in case is unique in the tenant case-insensitively, so it is another
+// object's), except ids (GUIDs, which Graph answers in lower case) and
+// @odata.type values (a type name, matched whatever its case or "#").
+func asSent(sent, found map[string]any) string {
+	for _, p := range sortedKeys(sent) {
+		if why := differs(p, sent[p], found[p]); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// differs compares the value sent at path with the value found there.
+func differs(path string, sent, found any) string {
+	if found == nil {
+		return ""
+	}
+	bad := func() string {
+		return fmt.Sprintf("its %s is %s where the create sent %s", layout.Safe(path), shown(found), shown(sent))
+	}
+	switch s := sent.(type) {
+	case string:
+		f, ok := found.(string)
+		switch {
+		case !ok:
+			return bad()
+		case s == f:
+		case (strings.HasSuffix(path, "@odata.type") || path == "@odata.type") && strings.EqualFold(strings.TrimPrefix(s, "#"), strings.TrimPrefix(f, "#")):
+		case guidRe.MatchString(s) && strings.EqualFold(s, f):
+		default:
+			return bad()
+		}
+	case bool:
+		if f, ok := found.(bool); !ok || f != s {
+			return bad()
+		}
+	case float64:
+		if f, ok := number(found); !ok || f != s {
+			return bad()
+		}
+	case map[string]any:
+		f, ok := found.(map[string]any)
+		if !ok {
+			return bad()
+		}
+		for _, p := range sortedKeys(s) {
+			if why := differs(path+"."+p, s[p], f[p]); why != "" {
+				return why
+			}
+		}
+	case []any:
+		f, ok := found.([]any)
+		if !ok {
+			return bad()
+		}
+		for _, item := range s {
+			in := false
+			for _, g := range f {
+				if differs(path+"[]", item, g) == "" {
+					in = true
+					break
+				}
+			}
+			if !in {
+				return fmt.Sprintf("its %s does not hold %s, which the create sent", layout.Safe(path), shown(item))
+			}
+		}
+	}
+	return ""
+}
+
+// number is a decoded number, whichever decoder read it (JSON: float64;
+// the repository's YAML: int).
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// shown is v for a message: JSON, escaped (layout.Safe), cut at 80 bytes.
+func shown(v any) string {
+	b, _ := json.Marshal(v)
+	s := string(b)
+	if len(s) > 80 {
+		s = strings.ToValidUTF8(s[:80], "") + "…"
+	}
+	return layout.Safe(s)
+}
+
+// splitAsSent parts objs into those as sent and the others, each other
+// with why it is not (asSent). sent nil (a journal written before the
+// create's body was noted): every object is taken as sent.
+func splitAsSent(sent map[string]any, objs []*Object) (fit []*Object, others []string) {
+	for _, o := range objs {
+		if why := asSent(sent, o.Data); sent != nil && why != "" {
+			others = append(others, layout.Safe(o.Key)+" ("+why+")")
+			continue
+		}
+		fit = append(fit, o)
+	}
+	sort.Strings(others)
+	return fit, others
+}
