@@ -92,6 +92,10 @@ func (pl *planner) classify() error {
 			if why != "" {
 				pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s %s is not in the tenant and cannot be restored: %s", k.Title, label(o), why))
 				s.mode = modeSkip
+				if pl.uncreatable == nil {
+					pl.uncreatable = map[string]string{}
+				}
+				pl.uncreatable[strings.ToLower(o.Key)] = k.Title + " " + label(o)
 			} else if why := pl.pimActivation(o); why != "" { // roles.go
 				pl.managed(o, "PIM", why)
 				s.mode = modeSkip

@@ -143,6 +143,10 @@ type planner struct {
 	restoringAp map[string]*objState // lower appId → application being restored
 	keyedNew    map[string]*objState // kind/lower key → state (create keeping its key: upsertCreate)
 	planned     map[string]bool      // lower keys of objects in the plan
+	// uncreatable: lower keys of the gone objects of the plan that Graph
+	// cannot create (cannotCreate), with why: a write naming one is
+	// refused by Graph (danglingRefs says so).
+	uncreatable map[string]string
 	names       map[string]string
 	schemas     map[string]*schemas.Schema
 	byAction    map[string]int              // action id → index in p.Actions

@@ -146,6 +146,10 @@ func (pl *planner) danglingRefs(s *objState, data map[string]any, warns *[]strin
 			continue
 		}
 		r.Walk(data, func(id string) string {
+			if what, ok := pl.uncreatable[strings.ToLower(id)]; ok {
+				*warns = append(*warns, fmt.Sprintf("%s names %s, which is not in the tenant and which this plan cannot create (see the plan's warnings): Graph refuses this write until it exists; recreate it first, then plan again", r.Path, what))
+				return id
+			}
 			switch pl.refState(id) {
 			case RefDeleted:
 				*warns = append(*warns, fmt.Sprintf("%s names %s, which is in the recycle bin: add it to the selection, or Graph may refuse this write", r.Path, pl.refName(id)))

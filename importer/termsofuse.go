@@ -87,8 +87,41 @@ func agreementCannotCreate(k *layout.Kind, data map[string]any) string {
 	if props := layout.ItemsNotReturned(k, data); len(props) > 0 {
 		return strings.Join(props, ", ") + ": " + noBytes
 	}
+	fi := k.FileItems
+	items := asSlice(data[fi.List])
+	if len(items) == 0 {
+		// Graph requires the file (fileName, language, isDefault and the
+		// PDF's data) to create an agreement
+		// (termsofusecontainer-post-agreements).
+		return fi.List + ": the snapshot holds no file for it, and Graph requires the agreement's PDF to create it: " + noFileFix
+	}
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		if why := unsendable(k, m); why != "" {
+			return fmt.Sprintf("%s[%s].%s: %s, and Graph requires the file's bytes to create the agreement: %s",
+				fi.List, layout.Safe(str(m[fi.Key])), fi.Data, why, noFileFix)
+		}
+	}
 	return ""
 }
+
+// unsendable says why the file item m (k.FileItems) names no document
+// apply can send ("" when it names one): it would fail at apply
+// (inlineDocuments) instead of in the plan.
+func unsendable(k *layout.Kind, m map[string]any) string {
+	_, ok, err := k.ItemImageOf(m)
+	switch {
+	case err != nil:
+		return "the snapshot names no valid PDF for it (" + layout.Safe(err.Error()) + ")"
+	case !ok:
+		return "the snapshot names no PDF for it"
+	}
+	return ""
+}
+
+// noFileFix is what the user can do about an agreement whose file the
+// snapshot lacks.
+const noFileFix = "recreate it in the Entra admin center (Terms of use) with the PDF, or restore it from a snapshot that holds its PDF (git log of its file)"
 
 // fileItemsByKey indexes the items of list (k.FileItems) by their key,
 // lower-cased (a language tag is case-insensitive: RFC 5646, 2.1.1).
@@ -125,6 +158,11 @@ func (pl *planner) agreementFiles(s *objState) {
 		label := fmt.Sprintf("%s[%s]", fi.List, layout.Safe(str(w[fi.Key])))
 		if h == nil && k.ItemNotReturned(w) {
 			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %s is not in the tenant and cannot be added: %s", layout.Safe(s.d.Path), label, noBytes))
+			continue
+		}
+		if why := unsendable(k, w); h == nil && why != "" {
+			pl.p.Warnings = append(pl.p.Warnings, fmt.Sprintf("%s: %s is not in the tenant and cannot be added: %s, and Graph requires the file's bytes to add it: add it in the Entra admin center (Terms of use) with the PDF",
+				layout.Safe(s.d.Path), label, why))
 			continue
 		}
 		if h == nil {
