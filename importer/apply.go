@@ -223,7 +223,7 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions, digest string) (*In
 	// tenant since is still found (staleObjects).
 	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
 		Selection: &p.Selection, Options: p.Options, Files: p.Files, Now: p.Created, Rehearsal: o.Rehearsal, IDs: o.IDs,
-		Snapshots: o.Snapshots})
+		Snapshots: o.Snapshots, ConsistencyTimeout: o.ConsistencyTimeout, Sleep: o.Sleep})
 	if err != nil {
 		return nil, err
 	}
@@ -421,7 +421,7 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 		o.Parallel = 4
 	}
 	if o.ConsistencyTimeout <= 0 {
-		o.ConsistencyTimeout = 2 * time.Minute
+		o.ConsistencyTimeout = DefaultConsistencyTimeout
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
@@ -1215,7 +1215,7 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 		}
 		in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
 			Selection: &p.Selection, Options: p.Options, IDs: ids, Files: p.Files, Rehearsal: o.Rehearsal,
-			Snapshots: o.Snapshots})
+			Snapshots: o.Snapshots, ConsistencyTimeout: -1}) // this loop waits for the fresh objects
 		var again *Plan
 		if err == nil {
 			again, err = Compute(in)

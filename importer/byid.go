@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -179,4 +180,59 @@ func (in *Input) knownBefore(kind string) (known map[string]*Object, ok bool) {
 	known = maps.Clone(in.Live[kind])
 	maps.Copy(known, in.named[kind])
 	return known, true
+}
+
+// waitFresh reads the tenant again (read), waiting between reads up to
+// o.ConsistencyTimeout, while lv failed only as replication lag on objects
+// a restore created (freshLag): a plan made moments after a restore reads
+// by id the objects it created, and a replica that has not seen them yet
+// answers their sponsors or owners "not found" (graph-semantics.md §2.3:
+// replication delays). It returns the last read and how long it waited.
+func (o LoadOptions) waitFresh(ctx context.Context, in *Input, lv *live.Live, advisory map[string]bool, read func() (*live.Live, error)) (*live.Live, time.Duration, error) {
+	timeout, sleep := o.ConsistencyTimeout, o.Sleep
+	if timeout == 0 {
+		timeout = DefaultConsistencyTimeout
+	}
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	wait, waited := time.Second, time.Duration(0)
+	for waited < timeout && freshLag(in, lv, advisory) {
+		if err := sleep(ctx, wait); err != nil {
+			return nil, waited, err
+		}
+		waited += wait
+		wait = min(wait*2, 10*time.Second)
+		again, err := read()
+		if err != nil {
+			return nil, waited, err
+		}
+		lv = again
+	}
+	return lv, waited, nil
+}
+
+// freshLag reports whether every kind lv could not read (advisory kinds
+// aside) failed only with "not found" and is read by id with an id a
+// restore created among its ids (in.IDMap: the repository's id map, the
+// journal's answered creates and apply's new ids): lag, not an object
+// gone, as far as the plan can tell.
+func freshLag(in *Input, lv *live.Live, advisory map[string]bool) bool {
+	fresh := map[string]bool{}
+	for _, e := range in.IDMap.IDs {
+		if ids := in.readByID[e.Kind]; ids != nil && ids[strings.ToLower(e.New)] {
+			fresh[e.Kind] = true
+		}
+	}
+	n := 0
+	for _, k := range lv.Incomplete() {
+		if advisory[k.Kind] {
+			continue
+		}
+		if k.Err == nil || !graph.IsNotFound(k.Err) || !fresh[k.Kind] {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }

@@ -61,7 +61,20 @@ type LoadOptions struct {
 	// scenarios) does not decode every file again; nil is the process's
 	// shared cache (sharedSnapshots).
 	Snapshots *SnapshotCache
+	// ConsistencyTimeout bounds how long Load waits and reads the tenant
+	// again when its read failed only with "not found" for a kind read by
+	// id whose ids include objects a restore created (the id map or the
+	// journal names them): replication lag right after that restore
+	// (freshLag). 0 is DefaultConsistencyTimeout; negative: no wait (the
+	// error says to run again in a minute). Sleep waits (default: a timer
+	// that ends with ctx).
+	ConsistencyTimeout time.Duration
+	Sleep              func(ctx context.Context, d time.Duration) error
 }
+
+// DefaultConsistencyTimeout is the default of LoadOptions and
+// ApplyOptions.ConsistencyTimeout.
+const DefaultConsistencyTimeout = 2 * time.Minute
 
 // SnapshotCache keeps the decoded objects of the commits loaded last (up
 // to snapshotCacheSize) for a caller that loads them several times. A
@@ -454,7 +467,14 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	for name, ids := range in.readByID {
 		only[name] = slices.Sorted(maps.Keys(ids))
 	}
-	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Only: only})
+	read := func() (*live.Live, error) {
+		return live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Only: only})
+	}
+	lv, err := read()
+	if err != nil {
+		return nil, err
+	}
+	lv, waited, err := o.waitFresh(ctx, in, lv, advisory, read) // byid.go
 	if err != nil {
 		return nil, err
 	}
@@ -485,7 +505,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			failed = append(failed, k)
 		}
 		if len(parts) > 0 {
-			return nil, &IncompleteReadError{Parts: parts, Kinds: failed}
+			return nil, &IncompleteReadError{Parts: parts, Kinds: failed, Waited: waited}
 		}
 	}
 	delegatedSkipped(in, lv) // rollout.go

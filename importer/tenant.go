@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/graph"
@@ -287,12 +288,19 @@ func sameValue(a, b any) bool {
 type IncompleteReadError struct {
 	Parts []string
 	Kinds []live.KindResult
+	// Waited is how long Load waited for objects a restore created to
+	// replicate, reading again (LoadOptions.ConsistencyTimeout).
+	Waited time.Duration
 }
 
 func (e *IncompleteReadError) Error() string {
 	msg := "cannot plan without reading the live tenant completely, nothing was written: " + strings.Join(e.Parts, "; ")
 	if e.lagOnly() {
-		msg += " (Graph listed these objects but answered \"not found\" for a part of them: objects created or restored moments ago that Graph has not replicated everywhere yet; run again in a minute)"
+		msg += " (Graph listed these objects but answered \"not found\" for a part of them: objects created or restored moments ago that Graph has not replicated everywhere yet; "
+		if e.Waited > 0 {
+			msg += fmt.Sprintf("the objects a restore created were read again for %s; ", e.Waited)
+		}
+		msg += "run again in a minute)"
 	}
 	return msg
 }
