@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -107,11 +108,20 @@ func keptValue(v any) any {
 // Graph may add to what was sent (defaults inside a complex value, items
 // of its own in a list: a service principal's tags), so a map matches when
 // its sent properties do and a list when each sent item is in it, in any
-// order. Strings are compared byte for byte (Graph keeps the case and the
-// Unicode form sent: a userPrincipalName or mailNickname differing only
-// in case is unique in the tenant case-insensitively, so it is another
-// object's), except ids (GUIDs, which Graph answers in lower case) and
-// @odata.type values (a type name, matched whatever its case or "#").
+// order. Strings are compared byte for byte, except ids (GUIDs, which
+// Graph answers in lower case whatever case was sent) and @odata.type
+// values (a type name, matched whatever its case or "#"), and date-times
+// (sameInstant). Graph's
+// documentation says nothing of changing the case or Unicode form of a
+// value it stores, and its uniqueness of userPrincipalName and
+// mailNickname ignores case (graph-semantics.md §9: "Another object with
+// the same value for property ..."; graphsim kinds.go Unique): a value
+// differing from the one sent only in case cannot be a namesake made
+// beside ours, so it is another object's. This is the strict reading: if
+// Graph did fold a value, the create would stay failed and say why
+// (a re-run sends it again, and Graph refuses a duplicate unique value),
+// where the lenient one would adopt, link and record another admin's
+// object as ours.
 func asSent(sent, found map[string]any) string {
 	for _, p := range sortedKeys(sent) {
 		if why := differs(p, sent[p], found[p]); why != "" {
@@ -138,6 +148,7 @@ func differs(path string, sent, found any) string {
 		case s == f:
 		case (strings.HasSuffix(path, "@odata.type") || path == "@odata.type") && strings.EqualFold(strings.TrimPrefix(s, "#"), strings.TrimPrefix(f, "#")):
 		case guidRe.MatchString(s) && strings.EqualFold(s, f):
+		case sameInstant(s, f):
 		default:
 			return bad()
 		}
@@ -178,6 +189,16 @@ func differs(path string, sent, found any) string {
 		}
 	}
 	return ""
+}
+
+// sameInstant reports whether a and b are both date-times (RFC 3339) of
+// the same instant: Graph answers a DateTimeOffset in its own form
+// ("2026-01-01T00:00:00Z" sent, "2026-01-01T00:00:00.0000000Z" or
+// "+00:00" read back).
+func sameInstant(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339Nano, a)
+	tb, errB := time.Parse(time.RFC3339Nano, b)
+	return errA == nil && errB == nil && ta.Equal(tb)
 }
 
 // number is a decoded number, whichever decoder read it (JSON: float64;
