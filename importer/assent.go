@@ -33,18 +33,12 @@ func sentProps(k *layout.Kind, body []byte) map[string]any {
 	if len(body) == 0 || json.Unmarshal(body, &b) != nil {
 		return nil
 	}
-	out := map[string]any{}
-	for p, v := range b {
+	for p := range b {
 		if skipSent(k, p) {
-			continue
-		}
-		if v = keptValue(v); v != nil {
-			out[p] = v
+			delete(b, p)
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
+	out, _ := keptValue(b).(map[string]any)
 	return out
 }
 
@@ -156,8 +150,8 @@ func differs(path string, sent, found any) string {
 		if f, ok := found.(bool); !ok || f != s {
 			return bad()
 		}
-	case float64:
-		if f, ok := number(found); !ok || f != s {
+	case float64: // found as JSON (float64) or YAML (int) decodes numbers
+		if fb, err := json.Marshal(found); err != nil || string(fb) != shownNumber(s) {
 			return bad()
 		}
 	case map[string]any:
@@ -201,23 +195,10 @@ func sameInstant(a, b string) bool {
 	return errA == nil && errB == nil && ta.Equal(tb)
 }
 
-// number is a decoded number, whichever decoder read it (JSON: float64;
-// the repository's YAML: int).
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	}
-	return 0, false
+// shownNumber is n as JSON writes it.
+func shownNumber(n float64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
 }
 
 // shown is v for a message: JSON, escaped (layout.Safe), cut at 80 bytes.
