@@ -224,14 +224,26 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 
 // readBlob reads blob h straight from a pack when it is a whole object
 // there (packread.go), else through go-git. Callers hold r.mu.
-func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
+func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) { return r.readBlobVia(r.repo.Storer, h) }
+
+// readBlobVia is readBlob through go-git's object store st when h is not a
+// whole object of a pack: a loose object is read whole before its size is
+// known, so its header says its size first (cheap through a bulk store).
+func (r *Repo) readBlobVia(st storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
 	data, err := r.packObject(h, plumbing.BlobObject, r.maxFileSize())
 	var tooLarge *FileTooLargeError
 	if err == nil || errors.As(err, &tooLarge) {
 		r.reads.blobs.Add(1)
 		return data, err
 	}
-	return r.readBlobFrom(r.repo.Storer, h)
+	if sz, ok := st.(interface {
+		EncodedObjectSize(plumbing.Hash) (int64, error)
+	}); ok {
+		if n, err := sz.EncodedObjectSize(h); err == nil && n > r.maxFileSize() {
+			return nil, &FileTooLargeError{Size: n, Limit: r.maxFileSize()}
+		}
+	}
+	return r.readBlobFrom(st, h)
 }
 
 // readBlobFrom is readBlob through go-git's object store st.
@@ -378,16 +390,10 @@ func (r *Repo) ReadAll(ctx context.Context, rev, prefix string) (map[string][]by
 				return nil, err
 			}
 		}
-		// A loose object is read whole before its size is known: its
-		// header says the size first (cheap through the bulk store).
-		if sz, ok := st.(interface {
-			EncodedObjectSize(plumbing.Hash) (int64, error)
-		}); ok {
-			if n, err := sz.EncodedObjectSize(it.Blob); err == nil && n > r.maxFileSize() {
-				return nil, fmt.Errorf("read %s: %w", it.Path(), &FileTooLargeError{Size: n, Limit: r.maxFileSize()})
-			}
-		}
-		b, err := r.readBlobFrom(st, it.Blob)
+		// Straight from the pack: through go-git, the first read of
+		// each command loaded go-git's own index of the pack (diff's
+		// attribution reads the changes folder: 40 ms at 100,000 users).
+		b, err := r.readBlobVia(st, it.Blob)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", it.Path(), err)
 		}
