@@ -332,6 +332,7 @@ func (r *Repo) readTrees(ctx context.Context, hs []plumbing.Hash, workers int) [
 		go func() {
 			defer wg.Done()
 			pr := packs.reader()
+			defer pr.release()
 			for i := int(next.Add(1)) - 1; i < len(hs); i = int(next.Add(1)) - 1 {
 				if ctx.Err() != nil {
 					return
