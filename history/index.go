@@ -392,7 +392,7 @@ func (ix *Index) dir(dir string) ([]fileRef, error) {
 }
 
 // listDirs lists the folders dirs not listed yet, all at once (their trees
-// read on every CPU: snapshot.Repo.WalkFolders).
+// read on every CPU: snapshot.Repo.ListFolders).
 func (ix *Index) listDirs(dirs []string) error {
 	var todo []string
 	seen := map[string]bool{}

@@ -76,7 +76,7 @@ type treeReader struct {
 	// snapshot of a 100,000-user export, kept for the whole run; issue 12)
 	// and a small one is as quick the next time.
 	once bool
-	// pre holds trees read ahead for this reader alone (WalkFolders).
+	// pre holds trees read ahead for this reader alone (Repo.list).
 	pre map[plumbing.Hash][]tEntry
 }
 
@@ -332,6 +332,7 @@ func (r *Repo) readTrees(ctx context.Context, hs []plumbing.Hash, workers int) [
 		go func() {
 			defer wg.Done()
 			pr := packs.reader()
+			defer pr.release()
 			for i := int(next.Add(1)) - 1; i < len(hs); i = int(next.Add(1)) - 1 {
 				if ctx.Err() != nil {
 					return
@@ -487,21 +488,7 @@ func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(
 		return err
 	}
 	tr := treeReader{r: r}
-	look := func(root plumbing.Hash) ([]*tEntry, error) {
-		out := make([]*tEntry, len(ps))
-		for i, p := range ps {
-			e, ok, err := tr.lookup(root, p)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				e := e
-				out[i] = &e
-			}
-		}
-		return out, nil
-	}
-	cur, err := look(c.TreeHash)
+	cur, err := tr.lookups(c.TreeHash, ps)
 	if err != nil {
 		return err
 	}
@@ -516,7 +503,7 @@ func (r *Repo) History(ctx context.Context, rev string, paths []string, fn func(
 			if err != nil {
 				return fmt.Errorf("history: read parent of %s: %w", c.Hash, err)
 			}
-			if prev, err = look(parent.TreeHash); err != nil {
+			if prev, err = tr.lookups(parent.TreeHash, ps); err != nil {
 				return err
 			}
 		}

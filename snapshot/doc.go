@@ -98,11 +98,13 @@
 //     time is on or before it. Errors wrap ErrUnknownRevision and say what to
 //     try.
 //   - ReadFile(ctx, rev, path) ([]byte, error): ErrNotFound when absent.
-//   - Walk(ctx, rev, prefix, fn(path, blob) error) error and
-//     ReadAll(ctx, rev, prefix) (map[string][]byte, error): the files at or
-//     below a folder or file, in path order. ListFolders(ctx, rev, prefixes,
-//     n) ([][]FolderFile, error): the same for many folders at once, their
-//     trees read on n goroutines (naming the ids of a diff).
+//   - Walk(ctx, rev, prefix, fn(path, blob) error) error (WalkExcept: but
+//     the folders skip names, unread) and ReadAll(ctx, rev, prefix)
+//     (map[string][]byte, error): the files at or below a folder or file,
+//     in path order. ListFolders(ctx, rev, prefixes, n) ([][]FolderFile,
+//     error): the same for many folders at once, their trees read on n
+//     goroutines (naming the ids of a diff). All four list through one
+//     primitive (Repo.list, folders.go).
 //   - Diff(ctx, from, to) ([]Change, error): changed files, sorted by path,
 //     comparing subtree ids so unchanged folders are skipped.
 //   - Log(ctx, rev, max) ([]CommitInfo, error): first-parent history with

@@ -19,7 +19,11 @@ import (
 func TestListFoldersAgreesWithWalk(t *testing.T) {
 	ctx := context.Background()
 	r := newTestRepo(t, true)
-	files := map[string][]byte{"top.yaml": []byte("t\n"), "a/d.yaml": []byte("d\n"), "a/b/c.yaml": []byte("c\n")}
+	files := map[string][]byte{"top.yaml": []byte("t\n"), "a/d.yaml": []byte("d\n"), "a/b/c.yaml": []byte("c\n"),
+		// Hostile names: folders that sort around "a/" in git's order,
+		// control bytes, a newline, non-ASCII.
+		"a.b/x.yaml": []byte("x\n"), "a-/y.yaml": []byte("y\n"), "a b/z.yaml": []byte("z\n"),
+		"users/00/\x1b[2J\n~7e.yaml": []byte("e\n"), "ünï/çødé.yaml": []byte("u\n")}
 	for i := range 200 {
 		files[fmt.Sprintf("users/%02x/u%d.yaml", i%20, i)] = []byte(fmt.Sprintf("id: \"%d\"\n", i))
 	}
@@ -39,7 +43,8 @@ func TestListFoldersAgreesWithWalk(t *testing.T) {
 		}
 		return out
 	}
-	prefixes := []string{"users/00", "users/13", "users/00", "a", "a/b", "top.yaml", "a/b/c.yaml", "missing", "users/zz", "users/00/u0.yaml", ""}
+	prefixes := []string{"users/00", "users/13", "users/00", "a", "a/b", "top.yaml", "a/b/c.yaml", "missing", "users/zz", "users/00/u0.yaml", "",
+		"a.b", "a b", "/a/", "./a-", "users/00/\x1b[2J\n~7e.yaml", "ünï", "a/b/c.yaml/x"}
 	for _, procs := range []int{1, 4} {
 		func() {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
@@ -55,17 +60,18 @@ func TestListFoldersAgreesWithWalk(t *testing.T) {
 			if len(list) != len(prefixes) {
 				t.Fatalf("%d lists for %d prefixes", len(list), len(prefixes))
 			}
-			// root, users, a, a/b and the 20 shards: each read once.
-			if got := o.ReadCounts().Trees; got != 24 {
-				t.Errorf("GOMAXPROCS %d: %d trees read, want 24 (each folder once)", procs, got)
+			// root, users, a, a/b, a.b, a-, a b, ünï and the 20 shards:
+			// each read once.
+			if got := o.ReadCounts().Trees; got != 28 {
+				t.Errorf("GOMAXPROCS %d: %d trees read, want 28 (each folder once)", procs, got)
 			}
 			// Listed again (the other revision of a diff lists many of the
 			// same folders): from the tree cache.
 			if _, err := o.ListFolders(ctx, "HEAD", prefixes, procs); err != nil {
 				t.Fatal(err)
 			}
-			if got := o.ReadCounts().Trees; got != 24 {
-				t.Errorf("GOMAXPROCS %d: %d trees read after listing again, want 24", procs, got)
+			if got := o.ReadCounts().Trees; got != 28 {
+				t.Errorf("GOMAXPROCS %d: %d trees read after listing again, want 28", procs, got)
 			}
 			for i, p := range prefixes {
 				var got []file

@@ -54,6 +54,7 @@ func (r *Repo) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func
 		go func() {
 			defer wg.Done()
 			pr := packs.reader()
+			defer pr.release()
 			var done func()
 			var st storer.EncodedObjectStorer // go-git's, opened for the first blob pr cannot read
 			defer func() {
