@@ -75,9 +75,9 @@ func TestKindsJSONMatchesCatalog(t *testing.T) {
 		switch g.Restore {
 		case "restorable":
 			if k.ExportOnly != "" || g.ExportOnlyReason != "" || len(g.RestorePermissions) == 0 ||
-				!slices.Equal(g.RestorePermissions, k.WritePermissions) {
+				!slices.Equal(g.RestorePermissions, layout.KindRestorePermissions(k)) {
 				t.Errorf("%s: restorable with reason %q, restorePermissions %v (catalog: export-only %q, %v)",
-					k.Name, g.ExportOnlyReason, g.RestorePermissions, k.ExportOnly, k.WritePermissions)
+					k.Name, g.ExportOnlyReason, g.RestorePermissions, k.ExportOnly, layout.KindRestorePermissions(k))
 			}
 		case "export-only":
 			exportOnly++
