@@ -143,7 +143,10 @@ var kindPermsChange = map[string]func(e *env){
 // kindPermsSkipped are the restorable kinds TestEachKindRestoresWithOnlyItsListedPermissions
 // does not restore, each with why and where its permissions are checked
 // instead.
-var kindPermsSkipped = map[string]string{}
+var kindPermsSkipped = map[string]string{
+	"directory-roles": "never written for itself: a restore activates a role's template when an administrative unit's scoped role member needs it " +
+		"(importer roles.go), which the administrative-units row does with that kind's permissions (its restore permissions hold RoleManagement.ReadWrite.Directory)",
+}
 
 // kindPermsShort are the kinds the test restores under -short: one of each
 // shape (a kind with references and AND-requirements, a singleton, a
@@ -268,7 +271,11 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 		t.Fatalf("restore with exactly %v did not complete:\n%s\ndifferences: %s\nverify: %v", perms, strings.Join(failed, "\n"), strings.Join(diffs, "; "), ares.VerifyError)
 	}
 	if rec, ok := ares.Snapshot.Detail.(*exporter.Result); !ok || !rec.Complete() {
-		t.Errorf("the post-restore snapshot with exactly %v is not complete: %+v", perms, ares.Snapshot)
+		var inc any = ares.Snapshot
+		if ok {
+			inc = rec.Incomplete()
+		}
+		t.Errorf("the post-restore snapshot with exactly %v is not complete: %+v", perms, inc)
 	}
 	refusedBeyond(t, "restore", dw.take())
 }

@@ -151,6 +151,24 @@ func KindRestorePermissions(k *Kind) []string {
 	if directory {
 		add("Directory.Read.All")
 	}
+	// A recreated object has a new id: the restore records again, in its
+	// post-restore snapshot, the kinds whose objects name it (importer
+	// Plan.References), reading them whole. Not for a kind restore only
+	// updates (a singleton, RestoreNote), nor a referrer read with a write
+	// permission (opt-in, ReadNeedsWrite: an export without it carries it
+	// forward) or one an app-only restore skips (DelegatedOnly).
+	if !k.Singleton && k.RestoreNote == "" {
+		for _, r := range kinds {
+			if r.ReadNeedsWrite != "" || r.DelegatedOnly != "" && k.DelegatedOnly == "" {
+				continue
+			}
+			for _, ref := range r.Refs {
+				if contains(ref.Kinds, k.Name) {
+					add(KindReadPermissions(r)...)
+				}
+			}
+		}
+	}
 	return out
 }
 
