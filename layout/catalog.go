@@ -582,9 +582,9 @@ var kinds = append([]*Kind{
 			"api.knownClientApplications": "", "keyCredentials": "keyId", "passwordCredentials": "keyId",
 			"owners": "id", "web.redirectUriSettings": "uri",
 		},
-		Volatile:        dirVolatile,
-		Secret:          []string{"passwordCredentials[].secretText", "keyCredentials[].key"},
-		ReadOnly:        []string{"id", "appId", "applicationTemplateId", "createdByAppId", "createdDateTime", "publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials", "keyCredentials", "verifiedPublisher", "info.logoUrl"},
+		Volatile: dirVolatile,
+		Secret:   []string{"passwordCredentials[].secretText", "keyCredentials[].key"},
+		ReadOnly: []string{"id", "appId", "applicationTemplateId", "createdByAppId", "createdDateTime", "publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials", "keyCredentials", "verifiedPublisher", "info.logoUrl"},
 		// A recreated application has a new id: restore reads the policies
 		// that name it (appliesTo) to put it back on them and record them,
 		// tokenissuancepolicy-list and appmanagementpolicy-list: Policy.Read.All
