@@ -289,7 +289,7 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 // audit log is the optional "who changed it" permission (kinds
 // --permissions); Graph's Conditional Access recycle bin refuses every
 // app-only token (beta deletedItems: "Application: Not supported"), so
-// restore recreates the policy or location (TestRestoreDeletedCAPolicy).
+// restore recreates the policy or location (TestRestoreDeletedCAPolicyFromRecycleBin).
 var refusedAnyway = []string{"GET /v1.0/organization", "GET /v1.0/auditLogs/directoryAudits", "GET /beta/identity/conditionalAccess/deletedItems/"}
 
 // refusedBeyond fails the test for each refused request that
