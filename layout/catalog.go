@@ -582,10 +582,14 @@ var kinds = append([]*Kind{
 			"api.knownClientApplications": "", "keyCredentials": "keyId", "passwordCredentials": "keyId",
 			"owners": "id", "web.redirectUriSettings": "uri",
 		},
-		Volatile:        dirVolatile,
-		Secret:          []string{"passwordCredentials[].secretText", "keyCredentials[].key"},
-		ReadOnly:        []string{"id", "appId", "applicationTemplateId", "createdByAppId", "createdDateTime", "publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials", "keyCredentials", "verifiedPublisher", "info.logoUrl"},
-		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All"},
+		Volatile: dirVolatile,
+		Secret:   []string{"passwordCredentials[].secretText", "keyCredentials[].key"},
+		ReadOnly: []string{"id", "appId", "applicationTemplateId", "createdByAppId", "createdDateTime", "publisherDomain", "disabledByMicrosoftStatus", "certification", "passwordCredentials", "keyCredentials", "verifiedPublisher", "info.logoUrl"},
+		// A recreated application has a new id: restore reads the policies
+		// that name it (appliesTo) to put it back on them and record them,
+		// tokenissuancepolicy-list and appmanagementpolicy-list: Policy.Read.All
+		// (importer TestEachKindRestoresWithOnlyItsListedPermissions).
+		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All", "Policy.Read.All"},
 		SoftDelete: "directory",
 	},
 	{
@@ -617,7 +621,14 @@ var kinds = append([]*Kind{
 		BuiltIn: func(o map[string]any) bool {
 			return o["appOwnerOrganizationId"] == "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 		},
-		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"},
+		// A recreated service principal has a new id: restore reads what
+		// names it to remap and record it, the claims mapping and token
+		// lifetime policies (claimsmappingpolicy-list, tokenlifetimepolicy-list:
+		// Policy.Read.All) and the access packages and catalogs whose
+		// resources it is (entitlementmanagement-list-accesspackages,
+		// -list-catalogs: EntitlementManagement.Read.All)
+		// (importer TestEachKindRestoresWithOnlyItsListedPermissions).
+		ReadPermissions: []string{"Application.Read.All"}, WritePermissions: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Policy.Read.All", "EntitlementManagement.Read.All"},
 		SoftDelete: "directory",
 	},
 	{

@@ -69,7 +69,7 @@ func KindInfos() []KindInfo {
 	for _, k := range kinds {
 		ki := KindInfo{Name: k.Name, Title: k.Title, Folder: k.Folder, GraphPath: "/" + k.APIVersion + strings.ReplaceAll(k.ListPath, OrganizationPlaceholder, "{organizationId}"),
 			APIVersion: k.APIVersion, Restore: Restorable,
-			ReadPermissions: KindReadPermissions(k), RestorePermissions: append([]string{}, k.WritePermissions...), RestoreNote: k.RestoreNote, OptIn: k.OptIn, DelegatedOnly: k.DelegatedOnly,
+			ReadPermissions: KindReadPermissions(k), RestorePermissions: KindRestorePermissions(k), RestoreNote: k.RestoreNote, OptIn: k.OptIn, DelegatedOnly: k.DelegatedOnly,
 			ReadNeedsWrite: k.ReadNeedsWrite}
 		if k.PerObject != "" {
 			ki.GraphPath += "/{id}/" + k.PerObject

@@ -98,10 +98,78 @@ func RestorePermissions(kinds []*Kind) []string {
 	var all []string
 	for _, k := range kinds {
 		if k.ExportOnly == "" && k.DelegatedOnly == "" {
-			all = append(all, k.WritePermissions...)
+			all = append(all, KindRestorePermissions(k)...)
 		}
 	}
 	return reduce(all, ExportPermissions(kinds))
+}
+
+// directoryKinds are the kinds a reference to which a restore plan checks
+// with POST /directoryObjects/getByIds (importer checkRefs), which Graph
+// grants to Directory.Read.All only (directoryobject-getbyids;
+// permissions.json: /directoryObjects/getByIds).
+var directoryKinds = []string{"users", "groups", "service-principals", "administrative-units"}
+
+// KindRestorePermissions are the permissions a restore of k needs besides
+// its read permissions (KindReadPermissions), in order, without
+// duplicates: the catalog's WritePermissions (which also hold the reads a
+// restore makes of other kinds: an application's token issuance and app
+// management policies), then what the plan reads to plan k right: the read
+// permissions of its AdvisoryReads and ReadWhenReferenced kinds, and
+// Directory.Read.All when k references directory objects, whose existence
+// the plan and its verification ask getByIds. `entrasnap kinds` lists
+// them as the kind's restore permissions;
+// importer TestEachKindRestoresWithOnlyItsListedPermissions restores each
+// kind with exactly its read and restore permissions, and fails on any
+// request Graph refuses.
+func KindRestorePermissions(k *Kind) []string {
+	if k.ExportOnly != "" {
+		return []string{}
+	}
+	out := append([]string{}, k.WritePermissions...)
+	add := func(ps ...string) {
+		for _, p := range ps {
+			if !contains(out, p) && !contains(KindReadPermissions(k), p) {
+				out = append(out, p)
+			}
+		}
+	}
+	for _, a := range k.AdvisoryReads {
+		if ak, ok := Lookup(a); ok {
+			add(KindReadPermissions(ak)...)
+		}
+	}
+	directory := false
+	for _, r := range k.Refs {
+		for _, rk := range r.Kinds {
+			directory = directory || contains(directoryKinds, rk)
+			if ref, ok := Lookup(rk); ok && ref.ReadWhenReferenced {
+				add(KindReadPermissions(ref)...)
+			}
+		}
+	}
+	if directory {
+		add("Directory.Read.All")
+	}
+	// A recreated object has a new id: the restore records again, in its
+	// post-restore snapshot, the kinds whose objects name it (importer
+	// Plan.References), reading them whole. Not for a kind restore only
+	// updates (a singleton, RestoreNote), nor a referrer read with a write
+	// permission (opt-in, ReadNeedsWrite: an export without it carries it
+	// forward) or one an app-only restore skips (DelegatedOnly).
+	if !k.Singleton && k.RestoreNote == "" {
+		for _, r := range kinds {
+			if r.ReadNeedsWrite != "" || r.DelegatedOnly != "" && k.DelegatedOnly == "" {
+				continue
+			}
+			for _, ref := range r.Refs {
+				if contains(ref.Kinds, k.Name) {
+					add(KindReadPermissions(r)...)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // ReadWithWritePermissions are the write permissions that the
@@ -139,8 +207,8 @@ func DelegatedPermissions(kinds []*Kind) (read, write []string) {
 				read = append(read, p)
 			}
 		}
-		for _, p := range k.WritePermissions {
-			if !contains(write, p) && k.ExportOnly == "" {
+		for _, p := range KindRestorePermissions(k) {
+			if !contains(write, p) {
 				write = append(write, p)
 			}
 		}

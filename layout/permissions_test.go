@@ -24,9 +24,43 @@ func TestPermissionSetsDropWhatABroaderOneGrants(t *testing.T) {
 	if got := NameInSet([]string{"Application.Read.All", "User-LifeCycleInfo.Read.All"}, got); !reflect.DeepEqual(got, []string{"Directory.Read.All", "User-LifeCycleInfo.Read.All"}) {
 		t.Errorf("NameInSet: %v", got)
 	}
+	// A CA policy's restore asks getByIds whether the users and groups it
+	// names exist (Directory.Read.All), which also grants Application.Read.All.
 	ca, _ := Lookup("conditional-access-policies")
-	if got := RestorePermissions([]*Kind{ca}); !reflect.DeepEqual(got, []string{"Application.Read.All", "Policy.ReadWrite.ConditionalAccess"}) {
+	if got := RestorePermissions([]*Kind{ca}); !reflect.DeepEqual(got, []string{"Directory.Read.All", "Policy.ReadWrite.ConditionalAccess"}) {
 		t.Errorf("CA restore set (beyond Policy.Read.All of the export set): %v", got)
+	}
+}
+
+// A kind's restore permissions hold the reads its restore makes of other
+// kinds (importer TestEachKindRestoresWithOnlyItsListedPermissions finds
+// them): getByIds for directory references, the advisory reads, and the
+// kinds naming an object restore recreates under a new id, which the
+// post-restore snapshot records again; a singleton has no such referrers.
+func TestKindRestorePermissionsHoldTheReadsOfARestore(t *testing.T) {
+	for kind, want := range map[string][]string{
+		"conditional-access-policies": {"Directory.Read.All"},
+		"applications":                {"Policy.Read.All", "LifecycleWorkflows.Read.All"},
+		"terms-of-use":                {"Policy.Read.All"}, // a CA policy's grantControls.termsOfUse
+		"user-flow-connections":       {"IdentityProvider.Read.All", "APIConnectors.ReadWrite.All"},
+		"users":                       {"Group.Read.All", "RoleManagement.Read.Directory", "EntitlementManagement.Read.All"},
+	} {
+		k, _ := Lookup(kind)
+		for _, p := range want {
+			if !slices.Contains(KindRestorePermissions(k), p) {
+				t.Errorf("%s: restore permissions %v lack %s", kind, KindRestorePermissions(k), p)
+			}
+		}
+	}
+	for _, kind := range []string{"authorization-policy", "organization", "api-connectors"} {
+		k, _ := Lookup(kind)
+		if got := KindRestorePermissions(k); !reflect.DeepEqual(got, k.WritePermissions) {
+			t.Errorf("%s: restore permissions %v, want the catalog's %v", kind, got, k.WritePermissions)
+		}
+	}
+	gl, _ := Lookup("group-lifecycle-policies")
+	if got := KindRestorePermissions(gl); got == nil || len(got) != 0 {
+		t.Errorf("export-only kind: %v", got)
 	}
 }
 

@@ -14,7 +14,7 @@ func TestKindsSayRoleSettingsAreUpdateOnly(t *testing.T) {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
 	if !strings.Contains(out, "role-management-policies: update only: Graph makes one policy per role") ||
-		!strings.Contains(out, "RoleManagementPolicy.ReadWrite.Directory (update only, see below)") {
+		!strings.Contains(out, "RoleManagementPolicy.ReadWrite.Directory,Directory.Read.All (update only, see below)") {
 		t.Errorf("kinds does not say role settings are update only:\n%s", out)
 	}
 	code, out, errOut = runCLI(t, "kinds", "--json")
