@@ -100,6 +100,11 @@ type Tenant struct {
 	// tests check that a group's or a principal's are looked at, not every
 	// schedule (pgindex.go).
 	groupScheduleSteps atomic.Uint64
+	// deltaRefSteps counts the rel@delta references the pages of initial
+	// delta rounds made (deltaInitialParts), pageSteps the records list
+	// pages looked at (page): tests check that a page costs its own items,
+	// not the whole group or collection again.
+	deltaRefSteps, pageSteps atomic.Uint64
 	// groupEnds and roleEnds are the ends still to come of PIM for Groups
 	// schedules and of role assignment instances (endqueue.go).
 	groupEnds, roleEnds endQueue
