@@ -371,6 +371,9 @@ type listSpec struct {
 	kind     *Kind     // for $filter
 	maxTop   int
 	refs     bool // answer {"@odata.id": ...} items ($ref)
+	// coll is the collection whose order recs is, when it is (a list of a
+	// whole kind): its pages may resume where others ended (pagememo.go).
+	coll *collection
 }
 
 func advanced(req *request) bool {
@@ -438,9 +441,17 @@ func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
 	total := 0
 	counted := adv && q.Get("$skiptoken") == ""
 	if ob := q.Get("$orderby"); ob == "" {
-		steps := 0
-		for _, r := range ls.recs {
+		// A page that starts where one served lately ended continues
+		// from there (pagememo.go).
+		memo := ls.coll != nil && f == nil && (ls.kind == nil || !kindExpires(ls.kind.Name))
+		from, last, pending, steps := 0, -1, false, 0
+		if memo {
+			from, total = ls.coll.resume(ls.recs, start)
+		}
+		for i := from; i < len(ls.recs); i++ {
+			r := ls.recs[i]
 			steps++
+			pending = pending || !r.visibleAt.IsZero()
 			if !keep(r) {
 				continue
 			}
@@ -450,8 +461,12 @@ func (s *Server) page(req *request, ls listSpec) (*response, *apiError) {
 			}
 			if total >= start && total < start+top && !emptyPage {
 				matched = append(matched, r)
+				last = i
 			}
 			total++
+		}
+		if memo && !pending && last >= 0 {
+			ls.coll.remember(ls.recs, last+1, start+len(matched))
 		}
 		t.pageSteps.Add(uint64(steps))
 		if badToken || start > total {
@@ -573,7 +588,11 @@ func (s *Server) listKind(req *request, rt *route) (*response, *apiError) {
 		}
 		recs = kept
 	}
-	return s.page(req, listSpec{recs: recs, context: ctx, kind: rt.kind, maxTop: rt.kind.MaxTop})
+	ls := listSpec{recs: recs, context: ctx, kind: rt.kind, maxTop: rt.kind.MaxTop}
+	if c := t.colls[rt.kind.Name]; len(recs) > 0 && len(c.order) > 0 && &recs[0] == &c.order[0] {
+		ls.coll = c
+	}
+	return s.page(req, ls)
 }
 
 func (s *Server) count(req *request, rt *route) (*response, *apiError) {

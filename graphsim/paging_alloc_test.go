@@ -2,8 +2,10 @@ package graphsim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -116,5 +118,87 @@ func TestPageLooksAtTheListUpToItself(t *testing.T) {
 		if len(seen) != n || last == "" {
 			t.Errorf("%s: %d users over the pages, want %d", path, len(seen), n)
 		}
+	}
+}
+
+// TestPageMemoAnswersAsTheScan: two walks of the users list, their pages
+// interleaved, with users deleted, restored, created and renamed between
+// pages: every page holds exactly what the list's offset in the list as it
+// is then gives (the skip token's meaning), whether the page resumed where
+// another ended (pagememo.go) or scanned from the start; a page read when
+// nothing changed since the walk's previous page looks at its own records
+// and one more only.
+func TestPageMemoAnswersAsTheScan(t *testing.T) {
+	e := newDLEnv(t)
+	users := e.seedUsers("memo", 600)
+	tn := e.s.tenant
+	rng := rand.New(rand.NewPCG(3, 4))
+	type walk struct {
+		link   string
+		offset int
+		top    int
+		done   bool
+		dirty  bool // the tenant changed since the walk's previous page
+	}
+	walks := []*walk{{link: "/v1.0/users?$select=id&$top=37", top: 37}, {link: "/v1.0/users?$select=id,displayName&$top=50", top: 50}}
+	var deleted []string
+	resumed := 0
+	for step := 0; !walks[0].done || !walks[1].done; step++ {
+		w := walks[step%2]
+		if w.done {
+			continue
+		}
+		action := rng.IntN(6)
+		if action >= 1 && action <= 4 {
+			walks[0].dirty, walks[1].dirty = true, true
+		}
+		switch {
+		case action == 1 && len(users) > 0:
+			i := rng.IntN(len(users))
+			e.do("DELETE", "/v1.0/users/"+users[i], "").must(t, 204)
+			deleted = append(deleted, users[i])
+			users = append(users[:i:i], users[i+1:]...)
+		case action == 2 && len(deleted) > 0:
+			i := rng.IntN(len(deleted))
+			e.do("POST", "/v1.0/directory/deletedItems/"+deleted[i]+"/restore", "").must(t, 200)
+			users = append(users, deleted[i])
+			deleted = append(deleted[:i:i], deleted[i+1:]...)
+		case action == 3:
+			users = append(users, e.seedUsers(fmt.Sprintf("new%d-", step), 1)...)
+		case action == 4 && len(users) > 0:
+			e.do("PATCH", "/v1.0/users/"+users[rng.IntN(len(users))], `{"displayName":"Renamed"}`).must(t, 204)
+		}
+		var want []string
+		tn.mu.RLock()
+		for _, r := range tn.colls["user"].live() {
+			if !r.gone && tn.visible(r) {
+				want = append(want, r.key())
+			}
+		}
+		tn.mu.RUnlock()
+		want = want[min(w.offset, len(want)):min(w.offset+w.top, len(want))]
+		tn.pageSteps.Store(0)
+		r := e.do("GET", w.link, "").must(t, 200)
+		steps := tn.pageSteps.Load()
+		var got []string
+		for _, it := range r.items() {
+			got = append(got, str(it["id"]))
+		}
+		if !reflect.DeepEqual(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("step %d, page at %d of %s: got %d users %v, want %d %v", step, w.offset, w.link, len(got), got, len(want), want)
+		}
+		if w.offset > 0 && !w.dirty {
+			if steps > uint64(w.top+1) {
+				t.Errorf("step %d: nothing changed, the page at %d looked at %d records for its %d", step, w.offset, steps, w.top)
+			}
+			resumed++
+		}
+		w.offset += len(got)
+		w.dirty = false
+		w.link = str(r.body["@odata.nextLink"])
+		w.done = w.link == ""
+	}
+	if resumed == 0 {
+		t.Fatal("no page was read with nothing changed before it")
 	}
 }

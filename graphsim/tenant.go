@@ -35,6 +35,10 @@ type collection struct {
 	gone   int
 	unique map[string]map[string]*record // property → lower-cased value → record
 	index  map[string]*propIndex         // property → its values' live records (pgindex.go)
+	// detached counts detach calls: a record of order turned gone
+	// (pagememo.go). Written under t.mu for writing.
+	detached uint64
+	pages    pageMemo // pagememo.go
 }
 
 // live is the collection in creation order; entries may be gone (callers
@@ -264,6 +268,7 @@ func (t *Tenant) detach(r *record) {
 	}
 	r.gone = true
 	c.gone++
+	c.detached++
 	c.compact()
 }
 
