@@ -538,9 +538,19 @@ func (t *Tenant) eachDeltaLink(r *record, rel string, fn func(id string)) {
 	}
 }
 
+// liveRef is the rel@delta entry of a live directory object as an initial
+// round sends it: the bytes deltaRef's map gives (encoding/json writes a
+// map's keys sorted, a struct's fields in order), without a map to make and
+// sort per entry (issue #12: an initial groups round at 1.2M users sends
+// about 10M).
+type liveRef struct {
+	Type string `json:"@odata.type"`
+	ID   string `json:"id"`
+}
+
 // deltaRefOf is the rel@delta entry of id, the live directory object m.
-func deltaRefOf(m *record, id string) map[string]any {
-	return map[string]any{"@odata.type": typeOf(m), "id": id}
+func deltaRefOf(m *record, id string) liveRef {
+	return liveRef{Type: typeOf(m), ID: id}
 }
 
 // deltaRef is one entry of a rel@delta annotation. Callers hold t.mu.

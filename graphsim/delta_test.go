@@ -882,3 +882,24 @@ func TestDeltaLargeGroupPagesCostTheirOwnItems(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveRefEncodesAsTheMap: an initial round's rel@delta entry (liveRef)
+// is written byte for byte as the map form later rounds use, odd ids
+// included (HTML characters, non-ASCII, invalid UTF-8, quotes).
+func TestLiveRefEncodesAsTheMap(t *testing.T) {
+	enc := func(v any) string {
+		var b strings.Builder
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false) // as writeResponse
+		if err := e.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for _, id := range []string{"00000000-0000-0000-0000-000000000001", `<a&b>"\`, "é\u2028x", "bad\xffutf8", ""} {
+		typ := "#microsoft.graph.user"
+		if got, want := enc([]any{liveRef{Type: typ, ID: id}}), enc([]any{map[string]any{"@odata.type": typ, "id": id}}); got != want {
+			t.Errorf("id %q: %s, want %s", id, got, want)
+		}
+	}
+}
