@@ -484,17 +484,44 @@ func (s *Server) deltaInitialParts(r *record, sel deltaSel, from, limit int) []a
 	lo, hi := from*deltaRefsPerItem, (from+limit)*deltaRefsPerItem // the references wanted
 	slices := make([][]any, len(sel.rels))
 	for ri, rel := range sel.rels {
-		present := 0 // the related objects that exist (deltaInitialItem's list), counted
-		t.eachDeltaLink(r, rel, func(id string) {
+		if r.kind.Name == "directoryRole" && rel == "members" { // not a link list (dirroledelta.go)
+			present := 0 // the related objects that exist (deltaInitialItem's list), counted
+			for _, id := range t.deltaLinksOf(r, rel) {
+				if m := t.dirIndex[strings.ToLower(id)]; m != nil {
+					if present >= lo && present < hi {
+						slices[ri] = append(slices[ri], deltaRefOf(m, id))
+					}
+					present++
+				}
+			}
+			n = max(n, (present+deltaRefsPerItem-1)/deltaRefsPerItem)
+			t.deltaRefSteps.Add(uint64(len(slices[ri])))
+			continue
+		}
+		// A link list is looked at from where the round's previous page
+		// left it (refCursor) to the references wanted: once these are
+		// made, the items from..from+limit-1 are full, and that is all
+		// the caller needs to know of the rest.
+		ids := r.links.list(rel)
+		i, present := t.refCursorAt(r, rel, ids, lo)
+		steps := 0
+		for ; i < ids.len() && present < hi; i++ {
+			steps++
+			id := ids.at(i)
 			m := t.dirIndex[strings.ToLower(id)]
 			if m == nil {
-				return
+				continue
 			}
-			if present >= lo && present < hi {
+			if present >= lo {
 				slices[ri] = append(slices[ri], deltaRefOf(m, id))
 			}
 			present++
-		})
+			if present == hi-deltaRefsPerItem && present > lo {
+				// where the next page starts when this one ends in r
+				t.keepRefCursor(r, rel, ids, i+1, present)
+			}
+		}
+		t.deltaLinkSteps.Add(uint64(steps))
 		t.deltaRefSteps.Add(uint64(len(slices[ri])))
 		n = max(n, (present+deltaRefsPerItem-1)/deltaRefsPerItem)
 	}
@@ -524,18 +551,43 @@ func (s *Server) deltaInitialParts(r *record, sel deltaSel, from, limit int) []a
 	return parts
 }
 
-// eachDeltaLink calls fn with each id of r's rel as a delta round lists
-// it (deltaLinksOf), without copying the list. Callers hold t.mu.
-func (t *Tenant) eachDeltaLink(r *record, rel string, fn func(id string)) {
-	if r.kind.Name == "directoryRole" && rel == "members" {
-		for _, id := range t.deltaLinksOf(r, rel) {
-			fn(id)
+// refCursor is where a page of an initial delta round left a record's
+// link list: present of its related objects exist before ids[idx]. It
+// holds while the list is the same array (add appends after idx; removeAt
+// and set make a new array) and no directory object came or went
+// (Tenant.dirGen): then the ids before idx name the same objects, present
+// or not, as when it was kept. A dynamic group of 100,000 members at 1.2M
+// users is sent over 50 pages; each looked its whole list up again.
+type refCursor struct {
+	r       *record
+	rel     string
+	first   *uint32 // &ids[0]: which array
+	gen     uint64
+	idx     int
+	present int
+}
+
+// refCursorAt is where to start looking for the lo-th present related
+// object of r's rel: an index in ids and the present ones before it.
+// Callers hold t.mu for writing.
+func (t *Tenant) refCursorAt(r *record, rel string, ids idList, lo int) (idx, present int) {
+	if ids.len() == 0 {
+		return 0, 0
+	}
+	for _, c := range t.refCursors {
+		if c.r == r && c.rel == rel && c.first == &ids.ids[0] && c.gen == t.dirGen &&
+			c.idx <= ids.len() && c.present <= lo && c.present > present {
+			idx, present = c.idx, c.present
 		}
-		return
 	}
-	for _, id := range r.links.list(rel).all() {
-		fn(id)
-	}
+	return idx, present
+}
+
+// keepRefCursor keeps r's rel's position (in place of the oldest kept).
+// Callers hold t.mu for writing.
+func (t *Tenant) keepRefCursor(r *record, rel string, ids idList, idx, present int) {
+	copy(t.refCursors[1:], t.refCursors[:len(t.refCursors)-1])
+	t.refCursors[0] = refCursor{r: r, rel: rel, first: &ids.ids[0], gen: t.dirGen, idx: idx, present: present}
 }
 
 // liveRef is the rel@delta entry of a live directory object as an initial

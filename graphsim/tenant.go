@@ -109,6 +109,13 @@ type Tenant struct {
 	// pages looked at (page): tests check that a page costs its own items,
 	// not the whole group or collection again.
 	deltaRefSteps, pageSteps atomic.Uint64
+	// deltaLinkSteps counts the ids initial delta pages looked up.
+	deltaLinkSteps atomic.Uint64
+	// dirGen counts the changes of dirIndex; refCursors are where the
+	// pages of an initial delta round left large relationships (delta.go).
+	// Both under t.mu for writing.
+	dirGen     uint64
+	refCursors [4]refCursor
 	// groupEnds and roleEnds are the ends still to come of PIM for Groups
 	// schedules and of role assignment instances (endqueue.go).
 	groupEnds, roleEnds endQueue
@@ -231,6 +238,7 @@ func (t *Tenant) insertRecord(r *record) {
 	}
 	if k.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
+		t.dirGen++
 	}
 	if r.obj != nil {
 		t.noteIDs(r.obj)
@@ -265,6 +273,7 @@ func (t *Tenant) detach(r *record) {
 	}
 	if r.kind.Directory && t.dirIndex[lk] == r {
 		delete(t.dirIndex, lk)
+		t.dirGen++
 	}
 	r.gone = true
 	c.gone++
@@ -304,6 +313,7 @@ func (t *Tenant) reattach(r *record) {
 	}
 	if r.kind.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
+		t.dirGen++
 	}
 	t.noteEnd(r) // endqueue.go
 }
