@@ -34,7 +34,7 @@ func (s *sleepRec) waits() []time.Duration {
 
 // newTestClient starts handler as a fake Graph and returns a client for it
 // with a static token and a recording sleeper. mutate may adjust the config.
-func newTestClient(t *testing.T, handler http.Handler, mutate func(*Config)) (*Client, *sleepRec, *httptest.Server) {
+func newTestClient(t testing.TB, handler http.Handler, mutate func(*Config)) (*Client, *sleepRec, *httptest.Server) {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)

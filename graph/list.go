@@ -11,10 +11,14 @@ import (
 	"strings"
 )
 
+// page is one collection page as decoded: the items split out of the
+// value array in the same pass (a page was read three times over, as a
+// whole, then its value, then each item: issue #12, the export's CPU).
+// Value is nil when the answer has no value array or a null one.
 type page struct {
-	Value     json.RawMessage `json:"value"`
-	NextLink  string          `json:"@odata.nextLink"`
-	DeltaLink string          `json:"@odata.deltaLink"`
+	Value     *[]json.RawMessage `json:"value"`
+	NextLink  string             `json:"@odata.nextLink"`
+	DeltaLink string             `json:"@odata.deltaLink"`
 }
 
 // checkPage is called before following link, a page of the list that
@@ -41,14 +45,17 @@ func (c *Client) getPage(ctx context.Context, link string, o reqOptions) (items 
 		return nil, page{}, err
 	}
 	if err := json.Unmarshal(resp.Body, &p); err != nil {
+		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field == "value" {
+			return nil, page{}, fmt.Errorf("graph: GET %s: decoding value: %w", shortPath(link), err)
+		}
 		return nil, page{}, fmt.Errorf("graph: GET %s: decoding page: %w", shortPath(link), err)
 	}
-	v := strings.TrimSpace(string(p.Value))
-	if v == "" || v == "null" {
+	if p.Value == nil {
 		return nil, page{}, fmt.Errorf("graph: GET %s: answer is not a collection (no value array)", shortPath(link))
 	}
-	if err := json.Unmarshal(p.Value, &items); err != nil {
-		return nil, page{}, fmt.Errorf("graph: GET %s: decoding value: %w", shortPath(link), err)
+	items = *p.Value
+	if items == nil {
+		items = []json.RawMessage{} // "value":[]: an empty page, not a missing array
 	}
 	return items, p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -219,5 +220,81 @@ func TestListObjectsDecodesEveryPage(t *testing.T) {
 	}
 	if _, err := c.ListObjects(context.Background(), "/v1.0/nowhere"); err == nil {
 		t.Error("a failing list gave no error")
+	}
+}
+
+// TestListPageShapes: a page's items are split out of its value array as
+// sent (an item's bytes exactly, an empty array as no items), and an answer
+// whose value is missing, null or not an array is an error naming the path,
+// never an empty list.
+func TestListPageShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       []string // items' bytes
+		err        string
+	}{
+		{"items", `{"value":[{"id":"a","n":1.50},  {"id":"b"}]}`, []string{`{"id":"a","n":1.50}`, `{"id":"b"}`}, ""},
+		{"empty", `{"value":[]}`, []string{}, ""},
+		{"missing", `{"values":[{"id":"a"}]}`, nil, "answer is not a collection (no value array)"},
+		{"null", `{"value":null}`, nil, "answer is not a collection (no value array)"},
+		{"object", `{"value":{"id":"a"}}`, nil, "decoding value"},
+		{"string", `{"value":"a"}`, nil, "decoding value"},
+		{"broken", `{"value":[{"id":"a"}`, nil, "decoding page"},
+		{"nextLink not a string", `{"value":[],"@odata.nextLink":5}`, nil, "decoding page"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tc.body))
+			})
+			c, _, _ := newTestClient(t, h, nil)
+			var got []string
+			err := c.List(context.Background(), "/v1.0/users", func(items []json.RawMessage) error {
+				got = []string{}
+				for _, it := range items {
+					got = append(got, string(it))
+				}
+				return nil
+			})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "/v1.0/users") {
+					t.Fatalf("error %v, want one naming /v1.0/users and saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("items (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// BenchmarkListPage decodes 999-user pages as an export reads them
+// (issue #12: the page was scanned three times, whole, value, items).
+func BenchmarkListPage(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"@odata.context":"x","value":[`)
+	for i := 0; i < 999; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":"00000000-0000-0000-0000-000000000001","displayName":"Ada Lovelace \u00e9","accountEnabled":true,"businessPhones":["+1 425 555 0100"],"jobTitle":"Engineer","userPrincipalName":"ada@contoso.onmicrosoft.com"}`)
+	}
+	sb.WriteString(`],"@odata.nextLink":"http://x/v1.0/users?$skiptoken=abc"}`)
+	body := []byte(sb.String())
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	})
+	c, _, _ := newTestClient(b, h, nil)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := c.getPage(context.Background(), "/v1.0/users", reqOptions{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -816,5 +817,189 @@ func TestDeltaOAuth2PermissionGrants(t *testing.T) {
 	r := e.do("GET", link4, "")
 	if r.status != 410 || !strings.Contains(r.header.Get("Location"), "/oauth2PermissionGrants/delta?$deltatoken=") {
 		t.Errorf("expired token: %d, Location %q", r.status, r.header.Get("Location"))
+	}
+}
+
+// TestDeltaLargeGroupPagesCostTheirOwnItems: the pages of an initial round
+// that continue a large group make that page's references only, not the
+// whole group's again on each page (issue #12, row g: at 1.2M users a
+// dynamic group of 100,000 members made 5,000,000 references to send
+// 100,000). And the items are what slicing the whole list gives: for every
+// page size, the group's items, in order, are its properties with the first
+// deltaRefsPerItem present members, then id and the next slices; a member
+// deleted before the round is left out.
+func TestDeltaLargeGroupPagesCostTheirOwnItems(t *testing.T) {
+	e := newDLEnv(t)
+	users := e.seedUsers("many", 7*deltaRefsPerItem+3)
+	e.do("DELETE", "/v1.0/users/"+users[30], "").must(t, 204)
+	big := e.seedGroup("big", users...)
+	mid := e.seedGroup("mid", users[:deltaRefsPerItem+1]...)
+	empty := e.seedGroup("empty")
+	present := append(append([]string{}, users[:30]...), users[31:]...)
+	want := map[string][]string{big: present, mid: users[:deltaRefsPerItem+1], empty: nil}
+	for _, size := range []int{1, 2, 3, 7, 100} {
+		e.s.tenant.deltaRefSteps.Store(0)
+		e.s.tenant.deltaLinkSteps.Store(0)
+		items, pages, _ := e.dlRound("/v1.0/groups/delta?$select=displayName,members", "Prefer", fmt.Sprintf("odata.maxpagesize=%d", size))
+		parts := map[string][]map[string]any{}
+		for _, it := range items {
+			parts[str(it["id"])] = append(parts[str(it["id"])], it)
+		}
+		made := e.s.tenant.deltaRefSteps.Load()
+		sent := 0
+		for id, members := range want {
+			got := parts[id]
+			if n := max(1, (len(members)+deltaRefsPerItem-1)/deltaRefsPerItem); len(got) != n {
+				t.Fatalf("page size %d: group %s came as %d items, want %d", size, id, len(got), n)
+			}
+			var refs []string
+			for i, it := range got {
+				if (i == 0) != (it["displayName"] != nil) {
+					t.Errorf("page size %d: item %d of group %s: displayName %v", size, i, id, it["displayName"])
+				}
+				if len(it) != 2 && i > 0 {
+					t.Errorf("page size %d: item %d of group %s holds %v, want id and members@delta", size, i, id, it)
+				}
+				slice := asSlice(it["members@delta"])
+				if it["members@delta"] == nil || (i < len(got)-1 && len(slice) != deltaRefsPerItem) {
+					t.Errorf("page size %d: item %d of group %s: %d members", size, i, id, len(slice))
+				}
+				for _, m := range slice {
+					m := m.(map[string]any)
+					if m["@odata.type"] != "#microsoft.graph.user" {
+						t.Errorf("page size %d: member %v", size, m)
+					}
+					refs = append(refs, str(m["id"]))
+				}
+			}
+			if !reflect.DeepEqual(refs, members) && len(refs)+len(members) > 0 {
+				t.Errorf("page size %d: group %s's members in order: %v, want %v", size, id, refs, members)
+			}
+			sent += len(refs)
+		}
+		// The page that ends inside a group made one item more than it sent
+		// (to know the group goes on): a slice of references at most.
+		if limit := uint64(sent + pages*deltaRefsPerItem); made > limit {
+			t.Errorf("page size %d: %d pages made %d references to send %d, want at most %d", size, pages, made, sent, limit)
+		}
+		// A page continuing the group looks its list up from where the
+		// previous one left it (refCursor), not from the start: the ids of
+		// what it sends, of the one more item, and the deleted member once.
+		if looked, limit := e.s.tenant.deltaLinkSteps.Load(), uint64(sent+pages*(deltaRefsPerItem+1)); looked > limit {
+			t.Errorf("page size %d: %d pages looked up %d ids to send %d, want at most %d", size, pages, looked, sent, limit)
+		}
+	}
+}
+
+// TestLiveRefEncodesAsTheMap: an initial round's rel@delta entry (liveRef)
+// is written byte for byte as the map form later rounds use, odd ids
+// included (HTML characters, non-ASCII, invalid UTF-8, quotes).
+func TestLiveRefEncodesAsTheMap(t *testing.T) {
+	enc := func(v any) string {
+		var b strings.Builder
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false) // as writeResponse
+		if err := e.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for _, id := range []string{"00000000-0000-0000-0000-000000000001", `<a&b>"\`, "é\u2028x", "bad\xffutf8", ""} {
+		typ := "#microsoft.graph.user"
+		if got, want := enc([]any{liveRef{Type: typ, ID: id}}), enc([]any{map[string]any{"@odata.type": typ, "id": id}}); got != want {
+			t.Errorf("id %q: %s, want %s", id, got, want)
+		}
+	}
+}
+
+// TestDeltaLargeGroupPagesAnswerAsTheWholeList: members deleted, restored
+// and added between the pages of an initial round, whose pages continue a
+// large group from where the previous page left its list (refCursor): each
+// page holds exactly what slicing the group's whole list as it is then
+// gives from the page's place (the round's token: the group and the item).
+func TestDeltaLargeGroupPagesAnswerAsTheWholeList(t *testing.T) {
+	e := newDLEnv(t)
+	users := e.seedUsers("cur", 12*deltaRefsPerItem)
+	big := e.seedGroup("big", users...)
+	e.seedGroup("other", users[:30]...)
+	tn := e.s.tenant
+	k := kindByName["group"]
+	sel, aerr := parseDeltaSelect(k, "displayName,members")
+	if aerr != nil {
+		t.Fatal(aerr)
+	}
+	const size = 3
+	rng := rand.New(rand.NewPCG(5, 6))
+	var deleted []string
+	link := "/v1.0/groups/delta?$select=displayName,members"
+	pages := 0
+	for ; link != ""; pages++ {
+		if pages > 0 {
+			switch rng.IntN(4) {
+			case 0:
+				i := rng.IntN(len(users))
+				e.do("DELETE", "/v1.0/users/"+users[i], "").must(t, 204)
+				deleted = append(deleted, users[i])
+				users = append(users[:i:i], users[i+1:]...)
+			case 1:
+				if len(deleted) > 0 {
+					e.do("POST", "/v1.0/directory/deletedItems/"+deleted[0]+"/restore", "").must(t, 200)
+					users, deleted = append(users, deleted[0]), deleted[1:]
+				}
+			case 2:
+				u := e.seedUsers(fmt.Sprintf("late%d-", pages), 1)
+				if err := tn.SeedLink("group", big, "members", u[0]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// The page the token's place gives from the whole lists as they are.
+		var want []any
+		tn.mu.Lock()
+		st := deltaState{}
+		if u, err := url.Parse(link); err == nil && u.Query().Get("$skiptoken") != "" {
+			st, _ = decodeDeltaState(u.Query().Get("$skiptoken"))
+		}
+		recs := tn.colls["group"].live()
+		part := st.Part
+		for i := sort.Search(len(recs), func(i int) bool { return recs[i].seq > st.Cursor }); i < len(recs) && len(want) < size+1; i++ {
+			if recs[i].gone {
+				continue
+			}
+			full := e.s.deltaInitialItem(recs[i], sel)
+			all := full["members@delta"].([]any)
+			n := max(1, (len(all)+deltaRefsPerItem-1)/deltaRefsPerItem)
+			for j := part; j < n && len(want) < size+1; j++ {
+				item := map[string]any{"id": recs[i].key()}
+				if j == 0 {
+					item = full
+				}
+				item["members@delta"] = all[min(j*deltaRefsPerItem, len(all)):min((j+1)*deltaRefsPerItem, len(all))]
+				want = append(want, item)
+			}
+			part = 0
+		}
+		tn.mu.Unlock()
+		want = want[:min(size, len(want))]
+		r := e.do("GET", link, "", "Prefer", fmt.Sprintf("odata.maxpagesize=%d", size)).must(t, 200)
+		wantJSON, _ := json.Marshal(want)
+		var got []any
+		for _, it := range r.items() {
+			got = append(got, it)
+		}
+		gotJSON, _ := json.Marshal(got)
+		var a, b any
+		_ = json.Unmarshal(wantJSON, &a)
+		_ = json.Unmarshal(gotJSON, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("page %d: got\n%s\nwant\n%s", pages, gotJSON, wantJSON)
+		}
+		link = str(r.body["@odata.nextLink"])
+		if pages > 200 {
+			t.Fatal("more than 200 pages")
+		}
+	}
+	if pages < 12*deltaRefsPerItem/deltaRefsPerItem/size {
+		t.Fatalf("%d pages", pages)
 	}
 }

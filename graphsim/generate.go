@@ -359,6 +359,7 @@ func (g *generator) reserve(kind string, n int) {
 			m[k] = v
 		}
 		g.t.dirIndex = m
+		g.t.dirGen++
 	}
 }
 

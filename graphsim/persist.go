@@ -448,6 +448,7 @@ func (l *loader) collection(i int, k *Kind, recs []savedRecord) error {
 		c.indexAdd(r) // pgindex.go
 		if k.Directory {
 			t.dirIndex[lk] = r
+			t.dirGen++
 		}
 		t.noteEnd(r) // endqueue.go
 	}

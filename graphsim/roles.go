@@ -357,19 +357,29 @@ func (s *Server) dropInstance(id string) {
 // expired says whether r is an activated assignment (or its instance)
 // whose end has passed.
 func (t *Tenant) expired(r *record) bool {
+	if !kindExpires(r.kind.Name) {
+		return false
+	}
 	inst := r
-	switch r.kind.Name {
-	case "unifiedRoleAssignmentScheduleInstance":
-	case "unifiedRoleAssignment", assignScheduleKind:
+	if r.kind.Name != "unifiedRoleAssignmentScheduleInstance" {
 		inst = t.colls["unifiedRoleAssignmentScheduleInstance"].byKey[strings.ToLower(r.key())]
 		if inst == nil {
 			return false
 		}
-	default:
-		return false
 	}
 	end, err := time.Parse(time.RFC3339, str(inst.get("endDateTime")))
 	return err == nil && !t.now().Before(end)
+}
+
+// kindExpires tells whether records of the kind named so can expire
+// (Tenant.expired): the others are never expired, whatever the time
+// (pagememo.go relies on it).
+func kindExpires(name string) bool {
+	switch name {
+	case "unifiedRoleAssignmentScheduleInstance", "unifiedRoleAssignment", assignScheduleKind:
+		return true
+	}
+	return false
 }
 
 // dropExpired removes ended activations for good, so the same assignment

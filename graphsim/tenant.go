@@ -35,6 +35,10 @@ type collection struct {
 	gone   int
 	unique map[string]map[string]*record // property → lower-cased value → record
 	index  map[string]*propIndex         // property → its values' live records (pgindex.go)
+	// detached counts detach calls: a record of order turned gone
+	// (pagememo.go). Written under t.mu for writing.
+	detached uint64
+	pages    pageMemo // pagememo.go
 }
 
 // live is the collection in creation order; entries may be gone (callers
@@ -100,6 +104,18 @@ type Tenant struct {
 	// tests check that a group's or a principal's are looked at, not every
 	// schedule (pgindex.go).
 	groupScheduleSteps atomic.Uint64
+	// deltaRefSteps counts the rel@delta references the pages of initial
+	// delta rounds made (deltaInitialParts), pageSteps the records list
+	// pages looked at (page): tests check that a page costs its own items,
+	// not the whole group or collection again.
+	deltaRefSteps, pageSteps atomic.Uint64
+	// deltaLinkSteps counts the ids initial delta pages looked up.
+	deltaLinkSteps atomic.Uint64
+	// dirGen counts the changes of dirIndex; refCursors are where the
+	// pages of an initial delta round left large relationships (delta.go).
+	// Both under t.mu for writing.
+	dirGen     uint64
+	refCursors [4]refCursor
 	// groupEnds and roleEnds are the ends still to come of PIM for Groups
 	// schedules and of role assignment instances (endqueue.go).
 	groupEnds, roleEnds endQueue
@@ -222,6 +238,7 @@ func (t *Tenant) insertRecord(r *record) {
 	}
 	if k.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
+		t.dirGen++
 	}
 	if r.obj != nil {
 		t.noteIDs(r.obj)
@@ -256,9 +273,11 @@ func (t *Tenant) detach(r *record) {
 	}
 	if r.kind.Directory && t.dirIndex[lk] == r {
 		delete(t.dirIndex, lk)
+		t.dirGen++
 	}
 	r.gone = true
 	c.gone++
+	c.detached++
 	c.compact()
 }
 
@@ -294,6 +313,7 @@ func (t *Tenant) reattach(r *record) {
 	}
 	if r.kind.Directory {
 		t.dirIndex[strings.ToLower(r.key())] = r
+		t.dirGen++
 	}
 	t.noteEnd(r) // endqueue.go
 }

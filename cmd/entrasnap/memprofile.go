@@ -45,13 +45,16 @@ func peakHeapProfile() {
 // cpuProfile, when ENTRASNAP_CPUPROFILE names a file, profiles the CPU of
 // the whole command into it (`go tool pprof -top entrasnap FILE`); call the
 // function it returns before the process exits. A file that cannot be
-// created is said on stderr and the command runs unprofiled. For profiling
+// created is said on stderr and the command runs unprofiled. "%p" in the
+// name becomes the process id, as in ENTRASNAP_MEMPROFILE: bench and its
+// export children then each write their own profile. For profiling
 // only: the README's Development section says how.
 func cpuProfile() (stop func()) {
 	file := os.Getenv("ENTRASNAP_CPUPROFILE")
 	if file == "" {
 		return func() {}
 	}
+	file = strings.ReplaceAll(file, "%p", strconv.Itoa(os.Getpid()))
 	f, err := os.Create(file)
 	if err == nil {
 		err = pprof.StartCPUProfile(f)
