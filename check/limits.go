@@ -50,9 +50,19 @@ func ReadCapped(file string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	tooLarge := func() error {
+		return &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("larger than %s, the limit on one file entrasnap reads; not read (raise it with %s if the file is really meant to be this large)", layout.FormatSize(limit), MaxFileSizeEnv)}
+	}
+	// A regular file already over the limit is refused by its size, not
+	// read up to the limit first (64 MiB read and dropped); a pipe, a
+	// device, or a file that grows after the stat is still read no further
+	// than the limit below.
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+		return nil, tooLarge()
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err == nil && int64(len(data)) > limit {
-		return nil, &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("larger than %s, the limit on one file entrasnap reads; not read (raise it with %s if the file is really meant to be this large)", layout.FormatSize(limit), MaxFileSizeEnv)}
+		return nil, tooLarge()
 	}
 	return data, err
 }

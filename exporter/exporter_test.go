@@ -115,6 +115,16 @@ func tree(t testing.TB, r *snapshot.Repo, rev string) map[string][]byte {
 	return files
 }
 
+// subtree is tree of the files under the folder dir ("groups/") alone.
+func subtree(t testing.TB, r *snapshot.Repo, rev, dir string) map[string][]byte {
+	t.Helper()
+	files, err := r.ReadAll(context.Background(), rev, strings.TrimSuffix(dir, "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
 func manifestAt(t testing.TB, r *snapshot.Repo, rev string) *layout.Manifest {
 	t.Helper()
 	data, err := r.ReadFile(context.Background(), rev, layout.ManifestPath)

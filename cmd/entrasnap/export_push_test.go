@@ -66,6 +66,19 @@ func pushTestRead(t *testing.T, file string) string {
 // first snapshot pushed to main, a changed tenant on a review branch pushed
 // with a markdown body naming the change, and an unchanged tenant that
 // leaves no branch and an empty body.
+// afterFirst returns args, the flags of an export after the first: under
+// -short (CI's race run, where an export of the demo tenant's 66 kinds
+// costs 2 to 4 CPU-seconds) with --kinds of the one kind the test changes
+// (pushTestPolicy's; the others are carried forward unchanged), since
+// what is pushed, the branch and the body depend on what changed, not on
+// which kinds were read; without -short every kind is read.
+func afterFirst(args ...string) []string {
+	if testing.Short() {
+		return append(args, "--kinds", "conditional-access-policies")
+	}
+	return args
+}
+
 func TestExportPushAndPRBody(t *testing.T) {
 	sim, u := exportTestSim(t)
 	dir := t.TempDir()
@@ -107,7 +120,7 @@ func TestExportPushAndPRBody(t *testing.T) {
 	// 2. A change, exported to a new review branch: it forks from main.
 	policy := pushTestPolicy(t, sim, u)
 	branch := "entrasnap/snapshot-2026-03-23"
-	code, out, errOut = runCLI(t, append([]string{"export", "--repo", work, "--branch", branch, "--message", "pre-change snapshot", "--push", "origin", "--pr-body", body}, conn...)...)
+	code, out, errOut = runCLI(t, afterFirst(append([]string{"export", "--repo", work, "--branch", branch, "--message", "pre-change snapshot", "--push", "origin", "--pr-body", body}, conn...)...)...)
 	if code != exitOK {
 		t.Fatalf("second export: code %d\n%s\n%s", code, out, errOut)
 	}
@@ -134,7 +147,7 @@ func TestExportPushAndPRBody(t *testing.T) {
 	exportTestGit(t, remote, "fsck", "--strict")
 
 	// 3. No change, continuing the review branch: no commit, an empty body.
-	code, out, errOut = runCLI(t, append([]string{"export", "--repo", work, "--branch", branch, "--push", "origin", "--pr-body", body}, conn...)...)
+	code, out, errOut = runCLI(t, afterFirst(append([]string{"export", "--repo", work, "--branch", branch, "--push", "origin", "--pr-body", body}, conn...)...)...)
 	if code != exitOK {
 		t.Fatalf("third export: code %d\n%s\n%s", code, out, errOut)
 	}
@@ -150,7 +163,7 @@ func TestExportPushAndPRBody(t *testing.T) {
 	exportTestGit(t, work, "merge", "-q", "--ff-only", branch)
 	exportTestGit(t, work, "push", "-q", "origin", "main")
 	before := len(pushTestRefs(t, remote))
-	code, out, errOut = runCLI(t, append([]string{"export", "--repo", work, "--branch", "entrasnap/snapshot-2026-03-24", "--push", "origin", "--pr-body", body}, conn...)...)
+	code, out, errOut = runCLI(t, afterFirst(append([]string{"export", "--repo", work, "--branch", "entrasnap/snapshot-2026-03-24", "--push", "origin", "--pr-body", body}, conn...)...)...)
 	if code != exitOK {
 		t.Fatalf("fourth export: code %d\n%s\n%s", code, out, errOut)
 	}
