@@ -284,6 +284,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer unlock()
+	defer limitHeadroom()() // headroom.go
 
 	branch := o.Branch
 	if branch == "" {

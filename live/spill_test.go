@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/entrasnap/entrasnap/layout"
 )
@@ -151,5 +152,33 @@ func TestSpillFailureNamesTheFolder(t *testing.T) {
 	err := m.add(map[string]any{"id": "g", "members@delta": []any{}}, "g", "g", false)
 	if err == nil || !strings.Contains(err.Error(), "temporary file") || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("spilling into a missing folder: %v", err)
+	}
+}
+
+// TestKeyOfPathSharesThePathOrKeepsTheKey: a GUID key is the end of its
+// file's path, so the read keeps it as a part of the path (no allocation
+// of its own for each of a million users); any other key is kept as it is,
+// byte for byte.
+func TestKeyOfPathSharesThePathOrKeepsTheKey(t *testing.T) {
+	g := "6b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	cases := []struct{ path, key string }{
+		{"users/6b/ada-lovelace." + g + ".yaml", g},
+		{"users/6b/" + g + ".yaml", g},
+		{"users/6b/ada.6b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.yaml", strings.ToUpper(g)}, // not its end: kept
+		{"named-locations/a~2Fb.yaml", "a/b"},
+		{"x/a\x00b.yaml", "a\x00b"},
+		{"x/" + strings.Repeat("k", 300) + ".yaml", strings.Repeat("k", 300)},
+		{"x/y", "y"},
+	}
+	for _, c := range cases {
+		key := strings.Clone(c.key)
+		got := keyOfPath(c.path, key)
+		if got != c.key {
+			t.Errorf("keyOfPath(%q, %q) = %q", c.path, c.key, got)
+		}
+		shares := len(got) > 0 && unsafe.StringData(got) != unsafe.StringData(key)
+		if want := strings.HasSuffix(c.path, c.key+".yaml"); shares != want {
+			t.Errorf("keyOfPath(%q, %q): shares the path's bytes %v, want %v", c.path, c.key, shares, want)
+		}
 	}
 }
