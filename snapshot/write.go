@@ -385,18 +385,21 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		if n, ok := trees[h]; ok {
 			candidates = append(candidates, newObject{typ: plumbing.TreeObject, hash: h, data: n.data})
 		}
+	}, intern: func(p string) string {
+		// the path as given, not the copy the diff joined: one string a
+		// file for the rest of the write (the working tree, its index)
+		if j, ok := slices.BinarySearch(paths, p); ok {
+			return paths[j]
+		}
+		return p
 	}}
+	if !hasParent {
+		d.changes = make([]Change, 0, len(paths)) // every file is added
+	}
 	if err := d.diffTrees("", parentTree, rootHash); err != nil {
 		return nil, fmt.Errorf("snapshot: compare with %s: %w", parent, err)
 	}
 	sortChanges(d.changes)
-	for i, c := range d.changes {
-		// the path as given, not the copy the diff joined: one string a
-		// file for the rest of the write (the working tree, its index)
-		if j, ok := slices.BinarySearch(paths, c.Path); ok {
-			d.changes[i].Path = paths[j]
-		}
-	}
 	res.Changes = d.changes
 	res.Counts = CountChanges(d.changes)
 	// New or changed files given by id, with a path each for errors (no
