@@ -284,6 +284,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer unlock()
+	defer limitHeadroom()() // headroom.go
 
 	branch := o.Branch
 	if branch == "" {
@@ -375,7 +376,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	sizeBudget(ctx, o.Client, kinds)
 	lv, err := live.Read(ctx, live.ReadOptions{Client: o.Client, Kinds: kinds, Progress: o.Progress, Concurrency: o.Concurrency,
-		Later: prepare, TrackDelta: true, Sink: sink,
+		Later: prepare, TrackDelta: true, Sink: sink, TempDir: o.Repo.GitDir(),
 		CheckTenant: func(tenant string) error {
 			if prev.manifest != nil && prev.manifest.TenantID != "" && tenant != "" && !strings.EqualFold(prev.manifest.TenantID, tenant) {
 				return &TenantMismatchError{Repo: o.Repo.Path(), RepoTenant: prev.manifest.TenantID, Tenant: tenant}

@@ -86,7 +86,7 @@ func (r *reader) readOnly(ctx context.Context, k *layout.Kind, spec deltaSpec, i
 		var page []map[string]any
 		if len(spec.rels) > 0 && !spec.inline {
 			// Relationships in slices across pages (groups): merged.
-			changes, _, err := r.deltaRound(ctx, path, spec, requests, nil)
+			changes, _, release, err := r.deltaRound(ctx, path, spec, requests, nil)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -103,6 +103,7 @@ func (r *reader) readOnly(ctx context.Context, k *layout.Kind, spec deltaSpec, i
 				page = append(page, objs...)
 				return nil
 			})
+			release()
 			if err != nil {
 				return deltaObjectError(k, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/entrasnap/entrasnap/graph"
 	"github.com/entrasnap/entrasnap/layout"
@@ -276,6 +277,10 @@ type deltaChange struct {
 	removed bool
 	props   []byte       // a JSON object; nil when none
 	rels    []*relChange // one per relationship read, in the order first seen
+	// recs are the offsets of the object's records in sp's file once the
+	// round spilled (spill.go); props and rels are then nil until load.
+	recs []int64
+	sp   *roundSpill
 }
 
 // relChange is a relationship's changes in the order read: ids added or
@@ -460,55 +465,114 @@ func (r *reader) deltaItems(ctx context.Context, link string, requests *atomic.I
 }
 
 // deltaRound runs one round from link and merges the items per object, in
-// the order objects first appear.
+// the order objects first appear. Past spillAfter bytes the merged items go
+// to a temporary file in dir ("": the system's), read back one object at a
+// time when build makes it (spill.go); release removes the file once the
+// caller is done with the changes.
 // seen, when set, is given each item as it arrives (the groups census:
 // pimgroups.go).
-func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, requests *atomic.Int64, seen func(o map[string]any)) ([]*deltaChange, string, error) {
-	byID := map[string]*deltaChange{}
-	var order []*deltaChange
-	tab := newRefTable()
+func (r *reader) deltaRound(ctx context.Context, link string, spec deltaSpec, requests *atomic.Int64, seen func(o map[string]any)) (changes []*deltaChange, next string, release func(), err error) {
+	m := newRoundMerge(spec, r.tempDir, spillAfter)
+	defer func() {
+		if err != nil {
+			m.sp.close()
+		}
+	}()
 	rel, err := r.deltaItems(ctx, link, requests, func(o map[string]any, id, lid string, removed bool) error {
 		if seen != nil {
 			seen(o)
 		}
-		ch := byID[lid]
-		if ch == nil {
-			ch = &deltaChange{id: id}
-			byID[lid] = ch
-			order = append(order, ch)
-		}
-		if removed {
-			ch.removed, ch.props, ch.rels = true, nil, nil
-			return nil
-		}
-		ch.removed = false
-		props := map[string]any{}
-		var err error
-		if ch.props != nil {
-			if props, err = decodeObject(ch.props); err != nil {
-				return err
-			}
-		}
-		for p, v := range o {
-			name, isRel := strings.CutSuffix(p, "@delta")
-			if !isRel {
-				props[p] = v
-				continue
-			}
-			if !slices.Contains(spec.rels, name) {
-				continue
-			}
-			if err := ch.relate(tab, name, v); err != nil {
-				return err
-			}
-		}
-		ch.props, err = json.Marshal(props)
-		return err
+		return m.add(o, id, lid, removed)
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return order, rel, nil
+	order, err := m.end()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return order, rel, m.sp.close, nil
+}
+
+// roundMerge merges a round's items per object, in the order objects first
+// appear.
+type roundMerge struct {
+	spec  deltaSpec
+	byID  map[string]*deltaChange
+	order []*deltaChange
+	tab   *refTable
+	sp    *roundSpill
+}
+
+func newRoundMerge(spec deltaSpec, dir string, limit int64) *roundMerge {
+	tab := newRefTable()
+	return &roundMerge{spec: spec, byID: map[string]*deltaChange{}, tab: tab,
+		sp: &roundSpill{dir: dir, limit: limit, tab: tab}}
+}
+
+// add merges one item (id as sent, lid lower-cased).
+func (m *roundMerge) add(o map[string]any, id, lid string, removed bool) error {
+	ch := m.byID[lid]
+	if ch == nil {
+		ch = &deltaChange{id: id}
+		m.byID[lid] = ch
+		m.order = append(m.order, ch)
+	}
+	if removed {
+		ch.removed, ch.props, ch.rels, ch.recs = true, nil, nil, nil
+		return nil
+	}
+	ch.removed = false
+	// Once spilling, each item is merged alone (into a scratch change) and
+	// appended to the file as a record of ch.
+	into := ch
+	if m.sp.spilling() {
+		into = &deltaChange{id: id}
+	}
+	props := map[string]any{}
+	var err error
+	if into.props != nil {
+		if props, err = decodeObject(into.props); err != nil {
+			return err
+		}
+	}
+	held := -int64(len(into.props))
+	for p, v := range o {
+		name, isRel := strings.CutSuffix(p, "@delta")
+		if !isRel {
+			props[p] = v
+			continue
+		}
+		if !slices.Contains(m.spec.rels, name) {
+			continue
+		}
+		if refs, ok := v.([]any); ok {
+			held += int64(len(refs)) * int64(unsafe.Sizeof(ref{}))
+		}
+		if err := into.relate(m.tab, name, v); err != nil {
+			return err
+		}
+	}
+	if into.props, err = json.Marshal(props); err != nil {
+		return err
+	}
+	if m.sp.spilling() {
+		return m.sp.put(ch, into)
+	}
+	if m.sp.held += held + int64(len(into.props)); m.sp.held > m.sp.limit {
+		return m.sp.start(m.order)
+	}
+	return nil
+}
+
+// end is the round's changes, in order, readable (load) until m.sp.close.
+func (m *roundMerge) end() ([]*deltaChange, error) {
+	m.byID = nil
+	if err := m.sp.finish(); err != nil {
+		m.sp.close()
+		return nil, err
+	}
+	return m.order, nil
 }
 
 // relate merges one rel@delta slice.
@@ -578,6 +642,9 @@ func (rc *relChange) replay() (add map[string]map[string]any, remove map[string]
 
 // apply is the object after ch, from its previous state base (nil when new).
 func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange) (map[string]any, error) {
+	if err := ch.load(); err != nil { // a spilled round's records (spill.go)
+		return nil, err
+	}
 	obj := map[string]any{}
 	for p, v := range base {
 		obj[p] = v
@@ -720,7 +787,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 			w.censusSeen = true
 			defer func() { w.censusSeen = false }()
 		}
-		changes, link, err := r.deltaRound(ctx, deltaPath(k, spec), spec, requests, seen)
+		changes, link, release, err := r.deltaRound(ctx, deltaPath(k, spec), spec, requests, seen)
 		if err != nil {
 			perms := append([]string(nil), k.ReadPermissions...)
 			for _, c := range k.Children {
@@ -730,6 +797,7 @@ func (r *reader) readDelta(ctx context.Context, k *layout.Kind, spec deltaSpec, 
 			}
 			return nil, kindError(k, "delta round", err, r.named(perms))
 		}
+		defer release()
 		keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
 		if uk := untracked(k, spec); uk != nil {
 			cds := r.childDeltas(k, nil, nil) // grants.go
@@ -868,10 +936,11 @@ func (r *reader) resume(ctx context.Context, k *layout.Kind, spec deltaSpec, fro
 		}
 		prev[strings.ToLower(key)] = prevFile{p, key}
 	}
-	changes, link, err := r.deltaRound(ctx, from.Link, spec, requests, nil)
+	changes, link, release, err := r.deltaRound(ctx, from.Link, spec, requests, nil)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	res := &deltaRead{mode: "delta", link: link, read: read}
 	changed := make(map[string]bool, len(changes))
 	removedNow := map[string]bool{}

@@ -186,6 +186,7 @@ func (w *writer) add(objs []map[string]any) error {
 			return w.err
 		}
 		j.e.path = p
+		j.e.key = keyOfPath(p, j.e.key)
 		lk := strings.ToLower(j.e.key)
 		if old := w.index[lk]; old != nil && old.path != p && w.files != nil {
 			delete(w.files, old.path)
@@ -194,6 +195,16 @@ func (w *writer) add(objs []map[string]any) error {
 	}
 	w.run(jobs)
 	return nil
+}
+
+// keyOfPath is key, sharing p's bytes when p ends with it (a GUID key's
+// file, "users/ab/name.<guid>.yaml"): a large tenant's keys then cost no
+// allocation of their own for the rest of the read (issue 12, peak memory).
+func keyOfPath(p, key string) string {
+	if rest, ok := strings.CutSuffix(p, ".yaml"); ok && strings.HasSuffix(rest, key) {
+		return rest[len(rest)-len(key):]
+	}
+	return key
 }
 
 // run makes the files of jobs, over several goroutines when there are

@@ -45,6 +45,11 @@ type ReadOptions struct {
 	// been given to Sink already: the caller commits only what Read returns
 	// as complete. An error from Sink stops Read with that error.
 	Sink func(path string, data []byte) error
+	// TempDir is where a delta round larger than entrasnap holds in memory
+	// (a large tenant's groups) is kept until it ends, in a file removed
+	// once read ("": the system's temporary folder). Export gives the
+	// repository's git folder, which it writes anyway.
+	TempDir string
 	// UserProperties, when set, is the allow-list of user properties a
 	// file holds (layout.Config, .entrasnap/config.yaml): the others are
 	// read but never written.
@@ -180,7 +185,7 @@ func Read(ctx context.Context, o ReadOptions) (*Live, error) {
 			return nil, errors.New("live: ReadOptions.Only does not go with Delta, TrackDelta, Sink or Later")
 		}
 	}
-	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink, keepUsers: keepSet(o.UserProperties), only: o.Only}
+	rd := &reader{c: o.Client, progress: o.Progress, delta: o.Delta, track: o.TrackDelta, sink: o.Sink, tempDir: o.TempDir, keepUsers: keepSet(o.UserProperties), only: o.Only}
 	live.TenantID, err = rd.preflight(ctx, kinds)
 	if err != nil {
 		return nil, err

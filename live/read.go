@@ -268,6 +268,8 @@ type reader struct {
 	only map[string][]string
 	// sink is ReadOptions.Sink (prepare).
 	sink func(path string, data []byte) error
+	// tempDir is ReadOptions.TempDir.
+	tempDir string
 	// keepUsers is ReadOptions.UserProperties as a set (nil: keep all).
 	keepUsers map[string]bool
 	// later is ReadOptions.Later: readAll calls it and sets delta and

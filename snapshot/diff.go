@@ -212,6 +212,10 @@ type differ struct {
 	tr      treeReader
 	changes []Change
 	newTree func(h plumbing.Hash)
+	// intern, when set, gives the string a change's path is kept as (the
+	// caller's own copy of it: WriteSnapshot's paths), so that the path the
+	// diff joined is not kept beside it for every file (issue 12).
+	intern func(p string) string
 }
 
 // diffTrees compares tree a (zero: absent) with tree b under prefix.
@@ -373,6 +377,9 @@ func (d *differ) diffEntry(p string, a, b *tEntry) error {
 	}
 	if b != nil && b.isTree() {
 		bTree = b.hash
+	}
+	if (aFile || bFile) && d.intern != nil {
+		p = d.intern(p)
 	}
 	switch {
 	case aFile && bFile:

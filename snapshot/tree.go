@@ -232,6 +232,7 @@ func hashTree(d *dirNode, trees map[plumbing.Hash]*dirNode) plumbing.Hash {
 	}
 	sortEntries(es)
 	d.entries = es
+	d.files = nil // (entries hold them now: one copy a file, not two)
 	d.data = encodeTree(es)
 	d.hash = objectHash(plumbing.TreeObject, d.data)
 	trees[d.hash] = d

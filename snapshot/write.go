@@ -314,7 +314,6 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 	}
 	hashes := hashBlobs(contents)
 	blobs := make(map[plumbing.Hash][]byte, len(contents))
-	byID := map[plumbing.Hash]string{} // Blobs: one path per id, for errors
 	root := newDir()
 	for i, j := 0, 0; i < len(paths); i++ {
 		p := paths[i]
@@ -323,8 +322,6 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 			h = hashes[j]
 			blobs[h] = contents[j]
 			j++
-		} else {
-			byID[h] = p
 		}
 		if err := insertFile(root, p, tEntry{mode: filemode.Regular, hash: h}); err != nil {
 			return nil, fmt.Errorf("snapshot: %w", err)
@@ -388,27 +385,32 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 		if n, ok := trees[h]; ok {
 			candidates = append(candidates, newObject{typ: plumbing.TreeObject, hash: h, data: n.data})
 		}
+	}, intern: func(p string) string {
+		// the path as given, not the copy the diff joined: one string a
+		// file for the rest of the write (the working tree, its index)
+		if j, ok := slices.BinarySearch(paths, p); ok {
+			return paths[j]
+		}
+		return p
 	}}
+	if !hasParent {
+		d.changes = make([]Change, 0, len(paths)) // every file is added
+	}
 	if err := d.diffTrees("", parentTree, rootHash); err != nil {
 		return nil, fmt.Errorf("snapshot: compare with %s: %w", parent, err)
 	}
 	sortChanges(d.changes)
-	for i, c := range d.changes {
-		// the path as given, not the copy the diff joined: one string a
-		// file for the rest of the write (the working tree, its index)
-		if j, ok := slices.BinarySearch(paths, c.Path); ok {
-			d.changes[i].Path = paths[j]
-		}
-	}
 	res.Changes = d.changes
 	res.Counts = CountChanges(d.changes)
-	var byBlob []plumbing.Hash // new or changed files given by id
+	// New or changed files given by id, with a path each for errors (no
+	// map of every blob id to a path: 1.4M files at 1.2M users; issue 12).
+	var byBlob []Change
 	for _, c := range d.changes {
 		if c.Action != Deleted {
 			if data, ok := blobs[c.To]; ok {
 				candidates = append(candidates, newObject{typ: plumbing.BlobObject, hash: c.To, data: data})
-			} else if _, ok := byID[c.To]; ok {
-				byBlob = append(byBlob, c.To)
+			} else if h, ok := in.Blobs[c.Path]; ok && h == c.To {
+				byBlob = append(byBlob, c)
 			}
 		}
 	}
@@ -443,7 +445,8 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 			objs = append(objs, o)
 		}
 	}
-	for _, h := range byBlob {
+	for _, c := range byBlob {
+		h := c.To
 		if seen[h] || staged(h) {
 			continue
 		}
@@ -453,7 +456,7 @@ func (r *Repo) WriteSnapshot(ctx context.Context, in Snapshot) (*Result, error) 
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
 		if !has {
-			return nil, fmt.Errorf("snapshot: %s: blob %s is neither in the repository nor in Snapshot.Stage", byID[h], h)
+			return nil, fmt.Errorf("snapshot: %s: blob %s is neither in the repository nor in Snapshot.Stage", c.Path, h)
 		}
 	}
 	var parents []plumbing.Hash

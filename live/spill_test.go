@@ -1,0 +1,184 @@
+package live
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/entrasnap/entrasnap/layout"
+)
+
+// spillItems is a groups round as Graph may send it: objects repeated on
+// later pages with more member slices and changed properties, removed and
+// sent again, with hostile ids (upper-case GUIDs, ids that are no GUID,
+// with "/", NUL, control characters, very long) as keys and as members.
+func spillItems() []map[string]any {
+	long := strings.Repeat("L/\x00é", 3000)
+	hostile := []string{
+		"6B1A2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D",
+		"not-a-guid",
+		"../../etc/passwd",
+		"a\x00b",
+		"\u202eRTL\nline\t\"q\"",
+		long,
+	}
+	member := func(id string, typ any, removed bool) map[string]any {
+		m := map[string]any{"id": id}
+		if typ != nil {
+			m["@odata.type"] = typ
+		}
+		if removed {
+			m["@removed"] = map[string]any{"reason": "deleted"}
+		}
+		return m
+	}
+	guid := func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012x", i) }
+	var items []map[string]any
+	for page := range 3 {
+		for g := range 12 {
+			id := guid(1000 + g)
+			if g < len(hostile) {
+				id = hostile[g]
+			}
+			it := map[string]any{"id": id, "displayName": fmt.Sprintf("group %d page %d", g, page),
+				"description": json.Number(fmt.Sprint(page*100 + g)), "page" + fmt.Sprint(page): true,
+				"mailNickname": nil, "other@delta": []any{member("ignored", nil, false)}}
+			var members []any
+			for i := range 5 {
+				members = append(members, member(guid(page*50+g*5+i), "#microsoft.graph.user", false))
+			}
+			members = append(members, member(hostile[(g+page)%len(hostile)], map[string]any{"odd": page}, page == 2))
+			if page > 0 {
+				members = append(members, member(guid((page-1)*50+g*5), "#microsoft.graph.user", true))
+			}
+			it["members@delta"] = members
+			if g%3 == 0 {
+				it["owners@delta"] = []any{member(strings.ToUpper(guid(g)), "#microsoft.graph.servicePrincipal", false)}
+			}
+			if g == 4 && page == 1 {
+				it = map[string]any{"id": id, "@removed": map[string]any{"reason": "changed"}}
+			}
+			items = append(items, it)
+		}
+	}
+	return items
+}
+
+// merged runs spillItems through a round's merge that spills past limit
+// bytes, then builds every object as a delta read does, as JSON.
+func merged(t *testing.T, dir string, limit int64) (objs []string, spilled bool) {
+	t.Helper()
+	k, _ := layout.Lookup("groups")
+	spec := deltaKinds["groups"]
+	m := newRoundMerge(spec, dir, limit)
+	for _, it := range spillItems() {
+		// Decoded as Graph's pages are (numbers kept as written).
+		b, err := json.Marshal(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := decodeObject(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := o["id"].(string)
+		_, removed := o["@removed"]
+		if err := m.add(o, id, strings.ToLower(id), removed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	changes, err := m.end()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.sp.close()
+	for _, ch := range changes {
+		spilled = spilled || len(ch.recs) > 0
+	}
+	keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
+	err = build(k, spec, changes, keep, func(page []map[string]any) error {
+		for _, o := range page {
+			b, err := json.Marshal(o)
+			if err != nil {
+				return err
+			}
+			objs = append(objs, string(b))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs, spilled
+}
+
+// TestSpilledRoundBuildsTheSameObjects (issue 12, peak memory): a delta
+// round that moves its merged items to a temporary file, from the first
+// item or midway, builds the same objects byte for byte as one held in
+// memory, hostile ids included, and leaves no file behind.
+func TestSpilledRoundBuildsTheSameObjects(t *testing.T) {
+	want, spilled := merged(t, t.TempDir(), 1<<40)
+	if spilled || len(want) != 12 {
+		t.Fatalf("in memory: %d objects, spilled %v; want 12 (the removed one sent again), not spilled", len(want), spilled)
+	}
+	for _, limit := range []int64{0, 1, 3000, 20000} {
+		dir := t.TempDir()
+		got, spilled := merged(t, dir, limit)
+		if !spilled {
+			t.Errorf("limit %d: nothing spilled", limit)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("limit %d: %d objects, want %d", limit, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("limit %d: object %d differs:\n got %.300q\nwant %.300q", limit, i, got[i], want[i])
+			}
+		}
+		if left, _ := os.ReadDir(dir); len(left) != 0 {
+			t.Errorf("limit %d: %d files left in the temporary folder", limit, len(left))
+		}
+	}
+}
+
+// TestSpillFailureNamesTheFolder: a folder the round cannot write to is an
+// error that names it, not a crash or a silent loss.
+func TestSpillFailureNamesTheFolder(t *testing.T) {
+	dir := t.TempDir() + "/missing"
+	m := newRoundMerge(deltaKinds["groups"], dir, 0)
+	err := m.add(map[string]any{"id": "g", "members@delta": []any{}}, "g", "g", false)
+	if err == nil || !strings.Contains(err.Error(), "temporary file") || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("spilling into a missing folder: %v", err)
+	}
+}
+
+// TestKeyOfPathSharesThePathOrKeepsTheKey: a GUID key is the end of its
+// file's path, so the read keeps it as a part of the path (no allocation
+// of its own for each of a million users); any other key is kept as it is,
+// byte for byte.
+func TestKeyOfPathSharesThePathOrKeepsTheKey(t *testing.T) {
+	g := "6b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	cases := []struct{ path, key string }{
+		{"users/6b/ada-lovelace." + g + ".yaml", g},
+		{"users/6b/" + g + ".yaml", g},
+		{"users/6b/ada.6b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.yaml", strings.ToUpper(g)}, // not its end: kept
+		{"named-locations/a~2Fb.yaml", "a/b"},
+		{"x/a\x00b.yaml", "a\x00b"},
+		{"x/" + strings.Repeat("k", 300) + ".yaml", strings.Repeat("k", 300)},
+		{"x/y", "y"},
+	}
+	for _, c := range cases {
+		key := strings.Clone(c.key)
+		got := keyOfPath(c.path, key)
+		if got != c.key {
+			t.Errorf("keyOfPath(%q, %q) = %q", c.path, c.key, got)
+		}
+		shares := len(got) > 0 && unsafe.StringData(got) != unsafe.StringData(key)
+		if want := strings.HasSuffix(c.path, c.key+".yaml"); shares != want {
+			t.Errorf("keyOfPath(%q, %q): shares the path's bytes %v, want %v", c.path, c.key, shares, want)
+		}
+	}
+}
