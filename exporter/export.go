@@ -284,7 +284,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer unlock()
-	defer limitHeadroom()() // headroom.go
 
 	branch := o.Branch
 	if branch == "" {
