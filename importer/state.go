@@ -669,8 +669,6 @@ func decode(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
-var directoryKinds = map[string]bool{"users": true, "groups": true, "service-principals": true, "administrative-units": true}
-
 // checkRefs finds out what became of directory objects referenced from
 // the selection that are neither selected nor among the live objects read.
 func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
@@ -698,8 +696,8 @@ func checkRefs(ctx context.Context, c *graph.Client, in *Input) error {
 		for _, r := range d.Kind.Refs {
 			dir, apps := false, false
 			for _, rk := range r.Kinds {
-				dir = dir || directoryKinds[rk]
-				apps = apps || rk == "applications" // CA policies name applications by appId
+				dir = dir || layout.DirectoryKind(rk) // the kinds getByIds answers for
+				apps = apps || rk == "applications"   // CA policies name applications by appId
 			}
 			if apps && !isAppliesToRef(d.Kind, r) { // assign.go: appliesTo names applications by object id
 				continue

@@ -104,11 +104,18 @@ func RestorePermissions(kinds []*Kind) []string {
 	return reduce(all, ExportPermissions(kinds))
 }
 
-// directoryKinds are the kinds a reference to which a restore plan checks
-// with POST /directoryObjects/getByIds (importer checkRefs), which Graph
-// grants to Directory.Read.All only (directoryobject-getbyids;
-// permissions.json: /directoryObjects/getByIds).
-var directoryKinds = []string{"users", "groups", "service-principals", "administrative-units"}
+// DirectoryKind reports whether kind is one whose objects are directory
+// objects, the references to which a restore plan checks with POST
+// /directoryObjects/getByIds (importer checkRefs), which Graph grants to
+// Directory.Read.All only (directoryobject-getbyids; permissions.json:
+// /directoryObjects/getByIds).
+func DirectoryKind(kind string) bool {
+	switch kind {
+	case "users", "groups", "service-principals", "administrative-units":
+		return true
+	}
+	return false
+}
 
 // KindRestorePermissions are the permissions a restore of k needs besides
 // its read permissions (KindReadPermissions), in order, without
@@ -142,7 +149,7 @@ func KindRestorePermissions(k *Kind) []string {
 	directory := false
 	for _, r := range k.Refs {
 		for _, rk := range r.Kinds {
-			directory = directory || contains(directoryKinds, rk)
+			directory = directory || DirectoryKind(rk)
 			if ref, ok := Lookup(rk); ok && ref.ReadWhenReferenced {
 				add(KindReadPermissions(ref)...)
 			}
