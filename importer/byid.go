@@ -189,25 +189,31 @@ func (in *Input) knownBefore(kind string) (known map[string]*Object, ok bool) {
 // right after a restore reads by id the objects it created, and a replica
 // that has not seen them yet answers their sponsors or owners "not found"
 // (graph-semantics.md §2.3: replication delays). It returns the last read
-// and how long it waited.
-func (o LoadOptions) waitFresh(ctx context.Context, in *Input, lv *live.Live, advisory map[string]bool, read func() (*live.Live, error)) (*live.Live, time.Duration, error) {
+// and how long it waited; with notRestored, the failures of the last read
+// were not-found answers on objects no restore created within the
+// timeout (not waited for, as far as the plan could tell: its timeout is
+// positive).
+func (o LoadOptions) waitFresh(ctx context.Context, in *Input, lv *live.Live, advisory map[string]bool, read func() (*live.Live, error)) (_ *live.Live, waited time.Duration, notRestored bool, _ error) {
 	now := time.Now
 	if o.Clock != nil {
 		now = o.Clock
 	}
 	lag := newBackoff(time.Second, o.ConsistencyTimeout, o.Sleep, nil)
 	fresh := freshIDs(in, now(), lag.timeout)
-	for lag.More() && freshLag(fresh, in.readByID, lv, advisory) {
+	for {
+		lagging := freshLag(fresh, in.readByID, lv, advisory)
+		if !lagging || !lag.More() {
+			return lv, lag.waited, !lagging && lag.timeout > 0, nil
+		}
 		if err := lag.Wait(ctx); err != nil {
-			return nil, lag.waited, err
+			return nil, lag.waited, false, err
 		}
 		again, err := read()
 		if err != nil {
-			return nil, lag.waited, err
+			return nil, lag.waited, false, err
 		}
 		lv = again
 	}
-	return lv, lag.waited, nil
 }
 
 // freshIDs are, per kind read by id, the lower-case ids read that a

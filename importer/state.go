@@ -478,7 +478,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	lv, waited, err := o.waitFresh(ctx, in, lv, advisory, read) // byid.go
+	lv, waited, notRestored, err := o.waitFresh(ctx, in, lv, advisory, read) // byid.go
 	if err != nil {
 		return nil, err
 	}
@@ -509,7 +509,8 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			failed = append(failed, k)
 		}
 		if len(parts) > 0 {
-			return nil, &IncompleteReadError{Parts: parts, Kinds: failed, Waited: waited}
+			return nil, &IncompleteReadError{Parts: parts, Kinds: failed, Waited: waited,
+				NotRestored: notRestored, Window: consistencyTimeout(o.ConsistencyTimeout)}
 		}
 	}
 	delegatedSkipped(in, lv) // rollout.go
