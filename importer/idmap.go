@@ -236,7 +236,7 @@ func DecodeIDMap(data []byte) (*IDMap, error) {
 		}
 		created, err := decodeCreated(e["created"])
 		if err != nil {
-			return nil, fmt.Errorf("%s: ids.%s: created: %v; it only tells how long a plan waits for Graph to show the object: remove the line, or take the file back from git history (git log -p -- %s)",
+			return nil, fmt.Errorf("%s: ids.%s: created: %v; it only tells how long a plan waits for Graph to show the object: remove the line or take the file back from git history (git log -p -- %s), commit it and run again",
 				IDMapPath, layout.Safe(old), err, IDMapPath)
 		}
 		m.IDs[strings.ToLower(old)] = IDEntry{Kind: str(e["kind"]), New: str(e["id"]), Restore: str(e["restore"]), Created: created}
