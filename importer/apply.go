@@ -46,7 +46,8 @@ type ApplyOptions struct {
 	// Parallel bounds the writes in flight (default 4).
 	Parallel int
 	// ConsistencyTimeout bounds the retries of reads and writes that fail
-	// with not-found after a create or restore (default 2 minutes).
+	// with not-found after a create or restore (backoff.go): 0 is
+	// DefaultConsistencyTimeout (2 minutes); negative: no retry.
 	ConsistencyTimeout time.Duration
 	// Sleep waits between such retries (default: a timer that ends with ctx).
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -419,9 +420,6 @@ func Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Result, error) {
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 4
-	}
-	if o.ConsistencyTimeout <= 0 {
-		o.ConsistencyTimeout = DefaultConsistencyTimeout
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
@@ -1039,9 +1037,8 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 			return
 		}
 	}
-	deadline := time.Now().Add(r.o.ConsistencyTimeout)
-	wait := 500 * time.Millisecond
-	waited := time.Duration(0)
+	// Graph's replication (backoff.go); the requests' own time counts too.
+	lag := newBackoff(500*time.Millisecond, r.o.ConsistencyTimeout, r.o.Sleep, time.Now)
 	lost := 0 // attempts whose answer was lost or a server error (resend)
 	for {
 		res.Attempts++
@@ -1108,13 +1105,11 @@ func (r *runner) exec(ctx context.Context, a *Action, res *ActionResult) {
 			}
 			continue
 		}
-		if retry && notYet(err) && time.Now().Before(deadline) && waited < r.o.ConsistencyTimeout {
-			if serr := r.o.Sleep(ctx, wait); serr != nil {
+		if retry && notYet(err) && lag.More() {
+			if serr := lag.Wait(ctx); serr != nil {
 				fail(err)
 				return
 			}
-			waited += wait
-			wait = min(wait*2, 10*time.Second)
 			continue
 		}
 		fail(err)
@@ -1204,8 +1199,7 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 			failed[obj] = true
 		}
 	}
-	wait := 500 * time.Millisecond
-	var waited time.Duration
+	lag := newBackoff(500*time.Millisecond, o.ConsistencyTimeout, o.Sleep, nil) // backoff.go
 	for {
 		ids := res.IDs
 		if o.IDs != nil {
@@ -1243,14 +1237,9 @@ func verify(ctx context.Context, p *Plan, o ApplyOptions, res *Result) {
 				lagging = lagging || fresh[obj] && !failed[obj]
 			}
 		}
-		if res.Verified || !lagging || waited >= o.ConsistencyTimeout {
+		if res.Verified || !lagging || !lag.More() || lag.Wait(ctx) != nil {
 			return
 		}
-		if o.Sleep(ctx, wait) != nil {
-			return
-		}
-		waited += wait
-		wait = min(wait*2, 10*time.Second)
 	}
 }
 

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -183,56 +184,96 @@ func (in *Input) knownBefore(kind string) (known map[string]*Object, ok bool) {
 }
 
 // waitFresh reads the tenant again (read), waiting between reads up to
-// o.ConsistencyTimeout, while lv failed only as replication lag on objects
-// a restore created (freshLag): a plan made moments after a restore reads
-// by id the objects it created, and a replica that has not seen them yet
-// answers their sponsors or owners "not found" (graph-semantics.md §2.3:
-// replication delays). It returns the last read and how long it waited.
-func (o LoadOptions) waitFresh(ctx context.Context, in *Input, lv *live.Live, advisory map[string]bool, read func() (*live.Live, error)) (*live.Live, time.Duration, error) {
-	timeout, sleep := o.ConsistencyTimeout, o.Sleep
-	if timeout == 0 {
-		timeout = DefaultConsistencyTimeout
+// o.ConsistencyTimeout (backoff.go), while lv failed only as replication
+// lag on objects a restore created moments ago (freshLag): a plan made
+// right after a restore reads by id the objects it created, and a replica
+// that has not seen them yet answers their sponsors or owners "not found"
+// (graph-semantics.md §2.3: replication delays). It returns the last read
+// and how long it waited; with notRestored, the failures of the last read
+// were not-found answers on objects no restore created within the
+// timeout (not waited for, as far as the plan could tell: its timeout is
+// positive).
+func (o LoadOptions) waitFresh(ctx context.Context, in *Input, lv *live.Live, advisory map[string]bool, read func() (*live.Live, error)) (_ *live.Live, waited time.Duration, notRestored bool, _ error) {
+	now := time.Now
+	if o.Clock != nil {
+		now = o.Clock
 	}
-	if sleep == nil {
-		sleep = sleepCtx
-	}
-	wait, waited := time.Second, time.Duration(0)
-	for waited < timeout && freshLag(in, lv, advisory) {
-		if err := sleep(ctx, wait); err != nil {
-			return nil, waited, err
+	lag := newBackoff(time.Second, o.ConsistencyTimeout, o.Sleep, nil)
+	fresh := freshIDs(in, now(), lag.timeout)
+	for {
+		lagging := freshLag(fresh, in.readByID, lv, advisory)
+		if !lagging || !lag.More() {
+			return lv, lag.waited, !lagging && lag.timeout > 0, nil
 		}
-		waited += wait
-		wait = min(wait*2, 10*time.Second)
+		if err := lag.Wait(ctx); err != nil {
+			return nil, lag.waited, false, err
+		}
 		again, err := read()
 		if err != nil {
-			return nil, waited, err
+			return nil, lag.waited, false, err
 		}
 		lv = again
 	}
-	return lv, waited, nil
+}
+
+// freshIDs are, per kind read by id, the lower-case ids read that a
+// restore created within window of now (in.IDMap: the repository's id
+// map, the journal's answered creates and apply's new ids; IDEntry.Fresh).
+// Graph documents no bound on its replication lag, so the window is the
+// time a restore waits for it (ConsistencyTimeout): an id created before
+// that, or at a time not known (an id map written before entrasnap noted
+// the time), names an object Graph has had that long to show everywhere;
+// not found, it is gone.
+func freshIDs(in *Input, now time.Time, window time.Duration) map[string]map[string]bool {
+	fresh := map[string]map[string]bool{}
+	for _, e := range in.IDMap.IDs {
+		id := strings.ToLower(e.New)
+		if !in.readByID[e.Kind][id] || !e.Fresh(now, window) {
+			continue
+		}
+		if fresh[e.Kind] == nil {
+			fresh[e.Kind] = map[string]bool{}
+		}
+		fresh[e.Kind][id] = true
+	}
+	return fresh
 }
 
 // freshLag reports whether every kind lv could not read (advisory kinds
-// aside) failed only with "not found" and is read by id with an id a
-// restore created among its ids (in.IDMap: the repository's id map, the
-// journal's answered creates and apply's new ids): lag, not an object
-// gone, as far as the plan can tell.
-func freshLag(in *Input, lv *live.Live, advisory map[string]bool) bool {
-	fresh := map[string]bool{}
-	for _, e := range in.IDMap.IDs {
-		if ids := in.readByID[e.Kind]; ids != nil && ids[strings.ToLower(e.New)] {
-			fresh[e.Kind] = true
-		}
-	}
+// aside) failed only with "not found" and is read by id with a fresh id
+// (freshIDs) among its ids: lag, not an object gone, as far as the plan
+// can tell. When the failed request names an object read by id (its
+// path: /users/{id}/sponsors), that object must be a fresh one: a 404 on
+// an object no restore created moments ago is not waited for.
+func freshLag(fresh, readByID map[string]map[string]bool, lv *live.Live, advisory map[string]bool) bool {
 	n := 0
 	for _, k := range lv.Incomplete() {
 		if advisory[k.Kind] {
 			continue
 		}
-		if k.Err == nil || !graph.IsNotFound(k.Err) || !fresh[k.Kind] {
+		if k.Err == nil || !graph.IsNotFound(k.Err) || len(fresh[k.Kind]) == 0 {
+			return false
+		}
+		if id := namedIn(k.Err, readByID[k.Kind]); id != "" && !fresh[k.Kind][id] {
 			return false
 		}
 		n++
 	}
 	return n > 0
+}
+
+// namedIn is the id among ids (lower-case) that the path of Graph's error
+// err names, "" when it names none.
+func namedIn(err error, ids map[string]bool) string {
+	var ge *graph.Error
+	if !errors.As(err, &ge) {
+		return ""
+	}
+	path, _, _ := strings.Cut(ge.Path, "?")
+	for seg := range strings.SplitSeq(strings.ToLower(path), "/") {
+		if ids[seg] {
+			return seg
+		}
+	}
+	return ""
 }

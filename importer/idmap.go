@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
@@ -28,6 +29,23 @@ type IDEntry struct {
 	New  string
 	// Restore names the restore that recreated it ("<rev> (<commit>)").
 	Restore string
+	// Created is when that restore created it (UTC, to the second; the
+	// zero time when not known: id maps written before it was noted). A
+	// plan waits for Graph's replication of recent ones only (Fresh).
+	Created time.Time
+}
+
+// Fresh reports whether e was created within window of now (a little
+// ahead of now too: the clock of the machine that restored may run
+// ahead of this one's), so that Graph may not show it everywhere yet. A
+// creation time not known, or further from now than window either way (a
+// bad clock, an edited file), is not fresh.
+func (e IDEntry) Fresh(now time.Time, window time.Duration) bool {
+	if e.Created.IsZero() || window <= 0 {
+		return false
+	}
+	d := now.Sub(e.Created) // saturates: no overflow for any time
+	return d <= window && d >= -window
 }
 
 // NewIDMap returns an empty map.
@@ -41,12 +59,20 @@ func (m *IDMap) Len() int {
 	return len(m.IDs) + len(m.AppIDs)
 }
 
-// Add records that old is now new.
+// Add records that old is now new, created at a time not known.
 func (m *IDMap) Add(kind, old, new, restore string) {
+	m.AddCreated(kind, old, new, restore, time.Time{})
+}
+
+// AddCreated records that old is now new, created at created.
+func (m *IDMap) AddCreated(kind, old, new, restore string, created time.Time) {
 	if strings.EqualFold(old, new) {
 		return
 	}
-	m.IDs[strings.ToLower(old)] = IDEntry{Kind: kind, New: new, Restore: restore}
+	if !created.IsZero() {
+		created = created.UTC().Truncate(time.Second)
+	}
+	m.IDs[strings.ToLower(old)] = IDEntry{Kind: kind, New: new, Restore: restore, Created: created}
 }
 
 // AddAppID records an application's new appId.
@@ -183,6 +209,9 @@ func (m *IDMap) Encode() []byte {
 		if e.Restore != "" {
 			v["restore"] = e.Restore
 		}
+		if !e.Created.IsZero() {
+			v["created"] = e.Created.UTC().Format(time.RFC3339)
+		}
 		ids[old] = v
 	}
 	apps := map[string]any{}
@@ -205,7 +234,12 @@ func DecodeIDMap(data []byte) (*IDMap, error) {
 		if !ok || str(e["id"]) == "" {
 			return nil, fmt.Errorf("%s: ids.%s: want a mapping with kind and id", IDMapPath, old)
 		}
-		m.IDs[strings.ToLower(old)] = IDEntry{Kind: str(e["kind"]), New: str(e["id"]), Restore: str(e["restore"])}
+		created, err := decodeCreated(e["created"])
+		if err != nil {
+			return nil, fmt.Errorf("%s: ids.%s: created: %v; it only tells how long a plan waits for Graph to show the object: remove the line or take the file back from git history (git log -p -- %s), commit it and run again",
+				IDMapPath, layout.Safe(old), err, IDMapPath)
+		}
+		m.IDs[strings.ToLower(old)] = IDEntry{Kind: str(e["kind"]), New: str(e["id"]), Restore: str(e["restore"]), Created: created}
 	}
 	apps, _ := v["appIds"].(map[string]any)
 	for old, raw := range apps {
@@ -218,6 +252,24 @@ func DecodeIDMap(data []byte) (*IDMap, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// decodeCreated reads an entry's creation time: absent is not known (the
+// zero time); anything but an RFC 3339 time in a string is refused
+// without quoting it (it may be long or unprintable).
+func decodeCreated(v any) (time.Time, error) {
+	if v == nil {
+		return time.Time{}, nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, errors.New("want a time in quotes, such as \"2026-03-23T10:00:00Z\"")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil || len(s) > len("2006-01-02T15:04:05.999999999+00:00") {
+		return time.Time{}, errors.New("not a time such as 2026-03-23T10:00:00Z (RFC 3339)")
+	}
+	return t.UTC(), nil
 }
 
 // BadIDMapError is an id map at a revision that does not decode (a bad

@@ -68,7 +68,7 @@ func recoverInDoubt(in *Input, journal []journalEntry, known func(key string) bo
 			}
 		case 1:
 			o := fits[0]
-			in.IDMap.Add(it.Kind, it.Old, o.Key, "an interrupted restore")
+			in.IDMap.AddCreated(it.Kind, it.Old, o.Key, "an interrupted restore", it.At)
 			if oldApp, ok := d.Data["appId"].(string); ok {
 				if newApp, ok := o.Data["appId"].(string); ok && newApp != "" {
 					in.IDMap.AddAppID(oldApp, newApp)
@@ -107,8 +107,7 @@ func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
 		return
 	}
 	sort.Ints(pending)
-	deadline := r.o.ConsistencyTimeout
-	wait, waited := time.Second, time.Duration(0)
+	lag := newBackoff(time.Second, r.o.ConsistencyTimeout, r.o.Sleep, nil) // backoff.go
 	for len(pending) > 0 {
 		var left []int
 		for _, i := range pending {
@@ -149,21 +148,16 @@ func (r *runner) settleInDoubt(ctx context.Context, before *Input) {
 					ids[j] = layout.Safe(o.Key)
 				}
 				res.Error += fmt.Sprintf(" (its answer was lost, and %d new objects have its name: %s; find the one made, delete the others, then plan again)", len(fits), strings.Join(ids, ", "))
-			case len(others) > 0 && waited >= deadline:
+			case len(others) > 0 && !lag.More():
 				res.Error += fmt.Sprintf(" (its answer was lost, and the new objects of its name are not as it sent them, so none is taken as the one it made: %s; a re-run looks again, then creates it)", strings.Join(others, "; "))
 			default:
 				left = append(left, i)
 			}
 		}
 		pending = left
-		if len(pending) == 0 || waited >= deadline {
-			break
-		}
-		if err := r.o.Sleep(ctx, wait); err != nil {
+		if len(pending) == 0 || !lag.More() || lag.Wait(ctx) != nil {
 			return
 		}
-		waited += wait
-		wait = min(wait*2, 10*time.Second)
 	}
 }
 

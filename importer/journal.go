@@ -58,7 +58,7 @@ func journalIDs(j []journalEntry) *IDMap {
 	m := NewIDMap()
 	for _, e := range j {
 		if e.New != "" {
-			m.Add(e.Kind, e.Old, e.New, e.Restore)
+			m.AddCreated(e.Kind, e.Old, e.New, e.Restore, e.At) // when sent: the create is no older
 		}
 		if e.NewAppID != "" && e.OldAppID != "" {
 			m.AddAppID(e.OldAppID, e.NewAppID)
@@ -94,7 +94,7 @@ func (r *runner) noteSent(a *Action) error {
 // to this run's id map (r.mu held).
 func (r *runner) noteCreated(a *Action, id, appID string) error {
 	if id != "" && a.Placeholder != "" {
-		r.created.Add(a.Kind, a.oldID(), id, r.restore)
+		r.created.AddCreated(a.Kind, a.oldID(), id, r.restore, time.Now())
 	}
 	if appID != "" && a.AppIDPlaceholder != "" {
 		r.created.AddAppID(a.oldAppID(), appID)

@@ -63,13 +63,17 @@ type LoadOptions struct {
 	Snapshots *SnapshotCache
 	// ConsistencyTimeout bounds how long Load waits and reads the tenant
 	// again when its read failed only with "not found" for a kind read by
-	// id whose ids include objects a restore created (the id map or the
-	// journal names them): replication lag right after that restore
+	// id whose ids include objects a restore created within
+	// ConsistencyTimeout of now (the id map or the journal names them,
+	// with the time: freshIDs): replication lag right after that restore
 	// (freshLag). 0 is DefaultConsistencyTimeout; negative: no wait (the
 	// error says to run again in a minute). Sleep waits (default: a timer
-	// that ends with ctx).
+	// that ends with ctx). Clock is the wall clock the id map's creation
+	// times are compared with (default time.Now; Now is the plan's own
+	// time, which tests fix).
 	ConsistencyTimeout time.Duration
 	Sleep              func(ctx context.Context, d time.Duration) error
+	Clock              func() time.Time
 }
 
 // DefaultConsistencyTimeout is the default of LoadOptions and
@@ -474,7 +478,7 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	lv, waited, err := o.waitFresh(ctx, in, lv, advisory, read) // byid.go
+	lv, waited, notRestored, err := o.waitFresh(ctx, in, lv, advisory, read) // byid.go
 	if err != nil {
 		return nil, err
 	}
@@ -505,7 +509,8 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			failed = append(failed, k)
 		}
 		if len(parts) > 0 {
-			return nil, &IncompleteReadError{Parts: parts, Kinds: failed, Waited: waited}
+			return nil, &IncompleteReadError{Parts: parts, Kinds: failed, Waited: waited,
+				NotRestored: notRestored, Window: consistencyTimeout(o.ConsistencyTimeout)}
 		}
 	}
 	delegatedSkipped(in, lv) // rollout.go

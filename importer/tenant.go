@@ -291,11 +291,19 @@ type IncompleteReadError struct {
 	// Waited is how long Load waited for objects a restore created to
 	// replicate, reading again (LoadOptions.ConsistencyTimeout).
 	Waited time.Duration
+	// NotRestored, when the failures are not-found answers alone: the
+	// object they name is not one a restore created within Window of the
+	// plan (freshLag), so the plan did not wait for it.
+	NotRestored bool
+	Window      time.Duration
 }
 
 func (e *IncompleteReadError) Error() string {
 	msg := "cannot plan without reading the live tenant completely, nothing was written: " + strings.Join(e.Parts, "; ")
-	if e.lagOnly() {
+	switch {
+	case e.lagOnly() && e.NotRestored:
+		msg += fmt.Sprintf(" (Graph listed these objects but answered \"not found\" for a part of them, which no restore created in the %s before this plan: deleted since they were listed, or created or restored moments ago by someone else; not waited for: run again in a minute)", e.Window)
+	case e.lagOnly():
 		msg += " (Graph listed these objects but answered \"not found\" for a part of them: objects created or restored moments ago that Graph has not replicated everywhere yet; "
 		if e.Waited > 0 {
 			msg += fmt.Sprintf("the objects a restore created were read again for %s; ", e.Waited)
