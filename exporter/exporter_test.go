@@ -1073,6 +1073,13 @@ func TestExportReadsTheOrganizationOnce(t *testing.T) {
 // commit message, result), its files of the previous snapshot are carried,
 // nothing is recorded as deleted, and the snapshot is not incomplete.
 func TestExportNotLicensedKindIsCarriedNotIncomplete(t *testing.T) {
+	// Under -short (CI's race run, three exports of the demo tenant): the
+	// five PIM kinds P1 does not license and four kinds it does (one of
+	// them P1's own, Conditional Access); the plain run reads every kind,
+	// so that no other kind is taken for not licensed.
+	whenShortOnly(t, "users", "groups", "role-definitions", "conditional-access-policies",
+		"role-eligibility-schedules", "role-management-policies", "time-bound-role-assignments",
+		"group-eligibility-schedules", "group-assignment-schedules")
 	sim := newSim(t, graphsim.Options{})
 	c := newClient(t, sim, nil, "")
 	r := newRepo(t, false)
