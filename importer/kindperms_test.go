@@ -239,20 +239,46 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 	}
 	perms := append(append([]string(nil), ki.ReadPermissions...), ki.RestorePermissions...)
 	limited, tok := client(perms)
-	in, err := Load(ctx, LoadOptions{Client: limited, Repo: e.repo, Rev: rev, Selectors: sel, Options: Options{CAState: CAStateAsIs}, Now: e.now})
-	if err != nil {
-		t.Fatalf("load with exactly %v: %v", perms, err)
+	plan := func(c *graph.Client, perms []string) (*Input, *Plan) {
+		t.Helper()
+		in, err := Load(ctx, LoadOptions{Client: c, Repo: e.repo, Rev: rev, Selectors: sel, Options: Options{CAState: CAStateAsIs}, Now: e.now})
+		if err != nil {
+			t.Fatalf("load with exactly %v: %v", perms, err)
+		}
+		p, err := Compute(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in, p
 	}
-	p, err := Compute(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.Actions) == 0 {
-		t.Fatalf("nothing to restore after the change:\n%s", render(p))
+	in, full := plan(limited, perms)
+	if len(full.Actions) == 0 {
+		t.Fatalf("nothing to restore after the change:\n%s", render(full))
 	}
 	if len(in.Unread) > 0 || len(in.BinUnread) > 0 && k.SoftDelete != "conditional-access" { // refusedAnyway
 		t.Errorf("with exactly %v the plan could not read %v %v", perms, in.Unread, in.BinUnread)
 	}
+	// The plan is made as the pull-request and restore templates make it:
+	// by a read-only app holding the kind's read permissions and the read
+	// permissions of its restore column (planningPermissions). It must be
+	// the plan the writing app makes (but for what it says it could not
+	// read: unread.go), and apply (with the writing app) must accept it:
+	// neither StaleError nor TamperedError.
+	ro := planningPermissions(ki)
+	reader2, _ := client(ro)
+	refusedBeyond(t, "plan", dw.take())
+	_, p := plan(reader2, ro)
+	if denied := dw.take(); len(denied) > 0 {
+		t.Logf("Graph refused the read-only plan %v", denied)
+	}
+	differ := boundDiffs(p, full)
+	if len(p.Unread) > 0 { // its warnings say what it could not read
+		differ = requestDiffs(p, full)
+	}
+	if stale := staleObjects(p, full); len(stale) > 0 || len(differ) > 0 {
+		t.Errorf("the plan made with the read-only set %v is not the one made with %v: live fingerprints %v; actions %v\nread-only:\n%s\nread-write:\n%s", ro, perms, stale, differ, render(p), render(full))
+	}
+	p = roundTrip(t, p)
 	o := e.applyOpts()
 	o.Client, o.Token, o.Record = limited, tok, e.recordWith(limited)
 	ares, err := Apply(ctx, p, o)
@@ -280,6 +306,21 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 		t.Errorf("the post-restore snapshot with exactly %v is not complete: %+v", perms, inc)
 	}
 	refusedBeyond(t, "restore", dw.take())
+}
+
+// planningPermissions are the permissions a read-only app that plans a
+// restore of the kind holds: the kind's read permissions (for a kind read
+// only with a write permission, that one) and the read permissions of its
+// restore column (Directory.Read.All to check references, the reads of
+// advisory kinds); none of its write permissions.
+func planningPermissions(ki layout.KindInfo) []string {
+	out := append([]string(nil), ki.ReadPermissions...)
+	for _, p := range ki.RestorePermissions {
+		if strings.Contains(p, ".Read.") && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // refusedAnyway are the requests Graph may refuse (403) to an app holding
