@@ -195,7 +195,7 @@ func Compute(in *Input) (*Plan, error) {
 		return nil, err
 	}
 	pl.selectedNotLicensed()
-	pl.unreadNotes()       // pimgroups.go, roles.go
+	pl.unreadNotes()        // pimgroups.go, roles.go
 	if len(in.Unread) > 0 { // unread.go: apply plans again from what this plan saw
 		pl.p.Unread, pl.p.ReadWith = maps.Clone(in.Unread), slices.Clone(in.ReadWith)
 	}
