@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
@@ -167,6 +168,27 @@ var kindPermsShort = []string{"conditional-access-policies", "groups", "authoriz
 // it (or kindPermsSkipped says why not). Each kind gets a tenant of its
 // own (a copy of the shared export: sharedEnv).
 func TestEachKindRestoresWithOnlyItsListedPermissions(t *testing.T) {
+	eachKindWithItsPermissions(t, nil)
+}
+
+// TestEachKindRestoresWithOnlyItsListedPermissionsUnderRealisticGraph is
+// TestEachKindRestoresWithOnlyItsListedPermissions against a tenant that
+// throttles as Graph does, drops connections and answers 5xx (faults,
+// half of those on writes after the write was done), lags its
+// replicas and pages with empty pages (realisticSim): every export, plan
+// (the read-only app's and the writing app's), apply, verification and
+// post-restore snapshot meets them. Each kind gets a tenant of its own
+// with no baseline export (unexportedEnv): the test exports the kind
+// alone.
+func TestEachKindRestoresWithOnlyItsListedPermissionsUnderRealisticGraph(t *testing.T) {
+	o := realisticSim()
+	eachKindWithItsPermissions(t, &o)
+}
+
+// eachKindWithItsPermissions runs restoreKindWithItsPermissions for each
+// kind (kindPermsShort under -short), against the shared demo tenant when
+// realistic is nil, else a tenant of those options each.
+func eachKindWithItsPermissions(t *testing.T, realistic *graphsim.Options) {
 	creatable := map[string]bool{}
 	for _, k := range creatableKinds() {
 		creatable[k.Name] = true
@@ -186,14 +208,17 @@ func TestEachKindRestoresWithOnlyItsListedPermissions(t *testing.T) {
 			if testing.Short() && !contains(kindPermsShort, k.Name) {
 				t.Skip("-short: the full run restores every kind")
 			}
-			restoreKindWithItsPermissions(t, k, infos[k.Name], creatable[k.Name])
+			e := newEnv(t, graphsim.Options{}, nil)
+			if realistic != nil {
+				e = unexportedEnv(t, *realistic, nil)
+			}
+			restoreKindWithItsPermissions(t, e, k, infos[k.Name], creatable[k.Name])
 		})
 	}
 }
 
-func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindInfo, creatable bool) {
+func restoreKindWithItsPermissions(t *testing.T, e *env, k *layout.Kind, ki layout.KindInfo, creatable bool) {
 	ctx := context.Background()
-	e := newEnv(t, graphsim.Options{}, nil)
 	// The export side: exactly the kind's read permissions read it whole.
 	dw := &deniedWatch{}
 	srv := simtest.Serve(t, dw.wrap(e.sim))
@@ -237,6 +262,9 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 			sel = append(sel, o.Path)
 		}
 	}
+	// Past the replication lag (realisticSim): the change is what the
+	// plans see, as an administrator's change of minutes ago is.
+	e.sim.Clock().Advance(10 * time.Second)
 	perms := append(append([]string(nil), ki.ReadPermissions...), ki.RestorePermissions...)
 	limited, tok := client(perms)
 	plan := func(c *graph.Client, perms []string) (*Input, *Plan) {
