@@ -256,14 +256,7 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 	// The plan the read-only identity that made the export makes (the
 	// pull-request and restore templates' plan job) is the same plan, and
 	// the writing identity applies it.
-	inRO, err := Load(context.Background(), LoadOptions{Client: exportClient, Repo: e.repo, Rev: e.first, Selectors: sel, Options: Options{CAState: CAStateAsIs}, Now: e.now})
-	if err != nil {
-		t.Fatalf("load with exactly the export set: %v", err)
-	}
-	pRO, err := Compute(inRO)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pRO := e.planWith(exportClient, e.first, sel, Options{CAState: CAStateAsIs})
 	if stale, differ := staleObjects(pRO, p), boundDiffs(pRO, p); len(stale) > 0 || len(differ) > 0 {
 		t.Errorf("the plan made with the export set is not the one made with the export and restore sets: live fingerprints %v; actions %v", stale, differ)
 	}
