@@ -222,9 +222,14 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions, digest string) (*In
 	// the clock (a time-bound assignment whose end has passed is not made)
 	// is decided as it was when the plan was reviewed; what changed in the
 	// tenant since is still found (staleObjects).
-	in, err := Load(ctx, LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
+	// What the plan could not read is not read here either (unread.go).
+	if err := unreadClaims(p); err != nil {
+		return nil, err
+	}
+	lo := LoadOptions{Client: o.Client, Repo: o.Repo, Rev: p.Rev, Commit: p.Commit, Selectors: p.Selectors,
 		Selection: &p.Selection, Options: p.Options, Files: p.Files, Now: p.Created, Rehearsal: o.Rehearsal, IDs: o.IDs,
-		Snapshots: o.Snapshots, ConsistencyTimeout: o.ConsistencyTimeout, Sleep: o.Sleep})
+		Snapshots: o.Snapshots, ConsistencyTimeout: o.ConsistencyTimeout, Sleep: o.Sleep, Unread: p.Unread}
+	in, err := Load(ctx, lo)
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +261,13 @@ func checkPlan(ctx context.Context, p *Plan, o ApplyOptions, digest string) (*In
 	// plan file is refused.
 	if differ := boundDiffs(p, fresh); len(differ) > 0 {
 		return nil, &TamperedError{Differ: differ}
+	}
+	// Read as the plan was, the plan holds; read whole, its requests must
+	// be the same (unread.go).
+	if len(p.Unread) > 0 {
+		if err := checkUnreadSeen(ctx, p, fresh, lo); err != nil {
+			return nil, err
+		}
 	}
 	// The objects are as planned, but an earlier apply of this plan may
 	// have written what the tenant does not show (applied.go): refused.

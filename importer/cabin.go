@@ -114,6 +114,10 @@ func (r *runner) namesFresh(a *Action, path string, payload any) bool {
 				// has no placeholder: its answer's id names it.
 				if id := r.results[j].NewID; id != "" {
 					keys = append(keys, id)
+				} else if dep.Placeholder == "" && dep.Key != "" {
+					// Nor an id in its answer (a cross-tenant access
+					// partner, keyed by tenantId): its key names it.
+					keys = append(keys, dep.Key)
 				}
 				r.mu.Unlock()
 			case OpRestore:

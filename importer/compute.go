@@ -3,6 +3,7 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -89,6 +90,9 @@ type Input struct {
 	// right (layout.Kind.AdvisoryReads) could not be read; it is then not in
 	// Live, and the plan says what it could not tell.
 	Unread map[string]string
+	// ReadWith are the permissions of the token Load read with (its roles,
+	// or a delegated token's scopes); nil when the token is not a JWT.
+	ReadWith []string
 	// Files: the plan is made from object files (fromfiles.go); Removed
 	// are the objects of deleted files to delete (Options.AllowDeletes).
 	Files   *Files
@@ -191,7 +195,10 @@ func Compute(in *Input) (*Plan, error) {
 		return nil, err
 	}
 	pl.selectedNotLicensed()
-	pl.unreadNotes()       // pimgroups.go, roles.go
+	pl.unreadNotes()        // pimgroups.go, roles.go
+	if len(in.Unread) > 0 { // unread.go: apply plans again from what this plan saw
+		pl.p.Unread, pl.p.ReadWith = maps.Clone(in.Unread), slices.Clone(in.ReadWith)
+	}
 	pl.delegatedOnlyNote() // rollout.go
 	for _, s := range pl.states {
 		switch s.mode {

@@ -80,6 +80,23 @@ func exportedEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	e := unexportedEnv(t, o, wrap)
+	sim, r := e.sim, e.repo
+	simStart := sim.Clock().Now()
+	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: r, Now: e.clock, Message: "baseline"})
+	if err != nil || !res.Complete() {
+		t.Fatalf("first export: %v %+v", err, res)
+	}
+	e.first = res.Tag
+	e.ahead = sim.Clock().Now().Sub(simStart)
+	return e
+}
+
+// unexportedEnv is exportedEnv before its export: a tenant (o as given)
+// and an empty repository, e.first unset, for a test that makes the
+// exports it needs itself.
+func unexportedEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.Handler) *env {
+	t.Helper()
 	sim, srv := startSim(t, o, wrap)
 	e := &env{t: t, sim: sim, srv: srv, now: time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC)}
 	e.c = e.client(sim.Token())
@@ -90,15 +107,7 @@ func exportedEnv(t testing.TB, o graphsim.Options, wrap func(http.Handler) http.
 		}
 		e.stage = simtest.Client(t, sim, simtest.Serve(t, h), sim.Token())
 	}
-	r := simtest.Repo(t, false)
-	e.repo = r
-	simStart := sim.Clock().Now()
-	res, err := exporter.Run(context.Background(), exporter.Options{Client: e.c, Repo: r, Now: e.clock, Message: "baseline"})
-	if err != nil || !res.Complete() {
-		t.Fatalf("first export: %v %+v", err, res)
-	}
-	e.first = res.Tag
-	e.ahead = sim.Clock().Now().Sub(simStart)
+	e.repo = simtest.Repo(t, false)
 	return e
 }
 

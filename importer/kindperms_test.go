@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/entrasnap/entrasnap/exporter"
 	"github.com/entrasnap/entrasnap/graph"
@@ -167,6 +168,27 @@ var kindPermsShort = []string{"conditional-access-policies", "groups", "authoriz
 // it (or kindPermsSkipped says why not). Each kind gets a tenant of its
 // own (a copy of the shared export: sharedEnv).
 func TestEachKindRestoresWithOnlyItsListedPermissions(t *testing.T) {
+	eachKindWithItsPermissions(t, nil)
+}
+
+// TestEachKindRestoresWithOnlyItsListedPermissionsUnderRealisticGraph is
+// TestEachKindRestoresWithOnlyItsListedPermissions against a tenant that
+// throttles as Graph does, drops connections and answers 5xx (faults,
+// half of those on writes after the write was done), lags its
+// replicas and pages with empty pages (realisticSim): every export, plan
+// (the read-only app's and the writing app's), apply, verification and
+// post-restore snapshot meets them. Each kind gets a tenant of its own
+// with no baseline export (unexportedEnv): the test exports the kind
+// alone.
+func TestEachKindRestoresWithOnlyItsListedPermissionsUnderRealisticGraph(t *testing.T) {
+	o := realisticSim()
+	eachKindWithItsPermissions(t, &o)
+}
+
+// eachKindWithItsPermissions runs restoreKindWithItsPermissions for each
+// kind (kindPermsShort under -short), against the shared demo tenant when
+// realistic is nil, else a tenant of those options each.
+func eachKindWithItsPermissions(t *testing.T, realistic *graphsim.Options) {
 	creatable := map[string]bool{}
 	for _, k := range creatableKinds() {
 		creatable[k.Name] = true
@@ -186,14 +208,17 @@ func TestEachKindRestoresWithOnlyItsListedPermissions(t *testing.T) {
 			if testing.Short() && !contains(kindPermsShort, k.Name) {
 				t.Skip("-short: the full run restores every kind")
 			}
-			restoreKindWithItsPermissions(t, k, infos[k.Name], creatable[k.Name])
+			e := newEnv(t, graphsim.Options{}, nil)
+			if realistic != nil {
+				e = unexportedEnv(t, *realistic, nil)
+			}
+			restoreKindWithItsPermissions(t, e, k, infos[k.Name], creatable[k.Name])
 		})
 	}
 }
 
-func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindInfo, creatable bool) {
+func restoreKindWithItsPermissions(t *testing.T, e *env, k *layout.Kind, ki layout.KindInfo, creatable bool) {
 	ctx := context.Background()
-	e := newEnv(t, graphsim.Options{}, nil)
 	// The export side: exactly the kind's read permissions read it whole.
 	dw := &deniedWatch{}
 	srv := simtest.Serve(t, dw.wrap(e.sim))
@@ -237,27 +262,80 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 			sel = append(sel, o.Path)
 		}
 	}
+	// Past the replication lag (realisticSim): the change is what the
+	// plans see, as an administrator's change of minutes ago is.
+	e.sim.Clock().Advance(10 * time.Second)
 	perms := append(append([]string(nil), ki.ReadPermissions...), ki.RestorePermissions...)
 	limited, tok := client(perms)
-	in, err := Load(ctx, LoadOptions{Client: limited, Repo: e.repo, Rev: rev, Selectors: sel, Options: Options{CAState: CAStateAsIs}, Now: e.now})
-	if err != nil {
-		t.Fatalf("load with exactly %v: %v", perms, err)
+	plan := func(c *graph.Client, perms []string) (*Input, *Plan) {
+		t.Helper()
+		in, err := Load(ctx, LoadOptions{Client: c, Repo: e.repo, Rev: rev, Selectors: sel, Options: Options{CAState: CAStateAsIs}, Now: e.now})
+		if err != nil {
+			t.Fatalf("load with exactly %v: %v", perms, err)
+		}
+		p, err := Compute(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in, p
 	}
-	p, err := Compute(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.Actions) == 0 {
-		t.Fatalf("nothing to restore after the change:\n%s", render(p))
+	in, full := plan(limited, perms)
+	if len(full.Actions) == 0 {
+		t.Fatalf("nothing to restore after the change:\n%s", render(full))
 	}
 	if len(in.Unread) > 0 || len(in.BinUnread) > 0 && k.SoftDelete != "conditional-access" { // refusedAnyway
 		t.Errorf("with exactly %v the plan could not read %v %v", perms, in.Unread, in.BinUnread)
 	}
+	// The plan is made as the pull-request and restore templates make it:
+	// by a read-only app holding the kind's read permissions and the read
+	// permissions of its restore column (planningPermissions). It must be
+	// the plan the writing app makes (but for what it says it could not
+	// read: unread.go), and apply (with the writing app) must accept it:
+	// neither StaleError nor TamperedError.
+	ro := planningPermissions(ki)
+	reader2, _ := client(ro)
+	refusedBeyond(t, "plan", dw.take())
+	_, p := plan(reader2, ro)
+	if denied := dw.take(); len(denied) > 0 {
+		t.Logf("Graph refused the read-only plan %v", denied)
+	}
+	differ := boundDiffs(p, full)
+	if len(p.Unread) > 0 { // its warnings say what it could not read
+		differ = requestDiffs(p, full)
+	}
+	if stale := staleObjects(p, full); len(stale) > 0 || len(differ) > 0 {
+		t.Errorf("the plan made with the read-only set %v is not the one made with %v: live fingerprints %v; actions %v\nread-only:\n%s\nread-write:\n%s", ro, perms, stale, differ, render(p), render(full))
+	}
+	p = roundTrip(t, p)
 	o := e.applyOpts()
 	o.Client, o.Token, o.Record = limited, tok, e.recordWith(limited)
 	ares, err := Apply(ctx, p, o)
 	if err != nil {
 		t.Fatalf("apply with exactly %v: %v\n%s", perms, err, render(p))
+	}
+	// With faults (realisticSim), a write whose answer was lost or was a
+	// server error is in doubt: the read-only app plans again and the
+	// writing app applies, as a person re-runs the pull request's plan
+	// (applyUntilComplete). A failure Graph answered below 500 is not
+	// re-run: it fails the test.
+	snap := ares.Snapshot
+	for run := 1; e.stage != nil && !ares.Complete() && run <= 3; run++ {
+		for _, a := range ares.Actions {
+			if a.Status == StatusFailed && a.GraphStatus != 0 && a.GraphStatus < 500 {
+				t.Fatalf("%s %s %s %s failed with %d: %s\n%s", a.ID, a.Kind, a.Op, a.Name, a.GraphStatus, a.Error, render(p))
+			}
+		}
+		refusedBeyond(t, "restore", dw.take())
+		t.Logf("apply %d did not complete; planning again", run)
+		e.sim.Clock().Advance(10 * time.Second) // past the replication lag of what it wrote
+		_, p = plan(reader2, ro)
+		dw.take() // the read-only plan's refusals: logged above
+		if ares, err = Apply(ctx, roundTrip(t, p), o); err != nil {
+			t.Fatalf("re-run apply with exactly %v: %v\n%s", perms, err, render(p))
+		}
+		if ares.Snapshot != nil { // none when the plan again was empty: the write in doubt was done
+			snap = ares.Snapshot
+		}
 	}
 	var failed []string
 	for _, a := range ares.Actions {
@@ -272,14 +350,31 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 		}
 		t.Fatalf("restore with exactly %v did not complete:\n%s\ndifferences: %s\nverify: %v", perms, strings.Join(failed, "\n"), strings.Join(diffs, "; "), ares.VerifyError)
 	}
-	if rec, ok := ares.Snapshot.Detail.(*exporter.Result); !ok || !rec.Complete() {
-		var inc any = ares.Snapshot
+	if snap == nil {
+		t.Errorf("the restore with exactly %v recorded no post-restore snapshot", perms)
+	} else if rec, ok := snap.Detail.(*exporter.Result); !ok || !rec.Complete() {
+		var inc any = snap
 		if ok {
 			inc = rec.Incomplete()
 		}
 		t.Errorf("the post-restore snapshot with exactly %v is not complete: %+v", perms, inc)
 	}
 	refusedBeyond(t, "restore", dw.take())
+}
+
+// planningPermissions are the permissions a read-only app that plans a
+// restore of the kind holds: the kind's read permissions (for a kind read
+// only with a write permission, that one) and the read permissions of its
+// restore column (Directory.Read.All to check references, the reads of
+// advisory kinds); none of its write permissions.
+func planningPermissions(ki layout.KindInfo) []string {
+	out := append([]string(nil), ki.ReadPermissions...)
+	for _, p := range ki.RestorePermissions {
+		if strings.Contains(p, ".Read.") && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // refusedAnyway are the requests Graph may refuse (403) to an app holding

@@ -253,9 +253,16 @@ func TestRestoreWithExactlyTheListedPermissions(t *testing.T) {
 			t.Errorf("without %s the pre-flight check says %v", perm, err)
 		}
 	}
+	// The plan the read-only identity that made the export makes (the
+	// pull-request and restore templates' plan job) is the same plan, and
+	// the writing identity applies it.
+	pRO := e.planWith(exportClient, e.first, sel, Options{CAState: CAStateAsIs})
+	if stale, differ := staleObjects(pRO, p), boundDiffs(pRO, p); len(stale) > 0 || len(differ) > 0 {
+		t.Errorf("the plan made with the export set is not the one made with the export and restore sets: live fingerprints %v; actions %v", stale, differ)
+	}
 	o := e.applyOpts()
 	o.Client, o.Token, o.Record = limited, tok, e.recordWith(limited)
-	ares, err := Apply(context.Background(), p, o)
+	ares, err := Apply(context.Background(), roundTrip(t, pRO), o)
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}

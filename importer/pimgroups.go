@@ -181,6 +181,8 @@ func (pl *planner) unreadNotes() {
 			pl.p.Warnings = append(pl.p.Warnings, "custom security attribute values: the live attribute definitions could not be read ("+why+"): a value of an attribute deactivated since REV is not seen in the plan, and Graph refuses it at apply (reported then); grant CustomSecAttributeDefinition.Read.All, or restore custom-security-attributes too")
 		case groupAssignKind:
 			pl.p.Warnings = append(pl.p.Warnings, "groups: the live PIM for Groups assignments could not be read ("+why+"): a member or owner removed here may be one a PIM assignment holds (its schedule stays); grant the permission, or restore pim-groups too")
+		case "identity-providers", apiConnectors: // userflowconnections.go
+			pl.p.Warnings = append(pl.p.Warnings, "user flow connections: the live "+kindTitle(kind)+" could not be read ("+why+"): one gone from the tenant, or entered again under a new id, is not seen in the plan, which names the one in the file (Graph refuses it at apply if it is gone); grant the permission, and plan again")
 		default:
 			pl.p.Warnings = append(pl.p.Warnings, kindTitle(kind)+" could not be read ("+why+"): a custom role deleted here may still be assigned, and Graph then refuses its delete; grant the permission, or restore roles/assignments and roles/eligibility too")
 		}

@@ -238,6 +238,14 @@ type Plan struct {
 	// claim (RolesFromToken), the user's own memberships
 	// (RolesFromMemberships), or nothing ("": the roles could not be read).
 	RolesFrom string `json:"rolesFrom,omitempty"`
+	// Unread are the kinds read only to plan another kind right that the
+	// plan could not read (Input.Unread; its warnings say so), with why,
+	// and ReadWith the permissions of the token it read with: apply plans
+	// again without reading those kinds either, and refuses the plan when
+	// reading them changes its requests, or when ReadWith holds a
+	// permission that reads one (unread.go).
+	Unread   map[string]string `json:"unread,omitempty"`
+	ReadWith []string          `json:"readWith,omitempty"`
 	// applied is when this process began writing the plan (markApplied).
 	applied time.Time
 }

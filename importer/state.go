@@ -74,6 +74,12 @@ type LoadOptions struct {
 	ConsistencyTimeout time.Duration
 	Sleep              func(ctx context.Context, d time.Duration) error
 	Clock              func() time.Time
+	// Unread are the kinds, read only to plan another kind right
+	// (layout.Kind.AdvisoryReads), that the plan being applied could not
+	// read (Plan.Unread), with why: apply does not read them either, so
+	// that it plans again from what the plan saw (unread.go). A kind
+	// named here that the selection does not read that way is refused.
+	Unread map[string]string
 }
 
 // DefaultConsistencyTimeout is the default of LoadOptions and
@@ -460,9 +466,12 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 			}
 		}
 	}
+	if err := maskUnread(in, o.Unread, advisory); err != nil { // unread.go
+		return nil, err
+	}
 	var kinds []*layout.Kind
 	for _, k := range layout.Kinds() {
-		if want[k.Name] {
+		if _, unread := in.Unread[k.Name]; want[k.Name] && !unread {
 			kinds = append(kinds, k)
 		}
 	}
@@ -597,8 +606,12 @@ func Load(ctx context.Context, o LoadOptions) (*Input, error) {
 		return nil, err
 	}
 	// Delegated sign-in: the user's roles and their scopes (scope.go).
-	if in.SignedIn, err = loadSignedInUser(ctx, o.Client, o.Client.BearerToken(ctx)); err != nil {
+	token := o.Client.BearerToken(ctx)
+	if in.SignedIn, err = loadSignedInUser(ctx, o.Client, token); err != nil {
 		return nil, err
+	}
+	if perms, ok := TokenPermissions(token); ok {
+		in.ReadWith = perms
 	}
 	return in, nil
 }
