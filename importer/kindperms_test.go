@@ -167,6 +167,7 @@ var kindPermsShort = []string{"conditional-access-policies", "groups", "authoriz
 // it (or kindPermsSkipped says why not). Each kind gets a tenant of its
 // own (a copy of the shared export: sharedEnv).
 func TestEachKindRestoresWithOnlyItsListedPermissions(t *testing.T) {
+	t.Cleanup(func() { checkKindRequests(t) })
 	creatable := map[string]bool{}
 	for _, k := range creatableKinds() {
 		creatable[k.Name] = true
@@ -220,6 +221,7 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 	}
 	rev := res.Commit
 	refusedBeyond(t, "export", dw.take())
+	recordKindRequests(k.Name, "export", dw.takeSent())
 	if k.ExportOnly != "" {
 		return // never written by a restore: its export is all there is to check
 	}
@@ -280,6 +282,7 @@ func restoreKindWithItsPermissions(t *testing.T, k *layout.Kind, ki layout.KindI
 		t.Errorf("the post-restore snapshot with exactly %v is not complete: %+v", perms, inc)
 	}
 	refusedBeyond(t, "restore", dw.take())
+	recordKindRequests(k.Name, "restore", dw.takeSent())
 }
 
 // refusedAnyway are the requests Graph may refuse (403) to an app holding
@@ -360,6 +363,7 @@ func (e *env) purgeOne(k *layout.Kind, byKind map[string][]*Object) *Object {
 type deniedWatch struct {
 	mu     sync.Mutex
 	denied []string
+	sent   []string // every request, "METHOD /path" ($batch parts included): kindrequests_test.go
 }
 
 type statusRecorder struct {
@@ -390,6 +394,15 @@ func (dw *deniedWatch) wrap(h http.Handler) http.Handler {
 		}
 		rec := &statusRecorder{ResponseWriter: w, status: 200, batch: batch}
 		h.ServeHTTP(rec, r)
+		dw.mu.Lock()
+		if batch {
+			for _, rq := range reqs.Requests {
+				dw.sent = append(dw.sent, rq.Method+" "+rq.URL)
+			}
+		} else {
+			dw.sent = append(dw.sent, r.Method+" "+r.URL.Path)
+		}
+		dw.mu.Unlock()
 		var out []string
 		if rec.status == http.StatusForbidden {
 			out = append(out, r.Method+" "+r.URL.Path)
@@ -416,6 +429,14 @@ func (dw *deniedWatch) wrap(h http.Handler) http.Handler {
 			dw.mu.Unlock()
 		}
 	})
+}
+
+func (dw *deniedWatch) takeSent() []string {
+	dw.mu.Lock()
+	defer dw.mu.Unlock()
+	out := dw.sent
+	dw.sent = nil
+	return out
 }
 
 func (dw *deniedWatch) take() []string {
