@@ -142,5 +142,3 @@ func allKindsRan() bool {
 	}
 	return true
 }
-
-

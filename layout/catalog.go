@@ -508,7 +508,10 @@ var kinds = append([]*Kind{
 		Volatile:        []string{"modifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"},
 		BuiltIn:         func(o map[string]any) bool { return o["policyType"] == "builtIn" },
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess"},
+		// Policy.Read.AuthenticationMethod is the least privileged read
+		// (permissions.json: /policies/authenticationStrengthPolicies and
+		// .../combinationConfigurations; graph-semantics.md §5).
+		ReadPermissions: []string{"Policy.Read.AuthenticationMethod"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess"},
 		ReadWhenReferenced: true, // a CA policy's grant controls
 	},
 	{

@@ -50,6 +50,12 @@ var covers = map[string][]string{
 	// authentication anyway.
 	"Organization.Read.All":      {"OrganizationalBranding.Read.All"},
 	"Organization.ReadWrite.All": {"OrganizationalBranding.ReadWrite.All"},
+	// LifecycleWorkflows.Read.All, which the lifecycle settings need,
+	// reads workflows and custom task extensions too, and
+	// LifecycleWorkflows.ReadWrite.All writes them (permissions.json lists
+	// both on every /identityGovernance/lifecycleWorkflows path).
+	"LifecycleWorkflows.Read.All":      {"LifecycleWorkflows-Workflow.Read.All", "LifecycleWorkflows-CustomExt.Read.All"},
+	"LifecycleWorkflows.ReadWrite.All": {"LifecycleWorkflows-Workflow.ReadWrite.All", "LifecycleWorkflows-CustomExt.ReadWrite.All"},
 }
 
 // exactly are, per kind, read permissions that no broader permission of

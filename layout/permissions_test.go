@@ -40,7 +40,7 @@ func TestPermissionSetsDropWhatABroaderOneGrants(t *testing.T) {
 func TestKindRestorePermissionsHoldTheReadsOfARestore(t *testing.T) {
 	for kind, want := range map[string][]string{
 		"conditional-access-policies": {"Directory.Read.All"},
-		"applications":                {"Policy.Read.All", "LifecycleWorkflows.Read.All"},
+		"applications":                {"Policy.Read.All", "LifecycleWorkflows-CustomExt.Read.All"},
 		"terms-of-use":                {"Policy.Read.All"}, // a CA policy's grantControls.termsOfUse
 		"user-flow-connections":       {"IdentityProvider.Read.All", "APIConnectors.ReadWrite.All"},
 		"users":                       {"Group.Read.All", "RoleManagement.Read.Directory", "EntitlementManagement.Read.All"},
