@@ -51,10 +51,10 @@ var lifecycleKinds = []*Kind{
 		// A deleted workflow waits 30 days in
 		// /identityGovernance/lifecycleWorkflows/deletedItems/workflows,
 		// restorable with its id and tasks (identitygovernance-workflow-restore).
-		SoftDelete:      "lifecycle-workflows",
-		Volatile:        []string{"lastModifiedDateTime", "nextScheduleRunDateTime", "version"},
-		ReadOnly:        []string{"id", "createdDateTime", "lastModifiedDateTime", "deletedDateTime", "nextScheduleRunDateTime", "version", "createdBy", "lastModifiedBy"},
-		IDOnly:          lcwUsers,
+		SoftDelete: "lifecycle-workflows",
+		Volatile:   []string{"lastModifiedDateTime", "nextScheduleRunDateTime", "version"},
+		ReadOnly:   []string{"id", "createdDateTime", "lastModifiedDateTime", "deletedDateTime", "nextScheduleRunDateTime", "version", "createdBy", "lastModifiedBy"},
+		IDOnly:     lcwUsers,
 		// The list takes LifecycleWorkflows-Workflow.ReadBasic.All, the
 		// tasks and the deleted workflows LifecycleWorkflows-Workflow.Read.All
 		// (permissions.json).

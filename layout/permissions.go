@@ -142,7 +142,7 @@ func KindRestorePermissions(k *Kind) []string {
 	out := append([]string{}, k.WritePermissions...)
 	add := func(ps ...string) {
 		for _, p := range ps {
-			if !contains(out, p) && !contains(KindReadPermissions(k), p) {
+			if !contains(out, p) && !contains(KindReadPermissions(k), p) && !coveredIn(p, out, KindReadPermissions(k)) {
 				out = append(out, p)
 			}
 		}
@@ -183,6 +183,28 @@ func KindRestorePermissions(k *Kind) []string {
 		}
 	}
 	return out
+}
+
+// coveredIn reports whether a permission of lists grants every call
+// entrasnap makes with p (covers), so that a kind's list need not name p
+// as well: a Conditional Access policy's restore reads the authentication
+// strengths it names (Policy.Read.AuthenticationMethod), which its
+// Policy.Read.All already reads. Not for a permission some kind needs
+// exactly (exactly: a call the broader one does not grant).
+func coveredIn(p string, lists ...[]string) bool {
+	for _, ex := range exactly {
+		if contains(ex, p) {
+			return false
+		}
+	}
+	for _, l := range lists {
+		for _, q := range l {
+			if contains(covers[q], p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ReadWithWritePermissions are the write permissions that the
