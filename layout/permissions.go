@@ -185,6 +185,24 @@ func KindRestorePermissions(k *Kind) []string {
 	return out
 }
 
+// GrantedBy returns p and the permissions that grant every call
+// entrasnap makes with it (covers), p first, the others sorted: a restore's
+// pre-flight check (importer CheckPermissions) accepts any of them, so
+// that a token holding the broader permission of the whole set
+// (LifecycleWorkflows.ReadWrite.All) passes an action of a kind that lists
+// a narrower one (LifecycleWorkflows-Workflow.ReadWrite.All).
+func GrantedBy(p string) []string {
+	out := []string{p}
+	var broad []string
+	for q, narrow := range covers {
+		if contains(narrow, p) {
+			broad = append(broad, q)
+		}
+	}
+	sort.Strings(broad)
+	return append(out, broad...)
+}
+
 // coveredIn reports whether a permission of lists grants every call
 // entrasnap makes with p (covers), so that a kind's list need not name p
 // as well: a Conditional Access policy's restore reads the authentication
