@@ -431,18 +431,13 @@ func (dw *deniedWatch) wrap(h http.Handler) http.Handler {
 	})
 }
 
-func (dw *deniedWatch) takeSent() []string {
-	dw.mu.Lock()
-	defer dw.mu.Unlock()
-	out := dw.sent
-	dw.sent = nil
-	return out
-}
+func (dw *deniedWatch) take() []string     { return dw.drain(&dw.denied) }
+func (dw *deniedWatch) takeSent() []string { return dw.drain(&dw.sent) }
 
-func (dw *deniedWatch) take() []string {
+func (dw *deniedWatch) drain(list *[]string) []string {
 	dw.mu.Lock()
 	defer dw.mu.Unlock()
-	out := dw.denied
-	dw.denied = nil
+	out := *list
+	*list = nil
 	return out
 }

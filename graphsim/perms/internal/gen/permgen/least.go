@@ -31,15 +31,7 @@ type LeastRow struct {
 // Paths whose $ref and plain forms merge (NormalizePath) get the union.
 // Rows without any least entry for the scheme are left out.
 func BuildLeast(r io.Reader) ([]LeastRow, error) {
-	var f struct {
-		Permissions map[string]struct {
-			PathSets []struct {
-				SchemeKeys []string          `json:"schemeKeys"`
-				Methods    []string          `json:"methods"`
-				Paths      map[string]string `json:"paths"`
-			} `json:"pathSets"`
-		} `json:"permissions"`
-	}
+	var f jsonFile
 	if err := json.NewDecoder(r).Decode(&f); err != nil {
 		return nil, fmt.Errorf("permissions.json: %w", err)
 	}
@@ -158,18 +150,7 @@ func RenderLeast(pkg, source string, rows []LeastRow) ([]byte, error) {
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
 	b.WriteString("// leastPermSets are the distinct lists of application permissions in\n")
 	b.WriteString("// leastTableRows, each sorted; 0 is the empty list.\n")
-	b.WriteString("var leastPermSets = [...][]string{\n")
-	for i, s := range sets {
-		fmt.Fprintf(&b, "%d: {", i)
-		for j, p := range s {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Quote(p))
-		}
-		b.WriteString("},\n")
-	}
-	b.WriteString("}\n\n")
+	writeSets(&b, "leastPermSets", sets)
 	b.WriteString("// leastTableRows are the calls permissions.json flags least=Application\n")
 	b.WriteString("// permissions for: the least set, then the AlsoRequires= set (indexes\n")
 	b.WriteString("// into leastPermSets), sorted by path, then method.\n")
