@@ -168,6 +168,7 @@ var kindPermsShort = []string{"conditional-access-policies", "groups", "authoriz
 // it (or kindPermsSkipped says why not). Each kind gets a tenant of its
 // own (a copy of the shared export: sharedEnv).
 func TestEachKindRestoresWithOnlyItsListedPermissions(t *testing.T) {
+	t.Cleanup(func() { checkKindRequests(t) })
 	eachKindWithItsPermissions(t, nil)
 }
 
@@ -245,6 +246,7 @@ func restoreKindWithItsPermissions(t *testing.T, e *env, k *layout.Kind, ki layo
 	}
 	rev := res.Commit
 	refusedBeyond(t, "export", dw.take())
+	recordKindRequests(k.Name, "export", dw.takeSent())
 	if k.ExportOnly != "" {
 		return // never written by a restore: its export is all there is to check
 	}
@@ -360,6 +362,7 @@ func restoreKindWithItsPermissions(t *testing.T, e *env, k *layout.Kind, ki layo
 		t.Errorf("the post-restore snapshot with exactly %v is not complete: %+v", perms, inc)
 	}
 	refusedBeyond(t, "restore", dw.take())
+	recordKindRequests(k.Name, "restore", dw.takeSent())
 }
 
 // planningPermissions are the permissions a read-only app that plans a
@@ -455,6 +458,7 @@ func (e *env) purgeOne(k *layout.Kind, byKind map[string][]*Object) *Object {
 type deniedWatch struct {
 	mu     sync.Mutex
 	denied []string
+	sent   []string // every request, "METHOD /path" ($batch parts included): kindrequests_test.go
 }
 
 type statusRecorder struct {
@@ -485,6 +489,15 @@ func (dw *deniedWatch) wrap(h http.Handler) http.Handler {
 		}
 		rec := &statusRecorder{ResponseWriter: w, status: 200, batch: batch}
 		h.ServeHTTP(rec, r)
+		dw.mu.Lock()
+		if batch {
+			for _, rq := range reqs.Requests {
+				dw.sent = append(dw.sent, rq.Method+" "+rq.URL)
+			}
+		} else {
+			dw.sent = append(dw.sent, r.Method+" "+r.URL.Path)
+		}
+		dw.mu.Unlock()
 		var out []string
 		if rec.status == http.StatusForbidden {
 			out = append(out, r.Method+" "+r.URL.Path)
@@ -513,10 +526,13 @@ func (dw *deniedWatch) wrap(h http.Handler) http.Handler {
 	})
 }
 
-func (dw *deniedWatch) take() []string {
+func (dw *deniedWatch) take() []string     { return dw.drain(&dw.denied) }
+func (dw *deniedWatch) takeSent() []string { return dw.drain(&dw.sent) }
+
+func (dw *deniedWatch) drain(list *[]string) []string {
 	dw.mu.Lock()
 	defer dw.mu.Unlock()
-	out := dw.denied
-	dw.denied = nil
+	out := *list
+	*list = nil
 	return out
 }

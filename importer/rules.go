@@ -405,7 +405,7 @@ func permissionsFor(k *layout.Kind, op Op, rel string) []string {
 	var out []string
 	for _, p := range k.WritePermissions {
 		if !strings.Contains(p, ".Read.") {
-			out = append(out, p)
+			out = append(out, strings.Join(layout.GrantedBy(p), "|")) // or a broader one (layout covers)
 		}
 	}
 	return out

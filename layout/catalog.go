@@ -504,11 +504,14 @@ var kinds = append([]*Kind{
 			Base: "/identity/conditionalAccess/authenticationStrength/policies", Key: "id",
 			Skip:             func(o map[string]any) bool { return o["policyType"] == "builtIn" },
 			SeededWithParent: true}},
-		Sets:            map[string]string{"allowedCombinations": "", "combinationConfigurations": "id", "combinationConfigurations[].appliesToCombinations": "", "combinationConfigurations[].allowedAAGUIDs": "", "combinationConfigurations[].allowedIssuerSkis": "", "combinationConfigurations[].allowedPolicyOIDs": ""},
-		Volatile:        []string{"modifiedDateTime"},
-		ReadOnly:        []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"},
-		BuiltIn:         func(o map[string]any) bool { return o["policyType"] == "builtIn" },
-		ReadPermissions: []string{"Policy.Read.All"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess"},
+		Sets:     map[string]string{"allowedCombinations": "", "combinationConfigurations": "id", "combinationConfigurations[].appliesToCombinations": "", "combinationConfigurations[].allowedAAGUIDs": "", "combinationConfigurations[].allowedIssuerSkis": "", "combinationConfigurations[].allowedPolicyOIDs": ""},
+		Volatile: []string{"modifiedDateTime"},
+		ReadOnly: []string{"id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"},
+		BuiltIn:  func(o map[string]any) bool { return o["policyType"] == "builtIn" },
+		// Policy.Read.AuthenticationMethod is the least privileged read
+		// (permissions.json: /policies/authenticationStrengthPolicies and
+		// .../combinationConfigurations; graph-semantics.md §5).
+		ReadPermissions: []string{"Policy.Read.AuthenticationMethod"}, WritePermissions: []string{"Policy.ReadWrite.ConditionalAccess"},
 		ReadWhenReferenced: true, // a CA policy's grant controls
 	},
 	{

@@ -26,7 +26,7 @@ var lifecycleKinds = []*Kind{
 		Volatile:        []string{"lastModifiedDateTime"},
 		ReadOnly:        []string{"id", "createdDateTime", "lastModifiedDateTime", "createdBy", "lastModifiedBy"},
 		IDOnly:          lcwUsers,
-		ReadPermissions: lcwRead, WritePermissions: lcwWrite,
+		ReadPermissions: []string{"LifecycleWorkflows-CustomExt.Read.All"}, WritePermissions: []string{"LifecycleWorkflows-CustomExt.ReadWrite.All"},
 	},
 	{
 		// A workflow with its tasks (read at /workflows/{id}/tasks: the list
@@ -51,11 +51,14 @@ var lifecycleKinds = []*Kind{
 		// A deleted workflow waits 30 days in
 		// /identityGovernance/lifecycleWorkflows/deletedItems/workflows,
 		// restorable with its id and tasks (identitygovernance-workflow-restore).
-		SoftDelete:      "lifecycle-workflows",
-		Volatile:        []string{"lastModifiedDateTime", "nextScheduleRunDateTime", "version"},
-		ReadOnly:        []string{"id", "createdDateTime", "lastModifiedDateTime", "deletedDateTime", "nextScheduleRunDateTime", "version", "createdBy", "lastModifiedBy"},
-		IDOnly:          lcwUsers,
-		ReadPermissions: lcwRead, WritePermissions: lcwWrite,
+		SoftDelete: "lifecycle-workflows",
+		Volatile:   []string{"lastModifiedDateTime", "nextScheduleRunDateTime", "version"},
+		ReadOnly:   []string{"id", "createdDateTime", "lastModifiedDateTime", "deletedDateTime", "nextScheduleRunDateTime", "version", "createdBy", "lastModifiedBy"},
+		IDOnly:     lcwUsers,
+		// The list takes LifecycleWorkflows-Workflow.ReadBasic.All, the
+		// tasks and the deleted workflows LifecycleWorkflows-Workflow.Read.All
+		// (permissions.json).
+		ReadPermissions: []string{"LifecycleWorkflows-Workflow.Read.All"}, WritePermissions: []string{"LifecycleWorkflows-Workflow.ReadWrite.All"},
 	},
 	{
 		Name: "lifecycle-workflow-settings", Title: "lifecycle workflow settings", Folder: "governance/lifecycle-workflows/settings",
@@ -66,13 +69,13 @@ var lifecycleKinds = []*Kind{
 	},
 }
 
-// lcwRead and lcwWrite are the lifecycle kinds' permissions. Graph's
-// least ones per path are narrower (LifecycleWorkflows-Workflow.Read.All
-// for workflows and their tasks, LifecycleWorkflows-CustomExt.Read.All for
-// extensions, permissions.json), but the settings take
-// LifecycleWorkflows.Read.All, which reads (ReadWrite.All: writes) all
-// three: one permission, and none in the export set that another makes
-// unneeded.
+// lcwRead and lcwWrite are the lifecycle settings' permissions, which
+// also read (ReadWrite.All: write) workflows and custom task extensions:
+// those kinds list Graph's least privileged ones for their paths
+// (LifecycleWorkflows-Workflow.*, LifecycleWorkflows-CustomExt.*,
+// permissions.json), so that an app backing up workflows alone is granted
+// no more, and the sets of all kinds hold the one permission
+// (permissions.go covers).
 //
 // lcwUsers are the users who created and last changed an extension or a
 // workflow: navigations to user that Graph returns as {id}

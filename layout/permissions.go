@@ -50,6 +50,12 @@ var covers = map[string][]string{
 	// authentication anyway.
 	"Organization.Read.All":      {"OrganizationalBranding.Read.All"},
 	"Organization.ReadWrite.All": {"OrganizationalBranding.ReadWrite.All"},
+	// LifecycleWorkflows.Read.All, which the lifecycle settings need,
+	// reads workflows and custom task extensions too, and
+	// LifecycleWorkflows.ReadWrite.All writes them (permissions.json lists
+	// both on every /identityGovernance/lifecycleWorkflows path).
+	"LifecycleWorkflows.Read.All":      {"LifecycleWorkflows-Workflow.Read.All", "LifecycleWorkflows-CustomExt.Read.All"},
+	"LifecycleWorkflows.ReadWrite.All": {"LifecycleWorkflows-Workflow.ReadWrite.All", "LifecycleWorkflows-CustomExt.ReadWrite.All"},
 }
 
 // exactly are, per kind, read permissions that no broader permission of
@@ -136,7 +142,7 @@ func KindRestorePermissions(k *Kind) []string {
 	out := append([]string{}, k.WritePermissions...)
 	add := func(ps ...string) {
 		for _, p := range ps {
-			if !contains(out, p) && !contains(KindReadPermissions(k), p) {
+			if !contains(out, p) && !contains(KindReadPermissions(k), p) && !coveredIn(p, out, KindReadPermissions(k)) {
 				out = append(out, p)
 			}
 		}
@@ -177,6 +183,46 @@ func KindRestorePermissions(k *Kind) []string {
 		}
 	}
 	return out
+}
+
+// GrantedBy returns p and the permissions that grant every call
+// entrasnap makes with it (covers), p first, the others sorted: a restore's
+// pre-flight check (importer CheckPermissions) accepts any of them, so
+// that a token holding the broader permission of the whole set
+// (LifecycleWorkflows.ReadWrite.All) passes an action of a kind that lists
+// a narrower one (LifecycleWorkflows-Workflow.ReadWrite.All).
+func GrantedBy(p string) []string {
+	out := []string{p}
+	var broad []string
+	for q, narrow := range covers {
+		if contains(narrow, p) {
+			broad = append(broad, q)
+		}
+	}
+	sort.Strings(broad)
+	return append(out, broad...)
+}
+
+// coveredIn reports whether a permission of lists grants every call
+// entrasnap makes with p (covers), so that a kind's list need not name p
+// as well: a Conditional Access policy's restore reads the authentication
+// strengths it names (Policy.Read.AuthenticationMethod), which its
+// Policy.Read.All already reads. Not for a permission some kind needs
+// exactly (exactly: a call the broader one does not grant).
+func coveredIn(p string, lists ...[]string) bool {
+	for _, ex := range exactly {
+		if contains(ex, p) {
+			return false
+		}
+	}
+	for _, l := range lists {
+		for _, q := range l {
+			if contains(covers[q], p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ReadWithWritePermissions are the write permissions that the

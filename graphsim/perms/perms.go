@@ -24,6 +24,7 @@ package perms
 
 //go:generate go run ./internal/gen -in ../../../shared/graph-metadata/permissions.json -out table_gen.go
 //go:generate go run ./internal/gen -in ../../../shared/graph-metadata/permissions.json -scheme DelegatedWork -out delegated_gen.go
+//go:generate go run ./internal/gen -in ../../../shared/graph-metadata/permissions.json -least -out least_gen.go
 
 import (
 	"net/url"

@@ -20,10 +20,18 @@ func main() {
 	out := flag.String("out", "table_gen.go", "output Go file")
 	verbose := flag.Bool("v", false, "list every change the generator made to the json")
 	scheme := flag.String("scheme", permgen.Application, "permission scheme: Application or DelegatedWork")
+	least := flag.Bool("least", false, "write the least-privileged application table (least_gen.go) instead")
 	flag.Parse()
 	if *in == "" {
 		fmt.Fprintln(os.Stderr, "gen: -in is required")
 		os.Exit(2)
+	}
+	if *least {
+		if err := runLeast(*in, *out); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*in, *out, *scheme, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
@@ -60,5 +68,22 @@ func run(in, out, scheme string, verbose bool) error {
 			fmt.Fprintln(os.Stderr, "  added  ", s)
 		}
 	}
+	return nil
+}
+
+func runLeast(in, out string) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src, err := permgen.GenerateLeast(f, filepath.Base(in))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, src, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "gen: %s: wrote %s (%d bytes)\n", in, out, len(src))
 	return nil
 }

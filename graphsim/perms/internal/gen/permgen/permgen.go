@@ -460,18 +460,7 @@ func RenderScheme(pkg, source string, rows []Row, scheme string) ([]byte, error)
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
 	fmt.Fprintf(&b, "// %s are the distinct sets of %s in the table,\n", setsVar, what)
 	b.WriteString("// each sorted; any one permission of a set grants the call.\n")
-	fmt.Fprintf(&b, "var %s = [...][]string{\n", setsVar)
-	for i, s := range sets {
-		fmt.Fprintf(&b, "%d: {", i)
-		for j, p := range s {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Quote(p))
-		}
-		b.WriteString("},\n")
-	}
-	b.WriteString("}\n\n")
+	writeSets(&b, setsVar, sets)
 	fmt.Fprintf(&b, "// %s maps (method, normalized path) to an index into %s,\n", rowsVar, setsVar)
 	b.WriteString("// sorted by path, then method.\n")
 	fmt.Fprintf(&b, "var %s = [...]tableRow{\n", rowsVar)
@@ -484,6 +473,23 @@ func RenderScheme(pkg, source string, rows []Row, scheme string) ([]byte, error)
 		return nil, fmt.Errorf("gofmt generated table: %w", err)
 	}
 	return out, nil
+}
+
+// writeSets writes the Go array name of the permission lists sets, one
+// indexed element a line.
+func writeSets(b *bytes.Buffer, name string, sets [][]string) {
+	fmt.Fprintf(b, "var %s = [...][]string{\n", name)
+	for i, s := range sets {
+		fmt.Fprintf(b, "%d: {", i)
+		for j, p := range s {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Quote(p))
+		}
+		b.WriteString("},\n")
+	}
+	b.WriteString("}\n\n")
 }
 
 // Generate is Build followed by Render into package perms.
