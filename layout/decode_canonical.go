@@ -3,6 +3,7 @@ package layout
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -31,7 +32,8 @@ func decodeCanonical(data []byte) (map[string]any, bool) {
 	if string(data) == "{}\n" {
 		return map[string]any{}, true
 	}
-	p := &canonParser{d: data}
+	p := &canonParser{d: data, keys: knownKeys.Get().(map[string]string)}
+	defer p.done()
 	m, ok := p.mapAt(0, "", false)
 	if !ok || p.i != len(data) {
 		return nil, false
@@ -49,7 +51,8 @@ func isCanonical(data []byte) bool {
 	if string(data) == "{}\n" {
 		return true
 	}
-	p := &canonParser{d: data, scan: true}
+	p := &canonParser{d: data, scan: true, keys: knownKeys.Get().(map[string]string)}
+	defer p.done()
 	_, ok := p.mapAt(0, "", false)
 	return ok && p.i == len(data)
 }
@@ -60,10 +63,13 @@ const canonMaxDepth = 64
 type canonParser struct {
 	d []byte
 	i int
-	// keys are the keys read so far, by their text (quotes included): a
-	// group's thousands of members repeat the same two, and checking a
-	// key's form (yamlKey) and copying it into a string for every member
-	// was a fifth of a large diff's decoding (issue 12, row e1).
+	// keys are keys read and checked before, by their text (quotes
+	// included): a group's thousands of members repeat the same two, and
+	// checking a key's form (yamlKey) and copying it into a string for
+	// every member was a fifth of a large diff's decoding (issue 12, row
+	// e1). Whether a text is a key as yamlKey writes it does not depend on
+	// the file, so the map is shared by the files one goroutine decodes in
+	// turn (knownKeys).
 	keys map[string]string
 	// scan: check the text only (isCanonical); values are not built, and
 	// mapAt and listAt return nil with the same ok.
@@ -71,7 +77,7 @@ type canonParser struct {
 }
 
 // knownKey reads a key at the cursor whose text was read and checked
-// before in this file: the bytes up to the ':' on this line. A text that
+// before, in this file or another (keys): the bytes up to the ':' on this line. A text that
 // is not a whole key (a quoted key holding ':') is never one remembered.
 func (p *canonParser) knownKey() (string, bool) {
 	if p.keys == nil {
@@ -95,12 +101,28 @@ func (p *canonParser) knownKey() (string, bool) {
 
 // remember keeps the key k, read and checked from the text raw.
 func (p *canonParser) remember(raw []byte, k string) {
-	if p.keys == nil {
-		p.keys = map[string]string{}
-	}
-	if len(p.keys) < 512 {
+	if len(p.keys) < maxKnownKeys {
 		p.keys[string(raw)] = k
 	}
+}
+
+// maxKnownKeys bounds a knownKeys map: a file of many distinct keys does
+// not grow it further (and it is emptied before its next file).
+const maxKnownKeys = 512
+
+// knownKeys holds the canonParser.keys maps between files: a map made for
+// each file, growing to a group's thirty keys, was a tenth of the CPU of a
+// large diff, which decodes hundreds of group files twice (isCanonical,
+// then decodeCanonical; issue 12, row e1).
+var knownKeys = sync.Pool{New: func() any { return map[string]string{} }}
+
+// done gives p's keys back to knownKeys for the next file.
+func (p *canonParser) done() {
+	if len(p.keys) >= maxKnownKeys {
+		clear(p.keys) // the table stays: no growing again
+	}
+	knownKeys.Put(p.keys)
+	p.keys = nil
 }
 
 // indentAt counts the spaces at the cursor (the start of a line).
