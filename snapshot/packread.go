@@ -379,7 +379,7 @@ func (pr *packReader) inflate(src *bufio.Reader) bool {
 // end there, its checksum right, into dst if it has room.
 func (pr *packReader) content(dst []byte, size int64) ([]byte, error) {
 	var data []byte
-	if int64(cap(dst)) >= size {
+	if dst != nil && int64(cap(dst)) >= size { // (an empty file is an empty slice, not nil)
 		data = dst[:size]
 	} else {
 		data = make([]byte, size)
