@@ -81,3 +81,23 @@ func TestCanonicalKeysManyDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeTopLevelMapMadeToSize: a file's top-level mapping is made
+// with room for its keys (topKeys), not grown from empty: an object of
+// thirty properties, as a group's, costs its values and one map.
+// Counted, not timed.
+func TestDecodeTopLevelMapMadeToSize(t *testing.T) {
+	obj := map[string]any{}
+	for i := range 30 {
+		obj[fmt.Sprintf("property%02d", i)] = true
+	}
+	data := Encode(obj)
+	if _, ok := decodeCanonical(data); !ok {
+		t.Fatal("not canonical")
+	}
+	allocs := testing.AllocsPerRun(20, func() { decodeCanonical(data) })
+	if allocs > 6 {
+		t.Errorf("decoding an object of 30 booleans: %.0f allocations, want at most 6 (the parser and one map)", allocs)
+	}
+	t.Logf("%.0f allocations", allocs)
+}

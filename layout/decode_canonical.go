@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"sync"
@@ -76,6 +77,30 @@ type canonParser struct {
 	scan bool
 }
 
+// topKeys is the size to make the file's top-level mapping (depth 0) with:
+// its lines that start with a key, at most maxTopKeys (a group's thirty
+// keys grew its map three times; issue 12, row e1); 0 for a nested one.
+func (p *canonParser) topKeys(depth int) int {
+	if depth != 0 {
+		return 0
+	}
+	n := 0
+	for i := 0; i < len(p.d) && n < maxTopKeys; {
+		if c := p.d[i]; c != ' ' && c != '-' {
+			n++
+		}
+		j := bytes.IndexByte(p.d[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return n
+}
+
+// maxTopKeys bounds the size topKeys asks for.
+const maxTopKeys = 256
+
 // knownKey reads a key at the cursor whose text was read and checked
 // before, in this file or another (keys): the bytes up to the ':' on this line. A text that
 // is not a whole key (a quoted key holding ':') is never one remembered.
@@ -143,7 +168,7 @@ func (p *canonParser) mapAt(depth int, firstKey string, first bool) (map[string]
 	}
 	var m map[string]any
 	if !p.scan {
-		m = map[string]any{}
+		m = make(map[string]any, p.topKeys(depth))
 	}
 	keys := 0 // len(m), also when scanning
 	prev, havePrev := "", false
