@@ -57,51 +57,31 @@ func LoadFiles(files map[string][]byte) (Snapshot, []Skipped) {
 // LoadFiles' error when it cannot be read.
 func LoadPair(before, after map[string][]byte) (a, b Snapshot, skipA, skipB []Skipped) {
 	type job struct {
-		path       string
-		kind       *layout.Kind
-		key        string
-		side       int // 0: before only, 1: after only, 2: both
-		objA, objB map[string]any
-		errA, errB error
+		path string
+		side Side
 	}
 	jobs := make([]job, 0, len(before)+len(after))
-	add := func(p string, side int) {
-		k, key, err := layout.Locate(p)
-		if err != nil {
-			return
-		}
-		jobs = append(jobs, job{path: p, kind: k, key: key, side: side})
-	}
 	for p := range before {
 		if _, both := after[p]; both {
-			add(p, 2)
+			jobs = append(jobs, job{p, Both})
 		} else {
-			add(p, 0)
+			jobs = append(jobs, job{p, Before})
 		}
 	}
 	for p := range after {
 		if _, both := before[p]; !both {
-			add(p, 1)
+			jobs = append(jobs, job{p, After})
 		}
 	}
-	decode := func(j *job) {
-		if j.side == 2 {
-			var ok bool
-			if j.objA, j.objB, ok = layout.DecodePair(j.kind, before[j.path], after[j.path]); ok {
-				return
-			}
-		}
-		if j.side != 1 {
-			j.objA, j.errA = layout.Decode(before[j.path])
-		}
-		if j.side != 0 {
-			j.objB, j.errB = layout.Decode(after[j.path])
-		}
+	out := make([]Versions, len(jobs))
+	decode := func(i int) {
+		j := jobs[i]
+		out[i] = DecodeVersions(j.path, j.side, before[j.path], after[j.path])
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(jobs)/decodeBatch)
 	if workers <= 1 {
 		for i := range jobs {
-			decode(&jobs[i])
+			decode(i)
 		}
 	} else {
 		var next atomic.Int64
@@ -111,27 +91,95 @@ func LoadPair(before, after map[string][]byte) (a, b Snapshot, skipA, skipB []Sk
 			go func() {
 				defer wg.Done()
 				for i := int(next.Add(1)) - 1; i < len(jobs); i = int(next.Add(1)) - 1 {
-					decode(&jobs[i])
+					decode(i)
 				}
 			}()
 		}
 		wg.Wait()
 	}
-	a, b = make(Snapshot, len(before)), make(Snapshot, len(after))
-	keep := func(s Snapshot, skipped *[]Skipped, j *job, obj map[string]any, err error) {
+	return CollectVersions(out)
+}
+
+// Side says which versions of a file there are: Before only (deleted),
+// After only (added) or Both.
+type Side int
+
+// The sides of a Versions.
+const (
+	Before Side = iota
+	After
+	Both
+)
+
+// Versions is one file's two versions decoded for Compare (LoadPair's
+// unit): DecodeVersions makes it, CollectVersions gathers them. The bytes
+// it was decoded from are not kept: a caller may decode each file as it
+// reads it and reuse the buffers (history.LoadChanged).
+type Versions struct {
+	path       string
+	kind       *layout.Kind
+	key        string
+	side       Side
+	ok         bool // an object file (layout.Locate)
+	objA, objB map[string]any
+	errA, errB error
+}
+
+// DecodeVersions decodes the versions side says there are of the file at
+// path p, before and after, as LoadPair does: a file that is not an
+// object file's (the manifest) is left out by CollectVersions.
+func DecodeVersions(p string, side Side, before, after []byte) Versions {
+	k, key, err := layout.Locate(p)
+	if err != nil {
+		return Versions{path: p}
+	}
+	v := Versions{path: p, kind: k, key: key, side: side, ok: true}
+	if side == Both {
+		var ok bool
+		if v.objA, v.objB, ok = layout.DecodePair(k, before, after); ok {
+			return v
+		}
+	}
+	if side != After {
+		v.objA, v.errA = layout.Decode(before)
+	}
+	if side != Before {
+		v.objB, v.errB = layout.Decode(after)
+	}
+	return v
+}
+
+// CollectVersions is LoadPair's result from the files' versions, in any
+// order: the objects of each side, and the files of each side that could
+// not be decoded, sorted by path.
+func CollectVersions(vs []Versions) (a, b Snapshot, skipA, skipB []Skipped) {
+	na, nb := 0, 0
+	for i := range vs {
+		if vs[i].side != After {
+			na++
+		}
+		if vs[i].side != Before {
+			nb++
+		}
+	}
+	a, b = make(Snapshot, na), make(Snapshot, nb)
+	keep := func(s Snapshot, skipped *[]Skipped, v *Versions, obj map[string]any, err error) {
 		if err != nil {
-			*skipped = append(*skipped, Skipped{Path: j.path, Reason: err.Error()})
+			*skipped = append(*skipped, Skipped{Path: v.path, Reason: err.Error()})
 			return
 		}
-		s[j.path] = &Object{Path: j.path, Kind: j.kind, Key: j.key, Data: obj}
+		s[v.path] = &Object{Path: v.path, Kind: v.kind, Key: v.key, Data: obj}
 	}
-	for i := range jobs {
-		j := &jobs[i]
-		if j.side != 1 {
-			keep(a, &skipA, j, j.objA, j.errA)
+	for i := range vs {
+		v := &vs[i]
+		if !v.ok {
+			continue
 		}
-		if j.side != 0 {
-			keep(b, &skipB, j, j.objB, j.errB)
+		if v.side != After {
+			keep(a, &skipA, v, v.objA, v.errA)
+		}
+		if v.side != Before {
+			keep(b, &skipB, v, v.objB, v.errB)
 		}
 	}
 	for _, sk := range [][]Skipped{skipA, skipB} {

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/entrasnap/entrasnap/diff"
 	"github.com/entrasnap/entrasnap/layout"
 	"github.com/entrasnap/entrasnap/snapshot"
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // Compare diffs two revisions by name, keeps only the kinds asked for,
@@ -119,5 +123,56 @@ func TestCompareReportsUnreadableFiles(t *testing.T) {
 	s := c.Skipped()
 	if len(s) != 1 || s[0].Path != p || s[0].Rev != ShortRev(c.To) {
 		t.Errorf("skipped %+v, want %s at %s", s, p, ShortRev(c.To))
+	}
+}
+
+// A changed file whose object is missing or damaged is an error naming
+// the file and the revision it was read at (the version before first),
+// also when the files around it are read and decoded (ReadBlobPairs
+// decodes each pair as it is read).
+func TestCompareNamesAMissingOrDamagedObject(t *testing.T) {
+	ctx := context.Background()
+	groups, _ := layout.Lookup("groups")
+	for _, damage := range []string{"missing", "damaged"} {
+		r := newRepo(t)
+		files := map[string][]byte{}
+		var victim string
+		write := func(title string) plumbing.Hash {
+			for i := range 40 {
+				obj := map[string]any{"id": fmt.Sprintf("3f2a0b1c-1111-4000-8000-%012d", i), "displayName": fmt.Sprintf("Group\x1b[31m %d %s", i, title)}
+				p, err := layout.Path(groups, obj)
+				if err != nil {
+					t.Fatal(err)
+				}
+				files[p] = layout.Canonical(groups, obj)
+				if i == 17 {
+					victim = p
+				}
+			}
+			res, err := r.WriteSnapshot(ctx, snapshot.Snapshot{Files: files, Message: title})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Commit
+		}
+		write("one")
+		to := write("two")
+		blob := plumbing.ComputeHash(plumbing.BlobObject, files[victim]).String()
+		loose := filepath.Join(r.Path(), "objects", blob[:2], blob[2:])
+		if _, err := os.Stat(loose); err != nil {
+			t.Fatalf("the test expects loose objects: %v", err)
+		}
+		os.Chmod(loose, 0o644)
+		if damage == "missing" {
+			os.Remove(loose)
+		} else if err := os.WriteFile(loose, []byte("not a zlib stream"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Compare(ctx, r, "HEAD~1", "HEAD", nil)
+		want := fmt.Sprintf("read %s at %s", victim, ShortRev(to.String()))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s object: %v, want an error containing %q", damage, err, want)
+		}
+		t.Logf("%s: %v", damage, err)
 	}
 }

@@ -19,11 +19,15 @@ type countingBlobs struct {
 	blobs map[plumbing.Hash]int
 }
 
-func (c *countingBlobs) ReadBlobs(ctx context.Context, hs []plumbing.Hash, n int, fn func(i int, data []byte, err error)) error {
-	for _, h := range hs {
-		c.blobs[h]++
+func (c *countingBlobs) ReadBlobPairs(ctx context.Context, pairs [][2]plumbing.Hash, n int, fn func(i int, a, b []byte, errA, errB error)) error {
+	for _, pair := range pairs {
+		for _, h := range pair {
+			if !h.IsZero() {
+				c.blobs[h]++
+			}
+		}
 	}
-	return c.r.ReadBlobs(ctx, hs, n, fn)
+	return c.r.ReadBlobPairs(ctx, pairs, n, fn)
 }
 
 // readCounts instruments an Index of Open: how often it listed the whole

@@ -1,8 +1,10 @@
 package layout
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -31,7 +33,8 @@ func decodeCanonical(data []byte) (map[string]any, bool) {
 	if string(data) == "{}\n" {
 		return map[string]any{}, true
 	}
-	p := &canonParser{d: data}
+	p := &canonParser{d: data, keys: knownKeys.Get().(map[string]string)}
+	defer p.done()
 	m, ok := p.mapAt(0, "", false)
 	if !ok || p.i != len(data) {
 		return nil, false
@@ -49,7 +52,8 @@ func isCanonical(data []byte) bool {
 	if string(data) == "{}\n" {
 		return true
 	}
-	p := &canonParser{d: data, scan: true}
+	p := &canonParser{d: data, scan: true, keys: knownKeys.Get().(map[string]string)}
+	defer p.done()
 	_, ok := p.mapAt(0, "", false)
 	return ok && p.i == len(data)
 }
@@ -60,18 +64,45 @@ const canonMaxDepth = 64
 type canonParser struct {
 	d []byte
 	i int
-	// keys are the keys read so far, by their text (quotes included): a
-	// group's thousands of members repeat the same two, and checking a
-	// key's form (yamlKey) and copying it into a string for every member
-	// was a fifth of a large diff's decoding (issue 12, row e1).
+	// keys are keys read and checked before, by their text (quotes
+	// included): a group's thousands of members repeat the same two, and
+	// checking a key's form (yamlKey) and copying it into a string for
+	// every member was a fifth of a large diff's decoding (issue 12, row
+	// e1). Whether a text is a key as yamlKey writes it does not depend on
+	// the file, so the map is shared by the files one goroutine decodes in
+	// turn (knownKeys).
 	keys map[string]string
 	// scan: check the text only (isCanonical); values are not built, and
 	// mapAt and listAt return nil with the same ok.
 	scan bool
 }
 
+// topKeys is the size to make the file's top-level mapping (depth 0) with:
+// its lines that start with a key, at most maxTopKeys (a group's thirty
+// keys grew its map three times; issue 12, row e1); 0 for a nested one.
+func (p *canonParser) topKeys(depth int) int {
+	if depth != 0 {
+		return 0
+	}
+	n := 0
+	for i := 0; i < len(p.d) && n < maxTopKeys; {
+		if c := p.d[i]; c != ' ' && c != '-' {
+			n++
+		}
+		j := bytes.IndexByte(p.d[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return n
+}
+
+// maxTopKeys bounds the size topKeys asks for.
+const maxTopKeys = 256
+
 // knownKey reads a key at the cursor whose text was read and checked
-// before in this file: the bytes up to the ':' on this line. A text that
+// before, in this file or another (keys): the bytes up to the ':' on this line. A text that
 // is not a whole key (a quoted key holding ':') is never one remembered.
 func (p *canonParser) knownKey() (string, bool) {
 	if p.keys == nil {
@@ -95,12 +126,28 @@ func (p *canonParser) knownKey() (string, bool) {
 
 // remember keeps the key k, read and checked from the text raw.
 func (p *canonParser) remember(raw []byte, k string) {
-	if p.keys == nil {
-		p.keys = map[string]string{}
-	}
-	if len(p.keys) < 512 {
+	if len(p.keys) < maxKnownKeys {
 		p.keys[string(raw)] = k
 	}
+}
+
+// maxKnownKeys bounds a knownKeys map: a file of many distinct keys does
+// not grow it further (and it is emptied before its next file).
+const maxKnownKeys = 512
+
+// knownKeys holds the canonParser.keys maps between files: a map made for
+// each file, growing to a group's thirty keys, was a tenth of the CPU of a
+// large diff, which decodes hundreds of group files twice (isCanonical,
+// then decodeCanonical; issue 12, row e1).
+var knownKeys = sync.Pool{New: func() any { return map[string]string{} }}
+
+// done gives p's keys back to knownKeys for the next file.
+func (p *canonParser) done() {
+	if len(p.keys) >= maxKnownKeys {
+		clear(p.keys) // the table stays: no growing again
+	}
+	knownKeys.Put(p.keys)
+	p.keys = nil
 }
 
 // indentAt counts the spaces at the cursor (the start of a line).
@@ -121,7 +168,7 @@ func (p *canonParser) mapAt(depth int, firstKey string, first bool) (map[string]
 	}
 	var m map[string]any
 	if !p.scan {
-		m = map[string]any{}
+		m = make(map[string]any, p.topKeys(depth))
 	}
 	keys := 0 // len(m), also when scanning
 	prev, havePrev := "", false

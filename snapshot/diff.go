@@ -216,6 +216,9 @@ type differ struct {
 	// caller's own copy of it: WriteSnapshot's paths), so that the path the
 	// diff joined is not kept beside it for every file (issue 12).
 	intern func(p string) string
+	// pairs is a buffer for diffTrees' differing entries, reused by the
+	// folders compared one after the other.
+	pairs []entryPair
 }
 
 // diffTrees compares tree a (zero: absent) with tree b under prefix.
@@ -237,36 +240,136 @@ func (d *differ) diffTrees(prefix string, a, b plumbing.Hash) error {
 	if err != nil {
 		return err
 	}
-	byName := make(map[string]tEntry, len(ea))
-	for _, e := range ea {
-		byName[e.name] = e
+	pairs := d.pairs[:0]
+	if inGitOrder(ea) && inGitOrder(eb) {
+		pairs = mergePairs(ea, eb, pairs)
+	} else {
+		pairs = matchPairs(ea, eb, pairs)
 	}
-	d.prefetch(ea, eb, byName)
-	seen := make(map[string]bool, len(eb))
-	for _, e := range eb {
-		seen[e.name] = true
-		var old *tEntry
-		if o, ok := byName[e.name]; ok {
-			if o.hash == e.hash && o.mode == e.mode {
-				continue // the same (diffEntry's first test, without building the path)
-			}
-			old = &o
+	d.prefetch(pairs)
+	// diffEntry reenters diffTrees, which reuses d.pairs: these pairs are
+	// this call's alone from here on.
+	d.pairs = nil
+	for _, pr := range pairs {
+		var name string
+		if pr.a != nil {
+			name = pr.a.name
+		} else {
+			name = pr.b.name
 		}
-		e := e
-		if err := d.diffEntry(join(prefix, e.name), old, &e); err != nil {
+		if err := d.diffEntry(join(prefix, name), pr.a, pr.b); err != nil {
 			return err
 		}
 	}
-	for _, e := range ea {
-		if seen[e.name] {
+	d.pairs = pairs[:0]
+	return nil
+}
+
+// entryPair is an entry of a folder on either side of a comparison that
+// differs from the other side's of the same name (nil: there is none).
+type entryPair struct{ a, b *tEntry }
+
+// mergePairs appends to out the entries of ea and eb that differ, both
+// in git's order (inGitOrder), walking them side by side: a folder's
+// entries matched through a map of its names, and a second map of the
+// names seen, were a tenth of a large diff's CPU (issue 12, row e1). An
+// entry is matched by name and kind as git sorts them (a file "x" and a
+// folder "x" are two entries: the file deleted, the folder added, as
+// matchPairs reports them).
+func mergePairs(ea, eb []tEntry, out []entryPair) []entryPair {
+	i, j := 0, 0
+	for i < len(ea) || j < len(eb) {
+		c := 0
+		switch {
+		case i == len(ea):
+			c = 1
+		case j == len(eb):
+			c = -1
+		default:
+			c = cmpGitOrder(&ea[i], &eb[j])
+		}
+		switch {
+		case c < 0:
+			out = append(out, entryPair{a: &ea[i]})
+			i++
+		case c > 0:
+			out = append(out, entryPair{b: &eb[j]})
+			j++
+		default:
+			if ea[i].hash != eb[j].hash || ea[i].mode != eb[j].mode {
+				out = append(out, entryPair{&ea[i], &eb[j]})
+			}
+			i, j = i+1, j+1
+		}
+	}
+	return out
+}
+
+// matchPairs is mergePairs for entries not in git's order (a tree git
+// would refuse): matched by name through maps, eb's entries first, then
+// those of ea that eb lacks.
+func matchPairs(ea, eb []tEntry, out []entryPair) []entryPair {
+	byName := make(map[string]*tEntry, len(ea))
+	for i := range ea {
+		byName[ea[i].name] = &ea[i]
+	}
+	seen := make(map[string]bool, len(eb))
+	for j := range eb {
+		e := &eb[j]
+		seen[e.name] = true
+		o := byName[e.name]
+		if o != nil && o.hash == e.hash && o.mode == e.mode {
 			continue
 		}
-		e := e
-		if err := d.diffEntry(join(prefix, e.name), &e, nil); err != nil {
-			return err
+		out = append(out, entryPair{o, e})
+	}
+	for i := range ea {
+		if !seen[ea[i].name] {
+			out = append(out, entryPair{a: &ea[i]})
 		}
 	}
-	return nil
+	return out
+}
+
+// inGitOrder reports whether es are in strictly increasing git order
+// (sortKey), as git writes every tree.
+func inGitOrder(es []tEntry) bool {
+	for i := 1; i < len(es); i++ {
+		if cmpGitOrder(&es[i-1], &es[i]) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// cmpGitOrder compares the sort keys of a and b (sortKey: a tree's name
+// with "/" after it) without building them.
+func cmpGitOrder(a, b *tEntry) int {
+	n := min(len(a.name), len(b.name))
+	if c := strings.Compare(a.name[:n], b.name[:n]); c != 0 {
+		return c
+	}
+	// One name begins the other: compare what follows the common part,
+	// the key's next byte (a tree's "/") or its end (-1).
+	next := func(e *tEntry) int {
+		switch {
+		case len(e.name) > n:
+			return int(e.name[n])
+		case e.isTree():
+			return '/'
+		}
+		return -1
+	}
+	ca, cb := next(a), next(b)
+	if ca != cb {
+		return ca - cb
+	}
+	if ca == -1 {
+		return 0 // two files of the same name
+	}
+	// Both keys go on: compare them from byte n+1 (rare: a name that is
+	// the other's followed by "/", which git never writes).
+	return strings.Compare(a.sortKey()[n+1:], b.sortKey()[n+1:])
 }
 
 // prefetchMin is the fewest changed subtrees of one folder that prefetch
@@ -274,37 +377,34 @@ func (d *differ) diffTrees(prefix string, a, b plumbing.Hash) error {
 const prefetchMin = 16
 
 // prefetch reads into the tree cache, on every CPU, the trees the
-// comparison of folders ea and eb (byName: ea's entries by name) is about
-// to read one by one: both sides of each subtree that differs. A daily
-// diff of a large tenant compares hundreds of changed shard folders, and
-// inflating them was a quarter of its CPU, on one core (issue 12, row e1).
-// What it cannot read straight from a pack (a delta, a loose object, a
-// damaged one) is left to the comparison, which reads it as before and
-// reports its error. Callers hold r.mu.
-func (d *differ) prefetch(ea, eb []tEntry, byName map[string]tEntry) {
+// comparison of a folder's differing entries (pairs) is about to read one
+// by one: both sides of each subtree that differs. A daily diff of a
+// large tenant compares hundreds of changed shard folders, and inflating
+// them was a quarter of its CPU, on one core (issue 12, row e1). What it
+// cannot read straight from a pack (a delta, a loose object, a damaged
+// one) is left to the comparison, which reads it as before and reports
+// its error. Callers hold r.mu.
+func (d *differ) prefetch(pairs []entryPair) {
 	r := d.tr.r
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || d.tr.overlay != nil || d.tr.once {
 		return
 	}
 	var hs []plumbing.Hash
-	want := func(h plumbing.Hash) {
-		if _, ok := r.treeCache[h]; !ok && !h.IsZero() && h != emptyTreeHash {
-			hs = append(hs, h)
+	want := func(e *tEntry) {
+		if e == nil || skipMode(e.mode) || !e.isTree() {
+			return
+		}
+		if _, ok := r.treeCache[e.hash]; !ok && !e.hash.IsZero() && e.hash != emptyTreeHash {
+			hs = append(hs, e.hash)
 		}
 	}
-	for _, e := range eb {
-		if skipMode(e.mode) || !e.isTree() {
-			continue
+	for _, pr := range pairs {
+		if pr.b == nil || skipMode(pr.b.mode) || !pr.b.isTree() {
+			continue // as before: a folder deleted is read when compared
 		}
-		o, ok := byName[e.name]
-		if ok && o.hash == e.hash && o.mode == e.mode {
-			continue
-		}
-		want(e.hash)
-		if ok && o.isTree() && !skipMode(o.mode) {
-			want(o.hash)
-		}
+		want(pr.b)
+		want(pr.a)
 	}
 	if len(hs) < prefetchMin {
 		return

@@ -131,6 +131,8 @@ func (r *Repo) list(ctx context.Context, root plumbing.Hash, prefixes []string, 
 		}
 		if es, ok := pre[e.hash]; ok {
 			out[i] = make([]FolderFile, 0, len(es)) // a shard folder's files: its entries
+		} else if es, ok := r.treeCache[e.hash]; ok && e.isTree() {
+			out[i] = make([]FolderFile, 0, len(es)) // one read before (a diff's changed folder)
 		}
 		err := walkEntry(ctx, tr, ps[i], *e, skip, func(dir, name string, h plumbing.Hash) {
 			out[i] = append(out[i], FolderFile{dir, name, h})

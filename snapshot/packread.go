@@ -299,6 +299,12 @@ var errWrongType = errors.New("an object of another type")
 // *FileTooLargeError (not inflated) if it is larger than limit, or
 // errNotHere.
 func (pr *packReader) read(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
+	return pr.readTo(nil, h, want, limit)
+}
+
+// readTo is read into dst when it has room for the content (the result is
+// then dst[:size]), into a new slice otherwise.
+func (pr *packReader) readTo(dst []byte, h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
 	for _, p := range pr.ps.packs {
 		off, ok := p.idx.find(h)
 		if !ok {
@@ -341,9 +347,9 @@ func (pr *packReader) read(h plumbing.Hash, want plumbing.ObjectType, limit int6
 		if !pr.inflate(src) {
 			return nil, errNotHere
 		}
-		return pr.content(size)
+		return pr.content(dst, size)
 	}
-	return pr.loose(h, want, limit)
+	return pr.loose(dst, h, want, limit)
 }
 
 // tooLarge is a *FileTooLargeError for a blob over limit, errNotHere for
@@ -370,9 +376,14 @@ func (pr *packReader) inflate(src *bufio.Reader) bool {
 }
 
 // content reads the rest of the zlib stream, which must be size bytes and
-// end there, its checksum right.
-func (pr *packReader) content(size int64) ([]byte, error) {
-	data := make([]byte, size)
+// end there, its checksum right, into dst if it has room.
+func (pr *packReader) content(dst []byte, size int64) ([]byte, error) {
+	var data []byte
+	if dst != nil && int64(cap(dst)) >= size { // (an empty file is an empty slice, not nil)
+		data = dst[:size]
+	} else {
+		data = make([]byte, size)
+	}
 	if _, err := io.ReadFull(pr.zr, data); err != nil {
 		return nil, errNotHere
 	}
@@ -385,7 +396,7 @@ func (pr *packReader) content(size int64) ([]byte, error) {
 // loose reads object h from its loose file (objects/xx/…: a zlib stream of
 // "TYPE SIZE\0" and the content), as export writes a small snapshot's
 // objects; errNotHere when there is none or it is not well formed.
-func (pr *packReader) loose(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
+func (pr *packReader) loose(dst []byte, h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
 	if pr.ps.objects == "" {
 		return nil, errNotHere
 	}
@@ -425,5 +436,5 @@ func (pr *packReader) loose(h plumbing.Hash, want plumbing.ObjectType, limit int
 	if err := tooLarge(want, size, limit); err != nil {
 		return nil, err
 	}
-	return pr.content(size)
+	return pr.content(dst, size)
 }

@@ -94,12 +94,8 @@ func TestDiffReadsChangedFoldersInParallel(t *testing.T) {
 		t.Fatal(err)
 	}
 	ea, eb := users(ra), users(rb)
-	byName := map[string]tEntry{}
-	for _, e := range ea {
-		byName[e.name] = e
-	}
 	before := o.ReadCounts().Trees
-	d.prefetch(ea, eb, byName)
+	d.prefetch(mergePairs(ea, eb, nil))
 	if got := o.ReadCounts().Trees - before; got != 81 {
 		t.Errorf("prefetch read %d trees, want 81 (40 changed folders on both sides, one new)", got)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -285,5 +286,36 @@ func TestHistoryFlagsAfterArguments(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "diff", "--repo", f.repo, "HEAD", "--no-such-flag"); code != exitUsage || !strings.Contains(errOut, "--no-such-flag") {
 		t.Errorf("unknown flag after arguments: %d %q", code, errOut)
+	}
+}
+
+// countingWriter counts the writes made to it.
+type countingWriter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	return w.Buffer.Write(p)
+}
+
+// diff writes its output through a buffer: the text form, written a line
+// at a time, cost a system call a line on a real stdout (735 for the
+// 100,000-user bench's daily diff; issue 12, row e1). The output is the
+// same in every format.
+func TestDiffWritesItsOutputAtOnce(t *testing.T) {
+	f := newHistFixture(t)
+	for _, format := range []string{"text", "markdown", "json"} {
+		var w countingWriter
+		var errb bytes.Buffer
+		code := run([]string{"entrasnap", "diff", "--repo", f.repo, "--format", format}, strings.NewReader(""), &w, &errb)
+		_, want, _ := runCLI(t, "diff", "--repo", f.repo, "--format", format)
+		if code != exitOK || w.String() != want || strings.Count(want, "\n") < 5 {
+			t.Fatalf("%s: exit %d, %q; want %q (%s)", format, code, w.String(), want, errb.String())
+		}
+		if w.writes > 1 {
+			t.Errorf("%s: %d writes for %d lines, want 1", format, w.writes, strings.Count(want, "\n"))
+		}
 	}
 }
