@@ -921,6 +921,9 @@ func appendDecoded(out *[]map[string]any) func(items []json.RawMessage) error {
 }
 
 func decodeObject(b []byte) (map[string]any, error) {
+	if m, ok := fastObject(b); ok {
+		return m, nil
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var m map[string]any
