@@ -492,16 +492,22 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, reqID str
 		w.WriteHeader(resp.status)
 		_, _ = w.Write(b)
 	default:
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(b); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+		out, ok := appendJSON(nil, b)
+		if ok {
+			out = append(out, '\n') // as json.Encoder ends a value
+		} else { // a type appendJSON leaves to encoding/json
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(b); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			out = buf.Bytes()
 		}
 		w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
 		w.WriteHeader(resp.status)
-		_, _ = w.Write(buf.Bytes())
+		_, _ = w.Write(out)
 	}
 }
 
