@@ -47,3 +47,37 @@ func TestChildListReadsEachKeyOnce(t *testing.T) {
 	}
 	t.Logf("%.2f allocations per member", allocs/n)
 }
+
+// TestScrubSecretsOfAnObjectWithoutAnyAllocatesNothing (issue 12): an
+// object with no secret (nearly all) is walked without naming a path or
+// sorting a key (a fmt.Sprintf for each member of a group before); one
+// with a secret anywhere is scrubbed as before.
+func TestScrubSecretsOfAnObjectWithoutAnyAllocatesNothing(t *testing.T) {
+	var members []any
+	for i := range 2000 {
+		members = append(members, map[string]any{"id": fmt.Sprint(i), "@odata.type": "#microsoft.graph.user"})
+	}
+	group := map[string]any{"id": "g", "displayName": "G", "members": members, "keyCredentials": []any{map[string]any{"key": nil}},
+		"info": map[string]any{"nested": []any{map[string]any{"a": 1}}}}
+	if n := testing.AllocsPerRun(5, func() {
+		if found := scrubSecrets(group, ""); found != nil {
+			t.Fatalf("found %v", found)
+		}
+	}); n != 0 {
+		t.Errorf("%.0f allocations scrubbing a group of 2,000 members without a secret", n)
+	}
+	for _, hide := range []func(m map[string]any){
+		func(m map[string]any) { m["passwordProfile"] = map[string]any{} },
+		func(m map[string]any) { m["info"].(map[string]any)["nested"].([]any)[0].(map[string]any)["secretText"] = "s" },
+		func(m map[string]any) { m["keyCredentials"].([]any)[0].(map[string]any)["key"] = "k" },
+		func(m map[string]any) { m["members"].([]any)[1999].(map[string]any)["secretText"] = nil },
+	} {
+		m := layoutCopy(group)
+		hide(m)
+		if found := scrubSecrets(m, ""); len(found) != 1 || hasSecrets(m) {
+			t.Errorf("secret not scrubbed: found %v, left %v", found, hasSecrets(m))
+		}
+	}
+}
+
+func layoutCopy(m map[string]any) map[string]any { return layout.Copy(m).(map[string]any) }
