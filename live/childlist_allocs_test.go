@@ -68,7 +68,9 @@ func TestScrubSecretsOfAnObjectWithoutAnyAllocatesNothing(t *testing.T) {
 	}
 	for _, hide := range []func(m map[string]any){
 		func(m map[string]any) { m["passwordProfile"] = map[string]any{} },
-		func(m map[string]any) { m["info"].(map[string]any)["nested"].([]any)[0].(map[string]any)["secretText"] = "s" },
+		func(m map[string]any) {
+			m["info"].(map[string]any)["nested"].([]any)[0].(map[string]any)["secretText"] = "s"
+		},
 		func(m map[string]any) { m["keyCredentials"].([]any)[0].(map[string]any)["key"] = "k" },
 		func(m map[string]any) { m["members"].([]any)[1999].(map[string]any)["secretText"] = nil },
 	} {
