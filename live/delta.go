@@ -687,6 +687,9 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 			if lid := strings.ToLower(keyString(m["id"])); remove[lid] || add[lid] != nil {
 				continue // removed, or replaced by the round's ref below
 			}
+			if child.Refs {
+				m = refItem(m) // as childList shapes it: the round's are shaped already (replay)
+			}
 			items = append(items, m)
 		}
 		ids := make([]string, 0, len(add))
@@ -697,7 +700,7 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 		for _, lid := range ids {
 			items = append(items, add[lid])
 		}
-		obj[rel] = childList(child, items)
+		obj[rel] = childListOf(child, items, true)
 	}
 	return obj, nil
 }

@@ -1199,6 +1199,22 @@ func (r *reader) topLevel(ctx context.Context, k *layout.Kind, path, parentProp 
 // childList shapes child items as stored: references as {id, @odata.type},
 // objects minus Child.Drop, sorted by key.
 func childList(ch layout.Child, items []map[string]any) []any {
+	return childListOf(ch, items, false)
+}
+
+// refItem is a reference as childList stores it: {id, @odata.type}.
+func refItem(it map[string]any) map[string]any {
+	m := map[string]any{"id": it["id"]}
+	if t, ok := it["@odata.type"]; ok {
+		m["@odata.type"] = t
+	}
+	return m
+}
+
+// childListOf is childList; with shaped, a Refs child's items are already
+// refItem's, made for this list alone, and kept as they are (a delta
+// round's members, replay: a map less a membership).
+func childListOf(ch layout.Child, items []map[string]any, shaped bool) []any {
 	key := ch.Key
 	if ch.Refs || key == "" {
 		key = "id"
@@ -1207,11 +1223,10 @@ func childList(ch layout.Child, items []map[string]any) []any {
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
 		var m map[string]any
-		if ch.Refs {
-			m = map[string]any{"id": it["id"]}
-			if t, ok := it["@odata.type"]; ok {
-				m["@odata.type"] = t
-			}
+		if ch.Refs && shaped {
+			m = it
+		} else if ch.Refs {
+			m = refItem(it)
 		} else {
 			m = it
 			for _, d := range ch.Drop {
