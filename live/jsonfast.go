@@ -198,66 +198,88 @@ func (p *fastParser) array(depth int) ([]any, bool) {
 
 // key is str, made once per key text (p.keys).
 func (p *fastParser) key() (string, bool) {
-	start := p.i
-	s, ok := p.str()
-	if !ok || p.i-start > 66 {
-		return s, ok
-	}
-	if k, seen := p.keys[string(p.b[start:p.i])]; seen {
-		return k, true
-	}
-	p.keys[string(p.b[start:p.i])] = s
-	return s, true
+	return interned(p, p.keys, 66, func(s string) string { return s })
 }
 
 // typeName is str for a string that starts with '#', made and boxed once
 // per text (p.types).
 func (p *fastParser) typeName() (any, bool) {
+	return interned(p, p.types, 130, func(s string) any { return s })
+}
+
+// interned is the string at p.i as made reads it, made once per text of
+// at most max bytes (quotes included) in set: a text seen before costs no
+// allocation.
+func interned[V any](p *fastParser, set map[string]V, max int, made func(string) V) (V, bool) {
 	start := p.i
-	s, ok := p.str()
-	if !ok || p.i-start > 130 {
-		return s, ok
+	end, plain, ok := p.scanStr()
+	var zero V
+	if !ok {
+		return zero, false
 	}
-	if v, seen := p.types[string(p.b[start:p.i])]; seen {
-		return v, true
+	p.i = end
+	raw := p.b[start:end]
+	if len(raw) <= max {
+		if v, seen := set[string(raw)]; seen {
+			return v, true
+		}
 	}
-	var v any = s
-	p.types[string(p.b[start:p.i])] = v
+	s, ok := unquoteRaw(raw, plain)
+	if !ok {
+		return zero, false
+	}
+	v := made(s)
+	if len(raw) <= max {
+		set[string(raw)] = v
+	}
 	return v, true
 }
 
-// str reads a string at p.i (its opening quote): plain ASCII is copied as
-// it is; with an escape or any other byte, encoding/json unquotes it.
+// str reads a string at p.i (its opening quote).
 func (p *fastParser) str() (string, bool) {
-	start := p.i
-	p.i++
-	plain := true
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
+	end, plain, ok := p.scanStr()
+	if !ok {
+		return "", false
+	}
+	raw := p.b[p.i:end]
+	p.i = end
+	return unquoteRaw(raw, plain)
+}
+
+// scanStr finds the end of the string at p.i (just after its closing
+// quote) and whether it is plain ASCII without escapes.
+func (p *fastParser) scanStr() (end int, plain, ok bool) {
+	plain = true
+	for i := p.i + 1; i < len(p.b); {
+		switch c := p.b[i]; {
 		case c == '"':
-			p.i++
-			if plain {
-				return string(p.b[start+1 : p.i-1]), true
-			}
-			var s string
-			if json.Unmarshal(p.b[start:p.i], &s) != nil {
-				return "", false
-			}
-			return s, true
+			return i + 1, plain, true
 		case c == '\\':
 			plain = false
-			p.i += 2 // the escaped byte is never the closing quote
+			i += 2 // the escaped byte is never the closing quote
 		case c < 0x20:
-			return "", false // a control character must be escaped
+			return 0, false, false // a control character must be escaped
 		case c >= utf8.RuneSelf:
 			plain = false
-			p.i++
+			i++
 		default:
-			p.i++
+			i++
 		}
 	}
-	return "", false
+	return 0, false, false
+}
+
+// unquoteRaw is the string raw (quotes included) holds: plain ASCII as it
+// is; with an escape or any other byte, as encoding/json unquotes it.
+func unquoteRaw(raw []byte, plain bool) (string, bool) {
+	if plain {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // number reads a number as JSON's grammar has it and keeps its text.
