@@ -147,20 +147,30 @@ func (p *fastParser) object(depth int) (map[string]any, bool) {
 			return nil, false
 		}
 		m[k] = v // a repeated key: the last one stands, as in encoding/json
-		p.ws()
-		if p.i >= len(p.b) {
+		if end, ok := p.after('}'); !ok {
 			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
+		} else if end {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// after reads what follows a member or element: ',' (end false) or the
+// closing byte (end true); ok is false for anything else.
+func (p *fastParser) after(closing byte) (end, ok bool) {
+	p.ws()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		return false, true
+	case closing:
+		p.i++
+		return true, true
+	}
+	return false, false
 }
 
 func (p *fastParser) array(depth int) ([]any, bool) {
@@ -180,18 +190,10 @@ func (p *fastParser) array(depth int) ([]any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		p.ws()
-		if p.i >= len(p.b) {
+		if end, ok := p.after(']'); !ok {
 			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
+		} else if end {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
 }
