@@ -236,6 +236,17 @@ func (r *record) propStr(name string) string {
 	return str(r.obj[name])
 }
 
+// strOf is str(r.get(name)) without boxing a packed string: typeOf asks
+// it of every member of every group a delta round sends (issue 12).
+func (r *record) strOf(name string) string {
+	if p := r.packed.Load(); p != nil {
+		if i, ok := p.shape.slot[name]; ok && p.shape.kinds[i] == packString {
+			return p.str(i)
+		}
+	}
+	return str(r.get(name))
+}
+
 // noteIDs notes the ids among p's property names and string values, as
 // Tenant.noteIDs of its map would. Callers hold t.mu.
 func (p *packedObj) noteIDs(t *Tenant) {

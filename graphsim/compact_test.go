@@ -280,3 +280,31 @@ func TestPackedRecordConcurrentReads(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeOfPackedRecordAllocatesNothing (issue 12): a delta round names
+// the @odata.type of every member of every group it sends; of a packed
+// record it reads the string in place, not boxed (an allocation a member:
+// ten million at 1.2M users). The same answers as the unpacked record's.
+func TestTypeOfPackedRecordAllocatesNothing(t *testing.T) {
+	for _, typ := range []any{"#microsoft.graph.user", nil, "", "#microsoft.graph.servicePrincipal"} {
+		obj := map[string]any{"id": "a", "displayName": "A"}
+		if typ != nil {
+			obj["@odata.type"] = typ
+		}
+		plain := &record{kind: kindByName["user"], obj: map[string]any{}}
+		for k, v := range obj {
+			plain.obj[k] = v
+		}
+		r := &record{kind: kindByName["user"], obj: obj}
+		(&packer{}).pack(r)
+		if r.packed.Load() == nil {
+			t.Fatal("not packed")
+		}
+		if typeOf(r) != typeOf(plain) || needsType(r) != needsType(plain) || r.strOf("displayName") != "A" || r.strOf("missing") != "" {
+			t.Errorf("@odata.type %v: typeOf %q (plain %q), needsType %v (plain %v)", typ, typeOf(r), typeOf(plain), needsType(r), needsType(plain))
+		}
+		if n := testing.AllocsPerRun(100, func() { typeOf(r); needsType(r) }); n != 0 {
+			t.Errorf("@odata.type %v: %.0f allocations reading it", typ, n)
+		}
+	}
+}

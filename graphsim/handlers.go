@@ -326,7 +326,7 @@ func (s *Server) viewProps(r *record, sel []string, withType bool) map[string]an
 }
 
 func typeOf(r *record) string {
-	if t := str(r.get("@odata.type")); t != "" {
+	if t := r.strOf("@odata.type"); t != "" {
 		return t
 	}
 	return r.kind.ODataType
@@ -334,7 +334,7 @@ func typeOf(r *record) string {
 
 // needsType: derived types carry @odata.type in every answer.
 func needsType(r *record) bool {
-	t := str(r.get("@odata.type"))
+	t := r.strOf("@odata.type")
 	return t != "" && t != r.kind.ODataType
 }
 

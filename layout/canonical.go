@@ -147,20 +147,44 @@ func sortSetsAt(obj map[string]any, segs []string, key string) {
 		if len(arr) < 2 {
 			return
 		}
-		sortKey := func(e any) string {
+		// Each element's sort key is made once, its canonical JSON only
+		// for a tie and once (a group of 100,000 members is two million
+		// comparisons, each of which lower-cased both keys before).
+		els := make([]setElem, len(arr))
+		for i, e := range arr {
+			els[i].v = e
 			if mm, ok := e.(map[string]any); ok && key != "" {
-				return scalarString(mm[key])
+				els[i].key = scalarString(mm[key])
+			} else {
+				els[i].key = scalarString(e)
 			}
-			return scalarString(e)
 		}
-		sort.SliceStable(arr, func(i, j int) bool {
-			a, b := sortKey(arr[i]), sortKey(arr[j])
-			if a != b {
-				return a < b
+		sort.SliceStable(els, func(i, j int) bool {
+			a, b := &els[i], &els[j]
+			if a.key != b.key {
+				return a.key < b.key
 			}
-			return canonicalJSON(arr[i]) < canonicalJSON(arr[j])
+			return a.json() < b.json()
 		})
+		for i := range els {
+			arr[i] = els[i].v
+		}
 	})
+}
+
+// setElem is an element of a set being sorted, with its sort key.
+type setElem struct {
+	v       any
+	key     string
+	js      string
+	jsReady bool
+}
+
+func (e *setElem) json() string {
+	if !e.jsReady {
+		e.js, e.jsReady = canonicalJSON(e.v), true
+	}
+	return e.js
 }
 
 func scalarString(v any) string {
@@ -223,13 +247,21 @@ func indent(b *bytes.Buffer, n int) {
 const maxImplicitKey = 1024
 
 func encodeMap(b *bytes.Buffer, m map[string]any, depth int) {
+	encodeMapFrom(b, m, depth, false)
+}
+
+// encodeMapFrom is encodeMap, the first key's indentation left out when
+// inline (a list's map starts on its dash line).
+func encodeMapFrom(b *bytes.Buffer, m map[string]any, depth int, inline bool) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		indent(b, depth)
+	for i, k := range keys {
+		if i > 0 || !inline {
+			indent(b, depth)
+		}
 		if key := yamlKey(k); len(key) <= maxImplicitKey {
 			b.WriteString(key)
 		} else {
@@ -256,11 +288,8 @@ func encodeList(b *bytes.Buffer, l []any, depth int) {
 				continue
 			}
 			// First key on the dash line, the rest aligned under it.
-			var inner bytes.Buffer
-			encodeMap(&inner, x, depth+1)
-			first := bytes.TrimLeft(inner.Bytes(), " ")
 			b.WriteByte(' ')
-			b.Write(first)
+			encodeMapFrom(b, x, depth+1, true)
 		case []any:
 			if len(x) == 0 {
 				b.WriteString(" []\n")
@@ -411,9 +440,15 @@ func yamlKey(k string) string {
 			return quoteString(k)
 		}
 	}
-	switch strings.ToLower(k) {
-	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
-		return quoteString(k)
+	if len(k) <= 5 { // the words below, in any case (no lower-cased copy of every key)
+		for _, w := range yamlWords {
+			if strings.EqualFold(k, w) {
+				return quoteString(k)
+			}
+		}
 	}
 	return k
 }
+
+// yamlWords are the keys a YAML parser may read as a bool or null.
+var yamlWords = [...]string{"y", "n", "yes", "no", "on", "off", "true", "false", "null"}

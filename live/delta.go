@@ -392,12 +392,14 @@ func (t *refTable) id(r ref) string {
 }
 
 // object is r as stored: {id, @odata.type}.
-func (t *refTable) object(r ref) map[string]any {
-	m := map[string]any{"id": t.id(r)}
+func (t *refTable) object(r ref) map[string]any { return t.objectWithID(r, t.id(r)) }
+
+// objectWithID is object(r) with r's id made already.
+func (t *refTable) objectWithID(r ref, id string) map[string]any {
 	if i := r.typ(); i != 0 {
-		m["@odata.type"] = t.types[i-1]
+		return map[string]any{"id": id, "@odata.type": t.types[i-1]}
 	}
-	return m
+	return map[string]any{"id": id}
 }
 
 // parseLowerGUID parses a GUID written in lower case (as Graph writes
@@ -626,16 +628,20 @@ func (ch *deltaChange) rel(rel string) *relChange {
 // replay is the relationship's changes: refs added (by lower-case id) and
 // ids removed, the last event of an id counting.
 func (rc *relChange) replay() (add map[string]map[string]any, remove map[string]bool) {
-	add, remove = map[string]map[string]any{}, map[string]bool{}
+	add, remove = make(map[string]map[string]any, len(rc.events)), map[string]bool{}
 	for _, e := range rc.events {
-		lid := strings.ToLower(rc.tab.id(e))
+		id := rc.tab.id(e) // made once: a GUID's is lower-case already
+		lid := id
+		if e.meta&refOdd != 0 {
+			lid = strings.ToLower(id)
+		}
 		if e.removed() {
 			delete(add, lid)
 			remove[lid] = true
 			continue
 		}
 		delete(remove, lid)
-		add[lid] = rc.tab.object(e)
+		add[lid] = rc.tab.objectWithID(e, id)
 	}
 	return add, remove
 }
@@ -672,14 +678,17 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 			add, remove = rc.replay()
 		}
 		prev, _ := base[rel].([]any)
+		items = make([]map[string]any, 0, len(prev)+len(add))
 		for _, x := range prev {
 			m, ok := x.(map[string]any)
 			if !ok {
 				continue
 			}
-			id := fmt.Sprint(m["id"])
-			if remove[strings.ToLower(id)] || add[strings.ToLower(id)] != nil {
+			if lid := strings.ToLower(keyString(m["id"])); remove[lid] || add[lid] != nil {
 				continue // removed, or replaced by the round's ref below
+			}
+			if child.Refs {
+				m = refItem(m) // as childList shapes it: the round's are shaped already (replay)
 			}
 			items = append(items, m)
 		}
@@ -691,7 +700,7 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 		for _, lid := range ids {
 			items = append(items, add[lid])
 		}
-		obj[rel] = childList(child, items)
+		obj[rel] = childListOf(child, items, true)
 	}
 	return obj, nil
 }

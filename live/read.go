@@ -921,6 +921,9 @@ func appendDecoded(out *[]map[string]any) func(items []json.RawMessage) error {
 }
 
 func decodeObject(b []byte) (map[string]any, error) {
+	if m, ok := fastObject(b); ok {
+		return m, nil
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var m map[string]any
@@ -1196,19 +1199,34 @@ func (r *reader) topLevel(ctx context.Context, k *layout.Kind, path, parentProp 
 // childList shapes child items as stored: references as {id, @odata.type},
 // objects minus Child.Drop, sorted by key.
 func childList(ch layout.Child, items []map[string]any) []any {
+	return childListOf(ch, items, false)
+}
+
+// refItem is a reference as childList stores it: {id, @odata.type}.
+func refItem(it map[string]any) map[string]any {
+	m := map[string]any{"id": it["id"]}
+	if t, ok := it["@odata.type"]; ok {
+		m["@odata.type"] = t
+	}
+	return m
+}
+
+// childListOf is childList; with shaped, a Refs child's items are already
+// refItem's, made for this list alone, and kept as they are (a delta
+// round's members, replay: a map less a membership).
+func childListOf(ch layout.Child, items []map[string]any, shaped bool) []any {
 	key := ch.Key
 	if ch.Refs || key == "" {
 		key = "id"
 	}
-	out := make([]map[string]any, 0, len(items))
-	seen := map[string]bool{}
+	out := make([]childItem, 0, len(items))
+	seen := make(map[string]bool, len(items))
 	for _, it := range items {
 		var m map[string]any
-		if ch.Refs {
-			m = map[string]any{"id": it["id"]}
-			if t, ok := it["@odata.type"]; ok {
-				m["@odata.type"] = t
-			}
+		if ch.Refs && shaped {
+			m = it
+		} else if ch.Refs {
+			m = refItem(it)
 		} else {
 			m = it
 			for _, d := range ch.Drop {
@@ -1220,19 +1238,59 @@ func childList(ch layout.Child, items []map[string]any) []any {
 				}
 			}
 		}
-		id := fmt.Sprint(m[key])
+		id := keyString(m[key])
 		if seen[id] {
 			continue // repeated across pages
 		}
 		seen[id] = true
-		out = append(out, m)
+		out = append(out, newChildItem(m, id))
 	}
-	sort.SliceStable(out, func(i, j int) bool { return childKeyLess(out[i][key], out[j][key]) })
+	// Each key is read once, not at each comparison: a group of 100,000
+	// members is two million comparisons, each of which formatted and
+	// parsed both keys (fmt.Sprint, strconv.ParseFloat's error) before.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].less(&out[j]) })
 	res := make([]any, len(out))
-	for i, m := range out {
-		res[i] = m
+	for i, c := range out {
+		res[i] = c.m
 	}
 	return res
+}
+
+// childItem is a child with its key read for childKeyLess.
+type childItem struct {
+	m   map[string]any
+	s   string  // the key as fmt.Sprint writes it
+	n   float64 // the key as a number, when num
+	num bool
+}
+
+func newChildItem(m map[string]any, s string) childItem {
+	if layout.IsGUID(s) { // four '-': never a number (and no ParseFloat error made)
+		return childItem{m: m, s: s}
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	return childItem{m: m, s: s, n: n, num: err == nil}
+}
+
+// less is childKeyLess of the two keys.
+func (a *childItem) less(b *childItem) bool {
+	switch {
+	case a.num && b.num && a.n != b.n:
+		return a.n < b.n
+	case a.num && !b.num:
+		return true
+	case !a.num && b.num:
+		return false
+	}
+	return a.s < b.s
+}
+
+// keyString is fmt.Sprint(v), without its cost for a string.
+func keyString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
 }
 
 // permissionNulled are properties Graph answers as null, not with a 403,
@@ -1280,18 +1338,8 @@ func (r *reader) unreadableProperties(ctx context.Context, k *layout.Kind) error
 // executionSequence) by value and before any text, text by its bytes, so
 // that task 10 follows task 9 in the file as in the workflow.
 func childKeyLess(a, b any) bool {
-	as, bs := fmt.Sprint(a), fmt.Sprint(b)
-	an, aerr := strconv.ParseFloat(as, 64)
-	bn, berr := strconv.ParseFloat(bs, 64)
-	switch {
-	case aerr == nil && berr == nil && an != bn:
-		return an < bn
-	case aerr == nil && berr != nil:
-		return true
-	case aerr != nil && berr == nil:
-		return false
-	}
-	return as < bs
+	x, y := newChildItem(nil, fmt.Sprint(a)), newChildItem(nil, fmt.Sprint(b))
+	return x.less(&y)
 }
 
 // validatedNow is the Validated known now (nil: none yet).

@@ -2,6 +2,7 @@ package live
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -38,7 +39,8 @@ type roundSpill struct {
 	// unlink: the file could not be removed while open (not Unix), so it
 	// is removed on close.
 	unlink bool
-	buf    []byte // a record being read or written
+	buf    []byte // a record being written
+	rbuf   []byte // the records of an object being read (load)
 }
 
 // spillAfter is how many bytes a delta round holds merged in memory before
@@ -151,29 +153,51 @@ var errSpillCorrupt = errors.New("a delta round's temporary file does not read b
 // properties over the previous ones, its relationship events after theirs.
 // (The file is entrasnap's own, written by this process: a record that
 // does not parse is an error, never trusted further.)
+//
+// A large group is many records (a slice of deltaRefsPerItem members
+// each, graphsim's and Graph's): the records are read first and counted,
+// so each relationship's events are made once at their size (growing them
+// record by record copied a 100,000-member group's events thousands of
+// times: quadratic), and a record whose properties repeat the previous
+// one's (the later slices carry the id alone) merges nothing.
 func (ch *deltaChange) load() error {
 	s := ch.sp
 	if s == nil || ch.recs == nil {
 		return nil
 	}
+	recs, err := s.readRecords(ch.recs)
+	if err != nil {
+		return err
+	}
+	// Pass 1: the events of each relationship, to make them at their size.
+	var counts map[string]int
+	for _, b := range recs {
+		_, rest, err := spillBytes(b)
+		if err != nil {
+			return err
+		}
+		err = spillRels(rest, func(name []byte, nev uint64, _ []byte) {
+			if counts == nil {
+				counts = map[string]int{}
+			}
+			counts[string(name)] += int(nev)
+		})
+		if err != nil {
+			return err
+		}
+	}
 	var merged map[string]any
-	for i, off := range ch.recs {
-		var n [4]byte
-		if _, err := s.f.ReadAt(n[:], off); err != nil {
-			return s.readErr(err)
-		}
-		size := int(binary.LittleEndian.Uint32(n[:]))
-		b := make([]byte, size)
-		if _, err := s.f.ReadAt(b, off+4); err != nil {
-			return s.readErr(err)
-		}
+	var prev []byte
+	for i, b := range recs {
 		props, rest, err := spillBytes(b)
 		if err != nil {
 			return err
 		}
 		switch {
 		case i == 0:
-			ch.props = props
+			ch.props = bytes.Clone(props) // recs is a buffer the next load reuses
+		case bytes.Equal(props, prev):
+			// the same properties over themselves: nothing changes
 		default:
 			if merged == nil {
 				if merged, err = decodeObject(ch.props); err != nil {
@@ -188,38 +212,23 @@ func (ch *deltaChange) load() error {
 				merged[k] = v
 			}
 		}
-		nrels, rest, err := spillUvarint(rest)
-		if err != nil {
-			return err
-		}
-		for range nrels {
-			var name []byte
-			if name, rest, err = spillBytes(rest); err != nil {
-				return err
-			}
-			var nev uint64
-			if nev, rest, err = spillUvarint(rest); err != nil {
-				return err
-			}
-			if nev > uint64(len(rest))/20 {
-				return errSpillCorrupt
-			}
+		prev = props
+		err = spillRels(rest, func(name []byte, nev uint64, evs []byte) {
 			rc := ch.rel(string(name))
 			if rc == nil {
-				rc = &relChange{name: string(name), tab: s.tab}
+				rc = &relChange{name: string(name), tab: s.tab, events: make([]ref, 0, counts[string(name)])}
 				ch.rels = append(ch.rels, rc)
 			}
-			rc.events = growRefs(rc.events, int(nev))
 			for range nev {
 				var e ref
-				copy(e.g[:], rest[:16])
-				e.meta = binary.LittleEndian.Uint32(rest[16:20])
+				copy(e.g[:], evs[:16])
+				e.meta = binary.LittleEndian.Uint32(evs[16:20])
 				rc.events = append(rc.events, e)
-				rest = rest[20:]
+				evs = evs[20:]
 			}
-		}
-		if len(rest) != 0 {
-			return errSpillCorrupt
+		})
+		if err != nil {
+			return err
 		}
 	}
 	if merged != nil {
@@ -233,11 +242,65 @@ func (ch *deltaChange) load() error {
 	return nil
 }
 
-func growRefs(e []ref, n int) []ref {
-	if len(e)+n > cap(e) {
-		e = append(make([]ref, 0, len(e)+n), e...)
+// spillRels walks a record's relationships (after its properties): fn sees
+// each one's name, event count and events' bytes (20 a ref).
+func spillRels(rest []byte, fn func(name []byte, nev uint64, events []byte)) error {
+	nrels, rest, err := spillUvarint(rest)
+	if err != nil {
+		return err
 	}
-	return e
+	for range nrels {
+		var name []byte
+		if name, rest, err = spillBytes(rest); err != nil {
+			return err
+		}
+		var nev uint64
+		if nev, rest, err = spillUvarint(rest); err != nil {
+			return err
+		}
+		if nev > uint64(len(rest))/20 {
+			return errSpillCorrupt
+		}
+		fn(name, nev, rest[:nev*20])
+		rest = rest[nev*20:]
+	}
+	if len(rest) != 0 {
+		return errSpillCorrupt
+	}
+	return nil
+}
+
+// readRecords reads the records at offs, in order, into one buffer the
+// next call reuses (a huge object's is not kept).
+func (s *roundSpill) readRecords(offs []int64) ([][]byte, error) {
+	sizes := make([]int, len(offs))
+	total := 0
+	for i, off := range offs {
+		var n [4]byte
+		if _, err := s.f.ReadAt(n[:], off); err != nil {
+			return nil, s.readErr(err)
+		}
+		sizes[i] = int(binary.LittleEndian.Uint32(n[:]))
+		total += sizes[i]
+	}
+	if cap(s.rbuf) < total {
+		s.rbuf = make([]byte, total)
+	}
+	buf := s.rbuf[:total]
+	if total > 1<<20 {
+		s.rbuf = nil
+	}
+	recs := make([][]byte, len(offs))
+	pos := 0
+	for i, off := range offs {
+		b := buf[pos : pos+sizes[i] : pos+sizes[i]]
+		if _, err := s.f.ReadAt(b, off+4); err != nil {
+			return nil, s.readErr(err)
+		}
+		recs[i] = b
+		pos += sizes[i]
+	}
+	return recs, nil
 }
 
 func (s *roundSpill) readErr(err error) error {

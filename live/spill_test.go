@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -180,5 +181,80 @@ func TestKeyOfPathSharesThePathOrKeepsTheKey(t *testing.T) {
 		if want := strings.HasSuffix(c.path, c.key+".yaml"); shares != want {
 			t.Errorf("keyOfPath(%q, %q): shares the path's bytes %v, want %v", c.path, c.key, shares, want)
 		}
+	}
+}
+
+// bigGroupRound merges one group of n members as Graph sends a large one
+// in a round: its properties first, then items carrying its id and the
+// next slice of 20 members@delta each, spilling past limit bytes.
+func bigGroupRound(t *testing.T, n int, limit int64) (*roundMerge, *deltaChange) {
+	t.Helper()
+	m := newRoundMerge(deltaKinds["groups"], t.TempDir(), limit)
+	id := "00000000-0000-4000-8000-00000000beef"
+	for lo := 0; lo < n; lo += 20 {
+		it := map[string]any{"id": id}
+		if lo == 0 {
+			it["displayName"], it["description"] = "All staff", json.Number("12")
+		}
+		var members []any
+		for i := lo; i < min(lo+20, n); i++ {
+			members = append(members, map[string]any{"id": fmt.Sprintf("00000000-0000-4000-8000-%012x", i), "@odata.type": "#microsoft.graph.user"})
+		}
+		it["members@delta"] = members
+		if err := m.add(it, id, id, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	changes, err := m.end()
+	if err != nil || len(changes) != 1 {
+		t.Fatalf("%d changes, %v", len(changes), err)
+	}
+	return m, changes[0]
+}
+
+// TestSpilledLargeGroupLoadsInLinearMemory (issue 12, CPU at 1.2M users):
+// reading a spilled large group back makes its members' events once, at
+// their size: twice the members allocate about twice the bytes, not four
+// times (growing them record by record, a slice of 20 members each, was
+// quadratic: memmove and GC of a 100,000-member group's events thousands
+// of times). The group built is the one held in memory would build.
+func TestSpilledLargeGroupLoadsInLinearMemory(t *testing.T) {
+	k, _ := layout.Lookup("groups")
+	spec := deltaKinds["groups"]
+	objectOf := func(ch *deltaChange) string {
+		o, err := apply(k, spec, nil, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(o)
+		return string(b)
+	}
+	m, held := bigGroupRound(t, 1000, 1<<40)
+	defer m.sp.close()
+	ms, spilled := bigGroupRound(t, 1000, 0)
+	defer ms.sp.close()
+	if len(held.recs) != 0 || len(spilled.recs) != 50 {
+		t.Fatalf("records: held %d, spilled %d; want 0 and 50", len(held.recs), len(spilled.recs))
+	}
+	if a, b := objectOf(held), objectOf(spilled); a != b || !strings.Contains(a, `"displayName":"All staff"`) {
+		t.Errorf("spilled group differs from the one held:\n got %.300s\nwant %.300s", b, a)
+	}
+	loadBytes := func(n int) uint64 {
+		m, ch := bigGroupRound(t, n, 0)
+		defer m.sp.close()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if err := ch.load(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if got := len(ch.rels[0].events); got != n {
+			t.Fatalf("%d events loaded, want %d", got, n)
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, large := loadBytes(10000), loadBytes(20000)
+	if large > 3*small {
+		t.Errorf("loading 20,000 members allocated %d bytes, 10,000 %d: %.1f×, want about 2×", large, small, float64(large)/float64(small))
 	}
 }

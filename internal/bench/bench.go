@@ -92,6 +92,81 @@ type Row struct {
 	// (then Value is meaningless and Met false).
 	Detail string `json:"detail"`
 	Error  string `json:"error,omitempty"`
+	// CPU is where an export row's time went: the CPU of the export and of
+	// graphsim serving it (rows a1 and b1).
+	CPU *RowCPU `json:"cpu,omitempty"`
+}
+
+// RowCPU is the CPU an export used, the export's own and graphsim's, in
+// seconds and per object read: how much of the wall time is the product's.
+type RowCPU struct {
+	Objects int `json:"objects"`
+	// Export is the export child's CPU (user+sys from its rusage); nil when
+	// the export ran in the bench's process (then Graphsim holds both).
+	Export *exportCPU `json:"export,omitempty"`
+	// Graphsim is the bench process's CPU over the export's span: graphsim
+	// serving the requests (its HTTP, JSON, paging, delta and garbage
+	// collection), and the export too when it ran in-process.
+	Graphsim         *exportCPU `json:"graphsim,omitempty"`
+	InProcess        bool       `json:"inProcess,omitempty"`
+	ExportMsPerObj   float64    `json:"exportMsPerObject,omitempty"`
+	GraphsimMsPerObj float64    `json:"graphsimMsPerObject,omitempty"`
+}
+
+// exportCPU is one process's CPU time over an export, in seconds.
+type exportCPU struct {
+	User float64 `json:"user"`
+	Sys  float64 `json:"sys"`
+}
+
+func (c *exportCPU) total() float64 {
+	if c == nil {
+		return 0
+	}
+	return c.User + c.Sys
+}
+
+// cpuOf is r's RowCPU (nil when neither process's CPU was read).
+func cpuOf(r exportResult, inProcess bool) *RowCPU {
+	if r.Child == nil && r.Graphsim == nil {
+		return nil
+	}
+	c := &RowCPU{Objects: r.Objects, Export: r.Child, Graphsim: r.Graphsim, InProcess: inProcess}
+	if r.Objects > 0 {
+		c.ExportMsPerObj = 1000 * r.Child.total() / float64(r.Objects)
+		c.GraphsimMsPerObj = 1000 * r.Graphsim.total() / float64(r.Objects)
+	}
+	return c
+}
+
+// String says c in a row's detail.
+func (c *RowCPU) String() string {
+	if c == nil {
+		return "CPU not measured"
+	}
+	per := func(x *exportCPU) string {
+		if c.Objects == 0 {
+			return ""
+		}
+		return fmt.Sprintf(", %.3f ms/object", 1000*x.total()/float64(c.Objects))
+	}
+	if c.InProcess {
+		return fmt.Sprintf("CPU %.1f s (user %.1f + sys %.1f%s), export and graphsim together in the bench's process",
+			c.Graphsim.total(), c.Graphsim.User, c.Graphsim.Sys, per(c.Graphsim))
+	}
+	s := "CPU: export child "
+	if c.Export != nil {
+		s += fmt.Sprintf("%.1f s (user %.1f + sys %.1f%s)", c.Export.total(), c.Export.User, c.Export.Sys, per(c.Export))
+	} else {
+		s += "not measured"
+	}
+	s += ", graphsim (the bench's process) "
+	if c.Graphsim != nil {
+		s += fmt.Sprintf("%.1f s (user %.1f + sys %.1f%s) over the same span", c.Graphsim.total(), c.Graphsim.User, c.Graphsim.Sys, per(c.Graphsim))
+	} else {
+		s += "not measured"
+	}
+	return s
 }
 
 // Distance is how far Value is from Target, in words.
@@ -299,7 +374,19 @@ func simSleep(c *graphsim.Clock) func(context.Context, time.Duration) error {
 // runExport runs one export into dir: in a child process when Options.Exec
 // is set (graphsim's heap then slows neither its run nor its garbage
 // collector), else here. virtual waits on graphsim's clock.
+//
+// The result's Graphsim is this process's CPU over the run: graphsim's
+// serving (and the export's, in-process); its Child the child's.
 func (b *runner) runExport(ctx context.Context, s *sim, dir, message string, virtual bool) exportResult {
+	u0, s0, ok := selfCPU()
+	r := b.runExportHere(ctx, s, dir, message, virtual)
+	if u1, s1, ok1 := selfCPU(); ok && ok1 {
+		r.Graphsim = &exportCPU{User: (u1 - u0).Seconds(), Sys: (s1 - s0).Seconds()}
+	}
+	return r
+}
+
+func (b *runner) runExportHere(ctx context.Context, s *sim, dir, message string, virtual bool) exportResult {
 	if b.o.Exec != nil {
 		return b.childExport(ctx, s, dir, message, virtual)
 	}
@@ -345,6 +432,10 @@ type exportResult struct {
 	WriteSeconds  float64 `json:"writeSeconds"` // from the last kind read to the end of the snapshot write
 	PeakRSSKiB    int64   `json:"peakRssKiB,omitempty"`
 	Error         string  `json:"error,omitempty"`
+	// Child and Graphsim are set by the parent (childExport, runExport),
+	// never sent by the child.
+	Child    *exportCPU `json:"-"`
+	Graphsim *exportCPU `json:"-"`
 }
 
 // timing records when the read ended and the export finished.

@@ -58,12 +58,32 @@ func TestChildExport(t *testing.T) {
 	if err := initBare(dir); err != nil {
 		t.Fatal(err)
 	}
-	res := b.childExport(context.Background(), s, dir, "child", false)
+	t0 := time.Now()
+	res := b.runExport(context.Background(), s, dir, "child", false)
+	wall := time.Since(t0).Seconds()
 	if res.Error != "" || res.Commit == "" || res.Objects < s.Tenant().Count("user") || res.Requests == 0 || res.ResourceUnits == 0 {
 		t.Fatalf("child export: %+v", res)
 	}
 	if runtime.GOOS == "linux" && res.PeakRSSKiB < 1024 {
 		t.Errorf("peak RSS %d KiB: not measured", res.PeakRSSKiB)
+	}
+	if runtime.GOOS == "linux" {
+		// Where the time went: the child's CPU from its rusage and this
+		// process's (graphsim's) over the same span, both filled, neither
+		// more than the span's wall time on every CPU (bounds, not timings).
+		// A child's CPU (a Go process starting, reading the tenant over
+		// HTTP, writing a repository) is never under a millisecond.
+		most := wall * float64(runtime.NumCPU())
+		for name, c := range map[string]*exportCPU{"export child": res.Child, "graphsim": res.Graphsim} {
+			if c == nil || c.User <= 0 || c.User+c.Sys < 0.001 || c.User+c.Sys > most || c.Sys < 0 {
+				t.Errorf("%s CPU %+v over %.2f s wall on %d CPUs", name, c, wall, runtime.NumCPU())
+			}
+		}
+		cpu := cpuOf(res, false)
+		if cpu.Objects != res.Objects || cpu.ExportMsPerObj <= 0 || cpu.GraphsimMsPerObj <= 0 ||
+			!strings.Contains(cpu.String(), "export child ") || !strings.Contains(cpu.String(), "ms/object") || strings.Contains(cpu.String(), "not measured") {
+			t.Errorf("row CPU %+v: %s", cpu, cpu)
+		}
 	}
 	// The child said how far it got, a line per kind read, as it went.
 	lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
@@ -205,6 +225,11 @@ func TestRunsOnlyB(t *testing.T) {
 		if r.Error != "" {
 			t.Errorf("row %s: %s", r.ID, r.Error)
 		}
+	}
+	// The export ran in this process: b1 says the CPU of the two together.
+	if c := tab.Rows[0].CPU; runtime.GOOS == "linux" && (c == nil || !c.InProcess || c.Export != nil || c.Graphsim.total() <= 0 || c.Objects != tab.Objects ||
+		!strings.Contains(tab.Rows[0].Detail, "export and graphsim together")) {
+		t.Errorf("b1 CPU %+v: %s", c, tab.Rows[0].Detail)
 	}
 	if strings.Join(ids, " ") != "b1 b2" || len(cli) != 0 || len(tab.Breakdown)+len(tab.Quiet)+len(tab.Churn) != 0 {
 		t.Errorf("rows %v, commands %v, breakdowns %d %d %d", ids, cli, len(tab.Breakdown), len(tab.Quiet), len(tab.Churn))

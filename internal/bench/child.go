@@ -18,9 +18,16 @@ import (
 )
 
 // Exec runs one child export: it sends stdin (a childRequest) to a new
-// process and returns what the process wrote on stdout and its peak
-// resident memory in KiB (0 where the platform does not say).
-type Exec func(ctx context.Context, stdin []byte) (stdout []byte, peakRSSKiB int64, err error)
+// process and returns what the process wrote on stdout and what it used.
+type Exec func(ctx context.Context, stdin []byte) (stdout []byte, used Usage, err error)
+
+// Usage is what a child process used, from its rusage (wait4): its peak
+// resident memory in KiB (0 where the platform does not say) and its CPU
+// time in user and kernel mode.
+type Usage struct {
+	PeakRSSKiB int64
+	User, Sys  time.Duration
+}
 
 // ReExec runs path with args (and extra environment entries) as the child:
 // the entrasnap binary itself with "bench --child", or a test binary whose
@@ -28,7 +35,7 @@ type Exec func(ctx context.Context, stdin []byte) (stdout []byte, peakRSSKiB int
 // log as they come, as "bench: child: ..." (nil: dropped); the rest of its
 // stderr is kept for the error.
 func ReExec(path string, args, env []string, log io.Writer) Exec {
-	return func(ctx context.Context, stdin []byte) ([]byte, int64, error) {
+	return func(ctx context.Context, stdin []byte) ([]byte, Usage, error) {
 		cmd := exec.CommandContext(ctx, path, args...)
 		cmd.Env = append(cmd.Environ(), env...)
 		cmd.Stdin = bytes.NewReader(stdin)
@@ -37,14 +44,14 @@ func ReExec(path string, args, env []string, log io.Writer) Exec {
 		cmd.Stdout, cmd.Stderr = &out, split
 		err := cmd.Run()
 		split.flush()
-		var rss int64
-		if cmd.ProcessState != nil {
-			rss = maxRSSKiB(cmd.ProcessState)
+		var used Usage
+		if ps := cmd.ProcessState; ps != nil {
+			used = Usage{PeakRSSKiB: maxRSSKiB(ps), User: ps.UserTime(), Sys: ps.SystemTime()}
 		}
 		if err != nil {
-			return nil, rss, fmt.Errorf("child export (%s): %w: %s", path, err, strings.TrimSpace(errb.String()))
+			return nil, used, fmt.Errorf("child export (%s): %w: %s", path, err, strings.TrimSpace(errb.String()))
 		}
-		return out.Bytes(), rss, nil
+		return out.Bytes(), used, nil
 	}
 }
 
@@ -178,17 +185,19 @@ func remoteSleep(graphURL, token string) func(context.Context, time.Duration) er
 // childExport runs an export through o.Exec and reads its result.
 func (b *runner) childExport(ctx context.Context, s *sim, dir, message string, virtual bool) exportResult {
 	req, _ := json.Marshal(childRequest{GraphURL: s.url, Token: s.Token(), Repo: dir, Message: message, UserAgent: b.o.UserAgent, Virtual: virtual})
-	out, rss, err := b.o.Exec(ctx, req)
+	out, used, err := b.o.Exec(ctx, req)
+	cpu := &exportCPU{User: used.User.Seconds(), Sys: used.Sys.Seconds()}
 	if err != nil {
-		return exportResult{Error: err.Error(), PeakRSSKiB: rss}
+		return exportResult{Error: err.Error(), PeakRSSKiB: used.PeakRSSKiB, Child: cpu}
 	}
 	var res exportResult
 	if err := json.Unmarshal(out, &res); err != nil {
-		return exportResult{Error: fmt.Sprintf("child export: reading its result: %v", err)}
+		return exportResult{Error: fmt.Sprintf("child export: reading its result: %v", err), Child: cpu}
 	}
 	if res.PeakRSSKiB == 0 { // the child could not say: the parent's figure, which may be the parent's own (selfPeakRSSKiB)
-		res.PeakRSSKiB = rss
+		res.PeakRSSKiB = used.PeakRSSKiB
 	}
+	res.Child = cpu
 	return res
 }
 

@@ -2,8 +2,13 @@
 
 package bench
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 func maxRSSKiB(*os.ProcessState) int64 { return 0 }
 
 func selfPeakRSSKiB() int64 { return 0 }
+
+func selfCPU() (user, sys time.Duration, ok bool) { return 0, 0, false }

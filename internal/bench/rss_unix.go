@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // maxRSSKiB is the child's peak resident set size (getrusage ru_maxrss:
@@ -42,4 +43,15 @@ func selfPeakRSSKiB() int64 {
 		}
 	}
 	return 0
+}
+
+// selfCPU is the CPU time this process has used so far, in user and kernel
+// mode (getrusage RUSAGE_SELF: every thread of this process, none of its
+// children's); ok false where it cannot be read.
+func selfCPU() (user, sys time.Duration, ok bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, 0, false
+	}
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano()), true
 }

@@ -51,10 +51,13 @@ func (b *runner) offRuns(ctx context.Context, t *Table) error {
 	}
 	t.Objects = first.Objects
 	t.Breakdown = Breakdown(st.Endpoints, t.Floor)
-	detail := fmt.Sprintf("%s requests (%s with $batch items), %s units, floor %s units; %.1f s (read %.1f s, then write %.1f s); %s objects",
+	cpu := cpuOf(first, b.o.Exec == nil)
+	detail := fmt.Sprintf("%s requests (%s with $batch items), %s units, floor %s units; %.1f s (read %.1f s, then write %.1f s); %s objects; %s",
 		fmtInt(first.Requests), fmtInt(int64(st.Requests)), fmtInt(int64(st.ResourceUnits)), fmtInt(int64(t.Floor.Units)),
-		first.Seconds, first.ReadSeconds, first.WriteSeconds, fmtInt(int64(first.Objects)))
-	t.Rows = append(t.Rows, upTo("a1", runA, "resource units ÷ floor", float64(st.ResourceUnits)/float64(max(t.Floor.Units, 1)), 1.15, "×", detail))
+		first.Seconds, first.ReadSeconds, first.WriteSeconds, fmtInt(int64(first.Objects)), cpu)
+	a1 := upTo("a1", runA, "resource units ÷ floor", float64(st.ResourceUnits)/float64(max(t.Floor.Units, 1)), 1.15, "×", detail)
+	a1.CPU = cpu
+	t.Rows = append(t.Rows, a1)
 	rssTarget := 300.0
 	if t.Users >= 1_000_000 {
 		rssTarget = 1024
@@ -343,16 +346,18 @@ func (b *runner) throttledRuns(ctx context.Context, t *Table) error {
 	if b.o.Clock == "virtual" {
 		timeNote = fmt.Sprintf("%.1f s simulated (graphsim's clock moved by the client's waits; %.1f s real)", elapsed, real)
 	}
-	detail := fmt.Sprintf("%s vs bound %.1f s (%s units at %.0f units/s); %s requests, %s retries, %s",
-		timeNote, bound, fmtInt(int64(st.ResourceUnits)), ReadRate(users), fmtInt(res.Requests), fmtInt(res.Retries), peakRSS(res))
+	cpu := cpuOf(res, b.o.Exec == nil)
+	detail := fmt.Sprintf("%s vs bound %.1f s (%s units at %.0f units/s); %s requests, %s retries, %s; %s",
+		timeNote, bound, fmtInt(int64(st.ResourceUnits)), ReadRate(users), fmtInt(res.Requests), fmtInt(res.Retries), peakRSS(res), cpu)
 	if t.Objects == 0 {
 		t.Objects = res.Objects
 	}
+	b1 := upTo("b1", runB, "time ÷ budget bound", elapsed/bound, 1.2, "×", detail)
 	if res.Error != "" {
-		t.Rows = append(t.Rows, failed("b1", runB, "time ÷ budget bound", 1.2, "×", errors.New(res.Error), detail))
-	} else {
-		t.Rows = append(t.Rows, upTo("b1", runB, "time ÷ budget bound", elapsed/bound, 1.2, "×", detail))
+		b1 = failed("b1", runB, "time ÷ budget bound", 1.2, "×", errors.New(res.Error), detail)
 	}
+	b1.CPU = cpu
+	t.Rows = append(t.Rows, b1)
 	t.Rows = append(t.Rows, upTo("b2", runB, "throttled answers ÷ requests", 100*float64(st.Throttled)/float64(max(st.Requests, 1)), 2, "%",
 		fmt.Sprintf("%s 429s of %s requests ($batch items counted one by one)", fmtInt(int64(st.Throttled)), fmtInt(int64(st.Requests)))))
 	if !b.runs['f'] {
