@@ -3,6 +3,7 @@ package live
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -52,8 +53,15 @@ type writer struct {
 	// validated, when set, gives the Validated known now (reader).
 	validated func() Validated
 	sink      func(path string, data []byte) error
-	// index: lower-cased GUID key → the object's file.
-	index map[string]*entry
+	// index: an object's GUID key (any case) → its file's place in ents.
+	// Keys and places hold no pointer, so the collector does not scan the
+	// map: a large tenant's users kind holds one entry a user until the
+	// kind ends (issue 12, peak memory).
+	index map[[16]byte]int32
+	ents  []entry
+	// warns are the warnings of the files that have some, by place in ents
+	// (few files have any: not a slice in every entry).
+	warns map[int32][]Warning
 	// held are the objects whose key is not a GUID (or of a singleton).
 	held []map[string]any
 	// files are the files made, without a sink.
@@ -89,14 +97,41 @@ func (w *writer) close() {
 	}
 }
 
-// entry is one object's file.
+// entry is one object's file: its key is a part of its path's bytes when
+// the path ends with it (keyOfPath).
 type entry struct {
 	key, path string
-	warnings  []Warning
+}
+
+// guidKey is the GUID key as 16 bytes, whatever the case of its hex
+// digits (the same GUID in two cases is one object); ok is false when key
+// is not a GUID (layout.IsGUID).
+func guidKey(key string) (g [16]byte, ok bool) {
+	if !layout.IsGUID(key) {
+		return g, false
+	}
+	j := 0
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		var v byte
+		switch {
+		case c == '-':
+			continue
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		default: // 'A'..'F' (IsGUID)
+			v = c - 'A' + 10
+		}
+		g[j/2] |= v << (4 * (1 - j%2))
+		j++
+	}
+	return g, true
 }
 
 func newWriter(k *layout.Kind, sink func(path string, data []byte) error) *writer {
-	w := &writer{k: k, sink: sink, index: map[string]*entry{}}
+	w := &writer{k: k, sink: sink, index: map[[16]byte]int32{}}
 	if sink == nil {
 		w.files = map[string][]byte{}
 	}
@@ -124,10 +159,12 @@ func newWriter(k *layout.Kind, sink func(path string, data []byte) error) *write
 	return w
 }
 
-// job is one object whose file is to be made.
+// job is one object whose file is to be made: e is its place in
+// writer.ents.
 type job struct {
 	obj map[string]any
-	e   *entry
+	e   int32
+	key string // the key, until add gave the job its entry
 }
 
 // add takes a page of objects (in the order read) and starts making their
@@ -148,7 +185,8 @@ func (w *writer) add(objs []map[string]any) error {
 	}
 	kp := k.KeyProp()
 	var jobs []job
-	inPage := map[string]int{} // lower-cased key → index in jobs
+	var guids [][16]byte
+	inPage := map[[16]byte]int{} // GUID → index in jobs
 	for _, obj := range objs {
 		directLicences(k, obj) // users.go
 		keepOnly(obj, w.keep)  // allowlist.go
@@ -161,22 +199,23 @@ func (w *writer) add(objs []map[string]any) error {
 			w.err = &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned an object without %s", kp)}
 			return w.err
 		}
-		if !layout.IsGUID(key) {
+		g, ok := guidKey(key)
+		if !ok {
 			w.held = append(w.held, obj)
 			continue
 		}
-		lk := strings.ToLower(key)
-		if i, ok := inPage[lk]; ok {
-			if prev := jobs[i].e.key; key == prev || key < prev {
-				jobs[i] = job{obj: obj, e: &entry{key: key}}
+		if i, ok := inPage[g]; ok {
+			if prev := jobs[i].key; key == prev || key < prev {
+				jobs[i] = job{obj: obj, key: key}
 			}
 			continue
 		}
-		if e := w.index[lk]; e != nil && key != e.key && key > e.key {
+		if i, ok := w.index[g]; ok && key != w.ents[i].key && key > w.ents[i].key {
 			continue // the same GUID in another case: the first in byte order stays
 		}
-		inPage[lk] = len(jobs)
-		jobs = append(jobs, job{obj: obj, e: &entry{key: key}})
+		inPage[g] = len(jobs)
+		jobs = append(jobs, job{obj: obj, key: key})
+		guids = append(guids, g)
 	}
 	for i := range jobs {
 		j := &jobs[i]
@@ -185,13 +224,25 @@ func (w *writer) add(objs []map[string]any) error {
 			w.err = &KindError{Kind: k.Name, What: "list", Err: err}
 			return w.err
 		}
-		j.e.path = p
-		j.e.key = keyOfPath(p, j.e.key)
-		lk := strings.ToLower(j.e.key)
-		if old := w.index[lk]; old != nil && old.path != p && w.files != nil {
-			delete(w.files, old.path)
+		e := entry{path: p, key: keyOfPath(p, j.key)}
+		j.key = ""
+		at, ok := w.index[guids[i]]
+		if !ok {
+			if len(w.ents) >= math.MaxInt32 {
+				w.err = &KindError{Kind: k.Name, What: "list", Err: errors.New("more objects in one kind than entrasnap can hold")}
+				return w.err
+			}
+			at = int32(len(w.ents))
+			w.ents = append(w.ents, e)
+			w.index[guids[i]] = at
+		} else {
+			if old := w.ents[at].path; old != p && w.files != nil {
+				delete(w.files, old)
+			}
+			w.ents[at] = e
+			delete(w.warns, at)
 		}
-		w.index[lk] = j.e
+		j.e = at
 	}
 	w.run(jobs)
 	return nil
@@ -218,16 +269,24 @@ func (w *writer) run(jobs []job) {
 		defer w.wg.Done()
 		for i := range jobs {
 			j := &jobs[i]
-			data, warnings := prepareOne(w.k, w.sch, valid, j.obj, j.e.path)
+			path := w.ents[j.e].path // (add grows ents only while no job runs)
+			data, warnings := prepareOne(w.k, w.sch, valid, j.obj, path)
 			j.obj = nil // (the object is no longer needed)
-			j.e.warnings = warnings
+			if len(warnings) > 0 {
+				w.mu.Lock()
+				if w.warns == nil {
+					w.warns = map[int32][]Warning{}
+				}
+				w.warns[j.e] = warnings
+				w.mu.Unlock()
+			}
 			if w.sink == nil {
 				w.mu.Lock()
-				w.files[j.e.path] = data
+				w.files[path] = data
 				w.mu.Unlock()
 				continue
 			}
-			if err := w.sink(j.e.path, data); err != nil {
+			if err := w.sink(path, data); err != nil {
 				w.mu.Lock()
 				if w.err == nil {
 					w.err = &sinkError{err: err}
@@ -257,7 +316,7 @@ func (w *writer) reset() error {
 	if _, ok := w.err.(*sinkError); ok {
 		return w.err
 	}
-	w.err, w.held, w.index = nil, nil, map[string]*entry{}
+	w.err, w.held, w.index, w.ents, w.warns = nil, nil, map[[16]byte]int32{}, nil, nil
 	if w.files != nil {
 		w.files = map[string][]byte{}
 	}
@@ -299,29 +358,24 @@ func (w *writer) finish() ([]prepared, error) {
 	}
 	jobs := make([]job, len(held))
 	for i := range held {
-		jobs[i] = job{obj: held[i], e: &entry{key: hf[i].key, path: hf[i].path}}
+		jobs[i] = job{obj: held[i], e: int32(len(w.ents))}
+		w.ents = append(w.ents, entry{key: hf[i].key, path: hf[i].path})
 	}
 	held = nil
 	w.run(jobs)
 	if err := w.wait(); err != nil {
 		return nil, err
 	}
-	files := make([]prepared, 0, len(w.index)+len(jobs))
-	add := func(e *entry) {
-		f := prepared{path: e.path, key: e.key, warnings: e.warnings, sunk: w.sink != nil}
+	w.index = nil
+	files := make([]prepared, len(w.ents))
+	for i, e := range w.ents {
+		f := prepared{path: e.path, key: e.key, warnings: w.warns[int32(i)], sunk: w.sink != nil}
 		if w.files != nil {
 			f.data = w.files[e.path]
 		}
-		files = append(files, f)
+		files[i] = f
 	}
-	for _, e := range w.index {
-		add(e)
-	}
-	w.index = nil
-	for i := range jobs {
-		add(jobs[i].e)
-	}
-	w.files = nil
+	w.ents, w.warns, w.files = nil, nil, nil
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	return files, nil
 }
