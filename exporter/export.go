@@ -408,7 +408,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for _, p := range lv.Kept {
 		blobs[p] = prev.blobs[p] // a delta read's unchanged files
 	}
-	sunk = nil
+	// (blobs has them now: lv.Paths is not held through the write, a
+	// slice header a file at 1.2M users)
+	sunk, lv.Paths = nil, nil
 	read := map[string]bool{}
 	var carry []string
 	for _, r := range lv.Kinds {
