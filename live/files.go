@@ -504,53 +504,136 @@ func schemaWarnings(prev []Warning, p, kind string) ([]Warning, bool) {
 }
 
 // builder collects the files of the kinds read completely and refuses
-// path collisions.
+// path collisions (check).
 type builder struct {
 	files    map[string][]byte
-	owner    map[string]string // path → object key
-	folded   map[string]string // lower-cased path → path, for paths with an upper-case letter
-	sunk     []string          // paths given to the sink
-	kept     []string          // previous files kept without their bytes
+	sunk     []string // paths given to the sink
+	kept     []string // previous files kept without their bytes
 	warnings []Warning
+	// reads are the kinds added, in order: a collision names its objects
+	// from their files (check). No map of every path to its key is kept
+	// for that: at 1.2M users it held 1.4M entries the collector scanned
+	// while the read ended (issue 12, peak memory).
+	reads []*kindRead
 }
 
 func newBuilder() *builder {
-	return &builder{files: map[string][]byte{}, owner: map[string]string{}, folded: map[string]string{}}
+	return &builder{files: map[string][]byte{}}
 }
 
-// add takes one kind's prepared files.
+// add takes one kind's prepared files; check then refuses collisions.
 func (b *builder) add(kr *kindRead) error {
 	b.warnings = append(b.warnings, kr.warnings...)
+	b.reads = append(b.reads, kr)
 	for _, f := range kr.files {
-		if prev, ok := b.owner[f.path]; ok {
-			return &CollisionError{Path: f.path, Kind: kr.kind.Name, Key1: prev, Key2: f.key}
-		}
-		// folded holds only the paths with an upper-case letter: a
-		// lower-case one is its own fold, found in owner (one map entry a
-		// file, not two: 125,000 files at 100,000 users; issue 12).
-		lp := strings.ToLower(f.path)
-		other, ok := b.folded[lp]
-		if !ok && lp != f.path {
-			_, ok = b.owner[lp]
-			other = lp
-		}
-		if ok {
-			return &CollisionError{Path: f.path + " and " + other, Kind: kr.kind.Name, Key1: b.owner[other], Key2: f.key, CaseFolding: true}
-		}
-		if f.kept {
+		switch {
+		case f.kept:
 			b.kept = append(b.kept, f.path)
-		} else if f.sunk {
+		case f.sunk:
 			b.sunk = append(b.sunk, f.path)
-		} else {
+		default:
+			if _, dup := b.files[f.path]; dup {
+				return b.collision(f.path, "")
+			}
 			b.files[f.path] = f.data
-		}
-		b.owner[f.path] = f.key
-		if lp != f.path {
-			b.folded[lp] = f.path
 		}
 		b.warnings = append(b.warnings, f.warnings...)
 	}
 	return nil
+}
+
+// check sorts the paths and refuses two files at one path, or at paths
+// that differ only in case (one file on Windows and macOS), over every
+// kind added: a walk of the sorted lists, and a look-up of the lower-cased
+// form of each path that has an upper-case letter (few: slugs and GUIDs
+// are lower case).
+func (b *builder) check() error {
+	sort.Strings(b.sunk)
+	sort.Strings(b.kept)
+	others := make([]string, 0, len(b.files))
+	for p := range b.files {
+		others = append(others, p)
+	}
+	sort.Strings(others)
+	lists := [3][]string{b.sunk, b.kept, others}
+	var at [3]int
+	prev, started := "", false
+	for {
+		best := -1
+		for i, l := range lists {
+			if at[i] < len(l) && (best < 0 || l[at[i]] < lists[best][at[best]]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		p := lists[best][at[best]]
+		at[best]++
+		if started && p == prev {
+			return b.collision(p, "")
+		}
+		prev, started = p, true
+	}
+	var folded map[string]string // lower-cased path → the path, for paths with an upper-case letter
+	for _, l := range lists {
+		for _, p := range l {
+			if !mayFold(p) {
+				continue
+			}
+			lp := strings.ToLower(p)
+			if lp == p {
+				continue
+			}
+			if q, ok := folded[lp]; ok {
+				return b.collision(p, q)
+			}
+			for _, l2 := range lists {
+				if i := sort.SearchStrings(l2, lp); i < len(l2) && l2[i] == lp {
+					return b.collision(p, lp)
+				}
+			}
+			if folded == nil {
+				folded = map[string]string{}
+			}
+			folded[lp] = p
+		}
+	}
+	return nil
+}
+
+// mayFold: strings.ToLower may change p (an upper-case ASCII letter, or a
+// byte that is not ASCII).
+func mayFold(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// collision is the error for two files at path p (q == ""), or at paths p
+// and q that differ only in case, naming the objects as they were added:
+// the kind of the later one, the earlier one's key first.
+func (b *builder) collision(p, q string) error {
+	type seen struct{ kind, key, path string }
+	var found []seen
+	for _, kr := range b.reads {
+		for _, f := range kr.files {
+			if f.path == p || q != "" && f.path == q {
+				found = append(found, seen{kr.kind.Name, f.key, f.path})
+			}
+		}
+	}
+	for len(found) < 2 {
+		found = append(found, seen{path: p})
+	}
+	first, second := found[0], found[1]
+	if q == "" {
+		return &CollisionError{Path: p, Kind: second.kind, Key1: first.key, Key2: second.key}
+	}
+	return &CollisionError{Path: second.path + " and " + first.path, Kind: second.kind, Key1: first.key, Key2: second.key, CaseFolding: true}
 }
 
 const msgSecretRemoved = "secret-looking property removed; the layout catalog should list it as Secret"
