@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -385,6 +386,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if lv == nil {
 		return nil, err
 	}
+	returnFreedMemory(len(lv.Paths))
 	res.TenantID = lv.TenantID
 	if res.TenantID == "" && prev.manifest != nil {
 		res.TenantID = prev.manifest.TenantID
@@ -754,5 +756,23 @@ func sizeBudget(ctx context.Context, c *graph.Client, kinds []*layout.Kind) {
 			_, _ = c.SizeBudget(ctx)
 			return
 		}
+	}
+}
+
+// freeAfter is the number of files past which the export gives the memory
+// its read freed back to the system before the write (returnFreedMemory).
+const freeAfter = 50_000
+
+// returnFreedMemory, after a read of more than freeAfter files, collects
+// once and returns the freed memory to the system (debug.FreeOSMemory):
+// the read's pages, decoded objects and delta rounds are garbage once it
+// ends, and the runtime otherwise gives their memory back only slowly, so
+// the write's own growth came on top of it and made the export's peak
+// resident memory (issue 12). One collection of the heap the read keeps
+// (paths and blob ids); the headroom between collections is the runtime's
+// default (docs/design.md).
+func returnFreedMemory(files int) {
+	if files > freeAfter {
+		debug.FreeOSMemory()
 	}
 }
