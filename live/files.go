@@ -107,12 +107,18 @@ type entry struct {
 // digits (the same GUID in two cases is one object); ok is false when key
 // is not a GUID (layout.IsGUID).
 func guidKey(key string) (g [16]byte, ok bool) {
-	if !layout.IsGUID(key) {
+	return guidBytes(key, true)
+}
+
+// guidBytes parses a GUID (layout.IsGUID) into its 16 bytes; with anyCase
+// false, one with an upper-case hex digit is refused (parseLowerGUID).
+func guidBytes(s string, anyCase bool) (g [16]byte, ok bool) {
+	if !layout.IsGUID(s) {
 		return g, false
 	}
 	j := 0
-	for i := 0; i < len(key); i++ {
-		c := key[i]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		var v byte
 		switch {
 		case c == '-':
@@ -121,8 +127,10 @@ func guidKey(key string) (g [16]byte, ok bool) {
 			v = c - '0'
 		case c >= 'a' && c <= 'f':
 			v = c - 'a' + 10
-		default: // 'A'..'F' (IsGUID)
+		case anyCase: // 'A'..'F' (IsGUID)
 			v = c - 'A' + 10
+		default:
+			return g, false
 		}
 		g[j/2] |= v << (4 * (1 - j%2))
 		j++
