@@ -620,6 +620,7 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 	if err := ch.load(); err != nil { // a spilled round's records (spill.go)
 		return nil, err
 	}
+	defer ch.unload()
 	obj := map[string]any{}
 	for p, v := range base {
 		obj[p] = v
