@@ -69,11 +69,11 @@ func spillItems() []map[string]any {
 
 // merged runs spillItems through a round's merge that spills past limit
 // bytes, then builds every object as a delta read does, as JSON.
-func merged(t *testing.T, dir string, limit int64) (objs []string, spilled bool) {
+// round merges spillItems as a groups round does, moving them to a file
+// in dir past limit bytes; close the round's file with m.sp.close.
+func round(t *testing.T, dir string, limit int64) (m *roundMerge, changes []*deltaChange) {
 	t.Helper()
-	k, _ := layout.Lookup("groups")
-	spec := deltaKinds["groups"]
-	m := newRoundMerge(spec, dir, limit)
+	m = newRoundMerge(deltaKinds["groups"], dir, limit)
 	for _, it := range spillItems() {
 		// Decoded as Graph's pages are (numbers kept as written).
 		b, err := json.Marshal(it)
@@ -94,12 +94,20 @@ func merged(t *testing.T, dir string, limit int64) (objs []string, spilled bool)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, changes
+}
+
+func merged(t *testing.T, dir string, limit int64) (objs []string, spilled bool) {
+	t.Helper()
+	k, _ := layout.Lookup("groups")
+	spec := deltaKinds["groups"]
+	m, changes := round(t, dir, limit)
 	defer m.sp.close()
 	for _, ch := range changes {
 		spilled = spilled || len(ch.recs) > 0
 	}
 	keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
-	err = build(k, spec, changes, keep, func(page []map[string]any) error {
+	err := build(k, spec, changes, keep, func(page []map[string]any) error {
 		for _, o := range page {
 			b, err := json.Marshal(o)
 			if err != nil {
@@ -192,27 +200,11 @@ func TestKeyOfPathSharesThePathOrKeepsTheKey(t *testing.T) {
 func TestSpilledChangeHoldsNothingOnceBuilt(t *testing.T) {
 	k, _ := layout.Lookup("groups")
 	spec := deltaKinds["groups"]
-	m := newRoundMerge(spec, t.TempDir(), 0)
-	for _, it := range spillItems() {
-		b, _ := json.Marshal(it)
-		o, err := decodeObject(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := o["id"].(string)
-		_, removed := o["@removed"]
-		if err := m.add(o, id, strings.ToLower(id), removed); err != nil {
-			t.Fatal(err)
-		}
-	}
-	changes, err := m.end()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, changes := round(t, t.TempDir(), 0)
 	defer m.sp.close()
 	held := append([]*deltaChange(nil), changes...) // as a holder of the round would
 	var first []string
-	err = build(k, spec, changes, func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }, func(page []map[string]any) error {
+	err := build(k, spec, changes, func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }, func(page []map[string]any) error {
 		for _, o := range page {
 			b, _ := json.Marshal(o)
 			first = append(first, string(b))
