@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -307,7 +308,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer stage.Discard() // (a no-op once committed)
 	var (
 		sunkMu sync.Mutex
-		sunk   = map[string]plumbing.Hash{}
+		sunk   sunkFiles
 	)
 	sink := func(path string, data []byte) error {
 		h, err := stage.Add(data)
@@ -315,7 +316,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return fmt.Errorf("writing %s to %s: %w", path, o.Repo.Path(), err)
 		}
 		sunkMu.Lock()
-		sunk[path] = h
+		sunk.add(path, h)
 		sunkMu.Unlock()
 		return nil
 	}
@@ -385,6 +386,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if lv == nil {
 		return nil, err
 	}
+	returnFreedMemory(len(lv.Paths))
 	res.TenantID = lv.TenantID
 	if res.TenantID == "" && prev.manifest != nil {
 		res.TenantID = prev.manifest.TenantID
@@ -396,19 +398,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// Files, carried paths and the manifest. The object files are in the
 	// stage; only those of the kinds read completely (lv.Paths) are kept.
-	// (sunk becomes blobs in place: a second map of every path would
-	// double what the largest tenants hold here.)
 	files := lv.Files
-	blobs := sunk
-	for p := range blobs {
-		if _, ok := slices.BinarySearch(lv.Paths, p); !ok {
-			delete(blobs, p)
-		}
-	}
+	blobs := sunk.blobs(lv.Paths, len(lv.Kept))
 	for _, p := range lv.Kept {
 		blobs[p] = prev.blobs[p] // a delta read's unchanged files
 	}
-	sunk = nil
+	// (blobs has them now: lv.Paths is not held through the write, a
+	// slice header a file at 1.2M users)
+	sunk, lv.Paths = sunkFiles{}, nil
 	read := map[string]bool{}
 	var carry []string
 	for _, r := range lv.Kinds {
@@ -753,4 +750,64 @@ func sizeBudget(ctx context.Context, c *graph.Client, kinds []*layout.Kind) {
 			return
 		}
 	}
+}
+
+// freeAfter is the number of files past which the export gives the memory
+// its read freed back to the system before the write (returnFreedMemory).
+const freeAfter = 50_000
+
+// returnFreedMemory, after a read of more than freeAfter files, collects
+// once and returns the freed memory to the system (debug.FreeOSMemory):
+// the read's pages, decoded objects and delta rounds are garbage once it
+// ends, and the runtime otherwise gives their memory back only slowly, so
+// the write's own growth came on top of it and made the export's peak
+// resident memory (issue 12). One collection of the heap the read keeps
+// (paths and blob ids); the headroom between collections is the runtime's
+// default (docs/design.md).
+func returnFreedMemory(files int) {
+	if files > freeAfter {
+		debug.FreeOSMemory()
+	}
+}
+
+// sunkFiles are the (path, blob id) pairs the read gave the sink, in the
+// order given, in chunks of sunkChunk (no copy of them all as they grow):
+// during the read a list, not a map of every path, which at 1.2M users
+// held about 80 bytes a file the collector scanned while the groups were
+// read (issue 12, peak memory); the map the write needs is made once the
+// read's own structures are gone (blobs).
+type sunkFiles struct{ chunks [][]sunkFile }
+
+type sunkFile struct {
+	path string
+	blob plumbing.Hash
+}
+
+const sunkChunk = 4096
+
+func (s *sunkFiles) add(path string, h plumbing.Hash) {
+	n := len(s.chunks)
+	if n == 0 || len(s.chunks[n-1]) == cap(s.chunks[n-1]) {
+		s.chunks = append(s.chunks, make([]sunkFile, 0, sunkChunk))
+		n++
+	}
+	s.chunks[n-1] = append(s.chunks[n-1], sunkFile{path, h})
+}
+
+// blobs maps each path of keep (sorted) to the blob it was given last (a
+// path the read gave twice: the later bytes count, live.ReadOptions.Sink),
+// with room for extra more; the paths not in keep (kinds not read
+// completely) are left out. The chunks are dropped as they are read.
+func (s *sunkFiles) blobs(keep []string, extra int) map[string]plumbing.Hash {
+	out := make(map[string]plumbing.Hash, len(keep)+extra)
+	for i, c := range s.chunks {
+		for _, f := range c {
+			if _, ok := slices.BinarySearch(keep, f.path); ok {
+				out[f.path] = f.blob
+			}
+		}
+		s.chunks[i] = nil
+	}
+	s.chunks = nil
+	return out
 }

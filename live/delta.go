@@ -405,32 +405,7 @@ func (t *refTable) objectWithID(r ref, id string) map[string]any {
 // parseLowerGUID parses a GUID written in lower case (as Graph writes
 // ids); any other form is kept as a string, exactly.
 func parseLowerGUID(s string) (g [16]byte, ok bool) {
-	if !layout.IsGUID(s) {
-		return g, false
-	}
-	j := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '-' {
-			continue
-		}
-		var v byte
-		switch {
-		case c >= '0' && c <= '9':
-			v = c - '0'
-		case c >= 'a' && c <= 'f':
-			v = c - 'a' + 10
-		default:
-			return g, false
-		}
-		if j%2 == 0 {
-			g[j/2] = v << 4
-		} else {
-			g[j/2] |= v
-		}
-		j++
-	}
-	return g, true
+	return guidBytes(s, false)
 }
 
 // deltaItems runs one delta round from link (a delta query of a kind, or
@@ -651,6 +626,7 @@ func apply(k *layout.Kind, spec deltaSpec, base map[string]any, ch *deltaChange)
 	if err := ch.load(); err != nil { // a spilled round's records (spill.go)
 		return nil, err
 	}
+	defer ch.unload()
 	obj := map[string]any{}
 	for p, v := range base {
 		obj[p] = v

@@ -3,6 +3,7 @@ package live
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -52,8 +53,15 @@ type writer struct {
 	// validated, when set, gives the Validated known now (reader).
 	validated func() Validated
 	sink      func(path string, data []byte) error
-	// index: lower-cased GUID key → the object's file.
-	index map[string]*entry
+	// index: an object's GUID key (any case) → its file's place in ents.
+	// Keys and places hold no pointer, so the collector does not scan the
+	// map: a large tenant's users kind holds one entry a user until the
+	// kind ends (issue 12, peak memory).
+	index map[[16]byte]int32
+	ents  []entry
+	// warns are the warnings of the files that have some, by place in ents
+	// (few files have any: not a slice in every entry).
+	warns map[int32][]Warning
 	// held are the objects whose key is not a GUID (or of a singleton).
 	held []map[string]any
 	// files are the files made, without a sink.
@@ -89,14 +97,49 @@ func (w *writer) close() {
 	}
 }
 
-// entry is one object's file.
+// entry is one object's file: its key is a part of its path's bytes when
+// the path ends with it (keyOfPath).
 type entry struct {
 	key, path string
-	warnings  []Warning
+}
+
+// guidKey is the GUID key as 16 bytes, whatever the case of its hex
+// digits (the same GUID in two cases is one object); ok is false when key
+// is not a GUID (layout.IsGUID).
+func guidKey(key string) (g [16]byte, ok bool) {
+	return guidBytes(key, true)
+}
+
+// guidBytes parses a GUID (layout.IsGUID) into its 16 bytes; with anyCase
+// false, one with an upper-case hex digit is refused (parseLowerGUID).
+func guidBytes(s string, anyCase bool) (g [16]byte, ok bool) {
+	if !layout.IsGUID(s) {
+		return g, false
+	}
+	j := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var v byte
+		switch {
+		case c == '-':
+			continue
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		case anyCase: // 'A'..'F' (IsGUID)
+			v = c - 'A' + 10
+		default:
+			return g, false
+		}
+		g[j/2] |= v << (4 * (1 - j%2))
+		j++
+	}
+	return g, true
 }
 
 func newWriter(k *layout.Kind, sink func(path string, data []byte) error) *writer {
-	w := &writer{k: k, sink: sink, index: map[string]*entry{}}
+	w := &writer{k: k, sink: sink, index: map[[16]byte]int32{}}
 	if sink == nil {
 		w.files = map[string][]byte{}
 	}
@@ -124,10 +167,12 @@ func newWriter(k *layout.Kind, sink func(path string, data []byte) error) *write
 	return w
 }
 
-// job is one object whose file is to be made.
+// job is one object whose file is to be made: e is its place in
+// writer.ents.
 type job struct {
 	obj map[string]any
-	e   *entry
+	e   int32
+	key string // the key, until add gave the job its entry
 }
 
 // add takes a page of objects (in the order read) and starts making their
@@ -148,7 +193,8 @@ func (w *writer) add(objs []map[string]any) error {
 	}
 	kp := k.KeyProp()
 	var jobs []job
-	inPage := map[string]int{} // lower-cased key → index in jobs
+	var guids [][16]byte
+	inPage := map[[16]byte]int{} // GUID → index in jobs
 	for _, obj := range objs {
 		directLicences(k, obj) // users.go
 		keepOnly(obj, w.keep)  // allowlist.go
@@ -161,22 +207,23 @@ func (w *writer) add(objs []map[string]any) error {
 			w.err = &KindError{Kind: k.Name, What: "list", Err: fmt.Errorf("Graph returned an object without %s", kp)}
 			return w.err
 		}
-		if !layout.IsGUID(key) {
+		g, ok := guidKey(key)
+		if !ok {
 			w.held = append(w.held, obj)
 			continue
 		}
-		lk := strings.ToLower(key)
-		if i, ok := inPage[lk]; ok {
-			if prev := jobs[i].e.key; key == prev || key < prev {
-				jobs[i] = job{obj: obj, e: &entry{key: key}}
+		if i, ok := inPage[g]; ok {
+			if prev := jobs[i].key; key == prev || key < prev {
+				jobs[i] = job{obj: obj, key: key}
 			}
 			continue
 		}
-		if e := w.index[lk]; e != nil && key != e.key && key > e.key {
+		if i, ok := w.index[g]; ok && key != w.ents[i].key && key > w.ents[i].key {
 			continue // the same GUID in another case: the first in byte order stays
 		}
-		inPage[lk] = len(jobs)
-		jobs = append(jobs, job{obj: obj, e: &entry{key: key}})
+		inPage[g] = len(jobs)
+		jobs = append(jobs, job{obj: obj, key: key})
+		guids = append(guids, g)
 	}
 	for i := range jobs {
 		j := &jobs[i]
@@ -185,13 +232,25 @@ func (w *writer) add(objs []map[string]any) error {
 			w.err = &KindError{Kind: k.Name, What: "list", Err: err}
 			return w.err
 		}
-		j.e.path = p
-		j.e.key = keyOfPath(p, j.e.key)
-		lk := strings.ToLower(j.e.key)
-		if old := w.index[lk]; old != nil && old.path != p && w.files != nil {
-			delete(w.files, old.path)
+		e := entry{path: p, key: keyOfPath(p, j.key)}
+		j.key = ""
+		at, ok := w.index[guids[i]]
+		if !ok {
+			if len(w.ents) >= math.MaxInt32 {
+				w.err = &KindError{Kind: k.Name, What: "list", Err: errors.New("more objects in one kind than entrasnap can hold")}
+				return w.err
+			}
+			at = int32(len(w.ents))
+			w.ents = append(w.ents, e)
+			w.index[guids[i]] = at
+		} else {
+			if old := w.ents[at].path; old != p && w.files != nil {
+				delete(w.files, old)
+			}
+			w.ents[at] = e
+			delete(w.warns, at)
 		}
-		w.index[lk] = j.e
+		j.e = at
 	}
 	w.run(jobs)
 	return nil
@@ -218,16 +277,24 @@ func (w *writer) run(jobs []job) {
 		defer w.wg.Done()
 		for i := range jobs {
 			j := &jobs[i]
-			data, warnings := prepareOne(w.k, w.sch, valid, j.obj, j.e.path)
+			path := w.ents[j.e].path // (add grows ents only while no job runs)
+			data, warnings := prepareOne(w.k, w.sch, valid, j.obj, path)
 			j.obj = nil // (the object is no longer needed)
-			j.e.warnings = warnings
+			if len(warnings) > 0 {
+				w.mu.Lock()
+				if w.warns == nil {
+					w.warns = map[int32][]Warning{}
+				}
+				w.warns[j.e] = warnings
+				w.mu.Unlock()
+			}
 			if w.sink == nil {
 				w.mu.Lock()
-				w.files[j.e.path] = data
+				w.files[path] = data
 				w.mu.Unlock()
 				continue
 			}
-			if err := w.sink(j.e.path, data); err != nil {
+			if err := w.sink(path, data); err != nil {
 				w.mu.Lock()
 				if w.err == nil {
 					w.err = &sinkError{err: err}
@@ -257,7 +324,7 @@ func (w *writer) reset() error {
 	if _, ok := w.err.(*sinkError); ok {
 		return w.err
 	}
-	w.err, w.held, w.index = nil, nil, map[string]*entry{}
+	w.err, w.held, w.index, w.ents, w.warns = nil, nil, map[[16]byte]int32{}, nil, nil
 	if w.files != nil {
 		w.files = map[string][]byte{}
 	}
@@ -299,29 +366,24 @@ func (w *writer) finish() ([]prepared, error) {
 	}
 	jobs := make([]job, len(held))
 	for i := range held {
-		jobs[i] = job{obj: held[i], e: &entry{key: hf[i].key, path: hf[i].path}}
+		jobs[i] = job{obj: held[i], e: int32(len(w.ents))}
+		w.ents = append(w.ents, entry{key: hf[i].key, path: hf[i].path})
 	}
 	held = nil
 	w.run(jobs)
 	if err := w.wait(); err != nil {
 		return nil, err
 	}
-	files := make([]prepared, 0, len(w.index)+len(jobs))
-	add := func(e *entry) {
-		f := prepared{path: e.path, key: e.key, warnings: e.warnings, sunk: w.sink != nil}
+	w.index = nil
+	files := make([]prepared, len(w.ents))
+	for i, e := range w.ents {
+		f := prepared{path: e.path, key: e.key, warnings: w.warns[int32(i)], sunk: w.sink != nil}
 		if w.files != nil {
 			f.data = w.files[e.path]
 		}
-		files = append(files, f)
+		files[i] = f
 	}
-	for _, e := range w.index {
-		add(e)
-	}
-	w.index = nil
-	for i := range jobs {
-		add(jobs[i].e)
-	}
-	w.files = nil
+	w.ents, w.warns, w.files = nil, nil, nil
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	return files, nil
 }
@@ -450,53 +512,136 @@ func schemaWarnings(prev []Warning, p, kind string) ([]Warning, bool) {
 }
 
 // builder collects the files of the kinds read completely and refuses
-// path collisions.
+// path collisions (check).
 type builder struct {
 	files    map[string][]byte
-	owner    map[string]string // path → object key
-	folded   map[string]string // lower-cased path → path, for paths with an upper-case letter
-	sunk     []string          // paths given to the sink
-	kept     []string          // previous files kept without their bytes
+	sunk     []string // paths given to the sink
+	kept     []string // previous files kept without their bytes
 	warnings []Warning
+	// reads are the kinds added, in order: a collision names its objects
+	// from their files (check). No map of every path to its key is kept
+	// for that: at 1.2M users it held 1.4M entries the collector scanned
+	// while the read ended (issue 12, peak memory).
+	reads []*kindRead
 }
 
 func newBuilder() *builder {
-	return &builder{files: map[string][]byte{}, owner: map[string]string{}, folded: map[string]string{}}
+	return &builder{files: map[string][]byte{}}
 }
 
-// add takes one kind's prepared files.
+// add takes one kind's prepared files; check then refuses collisions.
 func (b *builder) add(kr *kindRead) error {
 	b.warnings = append(b.warnings, kr.warnings...)
+	b.reads = append(b.reads, kr)
 	for _, f := range kr.files {
-		if prev, ok := b.owner[f.path]; ok {
-			return &CollisionError{Path: f.path, Kind: kr.kind.Name, Key1: prev, Key2: f.key}
-		}
-		// folded holds only the paths with an upper-case letter: a
-		// lower-case one is its own fold, found in owner (one map entry a
-		// file, not two: 125,000 files at 100,000 users; issue 12).
-		lp := strings.ToLower(f.path)
-		other, ok := b.folded[lp]
-		if !ok && lp != f.path {
-			_, ok = b.owner[lp]
-			other = lp
-		}
-		if ok {
-			return &CollisionError{Path: f.path + " and " + other, Kind: kr.kind.Name, Key1: b.owner[other], Key2: f.key, CaseFolding: true}
-		}
-		if f.kept {
+		switch {
+		case f.kept:
 			b.kept = append(b.kept, f.path)
-		} else if f.sunk {
+		case f.sunk:
 			b.sunk = append(b.sunk, f.path)
-		} else {
+		default:
+			if _, dup := b.files[f.path]; dup {
+				return b.collision(f.path, "")
+			}
 			b.files[f.path] = f.data
-		}
-		b.owner[f.path] = f.key
-		if lp != f.path {
-			b.folded[lp] = f.path
 		}
 		b.warnings = append(b.warnings, f.warnings...)
 	}
 	return nil
+}
+
+// check sorts the paths and refuses two files at one path, or at paths
+// that differ only in case (one file on Windows and macOS), over every
+// kind added: a walk of the sorted lists, and a look-up of the lower-cased
+// form of each path that has an upper-case letter (few: slugs and GUIDs
+// are lower case).
+func (b *builder) check() error {
+	sort.Strings(b.sunk)
+	sort.Strings(b.kept)
+	others := make([]string, 0, len(b.files))
+	for p := range b.files {
+		others = append(others, p)
+	}
+	sort.Strings(others)
+	lists := [3][]string{b.sunk, b.kept, others}
+	var at [3]int
+	prev, started := "", false
+	for {
+		best := -1
+		for i, l := range lists {
+			if at[i] < len(l) && (best < 0 || l[at[i]] < lists[best][at[best]]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		p := lists[best][at[best]]
+		at[best]++
+		if started && p == prev {
+			return b.collision(p, "")
+		}
+		prev, started = p, true
+	}
+	var folded map[string]string // lower-cased path → the path, for paths with an upper-case letter
+	for _, l := range lists {
+		for _, p := range l {
+			if !mayFold(p) {
+				continue
+			}
+			lp := strings.ToLower(p)
+			if lp == p {
+				continue
+			}
+			if q, ok := folded[lp]; ok {
+				return b.collision(p, q)
+			}
+			for _, l2 := range lists {
+				if i := sort.SearchStrings(l2, lp); i < len(l2) && l2[i] == lp {
+					return b.collision(p, lp)
+				}
+			}
+			if folded == nil {
+				folded = map[string]string{}
+			}
+			folded[lp] = p
+		}
+	}
+	return nil
+}
+
+// mayFold: strings.ToLower may change p (an upper-case ASCII letter, or a
+// byte that is not ASCII).
+func mayFold(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// collision is the error for two files at path p (q == ""), or at paths p
+// and q that differ only in case, naming the objects as they were added:
+// the kind of the later one, the earlier one's key first.
+func (b *builder) collision(p, q string) error {
+	type seen struct{ kind, key, path string }
+	var found []seen
+	for _, kr := range b.reads {
+		for _, f := range kr.files {
+			if f.path == p || q != "" && f.path == q {
+				found = append(found, seen{kr.kind.Name, f.key, f.path})
+			}
+		}
+	}
+	for len(found) < 2 {
+		found = append(found, seen{path: p})
+	}
+	first, second := found[0], found[1]
+	if q == "" {
+		return &CollisionError{Path: p, Kind: second.kind, Key1: first.key, Key2: second.key}
+	}
+	return &CollisionError{Path: second.path + " and " + first.path, Kind: second.kind, Key1: first.key, Key2: second.key, CaseFolding: true}
 }
 
 const msgSecretRemoved = "secret-looking property removed; the layout catalog should list it as Secret"

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/graph"
@@ -420,7 +419,6 @@ func (r *reader) preflight(ctx context.Context, kinds []*layout.Kind) (string, e
 func results(reads []*kindRead) (*builder, []KindResult, error) {
 	b := newBuilder()
 	out := make([]KindResult, 0, len(reads))
-	defer func() { sort.Strings(b.sunk); sort.Strings(b.kept) }()
 	for _, kr := range reads {
 		k := kr.kind
 		r := KindResult{Kind: k.Name, Title: k.Title, Folder: k.Folder, Requests: kr.requests, Note: kr.note, PartNotLicensed: kr.partLicence, Partial: kr.partial}
@@ -449,6 +447,9 @@ func results(reads []*kindRead) (*builder, []KindResult, error) {
 			}
 		}
 		out = append(out, r)
+	}
+	if err := b.check(); err != nil {
+		return nil, nil, err
 	}
 	return b, out, nil
 }

@@ -40,7 +40,7 @@ func TestCollisionRefused(t *testing.T) {
 		{path: "users/ab/X.AB.yaml", key: "AB", data: []byte("a: 2\n")},
 	}}
 	var ce *CollisionError
-	if err := b.add(kr); !errors.As(err, &ce) || !ce.CaseFolding {
+	if err := collect(b, kr); !errors.As(err, &ce) || !ce.CaseFolding {
 		t.Fatalf("err = %v", err)
 	}
 	// The fold is found whichever comes first, and between two paths
@@ -48,14 +48,90 @@ func TestCollisionRefused(t *testing.T) {
 	for _, pair := range [][2]string{{"users/ab/X.AB.yaml", "users/ab/x.ab.yaml"}, {"users/ab/X.Ab.yaml", "users/ab/x.AB.yaml"}} {
 		b = newBuilder()
 		kr.files[0].path, kr.files[1].path = pair[0], pair[1]
-		if err := b.add(kr); !errors.As(err, &ce) || !ce.CaseFolding || !strings.Contains(err.Error(), pair[0]) {
+		if err := collect(b, kr); !errors.As(err, &ce) || !ce.CaseFolding || !strings.Contains(err.Error(), pair[0]) {
 			t.Errorf("%s then %s: err = %v", pair[0], pair[1], err)
 		}
 	}
 	b = newBuilder()
 	kr.files[1].path = kr.files[0].path
-	if err := b.add(kr); !errors.As(err, &ce) || ce.CaseFolding || !strings.Contains(err.Error(), "nothing was committed") {
+	if err := collect(b, kr); !errors.As(err, &ce) || ce.CaseFolding || !strings.Contains(err.Error(), "nothing was committed") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// collect is results' use of a builder: every kind added, then checked.
+func collect(b *builder, krs ...*kindRead) error {
+	for _, kr := range krs {
+		if err := b.add(kr); err != nil {
+			return err
+		}
+	}
+	return b.check()
+}
+
+// TestCollisionRefusedAmongSunkFiles: files given to a sink (only their
+// paths kept) and files kept from the previous snapshot collide as files
+// with bytes do, across kinds and whatever their order; the error names
+// both objects, the earlier one's key first, and the later one's kind.
+// Hostile paths (NUL, not UTF-8, long) are compared as bytes.
+func TestCollisionRefusedAmongSunkFiles(t *testing.T) {
+	users, _ := layout.Lookup("users")
+	groups, _ := layout.Lookup("groups")
+	long := strings.Repeat("x", 300)
+	filler := func(n int) []prepared {
+		var out []prepared
+		for i := range n {
+			out = append(out, prepared{path: fmt.Sprintf("users/%02x/u%d.yaml", i%256, i), key: fmt.Sprint(i), sunk: true})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name   string
+		a, b   prepared
+		fold   bool
+		refuse bool
+	}{
+		{"same path, sunk", prepared{path: "users/ab/x.ab.yaml", key: "k1", sunk: true}, prepared{path: "users/ab/x.ab.yaml", key: "k2", sunk: true}, false, true},
+		{"same path, sunk and kept", prepared{path: "users/ab/x.ab.yaml", key: "k1", sunk: true}, prepared{path: "users/ab/x.ab.yaml", key: "k2", kept: true}, false, true},
+		{"same path, kept and bytes", prepared{path: "users/ab/x.ab.yaml", key: "k1", kept: true}, prepared{path: "users/ab/x.ab.yaml", key: "k2", data: []byte("a: 1\n")}, false, true},
+		{"case, sunk", prepared{path: "users/ab/x.ab.yaml", key: "k1", sunk: true}, prepared{path: "users/ab/X.AB.yaml", key: "K2", sunk: true}, true, true},
+		{"case, upper first", prepared{path: "users/ab/X.Ab.yaml", key: "k1", sunk: true}, prepared{path: "users/ab/x.aB.yaml", key: "K2", kept: true}, true, true},
+		{"case, not ASCII", prepared{path: "users/éa/Ÿ.yaml", key: "k1", sunk: true}, prepared{path: "users/éa/ÿ.yaml", key: "K2", sunk: true}, true, true},
+		{"NUL and long", prepared{path: "users/ab/\x00" + long, key: "k1", sunk: true}, prepared{path: "users/ab/\x00" + long, key: "k2", sunk: true}, false, true},
+		{"not UTF-8", prepared{path: "users/ab/\xff.yaml", key: "k1", sunk: true}, prepared{path: "users/ab/\xff.yaml", key: "k2", sunk: true}, false, true},
+		{"prefix, distinct", prepared{path: "users/ab/x.yaml", key: "k1", sunk: true}, prepared{path: "users/ab/x.yaml.yaml", key: "k2", sunk: true}, false, false},
+	} {
+		for _, order := range []bool{false, true} {
+			first, second := c.a, c.b
+			if order {
+				first, second = c.b, c.a
+			}
+			kr1 := &kindRead{kind: users, files: append(filler(300), first)}
+			kr2 := &kindRead{kind: groups, files: []prepared{second}}
+			err := collect(newBuilder(), kr1, kr2)
+			if !c.refuse {
+				if err != nil {
+					t.Errorf("%s: %v", c.name, err)
+				}
+				continue
+			}
+			var ce *CollisionError
+			if !errors.As(err, &ce) || ce.CaseFolding != c.fold {
+				t.Errorf("%s (swapped %v): err = %v, want a collision (case folding %v)", c.name, order, err, c.fold)
+				continue
+			}
+			if ce.Kind != "groups" || ce.Key1 != first.key || ce.Key2 != second.key || !strings.Contains(ce.Path, second.path) || !strings.Contains(ce.Path, first.path) {
+				t.Errorf("%s (swapped %v): %+v, want kind groups, keys %s then %s, both paths", c.name, order, *ce, first.key, second.key)
+			}
+		}
+	}
+	// No collision: the paths come back sorted.
+	b := newBuilder()
+	if err := collect(b, &kindRead{kind: users, files: filler(300)}); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.sunk) != 300 || !sort.StringsAreSorted(b.sunk) {
+		t.Errorf("%d sunk paths, sorted %v", len(b.sunk), sort.StringsAreSorted(b.sunk))
 	}
 }
 
@@ -91,7 +167,7 @@ func TestIDsDifferingOnlyInCase(t *testing.T) {
 			t.Fatal(kr.err)
 		}
 		b := newBuilder()
-		if err := b.add(kr); err != nil {
+		if err := collect(b, kr); err != nil {
 			t.Fatalf("case-differing ids refused: %v", err)
 		}
 		return b

@@ -14,7 +14,10 @@ import (
 // profile there each time the heap's memory held from the system grows by
 // a twentieth over the most seen, so the file holds the profile nearest
 // the run's peak resident memory (`go tool pprof -sample_index inuse_space entrasnap FILE`).
-// "%p" in the name becomes the process id (bench and its export children).
+// "%p" in the name becomes the process id (bench and its export children);
+// "%n", the number of the write (1, 2, ...), so that every step of the
+// growth keeps its own file instead of the last one replacing it: the
+// profiles then show what is held at each step, not at the peak only.
 // For profiling only: the README's Development section says how.
 func peakHeapProfile() {
 	file := os.Getenv("ENTRASNAP_MEMPROFILE")
@@ -24,8 +27,10 @@ func peakHeapProfile() {
 	// "%p" becomes the process id: bench's export children inherit the
 	// variable, and each process then writes its own file.
 	file = strings.ReplaceAll(file, "%p", strconv.Itoa(os.Getpid()))
+	numbered := strings.Contains(file, "%n")
 	go func() {
 		var peak uint64
+		var n int
 		var ms runtime.MemStats
 		for range time.Tick(200 * time.Millisecond) {
 			runtime.ReadMemStats(&ms)
@@ -34,7 +39,12 @@ func peakHeapProfile() {
 				continue
 			}
 			peak = held
-			if f, err := os.Create(file); err == nil {
+			name := file
+			if numbered {
+				n++
+				name = strings.ReplaceAll(file, "%n", strconv.Itoa(n))
+			}
+			if f, err := os.Create(name); err == nil {
 				_ = pprof.WriteHeapProfile(f)
 				_ = f.Close()
 			}
