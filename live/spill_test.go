@@ -74,33 +74,13 @@ func merged(t *testing.T, dir string, limit int64) (objs []string, spilled bool)
 	t.Helper()
 	k, _ := layout.Lookup("groups")
 	spec := deltaKinds["groups"]
-	m := newRoundMerge(spec, dir, limit)
-	for _, it := range spillItems() {
-		// Decoded as Graph's pages are (numbers kept as written).
-		b, err := json.Marshal(it)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, err := decodeObject(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := o["id"].(string)
-		_, removed := o["@removed"]
-		if err := m.add(o, id, strings.ToLower(id), removed); err != nil {
-			t.Fatal(err)
-		}
-	}
-	changes, err := m.end()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, changes := round(t, dir, limit)
 	defer m.sp.close()
 	for _, ch := range changes {
 		spilled = spilled || len(ch.recs) > 0
 	}
 	keep := func(ch *deltaChange) (map[string]any, bool, error) { return nil, !ch.removed, nil }
-	err = build(k, spec, changes, keep, func(page []map[string]any) error {
+	err := build(k, spec, changes, keep, func(page []map[string]any) error {
 		for _, o := range page {
 			b, err := json.Marshal(o)
 			if err != nil {
@@ -308,8 +288,6 @@ func TestSpilledChangeHoldsNothingOnceBuilt(t *testing.T) {
 	}
 }
 
-// merged runs spillItems through a round's merge that spills past limit
-// bytes, then builds every object as a delta read does, as JSON.
 // round merges spillItems as a groups round does, moving them to a file
 // in dir past limit bytes; close the round's file with m.sp.close.
 func round(t *testing.T, dir string, limit int64) (m *roundMerge, changes []*deltaChange) {
