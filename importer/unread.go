@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/entrasnap/entrasnap/layout"
@@ -62,16 +63,10 @@ func unreadClaims(p *Plan) error {
 			continue
 		}
 		need := layout.KindReadPermissions(k)
-		held := 0
-		for _, name := range layout.NameInSet(need, p.ReadWith) {
-			for _, h := range p.ReadWith {
-				if strings.EqualFold(h, name) {
-					held++
-					break
-				}
-			}
-		}
-		if len(need) > 0 && held == len(layout.NameInSet(need, p.ReadWith)) {
+		heldAll := !slices.ContainsFunc(layout.NameInSet(need, p.ReadWith), func(name string) bool {
+			return !slices.ContainsFunc(p.ReadWith, func(h string) bool { return strings.EqualFold(h, name) })
+		})
+		if len(need) > 0 && heldAll {
 			differ = append(differ, fmt.Sprintf("the plan says it could not read %s, but the permissions it was made with (%s) read it", bare(kind), bareList(need)))
 		}
 	}
