@@ -72,21 +72,12 @@ func BuildLeast(r io.Reader) ([]LeastRow, error) {
 			}
 		}
 	}
-	for _, a := range Aliases {
-		var copies []key
-		for k := range least {
-			if k.path == a.Source || strings.HasPrefix(k.path, a.Source+"/") {
-				copies = append(copies, k)
-			}
+	for _, c := range aliasCopies(least) {
+		for p := range least[c.from] {
+			put(least, c.to, p)
 		}
-		for _, k := range copies {
-			to := key{k.method, a.Path + k.path[len(a.Source):]}
-			for p := range least[k] {
-				put(least, to, p)
-			}
-			for p := range also[k] {
-				put(also, to, p)
-			}
+		for p := range also[c.from] {
+			put(also, c.to, p)
 		}
 	}
 	rows := make([]LeastRow, 0, len(least))

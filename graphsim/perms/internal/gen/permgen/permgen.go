@@ -363,19 +363,10 @@ func BuildScheme(r io.Reader, scheme string) ([]Row, *Log, error) {
 
 	// 4. Aliases: a path graphsim serves that the json lists under another
 	// name takes over that name's rows (see overrides.go).
-	for _, a := range Aliases {
-		var copies []key // collected first: the loop below adds to table
-		for k := range table {
-			if k.path == a.Source || strings.HasPrefix(k.path, a.Source+"/") {
-				copies = append(copies, k)
-			}
-		}
-		for _, k := range copies {
-			to := key{k.method, a.Path + k.path[len(a.Source):]}
-			for perm := range table[k] {
-				if add(to, perm) {
-					lg.OverrideAdded = append(lg.OverrideAdded, to.method+" "+to.path+" "+perm)
-				}
+	for _, c := range aliasCopies(table) {
+		for perm := range table[c.from] {
+			if add(c.to, perm) {
+				lg.OverrideAdded = append(lg.OverrideAdded, c.to.method+" "+c.to.path+" "+perm)
 			}
 		}
 	}
@@ -514,4 +505,22 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// aliasCopy is a row a path of Aliases takes over from its Source.
+type aliasCopy struct{ from, to key }
+
+// aliasCopies lists, alias by alias, the rows of table under an alias's
+// Source and the row under the alias's Path each is copied to (collected
+// first: the caller adds to table).
+func aliasCopies[V any](table map[key]V) []aliasCopy {
+	var out []aliasCopy
+	for _, a := range Aliases {
+		for k := range table {
+			if k.path == a.Source || strings.HasPrefix(k.path, a.Source+"/") {
+				out = append(out, aliasCopy{k, key{k.method, a.Path + k.path[len(a.Source):]}})
+			}
+		}
+	}
+	return out
 }
